@@ -1,0 +1,38 @@
+# The README's two commands: `make demo` and `make test`. Both set up what they need.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test lint check setup debian bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+# Debian's Postfix, Dovecot and nftables for the end-to-end tests (root; skipped when present).
+debian:
+	scripts/install-debian-packages.sh
+
+demo: setup
+	$(BIN)/mailwarden explain samples/seed-excerpt.txt
+	$(BIN)/mailwarden analyze samples/
+
+lint: setup
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/mypy
+
+test: setup debian lint
+	$(BIN)/pytest
+
+bench: setup
+	scripts/install-debian-packages.sh fail2ban
+	$(BIN)/python benchmarks/throughput.py --lines 1000000
+
+clean:
+	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache .mypy_cache .ruff_cache

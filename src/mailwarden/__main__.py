@@ -1,0 +1,3 @@
+from mailwarden.cli import main
+
+main()

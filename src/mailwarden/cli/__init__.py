@@ -1,0 +1,100 @@
+"""The `mailwarden` command: a thin layer that parses arguments, calls one function, prints.
+
+Each subcommand lives in its own module here and is imported only when it is run, so
+`mailwarden events` does not pay for the daemon's or the report's imports.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+import click
+
+from mailwarden import __version__
+from mailwarden.errors import MailwardenError
+
+# name -> (module under mailwarden.cli, attribute, one-line help)
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "explain": ("explain", "explain", "Explain a log excerpt line by line, with a verdict."),
+    "events": ("events", "events", "Print the event stream (text or JSON lines)."),
+    "analyze": ("analyze", "analyze", "Find every attack in a log archive; did anyone get in?"),
+    "audit": ("audit", "audit", "Audit Postfix and Dovecot settings; print the exact fixes."),
+    "run": ("run", "run", "Run the daemon: follow logs, ban attackers in the firewall."),
+    "ban": ("ops", "ban", "Ban an address or network now."),
+    "unban": ("ops", "unban", "Lift a ban."),
+    "status": ("ops", "status", "Show active bans, counts and source positions."),
+}
+
+
+class LazyGroup(click.Group):
+    """A group whose subcommands are imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return [name for name in COMMANDS if self._load(name) is not None]
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        return self._load(cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        # Short help from the table, so `mailwarden --help` imports nothing heavy.
+        rows = [(name, COMMANDS[name][2]) for name in self.list_commands(ctx)]
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+    @staticmethod
+    def _load(name: str) -> click.Command | None:
+        entry = COMMANDS.get(name)
+        if entry is None:
+            return None
+        module_name, attr, _ = entry
+        try:
+            module = importlib.import_module(f"mailwarden.cli.{module_name}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"mailwarden.cli.{module_name}":
+                return None  # not built yet in this checkout
+            raise
+        command = getattr(module, attr, None)
+        return command if isinstance(command, click.Command) else None
+
+
+@click.group(
+    cls=LazyGroup,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
+@click.version_option(__version__, prog_name="mailwarden")
+def cli() -> None:
+    """mailwarden defends a mail server against password guessing.
+
+    \b
+    Examples:
+      mailwarden explain /var/log/mail.log            what do these lines mean?
+      mailwarden analyze /var/log/mail.log*           who attacked, did anyone get in?
+      mailwarden audit                                what to change in Postfix/Dovecot
+      mailwarden run --config /etc/mailwarden/mailwarden.toml   block attackers
+    """
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: one clear line on stderr for every error we know, never a traceback
+    for bad input. A command may return an int: that is the exit status."""
+    try:
+        status = cli.main(args=argv, prog_name="mailwarden", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:  # usage errors: exit 2
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        click.echo("mailwarden: aborted", err=True)
+        sys.exit(130)
+    except MailwardenError as exc:
+        click.echo(f"mailwarden: error: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    except BrokenPipeError:
+        # `mailwarden events … | head`: the reader left; that is not an error.
+        sys.stderr.close()
+        sys.exit(0)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    sys.exit(status if isinstance(status, int) else 0)

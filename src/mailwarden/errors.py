@@ -1,0 +1,42 @@
+"""Error types: one per stage, so the command line can print one clear line per kind.
+
+A `MailwardenError` carries the exit status the command should end with: 1 for bad
+input (an unreadable file, a corrupt archive given alone), 2 for bad usage or a bad
+configuration (the daemon refuses to start half-configured), 3 is reserved for `audit`
+findings of high severity and is not an error.
+"""
+
+from __future__ import annotations
+
+
+class MailwardenError(Exception):
+    """Base of every error mailwarden reports to a person."""
+
+    exit_code = 1
+
+
+class InputError(MailwardenError):
+    """A log source could not be read at all."""
+
+
+class ConfigError(MailwardenError):
+    """The configuration is wrong: names the file, the key and the reason."""
+
+    exit_code = 2
+
+    def __init__(self, path: str, key: str | None, reason: str) -> None:
+        self.path, self.key, self.reason = path, key, reason
+        where = f"{path}: {key}" if key else path
+        super().__init__(f"{where}: {reason}")
+
+
+class EnforceError(MailwardenError):
+    """The firewall (or other enforcer) refused a change or is missing."""
+
+
+class StoreError(MailwardenError):
+    """The state store could not be opened or written."""
+
+
+class AuditError(MailwardenError):
+    """The configuration to audit could not be read."""
