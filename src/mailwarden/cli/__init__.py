@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import sys
+
 import click
 
 from mailwarden import __version__
