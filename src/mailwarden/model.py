@@ -18,7 +18,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any, NamedTuple
 
@@ -230,3 +230,26 @@ class Decision:
     reason: str
     duration: timedelta | None = None
     finding: Finding | None = None
+
+
+@dataclass(frozen=True)
+class BanEntry:
+    """One active ban as an enforcer sees it."""
+
+    network: IPNetwork
+    """A single address is a /32 or /128."""
+    expires: datetime
+    """Aware; the ban ends then even if nobody lifts it."""
+    reason: str
+    """For people (logs, status). Enforcers never write it where a client can read it."""
+
+    def __post_init__(self) -> None:
+        if self.expires.tzinfo is None or self.expires.utcoffset() is None:
+            raise ValueError("BanEntry.expires must be an aware datetime")
+        if not isinstance(self.network, ipaddress.IPv4Network | ipaddress.IPv6Network):
+            raise TypeError(f"BanEntry.network must be an IP network, not {self.network!r}")
+
+    def remaining(self, now: datetime | None = None) -> float:
+        """Seconds left (negative once expired)."""
+        now = now or datetime.now(UTC)
+        return (self.expires - now).total_seconds()

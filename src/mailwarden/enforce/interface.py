@@ -1,0 +1,108 @@
+"""What crosses the enforce stage: a ban to put in place, and the backends that do it.
+
+The daemon owns the truth (the store); an `Enforcer` makes one place (a firewall, a
+Postfix access table, the log) say the same thing. Its life cycle:
+
+    enforcer.ensure()             # create or repair our own objects (idempotent)
+    enforcer.sync(store_active)   # at start and after every repair: firewall == store
+    enforcer.apply(add, remove)   # each change, one batch
+    enforcer.present()            # polled every second or two; False -> ensure() + sync()
+    enforcer.teardown()           # tests and `--cleanup` only
+
+Backends keep what they last wrote in memory so that `apply` can send only the
+difference; `sync` rewrites everything, so call it once before the first `apply`.
+Every entry carries an absolute expiry: a backend that can (nftables, ipset) lets the
+kernel drop the element on time even if the daemon is gone, so a ban always ends.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Sequence
+
+from mailwarden.errors import EnforceError
+from mailwarden.model import BanEntry, IPNetwork
+
+__all__ = [
+    "BanEntry",
+    "BatchRefusedError",
+    "EnforceError",
+    "Enforcer",
+    "PermissionDeniedError",
+    "ToolMissingError",
+    "as_network",
+    "changes",
+]
+
+
+class ToolMissingError(EnforceError):
+    """The program a backend drives (``nft``, ``ipset``, ``postfix``) is not installed."""
+
+
+class PermissionDeniedError(EnforceError):
+    """The firewall refused us for lack of privilege (not root / no CAP_NET_ADMIN)."""
+
+
+class BatchRefusedError(EnforceError):
+    """The firewall (or reload command) refused a change; the message carries its error."""
+
+
+def as_network(value: str | IPNetwork) -> IPNetwork:
+    """``192.0.2.7`` -> ``192.0.2.7/32``; a network must have no host bits set."""
+    if isinstance(value, ipaddress.IPv4Network | ipaddress.IPv6Network):
+        return value
+    return ipaddress.ip_network(value, strict=True)
+
+
+def changes(
+    current: Iterable[BanEntry], wanted: Iterable[BanEntry]
+) -> tuple[list[BanEntry], list[IPNetwork]]:
+    """What `apply` needs to turn `current` into `wanted`: (add or refresh, remove).
+
+    The daemon keeps what it last applied; when the store's revision moves (another
+    process ran ``mailwarden ban``/``unban``), it applies ``changes(applied, active)``.
+    An entry whose expiry changed is sent again, which refreshes its timeout."""
+    before = {entry.network: entry for entry in current}
+    after = {entry.network: entry for entry in wanted}
+    add = [entry for network, entry in after.items() if before.get(network) != entry]
+    remove = [network for network in before if network not in after]
+    return add, remove
+
+
+class Enforcer(ABC):
+    """A place where bans take effect. Each backend is a sibling module."""
+
+    name: str = "enforcer"
+
+    @abstractmethod
+    def ensure(self) -> None:
+        """Create our own objects, or repair them when someone changed them.
+
+        Idempotent. May drop the elements of a broken object: follow with `sync`."""
+
+    @abstractmethod
+    def apply(self, add: Sequence[BanEntry], remove: Sequence[IPNetwork]) -> None:
+        """Add (or refresh the expiry of) and remove bans in one batch.
+
+        Removing something that is not there is not an error (the kernel may have
+        expired it already)."""
+
+    @abstractmethod
+    def sync(self, active: Sequence[BanEntry]) -> None:
+        """Make the enforcer hold exactly `active` (entries already expired are skipped)."""
+
+    @abstractmethod
+    def present(self) -> bool:
+        """Are our objects in place? Cheap enough to call every second."""
+
+    @abstractmethod
+    def teardown(self) -> None:
+        """Remove our objects; never touches anything that is not ours."""
+
+    # Conveniences over `apply`.
+    def ban(self, entry: BanEntry) -> None:
+        self.apply([entry], [])
+
+    def unban(self, network: IPNetwork) -> None:
+        self.apply([], [network])

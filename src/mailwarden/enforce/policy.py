@@ -1,0 +1,132 @@
+"""Ban policy: how long a ban lasts, and what may never be banned.
+
+Shared by the daemon's automatic decisions and the ``ban`` command, so that a person
+typing ``mailwarden ban 127.0.0.0/8`` is refused exactly like a parser bug would be.
+
+- Escalation: the n-th ban of a network lasts ``base * factor**(n-1)``, capped at
+  ``max``: always finite, so every ban expires.
+- Never banned: unspecified, loopback, link-local and multicast addresses, anything in
+  the allow list, the host's own addresses, and any network that overlaps one of those
+  (``192.0.2.0/24`` is refused when the host is 192.0.2.1; ``192.0.2.5`` is refused
+  when ``192.0.2.0/24`` is allowed), and networks wider than ``widest``.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import math
+import subprocess
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from mailwarden.enforce._run import in_netns
+from mailwarden.enforce.interface import BanEntry
+from mailwarden.errors import ConfigError, EnforceError
+from mailwarden.model import Decision, IPNetwork
+
+# Never a client we would want to ban: a ban there is a parsing mistake or worse.
+RESERVED: tuple[tuple[IPNetwork, str], ...] = (
+    (ipaddress.ip_network("0.0.0.0/8"), "unspecified address"),
+    (ipaddress.ip_network("::/128"), "unspecified address"),
+    (ipaddress.ip_network("127.0.0.0/8"), "loopback"),
+    (ipaddress.ip_network("::1/128"), "loopback"),
+    (ipaddress.ip_network("169.254.0.0/16"), "link-local address"),
+    (ipaddress.ip_network("fe80::/10"), "link-local address"),
+    (ipaddress.ip_network("224.0.0.0/4"), "multicast address"),
+    (ipaddress.ip_network("ff00::/8"), "multicast address"),
+    (ipaddress.ip_network("255.255.255.255/32"), "broadcast address"),
+)
+
+_MAPPED = ipaddress.IPv6Network("::ffff:0:0/96")
+
+
+def normalize(network: IPNetwork) -> IPNetwork:
+    """An IPv4-mapped IPv6 network (``::ffff:192.0.2.7``) is the IPv4 one: that is how
+    its packets reach the firewall."""
+    if isinstance(network, ipaddress.IPv6Network) and network.subnet_of(_MAPPED):
+        mapped = network.network_address.ipv4_mapped
+        assert mapped is not None
+        return ipaddress.IPv4Network((int(mapped), network.prefixlen - 96))
+    return network
+
+
+@dataclass(frozen=True)
+class BanPolicy:
+    base: timedelta = timedelta(hours=1)
+    factor: float = 2.0
+    max: timedelta = timedelta(days=30)
+    allow: Sequence[IPNetwork] = ()
+    own_addresses: Sequence[IPNetwork] = ()
+    widest: tuple[int, int] = (8, 16)
+    """The shortest prefix that may be banned, for IPv4 and IPv6."""
+    _checks: tuple[tuple[IPNetwork, str], ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        where = "ban policy"
+        if self.base <= timedelta(0):
+            raise ConfigError(where, "base", "must be longer than zero")
+        if not math.isfinite(self.factor) or self.factor < 1:
+            raise ConfigError(where, "factor", "must be a number >= 1")
+        if self.max < self.base:
+            raise ConfigError(where, "max", "must be at least the base ban time")
+        checks = list(RESERVED)
+        checks += [(normalize(n), f"on the allow list ({n})") for n in self.allow]
+        checks += [(normalize(n), f"an address of this host ({n})") for n in self.own_addresses]
+        object.__setattr__(self, "_checks", tuple(checks))
+
+    def duration_for(self, offences: int) -> timedelta:
+        """How long the `offences`-th ban of a network lasts (1 = first offence)."""
+        steps = max(0, offences - 1)
+        base, cap = self.base.total_seconds(), self.max.total_seconds()
+        if self.factor == 1 or steps == 0:
+            return min(self.base, self.max)
+        if steps * math.log(self.factor) >= math.log(cap / base):
+            return self.max
+        return timedelta(seconds=min(cap, base * self.factor**steps))
+
+    def refusal(self, network: IPNetwork) -> str | None:
+        """Why `network` must not be banned, or None when it may be."""
+        network = normalize(network)
+        if network.prefixlen < self.widest[0 if network.version == 4 else 1]:
+            return f"{network} is wider than /{self.widest[0 if network.version == 4 else 1]}"
+        for protected, why in self._checks:
+            if protected.version != network.version:
+                continue
+            if network.overlaps(protected):
+                if network.subnet_of(protected):  # type: ignore[arg-type]
+                    return f"{network} is {why}"
+                return f"{network} contains {why}"
+        return None
+
+    def allowed_to_ban(self, network: IPNetwork) -> bool:
+        return self.refusal(network) is None
+
+    def entry(self, decision: Decision, offences: int, now: datetime) -> BanEntry:
+        """The ban for a decision; `offences` counts this one.
+
+        A duration named by the decision can lengthen the escalated one, never shorten
+        it, and the cap still holds."""
+        duration = self.duration_for(offences)
+        if decision.duration is not None:
+            duration = min(max(decision.duration, duration), self.max)
+        return BanEntry(normalize(decision.target), now + duration, decision.reason)
+
+
+def own_addresses(netns: str | None = None) -> list[IPNetwork]:
+    """The host's addresses (each as a /32 or /128), read from ``ip -j addr``."""
+    argv = in_netns(netns, ["ip", "-j", "addr", "show"])
+    try:
+        done = subprocess.run(argv, capture_output=True, text=True, check=True, timeout=10)
+        interfaces = json.loads(done.stdout)
+    except (OSError, subprocess.SubprocessError, ValueError) as exc:
+        raise EnforceError(f"cannot list this host's addresses with `ip -j addr`: {exc}") from exc
+    found: list[IPNetwork] = []
+    for interface in interfaces:
+        for info in interface.get("addr_info", []):
+            try:
+                found.append(ipaddress.ip_network(info["local"]))
+            except (KeyError, ValueError):
+                continue
+    return found

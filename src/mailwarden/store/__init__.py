@@ -1,0 +1,19 @@
+"""store: bans, repeat offenders, source positions (SQLite by default, PostgreSQL for a
+fleet). `interface` holds the `Store` contract; one module per backend."""
+
+from __future__ import annotations
+
+from mailwarden.store.interface import BanRow, BanState, JSONValue, Source, Store, StoreError
+
+__all__ = ["BanRow", "BanState", "JSONValue", "Source", "Store", "StoreError", "open_store"]
+
+
+def open_store(url: str) -> Store:
+    """A store from a path (SQLite) or a ``postgresql://`` URL (needs the postgres extra)."""
+    if url.startswith(("postgresql://", "postgres://")):
+        from mailwarden.store.postgres import PostgresStore
+
+        return PostgresStore(url)
+    from mailwarden.store.sqlite import SqliteStore
+
+    return SqliteStore(url)

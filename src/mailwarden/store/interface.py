@@ -1,0 +1,146 @@
+"""What the daemon and the ``ban``/``unban``/``status`` commands keep between runs.
+
+- Bans, active and past, with reason, evidence, source (``auto`` or ``manual``), the
+  offence count at the time, and how each ended (``expired``, ``lifted``, or
+  ``superseded`` by a newer ban of the same network). At most one ban per network is
+  active.
+- Repeat offenders: `offences` counts the bans a network got (optionally since a
+  time); the policy turns that count into a ban length.
+- Source positions: key -> JSON value (file offset with inode and fingerprint, a
+  journald cursor), written by the daemon after each batch.
+- `revision`: a number that grows with every change to the bans, so a daemon notices
+  within one poll that another process (``mailwarden ban``) changed the store, then
+  reads `active_bans` and applies the difference.
+
+Every method is one transaction: a process killed at any moment leaves each change
+either whole or absent. Times are aware datetimes; the store keeps whole seconds.
+Reason and evidence are stored as given (callers mask passwords before they record
+them), except that a NUL character becomes U+FFFD: PostgreSQL cannot keep NUL in text,
+and both stores answer alike.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from types import TracebackType
+from typing import Self
+
+from mailwarden.errors import StoreError
+from mailwarden.model import BanEntry, IPNetwork
+
+JSONValue = None | bool | int | float | str | list["JSONValue"] | dict[str, "JSONValue"]
+
+__all__ = ["BanRow", "BanState", "JSONValue", "Source", "Store", "StoreError"]
+
+
+def storable(text: str) -> str:
+    """`text` as every store keeps it (NUL -> U+FFFD)."""
+    return text.replace("\x00", "\ufffd")
+
+
+class Source(StrEnum):
+    AUTO = "auto"
+    MANUAL = "manual"
+
+
+class BanState(StrEnum):
+    ACTIVE = "active"
+    EXPIRED = "expired"
+    LIFTED = "lifted"
+    SUPERSEDED = "superseded"
+
+
+@dataclass(frozen=True)
+class BanRow:
+    """One ban as the store keeps it."""
+
+    id: int
+    network: IPNetwork
+    since: datetime
+    until: datetime
+    reason: str
+    evidence: str
+    source: Source
+    offences: int
+    """How many bans this network had got, this one included."""
+    state: BanState
+    ended: datetime | None = None
+    """When it stopped being active (None while active)."""
+    end_reason: str | None = None
+
+    def entry(self) -> BanEntry:
+        """The ban as an enforcer takes it."""
+        return BanEntry(self.network, self.until, self.reason)
+
+
+class Store(ABC):
+    """State shared by the daemon and the command line."""
+
+    @abstractmethod
+    def record_ban(
+        self,
+        entry: BanEntry,
+        evidence: str,
+        source: Source | str = Source.AUTO,
+        now: datetime | None = None,
+    ) -> BanRow:
+        """Record a new ban and count the offence.
+
+        If the network is already banned, the new row supersedes the old one and ends
+        no earlier than it did: banning again never shortens a ban."""
+
+    @abstractmethod
+    def lift_ban(self, network: IPNetwork, reason: str, now: datetime | None = None) -> bool:
+        """End the active ban of exactly `network`; False when there was none."""
+
+    @abstractmethod
+    def active_bans(self, now: datetime | None = None) -> list[BanRow]:
+        """Bans in force at `now`, oldest first."""
+
+    @abstractmethod
+    def expire(self, now: datetime | None = None) -> list[IPNetwork]:
+        """Mark every ban whose time is up as expired; return their networks."""
+
+    @abstractmethod
+    def offences(self, network: IPNetwork, since: datetime | None = None) -> int:
+        """How many bans `network` got (since `since`, when given)."""
+
+    @abstractmethod
+    def history(self, limit: int = 100, network: IPNetwork | None = None) -> list[BanRow]:
+        """The latest bans, newest first, of every state."""
+
+    @abstractmethod
+    def prune(self, before: datetime) -> int:
+        """Forget bans that ended before `before` (their offences stop counting);
+        returns how many."""
+
+    @abstractmethod
+    def get_position(self, key: str) -> JSONValue:
+        """The stored position of a source, or None."""
+
+    @abstractmethod
+    def set_position(self, key: str, value: JSONValue) -> None: ...
+
+    @abstractmethod
+    def positions(self) -> dict[str, JSONValue]: ...
+
+    @abstractmethod
+    def revision(self) -> int:
+        """Grows with every change to the bans (not to positions)."""
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()

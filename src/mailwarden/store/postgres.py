@@ -1,0 +1,327 @@
+"""PostgreSQL store, for a fleet of mail servers that share their bans.
+
+Needs the ``postgres`` extra (``psycopg[binary]``). Every server's daemon and command
+line connect to the same database and schema; a ban recorded by one shows up in the
+others' next `revision` poll. The layout mirrors the SQLite store with native types:
+``cidr`` for networks, ``timestamptz`` for times, ``jsonb`` for source positions
+(which are per host, so give each host its own keys, e.g. ``mx1:/var/log/mail.log``).
+
+- Every public method is one transaction; identifiers are quoted with `psycopg.sql`
+  and every value is a bound parameter.
+- Writers of bans take a table lock (``SHARE ROW EXCLUSIVE``): bans are rare, and it
+  keeps "at most one active ban per network" and the offence count exact across hosts.
+- A lost connection (server restart) is reopened on the next call.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+from mailwarden.errors import StoreError
+from mailwarden.model import BanEntry, IPNetwork
+from mailwarden.store.interface import BanRow, BanState, JSONValue, Source, Store, storable
+
+try:
+    import psycopg
+    from psycopg import sql
+    from psycopg.types.json import Jsonb
+except ImportError as exc:  # pragma: no cover - depends on the installed extras
+    raise StoreError(
+        "the PostgreSQL store needs psycopg: pip install 'mailwarden[postgres]'"
+    ) from exc
+
+SCHEMA_VERSION = 1
+_SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+_MIGRATION_LOCK = 0x6D61696C77617264  # "mailward": one migration at a time, fleet-wide
+
+SCHEMA = [
+    "CREATE SCHEMA IF NOT EXISTS {schema}",
+    """CREATE TABLE IF NOT EXISTS {schema}.meta (
+        key text PRIMARY KEY, value bigint NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS {schema}.bans (
+        id          bigserial PRIMARY KEY,
+        network     cidr        NOT NULL,
+        since       timestamptz NOT NULL,
+        until       timestamptz NOT NULL,
+        reason      text        NOT NULL,
+        evidence    text        NOT NULL,
+        source      text        NOT NULL CHECK (source IN ('auto', 'manual')),
+        offences    integer     NOT NULL,
+        state       text        NOT NULL DEFAULT 'active'
+                    CHECK (state IN ('active', 'expired', 'lifted', 'superseded')),
+        ended       timestamptz,
+        end_reason  text)""",
+    """CREATE UNIQUE INDEX IF NOT EXISTS bans_one_active
+        ON {schema}.bans (network) WHERE state = 'active'""",
+    """CREATE INDEX IF NOT EXISTS bans_active_until
+        ON {schema}.bans (until) WHERE state = 'active'""",
+    "CREATE INDEX IF NOT EXISTS bans_network ON {schema}.bans (network, since)",
+    """CREATE TABLE IF NOT EXISTS {schema}.positions (
+        key text PRIMARY KEY, value jsonb NOT NULL, updated timestamptz NOT NULL)""",
+    """INSERT INTO {schema}.meta (key, value) VALUES ('revision', 0), ('schema_version', 1)
+        ON CONFLICT (key) DO NOTHING""",
+]
+
+# Whole statements; only the quoted schema name is filled in.
+INSERT_BAN = """INSERT INTO {schema}.bans
+    (network, since, until, reason, evidence, source, offences)
+    VALUES (%s, %s, %s, %s, %s, %s, %s)
+    RETURNING id, network, since, until, reason, evidence, source, offences,
+    state, ended, end_reason"""
+SELECT_ACTIVE = """SELECT id, network, since, until, reason, evidence, source, offences,
+    state, ended, end_reason FROM {schema}.bans
+    WHERE state = 'active' AND until > %s ORDER BY id"""
+SELECT_LATEST = """SELECT id, network, since, until, reason, evidence, source, offences,
+    state, ended, end_reason FROM {schema}.bans ORDER BY id DESC LIMIT %s"""
+SELECT_LATEST_OF = """SELECT id, network, since, until, reason, evidence, source, offences,
+    state, ended, end_reason FROM {schema}.bans WHERE network = %s
+    ORDER BY id DESC LIMIT %s"""
+
+
+def _moment(moment: datetime | None) -> datetime:
+    """Whole seconds, like the SQLite store, so both answer the same."""
+    moment = moment or datetime.now(UTC)
+    if moment.tzinfo is None:
+        raise ValueError("store times must be aware datetimes")
+    return datetime.fromtimestamp(round(moment.timestamp()), UTC)
+
+
+def _row(values: tuple[Any, ...]) -> BanRow:
+    id_, network, since, until, reason, evidence, source, offences, state, ended, why = values
+    return BanRow(
+        id=id_,
+        network=ipaddress.ip_network(network),
+        since=since.astimezone(UTC),
+        until=until.astimezone(UTC),
+        reason=reason,
+        evidence=evidence,
+        source=Source(source),
+        offences=offences,
+        state=BanState(state),
+        ended=None if ended is None else ended.astimezone(UTC),
+        end_reason=why,
+    )
+
+
+class PostgresStore(Store):
+    def __init__(self, dsn: str, *, schema: str = "mailwarden", connect_timeout: int = 10) -> None:
+        if not _SCHEMA_NAME.match(schema):
+            raise StoreError(f"postgres store: bad schema name {schema!r}")
+        self.dsn = dsn
+        self.schema = schema
+        self.connect_timeout = connect_timeout
+        self._lock = threading.RLock()
+        self._db: psycopg.Connection[tuple[Any, ...]] | None = None
+        self._migrate()
+
+    # -- plumbing -----------------------------------------------------------------------
+
+    def _q(self, text: str) -> sql.Composed:
+        """A statement with our schema's name quoted in: the only thing ever composed."""
+        return sql.SQL(text).format(schema=sql.Identifier(self.schema))
+
+    def _connection(self) -> psycopg.Connection[tuple[Any, ...]]:
+        if self._db is None or self._db.closed or self._db.broken:
+            try:
+                self._db = psycopg.connect(
+                    self.dsn, autocommit=True, connect_timeout=self.connect_timeout
+                )
+            except psycopg.Error as exc:
+                raise StoreError(f"cannot connect to PostgreSQL: {_one_line(exc)}") from exc
+        return self._db
+
+    @contextmanager
+    def _tx(self) -> Iterator[psycopg.Connection[tuple[Any, ...]]]:
+        with self._lock:
+            db = self._connection()
+            try:
+                with db.transaction():
+                    yield db
+            except psycopg.Error as exc:
+                raise StoreError(f"PostgreSQL store: {_one_line(exc)}") from exc
+
+    def _migrate(self) -> None:
+        with self._tx() as db:
+            db.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK,))
+            found = db.execute(
+                "SELECT 1 FROM information_schema.tables"
+                " WHERE table_schema = %s AND table_name = 'meta'",
+                (self.schema,),
+            ).fetchone()
+            if found:
+                version = db.execute(
+                    self._q("SELECT value FROM {schema}.meta WHERE key = 'schema_version'")
+                ).fetchone()
+                if version and version[0] > SCHEMA_VERSION:
+                    raise StoreError(
+                        f"PostgreSQL schema {self.schema}: written by a newer mailwarden "
+                        f"(schema {version[0]}, this one knows {SCHEMA_VERSION})"
+                    )
+            for statement in SCHEMA:
+                db.execute(self._q(statement))
+
+    def _bump(self, db: psycopg.Connection[tuple[Any, ...]]) -> None:
+        db.execute(self._q("UPDATE {schema}.meta SET value = value + 1 WHERE key = 'revision'"))
+
+    # -- bans -----------------------------------------------------------------------------
+
+    def record_ban(
+        self,
+        entry: BanEntry,
+        evidence: str,
+        source: Source | str = Source.AUTO,
+        now: datetime | None = None,
+    ) -> BanRow:
+        source = Source(source)
+        since, until = _moment(now), _moment(entry.expires)
+        if until <= since:
+            raise StoreError(f"a ban of {entry.network} that ends before it starts")
+        reason, evidence = storable(entry.reason), storable(evidence)
+        with self._tx() as db:
+            db.execute(self._q("LOCK TABLE {schema}.bans IN SHARE ROW EXCLUSIVE MODE"))
+            old = db.execute(
+                self._q(
+                    "SELECT id, until FROM {schema}.bans WHERE network = %s AND state = 'active'"
+                ),
+                (entry.network,),
+            ).fetchone()
+            if old is not None:
+                until = max(until, old[1])
+                db.execute(
+                    self._q(
+                        "UPDATE {schema}.bans SET state = 'superseded', ended = %s,"
+                        " end_reason = 'banned again' WHERE id = %s"
+                    ),
+                    (since, old[0]),
+                )
+            count = db.execute(
+                self._q("SELECT count(*) FROM {schema}.bans WHERE network = %s"), (entry.network,)
+            ).fetchone()
+            offences = (count[0] if count else 0) + 1
+            row = db.execute(
+                self._q(INSERT_BAN),
+                (entry.network, since, until, reason, evidence, source.value, offences),
+            ).fetchone()
+            self._bump(db)
+        assert row is not None
+        return _row(row)
+
+    def lift_ban(self, network: IPNetwork, reason: str, now: datetime | None = None) -> bool:
+        with self._tx() as db:
+            cursor = db.execute(
+                self._q(
+                    "UPDATE {schema}.bans SET state = 'lifted', ended = %s, end_reason = %s"
+                    " WHERE network = %s AND state = 'active'"
+                ),
+                (_moment(now), storable(reason), network),
+            )
+            lifted = cursor.rowcount > 0
+            if lifted:
+                self._bump(db)
+        return lifted
+
+    def active_bans(self, now: datetime | None = None) -> list[BanRow]:
+        with self._tx() as db:
+            rows = db.execute(
+                self._q(SELECT_ACTIVE),
+                (_moment(now),),
+            ).fetchall()
+        return [_row(r) for r in rows]
+
+    def expire(self, now: datetime | None = None) -> list[IPNetwork]:
+        with self._tx() as db:
+            rows = db.execute(
+                self._q(
+                    "UPDATE {schema}.bans SET state = 'expired', ended = until,"
+                    " end_reason = 'expired' WHERE state = 'active' AND until <= %s"
+                    " RETURNING network"
+                ),
+                (_moment(now),),
+            ).fetchall()
+            if rows:
+                self._bump(db)
+        return [ipaddress.ip_network(r[0]) for r in rows]
+
+    def offences(self, network: IPNetwork, since: datetime | None = None) -> int:
+        start = _moment(since) if since is not None else datetime.fromtimestamp(0, UTC)
+        with self._tx() as db:
+            row = db.execute(
+                self._q("SELECT count(*) FROM {schema}.bans WHERE network = %s AND since >= %s"),
+                (network, start),
+            ).fetchone()
+        return int(row[0]) if row else 0
+
+    def history(self, limit: int = 100, network: IPNetwork | None = None) -> list[BanRow]:
+        with self._tx() as db:
+            if network is None:
+                cursor = db.execute(
+                    self._q(SELECT_LATEST),
+                    (limit,),
+                )
+            else:
+                cursor = db.execute(
+                    self._q(SELECT_LATEST_OF),
+                    (network, limit),
+                )
+            rows = cursor.fetchall()
+        return [_row(r) for r in rows]
+
+    def prune(self, before: datetime) -> int:
+        with self._tx() as db:
+            cursor = db.execute(
+                self._q("DELETE FROM {schema}.bans WHERE state != 'active' AND ended < %s"),
+                (_moment(before),),
+            )
+            return cursor.rowcount
+
+    # -- positions and revision ---------------------------------------------------------
+
+    def get_position(self, key: str) -> JSONValue:
+        with self._tx() as db:
+            row = db.execute(
+                self._q("SELECT value FROM {schema}.positions WHERE key = %s"), (key,)
+            ).fetchone()
+        value: JSONValue = row[0] if row else None
+        return value
+
+    def set_position(self, key: str, value: JSONValue) -> None:
+        with self._tx() as db:
+            db.execute(
+                self._q(
+                    "INSERT INTO {schema}.positions (key, value, updated) VALUES (%s, %s, %s)"
+                    " ON CONFLICT (key) DO UPDATE SET value = excluded.value,"
+                    " updated = excluded.updated"
+                ),
+                (key, Jsonb(value), _moment(None)),
+            )
+
+    def positions(self) -> dict[str, JSONValue]:
+        with self._tx() as db:
+            rows = db.execute(
+                self._q("SELECT key, value FROM {schema}.positions ORDER BY key")
+            ).fetchall()
+        return {key: value for key, value in rows}
+
+    def revision(self) -> int:
+        with self._tx() as db:
+            row = db.execute(
+                self._q("SELECT value FROM {schema}.meta WHERE key = 'revision'")
+            ).fetchone()
+        return int(row[0]) if row else 0
+
+    def close(self) -> None:
+        with self._lock:
+            if self._db is not None:
+                self._db.close()
+                self._db = None
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__

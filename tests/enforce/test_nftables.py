@@ -1,0 +1,343 @@
+"""The nftables enforcer, run for real inside network namespaces (never the host's)."""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from nslab import CLIENT_V4, CLIENT_V6, SERVER_V4, SERVER_V6, Lab, in_ns, nft_table, set_elements
+
+from mailwarden.enforce.interface import (
+    BanEntry,
+    BatchRefusedError,
+    PermissionDeniedError,
+    ToolMissingError,
+)
+from mailwarden.enforce.nftables import NftablesEnforcer
+
+net = ipaddress.ip_network
+
+
+def entry(network: str, seconds: float, reason: str = "test") -> BanEntry:
+    return BanEntry(net(network), datetime.now(UTC) + timedelta(seconds=seconds), reason)
+
+
+def near(value: int, expected: int, slack: int = 5) -> bool:
+    return expected - slack <= value <= expected + slack
+
+
+def rules(ns: str) -> list[dict[str, object]]:
+    return [i["rule"] for i in nft_table(ns)["nftables"] if "rule" in i]
+
+
+# -- the JSON we send (no root needed) ----------------------------------------------
+
+
+def test_one_ban_is_one_json_element_with_its_timeout() -> None:
+    enforcer = NftablesEnforcer(ports=[587])
+    now = datetime(2030, 1, 1, tzinfo=UTC)
+    doc = enforcer.batch_for_ban(BanEntry(net("192.0.2.7/32"), now + timedelta(hours=1), "x"), now)
+    assert doc == {
+        "nftables": [
+            {
+                "add": {
+                    "element": {
+                        "family": "inet",
+                        "table": "mailwarden",
+                        "name": "v4",
+                        "elem": [{"elem": {"val": "192.0.2.7", "timeout": 3600}}],
+                    }
+                }
+            }
+        ]
+    }
+    doc6 = enforcer.batch_for_ban(BanEntry(net("2001:db8::/32"), now + timedelta(days=1), "x"), now)
+    elem = doc6["nftables"][0]["add"]["element"]
+    assert elem["name"] == "v6"
+    assert elem["elem"] == [
+        {"elem": {"val": {"prefix": {"addr": "2001:db8::", "len": 32}}, "timeout": 86400}}
+    ]
+
+
+def test_reason_text_never_reaches_nft() -> None:
+    enforcer = NftablesEnforcer()
+    hostile = '"}]}; flush ruleset; {"'
+    now = datetime(2030, 1, 1, tzinfo=UTC)
+    doc = enforcer.batch_for_ban(BanEntry(net("192.0.2.7/32"), now + timedelta(hours=1), hostile))
+    assert "flush" not in json.dumps(doc)
+
+
+def test_bad_ports_and_names_are_refused() -> None:
+    with pytest.raises(Exception, match="bad port"):
+        NftablesEnforcer(ports=[0])
+    with pytest.raises(Exception, match="bad table"):
+        NftablesEnforcer(table="x; flush ruleset")
+
+
+def test_missing_nft_program_is_a_clear_error(tmp_path: Path) -> None:
+    enforcer = NftablesEnforcer(nft=str(tmp_path / "no-such-nft"))
+    with pytest.raises(ToolMissingError, match="not found"):
+        enforcer.ensure()
+
+
+# -- in a namespace --------------------------------------------------------------------
+
+
+def test_ensure_creates_our_table_and_is_idempotent(netns: str) -> None:
+    enforcer = NftablesEnforcer(ports=[25, 587], netns=netns)
+    assert not enforcer.present()
+    enforcer.ensure()
+    enforcer.ensure()
+    assert enforcer.present()
+    items = nft_table(netns)["nftables"]
+    sets = {i["set"]["name"]: i["set"] for i in items if "set" in i}
+    assert sets["v4"]["type"] == "ipv4_addr" and sets["v6"]["type"] == "ipv6_addr"
+    assert set(sets["v4"]["flags"]) == {"interval", "timeout"}
+    chain = next(i["chain"] for i in items if "chain" in i)
+    assert (chain["hook"], chain["prio"], chain["policy"]) == ("input", -10, "accept")
+    assert len(rules(netns)) == 2
+    text = in_ns(netns, "nft", "list", "chain", "inet", "mailwarden", "input")
+    assert "ct state new tcp dport { 25, 587 } ip saddr @v4 counter" in text
+    assert "ip6 saddr @v6" in text
+
+
+def test_no_ports_means_every_port(netns: str) -> None:
+    NftablesEnforcer(ports=[], netns=netns).ensure()
+    text = in_ns(netns, "nft", "list", "chain", "inet", "mailwarden", "input")
+    assert "dport" not in text and "ct state new ip saddr @v4" in text
+
+
+def test_changed_ports_replace_the_rules(netns: str) -> None:
+    NftablesEnforcer(ports=[25], netns=netns).ensure()
+    NftablesEnforcer(ports=[465], netns=netns).ensure()
+    text = in_ns(netns, "nft", "list", "chain", "inet", "mailwarden", "input")
+    assert "dport 465" in text and "dport 25" not in text
+    assert len(rules(netns)) == 2
+
+
+def test_other_tables_are_never_touched(netns: str) -> None:
+    foreign = """
+    table inet filter {
+        set keep { type ipv4_addr; elements = { 198.51.100.1 } }
+        chain input { type filter hook input priority 0; policy accept; tcp dport 22 accept; }
+    }
+    table ip mailwarden {
+        chain c { ip saddr 203.0.113.9 drop; }
+    }
+    """
+    in_ns(netns, "nft", "-f", "-", stdin=foreign)
+    before = [in_ns(netns, "nft", "-j", "list", "table", *t) for t in
+              (("inet", "filter"), ("ip", "mailwarden"))]  # fmt: skip
+    enforcer = NftablesEnforcer(netns=netns)
+    enforcer.ensure()
+    enforcer.sync([entry("192.0.2.7/32", 3600), entry("198.51.100.0/24", 600)])
+    enforcer.apply([entry("203.0.113.9/32", 60)], [net("192.0.2.7/32")])
+    assert enforcer.present()
+    enforcer.teardown()
+    assert not enforcer.present()
+    after = [in_ns(netns, "nft", "-j", "list", "table", *t) for t in
+             (("inet", "filter"), ("ip", "mailwarden"))]  # fmt: skip
+    assert after == before
+    assert "table inet mailwarden" not in in_ns(netns, "nft", "list", "tables")
+
+
+def test_sync_makes_the_sets_equal_to_the_store(netns: str) -> None:
+    enforcer = NftablesEnforcer(netns=netns)
+    enforcer.ensure()
+    enforcer.sync([entry("192.0.2.7/32", 3600), entry("2001:db8:1::/48", 7200)])
+    v4, v6 = set_elements(netns, "v4"), set_elements(netns, "v6")
+    assert list(v4) == ["192.0.2.7"] and near(v4["192.0.2.7"], 3600)
+    assert list(v6) == ["2001:db8:1::/48"] and near(v6["2001:db8:1::/48"], 7200)
+    enforcer.sync([entry("203.0.113.0/24", 60)])
+    assert set_elements(netns, "v4").keys() == {"203.0.113.0/24"}
+    assert set_elements(netns, "v6") == {}
+
+
+def test_expired_entries_are_not_loaded(netns: str) -> None:
+    enforcer = NftablesEnforcer(netns=netns)
+    enforcer.ensure()
+    enforcer.sync([entry("192.0.2.7/32", -5), entry("192.0.2.8/32", 60)])
+    assert set(set_elements(netns, "v4")) == {"192.0.2.8"}
+
+
+def test_banning_again_refreshes_the_timeout(netns: str) -> None:
+    enforcer = NftablesEnforcer(netns=netns)
+    enforcer.ensure()
+    enforcer.sync([])
+    enforcer.apply([entry("192.0.2.7/32", 600)], [])
+    assert near(set_elements(netns, "v4")["192.0.2.7"], 600)
+    enforcer.apply([entry("192.0.2.7/32", 86400)], [])
+    assert near(set_elements(netns, "v4")["192.0.2.7"], 86400)
+    enforcer.apply([entry("192.0.2.7/32", 300)], [])
+    assert near(set_elements(netns, "v4")["192.0.2.7"], 300)
+
+
+def test_a_fresh_enforcer_can_refresh_what_an_earlier_process_loaded(netns: str) -> None:
+    NftablesEnforcer(netns=netns).ensure()
+    NftablesEnforcer(netns=netns).sync([entry("192.0.2.7/32", 600)])
+    again = NftablesEnforcer(netns=netns)  # a restarted daemon that skipped sync()
+    again.apply([entry("192.0.2.7/32", 7200)], [])
+    assert near(set_elements(netns, "v4")["192.0.2.7"], 7200)
+
+
+def test_nested_bans_keep_each_expiry(netns: str) -> None:
+    enforcer = NftablesEnforcer(netns=netns)
+    enforcer.ensure()
+    enforcer.sync([entry("192.0.2.0/24", 600)])
+    enforcer.apply([entry("192.0.2.7/32", 86400)], [])
+    v4 = set_elements(netns, "v4")
+    assert set(v4) == {"192.0.2.0-192.0.2.6", "192.0.2.7", "192.0.2.8-192.0.2.255"}
+    assert near(v4["192.0.2.7"], 86400) and near(v4["192.0.2.0-192.0.2.6"], 600)
+    enforcer.apply([], [net("192.0.2.0/24")])
+    assert set(set_elements(netns, "v4")) == {"192.0.2.7"}
+    enforcer.apply([entry("192.0.2.0/24", 600)], [net("192.0.2.7/32")])
+    assert set(set_elements(netns, "v4")) == {"192.0.2.0/24"}
+    # An inner ban that ends first is covered by the outer one: nothing to split.
+    enforcer.apply([entry("192.0.2.9/32", 60)], [])
+    assert set(set_elements(netns, "v4")) == {"192.0.2.0/24"}
+
+
+def test_removing_what_is_not_there_is_fine(netns: str) -> None:
+    enforcer = NftablesEnforcer(netns=netns)
+    enforcer.ensure()
+    enforcer.sync([])
+    enforcer.apply([], [net("192.0.2.7/32"), net("2001:db8::/32")])
+    enforcer.apply([entry("192.0.2.7/32", 60)], [])
+    in_ns(netns, "nft", "delete", "element", "inet", "mailwarden", "v4", "{ 192.0.2.7 }")
+    enforcer.apply([], [net("192.0.2.7/32")])  # the kernel (or a person) removed it first
+    assert set_elements(netns, "v4") == {}
+
+
+def test_elements_someone_else_added_are_replaced_by_ours(netns: str) -> None:
+    enforcer = NftablesEnforcer(netns=netns)
+    enforcer.ensure()
+    enforcer.sync([])
+    in_ns(netns, "nft", "add", "element", "inet", "mailwarden", "v4", "{ 192.0.2.0/24 }")
+    enforcer.apply([entry("192.0.2.7/32", 60)], [])  # overlaps: refused, then rewritten
+    assert set(set_elements(netns, "v4")) == {"192.0.2.7"}
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        ["delete", "table", "inet", "mailwarden"],
+        ["flush", "table", "inet", "mailwarden"],
+        ["flush", "ruleset"],
+        ["delete", "rule", "inet", "mailwarden", "input", "handle", "{handle}"],
+    ],
+    ids=["delete-table", "flush-table", "flush-ruleset", "delete-one-rule"],
+)
+def test_damage_is_noticed_and_repaired(netns: str, damage: list[str]) -> None:
+    enforcer = NftablesEnforcer(netns=netns)
+    enforcer.ensure()
+    active = [entry("192.0.2.7/32", 600), entry("2001:db8::66/128", 600)]
+    enforcer.sync(active)
+    handle = str(rules(netns)[0]["handle"])
+    in_ns(netns, "nft", *[word.replace("{handle}", handle) for word in damage])
+    assert not enforcer.present()
+    enforcer.ensure()
+    enforcer.sync(active)
+    assert enforcer.present()
+    assert len(rules(netns)) == 2
+    assert set(set_elements(netns, "v4")) == {"192.0.2.7"}
+    assert set(set_elements(netns, "v6")) == {"2001:db8::66"}
+
+
+def test_apply_repairs_a_deleted_table_by_itself(netns: str) -> None:
+    enforcer = NftablesEnforcer(netns=netns)
+    enforcer.ensure()
+    enforcer.sync([entry("192.0.2.7/32", 600)])
+    in_ns(netns, "nft", "delete", "table", "inet", "mailwarden")
+    enforcer.apply([entry("192.0.2.8/32", 1200)], [])  # before the daemon's poll noticed
+    assert enforcer.present()
+    assert set(set_elements(netns, "v4")) == {"192.0.2.7", "192.0.2.8"}
+
+
+def test_ensure_rebuilds_our_table_when_its_shape_is_wrong(netns: str) -> None:
+    in_ns(netns, "nft", "-f", "-", stdin="""
+    table inet mailwarden {
+        set v4 { type ipv4_addr; }
+        chain input { tcp dport 25 accept; }
+    }
+    """)  # fmt: skip
+    enforcer = NftablesEnforcer(netns=netns)
+    assert not enforcer.present()
+    enforcer.ensure()
+    enforcer.sync([entry("192.0.2.7/32", 60)])
+    assert enforcer.present()
+    assert set(set_elements(netns, "v4")) == {"192.0.2.7"}
+
+
+def test_refused_batch_carries_nfts_message(netns: str) -> None:
+    enforcer = NftablesEnforcer(netns=netns)  # no ensure(): our table is missing
+    with pytest.raises(BatchRefusedError, match=r"nft refused the change: .*Error: No such file"):
+        enforcer.sync([entry("192.0.2.7/32", 60)])
+
+
+NOBODY_NFT = """#!{python}
+import os, sys, tempfile
+args = sys.argv[1:]
+if args[-2:] == ["-f", "-"]:  # hand the batch over in a file nobody can read
+    fd, path = tempfile.mkstemp()
+    os.write(fd, sys.stdin.buffer.read())
+    os.fchmod(fd, 0o644)
+    args[-1] = path
+os.execvp("setpriv", ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                      "--inh-caps=-all", "nft", *args])
+"""
+
+
+def test_not_root_is_a_clear_error(netns: str, tmp_path: Path) -> None:
+    wrapper = tmp_path / "nft-as-nobody"
+    wrapper.write_text(NOBODY_NFT.format(python=sys.executable))
+    wrapper.chmod(0o755)
+    enforcer = NftablesEnforcer(netns=netns, nft=str(wrapper))
+    with pytest.raises(PermissionDeniedError, match=r"Operation not permitted.*root"):
+        enforcer.ensure()
+
+
+def test_kernel_expires_a_ban_on_time(netns: str) -> None:
+    enforcer = NftablesEnforcer(netns=netns)
+    enforcer.ensure()
+    enforcer.sync([entry("192.0.2.7/32", 2), entry("192.0.2.8/32", 600)])
+    assert set(set_elements(netns, "v4")) == {"192.0.2.7", "192.0.2.8"}
+    time.sleep(3.5)
+    assert set(set_elements(netns, "v4")) == {"192.0.2.8"}
+    enforcer.apply([], [net("192.0.2.7/32")])  # the daemon's late removal is harmless
+
+
+# -- packets ---------------------------------------------------------------------------
+
+
+def test_a_banned_client_cannot_connect_and_can_again_after_unban(lab: Lab) -> None:
+    lab.listen([587, 2525])
+    assert lab.wait_connect(SERVER_V4, 587) and lab.wait_connect(SERVER_V6, 587)
+    enforcer = NftablesEnforcer(ports=[587], netns=lab.server)
+    enforcer.ensure()
+    enforcer.sync([])
+    enforcer.apply([entry(CLIENT_V4 + "/32", 600), entry(CLIENT_V6 + "/128", 600)], [])
+    assert not lab.can_connect(SERVER_V4, 587)
+    assert not lab.can_connect(SERVER_V6, 587)
+    assert lab.can_connect(SERVER_V4, 2525), "only the configured ports are closed"
+    enforcer.apply([], [net(CLIENT_V4 + "/32"), net(CLIENT_V6 + "/128")])
+    assert lab.can_connect(SERVER_V4, 587) and lab.can_connect(SERVER_V6, 587)
+    enforcer.apply([entry("192.0.2.64/26", 600), entry("2001:db8::/64", 600)], [])
+    assert not lab.can_connect(SERVER_V4, 587) and not lab.can_connect(SERVER_V6, 587)
+    enforcer.teardown()
+    assert lab.can_connect(SERVER_V4, 587)
+
+
+def test_a_ban_lifts_itself_when_it_expires(lab: Lab) -> None:
+    lab.listen([25])
+    assert lab.wait_connect(SERVER_V4, 25)
+    enforcer = NftablesEnforcer(ports=[25], netns=lab.server)
+    enforcer.ensure()
+    enforcer.sync([entry(CLIENT_V4 + "/32", 2)])
+    assert not lab.can_connect(SERVER_V4, 25)
+    time.sleep(2.5)
+    assert lab.can_connect(SERVER_V4, 25)

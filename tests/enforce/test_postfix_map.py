@@ -1,0 +1,186 @@
+"""The postfix-map backend: a CIDR table that real Postfix reads and enforces."""
+
+from __future__ import annotations
+
+import ipaddress
+import shutil
+import stat
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from nslab import CLIENT_V4, SERVER_V4, Lab, in_ns, need
+
+from mailwarden.enforce.interface import BanEntry, BatchRefusedError
+from mailwarden.enforce.postfix_map import HEADER, PostfixMapEnforcer
+
+net = ipaddress.ip_network
+HOSTILE = "bruteforce of user 'x\n0.0.0.0/0 OK' \t DISCARD"
+
+
+def entry(network: str, seconds: float, reason: str = "bruteforce") -> BanEntry:
+    return BanEntry(net(network), datetime.now(UTC) + timedelta(seconds=seconds), reason)
+
+
+def postmap_query(table: Path, address: str, tmp_path: Path) -> str | None:
+    """Ask Postfix's own table code what the table says for `address`."""
+    if shutil.which("postmap") is None:
+        pytest.skip("needs postmap (Debian package postfix)")
+    config = tmp_path / "postmap-config"
+    config.mkdir(exist_ok=True)
+    (config / "main.cf").write_text("compatibility_level = 3.6\n")
+    done = subprocess.run(
+        ["postmap", "-c", str(config), "-q", address, f"cidr:{table}"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode in (0, 1), done.stderr
+    return done.stdout.strip() if done.returncode == 0 else None
+
+
+def test_postfix_reads_the_table_we_write(tmp_path: Path) -> None:
+    table = tmp_path / "access.cidr"
+    enforcer = PostfixMapEnforcer(table, reload_command=None)
+    enforcer.ensure()
+    enforcer.sync([entry("192.0.2.7/32", 3600, HOSTILE), entry("2001:db8:66::/48", 3600)])
+    answer = postmap_query(table, "192.0.2.7", tmp_path)
+    assert answer is not None and answer.startswith("REJECT mailwarden: banned until ")
+    assert postmap_query(table, "2001:db8:66::1", tmp_path) is not None
+    assert postmap_query(table, "192.0.2.8", tmp_path) is None
+    assert postmap_query(table, "198.51.100.1", tmp_path) is None
+    text = table.read_text()
+    assert "bruteforce" not in text and "DISCARD" not in text and "OK" not in text
+    assert stat.S_IMODE(table.stat().st_mode) == 0o644
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".mailwarden-")] == []
+
+
+def test_postscreen_style_says_reject(tmp_path: Path) -> None:
+    table = tmp_path / "postscreen.cidr"
+    PostfixMapEnforcer(table, reload_command=None, style="postscreen").sync(
+        [entry("192.0.2.0/24", 60)]
+    )
+    assert postmap_query(table, "192.0.2.99", tmp_path) == "reject"
+
+
+def test_apply_adds_removes_and_drops_expired(tmp_path: Path) -> None:
+    table = tmp_path / "access.cidr"
+    enforcer = PostfixMapEnforcer(table, reload_command=None)
+    enforcer.sync([entry("192.0.2.7/32", 600), entry("192.0.2.8/32", 1)])
+    enforcer.apply([entry("203.0.113.0/24", 600)], [net("192.0.2.7/32"), net("10.9.9.9/32")])
+    time.sleep(1.1)
+    enforcer.apply([], [])
+    lines = table.read_text().splitlines()
+    assert lines[0] + "\n" == HEADER
+    assert [line.split("\t")[0] for line in lines[1:]] == ["203.0.113.0/24"]
+
+
+def test_every_change_reloads_postfix(tmp_path: Path) -> None:
+    log = tmp_path / "reloads"
+    record = [sys.executable, "-c", f"open({str(log)!r}, 'a').write('reload\\n')"]
+    enforcer = PostfixMapEnforcer(tmp_path / "access.cidr", reload_command=record)
+    enforcer.ensure()
+    enforcer.apply([entry("192.0.2.7/32", 60)], [])
+    enforcer.apply([], [net("192.0.2.7/32")])
+    assert log.read_text().count("reload") == 3
+    enforcer.ensure()  # already there: nothing to write, nothing to reload
+    assert log.read_text().count("reload") == 3
+
+
+def test_a_failed_reload_is_an_error(tmp_path: Path) -> None:
+    fail = [sys.executable, "-c", "import sys; sys.exit('postfix: fatal: no master')"]
+    enforcer = PostfixMapEnforcer(tmp_path / "access.cidr", reload_command=fail)
+    with pytest.raises(BatchRefusedError, match="no master"):
+        enforcer.sync([entry("192.0.2.7/32", 60)])
+
+
+def test_teardown_leaves_an_empty_table(tmp_path: Path) -> None:
+    table = tmp_path / "access.cidr"
+    enforcer = PostfixMapEnforcer(table, reload_command=None)
+    enforcer.sync([entry("192.0.2.7/32", 60)])
+    assert enforcer.present()
+    enforcer.teardown()
+    assert table.read_text() == HEADER
+    table.write_text("someone else's table\n")
+    assert not enforcer.present()
+
+
+# -- real Postfix in a namespace ---------------------------------------------------------
+
+MAIN_CF = """\
+compatibility_level = 3.6
+queue_directory = {root}/spool
+data_directory = {root}/data
+maillog_file = {root}/maillog
+maillog_file_prefixes = {root}
+myhostname = mx.example.test
+mydestination =
+inet_interfaces = all
+inet_protocols = ipv4
+smtpd_client_restrictions = check_client_access cidr:{table}
+smtpd_relay_restrictions = reject_unauth_destination
+"""
+
+SMTP_CLIENT = r"""
+import smtplib, sys
+with smtplib.SMTP(sys.argv[1], 25, timeout=20) as smtp:
+    smtp.ehlo("client.example.test")
+    smtp.mail("probe@example.test")
+    code, text = smtp.rcpt("someone@example.net")
+    print(code, text.decode())
+"""
+
+
+@pytest.fixture
+def postfix(lab: Lab) -> Iterator[tuple[Lab, Path, list[str]]]:
+    need("postfix", "postconf")
+    # Not under pytest's tmp_path: its parent is 0700 and Postfix drops to its own user.
+    root = Path(tempfile.mkdtemp(prefix="mw-enf-postfix-"))
+    root.chmod(0o755)
+    for sub in ("etc", "spool", "data"):
+        (root / sub).mkdir(parents=True)
+    shutil.chown(root / "data", "postfix")
+    table = root / "etc" / "access.cidr"
+    shutil.copy("/etc/postfix/master.cf", root / "etc" / "master.cf")
+    (root / "etc" / "main.cf").write_text(MAIN_CF.format(root=root, table=table))
+    PostfixMapEnforcer(table, reload_command=None).ensure()
+    postfix_cmd = ["postfix", "-c", str(root / "etc")]
+    try:
+        in_ns(lab.server, *postfix_cmd, "start")
+        assert lab.wait_connect(SERVER_V4, 25, seconds=15)
+        yield lab, table, postfix_cmd
+    finally:
+        in_ns(lab.server, *postfix_cmd, "stop", check=False)
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def rcpt_reply(lab: Lab) -> str:
+    return in_ns(lab.client, sys.executable, "-c", SMTP_CLIENT, SERVER_V4).strip()
+
+
+def test_real_postfix_rejects_a_banned_client_after_reload(
+    postfix: tuple[Lab, Path, list[str]],
+) -> None:
+    lab, table, postfix_cmd = postfix
+    assert "mailwarden" not in rcpt_reply(lab)
+    enforcer = PostfixMapEnforcer(table, reload_command=[*postfix_cmd, "reload"])
+    enforcer.sync([])
+    enforcer.apply([entry(CLIENT_V4 + "/32", 600)], [])
+    deadline = time.monotonic() + 15
+    reply = rcpt_reply(lab)
+    while "mailwarden" not in reply and time.monotonic() < deadline:
+        time.sleep(0.5)  # the master restarts its smtpd processes after a reload
+        reply = rcpt_reply(lab)
+    assert reply.startswith("554") and "mailwarden: banned until" in reply
+    enforcer.apply([], [net(CLIENT_V4 + "/32")])
+    deadline = time.monotonic() + 15
+    reply = rcpt_reply(lab)
+    while "mailwarden" in reply and time.monotonic() < deadline:
+        time.sleep(0.5)
+        reply = rcpt_reply(lab)
+    assert "mailwarden" not in reply

@@ -1,0 +1,179 @@
+"""What every store does, SQLite and PostgreSQL alike."""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from mailwarden.enforce.interface import BanEntry
+from mailwarden.errors import StoreError
+from mailwarden.store.interface import BanState, Source, Store
+
+net = ipaddress.ip_network
+Opener = Callable[[], Store]
+T0 = datetime(2030, 1, 1, 12, 0, tzinfo=UTC)
+H = timedelta(hours=1)
+
+
+def ban(
+    store: Store, network: str, hours: float = 1, at: datetime = T0, reason: str = "bruteforce"
+) -> int:
+    entry = BanEntry(net(network), at + timedelta(hours=hours), reason)
+    return store.record_ban(entry, evidence="12 failures", source="auto", now=at).id
+
+
+def test_a_recorded_ban_is_active_until_it_ends(store: Store) -> None:
+    row = store.record_ban(
+        BanEntry(net("192.0.2.7/32"), T0 + H, "bruteforce"), "evidence", Source.MANUAL, now=T0
+    )
+    assert (row.network, row.since, row.until) == (net("192.0.2.7/32"), T0, T0 + H)
+    assert (row.state, row.source, row.offences, row.ended) == (
+        BanState.ACTIVE,
+        Source.MANUAL,
+        1,
+        None,
+    )
+    assert row.entry() == BanEntry(net("192.0.2.7/32"), T0 + H, "bruteforce")
+    assert [r.id for r in store.active_bans(T0 + H / 2)] == [row.id]
+    assert store.active_bans(T0 + H) == []  # over, even before expire() marks it
+
+
+def test_ipv6_and_networks_round_trip(store: Store) -> None:
+    for network in ("2001:db8::66/128", "2001:db8:1::/48", "198.51.100.0/24"):
+        ban(store, network)
+    assert {r.network for r in store.active_bans(T0)} == {
+        net("2001:db8::66/128"),
+        net("2001:db8:1::/48"),
+        net("198.51.100.0/24"),
+    }
+
+
+def test_banning_again_supersedes_and_never_shortens(store: Store) -> None:
+    first = ban(store, "192.0.2.7/32", hours=10)
+    second = store.record_ban(
+        BanEntry(net("192.0.2.7/32"), T0 + 2 * H, "again"), "more", now=T0 + H
+    )
+    assert second.until == T0 + 10 * H and second.offences == 2
+    active = store.active_bans(T0 + H)
+    assert [r.id for r in active] == [second.id]
+    old = store.history(network=net("192.0.2.7/32"))[1]
+    assert (old.id, old.state, old.ended) == (first, BanState.SUPERSEDED, T0 + H)
+    longer = store.record_ban(BanEntry(net("192.0.2.7/32"), T0 + 20 * H, "x"), "", now=T0 + H)
+    assert longer.until == T0 + 20 * H
+
+
+def test_lift_ends_exactly_that_ban(store: Store) -> None:
+    ban(store, "192.0.2.0/24")
+    ban(store, "192.0.2.7/32")
+    assert store.lift_ban(net("192.0.2.7/32"), "false positive", now=T0 + H / 4)
+    assert not store.lift_ban(net("192.0.2.7/32"), "again", now=T0 + H / 4)
+    assert not store.lift_ban(net("203.0.113.1/32"), "never banned")
+    assert [r.network for r in store.active_bans(T0)] == [net("192.0.2.0/24")]
+    lifted = store.history(network=net("192.0.2.7/32"))[0]
+    assert (lifted.state, lifted.end_reason, lifted.ended) == (
+        BanState.LIFTED,
+        "false positive",
+        T0 + H / 4,
+    )
+
+
+def test_expire_reports_each_ended_ban_once(store: Store) -> None:
+    ban(store, "192.0.2.7/32", hours=1)
+    ban(store, "2001:db8::/32", hours=2)
+    ban(store, "203.0.113.5/32", hours=3)
+    assert store.expire(T0 + H / 2) == []
+    assert set(store.expire(T0 + 2 * H)) == {net("192.0.2.7/32"), net("2001:db8::/32")}
+    assert store.expire(T0 + 2 * H) == []
+    expired = store.history(network=net("192.0.2.7/32"))[0]
+    assert (expired.state, expired.ended) == (BanState.EXPIRED, T0 + H)
+    assert [r.network for r in store.active_bans(T0 + 2 * H)] == [net("203.0.113.5/32")]
+
+
+def test_repeat_offences_are_counted(store: Store) -> None:
+    target = net("192.0.2.7/32")
+    assert store.offences(target) == 0
+    ban(store, "192.0.2.7/32", at=T0)
+    ban(store, "192.0.2.7/32", at=T0 + 30 * H)
+    row = store.record_ban(BanEntry(target, T0 + 61 * H, "x"), "", now=T0 + 60 * H)
+    assert row.offences == 3
+    assert store.offences(target) == 3
+    assert store.offences(target, since=T0 + 24 * H) == 2
+    assert store.offences(net("192.0.2.0/24")) == 0
+
+
+def test_history_is_newest_first_and_limited(store: Store) -> None:
+    ids = [ban(store, f"198.51.100.{i}/32", at=T0 + i * H) for i in range(5)]
+    assert [r.id for r in store.history(limit=3)] == ids[::-1][:3]
+
+
+def test_prune_forgets_old_ended_bans_only(store: Store) -> None:
+    ban(store, "192.0.2.1/32", hours=1)
+    ban(store, "192.0.2.2/32", hours=100)
+    store.expire(T0 + 2 * H)
+    assert store.prune(T0 + 3 * H) == 1
+    assert [r.network for r in store.history()] == [net("192.0.2.2/32")]
+    assert store.offences(net("192.0.2.1/32")) == 0
+
+
+def test_revision_grows_with_ban_changes_only(store: Store) -> None:
+    start = store.revision()
+    ban(store, "192.0.2.7/32")
+    after_ban = store.revision()
+    assert after_ban > start
+    store.set_position("/var/log/mail.log", {"inode": 5, "offset": 10})
+    assert store.revision() == after_ban
+    assert not store.lift_ban(net("203.0.113.1/32"), "none")
+    assert store.expire(T0) == []
+    assert store.revision() == after_ban
+    store.lift_ban(net("192.0.2.7/32"), "ok")
+    assert store.revision() > after_ban
+
+
+def test_another_process_sees_changes_through_the_revision(open_store: Opener) -> None:
+    daemon, command = open_store(), open_store()
+    seen = daemon.revision()
+    ban(command, "192.0.2.7/32")  # `mailwarden ban` in another process
+    assert daemon.revision() != seen
+    assert [r.network for r in daemon.active_bans(T0)] == [net("192.0.2.7/32")]
+
+
+def test_positions_round_trip(store: Store) -> None:
+    assert store.get_position("journal") is None
+    cursor = "s=0f1e;i=2a;b=9c;m=1;t=5;x=ff"
+    store.set_position("journal", cursor)
+    value = {"inode": 1234, "offset": 98765, "fingerprint": "ab" * 16, "rotated": [1, None]}
+    store.set_position("/var/log/mail.log", value)
+    store.set_position("/var/log/mail.log", {**value, "offset": 99999})
+    assert store.get_position("journal") == cursor
+    assert store.get_position("/var/log/mail.log") == {**value, "offset": 99999}
+    assert store.positions() == {"/var/log/mail.log": {**value, "offset": 99999}, "journal": cursor}
+
+
+def test_hostile_text_is_kept_verbatim(store: Store) -> None:
+    text = "x'); DROP TABLE bans; --\n\x00\u202e用户"
+    row = store.record_ban(BanEntry(net("192.0.2.7/32"), T0 + H, text), text, now=T0)
+    again = store.history()[0]
+    kept = text.replace("\x00", "\ufffd")  # PostgreSQL text cannot hold NUL
+    assert (again.reason, again.evidence) == (kept, kept) == (row.reason, row.evidence)
+    assert len(store.active_bans(T0)) == 1
+
+
+def test_bad_times_are_refused(store: Store) -> None:
+    with pytest.raises(StoreError, match="ends before it starts"):
+        store.record_ban(BanEntry(net("192.0.2.7/32"), T0, "x"), "", now=T0 + H)
+    with pytest.raises(ValueError, match="aware"):
+        store.active_bans(datetime(2030, 1, 1))
+    with pytest.raises(ValueError):
+        store.record_ban(BanEntry(net("192.0.2.7/32"), T0 + H, "x"), "", source="robot")
+
+
+def test_defaults_use_the_clock(store: Store) -> None:
+    now = datetime.now(UTC)
+    row = store.record_ban(BanEntry(net("192.0.2.7/32"), now + H, "x"), "")
+    assert abs((row.since - now).total_seconds()) < 5
+    assert [r.id for r in store.active_bans()] == [row.id]
+    assert store.expire() == []
+    assert store.lift_ban(net("192.0.2.7/32"), "done")

@@ -1,0 +1,179 @@
+"""The SQLite store: file safety, sharing between processes, and kill -9 at any moment."""
+
+from __future__ import annotations
+
+import ipaddress
+import random
+import signal
+import sqlite3
+import stat
+import subprocess
+import sys
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from mailwarden.enforce.interface import BanEntry
+from mailwarden.errors import StoreError
+from mailwarden.store.sqlite import SCHEMA_VERSION, SqliteStore
+
+net = ipaddress.ip_network
+
+
+def test_files_we_create_are_private(tmp_path: Path) -> None:
+    path = tmp_path / "new" / "dir" / "state.db"
+    with SqliteStore(path) as store:
+        store.record_ban(
+            BanEntry(net("192.0.2.7/32"), datetime.now(UTC) + timedelta(hours=1), "x"), ""
+        )
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+        assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+        wal = path.with_name(path.name + "-wal")
+        assert wal.exists() and stat.S_IMODE(wal.stat().st_mode) == 0o600
+
+
+def test_wal_and_schema_version(tmp_path: Path) -> None:
+    path = tmp_path / "state.db"
+    SqliteStore(path).close()
+    db = sqlite3.connect(path)
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    db.execute("PRAGMA user_version = 99")
+    db.commit()
+    db.close()
+    with pytest.raises(StoreError, match="newer mailwarden"):
+        SqliteStore(path)
+
+
+def test_reopening_keeps_everything(tmp_path: Path) -> None:
+    path = tmp_path / "state.db"
+    until = datetime.now(UTC) + timedelta(hours=1)
+    with SqliteStore(path) as store:
+        store.record_ban(BanEntry(net("192.0.2.7/32"), until, "x"), "ev")
+        store.set_position("journal", "cursor-1")
+    with SqliteStore(path, synchronous="FULL") as store:
+        assert [r.network for r in store.active_bans()] == [net("192.0.2.7/32")]
+        assert store.get_position("journal") == "cursor-1"
+
+
+def test_not_a_database_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "state.db"
+    path.write_bytes(b"this is not sqlite\n" * 100)
+    with pytest.raises(StoreError, match=r"state\.db"):
+        SqliteStore(path)
+    with pytest.raises(StoreError, match="cannot open"):
+        SqliteStore(path / "x.db")  # a file where the directory should be
+    with pytest.raises(StoreError, match="synchronous"):
+        SqliteStore(tmp_path / "x.db", synchronous="OFF; DROP TABLE bans")
+
+
+WRITER = r"""
+import ipaddress, sys
+from datetime import UTC, datetime, timedelta
+from mailwarden.enforce.interface import BanEntry
+from mailwarden.store.sqlite import SqliteStore
+store = SqliteStore(sys.argv[1], busy_timeout=30)
+start, count = int(sys.argv[2]), int(sys.argv[3])
+print("ready", flush=True)
+for i in range(start, start + count):
+    network = ipaddress.ip_network(f"2001:db8::{i % 50:x}/128")
+    until = datetime.now(UTC) + timedelta(hours=1 + i % 7)
+    row = store.record_ban(BanEntry(network, until, f"ban {i}"), f"evidence {i}")
+    store.set_position("/var/log/mail.log", {"offset": i})
+    print(row.id, i, flush=True)
+"""
+
+
+def start_writer(path: Path, start: int, count: int) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-c", WRITER, str(path), str(start), str(count)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+
+
+def test_kill_9_at_any_moment_loses_no_committed_ban(tmp_path: Path) -> None:
+    path = tmp_path / "state.db"
+    SqliteStore(path).close()
+    committed: dict[int, int] = {}  # ban id -> i, printed only after the commit returned
+    rng = random.Random(20301)
+    for round_ in range(20):
+        writer = start_writer(path, round_ * 10_000, 10_000)
+        assert writer.stdout is not None
+        assert writer.stdout.readline().strip() == "ready"
+        lines: list[str] = []
+        reader = threading.Thread(target=lines.extend, args=(writer.stdout,))
+        reader.start()
+        time.sleep(rng.uniform(0.01, 0.25))
+        writer.send_signal(signal.SIGKILL)
+        writer.wait()
+        reader.join()
+        for line in lines:
+            if line.endswith("\n"):  # a line cut by the kill is not a promise
+                ban_id, i = map(int, line.split())
+                committed[ban_id] = i
+    assert len(committed) > 100, "the writers should have committed many bans"
+    print(f"{len(committed)} bans committed across 20 kills")
+    with SqliteStore(path) as store:
+        assert store.integrity_check() == "ok"
+        rows = {r.id: r for r in store.history(limit=10**7)}
+        missing = sorted(set(committed) - set(rows))
+        assert missing == [], f"committed bans lost: {missing[:10]}"
+        for ban_id, i in committed.items():
+            assert rows[ban_id].reason == f"ban {i}" and rows[ban_id].evidence == f"evidence {i}"
+        # The one-active-ban-per-network rule held through every kill.
+        active = store.active_bans()
+        assert len({r.network for r in active}) == len(active)
+        position = store.get_position("/var/log/mail.log")
+        assert isinstance(position, dict) and position["offset"] >= max(committed.values())
+
+
+def test_two_processes_write_at_once_without_errors(tmp_path: Path) -> None:
+    path = tmp_path / "state.db"
+    SqliteStore(path).close()
+    writers = [start_writer(path, start, 100) for start in (0, 1000)]
+    outputs = [w.communicate(timeout=120)[0] for w in writers]
+    assert [w.returncode for w in writers] == [0, 0]
+    ids = [int(line.split()[0]) for out in outputs for line in out.splitlines()[1:]]
+    assert len(ids) == 200 and len(set(ids)) == 200
+    with SqliteStore(path) as store:
+        assert len(store.history(limit=1000)) == 200
+        assert store.integrity_check() == "ok"
+
+
+def test_a_reader_is_not_blocked_by_a_writer(tmp_path: Path) -> None:
+    path = tmp_path / "state.db"
+    with SqliteStore(path) as daemon, SqliteStore(path) as status:
+        other = sqlite3.connect(path, isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")  # a writer holds the lock ...
+        other.execute("UPDATE meta SET value = value WHERE key = 'revision'")
+        started = time.monotonic()
+        assert status.active_bans() == []  # ... and `status` still reads at once
+        assert daemon.revision() == 0
+        assert time.monotonic() - started < 1
+        other.execute("ROLLBACK")
+        other.close()
+
+
+def test_no_writer_waits_forever(tmp_path: Path) -> None:
+    path = tmp_path / "state.db"
+    with SqliteStore(path, busy_timeout=0.2) as store:
+        other = sqlite3.connect(path, isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")
+        with pytest.raises(StoreError, match="cannot write"):
+            store.set_position("k", 1)
+        other.execute("ROLLBACK")
+        other.close()
+        store.set_position("k", 2)
+        assert store.get_position("k") == 2
+
+
+def test_an_existing_file_keeps_its_mode(tmp_path: Path) -> None:
+    path = tmp_path / "state.db"
+    path.touch(mode=0o640)
+    path.chmod(0o640)
+    SqliteStore(path).close()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o640
