@@ -1,0 +1,215 @@
+"""Dovecot checks: passwords in cleartext, passwords in the log, no brake on guessing.
+
+Severities (any high finding makes `mailwarden audit` exit with status 3):
+
+high
+    dovecot.cleartext_auth        `disable_plaintext_auth = no` (2.3) or
+                                  `auth_allow_cleartext = yes` (2.4): passwords may
+                                  cross the network without TLS
+    dovecot.ssl_disabled          `ssl = no`
+    dovecot.auth_verbose_passwords  anything but `no`: failed passwords (or their
+                                  hashes, which can be cracked) in the log
+    dovecot.auth_debug_passwords  `yes`: every password in the debug log
+high or medium
+    dovecot.ssl_old_protocols     SSLv3 allowed (high); TLSv1/TLSv1.1 (medium)
+    dovecot.weak_ciphers          RC4, export, DES or NULL asked for (high); anonymous
+                                  suites or RC4 through a grade (medium)
+medium
+    dovecot.auth_failure_delay    `0`: no delay after a wrong password
+    dovecot.anonymous_mechanism   ANONYMOUS in `auth_mechanisms`
+
+A setting is checked at the top level and inside every `protocol`, `local` and
+`remote` section where it is written.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+
+from mailwarden.audit.dovecot_config import DovecotConfig, DovecotSetting
+from mailwarden.audit.interface import AuditFinding, DovecotSet, Evidence, Severity, register
+from mailwarden.audit.tls import ANULL, SURE, WEAK, allowed_classes, allowed_protocols
+
+CLEARTEXT_AUTH = register("dovecot.cleartext_auth", "cleartext_auth", "credential_exposed")
+SSL_DISABLED = register("dovecot.ssl_disabled", "cleartext_auth", "weak_tls")
+VERBOSE_PASSWORDS = register("dovecot.auth_verbose_passwords", "credential_exposed")
+DEBUG_PASSWORDS = register("dovecot.auth_debug_passwords", "credential_exposed")
+OLD_PROTOCOLS = register("dovecot.ssl_old_protocols", "weak_tls")
+WEAK_CIPHERS = register("dovecot.weak_ciphers", "weak_tls")
+FAILURE_DELAY = register("dovecot.auth_failure_delay", "bruteforce", "spray")
+ANONYMOUS = register("dovecot.anonymous_mechanism", "bruteforce")
+
+Check = Callable[[DovecotConfig], Iterable[AuditFinding]]
+_CHECKS: list[Check] = []
+
+SAFE_MIN_PROTOCOL = "TLSv1.2"
+
+
+def check(function: Check) -> Check:
+    _CHECKS.append(function)
+    return function
+
+
+def check_dovecot(config: DovecotConfig) -> list[AuditFinding]:
+    found: list[AuditFinding] = []
+    for function in _CHECKS:
+        found.extend(function(config))
+    return found
+
+
+def _evidence(setting: DovecotSetting) -> Evidence:
+    return Evidence(
+        setting.name,
+        setting.value,
+        file=setting.file,
+        line=setting.line,
+        section=setting.section or None,
+    )
+
+
+def _fix(config: DovecotConfig, setting: DovecotSetting, value: str) -> DovecotSet:
+    return DovecotSet(
+        setting.name,
+        value,
+        setting.file or config.path,
+        setting.line,
+        setting.text,
+        setting.section or None,
+    )
+
+
+def _finding(
+    config: DovecotConfig,
+    check_id: str,
+    severity: Severity,
+    setting: DovecotSetting,
+    value: str,
+    **details: str,
+) -> AuditFinding:
+    return AuditFinding(
+        id=check_id,
+        severity=severity,
+        evidence=(_evidence(setting),),
+        fix=(_fix(config, setting, value),),
+        details=details,
+        subject=setting.section or None,
+    )
+
+
+def _is_yes(value: str) -> bool:
+    return value.strip().lower() in ("yes", "true", "1", "on")
+
+
+@check
+def cleartext(config: DovecotConfig) -> Iterable[AuditFinding]:
+    found = []
+    for setting in config.written("disable_plaintext_auth"):
+        if not _is_yes(setting.value):
+            found.append(_finding(config, CLEARTEXT_AUTH.id, Severity.HIGH, setting, "yes"))
+    for setting in config.written("auth_allow_cleartext"):
+        if _is_yes(setting.value):
+            found.append(_finding(config, CLEARTEXT_AUTH.id, Severity.HIGH, setting, "no"))
+    return found
+
+
+@check
+def ssl_disabled(config: DovecotConfig) -> Iterable[AuditFinding]:
+    return [
+        _finding(config, SSL_DISABLED.id, Severity.HIGH, setting, "yes")
+        for setting in config.written("ssl")
+        if setting.value.strip().lower() == "no"
+    ]
+
+
+@check
+def password_logging(config: DovecotConfig) -> Iterable[AuditFinding]:
+    found = []
+    for setting in config.written("auth_verbose_passwords"):
+        if setting.value.strip().lower() not in ("no", ""):
+            found.append(_finding(config, VERBOSE_PASSWORDS.id, Severity.HIGH, setting, "no"))
+    for setting in config.written("auth_debug_passwords"):
+        if _is_yes(setting.value):
+            found.append(_finding(config, DEBUG_PASSWORDS.id, Severity.HIGH, setting, "no"))
+    return found
+
+
+def _seconds(value: str) -> float | None:
+    match = re.match(r"\s*(\d+(?:\.\d+)?)\s*([a-z]*)", value.lower())
+    if match is None:
+        return None
+    number, unit = float(match.group(1)), match.group(2)
+    if unit.startswith("m") and not unit.startswith("ms"):
+        return number * 60
+    if unit.startswith(("ms", "milli")):
+        return number / 1000
+    return number
+
+
+@check
+def failure_delay(config: DovecotConfig) -> Iterable[AuditFinding]:
+    return [
+        _finding(config, FAILURE_DELAY.id, Severity.MEDIUM, setting, "2 secs")
+        for setting in config.written("auth_failure_delay")
+        if _seconds(setting.value) == 0
+    ]
+
+
+@check
+def anonymous_mechanism(config: DovecotConfig) -> Iterable[AuditFinding]:
+    found = []
+    for setting in config.written("auth_mechanisms"):
+        mechanisms = setting.value.replace(",", " ").split()
+        if any(m.lower() == "anonymous" for m in mechanisms):
+            kept = " ".join(m for m in mechanisms if m.lower() != "anonymous") or "plain"
+            found.append(_finding(config, ANONYMOUS.id, Severity.MEDIUM, setting, kept))
+    return found
+
+
+@check
+def old_protocols(config: DovecotConfig) -> Iterable[AuditFinding]:
+    if config.value("ssl").strip().lower() == "no":
+        return []
+    found = []
+    for setting in config.written("ssl_min_protocol"):
+        value = setting.value.strip()
+        if value.upper() in ("SSLV3", "ANY"):
+            severity, shown = Severity.HIGH, "SSLv3, TLSv1, TLSv1.1"
+        elif value in ("TLSv1", "TLSv1.1"):
+            severity, shown = Severity.MEDIUM, "TLSv1, TLSv1.1" if value == "TLSv1" else value
+        else:
+            continue
+        found.append(
+            _finding(
+                config, OLD_PROTOCOLS.id, severity, setting, SAFE_MIN_PROTOCOL, protocols=shown
+            )
+        )
+    for setting in config.written("ssl_protocols"):  # Dovecot 2.2
+        allowed = allowed_protocols(setting.value)
+        old = [p for p in allowed if p in ("SSLv2", "SSLv3", "TLSv1", "TLSv1.1")]
+        if not old:
+            continue
+        severity = Severity.HIGH if any(p.startswith("SSL") for p in old) else Severity.MEDIUM
+        fix = "!SSLv2 !SSLv3 !TLSv1 !TLSv1.1"
+        found.append(
+            _finding(config, OLD_PROTOCOLS.id, severity, setting, fix, protocols=", ".join(old))
+        )
+    return found
+
+
+@check
+def weak_ciphers(config: DovecotConfig) -> Iterable[AuditFinding]:
+    if config.value("ssl").strip().lower() == "no":
+        return []
+    found = []
+    for setting in config.written("ssl_cipher_list"):
+        classes = allowed_classes(setting.value)
+        weak = [name for name in WEAK if name in classes]
+        if not weak and ANULL not in classes:
+            continue
+        sure = any(classes[name] == SURE for name in weak)
+        severity = Severity.HIGH if sure else Severity.MEDIUM
+        shown = ", ".join(weak + ([ANULL] if ANULL in classes else []))
+        safe = config.defaults["ssl_cipher_list"]
+        found.append(_finding(config, WEAK_CIPHERS.id, severity, setting, safe, classes=shown))
+    return found

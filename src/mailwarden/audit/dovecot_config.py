@@ -1,0 +1,228 @@
+"""The Dovecot configuration as the checks see it, and its parser.
+
+`doveconf -n` prints the same syntax as dovecot.conf (without includes), so one parser
+reads both: `name = value`, sections `name [args] {` ... `}`, `#` comments, `\\` at the
+end of a line to continue it, `!include` and `!include_try` (relative to the including
+file, glob patterns allowed), and `$name` for the value a setting had before.
+
+Settings inside the filter sections `protocol`, `local` and `remote` override the top
+level for those connections; the checks look at the top level and at every filter.
+"""
+
+from __future__ import annotations
+
+import glob
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from mailwarden.audit.interface import Change, DovecotSet, Note
+from mailwarden.errors import AuditError
+
+FILTERS = ("protocol", "local", "remote")
+_SECTION = re.compile(r"^([A-Za-z0-9_.-]+)(?:\s+(.*?))?\s*\{$")
+_SETTING = re.compile(r"^([A-Za-z0-9_./-]+)\s*=\s*(.*)$")
+_INCLUDE = re.compile(r"^!(include|include_try)\s+(.+)$")
+_MAX_INCLUDE_DEPTH = 20
+
+# Defaults of Dovecot 2.3 for the settings the checks read (2.4 renamed
+# disable_plaintext_auth to auth_allow_cleartext, default no).
+DEFAULTS = {
+    "ssl": "yes",
+    "disable_plaintext_auth": "yes",
+    "auth_allow_cleartext": "no",
+    "auth_verbose_passwords": "no",
+    "auth_debug_passwords": "no",
+    "auth_failure_delay": "2 secs",
+    "auth_mechanisms": "plain",
+    "ssl_min_protocol": "TLSv1.2",
+    "ssl_cipher_list": "ALL:!kRSA:!SRP:!kDHd:!DSS:!aNULL:!eNULL:!EXPORT:!DES:!3DES:!MD5:!PSK"
+    ":!RC4:!ADH:!LOW@STRENGTH",
+}
+
+
+@dataclass(frozen=True)
+class DovecotSetting:
+    name: str
+    value: str
+    section: str = ""  # "" for the top level; "protocol imap", "remote 192.0.2.0/24"
+    file: str | None = None
+    line: int | None = None
+    text: str | None = None  # the physical line as written (for the fix)
+
+    @property
+    def filtered(self) -> bool:
+        """At the top level or inside protocol/local/remote sections only."""
+        if not self.section:
+            return True
+        return all(part.split()[0] in FILTERS for part in self.section.split(" > "))
+
+
+@dataclass(frozen=True)
+class DovecotConfig:
+    path: str
+    settings: tuple[DovecotSetting, ...]
+    version: str | None = None
+    reader: str = "files"  # or "doveconf"
+    notes: tuple[Note, ...] = ()
+    defaults: dict[str, str] = field(default_factory=lambda: dict(DEFAULTS))
+
+    def value(self, name: str) -> str:
+        """The top-level value (the last one written), else the default."""
+        found = [s for s in self.settings if s.name == name and not s.section]
+        return found[-1].value if found else self.defaults.get(name, "")
+
+    def written(self, name: str) -> list[DovecotSetting]:
+        """The effective occurrence of `name` in each scope where it is written."""
+        last: dict[str, DovecotSetting] = {}
+        for setting in self.settings:
+            if setting.name == name and setting.filtered:
+                last[setting.section] = setting
+        return list(last.values())
+
+    def apply(self, changes: Iterable[Change]) -> DovecotConfig:
+        settings = list(self.settings)
+        for change in changes:
+            if not isinstance(change, DovecotSet):
+                continue
+            section = change.section or ""
+            matches = [
+                i
+                for i, s in enumerate(settings)
+                if s.name == change.setting and s.section == section
+            ]
+            if matches:
+                settings[matches[-1]] = replace(settings[matches[-1]], value=change.value)
+            else:
+                settings.append(DovecotSetting(change.setting, change.value, section, change.file))
+        return replace(self, settings=tuple(settings))
+
+
+def _physical_lines(text: str) -> Iterator[tuple[int, str, str]]:
+    """(first line number, joined text, first physical line) with `\\` continuations."""
+    pending: list[str] = []
+    start = 0
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not pending:
+            start = number
+        if line.rstrip().endswith("\\"):
+            pending.append(line.rstrip()[:-1])
+            continue
+        pending.append(line)
+        first = pending[0]
+        yield start, " ".join(part.strip() for part in pending), first
+        pending = []
+    if pending:
+        yield start, " ".join(part.strip() for part in pending), pending[0]
+
+
+def _strip_comment(text: str) -> str:
+    if text.startswith("#"):
+        return ""
+    quoted = False
+    for i, char in enumerate(text):
+        if char == '"':
+            quoted = not quoted
+        elif char == "#" and not quoted and i > 0 and text[i - 1].isspace():
+            return text[:i].rstrip()
+    return text
+
+
+def _unquote(value: str) -> str:
+    value = value.strip()
+    if len(value) >= 2 and value[0] == value[-1] == '"':
+        return value[1:-1].replace('\\"', '"')
+    return value
+
+
+class _Parser:
+    def __init__(self, follow_includes: bool) -> None:
+        self.follow_includes = follow_includes
+        self.settings: list[DovecotSetting] = []
+        self.notes: list[Note] = []
+        self.sections: list[str] = []
+
+    def parse_file(self, path: Path, depth: int = 0) -> None:
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except OSError as exc:
+            raise AuditError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+        self.parse_text(text, str(path), path.parent, depth)
+
+    def parse_text(self, text: str, name: str | None, base: Path | None, depth: int = 0) -> None:
+        for number, joined, physical in _physical_lines(text):
+            line = _strip_comment(joined.strip())
+            if not line:
+                continue
+            include = _INCLUDE.match(line)
+            if include is not None:
+                if self.follow_includes and base is not None:
+                    self._include(base, _unquote(include.group(2)), include.group(1), depth)
+                continue
+            if line == "}":
+                if self.sections:
+                    self.sections.pop()
+                continue
+            section = _SECTION.match(line)
+            if section is not None:
+                words = [section.group(1), *(section.group(2) or "").split()]
+                self.sections.append(" ".join(words))
+                continue
+            setting = _SETTING.match(line)
+            if setting is not None:
+                value = self._expand(setting.group(1), _unquote(setting.group(2)))
+                self.settings.append(
+                    DovecotSetting(
+                        setting.group(1),
+                        value,
+                        " > ".join(self.sections),
+                        name,
+                        number if name else None,
+                        physical if name else None,
+                    )
+                )
+
+    def _expand(self, name: str, value: str) -> str:
+        if "$" not in value:
+            return value
+        scope = " > ".join(self.sections)
+
+        def previous(match: re.Match[str]) -> str:
+            for s in reversed(self.settings):
+                if s.name == match.group(1) and s.section == scope:
+                    return s.value
+            return DEFAULTS.get(match.group(1), match.group(0))
+
+        return re.sub(r"\$([A-Za-z0-9_]+)", previous, value)
+
+    def _include(self, base: Path, pattern: str, kind: str, depth: int) -> None:
+        if depth >= _MAX_INCLUDE_DEPTH:
+            self.notes.append(Note("include_depth", {"path": pattern}))
+            return
+        full = pattern if pattern.startswith("/") else str(base / pattern)
+        matches = sorted(glob.glob(full))
+        if not matches and kind == "include" and not glob.has_magic(full):
+            self.notes.append(Note("include_missing", {"path": full}))
+        for match in matches:
+            self.parse_file(Path(match), depth + 1)
+
+
+def parse_dovecot_text(text: str) -> tuple[DovecotSetting, ...]:
+    """`doveconf -n` output (no file names, no includes)."""
+    parser = _Parser(follow_includes=False)
+    parser.parse_text(text, None, None)
+    return tuple(parser.settings)
+
+
+def parse_dovecot_files(path: Path) -> tuple[tuple[DovecotSetting, ...], tuple[Note, ...]]:
+    """dovecot.conf and everything it includes; AuditError when `path` is unreadable."""
+    parser = _Parser(follow_includes=True)
+    parser.parse_file(path)
+    return tuple(parser.settings), tuple(parser.notes)
+
+
+def doveconf_version(text: str) -> str | None:
+    """'# 2.3.19.1 (9b53102964): /etc/dovecot/dovecot.conf' -> '2.3.19.1'."""
+    match = re.match(r"#\s*(\d+\.\d+[\w.]*)", text)
+    return match.group(1) if match else None

@@ -1,0 +1,59 @@
+"""Read a Dovecot configuration: `doveconf -c FILE -n` when installed, else the files.
+
+`doveconf` is the authority (it applies Dovecot's own syntax and rejects what Dovecot
+would reject); the file parser gives each setting its file and line for the evidence.
+When `doveconf` refuses the file (for instance a Dovecot 2.4 configuration read by a
+2.3 `doveconf`), the files are read and a note says why.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from mailwarden.audit.dovecot_config import (
+    DovecotConfig,
+    DovecotSetting,
+    doveconf_version,
+    parse_dovecot_files,
+    parse_dovecot_text,
+)
+from mailwarden.audit.interface import Note
+from mailwarden.audit.tools import ToolFailed, find_program, run
+from mailwarden.errors import AuditError
+
+
+def read_dovecot(path: Path, *, use_tools: bool = True) -> DovecotConfig:
+    if not path.is_file():
+        raise AuditError(f"{path}: cannot read: not a file")
+    from_files, file_notes = parse_dovecot_files(path)
+    notes: list[Note] = list(file_notes)
+    doveconf = find_program("doveconf") if use_tools else None
+    if doveconf is not None:
+        try:
+            output = run([doveconf, "-c", str(path), "-n"])
+        except ToolFailed as exc:
+            notes.append(Note("doveconf_failed", {"error": str(exc)}))
+        else:
+            settings = _locate(parse_dovecot_text(output.stdout), from_files)
+            return DovecotConfig(
+                str(path), settings, doveconf_version(output.stdout), "doveconf", tuple(notes)
+            )
+    return DovecotConfig(str(path), from_files, None, "files", tuple(notes))
+
+
+def _locate(
+    reported: tuple[DovecotSetting, ...], written: tuple[DovecotSetting, ...]
+) -> tuple[DovecotSetting, ...]:
+    """Give each setting doveconf reported the file and line where it was written last."""
+    where: dict[tuple[str, str], DovecotSetting] = {}
+    for setting in written:
+        where[(setting.name, setting.section)] = setting
+    located = []
+    for setting in reported:
+        found = where.get((setting.name, setting.section))
+        if found is None:
+            located.append(setting)
+        else:
+            located.append(replace(setting, file=found.file, line=found.line, text=found.text))
+    return tuple(located)

@@ -1,0 +1,559 @@
+"""Postfix checks: what invites password guessing, leaks passwords, or weakens TLS.
+
+Severities (any high finding makes `mailwarden audit` exit with status 3):
+
+high
+    postfix.auth_on_port_25           AUTH offered on the MX port (main.cf, `smtp/inet`,
+                                      or `smtpd/pass` behind postscreen)
+    postfix.cleartext_auth            AUTH on another public service where TLS is
+                                      optional and `smtpd_tls_auth_only` is off
+    postfix.tls_loglevel_credentials  `smtpd_tls_loglevel` 3 or more (4 logs the first
+                                      40 bytes of every line, AUTH PLAIN included)
+    postfix.debug_peer_list           not empty: matching sessions are logged in full
+    postfix.smtpd_verbose             `smtpd -v` in master.cf: every session in full
+    postfix.tls_old_protocols         SSLv2 or SSLv3 allowed on a service with TLS
+    postfix.soft_bounce               every reject, 535 included, becomes "try later"
+high or medium
+    postfix.weak_ciphers              RC4, export, single-DES or NULL suites: high on an
+                                      AUTH service when the cipher string asks for them
+                                      (by name, or `ALL`); medium when only an old
+                                      library would add them (RC4 in `MEDIUM`), or on a
+                                      service without AUTH (then only when asked for)
+medium
+    postfix.submission_missing        AUTH offered, but neither 587 nor 465 exists
+    postfix.submissions_no_wrappermode  465 without `smtpd_tls_wrappermode=yes`
+    postfix.submission_old_tls        TLSv1 or TLSv1.1 allowed on 587/465
+    postfix.anonymous_ciphers         anonymous suites on an AUTH service. Postfix's own
+                                      default, and only a client that offers them is
+                                      exposed, hence medium rather than high
+    postfix.no_auth_rate_limit        AUTH offered, `smtpd_client_auth_rate_limit = 0`
+    postfix.anonymous_sasl            `noanonymous` missing on an AUTH service: it only
+                                      matters if the SASL backend offers ANONYMOUS
+    postfix.eol_version               older than the oldest line upstream still patches
+                                      (distributions may backport fixes: medium)
+low
+    postfix.submission_tls_not_required  587 without `encrypt`; AUTH already TLS-only
+    postfix.submission_tls_auth_only  587 with `encrypt` but no `smtpd_tls_auth_only`
+    postfix.submission_auth_disabled  587/465 without `smtpd_sasl_auth_enable=yes`
+    postfix.tls_loglevel_verbose      `smtpd_tls_loglevel = 2` (handshake chatter)
+    postfix.broken_sasl_auth_clients  the legacy `AUTH=` line for 1990s clients
+
+Loopback-only listeners are not reported for AUTH exposure. Findings that the same
+main.cf setting causes on several services are merged into one that names them all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
+
+from mailwarden.audit import postfix_fixes as fixes
+from mailwarden.audit.interface import (
+    AuditFinding,
+    Change,
+    Evidence,
+    MainSet,
+    ServiceEntry,
+    ServiceSet,
+    Severity,
+    register,
+)
+from mailwarden.audit.postfix_config import PostfixConfig, Service, format_version
+from mailwarden.audit.postfix_defaults import OLDEST_SUPPORTED, end_of_life
+from mailwarden.audit.postfix_fixes import Planner
+from mailwarden.audit.postfix_services import (
+    ENCRYPT,
+    NONE,
+    PORT25,
+    SUBMISSION,
+    SUBMISSIONS,
+    WRAPPER,
+    mandatory_tls,
+    offers_auth,
+    public,
+    role,
+    smtpd_services,
+    tls_loglevel,
+    tls_mode,
+    verbose_args,
+)
+from mailwarden.audit.tls import ANULL, SURE, WEAK, allowed_classes, allowed_protocols
+from mailwarden.audit.tls import with_exclusions as cipher_string
+
+AUTH_ON_PORT_25 = register("postfix.auth_on_port_25", "auth_on_port_25", "bruteforce", "spray")
+SUBMISSION_MISSING = register("postfix.submission_missing", "auth_on_port_25")
+CLEARTEXT_AUTH = register("postfix.cleartext_auth", "cleartext_auth", "weak_tls")
+TLS_NOT_REQUIRED = register("postfix.submission_tls_not_required", "cleartext_auth")
+TLS_AUTH_ONLY = register("postfix.submission_tls_auth_only", "cleartext_auth")
+NO_WRAPPERMODE = register("postfix.submissions_no_wrappermode", "weak_tls")
+AUTH_DISABLED = register("postfix.submission_auth_disabled", "auth_on_port_25")
+LOGLEVEL_CREDENTIALS = register("postfix.tls_loglevel_credentials", "credential_exposed")
+LOGLEVEL_VERBOSE = register("postfix.tls_loglevel_verbose", "credential_exposed")
+DEBUG_PEER_LIST = register("postfix.debug_peer_list", "credential_exposed")
+SMTPD_VERBOSE = register("postfix.smtpd_verbose", "credential_exposed")
+OLD_PROTOCOLS = register("postfix.tls_old_protocols", "weak_tls")
+SUBMISSION_OLD_TLS = register("postfix.submission_old_tls", "weak_tls")
+WEAK_CIPHERS = register("postfix.weak_ciphers", "weak_tls")
+ANONYMOUS_CIPHERS = register("postfix.anonymous_ciphers", "weak_tls")
+NO_RATE_LIMIT = register("postfix.no_auth_rate_limit", "bruteforce", "spray")
+ANONYMOUS_SASL = register("postfix.anonymous_sasl", "auth_on_port_25")
+SOFT_BOUNCE = register("postfix.soft_bounce", "soft_bounce", "bruteforce")
+BROKEN_SASL = register("postfix.broken_sasl_auth_clients", "auth_on_port_25")
+EOL_VERSION = register("postfix.eol_version")
+
+ServiceCheck = Callable[[PostfixConfig, Service], Iterable[AuditFinding]]
+GlobalCheck = Callable[[PostfixConfig, Planner], Iterable[AuditFinding]]
+_SERVICE_CHECKS: list[ServiceCheck] = []
+_GLOBAL_CHECKS: list[GlobalCheck] = []
+
+_RANK = {Severity.CRITICAL: 4, Severity.HIGH: 3, Severity.MEDIUM: 2, Severity.LOW: 1}
+
+
+def service_check(check: ServiceCheck) -> ServiceCheck:
+    _SERVICE_CHECKS.append(check)
+    return check
+
+
+def global_check(check: GlobalCheck) -> GlobalCheck:
+    _GLOBAL_CHECKS.append(check)
+    return check
+
+
+def check_postfix(config: PostfixConfig) -> list[AuditFinding]:
+    """Every Postfix finding for `config`, merged across services."""
+    planner = Planner(config, service_findings)
+    found: list[AuditFinding] = []
+    for check in _GLOBAL_CHECKS:
+        found.extend(check(config, planner))
+    for service in smtpd_services(config):
+        found.extend(service_findings(config, service))
+    return _with_certificate_note(config, _without_borrowed(merge(found)))
+
+
+def _without_borrowed(findings: list[AuditFinding]) -> list[AuditFinding]:
+    """A new submission service is checked like the others, and the main.cf edits that
+    check asks for join the submission fix; drop those that another finding already
+    carries, so that each edit is shown under the problem it solves."""
+    bundles = (AUTH_ON_PORT_25.id, SUBMISSION_MISSING.id)
+    elsewhere = {c for f in findings if f.id not in bundles for c in f.fix}
+    cleaned = []
+    for finding in findings:
+        if finding.id in bundles:
+            kept = tuple(c for c in finding.fix if not (isinstance(c, MainSet) and c in elsewhere))
+            finding = replace(finding, fix=kept)
+        cleaned.append(finding)
+    return cleaned
+
+
+_TLS_REQUIRED = (("smtpd_tls_security_level", "encrypt"), ("smtpd_tls_wrappermode", "yes"))
+
+
+def _with_certificate_note(
+    config: PostfixConfig, findings: list[AuditFinding]
+) -> list[AuditFinding]:
+    """A fix that makes TLS mandatory on a service needs a certificate; when main.cf
+    names none, the finding says so (the path is the administrator's to choose)."""
+    files = ("smtpd_tls_cert_file", "smtpd_tls_chain_files", "smtpd_tls_eccert_file")
+    if any(config.value(name) for name in files):
+        return findings
+    noted = []
+    for finding in findings:
+        needs_tls = any(
+            isinstance(c, ServiceSet) and (c.parameter, c.value) in _TLS_REQUIRED
+            for c in finding.fix
+        )
+        if needs_tls:
+            finding = replace(finding, details={**finding.details, "certificate": "missing"})
+        noted.append(finding)
+    return noted
+
+
+def service_findings(config: PostfixConfig, service: Service) -> list[AuditFinding]:
+    found: list[AuditFinding] = []
+    for check in _SERVICE_CHECKS:
+        found.extend(check(config, service))
+    return found
+
+
+def merge(findings: Iterable[AuditFinding]) -> list[AuditFinding]:
+    """One finding per (id, evidence, fix, details); the services are listed together."""
+    groups: dict[tuple[object, ...], list[AuditFinding]] = {}
+    for finding in findings:
+        key = (finding.id, finding.evidence, finding.fix, tuple(sorted(finding.details.items())))
+        groups.setdefault(key, []).append(finding)
+    merged = []
+    for group in groups.values():
+        subjects = list(dict.fromkeys(f.subject for f in group if f.subject))
+        first = max(group, key=lambda f: _RANK.get(f.severity, 0))
+        details = dict(first.details)
+        if subjects:
+            details["services"] = ", ".join(subjects)
+        merged.append(replace(first, subject=", ".join(subjects) or None, details=details))
+    return merged
+
+
+def _finding(
+    check_id: str,
+    severity: Severity,
+    evidence: Iterable[Evidence],
+    fix: Iterable[Change | None] = (),
+    service: Service | None = None,
+    *,
+    more: Mapping[str, str] | None = None,
+    **details: str,
+) -> AuditFinding:
+    details.update(more or {})
+    return AuditFinding(
+        id=check_id,
+        severity=severity,
+        evidence=tuple(dict.fromkeys(evidence)),
+        fix=tuple(dict.fromkeys(c for c in fix if c is not None)),
+        details=details,
+        subject=service.key if service is not None else None,
+    )
+
+
+# --- AUTH exposure ------------------------------------------------------------------
+
+
+@global_check
+def auth_on_port_25(config: PostfixConfig, planner: Planner) -> Iterable[AuditFinding]:
+    exposed = [
+        s
+        for s in smtpd_services(config)
+        if role(config, s) == PORT25 and public(config, s) and offers_auth(config, s)
+    ]
+    if not exposed:
+        return []
+    evidence = [config.evidence("smtpd_sasl_auth_enable", s) for s in exposed]
+    if not planner.has_submission():
+        evidence.append(_services_evidence(config))
+    services = ", ".join(s.key for s in exposed)
+    finding = _finding(
+        AUTH_ON_PORT_25.id, Severity.HIGH, evidence, planner.auth_off_port25(), services=services
+    )
+    return [replace(finding, subject=services)]
+
+
+@global_check
+def submission_missing(config: PostfixConfig, planner: Planner) -> Iterable[AuditFinding]:
+    auth_anywhere = any(
+        public(config, s) and offers_auth(config, s) for s in smtpd_services(config)
+    )
+    if not auth_anywhere or planner.has_submission():
+        return []
+    return [
+        _finding(
+            SUBMISSION_MISSING.id,
+            Severity.MEDIUM,
+            [_services_evidence(config)],
+            planner.ensure_submission(),
+        )
+    ]
+
+
+def _services_evidence(config: PostfixConfig) -> Evidence:
+    listeners = [s.key for s in smtpd_services(config)]
+    return Evidence("smtpd services", ", ".join(listeners) or "-", file=config.master_cf)
+
+
+@service_check
+def cleartext_auth(config: PostfixConfig, service: Service) -> Iterable[AuditFinding]:
+    kind = role(config, service)
+    if kind == PORT25 or not public(config, service) or not offers_auth(config, service):
+        return []
+    if mandatory_tls(config, service) or config.flag("smtpd_tls_auth_only", service):
+        return []
+    if kind == SUBMISSIONS:
+        fix: list[Change | None] = [
+            fixes.set_for(service, "smtpd_tls_wrappermode", "yes"),
+        ]
+    elif kind == SUBMISSION:
+        fix = [
+            fixes.set_for(service, "smtpd_tls_security_level", "encrypt"),
+            fixes.set_for(service, "smtpd_tls_auth_only", "yes"),
+        ]
+    else:
+        fix = [fixes.set_for(service, "smtpd_tls_auth_only", "yes")]
+    evidence = [
+        config.evidence("smtpd_sasl_auth_enable", service),
+        _tls_level_evidence(config, service),
+        config.evidence("smtpd_tls_auth_only", service),
+    ]
+    return [_finding(CLEARTEXT_AUTH.id, Severity.HIGH, evidence, fix, service)]
+
+
+def _tls_level_evidence(config: PostfixConfig, service: Service) -> Evidence:
+    for legacy in ("smtpd_enforce_tls", "smtpd_use_tls"):
+        if not config.value("smtpd_tls_security_level", service) and config.flag(legacy, service):
+            return config.evidence(legacy, service)
+    return config.evidence("smtpd_tls_security_level", service)
+
+
+@service_check
+def submission_settings(config: PostfixConfig, service: Service) -> Iterable[AuditFinding]:
+    kind = role(config, service)
+    if kind not in (SUBMISSION, SUBMISSIONS) or not public(config, service):
+        return []
+    found = []
+    mode = tls_mode(config, service)
+    auth = offers_auth(config, service)
+    auth_only = config.flag("smtpd_tls_auth_only", service)
+    if kind == SUBMISSION and mode not in (ENCRYPT, WRAPPER) and (auth_only or not auth):
+        found.append(
+            _finding(
+                TLS_NOT_REQUIRED.id,
+                Severity.LOW,
+                [_tls_level_evidence(config, service)],
+                [fixes.set_for(service, "smtpd_tls_security_level", "encrypt")],
+                service,
+            )
+        )
+    if kind == SUBMISSION and mode == ENCRYPT and auth and not auth_only:
+        found.append(
+            _finding(
+                TLS_AUTH_ONLY.id,
+                Severity.LOW,
+                [config.evidence("smtpd_tls_auth_only", service)],
+                [fixes.set_for(service, "smtpd_tls_auth_only", "yes")],
+                service,
+            )
+        )
+    if kind == SUBMISSIONS and mode != WRAPPER:
+        found.append(
+            _finding(
+                NO_WRAPPERMODE.id,
+                Severity.MEDIUM,
+                [config.evidence("smtpd_tls_wrappermode", service)],
+                [fixes.set_for(service, "smtpd_tls_wrappermode", "yes")],
+                service,
+            )
+        )
+    if not config.flag("smtpd_sasl_auth_enable", service):
+        found.append(
+            _finding(
+                AUTH_DISABLED.id,
+                Severity.LOW,
+                [config.evidence("smtpd_sasl_auth_enable", service)],
+                [fixes.set_for(service, "smtpd_sasl_auth_enable", "yes")],
+                service,
+            )
+        )
+    return found
+
+
+# --- credentials in the log ---------------------------------------------------------
+
+
+@service_check
+def tls_loglevel_check(config: PostfixConfig, service: Service) -> Iterable[AuditFinding]:
+    if tls_mode(config, service) == NONE:
+        return []
+    level = tls_loglevel(config.value("smtpd_tls_loglevel", service))
+    if level < 2:
+        return []
+    check, severity = (
+        (LOGLEVEL_CREDENTIALS, Severity.HIGH) if level >= 3 else (LOGLEVEL_VERBOSE, Severity.LOW)
+    )
+    evidence = [config.evidence("smtpd_tls_loglevel", service)]
+    fix = [fixes.set_for(service, "smtpd_tls_loglevel", "1")]
+    return [_finding(check.id, severity, evidence, fix, service, level=str(level))]
+
+
+@service_check
+def debug_peer_list(config: PostfixConfig, service: Service) -> Iterable[AuditFinding]:
+    if not config.value("debug_peer_list", service):
+        return []
+    evidence = [config.evidence("debug_peer_list", service)]
+    fix = [fixes.set_for(service, "debug_peer_list", "")]
+    return [_finding(DEBUG_PEER_LIST.id, Severity.HIGH, evidence, fix, service)]
+
+
+@service_check
+def smtpd_verbose(config: PostfixConfig, service: Service) -> Iterable[AuditFinding]:
+    flags = verbose_args(service)
+    if not flags:
+        return []
+    command = " ".join([service.command, *service.args])
+    evidence = Evidence("command", command, service.key, config.master_cf, service.line)
+    rewrite = ServiceEntry(
+        service.key,
+        service.fields(),
+        tuple(a for a in service.args if a not in flags),
+        tuple(service.overrides.items()),
+    )
+    return [_finding(SMTPD_VERBOSE.id, Severity.HIGH, [evidence], [rewrite], service)]
+
+
+# --- TLS ----------------------------------------------------------------------------
+
+
+@service_check
+def tls_protocols(config: PostfixConfig, service: Service) -> Iterable[AuditFinding]:
+    if tls_mode(config, service) == NONE:
+        return []
+    mandatory = mandatory_tls(config, service)
+    parameter = "smtpd_tls_mandatory_protocols" if mandatory else "smtpd_tls_protocols"
+    allowed = allowed_protocols(config.value(parameter, service))
+    evidence = [config.evidence(parameter, service)]
+    fix = [fixes.protocols(config, service, parameter)]
+    found = []
+    ssl = [p for p in allowed if p.startswith("SSL")]
+    if ssl:
+        found.append(
+            _finding(
+                OLD_PROTOCOLS.id, Severity.HIGH, evidence, fix, service, protocols=", ".join(ssl)
+            )
+        )
+    old_tls = [p for p in allowed if p in ("TLSv1", "TLSv1.1")]
+    if old_tls and mandatory and role(config, service) in (SUBMISSION, SUBMISSIONS):
+        found.append(
+            _finding(
+                SUBMISSION_OLD_TLS.id,
+                Severity.MEDIUM,
+                evidence,
+                fix,
+                service,
+                protocols=", ".join(old_tls),
+            )
+        )
+    return found
+
+
+@service_check
+def ciphers(config: PostfixConfig, service: Service) -> Iterable[AuditFinding]:
+    if tls_mode(config, service) == NONE:
+        return []
+    mandatory = mandatory_tls(config, service)
+    grade_parameter = "smtpd_tls_mandatory_ciphers" if mandatory else "smtpd_tls_ciphers"
+    grade = config.value(grade_parameter, service).lower()
+    list_parameter = f"tls_{grade}_cipherlist"
+    evidence = [config.evidence(grade_parameter, service), config.evidence(list_parameter, service)]
+    text = config.value(list_parameter, service)
+    exclusion_parameters = ["smtpd_tls_exclude_ciphers"]
+    if mandatory:
+        exclusion_parameters.append("smtpd_tls_mandatory_exclude_ciphers")
+    for parameter in exclusion_parameters:
+        exclusions = config.value(parameter, service)
+        if exclusions:
+            text = cipher_string(text, exclusions)
+            evidence.append(config.evidence(parameter, service))
+    classes = allowed_classes(text)
+    auth = offers_auth(config, service)
+    fix = [
+        fixes.cipher_grade(config, service, grade_parameter),
+        fixes.exclude_ciphers(config, service),
+    ]
+    found = []
+    weak = {name: how for name, how in classes.items() if name in WEAK}
+    sure = any(how == SURE for how in weak.values())
+    if weak and (auth or sure):
+        severity = Severity.HIGH if auth and sure else Severity.MEDIUM
+        names = ", ".join(name for name in WEAK if name in weak)
+        found.append(
+            _finding(
+                WEAK_CIPHERS.id,
+                severity,
+                evidence,
+                fix,
+                service,
+                classes=names,
+                more={} if sure else {"variant": "library"},
+            )
+        )
+    if auth and ANULL in classes:
+        found.append(_finding(ANONYMOUS_CIPHERS.id, Severity.MEDIUM, evidence, fix, service))
+    return found
+
+
+# --- AUTH policy --------------------------------------------------------------------
+
+
+@service_check
+def auth_rate_limit(config: PostfixConfig, service: Service) -> Iterable[AuditFinding]:
+    if not public(config, service) or not offers_auth(config, service):
+        return []
+    value = config.value("smtpd_client_auth_rate_limit", service)
+    if value not in ("", "0"):
+        return []
+    exists = config.version is None or config.version >= (3, 1)
+    fix = (
+        [fixes.set_for(service, "smtpd_client_auth_rate_limit", fixes.AUTH_RATE_LIMIT)]
+        if exists
+        else []
+    )
+    evidence = [config.evidence("smtpd_client_auth_rate_limit", service)]
+    limit = fixes.AUTH_RATE_LIMIT
+    return [_finding(NO_RATE_LIMIT.id, Severity.MEDIUM, evidence, fix, service, limit=limit)]
+
+
+@service_check
+def anonymous_sasl(config: PostfixConfig, service: Service) -> Iterable[AuditFinding]:
+    if not offers_auth(config, service):
+        return []
+    found = []
+    for parameter in ("smtpd_sasl_security_options", "smtpd_sasl_tls_security_options"):
+        raw = config.raw(parameter, service) or ""
+        inherited = parameter.endswith("tls_security_options") and raw.strip() in (
+            "$smtpd_sasl_security_options",
+            "${smtpd_sasl_security_options}",
+            "$(smtpd_sasl_security_options)",
+        )
+        options = config.value(parameter, service).replace(",", " ").split()
+        if inherited or "noanonymous" in options:
+            continue
+        evidence = [config.evidence(parameter, service)]
+        fix = [fixes.sasl_security_options(config, service, parameter)]
+        found.append(_finding(ANONYMOUS_SASL.id, Severity.MEDIUM, evidence, fix, service))
+    return found
+
+
+@service_check
+def broken_sasl(config: PostfixConfig, service: Service) -> Iterable[AuditFinding]:
+    if not offers_auth(config, service) or not config.flag("broken_sasl_auth_clients", service):
+        return []
+    evidence = [config.evidence("broken_sasl_auth_clients", service)]
+    fix = [fixes.set_for(service, "broken_sasl_auth_clients", "no")]
+    return [_finding(BROKEN_SASL.id, Severity.LOW, evidence, fix, service)]
+
+
+# --- whole server -------------------------------------------------------------------
+
+
+@global_check
+def soft_bounce(config: PostfixConfig, planner: Planner) -> Iterable[AuditFinding]:
+    found = []
+    if config.flag("soft_bounce"):
+        found.append(
+            _finding(
+                SOFT_BOUNCE.id,
+                Severity.HIGH,
+                [config.evidence("soft_bounce")],
+                [MainSet("soft_bounce", "no")],
+            )
+        )
+    for service in config.services:
+        if "soft_bounce" in service.overrides and config.flag("soft_bounce", service):
+            found.append(
+                _finding(
+                    SOFT_BOUNCE.id,
+                    Severity.HIGH,
+                    [config.evidence("soft_bounce", service)],
+                    [ServiceSet(service.key, "soft_bounce", "no")],
+                    service,
+                )
+            )
+    return found
+
+
+@global_check
+def eol_version(config: PostfixConfig, planner: Planner) -> Iterable[AuditFinding]:
+    version = config.version
+    if version is None or config.version_source == "assumed" or not end_of_life(version):
+        return []
+    shown = format_version(version) or ""
+    where = config.main_cf if config.version_source == "main.cf" else None
+    line = config.main_lines.get("mail_version") if where else None
+    evidence = [Evidence("mail_version", shown, file=where, line=line)]
+    oldest = format_version(OLDEST_SUPPORTED) or ""
+    return [_finding(EOL_VERSION.id, Severity.MEDIUM, evidence, version=shown, oldest=oldest)]

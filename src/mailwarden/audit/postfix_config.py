@@ -1,0 +1,217 @@
+"""The Postfix configuration as the checks see it, whichever reader produced it.
+
+`PostfixConfig.value(parameter, service)` is the effective, `$`-expanded value of a
+parameter for one master.cf service: the service's `-o` override when it has one, else
+main.cf, else the default of the Postfix version being audited. Overrides are visible to
+the expansion of other parameters in that service, as in a running smtpd(8).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+
+from mailwarden.audit.expand import expand
+from mailwarden.audit.interface import Change, Evidence, MainSet, Note, ServiceEntry, ServiceSet
+
+Version = tuple[int, ...]
+
+# Well-known service names -> port (master.cf uses /etc/services names).
+PORTS = {"smtp": 25, "submission": 587, "submissions": 465, "smtps": 465, "urd": 465}
+
+
+def parse_version(text: str | None) -> Version | None:
+    """'3.7.11' -> (3, 7, 11); '3.12-20260821' -> (3, 12); anything else -> None."""
+    if not text:
+        return None
+    match = re.match(r"\s*(\d+)\.(\d+)(?:\.(\d+))?", text)
+    if match is None:
+        return None
+    return tuple(int(part) for part in match.groups() if part is not None)
+
+
+def format_version(version: Version | None) -> str | None:
+    return None if version is None else ".".join(str(part) for part in version)
+
+
+@dataclass(frozen=True)
+class Service:
+    """One master.cf entry."""
+
+    name: str  # may carry a host: "127.0.0.1:submission"
+    type: str  # inet, unix, pass, ...
+    private: str = "-"
+    unprivileged: str = "-"
+    chroot: str = "-"
+    wakeup: str = "-"
+    process_limit: str = "-"
+    command: str = ""
+    args: tuple[str, ...] = ()  # arguments other than -o (e.g. "-v")
+    overrides: Mapping[str, str] = field(default_factory=dict)  # -o name=value, raw
+    line: int | None = None
+    override_lines: Mapping[str, int] = field(default_factory=dict)
+    new: bool = False  # added by a planned fix, not in master.cf yet
+
+    @property
+    def key(self) -> str:
+        return f"{self.name}/{self.type}"
+
+    @property
+    def host(self) -> str | None:
+        if ":" not in self.name:
+            return None
+        return self.name.rsplit(":", 1)[0].strip("[]")
+
+    @property
+    def port(self) -> int | None:
+        if self.type != "inet":
+            return None
+        bare = self.name.rsplit(":", 1)[-1]
+        if bare.isdigit():
+            return int(bare)
+        return PORTS.get(bare)
+
+    @property
+    def loopback(self) -> bool:
+        host = self.host
+        if host is None:
+            return False
+        if host == "localhost":
+            return True
+        try:
+            return ipaddress.ip_address(host).is_loopback
+        except ValueError:
+            return False
+
+    def fields(self) -> tuple[str, ...]:
+        return (
+            self.name,
+            self.type,
+            self.private,
+            self.unprivileged,
+            self.chroot,
+            self.wakeup,
+            self.process_limit,
+            self.command,
+        )
+
+    def stanza(self) -> str:
+        """The entry as master.cf text, `-o` options on continuation lines."""
+        head = "  ".join(self.fields())
+        if self.args:
+            head += " " + " ".join(self.args)
+        lines = [head]
+        for name, value in self.overrides.items():
+            option = f"{name}={value}" if " " not in value else f"{{ {name} = {value} }}"
+            lines.append(f"  -o {option}")
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class PostfixConfig:
+    """main.cf and master.cf, read by `postconf` or by parsing the files."""
+
+    directory: str
+    explicit: Mapping[str, str]  # parameters written in main.cf, raw
+    defaults: Mapping[str, str]  # built-in defaults of the audited version, raw
+    services: tuple[Service, ...]
+    version: Version | None
+    # "option" (--postfix-version), "main.cf" (mail_version), "postconf" (this machine's
+    # Postfix, auditing its own configuration directory), "assumed" (this machine's
+    # Postfix, another directory), "unknown"
+    version_source: str
+    reader: str  # "postconf" or "files"
+    main_lines: Mapping[str, int] = field(default_factory=dict)
+    notes: tuple[Note, ...] = ()
+    # True when `directory` is the one postconf and postfix use without `-c`; the
+    # printed commands then need no `-c DIR`.
+    default_directory: bool = False
+
+    @property
+    def main_cf(self) -> str:
+        return f"{self.directory.rstrip('/')}/main.cf"
+
+    @property
+    def master_cf(self) -> str:
+        return f"{self.directory.rstrip('/')}/master.cf"
+
+    def service(self, key: str) -> Service | None:
+        for service in self.services:
+            if service.key == key:
+                return service
+        return None
+
+    def raw(self, parameter: str, service: Service | None = None) -> str | None:
+        if service is not None and parameter in service.overrides:
+            return service.overrides[parameter]
+        if parameter in self.explicit:
+            return self.explicit[parameter]
+        return self.defaults.get(parameter)
+
+    def value(self, parameter: str, service: Service | None = None) -> str:
+        """Effective value, expanded; '' when the parameter is unknown."""
+        special = {"service_name": service.name.rsplit(":", 1)[-1]} if service else {}
+
+        def lookup(name: str) -> str | None:
+            if name in special:
+                return special[name]
+            return self.raw(name, service)
+
+        raw = self.raw(parameter, service)
+        return "" if raw is None else expand(raw, lookup).strip()
+
+    def flag(self, parameter: str, service: Service | None = None) -> bool:
+        return self.value(parameter, service).lower() in ("yes", "true", "1", "on")
+
+    def evidence(self, parameter: str, service: Service | None = None) -> Evidence:
+        """Where the effective value of `parameter` for `service` comes from. The
+        service is named only when master.cf overrides the parameter for it, so that
+        evidence from main.cf is equal for every service that inherits it."""
+        value = self.value(parameter, service)
+        if service is not None and parameter in service.overrides:
+            return Evidence(
+                parameter,
+                value,
+                service.key,
+                self.master_cf,
+                service.override_lines.get(parameter, service.line),
+            )
+        if parameter in self.explicit:
+            return Evidence(parameter, value, None, self.main_cf, self.main_lines.get(parameter))
+        return Evidence(parameter, value, default=True)
+
+    def apply(self, changes: Iterable[Change]) -> PostfixConfig:
+        """The configuration after `changes` (what `postconf -e/-M/-P` would write)."""
+        explicit = dict(self.explicit)
+        services = list(self.services)
+        for change in changes:
+            if isinstance(change, MainSet):
+                explicit[change.parameter] = change.value
+            elif isinstance(change, ServiceEntry):
+                name, type_, private, unpriv, chroot, wakeup, limit, command = change.fields
+                entry = Service(
+                    name=name,
+                    type=type_,
+                    private=private,
+                    unprivileged=unpriv,
+                    chroot=chroot,
+                    wakeup=wakeup,
+                    process_limit=limit,
+                    command=command,
+                    args=change.args,
+                    overrides=dict(change.options),
+                )
+                keys = [service.key for service in services]
+                if entry.key in keys:
+                    services[keys.index(entry.key)] = entry
+                else:
+                    services.append(replace(entry, new=True))
+            elif isinstance(change, ServiceSet):
+                for i, service in enumerate(services):
+                    if service.key == change.service:
+                        overrides = dict(service.overrides)
+                        overrides[change.parameter] = change.value
+                        services[i] = replace(service, overrides=overrides)
+        return replace(self, explicit=explicit, services=tuple(services))

@@ -1,0 +1,93 @@
+"""Built-in defaults of the parameters the checks read, by Postfix version.
+
+`postconf -d` knows the defaults of the Postfix installed on this machine only. An
+audit of a configuration copied from an older server (the user's 2.6-era host) needs
+that version's defaults, because the dangerous ones changed: SSLv3 was allowed and
+`export` was the opportunistic cipher grade up to Postfix 3.0, and RC4 stayed in the
+`medium` list until 3.8 (shared reference, section 6).
+
+`BASE` is Postfix 3.6/3.7 (Debian 12 ships 3.7.11); `defaults_for()` adjusts it.
+"""
+
+from __future__ import annotations
+
+from mailwarden.audit.postfix_config import Version
+
+BASE: dict[str, str] = {
+    "smtpd_sasl_auth_enable": "no",
+    "smtpd_sasl_security_options": "noanonymous",
+    "smtpd_sasl_tls_security_options": "$smtpd_sasl_security_options",
+    "broken_sasl_auth_clients": "no",
+    "smtpd_client_auth_rate_limit": "0",
+    "smtpd_tls_security_level": "",
+    "smtpd_use_tls": "no",
+    "smtpd_enforce_tls": "no",
+    "smtpd_tls_wrappermode": "no",
+    "smtpd_tls_auth_only": "no",
+    "smtpd_tls_loglevel": "0",
+    "debug_peer_list": "",
+    "debug_peer_level": "2",
+    "soft_bounce": "no",
+    "inet_interfaces": "all",
+    "smtpd_tls_protocols": ">=TLSv1",
+    "smtpd_tls_mandatory_protocols": ">=TLSv1",
+    "smtpd_tls_ciphers": "medium",
+    "smtpd_tls_mandatory_ciphers": "medium",
+    "smtpd_tls_exclude_ciphers": "",
+    "smtpd_tls_mandatory_exclude_ciphers": "",
+    "tls_high_cipherlist": "aNULL:-aNULL:HIGH:@STRENGTH",
+    "tls_medium_cipherlist": "aNULL:-aNULL:HIGH:MEDIUM:+RC4:@STRENGTH",
+    "tls_low_cipherlist": "aNULL:-aNULL:HIGH:MEDIUM:LOW:+RC4:@STRENGTH",
+    "tls_export_cipherlist": "aNULL:-aNULL:HIGH:MEDIUM:LOW:EXPORT:+RC4:@STRENGTH",
+    "tls_null_cipherlist": "eNULL:!aNULL",
+}
+
+# Parameters whose default differs between versions; `postconf -d` on this machine is
+# replaced by `defaults_for(version)` for these when the audited version is another one.
+VERSION_SENSITIVE = frozenset(
+    {
+        "smtpd_tls_protocols",
+        "smtpd_tls_mandatory_protocols",
+        "smtpd_tls_ciphers",
+        "tls_medium_cipherlist",
+        "tls_low_cipherlist",
+        "tls_export_cipherlist",
+        "tls_high_cipherlist",
+    }
+)
+
+# The oldest stable line that upstream still patches. Postfix supports the newest
+# stable release and the three before it; 3.11 (early 2026) ended 3.7.
+OLDEST_SUPPORTED: Version = (3, 8)
+NEWEST_KNOWN: Version = (3, 11)
+
+_EXCL_38 = "!SEED:!IDEA:!3DES:!RC2:!RC4:!RC5:!kDH:!kECDH:!aDSS:!MD5"
+
+
+def defaults_for(version: Version | None) -> dict[str, str]:
+    """Defaults of the parameters in BASE for `version` (None: BASE, i.e. 3.7)."""
+    values = dict(BASE)
+    if version is None:
+        return values
+    if version >= (3, 8):
+        values["tls_medium_cipherlist"] = f"aNULL:-aNULL:HIGH:MEDIUM:{_EXCL_38}:+RC4:@STRENGTH"
+        values["tls_high_cipherlist"] = f"aNULL:-aNULL:HIGH:{_EXCL_38}:@STRENGTH"
+    if version < (3, 6):
+        values["smtpd_tls_protocols"] = "!SSLv2, !SSLv3"
+        values["smtpd_tls_mandatory_protocols"] = "!SSLv2, !SSLv3"
+        prefix = "aNULL:-aNULL:" if version >= (2, 8) else ""
+        values["tls_high_cipherlist"] = f"{prefix}ALL:!EXPORT:!LOW:!MEDIUM:+RC4:@STRENGTH"
+        values["tls_medium_cipherlist"] = f"{prefix}ALL:!EXPORT:!LOW:+RC4:@STRENGTH"
+        values["tls_low_cipherlist"] = f"{prefix}ALL:!EXPORT:+RC4:@STRENGTH"
+        values["tls_export_cipherlist"] = f"{prefix}ALL:+RC4:@STRENGTH"
+    if version < (3, 1):
+        values["smtpd_tls_protocols"] = ""
+        values["smtpd_tls_mandatory_protocols"] = "!SSLv2"
+        values["smtpd_tls_ciphers"] = "export"
+    if version < (2, 10):
+        values["smtpd_tls_mandatory_protocols"] = "SSLv3, TLSv1"
+    return values
+
+
+def end_of_life(version: Version) -> bool:
+    return version[:2] < OLDEST_SUPPORTED

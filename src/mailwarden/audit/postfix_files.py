@@ -1,0 +1,155 @@
+"""Read main.cf and master.cf directly, for hosts without `postconf` and for the line
+numbers that `postconf` does not report.
+
+The syntax follows postconf(5) and master(5): blank lines and lines whose first
+non-blank character is `#` are ignored; a line that starts with white space continues
+the previous logical line; in main.cf the last `name = value` wins; in master.cf a
+logical line is eight columns and the command's arguments, where `-o name=value` and
+`-o { name = value }` (Postfix 3.0) set a parameter for that service.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from mailwarden.audit.postfix_config import Service
+from mailwarden.errors import AuditError
+
+
+@dataclass(frozen=True)
+class LogicalLine:
+    line: int  # number of its first physical line, 1-based
+    parts: tuple[tuple[int, str], ...]  # (line number, text) of each physical line
+
+    @property
+    def text(self) -> str:
+        return " ".join(text.strip() for _, text in self.parts)
+
+
+def read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8", errors="replace")
+    except OSError as exc:
+        raise AuditError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+
+
+def logical_lines(text: str) -> Iterator[LogicalLine]:
+    current: list[tuple[int, str]] = []
+    for number, physical in enumerate(text.splitlines(), start=1):
+        stripped = physical.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        if physical[0] in " \t" and current:
+            current.append((number, physical))
+            continue
+        if current:
+            yield LogicalLine(current[0][0], tuple(current))
+        current = [(number, physical)]
+    if current:
+        yield LogicalLine(current[0][0], tuple(current))
+
+
+def parse_main_cf(text: str) -> tuple[dict[str, str], dict[str, int]]:
+    """main.cf text -> ({parameter: raw value}, {parameter: line})."""
+    values: dict[str, str] = {}
+    lines: dict[str, int] = {}
+    for logical in logical_lines(text):
+        name, sep, value = logical.text.partition("=")
+        name = name.strip()
+        if not sep or not name or " " in name:
+            continue
+        values[name] = value.strip()
+        lines[name] = logical.line
+    return values, lines
+
+
+def _tokens(logical: LogicalLine) -> Iterator[tuple[int, str]]:
+    """Whitespace-separated tokens with their line; `{ ... }` is one token."""
+    for number, text in logical.parts:
+        i = 0
+        while i < len(text):
+            if text[i].isspace():
+                i += 1
+                continue
+            if text[i] == "{":
+                depth, j = 0, i
+                while j < len(text):
+                    depth += {"{": 1, "}": -1}.get(text[j], 0)
+                    j += 1
+                    if depth == 0:
+                        break
+                yield number, text[i:j]
+                i = j
+                continue
+            j = i
+            while j < len(text) and not text[j].isspace():
+                j += 1
+            yield number, text[i:j]
+            i = j
+
+
+def _option(token: str) -> tuple[str, str] | None:
+    if token.startswith("{") and token.endswith("}"):
+        token = token[1:-1]
+    name, sep, value = token.partition("=")
+    if not sep or not name.strip():
+        return None
+    return name.strip(), value.strip()
+
+
+def parse_master_cf(text: str) -> tuple[Service, ...]:
+    services: list[Service] = []
+    for logical in logical_lines(text):
+        tokens = list(_tokens(logical))
+        if len(tokens) < 8:
+            continue
+        columns = [token for _, token in tokens[:8]]
+        args: list[str] = []
+        overrides: dict[str, str] = {}
+        override_lines: dict[str, int] = {}
+        rest = tokens[8:]
+        i = 0
+        while i < len(rest):
+            number, token = rest[i]
+            option_text = None
+            if token == "-o" and i + 1 < len(rest):
+                number, option_text = rest[i + 1]
+                i += 2
+            elif token.startswith("-o") and len(token) > 2:
+                option_text = token[2:]
+                i += 1
+            else:
+                args.append(token)
+                i += 1
+                continue
+            option = _option(option_text)
+            if option is not None:
+                overrides[option[0]] = option[1]
+                override_lines[option[0]] = number
+        services.append(
+            Service(
+                name=columns[0],
+                type=columns[1],
+                private=columns[2],
+                unprivileged=columns[3],
+                chroot=columns[4],
+                wakeup=columns[5],
+                process_limit=columns[6],
+                command=columns[7],
+                args=tuple(args),
+                overrides=overrides,
+                line=logical.line,
+                override_lines=override_lines,
+            )
+        )
+    return tuple(services)
+
+
+def read_main_cf(directory: Path) -> tuple[dict[str, str], dict[str, int]]:
+    return parse_main_cf(read_text(directory / "main.cf"))
+
+
+def read_master_cf(directory: Path) -> tuple[Service, ...]:
+    return parse_master_cf(read_text(directory / "master.cf"))

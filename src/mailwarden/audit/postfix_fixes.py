@@ -1,0 +1,165 @@
+"""The edits that Postfix findings recommend, built in one place so they agree.
+
+Every value a fix writes comes from this module, as a function of the configuration
+being audited, so two findings that touch one parameter write the same value:
+
+- settings that belong to the MX port or to every service go to main.cf (`postconf -e`),
+  unless the service already overrides them in master.cf (then `postconf -P`);
+- settings that only client-submission services need (`SERVICE_SCOPED`) always go to
+  that service as `-o` options, so port 25 keeps working for other mail servers;
+- AUTH moves off port 25: main.cf `smtpd_sasl_auth_enable=no`, `=yes` kept on every
+  other service that relied on main.cf, and a `submission` service added when there is
+  neither 587 nor 465. The new service is checked like an existing one and the edits
+  that check asks for join its fix.
+
+Fix values accept Postfix 2.6 and later (`!SSLv3` exclusions rather than the 3.6
+`>=TLSv1.2` syntax), because the servers that need them most are old. Commands never
+contain white space inside a value: `postconf -P` refuses it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import replace
+
+from mailwarden.audit.interface import (
+    AuditFinding,
+    Change,
+    MainSet,
+    ServiceEntry,
+    ServiceSet,
+    ordered_changes,
+)
+from mailwarden.audit.postfix_config import PostfixConfig, Service
+from mailwarden.audit.postfix_services import (
+    PORT25,
+    SUBMISSION,
+    SUBMISSIONS,
+    offers_auth,
+    role,
+    smtpd_services,
+)
+
+EXCLUDED_CIPHERS = ("aNULL", "eNULL", "EXPORT", "LOW", "RC4", "MD5", "DES", "3DES")
+OPPORTUNISTIC_PROTOCOLS = "!SSLv2,!SSLv3"
+SUBMISSION_PROTOCOLS = "!SSLv2,!SSLv3,!TLSv1,!TLSv1.1"
+AUTH_RATE_LIMIT = "10"  # AUTH commands per client and minute (anvil_rate_time_unit)
+SERVICE_SCOPED = frozenset(
+    {
+        "smtpd_sasl_auth_enable",
+        "smtpd_tls_security_level",
+        "smtpd_tls_auth_only",
+        "smtpd_tls_wrappermode",
+    }
+)
+SUBMISSION_OPTIONS = (
+    ("syslog_name", "postfix/submission"),
+    ("smtpd_tls_security_level", "encrypt"),
+    ("smtpd_sasl_auth_enable", "yes"),
+    ("smtpd_tls_auth_only", "yes"),
+    ("smtpd_reject_unlisted_recipient", "no"),
+    ("smtpd_recipient_restrictions", "permit_sasl_authenticated,reject"),
+    ("milter_macro_daemon_name", "ORIGINATING"),
+)
+
+ServiceChecks = Callable[[PostfixConfig, Service], Iterable[AuditFinding]]
+
+
+def set_for(service: Service | None, parameter: str, value: str) -> Change:
+    """Where to write `parameter` so that `service` gets `value`."""
+    if service is not None and (parameter in service.overrides or parameter in SERVICE_SCOPED):
+        return ServiceSet(service.key, parameter, value)
+    return MainSet(parameter, value)
+
+
+def merged_list(current: str, wanted: Iterable[str]) -> str:
+    """`current` (a Postfix list) with the missing `wanted` items added, comma-separated."""
+    items = [item for item in current.replace(",", " ").split() if item]
+    items += [item for item in wanted if item not in items]
+    return ",".join(items)
+
+
+def exclude_ciphers(config: PostfixConfig, service: Service | None) -> Change:
+    current = config.raw("smtpd_tls_exclude_ciphers", service) or ""
+    return set_for(service, "smtpd_tls_exclude_ciphers", merged_list(current, EXCLUDED_CIPHERS))
+
+
+def cipher_grade(config: PostfixConfig, service: Service, parameter: str) -> Change | None:
+    """Raise an export/low/null grade to medium (the exclusions then do the rest)."""
+    if config.value(parameter, service).lower() in ("export", "low", "null"):
+        return set_for(service, parameter, "medium")
+    return None
+
+
+def protocols(config: PostfixConfig, service: Service, parameter: str) -> Change:
+    strict = parameter == "smtpd_tls_mandatory_protocols" and role(config, service) in (
+        SUBMISSION,
+        SUBMISSIONS,
+    )
+    if strict:
+        return ServiceSet(service.key, parameter, SUBMISSION_PROTOCOLS)
+    return set_for(service, parameter, OPPORTUNISTIC_PROTOCOLS)
+
+
+def sasl_security_options(config: PostfixConfig, service: Service, parameter: str) -> Change:
+    current = config.raw(parameter, service) or ""
+    if current.strip().startswith("$"):
+        current = config.value(parameter, service)
+    return set_for(service, parameter, merged_list(current, ["noanonymous"]))
+
+
+class Planner:
+    """Builds the edits; `service_checks` re-checks a service that a fix adds."""
+
+    def __init__(self, config: PostfixConfig, service_checks: ServiceChecks) -> None:
+        self.config = config
+        self._service_checks = service_checks
+        self._submission: tuple[Change, ...] | None = None
+
+    def auth_off_port25(self) -> tuple[Change, ...]:
+        config = self.config
+        changes: list[Change] = []
+        for service in smtpd_services(config):
+            if role(config, service) != PORT25 or not offers_auth(config, service):
+                continue
+            if "smtpd_sasl_auth_enable" in service.overrides:
+                changes.append(ServiceSet(service.key, "smtpd_sasl_auth_enable", "no"))
+            elif MainSet("smtpd_sasl_auth_enable", "no") not in changes:
+                changes.insert(0, MainSet("smtpd_sasl_auth_enable", "no"))
+        if MainSet("smtpd_sasl_auth_enable", "no") in changes:
+            for service in smtpd_services(config):
+                if (
+                    role(config, service) != PORT25
+                    and "smtpd_sasl_auth_enable" not in service.overrides
+                    and config.flag("smtpd_sasl_auth_enable", service)
+                ):
+                    changes.append(ServiceSet(service.key, "smtpd_sasl_auth_enable", "yes"))
+        return ordered_changes([*changes, *self.ensure_submission()])
+
+    def has_submission(self) -> bool:
+        return any(
+            role(self.config, s) in (SUBMISSION, SUBMISSIONS) for s in smtpd_services(self.config)
+        )
+
+    def ensure_submission(self) -> tuple[Change, ...]:
+        """Add a submission service on 587 when there is neither 587 nor 465."""
+        if self._submission is None:
+            self._submission = () if self.has_submission() else self._new_submission()
+        return self._submission
+
+    def _new_submission(self) -> tuple[Change, ...]:
+        model = self.config.service("smtp/inet")
+        columns = (
+            (model.private, model.unprivileged, model.chroot, model.wakeup, model.process_limit)
+            if model is not None
+            else ("n", "-", "-", "-", "-")
+        )
+        add = ServiceEntry("submission/inet", ("submission", "inet", *columns, "smtpd"))
+        changes: list[Change] = [add]
+        changes += [ServiceSet(add.service, name, value) for name, value in SUBMISSION_OPTIONS]
+        simulated = self.config.apply(changes)
+        service = simulated.service(add.service)
+        assert service is not None
+        for finding in self._service_checks(simulated, replace(service, new=True)):
+            changes += [c for c in finding.fix if c not in changes]
+        return ordered_changes(changes)

@@ -1,0 +1,122 @@
+"""Choose how to read a Postfix configuration directory, and which version it is for.
+
+Reading: `postconf` when it is installed (it is the authority on main.cf and master.cf
+syntax and on defaults), else the files themselves. If `postconf` fails on the
+directory (a configuration from a newer Postfix, say), the files are read and a note
+says why.
+
+The version decides end-of-life and the defaults of version-sensitive parameters:
+1. `--postfix-version` when given;
+2. else `mail_version` when main.cf sets it (a copied configuration can say where it
+   comes from this way);
+3. else this machine's `postconf -d mail_version`: trusted when the directory is this
+   machine's own configuration directory, *assumed* otherwise (a note asks for
+   `--postfix-version`, and the end-of-life check is skipped);
+4. else unknown (files only): the defaults of Postfix 3.7 are assumed, with a note.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import replace
+from pathlib import Path
+
+from mailwarden.audit.interface import Note
+from mailwarden.audit.postfix_config import PostfixConfig, Service, Version, parse_version
+from mailwarden.audit.postfix_defaults import VERSION_SENSITIVE, defaults_for
+from mailwarden.audit.postfix_files import read_main_cf, read_master_cf
+from mailwarden.audit.postfix_postconf import read_with_postconf
+from mailwarden.audit.tools import ToolFailed, find_program
+from mailwarden.errors import AuditError
+
+DEFAULT_DIRECTORY = "/etc/postfix"
+
+
+def read_postfix(
+    directory: Path, *, version: Version | None = None, use_tools: bool = True
+) -> PostfixConfig:
+    """Read `directory`; raise AuditError when main.cf or master.cf cannot be read."""
+    if not directory.is_dir():
+        raise AuditError(f"{directory}: not a readable directory")
+    main, main_lines = read_main_cf(directory)
+    services = read_master_cf(directory)
+    notes: list[Note] = []
+    postconf = find_program("postconf") if use_tools else None
+    if postconf is not None:
+        try:
+            result = read_with_postconf(postconf, directory)
+        except ToolFailed as exc:
+            notes.append(Note("postconf_failed", {"error": str(exc)}))
+        else:
+            chosen, source = _version(version, result.explicit, result.local_version)
+            if source == "postconf" and not _same_dir(directory, result.local_config_directory):
+                source = "assumed"
+                notes.append(Note("version_assumed", {"version": result.local_version}))
+            defaults = {k: v for k, v in result.everything.items() if k not in result.explicit}
+            if source != "postconf" and source != "assumed":
+                sensitive = defaults_for(chosen)
+                defaults.update({k: sensitive[k] for k in VERSION_SENSITIVE})
+            return PostfixConfig(
+                directory=str(directory),
+                explicit=result.explicit,
+                defaults=defaults,
+                services=_with_lines(result.services, services),
+                version=chosen,
+                version_source=source,
+                reader="postconf",
+                main_lines=main_lines,
+                notes=tuple(notes),
+                default_directory=_same_dir(directory, result.local_config_directory),
+            )
+    chosen, source = _version(version, main, None)
+    if chosen is None:
+        notes.append(Note("version_unknown"))
+    return PostfixConfig(
+        directory=str(directory),
+        explicit=main,
+        defaults=defaults_for(chosen),
+        services=services,
+        version=chosen,
+        version_source=source,
+        reader="files",
+        main_lines=main_lines,
+        notes=tuple(notes),
+        default_directory=_same_dir(directory, DEFAULT_DIRECTORY),
+    )
+
+
+def _version(
+    option: Version | None, main: dict[str, str], local: str | None
+) -> tuple[Version | None, str]:
+    if option is not None:
+        return option, "option"
+    written = parse_version(main.get("mail_version"))
+    if written is not None:
+        return written, "main.cf"
+    found = parse_version(local)
+    if found is not None:
+        return found, "postconf"
+    return None, "unknown"
+
+
+def _same_dir(directory: Path, other: str) -> bool:
+    try:
+        return os.path.samefile(directory, other)
+    except OSError:
+        return False
+
+
+def _with_lines(
+    from_tool: tuple[Service, ...], from_files: tuple[Service, ...]
+) -> tuple[Service, ...]:
+    """Give the services that postconf reported the line numbers the parser found."""
+    by_key = {service.key: service for service in from_files}
+    located = []
+    for service in from_tool:
+        parsed = by_key.get(service.key)
+        if parsed is None:
+            located.append(service)
+            continue
+        lines = {k: v for k, v in parsed.override_lines.items() if k in service.overrides}
+        located.append(replace(service, line=parsed.line, override_lines=lines))
+    return tuple(located)

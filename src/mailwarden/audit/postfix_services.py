@@ -1,0 +1,92 @@
+"""What a master.cf smtpd service does, given the configuration.
+
+Roles: `port25` (the MX port, including the `smtpd pass` service behind postscreen),
+`submission` (587), `submissions` (465, `smtps` before Postfix 3.5), `other` (any other
+smtpd listener).
+"""
+
+from __future__ import annotations
+
+import re
+
+from mailwarden.audit.postfix_config import PostfixConfig, Service
+
+PORT25, SUBMISSION, SUBMISSIONS, OTHER = "port25", "submission", "submissions", "other"
+NONE, MAY, ENCRYPT, WRAPPER = "none", "may", "encrypt", "wrapper"
+
+_LOGLEVEL_NAMES = {
+    "routine": 1,
+    "debug": 2,
+    "ssl-expert": 3,
+    "ssl-handshake-packet-dump": 3,
+    "ssl-developer": 4,
+    "ssl-session-packet-dump": 4,
+}
+
+
+def smtpd_services(config: PostfixConfig) -> list[Service]:
+    """smtpd(8) listeners: inet services, and pass services behind postscreen."""
+    return [s for s in config.services if s.command == "smtpd" and s.type in ("inet", "pass")]
+
+
+def role(config: PostfixConfig, service: Service) -> str:
+    port = service.port
+    if service.type == "pass":
+        fronted = any(
+            s.command == "postscreen" and s.port == 25 for s in config.services if s.type == "inet"
+        )
+        return PORT25 if fronted else OTHER
+    if port == 25:
+        return PORT25
+    if port == 587:
+        return SUBMISSION
+    if port == 465:
+        return SUBMISSIONS
+    return OTHER
+
+
+def public(config: PostfixConfig, service: Service) -> bool:
+    """False when the listener is bound to loopback only."""
+    if service.loopback:
+        return False
+    interfaces = [i for i in re.split(r"[,\s]+", config.value("inet_interfaces").lower()) if i]
+    local = {"loopback-only", "localhost", "127.0.0.1", "::1", "[::1]"}
+    return not (interfaces and all(i in local for i in interfaces))
+
+
+def tls_mode(config: PostfixConfig, service: Service) -> str:
+    if config.flag("smtpd_tls_wrappermode", service):
+        return WRAPPER
+    level = config.value("smtpd_tls_security_level", service).lower()
+    if level:
+        return {"encrypt": ENCRYPT, "may": MAY}.get(level, NONE)
+    if config.flag("smtpd_enforce_tls", service):
+        return ENCRYPT
+    if config.flag("smtpd_use_tls", service):
+        return MAY
+    return NONE
+
+
+def mandatory_tls(config: PostfixConfig, service: Service) -> bool:
+    return tls_mode(config, service) in (ENCRYPT, WRAPPER)
+
+
+def offers_auth(config: PostfixConfig, service: Service) -> bool:
+    """AUTH is announced on this service (at least after STARTTLS)."""
+    if not config.flag("smtpd_sasl_auth_enable", service):
+        return False
+    return not (config.flag("smtpd_tls_auth_only", service) and tls_mode(config, service) == NONE)
+
+
+def tls_loglevel(value: str) -> int:
+    """'4', 'ssl-developer', '1,trace' -> the numeric level (0 when unreadable)."""
+    first = re.split(r"[,\s]+", value.strip().lower())[0] if value.strip() else "0"
+    if first in _LOGLEVEL_NAMES:
+        return _LOGLEVEL_NAMES[first]
+    match = re.match(r"\d+", first)
+    return int(match.group(0)) if match else 0
+
+
+def verbose_args(service: Service) -> list[str]:
+    """`-v` style flags on the command line (each `v` raises the verbosity)."""
+    return [a for a in service.args if re.fullmatch(r"-[A-Za-z]*v[A-Za-z]*", a)]

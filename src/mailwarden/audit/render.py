@@ -1,0 +1,426 @@
+"""Turn an `AuditReport` into commands, text (rich) and JSON.
+
+Commands are single lines that can be pasted into a shell: every argument that carries
+configuration text is single-quoted. `postconf` and `postfix` get `-c DIR` unless the
+audited directory is the default one, so a pasted fix always edits the instance that was
+audited. Dovecot has no editing command: a fix names the file and line, and gives the
+`sed` line that makes the edit (or the `printf` line that appends a missing setting).
+
+JSON output is one document (see `render_json`): `title`, `explanation` and notes in the
+chosen language only (ids, severities, evidence and commands are the same in every
+language; run again with `--lang` for the other one); `commands` at the top level is
+every fix in the order to apply, reload lines last.
+
+Text output wraps explanations at the terminal width (at most 100 columns; 80 when not a
+terminal) but never wraps a command, so that a copied command stays whole. Colour is
+used only on a terminal.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+from collections.abc import Iterable
+from typing import IO, Any
+
+from rich.cells import cell_len
+from rich.console import Console
+from rich.text import Text
+
+from mailwarden.audit.interface import (
+    AuditFinding,
+    Change,
+    DovecotSet,
+    Evidence,
+    MainSet,
+    ServiceEntry,
+    ServiceSet,
+    Severity,
+    ordered_changes,
+)
+from mailwarden.audit.postfix_config import PostfixConfig, format_version
+from mailwarden.audit.runner import AuditReport
+from mailwarden.audit.texts import NO_FIX, Lang, explanation, fill, label, note, title
+
+_STYLE = {
+    Severity.CRITICAL: "bold red",
+    Severity.HIGH: "bold red",
+    Severity.MEDIUM: "yellow",
+    Severity.LOW: "cyan",
+    Severity.INFO: "dim",
+}
+_INDENT = "    "
+_COUNTED = (Severity.HIGH, Severity.MEDIUM, Severity.LOW)
+
+
+def quote(text: str) -> str:
+    """Single-quote for a POSIX shell, always (so the quoting is visible and uniform)."""
+    return "'" + text.replace("'", "'\\''") + "'"
+
+
+class CommandWriter:
+    """Renders changes as command lines for one report."""
+
+    def __init__(self, report: AuditReport) -> None:
+        self.postfix = report.postfix
+        self.dovecot_path = report.dovecot.path if report.dovecot else None
+
+    def _postconf(self) -> str:
+        config = self.postfix
+        if config is None or config.default_directory:
+            return "postconf"
+        return f"postconf -c {shlex.quote(config.directory)}"
+
+    def command(self, change: Change) -> str | None:
+        if isinstance(change, MainSet):
+            return f"{self._postconf()} -e {quote(f'{change.parameter}={change.value}')}"
+        if isinstance(change, ServiceSet):
+            option = f"{change.service}/{change.parameter}={change.value}"
+            return f"{self._postconf()} -P {quote(option)}"
+        if isinstance(change, ServiceEntry):
+            return f"{self._postconf()} -M {quote(f'{change.service}={entry_text(change)}')}"
+        return dovecot_command(change)
+
+    def reload(self, changes: Iterable[Change]) -> list[str]:
+        kinds = {isinstance(change, DovecotSet) for change in changes}
+        lines = []
+        if False in kinds:
+            config = self.postfix
+            if config is None or config.default_directory:
+                lines.append("postfix reload")
+            else:
+                lines.append(f"postfix -c {shlex.quote(config.directory)} reload")
+        if True in kinds:
+            lines.append("doveadm reload")
+        return lines
+
+    def commands(self, changes: Iterable[Change]) -> list[str]:
+        return [line for line in (self.command(c) for c in changes) if line is not None]
+
+
+def entry_text(change: ServiceEntry) -> str:
+    words = [*change.fields, *change.args]
+    for name, value in change.options:
+        words += ["-o", f"{name}={value}" if " " not in value else f"{{ {name} = {value} }}"]
+    return " ".join(words)
+
+
+def dovecot_command(change: DovecotSet) -> str | None:
+    new = f"{change.setting} = {change.value}"
+    if change.line is not None and change.old is not None:
+        indent = change.old[: len(change.old) - len(change.old.lstrip())]
+        replacement = (indent + new).replace("\\", "\\\\").replace("/", "\\/").replace("&", "\\&")
+        script = quote(f"{change.line}s/.*/{replacement}/")
+        return f"sed -i {script} {shlex.quote(change.file)}"
+    if change.section is None:
+        return f"printf '%s\\n' {quote(new)} >> {shlex.quote(change.file)}"
+    return None
+
+
+def dovecot_instruction(change: DovecotSet, lang: Lang) -> str:
+    new = f"{change.setting} = {change.value}"
+    if change.line is not None and change.old is not None:
+        line, old = str(change.line), change.old.strip()
+        return label("replace_line", lang, file=change.file, line=line, old=old, new=new)
+    if change.section:
+        return label("add_setting_section", lang, file=change.file, section=change.section, new=new)
+    return label("add_setting", lang, file=change.file, new=new)
+
+
+def stanzas(config: PostfixConfig, changes: tuple[Change, ...]) -> str | None:
+    """master.cf entries as they will read after `changes` (new or edited services)."""
+    keys = [c.service for c in changes if isinstance(c, ServiceEntry | ServiceSet)]
+    if not keys:
+        return None
+    after = config.apply(changes)
+    texts = []
+    for key in dict.fromkeys(keys):
+        service = after.service(key)
+        if service is not None:
+            texts.append(service.stanza())
+    return "\n".join(texts) or None
+
+
+def _old_postfix(config: PostfixConfig | None) -> bool:
+    return config is not None and config.version is not None and config.version < (2, 11)
+
+
+# --- JSON -------------------------------------------------------------------------
+
+
+def _evidence_json(evidence: Evidence) -> dict[str, Any]:
+    return {
+        "parameter": evidence.parameter,
+        "value": evidence.value,
+        "service": evidence.service,
+        "file": evidence.file,
+        "line": evidence.line,
+        "section": evidence.section,
+        "default": evidence.default,
+    }
+
+
+def finding_json(
+    finding: AuditFinding, report: AuditReport, writer: CommandWriter, lang: Lang
+) -> dict[str, Any]:
+    edits = [
+        {
+            "file": c.file,
+            "line": c.line,
+            "setting": c.setting,
+            "value": c.value,
+            "old": c.old,
+            "section": c.section,
+            "instruction": dovecot_instruction(c, lang),
+        }
+        for c in finding.fix
+        if isinstance(c, DovecotSet)
+    ]
+    return {
+        "id": finding.id,
+        "severity": str(finding.severity),
+        "title": title(finding.id, finding.details, lang),
+        "subject": finding.subject,
+        "evidence": [_evidence_json(e) for e in finding.evidence],
+        "explanation": explanation(finding.id, finding.details, lang),
+        "fix": {
+            "commands": writer.commands(finding.fix),
+            "reload": writer.reload(finding.fix),
+            "master_cf": stanzas(report.postfix, finding.fix) if report.postfix else None,
+            "edits": edits,
+            "note": _fix_note(finding, lang),
+        },
+    }
+
+
+def _fix_note(finding: AuditFinding, lang: Lang) -> str | None:
+    no_fix = NO_FIX.get(finding.id)
+    if no_fix is not None and not finding.fix:
+        return fill(no_fix.get(lang), finding.details)
+    if finding.details.get("certificate") == "missing":
+        return label("needs_certificate", lang)
+    return None
+
+
+def render_json(report: AuditReport, lang: Lang) -> str:
+    writer = CommandWriter(report)
+    postfix, dovecot = report.postfix, report.dovecot
+    changes = report.changes()
+    notes = [*report.notes]
+    notes += postfix.notes if postfix else ()
+    notes += dovecot.notes if dovecot else ()
+    document = {
+        "postfix_version": format_version(postfix.version) if postfix else None,
+        "postfix_version_source": postfix.version_source if postfix else None,
+        "postfix_directory": postfix.directory if postfix else None,
+        "postfix_reader": postfix.reader if postfix else None,
+        "dovecot_version": dovecot.version if dovecot else None,
+        "dovecot_config": dovecot.path if dovecot else None,
+        "dovecot_reader": dovecot.reader if dovecot else None,
+        "language": lang,
+        "notes": [note(n.key, n.details, lang) for n in notes],
+        "findings": [finding_json(f, report, writer, lang) for f in report.findings],
+        "commands": writer.commands(changes) + writer.reload(changes),
+        "summary": {s.value: report.count(s) for s in _COUNTED},
+        "exit_status": report.exit_status,
+    }
+    return json.dumps(document, ensure_ascii=False, indent=2)
+
+
+# --- text -------------------------------------------------------------------------
+
+_WIDE = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f]")
+_NO_LINE_START = set("，。、；：！？）」』》〉”’,.;:!?)]")
+
+
+def _units(text: str) -> list[str]:
+    """Words, each wide (CJK) character on its own, and single spaces between words."""
+    units: list[str] = []
+    for match in re.finditer(r"\s+|[^\s]", text):
+        piece = match.group(0)
+        if piece.isspace():
+            units.append(" ")
+        elif _WIDE.match(piece) or not units or units[-1] == " " or _WIDE.match(units[-1][-1]):
+            if piece in _NO_LINE_START and units and units[-1] != " ":
+                units[-1] += piece  # keep closing punctuation off the start of a line
+            else:
+                units.append(piece)
+        else:
+            units[-1] += piece
+    return units
+
+
+def wrap(text: str, width: int) -> list[str]:
+    """Greedy wrap by display cells: breaks at spaces and between CJK characters, never
+    inside an ASCII word (a path or a parameter stays whole)."""
+    lines: list[str] = []
+    line = ""
+    for unit in _units(text):
+        if unit == " ":
+            if line:
+                line += " "
+            continue
+        if line and cell_len(line + unit) > width:
+            lines.append(line.rstrip())
+            line = ""
+        line += unit
+    if line.strip():
+        lines.append(line.rstrip())
+    return lines
+
+
+def make_console(file: IO[str] | None = None) -> Console:
+    probe = Console(file=file)
+    width = min(probe.width, 100) if probe.is_terminal else 80
+    return Console(file=file, width=width, highlight=False, emoji=False, markup=False)
+
+
+class TextReport:
+    def __init__(self, report: AuditReport, lang: Lang, console: Console) -> None:
+        self.report = report
+        self.lang = lang
+        self.console = console
+        self.writer = CommandWriter(report)
+        self.printed: dict[str, str] = {}  # command -> id of the finding that printed it
+
+    def render(self) -> None:
+        self._header()
+        for finding in self.report.findings:
+            self.console.print()
+            self._finding(finding)
+        self.console.print()
+        self._summary()
+
+    def _line(self, text: str, style: str | None = None, indent: int = 0) -> None:
+        """Wrap `text` under an indent, without trailing blanks."""
+        width = max(20, self.console.width - indent)
+        for line in wrap(text, width):
+            self.console.print(" " * indent + line, style=style, soft_wrap=True)
+
+    def _command(self, text: str) -> None:
+        self.console.print(_INDENT + text, soft_wrap=True, style="green")
+
+    def _header(self) -> None:
+        report, lang = self.report, self.lang
+        if report.postfix is not None:
+            config = report.postfix
+            version = format_version(config.version) or label("version_unknown", lang)
+            reader = "postconf" if config.reader == "postconf" else "main.cf/master.cf"
+            header = label(
+                "postfix_header", lang, version=version, directory=config.directory, reader=reader
+            )
+            self._line(header, "bold")
+        if report.dovecot is not None:
+            dovecot = report.dovecot
+            version = dovecot.version or label("version_unknown", lang)
+            reader = "doveconf" if dovecot.reader == "doveconf" else "dovecot.conf"
+            self._line(
+                label("dovecot_header", lang, version=version, path=dovecot.path, reader=reader),
+                "bold",
+            )
+        notes = [*report.notes]
+        notes += report.postfix.notes if report.postfix else ()
+        notes += report.dovecot.notes if report.dovecot else ()
+        for item in notes:
+            lines = wrap(note(item.key, item.details, lang), self.console.width - 4)
+            for i, line in enumerate(lines):
+                self.console.print(("  * " if i == 0 else "    ") + line, style="dim")
+
+    def _finding(self, finding: AuditFinding) -> None:
+        lang = self.lang
+        head = Text()
+        head.append(label(str(finding.severity), lang), style=_STYLE[finding.severity])
+        head.append("  " + finding.id, style="bold")
+        self.console.print(head)
+        self._line(title(finding.id, finding.details, lang), "bold", 2)
+        self._line(label("evidence", lang), "underline", 2)
+        for evidence in finding.evidence:
+            fact, where = self._evidence(evidence)
+            if cell_len(f"{_INDENT}{fact}   {where}") <= self.console.width or not where:
+                self.console.print(f"{_INDENT}{fact}   {where}".rstrip(), soft_wrap=True)
+            else:
+                self.console.print(_INDENT + fact, soft_wrap=True)
+                self.console.print(_INDENT + "  " + where, soft_wrap=True)
+        self._line(label("why", lang), "underline", 2)
+        self._line(explanation(finding.id, finding.details, lang), None, 4)
+        self._line(label("fix", lang), "underline", 2)
+        self._fix(finding)
+
+    def _evidence(self, evidence: Evidence) -> tuple[str, str]:
+        """(parameter = value, where it is written)."""
+        lang = self.lang
+        value = evidence.value if evidence.value else label("empty", lang)
+        text = f"{evidence.parameter} = {value}"
+        if evidence.parameter == "smtpd services":
+            return label("listeners", lang, services=evidence.value), evidence.file or ""
+        if evidence.default:
+            return text, label("default", lang)
+        where = []
+        if evidence.file:
+            where.append(f"{evidence.file}:{evidence.line}" if evidence.line else evidence.file)
+        if evidence.service:
+            where.append(label("service", lang, service=evidence.service))
+        if evidence.section:
+            where.append(label("section", lang, section=evidence.section))
+        separator = "，" if lang == "zh_CN" else ", "
+        return text, separator.join(where)
+
+    def _fix(self, finding: AuditFinding) -> None:
+        lang = self.lang
+        if not finding.fix:
+            no_fix = NO_FIX.get(finding.id)
+            if no_fix is not None:
+                self._line(fill(no_fix.get(lang), finding.details), None, 4)
+            return
+        if finding.details.get("certificate") == "missing":
+            self._line(label("needs_certificate", lang), "bold", 4)
+        commands = self.writer.commands(finding.fix)
+        if commands and all(c in self.printed for c in commands):
+            self._line(label("included_in", lang, id=self.printed[commands[0]]), None, 4)
+            return
+        for change in finding.fix:
+            if isinstance(change, DovecotSet):
+                self._line(dovecot_instruction(change, lang), None, 4)
+        for command in commands:
+            self.printed.setdefault(command, finding.id)
+            self._command(command)
+        for line in self.writer.reload(finding.fix):
+            self._command(line)
+        self._stanza(finding)
+
+    def _stanza(self, finding: AuditFinding) -> None:
+        config = self.report.postfix
+        if config is None:
+            return
+        new = any(
+            isinstance(c, ServiceEntry) and config.service(c.service) is None for c in finding.fix
+        )
+        if not (new or _old_postfix(config)):
+            return
+        text = stanzas(config, finding.fix)
+        if text is None:
+            return
+        key = "master_cf_stanza" if _old_postfix(config) else "new_stanza"
+        self._line(label(key, self.lang, file=config.master_cf), "dim", 4)
+        for line in text.splitlines():
+            self.console.print(_INDENT + "  " + line, soft_wrap=True, style="dim")
+
+    def _summary(self) -> None:
+        report, lang = self.report, self.lang
+        if not report.findings:
+            self._line(label("nothing_found", lang), "bold")
+            return
+        counts = {s.value: str(report.count(s)) for s in _COUNTED}
+        self._line(label("summary", lang, **counts), "bold")
+        changes = ordered_changes(report.changes())
+        commands = self.writer.commands(changes)
+        if not commands:
+            return
+        self._line(label("all_commands", lang))
+        for command in commands + self.writer.reload(changes):
+            self._command(command)
+
+
+def render_text(report: AuditReport, lang: Lang, file: IO[str] | None = None) -> None:
+    TextReport(report, lang, make_console(file)).render()

@@ -1,0 +1,148 @@
+"""Run the audit: read what is there, check it, order the findings, prove the fixes agree.
+
+A configuration named on the command line must be readable (else `AuditError`, exit 1);
+the default locations (/etc/postfix, /etc/dovecot/dovecot.conf) are skipped with a note
+when absent, and it is an error only when neither exists.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from mailwarden.audit.dovecot import check_dovecot
+from mailwarden.audit.dovecot_config import DovecotConfig
+from mailwarden.audit.dovecot_reader import read_dovecot
+from mailwarden.audit.interface import (
+    AuditFinding,
+    Change,
+    Note,
+    Severity,
+    check_consistent,
+    ordered_changes,
+    registered,
+)
+from mailwarden.audit.postfix import check_postfix
+from mailwarden.audit.postfix_config import PostfixConfig, Version
+from mailwarden.audit.postfix_reader import read_postfix
+from mailwarden.errors import AuditError
+
+DEFAULT_POSTFIX_DIR = Path("/etc/postfix")
+DEFAULT_DOVECOT_CONFIG = Path("/etc/dovecot/dovecot.conf")
+SEVERITY_RANK = {
+    Severity.CRITICAL: 4,
+    Severity.HIGH: 3,
+    Severity.MEDIUM: 2,
+    Severity.LOW: 1,
+    Severity.INFO: 0,
+}
+EXIT_HIGH = 3
+
+
+@dataclass(frozen=True)
+class Target:
+    """A configuration to read; `required` when the user named it."""
+
+    path: Path
+    required: bool
+
+
+@dataclass(frozen=True)
+class AuditReport:
+    postfix: PostfixConfig | None
+    dovecot: DovecotConfig | None
+    findings: tuple[AuditFinding, ...]
+    notes: tuple[Note, ...] = ()
+
+    @property
+    def exit_status(self) -> int:
+        high = any(SEVERITY_RANK[f.severity] >= SEVERITY_RANK[Severity.HIGH] for f in self.findings)
+        return EXIT_HIGH if high else 0
+
+    def changes(self) -> tuple[Change, ...]:
+        """Every edit of every finding, once each, in the order they must be applied."""
+        return ordered_changes(change for finding in self.findings for change in finding.fix)
+
+    def count(self, severity: Severity) -> int:
+        return sum(1 for f in self.findings if f.severity == severity)
+
+
+def run_audit(
+    postfix: Target | None,
+    dovecot: Target | None,
+    *,
+    postfix_version: Version | None = None,
+    use_tools: bool = True,
+    selectors: Sequence[str] = (),
+) -> AuditReport:
+    notes: list[Note] = []
+    postfix_config = None
+    if postfix is not None:
+        if postfix.required or (postfix.path / "main.cf").exists():
+            postfix_config = read_postfix(
+                postfix.path, version=postfix_version, use_tools=use_tools
+            )
+        else:
+            notes.append(Note("postfix_absent", {"directory": str(postfix.path)}))
+    dovecot_config = None
+    if dovecot is not None:
+        if dovecot.required or dovecot.path.exists():
+            dovecot_config = read_dovecot(dovecot.path, use_tools=use_tools)
+        else:
+            notes.append(Note("dovecot_absent", {"path": str(dovecot.path)}))
+    if postfix_config is None and dovecot_config is None:
+        raise AuditError("nothing to audit: no Postfix or Dovecot configuration found")
+    found: list[AuditFinding] = []
+    if postfix_config is not None:
+        found += check_postfix(postfix_config)
+    if dovecot_config is not None:
+        found += check_dovecot(dovecot_config)
+    found = [f for f in found if matches(f.id, selectors)]
+    try:
+        check_consistent(change for finding in found for change in finding.fix)
+    except ValueError as exc:  # a bug in the checks, never in the input
+        raise AuditError(f"internal error: {exc}") from exc
+    return AuditReport(postfix_config, dovecot_config, tuple(sort_findings(found)), tuple(notes))
+
+
+def sort_findings(findings: Iterable[AuditFinding]) -> list[AuditFinding]:
+    order = {check_id: i for i, check_id in enumerate(registered())}
+    return sorted(
+        findings,
+        key=lambda f: (-SEVERITY_RANK[f.severity], order.get(f.id, len(order)), f.subject or ""),
+    )
+
+
+def matches(check_id: str, selectors: Sequence[str]) -> bool:
+    """`--check` selectors: an id, a prefix (`postfix`, `dovecot`), or a topic."""
+    if not selectors:
+        return True
+    spec = registered().get(check_id)
+    for selector in selectors:
+        if selector == check_id or check_id.startswith(selector.rstrip(".") + "."):
+            return True
+        if spec is not None and selector in spec.topics:
+            return True
+    return False
+
+
+def known_selector(selector: str) -> bool:
+    ids = registered()
+    topics = {topic for spec in ids.values() for topic in spec.topics}
+    prefixes = {check_id.split(".", 1)[0] for check_id in ids}
+    return selector in ids or selector.rstrip(".") in prefixes or selector in topics
+
+
+def hint_for(kind: str) -> str:
+    """The command line that audits the configuration behind an analysis finding.
+
+    `kind` is a `Finding.kind` of the analysis (credential_exposed, weak_tls,
+    soft_bounce, auth_on_port_25, cleartext_auth, bruteforce, spray) or a check id;
+    anything else gives the plain `mailwarden audit`.
+    """
+    ids = registered()
+    topics = {topic for spec in ids.values() for topic in spec.topics}
+    if kind in ids or kind in topics:
+        return f"mailwarden audit --check {kind}"
+    return "mailwarden audit"

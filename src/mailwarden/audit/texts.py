@@ -1,0 +1,540 @@
+"""Every sentence the audit prints, in English and Simplified Chinese, as data.
+
+The explain stage uses gettext catalogs; the audit keeps its texts here, beside the
+check ids they belong to, so that a new check cannot ship without both languages
+(tests/audit check that every registered id has a title and an explanation in both).
+The Chinese text leaves only commands, parameter names and values in English.
+
+Placeholders such as `{services}` are filled from `AuditFinding.details`; a variant
+explanation `id#variant` is chosen when the finding's details name that variant.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Literal, NamedTuple
+
+Lang = Literal["en", "zh_CN"]
+LANGS: tuple[Lang, ...] = ("en", "zh_CN")
+
+
+class Text(NamedTuple):
+    en: str
+    zh_CN: str
+
+    def get(self, lang: Lang) -> str:
+        return self.zh_CN if lang == "zh_CN" else self.en
+
+
+TITLES: dict[str, Text] = {
+    "postfix.auth_on_port_25": Text(
+        "AUTH is offered on port 25",
+        "25 端口提供了 AUTH",
+    ),
+    "postfix.submission_missing": Text(
+        "No submission service (587/465) for users who log in",
+        "没有供用户登录的提交服务（587/465）",
+    ),
+    "postfix.cleartext_auth": Text(
+        "Passwords can be sent without TLS",
+        "密码可以不经 TLS 发送",
+    ),
+    "postfix.submission_tls_not_required": Text(
+        "Submission does not require TLS",
+        "提交端口没有强制 TLS",
+    ),
+    "postfix.submission_tls_auth_only": Text(
+        "Submission relies on the TLS requirement alone to protect AUTH",
+        "提交端口仅依靠强制 TLS 来保护 AUTH",
+    ),
+    "postfix.submissions_no_wrappermode": Text(
+        "Port 465 without implicit TLS",
+        "465 端口没有隐式 TLS",
+    ),
+    "postfix.submission_auth_disabled": Text(
+        "Submission service without AUTH",
+        "提交服务没有开启 AUTH",
+    ),
+    "postfix.tls_loglevel_credentials": Text(
+        "TLS log level {level}: traffic dumps in the log (level 4 logs passwords)",
+        "TLS 日志级别 {level}：日志中有流量转储（级别 4 会记录密码）",
+    ),
+    "postfix.tls_loglevel_verbose": Text(
+        "TLS log level 2: handshake chatter in the log",
+        "TLS 日志级别 2：日志中充满握手细节",
+    ),
+    "postfix.debug_peer_list": Text(
+        "debug_peer_list logs whole sessions, passwords included",
+        "debug_peer_list 会记录完整会话，包括密码",
+    ),
+    "postfix.smtpd_verbose": Text(
+        "smtpd -v logs whole sessions, passwords included",
+        "smtpd -v 会记录完整会话，包括密码",
+    ),
+    "postfix.tls_old_protocols": Text(
+        "Broken protocols allowed: {protocols}",
+        "允许已被攻破的协议：{protocols}",
+    ),
+    "postfix.submission_old_tls": Text(
+        "Deprecated TLS versions allowed for logins: {protocols}",
+        "登录时允许已弃用的 TLS 版本：{protocols}",
+    ),
+    "postfix.weak_ciphers": Text(
+        "Weak ciphers allowed: {classes}",
+        "允许弱加密套件：{classes}",
+    ),
+    "postfix.anonymous_ciphers": Text(
+        "Anonymous ciphers allowed where users log in",
+        "用户登录的服务允许匿名加密套件",
+    ),
+    "postfix.no_auth_rate_limit": Text(
+        "No limit on AUTH attempts per client",
+        "没有限制每个客户端的 AUTH 尝试次数",
+    ),
+    "postfix.anonymous_sasl": Text(
+        "Anonymous SASL login is not refused",
+        "没有拒绝匿名 SASL 登录",
+    ),
+    "postfix.soft_bounce": Text(
+        "soft_bounce = yes turns every rejection into 'try again later'",
+        "soft_bounce = yes 把每次拒绝都变成了“稍后再试”",
+    ),
+    "postfix.broken_sasl_auth_clients": Text(
+        "Legacy AUTH= announcement for 1990s clients",
+        "为上世纪九十年代客户端保留的旧式 AUTH= 公告",
+    ),
+    "postfix.eol_version": Text(
+        "Postfix {version} no longer gets upstream security fixes",
+        "Postfix {version} 已不再获得上游安全修复",
+    ),
+    "dovecot.cleartext_auth": Text(
+        "Dovecot accepts passwords without TLS",
+        "Dovecot 接受不经 TLS 的密码",
+    ),
+    "dovecot.ssl_disabled": Text(
+        "Dovecot has TLS turned off",
+        "Dovecot 关闭了 TLS",
+    ),
+    "dovecot.auth_verbose_passwords": Text(
+        "Dovecot logs the passwords of failed logins",
+        "Dovecot 会记录登录失败时的密码",
+    ),
+    "dovecot.auth_debug_passwords": Text(
+        "Dovecot logs every password in its debug output",
+        "Dovecot 会在调试输出中记录所有密码",
+    ),
+    "dovecot.ssl_old_protocols": Text(
+        "Old protocols allowed: {protocols}",
+        "允许旧协议：{protocols}",
+    ),
+    "dovecot.weak_ciphers": Text(
+        "Weak ciphers allowed: {classes}",
+        "允许弱加密套件：{classes}",
+    ),
+    "dovecot.auth_failure_delay": Text(
+        "No delay after a wrong password",
+        "密码错误后没有延迟",
+    ),
+    "dovecot.anonymous_mechanism": Text(
+        "The ANONYMOUS mechanism is enabled",
+        "启用了 ANONYMOUS 认证机制",
+    ),
+}
+
+EXPLANATIONS: dict[str, Text] = {
+    "postfix.auth_on_port_25": Text(
+        "Port 25 ({services}) is where other mail servers deliver, so it must stay open to "
+        "the whole internet; offering AUTH there gives every password-guessing bot a login "
+        "prompt. Your own users should log in on the submission port 587 (or 465), where "
+        "TLS is required and AUTH attempts can be limited. The fix turns AUTH off in main.cf "
+        "and keeps it (or adds it) on submission only.",
+        "25 端口（{services}）是其他邮件服务器投递邮件的端口，必须对整个互联网开放；在这里提供 "
+        "AUTH，等于给每个猜密码的机器人一个登录入口。自己的用户应改用 587 提交端口（或 465）"
+        "登录，那里强制 TLS，并且可以限制 AUTH 尝试次数。修复方法是在 main.cf 中关闭 AUTH，"
+        "只在 submission 服务上保留（或新增）AUTH。",
+    ),
+    "postfix.submission_missing": Text(
+        "AUTH is offered, but master.cf has neither a submission (587) nor a submissions "
+        "(465) service, so users have to log in on port 25 alongside the attackers. The fix "
+        "adds the standard submission service: TLS required, AUTH only after TLS, and only "
+        "authenticated clients may send.",
+        "服务器提供了 AUTH，但 master.cf 中既没有 submission（587）也没有 submissions（465）"
+        "服务，用户只能和攻击者一起在 25 端口登录。修复方法是添加标准的 submission 服务："
+        "强制 TLS，TLS 建立之后才允许 AUTH，并且只允许已认证的客户端发信。",
+    ),
+    "postfix.cleartext_auth": Text(
+        "On {services} AUTH is offered while TLS is optional and smtpd_tls_auth_only is off, "
+        "so a client (or a man in the middle who strips STARTTLS) can send the password in "
+        "cleartext. Require TLS on this service and allow AUTH only after it.",
+        "{services} 提供 AUTH，但 TLS 是可选的，且 smtpd_tls_auth_only 未开启，因此客户端"
+        "（或剥离 STARTTLS 的中间人）可以用明文发送密码。应在该服务上强制 TLS，并且只在 TLS "
+        "建立之后允许 AUTH。",
+    ),
+    "postfix.submission_tls_not_required": Text(
+        "On {services} TLS is optional (smtpd_tls_security_level is not encrypt). Passwords "
+        "are protected because AUTH waits for TLS, but the mail and addresses of clients "
+        "that skip STARTTLS still travel in cleartext. Port 587 is for your own users, whose "
+        "clients all support TLS: require it.",
+        "{services} 的 TLS 是可选的（smtpd_tls_security_level 不是 encrypt）。由于 AUTH 要等 "
+        "TLS 建立后才提供，密码已受保护，但跳过 STARTTLS 的客户端发送的邮件和地址仍是明文。"
+        "587 端口只供自己的用户使用，他们的客户端都支持 TLS：应强制使用。",
+    ),
+    "postfix.submission_tls_auth_only": Text(
+        "On {services} TLS is required, so no password is accepted in cleartext today; "
+        "without smtpd_tls_auth_only = yes that protection depends on the security level "
+        "alone and is lost if it is ever relaxed. Set both, as the stock master.cf does.",
+        "{services} 已强制 TLS，目前不会接受明文密码；但没有 smtpd_tls_auth_only = yes 时，"
+        "这种保护只依赖安全级别，一旦级别被放宽就会失去。应像默认 master.cf 那样同时设置两者。",
+    ),
+    "postfix.submissions_no_wrappermode": Text(
+        "{services} listens on port 465, where clients start TLS immediately (RFC 8314), "
+        "but smtpd_tls_wrappermode is not yes, so Postfix speaks plain SMTP there: clients "
+        "fail, and any that fall back send their passwords in cleartext. Turn "
+        "smtpd_tls_wrappermode on for this service.",
+        "{services} 监听 465 端口，客户端在这里会立即开始 TLS（RFC 8314），但 "
+        "smtpd_tls_wrappermode 不是 yes，Postfix 在这里使用明文 SMTP：客户端连接会失败，"
+        "而退回明文的客户端会以明文发送密码。应为该服务开启 smtpd_tls_wrappermode。",
+    ),
+    "postfix.submission_auth_disabled": Text(
+        "{services} is a submission port but does not offer AUTH (smtpd_sasl_auth_enable is "
+        "not yes), so your users cannot log in there and end up on port 25. Enable AUTH on "
+        "this service only.",
+        "{services} 是提交端口，但没有提供 AUTH（smtpd_sasl_auth_enable 不是 yes），用户无法"
+        "在这里登录，最终又回到 25 端口。应只在该服务上开启 AUTH。",
+    ),
+    "postfix.tls_loglevel_credentials": Text(
+        "smtpd_tls_loglevel = {level} on {services}: level 3 dumps the TLS handshake packets, "
+        "and level 4 also logs the first 40 characters of every line a client sends after "
+        "the handshake, including the base64 of AUTH PLAIN user names and passwords, of "
+        "legitimate users as well as attackers. Anyone who can read the mail log can then "
+        "log in as your users: use level 1, and delete or protect the logs already written.",
+        "{services} 上 smtpd_tls_loglevel = {level}：级别 3 会转储 TLS 握手数据包，级别 4 "
+        "还会记录握手之后客户端发送的每一行的前 40 个字符，其中包括 AUTH PLAIN 用户名和密码"
+        "的 base64，合法用户和攻击者的都会被记录。任何能读取邮件日志的人都能冒充你的用户登录："
+        "应使用级别 1，并删除或保护已写入的日志。",
+    ),
+    "postfix.tls_loglevel_verbose": Text(
+        "smtpd_tls_loglevel = 2 on {services} logs every step of every TLS handshake. It "
+        "leaks no passwords, but it buries the lines that matter and is one step from the "
+        "levels that do. Use 1: one summary line per connection.",
+        "{services} 上 smtpd_tls_loglevel = 2 会记录每次 TLS 握手的每一步。它不会泄露密码，"
+        "但会淹没真正重要的日志行，而且离会泄露密码的级别只差一步。应使用 1：每个连接一行摘要。",
+    ),
+    "postfix.debug_peer_list": Text(
+        "For every client that matches debug_peer_list, smtpd logs each command line in "
+        "full and unredacted, including the base64 of AUTH PLAIN user names and passwords. "
+        "Empty it once the debugging is done, and treat the logs already written as "
+        "containing passwords.",
+        "对每个匹配 debug_peer_list 的客户端，smtpd 会完整、不加遮掩地记录每一条命令行，"
+        "包括 AUTH PLAIN 用户名和密码的 base64。调试结束后应将其清空，并把已写入的日志视为"
+        "含有密码。",
+    ),
+    "postfix.smtpd_verbose": Text(
+        "{services} runs smtpd with -v, which logs every command line of every session in "
+        "full, AUTH PLAIN and AUTH LOGIN credentials included. Remove -v from master.cf; "
+        "when you must debug, do it for one test client and for a short time.",
+        "{services} 以 -v 参数运行 smtpd，会完整记录每个会话的每一条命令行，包括 AUTH PLAIN "
+        "和 AUTH LOGIN 的凭据。应从 master.cf 中删除 -v；确需调试时，只针对一个测试客户端"
+        "短时间进行。",
+    ),
+    "postfix.tls_old_protocols": Text(
+        "{services} accepts {protocols}. SSLv2 and SSLv3 are broken (SSLv3 by POODLE, "
+        "RFC 7568): a client that still offers them can have its session, password "
+        "included, decrypted by an attacker on the path. Exclude them; every client of the "
+        "last fifteen years speaks TLS.",
+        "{services} 接受 {protocols}。SSLv2 和 SSLv3 已被攻破（SSLv3 受 POODLE 攻击，见 "
+        "RFC 7568）：仍提供它们的客户端，其会话（包括密码）可能被路径上的攻击者解密。应排除"
+        "它们；近十五年的客户端都支持 TLS。",
+    ),
+    "postfix.submission_old_tls": Text(
+        "{services} accepts {protocols} from users who log in. Both are deprecated "
+        "(RFC 8996) and every current mail client supports TLSv1.2. Require TLSv1.2 or "
+        "later on submission; port 25 may keep them, since opportunistic TLS there is still "
+        "better than none.",
+        "{services} 允许登录用户使用 {protocols}。两者均已被弃用（RFC 8996），而当前所有邮件"
+        "客户端都支持 TLSv1.2。应在提交端口上要求 TLSv1.2 或更高版本；25 端口可以保留它们，"
+        "因为在那里机会性 TLS 仍胜过没有 TLS。",
+    ),
+    "postfix.weak_ciphers": Text(
+        "The cipher list used on {services} allows {classes} suites (a list such as "
+        "ALL:+RC4:@STRENGTH does this). RC4 is prohibited in TLS (RFC 7465) and a password "
+        "sent over it again and again can be recovered; export and single-DES suites can be "
+        "broken outright, and NULL suites do not encrypt at all. Exclude them.",
+        "{services} 使用的加密套件列表允许 {classes} 套件（ALL:+RC4:@STRENGTH 这样的列表就会"
+        "如此）。RC4 在 TLS 中已被禁止（RFC 7465），通过它反复发送的密码可以被恢复；出口级和"
+        "单 DES 套件可以被直接破解，NULL 套件则完全不加密。应将它们排除。",
+    ),
+    "postfix.weak_ciphers#library": Text(
+        "The cipher list used on {services} includes the MEDIUM grade without excluding "
+        "RC4, and OpenSSL before 1.1.0 (or one built with enable-weak-ssl-ciphers) counts "
+        "RC4 as MEDIUM. RC4 is prohibited in TLS (RFC 7465) and a password sent over it "
+        "again and again can be recovered. Excluding it costs nothing, whatever the library.",
+        "{services} 使用的加密套件列表包含 MEDIUM 等级却没有排除 RC4，而 OpenSSL 1.1.0 之前的"
+        "版本（或以 enable-weak-ssl-ciphers 编译的版本）把 RC4 算作 MEDIUM。RC4 在 TLS 中已被"
+        "禁止（RFC 7465），通过它反复发送的密码可以被恢复。无论使用哪个库，排除它都没有代价。",
+    ),
+    "postfix.anonymous_ciphers": Text(
+        "The cipher list used on {services} allows anonymous (aNULL) suites, which "
+        "authenticate nobody: a client that offers them can end up in a session with a man "
+        "in the middle and hand him the password. Postfix allows them by default and normal "
+        "mail clients do not offer them, but where users log in there is no reason to keep "
+        "them.",
+        "{services} 使用的加密套件列表允许匿名（aNULL）套件，它们不验证任何一方：提供这类套件"
+        "的客户端可能与中间人建立会话，并把密码交给对方。Postfix 默认允许它们，普通邮件客户端"
+        "也不会提供它们，但在用户登录的服务上没有理由保留。",
+    ),
+    "postfix.no_auth_rate_limit": Text(
+        "smtpd_client_auth_rate_limit is 0 on {services}, so one client may try passwords "
+        "as fast as the server answers. A limit of {limit} AUTH commands per client and "
+        "minute (Postfix 3.1 and later) does not bother real users and slows guessing down; "
+        "mailwarden run then bans the clients that keep trying.",
+        "{services} 上 smtpd_client_auth_rate_limit 为 0，一个客户端可以以服务器应答的最快速度"
+        "尝试密码。每个客户端每分钟 {limit} 次 AUTH 命令的限制（Postfix 3.1 及以上）不会影响"
+        "真实用户，却能减慢猜测；mailwarden run 会再封禁持续尝试的客户端。",
+    ),
+    "postfix.anonymous_sasl": Text(
+        "The SASL security options on {services} lack noanonymous: if the SASL backend "
+        "offers the ANONYMOUS mechanism, a client can authenticate without any password and "
+        "relay mail as an authenticated user. Add noanonymous.",
+        "{services} 的 SASL 安全选项中缺少 noanonymous：如果 SASL 后端提供 ANONYMOUS 机制，"
+        "客户端无需任何密码就能通过认证，并以已认证用户的身份转发邮件。应加上 noanonymous。",
+    ),
+    "postfix.soft_bounce": Text(
+        "With soft_bounce = yes Postfix replies 4xx instead of 5xx, so a failed login gets "
+        "435 4.7.8 instead of 535: guessing bots are told to come back later, and real "
+        "rejections (unknown users, spam) are deferred instead of refused and fill the "
+        "queues. It is a switch for testing; turn it off.",
+        "soft_bounce = yes 时 Postfix 以 4xx 代替 5xx 回复，登录失败得到的是 435 4.7.8 而不是 "
+        "535：猜密码的机器人被告知稍后再来，而真正的拒绝（未知用户、垃圾邮件）会被推迟而不是"
+        "拒收，导致队列堆积。它是测试用的开关，应关闭。",
+    ),
+    "postfix.broken_sasl_auth_clients": Text(
+        "broken_sasl_auth_clients = yes adds a non-standard AUTH= line to the EHLO reply "
+        "for Outlook Express 4 and Exchange 5.0. No current client needs it, and it is one "
+        "more advertisement of AUTH. Turn it off.",
+        "broken_sasl_auth_clients = yes 会在 EHLO 回复中为 Outlook Express 4 和 Exchange 5.0 "
+        "加一行非标准的 AUTH=。当前没有任何客户端需要它，它只是多一处 AUTH 的宣传。应关闭。",
+    ),
+    "postfix.eol_version": Text(
+        "Postfix {version} is older than {oldest}, the oldest stable line that upstream "
+        "still patches, and it may lack later defences (smtpd_client_auth_rate_limit came "
+        "in 3.1; RC4 left the default cipher list in 3.8). Upgrade, or make sure your "
+        "distribution still backports security fixes to this version.",
+        "Postfix {version} 早于上游仍在维护的最旧稳定版本 {oldest}，可能缺少后来加入的防护"
+        "（smtpd_client_auth_rate_limit 自 3.1 起提供；RC4 自 3.8 起才从默认加密套件列表中"
+        "移除）。应升级，或确认你的发行版仍在为该版本回移植安全修复。",
+    ),
+    "dovecot.cleartext_auth": Text(
+        "Cleartext authentication is allowed on connections without TLS, so IMAP and POP3 "
+        "passwords can cross the network readable by anyone on the path. Require TLS for "
+        "plaintext mechanisms again (Dovecot still allows them from localhost).",
+        "在没有 TLS 的连接上允许明文认证，IMAP 和 POP3 密码可能以路径上任何人都能读到的形式"
+        "在网络中传输。应恢复为明文认证机制必须使用 TLS（Dovecot 仍允许来自本机的连接使用）。",
+    ),
+    "dovecot.ssl_disabled": Text(
+        "With ssl = no, IMAP and POP3 clients cannot encrypt at all: their passwords and "
+        "mail cross the network in cleartext (or, with cleartext authentication disabled, "
+        "remote users cannot log in). Turn TLS on; ssl_cert and ssl_key must name your "
+        "certificate and key.",
+        "ssl = no 时 IMAP 和 POP3 客户端完全无法加密：密码和邮件都以明文在网络中传输（若禁用了"
+        "明文认证，远程用户则无法登录）。应开启 TLS；ssl_cert 和 ssl_key 必须指向你的证书和"
+        "私钥。",
+    ),
+    "dovecot.auth_verbose_passwords": Text(
+        "auth_verbose_passwords writes the password (or a hash of it, which can be cracked "
+        "offline) of every failed login into the log. Failed logins include users' typos "
+        "of their real passwords, so the log becomes a password list. Set it to no and "
+        "protect the logs already written.",
+        "auth_verbose_passwords 会把每次登录失败的密码（或其哈希，可被离线破解）写入日志。"
+        "失败的登录包括用户输错的真实密码，日志因此变成一份密码清单。应设为 no，并保护已写入"
+        "的日志。",
+    ),
+    "dovecot.auth_debug_passwords": Text(
+        "auth_debug_passwords = yes makes the authentication debug log show passwords and "
+        "the raw AUTH data that Dovecot otherwise hides as <hidden>, for successful logins "
+        "too. Set it to no and protect the logs already written.",
+        "auth_debug_passwords = yes 会让认证调试日志显示密码以及 Dovecot 通常以 <hidden> "
+        "隐藏的原始 AUTH 数据，成功的登录也不例外。应设为 no，并保护已写入的日志。",
+    ),
+    "dovecot.ssl_old_protocols": Text(
+        "Dovecot accepts {protocols}. SSLv3 is broken (POODLE, RFC 7568) and TLSv1 and "
+        "TLSv1.1 are deprecated (RFC 8996); every current mail client speaks TLSv1.2. Raise "
+        "the minimum to TLSv1.2.",
+        "Dovecot 接受 {protocols}。SSLv3 已被攻破（POODLE，RFC 7568），TLSv1 和 TLSv1.1 已被"
+        "弃用（RFC 8996）；当前所有邮件客户端都支持 TLSv1.2。应把最低版本提高到 TLSv1.2。",
+    ),
+    "dovecot.weak_ciphers": Text(
+        "ssl_cipher_list allows {classes} suites. RC4 is prohibited in TLS (RFC 7465), "
+        "export and DES suites can be broken, NULL suites do not encrypt and anonymous ones "
+        "authenticate nobody. Go back to Dovecot's default list, which excludes them all.",
+        "ssl_cipher_list 允许 {classes} 套件。RC4 在 TLS 中已被禁止（RFC 7465），出口级和 DES "
+        "套件可以被破解，NULL 套件不加密，匿名套件不验证任何一方。应恢复 Dovecot 的默认列表，"
+        "它排除了上述所有套件。",
+    ),
+    "dovecot.auth_failure_delay": Text(
+        "auth_failure_delay = 0 tells a client at once that a password was wrong, so it can "
+        "try the next one immediately; guessing through Dovecot and through Postfix's SASL "
+        "gets faster. The default of 2 seconds costs real users nothing.",
+        "auth_failure_delay = 0 会立刻告诉客户端密码错误，使其能马上尝试下一个；通过 Dovecot "
+        "和 Postfix SASL 的猜测都会因此加快。默认的 2 秒对真实用户没有任何影响。",
+    ),
+    "dovecot.anonymous_mechanism": Text(
+        "auth_mechanisms includes ANONYMOUS, which logs clients in without a password; "
+        "through Postfix's SASL this can let anyone relay mail as an authenticated user. "
+        "Remove it.",
+        "auth_mechanisms 包含 ANONYMOUS，它允许客户端不用密码登录；通过 Postfix 的 SASL，"
+        "任何人都可能以已认证用户的身份转发邮件。应将其删除。",
+    ),
+}
+
+# What to do when a finding has no configuration change to paste.
+NO_FIX: dict[str, Text] = {
+    "postfix.eol_version": Text(
+        "Upgrade Postfix to {oldest} or later (or to your distribution's supported package).",
+        "将 Postfix 升级到 {oldest} 或更高版本（或升级到发行版仍在支持的软件包）。",
+    ),
+    "postfix.no_auth_rate_limit": Text(
+        "This Postfix has no smtpd_client_auth_rate_limit (it came in 3.1): upgrade; until "
+        "then mailwarden run bans the clients that keep guessing.",
+        "此版本的 Postfix 没有 smtpd_client_auth_rate_limit（3.1 起提供）：应升级；在此之前，"
+        "mailwarden run 会封禁持续猜测的客户端。",
+    ),
+}
+
+LABELS: dict[str, Text] = {
+    "high": Text("HIGH", "高危"),
+    "medium": Text("MEDIUM", "中危"),
+    "low": Text("LOW", "低危"),
+    "critical": Text("CRITICAL", "严重"),
+    "info": Text("INFO", "提示"),
+    "evidence": Text("Evidence", "证据"),
+    "why": Text("Why", "原因"),
+    "fix": Text("Fix", "修复"),
+    "default": Text("(default)", "（默认值）"),
+    "empty": Text("(empty)", "（空）"),
+    "listeners": Text(
+        "smtpd services: {services} (no 587, no 465)",
+        "smtpd 服务：{services}（没有 587，也没有 465）",
+    ),
+    "section": Text("section {section}", "{section} 段"),
+    "service": Text("service {service}", "服务 {service}"),
+    "line": Text("line {line}", "第 {line} 行"),
+    "postfix_header": Text(
+        "Postfix {version} in {directory} (read with {reader})",
+        "Postfix {version}，目录 {directory}（通过 {reader} 读取）",
+    ),
+    "dovecot_header": Text(
+        "Dovecot {version}, {path} (read with {reader})",
+        "Dovecot {version}，{path}（通过 {reader} 读取）",
+    ),
+    "version_unknown": Text("(version unknown)", "（版本未知）"),
+    "nothing_found": Text("No problems found.", "未发现问题。"),
+    "summary": Text(
+        "{high} high, {medium} medium, {low} low.",
+        "高危 {high} 项，中危 {medium} 项，低危 {low} 项。",
+    ),
+    "all_commands": Text(
+        "All fixes in order (paste them, then reload):",
+        "全部修复命令（按顺序粘贴执行，然后重新加载）：",
+    ),
+    "included_in": Text(
+        "Included in the fix of {id} above.",
+        "已包含在上面 {id} 的修复中。",
+    ),
+    "replace_line": Text(
+        "{file}, line {line}: replace «{old}» with «{new}»",
+        "{file} 第 {line} 行：把 «{old}» 改为 «{new}»",
+    ),
+    "add_setting": Text(
+        "{file}: add «{new}»",
+        "{file}：添加 «{new}»",
+    ),
+    "add_setting_section": Text(
+        "{file}: inside «{section} {{ }}» set «{new}»",
+        "{file}：在 «{section} {{ }}» 中设置 «{new}»",
+    ),
+    "master_cf_stanza": Text(
+        "Postfix before 2.11 has no postconf -M/-P: make the entry in {file} read:",
+        "Postfix 2.11 之前没有 postconf -M/-P：请把 {file} 中的条目改为：",
+    ),
+    "new_stanza": Text(
+        "The new entry in {file} will read:",
+        "{file} 中的新条目将是：",
+    ),
+    "needs_certificate": Text(
+        "No TLS certificate is configured: first set smtpd_tls_cert_file and "
+        "smtpd_tls_key_file (or smtpd_tls_chain_files) to your certificate and key, or "
+        "clients cannot start the TLS that this fix requires.",
+        "尚未配置 TLS 证书：请先把 smtpd_tls_cert_file 和 smtpd_tls_key_file（或 "
+        "smtpd_tls_chain_files）设为你的证书和私钥，否则客户端无法启动此修复所要求的 TLS。",
+    ),
+}
+
+NOTES: dict[str, Text] = {
+    "version_assumed": Text(
+        "The Postfix version is taken to be {version}, that of this machine's postconf. If "
+        "the directory comes from another server, pass --postfix-version (its defaults "
+        "differ, and the end-of-life check needs it).",
+        "Postfix 版本按本机 postconf 的版本 {version} 计算。如果该目录来自另一台服务器，请使用 "
+        "--postfix-version 指定其版本（默认值不同，生命周期检查也需要它）。",
+    ),
+    "version_unknown": Text(
+        "The Postfix version is unknown (no postconf here, no mail_version in main.cf): "
+        "the defaults of Postfix 3.7 are assumed. Pass --postfix-version.",
+        "Postfix 版本未知（本机没有 postconf，main.cf 中也没有 mail_version）：按 Postfix 3.7 "
+        "的默认值计算。请使用 --postfix-version 指定。",
+    ),
+    "postconf_failed": Text(
+        "postconf could not read the directory ({error}); main.cf and master.cf were "
+        "parsed directly.",
+        "postconf 无法读取该目录（{error}）；已直接解析 main.cf 和 master.cf。",
+    ),
+    "doveconf_failed": Text(
+        "doveconf could not read the configuration ({error}); the files were parsed directly.",
+        "doveconf 无法读取该配置（{error}）；已直接解析配置文件。",
+    ),
+    "include_missing": Text(
+        "The included file {path} does not exist.",
+        "被包含的文件 {path} 不存在。",
+    ),
+    "include_depth": Text(
+        "Includes nest too deeply at {path}; the rest was not read.",
+        "在 {path} 处包含层级过深；其余部分未读取。",
+    ),
+    "postfix_absent": Text(
+        "No Postfix configuration in {directory}: Postfix was not audited.",
+        "{directory} 中没有 Postfix 配置：未审计 Postfix。",
+    ),
+    "dovecot_absent": Text(
+        "No Dovecot configuration at {path}: Dovecot was not audited.",
+        "{path} 处没有 Dovecot 配置：未审计 Dovecot。",
+    ),
+}
+
+
+class _Blank(dict[str, str]):
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+def fill(text: str, values: Mapping[str, str]) -> str:
+    """`text` with its placeholders filled; a missing value leaves nothing behind."""
+    return text.format_map(_Blank(values))
+
+
+def title(check_id: str, details: Mapping[str, str], lang: Lang) -> str:
+    return fill(TITLES[check_id].get(lang), details)
+
+
+def explanation(check_id: str, details: Mapping[str, str], lang: Lang) -> str:
+    variant = details.get("variant")
+    text = EXPLANATIONS.get(f"{check_id}#{variant}") if variant else None
+    return fill((text or EXPLANATIONS[check_id]).get(lang), details)
+
+
+def label(key: str, lang: Lang, **values: str) -> str:
+    return fill(LABELS[key].get(lang), values)
+
+
+def note(key: str, details: Mapping[str, str], lang: Lang) -> str:
+    return fill(NOTES[key].get(lang), details)

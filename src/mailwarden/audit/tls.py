@@ -1,0 +1,163 @@
+"""What a cipher string or a protocol list allows, decided from the text alone.
+
+The audited server may link another OpenSSL than this machine (the user's host ran
+OpenSSL 1.0.1 with Postfix 2.6), so cipher strings are not handed to the local library.
+They are evaluated symbolically for five weak classes, with OpenSSL 1.0.x semantics,
+where `ALL` holds RC4, export, single-DES (LOW) and anonymous suites, `MEDIUM` holds
+RC4, and `HIGH` and `MEDIUM` hold anonymous suites:
+
+- `SURE`: the string asks for the class (by name, or by `ALL`);
+- `LIBRARY`: it comes only through a strength grade (`MEDIUM`, `DEFAULT`) and is there
+  only when the library still counts RC4 at that grade (OpenSSL before 1.1.0, or built
+  with `enable-weak-ssl-ciphers`).
+
+Operators follow ciphers(1): `!X` removes for good, `-X` removes until added again,
+`+X` only reorders, `A+B` is the intersection. Unknown words (`kRSA`, `AESGCM`, a suite
+name without a weak part) add no weak class.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+RC4, EXPORT, LOW, ENULL, ANULL = "RC4", "EXPORT", "LOW", "eNULL", "aNULL"
+WEAK = (RC4, EXPORT, LOW, ENULL)  # anonymous suites are judged apart
+SURE, LIBRARY = 2, 1
+
+_ALL = {RC4: SURE, EXPORT: SURE, LOW: SURE, ANULL: SURE}
+_ADD: dict[str, dict[str, int]] = {
+    "ALL": _ALL,
+    "COMPLEMENTOFALL": {ENULL: SURE},
+    "eNULL": {ENULL: SURE},
+    "NULL": {ENULL: SURE},
+    "COMPLEMENTOFDEFAULT": {ANULL: SURE},
+    "DEFAULT": {RC4: LIBRARY},
+    "HIGH": {ANULL: SURE},
+    "MEDIUM": {RC4: LIBRARY, ANULL: SURE},
+    "LOW": {LOW: SURE},
+    "DES": {LOW: SURE},
+    "EXP": {EXPORT: SURE},
+    "EXPORT": {EXPORT: SURE},
+    "EXPORT40": {EXPORT: SURE},
+    "EXPORT56": {EXPORT: SURE},
+    "RC4": {RC4: SURE},
+    "aNULL": {ANULL: SURE},
+    "ADH": {ANULL: SURE},
+    "AECDH": {ANULL: SURE},
+}
+# What removing a word takes away: only classes the word holds entirely.
+_REMOVE: dict[str, frozenset[str]] = {
+    "ALL": frozenset((RC4, EXPORT, LOW, ANULL, ENULL)),
+    "MEDIUM": frozenset((RC4,)),
+    "HIGH": frozenset(),
+    "DEFAULT": frozenset(),
+}
+_UNIVERSAL = frozenset((RC4, EXPORT, LOW, ENULL, ANULL))
+
+
+def _suite_classes(word: str) -> dict[str, int] | None:
+    """Classes of an OpenSSL suite name such as RC4-SHA or EXP-DES-CBC-SHA."""
+    found: dict[str, int] = {}
+    if "RC4" in word:
+        found[RC4] = SURE
+    if word.startswith("EXP"):
+        found[EXPORT] = SURE
+    if word.startswith(("ADH-", "AECDH-")):
+        found[ANULL] = SURE
+    if "NULL" in word and not word.startswith(("ADH", "AECDH")):
+        found[ENULL] = SURE
+    if re.search(r"(^|-)DES-CBC-", word):
+        found[LOW] = SURE
+    return found or None
+
+
+def _adds(word: str) -> dict[str, int] | None:
+    """Classes a word adds; None for a word that holds no weak class of its own."""
+    if word in _ADD:
+        return _ADD[word]
+    return _suite_classes(word)
+
+
+def _removes(word: str) -> frozenset[str] | None:
+    if word in _REMOVE:
+        return _REMOVE[word]
+    adds = _adds(word)
+    return None if adds is None else frozenset(adds)
+
+
+def _conjunction(parts: list[str]) -> dict[str, int]:
+    """`A+B`: classes in every part (a generic part holds them all)."""
+    result: dict[str, int] = {name: SURE for name in _UNIVERSAL}
+    for part in parts:
+        adds = _adds(part)
+        if adds is None:
+            continue
+        result = {k: min(v, adds[k]) for k, v in result.items() if k in adds}
+    return {} if all(_adds(p) is None for p in parts) else result
+
+
+def allowed_classes(cipher_string: str) -> dict[str, int]:
+    """{class: SURE or LIBRARY} for every weak or anonymous class the string allows."""
+    present: dict[str, int] = {}
+    banned: set[str] = set()
+    for token in re.split(r"[:,\s]+", cipher_string):
+        token = token.split("@", 1)[0]  # "!LOW@STRENGTH": the word before the command
+        if not token:
+            continue
+        op, word = (token[0], token[1:]) if token[0] in "!-+" else ("", token)
+        if op == "+":
+            continue  # reorders what is there, adds nothing
+        parts = [p for p in word.split("+") if p]
+        if op in ("!", "-"):
+            removed = _removes(parts[0]) if len(parts) == 1 else frozenset(_conjunction(parts))
+            for name in removed or ():
+                present.pop(name, None)
+                if op == "!":
+                    banned.add(name)
+            continue
+        added = _adds(parts[0]) if len(parts) == 1 else _conjunction(parts)
+        for name, certainty in (added or {}).items():
+            if name not in banned:
+                present[name] = max(present.get(name, 0), certainty)
+    return present
+
+
+def with_exclusions(cipher_string: str, exclusions: str) -> str:
+    """The string Postfix builds: each excluded word appended as `:!word`."""
+    words = [w for w in re.split(r"[,\s:]+", exclusions) if w]
+    return cipher_string + "".join(f":!{w}" for w in words)
+
+
+# --- protocols -------------------------------------------------------------------
+
+PROTOCOLS = ("SSLv2", "SSLv3", "TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3")
+_RANK: Mapping[str, int] = {name.lower(): i for i, name in enumerate(PROTOCOLS)}
+
+
+def allowed_protocols(value: str) -> tuple[str, ...]:
+    """Protocols a Postfix `*_tls_protocols` value permits.
+
+    Empty: all. `!X`: X excluded. Names without `!` (the Postfix 2.5 style): only those.
+    `>=X` / `<=X` (Postfix 3.6): bounds.
+    """
+    included: set[int] = set()
+    excluded: set[int] = set()
+    low, high = 0, len(PROTOCOLS) - 1
+    for token in re.split(r"[:,\s]+", value):
+        if not token:
+            continue
+        if token.startswith((">=", "<=")):
+            rank = _RANK.get(token[2:].lower())
+            if rank is not None:
+                low, high = (max(low, rank), high) if token[0] == ">" else (low, min(high, rank))
+        elif token.startswith("!"):
+            rank = _RANK.get(token[1:].lower())
+            if rank is not None:
+                excluded.add(rank)
+        else:
+            rank = _RANK.get(token.lower())
+            if rank is not None:
+                included.add(rank)
+    ranks = included or set(range(len(PROTOCOLS)))
+    return tuple(PROTOCOLS[r] for r in sorted(ranks) if r not in excluded and low <= r <= high)

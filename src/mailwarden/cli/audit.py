@@ -1,0 +1,136 @@
+"""`mailwarden audit`: what to change in Postfix and Dovecot, as commands to paste."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from mailwarden.audit.lang import choose_language
+from mailwarden.audit.postfix_config import Version, parse_version
+from mailwarden.audit.render import render_json, render_text
+from mailwarden.audit.runner import (
+    DEFAULT_DOVECOT_CONFIG,
+    DEFAULT_POSTFIX_DIR,
+    Target,
+    known_selector,
+    run_audit,
+)
+
+
+def _version(ctx: click.Context, param: click.Parameter, value: str | None) -> Version | None:
+    if value is None:
+        return None
+    version = parse_version(value)
+    if version is None or not value.strip()[0].isdigit():
+        raise click.BadParameter(f"{value!r} is not a version such as 2.6.6 or 3.7.11")
+    return version
+
+
+def _selectors(
+    ctx: click.Context, param: click.Parameter, value: tuple[str, ...]
+) -> tuple[str, ...]:
+    for selector in value:
+        if not known_selector(selector):
+            message = f"{selector!r} is not a check id, 'postfix', 'dovecot' or a topic"
+            raise click.BadParameter(message)
+    return value
+
+
+def _target(given: Path | None, default: Path, named: bool) -> Target | None:
+    """A named configuration must be readable; with none named, both defaults are tried."""
+    if given is not None:
+        return Target(given, required=True)
+    return None if named else Target(default, required=False)
+
+
+@click.command(
+    epilog="""\b
+Examples:
+  mailwarden audit
+      audit /etc/postfix and /etc/dovecot/dovecot.conf on this server
+  mailwarden audit --postfix-dir /srv/copy/postfix --postfix-version 2.6.6
+      audit a configuration copied from an old server
+  mailwarden audit --format json --lang en > audit.json
+  mailwarden audit --check credential_exposed
+      only the settings that write passwords into the log
+  LANG=zh_CN.UTF-8 mailwarden audit        the same report in Chinese
+
+\b
+Exit status: 0 nothing of high severity, 3 at least one high-severity finding,
+1 a configuration that cannot be read, 2 bad usage.
+"""
+)
+@click.option(
+    "--postfix-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Postfix configuration directory (main.cf, master.cf). [default: /etc/postfix if present]",
+)
+@click.option(
+    "--dovecot-config",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="dovecot.conf to audit. [default: /etc/dovecot/dovecot.conf if present]",
+)
+@click.option(
+    "--postfix-version",
+    callback=_version,
+    help="Version of the Postfix that uses this configuration (default: mail_version in "
+    "main.cf, else this machine's postconf).",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+)
+@click.option(
+    "--lang",
+    type=click.Choice(["en", "zh_CN"], case_sensitive=False),
+    metavar="[en|zh_CN]",
+    help="Language of the explanations (default: LC_ALL, LC_MESSAGES, LANG).",
+)
+@click.option(
+    "--check",
+    "selectors",
+    multiple=True,
+    callback=_selectors,
+    metavar="ID|postfix|dovecot|TOPIC",
+    help="Only these checks (repeatable): an id such as postfix.soft_bounce, a source, or a "
+    "topic such as credential_exposed, weak_tls, bruteforce.",
+)
+@click.option(
+    "--read-files",
+    is_flag=True,
+    help="Parse the files directly instead of running postconf and doveconf.",
+)
+def audit(
+    postfix_dir: Path | None,
+    dovecot_config: Path | None,
+    postfix_version: Version | None,
+    output_format: str,
+    lang: str | None,
+    selectors: tuple[str, ...],
+    read_files: bool,
+) -> int:
+    """Audit Postfix and Dovecot settings that invite password guessing, write passwords
+    into the log or weaken TLS, and print the exact commands that fix them.
+
+    Without --postfix-dir or --dovecot-config, /etc/postfix and /etc/dovecot/dovecot.conf
+    are audited when present; naming one audits only what is named."""
+    language = choose_language(lang, os.environ)
+    named = postfix_dir is not None or dovecot_config is not None
+    report = run_audit(
+        _target(postfix_dir, DEFAULT_POSTFIX_DIR, named),
+        _target(dovecot_config, DEFAULT_DOVECOT_CONFIG, named),
+        postfix_version=postfix_version,
+        use_tools=not read_files,
+        selectors=selectors,
+    )
+    if output_format == "json":
+        click.echo(render_json(report, language))
+    else:
+        render_text(report, language, sys.stdout)
+    return report.exit_status

@@ -1,0 +1,148 @@
+"""`mailwarden audit` as a user runs it: text, languages, exit statuses, selection."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from audit_helpers import requires_postconf
+
+from mailwarden.audit import hint_for
+from mailwarden.audit.interface import registered
+from mailwarden.audit.lang import choose_language
+from mailwarden.audit.render import wrap
+from mailwarden.audit.texts import EXPLANATIONS, LABELS, NO_FIX, NOTES, TITLES
+
+# Three or more lowercase English words in a row: a sentence left untranslated.
+ENGLISH_RUN = re.compile(r"\b[a-z]{2,}(?: [a-z]{2,}){2,}\b")
+
+
+@requires_postconf
+def test_text_report_is_plain_and_fits_80_columns(run_cli, user_server: Path):
+    result = run_cli("audit", "--postfix-dir", str(user_server))
+
+    assert result.status == 3
+    assert "\x1b[" not in result.out  # no colour when not a terminal
+    lines = result.out.splitlines()
+    commands = [line for line in lines if line.lstrip().startswith(("postconf ", "postfix "))]
+    prose = [line for line in lines if line not in commands and not line.startswith("      ")]
+    # Only a single long word (a path of the temporary directory) may pass 80 columns.
+    assert all(len(line) <= 80 or " " not in line.strip() for line in prose)
+    assert all(line == line.rstrip() for line in lines)
+    assert "HIGH  postfix.auth_on_port_25" in result.out
+    assert "    smtpd_tls_loglevel = 4" in result.out
+    assert f"    postconf -c {user_server} -e 'soft_bounce=no'" in lines
+    assert "All fixes in order (paste them, then reload):" in result.out
+
+
+@requires_postconf
+def test_chinese_from_the_environment_is_complete(run_cli, user_server: Path):
+    result = run_cli("audit", "--postfix-dir", str(user_server), env={"LANG": "zh_CN.UTF-8"})
+
+    assert "高危  postfix.auth_on_port_25" in result.out
+    assert "原因" in result.out and "修复" in result.out
+    for line in result.out.splitlines():
+        stripped = line.strip()
+        if stripped.startswith(("postconf ", "postfix ", "-o ", "submission ")):
+            continue
+        assert not ENGLISH_RUN.search(stripped), line
+
+
+@requires_postconf
+def test_lang_option_beats_the_environment_and_sets_the_json_language(run_cli, user_server):
+    result = run_cli(
+        "audit",
+        "--postfix-dir",
+        str(user_server),
+        "--format",
+        "json",
+        "--lang",
+        "en",
+        env={"LC_ALL": "zh_CN.UTF-8"},
+    )
+    document = json.loads(result.out)
+    assert document["language"] == "en"
+    assert document["findings"][0]["explanation"].startswith("Port 25")
+
+    result = run_cli(
+        "audit", "--postfix-dir", str(user_server), "--format", "json", "--lang", "zh_CN"
+    )
+    document = json.loads(result.out)
+    assert document["language"] == "zh_CN"
+    assert document["findings"][0]["explanation"].startswith("25 端口")
+    assert document["findings"][0]["severity"] == "high"  # ids and severities stay English
+
+
+@pytest.mark.parametrize(
+    ("environ", "expected"),
+    [
+        ({}, "en"),
+        ({"LANG": "zh_CN.UTF-8"}, "zh_CN"),
+        ({"LANG": "zh_CN.UTF-8", "LC_MESSAGES": "C"}, "en"),
+        ({"LANG": "C", "LC_ALL": "zh_CN.UTF-8"}, "zh_CN"),
+        ({"LANG": "de_DE.UTF-8"}, "en"),
+    ],
+)
+def test_language_from_the_locale(environ: dict[str, str], expected: str):
+    assert choose_language(None, environ) == expected
+
+
+@requires_postconf
+def test_check_selects_by_topic_and_hint_for_names_it(run_cli, user_server: Path):
+    command = hint_for("credential_exposed")
+    assert command == "mailwarden audit --check credential_exposed"
+
+    args = [*command.split()[1:], "--postfix-dir", str(user_server), "--format", "json"]
+    document = json.loads(run_cli(*args).out)
+
+    assert [f["id"] for f in document["findings"]] == ["postfix.tls_loglevel_credentials"]
+    assert hint_for("soft_bounce") == "mailwarden audit --check soft_bounce"
+    assert hint_for("postfix.weak_ciphers") == "mailwarden audit --check postfix.weak_ciphers"
+    assert hint_for("stale_password") == "mailwarden audit"
+
+
+def test_usage_errors_exit_2(run_cli):
+    assert run_cli("audit", "--format", "xml").status == 2
+    assert run_cli("audit", "--postfix-version", "latest").status == 2
+    result = run_cli("audit", "--check", "postfix.nonsense")
+    assert result.status == 2
+    assert "not a check id" in result.err
+
+
+def test_unreadable_directory_is_one_line_and_exit_1(run_cli, tmp_path: Path):
+    result = run_cli("audit", "--postfix-dir", str(tmp_path / "nowhere"))
+
+    assert result.status == 1
+    assert result.err == f"mailwarden: error: {tmp_path / 'nowhere'}: not a readable directory\n"
+
+
+def test_help_has_examples(run_cli):
+    result = run_cli("audit", "--help")
+
+    assert result.status == 0
+    assert "Examples:" in result.out
+    assert "--postfix-version 2.6.6" in result.out
+    assert "Exit status: 0" in result.out
+
+
+def test_every_check_has_both_languages():
+    for check_id in registered():
+        assert check_id in TITLES and check_id in EXPLANATIONS, check_id
+    for table in (TITLES, EXPLANATIONS, LABELS, NOTES, NO_FIX):
+        for key, text in table.items():
+            assert text.en and text.zh_CN, key
+            # the same placeholders in both languages
+            assert set(re.findall(r"{(\w+)}", text.en)) == set(re.findall(r"{(\w+)}", text.zh_CN))
+            assert not ENGLISH_RUN.search(re.sub(r"{\w+}", "", text.zh_CN)), key
+
+
+def test_wrapping_counts_wide_characters_and_keeps_words_whole():
+    text = "25 端口（smtp/inet）是其他邮件服务器投递邮件的端口，必须对整个互联网开放。"
+    lines = wrap(text, 20)
+
+    assert "".join(lines).replace(" ", "") == text.replace(" ", "")
+    assert all(sum(2 if ord(c) > 0x2E80 else 1 for c in line) <= 20 for line in lines)
+    assert not any(line.startswith(("，", "。", "）")) for line in lines)
+    assert wrap("postconf -e 'smtpd_tls_loglevel=1' now", 12)[1] == "'smtpd_tls_loglevel=1'"

@@ -1,0 +1,173 @@
+"""The Dovecot audit: real `doveconf -n` on files the tests write, and the file parser
+with `!include` / `!include_try` when doveconf is absent or refuses the file."""
+
+from __future__ import annotations
+
+import json
+import shlex
+import subprocess
+from pathlib import Path
+
+import pytest
+from audit_helpers import requires_doveconf
+
+from mailwarden.audit.dovecot_config import parse_dovecot_files
+
+BAD = """\
+# the kind of settings left behind after a night of debugging
+protocols = imap
+ssl = no
+disable_plaintext_auth = no
+auth_verbose = yes
+auth_verbose_passwords = plain
+auth_debug_passwords = yes
+auth_failure_delay = 0
+auth_mechanisms = plain login anonymous
+protocol imap {
+  disable_plaintext_auth = no
+}
+"""
+
+HARDENED = """\
+protocols = imap
+ssl = required
+ssl_cert = </etc/dovecot/private/dovecot.pem
+ssl_key = </etc/dovecot/private/dovecot.key
+disable_plaintext_auth = yes
+auth_verbose = yes
+"""
+
+
+def write(directory: Path, name: str, text: str) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / name
+    path.write_text(text)
+    return path
+
+
+def audit(run_cli, path: Path, *extra: str) -> tuple[int, dict]:
+    result = run_cli("audit", "--dovecot-config", str(path), "--format", "json", *extra)
+    return result.status, json.loads(result.out)
+
+
+@requires_doveconf
+def test_bad_settings_are_found_with_their_lines(run_cli, tmp_path: Path):
+    path = write(tmp_path, "dovecot.conf", BAD)
+
+    status, document = audit(run_cli, path)
+
+    assert status == 3
+    assert document["dovecot_reader"] == "doveconf"
+    assert document["dovecot_version"].startswith("2.3")
+    by_id: dict[str, list[dict]] = {}
+    for finding in document["findings"]:
+        by_id.setdefault(finding["id"], []).append(finding)
+    assert {i for i, fs in by_id.items() if fs[0]["severity"] == "high"} == {
+        "dovecot.cleartext_auth",
+        "dovecot.ssl_disabled",
+        "dovecot.auth_verbose_passwords",
+        "dovecot.auth_debug_passwords",
+    }
+    assert by_id["dovecot.auth_failure_delay"][0]["severity"] == "medium"
+    assert by_id["dovecot.anonymous_mechanism"][0]["severity"] == "medium"
+    sections = {
+        f["evidence"][0]["section"]: f["evidence"][0] for f in by_id["dovecot.cleartext_auth"]
+    }
+    assert sections[None]["line"] == 4
+    assert sections["protocol imap"]["line"] == 11
+    assert sections["protocol imap"]["file"] == str(path)
+
+
+@requires_doveconf
+def test_hardened_dovecot_has_no_findings(run_cli, tmp_path: Path):
+    status, document = audit(run_cli, write(tmp_path, "dovecot.conf", HARDENED))
+
+    assert status == 0
+    assert document["findings"] == []
+
+
+@requires_doveconf
+def test_printed_edits_fix_the_file(run_cli, tmp_path: Path):
+    path = write(tmp_path, "dovecot.conf", BAD)
+    _, before = audit(run_cli, path)
+
+    for command in before["commands"]:
+        argv = shlex.split(command)
+        if argv == ["doveadm", "reload"]:
+            continue
+        assert argv[:2] == ["sed", "-i"] and argv[-1] == str(path), command
+        subprocess.run(argv, check=True)
+
+    status, after = audit(run_cli, path)
+    assert status == 0
+    text = path.read_text()
+    assert "  disable_plaintext_auth = yes\n}" in text  # indentation kept inside the section
+    assert "auth_mechanisms = plain login\n" in text
+    assert [f["id"] for f in after["findings"]] == []
+
+
+def test_file_parser_follows_includes(tmp_path: Path):
+    main = write(
+        tmp_path,
+        "dovecot.conf",
+        "!include conf.d/*.conf\n!include_try local.conf\n!include_try absent.conf\n"
+        "auth_mechanisms = plain \\\n  login\n",
+    )
+    write(tmp_path / "conf.d", "10-auth.conf", "disable_plaintext_auth = yes\n")
+    write(
+        tmp_path / "conf.d",
+        "20-imap.conf",
+        'protocol imap {\n  disable_plaintext_auth = "no" # for the old webmail\n}\n',
+    )
+    write(tmp_path, "local.conf", "remote 192.0.2.0/24 {\n  ssl = no\n}\n")
+
+    settings, notes = parse_dovecot_files(main)
+
+    found = {(s.name, s.section): s for s in settings}
+    assert found[("disable_plaintext_auth", "")].file == str(tmp_path / "conf.d/10-auth.conf")
+    imap = found[("disable_plaintext_auth", "protocol imap")]
+    assert (imap.value, imap.line) == ("no", 2)
+    assert found[("ssl", "remote 192.0.2.0/24")].value == "no"
+    assert found[("auth_mechanisms", "")].value == "plain login"
+    assert notes == ()
+
+
+def test_missing_include_is_a_note_and_missing_file_an_error(run_cli, tmp_path: Path):
+    main = write(tmp_path, "dovecot.conf", "!include nowhere.conf\nssl = no\n")
+
+    status, document = audit(run_cli, main, "--read-files")
+    assert status == 3
+    assert any("nowhere.conf" in note for note in document["notes"])
+
+    result = run_cli("audit", "--dovecot-config", str(tmp_path / "absent.conf"))
+    assert result.status == 1
+    assert result.err.startswith("mailwarden: error: ")
+    assert len(result.err.strip().splitlines()) == 1
+
+
+@requires_doveconf
+def test_dovecot_24_setting_falls_back_to_the_files(run_cli, tmp_path: Path):
+    path = write(tmp_path, "dovecot.conf", "auth_allow_cleartext = yes\n")
+
+    status, document = audit(run_cli, path)
+
+    assert status == 3
+    assert document["dovecot_reader"] == "files"
+    assert any("doveconf" in note for note in document["notes"])
+    assert [f["id"] for f in document["findings"]] == ["dovecot.cleartext_auth"]
+    assert document["findings"][0]["fix"]["commands"] == [
+        f"sed -i '1s/.*/auth_allow_cleartext = no/' {path}"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("setting", "severity"),
+    [("ssl_min_protocol = SSLv3", "high"), ("ssl_min_protocol = TLSv1.1", "medium")],
+)
+def test_old_tls_protocols(run_cli, tmp_path: Path, setting: str, severity: str):
+    path = write(tmp_path, "dovecot.conf", HARDENED + setting + "\n")
+
+    _, document = audit(run_cli, path, "--read-files")
+
+    [finding] = document["findings"]
+    assert (finding["id"], finding["severity"]) == ("dovecot.ssl_old_protocols", severity)

@@ -1,0 +1,214 @@
+"""The Postfix audit against directories read by Debian's real postconf."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from audit_helpers import USER_MAIN, Result, build_postfix, line_of, requires_postconf, settle
+
+pytestmark = requires_postconf
+
+
+def findings(result: Result) -> dict[str, dict]:
+    document = json.loads(result.out)
+    return {finding["id"]: finding for finding in document["findings"]}
+
+
+def test_user_server_gets_every_problem_of_the_log_and_exit_3(run_cli, user_server: Path):
+    result = run_cli("audit", "--postfix-dir", str(user_server), "--format", "json")
+
+    assert result.status == 3
+    found = findings(result)
+    high = {i for i, f in found.items() if f["severity"] == "high"}
+    assert high == {
+        "postfix.auth_on_port_25",
+        "postfix.tls_loglevel_credentials",
+        "postfix.weak_ciphers",
+        "postfix.soft_bounce",
+    }
+    assert {"postfix.submission_missing", "postfix.no_auth_rate_limit"} <= set(found)
+    assert found["postfix.broken_sasl_auth_clients"]["severity"] == "low"
+    assert found["postfix.weak_ciphers"]["title"].startswith("Weak ciphers allowed: RC4")
+
+
+def test_evidence_names_the_parameter_value_file_and_line(run_cli, user_server: Path):
+    found = findings(run_cli("audit", "--postfix-dir", str(user_server), "--format", "json"))
+
+    main_cf = user_server / "main.cf"
+    evidence = found["postfix.tls_loglevel_credentials"]["evidence"][0]
+    assert evidence["parameter"] == "smtpd_tls_loglevel"
+    assert evidence["value"] == "4"
+    assert evidence["file"] == str(main_cf)
+    assert evidence["line"] == line_of(main_cf, "smtpd_tls_loglevel")
+    ciphers = {e["parameter"]: e["value"] for e in found["postfix.weak_ciphers"]["evidence"]}
+    assert ciphers["tls_export_cipherlist"] == "ALL:+RC4:@STRENGTH"
+    rate = found["postfix.no_auth_rate_limit"]["evidence"][0]
+    assert rate["default"] is True and rate["value"] == "0"
+
+
+def test_auth_fix_moves_auth_to_a_new_submission_service(run_cli, user_server: Path):
+    found = findings(run_cli("audit", "--postfix-dir", str(user_server), "--format", "json"))
+
+    fix = found["postfix.auth_on_port_25"]["fix"]
+    prefix = f"postconf -c {user_server}"
+    assert fix["commands"][0] == f"{prefix} -e 'smtpd_sasl_auth_enable=no'"
+    assert f"{prefix} -M 'submission/inet=submission inet n - y - - smtpd'" in fix["commands"]
+    assert f"{prefix} -P 'submission/inet/smtpd_sasl_auth_enable=yes'" in fix["commands"]
+    assert f"{prefix} -P 'submission/inet/smtpd_tls_security_level=encrypt'" in fix["commands"]
+    assert f"{prefix} -P 'submission/inet/smtpd_tls_auth_only=yes'" in fix["commands"]
+    assert fix["reload"] == [f"postfix -c {user_server} reload"]
+    assert fix["master_cf"].startswith("submission  inet  n  -  y  -  -  smtpd\n")
+
+
+def test_an_old_server_gets_its_own_defaults_and_end_of_life(run_cli, user_server: Path):
+    result = run_cli(
+        "audit", "--postfix-dir", str(user_server), "--postfix-version", "2.6.6", "--format", "json"
+    )
+
+    found = findings(result)
+    document = json.loads(result.out)
+    assert document["postfix_version"] == "2.6.6"
+    # Postfix 2.6 left smtpd_tls_protocols empty: SSLv2 and SSLv3 were allowed.
+    assert found["postfix.tls_old_protocols"]["severity"] == "high"
+    assert found["postfix.tls_old_protocols"]["evidence"][0]["default"] is True
+    assert found["postfix.eol_version"]["severity"] == "medium"
+    # smtpd_client_auth_rate_limit does not exist before 3.1: no command, a note instead.
+    limit = found["postfix.no_auth_rate_limit"]["fix"]
+    assert limit["commands"] == [] and "3.1" in limit["note"]
+
+
+def test_mail_version_in_main_cf_is_the_audited_version(run_cli, tmp_path: Path):
+
+    directory = build_postfix(tmp_path / "old", USER_MAIN + "mail_version = 2.6.6\n")
+    document = json.loads(run_cli("audit", "--postfix-dir", str(directory), "--format", "json").out)
+
+    assert document["postfix_version"] == "2.6.6"
+    assert document["postfix_version_source"] == "main.cf"
+
+
+def test_hardened_server_has_nothing_to_fix_and_exits_0(run_cli, hardened: Path):
+    result = run_cli(
+        "audit", "--postfix-dir", str(hardened), "--postfix-version", "3.10.2", "--format", "json"
+    )
+
+    assert result.status == 0
+    assert findings(result) == {}
+
+
+def test_debian_stock_configuration_offers_no_auth_and_exits_0(run_cli, debian_stock: Path):
+    result = run_cli("audit", "--postfix-dir", str(debian_stock))
+
+    assert result.status == 0
+    assert "No problems found." in result.out
+
+
+def test_same_findings_with_postconf_and_with_the_file_parser(run_cli, user_server: Path):
+    args = ("audit", "--postfix-dir", str(user_server), "--format", "json")
+    by_tool = findings(run_cli(*args))
+    by_files = findings(run_cli(*args, "--read-files"))
+
+    assert set(by_tool) == set(by_files)
+    for check_id, finding in by_tool.items():
+        assert finding["fix"]["commands"] == by_files[check_id]["fix"]["commands"]
+
+
+def test_auth_on_the_smtp_service_itself_is_found_and_fixed_there(run_cli, tmp_path: Path):
+
+    master = "\n".join(
+        [
+            "submission inet n - y - - smtpd",
+            "  -o smtpd_tls_security_level=encrypt",
+            "  -o smtpd_sasl_auth_enable=yes",
+            "  -o smtpd_tls_auth_only=yes",
+        ]
+    )
+    directory = build_postfix(tmp_path / "svc", "smtpd_tls_cert_file = /x.pem\n", master)
+    text = (directory / "master.cf").read_text()
+    text = text.replace(
+        "smtp      inet  n       -       y       -       -       smtpd\n",
+        "smtp      inet  n       -       y       -       -       smtpd\n"
+        "  -o smtpd_sasl_auth_enable=yes\n",
+    )
+    (directory / "master.cf").write_text(text)
+    settle(directory)
+
+    found = findings(run_cli("audit", "--postfix-dir", str(directory), "--format", "json"))
+
+    evidence = found["postfix.auth_on_port_25"]["evidence"][0]
+    assert evidence["service"] == "smtp/inet"
+    assert evidence["file"] == str(directory / "master.cf")
+    commands = found["postfix.auth_on_port_25"]["fix"]["commands"]
+    assert commands == [f"postconf -c {directory} -P 'smtp/inet/smtpd_sasl_auth_enable=no'"]
+
+
+def test_smtpd_verbose_and_debug_peer_list_leak_credentials(run_cli, hardened: Path):
+    text = (hardened / "master.cf").read_text()
+    text = text.replace(
+        "submission inet n       -       y       -       -       smtpd\n",
+        "submission inet n       -       y       -       -       smtpd -v\n",
+    )
+    (hardened / "master.cf").write_text(text)
+    with (hardened / "main.cf").open("a") as main_cf:
+        main_cf.write("debug_peer_list = 192.0.2.10\n")
+    settle(hardened)
+
+    result = run_cli("audit", "--postfix-dir", str(hardened), "--format", "json")
+
+    found = findings(result)
+    assert result.status == 3
+    assert found["postfix.debug_peer_list"]["severity"] == "high"
+    verbose = found["postfix.smtpd_verbose"]
+    assert verbose["evidence"][0]["value"] == "smtpd -v"
+    rewrite = verbose["fix"]["commands"][0]
+    assert "-M 'submission/inet=submission inet n - y - - smtpd -o " in rewrite
+    assert "-o syslog_name=postfix/submission" in rewrite
+    assert " -v" not in rewrite
+
+
+def test_postscreen_smtps_without_wrapper_and_a_loopback_listener(run_cli, tmp_path: Path):
+    """AUTH behind postscreen is AUTH on port 25; 465 without wrapper mode sends
+    passwords in cleartext; a loopback-only listener is nobody's attack surface."""
+    auth = "smtpd_sasl_auth_enable = yes\nsmtpd_sasl_type = dovecot\n"
+    extra = "\n".join(
+        [
+            "submissions inet n - y - - smtpd",
+            "  -o smtpd_sasl_auth_enable=yes",
+            "127.0.0.1:2525 inet n - y - - smtpd",
+            "",
+        ]
+    )
+    directory = build_postfix(tmp_path / "screen", auth, extra)
+    master = (directory / "master.cf").read_text()
+    master = master.replace(
+        "smtp      inet  n       -       y       -       -       smtpd\n",
+        "smtp      inet  n       -       y       -       1       postscreen\n"
+        "smtpd     pass  -       -       y       -       -       smtpd\n",
+    )
+    (directory / "master.cf").write_text(master)
+    settle(directory)
+
+    found = findings(run_cli("audit", "--postfix-dir", str(directory), "--format", "json"))
+
+    assert found["postfix.auth_on_port_25"]["subject"] == "smtpd/pass"
+    cleartext = found["postfix.cleartext_auth"]
+    assert cleartext["subject"] == "submissions/inet"
+    assert cleartext["fix"]["commands"] == [
+        f"postconf -c {directory} -P 'submissions/inet/smtpd_tls_wrappermode=yes'"
+    ]
+    # No certificate in main.cf: the fix says that one is needed first.
+    assert "smtpd_tls_cert_file" in cleartext["fix"]["note"]
+    assert found["postfix.submissions_no_wrappermode"]["severity"] == "medium"
+    assert "127.0.0.1:2525/inet" not in json.dumps(
+        {k: v["subject"] for k, v in found.items() if k != "postfix.auth_on_port_25"}
+    )
+
+
+def test_a_directory_postconf_refuses_is_read_from_the_files(run_cli, tmp_path: Path):
+    directory = build_postfix(tmp_path / "broken", "smtpd_sasl_auth_enable = yes\nnot a setting\n")
+
+    document = json.loads(run_cli("audit", "--postfix-dir", str(directory), "--format", "json").out)
+
+    assert document["postfix_reader"] == "files"
+    assert any("postconf could not read" in note for note in document["notes"])
+    assert "postfix.auth_on_port_25" in {f["id"] for f in document["findings"]}
