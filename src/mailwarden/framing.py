@@ -1,0 +1,717 @@
+"""Framing: Chunk bytes -> Records (one log entry each), whatever the log's style.
+
+Recognised per line, without configuration (the first character picks the style):
+
+- classic syslog ``Feb  3 11:57:42 host prog[pid]: msg`` (space-padded day), Postfix
+  postlog / Dovecot file logs ``Feb 03 …`` (zero-padded), ``Mar 7 …``, with or without
+  a host, with optional fractional seconds;
+- RFC 3339 (rsyslog's high-precision format) ``2026-02-23T11:57:42.123456+01:00 …``,
+  ``…Z``, and ``2026-02-23 11:57:42 …`` without a zone (Dovecot's log_timestamp);
+- RFC 5424 ``<PRI>1 TIMESTAMP HOST APP PROCID MSGID SD MSG``;
+- daemontools TAI64N ``@400000004c91b044077a9e94 msg``, ``journalctl -o short-unix``;
+- ``journalctl -o json`` lines (MESSAGE, SYSLOG_IDENTIFIER, _PID before SYSLOG_PID since
+  _PID is the trusted one, __REALTIME_TIMESTAMP in µs, _HOSTNAME);
+- bare messages with no header (``imap-login: Disconnected …``, ``warning: …``): program
+  None and the whole text as message, unless the line starts with an unmistakable tag
+  (``postfix/smtpd[123]: …``: a pid or a ``/``, or ``dovecot: …``).
+
+Decisions:
+- The tag is ``[A-Za-z0-9_./-]+`` with an optional ``[pid]``, then ``:``. Dovecot's
+  ``auth(user,1.2.3.4,sasl:plain)<sess>: Info: …`` (2.4) and ``auth-worker(304): …`` (2.3)
+  are not tags: program is None and the message keeps the whole text, so the Dovecot
+  parser sees exactly what Dovecot wrote.
+- Messages never end in whitespace (Postfix's empty SASL reason leaves ``failed: `` in a
+  file but ``failed:`` in a paste; parsers see one form: ``failed:``).
+- A line's trailing ``\\r`` is dropped; leading blanks are skipped.
+- A year is needed for classic dates: from ``year`` (the first entry's year, moving on
+  when the months go back from late in the year to early), else from ``reference``
+  (normally the file's mtime: an entry more than a day after it belongs to the year
+  before), else from the current time, which is what the daemon wants.
+- Times are aware datetimes; a time without a zone is taken in ``tz`` (default: the
+  local zone, with its DST rules for that instant).
+
+Pasted text (a whole excerpt on one physical line) is split at each further header when
+``split_pasted`` is true (the daemon turns it off). Client-chosen text can hold a
+complete fake header (Postfix only replaces unprintable bytes), so a split point never
+lies inside a client-controlled field: `_PROTECTED` lists the fields and how far each can
+reach, from the sources (a SASL username at most 100 characters, a Dovecot user 80, the
+plaintext dump min(N, 40), ...; an unbounded one such as a HELO name up to the end of
+the Postfix record, 2000 bytes, or of the line for other programs). The price is paid in
+pasted text only: a real entry that starts within such a reach stays inside the entry
+before it, counted in `ReadStats.held_together`, rather than risk a forged one. Entries
+recovered by splitting share the physical line's number and offset.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
+from itertools import pairwise
+
+from mailwarden.model import Record
+from mailwarden.sources.interface import MAX_LINE, Chunk, ReadStats
+
+# -- the header styles -------------------------------------------------------------------
+
+
+def _compile(pattern: str) -> re.Pattern[str]:
+    """ASCII matching: \\d and \\s mean ASCII digits and blanks only (and match twice as fast)."""
+    return re.compile(pattern, re.ASCII)
+
+
+_MONTHS = {
+    name: number
+    for number, name in enumerate(
+        ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1
+    )
+}
+_MONTH_NAMES = tuple(_MONTHS)  # not %b: that follows the locale
+_MONTH_RE = "(?:" + "|".join(_MONTHS) + ")"
+_HOST = r"[A-Za-z0-9_.:-]++(?<!:)"  # a name or an address; never ends in ':'
+_TAG = r"[A-Za-z0-9_./-]++"
+_REST = r"(?:(" + _HOST + r") )?(" + _TAG + r")(?:\[(\d{1,10})\])?:(?: |$)"
+"""After a timestamp: optional host, the tag, optional [pid], colon."""
+
+_BSD_STAMP = _MONTH_RE + r" [ 0-3]?\d \d\d:\d\d:\d\d"
+_BSD = _compile(r"(" + _BSD_STAMP + r")(\.\d{1,9})? " + _REST)
+_BSD_ONLY = _compile(r"(" + _BSD_STAMP + r")(\.\d{1,9})?(?: |$)")
+
+_ISO_STAMP = r"(\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d)(\.\d{1,9})?([Zz]|[+-]\d\d:?\d\d)?"
+_ISO = _compile(_ISO_STAMP + " " + _REST)
+_ISO_ONLY = _compile(_ISO_STAMP + r"(?: |$)")
+_ISO_STAMP_RE = _compile(_ISO_STAMP)
+
+_UNIX = _compile(r"(\d{9,11})(\.\d{1,9})? " + _REST)
+_UNIX_ONLY = _compile(r"(\d{9,11})(\.\d{1,9})?(?: |$)")
+
+_TAI = _compile(r"@([0-9a-f]{16})([0-9a-f]{8}) " + _REST)
+_TAI_ONLY = _compile(r"@([0-9a-f]{16})([0-9a-f]{8})(?: |$)")
+_TAI_EPOCH = (1 << 62) + 10  # label of 1970-01-01 00:00:00 as daemontools writes it
+
+_RFC5424 = _compile(
+    r"<(\d{1,3})>1 (\S+) (\S+) (\S+) (\S+) (\S+) "
+    r"(-|(?:\[(?:[^\"\]]|\"(?:[^\"\\]|\\.)*\")*\])+)(?: |$)"
+)
+_BARE_TAG = _compile(r"(" + _TAG + r")(?:\[(\d{1,10})\])?:(?: |$)")
+_WITH_TAG = frozenset((_BSD, _ISO, _UNIX, _TAI))
+"""The header patterns that end in host, tag, pid (their last three groups)."""
+
+_STARTS_BSD = frozenset("JFMASOND")
+_DIGITS = frozenset("0123456789")
+
+_BINARYISH = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]")
+"""Characters of binary junk: C0 controls other than tab/CR/LF, DEL, U+FFFD."""
+_PLAIN_ASCII = bytes(range(32, 127)) + b"\t\r\n"
+_new = tuple.__new__
+"""Record(...) through its generated __new__ costs a Python call per line; this does not."""
+
+# -- pasted text -------------------------------------------------------------------------
+
+_HINT = _compile(r":\d\d:\d\d[ .Zz+-]")
+"""Cheap test: could this message contain another header? (The literal first character
+makes the search fast; TAI64N pastes are tested apart.)"""
+
+_CANDIDATE = _compile(
+    r"(?<!\S)(?:"
+    + _BSD_STAMP
+    + r"(?:\.\d{1,9})?"
+    + r"|\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:\.\d{1,9})?(?:[Zz]|[+-]\d\d:?\d\d)?"
+    + r"|@[0-9a-f]{24}"
+    + r") (?:"
+    + _HOST
+    + r" )?(?:"
+    + _TAG
+    + r"(?:\[\d{1,10}\])?:(?: |$)|auth(?:-worker)?\()"
+)
+"""A further entry's header inside a pasted line: timestamp, optional host, tag[pid]:
+(or Dovecot's auth( prefix), preceded by whitespace."""
+
+_POSTFIX_RECORD = 2010
+"""Postfix caps a record at 2000 bytes after ``prog[pid]: `` (msg_syslog.c, msg_logger.c)
+plus ``warning: ``; a Postfix entry's client text cannot reach beyond this."""
+_LINE_END = -1
+_RECORD_END = -2
+
+_PROTECTED: tuple[tuple[str, int], ...] = (
+    # Postfix TLS plaintext dump: at most 40 of the N bytes (tls_stream.c), handled apart.
+    (r"\b(?:Read|Write) (\d{1,9}) chars: ", 40),
+    # SASL username: %.100s in "authentication failed" (3.9+); elsewhere an account name.
+    (r"sasl_username=", 100),
+    # Dovecot login user=<…>: str_sanitize(…, 80) (login-common); also orig_user=<.
+    (r"user=<", 80),
+    # Dovecot auth prefixes auth(user,…), passwd-file(user,…), imap(user): 64 (auth-request.c).
+    (r"(?<![^\s:])[a-z][a-z0-9-]*\(", 64),
+    # Envelope and HELO (smtpd reject lines, cleanup, Dovecot mail_log): record end.
+    (r"\b(?:helo|from|to|orig_to|msgid|message-id)=<", _RECORD_END),
+    # smtpd: non-SMTP command (%.100s), request too long (%.30s...).
+    (r"non-SMTP command from \S+: ", 100),
+    (r"request longer than \d+: ", 33),
+    # smtpd: unread input, escape()'d (up to 4 characters per byte of 100 bytes).
+    (r"improper command pipelining after \S+ from \S+: ", 400),
+    # postscreen: PREGREET text (%.100s); COMMAND PIPELINING / NON-SMTP COMMAND text.
+    (r"PREGREET \d+ after \S+ from \S+: ", 100),
+    (r"(?:COMMAND PIPELINING|NON-SMTP COMMAND) from ", _RECORD_END),
+    # Reject/hold/... lines (log_whatsup, cleanup header/body checks): reply echoes input.
+    (
+        r"\b[0-9A-Za-z]{5,}: (?:reject|milter-reject|hangup|info|warn|discard|hold|"
+        r"redirect|filter|reject_warning|replace|prepend|strip|bcc): ",
+        _RECORD_END,
+    ),
+    (r"\bin (?:MAIL|RCPT|VRFY|ETRN|HELO|EHLO) command: ", _RECORD_END),
+    # Verbose SMTP chat (smtpd -v, debug_peer_list): both directions, whole line.
+    (r"(?<![^\s:])[<>] [A-Za-z0-9._-]+\[[0-9A-Fa-f:.]+\](?::\d+)?: ", _RECORD_END),
+    # Cyrus and Dovecot SASL debugging: decoded client data, auth server replies.
+    (
+        r"SASL authentication (?:failure|problem|info|debug|trace|pass): "
+        r"|decoded (?:initial )?response:? |auth reply: ",
+        _RECORD_END,
+    ),
+    # Dovecot auth_verbose_passwords: the guessed password itself.
+    (r"given password: ", _LINE_END),
+)
+_PROTECTED_RE = _compile("|".join(f"({pattern})" for pattern, _ in _PROTECTED))
+_PROTECTED_SIZE = tuple(size for _, size in _PROTECTED)
+_COUNT_GROUP = 2  # the (\d{1,9}) of the first pattern
+_MARKER_REACH = 96  # longer than any marker text: where to rescan from
+
+
+class Framer:
+    """Turns chunks (or single decoded lines) into Records; see the module doc."""
+
+    def __init__(
+        self,
+        *,
+        year: int | None = None,
+        reference: datetime | None = None,
+        tz: tzinfo | None = None,
+        split_pasted: bool = True,
+        stats: ReadStats | None = None,
+    ) -> None:
+        self.stats = stats if stats is not None else ReadStats()
+        self._tz = tz
+        self._split = split_pasted
+        self._year = year
+        self._last_month = 0
+        self._reference = self._naive(reference) if reference is not None else None
+        self._live = year is None and reference is None  # the year comes from "now"
+        self._day = date.today()
+        self._bsd_cache: dict[str, datetime | None] = {}  # "Feb 23 11:57:42" ->
+        self._bsd_minutes: dict[str, datetime | None] = {}  # "Feb 23 11:57" ->
+        self._local_hours: dict[tuple[int, int, int, int], tzinfo] = {}
+        self._iso_cache: dict[str, datetime | None] = {}
+        self._zones: dict[str, tzinfo] = {}
+
+    # -- public --------------------------------------------------------------------------
+
+    def frame_chunk(self, chunk: Chunk) -> Iterator[Record]:
+        """The records of every line in the chunk, in order."""
+        out: list[Record] = []
+        data = chunk.data
+        if data.isascii():
+            lines = data.decode("ascii").split("\n")
+            if not lines[-1]:
+                lines.pop()
+            self.stats.lines += len(lines)
+            if data.translate(None, _PLAIN_ASCII):  # control characters: check each line
+                self._each_checked(out, lines, chunk.source, chunk.first_line, chunk.offset)
+            else:
+                self._common(out, lines, chunk.source, chunk.first_line, chunk.offset)
+        else:
+            self._decoded(out, data, chunk.source, chunk.first_line, chunk.offset)
+        return iter(out)
+
+    def frame_line(self, text: str, source: str, line: int, offset: int) -> list[Record]:
+        """The records of one decoded physical line (several when it is pasted text)."""
+        out: list[Record] = []
+        self.stats.lines += 1
+        self._checked(out, text, source, line, offset)
+        return out
+
+    # -- a chunk's lines -------------------------------------------------------------------
+
+    def _common(
+        self, out: list[Record], lines: list[str], source: str, number: int, offset: int
+    ) -> None:
+        """The hot path: classic syslog and RFC 3339 lines framed inline (a method call per
+        line costs as much as the regex); anything else goes through `_checked`."""
+        bsd, iso, cache, hint = _BSD.match, _ISO.match, self._bsd_cache, _HINT.search
+        frame, split, append = self._frame, self._split, out.append
+        for line in lines:
+            size = len(line)
+            match = None
+            if 0 < size <= MAX_LINE and line[0] > " " and line[-1] > " ":
+                match = bsd(line)
+                if match is not None:
+                    stamp, fraction, host, program, pid = match.groups()
+                    time = cache.get(stamp)
+                    if time is None or fraction:
+                        time = self._bsd_time(stamp, fraction)
+                elif line[0] in _DIGITS:
+                    match = iso(line)
+                    if match is not None:
+                        clock, fraction, zone, host, program, pid = match.groups()
+                        time = self._iso_time(clock, fraction, zone)
+            if match is None:
+                self._checked(out, line, source, number, offset)
+            else:
+                message = line[match.end() :]
+                if split and hint(message) is not None:
+                    frame(out, line, source, number, offset)
+                else:
+                    pid_number = int(pid) if pid else None
+                    record = (
+                        time,
+                        host,
+                        program,
+                        pid_number,
+                        message,
+                        source,
+                        number,
+                        offset,
+                        line,
+                    )
+                    append(_new(Record, record))
+            offset += size + 1
+            number += 1
+
+    def _each_checked(
+        self, out: list[Record], lines: list[str], source: str, number: int, offset: int
+    ) -> None:
+        for line in lines:
+            self._checked(out, line, source, number, offset)
+            offset += len(line) + 1
+            number += 1
+
+    def _decoded(
+        self, out: list[Record], data: bytes, source: str, number: int, offset: int
+    ) -> None:
+        """Lines with non-ASCII bytes: decoded one by one (invalid UTF-8 is replaced)."""
+        raw_lines = data.split(b"\n")
+        if not raw_lines[-1]:
+            raw_lines.pop()
+        self.stats.lines += len(raw_lines)
+        for raw in raw_lines:
+            if len(raw) > MAX_LINE:
+                self.stats.too_long += 1
+            else:
+                try:
+                    text, replaced = raw.decode("utf-8"), False
+                except UnicodeDecodeError:
+                    text, replaced = raw.decode("utf-8", "replace"), True
+                self._checked(out, text, source, number, offset, replaced)
+            offset += len(raw) + 1
+            number += 1
+
+    # -- one physical line ----------------------------------------------------------------
+
+    def _checked(
+        self,
+        out: list[Record],
+        line: str,
+        source: str,
+        number: int,
+        offset: int,
+        replaced: bool = False,
+    ) -> None:
+        """Skip and count what is not a log entry; frame the rest."""
+        stats = self.stats
+        if len(line) > MAX_LINE:
+            stats.too_long += 1
+            return
+        line = line.strip()
+        if not line:
+            stats.empty += 1
+            return
+        if not line.isprintable() and (
+            "\x00" in line or 2 * len(_BINARYISH.findall(line)) > len(line)
+        ):
+            stats.binary += 1
+            return
+        if replaced:
+            stats.replaced += 1
+        self._frame(out, line, source, number, offset)
+
+    def _frame(self, out: list[Record], line: str, source: str, number: int, offset: int) -> None:
+        """Frame one stripped, non-empty physical line (frame_chunk inlines the common case)."""
+        first = line[0]
+        if first == "{":
+            record = self._journal(line, source, number, offset)
+            if record is not None:
+                out.append(record)
+                return
+        elif first == "<":
+            record = self._rfc5424(line, source, number, offset)
+            if record is not None:
+                out.append(record)
+                return
+        record, end = self._header(line, source, number, offset)
+        if self._split and (
+            _HINT.search(line, end) is not None or (first == "@" and "@4000" in record.message)
+        ):
+            self._pasted(out, line, end, source, number, offset)
+        else:
+            out.append(record)
+
+    def _header(self, text: str, source: str, number: int, offset: int) -> tuple[Record, int]:
+        """Frame one entry (any style but JSON/RFC 5424); also where its message starts."""
+        first = text[0]
+        time: datetime | None = None
+        host = program = pid = None
+        match = None
+        end = 0
+        if first in _STARTS_BSD:
+            match = _BSD.match(text) or _BSD_ONLY.match(text)
+            if match is not None:
+                time = self._bsd_time(match[1], match[2])
+        elif first in _DIGITS:
+            if text[4:5] == "-":
+                match = _ISO.match(text) or _ISO_ONLY.match(text)
+                if match is not None:
+                    time = self._iso_time(match[1], match[2], match[3])
+            else:
+                match = _UNIX.match(text) or _UNIX_ONLY.match(text)
+                if match is not None:
+                    time = self._from_epoch(int(match[1]), _micros(match[2]))
+        elif first == "@":
+            match = _TAI.match(text) or _TAI_ONLY.match(text)
+            if match is not None:
+                nanos = int(match[2], 16)
+                time = self._from_epoch(int(match[1], 16) - _TAI_EPOCH, nanos // 1000)
+        if match is not None:
+            end = match.end()
+            if match.re in _WITH_TAG:
+                host, program, pid = match.groups()[-3:]
+        else:
+            bare = _BARE_TAG.match(text)
+            if bare is not None and (bare[2] or "/" in bare[1] or bare[1] == "dovecot"):
+                program, pid = bare[1], bare[2]
+                end = bare.end()
+        message = text[end:].rstrip()
+        pid_number = int(pid) if pid else None
+        return _new(
+            Record, (time, host, program, pid_number, message, source, number, offset, text)
+        ), end
+
+    # -- pasted text -------------------------------------------------------------------
+
+    def _pasted(
+        self,
+        out: list[Record],
+        line: str,
+        message_start: int,
+        source: str,
+        number: int,
+        offset: int,
+    ) -> None:
+        starts = self._entry_starts(line, message_start)
+        if len(starts) == 1:
+            out.append(self._header(line, source, number, offset)[0])
+            return
+        self.stats.split += len(starts) - 1
+        starts.append(len(line))
+        for begin, end in pairwise(starts):
+            entry = line[begin:end].rstrip()
+            out.append(self._header(entry, source, number, offset)[0])
+
+    def _entry_starts(self, line: str, message_start: int) -> list[int]:
+        """Where each entry of a pasted line begins; never inside a client's field."""
+        starts = [0]
+        program = _program_of(line[:message_start])
+        search_from = scan_from = message_start
+        entry_message = message_start
+        protected_to = message_start
+        while True:
+            candidate = _CANDIDATE.search(line, search_from)
+            if candidate is None:
+                return starts
+            at = candidate.start()
+            protected_to = max(
+                protected_to, _protected_until(line, scan_from, at, entry_message, program)
+            )
+            scan_from = max(entry_message, at - _MARKER_REACH)
+            if at < protected_to:
+                self.stats.held_together += 1
+                search_from = at + 1
+                continue
+            starts.append(at)
+            entry_message = search_from = protected_to = candidate.end()
+            scan_from = at  # the header itself may hold a marker: Dovecot's auth(user,…
+            program = _program_of(candidate.group())
+
+    # -- special styles -------------------------------------------------------------------
+
+    def _journal(self, line: str, source: str, number: int, offset: int) -> Record | None:
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            return None
+        if not isinstance(entry, dict):
+            return None
+        message = _journal_text(entry.get("MESSAGE"))
+        if message is None:
+            self.stats.empty += 1
+            return None
+        if "\ufffd" in message and isinstance(entry.get("MESSAGE"), list):
+            self.stats.replaced += 1
+        program = _journal_text(entry.get("SYSLOG_IDENTIFIER"))
+        host = _journal_text(entry.get("_HOSTNAME"))
+        pid = _journal_pid(entry.get("_PID")) or _journal_pid(entry.get("SYSLOG_PID"))
+        time = None
+        micros = _journal_text(entry.get("__REALTIME_TIMESTAMP"))
+        if micros is not None and micros.isdigit():
+            time = self._from_epoch(0, int(micros))
+        message = message.rstrip()
+        head = f"{program or '-'}[{pid}]" if pid is not None else (program or "-")
+        stamp = f"{_MONTH_NAMES[time.month - 1]} {time:%d %H:%M:%S} " if time is not None else ""
+        text = f"{stamp}{host + ' ' if host else ''}{head}: {message}"
+        return Record(time, host, program, pid, message, source, number, offset, text)
+
+    def _rfc5424(self, line: str, source: str, number: int, offset: int) -> Record | None:
+        match = _RFC5424.match(line)
+        if match is None:
+            return None
+        _pri, stamp, host, app, procid, _msgid, _sd = match.groups()
+        time = None
+        if stamp != "-":
+            iso = _ISO_STAMP_RE.fullmatch(stamp)
+            if iso is not None:
+                time = self._iso_time(iso[1], iso[2], iso[3])
+        message = line[match.end() :].removeprefix("\ufeff").rstrip()
+        return Record(
+            time,
+            None if host == "-" else host,
+            None if app == "-" else app,
+            int(procid) if procid.isdigit() and len(procid) <= 10 else None,
+            message,
+            source,
+            number,
+            offset,
+            line,
+        )
+
+    # -- time ---------------------------------------------------------------------------
+
+    def _naive(self, moment: datetime) -> datetime:
+        """An aware moment as naive wall time in our zone (naive ones are kept)."""
+        if moment.tzinfo is None:
+            return moment
+        local = moment.astimezone(self._tz) if self._tz is not None else moment.astimezone()
+        return local.replace(tzinfo=None)
+
+    def _aware(self, naive: datetime) -> datetime:
+        if self._tz is not None:
+            return _with_zone(naive, self._tz)
+        # The local offset changes only on the hour (DST), and asking the C library is
+        # slow: ask once per hour of wall time.
+        hour = (naive.year, naive.month, naive.day, naive.hour)
+        zone = self._local_hours.get(hour)
+        if zone is None:
+            if len(self._local_hours) > 10_000:
+                self._local_hours.clear()
+            zone = self._local_hours[hour] = naive.astimezone().tzinfo or UTC
+        return _with_zone(naive, zone)
+
+    def _from_epoch(self, seconds: int, micros: int = 0) -> datetime | None:
+        try:
+            moment = _EPOCH + timedelta(seconds=seconds, microseconds=micros)
+        except OverflowError:
+            return None
+        return moment.astimezone(self._tz) if self._tz is not None else moment.astimezone()
+
+    def _bsd_time(self, stamp: str, fraction: str | None) -> datetime | None:
+        cache = self._bsd_cache
+        if stamp in cache:
+            moment = cache[stamp]
+        else:
+            if len(cache) > 100_000 or (self._live and self._day != date.today()):
+                # Bounded memory; and "now" moves on for the daemon: forget old years.
+                cache.clear()
+                self._bsd_minutes.clear()
+                self._day = date.today()
+            moment = cache[stamp] = self._bsd_second(stamp)
+        if moment is not None and fraction:
+            moment += timedelta(microseconds=_micros(fraction))
+        return moment
+
+    def _bsd_second(self, stamp: str) -> datetime | None:
+        """A new second: from its minute (parsed once per minute) plus the seconds."""
+        minute = stamp[:-3]
+        minutes = self._bsd_minutes
+        if minute in minutes:
+            base = minutes[minute]
+        else:
+            base = minutes[minute] = self._bsd_parse(minute)
+        if base is None:
+            return None
+        second = int(stamp[-2:])
+        # datetime.replace() is slow; adding a ready timedelta is not.
+        return base + _SECONDS[second] if second < 60 else None  # 60: a leap second
+
+    def _bsd_parse(self, stamp: str) -> datetime | None:
+        """``Feb  3 11:57`` -> aware datetime of that minute, choosing the year (module doc)."""
+        month = _MONTHS[stamp[:3]]
+        day_text, clock = stamp[4:].split()
+        day = int(day_text)
+        hour, minute, second = int(clock[:2]), int(clock[3:5]), 0
+        if self._year is not None:
+            year = self._year
+            if self._last_month - month > 6:  # December -> January: a new year
+                year = self._year = self._year + 1
+                self._bsd_cache.clear()
+                self._bsd_minutes.clear()
+                self._last_month = month
+            elif month - self._last_month > 6 and self._last_month:
+                year -= 1  # a straggler from the end of last year
+            else:
+                self._last_month = month
+            naive = _date(year, month, day, hour, minute, second)
+        else:
+            reference = self._reference or self._naive(datetime.now(UTC))
+            naive = _date(reference.year, month, day, hour, minute, second)
+            if naive is None or naive > reference + timedelta(days=1):
+                naive = _date(reference.year - 1, month, day, hour, minute, second)
+        if naive is None and month == 2 and day == 29:  # only in a leap year: find one
+            base = (
+                self._year if self._year is not None else (self._reference or datetime.now()).year
+            )
+            for year in range(base - 1, base - 8, -1):
+                naive = _date(year, month, day, hour, minute, second)
+                if naive is not None:
+                    break
+        return self._aware(naive) if naive is not None else None
+
+    def _iso_time(self, clock: str, fraction: str | None, zone: str | None) -> datetime | None:
+        if fraction and zone:  # rsyslog's usual stamp: unique per line, the C parser is fastest
+            try:
+                return datetime.fromisoformat(clock + fraction + zone)
+            except ValueError:
+                pass
+        key = clock + (zone or "")
+        cache = self._iso_cache
+        if key in cache:
+            moment = cache[key]
+        else:
+            if len(cache) > 100_000:
+                cache.clear()
+            moment = cache[key] = self._iso_parse(clock, zone)
+        if moment is not None and fraction:
+            moment += timedelta(microseconds=_micros(fraction))
+        return moment
+
+    def _iso_parse(self, clock: str, zone: str | None) -> datetime | None:
+        try:
+            naive = datetime.fromisoformat(clock.replace(" ", "T"))
+        except ValueError:
+            return None
+        if zone is None:
+            return self._aware(naive)
+        return _with_zone(naive, self._zone(zone))
+
+    def _zone(self, zone: str) -> tzinfo:
+        found = self._zones.get(zone)
+        if found is None:
+            if zone in "Zz":
+                found = UTC
+            else:
+                sign = -1 if zone[0] == "-" else 1
+                digits = zone[1:].replace(":", "")
+                hours, minutes = int(digits[:2]), int(digits[2:])
+                try:
+                    found = timezone(sign * timedelta(hours=hours, minutes=minutes))
+                except ValueError:
+                    found = UTC
+            self._zones[zone] = found
+        return found
+
+
+# -- helpers ---------------------------------------------------------------------------
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_SECONDS = tuple(timedelta(seconds=n) for n in range(60))
+
+
+def _with_zone(naive: datetime, zone: tzinfo) -> datetime:
+    """naive.replace(tzinfo=zone), several times faster."""
+    return datetime(
+        naive.year,
+        naive.month,
+        naive.day,
+        naive.hour,
+        naive.minute,
+        naive.second,
+        naive.microsecond,
+        zone,
+    )
+
+
+def _micros(fraction: str | None) -> int:
+    """``.123`` -> 123000 microseconds (digits past the sixth are dropped)."""
+    return int(fraction[1:7].ljust(6, "0")) if fraction else 0
+
+
+def _date(year: int, month: int, day: int, hour: int, minute: int, second: int) -> datetime | None:
+    try:
+        return datetime(year, month, day, hour, minute, second)
+    except ValueError:
+        return None
+
+
+def _program_of(header: str) -> str | None:
+    """The tag in a header text (for the record-length rule); None when there is none."""
+    match = _BSD.match(header) or _ISO.match(header) or _TAI.match(header)
+    if match is not None:
+        return match.groups()[-2]
+    match = _BARE_TAG.match(header)
+    return match[1] if match is not None else None
+
+
+def _protected_until(
+    line: str, scan_from: int, scan_to: int, message_start: int, program: str | None
+) -> int:
+    """How far client text may reach, judging by field markers in line[scan_from:scan_to]."""
+    reach = 0
+    for marker in _PROTECTED_RE.finditer(line, scan_from, scan_to):
+        # lastindex is the outermost group that matched: the pattern's own group.
+        pattern = _GROUP_OWNER[marker.lastindex or 1]
+        size = _PROTECTED_SIZE[pattern]
+        if pattern == 0:
+            size = min(int(marker[_COUNT_GROUP]), size)
+        if size == _LINE_END:
+            return len(line)
+        if size == _RECORD_END:
+            end = message_start + _POSTFIX_RECORD if program and "/" in program else len(line)
+        else:
+            end = marker.end() + size
+        reach = max(reach, end)
+    return reach
+
+
+def _build_group_index() -> tuple[int, ...]:
+    """Group number -> pattern number, for the alternation in _PROTECTED_RE."""
+    owners = [0]
+    for number, (pattern, _) in enumerate(_PROTECTED):
+        owners.append(number)
+        owners.extend([number] * re.compile(pattern).groups)
+    return tuple(owners)
+
+
+_GROUP_OWNER = _build_group_index()
+
+
+def _journal_text(value: object) -> str | None:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list) and value:
+        if all(isinstance(byte, int) and 0 <= byte < 256 for byte in value):
+            return bytes(value).decode("utf-8", "replace")
+        return _journal_text(value[0])
+    return None
+
+
+def _journal_pid(value: object) -> int | None:
+    text = _journal_text(value)
+    if text is not None and text.isdigit() and len(text) <= 10:
+        return int(text)
+    return None

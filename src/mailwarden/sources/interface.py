@@ -1,0 +1,79 @@
+"""The values that leave a source: `Chunk` (bytes of whole lines) and `ReadStats`.
+
+A source never interprets text: it cuts its bytes at newlines, so that framing can
+number lines and decode them, and it counts what it had to skip (a line over
+`MAX_LINE`, a damaged archive) instead of raising. Only a source that cannot be read
+at all (a missing file, a permission problem, no ``journalctl``) raises `InputError`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from typing import NamedTuple
+
+MAX_LINE = 64 * 1024
+"""Longest line, in bytes without its newline, that is read; longer ones are skipped
+and counted in `ReadStats.too_long` (Postfix itself caps a record at 2000 bytes)."""
+
+
+class Chunk(NamedTuple):
+    """Whole lines of one source, as bytes."""
+
+    source: str
+    """Display name: the path as given, ``-`` for standard input, ``journal``."""
+    data: bytes
+    """One or more whole lines, each ending in ``\\n``, except possibly the last line
+    of a source (a file that does not end in a newline)."""
+    first_line: int
+    """1-based number of the first line of `data` in the source."""
+    offset: int
+    """Byte offset of `data` in the (decompressed) source."""
+    cursor: str | None = None
+    """The journald cursor of the last entry in `data` (journal only)."""
+
+
+@dataclass
+class ReadStats:
+    """Counters shared by the sources and framing of one read.
+
+    `lines` counts every physical line met, including the skipped ones. A worker
+    process keeps its own and the parent `merge`s them; it pickles.
+    """
+
+    files: int = 0
+    """Sources opened (files, standard input, journalctl runs)."""
+    bytes: int = 0
+    """Bytes read, after decompression."""
+    lines: int = 0
+    empty: int = 0
+    """Empty or blank lines (skipped)."""
+    binary: int = 0
+    """Lines with NUL bytes or mostly unprintable (skipped)."""
+    too_long: int = 0
+    """Lines over `MAX_LINE` (skipped; the following lines keep their numbers)."""
+    replaced: int = 0
+    """Lines with invalid UTF-8, decoded with U+FFFD (kept)."""
+    split: int = 0
+    """Extra entries recovered from pasted run-together lines."""
+    held_together: int = 0
+    """Header-like text inside a client-controlled field (a username, a HELO name, a
+    plaintext dump) that was deliberately not split off a pasted line."""
+    problems: list[str] = field(default_factory=list)
+    """One line each: a damaged archive, a source that stopped early, ..."""
+
+    @property
+    def skipped_total(self) -> int:
+        """Lines that gave no entry: empty, binary or too long."""
+        return self.empty + self.binary + self.too_long
+
+    def problem(self, message: str) -> None:
+        """Record one problem (a single line of text)."""
+        self.problems.append(" ".join(message.split()))
+
+    def merge(self, other: ReadStats) -> None:
+        """Add another read's counters and problems to these."""
+        for f in fields(self):
+            if f.name == "problems":
+                self.problems.extend(other.problems)
+            else:
+                setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))

@@ -1,0 +1,176 @@
+"""The systemd journal, through ``journalctl -o json`` (one JSON object per line).
+
+journalctl is run with an argument list, never through a shell. Each Chunk carries the
+cursor of its last entry, which the daemon stores to resume with ``--after-cursor``.
+Line numbers count the JSON lines of this run; the source name is ``journal``.
+
+Decisions:
+- Following without a cursor starts at the end (``--lines=0``): the daemon acts on
+  what happens from now on. Following from a cursor shows everything after it
+  (``--no-tail``).
+- ``matches`` are journalctl match arguments (``SYSLOG_FACILITY=2`` for the mail
+  facility, ``_SYSTEMD_UNIT=postfix@-.service``), each passed as one argument.
+- A journalctl that fails before printing anything raises InputError with its own first
+  line of complaint; a failure after some output, or a warning (for example that the
+  user cannot see the system journal), is recorded as a problem.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import tempfile
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from typing import IO
+
+from mailwarden.errors import InputError
+from mailwarden.sources._lines import LineSplitter
+from mailwarden.sources.interface import Chunk, ReadStats
+
+SOURCE = "journal"
+_MATCH = re.compile(r"^(?:[A-Z0-9_]+=.*|\+)$", re.DOTALL)
+
+
+def journal_command(
+    *,
+    since: datetime | str | None = None,
+    until: datetime | str | None = None,
+    follow: bool = False,
+    after_cursor: str | None = None,
+    matches: Sequence[str] = (),
+    journalctl: str = "journalctl",
+) -> list[str]:
+    """The journalctl argument list for these options."""
+    args = [journalctl, "--output=json", "--no-pager"]
+    if since is not None:
+        args.append(f"--since={_when(since)}")
+    if until is not None:
+        args.append(f"--until={_when(until)}")
+    if after_cursor is not None:
+        args.append(f"--after-cursor={after_cursor}")
+    if follow:
+        args.append("--follow")
+        args.append("--no-tail" if after_cursor is not None or since is not None else "--lines=0")
+    for match in matches:
+        if not _MATCH.match(match):
+            raise InputError(f"{match!r}: not a journal match (FIELD=value or +)")
+        args.append(match)
+    return args
+
+
+def _when(value: datetime | str) -> str:
+    if isinstance(value, datetime):
+        return f"@{int(value.timestamp())}"  # seconds since the epoch: no zone ambiguity
+    return value
+
+
+def read_journal(
+    stats: ReadStats,
+    *,
+    since: datetime | str | None = None,
+    until: datetime | str | None = None,
+    follow: bool = False,
+    after_cursor: str | None = None,
+    matches: Sequence[str] = (),
+    journalctl: str = "journalctl",
+    chunk_size: int = 1 << 20,
+) -> Iterator[Chunk]:
+    """Chunks of journal entries as JSON lines, each with the cursor of its last entry.
+
+    With ``follow`` it never ends by itself; closing the iterator stops journalctl.
+    """
+    args = journal_command(
+        since=since,
+        until=until,
+        follow=follow,
+        after_cursor=after_cursor,
+        matches=matches,
+        journalctl=journalctl,
+    )
+    with tempfile.TemporaryFile() as errors:
+        try:
+            proc = subprocess.Popen(
+                args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=errors
+            )
+        except FileNotFoundError:
+            raise InputError(
+                f"{journalctl}: not found; reading the systemd journal needs journalctl"
+            ) from None
+        except OSError as exc:
+            raise InputError(f"{journalctl}: cannot run: {exc.strerror}") from None
+        stats.files += 1
+        assert proc.stdout is not None
+        splitter = LineSplitter(SOURCE, stats)
+        produced = False
+        try:
+            for chunk in _chunks(proc.stdout, splitter, stats, chunk_size):
+                produced = True
+                yield chunk
+            code = proc.wait()
+        finally:
+            _stop(proc)
+        _complain(code, errors, produced, stats, journalctl)
+
+
+def _chunks(
+    stream: IO[bytes], splitter: LineSplitter, stats: ReadStats, size: int
+) -> Iterator[Chunk]:
+    read = getattr(stream, "read1", stream.read)
+    while True:
+        block = read(size)
+        if not block:
+            break
+        stats.bytes += len(block)
+        chunk = splitter.feed(block)
+        if chunk is not None:
+            yield chunk._replace(cursor=last_cursor(chunk.data))
+    tail = splitter.finish()
+    if tail is not None:
+        yield tail._replace(cursor=last_cursor(tail.data))
+
+
+def last_cursor(data: bytes) -> str | None:
+    """The ``__CURSOR`` of the last entry in these JSON lines that has one."""
+    end = len(data)
+    while end > 0:
+        start = data.rfind(b"\n", 0, end - 1) + 1
+        line = data[start:end].strip()
+        end = start - 1 if start > 0 else 0
+        if not line:
+            continue
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            continue
+        cursor = entry.get("__CURSOR") if isinstance(entry, dict) else None
+        if isinstance(cursor, str):
+            return cursor
+    return None
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    if proc.stdout is not None:
+        proc.stdout.close()
+
+
+def _complain(
+    code: int, errors: IO[bytes], produced: bool, stats: ReadStats, journalctl: str
+) -> None:
+    errors.seek(0)
+    text = errors.read(4096).decode("utf-8", "replace")
+    first = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    if code != 0 and not produced:
+        raise InputError(f"{journalctl} failed (exit {code}): {first or 'no message'}")
+    if code != 0:
+        stats.problem(f"{SOURCE}: {journalctl} stopped with exit {code}: {first or 'no message'}")
+    elif first:
+        stats.problem(f"{SOURCE}: {journalctl}: {first}")

@@ -1,0 +1,176 @@
+"""Pasted excerpts: many entries on one physical line, and attackers who fake headers.
+
+Every fake header below sits inside a field the client chooses, preceded by a space
+just like a real paste, and must stay part of that field.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from mailwarden.framing import Framer
+from mailwarden.model import Record
+from mailwarden.sources.interface import Chunk, ReadStats
+
+EXCERPT = Path(__file__).parents[2] / "samples" / "seed-excerpt.txt"
+FAKE = (
+    "Feb 23 11:57:42 postfix/smtpd[1]: warning: unknown[203.0.113.5]: "
+    "SASL LOGIN authentication failed: x"
+)
+
+
+def frame(line: str, **kw: object) -> tuple[list[Record], ReadStats]:
+    stats = ReadStats()
+    framer = Framer(year=2026, stats=stats, **kw)  # type: ignore[arg-type]
+    return framer.frame_line(line, "pasted", 1, 0), stats
+
+
+def test_the_users_excerpt_splits_into_all_42_entries() -> None:
+    data = EXCERPT.read_bytes()
+    assert data.count(b"\n") <= 1  # it is one physical line
+    stats = ReadStats()
+    records = list(Framer(year=2026, stats=stats).frame_chunk(Chunk("excerpt", data, 1, 0)))
+    # Counted by hand: 29 entries at 11:57:42, 4 at 11:57:43, 9 at 11:57:45.
+    assert len(records) == 42
+    assert [r.time.second for r in records if r.time].count(42) == 29
+    assert [r.time.second for r in records if r.time].count(43) == 4
+    assert [r.time.second for r in records if r.time].count(45) == 9
+    assert stats.split == 41 and stats.held_together == 0
+    assert {(r.program, r.pid, r.line, r.offset, r.host) for r in records} == {
+        ("postfix/smtpd", 32451, 1, 0, None)
+    }
+    # Nothing lost or changed: the entries, rejoined, are the line.
+    assert " ".join(r.text for r in records) == data.decode().strip()
+    by_text = [r.message for r in records]
+    assert by_text[0] == "initializing the server-side TLS engine"
+    assert by_text[29] == "Read 16 chars: EHLO localhost??"
+    assert by_text[32] == "Read 45 chars: AUTH PLAIN AGFkbWluQGZpcGljay5jb20Ad2lsb"
+    assert by_text[33] == "warning: unknown[176.103.49.30]: SASL PLAIN authentication failed:"
+    assert by_text[34] == "Write 42 chars: 435 4.7.8 Error: authentication failed:"
+    assert by_text[36] == "Read 3 chars: *??"
+    assert by_text[41] == "read from 7FD690FE02C0 [7FD6910804C8] (26 bytes => 26 (0x1A))"
+
+
+def test_the_daemon_does_not_split() -> None:
+    records, stats = frame(EXCERPT.read_text().strip(), split_pasted=False)
+    assert len(records) == 1 and stats.split == 0
+
+
+def test_pasted_lines_of_mixed_styles_split() -> None:
+    line = (
+        "Feb 23 11:57:40 mx postfix/smtpd[9]: connect from unknown[192.0.2.9] "
+        "2026-02-23T11:57:41+01:00 mx dovecot: imap-login: Disconnected "
+        "Feb 23 11:57:42 auth(alice,192.0.2.9,sasl:plain)<Cd5N>: Info: passwd-file: "
+        "Password mismatch"
+    )
+    records, stats = frame(line)
+    assert [(r.program, r.message.split(":")[0]) for r in records] == [
+        ("postfix/smtpd", "connect from unknown[192.0.2.9]"),
+        ("dovecot", "imap-login"),
+        (None, "auth(alice,192.0.2.9,sasl"),
+    ]
+    assert stats.split == 2
+
+
+def test_a_time_inside_a_message_is_not_a_header() -> None:
+    line = (
+        "Feb 23 11:57:42 mx postfix/anvil[5]: statistics: max auth rate 5/60s for "
+        "(submission:192.0.2.9) at Feb 23 11:50:00"
+    )
+    records, stats = frame(line)
+    assert len(records) == 1 and stats.split == 0
+
+
+# -- injection ----------------------------------------------------------------------------
+
+INJECTIONS = {
+    "sasl_username": (
+        "Feb 23 11:57:41 postfix/smtpd[9]: warning: unknown[192.0.2.9]: SASL LOGIN "
+        "authentication failed: (reason unavailable), sasl_username=a " + FAKE
+    ),
+    "dovecot user=<>": (
+        "Feb 23 11:57:41 mx dovecot: imap-login: Login aborted: Connection closed (auth failed, "
+        "1 attempts in 2 secs) (auth_failed): user=<a " + FAKE[:72] + ">, method=PLAIN, "
+        "rip=192.0.2.9, lip=198.51.100.1, TLS, session=<AbCdEfGhIjKl>"
+    ),
+    "helo=<>": (
+        "Feb 23 11:57:41 postfix/smtpd[9]: NOQUEUE: reject: RCPT from unknown[192.0.2.9]: "
+        "554 5.7.1 <x@example.com>: Relay access denied; from=<a@example.com> "
+        "to=<x@example.com> proto=ESMTP helo=<a " + FAKE + ">"
+    ),
+    "from=<> (quoted local part)": (
+        "Feb 23 11:57:41 postfix/smtpd[9]: NOQUEUE: reject: RCPT from unknown[192.0.2.9]: "
+        '554 5.7.1 <x@example.com>: Relay access denied; from=<"a ' + FAKE + '"@example.com> '
+        "to=<x@example.com> proto=ESMTP helo=<a>"
+    ),
+    "reject echoes the recipient": (
+        "Feb 23 11:57:41 postfix/smtpd[9]: NOQUEUE: reject: RCPT from unknown[192.0.2.9]: "
+        '554 5.7.1 <"a ' + FAKE + '"@example.com>: Relay access denied; from=<> to=<b>'
+    ),
+    "non-SMTP command": (
+        "Feb 23 11:57:41 postfix/smtpd[9]: warning: non-SMTP command from unknown[192.0.2.9]: "
+        "GET / " + FAKE
+    ),
+    "PREGREET": (
+        "Feb 23 11:57:41 postfix/postscreen[9]: PREGREET 11 after 0.1 from [192.0.2.9]:4321: "
+        "EHLO " + FAKE
+    ),
+    "verbose chat": "Feb 23 11:57:41 postfix/smtpd[9]: < unknown[192.0.2.9]: EHLO " + FAKE,
+    "TLS plaintext dump": "Feb 23 11:57:41 postfix/smtpd[9]: Read 200 chars: a " + FAKE,
+    "Dovecot 2.4 auth user": (
+        "Feb 23 11:57:41 auth(a " + FAKE[:60] + ",192.0.2.9,sasl:plain)<Cd5N>: Info: "
+        "passwd-file: Password mismatch"
+    ),
+    "Dovecot 2.3 auth user": (
+        "Feb 23 11:57:41 mx dovecot: auth: passwd-file(a " + FAKE[:60] + ",192.0.2.9): unknown user"
+    ),
+}
+
+
+@pytest.mark.parametrize("line", INJECTIONS.values(), ids=INJECTIONS.keys())
+def test_a_fake_header_in_client_text_is_not_split_off(line: str) -> None:
+    records, stats = frame(line)
+    assert len(records) == 1
+    assert "unknown[203.0.113" in records[0].message  # kept inside the real entry
+    assert stats.held_together >= 1 and stats.split == 0
+
+
+def test_the_entry_after_a_client_field_is_still_found() -> None:
+    # The plaintext dump shows at most min(N, 40) client characters: after them, a
+    # real entry begins, even if it follows at once.
+    line = (
+        "Feb 23 11:57:45 postfix/smtpd[9]: Read 3 chars: *?? "
+        "Feb 23 11:57:45 postfix/smtpd[9]: Write 41 chars: 402 4.5.2 Error: command not "
+        "recognized? "
+        "Feb 23 11:57:46 postfix/smtpd[9]: disconnect from unknown[192.0.2.9]"
+    )
+    records, stats = frame(line)
+    assert [r.message.split(" ")[0] for r in records] == ["Read", "Write", "disconnect"]
+    assert stats.held_together == 0
+
+
+def test_a_fake_within_the_40_dumped_characters_stays_but_later_entries_split() -> None:
+    dump = "a Feb 23 11:57:42 postfix/smtpd[1]: x??"  # 39 characters, CRLF shown as ??
+    line = (
+        f"Feb 23 11:57:45 postfix/smtpd[9]: Read 39 chars: {dump} "
+        "Feb 23 11:57:46 postfix/smtpd[9]: disconnect from unknown[192.0.2.9]"
+    )
+    records, stats = frame(line)
+    assert [r.message for r in records] == [
+        f"Read 39 chars: {dump}",
+        "disconnect from unknown[192.0.2.9]",
+    ]
+    assert stats.held_together == 1 and stats.split == 1
+
+
+def test_a_sasl_username_is_bounded_by_postfix_100_characters() -> None:
+    user = "u" * 100
+    line = (
+        "Feb 23 11:57:41 postfix/smtpd[9]: warning: unknown[192.0.2.9]: SASL LOGIN authentication "
+        f"failed: (reason unavailable), sasl_username={user} "
+        "Feb 23 11:57:42 postfix/smtpd[9]: disconnect from unknown[192.0.2.9]"
+    )
+    records, _ = frame(line)
+    assert [r.message.split(" ")[0] for r in records] == ["warning:", "disconnect"]

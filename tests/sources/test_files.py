@@ -1,0 +1,227 @@
+"""Reading log files: compression by magic, rotated sets in time order, damage, stdin."""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import io
+import lzma
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from mailwarden.errors import InputError
+from mailwarden.sources.files import expand_inputs, read_chunks
+from mailwarden.sources.interface import MAX_LINE, ReadStats
+
+LINES = [
+    f"Feb 23 11:57:{n:02d} mx postfix/smtpd[32451]: connect from unknown[192.0.2.{n}]"
+    for n in range(40)
+]
+TEXT = ("\n".join(LINES) + "\n").encode()
+
+
+def lines_of(
+    path: str | Path, stats: ReadStats | None = None, **kw: int
+) -> list[tuple[int, int, bytes]]:
+    """(line number, byte offset, text) of every line read, in order."""
+    out = []
+    for chunk in read_chunks(str(path), stats or ReadStats(), **kw):
+        offset = chunk.offset
+        for n, line in enumerate(chunk.data.split(b"\n")[: chunk.data.count(b"\n") or 1]):
+            out.append((chunk.first_line + n, offset, line))
+            offset += len(line) + 1
+    return out
+
+
+@pytest.mark.parametrize(
+    "compress",
+    [lambda b: b, gzip.compress, bz2.compress, lzma.compress],
+    ids=["plain", "gz", "bz2", "xz"],
+)
+def test_compression_is_recognised_by_content_not_name(tmp_path: Path, compress) -> None:
+    path = tmp_path / "mail.log"  # no suffix, whatever the content
+    path.write_bytes(compress(TEXT))
+    stats = ReadStats()
+    got = lines_of(path, stats)
+    assert [text.decode() for _, _, text in got] == LINES
+    assert [n for n, _, _ in got] == list(range(1, 41))
+    assert stats.bytes == len(TEXT) and stats.files == 1 and stats.problems == []
+
+
+def test_offsets_point_at_each_line_in_the_decompressed_text(tmp_path: Path) -> None:
+    path = tmp_path / "mail.log.gz"
+    path.write_bytes(gzip.compress(TEXT))
+    for _, offset, text in lines_of(path, chunk_size=100):
+        assert TEXT[offset : offset + len(text)] == text
+
+
+def test_small_reads_still_give_whole_lines(tmp_path: Path) -> None:
+    path = tmp_path / "mail.log"
+    path.write_bytes(TEXT)
+    chunks = list(read_chunks(str(path), ReadStats(), chunk_size=7))
+    assert all(chunk.data.endswith(b"\n") for chunk in chunks)
+    assert b"".join(chunk.data for chunk in chunks) == TEXT
+
+
+def test_last_line_without_newline_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "mail.log"
+    path.write_bytes(TEXT + b"Feb 23 11:58:00 mx postfix/smtpd[1]: disconnect")
+    got = lines_of(path)
+    assert got[-1][0] == 41 and got[-1][2].endswith(b"disconnect")
+
+
+def test_multi_member_gzip_is_read_to_the_end(tmp_path: Path) -> None:
+    path = tmp_path / "mail.log.1.gz"
+    half = len(TEXT) // 2
+    cut = TEXT.rfind(b"\n", 0, half) + 1
+    path.write_bytes(gzip.compress(TEXT[:cut]) + gzip.compress(TEXT[cut:]))
+    assert [t.decode() for _, _, t in lines_of(path)] == LINES
+
+
+@pytest.mark.parametrize(
+    "compress,name",
+    [
+        (gzip.compress, "gzip"),
+        (lambda data: bz2.compress(data, compresslevel=1), "bzip2"),  # 100 kB blocks
+        (lzma.compress, "xz"),
+    ],
+)
+def test_truncated_archive_keeps_the_lines_before_the_damage(
+    tmp_path: Path, compress, name: str
+) -> None:
+    big = b"".join(TEXT for _ in range(200))  # 8000 lines, 560 kB
+    data = compress(big)
+    path = tmp_path / "mail.log.2.gz"
+    path.write_bytes(data[: len(data) * 3 // 4])
+    stats = ReadStats()
+    got = lines_of(path, stats)
+    assert 1000 < len(got) < 8000
+    # every line read is a whole, correct line in its true place
+    for number, _, text in got:
+        assert text.decode() == LINES[(number - 1) % 40]
+    assert len(stats.problems) == 1
+    assert stats.problems[0] == (
+        f"{path}: truncated {name} archive after {len(got)} lines; earlier lines were read"
+    )
+
+
+def test_corrupt_gzip_is_a_problem_not_an_exception(tmp_path: Path) -> None:
+    # A good member, then a member whose deflate data is invalid (block type 3).
+    bad_member = b"\x1f\x8b\x08\x00" + b"\x00" * 6 + b"\xff" * 64
+    path = tmp_path / "mail.log.3.gz"
+    path.write_bytes(gzip.compress(TEXT) + bad_member)
+    stats = ReadStats()
+    got = lines_of(path, stats)
+    assert [t.decode() for _, _, t in got] == LINES
+    assert len(stats.problems) == 1
+    assert stats.problems[0].startswith(f"{path}: corrupt gzip data (")
+    assert stats.problems[0].endswith("after 40 lines; earlier lines were read")
+
+
+def test_zstd_is_reported_and_skipped(tmp_path: Path) -> None:
+    path = tmp_path / "mail.log.1.zst"
+    path.write_bytes(b"\x28\xb5\x2f\xfd" + b"\0" * 20)
+    stats = ReadStats()
+    assert lines_of(path, stats) == []
+    assert "zstd" in stats.problems[0]
+
+
+def test_over_long_line_is_skipped_and_numbers_stay_true(tmp_path: Path) -> None:
+    path = tmp_path / "mail.log"
+    huge = b"x" * (10 * MAX_LINE)
+    path.write_bytes(b"first\n" + huge + b"\nthird\nfourth\n")
+    stats = ReadStats()
+    got = lines_of(path, stats, chunk_size=4096)
+    assert [(n, t) for n, _, t in got] == [(1, b"first"), (3, b"third"), (4, b"fourth")]
+    assert got[1][1] == 6 + len(huge) + 1  # true byte offset of "third"
+    assert stats.too_long == 1
+
+
+def test_over_long_last_line_without_newline_is_skipped(tmp_path: Path) -> None:
+    path = tmp_path / "mail.log"
+    path.write_bytes(b"first\n" + b"y" * (2 * MAX_LINE))
+    stats = ReadStats()
+    assert [t for _, _, t in lines_of(path, stats, chunk_size=4096)] == [b"first"]
+    assert stats.too_long == 1
+
+
+def test_stdin_is_read_and_sniffed_for_compression(monkeypatch: pytest.MonkeyPatch) -> None:
+    class FakeStdin:
+        buffer = io.BufferedReader(io.BytesIO(gzip.compress(TEXT)))  # type: ignore[arg-type]
+
+    monkeypatch.setattr(sys, "stdin", FakeStdin)
+    chunks = list(read_chunks("-", ReadStats()))
+    assert b"".join(chunk.data for chunk in chunks) == TEXT
+    assert {chunk.source for chunk in chunks} == {"-"}
+
+
+def test_missing_file_and_directory_raise_one_clear_line(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match=r"nothere\.log: no such file or directory$"):
+        list(read_chunks(str(tmp_path / "nothere.log"), ReadStats()))
+    with pytest.raises(InputError, match="is a directory"):
+        list(read_chunks(str(tmp_path), ReadStats()))
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their mode")
+def test_unreadable_file_raises(tmp_path: Path) -> None:
+    path = tmp_path / "secret.log"
+    path.write_bytes(TEXT)
+    path.chmod(0)
+    with pytest.raises(InputError, match="permission denied"):
+        list(read_chunks(str(path), ReadStats()))
+
+
+# -- expand_inputs ---------------------------------------------------------------------
+
+
+def touch(folder: Path, *names: str) -> None:
+    for name in names:
+        (folder / name).write_bytes(b"x\n")
+
+
+def test_rotated_set_is_ordered_oldest_first(tmp_path: Path) -> None:
+    touch(tmp_path, "mail.log", "mail.log.1", "mail.log.2.gz", "mail.log.10.gz", "mail.log.3.bz2")
+    shell_order = sorted(str(p) for p in tmp_path.iterdir())  # what `mail.log*` gives
+    names = [os.path.basename(p) for p in expand_inputs(shell_order)]
+    assert names == ["mail.log.10.gz", "mail.log.3.bz2", "mail.log.2.gz", "mail.log.1", "mail.log"]
+
+
+def test_dated_rotation_is_ordered_by_date(tmp_path: Path) -> None:
+    touch(tmp_path, "mail.log", "mail.log-20260208.gz", "mail.log-20260201.gz", "mail.log-20260215")
+    names = [os.path.basename(p) for p in expand_inputs([str(tmp_path)])]
+    assert names == [
+        "mail.log-20260201.gz",
+        "mail.log-20260208.gz",
+        "mail.log-20260215",
+        "mail.log",
+    ]
+
+
+def test_directory_gives_its_files_not_subfolders_nor_hidden(tmp_path: Path) -> None:
+    touch(tmp_path, "mail.log", "mail.err", ".hidden")
+    (tmp_path / "journal").mkdir()
+    touch(tmp_path / "journal", "system.journal")
+    names = sorted(os.path.basename(p) for p in expand_inputs([str(tmp_path)]))
+    assert names == ["mail.err", "mail.log"]
+
+
+def test_glob_is_expanded_and_stdin_kept(tmp_path: Path) -> None:
+    touch(tmp_path, "mail.log", "mail.log.1")
+    got = expand_inputs([str(tmp_path / "mail.log*"), "-"])
+    assert [os.path.basename(p) for p in got] == ["mail.log.1", "mail.log", "-"]
+
+
+def test_same_file_named_twice_is_read_once(tmp_path: Path) -> None:
+    touch(tmp_path, "mail.log")
+    path = str(tmp_path / "mail.log")
+    assert expand_inputs([path, str(tmp_path / "." / "mail.log"), str(tmp_path)]) == [path]
+
+
+def test_missing_input_is_one_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match=r"mail\.lgo: no such file or directory"):
+        expand_inputs([str(tmp_path / "mail.lgo")])
+    with pytest.raises(InputError, match="no file matches"):
+        expand_inputs([str(tmp_path / "*.nothing")])
