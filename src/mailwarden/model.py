@@ -82,85 +82,131 @@ class EventType(StrEnum):
     CONNECT = "connect"
     """A client connected. ip, port; detail['name'] = reverse name or 'unknown'."""
     DISCONNECT = "disconnect"
-    """A Postfix session ended. detail['stats'] = the command statistics string;
-    ``attempts`` = failed AUTH commands (``auth=0/3`` gives 3); detail['auth_ok'] = the
-    successful ones. Hostile (strong) when AUTH failed and nothing succeeded, or when
-    ``unknown=`` commands failed."""
+    """A Postfix session ended. detail['stats'] = the command statistics string (3.0+;
+    detail is None before); ``attempts`` = failed AUTH commands (``auth=0/3`` gives 3,
+    ``auth=1/2`` gives 1, no AUTH gives 0); detail['auth_ok'] = the successful ones (a
+    success after failures is how a guessed password shows when no mail was sent).
+    Hostile (strong) when AUTH or ``unknown=`` commands failed and no AUTH succeeded."""
     LOST_CONNECTION = "lost_connection"
-    """``lost connection after X``; detail['after'] = X. Weak after CONNECT/EHLO/
-    STARTTLS/AUTH/UNKNOWN, not hostile after DATA and the like."""
+    """``lost connection after X``; detail['after'] = X, detail['bytes'] for DATA/BDAT
+    (3.10+). Weak after CONNECT/EHLO/HELO/STARTTLS/AUTH/UNKNOWN (after AUTH it repeats
+    the disconnect line), not hostile after DATA, BDAT, RSET, QUIT and the like."""
     TIMEOUT = "timeout"
-    """``timeout after X``; detail['after'] = X."""
+    """``timeout after X``; detail['after'] = X. Weak, not hostile after DATA, BDAT or
+    END-OF-MESSAGE."""
     TOO_MANY_ERRORS = "too_many_errors"
     """``too many errors after X``; strong."""
     NO_AUTH = "no_auth"
-    """Dovecot: the client left without trying to log in (``no auth attempts``)."""
+    """Dovecot: the client left without trying to log in (``no auth attempts``,
+    ``disconnected before auth was ready``). Weak. Login-line fields as AUTH_FAILURE."""
 
     AUTH_FAILURE = "auth_failure"
     """A failed guess. user (client-chosen, may be None), mechanism, reason,
-    ``attempts`` = how many guesses the line stands for (Dovecot's ``N attempts``),
-    session (Dovecot). Strong, except an invalid mechanism (weak)."""
+    ``attempts`` = how many guesses the line stands for (Dovecot's ``N attempts``, a
+    syslog ``N Time(s)`` summary), session (Dovecot), server_ip (Dovecot ``lip=``).
+    Strong, except weak for an invalid or unsupported mechanism and for Dovecot's
+    ``user disabled`` / ``login disabled`` / ``password expired``. Cyrus's own
+    ``SASL authentication failure:`` line (no address; the ``SASL … authentication
+    failed`` line of the same attempt follows) is an AUTH_FAILURE that is not hostile.
+    detail (Dovecot): 'db' = the passdb of an auth-process line, 'code' = the 2.4 event
+    code, 'tls' = the ``%{secured}`` element, 'password_logged' = 'plain' or 'sha1' when
+    the server logged the password (it is masked in ``reason``), 'ambiguous' when the
+    client's text repeated the line's separators and no address was taken."""
     AUTH_SUCCESS = "auth_success"
     """Someone logged in: Postfix ``client=…, sasl_username=``, Dovecot ``Login:`` /
-    ``Logged in``; user, mechanism. Never hostile."""
+    ``Logged in``; user, mechanism; session and server_ip (Dovecot). Never hostile."""
     AUTH_ABORTED = "auth_aborted"
-    """The client cancelled an AUTH exchange (``*``). Weak."""
+    """The client cancelled or abandoned an AUTH exchange (Postfix ``SASL X
+    authentication aborted``; Dovecot ``client didn't finish SASL auth``,
+    ``disconnected while authenticating``). mechanism. Weak."""
     AUTH_UNAVAILABLE = "auth_unavailable"
     """The server could not check a password: ``Connection lost to authentication
-    server``, Cyrus 454 reasons, a broken auth socket. reason. Weak at most; detectors
-    decide in context whether it was a guess."""
+    server``, Cyrus 454 reasons, a PAM error that is not a wrong password, Dovecot's
+    ``internal failure`` / ``temporary failure``. reason. Weak when a client address
+    is known (during a fast brute force these are guesses too); not hostile when the
+    line names no client (``SASL: Connect to Dovecot auth socket … failed``, category
+    SERVER). Detectors decide in context whether it was a guess."""
     AUTH_COMMAND = "auth_command"
-    """An AUTH command seen in verbose chat or a TLS plaintext dump. mechanism,
-    payload = the initial response as logged (may be truncated); detail['declared_length']
-    = the ``Read N chars`` N when known. Not hostile by itself."""
+    """An AUTH command seen in verbose chat, a TLS plaintext dump or an xsasl ``-v``
+    line. mechanism, payload = the initial response as logged (may be truncated; None
+    when there was none); detail['declared_length'] = the ``Read N chars`` N when known.
+    ip only in the chat form (``< name[addr]: AUTH …``); dump lines carry none and join
+    their session by host+program+pid. Not hostile by itself."""
     CLIENT_DATA = "client_data"
     """Other client text in verbose chat or a plaintext dump (may be an AUTH LOGIN
-    response line, joined through the session). payload; detail['declared_length']."""
+    response line, joined through the session: a credential). payload (the line end,
+    ``??`` in the log, removed when the whole line is shown); detail['declared_length']."""
     SERVER_REPLY = "server_reply"
     """A reply the server sent, from verbose chat or a plaintext dump. detail['code'] =
     '535', detail['enhanced'] = '5.7.8', reason = the text."""
 
     REJECT = "reject"
     """A Postfix or postscreen reject (``NOQUEUE: reject: RCPT from …``), milter-reject
-    too. detail['stage'] = RCPT/EHLO/..., detail['code'], reason, detail['helo'],
-    detail['from'], detail['to'] (client text). Strong for relay, client-host, HELO
-    and sender rejects; see the parser for the list."""
+    too. detail['stage'] = RCPT/EHLO/..., detail['action'] = reject/milter-reject,
+    detail['code'], detail['enhanced'], reason = the reply text, detail['helo'],
+    detail['from'], detail['to'] (client text), detail['proto']. Strong for relay,
+    client-host, HELO and sender rejects, unknown recipients, ``Service unavailable``,
+    ``Access denied``, protocol abuse, permanent milter rejects; not hostile for
+    greylisting and other temporary or capacity refusals; weak otherwise (see
+    parsers.postfix._reject_weight)."""
     DNSBL = "dnsbl"
-    """A DNSBL listing: postscreen ``DNSBL rank N`` or a ``blocked using`` reject."""
+    """A DNSBL listing: postscreen ``DNSBL rank N`` (detail['rank']) or a ``blocked
+    using`` reject (REJECT's fields). Strong."""
     HOSTNAME_MISMATCH = "hostname_mismatch"
-    """``hostname X does not resolve to address Y``. Weak."""
+    """``hostname X does not resolve to address Y[: error]`` (and the 2.x wordings); ip =
+    Y, detail['hostname'] = X, reason = the resolver error. Weak."""
     NON_SMTP_COMMAND = "non_smtp_command"
     """``non-SMTP command from …: GET / HTTP/1.1``. Strong. payload = the command."""
     PIPELINING = "pipelining"
-    """``improper command pipelining after X``. Strong."""
+    """``improper command pipelining after X``: detail['after'] = X, payload = the
+    unread client text (2.9+). Strong."""
     RATE_LIMITED = "rate_limited"
     """An anvil limit was hit (``AUTH command rate limit exceeded: 11 from …``).
-    detail['limit'] = which, detail['count']. Strong."""
+    detail['limit'] = auth, connection_rate, concurrency, new_tls_session, message or
+    recipient; detail['count'] = the count; detail['for_service'] = the master.cf
+    service. Strong."""
     ANVIL_STATISTICS = "anvil_statistics"
-    """anvil's periodic ``statistics: max auth rate 5/60s for (submission:1.2.3.4)``."""
+    """anvil's periodic ``statistics: max auth rate 5/60s for (submission:1.2.3.4)``.
+    detail['metric'], detail['value'], detail['for_service']; service = that service;
+    detail['network'] (no ip) when 3.8+ aggregated the client by prefix. Not hostile."""
 
     POSTSCREEN_VIOLATION = "postscreen_violation"
     """PREGREET, HANGUP, COMMAND PIPELINING, NON-SMTP COMMAND, BARE NEWLINE, COMMAND
-    TIME/COUNT/LENGTH LIMIT, DENYLISTED. reason = the test name. Strong."""
+    TIME/COUNT/LENGTH LIMIT, DENYLISTED/BLACKLISTED. reason = the test name, payload =
+    the client's text (PREGREET, pipelining), detail['after'] (and 'count', 'stage').
+    Strong."""
     POSTSCREEN_PASS = "postscreen_pass"
-    """PASS NEW / PASS OLD / CONNECT / DISCONNECT from postscreen. Not hostile."""
+    """PASS NEW / PASS OLD / CONNECT (server_ip = the local address) / DISCONNECT /
+    ALLOWLISTED / ALLOWLIST VETO from postscreen; reason = which. Not hostile."""
 
     TLS_ESTABLISHED = "tls_established"
     """``… TLS connection established from …: TLSv1.2 with cipher RC4-SHA (128/128
-    bits)``. detail['protocol'], detail['cipher'], detail['bits']."""
+    bits)``. detail['protocol'], detail['cipher'], detail['bits'] = '128/128',
+    detail['verb'] = established/reused, detail['trust'] = Anonymous/Verified/…
+    (absent in old versions), detail['sni'], detail['extra'] = the 3.4+ key-exchange
+    and signature text. Not hostile."""
     TLS_FAILURE = "tls_failure"
     """``SSL_accept error from …``, ``TLS library problem``, ``SSL_accept:failed``,
-    Dovecot ``disconnected during TLS handshake``. Weak when it names a client."""
+    ``SSL3 alert …:fatal:…``, an invalid SNI, Dovecot ``disconnected during TLS
+    handshake``. Weak when it names a client, not hostile when it does not."""
     TLS_SETUP = "tls_setup"
     """Handshake chatter: ``setting up TLS connection``, ``TLS cipher list "…"``
-    (detail['cipher_list']), ``SSL_accept:<state>``, the TLS engine initialising."""
+    (detail['cipher_list']), ``SSL_accept:<state>`` (detail['state']), an unmatched
+    SNI, the TLS engine initialising. Not hostile."""
     TLS_DUMP = "tls_dump"
-    """BIO ``read from … (11 bytes => -1 …)`` and hex-dump rows: noise, never an error."""
+    """BIO ``read from … (11 bytes => -1 …)`` and hex-dump rows: noise, never an error.
+    BIO lines: detail['direction'] (read|write), detail['requested'], detail['result']
+    (-1 = EAGAIN) and detail['trailer'] (text after the closing parenthesis, e.g. a
+    person's "(some cipher text)" in a pasted excerpt). Hex rows: detail['offset'] and
+    detail['hex'] (the bytes, space-separated), or detail['nulls'] = 'yes' for
+    ``<SPACES/NULLS>``."""
 
     QUEUED = "queued"
     """``QUEUEID: client=…`` without SASL: a message entered the queue."""
     DEBUG = "debug"
-    """Other verbose (``-v``) smtpd lines."""
+    """Other verbose (``-v``) smtpd lines (``function_name: …``, xsasl replies, Cyrus
+    ``SASL authentication info/debug/trace/pass`` lines). reason = the text, with any
+    password the line carried replaced by ``<hidden>`` (detail['password_logged'])."""
     SERVER_WARNING = "server_warning"
     """The server's own warnings that say nothing about a client."""
 

@@ -1,0 +1,573 @@
+"""Dovecot login-process and auth-process lines (2.2, 2.3, 2.4) -> events.
+
+Login processes (imap-login, pop3-login, submission-login, managesieve-login) write one
+line when a connection ends (reference §4.1)::
+
+    <message> (<human reason>)[ (<2.4 event code>)]: user=<…>, method=…, rip=…, lip=…, …
+
+The message and reason changed with every release (``Aborted login``, ``Disconnected``,
+``Disconnected: Connection closed: read(size=…) failed: …``, ``Login aborted: …``,
+``Client has quit the connection`` …); this parser keys on the reason in the last
+parenthesis and on the event code, not on the message, and reads the elements by key,
+allowing extra ones. Success lines are ``Login:`` (≤2.3) and ``Logged in:`` (2.4).
+
+Auth processes log one line per attempt with ``auth_verbose=yes`` (§4.2)::
+
+    2.3  auth: passwd-file(user,1.2.3.4[,master][,<session>]): unknown user
+         auth-worker(304): [Info: ][conn unix:auth-worker (…): auth-worker<N>: ]pam(user,ip): …
+    2.4  auth(user,1.2.3.4,sasl:plain)<session>: [Info: ]passwd-file: Password mismatch
+         auth-worker(user,ip,sasl:…)<PID><session>: request [N]: pam: …
+
+and PAM's own ``pam_unix(dovecot:auth): authentication failure; … ruser=X rhost=Y``.
+
+Security (client text: ``user=<…>``, the user inside ``db(user,ip)``, PAM's ruser/user,
+a logged password):
+
+- login lines: the address is the value of the **last** ``rip=`` element; the user is
+  greedy (everything from ``user=<`` to the last ``>`` before that ``rip=``), so a user
+  that contains ``>, rip=203.0.113.5`` stays inside the user. (Dovecot writes ``rip=``
+  for every network client; only a line without one, from a local UNIX-socket client,
+  could have its last ``rip=`` inside the user.) The message, the reason and the attempt
+  count are read only before ``: user=<``, which the server's text cannot contain;
+- auth lines: the prefix ends at the one ``): `` (2.3) or ``)<`` (2.4) of the line, and
+  its elements are split from the **right**: after the user Dovecot writes only
+  ``,ip``, ``,master``, ``,<session>``, ``,sasl:mech``, none of which can contain a
+  comma, so every comma left of the address belongs to the user. If the client's text
+  repeats the separator (the user or a logged password contains ``): ``), the line is
+  ambiguous and gives no address at all;
+- PAM: see :func:`_pam_rhost`;
+- a password Dovecot logged (``auth_verbose_passwords``) is masked before it reaches an
+  event, and ``detail['password_logged']`` says that it was there.
+"""
+
+from __future__ import annotations
+
+import re
+
+from mailwarden.model import Category, Event, EventType, Record, Strength
+from mailwarden.parsers._common import ADDRESSES as _IPS
+from mailwarden.parsers._common import new_event as _new
+
+_STRONG = Strength.STRONG
+_WEAK = Strength.WEAK
+_E = EventType
+_C = Category
+
+NEEDLES: tuple[str, ...] = (
+    "-login",  # every login-process line (imap-login, pop3-login, …)
+    "auth",  # auth/auth-worker process lines, 2.4 auth(…) prefixes, pam_unix(dovecot:auth)
+)
+"""A raw line that contains none of these gives no Dovecot event."""
+
+_LOGIN_SERVICES = {
+    "imap-login": "imap",
+    "pop3-login": "pop3",
+    "submission-login": "submission",
+    "managesieve-login": "managesieve",
+}
+_LEVELS = ("Info: ", "Warning: ", "Error: ", "Debug: ", "Fatal: ", "Panic: ")
+_PROCESS_PREFIX = re.compile(r"(?:auth-worker|auth)\((?:\d+|default)\): ")
+_CONN_PREFIX = re.compile(r"conn \S+ \([^()]*\): (?:auth-worker<\d+>: )?")
+_DB_NAME = re.compile(r"[A-Za-z0-9_.-]+\(")
+_ATTEMPTS = re.compile(r", (\d+) attempts?(?: in (\d+) secs?)?")
+_PAREN = re.compile(r"\(([^()]*)\)")
+_CODE = re.compile(r"[a-z][a-z0-9_]*$")
+_TIMES = re.compile(r": (\d+) Time\(s\)$")
+_VALUE_END = re.compile(r"[^, ]*")
+_AUTH_HEADS = frozenset({"auth", "auth-worker", "dovecot-auth"})
+_AUTH24_REST = re.compile(r"(?:request \[\d+\]: )?([A-Za-z0-9_.-]+(?:\([^()]*\))?): ")
+
+
+def parse_message(record: Record, text: str, service: str | None, auth: bool) -> list[Event]:
+    """A Dovecot message. ``service`` is known when the program was ``imap-login`` &c.;
+    ``auth`` when the program was Dovecot's auth process (``auth``, ``auth-worker``)."""
+    if text.startswith("dovecot: "):
+        text = text[9:]
+    if service is None:
+        colon = text.find(": ")
+        if colon > 0:
+            service = _LOGIN_SERVICES.get(text[:colon])
+            if service is not None:
+                text = text[colon + 2 :]
+    if service is not None:
+        if text.startswith(_LEVELS):
+            text = text[text.index(": ") + 2 :]
+        return _login(record, text, service)
+    # Auth-process lines: peel what Dovecot (and syslog setups) nest: "auth: ",
+    # "auth-worker(304): ", "auth(default): ", "dovecot: ", a level word, "conn …: ".
+    for _ in range(6):
+        if text.startswith(_LEVELS):
+            text = text[text.index(": ") + 2 :]
+            continue
+        if text.startswith("auth"):
+            colon = text.find(": ")
+            if colon > 0 and text[:colon] in _AUTH_HEADS:
+                auth, text = True, text[colon + 2 :]
+                continue
+            m = _PROCESS_PREFIX.match(text)
+            if m is not None:
+                auth, text = True, text[m.end() :]
+                continue
+        elif text.startswith("conn "):
+            m = _CONN_PREFIX.match(text)
+            if m is not None:
+                auth, text = True, text[m.end() :]
+                continue
+        elif text.startswith(("dovecot: ", "dovecot-auth: ")):
+            auth, text = auth or text.startswith("dovecot-auth"), text[text.index(": ") + 2 :]
+            continue
+        break
+    c = text[:1]
+    if c == "p" and text.startswith("pam_unix("):
+        return _pam_unix(record, text, auth)
+    if c == "a" and text.startswith(("auth(", "auth-worker(")):
+        return _auth24(record, text)
+    if auth and _DB_NAME.match(text) is not None:
+        return _auth23(record, text)
+    return []
+
+
+# ------------------------------------------------------------------------ login lines
+
+
+def _login(record: Record, text: str, service: str) -> list[Event]:
+    # The address is the value of the LAST " rip=" (", rip=" normally; "XYZ rip=" in
+    # odd setups): anything before it may be inside the client's user=<…>.
+    rip_at = text.rfind(" rip=")
+    # The message ends where the elements begin: at ": user=<" (server text cannot
+    # contain it before the user element), else at the first element key.
+    head_end = text.find(": user=<")
+    if head_end < 0:
+        head_end = text.find(": method=")
+        if head_end < 0 or (rip_at >= 0 and head_end > rip_at):
+            head_end = rip_at if rip_at >= 0 else len(text)
+    if text.startswith(("Login: ", "Logged in: ")):
+        type_, strength, reason, attempts, code = _E.AUTH_SUCCESS, None, "login", 1, None
+    else:
+        verdict = _login_verdict(text[:head_end])
+        if verdict is None:
+            return []
+        type_, strength, reason, attempts, code = verdict
+
+    ip: str | None = None
+    user: str | None = None
+    method: str | None = None
+    lip = session = tls = None
+    if rip_at >= 0:
+        limit = rip_at
+        value = _VALUE_END.match(text, rip_at + 5)
+        end = value.end() if value is not None else rip_at + 5
+        ip = _IPS[text[rip_at + 5 : end]]
+        # The elements after the address are the server's: lip, mpid, %{secured},
+        # session, and whatever a site added (allowed, ignored).
+        for element in text[end:].split(", "):
+            c = element[:1]
+            if c == "l":
+                if element.startswith("lip="):
+                    lip = element[4:]
+            elif c == "s":
+                if element.startswith("session=<"):
+                    session = element[9:-1] if element.endswith(">") else element[9:]
+                elif element == "secured" and tls is None:
+                    tls = element
+            elif c == "T" and tls is None and not element.startswith("TLSv"):
+                tls = element
+    else:
+        limit = len(text)
+    user_at = text.find("user=<", head_end, limit)
+    method_from = head_end
+    if user_at >= 0:
+        user_at += 6
+        # Greedy: the user ends at the last ">" before the last rip=.
+        close = text.rfind(">", user_at, limit) if rip_at >= 0 else text.find(">", user_at)
+        if close >= 0:
+            user = text[user_at:close] or None
+            method_from = close
+    m_at = text.find("method=", method_from, limit)
+    if m_at >= 0:
+        method = text[m_at + 7 : limit].split(",", 1)[0].upper() or None
+    detail: dict[str, str] | None = None
+    if tls is not None or code is not None:
+        detail = {}
+        if tls is not None:
+            detail["tls"] = tls
+        if code is not None:
+            detail["code"] = code
+    return [
+        _new(
+            Event,
+            (
+                type_,
+                _CATEGORY.get(type_, _C.AUTH),
+                strength is not None,
+                strength,
+                ip,
+                None,
+                user,
+                method,
+                reason,
+                record,
+                attempts,
+                session or None,
+                service,
+                _IPS[lip] if lip else None,
+                None,
+                detail,
+            ),
+        )
+    ]
+
+
+_CATEGORY = {_E.NO_AUTH: _C.SESSION, _E.TLS_FAILURE: _C.TLS}
+
+# (type, strength) by the start of the human reason.
+_REASONS: tuple[tuple[str, EventType, Strength | None], ...] = (
+    ("auth failed", _E.AUTH_FAILURE, _STRONG),
+    ("no auth attempts", _E.NO_AUTH, _WEAK),
+    ("tried to use disabled", _E.AUTH_FAILURE, _STRONG),
+    ("tried to use disallowed", _E.AUTH_FAILURE, _STRONG),
+    ("proxy dest auth failed", _E.AUTH_FAILURE, _STRONG),
+    ("authorization failed", _E.AUTH_FAILURE, _STRONG),
+    ("sent invalid base64", _E.AUTH_FAILURE, _STRONG),
+    ("credentials contain control characters", _E.AUTH_FAILURE, _STRONG),
+    ("tried to use unsupported auth mechanism", _E.AUTH_FAILURE, _WEAK),
+    ("anonymous logins disabled", _E.AUTH_FAILURE, _WEAK),
+    ("user disabled", _E.AUTH_FAILURE, _WEAK),
+    ("login disabled", _E.AUTH_FAILURE, _WEAK),
+    ("password expired", _E.AUTH_FAILURE, _WEAK),
+    ("auth service reported temporary failure", _E.AUTH_UNAVAILABLE, _WEAK),
+    ("internal failure", _E.AUTH_UNAVAILABLE, _WEAK),
+    ("disconnected during TLS handshake", _E.TLS_FAILURE, _WEAK),
+    ("disconnected before auth was ready", _E.NO_AUTH, _WEAK),
+    ("client didn't finish SASL auth", _E.AUTH_ABORTED, _WEAK),
+    ("disconnected while authenticating", _E.AUTH_ABORTED, _WEAK),
+    ("proxy dest", _E.AUTH_UNAVAILABLE, _WEAK),
+)
+_CODES: dict[str, tuple[EventType, Strength | None]] = {
+    "auth_failed": (_E.AUTH_FAILURE, _STRONG),
+    "no_auth_attempts": (_E.NO_AUTH, _WEAK),
+    "auth_aborted_by_client": (_E.AUTH_ABORTED, _WEAK),
+    "auth_waiting_client": (_E.AUTH_ABORTED, _WEAK),
+    "tls_handshake_not_finished": (_E.TLS_FAILURE, _WEAK),
+    "invalid_base64": (_E.AUTH_FAILURE, _STRONG),
+    "invalid_mech": (_E.AUTH_FAILURE, _WEAK),
+    "cleartext_auth_disabled": (_E.AUTH_FAILURE, _STRONG),
+    "temp_fail": (_E.AUTH_UNAVAILABLE, _WEAK),
+    "auth_process_comm_fail": (_E.AUTH_UNAVAILABLE, _WEAK),
+}
+
+
+def _login_verdict(head: str) -> tuple[EventType, Strength | None, str, int, str | None] | None:
+    """What a login line's message says: (type, strength, reason, attempts, code)."""
+    groups = _PAREN.findall(head)
+    if not groups:
+        return None
+    code: str | None = None
+    if len(groups) > 1 and _CODE.match(groups[-1]) is not None and "_" in groups[-1]:
+        code = groups.pop()
+    reason = groups[-1]
+    attempts = 1
+    m = _ATTEMPTS.search(reason)
+    if m is not None:
+        attempts = int(m.group(1))
+    for start, type_, strength in _REASONS:
+        if reason.startswith(start):
+            return type_, strength, reason, attempts, code
+    if code is not None and code in _CODES:
+        type_, strength = _CODES[code]
+        return type_, strength, reason, attempts, code
+    if m is not None:
+        # "<some failure text>, N attempts in S secs": a failure kind this parser does
+        # not know by name.
+        return _E.AUTH_FAILURE, _WEAK, reason, attempts, code
+    return None
+
+
+# ------------------------------------------------------------------------- auth lines
+
+_MSG_STRONG = (
+    "unknown user",
+    "Password mismatch",
+    "invalid credentials",
+    "Invalid credentials",
+)
+_PAM_STRONG = (
+    "Authentication failure",
+    "Permission denied",
+    "User not known to the underlying authentication module",
+    "User unknown",
+)
+_PAM_WEAK = ("Account expired", "Authentication token is no longer valid", "Account is disabled")
+
+
+def _mask_logged_password(msg: str) -> tuple[str, str | None]:
+    """``Password mismatch (given password: secret)`` -> the message with the password
+    masked, and which kind was logged (``plain``, ``sha1``) or None."""
+    for marker, kind in ((" (SHA1 of given password: ", "sha1"), (" (given password: ", "plain")):
+        at = msg.find(marker)
+        if at >= 0:
+            return msg[:at] + marker + "***)", kind
+    return msg, None
+
+
+def _classify(msg: str) -> tuple[EventType, Strength, str, str | None] | None:
+    """(type, strength, reason, password_logged) of an auth-process message."""
+    msg, logged = _mask_logged_password(msg)
+    if msg.startswith(_MSG_STRONG):
+        return _E.AUTH_FAILURE, _STRONG, msg, logged
+    if msg.startswith("pam_authenticate() failed: "):
+        why = msg[27:]
+        if why.startswith(_PAM_STRONG) or "assword mismatch" in why:
+            return _E.AUTH_FAILURE, _STRONG, msg, logged
+        if why.startswith(_PAM_WEAK):
+            return _E.AUTH_FAILURE, _WEAK, msg, logged
+        return _E.AUTH_UNAVAILABLE, _WEAK, msg, logged
+    return None
+
+
+def _auth_event(
+    record: Record,
+    ip_text: str | None,
+    user: str | None,
+    mech: str | None,
+    session: str | None,
+    msg: str,
+    db: str | None,
+    ambiguous: bool = False,
+) -> list[Event]:
+    attempts = 1
+    m = _TIMES.search(msg) if msg.endswith(" Time(s)") else None
+    if m is not None:
+        # A syslog summary ("… : 2 Time(s)") stands for that many lines.
+        attempts = max(1, int(m.group(1)))
+        msg = msg[: m.start()]
+    verdict = _classify(msg)
+    if verdict is None:
+        return []
+    type_, strength, reason, logged = verdict
+    detail: dict[str, str] | None = None
+    if db is not None or logged is not None or ambiguous:
+        detail = {}
+        if db is not None:
+            detail["db"] = db
+        if logged is not None:
+            detail["password_logged"] = logged
+        if ambiguous:
+            detail["ambiguous"] = "client text repeats the log format; no address taken"
+    return [
+        _new(
+            Event,
+            (
+                type_,
+                _C.AUTH,
+                True,
+                strength,
+                _IPS[ip_text] if ip_text else None,
+                None,
+                user or None,
+                mech,
+                reason,
+                record,
+                attempts,
+                session or None,
+                None,
+                None,
+                None,
+                detail,
+            ),
+        )
+    ]
+
+
+def _split_ident(ident: str) -> tuple[str | None, str | None, str | None, str | None]:
+    """``user,ip[,master][,<session>]`` (2.3) or ``user,ip,sasl:mech`` (2.4) -> (user, ip,
+    mech, session), splitting from the right: the server-written elements after the user
+    contain no comma, so any comma further left is part of the user."""
+    parts = ident.split(",")
+    mech = session = None
+    while len(parts) > 1:
+        last = parts[-1]
+        if last.startswith("<") and last.endswith(">"):
+            session = last[1:-1]
+        elif last.startswith("sasl:"):
+            mech = last[5:].upper() or None
+        elif last in ("master", ""):
+            pass
+        else:
+            break
+        parts.pop()
+    if len(parts) > 1 and _IPS[parts[-1]] is not None:
+        ip = parts.pop()
+        return ",".join(parts), ip, mech, session
+    return ",".join(parts), None, mech, session
+
+
+def _auth23(record: Record, text: str) -> list[Event]:
+    """``db(user,ip[,master][,<session>]): message``."""
+    open_at = text.index("(")
+    db = text[:open_at]
+    seps = _count(text, "): ", open_at)
+    if seps == 0:
+        return []
+    sep = text.find("): ", open_at)
+    if seps > 1:
+        # The user or the logged password repeats "): ": no way to tell which one is
+        # the server's. Classify by the end of the line (server text comes first), give
+        # no address.
+        last = text.rfind("): ")
+        msg = text[last + 3 :]
+        events = _auth_event(record, None, None, None, None, text[sep + 3 :], db, True)
+        if not events:
+            events = _auth_event(record, None, None, None, None, msg, db, True)
+        return events
+    user, ip, mech, session = _split_ident(text[open_at + 1 : sep])
+    return _auth_event(record, ip, user, mech, session, text[sep + 3 :], db)
+
+
+def _auth24(record: Record, text: str) -> list[Event]:
+    """``auth(user,ip,sasl:mech)<session>: [Info: ]db: message`` and
+    ``auth-worker(user,ip,sasl:mech)<pid><session>: request [N]: db: message``."""
+    open_at = text.index("(")
+    seps = _count(text, ")<", open_at) + _count(text, "): ", open_at)
+    if seps != 1:
+        if seps > 1:
+            tail = text.rsplit(": ", 1)[-1]
+            return _auth_event(record, None, None, None, None, tail, None, True)
+        return []
+    close = text.find(")<", open_at)
+    if close < 0:
+        close = text.find("): ", open_at)
+    ident = text[open_at + 1 : close]
+    if "," not in ident:
+        return []
+    rest_at = close + 1
+    session: str | None = None
+    groups: list[str] = []
+    while rest_at < len(text) and text[rest_at] == "<":
+        end = text.find(">", rest_at)
+        if end < 0:
+            return []
+        groups.append(text[rest_at + 1 : end])
+        rest_at = end + 1
+    if groups:
+        session = groups[-1]
+        if len(groups) == 1 and groups[0].isdigit() and text.startswith("auth-worker("):
+            session = None
+    if not text.startswith(": ", rest_at):
+        return []
+    rest = text[rest_at + 2 :]
+    if rest.startswith(_LEVELS):
+        rest = rest[rest.index(": ") + 2 :]
+    m = _AUTH24_REST.match(rest)
+    db = None
+    if m is not None:
+        db = m.group(1)
+        rest = rest[m.end() :]
+    user, ip, mech, ident_session = _split_ident(ident)
+    return _auth_event(record, ip, user, mech, session or ident_session, rest, db)
+
+
+def _count(text: str, needle: str, start: int) -> int:
+    return text.count(needle, start)
+
+
+# ------------------------------------------------------------------------------ PAM
+
+
+def _pam_unix(record: Record, text: str, auth: bool) -> list[Event]:
+    """``pam_unix(dovecot:auth): authentication failure; logname= uid=0 euid=0
+    tty=dovecot ruser=X rhost=Y[  user=Z]``."""
+    close = text.find("): ", 9)
+    if close < 0:
+        return []
+    service = text[9:close]
+    if not (service.startswith("dovecot") or (auth and service.endswith(":auth"))):
+        return []
+    rest = text[close + 3 :]
+    if not rest.startswith("authentication failure;"):
+        return []
+    found = _pam_rhost(rest)
+    ip, user = found if found is not None else (None, None)
+    return [
+        _new(
+            Event,
+            (
+                _E.AUTH_FAILURE,
+                _C.AUTH,
+                True,
+                _STRONG,
+                ip,
+                None,
+                user or None,
+                None,
+                "pam_unix: authentication failure",
+                record,
+                1,
+                None,
+                None,
+                None,
+                None,
+                None,
+            ),
+        )
+    ]
+
+
+_PAM_MAX_CANDIDATES = 8
+"""More `` rhost=`` than this is a client playing games, not a PAM line: no address (and
+no quadratic work on a hostile line)."""
+
+
+def _pam_rhost(rest: str) -> tuple[str | None, str | None] | None:
+    """(rhost, user) of pam_unix's failure line, or None.
+
+    pam_unix writes ``… ruser=%s rhost=%s %s%s``; the last two are ``" user="`` and the
+    user (Linux-PAM), or were absent (older PAM). Dovecot sets PAM_RUSER and PAM_USER to
+    the client's login name U, so the line is ``ruser=U rhost=IP  user=U`` or
+    ``ruser=U rhost=IP``, and U may itself contain `` rhost=``. Each `` rhost=`` is read
+    both ways:
+
+    - with the user suffix: what follows the value is ``  user=`` + exactly the text
+      that stood after ``ruser=`` (or ``ruser=`` was empty). A forgery inside either
+      copy of U can never satisfy this: the text after it is longer than the text
+      before it;
+    - without: the value ends the line.
+
+    When the readings that fit name one address, that is the client. When they
+    disagree (a client wrote `` rhost=`` into its name, and the line fits both PAM
+    formats), no address is taken: a wrong address would ban an innocent host. A line
+    that fits neither reading but has one `` rhost=`` only has nothing forged in it."""
+    r_at = rest.find(" ruser=")
+    if r_at < 0:
+        return None
+    ruser_from = r_at + 7
+    candidates: list[int] = []
+    at = ruser_from - 1
+    while True:
+        at = rest.find(" rhost=", at + 1)
+        if at < 0:
+            break
+        candidates.append(at)
+        if len(candidates) > _PAM_MAX_CANDIDATES:
+            return None
+    found: dict[str | None, str | None] = {}
+    for at in candidates:
+        ruser = rest[ruser_from:at]
+        value_from = at + 7
+        end = rest.find(" ", value_from)
+        value = rest[value_from:] if end < 0 else rest[value_from:end]
+        after = "" if end < 0 else rest[end:]
+        if not after.strip(" "):
+            found.setdefault(_IPS[value], ruser or None)
+            continue
+        suffix = after.lstrip(" ")
+        if after.startswith(" ") and suffix.startswith("user="):
+            user = suffix[5:]
+            if user == ruser or ruser == "":
+                found.setdefault(_IPS[value], ruser or user or None)
+    if len(found) == 1:
+        return next(iter(found.items()))
+    if not found and len(candidates) == 1:
+        value = rest[candidates[0] + 7 :].split(" ", 1)[0]
+        return _IPS[value], None
+    return None

@@ -1,0 +1,105 @@
+"""Wiring of the first stages for the one-shot commands: inputs -> chunks -> records -> events.
+
+`explain`, `events` and `analyze` all read through here, so a log is framed and parsed
+one way only. The daemon wires the same stages to a follower instead of `read_chunks`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, tzinfo
+
+from mailwarden.framing import Framer
+from mailwarden.model import Event, Record
+from mailwarden.parsers import may_matter, parse
+from mailwarden.sources.files import expand_inputs, read_chunks
+from mailwarden.sources.interface import ReadStats
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    """How to turn a person's inputs into records."""
+
+    year: int | None = None
+    tz: tzinfo | None = None
+    split_pasted: bool = True
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+@dataclass
+class Counts:
+    """What one read saw: the framing/source counters plus what parsing recognised."""
+
+    read: ReadStats = field(default_factory=ReadStats)
+    records: int = 0
+    recognised: int = 0
+    events: int = 0
+
+
+def reference_time(path: str) -> datetime | None:
+    """The file's modification time: the reference for dates written without a year."""
+    if path == "-":
+        return None
+    import os
+    from datetime import UTC
+
+    try:
+        return datetime.fromtimestamp(os.stat(path).st_mtime, tz=UTC)
+    except OSError:
+        return None
+
+
+def records_of(path: str, options: ReadOptions, counts: Counts) -> Iterator[Record]:
+    """Every record of one input, in order, within --since/--until when given."""
+    framer = Framer(
+        year=options.year,
+        reference=reference_time(path),
+        tz=options.tz,
+        split_pasted=options.split_pasted,
+        stats=counts.read,
+    )
+    since, until = options.since, options.until
+    for chunk in read_chunks(path, counts.read):
+        for record in framer.frame_chunk(chunk):
+            if record.time is not None and (
+                (since is not None and record.time < since)
+                or (until is not None and record.time > until)
+            ):
+                continue
+            counts.records += 1
+            yield record
+
+
+def events_of(records: Iterable[Record], counts: Counts) -> Iterator[Event]:
+    """Parse records into events, counting recognised records."""
+    for record in records:
+        events = parse(record)
+        if events:
+            counts.recognised += 1
+            counts.events += len(events)
+            yield from events
+
+
+def read_events(
+    inputs: Sequence[str], options: ReadOptions, counts: Counts
+) -> Iterator[tuple[Record, list[Event]]]:
+    """Each record of every input (rotated sets in time order) with its events."""
+    for path in expand_inputs(inputs):
+        for record in records_of(path, options, counts):
+            events = parse(record)
+            if events:
+                counts.recognised += 1
+                counts.events += len(events)
+            yield record, list(events)
+
+
+__all__ = [
+    "Counts",
+    "ReadOptions",
+    "events_of",
+    "may_matter",
+    "read_events",
+    "records_of",
+]

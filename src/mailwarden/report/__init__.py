@@ -1,0 +1,1 @@
+"""Output formats: a stage of their own (text with rich, JSON), chosen by a flag."""

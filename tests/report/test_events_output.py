@@ -1,0 +1,77 @@
+"""`mailwarden events`: the contract fields, and credentials never printed by default."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+SEED = Path(__file__).resolve().parents[2] / "samples" / "seed-excerpt.txt"
+
+
+def run_events(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "mailwarden", "events", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_jsonl_carries_the_contract_fields_and_masks_the_password() -> None:
+    result = run_events("--format", "jsonl", str(SEED))
+    assert result.returncode == 0, result.stderr
+    events = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(events) == 42  # one per entry of the pasted excerpt
+    for event in events:
+        for field in (
+            "source",
+            "line",
+            "time",
+            "program",
+            "pid",
+            "type",
+            "category",
+            "hostile",
+            "strength",
+            "ip",
+            "port",
+            "user",
+            "mechanism",
+            "reason",
+        ):
+            assert field in event
+    (auth,) = [e for e in events if e["type"] == "auth_command"]
+    assert auth["user"] == "admin@fipick.com"
+    assert "AGFkbWluQGZpcGljay5jb20Ad2lsb" not in result.stdout
+    assert "wil" not in auth["payload"]
+    (failure,) = [e for e in events if e["type"] == "auth_failure"]
+    assert failure["ip"] == "176.103.49.30" and failure["hostile"] is True
+    assert failure["strength"] == "strong"
+
+
+def test_show_passwords_reveals_the_payload() -> None:
+    result = run_events("--format", "jsonl", "--show-passwords", str(SEED))
+    assert "AGFkbWluQGZpcGljay5jb20Ad2lsb" in result.stdout
+
+
+def test_a_base64_login_step_from_verbose_chat_is_redacted() -> None:
+    line = "Feb 23 11:57:43 mx postfix/smtpd[4242]: < unknown[203.0.113.9]: c2VjcmV0cGFzc3dvcmQ=\n"
+    result = run_events("--format", "jsonl", "-", stdin=line)
+    assert result.returncode == 0, result.stderr
+    assert "c2VjcmV0cGFzc3dvcmQ=" not in result.stdout
+    shown = run_events("--format", "jsonl", "--show-passwords", "-", stdin=line)
+    assert "c2VjcmV0cGFzc3dvcmQ=" in shown.stdout
+
+
+def test_missing_file_is_one_line_and_exit_1(tmp_path: Path) -> None:
+    result = run_events(str(tmp_path / "nope.log"))
+    assert result.returncode == 1
+    assert result.stderr.count("\n") == 1 and "nope.log" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_usage_error_exits_2() -> None:
+    assert run_events("--format", "xml").returncode == 2
