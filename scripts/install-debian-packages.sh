@@ -5,7 +5,7 @@
 # start their own instances inside network namespaces.
 # Usage: scripts/install-debian-packages.sh [extra-package ...]
 set -eu
-packages="postfix dovecot-core dovecot-imapd nftables ipset iptables iproute2 swaks $*"
+packages="postfix dovecot-core dovecot-imapd nftables ipset iptables iproute2 openssl swaks libnet-ssleay-perl libio-socket-inet6-perl $*"
 missing=""
 for p in $packages; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
