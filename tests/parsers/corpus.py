@@ -828,6 +828,14 @@ TLS = [
     Case(pf("SSL_accept:error in error"), T.TLS_FAILURE, None, None),
     Case(pf("SSL3 alert write:fatal:handshake failure"), T.TLS_FAILURE, None, None),
     Case(pf("SSL3 alert read:warning:close notify"), T.TLS_SETUP),
+    # TLS 1.3 (loglevel 2+): the server hands the client a resumption ticket.
+    Case(
+        pf(f"{U}: Issuing session ticket, key expiration: 1795834217"),
+        T.TLS_SETUP,
+        A,
+        None,
+        {"detail.step": "session_ticket"},
+    ),
     Case(pf(f"SSL_accept error from {U}: -1"), T.TLS_FAILURE, A, "weak"),
     Case(pf(f"SSL_accept error from {U}: lost connection"), T.TLS_FAILURE, A, "weak"),
     Case(pf(f"SSL_accept error from {U}: Connection reset by peer"), T.TLS_FAILURE, A, "weak"),
@@ -1027,6 +1035,11 @@ DUMPS = [
         {"reason": "SASL authentication pass: <hidden>", "detail.password_logged": "plain"},
     ),
     Case(pf("SASL authentication info: Password verification failed"), T.DEBUG),
+    # -v traces of the attribute protocol (smtpd asking anvil): chatter, no client.
+    Case(pf("private/anvil: wanted attribute: status"), T.DEBUG),
+    Case(pf("input attribute name: status"), T.DEBUG),
+    Case(pf("input attribute value: 0"), T.DEBUG),
+    Case(pf(f"send attr ident = submission:{A}"), T.DEBUG, None),
 ]
 
 D = dv
@@ -1618,6 +1631,34 @@ DOVECOT_AUTH = [
         "Feb 23 11:57:42 mx sshd[99]: pam_unix(sshd:auth): authentication failure; logname= "
         f"uid=0 euid=0 tty=ssh ruser= rhost={A}  user=root",
         None,
+    ),
+    # 2.3: the mechanism refuses the name before any passdb sees it ("?" = no user yet);
+    # the client's name is the text after "(username: ".
+    Case(
+        dv_file(
+            f"auth: Info: plain(?,{A},<wFv000xhYtzGM2RN>): Username character disallowed by "
+            "auth_username_chars: 0x2c (username: bob@example.org, rip=192.0.2.9)"
+        ),
+        T.AUTH_FAILURE,
+        A,
+        "strong",
+        {
+            "user": "bob@example.org, rip=192.0.2.9",
+            "mechanism": "PLAIN",
+            "session": "wFv000xhYtzGM2RN",
+            "reason": "Username character disallowed by auth_username_chars: 0x2c",
+            "detail": None,
+        },
+    ),
+    Case(
+        D(
+            f"auth: login(?,{A}): Username character disallowed by auth_username_chars: 0x29 "
+            "(username: x,192.0.2.9))"
+        ),
+        T.AUTH_FAILURE,
+        A,
+        "strong",
+        {"user": "x,192.0.2.9)", "mechanism": "LOGIN", "session": None},
     ),
     # other Dovecot chatter: nothing
     Case(D("imap(alice)<2211><PeYcgjjOGOisEQAB>: Disconnected: Logged out in=10 out=20"), None),

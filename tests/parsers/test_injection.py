@@ -251,6 +251,33 @@ def test_ambiguous_auth_lines_give_no_address(line: str) -> None:
     assert all(e.detail and "ambiguous" in e.detail for e in events)
 
 
+_REFUSED = "Username character disallowed by auth_username_chars: 0x2c"
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        f"evil,{FAKE},<sess>",
+        f"x) (username: y,{FAKE}",
+        f"bob, rip={FAKE}, lip=192.0.2.1",
+        f"x,{FAKE}),{FAKE},<a>): y",
+    ],
+)
+def test_refused_user_name_never_moves_the_address(name: str) -> None:
+    """2.3's ``plain(?,ip,<session>): Username character disallowed … (username: NAME)``:
+    the address is the prefix's; NAME, whatever it holds, is only the user."""
+    events = parse(
+        rec(dv(f"auth: plain(?,{REAL},<wFv000xhYtzGM2RN>): {_REFUSED} (username: {name})"))
+    )
+    assert len(events) == 1
+    event = events[0]
+    assert event.type is EventType.AUTH_FAILURE
+    assert event.ip in (REAL, None)  # None only when NAME repeats "): " (ambiguous)
+    assert event.ip is not None or "): " in name
+    assert event.user == name
+    assert event.reason == _REFUSED
+
+
 def test_logged_password_is_masked() -> None:
     event = one(
         dv(f"auth: passwd-file(bob,{REAL}): Password mismatch (given password: Tr0ub4dor&3)")

@@ -14,6 +14,8 @@ allowing extra ones. Success lines are ``Login:`` (≤2.3) and ``Logged in:`` (2
 Auth processes log one line per attempt with ``auth_verbose=yes`` (§4.2)::
 
     2.3  auth: passwd-file(user,1.2.3.4[,master][,<session>]): unknown user
+         auth: plain(?,1.2.3.4,<session>): Username character disallowed by
+               auth_username_chars: 0x2c (username: …)   (the mechanism logs: mechanism)
          auth-worker(304): [Info: ][conn unix:auth-worker (…): auth-worker<N>: ]pam(user,ip): …
     2.4  auth(user,1.2.3.4,sasl:plain)<session>: [Info: ]passwd-file: Password mismatch
          auth-worker(user,ip,sasl:…)<PID><session>: request [N]: pam: …
@@ -298,6 +300,33 @@ _PAM_STRONG = (
     "User unknown",
 )
 _PAM_WEAK = ("Account expired", "Authentication token is no longer valid", "Account is disabled")
+_DISALLOWED = "Username character disallowed by auth_username_chars"
+"""2.3's mechanism-level refusal (``plain(?,ip,<session>): Username character disallowed
+by auth_username_chars: 0x2c (username: <client text>)``): the attempt failed before any
+passdb saw it, and the login line says ``auth failed`` for it."""
+_USERNAME_TRAILER = " (username: "
+_MECHANISMS = frozenset(
+    {
+        "plain",
+        "login",
+        "cram-md5",
+        "digest-md5",
+        "scram-sha-1",
+        "scram-sha-256",
+        "oauthbearer",
+        "xoauth2",
+        "apop",
+        "anonymous",
+        "external",
+        "gssapi",
+        "gss-spnego",
+        "ntlm",
+        "otp",
+        "winbind",
+    }
+)
+"""Names that stand before ``(user,ip…)`` when the SASL mechanism, not a passdb, logs
+(2.3): the prefix is then the mechanism, and ``user`` is ``?`` until one is known."""
 
 
 def _mask_logged_password(msg: str) -> tuple[str, str | None]:
@@ -313,7 +342,7 @@ def _mask_logged_password(msg: str) -> tuple[str, str | None]:
 def _classify(msg: str) -> tuple[EventType, Strength, str, str | None] | None:
     """(type, strength, reason, password_logged) of an auth-process message."""
     msg, logged = _mask_logged_password(msg)
-    if msg.startswith(_MSG_STRONG):
+    if msg.startswith(_MSG_STRONG) or msg.startswith(_DISALLOWED):
         return _E.AUTH_FAILURE, _STRONG, msg, logged
     if msg.startswith("pam_authenticate() failed: "):
         why = msg[27:]
@@ -341,6 +370,15 @@ def _auth_event(
         # A syslog summary ("… : 2 Time(s)") stands for that many lines.
         attempts = max(1, int(m.group(1)))
         msg = msg[: m.start()]
+    if msg.startswith(_DISALLOWED):
+        # "… 0x2c (username: <client text>)": the server's text ends at the first
+        # " (username: " (the byte code cannot contain it); the rest up to the line's
+        # last ")" is the client's name, the one the login line shows too.
+        at = msg.find(_USERNAME_TRAILER)
+        if at >= 0:
+            if msg.endswith(")") and user in (None, "", "?"):
+                user = msg[at + len(_USERNAME_TRAILER) : -1]
+            msg = msg[:at]
     verdict = _classify(msg)
     if verdict is None:
         return []
@@ -421,6 +459,11 @@ def _auth23(record: Record, text: str) -> list[Event]:
             events = _auth_event(record, None, None, None, None, msg, db, True)
         return events
     user, ip, mech, session = _split_ident(text[open_at + 1 : sep])
+    if db.lower() in _MECHANISMS:
+        # plain(?,ip,<session>): the mechanism logs, not a passdb.
+        if user == "?":
+            user = None
+        return _auth_event(record, ip, user, db.upper(), session, text[sep + 3 :], None)
     return _auth_event(record, ip, user, mech, session, text[sep + 3 :], db)
 
 

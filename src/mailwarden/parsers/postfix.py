@@ -115,6 +115,7 @@ _TLS_EST = re.compile(
 )
 _TLS_SETUP = re.compile(r"setting up TLS connection from " + _CLIENT + r"$")
 _TLS_CIPHERS = re.compile(_CLIENT + r': TLS cipher list "(.*)"$')
+_TLS_TICKET = re.compile(_CLIENT + r": Issuing session ticket, key expiration: \d+$")
 _SSL_ERROR = re.compile(r"SSL_accept error from " + _CLIENT + r": (.*)$")
 _TLS_SNI = re.compile(r"TLS SNI (\S+) from " + _CLIENT + r" not matched")
 _TLS_SNI_BAD = re.compile(r"warning: TLS SNI from " + _CLIENT + r" is invalid: (.*)$")
@@ -129,6 +130,10 @@ _XSASL_FIRST = re.compile(
     r"xsasl_(?:dovecot|cyrus)_server_first: sasl_method ([^\s,]+)(?:, init_response (\S*))?"
 )
 _VERBOSE = re.compile(r"[a-z][a-z0-9]*_[a-z0-9_]+: ")
+_ATTR_VERBOSE = ("input attribute name: ", "input attribute value: ", "send attr ")
+"""``-v`` traces of the attribute protocol (smtpd talking to anvil, the auth socket, …):
+``input attribute name: status``, ``send attr ident = submission:192.0.2.66``, and
+``private/anvil: wanted attribute: status`` (tested apart)."""
 
 _PSC_SIMPLE = re.compile(
     r"(PASS NEW|PASS OLD|DISCONNECT|DENYLISTED|BLACKLISTED|ALLOWLISTED|WHITELISTED"
@@ -323,12 +328,31 @@ def parse_smtpd(record: Record, msg: str, service: str | None) -> list[Event]:
                     detail={"cipher_list": m.group(4)},
                 )
             ]
-    if _VERBOSE.match(msg) is not None:
+    if "[" in msg and ": Issuing session ticket, " in msg:
+        m = _TLS_TICKET.match(msg)
+        if m is not None:
+            return [
+                _plain(
+                    _E.TLS_SETUP,
+                    _C.TLS,
+                    record,
+                    service,
+                    m.group(2),
+                    _port(m.group(3)),
+                    detail=_TICKET,
+                )
+            ]
+    if (
+        _VERBOSE.match(msg) is not None
+        or msg.startswith(_ATTR_VERBOSE)
+        or ": wanted attribute: " in msg
+    ):
         return [_plain(_E.DEBUG, _C.DEBUG, record, service, reason=msg)]
     return []
 
 
 _ENGINE = {"step": "engine"}
+_TICKET = {"step": "session_ticket"}
 
 
 def _bio_detail(m: re.Match[str]) -> dict[str, str]:

@@ -1,0 +1,461 @@
+"""The configuration file (TOML) as frozen dataclasses, with defaults for a stock Debian
+Postfix + Dovecot.
+
+One file serves the daemon (``mailwarden run --config FILE``) and the analyzer
+(``mailwarden analyze --config FILE``): the analyzer reads only ``[policy]``. Every key,
+its default and its meaning is in ``examples/mailwarden.toml`` (a test keeps that file
+equal to the defaults here).
+
+- Durations are strings such as ``"90s"``, ``"10m"``, ``"1h"``, ``"2d"``, ``"1w"``,
+  ``"1h30m"``, or a number of seconds.
+- Addresses in ``policy.allow`` are CIDRs (``"192.0.2.0/24"``) or single addresses.
+- An unknown key, a wrong type, a bad CIDR or duration, a value out of range or an
+  unreadable file raises :class:`~mailwarden.errors.ConfigError` naming the file, the key
+  (``policy.fast_window``) and the reason, on one line.
+
+:func:`load_config` reads a file; :func:`apply_overrides` applies ``section.key=value``
+strings from the command line (``--set policy.fast_failures=5``) with the same checks;
+``dataclasses.replace`` is fine for values that are already typed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import ipaddress
+import re
+import tomllib
+import types
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
+
+from mailwarden.errors import ConfigError
+from mailwarden.model import IPNetwork
+
+Backend = Literal["nftables", "ipset", "postfix-map", "none"]
+
+GENERIC_USERS: tuple[str, ...] = (
+    "abuse",
+    "account",
+    "accounting",
+    "admin",
+    "administrator",
+    "backup",
+    "billing",
+    "contact",
+    "demo",
+    "email",
+    "ftp",
+    "guest",
+    "help",
+    "helpdesk",
+    "hostmaster",
+    "info",
+    "it",
+    "mail",
+    "mailer-daemon",
+    "marketing",
+    "monitor",
+    "news",
+    "newsletter",
+    "no-reply",
+    "noreply",
+    "office",
+    "oracle",
+    "postfix",
+    "postmaster",
+    "root",
+    "sales",
+    "scanner",
+    "security",
+    "service",
+    "smtp",
+    "spam",
+    "support",
+    "sysadmin",
+    "system",
+    "test",
+    "test1",
+    "test123",
+    "teste",
+    "tester",
+    "testing",
+    "testuser",
+    "user",
+    "user1",
+    "web",
+    "webmaster",
+    "www",
+)
+"""Account names that bots try on every server (the part before ``@``). A failed login
+for one of them that is not a real account (``--users``) marks the client as a probe."""
+
+
+@dataclass(frozen=True)
+class SourcesConfig:
+    """``[sources]``: where the daemon reads logs."""
+
+    files: tuple[str, ...] = ("/var/log/mail.log",)
+    """Log files to follow (rotated and compressed siblings are found by the reader)."""
+    journal: bool = False
+    """Also read the systemd journal (Postfix and Dovecot units) with journalctl."""
+
+
+@dataclass(frozen=True)
+class StoreConfig:
+    """``[store]``: where bans, offsets and repeat offenders are kept."""
+
+    path: str = "/var/lib/mailwarden/mailwarden.db"
+
+
+@dataclass(frozen=True)
+class EnforceConfig:
+    """``[enforce]``: how bans reach the firewall."""
+
+    backend: Backend = "nftables"
+    """``nftables``, ``ipset`` (with iptables), ``postfix-map`` (a Postfix access map:
+    SMTP only) or ``none`` (decide and log, block nothing)."""
+    ports: tuple[int, ...] = (25, 465, 587, 110, 143, 993, 995, 4190)
+    """TCP ports closed to a banned client: SMTP, submissions, submission, POP3, IMAP,
+    IMAPS, POP3S, ManageSieve."""
+    table: str = "mailwarden"
+    """nftables: the ``inet`` table mailwarden owns (its sets and chain live there)."""
+    ipset: str = "mailwarden"
+    """ipset: the set name prefix (``mailwarden4`` and ``mailwarden6``)."""
+    postfix_map: str = "/etc/postfix/mailwarden_access"
+    """postfix-map: the ``check_client_access`` map file mailwarden writes."""
+
+
+@dataclass(frozen=True)
+class PolicyConfig:
+    """``[policy]``: who may never be banned, what counts as an attack, how long bans last.
+
+    The thresholds are the detector's (see ``mailwarden.detect.rules``); a client is
+    judged by the first window it fills.
+    """
+
+    allow: tuple[IPNetwork, ...] = ()
+    """Networks never recommended for a ban (loopback and the server's own addresses
+    never are, whatever this says)."""
+    ban_time: timedelta = timedelta(hours=1)
+    """The first ban of an address."""
+    ban_escalation: float = 2.0
+    """Each new ban of a repeat offender lasts this many times the previous one."""
+    max_ban_time: timedelta = timedelta(days=30)
+    ipv4_prefix: int = 24
+    """Addresses of one IPv4 network of this size attack together (``network_*``)."""
+    ipv6_prefix: int = 64
+    fast_failures: int = 3
+    """Brute force: this many failed logins from one client ..."""
+    fast_window: timedelta = timedelta(minutes=1)
+    """... within this time (a program, not a person retyping a password)."""
+    slow_failures: int = 4
+    """Slow brute force: this many failed logins ..."""
+    slow_window: timedelta = timedelta(hours=2)
+    """... within this time (paced to slip under fail2ban's 10-minute window)."""
+    daily_failures: int = 8
+    """Slow brute force over a day: this many failed logins ..."""
+    daily_window: timedelta = timedelta(days=1)
+    enumeration_users: int = 4
+    """Enumeration: this many distinct usernames from one client ..."""
+    enumeration_window: timedelta = timedelta(days=1)
+    network_clients: int = 4
+    """Network: this many addresses of one network, each with a failed login and no
+    successful one ..."""
+    network_window: timedelta = timedelta(hours=1)
+    spray_clients: int = 5
+    """Password spraying: this many clients failing on the same accounts ..."""
+    spray_window: timedelta = timedelta(days=1)
+    compromise_failures: int = 5
+    """A successful login right after this many failures on the same account from other
+    clients ..."""
+    compromise_window: timedelta = timedelta(hours=1)
+    """... within this time is reported as a compromise to verify."""
+    stale_window: timedelta = timedelta(days=30)
+    """A client that logged in as an account within this time and then fails with that
+    account has a stale password: reported, never banned."""
+    unavailable_failures: int = 2
+    """``Connection lost to authentication server`` counts as a guess when the same
+    client had this many failed logins ..."""
+    unavailable_window: timedelta = timedelta(minutes=5)
+    """... within this time (Dovecot's penalty delay made Postfix time out); alone it is
+    an outage and never counts."""
+    scanner_events: int = 3
+    """Scanner: this many policy violations (relay attempts, non-SMTP commands,
+    postscreen violations) from a client that never tried to log in."""
+    generic_users: tuple[str, ...] = GENERIC_USERS
+    """Names bots try on every server; one failure on one that is not a real account
+    makes the client a probe (watched, not banned)."""
+    honeypot_users: tuple[str, ...] = ()
+    """Accounts that do not exist and no person would type: one try is a ban."""
+    users_file: str | None = None
+    """A list of the real accounts (one per line, or a Dovecot passwd-file), to tell
+    which targeted accounts exist; ``--users`` on the command line."""
+    max_clients: int = 200_000
+    """Clients tracked at once; beyond it the idlest are forgotten (and said so)."""
+
+
+@dataclass(frozen=True)
+class AlertsConfig:
+    """``[alerts]``: who hears about a compromise or a ban."""
+
+    command: tuple[str, ...] = ()
+    """A program and its arguments, run without a shell; the alert comes as JSON on
+    standard input. Empty: no command."""
+    url: str | None = None
+    """A URL that receives the alert as a JSON POST. Empty: none."""
+
+
+@dataclass(frozen=True)
+class Config:
+    sources: SourcesConfig = field(default_factory=SourcesConfig)
+    store: StoreConfig = field(default_factory=StoreConfig)
+    enforce: EnforceConfig = field(default_factory=EnforceConfig)
+    policy: PolicyConfig = field(default_factory=PolicyConfig)
+    alerts: AlertsConfig = field(default_factory=AlertsConfig)
+    path: str | None = field(default=None, compare=False)
+    """The file this came from (None for the built-in defaults)."""
+
+
+_SECTIONS: dict[str, type[Any]] = {
+    "sources": SourcesConfig,
+    "store": StoreConfig,
+    "enforce": EnforceConfig,
+    "policy": PolicyConfig,
+    "alerts": AlertsConfig,
+}
+
+_DURATION_RE = re.compile(r"(\d+(?:\.\d+)?)\s*(w|d|h|m|s)")
+_UNITS = {"w": 604800, "d": 86400, "h": 3600, "m": 60, "s": 1}
+
+# Ranges a value must fall in: (least, most); None for no bound.
+_RANGES: dict[str, tuple[float | None, float | None]] = {
+    "ipv4_prefix": (8, 32),
+    "ipv6_prefix": (16, 128),
+    "ban_escalation": (1.0, 100.0),
+    "max_clients": (1000, None),
+}
+_POSITIVE_INTS = {
+    "fast_failures",
+    "slow_failures",
+    "daily_failures",
+    "enumeration_users",
+    "network_clients",
+    "spray_clients",
+    "compromise_failures",
+    "unavailable_failures",
+    "scanner_events",
+}
+
+
+class _Bad(Exception):
+    """A value is wrong; the caller adds the file and key."""
+
+
+def parse_duration(value: object) -> timedelta:
+    """``"10m"``, ``"1h30m"``, ``"2d"``, ``90`` (seconds) -> timedelta; raises on junk."""
+    if isinstance(value, bool):
+        raise _Bad(f'expected a duration such as "10m" or seconds, got {value!r}')
+    if isinstance(value, int | float):
+        seconds = float(value)
+    elif isinstance(value, str):
+        text = value.strip().lower().replace(" ", "")
+        if text and _DURATION_RE.sub("", text) == "" and text[0].isdigit():
+            seconds = sum(float(n) * _UNITS[u] for n, u in _DURATION_RE.findall(text))
+        else:
+            try:
+                seconds = float(text)
+            except ValueError:
+                raise _Bad(
+                    f"bad duration {value!r}: use a number and a unit, such as 90s, 10m, 1h, 2d, 1w"
+                ) from None
+    else:
+        raise _Bad(f'expected a duration such as "10m", got {type(value).__name__}')
+    if seconds <= 0:
+        raise _Bad(f"a duration must be positive, got {value!r}")
+    return timedelta(seconds=seconds)
+
+
+def parse_network(value: object) -> IPNetwork:
+    if not isinstance(value, str):
+        raise _Bad(f'expected a CIDR string such as "192.0.2.0/24", got {value!r}')
+    try:
+        return ipaddress.ip_network(value.strip(), strict=False)
+    except ValueError:
+        raise _Bad(f"bad CIDR {value!r}") from None
+
+
+def _type_name(annotation: object) -> str:
+    if annotation is timedelta:
+        return "duration"
+    return getattr(annotation, "__name__", str(annotation))
+
+
+def _convert(annotation: Any, value: object) -> object:
+    """Check and convert one TOML value to the field's declared type."""
+    origin = get_origin(annotation)
+    if annotation is timedelta:
+        return parse_duration(value)
+    if annotation is bool:
+        if not isinstance(value, bool):
+            raise _Bad(f"expected true or false, got {value!r}")
+        return value
+    if annotation is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise _Bad(f"expected a whole number, got {value!r}")
+        return value
+    if annotation is float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise _Bad(f"expected a number, got {value!r}")
+        return float(value)
+    if annotation is str:
+        if not isinstance(value, str):
+            raise _Bad(f"expected a string, got {value!r}")
+        return value
+    if origin is Literal:
+        choices = get_args(annotation)
+        if value not in choices:
+            raise _Bad(f"expected one of {', '.join(map(str, choices))}, got {value!r}")
+        return value
+    if origin in (Union, types.UnionType):
+        args = [a for a in get_args(annotation) if a is not type(None)]
+        if value == "" or value is None:
+            return None  # an empty string means "none" for optional values
+        return _convert(args[0], value)
+    if origin is tuple:
+        (item,) = get_args(annotation)[:1]
+        if not isinstance(value, list):
+            raise _Bad(f"expected a list, got {value!r}")
+        if item is IPNetwork or get_origin(item) in (Union, types.UnionType):
+            return tuple(parse_network(v) for v in value)
+        return tuple(_convert(item, v) for v in value)
+    raise _Bad(f"unsupported type {annotation!r}")  # pragma: no cover - a bug here
+
+
+def _check_range(name: str, value: object) -> None:
+    if name in _POSITIVE_INTS and isinstance(value, int) and value < 1:
+        raise _Bad(f"must be at least 1, got {value}")
+    bounds = _RANGES.get(name)
+    if bounds is not None and isinstance(value, int | float):
+        low, high = bounds
+        if (low is not None and value < low) or (high is not None and value > high):
+            raise _Bad(f"must be between {low} and {high}, got {value}")
+    if name == "ports" and isinstance(value, tuple):
+        for port in value:
+            if not isinstance(port, int) or not 1 <= port <= 65535:
+                raise _Bad(f"a port must be between 1 and 65535, got {port}")
+
+
+def _field_value(cls: type[Any], key: str, raw: object, path: str, prefix: str) -> object:
+    where = f"{prefix}.{key}"
+    hints = get_type_hints(cls)
+    if key not in hints or key not in {f.name for f in dataclasses.fields(cls)}:
+        known = ", ".join(f.name for f in dataclasses.fields(cls))
+        raise ConfigError(path, where, f"unknown key (known: {known})")
+    try:
+        value = _convert(hints[key], raw)
+        _check_range(key, value)
+    except _Bad as exc:
+        raise ConfigError(path, where, str(exc)) from None
+    return value
+
+
+def _section(cls: type[Any], table: Mapping[str, object], path: str, prefix: str) -> Any:
+    values = {key: _field_value(cls, key, raw, path, prefix) for key, raw in table.items()}
+    section = cls(**values)
+    _check_section(section, path, prefix)
+    return section
+
+
+def _check_section(section: object, path: str, prefix: str) -> None:
+    """Checks that involve two keys."""
+    if isinstance(section, PolicyConfig) and section.max_ban_time < section.ban_time:
+        raise ConfigError(path, f"{prefix}.max_ban_time", "is shorter than policy.ban_time")
+
+
+def config_from_mapping(data: Mapping[str, object], path: str = "<config>") -> Config:
+    """Build a :class:`Config` from parsed TOML; ``path`` names the source in errors."""
+    sections: dict[str, object] = {}
+    for name, table in data.items():
+        cls = _SECTIONS.get(name)
+        if cls is None:
+            known = ", ".join(_SECTIONS)
+            raise ConfigError(path, name, f"unknown section (known: {known})")
+        if not isinstance(table, dict):
+            raise ConfigError(path, name, "expected a table ([" + name + "])")
+        sections[name] = _section(cls, table, path, name)
+    return Config(path=path, **sections)  # type: ignore[arg-type]
+
+
+def load_config(path: str | Path | None) -> Config:
+    """Read a configuration file; None gives the defaults."""
+    if path is None:
+        return Config()
+    name = str(path)
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise ConfigError(name, None, f"cannot read: {exc.strerror or exc}") from None
+    try:
+        parsed = tomllib.loads(data.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError(name, None, "not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(name, None, f"invalid TOML: {exc}") from None
+    return config_from_mapping(parsed, name)
+
+
+def apply_overrides(
+    config: Config, assignments: Iterable[str], origin: str = "command line"
+) -> Config:
+    """Apply ``section.key=value`` strings (``policy.fast_window=5m``); the value is TOML
+    (``5``, ``"5m"``, ``["192.0.2.0/24"]``) or, failing that, a bare string."""
+    for assignment in assignments:
+        dotted, sep, text = assignment.partition("=")
+        section_name, dot, key = dotted.strip().partition(".")
+        if not sep or not dot or not key:
+            raise ConfigError(origin, dotted or assignment, "expected section.key=value")
+        try:
+            value: object = tomllib.loads(f"v = {text.strip()}")["v"]
+        except tomllib.TOMLDecodeError:
+            value = text.strip()
+        cls = _SECTIONS.get(section_name)
+        if cls is None:
+            raise ConfigError(origin, section_name, "unknown section")
+        typed = _field_value(cls, key, value, origin, section_name)
+        section = dataclasses.replace(getattr(config, section_name), **{key: typed})
+        _check_section(section, origin, section_name)
+        config = dataclasses.replace(config, **{section_name: section})
+    return config
+
+
+def duration_text(delta: timedelta) -> str:
+    """A duration as the configuration writes it: ``10m``, ``1h30m``, ``2d``."""
+    seconds = int(delta.total_seconds())
+    if seconds != delta.total_seconds() or seconds == 0:
+        return f"{delta.total_seconds():g}s"
+    parts = []
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+        if seconds >= size:
+            count, seconds = divmod(seconds, size)
+            parts.append(f"{count}{unit}")
+    return "".join(parts)
+
+
+__all__ = [
+    "GENERIC_USERS",
+    "AlertsConfig",
+    "Backend",
+    "Config",
+    "EnforceConfig",
+    "PolicyConfig",
+    "SourcesConfig",
+    "StoreConfig",
+    "apply_overrides",
+    "config_from_mapping",
+    "duration_text",
+    "load_config",
+    "parse_duration",
+]

@@ -1,0 +1,63 @@
+"""Which accounts exist, and which names only bots try.
+
+``--users FILE`` (or ``policy.users_file``) lists the real accounts: one name per line,
+or a Dovecot passwd-file (``user:{SCHEME}hash:uid:gid:…``: the part before the first
+``:`` is the name). Blank lines and ``#`` comments are skipped.
+
+Names are compared case-insensitively. A name without a domain matches an account with
+one by its local part (``alice`` matches ``alice@example.com``) and the other way round,
+because Dovecot's ``auth_username_format`` and default realm make both work for a login.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from mailwarden.errors import InputError
+
+
+def account_key(user: str) -> str:
+    """The name as accounts are compared: trimmed and case-folded."""
+    return user.strip().casefold()
+
+
+def local_part(key: str) -> str:
+    return key.rpartition("@")[0] if "@" in key else key
+
+
+class Accounts:
+    """The set of real accounts."""
+
+    __slots__ = ("_full", "_local", "source")
+
+    def __init__(self, names: Iterable[str], source: str = "") -> None:
+        self.source = source
+        self._full = {account_key(n) for n in names if n.strip()}
+        self._local = {local_part(k) for k in self._full}
+
+    def __len__(self) -> int:
+        return len(self._full)
+
+    def exists(self, user: str) -> bool:
+        key = account_key(user)
+        if key in self._full:
+            return True
+        if "@" in key:
+            return local_part(key) in self._full
+        return key in self._local
+
+
+def load_accounts(path: str | Path) -> Accounts:
+    """Read a list of accounts or a Dovecot passwd-file; :class:`InputError` if unreadable."""
+    try:
+        text = Path(path).read_text(encoding="utf-8", errors="replace")
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read the list of accounts: {exc.strerror}") from None
+    names = []
+    for line in text.splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        names.append(line.split(":", 1)[0].strip())
+    return Accounts(names, str(path))

@@ -1,0 +1,293 @@
+"""What detection concludes, as typed values, and their JSON form (the ``analyze`` contract).
+
+:class:`Analysis` is what :meth:`mailwarden.detect.rules.Detector.result` returns: the
+attackers (every client judged hostile, worst first), the compromised accounts, the
+decoded AUTH payloads, the other findings and counters. :meth:`Analysis.to_json` gives
+the stable JSON object of ``mailwarden analyze --format json``::
+
+    attackers:   [{ip, network, verdict, failures, users, first_seen, last_seen,
+                   succeeded_as, recommendation, ...}]
+    compromised: [{user, ip, time, failures_before, ...}]
+    credentials: [{ip, mechanism, authzid, user, password, complete, ...}]
+    findings:    [{kind, severity, subject, data, evidence}]
+    stats:       {...}
+
+Fields beyond the contract's are extensions; none of the contract's is ever renamed.
+Passwords are masked unless ``show_passwords`` is true.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, TextIO
+
+from mailwarden.model import Event, EventType, Finding
+from mailwarden.parsers.sasl import Credential
+
+
+class Verdict(StrEnum):
+    """What a client did, worst first."""
+
+    COMPROMISED = "compromised"
+    """Logged in to an account after guessing (or right after a burst on it)."""
+    BRUTEFORCE = "bruteforce"
+    """Many failed logins within minutes."""
+    HONEYPOT = "honeypot"
+    """Tried an account listed in ``policy.honeypot_users``."""
+    ENUMERATION = "enumeration"
+    """Many distinct usernames."""
+    SLOW_BRUTEFORCE = "slow_bruteforce"
+    """A few failures an hour, over hours: below fail2ban's 10-minute window."""
+    SPRAY_MEMBER = "spray_member"
+    """One of many clients trying the same accounts (see the ``spray`` finding)."""
+    NETWORK_MEMBER = "network_member"
+    """One of several addresses of one network failing together (``network`` finding)."""
+    PROBE = "probe"
+    """A few failures on names that bots try or accounts that do not exist."""
+    SCANNER = "scanner"
+    """No login attempt, but policy violations: relay attempts, non-SMTP commands, …"""
+    STALE_PASSWORD = "stale_password"
+    """Failures with an account this client logged in as: a device with an old password."""
+
+
+RANK = {verdict: n for n, verdict in enumerate(Verdict)}
+BAN_VERDICTS = frozenset(
+    {
+        Verdict.COMPROMISED,
+        Verdict.BRUTEFORCE,
+        Verdict.HONEYPOT,
+        Verdict.ENUMERATION,
+        Verdict.SLOW_BRUTEFORCE,
+        Verdict.SPRAY_MEMBER,
+        Verdict.NETWORK_MEMBER,
+    }
+)
+"""Verdicts that recommend a ban (unless the client is allow-listed)."""
+GUESSING_VERDICTS = BAN_VERDICTS | {Verdict.PROBE}
+"""Verdicts that make a later successful login from the client a compromise."""
+
+BAN = "ban"
+WATCH = "watch"
+NONE_ALLOWED = "none (allow-listed)"
+NONE_STALE = "none (stale password of a real user)"
+
+COMPROMISE_ADVICE = (
+    "Reset the account's password now, and end its open sessions (doveadm kick).",
+    "Check the mail queue (mailq) for spam sent as this user and delete it "
+    "(postsuper -d), and look for forwarding rules or app passwords the intruder added.",
+    "Ban the address the login came from and audit other accounts it tried.",
+)
+
+
+_BASE64_TOKEN = re.compile(r"(?<![A-Za-z0-9+/=])[A-Za-z0-9+/]{4,}={0,2}(?![A-Za-z0-9+/=])")
+_GIVEN_PASSWORD = re.compile(r"(given password: ).*?(\)?)$")
+
+
+def redacted_text(event: Event) -> str:
+    """The log line with the credential part of an AUTH payload (or Dovecot's
+    ``given password``) replaced: evidence leaves the machine in reports and JSON."""
+    text = event.record.text
+    if event.type in (EventType.AUTH_COMMAND, EventType.CLIENT_DATA) and event.payload:
+        payload = event.payload.strip().rstrip("?")
+        if payload and _BASE64_TOKEN.fullmatch(payload) and payload in text:
+            text = text.replace(payload, "[redacted]")
+    if "given password" in text:
+        text = _GIVEN_PASSWORD.sub(r"\1[redacted]\2", text)
+    return text
+
+
+def evidence_json(events: tuple[Event, ...]) -> list[dict[str, Any]]:
+    """Evidence lines for JSON, with credentials redacted."""
+    return [
+        {"source": e.record.source, "line": e.record.line, "text": redacted_text(e)} for e in events
+    ]
+
+
+def _time(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+@dataclass(frozen=True)
+class Attacker:
+    """One client judged hostile."""
+
+    ip: str
+    network: str | None
+    """The network reported as the attacker when several of its addresses attacked
+    together (``policy.ipv4_prefix`` / ``ipv6_prefix``); None otherwise."""
+    verdict: Verdict
+    verdicts: tuple[Verdict, ...]
+    """Every verdict that applies, worst first."""
+    failures: int
+    """Failed logins counted as guesses (stale-password failures are not guesses)."""
+    users: tuple[str, ...]
+    """Usernames tried, most tried first (a bounded sample)."""
+    first_seen: datetime | None
+    last_seen: datetime | None
+    succeeded_as: tuple[str, ...]
+    recommendation: str
+    reasons: tuple[str, ...] = ()
+    """Why, in words: ``3 failed logins within 1m``."""
+    existing_users: tuple[str, ...] | None = None
+    """Of the usernames tried, those that are real accounts (None without ``--users``)."""
+    stale_failures: int = 0
+    services: tuple[str, ...] = ()
+    evidence: tuple[Event, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "ip": self.ip,
+            "network": self.network,
+            "verdict": str(self.verdict),
+            "failures": self.failures,
+            "users": list(self.users),
+            "first_seen": _time(self.first_seen),
+            "last_seen": _time(self.last_seen),
+            "succeeded_as": list(self.succeeded_as),
+            "recommendation": self.recommendation,
+            "verdicts": [str(v) for v in self.verdicts],
+            "reasons": list(self.reasons),
+            "existing_users": None if self.existing_users is None else list(self.existing_users),
+            "stale_failures": self.stale_failures,
+            "services": list(self.services),
+            "evidence": evidence_json(self.evidence),
+        }
+
+
+@dataclass(frozen=True)
+class Compromise:
+    """A successful login that follows guessing: someone probably got in."""
+
+    user: str | None
+    """The account (None when the log shows a success but not for whom)."""
+    ip: str | None
+    time: datetime | None
+    failures_before: int
+    """Failed logins before it: from this client, plus those on this account from
+    other clients within ``policy.compromise_window``."""
+    reason: str
+    evidence: tuple[Event, ...] = ()
+    advice: tuple[str, ...] = COMPROMISE_ADVICE
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "user": self.user,
+            "ip": self.ip,
+            "time": _time(self.time),
+            "failures_before": self.failures_before,
+            "reason": self.reason,
+            "advice": list(self.advice),
+            "evidence": evidence_json(self.evidence),
+        }
+
+
+@dataclass(frozen=True)
+class SeenCredential:
+    """A decoded AUTH payload and where it was seen."""
+
+    ip: str | None
+    credential: Credential
+    time: datetime | None
+    source: str
+    line: int
+
+    def to_json(self, show_passwords: bool = False) -> dict[str, Any]:
+        cred = self.credential
+        if cred.password is None:
+            password = None
+        elif show_passwords:
+            password = cred.password
+        else:
+            password = cred.masked_password()
+        return {
+            "ip": self.ip,
+            "mechanism": cred.mechanism,
+            "authzid": cred.authzid,
+            "user": cred.user,
+            "password": password,
+            "complete": cred.complete,
+            "password_masked": not show_passwords and cred.password is not None,
+            "time": _time(self.time),
+            "source": self.source,
+            "line": self.line,
+        }
+
+
+def finding_json(finding: Finding) -> dict[str, Any]:
+    return {
+        "kind": finding.kind,
+        "severity": str(finding.severity),
+        "subject": finding.subject,
+        "data": dict(finding.data),
+        "evidence": evidence_json(finding.evidence),
+    }
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """Everything detection concluded about a stream of events."""
+
+    attackers: tuple[Attacker, ...] = ()
+    compromised: tuple[Compromise, ...] = ()
+    credentials: tuple[SeenCredential, ...] = ()
+    findings: tuple[Finding, ...] = ()
+    stats: Mapping[str, int | float | str] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+    """Things a reader must know about the analysis itself (state was capped, …)."""
+
+    def attacker(self, ip: str) -> Attacker | None:
+        """The entry for ``ip``, if it was judged hostile."""
+        for attacker in self.attackers:
+            if attacker.ip == ip:
+                return attacker
+        return None
+
+    def findings_of(self, kind: str) -> list[Finding]:
+        return [f for f in self.findings if f.kind == kind]
+
+    def write_json(
+        self,
+        stream: TextIO,
+        show_passwords: bool = False,
+        stats: Mapping[str, int | float | str] | None = None,
+    ) -> None:
+        """Write the object :meth:`to_json` returns, one attacker per line as it goes:
+        an archive with a hundred thousand attackers never has their JSON in memory at
+        once."""
+        whole = self.to_json(show_passwords, stats, attackers=False)
+        stream.write('{"attackers": [')
+        for n, attacker in enumerate(self.attackers):
+            stream.write(",\n" if n else "\n")
+            stream.write(json.dumps(attacker.to_json(), ensure_ascii=False))
+        stream.write("\n]")
+        for key, value in whole.items():
+            stream.write(f", {json.dumps(key)}: ")
+            stream.write(json.dumps(value, ensure_ascii=False))
+        stream.write("}\n")
+
+    def to_json(
+        self,
+        show_passwords: bool = False,
+        stats: Mapping[str, int | float | str] | None = None,
+        attackers: bool = True,
+    ) -> dict[str, Any]:
+        """The ``analyze --format json`` object. ``stats`` (lines read, seconds, …, from
+        the reading stages) come first in ``stats``, then detection's own counters.
+        ``attackers=False`` leaves the attackers out (:meth:`write_json` streams them)."""
+        merged: dict[str, int | float | str] = dict(stats or {})
+        merged.update(self.stats)
+        out: dict[str, Any] = {}
+        if attackers:
+            out["attackers"] = [a.to_json() for a in self.attackers]
+        return out | {
+            "compromised": [c.to_json() for c in self.compromised],
+            "credentials": [c.to_json(show_passwords) for c in self.credentials],
+            "findings": [finding_json(f) for f in self.findings],
+            "stats": merged,
+            "notes": list(self.notes),
+        }

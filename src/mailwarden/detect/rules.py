@@ -1,0 +1,1345 @@
+"""The detector: events in, verdicts out, for the daemon and the analyzer alike.
+
+One implementation serves both uses:
+
+- the daemon calls :meth:`Detector.feed` for every event; it returns a
+  :class:`Detection` the moment a client (or a network) crosses a threshold, with the
+  reason and a few evidence events, and repeats it only when the client is still at it
+  after ``policy.ban_time``; :meth:`Detection.decision` turns it into a ban;
+- the analyzer feeds a whole archive and calls :meth:`Detector.result` for an
+  :class:`~mailwarden.detect.analysis.Analysis` (attackers, compromised accounts, decoded
+  credentials, findings, counters). :func:`analyze` does both steps.
+
+Rules (thresholds are ``[policy]`` keys, see :class:`~mailwarden.config.PolicyConfig`):
+
+- **Counting**: sessions (:mod:`.sessions`) count each AUTH attempt once. A failure is a
+  guess when the parser marked it strong. ``Connection lost to authentication server``
+  is a guess only in the middle of the same client's guessing (Dovecot's penalty delay
+  made Postfix give up); alone it is an outage (a server finding). ``AUTH command rate
+  limit exceeded`` counts as a guess.
+- **Brute force**: ``fast_failures`` within ``fast_window`` (``bruteforce``);
+  ``slow_failures`` within ``slow_window`` or ``daily_failures`` within ``daily_window``
+  (``slow_bruteforce``, the attacks paced under fail2ban's 10-minute window).
+- **Enumeration**: ``enumeration_users`` distinct usernames within ``enumeration_window``.
+- **Probe**: a failure on a name bots try everywhere (``generic_users``) that is not a
+  real account, on an account the ``--users`` list lacks, or one the server called an
+  ``unknown user``: watched, not banned. ``honeypot_users``: one try is a ban.
+- **Networks**: ``network_clients`` addresses of one ``ipv4_prefix``/``ipv6_prefix``
+  network, each with a failure and no successful login, within ``network_window``:
+  the network is the attacker (``network_member``).
+- **Spraying**: clients are joined when they fail on the same account within
+  ``spray_window``; a group of ``spray_clients`` is a campaign (``spray_member``), one
+  finding naming its members and targets.
+- **Stale password**: failures with an account the client (or, for IPv6, its /64) logged
+  in as within ``stale_window`` are not guesses; reported, never banned.
+- **Compromise**: a successful login from a client judged to be guessing, or right
+  after ``compromise_failures`` failures on that account from other clients within
+  ``compromise_window``. A success after a person's typos (no threshold reached) is the
+  owner logging in; so is a client judged only by association (its network, a campaign
+  it joined through this very account, a generic name that turns out to be real) whose
+  few failures were all on the account it logs in as: those verdicts are withdrawn.
+- **Never banned**: loopback, the server's own addresses (Dovecot's ``lip=``) and
+  ``policy.allow``: judged and reported, recommendation ``none (allow-listed)``.
+- **Scanner**: no login attempt, ``scanner_events`` policy violations: watched.
+
+Memory is bounded: client, account, network and owner states live in capped tables
+(``policy.max_clients`` each) and expire after the longest window; a flood of addresses
+evicts the idlest states (counted and said in :attr:`Analysis.notes`). With
+``keep_history`` (the analyzer), the states of hostile clients are kept for the report
+when they expire, up to the same cap. Evidence is a few slimmed events per client (see
+:func:`~mailwarden.detect.state.slim`): the line as written, its place, type, client.
+
+Cost: a failed login costs tens of Python operations (windows, account, network,
+campaign); every other event a dictionary lookup or two. Rules already settled for a
+client are not evaluated again (:meth:`Detector._open_question`).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from mailwarden.config import PolicyConfig, duration_text
+from mailwarden.detect.accounts import Accounts, account_key, local_part
+from mailwarden.detect.analysis import (
+    BAN,
+    BAN_VERDICTS,
+    GUESSING_VERDICTS,
+    NONE_ALLOWED,
+    NONE_STALE,
+    RANK,
+    WATCH,
+    Analysis,
+    Attacker,
+    Compromise,
+    SeenCredential,
+    Verdict,
+)
+from mailwarden.detect.server import ServerWatch
+from mailwarden.detect.sessions import Session, SessionTracker, disconnect_failures
+from mailwarden.detect.state import (
+    MAX_SUCCEEDED,
+    AccountState,
+    Campaigns,
+    ClientState,
+    NetKey,
+    NetworkState,
+    OwnerState,
+    is_v6,
+    network_key,
+    network_of,
+    slim,
+)
+from mailwarden.detect.windows import StateTable, count_since, push_times
+from mailwarden.model import (
+    Action,
+    Decision,
+    Event,
+    EventType,
+    Finding,
+    IPNetwork,
+    Severity,
+    Strength,
+)
+from mailwarden.parsers.sasl import Credential
+
+_T = EventType
+_NOTHING: tuple[Detection, ...] = ()
+EXPIRE_EVERY = 8192
+MAX_CREDENTIALS = 1000
+MAX_COMPROMISES = 1000
+MAX_REPORTED_MEMBERS = 50
+MAX_FINDINGS_PER_KIND = 100
+MAX_DETECTION_USERS = 10
+ACCOUNT_TIMES = 64
+"""Failure times remembered per account (the burst before a compromise is counted up to
+this many)."""
+
+_SESSION_TYPES = frozenset(
+    {
+        _T.CONNECT,
+        _T.DISCONNECT,
+        _T.AUTH_FAILURE,
+        _T.AUTH_SUCCESS,
+        _T.AUTH_ABORTED,
+        _T.AUTH_UNAVAILABLE,
+        _T.AUTH_COMMAND,
+        _T.CLIENT_DATA,
+        _T.SERVER_REPLY,
+        _T.LOST_CONNECTION,
+        _T.TIMEOUT,
+    }
+)
+_BY_ASSOCIATION = frozenset({Verdict.NETWORK_MEMBER, Verdict.SPRAY_MEMBER, Verdict.PROBE})
+"""Verdicts a person can earn by a typo: for the company it keeps, or the name it tried."""
+_VERDICT_SEVERITY = {
+    Verdict.COMPROMISED: Severity.CRITICAL,
+    Verdict.BRUTEFORCE: Severity.HIGH,
+    Verdict.HONEYPOT: Severity.HIGH,
+    Verdict.ENUMERATION: Severity.HIGH,
+    Verdict.SLOW_BRUTEFORCE: Severity.HIGH,
+    Verdict.SPRAY_MEMBER: Severity.HIGH,
+    Verdict.NETWORK_MEMBER: Severity.HIGH,
+    Verdict.PROBE: Severity.LOW,
+    Verdict.SCANNER: Severity.LOW,
+    Verdict.STALE_PASSWORD: Severity.INFO,
+}
+
+
+@dataclass(frozen=True)
+class Detection:
+    """A client or network crossed a threshold: what, why, and what to do."""
+
+    verdict: Verdict
+    target: IPNetwork
+    """The address (/32, /128) or, for ``network_member``, the network."""
+    ip: str | None
+    """The client whose event decided it."""
+    recommendation: str
+    """``ban``, ``watch``, ``none (allow-listed)``, ``none (stale password …)``."""
+    reason: str
+    time: datetime | None
+    evidence: tuple[Event, ...] = ()
+    data: dict[str, Any] = field(default_factory=dict)
+
+    def finding(self) -> Finding:
+        return Finding(
+            kind=str(self.verdict),
+            severity=_VERDICT_SEVERITY[self.verdict],
+            subject=str(self.target),
+            evidence=self.evidence,
+            data={"reason": self.reason, "recommendation": self.recommendation, **self.data},
+        )
+
+    def decision(self, duration: timedelta | None = None) -> Decision | None:
+        """A ban for the enforcer, or None when the recommendation is not ``ban``.
+        ``duration`` is the caller's (the store knows repeat offenders)."""
+        if self.recommendation != BAN:
+            return None
+        return Decision(
+            action=Action.BAN,
+            target=self.target,
+            reason=self.reason,
+            duration=duration,
+            finding=self.finding(),
+        )
+
+
+class _Limits:
+    """The policy in seconds, computed once."""
+
+    def __init__(self, policy: PolicyConfig) -> None:
+        def s(delta: timedelta) -> float:
+            return delta.total_seconds()
+
+        self.fast = (policy.fast_failures, s(policy.fast_window))
+        self.slow = (policy.slow_failures, s(policy.slow_window))
+        self.daily = (policy.daily_failures, s(policy.daily_window))
+        self.capacity = max(policy.fast_failures, policy.slow_failures, policy.daily_failures)
+        self.enumeration = (policy.enumeration_users, s(policy.enumeration_window))
+        self.network = (policy.network_clients, s(policy.network_window))
+        self.spray = (policy.spray_clients, s(policy.spray_window))
+        self.compromise = (policy.compromise_failures, s(policy.compromise_window))
+        self.stale = s(policy.stale_window)
+        self.unavailable = (policy.unavailable_failures, s(policy.unavailable_window))
+        self.ban = s(policy.ban_time)
+        self.retention = max(
+            s(policy.fast_window),
+            s(policy.slow_window),
+            s(policy.daily_window),
+            s(policy.enumeration_window),
+            s(policy.network_window),
+            s(policy.spray_window),
+            s(policy.compromise_window),
+            s(policy.unavailable_window),
+        )
+        self.text = {
+            "fast": duration_text(policy.fast_window),
+            "slow": duration_text(policy.slow_window),
+            "daily": duration_text(policy.daily_window),
+            "enumeration": duration_text(policy.enumeration_window),
+            "network": duration_text(policy.network_window),
+            "spray": duration_text(policy.spray_window),
+            "compromise": duration_text(policy.compromise_window),
+        }
+
+
+class Detector:
+    """Feed events in log order; get detections as they happen and an analysis at the end.
+
+    ``accounts``: the real accounts (``--users``), to tell probes from typos and say which
+    targeted accounts exist. ``keep_history``: keep hostile clients for :meth:`result`
+    when their state expires (the analyzer); the daemon passes False and relies on the
+    detections it already acted on. ``detections``: build :class:`Detection` values for
+    :meth:`feed` to return (the analyzer, which only wants :meth:`result`, passes False).
+    """
+
+    def __init__(
+        self,
+        policy: PolicyConfig | None = None,
+        accounts: Accounts | None = None,
+        keep_history: bool = True,
+        detections: bool = True,
+    ) -> None:
+        self.policy = policy if policy is not None else PolicyConfig()
+        self.accounts = accounts
+        self.keep_history = keep_history
+        self.detections = detections
+        self._limits = _Limits(self.policy)
+        self._generic_names = frozenset(account_key(n) for n in self.policy.generic_users)
+        self._honeypot = frozenset(account_key(u) for u in self.policy.honeypot_users)
+        self._allow = tuple(self.policy.allow)
+        self._v4 = self.policy.ipv4_prefix
+        self._v6 = self.policy.ipv6_prefix
+        cap = self.policy.max_clients
+        self._sessions = SessionTracker()
+        self._clients: StateTable[str, ClientState] = StateTable(cap, _last)
+        self._accounts: StateTable[str, AccountState] = StateTable(cap, _last)
+        self._networks: StateTable[NetKey, NetworkState] = StateTable(cap, _last)
+        self._owners: StateTable[str | NetKey, OwnerState] = StateTable(cap, _last)
+        self._archive: dict[str, ClientState] = {}
+        self._archived_networks: dict[NetKey, NetworkState] = {}
+        self._lone: StateTable[NetKey, tuple[str, float, int]] = StateTable(cap, _second)
+        """Networks with one failing address so far: (address, last failure, failures)."""
+        self._campaigns = Campaigns()
+        self._reasons: dict[str | int, str] = {}
+        """Reason texts shared by many clients (per account name, per campaign)."""
+        self._real: set[str] = set()
+        """Account names seen logging in: they exist, whatever the generic list says."""
+        self._own: set[str] = set()
+        """The server's own addresses (Dovecot ``lip=``)."""
+        self._server = ServerWatch()
+        self._credentials: list[SeenCredential] = []
+        self._compromises: list[Compromise] = []
+        self._events = 0
+        self._stats: dict[str, int] = {
+            "failures_counted": 0,
+            "stale_failures": 0,
+            "auth_unavailable_ignored": 0,
+            "auth_unavailable_counted": 0,
+            "logins": 0,
+            "credentials_decoded": 0,
+            "clients_evicted": 0,
+            "hostile_dropped": 0,
+            "unattributed_failures": 0,
+        }
+        self._handlers = {
+            _T.AUTH_FAILURE: self._on_failure,
+            _T.AUTH_UNAVAILABLE: self._on_unavailable,
+            _T.AUTH_ABORTED: self._on_weak,
+            _T.DISCONNECT: self._on_disconnect,
+            _T.RATE_LIMITED: self._on_rate_limited,
+            _T.TLS_ESTABLISHED: self._on_tls,
+            _T.TLS_SETUP: self._on_tls_setup,
+            _T.SERVER_REPLY: self._on_reply,
+            _T.REJECT: self._on_reject,
+            _T.AUTH_SUCCESS: self._on_auth_success,
+        }
+
+    # -- feeding -----------------------------------------------------------------------
+
+    def feed(self, event: Event) -> Sequence[Detection]:
+        """Take one event (in log order); return what it made cross a threshold."""
+        self._events += 1
+        if not self._events % EXPIRE_EVERY:
+            self.expire()
+        server_ip = event.server_ip
+        if server_ip is not None and server_ip not in self._own:
+            self._own.add(server_ip)
+        etype = event.type
+        session: Session | None = None
+        new = 0
+        out: list[Detection] | None = None
+        if etype in _SESSION_TYPES or event.session is not None:
+            tracker = self._sessions
+            session, new = tracker.feed(event)
+            if tracker.decoded:
+                self._decoded(event)
+            if tracker.logins:
+                out = self._logins()
+        handler = self._handlers.get(etype)
+        if handler is not None:
+            found = handler(event, session, new)
+            if found:
+                out = found if out is None else out + found
+        elif event.hostile and event.ip is not None:
+            self._other_hostile(event)
+        return out if out else _NOTHING
+
+    @property
+    def stats(self) -> dict[str, int]:
+        """The counters so far, cheaply (the daemon's log and status; :meth:`result` has
+        them too)."""
+        return {
+            "events": self._events,
+            **self._stats,
+            "clients_tracked": len(self._clients) + len(self._archive),
+            "sessions_open": len(self._sessions.open),
+        }
+
+    def feed_all(self, events: Iterable[Event]) -> None:
+        for event in events:
+            self.feed(event)
+
+    def remember_success(self, ip: str, user: str, when: float) -> None:
+        """Seed a successful login learned elsewhere (the daemon's store after a restart),
+        so that a device with a stale password is recognised."""
+        owner = self._owner(ip, create=True)
+        if owner is not None:
+            owner.add(account_key(user), when)
+
+    # -- handlers ----------------------------------------------------------------------
+
+    def _client_ip(self, event: Event, session: Session | None) -> str | None:
+        if event.ip is not None:
+            return event.ip
+        return session.ip if session is not None else None
+
+    def _on_failure(self, event: Event, session: Session | None, new: int) -> list[Detection]:
+        ip = self._client_ip(event, session)
+        if event.service == "smtp":
+            self._server.auth_on_service(event)
+        reason = event.reason
+        if reason and "given password" in reason:
+            self._server.credential(event, event.user, True)
+        if new <= 0:
+            return []
+        if ip is None:
+            self._stats["unattributed_failures"] += new
+            return []
+        if event.strength is Strength.WEAK or not event.hostile:
+            client = self._clients.get(ip)
+            if client is not None:
+                client.weak += 1
+            return []
+        user = event.user
+        if user is None and session is not None and session.users:
+            # Postfix before 3.9 does not log the username; a decoded AUTH payload of the
+            # same session does (smtpd_tls_loglevel 4, verbose chat).
+            user = session.users[-1]
+        return self._failure(ip, user, new, event)
+
+    def _on_unavailable(self, event: Event, session: Session | None, new: int) -> list[Detection]:
+        ip = self._client_ip(event, session)
+        client = self._clients.get(ip) if ip is not None else None
+        if ip is not None and client is not None:
+            needed, window = self._limits.unavailable
+            when = self._sessions.seconds(event)
+            if count_since(client.times, when - window) >= needed:
+                self._stats["auth_unavailable_counted"] += 1
+                return self._failure(ip, event.user, 1, event)
+            client.unavailable += 1
+        self._stats["auth_unavailable_ignored"] += 1
+        self._server.auth_unavailable(event)
+        return []
+
+    def _on_weak(self, event: Event, session: Session | None, new: int) -> list[Detection]:
+        ip = self._client_ip(event, session)
+        client = self._clients.get(ip) if ip is not None else None
+        if client is not None:
+            client.weak += 1
+        return []
+
+    def _on_disconnect(self, event: Event, session: Session | None, new: int) -> list[Detection]:
+        ip = self._client_ip(event, session)
+        if ip is None:
+            return []
+        if new > 0:
+            user = session.users[-1] if session is not None and session.users else None
+            return self._failure(ip, user, new, event)
+        if event.hostile and event.strength is Strength.STRONG and not disconnect_failures(event):
+            return self._other_hostile(event)
+        return []
+
+    def _on_rate_limited(self, event: Event, session: Session | None, new: int) -> list[Detection]:
+        ip = self._client_ip(event, session)
+        if ip is None:
+            return []
+        detail = event.detail or {}
+        what = (detail.get("limit", "") + " " + (event.reason or "")).lower()
+        if "auth" not in what:
+            return self._other_hostile(event)
+        found = self._failure(ip, event.user, 1, event)
+        client = self._clients.get(ip)
+        if client is not None:
+            count = detail.get("count")
+            more = f" ({count} AUTH commands)" if count else ""
+            reason = f"exceeded the server's AUTH command rate limit{more}"
+            when = self._sessions.seconds(event)
+            self._add(found, client, Verdict.BRUTEFORCE, reason, event, when)
+        return found
+
+    def _on_tls(self, event: Event, session: Session | None, new: int) -> list[Detection]:
+        self._server.tls_established(event)
+        return []
+
+    def _on_tls_setup(self, event: Event, session: Session | None, new: int) -> list[Detection]:
+        self._server.tls_setup(event)
+        return []
+
+    def _on_reply(self, event: Event, session: Session | None, new: int) -> list[Detection]:
+        self._server.reply(event)
+        return []
+
+    def _on_reject(self, event: Event, session: Session | None, new: int) -> list[Detection]:
+        self._server.reply(event)
+        if event.hostile and event.ip is not None:
+            return self._other_hostile(event)
+        return []
+
+    def _on_auth_success(self, event: Event, session: Session | None, new: int) -> list[Detection]:
+        if event.service == "smtp":
+            self._server.auth_on_service(event)
+        return []
+
+    def _other_hostile(self, event: Event) -> list[Detection]:
+        """A hostile event that is not a login attempt: relay, non-SMTP, postscreen, …"""
+        ip = event.ip
+        if ip is None:
+            return []
+        if event.strength is not Strength.STRONG:
+            client = self._clients.get(ip)
+            if client is not None:
+                client.weak += 1
+            return []
+        when = self._sessions.seconds(event)
+        client = self._client(ip, when)
+        client.see(event, when)
+        client.policy += 1
+        if client.policy <= 2:
+            client.keep(event)
+        if client.failures == 0 and client.policy >= self.policy.scanner_events:
+            reason = f"{client.policy} policy violations and no login attempt"
+            found = self._flag(client, Verdict.SCANNER, reason, event, when)
+            return [found] if found is not None else []
+        return []
+
+    # -- failures ----------------------------------------------------------------------
+
+    def _failure(self, ip: str, user: str | None, count: int, event: Event) -> list[Detection]:
+        when = self._sessions.seconds(event)
+        client = self._client(ip, when)
+        client.see(event, when)
+        key = account_key(user) if user else None
+        if key is not None:
+            account = self._accounts.get(key)
+            if account is not None:
+                key = account.name  # one string per account, not one per client
+        owner = self._owner(ip, create=False, net=client.net) if self._owners else None
+        if key is not None and owner is not None and self._is_stale(owner, key, when):
+            client.stale += count
+            if client.stale_users is None:
+                client.stale_users = set()
+            if len(client.stale_users) < 8:
+                client.stale_users.add(key)
+            self._stats["stale_failures"] += count
+            if client.stale <= 2:
+                client.keep(event)
+            return []
+        self._stats["failures_counted"] += count
+        client.failures += count
+        limits = self._limits
+        push_times(client.times, when, count, limits.capacity)
+        if client.evidence is None:
+            client.keep(event)
+        found: list[Detection] = []
+        if key is not None:
+            client.add_user(key, count, when)
+            self._account_failure(client, key, count, when, event, found)
+        if owner is None:  # a client that logged in is a person, not a network member
+            self._network_failure(client, count, when, event, found)
+        self._judge(client, key, when, event, found)
+        return found
+
+    def _judge(
+        self,
+        client: ClientState,
+        key: str | None,
+        when: float,
+        event: Event,
+        found: list[Detection],
+    ) -> None:
+        limits = self._limits
+        times = client.times
+        if self._open_question(client, Verdict.BRUTEFORCE, when):
+            needed, window = limits.fast
+            if count_since(times, when - window) >= needed:
+                reason = f"{needed} or more failed logins within {limits.text['fast']}"
+                self._add(found, client, Verdict.BRUTEFORCE, reason, event, when)
+            elif self._open_question(client, Verdict.SLOW_BRUTEFORCE, when):
+                for name, (needed, window) in (("slow", limits.slow), ("daily", limits.daily)):
+                    if count_since(times, when - window) >= needed:
+                        reason = f"{needed} or more failed logins within {limits.text[name]}"
+                        self._add(found, client, Verdict.SLOW_BRUTEFORCE, reason, event, when)
+                        break
+        needed, window = limits.enumeration
+        if client.distinct_users() >= needed and self._open_question(
+            client, Verdict.ENUMERATION, when
+        ):
+            distinct = client.distinct_users_since(when - window)
+            if distinct >= needed:
+                text = limits.text["enumeration"]
+                reason = f"{distinct} distinct usernames within {text}"
+                self._add(found, client, Verdict.ENUMERATION, reason, event, when)
+        if key is not None:
+            if key in self._honeypot:
+                reason = f"tried the honeypot account {key}"
+                self._add(found, client, Verdict.HONEYPOT, reason, event, when)
+            elif not client.has(Verdict.PROBE):
+                why = self._probe_reason(key, event)
+                if why is not None:
+                    self._add(found, client, Verdict.PROBE, why, event, when)
+
+    def _open_question(self, client: ClientState, verdict: Verdict, when: float) -> bool:
+        """Whether a rule can still tell anything new: not when the client already has
+        the verdict (the analyzer), or was reported for it less than a ban ago (the
+        daemon). Skipping the settled rules keeps a hammering client cheap."""
+        verdicts = client.verdicts
+        if verdicts is None or verdict not in verdicts:
+            return True
+        if not self.detections:
+            return False
+        reported = client.reported.get(verdict) if client.reported else None
+        return reported is None or when - reported >= self._limits.ban
+
+    def _probe_reason(self, key: str, event: Event) -> str | None:
+        """Why a failure on ``key`` makes the client a probe; None when it does not. The
+        text is shared by every client that tries the same name."""
+        if key in self._real:
+            return None  # someone logged in as it: a real account
+        cached = self._reasons.get(key)
+        if cached is None:
+            if len(self._reasons) > 10_000:
+                self._reasons.clear()
+            cached = self._reasons[key] = self._name_probe_reason(key)
+        if cached:
+            return cached
+        if self.accounts is None and "unknown user" in (event.reason or "").lower():
+            return f"tried {key}, which the server does not know"
+        return None
+
+    def _name_probe_reason(self, key: str) -> str:
+        accounts = self.accounts
+        if accounts is not None:
+            return "" if accounts.exists(key) else f"tried {key}, which is not an account here"
+        if local_part(key) in self._generic_names:
+            return f"tried {key}, a name bots try on every server"
+        return ""
+
+    def _account_failure(
+        self,
+        client: ClientState,
+        key: str,
+        count: int,
+        when: float,
+        event: Event,
+        found: list[Detection],
+    ) -> None:
+        account = self._accounts.get(key)
+        if account is None:
+            account = AccountState(key)
+            self._add_state(self._accounts, key, account)
+        else:
+            self._accounts.touch(key)
+        account.failures += count
+        account.last = when
+        push_times(account.times, when, count, ACCOUNT_TIMES)
+        needed, window = self._limits.spray
+        previous = account.last_client
+        account.clients.add(client.ip, when)
+        account.last_client = client.ip
+        if previous is None or previous == client.ip:
+            return
+        last = account.clients.last_seen(previous)
+        if last is None or when - last > window:
+            return
+        account.campaign = 1  # shared by two clients: a possible spraying target
+        if client.has(Verdict.SPRAY_MEMBER):
+            other = self._clients.get(previous)
+            if other is not None and other.has(Verdict.SPRAY_MEMBER):
+                return  # both already in a flagged campaign
+        campaigns = self._campaigns
+        root = campaigns.union(client.ip, previous)
+        if root in campaigns.flagged:
+            number = campaigns.flagged[root]
+            self._spray_member(client, number, key, event, when, found)
+        elif campaigns.size(root) >= needed:
+            number = campaigns.next_id
+            campaigns.next_id += 1
+            campaigns.flagged[root] = number
+            for ip in campaigns.members(root):
+                member = self._clients.get(ip) or self._archive.get(ip)
+                if member is not None:
+                    self._spray_member(member, number, key, event, when, found)
+
+    def _spray_member(
+        self,
+        client: ClientState,
+        number: int,
+        key: str,
+        event: Event,
+        when: float,
+        found: list[Detection],
+    ) -> None:
+        reason = self._reasons.get(number)
+        if reason is None:
+            reason = self._reasons[number] = (
+                f"one of the clients of spraying campaign {number} (accounts such as {key})"
+            )
+        self._add(found, client, Verdict.SPRAY_MEMBER, reason, event, when, {"campaign": number})
+
+    def _network_failure(
+        self, client: ClientState, count: int, when: float, event: Event, found: list[Detection]
+    ) -> None:
+        net = client.net
+        if net is None:
+            return
+        state = self._networks.get(net)
+        if state is None:
+            state = self._archived_networks.pop(net, None)
+            if state is None:
+                state = self._second_address(client, net, count, when)
+                if state is None:
+                    return
+            self._add_state(self._networks, net, state)
+        else:
+            self._networks.touch(net)
+        state.failures += count
+        state.last = when
+        time = event.record.time
+        if time is not None:
+            if state.first_time is None:
+                state.first_time = time
+            state.last_time = time
+        new_member = state.members.add(client.ip, when)
+        if new_member and len(state.evidence) < 3:
+            state.evidence.append(slim(event))
+        needed, window = self._limits.network
+        if len(state.members) < needed:
+            return
+        if state.flagged is not None and when - state.flagged <= window:
+            if not client.has(Verdict.NETWORK_MEMBER):
+                self._network_member(client, state, event, when, found)
+            return
+        members = state.members.keys_since(when - window)
+        if len(members) < needed:
+            return
+        state.flagged = when
+        if not self.detections:
+            for ip in members:
+                member = self._clients.get(ip) or self._archive.get(ip)
+                if member is not None and not member.has(Verdict.NETWORK_MEMBER):
+                    self._network_member(member, state, event, when, found, announce=False)
+            return
+        for ip in members:
+            member = self._clients.get(ip) or self._archive.get(ip)
+            if member is not None and not member.has(Verdict.NETWORK_MEMBER):
+                self._network_member(member, state, event, when, found, announce=False)
+        network = network_of(net, self._v4, self._v6)
+        text = self._limits.text["network"]
+        found.append(
+            Detection(
+                verdict=Verdict.NETWORK_MEMBER,
+                target=network,
+                ip=client.ip,
+                recommendation=NONE_ALLOWED if self._network_allowed(network) else BAN,
+                reason=f"{len(members)} addresses of {network} failed to log in within {text}",
+                time=event.record.time,
+                evidence=tuple(state.evidence),
+                data={"members": sorted(members)[:MAX_REPORTED_MEMBERS]},
+            )
+        )
+
+    def _second_address(
+        self, client: ClientState, net: NetKey, count: int, when: float
+    ) -> NetworkState | None:
+        """Most networks have one failing address: it is a small entry, not a state, until
+        a second address of the network fails."""
+        lone = self._lone.pop(net, None)
+        if lone is None or lone[0] == client.ip:
+            failures = count + (lone[2] if lone is not None else 0)
+            self._lone.add(net, (client.ip, when, failures))
+            return None
+        state = NetworkState(net)
+        first_ip, first_when, first_failures = lone
+        state.members.add(first_ip, first_when)
+        state.failures = first_failures
+        first = self._clients.get(first_ip) or self._archive.get(first_ip)
+        if first is not None:
+            state.first_time = first.first_time
+            if first.evidence:
+                state.evidence.append(first.evidence[0])
+        return state
+
+    def _network_member(
+        self,
+        client: ClientState,
+        state: NetworkState,
+        event: Event,
+        when: float,
+        found: list[Detection],
+        announce: bool = True,
+    ) -> None:
+        network = network_of(state.key, self._v4, self._v6)
+        reason = f"one of several addresses of {network} guessing together"
+        sink: list[Detection] = found if announce else []
+        self._add(sink, client, Verdict.NETWORK_MEMBER, reason, event, when)
+
+    def _is_stale(self, owner: OwnerState, key: str, when: float) -> bool:
+        last = owner.users.get(key)
+        return last is not None and when - last <= self._limits.stale
+
+    # -- logins ------------------------------------------------------------------------
+
+    def _logins(self) -> list[Detection] | None:
+        tracker = self._sessions
+        logins = tracker.logins[:]
+        tracker.logins.clear()
+        out: list[Detection] = []
+        for session, user, event in logins:
+            ip = event.ip or (session.ip if session is not None else None)
+            self._stats["logins"] += 1
+            self._server.login(user)
+            if ip is None:
+                continue
+            out.extend(self._success(ip, user, event))
+        return out or None
+
+    def _success(self, ip: str, user: str | None, event: Event) -> list[Detection]:
+        when = self._sessions.seconds(event)
+        key = account_key(user) if user else None
+        client = self._clients.get(ip) or self._revive(ip)
+        owner = self._owner(ip, create=key is not None, net=client.net if client else None)
+        known = key is not None and owner is not None and key in owner.users
+        if key is not None:
+            self._real.add(key)
+            self._reasons.pop(key, None)
+            if owner is not None:
+                owner.add(key, when)
+        if client is not None:
+            client.see(event, when)
+            if key is not None:
+                if client.succeeded is None:
+                    client.succeeded = []
+                if key not in client.succeeded and len(client.succeeded) < MAX_SUCCEEDED:
+                    client.succeeded.append(key)
+        if known:
+            return []  # this client logged in as this account before
+        compromise = self._compromise_reason(client, key, when)
+        if compromise is None:
+            if client is not None:
+                self._owner_logged_in(client, key)
+            return []
+        reason, failures_before = compromise
+        if client is None:
+            client = self._client(ip, when)
+            client.see(event, when)
+            if key is not None:
+                client.succeeded = [key]
+        evidence = (*(client.evidence or [])[-2:], event)
+        if len(self._compromises) < MAX_COMPROMISES:
+            self._compromises.append(
+                Compromise(
+                    user=user,
+                    ip=ip,
+                    time=event.record.time,
+                    failures_before=failures_before,
+                    reason=reason,
+                    evidence=evidence,
+                )
+            )
+        client.keep(event, important=True)
+        found: list[Detection] = []
+        self._add(found, client, Verdict.COMPROMISED, reason, event, when, {"user": user})
+        return found
+
+    def _compromise_reason(
+        self, client: ClientState | None, key: str | None, when: float
+    ) -> tuple[str, int] | None:
+        """Why a successful login as ``key`` looks like a break-in, and how many failures
+        came before it; None when it looks like the owner logging in."""
+        if client is not None and client.allowed is None:
+            guessing = [v for v in client.verdicts or () if v in GUESSING_VERDICTS]
+            if guessing and self._owner_pattern(client, key, guessing):
+                guessing = []
+            if guessing:
+                worst = min(guessing, key=RANK.__getitem__)
+                what = f"as {key}" if key else "(the log does not say as whom)"
+                return (
+                    f"logged in {what} after {client.failures} failed logins from this "
+                    f"client ({worst})",
+                    client.failures,
+                )
+        if key is None:
+            return None
+        account = self._accounts.get(key)
+        if account is None:
+            return None
+        needed, window = self._limits.compromise
+        burst = count_since(account.times, when - window)
+        own = client.user_failures(key) if client is not None else 0
+        others = burst - min(burst, own) if client is None or client.allowed is None else burst
+        if others >= needed:
+            text = self._limits.text["compromise"]
+            return (
+                f"logged in as {key} right after {others} failed logins on this account "
+                f"from other clients within {text}",
+                burst,
+            )
+        return None
+
+    def _owner_pattern(self, client: ClientState, key: str | None, guessing: list[Verdict]) -> bool:
+        """A client judged only by what others did (its network, a campaign it joined
+        through this very account) or by the name it tried (a probe), whose own few
+        failures were all on the account it then logged in as: a person who mistyped,
+        not an intruder. (A burst on the account from others still makes it a
+        compromise: see :meth:`_compromise_reason`.)"""
+        if not set(guessing) <= _BY_ASSOCIATION:
+            return False
+        tried = client.users_tried()
+        if key is None:  # the log does not say as whom: the one account it tried, if one
+            return len(tried) <= 1 and client.failures < self.policy.fast_failures
+        return tried <= {key} and client.failures < self.policy.fast_failures
+
+    def _owner_logged_in(self, client: ClientState, key: str | None) -> None:
+        """A person logged in: their failures were typos, their address is no network
+        member and no probe."""
+        verdicts = client.verdicts
+        if verdicts is not None:
+            for verdict in _BY_ASSOCIATION:
+                verdicts.pop(verdict, None)
+        if client.net is not None:
+            state = self._networks.get(client.net) or self._archived_networks.get(client.net)
+            if state is not None:
+                state.members.discard(client.ip)
+
+    # -- credentials -------------------------------------------------------------------
+
+    def _decoded(self, event: Event) -> None:
+        tracker = self._sessions
+        for session, cred in tracker.decoded:
+            self._credential(session, cred, event)
+        tracker.decoded.clear()
+
+    def _credential(self, session: Session, cred: Credential, event: Event) -> None:
+        self._stats["credentials_decoded"] += 1
+        self._server.credential(event, cred.user, cred.password is not None)
+        if len(self._credentials) < MAX_CREDENTIALS:
+            record = event.record
+            self._credentials.append(
+                SeenCredential(
+                    ip=session.ip,
+                    credential=cred,
+                    time=record.time,
+                    source=record.source,
+                    line=record.line,
+                )
+            )
+
+    # -- state -------------------------------------------------------------------------
+
+    def _client(self, ip: str, when: float) -> ClientState:
+        client = self._clients.get(ip)
+        if client is not None:
+            self._clients.touch(ip)
+            return client
+        client = self._revive(ip)
+        if client is None:
+            net, loopback = network_key(ip, self._v4, self._v6)
+            client = ClientState(ip, net, when)
+            client.allowed = self._allowed(ip, loopback)
+            self._add_state(self._clients, ip, client)
+        return client
+
+    def _revive(self, ip: str) -> ClientState | None:
+        client = self._archive.pop(ip, None)
+        if client is not None:
+            self._add_state(self._clients, ip, client)
+        return client
+
+    def _add_state(self, table: StateTable[Any, Any], key: Any, state: Any) -> None:
+        for old in table.add(key, state):
+            if isinstance(old, ClientState):
+                self._stats["clients_evicted"] += 1
+                self._retire(old)
+            elif isinstance(old, NetworkState):
+                self._retire_network(old)
+
+    def _retire(self, client: ClientState) -> None:
+        if not self.keep_history or not (client.verdicts or client.stale):
+            return
+        if len(self._archive) < self.policy.max_clients:
+            self._archive[client.ip] = client
+        else:
+            self._stats["hostile_dropped"] += 1
+
+    def _retire_network(self, state: NetworkState) -> None:
+        keep = self.keep_history and state.flagged is not None
+        if keep and len(self._archived_networks) < self.policy.max_clients:
+            self._archived_networks[state.key] = state
+
+    def _owner(self, ip: str, create: bool, net: NetKey | None = None) -> OwnerState | None:
+        """Who logged in from this address: keyed by the address for IPv4, by the /64
+        (``ipv6_prefix``) for IPv6, whose privacy addresses change daily."""
+        if net is None and ":" in ip:
+            net, _ = network_key(ip, self._v4, self._v6)
+        key: str | NetKey = net if net is not None and is_v6(net) else ip
+        owner = self._owners.get(key)
+        if owner is None and create:
+            owner = OwnerState()
+            self._add_state(self._owners, key, owner)
+        return owner
+
+    def _allowed(self, ip: str, loopback: bool) -> str | None:
+        if loopback:
+            return "loopback"
+        if ip in self._own:
+            return "this server's own address"
+        if self._allow:
+            try:
+                addr = ipaddress.ip_address(ip)
+            except ValueError:
+                return None
+            for network in self._allow:
+                if addr.version == network.version and addr in network:
+                    return f"in the allow list ({network})"
+        return None
+
+    def _network_allowed(self, network: IPNetwork) -> bool:
+        return (
+            any(
+                network.version == allowed.version and network.overlaps(allowed)
+                for allowed in self._allow
+            )
+            or network.is_loopback
+        )
+
+    # -- verdicts ----------------------------------------------------------------------
+
+    def _flag(
+        self,
+        client: ClientState,
+        verdict: Verdict,
+        reason: str,
+        event: Event,
+        when: float,
+        data: dict[str, Any] | None = None,
+    ) -> Detection | None:
+        """Record that ``client`` earned ``verdict``; a Detection when the daemon should
+        hear of it (the first time, or again after a ban has run out)."""
+        verdicts = client.verdicts
+        if verdicts is None:
+            verdicts = client.verdicts = {}
+        if verdict not in verdicts:
+            verdicts[verdict] = reason
+            if event.ip == client.ip:  # a campaign or network flags members on others' lines
+                client.keep(event, important=True)
+        if not self.detections:
+            return None
+        reported = client.reported
+        if reported is None:
+            reported = client.reported = {}
+        last = reported.get(verdict)
+        if last is not None and when - last < self._limits.ban:
+            return None
+        if any(
+            RANK[v] < RANK[verdict] and when - t < self._limits.ban for v, t in reported.items()
+        ):
+            return None  # a worse verdict was just reported: that ban covers this one
+        reported[verdict] = when
+        users = [name for name, _ in client.user_counts()[:MAX_DETECTION_USERS]]
+        data = {"users": users, **(data or {})}
+        return Detection(
+            verdict=verdict,
+            target=ipaddress.ip_network(client.ip),
+            ip=client.ip,
+            recommendation=self._recommendation(client, verdict),
+            reason=reason,
+            time=event.record.time,
+            evidence=tuple(client.evidence or (slim(event),)),
+            data=data,
+        )
+
+    def _add(
+        self,
+        found: list[Detection],
+        client: ClientState,
+        verdict: Verdict,
+        reason: str,
+        event: Event,
+        when: float,
+        data: dict[str, Any] | None = None,
+    ) -> None:
+        detection = self._flag(client, verdict, reason, event, when, data)
+        if detection is not None:
+            found.append(detection)
+
+    def _recommendation(self, client: ClientState, verdict: Verdict) -> str:
+        if client.allowed is None and client.ip in self._own:
+            client.allowed = "this server's own address"
+        if client.allowed is not None:
+            return NONE_ALLOWED
+        if verdict in BAN_VERDICTS:
+            return BAN
+        if verdict is Verdict.STALE_PASSWORD:
+            return NONE_STALE
+        return WATCH
+
+    # -- expiry ------------------------------------------------------------------------
+
+    def expire(self, now: float | None = None) -> list[Detection]:
+        """Forget state idle for longer than the longest window (``now`` defaults to the
+        latest event time). Returns no detections today; the list is for symmetry with
+        :meth:`feed` should a rule ever conclude on silence."""
+        now = self._sessions.now if now is None else now
+        limits = self._limits
+        self._sessions.expire(now)
+        for client in self._clients.expire(now - limits.retention):
+            self._retire(client)
+        self._accounts.expire(now - limits.retention)
+        for state in self._networks.expire(now - limits.retention):
+            self._retire_network(state)
+        self._lone.expire(now - limits.retention)
+        self._owners.expire(now - limits.stale)
+        if len(self._campaigns) > 2 * self.policy.max_clients:
+            self._campaigns.clear()
+        return []
+
+    def close(self) -> list[Detection]:
+        """End of input: close the sessions still open."""
+        self._sessions.close_all()
+        return []
+
+    # -- the analysis ------------------------------------------------------------------
+
+    def result(self) -> Analysis:
+        """The analysis of everything fed so far (may be called more than once)."""
+        clients = [c for c in self._clients.values() if c.verdicts or c.stale]
+        clients.extend(self._archive.values())
+        attackers = []
+        findings: list[Finding] = []
+        stale_findings = 0
+        for client in clients:
+            attacker = self._attacker(client)
+            if attacker is not None:
+                attackers.append(attacker)
+            if client.stale and stale_findings < MAX_FINDINGS_PER_KIND:
+                stale_findings += 1
+                findings.append(self._stale_finding(client))
+        attackers.sort(key=lambda a: (RANK[a.verdict], -a.failures, a.ip))
+        findings = (
+            self._campaign_findings()
+            + self._network_findings()
+            + self._enumeration_findings(attackers)
+            + self._server.findings()
+            + findings
+        )
+        compromised = sorted(
+            self._compromises, key=lambda c: (c.time is None, c.time or datetime.min)
+        )
+        stats: dict[str, int | float | str] = dict(self.stats)
+        stats["attackers"] = len(attackers)
+        stats["sessions_expired"] = self._sessions.expired
+        return Analysis(
+            attackers=tuple(attackers),
+            compromised=tuple(compromised),
+            credentials=tuple(self._credentials),
+            findings=tuple(findings),
+            stats=stats,
+            notes=tuple(self._notes()),
+        )
+
+    def _attacker(self, client: ClientState) -> Attacker | None:
+        verdicts = dict(client.verdicts or {})
+        if client.stale >= self.policy.slow_failures and not verdicts:
+            verdicts[Verdict.STALE_PASSWORD] = (
+                f"{client.stale} failed logins with an account it had logged in as "
+                "(a device with an old password)"
+            )
+        network = None
+        if Verdict.NETWORK_MEMBER in verdicts:
+            state = self._network_state(client.net)
+            if state is not None and self._network_stands(state):
+                network = str(network_of(state.key, self._v4, self._v6))
+            else:
+                del verdicts[Verdict.NETWORK_MEMBER]
+        if not verdicts:
+            return None
+        ordered = sorted(verdicts, key=RANK.__getitem__)
+        worst = ordered[0]
+        if client.allowed is None and client.ip in self._own:
+            client.allowed = "this server's own address"
+        recommendation = self._recommendation(client, worst)
+        names = tuple(name for name, _ in client.user_counts())
+        existing = None
+        if self.accounts is not None:
+            existing = tuple(n for n in names if self.accounts.exists(n))
+        reasons = [verdicts[v] for v in ordered]
+        if client.allowed is not None:
+            reasons.append(f"not banned: {client.allowed}")
+        return Attacker(
+            ip=client.ip,
+            network=network,
+            verdict=worst,
+            verdicts=tuple(ordered),
+            failures=client.failures,
+            users=names,
+            first_seen=client.first_time,
+            last_seen=client.last_time,
+            succeeded_as=tuple(client.succeeded or ()),
+            recommendation=recommendation,
+            reasons=tuple(reasons),
+            existing_users=existing,
+            stale_failures=client.stale,
+            services=tuple(sorted(client.services)),
+            evidence=tuple(client.evidence or ()),
+        )
+
+    def _stale_finding(self, client: ClientState) -> Finding:
+        users = sorted(client.stale_users or ())
+        return Finding(
+            kind="stale_password",
+            severity=Severity.INFO,
+            subject=client.ip,
+            evidence=tuple((client.evidence or [])[:2]),
+            data={
+                "users": users,
+                "failures": client.stale,
+                "recommendation": NONE_STALE,
+                "advice": "a device that logged in before now uses an old password: "
+                "update the password on that device (phone, mail client)",
+            },
+        )
+
+    def _campaign_findings(self) -> list[Finding]:
+        campaigns = self._campaigns
+        if not campaigns.flagged:
+            return []
+        targets: dict[int, list[tuple[int, str]]] = {}
+        for key, account in self._accounts.items():
+            if account.campaign is None:
+                continue
+            by_campaign: dict[int, int] = {}
+            for ip in account.clients:
+                number = campaigns.campaign_of(ip)
+                if number is not None:
+                    by_campaign[number] = by_campaign.get(number, 0) + 1
+            for number, clients in by_campaign.items():
+                if clients >= 2:
+                    targets.setdefault(number, []).append((account.failures, key))
+        found = []
+        for root, number in sorted(campaigns.flagged.items(), key=lambda kv: kv[1]):
+            members = sorted(ip for ip in campaigns.members(root) if self._still_member(ip))
+            if len(members) < self.policy.spray_clients:
+                continue
+            accounts = [name for _, name in sorted(targets.get(number, []), reverse=True)]
+            failures = sum(
+                c.failures
+                for ip in members
+                if (c := self._clients.get(ip) or self._archive.get(ip)) is not None
+            )
+            evidence: list[Event] = []
+            for ip in members[:3]:
+                member = self._clients.get(ip) or self._archive.get(ip)
+                if member is not None and member.evidence:
+                    evidence.append(member.evidence[0])
+            data: dict[str, Any] = {
+                "campaign": number,
+                "members": members[:MAX_REPORTED_MEMBERS],
+                "member_count": len(members),
+                "targets": accounts[:MAX_REPORTED_MEMBERS],
+                "target_count": len(accounts),
+                "failures": failures,
+            }
+            if self.accounts is not None:
+                data["existing_targets"] = [a for a in accounts if self.accounts.exists(a)]
+            found.append(
+                Finding(
+                    kind="spray",
+                    severity=Severity.HIGH,
+                    subject=f"campaign {number}",
+                    evidence=tuple(evidence),
+                    data=data,
+                )
+            )
+        return found
+
+    def _network_state(self, key: NetKey | None) -> NetworkState | None:
+        if key is None:
+            return None
+        return self._networks.get(key) or self._archived_networks.get(key)
+
+    def _network_stands(self, state: NetworkState) -> bool:
+        """A flagged network still counts once the addresses that turned out to be people
+        (they logged in) are taken away."""
+        return state.flagged is not None and len(state.members) >= self.policy.network_clients
+
+    def _still_member(self, ip: str) -> bool:
+        """A campaign member, unless it turned out to be an account's owner."""
+        client = self._clients.get(ip) or self._archive.get(ip)
+        return client is not None and client.has(Verdict.SPRAY_MEMBER)
+
+    def _network_findings(self) -> list[Finding]:
+        states = [s for s in self._networks.values() if self._network_stands(s)]
+        states.extend(s for s in self._archived_networks.values() if self._network_stands(s))
+        found = []
+        for state in sorted(states, key=lambda s: -s.failures)[:MAX_FINDINGS_PER_KIND]:
+            network = network_of(state.key, self._v4, self._v6)
+            members = sorted(state.members)
+            found.append(
+                Finding(
+                    kind="network",
+                    severity=Severity.HIGH,
+                    subject=str(network),
+                    evidence=tuple(state.evidence),
+                    data={
+                        "network": str(network),
+                        "members": members[:MAX_REPORTED_MEMBERS],
+                        "member_count": len(members),
+                        "failures": state.failures,
+                        "first_seen": state.first_time.isoformat() if state.first_time else None,
+                        "last_seen": state.last_time.isoformat() if state.last_time else None,
+                        "recommendation": NONE_ALLOWED if self._network_allowed(network) else BAN,
+                    },
+                )
+            )
+        return found
+
+    def _enumeration_findings(self, attackers: list[Attacker]) -> list[Finding]:
+        enumerators = [a for a in attackers if Verdict.ENUMERATION in a.verdicts]
+        if not enumerators and not self._campaigns.flagged:
+            return []
+        ranked = sorted(self._accounts.items(), key=lambda kv: (-kv[1].failures, kv[0]))
+        names = [key for key, _ in ranked]
+        data: dict[str, Any] = {
+            "clients": [a.ip for a in enumerators][:MAX_REPORTED_MEMBERS],
+            "client_count": len(enumerators),
+            "usernames_tried": len(names),
+            "most_tried": [
+                {"user": key, "failures": account.failures, "clients": len(account.clients)}
+                for key, account in ranked[:20]
+            ],
+        }
+        if self.accounts is not None:
+            existing = [n for n in names if self.accounts.exists(n)]
+            data["existing"] = existing[:MAX_REPORTED_MEMBERS]
+            data["existing_count"] = len(existing)
+            data["not_existing_count"] = len(names) - len(existing)
+            data["accounts_file"] = self.accounts.source
+        severity = Severity.HIGH if data.get("existing_count") else Severity.MEDIUM
+        return [
+            Finding(
+                kind="enumeration",
+                severity=severity,
+                subject=f"{len(names)} usernames",
+                evidence=tuple(a.evidence[0] for a in enumerators[:3] if a.evidence),
+                data=data,
+            )
+        ]
+
+    def _notes(self) -> list[str]:
+        notes = []
+        evicted = self._stats["clients_evicted"]
+        if evicted:
+            notes.append(
+                f"more than {self.policy.max_clients} clients at once: the state of "
+                f"{evicted} idle clients was forgotten (policy.max_clients)"
+            )
+        if self._stats["hostile_dropped"]:
+            notes.append(
+                f"{self._stats['hostile_dropped']} hostile clients beyond the cap are "
+                "counted in their networks only"
+            )
+        if self._stats["unattributed_failures"]:
+            notes.append(
+                f"{self._stats['unattributed_failures']} failed logins named no client address"
+            )
+        return notes
+
+
+def _last(state: Any) -> float:
+    return float(state.last)
+
+
+def _second(entry: tuple[str, float, int]) -> float:
+    return entry[1]
+
+
+def analyze(
+    events: Iterable[Event],
+    policy: PolicyConfig | None = None,
+    accounts: Accounts | None = None,
+) -> Analysis:
+    """Run the detector over ``events`` and return its analysis (the ``analyze`` command)."""
+    detector = Detector(policy, accounts, detections=False)
+    detector.feed_all(events)
+    detector.close()
+    return detector.result()
+
+
+def analyze_events(events: Sequence[Event]) -> Analysis:
+    """:func:`analyze` with the default policy: the explain command's analyzer."""
+    return analyze(events)

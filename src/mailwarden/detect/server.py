@@ -1,0 +1,282 @@
+"""What the log reveals about the server itself (not about a client).
+
+- AUTH on port 25: logins (failed or not) on Postfix's ``smtp`` service mean AUTH is
+  enabled in main.cf for the MX port, where only servers should talk.
+- Credentials in the log: ``smtpd_tls_loglevel = 4`` (``Read N chars: AUTH PLAIN …``),
+  verbose smtpd (``-v``, ``debug_peer_list``: ``< client: AUTH …``) and Dovecot's
+  ``auth_verbose_passwords`` write what users type; with how many users' credentials.
+- Weak TLS: RC4, export, NULL, anonymous or single-DES ciphers, or SSLv2/SSLv3, that were
+  actually negotiated, and a cipher list that admits them.
+- ``soft_bounce = yes``: 4xx replies where Postfix means 5xx (``435 4.7.8`` for a failed
+  login, ``402 4.5.2``, ``450``/``454`` relay denials).
+- The authentication server was unreachable (``Connection lost to authentication
+  server`` with no guessing around it): an outage, never counted against a client.
+
+:class:`ServerWatch` keeps counters and a few evidence lines, bounded, and turns them
+into :class:`~mailwarden.model.Finding` values.
+"""
+
+from __future__ import annotations
+
+import re
+
+from mailwarden.model import Event, EventType, Finding, Severity
+
+MAX_EVIDENCE = 3
+MAX_SAMPLE = 20
+MAX_USERS = 10_000
+
+_WEAK_CIPHER_RE = re.compile(r"RC4|EXP|NULL|ADH|AECDH|(?:^|-)DES-CBC-(?:SHA|MD5)")
+_WEAK_PROTOCOLS = frozenset({"SSLv2", "SSLv3"})
+_WEAK_LIST_ITEMS = frozenset(
+    {"ALL", "COMPLEMENTOFALL", "EXPORT", "EXP", "LOW", "RC4", "eNULL", "NULL"}
+)
+_PRE_28_EXPORT_LISTS = frozenset({"ALL:+RC4:@STRENGTH"})
+"""Postfix's built-in export-grade cipher list before 2.8 (later ones start aNULL:-aNULL)."""
+_SOFT_REPLY_RE = re.compile(r"^4\d\d(?:[ -]4\.(?:7\.8|5\.\d|7\.1\b))")
+_SOFT_REJECT_RE = re.compile(
+    r"Relay access denied|User unknown in (?:local recipient|virtual mailbox|virtual alias)"
+)
+
+CREDENTIAL_SOURCES = {
+    "tls_loglevel": "smtpd_tls_loglevel 4 (ssl-developer) writes the first 40 bytes of every "
+    "line a client sends, AUTH payloads included",
+    "verbose": "verbose smtpd logging (-v in master.cf or debug_peer_list) writes every "
+    "AUTH line a client sends",
+    "dovecot": "Dovecot's auth_verbose_passwords writes the passwords users type",
+}
+CREDENTIAL_FIXES = {
+    "tls_loglevel": "set smtpd_tls_loglevel = 1 (postconf -e smtpd_tls_loglevel=1; postfix reload)",
+    "verbose": "remove -v from smtpd in master.cf and empty debug_peer_list; postfix reload",
+    "dovecot": "set auth_verbose_passwords = no in Dovecot's configuration; doveadm reload",
+}
+
+
+def credential_source(event: Event) -> str:
+    """Which setting made the log show this AUTH payload."""
+    message = event.record.message
+    if message.startswith("Read ") or (
+        event.detail is not None and "declared_length" in event.detail
+    ):
+        return "tls_loglevel"
+    if event.type is EventType.AUTH_FAILURE:
+        return "dovecot"
+    return "verbose"
+
+
+def weak_cipher_list(cipher_list: str) -> bool:
+    """True when an OpenSSL cipher list admits export, low, NULL or RC4 suites on its
+    own (``ALL:+RC4:@STRENGTH``, Postfix 2.x's export grade); ``+X`` only reorders and
+    ``-X``/``!X`` remove, so ``aNULL:-aNULL:HIGH`` is fine."""
+    items = [item.strip() for item in cipher_list.replace(",", ":").replace(" ", ":").split(":")]
+    return any(item in _WEAK_LIST_ITEMS for item in items)
+
+
+class _Tally:
+    """A count, a bounded sample of subjects, and the first few evidence events."""
+
+    __slots__ = ("count", "evidence", "sample")
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.sample: dict[str, int] = {}
+        self.evidence: list[Event] = []
+
+    def add(self, event: Event, subject: str | None = None) -> None:
+        self.count += 1
+        if subject is not None and (subject in self.sample or len(self.sample) < MAX_SAMPLE):
+            self.sample[subject] = self.sample.get(subject, 0) + 1
+        if len(self.evidence) < MAX_EVIDENCE:
+            self.evidence.append(event)
+
+
+class ServerWatch:
+    """Counters for the server-side findings; feed it the events of the kinds above."""
+
+    def __init__(self) -> None:
+        self.auth_on_25 = _Tally()
+        self.weak_tls = _Tally()
+        self.weak_list = _Tally()
+        self.soft_bounce = _Tally()
+        self.outage = _Tally()
+        self.outdated = _Tally()
+        self.credentials: dict[str, _Tally] = {}
+        self.exposed_users: dict[str, dict[str, bool]] = {}
+        """source -> user -> whether a password (or part of one) was in the log."""
+        self.logged_in: set[str] = set()
+        """Exposed users who also logged in successfully (real users, not guesses)."""
+
+    # -- observations ------------------------------------------------------------------
+
+    def auth_on_service(self, event: Event) -> None:
+        if event.service == "smtp":
+            self.auth_on_25.add(event, event.ip)
+
+    def tls_established(self, event: Event) -> None:
+        detail = event.detail or {}
+        cipher = detail.get("cipher", "")
+        protocol = detail.get("protocol", "")
+        if _WEAK_CIPHER_RE.search(cipher) or protocol in _WEAK_PROTOCOLS:
+            self.weak_tls.add(event, f"{protocol} {cipher}".strip())
+
+    def tls_setup(self, event: Event) -> None:
+        cipher_list = (event.detail or {}).get("cipher_list")
+        if cipher_list and weak_cipher_list(cipher_list):
+            self.weak_list.add(event, cipher_list)
+            if cipher_list.strip() in _PRE_28_EXPORT_LISTS:
+                self.outdated.add(event, cipher_list.strip())
+
+    def reply(self, event: Event) -> None:
+        """A server reply (verbose chat, TLS dump) or a reject line: soft_bounce shows as
+        a 4xx where Postfix's code is 5xx."""
+        detail = event.detail or {}
+        code = detail.get("code", "")
+        enhanced = detail.get("enhanced", "")
+        text = f"{code} {enhanced}".strip()
+        if event.type is EventType.REJECT:
+            if code.startswith("4") and _SOFT_REJECT_RE.search(event.reason or ""):
+                self.soft_bounce.add(event, text)
+        elif _SOFT_REPLY_RE.match(text):
+            self.soft_bounce.add(event, text)
+
+    def auth_unavailable(self, event: Event) -> None:
+        self.outage.add(event, event.reason)
+
+    def credential(self, event: Event, user: str | None, has_password: bool) -> None:
+        source = credential_source(event)
+        tally = self.credentials.get(source)
+        if tally is None:
+            tally = self.credentials[source] = _Tally()
+        tally.add(event)
+        users = self.exposed_users.setdefault(source, {})
+        key = user if user is not None else "(unknown)"
+        if key in users or len(users) < MAX_USERS:
+            users[key] = users.get(key, False) or has_password
+
+    def login(self, user: str | None) -> None:
+        if user is not None and len(self.logged_in) < MAX_USERS:
+            for users in self.exposed_users.values():
+                if user in users:
+                    self.logged_in.add(user)
+
+    # -- findings ----------------------------------------------------------------------
+
+    def findings(self) -> list[Finding]:
+        found: list[Finding] = []
+        for source, tally in self.credentials.items():
+            users = self.exposed_users.get(source, {})
+            with_password = sorted(u for u, pw in users.items() if pw)
+            real = sorted(u for u in users if u in self.logged_in)
+            found.append(
+                Finding(
+                    kind="credential_exposed",
+                    severity=Severity.CRITICAL if real else Severity.HIGH,
+                    subject=source,
+                    evidence=tuple(tally.evidence),
+                    data={
+                        "source": source,
+                        "cause": CREDENTIAL_SOURCES[source],
+                        "fix": CREDENTIAL_FIXES[source],
+                        "payloads": tally.count,
+                        "users": len(users),
+                        "users_with_password": len(with_password),
+                        "users_who_logged_in": real[:MAX_SAMPLE],
+                        "users_who_logged_in_count": len(real),
+                    },
+                )
+            )
+        if self.auth_on_25.count:
+            found.append(
+                Finding(
+                    kind="auth_on_port_25",
+                    severity=Severity.MEDIUM,
+                    subject="smtp",
+                    evidence=tuple(self.auth_on_25.evidence),
+                    data={
+                        "attempts": self.auth_on_25.count,
+                        "clients": sorted(self.auth_on_25.sample),
+                        "fix": "set smtpd_sasl_auth_enable = no in main.cf and enable it "
+                        "only on submission (587) and submissions (465) in master.cf "
+                        "(-o smtpd_sasl_auth_enable=yes); if 587 logs as postfix/smtpd, "
+                        "give it -o syslog_name=postfix/submission",
+                    },
+                )
+            )
+        if self.weak_tls.count:
+            found.append(
+                Finding(
+                    kind="weak_tls",
+                    severity=Severity.HIGH,
+                    subject="negotiated",
+                    evidence=tuple(self.weak_tls.evidence),
+                    data={
+                        "sessions": self.weak_tls.count,
+                        "ciphers": dict(self.weak_tls.sample),
+                        "fix": "exclude weak ciphers: smtpd_tls_exclude_ciphers = RC4, aNULL, "
+                        "eNULL, EXPORT, LOW, MD5, DES, 3DES; smtpd_tls_protocols = !SSLv2, "
+                        "!SSLv3",
+                    },
+                )
+            )
+        if self.weak_list.count:
+            found.append(
+                Finding(
+                    kind="weak_tls",
+                    severity=Severity.MEDIUM,
+                    subject="cipher_list",
+                    evidence=tuple(self.weak_list.evidence),
+                    data={
+                        "sessions": self.weak_list.count,
+                        "cipher_lists": dict(self.weak_list.sample),
+                        "fix": "smtpd_tls_ciphers = medium (or high on submission) and "
+                        "smtpd_tls_exclude_ciphers = RC4, aNULL, eNULL, EXPORT, LOW",
+                    },
+                )
+            )
+        if self.outdated.count:
+            found.append(
+                Finding(
+                    kind="outdated_server",
+                    severity=Severity.HIGH,
+                    subject="Postfix older than 2.8",
+                    evidence=tuple(self.outdated.evidence),
+                    data={
+                        "cipher_list": next(iter(self.outdated.sample), ""),
+                        "note": "the TLS cipher list is the built-in default of Postfix "
+                        "before 2.8: years of security fixes (and smtpd_client_auth_rate_limit, "
+                        "tls_preempt_cipherlist, RC4 exclusion) are missing",
+                        "fix": "upgrade Postfix (and OpenSSL) to a supported release",
+                    },
+                )
+            )
+        if self.soft_bounce.count:
+            found.append(
+                Finding(
+                    kind="soft_bounce",
+                    severity=Severity.MEDIUM,
+                    subject="soft_bounce",
+                    evidence=tuple(self.soft_bounce.evidence),
+                    data={
+                        "replies": self.soft_bounce.count,
+                        "codes": dict(self.soft_bounce.sample),
+                        "fix": "postconf -e soft_bounce=no; postfix reload (bots are told "
+                        "to retry and real rejects are deferred)",
+                    },
+                )
+            )
+        if self.outage.count:
+            found.append(
+                Finding(
+                    kind="auth_unavailable",
+                    severity=Severity.LOW,
+                    subject="authentication server",
+                    evidence=tuple(self.outage.evidence),
+                    data={
+                        "failures": self.outage.count,
+                        "reasons": dict(self.outage.sample),
+                        "note": "the authentication server did not answer; these are not "
+                        "counted as guesses",
+                    },
+                )
+            )
+        return found

@@ -1,0 +1,601 @@
+"""Client sessions: the events of one SMTP or IMAP/POP3 connection, joined.
+
+A session is keyed the way the servers log it:
+
+- Postfix smtpd: ``(host, program, pid)`` between ``connect from`` and ``disconnect from``.
+  One smtpd process serves many sessions one after another, so a ``connect`` on a key
+  that is still open ends the previous session. Lines seen without a ``connect`` (the log
+  began mid-session, or only warnings were kept) open an implicit session.
+- Dovecot: the ``session=<…>`` id. The login process writes one line when the
+  connection ends (``Disconnected``/``Login aborted``/``Login:``), so that line closes
+  it; auth-process lines that carry the same id join it first.
+
+Attempts are counted once (see :meth:`SessionTracker.feed`): a SASL failure line or a
+Dovecot auth-process failure counts when it arrives; the session's closing line
+(``auth=0/N`` in Postfix's statistics, Dovecot's ``N attempts``) adds only the attempts
+not counted yet. A Dovecot auth-process failure without a session id leaves a *credit*
+for its address, which the next Postfix SASL failure or Dovecot login line of that
+address consumes instead of counting the same attempt twice.
+
+Verbose chat and TLS plaintext dump lines (AUTH_COMMAND, CLIENT_DATA, SERVER_REPLY) carry
+no address: they join the open session of their smtpd process and take its client
+address. AUTH payloads are decoded with :mod:`mailwarden.parsers.sasl`, including AUTH
+LOGIN, whose username and password arrive as separate base64 lines after the command.
+
+Public surface: :class:`Session`, :class:`SessionTracker`, :func:`sessions_of`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+
+from mailwarden.model import Event, EventType
+from mailwarden.parsers.sasl import (
+    Credential,
+    decode_auth,
+    decode_base64_line,
+    decode_response,
+)
+
+SESSION_TIMEOUT = 3600.0
+"""An open session with no line for this long is closed as expired (smtpd's own idle
+limit is minutes; Dovecot login sessions end within ``login_max_inactivity``)."""
+CREDIT_WINDOW = 900.0
+"""A Dovecot auth-process failure stands in for the login line of the same attempt that
+arrives within this many seconds (the login process logs at disconnect)."""
+MAX_USERS_PER_SESSION = 16
+MAX_CREDENTIALS_PER_SESSION = 16
+MAX_CREDITS_PER_ADDRESS = 256
+SWEEP_EVERY = 4096
+
+_T = EventType
+_POSTFIX_ACCOUNTED = frozenset({_T.AUTH_FAILURE, _T.AUTH_ABORTED, _T.AUTH_UNAVAILABLE})
+_DUMP = frozenset({_T.AUTH_COMMAND, _T.CLIENT_DATA, _T.SERVER_REPLY})
+_INTERRUPTIONS = frozenset({_T.LOST_CONNECTION, _T.TIMEOUT})
+_LOGIN_STEP_USER = 1
+_LOGIN_STEP_PASSWORD = 2
+_RESPONSE_STEP = 3
+
+SessionKey = tuple[str | int | None, ...]
+
+
+class Session:
+    """The events of one client connection, as far as the log shows them.
+
+    ``attempts_seen`` is how many AUTH attempts the session's lines account for (failed,
+    cancelled or unanswered), ``failures`` how many of them were counted as new failed
+    guesses by this session's lines (the rest were counted through a Dovecot auth-process
+    credit or are not guesses). ``end`` is None while open, else ``disconnect`` (Postfix
+    ``disconnect from``), ``login`` (Dovecot's login-process line), ``replaced`` (a new
+    ``connect`` on the same smtpd process), ``expired`` or ``end of input``.
+    """
+
+    __slots__ = (
+        "_last_auth",
+        "_login_user",
+        "_login_user_complete",
+        "_pending_mechanism",
+        "_pending_step",
+        "attempts_seen",
+        "closed",
+        "credentials",
+        "end",
+        "events",
+        "failures",
+        "host",
+        "ip",
+        "key",
+        "kind",
+        "last",
+        "opened",
+        "pid",
+        "port",
+        "program",
+        "service",
+        "session_id",
+        "succeeded_as",
+        "tls",
+        "users",
+    )
+
+    def __init__(self, key: SessionKey, kind: str, event: Event, when: float) -> None:
+        record = event.record
+        self.key = key
+        self.kind = kind
+        """``postfix`` or ``dovecot``."""
+        self.ip: str | None = event.ip
+        self.port: int | None = event.port
+        self.service: str | None = event.service
+        self.program: str | None = record.program
+        self.host: str | None = record.host
+        self.pid: int | None = record.pid
+        self.session_id: str | None = event.session
+        self.opened: datetime | None = record.time
+        self.closed: datetime | None = None
+        self.last = when
+        self.end: str | None = None
+        self.attempts_seen = 0
+        self.failures = 0
+        self.users: list[str] = []
+        self.succeeded_as: list[str | None] = []
+        self.credentials: list[Credential] = []
+        self.tls: tuple[str, str] | None = None
+        """(protocol, cipher) from the TLS summary line."""
+        self.events: list[Event] | None = None
+        self._pending_mechanism: str | None = None
+        self._pending_step = 0
+        self._login_user: str | None = None
+        self._login_user_complete = True
+        self._last_auth: tuple[str, str | None] | None = None
+
+    def __repr__(self) -> str:
+        return (
+            f"Session({self.kind}, ip={self.ip}, service={self.service}, "
+            f"failures={self.failures}, end={self.end})"
+        )
+
+    def add_user(self, user: str | None) -> None:
+        if user is not None and user not in self.users and len(self.users) < MAX_USERS_PER_SESSION:
+            self.users.append(user)
+
+
+def _is_smtpd(program: str | None) -> bool:
+    return program is not None and program.endswith("smtpd")
+
+
+def is_login_process(event: Event) -> bool:
+    """True for a Dovecot login-process line (imap-login, pop3-login, …): it is written
+    when the connection ends and sums up its attempts."""
+    record = event.record
+    program = record.program or ""
+    return program.endswith("-login") or "-login: " in record.message[:32]
+
+
+def is_auth_process(event: Event) -> bool:
+    """True for a Dovecot auth-process line (``auth: passwd-file(user,ip): …``,
+    ``auth-worker(…): pam(…)``, 2.4's ``auth(user,ip,sasl:plain)<…>: …``): one line per
+    attempt, written before the login process (or Postfix) logs the same attempt."""
+    record = event.record
+    program = record.program or ""
+    if _is_smtpd(program) or is_login_process(event):
+        return False
+    return program.startswith("auth") or record.message.startswith("auth")
+
+
+def _after_auth(event: Event) -> bool:
+    detail = event.detail
+    return detail is not None and detail.get("after", "").upper() == "AUTH"
+
+
+def disconnect_failures(event: Event) -> int:
+    """Failed AUTH commands in a Postfix ``disconnect from`` line (``auth=0/3`` gives 3);
+    0 when the statistics say nothing about AUTH (or are absent: Postfix < 3.0)."""
+    stats = event.detail.get("stats") if event.detail else None
+    if not stats or "auth=" not in stats:
+        return 0
+    return max(0, event.attempts)
+
+
+class SessionTracker:
+    """Joins events into sessions and counts each AUTH attempt once.
+
+    :meth:`feed` takes events in log order and returns ``(session, new_failures)``: the
+    session the event belongs to (None for events outside any session, such as
+    postscreen lines) and how many *new* failed attempts this event stands for once the
+    attempts already counted are subtracted. The caller decides whether they are guesses
+    (a weak failure, such as an invalid mechanism, is accounted but not a guess).
+
+    After each :meth:`feed`, :attr:`decoded` lists the AUTH payloads decoded by that event
+    and :attr:`logins` the successful logins it revealed (one per session and user); the
+    caller clears them. Memory is bounded: sessions idle for :data:`SESSION_TIMEOUT`
+    expire, and closed sessions are not kept unless ``collect`` is set.
+    """
+
+    def __init__(self, keep_events: bool = False, collect: bool = False) -> None:
+        self.keep_events = keep_events
+        self.collect = collect
+        self.eager = keep_events or collect
+        """Build a session for every connection (explain); otherwise only for connections
+        whose lines matter for counting (the detector: most sessions never log in)."""
+        self._peers: dict[SessionKey, tuple[str | None, int | None, float]] = {}
+        """Lazy mode: the client of each open smtpd connection, until it matters."""
+        self.open: dict[SessionKey, Session] = {}
+        self.all: list[Session] = []
+        """Every session, in the order they began (only when ``collect``)."""
+        self.decoded: list[tuple[Session, Credential]] = []
+        self.logins: list[tuple[Session | None, str | None, Event]] = []
+        self.now = 0.0
+        """The latest event time seen, in POSIX seconds."""
+        self.expired = 0
+        self._credits: dict[str, list[float]] = {}
+        self._last_time: datetime | None = None
+        self._last_seconds = 0.0
+        self._fed = 0
+
+    # -- time ------------------------------------------------------------------------
+
+    def seconds(self, event: Event) -> float:
+        """The event's time in POSIX seconds; an event without a time takes the latest."""
+        time = event.record.time
+        if time is None:
+            return self.now
+        if time is not self._last_time:
+            self._last_time = time
+            self._last_seconds = time.timestamp()
+            if self._last_seconds > self.now:
+                self.now = self._last_seconds
+        return self._last_seconds
+
+    # -- feeding ---------------------------------------------------------------------
+
+    def feed(self, event: Event) -> tuple[Session | None, int]:
+        """Attach ``event`` to its session; return the session and the new failures."""
+        self._fed += 1
+        if self._fed % SWEEP_EVERY == 0:
+            self.expire(self.now)
+        record = event.record
+        if _is_smtpd(record.program):
+            if record.pid is None:
+                return None, self._loose_attempts(event)
+            return self._postfix(event, ("smtpd", record.host, record.program, record.pid))
+        if event.session is not None:
+            return self._dovecot(event)
+        return None, self._loose_attempts(event)
+
+    def _session_for(self, key: SessionKey, kind: str, event: Event, when: float) -> Session:
+        session = self.open.get(key)
+        if session is None:
+            session = Session(key, kind, event, when)
+            if self.keep_events:
+                session.events = []
+            self.open[key] = session
+            if self.collect:
+                self.all.append(session)
+        return session
+
+    def _postfix(self, event: Event, key: SessionKey) -> tuple[Session | None, int]:
+        etype = event.type
+        when = self.seconds(event)
+        if etype is _T.CONNECT:
+            old = self.open.pop(key, None)
+            if old is not None:
+                self._close(old, "replaced", event)
+            if not self.eager:
+                # Most sessions never try to log in: remember the client, build nothing.
+                self._peers[key] = (event.ip, event.port, when)
+                return None, 0
+        session = self.open.get(key)
+        if session is None:
+            if not self.eager and etype is _T.DISCONNECT:
+                return None, self._quiet_disconnect(event, key, when)
+            if not self.eager and etype in _INTERRUPTIONS and not _after_auth(event):
+                return None, 0
+            session = self._session_for(key, "postfix", event, when)
+            peer = self._peers.pop(key, None) if self._peers else None
+            if peer is not None and session.ip is None:
+                session.ip, session.port, _ = peer
+        session.last = when
+        if session.events is not None:
+            session.events.append(event)
+        if session.ip is None and event.ip is not None:
+            session.ip = event.ip
+            session.port = event.port
+        if session.service is None:
+            session.service = event.service
+        new = 0
+        if etype in _POSTFIX_ACCOUNTED:
+            attempts = max(1, event.attempts)
+            session.attempts_seen += attempts
+            session.add_user(event.user)
+            if etype is _T.AUTH_FAILURE:
+                new = attempts - self._take_credit(event.ip or session.ip, when, attempts)
+                session.failures += new
+        elif etype is _T.DISCONNECT:
+            extra = max(0, disconnect_failures(event) - session.attempts_seen)
+            if extra:
+                session.attempts_seen += extra
+                new = extra - self._take_credit(event.ip or session.ip, when, extra)
+                session.failures += new
+            auth_ok = event.detail.get("auth_ok") if event.detail else None
+            if auth_ok and auth_ok != "0" and not session.succeeded_as:
+                self._login(session, self._last_user(session), event)
+            del self.open[key]
+            self._close(session, "disconnect", event)
+        elif etype in _INTERRUPTIONS:
+            if _after_auth(event):
+                # The client left in the middle of an AUTH exchange: the statistics count
+                # that AUTH as failed, but no password was refused.
+                session.attempts_seen += 1
+        elif etype is _T.AUTH_SUCCESS:
+            self._login(session, event.user, event)
+        elif etype in _DUMP:
+            self._dump(session, event)
+        elif etype is _T.TLS_ESTABLISHED and event.detail:
+            session.tls = (event.detail.get("protocol", ""), event.detail.get("cipher", ""))
+        return session, new
+
+    def _quiet_disconnect(self, event: Event, key: SessionKey, when: float) -> int:
+        """The end of a session none of whose lines mattered: its statistics are all
+        there is (failed AUTH commands, or a login whose account the log does not show)."""
+        if self._peers:
+            self._peers.pop(key, None)
+        failed = disconnect_failures(event)
+        auth_ok = event.detail.get("auth_ok") if event.detail else None
+        if auth_ok and auth_ok != "0":
+            self.logins.append((None, None, event))
+        if not failed:
+            return 0
+        return failed - self._take_credit(event.ip, when, failed)
+
+    def _dovecot(self, event: Event) -> tuple[Session | None, int]:
+        when = self.seconds(event)
+        key: SessionKey = ("dovecot", event.session)
+        closing = is_login_process(event)
+        etype = event.type
+        session = self.open.get(key)
+        if session is None and closing and not self.eager:
+            # The login process's one line is the whole session.
+            if etype is _T.AUTH_FAILURE:
+                attempts = max(1, event.attempts)
+                return None, attempts - self._take_credit(event.ip, when, attempts)
+            if etype is _T.AUTH_SUCCESS:
+                self.logins.append((None, event.user, event))
+            return None, 0
+        if session is None:
+            session = self._session_for(key, "dovecot", event, when)
+        session.last = when
+        if session.events is not None:
+            session.events.append(event)
+        if event.ip is not None and (session.ip is None or closing):
+            session.ip = event.ip
+            session.port = event.port
+        if event.service is not None and (closing or session.service is None):
+            session.service = event.service
+        new = 0
+        if etype is _T.AUTH_FAILURE:
+            session.add_user(event.user)
+            attempts = max(1, event.attempts)
+            if closing:
+                extra = max(0, attempts - session.attempts_seen)
+                session.attempts_seen += extra
+                new = extra - self._take_credit(event.ip, when, extra)
+            else:
+                session.attempts_seen += attempts
+                new = attempts
+            session.failures += new
+        elif etype in (_T.AUTH_ABORTED, _T.AUTH_UNAVAILABLE):
+            session.attempts_seen += max(1, event.attempts)
+        elif etype is _T.AUTH_SUCCESS:
+            self._login(session, event.user, event)
+        if closing:
+            del self.open[key]
+            self._close(session, "login", event)
+        return session, new
+
+    def _loose_attempts(self, event: Event) -> int:
+        """An attempt outside any session: a Dovecot auth-process line without session id
+        (it counts now and leaves a credit), a login line without one, or a bare message."""
+        etype = event.type
+        if etype is _T.AUTH_SUCCESS:
+            self.logins.append((None, event.user, event))
+            return 0
+        if etype is not _T.AUTH_FAILURE:
+            return 0
+        attempts = max(1, event.attempts)
+        if event.ip is None:
+            return attempts
+        when = self.seconds(event)
+        if is_auth_process(event):
+            self._add_credit(event.ip, when, attempts)
+            return attempts
+        return attempts - self._take_credit(event.ip, when, attempts)
+
+    # -- credits (Dovecot auth-process lines standing in for their login line) -------
+
+    def _add_credit(self, ip: str, when: float, count: int) -> None:
+        credits = self._credits.get(ip)
+        if credits is None:
+            credits = self._credits[ip] = []
+        credits.extend([when] * min(count, MAX_CREDITS_PER_ADDRESS))
+        if len(credits) > MAX_CREDITS_PER_ADDRESS:
+            del credits[: len(credits) - MAX_CREDITS_PER_ADDRESS]
+
+    def _take_credit(self, ip: str | None, when: float, count: int) -> int:
+        if ip is None or not self._credits:
+            return 0
+        credits = self._credits.get(ip)
+        if not credits:
+            return 0
+        since = when - CREDIT_WINDOW
+        while credits and credits[0] < since:
+            credits.pop(0)
+        taken = min(count, len(credits))
+        del credits[:taken]
+        if not credits:
+            del self._credits[ip]
+        return taken
+
+    # -- AUTH payloads ----------------------------------------------------------------
+
+    def _dump(self, session: Session, event: Event) -> None:
+        etype = event.type
+        detail = event.detail
+        declared = _declared_length(detail)
+        payload = event.payload
+        if etype is _T.AUTH_COMMAND:
+            mechanism = (event.mechanism or "").upper()
+            command = (mechanism, payload)
+            if command == session._last_auth:
+                # Verbose smtpd logs one AUTH twice: the `< client: AUTH …` chat line and
+                # xsasl's `sasl_method …, init_response …`. One command, one credential.
+                return
+            session._last_auth = command
+            self._finish_login(session)
+            session._pending_mechanism = None
+            session._pending_step = 0
+            if not mechanism:
+                return
+            initial = payload is not None and payload.strip() not in ("", "=")
+            if mechanism == "LOGIN":
+                session._pending_mechanism = mechanism
+                session._pending_step = _LOGIN_STEP_USER
+                if initial and payload is not None:
+                    cred = decode_auth(mechanism, payload, declared)
+                    if cred is not None:
+                        session._login_user = cred.user
+                        session._login_user_complete = cred.user_complete
+                        session._pending_step = _LOGIN_STEP_PASSWORD
+                        session.add_user(cred.user)
+            elif initial and payload is not None:
+                self._credential(session, decode_auth(mechanism, payload, declared))
+            else:
+                session._pending_mechanism = mechanism
+                session._pending_step = _RESPONSE_STEP
+        elif etype is _T.CLIENT_DATA:
+            session._last_auth = None
+            step = session._pending_step
+            if not step or payload is None:
+                return
+            mechanism = session._pending_mechanism or ""
+            if payload.strip().rstrip("?") == "*":  # the client cancelled the exchange
+                self._reset_pending(session)
+                return
+            if step == _RESPONSE_STEP:
+                self._credential(session, decode_response(mechanism, payload, declared))
+                self._reset_pending(session)
+                return
+            text, complete = decode_base64_line(payload, declared)
+            if text is None:  # not base64: the exchange is over, this is a command
+                self._finish_login(session)
+                return
+            if step == _LOGIN_STEP_USER:
+                session._login_user = text
+                session._login_user_complete = complete
+                session._pending_step = _LOGIN_STEP_PASSWORD
+                session.add_user(text)
+            else:
+                user_complete = session._login_user_complete
+                cred = Credential(
+                    mechanism="LOGIN",
+                    authzid=None,
+                    user=session._login_user,
+                    password=text,
+                    complete=complete and user_complete,
+                    user_complete=user_complete,
+                )
+                self._credential(session, cred)
+                self._reset_pending(session)
+        else:  # SERVER_REPLY
+            session._last_auth = None
+            code = detail.get("code", "") if detail else ""
+            if code.startswith("334"):
+                return
+            self._finish_login(session)
+            if code.startswith("235"):
+                self._login(session, self._last_user(session), event)
+
+    def _credential(self, session: Session, cred: Credential | None) -> None:
+        if cred is None:
+            return
+        session.add_user(cred.user)
+        if len(session.credentials) < MAX_CREDENTIALS_PER_SESSION:
+            session.credentials.append(cred)
+        self.decoded.append((session, cred))
+
+    def _finish_login(self, session: Session) -> None:
+        """An AUTH LOGIN exchange ended before its password line: keep the username."""
+        if session._pending_step == _LOGIN_STEP_PASSWORD and session._login_user is not None:
+            cred = Credential(
+                mechanism="LOGIN",
+                authzid=None,
+                user=session._login_user,
+                password=None,
+                complete=False,
+                user_complete=session._login_user_complete,
+            )
+            self._credential(session, cred)
+        self._reset_pending(session)
+
+    @staticmethod
+    def _reset_pending(session: Session) -> None:
+        session._pending_mechanism = None
+        session._pending_step = 0
+        session._login_user = None
+        session._login_user_complete = True
+
+    @staticmethod
+    def _last_user(session: Session) -> str | None:
+        if session.credentials:
+            return session.credentials[-1].user
+        return session._login_user
+
+    def _login(self, session: Session, user: str | None, event: Event) -> None:
+        if user in session.succeeded_as or (user is None and session.succeeded_as):
+            return
+        if None in session.succeeded_as and user is not None:
+            session.succeeded_as.remove(None)
+        session.succeeded_as.append(user)
+        self.logins.append((session, user, event))
+
+    # -- closing -----------------------------------------------------------------------
+
+    def _close(self, session: Session, end: str, event: Event | None) -> None:
+        session.end = end
+        if event is not None:
+            session.closed = event.record.time
+        if session._pending_step:
+            self._finish_login(session)
+
+    def expire(self, now: float) -> list[Session]:
+        """Close sessions idle for :data:`SESSION_TIMEOUT` before ``now``; drop old credits."""
+        since = now - SESSION_TIMEOUT
+        stale = [key for key, session in self.open.items() if session.last < since]
+        closed = []
+        for key in stale:
+            session = self.open.pop(key)
+            self._close(session, "expired", None)
+            closed.append(session)
+        self.expired += len(closed)
+        if self._peers:
+            for key in [k for k, peer in self._peers.items() if peer[2] < since]:
+                del self._peers[key]
+        if self._credits:
+            credit_since = now - CREDIT_WINDOW
+            for ip in [ip for ip, times in self._credits.items() if times[-1] < credit_since]:
+                del self._credits[ip]
+        return closed
+
+    def close_all(self) -> list[Session]:
+        """End of input: every open session ends here (``end of input``)."""
+        closed = list(self.open.values())
+        self.open.clear()
+        self._peers.clear()
+        for session in closed:
+            self._close(session, "end of input", None)
+        return closed
+
+
+def _declared_length(detail: Mapping[str, str] | None) -> int | None:
+    value = detail.get("declared_length") if detail else None
+    if value is None:
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        return None
+
+
+def sessions_of(events: Iterable[Event]) -> list[Session]:
+    """Group a one-shot excerpt's events by session, in the order the sessions began.
+
+    Each session keeps its events (``session.events``); sessions still open at the end
+    of the excerpt have ``end == "end of input"``.
+    """
+    tracker = SessionTracker(keep_events=True, collect=True)
+    for event in events:
+        tracker.feed(event)
+        tracker.decoded.clear()
+        tracker.logins.clear()
+    tracker.close_all()
+    return tracker.all

@@ -1,0 +1,519 @@
+"""The detector's verdicts, as a mail administrator would see them in the analysis."""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import ipaddress
+from datetime import timedelta
+
+from detect_factory import DAY, HOUR, MINUTE, Log
+
+from mailwarden.config import PolicyConfig
+from mailwarden.detect import Accounts, Detector, Verdict, analyze
+from mailwarden.detect.analysis import Analysis
+from mailwarden.model import Action
+
+
+def run(log: Log, policy: PolicyConfig | None = None, accounts: Accounts | None = None) -> Analysis:
+    return analyze(log.events, policy, accounts)
+
+
+def ips(analysis: Analysis) -> set[str]:
+    return {a.ip for a in analysis.attackers}
+
+
+def b64(text: str) -> str:
+    return base64.b64encode(text.encode()).decode()
+
+
+# -- brute force -------------------------------------------------------------------------
+
+
+def test_three_sasl_failures_in_three_seconds_is_a_brute_force_to_ban() -> None:
+    log = Log()
+    for t in range(3):
+        log.sasl_failure(
+            t, "203.0.113.42", pid=26897, mechanism="LOGIN", reason="authentication failure"
+        )
+    attacker = run(log).attacker("203.0.113.42")
+    assert attacker is not None
+    assert attacker.verdict is Verdict.BRUTEFORCE
+    assert attacker.failures == 3
+    assert attacker.recommendation == "ban"
+    assert attacker.reasons[0].startswith("3 or more failed logins within 1m")
+
+
+def test_four_failures_ten_minutes_apart_is_a_slow_brute_force() -> None:
+    log = Log()
+    for n in range(4):
+        log.dovecot_failure(n * 10 * MINUTE, "192.0.2.1", "admin@example.com")
+    attacker = run(log).attacker("192.0.2.1")
+    assert attacker is not None
+    assert attacker.verdict is Verdict.SLOW_BRUTEFORCE
+    assert attacker.recommendation == "ban"
+
+
+def test_four_failures_thirty_minutes_apart_with_different_users_is_enumeration_too() -> None:
+    log = Log()
+    for n, user in enumerate(["admin", "info", "webmaster", "test"]):
+        log.dovecot_failure(n * 30 * MINUTE, "198.51.100.1", f"{user}@example.com")
+    attacker = run(log).attacker("198.51.100.1")
+    assert attacker is not None
+    assert set(attacker.verdicts) >= {Verdict.ENUMERATION, Verdict.SLOW_BRUTEFORCE}
+    assert attacker.users == (
+        "admin@example.com",
+        "info@example.com",
+        "test@example.com",
+        "webmaster@example.com",
+    )
+
+
+def test_one_guess_every_two_and_a_half_hours_is_caught_over_the_day() -> None:
+    log = Log()
+    for n in range(8):
+        log.sasl_failure(n * 2.5 * HOUR, "198.51.100.77", "alice@example.com")
+    attacker = run(log).attacker("198.51.100.77")
+    assert attacker is not None
+    assert attacker.verdict is Verdict.SLOW_BRUTEFORCE
+    assert "1d" in attacker.reasons[0]
+
+
+def test_the_daemon_hears_of_a_brute_force_the_moment_it_crosses_and_once() -> None:
+    log = Log()
+    for t in range(6):
+        log.sasl_failure(t, "203.0.113.42", "alice@example.com", pid=900)
+    log.sasl_failure(2 * HOUR, "203.0.113.42", "alice@example.com", pid=901)
+    log.sasl_failure(2 * HOUR + 1, "203.0.113.42", "alice@example.com", pid=901)
+    detector = Detector(keep_history=False)
+    seen = [[d.verdict for d in detector.feed(e)] for e in log.events]
+    assert seen[:6] == [[], [], [Verdict.BRUTEFORCE], [], [], []]
+    # The ban (1h) ran out and it is still guessing: the daemon hears again, once.
+    assert seen[6:] == [[Verdict.SLOW_BRUTEFORCE], []]
+
+
+def test_a_detection_becomes_a_ban_of_the_address() -> None:
+    log = Log()
+    for t in range(3):
+        log.sasl_failure(t, "2001:db8:5::9", "alice@example.com")
+    detector = Detector()
+    (detection,) = [d for e in log.events for d in detector.feed(e)]
+    decision = detection.decision(timedelta(hours=1))
+    assert decision is not None
+    assert decision.action is Action.BAN
+    assert decision.target == ipaddress.ip_network("2001:db8:5::9/128")
+    assert decision.finding is not None and decision.finding.evidence
+
+
+# -- not attacks --------------------------------------------------------------------------
+
+
+def test_a_real_users_one_or_two_typos_are_not_an_attack() -> None:
+    log = Log()
+    log.sasl_failure(0, "198.51.100.20", "alice@example.com")
+    log.sasl_failure(40, "198.51.100.20", "alice@example.com")
+    analysis = run(log)
+    assert analysis.attackers == ()
+    assert analysis.compromised == ()
+
+
+def test_typos_then_a_successful_login_is_the_owner_not_a_compromise() -> None:
+    log = Log()
+    log.sasl_failure(0, "198.51.100.20", "alice@example.com")
+    log.sasl_failure(40, "198.51.100.20", "alice@example.com")
+    log.queued_login(90, "198.51.100.20", "alice@example.com")
+    analysis = run(log)
+    assert analysis.attackers == ()
+    assert analysis.compromised == ()
+
+
+def test_a_phone_with_a_stale_password_is_reported_and_never_banned() -> None:
+    log = Log()
+    log.dovecot_login(0, "198.51.100.30", "bob@example.com")
+    for n in range(12):  # polls every 5 minutes with the old password
+        log.dovecot_failure(HOUR + n * 5 * MINUTE, "198.51.100.30", "bob@example.com")
+    analysis = run(log)
+    attacker = analysis.attacker("198.51.100.30")
+    assert attacker is not None
+    assert attacker.verdict is Verdict.STALE_PASSWORD
+    assert attacker.recommendation == "none (stale password of a real user)"
+    assert attacker.failures == 0 and attacker.stale_failures == 12
+    (finding,) = analysis.findings_of("stale_password")
+    assert finding.data["users"] == ["bob@example.com"]
+    assert analysis.compromised == ()
+
+
+def test_the_daemon_never_bans_a_stale_password() -> None:
+    log = Log()
+    log.dovecot_login(0, "198.51.100.30", "bob@example.com")
+    for n in range(12):
+        log.dovecot_failure(HOUR + n * 5, "198.51.100.30", "bob@example.com")
+    detector = Detector(keep_history=False)
+    assert [d for e in log.events for d in detector.feed(e)] == []
+
+
+def test_a_stale_password_on_another_ipv6_address_of_the_same_64_is_still_stale() -> None:
+    log = Log()
+    log.dovecot_login(0, "2001:db8:77:1::a", "bob@example.com")
+    for n in range(6):
+        log.dovecot_failure(HOUR + n * MINUTE, f"2001:db8:77:1::{n + 1:x}b", "bob@example.com")
+    analysis = run(log)
+    assert all(a.recommendation != "ban" for a in analysis.attackers)
+
+
+def test_a_single_lost_connection_to_the_auth_server_is_an_outage() -> None:
+    log = Log()
+    log.unavailable(0, "198.51.100.40")
+    analysis = run(log)
+    assert analysis.attackers == ()
+    (finding,) = analysis.findings_of("auth_unavailable")
+    assert finding.data["failures"] == 1
+
+
+def test_lost_connection_to_the_auth_server_during_a_burst_counts_as_a_guess() -> None:
+    log = Log()
+    log.sasl_failure(0, "203.0.113.50", "root")
+    log.sasl_failure(4, "203.0.113.50", "root")
+    log.unavailable(16, "203.0.113.50")
+    log.unavailable(28, "203.0.113.50")
+    analysis = run(log)
+    attacker = analysis.attacker("203.0.113.50")
+    assert attacker is not None
+    assert attacker.failures == 4
+    assert attacker.verdict is Verdict.BRUTEFORCE
+    assert analysis.findings_of("auth_unavailable") == []
+
+
+def test_lost_connection_after_auth_is_not_a_second_attempt() -> None:
+    log = Log()
+    for n in range(2):
+        pid = 7000 + n
+        log.connect(n * 30, "198.51.100.60", pid)
+        log.sasl_failure(n * 30 + 1, "198.51.100.60", "carol@example.com", pid=pid)
+        log.lost_after_auth(n * 30 + 2, "198.51.100.60", pid)
+        log.disconnect(n * 30 + 2, "198.51.100.60", pid, failed=1)
+    analysis = run(log)
+    assert analysis.attackers == ()  # two typos, not four guesses
+
+
+def test_allow_listed_and_loopback_clients_are_never_recommended_for_a_ban() -> None:
+    log = Log()
+    for t in range(5):
+        log.sasl_failure(t, "198.51.100.70", f"user{t}@example.com")
+        log.sasl_failure(t, "127.0.0.1", f"user{t}@example.com")
+        log.sasl_failure(t, "::1", f"user{t}@example.com")
+    policy = PolicyConfig(allow=(ipaddress.ip_network("198.51.100.64/26"),))
+    analysis = run(log, policy)
+    assert ips(analysis) == {"198.51.100.70", "127.0.0.1", "::1"}
+    assert {a.recommendation for a in analysis.attackers} == {"none (allow-listed)"}
+    detector = Detector(policy)
+    detections = [d for e in log.events for d in detector.feed(e)]
+    assert detections and all(d.decision() is None for d in detections)
+
+
+def test_the_servers_own_address_is_never_recommended_for_a_ban() -> None:
+    log = Log()
+    log.dovecot_login(0, "198.51.100.5", "x@example.com")  # teaches lip=192.0.2.254
+    for t in range(5):
+        log.sasl_failure(10 + t, "192.0.2.254", f"user{t}@example.com")
+    attacker = run(log).attacker("192.0.2.254")
+    assert attacker is not None and attacker.recommendation == "none (allow-listed)"
+
+
+def test_an_address_inside_a_username_never_becomes_an_attacker() -> None:
+    log = Log()
+    for t in range(6):
+        log.sasl_failure(t, "203.0.113.66", "unknown[192.0.2.98]")
+        log.dovecot_failure(t, "203.0.113.67", "x, rip=192.0.2.99")
+        log.sasl_failure(t, "203.0.113.68", "a, sasl_username=198.51.100.9")
+    analysis = run(log)
+    assert ips(analysis) == {"203.0.113.66", "203.0.113.67", "203.0.113.68"}
+    for finding in analysis.findings:
+        assert "192.0.2.98" not in finding.subject and "192.0.2.99" not in finding.subject
+
+
+# -- networks and campaigns ---------------------------------------------------------------
+
+
+def test_many_addresses_of_one_network_with_one_failure_each_are_one_attacker() -> None:
+    log = Log()
+    names = ["postmaster", "admin", "test", "support", "teste", "billing", "monitor", "nobody1"]
+    for n, name in enumerate(names):
+        log.sasl_failure(n * 5 * MINUTE, f"203.0.113.{(n + 1) * 10}", f"{name}@example.org")
+    analysis = run(log)
+    assert ips(analysis) == {f"203.0.113.{(n + 1) * 10}" for n in range(8)}
+    assert {a.network for a in analysis.attackers} == {"203.0.113.0/24"}
+    assert {a.recommendation for a in analysis.attackers} == {"ban"}
+    (finding,) = analysis.findings_of("network")
+    assert finding.subject == "203.0.113.0/24" and finding.data["member_count"] == 8
+
+
+def test_the_daemon_bans_the_network() -> None:
+    log = Log()
+    for n in range(4):
+        log.sasl_failure(n * MINUTE, f"2001:db8:1:2::{n + 1}", f"user{n}@example.org")
+    detector = Detector(keep_history=False)
+    targets = {str(d.target) for e in log.events for d in detector.feed(e)}
+    assert "2001:db8:1:2::/64" in targets
+
+
+def test_three_addresses_of_a_network_or_people_who_then_log_in_are_no_network_attack() -> None:
+    log = Log()
+    people = ["alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi"]
+    for n, name in enumerate(people[:3]):
+        log.sasl_failure(n * MINUTE, f"198.51.100.{n + 1}", f"{name}@example.com")
+    for n, name in enumerate(people[3:], 3):  # customers of one provider: typo, then login
+        log.sasl_failure(n * MINUTE, f"198.51.100.{n + 1}", f"{name}@example.com")
+        log.queued_login(n * MINUTE + 30, f"198.51.100.{n + 1}", f"{name}@example.com")
+    assert run(log).attackers == ()
+
+
+def test_password_spraying_across_networks_is_one_campaign() -> None:
+    log = Log()
+    clients = [
+        f"{net}.{host}" for net, host in [("192.0.2", 7), ("198.51.100", 8), ("203.0.113", 9)]
+    ] + ["2001:db8:a::1", "2001:db8:b::1", "2001:db8:c::1"]
+    for n, ip in enumerate(clients):
+        log.sasl_failure(n * 20 * MINUTE, ip, "alice@example.com")
+        log.sasl_failure(n * 20 * MINUTE + 5 * MINUTE, ip, "bob@example.com")
+    analysis = run(log)
+    assert ips(analysis) == set(clients)
+    assert {a.verdict for a in analysis.attackers} == {Verdict.SPRAY_MEMBER}
+    assert all(a.failures == 2 for a in analysis.attackers)  # each below the thresholds
+    (finding,) = analysis.findings_of("spray")
+    assert sorted(finding.data["members"]) == sorted(clients)
+    assert sorted(finding.data["targets"]) == ["alice@example.com", "bob@example.com"]
+
+
+def test_clients_sharing_an_account_list_form_one_campaign() -> None:
+    log = Log()
+    accounts = ["a", "b", "c", "d", "e"]
+    clients = ["192.0.2.1", "198.51.100.2", "203.0.113.3", "2001:db8:d::4", "2001:db8:e::5"]
+    for n, ip in enumerate(clients):
+        for user in (accounts[n], accounts[(n + 1) % 5]):
+            log.sasl_failure(n * HOUR, ip, f"{user}@example.com")
+    analysis = run(log)
+    (finding,) = analysis.findings_of("spray")
+    assert finding.data["member_count"] == 5
+    assert finding.data["target_count"] == 5
+
+
+# -- probes, honeypots, enumeration --------------------------------------------------------
+
+
+def test_one_failure_on_a_name_bots_try_is_a_probe_to_watch() -> None:
+    log = Log()
+    log.sasl_failure(0, "203.0.113.80", "postmaster@example.org")
+    attacker = run(log).attacker("203.0.113.80")
+    assert attacker is not None
+    assert attacker.verdict is Verdict.PROBE
+    assert attacker.recommendation == "watch"
+
+
+def test_a_generic_name_that_is_a_real_account_is_a_typo() -> None:
+    log = Log()
+    log.sasl_failure(0, "198.51.100.81", "info@example.org")
+    assert run(log, accounts=Accounts(["info@example.org"])).attackers == ()
+
+
+def test_a_probe_that_logs_in_as_that_account_was_its_owner() -> None:
+    log = Log()
+    log.sasl_failure(0, "198.51.100.82", "info@example.org")
+    log.queued_login(30, "198.51.100.82", "info@example.org")
+    analysis = run(log)
+    assert analysis.attackers == () and analysis.compromised == ()
+
+
+def test_honeypot_account_is_a_ban_on_the_first_try() -> None:
+    log = Log()
+    log.sasl_failure(0, "203.0.113.83", "nonexistent_user@example.org")
+    policy = PolicyConfig(honeypot_users=("nonexistent_user@example.org",))
+    attacker = run(log, policy).attacker("203.0.113.83")
+    assert attacker is not None
+    assert attacker.verdict is Verdict.HONEYPOT and attacker.recommendation == "ban"
+
+
+def test_enumeration_says_which_targeted_accounts_exist() -> None:
+    log = Log()
+    for n, user in enumerate(["carol", "dave", "admin", "xyz", "eve"]):
+        log.dovecot_failure(n * 10 * MINUTE, "198.51.100.90", f"{user}@example.com")
+    accounts = Accounts(["carol@example.com", "eve@example.com", "frank@example.com"])
+    analysis = run(log, accounts=accounts)
+    attacker = analysis.attacker("198.51.100.90")
+    assert attacker is not None and Verdict.ENUMERATION in attacker.verdicts
+    assert attacker.existing_users == ("carol@example.com", "eve@example.com")
+    (finding,) = analysis.findings_of("enumeration")
+    assert finding.data["existing"] == ["carol@example.com", "eve@example.com"]
+    assert finding.data["not_existing_count"] == 3
+
+
+def test_scanner_without_login_attempts_is_watched() -> None:
+    log = Log()
+    for t in range(3):
+        log.reject(t, "203.0.113.84")
+    attacker = run(log).attacker("203.0.113.84")
+    assert attacker is not None
+    assert attacker.verdict is Verdict.SCANNER and attacker.recommendation == "watch"
+
+
+def test_exceeding_the_auth_rate_limit_is_a_brute_force() -> None:
+    log = Log()
+    log.rate_limited(0, "203.0.113.85", 4400)
+    attacker = run(log).attacker("203.0.113.85")
+    assert attacker is not None and attacker.verdict is Verdict.BRUTEFORCE
+
+
+def test_username_from_the_tls_dump_names_the_probe_on_old_postfix() -> None:
+    log = Log()
+    log.connect(0, "203.0.113.86", 32451, service="smtp")
+    payload = b64("\x00admin@example.org\x00wilma")[:29]
+    log.auth_command(1, 32451, "PLAIN", payload, declared=45)
+    log.sasl_failure(3, "203.0.113.86", pid=32451, service="smtp", reason="")
+    log.reply(3, 32451, "435", "4.7.8", "Error: authentication failed:")
+    analysis = run(log)
+    attacker = analysis.attacker("203.0.113.86")
+    assert attacker is not None
+    assert attacker.verdict is Verdict.PROBE and attacker.users == ("admin@example.org",)
+    (cred,) = analysis.credentials
+    assert cred.ip == "203.0.113.86" and cred.credential.user == "admin@example.org"
+
+
+# -- compromise -----------------------------------------------------------------------------
+
+
+def test_a_login_after_guessing_is_a_compromise_at_the_top() -> None:
+    log = Log()
+    log.sasl_failure(0, "198.51.100.99", "x@example.com")  # someone else, less bad
+    log.sasl_failure(1, "198.51.100.99", "y@example.com")
+    log.sasl_failure(2, "198.51.100.99", "z@example.com")
+    for t in range(10):
+        log.dovecot_failure(100 + t, "203.0.113.90", "alice@example.com")
+    log.dovecot_login(120, "203.0.113.90", "alice@example.com")
+    analysis = run(log)
+    (compromise,) = analysis.compromised
+    assert (compromise.user, compromise.ip, compromise.failures_before) == (
+        "alice@example.com",
+        "203.0.113.90",
+        10,
+    )
+    assert any("password" in a for a in compromise.advice)
+    assert any("queue" in a for a in compromise.advice)
+    top = analysis.attackers[0]
+    assert (top.ip, top.verdict, top.recommendation) == ("203.0.113.90", Verdict.COMPROMISED, "ban")
+    assert top.succeeded_as == ("alice@example.com",)
+
+
+def test_the_daemon_hears_of_a_compromise_immediately() -> None:
+    log = Log()
+    for t in range(4):
+        log.sasl_failure(t, "203.0.113.91", f"u{t}@example.com")
+    log.queued_login(10, "203.0.113.91", "u3@example.com")
+    detector = Detector(keep_history=False)
+    for event in log.events[:-1]:
+        detector.feed(event)
+    (detection,) = detector.feed(log.events[-1])
+    assert detection.verdict is Verdict.COMPROMISED
+    assert detection.recommendation == "ban"
+    assert detection.data["user"] == "u3@example.com"
+
+
+def test_a_login_right_after_a_burst_on_that_account_from_others_is_a_compromise() -> None:
+    log = Log()
+    for n in range(6):
+        log.sasl_failure(n * MINUTE, f"2001:db8:{n + 1}::7", "carol@example.com")
+    log.queued_login(10 * MINUTE, "198.51.100.123", "carol@example.com")
+    (compromise,) = run(log).compromised
+    assert compromise.ip == "198.51.100.123" and compromise.failures_before == 6
+
+
+def test_a_login_whose_account_the_log_does_not_show_is_still_a_compromise() -> None:
+    log = Log()
+    for t in range(5):
+        log.sasl_failure(t, "203.0.113.92", f"u{t}@example.com", pid=8000)
+    log.disconnect(6, "203.0.113.92", 8000, failed=5, ok=1)
+    (compromise,) = run(log).compromised
+    assert compromise.user is None and compromise.ip == "203.0.113.92"
+
+
+def test_attackers_are_sorted_worst_first() -> None:
+    log = Log()
+    log.sasl_failure(0, "203.0.113.1", "postmaster@example.org")  # probe
+    for t in range(5):
+        log.sasl_failure(t, "203.0.113.2", "a@example.org")  # brute force
+    for n in range(4):
+        log.sasl_failure(n * 20 * MINUTE, "198.51.100.3", "b@example.org")  # slow
+    order = [a.ip for a in run(log).attackers]
+    assert order == ["203.0.113.2", "198.51.100.3", "203.0.113.1"]
+
+
+def test_thresholds_come_from_the_policy() -> None:
+    log = Log()
+    for t in range(3):
+        log.sasl_failure(t, "203.0.113.42", "alice@example.com")
+    policy = dataclasses.replace(PolicyConfig(), fast_failures=5, slow_failures=5)
+    assert run(log, policy).attackers == ()
+
+
+def test_time_without_a_date_is_fine() -> None:
+    log = Log()
+    events = [
+        log.sasl_failure(t, "203.0.113.42", "alice@example.com")._replace(
+            record=log.record(t, None, None, "x")._replace(time=None)
+        )
+        for t in range(3)
+    ]
+    analysis = analyze(events)
+    assert ips(analysis) == {"203.0.113.42"}
+    assert analysis.attackers[0].first_seen is None
+
+
+def test_expire_forgets_old_state_but_keeps_attackers_for_the_report() -> None:
+    log = Log()
+    for t in range(3):
+        log.sasl_failure(t, "203.0.113.42", "alice@example.com")
+    log.sasl_failure(0.5, "198.51.100.1", "bob@example.com")
+    log.sasl_failure(3 * DAY, "192.0.2.200", "carol@example.com")
+    detector = Detector()
+    detector.feed_all(log.events)
+    detector.expire()
+    assert ips(detector.result()) == {"203.0.113.42"}
+    assert detector.result().stats["clients_tracked"] == 2
+
+
+def test_a_client_that_leaves_in_the_middle_of_auth_made_no_guess() -> None:
+    log = Log()
+    log.connect(0, "203.0.113.52", 9100)
+    log.aborted(1, "203.0.113.52", 9100)  # `*` at the 334 prompt
+    log.lost_after_auth(2, "203.0.113.52", 9100)  # AUTH LOGIN, then hang-up
+    log.disconnect(2, "203.0.113.52", 9100, failed=2)
+    analysis = run(log)
+    assert analysis.attackers == ()
+    assert analysis.stats["failures_counted"] == 0
+
+
+def test_an_owner_whose_typos_joined_a_campaign_is_not_compromised() -> None:
+    log = Log()
+    bots = ["192.0.2.66", "198.51.100.23", "203.0.113.51", "2001:db8:f::1", "2001:db8:e::1"]
+    for n, ip in enumerate(bots):
+        log.sasl_failure(n, ip, "admin@example.com")
+        log.sasl_failure(n + 0.5, ip, "alice@example.com")
+    # Two hours later (no burst on her account within policy.compromise_window) alice
+    # mistypes once, which joins her to the campaign through her own account, then gets in.
+    log.sasl_failure(2 * HOUR, "198.51.100.200", "alice@example.com")
+    log.queued_login(2 * HOUR + 30, "198.51.100.200", "alice@example.com")
+    analysis = run(log)
+    assert analysis.compromised == ()
+    assert analysis.attacker("198.51.100.200") is None
+    (finding,) = analysis.findings_of("spray")
+    assert "198.51.100.200" not in finding.data["members"]
+
+
+def test_a_campaign_member_that_logs_in_after_trying_other_accounts_is_a_compromise() -> None:
+    log = Log()
+    bots = ["192.0.2.66", "198.51.100.23", "203.0.113.51", "2001:db8:f::1", "2001:db8:e::1"]
+    for n, ip in enumerate(bots):
+        log.sasl_failure(n, ip, "admin@example.com")
+        log.sasl_failure(n + 0.5, ip, "alice@example.com")
+    log.queued_login(60, "2001:db8:e::1", "carol@example.com")
+    (compromise,) = run(log).compromised
+    assert compromise.ip == "2001:db8:e::1" and compromise.user == "carol@example.com"
