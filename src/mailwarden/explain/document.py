@@ -1,0 +1,41 @@
+"""The explanation as a list of blocks, before it is laid out for a terminal or a pipe."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Heading:
+    text: str
+    level: int = 1
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    text: str
+    indent: int = 0
+
+
+@dataclass(frozen=True)
+class Item:
+    """A list item: ``marker`` is ``•`` or ``1.``."""
+
+    marker: str
+    text: str
+    indent: int = 2
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A quoted log entry and what it means."""
+
+    time: str
+    line: str
+    """The entry as written (client secrets already redacted); shown verbatim."""
+    note: str
+
+
+Block = Heading | Paragraph | Item | Entry
+
+__all__ = ["Block", "Entry", "Heading", "Item", "Paragraph"]

@@ -1,0 +1,752 @@
+"""One plain-language note per event, keyed by its EventType and its details.
+
+A session is walked in order with a :class:`SessionState`, because some lines mean
+different things depending on what came before: ``*`` cancels a login only as an answer
+to a ``334`` prompt; a base64 line after ``334 UGFzc3dvcmQ6`` is a password.
+
+Notes never repeat a client's secret: AUTH payloads are decoded by ``parsers.sasl`` and
+shown masked unless the person asked for ``--show-passwords``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from mailwarden.explain.replies import reply_meaning, softened
+from mailwarden.explain.tls import (
+    cipher_list_note,
+    cipher_weakness,
+    record_header,
+    state_meaning,
+)
+from mailwarden.locale import N_, _, ngettext
+from mailwarden.model import Event, EventType
+from mailwarden.parsers.sasl import (
+    Credential,
+    decode_auth,
+    decode_base64_line,
+    decode_response,
+    escape_text,
+)
+
+
+@dataclass(frozen=True)
+class Note:
+    """What one log entry means. ``key`` identifies the kind of explanation: an entry
+    whose key was already explained gets ``short`` instead of ``text``. ``context`` is
+    background shared by several kinds of lines (why the line is in the log at all), as
+    ``(key, text)``: it is said the first time only."""
+
+    key: str
+    text: str
+    short: str | None = None
+    context: tuple[str, str] | None = None
+    extra: tuple[str, str] | None = None
+    """A second piece of once-only background, like ``context``."""
+
+
+@dataclass
+class SessionState:
+    """What the walk through one session has seen so far."""
+
+    show_passwords: bool = False
+    mechanism: str | None = None
+    """The mechanism of the AUTH exchange in progress (until its final reply)."""
+    prompt: str | None = None
+    """The decoded text of the last 334 challenge (``Username:``, ``Password:``)."""
+    final_reply_after_auth: bool = False
+    """The last AUTH exchange has had its final answer (235, 535, …)."""
+    login_user: str | None = None
+    tls_up: bool = False
+    """A TLS handshake completed in this session."""
+    credentials: list[Credential] = field(default_factory=list)
+    """Credentials decoded so far (PLAIN payloads, LOGIN steps joined)."""
+    decoded: list[Credential] = field(default_factory=list)
+    """What the session layer decoded from the event being described."""
+
+
+def detail(event: Event, key: str) -> str | None:
+    return None if event.detail is None else event.detail.get(key)
+
+
+def declared_length(event: Event) -> int | None:
+    value = detail(event, "declared_length")
+    return int(value) if value is not None and value.isdigit() else None
+
+
+def _dump_origin(event: Event) -> tuple[str, str]:
+    """Why a client's line is in the log at all, as a Note context."""
+    if declared_length(event) is not None:
+        return (
+            "origin:tls_dump",
+            _(
+                "Such “Read”/“Write” lines exist only because smtpd_tls_loglevel is 4 or "
+                "more: Postfix then writes the first 40 bytes of every line a client sends "
+                "inside TLS, and of every reply, into the log (“Read N chars”: N bytes "
+                "arrived; CR LF shows as “??”)."
+            ),
+        )
+    return (
+        "origin:verbose",
+        _(
+            "Such lines exist only because verbose logging is on (smtpd -v or "
+            "debug_peer_list): Postfix then writes every command a client sends into the log."
+        ),
+    )
+
+
+_TLS_LEVEL_2 = ("level:tls2", N_("These TLS lines are logged at smtpd_tls_loglevel 2 or more."))
+_SSL_STATES = (
+    "level:ssl_states",
+    N_(
+        "“SSL_accept:” lines (smtpd_tls_loglevel 2 or more) follow OpenSSL through the "
+        "handshake. “SSLv3” in them is the name of the state machine of OpenSSL 1.0.2 and "
+        "older, not the protocol: the protocol is in the “TLS connection established” line."
+    ),
+)
+_TLS_DUMPS = (
+    "level:tls3",
+    N_(
+        "Packet-dump lines like this one are logged at smtpd_tls_loglevel 3 (during the "
+        "handshake) and 4 (the whole session)."
+    ),
+)
+
+
+def _context(pair: tuple[str, str]) -> tuple[str, str]:
+    return pair[0], _(pair[1])
+
+
+def credential_text(cred: Credential, show_passwords: bool) -> str:
+    """``account admin@fipick.com, password w*** (…)`` for a decoded payload."""
+    parts: list[str] = []
+    if cred.user is not None:
+        user = cred.user if cred.user_complete else cred.user + "…"
+        parts.append(_("account {user}").format(user=user))
+    if cred.authzid is not None and cred.authzid != cred.user:
+        parts.append(_("acting for {authzid}").format(authzid=cred.authzid))
+    if cred.password is not None:
+        word = _("token") if cred.mechanism in {"XOAUTH2", "OAUTHBEARER"} else _("password")
+        parts.append(f"{word} {cred.shown_password(show_passwords)}")
+    return _(", ").join(parts)
+
+
+# -- one function per event type ---------------------------------------------------------
+
+
+def _connect(event: Event, state: SessionState) -> Note:
+    name = detail(event, "name")
+    where = event.ip or "?"
+    if name in (None, "", "unknown"):
+        text = _(
+            "A client at {ip} connected. “unknown” means its address has no reverse DNS name "
+            "that leads back to it, as for most botnet machines and home connections."
+        ).format(ip=where)
+    else:
+        text = _(
+            "A client at {ip} connected; its address's reverse DNS name is {name} "
+            "(checked both ways)."
+        ).format(ip=where, name=escape_text(name))
+    return Note("connect", text, _("Another client connected ({ip}).").format(ip=where))
+
+
+def _disconnect(event: Event, state: SessionState) -> Note:
+    failed = event.attempts if detail(event, "stats") else 0
+    ok = detail(event, "auth_ok")
+    stats = detail(event, "stats")
+    text = _("The session ended.")
+    if stats:
+        text += " " + _("Command statistics: {stats}.").format(stats=escape_text(stats))
+        if failed:
+            text += " " + ngettext(
+                "{n} AUTH command failed.", "{n} AUTH commands failed.", failed
+            ).format(n=failed)
+        if ok and ok.isdigit() and int(ok) > 0:
+            text += " " + ngettext(
+                "{n} AUTH command succeeded: someone logged in.",
+                "{n} AUTH commands succeeded: someone logged in.",
+                int(ok),
+            ).format(n=int(ok))
+    else:
+        text += " " + _("(Postfix before 3.0 writes no command statistics here.)")
+    return Note("disconnect", text)
+
+
+def _lost_connection(event: Event, state: SessionState) -> Note:
+    after = detail(event, "after") or "?"
+    how = {
+        "CONNECT": _("without sending anything"),
+        "AUTH": _("right after a login attempt, as password-guessing bots do"),
+        "UNKNOWN": _("after a command the server did not recognise"),
+        "EHLO": _("right after the greeting"),
+        "STARTTLS": _("during the TLS handshake"),
+    }.get(after.upper(), _("after the command {after}").format(after=after))
+    return Note(
+        f"lost:{after}",
+        _("The client hung up {how}, without saying QUIT.").format(how=how),
+    )
+
+
+def _timeout(event: Event, state: SessionState) -> Note:
+    after = detail(event, "after") or "?"
+    return Note(
+        "timeout",
+        _("The client went silent after {after}; the server stopped waiting.").format(after=after),
+    )
+
+
+def _too_many_errors(event: Event, state: SessionState) -> Note:
+    return Note(
+        "errors",
+        _(
+            "The client made too many errors (smtpd_hard_error_limit) and the server "
+            "disconnected it."
+        ),
+    )
+
+
+def _no_auth(event: Event, state: SessionState) -> Note:
+    return Note(
+        "no_auth",
+        _(
+            "The client connected and left without trying to log in: usually harmless "
+            "(scanners, clients checking the certificate)."
+        ),
+    )
+
+
+_UNCOUNTED_REASONS = (
+    "connection lost to authentication server",
+    "can't connect to authentication server",
+    "authentication backend error",
+    "generic failure",
+    "transient failure",
+    "remote authentication server unavailable",
+)
+
+
+def _failure_reason(reason: str | None) -> str:
+    text = (reason or "").strip()
+    low = text.lower()
+    if text in {"", "(reason unavailable)"}:
+        return _(
+            "The reason is empty: with Dovecot checking the passwords, that is how Postfix "
+            "logs a wrong password or an unknown account."
+        )
+    if text.startswith(("UGFzc3dvcmQ6", "VXNlcm5hbWU6")):
+        return _(
+            "The reason “{reason}” is base64 for a login prompt, left over by a Postfix bug "
+            "(fixed in 3.9): it means a wrong password."
+        ).format(reason=escape_text(text))
+    if any(low.startswith(r) for r in _UNCOUNTED_REASONS):
+        return _(
+            "Reason: “{reason}”. The server could not check the password: a problem on the "
+            "server's side, not proof of a wrong guess."
+        ).format(reason=escape_text(text))
+    if low.startswith("invalid authentication mechanism"):
+        return _("The client asked for a login method the server does not offer.")
+    if low in {"authentication failure", "password verification failed"}:
+        return _("Reason: wrong user name or password.")
+    return _("Reason: “{reason}”.").format(reason=escape_text(text))
+
+
+def _auth_failure(event: Event, state: SessionState) -> Note:
+    mech = escape_text(event.mechanism or "?")
+    user = escape_text(event.user) if event.user else None
+    if user is None and state.credentials:
+        user = state.credentials[-1].user
+    if user:
+        text = _("A login failed: method {mech}, account {user}.").format(mech=mech, user=user)
+        short = _("Another failed login: {user}.").format(user=user)
+    else:
+        text = _("A login failed: method {mech}.").format(mech=mech)
+        short = _("Another failed login.")
+        if event.session is None:
+            text += " " + _("This log line does not name the account (Postfix before 3.9).")
+    if event.session is not None and event.attempts >= 1 and _is_login_summary(event):
+        text += " " + ngettext(
+            "Dovecot writes this line when the connection ends; {n} password was tried in it "
+            "and failed.",
+            "Dovecot writes this line when the connection ends; {n} passwords were tried in it "
+            "and failed.",
+            event.attempts,
+        ).format(n=event.attempts)
+    else:
+        if event.attempts > 1:
+            text += " " + _("The line stands for {n} attempts.").format(n=event.attempts)
+        text += " " + _failure_reason(event.reason)
+    state.final_reply_after_auth = True
+    return Note("auth_failure", text, short)
+
+
+def _is_login_summary(event: Event) -> bool:
+    """A Dovecot login-process line: it sums up the attempts of a whole connection."""
+    reason = (event.reason or "").lower()
+    return " attempts" in reason or " attempt " in reason or reason.startswith("auth failed")
+
+
+def _auth_success(event: Event, state: SessionState) -> Note:
+    user = escape_text(event.user or "?")
+    mech = escape_text(event.mechanism or "?")
+    return Note(
+        "auth_success",
+        _("Someone logged in successfully as {user} (method {mech}).").format(user=user, mech=mech),
+    )
+
+
+def _auth_aborted(event: Event, state: SessionState) -> Note:
+    return Note(
+        "auth_aborted",
+        _("The client cancelled its login by sending “*” in answer to a 334 prompt."),
+    )
+
+
+def _auth_unavailable(event: Event, state: SessionState) -> Note:
+    reason = escape_text(event.reason or "")
+    return Note(
+        "auth_unavailable",
+        _(
+            "The server could not check a password ({reason}): its authentication service "
+            "was gone or too slow. During a fast brute force Dovecot's failure delay causes "
+            "this too, so these count as guesses then."
+        ).format(reason=reason),
+    )
+
+
+def _auth_command(event: Event, state: SessionState) -> Note:
+    mech = escape_text((event.mechanism or "?").upper())
+    state.mechanism, state.prompt, state.final_reply_after_auth = mech, None, False
+    payload = event.payload or ""
+    origin = _dump_origin(event)
+    cred = next((c for c in state.decoded if c.mechanism == mech), None)
+    if cred is None and payload:
+        cred = decode_auth(mech, payload, declared_length(event))
+    if cred is None:
+        text = _("The client asks to log in with method {mech}.").format(mech=mech)
+        if payload and payload.strip() not in {"=", "=??"}:
+            text += " " + _("Its data could not be decoded.")
+        return Note("auth_command", text, context=origin)
+    state.credentials.append(cred)
+    if cred.user is not None:
+        state.login_user = cred.user
+    text = _(
+        "The client asks to log in with method {mech} and sends its credentials on the same "
+        "line, base64-encoded. Decoded: {credential}."
+    ).format(mech=mech, credential=credential_text(cred, state.show_passwords))
+    if not cred.complete:
+        text += " " + _(
+            "The log cut the line off (it shows 40 bytes), so only the beginning of the "
+            "password is visible."
+        )
+    return Note("auth_command", text, context=origin)
+
+
+def _client_data(event: Event, state: SessionState) -> Note:
+    payload = (event.payload or "").removesuffix("??").strip()
+    if payload == "*":
+        return _star(event, state)
+    if state.mechanism is not None and not state.final_reply_after_auth:
+        return _auth_step(event, payload, state)
+    verb, _sep, rest = payload.partition(" ")
+    verb = verb.upper()
+    origin = _dump_origin(event)
+    if verb in {"EHLO", "HELO"}:
+        name = escape_text(rest.strip()) or "?"
+        text = _(
+            "The client greets the server ({verb}) and calls itself “{name}”. The name is "
+            "the client's own claim and proves nothing; “localhost” is a typical bot "
+            "greeting, a real mail server gives its own name."
+        ).format(verb=verb, name=name)
+        if state.tls_up:
+            text += " " + _(
+                "After STARTTLS a client must greet again, so this greeting travelled encrypted."
+            )
+        return Note(f"client:{verb}", text, context=origin)
+    if verb == "QUIT":
+        return Note("client:QUIT", _("The client says goodbye (QUIT)."), context=origin)
+    if verb == "STARTTLS":
+        return Note(
+            "client:STARTTLS", _("The client asks to switch to TLS (STARTTLS)."), context=origin
+        )
+    if verb in {"MAIL", "RCPT", "DATA", "RSET", "NOOP", "VRFY", "EXPN", "BDAT"}:
+        return Note(
+            f"client:{verb}",
+            _("The client sends the command {verb}.").format(verb=verb),
+            context=origin,
+        )
+    return Note(
+        "client:other",
+        _("The client sent “{text}”.").format(text=escape_text(payload)),
+        context=origin,
+    )
+
+
+def _star(event: Event, state: SessionState) -> Note:
+    origin = _dump_origin(event)
+    if state.mechanism is not None and not state.final_reply_after_auth:
+        state.mechanism = None
+        return Note(
+            "client:cancel",
+            _("The client cancels its login (the “*” answers the 334 prompt)."),
+            context=origin,
+        )
+    return Note(
+        "client:star",
+        _(
+            "The client sent “*”. A “*” cancels a login only as an answer to a 334 prompt "
+            "(RFC 4954); here the server had already given its final answer, so it is just an "
+            "unknown command. Careless bot code sends it no matter what the server said."
+        ),
+        context=origin,
+    )
+
+
+def _auth_step(event: Event, payload: str, state: SessionState) -> Note:
+    """A client line inside an AUTH exchange: LOGIN's username or password, a PLAIN blob."""
+    mech = state.mechanism or "?"
+    origin = _dump_origin(event)
+    if mech == "LOGIN":
+        text, complete = decode_base64_line(payload, declared_length(event))
+        prompt = (state.prompt or "").lower()
+        joined = next((c for c in state.decoded if c.password is not None), None)
+        if text is not None and (joined is not None or prompt.startswith("password")):
+            cred = joined or Credential(mech, None, state.login_user, text, complete)
+            state.credentials.append(cred)
+            return Note(
+                "login:password",
+                _(
+                    "The client answers the password prompt: {password}. It is only base64 in "
+                    "the log: anyone who can read the log can read it."
+                ).format(password=cred.shown_password(state.show_passwords)),
+                context=origin,
+            )
+        if text is not None:
+            state.login_user = text if complete else text + "…"
+            return Note(
+                "login:user",
+                _("The client answers the user name prompt: {user}.").format(user=state.login_user),
+                context=origin,
+            )
+    else:
+        response = next(iter(state.decoded), None) or decode_response(
+            mech, payload, declared_length(event)
+        )
+        if response is not None:
+            state.credentials.append(response)
+            return Note(
+                "auth:response",
+                _("The client sends its credentials: {credential}.").format(
+                    credential=credential_text(response, state.show_passwords)
+                ),
+                context=origin,
+            )
+    return Note(
+        "auth:step",
+        _("The client sends the next step of its login (method {mech}).").format(mech=mech),
+        context=origin,
+    )
+
+
+def _reply_text(reason: str, code: str) -> str:
+    """The text of a reply after its code (``334 VXNlcm5hbWU6`` gives the challenge)."""
+    return reason[len(code) :].lstrip(" -") if reason.startswith(code) else reason
+
+
+def _server_reply(event: Event, state: SessionState) -> Note:
+    code = detail(event, "code") or "?"
+    enhanced = detail(event, "enhanced")
+    shown = f"{code} {enhanced}" if enhanced else code
+    origin = _dump_origin(event)
+    text = _("The server answers {reply}.").format(reply=shown) + " "
+    if code == "334":
+        prompt, _complete = decode_base64_line(_reply_text(event.reason or "", code))
+        state.prompt = prompt
+        if prompt:
+            text += _("It asks for the next login step: “{prompt}” (base64 decoded).").format(
+                prompt=prompt
+            )
+        else:
+            text += reply_meaning(code, enhanced)
+    else:
+        text += reply_meaning(code, enhanced)
+        if state.mechanism is not None and not state.final_reply_after_auth:
+            state.final_reply_after_auth = code[:1] in {"2", "4", "5"}
+    short = None
+    soft = softened(code, enhanced)
+    if soft is not None:
+        short = _(
+            "The server answers {reply}: {meaning} (softened by soft_bounce, see above)."
+        ).format(reply=shown, meaning=soft[1])
+    return Note(f"reply:{code}:{enhanced or ''}", text.strip(), short, context=origin)
+
+
+def _reject(event: Event, state: SessionState) -> Note:
+    stage = detail(event, "stage") or "?"
+    code = detail(event, "code") or ""
+    reason = escape_text(event.reason or "")
+    return Note(
+        f"reject:{stage}",
+        _("The server refused the client's {stage}: {code} {reason}.").format(
+            stage=stage, code=code, reason=reason
+        ),
+    )
+
+
+def _simple(key: str, text: str) -> Callable[[Event, SessionState], Note]:
+    def note(event: Event, state: SessionState) -> Note:
+        return Note(key, _(text).format(reason=escape_text(event.reason or "")))
+
+    return note
+
+
+def _tls_established(event: Event, state: SessionState) -> Note:
+    state.tls_up = True
+    protocol = detail(event, "protocol") or "?"
+    cipher = detail(event, "cipher") or "?"
+    bits = detail(event, "bits")
+    text = _("The TLS handshake is complete: {protocol} with the cipher {cipher}").format(
+        protocol=protocol, cipher=cipher
+    )
+    text += _(" ({bits} bits).").format(bits=bits) if bits else "."
+    if detail(event, "trust") == "Anonymous":
+        text += " " + _(
+            "“Anonymous” means the client showed no certificate of its own, which is normal "
+            "for SMTP."
+        )
+    text += " " + _("From here on the conversation is encrypted.")
+    weakness = cipher_weakness(cipher)
+    if weakness is not None:
+        text += " " + _(
+            "But {cipher} is weak: {why}. The server should never have agreed to it."
+        ).format(cipher=cipher, why=weakness)
+    return Note("tls_established", text)
+
+
+def _tls_failure(event: Event, state: SessionState) -> Note:
+    return Note(
+        "tls_failure",
+        _(
+            "The TLS handshake failed ({reason}). Scanners and very old clients cause this; "
+            "one failure means little."
+        ).format(reason=escape_text(event.reason or "?")),
+    )
+
+
+def _tls_setup(event: Event, state: SessionState) -> Note:
+    level = _context(_TLS_LEVEL_2)
+    tls_state = detail(event, "state")
+    if tls_state is not None:
+        return Note(
+            f"ssl:{tls_state}",
+            state_meaning(tls_state),
+            context=_context(_SSL_STATES),
+        )
+    cipher_list = detail(event, "cipher_list")
+    if cipher_list is not None:
+        text = _("The ciphers the server will accept on this connection: “{list}”.").format(
+            list=escape_text(cipher_list)
+        )
+        note = cipher_list_note(cipher_list)
+        return Note("tls:cipher_list", f"{text} {note}" if note else text, context=level)
+    if detail(event, "step") == "session_ticket":
+        return Note(
+            "tls:ticket",
+            _(
+                "The server gives the client a TLS session ticket, so that its next "
+                "connection can resume this session without a full handshake. Routine."
+            ),
+            context=level,
+        )
+    if event.ip is not None and detail(event, "sni") is None:
+        return Note(
+            "tls:setup",
+            _(
+                "The client asked for TLS (STARTTLS, or it connected to the TLS port); the "
+                "handshake begins."
+            ),
+            context=level,
+        )
+    if detail(event, "step") == "engine":
+        return Note(
+            "tls:engine",
+            _(
+                "This smtpd process loads its TLS certificate and settings (once per "
+                "process). Routine."
+            ),
+        )
+    return Note("tls:other", _("A routine message of the TLS layer."))
+
+
+def _tls_dump(event: Event, state: SessionState) -> Note:
+    level = _context(_TLS_DUMPS)
+    direction = detail(event, "direction")
+    result = detail(event, "result")
+    hex_bytes = detail(event, "hex")
+    if hex_bytes is not None:
+        header = record_header(hex_bytes) if detail(event, "offset") in (None, "0000") else None
+        text = header or _("A row of the hex dump of the bytes just read or written.")
+        return Note("dump:header" if header else "dump:hex", text, context=level)
+    if detail(event, "nulls") is not None:
+        return Note(
+            "dump:nulls",
+            _("The rest of this dump is spaces or zero bytes, which Postfix sums up."),
+            context=level,
+        )
+    trailer = detail(event, "trailer")
+    extra = None
+    if trailer:
+        extra = (
+            f"trailer:{trailer}",
+            _(
+                "“{text}” is not Postfix's: whoever copied these lines put it where the rows "
+                "of hex were."
+            ).format(text=escape_text(trailer)),
+        )
+    if direction is None or result is None:
+        return Note(
+            "dump:generic",
+            _(
+                "A packet dump of the TLS layer: “read from”/“write to” lines give the bytes "
+                "the server asked for and what it got; “=> -1” means nothing had arrived yet "
+                "(EAGAIN, “try again”) and is normal, not an error. Rows of hex with the "
+                "encrypted bytes follow (people who paste a log often replace them with a "
+                "remark); a row starting 16 03 03 is the header of a TLS handshake record, "
+                "17 03 03 one of encrypted data; “<SPACES/NULLS>” sums up trailing blank "
+                "bytes."
+            ),
+            _("Another packet-dump line (see above)."),
+            context=level,
+            extra=extra,
+        )
+    if result.startswith("-"):
+        return Note(
+            "dump:eagain",
+            _(
+                "The server tried to read the client's TLS data, but none had arrived yet: "
+                "the non-blocking read returned -1 (EAGAIN, “try again”) and the next line "
+                "retries. Normal, not an error."
+            ),
+            _("Nothing had arrived yet (EAGAIN); the next line retries."),
+            context=level,
+            extra=extra,
+        )
+    if direction == "write":
+        return Note(
+            "dump:write",
+            _("The server sent {n} bytes of TLS data (encrypted) to the client.").format(n=result),
+            _("The server sent {n} encrypted bytes.").format(n=result),
+            context=level,
+            extra=extra,
+        )
+    return Note(
+        "dump:read",
+        _("The server read {n} bytes of TLS data (encrypted) from the client.").format(n=result),
+        _("The server read {n} encrypted bytes.").format(n=result),
+        context=level,
+        extra=extra,
+    )
+
+
+_HANDLERS: dict[EventType, Callable[[Event, SessionState], Note]] = {
+    EventType.CONNECT: _connect,
+    EventType.DISCONNECT: _disconnect,
+    EventType.LOST_CONNECTION: _lost_connection,
+    EventType.TIMEOUT: _timeout,
+    EventType.TOO_MANY_ERRORS: _too_many_errors,
+    EventType.NO_AUTH: _no_auth,
+    EventType.AUTH_FAILURE: _auth_failure,
+    EventType.AUTH_SUCCESS: _auth_success,
+    EventType.AUTH_ABORTED: _auth_aborted,
+    EventType.AUTH_UNAVAILABLE: _auth_unavailable,
+    EventType.AUTH_COMMAND: _auth_command,
+    EventType.CLIENT_DATA: _client_data,
+    EventType.SERVER_REPLY: _server_reply,
+    EventType.REJECT: _reject,
+    EventType.DNSBL: _simple(
+        "dnsbl",
+        N_("The client's address is on a DNS blocklist ({reason}): a known bad sender."),
+    ),
+    EventType.HOSTNAME_MISMATCH: _simple(
+        "hostname_mismatch",
+        N_(
+            "The client's reverse DNS name does not lead back to its address, so Postfix calls "
+            "it “unknown”. Common for bots; harmless by itself."
+        ),
+    ),
+    EventType.NON_SMTP_COMMAND: _simple(
+        "non_smtp",
+        N_(
+            "The client sent something that is not SMTP (for example a web request): a scanner "
+            "or a bot."
+        ),
+    ),
+    EventType.PIPELINING: _simple(
+        "pipelining",
+        N_(
+            "The client sent commands before the server had answered: spam and password bots "
+            "do that, real mail servers wait."
+        ),
+    ),
+    EventType.RATE_LIMITED: _simple(
+        "rate_limited",
+        N_(
+            "A rate limit of Postfix's anvil service was hit ({reason}): the client gets a "
+            "temporary error for a while."
+        ),
+    ),
+    EventType.ANVIL_STATISTICS: _simple(
+        "anvil",
+        N_("anvil's periodic statistics: the highest rate one client reached for a limit."),
+    ),
+    EventType.POSTSCREEN_VIOLATION: _simple(
+        "postscreen_violation",
+        N_(
+            "postscreen caught the client breaking SMTP rules before it reached the real server "
+            "({reason}): typical of bots."
+        ),
+    ),
+    EventType.POSTSCREEN_PASS: _simple(
+        "postscreen_pass",
+        N_("postscreen's bookkeeping for this client: routine."),
+    ),
+    EventType.TLS_ESTABLISHED: _tls_established,
+    EventType.TLS_FAILURE: _tls_failure,
+    EventType.TLS_SETUP: _tls_setup,
+    EventType.TLS_DUMP: _tls_dump,
+    EventType.QUEUED: _simple(
+        "queued",
+        N_("A message was accepted into the queue (the client sent mail)."),
+    ),
+    EventType.DEBUG: _simple(
+        "debug",
+        N_("A line of verbose (-v) logging: the server's internal steps."),
+    ),
+    EventType.SERVER_WARNING: _simple(
+        "server_warning",
+        N_("A warning from the server about itself, not about a client ({reason})."),
+    ),
+}
+
+
+def describe(event: Event, state: SessionState, decoded: Sequence[Credential] = ()) -> Note:
+    """What ``event`` means, given what its session has shown so far (updates ``state``).
+    ``decoded`` are the credentials the session layer decoded from this event."""
+    handler = _HANDLERS.get(event.type)
+    if handler is None:
+        return Note(f"type:{event.type}", _("An event of type {type}.").format(type=event.type))
+    state.decoded = list(decoded)
+    try:
+        return handler(event, state)
+    finally:
+        state.decoded = []
+
+
+def unrecognised() -> Note:
+    return Note(
+        "unrecognised",
+        _("mailwarden does not recognise this line; it does not seem to concern a client."),
+    )
+
+
+__all__ = ["Note", "SessionState", "credential_text", "describe", "detail", "unrecognised"]

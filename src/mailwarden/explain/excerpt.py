@@ -1,0 +1,229 @@
+"""Explain an excerpt: every entry in plain language, grouped by session, then a verdict.
+
+This is a consumer of the pipeline: it takes records with their events (framing and
+parsers), joins them into sessions with the detect stage's tracker (which also decodes
+AUTH payloads, LOGIN steps joined), asks the detect stage for its findings, and writes.
+It never reads log text itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+
+from mailwarden.detect.analysis import Analysis
+from mailwarden.detect.sessions import Session, SessionTracker
+from mailwarden.explain.document import Block, Entry, Heading, Paragraph
+from mailwarden.explain.entries import Note, SessionState, describe, unrecognised
+from mailwarden.explain.facts import collect
+from mailwarden.explain.verdict import AuditCommand, verdict, when
+from mailwarden.locale import _, ngettext
+from mailwarden.model import Event, EventType, Record
+from mailwarden.parsers.sasl import Credential, escape_text
+
+Analyzer = Callable[[Sequence[Event]], Analysis]
+"""Runs the detect stage over the excerpt's events (attackers, compromises, findings)."""
+
+MAX_ENTRIES = 400
+"""Entries explained one by one; the verdict always covers the whole input."""
+_SECRET_TYPES = frozenset({EventType.AUTH_COMMAND, EventType.CLIENT_DATA})
+_REDACTED = "‹…›"
+
+
+@dataclass
+class _Item:
+    record: Record
+    events: list[Event]
+    session: Session | None = None
+    decoded: list[Credential] = field(default_factory=list)
+    secret: bool = False
+    """The entry carries a client secret (an AUTH payload or a LOGIN step)."""
+
+
+@dataclass
+class _Group:
+    session: Session | None
+    items: list[_Item] = field(default_factory=list)
+
+
+def _track(pairs: Iterable[tuple[Record, list[Event]]]) -> tuple[list[_Item], list[Session]]:
+    tracker = SessionTracker(keep_events=True, collect=True)
+    items: list[_Item] = []
+    for record, events in pairs:
+        item = _Item(record, list(events))
+        for event in item.events:
+            session, _new = tracker.feed(event)
+            if session is not None and item.session is None:
+                item.session = session
+            item.decoded += [cred for _s, cred in tracker.decoded]
+            tracker.decoded.clear()
+            tracker.logins.clear()
+        items.append(item)
+    tracker.close_all()
+    return items, tracker.all
+
+
+def _groups(items: list[_Item]) -> list[_Group]:
+    """Entries by session, sessions in the order they began. Lines an smtpd process wrote
+    before its ``connect from`` (the TLS engine starting) open an implicit session without
+    a client that the connect replaces: they join the session that follows."""
+    by_session: dict[int, _Group] = {}
+    groups: list[_Group] = []
+    for item in items:
+        session = item.session
+        group = by_session.get(id(session)) if session is not None else None
+        if group is None:
+            group = _Group(session)
+            groups.append(group)
+            if session is not None:
+                by_session[id(session)] = group
+        group.items.append(item)
+    result: list[_Group] = []
+    for index, group in enumerate(groups):
+        session = group.session
+        if session is not None and session.ip is None and session.end == "replaced":
+            follower = next(
+                (
+                    g
+                    for g in groups[index + 1 :]
+                    if g.session is not None and g.session.key == session.key
+                ),
+                None,
+            )
+            if follower is not None:
+                follower.items[:0] = group.items
+                continue
+        result.append(group)
+    return _merge_loose(result)
+
+
+def _merge_loose(groups: list[_Group]) -> list[_Group]:
+    """Consecutive entries outside any session form one group."""
+    merged: list[_Group] = []
+    for group in groups:
+        if group.session is None and merged and merged[-1].session is None:
+            merged[-1].items.extend(group.items)
+        else:
+            merged.append(group)
+    return merged
+
+
+def _group_heading(number: int, group: _Group) -> list[Block]:
+    """``Session 1: client 192.0.2.7`` and, below it, the process and the time span."""
+    session = group.session
+    if session is None:
+        return [Heading(_("Entries outside any client session"), 2)]
+    first = group.items[0].record
+    program = escape_text(session.program or first.program or "?")
+    pid = session.pid if session.pid is not None else first.pid
+    process = f"{program}[{pid}]" if pid is not None else program
+    times = [i.record.time for i in group.items if i.record.time is not None]
+    span = ""
+    if times:
+        start, end = min(times), max(times)
+        span = when(start) if start == end else f"{when(start)}–{end.strftime('%H:%M:%S')}"
+    if session.ip is None:
+        title = _("Session {n}").format(n=number)
+    else:
+        title = _("Session {n}: client {ip}").format(n=number, ip=session.ip)
+    return [Heading(title, 2), Paragraph(f"{process}, {span}" if span else process)]
+
+
+def _shown_line(item: _Item, show_passwords: bool) -> str:
+    """The entry as it may be printed: client secrets replaced unless asked for."""
+    text = item.record.message
+    if item.secret and not show_passwords:
+        for event in item.events:
+            payload = (event.payload or "").strip()
+            if payload and payload not in {"=", "*"} and payload in text:
+                text = text.replace(payload, _REDACTED)
+    return escape_text(text)
+
+
+_SECRET_NOTES = ("login:", "auth:response", "auth_command")
+
+
+def _entries(group: _Group, show_passwords: bool, seen: set[str]) -> list[Block]:
+    state = SessionState(show_passwords=show_passwords)
+    blocks: list[Block] = []
+    for item in group.items:
+        notes: list[Note] = []
+        for event in item.events:
+            note = describe(event, state, item.decoded)
+            notes.append(note)
+            if event.type in _SECRET_TYPES and note.key.startswith(_SECRET_NOTES):
+                item.secret = True
+        if not notes:
+            notes.append(unrecognised())
+        texts: list[str] = []
+        for note in notes:
+            if note.key == "unrecognised" and note.key in seen:
+                continue  # said once; the line itself is enough after that
+            texts.append(note.short if note.key in seen and note.short else note.text)
+            seen.add(note.key)
+            for background in (note.context, note.extra):
+                if background is not None and background[0] not in seen:
+                    seen.add(background[0])
+                    texts.append(background[1])
+        moment = item.record.time
+        blocks.append(
+            Entry(
+                moment.strftime("%H:%M:%S") if moment is not None else "",
+                _shown_line(item, show_passwords),
+                " ".join(texts),
+            )
+        )
+    return blocks
+
+
+def _summary_line(entries: int, sessions: int) -> str:
+    return _("{entries}, {sessions}.").format(
+        entries=ngettext("{n} log entry", "{n} log entries", entries).format(n=entries),
+        sessions=ngettext("{n} client session", "{n} client sessions", sessions).format(n=sessions),
+    )
+
+
+def explain(
+    pairs: Iterable[tuple[Record, list[Event]]],
+    *,
+    show_passwords: bool = False,
+    analyze: Analyzer | None = None,
+    audit: AuditCommand | None = None,
+) -> list[Block]:
+    """The whole explanation of an excerpt, as blocks for :mod:`.render`."""
+    items, sessions = _track(pairs)
+    if not items:
+        return [Paragraph(_("The input contains no log entries: nothing to explain."))]
+    events = [event for item in items for event in item.events]
+    analysis = analyze(events) if analyze is not None else Analysis()
+    groups = _groups(items)
+    blocks: list[Block] = [
+        Heading(_("What these log lines mean"), 1),
+        Paragraph(_summary_line(len(items), sum(1 for s in sessions if s.ip is not None))),
+    ]
+    seen: set[str] = set()
+    number = 0
+    listed = 0
+    for group in groups:
+        if listed >= MAX_ENTRIES:
+            break
+        if group.session is not None:
+            number += 1
+        blocks += _group_heading(number, group)
+        group.items = group.items[: MAX_ENTRIES - listed]
+        listed += len(group.items)
+        blocks += _entries(group, show_passwords, seen)
+    if listed < len(items):
+        blocks.append(
+            Paragraph(
+                _("…{n} more entries are not listed; the verdict below covers all of them.").format(
+                    n=len(items) - listed
+                )
+            )
+        )
+    facts = collect(sessions, analysis, events, len(items))
+    blocks += verdict(facts, show_passwords, audit)
+    return blocks
+
+
+__all__ = ["Analyzer", "explain"]

@@ -1,0 +1,86 @@
+"""Lay the explanation out for a person: wrapped to the terminal (at most 100 columns;
+80 when writing to a pipe or a file), Chinese wrapped by display width, plain text when
+not a terminal. On a terminal, rich adds a little colour; every line is a ``Text``
+object printed as is, so nothing from a log line is ever read as markup.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import TextIO
+
+from rich.cells import cell_len
+from rich.console import Console
+from rich.text import Text
+
+from mailwarden.explain.document import Block, Entry, Heading, Item, Paragraph
+from mailwarden.explain.wrap import wrap
+from mailwarden.locale import tidy
+
+MAX_WIDTH = 100
+PIPE_WIDTH = 80
+_TIME_COLUMN = 8
+
+
+def console_for(file: TextIO, width: int | None = None) -> Console:
+    """A console for ``file``: its terminal width (at most 100), else 80 columns."""
+    console = Console(file=file, width=width, highlight=False, markup=False, emoji=False)
+    if width is None:
+        console.width = min(console.width, MAX_WIDTH) if console.is_terminal else PIPE_WIDTH
+    return console
+
+
+def _indented(text: str, width: int, first: str, rest: str) -> Iterator[str]:
+    for n, line in enumerate(wrap(text, width - len(first))):
+        yield (first if n == 0 else rest) + line
+
+
+def lines(blocks: Sequence[Block], width: int) -> Iterator[tuple[str, str]]:
+    """Every output line with its style name (``heading``, ``log``, ``time``, ``""``)."""
+    started = False
+    for block in blocks:
+        if isinstance(block, Heading):
+            if started:
+                yield "", ""
+            for line in wrap(tidy(block.text), width):
+                yield line, "heading"
+            if block.level == 1:
+                yield "=" * min(width, cell_len(tidy(block.text))), ""
+        elif isinstance(block, Paragraph):
+            pad = " " * block.indent
+            for line in _indented(tidy(block.text), width, pad, pad):
+                yield line, ""
+        elif isinstance(block, Item):
+            first = " " * block.indent + block.marker + " "
+            for line in _indented(tidy(block.text), width, first, " " * len(first)):
+                yield line, ""
+        else:
+            yield from _entry(block, width)
+        started = True
+
+
+def _entry(block: Entry, width: int) -> Iterator[tuple[str, str]]:
+    pad = " " * (_TIME_COLUMN + 1)
+    time = (block.time or "").ljust(_TIME_COLUMN) + " "
+    for n, line in enumerate(wrap(block.line, width - len(pad))):
+        yield (time if n == 0 else pad) + line, "log"
+    if block.note:
+        for line in _indented(tidy(block.note), width, pad, pad):
+            yield line, ""
+
+
+_STYLES = {"heading": "bold", "log": "cyan"}
+
+
+def write(blocks: Sequence[Block], file: TextIO, width: int | None = None) -> None:
+    """Render ``blocks`` to ``file``: plain text, or with colour on a terminal."""
+    console = console_for(file, width)
+    if not console.is_terminal:
+        for line, _style in lines(blocks, console.width):
+            file.write(line + "\n")
+        return
+    for line, style in lines(blocks, console.width):
+        console.print(Text(line, style=_STYLES.get(style, "")), soft_wrap=True)
+
+
+__all__ = ["MAX_WIDTH", "PIPE_WIDTH", "console_for", "lines", "write"]

@@ -1,0 +1,754 @@
+"""The verdict: is someone attacking, who, how, did they get in, what the log gives away
+about the server, and what to do, most important first.
+
+Everything is written from :class:`~mailwarden.explain.facts.ExcerptFacts`, so the same
+code answers for any excerpt: one bot's single guess, a brute force that got in, a
+Dovecot IMAP attack or a clean log.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from mailwarden.detect.analysis import Verdict
+from mailwarden.explain.document import Block, Heading, Item, Paragraph
+from mailwarden.explain.entries import credential_text
+from mailwarden.explain.facts import ClientFacts, ExcerptFacts
+from mailwarden.explain.tls import cipher_weakness
+from mailwarden.locale import N_, _, ngettext
+from mailwarden.model import Event, EventType, Finding
+from mailwarden.parsers.sasl import escape_text
+
+MAX_CLIENTS = 10
+MAX_CREDENTIALS = 5
+MAX_ACCOUNTS = 8
+
+_MONTHS = (
+    N_("Jan"),
+    N_("Feb"),
+    N_("Mar"),
+    N_("Apr"),
+    N_("May"),
+    N_("Jun"),
+    N_("Jul"),
+    N_("Aug"),
+    N_("Sep"),
+    N_("Oct"),
+    N_("Nov"),
+    N_("Dec"),
+)
+
+_SERVICES = {
+    "smtp": N_("the smtp service (port 25)"),
+    "submission": N_("submission on port 587"),
+    "submissions": N_("submissions on port 465"),
+    "smtps": N_("submissions on port 465"),
+    "imap": N_("IMAP"),
+    "pop3": N_("POP3"),
+    "managesieve": N_("ManageSieve"),
+    "postscreen": N_("postscreen on port 25"),
+}
+
+_VERDICTS: dict[Verdict, str] = {
+    Verdict.COMPROMISED: N_("It guessed a password and logged in."),
+    Verdict.BRUTEFORCE: N_("It is guessing passwords fast: a brute-force attack."),
+    Verdict.HONEYPOT: N_(
+        "It tried a decoy account that no real user has (a honeypot): a sure sign of an attack."
+    ),
+    Verdict.ENUMERATION: N_(
+        "It tries many different user names, to find accounts that exist or have weak "
+        "passwords (enumeration)."
+    ),
+    Verdict.SLOW_BRUTEFORCE: N_(
+        "It guesses slowly, a few times an hour, to stay under rate limits such as fail2ban's."
+    ),
+    Verdict.SPRAY_MEMBER: N_(
+        "It is one of many addresses trying the same accounts: password spraying by a botnet."
+    ),
+    Verdict.NETWORK_MEMBER: N_("It is one of several addresses of one network attacking together."),
+    Verdict.PROBE: N_(
+        "A few guesses at accounts that bots always try, or that do not exist: an automated probe."
+    ),
+    Verdict.SCANNER: N_(
+        "It did not try to log in but broke SMTP rules (relay attempts, non-SMTP commands): "
+        "a scanner."
+    ),
+}
+
+
+def when(moment: datetime | None) -> str:
+    """``Feb 23 11:57:42`` (English) / ``2月23日 11:57:42`` (Chinese): the log's own
+    precision, without a year that the log may not have."""
+    if moment is None:
+        return "?"
+    return _("{month} {day} {time}").format(
+        month=_(_MONTHS[moment.month - 1]),
+        day=moment.day,
+        time=moment.strftime("%H:%M:%S"),
+    )
+
+
+def _span(first: datetime | None, last: datetime | None) -> str:
+    if first is None:
+        return ""
+    if last is None or last == first:
+        return when(first)
+    if last.date() == first.date():
+        return f"{when(first)}–{last.strftime('%H:%M:%S')}"
+    return f"{when(first)} – {when(last)}"
+
+
+def _listing(items: list[str], limit: int = MAX_ACCOUNTS) -> str:
+    shown = items[:limit]
+    text = _(", ").join(shown)
+    if len(items) > limit:
+        text += " " + _("and {n} more").format(n=len(items) - limit)
+    return text
+
+
+def _service_names(client: ClientFacts) -> str:
+    names = [_(_SERVICES[s]) if s in _SERVICES else escape_text(s) for s in client.services]
+    return _(", ").join(names) if names else _("the mail server")
+
+
+# -- the answer to "is someone attacking?" ----------------------------------------------
+
+
+def _headline(facts: ExcerptFacts) -> list[Block]:
+    blocks: list[Block] = [Heading(_("Is someone trying to break into your mail accounts?"), 2)]
+    attackers = facts.attackers
+    if not attackers:
+        text = _("No. Nobody in these lines tried to log in and failed.")
+        if facts.logins:
+            text += " " + ngettext(
+                "There is {n} successful login.", "There are {n} successful logins.", facts.logins
+            ).format(n=facts.logins)
+        if not facts.sessions:
+            text += " " + _("These lines contain no client connection at all.")
+        blocks.append(Paragraph(text, 2))
+        return blocks
+    compromised = [c for c in attackers if c.succeeded]
+    if compromised:
+        text = _("Yes, and at least one attacker got in.")
+    else:
+        text = _("Yes. Someone is trying to guess passwords; nobody got in.")
+    blocks.append(Paragraph(text, 2))
+    for client in attackers[:MAX_CLIENTS]:
+        blocks.append(Item("•", _summary(client), 4))
+    if len(attackers) > MAX_CLIENTS:
+        blocks.append(
+            Paragraph(_("…and {n} more addresses.").format(n=len(attackers) - MAX_CLIENTS), 4)
+        )
+    return blocks
+
+
+def _attempts(client: ClientFacts) -> int:
+    return max(client.failures, client.failure_lines, len(client.credentials))
+
+
+def _summary(client: ClientFacts) -> str:
+    accounts = _accounts(client)
+    n = _attempts(client)
+    if not client.tried_to_log_in:
+        return _("{ip}: no login attempt, but hostile: {what}").format(
+            ip=client.ip, what=_verdict_text(client) or "?"
+        )
+    if accounts:
+        text = ngettext(
+            "{ip} tried to log in as {accounts}: {n} failed attempt.",
+            "{ip} tried to log in as {accounts}: {n} failed attempts.",
+            n,
+        ).format(ip=client.ip, accounts=_listing(accounts), n=n)
+    else:
+        text = ngettext(
+            "{ip}: {n} failed login attempt.", "{ip}: {n} failed login attempts.", n
+        ).format(ip=client.ip, n=n)
+    if client.succeeded:
+        text += " " + _("It got in.")
+    return text
+
+
+def _accounts(client: ClientFacts) -> list[str]:
+    accounts = list(client.accounts)
+    for cred in client.credentials:
+        if cred.user is not None and cred.user not in accounts:
+            accounts.append(cred.user if cred.user_complete else cred.user + "…")
+    return accounts
+
+
+# -- one attacker ----------------------------------------------------------------------
+
+
+def _who(client: ClientFacts) -> str:
+    if client.no_reverse_name:
+        text = _("{ip}, an address without a reverse DNS name (Postfix writes “unknown”).")
+    elif client.names:
+        text = _("{ip}, reverse DNS name {names}.")
+    else:
+        text = _("{ip}.")
+    names = [escape_text(n) for n in client.names if n != "unknown"]
+    text = text.format(ip=client.ip, names=_(", ").join(names))
+    count = len(client.sessions)
+    span = _span(client.first, client.last)
+    if count:
+        text += " " + ngettext(
+            "{n} connection to {services}, {span}.",
+            "{n} connections to {services}, {span}.",
+            count,
+        ).format(n=count, services=_service_names(client), span=span)
+    elif span:
+        text += " " + _("Seen {span}.").format(span=span)
+    return text
+
+
+def _verdict_text(client: ClientFacts) -> str | None:
+    """The detect stage's worst verdict in words ("compromised" is the outcome, not this)."""
+    if client.attacker is None:
+        return None
+    judged = [v for v in client.attacker.verdicts if v is not Verdict.COMPROMISED]
+    if judged and judged[0] in _VERDICTS:
+        return _(_VERDICTS[judged[0]])
+    return None
+
+
+def _bot_signs(client: ClientFacts) -> list[str]:
+    signs: list[str] = []
+    for name in client.greetings:
+        if name.lower() in {"localhost", "localhost.localdomain"}:
+            signs.append(_("a made-up greeting (“EHLO {name}”)").format(name=name))
+            break
+    if client.star_after_reply:
+        signs.append(_("a stray “*” after the refusal"))
+    if any(a.upper() == "AUTH" for a in client.hung_up_after):
+        signs.append(_("hanging up right after the refusal"))
+    if client.no_reverse_name and signs:
+        signs.append(_("an address without a reverse DNS name"))
+    return signs
+
+
+def _what(client: ClientFacts, show_passwords: bool) -> str:
+    sentences: list[str] = []
+    accounts = _accounts(client)
+    if len(accounts) == 1:
+        sentences.append(
+            _("It is trying to guess the password of {account}.").format(account=accounts[0])
+        )
+    elif accounts:
+        sentences.append(
+            _("It is trying to guess passwords for {n} accounts.").format(n=len(accounts))
+        )
+    elif client.tried_to_log_in:
+        sentences.append(_("It is trying to guess passwords."))
+    judged = _verdict_text(client)
+    if judged is not None:
+        sentences.append(judged)
+    if client.tls:
+        protocol, cipher = client.tls[0]
+        sentences.append(
+            _("It set up TLS ({protocol}, cipher {cipher}).").format(
+                protocol=protocol or "?", cipher=cipher or "?"
+            )
+        )
+    if client.greetings:
+        sentences.append(
+            _("It introduced itself as “{name}”.").format(name=_(", ").join(client.greetings))
+        )
+    for cred in client.credentials[:MAX_CREDENTIALS]:
+        sentences.append(
+            _("It tried AUTH {mech} with {credential}.").format(
+                mech=cred.mechanism, credential=credential_text(cred, show_passwords)
+            )
+        )
+    if len(client.credentials) > MAX_CREDENTIALS:
+        sentences.append(
+            _("…and {n} more decoded attempts.").format(n=len(client.credentials) - MAX_CREDENTIALS)
+        )
+    if not client.credentials and client.mechanisms:
+        sentences.append(
+            _("Login method: {mechanisms}.").format(mechanisms=_(", ").join(client.mechanisms))
+        )
+    signs = _bot_signs(client)
+    if signs:
+        sentences.append(
+            _("This is an automated bot, not a person who mistyped: {signs}.").format(
+                signs=_(", ").join(signs)
+            )
+        )
+        sentences.append(
+            _(
+                "Bots like this work through lists of common and leaked passwords (a "
+                "dictionary or credential-stuffing attack), a few guesses per connection, "
+                "from many addresses."
+            )
+        )
+    return " ".join(sentences)
+
+
+def _success_line(event: Event) -> str:
+    if event.type is EventType.SERVER_REPLY:
+        return _("the server answered 235 (authentication successful)")
+    if event.type is EventType.DISCONNECT:
+        return _("the disconnect statistics count a successful AUTH")
+    return _("the log records a successful login as {user}").format(
+        user=escape_text(event.user or "?")
+    )
+
+
+def _outcome(client: ClientFacts) -> list[Block]:
+    blocks: list[Block] = []
+    if client.succeeded:
+        users = [escape_text(u) for u in client.succeeded_as if u] or [_("an unknown account")]
+        text = _("YES: it got in as {users}.").format(users=_listing(users))
+        failed = _attempts(client)
+        if failed:
+            text += " " + ngettext(
+                "That was after {n} failed attempt: it guessed the password.",
+                "That was after {n} failed attempts: it guessed the password.",
+                failed,
+            ).format(n=failed)
+        blocks.append(Paragraph(text, 4))
+        seen: set[str] = set()
+        for event in client.success_events[:3]:
+            line = _success_line(event)
+            if line not in seen:
+                seen.add(line)
+                blocks.append(
+                    Item(
+                        "–", _("{time}: {what}").format(time=when(event.record.time), what=line), 6
+                    )
+                )
+        return blocks
+    if not client.tried_to_log_in:
+        blocks.append(Paragraph(_("It did not try to log in."), 4))
+        return blocks
+    if not (client.failures or client.failure_lines or client.failure_replies):
+        blocks.append(Paragraph(_("Unknown: these lines show no answer to its login."), 4))
+        return blocks
+    blocks.append(Paragraph(_("No, it did not get in. How we can tell:"), 4))
+    logged = max(client.failures, client.failure_lines)
+    if logged:
+        blocks.append(
+            Item(
+                "–",
+                ngettext(
+                    "the server logged {n} failed login;",
+                    "the server logged {n} failed logins;",
+                    logged,
+                ).format(n=logged),
+                6,
+            )
+        )
+    if client.failure_replies:
+        blocks.append(
+            Item(
+                "–",
+                _("it answered {replies}: authentication failed;").format(
+                    replies=_(", ").join(client.failure_replies)
+                ),
+                6,
+            )
+        )
+    blocks.append(Item("–", _no_success_text(client), 6))
+    return blocks
+
+
+def _no_success_text(client: ClientFacts) -> str:
+    kinds = {s.kind for s in client.sessions}
+    signs: list[str] = []
+    if client.saw_replies:
+        signs.append(_("no 235 reply"))
+    if "postfix" in kinds:
+        signs.append(_("no line with “sasl_username=”"))
+    if "dovecot" in kinds:
+        signs.append(_("no “Login:” or “Logged in” line"))
+    if not signs:
+        return _("nothing in these lines shows a successful login.")
+    return _("nothing shows a successful login: {signs}.").format(signs=_(", ").join(signs))
+
+
+def _client_blocks(client: ClientFacts, show_passwords: bool) -> list[Block]:
+    return [
+        Heading(_("The client {ip}").format(ip=client.ip), 2),
+        Paragraph(_("Who: {text}").format(text=_who(client)), 2),
+        Paragraph(_("What: {text}").format(text=_what(client, show_passwords)), 2),
+        Paragraph(_("Did it get in?"), 2),
+        *_outcome(client),
+    ]
+
+
+# -- the server ------------------------------------------------------------------------
+
+
+def _exposure_source(finding: Finding) -> str:
+    """Which setting put credentials in the log: ``tls_loglevel``, ``verbose``, ``dovecot``."""
+    source = finding.data.get("source", finding.subject)
+    if source in {"tls_loglevel", "tls_dump"}:
+        return "tls_loglevel"
+    return source if source in {"verbose", "dovecot"} else "tls_loglevel"
+
+
+def _exposed(findings: list[Finding]) -> list[str]:
+    texts: list[str] = []
+    for finding in findings:
+        source = _exposure_source(finding)
+        if source == "verbose":
+            text = _(
+                "Verbose logging (smtpd -v or debug_peer_list) is on: the log holds the "
+                "complete login data, passwords included, of every user it covers."
+            )
+        elif source == "dovecot":
+            text = _(
+                "Dovecot's auth_verbose_passwords is on: the log holds the passwords users "
+                "type, right or wrong."
+            )
+        else:
+            text = _(
+                "smtpd_tls_loglevel is 4 or more. At that level Postfix writes the first 40 "
+                "bytes of every line a client sends into the log: the login of every user, "
+                "passwords included, not only the attackers'. Anyone who can read the log (or "
+                "its backups) can read them."
+            )
+        real = finding.data.get("users_who_logged_in_count")
+        if isinstance(real, int) and real > 0:
+            text += " " + ngettext(
+                "Among them is {n} real user who logged in successfully.",
+                "Among them are {n} real users who logged in successfully.",
+                real,
+            ).format(n=real)
+        texts.append(text)
+    return texts
+
+
+def _keys(finding: Finding, key: str) -> list[str]:
+    value = finding.data.get(key)
+    return [str(k) for k in value] if isinstance(value, dict | list | tuple) else []
+
+
+def _weak_tls(findings: list[Finding]) -> list[str]:
+    negotiated = [k for f in findings for k in _keys(f, "ciphers")]
+    lists = [k for f in findings for k in _keys(f, "cipher_lists")]
+    parts: list[str] = []
+    if negotiated:
+        reasons = []
+        for item in negotiated:
+            cipher = item.rsplit(" ", 1)[-1]
+            why = cipher_weakness(cipher)
+            reasons.append(_("{cipher} ({why})").format(cipher=item, why=why) if why else item)
+        parts.append(
+            _("The server accepts broken TLS: it agreed to {ciphers}.").format(
+                ciphers=_("; ").join(reasons)
+            )
+        )
+    if lists:
+        parts.append(
+            _("Its cipher list “{list}” lets such ciphers in.").format(list=_(", ").join(lists))
+        )
+    return [" ".join(parts) or _("The server accepts weak TLS settings.")]
+
+
+def _soft_bounce(findings: list[Finding]) -> list[str]:
+    codes = [k for f in findings for k in _keys(f, "codes")]
+    text = _(
+        "soft_bounce = yes: every refusal becomes temporary (4xx instead of 5xx), which tells "
+        "bots to come back and delays real bounces."
+    )
+    if codes:
+        text += " " + _("Seen here: {replies}.").format(replies=_(", ").join(codes))
+    return [text]
+
+
+def _port_25(findings: list[Finding]) -> list[str]:
+    return [
+        _(
+            "AUTH is offered on the service that logs as “smtpd” without a service name: "
+            "port 25, unless submission (587) was set up without its own syslog_name. On port "
+            "25 only other mail servers connect, and they never log in; password bots look "
+            "for AUTH there."
+        )
+    ]
+
+
+def _outdated(findings: list[Finding]) -> list[str]:
+    texts: list[str] = []
+    for finding in findings:
+        cipher_list = finding.data.get("cipher_list")
+        if isinstance(cipher_list, str) and cipher_list:
+            texts.append(_old_list_text(cipher_list))
+        else:
+            texts.append(
+                _("The server software is outdated ({subject}).").format(
+                    subject=escape_text(finding.subject)
+                )
+            )
+    return texts
+
+
+def _old_list_text(cipher_list: str) -> str:
+    return _(
+        "The TLS cipher list “{list}” is the built-in default of Postfix before 2.8: this "
+        "Postfix is more than ten years old and lacks later security fixes and defences."
+    ).format(list=escape_text(cipher_list))
+
+
+def _unavailable(findings: list[Finding]) -> list[str]:
+    count = sum(int(f.data.get("failures", 0) or 0) for f in findings)
+    return [
+        ngettext(
+            "The authentication server did not answer {n} time: a problem of the server, not "
+            "counted as a guess.",
+            "The authentication server did not answer {n} times: a problem of the server, "
+            "not counted as guesses.",
+            count,
+        ).format(n=count)
+    ]
+
+
+_SERVER_TEXT: dict[str, Callable[[list[Finding]], list[str]]] = {
+    "credential_exposed": _exposed,
+    "auth_on_port_25": _port_25,
+    "weak_tls": _weak_tls,
+    "soft_bounce": _soft_bounce,
+    "outdated_server": _outdated,
+    "auth_unavailable": _unavailable,
+}
+
+
+def _server_blocks(facts: ExcerptFacts) -> list[Block]:
+    by_kind: dict[str, list[Finding]] = {}
+    for finding in facts.server_findings:
+        by_kind.setdefault(finding.kind, []).append(finding)
+    items: list[str] = []
+    for kind, render in _SERVER_TEXT.items():
+        if kind in by_kind:
+            items += render(by_kind[kind])
+    if facts.old_cipher_list is not None and "outdated_server" not in by_kind:
+        items.append(_old_list_text(facts.old_cipher_list))
+    if not items:
+        return []
+    return [
+        Heading(_("What the log reveals about your server"), 2),
+        *(Item("•", text, 2) for text in items),
+    ]
+
+
+def _int(finding: Finding, key: str) -> int:
+    value = finding.data.get(key)
+    return value if isinstance(value, int) else 0
+
+
+def _campaign_text(finding: Finding) -> str:
+    kind = finding.kind
+    if kind == "spray":
+        return _(
+            "{n} addresses tried the same {m} accounts ({failures} failed logins): one "
+            "coordinated password-spraying campaign. Blocking single addresses will not stop "
+            "it; strong passwords and AUTH only where it is needed will."
+        ).format(
+            n=_int(finding, "member_count"),
+            m=_int(finding, "target_count"),
+            failures=_int(finding, "failures"),
+        )
+    if kind == "network":
+        return _(
+            "{n} addresses of the network {network} failed {failures} times together: "
+            "block the whole network rather than each address."
+        ).format(
+            n=_int(finding, "member_count"),
+            network=escape_text(str(finding.data.get("network", finding.subject))),
+            failures=_int(finding, "failures"),
+        )
+    if kind == "enumeration":
+        return _(
+            "{n} different user names were tried, by {clients} addresses: someone is "
+            "looking for the accounts that exist."
+        ).format(n=_int(finding, "usernames_tried"), clients=_int(finding, "client_count"))
+    if kind == "stale_password":
+        return _(
+            "{ip}: failed logins from an address that also logs in successfully as the same "
+            "account: most likely a phone or mail program with an old password, not an "
+            "attack. Update the password on that device."
+        ).format(ip=escape_text(finding.subject))
+    return _("Also found: {kind} ({subject}).").format(
+        kind=escape_text(kind), subject=escape_text(finding.subject)
+    )
+
+
+def _campaign_blocks(facts: ExcerptFacts) -> list[Block]:
+    if not facts.other_findings:
+        return []
+    return [
+        Heading(_("Across clients"), 2),
+        *(Item("•", _campaign_text(f), 2) for f in facts.other_findings),
+    ]
+
+
+# -- what to do ------------------------------------------------------------------------
+
+
+AuditCommand = Callable[[str], str]
+"""The audit stage's ``hint_for(kind)``: the ``mailwarden audit --check …`` line that
+shows the exact change for a finding kind (plain ``mailwarden audit`` for ``""``)."""
+
+
+def _plain_audit(kind: str) -> str:
+    return "mailwarden audit"
+
+
+def _with_command(text: str, kind: str, audit: AuditCommand) -> str:
+    command = audit(kind)
+    if command == audit(""):
+        return text
+    if kind == "bruteforce":
+        return (
+            text + " " + _("Settings that slow guessing down: “{command}”.").format(command=command)
+        )
+    return (
+        text + " " + _("The exact commands for your server: “{command}”.").format(command=command)
+    )
+
+
+def _actions(facts: ExcerptFacts, show_passwords: bool, audit: AuditCommand) -> list[str]:
+    actions: list[str] = []
+    attackers = facts.attackers
+    kinds = {f.kind for f in facts.server_findings}
+    for client in attackers:
+        if client.succeeded:
+            for user in [escape_text(u) for u in client.succeeded_as if u] or ["?"]:
+                actions.append(
+                    _(
+                        "Change the password of {user} now and end its open sessions: {ip} "
+                        "logged in with it. Then check what was sent from the account after "
+                        "{time} and look for forwarding or filter rules the intruder may have "
+                        "added."
+                    ).format(user=user, ip=client.ip, time=when(client.last))
+                )
+    tried = [
+        (client, cred)
+        for client in attackers
+        for cred in client.credentials
+        if cred.user is not None and cred.password is not None
+    ]
+    done: set[str] = set()
+    for _client, cred in tried[:MAX_CREDENTIALS]:
+        if cred.user is None or cred.user in done:
+            continue
+        done.add(cred.user)
+        actions.append(
+            _(
+                "Check the password of {user}. The bot tried {password}: if the real password "
+                "starts like that, change it now. In any case it should be long and used "
+                "nowhere else."
+            ).format(user=cred.user, password=cred.shown_password(show_passwords))
+        )
+    for source in dict.fromkeys(
+        _exposure_source(f) for f in facts.server_findings if f.kind == "credential_exposed"
+    ):
+        actions.append(_with_command(_EXPOSURE_FIX[source](), "credential_exposed", audit))
+    targeted = [a for c in attackers for a in _accounts(c) if a not in done]
+    if targeted and not any(c.succeeded for c in attackers):
+        actions.append(
+            _("Make sure the targeted accounts ({accounts}) have strong, unique passwords.").format(
+                accounts=_listing(sorted(set(targeted)))
+            )
+        )
+    if attackers:
+        ips = [c.ip for c in attackers]
+        text = _(
+            "Block {ips} in the firewall: “mailwarden ban {ip}” now, or let “mailwarden run” "
+            "ban such addresses automatically (nftables)."
+        ).format(ips=_listing(ips, 5), ip=ips[0])
+        if kinds - {"auth_unavailable"} or facts.old_cipher_list is not None:
+            text += " " + _(
+                "But this is one of many bots: blocking one address does not end the attack; "
+                "the changes below do."
+            )
+        else:
+            text += " " + _(
+                "But this is one of many bots: blocking one address does not end the attack; "
+                "strong passwords do."
+            )
+        actions.append(_with_command(text, "bruteforce", audit))
+    if "auth_on_port_25" in kinds:
+        text = _(
+            "Offer AUTH only on the submission ports 587 and 465: set "
+            "smtpd_sasl_auth_enable = no in main.cf and “-o smtpd_sasl_auth_enable=yes” "
+            "only under submission and submissions in master.cf."
+        )
+        actions.append(_with_command(text, "auth_on_port_25", audit))
+    if "weak_tls" in kinds:
+        text = _(
+            "Stop accepting broken ciphers: smtpd_tls_exclude_ciphers = RC4, aNULL, "
+            "eNULL, EXPORT, LOW, MD5, DES, 3DES, and smtpd_tls_ciphers = medium."
+        )
+        actions.append(_with_command(text, "weak_tls", audit))
+    if "soft_bounce" in kinds:
+        text = _("Set soft_bounce = no (it is only meant for short tests of a new setup).")
+        actions.append(_with_command(text, "soft_bounce", audit))
+    if "outdated_server" in kinds or facts.old_cipher_list is not None:
+        actions.append(
+            _(
+                "Upgrade Postfix to a supported release: it adds smtpd_client_auth_rate_limit "
+                "(limit AUTH attempts per client), removes RC4 from the defaults and brings "
+                "years of security fixes."
+            )
+        )
+    if attackers or kinds:
+        actions.append(
+            _(
+                "Run “{command}” on the server: it reads main.cf and master.cf and prints the "
+                "exact change for each point above."
+            ).format(command=audit(""))
+        )
+    return actions
+
+
+def _fix_tls_loglevel() -> str:
+    return _(
+        "Lower smtpd_tls_loglevel to 1 (postconf -e smtpd_tls_loglevel=1; postfix reload). "
+        "Then delete or lock away the old logs, their rotated copies and backups: they "
+        "contain your users' passwords. Users who logged in while the level was 4 should "
+        "change their passwords."
+    )
+
+
+def _fix_verbose() -> str:
+    return _(
+        "Turn verbose logging off (remove -v from smtpd in master.cf, empty debug_peer_list; "
+        "postfix reload), then delete or lock away the old logs: they contain passwords. "
+        "Users whose logins are in them should change their passwords."
+    )
+
+
+def _fix_dovecot() -> str:
+    return _(
+        "Set auth_verbose_passwords = no in Dovecot (doveadm reload), then delete or lock "
+        "away the old logs: they contain passwords."
+    )
+
+
+_EXPOSURE_FIX: dict[str, Callable[[], str]] = {
+    "tls_loglevel": _fix_tls_loglevel,
+    "verbose": _fix_verbose,
+    "dovecot": _fix_dovecot,
+}
+
+
+def verdict(
+    facts: ExcerptFacts, show_passwords: bool, audit: AuditCommand | None = None
+) -> list[Block]:
+    """The verdict blocks for the whole excerpt."""
+    blocks: list[Block] = [Heading(_("Verdict"), 1)]
+    blocks += _headline(facts)
+    for client in facts.attackers[:MAX_CLIENTS]:
+        blocks += _client_blocks(client, show_passwords)
+    blocks += _campaign_blocks(facts)
+    blocks += _server_blocks(facts)
+    actions = _actions(facts, show_passwords, audit or _plain_audit)
+    if actions:
+        blocks.append(Heading(_("What to do, most important first"), 2))
+        blocks += [Item(f"{n}.", text, 2) for n, text in enumerate(actions, 1)]
+    return blocks
+
+
+__all__ = ["AuditCommand", "verdict", "when"]

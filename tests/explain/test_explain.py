@@ -1,0 +1,296 @@
+"""`mailwarden explain`: what a mail administrator reads for an excerpt."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+from rich.cells import cell_len
+
+SEED = Path(__file__).resolve().parents[2] / "samples" / "seed-excerpt.txt"
+Runner = Callable[..., tuple[int, str, str]]
+
+
+def flat(text: str) -> str:
+    """The output with line breaks and indentation folded into single spaces."""
+    return " ".join(text.split())
+
+
+# -- the user's excerpt ------------------------------------------------------------------
+
+
+def test_seed_answers_the_three_questions(run: Runner) -> None:
+    code, out, err = run("explain", str(SEED))
+    assert code == 0, err
+    out = flat(out)
+    # what the lines mean
+    assert "EAGAIN" in out
+    assert "smtpd_tls_loglevel" in out
+    assert "soft_bounce = yes" in out
+    assert "only as an answer to a 334 prompt" in out  # the "*" is not a cancel
+    assert "The normal reply is 535 5.7.8" in out
+    # is someone trying to crack an account: who, what, which account
+    assert "Yes. Someone is trying to guess passwords; nobody got in." in out
+    assert "176.103.49.30, an address without a reverse DNS name" in out
+    assert "admin@fipick.com" in out
+    assert "AUTH PLAIN" in out
+    assert "w*** (4–6 characters, cut off in the log)" in out
+    assert "automated bot" in out and "EHLO localhost" in out
+    # did it succeed, and how we can tell
+    assert "No, it did not get in." in out
+    assert "435 4.7.8: authentication failed" in out
+    assert "no 235 reply" in out and "sasl_username=" in out
+    # what the log reveals and what to do, most important first
+    assert "RC4-SHA" in out and "ALL:+RC4:@STRENGTH" in out
+    actions = out.split("What to do, most important first", 1)[1]
+    order = [
+        "Check the password of admin@fipick.com",
+        "Lower smtpd_tls_loglevel to 1",
+        "mailwarden ban 176.103.49.30",
+        "smtpd_sasl_auth_enable = no",
+        "smtpd_tls_exclude_ciphers",
+        "soft_bounce = no",
+        "Upgrade Postfix",
+        "Run “mailwarden audit” on the server",
+    ]
+    positions = [actions.find(text) for text in order]
+    assert -1 not in positions, dict(zip(order, positions, strict=True))
+    assert positions == sorted(positions)
+    assert "one of many bots" in actions
+    assert "mailwarden audit --check weak_tls" in actions  # the audit stage's exact fixes
+
+
+def test_seed_never_shows_the_password(run: Runner) -> None:
+    _code, out, _err = run("explain", str(SEED))
+    out = flat(out)
+    assert "AGFkbWluQGZpcGljay5jb20Ad2lsb" not in out  # the raw AUTH PLAIN payload
+    assert "wil…" not in out and "wil " not in out
+    assert "Read 45 chars: AUTH PLAIN ‹…›" in out
+
+
+def test_show_passwords_reveals_them(run: Runner) -> None:
+    _code, out, _err = run("explain", "--show-passwords", str(SEED))
+    out = flat(out)
+    assert "AGFkbWluQGZpcGljay5jb20Ad2lsb" in out
+    assert "wil…" in out and "l, m, n, o" in out
+
+
+def test_plain_output_fits_80_columns_without_escapes(run: Runner) -> None:
+    _code, out, _err = run("explain", str(SEED))
+    assert "\x1b" not in out
+    for line in out.splitlines():
+        assert cell_len(line) <= 80, line
+        assert line == line.rstrip()
+
+
+# -- other excerpts: the verdict comes from the events, not from the sample --------------
+
+PREFIX = "Mar  3 10:0{m}:{s:02d} mx postfix/submission/smtpd[{pid}]: "
+
+
+def _postfix_session(pid: int, minute: int, lines: list[str]) -> str:
+    return "".join(
+        PREFIX.format(m=minute, s=n, pid=pid) + line + "\n" for n, line in enumerate(lines)
+    )
+
+
+def _guess(pid: int, minute: int, ip: str, user: str) -> str:
+    return _postfix_session(
+        pid,
+        minute,
+        [
+            f"connect from unknown[{ip}]",
+            f"warning: unknown[{ip}]: SASL LOGIN authentication failed: UGFzc3dvcmQ6, "
+            f"sasl_username={user}",
+            f"disconnect from unknown[{ip}] ehlo=1 auth=0/1 quit=1 commands=2/3",
+        ],
+    )
+
+
+def test_login_after_failures_says_they_got_in(run: Runner, log_file: Callable[[str], str]) -> None:
+    ip, user = "203.0.113.7", "info@example.org"
+    text = "".join(_guess(1200 + n, n, ip, user) for n in range(3))
+    text += _postfix_session(
+        1210,
+        5,
+        [
+            f"connect from unknown[{ip}]",
+            f"4AbCdE1234: client=unknown[{ip}], sasl_method=LOGIN, sasl_username={user}",
+            f"disconnect from unknown[{ip}] ehlo=1 auth=1 mail=1 rcpt=1 data=1 quit=1 commands=6",
+        ],
+    )
+    code, out, _err = run("explain", log_file(text))
+    assert code == 0
+    out = flat(out)
+    assert "Yes, and at least one attacker got in." in out
+    assert f"YES: it got in as {user}." in out
+    assert "after 3 failed attempts: it guessed the password" in out
+    actions = out.split("What to do, most important first", 1)[1]
+    assert actions.lstrip().startswith(f"1. Change the password of {user} now")
+
+
+def test_dovecot_imap_brute_force(run: Runner, log_file: Callable[[str], str]) -> None:
+    ip = "198.51.100.23"
+    lines = [
+        f"Mar  3 11:00:{n * 20:02d} mx dovecot: imap-login: Disconnected (auth failed, 3 attempts "
+        f"in 12 secs): user=<{user}>, method=PLAIN, rip={ip}, lip=192.0.2.1, TLS, "
+        f"session=<{chr(97 + n)}bcdEFGH1234ijkl>\n"
+        for n, user in enumerate(["admin", "test", "info"])
+    ]
+    code, out, _err = run("explain", log_file("".join(lines)))
+    assert code == 0
+    out = flat(out)
+    assert "Yes. Someone is trying to guess passwords; nobody got in." in out
+    assert f"{ip} tried to log in as admin, test, info: 9 failed attempts." in out
+    assert "IMAP" in out
+    assert "Dovecot writes this line when the connection ends; 3 passwords" in out
+    assert "No, it did not get in." in out
+    assert "no “Login:” or “Logged in” line" in out
+    assert "brute-force" in out
+    assert f"mailwarden ban {ip}" in out
+    assert "Postfix writes “unknown”" not in out  # Dovecot logs no reverse name
+
+
+def test_clean_log_is_no_attack(run: Runner, log_file: Callable[[str], str]) -> None:
+    text = _postfix_session(
+        1300,
+        0,
+        [
+            "connect from mail.example.net[192.0.2.44]",
+            "5XyZabc: client=mail.example.net[192.0.2.44], sasl_method=PLAIN, "
+            "sasl_username=alice@example.org",
+            "disconnect from mail.example.net[192.0.2.44] ehlo=2 starttls=1 auth=1 mail=1 "
+            "rcpt=1 data=1 quit=1 commands=8",
+        ],
+    )
+    code, out, _err = run("explain", log_file(text))
+    assert code == 0
+    out = flat(out)
+    assert "No. Nobody in these lines tried to log in and failed." in out
+    assert "There is 1 successful login." in out
+    assert "What to do" not in out
+    assert "reverse DNS name is mail.example.net" in out
+
+
+def test_auth_login_steps_in_verbose_chat(run: Runner, log_file: Callable[[str], str]) -> None:
+    ip = "192.0.2.9"
+    text = _postfix_session(
+        2001,
+        0,
+        [
+            f"connect from unknown[{ip}]",
+            f"< unknown[{ip}]: AUTH LOGIN",
+            f"> unknown[{ip}]: 334 VXNlcm5hbWU6",
+            f"< unknown[{ip}]: c2FsZXNAZXhhbXBsZS5vcmc=",
+            f"> unknown[{ip}]: 334 UGFzc3dvcmQ6",
+            f"< unknown[{ip}]: UXdlcnR5MTIz",
+            f"> unknown[{ip}]: 535 5.7.8 Error: authentication failed: UGFzc3dvcmQ6",
+            f"lost connection after AUTH from unknown[{ip}]",
+        ],
+    )
+    _code, out, _err = run("explain", log_file(text))
+    out = flat(out)
+    assert "“Username:” (base64 decoded)" in out
+    assert "The client answers the user name prompt: sales@example.org." in out
+    assert "The client answers the password prompt: Q*** (9 characters)." in out
+    assert "UXdlcnR5MTIz" not in out and "Qwerty123" not in out
+    assert "verbose logging" in out
+    _code, shown, _err = run("explain", "--show-passwords", log_file(text))
+    assert "Qwerty123" in shown
+
+
+def test_hostile_text_is_escaped(run: Runner, log_file: Callable[[str], str]) -> None:
+    line = (
+        "Mar  3 11:00:00 mx dovecot: imap-login: Disconnected (auth failed, 1 attempts in 2 "
+        "secs): user=<evil\x1b[2Jroot>, method=PLAIN, rip=198.51.100.99, lip=192.0.2.1, "
+        "session=<zzcdEFGH1234ijkl>\n"
+    )
+    _code, out, _err = run("explain", log_file(line))
+    assert "\x1b" not in out
+
+
+def test_long_input_lists_the_first_entries_and_judges_all(
+    run: Runner, log_file: Callable[[str], str]
+) -> None:
+    text = "".join(_guess(3000 + n, n % 10, "203.0.113.50", f"user{n}") for n in range(200))
+    _code, out, _err = run("explain", log_file(text))
+    out = flat(out)
+    assert "more entries are not listed; the verdict below covers all of them" in out
+    assert "200 failed attempts" in out
+
+
+# -- the command line ------------------------------------------------------------------
+
+
+def test_empty_input_is_not_an_error(run: Runner, log_file: Callable[[str], str]) -> None:
+    code, out, err = run("explain", log_file(""))
+    assert code == 0
+    assert "no log entries" in out
+    assert err == ""
+
+
+def test_unreadable_file_is_one_line_and_exit_1(run: Runner, tmp_path: Path) -> None:
+    code, out, err = run("explain", str(tmp_path / "missing.log"))
+    assert code == 1
+    assert out == ""
+    assert err.count("\n") == 1 and err.startswith("mailwarden: error: ")
+
+
+def test_bad_language_is_a_usage_error(run: Runner) -> None:
+    code, _out, err = run("explain", "--lang", "fr", str(SEED))
+    assert code == 2
+    assert "--lang" in err
+
+
+def test_help_has_examples(run: Runner) -> None:
+    code, out, _err = run("explain", "--help")
+    assert code == 0
+    assert "Examples:" in out and "--lang zh_CN" in out and "--show-passwords" in out
+
+
+def test_lang_option_and_locale_choose_chinese(run: Runner) -> None:
+    _code, out, _err = run("explain", "--lang", "zh_CN", str(SEED))
+    assert "结论" in out and "应对措施（按重要性排序）" in out
+    _code, out, _err = run("explain", str(SEED), env={"LANG": "zh_CN.UTF-8"})
+    assert "结论" in out
+    _code, out, _err = run("explain", "--lang", "en", str(SEED), env={"LANG": "zh_CN.UTF-8"})
+    assert "Verdict" in out and "结论" not in out
+
+
+def test_chinese_output_fits_80_columns(run: Runner) -> None:
+    _code, out, _err = run("explain", "--lang", "zh_CN", str(SEED))
+    for line in out.splitlines():
+        assert cell_len(line) <= 80, line
+
+
+_ENGLISH_RUN = re.compile(r"[A-Za-z]{2,}(?:[ ,'-]+[a-z]{2,}){2,}")
+
+
+def test_chinese_output_has_no_english_sentence(run: Runner) -> None:
+    """Log text, commands, parameter names and quoted names may stay; prose may not."""
+    from mailwarden.explain import explain
+    from mailwarden.explain.document import Entry, Heading, Item, Paragraph
+    from mailwarden.locale import activate
+    from mailwarden.pipeline import Counts, ReadOptions, read_events
+
+    activate("zh_CN")
+    pairs = list(read_events([str(SEED)], ReadOptions(), Counts()))
+    from mailwarden.detect import analyze
+
+    texts: list[str] = []
+    for block in explain(pairs, analyze=analyze):
+        if isinstance(block, Entry):
+            texts.append(block.note)  # the quoted log line is log text
+        elif isinstance(block, Heading | Paragraph | Item):
+            texts.append(block.text)
+    assert any("机器人程序" in t for t in texts)
+    allowed = re.compile(
+        r"“[^”]*”"  # quoted log text and names
+        r"|postconf -e \S+|postfix reload|mailwarden \w+(?: [\d.]+)?"  # commands
+        r"|postfix/smtpd\[\d+\]"
+    )
+    for text in texts:
+        prose = allowed.sub(" ", text)
+        found = _ENGLISH_RUN.search(prose)
+        assert found is None, (found.group(0) if found else "", text)

@@ -1,0 +1,183 @@
+"""One note per event: what each kind of line means (entries.py, tls.py, replies.py)."""
+
+from __future__ import annotations
+
+from mailwarden.explain.entries import SessionState, describe
+from mailwarden.explain.replies import reply_meaning, softened
+from mailwarden.explain.tls import cipher_weakness, record_header, state_meaning
+from mailwarden.explain.wrap import wrap
+from mailwarden.locale import activate
+from mailwarden.model import Category, Event, EventType, Record
+
+
+def _event(
+    type_: EventType,
+    detail: dict[str, str] | None = None,
+    payload: str | None = None,
+    reason: str | None = None,
+    ip: str | None = None,
+) -> Event:
+    record = Record(None, None, "postfix/smtpd", 1, "-", "-", 1, 0, "-")
+    return Event(
+        type_,
+        Category.DEBUG,
+        False,
+        None,
+        ip,
+        None,
+        None,
+        None,
+        reason,
+        record,
+        payload=payload,
+        detail=detail,
+    )
+
+
+def _note(event: Event, state: SessionState | None = None) -> str:
+    return describe(event, state or SessionState()).text
+
+
+# -- TLS packet dumps (the keys the parser is asked to fill) ---------------------------
+
+
+def test_bio_read_of_minus_one_is_eagain() -> None:
+    text = _note(_event(EventType.TLS_DUMP, {"direction": "read", "result": "-1"}))
+    assert "EAGAIN" in text and "not an error" in text
+
+
+def test_bio_read_and_write_counts() -> None:
+    assert "read 262 bytes" in _note(
+        _event(EventType.TLS_DUMP, {"direction": "read", "result": "262"})
+    )
+    assert "sent 1030 bytes" in _note(
+        _event(EventType.TLS_DUMP, {"direction": "write", "result": "1030"})
+    )
+
+
+def test_hex_row_with_a_record_header() -> None:
+    text = _note(_event(EventType.TLS_DUMP, {"offset": "0000", "hex": "16 03 03 01 06"}))
+    assert "TLS record header" in text
+    assert "0x16 = handshake" in text and "TLS 1.2" in text and "262 bytes" in text
+    data = record_header("17 03 03 00 1a")
+    assert data is not None and "application data" in data and "26 bytes" in data
+    assert record_header("41 42 43 44 45") is None
+
+
+def test_spaces_nulls_row() -> None:
+    text = _note(_event(EventType.TLS_DUMP, {"offset": "0085", "nulls": "yes"}))
+    assert "spaces or zero bytes" in text
+
+
+def test_dump_without_details_still_explains_the_format() -> None:
+    text = _note(_event(EventType.TLS_DUMP))
+    assert "EAGAIN" in text and "16 03 03" in text and "<SPACES/NULLS>" in text
+
+
+def test_ssl_accept_states() -> None:
+    assert "client's hello" in state_meaning("SSLv3 read client hello B")
+    assert "handshake is complete" in state_meaning("SSLv3/TLS write finished")
+    assert "before/accept" not in state_meaning("before/accept initialization")
+    assert "(TLSv1.3 early data)" in state_meaning("TLSv1.3 early data")
+    text = _note(_event(EventType.TLS_SETUP, {"state": "SSLv3 write certificate A"}))
+    assert "certificate" in text
+
+
+def test_tls_engine_and_cipher_list() -> None:
+    assert "loads its TLS certificate" in _note(_event(EventType.TLS_SETUP, {"step": "engine"}))
+    text = _note(_event(EventType.TLS_SETUP, {"cipher_list": "ALL:+RC4:@STRENGTH"}))
+    assert "before 2.8" in text and "STARTTLS" in text
+
+
+def test_weak_ciphers() -> None:
+    assert cipher_weakness("RC4-SHA") is not None
+    assert cipher_weakness("EXP-RC4-MD5") is not None
+    assert cipher_weakness("DES-CBC3-SHA") is not None
+    assert cipher_weakness("ECDHE-RSA-AES256-GCM-SHA384") is None
+    text = _note(
+        _event(
+            EventType.TLS_ESTABLISHED,
+            {"protocol": "TLSv1.2", "cipher": "RC4-SHA", "bits": "128/128", "trust": "Anonymous"},
+        )
+    )
+    assert "RC4-SHA is weak" in text and "no certificate" in text
+
+
+# -- replies and client lines ----------------------------------------------------------
+
+
+def test_soft_bounce_replies() -> None:
+    assert softened("435", "4.7.8") is not None
+    assert softened("535", "5.7.8") is None
+    text = reply_meaning("435", "4.7.8")
+    assert "535 5.7.8" in text and "soft_bounce = yes" in text
+    assert "502 5.5.2" in reply_meaning("402", "4.5.2")
+    assert "permanent" in reply_meaning("535", "5.7.8")
+    assert "Temporary authentication failure" in reply_meaning("454", "4.7.0")
+    assert "A permanent failure" in reply_meaning("599", None)
+
+
+def test_star_after_final_reply_is_an_unknown_command() -> None:
+    state = SessionState()
+    describe(_event(EventType.AUTH_COMMAND, {"declared_length": "45"}, "AGFk"), state)
+    describe(_event(EventType.SERVER_REPLY, {"code": "535", "enhanced": "5.7.8"}), state)
+    text = _note(_event(EventType.CLIENT_DATA, {"declared_length": "3"}, "*"), state)
+    assert "unknown command" in text and "RFC 4954" in text
+
+
+def test_star_after_334_is_a_cancel() -> None:
+    state = SessionState()
+    describe(_event(EventType.AUTH_COMMAND, None, None), state)
+    describe(_event(EventType.SERVER_REPLY, {"code": "334"}, reason="334 VXNlcm5hbWU6"), state)
+    text = _note(_event(EventType.CLIENT_DATA, None, "*"), state)
+    assert "cancels its login" in text
+
+
+def test_ehlo_inside_tls() -> None:
+    state = SessionState(tls_up=True)
+    text = _note(_event(EventType.CLIENT_DATA, {"declared_length": "16"}, "EHLO localhost"), state)
+    assert "“localhost”" in text and "greet again" in text
+
+
+# -- wrapping --------------------------------------------------------------------------
+
+
+def test_english_wraps_at_spaces() -> None:
+    lines = wrap("The quick brown fox jumps over the lazy dog " * 5, 30)
+    assert all(len(line) <= 30 for line in lines)
+    assert " ".join(lines).split() == ("The quick brown fox jumps over the lazy dog " * 5).split()
+
+
+def test_chinese_wraps_by_display_width_and_keeps_punctuation() -> None:
+    text = "服务器接受已被攻破的 TLS：它同意使用了 TLSv1.2 RC4-SHA。" * 4
+    lines = wrap(text, 20)
+    from rich.cells import cell_len
+
+    assert all(cell_len(line) <= 20 for line in lines)
+    assert not any(line[:1] in "，。：；）" for line in lines)
+    assert "".join(lines).replace(" ", "") == text.replace(" ", "")
+
+
+def test_long_tokens_are_folded() -> None:
+    lines = wrap("x" * 50, 20)
+    assert lines == ["x" * 20, "x" * 20, "x" * 10]
+
+
+def test_notes_follow_the_active_language() -> None:
+    activate("zh_CN")
+    try:
+        text = _note(_event(EventType.TLS_DUMP, {"direction": "read", "result": "-1"}))
+        assert "EAGAIN" in text and "稍后重试" in text
+    finally:
+        activate("en")
+
+
+def test_a_pasters_remark_in_place_of_the_hex_rows() -> None:
+    from mailwarden.explain import explain
+    from mailwarden.explain.document import Entry
+
+    record = Record(None, None, "postfix/smtpd", 1, "read from …", "-", 1, 0, "-")
+    detail = {"direction": "read", "result": "11", "trailer": "(some cipher text)"}
+    event = _event(EventType.TLS_DUMP, detail)._replace(record=record)
+    notes = [b.note for b in explain([(record, [event])]) if isinstance(b, Entry)]
+    assert "“(some cipher text)” is not Postfix's" in notes[0]
