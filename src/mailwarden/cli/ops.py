@@ -1,0 +1,189 @@
+"""`mailwarden ban`, `unban`, `status`: operations on the store the daemon reads.
+
+They change only the store; the running daemon notices the change (the store's
+revision) within a second and applies it to the firewall. Without a running daemon a
+change takes effect when it starts.
+"""
+
+from __future__ import annotations
+
+import getpass
+import ipaddress
+import json
+from datetime import UTC, datetime, timedelta
+
+import click
+
+from mailwarden.config import Config, duration_text, parse_duration
+from mailwarden.daemon.decisions import clean, iso
+from mailwarden.daemon.preflight import DEFAULT_CONFIG, load
+from mailwarden.daemon.status import daemon_running, status_document, status_text
+from mailwarden.errors import MailwardenError
+from mailwarden.model import BanEntry, IPNetwork
+from mailwarden.store import Source, Store, open_store
+
+config_option = click.option(
+    "--config",
+    "config_path",
+    metavar="FILE",
+    help=f"The configuration naming the store (default: {DEFAULT_CONFIG}).",
+)
+
+
+def _duration(ctx: click.Context, param: click.Parameter, value: str | None) -> timedelta | None:
+    if value is None:
+        return None
+    try:
+        return parse_duration(value)
+    except Exception as exc:  # the configuration's own error type is private
+        raise click.BadParameter(str(exc)) from None
+
+
+def parse_target(text: str) -> IPNetwork:
+    """``192.0.2.7`` -> ``192.0.2.7/32``; ``::ffff:192.0.2.7`` is the IPv4 address."""
+    from mailwarden.enforce.policy import normalize
+
+    try:
+        return normalize(ipaddress.ip_network(text.strip(), strict=True))
+    except ValueError:
+        pass
+    try:
+        loose = ipaddress.ip_network(text.strip(), strict=False)
+    except ValueError:
+        raise click.BadParameter(
+            f"{text!r} is not an address or a network such as 192.0.2.0/24", param_hint="ADDR|CIDR"
+        ) from None
+    raise click.BadParameter(
+        f"{text} has host bits set: did you mean {loose}?", param_hint="ADDR|CIDR"
+    )
+
+
+def _store(config: Config) -> Store:
+    return open_store(config.store.path)
+
+
+def _note(store: Store) -> None:
+    if daemon_running(store):
+        click.echo("mailwarden: the running daemon applies it within a second")
+    else:
+        click.echo(
+            "mailwarden: no running daemon seen: it takes effect when `mailwarden run` starts",
+            err=True,
+        )
+
+
+@click.command()
+@click.argument("target", metavar="ADDR|CIDR")
+@click.option(
+    "--for",
+    "length",
+    callback=_duration,
+    metavar="DURATION",
+    help="How long: 90m, 1h, 2d, 1w (default: the policy's ban time, longer for a "
+    "repeat offender).",
+)
+@click.option("--reason", default="banned by hand", show_default=True, help="Why (for status).")
+@config_option
+def ban(target: str, length: timedelta | None, reason: str, config_path: str | None) -> int:
+    """Ban an address or a network now.
+
+    Loopback, this host's addresses and the allow list are refused, as the daemon
+    refuses them. Banning again never shortens a ban.
+
+    \b
+    Examples:
+      mailwarden ban 203.0.113.7 --for 1d --reason "phishing kit"
+      mailwarden ban 2001:db8:bad::/48
+    """
+    from mailwarden.daemon.wiring import ban_policy
+    from mailwarden.enforce.policy import own_addresses
+
+    network = parse_target(target)
+    config = load(config_path)
+    policy = ban_policy(config, own_addresses())
+    refusal = policy.refusal(network)
+    if refusal is not None:
+        raise MailwardenError(f"refusing to ban {network}: {refusal}")
+    now = datetime.now(UTC)
+    with _store(config) as store:
+        offences = store.offences(network) + 1
+        duration = length if length is not None else policy.duration_for(offences)
+        entry = BanEntry(network, now + duration, clean(reason))
+        evidence = json.dumps({"by": "mailwarden ban", "user": _login()})
+        row = store.record_ban(entry, evidence, Source.MANUAL, now)
+        offence = f", offence {row.offences}" if row.offences > 1 else ""
+        click.echo(
+            f"banned {row.network} until {iso(row.until)} "
+            f"({duration_text(row.until - row.since)}{offence}): {row.reason}"
+        )
+        _note(store)
+    return 0
+
+
+@click.command()
+@click.argument("target", metavar="ADDR|CIDR")
+@click.option("--reason", default="lifted by hand", show_default=True, help="Why (kept).")
+@config_option
+def unban(target: str, reason: str, config_path: str | None) -> int:
+    """Lift the ban of an address or a network (exactly as it was banned).
+
+    \b
+    Examples:
+      mailwarden unban 203.0.113.7
+      mailwarden unban 203.0.113.0/24 --reason "customer's NAT gateway"
+    """
+    network = parse_target(target)
+    config = load(config_path)
+    with _store(config) as store:
+        if store.lift_ban(network, clean(reason)):
+            click.echo(f"unbanned {network}")
+            _note(store)
+            return 0
+        wider = [
+            row.network
+            for row in store.active_bans()
+            if row.network.version == network.version and network.subnet_of(row.network)  # type: ignore[arg-type]
+        ]
+    if wider:
+        raise MailwardenError(f"{network} is inside the ban of {wider[0]}: unban that network")
+    raise MailwardenError(f"{network} is not banned")
+
+
+@click.command()
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="json: the monitoring contract (see mailwarden.daemon.status).",
+)
+@config_option
+def status(fmt: str, config_path: str | None) -> int:
+    """Show the active bans, the daemon's counts, and each source's position.
+
+    \b
+    Examples:
+      mailwarden status
+      mailwarden status --format json | jq '.counts.active'
+    """
+    import os
+
+    config = load(config_path)
+    path = config.store.path
+    if "://" not in path and not os.path.exists(path):
+        raise MailwardenError(f"{path}: no store yet (the daemon creates it when it starts)")
+    with _store(config) as store:
+        document = status_document(store, config)
+    if fmt == "json":
+        click.echo(json.dumps(document, indent=2))
+    else:
+        click.echo(status_text(document))
+    return 0
+
+
+def _login() -> str | None:
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):
+        return None

@@ -1,0 +1,51 @@
+"""`mailwarden run`: the daemon."""
+
+from __future__ import annotations
+
+import click
+
+from mailwarden.daemon.preflight import DEFAULT_CONFIG, load, preflight, where
+
+
+@click.command()
+@click.option(
+    "--config",
+    "config_path",
+    metavar="FILE",
+    help=f"The configuration (default: {DEFAULT_CONFIG}, or the built-in defaults for a "
+    "stock Debian Postfix + Dovecot when that file does not exist).",
+)
+@click.option(
+    "--check",
+    is_flag=True,
+    help="Check the configuration and this host (programs, root, store), then exit.",
+)
+@click.option("-v", "--verbose", is_flag=True, help="Log debugging details too.")
+def run(config_path: str | None, check: bool, verbose: bool) -> int:
+    """Follow the mail logs, detect password guessing, ban attackers in the firewall.
+
+    Every problem with the configuration or this host stops the start with one line
+    naming the file, the key and the reason (exit status 2). Decisions are logged one
+    line each on standard error (the journal under systemd). SIGHUP reloads the
+    configuration; SIGTERM stops; bans stay in the firewall until they expire.
+
+    \b
+    Examples:
+      mailwarden run --config /etc/mailwarden/mailwarden.toml
+      mailwarden run --check --config /etc/mailwarden/mailwarden.toml
+      systemctl reload mailwarden        (SIGHUP: read the configuration again)
+    """
+    config = load(config_path)
+    preflight(config)
+    if check:
+        from mailwarden.daemon.wiring import make_detector, make_enforcer
+
+        make_enforcer(config)
+        make_detector(config)
+        click.echo(f"mailwarden: {where(config)}: ready to run")
+        return 0
+    from mailwarden.daemon.logs import setup_logging
+    from mailwarden.daemon.loop import Daemon
+
+    setup_logging(verbose)
+    return Daemon(config).run()

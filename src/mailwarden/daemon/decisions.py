@@ -1,0 +1,166 @@
+"""The daemon's decision log (one line per decision) and the evidence kept with a ban.
+
+    ban 203.0.113.7/32 for 1h until 2026-11-28T14:00:00Z: bruteforce: 3 or more failed
+        logins within 1m (users: admin, info)                      <- one line in the log
+    ban 203.0.113.7/32 for 2h until ...: ... (offence 2)
+    unban 203.0.113.7/32: lifted in the store
+    refuse to ban 192.0.2.1/32: 192.0.2.1/32 is an address of this host (192.0.2.1/32)
+    watch 198.51.100.4: probe: tried admin, a name bots try on every server   (-v only)
+    compromise: admin@example.org logged in from 198.51.100.4: logged in as ...
+
+Client text (usernames, which a reason can quote) is escaped to printable ASCII and
+truncated, so a decision is always exactly one line and a username cannot forge one.
+The evidence stored with a ban is JSON with the detector's redaction applied (decoded
+AUTH payloads and Dovecot's ``given password`` are masked).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from mailwarden.config import duration_text
+from mailwarden.detect import Detection
+from mailwarden.detect.analysis import evidence_json
+from mailwarden.enforce.dryrun import one_line
+from mailwarden.framing import Framer
+from mailwarden.model import Event
+from mailwarden.parsers import parse
+from mailwarden.store import BanRow
+
+__all__ = [
+    "ban_alert",
+    "ban_line",
+    "ban_reason",
+    "clean",
+    "compromise_alert",
+    "compromise_line",
+    "detection_line",
+    "duration_text",
+    "evidence_text",
+    "iso",
+    "users_of",
+]
+
+MAX_REASON = 240
+MAX_USER = 40
+MAX_USERS = 5
+
+
+def clean(text: str, limit: int = MAX_REASON) -> str:
+    """Printable ASCII, at most `limit` characters (``...`` marks a cut)."""
+    text = one_line(text)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def iso(moment: datetime) -> str:
+    """``2026-11-28T14:00:00Z``."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def users_of(detection: Detection, trigger: Event | None = None) -> list[str]:
+    """The usernames behind a detection, escaped, at most `MAX_USERS`: the detector's
+    ``data["users"]`` when it gives them, else those of its evidence lines (the detector
+    keeps evidence slim, without the parsed user: the few lines are parsed again here,
+    once per ban), and the user of the event that crossed the threshold."""
+    named = detection.data.get("users")
+    candidates: list[object] = list(named) if isinstance(named, list | tuple) else []
+    if not candidates:
+        for event in detection.evidence:
+            candidates += [event.user] if event.user else _users_in(event, detection.ip)
+        if trigger is not None:
+            candidates.append(trigger.user)
+    seen: list[str] = []
+    for user in candidates:
+        if isinstance(user, str) and user:
+            text = clean(user, MAX_USER)
+            if text not in seen:
+                seen.append(text)
+    return seen[:MAX_USERS]
+
+
+def _users_in(event: Event, ip: str | None) -> list[str | None]:
+    record = event.record
+    if not record.text:
+        return []
+    framer = Framer(split_pasted=False)
+    found: list[str | None] = []
+    for again in framer.frame_line(record.text, record.source, record.line, record.offset):
+        found += [e.user for e in parse(again) if e.ip == ip or e.ip is None]
+    return found
+
+
+def ban_reason(detection: Detection) -> str:
+    """What the store and ``status`` say about an automatic ban."""
+    return clean(f"{detection.verdict}: {detection.reason}")
+
+
+def ban_line(row: BanRow, users: list[str] | None = None, how: str = "") -> str:
+    """The decision log line of a ban the store recorded."""
+    line = f"ban {row.network} for {duration_text(row.until - row.since)} until {iso(row.until)}"
+    if row.offences > 1:
+        line += f" (offence {row.offences})"
+    line += f": {clean(row.reason)}"
+    if users:
+        line += f" (users: {', '.join(users)})"
+    return line + how
+
+
+def detection_line(detection: Detection) -> str:
+    """A decision that is not a ban: watch, allow-listed, stale password."""
+    subject = detection.ip or str(detection.target)
+    what = f"{detection.verdict}: {clean(detection.reason)}"
+    if detection.recommendation == "watch":
+        return f"watch {subject}: {what}"
+    return f"not banning {detection.target}: {what} ({clean(detection.recommendation)})"
+
+
+def compromise_line(detection: Detection) -> str:
+    user = detection.data.get("user")
+    who = clean(str(user), MAX_USER) if user else "an account"
+    return f"compromise: {who} logged in from {detection.ip}: {clean(detection.reason)}"
+
+
+def evidence_text(detection: Detection) -> str:
+    """The evidence stored with a ban: JSON, credentials redacted."""
+    return json.dumps(
+        {
+            "verdict": str(detection.verdict),
+            "reason": detection.reason,
+            "ip": detection.ip,
+            "time": detection.time.isoformat() if detection.time else None,
+            "events": evidence_json(detection.evidence),
+        },
+        ensure_ascii=False,
+        default=str,
+    )
+
+
+def compromise_alert(detection: Detection) -> dict[str, Any]:
+    """The alert for a compromise (see `alerts`)."""
+    return {
+        "kind": "compromised",
+        "time": iso(detection.time or datetime.now(UTC)),
+        "ip": detection.ip,
+        "network": str(detection.target),
+        "verdict": str(detection.verdict),
+        "reason": detection.reason,
+        "user": detection.data.get("user"),
+        "evidence": evidence_json(detection.evidence),
+    }
+
+
+def ban_alert(row: BanRow, detection: Detection) -> dict[str, Any]:
+    """The alert for an automatic ban (see `alerts`)."""
+    return {
+        "kind": "ban",
+        "time": iso(row.since),
+        "ip": detection.ip,
+        "network": str(row.network),
+        "verdict": str(detection.verdict),
+        "reason": row.reason,
+        "until": iso(row.until),
+        "offences": row.offences,
+        "evidence": evidence_json(detection.evidence),
+    }

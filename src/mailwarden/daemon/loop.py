@@ -1,0 +1,673 @@
+"""The daemon's main loop: one thread, one step every `TICK` seconds (at once when busy).
+
+Each step:
+
+1. reads what the sources appended (`reading.Reader.poll`), frames, parses and feeds it
+   to the detector; each ban is checked against the policy (never the allow list,
+   loopback, this host's addresses), recorded in the store, then sent to the firewall in
+   one batch per chunk read; then the sources' positions are committed (after the bans
+   they led to: a ``kill -9`` re-reads at most one poll, whose bans are already in the
+   store and are then not recorded again);
+2. polls the store's revision: a ``mailwarden ban``/``unban`` from another process is
+   applied within one step;
+3. every second, checks that the firewall still has our table (``present``), and puts
+   it back with every active ban when someone flushed or deleted it;
+4. every ten seconds, expires the bans whose time is up; every five, writes a
+   heartbeat (``status`` shows it); every minute, lets the detector forget idle state
+   and says so in the log when a flood made it forget clients; every five minutes,
+   rewrites the firewall from the store (a set flushed by hand comes back, and ipset's
+   24.8-day timeout cap is renewed).
+
+SIGHUP reloads the configuration (a bad one is refused with one line and the running
+one is kept); SIGTERM and SIGINT stop cleanly (positions committed, bans left in the
+firewall: the kernel expires them on time even when the daemon is not running).
+A bad log line is skipped and counted; a failing firewall or store is logged and
+retried: neither stops the daemon.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+import signal
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from types import FrameType
+from typing import Any
+
+from mailwarden import __version__
+from mailwarden.config import Config
+from mailwarden.daemon import decisions
+from mailwarden.daemon.active import ActiveBans
+from mailwarden.daemon.alerts import Alerter
+from mailwarden.daemon.preflight import load, preflight, where
+from mailwarden.daemon.reading import WARMUP_BYTES, Reader
+from mailwarden.daemon.status import DAEMON_KEY, HEARTBEAT_EVERY
+from mailwarden.daemon.wiring import ban_policy, describe, make_detector, make_enforcer
+from mailwarden.detect import Detection, Detector
+from mailwarden.detect.analysis import Verdict
+from mailwarden.enforce import BanEntry, Enforcer, PermissionDeniedError, ToolMissingError
+from mailwarden.enforce.interface import changes
+from mailwarden.enforce.policy import BanPolicy, normalize, own_addresses
+from mailwarden.errors import ConfigError, EnforceError, MailwardenError, StoreError
+from mailwarden.framing import Framer
+from mailwarden.model import Event, IPNetwork
+from mailwarden.parsers import parse
+from mailwarden.sources.interface import Chunk, ReadStats
+from mailwarden.store import JSONValue, Source, Store, open_store
+
+LOG = logging.getLogger("mailwarden.daemon")
+
+TICK = 0.05
+
+PRESENT_EVERY = 1.0
+EXPIRE_EVERY = 10.0
+HOUSEKEEPING_EVERY = 60.0
+OWN_ADDRESSES_EVERY = 300.0
+SYNC_EVERY = 300.0
+PRUNE_EVERY = 86400.0
+MAX_PROBLEMS = 5
+KEEP_HISTORY = timedelta(days=365)
+"""Ended bans are forgotten after this long (they stop counting as offences)."""
+
+
+@dataclass
+class Counters:
+    """What this run of the daemon did (shown by ``status`` through the heartbeat)."""
+
+    records: int = 0
+    events: int = 0
+    detections: int = 0
+    bans: int = 0
+    refused: int = 0
+    already_banned: int = 0
+    stale: int = 0
+    compromises: int = 0
+    manual_changes: int = 0
+    expired: int = 0
+    repairs: int = 0
+    line_errors: int = 0
+    enforce_errors: int = 0
+    store_errors: int = 0
+    clients_forgotten: int = 0
+    warmup_lines: int = 0
+
+
+class Daemon:
+    """Follow the logs of one configuration and enforce what the detector decides."""
+
+    def __init__(
+        self,
+        config: Config,
+        *,
+        tick: float = TICK,
+        warmup_bytes: int = WARMUP_BYTES,
+        own: Callable[[], list[IPNetwork]] = own_addresses,
+    ) -> None:
+        self.config = config
+        self.tick = tick
+        self.warmup_bytes = warmup_bytes
+        self._own_addresses = own
+        self.counters = Counters()
+        self.stats = ReadStats()
+        self.applied = ActiveBans()
+        """What the enforcer holds, as far as we know: the store's active bans."""
+        self._stop = False
+        self._reload = False
+        self._repair = False
+        self._revision = -1
+        self._framers: dict[str, Framer] = {}
+        self._due: dict[str, float] = {}
+        self._started = datetime.now(UTC)
+        self._errors_logged = 0.0
+        self._problems: list[str] = []
+        self._store: Store | None = None
+        self._reader: Reader | None = None
+        self._detector: Detector | None = None
+        self._enforcer: Enforcer | None = None
+        self._policy: BanPolicy | None = None
+        self._own: list[IPNetwork] = []
+        self.alerter = Alerter(config.alerts)
+
+    # -- the parts (set by start) -----------------------------------------------------
+
+    @property
+    def store(self) -> Store:
+        assert self._store is not None, "start() first"
+        return self._store
+
+    @property
+    def reader(self) -> Reader:
+        assert self._reader is not None, "start() first"
+        return self._reader
+
+    @property
+    def detector(self) -> Detector:
+        assert self._detector is not None, "start() first"
+        return self._detector
+
+    @property
+    def enforcer(self) -> Enforcer:
+        assert self._enforcer is not None, "start() first"
+        return self._enforcer
+
+    @property
+    def policy(self) -> BanPolicy:
+        assert self._policy is not None, "start() first"
+        return self._policy
+
+    # -- life cycle -------------------------------------------------------------------
+
+    def run(self) -> int:
+        """Start, loop until SIGTERM/SIGINT, stop cleanly; the exit status."""
+        self.install_signals()
+        try:
+            self.start()
+            while not self._stop:
+                if self._reload:
+                    self._reload = False
+                    self.reload()
+                if not self.step():
+                    time.sleep(self.tick)
+        finally:
+            self.close()
+        LOG.info("stopped")
+        return 0
+
+    def install_signals(self) -> None:
+        signal.signal(signal.SIGTERM, self._on_stop)
+        signal.signal(signal.SIGINT, self._on_stop)
+        signal.signal(signal.SIGHUP, self._on_reload)
+
+    def _on_stop(self, signum: int, frame: FrameType | None) -> None:
+        self._stop = True
+
+    def _on_reload(self, signum: int, frame: FrameType | None) -> None:
+        self._reload = True
+
+    def request_stop(self) -> None:
+        self._stop = True
+
+    def request_reload(self) -> None:
+        self._reload = True
+
+    def start(self) -> None:
+        """Build every part, put the store's bans in the firewall, rebuild the detector's
+        windows, then act on the backlog since the stored positions."""
+        config = self.config
+        enforcer = make_enforcer(config)
+        detector = make_detector(config)
+        self._own = self._own_addresses()
+        self._policy = ban_policy(config, self._own)
+        self._store = open_store(config.store.path)
+        self._enforcer = enforcer
+        self._start_enforcer()
+        self._detector = detector
+        self._reader = Reader(config.sources, self.store, self.stats, self.tick)
+        backlog = self.reader.start()
+        self._warm_up()
+        self._started = datetime.now(UTC)
+        sources = [*self.reader.paths, *(["journal"] if config.sources.journal else [])]
+        LOG.info(
+            "started: reading %s; %d active ban(s) in %s",
+            ", ".join(sources),
+            len(self.applied),
+            describe(config),
+        )
+        now = time.monotonic()
+        for name, every in (
+            ("present", PRESENT_EVERY),
+            ("expire", EXPIRE_EVERY),
+            ("housekeeping", HOUSEKEEPING_EVERY),
+            ("own", OWN_ADDRESSES_EVERY),
+            ("sync", SYNC_EVERY),
+            ("prune", PRUNE_EVERY),
+        ):
+            self._due[name] = now + every
+        self._due["heartbeat"] = now
+        self._process(backlog)
+        self._commit()
+        self._heartbeat()
+
+    def close(self) -> None:
+        """Commit positions, stop the sources and the alerts, close the store. The
+        firewall keeps its bans."""
+        if self._reader is not None:
+            self._commit()
+            self._reader.close()
+            self._reader = None
+        self.alerter.close()
+        if self._store is not None:
+            self._heartbeat(stopped=True)
+            self._store.close()
+            self._store = None
+
+    # -- one step ---------------------------------------------------------------------
+
+    def step(self) -> bool:
+        """Read, detect, enforce, and the periodic work that is due. True when there
+        was something to read (the loop then steps again at once)."""
+        chunks = self.reader.poll()
+        if chunks:
+            self._process(chunks)
+            self._commit()
+        if self.stats.problems:
+            self._report_problems()
+        self._check_revision()
+        now = time.monotonic()
+        due = self._due
+        if now >= due["present"] or self._repair:
+            due["present"] = now + PRESENT_EVERY
+            self._watch_firewall()
+        if now >= due["expire"]:
+            due["expire"] = now + EXPIRE_EVERY
+            self._expire()
+        if now >= due["heartbeat"]:
+            due["heartbeat"] = now + HEARTBEAT_EVERY
+            self._heartbeat()
+        if now >= due["housekeeping"]:
+            due["housekeeping"] = now + HOUSEKEEPING_EVERY
+            self._housekeeping()
+        if now >= due["own"]:
+            due["own"] = now + OWN_ADDRESSES_EVERY
+            self._refresh_own_addresses()
+        if now >= due["sync"]:
+            due["sync"] = now + SYNC_EVERY
+            self._resync()
+        if now >= due["prune"]:
+            due["prune"] = now + PRUNE_EVERY
+            self._prune()
+        return bool(chunks)
+
+    # -- reading and deciding -----------------------------------------------------------
+
+    def _framer(self, source: str) -> Framer:
+        framer = self._framers.get(source)
+        if framer is None:
+            # A real log has one entry per line: never split a line at a header-like text.
+            framer = self._framers[source] = Framer(split_pasted=False, stats=self.stats)
+        return framer
+
+    def _process(self, chunks: Sequence[Chunk]) -> None:
+        counters = self.counters
+        feed = self.detector.feed
+        for chunk in chunks:
+            batch: list[BanEntry] = []
+            try:
+                records = list(self._framer(chunk.source).frame_chunk(chunk))
+            except Exception as exc:
+                self._line_error(chunk.source, chunk.first_line, exc)
+                continue
+            for record in records:
+                counters.records += 1
+                try:
+                    for event in parse(record):
+                        counters.events += 1
+                        for detection in feed(event):
+                            self._decide(detection, batch, event)
+                except Exception as exc:
+                    self._line_error(record.source, record.line, exc)
+            if batch:
+                self._apply(batch, [])
+
+    def _report_problems(self) -> None:
+        """Say what the sources could not read (a file without permission, a journalctl
+        that complains), once each, and keep only the last few for ``status``."""
+        problems = self.stats.problems
+        for problem in problems:
+            LOG.warning("source: %s", decisions.clean(problem))
+        self._problems = (self._problems + problems)[-MAX_PROBLEMS:]
+        problems.clear()
+
+    def _line_error(self, source: str, line: int, exc: Exception) -> None:
+        """A bug met a line: skip the line, count it, say so (once a minute at most)."""
+        self.counters.line_errors += 1
+        now = time.monotonic()
+        if now - self._errors_logged >= 60:
+            self._errors_logged = now
+            LOG.error(
+                "skipped line %d of %s after an internal error (%s: %s); %d so far",
+                line,
+                decisions.clean(source),
+                type(exc).__name__,
+                decisions.clean(str(exc), 120),
+                self.counters.line_errors,
+            )
+        LOG.debug("line error", exc_info=exc)
+
+    def _decide(self, detection: Detection, batch: list[BanEntry], event: Event) -> None:
+        counters = self.counters
+        counters.detections += 1
+        if detection.verdict is Verdict.COMPROMISED:
+            counters.compromises += 1
+            LOG.warning("%s", decisions.compromise_line(detection))
+            self.alerter.send(decisions.compromise_alert(detection))
+        decision = detection.decision()
+        if decision is None:
+            # Watched clients (probes, scanners) can be legion: only -v shows them.
+            level = logging.DEBUG if detection.recommendation == "watch" else logging.INFO
+            LOG.log(level, "%s", decisions.detection_line(detection))
+            return
+        target = normalize(decision.target)
+        refusal = self.policy.refusal(target)
+        if refusal is not None:
+            counters.refused += 1
+            LOG.warning("refuse to ban %s: %s", target, refusal)
+            return
+        now = datetime.now(UTC)
+        if self.applied.covering(target, now) is not None:
+            counters.already_banned += 1
+            return
+        try:
+            offences = self.store.offences(target) + 1
+        except StoreError as exc:
+            self._store_error(exc)
+            offences = 1
+        duration = self.policy.duration_for(offences)
+        if detection.time is not None and detection.time + duration <= now:
+            counters.stale += 1
+            LOG.info(
+                "not banning %s: its attack was at %s, longer ago than a %s ban would last",
+                target,
+                decisions.iso(detection.time),
+                decisions.duration_text(duration),
+            )
+            return
+        decision = dataclasses.replace(
+            decision, target=target, reason=decisions.ban_reason(detection)
+        )
+        entry = self.policy.entry(decision, offences, now)
+        try:
+            row = self.store.record_ban(entry, decisions.evidence_text(detection), Source.AUTO, now)
+        except StoreError as exc:
+            # The firewall still gets it (with its kernel timeout); the store may be back
+            # at the next change.
+            self._store_error(exc)
+            self.applied.put(entry)
+            batch.append(entry)
+            LOG.info(
+                "ban %s until %s: %s (not recorded)",
+                target,
+                decisions.iso(entry.expires),
+                entry.reason,
+            )
+            return
+        counters.bans += 1
+        entry = row.entry()
+        self.applied.put(entry)
+        batch.append(entry)
+        LOG.info("%s", decisions.ban_line(row, decisions.users_of(detection, event)))
+        self.alerter.send(decisions.ban_alert(row, detection))
+
+    # -- the firewall -------------------------------------------------------------------
+
+    def _start_enforcer(self) -> None:
+        revision = self.store.revision()
+        active = self.store.active_bans()
+        entries = [row.entry() for row in active]
+        try:
+            self.enforcer.ensure()
+            self.enforcer.sync(entries)
+        except (ToolMissingError, PermissionDeniedError) as exc:
+            raise ConfigError(where(self.config), "enforce.backend", str(exc)) from None
+        self.applied = ActiveBans(entries)
+        self._revision = revision
+
+    def _apply(self, add: Sequence[BanEntry], remove: Sequence[IPNetwork]) -> None:
+        try:
+            self.enforcer.apply(add, remove)
+        except EnforceError as exc:
+            self.counters.enforce_errors += 1
+            LOG.error("firewall: %s; repairing", decisions.clean(str(exc)))
+            self._repair = True
+
+    def _watch_firewall(self) -> None:
+        """Put our table back (with every active ban) when it is gone or changed."""
+        try:
+            if not self._repair and self.enforcer.present():
+                return
+            LOG.warning(
+                "firewall: %s is missing or was changed; restoring it",
+                describe(self.config),
+            )
+            active = self.store.active_bans()
+            self.enforcer.ensure()
+            self.enforcer.sync([row.entry() for row in active])
+        except (EnforceError, StoreError) as exc:
+            self._repair = True
+            LOG.error("firewall: cannot restore: %s", decisions.clean(str(exc)))
+            return
+        self._repair = False
+        self.counters.repairs += 1
+        self.applied = ActiveBans(row.entry() for row in active)
+        LOG.info("firewall: restored with %d active ban(s)", len(active))
+
+    def _resync(self) -> None:
+        try:
+            active = self.store.active_bans()
+            self.enforcer.sync([row.entry() for row in active])
+        except (EnforceError, StoreError) as exc:
+            self._repair = True
+            LOG.error("firewall: periodic rewrite failed: %s", decisions.clean(str(exc)))
+            return
+        self.applied = ActiveBans(row.entry() for row in active)
+
+    # -- the store ----------------------------------------------------------------------
+
+    def _commit(self) -> None:
+        try:
+            self.reader.commit(self.store)
+        except StoreError as exc:
+            self._store_error(exc)
+
+    def _store_error(self, exc: StoreError) -> None:
+        self.counters.store_errors += 1
+        LOG.error("store: %s", decisions.clean(str(exc)))
+
+    def _check_revision(self) -> None:
+        """Apply what another process (``mailwarden ban``/``unban``) changed."""
+        try:
+            revision = self.store.revision()
+            if revision == self._revision:
+                return
+            self._revision = revision
+            active = self.store.active_bans()
+        except StoreError as exc:
+            self._store_error(exc)
+            return
+        rows = {row.network: row for row in active}
+        add, remove = changes(self.applied.values(), [row.entry() for row in active])
+        for entry in add:
+            row = rows[entry.network]
+            how = " (manual)" if row.source is Source.MANUAL else ""
+            LOG.info("%s", decisions.ban_line(row, how=how))
+        for network in remove:
+            LOG.info("unban %s: lifted in the store", network)
+        self.applied = ActiveBans(row.entry() for row in active)
+        if add or remove:
+            self.counters.manual_changes += len(add) + len(remove)
+            self._apply(add, remove)
+
+    def _expire(self) -> None:
+        try:
+            expired = self.store.expire()
+        except StoreError as exc:
+            self._store_error(exc)
+            return
+        if not expired:
+            return
+        for network in expired:
+            self.applied.pop(network)
+            LOG.info("ban of %s expired", network)
+        self.counters.expired += len(expired)
+        self._apply([], expired)
+
+    def _prune(self) -> None:
+        try:
+            self.store.prune(datetime.now(UTC) - KEEP_HISTORY)
+        except StoreError as exc:
+            self._store_error(exc)
+
+    def _heartbeat(self, stopped: bool = False) -> None:
+        now = datetime.now(UTC)
+        stats = self.stats
+        value: dict[str, JSONValue] = {
+            "pid": os.getpid(),
+            "version": __version__,
+            "config": self.config.path,
+            "backend": self.config.enforce.backend,
+            "started": decisions.iso(self._started),
+            "seen": decisions.iso(now),
+            "stopped": decisions.iso(now) if stopped else None,
+            "counters": {
+                **dataclasses.asdict(self.counters),
+                "lines": stats.lines,
+                "skipped_lines": stats.skipped_total,
+                "alerts_sent": self.alerter.sent,
+                "alerts_failed": self.alerter.failed,
+                "alerts_dropped": self.alerter.dropped,
+            },
+            "problems": list(self._problems),
+        }
+        try:
+            self.store.set_position(DAEMON_KEY, value)
+        except StoreError as exc:
+            self._store_error(exc)
+
+    # -- detection state ------------------------------------------------------------------
+
+    def _warm_up(self) -> None:
+        """Feed the lines before each resume point to the detector (see `reading`).
+
+        Those lines were read before, so what they conclude is acted on only when no ban
+        of that network was recorded since the attack: an attacker caught in the tail at
+        the very first start is banned, one banned (or unbanned by hand) before a restart
+        is left as it is, and no offence is counted twice."""
+        started = time.monotonic()
+        stats = ReadStats()
+        feed = self.detector.feed
+        found: list[tuple[Detection, Event]] = []
+        for chunk in self.reader.warmup(self.warmup_bytes):
+            framer = Framer(split_pasted=False, stats=stats)
+            try:
+                for record in framer.frame_chunk(chunk):
+                    for event in parse(record):
+                        found.extend((detection, event) for detection in feed(event))
+            except Exception as exc:
+                self._line_error(chunk.source, chunk.first_line, exc)
+        self.counters.warmup_lines = stats.lines
+        if stats.lines:
+            LOG.info(
+                "warm-up: %d earlier line(s) read in %.1f s to rebuild the detection windows",
+                stats.lines,
+                time.monotonic() - started,
+            )
+        batch: list[BanEntry] = []
+        for detection, event in found:
+            if detection.decision() is not None and self._unanswered(detection):
+                self._decide(detection, batch, event)
+        if batch:
+            self._apply(batch, [])
+
+    def _unanswered(self, detection: Detection) -> bool:
+        """No ban of the detection's network was recorded since its attack."""
+        if detection.time is None:
+            return False
+        try:
+            latest = self.store.history(limit=1, network=normalize(detection.target))
+        except StoreError as exc:
+            self._store_error(exc)
+            return False
+        return not latest or latest[0].since < detection.time - timedelta(seconds=2)
+
+    def _housekeeping(self) -> None:
+        self.detector.expire()
+        forgotten = _detector_stat(self.detector, "clients_evicted")
+        new = forgotten - self.counters.clients_forgotten
+        if new > 0:
+            self.counters.clients_forgotten = forgotten
+            LOG.warning(
+                "detector: more than %d clients at once: forgot the state of %d idle "
+                "client(s) (policy.max_clients); networks are still counted",
+                self.config.policy.max_clients,
+                new,
+            )
+
+    def _refresh_own_addresses(self) -> None:
+        try:
+            own = self._own_addresses()
+        except MailwardenError as exc:
+            LOG.warning("cannot list this host's addresses: %s", decisions.clean(str(exc)))
+            return
+        if sorted(map(str, own)) != sorted(map(str, self._own)):
+            self._own = own
+            self._policy = ban_policy(self.config, own)
+            LOG.info("this host's addresses changed: %s", ", ".join(map(str, own)))
+
+    # -- reload ---------------------------------------------------------------------------
+
+    def reload(self) -> None:
+        """SIGHUP: read the configuration again; keep the running one if it is bad."""
+        old = self.config
+        try:
+            new = load(old.path)
+            preflight(new)
+            enforcer = make_enforcer(new)
+            detector = make_detector(new)
+        except ConfigError as exc:
+            LOG.error("reload refused: %s; keeping the running configuration", exc)
+            return
+        sections = ("sources", "store", "enforce", "policy", "alerts")
+        changed = [name for name in sections if getattr(old, name) != getattr(new, name)]
+        if not changed:
+            LOG.info("reload: %s: nothing changed", where(new))
+            return
+        if "store" in changed:
+            LOG.warning("reload: store.path changes take effect at the next start")
+            new = dataclasses.replace(new, store=old.store)
+        self.config = new
+        if "policy" in changed:
+            self._policy = ban_policy(new, self._own)
+        if "enforce" in changed:
+            self._switch_enforcer(old, enforcer)
+        if "alerts" in changed:
+            self.alerter.close()
+            self.alerter = Alerter(new.alerts)
+        if "sources" in changed or "policy" in changed:
+            self._commit()
+            self.reader.close()
+            self._detector = detector
+            self._framers.clear()
+            self._reader = Reader(new.sources, self.store, self.stats, self.tick)
+            backlog = self.reader.start()
+            self._warm_up()
+            self._process(backlog)
+            self._commit()
+        LOG.info("reload: %s: changed %s", where(new), ", ".join(changed))
+
+    def _switch_enforcer(self, old: Config, enforcer: Enforcer) -> None:
+        same_place = _place(old) == _place(self.config)
+        if not same_place:
+            try:
+                self.enforcer.teardown()
+            except EnforceError as exc:
+                LOG.warning("reload: cannot remove the old %s: %s", describe(old), exc)
+        self._enforcer = enforcer
+        self._repair = True  # ensure() + sync() at this step: new ports, new place
+
+
+def _place(config: Config) -> tuple[str, ...]:
+    enforce = config.enforce
+    return (enforce.backend, enforce.table, enforce.ipset, enforce.postfix_map)
+
+
+def _detector_stat(detector: Detector, name: str) -> int:
+    """One of the detector's counters (0 when it does not keep that one)."""
+    stats: Any = getattr(detector, "stats", None)
+    if not isinstance(stats, dict):
+        stats = getattr(detector, "_stats", {})
+    value = stats.get(name, 0) if isinstance(stats, dict) else 0
+    return value if isinstance(value, int) else 0

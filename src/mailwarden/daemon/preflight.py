@@ -1,0 +1,145 @@
+"""Checks made before the daemon starts anything: a bad start stops with one line.
+
+Everything here raises `ConfigError` (exit 2, ``FILE: KEY: reason``) and changes
+nothing: no table is created, no store file is written, no log is opened. What is
+checked: the file parses and has only known keys of the right types (`load`), there is
+something to read, the enforcement backend's programs are installed and we are root
+(or run a dry run), the store can be created or written, the account list can be read,
+and the alert command exists and the alert URL is an http(s) URL.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from mailwarden.config import Config, load_config
+from mailwarden.errors import ConfigError
+
+DEFAULT_CONFIG = "/etc/mailwarden/mailwarden.toml"
+BUILT_IN = "(built-in defaults)"
+
+# backend -> the programs it runs, and the Debian package that has them.
+_PROGRAMS: dict[str, tuple[tuple[str, ...], str]] = {
+    "nftables": (("nft",), "nftables"),
+    "ipset": (("ipset", "iptables", "ip6tables"), "ipset and iptables"),
+    "postfix-map": (("postfix",), "postfix"),
+}
+
+
+def load(path: str | None) -> Config:
+    """The configuration at `path`; without one, `DEFAULT_CONFIG` when it exists and the
+    built-in defaults (a stock Debian Postfix + Dovecot) when it does not."""
+    if path is None:
+        if not os.path.exists(DEFAULT_CONFIG):
+            return Config()
+        path = DEFAULT_CONFIG
+    return load_config(path)
+
+
+def where(config: Config) -> str:
+    """How errors name the configuration."""
+    return config.path or BUILT_IN
+
+
+def preflight(config: Config) -> None:
+    """Raise `ConfigError` when the daemon cannot run with `config` on this host."""
+    _sources(config)
+    _enforce(config)
+    _store(config)
+    _policy(config)
+    _alerts(config)
+
+
+def _sources(config: Config) -> None:
+    name = where(config)
+    sources = config.sources
+    if not sources.files and not sources.journal:
+        raise ConfigError(
+            name, "sources.files", "nothing to read: list a log file or set journal = true"
+        )
+    for path in sources.files:
+        if not os.path.isabs(path):
+            raise ConfigError(name, "sources.files", f"{path!r} is not an absolute path")
+        if os.path.isdir(path):
+            raise ConfigError(name, "sources.files", f"{path} is a directory, not a log file")
+        if os.path.exists(path) and not os.access(path, os.R_OK):
+            raise ConfigError(name, "sources.files", f"{path}: permission denied")
+    if sources.journal and shutil.which("journalctl") is None:
+        raise ConfigError(name, "sources.journal", "journalctl is not installed (or not on PATH)")
+
+
+def _enforce(config: Config) -> None:
+    name = where(config)
+    backend = config.enforce.backend
+    if backend == "none":
+        return
+    programs, package = _PROGRAMS[backend]
+    for program in programs:
+        if shutil.which(program) is None:
+            raise ConfigError(
+                name,
+                "enforce.backend",
+                f"{backend} needs the {program} program, which is not installed "
+                f"(Debian package {package})",
+            )
+    if os.geteuid() != 0:
+        raise ConfigError(
+            name,
+            "enforce.backend",
+            f"{backend} needs root (CAP_NET_ADMIN): run as root, "
+            'or set backend = "none" for a dry run',
+        )
+    if backend == "postfix-map":
+        _writable_place(name, "enforce.postfix_map", config.enforce.postfix_map)
+
+
+def _store(config: Config) -> None:
+    path = config.store.path
+    if path.startswith(("postgresql://", "postgres://")):
+        return
+    if not os.path.isabs(path):
+        raise ConfigError(where(config), "store.path", f"{path!r} is not an absolute path")
+    _writable_place(where(config), "store.path", path)
+
+
+def _writable_place(name: str, key: str, path: str) -> None:
+    """`path` is a file we can read and write, or one we can create."""
+    target = Path(path)
+    if target.exists():
+        if not target.is_file():
+            raise ConfigError(name, key, f"{path} is not a file")
+        if not os.access(target, os.R_OK | os.W_OK):
+            raise ConfigError(name, key, f"{path}: permission denied (read and write needed)")
+        return
+    folder = target.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
+        raise ConfigError(name, key, f"cannot create {path}: {folder} is not writable")
+
+
+def _policy(config: Config) -> None:
+    users = config.policy.users_file
+    if users and not os.access(users, os.R_OK):
+        reason = "does not exist" if not os.path.exists(users) else "permission denied"
+        raise ConfigError(where(config), "policy.users_file", f"{users}: {reason}")
+
+
+def _alerts(config: Config) -> None:
+    name = where(config)
+    command = config.alerts.command
+    if command:
+        program = command[0]
+        found = program if "/" in program and os.access(program, os.X_OK) else shutil.which(program)
+        if found is None or os.path.isdir(found):
+            raise ConfigError(
+                name, "alerts.command", f"{program}: no such program (or not executable)"
+            )
+    url = config.alerts.url
+    if url:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ConfigError(name, "alerts.url", f"{url!r} is not an http:// or https:// URL")

@@ -1,0 +1,167 @@
+"""The daemon's sources: followed files and the journal, with positions kept in the store.
+
+Positions (store keys ``file:<path>`` and ``journal``) are written by `Reader.commit`
+after the lines up to them were processed and their bans recorded, so a ``kill -9``
+re-reads at most the lines of one poll; their bans are already in the store and are not
+recorded again (see `loop`), so no line is lost and no offence counted twice.
+
+What the detector knew does not survive a restart, but is rebuilt: `Reader.warmup` gives
+the last `WARMUP_BYTES` of each file before the point where reading resumes (the stored
+position, or the end of a file read for the first time), and the daemon feeds them to
+a fresh detector. An attacker with two guesses before a restart is banned at the third
+after it; what the tail itself concludes is acted on only when no ban of that network
+was recorded since (see `loop.Daemon._warm_up`). Windows longer than the tail (a slow
+brute force over a day on a busy server) restart counting. The journal is not warmed
+up.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+import os
+
+from mailwarden.config import SourcesConfig
+from mailwarden.daemon.journal import JournalFollower
+from mailwarden.sources.follow import FileFollower, Position
+from mailwarden.sources.interface import Chunk, ReadStats
+from mailwarden.store import JSONValue, Store
+
+LOG = logging.getLogger("mailwarden.sources")
+
+FILE_PREFIX = "file:"
+JOURNAL_KEY = "journal"
+WARMUP_BYTES = 8 << 20
+
+
+def file_key(path: str) -> str:
+    return FILE_PREFIX + path
+
+
+class Reader:
+    """Every source of one daemon; `poll` never blocks."""
+
+    def __init__(
+        self,
+        sources: SourcesConfig,
+        store: Store,
+        stats: ReadStats,
+        poll_interval: float = 0.05,
+    ) -> None:
+        self.paths = list(dict.fromkeys(sources.files))
+        self.stats = stats
+        self._stored: dict[str, Position] = {}
+        for path in self.paths:
+            raw = store.get_position(file_key(path))
+            if raw is None:
+                continue
+            try:
+                if not isinstance(raw, dict):
+                    raise ValueError("not an object")
+                self._stored[path] = Position.from_json(raw)
+            except (ValueError, KeyError, TypeError) as exc:
+                LOG.warning("%s: stored position unusable (%s); reading from the end", path, exc)
+        self.files = FileFollower(self.paths, self._stored, stats, poll_interval)
+        self.journal: JournalFollower | None = None
+        if sources.journal:
+            cursor = store.get_position(JOURNAL_KEY)
+            cursor = cursor.get("cursor") if isinstance(cursor, dict) else None
+            self.journal = JournalFollower(cursor if isinstance(cursor, str) else None, stats)
+        self._written: dict[str, JSONValue] = {}
+
+    def start(self) -> list[Chunk]:
+        """Open every source; return what is already there to read (the backlog since the
+        stored positions). Call `warmup` after this and before acting on the backlog."""
+        if self.journal is not None:
+            self.journal.start()
+        return self.files.poll()
+
+    def warmup(self, limit: int = WARMUP_BYTES) -> list[Chunk]:
+        """The lines before the point where each file's reading started (at most `limit`
+        bytes each), for the detector to remember, not to act on."""
+        started = {**self.files.positions(), **self._stored}
+        chunks = []
+        for path in self.paths:
+            position = started.get(path)
+            if position is not None and position.offset > 0:
+                chunk = tail_before(path, position, limit)
+                if chunk is not None:
+                    chunks.append(chunk)
+        return chunks
+
+    def poll(self) -> list[Chunk]:
+        chunks = self.files.poll()
+        if self.journal is not None:
+            chunks.extend(self.journal.poll())
+        return chunks
+
+    def positions(self) -> dict[str, JSONValue]:
+        """Store key -> position, as `commit` writes them."""
+        out: dict[str, JSONValue] = {}
+        for path, position in self.files.positions().items():
+            out[file_key(path)] = dict(position.to_json())
+        if self.journal is not None and self.journal.cursor is not None:
+            out[JOURNAL_KEY] = {"cursor": self.journal.cursor}
+        return out
+
+    def commit(self, store: Store) -> None:
+        """Write the positions that moved since the last commit."""
+        for key, value in self.positions().items():
+            if self._written.get(key) != value:
+                store.set_position(key, value)
+                self._written[key] = value
+
+    def close(self) -> None:
+        self.files.close()
+        if self.journal is not None:
+            self.journal.close()
+
+
+def tail_before(path: str, position: Position, limit: int) -> Chunk | None:
+    """The whole lines before `position` (at most `limit` bytes) in the file it points
+    at: `path` itself, or a rotated sibling (``mail.log.1``) with its inode."""
+    folder, name = os.path.split(os.path.abspath(path))
+    candidates = [path]
+    with contextlib.suppress(OSError):
+        candidates += sorted(
+            entry.path
+            for entry in os.scandir(folder)
+            if entry.name.startswith(name) and entry.name != name
+        )
+    for candidate in candidates:
+        chunk = _tail(candidate, path, position, limit)
+        if chunk is not None:
+            return chunk
+    return None
+
+
+def _tail(candidate: str, source: str, position: Position, limit: int) -> Chunk | None:
+    try:
+        fd = os.open(candidate, os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        st = os.fstat(fd)
+        if (st.st_dev, st.st_ino) != (position.device, position.inode):
+            return None
+        if st.st_size < position.offset:
+            return None
+        head = os.pread(fd, position.fingerprint_size, 0)
+        if hashlib.sha256(head).hexdigest() != position.fingerprint:
+            return None
+        start = max(0, position.offset - limit)
+        data = os.pread(fd, position.offset - start, start)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    if start > 0:
+        cut = data.find(b"\n")
+        if cut < 0:
+            return None
+        data, start = data[cut + 1 :], start + cut + 1
+    if not data:
+        return None
+    first_line = max(1, position.line - data.count(b"\n"))
+    return Chunk(source, data, first_line, start)

@@ -1,0 +1,70 @@
+"""The configuration turned into the parts the daemon and the operations commands use."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from mailwarden.config import Config
+from mailwarden.daemon.preflight import where
+from mailwarden.detect import Detector, load_accounts
+from mailwarden.enforce import Enforcer, create_enforcer
+from mailwarden.enforce.policy import BanPolicy
+from mailwarden.errors import ConfigError, EnforceError, InputError
+from mailwarden.model import IPNetwork
+
+
+def make_enforcer(config: Config) -> Enforcer:
+    """The enforcer `[enforce]` names; constructing it changes nothing on the host."""
+    enforce = config.enforce
+    try:
+        if enforce.backend == "nftables":
+            from mailwarden.enforce.nftables import NftablesEnforcer
+
+            return NftablesEnforcer(ports=enforce.ports, table=enforce.table)
+        if enforce.backend == "ipset":
+            from mailwarden.enforce.ipset import IpsetEnforcer
+
+            return IpsetEnforcer(ports=enforce.ports, prefix=enforce.ipset)
+        if enforce.backend == "postfix-map":
+            return create_enforcer("postfix-map", postfix_map=enforce.postfix_map)
+        return create_enforcer("none")
+    except EnforceError as exc:
+        key = {"nftables": "enforce.table", "ipset": "enforce.ipset"}.get(
+            enforce.backend, "enforce.backend"
+        )
+        raise ConfigError(where(config), key, str(exc)) from None
+
+
+def describe(config: Config) -> str:
+    """Where bans go, for the log: ``nftables table inet mailwarden``."""
+    enforce = config.enforce
+    if enforce.backend == "nftables":
+        return f"nftables table inet {enforce.table}"
+    if enforce.backend == "ipset":
+        return f"ipsets {enforce.ipset}4/{enforce.ipset}6"
+    if enforce.backend == "postfix-map":
+        return f"Postfix access map {enforce.postfix_map}"
+    return "no firewall (dry run: decisions are only logged)"
+
+
+def ban_policy(config: Config, own: Sequence[IPNetwork]) -> BanPolicy:
+    policy = config.policy
+    return BanPolicy(
+        base=policy.ban_time,
+        factor=policy.ban_escalation,
+        max=policy.max_ban_time,
+        allow=policy.allow,
+        own_addresses=own,
+    )
+
+
+def make_detector(config: Config) -> Detector:
+    """A detector for the daemon: it keeps no history (its bans are in the store)."""
+    accounts = None
+    users = config.policy.users_file
+    if users:
+        try:
+            accounts = load_accounts(users)
+        except InputError as exc:
+            raise ConfigError(where(config), "policy.users_file", str(exc)) from None
+    return Detector(config.policy, accounts, keep_history=False)

@@ -1,0 +1,351 @@
+"""The daemon's loop, driven step by step in this process with the dry-run backend:
+what it bans, what it never bans, what it logs, and what survives a restart."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from wardenlab import (
+    ATTACKER,
+    LEGIT,
+    OTHER,
+    SERVER,
+    Warden,
+    append,
+    banned,
+    guesses,
+    sasl_failure,
+    seconds_ago,
+)
+
+from mailwarden.daemon import loop as loop_module
+from mailwarden.daemon.reading import Reader, file_key
+from mailwarden.model import BanEntry
+from mailwarden.store import open_store
+
+BAN_LINE = re.compile(
+    r"^ban 203\.0\.113\.7/32 for 1h until \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ: "
+    r"bruteforce: .+ \(users: admin(, info)?, sales\)$"
+)
+
+
+def messages(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [record.getMessage() for record in caplog.records]
+
+
+def test_the_guess_that_crosses_the_threshold_bans_with_one_log_line(
+    warden: Warden, caplog: pytest.LogCaptureFixture
+) -> None:
+    daemon = warden.start()
+    append(warden.log, guesses()[:2])
+    daemon.step()
+    assert banned(daemon) == set()
+
+    append(warden.log, guesses()[2])
+    daemon.step()
+
+    assert banned(daemon) == {f"{ATTACKER}/32"}
+    lines = [m for m in messages(caplog) if m.startswith("ban ")]
+    assert len(lines) == 1 and BAN_LINE.match(lines[0]), lines
+    row = daemon.store.active_bans()[0]
+    assert row.reason.startswith("bruteforce: ")
+    assert row.until - row.since == timedelta(hours=1)
+    assert "sasl_username=admin" in row.evidence
+
+
+def test_an_address_inside_a_username_is_never_banned(warden: Warden) -> None:
+    daemon = warden.start()
+    tricks = [
+        f"x]: SASL PLAIN authentication failed: unknown[{LEGIT}]",
+        f"unknown[{LEGIT}]: x, sasl_username=y",
+        f"rip={LEGIT}, lip={SERVER}",
+        f"{OTHER}",
+    ]
+    append(
+        warden.log, [sasl_failure(ATTACKER, user, pid=1500 + n) for n, user in enumerate(tricks)]
+    )
+    daemon.step()
+
+    assert banned(daemon) == {f"{ATTACKER}/32"}
+
+
+def test_a_username_cannot_forge_or_break_a_log_line(
+    warden: Warden, caplog: pytest.LogCaptureFixture
+) -> None:
+    daemon = warden.start()
+    users = ["\x1b[2Jadmin", "info\rban 192.0.2.10/32", "sales" + "x" * 500]
+    append(warden.log, [sasl_failure(ATTACKER, u, pid=1600 + n) for n, u in enumerate(users)])
+    daemon.step()
+
+    lines = [m for m in messages(caplog) if m.startswith("ban ")]
+    assert len(lines) == 1
+    assert lines[0].isprintable() and lines[0].isascii()
+    assert "\\x1b" in lines[0] and len(lines[0]) < 600
+
+
+def test_the_allow_list_loopback_and_own_addresses_are_never_banned(
+    warden: Warden, caplog: pytest.LogCaptureFixture
+) -> None:
+    warden.sections["policy"]["allow"] = ["203.0.113.0/24"]
+    warden.write()
+    daemon = warden.start()
+    append(warden.log, guesses(ATTACKER) + guesses("127.0.0.1") + guesses(SERVER))
+    daemon.step()
+
+    assert banned(daemon) == set()
+    append(warden.log, guesses(OTHER))
+    daemon.step()
+    assert banned(daemon) == {f"{OTHER}/32"}
+
+
+def test_a_restart_rebuilds_the_windows_from_the_lines_before_it(warden: Warden) -> None:
+    first = warden.start()
+    append(warden.log, guesses()[:2])
+    first.step()
+    first.close()
+
+    second = warden.start()
+    assert banned(second) == set()
+    append(warden.log, guesses()[2])
+    second.step()
+
+    assert banned(second) == {f"{ATTACKER}/32"}
+
+
+def test_a_restart_neither_loses_nor_recounts_a_line(warden: Warden) -> None:
+    first = warden.start()
+    append(warden.log, guesses())
+    first.step()
+    first.close()
+    append(warden.log, sasl_failure(OTHER, "admin", pid=1700))
+
+    second = warden.start()  # reads the one line written while it was down
+    second.step()
+
+    rows = second.store.history()
+    assert [str(r.network) for r in rows] == [f"{ATTACKER}/32"]
+    assert rows[0].offences == 1
+    assert second.counters.records == 1
+
+
+def test_a_kill_before_positions_are_committed_records_no_second_offence(
+    warden: Warden, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = warden.start()
+    with monkeypatch.context() as patch:
+        patch.setattr(Reader, "commit", lambda self, store: None)  # killed before commit
+        append(warden.log, guesses())
+        first.step()
+        first.close()
+    again = warden.start()
+    assert banned(again) == {f"{ATTACKER}/32"}
+    again.step()  # re-reads the three lines: the ban is there, no new offence
+
+    rows = again.store.history()
+    assert len(rows) == 1 and rows[0].offences == 1
+    assert again.counters.already_banned == 1
+
+
+def test_rotation_by_rename_keeps_counting(warden: Warden) -> None:
+    daemon = warden.start()
+    append(warden.log, guesses()[:2])
+    daemon.step()
+    warden.log.rename(warden.log.with_name("mail.log.1"))
+    append(warden.log, guesses()[2])
+    daemon.step()
+    daemon.step()
+
+    assert banned(daemon) == {f"{ATTACKER}/32"}
+
+
+def test_a_log_file_that_appears_later_is_followed(warden: Warden) -> None:
+    warden.log.unlink()
+    daemon = warden.start()
+    daemon.step()
+    append(warden.log, guesses())
+    daemon.step()
+
+    assert banned(daemon) == {f"{ATTACKER}/32"}
+
+
+def test_bad_lines_never_stop_the_daemon(
+    warden: Warden, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    daemon = warden.start()
+    with warden.log.open("ab") as out:
+        out.write(b"\x00\x01\x02 binary junk\n")
+        out.write(b"x" * 200_000 + b"\n")
+        out.write(b"Nov 28 10:00:00 mx postfix/smtpd[1]: \xff\xfe invalid utf-8\n")
+    real_parse = loop_module.parse
+
+    def parse(record):  # type: ignore[no-untyped-def]
+        if "sasl_username=boom" in record.message:
+            raise RuntimeError("a parser bug")
+        return real_parse(record)
+
+    monkeypatch.setattr(loop_module, "parse", parse)
+    append(warden.log, sasl_failure(OTHER, "boom"))
+    append(warden.log, guesses())
+    daemon.step()
+
+    assert banned(daemon) == {f"{ATTACKER}/32"}
+    assert daemon.counters.line_errors == 1
+    assert any("skipped line" in m and "a parser bug" in m for m in messages(caplog))
+
+
+def test_a_ban_from_another_process_is_applied_at_the_next_step(
+    warden: Warden, caplog: pytest.LogCaptureFixture
+) -> None:
+    daemon = warden.start()
+    now = datetime.now(UTC)
+    with open_store(daemon.config.store.path) as other:
+        other.record_ban(
+            BanEntry(ipaddress.ip_network(OTHER), now + timedelta(hours=2), "x"),
+            "{}",
+            "manual",
+        )
+    daemon.step()
+    assert any(m.startswith(f"would ban {OTHER}/32") for m in messages(caplog))
+
+    with open_store(daemon.config.store.path) as other:
+        other.lift_ban(ipaddress.ip_network(OTHER), "by hand")
+    daemon.step()
+    assert f"would unban {OTHER}/32" in messages(caplog)
+
+
+def test_repeat_offenders_get_longer_bans(warden: Warden, caplog: pytest.LogCaptureFixture) -> None:
+    daemon = warden.start()
+    network = ipaddress.ip_network(ATTACKER)
+    past = datetime.now(UTC) - timedelta(days=2)
+    daemon.store.record_ban(BanEntry(network, past + timedelta(hours=1), "old"), "{}", now=past)
+    daemon.store.expire()
+
+    append(warden.log, guesses())
+    daemon.step()
+
+    row = daemon.store.active_bans()[0]
+    assert row.offences == 2 and row.until - row.since == timedelta(hours=2)
+    assert any(
+        m.startswith(f"ban {ATTACKER}/32 for 2h") and "(offence 2)" in m for m in messages(caplog)
+    )
+
+
+def test_bans_expire(warden: Warden, caplog: pytest.LogCaptureFixture) -> None:
+    warden.sections["policy"].update(ban_time="1s", max_ban_time="1s")
+    warden.write()
+    daemon = warden.start()
+    append(warden.log, guesses())
+    daemon.step()
+    assert banned(daemon) == {f"{ATTACKER}/32"}
+
+    time.sleep(1.5)
+    daemon._due["expire"] = 0
+    daemon.step()
+    assert banned(daemon) == set()
+    assert f"ban of {ATTACKER}/32 expired" in messages(caplog)
+
+
+def test_an_old_attack_read_from_a_backlog_is_not_banned(
+    warden: Warden, caplog: pytest.LogCaptureFixture
+) -> None:
+    daemon = warden.start()
+    old = seconds_ago(3 * 3600)
+    append(warden.log, [sasl_failure(ATTACKER, u, pid=1800, when=old) for u in ("a", "b", "c")])
+    daemon.step()
+
+    assert banned(daemon) == set()
+    assert any(
+        m.startswith(f"not banning {ATTACKER}/32: its attack was at") for m in messages(caplog)
+    )
+
+
+def test_a_flood_of_addresses_is_bounded_and_said_in_the_log(
+    warden: Warden, caplog: pytest.LogCaptureFixture
+) -> None:
+    warden.sections["policy"]["max_clients"] = 1000
+    warden.write()
+    daemon = warden.start()
+    # One guess each from 20,000 addresses of as many /64s, each on its own account:
+    # nothing to ban, everything to remember, were there no cap.
+    lines = [
+        sasl_failure(f"2001:db8:{n >> 16:x}:{n & 0xFFFF:x}::1", f"u{n}", pid=n)
+        for n in range(20_000)
+    ]
+    append(warden.log, lines)
+    while daemon.step():
+        pass
+    daemon._due["housekeeping"] = 0
+    daemon.step()
+
+    assert daemon.counters.records == 20_000
+    assert daemon.counters.clients_forgotten > 0
+    assert any("forgot the state of" in m and "policy.max_clients" in m for m in messages(caplog))
+
+
+def test_positions_are_stored_after_the_lines_were_processed(warden: Warden) -> None:
+    daemon = warden.start()
+    append(warden.log, guesses())
+    daemon.step()
+
+    stored = daemon.store.get_position(file_key(str(warden.log)))
+    assert isinstance(stored, dict)
+    assert stored["offset"] == warden.log.stat().st_size
+    assert stored["line"] == 4
+
+
+def test_reload_applies_a_new_policy_and_refuses_a_bad_file(
+    warden: Warden, caplog: pytest.LogCaptureFixture
+) -> None:
+    daemon = warden.start()
+    warden.sections["policy"]["fast_failures"] = 2
+    warden.write()
+    daemon.reload()
+    assert any(m.endswith("changed policy") for m in messages(caplog))
+
+    append(warden.log, guesses()[:2])
+    daemon.step()
+    assert banned(daemon) == {f"{ATTACKER}/32"}
+
+    Path(warden.config_path).write_text("[policy]\nfast_failure = 2\n")
+    daemon.reload()
+    refused = [m for m in messages(caplog) if m.startswith("reload refused")]
+    assert refused and "policy.fast_failure" in refused[0]
+    assert daemon.config.policy.fast_failures == 2
+
+
+def test_a_source_that_cannot_be_read_is_said_once(
+    warden: Warden, caplog: pytest.LogCaptureFixture
+) -> None:
+    warden.log.unlink()
+    daemon = warden.start()
+    warden.log.mkdir()  # not a file: it cannot be followed
+    for _ in range(3):
+        daemon.step()
+
+    said = [m for m in messages(caplog) if m.startswith("source: ")]
+    assert len(said) == 1 and str(warden.log) in said[0] and "cannot follow" in said[0]
+
+
+def test_an_attack_just_before_the_first_start_is_banned(warden: Warden) -> None:
+    append(warden.log, guesses())
+    daemon = warden.start()
+
+    assert banned(daemon) == {f"{ATTACKER}/32"}
+
+
+def test_a_restart_does_not_undo_an_unban(warden: Warden) -> None:
+    first = warden.start()
+    append(warden.log, guesses())
+    first.step()
+    first.store.lift_ban(ipaddress.ip_network(ATTACKER), "by hand")
+    first.close()
+
+    second = warden.start()  # the three guesses are in the tail it reads again
+
+    assert banned(second) == set()
+    assert len(second.store.history()) == 1

@@ -1,0 +1,149 @@
+"""`mailwarden ban`, `unban` and `status` against the store the daemon reads."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from test_preflight import run_cli
+from wardenlab import ATTACKER, OTHER, Warden, append, guesses
+
+from mailwarden.store import open_store
+
+
+def cli(
+    capsys: pytest.CaptureFixture[str], warden: Warden, *args: str
+) -> tuple[int, list[str], str]:
+    return run_cli(capsys, *args, "--config", str(warden.config_path))
+
+
+def test_ban_then_status_then_unban(warden: Warden, capsys: pytest.CaptureFixture[str]) -> None:
+    code, err, out = cli(capsys, warden, "ban", OTHER, "--for", "90m", "--reason", "phishing kit")
+    assert code == 0, err
+    assert out.startswith(f"banned {OTHER}/32 until ") and out.rstrip().endswith(
+        "(1h30m): phishing kit"
+    )
+    assert err == [
+        "mailwarden: no running daemon seen: it takes effect when `mailwarden run` starts"
+    ]
+
+    code, _, out = cli(capsys, warden, "status", "--format", "json")
+    document = json.loads(out)
+    (ban,) = document["bans"]
+    assert ban["network"] == f"{OTHER}/32" and ban["source"] == "manual"
+    assert 5390 <= ban["remaining_seconds"] <= 5400
+    assert document["counts"]["active"] == 1 and document["counts"]["manual"] == 1
+
+    code, _, out = cli(capsys, warden, "unban", OTHER)
+    assert code == 0 and out.startswith(f"unbanned {OTHER}/32")
+    code, _, out = cli(capsys, warden, "status", "--format", "json")
+    assert json.loads(out)["bans"] == []
+
+
+def test_ban_refuses_loopback_like_the_daemon(
+    warden: Warden, capsys: pytest.CaptureFixture[str]
+) -> None:
+    warden.start().close()
+    code, err, _ = cli(capsys, warden, "ban", "127.0.0.1")
+    assert code == 1
+    assert err == ["mailwarden: error: refusing to ban 127.0.0.1/32: 127.0.0.1/32 is loopback"]
+
+
+def test_ban_refuses_the_allow_list(warden: Warden, capsys: pytest.CaptureFixture[str]) -> None:
+    warden.sections["policy"]["allow"] = ["198.51.100.0/24"]
+    warden.write()
+    code, err, _ = cli(capsys, warden, "ban", OTHER)
+    assert code == 1 and "on the allow list (198.51.100.0/24)" in err[0]
+
+
+def test_a_network_with_host_bits_is_a_usage_error(
+    warden: Warden, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, err, _ = cli(capsys, warden, "ban", "198.51.100.20/24")
+    assert code == 2
+    assert any("did you mean 198.51.100.0/24?" in line for line in err)
+
+
+def test_unban_of_an_address_inside_a_banned_network(
+    warden: Warden, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cli(capsys, warden, "ban", "198.51.100.0/24")
+    code, err, _ = cli(capsys, warden, "unban", OTHER)
+    assert code == 1
+    assert err == [
+        f"mailwarden: error: {OTHER}/32 is inside the ban of 198.51.100.0/24: unban that network"
+    ]
+    code, err, _ = cli(capsys, warden, "unban", "203.0.113.99")
+    assert code == 1 and err == ["mailwarden: error: 203.0.113.99/32 is not banned"]
+
+
+def test_a_repeat_offender_is_banned_longer_by_hand_too(
+    warden: Warden, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cli(capsys, warden, "ban", OTHER)
+    cli(capsys, warden, "unban", OTHER)
+    code, _, out = cli(capsys, warden, "ban", OTHER)
+    assert code == 0 and "(2h, offence 2)" in out
+
+
+def test_status_shows_the_daemon_its_bans_and_positions(
+    warden: Warden, capsys: pytest.CaptureFixture[str]
+) -> None:
+    daemon = warden.start()
+    append(warden.log, guesses())
+    daemon.step()
+    daemon._due["heartbeat"] = 0
+    daemon.step()
+
+    code, _, out = cli(capsys, warden, "status", "--format", "json")
+    assert code == 0
+    document = json.loads(out)
+    assert document["version"] == 1
+    assert document["daemon"]["running"] is True
+    assert document["daemon"]["counters"]["bans"] == 1
+    assert document["bans"][0]["network"] == f"{ATTACKER}/32"
+    assert document["bans"][0]["source"] == "auto"
+    (source,) = document["sources"]
+    assert source["name"] == str(warden.log) and source["behind_bytes"] == 0
+    assert source["line"] == 4
+
+    _code, _, out = cli(capsys, warden, "status")
+    assert out.startswith("daemon: running (pid ")
+    assert f"  {ATTACKER}/32" in out and "bruteforce" in out
+    assert f"  {warden.log}  line 4, offset " in out
+
+    daemon.close()
+    _code, _, out = cli(capsys, warden, "status", "--format", "json")
+    assert json.loads(out)["daemon"]["running"] is False
+
+
+def test_status_without_a_store(warden: Warden, capsys: pytest.CaptureFixture[str]) -> None:
+    code, err, _ = cli(capsys, warden, "status")
+    assert code == 1 and "no store yet" in err[0]
+
+
+def test_the_daemon_takes_up_a_ban_and_an_unban_at_its_next_step(
+    warden: Warden, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    daemon = warden.start()
+    daemon._due["heartbeat"] = 0
+    daemon.step()
+    _code, _, out = cli(capsys, warden, "ban", OTHER)
+    assert "the running daemon applies it within a second" in out
+    daemon.step()
+    assert any(r.getMessage().startswith(f"would ban {OTHER}/32") for r in caplog.records)
+    cli(capsys, warden, "unban", OTHER)
+    daemon.step()
+    assert any(r.getMessage() == f"would unban {OTHER}/32" for r in caplog.records)
+
+
+def test_banning_again_never_shortens_a_ban(
+    warden: Warden, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cli(capsys, warden, "ban", OTHER, "--for", "2d")
+    cli(capsys, warden, "ban", OTHER, "--for", "1h")
+    with open_store(str(Path(warden.sections["store"]["path"]))) as store:
+        (row,) = store.active_bans()
+    assert row.until - datetime.now(UTC) > timedelta(days=1, hours=23)

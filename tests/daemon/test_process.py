@@ -1,0 +1,152 @@
+"""The daemon as a process with the nftables backend, in a network namespace of its own
+(`ip netns exec NS mailwarden run`): its firewall is that namespace's, never the host's."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from wardenlab import (
+    ATTACKER,
+    OTHER,
+    Namespace,
+    append,
+    base_config,
+    guesses,
+    mailwarden,
+    namespace,
+    need_root_and,
+    wait_for_text,
+    wait_until,
+    write_config,
+)
+
+from mailwarden.store import open_store
+
+
+class Running:
+    def __init__(self, ns: Namespace, tmp: Path) -> None:
+        self.ns, self.tmp = ns, tmp
+        self.log = tmp / "mail.log"
+        self.log.touch()
+        self.sections = base_config(tmp, "nftables")
+        self.sections["enforce"]["ports"] = [25, 587]
+        self.config = write_config(tmp / "mailwarden.toml", self.sections)
+        self.output = tmp / "daemon.out"
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> subprocess.Popen[bytes]:
+        mark = self.output.stat().st_size if self.output.exists() else 0
+        self.proc = self.ns.spawn(mailwarden("run", "--config", str(self.config)), self.output)
+        assert wait_until(lambda: "started: " in self.said(mark), 15), self.said()
+        return self.proc
+
+    def said(self, since: int = 0) -> str:
+        if not self.output.exists():
+            return ""
+        with self.output.open("rb") as f:
+            f.seek(since)
+            return f.read().decode("utf-8", "replace")
+
+    def v4(self) -> set[str]:
+        return self.ns.elements("v4") or set()
+
+    def ctl(self, *args: str) -> subprocess.CompletedProcess[str]:
+        return self.ns.exec(*mailwarden(*args, "--config", str(self.config)), check=False)
+
+
+@pytest.fixture
+def running(tmp_path: Path) -> Iterator[Running]:
+    need_root_and("nft")
+    with namespace() as ns:
+        yield Running(ns, tmp_path)
+
+
+def test_a_ban_reaches_the_firewall_and_a_deleted_table_comes_back(running: Running) -> None:
+    running.start()
+    append(running.log, guesses())
+    assert wait_until(lambda: ATTACKER in running.v4(), 1.0), running.said()
+
+    running.ns.exec("nft", "delete", "table", "inet", "mailwarden")
+    assert wait_until(lambda: ATTACKER in running.v4(), 3.0), running.said()
+    assert wait_for_text(running.output, "firewall: restored with 1 active ban(s)", 2)
+
+    running.ns.exec("nft", "flush", "table", "inet", "mailwarden")  # our rules gone
+    assert wait_until(lambda: running.said().count("firewall: restored") == 2, 3.0)
+    assert "drop" in running.ns.exec("nft", "list", "chain", "inet", "mailwarden", "input").stdout
+
+
+def test_ban_and_unban_from_the_command_line_within_a_second(running: Running) -> None:
+    running.start()
+    done = running.ctl("ban", OTHER, "--for", "10m")
+    assert done.returncode == 0, done.stderr
+    assert "the running daemon applies it within a second" in done.stdout
+    assert wait_until(lambda: OTHER in running.v4(), 1.0), running.said()
+
+    done = running.ctl("unban", OTHER)
+    assert done.returncode == 0, done.stderr
+    assert wait_until(lambda: OTHER not in running.v4(), 1.0), running.said()
+
+
+def test_sigterm_stops_cleanly_and_the_ban_holds_through_a_restart(running: Running) -> None:
+    proc = running.start()
+    append(running.log, guesses())
+    assert wait_until(lambda: ATTACKER in running.v4(), 1.0)
+
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(10) == 0
+    assert running.said().rstrip().endswith("stopped")
+    assert ATTACKER in running.v4()  # bans stay while the daemon is down
+
+    running.ns.exec("nft", "delete", "table", "inet", "mailwarden")
+    running.start()
+    assert ATTACKER in running.v4()  # loaded from the store at start
+
+
+def test_kill_9_loses_no_ban_and_counts_no_offence_twice(running: Running) -> None:
+    proc = running.start()
+    append(running.log, guesses())
+    assert wait_until(lambda: ATTACKER in running.v4(), 1.0)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(10)
+
+    running.ns.exec("nft", "delete", "table", "inet", "mailwarden")
+    running.start()
+    assert ATTACKER in running.v4()
+    with open_store(running.sections["store"]["path"]) as store:
+        rows = store.history()
+    assert len(rows) == 1 and rows[0].offences == 1
+
+
+def test_sighup_reloads_the_ports_and_keeps_the_bans(running: Running) -> None:
+    proc = running.start()
+    append(running.log, guesses())
+    assert wait_until(lambda: ATTACKER in running.v4(), 1.0)
+
+    running.sections["enforce"]["ports"] = [25, 587, 143]
+    write_config(running.config, running.sections)
+    proc.send_signal(signal.SIGHUP)
+    assert wait_for_text(running.output, "changed enforce", 5), running.said()
+
+    def chain() -> str:
+        return running.ns.exec("nft", "list", "chain", "inet", "mailwarden", "input").stdout
+
+    assert wait_until(lambda: "143" in chain(), 3), chain()
+    assert ATTACKER in running.v4()
+    assert proc.poll() is None
+
+
+def test_a_bad_configuration_starts_nothing(running: Running) -> None:
+    running.sections["policy"]["fast_failure"] = 3
+    write_config(running.config, running.sections)
+    done = running.ns.exec(*mailwarden("run", "--config", str(running.config)), check=False)
+
+    assert done.returncode == 2
+    (line,) = done.stderr.splitlines()
+    assert line.startswith(f"mailwarden: error: {running.config}: policy.fast_failure: unknown key")
+    assert running.ns.elements() is None  # no table
+    assert not Path(running.sections["store"]["path"]).exists()
