@@ -1,1 +1,69 @@
-"""Output formats: a stage of their own (text with rich, JSON), chosen by a flag."""
+"""Output formats: a stage of their own (text with rich, JSON), chosen by a flag.
+
+- :mod:`.events`: one line or JSON object per event (``mailwarden events``).
+- :mod:`.json`: the ``analyze --format json`` object (the contract in ARCHITECTURE.md).
+- :mod:`.text`: the ``analyze`` report for a person: headline, then tables (rich).
+
+Both analyze formats take the detector's :class:`~mailwarden.detect.Analysis` and a
+:class:`ReadSummary` of what was read. Neither imports the audit stage: the command passes
+``hint`` (``mailwarden.audit.hint_for``) to name the ``mailwarden audit`` check behind a
+server finding.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+AuditHint = Callable[[str], str]
+"""Finding kind -> the ``mailwarden audit …`` command line that checks its cause."""
+
+AUDIT_KINDS = frozenset(
+    {"credential_exposed", "weak_tls", "soft_bounce", "auth_on_port_25", "outdated_server"}
+)
+"""Finding kinds that come from the server's configuration: the reports point to audit."""
+
+
+@dataclass(frozen=True)
+class ReadSummary:
+    """What the reading stages saw: for the report's footer and the JSON ``stats``."""
+
+    inputs: tuple[str, ...] = ()
+    """What was read, as named: paths, ``-``, ``journal``."""
+    files: int = 0
+    bytes: int = 0
+    """Bytes read after decompression."""
+    lines: int = 0
+    """Physical lines read, every one counted."""
+    entries: int = 0
+    """Log entries framed (lines that passed the prefilter; pasted lines give several)."""
+    recognised: int = 0
+    """Entries that gave at least one event."""
+    events: int = 0
+    seconds: float = 0.0
+    skipped: int = 0
+    """Lines that gave no entry: empty, binary junk, too long."""
+    problems: tuple[str, ...] = ()
+    """One line each: a damaged archive, a journal that stopped early, …"""
+
+    @property
+    def lines_per_second(self) -> float:
+        return self.lines / self.seconds if self.seconds > 0 else 0.0
+
+    def stats(self) -> dict[str, int | float | str]:
+        """The reading counters of the JSON ``stats`` object."""
+        return {
+            "lines_read": self.lines,
+            "lines_recognised": self.recognised,
+            "events": self.events,
+            "seconds": round(self.seconds, 3),
+            "lines_per_second": round(self.lines_per_second),
+            "files": self.files,
+            "bytes": self.bytes,
+            "entries": self.entries,
+            "lines_skipped": self.skipped,
+            "problems": len(self.problems),
+        }
+
+
+__all__ = ["AUDIT_KINDS", "AuditHint", "ReadSummary"]

@@ -1,0 +1,231 @@
+"""Throughput and memory of `mailwarden analyze` against fail2ban-regex and grep, in one run.
+
+    .venv/bin/python benchmarks/throughput.py --lines 1000000      (or: make bench)
+
+1. Generates a realistic mixed Postfix + Dovecot log of N lines from a fixed seed
+   (benchmarks/generate.py: deliveries, rejects, postscreen, SASL failures from
+   --clients distinct addresses, IPv6, Dovecot IMAP, a few TLS-dump sessions).
+2. Times, on that same file, each as a separate process (start-up included):
+   - ``mailwarden analyze --quiet FILE`` (the text report, as a person runs it),
+   - ``fail2ban-regex FILE 'postfix[mode=auth]'`` (Debian's fail2ban; the peer),
+   - ``grep -c 'authentication failed' FILE`` (the floor: reading the file at all).
+3. Prints a table: wall seconds, lines/s, the ratio to fail2ban-regex measured in this
+   same run (never an absolute time compared across machines), and peak memory (the
+   child's maximum resident set, from wait4).
+4. Runs mailwarden on the first N/4, N/2 and all N lines of a log from a small pool of
+   addresses (all of them seen by N/4): peak memory must not grow with the lines. (State
+   is per client, bounded by policy.max_clients; every attacker is reported.)
+
+Goals (the issue): at least 20x the lines/s of fail2ban-regex on one million lines; peak
+memory under 200 MB with 100,000 distinct client addresses; memory that stays flat as
+the file grows. ``--stages`` adds where mailwarden's time goes, stage by stage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from generate import generate  # noqa: E402
+
+
+@dataclass
+class Run:
+    tool: str
+    lines: int
+    seconds: float
+    peak_mb: float
+    status: int
+    note: str = ""
+
+    @property
+    def rate(self) -> float:
+        return self.lines / self.seconds if self.seconds > 0 else 0.0
+
+
+def measure(tool: str, args: list[str], lines: int, note: str = "") -> Run:
+    """Run ``args`` (output discarded) and return its wall time and peak RSS."""
+    # Output goes to a file, not /dev/null: GNU grep stops at the first match when its
+    # output is /dev/null, and every tool should pay for writing what it prints.
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as errors:
+        start = time.perf_counter()
+        proc = subprocess.Popen(args, stdout=out, stderr=errors)
+        _pid, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - start
+        errors.seek(0)
+        err = errors.read()
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        sys.stderr.write(f"{tool} exited {proc.returncode}: {err.decode(errors='replace')[:300]}\n")
+    return Run(tool, lines, seconds, usage.ru_maxrss / 1024, proc.returncode, note)
+
+
+def write_log(path: Path, lines: int, clients: int, seed: int) -> None:
+    with path.open("w") as out:
+        out.writelines(line + "\n" for line in generate(lines, seed, clients))
+
+
+def head(source: Path, target: Path, lines: int) -> None:
+    with source.open() as inp, target.open("w") as out:
+        for n, line in enumerate(inp):
+            if n >= lines:
+                break
+            out.write(line)
+
+
+def mailwarden_args(path: Path) -> list[str]:
+    return [sys.executable, "-m", "mailwarden", "analyze", "--quiet", "--year", "2026", str(path)]
+
+
+def table(runs: list[Run], peer: Run | None) -> str:
+    rows = [("tool", "lines", "wall s", "lines/s", "vs fail2ban", "peak MB")]
+    for run in runs:
+        ratio = f"{run.rate / peer.rate:.1f}x" if peer and peer.rate and run.status == 0 else "-"
+        rows.append(
+            (
+                run.tool + (f" ({run.note})" if run.note else ""),
+                f"{run.lines:,}",
+                f"{run.seconds:.2f}",
+                f"{run.rate:,.0f}",
+                ratio,
+                f"{run.peak_mb:.0f}",
+            )
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    out = []
+    for n, row in enumerate(rows):
+        cells = [row[0].ljust(widths[0])] + [
+            c.rjust(w) for c, w in zip(row[1:], widths[1:], strict=True)
+        ]
+        out.append("  ".join(cells))
+        if n == 0:
+            out.append("  ".join("-" * w for w in widths))
+    return "\n".join(out)
+
+
+def stages(path: Path) -> str:
+    """Where mailwarden's time goes, in this process (CPU seconds per stage)."""
+    import gc
+
+    from mailwarden.detect import Detector
+    from mailwarden.parsers import parse
+    from mailwarden.pipeline import Counts, ReadOptions
+    from mailwarden.scan import _NoProgress, records_of_streams, streams_of
+
+    gc.disable()
+    clock = time.process_time
+    counts = Counts()
+    t0 = clock()
+    streams = streams_of([str(path)])
+    records = list(records_of_streams(streams, ReadOptions(year=2026), counts, _NoProgress()))
+    t1 = clock()
+    events = [event for record in records for event in parse(record)]
+    t2 = clock()
+    detector = Detector(detections=False)
+    for event in events:
+        detector.feed(event)
+    detector.close()
+    t3 = clock()
+    analysis = detector.result()
+    t4 = clock()
+    gc.enable()
+    lines = counts.read.lines
+    parts = [
+        ("read, decode, prefilter, frame", t1 - t0, f"{len(records):,} of {lines:,} lines kept"),
+        ("parse", t2 - t1, f"{len(events):,} events"),
+        ("detect (feed)", t3 - t2, f"{len(analysis.attackers):,} attackers"),
+        ("detect (result)", t4 - t3, ""),
+    ]
+    total = t4 - t0
+    out = [f"mailwarden stages (CPU s, in-process, {lines:,} lines; total {total:.2f} s):"]
+    for name, seconds, what in parts:
+        out.append(f"  {name:32s} {seconds:6.2f} s  {100 * seconds / total:4.0f}%  {what}")
+    return "\n".join(out)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--lines", type=int, default=1_000_000)
+    ap.add_argument("--clients", type=int, default=100_000, help="distinct guessing addresses")
+    ap.add_argument("--seed", type=int, default=20261128)
+    ap.add_argument("--dir", type=Path, help="where the logs go (default: a temporary folder)")
+    ap.add_argument(
+        "--peer-lines",
+        type=int,
+        help="run fail2ban-regex on only the first N lines (it reads ~30k lines/s); "
+        "the ratio compares lines/s either way",
+    )
+    ap.add_argument("--no-scaling", action="store_true", help="skip the N/4 and N/2 runs")
+    ap.add_argument("--stages", action="store_true", help="also time mailwarden's stages")
+    a = ap.parse_args()
+
+    workdir = a.dir or Path(tempfile.mkdtemp(prefix="mailwarden-bench-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    log = workdir / f"mix-{a.lines}.log"
+    started = time.perf_counter()
+    write_log(log, a.lines, a.clients, a.seed)
+    size = log.stat().st_size
+    print(
+        f"generated {log} ({a.lines:,} lines, {size / 1e6:.0f} MB, up to {a.clients:,} "
+        f"guessing addresses, seed {a.seed}) in {time.perf_counter() - started:.1f} s"
+    )
+    print(f"cpus: {os.cpu_count()}, python {sys.version.split()[0]}\n")
+
+    runs: list[Run] = []
+    runs.append(measure("mailwarden analyze", mailwarden_args(log), a.lines))
+    peer: Run | None = None
+    f2b = shutil.which("fail2ban-regex")
+    if f2b is None:
+        print("fail2ban-regex not found (apt-get install fail2ban): no ratio\n")
+    else:
+        peer_log, peer_lines = log, a.lines
+        if a.peer_lines and a.peer_lines < a.lines:
+            peer_log, peer_lines = workdir / f"mix-{a.peer_lines}.log", a.peer_lines
+            head(log, peer_log, peer_lines)
+        note = "first lines only" if peer_log != log else ""
+        peer = measure(
+            "fail2ban-regex postfix[mode=auth]",
+            [f2b, str(peer_log), "postfix[mode=auth]"],
+            peer_lines,
+            note,
+        )
+        runs.append(peer)
+    runs.append(measure("grep -c", ["grep", "-c", "authentication failed", str(log)], a.lines))
+    print(table(runs, peer))
+
+    if not a.no_scaling:
+        # With 100,000 addresses the state grows as new clients keep appearing (each
+        # attacker is reported); a small pool is exhausted early, so what is left to see
+        # is whether memory grows with the lines themselves.
+        pool = max(1, a.clients // 50)
+        small = workdir / f"mix-{a.lines}-{pool}.log"
+        write_log(small, a.lines, pool, a.seed)
+        print(f"\nmemory as the file grows ({pool:,} guessing addresses, all seen by N/4):")
+        scaling: list[Run] = []
+        for part in (4, 2, 1):
+            lines = a.lines // part
+            path = workdir / f"mix-{lines}-{pool}.log"
+            if part != 1:
+                head(small, path, lines)
+            note = f"N/{part}" if part != 1 else "N"
+            scaling.append(measure("mailwarden analyze", mailwarden_args(path), lines, note))
+        print(table(scaling, peer))
+    if a.stages:
+        print()
+        print(stages(log))
+    if a.dir is None:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

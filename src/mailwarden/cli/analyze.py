@@ -1,0 +1,367 @@
+"""`mailwarden analyze`: every attack in a whole log archive, and whether anyone got in.
+
+Reads through the fast path (:mod:`mailwarden.scan`: prefilter before framing) into one
+:class:`~mailwarden.detect.Detector`, then prints the report (:mod:`mailwarden.report.text`)
+or the JSON contract (:mod:`mailwarden.report.json`).
+
+Thresholds: the defaults of ``[policy]`` (:class:`mailwarden.config.PolicyConfig`,
+documented in examples/mailwarden.toml), then ``--config FILE`` (the daemon's file; only
+``[policy]`` is read), then ``--set``, ``--allow``, ``--users``, ``--honeypot``.
+``--thresholds`` prints the result and exits.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import ipaddress
+import sys
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta, tzinfo
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from mailwarden.cli.options import log_input_options, show_passwords_option
+from mailwarden.config import Config, PolicyConfig, apply_overrides, duration_text, load_config
+from mailwarden.errors import InputError
+from mailwarden.model import IPNetwork
+
+if TYPE_CHECKING:
+    from mailwarden.pipeline import ReadOptions
+
+
+@click.command()
+@log_input_options
+@click.option(
+    "--journal",
+    is_flag=True,
+    help="Read the systemd journal (journalctl -o json), for servers without a log file.",
+)
+@click.option(
+    "--journal-match",
+    "journal_matches",
+    multiple=True,
+    metavar="FIELD=VALUE",
+    help="Only these journal entries, e.g. _SYSTEMD_UNIT=postfix@-.service (repeatable).",
+)
+@click.option(
+    "--since",
+    metavar="WHEN",
+    help='Only entries at or after WHEN: "2026-02-23", "2026-02-23 10:00", ISO 8601, '
+    'or a time ago such as "2h" or "7d".',
+)
+@click.option("--until", metavar="WHEN", help="Only entries at or before WHEN (same forms).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text: a report for people; json: the stable object other tools read.",
+)
+@click.option(
+    "--config",
+    "config_path",
+    metavar="FILE",
+    type=click.Path(dir_okay=False),
+    help="The TOML configuration the daemon uses; analyze reads its [policy] thresholds.",
+)
+@click.option(
+    "--set",
+    "assignments",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Override one [policy] threshold, e.g. --set fast_failures=5 --set fast_window=30s "
+    "(repeatable; see --thresholds).",
+)
+@click.option(
+    "--allow",
+    "allow",
+    multiple=True,
+    metavar="CIDR",
+    help="Never recommend banning this address or network (repeatable). Loopback and the "
+    "server's own addresses never are.",
+)
+@click.option(
+    "--users",
+    "users_file",
+    metavar="FILE",
+    type=click.Path(dir_okay=False),
+    help="The real accounts, one per line, or a Dovecot passwd-file: tells which tried "
+    "usernames exist.",
+)
+@click.option(
+    "--honeypot",
+    "honeypots",
+    multiple=True,
+    metavar="USER",
+    help="An account nobody real uses: one try is a ban (repeatable).",
+)
+@click.option(
+    "--limit",
+    type=click.IntRange(0),
+    default=20,
+    show_default=True,
+    help="Rows per table in the text report (0: all).",
+)
+@show_passwords_option
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+@click.option(
+    "--thresholds",
+    "show_thresholds",
+    is_flag=True,
+    help="Print the thresholds in effect (defaults, --config, --set) as TOML and exit.",
+)
+def analyze(
+    inputs: tuple[str, ...],
+    year: int | None,
+    tz: tzinfo | None,
+    journal: bool,
+    journal_matches: tuple[str, ...],
+    since: str | None,
+    until: str | None,
+    fmt: str,
+    config_path: str | None,
+    assignments: tuple[str, ...],
+    allow: tuple[str, ...],
+    users_file: str | None,
+    honeypots: tuple[str, ...],
+    limit: int,
+    show_passwords: bool,
+    quiet: bool,
+    show_thresholds: bool,
+) -> int:
+    """Find every attack in mail logs, and tell whether anyone got in.
+
+    Reads files, directories and globs (plain, .gz, .bz2, .xz; rotated sets such as
+    mail.log, mail.log.1, mail.log.2.gz in time order), standard input ("-") or the
+    systemd journal (--journal). Separate logs (mail.log* and dovecot.log*) are merged
+    by time. A damaged archive is reported and skipped from the damage on.
+
+    Prints a headline (what happened, whether anyone got in), then compromised
+    accounts with what to do, attackers (brute force, slow guessing, networks,
+    spraying, enumeration), credentials seen in the log (masked), and what the log
+    reveals about the server, with the `mailwarden audit` check for each cause.
+
+    \b
+    Examples:
+      mailwarden analyze /var/log/mail.log*
+      mailwarden analyze --since 7d --users /etc/dovecot/users /var/log/
+      mailwarden analyze --format json mail.log.1 mail.log > report.json
+      mailwarden analyze --journal --since "2026-02-23"
+      mailwarden analyze --config /etc/mailwarden/mailwarden.toml \\
+          --set fast_failures=5 --allow 192.0.2.0/24 mail.log
+      zcat mail.log.*.gz | mailwarden analyze -
+    """
+    policy = _policy(config_path, assignments, allow, honeypots, users_file)
+    if show_thresholds:
+        click.echo(policy_toml(policy), nl=False)
+        return 0
+    options = _read_options(year, tz, since, until)
+    if not inputs and not journal:
+        if sys.stdin.isatty():
+            raise click.UsageError(
+                "give log files (or - for standard input), or --journal; see --help"
+            )
+        inputs = ("-",)
+    return _run(
+        inputs, journal, journal_matches, options, policy, fmt, limit, show_passwords, quiet
+    )
+
+
+def _run(
+    inputs: Sequence[str],
+    journal: bool,
+    journal_matches: Sequence[str],
+    options: ReadOptions,
+    policy: PolicyConfig,
+    fmt: str,
+    limit: int,
+    show_passwords: bool,
+    quiet: bool,
+) -> int:
+    from mailwarden.audit import hint_for
+    from mailwarden.cli.progress import progress_for
+    from mailwarden.detect import Detector, load_accounts
+    from mailwarden.pipeline import Counts
+    from mailwarden.report import ReadSummary
+    from mailwarden.scan import JournalQuery, fewer_collections, scan, streams_of
+    from mailwarden.sources.files import expand_inputs
+
+    accounts = load_accounts(policy.users_file) if policy.users_file else None
+    paths = expand_inputs(inputs) if inputs else []
+    _check_readable(paths)
+    query = None
+    if journal:
+        query = JournalQuery(options.since, options.until, tuple(journal_matches))
+    streams = streams_of(paths, query)
+    detector = Detector(policy, accounts, keep_history=True, detections=False)
+    counts = Counts()
+    progress = progress_for(paths, journal, quiet)
+    started = time.perf_counter()
+    try:
+        with fewer_collections():
+            scan(streams, options, detector.feed, counts, progress)
+            detector.close()
+            analysis = detector.result()
+    finally:
+        if progress is not None:
+            progress.close()
+    stats = counts.read
+    summary = ReadSummary(
+        inputs=tuple(paths) + (("journal",) if journal else ()),
+        files=stats.files,
+        bytes=stats.bytes,
+        lines=stats.lines,
+        entries=counts.records,
+        recognised=counts.recognised,
+        events=counts.events,
+        seconds=time.perf_counter() - started,
+        skipped=stats.skipped_total,
+        problems=tuple(stats.problems),
+    )
+    for problem in summary.problems:
+        click.echo(f"mailwarden: warning: {problem}", err=True)
+    if fmt == "json":
+        from mailwarden.report.json import write_json
+
+        write_json(analysis, summary, sys.stdout, show_passwords=show_passwords, hint=hint_for)
+    else:
+        from rich.console import Console
+
+        from mailwarden.report.text import write_text
+
+        console = Console(file=sys.stdout, highlight=False)
+        write_text(
+            analysis, summary, console, limit=limit, show_passwords=show_passwords, hint=hint_for
+        )
+    return 0
+
+
+# -- configuration --------------------------------------------------------------------------
+
+
+def _policy(
+    config_path: str | None,
+    assignments: Sequence[str],
+    allow: Sequence[str],
+    honeypots: Sequence[str],
+    users_file: str | None,
+) -> PolicyConfig:
+    """Defaults, then the file, then the command line (ConfigError names the culprit)."""
+    config: Config = load_config(config_path)
+    sets = [a if "." in a.partition("=")[0] else f"policy.{a}" for a in assignments]
+    for assignment in sets:
+        if not assignment.startswith("policy."):
+            raise click.BadParameter(
+                f"{assignment!r}: analyze uses [policy] keys only (see --thresholds)",
+                param_hint="--set",
+            )
+    config = apply_overrides(config, sets, origin="--set")
+    policy = config.policy
+    extra_allow = tuple(_network(value) for value in allow)
+    changes: dict[str, Any] = {}
+    if extra_allow:
+        changes["allow"] = policy.allow + extra_allow
+    if honeypots:
+        changes["honeypot_users"] = policy.honeypot_users + tuple(honeypots)
+    if users_file:
+        changes["users_file"] = users_file
+    return dataclasses.replace(policy, **changes) if changes else policy
+
+
+def _network(value: str) -> IPNetwork:
+    try:
+        return ipaddress.ip_network(value.strip(), strict=False)
+    except ValueError:
+        raise click.BadParameter(
+            f"{value!r} is not an address or network (192.0.2.0/24, 2001:db8::/48)",
+            param_hint="--allow",
+        ) from None
+
+
+def policy_toml(policy: PolicyConfig) -> str:
+    """The ``[policy]`` section in effect, in the configuration file's syntax."""
+    lines = ["[policy]"]
+    for f in dataclasses.fields(policy):
+        lines.append(f"{f.name} = {_toml_value(getattr(policy, f.name))}")
+    return "\n".join(lines) + "\n"
+
+
+def _toml_value(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, timedelta):
+        return f'"{duration_text(value)}"'
+    if isinstance(value, int | float):
+        return repr(value)
+    if value is None:
+        return '""'
+    if isinstance(value, tuple):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+# -- reading options ------------------------------------------------------------------------
+
+
+def _read_options(year: int | None, tz: tzinfo | None, since: str | None, until: str | None) -> Any:
+    from mailwarden.pipeline import ReadOptions
+
+    start = parse_when(since, tz, "--since") if since else None
+    end = parse_when(until, tz, "--until", end_of_day=True) if until else None
+    if start is not None and end is not None and end < start:
+        raise click.BadParameter("is before --since", param_hint="--until")
+    return ReadOptions(year=year, tz=tz, since=start, until=end)
+
+
+def parse_when(
+    text: str,
+    tz: tzinfo | None,
+    hint: str,
+    *,
+    end_of_day: bool = False,
+    now: datetime | None = None,
+) -> datetime:
+    """``2026-02-23`` (a whole day: its start, or its end for --until), ``2026-02-23
+    10:00``, ISO 8601 with a zone, or a time ago (``90m``, ``2h``, ``7d``, ``1w``). Times
+    without a zone are in ``tz`` (default: this machine's)."""
+    from mailwarden.config import parse_duration
+
+    value = text.strip()
+    if value and value[0].isdigit() and value[-1] in "smhdw" and "-" not in value:
+        try:
+            ago = parse_duration(value)
+        except Exception:  # config's own error type is private; any failure is bad usage
+            raise click.BadParameter(
+                f"{text!r}: not a time or a duration", param_hint=hint
+            ) from None
+        return (now or datetime.now(UTC)) - ago
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise click.BadParameter(
+            f"{text!r}: use 2026-02-23, 2026-02-23 10:00, ISO 8601, or 2h / 7d ago",
+            param_hint=hint,
+        ) from None
+    whole_day = len(value) == 10
+    if end_of_day and whole_day:
+        moment += timedelta(days=1, microseconds=-1)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=tz) if tz is not None else moment.astimezone()
+    return moment
+
+
+def _check_readable(paths: Sequence[str]) -> None:
+    """Fail before reading anything when an input cannot be opened."""
+    for path in paths:
+        if path == "-":
+            continue
+        try:
+            with open(path, "rb"):
+                pass
+        except PermissionError:
+            raise InputError(f"{path}: permission denied") from None
+        except OSError as exc:
+            raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None

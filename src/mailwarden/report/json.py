@@ -1,0 +1,74 @@
+"""``mailwarden analyze --format json``: one object, the contract in ARCHITECTURE.md.
+
+    attackers    [{ip, network, verdict, failures, users, first_seen, last_seen,
+                   succeeded_as, recommendation, …}]   every hostile client, worst first
+    compromised  [{user, ip, time, failures_before, …}]
+    credentials  [{ip, mechanism, authzid, user, password, complete, …}]  masked by default
+    findings     [{kind, severity, subject, data, evidence, …}]
+    stats        {lines_read, lines_recognised, events, seconds, …}
+
+The first four come from :meth:`mailwarden.detect.Analysis.to_json`. Extensions here:
+``stats`` carries the reading counters (:meth:`ReadSummary.stats`) before detection's own,
+a finding whose cause is the server's configuration carries ``audit`` (the command that
+checks it), and ``inputs``/``problems`` say what was read and what could not be.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from typing import IO, Any
+
+from mailwarden.detect import Analysis
+from mailwarden.report import AUDIT_KINDS, AuditHint, ReadSummary
+
+
+def analysis_document(
+    analysis: Analysis,
+    summary: ReadSummary,
+    *,
+    show_passwords: bool = False,
+    hint: AuditHint | None = None,
+) -> dict[str, Any]:
+    """The JSON object of one analysis (contract fields first, extensions after)."""
+    document = analysis.to_json(show_passwords=show_passwords, stats=summary.stats())
+    if hint is not None:
+        for finding in document["findings"]:
+            if finding.get("kind") in AUDIT_KINDS:
+                finding["audit"] = hint(finding["kind"])
+    document["inputs"] = list(summary.inputs)
+    document["problems"] = list(summary.problems)
+    return document
+
+
+def write_json(
+    analysis: Analysis,
+    summary: ReadSummary,
+    out: IO[str],
+    *,
+    show_passwords: bool = False,
+    hint: AuditHint | None = None,
+) -> None:
+    """Write :func:`analysis_document` without building it whole: an archive can hold
+    a hundred thousand attackers, so they are written one per line as they are turned
+    into JSON; the rest of the object is small. UTF-8 as is (usernames stay readable)."""
+    rest = analysis_document(
+        dataclasses.replace(analysis, attackers=()),
+        summary,
+        show_passwords=show_passwords,
+        hint=hint,
+    )
+    out.write('{\n  "attackers": [')
+    for number, attacker in enumerate(analysis.attackers):
+        out.write(",\n    " if number else "\n    ")
+        out.write(json.dumps(attacker.to_json(), ensure_ascii=False))
+    out.write("\n  ]" if analysis.attackers else "]")
+    for key, value in rest.items():
+        if key == "attackers":
+            continue
+        text = json.dumps(value, ensure_ascii=False, indent=2).replace("\n", "\n  ")
+        out.write(f",\n  {json.dumps(key)}: {text}")
+    out.write("\n}\n")
+
+
+__all__ = ["analysis_document", "write_json"]

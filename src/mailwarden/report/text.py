@@ -1,0 +1,592 @@
+"""``mailwarden analyze``'s report for a person: what happened, did anyone get in, then tables.
+
+Order: the headline (two lines: did anyone get in; what was read and found), compromised
+accounts with what to do, attackers (worst first), spraying campaigns, networks,
+enumeration, credentials seen in the log (masked), what the log reveals about the server
+(with the ``mailwarden audit`` check for each cause), what is not an attack, and notes.
+
+Every text that a client chose (usernames, passwords) goes into a ``rich.text.Text``,
+never into markup, and has its control characters escaped: a username such as
+``[bold red]root`` or one with terminal escapes is shown as written, not interpreted.
+Tables fit 80 columns; colour only on a terminal (rich decides, ``NO_COLOR`` is honoured).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from rich import box
+from rich.console import Console, Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from mailwarden.detect import Analysis, Attacker, Compromise, Verdict
+from mailwarden.detect.analysis import BAN_VERDICTS
+from mailwarden.model import Finding
+from mailwarden.report import AUDIT_KINDS, AuditHint, ReadSummary
+
+if TYPE_CHECKING:
+    from mailwarden.detect import SeenCredential
+
+DEFAULT_LIMIT = 20
+"""Rows per table unless ``--limit`` says otherwise (0: all)."""
+
+VERDICT_LABELS: dict[Verdict, str] = {
+    Verdict.COMPROMISED: "got in",
+    Verdict.BRUTEFORCE: "brute force",
+    Verdict.HONEYPOT: "honeypot",
+    Verdict.ENUMERATION: "enumeration",
+    Verdict.SLOW_BRUTEFORCE: "slow brute force",
+    Verdict.SPRAY_MEMBER: "spraying",
+    Verdict.NETWORK_MEMBER: "network",
+    Verdict.PROBE: "probe",
+    Verdict.SCANNER: "scanner",
+    Verdict.STALE_PASSWORD: "stale password",
+}
+_SERVER_TITLES = {
+    "credential_exposed": "Passwords in the log",
+    "auth_on_port_25": "Logins offered on port 25",
+    "weak_tls": "Weak TLS",
+    "outdated_server": "Outdated Postfix",
+    "soft_bounce": "soft_bounce is on",
+    "auth_unavailable": "Authentication server unreachable",
+}
+_HANDLED_KINDS = frozenset({"spray", "network", "enumeration", "stale_password"}) | set(
+    _SERVER_TITLES
+)
+_STYLE = {
+    "alarm": "bold white on red",
+    "bad": "bold red",
+    "warn": "yellow",
+    "ok": "bold green",
+    "head": "bold",
+    "dim": "dim",
+}
+
+
+# -- small helpers ---------------------------------------------------------------------------
+
+
+def shown(text: object) -> str:
+    """Client text fit for a terminal: control characters escaped, never interpreted."""
+    value = str(text)
+    if value.isprintable():
+        return value
+    return "".join(
+        c if c.isprintable() else c.encode("unicode_escape", "backslashreplace").decode("ascii")
+        for c in value
+    )
+
+
+def plural(count: int, word: str, words: str | None = None) -> str:
+    return f"{count:,} {word if count == 1 else (words or word + 's')}"
+
+
+def when(moment: datetime | None, year: bool = True) -> str:
+    if moment is None:
+        return "-"
+    return moment.strftime("%Y-%m-%d %H:%M" if year else "%m-%d %H:%M")
+
+
+def seen(first: datetime | None, last: datetime | None) -> str:
+    """``02-23 10:00–10:05`` within a day, ``02-23 10:00 → 02-25 13:05`` across days."""
+    if first is None or last is None:
+        return when(first or last, year=False)
+    if first.date() == last.date():
+        if first.strftime("%H:%M") == last.strftime("%H:%M"):
+            return when(first, year=False)
+        return f"{when(first, year=False)}–{last:%H:%M}"
+    return f"{when(first, year=False)} → {when(last, year=False)}"
+
+
+def clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def first_last(first: datetime | None, last: datetime | None) -> str:
+    """First seen, and below it last seen when that is another minute."""
+    top = when(first or last, year=False)
+    if first is None or last is None or when(first) == when(last):
+        return top
+    return f"{top}\n{when(last, year=False)}"
+
+
+def names(users: Sequence[str], room: int = 3, width: int = 40) -> str:
+    """The first few names (each cut to ``width``), then how many more."""
+    if not users:
+        return "-"
+    head = ", ".join(clip(shown(u), width) for u in users[:room])
+    more = len(users) - room
+    return f"{head} +{more}" if more > 0 else head
+
+
+def bullets(items: Sequence[Text], mark: str = "•") -> Table:
+    """Items with a hanging indent: wrapped lines stay under their text."""
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(no_wrap=True)
+    grid.add_column(overflow="fold")
+    for number, item in enumerate(items, 1):
+        grid.add_row(f"{number}." if mark == "1." else mark, item)
+    return grid
+
+
+def _table(*columns: tuple[str, dict[str, Any]]) -> Table:
+    table = Table(
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+        show_edge=False,
+        expand=False,
+        collapse_padding=True,
+    )
+    for title, options in columns:
+        table.add_column(title, **options)
+    return table
+
+
+def _more(total: int, limit: int, what: str) -> Text | None:
+    if limit and total > limit:
+        return Text(
+            f"… and {total - limit:,} more {what} (--limit 0 shows all; --format json lists "
+            "every one)",
+            style=_STYLE["dim"],
+        )
+    return None
+
+
+def _rows(items: Sequence[Any], limit: int) -> Sequence[Any]:
+    return items[:limit] if limit else items
+
+
+# -- the headline ------------------------------------------------------------------------------
+
+
+def headline(analysis: Analysis, summary: ReadSummary) -> tuple[str, str]:
+    """(did anyone get in, what was read and found): the first two lines of the report."""
+    attackers = analysis.attackers
+    banned = [a for a in attackers if a.verdict in BAN_VERDICTS and a.recommendation == "ban"]
+    if analysis.compromised:
+        accounts = list(
+            dict.fromkeys(shown(c.user or "an unnamed account") for c in analysis.compromised)
+        )
+        first = analysis.compromised[0]
+        where = f" from {first.ip}" if first.ip else ""
+        after = plural(first.failures_before, "failed login")
+        if len(accounts) == 1 and first.user is None:
+            top = f"Someone got in{where} (the log does not say as whom) after {after}."
+        elif len(accounts) == 1:
+            top = f"Someone got in: {accounts[0]} was logged into{where} after {after}."
+        else:
+            top = f"Someone got in: {len(accounts)} accounts ({names(accounts, 4)})."
+    elif banned:
+        top = (
+            f"Nobody got in. {plural(len(banned), 'client')} guessed passwords "
+            f"({_verdict_counts(banned)}): ban them."
+        )
+    elif attackers:
+        top = (
+            f"Nobody got in, and no guessing worth a ban: {plural(len(attackers), 'client')} "
+            f"to watch ({_verdict_counts(attackers)})."
+        )
+    else:
+        top = "No attack found: nobody guessed passwords."
+    failures = sum(a.failures for a in attackers)
+    where_from = plural(summary.files, "file") if summary.files else "the input"
+    read = f"Read {plural(summary.lines, 'line')} from {where_from} in {summary.seconds:.1f} s"
+    if failures:
+        read += (
+            f": {plural(failures, 'failed login')} from {plural(len(attackers), 'hostile client')}."
+        )
+    else:
+        read += "."
+    return top, read
+
+
+def _verdict_counts(attackers: Iterable[Attacker]) -> str:
+    counts: dict[Verdict, int] = {}
+    for attacker in attackers:
+        counts[attacker.verdict] = counts.get(attacker.verdict, 0) + 1
+    parts = [
+        f"{n:,} {VERDICT_LABELS[v]}"
+        for v, n in sorted(counts.items(), key=lambda kv: list(Verdict).index(kv[0]))
+    ]
+    return ", ".join(parts)
+
+
+# -- sections ---------------------------------------------------------------------------------
+
+
+def compromised_section(compromises: Sequence[Compromise], limit: int) -> list[RenderableType]:
+    if not compromises:
+        return []
+    table = _table(
+        ("Account", {"style": "bold red", "overflow": "fold"}),
+        ("From", {"overflow": "fold"}),
+        ("When", {"no_wrap": True}),
+        ("Failures before", {"justify": "right"}),
+    )
+    for c in _rows(compromises, limit):
+        table.add_row(
+            Text(shown(c.user or "(not named in the log)")),
+            c.ip or "-",
+            when(c.time),
+            f"{c.failures_before:,}",
+        )
+    out: list[RenderableType] = [_heading("Compromised accounts"), table]
+    more = _more(len(compromises), limit, "logins")
+    if more is not None:
+        out.append(more)
+    reasons = [
+        Text.assemble((shown(c.user or "(unnamed)") + ": ", "bold"), shown(c.reason))
+        for c in _rows(compromises, limit)
+    ]
+    out.append(bullets(reasons))
+    out.append(Text("\nWhat to do now:", style="bold"))
+    out.append(bullets([Text(step) for step in compromises[0].advice], mark="1."))
+    return out
+
+
+def attackers_section(attackers: Sequence[Attacker], limit: int) -> list[RenderableType]:
+    if not attackers:
+        return []
+    table = _table(
+        ("Client", {"overflow": "fold", "min_width": 15}),
+        ("Verdict", {"max_width": 11}),
+        ("Tries", {"justify": "right", "no_wrap": True}),
+        ("Accounts tried", {"min_width": 12, "max_width": 28}),
+        ("First, last", {"no_wrap": True, "min_width": 11}),
+        ("Do", {"no_wrap": True, "min_width": 5}),
+    )
+    for a in _rows(attackers, limit):
+        client = Text(a.ip)
+        if a.network:
+            client.append(f"\n{a.network}", style=_STYLE["dim"])
+        style = _STYLE["bad"] if a.verdict is Verdict.COMPROMISED else ""
+        tried = clip(shown(a.users[0]), 24) if a.users else "-"
+        if len(a.users) > 1:
+            tried += f" +{len(a.users) - 1}"
+        action = _action(a.recommendation)
+        table.add_row(
+            client,
+            Text(VERDICT_LABELS[a.verdict], style=style),
+            f"{a.stale_failures if a.verdict is Verdict.STALE_PASSWORD else a.failures:,}",
+            Text(tried, no_wrap=True, overflow="ellipsis"),
+            first_last(a.first_seen, a.last_seen),
+            Text(action, style=_STYLE["warn"] if action == "ban" else ""),
+        )
+    out: list[RenderableType] = [_heading(f"Attackers ({len(attackers):,}, worst first)"), table]
+    more = _more(len(attackers), limit, "attackers")
+    if more is not None:
+        out.append(more)
+    return out
+
+
+def _action(recommendation: str) -> str:
+    if recommendation.startswith("none"):
+        return "never ban" if "allow" in recommendation else "don't ban"
+    return recommendation
+
+
+def campaigns_section(findings: Sequence[Finding], limit: int) -> list[RenderableType]:
+    sprays = [f for f in findings if f.kind == "spray"]
+    if not sprays:
+        return []
+    table = _table(
+        ("Campaign", {"no_wrap": True}),
+        ("Clients", {"justify": "right"}),
+        ("Accounts targeted", {"overflow": "fold"}),
+        ("Failures", {"justify": "right"}),
+        ("Clients such as", {"overflow": "fold"}),
+    )
+    for f in _rows(sprays, limit):
+        data = f.data
+        table.add_row(
+            str(data.get("campaign", f.subject)),
+            f"{data.get('member_count', 0):,}",
+            Text(names(list(data.get("targets", ())), 3)),
+            f"{data.get('failures', 0):,}",
+            names(list(data.get("members", ())), 2),
+        )
+    return [_heading("Password spraying campaigns"), table]
+
+
+def networks_section(findings: Sequence[Finding], limit: int) -> list[RenderableType]:
+    networks = [f for f in findings if f.kind == "network"]
+    if not networks:
+        return []
+    table = _table(
+        ("Network", {"overflow": "fold"}),
+        ("Addresses", {"justify": "right"}),
+        ("Failures", {"justify": "right"}),
+        ("Seen", {"overflow": "fold"}),
+        ("Do", {}),
+    )
+    for f in _rows(networks, limit):
+        data = f.data
+        first, last = _parse_time(data.get("first_seen")), _parse_time(data.get("last_seen"))
+        table.add_row(
+            f.subject,
+            f"{data.get('member_count', 0):,}",
+            f"{data.get('failures', 0):,}",
+            seen(first, last),
+            _action(str(data.get("recommendation", "ban"))),
+        )
+    out: list[RenderableType] = [_heading("Networks attacking together"), table]
+    more = _more(len(networks), limit, "networks")
+    if more is not None:
+        out.append(more)
+    return out
+
+
+def _parse_time(value: object) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def enumeration_section(findings: Sequence[Finding]) -> list[RenderableType]:
+    found = [f for f in findings if f.kind == "enumeration"]
+    if not found:
+        return []
+    data = found[0].data
+    text = Text()
+    text.append(f"{plural(int(data.get('usernames_tried', 0)), 'username')} tried")
+    enumerators = int(data.get("client_count", 0))
+    if enumerators:
+        text.append(f", {plural(enumerators, 'client')} trying many each")
+    text.append(".")
+    most = [
+        f"{shown(item['user'])} ({item['failures']:,})"
+        for item in data.get("most_tried", ())[:8]
+        if isinstance(item, dict)
+    ]
+    if most:
+        text.append("\nMost tried: " + ", ".join(most))
+    if "existing_count" in data:
+        text.append(
+            f"\n{plural(int(data['existing_count']), 'of them is', 'of them are')} real "
+            f"accounts ({data.get('accounts_file', 'the accounts list')}): "
+        )
+        text.append(names(list(data.get("existing", ())), 6) or "none", style=_STYLE["bad"])
+    else:
+        text.append(
+            "\nGive --users FILE (or a Dovecot passwd-file) to see which of them exist.",
+            style=_STYLE["dim"],
+        )
+    return [_heading("Usernames tried"), text]
+
+
+def credentials_section(
+    credentials: Sequence[SeenCredential], limit: int, show_passwords: bool
+) -> list[RenderableType]:
+    if not credentials:
+        return []
+    table = _table(
+        ("Client", {"overflow": "fold"}),
+        ("Mechanism", {}),
+        ("User", {"overflow": "fold"}),
+        ("Password" if show_passwords else "Password (masked)", {"overflow": "fold"}),
+        ("Line", {"overflow": "fold"}),
+    )
+    for seen_cred in _rows(credentials, limit):
+        cred = seen_cred.credential
+        password = cred.shown_password(show_passwords) if cred.password is not None else "-"
+        table.add_row(
+            seen_cred.ip or "-",
+            cred.mechanism,
+            Text(shown(cred.user) if cred.user is not None else "-"),
+            Text(shown(password)),
+            f"{seen_cred.line}",
+        )
+    title = "Credentials seen in the log"
+    out: list[RenderableType] = [_heading(f"{title} ({len(credentials):,})"), table]
+    more = _more(len(credentials), limit, "credentials")
+    if more is not None:
+        out.append(more)
+    if not show_passwords:
+        out.append(Text("Passwords are masked; --show-passwords shows them.", style=_STYLE["dim"]))
+    return out
+
+
+def server_section(findings: Sequence[Finding], hint: AuditHint | None) -> list[RenderableType]:
+    found = [f for f in findings if f.kind in _SERVER_TITLES and f.kind != "auth_unavailable"]
+    if not found:
+        return []
+    items: list[Text] = []
+    for f in found:
+        text = Text()
+        serious = f.severity in ("critical", "high")
+        text.append(_SERVER_TITLES[f.kind], style=_STYLE["bad"] if serious else "bold")
+        text.append(f" ({f.severity}): {_server_detail(f)}")
+        fix = f.data.get("fix")
+        if fix:
+            text.append(f"\nFix: {fix}")
+        if hint is not None and f.kind in AUDIT_KINDS:
+            text.append("\nCheck the configuration: ")
+            text.append(hint(f.kind), style="bold")
+        items.append(text)
+    return [_heading("What the log reveals about the server"), bullets(items)]
+
+
+def _server_detail(f: Finding) -> str:
+    data = f.data
+    if f.kind == "credential_exposed":
+        users = int(data.get("users", 0))
+        with_password = int(data.get("users_with_password", 0))
+        real = int(data.get("users_who_logged_in_count", 0))
+        detail = (
+            f"{data.get('cause', '')}; {plural(int(data.get('payloads', 0)), 'AUTH payload')} "
+            f"with the credentials of {plural(users, 'user')} ({with_password:,} with a password)"
+        )
+        if real:
+            detail += (
+                f", {plural(real, 'real user')} among them (they logged in): change their passwords"
+            )
+        return detail
+    if f.kind == "auth_on_port_25":
+        clients = plural(len(data.get("clients", ())), "client")
+        return (
+            f"{plural(int(data.get('attempts', 0)), 'login')} on the MX port (smtp, 25), "
+            f"where only mail servers should talk, from {clients}"
+        )
+    if f.kind == "weak_tls":
+        if f.subject == "cipher_list":
+            return "the server offers a cipher list that admits export, low or RC4 ciphers"
+        ciphers = ", ".join(str(c) for c in data.get("ciphers", {}))
+        return f"{plural(int(data.get('sessions', 0)), 'session')} used weak TLS: {ciphers}"
+    if f.kind == "outdated_server":
+        return str(data.get("note", ""))
+    if f.kind == "soft_bounce":
+        codes = ", ".join(str(c) for c in data.get("codes", {}))
+        return (
+            f"{plural(int(data.get('replies', 0)), 'reply', 'replies')} say 4xx where Postfix "
+            f"means 5xx ({codes}): bots are told to come back"
+        )
+    return f.subject
+
+
+def not_attacks_section(analysis: Analysis, limit: int) -> list[RenderableType]:
+    stale = [f for f in analysis.findings if f.kind == "stale_password"]
+    outage = [f for f in analysis.findings if f.kind == "auth_unavailable"]
+    allowed = [a for a in analysis.attackers if a.recommendation.startswith("none (allow")]
+    if not (stale or outage or allowed):
+        return []
+    items: list[Text] = []
+    for f in _rows(stale, limit):
+        users = names(list(f.data.get("users", ())), 2)
+        items.append(
+            Text(
+                f"{f.subject}: {plural(int(f.data.get('failures', 0)), 'failed login')} as "
+                f"{users}, which it had logged in as: a phone or mail client with an old "
+                "password. Update the password on that device."
+            )
+        )
+    for f in outage:
+        items.append(
+            Text(
+                "The authentication server was unreachable for "
+                f"{plural(int(f.data.get('failures', 0)), 'login')}, with no guessing around "
+                "it: an outage on the server's side, not counted against any client."
+            )
+        )
+    for a in _rows(allowed, limit):
+        why = a.reasons[-1].removeprefix("not banned: ") if a.reasons else "allow-listed"
+        items.append(
+            Text(
+                f"{a.ip}: {VERDICT_LABELS[a.verdict]} ({plural(a.failures, 'failure')}), "
+                f"but {why}: never banned."
+            )
+        )
+    out: list[RenderableType] = [_heading("Not attacks (never recommended for a ban)")]
+    out.append(bullets(items))
+    more = _more(len(stale), limit, "devices")
+    if more is not None:
+        out.append(more)
+    return out
+
+
+def notes_section(analysis: Analysis, summary: ReadSummary) -> list[RenderableType]:
+    lines = [*analysis.notes, *(f"could not read everything: {p}" for p in summary.problems)]
+    if not lines:
+        return []
+    return [_heading("Notes"), bullets([Text(shown(line), style=_STYLE["warn"]) for line in lines])]
+
+
+def _heading(title: str) -> Text:
+    return Text(f"\n{title}", style=_STYLE["head"])
+
+
+# -- the whole report -------------------------------------------------------------------------
+
+
+def report(
+    analysis: Analysis,
+    summary: ReadSummary,
+    *,
+    limit: int = DEFAULT_LIMIT,
+    show_passwords: bool = False,
+    hint: AuditHint | None = None,
+) -> Group:
+    """Everything, in reading order, as one rich renderable."""
+    top, read = headline(analysis, summary)
+    style = (
+        _STYLE["alarm"]
+        if analysis.compromised
+        else (_STYLE["bad"] if analysis.attackers else _STYLE["ok"])
+    )
+    parts: list[RenderableType] = [Text(top, style=style), Text(read)]
+    parts += compromised_section(analysis.compromised, limit)
+    parts += attackers_section(analysis.attackers, limit)
+    parts += campaigns_section(analysis.findings, limit)
+    parts += networks_section(analysis.findings, limit)
+    parts += enumeration_section(analysis.findings)
+    parts += credentials_section(analysis.credentials, limit, show_passwords)
+    parts += server_section(analysis.findings, hint)
+    parts += _other_findings(analysis.findings)
+    parts += not_attacks_section(analysis, limit)
+    if hint is not None and any(a.verdict in BAN_VERDICTS for a in analysis.attackers):
+        parts.append(
+            Text.assemble(
+                "\nTo make guessing slower and bans stick: ",
+                (hint("bruteforce"), "bold"),
+            )
+        )
+    parts += notes_section(analysis, summary)
+    return Group(*parts)
+
+
+def _other_findings(findings: Sequence[Finding]) -> list[RenderableType]:
+    """Findings of kinds this report has no section for yet (the detector grows)."""
+    other = [f for f in findings if f.kind not in _HANDLED_KINDS]
+    if not other:
+        return []
+    out: list[RenderableType] = [_heading("Other findings")]
+    for f in other:
+        out.append(Text(f"• {f.kind} ({f.severity}): {shown(f.subject)}"))
+    return out
+
+
+def write_text(
+    analysis: Analysis,
+    summary: ReadSummary,
+    console: Console,
+    *,
+    limit: int = DEFAULT_LIMIT,
+    show_passwords: bool = False,
+    hint: AuditHint | None = None,
+) -> None:
+    """Print the report. Off a terminal, lines lose the padding rich adds at their end."""
+    document = report(analysis, summary, limit=limit, show_passwords=show_passwords, hint=hint)
+    if console.is_terminal:
+        console.print(document)
+        return
+    with console.capture() as capture:
+        console.print(document)
+    console.file.write("\n".join(line.rstrip() for line in capture.get().split("\n")))
+
+
+__all__ = ["DEFAULT_LIMIT", "VERDICT_LABELS", "headline", "report", "shown", "write_text"]

@@ -1,0 +1,182 @@
+# ruff: noqa: E501  (log lines are data: they stay whole, as the servers write them)
+"""What `mailwarden analyze` reads: rotated and compressed sets, damage, stdin, the journal,
+time windows; and how it fails."""
+
+from __future__ import annotations
+
+import bz2
+import json
+import lzma
+import os
+import stat
+from pathlib import Path
+
+import pytest
+from analyze_logs import Log, run_analyze, stamp, write_gzip
+
+
+def failures_of(data: dict, ip: str) -> int:  # type: ignore[type-arg]
+    return next(a["failures"] for a in data["attackers"] if a["ip"] == ip)
+
+
+def test_a_rotated_set_is_read_oldest_first_across_compressions(tmp_path: Path) -> None:
+    # Guesses in the oldest file, the login in the live one: a compromise only if the
+    # files are read in time order.
+    old, middle, live = Log(), Log(), Log()
+    old.sasl_failures(0, "203.0.113.5", "erin@example.com", 4)
+    middle.quiet_traffic(100, 2)
+    live.submission_login(300, "203.0.113.5", "erin@example.com")
+    (tmp_path / "mail.log.3.xz").write_bytes(lzma.compress(old.text().encode()))
+    (tmp_path / "mail.log.2.bz2").write_bytes(bz2.compress(middle.text().encode()))
+    live.write(tmp_path / "mail.log")
+    (tmp_path / "mail.log.1").write_text("")
+    result = run_analyze("--format", "json", tmp_path)
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert [c["user"] for c in data["compromised"]] == ["erin@example.com"]
+    assert data["stats"]["files"] == 4
+
+
+def test_a_truncated_gzip_is_reported_and_the_lines_before_the_damage_count(
+    tmp_path: Path,
+) -> None:
+    damaged = Log()
+    damaged.sasl_failures(0, "198.51.100.9", "root", 6, every=1)
+    damaged.quiet_traffic(100, 400)  # enough text that the cut falls far after the guesses
+    text = damaged.text()
+    write_gzip(
+        tmp_path / "mail.log.2.gz",
+        text,
+        truncate_to=len(__import__("gzip").compress(text.encode())) // 2,
+    )
+    live = Log()
+    live.sasl_failures(50_000, "198.51.100.9", "root", 2, every=1)
+    live.write(tmp_path / "mail.log")
+    result = run_analyze("--format", "json", tmp_path / "mail.log.2.gz", tmp_path / "mail.log")
+    assert result.returncode == 0
+    warnings = result.stderr.strip().splitlines()
+    assert len(warnings) == 1 and "mail.log.2.gz" in warnings[0] and "truncated" in warnings[0]
+    data = json.loads(result.stdout)
+    assert failures_of(data, "198.51.100.9") == 8  # 6 before the damage, 2 in mail.log
+    assert len(data["problems"]) == 1
+    text_report = run_analyze(tmp_path / "mail.log.2.gz", tmp_path / "mail.log").stdout
+    assert "could not read everything" in text_report and "truncated" in text_report
+
+
+def test_standard_input(tmp_path: Path) -> None:
+    log = Log()
+    log.sasl_failures(0, "192.0.2.33", "admin@example.com", 4)
+    result = run_analyze("--format", "json", "-", stdin=log.text())
+    assert result.returncode == 0, result.stderr
+    assert failures_of(json.loads(result.stdout), "192.0.2.33") == 4
+
+
+def test_since_and_until_keep_only_their_window(tmp_path: Path) -> None:
+    log = Log()
+    log.sasl_failures(0, "192.0.2.40", "root", 4)  # 09:00
+    log.sasl_failures(7200, "192.0.2.41", "root", 4)  # 11:00
+    log.sasl_failures(14400, "192.0.2.42", "root", 4)  # 13:00
+    path = log.write(tmp_path / "mail.log")
+    args = ("--format", "json", "--year", "2026", "--timezone", "UTC")
+    data = json.loads(
+        run_analyze(
+            *args, "--since", "2026-02-23 10:00", "--until", "2026-02-23T12:00:00Z", path
+        ).stdout
+    )
+    assert [a["ip"] for a in data["attackers"]] == ["192.0.2.41"]
+    whole_day = json.loads(run_analyze(*args, "--until", "2026-02-23", path).stdout)
+    assert len(whole_day["attackers"]) == 3
+
+
+def test_separate_postfix_and_dovecot_logs_are_merged_by_time(tmp_path: Path) -> None:
+    dovecot, postfix = Log(), Log()
+    dovecot.imap_failures(0, "203.0.113.88", "frank@example.com", 3, "D1")
+    dovecot.imap_failures(20, "203.0.113.88", "frank@example.com", 3, "D2")
+    postfix.quiet_traffic(0, 3)
+    postfix.submission_login(200, "203.0.113.88", "frank@example.com")
+    postfix.write(tmp_path / "mail.log")
+    dovecot.write(tmp_path / "dovecot.log")
+    # mail.log is named first, yet the guesses in dovecot.log came before the login.
+    result = run_analyze("--format", "json", tmp_path / "mail.log", tmp_path / "dovecot.log")
+    data = json.loads(result.stdout)
+    assert [(c["user"], c["ip"]) for c in data["compromised"]] == [
+        ("frank@example.com", "203.0.113.88")
+    ]
+
+
+def test_the_journal_through_journalctl(tmp_path: Path) -> None:
+    entries = [
+        {
+            "__REALTIME_TIMESTAMP": str(1771837200_000000 + n * 1_000_000),
+            "__CURSOR": f"s=1;i={n}",
+            "_HOSTNAME": "mx",
+            "SYSLOG_IDENTIFIER": "postfix/submission/smtpd",
+            "_PID": "4242",
+            "MESSAGE": "warning: unknown[203.0.113.44]: SASL LOGIN authentication failed: authentication failure, sasl_username=admin@example.com",
+        }
+        for n in range(4)
+    ]
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    fake = bin_dir / "journalctl"
+    args_file = tmp_path / "args"
+    body = "\n".join(json.dumps(e) for e in entries)
+    fake.write_text(f"#!/bin/sh\necho \"$@\" > {args_file}\ncat <<'EOF'\n{body}\nEOF\n")
+    fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
+    env = {"PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}
+    result = run_analyze("--format", "json", "--journal", "--since", "2026-01-01", env=env)
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert failures_of(data, "203.0.113.44") == 4
+    assert data["inputs"] == ["journal"]
+    assert "--output=json" in args_file.read_text() and "--since=@" in args_file.read_text()
+
+
+def test_a_missing_input_is_one_line_on_stderr_and_exit_1(tmp_path: Path) -> None:
+    result = run_analyze(tmp_path / "nope.log")
+    assert result.returncode == 1
+    assert result.stderr.count("\n") == 1 and "nope.log" in result.stderr
+    assert result.stdout == ""
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads any file")
+def test_an_unreadable_input_is_one_line_and_exit_1(tmp_path: Path) -> None:
+    path = tmp_path / "secret.log"
+    path.write_text(f"{stamp(0)} mx postfix/smtpd[1]: connect from unknown[192.0.2.1]\n")
+    path.chmod(0)
+    result = run_analyze(path)
+    assert result.returncode == 1 and result.stderr.count("\n") == 1
+    assert "permission denied" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("--format", "xml"),
+        ("--since", "last tuesday"),
+        ("--set", "policy.no_such_key=1"),
+        ("--set", "enforce.backend=ipset"),
+        ("--allow", "not-a-network"),
+        ("--config", "/nonexistent/mailwarden.toml"),
+        ("--since", "2026-02-24", "--until", "2026-02-23"),
+    ],
+)
+def test_usage_errors_exit_2(tmp_path: Path, args: tuple[str, ...]) -> None:
+    path = tmp_path / "mail.log"
+    path.write_text("")
+    result = run_analyze(*args, path)
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_no_input_on_a_terminal_is_a_usage_error() -> None:
+    # Standard input is not a terminal here, so reading it (empty) is the right thing.
+    result = run_analyze("--format", "json", stdin="")
+    assert result.returncode == 0
+    assert json.loads(result.stdout)["stats"]["lines_read"] == 0
+
+
+def test_help_has_examples() -> None:
+    result = run_analyze("--help")
+    assert result.returncode == 0
+    assert "Examples:" in result.stdout and "mailwarden analyze /var/log/mail.log*" in result.stdout

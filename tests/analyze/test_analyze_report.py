@@ -1,0 +1,196 @@
+"""`mailwarden analyze` end to end: log text in, what a person or a program reads out."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from analyze_logs import Log, run_analyze
+
+CONTRACT_ATTACKER = {
+    "ip",
+    "network",
+    "verdict",
+    "failures",
+    "users",
+    "first_seen",
+    "last_seen",
+    "succeeded_as",
+    "recommendation",
+}
+
+
+def break_in(tmp_path: Path) -> Path:
+    """Background traffic, a brute force on alice, then alice logs in from the attacker."""
+    log = Log()
+    log.quiet_traffic(0, 5)
+    log.sasl_failures(200, "203.0.113.7", "alice@example.com", 6)
+    log.submission_login(230, "203.0.113.7", "alice@example.com")
+    log.quiet_traffic(300, 3)
+    return log.write(tmp_path / "mail.log")
+
+
+def attacks_only(tmp_path: Path) -> Path:
+    log = Log()
+    log.quiet_traffic(0, 4)
+    log.sasl_failures(100, "192.0.2.10", "admin@example.com", 5)
+    log.imap_failures(150, "2001:db8:77::5", "info@example.com", 3, "Sx1")
+    log.imap_failures(160, "2001:db8:77::5", "sales@example.com", 3, "Sx2")
+    log.submission_login(400, "198.51.100.210", "dave@example.com")
+    return log.write(tmp_path / "mail.log")
+
+
+def test_headline_says_someone_got_in_and_names_the_account(tmp_path: Path) -> None:
+    result = run_analyze("--year", "2026", break_in(tmp_path))
+    assert result.returncode == 0, result.stderr
+    first = result.stdout.splitlines()[0]
+    assert first.startswith("Someone got in")
+    assert "alice@example.com" in first and "203.0.113.7" in first
+    # The compromise comes first, with what to do.
+    out = result.stdout
+    assert out.index("Compromised accounts") < out.index("Attackers")
+    assert "Reset the account's password" in out
+    assert "mail queue" in out
+
+
+def test_headline_says_nobody_got_in_when_guessing_failed(tmp_path: Path) -> None:
+    result = run_analyze("--year", "2026", attacks_only(tmp_path))
+    assert result.returncode == 0, result.stderr
+    first = result.stdout.splitlines()[0]
+    assert first.startswith("Nobody got in")
+    assert "192.0.2.10" in result.stdout and "2001:db8:77::5" in result.stdout
+    assert "Compromised accounts" not in result.stdout
+
+
+def test_a_clean_log_says_no_attack(tmp_path: Path) -> None:
+    log = Log()
+    log.quiet_traffic(0, 10)
+    result = run_analyze("--year", "2026", log.write(tmp_path / "mail.log"))
+    assert result.returncode == 0
+    assert result.stdout.startswith("No attack found")
+    assert "Read 100 lines from 1 file" in result.stdout
+
+
+def test_text_has_no_colour_codes_when_piped_and_fits_80_columns(tmp_path: Path) -> None:
+    result = run_analyze("--year", "2026", break_in(tmp_path))
+    assert "\x1b" not in result.stdout
+    assert "\x1b" not in result.stderr  # no progress bar either
+    assert max(len(line) for line in result.stdout.splitlines()) <= 80
+    assert not any(line.endswith(" ") for line in result.stdout.splitlines())
+
+
+def test_attackers_table_shows_verdict_attempts_accounts_and_action(tmp_path: Path) -> None:
+    result = run_analyze("--year", "2026", attacks_only(tmp_path))
+    rows = {line.split()[0]: line for line in result.stdout.splitlines() if line[:1].isdigit()}
+    row = rows["192.0.2.10"]
+    assert "brute force" in row and " 5 " in row and "admin@example.com" in row
+    assert row.rstrip().endswith("ban")
+    assert "02-23 09:01" in row  # first seen
+
+
+def test_json_follows_the_contract(tmp_path: Path) -> None:
+    result = run_analyze("--year", "2026", "--format", "json", break_in(tmp_path))
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert set(data) >= {"attackers", "compromised", "credentials", "findings", "stats"}
+    (attacker,) = [a for a in data["attackers"] if a["ip"] == "203.0.113.7"]
+    assert set(attacker) >= CONTRACT_ATTACKER
+    assert attacker["verdict"] == "compromised"
+    assert attacker["succeeded_as"] == ["alice@example.com"]
+    assert attacker["failures"] == 6 and attacker["users"] == ["alice@example.com"]
+    assert attacker["first_seen"].startswith("2026-02-23T09:03:21")
+    (compromise,) = data["compromised"]
+    assert compromise["user"] == "alice@example.com" and compromise["ip"] == "203.0.113.7"
+    assert compromise["failures_before"] == 6 and compromise["time"].startswith("2026-02-23")
+    stats = data["stats"]
+    assert stats["lines_read"] == len(Path(tmp_path / "mail.log").read_text().splitlines())
+    assert stats["lines_recognised"] > 0 and stats["events"] > 0
+    assert isinstance(stats["seconds"], float)
+    assert data["inputs"] == [str(tmp_path / "mail.log")] and data["problems"] == []
+
+
+def test_json_attackers_come_worst_first(tmp_path: Path) -> None:
+    log = Log()
+    log.relay_attempt(0, "198.51.100.66")
+    log.relay_attempt(10, "198.51.100.66")
+    log.relay_attempt(20, "198.51.100.66")
+    log.sasl_failures(30, "203.0.113.50", "bob@example.com", 4)
+    log.sasl_failures(60, "203.0.113.51", "root", 1)
+    data = json.loads(run_analyze("--format", "json", log.write(tmp_path / "m.log")).stdout)
+    verdicts = [(a["ip"], a["verdict"]) for a in data["attackers"]]
+    assert verdicts[0] == ("203.0.113.50", "bruteforce")
+    assert ("198.51.100.66", "scanner") in verdicts and ("203.0.113.51", "probe") in verdicts
+
+
+def test_credentials_are_masked_unless_asked(tmp_path: Path) -> None:
+    log = Log()
+    log.tls_dump_auth(0, "203.0.113.30", "carol@example.com", "Summer2026")
+    path = log.write(tmp_path / "mail.log")
+    text = run_analyze(path)
+    assert "Summer2026" not in text.stdout and "carol@example.com" in text.stdout
+    assert "Credentials seen in the log" in text.stdout and "S***" in text.stdout
+    data = json.loads(run_analyze("--format", "json", path).stdout)
+    (cred,) = data["credentials"]
+    assert cred["user"] == "carol@example.com" and cred["ip"] == "203.0.113.30"
+    assert cred["password"] != "Summer2026" and cred["mechanism"] == "PLAIN"
+    assert "Summer2026" not in json.dumps(data)
+    assert cred["complete"] is False  # Postfix dumps 40 bytes: the password is cut off
+    shown = json.loads(run_analyze("--format", "json", "--show-passwords", path).stdout)
+    assert shown["credentials"][0]["password"] == "Su"
+
+
+def test_server_findings_point_to_audit(tmp_path: Path) -> None:
+    log = Log()
+    log.tls_dump_auth(0, "203.0.113.30", "carol@example.com", "Summer2026")
+    log.tls_dump_auth(60, "203.0.113.31", "dave@example.com", "Winter2026")
+    path = log.write(tmp_path / "mail.log")
+    out = run_analyze(path).stdout
+    assert "Passwords in the log" in out and "2 users" in out
+    assert "mailwarden audit --check credential_exposed" in out
+    assert "Logins offered on port 25" in out and "mailwarden audit --check auth_on_port_25" in out
+    assert "Weak TLS" in out and "RC4-SHA" in out
+    data = json.loads(run_analyze("--format", "json", path).stdout)
+    exposed = [f for f in data["findings"] if f["kind"] == "credential_exposed"]
+    assert exposed and exposed[0]["data"]["users"] == 2
+    assert exposed[0]["audit"] == "mailwarden audit --check credential_exposed"
+
+
+def test_spraying_campaign_and_network_sections(tmp_path: Path) -> None:
+    log = Log()
+    accounts = ["alice@example.com", "bob@example.com", "carol@example.com"]
+    for n in range(6):
+        for k, account in enumerate(accounts):
+            log.sasl_failures(n * 600 + k * 200, f"198.51.100.{10 + n}", account, 1)
+    out = run_analyze("--year", "2026", log.write(tmp_path / "mail.log")).stdout
+    assert "Password spraying campaigns" in out
+    assert "Networks attacking together" in out and "198.51.100.0/24" in out
+
+
+def test_enumeration_with_a_users_file_names_the_real_accounts(tmp_path: Path) -> None:
+    log = Log()
+    for n, name in enumerate(["admin", "alice", "bob", "oracle", "zed", "test"]):
+        log.sasl_failures(n * 900, "203.0.113.77", f"{name}@example.com", 1)
+    users = tmp_path / "users"
+    users.write_text(
+        "alice@example.com:{SHA512-CRYPT}$6$x:1000:1000::/home/alice::\n"
+        "bob@example.com:{SHA512-CRYPT}$6$y:1001:1001::/home/bob::\n"
+    )
+    path = log.write(tmp_path / "mail.log")
+    out = run_analyze("--users", users, path).stdout
+    assert "Usernames tried" in out and "real accounts" in out
+    assert "alice@example.com" in out
+    data = json.loads(run_analyze("--format", "json", "--users", users, path).stdout)
+    (attacker,) = data["attackers"]
+    assert "enumeration" in attacker["verdicts"]
+    assert sorted(attacker["existing_users"]) == ["alice@example.com", "bob@example.com"]
+
+
+def test_limit_cuts_tables_and_says_how_many_more(tmp_path: Path) -> None:
+    log = Log()
+    for n in range(30):
+        log.sasl_failures(n * 10, f"203.0.113.{n + 1}", "root", 3, every=1)
+    path = log.write(tmp_path / "mail.log")
+    out = run_analyze("--limit", "5", path).stdout
+    assert "… and 25 more attackers" in out
+    full = run_analyze("--limit", "0", path).stdout
+    assert "more attackers" not in full and "203.0.113.30" in full

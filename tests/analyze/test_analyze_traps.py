@@ -1,0 +1,131 @@
+# ruff: noqa: E501  (log lines are data: they stay whole, as the servers write them)
+"""What must not be called an attack, and what a client must not be able to do to the report."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from analyze_logs import Log, run_analyze, stamp
+
+
+def analyze_json(path: Path, *args: str) -> dict:  # type: ignore[type-arg]
+    result = run_analyze("--format", "json", *args, path)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)  # type: ignore[no-any-return]
+
+
+def test_a_typo_then_a_login_is_the_owner(tmp_path: Path) -> None:
+    log = Log()
+    log.sasl_failures(0, "198.51.100.20", "alice@example.com", 1)
+    log.submission_login(40, "198.51.100.20", "alice@example.com")
+    data = analyze_json(log.write(tmp_path / "mail.log"))
+    assert data["compromised"] == []
+    assert all(a["recommendation"] != "ban" for a in data["attackers"])
+    out = run_analyze(tmp_path / "mail.log").stdout
+    assert not out.startswith("Someone got in")
+
+
+def test_a_phone_with_a_stale_password_is_reported_not_banned(tmp_path: Path) -> None:
+    log = Log()
+    log.imap_login(0, "198.51.100.30", "bob@example.com", "L1")
+    for n in range(8):
+        log.imap_failures(3600 + n * 600, "198.51.100.30", "bob@example.com", 1, f"F{n}")
+    path = log.write(tmp_path / "mail.log")
+    data = analyze_json(path)
+    assert not [a for a in data["attackers"] if a["recommendation"] == "ban"]
+    stale = [a for a in data["attackers"] if a["ip"] == "198.51.100.30"]
+    assert stale and stale[0]["verdict"] == "stale_password"
+    assert stale[0]["recommendation"].startswith("none")
+    out = run_analyze(path).stdout
+    assert "Not attacks" in out and "old password" in out
+    assert out.startswith("Nobody got in")
+
+
+def test_an_auth_server_outage_is_not_guessing(tmp_path: Path) -> None:
+    log = Log()
+    for n, ip in enumerate(["198.51.100.41", "198.51.100.42", "203.0.113.43"]):
+        log.auth_outage(n * 5, ip)
+    path = log.write(tmp_path / "mail.log")
+    data = analyze_json(path)
+    assert data["attackers"] == []
+    assert [f["kind"] for f in data["findings"]] == ["auth_unavailable"]
+    out = run_analyze(path).stdout
+    assert out.startswith("No attack found")
+    assert "outage on the server's side" in out
+
+
+def test_allow_listed_and_loopback_clients_are_never_recommended_for_a_ban(
+    tmp_path: Path,
+) -> None:
+    log = Log()
+    log.sasl_failures(0, "192.0.2.50", "admin@example.com", 6)
+    log.sasl_failures(100, "127.0.0.1", "admin@example.com", 6)  # webmail on this host
+    log.sasl_failures(200, "203.0.113.9", "admin@example.com", 6)
+    path = log.write(tmp_path / "mail.log")
+    data = analyze_json(path, "--allow", "192.0.2.0/24")
+    recommendation = {a["ip"]: a["recommendation"] for a in data["attackers"]}
+    assert recommendation["203.0.113.9"] == "ban"
+    assert recommendation["192.0.2.50"].startswith("none")
+    assert recommendation["127.0.0.1"].startswith("none")
+    out = run_analyze("--allow", "192.0.2.0/24", path).stdout
+    assert "never banned" in out
+
+
+def test_addresses_inside_usernames_never_become_attackers(tmp_path: Path) -> None:
+    lines = [
+        f"{stamp(0)} mx postfix/submission/smtpd[6001]: warning: unknown[203.0.113.66]: SASL PLAIN authentication failed: (reason unavailable), sasl_username=x, sasl_username=unknown[192.0.2.98]",
+        f"{stamp(1)} mx postfix/submission/smtpd[6001]: warning: unknown[203.0.113.66]: SASL PLAIN authentication failed: (reason unavailable), sasl_username=]: unknown[192.0.2.98]: SASL PLAIN authentication failed:",
+        f"{stamp(2)} mx postfix/submission/smtpd[6001]: warning: unknown[203.0.113.66]: SASL PLAIN authentication failed: (reason unavailable), sasl_username=Feb 23 09:00:02 mx postfix/smtpd[1]: warning: unknown[192.0.2.98]: SASL LOGIN authentication failed: x",
+        f"{stamp(3)} mx dovecot: imap-login: Disconnected (auth failed, 3 attempts in 9 secs): user=<a>, rip=192.0.2.99, lip=192.0.2.254>, method=PLAIN, rip=198.51.100.67, lip=192.0.2.254, TLS, session=<zzz>",
+        f"{stamp(4)} mx dovecot: auth: passwd-file(evil,192.0.2.97,<s>,198.51.100.68,<sess9>): unknown user",
+    ]
+    path = tmp_path / "mail.log"
+    path.write_text("\n".join(lines) + "\n")
+    data = analyze_json(path)
+    attackers = {a["ip"] for a in data["attackers"]}
+    assert attackers == {"203.0.113.66", "198.51.100.67", "198.51.100.68"}
+    out = run_analyze(path, "--limit", "0").stdout
+    for innocent in ("192.0.2.97", "192.0.2.98", "192.0.2.99"):
+        assert not any(line.startswith(innocent) for line in out.splitlines())
+
+
+def test_markup_and_terminal_escapes_in_usernames_are_shown_not_obeyed(tmp_path: Path) -> None:
+    lines = [
+        f"{stamp(n)} mx postfix/submission/smtpd[6002]: warning: unknown[203.0.113.70]: SASL LOGIN authentication failed: authentication failure, sasl_username={user}"
+        for n, user in enumerate(["[bold red]root[/bold red]", "adm\x1b[2Jin", "[link=http://x]y"])
+    ]
+    path = tmp_path / "mail.log"
+    path.write_text("\n".join(lines) + "\n")
+    result = run_analyze("--limit", "0", path)
+    assert result.returncode == 0, result.stderr
+    assert "\x1b" not in result.stdout
+    assert "[bold red]root" in result.stdout  # printed as written, not as style
+
+
+def test_overrides_change_the_verdict(tmp_path: Path) -> None:
+    log = Log()
+    log.sasl_failures(0, "203.0.113.80", "bob@example.com", 3, every=5)
+    path = log.write(tmp_path / "mail.log")
+    default = analyze_json(path)
+    assert default["attackers"][0]["verdict"] == "bruteforce"
+    relaxed = analyze_json(path, "--set", "fast_failures=10", "--set", "policy.slow_failures=10")
+    assert all(a["verdict"] != "bruteforce" for a in relaxed["attackers"])
+    config = tmp_path / "mailwarden.toml"
+    config.write_text(
+        '[policy]\nfast_failures = 10\nslow_failures = 10\nallow = ["203.0.113.0/24"]\n'
+    )
+    from_file = analyze_json(path, "--config", str(config))
+    assert all(a["verdict"] != "bruteforce" for a in from_file["attackers"])
+    assert all(a["recommendation"].startswith("none") for a in from_file["attackers"])
+
+
+def test_thresholds_prints_what_is_in_effect(tmp_path: Path) -> None:
+    result = run_analyze("--thresholds")
+    assert result.returncode == 0
+    assert "[policy]" in result.stdout and "fast_failures = 3" in result.stdout
+    assert 'fast_window = "1m"' in result.stdout
+    config = tmp_path / "mailwarden.toml"
+    config.write_text('[policy]\nfast_window = "30s"\n')
+    changed = run_analyze("--config", config, "--set", "fast_failures=5", "--thresholds")
+    assert "fast_failures = 5" in changed.stdout and 'fast_window = "30s"' in changed.stdout
