@@ -18,9 +18,14 @@ setup: $(STAMP)
 debian:
 	scripts/install-debian-packages.sh
 
+# The bundled samples (samples/README.md): the user's excerpt explained; three days of a
+# company's mail server analysed; the user's Postfix 2.6 configuration audited (without
+# postconf the files are read; exit status 3, high-severity findings, is the point here).
 demo: setup
 	$(BIN)/mailwarden explain samples/seed-excerpt.txt
-	$(BIN)/mailwarden analyze samples/
+	$(BIN)/mailwarden analyze --users samples/users.txt samples/mail.log*
+	$(BIN)/mailwarden audit --postfix-dir samples/postfix-user-server --postfix-version 2.6.6 \
+		|| test $$? = 3
 
 lint: setup
 	$(BIN)/ruff check src tests benchmarks
