@@ -3,23 +3,37 @@
     scan(streams, options, feed, counts, progress)    lines -> records -> events -> feed
 
 Most lines of a mail log say nothing about password guessing (deliveries, qmgr, cleanup,
-lmtp). The parsers publish the literals that every line that can matter contains
-(:data:`mailwarden.parsers.NEEDLES`, tested as :func:`~mailwarden.parsers.may_matter`),
-so each chunk is decoded once, cut into lines, and only the lines that pass the
-prefilter are framed, parsed and fed to the detector. The rest are counted.
+lmtp), and many that the parsers understand cannot change what the detector concludes
+(a TLS handshake with a strong cipher, the end of a delivery session, a postscreen PASS).
+Each chunk is decoded once and cut into lines; only the lines that can change the
+analysis are framed, parsed and fed to the detector, in two steps:
+
+- needles (:data:`ALWAYS_NEEDLES`, :data:`MAYBE_NEEDLES`): a line with none of them
+  gives no event the detector reads; a line with only MAYBE needles is looked at closer
+  (a TLS line must name something weak, a chat line must be chat);
+- :class:`Relevance`, on the framed records of MAYBE lines and on the events, with a
+  little state (the smtpd processes with a kept line): a ``disconnect from`` without
+  AUTH failures that ends no session the detector opened is not fed, nor is a lost
+  connection outside one.
+
+The contract (tests/analyze/test_relevance.py): the analysis is the one the full
+pipeline gives, all of it but the count of events fed. The parsers' own prefilter
+(:data:`mailwarden.parsers.NEEDLES`, :func:`records_of_chunk`) stays for other callers.
 
 Decisions:
-- The kept lines of a chunk are framed together, as one chunk of their own, through
-  :meth:`Framer.frame_chunk` (its inlined fast path costs a third less than framing
-  line by line), and each record then gets its real line number and byte offset back.
+- The kept lines are framed where they are (:meth:`Framer.frame_lines`, with their real
+  line numbers and byte offsets): no joining and framing again.
 - A TLS plaintext dump line (``Read N chars: AUTH PLAIN …``, smtpd_tls_loglevel 4)
   names no client: its session learns the address from the ``connect from`` line,
   which the needles leave out. A chunk that holds dump lines keeps its connect lines
-  too, so decoded credentials keep their client address.
+  too, so decoded credentials keep their client address (within the chunk).
 - Several inputs that are not one rotated set (``mail.log*`` and ``dovecot.log*``, a file
   and the journal) are merged by time, so a login in one file and the guesses before it
-  in another reach the detector in the order they happened.
+  in another reach the detector in the order they happened; :class:`Relevance` looks at
+  the merged sequence.
 - ``--since``/``--until`` filter records by time; records without a time are kept.
+- On two cores and more, a large input is read in a worker process
+  (:mod:`mailwarden.scanpool`) while this one detects.
 """
 
 from __future__ import annotations
@@ -27,16 +41,18 @@ from __future__ import annotations
 import gc
 import heapq
 import os
-from collections.abc import Callable, Iterator, Sequence
+import re
+from collections.abc import Callable, Iterator, Sequence, Set
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import accumulate
 from typing import Protocol
 
-from mailwarden.framing import Framer
-from mailwarden.model import Event, Record
+from mailwarden.framing import PLAIN_ASCII, Framer
+from mailwarden.model import Event, EventType, Record, Strength
 from mailwarden.parsers import may_matter, parse
+from mailwarden.parsers.postfix import interruption_after, postscreen_passed
 from mailwarden.pipeline import Counts, ReadOptions, reference_time
 from mailwarden.sources.files import STDIN, read_chunks, rotation_key
 from mailwarden.sources.interface import Chunk, ReadStats
@@ -119,21 +135,24 @@ def streams_of(paths: Sequence[str], journal: JournalQuery | None = None) -> lis
 # -- one chunk ---------------------------------------------------------------------------
 
 
-def _decoded_lines(data: bytes) -> tuple[list[str], list[int]]:
-    """The lines of a chunk as text, and where each ends: ``ends[i]`` is the number of
-    bytes of lines 0..i, newlines not counted.
+def _decoded_lines(data: bytes) -> tuple[list[str], list[int], bool]:
+    """The lines of a chunk as text, where each ends (``ends[i]`` is the number of bytes
+    of lines 0..i, newlines not counted), and whether they are plain (printable ASCII
+    only: framed inline).
 
     Invalid UTF-8 is kept as surrogate escapes, so the kept lines can be given back to
     framing byte for byte (framing decides on replacement characters and counts them)."""
     if data.isascii():
         lines = data.decode("ascii").split("\n")
         ends = list(accumulate(map(len, lines)))
+        plain = not data.translate(None, PLAIN_ASCII)
     else:
         lines = data.decode("utf-8", "surrogateescape").split("\n")
         ends = list(accumulate(map(len, data.split(b"\n"))))
+        plain = False
     if not lines[-1]:
         lines.pop()
-    return lines, ends
+    return lines, ends, plain
 
 
 def _with_connects(lines: list[str], kept: list[int]) -> list[int]:
@@ -146,7 +165,7 @@ def _with_connects(lines: list[str], kept: list[int]) -> list[int]:
     header (``postfix/smtpd[123]: connect from``), not in client text further on."""
     searched: dict[str, int] = {}
     extra: list[int] = []
-    for index in kept:
+    for index in [index for index in kept if " chars: " in lines[index]]:
         line = lines[index]
         mark = line.find(" chars: ")
         head = line.find(": ")
@@ -167,26 +186,265 @@ def _with_connects(lines: list[str], kept: list[int]) -> list[int]:
     return sorted(set(kept).union(extra))
 
 
+def _frame_kept(
+    chunk: Chunk, framer: Framer, lines: list[str], ends: list[int], plain: bool, kept: list[int]
+) -> list[Record]:
+    """Frame the kept lines of a chunk with their real line numbers and byte offsets."""
+    framer.stats.lines += len(lines) - len(kept)  # framing counts the kept ones
+    if not kept:
+        return []
+    first, base = chunk.first_line, chunk.offset
+    # Line i starts after the i lines before it and their newlines.
+    offsets = [base + ends[index - 1] + index if index else base for index in kept]
+    numbers = [first + index for index in kept]
+    return framer.frame_lines(
+        [lines[index] for index in kept], numbers, offsets, chunk.source, plain=plain
+    )
+
+
 def records_of_chunk(chunk: Chunk, framer: Framer) -> Iterator[Record]:
-    """The records of the chunk's lines that pass the prefilter, with their real line
-    numbers and offsets; every line is counted in ``framer.stats``."""
+    """The records of the chunk's lines that pass the parsers' prefilter (NEEDLES), with
+    their real line numbers and offsets; every line is counted in ``framer.stats``."""
     data = chunk.data
-    lines, ends = _decoded_lines(data)
+    lines, ends, plain = _decoded_lines(data)
     matter = may_matter
     kept = [index for index, line in enumerate(lines) if matter(line)]
     if _DUMP_MARK in data:
         kept = _with_connects(lines, kept)
-    framer.stats.lines += len(lines) - len(kept)  # framing counts the kept ones
-    if not kept:
-        return
-    encoding = "ascii" if data.isascii() else "utf-8"
-    text = "\n".join([lines[index] for index in kept])
-    source, first, base = chunk.source, chunk.first_line, chunk.offset
-    for r in framer.frame_chunk(Chunk(source, text.encode(encoding, "surrogateescape"), 1, 0)):
-        index = kept[r[6] - 1]
-        # Line i starts after the i lines before it and their newlines.
-        offset = base + ends[index - 1] + index if index else base
-        yield _new(Record, (r[0], r[1], r[2], r[3], r[4], source, first + index, offset, r[8]))
+    yield from _frame_kept(chunk, framer, lines, ends, plain, kept)
+
+
+# -- what can change an analysis -----------------------------------------------------------
+
+ALWAYS_NEEDLES: tuple[str, ...] = (
+    "auth",  # SASL lines, auth= statistics, Dovecot auth processes, pam_unix(dovecot:auth)
+    "-login",  # Dovecot login processes: every attempt and login
+    "reject",  # rejects (hostile; soft_bounce)
+    "sasl_method",  # Postfix logins (client=…, sasl_method=), xsasl AUTH commands
+    " chars: ",  # TLS plaintext dumps: AUTH payloads, server replies
+    "warning: ",  # smtpd's non-SMTP commands and anvil limits (and a few other warnings)
+)
+"""A line that contains one of these is analysed whole."""
+MAYBE_NEEDLES: tuple[str, ...] = (
+    "disconnect from",  # matters with auth=/unknown= failures, or when it ends a session
+    " after ",  # lost connection/timeout matter in a session or after AUTH; the rest always
+    "postscreen",  # not PASS/DISCONNECT/ALLOWLISTED, which say nothing against anyone
+    "TLS ",  # only a weak cipher or protocol, or a weak cipher list, matters
+    "]: < ",  # verbose chat, the client's side: AUTH payloads, in an smtpd process (pid)
+    " > ",  # the server's side: replies (soft_bounce), in a session or not
+)
+"""A line with only these is looked at more closely: a TLS line must name something weak
+(:data:`WEAK_TLS_MARKS`), a chat line must hold ``< name[addr]: `` or ``> name[addr]: ``
+(delivery lines hold ``<id> Saved``), and the rest is decided once framed
+(:class:`Relevance`)."""
+LOOSE_NEEDLES: tuple[str, ...] = ('"MESSAGE":[', "< ", "> ")
+"""In a chunk with a line in another style (journal JSON, RFC 5424, a bare message: its
+first character is ``{``, ``<``, ``>`` or a blank), a journal entry whose MESSAGE is an
+array of bytes (not UTF-8) is kept (no needle can be seen in it), and chat is looked for
+without the ``]: `` or blank that stands before it in a syslog line."""
+WEAK_TLS_MARKS: tuple[str, ...] = (
+    "RC4",
+    "EXP",
+    "NULL",
+    "ADH",
+    "AECDH",
+    "DES-CBC-",
+    "SSLv2",
+    "SSLv3",
+    "ALL",
+    "LOW",
+)
+"""A TLS line without any of these names no weak cipher, protocol or cipher list (what
+detect's server findings look for: RC4, EXP, NULL, ADH, AECDH, DES-CBC-, SSLv2/3, and the
+ALL/EXPORT/LOW/RC4/NULL cipher-list items): it cannot change an analysis."""
+
+_DETECTED = frozenset(
+    {
+        EventType.CONNECT,
+        EventType.DISCONNECT,
+        EventType.AUTH_FAILURE,
+        EventType.AUTH_SUCCESS,
+        EventType.AUTH_ABORTED,
+        EventType.AUTH_UNAVAILABLE,
+        EventType.AUTH_COMMAND,
+        EventType.CLIENT_DATA,
+        EventType.SERVER_REPLY,
+        EventType.LOST_CONNECTION,
+        EventType.TIMEOUT,
+        EventType.RATE_LIMITED,
+        EventType.TLS_ESTABLISHED,
+        EventType.TLS_SETUP,
+        EventType.REJECT,
+    }
+)
+"""Event types the detector reads whatever their other fields (sessions, counting,
+server findings). Any other event matters only when it carries a Dovecot session, a
+local address the detector has not been told yet, or is strong evidence on its own."""
+
+
+def _build_classify(
+    always: tuple[str, ...], maybe: tuple[str, ...]
+) -> Callable[[list[str]], tuple[list[int], list[int]]]:
+    """``classify(lines) -> (always, maybe)``: the indexes of the lines with an ALWAYS
+    needle, and of those with only MAYBE needles, as one generated loop (each test is a
+    C-speed substring search with no Python call per line or needle). The source is
+    built from our own constant needles, never from input."""
+    first = " or ".join(f"{needle!r} in line" for needle in always)
+    second = " or ".join(f"{needle!r} in line" for needle in maybe)
+    source = (
+        "def classify(lines):\n"
+        "    always = []\n"
+        "    maybe = []\n"
+        "    keep, check = always.append, maybe.append\n"
+        "    for index, line in enumerate(lines):\n"
+        f"        if {first}:\n"
+        "            keep(index)\n"
+        f"        elif {second}:\n"
+        "            check(index)\n"
+        "    return always, maybe\n"
+    )
+    namespace: dict[str, Callable[[list[str]], tuple[list[int], list[int]]]] = {}
+    exec(source, namespace)  # noqa: S102
+    return namespace["classify"]
+
+
+_classify_plain = _build_classify(ALWAYS_NEEDLES, MAYBE_NEEDLES)
+_classify_loose = _build_classify(
+    ALWAYS_NEEDLES + LOOSE_NEEDLES[:1], MAYBE_NEEDLES + LOOSE_NEEDLES[1:]
+)
+_OTHER_STYLE = re.compile(rb"\n[{<> \t]")
+"""A line (not the first) that starts like journal JSON, RFC 5424, bare chat, or with a
+blank. (A literal first character: the search runs at memchr speed.)"""
+_OTHER_FIRST = tuple(b"{<> \t")
+_FRAMED_LATER = ("disconnect from", " after ", "postscreen")
+_CHAT = re.compile(r"[<>] [A-Za-z0-9._-]+\[[0-9A-Fa-f:.]+\](?::\d+)?: ")
+"""Where a chat message can start (parsers.postfix's ``_CHAT``, unanchored)."""
+
+
+def _analysis_lines(lines: list[str], loose: bool) -> tuple[list[int], set[int]]:
+    """The indexes of the lines that can change an analysis, in order, and the set of
+    those whose records :class:`Relevance` is still to look at."""
+    always, maybe = (_classify_loose if loose else _classify_plain)(lines)
+    if not maybe:
+        return always, set()
+    check: set[int] = set()
+    weak, framed_later, chat = _weak_tls, _framed_later, _CHAT.search
+    for index in maybe:
+        line = lines[index]
+        if "TLS " in line and weak(line):
+            always.append(index)
+        elif framed_later(line) or (("< " in line or "> " in line) and chat(line) is not None):
+            check.add(index)
+    kept = sorted(always + list(check)) if always else sorted(check)
+    return kept, check
+
+
+def _build_any(needles: tuple[str, ...]) -> Callable[[str], bool]:
+    """``needle1 in line or needle2 in line or …`` as one function (no generator)."""
+    expr = " or ".join(f"{needle!r} in line" for needle in needles)
+    namespace: dict[str, Callable[[str], bool]] = {}
+    exec(f"def any_of(line):\n    return {expr}\n", namespace)  # noqa: S102
+    return namespace["any_of"]
+
+
+_weak_tls = _build_any(WEAK_TLS_MARKS)
+_framed_later = _build_any(_FRAMED_LATER)
+
+
+class Relevance:
+    """Which records and events can change what the detector concludes (the analyzer's
+    second filter, after :data:`ALWAYS_NEEDLES` / :data:`MAYBE_NEEDLES`).
+
+    "Change" means: the analysis (``Analysis.to_json``, and so the report) is the same
+    whether or not the record or event is fed, apart from the counters of work done
+    (events fed, entries framed). The rules follow the detector:
+
+    - a ``disconnect from`` without ``auth=``/``unknown=`` failures matters only when it
+      ends a session the detector opened: an smtpd process (host, program, pid) one of
+      whose kept lines came before, since its last disconnect (a superset of the open
+      sessions: a session is only opened by a kept line);
+    - ``lost connection``/``timeout after X`` matter in such a session, or after AUTH
+      (which opens one); elsewhere they only add to a weak count no report shows;
+    - verbose chat from the client side matters in an smtpd process with a pid;
+    - postscreen's PASS/DISCONNECT/allow-list lines never matter;
+    - of the events, those of a type the detector reads (:data:`_DETECTED`), those with a
+      Dovecot session, strong evidence, and the first event naming each local address.
+
+    The state is per run, in feed order (after several logs are merged by time)."""
+
+    def __init__(self) -> None:
+        self.open: set[tuple[str | None, str, int]] = set()
+        self.own: set[str] = set()
+
+    def record(self, record: Record, maybe: bool) -> bool:
+        """Whether ``record`` (of an ALWAYS line, or of a MAYBE line when ``maybe``) is
+        to be parsed and fed; keeps track of the smtpd processes with a kept line."""
+        program, pid = record.program, record.pid
+        key = None
+        if pid is not None and program is not None and program.endswith("smtpd"):
+            key = (record.host, program, pid)
+        msg = record.message
+        if msg.startswith("disconnect from "):
+            if key is not None and key in self.open:
+                self.open.discard(key)
+                return True
+            return not maybe or "auth=" in msg or "unknown=" in msg
+        if maybe:
+            after = interruption_after(msg)
+            if after is not None:
+                if key is None:
+                    return False
+                if key not in self.open and after.upper() != "AUTH":
+                    return False
+            elif msg.startswith("< "):
+                if key is None:
+                    return False
+            elif program is not None and program.endswith("/postscreen") and postscreen_passed(msg):
+                return False
+        if key is not None:
+            self.open.add(key)
+        return True
+
+    def event(self, event: Event) -> bool:
+        """Whether the detector can conclude anything different for having ``event``."""
+        if event.type in _DETECTED or event.session is not None:
+            return True
+        if event.hostile and event.strength is Strength.STRONG:
+            return True
+        own = event.server_ip
+        if own is not None and own not in self.own:
+            self.own.add(own)
+            return True
+        return False
+
+
+def analysis_records_of_chunk(chunk: Chunk, framer: Framer) -> Iterator[tuple[Record, bool]]:
+    """The records of the chunk's lines that can change an analysis, each with whether
+    :meth:`Relevance.record` has yet to decide on it; every line is counted."""
+    records, maybe = _analysis_batch(chunk, framer)
+    for record in records:
+        yield record, record.line in maybe
+
+
+_NONE: frozenset[int] = frozenset()
+
+
+def _analysis_batch(chunk: Chunk, framer: Framer) -> tuple[list[Record], Set[int]]:
+    """:func:`analysis_records_of_chunk` as a list, and the line numbers of the records
+    :meth:`Relevance.record` has yet to decide on."""
+    data = chunk.data
+    lines, ends, plain = _decoded_lines(data)
+    if not lines:
+        return [], _NONE
+    loose = data[0] in _OTHER_FIRST or _OTHER_STYLE.search(data) is not None
+    kept, check = _analysis_lines(lines, loose)
+    if _DUMP_MARK in data:
+        kept = _with_connects(lines, kept)
+    records = _frame_kept(chunk, framer, lines, ends, plain, kept)
+    if not check:
+        return records, _NONE
+    first = chunk.first_line
+    return records, {first + index for index in check}
 
 
 # -- whole inputs --------------------------------------------------------------------------
@@ -221,6 +479,17 @@ def records_of_stream(
     stream: Stream, options: ReadOptions, counts: Counts, progress: Progress
 ) -> Iterator[Record]:
     """Every prefiltered record of one stream, in order, within --since/--until."""
+    for record, _maybe in _items_of_stream(stream, options, counts, progress, False):
+        counts.records += 1
+        yield record
+
+
+def _items_of_stream(
+    stream: Stream, options: ReadOptions, counts: Counts, progress: Progress, analysis: bool
+) -> Iterator[tuple[Record, bool]]:
+    """(record, maybe) for every prefiltered record of one stream, in order, within
+    --since/--until: the parsers' prefilter, or the analysis one (``maybe``: see
+    :func:`analysis_records_of_chunk`)."""
     since, until = options.since, options.until
     for path_chunks, reference in _framed_parts(stream, counts.read, progress):
         framer = Framer(
@@ -231,14 +500,52 @@ def records_of_stream(
             stats=counts.read,
         )
         for chunk in path_chunks:
-            for record in records_of_chunk(chunk, framer):
-                time = record.time
+            if analysis:
+                items = analysis_records_of_chunk(chunk, framer)
+            else:
+                items = ((record, False) for record in records_of_chunk(chunk, framer))
+            if since is None and until is None:
+                yield from items
+                continue
+            for item in items:
+                time = item[0].time
                 if time is not None and (
                     (since is not None and time < since) or (until is not None and time > until)
                 ):
                     continue
-                counts.records += 1
-                yield record
+                yield item
+
+
+def _analysis_batches(
+    streams: Sequence[Stream], options: ReadOptions, counts: Counts, progress: Progress
+) -> Iterator[tuple[list[Record], Set[int]]]:
+    """(records, maybe line numbers) per chunk of one stream (within --since/--until),
+    or per record when several streams are merged by time."""
+    if len(streams) != 1:
+        for record, undecided in _items_of_streams(streams, options, counts, progress, True):
+            yield [record], ({record.line} if undecided else _NONE)
+        return
+    since, until = options.since, options.until
+    for path_chunks, reference in _framed_parts(streams[0], counts.read, progress):
+        framer = Framer(
+            year=options.year,
+            reference=reference,
+            tz=options.tz,
+            split_pasted=options.split_pasted,
+            stats=counts.read,
+        )
+        for chunk in path_chunks:
+            records, maybe = _analysis_batch(chunk, framer)
+            if since is not None or until is not None:
+                records = [
+                    record
+                    for record in records
+                    if (time := record.time) is None
+                    or not (
+                        (since is not None and time < since) or (until is not None and time > until)
+                    )
+                ]
+            yield records, maybe
 
 
 def _framed_parts(
@@ -253,32 +560,84 @@ def _framed_parts(
         yield _chunks_of(Stream(stream.name, (path,)), stats, progress), reference_time(path)
 
 
-def _timed(records: Iterator[Record], order: int) -> Iterator[tuple[float, int, int, Record]]:
-    """(time, stream, sequence, record) for the merge; a record without a time sorts
-    with the record before it."""
+def _timed(
+    items: Iterator[tuple[Record, bool]], order: int
+) -> Iterator[tuple[float, int, int, tuple[Record, bool]]]:
+    """(time, stream, sequence, item) for the merge; a record without a time sorts with
+    the record before it."""
     last = float("-inf")
-    for sequence, record in enumerate(records):
-        time = record.time
+    for sequence, item in enumerate(items):
+        time = item[0].time
         if time is not None:
             last = time.timestamp()
-        yield last, order, sequence, record
+        yield last, order, sequence, item
+
+
+def _items_of_streams(
+    streams: Sequence[Stream],
+    options: ReadOptions,
+    counts: Counts,
+    progress: Progress,
+    analysis: bool,
+) -> Iterator[tuple[Record, bool]]:
+    if len(streams) == 1:
+        yield from _items_of_stream(streams[0], options, counts, progress, analysis)
+        return
+    merged = heapq.merge(
+        *(
+            _timed(_items_of_stream(stream, options, counts, progress, analysis), order)
+            for order, stream in enumerate(streams)
+        )
+    )
+    for _time, _order, _sequence, item in merged:
+        yield item
 
 
 def records_of_streams(
     streams: Sequence[Stream], options: ReadOptions, counts: Counts, progress: Progress
 ) -> Iterator[Record]:
-    """The records of every stream; several streams are merged by time."""
-    if len(streams) == 1:
-        yield from records_of_stream(streams[0], options, counts, progress)
-        return
-    merged = heapq.merge(
-        *(
-            _timed(records_of_stream(stream, options, counts, progress), order)
-            for order, stream in enumerate(streams)
-        )
-    )
-    for _time, _order, _sequence, record in merged:
+    """The records of every stream (the parsers' prefilter); several streams are merged
+    by time."""
+    for record, _maybe in _items_of_streams(streams, options, counts, progress, False):
+        counts.records += 1
         yield record
+
+
+def records_for_analysis(
+    streams: Sequence[Stream], options: ReadOptions, counts: Counts, progress: Progress
+) -> Iterator[tuple[Record, bool]]:
+    """(record, maybe) for every record the analysis needles keep, in feed order:
+    ``maybe`` records are for :meth:`Relevance.record` to decide on (the stages of
+    :func:`analysis_events`, for benchmarks)."""
+    return _items_of_streams(streams, options, counts, progress, True)
+
+
+def analysis_events(
+    streams: Sequence[Stream], options: ReadOptions, counts: Counts, progress: Progress
+) -> Iterator[tuple[Record, list[Event]]]:
+    """Each record that can change the analysis with its events that can, in feed order
+    (time order across streams, line order within one). ``counts``: ``records`` and
+    ``events`` count what was framed and parsed."""
+    relevance = Relevance()
+    wanted, matters = relevance.record, relevance.event
+    records = recognised = events = 0
+    try:
+        for batch, maybe in _analysis_batches(streams, options, counts, progress):
+            for record in batch:
+                if not wanted(record, record.line in maybe):
+                    continue
+                records += 1
+                found = parse(record)
+                if found:
+                    recognised += 1
+                    events += len(found)
+                    kept = [event for event in found if matters(event)]
+                    if kept:
+                        yield record, kept
+    finally:
+        counts.records += records
+        counts.recognised += recognised
+        counts.events += events
 
 
 def scan(
@@ -287,22 +646,25 @@ def scan(
     feed: Callable[[Event], object],
     counts: Counts,
     progress: Progress | None = None,
+    *,
+    parallel: bool | None = None,
 ) -> None:
-    """Read every stream and feed each event to ``feed`` (the detector), in time order
-    across streams and line order within one. Counts go to ``counts``."""
+    """Read every stream and feed each event that can change the analysis to ``feed``
+    (the detector), in time order across streams and line order within one. Counts go
+    to ``counts``.
+
+    ``parallel``: read in a worker process while this one feeds
+    (:mod:`mailwarden.scanpool`); None decides by the machine and the input size."""
     progress = progress or _NoProgress()
-    recognised = events = 0
-    try:
-        for record in records_of_streams(streams, options, counts, progress):
-            found = parse(record)
-            if found:
-                recognised += 1
-                events += len(found)
-                for event in found:
-                    feed(event)
-    finally:
-        counts.recognised += recognised
-        counts.events += events
+    if parallel is None or parallel:
+        from mailwarden import scanpool
+
+        if parallel or scanpool.worth_a_worker(streams):
+            scanpool.scan_parallel(streams, options, feed, counts, progress)
+            return
+    for _record, events in analysis_events(streams, options, counts, progress):
+        for event in events:
+            feed(event)
 
 
 @contextmanager
@@ -338,12 +700,18 @@ def input_size(paths: Sequence[str]) -> int:
 
 
 __all__ = [
+    "ALWAYS_NEEDLES",
     "CHUNK_SIZE",
+    "MAYBE_NEEDLES",
     "JournalQuery",
     "Progress",
+    "Relevance",
     "Stream",
+    "analysis_events",
+    "analysis_records_of_chunk",
     "fewer_collections",
     "input_size",
+    "records_for_analysis",
     "records_of_chunk",
     "records_of_stream",
     "records_of_streams",

@@ -213,6 +213,26 @@ def service_of(program: str) -> str:
     return service
 
 
+def interruption_after(msg: str) -> str | None:
+    """The X of a ``lost connection after X from …`` / ``timeout after X from …``
+    message (what :func:`parse_smtpd` reads into LOST_CONNECTION/TIMEOUT
+    ``detail['after']``); None for any other message."""
+    if not msg.startswith(("lost connection after ", "timeout after ")):
+        return None
+    m = _ABNORMAL.match(msg)
+    return m.group(2) if m is not None else None
+
+
+def postscreen_passed(msg: str) -> bool:
+    """True for a postscreen message that :func:`parse_postscreen` reads as a
+    POSTSCREEN_PASS without a local address (``PASS NEW``, ``PASS OLD``, ``DISCONNECT``,
+    the allow-list verdicts): no client did anything wrong."""
+    if msg[:1] not in "PDAW":
+        return False
+    m = _PSC_SIMPLE.match(msg)
+    return m is not None and m.group(1) in _PSC_PASS_KIND
+
+
 def _port(text: str | None) -> int | None:
     return int(text) if text else None  # the regex allows only digits
 

@@ -1,0 +1,480 @@
+"""The analyzer's two-process pipeline: a worker reads, the main process detects.
+
+    scan_parallel(streams, options, feed, counts, progress)   same contract as scan.scan
+
+Detection is sequential (one detector, events in input order); everything before it is
+not tied to it. On a machine with two cores or more, a forked worker process reads the
+input (decompression, decoding, the analysis prefilter, framing, parsing, the relevance
+filter: :func:`mailwarden.scan.analysis_events`) and sends the events that can change
+the analysis through a pipe, while the main process turns them back into
+:class:`~mailwarden.model.Event` values and feeds the detector. Both run at once.
+
+Decisions:
+- The wire format is compact and cheap: one :mod:`marshal` blob (version 2: no
+  references, half the cost) per batch of records, each record one flat tuple of
+  primitives with its event (:meth:`_Encoder.record`). The enums travel as a small code,
+  the (host, program) pair and the source as indexes into tables sent once, a time as
+  (POSIX seconds, zone index) (a wall-clock key for a ZoneInfo zone, whose folds a
+  timestamp would lose), the zones pickled once. Pickling Events and Records costs
+  several times more (their reduce runs in Python); the main process rebuilds them with
+  ``tuple.__new__``, sharing one datetime per distinct time as framing does.
+- Events reach the detector in exactly the order :func:`mailwarden.scan.scan` feeds them:
+  the worker runs the same code, in one sequence.
+- The worker is forked, not spawned: it starts in milliseconds with the modules already
+  imported. It exits with ``os._exit`` and never touches the parent's output streams.
+- Used only where it pays (:func:`worth_a_worker`): two usable cores, one stream of
+  regular files, and at least `MIN_BYTES` to read. Otherwise :func:`scan` runs in the
+  process, as before.
+- A failure in the worker (an input that cannot be opened, a bug) is sent back and
+  raised in the main process; a worker that dies without a word is an error too.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import marshal
+import os
+import pickle
+import signal
+import struct
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import fields
+from datetime import datetime, timezone, tzinfo
+from typing import Any, BinaryIO
+
+from mailwarden.errors import InputError, MailwardenError
+from mailwarden.model import Category, Event, EventType, Record, Strength
+from mailwarden.pipeline import Counts, ReadOptions
+from mailwarden.scan import Progress, Stream, analysis_events
+from mailwarden.sources.files import STDIN
+
+MIN_BYTES = 8 << 20
+"""Inputs smaller than this are read in the process: a worker costs tens of
+milliseconds to start and the pipe a little per event."""
+BATCH_EVENTS = 2048
+"""Events per message on the pipe (a message is sent at a record boundary)."""
+PIPE_BYTES = 1 << 20
+"""Pipe buffer asked for (Linux's default maximum): more than a batch."""
+
+_HEADER = struct.Struct("<I")
+_new = tuple.__new__
+_BATCH, _PROGRESS, _END, _ERROR = 1, 2, 3, 4
+_START, _ADVANCE, _FINISH = 1, 2, 3
+
+
+def worth_a_worker(streams: Sequence[Stream], min_bytes: int = MIN_BYTES) -> bool:
+    """Whether :func:`scan_parallel` pays here: two cores or more that this process may
+    use, one stream (merging several by time needs them all in one place), regular
+    files only (standard input and the journal are read in the process), and enough
+    bytes on disk (compressed files count ten times)."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cores = os.cpu_count() or 1
+    if cores < 2 or not hasattr(os, "fork") or len(streams) != 1:
+        return False
+    stream = streams[0]
+    if stream.journal is not None or STDIN in stream.paths:
+        return False
+    total = 0
+    for path in stream.paths:
+        try:
+            size = os.stat(path).st_size
+            with open(path, "rb") as f:
+                packed = f.read(2) in (b"\x1f\x8b", b"BZ", b"\xfd7")
+        except OSError:
+            return False
+        total += size * (10 if packed else 1)
+    return total >= min_bytes
+
+
+# -- encoding (worker side) --------------------------------------------------------------
+
+
+class _Encoder:
+    """Events -> flat tuples of primitives, with the tables they refer to: the codes of
+    (type, category, hostile, strength), the zones, the (host, program) pairs and the
+    sources met so far (the main process keeps the same tables)."""
+
+    def __init__(self) -> None:
+        self.codes: dict[tuple[Any, ...], int] = {}
+        self.zones: dict[int, tuple[tzinfo, int]] = {}
+        self.heads: dict[tuple[str | None, str | None], int] = {}
+        self.sources: dict[str, int] = {}
+        self.new: tuple[list[Any], list[bytes], list[Any], list[str]] = ([], [], [], [])
+        self._times: dict[int, tuple[datetime, tuple[float | int, int]]] = {}
+
+    def time(self, moment: datetime | None) -> tuple[float | int, int] | None:
+        """``(POSIX seconds, zone)`` for a fixed-offset zone (the usual case: it gives the
+        same wall clock back), else ``(wall-clock key, zone)`` (a ZoneInfo: the wall clock
+        and fold as framing made them, which a timestamp may not give back)."""
+        if moment is None:
+            return None
+        times = self._times
+        hit = times.get(id(moment))
+        if hit is not None and hit[0] is moment:
+            return hit[1]
+        zone = moment.tzinfo
+        zone_index = 0
+        if zone is not None:
+            known = self.zones.get(id(zone))
+            if known is None or known[0] is not zone:
+                known = (zone, len(self.zones) + 1)
+                self.zones[id(zone)] = known
+                self.new[1].append(pickle.dumps(zone))
+            zone_index = known[1]
+        key: tuple[float | int, int]
+        if zone.__class__ is timezone:
+            key = (moment.timestamp(), zone_index)
+        else:
+            wall = (
+                ((((moment.year * 13 + moment.month) * 32 + moment.day) * 24 + moment.hour) * 60)
+                + moment.minute
+            ) * 60 + moment.second
+            key = ((wall * 1_000_000 + moment.microsecond) * 2 + moment.fold, zone_index)
+        if len(times) > 65536:
+            times.clear()
+        times[id(moment)] = (moment, key)
+        return key
+
+    def code(self, head: tuple[Any, ...]) -> int:
+        """The code of an event's (type, category, hostile, strength)."""
+        code = self.codes.get(head)
+        if code is None:
+            code = self.codes[head] = len(self.codes)
+            etype, category, hostile, strength = head
+            self.new[0].append(
+                (etype.value, category.value, hostile, None if strength is None else strength.value)
+            )
+        return code
+
+    def head(self, host: str | None, program: str | None) -> int:
+        pair = (host, program)
+        index = self.heads.get(pair)
+        if index is None:
+            index = self.heads[pair] = len(self.heads)
+            self.new[2].append(pair)
+        return index
+
+    def source(self, source: str) -> int:
+        index = self.sources.get(source)
+        if index is None:
+            index = self.sources[source] = len(self.sources)
+            self.new[3].append(source)
+        return index
+
+    def record(self, record: Record, events: list[Event]) -> tuple[Any, ...]:
+        """``(time, message start, host and program, pid, source, line, offset, text)``
+        followed by the one event's ``code, ip, port, user, mechanism, reason, attempts,
+        session, service, server_ip, payload, detail`` (20 items: the usual case), or by
+        a list of such 12-tuples when the record gave several events (9 items). Slices
+        of the NamedTuples, in their field order: no attribute lookups."""
+        time, host, program, pid, message, source, line, offset, text = record
+        start: int | str = len(text) - len(message) if text.endswith(message) else message
+        head = self.heads.get((host, program))
+        if head is None:
+            head = self.head(host, program)
+        where = self.sources.get(source)
+        if where is None:
+            where = self.source(source)
+        when = None
+        if time is not None:
+            hit = self._times.get(id(time))
+            when = hit[1] if hit is not None and hit[0] is time else self.time(time)
+        codes = self.codes
+        if len(events) == 1:
+            event = events[0]
+            kind = event[:4]
+            code = codes.get(kind)
+            if code is None:
+                code = self.code(kind)
+            return (
+                when,
+                start,
+                head,
+                pid,
+                where,
+                line,
+                offset,
+                text,
+                code,
+                *event[4:9],
+                *event[10:],
+            )
+        encoded = []
+        for event in events:
+            kind = event[:4]
+            code = codes.get(kind)
+            if code is None:
+                code = self.code(kind)
+            encoded.append((code, *event[4:9], *event[10:]))
+        return (when, start, head, pid, where, line, offset, text, encoded)
+
+    def tables(self) -> tuple[list[Any], list[bytes], list[Any], list[str]]:
+        """The codes, zones, (host, program) pairs and sources met since the last call."""
+        new, self.new = self.new, ([], [], [], [])
+        return new
+
+
+class _Sink:
+    """Length-prefixed marshal messages on a pipe."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+
+    def send(self, message: Any) -> None:
+        data = marshal.dumps(message, 2)  # no references: half the cost of 4
+        view = memoryview(_HEADER.pack(len(data)) + data)
+        while view:
+            written = os.write(self.fd, view)
+            view = view[written:]
+
+
+class _PipeProgress:
+    """Progress reported over the pipe (the main process draws the bar)."""
+
+    def __init__(self, sink: _Sink) -> None:
+        self.sink = sink
+
+    def start(self, source: str) -> None:
+        self.sink.send((_PROGRESS, _START, source, 0, 0))
+
+    def advance(self, source: str, size: int, lines: int) -> None:
+        self.sink.send((_PROGRESS, _ADVANCE, source, size, lines))
+
+    def finish(self, source: str) -> None:
+        self.sink.send((_PROGRESS, _FINISH, source, 0, 0))
+
+
+def _work(fd: int, streams: Sequence[Stream], options: ReadOptions) -> None:
+    """The worker: read everything, send the events that matter, then the counts."""
+    sink = _Sink(fd)
+    counts = Counts()
+    encoder = _Encoder()
+    batch: list[tuple[Any, ...]] = []
+    size = 0
+    try:
+        for record, events in analysis_events(streams, options, counts, _PipeProgress(sink)):
+            batch.append(encoder.record(record, events))
+            size += len(events)
+            if size >= BATCH_EVENTS:
+                sink.send((_BATCH, encoder.tables(), batch))
+                batch, size = [], 0
+        sink.send((_BATCH, encoder.tables(), batch))
+        read = {f.name: getattr(counts.read, f.name) for f in fields(counts.read)}
+        sink.send((_END, read, counts.records, counts.recognised, counts.events))
+    except BaseException as exc:  # sent to the parent, which raises it
+        kind = "input" if isinstance(exc, InputError) else type(exc).__name__
+        sink.send((_ERROR, kind, str(exc)))
+
+
+# -- decoding (main side) ----------------------------------------------------------------
+
+
+def _messages(pipe: BinaryIO) -> Iterator[tuple[Any, ...]]:
+    read = pipe.read
+    while True:
+        head = read(4)
+        if len(head) < 4:
+            return
+        (length,) = _HEADER.unpack(head)
+        data = read(length)
+        if len(data) < length:
+            return
+        yield marshal.loads(data)  # noqa: S302 - written by our own child
+
+
+def _time(key: tuple[float | int, int], zones: list[tzinfo | None]) -> datetime:
+    """The datetime :meth:`_Encoder.time` encoded."""
+    value, zone_index = key
+    zone = zones[zone_index]
+    if value.__class__ is float:
+        return datetime.fromtimestamp(value, zone)
+    key_value, fold = divmod(int(value), 2)
+    wall, micro = divmod(key_value, 1_000_000)
+    wall, second = divmod(wall, 60)
+    wall, minute = divmod(wall, 60)
+    wall, hour = divmod(wall, 24)
+    wall, day = divmod(wall, 32)
+    year, month = divmod(wall, 13)
+    return datetime(year, month, day, hour, minute, second, micro, zone, fold=fold)
+
+
+def scan_parallel(
+    streams: Sequence[Stream],
+    options: ReadOptions,
+    feed: Callable[[Event], object],
+    counts: Counts,
+    progress: Progress,
+) -> None:
+    """:func:`mailwarden.scan.scan` with the reading in a worker process (see the module
+    doc); the same events reach ``feed`` in the same order, and the same counts."""
+    read_fd, write_fd = os.pipe()
+    with contextlib.suppress(OSError, AttributeError, ImportError):
+        import fcntl  # Linux: a batch fits in the pipe, the worker goes on at once
+
+        fcntl.fcntl(write_fd, fcntl.F_SETPIPE_SZ, PIPE_BYTES)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child; its work is checked through the parent
+        status = 0
+        try:
+            os.close(read_fd)
+            import gc
+
+            gc.disable()
+            _work(write_fd, streams, options)
+        except BaseException:
+            status = 1
+        finally:
+            os._exit(status)
+    os.close(write_fd)
+    pipe = os.fdopen(read_fd, "rb")
+    finished = False
+    try:
+        _receive(pipe, feed, counts, progress)
+        finished = True
+    finally:
+        # Closing first: a worker still writing gets EPIPE and ends (no deadlock when
+        # this side stops early: an error in the detector, Ctrl-C).
+        pipe.close()
+        if not finished:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGTERM)
+        os.waitpid(pid, 0)
+
+
+def _receive(
+    pipe: BinaryIO, feed: Callable[[Event], object], counts: Counts, progress: Progress
+) -> None:
+    decode: list[tuple[EventType, Category, bool, Strength | None]] = []
+    zones: list[tzinfo | None] = [None]
+    heads: list[tuple[str | None, str | None]] = []
+    sources: list[str] = []
+    times: dict[tuple[float | int, int], datetime] = {}
+    new = _new
+    ended = False
+    for message in _messages(pipe):
+        kind = message[0]
+        if kind == _BATCH:
+            _, (codes, new_zones, new_heads, new_sources), batch = message
+            for etype, category, hostile, strength in codes:
+                decode.append(
+                    (
+                        EventType(etype),
+                        Category(category),
+                        hostile,
+                        None if strength is None else Strength(strength),
+                    )
+                )
+            zones.extend(pickle.loads(zone) for zone in new_zones)  # noqa: S301 - our child
+            heads.extend(tuple(pair) for pair in new_heads)
+            sources.extend(new_sources)
+            for item in batch:
+                if len(item) == 20:
+                    (
+                        key,
+                        start,
+                        head,
+                        pid,
+                        where,
+                        line,
+                        offset,
+                        text,
+                        code,
+                        ip,
+                        port,
+                        user,
+                        mechanism,
+                        reason,
+                        attempts,
+                        session,
+                        service,
+                        server_ip,
+                        payload,
+                        detail,
+                    ) = item
+                else:
+                    key, start, head, pid, where, line, offset, text, events = item
+                if key is None:
+                    time = None
+                else:
+                    time = times.get(key)
+                    if time is None:
+                        if len(times) > 65536:
+                            times.clear()
+                        time = times[key] = _time(key, zones)
+                host, program = heads[head]
+                record = new(
+                    Record,
+                    (
+                        time,
+                        host,
+                        program,
+                        pid,
+                        text[start:] if start.__class__ is int else start,
+                        sources[where],
+                        line,
+                        offset,
+                        text,
+                    ),
+                )
+                if len(item) == 20:
+                    etype, category, hostile, strength = decode[code]
+                    feed(
+                        new(
+                            Event,
+                            (
+                                etype,
+                                category,
+                                hostile,
+                                strength,
+                                ip,
+                                port,
+                                user,
+                                mechanism,
+                                reason,
+                                record,
+                                attempts,
+                                session,
+                                service,
+                                server_ip,
+                                payload,
+                                detail,
+                            ),
+                        )
+                    )
+                    continue
+                wrapped = (record,)
+                for event in events:
+                    feed(new(Event, decode[event[0]] + event[1:6] + wrapped + event[6:]))
+        elif kind == _PROGRESS:
+            _, step, source, size, lines = message
+            if step == _ADVANCE:
+                progress.advance(source, size, lines)
+            elif step == _START:
+                progress.start(source)
+            else:
+                progress.finish(source)
+        elif kind == _END:
+            _, read, records, recognised, events_count = message
+            problems = read.pop("problems")
+            for name, value in read.items():
+                setattr(counts.read, name, getattr(counts.read, name) + value)
+            counts.read.problems.extend(problems)
+            counts.records += records
+            counts.recognised += recognised
+            counts.events += events_count
+            ended = True
+        elif kind == _ERROR:
+            _, error_kind, text = message
+            if error_kind == "input":
+                raise InputError(text)
+            raise MailwardenError(f"the reading process failed: {error_kind}: {text}")
+    if not ended:
+        raise MailwardenError("the reading process ended before the end of the input")
+
+
+__all__ = ["MIN_BYTES", "scan_parallel", "worth_a_worker"]
