@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 import ipaddress
+import math
 import re
 import tomllib
 import types
@@ -229,6 +230,9 @@ _SECTIONS: dict[str, type[Any]] = {
 
 _DURATION_RE = re.compile(r"(\d+(?:\.\d+)?)\s*(w|d|h|m|s)")
 _UNITS = {"w": 604800, "d": 86400, "h": 3600, "m": 60, "s": 1}
+MAX_DURATION = timedelta(days=36500)
+"""The longest duration accepted anywhere (100 years): a longer one, ``inf`` or ``nan``
+would overflow date arithmetic (a ban's end, ``--since``) and stop the daemon."""
 
 # Ranges a value must fall in: (least, most); None for no bound.
 _RANGES: dict[str, tuple[float | None, float | None]] = {
@@ -259,7 +263,10 @@ def parse_duration(value: object) -> timedelta:
     if isinstance(value, bool):
         raise _Bad(f'expected a duration such as "10m" or seconds, got {value!r}')
     if isinstance(value, int | float):
-        seconds = float(value)
+        try:
+            seconds = float(value)
+        except OverflowError:
+            seconds = math.inf
     elif isinstance(value, str):
         text = value.strip().lower().replace(" ", "")
         if text and _DURATION_RE.sub("", text) == "" and text[0].isdigit():
@@ -273,8 +280,12 @@ def parse_duration(value: object) -> timedelta:
                 ) from None
     else:
         raise _Bad(f'expected a duration such as "10m", got {type(value).__name__}')
+    if not math.isfinite(seconds):
+        raise _Bad(f"bad duration {value!r}: use a number and a unit, such as 90s, 10m, 1h, 2d, 1w")
     if seconds <= 0:
         raise _Bad(f"a duration must be positive, got {value!r}")
+    if seconds > MAX_DURATION.total_seconds():
+        raise _Bad(f"a duration must be at most {MAX_DURATION.days}d, got {value!r}")
     return timedelta(seconds=seconds)
 
 
@@ -340,7 +351,11 @@ def _check_range(name: str, value: object) -> None:
     bounds = _RANGES.get(name)
     if bounds is not None and isinstance(value, int | float):
         low, high = bounds
-        if (low is not None and value < low) or (high is not None and value > high):
+        if (
+            not math.isfinite(value)
+            or (low is not None and value < low)
+            or (high is not None and value > high)
+        ):
             raise _Bad(f"must be between {low} and {high}, got {value}")
     if name == "ports" and isinstance(value, tuple):
         for port in value:

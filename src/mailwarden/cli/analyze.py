@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import dataclasses
 import ipaddress
+import os
+import stat
 import sys
 import time
 from collections.abc import Sequence
@@ -354,11 +356,17 @@ def parse_when(
 
 
 def _check_readable(paths: Sequence[str]) -> None:
-    """Fail before reading anything when an input cannot be opened."""
+    """Fail before reading anything when an input cannot be opened.
+
+    Only regular files are tried: opening a FIFO here would block until a writer comes
+    and then throw away what it writes, and the real read would wait for a second one
+    (``mailwarden analyze my.fifo`` hung); the reader reports other kinds itself."""
     for path in paths:
         if path == "-":
             continue
         try:
+            if not stat.S_ISREG(os.stat(path).st_mode):
+                continue
             with open(path, "rb"):
                 pass
         except PermissionError:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import getpass
 import ipaddress
 import json
+import re
 from datetime import UTC, datetime, timedelta
 
 import click
@@ -30,6 +31,9 @@ config_option = click.option(
 )
 
 
+_ADDRESS_CHARS = re.compile(r"[0-9A-Fa-f:./]{2,49}")
+
+
 def _duration(ctx: click.Context, param: click.Parameter, value: str | None) -> timedelta | None:
     if value is None:
         return None
@@ -40,9 +44,15 @@ def _duration(ctx: click.Context, param: click.Parameter, value: str | None) -> 
 
 
 def parse_target(text: str) -> IPNetwork:
-    """``192.0.2.7`` -> ``192.0.2.7/32``; ``::ffff:192.0.2.7`` is the IPv4 address."""
+    """``192.0.2.7`` -> ``192.0.2.7/32``; ``::ffff:192.0.2.7`` is the IPv4 address.
+    Only digits, hex letters, ``.``, ``:`` and ``/`` are accepted: `ipaddress` would take
+    an IPv6 scope id (``2001:db8::1%eth0``) whose text may hold anything, a newline too."""
     from mailwarden.enforce.policy import normalize
 
+    if not _ADDRESS_CHARS.fullmatch(text.strip()):
+        raise click.BadParameter(
+            f"{text!r} is not an address or a network such as 192.0.2.0/24", param_hint="ADDR|CIDR"
+        )
     try:
         return normalize(ipaddress.ip_network(text.strip(), strict=True))
     except ValueError:

@@ -95,6 +95,8 @@ class BarProgress:
         elapsed = max(time.monotonic() - self._started, 1e-6)
         rate = self._lines / elapsed
         name = os.path.basename(source) if source not in (STDIN, "journal") else source
+        if not name.isprintable():  # a file name is anybody's text: never a terminal command
+            name = name.encode("unicode_escape", "backslashreplace").decode("ascii")
         self._bar.update(
             self._task,
             completed=self._done_bytes + self._file_bytes,
@@ -114,7 +116,7 @@ class BarProgress:
 
         console = Console(file=self._stream)
         self._bar = Progress(
-            TextColumn("{task.description}"),
+            TextColumn("{task.description}", markup=False),
             BarColumn(bar_width=None if not self._unknown else 20),
             TaskProgressColumn(),
             TextColumn("{task.fields[lines]}"),

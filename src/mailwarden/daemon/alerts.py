@@ -28,6 +28,7 @@ import time
 import urllib.error
 import urllib.request
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from mailwarden import __version__
 from mailwarden.config import AlertsConfig
@@ -134,7 +135,7 @@ class Alerter:
                 answer.read(1024)
         except (urllib.error.URLError, OSError, ValueError) as exc:
             self.failed += 1
-            self._complain("url", f"alerts: POST to {self.url} failed: {exc}")
+            self._complain("url", f"alerts: POST to {_site(self.url)} failed: {exc}")
             return
         self.sent += 1
 
@@ -143,3 +144,11 @@ class Alerter:
         if now - self._complained.get(kind, -1e9) >= 60:
             self._complained[kind] = now
             self.log.warning("%s", message)
+
+
+def _site(url: str) -> str:
+    """Where an alert goes, for the log: the URL without its user, password, query and
+    fragment (``https://hooks.example.com/alert``), where webhook tokens usually are."""
+    parts = urlsplit(url)
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit((parts.scheme, host, parts.path, "", ""))

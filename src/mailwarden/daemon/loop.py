@@ -610,16 +610,42 @@ class Daemon:
     # -- reload ---------------------------------------------------------------------------
 
     def reload(self) -> None:
-        """SIGHUP: read the configuration again; keep the running one if it is bad."""
+        """SIGHUP: read the configuration again; keep the running one if it is bad.
+
+        Whatever the new file holds, the daemon keeps running: a file that cannot be
+        read, checked or built into its parts is refused as a whole, and a failure
+        while switching to it is logged (the parts switched so far stay)."""
         old = self.config
         try:
             new = load(old.path)
             preflight(new)
             enforcer = make_enforcer(new)
             detector = make_detector(new)
+            policy = ban_policy(new, self._own)
         except ConfigError as exc:
-            LOG.error("reload refused: %s; keeping the running configuration", exc)
+            LOG.error(
+                "reload refused: %s; keeping the running configuration", decisions.clean(str(exc))
+            )
             return
+        except Exception as exc:  # a bug must not stop a daemon that was running fine
+            LOG.error(
+                "reload refused: %s: %s; keeping the running configuration",
+                type(exc).__name__,
+                decisions.clean(str(exc)),
+            )
+            LOG.debug("reload error", exc_info=exc)
+            return
+        try:
+            self._switch_to(old, new, enforcer, detector, policy)
+        except MailwardenError as exc:
+            LOG.error("reload: %s", decisions.clean(str(exc)))
+        except Exception as exc:
+            LOG.error("reload: %s: %s", type(exc).__name__, decisions.clean(str(exc)))
+            LOG.debug("reload error", exc_info=exc)
+
+    def _switch_to(
+        self, old: Config, new: Config, enforcer: Enforcer, detector: Detector, policy: BanPolicy
+    ) -> None:
         sections = ("sources", "store", "enforce", "policy", "alerts")
         changed = [name for name in sections if getattr(old, name) != getattr(new, name)]
         if not changed:
@@ -630,7 +656,7 @@ class Daemon:
             new = dataclasses.replace(new, store=old.store)
         self.config = new
         if "policy" in changed:
-            self._policy = ban_policy(new, self._own)
+            self._policy = policy
         if "enforce" in changed:
             self._switch_enforcer(old, enforcer)
         if "alerts" in changed:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import stat
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -46,11 +47,44 @@ def where(config: Config) -> str:
 
 def preflight(config: Config) -> None:
     """Raise `ConfigError` when the daemon cannot run with `config` on this host."""
+    _config_file(config)
     _sources(config)
     _enforce(config)
     _store(config)
     _policy(config)
     _alerts(config)
+
+
+def _unsafe(path: str) -> str | None:
+    """Why another user could change what `path` holds, for a root process; else None.
+
+    The configuration names a command the daemon runs as root and files it writes:
+    whoever can change the file (or replace it in its folder) can run anything as root,
+    as sshd's StrictModes says for authorized_keys."""
+    if os.geteuid() != 0:
+        return None
+    for place in (path, os.path.dirname(os.path.abspath(path))):
+        try:
+            st = os.stat(place)
+        except OSError:
+            continue
+        if st.st_uid != 0:
+            return f"{place} is owned by uid {st.st_uid}, not root"
+        if st.st_mode & stat.S_IWOTH and not (
+            stat.S_ISDIR(st.st_mode) and st.st_mode & stat.S_ISVTX
+        ):
+            return f"{place} is writable by every user"
+        if st.st_mode & stat.S_IWGRP and st.st_gid != 0:
+            return f"{place} is writable by group {st.st_gid}"
+    return None
+
+
+def _config_file(config: Config) -> None:
+    if config.path is None:
+        return
+    why = _unsafe(config.path)
+    if why is not None:
+        raise ConfigError(config.path, None, f"refused: {why} (the daemon runs as root)")
 
 
 def _sources(config: Config) -> None:
@@ -94,6 +128,28 @@ def _enforce(config: Config) -> None:
         )
     if backend == "postfix-map":
         _writable_place(name, "enforce.postfix_map", config.enforce.postfix_map)
+        _our_table(name, config.enforce.postfix_map)
+
+
+def _our_table(name: str, path: str) -> None:
+    """The map file is rewritten whole: refuse a file that is not ours (a typo such as
+    ``postfix_map = "/etc/postfix/main.cf"`` would replace Postfix's configuration)."""
+    from mailwarden.enforce.postfix_map import HEADER
+
+    try:
+        with open(path, "rb") as handle:
+            first = handle.readline(len(HEADER) + 1)
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise ConfigError(name, "enforce.postfix_map", f"{path}: {exc.strerror}") from None
+    if first and first != HEADER.encode("ascii"):
+        raise ConfigError(
+            name,
+            "enforce.postfix_map",
+            f"{path} is not a table mailwarden wrote (it would be overwritten): "
+            "name a new file, or empty this one",
+        )
 
 
 def _store(config: Config) -> None:
@@ -138,6 +194,9 @@ def _alerts(config: Config) -> None:
             raise ConfigError(
                 name, "alerts.command", f"{program}: no such program (or not executable)"
             )
+        why = _unsafe(found)
+        if why is not None:
+            raise ConfigError(name, "alerts.command", f"refused: {why} (it would run as root)")
     url = config.alerts.url
     if url:
         parts = urlsplit(url)

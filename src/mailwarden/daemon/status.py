@@ -33,6 +33,7 @@ import os
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from mailwarden.config import Config, duration_text
 from mailwarden.daemon.decisions import clean, iso
@@ -55,7 +56,7 @@ def status_document(store: Store, config: Config, now: datetime | None = None) -
         "version": STATUS_VERSION,
         "time": iso(now),
         "config": config.path,
-        "store": config.store.path,
+        "store": safe_location(config.store.path),
         "daemon": _daemon(heartbeat, now),
         "bans": [_ban(row, now) for row in active],
         "counts": {
@@ -68,6 +69,19 @@ def status_document(store: Store, config: Config, now: datetime | None = None) -
         },
         "sources": describe_sources(positions, config.sources.files, config.sources.journal),
     }
+
+
+def safe_location(path: str) -> str:
+    """A store path or URL as it may be shown: a PostgreSQL URL loses its password
+    (``postgresql://mw:***@db/mw``), since status output goes to monitoring."""
+    if "://" not in path:
+        return path
+    parts = urlsplit(path)
+    if parts.password is None:
+        return path
+    user = parts.username or ""
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit(parts._replace(netloc=f"{user}:***@{host}"))
 
 
 def daemon_running(store: Store, now: datetime | None = None) -> bool:

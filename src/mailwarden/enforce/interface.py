@@ -33,6 +33,7 @@ __all__ = [
     "ToolMissingError",
     "as_network",
     "changes",
+    "network_text",
 ]
 
 
@@ -53,6 +54,21 @@ def as_network(value: str | IPNetwork) -> IPNetwork:
     if isinstance(value, ipaddress.IPv4Network | ipaddress.IPv6Network):
         return value
     return ipaddress.ip_network(value, strict=True)
+
+
+def network_text(network: IPNetwork) -> str:
+    """``192.0.2.0/24``: the text a backend writes into a script or a table, rebuilt from
+    the network's numbers. `ipaddress` keeps an IPv6 scope id (``2001:db8::1%eth0``,
+    where anything may follow the ``%``, a newline included) in ``str()``; this never
+    does, so no text but digits, hex, dots, colons and the slash reaches ipset or
+    Postfix."""
+    if not isinstance(network, ipaddress.IPv4Network | ipaddress.IPv6Network):
+        raise TypeError(f"not an IP network: {network!r}")
+    number = int(network.network_address)
+    address = (
+        ipaddress.IPv4Address(number) if network.version == 4 else ipaddress.IPv6Address(number)
+    )
+    return f"{address}/{network.prefixlen}"
 
 
 def changes(

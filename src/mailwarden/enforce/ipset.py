@@ -29,7 +29,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from mailwarden.enforce._run import run
-from mailwarden.enforce.interface import BanEntry, EnforceError, Enforcer
+from mailwarden.enforce.interface import BanEntry, EnforceError, Enforcer, network_text
 from mailwarden.model import IPNetwork
 
 MAX_TIMEOUT = 2147483
@@ -88,7 +88,7 @@ class IpsetEnforcer(Enforcer):
 
     def apply(self, add: Sequence[BanEntry], remove: Sequence[IPNetwork]) -> None:
         now = datetime.now(UTC)
-        script = [f"del {self.sets[n.version]} {n}" for n in remove]
+        script = [f"del {self.sets[n.version]} {network_text(n)}" for n in remove]
         script += [self._add_line(self.sets[e.network.version], e, now) for e in add]
         script = [line for line in script if line]
         if script:
@@ -160,7 +160,8 @@ class IpsetEnforcer(Enforcer):
         seconds = round(entry.remaining(now))
         if seconds <= 0:
             return ""
-        return f"add {name} {entry.network} timeout {min(seconds, MAX_TIMEOUT)} -exist"
+        network = network_text(entry.network)
+        return f"add {name} {network} timeout {min(seconds, MAX_TIMEOUT)} -exist"
 
     def _ipset_restore(
         self, script: list[str], check: bool = True

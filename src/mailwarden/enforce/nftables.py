@@ -67,7 +67,7 @@ class NftablesEnforcer(Enforcer):
         for port in ports:
             if not isinstance(port, int) or not 0 < port < 65536:
                 raise EnforceError(f"nftables: bad port {port!r}")
-        if not table.replace("_", "").replace("-", "").isalnum():
+        if not (table.isascii() and table.replace("_", "").replace("-", "").isalnum()):
             raise EnforceError(f"nftables: bad table name {table!r}")
         self.ports = tuple(sorted(set(ports)))
         self.table = table

@@ -44,7 +44,10 @@ _MAPPED = ipaddress.IPv6Network("::ffff:0:0/96")
 
 def normalize(network: IPNetwork) -> IPNetwork:
     """An IPv4-mapped IPv6 network (``::ffff:192.0.2.7``) is the IPv4 one: that is how
-    its packets reach the firewall."""
+    its packets reach the firewall. An IPv6 scope id (``2001:db8::1%eth0``) is dropped:
+    a firewall set has none, and its text is free-form."""
+    if isinstance(network, ipaddress.IPv6Network) and network.network_address.scope_id:
+        network = ipaddress.IPv6Network((int(network.network_address), network.prefixlen))
     if isinstance(network, ipaddress.IPv6Network) and network.subnet_of(_MAPPED):
         mapped = network.network_address.ipv4_mapped
         assert mapped is not None

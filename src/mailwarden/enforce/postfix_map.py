@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Literal
 
 from mailwarden.enforce._run import run
-from mailwarden.enforce.interface import BanEntry, EnforceError, Enforcer
+from mailwarden.enforce.interface import BanEntry, EnforceError, Enforcer, network_text
 from mailwarden.model import IPNetwork
 
 HEADER = "# mailwarden: generated access table; every change rewrites this file.\n"
@@ -86,7 +86,7 @@ class PostfixMapEnforcer(Enforcer):
             else:
                 until = entry.expires.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
                 action = f"REJECT mailwarden: banned until {until}"
-            lines.append(f"{entry.network}\t{action}\n")
+            lines.append(f"{network_text(entry.network)}\t{action}\n")
         return "".join(lines)
 
     def _write(self) -> None:

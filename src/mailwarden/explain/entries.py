@@ -10,6 +10,7 @@ shown masked unless the person asked for ``--show-passwords``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -375,11 +376,37 @@ def _client_data(event: Event, state: SessionState) -> Note:
             _("The client sends the command {verb}.").format(verb=verb),
             context=origin,
         )
+    if not state.show_passwords and _maybe_secret(payload):
+        return Note(
+            "client:hidden",
+            _(
+                "The client sent a line that looks like base64, not shown: outside a login "
+                "this log cannot tell whether it is an AUTH LOGIN user name or password."
+            ),
+            context=origin,
+        )
     return Note(
         "client:other",
         _("The client sent “{text}”.").format(text=escape_text(payload)),
         context=origin,
     )
+
+
+_BASE64_PIECE = re.compile(r"[A-Za-z0-9+/]{4,}={0,2}")
+_COMMANDS = frozenset(
+    {"QUIT", "DATA", "RSET", "NOOP", "HELP", "STARTTLS", "TURN", "EHLO", "HELO", "AUTH"}
+)
+
+
+def _maybe_secret(payload: str) -> bool:
+    """Does a client line (or several, pipelined into one dump line and joined by the
+    log's ``??``) hold a base64 piece that may be a credential? A bare command word
+    (``QUIT``, ``STARTTLS``) is not one."""
+    for piece in payload.split("??"):
+        piece = piece.strip()
+        if _BASE64_PIECE.fullmatch(piece) and piece.upper() not in _COMMANDS:
+            return True
+    return False
 
 
 def _star(event: Event, state: SessionState) -> Note:

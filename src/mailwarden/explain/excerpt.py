@@ -8,6 +8,7 @@ It never reads log text itself.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -129,18 +130,35 @@ def _group_heading(number: int, group: _Group) -> list[Block]:
     return [Heading(title, 2), Paragraph(f"{process}, {span}" if span else process)]
 
 
+_LOGGED_SECRETS = (
+    # Dovecot auth_verbose_passwords: ``Password mismatch (given password: secret)``.
+    re.compile(r"(\((?:SHA1 of )?given password: ).*?(\)?)$"),
+    # Cyrus with smtpd -v: ``decoded response: secret``, ``decoded initial response x``,
+    # ``SASL authentication pass: …`` (AUTH LOGIN passwords in clear text).
+    re.compile(r"(\bdecoded (?:initial )?response:? )(.+)()$"),
+    re.compile(r"(\bauthentication pass:? )(.+)()$"),
+    # Dovecot auth_debug_passwords: the auth protocol's ``resp=<base64>``.
+    re.compile(r"(\bresp=)(?!<hidden>)([^\s?]+)()"),
+)
+"""Secrets a server writes into its own lines when told to (debug settings): whatever
+the line is, the secret part is replaced before the line is shown."""
+
+
 def _shown_line(item: _Item, show_passwords: bool) -> str:
     """The entry as it may be printed: client secrets replaced unless asked for."""
     text = item.record.message
-    if item.secret and not show_passwords:
-        for event in item.events:
-            payload = (event.payload or "").strip()
-            if payload and payload not in {"=", "*"} and payload in text:
-                text = text.replace(payload, _REDACTED)
+    if not show_passwords:
+        if item.secret:
+            for event in item.events:
+                payload = (event.payload or "").strip()
+                if payload and payload not in {"=", "*"} and payload in text:
+                    text = text.replace(payload, _REDACTED)
+        for pattern in _LOGGED_SECRETS:
+            text = pattern.sub(rf"\g<1>{_REDACTED}\g<{pattern.groups}>", text)
     return escape_text(text)
 
 
-_SECRET_NOTES = ("login:", "auth:response", "auth_command")
+_SECRET_NOTES = ("login:", "auth:response", "auth_command", "auth:step", "client:hidden")
 
 
 def _entries(group: _Group, show_passwords: bool, seen: set[str]) -> list[Block]:

@@ -16,6 +16,10 @@ from mailwarden.model import Event, EventType
 from mailwarden.parsers.sasl import decode_auth
 
 _BASE64_LINE = re.compile(r"[A-Za-z0-9+/]{4,}={0,2}")
+_COMMANDS = frozenset(
+    {"QUIT", "DATA", "RSET", "NOOP", "HELP", "STARTTLS", "TURN", "EHLO", "HELO", "AUTH"}
+)
+"""Bare SMTP command words: base64 in form, never a secret."""
 
 
 def _redacted_payload(event: Event, show_passwords: bool) -> tuple[str | None, str | None]:
@@ -25,7 +29,10 @@ def _redacted_payload(event: Event, show_passwords: bool) -> tuple[str | None, s
     A lone base64 line from the client may be an AUTH LOGIN username or password; which
     one only the session knows, so it is redacted whole."""
     if event.type is EventType.CLIENT_DATA and event.payload and not show_passwords:
-        if _BASE64_LINE.fullmatch(event.payload.strip()):
+        # A dump line can hold several client lines pipelined into one TLS record,
+        # joined by the log's ``??`` (``YWRtaW4=??c2VjcmV0??``): any base64 piece counts.
+        pieces = [piece.strip() for piece in event.payload.split("??")]
+        if any(_BASE64_LINE.fullmatch(piece) and piece not in _COMMANDS for piece in pieces):
             return event.user, "<redacted: base64 line, possibly an AUTH LOGIN step>"
         return event.user, event.payload
     if event.type is not EventType.AUTH_COMMAND or not event.payload or not event.mechanism:
@@ -81,7 +88,7 @@ def event_text(event: Event, *, show_passwords: bool = False) -> str:
     who = d["ip"] or "-"
     if d["port"]:
         who = f"{who}:{d['port']}"
-    parts = [f"{d['source']}:{d['line']}", when, mark, d["type"], who]
+    parts = [f"{_printable(str(d['source']))}:{d['line']}", when, mark, d["type"], who]
     for key in ("user", "mechanism", "reason", "payload"):
         if d[key]:
             parts.append(f"{key}={_printable(str(d[key]))}")
