@@ -31,7 +31,11 @@ Decisions:
   local zone, with its DST rules for that instant).
 
 Pasted text (a whole excerpt on one physical line) is split at each further header when
-``split_pasted`` is true (the daemon turns it off). Client-chosen text can hold a
+``split_pasted`` is true. The callers turn it on only for an input that *is* pasted
+text: one whose first line already holds several entries (`looks_pasted`). A log file
+written by syslog, Postfix or Dovecot has one entry per line, so none of its lines is
+ever split, whatever text a client managed to put into one of them; the daemon never
+splits either. Client-chosen text can hold a
 complete fake header (Postfix only replaces unprintable bytes), so a split point never
 lies inside a client-controlled field: `_PROTECTED` lists the fields and how far each can
 reach, from the sources (a SASL username at most 100 characters, a Dovecot user 80, the
@@ -44,6 +48,7 @@ recovered by splitting share the physical line's number and offset.
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from collections.abc import Iterable, Iterator, Sequence
@@ -172,6 +177,14 @@ _PROTECTED: tuple[tuple[str, int], ...] = (
     ),
     # Dovecot auth_verbose_passwords: the guessed password itself.
     (r"given password: ", _LINE_END),
+    # cleanup: Message-ID headers as sent, with or without <> (cleanup_message.c), and
+    # header/body_checks WARN ("warning: header Subject: …", %.200s of the header).
+    (r"\b(?:resent-)?message-id=", _RECORD_END),
+    (r"\bwarning: (?:header|body|mime-header|nested-header) ", _RECORD_END),
+    # tls_server.c: an SNI name the client sent that is not valid.
+    (r"TLS SNI from \S+ is invalid: ", _RECORD_END),
+    # SMTP/LMTP client: the remote server's reply text (it chooses it).
+    (r"\bsaid: ", _RECORD_END),
 )
 _PROTECTED_RE = _compile("|".join(f"({pattern})" for pattern, _ in _PROTECTED))
 _PROTECTED_SIZE = tuple(size for _, size in _PROTECTED)
@@ -674,6 +687,30 @@ class Framer:
 
 
 # -- helpers ---------------------------------------------------------------------------
+
+
+def looks_pasted(data: bytes) -> bool:
+    """Is this input pasted text, entries run together on a line (a forum post, a mail)?
+
+    Decided from the first non-blank line of the input's first chunk: only an input whose
+    first line already holds several entries is split at all (see the module doc)."""
+    for raw in data.split(b"\n", 64)[:64]:
+        if raw.strip():
+            if len(raw) > MAX_LINE:
+                return False
+            probe = Framer(year=2000, tz=UTC, split_pasted=True)
+            probe.frame_line(raw.decode("utf-8", "replace"), "-", 1, 0)
+            return probe.stats.split > 0
+    return False
+
+
+def split_if_pasted(chunks: Iterable[Chunk]) -> tuple[bool, Iterator[Chunk]]:
+    """(whether the input `looks_pasted`, its chunks unchanged): peeks at the first."""
+    stream = iter(chunks)
+    first = next(stream, None)
+    if first is None:
+        return False, iter(())
+    return looks_pasted(first.data), itertools.chain((first,), stream)
 
 
 def line_offsets(lines: Sequence[str], offset: int) -> Iterator[int]:

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 
-from mailwarden.framing import Framer
+from mailwarden.framing import Framer, split_if_pasted
 from mailwarden.model import Event, Record
 from mailwarden.parsers import may_matter, parse
 from mailwarden.sources.files import expand_inputs, read_chunks
@@ -24,6 +24,7 @@ class ReadOptions:
     year: int | None = None
     tz: tzinfo | None = None
     split_pasted: bool = True
+    """Split pasted text (several entries on one line) when the input looks pasted."""
     since: datetime | None = None
     until: datetime | None = None
 
@@ -53,15 +54,16 @@ def reference_time(path: str) -> datetime | None:
 
 def records_of(path: str, options: ReadOptions, counts: Counts) -> Iterator[Record]:
     """Every record of one input, in order, within --since/--until when given."""
+    pasted, chunks = split_if_pasted(read_chunks(path, counts.read))
     framer = Framer(
         year=options.year,
         reference=reference_time(path),
         tz=options.tz,
-        split_pasted=options.split_pasted,
+        split_pasted=options.split_pasted and pasted,
         stats=counts.read,
     )
     since, until = options.since, options.until
-    for chunk in read_chunks(path, counts.read):
+    for chunk in chunks:
         for record in framer.frame_chunk(chunk):
             if record.time is not None and (
                 (since is not None and record.time < since)

@@ -49,7 +49,7 @@ from datetime import datetime
 from itertools import accumulate
 from typing import Protocol
 
-from mailwarden.framing import PLAIN_ASCII, Framer
+from mailwarden.framing import PLAIN_ASCII, Framer, split_if_pasted
 from mailwarden.model import Event, EventType, Record, Strength
 from mailwarden.parsers import may_matter, parse
 from mailwarden.parsers.postfix import interruption_after, postscreen_passed
@@ -491,12 +491,13 @@ def _items_of_stream(
     --since/--until: the parsers' prefilter, or the analysis one (``maybe``: see
     :func:`analysis_records_of_chunk`)."""
     since, until = options.since, options.until
-    for path_chunks, reference in _framed_parts(stream, counts.read, progress):
+    for parts, reference in _framed_parts(stream, counts.read, progress):
+        pasted, path_chunks = split_if_pasted(parts)
         framer = Framer(
             year=options.year,
             reference=reference,
             tz=options.tz,
-            split_pasted=options.split_pasted,
+            split_pasted=options.split_pasted and pasted,
             stats=counts.read,
         )
         for chunk in path_chunks:
@@ -526,12 +527,13 @@ def _analysis_batches(
             yield [record], ({record.line} if undecided else _NONE)
         return
     since, until = options.since, options.until
-    for path_chunks, reference in _framed_parts(streams[0], counts.read, progress):
+    for parts, reference in _framed_parts(streams[0], counts.read, progress):
+        pasted, path_chunks = split_if_pasted(parts)
         framer = Framer(
             year=options.year,
             reference=reference,
             tz=options.tz,
-            split_pasted=options.split_pasted,
+            split_pasted=options.split_pasted and pasted,
             stats=counts.read,
         )
         for chunk in path_chunks:

@@ -152,7 +152,8 @@ CASES: dict[str, Line] = {
 
 
 # Lines where splitting pasted text (explain/events/analyze only: the daemon never splits
-# a line) finds the forged entry: the field is not in framing's list of client fields.
+# a line) found the forged entry, before these fields joined framing's list of client
+# fields. Every line here is forged, the first one too, so the input counts as pasted.
 PASTED_GAPS: dict[str, Line] = {
     # cleanup logs every Message-ID header as is (cleanup_message.c): any sender.
     "cleanup message-id": lambda i: (
@@ -189,21 +190,7 @@ def test_a_smuggled_address_is_no_event_and_no_attacker(tmp_path: Path, name: st
     assert ips <= {CLIENT}
 
 
-@pytest.mark.parametrize(
-    "name",
-    [
-        pytest.param(
-            name,
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="security: framing.py splits pasted text inside this client field "
-                "(not in _PROTECTED): a forged entry gives the smuggled address events "
-                "and an attacker row in events/analyze/explain",
-            ),
-        )
-        for name in PASTED_GAPS
-    ],
-)
+@pytest.mark.parametrize("name", list(PASTED_GAPS))
 def test_a_forged_entry_in_other_client_text_is_not_split_out(tmp_path: Path, name: str) -> None:
     log = write_log(tmp_path / "mail.log", _lines(PASTED_GAPS[name]))
     ips, attackers = addresses_in(log)
@@ -241,3 +228,25 @@ def test_the_lab_captures_never_blame_the_address_in_a_username(tmp_path: Path, 
         daemon.step()
         assert banned(daemon)
         assert not any(ban.startswith(f"{VICTIM}/") for ban in banned(daemon))
+
+
+def test_a_log_file_is_never_split_whatever_a_later_line_holds(tmp_path: Path) -> None:
+    """Only an input whose first line holds several entries is pasted text: in a log file
+    a forged entry inside a field nobody listed (here a made-up program's text) stays
+    part of its line."""
+    first = _pf(9) + f"connect from unknown[{CLIENT}]"
+    forged = f"Feb 23 11:57:10 mx webapp[77]: note {FAKE_POSTFIX}"
+    log = write_log(tmp_path / "mail.log", [first, forged])
+    ips, attackers = addresses_in(log)
+    assert VICTIM not in ips
+    assert VICTIM not in attackers
+
+
+def test_pasted_text_is_still_split(tmp_path: Path) -> None:
+    """The user's own excerpt (every entry on one line) still gives every entry."""
+    excerpt = Path(__file__).resolve().parents[2] / "samples" / "seed-excerpt.txt"
+    from mailwarden.pipeline import Counts, ReadOptions, read_events
+
+    counts = Counts()
+    records = [record for record, _ in read_events([str(excerpt)], ReadOptions(), counts)]
+    assert len(records) == 42
