@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
+from typing import Any
 
+import pytest
 from analyze_logs import Log, run_analyze
 
 CONTRACT_ATTACKER = {
@@ -194,3 +197,64 @@ def test_limit_cuts_tables_and_says_how_many_more(tmp_path: Path) -> None:
     assert "… and 25 more attackers" in out
     full = run_analyze("--limit", "0", path).stdout
     assert "more attackers" not in full and "203.0.113.30" in full
+
+
+IPV6_TOKEN = re.compile(r"[0-9A-Fa-f]*(?::[0-9A-Fa-f]*){2,}(?:/[0-9]+)?")
+PHONE = "2001:db8:100:7a:8d3f:21c4:5e6b:1c09"
+
+
+def long_ipv6(tmp_path: Path) -> Path:
+    """A break-in, a network of guessers and a phone with an old password, all from long
+    IPv6 addresses (a /64 each, as providers hand them out)."""
+    log = Log()
+    log.quiet_traffic(0, 3)
+    guesser = "2001:db8:c33:3:1111:2222:3333:4444"
+    log.sasl_failures(100, guesser, "sales@example.com", 6)
+    log.submission_login(130, guesser, "sales@example.com")
+    for n in range(4):
+        log.sasl_failures(
+            200 + n * 60, f"2001:db8:a11:1:1234:5678:9abc:def{n}", "info@example.com", 2
+        )
+    log.imap_login(500, PHONE, "grace@example.com", "Ph0")
+    for n in range(5):
+        log.imap_failures(900 + n * 300, PHONE, "grace@example.com", 1, f"Ph{n + 1}")
+    return log.write(tmp_path / "mail.log")
+
+
+def addresses_in(document: dict[str, Any]) -> set[str]:
+    """Every address and network the analysis names, from its JSON."""
+    found = {a["ip"] for a in document["attackers"]} | {
+        a["network"] for a in document["attackers"] if a["network"]
+    }
+    found |= {c["ip"] for c in document["compromised"] if c["ip"]}
+    for finding in document["findings"]:
+        found.add(finding["subject"])
+        found |= {str(m) for m in finding["data"].get("members", ())}
+    return found
+
+
+@pytest.mark.parametrize("columns", [None, "60"])
+def test_long_ipv6_addresses_are_never_split_across_lines(
+    tmp_path: Path, columns: str | None
+) -> None:
+    """Cut after ``::1``, ``2001:db8:a11:1::17`` would read as another valid address."""
+    path = long_ipv6(tmp_path)
+    document = json.loads(run_analyze("--year", "2026", "--format", "json", path).stdout)
+    known = addresses_in(document)
+    assert PHONE in known and "2001:db8:c33:3:1111:2222:3333:4444" in known
+    env = {"COLUMNS": columns} if columns else None
+    out = run_analyze("--year", "2026", path, env=env).stdout
+    width = int(columns or 80)
+    assert max(len(line) for line in out.splitlines()) <= width
+    tokens = set(IPV6_TOKEN.findall(out))
+    tokens = {t[:-1] if t.endswith(":") and not t.endswith("::") else t for t in tokens}
+    # Every IPv6 address and network is in the report, whole, and nothing else that
+    # looks like one (a piece of a cut address) is.
+    assert tokens == {a for a in known if ":" in a}, out
+
+
+def test_the_phone_with_a_stale_password_shows_its_account(tmp_path: Path) -> None:
+    out = run_analyze("--year", "2026", long_ipv6(tmp_path), env={"COLUMNS": "120"}).stdout
+    lines = out.splitlines()
+    row = next(line for line in lines if "stale" in line and "don't ban" in line)
+    assert "grace@example.com" in row, out

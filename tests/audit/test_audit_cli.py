@@ -37,6 +37,56 @@ def test_text_report_is_plain_and_fits_80_columns(run_cli, user_server: Path):
     assert "All fixes in order (paste them, then reload):" in result.out
 
 
+def paste_list(out: str) -> list[str]:
+    """The lines after the report's "All fixes in order" heading."""
+    lines = out.splitlines()
+    start = next(n for n, line in enumerate(lines) if line.startswith("All fixes in order"))
+    return lines[start:]
+
+
+@requires_postconf
+def test_the_paste_list_of_postfix_before_2_11_has_no_postconf_m_or_p(run_cli, user_server):
+    """postconf -M and -P came in Postfix 2.11: for 2.6 the list holds only what 2.6
+    accepts, and the new master.cf entry as text, before the reload."""
+    args = ("audit", "--postfix-dir", str(user_server), "--postfix-version", "2.6.6")
+    pasted = paste_list(run_cli(*args).out)
+    commands = [line.strip() for line in pasted if line.startswith("    postconf ")]
+    assert f"postconf -c {user_server} -e 'smtpd_sasl_auth_enable=no'" in commands
+    assert all(" -e " in command for command in commands), commands
+    assert pasted[0] == (
+        "All fixes in order (paste them, edit master.cf as shown below, then reload):"
+    )
+    text = "\n".join(pasted)
+    assert "      submission  inet  n  -  y  -  -  smtpd" in pasted
+    assert "        -o smtpd_sasl_auth_enable=yes" in pasted
+    assert f"{user_server}/master.cf" in " ".join(text.split())
+    assert text.index("smtpd_sasl_auth_enable=yes") < text.index("Then reload:")
+    assert pasted[-1] == f"    postfix -c {user_server} reload"
+
+    document = json.loads(run_cli(*args, "--format", "json").out)
+    assert not [c for c in document["commands"] if re.search(r" -[MP] ", c)]
+    assert document["commands"][-1] == f"postfix -c {user_server} reload"
+    assert document["master_cf"].splitlines()[0] == "submission  inet  n  -  y  -  -  smtpd"
+    assert "  -o smtpd_sasl_auth_enable=yes" in document["master_cf"].splitlines()
+
+
+@requires_postconf
+def test_the_paste_list_of_a_current_postfix_is_all_postconf(run_cli, user_server):
+    args = ("audit", "--postfix-dir", str(user_server), "--postfix-version", "3.7.11")
+    pasted = paste_list(run_cli(*args).out)
+    assert pasted[0] == "All fixes in order (paste them, then reload):"
+    prefix = f"    postconf -c {user_server}"
+    assert f"{prefix} -M 'submission/inet=submission inet n - y - - smtpd'" in pasted
+    assert f"{prefix} -P 'submission/inet/smtpd_sasl_auth_enable=yes'" in pasted
+    assert not [line for line in pasted if line.startswith("      ")]  # no stanza
+    document = json.loads(run_cli(*args, "--format", "json").out)
+    assert document["master_cf"] is None
+    assert [c for c in document["commands"] if " -M " in c] == [
+        f"postconf -c {user_server} -M 'submission/inet=submission inet n - y - - smtpd'"
+    ]
+    assert [line.strip() for line in pasted[1:]] == document["commands"]
+
+
 @requires_postconf
 def test_chinese_from_the_environment_is_complete(run_cli, user_server: Path):
     result = run_cli("audit", "--postfix-dir", str(user_server), env={"LANG": "zh_CN.UTF-8"})

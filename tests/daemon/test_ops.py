@@ -147,3 +147,17 @@ def test_banning_again_never_shortens_a_ban(
     with open_store(str(Path(warden.sections["store"]["path"]))) as store:
         (row,) = store.active_bans()
     assert row.until - datetime.now(UTC) > timedelta(days=1, hours=23)
+
+
+def test_status_text_keeps_a_long_ipv6_ban_on_one_line(
+    warden: Warden, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Plain lines, never wrapped: the banned network is whole, wherever it is."""
+    warden.start().close()
+    address = "2001:db8:a11:1:1234:5678:9abc:def0"
+    code, err, _ = cli(capsys, warden, "ban", address, "--reason", "x " * 60)
+    assert code == 0, err
+    code, _, out = cli(capsys, warden, "status")
+    assert code == 0
+    (line,) = [line for line in out.splitlines() if address in line]
+    assert line.startswith(f"  {address}/128 until ")

@@ -152,6 +152,38 @@ def test_dovecot_imap_brute_force(run: Runner, log_file: Callable[[str], str]) -
     assert "Postfix writes “unknown”" not in out  # Dovecot logs no reverse name
 
 
+_IPV6 = re.compile(r"[0-9A-Fa-f]*(?::[0-9A-Fa-f]*){2,}")
+
+
+def test_long_ipv6_addresses_stay_whole_at_any_width(log_file: Callable[[str], str]) -> None:
+    """Log lines, notes and the verdict break around an address, never inside it: the
+    first part of ``2001:db8:a11:1::17`` cut after ``::1`` is another valid address."""
+    from mailwarden.detect import analyze
+    from mailwarden.explain import explain
+    from mailwarden.explain.render import lines
+    from mailwarden.locale import activate
+    from mailwarden.pipeline import Counts, ReadOptions, read_events
+
+    guesser = "2001:db8:a11:1:1234:5678:9abc:def0"
+    text = "".join(_guess(1400 + n, n, guesser, "info@example.org") for n in range(3))
+    text += "".join(
+        f"Mar  3 10:0{n}:40 mx dovecot: auth: passwd-file(office@example.org,{guesser},"
+        f"<SpKev6RMM9ogAQ24ChEAAQAAAAAA000{n}>): Password mismatch\n"
+        for n in range(3)
+    )
+    path = log_file(text)
+    for language in ("en", "zh_CN"):
+        activate(language)
+        pairs = list(read_events([path], ReadOptions(year=2026), Counts()))
+        blocks = explain(pairs, analyze=analyze)
+        whole = {t for line, _ in lines(blocks, 1000) for t in _IPV6.findall(line)}
+        assert guesser in whole
+        for width in range(50, 101):
+            for line, _ in lines(blocks, width):
+                assert set(_IPV6.findall(line)) <= whole, (language, width, line)
+                assert cell_len(line) <= width, (language, width, line)
+
+
 def test_clean_log_is_no_attack(run: Runner, log_file: Callable[[str], str]) -> None:
     text = _postfix_session(
         1300,

@@ -163,6 +163,19 @@ def test_long_tokens_are_folded() -> None:
     assert lines == ["x" * 20, "x" * 20, "x" * 10]
 
 
+def test_a_long_token_is_never_cut_inside_an_address() -> None:
+    """Cut after ``…:12``, ``2001:db8:a11:1:1234:…`` leaves another address on the line."""
+    address = "2001:db8:a11:1:1234:5678:9abc:def0"
+    line = f"passwd-file(office@example.com,{address},<SpKev6RMM9ogAQ24ChEAAQAAAAAA0000>):"
+    for width in range(40, 80):
+        lines = wrap(line, width)
+        assert "".join(lines) == line
+        assert any(address in piece for piece in lines), (width, lines)
+        assert all(len(piece) <= width for piece in lines)
+    assert wrap(f"from unknown[{address}]: x", 20) == ["from", "unknown[", address, "]: x"]
+    assert wrap("来源：192.0.2.44，一个地址", 8)[1].startswith("192.0.2.44")
+
+
 def test_notes_follow_the_active_language() -> None:
     activate("zh_CN")
     try:

@@ -5,14 +5,19 @@ from __future__ import annotations
 
 import io
 import json
+import re
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
+import pytest
 from rich.console import Console
 
 from mailwarden.cli.progress import BarProgress, progress_for
-from mailwarden.detect import Analysis, analyze
+from mailwarden.detect import Analysis, Attacker, Compromise, SeenCredential, Verdict, analyze
 from mailwarden.framing import Framer
-from mailwarden.model import Event
+from mailwarden.model import Event, Finding
 from mailwarden.parsers import parse
+from mailwarden.parsers.sasl import Credential
 from mailwarden.report import ReadSummary
 from mailwarden.report.json import analysis_document, write_json
 from mailwarden.report.text import first_last, headline, shown, write_text
@@ -146,3 +151,137 @@ def test_progress_bar_only_on_a_terminal() -> None:
     bar.finish("-")
     bar.close()
     assert "lines" in stream.getvalue()
+
+
+# -- addresses are never split across lines ------------------------------------------------
+
+PHONE = "2001:db8:100:7a:8d3f:21c4:5e6b:1c09"
+SPRAYERS = (
+    "2001:db8:a11:1:1234:5678:9abc:def0",
+    "2001:db8:a11:1::17",
+    "2001:db8:b22:2:5e4f::e3",
+    "203.0.113.61",
+)
+GUESSER = "2001:db8:c33:3:1111:2222:3333:4444"
+NETWORK = "2001:db8:a11:1::/64"
+WIDE_NETWORK = "2001:db8:a11:1:1234:5678:9abc:de00/120"
+IPV6_TOKEN = re.compile(r"[0-9A-Fa-f]*(?::[0-9A-Fa-f]*){2,}(?:/[0-9]+)?")
+
+
+def long_addresses() -> Analysis:
+    """Every section of the report that names an address, with long IPv6 ones."""
+    t0 = datetime(2026, 3, 10, 6, 25, tzinfo=UTC)
+    later = t0 + timedelta(hours=12)
+
+    def attacker(ip: str, verdict: Verdict, **fields: Any) -> Attacker:
+        values: dict[str, Any] = {
+            "network": None,
+            "verdicts": (verdict,),
+            "failures": 3,
+            "users": ("carol@example.com",),
+            "first_seen": t0,
+            "last_seen": later,
+            "succeeded_as": (),
+            "recommendation": "ban",
+        }
+        values.update(fields)
+        return Attacker(ip=ip, verdict=verdict, **values)
+
+    attackers = (
+        attacker(GUESSER, Verdict.COMPROMISED, users=("sales@example.com",)),
+        *(attacker(ip, Verdict.SPRAY_MEMBER, network=NETWORK) for ip in SPRAYERS[:2]),
+        attacker(SPRAYERS[2], Verdict.SPRAY_MEMBER, network=WIDE_NETWORK),
+        attacker(SPRAYERS[3], Verdict.SPRAY_MEMBER),
+        attacker(
+            PHONE,
+            Verdict.STALE_PASSWORD,
+            failures=0,
+            users=(),
+            stale_failures=13,
+            succeeded_as=("grace@example.com",),
+            recommendation="none (stale password of a real user)",
+        ),
+    )
+    credential = Credential("PLAIN", None, "jobs@example.com", "Summer2026", complete=True)
+    findings = (
+        Finding(
+            "spray",
+            "high",
+            "1",
+            data={
+                "campaign": 1,
+                "member_count": 4,
+                "members": list(SPRAYERS),
+                "targets": ["carol@example.com", "office@example.com"],
+                "failures": 12,
+            },
+        ),
+        Finding(
+            "network",
+            "high",
+            NETWORK,
+            data={"member_count": 4, "failures": 9, "recommendation": "ban"},
+        ),
+        Finding(
+            "network",
+            "high",
+            WIDE_NETWORK,
+            data={"member_count": 2, "failures": 5, "recommendation": "ban"},
+        ),
+        Finding(
+            "stale_password",
+            "info",
+            PHONE,
+            data={"users": ["grace@example.com"], "failures": 13},
+        ),
+    )
+    return Analysis(
+        attackers=attackers,
+        compromised=(Compromise("sales@example.com", GUESSER, later, 6, "logged in"),),
+        credentials=(SeenCredential(GUESSER, credential, t0, "mail.log", 1239),),
+        findings=findings,
+    )
+
+
+@pytest.mark.parametrize("width", [80, 72, 60])
+def test_addresses_and_networks_are_never_split_across_lines(width: int) -> None:
+    analysis = long_addresses()
+    known = {GUESSER, PHONE, NETWORK, WIDE_NETWORK, *SPRAYERS}
+    text = render(analysis, width=width)
+    # A cut address leaves a piece on each line, and the first piece of
+    # 2001:db8:a11:1::17 (2001:db8:a11:1::1) is itself a valid, different address.
+    tokens = {
+        t[:-1] if t.endswith(":") and not t.endswith("::") else t for t in IPV6_TOKEN.findall(text)
+    }
+    pieces = tokens - known
+    assert not pieces, text
+    for address in known:
+        assert re.search(rf"(?<![0-9a-f:]){re.escape(address)}(?![0-9a-f:/])", text), address
+    assert all(len(line) <= width for line in text.splitlines()), text
+    # Each table still names every address, one a line, whole.
+    lines = [line.strip() for line in text.splitlines()]
+    assert GUESSER in lines and PHONE in lines and WIDE_NETWORK in lines
+
+
+def test_a_short_address_stays_in_its_column_and_a_long_one_goes_above_its_row() -> None:
+    lines = render(long_addresses(), width=80).splitlines()
+    row = next(line for line in lines if line.startswith("2001:db8:a11:1::17 "))
+    assert "spraying" in row
+    hung = lines.index(PHONE)  # the attackers table: the address alone, then its row
+    assert lines[hung + 1].startswith(" ") and "stale" in lines[hung + 1]
+
+
+def test_an_address_wider_than_the_whole_line_is_printed_whole() -> None:
+    """At 30 columns nothing fits: the address still stays whole (the line is longer)."""
+    lines = [line.strip() for line in render(long_addresses(), width=30).splitlines()]
+    for address in (GUESSER, PHONE, WIDE_NETWORK):
+        assert address in lines, address
+
+
+def test_the_stale_password_row_names_the_account() -> None:
+    """The phone's failures are not guesses (``users`` is empty), but its account is
+    known: the row shows it instead of ``-``."""
+    for width, shown_as in ((120, "grace@example.com"), (80, "grace@example")):
+        lines = render(long_addresses(), width=width).splitlines()
+        row = next(line for line in lines if "stale" in line and "don't ban" in line)
+        assert shown_as in row and " - " not in row, row

@@ -11,6 +11,13 @@ chosen language only (ids, severities, evidence and commands are the same in eve
 language; run again with `--lang` for the other one); `commands` at the top level is
 every fix in the order to apply, reload lines last.
 
+Postfix before 2.11 has no `postconf -M` or `-P`. For such a version the pasteable list
+(the text report's last section, and the top-level JSON `commands`) holds only
+`postconf -e` and the reload, and the master.cf entries the fixes add or change are given
+as text, as they must read (the text report prints them before the reload; JSON has them
+in the top-level `master_cf`, null otherwise: apply them before the reload lines). A
+finding's own fix still shows every command, with the stanza below them.
+
 Text output wraps explanations at the terminal width (at most 100 columns; 80 when not a
 terminal) but never wraps a command, so that a copied command stays whole. Colour is
 used only on a terminal.
@@ -97,6 +104,21 @@ class CommandWriter:
 
     def commands(self, changes: Iterable[Change]) -> list[str]:
         return [line for line in (self.command(c) for c in changes) if line is not None]
+
+    def pasteable(self, changes: Iterable[Change]) -> list[str]:
+        """The commands this Postfix accepts: without master.cf edits before 2.11 (they
+        are in `master_cf_text`)."""
+        if not _old_postfix(self.postfix):
+            return self.commands(changes)
+        return self.commands(c for c in changes if not isinstance(c, ServiceEntry | ServiceSet))
+
+
+def master_cf_text(config: PostfixConfig | None, changes: tuple[Change, ...]) -> str | None:
+    """For a Postfix without `postconf -M/-P`: the master.cf entries as they must read
+    after `changes` (None when nothing in master.cf changes, or postconf can do it)."""
+    if config is None or not _old_postfix(config):
+        return None
+    return stanzas(config, changes)
 
 
 def entry_text(change: ServiceEntry) -> str:
@@ -221,7 +243,8 @@ def render_json(report: AuditReport, lang: Lang) -> str:
         "language": lang,
         "notes": [note(n.key, n.details, lang) for n in notes],
         "findings": [finding_json(f, report, writer, lang) for f in report.findings],
-        "commands": writer.commands(changes) + writer.reload(changes),
+        "commands": writer.pasteable(changes) + writer.reload(changes),
+        "master_cf": master_cf_text(postfix, ordered_changes(changes)),
         "summary": {s.value: report.count(s) for s in _COUNTED},
         "exit_status": report.exit_status,
     }
@@ -414,11 +437,24 @@ class TextReport:
         counts = {s.value: str(report.count(s)) for s in _COUNTED}
         self._line(label("summary", lang, **counts), "bold")
         changes = ordered_changes(report.changes())
-        commands = self.writer.commands(changes)
-        if not commands:
+        commands = self.writer.pasteable(changes)
+        config = report.postfix
+        entries = master_cf_text(config, changes)
+        if entries is None or config is None:
+            if commands:
+                self._line(label("all_commands", lang))
+                for command in commands + self.writer.reload(changes):
+                    self._command(command)
             return
-        self._line(label("all_commands", lang))
-        for command in commands + self.writer.reload(changes):
+        # Postfix before 2.11: the commands it has, then master.cf by hand, then reload.
+        self._line(label("all_commands_old", lang))
+        for command in commands:
+            self._command(command)
+        self._line(label("master_cf_entries", lang, file=config.master_cf))
+        for line in entries.splitlines():
+            self.console.print(_INDENT + "  " + line, soft_wrap=True)
+        self._line(label("then_reload", lang))
+        for command in self.writer.reload(changes):
             self._command(command)
 
 

@@ -437,6 +437,20 @@ LABELS: dict[str, Text] = {
         "All fixes in order (paste them, then reload):",
         "全部修复命令（按顺序粘贴执行，然后重新加载）：",
     ),
+    "all_commands_old": Text(
+        "All fixes in order (paste them, edit master.cf as shown below, then reload):",
+        "全部修复命令（按顺序粘贴执行，再按下面所示修改 master.cf，然后重新加载）：",
+    ),
+    "master_cf_entries": Text(
+        "Postfix before 2.11 has no postconf -M/-P: edit {file} by hand so that these "
+        "entries read as follows (replace an entry that is there, add one that is not):",
+        "Postfix 2.11 之前没有 postconf -M/-P：请手工编辑 {file}，使下面这些条目内容如下"
+        "（已有的条目替换掉，没有的条目加上）：",
+    ),
+    "then_reload": Text(
+        "Then reload:",
+        "然后重新加载：",
+    ),
     "included_in": Text(
         "Included in the fix of {id} above.",
         "已包含在上面 {id} 的修复中。",

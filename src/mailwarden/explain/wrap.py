@@ -4,7 +4,10 @@ English breaks at spaces. Chinese has no spaces: a line may break between any tw
 Chinese characters, except before closing punctuation (，。）” …) and after opening
 punctuation (（“ …), the usual line-breaking rules. Widths are display cells: a Chinese
 character takes two. A token wider than the line (a long hex string, a base64 blob) is
-cut at the width.
+cut at the width, but never inside an IP address or network: cutting
+``2001:db8:a11:1::17`` after ``::1`` leaves another valid address, which a reader could
+paste into a firewall. The address moves to the next line whole (alone on its line, and
+wider than it, only when the line is narrower than the address).
 """
 
 from __future__ import annotations
@@ -20,6 +23,15 @@ _GLUE = 12
 """A short Latin word written right against a Chinese character (``2月``, ``RC4、``)
 moves to the next line with it rather than being split from it."""
 _TOKEN = re.compile(r"\s+|[^\s]")
+_ADDRESS = re.compile(
+    r"[0-9A-Fa-f]*(?::[0-9A-Fa-f]*){2,}(?:\.[0-9]+){0,3}(?:/[0-9]{1,3})?"
+    r"|[0-9]{1,3}(?:\.[0-9]{1,3}){3}(?:/[0-9]{1,2})?"
+)
+"""Something shaped like an IPv6 or IPv4 address or network (or a time such as
+``10:02:33``, which is best kept whole too): never cut."""
+_ADDRESS_MAX = 49
+"""The longest address text (``ffff:…:255.255.255.255/128``); a longer run of hex
+digits and colons (a hex dump) is not one, and may be cut."""
 
 
 def _wide(char: str) -> bool:
@@ -48,21 +60,36 @@ def tokens(text: str) -> list[str]:
     return out
 
 
+def _atoms(token: str) -> list[str]:
+    """``token`` as the pieces a fold may not cut: whole addresses, else characters."""
+    atoms: list[str] = []
+    start = 0
+    for match in _ADDRESS.finditer(token):
+        if len(match.group()) > _ADDRESS_MAX:
+            continue
+        atoms += token[start : match.start()]
+        atoms.append(match.group())
+        start = match.end()
+    atoms += token[start:]
+    return atoms
+
+
 def _fold(token: str, width: int) -> list[str]:
     parts: list[str] = []
     current = ""
-    for char in token:
-        if current and cell_len(current + char) > width:
+    for atom in _atoms(token):
+        if current and cell_len(current + atom) > width:
             parts.append(current)
             current = ""
-        current += char
+        current += atom
     if current:
         parts.append(current)
     return parts
 
 
 def wrap(text: str, width: int) -> list[str]:
-    """``text`` as lines of at most ``width`` cells (explicit newlines are kept)."""
+    """``text`` as lines of at most ``width`` cells (explicit newlines are kept); only an
+    address wider than ``width`` makes a line wider, alone on it."""
     width = max(width, 8)
     lines: list[str] = []
     for paragraph in text.split("\n"):

@@ -9,6 +9,11 @@ Every text that a client chose (usernames, passwords) goes into a ``rich.text.Te
 never into markup, and has its control characters escaped: a username such as
 ``[bold red]root`` or one with terminal escapes is shown as written, not interpreted.
 Tables fit 80 columns; colour only on a terminal (rich decides, ``NO_COLOR`` is honoured).
+
+An address or a network is never split across lines (the first part of a cut IPv6
+address is often another valid address): tables keep them in an
+:class:`~mailwarden.report.layout.AddressTable` column, and running text wraps only at
+spaces, which addresses do not contain.
 """
 
 from __future__ import annotations
@@ -17,15 +22,14 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from rich import box
 from rich.console import Console, Group, RenderableType
-from rich.table import Table
 from rich.text import Text
 
 from mailwarden.detect import Analysis, Attacker, Compromise, Verdict
 from mailwarden.detect.analysis import BAN_VERDICTS
 from mailwarden.model import Finding
 from mailwarden.report import AUDIT_KINDS, AuditHint, ReadSummary
+from mailwarden.report.layout import AddressTable, Bullets, Paragraph
 
 if TYPE_CHECKING:
     from mailwarden.detect import SeenCredential
@@ -122,27 +126,9 @@ def names(users: Sequence[str], room: int = 3, width: int = 40) -> str:
     return f"{head} +{more}" if more > 0 else head
 
 
-def bullets(items: Sequence[Text], mark: str = "•") -> Table:
+def bullets(items: Sequence[Text], mark: str = "•") -> Bullets:
     """Items with a hanging indent: wrapped lines stay under their text."""
-    grid = Table.grid(padding=(0, 1))
-    grid.add_column(no_wrap=True)
-    grid.add_column(overflow="fold")
-    for number, item in enumerate(items, 1):
-        grid.add_row(f"{number}." if mark == "1." else mark, item)
-    return grid
-
-
-def _table(*columns: tuple[str, dict[str, Any]]) -> Table:
-    table = Table(
-        box=box.SIMPLE_HEAD,
-        pad_edge=False,
-        show_edge=False,
-        expand=False,
-        collapse_padding=True,
-    )
-    for title, options in columns:
-        table.add_column(title, **options)
-    return table
+    return Bullets(items, mark)
 
 
 def _more(total: int, limit: int, what: str) -> Text | None:
@@ -220,16 +206,17 @@ def _verdict_counts(attackers: Iterable[Attacker]) -> str:
 def compromised_section(compromises: Sequence[Compromise], limit: int) -> list[RenderableType]:
     if not compromises:
         return []
-    table = _table(
+    table = AddressTable(
+        1,
         ("Account", {"style": "bold red", "overflow": "fold"}),
-        ("From", {"overflow": "fold"}),
+        ("From", {}),
         ("When", {"no_wrap": True}),
         ("Failures before", {"justify": "right"}),
     )
     for c in _rows(compromises, limit):
         table.add_row(
+            [c.ip or "-"],
             Text(shown(c.user or "(not named in the log)")),
-            c.ip or "-",
             when(c.time),
             f"{c.failures_before:,}",
         )
@@ -247,25 +234,30 @@ def compromised_section(compromises: Sequence[Compromise], limit: int) -> list[R
     return out
 
 
-def attackers_section(attackers: Sequence[Attacker], limit: int) -> list[RenderableType]:
+def attackers_section(
+    attackers: Sequence[Attacker], limit: int, findings: Sequence[Finding] = ()
+) -> list[RenderableType]:
     if not attackers:
         return []
-    table = _table(
-        ("Client", {"overflow": "fold", "min_width": 15}),
+    table = AddressTable(
+        0,
+        ("Client", {}),
         ("Verdict", {"max_width": 11}),
         ("Tries", {"justify": "right", "no_wrap": True}),
         ("Accounts tried", {"min_width": 12, "max_width": 28}),
         ("First, last", {"no_wrap": True, "min_width": 11}),
         ("Do", {"no_wrap": True, "min_width": 5}),
     )
+    stale_users = _stale_users(findings)
     for a in _rows(attackers, limit):
-        client = Text(a.ip)
+        client = [Text(a.ip)]
         if a.network:
-            client.append(f"\n{a.network}", style=_STYLE["dim"])
+            client.append(Text(a.network, style=_STYLE["dim"]))
         style = _STYLE["bad"] if a.verdict is Verdict.COMPROMISED else ""
-        tried = clip(shown(a.users[0]), 24) if a.users else "-"
-        if len(a.users) > 1:
-            tried += f" +{len(a.users) - 1}"
+        users = _accounts_tried(a, stale_users)
+        tried = clip(shown(users[0]), 24) if users else "-"
+        if len(users) > 1:
+            tried += f" +{len(users) - 1}"
         action = _action(a.recommendation)
         table.add_row(
             client,
@@ -282,6 +274,24 @@ def attackers_section(attackers: Sequence[Attacker], limit: int) -> list[Rendera
     return out
 
 
+def _stale_users(findings: Sequence[Finding]) -> dict[str, list[str]]:
+    """The accounts each device with a stale password failed as, by address."""
+    out: dict[str, list[str]] = {}
+    for f in findings:
+        if f.kind == "stale_password":
+            out.setdefault(f.subject, []).extend(str(u) for u in f.data.get("users", ()))
+    return out
+
+
+def _accounts_tried(attacker: Attacker, stale_users: dict[str, list[str]]) -> Sequence[str]:
+    """The accounts a client tried. A device with a stale password tried its own account:
+    the detector does not count those failures as guesses (``users`` is empty), but the
+    account is known (the ``stale_password`` finding, or the account it logged in as)."""
+    if attacker.users or attacker.verdict is not Verdict.STALE_PASSWORD:
+        return attacker.users
+    return list(dict.fromkeys(stale_users.get(attacker.ip) or attacker.succeeded_as))
+
+
 def _action(recommendation: str) -> str:
     if recommendation.startswith("none"):
         return "never ban" if "allow" in recommendation else "don't ban"
@@ -292,21 +302,25 @@ def campaigns_section(findings: Sequence[Finding], limit: int) -> list[Renderabl
     sprays = [f for f in findings if f.kind == "spray"]
     if not sprays:
         return []
-    table = _table(
+    table = AddressTable(
+        2,
         ("Campaign", {"no_wrap": True}),
         ("Clients", {"justify": "right"}),
+        ("Such as", {}),
         ("Accounts targeted", {"overflow": "fold"}),
         ("Failures", {"justify": "right"}),
-        ("Clients such as", {"overflow": "fold"}),
     )
     for f in _rows(sprays, limit):
         data = f.data
+        members = [str(m) for m in data.get("members", ())]
+        more = len(members) - 2
         table.add_row(
+            members[:2] or ["-"],
             str(data.get("campaign", f.subject)),
             f"{data.get('member_count', 0):,}",
             Text(names(list(data.get("targets", ())), 3)),
             f"{data.get('failures', 0):,}",
-            names(list(data.get("members", ())), 2),
+            extra=f"+{more} more" if more > 0 else None,
         )
     return [_heading("Password spraying campaigns"), table]
 
@@ -315,8 +329,9 @@ def networks_section(findings: Sequence[Finding], limit: int) -> list[Renderable
     networks = [f for f in findings if f.kind == "network"]
     if not networks:
         return []
-    table = _table(
-        ("Network", {"overflow": "fold"}),
+    table = AddressTable(
+        0,
+        ("Network", {}),
         ("Addresses", {"justify": "right"}),
         ("Failures", {"justify": "right"}),
         ("Seen", {"overflow": "fold"}),
@@ -326,7 +341,7 @@ def networks_section(findings: Sequence[Finding], limit: int) -> list[Renderable
         data = f.data
         first, last = _parse_time(data.get("first_seen")), _parse_time(data.get("last_seen"))
         table.add_row(
-            f.subject,
+            [f.subject],
             f"{data.get('member_count', 0):,}",
             f"{data.get('failures', 0):,}",
             seen(first, last),
@@ -385,8 +400,9 @@ def credentials_section(
 ) -> list[RenderableType]:
     if not credentials:
         return []
-    table = _table(
-        ("Client", {"overflow": "fold"}),
+    table = AddressTable(
+        0,
+        ("Client", {}),
         ("Mechanism", {}),
         ("User", {"overflow": "fold"}),
         ("Password" if show_passwords else "Password (masked)", {"overflow": "fold"}),
@@ -396,7 +412,7 @@ def credentials_section(
         cred = seen_cred.credential
         password = cred.shown_password(show_passwords) if cred.password is not None else "-"
         table.add_row(
-            seen_cred.ip or "-",
+            [seen_cred.ip or "-"],
             cred.mechanism,
             Text(shown(cred.user) if cred.user is not None else "-"),
             Text(shown(password)),
@@ -538,9 +554,9 @@ def report(
         if analysis.compromised
         else (_STYLE["bad"] if analysis.attackers else _STYLE["ok"])
     )
-    parts: list[RenderableType] = [Text(top, style=style), Text(read)]
+    parts: list[RenderableType] = [Paragraph(Text(top, style=style)), Text(read)]
     parts += compromised_section(analysis.compromised, limit)
-    parts += attackers_section(analysis.attackers, limit)
+    parts += attackers_section(analysis.attackers, limit, analysis.findings)
     parts += campaigns_section(analysis.findings, limit)
     parts += networks_section(analysis.findings, limit)
     parts += enumeration_section(analysis.findings)
@@ -566,7 +582,7 @@ def _other_findings(findings: Sequence[Finding]) -> list[RenderableType]:
         return []
     out: list[RenderableType] = [_heading("Other findings")]
     for f in other:
-        out.append(Text(f"• {f.kind} ({f.severity}): {shown(f.subject)}"))
+        out.append(Bullets([Text(f"{f.kind} ({f.severity}): {shown(f.subject)}")]))
     return out
 
 
@@ -579,13 +595,14 @@ def write_text(
     show_passwords: bool = False,
     hint: AuditHint | None = None,
 ) -> None:
-    """Print the report. Off a terminal, lines lose the padding rich adds at their end."""
+    """Print the report. Off a terminal, lines lose the padding rich adds at their end.
+    Nothing is cropped: an address wider than the whole width stays whole."""
     document = report(analysis, summary, limit=limit, show_passwords=show_passwords, hint=hint)
     if console.is_terminal:
-        console.print(document)
+        console.print(document, crop=False)
         return
     with console.capture() as capture:
-        console.print(document)
+        console.print(document, crop=False)
     console.file.write("\n".join(line.rstrip() for line in capture.get().split("\n")))
 
 
