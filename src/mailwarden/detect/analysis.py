@@ -96,6 +96,11 @@ def redacted_text(event: Event) -> str:
         payload = event.payload.strip().rstrip("?")
         if payload and _BASE64_TOKEN.fullmatch(payload) and payload in text:
             text = text.replace(payload, "[redacted]")
+    return mask_given_password(text)
+
+
+def mask_given_password(text: str) -> str:
+    """``text`` with Dovecot's ``given password: …`` masked (idempotent)."""
     if "given password" in text:
         text = _GIVEN_PASSWORD.sub(r"\1[redacted]\2", text)
     return text

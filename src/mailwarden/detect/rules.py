@@ -43,22 +43,25 @@ Rules (thresholds are ``[policy]`` keys, see :class:`~mailwarden.config.PolicyCo
 - **Scanner**: no login attempt, ``scanner_events`` policy violations: watched.
 
 Memory is bounded: client, account, network and owner states live in capped tables
-(``policy.max_clients`` each) and expire after the longest window; a flood of addresses
-evicts the idlest states (counted and said in :attr:`Analysis.notes`). With
+(``policy.max_clients`` each) and expire after the longest window; open sessions are
+capped the same way; a flood of addresses evicts the idlest states (counted, and said
+in :attr:`Analysis.notes` and :attr:`Detector.stats`, which the daemon logs). With
 ``keep_history`` (the analyzer), the states of hostile clients are kept for the report
-when they expire, up to the same cap. Evidence is a few slimmed events per client (see
-:func:`~mailwarden.detect.state.slim`): the line as written, its place, type, client.
+when they expire, up to the same cap. Evidence is a few lines per client, kept as
+compact tuples (:data:`~mailwarden.detect.state.Evidence`) and turned into events only
+for a report or a detection.
 
-Cost: a failed login costs tens of Python operations (windows, account, network,
-campaign); every other event a dictionary lookup or two. Rules already settled for a
-client are not evaluated again (:meth:`Detector._open_question`).
+Cost: every event is one dictionary dispatch on its type; the events that cannot
+matter (deliveries, TLS, postscreen passes) stop there or after a dictionary lookup. A
+failed login runs one inlined path (client, account, network, rules); rules already
+settled for a client are not evaluated again (:meth:`Detector._open_question`); times
+are POSIX seconds, converted once per distinct timestamp.
 """
 
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -81,19 +84,24 @@ from mailwarden.detect.analysis import (
 from mailwarden.detect.server import ServerWatch
 from mailwarden.detect.sessions import Session, SessionTracker, disconnect_failures
 from mailwarden.detect.state import (
+    MAX_CLIENTS_PER_ACCOUNT,
     MAX_SUCCEEDED,
+    VERDICT_BIT,
     AccountState,
     Campaigns,
     ClientState,
+    Evidence,
     NetKey,
     NetworkState,
     OwnerState,
-    is_v6,
+    evidence_event,
+    evidence_events,
+    evidence_of,
     network_key,
     network_of,
-    slim,
+    with_service,
 )
-from mailwarden.detect.windows import StateTable, count_since, push_times
+from mailwarden.detect.windows import StateTable, push_times
 from mailwarden.model import (
     Action,
     Decision,
@@ -107,8 +115,11 @@ from mailwarden.model import (
 from mailwarden.parsers.sasl import Credential
 
 _T = EventType
+_STRONG = Strength.STRONG
 _NOTHING: tuple[Detection, ...] = ()
 EXPIRE_EVERY = 8192
+_EXPIRE_MASK = EXPIRE_EVERY - 1
+assert not EXPIRE_EVERY & _EXPIRE_MASK, "EXPIRE_EVERY is a power of two"
 MAX_CREDENTIALS = 1000
 MAX_COMPROMISES = 1000
 MAX_REPORTED_MEMBERS = 50
@@ -133,8 +144,16 @@ _SESSION_TYPES = frozenset(
         _T.TIMEOUT,
     }
 )
+"""Event types the session layer sees (any type with a Dovecot session id does too)."""
 _BY_ASSOCIATION = frozenset({Verdict.NETWORK_MEMBER, Verdict.SPRAY_MEMBER, Verdict.PROBE})
 """Verdicts a person can earn by a typo: for the company it keeps, or the name it tried."""
+_BY_ASSOCIATION_BITS = sum(VERDICT_BIT[v] for v in _BY_ASSOCIATION)
+_BRUTEFORCE = VERDICT_BIT[Verdict.BRUTEFORCE]
+_SLOW = VERDICT_BIT[Verdict.SLOW_BRUTEFORCE]
+_ENUMERATION = VERDICT_BIT[Verdict.ENUMERATION]
+_PROBE = VERDICT_BIT[Verdict.PROBE]
+_SPRAY = VERDICT_BIT[Verdict.SPRAY_MEMBER]
+_NETWORK = VERDICT_BIT[Verdict.NETWORK_MEMBER]
 _VERDICT_SEVERITY = {
     Verdict.COMPROMISED: Severity.CRITICAL,
     Verdict.BRUTEFORCE: Severity.HIGH,
@@ -148,22 +167,74 @@ _VERDICT_SEVERITY = {
     Verdict.STALE_PASSWORD: Severity.INFO,
 }
 
+Handler = Callable[[Event, Session | None, int], list["Detection"] | None]
 
-@dataclass(frozen=True)
+
 class Detection:
-    """A client or network crossed a threshold: what, why, and what to do."""
+    """A client or network crossed a threshold: what, why, and what to do.
 
-    verdict: Verdict
-    target: IPNetwork
-    """The address (/32, /128) or, for ``network_member``, the network."""
-    ip: str | None
-    """The client whose event decided it."""
-    recommendation: str
-    """``ban``, ``watch``, ``none (allow-listed)``, ``none (stale password …)``."""
-    reason: str
-    time: datetime | None
-    evidence: tuple[Event, ...] = ()
-    data: dict[str, Any] = field(default_factory=dict)
+    ``target`` (the address as a /32 or /128, or for ``network_member`` the network) and
+    ``evidence`` (events) are built when first read: the daemon reads them for the
+    detections it bans, not for the many it only watches. ``data["users"]`` names the
+    usernames the client tried, most tried first."""
+
+    __slots__ = (
+        "_evidence",
+        "_items",
+        "_target",
+        "data",
+        "ip",
+        "reason",
+        "recommendation",
+        "time",
+        "verdict",
+    )
+
+    def __init__(
+        self,
+        verdict: Verdict,
+        target: IPNetwork | None,
+        ip: str | None,
+        recommendation: str,
+        reason: str,
+        time: datetime | None,
+        evidence: tuple[Event, ...] | None = None,
+        data: dict[str, Any] | None = None,
+        items: tuple[Evidence, ...] = (),
+    ) -> None:
+        self.verdict = verdict
+        self._target = target
+        self.ip = ip
+        """The client whose event decided it."""
+        self.recommendation = recommendation
+        """``ban``, ``watch``, ``none (allow-listed)``, ``none (stale password …)``."""
+        self.reason = reason
+        self.time = time
+        self._evidence = evidence
+        self._items = items
+        self.data: dict[str, Any] = data if data is not None else {}
+
+    @property
+    def target(self) -> IPNetwork:
+        """The address (/32, /128) or, for ``network_member``, the network."""
+        target = self._target
+        if target is None:
+            assert self.ip is not None, "a detection names an address or a network"
+            target = self._target = ipaddress.ip_network(self.ip)
+        return target
+
+    @property
+    def evidence(self) -> tuple[Event, ...]:
+        evidence = self._evidence
+        if evidence is None:
+            evidence = self._evidence = evidence_events(self._items)
+        return evidence
+
+    def __repr__(self) -> str:
+        return (
+            f"Detection({self.verdict}, {self.ip or self.target}, {self.recommendation!r}, "
+            f"{self.reason!r})"
+        )
 
     def finding(self) -> Finding:
         return Finding(
@@ -189,15 +260,17 @@ class Detection:
 
 
 class _Limits:
-    """The policy in seconds, computed once."""
+    """The policy in seconds, and the reasons that do not depend on the client, computed
+    once."""
 
     def __init__(self, policy: PolicyConfig) -> None:
         def s(delta: timedelta) -> float:
             return delta.total_seconds()
 
-        self.fast = (policy.fast_failures, s(policy.fast_window))
-        self.slow = (policy.slow_failures, s(policy.slow_window))
-        self.daily = (policy.daily_failures, s(policy.daily_window))
+        # At least one: the failure being judged is always within its own window.
+        self.fast = (max(1, policy.fast_failures), s(policy.fast_window))
+        self.slow = (max(1, policy.slow_failures), s(policy.slow_window))
+        self.daily = (max(1, policy.daily_failures), s(policy.daily_window))
         self.capacity = max(policy.fast_failures, policy.slow_failures, policy.daily_failures)
         self.enumeration = (policy.enumeration_users, s(policy.enumeration_window))
         self.network = (policy.network_clients, s(policy.network_window))
@@ -225,6 +298,21 @@ class _Limits:
             "spray": duration_text(policy.spray_window),
             "compromise": duration_text(policy.compromise_window),
         }
+        self.fast_reason = (
+            f"{policy.fast_failures} or more failed logins within {self.text['fast']}"
+        )
+        self.slow_rules = tuple(
+            (needed, window, f"{needed} or more failed logins within {self.text[name]}")
+            for name, (needed, window) in (("slow", self.slow), ("daily", self.daily))
+        )
+
+
+def _at_least(times: Sequence[float] | None, needed: int, since: float) -> bool:
+    """At least ``needed`` of the (sorted) ``times`` at or after ``since``: the same as
+    ``count_since(times, since) >= needed`` while ``needed`` is within their capacity."""
+    if needed <= 0:
+        return True
+    return times is not None and len(times) >= needed and times[-needed] >= since
 
 
 class Detector:
@@ -255,7 +343,8 @@ class Detector:
         self._v4 = self.policy.ipv4_prefix
         self._v6 = self.policy.ipv6_prefix
         cap = self.policy.max_clients
-        self._sessions = SessionTracker()
+        self._sessions = SessionTracker(max_open=cap)
+        self._sessions.on_address = self._address_learned
         self._clients: StateTable[str, ClientState] = StateTable(cap, _last)
         self._accounts: StateTable[str, AccountState] = StateTable(cap, _last)
         self._networks: StateTable[NetKey, NetworkState] = StateTable(cap, _last)
@@ -275,21 +364,19 @@ class Detector:
         self._credentials: list[SeenCredential] = []
         self._compromises: list[Compromise] = []
         self._events = 0
-        self._stats: dict[str, int] = {
-            "failures_counted": 0,
-            "stale_failures": 0,
-            "auth_unavailable_ignored": 0,
-            "auth_unavailable_counted": 0,
-            "logins": 0,
-            "credentials_decoded": 0,
-            "clients_evicted": 0,
-            "hostile_dropped": 0,
-            "unattributed_failures": 0,
-        }
-        self._handlers = {
+        self._failures_counted = 0
+        self._stale_failures = 0
+        self._unavailable_ignored = 0
+        self._unavailable_counted = 0
+        self._logins_seen = 0
+        self._credentials_decoded = 0
+        self._clients_evicted = 0
+        self._hostile_dropped = 0
+        self._unattributed = 0
+        self._networks_evicted = 0
+        handlers: dict[EventType, Handler] = {
             _T.AUTH_FAILURE: self._on_failure,
             _T.AUTH_UNAVAILABLE: self._on_unavailable,
-            _T.AUTH_ABORTED: self._on_weak,
             _T.DISCONNECT: self._on_disconnect,
             _T.RATE_LIMITED: self._on_rate_limited,
             _T.TLS_ESTABLISHED: self._on_tls,
@@ -297,52 +384,170 @@ class Detector:
             _T.SERVER_REPLY: self._on_reply,
             _T.REJECT: self._on_reject,
             _T.AUTH_SUCCESS: self._on_auth_success,
+            _T.AUTH_ABORTED: self._on_nothing,
         }
+        self._handlers = handlers
+        dispatch: dict[EventType, Callable[[Event], Sequence[Detection]]] = {}
+        for etype in EventType:
+            handler = handlers.get(etype)
+            if etype in _SESSION_TYPES:
+                dispatch[etype] = self._session_feeder(handler or self._after_other)
+            elif handler is not None:
+                dispatch[etype] = self._plain_feeder(handler)
+            else:
+                dispatch[etype] = self._feed_other
+        dispatch[_T.TLS_ESTABLISHED] = self._feed_tls
+        dispatch[_T.LOST_CONNECTION] = dispatch[_T.TIMEOUT] = self._feed_interruption
+        dispatch[_T.DISCONNECT] = self._feed_disconnect
+        dispatch[_T.AUTH_FAILURE] = self._feed_failure
+        self._dispatch = dispatch
 
     # -- feeding -----------------------------------------------------------------------
 
     def feed(self, event: Event) -> Sequence[Detection]:
         """Take one event (in log order); return what it made cross a threshold."""
-        self._events += 1
-        if not self._events % EXPIRE_EVERY:
+        events = self._events = self._events + 1
+        if not events & _EXPIRE_MASK:
             self.expire()
         server_ip = event.server_ip
         if server_ip is not None and server_ip not in self._own:
             self._own.add(server_ip)
-        etype = event.type
-        session: Session | None = None
-        new = 0
+        return self._dispatch[event.type](event)
+
+    def _tracked(self, event: Event, handler: Handler) -> Sequence[Detection]:
+        """An event the session layer sees first, then ``handler``."""
+        tracker = self._sessions
+        session, new = tracker.feed(event)
         out: list[Detection] | None = None
-        if etype in _SESSION_TYPES or event.session is not None:
-            tracker = self._sessions
-            session, new = tracker.feed(event)
-            if tracker.decoded:
-                self._decoded(event)
-            if tracker.logins:
-                out = self._logins()
-        handler = self._handlers.get(etype)
-        if handler is not None:
-            found = handler(event, session, new)
-            if found:
-                out = found if out is None else out + found
-        elif event.hostile and event.ip is not None:
-            self._other_hostile(event)
+        if tracker.decoded:
+            self._decoded(event)
+        if tracker.logins:
+            out = self._logins()
+        found = handler(event, session, new)
+        if found:
+            out = found if out is None else out + found
+        return out if out else _NOTHING
+
+    def _session_feeder(self, handler: Handler) -> Callable[[Event], Sequence[Detection]]:
+        def feed(event: Event) -> Sequence[Detection]:
+            return self._tracked(event, handler)
+
+        return feed
+
+    def _plain_feeder(self, handler: Handler) -> Callable[[Event], Sequence[Detection]]:
+        def feed(event: Event) -> Sequence[Detection]:
+            if event.session is not None:
+                return self._tracked(event, handler)
+            found = handler(event, None, 0)
+            return found if found else _NOTHING
+
+        return feed
+
+    def _feed_other(self, event: Event) -> Sequence[Detection]:
+        """A type without a rule of its own and outside sessions (queued, postscreen,
+        DNSBL, non-SMTP commands, …): only a strong hostile one changes anything."""
+        if event.session is not None:
+            return self._tracked(event, self._after_other)
+        if event.hostile and event.ip is not None:
+            return self._other_hostile(event) or _NOTHING
+        return _NOTHING
+
+    def _feed_tls(self, event: Event) -> Sequence[Detection]:
+        if event.session is not None:
+            return self._tracked(event, self._on_tls)
+        self._server.tls_established(event)
+        return _NOTHING
+
+    def _feed_interruption(self, event: Event) -> Sequence[Detection]:
+        """``lost connection after X`` / ``timeout after X``: they only tell the session
+        layer that an AUTH exchange was cut (weak events change no client state)."""
+        tracker = self._sessions
+        session, new = tracker.interruption(event)
+        if tracker.decoded or tracker.logins or (event.hostile and event.strength is _STRONG):
+            return self._after_tracked(event, session, new, self._after_other)
+        return _NOTHING
+
+    def _feed_disconnect(self, event: Event) -> Sequence[Detection]:
+        tracker = self._sessions
+        session, new = tracker.disconnect(event)
+        if tracker.decoded or tracker.logins or new > 0:
+            return self._after_tracked(event, session, new, self._on_disconnect)
+        if event.hostile and event.strength is _STRONG:
+            # _on_disconnect: a strong disconnect without failed AUTH commands (failed
+            # ``unknown=`` commands) is a policy violation.
+            detail = event.detail
+            stats = detail.get("stats") if detail is not None else None
+            if not stats or "auth=" not in stats or event.attempts <= 0:
+                return self._after_tracked(event, session, new, self._on_disconnect)
+        return _NOTHING
+
+    def _feed_failure(self, event: Event) -> Sequence[Detection]:
+        """An AUTH failure: the session layer says how many guesses it adds (0 when
+        another line of the same attempt counted it), then :meth:`_failure` (the
+        checks of :meth:`_on_failure`, inlined)."""
+        tracker = self._sessions
+        session, new = tracker.failure(event)
+        if tracker.decoded or tracker.logins:
+            return self._after_tracked(event, session, new, self._on_failure)
+        if event.service == "smtp":
+            self._server.auth_on_service(event)
+        reason = event.reason
+        if reason and "given password" in reason:
+            self._server.credential(event, event.user, True)
+        if new <= 0:
+            return _NOTHING
+        ip = event.ip
+        if ip is None:
+            if session is None or session.ip is None:
+                self._unattributed += new
+                return _NOTHING
+            ip = session.ip
+        if event.strength is Strength.WEAK or not event.hostile:
+            return _NOTHING
+        user = event.user
+        if user is None and session is not None and session.users:
+            user = session.users[-1]
+        found = self._failure(ip, user, new, event)
+        return found if found else _NOTHING
+
+    def _after_tracked(
+        self, event: Event, session: Session | None, new: int, handler: Handler
+    ) -> Sequence[Detection]:
+        tracker = self._sessions
+        out: list[Detection] | None = None
+        if tracker.decoded:
+            self._decoded(event)
+        if tracker.logins:
+            out = self._logins()
+        found = handler(event, session, new)
+        if found:
+            out = found if out is None else out + found
         return out if out else _NOTHING
 
     @property
     def stats(self) -> dict[str, int]:
         """The counters so far, cheaply (the daemon's log and status; :meth:`result` has
-        them too)."""
+        them too). ``clients_evicted`` and ``sessions_evicted`` say the caps were hit."""
         return {
             "events": self._events,
-            **self._stats,
+            "failures_counted": self._failures_counted,
+            "stale_failures": self._stale_failures,
+            "auth_unavailable_ignored": self._unavailable_ignored,
+            "auth_unavailable_counted": self._unavailable_counted,
+            "logins": self._logins_seen,
+            "credentials_decoded": self._credentials_decoded,
+            "clients_evicted": self._clients_evicted,
+            "hostile_dropped": self._hostile_dropped,
+            "unattributed_failures": self._unattributed,
             "clients_tracked": len(self._clients) + len(self._archive),
             "sessions_open": len(self._sessions.open),
+            "sessions_evicted": self._sessions.evicted,
         }
 
     def feed_all(self, events: Iterable[Event]) -> None:
+        feed = self.feed
         for event in events:
-            self.feed(event)
+            feed(event)
 
     def remember_success(self, ip: str, user: str, when: float) -> None:
         """Seed a successful login learned elsewhere (the daemon's store after a restart),
@@ -353,28 +558,24 @@ class Detector:
 
     # -- handlers ----------------------------------------------------------------------
 
-    def _client_ip(self, event: Event, session: Session | None) -> str | None:
-        if event.ip is not None:
-            return event.ip
-        return session.ip if session is not None else None
-
-    def _on_failure(self, event: Event, session: Session | None, new: int) -> list[Detection]:
-        ip = self._client_ip(event, session)
+    def _on_failure(
+        self, event: Event, session: Session | None, new: int
+    ) -> list[Detection] | None:
+        ip = event.ip
+        if ip is None and session is not None:
+            ip = session.ip
         if event.service == "smtp":
             self._server.auth_on_service(event)
         reason = event.reason
         if reason and "given password" in reason:
             self._server.credential(event, event.user, True)
         if new <= 0:
-            return []
+            return None
         if ip is None:
-            self._stats["unattributed_failures"] += new
-            return []
+            self._unattributed += new
+            return None
         if event.strength is Strength.WEAK or not event.hostile:
-            client = self._clients.get(ip)
-            if client is not None:
-                client.weak += 1
-            return []
+            return None  # a weak failure (invalid mechanism, disabled user): no guess
         user = event.user
         if user is None and session is not None and session.users:
             # Postfix before 3.9 does not log the username; a decoded AUTH payload of the
@@ -382,42 +583,46 @@ class Detector:
             user = session.users[-1]
         return self._failure(ip, user, new, event)
 
-    def _on_unavailable(self, event: Event, session: Session | None, new: int) -> list[Detection]:
-        ip = self._client_ip(event, session)
+    def _on_unavailable(
+        self, event: Event, session: Session | None, new: int
+    ) -> list[Detection] | None:
+        ip = event.ip
+        if ip is None and session is not None:
+            ip = session.ip
         client = self._clients.get(ip) if ip is not None else None
         if ip is not None and client is not None:
             needed, window = self._limits.unavailable
             when = self._sessions.seconds(event)
-            if count_since(client.times, when - window) >= needed:
-                self._stats["auth_unavailable_counted"] += 1
+            if _at_least(client.times, needed, when - window):
+                self._unavailable_counted += 1
                 return self._failure(ip, event.user, 1, event)
-            client.unavailable += 1
-        self._stats["auth_unavailable_ignored"] += 1
+        self._unavailable_ignored += 1
         self._server.auth_unavailable(event)
-        return []
+        return None
 
-    def _on_weak(self, event: Event, session: Session | None, new: int) -> list[Detection]:
-        ip = self._client_ip(event, session)
-        client = self._clients.get(ip) if ip is not None else None
-        if client is not None:
-            client.weak += 1
-        return []
-
-    def _on_disconnect(self, event: Event, session: Session | None, new: int) -> list[Detection]:
-        ip = self._client_ip(event, session)
+    def _on_disconnect(
+        self, event: Event, session: Session | None, new: int
+    ) -> list[Detection] | None:
+        ip = event.ip
+        if ip is None and session is not None:
+            ip = session.ip
         if ip is None:
-            return []
+            return None
         if new > 0:
             user = session.users[-1] if session is not None and session.users else None
             return self._failure(ip, user, new, event)
-        if event.hostile and event.strength is Strength.STRONG and not disconnect_failures(event):
+        if event.hostile and event.strength is _STRONG and not disconnect_failures(event):
             return self._other_hostile(event)
-        return []
+        return None
 
-    def _on_rate_limited(self, event: Event, session: Session | None, new: int) -> list[Detection]:
-        ip = self._client_ip(event, session)
+    def _on_rate_limited(
+        self, event: Event, session: Session | None, new: int
+    ) -> list[Detection] | None:
+        ip = event.ip
+        if ip is None and session is not None:
+            ip = session.ip
         if ip is None:
-            return []
+            return None
         detail = event.detail or {}
         what = (detail.get("limit", "") + " " + (event.reason or "")).lower()
         if "auth" not in what:
@@ -429,42 +634,47 @@ class Detector:
             more = f" ({count} AUTH commands)" if count else ""
             reason = f"exceeded the server's AUTH command rate limit{more}"
             when = self._sessions.seconds(event)
-            self._add(found, client, Verdict.BRUTEFORCE, reason, event, when)
+            self._flag(client, Verdict.BRUTEFORCE, reason, event, when, found)
         return found
 
-    def _on_tls(self, event: Event, session: Session | None, new: int) -> list[Detection]:
+    def _on_tls(self, event: Event, session: Session | None, new: int) -> None:
         self._server.tls_established(event)
-        return []
 
-    def _on_tls_setup(self, event: Event, session: Session | None, new: int) -> list[Detection]:
+    def _on_tls_setup(self, event: Event, session: Session | None, new: int) -> None:
         self._server.tls_setup(event)
-        return []
 
-    def _on_reply(self, event: Event, session: Session | None, new: int) -> list[Detection]:
+    def _on_reply(self, event: Event, session: Session | None, new: int) -> None:
         self._server.reply(event)
-        return []
 
-    def _on_reject(self, event: Event, session: Session | None, new: int) -> list[Detection]:
+    def _on_reject(self, event: Event, session: Session | None, new: int) -> list[Detection] | None:
         self._server.reply(event)
         if event.hostile and event.ip is not None:
             return self._other_hostile(event)
-        return []
+        return None
 
-    def _on_auth_success(self, event: Event, session: Session | None, new: int) -> list[Detection]:
+    def _on_auth_success(self, event: Event, session: Session | None, new: int) -> None:
         if event.service == "smtp":
             self._server.auth_on_service(event)
-        return []
 
-    def _other_hostile(self, event: Event) -> list[Detection]:
-        """A hostile event that is not a login attempt: relay, non-SMTP, postscreen, …"""
+    def _on_nothing(self, event: Event, session: Session | None, new: int) -> None:
+        """A weak hint (an abandoned AUTH exchange): the session layer accounts it."""
+
+    def _after_other(
+        self, event: Event, session: Session | None, new: int
+    ) -> list[Detection] | None:
+        """Types without a rule of their own: a hostile one with a client counts as a
+        policy violation."""
+        if event.hostile and event.ip is not None:
+            return self._other_hostile(event)
+        return None
+
+    def _other_hostile(self, event: Event) -> list[Detection] | None:
+        """A hostile event that is not a login attempt: relay, non-SMTP, postscreen, …
+        Weak ones change nothing: they are hints that need company, and the company
+        (a failed login, a strong violation) is what is counted."""
         ip = event.ip
-        if ip is None:
-            return []
-        if event.strength is not Strength.STRONG:
-            client = self._clients.get(ip)
-            if client is not None:
-                client.weak += 1
-            return []
+        if ip is None or event.strength is not _STRONG:
+            return None
         when = self._sessions.seconds(event)
         client = self._client(ip, when)
         client.see(event, when)
@@ -474,96 +684,146 @@ class Detector:
         if client.failures == 0 and client.policy >= self.policy.scanner_events:
             reason = f"{client.policy} policy violations and no login attempt"
             found = self._flag(client, Verdict.SCANNER, reason, event, when)
-            return [found] if found is not None else []
-        return []
+            return [found] if found is not None else None
+        return None
 
     # -- failures ----------------------------------------------------------------------
 
     def _failure(self, ip: str, user: str | None, count: int, event: Event) -> list[Detection]:
-        when = self._sessions.seconds(event)
-        client = self._client(ip, when)
-        client.see(event, when)
-        key = account_key(user) if user else None
+        """``count`` failed guesses by ``ip`` (as ``user``): every rule that counts them.
+        This is the path an attack takes, once per guess, so the common cases are inlined
+        here (client, times, evidence, the brute-force, enumeration and probe rules); the
+        account and network rules are a call each."""
+        tracker = self._sessions
+        time = event.record.time
+        if time is not None and time is tracker._last_time:
+            when = tracker._last_seconds
+        else:
+            when = tracker.seconds(event)
+        clients = self._clients
+        client = clients.get(ip)
+        if client is not None:
+            clients[ip] = clients.pop(ip)  # the most recently active: the young end
+        else:
+            client = self._new_client(ip, when)
+        # client.see(event, when)
+        if when > client.last:
+            client.last = when
+        if time is not None:
+            if client.first_time is None:
+                client.first_time = time
+            client.last_time = time
+        service = event.service
+        if service is not None and service not in client.services:
+            client.services = with_service(client.services, service)
+
+        key = user.strip().casefold() if user else None  # account_key()
+        account = None
         if key is not None:
             account = self._accounts.get(key)
             if account is not None:
                 key = account.name  # one string per account, not one per client
-        owner = self._owner(ip, create=False, net=client.net) if self._owners else None
-        if key is not None and owner is not None and self._is_stale(owner, key, when):
-            client.stale += count
-            if client.stale_users is None:
-                client.stale_users = set()
-            if len(client.stale_users) < 8:
-                client.stale_users.add(key)
-            self._stats["stale_failures"] += count
-            if client.stale <= 2:
-                client.keep(event)
-            return []
-        self._stats["failures_counted"] += count
+        owner = None
+        if self._owners:
+            net = client.net
+            owner = self._owners.get(net if net is not None and net & 1 else ip)
+            if key is not None and owner is not None:
+                last = owner.users.get(key)
+                if last is not None and when - last <= self._limits.stale:
+                    return self._stale(client, key, count, event)
+        self._failures_counted += count
         client.failures += count
         limits = self._limits
-        push_times(client.times, when, count, limits.capacity)
+        times = client.times
+        if times is None:
+            times = client.times = []
+        if count == 1 and (not times or when >= times[-1]):
+            times.append(when)
+            if len(times) > limits.capacity:
+                del times[0]
+        else:
+            push_times(times, when, count, limits.capacity)
         if client.evidence is None:
-            client.keep(event)
+            client.evidence = (evidence_of(event),)
         found: list[Detection] = []
         if key is not None:
-            client.add_user(key, count, when)
-            self._account_failure(client, key, count, when, event, found)
-        if owner is None:  # a client that logged in is a person, not a network member
+            # client.add_user(key, count, when), the one-username case inline
+            if client.users is None and (client.user is None or client.user == key):
+                client.user = key
+                client.user_count += count
+                client.user_last = when
+            else:
+                client.add_user(key, count, when)
+            self._account_failure(client, key, count, when, event, found, account)
+        if owner is None and client.net is not None:
+            # a client that logged in is a person, not a network member
             self._network_failure(client, count, when, event, found)
-        self._judge(client, key, when, event, found)
-        return found
 
-    def _judge(
-        self,
-        client: ClientState,
-        key: str | None,
-        when: float,
-        event: Event,
-        found: list[Detection],
-    ) -> None:
-        limits = self._limits
-        times = client.times
-        if self._open_question(client, Verdict.BRUTEFORCE, when):
+        # The rules on the client's own failures (see _open_question for the flags).
+        flags = client.flags
+        detections = self.detections
+        n = len(times)
+        if not flags & _BRUTEFORCE or (
+            detections and self._open_question(client, Verdict.BRUTEFORCE, when)
+        ):
             needed, window = limits.fast
-            if count_since(times, when - window) >= needed:
-                reason = f"{needed} or more failed logins within {limits.text['fast']}"
-                self._add(found, client, Verdict.BRUTEFORCE, reason, event, when)
-            elif self._open_question(client, Verdict.SLOW_BRUTEFORCE, when):
-                for name, (needed, window) in (("slow", limits.slow), ("daily", limits.daily)):
-                    if count_since(times, when - window) >= needed:
-                        reason = f"{needed} or more failed logins within {limits.text[name]}"
-                        self._add(found, client, Verdict.SLOW_BRUTEFORCE, reason, event, when)
+            if needed <= n and times[-needed] >= when - window:
+                self._flag(client, Verdict.BRUTEFORCE, limits.fast_reason, event, when, found)
+            elif not flags & _SLOW or (
+                detections and self._open_question(client, Verdict.SLOW_BRUTEFORCE, when)
+            ):
+                for needed, window, reason in limits.slow_rules:
+                    if needed <= n and times[-needed] >= when - window:
+                        self._flag(client, Verdict.SLOW_BRUTEFORCE, reason, event, when, found)
                         break
         needed, window = limits.enumeration
-        if client.distinct_users() >= needed and self._open_question(
-            client, Verdict.ENUMERATION, when
+        users = client.users
+        distinct = len(users) if users is not None else 1 if client.user is not None else 0
+        if distinct >= needed and (
+            not flags & _ENUMERATION
+            or (detections and self._open_question(client, Verdict.ENUMERATION, when))
         ):
             distinct = client.distinct_users_since(when - window)
             if distinct >= needed:
                 text = limits.text["enumeration"]
                 reason = f"{distinct} distinct usernames within {text}"
-                self._add(found, client, Verdict.ENUMERATION, reason, event, when)
+                self._flag(client, Verdict.ENUMERATION, reason, event, when, found)
         if key is not None:
             if key in self._honeypot:
                 reason = f"tried the honeypot account {key}"
-                self._add(found, client, Verdict.HONEYPOT, reason, event, when)
-            elif not client.has(Verdict.PROBE):
-                why = self._probe_reason(key, event)
+                self._flag(client, Verdict.HONEYPOT, reason, event, when, found)
+            elif not client.flags & _PROBE:
+                why = self._reasons.get(key) if key not in self._real else None
+                if not why:
+                    why = self._probe_reason(key, event)
                 if why is not None:
-                    self._add(found, client, Verdict.PROBE, why, event, when)
+                    self._flag(client, Verdict.PROBE, why, event, when, found)
+        return found
+
+    def _stale(self, client: ClientState, key: str, count: int, event: Event) -> list[Detection]:
+        """A failure with an account this client logged in as: an old password."""
+        client.stale += count
+        if client.stale_users is None:
+            client.stale_users = set()
+        if len(client.stale_users) < 8:
+            client.stale_users.add(key)
+        self._stale_failures += count
+        if client.stale <= 2:
+            client.keep(event)
+        return []
 
     def _open_question(self, client: ClientState, verdict: Verdict, when: float) -> bool:
         """Whether a rule can still tell anything new: not when the client already has
         the verdict (the analyzer), or was reported for it less than a ban ago (the
         daemon). Skipping the settled rules keeps a hammering client cheap."""
-        verdicts = client.verdicts
-        if verdicts is None or verdict not in verdicts:
+        if not client.flags & VERDICT_BIT[verdict]:
             return True
         if not self.detections:
             return False
-        reported = client.reported.get(verdict) if client.reported else None
-        return reported is None or when - reported >= self._limits.ban
+        for reported, at in client.reported:
+            if reported is verdict:
+                return when - at >= self._limits.ban
+        return True
 
     def _probe_reason(self, key: str, event: Event) -> str | None:
         """Why a failure on ``key`` makes the client a probe; None when it does not. The
@@ -597,41 +857,54 @@ class Detector:
         when: float,
         event: Event,
         found: list[Detection],
+        account: AccountState | None,
     ) -> None:
-        account = self._accounts.get(key)
+        accounts = self._accounts
         if account is None:
             account = AccountState(key)
-            self._add_state(self._accounts, key, account)
+            self._add_state(accounts, key, account)
         else:
-            self._accounts.touch(key)
+            accounts[key] = accounts.pop(key)  # touch
         account.failures += count
         account.last = when
-        push_times(account.times, when, count, ACCOUNT_TIMES)
-        needed, window = self._limits.spray
+        times = account.times
+        if count == 1 and (not times or when >= times[-1]):
+            times.append(when)
+            if len(times) > ACCOUNT_TIMES:
+                del times[0]
+        else:
+            push_times(times, when, count, ACCOUNT_TIMES)
+        ip = client.ip
         previous = account.last_client
-        account.clients.add(client.ip, when)
-        account.last_client = client.ip
-        if previous is None or previous == client.ip:
+        clients = account.clients
+        seen = clients.pop(ip, None)
+        clients[ip] = when if seen is None or when > seen else seen
+        if seen is None and len(clients) > MAX_CLIENTS_PER_ACCOUNT:
+            del clients[next(iter(clients))]
+        account.last_client = ip
+        if previous is None or previous == ip:
             return
-        last = account.clients.last_seen(previous)
-        if last is None or when - last > window:
+        last = clients.get(previous)
+        if last is None or when - last > self._limits.spray[1]:
             return
         account.campaign = 1  # shared by two clients: a possible spraying target
-        if client.has(Verdict.SPRAY_MEMBER):
+        if client.flags & _SPRAY:
             other = self._clients.get(previous)
-            if other is not None and other.has(Verdict.SPRAY_MEMBER):
+            if other is not None and other.flags & _SPRAY:
                 return  # both already in a flagged campaign
         campaigns = self._campaigns
-        root = campaigns.union(client.ip, previous)
-        if root in campaigns.flagged:
-            number = campaigns.flagged[root]
-            self._spray_member(client, number, key, event, when, found)
-        elif campaigns.size(root) >= needed:
+        root = campaigns.union(ip, previous)
+        number = campaigns.flagged.get(root)
+        if number is not None:
+            reason = self._reasons.get(number)
+            if reason is None or not client.flags & _SPRAY or self.detections:
+                self._spray_member(client, number, key, event, when, found)
+        elif campaigns.size(root) >= self._limits.spray[0]:
             number = campaigns.next_id
             campaigns.next_id += 1
             campaigns.flagged[root] = number
-            for ip in campaigns.members(root):
-                member = self._clients.get(ip) or self._archive.get(ip)
+            for member_ip in campaigns.members(root):
+                member = self._clients.get(member_ip) or self._archive.get(member_ip)
                 if member is not None:
                     self._spray_member(member, number, key, event, when, found)
 
@@ -649,7 +922,9 @@ class Detector:
             reason = self._reasons[number] = (
                 f"one of the clients of spraying campaign {number} (accounts such as {key})"
             )
-        self._add(found, client, Verdict.SPRAY_MEMBER, reason, event, when, {"campaign": number})
+        if client.flags & _SPRAY and not self.detections:
+            return  # settled: _flag would change nothing
+        self._flag(client, Verdict.SPRAY_MEMBER, reason, event, when, found, {"campaign": number})
 
     def _network_failure(
         self, client: ClientState, count: int, when: float, event: Event, found: list[Detection]
@@ -659,14 +934,23 @@ class Detector:
             return
         state = self._networks.get(net)
         if state is None:
-            state = self._archived_networks.pop(net, None)
+            state = self._archived_networks.pop(net, None) if self._archived_networks else None
             if state is None:
-                state = self._second_address(client, net, count, when)
-                if state is None:
+                lone = self._lone
+                entry = lone.pop(net, None)
+                if entry is None or entry[0] == client.ip:
+                    # Most networks have one failing address: a small entry, not a state.
+                    failures = count if entry is None else count + entry[2]
+                    lone[net] = (client.ip, when, failures)
+                    if len(lone) > lone.capacity:
+                        del lone[net]
+                        lone.add(net, (client.ip, when, failures))
                     return
+                state = self._second_address(client, net, entry)
             self._add_state(self._networks, net, state)
         else:
-            self._networks.touch(net)
+            networks = self._networks
+            networks[net] = networks.pop(net)  # touch
         state.failures += count
         state.last = when
         time = event.record.time
@@ -676,28 +960,24 @@ class Detector:
             state.last_time = time
         new_member = state.members.add(client.ip, when)
         if new_member and len(state.evidence) < 3:
-            state.evidence.append(slim(event))
+            state.evidence.append(evidence_of(event))
         needed, window = self._limits.network
         if len(state.members) < needed:
             return
         if state.flagged is not None and when - state.flagged <= window:
-            if not client.has(Verdict.NETWORK_MEMBER):
+            if not client.flags & _NETWORK:
                 self._network_member(client, state, event, when, found)
             return
         members = state.members.keys_since(when - window)
         if len(members) < needed:
             return
         state.flagged = when
-        if not self.detections:
-            for ip in members:
-                member = self._clients.get(ip) or self._archive.get(ip)
-                if member is not None and not member.has(Verdict.NETWORK_MEMBER):
-                    self._network_member(member, state, event, when, found, announce=False)
-            return
         for ip in members:
             member = self._clients.get(ip) or self._archive.get(ip)
-            if member is not None and not member.has(Verdict.NETWORK_MEMBER):
+            if member is not None and not member.flags & _NETWORK:
                 self._network_member(member, state, event, when, found, announce=False)
+        if not self.detections:
+            return
         network = network_of(net, self._v4, self._v6)
         text = self._limits.text["network"]
         found.append(
@@ -708,21 +988,19 @@ class Detector:
                 recommendation=NONE_ALLOWED if self._network_allowed(network) else BAN,
                 reason=f"{len(members)} addresses of {network} failed to log in within {text}",
                 time=event.record.time,
-                evidence=tuple(state.evidence),
-                data={"members": sorted(members)[:MAX_REPORTED_MEMBERS]},
+                data={
+                    "users": self._detection_users(client),
+                    "members": sorted(members)[:MAX_REPORTED_MEMBERS],
+                },
+                items=tuple(state.evidence),
             )
         )
 
     def _second_address(
-        self, client: ClientState, net: NetKey, count: int, when: float
-    ) -> NetworkState | None:
-        """Most networks have one failing address: it is a small entry, not a state, until
-        a second address of the network fails."""
-        lone = self._lone.pop(net, None)
-        if lone is None or lone[0] == client.ip:
-            failures = count + (lone[2] if lone is not None else 0)
-            self._lone.add(net, (client.ip, when, failures))
-            return None
+        self, client: ClientState, net: NetKey, lone: tuple[str, float, int]
+    ) -> NetworkState:
+        """A second address of a network failed: the network's lone entry (its first
+        address) becomes a state."""
         state = NetworkState(net)
         first_ip, first_when, first_failures = lone
         state.members.add(first_ip, first_when)
@@ -745,12 +1023,7 @@ class Detector:
     ) -> None:
         network = network_of(state.key, self._v4, self._v6)
         reason = f"one of several addresses of {network} guessing together"
-        sink: list[Detection] = found if announce else []
-        self._add(sink, client, Verdict.NETWORK_MEMBER, reason, event, when)
-
-    def _is_stale(self, owner: OwnerState, key: str, when: float) -> bool:
-        last = owner.users.get(key)
-        return last is not None and when - last <= self._limits.stale
+        self._flag(client, Verdict.NETWORK_MEMBER, reason, event, when, found if announce else None)
 
     # -- logins ------------------------------------------------------------------------
 
@@ -761,7 +1034,7 @@ class Detector:
         out: list[Detection] = []
         for session, user, event in logins:
             ip = event.ip or (session.ip if session is not None else None)
-            self._stats["logins"] += 1
+            self._logins_seen += 1
             self._server.login(user)
             if ip is None:
                 continue
@@ -799,7 +1072,7 @@ class Detector:
             client.see(event, when)
             if key is not None:
                 client.succeeded = [key]
-        evidence = (*(client.evidence or [])[-2:], event)
+        evidence = (*evidence_events((client.evidence or ())[-2:]), event)
         if len(self._compromises) < MAX_COMPROMISES:
             self._compromises.append(
                 Compromise(
@@ -813,7 +1086,7 @@ class Detector:
             )
         client.keep(event, important=True)
         found: list[Detection] = []
-        self._add(found, client, Verdict.COMPROMISED, reason, event, when, {"user": user})
+        self._flag(client, Verdict.COMPROMISED, reason, event, when, found, {"user": user})
         return found
 
     def _compromise_reason(
@@ -822,7 +1095,7 @@ class Detector:
         """Why a successful login as ``key`` looks like a break-in, and how many failures
         came before it; None when it looks like the owner logging in."""
         if client is not None and client.allowed is None:
-            guessing = [v for v in client.verdicts or () if v in GUESSING_VERDICTS]
+            guessing = [v for v, _ in client.verdicts if v in GUESSING_VERDICTS]
             if guessing and self._owner_pattern(client, key, guessing):
                 guessing = []
             if guessing:
@@ -839,7 +1112,12 @@ class Detector:
         if account is None:
             return None
         needed, window = self._limits.compromise
-        burst = count_since(account.times, when - window)
+        since = when - window
+        burst = 0
+        for at in reversed(account.times):
+            if at < since:
+                break
+            burst += 1
         own = client.user_failures(key) if client is not None else 0
         others = burst - min(burst, own) if client is None or client.allowed is None else burst
         if others >= needed:
@@ -867,10 +1145,7 @@ class Detector:
     def _owner_logged_in(self, client: ClientState, key: str | None) -> None:
         """A person logged in: their failures were typos, their address is no network
         member and no probe."""
-        verdicts = client.verdicts
-        if verdicts is not None:
-            for verdict in _BY_ASSOCIATION:
-                verdicts.pop(verdict, None)
+        client.drop_verdicts(_BY_ASSOCIATION_BITS)
         if client.net is not None:
             state = self._networks.get(client.net) or self._archived_networks.get(client.net)
             if state is not None:
@@ -885,10 +1160,15 @@ class Detector:
         tracker.decoded.clear()
 
     def _credential(self, session: Session, cred: Credential, event: Event) -> None:
-        self._stats["credentials_decoded"] += 1
+        self._credentials_decoded += 1
         self._server.credential(event, cred.user, cred.password is not None)
         if len(self._credentials) < MAX_CREDENTIALS:
             record = event.record
+            if session.ip is None:
+                # A TLS dump line names no client: the session's later lines will.
+                if session.unresolved is None:
+                    session.unresolved = []
+                session.unresolved.append(len(self._credentials))
             self._credentials.append(
                 SeenCredential(
                     ip=session.ip,
@@ -899,22 +1179,51 @@ class Detector:
                 )
             )
 
+    def _address_learned(self, session: Session) -> None:
+        """A session whose credentials were decoded before its address showed learned it."""
+        waiting, session.unresolved = session.unresolved or [], None
+        credentials = self._credentials
+        for index in waiting:
+            seen = credentials[index]
+            credentials[index] = SeenCredential(
+                ip=session.ip,
+                credential=seen.credential,
+                time=seen.time,
+                source=seen.source,
+                line=seen.line,
+            )
+
     # -- state -------------------------------------------------------------------------
 
     def _client(self, ip: str, when: float) -> ClientState:
-        client = self._clients.get(ip)
+        clients = self._clients
+        client = clients.get(ip)
         if client is not None:
-            self._clients.touch(ip)
+            clients[ip] = clients.pop(ip)  # touch
             return client
-        client = self._revive(ip)
-        if client is None:
-            net, loopback = network_key(ip, self._v4, self._v6)
-            client = ClientState(ip, net, when)
+        return self._new_client(ip, when)
+
+    def _new_client(self, ip: str, when: float) -> ClientState:
+        """The state of a client not in the table: from the archive, or a new one."""
+        if self._archive:
+            client = self._archive.pop(ip, None)
+            if client is not None:
+                self._add_state(self._clients, ip, client)
+                return client
+        net, loopback = network_key(ip, self._v4, self._v6)
+        client = ClientState(ip, net, when)
+        if loopback or self._own or self._allow:
             client.allowed = self._allowed(ip, loopback)
-            self._add_state(self._clients, ip, client)
+        clients = self._clients
+        clients[ip] = client
+        if len(clients) > clients.capacity:
+            del clients[ip]
+            self._add_state(clients, ip, client)
         return client
 
     def _revive(self, ip: str) -> ClientState | None:
+        if not self._archive:
+            return None
         client = self._archive.pop(ip, None)
         if client is not None:
             self._add_state(self._clients, ip, client)
@@ -923,18 +1232,18 @@ class Detector:
     def _add_state(self, table: StateTable[Any, Any], key: Any, state: Any) -> None:
         for old in table.add(key, state):
             if isinstance(old, ClientState):
-                self._stats["clients_evicted"] += 1
+                self._clients_evicted += 1
                 self._retire(old)
             elif isinstance(old, NetworkState):
                 self._retire_network(old)
 
     def _retire(self, client: ClientState) -> None:
-        if not self.keep_history or not (client.verdicts or client.stale):
+        if not self.keep_history or not (client.flags or client.stale):
             return
         if len(self._archive) < self.policy.max_clients:
             self._archive[client.ip] = client
         else:
-            self._stats["hostile_dropped"] += 1
+            self._hostile_dropped += 1
 
     def _retire_network(self, state: NetworkState) -> None:
         keep = self.keep_history and state.flagged is not None
@@ -946,7 +1255,7 @@ class Detector:
         (``ipv6_prefix``) for IPv6, whose privacy addresses change daily."""
         if net is None and ":" in ip:
             net, _ = network_key(ip, self._v4, self._v6)
-        key: str | NetKey = net if net is not None and is_v6(net) else ip
+        key: str | NetKey = net if net is not None and net & 1 else ip
         owner = self._owners.get(key)
         if owner is None and create:
             owner = OwnerState()
@@ -986,56 +1295,50 @@ class Detector:
         reason: str,
         event: Event,
         when: float,
+        found: list[Detection] | None = None,
         data: dict[str, Any] | None = None,
     ) -> Detection | None:
-        """Record that ``client`` earned ``verdict``; a Detection when the daemon should
-        hear of it (the first time, or again after a ban has run out)."""
-        verdicts = client.verdicts
-        if verdicts is None:
-            verdicts = client.verdicts = {}
-        if verdict not in verdicts:
-            verdicts[verdict] = reason
+        """Record that ``client`` earned ``verdict``; a Detection (also appended to
+        ``found``) when the daemon should hear of it (the first time, or again after a
+        ban has run out)."""
+        bit = VERDICT_BIT[verdict]
+        if not client.flags & bit:
+            client.flags |= bit
+            client.verdicts = (*client.verdicts, (verdict, reason))
             if event.ip == client.ip:  # a campaign or network flags members on others' lines
-                client.keep(event, important=True)
+                evidence = client.evidence
+                if evidence is None or evidence[0][0] is not event.record.text:
+                    client.keep(event, important=True)
         if not self.detections:
             return None
+        ban = self._limits.ban
         reported = client.reported
-        if reported is None:
-            reported = client.reported = {}
-        last = reported.get(verdict)
-        if last is not None and when - last < self._limits.ban:
-            return None
-        if any(
-            RANK[v] < RANK[verdict] and when - t < self._limits.ban for v, t in reported.items()
-        ):
-            return None  # a worse verdict was just reported: that ban covers this one
-        reported[verdict] = when
-        users = [name for name, _ in client.user_counts()[:MAX_DETECTION_USERS]]
-        data = {"users": users, **(data or {})}
-        return Detection(
+        rank = RANK[verdict]
+        for seen, at in reported:
+            if seen is verdict:
+                if when - at < ban:
+                    return None
+            elif RANK[seen] < rank and when - at < ban:
+                return None  # a worse verdict was just reported: that ban covers this one
+        client.reported = (*(p for p in reported if p[0] is not verdict), (verdict, when))
+        data = {"users": self._detection_users(client), **(data or {})}
+        detection = Detection(
             verdict=verdict,
-            target=ipaddress.ip_network(client.ip),
+            target=None,
             ip=client.ip,
             recommendation=self._recommendation(client, verdict),
             reason=reason,
             time=event.record.time,
-            evidence=tuple(client.evidence or (slim(event),)),
             data=data,
+            items=client.evidence or (evidence_of(event),),
         )
-
-    def _add(
-        self,
-        found: list[Detection],
-        client: ClientState,
-        verdict: Verdict,
-        reason: str,
-        event: Event,
-        when: float,
-        data: dict[str, Any] | None = None,
-    ) -> None:
-        detection = self._flag(client, verdict, reason, event, when, data)
-        if detection is not None:
+        if found is not None:
             found.append(detection)
+        return detection
+
+    @staticmethod
+    def _detection_users(client: ClientState) -> list[str]:
+        return [name for name, _ in client.user_counts()[:MAX_DETECTION_USERS]]
 
     def _recommendation(self, client: ClientState, verdict: Verdict) -> str:
         if client.allowed is None and client.ip in self._own:
@@ -1077,7 +1380,7 @@ class Detector:
 
     def result(self) -> Analysis:
         """The analysis of everything fed so far (may be called more than once)."""
-        clients = [c for c in self._clients.values() if c.verdicts or c.stale]
+        clients = [c for c in self._clients.values() if c.flags or c.stale]
         clients.extend(self._archive.values())
         attackers = []
         findings: list[Finding] = []
@@ -1113,7 +1416,7 @@ class Detector:
         )
 
     def _attacker(self, client: ClientState) -> Attacker | None:
-        verdicts = dict(client.verdicts or {})
+        verdicts = client.verdict_map()
         if client.stale >= self.policy.slow_failures and not verdicts:
             verdicts[Verdict.STALE_PASSWORD] = (
                 f"{client.stale} failed logins with an account it had logged in as "
@@ -1155,7 +1458,7 @@ class Detector:
             existing_users=existing,
             stale_failures=client.stale,
             services=tuple(sorted(client.services)),
-            evidence=tuple(client.evidence or ()),
+            evidence=client.events(),
         )
 
     def _stale_finding(self, client: ClientState) -> Finding:
@@ -1164,7 +1467,7 @@ class Detector:
             kind="stale_password",
             severity=Severity.INFO,
             subject=client.ip,
-            evidence=tuple((client.evidence or [])[:2]),
+            evidence=evidence_events((client.evidence or ())[:2]),
             data={
                 "users": users,
                 "failures": client.stale,
@@ -1205,7 +1508,7 @@ class Detector:
             for ip in members[:3]:
                 member = self._clients.get(ip) or self._archive.get(ip)
                 if member is not None and member.evidence:
-                    evidence.append(member.evidence[0])
+                    evidence.append(evidence_event(member.evidence[0]))
             data: dict[str, Any] = {
                 "campaign": number,
                 "members": members[:MAX_REPORTED_MEMBERS],
@@ -1240,7 +1543,7 @@ class Detector:
     def _still_member(self, ip: str) -> bool:
         """A campaign member, unless it turned out to be an account's owner."""
         client = self._clients.get(ip) or self._archive.get(ip)
-        return client is not None and client.has(Verdict.SPRAY_MEMBER)
+        return client is not None and bool(client.flags & _SPRAY)
 
     def _network_findings(self) -> list[Finding]:
         states = [s for s in self._networks.values() if self._network_stands(s)]
@@ -1254,7 +1557,7 @@ class Detector:
                     kind="network",
                     severity=Severity.HIGH,
                     subject=str(network),
-                    evidence=tuple(state.evidence),
+                    evidence=evidence_events(tuple(state.evidence)),
                     data={
                         "network": str(network),
                         "members": members[:MAX_REPORTED_MEMBERS],
@@ -1302,21 +1605,24 @@ class Detector:
 
     def _notes(self) -> list[str]:
         notes = []
-        evicted = self._stats["clients_evicted"]
+        evicted = self._clients_evicted
         if evicted:
             notes.append(
                 f"more than {self.policy.max_clients} clients at once: the state of "
                 f"{evicted} idle clients was forgotten (policy.max_clients)"
             )
-        if self._stats["hostile_dropped"]:
+        if self._hostile_dropped:
             notes.append(
-                f"{self._stats['hostile_dropped']} hostile clients beyond the cap are "
+                f"{self._hostile_dropped} hostile clients beyond the cap are "
                 "counted in their networks only"
             )
-        if self._stats["unattributed_failures"]:
+        if self._sessions.evicted:
             notes.append(
-                f"{self._stats['unattributed_failures']} failed logins named no client address"
+                f"more than {self.policy.max_clients} sessions open at once: "
+                f"{self._sessions.evicted} of them were closed early (policy.max_clients)"
             )
+        if self._unattributed:
+            notes.append(f"{self._unattributed} failed logins named no client address")
         return notes
 
 

@@ -25,6 +25,7 @@ from mailwarden.model import Event, EventType, Finding, Severity
 MAX_EVIDENCE = 3
 MAX_SAMPLE = 20
 MAX_USERS = 10_000
+MAX_CIPHERS = 1000
 
 _WEAK_CIPHER_RE = re.compile(r"RC4|EXP|NULL|ADH|AECDH|(?:^|-)DES-CBC-(?:SHA|MD5)")
 _WEAK_PROTOCOLS = frozenset({"SSLv2", "SSLv3"})
@@ -105,6 +106,7 @@ class ServerWatch:
         """source -> user -> whether a password (or part of one) was in the log."""
         self.logged_in: set[str] = set()
         """Exposed users who also logged in successfully (real users, not guesses)."""
+        self._weak_ciphers: dict[str, bool] = {}
 
     # -- observations ------------------------------------------------------------------
 
@@ -113,10 +115,18 @@ class ServerWatch:
             self.auth_on_25.add(event, event.ip)
 
     def tls_established(self, event: Event) -> None:
-        detail = event.detail or {}
-        cipher = detail.get("cipher", "")
-        protocol = detail.get("protocol", "")
-        if _WEAK_CIPHER_RE.search(cipher) or protocol in _WEAK_PROTOCOLS:
+        detail = event.detail
+        if detail is None:
+            cipher = protocol = ""
+        else:
+            cipher = detail.get("cipher", "")
+            protocol = detail.get("protocol", "")
+        weak = self._weak_ciphers.get(cipher)
+        if weak is None:  # a handful of ciphers in a log: test each once
+            weak = _WEAK_CIPHER_RE.search(cipher) is not None
+            if len(self._weak_ciphers) < MAX_CIPHERS:
+                self._weak_ciphers[cipher] = weak
+        if weak or protocol in _WEAK_PROTOCOLS:
             self.weak_tls.add(event, f"{protocol} {cipher}".strip())
 
     def tls_setup(self, event: Event) -> None:
@@ -129,12 +139,14 @@ class ServerWatch:
     def reply(self, event: Event) -> None:
         """A server reply (verbose chat, TLS dump) or a reject line: soft_bounce shows as
         a 4xx where Postfix's code is 5xx."""
-        detail = event.detail or {}
-        code = detail.get("code", "")
-        enhanced = detail.get("enhanced", "")
+        detail = event.detail
+        code = detail.get("code", "") if detail is not None else ""
+        if not code.startswith("4"):
+            return  # both tests want a 4xx
+        enhanced = detail.get("enhanced", "") if detail is not None else ""
         text = f"{code} {enhanced}".strip()
         if event.type is EventType.REJECT:
-            if code.startswith("4") and _SOFT_REJECT_RE.search(event.reason or ""):
+            if _SOFT_REJECT_RE.search(event.reason or ""):
                 self.soft_bounce.add(event, text)
         elif _SOFT_REPLY_RE.match(text):
             self.soft_bounce.add(event, text)

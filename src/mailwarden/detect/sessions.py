@@ -22,15 +22,22 @@ no address: they join the open session of their smtpd process and take its clien
 address. AUTH payloads are decoded with :mod:`mailwarden.parsers.sasl`, including AUTH
 LOGIN, whose username and password arrive as separate base64 lines after the command.
 
+A ``(reason unavailable)`` SASL failure right after ``warning: SASL: Connect to Dovecot
+auth socket … failed`` from the same smtpd process is that server-side failure told
+again, not a guess: it is accounted with it and counts nothing.
+
+Bounded: at most ``max_open`` open sessions (and as many remembered smtpd clients and
+addresses with credits); beyond it the oldest are closed (``evicted``, counted).
+
 Public surface: :class:`Session`, :class:`SessionTracker`, :func:`sessions_of`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 
-from mailwarden.model import Event, EventType
+from mailwarden.model import Category, Event, EventType
 from mailwarden.parsers.sasl import (
     Credential,
     decode_auth,
@@ -48,6 +55,11 @@ MAX_USERS_PER_SESSION = 16
 MAX_CREDENTIALS_PER_SESSION = 16
 MAX_CREDITS_PER_ADDRESS = 256
 SWEEP_EVERY = 4096
+_SWEEP_MASK = SWEEP_EVERY - 1
+assert not SWEEP_EVERY & _SWEEP_MASK, "SWEEP_EVERY is a power of two"
+MAX_OPEN = 200_000
+"""Open sessions at most (the detector passes ``policy.max_clients``)."""
+REASON_UNAVAILABLE = "(reason unavailable)"
 
 _T = EventType
 _POSTFIX_ACCOUNTED = frozenset({_T.AUTH_FAILURE, _T.AUTH_ABORTED, _T.AUTH_UNAVAILABLE})
@@ -72,6 +84,7 @@ class Session:
     """
 
     __slots__ = (
+        "_auth_down",
         "_last_auth",
         "_login_user",
         "_login_user_complete",
@@ -96,6 +109,7 @@ class Session:
         "session_id",
         "succeeded_as",
         "tls",
+        "unresolved",
         "users",
     )
 
@@ -128,6 +142,10 @@ class Session:
         self._login_user: str | None = None
         self._login_user_complete = True
         self._last_auth: tuple[str, str | None] | None = None
+        self._auth_down = False
+        """The last AUTH line said the auth socket could not be reached (no client)."""
+        self.unresolved: list[int] | None = None
+        """For the detector: its decoded credentials still waiting for the address."""
 
     def __repr__(self) -> str:
         return (
@@ -192,7 +210,9 @@ class SessionTracker:
     expire, and closed sessions are not kept unless ``collect`` is set.
     """
 
-    def __init__(self, keep_events: bool = False, collect: bool = False) -> None:
+    def __init__(
+        self, keep_events: bool = False, collect: bool = False, max_open: int = MAX_OPEN
+    ) -> None:
         self.keep_events = keep_events
         self.collect = collect
         self.eager = keep_events or collect
@@ -208,6 +228,11 @@ class SessionTracker:
         self.now = 0.0
         """The latest event time seen, in POSIX seconds."""
         self.expired = 0
+        self.max_open = max(1, max_open)
+        self.evicted = 0
+        """Sessions closed early because more than ``max_open`` were open."""
+        self.on_address: Callable[[Session], None] | None = None
+        """Called when a session with :attr:`Session.unresolved` learns its address."""
         self._credits: dict[str, list[float]] = {}
         self._last_time: datetime | None = None
         self._last_seconds = 0.0
@@ -235,10 +260,11 @@ class SessionTracker:
         if self._fed % SWEEP_EVERY == 0:
             self.expire(self.now)
         record = event.record
-        if _is_smtpd(record.program):
+        program = record.program
+        if program is not None and program.endswith("smtpd"):
             if record.pid is None:
                 return None, self._loose_attempts(event)
-            return self._postfix(event, ("smtpd", record.host, record.program, record.pid))
+            return self._postfix(event, ("smtpd", record.host, program, record.pid))
         if event.session is not None:
             return self._dovecot(event)
         return None, self._loose_attempts(event)
@@ -249,21 +275,43 @@ class SessionTracker:
             session = Session(key, kind, event, when)
             if self.keep_events:
                 session.events = []
-            self.open[key] = session
+            open_ = self.open
+            open_[key] = session
+            if len(open_) > self.max_open:
+                self._evict()
             if self.collect:
                 self.all.append(session)
         return session
 
+    def _evict(self) -> None:
+        """Too many open sessions (a flood): close the oldest tenth."""
+        open_ = self.open
+        for old in list(open_)[: max(1, self.max_open // 10)]:
+            self._close(open_.pop(old), "evicted", None)
+            self.evicted += 1
+
+    def _learned(self, session: Session) -> None:
+        if session.unresolved is not None and self.on_address is not None:
+            self.on_address(session)
+
     def _postfix(self, event: Event, key: SessionKey) -> tuple[Session | None, int]:
         etype = event.type
-        when = self.seconds(event)
+        time = event.record.time
+        if time is self._last_time and time is not None:
+            when = self._last_seconds
+        else:
+            when = self.seconds(event)
         if etype is _T.CONNECT:
             old = self.open.pop(key, None)
             if old is not None:
                 self._close(old, "replaced", event)
             if not self.eager:
                 # Most sessions never try to log in: remember the client, build nothing.
-                self._peers[key] = (event.ip, event.port, when)
+                peers = self._peers
+                peers[key] = (event.ip, event.port, when)
+                if len(peers) > self.max_open:
+                    for stale in list(peers)[: max(1, self.max_open // 10)]:
+                        del peers[stale]
                 return None, 0
         session = self.open.get(key)
         if session is None:
@@ -271,26 +319,179 @@ class SessionTracker:
                 return None, self._quiet_disconnect(event, key, when)
             if not self.eager and etype in _INTERRUPTIONS and not _after_auth(event):
                 return None, 0
-            session = self._session_for(key, "postfix", event, when)
-            peer = self._peers.pop(key, None) if self._peers else None
+            session = self._postfix_session(key, event, when)
+        return self._postfix_line(event, key, session, when)
+
+    def _postfix_session(self, key: SessionKey, event: Event, when: float) -> Session:
+        session = self._session_for(key, "postfix", event, when)
+        peer = self._peers.pop(key, None) if self._peers else None
+        if peer is not None and session.ip is None:
+            session.ip, session.port, _ = peer
+        return session
+
+    def disconnect(self, event: Event) -> tuple[Session | None, int]:
+        """:meth:`feed` for a DISCONNECT event, the detector's most frequent one."""
+        record = event.record
+        program = record.program
+        pid = record.pid
+        if self.eager or pid is None or program is None or not program.endswith("smtpd"):
+            return self.feed(event)
+        fed = self._fed = self._fed + 1
+        if not fed & _SWEEP_MASK:
+            self.expire(self.now)
+        key = ("smtpd", record.host, program, pid)
+        time = record.time
+        if time is not None and time is self._last_time:
+            when = self._last_seconds
+        else:
+            when = self.seconds(event)
+        session = self.open.pop(key, None)
+        if session is None:
+            return None, self._quiet_disconnect(event, key, when)
+        # _postfix_line() for a DISCONNECT, inlined: the session ends here.
+        session.last = when
+        ip = event.ip
+        if session.ip is None and ip is not None:
+            session.ip = ip
+            session.port = event.port
+            if session.unresolved is not None:
+                self._learned(session)
+        if session.service is None:
+            session.service = event.service
+        new = 0
+        detail = event.detail
+        if detail is not None:
+            stats = detail.get("stats")
+            if stats and "auth=" in stats:  # disconnect_failures()
+                extra = max(0, event.attempts) - session.attempts_seen
+                if extra > 0:
+                    session.attempts_seen += extra
+                    new = extra
+                    if self._credits:
+                        new -= self._take_credit(ip or session.ip, when, extra)
+                    session.failures += new
+            auth_ok = detail.get("auth_ok")
+            if auth_ok and auth_ok != "0" and not session.succeeded_as:
+                self._login(session, self._last_user(session), event)
+        session.end = "disconnect"  # _close()
+        session.closed = event.record.time
+        if session._pending_step:
+            self._finish_login(session)
+        return session, new
+
+    def interruption(self, event: Event) -> tuple[Session | None, int]:
+        """:meth:`feed` for a LOST_CONNECTION or TIMEOUT event."""
+        record = event.record
+        program = record.program
+        pid = record.pid
+        if self.eager or pid is None or program is None or not program.endswith("smtpd"):
+            return self.feed(event)
+        fed = self._fed = self._fed + 1
+        if not fed & _SWEEP_MASK:
+            self.expire(self.now)
+        key = ("smtpd", record.host, program, pid)
+        time = record.time
+        if time is not None and time is self._last_time:
+            when = self._last_seconds
+        else:
+            when = self.seconds(event)
+        detail = event.detail
+        after_auth = detail is not None and detail.get("after", "").upper() == "AUTH"
+        session = self.open.get(key)
+        if session is None:
+            if not after_auth:
+                return None, 0
+            return self._postfix_line(event, key, self._postfix_session(key, event, when), when)
+        # _postfix_line() for an interruption, inlined.
+        session.last = when
+        ip = event.ip
+        if session.ip is None and ip is not None:
+            session.ip = ip
+            session.port = event.port
+            if session.unresolved is not None:
+                self._learned(session)
+        if session.service is None:
+            session.service = event.service
+        if after_auth:
+            # The client left in the middle of an AUTH exchange: the statistics count
+            # that AUTH as failed, but no password was refused.
+            session.attempts_seen += 1
+        return session, 0
+
+    def failure(self, event: Event) -> tuple[Session | None, int]:
+        """:meth:`feed` for an AUTH_FAILURE event (the Postfix case inlined)."""
+        record = event.record
+        program = record.program
+        pid = record.pid
+        if self.eager or pid is None or program is None or not program.endswith("smtpd"):
+            return self.feed(event)
+        fed = self._fed = self._fed + 1
+        if not fed & _SWEEP_MASK:
+            self.expire(self.now)
+        key = ("smtpd", record.host, program, pid)
+        time = record.time
+        if time is not None and time is self._last_time:
+            when = self._last_seconds
+        else:
+            when = self.seconds(event)
+        open_ = self.open
+        session = open_.get(key)
+        if session is not None:
+            return self._postfix_line(event, key, session, when)
+        # The first line of a session (no connect line, or a lazy tracker's): inlined.
+        session = Session(key, "postfix", event, when)
+        open_[key] = session
+        if len(open_) > self.max_open:
+            self._evict()
+        peers = self._peers
+        if peers:
+            peer = peers.pop(key, None)
             if peer is not None and session.ip is None:
                 session.ip, session.port, _ = peer
+        attempts = event.attempts
+        if attempts < 1:
+            attempts = 1
+        session.attempts_seen = attempts
+        user = event.user
+        if user is not None:
+            session.users.append(user)
+        if self._credits:
+            attempts -= self._take_credit(event.ip or session.ip, when, attempts)
+        session.failures = attempts
+        return session, attempts
+
+    def _postfix_line(
+        self, event: Event, key: SessionKey, session: Session, when: float
+    ) -> tuple[Session | None, int]:
+        """One line of an open Postfix session: what it accounts."""
+        etype = event.type
         session.last = when
         if session.events is not None:
             session.events.append(event)
         if session.ip is None and event.ip is not None:
             session.ip = event.ip
             session.port = event.port
+            if session.unresolved is not None:
+                self._learned(session)
         if session.service is None:
             session.service = event.service
         new = 0
         if etype in _POSTFIX_ACCOUNTED:
+            if session._auth_down:
+                session._auth_down = False
+                if etype is _T.AUTH_FAILURE and (event.reason or "").startswith(REASON_UNAVAILABLE):
+                    # The auth socket was down: this repeats that line (one attempt,
+                    # already accounted), it is no guess.
+                    session.add_user(event.user)
+                    return session, 0
             attempts = max(1, event.attempts)
             session.attempts_seen += attempts
             session.add_user(event.user)
             if etype is _T.AUTH_FAILURE:
                 new = attempts - self._take_credit(event.ip or session.ip, when, attempts)
                 session.failures += new
+            elif etype is _T.AUTH_UNAVAILABLE and event.category is Category.SERVER:
+                session._auth_down = True
         elif etype is _T.DISCONNECT:
             extra = max(0, disconnect_failures(event) - session.attempts_seen)
             if extra:
@@ -320,16 +521,26 @@ class SessionTracker:
         there is (failed AUTH commands, or a login whose account the log does not show)."""
         if self._peers:
             self._peers.pop(key, None)
-        failed = disconnect_failures(event)
-        auth_ok = event.detail.get("auth_ok") if event.detail else None
+        detail = event.detail
+        if detail is None:
+            return 0
+        stats = detail.get("stats")
+        failed = max(0, event.attempts) if stats and "auth=" in stats else 0
+        auth_ok = detail.get("auth_ok")
         if auth_ok and auth_ok != "0":
             self.logins.append((None, None, event))
         if not failed:
             return 0
+        if not self._credits:
+            return failed
         return failed - self._take_credit(event.ip, when, failed)
 
     def _dovecot(self, event: Event) -> tuple[Session | None, int]:
-        when = self.seconds(event)
+        time = event.record.time
+        if time is self._last_time and time is not None:
+            when = self._last_seconds
+        else:
+            when = self.seconds(event)
         key: SessionKey = ("dovecot", event.session)
         closing = is_login_process(event)
         etype = event.type
@@ -348,8 +559,11 @@ class SessionTracker:
         if session.events is not None:
             session.events.append(event)
         if event.ip is not None and (session.ip is None or closing):
+            learned = session.ip is None
             session.ip = event.ip
             session.port = event.port
+            if learned and session.unresolved is not None:
+                self._learned(session)
         if event.service is not None and (closing or session.service is None):
             session.service = event.service
         new = 0
@@ -396,7 +610,11 @@ class SessionTracker:
     def _add_credit(self, ip: str, when: float, count: int) -> None:
         credits = self._credits.get(ip)
         if credits is None:
-            credits = self._credits[ip] = []
+            all_credits = self._credits
+            if len(all_credits) >= self.max_open:
+                for stale in list(all_credits)[: max(1, self.max_open // 10)]:
+                    del all_credits[stale]
+            credits = all_credits[ip] = []
         credits.extend([when] * min(count, MAX_CREDITS_PER_ADDRESS))
         if len(credits) > MAX_CREDITS_PER_ADDRESS:
             del credits[: len(credits) - MAX_CREDITS_PER_ADDRESS]

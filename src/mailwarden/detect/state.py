@@ -2,50 +2,79 @@
 
 Nothing here keeps a list of every event: counts, the last few failure times
 (:func:`~mailwarden.detect.windows.push_times`), bounded samples of usernames and
-clients, and at most a handful of evidence events per client.
+clients, and at most a handful of evidence lines per client.
+
+Size matters more than elegance here: a flood of addresses fills the tables up to
+``policy.max_clients``, so a client is a ``__slots__`` object whose rarely used parts
+are None until needed, its verdicts a tuple of pairs with a bit mask for membership, and
+its evidence a few :data:`Evidence` tuples (the line as written and where it is), not
+``Event`` values: the parsed copies of a line cost more than the line.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import socket
+from collections.abc import Callable
 from datetime import datetime
 from sys import intern
+from typing import Literal, TypeAlias
 
-from mailwarden.detect.analysis import Verdict
+from mailwarden.detect.analysis import RANK, Verdict, mask_given_password
 from mailwarden.detect.windows import RecentKeys
-from mailwarden.model import Event, IPNetwork, Record
+from mailwarden.model import Category, Event, EventType, IPNetwork, Record, Strength
 
 MAX_USERS_PER_CLIENT = 32
 MAX_EVIDENCE = 4
+MAX_EVIDENCE_TEXT = 512
+"""Characters of an evidence line kept (a client's long username cannot make its few
+lines of evidence cost kilobytes each); longer lines end in ``…``."""
 MAX_SUCCEEDED = 8
 MAX_CLIENTS_PER_ACCOUNT = 64
 MAX_MEMBERS_PER_NETWORK = 256
 MAX_USERS_PER_OWNER = 16
+MAX_SHARED = 4096
+"""Distinct shared values (evidence headers, service tuples) interned at most."""
 
 _V4_MAPPED = bytes(10) + b"\xff\xff"
+_V6_LOOPBACK = bytes(15) + b"\x01"
 _tuple_new = tuple.__new__
 
 NetKey = int
 """A network as one int: the address shifted right by its host bits, times two, plus one
 for IPv6 (an int is smaller than a tuple, and there are many)."""
 
+VERDICT_BIT = {verdict: 1 << RANK[verdict] for verdict in Verdict}
+"""One bit per verdict, for :attr:`ClientState.flags`."""
 
-def network_key(ip: str, v4_prefix: int, v6_prefix: int) -> tuple[NetKey | None, bool]:
+
+def network_key(
+    ip: str,
+    v4_prefix: int,
+    v6_prefix: int,
+    _pton: Callable[[int, str], bytes] = socket.inet_pton,
+    _v4: int = socket.AF_INET,
+    _v6: int = socket.AF_INET6,
+    _int: Callable[[bytes, Literal["big"]], int] = int.from_bytes,
+) -> tuple[NetKey | None, bool]:
     """The network an address belongs to, and whether it is loopback. (None, False) when
     the text is not an address (the parsers should never give one). IPv4-mapped IPv6
-    addresses count as IPv4. Uses inet_pton: a few times cheaper than ipaddress."""
+    addresses count as IPv4. Uses inet_pton: a few times cheaper than ipaddress (the
+    defaults bind the names once: this runs for every new client)."""
     try:
         if ":" not in ip:
-            number = int.from_bytes(socket.inet_pton(socket.AF_INET, ip), "big")
+            number = _int(_pton(_v4, ip), "big")
             return (number >> (32 - v4_prefix)) << 1, number >> 24 == 127
-        packed = socket.inet_pton(socket.AF_INET6, ip.partition("%")[0])
+        packed = _pton(_v6, ip if "%" not in ip else ip.partition("%")[0])
     except (OSError, ValueError):
         return None, False
     if packed[:12] == _V4_MAPPED:
-        number = int.from_bytes(packed[12:], "big")
+        number = _int(packed[12:], "big")
         return (number >> (32 - v4_prefix)) << 1, number >> 24 == 127
-    number = int.from_bytes(packed, "big")
+    if v6_prefix <= 64:
+        top = _int(packed[:8], "big")
+        return ((top >> (64 - v6_prefix)) << 1) | 1, packed == _V6_LOOPBACK
+    number = _int(packed, "big")
     return ((number >> (128 - v6_prefix)) << 1) | 1, number == 1
 
 
@@ -60,61 +89,206 @@ def network_of(key: NetKey, v4_prefix: int, v6_prefix: int) -> IPNetwork:
     return ipaddress.IPv6Network((number << (128 - v6_prefix), v6_prefix))
 
 
-def slim(event: Event) -> Event:
-    """The event as evidence, as small as it can be: the line as written (``record.text``),
-    where it is (source, line), when, the type, the client and the service. The parsed
-    copies (``record.message``, user, mechanism, reason, payload, detail) are dropped: a
-    report shows the line, and they would cost memory for every client kept."""
+# -- evidence ----------------------------------------------------------------------------
+
+Header: TypeAlias = tuple[
+    EventType,
+    Category,
+    bool,
+    Strength | None,
+    str | None,
+    str | None,
+    str,
+    str | None,
+    int,
+    str | None,
+]
+"""What many evidence lines share: (type, category, hostile, strength, host, program,
+source, service, attempts, server_ip). Interned: one tuple for all of them."""
+
+Evidence: TypeAlias = tuple[
+    str, int, int, datetime | None, str | None, int | None, int | None, str | None, Header
+]
+"""One evidence line: (text, line, offset, time, ip, port, pid, session, header). The
+text is the line as written, ``given password`` masked and cut at
+:data:`MAX_EVIDENCE_TEXT`; :func:`evidence_event` turns it back into an ``Event``."""
+
+_headers: dict[Header, Header] = {}
+_last_header: dict[tuple[EventType, str | None], Header] = {}
+"""The header last used per (type, program): most evidence lines of a kind share one,
+and comparing a few fields is cheaper than hashing all ten."""
+
+
+def evidence_of(event: Event) -> Evidence:
+    """The event as evidence, as small as it can be: the line as written, where it is,
+    when, the client, and the shared :data:`Header`. The parsed copies (user, mechanism,
+    reason, payload, detail, the message) are left out: a report shows the line."""
     record = event.record
-    if not record.message and event.user is None and event.detail is None:
-        return event
-    host, program = record.host, record.program
-    # tuple.__new__ rather than _replace: this runs for every client kept.
-    slim_record = _tuple_new(
-        Record,
-        (
-            record.time,
-            None if host is None else intern(host),
-            None if program is None else intern(program),
-            record.pid,
-            "",
+    text = record.text
+    if "given password" in text:
+        text = mask_given_password(text)
+    if len(text) > MAX_EVIDENCE_TEXT:
+        text = text[: MAX_EVIDENCE_TEXT - 1] + "…"
+    etype = event.type
+    program = record.program
+    header = _last_header.get((etype, program))
+    if (
+        header is None
+        or header[3] is not event.strength
+        or header[7] != event.service
+        or header[6] != record.source
+        or header[4] != record.host
+        or header[8] != event.attempts
+        or header[9] != event.server_ip
+        or header[2] is not event.hostile
+        or header[1] is not event.category
+    ):
+        header = (
+            etype,
+            event.category,
+            event.hostile,
+            event.strength,
+            record.host,
+            program,
             record.source,
-            record.line,
-            record.offset,
-            record.text,
+            event.service,
+            event.attempts,
+            event.server_ip,
+        )
+        shared = _headers.get(header)
+        if shared is None:
+            if len(_headers) < MAX_SHARED:
+                _headers[header] = header
+        else:
+            header = shared
+        if len(_last_header) < MAX_SHARED:
+            _last_header[etype, program] = header
+    return (
+        text,
+        record.line,
+        record.offset,
+        record.time,
+        event.ip,
+        event.port,
+        record.pid,
+        event.session,
+        header,
+    )
+
+
+def evidence_event(item: Evidence) -> Event:
+    """An evidence line as the ``Event`` reports and the daemon take: the type, the
+    client, the line as written and its place; no parsed fields (message, user,
+    mechanism, reason, payload, detail)."""
+    text, line, offset, time, ip, port, pid, session, header = item
+    etype, category, hostile, strength, host, program, source, service, attempts, server = header
+    record = _tuple_new(Record, (time, host, program, pid, "", source, line, offset, text))
+    return _tuple_new(
+        Event,
+        (
+            etype,
+            category,
+            hostile,
+            strength,
+            ip,
+            port,
+            None,
+            None,
+            None,
+            record,
+            attempts,
+            session,
+            service,
+            server,
+            None,
+            None,
         ),
     )
-    fields = (*event[:6], None, None, None, slim_record, *event[10:13], event.server_ip)
-    return _tuple_new(Event, (*fields, None, None))
 
 
-if Event._fields[6:10] != ("user", "mechanism", "reason", "record") or Event._fields[13:] != (
+def evidence_events(items: tuple[Evidence, ...] | None) -> tuple[Event, ...]:
+    return tuple(evidence_event(item) for item in items) if items else ()
+
+
+def slim(event: Event) -> Event:
+    """The event as evidence (:func:`evidence_of`), as an ``Event``."""
+    return evidence_event(evidence_of(event))
+
+
+if Event._fields != (
+    "type",
+    "category",
+    "hostile",
+    "strength",
+    "ip",
+    "port",
+    "user",
+    "mechanism",
+    "reason",
+    "record",
+    "attempts",
+    "session",
+    "service",
     "server_ip",
     "payload",
     "detail",
-):  # pragma: no cover - guards slim() against a change of the model
-    raise RuntimeError("mailwarden.model changed: update detect.state.slim()")
+) or Record._fields != (
+    "time",
+    "host",
+    "program",
+    "pid",
+    "message",
+    "source",
+    "line",
+    "offset",
+    "text",
+):  # pragma: no cover - guards evidence_event() against a change of the model
+    raise RuntimeError("mailwarden.model changed: update detect.state.evidence_event()")
+
+_service_sets: dict[tuple[tuple[str, ...], str], tuple[str, ...]] = {}
+_first_service: dict[str, tuple[str, ...]] = {}
+
+
+def with_service(services: tuple[str, ...], service: str) -> tuple[str, ...]:
+    """``services`` plus ``service``, one shared tuple per combination (most clients use
+    the same one or two services)."""
+    if not services:
+        first = _first_service.get(service)
+        if first is not None:
+            return first
+        first = (intern(service),)
+        if len(_first_service) < MAX_SHARED:
+            _first_service[service] = first
+        return first
+    key = (services, service)
+    shared = _service_sets.get(key)
+    if shared is None:
+        shared = (*services, intern(service))
+        if len(_service_sets) < MAX_SHARED:
+            _service_sets[key] = shared
+    return shared
+
+
+# -- clients -----------------------------------------------------------------------------
 
 
 class ClientState:
     """What one client address did that matters for detection.
 
     Usernames: most clients try one, so the first lives in three slots and a dict is
-    built only for a second one.
+    built only for a second one. Verdicts: ``flags`` has one bit per verdict reached
+    (:data:`VERDICT_BIT`), ``verdicts`` the (verdict, reason) pairs.
     """
 
     __slots__ = (
-        "_user",
-        "_user_count",
-        "_user_last",
         "allowed",
         "evidence",
         "failures",
         "first_time",
+        "flags",
         "ip",
         "last",
         "last_time",
-        "more_users",
         "net",
         "policy",
         "reported",
@@ -123,10 +297,11 @@ class ClientState:
         "stale_users",
         "succeeded",
         "times",
-        "unavailable",
+        "user",
+        "user_count",
+        "user_last",
         "users",
         "verdicts",
-        "weak",
     )
 
     def __init__(self, ip: str, net: NetKey | None, when: float) -> None:
@@ -139,28 +314,24 @@ class ClientState:
         self.last_time: datetime | None = None
         self.failures = 0
         """Failed logins counted as guesses."""
-        self.times: list[float] = []
-        """The most recent failure times (bounded)."""
-        self._user: str | None = None
-        self._user_count = 0
-        self._user_last = 0.0
+        self.times: list[float] | None = None
+        """The most recent failure times (bounded); None before the first."""
+        self.user: str | None = None
+        self.user_count = 0
+        self.user_last = 0.0
         self.users: dict[str, list[float]] | None = None
         """With two usernames or more: username -> [failures, last failure time], at most
         MAX_USERS_PER_CLIENT."""
-        self.more_users = 0
-        """Failures on usernames beyond the sample."""
         self.stale = 0
         self.stale_users: set[str] | None = None
         self.succeeded: list[str] | None = None
-        self.verdicts: dict[Verdict, str] | None = None
-        """verdict -> reason, in the order they were reached."""
-        self.reported: dict[Verdict, float] | None = None
-        """verdict -> when the daemon was last told (to repeat only after a ban)."""
-        self.evidence: list[Event] | None = None
+        self.flags = 0
+        self.verdicts: tuple[tuple[Verdict, str], ...] = ()
+        self.reported: tuple[tuple[Verdict, float], ...] = ()
+        """(verdict, when the daemon was last told), to repeat only after a ban."""
+        self.evidence: tuple[Evidence, ...] | None = None
         self.policy = 0
         """Strong hostile events that are not login attempts (relay, non-SMTP, …)."""
-        self.weak = 0
-        self.unavailable = 0
         self.services: tuple[str, ...] = ()
 
     def see(self, event: Event, when: float) -> None:
@@ -173,34 +344,32 @@ class ClientState:
             self.last_time = time
         service = event.service
         if service is not None and service not in self.services:
-            self.services = (*self.services, service)
+            self.services = with_service(self.services, service)
 
     # -- usernames ---------------------------------------------------------------------
 
     def add_user(self, user: str, count: int, when: float) -> None:
         users = self.users
         if users is None:
-            if self._user is None or self._user == user:
-                self._user = user
-                self._user_count += count
-                self._user_last = when
+            if self.user is None or self.user == user:
+                self.user = user
+                self.user_count += count
+                self.user_last = when
                 return
-            users = self.users = {self._user: [float(self._user_count), self._user_last]}
+            users = self.users = {self.user: [float(self.user_count), self.user_last]}
         entry = users.get(user)
         if entry is not None:
             entry[0] += count
             entry[1] = when
         elif len(users) < MAX_USERS_PER_CLIENT:
             users[user] = [float(count), when]
-        else:
-            self.more_users += count
 
     def user_counts(self) -> list[tuple[str, int]]:
         """(username, failures), most tried first."""
         if self.users is not None:
             pairs = [(name, int(entry[0])) for name, entry in self.users.items()]
-        elif self._user is not None:
-            pairs = [(self._user, self._user_count)]
+        elif self.user is not None:
+            pairs = [(self.user, self.user_count)]
         else:
             pairs = []
         return sorted(pairs, key=lambda pair: (-pair[1], pair[0]))
@@ -208,21 +377,21 @@ class ClientState:
     def users_tried(self) -> set[str]:
         if self.users is not None:
             return set(self.users)
-        return {self._user} if self._user is not None else set()
+        return {self.user} if self.user is not None else set()
 
     def distinct_users(self) -> int:
         if self.users is not None:
             return len(self.users)
-        return 1 if self._user is not None else 0
+        return 1 if self.user is not None else 0
 
     def distinct_users_since(self, since: float) -> int:
         if self.users is None:
-            return 1 if self._user is not None and self._user_last >= since else 0
+            return 1 if self.user is not None and self.user_last >= since else 0
         return sum(1 for _, last in self.users.values() if last >= since)
 
     def user_failures(self, user: str) -> int:
         if self.users is None:
-            return self._user_count if user == self._user else 0
+            return self.user_count if user == self.user else 0
         entry = self.users.get(user)
         return int(entry[0]) if entry is not None else 0
 
@@ -232,23 +401,44 @@ class ClientState:
         """Keep ``event`` as evidence: the first few, and the ones that decided."""
         evidence = self.evidence
         if evidence is None:
-            self.evidence = [slim(event)]
+            self.evidence = (evidence_of(event),)
             return
-        text = event.record.text  # slim() keeps this very string: identity is enough
+        text = event.record.text
         for kept in evidence:
-            if kept.record.text is text:
+            if kept[0] is text:  # this very line (evidence keeps the string as it is)
                 return
+        item = evidence_of(event)
+        if item[0] is not text:  # masked or cut: the same line has the same place
+            for kept in evidence:
+                if kept[1] == item[1] and kept[2] == item[2] and kept[0] == item[0]:
+                    return
         if len(evidence) < MAX_EVIDENCE - 1 or (important and len(evidence) < MAX_EVIDENCE):
-            evidence.append(slim(event))
+            self.evidence = (*evidence, item)
         elif important:
-            evidence[-1] = slim(event)
+            self.evidence = (*evidence[:-1], item)
+
+    def events(self) -> tuple[Event, ...]:
+        """The evidence as events (for reports and detections)."""
+        return evidence_events(self.evidence)
+
+    # -- verdicts ----------------------------------------------------------------------
 
     def has(self, verdict: Verdict) -> bool:
-        return self.verdicts is not None and verdict in self.verdicts
+        return bool(self.flags & VERDICT_BIT[verdict])
+
+    def verdict_map(self) -> dict[Verdict, str]:
+        return dict(self.verdicts)
+
+    def drop_verdicts(self, bits: int) -> None:
+        """Forget the verdicts whose bits are in ``bits``."""
+        if self.flags & bits:
+            self.flags &= ~bits
+            self.verdicts = tuple(p for p in self.verdicts if not VERDICT_BIT[p[0]] & bits)
 
 
 class AccountState:
-    """Failures on one account name, from every client."""
+    """Failures on one account name, from every client. ``clients``: address -> last
+    failure, least recent first, at most MAX_CLIENTS_PER_ACCOUNT."""
 
     __slots__ = ("campaign", "clients", "failures", "last", "last_client", "name", "times")
 
@@ -256,7 +446,7 @@ class AccountState:
         self.name = name
         self.failures = 0
         self.times: list[float] = []
-        self.clients: RecentKeys[str] = RecentKeys(MAX_CLIENTS_PER_ACCOUNT)
+        self.clients: dict[str, float] = {}
         self.last_client: str | None = None
         self.last = 0.0
         self.campaign: int | None = None
@@ -285,8 +475,8 @@ class NetworkState:
         """When enough of its addresses failed together (None: not yet)."""
         self.first_time: datetime | None = None
         self.last_time: datetime | None = None
-        self.evidence: list[Event] = []
-        """The first few members' failures (slimmed, see :func:`slim`)."""
+        self.evidence: list[Evidence] = []
+        """The first few members' failures."""
 
 
 class OwnerState:
@@ -323,14 +513,15 @@ class Campaigns:
 
     def find(self, ip: str) -> str:
         parent = self._parent
-        root = parent.get(ip, ip)
-        if root == ip:
+        root = parent.get(ip)  # a root has no parent
+        if root is None:
             return ip
-        path = [ip]
-        while True:
-            up = parent.get(root, root)
-            if up == root:
-                break
+        up = parent.get(root)
+        if up is None:
+            return root  # one step: nothing to compress
+        path = [ip, root]
+        root = up
+        while (up := parent.get(root)) is not None:
             path.append(root)
             root = up
         for node in path:
@@ -338,7 +529,18 @@ class Campaigns:
         return root
 
     def union(self, a: str, b: str) -> str:
-        ra, rb = self.find(a), self.find(b)
+        parent = self._parent
+        # find(a) and find(b), their one-step cases inline
+        ra = parent.get(a)
+        if ra is None:
+            ra = a
+        elif ra in parent:
+            ra = self.find(a)
+        rb = parent.get(b)
+        if rb is None:
+            rb = b
+        elif rb in parent:
+            rb = self.find(b)
         if ra == rb:
             return ra
         members = self._members
@@ -346,7 +548,7 @@ class Campaigns:
         mb = members.get(rb) or [rb]
         if len(ma) < len(mb):
             ra, rb, ma, mb = rb, ra, mb, ma
-        self._parent[rb] = ra
+        parent[rb] = ra
         ma.extend(mb)
         members[ra] = ma
         members.pop(rb, None)

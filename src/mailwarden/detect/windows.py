@@ -145,10 +145,12 @@ class StateTable(dict[K, V]):
         the first state still active, so a state touched out of time order may outlive
         its window a little; the cap still bounds the table."""
         last_of = self.last_of
-        expired: list[V] = []
-        while self:
-            key = next(iter(self))
-            if last_of(self[key]) >= before:
+        stale: list[K] = []
+        # One pass from the old end: popping and calling next(iter(self)) again would
+        # walk the freed slots at the front of the dict each time (quadratic).
+        for key, state in self.items():
+            if last_of(state) >= before:
                 break
-            expired.append(self.pop(key))
-        return expired
+            stale.append(key)
+        pop = self.pop
+        return [pop(key) for key in stale]
