@@ -102,6 +102,12 @@ class SourcesConfig:
     """Log files to follow (rotated and compressed siblings are found by the reader)."""
     journal: bool = False
     """Also read the systemd journal (Postfix and Dovecot units) with journalctl."""
+    journal_users: tuple[str, ...] = ("postfix", "dovecot", "dovenull")
+    """The daemon acts only on journal entries that journald itself stamped (``_UID``,
+    which no client can set) as written by root or one of these users (names, or
+    numeric uids); a user that does not exist on this host is left out. Any local user
+    can write an entry that says ``postfix/smtpd`` (``logger -t``): those are skipped
+    and counted. ``analyze --journal`` and ``events`` read what they are given."""
 
 
 @dataclass(frozen=True)
@@ -241,6 +247,7 @@ _RANGES: dict[str, tuple[float | None, float | None]] = {
     "ban_escalation": (1.0, 100.0),
     "max_clients": (1000, None),
 }
+_USER_RE = re.compile(r"^(?:[0-9]+|[A-Za-z_][A-Za-z0-9_.-]*\$?)$")
 _POSITIVE_INTS = {
     "fast_failures",
     "slow_failures",
@@ -357,6 +364,10 @@ def _check_range(name: str, value: object) -> None:
             or (high is not None and value > high)
         ):
             raise _Bad(f"must be between {low} and {high}, got {value}")
+    if name == "journal_users" and isinstance(value, tuple):
+        for user in value:
+            if not isinstance(user, str) or len(user) > 64 or not _USER_RE.match(user):
+                raise _Bad(f"expected user names or numeric uids, got {user!r}")
     if name == "ports" and isinstance(value, tuple):
         for port in value:
             if not isinstance(port, int) or not 1 <= port <= 65535:

@@ -99,6 +99,10 @@ def test_values_are_converted(tmp_path: Path) -> None:
         ("[enforce]\nbackend = 'iptables'", "enforce.backend", "one of"),
         ("[enforce]\nports = [25, 70000]", "enforce.ports", "between 1 and 65535"),
         ("[sources]\njournal = 'yes'", "sources.journal", "true or false"),
+        ("[sources]\njournal_users = 'postfix'", "sources.journal_users", "expected a list"),
+        ("[sources]\njournal_users = [107]", "sources.journal_users", "expected a string"),
+        ("[sources]\njournal_users = ['post fix']", "sources.journal_users", "user names"),
+        ("[sources]\njournal_users = ['']", "sources.journal_users", "user names"),
         ("[alerts]\ncommand = 'notify --to admin'", "alerts.command", "expected a list"),
         ("policy = 3", "policy", "expected a table"),
     ],
@@ -163,3 +167,11 @@ def test_policy_defaults_match_the_documented_thresholds() -> None:
     policy = config_from_mapping({}).policy
     assert policy == PolicyConfig()
     assert (policy.fast_failures, policy.slow_failures, policy.daily_failures) == (3, 4, 8)
+
+
+def test_journal_users_take_names_and_numeric_uids(tmp_path: Path) -> None:
+    config = load_config(
+        write(tmp_path, '[sources]\njournal_users = ["postfix", "vmail", "107", "_dovecot"]')
+    )
+    assert config.sources.journal_users == ("postfix", "vmail", "107", "_dovecot")
+    assert Config().sources.journal_users == ("postfix", "dovecot", "dovenull")

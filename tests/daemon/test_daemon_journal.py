@@ -1,17 +1,24 @@
 """The journal as a source: entries from ``journalctl -o json --follow`` are acted on, the
-cursor is stored, and a restart resumes after it. journalctl is a stand-in script here
-(the real one needs a journal with Postfix in it)."""
+cursor is stored, and a restart resumes after it; entries that any local user could have
+written (``logger -t postfix/smtpd``) are skipped and counted. journalctl is a stand-in
+script here (the real one needs a journal with Postfix in it)."""
 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sys
 import time
 from pathlib import Path
 
 import pytest
-from wardenlab import ATTACKER, Warden, banned, wait_until
+from click.testing import CliRunner
+from wardenlab import ATTACKER, OTHER, Warden, banned, wait_until
+
+from mailwarden.cli import cli
+from mailwarden.daemon.journal import JournalTrust
+from mailwarden.daemon.status import status_document, status_text
 
 FAKE = """#!{python}
 import json, os, sys, time
@@ -27,16 +34,33 @@ time.sleep(120)
 """
 
 
-def entry(n: int, user: str) -> dict[str, str]:
-    return {
+def entry(
+    n: int, user: str, ip: str = ATTACKER, uid: str | None = "0", comm: str = "smtpd"
+) -> dict[str, str]:
+    """A Postfix SASL failure as journald stores it; `uid`/`comm` are journald's own
+    fields (None: an export without them)."""
+    made = {
         "__CURSOR": f"s=abc;i={n:04d}",
         "__REALTIME_TIMESTAMP": str(int(time.time() * 1_000_000)),
         "_HOSTNAME": "mx",
         "SYSLOG_IDENTIFIER": "postfix/submission/smtpd",
+        "SYSLOG_FACILITY": "2",
         "_PID": str(1200 + n),
-        "MESSAGE": f"warning: unknown[{ATTACKER}]: SASL PLAIN authentication failed: "
+        "MESSAGE": f"warning: unknown[{ip}]: SASL PLAIN authentication failed: "
         f"UGFzc3dvcmQ6, sasl_username={user}",
     }
+    if uid is not None:
+        made |= {"_UID": uid, "_GID": uid, "_COMM": comm, "_TRANSPORT": "syslog"}
+    return made
+
+
+def forged(n: int, user: str, ip: str = OTHER) -> dict[str, str]:
+    """What ``logger -p mail.warn -t postfix/submission/smtpd`` by uid 1000 gives."""
+    return entry(n, user, ip, uid="1000", comm="logger")
+
+
+def set_entries(fake_journal: Path, entries: list[dict[str, str]]) -> None:
+    (fake_journal.parent / "entries.json").write_text(json.dumps(entries))
 
 
 @pytest.fixture
@@ -76,3 +100,123 @@ def test_journal_entries_are_acted_on_and_the_cursor_resumes(
     runs = [json.loads(line) for line in fake_journal.read_text().splitlines()]
     assert "--after-cursor=s=abc;i=0003" in runs[1]
     assert len(second.store.history()) == 1
+
+
+def test_entries_any_local_user_can_write_are_skipped_and_counted(
+    warden: Warden, fake_journal: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    set_entries(
+        fake_journal,
+        [forged(1, "a1"), entry(2, "x1"), forged(3, "b2"), entry(4, "x2"), forged(5, "c3"),
+         forged(6, "d4"), entry(7, "x3"), forged(8, "e5")],
+    )  # fmt: skip
+    warden.sections["sources"] = {"files": [], "journal": True}
+    warden.write()
+    daemon = warden.start()
+    assert wait_until(lambda: daemon.step() or bool(banned(daemon)), 5)
+    assert wait_until(lambda: daemon.step() or daemon.reader.positions() != {}, 2)
+    for _ in range(10):
+        daemon.step()
+    assert banned(daemon) == {f"{ATTACKER}/32"}, "the forged guesses banned no one"
+    assert daemon.counters.events == 3
+    warnings = [r.getMessage() for r in caplog.records if "journal: skipped" in r.getMessage()]
+    assert len(warnings) == 1, "said once"
+    assert "postfix/submission/smtpd" in warnings[0] and "uid 1000 (logger)" in warnings[0]
+    daemon._heartbeat()
+    document = status_document(daemon.store, daemon.config)
+    counters = document["daemon"]["counters"]
+    assert counters["journal_untrusted"] == 5 and counters["skipped_lines"] >= 5
+    assert counters["lines"] == 8
+    assert "skipped: 5 journal entries not written by the mail system" in status_text(document)
+    # The cursor moved past the last (skipped) entry: a restart does not read it again.
+    assert daemon.reader.positions()["journal"] == {"cursor": "s=abc;i=0008"}
+
+
+def test_only_forged_entries_still_move_the_cursor(warden: Warden, fake_journal: Path) -> None:
+    set_entries(fake_journal, [forged(n, f"u{n}", ATTACKER) for n in range(1, 6)])
+    warden.sections["sources"] = {"files": [], "journal": True}
+    warden.write()
+    daemon = warden.start()
+    assert wait_until(lambda: daemon.step() or daemon._trust.skipped == 5, 5)  # type: ignore[union-attr]
+    daemon.close()
+    second = warden.start()
+    assert wait_until(lambda: len(fake_journal.read_text().splitlines()) == 2, 5)
+    runs = [json.loads(line) for line in fake_journal.read_text().splitlines()]
+    assert "--after-cursor=s=abc;i=0005" in runs[1]
+    for _ in range(20):
+        second.step()
+        time.sleep(0.01)
+    assert not banned(second)
+
+
+def test_entries_without_journald_fields_are_not_trusted_by_the_daemon(
+    warden: Warden, fake_journal: Path
+) -> None:
+    set_entries(fake_journal, [entry(n, f"u{n}", uid=None) for n in range(1, 6)])
+    warden.sections["sources"] = {"files": [], "journal": True}
+    warden.write()
+    daemon = warden.start()
+    assert wait_until(lambda: daemon.step() or daemon._trust.skipped == 5, 5)  # type: ignore[union-attr]
+    assert not banned(daemon)
+
+
+def test_journal_users_adds_a_trusted_user_and_missing_users_are_fine(
+    warden: Warden, fake_journal: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    set_entries(fake_journal, [forged(n, f"u{n}", ATTACKER) for n in range(1, 6)])
+    warden.sections["sources"] = {
+        "files": [],
+        "journal": True,
+        "journal_users": ["no-such-user-here", "1000"],
+    }
+    warden.write()
+    daemon = warden.start()
+    assert wait_until(lambda: daemon.step() or bool(banned(daemon)), 5)
+    assert daemon._trust is not None and daemon._trust.skipped == 0
+    said = " ".join(r.getMessage() for r in caplog.records)
+    assert "journal: acting on entries written by root, uid 1000" in said
+
+
+def test_analyze_reads_an_exported_journal_without_journald_fields(tmp_path: Path) -> None:
+    export = tmp_path / "journal.json"
+    lines = [entry(n, f"user{n}", uid=None) for n in range(1, 6)]
+    export.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    done = CliRunner().invoke(cli, ["analyze", "--format", "json", str(export)])
+    assert done.exit_code == 0, done.output
+    attackers = json.loads(done.output)["attackers"]
+    assert [a["ip"] for a in attackers] == [ATTACKER]
+
+
+def test_a_skip_is_logged_with_printable_text_only(
+    warden: Warden, fake_journal: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    hostile = forged(1, "a1")
+    hostile["SYSLOG_IDENTIFIER"] = "postfix/smtpd\n2026-01-01 mx postfix/smtpd[1]: \x1b[2J"
+    hostile["_COMM"] = "smtpd\nX"
+    set_entries(fake_journal, [hostile])
+    warden.sections["sources"] = {"files": [], "journal": True}
+    warden.write()
+    caplog.set_level(logging.INFO, logger="mailwarden")
+    daemon = warden.start()
+    assert wait_until(lambda: daemon.step() or daemon._trust.skipped == 1, 5)  # type: ignore[union-attr]
+    (warning,) = [r.getMessage() for r in caplog.records if "journal: skipped" in r.getMessage()]
+    assert "\n" not in warning and "\x1b" not in warning
+
+
+@pytest.mark.parametrize(
+    ("fields", "trusted"),
+    [
+        ({"_UID": "0", "_TRANSPORT": "syslog"}, True),
+        ({"_UID": "107", "_TRANSPORT": "journal"}, True),
+        ({"_UID": "107"}, True),
+        ({"_UID": "1000", "_COMM": "smtpd", "_TRANSPORT": "syslog"}, False),
+        ({"_COMM": "smtpd", "_SYSTEMD_UNIT": "postfix@-.service"}, False),
+        ({"_UID": ["0", "1000"]}, False),
+        ({"_UID": "\u0660"}, False),  # an Arabic-Indic zero is not uid 0
+        ({"_UID": "0", "_TRANSPORT": "audit"}, False),
+    ],
+)
+def test_trust_rests_on_journalds_uid(fields: dict[str, object], trusted: bool) -> None:
+    trust = JournalTrust([107])
+    found = {"SYSLOG_IDENTIFIER": "postfix/smtpd", "MESSAGE": "x", **fields}
+    assert (trust.refusal(found) is None) is trusted

@@ -80,6 +80,17 @@ def test_a_ban_reaches_the_firewall_and_a_deleted_table_comes_back(running: Runn
     assert "drop" in running.ns.exec("nft", "list", "chain", "inet", "mailwarden", "input").stdout
 
 
+def test_a_set_flushed_by_hand_is_refilled_within_seconds(running: Running) -> None:
+    running.start()
+    append(running.log, guesses())
+    assert wait_until(lambda: ATTACKER in running.v4(), 1.0), running.said()
+
+    running.ns.exec("nft", "flush", "set", "inet", "mailwarden", "v4")  # table and rules stay
+    assert running.v4() == set()
+    assert wait_until(lambda: ATTACKER in running.v4(), 3.0), running.said()
+    assert wait_for_text(running.output, "firewall: restored with 1 active ban(s)", 2)
+
+
 def test_ban_and_unban_from_the_command_line_within_a_second(running: Running) -> None:
     running.start()
     done = running.ctl("ban", OTHER, "--for", "10m")

@@ -248,6 +248,65 @@ def test_damage_is_noticed_and_repaired(netns: str, damage: list[str]) -> None:
     assert set(set_elements(netns, "v6")) == {"2001:db8::66"}
 
 
+@pytest.mark.parametrize(
+    "damage",
+    [
+        ["flush", "set", "inet", "mailwarden", "v4"],
+        ["flush", "set", "inet", "mailwarden", "v6"],
+        ["delete", "element", "inet", "mailwarden", "v4", "{ 192.0.2.0/24 }"],
+    ],
+    ids=["flush-v4", "flush-v6", "delete-element"],
+)
+def test_a_set_emptied_by_hand_is_noticed_at_the_cheap_check(netns: str, damage: list[str]) -> None:
+    enforcer = NftablesEnforcer(netns=netns)
+    enforcer.ensure()
+    active = [entry("192.0.2.0/24", 600), entry("2001:db8::66/128", 600)]
+    enforcer.sync(active)
+    assert enforcer.present()
+    in_ns(netns, "nft", *damage)  # the table and its rules stay
+    assert not enforcer.present()
+    enforcer.ensure()
+    enforcer.sync(active)
+    assert enforcer.present()
+    assert set(set_elements(netns, "v4")) == {"192.0.2.0/24"}
+    assert set(set_elements(netns, "v6")) == {"2001:db8::66"}
+
+
+def test_a_flush_is_noticed_even_after_a_new_ban_went_in(netns: str) -> None:
+    enforcer = NftablesEnforcer(netns=netns)
+    enforcer.ensure()
+    enforcer.sync([entry("192.0.2.7/32", 600), entry("192.0.2.8/32", 600)])
+    in_ns(netns, "nft", "flush", "set", "inet", "mailwarden", "v4")
+    enforcer.apply([entry("192.0.2.9/32", 86400)], [])  # before the daemon's check ran
+    assert not enforcer.present()
+
+
+def test_elements_the_kernel_expired_are_not_damage(netns: str) -> None:
+    enforcer = NftablesEnforcer(netns=netns)
+    enforcer.ensure()
+    enforcer.sync([entry("192.0.2.7/32", 2), entry("2001:db8::7/128", 2)])
+    assert enforcer.present()
+    time.sleep(2.5)
+    assert set_elements(netns, "v4") == {} and set_elements(netns, "v6") == {}
+    assert enforcer.present()
+    empty = NftablesEnforcer(netns=netns)  # loaded nothing: nothing to miss
+    assert empty.present()
+
+
+def test_the_element_check_stays_cheap_with_many_bans(netns: str) -> None:
+    enforcer = NftablesEnforcer(netns=netns)
+    enforcer.ensure()
+    base = int(ipaddress.IPv4Address("10.0.0.0"))
+    many = [entry(f"{ipaddress.IPv4Address(base + 2 * n)}/32", 600 + n) for n in range(5000)]
+    enforcer.sync(many)
+    started = time.monotonic()
+    assert enforcer.present()
+    took = time.monotonic() - started
+    in_ns(netns, "nft", "flush", "set", "inet", "mailwarden", "v4")
+    assert not enforcer.present()
+    assert took < 1.0, f"present() took {took:.2f} s with 5000 bans"
+
+
 def test_apply_repairs_a_deleted_table_by_itself(netns: str) -> None:
     enforcer = NftablesEnforcer(netns=netns)
     enforcer.ensure()

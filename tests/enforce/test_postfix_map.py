@@ -80,16 +80,81 @@ def test_apply_adds_removes_and_drops_expired(tmp_path: Path) -> None:
     assert [line.split("\t")[0] for line in lines[1:]] == ["203.0.113.0/24"]
 
 
-def test_every_change_reloads_postfix(tmp_path: Path) -> None:
-    log = tmp_path / "reloads"
-    record = [sys.executable, "-c", f"open({str(log)!r}, 'a').write('reload\\n')"]
-    enforcer = PostfixMapEnforcer(tmp_path / "access.cidr", reload_command=record)
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def reload_recorder(log: Path, fail_flag: Path | None = None) -> list[str]:
+    code = f"open({str(log)!r}, 'a').write('reload\\n')"
+    if fail_flag is not None:
+        code = (
+            f"import os, sys\nif os.path.exists({str(fail_flag)!r}): "
+            f"sys.exit('postfix: fatal: no master')\n{code}"
+        )
+    return [sys.executable, "-c", code]
+
+
+def reloads(log: Path) -> int:
+    return log.read_text().count("reload") if log.exists() else 0
+
+
+def test_reloads_are_coalesced_and_none_is_lost(tmp_path: Path) -> None:
+    log, clock = tmp_path / "reloads", Clock()
+    table = tmp_path / "access.cidr"
+    enforcer = PostfixMapEnforcer(table, reload_command=reload_recorder(log), clock=clock)
     enforcer.ensure()
+    assert reloads(log) == 1  # the first change reloads at once
     enforcer.apply([entry("192.0.2.7/32", 60)], [])
+    enforcer.apply([entry("192.0.2.8/32", 60)], [])
     enforcer.apply([], [net("192.0.2.7/32")])
-    assert log.read_text().count("reload") == 3
+    # Written at once (new smtpd processes read it), reloaded later.
+    assert [line.split("\t")[0] for line in table.read_text().splitlines()[1:]] == ["192.0.2.8/32"]
+    assert reloads(log) == 1 and enforcer.reload_waiting
+    clock.now += 4.9
+    enforcer.flush()
+    assert reloads(log) == 1
+    clock.now += 0.2
+    enforcer.flush()
+    assert reloads(log) == 2 and not enforcer.reload_waiting
+    clock.now += 60
+    enforcer.flush()
+    assert reloads(log) == 2, "nothing waits: no reload"
     enforcer.ensure()  # already there: nothing to write, nothing to reload
-    assert log.read_text().count("reload") == 3
+    assert reloads(log) == 2
+    enforcer.apply([entry("192.0.2.9/32", 60)], [])  # quiet for long enough: at once
+    assert reloads(log) == 3
+    enforcer.apply([entry("192.0.2.10/32", 60)], [])
+    enforcer.flush(force=True)  # the daemon stops: the waiting reload runs now
+    assert reloads(log) == 4 and not enforcer.reload_waiting
+
+
+def test_a_failed_reload_stays_waiting_and_is_tried_again_later(tmp_path: Path) -> None:
+    log, clock, broken = tmp_path / "reloads", Clock(), tmp_path / "broken"
+    command = reload_recorder(log, broken)
+    enforcer = PostfixMapEnforcer(tmp_path / "access.cidr", reload_command=command, clock=clock)
+    broken.touch()
+    with pytest.raises(BatchRefusedError, match="no master"):
+        enforcer.sync([entry("192.0.2.7/32", 60)])
+    assert enforcer.reload_waiting
+    enforcer.flush()  # not due yet: no second try at once
+    broken.unlink()
+    clock.now += 5
+    enforcer.flush()
+    assert reloads(log) == 1 and not enforcer.reload_waiting
+
+
+def test_teardown_reloads_at_once(tmp_path: Path) -> None:
+    log, clock = tmp_path / "reloads", Clock()
+    enforcer = PostfixMapEnforcer(
+        tmp_path / "access.cidr", reload_command=reload_recorder(log), clock=clock
+    )
+    enforcer.sync([entry("192.0.2.7/32", 60)])
+    enforcer.teardown()
+    assert reloads(log) == 2 and not enforcer.reload_waiting
 
 
 def test_a_failed_reload_is_an_error(tmp_path: Path) -> None:
@@ -171,6 +236,7 @@ def test_real_postfix_rejects_a_banned_client_after_reload(
     enforcer = PostfixMapEnforcer(table, reload_command=[*postfix_cmd, "reload"])
     enforcer.sync([])
     enforcer.apply([entry(CLIENT_V4 + "/32", 600)], [])
+    enforcer.flush(force=True)  # the reload waits a few seconds after the last one
     deadline = time.monotonic() + 15
     reply = rcpt_reply(lab)
     while "mailwarden" not in reply and time.monotonic() < deadline:
@@ -178,6 +244,7 @@ def test_real_postfix_rejects_a_banned_client_after_reload(
         reply = rcpt_reply(lab)
     assert reply.startswith("554") and "mailwarden: banned until" in reply
     enforcer.apply([], [net(CLIENT_V4 + "/32")])
+    enforcer.flush(force=True)
     deadline = time.monotonic() + 15
     reply = rcpt_reply(lab)
     while "mailwarden" in reply and time.monotonic() < deadline:

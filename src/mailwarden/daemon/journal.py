@@ -9,16 +9,41 @@ after `RESTART_DELAY` seconds, and the log says so.
 
 The match is the mail facility (``SYSLOG_FACILITY=2``): Postfix and Dovecot both log
 there on Debian, whichever unit runs them.
+
+Only the mail system's own entries are acted on (`JournalTrust`). Any local user can
+write ``logger -p mail.warn -t postfix/smtpd "warning: unknown[198.51.100.7]: SASL LOGIN
+authentication failed"``: ``SYSLOG_IDENTIFIER``, ``MESSAGE`` and the facility are the
+client's to choose. The fields whose names start with ``_`` are journald's, taken from
+the kernel's credentials of the sender; a client cannot set them. An entry is trusted
+when its ``_UID`` is root's or one of ``sources.journal_users`` (postfix, dovecot,
+dovenull; looked up once, a missing user left out) and its ``_TRANSPORT`` (when there)
+is syslog, journal or stdout. Postfix's daemons run as root (master) or postfix
+(smtpd, postscreen, anvil); Dovecot's children log through its ``log`` process (root).
+
+Decisions:
+- ``_UID``, not ``_COMM`` or ``_EXE``: any user can name a process ``smtpd`` (a copy of
+  logger, ``prctl(PR_SET_NAME)``) or run Postfix's own binaries under their own uid; the
+  uid is the one thing they cannot choose. ``_COMM`` is only shown in the log.
+- An entry without ``_UID`` (an export stripped of journald's fields, a kernel entry)
+  is not trusted: the live journal always has it for a program's entries.
+- A skipped entry is counted (``journal_untrusted`` in ``status``, and in
+  ``skipped_lines``), said once in the log, and never framed; its cursor still moves on.
+- Only the daemon filters: ``analyze --journal``, ``events`` and a JSON export given as
+  a file ban nothing and read what the administrator chose (``--journal-match _UID=0``
+  narrows the journal there).
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import os
+import pwd
 import subprocess
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
+from mailwarden.daemon.decisions import clean
 from mailwarden.errors import InputError
 from mailwarden.sources._lines import LineSplitter
 from mailwarden.sources.interface import Chunk, ReadStats
@@ -29,6 +54,62 @@ LOG = logging.getLogger("mailwarden.journal")
 MATCHES = ("SYSLOG_FACILITY=2",)
 RESTART_DELAY = 5.0
 _READ = 1 << 20
+DEFAULT_USERS = ("postfix", "dovecot", "dovenull")
+TRANSPORTS = frozenset({"syslog", "journal", "stdout"})
+"""How a program's own entries reach journald (not ``kernel``, ``audit``, ``driver``)."""
+
+
+class JournalTrust:
+    """Which journal entries come from the mail system: written by root or one of the
+    trusted users, as journald (not the writer) says. Counts what it refused."""
+
+    def __init__(self, uids: Iterable[int], names: Sequence[str] = ()) -> None:
+        self.uids = frozenset({0, *uids})
+        self.names = tuple(names)
+        """What the trusted uids were given as, for the log."""
+        self.skipped = 0
+        """Entries refused so far."""
+        self.warned = False
+
+    @classmethod
+    def for_users(cls, users: Sequence[str]) -> JournalTrust:
+        """Root and these users (names or numeric uids); a missing name is left out."""
+        uids: list[int] = []
+        names = ["root"]
+        for user in users:
+            if user.isascii() and user.isdigit():
+                uids.append(int(user))
+                names.append(f"uid {user}")
+                continue
+            try:
+                uid = pwd.getpwnam(user).pw_uid
+            except (KeyError, UnicodeError):
+                LOG.debug("journal: no user %s on this host; not trusted", user)
+                continue
+            uids.append(uid)
+            names.append(f"{user} ({uid})")
+        return cls(uids, names)
+
+    def refusal(self, entry: object) -> str | None:
+        """None when the entry is the mail system's; else why not (for the log)."""
+        if not isinstance(entry, dict):
+            return "not a journal entry"
+        uid = entry.get("_UID")
+        if not isinstance(uid, str) or not (uid.isascii() and uid.isdigit()):
+            return "journald did not record who wrote it (no _UID)"
+        comm = entry.get("_COMM")
+        who = f"uid {uid}" + (f" ({comm})" if isinstance(comm, str) else "")
+        if int(uid) not in self.uids:
+            return f"written by {who}, not by the mail system"
+        transport = entry.get("_TRANSPORT")
+        if transport is not None and transport not in TRANSPORTS:
+            return f"written by {who} through {transport}"
+        return None
+
+    def adopt(self, old: JournalTrust) -> None:
+        """Carry the count and the said-once state over a reload."""
+        self.skipped += old.skipped
+        self.warned = self.warned or old.warned
 
 
 class JournalFollower:
@@ -41,11 +122,13 @@ class JournalFollower:
         *,
         matches: Sequence[str] = MATCHES,
         journalctl: str = "journalctl",
+        trust: JournalTrust | None = None,
     ) -> None:
         self.cursor = cursor
         self.stats = stats
         self.matches = tuple(matches)
         self.journalctl = journalctl
+        self.trust = trust if trust is not None else JournalTrust.for_users(DEFAULT_USERS)
         self._proc: subprocess.Popen[bytes] | None = None
         self._splitter = LineSplitter(SOURCE, stats)
         self._restart_at = 0.0
@@ -93,14 +176,58 @@ class JournalFollower:
             self.stats.bytes += len(data)
             chunk = self._splitter.feed(data)
             if chunk is not None:
-                out.append(self._with_cursor(chunk))
+                out.extend(self._trusted(chunk))
         return out
 
-    def _with_cursor(self, chunk: Chunk) -> Chunk:
+    def _trusted(self, chunk: Chunk) -> list[Chunk]:
+        """The runs of trusted entries in `chunk` (their line numbers and offsets kept);
+        the last carries the chunk's cursor, which moves past skipped entries too (an
+        empty chunk carries it when nothing is left)."""
         cursor = last_cursor(chunk.data)
         if cursor is not None:
             self.cursor = cursor
-        return chunk._replace(cursor=cursor)
+        data, out = chunk.data, []
+        start = pos = 0
+        number = run_line = chunk.first_line
+        while pos < len(data):
+            end = data.find(b"\n", pos)
+            end = len(data) if end < 0 else end + 1
+            line = data[pos:end]
+            if line.strip():
+                try:
+                    entry = json.loads(line)
+                except ValueError:
+                    entry = None
+                reason = self.trust.refusal(entry)
+                if reason is not None:
+                    if pos > start:
+                        out.append(
+                            Chunk(chunk.source, data[start:pos], run_line, chunk.offset + start)
+                        )
+                    self._skip(entry, reason)
+                    start, run_line = end, number + 1
+            pos, number = end, number + 1
+        if start < len(data) or not out:
+            out.append(Chunk(chunk.source, data[start:], run_line, chunk.offset + start))
+        out[-1] = out[-1]._replace(cursor=cursor)
+        return out
+
+    def _skip(self, entry: object, reason: str) -> None:
+        trust = self.trust
+        trust.skipped += 1
+        self.stats.lines += 1
+        if trust.warned:
+            return
+        trust.warned = True
+        program = entry.get("SYSLOG_IDENTIFIER") if isinstance(entry, dict) else None
+        LOG.warning(
+            "journal: skipped an entry that says it is from %s: %s; only entries that "
+            "journald records as written by %s are acted on (sources.journal_users). "
+            "Skipped entries are counted in status (journal_untrusted), not logged again",
+            clean(program) if isinstance(program, str) else "(no program)",
+            clean(reason),
+            ", ".join(trust.names),
+        )
 
     def _ended(self, proc: subprocess.Popen[bytes]) -> None:
         code = proc.wait()

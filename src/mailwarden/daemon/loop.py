@@ -11,12 +11,16 @@ Each step:
 2. polls the store's revision: a ``mailwarden ban``/``unban`` from another process is
    applied within one step;
 3. every second, checks that the firewall still has our table (``present``), and puts
-   it back with every active ban when someone flushed or deleted it;
+   it back with every active ban when someone flushed or deleted it (nftables: also
+   when ``nft flush set`` emptied one of its sets and left the table);
 4. every ten seconds, expires the bans whose time is up; every five, writes a
    heartbeat (``status`` shows it); every minute, lets the detector forget idle state
    and says so in the log when a flood made it forget clients; every five minutes,
-   rewrites the firewall from the store (a set flushed by hand comes back, and ipset's
-   24.8-day timeout cap is renewed).
+   rewrites the firewall from the store (an element deleted by hand comes back, and ipset's
+   24.8-day timeout cap is renewed);
+5. at every step, lets the enforcer finish a change it held back: postfix-map reloads
+   Postfix at most every five seconds, so the reload of a ban written in between runs
+   at the first step after that, and at the latest when the daemon stops.
 
 SIGHUP reloads the configuration (a bad one is refused with one line and the running
 one is kept); SIGTERM and SIGINT stop cleanly (positions committed, bans left in the
@@ -43,6 +47,7 @@ from mailwarden.config import Config
 from mailwarden.daemon import decisions
 from mailwarden.daemon.active import ActiveBans
 from mailwarden.daemon.alerts import Alerter
+from mailwarden.daemon.journal import JournalTrust
 from mailwarden.daemon.preflight import load, preflight, where
 from mailwarden.daemon.reading import WARMUP_BYTES, Reader
 from mailwarden.daemon.status import DAEMON_KEY, HEARTBEAT_EVERY
@@ -94,6 +99,8 @@ class Counters:
     store_errors: int = 0
     clients_forgotten: int = 0
     warmup_lines: int = 0
+    journal_untrusted: int = 0
+    """Journal entries skipped: not written by the mail system (see daemon.journal)."""
 
 
 class Daemon:
@@ -130,6 +137,7 @@ class Daemon:
         self._enforcer: Enforcer | None = None
         self._policy: BanPolicy | None = None
         self._own: list[IPNetwork] = []
+        self._trust: JournalTrust | None = None
         self.alerter = Alerter(config.alerts)
 
     # -- the parts (set by start) -----------------------------------------------------
@@ -206,7 +214,9 @@ class Daemon:
         self._enforcer = enforcer
         self._start_enforcer()
         self._detector = detector
-        self._reader = Reader(config.sources, self.store, self.stats, self.tick)
+        self._reader = Reader(
+            config.sources, self.store, self.stats, self.tick, self._journal_trust()
+        )
         backlog = self.reader.start()
         self._warm_up()
         self._started = datetime.now(UTC)
@@ -233,8 +243,11 @@ class Daemon:
         self._heartbeat()
 
     def close(self) -> None:
-        """Commit positions, stop the sources and the alerts, close the store. The
-        firewall keeps its bans."""
+        """Commit positions, finish what the enforcer held back (a coalesced Postfix
+        reload), stop the sources and the alerts, close the store. The firewall keeps
+        its bans."""
+        if self._enforcer is not None:
+            self._flush(force=True)
         if self._reader is not None:
             self._commit()
             self._reader.close()
@@ -257,6 +270,7 @@ class Daemon:
         if self.stats.problems:
             self._report_problems()
         self._check_revision()
+        self._flush()
         now = time.monotonic()
         due = self._due
         if now >= due["present"] or self._repair:
@@ -411,6 +425,7 @@ class Daemon:
         try:
             self.enforcer.ensure()
             self.enforcer.sync(entries)
+            self.enforcer.flush(force=True)  # the store's bans take effect now
         except (ToolMissingError, PermissionDeniedError) as exc:
             raise ConfigError(where(self.config), "enforce.backend", str(exc)) from None
         self.applied = ActiveBans(entries)
@@ -423,6 +438,15 @@ class Daemon:
             self.counters.enforce_errors += 1
             LOG.error("firewall: %s; repairing", decisions.clean(str(exc)))
             self._repair = True
+
+    def _flush(self, force: bool = False) -> None:
+        """Let the enforcer finish a change it held back (postfix-map reloads Postfix at
+        most every few seconds); a failure is logged and tried again when due."""
+        try:
+            self.enforcer.flush(force=force)
+        except EnforceError as exc:
+            self.counters.enforce_errors += 1
+            LOG.error("firewall: %s", decisions.clean(str(exc)))
 
     def _watch_firewall(self) -> None:
         """Put our table back (with every active ban) when it is gone or changed."""
@@ -511,9 +535,20 @@ class Daemon:
         except StoreError as exc:
             self._store_error(exc)
 
+    def _journal_trust(self) -> JournalTrust:
+        """Which journal entries to act on, from the configuration (its count and
+        said-once state carried over a reload)."""
+        trust = JournalTrust.for_users(self.config.sources.journal_users)
+        if self._trust is not None:
+            trust.adopt(self._trust)
+        self._trust = trust
+        return trust
+
     def _heartbeat(self, stopped: bool = False) -> None:
         now = datetime.now(UTC)
         stats = self.stats
+        untrusted = self._trust.skipped if self._trust is not None else 0
+        self.counters.journal_untrusted = untrusted
         value: dict[str, JSONValue] = {
             "pid": os.getpid(),
             "version": __version__,
@@ -525,7 +560,7 @@ class Daemon:
             "counters": {
                 **dataclasses.asdict(self.counters),
                 "lines": stats.lines,
-                "skipped_lines": stats.skipped_total,
+                "skipped_lines": stats.skipped_total + untrusted,
                 "alerts_sent": self.alerter.sent,
                 "alerts_failed": self.alerter.failed,
                 "alerts_dropped": self.alerter.dropped,
@@ -667,7 +702,9 @@ class Daemon:
             self.reader.close()
             self._detector = detector
             self._framers.clear()
-            self._reader = Reader(new.sources, self.store, self.stats, self.tick)
+            self._reader = Reader(
+                new.sources, self.store, self.stats, self.tick, self._journal_trust()
+            )
             backlog = self.reader.start()
             self._warm_up()
             self._process(backlog)

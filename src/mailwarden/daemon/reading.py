@@ -23,7 +23,7 @@ import logging
 import os
 
 from mailwarden.config import SourcesConfig
-from mailwarden.daemon.journal import JournalFollower
+from mailwarden.daemon.journal import JournalFollower, JournalTrust
 from mailwarden.sources.follow import FileFollower, Position
 from mailwarden.sources.interface import Chunk, ReadStats
 from mailwarden.store import JSONValue, Store
@@ -48,7 +48,10 @@ class Reader:
         store: Store,
         stats: ReadStats,
         poll_interval: float = 0.05,
+        trust: JournalTrust | None = None,
     ) -> None:
+        """`trust`: which journal entries to act on (default: root and
+        ``sources.journal_users``); see `mailwarden.daemon.journal`."""
         self.paths = list(dict.fromkeys(sources.files))
         self.stats = stats
         self._stored: dict[str, Position] = {}
@@ -67,7 +70,11 @@ class Reader:
         if sources.journal:
             cursor = store.get_position(JOURNAL_KEY)
             cursor = cursor.get("cursor") if isinstance(cursor, dict) else None
-            self.journal = JournalFollower(cursor if isinstance(cursor, str) else None, stats)
+            if trust is None:
+                trust = JournalTrust.for_users(sources.journal_users)
+            self.journal = JournalFollower(
+                cursor if isinstance(cursor, str) else None, stats, trust=trust
+            )
         self._written: dict[str, JSONValue] = {}
 
     def start(self) -> list[Chunk]:
@@ -75,6 +82,10 @@ class Reader:
         stored positions). Call `warmup` after this and before acting on the backlog."""
         if self.journal is not None:
             self.journal.start()
+            LOG.info(
+                "journal: acting on entries written by %s",
+                ", ".join(self.journal.trust.names),
+            )
         return self.files.poll()
 
     def warmup(self, limit: int = WARMUP_BYTES) -> list[Chunk]:

@@ -16,6 +16,7 @@ fields are added, never renamed or removed. Times are ISO 8601 in UTC
   ``detections``, ``bans``, ``refused``, ``already_banned``, ``stale``, ``compromises``,
   ``manual_changes``, ``expired``, ``repairs`` (firewall restored), ``line_errors``,
   ``enforce_errors``, ``store_errors``, ``clients_forgotten``, ``warmup_lines``,
+  ``journal_untrusted`` (journal entries skipped: not written by the mail system),
   ``lines``, ``skipped_lines``, ``alerts_sent``, ``alerts_failed``, ``alerts_dropped``);
   ``problems`` the last few source problems (one line each).
 - ``bans``: the active bans, oldest first: ``{network, since, until,
@@ -187,6 +188,12 @@ def status_text(document: dict[str, Any]) -> str:
             f"{c.get('bans', 0)} bans, {c.get('refused', 0)} refused, "
             f"{c.get('compromises', 0)} compromises, {c.get('repairs', 0)} firewall repairs"
         )
+        untrusted = c.get("journal_untrusted", 0)
+        if untrusted:
+            lines.append(
+                f"  skipped: {untrusted} journal entries not written by the mail system "
+                "(sources.journal_users)"
+            )
         for problem in daemon["problems"]:
             lines.append(f"  problem: {clean(str(problem))}")
     counts = document["counts"]

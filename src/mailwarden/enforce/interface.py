@@ -7,6 +7,7 @@ Postfix access table, the log) say the same thing. Its life cycle:
     enforcer.sync(store_active)   # at start and after every repair: firewall == store
     enforcer.apply(add, remove)   # each change, one batch
     enforcer.present()            # polled every second or two; False -> ensure() + sync()
+    enforcer.flush()              # every tick; flush(force=True) when the daemon stops
     enforcer.teardown()           # tests and `--cleanup` only
 
 Backends keep what they last wrote in memory so that `apply` can send only the
@@ -115,6 +116,11 @@ class Enforcer(ABC):
     @abstractmethod
     def teardown(self) -> None:
         """Remove our objects; never touches anything that is not ours."""
+
+    def flush(self, *, force: bool = False) -> None:  # noqa: B027 - a no-op by default
+        """Finish what a backend held back to coalesce it (postfix-map delays its reload
+        a few seconds): when it is due, or now with `force`. Cheap when nothing waits;
+        the changes themselves are already written. Most backends hold nothing back."""
 
     # Conveniences over `apply`.
     def ban(self, entry: BanEntry) -> None:

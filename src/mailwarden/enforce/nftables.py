@@ -26,12 +26,22 @@ What we create (and nothing else, ever)::
   the first ``add`` also makes the ``delete`` safe when the kernel expired the element.
 - `apply` sends only the pieces that changed. If nft refuses (our table was deleted,
   someone added overlapping elements by hand), it runs `ensure` and `sync` itself.
+- `present` checks the chain and its two rules (``nft -t -j list chain``), then looks
+  up a few of the elements we loaded (``nft get element``, an O(1) lookup whatever the
+  set's size: the `SAMPLE` that expire last, never one about to expire): a set emptied
+  by ``nft flush set inet mailwarden v4`` keeps the table and the rules, and is noticed
+  at the next check (every second) instead of the periodic rewrite. The addresses on
+  that command line are printed from `ipaddress` objects built from integers, never
+  taken from a log.
 - Cost, measured with 20,000 banned addresses: `sync` 0.8 s, one `apply` 0.3 s (nft
-  reads the whole set to check overlaps), `present` 0.1 s.
+  reads the whole set to check overlaps), `present` 0.1 s (the chain listing; each
+  element lookup adds one short nft run).
 """
 
 from __future__ import annotations
 
+import heapq
+import ipaddress
 import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -48,6 +58,10 @@ RULE_COMMENT = "mailwarden: drop new connections from banned clients"
 SET_NAMES = {4: "v4", 6: "v6"}
 _SET_TYPES = {4: "ipv4_addr", 6: "ipv6_addr"}
 _PAYLOAD = {4: "ip", 6: "ip6"}
+SAMPLE = 4
+"""Elements per set that `present` looks up (``nft get element``) to notice a set
+flushed by hand within a second, not at the next periodic rewrite."""
+EXPIRY_SLACK = 3
 
 
 class NftablesEnforcer(Enforcer):
@@ -154,7 +168,34 @@ class NftablesEnforcer(Enforcer):
             return False
         ours = [r for r in rules if r.get("comment") == RULE_COMMENT]
         referenced = {_set_reference(r) for r in ours}
-        return len(ours) == 2 and referenced == {"@" + name for name in SET_NAMES.values()}
+        if len(ours) != 2 or referenced != {"@" + name for name in SET_NAMES.values()}:
+            return False
+        return all(self._holds(version) for version in (4, 6))
+
+    def _holds(self, version: int) -> bool:
+        """Does the set still hold a sample of what we loaded into it? A ``nft flush
+        set`` (or ``delete element``) by hand leaves the table and rules in place."""
+        sample = self._sample(version, datetime.now(UTC))
+        if not sample:
+            return True
+        elements = ", ".join(str(_first(piece)) for piece in sample)
+        done = run(
+            [self.nft, "get", "element", "inet", self.table, SET_NAMES[version],
+             "{ " + elements + " }"],
+            netns=self.netns,
+            check=False,
+            what="nft",
+        )  # fmt: skip
+        return done.returncode == 0
+
+    def _sample(self, version: int, now: datetime) -> list[Piece]:
+        """The pieces that must be in the set now: the `SAMPLE` that the kernel will
+        keep longest (none that ends within `EXPIRY_SLACK` seconds: the kernel may drop
+        it a little before the second we computed)."""
+        limit = round(now.timestamp()) + EXPIRY_SLACK
+        alive = [(expiry, piece) for piece, expiry in self._loaded[version].items()]
+        alive = [item for item in alive if item[0] > limit]
+        return [piece for _, piece in heapq.nlargest(SAMPLE, alive)]
 
     def teardown(self) -> None:
         self._send([self._cmd("add", self._table()), self._cmd("delete", self._table())])
@@ -259,6 +300,13 @@ class NftablesEnforcer(Enforcer):
     def _send(self, batch: list[Json]) -> None:
         document = json.dumps({"nftables": batch})
         run([self.nft, "-j", "-f", "-"], netns=self.netns, stdin=document, what="nft")
+
+
+def _first(piece: Piece) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
+    """A piece's first address (an interval set finds the piece from any address in it)."""
+    if piece.version == 4:
+        return ipaddress.IPv4Address(piece.first)
+    return ipaddress.IPv6Address(piece.first)
 
 
 def _set_reference(rule: Json) -> str | None:

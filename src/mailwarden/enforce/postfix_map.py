@@ -9,8 +9,17 @@ For hosts where the firewall is not ours to change. Postfix reads the table with
 Each line is ``192.0.2.7/32  REJECT mailwarden: banned until 2030-01-01 00:00 UTC``
 (postscreen takes only ``reject``). The text is fixed: the ban's reason is never
 written, since it may quote what a client sent. The file is replaced atomically
-(temporary file, fsync, rename) and then the reload command runs, because Postfix reads
-a cidr table only when a process starts. Postfix has no expiry of its own: an expired
+(temporary file, fsync, rename) at every change, and then the reload command runs,
+because Postfix reads a cidr table only when a process starts.
+
+A reload restarts every Postfix daemon, so reloads are coalesced: at most one every
+`RELOAD_EVERY` seconds. A change within that time is written to the file at once (new
+smtpd processes read it) and its reload waits; the daemon calls `flush` at every tick,
+which runs the waiting reload as soon as it is due, and ``flush(force=True)`` when it
+stops, so no written ban is left without a reload. (A daemon killed with a reload
+waiting rewrites the table and reloads at its next start: `sync`.) A failed reload is
+raised by the call that ran it and stays waiting, tried again `RELOAD_EVERY` seconds
+later. `teardown` always reloads at once. Postfix has no expiry of its own: an expired
 ban stays until the next `apply` or `sync` rewrites the file (the daemon calls them
 when the store expires bans). `teardown` leaves an empty table rather than no table:
 Postfix defers every client while a table it names is missing.
@@ -20,7 +29,8 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
@@ -31,6 +41,8 @@ from mailwarden.model import IPNetwork
 
 HEADER = "# mailwarden: generated access table; every change rewrites this file.\n"
 DEFAULT_RELOAD = ("postfix", "reload")
+RELOAD_EVERY = 5.0
+"""Seconds between two reloads at least (changes in between are coalesced)."""
 
 
 class PostfixMapEnforcer(Enforcer):
@@ -41,13 +53,21 @@ class PostfixMapEnforcer(Enforcer):
         path: str | os.PathLike[str],
         reload_command: Sequence[str] | None = DEFAULT_RELOAD,
         style: Literal["smtpd", "postscreen"] = "smtpd",
+        reload_every: float | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if style not in ("smtpd", "postscreen"):
             raise EnforceError(f"postfix-map: unknown style {style!r}")
         self.path = Path(path)
         self.reload_command = list(reload_command) if reload_command else None
         self.style = style
+        self.reload_every = RELOAD_EVERY if reload_every is None else reload_every
+        self._clock = clock
         self._entries: dict[IPNetwork, BanEntry] = {}
+        self._reloaded: float | None = None
+        """When the last reload ran (or failed), by `clock`; None: never."""
+        self.reload_waiting = False
+        """The table was written since the last successful reload."""
 
     def ensure(self) -> None:
         if not self.present():
@@ -74,6 +94,21 @@ class PostfixMapEnforcer(Enforcer):
     def teardown(self) -> None:
         self._entries.clear()
         self._write()
+        self.flush(force=True)
+
+    def flush(self, *, force: bool = False) -> None:
+        """Run the waiting reload when it is due (now, with `force`)."""
+        if not self.reload_waiting:
+            return
+        if not self.reload_command:
+            self.reload_waiting = False
+            return
+        now = self._clock()
+        if not force and self._reloaded is not None and now - self._reloaded < self.reload_every:
+            return
+        self._reloaded = now
+        run(self.reload_command, what=" ".join(self.reload_command[:2]))
+        self.reload_waiting = False
 
     def render(self, now: datetime | None = None) -> str:
         """The table's text: only addresses and fixed words, nothing a client chose."""
@@ -113,5 +148,5 @@ class PostfixMapEnforcer(Enforcer):
                 os.close(directory)
         except OSError as exc:
             raise EnforceError(f"postfix-map: cannot write {self.path}: {exc}") from exc
-        if self.reload_command:
-            run(self.reload_command, what=" ".join(self.reload_command[:2]))
+        self.reload_waiting = True
+        self.flush()

@@ -1,0 +1,83 @@
+"""The daemon with the postfix-map backend: each ban is written to the table at once,
+and ``postfix reload`` runs at most once every few seconds, never leaving a written ban
+without a reload (the next due step, or the stop). ``postfix`` is a stand-in script on
+PATH that records each reload."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from wardenlab import ATTACKER, OTHER, Warden, append, banned, guesses, wait_until
+
+from mailwarden.enforce import postfix_map
+
+FAKE_POSTFIX = """#!{python}
+import os, sys, time
+with open(os.environ["FAKE_POSTFIX_LOG"], "a") as log:
+    log.write(" ".join(sys.argv[1:]) + "\\n")
+"""
+THIRD = "192.0.2.77"
+
+
+@pytest.fixture
+def reload_log(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    script = bin_dir / "postfix"
+    script.write_text(FAKE_POSTFIX.format(python=sys.executable))
+    script.chmod(0o755)
+    log = tmp_path / "postfix-calls"
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setenv("FAKE_POSTFIX_LOG", str(log))
+    monkeypatch.setattr(postfix_map, "RELOAD_EVERY", 1.0)
+    return log
+
+
+def reloads(log: Path) -> int:
+    return log.read_text().count("reload") if log.exists() else 0
+
+
+def table_networks(path: Path) -> set[str]:
+    return {line.split("\t")[0] for line in path.read_text().splitlines()[1:]}
+
+
+def test_bans_are_written_at_once_and_reloads_coalesced(warden: Warden, reload_log: Path) -> None:
+    table = warden.tmp / "access.cidr"
+    warden.sections["enforce"] = {"backend": "postfix-map", "postfix_map": str(table)}
+    warden.write()
+    daemon = warden.start()
+    at_start = reloads(reload_log)
+    assert at_start >= 1  # the store's bans (none here) are in force from the start
+
+    for address in (ATTACKER, OTHER, THIRD):
+        append(warden.log, guesses(address))
+        assert wait_until(lambda a=address: daemon.step() or f"{a}/32" in banned(daemon), 5)
+    assert table_networks(table) == {f"{ATTACKER}/32", f"{OTHER}/32", f"{THIRD}/32"}
+    assert reloads(reload_log) <= at_start + 1, "three bans within a second: one reload"
+
+    assert wait_until(lambda: daemon.step() or not daemon.enforcer.reload_waiting, 3)
+    settled = reloads(reload_log)
+    assert settled == at_start + 1 or settled == at_start + 2
+    for _ in range(30):  # nothing changed since: no more reloads
+        daemon.step()
+        time.sleep(0.05)
+    assert reloads(reload_log) == settled
+
+
+def test_stopping_runs_the_waiting_reload(warden: Warden, reload_log: Path) -> None:
+    table = warden.tmp / "access.cidr"
+    warden.sections["enforce"] = {"backend": "postfix-map", "postfix_map": str(table)}
+    warden.write()
+    daemon = warden.start()
+    at_start = reloads(reload_log)
+    append(warden.log, guesses())
+    assert wait_until(lambda: daemon.step() or bool(banned(daemon)), 5)
+    assert daemon.enforcer.reload_waiting  # within a second of the start's reload
+    assert reloads(reload_log) == at_start
+    daemon.close()
+    assert reloads(reload_log) == at_start + 1
+    assert table_networks(table) == {f"{ATTACKER}/32"}
