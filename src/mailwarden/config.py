@@ -182,7 +182,8 @@ class PolicyConfig:
     """... within this time is reported as a compromise to verify."""
     stale_window: timedelta = timedelta(days=30)
     """A client that logged in as an account within this time and then fails with that
-    account has a stale password: reported, never banned."""
+    account is its owner, never banned: a typo is not reported, three failures within
+    ``daily_window`` are reported as a device with a stale password."""
     unavailable_failures: int = 2
     """``Connection lost to authentication server`` counts as a guess when the same
     client had this many failed logins ..."""

@@ -152,6 +152,54 @@ def test_the_daemon_never_bans_a_stale_password() -> None:
     assert [d for e in log.events for d in detector.feed(e)] == []
 
 
+def test_a_known_users_single_typo_is_reported_as_nothing() -> None:
+    log = Log()
+    log.dovecot_login(0, "198.51.100.73", "laura@example.com")
+    log.dovecot_failure(9 * HOUR, "198.51.100.73", "laura@example.com")  # one typo
+    log.dovecot_login(9 * HOUR + 20, "198.51.100.73", "laura@example.com")
+    analysis = run(log)
+    assert analysis.attackers == ()
+    assert analysis.findings_of("stale_password") == []  # not "a device with an old password"
+    assert analysis.compromised == ()
+
+
+def test_three_failures_on_the_account_it_logged_in_as_are_a_stale_device() -> None:
+    log = Log()
+    log.dovecot_login(0, "198.51.100.30", "bob@example.com")
+    for n in range(3):
+        log.dovecot_failure(HOUR + n * 5 * MINUTE, "198.51.100.30", "bob@example.com")
+    analysis = run(log)
+    (finding,) = analysis.findings_of("stale_password")
+    assert finding.subject == "198.51.100.30" and finding.data["failures"] == 3
+    attacker = analysis.attacker("198.51.100.30")
+    assert attacker is not None and attacker.verdict is Verdict.STALE_PASSWORD
+    assert attacker.recommendation == "none (stale password of a real user)"
+
+
+def test_a_typo_now_and_then_over_days_is_no_stale_device() -> None:
+    log = Log()
+    for day in range(1, 4):  # one typo a day, each followed by the right password
+        log.dovecot_login(day * DAY - HOUR, "198.51.100.73", "laura@example.com")
+        log.dovecot_failure(day * DAY + day * HOUR, "198.51.100.73", "laura@example.com")
+        log.dovecot_login(day * DAY + day * HOUR + 20, "198.51.100.73", "laura@example.com")
+    analysis = run(log)
+    assert analysis.attackers == ()
+    assert analysis.findings_of("stale_password") == []
+
+
+def test_typos_of_several_people_behind_one_office_address_are_no_stale_device() -> None:
+    log = Log()
+    office = "198.51.100.10"
+    for n, name in enumerate(["alice", "bob", "carol"]):
+        log.dovecot_login(n * MINUTE, office, f"{name}@example.com")
+    for n, name in enumerate(["alice", "bob", "alice", "carol"]):
+        log.dovecot_failure(HOUR + n * 10 * MINUTE, office, f"{name}@example.com")
+        log.dovecot_login(HOUR + n * 10 * MINUTE + 15, office, f"{name}@example.com")
+    analysis = run(log)
+    assert analysis.attackers == ()
+    assert analysis.findings_of("stale_password") == []
+
+
 def test_a_stale_password_on_another_ipv6_address_of_the_same_64_is_still_stale() -> None:
     log = Log()
     log.dovecot_login(0, "2001:db8:77:1::a", "bob@example.com")
@@ -345,6 +393,49 @@ def test_enumeration_says_which_targeted_accounts_exist() -> None:
     (finding,) = analysis.findings_of("enumeration")
     assert finding.data["existing"] == ["carol@example.com", "eve@example.com"]
     assert finding.data["not_existing_count"] == 3
+
+
+def test_enumeration_counts_only_the_names_attackers_tried() -> None:
+    log = Log()
+    for n, user in enumerate(["admin", "test", "info", "sales"]):
+        log.dovecot_failure(n * 10 * MINUTE, "192.0.2.150", f"{user}@example.com")
+    # People who mistyped their own password, then logged in: their names are no target.
+    log.dovecot_failure(HOUR, "198.51.100.31", "erin@example.com")
+    log.dovecot_login(HOUR + 20, "198.51.100.31", "erin@example.com")
+    log.sasl_failure(2 * HOUR, "2001:db8:100:3c::5", "mike@example.com")
+    log.queued_login(2 * HOUR + 30, "2001:db8:100:3c::5", "mike@example.com")
+    # A name the attacker tried and its owner mistyped is still a name the attacker tried.
+    log.dovecot_failure(3 * HOUR, "198.51.100.32", "sales@example.com")
+    log.dovecot_login(3 * HOUR + 20, "198.51.100.32", "sales@example.com")
+    accounts = Accounts(["erin@example.com", "mike@example.com", "sales@example.com"])
+    analysis = run(log, accounts=accounts)
+    assert ips(analysis) == {"192.0.2.150"}
+    (finding,) = analysis.findings_of("enumeration")
+    assert finding.data["usernames_tried"] == 4
+    assert finding.subject == "4 usernames"
+    assert finding.data["existing"] == ["sales@example.com"]
+    assert finding.data["existing_count"] == 1
+    tried = {entry["user"] for entry in finding.data["most_tried"]}
+    assert tried == {
+        "admin@example.com",
+        "test@example.com",
+        "info@example.com",
+        "sales@example.com",
+    }
+
+
+def test_enumeration_still_counts_a_name_an_intruder_guessed_and_got_in_as() -> None:
+    log = Log()
+    for n, user in enumerate(["admin", "test", "info", "sales"]):
+        log.dovecot_failure(n * 10 * MINUTE, "192.0.2.150", f"{user}@example.com")
+    for t in range(5):
+        log.sasl_failure(HOUR + t, "192.0.2.187", "carol@example.com")
+    log.queued_login(HOUR + 60, "192.0.2.187", "carol@example.com")
+    analysis = run(log)
+    assert [c.user for c in analysis.compromised] == ["carol@example.com"]
+    (finding,) = analysis.findings_of("enumeration")
+    assert finding.data["usernames_tried"] == 5
+    assert "carol@example.com" in {entry["user"] for entry in finding.data["most_tried"]}
 
 
 def test_scanner_without_login_attempts_is_watched() -> None:

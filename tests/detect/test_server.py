@@ -91,3 +91,74 @@ def test_credentials_in_the_log_count_users_and_real_users_who_logged_in() -> No
         "alice@example.com",
         "admin@example.com",
     }
+
+
+def test_an_attackers_failed_guess_in_the_log_is_no_real_users_password() -> None:
+    log = Log()
+    log.dovecot_login(0, "198.51.100.10", "jobs@example.com")  # the mailbox's readers
+    log.connect(10, "203.0.113.61", 300, service="submission")
+    log.auth_command(
+        11, 300, "PLAIN", b64("\x00jobs@example.com\x00Spring2026!"), service="submission"
+    )
+    log.sasl_failure(13, "203.0.113.61", "jobs@example.com", pid=300, service="submission")
+    log.reply(13, 300, "535", "5.7.8", "Error: authentication failed:", service="submission")
+    log.disconnect(14, "203.0.113.61", 300, failed=1)
+    log.dovecot_login(600, "198.51.100.10", "jobs@example.com")
+    analysis = analyze(log.events)
+    (finding,) = analysis.findings_of("credential_exposed")
+    assert finding.data["payloads"] == 1 and finding.data["users_with_password"] == 1
+    assert finding.data["users_who_logged_in"] == []  # no real password in the log
+    assert finding.data["users_who_logged_in_count"] == 0
+    assert finding.severity == "high"  # still the fix to make, not a password to change
+    (seen,) = analysis.credentials
+    assert (seen.ip, seen.credential.user) == ("203.0.113.61", "jobs@example.com")
+
+
+def test_a_password_from_a_client_that_logs_in_as_that_user_is_real() -> None:
+    log = Log()
+    # bob's mail client: its session is dumped and cut short, then it logs in again
+    log.connect(0, "198.51.100.42", 400, service="submission")
+    log.auth_command(
+        1, 400, "PLAIN", b64("\x00bob@example.com\x00b0b-Garden!"), service="submission"
+    )
+    log.lost_after_auth(2, "198.51.100.42", 400)
+    log.queued_login(60, "198.51.100.42", "bob@example.com")
+    # carol logged in over IMAP from home before her session was dumped
+    log.dovecot_login(100, "198.51.100.55", "carol@example.com")
+    log.connect(200, "198.51.100.55", 401, service="submission")
+    log.auth_command(
+        201, 401, "PLAIN", b64("\x00carol@example.com\x00c4rol!"), service="submission"
+    )
+    log.sasl_failure(203, "198.51.100.55", "carol@example.com", pid=401, service="submission")
+    # a sprayer tries dave, who reads his mail from elsewhere
+    log.connect(300, "203.0.113.118", 402, service="submission")
+    log.auth_command(
+        301, 402, "PLAIN", b64("\x00dave@example.com\x00Winter1!"), service="submission"
+    )
+    log.sasl_failure(303, "203.0.113.118", "dave@example.com", pid=402, service="submission")
+    log.dovecot_login(400, "198.51.100.60", "dave@example.com")
+    (finding,) = analyze(log.events).findings_of("credential_exposed")
+    assert finding.data["users"] == 3
+    assert finding.data["users_who_logged_in"] == ["bob@example.com", "carol@example.com"]
+    assert finding.severity == "critical"
+
+
+def test_a_dumped_login_before_the_client_address_shows_is_still_real() -> None:
+    log = Log()  # the log begins mid-session: no connect line names the client
+    log.auth_command(0, 500, "PLAIN", b64("\x00alice@example.com\x00Tulpen-im-Maerz"))
+    log.reply(0, 500, "235", "2.7.0", "Authentication successful")
+    (finding,) = analyze(log.events).findings_of("credential_exposed")
+    assert finding.data["users_who_logged_in"] == ["alice@example.com"]
+
+
+def test_dovecot_given_passwords_are_real_only_for_the_users_own_client() -> None:
+    log = Log()
+    mismatch = "Password mismatch (given password: {})"
+    log.dovecot_auth(0, "203.0.113.9", "carol@example.com", reason=mismatch.format("123456"))
+    log.dovecot_login(60, "198.51.100.55", "carol@example.com")  # carol, from home
+    log.dovecot_auth(100, "198.51.100.56", "dave@example.com", reason=mismatch.format("d4ve-typ0"))
+    log.dovecot_login(110, "198.51.100.56", "dave@example.com")  # his typo, then his password
+    (finding,) = analyze(log.events).findings_of("credential_exposed")
+    assert finding.subject == "dovecot"
+    assert finding.data["users"] == 2
+    assert finding.data["users_who_logged_in"] == ["dave@example.com"]

@@ -38,6 +38,7 @@ SPRAYERS = {
     "203.0.113.140",
 }
 PHONE = "2001:db8:100:7a:8d3f:21c4:5e6b:1c09"
+LAURA = "198.51.100.73"  # one typo on Wednesday evening, from an address she logged in from
 INJECTED = "203.0.113.5"
 PASSWORDS = {  # the made-up passwords of the level-4 stretch (scripts/make-samples.py)
     "alice@example.com": "Tulpen-im-Maerz-7",
@@ -135,6 +136,7 @@ def test_the_text_report_opens_with_the_compromise() -> None:
     assert "192.0.2.187" in " ".join(lines[:2])
     not_attacks = done.stdout.split("Not attacks (never recommended for a ban)")[1]
     assert PHONE in not_attacks and "grace@example.com" in not_attacks
+    assert LAURA not in not_attacks and "laura@example.com" not in not_attacks
 
 
 def test_5_the_compromise_comes_first(report: dict[str, Any]) -> None:
@@ -192,6 +194,10 @@ def test_4_the_enumeration(report: dict[str, Any]) -> None:
     assert len(enumerator["users"]) > 2 * len(enumerator["existing_users"])  # most are not real
     [finding] = findings(report, "enumeration")
     assert "192.0.2.150" in finding["data"]["clients"]
+    # the names attackers tried, not those of people who mistyped their own password
+    assert finding["data"]["usernames_tried"] == 46
+    assert finding["data"]["existing_count"] == 11
+    assert not {"erin@example.com", "mike@example.com"} & set(finding["data"]["existing"])
 
 
 def test_6_the_phone_with_the_old_password_is_not_banned(report: dict[str, Any]) -> None:
@@ -201,6 +207,8 @@ def test_6_the_phone_with_the_old_password_is_not_banned(report: dict[str, Any])
     assert phone["stale_failures"] == 13 and phone["failures"] == 0
     stale = {f["subject"]: f["data"] for f in findings(report, "stale_password")}
     assert stale[PHONE]["users"] == ["grace@example.com"]
+    assert set(stale) == {PHONE}  # laura's one typo is no device with an old password
+    assert LAURA not in {a["ip"] for a in report["attackers"]}
     # no address of the company is ever recommended for a ban
     banned = [a["ip"] for a in report["attackers"] if a["recommendation"] == "ban"]
     assert not [ip for ip in banned if in_company(ip)]
@@ -216,9 +224,13 @@ def test_8_the_tls_level_4_stretch(report: dict[str, Any]) -> None:
     [exposed] = findings(report, "credential_exposed")
     assert exposed["subject"] == "tls_loglevel"
     assert exposed["data"]["payloads"] == 4 and exposed["data"]["users"] == 4
-    assert {"alice@example.com", "bob@example.com", "victor@example.com"} <= set(
-        exposed["data"]["users_who_logged_in"]
-    )
+    # jobs@'s payload is the sprayer's failed guess: no real user's password
+    assert exposed["data"]["users_who_logged_in"] == [
+        "alice@example.com",
+        "bob@example.com",
+        "victor@example.com",
+    ]
+    assert exposed["data"]["users_with_password"] == 4
     seen = {c["user"]: c for c in report["credentials"]}
     assert set(seen) == set(PASSWORDS)
     assert seen["jobs@example.com"]["ip"] == "203.0.113.61"

@@ -31,7 +31,16 @@ Rules (thresholds are ``[policy]`` keys, see :class:`~mailwarden.config.PolicyCo
   ``spray_window``; a group of ``spray_clients`` is a campaign (``spray_member``), one
   finding naming its members and targets.
 - **Stale password**: failures with an account the client (or, for IPv6, its /64) logged
-  in as within ``stale_window`` are not guesses; reported, never banned.
+  in as within ``stale_window`` are not guesses, and never banned. Three of them on one
+  account within ``daily_window`` (:data:`STALE_DEVICE_FAILURES`) are a device with an
+  old password: reported under "Not attacks" (``stale_password``). Fewer are the
+  owner's typos: reported as nothing (one mistyped password is not a stale device).
+- **Enumeration finding**: the usernames counted are the ones attackers tried; a name
+  tried only by clients that logged in as it and are judged nothing worse (its owner's
+  typos) is left out.
+- **Credentials in the log**: a user counts among the real users whose password the log
+  shows only if a client that sent a password for the user logged in as the user (in
+  that session, later, or before): an attacker's failed guess is no real password.
 - **Compromise**: a successful login from a client judged to be guessing, or right
   after ``compromise_failures`` failures on that account from other clients within
   ``compromise_window``. A success after a person's typos (no threshold reached) is the
@@ -128,6 +137,10 @@ MAX_DETECTION_USERS = 10
 ACCOUNT_TIMES = 64
 """Failure times remembered per account (the burst before a compromise is counted up to
 this many)."""
+STALE_DEVICE_FAILURES = 3
+"""Failures with one account, from a client that had logged in as it, within
+``policy.daily_window``, that make it a device with an old password (a ``stale_password``
+finding, under "Not attacks"). Fewer are the owner's typos: reported as nothing."""
 
 _SESSION_TYPES = frozenset(
     {
@@ -148,6 +161,7 @@ _SESSION_TYPES = frozenset(
 _BY_ASSOCIATION = frozenset({Verdict.NETWORK_MEMBER, Verdict.SPRAY_MEMBER, Verdict.PROBE})
 """Verdicts a person can earn by a typo: for the company it keeps, or the name it tried."""
 _BY_ASSOCIATION_BITS = sum(VERDICT_BIT[v] for v in _BY_ASSOCIATION)
+_GUESSING_BITS = sum(VERDICT_BIT[v] for v in GUESSING_VERDICTS)
 _BRUTEFORCE = VERDICT_BIT[Verdict.BRUTEFORCE]
 _SLOW = VERDICT_BIT[Verdict.SLOW_BRUTEFORCE]
 _ENUMERATION = VERDICT_BIT[Verdict.ENUMERATION]
@@ -362,6 +376,9 @@ class Detector:
         """The server's own addresses (Dovecot ``lip=``)."""
         self._server = ServerWatch()
         self._credentials: list[SeenCredential] = []
+        self._unresolved_sources: dict[int, str] = {}
+        """Credentials (by index) decoded before their session's address showed: the
+        setting that logged them."""
         self._compromises: list[Compromise] = []
         self._events = 0
         self._failures_counted = 0
@@ -493,7 +510,7 @@ class Detector:
             self._server.auth_on_service(event)
         reason = event.reason
         if reason and "given password" in reason:
-            self._server.credential(event, event.user, True)
+            self._password_logged(event, event.ip or (session.ip if session else None))
         if new <= 0:
             return _NOTHING
         ip = event.ip
@@ -568,7 +585,7 @@ class Detector:
             self._server.auth_on_service(event)
         reason = event.reason
         if reason and "given password" in reason:
-            self._server.credential(event, event.user, True)
+            self._password_logged(event, ip)
         if new <= 0:
             return None
         if ip is None:
@@ -730,7 +747,7 @@ class Detector:
             if key is not None and owner is not None:
                 last = owner.users.get(key)
                 if last is not None and when - last <= self._limits.stale:
-                    return self._stale(client, key, count, event)
+                    return self._stale(client, key, count, event, when)
         self._failures_counted += count
         client.failures += count
         limits = self._limits
@@ -800,8 +817,13 @@ class Detector:
                     self._flag(client, Verdict.PROBE, why, event, when, found)
         return found
 
-    def _stale(self, client: ClientState, key: str, count: int, event: Event) -> list[Detection]:
-        """A failure with an account this client logged in as: an old password."""
+    def _stale(
+        self, client: ClientState, key: str, count: int, event: Event, when: float
+    ) -> list[Detection]:
+        """A failure with an account this client logged in as: never a guess. A typo of
+        the account's owner, or a device with an old password once
+        :data:`STALE_DEVICE_FAILURES` of them on one account fall within
+        ``daily_window`` (:attr:`ClientState.stale_device`)."""
         client.stale += count
         if client.stale_users is None:
             client.stale_users = set()
@@ -810,6 +832,16 @@ class Detector:
         self._stale_failures += count
         if client.stale <= 2:
             client.keep(event)
+        if not client.stale_device:
+            run = client.stale_run
+            since = when - self._limits.daily[1]
+            earlier = tuple(t for t in run[1] if t >= since) if run and run[0] == key else ()
+            times = (*earlier, *[when] * min(count, STALE_DEVICE_FAILURES))
+            if len(times) >= STALE_DEVICE_FAILURES:
+                client.stale_device = True
+                client.stale_run = None
+            else:
+                client.stale_run = (key, times)
         return []
 
     def _open_question(self, client: ClientState, verdict: Verdict, when: float) -> bool:
@@ -1035,9 +1067,12 @@ class Detector:
         for session, user, event in logins:
             ip = event.ip or (session.ip if session is not None else None)
             self._logins_seen += 1
-            self._server.login(user)
             if ip is None:
+                if session is not None and session.unresolved and user is not None:
+                    self._unresolved_login(session, user)
                 continue
+            if user is not None and self._server.pending:
+                self._server.login(user, self._owner_key(ip))
             out.extend(self._success(ip, user, event))
         return out or None
 
@@ -1161,7 +1196,9 @@ class Detector:
 
     def _credential(self, session: Session, cred: Credential, event: Event) -> None:
         self._credentials_decoded += 1
-        self._server.credential(event, cred.user, cred.password is not None)
+        source = self._server.credential(event, cred.user, cred.password is not None)
+        if session.ip is not None and cred.password is not None and cred.user is not None:
+            self._password_from(session.ip, cred.user, source)
         if len(self._credentials) < MAX_CREDENTIALS:
             record = event.record
             if session.ip is None:
@@ -1169,6 +1206,7 @@ class Detector:
                 if session.unresolved is None:
                     session.unresolved = []
                 session.unresolved.append(len(self._credentials))
+                self._unresolved_sources[len(self._credentials)] = source
             self._credentials.append(
                 SeenCredential(
                     ip=session.ip,
@@ -1179,12 +1217,45 @@ class Detector:
                 )
             )
 
+    def _password_logged(self, event: Event, ip: str | None) -> None:
+        """Dovecot's ``given password`` in a failure line (``auth_verbose_passwords``)."""
+        user = event.user
+        source = self._server.credential(event, user, True)
+        if ip is not None and user is not None:
+            self._password_from(ip, user, source)
+
+    def _password_from(self, ip: str, user: str, source: str) -> None:
+        """``ip`` sent a password for ``user`` that the log shows: the user's own if the
+        client (the address, or for IPv6 its /64, as for stale passwords) has logged in
+        as ``user`` before or does later; an attacker's failed guess otherwise."""
+        key = self._owner_key(ip)
+        owner = self._owners.get(key)
+        if owner is not None and account_key(user) in owner.users:
+            self._server.real(source, user)
+        else:
+            self._server.awaiting_login(key, user, source)
+
+    def _unresolved_login(self, session: Session, user: str) -> None:
+        """A session whose address the log has not shown yet logged in as ``user``: the
+        passwords it sent for ``user`` were real."""
+        key = account_key(user)
+        credentials = self._credentials
+        for index in session.unresolved or ():
+            cred = credentials[index].credential
+            source = self._unresolved_sources.get(index)
+            if source and cred.password is not None and cred.user and account_key(cred.user) == key:
+                self._server.real(source, cred.user)
+
     def _address_learned(self, session: Session) -> None:
         """A session whose credentials were decoded before its address showed learned it."""
         waiting, session.unresolved = session.unresolved or [], None
         credentials = self._credentials
         for index in waiting:
             seen = credentials[index]
+            source = self._unresolved_sources.pop(index, None)
+            cred = seen.credential
+            if session.ip and source and cred.password is not None and cred.user is not None:
+                self._password_from(session.ip, cred.user, source)
             credentials[index] = SeenCredential(
                 ip=session.ip,
                 credential=seen.credential,
@@ -1250,12 +1321,16 @@ class Detector:
         if keep and len(self._archived_networks) < self.policy.max_clients:
             self._archived_networks[state.key] = state
 
-    def _owner(self, ip: str, create: bool, net: NetKey | None = None) -> OwnerState | None:
-        """Who logged in from this address: keyed by the address for IPv4, by the /64
+    def _owner_key(self, ip: str, net: NetKey | None = None) -> str | NetKey:
+        """The key of :attr:`_owners` for an address: the address for IPv4, the /64
         (``ipv6_prefix``) for IPv6, whose privacy addresses change daily."""
         if net is None and ":" in ip:
             net, _ = network_key(ip, self._v4, self._v6)
-        key: str | NetKey = net if net is not None and net & 1 else ip
+        return net if net is not None and net & 1 else ip
+
+    def _owner(self, ip: str, create: bool, net: NetKey | None = None) -> OwnerState | None:
+        """Who logged in from this address (keyed by :meth:`_owner_key`)."""
+        key = self._owner_key(ip, net)
         owner = self._owners.get(key)
         if owner is None and create:
             owner = OwnerState()
@@ -1389,7 +1464,7 @@ class Detector:
             attacker = self._attacker(client)
             if attacker is not None:
                 attackers.append(attacker)
-            if client.stale and stale_findings < MAX_FINDINGS_PER_KIND:
+            if client.stale_device and stale_findings < MAX_FINDINGS_PER_KIND:
                 stale_findings += 1
                 findings.append(self._stale_finding(client))
         attackers.sort(key=lambda a: (RANK[a.verdict], -a.failures, a.ip))
@@ -1417,7 +1492,7 @@ class Detector:
 
     def _attacker(self, client: ClientState) -> Attacker | None:
         verdicts = client.verdict_map()
-        if client.stale >= self.policy.slow_failures and not verdicts:
+        if client.stale_device and not verdicts:
             verdicts[Verdict.STALE_PASSWORD] = (
                 f"{client.stale} failed logins with an account it had logged in as "
                 "(a device with an old password)"
@@ -1575,7 +1650,10 @@ class Detector:
         enumerators = [a for a in attackers if Verdict.ENUMERATION in a.verdicts]
         if not enumerators and not self._campaigns.flagged:
             return []
-        ranked = sorted(self._accounts.items(), key=lambda kv: (-kv[1].failures, kv[0]))
+        ranked = sorted(
+            ((key, account) for key, account in self._accounts.items() if self._attacked(account)),
+            key=lambda kv: (-kv[1].failures, kv[0]),
+        )
         names = [key for key, _ in ranked]
         data: dict[str, Any] = {
             "clients": [a.ip for a in enumerators][:MAX_REPORTED_MEMBERS],
@@ -1602,6 +1680,23 @@ class Detector:
                 data=data,
             )
         ]
+
+    def _attacked(self, account: AccountState) -> bool:
+        """Whether attackers tried this name: not when every client that failed on it
+        logged in as it and is judged nothing worse (its owner's typos). A client whose
+        state is gone is counted as an attacker."""
+        key = account.name
+        for ip in account.clients:
+            client = self._clients.get(ip) or self._archive.get(ip)
+            if client is None or client.flags & _GUESSING_BITS:
+                return True
+            if client.succeeded and key in client.succeeded:
+                continue
+            # client.succeeded is a sample: the owner table remembers more (a NAT)
+            owner = self._owners.get(self._owner_key(ip, client.net))
+            if owner is None or key not in owner.users:
+                return True
+        return False
 
     def _notes(self) -> list[str]:
         notes = []

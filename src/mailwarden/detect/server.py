@@ -4,7 +4,14 @@
   enabled in main.cf for the MX port, where only servers should talk.
 - Credentials in the log: ``smtpd_tls_loglevel = 4`` (``Read N chars: AUTH PLAIN …``),
   verbose smtpd (``-v``, ``debug_peer_list``: ``< client: AUTH …``) and Dovecot's
-  ``auth_verbose_passwords`` write what users type; with how many users' credentials.
+  ``auth_verbose_passwords`` write what users type; with how many users' credentials, and
+  which of them are real users whose own password is in the log. A password logged for a
+  user counts as (plausibly) theirs when the client that sent it logged in as that user:
+  in that very session (``235``, ``sasl_username=``), in a later one, or before (the
+  detector says so when it logs the password: it knows who logged in from where). An
+  attacker's failed guess (its session ended in ``535`` and its address never logged in
+  as the user) exposes no real password: it is counted among the payloads and users, not
+  among the real users, even when the account's owner logs in from elsewhere.
 - Weak TLS: RC4, export, NULL, anonymous or single-DES ciphers, or SSLv2/SSLv3, that were
   actually negotiated, and a cipher list that admits them.
 - ``soft_bounce = yes``: 4xx replies where Postfix means 5xx (``435 4.7.8`` for a failed
@@ -20,12 +27,19 @@ from __future__ import annotations
 
 import re
 
+from mailwarden.detect.accounts import account_key
 from mailwarden.model import Event, EventType, Finding, Severity
 
 MAX_EVIDENCE = 3
 MAX_SAMPLE = 20
 MAX_USERS = 10_000
 MAX_CIPHERS = 1000
+MAX_PENDING = 10_000
+"""(client, user) pairs whose logged password waits for the client to log in as the user."""
+
+ClientKey = str | int
+"""A client as the detector's owner table keys it: the address (IPv4), or the /64's
+network key (IPv6)."""
 
 _WEAK_CIPHER_RE = re.compile(r"RC4|EXP|NULL|ADH|AECDH|(?:^|-)DES-CBC-(?:SHA|MD5)")
 _WEAK_PROTOCOLS = frozenset({"SSLv2", "SSLv3"})
@@ -104,8 +118,12 @@ class ServerWatch:
         self.credentials: dict[str, _Tally] = {}
         self.exposed_users: dict[str, dict[str, bool]] = {}
         """source -> user -> whether a password (or part of one) was in the log."""
-        self.logged_in: set[str] = set()
-        """Exposed users who also logged in successfully (real users, not guesses)."""
+        self.real_users: dict[str, set[str]] = {}
+        """source -> users a password of whose in the log was (plausibly) their own: the
+        client that sent it logged in as them (real users, not guesses)."""
+        self.pending: dict[tuple[ClientKey, str], list[tuple[str, str]]] = {}
+        """(client, account key) -> [(source, user)]: passwords the client sent for the
+        user, to count as real if the client logs in as the user."""
         self._weak_ciphers: dict[str, bool] = {}
 
     # -- observations ------------------------------------------------------------------
@@ -154,7 +172,11 @@ class ServerWatch:
     def auth_unavailable(self, event: Event) -> None:
         self.outage.add(event, event.reason)
 
-    def credential(self, event: Event, user: str | None, has_password: bool) -> None:
+    def credential(self, event: Event, user: str | None, has_password: bool) -> str:
+        """An AUTH payload (or Dovecot's ``given password``) in the log, for ``user``.
+        Returns the source (the setting that made the log show it): the detector then
+        says whether the password was the user's own (:meth:`real`) or may turn out to
+        be (:meth:`awaiting_login`)."""
         source = credential_source(event)
         tally = self.credentials.get(source)
         if tally is None:
@@ -164,12 +186,35 @@ class ServerWatch:
         key = user if user is not None else "(unknown)"
         if key in users or len(users) < MAX_USERS:
             users[key] = users.get(key, False) or has_password
+        return source
 
-    def login(self, user: str | None) -> None:
-        if user is not None and len(self.logged_in) < MAX_USERS:
-            for users in self.exposed_users.values():
-                if user in users:
-                    self.logged_in.add(user)
+    def awaiting_login(self, client: ClientKey, user: str, source: str) -> None:
+        """``client`` sent a password for ``user``: it was the real one if the client
+        logs in as ``user`` (in the same session or later, :meth:`login`)."""
+        real = self.real_users.get(source)
+        if real is not None and user in real:
+            return
+        pair = (client, account_key(user))
+        waiting = self.pending.get(pair)
+        if waiting is None:
+            if len(self.pending) >= MAX_PENDING:
+                return
+            waiting = self.pending[pair] = []
+        if (source, user) not in waiting:
+            waiting.append((source, user))
+
+    def login(self, user: str, client: ClientKey) -> None:
+        """``client`` logged in as ``user``: the passwords it sent for ``user`` were real."""
+        waiting = self.pending.pop((client, account_key(user)), None)
+        if waiting:
+            for source, name in waiting:
+                self.real(source, name)
+
+    def real(self, source: str, user: str) -> None:
+        """A password of ``user`` shown by ``source`` was (plausibly) their own."""
+        real = self.real_users.setdefault(source, set())
+        if len(real) < MAX_USERS:
+            real.add(user)
 
     # -- findings ----------------------------------------------------------------------
 
@@ -178,7 +223,7 @@ class ServerWatch:
         for source, tally in self.credentials.items():
             users = self.exposed_users.get(source, {})
             with_password = sorted(u for u, pw in users.items() if pw)
-            real = sorted(u for u in users if u in self.logged_in)
+            real = sorted(self.real_users.get(source, ()))
             found.append(
                 Finding(
                     kind="credential_exposed",

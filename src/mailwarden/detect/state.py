@@ -294,6 +294,8 @@ class ClientState:
         "reported",
         "services",
         "stale",
+        "stale_device",
+        "stale_run",
         "stale_users",
         "succeeded",
         "times",
@@ -323,7 +325,14 @@ class ClientState:
         """With two usernames or more: username -> [failures, last failure time], at most
         MAX_USERS_PER_CLIENT."""
         self.stale = 0
+        """Failures with an account this client had logged in as (never guesses)."""
         self.stale_users: set[str] | None = None
+        self.stale_run: tuple[str, tuple[float, ...]] | None = None
+        """The account of its latest such failure and their recent times (at most
+        two): how close it is to :attr:`stale_device`."""
+        self.stale_device = False
+        """Enough such failures on one account, close enough, to be a device with an old
+        password rather than typos (``rules.STALE_DEVICE_FAILURES``)."""
         self.succeeded: list[str] | None = None
         self.flags = 0
         self.verdicts: tuple[tuple[Verdict, str], ...] = ()

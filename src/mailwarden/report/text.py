@@ -459,8 +459,10 @@ def _server_detail(f: Finding) -> str:
             f"with the credentials of {plural(users, 'user')} ({with_password:,} with a password)"
         )
         if real:
+            # users_who_logged_in: the client that sent the password logged in with it
             detail += (
-                f", {plural(real, 'real user')} among them (they logged in): change their passwords"
+                f", {plural(real, 'real user')} among them (they logged in with the password "
+                "the log shows): change their passwords"
             )
         return detail
     if f.kind == "auth_on_port_25":
