@@ -99,9 +99,11 @@ class SourcesConfig:
     """``[sources]``: where the daemon reads logs."""
 
     files: tuple[str, ...] = ("/var/log/mail.log",)
-    """Log files to follow (rotated and compressed siblings are found by the reader)."""
+    """Log files to follow from their stored position, across rotation (rename or
+    copytruncate); compressed rotated copies are not read (``analyze`` reads those)."""
     journal: bool = False
-    """Also read the systemd journal (Postfix and Dovecot units) with journalctl."""
+    """Also follow the systemd journal (``journalctl``, the mail facility) with a stored
+    cursor."""
     journal_users: tuple[str, ...] = ("postfix", "dovecot", "dovenull")
     """The daemon acts only on journal entries that journald itself stamped (``_UID``,
     which no client can set) as written by root or one of these users (names, or
