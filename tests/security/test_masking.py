@@ -212,12 +212,6 @@ EVIDENCE_GAPS = {
 
 
 @pytest.mark.parametrize("name", list(EVIDENCE_GAPS))
-@pytest.mark.xfail(
-    strict=True,
-    reason="security: detect/analysis.redacted_text() (the evidence text of analyze JSON, "
-    "the store and alerts) redacts only a whole-base64 AUTH payload and Dovecot's given "
-    "password: a secret the server logged in these lines is kept",
-)
 def test_evidence_text_never_keeps_a_logged_secret(name: str) -> None:
     from mailwarden.detect.analysis import redacted_text
     from mailwarden.framing import Framer

@@ -19,7 +19,6 @@ Passwords are masked unless ``show_passwords`` is true.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -28,6 +27,7 @@ from typing import Any, TextIO
 
 from mailwarden.model import Event, EventType, Finding
 from mailwarden.parsers.sasl import Credential
+from mailwarden.redact import REDACTED, redact_line, redact_server_secrets
 
 
 class Verdict(StrEnum):
@@ -84,26 +84,40 @@ COMPROMISE_ADVICE = (
 )
 
 
-_BASE64_TOKEN = re.compile(r"(?<![A-Za-z0-9+/=])[A-Za-z0-9+/]{4,}={0,2}(?![A-Za-z0-9+/=])")
-_GIVEN_PASSWORD = re.compile(r"(given password: ).*?(\)?)$")
+def compromise_advice(ip: str | None, never_banned: str | None) -> tuple[str, ...]:
+    """What to do after a login from ``ip``: :data:`COMPROMISE_ADVICE`, except that a
+    client never banned (``never_banned``: why, as :attr:`Attacker.reasons` says it) gets
+    no advice to ban it, but to find out who logged in from there."""
+    if never_banned is None:
+        return COMPROMISE_ADVICE
+    return (
+        *COMPROMISE_ADVICE[:-1],
+        f"The login came from {ip or 'an address'}, {never_banned}: it is never banned. "
+        "Find the machine or program there that logged in (a webmail, proxy or relay "
+        "passes on its users' logins) and audit other accounts tried from it.",
+    )
 
 
 def redacted_text(event: Event) -> str:
-    """The log line with the credential part of an AUTH payload (or Dovecot's
-    ``given password``) replaced: evidence leaves the machine in reports and JSON."""
-    text = event.record.text
-    if event.type in (EventType.AUTH_COMMAND, EventType.CLIENT_DATA) and event.payload:
+    """The log line with every secret the server logged in it replaced by ``[redacted]``
+    (:func:`mailwarden.redact.redact_line`: AUTH payloads and the response lines of an
+    AUTH exchange, pipelined ones too, Dovecot's ``given password``, Cyrus's decoded
+    responses, …): evidence leaves the machine in reports, JSON, the store and alerts.
+    Works on the text alone: evidence events keep no parsed payload."""
+    text = redact_line(event.record.text)
+    if event.type is EventType.AUTH_COMMAND and event.payload:
+        # A parsed initial response the line's form did not show where: never kept.
         payload = event.payload.strip().rstrip("?")
-        if payload and _BASE64_TOKEN.fullmatch(payload) and payload in text:
-            text = text.replace(payload, "[redacted]")
-    return mask_given_password(text)
+        if payload not in {"", "=", "*"} and payload in text:
+            text = text.replace(payload, REDACTED)
+    return text
 
 
 def mask_given_password(text: str) -> str:
-    """``text`` with Dovecot's ``given password: …`` masked (idempotent)."""
-    if "given password" in text:
-        text = _GIVEN_PASSWORD.sub(r"\1[redacted]\2", text)
-    return text
+    """``text`` with a secret the server wrote into its own line (Dovecot's ``given
+    password: …``, Cyrus's ``decoded response: …``, …) masked (idempotent): what the
+    detector may keep of a line before :func:`redacted_text` shows it."""
+    return redact_server_secrets(text)
 
 
 def evidence_json(events: tuple[Event, ...]) -> list[dict[str, Any]]:

@@ -21,6 +21,7 @@ from mailwarden.explain.verdict import AuditCommand, verdict, when
 from mailwarden.locale import _, ngettext
 from mailwarden.model import Event, EventType, Record
 from mailwarden.parsers.sasl import Credential, escape_text
+from mailwarden.redact import REDACTED, redact_line
 
 Analyzer = Callable[[Sequence[Event]], Analysis]
 """Runs the detect stage over the excerpt's events (attackers, compromises, findings)."""
@@ -155,6 +156,9 @@ def _shown_line(item: _Item, show_passwords: bool) -> str:
                     text = text.replace(payload, _REDACTED)
         for pattern in _LOGGED_SECRETS:
             text = pattern.sub(rf"\g<1>{_REDACTED}\g<{pattern.groups}>", text)
+        # Client text the events do not carry (pipelined AUTH steps, PREGREET, non-SMTP
+        # commands): the one redaction every output shares, in explain's own mark.
+        text = redact_line(text).replace(REDACTED, _REDACTED)
     return escape_text(text)
 
 

@@ -1160,10 +1160,15 @@ def _client_text(
     text: str,
     detail: dict[str, str] | None,
 ) -> Event:
-    parts = text.split(None, 2)
+    # Lines a client pipelined into one read share a dump line, joined by ``??`` (CR LF):
+    # the command is the first; the next is its first response (AUTH LOGIN's username).
+    first, _, rest = text.partition("??")
+    parts = first.split(None, 2)
     if parts and parts[0].upper() == "AUTH":
         mech = parts[1].upper() if len(parts) > 1 else None
         payload = parts[2].strip() if len(parts) > 2 else None
+        if payload is None and rest:
+            payload = rest.partition("??")[0].strip() or None
         return _new(
             Event,
             (

@@ -10,16 +10,27 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
+from datetime import datetime
+from json import encoder as json_encoder
 from typing import Any
 
 from mailwarden.model import Event, EventType
 from mailwarden.parsers.sasl import decode_auth
+from mailwarden.redact import redact_client_text, shown_mechanism
 
 _BASE64_LINE = re.compile(r"[A-Za-z0-9+/]{4,}={0,2}")
 _COMMANDS = frozenset(
     {"QUIT", "DATA", "RSET", "NOOP", "HELP", "STARTTLS", "TURN", "EHLO", "HELO", "AUTH"}
 )
 """Bare SMTP command words: base64 in form, never a secret."""
+_CLIENT_TEXT_TYPES = frozenset(
+    {EventType.PIPELINING, EventType.NON_SMTP_COMMAND, EventType.POSTSCREEN_VIOLATION}
+)
+"""Events whose payload is client text the server copied (pipelined input, a PREGREET):
+it can hold a whole pipelined AUTH exchange."""
+_REDACTED_TYPES = _CLIENT_TEXT_TYPES | {EventType.CLIENT_DATA, EventType.AUTH_COMMAND}
+"""Events whose payload goes through :func:`_redacted_payload`."""
 
 
 def _redacted_payload(event: Event, show_passwords: bool) -> tuple[str | None, str | None]:
@@ -34,7 +45,12 @@ def _redacted_payload(event: Event, show_passwords: bool) -> tuple[str | None, s
         pieces = [piece.strip() for piece in event.payload.split("??")]
         if any(_BASE64_LINE.fullmatch(piece) and piece not in _COMMANDS for piece in pieces):
             return event.user, "<redacted: base64 line, possibly an AUTH LOGIN step>"
-        return event.user, event.payload
+        # A lone word that is no command (a cleartext password a bot sent as a LOGIN
+        # step) is redacted too: :func:`mailwarden.redact.redact_client_text`.
+        return event.user, redact_client_text(event.payload)
+    if event.type in _CLIENT_TEXT_TYPES and event.payload and not show_passwords:
+        after = (event.detail or {}).get("after")
+        return event.user, redact_client_text(event.payload, after)
     if event.type is not EventType.AUTH_COMMAND or not event.payload or not event.mechanism:
         return event.user, event.payload
     declared = (event.detail or {}).get("declared_length")
@@ -52,6 +68,9 @@ def _redacted_payload(event: Event, show_passwords: bool) -> tuple[str | None, s
 def event_dict(event: Event, *, show_passwords: bool = False) -> dict[str, Any]:
     record = event.record
     user, payload = _redacted_payload(event, show_passwords)
+    mechanism = event.mechanism
+    if mechanism is not None and not show_passwords:
+        mechanism = shown_mechanism(mechanism)
     return {
         "source": record.source,
         "line": record.line,
@@ -65,7 +84,7 @@ def event_dict(event: Event, *, show_passwords: bool = False) -> dict[str, Any]:
         "ip": event.ip,
         "port": event.port,
         "user": user,
-        "mechanism": event.mechanism,
+        "mechanism": mechanism,
         "reason": event.reason,
         "attempts": event.attempts,
         "session": event.session,
@@ -77,24 +96,186 @@ def event_dict(event: Event, *, show_passwords: bool = False) -> dict[str, Any]:
 
 
 def event_json(event: Event, *, show_passwords: bool = False) -> str:
-    return json.dumps(event_dict(event, show_passwords=show_passwords), ensure_ascii=False)
+    """``json.dumps(event_dict(event), ensure_ascii=False)``, byte for byte, built
+    without the dict (see :func:`_fast_json`)."""
+    return _fast_json(event, show_passwords)
 
 
 def event_text(event: Event, *, show_passwords: bool = False) -> str:
     """One readable line: where, when, what, who, how hostile."""
-    d = event_dict(event, show_passwords=show_passwords)
-    mark = {"strong": "!!", "weak": "! "}.get(d["strength"] or "", "  ")
-    when = d["time"][:19] if d["time"] else "-"
-    who = d["ip"] or "-"
-    if d["port"]:
-        who = f"{who}:{d['port']}"
-    parts = [f"{_printable(str(d['source']))}:{d['line']}", when, mark, d["type"], who]
-    for key in ("user", "mechanism", "reason", "payload"):
-        if d[key]:
-            parts.append(f"{key}={_printable(str(d[key]))}")
-    if d["attempts"] != 1:
-        parts.append(f"attempts={d['attempts']}")
+    etype, _category, _hostile, strength, ip, port = event[:6]
+    record = event.record
+    user, payload = event.user, event.payload
+    if payload and etype in _REDACTED_TYPES:
+        user, payload = _redacted_payload(event, show_passwords)
+    mechanism = event.mechanism
+    if mechanism is not None and not show_passwords:
+        mechanism = shown_mechanism(mechanism)
+    mark = _MARKS.get(str(strength) if strength is not None else "", "  ")
+    time = record.time
+    when = _iso(time)[:19] if time is not None else "-"
+    who = ip or "-"
+    if port:
+        who = f"{who}:{port}"
+    parts = [f"{_printable(str(record.source))}:{record.line}", when, mark, str(etype), who]
+    for key, value in (
+        ("user", user),
+        ("mechanism", mechanism),
+        ("reason", event.reason),
+        ("payload", payload),
+    ):
+        if value:
+            parts.append(f"{key}={_printable(str(value))}")
+    if event.attempts != 1:
+        parts.append(f"attempts={event.attempts}")
     return " ".join(parts)
+
+
+_MARKS = {"strong": "!!", "weak": "! "}
+
+# -- JSON lines, fast --------------------------------------------------------------------
+#
+# ``mailwarden events --format jsonl`` prints hundreds of thousands of objects of one
+# fixed shape. ``json.dumps`` builds an encoder per call and walks a fresh dict; here the
+# text is put together directly, with the standard library's own pieces where a value
+# needs encoding (``encode_basestring`` is what json uses for ``ensure_ascii=False``, and
+# any value of an unexpected type goes through one prepared ``JSONEncoder``), so the
+# output is the same, byte for byte (tests/report/test_events_output.py compares them).
+# The parts that repeat are made once: the type/category/hostile/strength run of each
+# kind of event, each source, each time (framing shares one datetime per second).
+
+_string = json_encoder.encode_basestring
+_ENCODER = json.JSONEncoder(ensure_ascii=False, check_circular=False)
+_value = _ENCODER.encode
+"""Any other value, as ``json.dumps(..., ensure_ascii=False)`` writes it inside the object
+(an event never refers to itself: no circularity check needed)."""
+
+
+def _make_detail() -> Callable[[dict[Any, Any]], str]:
+    """The JSON of a ``detail`` dict: json's C encoder called directly (what ``encode``
+    does for a dict, without the Python layers around it), when this Python has it and
+    it writes what ``encode`` writes; else ``encode``."""
+    make = getattr(json_encoder, "c_make_encoder", None)
+    if make is not None:
+        try:
+            encode = make(None, _ENCODER.default, _string, None, ": ", ", ", False, False, True)
+            probe = {"a": 'b\u00e9"\n', "n": "1", "": ""}
+            if "".join(encode(probe, 0)) == json.dumps(probe, ensure_ascii=False):
+                join = "".join
+                return lambda detail: join(encode(detail, 0))
+        except Exception:  # noqa: S110 - another signature: the Python encoder
+            pass
+    return _value
+
+
+_detail = _make_detail()
+_heads: dict[tuple[Any, ...], str] = {}
+_sources: dict[str, str] = {}
+_times: dict[int, tuple[datetime, str, str]] = {}
+
+
+def _iso(time: datetime) -> str:
+    """``time.isoformat()``, once per datetime object."""
+    hit = _times.get(id(time))
+    if hit is None or hit[0] is not time:
+        hit = _time_entry(time)
+    return hit[1]
+
+
+def _time_entry(time: datetime) -> tuple[datetime, str, str]:
+    if len(_times) > 4096:
+        _times.clear()
+    text = time.isoformat()
+    # The datetime is kept in the entry: its id cannot be reused while it is cached.
+    hit = _times[id(time)] = (time, text, _string(text))
+    return hit
+
+
+def _head(etype: Any, category: Any, hostile: Any, strength: Any) -> str:
+    """``"type": …, "category": …, "hostile": …, "strength": …`` of one kind of event."""
+    if len(_heads) > 4096:
+        _heads.clear()
+    text = (
+        f'"type": {_string(str(etype))}, "category": {_string(str(category))}, '
+        f'"hostile": {_value(hostile)}, '
+        f'"strength": {_string(str(strength)) if strength is not None else "null"}'
+    )
+    # The key holds the exact classes: True and 1 are equal keys but different JSON.
+    _heads[(etype, category, hostile, strength, hostile.__class__)] = text
+    return text
+
+
+def _source(source: Any) -> str:
+    if source.__class__ is not str:
+        return _value(source)
+    text = _sources.get(source)
+    if text is None:
+        if len(_sources) > 4096:
+            _sources.clear()
+        text = _sources[source] = _string(source)
+    return text
+
+
+def _fast_json(event: Event, show_passwords: bool) -> str:
+    (
+        etype,
+        category,
+        hostile,
+        strength,
+        ip,
+        port,
+        user,
+        mechanism,
+        reason,
+        record,
+        attempts,
+        session,
+        service,
+        server_ip,
+        payload,
+        detail,
+    ) = event
+    if payload and etype in _REDACTED_TYPES:
+        user, payload = _redacted_payload(event, show_passwords)
+    if mechanism is not None and not show_passwords:
+        mechanism = shown_mechanism(mechanism)
+    head = _heads.get((etype, category, hostile, strength, hostile.__class__))
+    if head is None:
+        head = _head(etype, category, hostile, strength)
+    time, _host, program, pid, _message, source, line = record[:7]
+    when = "null"
+    if time is not None:
+        hit = _times.get(id(time))
+        if hit is None or hit[0] is not time:
+            hit = _time_entry(time)
+        when = hit[2]
+    where = _sources.get(source) if source.__class__ is str else None
+    if where is None:
+        where = _source(source)
+    s, v, i = _string, _value, int
+    return (
+        f'{{"source": {where}, '
+        f'"line": {line if line.__class__ is i else v(line)}, '
+        f'"time": {when}, '
+        f'"program": {"null" if program is None else s(program) if program.__class__ is str else v(program)}, '  # noqa: E501
+        f'"pid": {"null" if pid is None else pid if pid.__class__ is i else v(pid)}, '
+        f"{head}, "
+        f'"ip": {"null" if ip is None else s(ip) if ip.__class__ is str else v(ip)}, '
+        f'"port": {"null" if port is None else port if port.__class__ is i else v(port)}, '
+        f'"user": {"null" if user is None else s(user) if user.__class__ is str else v(user)}, '
+        f'"mechanism": {"null" if mechanism is None else s(mechanism) if mechanism.__class__ is str else v(mechanism)}, '  # noqa: E501
+        f'"reason": {"null" if reason is None else s(reason) if reason.__class__ is str else v(reason)}, '  # noqa: E501
+        f'"attempts": {attempts if attempts.__class__ is i else v(attempts)}, '
+        f'"session": {"null" if session is None else s(session) if session.__class__ is str else v(session)}, '  # noqa: E501
+        f'"service": {"null" if service is None else s(service) if service.__class__ is str else v(service)}, '  # noqa: E501
+        f'"server_ip": {"null" if server_ip is None else s(server_ip) if server_ip.__class__ is str else v(server_ip)}, '  # noqa: E501
+        f'"payload": {"null" if payload is None else s(payload) if payload.__class__ is str else v(payload)}, '  # noqa: E501
+        f'"detail": {"null" if not detail else _detail(detail if detail.__class__ is dict else dict(detail))}}}'  # noqa: E501
+    )
+
+
+_CLIENT_DATA = EventType.CLIENT_DATA
+_AUTH_COMMAND = EventType.AUTH_COMMAND
 
 
 def _printable(text: str) -> str:

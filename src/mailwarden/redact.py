@@ -1,0 +1,209 @@
+"""Redact the secrets a server logged from a log line before the line leaves the machine.
+
+Evidence lines (``analyze --format json``, the store's evidence, alerts) and the client
+text of some events are shown as written, except for the parts that may be a secret,
+each replaced by ``[redacted]``; the rest of the line stays readable:
+
+- client text the server copied into its own line: verbose chat (``< name[addr]: …``),
+  ``smtpd_tls_loglevel = 4`` dumps (``Read N chars: …``), ``improper command pipelining
+  after X from name[addr]: …``, ``non-SMTP command from name[addr]: …`` and postscreen's
+  ``PREGREET``, ``COMMAND PIPELINING`` and ``NON-SMTP COMMAND``. Several client lines can
+  share one log line (pipelined into one TLS record or one read), joined by ``??`` (a
+  dump's CR LF) or ``\\r\\n`` (``escape()``). In that text the token after ``AUTH <mech>``,
+  every response line of the AUTH exchange that follows, and any lone word that is not an
+  SMTP command (an AUTH LOGIN step whose AUTH is on another line) are redacted;
+- secrets the server writes when told to (debug settings): Dovecot's ``given password:``
+  (``auth_verbose_passwords``) and ``resp=`` / ``CONT`` data (``auth_debug_passwords``),
+  Postfix's ``init_response``, Cyrus's ``decoded response:`` and ``authentication
+  pass:``.
+
+A redacted line may lose more than the secret (a lone word that was no password), never
+less. The functions are pure, work on the text alone (evidence keeps no parsed fields)
+and never raise on client text.
+"""
+
+from __future__ import annotations
+
+import re
+
+REDACTED = "[redacted]"
+
+_NAMADDR = r"[^\s\[\]]*\[[^\]\s]*\](?::\d+)?"
+"""Postfix's ``name[addr]`` (and ``:port``), written by the server."""
+_PSC_CLIENT = r"\[[^\]\s]*\](?::\d+)?"
+"""postscreen's ``[addr]:port``."""
+
+_CLIENT_TEXT = re.compile(
+    r"(?:^|(?<=\s))(?:"
+    rf"< {_NAMADDR}: "
+    r"|Read \d+ chars: "
+    rf"|improper command pipelining after (?P<after>\S+) from {_NAMADDR}: "
+    rf"|non-SMTP command from {_NAMADDR}: "
+    rf"|PREGREET \d+ after \S+ from {_PSC_CLIENT}: "
+    rf"|(?:COMMAND PIPELINING|NON-SMTP COMMAND) from {_PSC_CLIENT}"
+    r" after (?P<psc_after>[^:]{1,100}?): "
+    r")"
+)
+"""Where the client's own text starts in a server's line: it runs to the end of it."""
+
+_SEPARATOR = re.compile(r"(\?\?|\\r\\n|\\r|\\n|\r\n|\r|\n)")
+"""Between pipelined client lines: a dump's ``??`` (CR LF through ``printable()``),
+``escape()``'s ``\\r\\n`` or a raw line end."""
+
+_MECHANISM = re.compile(r"[A-Z0-9_-]{1,20}")
+"""A SASL mechanism name as clients write it (RFC 4422: upper case)."""
+_KNOWN_MECHANISMS = frozenset(
+    {"PLAIN", "LOGIN", "CRAM-MD5", "DIGEST-MD5", "XOAUTH2", "OAUTHBEARER", "NTLM", "GSSAPI"}
+    | {"EXTERNAL", "ANONYMOUS"}
+)
+_ONE_STEP = frozenset({"PLAIN", "XOAUTH2", "OAUTHBEARER", "EXTERNAL", "ANONYMOUS"})
+"""Mechanisms whose client says everything in one response (or the initial response)."""
+
+_COMMANDS = frozenset(
+    {"HELO", "EHLO", "LHLO", "MAIL", "RCPT", "DATA", "BDAT", "RSET", "NOOP", "QUIT", "VRFY"}
+    | {"EXPN", "HELP", "STARTTLS", "AUTH", "ETRN", "TURN", "ATRN", "XCLIENT", "XFORWARD"}
+)
+"""SMTP command words: a client line that starts with one is a command, not a secret
+(unless the AUTH exchange is still waiting for a response, see :func:`_responses`)."""
+
+_TAB = r"(?:\t|#011|\\t)"
+"""A tab as logs render it: raw, rsyslog's ``#011``, or escaped."""
+
+_SERVER_SECRETS = (
+    # Dovecot auth_verbose_passwords: ``Password mismatch (given password: secret)``.
+    re.compile(r"((?:SHA1 of )?given password: ).*?(\)?)$", re.DOTALL),
+    # Cyrus with smtpd -v: ``decoded response: secret``, ``decoded initial response x``;
+    # Cyrus at msg_verbose > 1: ``SASL authentication pass: …``.
+    re.compile(r"(\bdecoded (?:initial )?response:? ).+?()$", re.DOTALL),
+    re.compile(r"(\bauthentication pass:? ).+?()$", re.DOTALL),
+    # Postfix -v: ``xsasl_…_server_first: sasl_method PLAIN, init_response <base64>``.
+    re.compile(r"(\binit_response )(?![=*]$).+?()$", re.DOTALL),
+    # Dovecot auth_debug_passwords: the auth protocol's ``resp=<base64>``, ``CONT\t1\t<data>``
+    # and the ``pass=`` / ``password=`` fields.
+    re.compile(rf"((?:^|\s|{_TAB})(?:resp|pass|password)=)(?!<hidden>)(?:(?!{_TAB})\S)+()"),
+    re.compile(rf"(\bCONT{_TAB}\d+{_TAB})(?!<hidden>)(?:(?!{_TAB})\S)+()"),
+)
+"""Secrets a server writes into its own lines when told to: group 1 stays, the secret
+becomes ``[redacted]``, the last group (a closing parenthesis) stays."""
+
+
+def redact_line(text: str) -> str:
+    """``text`` (a log line as written) with every secret the server may have logged
+    replaced by ``[redacted]``; idempotent."""
+    found = _CLIENT_TEXT.search(text)
+    if found is not None:
+        after = found.group("after") or found.group("psc_after")
+        text = text[: found.end()] + redact_client_text(text[found.end() :], after)
+    return redact_server_secrets(text)
+
+
+def redact_server_secrets(text: str) -> str:
+    """``text`` with the secrets of :data:`_SERVER_SECRETS` replaced (not client text)."""
+    for pattern in _SERVER_SECRETS:
+        text = pattern.sub(rf"\g<1>{REDACTED}\g<{pattern.groups}>", text)
+    return text
+
+
+def redact_client_text(text: str, after: str | None = None) -> str:
+    """Client text as a server logged it (one line, or several joined by ``??`` or
+    ``\\r\\n``) with its credentials replaced: the token after ``AUTH <mech>``, the
+    response lines of the exchange that follows, and a lone word that is not a command.
+    ``after``: the command the text followed (``AUTH``: it starts with responses)."""
+    # pending: response lines the AUTH exchange still waits for, redacted whatever they
+    # look like; exchange: in an AUTH exchange, where a line that is no command is a
+    # response.
+    pending = 2 if after is not None and after.strip().upper() == "AUTH" else 0
+    exchange = pending > 0
+    out: list[str] = []
+    for index, piece in enumerate(_SEPARATOR.split(text)):
+        if index % 2 or not piece.strip():  # a separator, or an empty line
+            out.append(piece)
+            continue
+        line = piece.strip()
+        if pending:
+            pending -= 1
+            if line == "*":  # the client cancels the exchange: nothing to hide
+                pending, exchange = 0, False
+                out.append(piece)
+            else:
+                out.append(_replaced(piece))
+            continue
+        words = line.split(None, 2)
+        if words[0].upper() == "AUTH":
+            out.append(_replaced(piece, _auth_command(words)))
+            mechanism = words[1] if len(words) > 1 else None
+            pending = _responses(mechanism, words[2] if len(words) > 2 else None)
+            exchange = True
+            continue
+        if line in {"*", "="}:  # a cancel, an empty response: nothing to hide
+            out.append(piece)
+        elif _is_command(line):
+            exchange = False
+            out.append(piece)
+        elif exchange or len(line.split(None, 1)) == 1:
+            out.append(_replaced(piece))
+        else:
+            out.append(piece)
+    return "".join(out)
+
+
+def _replaced(piece: str, by: str = REDACTED) -> str:
+    """The piece with its text replaced, its surrounding spaces kept."""
+    line = piece.strip()
+    start = piece.index(line)
+    return piece[:start] + by + piece[start + len(line) :]
+
+
+def _is_command(line: str) -> bool:
+    word = line.split(None, 1)[0]
+    return word.upper() in _COMMANDS or word.split(":", 1)[0].upper() in _COMMANDS
+
+
+def _plausible_mechanism(mechanism: str) -> bool:
+    return mechanism.upper() in _KNOWN_MECHANISMS or _MECHANISM.fullmatch(mechanism) is not None
+
+
+def shown_mechanism(mechanism: str) -> str:
+    """A parsed AUTH mechanism as it may be shown. A dump line ``AUTH LOGIN??<user>??…``
+    (responses pipelined into one read) parses as one word: only its first line names
+    the mechanism; a word that is no mechanism name (base64 sent in its place) is
+    redacted."""
+    name = _SEPARATOR.split(mechanism, 1)[0].strip()
+    if name and _plausible_mechanism(name):
+        return name if name == mechanism else f"{name} {REDACTED}"
+    return REDACTED
+
+
+def _auth_command(words: list[str]) -> str:
+    """``AUTH <mech> <initial response>`` (split in at most three words) with the
+    response replaced, and a mechanism that is no mechanism name (base64 sent in its
+    place) too."""
+    out = [words[0]]
+    if len(words) > 1:
+        out.append(words[1] if _plausible_mechanism(words[1]) else REDACTED)
+    if len(words) > 2:
+        out.append(words[2] if words[2] in {"=", "*"} else REDACTED)
+    return " ".join(out)
+
+
+def _responses(mechanism: str | None, initial: str | None) -> int:
+    """How many response lines an ``AUTH mechanism [initial]`` exchange waits for at
+    least (more steps are caught as lines that are no command)."""
+    if mechanism is None or initial == "*":
+        return 0
+    name = mechanism.upper()
+    given = initial not in (None, "", "=")
+    if name == "LOGIN":
+        return 1 if given else 2
+    if name in _ONE_STEP:
+        return 0 if given else 1
+    return 1 if given else 2
+
+
+__all__ = [
+    "REDACTED",
+    "redact_client_text",
+    "redact_line",
+    "redact_server_secrets",
+    "shown_mechanism",
+]

@@ -1,0 +1,333 @@
+# ruff: noqa: E501  (log lines are data: they stay whole, as the servers write them)
+"""The evidence text (analyze JSON, the store, alerts) and the events' client text never
+keep a secret the server logged: every line form that copies client text (chat, TLS
+dumps, ``improper command pipelining``, ``non-SMTP command``, postscreen's PREGREET and
+COMMAND PIPELINING) and every debug form that writes a secret (Dovecot's given password,
+``resp=`` and ``CONT`` data, Postfix's ``init_response``, Cyrus's decoded responses and
+``authentication pass``). The rest of the line stays readable; junk never raises.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from seclab import CLIENT, mailwarden, restamp, warden, write_log
+
+from mailwarden.detect.analysis import evidence_json, redacted_text
+from mailwarden.detect.state import slim
+from mailwarden.framing import Framer
+from mailwarden.model import Event
+from mailwarden.parsers import parse
+from mailwarden.redact import REDACTED, redact_client_text, redact_line, shown_mechanism
+from mailwarden.report.events import event_json, event_text
+
+SECRET = "S3cretPass!"
+USER_B64 = base64.b64encode(b"admin").decode()
+PASS_B64 = base64.b64encode(SECRET.encode()).decode()
+PLAIN_B64 = base64.b64encode(f"\0admin\0{SECRET}".encode()).decode()
+SECRETS = [SECRET, PASS_B64, PASS_B64.rstrip("="), PLAIN_B64, PASS_B64.upper()[:12]]
+P = "Feb 23 11:57:14 mx postfix/smtpd[77]: "
+S = "Feb 23 11:57:14 mx postfix/postscreen[70]: "
+D = "Feb 23 11:57:14 mx dovecot: "
+
+# (line, what must still be there)
+CASES = {
+    "pipelining after AUTH": (
+        P
+        + f"improper command pipelining after AUTH from unknown[{CLIENT}]: {USER_B64}\\r\\n{PASS_B64}\\r\\n",
+        [f"improper command pipelining after AUTH from unknown[{CLIENT}]: "],
+    ),
+    "pipelining after EHLO, whole AUTH PLAIN": (
+        P
+        + f"improper command pipelining after EHLO from unknown[{CLIENT}]: AUTH PLAIN {PLAIN_B64}\\r\\nQUIT\\r\\n",
+        ["AUTH PLAIN [redacted]\\r\\nQUIT\\r\\n"],
+    ),
+    "pipelining after EHLO, AUTH LOGIN steps": (
+        P
+        + f"improper command pipelining after EHLO from unknown[{CLIENT}]: AUTH LOGIN\\r\\n{USER_B64}\\r\\n{SECRET}\\r\\nQUIT\\r\\n",
+        ["AUTH LOGIN\\r\\n[redacted]\\r\\n[redacted]\\r\\nQUIT"],
+    ),
+    "non-SMTP command": (
+        P + f"warning: non-SMTP command from unknown[{CLIENT}]: {PASS_B64.lower()}",
+        [f"non-SMTP command from unknown[{CLIENT}]: [redacted]"],
+    ),
+    "postscreen PREGREET": (
+        S + f"PREGREET 40 after 0.01 from [{CLIENT}]:40000: AUTH PLAIN {PLAIN_B64}\\r\\n",
+        ["AUTH PLAIN [redacted]"],
+    ),
+    "postscreen COMMAND PIPELINING": (
+        S
+        + f"COMMAND PIPELINING from [{CLIENT}]:40000 after EHLO: AUTH LOGIN\\r\\n{USER_B64}\\r\\n{PASS_B64}\\r\\n",
+        ["after EHLO: AUTH LOGIN\\r\\n[redacted]\\r\\n[redacted]\\r\\n"],
+    ),
+    "dump AUTH LOGIN pipelined": (
+        P + f"Read 40 chars: AUTH LOGIN??{USER_B64}??{PASS_B64}??",
+        ["Read 40 chars: AUTH LOGIN??[redacted]??[redacted]??"],
+    ),
+    "dump AUTH LOGIN with initial response": (
+        P + f"Read 38 chars: AUTH LOGIN {USER_B64}??{PASS_B64}??",
+        ["Read 38 chars: AUTH LOGIN [redacted]??[redacted]??"],
+    ),
+    "dump AUTH PLAIN cut at 40 bytes": (
+        P + f"Read 57 chars: AUTH PLAIN {PLAIN_B64[:29]}",
+        ["Read 57 chars: AUTH PLAIN [redacted]"],
+    ),
+    "dump AUTH PLAIN, response on the next line": (
+        P + f"Read 46 chars: AUTH PLAIN??{PLAIN_B64}??",
+        ["AUTH PLAIN??[redacted]??"],
+    ),
+    "dump then a command": (
+        P + f"Read 60 chars: AUTH PLAIN {PLAIN_B64}??MAIL FROM:<a@example.org>??",
+        ["AUTH PLAIN [redacted]??MAIL FROM:<a@example.org>??"],
+    ),
+    "chat cleartext password step": (
+        P + f"< unknown[{CLIENT}]: {SECRET}",
+        [f"< unknown[{CLIENT}]: [redacted]"],
+    ),
+    "chat base64 in place of the mechanism": (
+        P + f"< unknown[{CLIENT}]: AUTH {PASS_B64}",
+        [f"< unknown[{CLIENT}]: AUTH [redacted]"],
+    ),
+    "chat AUTH cut by the evidence limit": (
+        P + f"< unknown[{CLIENT}]: AUTH PLAIN {PLAIN_B64}…",
+        ["AUTH PLAIN [redacted]"],
+    ),
+    "Dovecot resp=": (
+        D + f"auth: Debug: client in: AUTH\t1\tPLAIN\tservice=imap\tresp={PLAIN_B64}",
+        ["client in: AUTH\t1\tPLAIN\tservice=imap\tresp=[redacted]"],
+    ),
+    "Dovecot resp= through rsyslog": (
+        D + f"auth: Debug: client in: AUTH#0111#011PLAIN#011resp={PLAIN_B64}#011secured",
+        ["resp=[redacted]#011secured"],
+    ),
+    "Dovecot CONT": (
+        D + f"auth: Debug: client in: CONT\t1\t{PASS_B64}",
+        ["client in: CONT\t1\t[redacted]"],
+    ),
+    "Cyrus decoded initial response": (
+        P + f"xsasl_cyrus_server_first: decoded initial response {SECRET}",
+        ["decoded initial response [redacted]"],
+    ),
+    "init_response": (
+        P + f"xsasl_cyrus_server_first: sasl_method PLAIN, init_response {PLAIN_B64}",
+        ["sasl_method PLAIN, init_response [redacted]"],
+    ),
+}
+
+NO_EVENT = {"Dovecot resp=", "Dovecot resp= through rsyslog", "Dovecot CONT"}
+"""Debug lines the parsers skip: never evidence, redacted all the same."""
+
+UNCHANGED = [
+    P + f"< unknown[{CLIENT}]: EHLO mail.example.org",
+    P + f"< unknown[{CLIENT}]: QUIT",
+    P + f"< unknown[{CLIENT}]: AUTH LOGIN",
+    P + f"< unknown[{CLIENT}]: AUTH PLAIN =",
+    P + f"< unknown[{CLIENT}]: *",
+    P + f"> unknown[{CLIENT}]: 334 VXNlcm5hbWU6",
+    P + "Read 16 chars: EHLO localhost??",
+    P + "Write 18 chars: 334 UGFzc3dvcmQ6??",
+    P + f"warning: non-SMTP command from unknown[{CLIENT}]: GET / HTTP/1.1",
+    P
+    + f"warning: unknown[{CLIENT}]: SASL LOGIN authentication failed: (reason unavailable), sasl_username=admin",
+    P
+    + f"NOQUEUE: reject: RCPT from unknown[{CLIENT}]: 554 5.7.1 <x@example.org>: Relay access denied; from=<a@example.org> to=<x@example.org> proto=ESMTP helo=<pc>",
+    D + "auth: Debug: client in: AUTH\t1\tPLAIN\tservice=imap\tresp=<hidden>",
+    D
+    + f"imap-login: Disconnected (auth failed, 1 attempts in 2 secs): user=<admin>, method=PLAIN, rip={CLIENT}, lip=192.0.2.1, session=<abc>",
+]
+
+
+def _events(line: str) -> list[Event]:
+    (record,) = Framer(split_pasted=False, year=2026).frame_line(line, "x", 1, 0)
+    return parse(record)
+
+
+def _leaks(text: str) -> list[str]:
+    return [secret for secret in SECRETS if secret in text]
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_a_logged_secret_is_redacted_and_the_rest_kept(name: str) -> None:
+    line, kept = CASES[name]
+    shown = redact_line(line)
+    assert _leaks(shown) == [], shown
+    for part in kept:
+        assert part in shown, shown
+    assert redact_line(shown) == shown, "idempotent"
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_evidence_of_every_form_keeps_no_secret(name: str) -> None:
+    """As analyze JSON, the store and the alerts write it: from the slim evidence event
+    (no parsed payload left) and from the parsed event alike."""
+    line, _kept = CASES[name]
+    events = _events(line)
+    assert events or name in NO_EVENT, "the line gives an event"
+    for event in events:
+        for each in (event, slim(event)):
+            assert _leaks(redacted_text(each)) == []
+            assert _leaks(json.dumps(evidence_json((each,)))) == []
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_events_output_keeps_no_secret(name: str) -> None:
+    """``mailwarden events`` (text and jsonl): payload and mechanism fields."""
+    line, _kept = CASES[name]
+    for event in _events(line):
+        assert _leaks(event_text(event)) == []
+        assert _leaks(event_json(event)) == []
+
+
+def test_show_passwords_still_shows_the_events_client_text() -> None:
+    (line, _kept) = CASES["pipelining after EHLO, whole AUTH PLAIN"]
+    (event,) = _events(line)
+    assert PLAIN_B64 in event_text(event, show_passwords=True)
+    (event,) = _events(CASES["dump AUTH LOGIN pipelined"][0])
+    shown = json.loads(event_json(event, show_passwords=True))
+    assert shown["mechanism"] == "LOGIN"  # the pipelined steps are not its name
+
+
+@pytest.mark.parametrize("line", UNCHANGED)
+def test_lines_without_a_secret_are_unchanged(line: str) -> None:
+    assert redact_line(line) == line
+
+
+def test_a_pipelined_mechanism_shows_its_name_only() -> None:
+    assert shown_mechanism("PLAIN") == "PLAIN"
+    assert shown_mechanism("SCRAM-SHA-256") == "SCRAM-SHA-256"
+    assert shown_mechanism(f"LOGIN??{USER_B64.upper()}??") == f"LOGIN {REDACTED}"
+    assert shown_mechanism(PASS_B64) == REDACTED
+
+
+def test_the_responses_an_auth_exchange_waits_for_are_redacted_whatever_they_are() -> None:
+    """After ``AUTH LOGIN`` the next two lines are the user and the password even when
+    they look like commands; ``*`` cancels."""
+    assert redact_client_text("AUTH LOGIN??QUIT??HELP me??QUIT??") == (
+        "AUTH LOGIN??[redacted]??[redacted]??QUIT??"
+    )
+    assert redact_client_text("AUTH LOGIN??*??QUIT??") == "AUTH LOGIN??*??QUIT??"
+    assert redact_client_text("dXNlcg==\\r\\nQUIT\\r\\n", after="AUTH") == (
+        "[redacted]\\r\\n[redacted]\\r\\n"
+    )
+
+
+_TOKENS = st.sampled_from(
+    [
+        *("AUTH", "LOGIN", "PLAIN", " ", "??", "\\r\\n", "\n", "=", "*", "QUIT", "MAIL FROM:<a>"),
+        *("< unknown[1.2.3.4]: ", "Read 9 chars: ", "given password: ", "resp=", "\t", "#011"),
+        *("CONT", "init_response ", "decoded response: ", "authentication pass: ", ")", "…"),
+    ]
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.one_of(_TOKENS, st.text(max_size=12)), max_size=30))
+def test_redaction_never_raises_and_is_idempotent(parts: list[str]) -> None:
+    text = "".join(parts)
+    shown = redact_line(text)
+    assert isinstance(shown, str)
+    assert redact_line(shown) == shown
+    assert isinstance(redact_client_text(text, "AUTH"), str)
+    assert isinstance(shown_mechanism(text), str)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(
+        alphabet=st.characters(blacklist_categories=("Z", "C"), blacklist_characters="?\\"),
+        min_size=1,
+        max_size=40,
+    ),
+    st.sampled_from(["< unknown[198.51.100.7]: ", "Read 99 chars: "]),
+    st.sampled_from(["??", "\\r\\n"]),
+)
+def test_no_response_of_a_pipelined_auth_login_survives(
+    secret: str, where: str, separator: str
+) -> None:
+    """Whatever the password (no spaces: one line), it is not in the redacted line. (Not
+    ``?`` or ``\\``: the log itself cannot tell them from its line separators.)"""
+    line = P + where + f"AUTH LOGIN{separator}{USER_B64}{separator}{secret}{separator}"
+    shown = redact_line(line)
+    tail = shown[len(P + where) :]
+    assert tail == f"AUTH LOGIN{separator}[redacted]{separator}[redacted]{separator}"
+
+
+PIPELINED = [
+    f"Feb 23 11:57:14 mx postfix/smtpd[77]: connect from unknown[{CLIENT}]",
+    CASES["pipelining after AUTH"][0],
+    f"Feb 23 11:57:14 mx postfix/smtpd[77]: warning: unknown[{CLIENT}]: SASL LOGIN authentication failed: authentication failure, sasl_username=admin",
+    f"Feb 23 11:57:15 mx postfix/smtpd[78]: connect from unknown[{CLIENT}]",
+    CASES["pipelining after EHLO, whole AUTH PLAIN"][0],
+    f"Feb 23 11:57:15 mx postfix/smtpd[78]: warning: unknown[{CLIENT}]: SASL PLAIN authentication failed: authentication failure, sasl_username=admin",
+    CASES["non-SMTP command"][0],
+    CASES["postscreen PREGREET"][0],
+    CASES["postscreen COMMAND PIPELINING"][0],
+]
+
+
+@pytest.mark.parametrize(
+    "command",
+    [("events",), ("events", "--format", "jsonl"), ("analyze",), ("analyze", "--format", "json")],
+    ids=" ".join,
+)
+def test_no_command_prints_a_pipelined_credential(tmp_path: Path, command: tuple[str, ...]) -> None:
+    done = mailwarden(*command, write_log(tmp_path / "pipelined.log", PIPELINED))
+    assert done.returncode == 0, done.stderr
+    assert _leaks(done.stdout + done.stderr) == []
+
+
+def test_explain_prints_no_pipelined_credential(tmp_path: Path) -> None:
+    done = mailwarden("explain", write_log(tmp_path / "pipelined.log", PIPELINED))
+    assert done.returncode == 0, done.stderr
+    assert _leaks(done.stdout + done.stderr) == []
+
+
+def test_explain_prints_no_pipelined_mechanism(tmp_path: Path) -> None:
+    lines = [
+        f"Feb 23 11:57:17 mx postfix/smtpd[79]: connect from unknown[{CLIENT}]",
+        CASES["dump AUTH LOGIN pipelined"][0],
+    ]
+    done = mailwarden("explain", write_log(tmp_path / "dump.log", lines))
+    assert done.returncode == 0, done.stderr
+    assert _leaks(done.stdout + done.stderr) == []
+
+
+def test_the_daemon_never_stores_or_sends_a_pipelined_credential(tmp_path: Path) -> None:
+    """Store evidence, status, alerts and the daemon's log for the pipelined forms."""
+    from mailwarden.daemon.status import status_document, status_text
+
+    record = tmp_path / "alerts.jsonl"
+    script = tmp_path / "alert.py"
+    script.write_text(
+        "#!/usr/bin/env python3\nimport json, sys\n"
+        f"with open({str(record)!r}, 'a') as out:\n"
+        "    out.write(json.dumps({'argv': sys.argv[1:], 'stdin': sys.stdin.read()}) + '\\n')\n",
+        encoding="utf-8",
+    )
+    script.chmod(0o755)
+    with warden(tmp_path, fast_failures=1) as lab:
+        lab.sections["alerts"] = {"command": [str(script)]}
+        lab.write()
+        daemon = lab.start()
+        lab.append(restamp(PIPELINED))
+        daemon.step()
+        daemon.alerter.close(timeout=20)
+        assert daemon.store.active_bans(), "the client is banned"
+        rows = daemon.store.history(1000)
+        evidence = "\n".join(row.evidence for row in rows)
+        document = status_document(daemon.store, daemon.config)
+        written = {
+            "log": "\n".join(lab.lines),
+            "evidence": evidence + "\n".join(row.reason for row in rows),
+            "status": status_text(document) + json.dumps(document),
+            "alerts": record.read_text(encoding="utf-8") if record.exists() else "",
+        }
+    assert "pipelining" in evidence, "the pipelining lines are evidence"
+    assert written["alerts"], "a ban sends an alert"
+    for where, blob in written.items():
+        assert _leaks(blob) == [], where
