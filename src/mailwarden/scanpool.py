@@ -4,56 +4,81 @@
 
 Detection is sequential (one detector, events in input order); everything before it is
 not tied to it. On a machine with two cores or more, a forked worker process reads the
-input (decompression, decoding, the analysis prefilter, framing, parsing, the relevance
-filter: :func:`mailwarden.scan.analysis_events`) and sends the events that can change
-the analysis through a pipe, while the main process turns them back into
-:class:`~mailwarden.model.Event` values and feeds the detector. Both run at once.
+input (decompression, decoding, the analysis prefilter, framing, the relevance filter
+on records: :meth:`mailwarden.scan.Relevance.record`), parses the records it keeps when
+the main process is busy, and sends them through a pipe; the main process turns them
+back into :class:`~mailwarden.model.Record` and :class:`~mailwarden.model.Event` values,
+parses the records the worker left unparsed, keeps the events that matter
+(:meth:`~mailwarden.scan.Relevance.event`) and feeds the detector. Both run at once.
 
 Decisions:
+- Where the parsing happens balances the two processes (measured: with the whole of
+  the reading and parsing in the worker, the main process waited half the time; with
+  none, it was the slower one): parsing is pure, so it can happen on either side of
+  the pipe. The worker leaves a batch's parsing to the main process when that has
+  little left to read (`SHORT_OF_WORK`), and does it itself otherwise. The relevance
+  filter on records is sequential (it remembers smtpd processes) and stays in the
+  worker, which sees every record in order; the filter on events (it remembers the
+  server's own addresses) is sequential too and runs in the main process, after the
+  parsing, on every event in order.
 - The wire format is compact and cheap: one :mod:`marshal` blob (version 2: no
   references, half the cost) per batch of records, each record one flat tuple of
-  primitives with its event (:meth:`_Encoder.record`). The enums travel as a small code,
-  the (host, program) pair and the source as indexes into tables sent once, a time as
-  (POSIX seconds, zone index) (a wall-clock key for a ZoneInfo zone, whose folds a
-  timestamp would lose), the zones pickled once. Pickling Events and Records costs
-  several times more (their reduce runs in Python); the main process rebuilds them with
-  ``tuple.__new__``, sharing one datetime per distinct time as framing does.
-- Events reach the detector in exactly the order :func:`mailwarden.scan.scan` feeds them:
-  the worker runs the same code, in one sequence.
+  primitives with its events, or None when it is not parsed (:meth:`_Encoder.record`).
+  The enums travel as a small code, the (host, program) pair and the source as indexes
+  into tables sent once, a time as (POSIX seconds, zone index) (a wall-clock key for a
+  ZoneInfo zone, whose folds a timestamp would lose), the zones pickled once. Pickling
+  Events and Records costs several times more (their reduce runs in Python); the main
+  process rebuilds them with ``tuple.__new__``, sharing one datetime per distinct time
+  as framing does.
+- The worker never waits on a full pipe while it could work (:class:`_Outbox`).
+- Events reach the detector in exactly the order :func:`mailwarden.scan.scan` feeds them,
+  and the same ones: the same filters run on the same sequence, and whichever process
+  parses a record gets the same events.
 - The worker is forked, not spawned: it starts in milliseconds with the modules already
   imported. It exits with ``os._exit`` and never touches the parent's output streams.
 - Used only where it pays (:func:`worth_a_worker`): two usable cores, one stream of
   regular files, and at least `MIN_BYTES` to read. Otherwise :func:`scan` runs in the
-  process, as before.
+  process, as before. An input is looked at with ``stat`` before it is opened: a FIFO
+  or standard input is read once, in the process (:func:`regular_bytes`).
 - A failure in the worker (an input that cannot be opened, a bug) is sent back and
   raised in the main process; a worker that dies without a word is an error too.
 """
 
 from __future__ import annotations
 
+import array
 import contextlib
 import marshal
 import os
 import pickle
+import select
 import signal
+import stat
 import struct
 import sys
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import fields
 from datetime import datetime, timezone, tzinfo
 from typing import Any, BinaryIO
 
+from mailwarden import scan as _scan
 from mailwarden.errors import InputError, MailwardenError
 from mailwarden.model import Category, Event, EventType, Record, Strength
 from mailwarden.pipeline import Counts, ReadOptions
-from mailwarden.scan import Progress, Stream, analysis_events
+from mailwarden.scan import Progress, Relevance, Stream, _analysis_batches
 from mailwarden.sources.files import STDIN
 
 MIN_BYTES = 8 << 20
 """Inputs smaller than this are read in the process: a worker costs tens of
 milliseconds to start and the pipe a little per event."""
-BATCH_EVENTS = 2048
-"""Events per message on the pipe (a message is sent at a record boundary)."""
+BATCH_RECORDS = 4096
+"""Records per message on the pipe."""
+SHORT_OF_WORK = 256 << 10
+"""When the main process has less than this to read, the worker leaves the parsing of
+the next batch to it (measured on two cores: both then stay busy)."""
+BACKLOG_BYTES = 32 << 20
+"""Most bytes the worker keeps waiting for the pipe before it waits too."""
 PIPE_BYTES = 1 << 20
 """Pipe buffer asked for (Linux's default maximum): more than a batch."""
 
@@ -66,27 +91,53 @@ _START, _ADVANCE, _FINISH = 1, 2, 3
 def worth_a_worker(streams: Sequence[Stream], min_bytes: int = MIN_BYTES) -> bool:
     """Whether :func:`scan_parallel` pays here: two cores or more that this process may
     use, one stream (merging several by time needs them all in one place), regular
-    files only (standard input and the journal are read in the process), and enough
-    bytes on disk (compressed files count ten times)."""
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        cores = os.cpu_count() or 1
-    if cores < 2 or not hasattr(os, "fork") or len(streams) != 1:
+    files only (standard input, FIFOs and the journal are read in the process, once),
+    and enough bytes on disk (compressed files count ten times)."""
+    if not two_cores() or len(streams) != 1:
         return False
     stream = streams[0]
     if stream.journal is not None or STDIN in stream.paths:
         return False
+    return regular_bytes(stream.paths) >= min_bytes
+
+
+def two_cores() -> bool:
+    """Whether this process may use two cores or more, and fork."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cores = os.cpu_count() or 1
+    return cores >= 2 and hasattr(os, "fork")
+
+
+def regular_bytes(paths: Sequence[str]) -> int:
+    """Bytes to read from ``paths`` (compressed files count ten times), or -1 when one of
+    them is not a regular file (standard input, a FIFO, a device: read once, in the
+    process) or cannot be looked at.
+
+    Each path is looked at with ``stat`` first and opened only when it is a regular file:
+    opening a FIFO to sniff it would consume its writer, and the real read would wait
+    for ever. (Should the path become a FIFO between the two, ``O_NONBLOCK`` keeps the
+    open from waiting, and the type is checked again on the open descriptor.)"""
     total = 0
-    for path in stream.paths:
+    for path in paths:
+        if path == STDIN:
+            return -1
         try:
-            size = os.stat(path).st_size
-            with open(path, "rb") as f:
-                packed = f.read(2) in (b"\x1f\x8b", b"BZ", b"\xfd7")
+            info = os.stat(path)
+            if not stat.S_ISREG(info.st_mode):
+                return -1
+            fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+            try:
+                if not stat.S_ISREG(os.fstat(fd).st_mode):
+                    return -1
+                packed = os.pread(fd, 2, 0) in (b"\x1f\x8b", b"BZ", b"\xfd7")
+            finally:
+                os.close(fd)
         except OSError:
-            return False
-        total += size * (10 if packed else 1)
-    return total >= min_bytes
+            return -1
+        total += info.st_size * (10 if packed else 1)
+    return total
 
 
 # -- encoding (worker side) --------------------------------------------------------------
@@ -164,12 +215,13 @@ class _Encoder:
             self.new[3].append(source)
         return index
 
-    def record(self, record: Record, events: list[Event]) -> tuple[Any, ...]:
+    def record(self, record: Record, events: list[Event] | None) -> tuple[Any, ...]:
         """``(time, message start, host and program, pid, source, line, offset, text)``
         followed by the one event's ``code, ip, port, user, mechanism, reason, attempts,
         session, service, server_ip, payload, detail`` (20 items: the usual case), or by
-        a list of such 12-tuples when the record gave several events (9 items). Slices
-        of the NamedTuples, in their field order: no attribute lookups."""
+        a list of such 12-tuples when the record gave none or several (9 items), or by
+        None for a record :class:`~mailwarden.scan.Relevance` has yet to decide on (not
+        parsed). Slices of the NamedTuples, in their field order: no attribute lookups."""
         time, host, program, pid, message, source, line, offset, text = record
         start: int | str = len(text) - len(message) if text.endswith(message) else message
         head = self.heads.get((host, program))
@@ -182,6 +234,8 @@ class _Encoder:
         if time is not None:
             hit = self._times.get(id(time))
             when = hit[1] if hit is not None and hit[0] is time else self.time(time)
+        if events is None:
+            return (when, start, head, pid, where, line, offset, text, None)
         codes = self.codes
         if len(events) == 1:
             event = events[0]
@@ -217,56 +271,128 @@ class _Encoder:
         return new
 
 
-class _Sink:
-    """Length-prefixed marshal messages on a pipe."""
+class _Outbox:
+    """Length-prefixed marshal messages on a non-blocking pipe, with a backlog: the
+    worker never waits on a full pipe while it could work (what the pipe does not take
+    is kept, in order, up to `BACKLOG_BYTES`, and written between and during chunks)."""
 
     def __init__(self, fd: int) -> None:
         self.fd = fd
+        os.set_blocking(fd, False)
+        self.queue: deque[memoryview] = deque()
+        self.queued = 0
+        self.recent: deque[tuple[int, bool]] = deque(maxlen=4096)
+        """(size, whether it is a chunk for the main process) of the last messages."""
+        self.alternate: bool | None = None  # set when the pipe cannot be measured
 
-    def send(self, message: Any) -> None:
+    def send(self, message: Any, work: bool = False) -> None:
         data = marshal.dumps(message, 2)  # no references: half the cost of 4
-        view = memoryview(_HEADER.pack(len(data)) + data)
-        while view:
-            written = os.write(self.fd, view)
-            view = view[written:]
+        block = memoryview(_HEADER.pack(len(data)) + data)
+        self.queue.append(block)
+        self.queued += len(block)
+        self.recent.append((len(block), work))
+        self.flush(BACKLOG_BYTES)
+
+    def push(self) -> None:
+        """Write what the pipe takes now, without waiting."""
+        if self.queue:
+            self.flush(BACKLOG_BYTES)
+
+    def flush(self, keep: int) -> None:
+        """Write what the pipe takes now; wait while more than ``keep`` bytes are left."""
+        queue = self.queue
+        while queue:
+            view = queue[0]
+            try:
+                written = os.write(self.fd, view)
+            except BlockingIOError:
+                if self.queued <= keep:
+                    return
+                select.select([], [self.fd], [])
+                continue
+            self.queued -= written
+            if written == len(view):
+                queue.popleft()
+            else:
+                queue[0] = view[written:]
+
+    def short_of_work(self) -> bool:
+        """Whether the main process has little left to read (`SHORT_OF_WORK` bytes at
+        most): it will be idle soon."""
+        if self.alternate is not None:
+            self.alternate = not self.alternate
+            return self.alternate
+        return self.queued + self._in_pipe() <= SHORT_OF_WORK
+
+    def other_side_idle(self) -> bool:
+        """Whether every chunk (``work``) sent to the main process has been taken off
+        the pipe (it works on one at most): then it may take the next."""
+        if self.alternate is not None:
+            self.alternate = not self.alternate
+            return self.alternate
+        unread = self.queued + self._in_pipe()
+        for size, work in reversed(self.recent):
+            if unread <= 0:
+                return True
+            if work:
+                return False
+            unread -= size
+        return True
+
+    def _in_pipe(self) -> int:
+        try:
+            import fcntl
+            import termios
+
+            count = array.array("i", [0])
+            fcntl.ioctl(self.fd, termios.FIONREAD, count)
+            return count[0]
+        except (ImportError, OSError, AttributeError):
+            self.alternate = False
+            return 0
 
 
 class _PipeProgress:
     """Progress reported over the pipe (the main process draws the bar)."""
 
-    def __init__(self, sink: _Sink) -> None:
-        self.sink = sink
+    def __init__(self, outbox: _Outbox) -> None:
+        self.outbox = outbox
 
     def start(self, source: str) -> None:
-        self.sink.send((_PROGRESS, _START, source, 0, 0))
+        self.outbox.send((_PROGRESS, _START, source, 0, 0))
 
     def advance(self, source: str, size: int, lines: int) -> None:
-        self.sink.send((_PROGRESS, _ADVANCE, source, size, lines))
+        self.outbox.send((_PROGRESS, _ADVANCE, source, size, lines))
 
     def finish(self, source: str) -> None:
-        self.sink.send((_PROGRESS, _FINISH, source, 0, 0))
+        self.outbox.send((_PROGRESS, _FINISH, source, 0, 0))
 
 
 def _work(fd: int, streams: Sequence[Stream], options: ReadOptions) -> None:
-    """The worker: read everything, send the events that matter, then the counts."""
-    sink = _Sink(fd)
+    """The worker: read, prefilter, frame, keep the records :class:`Relevance` wants,
+    parse them when the main process is busy, send them; then the counts."""
+    outbox = _Outbox(fd)
     counts = Counts()
     encoder = _Encoder()
-    batch: list[tuple[Any, ...]] = []
-    size = 0
+    record = encoder.record
+    wanted = Relevance().record
+    parse: Callable[[Record], list[Event]] = vars(_scan)["parse"]  # tests replace it there
     try:
-        for record, events in analysis_events(streams, options, counts, _PipeProgress(sink)):
-            batch.append(encoder.record(record, events))
-            size += len(events)
-            if size >= BATCH_EVENTS:
-                sink.send((_BATCH, encoder.tables(), batch))
-                batch, size = [], 0
-        sink.send((_BATCH, encoder.tables(), batch))
+        for batch, maybe in _analysis_batches(streams, options, counts, _PipeProgress(outbox)):
+            kept = [item for item in batch if wanted(item, item.line in maybe)]
+            for start in range(0, len(kept), BATCH_RECORDS):
+                part = kept[start : start + BATCH_RECORDS]
+                if outbox.short_of_work():  # the main process parses these
+                    encoded = [record(item, None) for item in part]
+                else:
+                    encoded = [record(item, parse(item)) for item in part]
+                outbox.send((_BATCH, encoder.tables(), encoded))
         read = {f.name: getattr(counts.read, f.name) for f in fields(counts.read)}
-        sink.send((_END, read, counts.records, counts.recognised, counts.events))
+        outbox.send((_END, read))
     except BaseException as exc:  # sent to the parent, which raises it
         kind = "input" if isinstance(exc, InputError) else type(exc).__name__
-        sink.send((_ERROR, kind, str(exc)))
+        outbox.send((_ERROR, kind, str(exc)))
+    outbox.flush(0)
 
 
 # -- decoding (main side) ----------------------------------------------------------------
@@ -347,8 +473,14 @@ def scan_parallel(
 
 
 def _receive(
-    pipe: BinaryIO, feed: Callable[[Event], object], counts: Counts, progress: Progress
+    pipe: BinaryIO,
+    feed: Callable[[Event], object],
+    counts: Counts,
+    progress: Progress,
 ) -> None:
+    """Turn the worker's messages back into records and events, in order; parse the
+    records it did not; feed the events :meth:`~mailwarden.scan.Relevance.event` wants,
+    as :func:`mailwarden.scan.analysis_events` does."""
     decode: list[tuple[EventType, Category, bool, Strength | None]] = []
     zones: list[tzinfo | None] = [None]
     heads: list[tuple[str | None, str | None]] = []
@@ -356,125 +488,100 @@ def _receive(
     times: dict[tuple[float | int, int], datetime] = {}
     new = _new
     ended = False
-    for message in _messages(pipe):
-        kind = message[0]
-        if kind == _BATCH:
-            _, (codes, new_zones, new_heads, new_sources), batch = message
-            for etype, category, hostile, strength in codes:
-                decode.append(
-                    (
-                        EventType(etype),
-                        Category(category),
-                        hostile,
-                        None if strength is None else Strength(strength),
-                    )
-                )
-            zones.extend(pickle.loads(zone) for zone in new_zones)  # noqa: S301 - our child
-            heads.extend(tuple(pair) for pair in new_heads)
-            sources.extend(new_sources)
-            for item in batch:
-                if len(item) == 20:
-                    (
-                        key,
-                        start,
-                        head,
-                        pid,
-                        where,
-                        line,
-                        offset,
-                        text,
-                        code,
-                        ip,
-                        port,
-                        user,
-                        mechanism,
-                        reason,
-                        attempts,
-                        session,
-                        service,
-                        server_ip,
-                        payload,
-                        detail,
-                    ) = item
-                else:
-                    key, start, head, pid, where, line, offset, text, events = item
-                if key is None:
-                    time = None
-                else:
-                    time = times.get(key)
-                    if time is None:
-                        if len(times) > 65536:
-                            times.clear()
-                        time = times[key] = _time(key, zones)
-                host, program = heads[head]
-                record = new(
-                    Record,
-                    (
-                        time,
-                        host,
-                        program,
-                        pid,
-                        text[start:] if start.__class__ is int else start,
-                        sources[where],
-                        line,
-                        offset,
-                        text,
-                    ),
-                )
-                if len(item) == 20:
-                    etype, category, hostile, strength = decode[code]
-                    feed(
-                        new(
-                            Event,
-                            (
-                                etype,
-                                category,
-                                hostile,
-                                strength,
-                                ip,
-                                port,
-                                user,
-                                mechanism,
-                                reason,
-                                record,
-                                attempts,
-                                session,
-                                service,
-                                server_ip,
-                                payload,
-                                detail,
-                            ),
+    matters = Relevance().event
+    parse: Callable[[Record], list[Event]] = vars(_scan)["parse"]
+    records = recognised = events_count = 0
+    try:
+        for message in _messages(pipe):
+            kind = message[0]
+            if kind == _BATCH:
+                _, (codes, new_zones, new_heads, new_sources), batch = message
+                for etype, category, hostile, strength in codes:
+                    decode.append(
+                        (
+                            EventType(etype),
+                            Category(category),
+                            hostile,
+                            None if strength is None else Strength(strength),
                         )
                     )
-                    continue
-                wrapped = (record,)
-                for event in events:
-                    feed(new(Event, decode[event[0]] + event[1:6] + wrapped + event[6:]))
-        elif kind == _PROGRESS:
-            _, step, source, size, lines = message
-            if step == _ADVANCE:
-                progress.advance(source, size, lines)
-            elif step == _START:
-                progress.start(source)
-            else:
-                progress.finish(source)
-        elif kind == _END:
-            _, read, records, recognised, events_count = message
-            problems = read.pop("problems")
-            for name, value in read.items():
-                setattr(counts.read, name, getattr(counts.read, name) + value)
-            counts.read.problems.extend(problems)
-            counts.records += records
-            counts.recognised += recognised
-            counts.events += events_count
-            ended = True
-        elif kind == _ERROR:
-            _, error_kind, text = message
-            if error_kind == "input":
-                raise InputError(text)
-            raise MailwardenError(f"the reading process failed: {error_kind}: {text}")
+                zones.extend(pickle.loads(zone) for zone in new_zones)  # noqa: S301 - our child
+                heads.extend(tuple(pair) for pair in new_heads)
+                sources.extend(new_sources)
+                # What analysis_events does with each record it wants, in the same order.
+                for item in batch:
+                    key, start, head, pid, where, line, offset, text = item[:8]
+                    if key is None:
+                        time = None
+                    else:
+                        time = times.get(key)
+                        if time is None:
+                            if len(times) > 65536:
+                                times.clear()
+                            time = times[key] = _time(key, zones)
+                    host, program = heads[head]
+                    record = new(
+                        Record,
+                        (
+                            time,
+                            host,
+                            program,
+                            pid,
+                            text[start:] if start.__class__ is int else start,
+                            sources[where],
+                            line,
+                            offset,
+                            text,
+                        ),
+                    )
+                    records += 1
+                    if len(item) == 20:  # one event, the usual case
+                        event = new(Event, decode[item[8]] + item[9:14] + (record,) + item[14:])
+                        recognised += 1
+                        events_count += 1
+                        if matters(event):
+                            feed(event)
+                        continue
+                    encoded = item[8]
+                    if encoded is None:  # not parsed by the worker
+                        found = parse(record)
+                    else:
+                        wrapped = (record,)
+                        found = [
+                            new(Event, decode[event[0]] + event[1:6] + wrapped + event[6:])
+                            for event in encoded
+                        ]
+                    if found:
+                        recognised += 1
+                        events_count += len(found)
+                        for event in [event for event in found if matters(event)]:
+                            feed(event)
+            elif kind == _PROGRESS:
+                _, step, source, size, lines = message
+                if step == _ADVANCE:
+                    progress.advance(source, size, lines)
+                elif step == _START:
+                    progress.start(source)
+                else:
+                    progress.finish(source)
+            elif kind == _END:
+                read = message[1]
+                problems = read.pop("problems")
+                for name, value in read.items():
+                    setattr(counts.read, name, getattr(counts.read, name) + value)
+                counts.read.problems.extend(problems)
+                ended = True
+            elif kind == _ERROR:
+                _, error_kind, text = message
+                if error_kind == "input":
+                    raise InputError(text)
+                raise MailwardenError(f"the reading process failed: {error_kind}: {text}")
+    finally:
+        counts.records += records
+        counts.recognised += recognised
+        counts.events += events_count
     if not ended:
         raise MailwardenError("the reading process ended before the end of the input")
 
 
-__all__ = ["MIN_BYTES", "scan_parallel", "worth_a_worker"]
+__all__ = ["MIN_BYTES", "regular_bytes", "scan_parallel", "two_cores", "worth_a_worker"]

@@ -75,3 +75,77 @@ def test_missing_file_is_one_line_and_exit_1(tmp_path: Path) -> None:
 
 def test_usage_error_exits_2() -> None:
     assert run_events("--format", "xml").returncode == 2
+
+
+def _logs() -> list[Path]:
+    root = Path(__file__).resolve().parents[2]
+    return [
+        SEED,
+        *sorted((root / "tests" / "data" / "real").glob("*.log")),
+        root / "samples" / "mail.log",
+    ]
+
+
+def test_json_lines_are_what_json_dumps_writes() -> None:
+    """event_json builds each line itself (fast); the text is json.dumps's, byte for byte."""
+    from datetime import UTC, datetime, timedelta, timezone
+    from types import MappingProxyType
+
+    from mailwarden.model import Category, Event, EventType, Record, Strength
+    from mailwarden.pipeline import Counts, ReadOptions, read_events
+    from mailwarden.report.events import event_dict, event_json, event_text
+
+    events = [
+        e
+        for _, found in read_events([str(p) for p in _logs()], ReadOptions(), Counts())
+        for e in found
+    ]
+    assert len(events) > 100
+    when = datetime(2026, 2, 23, 11, 57, 42, 123456, tzinfo=timezone(timedelta(hours=-3)))
+    record = Record(when, "mx", "postfix/smtpd", 7, 'm "é\u2028\x01', 'a"b\\c', 3, 0, "text")
+    odd = [
+        Event(
+            EventType.AUTH_FAILURE,
+            Category.AUTH,
+            1,  # not a bool: json writes 1, not true
+            Strength.WEAK,
+            "198.51.100.7",
+            25,
+            "ü\x00",
+            None,
+            "r",
+            record,
+        ),
+        Event(
+            EventType.AUTH_FAILURE,
+            Category.AUTH,
+            True,
+            None,
+            None,
+            None,
+            None,
+            "PLAIN",
+            None,
+            record._replace(time=None, pid=None),
+            attempts=3,
+            detail=MappingProxyType({"k": "v\n", "n": "1"}),
+        ),
+        Event(
+            EventType.CONNECT,
+            Category.SESSION,
+            False,
+            None,
+            "2001:db8::1",
+            0,
+            "",
+            None,
+            "",
+            record._replace(time=datetime(2026, 1, 1, tzinfo=UTC)),
+            detail={},
+        ),
+    ]
+    for event in events + odd:
+        for show in (False, True):
+            expected = json.dumps(event_dict(event, show_passwords=show), ensure_ascii=False)
+            assert event_json(event, show_passwords=show) == expected
+            assert event_text(event, show_passwords=show)  # never raises

@@ -10,7 +10,6 @@ import bz2
 import gzip
 import os
 import random
-import subprocess
 import threading
 import time
 from pathlib import Path
@@ -104,24 +103,7 @@ def test_bad_input_is_skipped_and_counted_never_a_traceback(
         assert "truncated" in done.stderr or "corrupt" in done.stderr
 
 
-@pytest.mark.parametrize(
-    "command",
-    [
-        "events",
-        "explain",
-        pytest.param(
-            "analyze",
-            marks=pytest.mark.xfail(
-                len(os.sched_getaffinity(0)) >= 2,  # the worker is used from two cores
-                strict=True,
-                raises=subprocess.TimeoutExpired,
-                reason="security: scanpool.worth_a_worker() opens every input to sniff it "
-                "before knowing it is a regular file: a FIFO's writer is consumed by the "
-                "probe and the real read blocks for ever (cli/analyze.py's own probe is fixed)",
-            ),
-        ),
-    ],
-)
+@pytest.mark.parametrize("command", ["events", "explain", "analyze"])
 def test_a_fifo_is_read_once_and_the_command_ends(tmp_path: Path, command: str) -> None:
     """``mailwarden analyze my.fifo`` opened the FIFO twice: the writer's lines went to
     a probe that threw them away, and the real read waited for ever."""

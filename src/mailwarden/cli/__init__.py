@@ -6,6 +6,7 @@ Each subcommand lives in its own module here and is imported only when it is run
 
 from __future__ import annotations
 
+import gc
 import importlib
 import sys
 
@@ -98,4 +99,10 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(0)
     except KeyboardInterrupt:
         sys.exit(130)
+    if argv is None and sys.argv[1:2] in (["analyze"], ["events"]):
+        # The process ends here (run as the command, not called with arguments): what
+        # a one-shot reading command built (a detector's state over millions of lines,
+        # no open resources) is left for the operating system, not walked by the
+        # collector at exit (0.7 s after `analyze` on a million lines).
+        gc.freeze()
     sys.exit(status if isinstance(status, int) else 0)

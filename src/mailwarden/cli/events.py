@@ -8,8 +8,11 @@ from datetime import tzinfo
 import click
 
 from mailwarden.cli.options import log_input_options, show_passwords_option
-from mailwarden.pipeline import Counts, ReadOptions, read_events
+from mailwarden.eventpool import print_events
+from mailwarden.model import Event, Record
+from mailwarden.pipeline import Counts, ReadOptions
 from mailwarden.report.events import event_json, event_text
+from mailwarden.sources.files import expand_inputs
 
 
 @click.command()
@@ -46,13 +49,19 @@ def events(
     """
     options = ReadOptions(year=year, tz=tz)
     counts = Counts()
-    render = event_json if fmt == "jsonl" else event_text
-    write = sys.stdout.write
-    for _record, found in read_events(inputs or ("-",), options, counts):
-        for event in found:
-            if hostile and not event.hostile:
-                continue
-            write(render(event, show_passwords=show_passwords) + "\n")
+    one = event_json if fmt == "jsonl" else event_text
+
+    def render(_record: Record, found: list[Event]) -> str:
+        return "".join(
+            [
+                one(event, show_passwords=show_passwords) + "\n"
+                for event in found
+                if not hostile or event.hostile
+            ]
+        )
+
+    paths = expand_inputs(inputs or ("-",))
+    print_events(paths, options, counts, render, sys.stdout.write)
     stats = counts.read
     click.echo(
         f"mailwarden: {stats.lines} lines, {counts.records} entries, "

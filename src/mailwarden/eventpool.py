@@ -1,0 +1,341 @@
+"""`mailwarden events` on two cores: the chunks of the input shared between a worker
+process and this one, printed in input order.
+
+    print_events(paths, options, counts, render, write, parallel=None)
+
+``events`` frames, parses and prints every line, and nothing in that depends on the
+lines before (unlike detection): framing a chunk gives the same records wherever it is
+done, given its file's date reference and whether the file is pasted text, and parsing
+is pure. So the work is shared out chunk by chunk: a forked worker reads the input
+(decompression, cutting into chunks of whole lines, as :func:`mailwarden.pipeline.read_events`
+does) and either handles a chunk itself, sending back the printed text, or sends the
+chunk to this process, which frames, parses and renders it. This process writes
+everything, in input order: a chunk's text follows the text of the chunk before it
+whoever made it.
+
+Decisions:
+- Who takes a chunk is decided as they come, so that both processes stay busy: the
+  worker sends the next chunk whenever every chunk it sent before has been taken off
+  the pipe (this process works on one at most), also while it works on a chunk of its
+  own (every `TICK_RECORDS` records): this process then works ahead, and keeps its text
+  until the worker's chunks before it are written. Chunks are numbered in input order.
+  The printed text does not depend on who made it.
+- The worker sends its text in pieces as it goes (every `TICK_RECORDS` records): a
+  chunk's text is larger than the pipe, and this process writes it while the worker
+  makes the rest.
+- The worker never waits on a full pipe while it could work (``scanpool._Outbox``).
+- Only when it pays and is exact (:func:`worth_a_worker`): two usable cores, regular
+  files only, `MIN_BYTES` at least, and no ``--year``: with a year given, framing a
+  chunk depends on the months of the lines before it (a new year after December), so
+  the whole input is framed in one sequence, in the process. A file whose date
+  reference cannot be read is handled whole by the worker.
+- Standard input, FIFOs and other non-regular inputs are read once, in the process
+  (:func:`mailwarden.scanpool.regular_bytes` does not open them).
+- Errors: an input that cannot be opened is raised here after the text of the inputs
+  before it, as in one process; a worker that fails or dies is an error too.
+- The wire: length-prefixed :mod:`marshal` messages, as :mod:`mailwarden.scanpool`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import pickle
+import signal
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import fields
+from datetime import datetime
+from typing import BinaryIO
+
+from mailwarden.errors import InputError, MailwardenError
+from mailwarden.framing import Framer, split_if_pasted
+from mailwarden.model import Event, Record
+from mailwarden.parsers import parse
+from mailwarden.pipeline import Counts, ReadOptions, reference_time
+from mailwarden.scanpool import PIPE_BYTES, _messages, _Outbox, regular_bytes, two_cores
+from mailwarden.sources.files import read_chunks
+from mailwarden.sources.interface import Chunk
+
+Render = Callable[[Record, list[Event]], str]
+"""The text printed for one record's events (each line ending in a newline; "" for
+none). It runs in the worker too: it must not write anything itself."""
+
+MIN_BYTES = 8 << 20
+"""Inputs smaller than this are read in the process: a worker costs tens of
+milliseconds to start."""
+
+TICK_RECORDS = 256
+"""How often (in records) the worker hands what the pipe has room for to it while it
+works on a chunk: the main process does not wait for a whole chunk's work."""
+
+
+_FILE, _CHUNK, _TEXT, _END, _ERROR = 1, 2, 3, 4, 5
+
+
+def worth_a_worker(paths: Sequence[str], options: ReadOptions, min_bytes: int = MIN_BYTES) -> bool:
+    """Whether :func:`print_events` shares the work with a worker here (module doc)."""
+    if options.year is not None or not paths or not two_cores():
+        return False
+    return regular_bytes(paths) >= min_bytes
+
+
+def print_events(
+    paths: Sequence[str],
+    options: ReadOptions,
+    counts: Counts,
+    render: Render,
+    write: Callable[[str], object],
+    *,
+    parallel: bool | None = None,
+) -> None:
+    """``write`` the rendered events of every input (expanded paths, in order), as
+    :func:`mailwarden.pipeline.read_events` reads them; counts go to ``counts``.
+
+    ``parallel``: share the work with a worker process (module doc); None decides by
+    the machine, the inputs and the options."""
+    if parallel is None:
+        parallel = worth_a_worker(paths, options)
+    if parallel:
+        _in_two_processes(paths, options, counts, render, write)
+        return
+    for path in paths:
+        pasted, chunks, reference = _open(path, counts)
+        framer = _framer(options, reference, pasted, counts)
+        for chunk in chunks:
+            text = _chunk_text(chunk, framer, options, counts, render)
+            if text:
+                write(text)
+
+
+def _open(path: str, counts: Counts) -> tuple[bool, Iterator[Chunk], datetime | None]:
+    """Whether the input is pasted text, its chunks, and its date reference, found as
+    :func:`mailwarden.pipeline.records_of` finds them."""
+    pasted, chunks = split_if_pasted(read_chunks(path, counts.read))
+    return pasted, chunks, reference_time(path)
+
+
+def _framer(
+    options: ReadOptions, reference: datetime | None, pasted: bool, counts: Counts
+) -> Framer:
+    return Framer(
+        year=options.year,
+        reference=reference,
+        tz=options.tz,
+        split_pasted=options.split_pasted and pasted,
+        stats=counts.read,
+    )
+
+
+def _chunk_text(
+    chunk: Chunk,
+    framer: Framer,
+    options: ReadOptions,
+    counts: Counts,
+    render: Render,
+    tick: Callable[[str], object] | None = None,
+) -> str:
+    """Frame, filter (--since/--until), parse and render one chunk; count as
+    :func:`mailwarden.pipeline.read_events` counts. With ``tick``, the text is given to
+    it every `TICK_RECORDS` records (the worker sends it on at once) and the rest is
+    returned."""
+    since, until = options.since, options.until
+    out: list[str] = []
+    keep = out.append
+    records = recognised = events = 0
+    framed = list(framer.frame_chunk(chunk))
+    step = TICK_RECORDS if tick is not None else max(len(framed), 1)
+    for start in range(0, len(framed), step):
+        if start and tick is not None:
+            tick("".join(out))
+            out.clear()
+        for record in framed[start : start + step]:
+            if (since is not None or until is not None) and (
+                (time := record.time) is not None
+                and ((since is not None and time < since) or (until is not None and time > until))
+            ):
+                continue
+            records += 1
+            found = parse(record)
+            if found:
+                recognised += 1
+                events += len(found)
+                text = render(record, found)
+                if text:
+                    keep(text)
+    counts.records += records
+    counts.recognised += recognised
+    counts.events += events
+    return "".join(out)
+
+
+# -- the worker --------------------------------------------------------------------------
+
+
+def _work(fd: int, paths: Sequence[str], options: ReadOptions, render: Render) -> None:
+    """The worker: read every input, share its chunks (module doc), then the counts.
+
+    Chunks are numbered in input order. Between chunks, and every `TICK_RECORDS`
+    records of one, the chunks after the one in hand are sent to the main process while
+    it has none waiting: it works ahead, and its text waits there for the worker's."""
+    outbox = _Outbox(fd)
+    counts = Counts()
+    number = 0
+
+    def share_ahead(chunks: Iterator[Chunk] | None) -> None:
+        nonlocal number
+        outbox.push()
+        while chunks is not None and outbox.other_side_idle():
+            chunk = next(chunks, None)
+            if chunk is None:
+                return
+            message = (_CHUNK, number, chunk.source, chunk.data, chunk.first_line, chunk.offset)
+            outbox.send(message, True)
+            number += 1
+
+    try:
+        for path in paths:
+            pasted, chunks, reference = _open(path, counts)
+            framer = _framer(options, reference, pasted, counts)
+            shared = None  # the worker does the whole file
+            if reference is not None and options.year is None:  # see the module doc
+                outbox.send((_FILE, pickle.dumps(reference), pasted))
+                shared = chunks
+            while True:
+                share_ahead(shared)
+                chunk = next(chunks, None)
+                if chunk is None:
+                    break
+                mine, number = number, number + 1
+
+                def tick(
+                    text: str, mine: int = mine, shared: Iterator[Chunk] | None = shared
+                ) -> None:
+                    if text:
+                        outbox.send((_TEXT, mine, text, False))
+                    share_ahead(shared)
+
+                text = _chunk_text(chunk, framer, options, counts, render, tick)
+                outbox.send((_TEXT, mine, text, True))
+        read = {f.name: getattr(counts.read, f.name) for f in fields(counts.read)}
+        outbox.send((_END, read, counts.records, counts.recognised, counts.events))
+    except BaseException as exc:  # sent to the parent, which raises it
+        kind = "input" if isinstance(exc, InputError) else type(exc).__name__
+        outbox.send((_ERROR, kind, str(exc)))
+    outbox.flush(0)
+
+
+# -- this process ------------------------------------------------------------------------
+
+
+def _in_two_processes(
+    paths: Sequence[str],
+    options: ReadOptions,
+    counts: Counts,
+    render: Render,
+    write: Callable[[str], object],
+) -> None:
+    read_fd, write_fd = os.pipe()
+    with contextlib.suppress(OSError, AttributeError, ImportError):
+        import fcntl
+
+        fcntl.fcntl(write_fd, fcntl.F_SETPIPE_SZ, PIPE_BYTES)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child; its work is checked through the parent
+        status = 0
+        try:
+            os.close(read_fd)
+            import gc
+
+            gc.disable()
+            _work(write_fd, paths, options, render)
+        except BaseException:
+            status = 1
+        finally:
+            os._exit(status)
+    os.close(write_fd)
+    pipe = os.fdopen(read_fd, "rb")
+    finished = False
+    try:
+        _receive(pipe, options, counts, render, write)
+        finished = True
+    finally:
+        # Closing first: a worker still writing gets EPIPE and ends.
+        pipe.close()
+        if not finished:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGTERM)
+        os.waitpid(pid, 0)
+
+
+def _receive(
+    pipe: BinaryIO,
+    options: ReadOptions,
+    counts: Counts,
+    render: Render,
+    write: Callable[[str], object],
+) -> None:
+    framer: Framer | None = None
+    done: dict[int, str] = {}
+    """The texts of chunks this process made ahead of the one to write next."""
+    next_number = 0
+    for message in _messages(pipe):
+        kind = message[0]
+        if kind in (_TEXT, _CHUNK):
+            if kind == _TEXT:
+                # The worker's: every chunk before it is written (the worker sends a
+                # chunk's text after the chunks before it, this process makes a chunk's
+                # text when it comes), so it is written at once, piece by piece.
+                _, number, text, last = message
+                if number != next_number:
+                    raise MailwardenError("the reading process sent a text out of order")
+            else:
+                if framer is None:
+                    raise MailwardenError("the reading process sent a chunk before its file")
+                _, number, source, data, first_line, offset = message
+                chunk = Chunk(source, data, first_line, offset)
+                text = _chunk_text(chunk, framer, options, counts, render)
+                last = True
+                if number != next_number:
+                    done[number] = text
+                    continue
+            if text:
+                write(text)
+            if last:
+                next_number += 1
+                while next_number in done:
+                    text = done.pop(next_number)
+                    if text:
+                        write(text)
+                    next_number += 1
+        elif kind == _FILE:
+            _, reference, pasted = message
+            framer = _framer(
+                options,
+                pickle.loads(reference),  # noqa: S301 - written by our own child
+                pasted,
+                counts,
+            )
+        elif kind == _END:
+            if done:
+                raise MailwardenError("the reading process left a gap in the input")
+            _, read, records, recognised, events = message
+            problems = read.pop("problems")
+            for name, value in read.items():
+                setattr(counts.read, name, getattr(counts.read, name) + value)
+            counts.read.problems.extend(problems)
+            counts.records += records
+            counts.recognised += recognised
+            counts.events += events
+            return
+        elif kind == _ERROR:
+            _, error_kind, text = message
+            if error_kind == "input":
+                raise InputError(text)
+            raise MailwardenError(f"the reading process failed: {error_kind}: {text}")
+    raise MailwardenError("the reading process ended before the end of the input")
+
+
+__all__ = ["MIN_BYTES", "Render", "print_events", "worth_a_worker"]

@@ -1,0 +1,245 @@
+"""`mailwarden events` with its worker process (mailwarden.eventpool): the same text as
+in one process, in input order, whatever the input; standard input and FIFOs read once."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from mailwarden.errors import InputError
+from mailwarden.eventpool import MIN_BYTES, Render, print_events, worth_a_worker
+from mailwarden.model import Event, Record
+from mailwarden.pipeline import Counts, ReadOptions
+from mailwarden.report.events import event_json, event_text
+from mailwarden.scanpool import regular_bytes, two_cores
+
+needs_two_cores = pytest.mark.skipif(not two_cores(), reason="the worker needs two cores")
+
+
+def _lines(count: int, seed: int = 0) -> list[str]:
+    """A mixed log: SASL failures, sessions, Dovecot logins, noise; times go forward."""
+    out = []
+    for n in range(count):
+        i = (n * 7 + seed) % 250 + 1
+        clock = f"{(n // 3600) % 24:02d}:{(n // 60) % 60:02d}:{n % 60:02d}"
+        head = f"Feb 23 {clock} mx"
+        kind = n % 5
+        if kind == 0:
+            out.append(
+                f"{head} postfix/smtpd[{1000 + i}]: warning: unknown[198.51.100.{i}]: SASL PLAIN "
+                f"authentication failed: UGFzc3dvcmQ6, sasl_username=user{n}"
+            )
+        elif kind == 1:
+            out.append(f"{head} postfix/smtpd[{1000 + i}]: connect from unknown[203.0.113.{i}]")
+        elif kind == 2:
+            out.append(
+                f"{head} postfix/smtpd[{1000 + i}]: disconnect from unknown[203.0.113.{i}] "
+                "ehlo=1 auth=0/1 quit=1 commands=2/3"
+            )
+        elif kind == 3:
+            out.append(
+                f"{head} dovecot: imap-login: Disconnected (auth failed, 1 attempts in 2 secs): "
+                f"user=<u{n}>, method=PLAIN, rip=192.0.2.{i}, lip=192.0.2.1, session=<s{n}>"
+            )
+        else:
+            out.append(f"{head} postfix/qmgr[900]: 4Zq{n:09X}: removed")
+    return out
+
+
+def _big_log(path: Path, size: int = MIN_BYTES + (1 << 20), seed: int = 0) -> Path:
+    """A log of more than `MIN_BYTES` (several chunks): the worker is used for it."""
+    lines = _lines(size // 100, seed)
+    data = "\n".join(lines) + "\n"
+    while len(data) < size:
+        data += data
+    path.write_text(data[: data.rfind("\n", 0, size) + 1], encoding="utf-8")
+    return path
+
+
+def _render(fmt: str = "jsonl", hostile: bool = False) -> Render:
+    one = event_json if fmt == "jsonl" else event_text
+
+    def render(_record: Record, found: list[Event]) -> str:
+        return "".join(one(event) + "\n" for event in found if not hostile or event.hostile)
+
+    return render
+
+
+def _printed(
+    paths: list[str],
+    parallel: bool,
+    fmt: str = "jsonl",
+    hostile: bool = False,
+    options: ReadOptions | None = None,
+) -> tuple[str, Counts]:
+    out: list[str] = []
+    counts = Counts()
+    render = _render(fmt, hostile)
+    print_events(paths, options or ReadOptions(), counts, render, out.append, parallel=parallel)
+    return "".join(out), counts
+
+
+def _same_counts(one: Counts, other: Counts) -> None:
+    assert (one.records, one.recognised, one.events) == (
+        other.records,
+        other.recognised,
+        other.events,
+    )
+    assert one.read == other.read
+
+
+@needs_two_cores
+@pytest.mark.parametrize(("fmt", "hostile"), [("jsonl", False), ("text", False), ("jsonl", True)])
+def test_the_worker_prints_what_one_process_prints_in_input_order(
+    tmp_path: Path, fmt: str, hostile: bool
+) -> None:
+    first = _big_log(tmp_path / "mail.log.1", seed=1)
+    second = _big_log(tmp_path / "mail.log", size=3 << 20, seed=2)
+    paths = [str(first), str(second)]
+    alone, alone_counts = _printed(paths, parallel=False, fmt=fmt, hostile=hostile)
+    shared, shared_counts = _printed(paths, parallel=True, fmt=fmt, hostile=hostile)
+    assert shared == alone
+    _same_counts(shared_counts, alone_counts)
+    assert shared_counts.read.lines > 100_000
+    if fmt == "jsonl":
+        where = [(e["source"], e["line"]) for e in map(json.loads, shared.splitlines())]
+        assert where == sorted(where, key=lambda item: (paths.index(item[0]), item[1]))
+
+
+@needs_two_cores
+def test_with_a_year_the_worker_frames_every_chunk_in_sequence(tmp_path: Path) -> None:
+    """--year makes a chunk's dates depend on the months before it (December, then
+    January: a new year); forced onto the worker, no chunk is shared."""
+    lines = _lines(150_000)
+    december = [line.replace("Feb 23", "Dec 31") for line in lines[:5_000]]
+    january = [line.replace("Feb 23", "Jan  1") for line in lines[5_000:]]
+    log = tmp_path / "mail.log"
+    log.write_text("\n".join(december + january) + "\n", encoding="utf-8")
+    options = ReadOptions(year=2025)
+    alone, alone_counts = _printed([str(log)], parallel=False, options=options)
+    shared, shared_counts = _printed([str(log)], parallel=True, options=options)
+    assert shared == alone
+    _same_counts(shared_counts, alone_counts)
+    assert '"time": "2026-01-01T' in shared and '"time": "2025-12-31T' in shared
+
+
+def test_the_worker_is_used_for_large_regular_files_only(tmp_path: Path) -> None:
+    big = _big_log(tmp_path / "big.log")
+    small = tmp_path / "small.log"
+    small.write_text("\n".join(_lines(100)) + "\n", encoding="utf-8")
+    assert worth_a_worker([str(big)], ReadOptions()) is two_cores()
+    assert not worth_a_worker([str(small)], ReadOptions())
+    assert not worth_a_worker(["-"], ReadOptions())
+    # With --year, a chunk's dates depend on the chunks before it: one process.
+    assert not worth_a_worker([str(big)], ReadOptions(year=2026))
+
+
+def test_a_fifo_is_never_opened_to_be_sized(tmp_path: Path) -> None:
+    """Opening a FIFO without a writer blocks, and with one consumes its data: it is
+    looked at with stat only, and read once, in the process."""
+    fifo = tmp_path / "log.fifo"
+    os.mkfifo(fifo)
+    started = time.monotonic()
+    assert regular_bytes([str(fifo)]) == -1
+    assert not worth_a_worker([str(fifo)], ReadOptions(), min_bytes=0)
+    assert time.monotonic() - started < 5
+
+
+def _events_command(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(
+        [sys.executable, "-m", "mailwarden", "events", *args],
+        input=stdin,
+        capture_output=True,
+        timeout=300,
+        check=False,
+    )
+
+
+@needs_two_cores
+def test_the_command_prints_in_order_with_its_counts(tmp_path: Path) -> None:
+    log = _big_log(tmp_path / "mail.log")
+    done = _events_command("--format", "jsonl", str(log))
+    assert done.returncode == 0, done.stderr
+    alone, counts = _printed([str(log)], parallel=False)
+    assert done.stdout.decode() == alone
+    stats = counts.read
+    assert done.stderr.decode() == (
+        f"mailwarden: {stats.lines} lines, {counts.records} entries, "
+        f"{counts.recognised} recognised, {counts.events} events\n"
+    )
+
+
+def test_standard_input_is_read_in_the_process(tmp_path: Path) -> None:
+    log = _big_log(tmp_path / "mail.log")
+    done = _events_command("--format", "jsonl", "-", stdin=log.read_bytes())
+    assert done.returncode == 0, done.stderr
+    alone, _counts = _printed([str(log)], parallel=False)
+    events = [json.loads(line) for line in done.stdout.decode().splitlines()]
+    assert [e["line"] for e in events] == [json.loads(x)["line"] for x in alone.splitlines()]
+    assert {e["source"] for e in events} == {"-"}
+
+
+def test_a_large_fifo_is_read_once(tmp_path: Path) -> None:
+    data = _big_log(tmp_path / "mail.log").read_bytes()
+    fifo = tmp_path / "log.fifo"
+    os.mkfifo(fifo)
+
+    def writer() -> None:
+        with fifo.open("wb") as out:
+            out.write(data)
+
+    thread = threading.Thread(target=writer, daemon=True)
+    thread.start()
+    done = _events_command("--format", "jsonl", str(fifo))
+    thread.join(timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.count(b"\n") == len(
+        _printed([str(tmp_path / "mail.log")], False)[0].splitlines()
+    )
+
+
+@needs_two_cores
+def test_a_corrupt_archive_is_reported_and_the_rest_is_printed(tmp_path: Path) -> None:
+    """The lines before the damage and the next input are printed, in order; the damage
+    is a warning (a counted problem), not an error."""
+    whole = gzip.compress(_big_log(tmp_path / "plain.log", size=12 << 20, seed=3).read_bytes())
+    damaged = tmp_path / "mail.log.2.gz"
+    damaged.write_bytes(whole[: len(whole) // 2])
+    after = _big_log(tmp_path / "mail.log.1", seed=4)
+    paths = [str(damaged), str(after)]
+    assert worth_a_worker(paths, ReadOptions())
+    shared, shared_counts = _printed(paths, parallel=True)
+    alone, alone_counts = _printed(paths, parallel=False)
+    assert shared == alone
+    _same_counts(shared_counts, alone_counts)
+    (problem,) = shared_counts.read.problems
+    assert "truncated" in problem and "mail.log.2.gz" in problem
+    sources = [json.loads(line)["source"] for line in shared.splitlines()]
+    assert sources[0] == str(damaged) and sources[-1] == str(after)
+
+    done = _events_command("--format", "jsonl", *paths)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.decode() == alone
+    assert b"mailwarden: warning: " in done.stderr and b"truncated" in done.stderr
+
+
+@needs_two_cores
+def test_an_input_that_cannot_be_read_after_others_is_one_error_line(tmp_path: Path) -> None:
+    """A directory among the inputs: the text of the inputs before it, then the error."""
+    log = _big_log(tmp_path / "mail.log")
+    folder = tmp_path / "folder.log"
+    folder.mkdir()
+    out: list[str] = []
+    with pytest.raises(InputError, match=r"folder\.log"):
+        print_events(
+            [str(log), str(folder)], ReadOptions(), Counts(), _render(), out.append, parallel=True
+        )
+    assert "".join(out) == _printed([str(log)], parallel=False)[0]
