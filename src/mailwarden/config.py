@@ -117,6 +117,12 @@ class StoreConfig:
     """``[store]``: where bans, offsets and repeat offenders are kept."""
 
     path: str = "/var/lib/mailwarden/mailwarden.db"
+    host_name: str = ""
+    """A PostgreSQL store is shared by a fleet: the bans are everyone's, but this host's
+    file offsets, journal cursor and heartbeat are kept under this name. Empty: the host
+    name (``hostname``); set it when hosts share a name or a container's name changes at
+    every start. Letters, digits, ``.``, ``_`` and ``-``. Not used with SQLite (one
+    host)."""
 
 
 @dataclass(frozen=True)
@@ -250,6 +256,7 @@ _RANGES: dict[str, tuple[float | None, float | None]] = {
     "ban_escalation": (1.0, 100.0),
     "max_clients": (1000, None),
 }
+_HOST_NAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]*$")
 _USER_RE = re.compile(r"^(?:[0-9]+|[A-Za-z_][A-Za-z0-9_.-]*\$?)$")
 _POSITIVE_INTS = {
     "fast_failures",
@@ -371,6 +378,13 @@ def _check_range(name: str, value: object) -> None:
         for user in value:
             if not isinstance(user, str) or len(user) > 64 or not _USER_RE.match(user):
                 raise _Bad(f"expected user names or numeric uids, got {user!r}")
+    if (
+        name == "host_name"
+        and isinstance(value, str)
+        and value
+        and (len(value) > 253 or not _HOST_NAME_RE.match(value))
+    ):
+        raise _Bad(f"expected letters, digits, '.', '_' and '-', got {value!r}")
     if name == "ports" and isinstance(value, tuple):
         for port in value:
             if not isinstance(port, int) or not 1 <= port <= 65535:

@@ -56,6 +56,31 @@ def test_headline_says_someone_got_in_and_names_the_account(tmp_path: Path) -> N
     assert "mail queue" in out
 
 
+def test_an_allow_listed_break_in_says_whose_failures_and_advises_no_ban(tmp_path: Path) -> None:
+    log = Log()
+    log.quiet_traffic(0, 5)
+    log.sasl_failures(100, "2001:db8:77::5", "alice@example.com", 3)  # someone else
+    log.sasl_failures(200, "203.0.113.7", "alice@example.com", 6)
+    log.submission_login(230, "203.0.113.7", "alice@example.com")
+    path = log.write(tmp_path / "mail.log")
+    text = run_analyze("--year", "2026", "--allow", "203.0.113.0/24", path).stdout
+    reason = " ".join(text.split("Compromised accounts", 1)[1].split("What to do now")[0].split())
+    assert "9 failed logins on this account (6 from this client, 3 from other clients)" in reason
+    assert "never ban" in text  # the attackers table: 203.0.113.7 is allow-listed
+    advice = " ".join(text.split("What to do now:", 1)[1].split("Attackers")[0].split())
+    assert "Reset the account's password" in advice
+    assert "Ban the address" not in advice
+    assert "203.0.113.7, in the allow list (203.0.113.0/24): it is never banned" in advice
+
+    data = json.loads(
+        run_analyze("--year", "2026", "--format", "json", "--allow", "203.0.113.7", path).stdout
+    )
+    (compromise,) = data["compromised"]
+    assert compromise["failures_before"] == 9
+    assert "(6 from this client, 3 from other clients)" in compromise["reason"]
+    assert not any("Ban the address" in step for step in compromise["advice"])
+
+
 def test_headline_says_nobody_got_in_when_guessing_failed(tmp_path: Path) -> None:
     result = run_analyze("--year", "2026", attacks_only(tmp_path))
     assert result.returncode == 0, result.stderr

@@ -71,6 +71,36 @@ def test_the_paste_list_of_postfix_before_2_11_has_no_postconf_m_or_p(run_cli, u
 
 
 @requires_postconf
+def test_no_fix_of_a_finding_on_postfix_before_2_11_uses_postconf_m_or_p(run_cli, user_server):
+    """Each finding's own fix gives what 2.6 has: postconf -e, then the master.cf
+    entries to write by hand, then the reload, as the combined list does."""
+    args = ("audit", "--postfix-dir", str(user_server), "--postfix-version", "2.6.6")
+    out = run_cli(*args).out
+    findings = out.split("All fixes in order")[0]
+    assert not [line for line in findings.splitlines() if re.search(r" -[MP] '", line)]
+    auth = findings.split("HIGH  postfix.auth_on_port_25")[1].split("\n\n")[0]
+    fix = auth.split("  Fix\n")[1].splitlines()
+    assert fix[0] == f"    postconf -c {user_server} -e 'smtpd_sasl_auth_enable=no'"
+    assert "      submission  inet  n  -  y  -  -  smtpd" in fix
+    assert "        -o smtpd_sasl_auth_enable=yes" in fix
+    assert fix.index("        -o smtpd_sasl_auth_enable=yes") < fix.index(
+        f"    postfix -c {user_server} reload"
+    )
+    assert "by hand" in " ".join(auth.split())
+
+    document = json.loads(run_cli(*args, "--format", "json").out)
+    for finding in document["findings"]:
+        commands = finding["fix"]["commands"]
+        assert not [c for c in commands if re.search(r" -[MP] ", c)], finding["id"]
+        assert all(c in document["commands"] for c in commands), finding["id"]
+    (auth_json,) = [f for f in document["findings"] if f["id"] == "postfix.auth_on_port_25"]
+    assert auth_json["fix"]["commands"] == [
+        f"postconf -c {user_server} -e 'smtpd_sasl_auth_enable=no'"
+    ]
+    assert auth_json["fix"]["master_cf"] == document["master_cf"]
+
+
+@requires_postconf
 def test_the_paste_list_of_a_current_postfix_is_all_postconf(run_cli, user_server):
     args = ("audit", "--postfix-dir", str(user_server), "--postfix-version", "3.7.11")
     pasted = paste_list(run_cli(*args).out)

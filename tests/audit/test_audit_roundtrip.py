@@ -96,6 +96,22 @@ def test_applying_the_fixes_leaves_nothing_high(run_cli, user_server: Path, extr
     assert after["commands"] == [] and after["master_cf"] is None
 
 
+def test_each_findings_own_fix_on_postfix_2_6_applied_in_turn_leaves_nothing_high(
+    run_cli, user_server: Path
+):
+    """An administrator of Postfix 2.6 who follows each finding's fix as printed (its
+    commands, its master.cf entries by hand) gets what the combined list gives."""
+    before = audit(run_cli, user_server, "--postfix-version", "2.6.6")
+    for finding in before["findings"]:
+        fix = finding["fix"]
+        assert not [c for c in fix["commands"] if re.search(r" -[MP] ", c)], finding["id"]
+        apply_commands(fix["commands"], user_server)
+        apply_master_cf(fix["master_cf"], user_server)
+    after = audit(run_cli, user_server, "--postfix-version", "2.6.6")
+    assert after["status"] == 0
+    assert after["commands"] == [] and after["master_cf"] is None
+
+
 def test_after_the_fixes_auth_is_on_submission_only(run_cli, user_server: Path):
     apply_commands(audit(run_cli, user_server)["commands"], user_server)
 

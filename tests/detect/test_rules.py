@@ -517,6 +517,53 @@ def test_a_login_right_after_a_burst_on_that_account_from_others_is_a_compromise
     assert compromise.ip == "198.51.100.123" and compromise.failures_before == 6
 
 
+def test_a_burst_from_others_is_said_to_come_from_other_clients() -> None:
+    log = Log()
+    for n in range(6):
+        log.sasl_failure(n * MINUTE, f"2001:db8:{n + 1}::7", "carol@example.com")
+    log.queued_login(10 * MINUTE, "198.51.100.123", "carol@example.com")
+    (compromise,) = run(log).compromised
+    assert "after 6 failed logins on this account from other clients within 1h" in (
+        compromise.reason
+    )
+    assert any(step.startswith("Ban the address") for step in compromise.advice)
+
+
+def test_an_allow_listed_clients_own_failures_are_not_said_to_come_from_others() -> None:
+    log = Log()
+    for n in range(9):
+        log.dovecot_failure(n * MINUTE, "192.0.2.187", "sales@example.com")
+    log.dovecot_login(10 * MINUTE, "192.0.2.187", "sales@example.com")
+    policy = PolicyConfig(allow=(ipaddress.ip_network("192.0.2.0/24"),))
+    analysis = run(log, policy)
+    (compromise,) = analysis.compromised
+    assert compromise.failures_before == 9
+    assert "9 failed logins on this account from this client within 1h" in compromise.reason
+    assert "other clients" not in compromise.reason
+    # Never banned: no advice to ban it, but to find out who logged in from there.
+    assert not any("Ban the address" in step for step in compromise.advice)
+    assert any("192.0.2.187, in the allow list (192.0.2.0/24)" in s for s in compromise.advice)
+    assert any("password" in step for step in compromise.advice)
+    attacker = analysis.attacker("192.0.2.187")
+    assert attacker is not None and attacker.recommendation == "none (allow-listed)"
+
+
+def test_a_loopback_login_after_a_burst_counts_both_sides_and_advises_no_ban() -> None:
+    log = Log()
+    for n in range(3):
+        log.dovecot_failure(n * MINUTE, "127.0.0.1", "sales@example.com")
+    for n in range(4):
+        log.sasl_failure(5 * MINUTE + n, f"203.0.113.{n + 1}", "sales@example.com")
+    log.dovecot_login(10 * MINUTE, "127.0.0.1", "sales@example.com")
+    (compromise,) = run(log).compromised
+    assert compromise.failures_before == 7
+    assert "7 failed logins on this account (3 from this client, 4 from other clients)" in (
+        compromise.reason
+    )
+    assert not any("Ban the address" in step for step in compromise.advice)
+    assert any("127.0.0.1, loopback: it is never banned" in s for s in compromise.advice)
+
+
 def test_a_login_whose_account_the_log_does_not_show_is_still_a_compromise() -> None:
     log = Log()
     for t in range(5):

@@ -16,7 +16,10 @@ Postfix before 2.11 has no `postconf -M` or `-P`. For such a version the pasteab
 `postconf -e` and the reload, and the master.cf entries the fixes add or change are given
 as text, as they must read (the text report prints them before the reload; JSON has them
 in the top-level `master_cf`, null otherwise: apply them before the reload lines). A
-finding's own fix still shows every command, with the stanza below them.
+finding's own fix is given the same way (its JSON `fix.commands` without `-M`/`-P`, its
+`fix.master_cf` the entries it touches; the text report prints them before its reload),
+and the entries read as in the combined list, with every finding's edits of them: made by
+hand, one after another, no finding's entry undoes another's.
 
 Text output wraps explanations at the terminal width (at most 100 columns; 80 when not a
 terminal) but never wraps a command, so that a copied command stays whole. Colour is
@@ -150,9 +153,27 @@ def dovecot_instruction(change: DovecotSet, lang: Lang) -> str:
     return label("add_setting", lang, file=change.file, new=new)
 
 
-def stanzas(config: PostfixConfig, changes: tuple[Change, ...]) -> str | None:
-    """master.cf entries as they will read after `changes` (new or edited services)."""
-    keys = [c.service for c in changes if isinstance(c, ServiceEntry | ServiceSet)]
+def finding_stanzas(
+    config: PostfixConfig, fix: tuple[Change, ...], everything: Iterable[Change]
+) -> str | None:
+    """The master.cf entries a finding's `fix` touches, as they must read: after `fix`
+    (postconf -M/-P do the edits), or for a Postfix before 2.11, where they are made by
+    hand, after `everything` (the report's changes), as the combined list gives them."""
+    if not _old_postfix(config):
+        return stanzas(config, fix)
+    return stanzas(config, ordered_changes(everything), _services(fix))
+
+
+def _services(changes: Iterable[Change]) -> list[str]:
+    return [c.service for c in changes if isinstance(c, ServiceEntry | ServiceSet)]
+
+
+def stanzas(
+    config: PostfixConfig, changes: tuple[Change, ...], services: list[str] | None = None
+) -> str | None:
+    """master.cf entries as they will read after `changes` (new or edited services; only
+    `services` when given)."""
+    keys = _services(changes) if services is None else services
     if not keys:
         return None
     after = config.apply(changes)
@@ -207,9 +228,13 @@ def finding_json(
         "evidence": [_evidence_json(e) for e in finding.evidence],
         "explanation": explanation(finding.id, finding.details, lang),
         "fix": {
-            "commands": writer.commands(finding.fix),
+            "commands": writer.pasteable(finding.fix),
             "reload": writer.reload(finding.fix),
-            "master_cf": stanzas(report.postfix, finding.fix) if report.postfix else None,
+            "master_cf": (
+                finding_stanzas(report.postfix, finding.fix, report.changes())
+                if report.postfix
+                else None
+            ),
             "edits": edits,
             "note": _fix_note(finding, lang),
         },
@@ -398,7 +423,7 @@ class TextReport:
             return
         if finding.details.get("certificate") == "missing":
             self._line(label("needs_certificate", lang), "bold", 4)
-        commands = self.writer.commands(finding.fix)
+        commands = self.writer.commands(finding.fix)  # every edit, whatever the version
         if commands and all(c in self.printed for c in commands):
             self._line(label("included_in", lang, id=self.printed[commands[0]]), None, 4)
             return
@@ -407,10 +432,15 @@ class TextReport:
                 self._line(dovecot_instruction(change, lang), None, 4)
         for command in commands:
             self.printed.setdefault(command, finding.id)
+        for command in self.writer.pasteable(finding.fix):
             self._command(command)
+        old = _old_postfix(self.report.postfix)
+        if old:  # master.cf by hand, before the reload (as in the combined list)
+            self._stanza(finding)
         for line in self.writer.reload(finding.fix):
             self._command(line)
-        self._stanza(finding)
+        if not old:
+            self._stanza(finding)
 
     def _stanza(self, finding: AuditFinding) -> None:
         config = self.report.postfix
@@ -419,15 +449,18 @@ class TextReport:
         new = any(
             isinstance(c, ServiceEntry) and config.service(c.service) is None for c in finding.fix
         )
-        if not (new or _old_postfix(config)):
+        old = _old_postfix(config)
+        if not (new or old):
             return
-        text = stanzas(config, finding.fix)
+        text = finding_stanzas(config, finding.fix, self.report.changes())
         if text is None:
             return
-        key = "master_cf_stanza" if _old_postfix(config) else "new_stanza"
-        self._line(label(key, self.lang, file=config.master_cf), "dim", 4)
+        key = "master_cf_stanza" if old else "new_stanza"
+        self._line(label(key, self.lang, file=config.master_cf), "dim" if not old else None, 4)
         for line in text.splitlines():
-            self.console.print(_INDENT + "  " + line, soft_wrap=True, style="dim")
+            self.console.print(
+                _INDENT + "  " + line, soft_wrap=True, style="dim" if not old else None
+            )
 
     def _summary(self) -> None:
         report, lang = self.report, self.lang

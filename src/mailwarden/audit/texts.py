@@ -468,8 +468,10 @@ LABELS: dict[str, Text] = {
         "{file}：在 «{section} {{ }}» 中设置 «{new}»",
     ),
     "master_cf_stanza": Text(
-        "Postfix before 2.11 has no postconf -M/-P: make the entry in {file} read:",
-        "Postfix 2.11 之前没有 postconf -M/-P：请把 {file} 中的条目改为：",
+        "Then edit {file} by hand (Postfix before 2.11 has no postconf -M/-P) so that "
+        "these entries read as follows (replace an entry that is there, add one that is not):",
+        "然后手工编辑 {file}（Postfix 2.11 之前没有 postconf -M/-P），使下面这些条目内容如下"
+        "（已有的条目替换掉，没有的条目加上）：",
     ),
     "new_stanza": Text(
         "The new entry in {file} will read:",

@@ -18,6 +18,7 @@ import click
 from mailwarden.config import Config, duration_text, parse_duration
 from mailwarden.daemon.decisions import clean, iso
 from mailwarden.daemon.preflight import DEFAULT_CONFIG, load
+from mailwarden.daemon.reading import StateKeys
 from mailwarden.daemon.status import daemon_running, status_document, status_text
 from mailwarden.errors import MailwardenError
 from mailwarden.model import BanEntry, IPNetwork
@@ -72,8 +73,8 @@ def _store(config: Config) -> Store:
     return open_store(config.store.path)
 
 
-def _note(store: Store) -> None:
-    if daemon_running(store):
+def _note(store: Store, config: Config) -> None:
+    if daemon_running(store, StateKeys.for_store(config.store)):
         click.echo("mailwarden: the running daemon applies it within a second")
     else:
         click.echo(
@@ -126,7 +127,7 @@ def ban(target: str, length: timedelta | None, reason: str, config_path: str | N
             f"banned {row.network} until {iso(row.until)} "
             f"({duration_text(row.until - row.since)}{offence}): {row.reason}"
         )
-        _note(store)
+        _note(store, config)
     return 0
 
 
@@ -147,7 +148,7 @@ def unban(target: str, reason: str, config_path: str | None) -> int:
     with _store(config) as store:
         if store.lift_ban(network, clean(reason)):
             click.echo(f"unbanned {network}")
-            _note(store)
+            _note(store, config)
             return 0
         wider = [
             row.network

@@ -49,8 +49,8 @@ from mailwarden.daemon.active import ActiveBans
 from mailwarden.daemon.alerts import Alerter
 from mailwarden.daemon.journal import JournalTrust
 from mailwarden.daemon.preflight import load, preflight, where
-from mailwarden.daemon.reading import WARMUP_BYTES, Reader
-from mailwarden.daemon.status import DAEMON_KEY, HEARTBEAT_EVERY
+from mailwarden.daemon.reading import WARMUP_BYTES, Reader, StateKeys
+from mailwarden.daemon.status import HEARTBEAT_EVERY
 from mailwarden.daemon.wiring import ban_policy, describe, make_detector, make_enforcer
 from mailwarden.detect import Detection, Detector
 from mailwarden.detect.analysis import Verdict
@@ -138,6 +138,7 @@ class Daemon:
         self._policy: BanPolicy | None = None
         self._own: list[IPNetwork] = []
         self._trust: JournalTrust | None = None
+        self._keys = StateKeys()
         self.alerter = Alerter(config.alerts)
 
     # -- the parts (set by start) -----------------------------------------------------
@@ -211,11 +212,14 @@ class Daemon:
         self._own = self._own_addresses()
         self._policy = ban_policy(config, self._own)
         self._store = open_store(config.store.path)
+        self._keys = StateKeys.for_store(config.store)  # the store is not reloaded
+        if self._keys.host is not None:
+            LOG.info("store: shared; this host's positions and heartbeat as %s", self._keys.host)
         self._enforcer = enforcer
         self._start_enforcer()
         self._detector = detector
         self._reader = Reader(
-            config.sources, self.store, self.stats, self.tick, self._journal_trust()
+            config.sources, self.store, self.stats, self.tick, self._journal_trust(), self._keys
         )
         backlog = self.reader.start()
         self._warm_up()
@@ -568,7 +572,7 @@ class Daemon:
             "problems": list(self._problems),
         }
         try:
-            self.store.set_position(DAEMON_KEY, value)
+            self.store.set_position(self._keys.daemon, value)
         except StoreError as exc:
             self._store_error(exc)
 
@@ -687,7 +691,7 @@ class Daemon:
             LOG.info("reload: %s: nothing changed", where(new))
             return
         if "store" in changed:
-            LOG.warning("reload: store.path changes take effect at the next start")
+            LOG.warning("reload: [store] changes take effect at the next start")
             new = dataclasses.replace(new, store=old.store)
         self.config = new
         if "policy" in changed:
@@ -703,7 +707,7 @@ class Daemon:
             self._detector = detector
             self._framers.clear()
             self._reader = Reader(
-                new.sources, self.store, self.stats, self.tick, self._journal_trust()
+                new.sources, self.store, self.stats, self.tick, self._journal_trust(), self._keys
             )
             backlog = self.reader.start()
             self._warm_up()

@@ -5,6 +5,14 @@ after the lines up to them were processed and their bans recorded, so a ``kill -
 re-reads at most the lines of one poll; their bans are already in the store and are not
 recorded again (see `loop`), so no line is lost and no offence counted twice.
 
+A PostgreSQL store is shared by a fleet: its bans are everyone's, but a position (and the
+daemon's heartbeat) belongs to one host, so there the keys carry the host's name
+(`StateKeys`: ``mx1/file:/var/log/mail.log``, ``mx1/journal``, ``mx1/daemon``; the name is
+``store.host_name``, by default the host name). An SQLite store serves one host and keeps
+the bare keys. A PostgreSQL store written before positions were per host is resumed from
+the bare keys only when they are provably this host's: a file position whose device,
+inode and first bytes match the file here, a journal cursor of this boot.
+
 What the detector knew does not survive a restart, but is rebuilt: `Reader.warmup` gives
 the last `WARMUP_BYTES` of each file before the point where reading resumes (the stored
 position, or the end of a file read for the first time), and the daemon feeds them to
@@ -21,8 +29,11 @@ import contextlib
 import hashlib
 import logging
 import os
+import socket
+from collections.abc import Mapping
+from typing import NamedTuple
 
-from mailwarden.config import SourcesConfig
+from mailwarden.config import SourcesConfig, StoreConfig
 from mailwarden.daemon.journal import JournalFollower, JournalTrust
 from mailwarden.sources.follow import FileFollower, Position
 from mailwarden.sources.interface import Chunk, ReadStats
@@ -32,11 +43,76 @@ LOG = logging.getLogger("mailwarden.sources")
 
 FILE_PREFIX = "file:"
 JOURNAL_KEY = "journal"
+DAEMON_KEY = "daemon"
+"""Store key of the daemon's heartbeat (kept beside the sources' positions)."""
+HOST_SEPARATOR = "/"
+"""Between a host's name and a key in a shared store (never in a host name)."""
 WARMUP_BYTES = 8 << 20
 
 
 def file_key(path: str) -> str:
     return FILE_PREFIX + path
+
+
+class StateKeys(NamedTuple):
+    """The store keys of one host's positions and heartbeat."""
+
+    host: str | None = None
+    """The host's name in a shared (PostgreSQL) store; None when the store is this
+    host's alone (SQLite): the bare keys."""
+
+    @classmethod
+    def for_store(cls, store: StoreConfig) -> StateKeys:
+        """Per host for a PostgreSQL store (``store.host_name``, else the host name),
+        bare for SQLite."""
+        if not shared_store(store.path):
+            return cls(None)
+        name = store.host_name or socket.gethostname()
+        return cls(name.replace(HOST_SEPARATOR, "_") or "localhost")
+
+    @property
+    def prefix(self) -> str:
+        return "" if self.host is None else self.host + HOST_SEPARATOR
+
+    def file(self, path: str) -> str:
+        return self.prefix + file_key(path)
+
+    @property
+    def journal(self) -> str:
+        return self.prefix + JOURNAL_KEY
+
+    @property
+    def daemon(self) -> str:
+        return self.prefix + DAEMON_KEY
+
+    def own(self, positions: Mapping[str, JSONValue]) -> dict[str, JSONValue]:
+        """This host's entries of `Store.positions`, under their bare keys."""
+        if self.host is None:
+            return dict(positions)
+        prefix = self.prefix
+        return {
+            key[len(prefix) :]: value for key, value in positions.items() if key.startswith(prefix)
+        }
+
+    def others(self, positions: Mapping[str, JSONValue]) -> dict[str, JSONValue]:
+        """The heartbeats of the other hosts of a shared store: host name -> heartbeat."""
+        if self.host is None:
+            return {}
+        out: dict[str, JSONValue] = {}
+        for key, value in positions.items():
+            host, sep, rest = key.partition(HOST_SEPARATOR)
+            if sep and rest == DAEMON_KEY and host != self.host and ":" not in host:
+                out[host] = value
+        return out
+
+
+ONE_HOST = StateKeys(None)
+"""The bare keys of a store that serves one host (SQLite)."""
+
+
+def shared_store(path: str) -> bool:
+    """Is the store at `path` one a fleet shares (PostgreSQL)?"""
+    return path.startswith(("postgresql://", "postgres://"))
 
 
 class Reader:
@@ -49,14 +125,19 @@ class Reader:
         stats: ReadStats,
         poll_interval: float = 0.05,
         trust: JournalTrust | None = None,
+        keys: StateKeys = ONE_HOST,
     ) -> None:
         """`trust`: which journal entries to act on (default: root and
-        ``sources.journal_users``); see `mailwarden.daemon.journal`."""
+        ``sources.journal_users``); see `mailwarden.daemon.journal`. `keys`: where this
+        host's positions are in the store (default: the bare keys of a one-host store)."""
         self.paths = list(dict.fromkeys(sources.files))
         self.stats = stats
+        self.keys = keys
         self._stored: dict[str, Position] = {}
         for path in self.paths:
-            raw = store.get_position(file_key(path))
+            raw = store.get_position(keys.file(path))
+            if raw is None and keys.host is not None:
+                raw = _earlier_position(store, path)
             if raw is None:
                 continue
             try:
@@ -68,7 +149,9 @@ class Reader:
         self.files = FileFollower(self.paths, self._stored, stats, poll_interval)
         self.journal: JournalFollower | None = None
         if sources.journal:
-            cursor = store.get_position(JOURNAL_KEY)
+            cursor = store.get_position(keys.journal)
+            if cursor is None and keys.host is not None:
+                cursor = _earlier_cursor(store)
             cursor = cursor.get("cursor") if isinstance(cursor, dict) else None
             if trust is None:
                 trust = JournalTrust.for_users(sources.journal_users)
@@ -111,9 +194,9 @@ class Reader:
         """Store key -> position, as `commit` writes them."""
         out: dict[str, JSONValue] = {}
         for path, position in self.files.positions().items():
-            out[file_key(path)] = dict(position.to_json())
+            out[self.keys.file(path)] = dict(position.to_json())
         if self.journal is not None and self.journal.cursor is not None:
-            out[JOURNAL_KEY] = {"cursor": self.journal.cursor}
+            out[self.keys.journal] = {"cursor": self.journal.cursor}
         return out
 
     def commit(self, store: Store) -> None:
@@ -127,6 +210,50 @@ class Reader:
         self.files.close()
         if self.journal is not None:
             self.journal.close()
+
+
+def _earlier_position(store: Store, path: str) -> JSONValue:
+    """The position a shared store kept under the bare key (before positions were per
+    host), when it is this host's: the file here has its device, inode, length and first
+    bytes. Another host's would make the file be read again from its start."""
+    raw = store.get_position(file_key(path))
+    if not isinstance(raw, dict):
+        return None
+    try:
+        position = Position.from_json(raw)
+        with open(path, "rb") as file:
+            st = os.fstat(file.fileno())
+            head = file.read(position.fingerprint_size)
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if (
+        (st.st_dev, st.st_ino) != (position.device, position.inode)
+        or st.st_size < position.offset
+        or len(head) != position.fingerprint_size
+        or hashlib.sha256(head).hexdigest() != position.fingerprint
+    ):
+        return None
+    LOG.info("%s: resuming at line %d, stored before positions were per host", path, position.line)
+    return raw
+
+
+def _earlier_cursor(store: Store) -> JSONValue:
+    """The journal cursor a shared store kept under the bare key, when it is this
+    host's: written during this boot (the cursor's ``b=`` is this boot's id)."""
+    raw = store.get_position(JOURNAL_KEY)
+    cursor = raw.get("cursor") if isinstance(raw, dict) else None
+    if not isinstance(cursor, str):
+        return None
+    try:
+        with open("/proc/sys/kernel/random/boot_id", encoding="ascii") as file:
+            boot = file.read().strip().replace("-", "")
+    except OSError:
+        return None
+    fields = dict(part.partition("=")[::2] for part in cursor.split(";"))
+    if not boot or fields.get("b") != boot:
+        return None
+    LOG.info("journal: resuming at the cursor stored before positions were per host")
+    return raw
 
 
 def tail_before(path: str, position: Position, limit: int) -> Chunk | None:

@@ -8,7 +8,11 @@ fields are added, never renamed or removed. Times are ISO 8601 in UTC
 - ``time``: when the status was taken.
 - ``config``: the configuration file read (null: the built-in defaults).
 - ``store``: the store's path.
-- ``daemon``: null when no daemon ever wrote to this store, else
+- ``host``: this host's name in a shared (PostgreSQL) store, whose ``daemon`` and
+  ``sources`` are this host's (null: an SQLite store, one host's).
+- ``other_hosts``: the other hosts' daemons seen in a shared store, by name:
+  ``[{host, running, seen, stopped}]`` (empty with SQLite).
+- ``daemon``: null when no daemon ever wrote to this store (this host's), else
   ``{running, pid, version, backend, started, seen, stopped, counters, problems}``:
   ``running`` is true when the daemon's heartbeat (every 5 s) is under 15 s old and it
   did not stop; ``seen`` is its last heartbeat, ``stopped`` when it stopped cleanly
@@ -38,12 +42,17 @@ from urllib.parse import urlsplit, urlunsplit
 
 from mailwarden.config import Config, duration_text
 from mailwarden.daemon.decisions import clean, iso
-from mailwarden.daemon.reading import FILE_PREFIX, JOURNAL_KEY, file_key
+from mailwarden.daemon.reading import (
+    DAEMON_KEY,
+    FILE_PREFIX,
+    JOURNAL_KEY,
+    ONE_HOST,
+    StateKeys,
+    file_key,
+)
 from mailwarden.store import BanRow, JSONValue, Store
 
 STATUS_VERSION = 1
-DAEMON_KEY = "daemon"
-"""Store key of the daemon's heartbeat (kept beside the sources' positions)."""
 HEARTBEAT_EVERY = 5.0
 ALIVE = timedelta(seconds=3 * HEARTBEAT_EVERY)
 
@@ -51,13 +60,22 @@ ALIVE = timedelta(seconds=3 * HEARTBEAT_EVERY)
 def status_document(store: Store, config: Config, now: datetime | None = None) -> dict[str, Any]:
     now = now or datetime.now(UTC)
     active = store.active_bans(now)
-    positions = store.positions()
+    keys = StateKeys.for_store(config.store)
+    stored = store.positions()
+    positions = keys.own(stored)
     heartbeat = positions.pop(DAEMON_KEY, None)
+    others = []
+    for host, beat in sorted(keys.others(stored).items()):
+        other = _daemon(beat, now)
+        if other is not None:
+            others.append({"host": host, **{k: other[k] for k in ("running", "seen", "stopped")}})
     return {
         "version": STATUS_VERSION,
         "time": iso(now),
         "config": config.path,
         "store": safe_location(config.store.path),
+        "host": keys.host,
+        "other_hosts": others,
         "daemon": _daemon(heartbeat, now),
         "bans": [_ban(row, now) for row in active],
         "counts": {
@@ -85,9 +103,9 @@ def safe_location(path: str) -> str:
     return urlunsplit(parts._replace(netloc=f"{user}:***@{host}"))
 
 
-def daemon_running(store: Store, now: datetime | None = None) -> bool:
-    """Is a daemon writing heartbeats to this store?"""
-    daemon = _daemon(store.get_position(DAEMON_KEY), now or datetime.now(UTC))
+def daemon_running(store: Store, keys: StateKeys = ONE_HOST, now: datetime | None = None) -> bool:
+    """Is this host's daemon writing heartbeats to this store?"""
+    daemon = _daemon(store.get_position(keys.daemon), now or datetime.now(UTC))
     return bool(daemon and daemon["running"])
 
 
@@ -170,8 +188,15 @@ def status_text(document: dict[str, Any]) -> str:
     """The status for a person."""
     lines = []
     daemon = document["daemon"]
+    host = document.get("host")
+    if host is not None:
+        lines.append(
+            f"host: {clean(str(host))} (the store is shared: daemon and sources of this host)"
+        )
     if daemon is None:
-        lines.append("daemon: never ran with this store")
+        lines.append(
+            "daemon: never ran with this store" + ("" if host is None else " on this host")
+        )
     elif daemon["running"]:
         lines.append(
             f"daemon: running (pid {daemon['pid']}, since {daemon['started']}, "
@@ -196,6 +221,11 @@ def status_text(document: dict[str, Any]) -> str:
             )
         for problem in daemon["problems"]:
             lines.append(f"  problem: {clean(str(problem))}")
+    for other in document.get("other_hosts", ()):
+        state = "running" if other["running"] else f"stopped {other['stopped']}"
+        if not other["running"] and not other["stopped"]:
+            state = f"not running (last seen {other['seen']})"
+        lines.append(f"other host {clean(str(other['host']))}: daemon {state}")
     counts = document["counts"]
     lines.append(
         f"active bans: {counts['active']} ({counts['auto']} automatic, {counts['manual']} manual)"

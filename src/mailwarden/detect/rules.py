@@ -43,10 +43,12 @@ Rules (thresholds are ``[policy]`` keys, see :class:`~mailwarden.config.PolicyCo
   that session, later, or before): an attacker's failed guess is no real password.
 - **Compromise**: a successful login from a client judged to be guessing, or right
   after ``compromise_failures`` failures on that account from other clients within
-  ``compromise_window``. A success after a person's typos (no threshold reached) is the
-  owner logging in; so is a client judged only by association (its network, a campaign
-  it joined through this very account, a generic name that turns out to be real) whose
-  few failures were all on the account it logs in as: those verdicts are withdrawn.
+  ``compromise_window`` (for a never-banned client, whose own guessing earns no verdict,
+  its own failures count too; the reason says how many came from whom). A success after
+  a person's typos (no threshold reached) is the owner logging in; so is a client judged
+  only by association (its network, a campaign it joined through this very account, a
+  generic name that turns out to be real) whose few failures were all on the account it
+  logs in as: those verdicts are withdrawn.
 - **Never banned**: loopback, the server's own addresses (Dovecot's ``lip=``) and
   ``policy.allow``: judged and reported, recommendation ``none (allow-listed)``.
 - **Scanner**: no login attempt, ``scanner_events`` policy violations: watched.
@@ -89,6 +91,7 @@ from mailwarden.detect.analysis import (
     Compromise,
     SeenCredential,
     Verdict,
+    compromise_advice,
 )
 from mailwarden.detect.server import ServerWatch
 from mailwarden.detect.sessions import Session, SessionTracker, disconnect_failures
@@ -1108,6 +1111,8 @@ class Detector:
             if key is not None:
                 client.succeeded = [key]
         evidence = (*evidence_events((client.evidence or ())[-2:]), event)
+        if client.allowed is None and client.ip in self._own:
+            client.allowed = "this server's own address"
         if len(self._compromises) < MAX_COMPROMISES:
             self._compromises.append(
                 Compromise(
@@ -1117,6 +1122,7 @@ class Detector:
                     failures_before=failures_before,
                     reason=reason,
                     evidence=evidence,
+                    advice=compromise_advice(client.ip, client.allowed),
                 )
             )
         client.keep(event, important=True)
@@ -1153,13 +1159,14 @@ class Detector:
             if at < since:
                 break
             burst += 1
-        own = client.user_failures(key) if client is not None else 0
-        others = burst - min(burst, own) if client is None or client.allowed is None else burst
-        if others >= needed:
+        own = min(burst, client.user_failures(key)) if client is not None else 0
+        others = burst - own
+        # A never-banned client's own guessing is judged by no verdict: it counts here.
+        counted = burst if client is not None and client.allowed is not None else others
+        if counted >= needed:
             text = self._limits.text["compromise"]
             return (
-                f"logged in as {key} right after {others} failed logins on this account "
-                f"from other clients within {text}",
+                f"logged in as {key} right after {_burst_text(own, others)} within {text}",
                 burst,
             )
         return None
@@ -1719,6 +1726,18 @@ class Detector:
         if self._unattributed:
             notes.append(f"{self._unattributed} failed logins named no client address")
         return notes
+
+
+def _burst_text(own: int, others: int) -> str:
+    """The failures on an account before a login, and whose they were: ``6 failed
+    logins on this account from other clients``, ``… from this client`` or both counts."""
+    total = own + others
+    what = f"{total} failed {'login' if total == 1 else 'logins'} on this account"
+    if not own:
+        return f"{what} from other clients"
+    if not others:
+        return f"{what} from this client"
+    return f"{what} ({own} from this client, {others} from other clients)"
 
 
 def _last(state: Any) -> float:

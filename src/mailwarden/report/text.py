@@ -230,7 +230,9 @@ def compromised_section(compromises: Sequence[Compromise], limit: int) -> list[R
     ]
     out.append(bullets(reasons))
     out.append(Text("\nWhat to do now:", style="bold"))
-    out.append(bullets([Text(step) for step in compromises[0].advice], mark="1."))
+    # Each login's own steps, once each: a login from a never-banned address advises no ban.
+    steps = dict.fromkeys(step for c in _rows(compromises, limit) for step in c.advice)
+    out.append(bullets([Text(step) for step in steps], mark="1."))
     return out
 
 
