@@ -349,3 +349,28 @@ def test_a_restart_does_not_undo_an_unban(warden: Warden) -> None:
 
     assert banned(second) == set()
     assert len(second.store.history()) == 1
+
+
+def test_a_stored_ban_of_our_own_address_is_never_enforced_here(
+    warden: Warden, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A shared store carries other hosts' bans; another host may have banned this one
+    (or an address our allow list names). It never reaches this host's firewall."""
+    now = datetime.now(UTC)
+    own = ipaddress.ip_network("198.51.100.10/32")
+    with open_store(str(warden.sections["store"]["path"])) as other:
+        other.record_ban(BanEntry(own, now + timedelta(hours=2), "from mx2"), "{}", "manual")
+    daemon = warden.start(own=[own])
+    assert own not in daemon.applied
+    refusals = [m for m in messages(caplog) if m.startswith("stored ban of 198.51.100.10/32")]
+    assert len(refusals) == 1 and "not enforced here" in refusals[0]
+
+    with open_store(daemon.config.store.path) as other:
+        other.record_ban(
+            BanEntry(ipaddress.ip_network(OTHER), now + timedelta(hours=2), "x"), "{}", "manual"
+        )
+    daemon.step()
+    assert ipaddress.ip_network(OTHER) in daemon.applied
+    assert own not in daemon.applied
+    assert not any(m.startswith("would ban 198.51.100.10") for m in messages(caplog))
+    assert len([m for m in messages(caplog) if m.startswith("stored ban of")]) == 1

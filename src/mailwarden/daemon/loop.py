@@ -62,7 +62,7 @@ from mailwarden.framing import Framer
 from mailwarden.model import Event, IPNetwork
 from mailwarden.parsers import parse
 from mailwarden.sources.interface import Chunk, ReadStats
-from mailwarden.store import JSONValue, Source, Store, open_store
+from mailwarden.store import BanRow, JSONValue, Source, Store, open_store
 
 LOG = logging.getLogger("mailwarden.daemon")
 
@@ -139,6 +139,7 @@ class Daemon:
         self._own: list[IPNetwork] = []
         self._trust: JournalTrust | None = None
         self._keys = StateKeys()
+        self._refused_stored: set[IPNetwork] = set()
         self.alerter = Alerter(config.alerts)
 
     # -- the parts (set by start) -----------------------------------------------------
@@ -424,7 +425,7 @@ class Daemon:
 
     def _start_enforcer(self) -> None:
         revision = self.store.revision()
-        active = self.store.active_bans()
+        active = self._enforceable(self.store.active_bans())
         entries = [row.entry() for row in active]
         try:
             self.enforcer.ensure()
@@ -461,7 +462,7 @@ class Daemon:
                 "firewall: %s is missing or was changed; restoring it",
                 describe(self.config),
             )
-            active = self.store.active_bans()
+            active = self._enforceable(self.store.active_bans())
             self.enforcer.ensure()
             self.enforcer.sync([row.entry() for row in active])
         except (EnforceError, StoreError) as exc:
@@ -475,13 +476,29 @@ class Daemon:
 
     def _resync(self) -> None:
         try:
-            active = self.store.active_bans()
+            active = self._enforceable(self.store.active_bans())
             self.enforcer.sync([row.entry() for row in active])
         except (EnforceError, StoreError) as exc:
             self._repair = True
             LOG.error("firewall: periodic rewrite failed: %s", decisions.clean(str(exc)))
             return
         self.applied = ActiveBans(row.entry() for row in active)
+
+    def _enforceable(self, active: Sequence[BanRow]) -> list[BanRow]:
+        """The store's active bans this host may enforce. A shared (PostgreSQL) store
+        holds other hosts' bans too, and another host's policy may allow what ours
+        refuses (this host's own addresses, our allow list): such a ban is left out here,
+        and said once in the log, never put into our firewall."""
+        kept: list[BanRow] = []
+        for row in active:
+            refusal = self.policy.refusal(row.network)
+            if refusal is None:
+                kept.append(row)
+            elif row.network not in self._refused_stored:
+                self._refused_stored.add(row.network)
+                self.counters.refused += 1
+                LOG.warning("stored ban of %s not enforced here: %s", row.network, refusal)
+        return kept
 
     # -- the store ----------------------------------------------------------------------
 
@@ -502,7 +519,7 @@ class Daemon:
             if revision == self._revision:
                 return
             self._revision = revision
-            active = self.store.active_bans()
+            active = self._enforceable(self.store.active_bans())
         except StoreError as exc:
             self._store_error(exc)
             return
