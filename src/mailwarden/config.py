@@ -104,7 +104,7 @@ class SourcesConfig:
     journal: bool = False
     """Also follow the systemd journal (``journalctl``, the mail facility) with a stored
     cursor."""
-    journal_users: tuple[str, ...] = ("postfix", "dovecot", "dovenull")
+    journal_users: tuple[str, ...] = ("postfix", "dovecot")
     """The daemon acts only on journal entries that journald itself stamped (``_UID``,
     which no client can set) as written by root or one of these users (names, or
     numeric uids); a user that does not exist on this host is left out. Any local user

@@ -10,8 +10,9 @@ each replaced by ``[redacted]``; the rest of the line stays readable:
   ``PREGREET``, ``COMMAND PIPELINING`` and ``NON-SMTP COMMAND``. Several client lines can
   share one log line (pipelined into one TLS record or one read), joined by ``??`` (a
   dump's CR LF) or ``\\r\\n`` (``escape()``). In that text the token after ``AUTH <mech>``,
-  every response line of the AUTH exchange that follows, and any lone word that is not an
-  SMTP command (an AUTH LOGIN step whose AUTH is on another line) are redacted;
+  every response line of the AUTH exchange that follows, and any line that is neither an
+  SMTP command nor a web request line (an AUTH LOGIN step whose AUTH is on another line,
+  whatever its words) are redacted;
 - secrets the server writes when told to (debug settings): Dovecot's ``given password:``
   (``auth_verbose_passwords``) and ``resp=`` / ``CONT`` data (``auth_debug_passwords``),
   Postfix's ``init_response``, Cyrus's ``decoded response:`` and ``authentication
@@ -107,7 +108,8 @@ def redact_server_secrets(text: str) -> str:
 def redact_client_text(text: str, after: str | None = None) -> str:
     """Client text as a server logged it (one line, or several joined by ``??`` or
     ``\\r\\n``) with its credentials replaced: the token after ``AUTH <mech>``, the
-    response lines of the exchange that follows, and a lone word that is not a command.
+    response lines of the exchange that follows, and any line that is neither a command
+    nor a web request line.
     ``after``: the command the text followed (``AUTH``: it starts with responses)."""
     # pending: response lines the AUTH exchange still waits for, redacted whatever they
     # look like; exchange: in an AUTH exchange, where a line that is no command is a
@@ -140,11 +142,18 @@ def redact_client_text(text: str, after: str | None = None) -> str:
         elif _is_command(line):
             exchange = False
             out.append(piece)
-        elif exchange or len(line.split(None, 1)) == 1:
-            out.append(_replaced(piece))
-        else:
+        elif not exchange and _HTTP_REQUEST.match(line):  # a web scanner's probe
             out.append(piece)
+        else:
+            # Not a command: an AUTH response (a step whose AUTH is on another log line,
+            # a cleartext password with a space in it), whatever its words.
+            out.append(_replaced(piece))
     return "".join(out)
+
+
+_HTTP_REQUEST = re.compile(r"(?:GET|HEAD|POST|PUT|OPTIONS|CONNECT) \S+ HTTP/\d(?:\.\d)?$")
+"""A web request line sent to the mail port (``non-SMTP command``): no secret, and what
+tells a web scanner apart."""
 
 
 def _replaced(piece: str, by: str = REDACTED) -> str:

@@ -174,4 +174,4 @@ def test_journal_users_take_names_and_numeric_uids(tmp_path: Path) -> None:
         write(tmp_path, '[sources]\njournal_users = ["postfix", "vmail", "107", "_dovecot"]')
     )
     assert config.sources.journal_users == ("postfix", "vmail", "107", "_dovecot")
-    assert Config().sources.journal_users == ("postfix", "dovecot", "dovenull")
+    assert Config().sources.journal_users == ("postfix", "dovecot")

@@ -181,3 +181,29 @@ def test_absurd_analyze_options_are_a_usage_error(tmp_path: Path, option: tuple[
     done = mailwarden("analyze", *option, "/dev/null")
     assert done.returncode == 2, done.stderr
     assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("command", ["events", "explain"])
+def test_a_reader_that_leaves_early_is_not_an_error(tmp_path: Path, command: str) -> None:
+    """`mailwarden events big.log | head -1`: exit status 0, nothing on stderr, and no
+    process left behind."""
+    import subprocess
+    import sys
+
+    line = (
+        "Feb 23 11:57:45 mx postfix/smtpd[{pid}]: warning: unknown[203.0.113.{n}]: "
+        "SASL LOGIN authentication failed: UGFzc3dvcmQ6\n"
+    )
+    log = tmp_path / "big.log"
+    log.write_text("".join(line.format(pid=1000 + n, n=n % 250) for n in range(40_000)))
+    child = subprocess.Popen(
+        [sys.executable, "-m", "mailwarden", command, str(log)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert child.stdout is not None and child.stderr is not None
+    assert child.stdout.readline()
+    child.stdout.close()  # the reader leaves while mailwarden still has lines to write
+    err = child.stderr.read().decode()
+    assert child.wait(timeout=60) == 0, err
+    assert "Traceback" not in err and "error" not in err

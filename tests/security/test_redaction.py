@@ -331,3 +331,13 @@ def test_the_daemon_never_stores_or_sends_a_pipelined_credential(tmp_path: Path)
     assert written["alerts"], "a ban sends an alert"
     for where, blob in written.items():
         assert _leaks(blob) == [], where
+
+
+def test_a_response_with_spaces_on_its_own_chat_line_is_redacted() -> None:
+    """The step after ``AUTH LOGIN <user>`` is logged on a line of its own: a cleartext
+    password with a space in it is no command and never shown."""
+    chat = "Feb 23 10:00:04 mx postfix/smtpd[100]: < unknown[203.0.113.5]: "
+    assert redact_line(chat + "correct horse") == chat + "[redacted]"
+    assert redact_line(chat + "MAIL FROM:<a@example.com> SIZE=10") == (
+        chat + "MAIL FROM:<a@example.com> SIZE=10"
+    )

@@ -15,10 +15,12 @@ write ``logger -p mail.warn -t postfix/smtpd "warning: unknown[198.51.100.7]: SA
 authentication failed"``: ``SYSLOG_IDENTIFIER``, ``MESSAGE`` and the facility are the
 client's to choose. The fields whose names start with ``_`` are journald's, taken from
 the kernel's credentials of the sender; a client cannot set them. An entry is trusted
-when its ``_UID`` is root's or one of ``sources.journal_users`` (postfix, dovecot,
-dovenull; looked up once, a missing user left out) and its ``_TRANSPORT`` (when there)
-is syslog, journal or stdout. Postfix's daemons run as root (master) or postfix
-(smtpd, postscreen, anvil); Dovecot's children log through its ``log`` process (root).
+when its ``_UID`` is root's or one of ``sources.journal_users`` (postfix, dovecot;
+looked up once, a missing user left out) and its ``_TRANSPORT`` (when there) is syslog,
+journal or stdout. Postfix's daemons run as root (master) or postfix (smtpd,
+postscreen, anvil); Dovecot's children log through its ``log`` process (root). Not
+dovenull: the pre-login processes that read untrusted clients run as it, and they log
+through the log process anyway.
 
 Decisions:
 - ``_UID``, not ``_COMM`` or ``_EXE``: any user can name a process ``smtpd`` (a copy of
@@ -54,7 +56,7 @@ LOG = logging.getLogger("mailwarden.journal")
 MATCHES = ("SYSLOG_FACILITY=2",)
 RESTART_DELAY = 5.0
 _READ = 1 << 20
-DEFAULT_USERS = ("postfix", "dovecot", "dovenull")
+DEFAULT_USERS = ("postfix", "dovecot")
 TRANSPORTS = frozenset({"syslog", "journal", "stdout"})
 """How a program's own entries reach journald (not ``kernel``, ``audit``, ``driver``)."""
 
