@@ -242,7 +242,7 @@ def test_redaction_never_raises_and_is_idempotent(parts: list[str]) -> None:
         alphabet=st.characters(blacklist_categories=("Z", "C"), blacklist_characters="?\\"),
         min_size=1,
         max_size=40,
-    ),
+    ).filter(lambda secret: secret != "*"),  # "*" cancels the exchange: it is no password
     st.sampled_from(["< unknown[198.51.100.7]: ", "Read 99 chars: "]),
     st.sampled_from(["??", "\\r\\n"]),
 )
