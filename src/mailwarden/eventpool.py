@@ -38,22 +38,27 @@ Decisions:
 
 from __future__ import annotations
 
-import contextlib
-import os
 import pickle
-import signal
-import sys
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import fields
 from datetime import datetime
 from typing import BinaryIO
 
-from mailwarden.errors import InputError, MailwardenError
+from mailwarden.errors import MailwardenError
 from mailwarden.framing import Framer, split_if_pasted
 from mailwarden.model import Event, Record
 from mailwarden.parsers import parse
 from mailwarden.pipeline import Counts, ReadOptions, reference_time
-from mailwarden.scanpool import PIPE_BYTES, _messages, _Outbox, regular_bytes, two_cores
+from mailwarden.scanpool import (
+    _messages,
+    _Outbox,
+    add_read_stats,
+    failed,
+    failure,
+    in_worker,
+    read_stats,
+    regular_bytes,
+    two_cores,
+)
 from mailwarden.sources.files import read_chunks
 from mailwarden.sources.interface import Chunk
 
@@ -217,11 +222,9 @@ def _work(fd: int, paths: Sequence[str], options: ReadOptions, render: Render) -
 
                 text = _chunk_text(chunk, framer, options, counts, render, tick)
                 outbox.send((_TEXT, mine, text, True))
-        read = {f.name: getattr(counts.read, f.name) for f in fields(counts.read)}
-        outbox.send((_END, read, counts.records, counts.recognised, counts.events))
+        outbox.send((_END, read_stats(counts), counts.records, counts.recognised, counts.events))
     except BaseException as exc:  # sent to the parent, which raises it
-        kind = "input" if isinstance(exc, InputError) else type(exc).__name__
-        outbox.send((_ERROR, kind, str(exc)))
+        outbox.send((_ERROR, *failure(exc)))
     outbox.flush(0)
 
 
@@ -235,39 +238,10 @@ def _in_two_processes(
     render: Render,
     write: Callable[[str], object],
 ) -> None:
-    read_fd, write_fd = os.pipe()
-    with contextlib.suppress(OSError, AttributeError, ImportError):
-        import fcntl
-
-        fcntl.fcntl(write_fd, fcntl.F_SETPIPE_SZ, PIPE_BYTES)
-    sys.stdout.flush()
-    sys.stderr.flush()
-    pid = os.fork()
-    if pid == 0:  # pragma: no cover - the child; its work is checked through the parent
-        status = 0
-        try:
-            os.close(read_fd)
-            import gc
-
-            gc.disable()
-            _work(write_fd, paths, options, render)
-        except BaseException:
-            status = 1
-        finally:
-            os._exit(status)
-    os.close(write_fd)
-    pipe = os.fdopen(read_fd, "rb")
-    finished = False
-    try:
-        _receive(pipe, options, counts, render, write)
-        finished = True
-    finally:
-        # Closing first: a worker still writing gets EPIPE and ends.
-        pipe.close()
-        if not finished:
-            with contextlib.suppress(OSError):
-                os.kill(pid, signal.SIGTERM)
-        os.waitpid(pid, 0)
+    in_worker(
+        lambda fd: _work(fd, paths, options, render),
+        lambda pipe: _receive(pipe, options, counts, render, write),
+    )
 
 
 def _receive(
@@ -322,19 +296,13 @@ def _receive(
             if done:
                 raise MailwardenError("the reading process left a gap in the input")
             _, read, records, recognised, events = message
-            problems = read.pop("problems")
-            for name, value in read.items():
-                setattr(counts.read, name, getattr(counts.read, name) + value)
-            counts.read.problems.extend(problems)
+            add_read_stats(counts, read)
             counts.records += records
             counts.recognised += recognised
             counts.events += events
             return
         elif kind == _ERROR:
-            _, error_kind, text = message
-            if error_kind == "input":
-                raise InputError(text)
-            raise MailwardenError(f"the reading process failed: {error_kind}: {text}")
+            raise failed(*message[1:])
     raise MailwardenError("the reading process ended before the end of the input")
 
 

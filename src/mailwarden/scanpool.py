@@ -387,12 +387,77 @@ def _work(fd: int, streams: Sequence[Stream], options: ReadOptions) -> None:
                 else:
                     encoded = [record(item, parse(item)) for item in part]
                 outbox.send((_BATCH, encoder.tables(), encoded))
-        read = {f.name: getattr(counts.read, f.name) for f in fields(counts.read)}
-        outbox.send((_END, read))
+        outbox.send((_END, read_stats(counts)))
     except BaseException as exc:  # sent to the parent, which raises it
-        kind = "input" if isinstance(exc, InputError) else type(exc).__name__
-        outbox.send((_ERROR, kind, str(exc)))
+        outbox.send((_ERROR, *failure(exc)))
     outbox.flush(0)
+
+
+# -- the two processes (shared with mailwarden.eventpool) ---------------------------------
+
+
+def in_worker(work: Callable[[int], None], receive: Callable[[BinaryIO], None]) -> None:
+    """Fork a worker that runs ``work(fd)``, writing its messages into a pipe, and run
+    ``receive(pipe)`` here on the other end. The worker never returns (``os._exit``);
+    when ``receive`` stops early (an error, Ctrl-C) the pipe is closed first, so a worker
+    still writing gets EPIPE and ends (no deadlock), and it is reaped either way."""
+    read_fd, write_fd = os.pipe()
+    with contextlib.suppress(OSError, AttributeError, ImportError):
+        import fcntl  # Linux: a batch fits in the pipe, the worker goes on at once
+
+        fcntl.fcntl(write_fd, fcntl.F_SETPIPE_SZ, PIPE_BYTES)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child; its work is checked through the parent
+        status = 0
+        try:
+            os.close(read_fd)
+            import gc
+
+            gc.disable()
+            work(write_fd)
+        except BaseException:
+            status = 1
+        finally:
+            os._exit(status)
+    os.close(write_fd)
+    pipe = os.fdopen(read_fd, "rb")
+    finished = False
+    try:
+        receive(pipe)
+        finished = True
+    finally:
+        pipe.close()
+        if not finished:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGTERM)
+        os.waitpid(pid, 0)
+
+
+def read_stats(counts: Counts) -> dict[str, Any]:
+    """The worker's :class:`ReadStats`, as a message can carry them."""
+    return {f.name: getattr(counts.read, f.name) for f in fields(counts.read)}
+
+
+def add_read_stats(counts: Counts, read: dict[str, Any]) -> None:
+    """Add the worker's :func:`read_stats` to this process's."""
+    problems = read.pop("problems")
+    for name, value in read.items():
+        setattr(counts.read, name, getattr(counts.read, name) + value)
+    counts.read.problems.extend(problems)
+
+
+def failure(exc: BaseException) -> tuple[str, str]:
+    """What the worker sends of the exception that stopped it (see :func:`failed`)."""
+    return ("input" if isinstance(exc, InputError) else type(exc).__name__, str(exc))
+
+
+def failed(kind: str, text: str) -> MailwardenError:
+    """The error to raise here for the worker's :func:`failure`."""
+    if kind == "input":
+        return InputError(text)
+    return MailwardenError(f"the reading process failed: {kind}: {text}")
 
 
 # -- decoding (main side) ----------------------------------------------------------------
@@ -436,40 +501,10 @@ def scan_parallel(
 ) -> None:
     """:func:`mailwarden.scan.scan` with the reading in a worker process (see the module
     doc); the same events reach ``feed`` in the same order, and the same counts."""
-    read_fd, write_fd = os.pipe()
-    with contextlib.suppress(OSError, AttributeError, ImportError):
-        import fcntl  # Linux: a batch fits in the pipe, the worker goes on at once
-
-        fcntl.fcntl(write_fd, fcntl.F_SETPIPE_SZ, PIPE_BYTES)
-    sys.stdout.flush()
-    sys.stderr.flush()
-    pid = os.fork()
-    if pid == 0:  # pragma: no cover - the child; its work is checked through the parent
-        status = 0
-        try:
-            os.close(read_fd)
-            import gc
-
-            gc.disable()
-            _work(write_fd, streams, options)
-        except BaseException:
-            status = 1
-        finally:
-            os._exit(status)
-    os.close(write_fd)
-    pipe = os.fdopen(read_fd, "rb")
-    finished = False
-    try:
-        _receive(pipe, feed, counts, progress)
-        finished = True
-    finally:
-        # Closing first: a worker still writing gets EPIPE and ends (no deadlock when
-        # this side stops early: an error in the detector, Ctrl-C).
-        pipe.close()
-        if not finished:
-            with contextlib.suppress(OSError):
-                os.kill(pid, signal.SIGTERM)
-        os.waitpid(pid, 0)
+    in_worker(
+        lambda fd: _work(fd, streams, options),
+        lambda pipe: _receive(pipe, feed, counts, progress),
+    )
 
 
 def _receive(
@@ -565,17 +600,10 @@ def _receive(
                 else:
                     progress.finish(source)
             elif kind == _END:
-                read = message[1]
-                problems = read.pop("problems")
-                for name, value in read.items():
-                    setattr(counts.read, name, getattr(counts.read, name) + value)
-                counts.read.problems.extend(problems)
+                add_read_stats(counts, message[1])
                 ended = True
             elif kind == _ERROR:
-                _, error_kind, text = message
-                if error_kind == "input":
-                    raise InputError(text)
-                raise MailwardenError(f"the reading process failed: {error_kind}: {text}")
+                raise failed(*message[1:])
     finally:
         counts.records += records
         counts.recognised += recognised
