@@ -294,13 +294,43 @@ class SessionTracker:
         if session.unresolved is not None and self.on_address is not None:
             self.on_address(session)
 
+    def _touch(self, session: Session, event: Event, when: float) -> None:
+        """What every line of an open Postfix session tells: it is alive at ``when``, and
+        the client's address and the service when the session did not know them yet."""
+        session.last = when
+        ip = event.ip
+        if session.ip is None and ip is not None:
+            session.ip = ip
+            session.port = event.port
+            if session.unresolved is not None:
+                self._learned(session)
+        if session.service is None:
+            session.service = event.service
+
+    def _when(self, event: Event) -> float:
+        """:meth:`seconds`, cached for the run of events that share one record's time."""
+        time = event.record.time
+        if time is not None and time is self._last_time:
+            return self._last_seconds
+        return self.seconds(event)
+
+    def _smtpd_key(self, event: Event) -> SessionKey | None:
+        """The session key of a line of a lazy tracker's Postfix smtpd, counted as fed
+        (with the sweep every so often) for the fast paths below; None for any other
+        line, which goes through :meth:`feed`."""
+        record = event.record
+        program = record.program
+        pid = record.pid
+        if self.eager or pid is None or program is None or not program.endswith("smtpd"):
+            return None
+        fed = self._fed = self._fed + 1
+        if not fed & _SWEEP_MASK:
+            self.expire(self.now)
+        return ("smtpd", record.host, program, pid)
+
     def _postfix(self, event: Event, key: SessionKey) -> tuple[Session | None, int]:
         etype = event.type
-        time = event.record.time
-        if time is self._last_time and time is not None:
-            when = self._last_seconds
-        else:
-            when = self.seconds(event)
+        when = self._when(event)
         if etype is _T.CONNECT:
             old = self.open.pop(key, None)
             if old is not None:
@@ -331,33 +361,16 @@ class SessionTracker:
 
     def disconnect(self, event: Event) -> tuple[Session | None, int]:
         """:meth:`feed` for a DISCONNECT event, the detector's most frequent one."""
-        record = event.record
-        program = record.program
-        pid = record.pid
-        if self.eager or pid is None or program is None or not program.endswith("smtpd"):
+        key = self._smtpd_key(event)
+        if key is None:
             return self.feed(event)
-        fed = self._fed = self._fed + 1
-        if not fed & _SWEEP_MASK:
-            self.expire(self.now)
-        key = ("smtpd", record.host, program, pid)
-        time = record.time
-        if time is not None and time is self._last_time:
-            when = self._last_seconds
-        else:
-            when = self.seconds(event)
+        when = self._when(event)
         session = self.open.pop(key, None)
         if session is None:
             return None, self._quiet_disconnect(event, key, when)
         # _postfix_line() for a DISCONNECT, inlined: the session ends here.
-        session.last = when
+        self._touch(session, event, when)
         ip = event.ip
-        if session.ip is None and ip is not None:
-            session.ip = ip
-            session.port = event.port
-            if session.unresolved is not None:
-                self._learned(session)
-        if session.service is None:
-            session.service = event.service
         new = 0
         detail = event.detail
         if detail is not None:
@@ -381,20 +394,10 @@ class SessionTracker:
 
     def interruption(self, event: Event) -> tuple[Session | None, int]:
         """:meth:`feed` for a LOST_CONNECTION or TIMEOUT event."""
-        record = event.record
-        program = record.program
-        pid = record.pid
-        if self.eager or pid is None or program is None or not program.endswith("smtpd"):
+        key = self._smtpd_key(event)
+        if key is None:
             return self.feed(event)
-        fed = self._fed = self._fed + 1
-        if not fed & _SWEEP_MASK:
-            self.expire(self.now)
-        key = ("smtpd", record.host, program, pid)
-        time = record.time
-        if time is not None and time is self._last_time:
-            when = self._last_seconds
-        else:
-            when = self.seconds(event)
+        when = self._when(event)
         detail = event.detail
         after_auth = detail is not None and detail.get("after", "").upper() == "AUTH"
         session = self.open.get(key)
@@ -403,15 +406,7 @@ class SessionTracker:
                 return None, 0
             return self._postfix_line(event, key, self._postfix_session(key, event, when), when)
         # _postfix_line() for an interruption, inlined.
-        session.last = when
-        ip = event.ip
-        if session.ip is None and ip is not None:
-            session.ip = ip
-            session.port = event.port
-            if session.unresolved is not None:
-                self._learned(session)
-        if session.service is None:
-            session.service = event.service
+        self._touch(session, event, when)
         if after_auth:
             # The client left in the middle of an AUTH exchange: the statistics count
             # that AUTH as failed, but no password was refused.
@@ -420,20 +415,10 @@ class SessionTracker:
 
     def failure(self, event: Event) -> tuple[Session | None, int]:
         """:meth:`feed` for an AUTH_FAILURE event (the Postfix case inlined)."""
-        record = event.record
-        program = record.program
-        pid = record.pid
-        if self.eager or pid is None or program is None or not program.endswith("smtpd"):
+        key = self._smtpd_key(event)
+        if key is None:
             return self.feed(event)
-        fed = self._fed = self._fed + 1
-        if not fed & _SWEEP_MASK:
-            self.expire(self.now)
-        key = ("smtpd", record.host, program, pid)
-        time = record.time
-        if time is not None and time is self._last_time:
-            when = self._last_seconds
-        else:
-            when = self.seconds(event)
+        when = self._when(event)
         open_ = self.open
         session = open_.get(key)
         if session is not None:
@@ -465,16 +450,9 @@ class SessionTracker:
     ) -> tuple[Session | None, int]:
         """One line of an open Postfix session: what it accounts."""
         etype = event.type
-        session.last = when
         if session.events is not None:
             session.events.append(event)
-        if session.ip is None and event.ip is not None:
-            session.ip = event.ip
-            session.port = event.port
-            if session.unresolved is not None:
-                self._learned(session)
-        if session.service is None:
-            session.service = event.service
+        self._touch(session, event, when)
         new = 0
         if etype in _POSTFIX_ACCOUNTED:
             if session._auth_down:
@@ -536,11 +514,7 @@ class SessionTracker:
         return failed - self._take_credit(event.ip, when, failed)
 
     def _dovecot(self, event: Event) -> tuple[Session | None, int]:
-        time = event.record.time
-        if time is self._last_time and time is not None:
-            when = self._last_seconds
-        else:
-            when = self.seconds(event)
+        when = self._when(event)
         key: SessionKey = ("dovecot", event.session)
         closing = is_login_process(event)
         etype = event.type
