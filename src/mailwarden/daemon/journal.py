@@ -49,7 +49,7 @@ from mailwarden.daemon.decisions import clean
 from mailwarden.errors import InputError
 from mailwarden.sources._lines import LineSplitter
 from mailwarden.sources.interface import Chunk, ReadStats
-from mailwarden.sources.journal import SOURCE, journal_command, last_cursor
+from mailwarden.sources.journal import SOURCE, journal_command, last_cursor, stop_process
 
 LOG = logging.getLogger("mailwarden.journal")
 
@@ -243,17 +243,8 @@ class JournalFollower:
 
     def _close_proc(self) -> None:
         proc, self._proc = self._proc, None
-        if proc is None:
-            return
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-        if proc.stdout is not None:
-            proc.stdout.close()
+        if proc is not None:
+            stop_process(proc)
 
     def close(self) -> None:
         self._restart_at = 0.0

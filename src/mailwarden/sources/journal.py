@@ -110,7 +110,7 @@ def read_journal(
                 yield chunk
             code = proc.wait()
         finally:
-            _stop(proc)
+            stop_process(proc)
         _complain(code, errors, produced, stats, journalctl)
 
 
@@ -150,7 +150,8 @@ def last_cursor(data: bytes) -> str | None:
     return None
 
 
-def _stop(proc: subprocess.Popen[bytes]) -> None:
+def stop_process(proc: subprocess.Popen[bytes]) -> None:
+    """End a journalctl we started: terminate, kill after 5 s, close its output."""
     if proc.poll() is None:
         proc.terminate()
         try:
