@@ -17,13 +17,14 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from configfile import write_config
 from mailwarden.config import load_config
 from mailwarden.daemon.loop import Daemon
 from mailwarden.model import IPNetwork
@@ -70,26 +71,6 @@ def append(path: Path, lines: Iterable[str] | str) -> None:
     with path.open("a", encoding="utf-8") as out:
         for line in lines:
             out.write(line + "\n")
-
-
-def toml_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return repr(value)
-    if isinstance(value, list | tuple):
-        return "[" + ", ".join(toml_value(v) for v in value) + "]"
-    return json.dumps(str(value))
-
-
-def write_config(path: Path, sections: Mapping[str, Mapping[str, Any]]) -> Path:
-    text = []
-    for name, keys in sections.items():
-        text.append(f"[{name}]")
-        text += [f"{key} = {toml_value(value)}" for key, value in keys.items()]
-        text.append("")
-    path.write_text("\n".join(text), encoding="utf-8")
-    return path
 
 
 def base_config(tmp: Path, backend: str = "none", **policy: Any) -> dict[str, dict[str, Any]]:

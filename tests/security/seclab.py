@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from configfile import write_config
 from mailwarden.config import load_config
 from mailwarden.daemon.loop import Daemon
 from mailwarden.model import IPNetwork
@@ -106,26 +107,6 @@ def addresses_in(path: Path) -> tuple[set[str], set[str]]:
 
 
 # -- a daemon in this process ----------------------------------------------------------
-
-
-def toml_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return repr(value)
-    if isinstance(value, list | tuple):
-        return "[" + ", ".join(toml_value(v) for v in value) + "]"
-    return json.dumps(str(value))
-
-
-def write_config(path: Path, sections: Mapping[str, Mapping[str, Any]]) -> Path:
-    text = []
-    for name, keys in sections.items():
-        text.append(f"[{name}]")
-        text += [f"{key} = {toml_value(value)}" for key, value in keys.items()]
-        text.append("")
-    path.write_text("\n".join(text), encoding="utf-8")
-    return path
 
 
 class Warden:
