@@ -26,6 +26,7 @@ from configfile import write_config
 from mailwarden.config import load_config
 from mailwarden.daemon.loop import Daemon
 from mailwarden.model import IPNetwork
+from mailwarden.store import BanRow
 
 REPO = Path(__file__).resolve().parents[2]
 REAL = REPO / "tests" / "data" / "real"
@@ -172,3 +173,44 @@ def warden(tmp: Path, **policy: Any) -> Iterator[Warden]:
 
 def banned(daemon: Daemon) -> set[str]:
     return {str(row.network) for row in daemon.store.active_bans()}
+
+
+def alert_recorder(tmp: Path) -> tuple[Path, Path]:
+    """An alert command (a script) that appends each call's argv and standard input as
+    one JSON line to a file: (the script, the file)."""
+    record = tmp / "alerts.jsonl"
+    script = tmp / "alert.py"
+    script.write_text(
+        "#!/usr/bin/env python3\nimport json, sys\n"
+        f"with open({str(record)!r}, 'a') as out:\n"
+        "    out.write(json.dumps({'argv': sys.argv[1:], 'stdin': sys.stdin.read()}) + '\\n')\n",
+        encoding="utf-8",
+    )
+    script.chmod(0o755)
+    return script, record
+
+
+def daemon_outputs(tmp: Path, lines: Iterable[str]) -> tuple[dict[str, str], list[BanRow]]:
+    """Everything a daemon writes about ``lines`` (restamped to now; a ban at the first
+    failure, the :func:`alert_recorder` as alert command): its log, the store's evidence
+    and reasons, ``status`` (text and JSON) and the alerts; and the store's ban rows."""
+    from mailwarden.daemon.status import status_document, status_text
+
+    script, record = alert_recorder(tmp)
+    with warden(tmp, fast_failures=1) as lab:
+        lab.sections["alerts"] = {"command": [str(script)]}
+        lab.write()
+        daemon = lab.start()
+        lab.append(restamp(lines))
+        daemon.step()
+        daemon.alerter.close(timeout=20)
+        assert daemon.store.active_bans(), "the client is banned"
+        rows = daemon.store.history(1000)
+        document = status_document(daemon.store, daemon.config)
+        written = {
+            "log": "\n".join(lab.lines),
+            "evidence": "\n".join(row.evidence + "\n" + row.reason for row in rows),
+            "status": status_text(document) + json.dumps(document),
+            "alerts": record.read_text(encoding="utf-8") if record.exists() else "",
+        }
+    return written, rows

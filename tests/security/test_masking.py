@@ -18,7 +18,7 @@ import re
 from pathlib import Path
 
 import pytest
-from seclab import REAL, SEED, mailwarden, restamp, warden, write_log
+from seclab import REAL, SEED, daemon_outputs, mailwarden, write_log
 
 from mailwarden.daemon.status import status_document, status_text
 
@@ -139,31 +139,7 @@ def test_the_daemon_never_writes_a_password(tmp_path: Path, name: str) -> None:
         lines = ["Feb 23 " + part.strip() for part in text.split("Feb 23 ") if part.strip()]
     else:
         lines = text.splitlines()
-    record = tmp_path / "alerts.jsonl"
-    script = tmp_path / "alert.py"
-    script.write_text(
-        "#!/usr/bin/env python3\nimport json, sys\n"
-        f"with open({str(record)!r}, 'a') as out:\n"
-        "    out.write(json.dumps({'argv': sys.argv[1:], 'stdin': sys.stdin.read()}) + '\\n')\n",
-        encoding="utf-8",
-    )
-    script.chmod(0o755)
-    with warden(tmp_path, fast_failures=1) as lab:
-        lab.sections["alerts"] = {"command": [str(script)]}
-        lab.write()
-        daemon = lab.start()
-        lab.append(restamp(lines))
-        daemon.step()
-        daemon.alerter.close(timeout=20)
-        assert daemon.store.active_bans(), "every input has a client to ban"
-        rows = daemon.store.history(1000)
-        document = status_document(daemon.store, daemon.config)
-        written = {
-            "log": "\n".join(lab.lines),
-            "evidence": "\n".join(row.evidence + "\n" + row.reason for row in rows),
-            "status": status_text(document) + json.dumps(document),
-            "alerts": record.read_text(encoding="utf-8") if record.exists() else "",
-        }
+    written, _rows = daemon_outputs(tmp_path, lines)
     assert written["alerts"], "a ban sends an alert"
     for where, blob in written.items():
         assert _leaks(name, blob) == [], where

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from seclab import CLIENT, mailwarden, restamp, warden, write_log
+from seclab import CLIENT, daemon_outputs, mailwarden, write_log
 
 from mailwarden.detect.analysis import evidence_json, redacted_text
 from mailwarden.detect.state import slim
@@ -299,34 +299,8 @@ def test_explain_prints_no_pipelined_mechanism(tmp_path: Path) -> None:
 
 def test_the_daemon_never_stores_or_sends_a_pipelined_credential(tmp_path: Path) -> None:
     """Store evidence, status, alerts and the daemon's log for the pipelined forms."""
-    from mailwarden.daemon.status import status_document, status_text
-
-    record = tmp_path / "alerts.jsonl"
-    script = tmp_path / "alert.py"
-    script.write_text(
-        "#!/usr/bin/env python3\nimport json, sys\n"
-        f"with open({str(record)!r}, 'a') as out:\n"
-        "    out.write(json.dumps({'argv': sys.argv[1:], 'stdin': sys.stdin.read()}) + '\\n')\n",
-        encoding="utf-8",
-    )
-    script.chmod(0o755)
-    with warden(tmp_path, fast_failures=1) as lab:
-        lab.sections["alerts"] = {"command": [str(script)]}
-        lab.write()
-        daemon = lab.start()
-        lab.append(restamp(PIPELINED))
-        daemon.step()
-        daemon.alerter.close(timeout=20)
-        assert daemon.store.active_bans(), "the client is banned"
-        rows = daemon.store.history(1000)
-        evidence = "\n".join(row.evidence for row in rows)
-        document = status_document(daemon.store, daemon.config)
-        written = {
-            "log": "\n".join(lab.lines),
-            "evidence": evidence + "\n".join(row.reason for row in rows),
-            "status": status_text(document) + json.dumps(document),
-            "alerts": record.read_text(encoding="utf-8") if record.exists() else "",
-        }
+    written, rows = daemon_outputs(tmp_path, PIPELINED)
+    evidence = "\n".join(row.evidence for row in rows)
     assert "pipelining" in evidence, "the pipelining lines are evidence"
     assert written["alerts"], "a ban sends an alert"
     for where, blob in written.items():

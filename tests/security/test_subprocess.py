@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from seclab import REPO, restamp, warden
+from seclab import REPO, alert_recorder, restamp, warden
 
 from mailwarden.enforce.interface import BanEntry
 from mailwarden.enforce.ipset import IpsetEnforcer
@@ -200,15 +200,7 @@ def test_journalctl_options_are_single_arguments() -> None:
 def test_the_alert_command_gets_its_argv_and_the_alert_on_stdin(tmp_path: Path) -> None:
     """The alert command receives exactly the configured argument list; the alert (with
     the client's usernames as JSON strings) comes on standard input, never in argv."""
-    record = tmp_path / "alerts.jsonl"
-    script = tmp_path / "alert.py"
-    script.write_text(
-        "#!/usr/bin/env python3\nimport json, sys\n"
-        f"with open({str(record)!r}, 'a') as out:\n"
-        "    out.write(json.dumps({'argv': sys.argv[1:], 'stdin': sys.stdin.read()}) + '\\n')\n",
-        encoding="utf-8",
-    )
-    script.chmod(0o755)
+    script, record = alert_recorder(tmp_path)
     users = ["$(touch /tmp/mw-pwn)", "`id`; reboot", "a\x1b[2J\nb", "--help"]
     lines = [
         f"Feb 23 11:57:{10 + n:02d} mx postfix/submission/smtpd[{200 + n}]: warning: unknown[198.51.100.9]: SASL PLAIN authentication failed: (reason unavailable), sasl_username={user}"
