@@ -581,9 +581,7 @@ class Detector:
     def _on_failure(
         self, event: Event, session: Session | None, new: int
     ) -> list[Detection] | None:
-        ip = event.ip
-        if ip is None and session is not None:
-            ip = session.ip
+        ip = _client_of(event, session)
         if event.service == "smtp":
             self._server.auth_on_service(event)
         reason = event.reason
@@ -606,9 +604,7 @@ class Detector:
     def _on_unavailable(
         self, event: Event, session: Session | None, new: int
     ) -> list[Detection] | None:
-        ip = event.ip
-        if ip is None and session is not None:
-            ip = session.ip
+        ip = _client_of(event, session)
         client = self._clients.get(ip) if ip is not None else None
         if ip is not None and client is not None:
             needed, window = self._limits.unavailable
@@ -623,9 +619,7 @@ class Detector:
     def _on_disconnect(
         self, event: Event, session: Session | None, new: int
     ) -> list[Detection] | None:
-        ip = event.ip
-        if ip is None and session is not None:
-            ip = session.ip
+        ip = _client_of(event, session)
         if ip is None:
             return None
         if new > 0:
@@ -638,9 +632,7 @@ class Detector:
     def _on_rate_limited(
         self, event: Event, session: Session | None, new: int
     ) -> list[Detection] | None:
-        ip = event.ip
-        if ip is None and session is not None:
-            ip = session.ip
+        ip = _client_of(event, session)
         if ip is None:
             return None
         detail = event.detail or {}
@@ -1763,3 +1755,12 @@ def analyze(
 def analyze_events(events: Sequence[Event]) -> Analysis:
     """:func:`analyze` with the default policy: the explain command's analyzer."""
     return analyze(events)
+
+
+def _client_of(event: Event, session: Session | None) -> str | None:
+    """The client's address: the event's, else its session's (a line without one, such
+    as a TLS dump's or Dovecot's auth process's)."""
+    ip = event.ip
+    if ip is None and session is not None:
+        return session.ip
+    return ip
