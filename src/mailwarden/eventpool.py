@@ -106,7 +106,7 @@ def print_events(
         return
     for path in paths:
         pasted, chunks, reference = _open(path, counts)
-        framer = _framer(options, reference, pasted, counts)
+        framer = options.framer(reference, pasted, counts.read)
         for chunk in chunks:
             text = _chunk_text(chunk, framer, options, counts, render)
             if text:
@@ -118,18 +118,6 @@ def _open(path: str, counts: Counts) -> tuple[bool, Iterator[Chunk], datetime | 
     :func:`mailwarden.pipeline.records_of` finds them."""
     pasted, chunks = split_if_pasted(read_chunks(path, counts.read))
     return pasted, chunks, reference_time(path)
-
-
-def _framer(
-    options: ReadOptions, reference: datetime | None, pasted: bool, counts: Counts
-) -> Framer:
-    return Framer(
-        year=options.year,
-        reference=reference,
-        tz=options.tz,
-        split_pasted=options.split_pasted and pasted,
-        stats=counts.read,
-    )
 
 
 def _chunk_text(
@@ -144,7 +132,7 @@ def _chunk_text(
     :func:`mailwarden.pipeline.read_events` counts. With ``tick``, the text is given to
     it every `TICK_RECORDS` records (the worker sends it on at once) and the rest is
     returned."""
-    since, until = options.since, options.until
+    windowed, outside = options.windowed, options.outside
     out: list[str] = []
     keep = out.append
     records = recognised = events = 0
@@ -155,10 +143,7 @@ def _chunk_text(
             tick("".join(out))
             out.clear()
         for record in framed[start : start + step]:
-            if (since is not None or until is not None) and (
-                (time := record.time) is not None
-                and ((since is not None and time < since) or (until is not None and time > until))
-            ):
+            if windowed and outside(record.time):
                 continue
             records += 1
             found = parse(record)
@@ -201,7 +186,7 @@ def _work(fd: int, paths: Sequence[str], options: ReadOptions, render: Render) -
     try:
         for path in paths:
             pasted, chunks, reference = _open(path, counts)
-            framer = _framer(options, reference, pasted, counts)
+            framer = options.framer(reference, pasted, counts.read)
             shared = None  # the worker does the whole file
             if reference is not None and options.year is None:  # see the module doc
                 outbox.send((_FILE, pickle.dumps(reference), pasted))
@@ -286,11 +271,10 @@ def _receive(
                     next_number += 1
         elif kind == _FILE:
             _, reference, pasted = message
-            framer = _framer(
-                options,
+            framer = options.framer(
                 pickle.loads(reference),  # noqa: S301 - written by our own child
                 pasted,
-                counts,
+                counts.read,
             )
         elif kind == _END:
             if done:

@@ -28,6 +28,30 @@ class ReadOptions:
     since: datetime | None = None
     until: datetime | None = None
 
+    @property
+    def windowed(self) -> bool:
+        """Is there a --since or --until?"""
+        return self.since is not None or self.until is not None
+
+    def outside(self, time: datetime | None) -> bool:
+        """Is an entry of this time outside --since/--until? (One without a time never
+        is.)"""
+        since, until = self.since, self.until
+        return time is not None and (
+            (since is not None and time < since) or (until is not None and time > until)
+        )
+
+    def framer(self, reference: datetime | None, pasted: bool, stats: ReadStats) -> Framer:
+        """The framer for one input: ``reference`` dates its year-less entries (its
+        mtime), ``pasted`` whether it is pasted text (``split_if_pasted``)."""
+        return Framer(
+            year=self.year,
+            reference=reference,
+            tz=self.tz,
+            split_pasted=self.split_pasted and pasted,
+            stats=stats,
+        )
+
 
 @dataclass
 class Counts:
@@ -55,20 +79,11 @@ def reference_time(path: str) -> datetime | None:
 def records_of(path: str, options: ReadOptions, counts: Counts) -> Iterator[Record]:
     """Every record of one input, in order, within --since/--until when given."""
     pasted, chunks = split_if_pasted(read_chunks(path, counts.read))
-    framer = Framer(
-        year=options.year,
-        reference=reference_time(path),
-        tz=options.tz,
-        split_pasted=options.split_pasted and pasted,
-        stats=counts.read,
-    )
-    since, until = options.since, options.until
+    framer = options.framer(reference_time(path), pasted, counts.read)
+    outside = options.outside
     for chunk in chunks:
         for record in framer.frame_chunk(chunk):
-            if record.time is not None and (
-                (since is not None and record.time < since)
-                or (until is not None and record.time > until)
-            ):
+            if outside(record.time):
                 continue
             counts.records += 1
             yield record

@@ -490,31 +490,21 @@ def _items_of_stream(
     """(record, maybe) for every prefiltered record of one stream, in order, within
     --since/--until: the parsers' prefilter, or the analysis one (``maybe``: see
     :func:`analysis_records_of_chunk`)."""
-    since, until = options.since, options.until
+    windowed, outside = options.windowed, options.outside
     for parts, reference in _framed_parts(stream, counts.read, progress):
         pasted, path_chunks = split_if_pasted(parts)
-        framer = Framer(
-            year=options.year,
-            reference=reference,
-            tz=options.tz,
-            split_pasted=options.split_pasted and pasted,
-            stats=counts.read,
-        )
+        framer = options.framer(reference, pasted, counts.read)
         for chunk in path_chunks:
             if analysis:
                 items = analysis_records_of_chunk(chunk, framer)
             else:
                 items = ((record, False) for record in records_of_chunk(chunk, framer))
-            if since is None and until is None:
+            if not windowed:
                 yield from items
                 continue
             for item in items:
-                time = item[0].time
-                if time is not None and (
-                    (since is not None and time < since) or (until is not None and time > until)
-                ):
-                    continue
-                yield item
+                if not outside(item[0].time):
+                    yield item
 
 
 def _analysis_batches(
@@ -526,27 +516,14 @@ def _analysis_batches(
         for record, undecided in _items_of_streams(streams, options, counts, progress, True):
             yield [record], ({record.line} if undecided else _NONE)
         return
-    since, until = options.since, options.until
+    windowed, outside = options.windowed, options.outside
     for parts, reference in _framed_parts(streams[0], counts.read, progress):
         pasted, path_chunks = split_if_pasted(parts)
-        framer = Framer(
-            year=options.year,
-            reference=reference,
-            tz=options.tz,
-            split_pasted=options.split_pasted and pasted,
-            stats=counts.read,
-        )
+        framer = options.framer(reference, pasted, counts.read)
         for chunk in path_chunks:
             records, maybe = _analysis_batch(chunk, framer)
-            if since is not None or until is not None:
-                records = [
-                    record
-                    for record in records
-                    if (time := record.time) is None
-                    or not (
-                        (since is not None and time < since) or (until is not None and time > until)
-                    )
-                ]
+            if windowed:
+                records = [record for record in records if not outside(record.time)]
             yield records, maybe
 
 
