@@ -10,17 +10,7 @@ from typing import Any
 import pytest
 from analyze_logs import Log, run_analyze
 
-CONTRACT_ATTACKER = {
-    "ip",
-    "network",
-    "verdict",
-    "failures",
-    "users",
-    "first_seen",
-    "last_seen",
-    "succeeded_as",
-    "recommendation",
-}
+from contract import CONTRACT_ATTACKER
 
 
 def break_in(tmp_path: Path) -> Path:

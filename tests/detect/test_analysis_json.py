@@ -7,19 +7,8 @@ import json
 
 from detect_factory import Log
 
+from contract import CONTRACT_ATTACKER
 from mailwarden.detect import analyze
-
-CONTRACT_ATTACKER = {
-    "ip",
-    "network",
-    "verdict",
-    "failures",
-    "users",
-    "first_seen",
-    "last_seen",
-    "succeeded_as",
-    "recommendation",
-}
 
 
 def b64(text: str) -> str:
