@@ -27,7 +27,7 @@ from typing import Any, TextIO
 
 from mailwarden.model import Event, EventType, Finding
 from mailwarden.parsers.sasl import Credential
-from mailwarden.redact import REDACTED, redact_line, redact_server_secrets
+from mailwarden.redact import REDACTED, redact_line
 
 
 class Verdict(StrEnum):
@@ -111,13 +111,6 @@ def redacted_text(event: Event) -> str:
         if payload not in {"", "=", "*"} and payload in text:
             text = text.replace(payload, REDACTED)
     return text
-
-
-def mask_given_password(text: str) -> str:
-    """``text`` with a secret the server wrote into its own line (Dovecot's ``given
-    password: …``, Cyrus's ``decoded response: …``, …) masked (idempotent): what the
-    detector may keep of a line before :func:`redacted_text` shows it."""
-    return redact_server_secrets(text)
 
 
 def evidence_json(events: tuple[Event, ...]) -> list[dict[str, Any]]:

@@ -20,9 +20,10 @@ from datetime import datetime
 from sys import intern
 from typing import Literal, TypeAlias
 
-from mailwarden.detect.analysis import RANK, Verdict, mask_given_password
+from mailwarden.detect.analysis import RANK, Verdict
 from mailwarden.detect.windows import RecentKeys
 from mailwarden.model import Category, Event, EventType, IPNetwork, Record, Strength
+from mailwarden.redact import redact_server_secrets
 
 MAX_USERS_PER_CLIENT = 32
 MAX_EVIDENCE = 4
@@ -126,7 +127,7 @@ def evidence_of(event: Event) -> Evidence:
     record = event.record
     text = record.text
     if "given password" in text:
-        text = mask_given_password(text)
+        text = redact_server_secrets(text)
     if len(text) > MAX_EVIDENCE_TEXT:
         text = text[: MAX_EVIDENCE_TEXT - 1] + "…"
     etype = event.type

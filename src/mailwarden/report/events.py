@@ -274,10 +274,6 @@ def _fast_json(event: Event, show_passwords: bool) -> str:
     )
 
 
-_CLIENT_DATA = EventType.CLIENT_DATA
-_AUTH_COMMAND = EventType.AUTH_COMMAND
-
-
 def _printable(text: str) -> str:
     """Client text shown to a terminal: control characters escaped, never interpreted."""
     if text.isprintable():
