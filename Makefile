@@ -6,10 +6,17 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: demo test lint check setup debian bench clean
 
-$(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
+# The hot modules are compiled with mypyc when a C compiler is there (setup.py,
+# mailwarden.native); any change to their source rebuilds them. MAILWARDEN_PURE=1 skips
+# the compiler (pure Python, same results): old compiled modules are removed either way.
+NATIVE := $(wildcard src/mailwarden/*.py src/mailwarden/parsers/*.py src/mailwarden/detect/*.py)
+
+$(STAMP): pyproject.toml setup.py $(NATIVE)
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
+	find src -name '*.so' -delete
 	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/python -m mailwarden.native
 	touch $(STAMP)
 
 setup: $(STAMP)
@@ -28,8 +35,8 @@ demo: setup
 		|| test $$? = 3
 
 lint: setup
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks setup.py
+	$(BIN)/ruff format --check src tests benchmarks setup.py
 	$(BIN)/mypy
 
 test: setup debian lint
@@ -41,3 +48,4 @@ bench: setup
 
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache .mypy_cache .ruff_cache
+	find src -name '*.so' -delete

@@ -51,7 +51,8 @@ from typing import Protocol
 
 from mailwarden.framing import PLAIN_ASCII, Framer, split_if_pasted
 from mailwarden.model import Event, EventType, Record, Strength
-from mailwarden.parsers import may_matter, parse
+from mailwarden.parsers import may_matter
+from mailwarden.parsers import parse as parse  # what parser() gives
 from mailwarden.parsers.postfix import interruption_after, postscreen_passed
 from mailwarden.pipeline import Counts, ReadOptions, reference_time
 from mailwarden.sources.files import STDIN, read_chunks, rotation_key
@@ -591,6 +592,15 @@ def records_for_analysis(
     return _items_of_streams(streams, options, counts, progress, True)
 
 
+def parser() -> Callable[[Record], list[Event]]:
+    """:func:`mailwarden.parsers.parse`, looked up in this module when a scan starts: the
+    tests replace ``scan.parse`` to send records with several events through both
+    paths, and a compiled module (mailwarden.native) would otherwise keep the one it
+    imported."""
+    found: Callable[[Record], list[Event]] = globals()["parse"]
+    return found
+
+
 def analysis_events(
     streams: Sequence[Stream], options: ReadOptions, counts: Counts, progress: Progress
 ) -> Iterator[tuple[Record, list[Event]]]:
@@ -599,6 +609,7 @@ def analysis_events(
     ``events`` count what was framed and parsed."""
     relevance = Relevance()
     wanted, matters = relevance.record, relevance.event
+    parse_record = parser()
     records = recognised = events = 0
     try:
         for batch, maybe in _analysis_batches(streams, options, counts, progress):
@@ -606,7 +617,7 @@ def analysis_events(
                 if not wanted(record, record.line in maybe):
                     continue
                 records += 1
-                found = parse(record)
+                found = parse_record(record)
                 if found:
                     recognised += 1
                     events += len(found)

@@ -376,7 +376,7 @@ def _work(fd: int, streams: Sequence[Stream], options: ReadOptions) -> None:
     encoder = _Encoder()
     record = encoder.record
     wanted = Relevance().record
-    parse: Callable[[Record], list[Event]] = vars(_scan)["parse"]  # tests replace it there
+    parse = _scan.parser()
     try:
         for batch, maybe in _analysis_batches(streams, options, counts, _PipeProgress(outbox)):
             kept = [item for item in batch if wanted(item, item.line in maybe)]
@@ -524,7 +524,7 @@ def _receive(
     new = _new
     ended = False
     matters = Relevance().event
-    parse: Callable[[Record], list[Event]] = vars(_scan)["parse"]
+    parse = _scan.parser()
     records = recognised = events_count = 0
     try:
         for message in _messages(pipe):

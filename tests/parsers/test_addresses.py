@@ -83,8 +83,7 @@ def test_zero_runs_compress_as_rfc5952(value: int) -> None:
 
 
 def test_the_cache_keeps_what_repeats_and_stays_bounded() -> None:
-    cache = _AddressCache()
-    cache.limit = 100
+    cache = _AddressCache(limit=100)
     for n in range(1000):
         assert cache[f"192.0.2.{n % 256}"] == reference(f"192.0.2.{n % 256}")
         assert cache["203.0.113.9"] == "203.0.113.9"  # in use: never lost to the flood

@@ -373,7 +373,7 @@ class Detector:
         self._campaigns = Campaigns()
         self._reasons: dict[str | int, str] = {}
         """Reason texts shared by many clients (per account name, per campaign)."""
-        self._real: set[str] = set()
+        self._real_names: set[str] = set()
         """Account names seen logging in: they exist, whatever the generic list says."""
         self._own: set[str] = set()
         """The server's own addresses (Dovecot ``lip=``)."""
@@ -805,7 +805,7 @@ class Detector:
                 reason = f"tried the honeypot account {key}"
                 self._flag(client, Verdict.HONEYPOT, reason, event, when, found)
             elif not client.flags & _PROBE:
-                why = self._reasons.get(key) if key not in self._real else None
+                why = self._reasons.get(key) if key not in self._real_names else None
                 if not why:
                     why = self._probe_reason(key, event)
                 if why is not None:
@@ -855,7 +855,7 @@ class Detector:
     def _probe_reason(self, key: str, event: Event) -> str | None:
         """Why a failure on ``key`` makes the client a probe; None when it does not. The
         text is shared by every client that tries the same name."""
-        if key in self._real:
+        if key in self._real_names:
             return None  # someone logged in as it: a real account
         cached = self._reasons.get(key)
         if cached is None:
@@ -1078,7 +1078,7 @@ class Detector:
         owner = self._owner(ip, create=key is not None, net=client.net if client else None)
         known = key is not None and owner is not None and key in owner.users
         if key is not None:
-            self._real.add(key)
+            self._real_names.add(key)
             self._reasons.pop(key, None)
             if owner is not None:
                 owner.add(key, when)

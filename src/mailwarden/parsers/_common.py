@@ -80,10 +80,9 @@ class _AddressCache(dict[str, str | None]):
     flood of distinct addresses costs bounded memory and never empties the cache of the
     ones that repeat."""
 
-    limit = 65536
-
-    def __init__(self) -> None:
+    def __init__(self, limit: int = 65536) -> None:
         super().__init__()
+        self.limit = limit
         self._older: dict[str, str | None] = {}
 
     def __missing__(self, text: str) -> str | None:
