@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import shutil
 import sys
 import time
 from datetime import UTC, datetime, timedelta
@@ -279,6 +280,27 @@ def test_a_flush_is_noticed_even_after_a_new_ban_went_in(netns: str) -> None:
     in_ns(netns, "nft", "flush", "set", "inet", "mailwarden", "v4")
     enforcer.apply([entry("192.0.2.9/32", 86400)], [])  # before the daemon's check ran
     assert not enforcer.present()
+
+
+def test_an_nft_that_cannot_get_elements_causes_no_rewrites(netns: str, tmp_path: Path) -> None:
+    """Only nft's ENOENT says an element is gone. An nft that refuses ``get element``
+    otherwise (too old for it, say) must not make the daemon rewrite its sets every
+    second: the table and rule checks still stand."""
+    real = shutil.which("nft")
+    assert real is not None
+    wrapper = tmp_path / "nft"
+    wrapper.write_text(
+        "#!/bin/sh\n"
+        'if [ "$1" = get ]; then echo "Error: syntax error, unexpected get" >&2; exit 1; fi\n'
+        f'exec {real} "$@"\n'
+    )
+    wrapper.chmod(0o755)
+    enforcer = NftablesEnforcer(netns=netns, nft=str(wrapper))
+    enforcer.ensure()
+    enforcer.sync([entry("192.0.2.7/32", 600), entry("2001:db8::7/128", 600)])
+    assert enforcer.present()
+    in_ns(netns, "nft", "delete", "table", "inet", "mailwarden")
+    assert not enforcer.present()  # what it can still check, it checks
 
 
 def test_elements_the_kernel_expired_are_not_damage(netns: str) -> None:
