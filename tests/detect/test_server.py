@@ -7,7 +7,7 @@ import base64
 from detect_factory import Log
 
 from mailwarden.detect import analyze
-from mailwarden.detect.server import weak_cipher_list
+from mailwarden.detect.server import MAX_PENDING, weak_cipher_list
 
 
 def b64(text: str) -> str:
@@ -141,6 +141,27 @@ def test_a_password_from_a_client_that_logs_in_as_that_user_is_real() -> None:
     assert finding.data["users"] == 3
     assert finding.data["users_who_logged_in"] == ["bob@example.com", "carol@example.com"]
     assert finding.severity == "critical"
+
+
+def test_a_flood_of_attackers_passwords_does_not_hide_a_real_users() -> None:
+    """The passwords waiting for their client to log in are bounded (MAX_PENDING): an
+    attacker who fills the table with guesses pushes out the oldest, and a real user's
+    password sent after the flood still counts when the user logs in."""
+    log = Log()
+    mismatch = "Password mismatch (given password: {})"
+    for n in range(MAX_PENDING):
+        ip = f"203.0.113.{n % 200 + 1}"
+        log.dovecot_auth(n / 100, ip, f"user{n // 200}@example.com", reason=mismatch.format("x"))
+    log.connect(200, "198.51.100.42", 400, service="submission")
+    log.auth_command(
+        201, 400, "PLAIN", b64("\x00bob@example.com\x00b0b-Garden!"), service="submission"
+    )
+    log.lost_after_auth(202, "198.51.100.42", 400)
+    log.queued_login(260, "198.51.100.42", "bob@example.com")
+    found = analyze(log.events).findings_of("credential_exposed")
+    (dump,) = [finding for finding in found if finding.subject == "tls_loglevel"]
+    assert dump.data["users_who_logged_in"] == ["bob@example.com"]
+    assert dump.severity == "critical"
 
 
 def test_a_dumped_login_before_the_client_address_shows_is_still_real() -> None:

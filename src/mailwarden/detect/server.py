@@ -35,7 +35,8 @@ MAX_SAMPLE = 20
 MAX_USERS = 10_000
 MAX_CIPHERS = 1000
 MAX_PENDING = 10_000
-"""(client, user) pairs whose logged password waits for the client to log in as the user."""
+"""(client, user) pairs whose logged password waits for the client to log in as the user
+(the oldest is dropped for a new one when full)."""
 
 ClientKey = str | int
 """A client as the detector's owner table keys it: the address (IPv4), or the /64's
@@ -198,7 +199,9 @@ class ServerWatch:
         waiting = self.pending.get(pair)
         if waiting is None:
             if len(self.pending) >= MAX_PENDING:
-                return
+                # Full (a flood of guesses sent in the clear): the oldest goes, so a real
+                # user's login moments after their password still counts.
+                del self.pending[next(iter(self.pending))]
             waiting = self.pending[pair] = []
         if (source, user) not in waiting:
             waiting.append((source, user))
