@@ -9,7 +9,8 @@ STAMP  := $(VENV)/.installed
 # The hot modules are compiled with mypyc when a C compiler is there (setup.py,
 # mailwarden.native); any change to their source rebuilds them. MAILWARDEN_PURE=1 skips
 # the compiler (pure Python, same results): old compiled modules are removed either way.
-NATIVE := $(wildcard src/mailwarden/*.py src/mailwarden/parsers/*.py src/mailwarden/detect/*.py)
+NATIVE := $(wildcard src/mailwarden/*.py src/mailwarden/parsers/*.py src/mailwarden/detect/*.py) \
+	src/mailwarden/report/events.py
 
 $(STAMP): pyproject.toml setup.py $(NATIVE)
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)

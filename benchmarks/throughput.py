@@ -13,6 +13,8 @@ fail2ban-regex and grep, in one run.
      one process, see mailwarden.eventpool),
    - ``fail2ban-regex FILE 'postfix[mode=auth]'`` (Debian's fail2ban; the peer),
    - ``grep -c 'authentication failed' FILE`` (the floor: reading the file at all).
+   When the installed build is compiled (setup.py, mailwarden.native), ``analyze`` is
+   timed a second time from a pure-Python copy of the same source.
 3. Prints a table: wall seconds, lines/s, the ratio to fail2ban-regex measured in this
    same run (never an absolute time compared across machines), and peak memory (the
    child's maximum resident set, from wait4).
@@ -58,13 +60,15 @@ class Run:
         return self.lines / self.seconds if self.seconds > 0 else 0.0
 
 
-def measure(tool: str, args: list[str], lines: int, note: str = "") -> Run:
+def measure(
+    tool: str, args: list[str], lines: int, note: str = "", env: dict[str, str] | None = None
+) -> Run:
     """Run ``args`` (output discarded) and return its wall time and peak RSS."""
     # Output goes to a file, not /dev/null: GNU grep stops at the first match when its
     # output is /dev/null, and every tool should pay for writing what it prints.
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as errors:
         start = time.perf_counter()
-        proc = subprocess.Popen(args, stdout=out, stderr=errors)
+        proc = subprocess.Popen(args, stdout=out, stderr=errors, env=env)
         _pid, status, usage = os.wait4(proc.pid, 0)
         seconds = time.perf_counter() - start
         errors.seek(0)
@@ -86,6 +90,25 @@ def head(source: Path, target: Path, lines: int) -> None:
             if n >= lines:
                 break
             out.write(line)
+
+
+def pure_copy(workdir: Path) -> Path | None:
+    """A copy of the installed package's source without its compiled modules (setup.py,
+    mailwarden.native), to time the pure-Python build in the same run; None when
+    nothing is compiled."""
+    import mailwarden
+    from mailwarden.native import compiled_modules
+
+    if not any(compiled_modules().values()):
+        return None
+    target = workdir / "pure"
+    shutil.copytree(
+        Path(mailwarden.__file__).parent,
+        target / "mailwarden",
+        ignore=shutil.ignore_patterns("*.so", "__pycache__"),
+        dirs_exist_ok=True,
+    )
+    return target
 
 
 def mailwarden_args(path: Path) -> list[str]:
@@ -198,8 +221,14 @@ def main() -> None:
     print(f"cpus: {os.cpu_count()}, python {sys.version.split()[0]}\n")
 
     runs: list[Run] = []
-    runs.append(measure("mailwarden analyze", mailwarden_args(log), a.lines))
-    runs.append(measure("mailwarden events --format jsonl", events_args(log), a.lines))
+    pure = pure_copy(workdir)
+    built = "compiled" if pure is not None else ""
+    runs.append(measure("mailwarden analyze", mailwarden_args(log), a.lines, built))
+    if pure is not None:
+        env = {**os.environ, "PYTHONPATH": str(pure)}
+        args = mailwarden_args(log)
+        runs.append(measure("mailwarden analyze", args, a.lines, "pure Python", env))
+    runs.append(measure("mailwarden events --format jsonl", events_args(log), a.lines, built))
     peer: Run | None = None
     f2b = shutil.which("fail2ban-regex")
     if f2b is None:

@@ -8,7 +8,8 @@ mailwarden's, so setup.py can read the list before anything is built.
 
 Decisions:
 - The hot path only: reading and framing, the parsers, the detector, the two-process
-  pipelines and the redaction every output goes through. The CLI, reports, audit,
+  pipelines, the redaction every output goes through and the writer of ``events``
+  (report/events.py: every event of a log goes through it). The CLI, other reports, audit,
   daemon, enforcement and store are not worth a compiler (they run once per run or per
   second) and stay plain Python, as does :mod:`mailwarden.model` (its NamedTuples stay
   Python classes under mypyc anyway).
@@ -30,6 +31,7 @@ COMPILED: tuple[str, ...] = (
     "mailwarden/scanpool.py",
     "mailwarden/eventpool.py",
     "mailwarden/redact.py",
+    "mailwarden/report/events.py",
     "mailwarden/parsers/__init__.py",
     "mailwarden/parsers/_common.py",
     "mailwarden/parsers/postfix.py",

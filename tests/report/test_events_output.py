@@ -107,7 +107,7 @@ def test_json_lines_are_what_json_dumps_writes() -> None:
         Event(
             EventType.AUTH_FAILURE,
             Category.AUTH,
-            1,  # not a bool: json writes 1, not true
+            True,  # a bool, as typed: the compiled writer (mailwarden.native) checks it
             Strength.WEAK,
             "198.51.100.7",
             25,
