@@ -2,27 +2,33 @@
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed
 
 .PHONY: demo test lint check setup debian bench clean
 
 # The hot modules are compiled with mypyc when a C compiler is there (setup.py,
-# mailwarden.native); any change to their source rebuilds them. MAILWARDEN_PURE=1 skips
-# the compiler (pure Python, same results): old compiled modules are removed either way.
-NATIVE := $(wildcard src/mailwarden/*.py src/mailwarden/parsers/*.py src/mailwarden/detect/*.py) \
-	src/mailwarden/report/events.py
+# mailwarden.native), and rebuilt when any source of the package changes (compiled code
+# depends on the others' NamedTuples). MAILWARDEN_PURE=1 installs pure Python (no
+# compiler; the same results; no reinstall after each edit). Each mode has its own stamp,
+# so switching reinstalls; old compiled modules are removed either way.
+MODE   := $(if $(MAILWARDEN_PURE),pure,native)
+STAMP  := $(VENV)/.installed-$(MODE)
+SOURCES := $(shell find src/mailwarden -name '*.py')
 
-$(STAMP): pyproject.toml setup.py $(NATIVE)
-	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+# The stamp is dated to when the build began: a source edited during it rebuilds next time.
+$(STAMP): pyproject.toml setup.py $(if $(MAILWARDEN_PURE),,$(SOURCES))
+	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP).began
 	find src -name '*.so' -delete
 	$(BIN)/pip install --quiet -e '.[dev]'
 	$(BIN)/python -m mailwarden.native
-	touch $(STAMP)
+	mv $(STAMP).began $(STAMP)
 
 setup: $(STAMP)
 
-# Debian's Postfix, Dovecot and nftables for the end-to-end tests (root; skipped when present).
+# Debian's Postfix, Dovecot and nftables for the end-to-end tests, gcc and python3-dev for
+# the compiled modules (root; skipped when present). Before setup in `make test`.
 debian:
 	scripts/install-debian-packages.sh
 
@@ -40,7 +46,7 @@ lint: setup
 	$(BIN)/ruff format --check src tests benchmarks setup.py
 	$(BIN)/mypy
 
-test: setup debian lint
+test: debian setup lint
 	$(BIN)/pytest
 
 bench: setup

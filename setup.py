@@ -19,38 +19,64 @@ from __future__ import annotations
 import os
 import runpy
 import sys
+import time
 from pathlib import Path
 
 from setuptools import setup
 from setuptools.command.build_ext import build_ext
 
 HERE = Path(__file__).resolve().parent
-COMPILED: tuple[str, ...] = runpy.run_path(str(HERE / "src" / "mailwarden" / "native.py"))[
-    "COMPILED"
-]
+SRC = HERE / "src"
+COMPILED: tuple[str, ...] = runpy.run_path(str(SRC / "mailwarden" / "native.py"))["COMPILED"]
 """The list lives with the package (mailwarden.native), read without importing it."""
+
+
+def remove_compiled() -> None:
+    """Delete the compiled modules an earlier editable build left beside the source: a
+    build starts from the source alone, and a pure-Python one must not keep running
+    them (an extension module is imported before the .py of the same name)."""
+    for path in SRC.rglob("*.so"):
+        path.unlink(missing_ok=True)
 
 
 class OptionalBuildExt(build_ext):
     """build_ext that falls back to pure Python when compiling fails, removing whatever
-    it had built (the compiled modules share one library: all of them, or none)."""
+    it had built (the compiled modules share one library: all of them, or none).
+    Built modules are dated to when the build began: a source edited during the build
+    is newer than them, which ``mailwarden.native.stale`` and make notice."""
 
     def run(self) -> None:
+        began = time.time()
         try:
             super().run()
         except Exception as exc:  # compiler missing, compile error, …
             self._fall_back(exc)
+            return
+        for path in self._built():
+            if path.exists():
+                os.utime(path, (began, began))
+
+    def _built(self) -> list[Path]:
+        """Where the modules went: the build directory, and beside the source."""
+        paths = [Path(output) for output in self.get_outputs()]
+        paths += [SRC / self.get_ext_filename(ext.name) for ext in self.extensions]
+        return paths
 
     def _fall_back(self, exc: BaseException) -> None:
-        for output in self.get_outputs():
-            Path(output).unlink(missing_ok=True)
-        if self.inplace:
-            for ext in self.extensions:
-                Path(self.get_ext_fullpath(ext.name)).unlink(missing_ok=True)
+        for path in self._built():
+            path.unlink(missing_ok=True)
+        remove_compiled()
         self.warn(f"mailwarden: compiling failed ({exc}); installing pure Python")
 
 
+METADATA_ONLY = {"egg_info", "dist_info", "sdist"}
+"""setup.py commands that build nothing: pip runs them first, mypyc need not run."""
+
+
 def extensions() -> list[object]:
+    if sys.argv[1:2] and sys.argv[1] in METADATA_ONLY:
+        return []
+    remove_compiled()
     if os.environ.get("MAILWARDEN_PURE"):
         return []
     try:

@@ -2,10 +2,11 @@
 # Install the Debian packages that mailwarden's end-to-end tests (or benchmarks) run
 # for real: Postfix, Dovecot, nftables, ipset/iptables, swaks. Only what is missing is
 # installed; no daemon is started by the installation (policy-rc.d), because the tests
-# start their own instances inside network namespaces.
+# start their own instances inside network namespaces. gcc and python3-dev compile the hot
+# modules (setup.py), which the suite tests.
 # Usage: scripts/install-debian-packages.sh [extra-package ...]
 set -eu
-packages="postfix dovecot-core dovecot-imapd nftables ipset iptables iproute2 openssl swaks libnet-ssleay-perl libio-socket-inet6-perl $*"
+packages="postfix dovecot-core dovecot-imapd nftables ipset iptables iproute2 openssl swaks libnet-ssleay-perl libio-socket-inet6-perl gcc python3-dev $*"
 missing=""
 for p in $packages; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

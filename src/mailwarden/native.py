@@ -14,9 +14,10 @@ Decisions:
   second) and stay plain Python, as does :mod:`mailwarden.model` (its NamedTuples stay
   Python classes under mypyc anyway).
 - An editable install (``make setup``) puts the compiled modules beside their source.
-  One that is older than its source runs the old code: :func:`stale` names them (the
-  test suite refuses to run on them), and ``make setup`` rebuilds when a compiled
-  module's source changes.
+  One that is older than the source runs the old code: :func:`stale` names them (the
+  test suite refuses to run on them), and ``make setup`` rebuilds when any source of
+  the package changes (``MAILWARDEN_PURE=1 make setup`` removes them, for quick
+  edit-and-test cycles).
 """
 
 from __future__ import annotations
@@ -66,21 +67,36 @@ def compiled_modules() -> dict[str, bool]:
 
 
 def stale() -> list[str]:
-    """The compiled modules older than their source file (an editable install whose
-    source changed after the build): they would run the old code."""
-    out: list[str] = []
-    for path in COMPILED:
-        spec = importlib.util.find_spec(module_name(path))
-        origin = spec.origin if spec is not None else None
-        if origin is None or origin.endswith(".py"):
-            continue
-        source = os.path.join(os.path.dirname(origin), os.path.basename(path))
-        try:
-            if os.stat(source).st_mtime > os.stat(origin).st_mtime:
-                out.append(module_name(path))
-        except OSError:
-            continue
-    return out
+    """The compiled modules older than a source file of the package (an editable install
+    whose source changed after the build began): they would run the old code. Any
+    source counts, not only their own: compiled code reads the fields of NamedTuples
+    such as Record by position, so a change in model.py changes what it must do. The
+    shared library beside the package is checked too, as is any compiled module that
+    is no longer on the list."""
+    package = os.path.dirname(os.path.abspath(__file__))
+    newest = 0.0
+    compiled: list[str] = []
+    for folder, _dirs, files in os.walk(package):
+        for name in files:
+            path = os.path.join(folder, name)
+            if name.endswith(".py"):
+                newest = max(newest, _mtime(path))
+            elif name.endswith(".so"):
+                compiled.append(path)
+    parent = os.path.dirname(package)
+    compiled += [
+        os.path.join(parent, name)
+        for name in os.listdir(parent)
+        if name.startswith("mailwarden_native__mypyc") and name.endswith(".so")
+    ]
+    return sorted(os.path.relpath(path, parent) for path in compiled if _mtime(path) < newest)
+
+
+def _mtime(path: str) -> float:
+    try:
+        return os.stat(path).st_mtime
+    except OSError:
+        return 0.0
 
 
 def main() -> int:
@@ -89,7 +105,8 @@ def main() -> int:
         print(f"{name:32s} {'compiled' if compiled else 'pure Python'}")
     old = stale()
     if old:
-        print(f"older than their source (run make setup): {', '.join(old)}", file=sys.stderr)
+        names = ", ".join(old)
+        print(f"compiled modules older than the source (run make setup): {names}", file=sys.stderr)
         return 1
     return 0
 
