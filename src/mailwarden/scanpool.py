@@ -36,8 +36,10 @@ Decisions:
   parses a record gets the same events.
 - The worker is forked, not spawned: it starts in milliseconds with the modules already
   imported. It exits with ``os._exit`` and never touches the parent's output streams.
-- Used only where it pays (:func:`worth_a_worker`): two usable cores, one stream of
-  regular files, and at least `MIN_BYTES` to read. Otherwise :func:`scan` runs in the
+- Used only where it pays (:func:`worth_a_worker`): two usable cores, regular files,
+  and at least `MIN_BYTES` to read. Several streams are merged by time in the worker,
+  as :func:`mailwarden.scan.scan` merges them (:class:`~mailwarden.scan.Relevance`
+  then sees the merged sequence there too). Otherwise :func:`scan` runs in the
   process, as before. An input is looked at with ``stat`` before it is opened: a FIFO
   or standard input is read once, in the process (:func:`regular_bytes`).
 - A failure in the worker (an input that cannot be opened, a bug) is sent back and
@@ -90,15 +92,20 @@ _START, _ADVANCE, _FINISH = 1, 2, 3
 
 def worth_a_worker(streams: Sequence[Stream], min_bytes: int = MIN_BYTES) -> bool:
     """Whether :func:`scan_parallel` pays here: two cores or more that this process may
-    use, one stream (merging several by time needs them all in one place), regular
-    files only (standard input, FIFOs and the journal are read in the process, once),
-    and enough bytes on disk (compressed files count ten times)."""
-    if not two_cores() or len(streams) != 1:
+    use, regular files only (standard input, FIFOs and the journal are read in the
+    process, once), and enough bytes on disk (compressed files count ten times). Several
+    streams (``mail.log*`` and ``dovecot.log*``) are merged by time in the worker."""
+    if not two_cores() or not streams:
         return False
-    stream = streams[0]
-    if stream.journal is not None or STDIN in stream.paths:
-        return False
-    return regular_bytes(stream.paths) >= min_bytes
+    total = 0
+    for stream in streams:
+        if stream.journal is not None or STDIN in stream.paths:
+            return False
+        size = regular_bytes(stream.paths)
+        if size < 0:
+            return False
+        total += size
+    return total >= min_bytes
 
 
 def two_cores() -> bool:
@@ -377,16 +384,25 @@ def _work(fd: int, streams: Sequence[Stream], options: ReadOptions) -> None:
     record = encoder.record
     wanted = Relevance().record
     parse = _scan.parser()
+
+    def send(part: list[Record]) -> None:
+        if outbox.short_of_work():  # the main process parses these
+            encoded = [record(item, None) for item in part]
+        else:
+            encoded = [record(item, parse(item)) for item in part]
+        outbox.send((_BATCH, encoder.tables(), encoded))
+
+    # Kept records are sent BATCH_RECORDS at a time, whatever the batches they come in:
+    # a chunk of one stream, or one record at a time when several are merged by time.
+    kept: list[Record] = []
     try:
         for batch, maybe in _analysis_batches(streams, options, counts, _PipeProgress(outbox)):
-            kept = [item for item in batch if wanted(item, item.line in maybe)]
-            for start in range(0, len(kept), BATCH_RECORDS):
-                part = kept[start : start + BATCH_RECORDS]
-                if outbox.short_of_work():  # the main process parses these
-                    encoded = [record(item, None) for item in part]
-                else:
-                    encoded = [record(item, parse(item)) for item in part]
-                outbox.send((_BATCH, encoder.tables(), encoded))
+            kept += [item for item in batch if wanted(item, item.line in maybe)]
+            while len(kept) >= BATCH_RECORDS:
+                send(kept[:BATCH_RECORDS])
+                del kept[:BATCH_RECORDS]
+        if kept:
+            send(kept)
         outbox.send((_END, read_stats(counts)))
     except BaseException as exc:  # sent to the parent, which raises it
         outbox.send((_ERROR, *failure(exc)))

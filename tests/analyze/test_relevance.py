@@ -403,6 +403,28 @@ def test_records_with_several_events_cross_the_pipe(
     assert [e.record for e in got] == [e.record for e in expected]
 
 
+def test_two_logs_merged_by_time_in_the_worker_give_the_same_events(tmp_path: Path) -> None:
+    """mail.log and dovecot.log are two streams: the worker merges them by time as the
+    process does, and Relevance sees the same merged sequence."""
+    from mailwarden.scanpool import two_cores, worth_a_worker
+
+    lines = list(GENERATE.generate(6000, 12, 300))
+    mail, dovecot = tmp_path / "mail.log", tmp_path / "dovecot.log"
+    mail.write_text("".join(line + "\n" for line in lines if " dovecot: " not in line))
+    dovecot.write_text("".join(line + "\n" for line in lines if " dovecot: " in line))
+    streams = streams_of([str(mail), str(dovecot)])
+    assert len(streams) == 2
+    assert worth_a_worker(streams, min_bytes=0) is two_cores()
+    fed: list[list[Event]] = []
+    for parallel in (False, True):
+        events: list[Event] = []
+        scan(streams, ReadOptions(year=2026), events.append, Counts(), parallel=parallel)
+        fed.append(events)
+    serial, parallel_ = fed
+    assert len(serial) > 1000 and parallel_ == serial
+    assert {e.record.source for e in serial} == {str(mail), str(dovecot)}
+
+
 def test_a_failing_detector_stops_the_worker(tmp_path: Path) -> None:
     import os
     import signal
