@@ -7,14 +7,12 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import sys
 import time
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from wardenlab import ATTACKER, OTHER, Warden, banned, wait_until
+from wardenlab import ATTACKER, OTHER, Warden, banned, fake_command, wait_until
 
 from mailwarden.cli import cli
 from mailwarden.daemon.journal import JournalTrust
@@ -65,15 +63,10 @@ def set_entries(fake_journal: Path, entries: list[dict[str, str]]) -> None:
 
 @pytest.fixture
 def fake_journal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    script = bin_dir / "journalctl"
-    script.write_text(FAKE.format(python=sys.executable))
-    script.chmod(0o755)
+    fake_command(tmp_path, monkeypatch, "journalctl", FAKE)
     entries = tmp_path / "entries.json"
     entries.write_text(json.dumps([entry(n, u) for n, u in enumerate(["a1", "b2", "c3"], 1)]))
     args = tmp_path / "journalctl-args.jsonl"
-    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
     monkeypatch.setenv("FAKE_JOURNAL_ENTRIES", str(entries))
     monkeypatch.setenv("FAKE_JOURNAL_ARGS", str(args))
     return args

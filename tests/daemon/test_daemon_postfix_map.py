@@ -5,14 +5,13 @@ PATH that records each reload."""
 
 from __future__ import annotations
 
-import os
-import sys
 import time
 from pathlib import Path
 
 import pytest
-from wardenlab import ATTACKER, OTHER, Warden, append, banned, guesses, wait_until
+from wardenlab import ATTACKER, OTHER, Warden, append, banned, fake_command, guesses, wait_until
 
+from mailwarden.daemon.loop import Daemon
 from mailwarden.enforce import postfix_map
 
 FAKE_POSTFIX = """#!{python}
@@ -25,13 +24,8 @@ THIRD = "192.0.2.77"
 
 @pytest.fixture
 def reload_log(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    script = bin_dir / "postfix"
-    script.write_text(FAKE_POSTFIX.format(python=sys.executable))
-    script.chmod(0o755)
+    fake_command(tmp_path, monkeypatch, "postfix", FAKE_POSTFIX)
     log = tmp_path / "postfix-calls"
-    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
     monkeypatch.setenv("FAKE_POSTFIX_LOG", str(log))
     monkeypatch.setattr(postfix_map, "RELOAD_EVERY", 1.0)
     return log
@@ -45,11 +39,16 @@ def table_networks(path: Path) -> set[str]:
     return {line.split("\t")[0] for line in path.read_text().splitlines()[1:]}
 
 
-def test_bans_are_written_at_once_and_reloads_coalesced(warden: Warden, reload_log: Path) -> None:
+def start_with_map(warden: Warden) -> tuple[Path, Daemon]:
+    """The daemon with the postfix-map backend writing ``access.cidr``."""
     table = warden.tmp / "access.cidr"
     warden.sections["enforce"] = {"backend": "postfix-map", "postfix_map": str(table)}
     warden.write()
-    daemon = warden.start()
+    return table, warden.start()
+
+
+def test_bans_are_written_at_once_and_reloads_coalesced(warden: Warden, reload_log: Path) -> None:
+    table, daemon = start_with_map(warden)
     at_start = reloads(reload_log)
     assert at_start >= 1  # the store's bans (none here) are in force from the start
 
@@ -69,10 +68,7 @@ def test_bans_are_written_at_once_and_reloads_coalesced(warden: Warden, reload_l
 
 
 def test_stopping_runs_the_waiting_reload(warden: Warden, reload_log: Path) -> None:
-    table = warden.tmp / "access.cidr"
-    warden.sections["enforce"] = {"backend": "postfix-map", "postfix_map": str(table)}
-    warden.write()
-    daemon = warden.start()
+    table, daemon = start_with_map(warden)
     at_start = reloads(reload_log)
     append(warden.log, guesses())
     assert wait_until(lambda: daemon.step() or bool(banned(daemon)), 5)

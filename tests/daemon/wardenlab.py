@@ -227,3 +227,14 @@ def wait_for_text(path: Path, text: str, timeout: float = 10.0) -> bool:
 
 def seconds_ago(seconds: float) -> datetime:
     return datetime.now(UTC) - timedelta(seconds=seconds)
+
+
+def fake_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str, script: str) -> None:
+    """Put ``script`` (a Python program, ``{python}`` standing for this interpreter) on
+    PATH as the command ``name``, for the daemon to run instead of the real one."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir(exist_ok=True)
+    command = bin_dir / name
+    command.write_text(script.format(python=sys.executable))
+    command.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")

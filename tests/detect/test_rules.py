@@ -508,21 +508,22 @@ def test_the_daemon_hears_of_a_compromise_immediately() -> None:
     assert detection.data["user"] == "u3@example.com"
 
 
-def test_a_login_right_after_a_burst_on_that_account_from_others_is_a_compromise() -> None:
+def burst_then_login() -> Log:
+    """Six clients fail on carol's account, then another one logs in as carol."""
     log = Log()
     for n in range(6):
         log.sasl_failure(n * MINUTE, f"2001:db8:{n + 1}::7", "carol@example.com")
     log.queued_login(10 * MINUTE, "198.51.100.123", "carol@example.com")
-    (compromise,) = run(log).compromised
+    return log
+
+
+def test_a_login_right_after_a_burst_on_that_account_from_others_is_a_compromise() -> None:
+    (compromise,) = run(burst_then_login()).compromised
     assert compromise.ip == "198.51.100.123" and compromise.failures_before == 6
 
 
 def test_a_burst_from_others_is_said_to_come_from_other_clients() -> None:
-    log = Log()
-    for n in range(6):
-        log.sasl_failure(n * MINUTE, f"2001:db8:{n + 1}::7", "carol@example.com")
-    log.queued_login(10 * MINUTE, "198.51.100.123", "carol@example.com")
-    (compromise,) = run(log).compromised
+    (compromise,) = run(burst_then_login()).compromised
     assert "after 6 failed logins on this account from other clients within 1h" in (
         compromise.reason
     )
