@@ -176,13 +176,14 @@ _times: dict[int, tuple[datetime, str, str]] = {}
 
 def _iso(time: datetime) -> str:
     """``time.isoformat()``, once per datetime object."""
-    hit = _times.get(id(time))
-    if hit is None or hit[0] is not time:
-        hit = _time_entry(time)
-    return hit[1]
+    return _time_entry(time)[1]
 
 
 def _time_entry(time: datetime) -> tuple[datetime, str, str]:
+    """(time, its isoformat, that as a JSON string), made once per datetime object."""
+    hit = _times.get(id(time))
+    if hit is not None and hit[0] is time:
+        return hit
     if len(_times) > 4096:
         _times.clear()
     text = time.isoformat()
@@ -192,16 +193,20 @@ def _time_entry(time: datetime) -> tuple[datetime, str, str]:
 
 
 def _head(etype: Any, category: Any, hostile: Any, strength: Any) -> str:
-    """``"type": …, "category": …, "hostile": …, "strength": …`` of one kind of event."""
+    """``"type": …, "category": …, "hostile": …, "strength": …`` of one kind of event,
+    made once per kind."""
+    # The key holds the exact classes: True and 1 are equal keys but different JSON.
+    key = (etype, category, hostile, strength, hostile.__class__)
+    text = _heads.get(key)
+    if text is not None:
+        return text
     if len(_heads) > 4096:
         _heads.clear()
-    text = (
+    text = _heads[key] = (
         f'"type": {_string(str(etype))}, "category": {_string(str(category))}, '
         f'"hostile": {_value(hostile)}, '
         f'"strength": {_string(str(strength)) if strength is not None else "null"}'
     )
-    # The key holds the exact classes: True and 1 are equal keys but different JSON.
-    _heads[(etype, category, hostile, strength, hostile.__class__)] = text
     return text
 
 
@@ -239,19 +244,10 @@ def _fast_json(event: Event, show_passwords: bool) -> str:
         user, payload = _redacted_payload(event, show_passwords)
     if mechanism is not None and not show_passwords:
         mechanism = shown_mechanism(mechanism)
-    head = _heads.get((etype, category, hostile, strength, hostile.__class__))
-    if head is None:
-        head = _head(etype, category, hostile, strength)
+    head = _head(etype, category, hostile, strength)
     time, _host, program, pid, _message, source, line = record[:7]
-    when = "null"
-    if time is not None:
-        hit = _times.get(id(time))
-        if hit is None or hit[0] is not time:
-            hit = _time_entry(time)
-        when = hit[2]
-    where = _sources.get(source) if source.__class__ is str else None
-    if where is None:
-        where = _source(source)
+    when = "null" if time is None else _time_entry(time)[2]
+    where = _source(source)
     s, v, i = _string, _value, int
     return (
         f'{{"source": {where}, '
