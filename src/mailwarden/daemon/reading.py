@@ -26,7 +26,6 @@ up.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import logging
 import os
 import socket
@@ -35,7 +34,7 @@ from typing import NamedTuple
 
 from mailwarden.config import SourcesConfig, StoreConfig
 from mailwarden.daemon.journal import JournalFollower, JournalTrust
-from mailwarden.sources.follow import FileFollower, Position
+from mailwarden.sources.follow import FileFollower, Position, file_matches
 from mailwarden.sources.interface import Chunk, ReadStats
 from mailwarden.store import JSONValue, Store
 
@@ -222,16 +221,9 @@ def _earlier_position(store: Store, path: str) -> JSONValue:
     try:
         position = Position.from_json(raw)
         with open(path, "rb") as file:
-            st = os.fstat(file.fileno())
-            head = file.read(position.fingerprint_size)
+            if not file_matches(file.fileno(), position):
+                return None
     except (OSError, ValueError, KeyError, TypeError):
-        return None
-    if (
-        (st.st_dev, st.st_ino) != (position.device, position.inode)
-        or st.st_size < position.offset
-        or len(head) != position.fingerprint_size
-        or hashlib.sha256(head).hexdigest() != position.fingerprint
-    ):
         return None
     LOG.info("%s: resuming at line %d, stored before positions were per host", path, position.line)
     return raw
@@ -280,13 +272,7 @@ def _tail(candidate: str, source: str, position: Position, limit: int) -> Chunk 
     except OSError:
         return None
     try:
-        st = os.fstat(fd)
-        if (st.st_dev, st.st_ino) != (position.device, position.inode):
-            return None
-        if st.st_size < position.offset:
-            return None
-        head = os.pread(fd, position.fingerprint_size, 0)
-        if hashlib.sha256(head).hexdigest() != position.fingerprint:
+        if not file_matches(fd, position):
             return None
         start = max(0, position.offset - limit)
         data = os.pread(fd, position.offset - start, start)

@@ -150,16 +150,21 @@ class _Open:
         self.file.close()
 
 
-def _matches(opened: _Open, stored: Position) -> bool:
-    if (opened.device, opened.inode) != (stored.device, stored.inode):
+def file_matches(fd: int, stored: Position) -> bool:
+    """Is the file open as ``fd`` the one ``stored`` was taken from: the same device and
+    inode, at least as long as the stored offset, the same first bytes?"""
+    st = os.fstat(fd)
+    if (st.st_dev, st.st_ino) != (stored.device, stored.inode) or st.st_size < stored.offset:
         return False
-    if os.fstat(opened.file.fileno()).st_size < stored.offset:
-        return False
-    head = os.pread(opened.file.fileno(), stored.fingerprint_size, 0)
+    head = os.pread(fd, stored.fingerprint_size, 0)
     return (
         len(head) == stored.fingerprint_size
         and hashlib.sha256(head).hexdigest() == stored.fingerprint
     )
+
+
+def _matches(opened: _Open, stored: Position) -> bool:
+    return file_matches(opened.file.fileno(), stored)
 
 
 class _Followed:
