@@ -647,6 +647,69 @@ def test_an_owner_whose_typos_joined_a_campaign_is_not_compromised() -> None:
     assert "198.51.100.200" not in finding.data["members"]
 
 
+def test_people_who_mistype_a_shared_accounts_password_are_no_campaign() -> None:
+    # Five people share info@, each from home, an hour apart: one typo, then in. By the
+    # time the fifth joins, the first four had logged in: none is a sprayer.
+    log = Log()
+    for n in range(5):
+        ip = f"198.51.100.{40 + n}"
+        log.dovecot_failure(n * HOUR, ip, "info@example.com")
+        log.dovecot_login(n * HOUR + 20, ip, "info@example.com")
+    analysis = run(log)
+    assert analysis.attackers == ()
+    assert analysis.findings_of("spray") == []
+    assert analysis.findings_of("enumeration") == []
+    assert analysis.compromised == ()
+
+
+def test_a_campaign_of_bots_still_stands_beside_people_who_mistyped() -> None:
+    log = Log()
+    bots = ["192.0.2.66", "198.51.100.23", "203.0.113.51", "2001:db8:f::1", "2001:db8:e::1"]
+    for n in range(3):  # people first: a typo each, then in
+        ip = f"198.51.100.{40 + n}"
+        log.dovecot_failure(n * MINUTE, ip, "info@example.com")
+        log.dovecot_login(n * MINUTE + 20, ip, "info@example.com")
+    for n, ip in enumerate(bots):
+        log.sasl_failure(HOUR + n, ip, "info@example.com")
+    analysis = run(log)
+    (finding,) = analysis.findings_of("spray")
+    assert sorted(finding.data["members"]) == sorted(bots)
+    assert ips(analysis) == set(bots)
+
+
+def test_too_few_bots_left_beside_people_make_no_campaign() -> None:
+    # Three people and two bots on one account: five clients, but two sprayers are no
+    # campaign (policy.spray_clients is 5), and one failure each is no other verdict.
+    log = Log()
+    for n in range(3):
+        ip = f"198.51.100.{40 + n}"
+        log.dovecot_failure(n * MINUTE, ip, "info@example.com")
+        log.dovecot_login(n * MINUTE + 20, ip, "info@example.com")
+    for n, ip in enumerate(["192.0.2.66", "203.0.113.51"]):
+        log.sasl_failure(HOUR + n, ip, "info@example.com")
+    analysis = run(log)
+    assert analysis.findings_of("spray") == []
+    assert analysis.attackers == ()
+
+
+def test_an_intruders_later_failures_are_guesses_not_a_stale_password() -> None:
+    log = Log()
+    for t in range(8):
+        log.sasl_failure(t * 7, "203.0.113.45", "sales@example.com")
+    log.queued_login(60, "203.0.113.45", "sales@example.com")
+    for t in range(5):  # the next day, the password changed: guessing again
+        log.sasl_failure(DAY + t * 60, "203.0.113.45", "sales@example.com")
+    log.queued_login(DAY + HOUR, "203.0.113.45", "sales@example.com")  # in again
+    analysis = run(log)
+    (compromise,) = analysis.compromised
+    assert compromise.ip == "203.0.113.45"
+    attacker = analysis.attacker("203.0.113.45")
+    assert attacker is not None
+    assert attacker.verdict is Verdict.COMPROMISED and attacker.recommendation == "ban"
+    assert attacker.failures == 13 and attacker.stale_failures == 0
+    assert analysis.findings_of("stale_password") == []
+
+
 def test_a_campaign_member_that_logs_in_after_trying_other_accounts_is_a_compromise() -> None:
     log = Log()
     bots = ["192.0.2.66", "198.51.100.23", "203.0.113.51", "2001:db8:f::1", "2001:db8:e::1"]

@@ -171,6 +171,7 @@ _ENUMERATION = VERDICT_BIT[Verdict.ENUMERATION]
 _PROBE = VERDICT_BIT[Verdict.PROBE]
 _SPRAY = VERDICT_BIT[Verdict.SPRAY_MEMBER]
 _NETWORK = VERDICT_BIT[Verdict.NETWORK_MEMBER]
+_COMPROMISED = VERDICT_BIT[Verdict.COMPROMISED]
 _VERDICT_SEVERITY = {
     Verdict.COMPROMISED: Severity.CRITICAL,
     Verdict.BRUTEFORCE: Severity.HIGH,
@@ -371,6 +372,8 @@ class Detector:
         self._lone: StateTable[NetKey, tuple[str, float, int]] = StateTable(cap, _second)
         """Networks with one failing address so far: (address, last failure, failures)."""
         self._campaigns = Campaigns()
+        self._standing: set[int] = set()
+        """The campaigns that still count (:meth:`result` works them out)."""
         self._reasons: dict[str | int, str] = {}
         """Reason texts shared by many clients (per account name, per campaign)."""
         self._real_names: set[str] = set()
@@ -944,6 +947,8 @@ class Detector:
         when: float,
         found: list[Detection],
     ) -> None:
+        if client.succeeded is not None and self._a_person(client):
+            return  # it logged in as what it tried: an owner's typos, not spraying
         reason = self._reasons.get(number)
         if reason is None:
             reason = self._reasons[number] = (
@@ -1075,24 +1080,35 @@ class Detector:
         when = self._sessions.seconds(event)
         key = account_key(user) if user else None
         client = self._clients.get(ip) or self._revive(ip)
-        owner = self._owner(ip, create=key is not None, net=client.net if client else None)
+        net = client.net if client else None
+        owner = self._owner(ip, create=False, net=net)
         known = key is not None and owner is not None and key in owner.users
+        again = False
         if key is not None:
             self._real_names.add(key)
             self._reasons.pop(key, None)
-            if owner is not None:
-                owner.add(key, when)
         if client is not None:
             client.see(event, when)
             if key is not None:
                 if client.succeeded is None:
                     client.succeeded = []
-                if key not in client.succeeded and len(client.succeeded) < MAX_SUCCEEDED:
+                if key in client.succeeded:
+                    again = True
+                elif len(client.succeeded) < MAX_SUCCEEDED:
                     client.succeeded.append(key)
-        if known:
+        if known and owner is not None and key is not None:
+            owner.add(key, when)
             return []  # this client logged in as this account before
+        if again and client is not None and client.flags & _COMPROMISED:
+            return []  # the intruder again: reported at its first login
         compromise = self._compromise_reason(client, key, when)
         if compromise is None:
+            # The owner: later failures with this account from here are typos or an
+            # old password. (Never the intruder: its failures stay guesses.)
+            if key is not None:
+                owner = owner or self._owner(ip, create=True, net=net)
+                if owner is not None:
+                    owner.add(key, when)
             if client is not None:
                 self._owner_logged_in(client, key)
             return []
@@ -1456,6 +1472,7 @@ class Detector:
         """The analysis of everything fed so far (may be called more than once)."""
         clients = [c for c in self._clients.values() if c.flags or c.stale]
         clients.extend(self._archive.values())
+        self._standing = self._standing_campaigns()
         attackers = []
         findings: list[Finding] = []
         stale_findings = 0
@@ -1496,6 +1513,11 @@ class Detector:
                 f"{client.stale} failed logins with an account it had logged in as "
                 "(a device with an old password)"
             )
+        if Verdict.SPRAY_MEMBER in verdicts and not (
+            self._still_member(client.ip)
+            and self._campaigns.campaign_of(client.ip) in self._standing
+        ):
+            del verdicts[Verdict.SPRAY_MEMBER]  # a person, or too few others are left
         network = None
         if Verdict.NETWORK_MEMBER in verdicts:
             state = self._network_state(client.net)
@@ -1569,9 +1591,9 @@ class Detector:
                     targets.setdefault(number, []).append((account.failures, key))
         found = []
         for root, number in sorted(campaigns.flagged.items(), key=lambda kv: kv[1]):
-            members = sorted(ip for ip in campaigns.members(root) if self._still_member(ip))
-            if len(members) < self.policy.spray_clients:
+            if number not in self._standing:
                 continue
+            members = sorted(ip for ip in campaigns.members(root) if self._still_member(ip))
             accounts = [name for _, name in sorted(targets.get(number, []), reverse=True)]
             failures = sum(
                 c.failures
@@ -1617,7 +1639,36 @@ class Detector:
     def _still_member(self, ip: str) -> bool:
         """A campaign member, unless it turned out to be an account's owner."""
         client = self._clients.get(ip) or self._archive.get(ip)
-        return client is not None and bool(client.flags & _SPRAY)
+        return client is not None and bool(client.flags & _SPRAY) and not self._a_person(client)
+
+    def _standing_campaigns(self) -> set[int]:
+        """The flagged campaigns that still have ``spray_clients`` members once the
+        clients that turned out to be people are taken away (as networks are: see
+        :meth:`_network_stands`)."""
+        campaigns = self._campaigns
+        needed = self.policy.spray_clients
+        standing = set()
+        for root, number in campaigns.flagged.items():
+            members = 0
+            for ip in campaigns.members(root):
+                if self._still_member(ip):
+                    members += 1
+                    if members >= needed:
+                        standing.add(number)
+                        break
+        return standing
+
+    def _a_person(self, client: ClientState) -> bool:
+        """Whether a client logged in as every account it failed on, failed fewer times
+        than brute force takes, and broke into nothing: its failures were its owner's
+        typos (:meth:`_owner_pattern`, judged again after the fact, for a client that a
+        campaign took in after it had logged in)."""
+        succeeded = client.succeeded
+        if not succeeded or client.flags & _COMPROMISED:
+            return False
+        return (
+            client.users_tried() <= set(succeeded) and client.failures < self.policy.fast_failures
+        )
 
     def _network_findings(self) -> list[Finding]:
         states = [s for s in self._networks.values() if self._network_stands(s)]
@@ -1647,7 +1698,7 @@ class Detector:
 
     def _enumeration_findings(self, attackers: list[Attacker]) -> list[Finding]:
         enumerators = [a for a in attackers if Verdict.ENUMERATION in a.verdicts]
-        if not enumerators and not self._campaigns.flagged:
+        if not enumerators and not self._standing:
             return []
         ranked = sorted(
             ((key, account) for key, account in self._accounts.items() if self._attacked(account)),
