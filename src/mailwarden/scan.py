@@ -569,8 +569,42 @@ def _items_of_streams(
             for order, stream in enumerate(streams)
         )
     )
-    for _time, _order, _sequence, item in merged:
-        yield item
+    yield from _once(merged, counts.read)
+
+
+def _once(
+    merged: Iterator[tuple[float, int, int, tuple[Record, bool]]], stats: ReadStats
+) -> Iterator[tuple[Record, bool]]:
+    """The merged items without the lines another input already gave: rsyslog writes
+    every mail line to both mail.log and syslog (Debian), and to mail.info, mail.warn
+    and mail.err by level, so ``analyze /var/log/`` meets most lines twice or more.
+    A line (its whole text, the time in it included) that another input gave at the
+    same time is dropped and counted (``stats.duplicates``); each input keeps as many
+    copies as it has, so a line that one input holds twice (two identical failures in
+    one second) still counts twice, however many inputs hold it."""
+    second = float("nan")
+    seen: dict[str, dict[int, int]] = {}
+    """text -> how many times each input gave it, for the lines of this time."""
+    for moment, order, _sequence, item in merged:
+        if moment != second:
+            seen.clear()
+            second = moment
+        text = item[0].text
+        copies = seen.get(text)
+        if copies is None:
+            seen[text] = {order: 1}
+            yield item
+            continue
+        mine = copies.get(order, 0) + 1
+        copies[order] = mine
+        most = 0  # copies the other inputs gave
+        for other, count in copies.items():
+            if other != order and count > most:
+                most = count
+        if mine > most:
+            yield item
+        else:
+            stats.duplicates += 1
 
 
 def records_of_streams(

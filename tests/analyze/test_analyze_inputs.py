@@ -12,7 +12,7 @@ import stat
 from pathlib import Path
 
 import pytest
-from analyze_logs import Log, run_analyze, stamp, write_gzip
+from analyze_logs import Log, run_analyze, sorted_lines, stamp, write_gzip
 
 
 def failures_of(data: dict, ip: str) -> int:  # type: ignore[type-arg]
@@ -180,3 +180,40 @@ def test_help_has_examples() -> None:
     result = run_analyze("--help")
     assert result.returncode == 0
     assert "Examples:" in result.stdout and "mailwarden analyze /var/log/mail.log*" in result.stdout
+
+
+def test_lines_that_both_mail_log_and_syslog_hold_count_once(tmp_path: Path) -> None:
+    # rsyslog on Debian writes every mail line to mail.log and to syslog: `analyze
+    # /var/log/` must not see mike's one typo twice (then a "compromise"), nor two
+    # failures where the log holds one.
+    log = Log()
+    log.sasl_failures(0, "198.51.100.77", "mike@example.com", 1)
+    log.submission_login(20, "198.51.100.77", "mike@example.com")
+    log.sasl_failures(100, "203.0.113.77", "admin@example.com", 2, every=1)
+    log.write(tmp_path / "mail.log")
+    syslog = [f"{stamp(n * 30)} mx systemd[1]: Started session {n}." for n in range(6)]
+    (tmp_path / "syslog").write_text("\n".join(sorted_lines(syslog + log.lines)) + "\n")
+    alone = json.loads(run_analyze("--format", "json", tmp_path / "mail.log").stdout)
+    result = run_analyze("--format", "json", tmp_path)
+    assert result.returncode == 0, result.stderr
+    both = json.loads(result.stdout)
+    assert both["attackers"] == alone["attackers"]
+    assert both["compromised"] == alone["compromised"] == []
+    assert both["stats"]["lines_duplicate"] > 0
+    text = run_analyze(tmp_path).stdout
+    assert text.startswith("Nobody got in")
+    assert "also in another input" in text
+
+
+def test_a_line_one_input_holds_twice_still_counts_twice(tmp_path: Path) -> None:
+    # Two identical failures in one second (one session, Postfix logs no counter) are two
+    # guesses; a copy of them in syslog adds none.
+    line = f"{stamp(5)} mx postfix/submission/smtpd[4242]: warning: unknown[203.0.113.78]: SASL LOGIN authentication failed: authentication failure, sasl_username=root"
+    connect = f"{stamp(4)} mx postfix/submission/smtpd[4242]: connect from unknown[203.0.113.78]"
+    (tmp_path / "mail.log").write_text("\n".join([connect, line, line]) + "\n")
+    (tmp_path / "syslog").write_text("\n".join([connect, line]) + "\n")
+    result = run_analyze("--format", "json", "--set", "fast_failures=2", tmp_path)
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert failures_of(data, "203.0.113.78") == 2
+    assert data["stats"]["lines_duplicate"] == 1  # the connect line is never kept

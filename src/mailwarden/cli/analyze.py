@@ -222,6 +222,7 @@ def _run(
         seconds=time.perf_counter() - started,
         skipped=stats.skipped_total,
         problems=tuple(stats.problems),
+        duplicates=stats.duplicates,
     )
     for problem in summary.problems:
         click.echo(f"mailwarden: warning: {problem}", err=True)

@@ -45,6 +45,8 @@ class ReadSummary:
     """Lines that gave no entry: empty, binary junk, too long."""
     problems: tuple[str, ...] = ()
     """One line each: a damaged archive, a journal that stopped early, …"""
+    duplicates: int = 0
+    """Lines also given by another input (mail.log and syslog), counted once."""
 
     @property
     def lines_per_second(self) -> float:
@@ -62,6 +64,7 @@ class ReadSummary:
             "bytes": self.bytes,
             "entries": self.entries,
             "lines_skipped": self.skipped,
+            "lines_duplicate": self.duplicates,
             "problems": len(self.problems),
         }
 

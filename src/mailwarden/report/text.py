@@ -186,6 +186,11 @@ def headline(analysis: Analysis, summary: ReadSummary) -> tuple[str, str]:
         )
     else:
         read += "."
+    if summary.duplicates:
+        read += (
+            f" {plural(summary.duplicates, 'entry', 'entries')} also in another input"
+            " (as mail.log and syslog both hold mail lines) counted once."
+        )
     return top, read
 
 

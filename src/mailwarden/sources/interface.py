@@ -58,6 +58,9 @@ class ReadStats:
     held_together: int = 0
     """Header-like text inside a client-controlled field (a username, a HELO name, a
     plaintext dump) that was deliberately not split off a pasted line."""
+    duplicates: int = 0
+    """Lines dropped because another input had already given the same line (rsyslog
+    writes mail lines to both mail.log and syslog): see ``scan``'s merge."""
     problems: list[str] = field(default_factory=list)
     """One line each: a damaged archive, a source that stopped early, ..."""
 
