@@ -316,6 +316,21 @@ def test_three_addresses_of_a_network_or_people_who_then_log_in_are_no_network_a
     assert run(log).attackers == ()
 
 
+def test_a_network_a_real_user_logs_in_from_is_never_banned_as_a_whole() -> None:
+    # alice reads her mail from 198.51.100.10; five other addresses of that /24 fail
+    # once each. Banning the /24 would lock her out: its addresses are judged one by one.
+    log = Log()
+    log.dovecot_login(0, "198.51.100.10", "alice@example.com")
+    for n in range(5):
+        log.sasl_failure(MINUTE + n * MINUTE, f"198.51.100.{20 + n}", f"user{n}@example.com")
+    analysis = run(log)
+    assert analysis.findings_of("network") == []
+    assert all(a.network is None for a in analysis.attackers)
+    detector = Detector(keep_history=False)
+    targets = {str(d.target) for e in log.events for d in detector.feed(e)}
+    assert "198.51.100.0/24" not in targets
+
+
 def test_password_spraying_across_networks_is_one_campaign() -> None:
     log = Log()
     clients = [

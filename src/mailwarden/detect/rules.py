@@ -373,6 +373,9 @@ class Detector:
         """Networks with one failing address so far: (address, last failure, failures)."""
         self._campaigns = Campaigns()
         self._standing: set[int] = set()
+        self._people_nets: set[NetKey] = set()
+        """Networks (``ipv4_prefix``/``ipv6_prefix``) a real user logged in from: never
+        judged as a whole (a ban would lock that user out)."""
         """The campaigns that still count (:meth:`result` works them out)."""
         self._reasons: dict[str | int, str] = {}
         """Reason texts shared by many clients (per account name, per campaign)."""
@@ -994,7 +997,7 @@ class Detector:
         if new_member and len(state.evidence) < 3:
             state.evidence.append(evidence_of(event))
         needed, window = self._limits.network
-        if len(state.members) < needed:
+        if len(state.members) < needed or net in self._people_nets:
             return
         if state.flagged is not None and when - state.flagged <= window:
             if not client.flags & _NETWORK:
@@ -1109,6 +1112,7 @@ class Detector:
                 owner = owner or self._owner(ip, create=True, net=net)
                 if owner is not None:
                     owner.add(key, when)
+            self._person_in_network(ip, net)
             if client is not None:
                 self._owner_logged_in(client, key)
             return []
@@ -1191,6 +1195,19 @@ class Detector:
         if key is None:  # the log does not say as whom: the one account it tried, if one
             return len(tried) <= 1 and client.failures < self.policy.fast_failures
         return tried <= {key} and client.failures < self.policy.fast_failures
+
+    def _person_in_network(self, ip: str, net: NetKey | None) -> None:
+        """Someone logged in from ``ip``, not as an intruder: its network is no attacker
+        as a whole (:meth:`_network_stands`); its addresses are judged one by one."""
+        if net is None:
+            net, _ = network_key(ip, self._v4, self._v6)
+            if net is None:
+                return
+        people = self._people_nets
+        if net not in people:
+            if len(people) >= self.policy.max_clients:
+                people.clear()
+            people.add(net)
 
     def _owner_logged_in(self, client: ClientState, key: str | None) -> None:
         """A person logged in: their failures were typos, their address is no network
@@ -1633,8 +1650,12 @@ class Detector:
 
     def _network_stands(self, state: NetworkState) -> bool:
         """A flagged network still counts once the addresses that turned out to be people
-        (they logged in) are taken away."""
-        return state.flagged is not None and len(state.members) >= self.policy.network_clients
+        (they logged in) are taken away, and while nobody logged in from it at all."""
+        return (
+            state.flagged is not None
+            and len(state.members) >= self.policy.network_clients
+            and state.key not in self._people_nets
+        )
 
     def _still_member(self, ip: str) -> bool:
         """A campaign member, unless it turned out to be an account's owner."""
