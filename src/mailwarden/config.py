@@ -447,6 +447,8 @@ def load_config(path: str | Path | None) -> Config:
         raise ConfigError(name, None, "not UTF-8 text") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(name, None, f"invalid TOML: {exc}") from None
+    except (ValueError, RecursionError) as exc:  # a 5,000-digit number, arrays 3,000 deep
+        raise ConfigError(name, None, f"invalid TOML: {_first_line(exc)}") from None
     return config_from_mapping(parsed, name)
 
 
@@ -464,6 +466,8 @@ def apply_overrides(
             value: object = tomllib.loads(f"v = {text.strip()}")["v"]
         except tomllib.TOMLDecodeError:
             value = text.strip()
+        except (ValueError, RecursionError) as exc:
+            raise ConfigError(origin, dotted, f"invalid value: {_first_line(exc)}") from None
         cls = _SECTIONS.get(section_name)
         if cls is None:
             raise ConfigError(origin, section_name, "unknown section")
@@ -472,6 +476,12 @@ def apply_overrides(
         _check_section(section, origin, section_name)
         config = dataclasses.replace(config, **{section_name: section})
     return config
+
+
+def _first_line(exc: BaseException) -> str:
+    """An exception's message on one line, cut short (Python's own can be long)."""
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text if len(text) <= 160 else text[:157] + "..."
 
 
 def duration_text(delta: timedelta) -> str:

@@ -124,6 +124,27 @@ def test_invalid_toml_is_a_config_error(tmp_path: Path) -> None:
     assert error.key is None and "invalid TOML" in error.reason
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[policy]\nfast_failures = " + "9" * 5000,  # past Python's int-string limit
+        "[policy]\nallow = " + "[" * 3000 + "]" * 3000,  # past the recursion limit
+    ],
+)
+def test_toml_that_python_cannot_hold_is_a_config_error(tmp_path: Path, text: str) -> None:
+    error = error_of(tmp_path, text)
+    assert "invalid TOML" in error.reason and "\n" not in str(error)
+
+
+@pytest.mark.parametrize(
+    "assignment", ["policy.fast_failures=" + "9" * 5000, "policy.allow=" + "[" * 3000]
+)
+def test_an_override_that_python_cannot_hold_is_a_config_error(assignment: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        apply_overrides(Config(), [assignment])
+    assert "\n" not in str(info.value) and len(str(info.value)) < 300
+
+
 def test_a_missing_or_unreadable_file_is_a_config_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as info:
         load_config(tmp_path / "nope.toml")
