@@ -110,6 +110,8 @@ _DIGITS = frozenset("0123456789")
 _BINARYISH = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]")
 """Characters of binary junk: C0 controls other than tab/CR/LF, DEL, U+FFFD."""
 PLAIN_ASCII = bytes(range(32, 127)) + b"\t\r\n"
+_PADDING = "\x00\ufeff"
+"""What may stand before an entry on its line: NUL padding, a byte-order mark."""
 """Bytes of plain text: a chunk with no other byte is framed inline."""
 _new = tuple.__new__
 """Record(...) through its generated __new__ costs a Python call per line; this does not."""
@@ -381,6 +383,14 @@ class Framer:
             stats.too_long += 1
             return
         line = line.strip()
+        if line and line[0] in _PADDING:
+            # NUL padding before an entry (a file truncated under its writer, a crash)
+            # or a byte-order mark at the start of a file: the entry after it counts.
+            rest = line.lstrip(_PADDING).strip()
+            if not rest and "\x00" in line:
+                stats.binary += 1
+                return
+            line = rest
         if not line:
             stats.empty += 1
             return
@@ -505,7 +515,7 @@ class Framer:
     def _journal(self, line: str, source: str, number: int, offset: int) -> Record | None:
         try:
             entry = json.loads(line)
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested thousands deep
             return None
         if not isinstance(entry, dict):
             return None
@@ -520,7 +530,7 @@ class Framer:
         pid = _journal_pid(entry.get("_PID")) or _journal_pid(entry.get("SYSLOG_PID"))
         time = None
         micros = _journal_text(entry.get("__REALTIME_TIMESTAMP"))
-        if micros is not None and micros.isdigit():
+        if micros is not None and micros.isascii() and micros.isdigit() and len(micros) <= 20:
             time = self._from_epoch(0, int(micros))
         message = message.rstrip()
         head = f"{program or '-'}[{pid}]" if pid is not None else (program or "-")
@@ -793,17 +803,25 @@ _GROUP_OWNER = _build_group_index()
 
 
 def _journal_text(value: object) -> str | None:
-    if isinstance(value, str):
-        return value
+    """A journal field as text: a string, an array of bytes (not UTF-8), or the first of
+    several values. A JSON escape of half a surrogate pair (``"\\ud800"``, which
+    journalctl never writes) becomes U+FFFD: no output could encode it."""
     if isinstance(value, list) and value:
         if all(isinstance(byte, int) and 0 <= byte < 256 for byte in value):
             return bytes(value).decode("utf-8", "replace")
-        return _journal_text(value[0])
-    return None
+        value = value[0]  # a field given more than once
+    if not isinstance(value, str):
+        return None
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return value.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+    return value
 
 
 def _journal_pid(value: object) -> int | None:
     text = _journal_text(value)
-    if text is not None and text.isdigit() and len(text) <= 10:
+    if text is not None and text.isascii() and text.isdigit() and len(text) <= 10:
         return int(text)
     return None

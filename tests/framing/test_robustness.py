@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import string
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -149,3 +150,50 @@ def test_the_fast_path_and_the_general_path_agree(lines: list[str]) -> None:
         slow.extend(general.frame_line(line, "x", number, offset))
         offset += len(line) + 1
     assert fast == slow
+
+
+SASL_FAILURE = (
+    "Feb 23 11:57:42 mx postfix/submission/smtpd[7]: warning: unknown[203.0.113.9]: "
+    "SASL LOGIN authentication failed: authentication failure, sasl_username=root"
+)
+
+
+def test_an_entry_after_nul_padding_on_its_line_is_kept() -> None:
+    # A log truncated under its writer (copytruncate) or cut by a crash: NUL bytes, then
+    # the next entry on the same physical line. The entry counts; a line of NULs alone
+    # is binary junk.
+    lines = [GOOD.format(1), "\x00" * 4096 + SASL_FAILURE, "\x00" * 64]
+    data = ("\n".join(lines) + "\n").encode()
+    stats = ReadStats()
+    records = list(Framer(year=2026, stats=stats).frame_chunk(Chunk("x", data, 1, 0)))
+    assert [r.message for r in records][1] == SASL_FAILURE.split(": ", 1)[1]
+    assert records[1].line == 2 and records[1].offset == len(GOOD.format(1)) + 1
+    assert stats.binary == 1 and len(records) == 2
+
+
+def test_an_entry_after_a_byte_order_mark_is_kept() -> None:
+    data = ("\ufeff" + SASL_FAILURE + "\n").encode()
+    [record] = Framer(year=2026).frame_chunk(Chunk("x", data, 1, 0))
+    assert record.program == "postfix/submission/smtpd" and record.pid == 7
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        '{"__REALTIME_TIMESTAMP":"\u00b2\u00b3","MESSAGE":"x"}',  # digits, but not ASCII
+        '{"_PID":"\u00b2","SYSLOG_IDENTIFIER":"dovecot","MESSAGE":"x"}',
+        '{"__REALTIME_TIMESTAMP":"' + "9" * 5000 + '","MESSAGE":"x"}',
+        "[" * 20000 + "]" * 20000,
+        '{"MESSAGE":' + "[" * 20000 + "]" * 20000 + "}",
+        '{"SYSLOG_IDENTIFIER":"dovecot","MESSAGE":"imap-login: \\ud800 x"}',
+        '{"MESSAGE":[["auth"]]}',
+    ],
+)
+def test_a_malformed_journal_line_is_framed_or_skipped_never_raised(line: str) -> None:
+    stats = ReadStats()
+    data = "\n".join([GOOD.format(1), line, GOOD.format(2)]).encode("utf-8", "surrogatepass")
+    records = list(Framer(year=2026, stats=stats).frame_chunk(Chunk("x", data, 1, 0)))
+    assert [r.line for r in records if r.program == "postfix/smtpd"] == [1, 3]
+    for record in records:  # every text can be written out
+        record.text.encode("utf-8")
+        record.message.encode("utf-8")

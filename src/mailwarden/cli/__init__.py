@@ -93,6 +93,13 @@ def cli() -> None:
 def main(argv: list[str] | None = None) -> None:
     """Entry point: one clear line on stderr for every error we know, never a traceback
     for bad input. A command may return an int: that is the exit status."""
+    for stream in (sys.stdout, sys.stderr):
+        # Attacker text is escaped before it is printed, but a terminal or pipe whose
+        # encoding is not UTF-8 (PYTHONIOENCODING=latin-1, LANG=C on old systems) cannot
+        # take every character of a report (box drawing, Chinese): escape, never fail.
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="backslashreplace")
     try:
         status = cli.main(args=argv, prog_name="mailwarden", standalone_mode=False)
     except click.exceptions.Exit as exc:

@@ -51,7 +51,7 @@ class Accounts:
 def load_accounts(path: str | Path) -> Accounts:
     """Read a list of accounts or a Dovecot passwd-file; :class:`InputError` if unreadable."""
     try:
-        text = Path(path).read_text(encoding="utf-8", errors="replace")
+        text = Path(path).read_text(encoding="utf-8-sig", errors="replace")  # -sig: a BOM
     except OSError as exc:
         raise InputError(f"{path}: cannot read the list of accounts: {exc.strerror}") from None
     names = []
