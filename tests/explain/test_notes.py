@@ -134,9 +134,10 @@ def test_star_after_334_is_a_cancel() -> None:
 
 
 def test_ehlo_inside_tls() -> None:
-    state = SessionState(tls_up=True)
+    state = SessionState(tls_up=True, starttls=True)
     text = _note(_event(EventType.CLIENT_DATA, {"declared_length": "16"}, "EHLO localhost"), state)
     assert "“localhost”" in text and "greet again" in text
+    assert "typical greeting of password-guessing bots" in text
 
 
 # -- wrapping --------------------------------------------------------------------------
@@ -194,3 +195,37 @@ def test_a_pasters_remark_in_place_of_the_hex_rows() -> None:
     event = _event(EventType.TLS_DUMP, detail)._replace(record=record)
     notes = [b.note for b in explain([(record, [event])]) if isinstance(b, Entry)]
     assert "“(some cipher text)” is not Postfix's" in notes[0]
+
+
+def test_a_run_of_closing_punctuation_never_starts_a_line() -> None:
+    text = (
+        "此时 Postfix 会把每一行写进日志（“Read N chars” 表示收到了 N 个字节；"
+        "回车换行显示为 “??”）。下一句"
+    )
+    for width in range(10, 60):
+        for line in wrap(text, width):
+            assert line[:1] not in "，。：；）”", (width, line)
+
+
+def test_reply_codes_and_rfc_numbers_stay_on_one_line() -> None:
+    texts = [
+        "本日志中出现的：435 4.7.8、402 4.5.2。只有作为应答时才表示取消登录（RFC 4954）；",
+        "Seen here: 435 4.7.8, 402 4.5.2. A “*” cancels a login (RFC 4954); here it is not.",
+    ]
+    for text in texts:
+        for width in range(12, 60):
+            lines = wrap(text, width)
+            assert "".join(lines).replace(" ", "") == text.replace(" ", "")
+            for line in lines:
+                assert not line.endswith(("RFC", "402", "435", "(RFC")), (width, line)
+                assert not line.startswith(("4954", "4.5.2", "4.7.8")), (width, line)
+
+
+def test_a_long_run_of_hex_digits_or_colons_folds_to_the_width() -> None:
+    # Attacker text (a HELO name, a username) of tens of thousands of hex digits or
+    # colons: folded to the width like any other word, addresses in it kept whole.
+    for token in ["a" * 20_000, ":" * 20_000, "ab:" * 7_000, "2001:db8::1 " + "f" * 9_000]:
+        lines = wrap(token, 80)
+        assert all(len(line) <= 80 for line in lines)
+        assert "".join(lines).replace(" ", "") == token.replace(" ", "")
+    assert "2001:db8::1" in wrap("2001:db8::1 " + "f" * 9_000, 80)[0]

@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from mailwarden.detect.accounts import account_key
 from mailwarden.explain.replies import reply_meaning, softened
 from mailwarden.explain.tls import (
     cipher_list_note,
@@ -65,6 +66,16 @@ class SessionState:
     """Credentials decoded so far (PLAIN payloads, LOGIN steps joined)."""
     decoded: list[Credential] = field(default_factory=list)
     """What the session layer decoded from the event being described."""
+    session_logged_in: bool = False
+    """A login succeeded in this session: its passwords may be a real user's."""
+    logged_in: frozenset[str] = frozenset()
+    """Accounts (case-folded, escaped) someone logged in as anywhere in the excerpt."""
+    starttls: bool = False
+    """The client sent STARTTLS in this session (as far as the log shows)."""
+
+    def hides(self, cred: Credential) -> bool:
+        """Is ``cred``'s password perhaps a real user's (shown not even masked)?"""
+        return password_is_real(cred, self.session_logged_in, self.logged_in)
 
 
 def detail(event: Event, key: str) -> str | None:
@@ -119,17 +130,72 @@ def _context(pair: tuple[str, str]) -> tuple[str, str]:
     return pair[0], _(pair[1])
 
 
-def credential_text(cred: Credential, show_passwords: bool) -> str:
-    """``account admin@fipick.com, password w*** (…)`` for a decoded payload."""
+def quoted(name: str) -> str:
+    """A name the client chose (an account), quoted so that a name with “, ” in it
+    cannot pass for several: ``“admin”``. ``name`` is already escaped; quote marks in it
+    are escaped too, so it cannot close the quotes early."""
+    inner = name.replace("“", "\\u201c").replace("”", "\\u201d")
+    return _("“{name}”").format(name=inner)
+
+
+def password_is_real(cred: Credential, session_logged_in: bool, logged_in: frozenset[str]) -> bool:
+    """The password of ``cred`` may be a real user's: a login succeeded in its session,
+    or someone logged in as its account (a failed try is then the owner's typo, close to
+    the real password)."""
+    if session_logged_in:
+        return True
+    return cred.user is not None and account_key(cred.user) in logged_in
+
+
+def _length(cred: Credential) -> tuple[int, int | None]:
+    """The password's length as (least, most): :attr:`Credential.password_length`, else
+    what the log shows of it."""
+    if cred.password_length is not None:
+        return cred.password_length
+    shown = len(cred.password or "")
+    return (shown, shown) if cred.complete else (shown, None)
+
+
+def _length_text(cred: Credential) -> str:
+    least, most = _length(cred)
+    if most is None:
+        return ngettext("at least {n} character", "at least {n} characters", least).format(n=least)
+    if least == most:
+        return ngettext("{n} character", "{n} characters", least).format(n=least)
+    return ngettext("{low}–{high} character", "{low}–{high} characters", most).format(
+        low=least, high=most
+    )
+
+
+def shown_password(cred: Credential, show_passwords: bool, real: bool = False) -> str:
+    """The password as explain shows it. With ``--show-passwords``: all the log holds.
+    Else, for a password that may be a real user's (``real``): nothing of it; for a
+    failed guess: its length only, never a character of it."""
+    if cred.password is None:
+        return ""
+    if show_passwords:
+        return cred.shown_password(True)
+    if real:
+        return _("hidden (a real user may have typed it; --show-passwords shows it)")
+    if cred.complete and _length(cred)[0] == 0:
+        return _("(empty)")
+    notes = _length_text(cred)
+    if not cred.complete:
+        notes = _("{length}, cut off in the log").format(length=notes)
+    return _("{stars} ({notes})").format(stars="***", notes=notes)
+
+
+def credential_text(cred: Credential, show_passwords: bool, real: bool = False) -> str:
+    """``account “admin@fipick.com”, password *** (…)`` for a decoded payload."""
     parts: list[str] = []
     if cred.user is not None:
         user = cred.user if cred.user_complete else cred.user + "…"
-        parts.append(_("account {user}").format(user=user))
+        parts.append(_("account {user}").format(user=quoted(user)))
     if cred.authzid is not None and cred.authzid != cred.user:
-        parts.append(_("acting for {authzid}").format(authzid=cred.authzid))
+        parts.append(_("acting for {authzid}").format(authzid=quoted(cred.authzid)))
     if cred.password is not None:
         word = _("token") if cred.mechanism in {"XOAUTH2", "OAUTHBEARER"} else _("password")
-        parts.append(f"{word} {cred.shown_password(show_passwords)}")
+        parts.append(f"{word} {shown_password(cred, show_passwords, real)}")
     return _(", ").join(parts)
 
 
@@ -334,13 +400,31 @@ def _auth_command(event: Event, state: SessionState) -> Note:
     text = _(
         "The client asks to log in with method {mech} and sends its credentials on the same "
         "line, base64-encoded. Decoded: {credential}."
-    ).format(mech=mech, credential=credential_text(cred, state.show_passwords))
+    ).format(
+        mech=mech,
+        credential=credential_text(cred, state.show_passwords, state.hides(cred)),
+    )
     if not cred.complete:
-        text += " " + _(
-            "The log cut the line off (it shows 40 bytes), so only the beginning of the "
-            "password is visible."
-        )
+        text += " " + _truncation_text(cred)
     return Note("auth_command", text, context=origin)
+
+
+def _truncation_text(cred: Credential) -> str:
+    """What the log's 40-byte cut left of a payload."""
+    if cred.password is not None:
+        return _(
+            "The log cut the line off (it shows 40 bytes), so it holds only the beginning of "
+            "the password."
+        )
+    if cred.user is not None and not cred.user_complete:
+        return _(
+            "The log cut the line off (it shows 40 bytes) inside the user name: the name is "
+            "cut off, and no part of the password is in the log."
+        )
+    return _(
+        "The log cut the line off (it shows 40 bytes) before the password: no part of it "
+        "is in the log."
+    )
 
 
 def _client_data(event: Event, state: SessionState) -> Note:
@@ -353,20 +437,28 @@ def _client_data(event: Event, state: SessionState) -> Note:
     verb = verb.upper()
     origin = _dump_origin(event)
     if verb in {"EHLO", "HELO"}:
-        name = escape_text(rest.strip()) or "?"
+        raw = rest.strip()
+        name = escape_text(raw) or "?"
         text = _(
             "The client greets the server ({verb}) and calls itself “{name}”. The name is "
-            "the client's own claim and proves nothing; “localhost” is a typical bot "
-            "greeting, a real mail server gives its own name."
+            "the client's own claim and proves nothing; a real mail server gives its own "
+            "name."
         ).format(verb=verb, name=name)
-        if state.tls_up:
+        if is_bot_greeting(raw):
+            text += " " + _(
+                "“{name}” is not a server's name but a typical greeting of password-guessing bots."
+            ).format(name=name)
+        if state.tls_up and state.starttls:
             text += " " + _(
                 "After STARTTLS a client must greet again, so this greeting travelled encrypted."
             )
+        elif state.tls_up:
+            text += " " + _("It came after the TLS handshake, so it travelled encrypted.")
         return Note(f"client:{verb}", text, context=origin)
     if verb == "QUIT":
         return Note("client:QUIT", _("The client says goodbye (QUIT)."), context=origin)
     if verb == "STARTTLS":
+        state.starttls = True
         return Note(
             "client:STARTTLS", _("The client asks to switch to TLS (STARTTLS)."), context=origin
         )
@@ -445,7 +537,7 @@ def _auth_step(event: Event, payload: str, state: SessionState) -> Note:
                 _(
                     "The client answers the password prompt: {password}. It is only base64 in "
                     "the log: anyone who can read the log can read it."
-                ).format(password=cred.shown_password(state.show_passwords)),
+                ).format(password=shown_password(cred, state.show_passwords, state.hides(cred))),
                 context=origin,
             )
         if text is not None:
@@ -464,7 +556,9 @@ def _auth_step(event: Event, payload: str, state: SessionState) -> Note:
             return Note(
                 "auth:response",
                 _("The client sends its credentials: {credential}.").format(
-                    credential=credential_text(response, state.show_passwords)
+                    credential=credential_text(
+                        response, state.show_passwords, state.hides(response)
+                    )
                 ),
                 context=origin,
             )
@@ -473,6 +567,15 @@ def _auth_step(event: Event, payload: str, state: SessionState) -> Note:
         _("The client sends the next step of its login (method {mech}).").format(mech=mech),
         context=origin,
     )
+
+
+BOT_GREETINGS = frozenset({"localhost", "localhost.localdomain", "ylmf-pc"})
+"""EHLO names no mail server gives but password-guessing bots send by the thousand
+(``ylmf-pc`` is the greeting of a well-known SMTP AUTH brute-force tool)."""
+
+
+def is_bot_greeting(name: str) -> bool:
+    return name.strip().lower() in BOT_GREETINGS
 
 
 def _reply_text(reason: str, code: str) -> str:
@@ -495,6 +598,12 @@ def _server_reply(event: Event, state: SessionState) -> Note:
             )
         else:
             text += reply_meaning(code, enhanced)
+    elif code == "250" and state.tls_up:
+        text += _(
+            "Accepted. After EHLO the server lists its name and the extensions it offers "
+            "(PIPELINING, AUTH…; inside TLS no STARTTLS, which is already done); the log "
+            "shows only the beginning."
+        )
     else:
         text += reply_meaning(code, enhanced)
         if state.mechanism is not None and not state.final_reply_after_auth:
@@ -776,4 +885,16 @@ def unrecognised() -> Note:
     )
 
 
-__all__ = ["Note", "SessionState", "credential_text", "describe", "detail", "unrecognised"]
+__all__ = [
+    "BOT_GREETINGS",
+    "Note",
+    "SessionState",
+    "credential_text",
+    "describe",
+    "detail",
+    "is_bot_greeting",
+    "password_is_real",
+    "quoted",
+    "shown_password",
+    "unrecognised",
+]

@@ -16,7 +16,7 @@ from mailwarden.detect.analysis import Analysis
 from mailwarden.detect.sessions import Session, SessionTracker
 from mailwarden.explain.document import Block, Entry, Heading, Paragraph
 from mailwarden.explain.entries import Note, SessionState, describe, unrecognised
-from mailwarden.explain.facts import collect
+from mailwarden.explain.facts import collect, logged_in_accounts, session_logged_in
 from mailwarden.explain.verdict import AuditCommand, verdict, when
 from mailwarden.locale import _, ngettext
 from mailwarden.model import Event, EventType, Record
@@ -165,8 +165,14 @@ def _shown_line(item: _Item, show_passwords: bool) -> str:
 _SECRET_NOTES = ("login:", "auth:response", "auth_command", "auth:step", "client:hidden")
 
 
-def _entries(group: _Group, show_passwords: bool, seen: set[str]) -> list[Block]:
-    state = SessionState(show_passwords=show_passwords)
+def _entries(
+    group: _Group, show_passwords: bool, seen: set[str], logged_in: frozenset[str]
+) -> list[Block]:
+    state = SessionState(
+        show_passwords=show_passwords,
+        session_logged_in=group.session is not None and session_logged_in(group.session),
+        logged_in=logged_in,
+    )
     blocks: list[Block] = []
     for item in group.items:
         notes: list[Note] = []
@@ -224,6 +230,7 @@ def explain(
         Paragraph(_summary_line(len(items), sum(1 for s in sessions if s.ip is not None))),
     ]
     seen: set[str] = set()
+    logged_in = logged_in_accounts(sessions)
     number = 0
     listed = 0
     for group in groups:
@@ -234,7 +241,7 @@ def explain(
         blocks += _group_heading(number, group)
         group.items = group.items[: MAX_ENTRIES - listed]
         listed += len(group.items)
-        blocks += _entries(group, show_passwords, seen)
+        blocks += _entries(group, show_passwords, seen, logged_in)
     if listed < len(items):
         blocks.append(
             Paragraph(

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from mailwarden.detect.accounts import account_key
 from mailwarden.detect.analysis import Analysis, Attacker, Compromise, Verdict
 from mailwarden.detect.sessions import Session
 from mailwarden.explain.replies import is_auth_failure_reply
@@ -44,10 +45,32 @@ class ClientFacts:
     failures: int = 0
     """Failed logins, each attempt counted once (by the session layer)."""
     accounts: list[str] = field(default_factory=list)
+    """The account names it tried, each once (compared case-folded, as the detect stage
+    compares them), as first logged: escaped, ``…`` appended when the log cut it off."""
+    account_keys: dict[str, int] = field(default_factory=dict)
+    """The case-folded name of each of :attr:`accounts` -> its index there."""
     credentials: list[Credential] = field(default_factory=list)
+    real_passwords: set[int] = field(default_factory=set)
+    """Indexes in :attr:`credentials` of those sent in a session where a login succeeded:
+    perhaps a real user's password."""
     mechanisms: list[str] = field(default_factory=list)
     succeeded_as: list[str | None] = field(default_factory=list)
     success_events: list[Event] = field(default_factory=list)
+    login_times: dict[str, datetime] = field(default_factory=dict)
+    """The earliest logged successful login per account (case-folded name)."""
+    failure_times: list[tuple[datetime | None, int]] = field(default_factory=list)
+    """When each failure line was logged, and how many attempts it stands for."""
+    failure_reply_times: list[datetime | None] = field(default_factory=list)
+    """When each failure reply (``535 5.7.8``) was logged (dumps, verbose chat)."""
+    refused_sessions: int = 0
+    """Sessions that tried to log in and whose end shows no successful login at all:
+    Postfix's disconnect statistics with ``auth=0/N``, Dovecot's summary line of a
+    connection whose logins failed."""
+    login_sessions: int = 0
+    """Sessions that tried to log in."""
+    loose_failures: bool = False
+    """The detect stage counted failures outside its sessions (Dovecot auth-process
+    lines): no session end tells whether a login followed."""
     failure_lines: int = 0
     """Server lines that say a login failed (SASL warnings, Dovecot auth failed)."""
     failure_replies: list[str] = field(default_factory=list)
@@ -72,10 +95,58 @@ class ClientFacts:
         return self.attacker is not None and self.attacker.verdict is Verdict.STALE_PASSWORD
 
     @property
+    def owner_typos(self) -> bool:
+        """Failed logins, then a successful login from the same address, and the detect
+        stage judged neither a compromise nor any attack (it treats a few failures
+        followed by a login as the same account as the owner mistyping): not an attack."""
+        if self.compromises or not self.succeeded_as or self.attacker is not None:
+            return False
+        return bool(self.failures or self.failure_lines or self.failure_replies)
+
+    @property
+    def tried_only_logged_in_accounts(self) -> bool:
+        """Every account it tried is one it logged in as (case-folded)."""
+        logged = {account_key(escape_text(u)) for u in self.succeeded_as if u}
+        return bool(logged) and set(self.account_keys) <= logged
+
+    @property
     def hostile(self) -> bool:
-        if self.stale_password:
+        if self.stale_password or self.owner_typos:
             return False
         return bool(self.attacker or self.failures or self.failure_lines or self.compromises)
+
+    @property
+    def no_login_for_sure(self) -> bool:
+        """Every session in which it tried to log in ended in a way that shows no login
+        succeeded in it (``auth=0/N``, Dovecot's ``auth failed`` summary), and no failure
+        was counted outside them. Still only these lines: other connections may have
+        logged in."""
+        return (
+            self.login_sessions > 0
+            and self.refused_sessions == self.login_sessions
+            and not self.loose_failures
+        )
+
+    def login_time(self, user: str | None) -> datetime | None:
+        """When the excerpt first shows a successful login as ``user`` from this client
+        (the detect stage's compromise time, else the first success line)."""
+        key = account_key(user) if user else None
+        for compromise in self.compromises:
+            if compromise.time is not None and (
+                key is None or (compromise.user and account_key(compromise.user) == key)
+            ):
+                return compromise.time
+        if key is not None and key in self.login_times:
+            return self.login_times[key]
+        times = [e.record.time for e in self.success_events if e.record.time is not None]
+        return min(times) if times else None
+
+    def failures_before(self, moment: datetime) -> int:
+        """Failed attempts logged at or before ``moment`` (the log's one-second precision:
+        a failure in the same second counts), by failure lines or failure replies."""
+        lines = sum(n for t, n in self.failure_times if t is not None and t <= moment)
+        replies = sum(1 for t in self.failure_reply_times if t is not None and t <= moment)
+        return max(lines, replies)
 
     @property
     def tried_to_log_in(self) -> bool:
@@ -113,6 +184,8 @@ class ExcerptFacts:
     sessions: int
     logins: int
     """Successful logins seen (from anyone)."""
+    logged_in: frozenset[str] = frozenset()
+    """Accounts someone logged in as (case-folded, escaped as credentials are)."""
 
     @property
     def attackers(self) -> list[ClientFacts]:
@@ -122,6 +195,19 @@ class ExcerptFacts:
 def _add(items: list[str], value: str | None) -> None:
     if value is not None and value not in items:
         items.append(value)
+
+
+def add_account(facts: ClientFacts, name: str | None, complete: bool = True) -> None:
+    """Note an account name it tried, once per case-folded name: the first spelling
+    logged is kept; ``…`` marks a name the log cut off."""
+    if not name:
+        return
+    shown = escape_text(name)  # idempotent: decoded names arrive escaped, logged ones not
+    key = account_key(shown)
+    if key in facts.account_keys:
+        return
+    facts.account_keys[key] = len(facts.accounts)
+    facts.accounts.append(shown + ("" if complete else "…"))
 
 
 def _client_for(clients: dict[str, ClientFacts], ip: str) -> ClientFacts:
@@ -143,6 +229,8 @@ def _note_time(facts: ClientFacts, when: datetime | None) -> None:
 def _walk_session(facts: ClientFacts, session: Session) -> None:
     final_reply = False
     auth_open = False
+    tried = bool(session.users or session.credentials or session.failures)
+    refused = False
     for event in session.events or ():
         _note_time(facts, event.record.time)
         etype = event.type
@@ -151,20 +239,30 @@ def _walk_session(facts: ClientFacts, session: Session) -> None:
             _add(facts.names, detail.get("name"))
         elif etype is EventType.AUTH_COMMAND:
             _add(facts.mechanisms, (event.mechanism or "").upper() or None)
-            auth_open, final_reply = True, False
+            auth_open, final_reply, tried = True, False, True
         elif etype in (EventType.AUTH_FAILURE, EventType.AUTH_UNAVAILABLE):
             facts.failure_lines += max(1, event.attempts)
             _add(facts.mechanisms, (event.mechanism or "").upper() or None)
-            if event.user:
-                _add(facts.accounts, escape_text(event.user))
+            add_account(facts, event.user)
+            tried = True
+            if etype is EventType.AUTH_FAILURE:
+                facts.failure_times.append((event.record.time, max(1, event.attempts)))
+                if session.kind == "dovecot" and "auth failed" in (event.reason or "").lower():
+                    refused = True  # the login process sums up a connection that failed
         elif etype is EventType.AUTH_SUCCESS:
             facts.success_events.append(event)
+            if event.user and event.record.time is not None:
+                key = account_key(event.user)
+                known = facts.login_times.get(key)
+                if known is None or event.record.time < known:
+                    facts.login_times[key] = event.record.time
         elif etype is EventType.SERVER_REPLY:
             facts.saw_replies = True
             code = detail.get("code", "")
             enhanced = detail.get("enhanced")
             if is_auth_failure_reply(code, enhanced):
                 _add(facts.failure_replies, f"{code} {enhanced}" if enhanced else code)
+                facts.failure_reply_times.append(event.record.time)
             if code.startswith("235"):
                 facts.success_events.append(event)
             if auth_open and code[:1] in {"2", "4", "5"}:
@@ -175,8 +273,14 @@ def _walk_session(facts: ClientFacts, session: Session) -> None:
             ok = detail.get("auth_ok")
             if ok and ok != "0":
                 facts.success_events.append(event)
+            elif ok == "0" and detail.get("stats"):
+                refused = True  # Postfix 3.0+: auth=0/N, no AUTH command succeeded
         elif etype is EventType.LOST_CONNECTION:
             _add(facts.hung_up_after, detail.get("after"))
+    if tried:
+        facts.login_sessions += 1
+        if refused and not session.succeeded_as:
+            facts.refused_sessions += 1
 
 
 def _client_line(facts: ClientFacts, event: Event, after_final_reply: bool) -> None:
@@ -187,6 +291,29 @@ def _client_line(facts: ClientFacts, event: Event, after_final_reply: bool) -> N
     verb, _sep, rest = text.partition(" ")
     if verb.upper() in {"EHLO", "HELO"} and rest.strip():
         _add(facts.greetings, escape_text(rest.strip()))
+
+
+def session_logged_in(session: Session) -> bool:
+    """A login succeeded in ``session`` (a success line, a 235 reply, ``auth=1/N``)."""
+    if session.succeeded_as:
+        return True
+    for event in session.events or ():
+        detail = event.detail or {}
+        if event.type is EventType.AUTH_SUCCESS:
+            return True
+        if event.type is EventType.SERVER_REPLY and detail.get("code", "").startswith("235"):
+            return True
+        ok = detail.get("auth_ok") if event.type is EventType.DISCONNECT else None
+        if ok and ok != "0":
+            return True
+    return False
+
+
+def logged_in_accounts(sessions: Iterable[Session]) -> frozenset[str]:
+    """Every account someone logged in as, keyed as :func:`password_is_real` looks."""
+    return frozenset(
+        account_key(escape_text(user)) for s in sessions for user in s.succeeded_as if user
+    )
 
 
 def _finding_ips(finding: Finding) -> set[str]:
@@ -220,8 +347,13 @@ def collect(
         facts.sessions.append(session)
         _add(facts.services, session.service)
         facts.failures += session.failures
+        for cred in session.credentials:
+            add_account(facts, cred.user, cred.user_complete)
         for account in session.users:
-            _add(facts.accounts, escape_text(account))
+            add_account(facts, account)
+        if session.credentials and session_logged_in(session):
+            first = len(facts.credentials)
+            facts.real_passwords.update(range(first, first + len(session.credentials)))
         facts.credentials.extend(session.credentials)
         for login in session.succeeded_as:
             if login not in facts.succeeded_as:
@@ -241,9 +373,11 @@ def collect(
         facts = _client_for(clients, attacker.ip)
         facts.attacker = attacker
         # Lines outside any session (postscreen, Dovecot auth-process lines) count too.
+        if attacker.failures > facts.failures:
+            facts.loose_failures = True
         facts.failures = max(facts.failures, attacker.failures)
         for user in attacker.users:
-            _add(facts.accounts, escape_text(user))
+            add_account(facts, user)
         for service in attacker.services:
             _add(facts.services, service)
         _note_time(facts, attacker.first_seen)
@@ -276,7 +410,16 @@ def collect(
         records=records,
         sessions=len(sessions),
         logins=logins,
+        logged_in=logged_in_accounts(sessions),
     )
 
 
-__all__ = ["SERVER_KINDS", "ClientFacts", "ExcerptFacts", "collect"]
+__all__ = [
+    "SERVER_KINDS",
+    "ClientFacts",
+    "ExcerptFacts",
+    "add_account",
+    "collect",
+    "logged_in_accounts",
+    "session_logged_in",
+]

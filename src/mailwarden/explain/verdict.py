@@ -13,7 +13,12 @@ from datetime import datetime
 
 from mailwarden.detect.analysis import Verdict
 from mailwarden.explain.document import Block, Heading, Item, Paragraph
-from mailwarden.explain.entries import credential_text
+from mailwarden.explain.entries import (
+    credential_text,
+    is_bot_greeting,
+    password_is_real,
+    quoted,
+)
 from mailwarden.explain.facts import ClientFacts, ExcerptFacts
 from mailwarden.explain.tls import cipher_weakness
 from mailwarden.locale import N_, _, ngettext
@@ -118,6 +123,20 @@ def _service_names(client: ClientFacts) -> str:
 def _headline(facts: ExcerptFacts) -> list[Block]:
     blocks: list[Block] = [Heading(_("Is someone trying to break into your mail accounts?"), 2)]
     attackers = facts.attackers
+    benign = _owners(facts) or [c for c in facts.clients if c.stale_password]
+    if not attackers and benign:
+        blocks.append(
+            Paragraph(
+                _(
+                    "Most likely not. The failed logins in these lines come from addresses "
+                    "that also log in successfully: most likely a user mistyping, or a "
+                    "device with an old password; mailwarden's detector does not count them "
+                    "as an attack either (details below)."
+                ),
+                2,
+            )
+        )
+        return blocks
     if not attackers:
         text = _("No. Nobody in these lines tried to log in and failed.")
         if facts.logins:
@@ -131,8 +150,10 @@ def _headline(facts: ExcerptFacts) -> list[Block]:
     compromised = [c for c in attackers if c.succeeded]
     if compromised:
         text = _("Yes, and at least one attacker got in.")
-    else:
+    elif all(client.no_login_for_sure for client in attackers):
         text = _("Yes. Someone is trying to guess passwords; nobody got in.")
+    else:
+        text = _("Yes. Someone is trying to guess passwords; these lines show no successful login.")
     blocks.append(Paragraph(text, 2))
     for client in attackers[:MAX_CLIENTS]:
         blocks.append(Item("•", _summary(client), 4))
@@ -170,11 +191,13 @@ def _summary(client: ClientFacts) -> str:
 
 
 def _accounts(client: ClientFacts) -> list[str]:
-    accounts = list(client.accounts)
-    for cred in client.credentials:
-        if cred.user is not None and cred.user not in accounts:
-            accounts.append(cred.user if cred.user_complete else cred.user + "…")
-    return accounts
+    """The accounts it tried, each once, quoted."""
+    return [quoted(a) for a in client.accounts]
+
+
+def _owners(facts: ExcerptFacts) -> list[ClientFacts]:
+    """Clients whose failed logins the detector judged an owner's typos."""
+    return [c for c in facts.clients if c.owner_typos]
 
 
 # -- one attacker ----------------------------------------------------------------------
@@ -207,6 +230,11 @@ def _verdict_text(client: ClientFacts) -> str | None:
     if client.attacker is None:
         return None
     judged = [v for v in client.attacker.verdicts if v is not Verdict.COMPROMISED]
+    if judged and judged[0] is Verdict.PROBE and _attempts(client) == 1:
+        return _(
+            "One guess at an account that bots always try, or that does not exist: an "
+            "automated probe."
+        )
     if judged and judged[0] in _VERDICTS:
         return _(_VERDICTS[judged[0]])
     return None
@@ -215,7 +243,7 @@ def _verdict_text(client: ClientFacts) -> str | None:
 def _bot_signs(client: ClientFacts) -> list[str]:
     signs: list[str] = []
     for name in client.greetings:
-        if name.lower() in {"localhost", "localhost.localdomain"}:
+        if is_bot_greeting(name):
             signs.append(_("a made-up greeting (“EHLO {name}”)").format(name=name))
             break
     if client.star_after_reply:
@@ -227,7 +255,7 @@ def _bot_signs(client: ClientFacts) -> list[str]:
     return signs
 
 
-def _what(client: ClientFacts, show_passwords: bool) -> str:
+def _what(client: ClientFacts, show_passwords: bool, logged_in: frozenset[str]) -> str:
     sentences: list[str] = []
     accounts = _accounts(client)
     if len(accounts) == 1:
@@ -254,10 +282,11 @@ def _what(client: ClientFacts, show_passwords: bool) -> str:
         sentences.append(
             _("It introduced itself as “{name}”.").format(name=_(", ").join(client.greetings))
         )
-    for cred in client.credentials[:MAX_CREDENTIALS]:
+    for index, cred in enumerate(client.credentials[:MAX_CREDENTIALS]):
+        real = password_is_real(cred, index in client.real_passwords, logged_in)
         sentences.append(
             _("It tried AUTH {mech} with {credential}.").format(
-                mech=cred.mechanism, credential=credential_text(cred, show_passwords)
+                mech=cred.mechanism, credential=credential_text(cred, show_passwords, real)
             )
         )
     if len(client.credentials) > MAX_CREDENTIALS:
@@ -298,9 +327,12 @@ def _success_line(event: Event) -> str:
 def _outcome(client: ClientFacts) -> list[Block]:
     blocks: list[Block] = []
     if client.succeeded:
-        users = [escape_text(u) for u in client.succeeded_as if u] or [_("an unknown account")]
+        users = [quoted(escape_text(u)) for u in client.succeeded_as if u] or [
+            _("an unknown account")
+        ]
         text = _("YES: it got in as {users}.").format(users=_listing(users))
-        failed = _attempts(client)
+        first = _first_login(client)
+        failed = client.failures_before(first) if first is not None else _attempts(client)
         if failed:
             text += " " + ngettext(
                 "That was after {n} failed attempt: it guessed the password.",
@@ -325,7 +357,15 @@ def _outcome(client: ClientFacts) -> list[Block]:
     if not (client.failures or client.failure_lines or client.failure_replies):
         blocks.append(Paragraph(_("Unknown: these lines show no answer to its login."), 4))
         return blocks
-    blocks.append(Paragraph(_("No, it did not get in. How we can tell:"), 4))
+    if client.no_login_for_sure:
+        blocks.append(Paragraph(_("No, it did not get in. How we can tell:"), 4))
+    else:
+        blocks.append(
+            Paragraph(
+                _("No successful login is visible in these lines. What they show:"),
+                4,
+            )
+        )
     logged = max(client.failures, client.failure_lines)
     if logged:
         blocks.append(
@@ -349,8 +389,87 @@ def _outcome(client: ClientFacts) -> list[Block]:
                 6,
             )
         )
+    if client.no_login_for_sure:
+        blocks.append(
+            Item(
+                "–",
+                _(
+                    "each of its connections ended with a summary that counts no successful "
+                    "login (Postfix's “auth=0/…”, Dovecot's “auth failed”);"
+                ),
+                6,
+            )
+        )
     blocks.append(Item("–", _no_success_text(client), 6))
+    if not client.no_login_for_sure:
+        blocks.append(Paragraph(_not_proof(client), 4))
     return blocks
+
+
+def _not_proof(client: ClientFacts) -> str:
+    """Why the lines cannot prove that nobody got in, and where to look."""
+    kinds = {s.kind for s in client.sessions}
+    if "dovecot" in kinds and "postfix" not in kinds:
+        text = _(
+            "That is not proof: Dovecot logs each successful login (“Login:”), but in lines "
+            "that may not be part of this excerpt."
+        )
+    else:
+        text = _(
+            "That is not proof: Postfix logs a successful AUTH only when mail follows (the "
+            "line with “sasl_username=”), and Postfix before 3.0 writes no “auth=” "
+            "statistics when the client disconnects."
+        )
+    return text + " " + _("To be sure, check the whole log (see “What to do” below).")
+
+
+_SAFE_NAME = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.@_+-")
+_LOGS = "/var/log/mail.log*"
+
+
+def _safe(name: str) -> bool:
+    """Can the name go into a shell command between single quotes as it is?"""
+    return bool(name) and set(name) <= _SAFE_NAME and not name.startswith("-")
+
+
+def _log_checks(clients: list[ClientFacts]) -> list[str]:
+    """Commands that look through the whole log for a login by these clients: the
+    analyzer, and a zgrep for the logins of the accounts they tried (names safe to paste
+    into a shell only; else for logins from the address)."""
+    commands = [f"“mailwarden analyze {_LOGS}”"]
+    dovecot = all(s.kind == "dovecot" for c in clients for s in c.sessions) and any(
+        c.sessions for c in clients
+    )
+    names = list(dict.fromkeys(n for c in clients for n in c.accounts if _safe(n)))[:3]
+    if names:
+        form = "'user=<{}>'" if dovecot else "'sasl_username={}'"
+        patterns = [form.format(n) for n in names]
+        pattern = patterns[0] if len(patterns) == 1 else " ".join(f"-e {p}" for p in patterns)
+        command = f"zgrep -F {pattern} {_LOGS}"
+        if dovecot:
+            command += " | grep -E 'Login:|Logged in'"
+        commands.append(
+            ngettext(
+                "“{command}” (every login of that account)",
+                "“{command}” (every login of those accounts)",
+                len(names),
+            ).format(command=command)
+        )
+    elif clients:
+        ip = clients[0].ip
+        if dovecot:
+            command = f"zgrep -F 'rip={ip},' {_LOGS} | grep -E 'Login:|Logged in'"
+        else:
+            command = f"zgrep -F '[{ip}]' {_LOGS} | grep -F sasl_username="
+        commands.append(_("“{command}” (every login from that address)").format(command=command))
+    return commands
+
+
+def _first_login(client: ClientFacts) -> datetime | None:
+    times = [t for u in client.succeeded_as if (t := client.login_time(u)) is not None]
+    if not times:
+        times = [t for t in [client.login_time(None)] if t is not None]
+    return min(times) if times else None
 
 
 def _no_success_text(client: ClientFacts) -> str:
@@ -367,13 +486,69 @@ def _no_success_text(client: ClientFacts) -> str:
     return _("nothing shows a successful login: {signs}.").format(signs=_(", ").join(signs))
 
 
-def _client_blocks(client: ClientFacts, show_passwords: bool) -> list[Block]:
+def _client_blocks(
+    client: ClientFacts, show_passwords: bool, logged_in: frozenset[str]
+) -> list[Block]:
     return [
         Heading(_("The client {ip}").format(ip=client.ip), 2),
         Paragraph(_("Who: {text}").format(text=_who(client)), 2),
-        Paragraph(_("What: {text}").format(text=_what(client, show_passwords)), 2),
+        Paragraph(_("What: {text}").format(text=_what(client, show_passwords, logged_in)), 2),
         Paragraph(_("Did it get in?"), 2),
         *_outcome(client),
+    ]
+
+
+def _owner_text(client: ClientFacts) -> str:
+    names = [escape_text(n) for n in client.names if n != "unknown"]
+    where = client.ip
+    if names:
+        where = _("{ip} (reverse DNS name {names})").format(ip=client.ip, names=_(", ").join(names))
+    logins = [quoted(escape_text(u)) for u in client.succeeded_as if u]
+    login = _listing(logins) if logins else _("an account the log does not name")
+    first = _first_login(client)
+    failed = client.failures_before(first) if first is not None else _attempts(client)
+    failed = failed or _attempts(client)
+    if client.tried_only_logged_in_accounts or not client.accounts:
+        text = ngettext(
+            "{ip} failed to log in once and then logged in successfully as {login} "
+            "({time}) from the same address.",
+            "{ip} failed to log in {n} times and then logged in successfully as {login} "
+            "({time}) from the same address.",
+            failed,
+        )
+        mistake = _(
+            "Most likely the account's owner mistyping the password, not an attack "
+            "(mailwarden's detector judges so too)."
+        )
+    else:
+        text = ngettext(
+            "{ip} failed to log in once (as {accounts}) and then logged in "
+            "successfully as {login} ({time}) from the same address.",
+            "{ip} failed to log in {n} times (as {accounts}) and then logged in "
+            "successfully as {login} ({time}) from the same address.",
+            failed,
+        )
+        mistake = _(
+            "Most likely a user mistyping the user name or the password, not an attack "
+            "(mailwarden's detector judges so too)."
+        )
+    text = text.format(
+        ip=where,
+        n=failed,
+        accounts=_listing(_accounts(client)),
+        login=login,
+        time=when(first),
+    )
+    return f"{text} {mistake}"
+
+
+def _owner_blocks(facts: ExcerptFacts) -> list[Block]:
+    owners = _owners(facts)
+    if not owners:
+        return []
+    return [
+        Heading(_("Failed logins that are most likely not an attack"), 2),
+        *(Item("•", _owner_text(c), 2) for c in owners[:MAX_CLIENTS]),
     ]
 
 
@@ -559,10 +734,14 @@ def _campaign_text(finding: Finding) -> str:
             failures=_int(finding, "failures"),
         )
     if kind == "enumeration":
-        return _(
+        clients = _int(finding, "client_count")
+        return ngettext(
+            "{n} different user names were tried, by {clients} address: someone is "
+            "looking for the accounts that exist.",
             "{n} different user names were tried, by {clients} addresses: someone is "
-            "looking for the accounts that exist."
-        ).format(n=_int(finding, "usernames_tried"), clients=_int(finding, "client_count"))
+            "looking for the accounts that exist.",
+            clients,
+        ).format(n=_int(finding, "usernames_tried"), clients=clients)
     if kind == "stale_password":
         return _(
             "{ip}: failed logins from an address that also logs in successfully as the same "
@@ -608,48 +787,62 @@ def _with_command(text: str, kind: str, audit: AuditCommand) -> str:
     )
 
 
-def _actions(facts: ExcerptFacts, show_passwords: bool, audit: AuditCommand) -> list[str]:
+def _actions(facts: ExcerptFacts, audit: AuditCommand) -> list[str]:
     actions: list[str] = []
     attackers = facts.attackers
     kinds = {f.kind for f in facts.server_findings}
+    # The emergency first: real users' passwords are in the log.
+    for source in dict.fromkeys(
+        _exposure_source(f) for f in facts.server_findings if f.kind == "credential_exposed"
+    ):
+        actions.append(_with_command(_EXPOSURE_FIX[source](), "credential_exposed", audit))
     for client in attackers:
         if client.succeeded:
-            for user in [escape_text(u) for u in client.succeeded_as if u] or ["?"]:
+            for user in client.succeeded_as or [None]:
+                moment = client.login_time(user)
                 actions.append(
                     _(
                         "Change the password of {user} now and end its open sessions: {ip} "
                         "logged in with it. Then check what was sent from the account after "
                         "{time} and look for forwarding or filter rules the intruder may have "
                         "added."
-                    ).format(user=user, ip=client.ip, time=when(client.last))
+                    ).format(
+                        user=quoted(escape_text(user)) if user else "?",
+                        ip=client.ip,
+                        time=when(moment or client.first),
+                    )
                 )
-    tried = [
-        (client, cred)
-        for client in attackers
-        for cred in client.credentials
-        if cred.user is not None and cred.password is not None
-    ]
-    done: set[str] = set()
-    for _client, cred in tried[:MAX_CREDENTIALS]:
-        if cred.user is None or cred.user in done:
-            continue
-        done.add(cred.user)
+    for client in _owners(facts)[:MAX_CLIENTS]:
+        logins = [quoted(escape_text(u)) for u in client.succeeded_as if u]
         actions.append(
             _(
-                "Check the password of {user}. The bot tried {password}: if the real password "
-                "starts like that, change it now. In any case it should be long and used "
-                "nowhere else."
-            ).format(user=cred.user, password=cred.shown_password(show_passwords))
+                "Most likely nothing to do for {ip}. To be sure, ask the user of {account} "
+                "whether they logged in at {time}; only if they did not, change the "
+                "password and end the account's open sessions."
+            ).format(
+                ip=client.ip,
+                account=_listing(logins) if logins else "?",
+                time=when(_first_login(client)),
+            )
         )
-    for source in dict.fromkeys(
-        _exposure_source(f) for f in facts.server_findings if f.kind == "credential_exposed"
-    ):
-        actions.append(_with_command(_EXPOSURE_FIX[source](), "credential_exposed", audit))
-    targeted = [a for c in attackers for a in _accounts(c) if a not in done]
+    unsure = [c for c in attackers if not c.succeeded and not c.no_login_for_sure]
+    unsure = [c for c in unsure if c.tried_to_log_in]
+    if unsure:
+        actions.append(
+            _(
+                "Make sure nobody got in: these lines show no successful login, but that is "
+                "no proof. Check the whole log: {commands}."
+            ).format(commands=_(", and ").join(_log_checks(unsure)))
+        )
+    targeted: dict[str, str] = {}
+    for client in attackers:
+        for name in client.accounts:
+            targeted.setdefault(name.casefold(), name)
     if targeted and not any(c.succeeded for c in attackers):
+        names = sorted(targeted.values(), key=str.casefold)
         actions.append(
             _("Make sure the targeted accounts ({accounts}) have strong, unique passwords.").format(
-                accounts=_listing(sorted(set(targeted)))
+                accounts=_listing([quoted(n) for n in names])
             )
         )
     if attackers:
@@ -670,11 +863,14 @@ def _actions(facts: ExcerptFacts, show_passwords: bool, audit: AuditCommand) -> 
             )
         actions.append(_with_command(text, "bruteforce", audit))
     if "auth_on_port_25" in kinds:
+        service, name = _port_465_service(facts)
         text = _(
-            "Offer AUTH only on the submission ports 587 and 465: set "
-            "smtpd_sasl_auth_enable = no in main.cf and “-o smtpd_sasl_auth_enable=yes” "
-            "only under submission and submissions in master.cf."
-        )
+            "Offer AUTH only on the submission ports 587 and 465. First make sure master.cf "
+            "has their services, submission (587) and {service}, and move users who send "
+            "with AUTH on port 25 today to port 587 or 465: after the change, AUTH on port "
+            "25 fails for them. Then set smtpd_sasl_auth_enable = no in main.cf and "
+            "“-o smtpd_sasl_auth_enable=yes” only under submission and {name} in master.cf."
+        ).format(service=service, name=name)
         actions.append(_with_command(text, "auth_on_port_25", audit))
     if "weak_tls" in kinds:
         text = _(
@@ -685,7 +881,7 @@ def _actions(facts: ExcerptFacts, show_passwords: bool, audit: AuditCommand) -> 
     if "soft_bounce" in kinds:
         text = _("Set soft_bounce = no (it is only meant for short tests of a new setup).")
         actions.append(_with_command(text, "soft_bounce", audit))
-    if "outdated_server" in kinds or facts.old_cipher_list is not None:
+    if _old_postfix(facts):
         actions.append(
             _(
                 "Upgrade Postfix to a supported release: it adds smtpd_client_auth_rate_limit "
@@ -701,6 +897,26 @@ def _actions(facts: ExcerptFacts, show_passwords: bool, audit: AuditCommand) -> 
             ).format(command=audit(""))
         )
     return actions
+
+
+def _old_postfix(facts: ExcerptFacts) -> bool:
+    kinds = {f.kind for f in facts.server_findings}
+    return "outdated_server" in kinds or facts.old_cipher_list is not None
+
+
+def _port_465_service(facts: ExcerptFacts) -> tuple[str, str]:
+    """The port-465 service of master.cf, introduced and then by name: ``submissions``
+    since Postfix 3.5, ``smtps`` in the stock master.cf before. The name the log shows,
+    else the one of the version the log gives away, else both."""
+    services = {s for c in facts.clients for s in c.services}
+    if "submissions" in services:
+        return _("submissions (465)"), "submissions"
+    if "smtps" in services or _old_postfix(facts):
+        return _("smtps (465; so named in the master.cf of Postfix before 3.5)"), "smtps"
+    return (
+        _("submissions (465; named smtps in the stock master.cf of Postfix before 3.5)"),
+        _("submissions (or smtps)"),
+    )
 
 
 def _fix_tls_loglevel() -> str:
@@ -741,10 +957,11 @@ def verdict(
     blocks: list[Block] = [Heading(_("Verdict"), 1)]
     blocks += _headline(facts)
     for client in facts.attackers[:MAX_CLIENTS]:
-        blocks += _client_blocks(client, show_passwords)
+        blocks += _client_blocks(client, show_passwords, facts.logged_in)
+    blocks += _owner_blocks(facts)
     blocks += _campaign_blocks(facts)
     blocks += _server_blocks(facts)
-    actions = _actions(facts, show_passwords, audit or _plain_audit)
+    actions = _actions(facts, audit or _plain_audit)
     if actions:
         blocks.append(Heading(_("What to do, most important first"), 2))
         blocks += [Item(f"{n}.", text, 2) for n, text in enumerate(actions, 1)]

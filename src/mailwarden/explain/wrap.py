@@ -18,17 +18,25 @@ import unicodedata
 from rich.cells import cell_len
 
 _NO_LINE_START = frozenset("，。、；：！？）」』】〉》”’…—·")
-_NO_LINE_END = frozenset("（「『【〈《“‘")
+_NO_LINE_END = frozenset("(（「『【〈《“‘")
 _GLUE = 12
 """A short Latin word written right against a Chinese character (``2月``, ``RC4、``)
 moves to the next line with it rather than being split from it."""
 _TOKEN = re.compile(r"\s+|[^\s]")
 _ADDRESS = re.compile(
-    r"[0-9A-Fa-f]*(?::[0-9A-Fa-f]*){2,}(?:\.[0-9]+){0,3}(?:/[0-9]{1,3})?"
+    r"[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,8}(?:\.[0-9]{1,3}){0,3}(?:/[0-9]{1,3})?"
     r"|[0-9]{1,3}(?:\.[0-9]{1,3}){3}(?:/[0-9]{1,2})?"
 )
 """Something shaped like an IPv6 or IPv4 address or network (or a time such as
-``10:02:33``, which is best kept whole too): never cut."""
+``10:02:33``, which is best kept whole too): never cut. Every part is bounded (four hex
+digits a group, eight groups), so a long run of hex digits or colons in attacker text
+costs linear time, not quadratic."""
+_PAIRS = (
+    (re.compile(r"RFC"), re.compile(r"[0-9]{1,5}[,.;:)]*")),
+    (re.compile(r"[2-5][0-9][0-9]"), re.compile(r"[2-5]\.[0-9]{1,3}\.[0-9]{1,3}[,.;:)]*")),
+)
+"""Two words a line never breaks between: ``RFC 4954``, a reply code and its enhanced
+status code (``402 4.5.2``)."""
 _ADDRESS_MAX = 49
 """The longest address text (``ffff:…:255.255.255.255/128``); a longer run of hex
 digits and colons (a hex dump) is not one, and may be cut."""
@@ -57,7 +65,23 @@ def tokens(text: str) -> list[str]:
             word.append(piece)
     if word:
         out.append("".join(word))
-    return out
+    return _joined(out)
+
+
+def _joined(out: list[str]) -> list[str]:
+    """``RFC``, `` ``, ``4954`` as one token (see :data:`_PAIRS`)."""
+    joined: list[str] = []
+    index = 0
+    while index < len(out):
+        if index + 2 < len(out) and out[index + 1] == " ":
+            first, second = out[index], out[index + 2]
+            if any(a.fullmatch(first) and b.fullmatch(second) for a, b in _PAIRS):
+                joined.append(f"{first} {second}")
+                index += 3
+                continue
+        joined.append(out[index])
+        index += 1
+    return joined
 
 
 def _atoms(token: str) -> list[str]:
@@ -76,14 +100,18 @@ def _atoms(token: str) -> list[str]:
 
 def _fold(token: str, width: int) -> list[str]:
     parts: list[str] = []
-    current = ""
+    current: list[str] = []
+    cells = 0  # of current: measured atom by atom, never the whole again
     for atom in _atoms(token):
-        if current and cell_len(current + atom) > width:
-            parts.append(current)
-            current = ""
-        current += atom
+        size = cell_len(atom)
+        if current and cells + size > width:
+            parts.append("".join(current))
+            current = []
+            cells = 0
+        current.append(atom)
+        cells += size
     if current:
-        parts.append(current)
+        parts.append("".join(current))
     return parts
 
 
@@ -122,7 +150,11 @@ def _wrap_paragraph(text: str, width: int) -> list[str]:
             continue
         carried: list[str] = []
         if token in _NO_LINE_START and line and line[-1] != " " and len(line) > 1:
-            carried.append(line.pop())  # keep the punctuation with the word before it
+            # keep the punctuation with the word before it: all of a run like "”）。"
+            while len(line) > 1 and line[-1] in _NO_LINE_START:
+                carried.insert(0, line.pop())
+            if len(line) > 1 and line[-1] != " ":
+                carried.insert(0, line.pop())
         elif (
             not space
             and len(line) > 1
