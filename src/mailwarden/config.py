@@ -373,6 +373,10 @@ def _check_range(name: str, value: object) -> None:
             or (low is not None and value < low)
             or (high is not None and value > high)
         ):
+            if high is None:
+                raise _Bad(f"must be at least {low}, got {value}")
+            if low is None:
+                raise _Bad(f"must be at most {high}, got {value}")
             raise _Bad(f"must be between {low} and {high}, got {value}")
     if name == "journal_users" and isinstance(value, tuple):
         for user in value:

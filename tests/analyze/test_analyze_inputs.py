@@ -159,6 +159,8 @@ def test_an_unreadable_input_is_one_line_and_exit_1(tmp_path: Path) -> None:
         ("--allow", "not-a-network"),
         ("--config", "/nonexistent/mailwarden.toml"),
         ("--since", "2026-02-24", "--until", "2026-02-23"),
+        ("--since", "0001-01-01"),
+        ("--until", "0001-01-01T00:00"),
     ],
 )
 def test_usage_errors_exit_2(tmp_path: Path, args: tuple[str, ...]) -> None:

@@ -96,6 +96,7 @@ def test_values_are_converted(tmp_path: Path) -> None:
         ("[policy]\nban_time = 0", "policy.ban_time", "positive"),
         ("[policy]\nmax_ban_time = '10m'", "policy.max_ban_time", "shorter than"),
         ("[policy]\nipv6_prefix = 129", "policy.ipv6_prefix", "between"),
+        ("[policy]\nmax_clients = 5", "policy.max_clients", "at least 1000, got 5"),
         ("[enforce]\nbackend = 'iptables'", "enforce.backend", "one of"),
         ("[enforce]\nports = [25, 70000]", "enforce.ports", "between 1 and 65535"),
         ("[sources]\njournal = 'yes'", "sources.journal", "true or false"),

@@ -357,10 +357,13 @@ def parse_when(
             param_hint=hint,
         ) from None
     whole_day = len(value) == 10
-    if end_of_day and whole_day:
-        moment += timedelta(days=1, microseconds=-1)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=tz) if tz is not None else moment.astimezone()
+    try:
+        if end_of_day and whole_day:
+            moment += timedelta(days=1, microseconds=-1)
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=tz) if tz is not None else moment.astimezone()
+    except (OverflowError, ValueError, OSError):  # 0001-01-01 in a zone east of UTC, 9999-12-31
+        raise click.BadParameter(f"{text!r}: out of the range of dates", param_hint=hint) from None
     return moment
 
 
