@@ -5,6 +5,7 @@ time windows; and how it fails."""
 from __future__ import annotations
 
 import bz2
+import gzip
 import json
 import lzma
 import os
@@ -219,3 +220,22 @@ def test_a_line_one_input_holds_twice_still_counts_twice(tmp_path: Path) -> None
     data = json.loads(result.stdout)
     assert failures_of(data, "203.0.113.78") == 2
     assert data["stats"]["lines_duplicate"] == 1  # the connect line is never kept
+
+
+def test_a_file_that_is_no_log_is_not_reported_as_free_of_attacks(tmp_path: Path) -> None:
+    # A mail log saved as UTF-16, or gzipped twice: "No attack found" alone would be a
+    # false comfort. The warning names the file; a real log without attacks gets none.
+    log = Log()
+    log.sasl_failures(0, "203.0.113.5", "erin@example.com", 6, every=1)
+    (tmp_path / "utf16.log").write_bytes(log.text().encode("utf-16"))
+    (tmp_path / "twice.log.gz").write_bytes(gzip.compress(gzip.compress(log.text().encode())))
+    quiet = Log()
+    quiet.quiet_traffic(0, 5)
+    quiet.write(tmp_path / "quiet.log")
+    for name in ("utf16.log", "twice.log.gz"):
+        result = run_analyze(tmp_path / name)
+        assert result.returncode == 0
+        warnings = result.stderr.strip().splitlines()
+        assert len(warnings) == 1 and name in warnings[0] and "not log entries" in warnings[0]
+    result = run_analyze(tmp_path / "quiet.log")
+    assert result.stderr == "" and "No attack found" in result.stdout

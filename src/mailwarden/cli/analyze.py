@@ -26,7 +26,7 @@ import click
 
 from mailwarden.cli.options import log_input_options, show_passwords_option
 from mailwarden.config import Config, PolicyConfig, apply_overrides, duration_text, load_config
-from mailwarden.errors import InputError
+from mailwarden.errors import InputError, MailwardenError
 from mailwarden.model import IPNetwork
 
 if TYPE_CHECKING:
@@ -211,6 +211,12 @@ def _run(
         if progress is not None:
             progress.close()
     stats = counts.read
+    if stats.lines and not counts.recognised:
+        for path in _not_logs(paths, options):
+            stats.problem(
+                f"{path}: its first lines are not log entries (another format? UTF-16?"
+                " compressed twice?): nothing in it was analysed"
+            )
     summary = ReadSummary(
         inputs=tuple(paths) + (("journal",) if journal else ()),
         files=stats.files,
@@ -365,6 +371,29 @@ def parse_when(
     except (OverflowError, ValueError, OSError):  # 0001-01-01 in a zone east of UTC, 9999-12-31
         raise click.BadParameter(f"{text!r}: out of the range of dates", param_hint=hint) from None
     return moment
+
+
+def _not_logs(paths: Sequence[str], options: ReadOptions, most: int = 8) -> list[str]:
+    """The inputs whose first lines hold no log entry at all (no header a log writer
+    puts before its message): asked only when nothing was recognised, so that "no
+    attack found" is not said of a file that was never a mail log (UTF-16, a gzip
+    inside a gzip, CR line ends)."""
+    from mailwarden.sources.files import STDIN, read_chunks
+    from mailwarden.sources.interface import ReadStats
+
+    found = []
+    for path in [p for p in paths if p != STDIN][:most]:
+        stats = ReadStats()
+        try:  # the first chunk is enough (dropped, the reader closes the file)
+            chunk = next(iter(read_chunks(path, stats, 64 << 10)), None)
+        except MailwardenError:
+            continue
+        if chunk is None:
+            continue  # empty: nothing to say
+        framer = options.framer(None, False, stats)
+        if not any(r.program or r.time for r in framer.frame_chunk(chunk)):
+            found.append(path)
+    return found
 
 
 def _check_readable(paths: Sequence[str]) -> None:
