@@ -15,14 +15,16 @@ Decisions:
   reported as a problem (the standard library cannot read it).
 - A damaged archive is a problem recorded in the stats: every whole line before the
   damage is read, the unfinished line at the damage is dropped, nothing is raised.
+  "Before the damage" is all that the decompressor produced before it noticed it,
+  even in the call that failed (`_salvage` reads the file again for that); deflate
+  can decode some garbage before zlib notices, and that is read too. From a pipe,
+  which cannot be read again, the failed call's output (up to 64 KiB) is lost.
 """
 
 from __future__ import annotations
 
 import bz2
 import glob
-import gzip
-import io
 import lzma
 import os
 import re
@@ -30,14 +32,11 @@ import stat
 import sys
 import zlib
 from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING, BinaryIO, Protocol
+from typing import BinaryIO, Protocol
 
 from mailwarden.errors import InputError
 from mailwarden.sources._lines import LineSplitter
 from mailwarden.sources.interface import Chunk, ReadStats
-
-if TYPE_CHECKING:
-    from _typeshed import WriteableBuffer
 
 STDIN = "-"
 
@@ -47,8 +46,13 @@ _MAGIC: tuple[tuple[bytes, str], ...] = (
     (b"\xfd7zXZ\x00", "xz"),
     (b"\x28\xb5\x2f\xfd", "zstd"),
 )
+_MAGIC_OF = {name: magic for magic, name in _MAGIC}
+_SNIFF = max(len(magic) for magic, _ in _MAGIC)
+"""Bytes read before the compression is decided (the longest magic number)."""
 _DECOMPRESS_READ = 1 << 16
-"""Decompressed bytes asked for per read: a corrupt block loses at most this much."""
+"""Most decompressed bytes one decompression call gives (memory stays bounded)."""
+_COMPRESSED_READ = 1 << 14
+"""Compressed bytes read and given to a decompressor at a time."""
 
 _COMPRESSED_SUFFIX = r"(?:\.(?:gz|bz2|xz|zst|lz4|Z))?"
 _NUMBERED = re.compile(r"^(?P<base>.+?)\.(?P<n>\d{1,4})" + _COMPRESSED_SUFFIX + r"$")
@@ -166,7 +170,7 @@ def read_chunks(path: str, stats: ReadStats, chunk_size: int = 1 << 20) -> Itera
     """
     stream, close = _open(path)
     try:
-        yield from _read(path, stream, stats, chunk_size)
+        yield from _read(path, stream, stats, chunk_size, _rereadable(stream))
     finally:
         if close:
             stream.close()
@@ -174,6 +178,8 @@ def read_chunks(path: str, stats: ReadStats, chunk_size: int = 1 << 20) -> Itera
 
 def _open(path: str) -> tuple[BinaryIO, bool]:
     if path == STDIN:
+        if sys.stdin is None:  # started with standard input closed (<&-)
+            raise InputError("-: standard input is closed")
         return sys.stdin.buffer, False
     try:
         st = os.stat(path)
@@ -191,16 +197,41 @@ def _open(path: str) -> tuple[BinaryIO, bool]:
         raise InputError(f"{path}: cannot read: {exc.strerror}") from None
 
 
+def _rereadable(stream: BinaryIO) -> tuple[int, int] | None:
+    """(descriptor, offset) from which `os.pread` can read `stream` again: a regular
+    file's (standard input too, when redirected from one), not a pipe's."""
+    try:
+        fd = stream.fileno()
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        return fd, stream.tell()
+    except (OSError, ValueError):
+        return None
+
+
 def _read_some(stream: _Readable, size: int) -> bytes:
     read1 = getattr(stream, "read1", None)
     data = read1(size) if read1 is not None else stream.read(size)
     return bytes(data or b"")
 
 
-def _read(path: str, stream: BinaryIO, stats: ReadStats, chunk_size: int) -> Iterator[Chunk]:
+def _read(
+    path: str,
+    stream: BinaryIO,
+    stats: ReadStats,
+    chunk_size: int,
+    reread: tuple[int, int] | None = None,
+) -> Iterator[Chunk]:
+    """`reread`: where the same input can be read again (`_rereadable`), to recover
+    what a decompression call that met damage had produced."""
     splitter = LineSplitter(path, stats)
     try:
         first = _read_some(stream, chunk_size)
+        while 0 < len(first) < _SNIFF:  # a pipe may give less at first: sniff enough
+            more = _read_some(stream, chunk_size)
+            if not more:
+                break
+            first += more
     except OSError as exc:
         stats.problem(f"{path}: read error: {exc.strerror or exc}")
         return
@@ -209,12 +240,11 @@ def _read(path: str, stream: BinaryIO, stats: ReadStats, chunk_size: int) -> Ite
     if kind == "zstd":
         stats.problem(f"{path}: zstd-compressed, which mailwarden cannot read; skipped")
         return
-    raw = io.BufferedReader(_Prefixed(first, stream), buffer_size=1 << 16)
     blocks: Iterator[bytes]
     if kind is None:
-        blocks = _blocks(raw, chunk_size)
+        blocks = _blocks(first, stream, chunk_size)
     else:
-        blocks = _blocks(_decompressor(kind, raw), _DECOMPRESS_READ)
+        blocks = _decompress(kind, _blocks(first, stream, _COMPRESSED_READ), reread)
     damage = None
     try:
         for block in blocks:
@@ -222,22 +252,29 @@ def _read(path: str, stream: BinaryIO, stats: ReadStats, chunk_size: int) -> Ite
             chunk = splitter.feed(block)
             if chunk is not None:
                 yield chunk
-    except EOFError:
-        damage = f"truncated {kind} archive"
-    except (OSError, zlib.error, lzma.LZMAError) as exc:
-        reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
-        damage = f"corrupt {kind} data ({reason})" if kind else f"read error ({reason})"
+    except _Damaged as exc:
+        damage = str(exc)
+    except OSError as exc:
+        damage = f"read error ({exc.strerror or exc})"
     if damage is not None:
+        unfinished = splitter.read_to > splitter.offset
         splitter.drop_pending()
         lines = splitter.line - 1
-        stats.problem(f"{path}: {damage} after {lines} lines; earlier lines were read")
+        message = f"{path}: {damage} after {lines} lines; earlier lines were read"
+        if unfinished:
+            message += "; the unfinished line at the damage was dropped"
+        stats.problem(message)
         return
     tail = splitter.finish()
     if tail is not None:
         yield tail
 
 
-def _blocks(stream: _Readable, size: int) -> Iterator[bytes]:
+def _blocks(first: bytes, stream: _Readable, size: int) -> Iterator[bytes]:
+    """`first` (already read to sniff the compression), then the rest of `stream`, in
+    pieces of at most `size` bytes."""
+    for start in range(0, len(first), size):
+        yield first[start : start + size]
     while True:
         data = _read_some(stream, size)
         if not data:
@@ -245,34 +282,173 @@ def _blocks(stream: _Readable, size: int) -> Iterator[bytes]:
         yield data
 
 
-def _decompressor(kind: str, raw: BinaryIO) -> _Readable:
+# -- decompressing -----------------------------------------------------------------------
+
+
+class _Damaged(Exception):
+    """A compressed input ends early or is corrupt (the message says which)."""
+
+
+class _Decompressor(Protocol):
+    """What bz2.BZ2Decompressor and lzma.LZMADecompressor offer (and `_Gunzip`)."""
+
+    @property
+    def eof(self) -> bool: ...
+    @property
+    def needs_input(self) -> bool: ...
+    @property
+    def unused_data(self) -> bytes: ...
+    def decompress(self, data: bytes, max_length: int) -> bytes: ...
+
+
+class _Gunzip:
+    """One gzip member (zlib checks its header and trailer) with the interface of
+    bz2.BZ2Decompressor: the input that an output limit left over is held here."""
+
+    def __init__(self) -> None:
+        self._zlib = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        self._held = b""
+        self._full = False  # the last call gave all it was allowed: zlib may have more
+
+    @property
+    def eof(self) -> bool:
+        return self._zlib.eof
+
+    @property
+    def needs_input(self) -> bool:
+        return not self._held and not self._full
+
+    @property
+    def unused_data(self) -> bytes:
+        return self._zlib.unused_data
+
+    def decompress(self, data: bytes, max_length: int) -> bytes:
+        out = self._zlib.decompress(data or self._held, max_length)
+        self._held = self._zlib.unconsumed_tail
+        self._full = len(out) == max_length
+        return out
+
+
+def _decompressor(kind: str) -> _Decompressor:
     if kind == "gzip":
-        return gzip.GzipFile(fileobj=raw, mode="rb")
+        return _Gunzip()
     if kind == "bzip2":
-        return bz2.BZ2File(raw, mode="rb")
-    return lzma.LZMAFile(raw, mode="rb")
+        return bz2.BZ2Decompressor()
+    return lzma.LZMADecompressor()
 
 
-class _Prefixed(io.RawIOBase):
-    """Some bytes already read, then the rest of another stream, as one raw stream.
+_CORRUPT = (OSError, EOFError, zlib.error, lzma.LZMAError)
+"""What a decompressor raises on bad data (bz2 raises OSError)."""
 
-    Lets standard input (which cannot seek) be sniffed for its compression."""
 
-    def __init__(self, prefix: bytes, stream: _Readable) -> None:
-        super().__init__()
-        self._prefix = memoryview(prefix)
-        self._stream = stream
+def _decompress(
+    kind: str, pieces: Iterator[bytes], reread: tuple[int, int] | None
+) -> Iterator[bytes]:
+    """The decompressed bytes of `pieces` (compressed input from offset 0), each
+    decompression call's output as it comes, every stream (gzip member) in turn.
 
-    def readable(self) -> bool:
-        return True
+    Damage raises `_Damaged`, after everything decompressed before it was given, even
+    what the call that met the damage had produced when the input can be read again
+    (`reread`: descriptor and offset of the first piece; `_salvage`). From a pipe, that
+    call's output (at most `_DECOMPRESS_READ` bytes) is lost.
+    Between and after streams, zeros are skipped (gzip and xz padding); anything else
+    that does not start like a stream is an error for gzip and ignored after a bzip2 or
+    xz stream, as gzip.GzipFile, bz2.BZ2File and lzma.LZMAFile do.
+    """
+    magic = _MAGIC_OF[kind]
+    decompressor = _decompressor(kind)
+    read = 0  # compressed bytes taken from `pieces`: the offset of the next one
+    start = 0  # offset of the current stream
+    given = 0  # bytes the current stream has decompressed to so far
+    settled = (0, 0)  # (read, given) when the decompressor last had used all its input
+    while True:
+        if decompressor.eof:
+            data = decompressor.unused_data
+            while True:
+                if kind != "bzip2":
+                    data = data.lstrip(b"\0")
+                if data:
+                    break
+                data = next(pieces, b"")
+                if not data:
+                    return
+                read += len(data)
+            if data[: len(magic)] != magic[: len(data)]:
+                if kind == "gzip":
+                    raise _Damaged(f"corrupt gzip data (Not a gzipped file ({data[:2]!r}))")
+                return  # trailing garbage
+            decompressor = _decompressor(kind)
+            start, given = read - len(data), 0
+            settled = (start, 0)
+        elif decompressor.needs_input:
+            data = next(pieces, b"")
+            if not data:
+                raise _Damaged(f"truncated {kind} archive")
+            read += len(data)
+        else:
+            data = b""
+        try:
+            out = decompressor.decompress(data, _DECOMPRESS_READ)
+        except _CORRUPT as exc:
+            if reread is not None:
+                fd, base = reread
+                settled = (base + settled[0], settled[1])
+                lost = _salvage(kind, fd, base + start, given, settled, base + read)
+                if lost:
+                    yield lost
+            reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+            raise _Damaged(f"corrupt {kind} data ({reason})") from None
+        given += len(out)
+        if decompressor.needs_input:
+            settled = (read, given)
+        if out:
+            yield out
 
-    def readinto(self, buffer: WriteableBuffer, /) -> int:
-        out = memoryview(buffer).cast("B")
-        if self._prefix:
-            size = min(len(out), len(self._prefix))
-            out[:size] = self._prefix[:size]
-            self._prefix = self._prefix[size:]
-            return size
-        data = _read_some(self._stream, len(out))
-        out[: len(data)] = data
-        return len(data)
+
+def _salvage(
+    kind: str, fd: int, start: int, given: int, settled: tuple[int, int], end: int
+) -> bytes:
+    """What the decompression call that met the damage had produced, which Python's
+    decompressors throw away when they raise.
+
+    The stream at offset `start` of `fd` is decompressed again: at full speed up to
+    offset `settled[0]`, where the decompressor had used all its input (and given
+    `settled[1]` bytes); then one byte of input per call, skipping the output up to the
+    `given` bytes already given, then with at most one byte of output per call, up to
+    the damage or to offset `end` (where reading stopped). So a failing check (a
+    gzip trailer's CRC, an xz index) costs no output. At most one call's output.
+    """
+    decompressor = _decompressor(kind)
+    offset, skip = start, given
+    out = bytearray()
+    try:
+        while True:
+            data = b""
+            if decompressor.needs_input:
+                if offset >= settled[0]:
+                    break
+                data = os.pread(fd, min(_COMPRESSED_READ, settled[0] - offset), offset)
+                if not data:
+                    return b""
+                offset += len(data)
+            skip -= len(decompressor.decompress(data, _DECOMPRESS_READ))
+        if skip != given - settled[1]:
+            return b""  # not what was read before: salvage nothing
+        held, at = b"", 0
+        while not decompressor.eof and len(out) < _DECOMPRESS_READ:
+            data = b""
+            if decompressor.needs_input:
+                if at == len(held):
+                    held, at = os.pread(fd, min(_COMPRESSED_READ, end - offset), offset), 0
+                    if not held:
+                        break
+                    offset += len(held)
+                data = held[at : at + 1]
+                at += 1
+            if skip > 0:
+                skip -= len(decompressor.decompress(data, skip))
+            else:
+                out += decompressor.decompress(data, 1)
+    except _CORRUPT:
+        pass
+    return bytes(out)
