@@ -310,9 +310,19 @@ def parse_network(value: object) -> IPNetwork:
     if not isinstance(value, str):
         raise _Bad(f'expected a CIDR string such as "192.0.2.0/24", got {value!r}')
     try:
-        return ipaddress.ip_network(value.strip(), strict=False)
+        return unmapped(ipaddress.ip_network(value.strip(), strict=False))
     except ValueError:
         raise _Bad(f"bad CIDR {value!r}") from None
+
+
+def unmapped(network: IPNetwork) -> IPNetwork:
+    """``::ffff:192.0.2.0/120`` as ``192.0.2.0/24``: the servers log an IPv4 client as
+    IPv4, so an allow-list entry written IPv4-mapped must cover it."""
+    if isinstance(network, ipaddress.IPv6Network) and network.prefixlen >= 96:
+        mapped = network.network_address.ipv4_mapped
+        if mapped is not None:
+            return ipaddress.ip_network(f"{mapped}/{network.prefixlen - 96}")
+    return network
 
 
 def _type_name(annotation: object) -> str:
@@ -515,4 +525,5 @@ __all__ = [
     "duration_text",
     "load_config",
     "parse_duration",
+    "unmapped",
 ]

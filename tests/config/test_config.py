@@ -146,6 +146,13 @@ def test_an_override_that_python_cannot_hold_is_a_config_error(assignment: str) 
     assert "\n" not in str(info.value) and len(str(info.value)) < 300
 
 
+def test_an_ipv4_mapped_allow_entry_covers_the_ipv4_client(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, "[policy]\nallow = ['::ffff:192.0.2.187/128']"))
+    assert config.policy.allow == (ipaddress.ip_network("192.0.2.187/32"),)
+    config = apply_overrides(Config(), ["policy.allow=['::ffff:198.51.100.0/120']"])
+    assert config.policy.allow == (ipaddress.ip_network("198.51.100.0/24"),)
+
+
 def test_a_missing_or_unreadable_file_is_a_config_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as info:
         load_config(tmp_path / "nope.toml")

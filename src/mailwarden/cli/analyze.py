@@ -161,8 +161,10 @@ def analyze(
         click.echo(policy_toml(policy), nl=False)
         return 0
     options = _read_options(year, tz, since, until)
+    if journal_matches and not journal:
+        raise click.UsageError("--journal-match filters the journal: give --journal too")
     if not inputs and not journal:
-        if sys.stdin.isatty():
+        if sys.stdin is None or sys.stdin.isatty():
             raise click.UsageError(
                 "give log files (or - for standard input), or --journal; see --help"
             )
@@ -289,8 +291,10 @@ def _policy(
 
 
 def _network(value: str) -> IPNetwork:
+    from mailwarden.config import unmapped
+
     try:
-        return ipaddress.ip_network(value.strip(), strict=False)
+        return unmapped(ipaddress.ip_network(value.strip(), strict=False))
     except ValueError:
         raise click.BadParameter(
             f"{value!r} is not an address or network (192.0.2.0/24, 2001:db8::/48)",
