@@ -327,3 +327,14 @@ def test_chinese_output_has_no_english_sentence(run: Runner) -> None:
         prose = allowed.sub(" ", text)
         found = _ENGLISH_RUN.search(prose)
         assert found is None, (found.group(0) if found else "", text)
+
+
+def test_a_paste_longer_than_a_line_may_be_is_named_not_silently_dropped(
+    run: Runner, tmp_path: Path
+) -> None:
+    pasted = " ".join([SEED.read_text().replace("\n", " ")] * 30)  # 30 excerpts, one line
+    path = tmp_path / "paste.txt"
+    path.write_text(pasted + "\n")
+    code, _out, err = run("explain", str(path))
+    assert code == 0
+    assert "longer than 64 KiB skipped" in err and "break it into shorter lines" in err

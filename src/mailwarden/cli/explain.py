@@ -69,7 +69,15 @@ def explain(
         audit=hint_for,  # the exact `mailwarden audit --check …` for each change
     )
     write(blocks, sys.stdout)
-    _warn(counts.read.problems)
+    problems = list(counts.read.problems)
+    if counts.read.too_long:
+        from mailwarden.sources.interface import MAX_LINE
+
+        problems.append(
+            f"{counts.read.too_long} line(s) longer than {MAX_LINE // 1024} KiB skipped"
+            " (a paste of many entries on one line: break it into shorter lines)"
+        )
+    _warn(problems)
     return 0
 
 
