@@ -73,6 +73,20 @@ def test_auth_on_port_25_is_reported_and_submission_is_not() -> None:
     assert finding.data["clients"] == ["203.0.113.10"]
 
 
+def test_auth_offered_in_the_ehlo_reply_on_port_25_is_reported_though_nobody_used_it() -> None:
+    log = Log()
+    log.connect(0, "192.0.2.220", 300, service="smtp")
+    log.reply(0, 300, "250-AUTH", "", "PLAIN LOGIN")
+    log.connect(1, "198.51.100.10", 301, service="submission")
+    log.reply(1, 301, "250-AUTH", "", "PLAIN LOGIN", service="submission")  # as it should
+    (finding,) = analyze(log.events).findings_of("auth_on_port_25")
+    assert finding.data["offered"] == 1 and finding.data["attempts"] == 0
+    quiet = Log()
+    quiet.connect(0, "192.0.2.220", 300, service="smtp")
+    quiet.reply(0, 300, "250-PIPELINING", "", "")
+    assert analyze(quiet.events).findings_of("auth_on_port_25") == []
+
+
 def test_credentials_in_the_log_count_users_and_real_users_who_logged_in() -> None:
     log = Log()
     log.connect(0, "198.51.100.20", 200, service="smtp")

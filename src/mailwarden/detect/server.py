@@ -1,7 +1,8 @@
 """What the log reveals about the server itself (not about a client).
 
 - AUTH on port 25: logins (failed or not) on Postfix's ``smtp`` service mean AUTH is
-  enabled in main.cf for the MX port, where only servers should talk.
+  enabled in main.cf for the MX port, where only servers should talk; so does the
+  ``250-AUTH`` line of its EHLO reply, when verbose chat or a TLS dump shows it.
 - Credentials in the log: ``smtpd_tls_loglevel = 4`` (``Read N chars: AUTH PLAIN …``),
   verbose smtpd (``-v``, ``debug_peer_list``: ``< client: AUTH …``) and Dovecot's
   ``auth_verbose_passwords`` write what users type; with how many users' credentials, and
@@ -49,6 +50,8 @@ _WEAK_LIST_ITEMS = frozenset(
 )
 _PRE_28_EXPORT_LISTS = frozenset({"ALL:+RC4:@STRENGTH"})
 """Postfix's built-in export-grade cipher list before 2.8 (later ones start aNULL:-aNULL)."""
+_AUTH_OFFER_RE = re.compile(r"250[ -]AUTH[ =]", re.IGNORECASE)
+"""The EHLO reply line that offers AUTH (``250-AUTH PLAIN LOGIN``, ``250-AUTH=PLAIN``)."""
 _SOFT_REPLY_RE = re.compile(r"^4\d\d(?:[ -]4\.(?:7\.8|5\.\d|7\.1\b))")
 _SOFT_REJECT_RE = re.compile(
     r"Relay access denied|User unknown in (?:local recipient|virtual mailbox|virtual alias)"
@@ -111,6 +114,8 @@ class ServerWatch:
 
     def __init__(self) -> None:
         self.auth_on_25 = _Tally()
+        self.auth_offered_25 = _Tally()
+        """EHLO replies of the smtp service that offer AUTH (verbose chat, TLS dumps)."""
         self.weak_tls = _Tally()
         self.weak_list = _Tally()
         self.soft_bounce = _Tally()
@@ -157,7 +162,12 @@ class ServerWatch:
 
     def reply(self, event: Event) -> None:
         """A server reply (verbose chat, TLS dump) or a reject line: soft_bounce shows as
-        a 4xx where Postfix's code is 5xx."""
+        a 4xx where Postfix's code is 5xx; ``250-AUTH`` on the smtp service offers AUTH
+        on port 25."""
+        if event.service == "smtp" and event.type is EventType.SERVER_REPLY:
+            text = event.reason
+            if text is not None and _AUTH_OFFER_RE.match(text) is not None:
+                self.auth_offered_25.add(event)
         detail = event.detail
         code = detail.get("code", "") if detail is not None else ""
         if not code.startswith("4"):
@@ -245,15 +255,16 @@ class ServerWatch:
                     },
                 )
             )
-        if self.auth_on_25.count:
+        if self.auth_on_25.count or self.auth_offered_25.count:
             found.append(
                 Finding(
                     kind="auth_on_port_25",
                     severity=Severity.MEDIUM,
                     subject="smtp",
-                    evidence=tuple(self.auth_on_25.evidence),
+                    evidence=tuple(self.auth_on_25.evidence or self.auth_offered_25.evidence),
                     data={
                         "attempts": self.auth_on_25.count,
+                        "offered": self.auth_offered_25.count,
                         "clients": sorted(self.auth_on_25.sample),
                         "fix": "set smtpd_sasl_auth_enable = no in main.cf and enable it "
                         "only on submission (587) and submissions (465) in master.cf "

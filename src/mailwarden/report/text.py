@@ -474,6 +474,12 @@ def _server_detail(f: Finding) -> str:
         return detail
     if f.kind == "auth_on_port_25":
         clients = plural(len(data.get("clients", ())), "client")
+        if not data.get("attempts"):
+            replies = plural(int(data.get("offered", 0)), "EHLO reply", "EHLO replies")
+            return (
+                f"AUTH offered on the MX port (smtp, 25) in {replies}, "
+                "where only mail servers should talk"
+            )
         return (
             f"{plural(int(data.get('attempts', 0)), 'login')} on the MX port (smtp, 25), "
             f"where only mail servers should talk, from {clients}"
