@@ -19,7 +19,12 @@ from mailwarden.config import Config, duration_text, parse_duration
 from mailwarden.daemon.decisions import clean, iso
 from mailwarden.daemon.preflight import DEFAULT_CONFIG, load
 from mailwarden.daemon.reading import StateKeys
-from mailwarden.daemon.status import daemon_running, status_document, status_text
+from mailwarden.daemon.status import (
+    daemon_running,
+    safe_location,
+    status_document,
+    status_text,
+)
 from mailwarden.errors import MailwardenError
 from mailwarden.model import BanEntry, IPNetwork
 from mailwarden.store import Source, Store, open_store
@@ -71,6 +76,21 @@ def parse_target(text: str) -> IPNetwork:
 
 def _store(config: Config) -> Store:
     return open_store(config.store.path)
+
+
+def _damage(store: Store, config: Config) -> str | None:
+    """One line naming the damaged rows the store skipped, or None."""
+    damage = store.damage()
+    if not damage:
+        return None
+    more = f"; and {len(damage) - 3} more" if len(damage) > 3 else ""
+    return f"the store {safe_location(config.store.path)} is damaged: {'; '.join(damage[:3])}{more}"
+
+
+def _warn_damage(store: Store, config: Config) -> None:
+    line = _damage(store, config)
+    if line is not None:
+        click.echo(f"mailwarden: warning: {line}", err=True)
 
 
 def _note(store: Store, config: Config) -> None:
@@ -128,6 +148,7 @@ def ban(target: str, length: timedelta | None, reason: str, config_path: str | N
             f"({duration_text(row.until - row.since)}{offence}): {row.reason}"
         )
         _note(store, config)
+        _warn_damage(store, config)
     return 0
 
 
@@ -155,6 +176,7 @@ def unban(target: str, reason: str, config_path: str | None) -> int:
             for row in store.active_bans()
             if row.network.version == network.version and network.subnet_of(row.network)  # type: ignore[arg-type]
         ]
+        _warn_damage(store, config)
     if wider:
         raise MailwardenError(f"{network} is inside the ban of {wider[0]}: unban that network")
     raise MailwardenError(f"{network} is not banned")
@@ -173,6 +195,9 @@ def unban(target: str, reason: str, config_path: str | None) -> int:
 def status(fmt: str, config_path: str | None) -> int:
     """Show the active bans, the daemon's counts, and each source's position.
 
+    A damaged row in the store is left out: the rest is shown, then one line names
+    what was left out, and the exit status is 1.
+
     \b
     Examples:
       mailwarden status
@@ -186,10 +211,13 @@ def status(fmt: str, config_path: str | None) -> int:
         raise MailwardenError(f"{path}: no store yet (the daemon creates it when it starts)")
     with _store(config) as store:
         document = status_document(store, config)
+        damage = _damage(store, config)
     if fmt == "json":
         click.echo(json.dumps(document, indent=2))
     else:
         click.echo(status_text(document))
+    if damage is not None:
+        raise MailwardenError(f"{damage} (left out, the rest is shown)")
     return 0
 
 

@@ -17,6 +17,10 @@ either whole or absent. Times are aware datetimes; the store keeps whole seconds
 Reason and evidence are stored as given (callers mask passwords before they record
 them), except that a NUL character becomes U+FFFD: PostgreSQL cannot keep NUL in text,
 and both stores answer alike.
+
+A damaged row (a ban whose network or time cannot be read, a position that is not
+JSON) is skipped, not raised: the rest of the store stays usable, a daemon still starts,
+one warning per row goes to the ``mailwarden.store`` log, and `damage` lists them.
 """
 
 from __future__ import annotations
@@ -133,6 +137,11 @@ class Store(ABC):
 
     @abstractmethod
     def close(self) -> None: ...
+
+    def damage(self) -> list[str]:
+        """One line for each damaged row (or value) this store skipped so far, such as
+        ``ban 7: network 'not-a-net' is not a network``; empty when there was none."""
+        return []
 
     def __enter__(self) -> Self:
         return self

@@ -12,12 +12,17 @@
 - Parameters are always bound; no SQL is ever formatted from data.
 - The schema version is ``PRAGMA user_version``; a newer file is refused.
 - A database we create gets mode 0600, and a directory we create 0700.
+- A damaged row (edited by hand, written by a broken tool, a time out of range) is
+  skipped with one warning and listed by `damage`; text that is not UTF-8 is read with
+  U+FFFD in place of the bad bytes. A damaged revision reads as 0 and the next change
+  to the bans writes a good one.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import json
+import logging
 import os
 import sqlite3
 import threading
@@ -30,6 +35,9 @@ from typing import Any
 from mailwarden.errors import StoreError
 from mailwarden.model import BanEntry, IPNetwork
 from mailwarden.store.interface import BanRow, BanState, JSONValue, Source, Store, storable
+
+LOG = logging.getLogger("mailwarden.store")
+LOG.addHandler(logging.NullHandler())  # a command that sets up no logging prints none
 
 SCHEMA_VERSION = 1
 
@@ -81,25 +89,89 @@ def _seconds(moment: datetime | None) -> int:
     return round(moment.timestamp())
 
 
-def _time(seconds: int) -> datetime:
-    return datetime.fromtimestamp(seconds, UTC)
+class Damaged(ValueError):
+    """A row the store cannot read (the text says what is wrong with it)."""
+
+
+def _shown(value: object, limit: int = 40) -> str:
+    """A stored value as a message may show it: one line, at most `limit` characters."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, bytes):
+        return f"a blob of {len(value)} bytes"
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _time(seconds: object, column: str = "time") -> datetime:
+    if type(seconds) is not int:
+        raise Damaged(f"{column} {_shown(seconds)} is not a time")
+    try:
+        return datetime.fromtimestamp(seconds, UTC)
+    except (OverflowError, OSError, ValueError):
+        raise Damaged(f"{column} {seconds} is out of range") from None
+
+
+def _network(value: object) -> IPNetwork:
+    # A scope id ("fe80::1%eth0") may hold any text: no network we write has one.
+    if not isinstance(value, str) or "%" in value:
+        raise Damaged(f"network {_shown(value)} is not a network")
+    try:
+        return ipaddress.ip_network(value)
+    except ValueError:
+        raise Damaged(f"network {_shown(value)} is not a network") from None
+
+
+def _text(value: object) -> str:
+    """Reason and evidence: a missing or odd one does not make a ban unusable."""
+    if isinstance(value, str):
+        return value
+    return "" if value is None else _shown(value)
 
 
 def _row(values: tuple[Any, ...]) -> BanRow:
+    """A ban row; `Damaged` when it cannot be one."""
     id_, network, since, until, reason, evidence, source, offences, state, ended, why = values
+    checked = (_network(network), _time(since, "since"), _time(until, "until"))
+    ended = None if ended is None else _time(ended, "ended")
+    if source not in tuple(Source):
+        raise Damaged(f"source {_shown(source)} is unknown")
+    if state not in tuple(BanState):
+        raise Damaged(f"state {_shown(state)} is unknown")
+    if type(offences) is not int:
+        raise Damaged(f"offences {_shown(offences)} is not a number")
     return BanRow(
         id=id_,
-        network=ipaddress.ip_network(network),
-        since=_time(since),
-        until=_time(until),
-        reason=reason,
-        evidence=evidence,
+        network=checked[0],
+        since=checked[1],
+        until=checked[2],
+        reason=_text(reason),
+        evidence=_text(evidence),
         source=Source(source),
         offences=offences,
         state=BanState(state),
-        ended=None if ended is None else _time(ended),
-        end_reason=why,
+        ended=ended,
+        end_reason=None if why is None else _text(why),
     )
+
+
+def _json(text: object) -> JSONValue:
+    """A stored position; `Damaged` when it is not JSON (or is JSON nested too deep)."""
+
+    def refuse(constant: str) -> JSONValue:
+        raise ValueError(f"{constant} is not a JSON value")
+
+    if not isinstance(text, str):
+        raise Damaged(f"value {_shown(text)} is not JSON")
+    try:
+        value: JSONValue = json.loads(text, parse_constant=refuse)
+    except (ValueError, RecursionError):
+        raise Damaged(f"value {_shown(text)} is not JSON") from None
+    return value
+
+
+def _decode(raw: bytes) -> str:
+    return raw.decode("utf-8", "replace")
 
 
 class SqliteStore(Store):
@@ -126,6 +198,9 @@ class SqliteStore(Store):
             )
         except (OSError, sqlite3.Error) as exc:
             raise StoreError(f"{self.path}: cannot open the state database: {exc}") from exc
+        self._db.text_factory = _decode  # a damaged text reads with U+FFFD, not an error
+        self._damage: dict[str, str] = {}
+        self._damage_lock = threading.Lock()
         try:
             mode = self._db.execute("PRAGMA journal_mode = WAL").fetchone()[0]
             if str(mode).lower() != "wal":
@@ -138,7 +213,7 @@ class SqliteStore(Store):
             self._db.close()
             if isinstance(exc, StoreError):
                 raise
-            raise StoreError(f"{self.path}: cannot open the state database: {exc}") from exc
+            raise self._error("cannot open the state database", exc) from exc
 
     # -- opening ------------------------------------------------------------------------
 
@@ -174,25 +249,72 @@ class SqliteStore(Store):
                 raise StoreError(f"{self.path}: cannot write: {exc}") from exc
             try:
                 yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
+            except BaseException as exc:
+                self._rollback()
+                if isinstance(exc, sqlite3.Error):
+                    raise self._error("cannot write", exc) from exc
                 raise
             try:
                 self._db.execute("COMMIT")
             except sqlite3.Error as exc:
-                self._db.execute("ROLLBACK")
-                raise StoreError(f"{self.path}: cannot write: {exc}") from exc
+                self._rollback()
+                raise self._error("cannot write", exc) from exc
+
+    def _rollback(self) -> None:
+        if self._db.in_transaction:  # SQLite rolls back by itself after some errors
+            self._db.execute("ROLLBACK")
 
     def _read(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         with self._lock:
             try:
                 return self._db.execute(sql, params).fetchall()
             except sqlite3.Error as exc:
-                raise StoreError(f"{self.path}: cannot read: {exc}") from exc
+                raise self._error("cannot read", exc) from exc
+
+    def _error(self, doing: str, exc: sqlite3.Error) -> StoreError:
+        """One line for a failed statement: a file that is not (or no longer) our
+        database says so; a busy or full one says what it could not do."""
+        text = str(exc)
+        if type(exc) is sqlite3.DatabaseError or text.startswith(("no such ", "malformed")):
+            return StoreError(f"the store {self.path} is damaged: {text}")
+        return StoreError(f"{self.path}: {doing}: {text}")
+
+    def _damaged(self, where: str, what: str) -> None:
+        """Remember a damaged row; warn once for each."""
+        with self._damage_lock:
+            if where in self._damage:
+                return
+            self._damage[where] = what
+        LOG.warning("the store %s is damaged: %s: %s (left out)", self.path, where, what)
+
+    def damage(self) -> list[str]:
+        with self._damage_lock:
+            return [f"{where}: {what}" for where, what in self._damage.items()]
+
+    def _bans(self, rows: list[tuple[Any, ...]]) -> list[BanRow]:
+        out = []
+        for values in rows:
+            try:
+                out.append(_row(values))
+            except Damaged as exc:
+                self._damaged(f"ban {_shown(values[0])}", str(exc))
+        return out
+
+    @staticmethod
+    def _good_time(value: object) -> int | None:
+        if not isinstance(value, int):
+            return None
+        try:
+            _time(value)
+        except Damaged:
+            return None
+        return value
 
     @staticmethod
     def _bump(db: sqlite3.Connection) -> None:
-        db.execute("UPDATE meta SET value = value + 1 WHERE key = 'revision'")
+        # A damaged revision ('abc' + 1 is 1 in SQLite) or a lost one is good again.
+        if not db.execute("UPDATE meta SET value = value + 1 WHERE key = 'revision'").rowcount:
+            db.execute("INSERT INTO meta (key, value) VALUES ('revision', 1)")
 
     # -- bans -----------------------------------------------------------------------------
 
@@ -215,7 +337,9 @@ class SqliteStore(Store):
                 "SELECT id, until FROM bans WHERE network = ? AND state = 'active'", (network,)
             ).fetchone()
             if old is not None:
-                until = max(until, old[1])
+                old_until = self._good_time(old[1])  # a damaged one does not count
+                if old_until is not None:
+                    until = max(until, old_until)
                 db.execute(
                     "UPDATE bans SET state = 'superseded', ended = ?, end_reason = ? WHERE id = ?",
                     (since, "banned again", old[0]),
@@ -228,8 +352,11 @@ class SqliteStore(Store):
                 (network, since, until, reason, evidence, source.value, offences),
             )
             self._bump(db)
-            row = db.execute(SELECT_BY_ID, (cursor.lastrowid,))
-            return _row(row.fetchone())
+            row = db.execute(SELECT_BY_ID, (cursor.lastrowid,)).fetchone()
+            try:
+                return _row(row)
+            except Damaged as exc:  # only a damaged schema would store what we did not write
+                raise StoreError(f"the store {self.path} is damaged: {exc}") from None
 
     def lift_ban(self, network: IPNetwork, reason: str, now: datetime | None = None) -> bool:
         with self._write() as db:
@@ -243,20 +370,25 @@ class SqliteStore(Store):
             return cursor.rowcount > 0
 
     def active_bans(self, now: datetime | None = None) -> list[BanRow]:
-        rows = self._read(SELECT_ACTIVE, (_seconds(now),))
-        return [_row(r) for r in rows]
+        return self._bans(self._read(SELECT_ACTIVE, (_seconds(now),)))
 
     def expire(self, now: datetime | None = None) -> list[IPNetwork]:
         moment = _seconds(now)
         with self._write() as db:
             rows = db.execute(
                 "UPDATE bans SET state = 'expired', ended = until, end_reason = 'expired'"
-                " WHERE state = 'active' AND until <= ? RETURNING network",
+                " WHERE state = 'active' AND until <= ? RETURNING id, network",
                 (moment,),
             ).fetchall()
             if rows:
                 self._bump(db)
-        return [ipaddress.ip_network(r[0]) for r in rows]
+        networks = []
+        for id_, network in rows:
+            try:
+                networks.append(_network(network))
+            except Damaged as exc:
+                self._damaged(f"ban {_shown(id_)}", str(exc))
+        return networks
 
     def offences(self, network: IPNetwork, since: datetime | None = None) -> int:
         start = _seconds(since) if since is not None else 0
@@ -270,7 +402,7 @@ class SqliteStore(Store):
             rows = self._read(SELECT_LATEST, (limit,))
         else:
             rows = self._read(SELECT_LATEST_OF, (str(network), limit))
-        return [_row(r) for r in rows]
+        return self._bans(rows)
 
     def prune(self, before: datetime) -> int:
         with self._write() as db:
@@ -283,7 +415,13 @@ class SqliteStore(Store):
 
     def get_position(self, key: str) -> JSONValue:
         rows = self._read("SELECT value FROM positions WHERE key = ?", (key,))
-        return json.loads(rows[0][0]) if rows else None
+        if not rows:
+            return None
+        try:
+            return _json(rows[0][0])
+        except Damaged as exc:  # as if there were none: the daemon writes a new one
+            self._damaged(f"position {_shown(key, 200)}", str(exc))
+            return None
 
     def set_position(self, key: str, value: JSONValue) -> None:
         text = json.dumps(value, separators=(",", ":"), allow_nan=False)
@@ -297,10 +435,24 @@ class SqliteStore(Store):
 
     def positions(self) -> dict[str, JSONValue]:
         rows = self._read("SELECT key, value FROM positions ORDER BY key")
-        return {key: json.loads(value) for key, value in rows}
+        out: dict[str, JSONValue] = {}
+        for key, text in rows:
+            try:
+                if not isinstance(key, str):
+                    raise Damaged("the key is not text")
+                out[key] = _json(text)
+            except Damaged as exc:
+                self._damaged(f"position {_shown(key, 200)}", str(exc))
+        return out
 
     def revision(self) -> int:
-        return int(self._read("SELECT value FROM meta WHERE key = 'revision'")[0][0])
+        rows = self._read("SELECT value FROM meta WHERE key = 'revision'")
+        value = rows[0][0] if rows else None
+        if type(value) is not int:
+            what = f"{_shown(value)} is not a number" if rows else "it is missing"
+            self._damaged("the revision", what)
+            return 0
+        return value
 
     def integrity_check(self) -> str:
         """``ok`` when SQLite finds nothing wrong with the file."""
