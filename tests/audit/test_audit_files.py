@@ -85,7 +85,7 @@ def test_the_file_reader_expands_references_per_service(tmp_path: Path):
         3,
         "smtp/inet",
     )
-    assert config.notes[0].key == "version_unknown"
+    assert config.notes[0].key == "version_unknown_files"  # read as asked: postconf unused
 
 
 def test_an_unreadable_directory_is_an_audit_error(tmp_path: Path):

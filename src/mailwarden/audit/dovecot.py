@@ -135,7 +135,7 @@ def password_logging(config: DovecotConfig) -> Iterable[AuditFinding]:
 
 
 def _seconds(value: str) -> float | None:
-    match = re.match(r"\s*(\d+(?:\.\d+)?)\s*([a-z]*)", value.lower())
+    match = re.match(r"\s*([0-9]+(?:\.[0-9]+)?)\s*([a-z]*)", value.lower())
     if match is None:
         return None
     number, unit = float(match.group(1)), match.group(2)

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from mailwarden.audit.interface import Change, DovecotSet, Note
+from mailwarden.audit.textfile import content_lines, read_config_text
 from mailwarden.errors import AuditError
 
 FILTERS = ("protocol", "local", "remote")
@@ -144,17 +145,22 @@ class _Parser:
         self.sections: list[str] = []
 
     def parse_file(self, path: Path, depth: int = 0) -> None:
-        try:
-            text = path.read_text(encoding="utf-8", errors="replace")
-        except OSError as exc:
-            raise AuditError(f"{path}: cannot read: {exc.strerror or exc}") from exc
-        self.parse_text(text, str(path), path.parent, depth)
+        """AuditError when the file cannot be read, is binary, or has lines of which
+        none is Dovecot configuration (a mail log given by mistake, say)."""
+        text = read_config_text(path)
+        if not self.parse_text(text, str(path), path.parent, depth) and content_lines(text):
+            raise AuditError(
+                f"{path}: cannot read: no line is a Dovecot setting (not a dovecot.conf)"
+            )
 
-    def parse_text(self, text: str, name: str | None, base: Path | None, depth: int = 0) -> None:
+    def parse_text(self, text: str, name: str | None, base: Path | None, depth: int = 0) -> int:
+        """Parse `text`; return how many of its lines were configuration."""
+        understood = 0
         for number, joined, physical in _physical_lines(text):
             line = _strip_comment(joined.strip())
             if not line:
                 continue
+            understood += 1  # less one below when the line is none of these
             include = _INCLUDE.match(line)
             if include is not None:
                 if self.follow_includes and base is not None:
@@ -170,7 +176,9 @@ class _Parser:
                 self.sections.append(" ".join(words))
                 continue
             setting = _SETTING.match(line)
-            if setting is not None:
+            if setting is None:
+                understood -= 1
+            else:
                 value = self._expand(setting.group(1), _unquote(setting.group(2)))
                 self.settings.append(
                     DovecotSetting(
@@ -182,6 +190,7 @@ class _Parser:
                         physical if name else None,
                     )
                 )
+        return understood
 
     def _expand(self, name: str, value: str) -> str:
         if "$" not in value:

@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from mailwarden.audit.numbers import config_int
+
 Lookup = Callable[[str], str | None]
 
 _NAME = re.compile(r"[A-Za-z0-9_]+")
@@ -110,9 +112,8 @@ def _compare(left: str, op: str, right: str) -> bool:
         return left == right
     if op == "!=":
         return left != right
-    try:
-        a, b = int(left), int(right)
-    except ValueError:
+    a, b = config_int(left.strip()), config_int(right.strip())
+    if a is None or b is None:  # not numbers Postfix can compare
         return False
     return {"<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b}[op]
 

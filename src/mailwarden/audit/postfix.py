@@ -27,6 +27,9 @@ medium
                                       default, and only a client that offers them is
                                       exposed, hence medium rather than high
     postfix.no_auth_rate_limit        AUTH offered, `smtpd_client_auth_rate_limit = 0`
+    postfix.invalid_number            a number no Postfix can read (more digits than
+                                      any setting holds) where the audit needs one:
+                                      what Postfix does with it cannot be told
     postfix.anonymous_sasl            `noanonymous` missing on an AUTH service: it only
                                       matters if the SASL backend offers ANONYMOUS
     postfix.eol_version               older than the oldest line upstream still patches
@@ -58,6 +61,7 @@ from mailwarden.audit.interface import (
     Severity,
     register,
 )
+from mailwarden.audit.numbers import shown
 from mailwarden.audit.postfix_config import PostfixConfig, Service, format_version
 from mailwarden.audit.postfix_defaults import OLDEST_SUPPORTED, end_of_life
 from mailwarden.audit.postfix_fixes import Planner
@@ -100,6 +104,7 @@ ANONYMOUS_SASL = register("postfix.anonymous_sasl", "auth_on_port_25")
 SOFT_BOUNCE = register("postfix.soft_bounce", "soft_bounce", "bruteforce")
 BROKEN_SASL = register("postfix.broken_sasl_auth_clients", "auth_on_port_25")
 EOL_VERSION = register("postfix.eol_version")
+INVALID_NUMBER = register("postfix.invalid_number", "credential_exposed")
 
 ServiceCheck = Callable[[PostfixConfig, Service], Iterable[AuditFinding]]
 GlobalCheck = Callable[[PostfixConfig, Planner], Iterable[AuditFinding]]
@@ -349,7 +354,10 @@ def submission_settings(config: PostfixConfig, service: Service) -> Iterable[Aud
 def tls_loglevel_check(config: PostfixConfig, service: Service) -> Iterable[AuditFinding]:
     if tls_mode(config, service) == NONE:
         return []
-    level = tls_loglevel(config.value("smtpd_tls_loglevel", service))
+    value = config.value("smtpd_tls_loglevel", service)
+    level = tls_loglevel(value)
+    if level is None:
+        return [_invalid_number(config, service, "smtpd_tls_loglevel", value, "1")]
     if level < 2:
         return []
     check, severity = (
@@ -358,6 +366,22 @@ def tls_loglevel_check(config: PostfixConfig, service: Service) -> Iterable[Audi
     evidence = [config.evidence("smtpd_tls_loglevel", service)]
     fix = [fixes.set_for(service, "smtpd_tls_loglevel", "1")]
     return [_finding(check.id, severity, evidence, fix, service, level=str(level))]
+
+
+def _invalid_number(
+    config: PostfixConfig, service: Service, parameter: str, value: str, fixed: str
+) -> AuditFinding:
+    """`parameter` is a number to the check, but no Postfix reads `value` as one."""
+    return _finding(
+        INVALID_NUMBER.id,
+        Severity.MEDIUM,
+        [config.evidence(parameter, service)],
+        [fixes.set_for(service, parameter, fixed)],
+        service,
+        parameter=parameter,
+        value=shown(value),
+        fixed=fixed,
+    )
 
 
 @service_check

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 
 from mailwarden.audit.expand import expand
 from mailwarden.audit.interface import Change, Evidence, MainSet, Note, ServiceEntry, ServiceSet
+from mailwarden.audit.numbers import config_int
 
 Version = tuple[int, ...]
 
@@ -23,13 +24,17 @@ PORTS = {"smtp": 25, "submission": 587, "submissions": 465, "smtps": 465, "urd":
 
 
 def parse_version(text: str | None) -> Version | None:
-    """'3.7.11' -> (3, 7, 11); '3.12-20260821' -> (3, 12); anything else -> None."""
+    """'3.7.11' -> (3, 7, 11); '3.12-20260821' -> (3, 12); anything else (a part too
+    long to be a number, say) -> None."""
     if not text:
         return None
-    match = re.match(r"\s*(\d+)\.(\d+)(?:\.(\d+))?", text)
+    match = re.match(r"\s*([0-9]+)\.([0-9]+)(?:\.([0-9]+))?", text)
     if match is None:
         return None
-    return tuple(int(part) for part in match.groups() if part is not None)
+    parts = [config_int(part) for part in match.groups() if part is not None]
+    if None in parts:
+        return None
+    return tuple(part for part in parts if part is not None)
 
 
 def format_version(version: Version | None) -> str | None:
@@ -69,9 +74,8 @@ class Service:
         if self.type != "inet":
             return None
         bare = self.name.rsplit(":", 1)[-1]
-        if bare.isdigit():
-            return int(bare)
-        return PORTS.get(bare)
+        number = config_int(bare)
+        return number if number is not None else PORTS.get(bare)
 
     @property
     def loopback(self) -> bool:

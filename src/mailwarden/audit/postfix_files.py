@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mailwarden.audit.postfix_config import Service
+from mailwarden.audit.textfile import content_lines, read_config_text
 from mailwarden.errors import AuditError
 
 
@@ -29,10 +30,8 @@ class LogicalLine:
 
 
 def read_text(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8", errors="replace")
-    except OSError as exc:
-        raise AuditError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+    """The file's text; AuditError when it cannot be read or is binary."""
+    return read_config_text(path)
 
 
 def logical_lines(text: str) -> Iterator[LogicalLine]:
@@ -148,8 +147,21 @@ def parse_master_cf(text: str) -> tuple[Service, ...]:
 
 
 def read_main_cf(directory: Path) -> tuple[dict[str, str], dict[str, int]]:
-    return parse_main_cf(read_text(directory / "main.cf"))
+    """main.cf; AuditError when it has lines but none sets a parameter (not a main.cf:
+    auditing Postfix's defaults instead would say nothing about this file)."""
+    path = directory / "main.cf"
+    text = read_text(path)
+    values, lines = parse_main_cf(text)
+    if not values and content_lines(text):
+        raise AuditError(f"{path}: cannot read: no line sets a parameter (not a main.cf)")
+    return values, lines
 
 
 def read_master_cf(directory: Path) -> tuple[Service, ...]:
-    return parse_master_cf(read_text(directory / "master.cf"))
+    """master.cf; AuditError when it has lines but none is a service."""
+    path = directory / "master.cf"
+    text = read_text(path)
+    services = parse_master_cf(text)
+    if not services and content_lines(text):
+        raise AuditError(f"{path}: cannot read: no line is a service (not a master.cf)")
+    return services

@@ -8,7 +8,7 @@ says why.
 The version decides end-of-life and the defaults of version-sensitive parameters:
 1. `--postfix-version` when given;
 2. else `mail_version` when main.cf sets it (a copied configuration can say where it
-   comes from this way);
+   comes from this way; one that is not a version is ignored, with a note);
 3. else this machine's `postconf -d mail_version`: trusted when the directory is this
    machine's own configuration directory, *assumed* otherwise (a note asks for
    `--postfix-version`, and the end-of-life check is skipped);
@@ -22,6 +22,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from mailwarden.audit.interface import Note
+from mailwarden.audit.numbers import shown
 from mailwarden.audit.postfix_config import PostfixConfig, Service, Version, parse_version
 from mailwarden.audit.postfix_defaults import VERSION_SENSITIVE, defaults_for
 from mailwarden.audit.postfix_files import read_main_cf, read_master_cf
@@ -41,6 +42,9 @@ def read_postfix(
     main, main_lines = read_main_cf(directory)
     services = read_master_cf(directory)
     notes: list[Note] = []
+    written = main.get("mail_version")
+    if version is None and written is not None and parse_version(written) is None:
+        notes.append(Note("version_invalid", {"value": shown(written.strip())}))
     postconf = find_program("postconf") if use_tools else None
     if postconf is not None:
         try:
@@ -70,7 +74,12 @@ def read_postfix(
             )
     chosen, source = _version(version, main, None)
     if chosen is None:
-        notes.append(Note("version_unknown"))
+        if postconf is not None:
+            notes.append(Note("version_unknown_failed"))
+        elif use_tools:
+            notes.append(Note("version_unknown"))
+        else:
+            notes.append(Note("version_unknown_files"))
     return PostfixConfig(
         directory=str(directory),
         explicit=main,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from mailwarden.audit.numbers import config_int
 from mailwarden.audit.postfix_config import PostfixConfig, Service
 
 PORT25, SUBMISSION, SUBMISSIONS, OTHER = "port25", "submission", "submissions", "other"
@@ -78,13 +79,14 @@ def offers_auth(config: PostfixConfig, service: Service) -> bool:
     return not (config.flag("smtpd_tls_auth_only", service) and tls_mode(config, service) == NONE)
 
 
-def tls_loglevel(value: str) -> int:
-    """'4', 'ssl-developer', '1,trace' -> the numeric level (0 when unreadable)."""
+def tls_loglevel(value: str) -> int | None:
+    """'4', 'ssl-developer', '1,trace' -> the numeric level (0 when unreadable); None
+    for a number no Postfix can read (too many digits): an invalid value."""
     first = re.split(r"[,\s]+", value.strip().lower())[0] if value.strip() else "0"
     if first in _LOGLEVEL_NAMES:
         return _LOGLEVEL_NAMES[first]
-    match = re.match(r"\d+", first)
-    return int(match.group(0)) if match else 0
+    match = re.match(r"[0-9]+", first)
+    return config_int(match.group(0)) if match else 0
 
 
 def verbose_args(service: Service) -> list[str]:

@@ -9,7 +9,10 @@ audited. Dovecot has no editing command: a fix names the file and line, and give
 JSON output is one document (see `render_json`): `title`, `explanation` and notes in the
 chosen language only (ids, severities, evidence and commands are the same in every
 language; run again with `--lang` for the other one); `commands` at the top level is
-every fix in the order to apply, reload lines last.
+every fix in the order to apply, reload lines last; `complete` is false when postconf
+or doveconf could not read the configuration and the files were parsed instead (the text
+report says so in place of "No problems found", and the exit status is then 1 unless a
+finding is high).
 
 Postfix before 2.11 has no `postconf -M` or `-P`. For such a version the pasteable list
 (the text report's last section, and the top-level JSON `commands`) holds only
@@ -254,9 +257,7 @@ def render_json(report: AuditReport, lang: Lang) -> str:
     writer = CommandWriter(report)
     postfix, dovecot = report.postfix, report.dovecot
     changes = report.changes()
-    notes = [*report.notes]
-    notes += postfix.notes if postfix else ()
-    notes += dovecot.notes if dovecot else ()
+    notes = report.all_notes()
     document = {
         "postfix_version": format_version(postfix.version) if postfix else None,
         "postfix_version_source": postfix.version_source if postfix else None,
@@ -271,6 +272,7 @@ def render_json(report: AuditReport, lang: Lang) -> str:
         "commands": writer.pasteable(changes) + writer.reload(changes),
         "master_cf": master_cf_text(postfix, ordered_changes(changes)),
         "summary": {s.value: report.count(s) for s in _COUNTED},
+        "complete": not report.failed_tools(),
         "exit_status": report.exit_status,
     }
     return json.dumps(document, ensure_ascii=False, indent=2)
@@ -367,10 +369,7 @@ class TextReport:
                 label("dovecot_header", lang, version=version, path=dovecot.path, reader=reader),
                 "bold",
             )
-        notes = [*report.notes]
-        notes += report.postfix.notes if report.postfix else ()
-        notes += report.dovecot.notes if report.dovecot else ()
-        for item in notes:
+        for item in report.all_notes():
             lines = wrap(note(item.key, item.details, lang), self.console.width - 4)
             for i, line in enumerate(lines):
                 self.console.print(("  * " if i == 0 else "    ") + line, style="dim")
@@ -464,8 +463,12 @@ class TextReport:
 
     def _summary(self) -> None:
         report, lang = self.report, self.lang
+        failed = report.failed_tools()
+        if failed:
+            self._line(label("incomplete", lang, tools=", ".join(failed)), "bold")
         if not report.findings:
-            self._line(label("nothing_found", lang), "bold")
+            if not failed:
+                self._line(label("nothing_found", lang), "bold")
             return
         counts = {s.value: str(report.count(s)) for s in _COUNTED}
         self._line(label("summary", lang, **counts), "bold")

@@ -38,6 +38,8 @@ SEVERITY_RANK = {
     Severity.INFO: 0,
 }
 EXIT_HIGH = 3
+EXIT_UNREAD = 1
+TOOL_FAILED = ("postconf_failed", "doveconf_failed")
 
 
 @dataclass(frozen=True)
@@ -57,8 +59,22 @@ class AuditReport:
 
     @property
     def exit_status(self) -> int:
+        """3: a high finding; else 1 when postconf or doveconf could not read the
+        configuration (the files were parsed instead: the audit is incomplete); else 0."""
         high = any(SEVERITY_RANK[f.severity] >= SEVERITY_RANK[Severity.HIGH] for f in self.findings)
-        return EXIT_HIGH if high else 0
+        if high:
+            return EXIT_HIGH
+        return EXIT_UNREAD if self.failed_tools() else 0
+
+    def all_notes(self) -> tuple[Note, ...]:
+        postfix = self.postfix.notes if self.postfix else ()
+        dovecot = self.dovecot.notes if self.dovecot else ()
+        return (*self.notes, *postfix, *dovecot)
+
+    def failed_tools(self) -> tuple[str, ...]:
+        """postconf, doveconf: those that could not read their configuration."""
+        failed = {note.key for note in self.all_notes()}
+        return tuple(key.split("_")[0] for key in TOOL_FAILED if key in failed)
 
     def changes(self) -> tuple[Change, ...]:
         """Every edit of every finding, once each, in the order they must be applied."""

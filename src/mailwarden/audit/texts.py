@@ -63,6 +63,10 @@ TITLES: dict[str, Text] = {
         "TLS log level 2: handshake chatter in the log",
         "TLS 日志级别 2：日志中充满握手细节",
     ),
+    "postfix.invalid_number": Text(
+        "{parameter} is not a number Postfix can read",
+        "{parameter} 不是 Postfix 能读取的数字",
+    ),
     "postfix.debug_peer_list": Text(
         "debug_peer_list logs whole sessions, passwords included",
         "debug_peer_list 会记录完整会话，包括密码",
@@ -212,6 +216,15 @@ EXPLANATIONS: dict[str, Text] = {
         "还会记录握手之后客户端发送的每一行的前 40 个字符，其中包括 AUTH PLAIN 用户名和密码"
         "的 base64，合法用户和攻击者的都会被记录。任何能读取邮件日志的人都能冒充你的用户登录："
         "应使用级别 1，并删除或保护已写入的日志。",
+    ),
+    "postfix.invalid_number": Text(
+        "{parameter} = {value} on {services} is not a number Postfix can read: it has more "
+        "digits than any setting holds. Depending on the version, Postfix refuses to start "
+        "the service or does not use the value as written, so what it does cannot be told "
+        "from the file. Set {parameter} to {fixed}.",
+        "{services} 上 {parameter} = {value} 不是 Postfix 能读取的数字：它的位数超过任何设置"
+        "所能容纳的范围。视版本而定，Postfix 会拒绝启动该服务，或不按所写的值工作，因此无法"
+        "从文件判断它的实际行为。应将 {parameter} 设为 {fixed}。",
     ),
     "postfix.tls_loglevel_verbose": Text(
         "smtpd_tls_loglevel = 2 on {services} logs every step of every TLS handshake. It "
@@ -429,6 +442,11 @@ LABELS: dict[str, Text] = {
     ),
     "version_unknown": Text("(version unknown)", "（版本未知）"),
     "nothing_found": Text("No problems found.", "未发现问题。"),
+    "incomplete": Text(
+        "Not audited in full: {tools} could not read the configuration (see the note "
+        "above); only what the file parser understood was checked.",
+        "审计不完整：{tools} 无法读取该配置（见上方说明）；只检查了文件解析器能理解的部分。",
+    ),
     "summary": Text(
         "{high} high, {medium} medium, {low} low.",
         "高危 {high} 项，中危 {medium} 项，低危 {low} 项。",
@@ -487,6 +505,10 @@ LABELS: dict[str, Text] = {
 }
 
 NOTES: dict[str, Text] = {
+    "version_invalid": Text(
+        "mail_version = {value} in main.cf is not a Postfix version: it was ignored.",
+        "main.cf 中的 mail_version = {value} 不是 Postfix 版本号：已忽略。",
+    ),
     "version_assumed": Text(
         "The Postfix version is taken to be {version}, that of this machine's postconf. If "
         "the directory comes from another server, pass --postfix-version (its defaults "
@@ -499,6 +521,20 @@ NOTES: dict[str, Text] = {
         "the defaults of Postfix 3.7 are assumed. Pass --postfix-version.",
         "Postfix 版本未知（本机没有 postconf，main.cf 中也没有 mail_version）：按 Postfix 3.7 "
         "的默认值计算。请使用 --postfix-version 指定。",
+    ),
+    "version_unknown_files": Text(
+        "The Postfix version is unknown (the files were read as asked, without postconf, "
+        "and main.cf gives no mail_version): the defaults of Postfix 3.7 are assumed. "
+        "Pass --postfix-version.",
+        "Postfix 版本未知（按要求直接读取了文件，未使用 postconf，main.cf 中也没有可用的 "
+        "mail_version）：按 Postfix 3.7 的默认值计算。请使用 --postfix-version 指定。",
+    ),
+    "version_unknown_failed": Text(
+        "The Postfix version is unknown (postconf could not read the directory, and "
+        "main.cf gives no mail_version): the defaults of Postfix 3.7 are assumed. Pass "
+        "--postfix-version.",
+        "Postfix 版本未知（postconf 无法读取该目录，main.cf 中也没有可用的 mail_version）："
+        "按 Postfix 3.7 的默认值计算。请使用 --postfix-version 指定。",
     ),
     "postconf_failed": Text(
         "postconf could not read the directory ({error}); main.cf and master.cf were "

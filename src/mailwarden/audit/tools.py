@@ -47,5 +47,12 @@ def run(argv: list[str], timeout: float = 30.0) -> Output:
     if done.returncode != 0:
         lines = [line for line in done.stderr.splitlines() if "fatal" in line.lower()]
         lines = lines or done.stderr.splitlines() or [f"exit status {done.returncode}"]
-        raise ToolFailed(lines[0].strip())
+        raise ToolFailed(_printable(lines[0].strip()))
     return Output(done.stdout, done.stderr)
+
+
+def _printable(line: str, limit: int = 300) -> str:
+    """A tool's message as the report may print it: it quotes the configuration, which
+    may hold terminal escapes or undecodable bytes; these become "?"."""
+    line = "".join(char if char.isprintable() and char != "\ufffd" else "?" for char in line)
+    return line if len(line) <= limit else line[: limit - 1] + "…"

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from mailwarden.audit.lang import choose_language
+from mailwarden.audit.numbers import shown
 from mailwarden.audit.postfix_config import Version, parse_version
 from mailwarden.audit.render import render_json, render_text
 from mailwarden.audit.runner import (
@@ -25,7 +26,7 @@ def _version(ctx: click.Context, param: click.Parameter, value: str | None) -> V
         return None
     version = parse_version(value)
     if version is None or not value.strip()[0].isdigit():
-        raise click.BadParameter(f"{value!r} is not a version such as 2.6.6 or 3.7.11")
+        raise click.BadParameter(f"{shown(value)!r} is not a version such as 2.6.6 or 3.7.11")
     return version
 
 
@@ -60,7 +61,8 @@ Examples:
 
 \b
 Exit status: 0 nothing of high severity, 3 at least one high-severity finding,
-1 a configuration that cannot be read, 2 bad usage.
+1 a configuration that cannot be read (or that postconf or doveconf refused: the
+files were parsed instead and the audit is incomplete), 2 bad usage.
 """
 )
 @click.option(

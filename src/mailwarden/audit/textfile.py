@@ -1,0 +1,51 @@
+"""Read one configuration file as text, or say in one line why it is not one.
+
+A configuration that cannot be read is an `AuditError` (exit status 1), never an empty
+configuration that "has no problems": a file that cannot be opened, that is not a
+regular file (a FIFO would block the audit forever), or that holds binary data. Text
+that is not UTF-8 (a Latin-1 comment) is read with U+FFFD in place of the bad bytes.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+from pathlib import Path
+
+from mailwarden.errors import AuditError
+
+_SAMPLE = 1 << 20
+_BAD = re.compile(r"[\x00-\x08\x0e-\x1f\ufffd]")
+_BINARY_SHARE = 0.25
+"""More bad characters than this (NUL, other controls, undecodable bytes) is binary:
+Latin-1 comments stay far below it, random bytes and UTF-16 far above."""
+
+
+def read_config_text(path: Path) -> str:
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except OSError as exc:
+        raise AuditError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise AuditError(f"{path}: cannot read: not a regular file")
+        with os.fdopen(fd, "rb") as file:
+            fd = -1
+            data = file.read()
+    except OSError as exc:
+        raise AuditError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+    finally:
+        if fd >= 0:
+            os.close(fd)
+    text = data.decode("utf-8", errors="replace")
+    sample = text[:_SAMPLE]
+    if sample and len(_BAD.findall(sample)) > _BINARY_SHARE * len(sample):
+        raise AuditError(f"{path}: cannot read: binary data, not a configuration file")
+    return text
+
+
+def content_lines(text: str) -> int:
+    """Lines that are neither blank nor a comment."""
+    stripped = (line.strip() for line in text.splitlines())
+    return sum(1 for line in stripped if line and not line.startswith("#"))
