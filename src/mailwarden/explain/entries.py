@@ -30,6 +30,7 @@ from mailwarden.parsers.sasl import (
     decode_base64_line,
     decode_response,
     escape_text,
+    length_text,
 )
 
 
@@ -157,14 +158,7 @@ def _length(cred: Credential) -> tuple[int, int | None]:
 
 
 def _length_text(cred: Credential) -> str:
-    least, most = _length(cred)
-    if most is None:
-        return ngettext("at least {n} character", "at least {n} characters", least).format(n=least)
-    if least == most:
-        return ngettext("{n} character", "{n} characters", least).format(n=least)
-    return ngettext("{low}–{high} character", "{low}–{high} characters", most).format(
-        low=least, high=most
-    )
+    return length_text(_length(cred), 0)
 
 
 def shown_password(cred: Credential, show_passwords: bool, real: bool = False) -> str:

@@ -79,7 +79,7 @@ class Credential:
         if self.complete:
             return self.password
         text = self.password + "…"
-        notes = [_length_text(self.password_length, len(self.password))]
+        notes = [length_text(self.password_length, len(self.password))]
         notes.append(_("cut off in the log"))
         if self.password_next:
             options = ", ".join(self.password_next)
@@ -388,7 +388,9 @@ _HANDLERS: dict[str, Callable[[str, _Base64], Credential | None]] = {
 }
 
 
-def _length_text(length: tuple[int, int | None] | None, visible: int) -> str:
+def length_text(length: tuple[int, int | None] | None, visible: int) -> str:
+    """A password's length as (least, most) in words (``4–6 characters``); without it,
+    at least the ``visible`` characters."""
     if length is None:
         least, most = visible, None
     else:
@@ -422,7 +424,7 @@ def mask_password(
     first = ""
     if length[0] >= _FIRST_CHAR_MIN_LENGTH and password and password[0] != "\\":
         first = password[0]
-    notes = _length_text(length, len(password))
+    notes = length_text(length, len(password))
     if not complete:
         notes = _("{length}, cut off in the log").format(length=notes)
     return _("{stars} ({notes})").format(stars=first + _MASK_STARS, notes=notes)
@@ -434,5 +436,6 @@ __all__ = [
     "decode_base64_line",
     "decode_response",
     "escape_text",
+    "length_text",
     "mask_password",
 ]
