@@ -174,7 +174,7 @@ def test_masks_speak_the_active_language() -> None:
     cred = decode_auth("PLAIN", "AGFkbWluQGZpcGljay5jb20Ad2lsb", 45)
     assert cred is not None
     activate("zh_CN")
-    assert cred.masked_password() == "w***（4–6 个字符，在日志中被截断）"
+    assert cred.masked_password() == "***（4–6 个字符，在日志中被截断）"
     assert mask_password("", True) == "（空）"
     activate("en")
-    assert cred.masked_password() == "w*** (4–6 characters, cut off in the log)"
+    assert cred.masked_password() == "*** (4–6 characters, cut off in the log)"

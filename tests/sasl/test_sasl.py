@@ -46,7 +46,7 @@ def test_users_token_names_the_account_and_hides_the_password() -> None:
     assert cred.password_length == (4, 6)  # 32 base64 characters were sent
     assert cred.password_next == "lmno"  # the leftover 'b' = 011011..
     masked = cred.masked_password()
-    assert masked == "w*** (4–6 characters, cut off in the log)"
+    assert masked == "*** (4–6 characters, cut off in the log)"
     assert "il" not in masked
 
 
@@ -54,7 +54,7 @@ def test_users_token_without_the_read_length_gives_a_lower_bound() -> None:
     cred = decode_auth("PLAIN", USER_TOKEN)
     assert cred is not None and cred.user == "admin@fipick.com"
     assert cred.password_length == (4, None)
-    assert cred.masked_password() == "w*** (at least 4 characters, cut off in the log)"
+    assert cred.masked_password() == "*** (at least 4 characters, cut off in the log)"
 
 
 def test_show_passwords_reveals_the_visible_part_and_what_is_known() -> None:
@@ -79,7 +79,7 @@ def test_plain_with_authzid_and_complete_password() -> None:
         complete=True,
         password_length=(11, 11),
     )
-    assert cred.masked_password() == "T*** (11 characters)"
+    assert cred.masked_password() == "*** (11 characters)"
 
 
 def test_plain_as_a_continuation_line() -> None:
@@ -121,7 +121,7 @@ def test_xoauth2_token_is_masked_like_a_password() -> None:
     assert cred is not None
     assert cred.user == "erin@example.com" and cred.password == token and cred.complete
     masked = cred.masked_password()
-    assert masked == f"y*** ({len(token)} characters)"
+    assert masked == f"*** ({len(token)} characters)"
     assert "29" not in masked and "secret" not in masked
 
 
@@ -250,12 +250,12 @@ def test_escape_text_keeps_printable_unicode() -> None:
 
 
 def test_mask_shows_at_most_first_character_and_length() -> None:
-    assert mask_password("correct horse", True) == "c*** (13 characters)"
+    assert mask_password("correct horse", True) == "*** (13 characters)"
     assert mask_password("abc", True) == "*** (3 characters)"  # too short to show a letter
     assert mask_password("x", True) == "*** (1 character)"
     assert mask_password("", True) == "(empty)"
     assert mask_password(None, True) == ""
-    assert mask_password("wil", False, (4, 6)) == "w*** (4–6 characters, cut off in the log)"
+    assert mask_password("wil", False, (4, 6)) == "*** (4–6 characters, cut off in the log)"
     assert mask_password("wil", False) == "*** (at least 3 characters, cut off in the log)"
 
 

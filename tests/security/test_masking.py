@@ -73,8 +73,8 @@ SECRETS = {
     ],
     "own": [SECRET, B64_PLAIN, B64_PASSWORD, B64_PASSWORD.rstrip("="), SHA1],
 }
-_SEED_GUESS = re.compile(r"\bwil(?!l)")
-"""The seed's visible password starts ``wil``: ``w***`` may show, ``wil…`` may not."""
+_SEED_GUESS = re.compile(r"\bwil(?!l)|\bw\*\*\*")
+"""The seed's visible password starts ``wil``: no character of it may show."""
 
 
 def _input(name: str, tmp_path: Path) -> Path:

@@ -36,9 +36,6 @@ _B64_RE = re.compile(r"[A-Za-z0-9+/]*={0,2}")
 _B64_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 _UNSAFE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
 _MASK_STARS = "***"
-_FIRST_CHAR_MIN_LENGTH = 4
-"""Show the first character of a password only when it has at least this many: the
-first character of a 1- to 3-character password is too much of it."""
 _MAX_INPUT = 64 * 1024
 """Longer payloads are cut before decoding (Postfix's own limit is 12288)."""
 
@@ -409,25 +406,22 @@ def mask_password(
     complete: bool,
     length: tuple[int, int | None] | None = None,
 ) -> str:
-    """A password as it may be shown: at most its first character and its length.
+    """A password as it may be shown: its length, never a character of it (the log may
+    hold real users' passwords, and a failed guess may be a typo of one).
 
-    ``w*** (4–6 characters, cut off in the log)``, ``s*** (12 characters)``,
-    ``*** (2 characters)`` (too short to show a character), ``(empty)``; ``""`` when
-    there is no password. ``length`` is :attr:`Credential.password_length`; without it,
-    the visible part gives the length (a lower bound when cut off)."""
+    ``*** (4–6 characters, cut off in the log)``, ``*** (12 characters)``, ``(empty)``;
+    ``""`` when there is no password. ``length`` is :attr:`Credential.password_length`;
+    without it, the visible part gives the length (a lower bound when cut off)."""
     if password is None:
         return ""
     if length is None:
         length = (len(password), len(password)) if complete else (len(password), None)
     if complete and length[0] == 0:
         return _("(empty)")
-    first = ""
-    if length[0] >= _FIRST_CHAR_MIN_LENGTH and password and password[0] != "\\":
-        first = password[0]
     notes = length_text(length, len(password))
     if not complete:
         notes = _("{length}, cut off in the log").format(length=notes)
-    return _("{stars} ({notes})").format(stars=first + _MASK_STARS, notes=notes)
+    return _("{stars} ({notes})").format(stars=_MASK_STARS, notes=notes)
 
 
 __all__ = [
