@@ -463,7 +463,7 @@ def test_tls_dump_auth_plain_decodes_to_the_account_with_the_password_masked(
     assert least <= len(password) <= (most if most is not None else len(password))
     masked = credential.masked_password()
     assert password not in masked
-    assert masked.split(" ")[0] == password[0] + "***"  # the first character at most
+    assert masked.split(" ")[0] == "***"  # not a character of it
     assert "cut off" in masked
 
 
@@ -536,7 +536,7 @@ def test_verbose_auth_plain_decodes_whole_and_is_masked() -> None:
     assert credential.user == "admin@lab.example"
     password = documented_password(VERBOSE, client)
     assert credential.password == password
-    assert credential.masked_password() == f"{password[0]}*** ({len(password)} characters)"
+    assert credential.masked_password() == f"*** ({len(password)} characters)"
     # The xsasl -v line of the same attempt carries the same payload, and no address.
     (xsasl,) = [
         e
