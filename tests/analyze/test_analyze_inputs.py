@@ -163,6 +163,7 @@ def test_an_unreadable_input_is_one_line_and_exit_1(tmp_path: Path) -> None:
         ("--since", "0001-01-01"),
         ("--until", "0001-01-01T00:00"),
         ("--journal-match", "_SYSTEMD_UNIT=postfix.service"),
+        ("--since", ""),  # an empty value (a variable not set) is no window: say so
     ],
 )
 def test_usage_errors_exit_2(tmp_path: Path, args: tuple[str, ...]) -> None:

@@ -330,8 +330,8 @@ def _toml_value(value: object) -> str:
 def _read_options(year: int | None, tz: tzinfo | None, since: str | None, until: str | None) -> Any:
     from mailwarden.pipeline import ReadOptions
 
-    start = parse_when(since, tz, "--since") if since else None
-    end = parse_when(until, tz, "--until", end_of_day=True) if until else None
+    start = parse_when(since, tz, "--since") if since is not None else None
+    end = parse_when(until, tz, "--until", end_of_day=True) if until is not None else None
     if start is not None and end is not None and end < start:
         raise click.BadParameter("is before --since", param_hint="--until")
     return ReadOptions(year=year, tz=tz, since=start, until=end)
