@@ -30,7 +30,6 @@ from mailwarden.parsers.sasl import (
     decode_base64_line,
     decode_response,
     escape_text,
-    length_text,
 )
 
 
@@ -148,35 +147,14 @@ def password_is_real(cred: Credential, session_logged_in: bool, logged_in: froze
     return cred.user is not None and account_key(cred.user) in logged_in
 
 
-def _length(cred: Credential) -> tuple[int, int | None]:
-    """The password's length as (least, most): :attr:`Credential.password_length`, else
-    what the log shows of it."""
-    if cred.password_length is not None:
-        return cred.password_length
-    shown = len(cred.password or "")
-    return (shown, shown) if cred.complete else (shown, None)
-
-
-def _length_text(cred: Credential) -> str:
-    return length_text(_length(cred), 0)
-
-
 def shown_password(cred: Credential, show_passwords: bool, real: bool = False) -> str:
-    """The password as explain shows it. With ``--show-passwords``: all the log holds.
-    Else, for a password that may be a real user's (``real``): nothing of it; for a
-    failed guess: its length only, never a character of it."""
-    if cred.password is None:
-        return ""
-    if show_passwords:
-        return cred.shown_password(True)
-    if real:
+    """The password as explain shows it: nothing of a password that may be a real
+    user's (``real``) unless ``--show-passwords``; else as every command shows it
+    (:meth:`Credential.shown_password`: all the log holds when asked, else its length
+    only, never a character of it)."""
+    if real and not show_passwords and cred.password is not None:
         return _("hidden (a real user may have typed it; --show-passwords shows it)")
-    if cred.complete and _length(cred)[0] == 0:
-        return _("(empty)")
-    notes = _length_text(cred)
-    if not cred.complete:
-        notes = _("{length}, cut off in the log").format(length=notes)
-    return _("{stars} ({notes})").format(stars="***", notes=notes)
+    return cred.shown_password(show_passwords)
 
 
 def credential_text(cred: Credential, show_passwords: bool, real: bool = False) -> str:

@@ -76,7 +76,7 @@ class Credential:
         if self.complete:
             return self.password
         text = self.password + "…"
-        notes = [length_text(self.password_length, len(self.password))]
+        notes = [_length_text(self.password_length, len(self.password))]
         notes.append(_("cut off in the log"))
         if self.password_next:
             options = ", ".join(self.password_next)
@@ -385,7 +385,7 @@ _HANDLERS: dict[str, Callable[[str, _Base64], Credential | None]] = {
 }
 
 
-def length_text(length: tuple[int, int | None] | None, visible: int) -> str:
+def _length_text(length: tuple[int, int | None] | None, visible: int) -> str:
     """A password's length as (least, most) in words (``4–6 characters``); without it,
     at least the ``visible`` characters."""
     if length is None:
@@ -418,7 +418,7 @@ def mask_password(
         length = (len(password), len(password)) if complete else (len(password), None)
     if complete and length[0] == 0:
         return _("(empty)")
-    notes = length_text(length, len(password))
+    notes = _length_text(length, len(password))
     if not complete:
         notes = _("{length}, cut off in the log").format(length=notes)
     return _("{stars} ({notes})").format(stars=_MASK_STARS, notes=notes)
@@ -430,6 +430,5 @@ __all__ = [
     "decode_base64_line",
     "decode_response",
     "escape_text",
-    "length_text",
     "mask_password",
 ]
