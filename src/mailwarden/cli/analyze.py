@@ -13,7 +13,6 @@ documented in examples/mailwarden.toml), then ``--config FILE`` (the daemon's fi
 from __future__ import annotations
 
 import dataclasses
-import ipaddress
 import os
 import stat
 import sys
@@ -291,11 +290,11 @@ def _policy(
 
 
 def _network(value: str) -> IPNetwork:
-    from mailwarden.config import unmapped
+    from mailwarden.config import parse_network
 
     try:
-        return unmapped(ipaddress.ip_network(value.strip(), strict=False))
-    except ValueError:
+        return parse_network(value)  # as the configuration's allow list is read
+    except Exception:  # config's own error type is private; any failure is bad usage
         raise click.BadParameter(
             f"{value!r} is not an address or network (192.0.2.0/24, 2001:db8::/48)",
             param_hint="--allow",
