@@ -662,14 +662,19 @@ def test_an_owner_whose_typos_joined_a_campaign_is_not_compromised() -> None:
     assert "198.51.100.200" not in finding.data["members"]
 
 
+def people_who_mistype(log: Log, people: int, every: float) -> None:
+    """``people`` addresses share info@: each one typo, then in 20 s later."""
+    for n in range(people):
+        ip = f"198.51.100.{40 + n}"
+        log.dovecot_failure(n * every, ip, "info@example.com")
+        log.dovecot_login(n * every + 20, ip, "info@example.com")
+
+
 def test_people_who_mistype_a_shared_accounts_password_are_no_campaign() -> None:
     # Five people share info@, each from home, an hour apart: one typo, then in. By the
     # time the fifth joins, the first four had logged in: none is a sprayer.
     log = Log()
-    for n in range(5):
-        ip = f"198.51.100.{40 + n}"
-        log.dovecot_failure(n * HOUR, ip, "info@example.com")
-        log.dovecot_login(n * HOUR + 20, ip, "info@example.com")
+    people_who_mistype(log, 5, HOUR)
     analysis = run(log)
     assert analysis.attackers == ()
     assert analysis.findings_of("spray") == []
@@ -680,10 +685,7 @@ def test_people_who_mistype_a_shared_accounts_password_are_no_campaign() -> None
 def test_a_campaign_of_bots_still_stands_beside_people_who_mistyped() -> None:
     log = Log()
     bots = ["192.0.2.66", "198.51.100.23", "203.0.113.51", "2001:db8:f::1", "2001:db8:e::1"]
-    for n in range(3):  # people first: a typo each, then in
-        ip = f"198.51.100.{40 + n}"
-        log.dovecot_failure(n * MINUTE, ip, "info@example.com")
-        log.dovecot_login(n * MINUTE + 20, ip, "info@example.com")
+    people_who_mistype(log, 3, MINUTE)  # people first
     for n, ip in enumerate(bots):
         log.sasl_failure(HOUR + n, ip, "info@example.com")
     analysis = run(log)
@@ -696,10 +698,7 @@ def test_too_few_bots_left_beside_people_make_no_campaign() -> None:
     # Three people and two bots on one account: five clients, but two sprayers are no
     # campaign (policy.spray_clients is 5), and one failure each is no other verdict.
     log = Log()
-    for n in range(3):
-        ip = f"198.51.100.{40 + n}"
-        log.dovecot_failure(n * MINUTE, ip, "info@example.com")
-        log.dovecot_login(n * MINUTE + 20, ip, "info@example.com")
+    people_who_mistype(log, 3, MINUTE)
     for n, ip in enumerate(["192.0.2.66", "203.0.113.51"]):
         log.sasl_failure(HOUR + n, ip, "info@example.com")
     analysis = run(log)
