@@ -49,6 +49,39 @@ def test_a_typo_then_the_login_is_the_owner_not_a_break_in(run: Runner, log_file
     assert "很可能没有" in zh and "封禁" not in zh
 
 
+# The same user mistypes twice and logs in; an hour later the same address fails once
+# as another account (a second account set up on the phone).
+TYPOS_THEN_ANOTHER_ACCOUNT = """\
+Nov 28 10:00:01 mx postfix/submission/smtpd[100]: connect from unknown[198.51.100.7]
+Nov 28 10:00:02 mx postfix/submission/smtpd[100]: warning: unknown[198.51.100.7]: SASL PLAIN authentication failed: authentication failure, sasl_username=alice@example.com
+Nov 28 10:00:05 mx postfix/submission/smtpd[100]: warning: unknown[198.51.100.7]: SASL PLAIN authentication failed: authentication failure, sasl_username=alice@example.com
+Nov 28 10:00:09 mx postfix/submission/smtpd[100]: 4A1B2C3D4E: client=unknown[198.51.100.7], sasl_method=PLAIN, sasl_username=alice@example.com
+Nov 28 10:00:10 mx postfix/submission/smtpd[100]: disconnect from unknown[198.51.100.7] ehlo=1 auth=1/3 mail=1 rcpt=1 data=1 quit=1 commands=6/8
+Nov 28 11:00:01 mx postfix/submission/smtpd[101]: connect from unknown[198.51.100.7]
+Nov 28 11:00:02 mx postfix/submission/smtpd[101]: warning: unknown[198.51.100.7]: SASL LOGIN authentication failed: authentication failure, sasl_username=bob@example.com
+Nov 28 11:00:02 mx postfix/submission/smtpd[101]: disconnect from unknown[198.51.100.7] ehlo=1 auth=0/1 quit=1 commands=2/3
+"""  # noqa: E501
+
+
+def test_failures_after_the_login_are_told_apart_from_those_before(
+    run: Runner, log_file: LogFile
+) -> None:
+    path = log_file(TYPOS_THEN_ANOTHER_ACCOUNT)
+    _code, analyzed, _err = run("analyze", path)
+    assert "No attack found" in analyzed
+    code, out, err = run("explain", path)
+    assert code == 0, err
+    out = flat(out)
+    assert (
+        "198.51.100.7 failed to log in 2 times and then logged in successfully as "
+        "“alice@example.com” (Nov 28 10:00:09) from the same address. "
+        "After that, it failed once more (as “bob@example.com”)."
+    ) in out
+    assert "mailwarden ban" not in out
+    _code, zh, _err = run("explain", "--lang", "zh_CN", path)
+    assert "此后它又以 “bob@example.com” 的身份登录失败 1 次" in flat(zh)
+
+
 BREAK_IN = """\
 Feb 23 13:00:00 mx postfix/submission/smtpd[5100]: connect from unknown[192.0.2.44]
 Feb 23 13:00:03 mx postfix/submission/smtpd[5100]: warning: unknown[192.0.2.44]: SASL LOGIN authentication failed: (reason unavailable), sasl_username=carol@example.com

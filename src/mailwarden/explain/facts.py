@@ -60,6 +60,8 @@ class ClientFacts:
     """The earliest logged successful login per account (case-folded name)."""
     failure_times: list[tuple[datetime | None, int]] = field(default_factory=list)
     """When each failure line was logged, and how many attempts it stands for."""
+    failure_names: list[tuple[datetime, str]] = field(default_factory=list)
+    """When a failure line named an account, and the account (case-folded name)."""
     failure_reply_times: list[datetime | None] = field(default_factory=list)
     """When each failure reply (``535 5.7.8``) was logged (dumps, verbose chat)."""
     refused_sessions: int = 0
@@ -103,11 +105,12 @@ class ClientFacts:
             return False
         return bool(self.failures or self.failure_lines or self.failure_replies)
 
-    @property
-    def tried_only_logged_in_accounts(self) -> bool:
-        """Every account it tried is one it logged in as (case-folded)."""
+    def logged_in_as_all(self, accounts: list[str]) -> bool:
+        """Every one of ``accounts`` (as :attr:`accounts` shows them) is one it logged in
+        as (case-folded)."""
         logged = {account_key(escape_text(u)) for u in self.succeeded_as if u}
-        return bool(logged) and set(self.account_keys) <= logged
+        shown = dict(zip(self.accounts, self.account_keys, strict=True))
+        return bool(logged) and {shown[a] for a in accounts} <= logged
 
     @property
     def hostile(self) -> bool:
@@ -147,6 +150,25 @@ class ClientFacts:
         lines = sum(n for t, n in self.failure_times if t is not None and t <= moment)
         replies = sum(1 for t in self.failure_reply_times if t is not None and t <= moment)
         return max(lines, replies)
+
+    def accounts_failed(self, moment: datetime, after: bool = False) -> list[str]:
+        """The accounts of :attr:`accounts` tried at or before ``moment`` (after it, with
+        ``after``), by the times of the failure lines that name them. An account no
+        failure line names (a decoded AUTH payload only) has no time: it counts as
+        tried before, never after."""
+        named: dict[str, list[datetime]] = {}
+        for when, key in self.failure_names:
+            named.setdefault(key, []).append(when)
+        chosen: list[str] = []
+        for shown, key in zip(self.accounts, self.account_keys, strict=True):
+            times = named.get(key)
+            if after:
+                keep = times is not None and max(times) > moment
+            else:
+                keep = times is None or min(times) <= moment
+            if keep:
+                chosen.append(shown)
+        return chosen
 
     @property
     def tried_to_log_in(self) -> bool:
@@ -226,6 +248,11 @@ def _note_time(facts: ClientFacts, when: datetime | None) -> None:
         facts.last = when
 
 
+def _note_failure(facts: ClientFacts, event: Event) -> None:
+    if event.user and event.record.time is not None:
+        facts.failure_names.append((event.record.time, account_key(escape_text(event.user))))
+
+
 def _walk_session(facts: ClientFacts, session: Session) -> None:
     final_reply = False
     auth_open = False
@@ -247,6 +274,7 @@ def _walk_session(facts: ClientFacts, session: Session) -> None:
             tried = True
             if etype is EventType.AUTH_FAILURE:
                 facts.failure_times.append((event.record.time, max(1, event.attempts)))
+                _note_failure(facts, event)
                 if session.kind == "dovecot" and "auth failed" in (event.reason or "").lower():
                     refused = True  # the login process sums up a connection that failed
         elif etype is EventType.AUTH_SUCCESS:

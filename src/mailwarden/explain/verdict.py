@@ -508,7 +508,8 @@ def _owner_text(client: ClientFacts) -> str:
     first = _first_login(client)
     failed = client.failures_before(first) if first is not None else _attempts(client)
     failed = failed or _attempts(client)
-    if client.tried_only_logged_in_accounts or not client.accounts:
+    tried = client.accounts_failed(first) if first is not None else client.accounts
+    if not tried or client.logged_in_as_all(tried):
         text = ngettext(
             "{ip} failed to log in once and then logged in successfully as {login} "
             "({time}) from the same address.",
@@ -535,11 +536,30 @@ def _owner_text(client: ClientFacts) -> str:
     text = text.format(
         ip=where,
         n=failed,
-        accounts=_listing(_accounts(client)),
+        accounts=_listing([quoted(a) for a in tried]),
         login=login,
         time=when(first),
     )
-    return f"{text} {mistake}"
+    return " ".join([text, *_later_failures(client, first, failed), mistake])
+
+
+def _later_failures(client: ClientFacts, first: datetime | None, before: int) -> list[str]:
+    """A sentence on the failures logged after the first login, when there were any."""
+    later = _attempts(client) - before
+    if first is None or later <= 0:
+        return []
+    accounts = client.accounts_failed(first, after=True)
+    if accounts:
+        text = ngettext(
+            "After that, it failed once more (as {accounts}).",
+            "After that, it failed {n} more times (as {accounts}).",
+            later,
+        )
+    else:
+        text = ngettext(
+            "After that, it failed once more.", "After that, it failed {n} more times.", later
+        )
+    return [text.format(n=later, accounts=_listing([quoted(a) for a in accounts]))]
 
 
 def _owner_blocks(facts: ExcerptFacts) -> list[Block]:
