@@ -74,6 +74,30 @@ def test_last_line_without_newline_is_read(tmp_path: Path) -> None:
     assert got[-1][0] == 41 and got[-1][2].endswith(b"disconnect")
 
 
+@pytest.mark.parametrize("chunk_size", [1, 2, 7, 1 << 20])
+def test_lines_ending_in_a_bare_carriage_return_are_lines(tmp_path: Path, chunk_size: int) -> None:
+    # Classic Mac OS text (a clipboard, an old tool): without this, the whole file was one
+    # line and every entry after the first was lost. Offsets stay the file's own.
+    cr_text = TEXT.replace(b"\n", b"\r")
+    path = tmp_path / "mail.log"
+    path.write_bytes(gzip.compress(cr_text) if chunk_size == 2 else cr_text)
+    got = lines_of(path, chunk_size=chunk_size)
+    assert [text.decode() for _, _, text in got] == LINES
+    assert [n for n, _, _ in got] == list(range(1, 41))
+    for _, offset, text in got:
+        assert cr_text[offset : offset + len(text)] == text
+
+
+@pytest.mark.parametrize("chunk_size", [1, 5, 1 << 20])
+def test_crlf_lines_and_a_carriage_return_inside_a_line_are_not_split(
+    tmp_path: Path, chunk_size: int
+) -> None:
+    path = tmp_path / "mail.log"
+    path.write_bytes(b"one\r\ntwo\rhalf\r\nthree\n")
+    got = [text for _, _, text in lines_of(path, chunk_size=chunk_size)]
+    assert got == [b"one\r", b"two\rhalf\r", b"three"]
+
+
 def test_multi_member_gzip_is_read_to_the_end(tmp_path: Path) -> None:
     path = tmp_path / "mail.log.1.gz"
     half = len(TEXT) // 2

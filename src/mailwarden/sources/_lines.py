@@ -4,6 +4,14 @@ The splitter keeps only the unfinished last line between feeds, and drops a line
 soon as it grows past `MAX_LINE` (counting it), so memory stays bounded by one read
 plus one line however long the input's lines are. Lines that fit entirely inside one
 read are passed on whatever their length: framing skips and counts the over-long ones.
+
+A source whose lines end in a bare carriage return (classic Mac OS text, some
+clipboards and Windows tools) would otherwise be one long line, and everything in it
+lost. The first line ending decides: when it is a ``\r`` not followed by ``\n``, every
+``\r`` of the source is read as a line break. The bytes keep their length, so offsets
+stay those of the file. A log file written by syslog, Postfix or Dovecot never holds a
+raw ``\r`` inside a line (they escape control characters), and a CRLF file is read as
+before (framing drops the ``\r``).
 """
 
 from __future__ import annotations
@@ -34,6 +42,8 @@ class LineSplitter:
         self._pending = b""
         self._skipping = False
         self._skipped = 0
+        self._bare_cr: bool | None = None
+        """The source's lines end in a bare ``\r`` (None: no line ending seen yet)."""
 
     @property
     def read_to(self) -> int:
@@ -42,6 +52,10 @@ class LineSplitter:
 
     def feed(self, data: bytes) -> Chunk | None:
         """Take the next block; return the whole lines completed by it, if any."""
+        if self._bare_cr is None:
+            self._bare_cr = self._line_ending(data)
+        if self._bare_cr:
+            data = data.replace(b"\r", b"\n")
         if self._skipping:
             newline = data.find(b"\n")
             if newline < 0:
@@ -69,6 +83,20 @@ class LineSplitter:
             buf = b""
         self._pending = buf
         return chunk
+
+    def _line_ending(self, data: bytes) -> bool | None:
+        """Whether the first line ending in the source so far is a bare ``\r`` (None:
+        not known yet). Called while undecided, before ``data`` joins the pending text."""
+        seen = self._pending + data
+        newline, carriage = seen.find(b"\n"), seen.find(b"\r")
+        if carriage < 0 or 0 <= newline < carriage:
+            return False if newline >= 0 else None
+        if carriage + 1 == len(seen):
+            return None  # "\r" last: a "\n" may follow in the next block
+        if seen[carriage + 1] == 0x0A:
+            return False
+        self._pending = self._pending.replace(b"\r", b"\n")
+        return True
 
     def finish(self) -> Chunk | None:
         """The source ended: the last line, when it has no newline."""
