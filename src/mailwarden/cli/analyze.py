@@ -237,8 +237,10 @@ def _run(
     # written would walk all of it (half a second on a million lines).
     with fewer_collections():
         if fmt == "json":
+            from mailwarden.report import json_output
             from mailwarden.report.json import write_json
 
+            json_output(sys.stdout)
             write_json(analysis, summary, sys.stdout, show_passwords=show_passwords, hint=hint_for)
         else:
             from rich.console import Console

@@ -11,6 +11,7 @@ from mailwarden.cli.options import log_input_options, show_passwords_option
 from mailwarden.eventpool import print_events
 from mailwarden.model import Event, Record
 from mailwarden.pipeline import Counts, ReadOptions
+from mailwarden.report import json_output
 from mailwarden.report.events import event_json, event_text
 from mailwarden.sources.files import expand_inputs
 
@@ -61,14 +62,23 @@ def events(
         )
 
     paths = expand_inputs(inputs or ("-",))
+    if fmt == "jsonl":
+        json_output(sys.stdout)
     print_events(paths, options, counts, render, sys.stdout.write)
     stats = counts.read
     click.echo(
-        f"mailwarden: {stats.lines} lines, {counts.records} entries, "
-        f"{counts.recognised} recognised, {counts.events} events"
+        f"mailwarden: {_count(stats.lines, 'line')}, {_count(counts.records, 'entry')}, "
+        f"{counts.recognised} recognised, {_count(counts.events, 'event')}"
         + (f", {stats.skipped_total} skipped" if stats.skipped_total else ""),
         err=True,
     )
     for problem in stats.problems:
         click.echo(f"mailwarden: warning: {problem}", err=True)
     return 0
+
+
+def _count(n: int, noun: str) -> str:
+    """``1 line``, ``2 lines``, ``1 entry``, ``2 entries``."""
+    if n == 1:
+        return f"1 {noun}"
+    return f"{n} {noun[:-1]}ies" if noun.endswith("y") else f"{n} {noun}s"

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import IO
 
 AuditHint = Callable[[str], str]
 """Finding kind -> the ``mailwarden audit …`` command line that checks its cause."""
@@ -69,4 +70,15 @@ class ReadSummary:
         }
 
 
-__all__ = ["AUDIT_KINDS", "AuditHint", "ReadSummary"]
+def json_output(stream: IO[str]) -> None:
+    """Make ``stream`` write UTF-8, the encoding of JSON (RFC 8259), whatever the locale
+    says: under ``LANG=en_US.ISO-8859-1`` a username ``été`` came out in Latin-1 bytes,
+    and under ``PYTHONIOENCODING=ascii`` as ``\\xe9``, an escape JSON does not have.
+    What UTF-8 cannot hold (a file name's undecodable bytes, kept as lone surrogates)
+    is written as ``\\udcxx``, which JSON reads back."""
+    reconfigure = getattr(stream, "reconfigure", None)
+    if reconfigure is not None:
+        reconfigure(encoding="utf-8", errors="backslashreplace")
+
+
+__all__ = ["AUDIT_KINDS", "AuditHint", "ReadSummary", "json_output"]

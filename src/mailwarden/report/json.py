@@ -8,15 +8,22 @@
     stats        {lines_read, lines_recognised, events, seconds, …}
 
 The first four come from :meth:`mailwarden.detect.Analysis.to_json`. Extensions here:
-``stats`` carries the reading counters (:meth:`ReadSummary.stats`) before detection's own,
-a finding whose cause is the server's configuration carries ``audit`` (the command that
-checks it), and ``inputs``/``problems`` say what was read and what could not be.
+``stats`` carries the reading counters (:meth:`ReadSummary.stats`: the contract's
+``lines_read``, ``lines_recognised``, ``events``, ``seconds``) and then detection's own; a
+detection counter named like a reading one keeps the reading's value under its name and
+is written as ``<name>_analysed`` (the detector's ``events`` are only those that can change
+the analysis, fewer than the lines recognised). A credential carries ``user_complete``
+(false when the log cut the payload inside the username: ``user`` is then the start of
+a name, not an account). A finding whose cause is the server's configuration carries
+``audit`` (the command that checks it), and ``inputs``/``problems`` say what was read
+and what could not be.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Mapping
 from typing import IO, Any
 
 from mailwarden.detect import Analysis
@@ -31,7 +38,10 @@ def analysis_document(
     hint: AuditHint | None = None,
 ) -> dict[str, Any]:
     """The JSON object of one analysis (contract fields first, extensions after)."""
-    document = analysis.to_json(show_passwords=show_passwords, stats=summary.stats())
+    document = analysis.to_json(show_passwords=show_passwords)
+    document["stats"] = merged_stats(summary.stats(), analysis.stats)
+    for credential, seen in zip(document["credentials"], analysis.credentials, strict=True):
+        credential["user_complete"] = seen.credential.user_complete
     if hint is not None:
         for finding in document["findings"]:
             if finding.get("kind") in AUDIT_KINDS:
@@ -39,6 +49,18 @@ def analysis_document(
     document["inputs"] = list(summary.inputs)
     document["problems"] = list(summary.problems)
     return document
+
+
+def merged_stats(
+    reading: Mapping[str, int | float | str], detection: Mapping[str, int | float | str]
+) -> dict[str, int | float | str]:
+    """The JSON ``stats``: the reading counters, then detection's. The contract's names
+    are the reading's: a detection counter of the same name (``events``) never replaces
+    one, it is written as ``<name>_analysed``."""
+    stats = dict(reading)
+    for key, value in detection.items():
+        stats[f"{key}_analysed" if key in reading else key] = value
+    return stats
 
 
 def write_json(
@@ -71,4 +93,4 @@ def write_json(
     out.write("\n}\n")
 
 
-__all__ = ["analysis_document", "write_json"]
+__all__ = ["analysis_document", "merged_stats", "write_json"]

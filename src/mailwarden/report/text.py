@@ -13,7 +13,11 @@ Tables fit 80 columns; colour only on a terminal (rich decides, ``NO_COLOR`` is 
 An address or a network is never split across lines (the first part of a cut IPv6
 address is often another valid address): tables keep them in an
 :class:`~mailwarden.report.layout.AddressTable` column, and running text wraps only at
-spaces, which addresses do not contain.
+spaces, which addresses do not contain. Nor is an account name: ``admin@example.com``
+folded after ``admin@exam`` would read as another account. A name too long for its cell
+is cut with ``…`` (:func:`account_cell`), and shown whole in the running text around the
+table where it matters (the compromised accounts); a username the log itself cut off
+(Postfix dumps 40 bytes of an AUTH payload) ends in ``…`` too.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from rich.cells import cell_len
 from rich.console import Console, Group, RenderableType
 from rich.text import Text
 
@@ -33,9 +38,12 @@ from mailwarden.report.layout import AddressTable, Bullets, Paragraph
 
 if TYPE_CHECKING:
     from mailwarden.detect import SeenCredential
+    from mailwarden.parsers.sasl import Credential
 
 DEFAULT_LIMIT = 20
 """Rows per table unless ``--limit`` says otherwise (0: all)."""
+ACCOUNT_WIDTH = 24
+"""Cells an account column keeps for its names before it may cut them (with ``…``)."""
 
 VERDICT_LABELS: dict[Verdict, str] = {
     Verdict.COMPROMISED: "got in",
@@ -115,6 +123,23 @@ def first_last(first: datetime | None, last: datetime | None) -> str:
     if first is None or last is None or when(first) == when(last):
         return top
     return f"{top}\n{when(last, year=False)}"
+
+
+def account_cell(name: str) -> Text:
+    """An account in a table cell: cut with ``…`` when the column is narrower, never
+    folded onto a second line (the first part of a folded name is another valid-looking
+    account). The column keeps ``overflow="fold"`` so that the layout may narrow it; the
+    cell's own overflow wins when it is drawn."""
+    return Text(name, no_wrap=True, overflow="ellipsis")
+
+
+def account_column(title: str, cells: Iterable[str], **options: Any) -> tuple[str, dict[str, Any]]:
+    """A table column of :func:`account_cell` cells: at least as wide as its longest
+    name up to ``ACCOUNT_WIDTH`` cells (a name is what the reader came for; the address
+    beside it goes above its row sooner than the name is cut short)."""
+    longest = max((cell_len(cell) for cell in cells), default=0)
+    least = max(cell_len(title.split()[0]) if title else 0, min(longest, ACCOUNT_WIDTH))
+    return title, {"overflow": "fold", "min_width": least, **options}
 
 
 def names(users: Sequence[str], room: int = 3, width: int = 40) -> str:
@@ -211,17 +236,18 @@ def _verdict_counts(attackers: Iterable[Attacker]) -> str:
 def compromised_section(compromises: Sequence[Compromise], limit: int) -> list[RenderableType]:
     if not compromises:
         return []
+    accounts = [shown(c.user or "(not named in the log)") for c in _rows(compromises, limit)]
     table = AddressTable(
         1,
-        ("Account", {"style": "bold red", "overflow": "fold"}),
+        account_column("Account", accounts, style="bold red"),
         ("From", {}),
         ("When", {"no_wrap": True}),
         ("Failures before", {"justify": "right"}),
     )
-    for c in _rows(compromises, limit):
+    for c, account in zip(_rows(compromises, limit), accounts, strict=True):
         table.add_row(
             [c.ip or "-"],
-            Text(shown(c.user or "(not named in the log)")),
+            account_cell(account),
             when(c.time),
             f"{c.failures_before:,}",
         )
@@ -325,7 +351,7 @@ def campaigns_section(findings: Sequence[Finding], limit: int) -> list[Renderabl
             members[:2] or ["-"],
             str(data.get("campaign", f.subject)),
             f"{data.get('member_count', 0):,}",
-            Text(names(list(data.get("targets", ())), 3)),
+            Text(names(list(data.get("targets", ())), 3), overflow="ellipsis"),
             f"{data.get('failures', 0):,}",
             extra=f"+{more} more" if more > 0 else None,
         )
@@ -382,7 +408,7 @@ def enumeration_section(findings: Sequence[Finding]) -> list[RenderableType]:
         text.append(f", {plural(enumerators, 'client')} trying many each")
     text.append(".")
     most = [
-        f"{shown(item['user'])} ({item['failures']:,})"
+        f"{clip(shown(item['user']), 40)} ({item['failures']:,})"
         for item in data.get("most_tried", ())[:8]
         if isinstance(item, dict)
     ]
@@ -399,7 +425,7 @@ def enumeration_section(findings: Sequence[Finding]) -> list[RenderableType]:
             "\nGive --users FILE (or a Dovecot passwd-file) to see which of them exist.",
             style=_STYLE["dim"],
         )
-    return [_heading("Usernames tried"), text]
+    return [_heading("Usernames tried"), Paragraph(text)]
 
 
 def credentials_section(
@@ -407,21 +433,22 @@ def credentials_section(
 ) -> list[RenderableType]:
     if not credentials:
         return []
+    users = [_credential_user(seen.credential) for seen in _rows(credentials, limit)]
     table = AddressTable(
         0,
         ("Client", {}),
         ("Mechanism", {}),
-        ("User", {"overflow": "fold"}),
+        account_column("User", users),
         ("Password" if show_passwords else "Password (masked)", {"overflow": "fold"}),
         ("Line", {"overflow": "fold"}),
     )
-    for seen_cred in _rows(credentials, limit):
+    for seen_cred, user in zip(_rows(credentials, limit), users, strict=True):
         cred = seen_cred.credential
         password = cred.shown_password(show_passwords) if cred.password is not None else "-"
         table.add_row(
             [seen_cred.ip or "-"],
             cred.mechanism,
-            Text(shown(cred.user) if cred.user is not None else "-"),
+            account_cell(user),
             Text(shown(password)),
             f"{seen_cred.line}",
         )
@@ -433,6 +460,15 @@ def credentials_section(
     if not show_passwords:
         out.append(Text("Passwords are masked; --show-passwords shows them.", style=_STYLE["dim"]))
     return out
+
+
+def _credential_user(credential: Credential) -> str:
+    if credential.user is None:
+        return "-"
+    if not credential.user_complete:
+        # The log cut the payload inside the name: its start is not an account.
+        return shown(credential.user) + "…"
+    return shown(credential.user)
 
 
 def server_section(findings: Sequence[Finding], hint: AuditHint | None) -> list[RenderableType]:
@@ -493,9 +529,10 @@ def _server_detail(f: Finding) -> str:
         return str(data.get("note", ""))
     if f.kind == "soft_bounce":
         codes = ", ".join(str(c) for c in data.get("codes", {}))
+        count = int(data.get("replies", 0))
         return (
-            f"{plural(int(data.get('replies', 0)), 'reply', 'replies')} say 4xx where Postfix "
-            f"means 5xx ({codes}): bots are told to come back"
+            f"{plural(count, 'reply', 'replies')} {'says' if count == 1 else 'say'} 4xx "
+            f"where Postfix means 5xx ({codes}): bots are told to come back"
         )
     return f.subject
 
