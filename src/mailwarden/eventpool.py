@@ -136,6 +136,7 @@ def _chunk_text(
     out: list[str] = []
     keep = out.append
     records = recognised = events = 0
+    last_line = 0  # the last recognised physical line: a pasted one holds several entries
     framed = list(framer.frame_chunk(chunk))
     step = TICK_RECORDS if tick is not None else max(len(framed), 1)
     for start in range(0, len(framed), step):
@@ -148,7 +149,9 @@ def _chunk_text(
             records += 1
             found = parse(record)
             if found:
-                recognised += 1
+                if record.line != last_line:
+                    recognised += 1
+                    last_line = record.line
                 events += len(found)
                 text = render(record, found)
                 if text:

@@ -60,6 +60,8 @@ class Counts:
     read: ReadStats = field(default_factory=ReadStats)
     records: int = 0
     recognised: int = 0
+    """Physical lines with at least one entry that gave events (a pasted line holding
+    several entries counts once, as it counts once in ``read.lines``)."""
     events: int = 0
 
 
@@ -90,11 +92,14 @@ def records_of(path: str, options: ReadOptions, counts: Counts) -> Iterator[Reco
 
 
 def events_of(records: Iterable[Record], counts: Counts) -> Iterator[Event]:
-    """Parse records into events, counting recognised records."""
+    """Parse records into events, counting recognised lines."""
+    last: tuple[str, int] | None = None
     for record in records:
         events = parse(record)
         if events:
-            counts.recognised += 1
+            if last is None or record.line != last[1] or record.source != last[0]:
+                counts.recognised += 1
+                last = (record.source, record.line)
             counts.events += len(events)
             yield from events
 
@@ -103,11 +108,14 @@ def read_events(
     inputs: Sequence[str], options: ReadOptions, counts: Counts
 ) -> Iterator[tuple[Record, list[Event]]]:
     """Each record of every input (rotated sets in time order) with its events."""
+    last: tuple[str, int] | None = None
     for path in expand_inputs(inputs):
         for record in records_of(path, options, counts):
             events = parse(record)
             if events:
-                counts.recognised += 1
+                if last is None or record.line != last[1] or record.source != last[0]:
+                    counts.recognised += 1
+                    last = (record.source, record.line)
                 counts.events += len(events)
             yield record, list(events)
 

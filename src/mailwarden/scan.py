@@ -645,6 +645,7 @@ def analysis_events(
     wanted, matters = relevance.record, relevance.event
     parse_record = parser()
     records = recognised = events = 0
+    last: tuple[str, int] | None = None  # the last recognised physical line
     try:
         for batch, maybe in _analysis_batches(streams, options, counts, progress):
             for record in batch:
@@ -653,7 +654,9 @@ def analysis_events(
                 records += 1
                 found = parse_record(record)
                 if found:
-                    recognised += 1
+                    if last is None or record.line != last[1] or record.source != last[0]:
+                        recognised += 1  # pasted text: several entries, one line
+                        last = (record.source, record.line)
                     events += len(found)
                     kept = [event for event in found if matters(event)]
                     if kept:

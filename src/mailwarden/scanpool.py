@@ -545,6 +545,7 @@ def _receive(
     matters = Relevance().event
     parse = _scan.parser()
     records = recognised = events_count = 0
+    last_line, last_where = 0, -1  # the last recognised physical line (pasted text)
     try:
         for message in _messages(pipe):
             kind = message[0]
@@ -591,7 +592,9 @@ def _receive(
                     records += 1
                     if len(item) == 20:  # one event, the usual case
                         event = new(Event, decode[item[8]] + item[9:14] + (record,) + item[14:])
-                        recognised += 1
+                        if line != last_line or where != last_where:
+                            recognised += 1
+                            last_line, last_where = line, where
                         events_count += 1
                         if matters(event):
                             feed(event)
@@ -606,7 +609,9 @@ def _receive(
                             for event in encoded
                         ]
                     if found:
-                        recognised += 1
+                        if line != last_line or where != last_where:
+                            recognised += 1
+                            last_line, last_where = line, where
                         events_count += len(found)
                         for event in [event for event in found if matters(event)]:
                             feed(event)

@@ -25,6 +25,7 @@ def test_jsonl_carries_the_contract_fields_and_masks_the_password() -> None:
     assert result.returncode == 0, result.stderr
     events = [json.loads(line) for line in result.stdout.splitlines()]
     assert len(events) == 42  # one per entry of the pasted excerpt
+    assert result.stderr == "mailwarden: 1 line, 42 entries, 1 recognised, 42 events\n"
     for event in events:
         for field in (
             "source",
