@@ -52,6 +52,8 @@ CREDIT_WINDOW = 900.0
 """A Dovecot auth-process failure stands in for the login line of the same attempt that
 arrives within this many seconds (the login process logs at disconnect)."""
 MAX_USERS_PER_SESSION = 16
+CUT = "…"
+"""Ends an account name the log cut off."""
 MAX_CREDENTIALS_PER_SESSION = 16
 MAX_CREDITS_PER_ADDRESS = 256
 SWEEP_EVERY = 4096
@@ -85,6 +87,7 @@ class Session:
 
     __slots__ = (
         "_auth_down",
+        "_cut",
         "_last_auth",
         "_login_user",
         "_login_user_complete",
@@ -132,6 +135,11 @@ class Session:
         self.attempts_seen = 0
         self.failures = 0
         self.users: list[str] = []
+        """The account names tried, each once; a name the log cut off (Postfix's TLS dump
+        keeps 40 bytes of an AUTH line) ends in ``…``, and gives way to the whole name
+        when a line of the session names it (``sasl_username=`` of Postfix 3.9)."""
+        self._cut: list[str] = []
+        """The names in :attr:`users` that the log cut off (as stored, with ``…``)."""
         self.succeeded_as: list[str | None] = []
         self.credentials: list[Credential] = []
         self.tls: tuple[str, str] | None = None
@@ -153,8 +161,26 @@ class Session:
             f"failures={self.failures}, end={self.end})"
         )
 
-    def add_user(self, user: str | None) -> None:
-        if user is not None and user not in self.users and len(self.users) < MAX_USERS_PER_SESSION:
+    def add_user(self, user: str | None, complete: bool = True) -> None:
+        """Note an account name tried (``complete``: not cut off by the log). One attempt
+        seen as both a cut name and the whole one counts once."""
+        if user is None:
+            return
+        if not complete:
+            if any(u.startswith(user) for u in self.users):
+                return  # the whole name is known already
+            user += CUT
+            if user not in self.users and len(self.users) < MAX_USERS_PER_SESSION:
+                self.users.append(user)
+                self._cut.append(user)
+            return
+        if self._cut:
+            for cut in self._cut:
+                if user.startswith(cut[:-1]):
+                    self._cut.remove(cut)
+                    self.users.remove(cut)
+                    break
+        if user not in self.users and len(self.users) < MAX_USERS_PER_SESSION:
             self.users.append(user)
 
 
@@ -638,7 +664,7 @@ class SessionTracker:
                         session._login_user = cred.user
                         session._login_user_complete = cred.user_complete
                         session._pending_step = _LOGIN_STEP_PASSWORD
-                        session.add_user(cred.user)
+                        session.add_user(cred.user, cred.user_complete)
             elif initial and payload is not None:
                 self._credential(session, decode_auth(mechanism, payload, declared))
             else:
@@ -665,7 +691,7 @@ class SessionTracker:
                 session._login_user = text
                 session._login_user_complete = complete
                 session._pending_step = _LOGIN_STEP_PASSWORD
-                session.add_user(text)
+                session.add_user(text, complete)
             else:
                 user_complete = session._login_user_complete
                 cred = Credential(
@@ -690,7 +716,7 @@ class SessionTracker:
     def _credential(self, session: Session, cred: Credential | None) -> None:
         if cred is None:
             return
-        session.add_user(cred.user)
+        session.add_user(cred.user, cred.user_complete)
         if len(session.credentials) < MAX_CREDENTIALS_PER_SESSION:
             session.credentials.append(cred)
         self.decoded.append((session, cred))
@@ -719,8 +745,9 @@ class SessionTracker:
     @staticmethod
     def _last_user(session: Session) -> str | None:
         if session.credentials:
-            return session.credentials[-1].user
-        return session._login_user
+            cred = session.credentials[-1]
+            return cred.user if cred.user_complete else None
+        return session._login_user if session._login_user_complete else None
 
     def _login(self, session: Session, user: str | None, event: Event) -> None:
         if user in session.succeeded_as or (user is None and session.succeeded_as):

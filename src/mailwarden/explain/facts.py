@@ -13,7 +13,7 @@ from datetime import datetime
 
 from mailwarden.detect.accounts import account_key
 from mailwarden.detect.analysis import Analysis, Attacker, Compromise, Verdict
-from mailwarden.detect.sessions import Session
+from mailwarden.detect.sessions import CUT, Session
 from mailwarden.explain.replies import is_auth_failure_reply
 from mailwarden.explain.tls import is_old_postfix_cipher_list
 from mailwarden.model import Event, EventType, Finding, Severity
@@ -221,15 +221,18 @@ def _add(items: list[str], value: str | None) -> None:
 
 def add_account(facts: ClientFacts, name: str | None, complete: bool = True) -> None:
     """Note an account name it tried, once per case-folded name: the first spelling
-    logged is kept; ``…`` marks a name the log cut off."""
+    logged is kept; ``…`` marks a name the log cut off (the detect stage's names of
+    sessions and attackers carry it already)."""
     if not name:
         return
+    if name.endswith(CUT):
+        name, complete = name[: -len(CUT)], False
     shown = escape_text(name)  # idempotent: decoded names arrive escaped, logged ones not
     key = account_key(shown)
     if key in facts.account_keys:
         return
     facts.account_keys[key] = len(facts.accounts)
-    facts.accounts.append(shown + ("" if complete else "…"))
+    facts.accounts.append(shown + ("" if complete else CUT))
 
 
 def _client_for(clients: dict[str, ClientFacts], ip: str) -> ClientFacts:
