@@ -2,12 +2,13 @@
 
 Each step:
 
-1. reads what the sources appended (`reading.Reader.poll`), frames, parses and feeds it
-   to the detector; each ban is checked against the policy (never the allow list,
-   loopback, this host's addresses), recorded in the store, then sent to the firewall in
-   one batch per chunk read; then the sources' positions are committed (after the bans
-   they led to: a ``kill -9`` re-reads at most one poll, whose bans are already in the
-   store and are then not recorded again);
+1. reads what the sources appended (`reading.Reader.poll`), frames it, drops another
+   input's copy of an entry (mail.log and syslog both hold every mail line on Debian:
+   see `duplicates`), parses and feeds it to the detector; each ban is checked against
+   the policy (never the allow list, loopback, this host's addresses), recorded in the
+   store, then sent to the firewall in one batch per chunk read; then the sources'
+   positions are committed (after the bans they led to: a ``kill -9`` re-reads at most
+   one poll, whose bans are already in the store and are then not recorded again);
 2. polls the store's revision: a ``mailwarden ban``/``unban`` from another process is
    applied within one step;
 3. every second, checks that the firewall still has our table (``present``), and puts
@@ -25,8 +26,12 @@ Each step:
 SIGHUP reloads the configuration (a bad one is refused with one line and the running
 one is kept); SIGTERM and SIGINT stop cleanly (positions committed, bans left in the
 firewall: the kernel expires them on time even when the daemon is not running).
-A bad log line is skipped and counted; a failing firewall or store is logged and
-retried: neither stops the daemon.
+A bad log line is skipped and counted; a failing firewall or store is logged once (again
+when its error changes) and retried, neither stops the daemon: the store keeps the bans,
+the firewall is rewritten from it after 1, 2, 4, ... seconds (at most a minute apart),
+and ``status`` shows the firewall's error until then. A ban that ended while the daemon
+was stopped is lifted at the first step; a reload that puts a banned address on the
+allow list lifts its ban at once.
 """
 
 from __future__ import annotations
@@ -47,6 +52,7 @@ from mailwarden.config import Config
 from mailwarden.daemon import decisions
 from mailwarden.daemon.active import ActiveBans
 from mailwarden.daemon.alerts import Alerter
+from mailwarden.daemon.duplicates import CrossInputDuplicates
 from mailwarden.daemon.journal import JournalTrust
 from mailwarden.daemon.preflight import load, preflight, where
 from mailwarden.daemon.reading import WARMUP_BYTES, Reader, StateKeys
@@ -75,6 +81,12 @@ OWN_ADDRESSES_EVERY = 300.0
 SYNC_EVERY = 300.0
 PRUNE_EVERY = 86400.0
 MAX_PROBLEMS = 5
+REPAIR_MAX_DELAY = 60.0
+"""A firewall that keeps refusing is tried again after 1, 2, 4, ... seconds, then every
+minute: never in a loop that floods the journal."""
+SAY_AGAIN_EVERY = 600.0
+"""A firewall failure that goes on is said again in the log this often (``status``
+shows it all along)."""
 KEEP_HISTORY = timedelta(days=365)
 """Ended bans are forgotten after this long (they stop counting as offences)."""
 
@@ -101,6 +113,9 @@ class Counters:
     warmup_lines: int = 0
     journal_untrusted: int = 0
     """Journal entries skipped: not written by the mail system (see daemon.journal)."""
+    duplicates: int = 0
+    """Entries dropped as another input's copy (mail.log and syslog; see
+    daemon.duplicates)."""
 
 
 class Daemon:
@@ -125,6 +140,14 @@ class Daemon:
         self._stop = False
         self._reload = False
         self._repair = False
+        self._repair_at = 0.0
+        self._repair_delay = 0.0
+        self._broken: str | None = None
+        """What the firewall last failed with, until a change or a repair works."""
+        self._broken_since: datetime | None = None
+        self._broken_said = 0.0
+        self._store_said = ""
+        self._store_said_at = 0.0
         self._revision = -1
         self._framers: dict[str, Framer] = {}
         self._due: dict[str, float] = {}
@@ -140,6 +163,8 @@ class Daemon:
         self._trust: JournalTrust | None = None
         self._keys = StateKeys()
         self._refused_stored: set[IPNetwork] = set()
+        self._duplicates: CrossInputDuplicates | None = None
+        self._pairs_said: set[tuple[str, str]] = set()
         self.alerter = Alerter(config.alerts)
 
     # -- the parts (set by start) -----------------------------------------------------
@@ -222,6 +247,7 @@ class Daemon:
         self._reader = Reader(
             config.sources, self.store, self.stats, self.tick, self._journal_trust(), self._keys
         )
+        self._duplicates = _duplicates_for(self.reader)
         backlog = self.reader.start()
         self._warm_up()
         self._started = datetime.now(UTC)
@@ -243,6 +269,7 @@ class Daemon:
         ):
             self._due[name] = now + every
         self._due["heartbeat"] = now
+        self._due["expire"] = now  # a ban that ended while the daemon was stopped
         self._process(backlog)
         self._commit()
         self._heartbeat()
@@ -278,7 +305,7 @@ class Daemon:
         self._flush()
         now = time.monotonic()
         due = self._due
-        if now >= due["present"] or self._repair:
+        if now >= due["present"] or (self._repair and now >= self._repair_at):
             due["present"] = now + PRESENT_EVERY
             self._watch_firewall()
         if now >= due["expire"]:
@@ -313,6 +340,7 @@ class Daemon:
     def _process(self, chunks: Sequence[Chunk]) -> None:
         counters = self.counters
         feed = self.detector.feed
+        duplicates = self._duplicates
         for chunk in chunks:
             batch: list[BanEntry] = []
             try:
@@ -322,6 +350,9 @@ class Daemon:
                 continue
             for record in records:
                 counters.records += 1
+                if duplicates is not None and not duplicates.first(record):
+                    counters.duplicates += 1
+                    continue
                 try:
                     for event in parse(record):
                         counters.events += 1
@@ -331,6 +362,19 @@ class Daemon:
                     self._line_error(record.source, record.line, exc)
             if batch:
                 self._apply(batch, [])
+        if duplicates is not None:
+            self._say_duplicates(duplicates)
+
+    def _say_duplicates(self, duplicates: CrossInputDuplicates) -> None:
+        """Say once per pair of inputs that one repeats the other's entries."""
+        for pair in duplicates.pairs.keys() - self._pairs_said:
+            self._pairs_said.add(pair)
+            LOG.info(
+                "source: %s repeats entries of %s (rsyslog writes mail lines to both): "
+                "each entry is counted once",
+                decisions.clean(pair[1]),
+                decisions.clean(pair[0]),
+            )
 
     def _report_problems(self) -> None:
         """Say what the sources could not read (a file without permission, a journalctl
@@ -437,12 +481,14 @@ class Daemon:
         self._revision = revision
 
     def _apply(self, add: Sequence[BanEntry], remove: Sequence[IPNetwork]) -> None:
+        if self._repair:
+            return  # the firewall is rewritten from the store when the repair is due
         try:
             self.enforcer.apply(add, remove)
         except EnforceError as exc:
-            self.counters.enforce_errors += 1
-            LOG.error("firewall: %s; repairing", decisions.clean(str(exc)))
-            self._repair = True
+            self._firewall_failed(exc)
+        else:
+            self._firewall_works()
 
     def _flush(self, force: bool = False) -> None:
         """Let the enforcer finish a change it held back (postfix-map reloads Postfix at
@@ -450,39 +496,89 @@ class Daemon:
         try:
             self.enforcer.flush(force=force)
         except EnforceError as exc:
-            self.counters.enforce_errors += 1
-            LOG.error("firewall: %s", decisions.clean(str(exc)))
+            self._firewall_failed(exc, repair=False)
+            return
+        if self._broken is not None and not getattr(self.enforcer, "reload_waiting", False):
+            self._firewall_works()
 
     def _watch_firewall(self) -> None:
-        """Put our table back (with every active ban) when it is gone or changed."""
+        """Put our table back (with every active ban) when it is gone or changed, or
+        when a change to it failed."""
         try:
-            if not self._repair and self.enforcer.present():
-                return
-            LOG.warning(
-                "firewall: %s is missing or was changed; restoring it",
-                describe(self.config),
-            )
+            if not self._repair:
+                if self.enforcer.present():
+                    return
+                LOG.warning(
+                    "firewall: %s is missing or was changed; restoring it",
+                    describe(self.config),
+                )
             active = self._enforceable(self.store.active_bans())
             self.enforcer.ensure()
             self.enforcer.sync([row.entry() for row in active])
         except (EnforceError, StoreError) as exc:
-            self._repair = True
-            LOG.error("firewall: cannot restore: %s", decisions.clean(str(exc)))
+            self._firewall_failed(exc, doing="cannot restore it")
             return
         self._repair = False
         self.counters.repairs += 1
         self.applied = ActiveBans(row.entry() for row in active)
-        LOG.info("firewall: restored with %d active ban(s)", len(active))
+        since = self._broken_since
+        self._firewall_works(quiet=True)
+        LOG.info(
+            "firewall: restored with %d active ban(s)%s",
+            len(active),
+            f" (it had failed since {decisions.iso(since)})" if since is not None else "",
+        )
 
     def _resync(self) -> None:
         try:
             active = self._enforceable(self.store.active_bans())
             self.enforcer.sync([row.entry() for row in active])
         except (EnforceError, StoreError) as exc:
-            self._repair = True
-            LOG.error("firewall: periodic rewrite failed: %s", decisions.clean(str(exc)))
+            self._firewall_failed(exc, doing="periodic rewrite failed")
             return
         self.applied = ActiveBans(row.entry() for row in active)
+
+    def _firewall_failed(
+        self, exc: EnforceError | StoreError, doing: str = "", *, repair: bool = True
+    ) -> None:
+        """A change, a repair or a reload failed. The store keeps the bans; the firewall
+        is rewritten from it once it works again, tried after 1, 2, 4, ... seconds, at
+        most a minute apart. The log says it once (again when the error changes, and
+        every `SAY_AGAIN_EVERY` while it lasts), and ``status`` shows it until then."""
+        if isinstance(exc, StoreError):
+            self.counters.store_errors += 1
+        else:
+            self.counters.enforce_errors += 1
+        message = decisions.clean(str(exc))
+        now = time.monotonic()
+        if repair:
+            self._repair = True
+            self._repair_at = now + self._repair_delay
+            self._repair_delay = min(max(1.0, 2 * self._repair_delay), REPAIR_MAX_DELAY)
+        if self._broken_since is None:
+            self._broken_since = datetime.now(UTC)
+        if message != self._broken or now - self._broken_said >= SAY_AGAIN_EVERY:
+            self._broken_said = now
+            LOG.error(
+                "firewall: %s%s; %s",
+                f"{doing}: " if doing else "",
+                message,
+                f"the store keeps the bans; rewriting {describe(self.config)} from it as "
+                "soon as it works (mailwarden status shows the error meanwhile)"
+                if repair
+                else "trying again",
+            )
+        self._broken = message
+
+    def _firewall_works(self, quiet: bool = False) -> None:
+        """A change to the firewall went through: forget the last failure."""
+        if self._broken is None or self._repair:
+            return
+        if not quiet:
+            LOG.info("firewall: %s works again", describe(self.config))
+        self._broken = None
+        self._broken_since = None
+        self._repair_delay = 0.0
 
     def _enforceable(self, active: Sequence[BanRow]) -> list[BanRow]:
         """The store's active bans this host may enforce. A shared (PostgreSQL) store
@@ -509,8 +605,15 @@ class Daemon:
             self._store_error(exc)
 
     def _store_error(self, exc: StoreError) -> None:
+        """Count a failed store operation; say it once (again when the error changes, and
+        every minute while it lasts): the revision is polled at every step, and a locked
+        or full store must not write twenty lines a second to the journal."""
         self.counters.store_errors += 1
-        LOG.error("store: %s", decisions.clean(str(exc)))
+        message = decisions.clean(str(exc))
+        now = time.monotonic()
+        if message != self._store_said or now - self._store_said_at >= 60:
+            self._store_said, self._store_said_at = message, now
+            LOG.error("store: %s (%d store error(s) so far)", message, self.counters.store_errors)
 
     def _check_revision(self) -> None:
         """Apply what another process (``mailwarden ban``/``unban``) changed."""
@@ -586,12 +689,22 @@ class Daemon:
                 "alerts_failed": self.alerter.failed,
                 "alerts_dropped": self.alerter.dropped,
             },
-            "problems": list(self._problems),
+            "problems": self._current_problems(),
         }
         try:
             self.store.set_position(self._keys.daemon, value)
         except StoreError as exc:
             self._store_error(exc)
+
+    def _current_problems(self) -> list[JSONValue]:
+        """The last sources' problems, and a firewall that does not work now."""
+        problems: list[JSONValue] = list(self._problems)
+        if self._broken is not None and self._broken_since is not None:
+            problems.append(
+                f"firewall: {self._broken} (since {decisions.iso(self._broken_since)}; "
+                "bans in the store may be missing from the firewall)"
+            )
+        return problems
 
     # -- detection state ------------------------------------------------------------------
 
@@ -605,11 +718,14 @@ class Daemon:
         started = time.monotonic()
         stats = ReadStats()
         feed = self.detector.feed
+        duplicates = self._duplicates
         found: list[tuple[Detection, Event]] = []
         for chunk in self.reader.warmup(self.warmup_bytes):
             framer = Framer(split_pasted=False, stats=stats)
             try:
                 for record in framer.frame_chunk(chunk):
+                    if duplicates is not None and not duplicates.first(record):
+                        continue
                     for event in parse(record):
                         found.extend((detection, event) for detection in feed(event))
             except Exception as exc:
@@ -662,6 +778,21 @@ class Daemon:
             self._own = own
             self._policy = ban_policy(self.config, own)
             LOG.info("this host's addresses changed: %s", ", ".join(map(str, own)))
+            self._recheck_bans()
+
+    def _recheck_bans(self) -> None:
+        """The policy changed (a reload, this host's addresses): lift from the firewall at
+        once a ban that it now refuses (an address just put on the allow list), and put
+        back one that it allows again."""
+        try:
+            active = self._enforceable(self.store.active_bans())
+        except StoreError as exc:
+            self._store_error(exc)
+            return
+        add, remove = changes(self.applied.values(), [row.entry() for row in active])
+        self.applied = ActiveBans(row.entry() for row in active)
+        if add or remove:
+            self._apply(add, remove)
 
     # -- reload ---------------------------------------------------------------------------
 
@@ -713,6 +844,7 @@ class Daemon:
         self.config = new
         if "policy" in changed:
             self._policy = policy
+            self._recheck_bans()
         if "enforce" in changed:
             self._switch_enforcer(old, enforcer)
         if "alerts" in changed:
@@ -726,6 +858,7 @@ class Daemon:
             self._reader = Reader(
                 new.sources, self.store, self.stats, self.tick, self._journal_trust(), self._keys
             )
+            self._duplicates = _duplicates_for(self.reader)
             backlog = self.reader.start()
             self._warm_up()
             self._process(backlog)
@@ -741,6 +874,14 @@ class Daemon:
                 LOG.warning("reload: cannot remove the old %s: %s", describe(old), exc)
         self._enforcer = enforcer
         self._repair = True  # ensure() + sync() at this step: new ports, new place
+        self._repair_at = 0.0
+        self._repair_delay = 0.0
+
+
+def _duplicates_for(reader: Reader) -> CrossInputDuplicates | None:
+    """A filter of cross-input copies when there are two inputs or more."""
+    inputs = len(reader.paths) + (reader.journal is not None)
+    return CrossInputDuplicates() if inputs > 1 else None
 
 
 def _place(config: Config) -> tuple[str, ...]:

@@ -13,6 +13,12 @@ the bare keys. A PostgreSQL store written before positions were per host is resu
 the bare keys only when they are provably this host's: a file position whose device,
 inode and first bytes match the file here, a journal cursor of this boot.
 
+At start, a stored position whose file is gone (rotated and compressed at once, without
+``delaycompress``, or copied and truncated while the daemon was stopped) is said in the
+log: the lines written to that file after the position are not read. So is a followed
+file that does not exist (yet), which on Debian without rsyslog means the logs are in
+the journal.
+
 What the detector knew does not survive a restart, but is rebuilt: `Reader.warmup` gives
 the last `WARMUP_BYTES` of each file before the point where reading resumes (the stored
 position, or the end of a file read for the first time), and the daemon feeds them to
@@ -162,6 +168,27 @@ class Reader:
     def start(self) -> list[Chunk]:
         """Open every source; return what is already there to read (the backlog since the
         stored positions). Call `warmup` after this and before acting on the backlog."""
+        for path, position in self._stored.items():
+            if resumable(path, position) is None:
+                LOG.warning(
+                    "%s: the file read before the restart (up to line %d) is gone or was "
+                    "truncated (rotated and compressed, or copied and truncated, while "
+                    "mailwarden was stopped): lines written to it after that are not read; "
+                    "reading %s from its start",
+                    path,
+                    position.line,
+                    path,
+                )
+        for path in self.paths:
+            if not os.path.exists(path):
+                LOG.warning(
+                    "%s does not exist (yet): it is read from its start when it appears%s",
+                    path,
+                    ""
+                    if self.journal is not None
+                    else " (no rsyslog? Postfix and Dovecot then log to the journal: "
+                    "set [sources] files = [] and journal = true)",
+                )
         if self.journal is not None:
             self.journal.start()
             LOG.info(
@@ -248,9 +275,8 @@ def _earlier_cursor(store: Store) -> JSONValue:
     return raw
 
 
-def tail_before(path: str, position: Position, limit: int) -> Chunk | None:
-    """The whole lines before `position` (at most `limit` bytes) in the file it points
-    at: `path` itself, or a rotated sibling (``mail.log.1``) with its inode."""
+def _candidates(path: str) -> list[str]:
+    """`path`, then its rotated siblings (``mail.log.1``, ``mail.log-20261128``)."""
     folder, name = os.path.split(os.path.abspath(path))
     candidates = [path]
     with contextlib.suppress(OSError):
@@ -259,7 +285,32 @@ def tail_before(path: str, position: Position, limit: int) -> Chunk | None:
             for entry in os.scandir(folder)
             if entry.name.startswith(name) and entry.name != name
         )
-    for candidate in candidates:
+    return candidates
+
+
+def resumable(path: str, position: Position) -> str | None:
+    """The file that a stored position points at (`path` itself or a rotated sibling
+    with its inode, at least as long and with the same first bytes), or None when it
+    is gone (rotated and compressed, deleted, truncated)."""
+    for candidate in _candidates(path):
+        try:
+            fd = os.open(candidate, os.O_RDONLY)
+        except OSError:
+            continue
+        try:
+            if file_matches(fd, position):
+                return candidate
+        except OSError:
+            continue
+        finally:
+            os.close(fd)
+    return None
+
+
+def tail_before(path: str, position: Position, limit: int) -> Chunk | None:
+    """The whole lines before `position` (at most `limit` bytes) in the file it points
+    at: `path` itself, or a rotated sibling (``mail.log.1``) with its inode."""
+    for candidate in _candidates(path):
         chunk = _tail(candidate, path, position, limit)
         if chunk is not None:
             return chunk

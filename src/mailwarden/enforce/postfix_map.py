@@ -126,8 +126,8 @@ class PostfixMapEnforcer(Enforcer):
 
     def _write(self) -> None:
         text = self.render()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
             fd, temp = tempfile.mkstemp(prefix=".mailwarden-", dir=self.path.parent)
             try:
                 with os.fdopen(fd, "w", encoding="ascii") as handle:

@@ -1,0 +1,139 @@
+"""The daemon at the edges an administrator meets: a line read before its writer finished
+it, the old file written after a rename (before rsyslog reopens), an address put on the
+allow list while it is banned, a log file that does not exist. Driven step by step with
+the dry-run backend."""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+
+import pytest
+from wardenlab import ATTACKER, Warden, append, banned, guesses
+
+from mailwarden.errors import StoreError
+
+ATTACKER_NET = ipaddress.ip_network(ATTACKER)
+
+
+def messages(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [record.getMessage() for record in caplog.records]
+
+
+def write_half(warden: Warden, text: str) -> None:
+    with warden.log.open("a", encoding="utf-8") as out:
+        out.write(text)
+
+
+def test_a_line_without_its_newline_waits_for_it(warden: Warden) -> None:
+    daemon = warden.start()
+    append(warden.log, guesses()[:2])
+    last = guesses()[2]
+    write_half(warden, last[:70])  # Postfix's write is not there in full yet
+    daemon.step()
+    daemon.step()
+    assert daemon.counters.records == 2 and banned(daemon) == set()
+
+    write_half(warden, last[70:] + "\n")
+    daemon.step()
+    assert daemon.counters.records == 3
+    assert banned(daemon) == {f"{ATTACKER}/32"}
+    assert daemon.store.active_bans()[0].evidence.count("sasl_username=sales") == 1
+
+
+def test_a_half_line_at_a_restart_is_read_once_whole(warden: Warden) -> None:
+    first = warden.start()
+    append(warden.log, guesses()[:2])
+    last = guesses()[2]
+    write_half(warden, last[:70])
+    first.step()
+    first.close()
+
+    write_half(warden, last[70:] + "\n")
+    second = warden.start()
+    second.step()
+    assert second.counters.records == 1  # the whole line, once
+    assert banned(second) == {f"{ATTACKER}/32"}
+    assert second.counters.line_errors == 0
+
+
+def test_lines_written_to_the_old_file_after_a_rename_are_read(warden: Warden) -> None:
+    daemon = warden.start()
+    append(warden.log, guesses()[:1])
+    daemon.step()
+    old = warden.log.with_name("mail.log.1")
+    with warden.log.open("a", encoding="utf-8") as writer:  # rsyslog's open file
+        warden.log.rename(old)
+        warden.log.touch()  # logrotate's "create"
+        daemon.step()
+        writer.write(guesses()[1] + "\n")  # before rsyslog is told to reopen
+    daemon.step()
+    append(warden.log, guesses()[2])
+    daemon.step()
+
+    assert banned(daemon) == {f"{ATTACKER}/32"}
+    assert daemon.counters.records == 3
+
+
+def test_putting_a_banned_address_on_the_allow_list_lifts_its_ban_at_the_reload(
+    warden: Warden, caplog: pytest.LogCaptureFixture
+) -> None:
+    daemon = warden.start()
+    append(warden.log, guesses())
+    daemon.step()
+    assert ATTACKER_NET in daemon.applied
+
+    warden.sections["policy"]["allow"] = ["203.0.113.0/24"]
+    warden.write()
+    daemon.reload()
+
+    assert ATTACKER_NET not in daemon.applied
+    said = messages(caplog)
+    assert f"would unban {ATTACKER}/32" in said
+    assert any(m.startswith(f"stored ban of {ATTACKER}/32 not enforced here") for m in said)
+
+
+def test_an_address_that_becomes_this_hosts_own_is_unbanned(
+    warden: Warden, caplog: pytest.LogCaptureFixture
+) -> None:
+    addresses = [ipaddress.ip_network("192.0.2.1")]
+    daemon = warden.start(own=addresses)  # asks the list again at every refresh
+    append(warden.log, guesses())
+    daemon.step()
+    assert ATTACKER_NET in daemon.applied
+
+    addresses.append(ATTACKER_NET)  # a failover address moved to this host
+    daemon._due["own"] = 0
+    daemon.step()
+
+    assert ATTACKER_NET not in daemon.applied
+    assert f"would unban {ATTACKER}/32" in messages(caplog)
+
+
+def test_a_log_file_that_is_not_there_is_said_at_start(
+    warden: Warden, caplog: pytest.LogCaptureFixture
+) -> None:
+    warden.log.unlink()
+    caplog.set_level(logging.WARNING, logger="mailwarden")
+    warden.start()
+
+    (line,) = [m for m in messages(caplog) if "does not exist" in m]
+    assert line.startswith(f"{warden.log} does not exist (yet): it is read from its start")
+    assert "journal = true" in line
+
+
+def test_a_store_that_keeps_failing_is_said_once_not_at_every_step(
+    warden: Warden, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    daemon = warden.start()
+
+    def locked() -> int:
+        raise StoreError("the store is locked: database is locked")
+
+    monkeypatch.setattr(daemon.store, "revision", locked)
+    for _ in range(50):  # the revision is polled at every step (20 a second)
+        daemon.step()
+
+    said = [m for m in messages(caplog) if m.startswith("store: ")]
+    assert said == ["store: the store is locked: database is locked (1 store error(s) so far)"]
+    assert daemon.counters.store_errors == 50
