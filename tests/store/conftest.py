@@ -2,7 +2,9 @@
 
 The PostgreSQL tests use ``MAILWARDEN_TEST_POSTGRES`` (default
 ``postgresql://postgres@127.0.0.1:5432/test``), each test in its own schema, dropped
-afterwards; they are skipped, saying why, only when the server cannot be reached.
+afterwards; they are skipped, saying why, only when the server cannot be reached. A
+test that runs the command line or the daemon as a user does (the store's URL in the
+configuration, the default schema) gets a database of its own (`pg_database`).
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from storelab import POSTGRES_DSN
@@ -44,6 +47,24 @@ def pg_schema() -> Iterator[str]:
     finally:
         with psycopg.connect(POSTGRES_DSN, autocommit=True) as db:
             db.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema)))
+
+
+@pytest.fixture
+def pg_database() -> Iterator[str]:
+    """The URL of a new, empty database on the test server, dropped afterwards."""
+    postgres_or_skip()
+    import psycopg
+    from psycopg import sql
+
+    name = "mw_test_" + secrets.token_hex(4)
+    with psycopg.connect(POSTGRES_DSN, autocommit=True) as db:
+        db.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        yield urlunsplit(urlsplit(POSTGRES_DSN)._replace(path="/" + name))
+    finally:
+        with psycopg.connect(POSTGRES_DSN, autocommit=True) as db:
+            drop = "DROP DATABASE IF EXISTS {} WITH (FORCE)"
+            db.execute(sql.SQL(drop).format(sql.Identifier(name)))
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

@@ -22,6 +22,15 @@ OTHER = "198.51.100.20/32"
 FAR = 4102444800  # 2100-01-01
 
 BAN_COLUMNS = "network, since, until, reason, evidence, source, offences"
+POSITION = {
+    "device": 2049,
+    "inode": 3,
+    "offset": 5,
+    "line": 1,
+    "fingerprint": "ab" * 32,
+    "fingerprint_size": 5,
+}
+"""A good position, as the daemon writes one."""
 
 
 def fresh(tmp_path: Path) -> Path:
@@ -29,7 +38,7 @@ def fresh(tmp_path: Path) -> Path:
     path = tmp_path / "state.db"
     with SqliteStore(path) as store:
         store.record_ban(BanEntry(net(GOOD), datetime.now(UTC) + timedelta(days=1), "good"), "")
-        store.set_position("file:/var/log/good.log", {"offset": 5, "inode": 3, "line": 1})
+        store.set_position("file:/var/log/good.log", POSITION)
     return path
 
 
@@ -56,6 +65,12 @@ DAMAGED_BANS = {
     "scoped": f"'fe80::1%eth0/128', 1700000000, {FAR}, 'r', 'e', 'auto', 1",
     "badsource": f"'198.51.100.4/32', 1700000000, {FAR}, 'r', 'e', 'evil', 1",
     "textoffences": f"'198.51.100.5/32', 1700000000, {FAR}, 'r', 'e', 'auto', 'x'",
+    "zerooffences": f"'198.51.100.6/32', 1700000000, {FAR}, 'r', 'e', 'auto', 0",
+    "endsfirst": f"'198.51.100.7/32', {FAR + 3600}, {FAR}, 'r', 'e', 'auto', 1",
+    "endless": f"'198.51.100.8/32', 1700000000, {253402300000 - 1}, 'r', 'e', 'auto', 1",
+    # Banned, but `unban 198.51.100.9` could never lift it: it looks for 198.51.100.9/32.
+    "noprefix": f"'198.51.100.9', 1700000000, {FAR}, 'r', 'e', 'auto', 1",
+    "uppercase": f"'2001:DB8::9/128', 1700000000, {FAR}, 'r', 'e', 'auto', 1",
 }
 
 
@@ -105,16 +120,16 @@ def test_text_that_is_not_utf8_reads_with_replacement_characters(tmp_path: Path)
 
 @pytest.mark.parametrize(
     "value",
-    ["{not json", "[" * 20000, '{"offset": NaN}', "1" * 5000],
-    ids=["broken", "deep", "nan", "hugeint"],
+    ["{not json", "[" * 20000, '{"offset": NaN}', "1" * 5000, '{"offset": 1e400}'],
+    ids=["broken", "deep", "nan", "hugeint", "overflow"],
 )
 def test_a_damaged_position_is_skipped(tmp_path: Path, value: str) -> None:
     path = fresh(tmp_path)
     damage(path, f"INSERT INTO positions VALUES ('file:/x', '{value}', 1)")
     with SqliteStore(path) as store:
-        assert store.positions() == {"file:/var/log/good.log": {"offset": 5, "inode": 3, "line": 1}}
+        assert store.positions() == {"file:/var/log/good.log": POSITION}
         assert store.get_position("file:/x") is None
-        assert store.get_position("file:/var/log/good.log") == {"offset": 5, "inode": 3, "line": 1}
+        assert store.get_position("file:/var/log/good.log") == POSITION
         (line,) = store.damage()
         assert line.startswith("position 'file:/x': value ")
 
@@ -133,6 +148,21 @@ def test_a_damaged_revision_reads_as_0_and_the_next_ban_repairs_it(tmp_path: Pat
         assert store.damage() == ["the revision: it is missing"]
         store.lift_ban(net(OTHER), "x")
         assert store.revision() == 1
+
+
+@pytest.mark.parametrize("value", [-5, 2**63 - 1], ids=["negative", "last"])
+def test_a_revision_out_of_range_starts_again_and_keeps_growing(tmp_path: Path, value: int) -> None:
+    """The daemon notices `mailwarden ban` by the revision changing: counting on from
+    the largest integer would leave it stuck (SQLite turns it into a float)."""
+    path = fresh(tmp_path)
+    damage(path, f"UPDATE meta SET value = {value} WHERE key = 'revision'")
+    with SqliteStore(path) as store:
+        assert store.revision() == 0
+        assert store.damage() == [f"the revision: {value} is out of range"]
+        store.record_ban(BanEntry(net(OTHER), datetime.now(UTC) + timedelta(hours=1), "x"), "")
+        assert store.revision() == 1
+        store.lift_ban(net(OTHER), "x")
+        assert store.revision() == 2
 
 
 # -- what `mailwarden status` shows ------------------------------------------------------

@@ -177,3 +177,73 @@ def test_an_existing_file_keeps_its_mode(tmp_path: Path) -> None:
     path.chmod(0o640)
     SqliteStore(path).close()
     assert stat.S_IMODE(path.stat().st_mode) == 0o640
+
+
+def test_opening_a_store_never_waits_for_a_writer(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`mailwarden status` opens the store while the daemon writes: it reads at once."""
+    from mailwarden.cli import main
+
+    path = tmp_path / "state.db"
+    with SqliteStore(path) as store:
+        store.record_ban(BanEntry(net("192.0.2.7/32"), datetime.now(UTC) + timedelta(1), "x"), "")
+    config = tmp_path / "mailwarden.toml"
+    config.write_text(f'[store]\npath = "{path}"\n[enforce]\nbackend = "none"\n')
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # the daemon, in the middle of a write
+    other.execute("UPDATE meta SET value = value WHERE key = 'revision'")
+    try:
+        started = time.monotonic()
+        with SqliteStore(path, busy_timeout=0.2) as status:
+            assert [str(r.network) for r in status.active_bans()] == ["192.0.2.7/32"]
+        with pytest.raises(SystemExit) as done:
+            main(["status", "--config", str(config)])
+        assert time.monotonic() - started < 2
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert done.value.code == 0
+    assert "active bans: 1 (1 automatic, 0 manual)" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("mode", [0o777, 0o1777], ids=["open", "sticky"])
+def test_a_folder_every_user_may_write_is_refused(tmp_path: Path, mode: int) -> None:
+    folder = tmp_path / "shared"
+    folder.mkdir()
+    folder.chmod(mode)
+    with pytest.raises(StoreError, match=r"folder that every user may write .*chmod o-w"):
+        SqliteStore(folder / "state.db")
+    assert list(folder.iterdir()) == []  # nothing created there
+
+
+@pytest.mark.parametrize("name", ["state.db", "state.db-wal", "state.db-shm"])
+def test_a_store_every_user_may_write_is_refused(tmp_path: Path, name: str) -> None:
+    """Anybody on the host could ban the administrator's address, or lift a ban."""
+    path = tmp_path / "state.db"
+    with SqliteStore(path) as store:  # keeps its -wal and -shm while open
+        store.record_ban(BanEntry(net("192.0.2.7/32"), datetime.now(UTC) + timedelta(1), "x"), "")
+        (tmp_path / name).chmod(0o666)
+        with pytest.raises(StoreError) as refused:
+            SqliteStore(path)
+        assert str(refused.value) == (
+            f"{path}: refusing a store that every user may write ({tmp_path / name}, "
+            f"mode 0666): anybody could ban or lift bans; chmod o-w {tmp_path / name}"
+        )
+        (tmp_path / name).chmod(0o600)
+        with SqliteStore(path) as again:
+            assert len(again.active_bans()) == 1
+
+
+def test_an_sqlite_database_of_something_else_is_refused_and_left_alone(tmp_path: Path) -> None:
+    path = tmp_path / "webmail.db"
+    db = sqlite3.connect(path)
+    db.execute("CREATE TABLE users (name TEXT)")
+    db.commit()
+    db.close()
+    with pytest.raises(StoreError, match="not a mailwarden store"):
+        SqliteStore(path)
+    db = sqlite3.connect(path)
+    tables = [row[0] for row in db.execute("SELECT name FROM sqlite_master")]
+    assert tables == ["users"] and db.execute("PRAGMA user_version").fetchone()[0] == 0
+    db.close()

@@ -11,9 +11,10 @@ fields are added, never renamed or removed. Times are ISO 8601 in UTC
 - ``host``: this host's name in a shared (PostgreSQL) store, whose ``daemon`` and
   ``sources`` are this host's (null: an SQLite store, one host's).
 - ``other_hosts``: the other hosts' daemons seen in a shared store, by name:
-  ``[{host, running, seen, stopped}]`` (empty with SQLite).
+  ``[{host, running, seen, stopped, damaged}]`` (empty with SQLite).
 - ``daemon``: null when no daemon ever wrote to this store (this host's), else
-  ``{running, pid, version, backend, started, seen, stopped, counters, problems}``:
+  ``{running, pid, version, backend, started, seen, stopped, counters, problems,
+  damaged}``:
   ``running`` is true when the daemon's heartbeat (every 5 s) is under 15 s old and it
   did not stop; ``seen`` is its last heartbeat, ``stopped`` when it stopped cleanly
   (else null); ``counters`` are the numbers of its current run (``records``, ``events``,
@@ -22,19 +23,29 @@ fields are added, never renamed or removed. Times are ISO 8601 in UTC
   ``enforce_errors``, ``store_errors``, ``clients_forgotten``, ``warmup_lines``,
   ``journal_untrusted`` (journal entries skipped: not written by the mail system),
   ``lines``, ``skipped_lines``, ``alerts_sent``, ``alerts_failed``, ``alerts_dropped``);
-  ``problems`` the last few source problems (one line each).
+  ``problems`` the last few source problems (one line each); ``damaged``: what of
+  the heartbeat could not be read (``["pid 'x' is not a process id"]``; such a value,
+  a counter too, is null, and ``running`` false when it is ``seen`` or ``stopped``),
+  empty when nothing.
 - ``bans``: the active bans, oldest first: ``{network, since, until,
   remaining_seconds, reason, source ("auto" | "manual"), offences}``.
 - ``counts``: ``{active, auto, manual, ipv4, ipv6, revision}``; ``revision`` grows with
   every change to the bans.
-- ``sources``: ``{kind: "file", name, offset, line, inode, size, behind_bytes}`` for each
-  file (``offset``/``line``: where reading resumes; ``behind_bytes``: bytes not yet read,
-  null when unknown) and ``{kind: "journal", name: "journal", cursor}``.
+- ``sources``: ``{kind: "file", name, offset, line, inode, size, behind_bytes,
+  damaged}`` for each file (``offset``/``line``: where reading resumes; ``behind_bytes``:
+  bytes not yet read, null when unknown) and ``{kind: "journal", name: "journal",
+  cursor, damaged}``. ``damaged``: why the stored position cannot be used
+  (``["offset 'x' is not a byte offset"]``), empty when it can; ``offset``, ``line``,
+  ``inode``, ``cursor`` are then null: the daemon does not resume from it.
+- ``damage``: one line for each damaged row or value of the store that was left out
+  (a ban, a position, the revision, a field above), as the error line on stderr names
+  them; empty when none. With damage, ``mailwarden status`` exits 1, in either format.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -50,11 +61,25 @@ from mailwarden.daemon.reading import (
     StateKeys,
     file_key,
 )
+from mailwarden.enforce.dryrun import one_line
+from mailwarden.sources.follow import Position
 from mailwarden.store import BanRow, JSONValue, Store
+from mailwarden.store.rows import shown
 
 STATUS_VERSION = 1
 HEARTBEAT_EVERY = 5.0
 ALIVE = timedelta(seconds=3 * HEARTBEAT_EVERY)
+AHEAD = timedelta(days=1)
+"""A heartbeat time further ahead of this host's clock is damaged (a fleet's clocks
+differ by seconds, not days)."""
+LARGEST = (1 << 63) - 1
+"""The largest byte offset, line number or counter a file or a run can reach."""
+PID_MAX = 1 << 22
+"""Linux's largest process id."""
+_VERSION = re.compile(r"[0-9A-Za-z.+!_-]{1,64}")
+_BACKEND = re.compile(r"[a-z0-9_-]{1,32}")
+_CURSOR = re.compile(r"[!-~]{1,1024}")
+"""A journal cursor is opaque text (``s=…;i=…;b=…``): printable ASCII, no space."""
 
 
 def status_document(store: Store, config: Config, now: datetime | None = None) -> dict[str, Any]:
@@ -64,19 +89,28 @@ def status_document(store: Store, config: Config, now: datetime | None = None) -
     stored = store.positions()
     positions = keys.own(stored)
     heartbeat = positions.pop(DAEMON_KEY, None)
+    daemon = _daemon(heartbeat, now)
+    if daemon is not None:
+        _note(store, keys.daemon, daemon["damaged"])
     others = []
     for host, beat in sorted(keys.others(stored).items()):
         other = _daemon(beat, now)
         if other is not None:
-            others.append({"host": host, **{k: other[k] for k in ("running", "seen", "stopped")}})
-    return {
+            _note(store, StateKeys(host).daemon, other["damaged"])
+            fields = ("running", "seen", "stopped", "damaged")
+            others.append({"host": host, **{k: other[k] for k in fields}})
+    sources = describe_sources(positions, config.sources.files, config.sources.journal)
+    for source in sources:
+        key = keys.journal if source["kind"] == "journal" else keys.file(source["name"])
+        _note(store, key, source["damaged"])
+    document = {
         "version": STATUS_VERSION,
         "time": iso(now),
         "config": config.path,
         "store": safe_location(config.store.path),
         "host": keys.host,
         "other_hosts": others,
-        "daemon": _daemon(heartbeat, now),
+        "daemon": daemon,
         "bans": [_ban(row, now) for row in active],
         "counts": {
             "active": len(active),
@@ -86,8 +120,15 @@ def status_document(store: Store, config: Config, now: datetime | None = None) -
             "ipv6": sum(1 for row in active if row.network.version == 6),
             "revision": store.revision(),
         },
-        "sources": describe_sources(positions, config.sources.files, config.sources.journal),
+        "sources": sources,
     }
+    document["damage"] = store.damage()
+    return document
+
+
+def _note(store: Store, key: str, damaged: Sequence[str]) -> None:
+    if damaged:
+        store.note_damage(f"position {shown(key, 200)}", ", ".join(damaged))
 
 
 def safe_location(path: str) -> str:
@@ -110,21 +151,62 @@ def daemon_running(store: Store, keys: StateKeys = ONE_HOST, now: datetime | Non
 
 
 def _daemon(heartbeat: JSONValue, now: datetime) -> dict[str, Any] | None:
-    if not isinstance(heartbeat, dict):
+    """What a heartbeat says, each field checked: a damaged one is null and named in
+    ``damaged``. None when there is no heartbeat."""
+    if heartbeat is None:
         return None
-    seen = _parse(heartbeat.get("seen"))
-    running = heartbeat.get("stopped") is None and seen is not None and now - seen <= ALIVE
-    return {
-        "running": running,
-        "pid": heartbeat.get("pid"),
-        "version": heartbeat.get("version"),
-        "backend": heartbeat.get("backend"),
-        "started": heartbeat.get("started"),
-        "seen": heartbeat.get("seen"),
-        "stopped": heartbeat.get("stopped"),
-        "counters": heartbeat.get("counters") or {},
-        "problems": heartbeat.get("problems") or [],
+    damaged: list[str] = []
+    if not isinstance(heartbeat, dict):
+        damaged.append(f"the heartbeat {shown(heartbeat)} is not an object")
+        heartbeat = {}
+
+    def field(name: str, good: bool, what: str) -> Any:
+        value = heartbeat.get(name)
+        if value is None or good:
+            return value
+        damaged.append(f"{name} {shown(value)} is not {what}")
+        return None
+
+    pid = heartbeat.get("pid")
+    shown_fields = {
+        "pid": field("pid", type(pid) is int and 0 < pid <= PID_MAX, "a process id"),
+        "version": field("version", _matches(_VERSION, heartbeat.get("version")), "a version"),
+        "backend": field("backend", _matches(_BACKEND, heartbeat.get("backend")), "a backend"),
     }
+    times = {name: _time(name, heartbeat.get(name), now, damaged) for name in _TIMES}
+    seen, stopped = times["seen"], times["stopped"]
+    if heartbeat and heartbeat.get("seen") is None:
+        damaged.append("seen is missing")  # every heartbeat has one
+    # A damaged `stopped` may hide a stop: running only when both can be read.
+    readable = stopped is not None or heartbeat.get("stopped") is None
+    return {
+        "running": readable and stopped is None and seen is not None and now - seen <= ALIVE,
+        **shown_fields,
+        **{name: None if moment is None else iso(moment) for name, moment in times.items()},
+        "counters": _counters(heartbeat.get("counters"), damaged),
+        "problems": _problems(heartbeat.get("problems"), damaged),
+        "damaged": damaged,
+    }
+
+
+_TIMES = ("started", "seen", "stopped")
+
+
+def _matches(pattern: re.Pattern[str], value: object) -> bool:
+    return isinstance(value, str) and pattern.fullmatch(value) is not None
+
+
+def _time(name: str, value: JSONValue, now: datetime, damaged: list[str]) -> datetime | None:
+    if value is None:
+        return None
+    moment = _parse(value)
+    if moment is None:
+        damaged.append(f"{name} {shown(value)} is not a time")
+        return None
+    if moment - now > AHEAD:
+        damaged.append(f"{name} {iso(moment)} is in the future")
+        return None
+    return moment
 
 
 def _parse(value: JSONValue) -> datetime | None:
@@ -132,9 +214,43 @@ def _parse(value: JSONValue) -> datetime | None:
         return None
     try:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
+        moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        return moment.astimezone(UTC)
+    except (ValueError, OverflowError):
         return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _count(value: object) -> bool:
+    return type(value) is int and 0 <= value <= LARGEST
+
+
+def _counters(value: JSONValue, damaged: list[str]) -> dict[str, int | None]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        damaged.append(f"counters {shown(value)} is not an object")
+        return {}
+    counters: dict[str, int | None] = {}
+    for name, count in value.items():
+        if _count(count):
+            assert isinstance(count, int)
+            counters[name] = count
+        else:
+            damaged.append(f"counter {shown(name)} {shown(count)} is not a count")
+            counters[name] = None
+    return counters
+
+
+def _problems(value: JSONValue, damaged: list[str]) -> list[str]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        damaged.append(f"problems {shown(value)} is not a list")
+        return []
+    bad = [problem for problem in value if not isinstance(problem, str)]
+    if bad:
+        damaged.append(f"problem {shown(bad[0])} is not text")
+    return [problem for problem in value if isinstance(problem, str)]
 
 
 def _ban(row: BanRow, now: datetime) -> dict[str, Any]:
@@ -156,8 +272,7 @@ def describe_sources(
     stored = [key[len(FILE_PREFIX) :] for key in positions if key.startswith(FILE_PREFIX)]
     out: list[dict[str, Any]] = []
     for path in dict.fromkeys([*paths, *stored]):
-        value = positions.get(file_key(path))
-        position = value if isinstance(value, dict) else {}
+        position, damaged = _file_position(positions.get(file_key(path)))
         entry: dict[str, Any] = {
             "kind": "file",
             "name": path,
@@ -166,6 +281,7 @@ def describe_sources(
             "inode": position.get("inode"),
             "size": None,
             "behind_bytes": None,
+            "damaged": damaged,
         }
         try:
             st = os.stat(path)
@@ -177,11 +293,60 @@ def describe_sources(
         if isinstance(offset, int) and position.get("inode") == st.st_ino:
             entry["behind_bytes"] = max(0, st.st_size - offset)
         out.append(entry)
-    cursor = positions.get(JOURNAL_KEY)
-    if journal or isinstance(cursor, dict):
-        value = cursor.get("cursor") if isinstance(cursor, dict) else None
-        out.append({"kind": "journal", "name": "journal", "cursor": value})
+    if journal or JOURNAL_KEY in positions:
+        cursor, damaged = _cursor(positions.get(JOURNAL_KEY))
+        out.append({"kind": "journal", "name": "journal", "cursor": cursor, "damaged": damaged})
     return out
+
+
+def _file_position(value: JSONValue) -> tuple[dict[str, JSONValue], list[str]]:
+    """A file's stored position and [], or {} and why it cannot be used: the fields
+    shown must be whole numbers in range, and the daemon must be able to resume from it
+    (`Position.from_json`)."""
+    if value is None:
+        return {}, []
+    if not isinstance(value, dict):
+        return {}, [f"the position {shown(value)} is not an object"]
+    limits = {"offset": ("a byte offset", LARGEST), "line": ("a line number", LARGEST)}
+    limits["inode"] = ("an inode number", (1 << 64) - 1)
+    damaged = []
+    for name, (what, largest) in limits.items():
+        number = value.get(name)
+        if number is None:
+            damaged.append(f"{name} is missing")
+        elif type(number) is not int or not 0 <= number <= largest:
+            damaged.append(f"{name} {shown(number)} is not {what}")
+    if not damaged:
+        offset, line = value["offset"], value["line"]
+        assert isinstance(offset, int) and isinstance(line, int)
+        if line > offset + 1:
+            damaged.append(f"line {line} cannot begin at byte {offset}")
+        try:
+            Position.from_json(value)
+        except KeyError as exc:
+            damaged.append(f"{shown(exc.args[0])} is missing")
+        except (ValueError, TypeError) as exc:
+            damaged.append(str(exc).removeprefix("position: "))
+    return ({}, damaged) if damaged else (value, [])
+
+
+def _cursor(value: JSONValue) -> tuple[str | None, list[str]]:
+    """A stored journal cursor and [], or None and why it cannot be used."""
+    if value is None:
+        return None, []
+    if not isinstance(value, dict):
+        return None, [f"the position {shown(value)} is not an object"]
+    cursor = value.get("cursor")
+    if cursor is None:
+        return None, ["cursor is missing"]
+    if not isinstance(cursor, str) or not _CURSOR.fullmatch(cursor):
+        return None, [f"cursor {shown(cursor)} is not a journal cursor"]
+    return cursor, []
+
+
+def _or_unknown(value: object) -> str:
+    """A value for a person: "?" for an unknown (damaged) one."""
+    return "?" if value is None else str(value)
 
 
 def status_text(document: dict[str, Any]) -> str:
@@ -198,33 +363,40 @@ def status_text(document: dict[str, Any]) -> str:
             "daemon: never ran with this store" + ("" if host is None else " on this host")
         )
     elif daemon["running"]:
-        lines.append(
-            f"daemon: running (pid {daemon['pid']}, since {daemon['started']}, "
-            f"backend {daemon['backend']})"
-        )
+        pid, started, backend = (_or_unknown(daemon[k]) for k in ("pid", "started", "backend"))
+        lines.append(f"daemon: running (pid {pid}, since {started}, backend {backend})")
+    elif daemon["stopped"]:
+        lines.append(f"daemon: stopped {daemon['stopped']}")
+    elif daemon["seen"]:
+        lines.append(f"daemon: not running (last seen {daemon['seen']})")
     else:
-        when = daemon["stopped"] or daemon["seen"]
-        how = "stopped" if daemon["stopped"] else "not running (last seen"
-        lines.append(f"daemon: {how} {when}" + ("" if daemon["stopped"] else ")"))
+        lines.append("daemon: unknown (its heartbeat in the store cannot be read)")
     if daemon is not None:
-        c = daemon["counters"]
+        c = {name: _or_unknown(count) for name, count in daemon["counters"].items()}
         lines.append(
             f"  this run: {c.get('lines', 0)} lines, {c.get('events', 0)} events, "
             f"{c.get('bans', 0)} bans, {c.get('refused', 0)} refused, "
             f"{c.get('compromises', 0)} compromises, {c.get('repairs', 0)} firewall repairs"
         )
-        untrusted = c.get("journal_untrusted", 0)
-        if untrusted:
+        untrusted = c.get("journal_untrusted", "0")
+        if untrusted != "0":
             lines.append(
                 f"  skipped: {untrusted} journal entries not written by the mail system "
                 "(sources.journal_users)"
             )
         for problem in daemon["problems"]:
             lines.append(f"  problem: {clean(str(problem))}")
+        for damaged in daemon.get("damaged", ()):
+            lines.append(f"  damaged in the store: {clean(damaged)} (left out)")
     for other in document.get("other_hosts", ()):
-        state = "running" if other["running"] else f"stopped {other['stopped']}"
-        if not other["running"] and not other["stopped"]:
+        if other["running"]:
+            state = "running"
+        elif other["stopped"]:
+            state = f"stopped {other['stopped']}"
+        elif other["seen"]:
             state = f"not running (last seen {other['seen']})"
+        else:
+            state = "unknown (its heartbeat in the store cannot be read)"
         lines.append(f"other host {clean(str(other['host']))}: daemon {state}")
     counts = document["counts"]
     lines.append(
@@ -239,15 +411,20 @@ def status_text(document: dict[str, Any]) -> str:
         )
     lines.append("sources:")
     for source in document["sources"]:
-        if source["kind"] == "journal":
-            lines.append(f"  journal  cursor {source['cursor'] or '(none yet)'}")
-            continue
-        if source["offset"] is None:
+        damaged = source.get("damaged")
+        if damaged:
+            where = f"position damaged in the store: {clean(', '.join(damaged))} (left out)"
+        elif source["kind"] == "journal":
+            where = f"cursor {source['cursor'] or '(none yet)'}"
+        elif source["offset"] is None:
             where = "no position yet"
         else:
             where = f"line {source['line']}, offset {source['offset']}"
             if source["behind_bytes"] is not None:
                 where += f", {source['behind_bytes']} bytes behind"
+        if source["kind"] == "journal":
+            lines.append(f"  journal  {where}")
+            continue
         missing = "" if source["size"] is not None else " (missing)"
-        lines.append(f"  {source['name']}{missing}  {where}")
+        lines.append(f"  {one_line(source['name'])}{missing}  {where}")
     return "\n".join(lines)

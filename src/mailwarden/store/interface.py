@@ -20,11 +20,16 @@ and both stores answer alike.
 
 A damaged row (a ban whose network or time cannot be read, a position that is not
 JSON) is skipped, not raised: the rest of the store stays usable, a daemon still starts,
-one warning per row goes to the ``mailwarden.store`` log, and `damage` lists them.
+one warning per row goes to the ``mailwarden.store`` log, and `damage` lists them. What
+a stored value must be is in `mailwarden.store.rows`, one place for every backend. A
+caller that finds a value inside a position unusable (``mailwarden status``: an offset
+that is not a number) names it the same way with `note_damage`.
 """
 
 from __future__ import annotations
 
+import logging
+import threading
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from datetime import datetime
@@ -34,6 +39,9 @@ from typing import Self
 
 from mailwarden.errors import StoreError
 from mailwarden.model import BanEntry, IPNetwork
+
+LOG = logging.getLogger("mailwarden.store")
+LOG.addHandler(logging.NullHandler())  # a command that sets up no logging prints none
 
 JSONValue = None | bool | int | float | str | list["JSONValue"] | dict[str, "JSONValue"]
 
@@ -82,6 +90,12 @@ class BanRow:
 
 class Store(ABC):
     """State shared by the daemon and the command line."""
+
+    def __init__(self, location: str) -> None:
+        self.location = location
+        """The store as messages name it (a path; never a password)."""
+        self._damage: dict[str, str] = {}
+        self._damage_lock = threading.Lock()
 
     @abstractmethod
     def record_ban(
@@ -141,7 +155,18 @@ class Store(ABC):
     def damage(self) -> list[str]:
         """One line for each damaged row (or value) this store skipped so far, such as
         ``ban 7: network 'not-a-net' is not a network``; empty when there was none."""
-        return []
+        with self._damage_lock:
+            return [f"{where}: {what}" for where, what in self._damage.items()]
+
+    def note_damage(self, where: str, what: str) -> None:
+        """Name a damaged row or value (``position 'journal'``, ``cursor 5 is not a
+        journal cursor``) that was left out: `damage` lists it, and the
+        ``mailwarden.store`` log warns once for each `where`."""
+        with self._damage_lock:
+            if where in self._damage:
+                return
+            self._damage[where] = what
+        LOG.warning("the store %s is damaged: %s: %s (left out)", self.location, where, what)
 
     def __enter__(self) -> Self:
         return self

@@ -11,11 +11,15 @@ others' next `revision` poll. The layout mirrors the SQLite store with native ty
 - Writers of bans take a table lock (``SHARE ROW EXCLUSIVE``): bans are rare, and it
   keeps "at most one active ban per network" and the offence count exact across hosts.
 - A lost connection (server restart) is reopened on the next call.
+- A damaged row is skipped and named as in the SQLite store, by the same checks
+  (`mailwarden.store.rows`). Times that PostgreSQL keeps and Python cannot
+  (``infinity``, after the year 9999) and positions as ``jsonb`` are read as their text,
+  so one such value never fails a whole query.
+- A lost or damaged revision is written again (from 1) by the next change to the bans.
 """
 
 from __future__ import annotations
 
-import ipaddress
 import re
 import threading
 from collections.abc import Iterator
@@ -25,12 +29,15 @@ from typing import Any
 
 from mailwarden.errors import StoreError
 from mailwarden.model import BanEntry, IPNetwork
-from mailwarden.store.interface import BanRow, BanState, JSONValue, Source, Store, storable
+from mailwarden.store import rows as stored
+from mailwarden.store.interface import BanRow, JSONValue, Source, Store, storable
 
 try:
     import psycopg
     from psycopg import sql
-    from psycopg.types.json import Jsonb
+    from psycopg.conninfo import conninfo_to_dict
+    from psycopg.types.datetime import TimestamptzLoader
+    from psycopg.types.string import TextLoader
 except ImportError as exc:  # pragma: no cover - depends on the installed extras
     raise StoreError(
         "the PostgreSQL store needs psycopg: pip install 'mailwarden[postgres]'"
@@ -92,27 +99,32 @@ def _moment(moment: datetime | None) -> datetime:
     return datetime.fromtimestamp(round(moment.timestamp()), UTC)
 
 
-def _row(values: tuple[Any, ...]) -> BanRow:
-    id_, network, since, until, reason, evidence, source, offences, state, ended, why = values
-    return BanRow(
-        id=id_,
-        network=ipaddress.ip_network(network),
-        since=since.astimezone(UTC),
-        until=until.astimezone(UTC),
-        reason=reason,
-        evidence=evidence,
-        source=Source(source),
-        offences=offences,
-        state=BanState(state),
-        ended=None if ended is None else ended.astimezone(UTC),
-        end_reason=why,
-    )
+class _TimeOrText(TimestamptzLoader):
+    """A ``timestamptz`` as a datetime, or as its text when Python cannot hold it
+    (``infinity``, the year 10000): `stored.moment` names that text as damaged."""
+
+    def load(self, data: Any) -> Any:
+        try:
+            return super().load(data)
+        except psycopg.DataError:
+            return bytes(data).decode("utf-8", "replace")
+
+
+def _location(dsn: str, schema: str) -> str:
+    """The database as messages name it: host, database and schema, no password."""
+    try:
+        params = conninfo_to_dict(dsn)
+    except psycopg.Error:
+        params = {}
+    host = params.get("host") or "localhost"
+    return f"postgresql://{host}/{params.get('dbname') or ''} (schema {schema})"
 
 
 class PostgresStore(Store):
     def __init__(self, dsn: str, *, schema: str = "mailwarden", connect_timeout: int = 10) -> None:
         if not _SCHEMA_NAME.match(schema):
             raise StoreError(f"postgres store: bad schema name {schema!r}")
+        super().__init__(_location(dsn, schema))
         self.dsn = dsn
         self.schema = schema
         self.connect_timeout = connect_timeout
@@ -134,6 +146,9 @@ class PostgresStore(Store):
                 )
             except psycopg.Error as exc:
                 raise StoreError(f"cannot connect to PostgreSQL: {_one_line(exc)}") from exc
+            # Read what Python may not hold as text; the checks in `stored` judge it.
+            self._db.adapters.register_loader("timestamptz", _TimeOrText)
+            self._db.adapters.register_loader("jsonb", TextLoader)
         return self._db
 
     @contextmanager
@@ -167,7 +182,16 @@ class PostgresStore(Store):
                 db.execute(self._q(statement))
 
     def _bump(self, db: psycopg.Connection[tuple[Any, ...]]) -> None:
-        db.execute(self._q("UPDATE {schema}.meta SET value = value + 1 WHERE key = 'revision'"))
+        # A lost revision is written again, and a damaged one (negative, near overflow)
+        # starts again from 1: either way the other hosts see it change.
+        db.execute(
+            self._q(
+                "INSERT INTO {schema}.meta AS m (key, value) VALUES ('revision', 1)"
+                " ON CONFLICT (key) DO UPDATE SET value = CASE WHEN m.value >= 0"
+                " AND m.value < %s THEN m.value + 1 ELSE 1 END"
+            ),
+            (stored.REVISION_LIMIT,),
+        )
 
     # -- bans -----------------------------------------------------------------------------
 
@@ -192,7 +216,9 @@ class PostgresStore(Store):
                 (entry.network,),
             ).fetchone()
             if old is not None:
-                until = max(until, old[1])
+                old_until = stored.good_until(old[1])  # a damaged one does not count
+                if old_until is not None:
+                    until = max(until, old_until)
                 db.execute(
                     self._q(
                         "UPDATE {schema}.bans SET state = 'superseded', ended = %s,"
@@ -210,7 +236,10 @@ class PostgresStore(Store):
             ).fetchone()
             self._bump(db)
         assert row is not None
-        return _row(row)
+        try:
+            return stored.ban(row)
+        except stored.Damaged as exc:  # only a damaged schema stores what we did not write
+            raise StoreError(f"the store {self.location} is damaged: {exc}") from None
 
     def lift_ban(self, network: IPNetwork, reason: str, now: datetime | None = None) -> bool:
         with self._tx() as db:
@@ -232,7 +261,7 @@ class PostgresStore(Store):
                 self._q(SELECT_ACTIVE),
                 (_moment(now),),
             ).fetchall()
-        return [_row(r) for r in rows]
+        return stored.bans(self, rows)
 
     def expire(self, now: datetime | None = None) -> list[IPNetwork]:
         with self._tx() as db:
@@ -240,13 +269,13 @@ class PostgresStore(Store):
                 self._q(
                     "UPDATE {schema}.bans SET state = 'expired', ended = until,"
                     " end_reason = 'expired' WHERE state = 'active' AND until <= %s"
-                    " RETURNING network"
+                    " RETURNING id, network"
                 ),
                 (_moment(now),),
             ).fetchall()
             if rows:
                 self._bump(db)
-        return [ipaddress.ip_network(r[0]) for r in rows]
+        return stored.networks(self, rows)
 
     def offences(self, network: IPNetwork, since: datetime | None = None) -> int:
         start = _moment(since) if since is not None else datetime.fromtimestamp(0, UTC)
@@ -270,7 +299,7 @@ class PostgresStore(Store):
                     (network, limit),
                 )
             rows = cursor.fetchall()
-        return [_row(r) for r in rows]
+        return stored.bans(self, rows)
 
     def prune(self, before: datetime) -> int:
         with self._tx() as db:
@@ -284,21 +313,22 @@ class PostgresStore(Store):
 
     def get_position(self, key: str) -> JSONValue:
         with self._tx() as db:
-            row = db.execute(
+            rows = db.execute(
                 self._q("SELECT value FROM {schema}.positions WHERE key = %s"), (key,)
-            ).fetchone()
-        value: JSONValue = row[0] if row else None
-        return value
+            ).fetchall()
+        return stored.one_position(self, key, rows)
 
     def set_position(self, key: str, value: JSONValue) -> None:
+        text = stored.position_text(value)
         with self._tx() as db:
             db.execute(
                 self._q(
-                    "INSERT INTO {schema}.positions (key, value, updated) VALUES (%s, %s, %s)"
+                    "INSERT INTO {schema}.positions (key, value, updated)"
+                    " VALUES (%s, %s::jsonb, %s)"
                     " ON CONFLICT (key) DO UPDATE SET value = excluded.value,"
                     " updated = excluded.updated"
                 ),
-                (key, Jsonb(value), _moment(None)),
+                (key, text, _moment(None)),
             )
 
     def positions(self) -> dict[str, JSONValue]:
@@ -306,14 +336,14 @@ class PostgresStore(Store):
             rows = db.execute(
                 self._q("SELECT key, value FROM {schema}.positions ORDER BY key")
             ).fetchall()
-        return {key: value for key, value in rows}
+        return stored.positions(self, rows)
 
     def revision(self) -> int:
         with self._tx() as db:
-            row = db.execute(
+            rows = db.execute(
                 self._q("SELECT value FROM {schema}.meta WHERE key = 'revision'")
-            ).fetchone()
-        return int(row[0]) if row else 0
+            ).fetchall()
+        return stored.current_revision(self, rows)
 
     def close(self) -> None:
         with self._lock:

@@ -7,24 +7,27 @@
   back together: the daemon re-reads the lines whose bans were lost and bans again.
   Pass ``synchronous="FULL"`` to make every commit survive power loss too (one fsync
   per commit).
-- Every public method is one ``BEGIN IMMEDIATE`` transaction: the write lock is taken
-  first, so two processes wait for each other (``busy_timeout``) instead of failing.
+- Every public method that writes is one ``BEGIN IMMEDIATE`` transaction: the write
+  lock is taken first, so two processes wait for each other (``busy_timeout``) instead
+  of failing. A method that reads is one statement and takes no lock, and neither does
+  opening a store that is up to date: ``status`` never waits for the daemon.
 - Parameters are always bound; no SQL is ever formatted from data.
-- The schema version is ``PRAGMA user_version``; a newer file is refused.
-- A database we create gets mode 0600, and a directory we create 0700.
+- The schema version is ``PRAGMA user_version``; a newer file is refused, and so is an
+  SQLite file that holds tables of something else.
+- A database we create gets mode 0600, and a directory we create 0700. A store that
+  every user may write (the file, its ``-wal``/``-shm`` or its folder) is refused: the
+  store decides what the firewall blocks.
 - A damaged row (edited by hand, written by a broken tool, a time out of range) is
-  skipped with one warning and listed by `damage`; text that is not UTF-8 is read with
-  U+FFFD in place of the bad bytes. A damaged revision reads as 0 and the next change
-  to the bans writes a good one.
+  skipped with one warning and listed by `damage` (see `mailwarden.store.rows`); text
+  that is not UTF-8 is read with U+FFFD in place of the bad bytes. A damaged revision
+  reads as 0 and the next change to the bans writes a good one.
 """
 
 from __future__ import annotations
 
-import ipaddress
-import json
-import logging
 import os
 import sqlite3
+import stat
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -34,10 +37,8 @@ from typing import Any
 
 from mailwarden.errors import StoreError
 from mailwarden.model import BanEntry, IPNetwork
-from mailwarden.store.interface import BanRow, BanState, JSONValue, Source, Store, storable
-
-LOG = logging.getLogger("mailwarden.store")
-LOG.addHandler(logging.NullHandler())  # a command that sets up no logging prints none
+from mailwarden.store import rows as stored
+from mailwarden.store.interface import BanRow, JSONValue, Source, Store, storable
 
 SCHEMA_VERSION = 1
 
@@ -89,87 +90,6 @@ def _seconds(moment: datetime | None) -> int:
     return round(moment.timestamp())
 
 
-class Damaged(ValueError):
-    """A row the store cannot read (the text says what is wrong with it)."""
-
-
-def _shown(value: object, limit: int = 40) -> str:
-    """A stored value as a message may show it: one line, at most `limit` characters."""
-    if value is None:
-        return "NULL"
-    if isinstance(value, bytes):
-        return f"a blob of {len(value)} bytes"
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-def _time(seconds: object, column: str = "time") -> datetime:
-    if type(seconds) is not int:
-        raise Damaged(f"{column} {_shown(seconds)} is not a time")
-    try:
-        return datetime.fromtimestamp(seconds, UTC)
-    except (OverflowError, OSError, ValueError):
-        raise Damaged(f"{column} {seconds} is out of range") from None
-
-
-def _network(value: object) -> IPNetwork:
-    # A scope id ("fe80::1%eth0") may hold any text: no network we write has one.
-    if not isinstance(value, str) or "%" in value:
-        raise Damaged(f"network {_shown(value)} is not a network")
-    try:
-        return ipaddress.ip_network(value)
-    except ValueError:
-        raise Damaged(f"network {_shown(value)} is not a network") from None
-
-
-def _text(value: object) -> str:
-    """Reason and evidence: a missing or odd one does not make a ban unusable."""
-    if isinstance(value, str):
-        return value
-    return "" if value is None else _shown(value)
-
-
-def _row(values: tuple[Any, ...]) -> BanRow:
-    """A ban row; `Damaged` when it cannot be one."""
-    id_, network, since, until, reason, evidence, source, offences, state, ended, why = values
-    checked = (_network(network), _time(since, "since"), _time(until, "until"))
-    ended = None if ended is None else _time(ended, "ended")
-    if source not in tuple(Source):
-        raise Damaged(f"source {_shown(source)} is unknown")
-    if state not in tuple(BanState):
-        raise Damaged(f"state {_shown(state)} is unknown")
-    if type(offences) is not int:
-        raise Damaged(f"offences {_shown(offences)} is not a number")
-    return BanRow(
-        id=id_,
-        network=checked[0],
-        since=checked[1],
-        until=checked[2],
-        reason=_text(reason),
-        evidence=_text(evidence),
-        source=Source(source),
-        offences=offences,
-        state=BanState(state),
-        ended=ended,
-        end_reason=None if why is None else _text(why),
-    )
-
-
-def _json(text: object) -> JSONValue:
-    """A stored position; `Damaged` when it is not JSON (or is JSON nested too deep)."""
-
-    def refuse(constant: str) -> JSONValue:
-        raise ValueError(f"{constant} is not a JSON value")
-
-    if not isinstance(text, str):
-        raise Damaged(f"value {_shown(text)} is not JSON")
-    try:
-        value: JSONValue = json.loads(text, parse_constant=refuse)
-    except (ValueError, RecursionError):
-        raise Damaged(f"value {_shown(text)} is not JSON") from None
-    return value
-
-
 def _decode(raw: bytes) -> str:
     return raw.decode("utf-8", "replace")
 
@@ -187,6 +107,7 @@ class SqliteStore(Store):
                 f"sqlite store: synchronous must be NORMAL, FULL or EXTRA: {synchronous}"
             )
         self.path = Path(path)
+        super().__init__(str(self.path))
         self._lock = threading.Lock()
         try:
             self._create_file()
@@ -199,8 +120,6 @@ class SqliteStore(Store):
         except (OSError, sqlite3.Error) as exc:
             raise StoreError(f"{self.path}: cannot open the state database: {exc}") from exc
         self._db.text_factory = _decode  # a damaged text reads with U+FFFD, not an error
-        self._damage: dict[str, str] = {}
-        self._damage_lock = threading.Lock()
         try:
             mode = self._db.execute("PRAGMA journal_mode = WAL").fetchone()[0]
             if str(mode).lower() != "wal":
@@ -221,23 +140,62 @@ class SqliteStore(Store):
         parent = self.path.parent
         if not parent.exists():
             parent.mkdir(mode=0o700, parents=True)
+        self._check_mode()
         if not self.path.exists():
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
             os.close(fd)
 
+    def _check_mode(self) -> None:
+        """Refuse a store that every user of this host may write: anybody could ban
+        (this host's administrator) or lift a ban, or replace the file."""
+        folder = self.path.parent
+        mode = stat.S_IMODE(folder.stat().st_mode)
+        if mode & stat.S_IWOTH:
+            raise StoreError(
+                f"{self.path}: refusing a store in a folder that every user may write "
+                f"({folder}, mode {mode:04o}): anybody could replace it; move it, or "
+                f"chmod o-w {folder}"
+            )
+        for path in (self.path, *(Path(f"{self.path}{end}") for end in ("-wal", "-shm"))):
+            try:
+                mode = stat.S_IMODE(path.stat().st_mode)
+            except FileNotFoundError:
+                continue
+            if mode & stat.S_IWOTH:
+                raise StoreError(
+                    f"{self.path}: refusing a store that every user may write ({path}, mode "
+                    f"{mode:04o}): anybody could ban or lift bans; chmod o-w {path}"
+                )
+
     def _migrate(self) -> None:
+        # Read first, without the write lock: opening a store that is up to date (what
+        # `mailwarden status` does) never waits for a writer.
+        version = self._read("PRAGMA user_version")[0][0]
+        self._check_version(version)
+        if version == SCHEMA_VERSION:
+            return
         with self._write() as db:
             version = db.execute("PRAGMA user_version").fetchone()[0]
-            if version > SCHEMA_VERSION:
-                raise StoreError(
-                    f"{self.path}: written by a newer mailwarden (schema {version}, "
-                    f"this one knows {SCHEMA_VERSION})"
-                )
+            self._check_version(version)
             if version == 0:
+                if db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
+                    raise StoreError(
+                        f"{self.path}: not a mailwarden store: an SQLite database with "
+                        "tables of something else"
+                    )
                 for statement in SCHEMA.split(";"):
                     if statement.strip():
                         db.execute(statement)
                 db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    def _check_version(self, version: int) -> None:
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.path}: written by a newer mailwarden (schema {version}, "
+                f"this one knows {SCHEMA_VERSION})"
+            )
+        if version < 0:
+            raise StoreError(f"{self.path}: not a mailwarden store (schema {version})")
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
@@ -279,41 +237,15 @@ class SqliteStore(Store):
             return StoreError(f"the store {self.path} is damaged: {text}")
         return StoreError(f"{self.path}: {doing}: {text}")
 
-    def _damaged(self, where: str, what: str) -> None:
-        """Remember a damaged row; warn once for each."""
-        with self._damage_lock:
-            if where in self._damage:
-                return
-            self._damage[where] = what
-        LOG.warning("the store %s is damaged: %s: %s (left out)", self.path, where, what)
-
-    def damage(self) -> list[str]:
-        with self._damage_lock:
-            return [f"{where}: {what}" for where, what in self._damage.items()]
-
-    def _bans(self, rows: list[tuple[Any, ...]]) -> list[BanRow]:
-        out = []
-        for values in rows:
-            try:
-                out.append(_row(values))
-            except Damaged as exc:
-                self._damaged(f"ban {_shown(values[0])}", str(exc))
-        return out
-
-    @staticmethod
-    def _good_time(value: object) -> int | None:
-        if not isinstance(value, int):
-            return None
-        try:
-            _time(value)
-        except Damaged:
-            return None
-        return value
-
     @staticmethod
     def _bump(db: sqlite3.Connection) -> None:
-        # A damaged revision ('abc' + 1 is 1 in SQLite) or a lost one is good again.
-        if not db.execute("UPDATE meta SET value = value + 1 WHERE key = 'revision'").rowcount:
+        # A damaged revision (text, negative, near overflow) or a lost one is good again.
+        bumped = db.execute(
+            "UPDATE meta SET value = CASE WHEN typeof(value) = 'integer' AND value >= 0"
+            " AND value < ? THEN value + 1 ELSE 1 END WHERE key = 'revision'",
+            (stored.REVISION_LIMIT,),
+        )
+        if not bumped.rowcount:
             db.execute("INSERT INTO meta (key, value) VALUES ('revision', 1)")
 
     # -- bans -----------------------------------------------------------------------------
@@ -337,9 +269,9 @@ class SqliteStore(Store):
                 "SELECT id, until FROM bans WHERE network = ? AND state = 'active'", (network,)
             ).fetchone()
             if old is not None:
-                old_until = self._good_time(old[1])  # a damaged one does not count
+                old_until = stored.good_until(old[1])  # a damaged one does not count
                 if old_until is not None:
-                    until = max(until, old_until)
+                    until = max(until, _seconds(old_until))
                 db.execute(
                     "UPDATE bans SET state = 'superseded', ended = ?, end_reason = ? WHERE id = ?",
                     (since, "banned again", old[0]),
@@ -354,8 +286,8 @@ class SqliteStore(Store):
             self._bump(db)
             row = db.execute(SELECT_BY_ID, (cursor.lastrowid,)).fetchone()
             try:
-                return _row(row)
-            except Damaged as exc:  # only a damaged schema would store what we did not write
+                return stored.ban(row)
+            except stored.Damaged as exc:  # only a damaged schema stores what we did not write
                 raise StoreError(f"the store {self.path} is damaged: {exc}") from None
 
     def lift_ban(self, network: IPNetwork, reason: str, now: datetime | None = None) -> bool:
@@ -370,7 +302,7 @@ class SqliteStore(Store):
             return cursor.rowcount > 0
 
     def active_bans(self, now: datetime | None = None) -> list[BanRow]:
-        return self._bans(self._read(SELECT_ACTIVE, (_seconds(now),)))
+        return stored.bans(self, self._read(SELECT_ACTIVE, (_seconds(now),)))
 
     def expire(self, now: datetime | None = None) -> list[IPNetwork]:
         moment = _seconds(now)
@@ -382,13 +314,7 @@ class SqliteStore(Store):
             ).fetchall()
             if rows:
                 self._bump(db)
-        networks = []
-        for id_, network in rows:
-            try:
-                networks.append(_network(network))
-            except Damaged as exc:
-                self._damaged(f"ban {_shown(id_)}", str(exc))
-        return networks
+        return stored.networks(self, rows)
 
     def offences(self, network: IPNetwork, since: datetime | None = None) -> int:
         start = _seconds(since) if since is not None else 0
@@ -402,7 +328,7 @@ class SqliteStore(Store):
             rows = self._read(SELECT_LATEST, (limit,))
         else:
             rows = self._read(SELECT_LATEST_OF, (str(network), limit))
-        return self._bans(rows)
+        return stored.bans(self, rows)
 
     def prune(self, before: datetime) -> int:
         with self._write() as db:
@@ -414,17 +340,12 @@ class SqliteStore(Store):
     # -- positions and revision ---------------------------------------------------------
 
     def get_position(self, key: str) -> JSONValue:
-        rows = self._read("SELECT value FROM positions WHERE key = ?", (key,))
-        if not rows:
-            return None
-        try:
-            return _json(rows[0][0])
-        except Damaged as exc:  # as if there were none: the daemon writes a new one
-            self._damaged(f"position {_shown(key, 200)}", str(exc))
-            return None
+        return stored.one_position(
+            self, key, self._read("SELECT value FROM positions WHERE key = ?", (key,))
+        )
 
     def set_position(self, key: str, value: JSONValue) -> None:
-        text = json.dumps(value, separators=(",", ":"), allow_nan=False)
+        text = stored.position_text(value)
         with self._write() as db:
             db.execute(
                 "INSERT INTO positions (key, value, updated) VALUES (?, ?, ?)"
@@ -434,25 +355,12 @@ class SqliteStore(Store):
             )
 
     def positions(self) -> dict[str, JSONValue]:
-        rows = self._read("SELECT key, value FROM positions ORDER BY key")
-        out: dict[str, JSONValue] = {}
-        for key, text in rows:
-            try:
-                if not isinstance(key, str):
-                    raise Damaged("the key is not text")
-                out[key] = _json(text)
-            except Damaged as exc:
-                self._damaged(f"position {_shown(key, 200)}", str(exc))
-        return out
+        return stored.positions(self, self._read("SELECT key, value FROM positions ORDER BY key"))
 
     def revision(self) -> int:
-        rows = self._read("SELECT value FROM meta WHERE key = 'revision'")
-        value = rows[0][0] if rows else None
-        if type(value) is not int:
-            what = f"{_shown(value)} is not a number" if rows else "it is missing"
-            self._damaged("the revision", what)
-            return 0
-        return value
+        return stored.current_revision(
+            self, self._read("SELECT value FROM meta WHERE key = 'revision'")
+        )
 
     def integrity_check(self) -> str:
         """``ok`` when SQLite finds nothing wrong with the file."""
