@@ -260,28 +260,42 @@ def test_addresses_and_networks_are_never_split_across_lines(width: int) -> None
     assert all(len(line) <= width for line in text.splitlines()), text
     # Each table still names every address, one a line, whole.
     lines = [line.strip() for line in text.splitlines()]
-    assert GUESSER in lines and PHONE in lines and WIDE_NETWORK in lines
+    assert GUESSER in lines and WIDE_NETWORK in lines
 
 
 def test_a_short_address_stays_in_its_column_and_a_long_one_goes_above_its_row() -> None:
     lines = render(long_addresses(), width=80).splitlines()
     row = next(line for line in lines if line.startswith("2001:db8:a11:1::17 "))
     assert "spraying" in row
-    hung = lines.index(PHONE)  # the attackers table: the address alone, then its row
-    assert lines[hung + 1].startswith(" ") and "stale" in lines[hung + 1]
+    hung = lines.index(SPRAYERS[2])  # the attackers table: the address alone, then its row
+    assert lines[hung + 2].startswith(" ") and "spraying" in lines[hung + 2]
+
+
+def test_a_phone_with_an_old_password_is_no_hostile_client() -> None:
+    # The headline and the attackers table count only hostile clients; the phone of a
+    # real user is told under "Not attacks", once.
+    text = render(long_addresses(), width=80)
+    assert "15 failed logins from 5 hostile clients." in text
+    attackers = text.split("Attackers (5, worst first)", 1)[1].split("Password spraying", 1)[0]
+    assert PHONE not in attackers and "stale" not in attackers
+    not_attacks = text.split("Not attacks (never recommended for a ban)", 1)[1]
+    assert f"{PHONE} failed to log in as grace@example.com 13 times" in " ".join(
+        not_attacks.split()
+    )
+    assert text.count(PHONE) == 1
 
 
 def test_an_address_wider_than_the_whole_line_is_printed_whole() -> None:
     """At 30 columns nothing fits: the address still stays whole (the line is longer)."""
     lines = [line.strip() for line in render(long_addresses(), width=30).splitlines()]
-    for address in (GUESSER, PHONE, WIDE_NETWORK):
+    for address in (GUESSER, WIDE_NETWORK):
         assert address in lines, address
+    assert "• " + PHONE in lines  # the "Not attacks" item starts with it
 
 
-def test_the_stale_password_row_names_the_account() -> None:
+def test_the_stale_password_item_names_the_account() -> None:
     """The phone's failures are not guesses (``users`` is empty), but its account is
-    known: the row shows it instead of ``-``."""
-    for width, shown_as in ((120, "grace@example.com"), (80, "grace@example")):
-        lines = render(long_addresses(), width=width).splitlines()
-        row = next(line for line in lines if "stale" in line and "don't ban" in line)
-        assert shown_as in row and " - " not in row, row
+    known: "Not attacks" names it, at every width."""
+    for width in (120, 80, 60):
+        text = " ".join(render(long_addresses(), width=width).split())
+        assert f"• {PHONE} failed to log in as grace@example.com 13 times" in text

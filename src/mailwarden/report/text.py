@@ -175,7 +175,7 @@ def _rows(items: Sequence[Any], limit: int) -> Sequence[Any]:
 
 def headline(analysis: Analysis, summary: ReadSummary) -> tuple[str, str]:
     """(did anyone get in, what was read and found): the first two lines of the report."""
-    attackers = analysis.attackers
+    attackers = hostile(analysis.attackers)
     banned = [a for a in attackers if a.verdict in BAN_VERDICTS and a.recommendation == "ban"]
     if analysis.compromised:
         accounts = list(
@@ -217,6 +217,13 @@ def headline(analysis: Analysis, summary: ReadSummary) -> tuple[str, str]:
             " (as mail.log and syslog both hold mail lines) counted once."
         )
     return top, read
+
+
+def hostile(attackers: Sequence[Attacker]) -> list[Attacker]:
+    """The clients the text report calls hostile: all the detector judged, but a device
+    with a stale password (the owner's phone), which "Not attacks" lists instead. The
+    JSON ``attackers`` keeps it, with its ``none (stale password …)`` recommendation."""
+    return [a for a in attackers if a.verdict is not Verdict.STALE_PASSWORD]
 
 
 def _verdict_counts(attackers: Iterable[Attacker]) -> str:
@@ -267,9 +274,7 @@ def compromised_section(compromises: Sequence[Compromise], limit: int) -> list[R
     return out
 
 
-def attackers_section(
-    attackers: Sequence[Attacker], limit: int, findings: Sequence[Finding] = ()
-) -> list[RenderableType]:
+def attackers_section(attackers: Sequence[Attacker], limit: int) -> list[RenderableType]:
     if not attackers:
         return []
     table = AddressTable(
@@ -281,13 +286,12 @@ def attackers_section(
         ("First, last", {"no_wrap": True, "min_width": 11}),
         ("Do", {"no_wrap": True, "min_width": 5}),
     )
-    stale_users = _stale_users(findings)
     for a in _rows(attackers, limit):
         client = [Text(a.ip)]
         if a.network:
             client.append(Text(a.network, style=_STYLE["dim"]))
         style = _STYLE["bad"] if a.verdict is Verdict.COMPROMISED else ""
-        users = _accounts_tried(a, stale_users)
+        users = a.users
         tried = clip(shown(users[0]), 24) if users else "-"
         if len(users) > 1:
             tried += f" +{len(users) - 1}"
@@ -295,7 +299,7 @@ def attackers_section(
         table.add_row(
             client,
             Text(VERDICT_LABELS[a.verdict], style=style),
-            f"{a.stale_failures if a.verdict is Verdict.STALE_PASSWORD else a.failures:,}",
+            f"{a.failures:,}",
             Text(tried, no_wrap=True, overflow="ellipsis"),
             first_last(a.first_seen, a.last_seen),
             Text(action, style=_STYLE["warn"] if action == "ban" else ""),
@@ -305,24 +309,6 @@ def attackers_section(
     if more is not None:
         out.append(more)
     return out
-
-
-def _stale_users(findings: Sequence[Finding]) -> dict[str, list[str]]:
-    """The accounts each device with a stale password failed as, by address."""
-    out: dict[str, list[str]] = {}
-    for f in findings:
-        if f.kind == "stale_password":
-            out.setdefault(f.subject, []).extend(str(u) for u in f.data.get("users", ()))
-    return out
-
-
-def _accounts_tried(attacker: Attacker, stale_users: dict[str, list[str]]) -> Sequence[str]:
-    """The accounts a client tried. A device with a stale password tried its own account:
-    the detector does not count those failures as guesses (``users`` is empty), but the
-    account is known (the ``stale_password`` finding, or the account it logged in as)."""
-    if attacker.users or attacker.verdict is not Verdict.STALE_PASSWORD:
-        return attacker.users
-    return list(dict.fromkeys(stale_users.get(attacker.ip) or attacker.succeeded_as))
 
 
 def _action(recommendation: str) -> str:
@@ -537,6 +523,10 @@ def _server_detail(f: Finding) -> str:
     return f.subject
 
 
+def _times(n: int) -> str:
+    return "once" if n == 1 else f"{n:,} times"
+
+
 def not_attacks_section(analysis: Analysis, limit: int) -> list[RenderableType]:
     stale = [f for f in analysis.findings if f.kind == "stale_password"]
     outage = [f for f in analysis.findings if f.kind == "auth_unavailable"]
@@ -548,9 +538,10 @@ def not_attacks_section(analysis: Analysis, limit: int) -> list[RenderableType]:
         users = names(list(f.data.get("users", ())), 2)
         items.append(
             Text(
-                f"{f.subject}: {plural(int(f.data.get('failures', 0)), 'failed login')} as "
-                f"{users}, which it had logged in as: a phone or mail client with an old "
-                "password. Update the password on that device."
+                f"{f.subject} failed to log in as {users} "
+                f"{_times(int(f.data.get('failures', 0)))}, an account it had logged in as: a "
+                "phone or mail client with an old password. Update the password on that "
+                "device."
             )
         )
     for f in outage:
@@ -565,8 +556,8 @@ def not_attacks_section(analysis: Analysis, limit: int) -> list[RenderableType]:
         why = a.reasons[-1].removeprefix("not banned: ") if a.reasons else "allow-listed"
         items.append(
             Text(
-                f"{a.ip}: {VERDICT_LABELS[a.verdict]} ({plural(a.failures, 'failure')}), "
-                f"but {why}: never banned."
+                f"{a.ip} ({VERDICT_LABELS[a.verdict]}, {plural(a.failures, 'failure')}) "
+                f"is never banned: {why}."
             )
         )
     out: list[RenderableType] = [_heading("Not attacks (never recommended for a ban)")]
@@ -608,7 +599,7 @@ def report(
     )
     parts: list[RenderableType] = [Paragraph(Text(top, style=style)), Text(read)]
     parts += compromised_section(analysis.compromised, limit)
-    parts += attackers_section(analysis.attackers, limit, analysis.findings)
+    parts += attackers_section(hostile(analysis.attackers), limit)
     parts += campaigns_section(analysis.findings, limit)
     parts += networks_section(analysis.findings, limit)
     parts += enumeration_section(analysis.findings)
