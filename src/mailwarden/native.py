@@ -72,8 +72,13 @@ def stale() -> list[str]:
     source counts, not only their own: compiled code reads the fields of NamedTuples
     such as Record by position, so a change in model.py changes what it must do. The
     shared library beside the package is checked too, as is any compiled module that
-    is no longer on the list."""
+    is no longer on the list.
+
+    Only in a source checkout (``src/mailwarden`` beside ``setup.py``): an installed
+    wheel's files carry whatever times pip gave them, none of them edited since."""
     package = os.path.dirname(os.path.abspath(__file__))
+    if not source_checkout(package):
+        return []
     newest = 0.0
     compiled: list[str] = []
     for folder, _dirs, files in os.walk(package):
@@ -90,6 +95,15 @@ def stale() -> list[str]:
         if name.startswith("mailwarden_native__mypyc") and name.endswith(".so")
     ]
     return sorted(os.path.relpath(path, parent) for path in compiled if _mtime(path) < newest)
+
+
+def source_checkout(package: str) -> bool:
+    """``package`` (the mailwarden folder) is in a source checkout: ``src/`` of a tree
+    with ``setup.py``, as ``make setup``'s editable install leaves it."""
+    parent = os.path.dirname(package)
+    return os.path.basename(parent) == "src" and os.path.isfile(
+        os.path.join(os.path.dirname(parent), "setup.py")
+    )
 
 
 def _mtime(path: str) -> float:

@@ -108,3 +108,18 @@ def test_a_large_log_read_by_two_processes_gives_the_same_analysis(
     assert analysis(run(analyze, pure)) == compiled
     events = ["mailwarden", "events", "--format", "jsonl", str(log)]
     assert run(events, pure) == run(events)
+
+
+def test_installed_copies_are_never_called_stale(tmp_path: Path) -> None:
+    # pip writes a wheel's files with the times it likes: after `pip install`, a
+    # compiled module may be older than a source file without anything being edited.
+    from mailwarden.native import source_checkout
+
+    checkout = tmp_path / "checkout"
+    (checkout / "src" / "mailwarden").mkdir(parents=True)
+    (checkout / "setup.py").write_text("")
+    installed = tmp_path / "lib" / "python3.11" / "site-packages" / "mailwarden"
+    installed.mkdir(parents=True)
+    assert source_checkout(str(checkout / "src" / "mailwarden"))
+    assert not source_checkout(str(installed))
+    assert source_checkout(os.path.dirname(mailwarden.__file__))  # the tests run from one
