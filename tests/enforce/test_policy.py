@@ -62,7 +62,7 @@ POLICY = BanPolicy(
         ("ff02::1/128", "multicast"),
         ("255.255.255.255/32", "broadcast"),
         ("198.51.100.5/32", "allow list"),
-        ("198.51.100.0/24", "contains on the allow list"),
+        ("198.51.100.0/24", "contains 198.51.100.0/28, which is on the allow list"),
         ("2001:db8:aaaa:1::/64", "allow list"),
         ("203.0.113.25/32", "address of this host"),
         ("203.0.113.0/24", "contains an address of this host"),

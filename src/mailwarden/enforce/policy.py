@@ -64,7 +64,7 @@ class BanPolicy:
     own_addresses: Sequence[IPNetwork] = ()
     widest: tuple[int, int] = (8, 16)
     """The shortest prefix that may be banned, for IPv4 and IPv6."""
-    _checks: tuple[tuple[IPNetwork, str], ...] = field(init=False, repr=False, compare=False)
+    _checks: tuple[tuple[IPNetwork, str, str], ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         where = "ban policy"
@@ -74,9 +74,16 @@ class BanPolicy:
             raise ConfigError(where, "factor", "must be a number >= 1")
         if self.max < self.base:
             raise ConfigError(where, "max", "must be at least the base ban time")
-        checks = list(RESERVED)
-        checks += [(normalize(n), f"on the allow list ({n})") for n in self.allow]
-        checks += [(normalize(n), f"an address of this host ({n})") for n in self.own_addresses]
+        # (protected, "X is …", "X contains …")
+        checks = [(n, why, why) for n, why in RESERVED]
+        checks += [
+            (normalize(n), f"on the allow list ({n})", f"{n}, which is on the allow list")
+            for n in self.allow
+        ]
+        checks += [
+            (normalize(n), f"an address of this host ({n})", f"an address of this host ({n})")
+            for n in self.own_addresses
+        ]
         object.__setattr__(self, "_checks", tuple(checks))
 
     def duration_for(self, offences: int) -> timedelta:
@@ -94,13 +101,13 @@ class BanPolicy:
         network = normalize(network)
         if network.prefixlen < self.widest[0 if network.version == 4 else 1]:
             return f"{network} is wider than /{self.widest[0 if network.version == 4 else 1]}"
-        for protected, why in self._checks:
+        for protected, inside, around in self._checks:
             if protected.version != network.version:
                 continue
             if network.overlaps(protected):
                 if network.subnet_of(protected):  # type: ignore[arg-type]
-                    return f"{network} is {why}"
-                return f"{network} contains {why}"
+                    return f"{network} is {inside}"
+                return f"{network} contains {around}"
         return None
 
     def allowed_to_ban(self, network: IPNetwork) -> bool:
