@@ -153,3 +153,13 @@ def test_json_lines_are_what_json_dumps_writes() -> None:
             expected = json.dumps(event_dict(event, show_passwords=show), ensure_ascii=False)
             assert event_json(event, show_passwords=show) == expected
             assert event_text(event, show_passwords=show)  # never raises
+
+
+def test_hostile_says_how_many_events_it_printed() -> None:
+    result = run_events("--hostile", str(SEED))
+    assert result.returncode == 0, result.stderr
+    printed = len(result.stdout.splitlines())
+    assert 0 < printed < 42
+    assert result.stderr == (
+        f"mailwarden: 1 line, 42 entries, 1 recognised, 42 events ({printed} hostile, printed)\n"
+    )

@@ -64,11 +64,19 @@ def events(
     paths = expand_inputs(inputs or ("-",))
     if fmt == "jsonl":
         json_output(sys.stdout)
-    print_events(paths, options, counts, render, sys.stdout.write)
+    printed = 0
+
+    def write(text: str) -> None:
+        nonlocal printed
+        printed += text.count("\n")  # one line per event
+        sys.stdout.write(text)
+
+    print_events(paths, options, counts, render, write if hostile else sys.stdout.write)
     stats = counts.read
     click.echo(
         f"mailwarden: {_count(stats.lines, 'line')}, {_count(counts.records, 'entry')}, "
         f"{counts.recognised} recognised, {_count(counts.events, 'event')}"
+        + (f" ({printed} hostile, printed)" if hostile else "")
         + (f", {stats.skipped_total} skipped" if stats.skipped_total else ""),
         err=True,
     )
