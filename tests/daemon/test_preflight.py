@@ -121,3 +121,19 @@ def test_check_says_ready(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     code, err, out = run_cli(capsys, "run", "--config", str(path), "--check")
     assert code == 0, err
     assert out.strip() == f"mailwarden: {path}: ready to run"
+
+
+def test_check_warns_about_a_followed_file_that_does_not_exist(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Debian 12 installs no rsyslog: the example's /var/log/mail.log is not there, and a
+    # daemon started so would read nothing and ban nothing.
+    path = config(tmp_path)
+    (tmp_path / "mail.log").unlink()
+    code, err, out = run_cli(capsys, "run", "--config", str(path), "--check")
+    assert code == 0
+    assert out.strip() == f"mailwarden: {path}: ready to run"
+    assert err == [
+        f"mailwarden: warning: {tmp_path / 'mail.log'} does not exist (yet): nothing is read "
+        "from it until it appears; no rsyslog? set files = [] and journal = true"
+    ]

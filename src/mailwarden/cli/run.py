@@ -42,6 +42,15 @@ def run(config_path: str | None, check: bool, verbose: bool) -> int:
 
         make_enforcer(config)
         make_detector(config)
+        for path in _missing_files(config.sources.files):
+            hint = ""
+            if not config.sources.journal:
+                hint = "; no rsyslog? set files = [] and journal = true"
+            click.echo(
+                f"mailwarden: warning: {path} does not exist (yet): nothing is read from it "
+                f"until it appears{hint}",
+                err=True,
+            )
         click.echo(f"mailwarden: {where(config)}: ready to run")
         return 0
     from mailwarden.daemon.logs import setup_logging
@@ -49,3 +58,9 @@ def run(config_path: str | None, check: bool, verbose: bool) -> int:
 
     setup_logging(verbose)
     return Daemon(config).run()
+
+
+def _missing_files(paths: tuple[str, ...]) -> list[str]:
+    import os
+
+    return [path for path in paths if not os.path.exists(path)]
