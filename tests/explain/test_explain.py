@@ -338,3 +338,31 @@ def test_a_paste_longer_than_a_line_may_be_is_named_not_silently_dropped(
     code, _out, err = run("explain", str(path))
     assert code == 0
     assert "longer than 64 KiB skipped" in err and "break it into shorter lines" in err
+
+
+def test_on_a_terminal_it_asks_for_the_paste_instead_of_waiting_silently() -> None:
+    import os
+    import subprocess
+    import sys
+
+    paste = (
+        b"Feb 23 13:10:00 mx postfix/smtpd[5200]: connect from unknown[192.0.2.44]\n"
+        b"Feb 23 13:10:02 mx postfix/smtpd[5200]: warning: unknown[192.0.2.44]: SASL PLAIN "
+        b"authentication failed: (reason unavailable), sasl_username=info@example.com\n"
+    )
+    master, slave = os.openpty()
+    with subprocess.Popen(
+        [sys.executable, "-m", "mailwarden", "explain"],
+        stdin=slave,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    ) as child:
+        os.close(slave)
+        # The terminal's line discipline: the paste, then Ctrl-D on a line of its own.
+        os.write(master, paste + b"\x04")
+        out, err = child.communicate(timeout=60)
+    os.close(master)
+    assert child.returncode == 0, err
+    assert err == "Paste the log lines, then press Ctrl-D on a line of its own.\n"
+    assert "192.0.2.44" in out and "info@example.com" in out and "Verdict" in out

@@ -9,7 +9,7 @@ from datetime import tzinfo
 import click
 
 from mailwarden.cli.options import log_input_options, show_passwords_option
-from mailwarden.locale import LANGUAGES, activate, normalize_language
+from mailwarden.locale import LANGUAGES, _, activate, normalize_language
 
 
 def _language(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -61,7 +61,11 @@ def explain(
 
     activate(lang)
     counts = Counts()
-    pairs = list(read_events(inputs or ("-",), ReadOptions(year=year, tz=tz), counts))
+    inputs = inputs or ("-",)
+    if "-" in inputs and sys.stdin is not None and sys.stdin.isatty():
+        # Not a hang: it waits for the paste.
+        click.echo(_("Paste the log lines, then press Ctrl-D on a line of its own."), err=True)
+    pairs = list(read_events(inputs, ReadOptions(year=year, tz=tz), counts))
     blocks = explain_excerpt(
         pairs,
         show_passwords=show_passwords,
