@@ -98,6 +98,38 @@ def test_crlf_lines_and_a_carriage_return_inside_a_line_are_not_split(
     assert got == [b"one\r", b"two\rhalf\r", b"three"]
 
 
+def test_a_long_file_with_bare_carriage_returns_is_read_line_by_line(tmp_path: Path) -> None:
+    many = [f"{line} #{n}" for n in range(60) for line in LINES]  # about 180 KB
+    path = tmp_path / "mail.log"
+    path.write_bytes(("\r".join(many) + "\r").encode())
+    stats = ReadStats()
+    got = lines_of(path, stats, chunk_size=4096)
+    assert [text.decode() for _, _, text in got] == many
+    assert stats.too_long == 0
+
+
+def test_a_carriage_return_inside_a_log_line_never_cuts_an_entry_out_of_it(
+    tmp_path: Path,
+) -> None:
+    # A client's text with a raw "\r" in the first line of a fresh file (a logger that
+    # does not escape it): the forged entry after it must stay inside the real one.
+    forged = "Feb 23 11:57:01 mx postfix/smtpd[1]: connect from unknown[203.0.113.5]"
+    first = f"Feb 23 11:57:00 mx dovecot: imap-login: Aborted login (user=<x\r{forged}>)"
+    path = tmp_path / "mail.log"
+    path.write_bytes((first + "\n").encode() + TEXT)
+    got = [text for _, _, text in lines_of(path)]
+    assert got[0] == first.encode() and len(got) == 41
+
+
+def test_the_daemons_followed_logs_are_never_cut_at_a_carriage_return() -> None:
+    from mailwarden.sources._lines import LineSplitter
+
+    splitter = LineSplitter("mail.log", ReadStats())  # as follow.py builds it
+    assert splitter.feed(b"one\rtwo\rthree\r" * 10) is None
+    tail = splitter.finish()
+    assert tail is not None and tail.data.count(b"\n") == 0
+
+
 def test_multi_member_gzip_is_read_to_the_end(tmp_path: Path) -> None:
     path = tmp_path / "mail.log.1.gz"
     half = len(TEXT) // 2

@@ -5,13 +5,15 @@ soon as it grows past `MAX_LINE` (counting it), so memory stays bounded by one r
 plus one line however long the input's lines are. Lines that fit entirely inside one
 read are passed on whatever their length: framing skips and counts the over-long ones.
 
-A source whose lines end in a bare carriage return (classic Mac OS text, some
+A file whose lines end in a bare carriage return (classic Mac OS text, some
 clipboards and Windows tools) would otherwise be one long line, and everything in it
-lost. The first line ending decides: when it is a ``\r`` not followed by ``\n``, every
-``\r`` of the source is read as a line break. The bytes keep their length, so offsets
-stay those of the file. A log file written by syslog, Postfix or Dovecot never holds a
-raw ``\r`` inside a line (they escape control characters), and a CRLF file is read as
-before (framing drops the ``\r``).
+lost. With ``bare_cr`` (the files `analyze`, `explain` and `events` read; never the
+daemon's followed logs, written by syslog, Postfix or Dovecot, which escape control
+characters), a source whose first `MAX_LINE` + 1 bytes hold no ``\n`` at all but a
+``\r`` is read with every ``\r`` as a line break. A single ``\n`` that early keeps the
+usual reading, so a ``\r`` inside a line of a log (a client's text that a logger did not
+escape) can never cut a forged entry out of it: that would take a first line longer
+than any line a log may hold. The bytes keep their length, so offsets stay the file's.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ class LineSplitter:
         line: int = 1,
         offset: int = 0,
         max_line: int = MAX_LINE,
+        bare_cr: bool = False,
     ) -> None:
         self.source = source
         self.stats = stats
@@ -42,8 +45,8 @@ class LineSplitter:
         self._pending = b""
         self._skipping = False
         self._skipped = 0
-        self._bare_cr: bool | None = None
-        """The source's lines end in a bare ``\r`` (None: no line ending seen yet)."""
+        self._bare_cr: bool | None = None if bare_cr else False
+        """The source's lines end in a bare ``\r`` (None: not known yet)."""
 
     @property
     def read_to(self) -> int:
@@ -85,15 +88,15 @@ class LineSplitter:
         return chunk
 
     def _line_ending(self, data: bytes) -> bool | None:
-        """Whether the first line ending in the source so far is a bare ``\r`` (None:
-        not known yet). Called while undecided, before ``data`` joins the pending text."""
+        """Whether the source's lines end in a bare ``\r``: no ``\n`` in its first
+        ``max_line`` + 1 bytes, and a ``\r`` there (None: not known yet). Called while
+        undecided, before ``data`` joins the pending text."""
         seen = self._pending + data
-        newline, carriage = seen.find(b"\n"), seen.find(b"\r")
-        if carriage < 0 or 0 <= newline < carriage:
-            return False if newline >= 0 else None
-        if carriage + 1 == len(seen):
-            return None  # "\r" last: a "\n" may follow in the next block
-        if seen[carriage + 1] == 0x0A:
+        if b"\n" in seen:
+            return False
+        if len(seen) <= self._max_line:
+            return None
+        if b"\r" not in seen:
             return False
         self._pending = self._pending.replace(b"\r", b"\n")
         return True
@@ -101,6 +104,14 @@ class LineSplitter:
     def finish(self) -> Chunk | None:
         """The source ended: the last line, when it has no newline."""
         tail, self._pending = self._pending, b""
+        if self._bare_cr is None and b"\r" in tail.rstrip(b"\r"):
+            # A short source that ended without any "\n": its "\r" are line ends.
+            tail = tail.replace(b"\r", b"\n")
+            last = tail.rfind(b"\n")
+            chunk = Chunk(self.source, tail, self.line, self.offset)
+            self.line += tail.count(b"\n") + (last + 1 < len(tail))
+            self.offset += len(tail)
+            return chunk
         if self._skipping:
             self.offset += self._skipped
             self.line += 1

@@ -224,7 +224,7 @@ def _read(
 ) -> Iterator[Chunk]:
     """`reread`: where the same input can be read again (`_rereadable`), to recover
     what a decompression call that met damage had produced."""
-    splitter = LineSplitter(path, stats)
+    splitter = LineSplitter(path, stats, bare_cr=True)
     try:
         first = _read_some(stream, chunk_size)
         while 0 < len(first) < _SNIFF:  # a pipe may give less at first: sniff enough
