@@ -32,6 +32,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from mailwarden import __version__
 from mailwarden.config import AlertsConfig
+from mailwarden.parsers.sasl import json_safe
 
 LOG = logging.getLogger("mailwarden.alerts")
 
@@ -90,7 +91,7 @@ class Alerter:
             alert = self._queue.get()
             if alert is _STOP:
                 return
-            body = json.dumps(alert, ensure_ascii=False, default=str).encode("utf-8")
+            body = json_safe(json.dumps(alert, ensure_ascii=False, default=str)).encode("utf-8")
             if self.command:
                 self._run(body)
             if self.url:

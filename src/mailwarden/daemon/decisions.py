@@ -27,6 +27,7 @@ from mailwarden.enforce.dryrun import one_line
 from mailwarden.framing import Framer
 from mailwarden.model import Event
 from mailwarden.parsers import parse
+from mailwarden.parsers.sasl import json_safe
 from mailwarden.store import BanRow
 
 __all__ = [
@@ -123,17 +124,20 @@ def compromise_line(detection: Detection) -> str:
 
 
 def evidence_text(detection: Detection) -> str:
-    """The evidence stored with a ban: JSON, credentials redacted."""
-    return json.dumps(
-        {
-            "verdict": str(detection.verdict),
-            "reason": detection.reason,
-            "ip": detection.ip,
-            "time": detection.time.isoformat() if detection.time else None,
-            "events": evidence_json(detection.evidence),
-        },
-        ensure_ascii=False,
-        default=str,
+    """The evidence stored with a ban: JSON, credentials redacted, the characters a
+    terminal would act on escaped (:func:`~mailwarden.parsers.sasl.json_safe`)."""
+    return json_safe(
+        json.dumps(
+            {
+                "verdict": str(detection.verdict),
+                "reason": detection.reason,
+                "ip": detection.ip,
+                "time": detection.time.isoformat() if detection.time else None,
+                "events": evidence_json(detection.evidence),
+            },
+            ensure_ascii=False,
+            default=str,
+        )
     )
 
 

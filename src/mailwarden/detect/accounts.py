@@ -16,6 +16,17 @@ from pathlib import Path
 
 from mailwarden.errors import InputError
 
+MAX_NAME = 256
+"""The longest username the detector keeps (an address is at most 254 characters, RFC
+5321). A longer one is cut by :func:`clip_name`: its tables are capped in entries, and a
+client must not fill each entry with a name of the log's whole line length."""
+
+
+def clip_name(user: str) -> str:
+    """``user`` as the detector keeps it: at most :data:`MAX_NAME` characters, a cut one
+    ending in ``…``."""
+    return user if len(user) <= MAX_NAME else user[: MAX_NAME - 1] + "…"
+
 
 def account_key(user: str) -> str:
     """The name as accounts are compared: trimmed and case-folded."""

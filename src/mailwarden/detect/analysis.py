@@ -26,7 +26,7 @@ from enum import StrEnum
 from typing import Any, TextIO
 
 from mailwarden.model import Event, EventType, Finding
-from mailwarden.parsers.sasl import Credential
+from mailwarden.parsers.sasl import Credential, json_safe
 from mailwarden.redact import REDACTED, redact_line
 
 
@@ -270,16 +270,16 @@ class Analysis:
     ) -> None:
         """Write the object :meth:`to_json` returns, one attacker per line as it goes:
         an archive with a hundred thousand attackers never has their JSON in memory at
-        once."""
+        once. Client text stays on its line and off the terminal (:func:`json_safe`)."""
         whole = self.to_json(show_passwords, stats, attackers=False)
         stream.write('{"attackers": [')
         for n, attacker in enumerate(self.attackers):
             stream.write(",\n" if n else "\n")
-            stream.write(json.dumps(attacker.to_json(), ensure_ascii=False))
+            stream.write(json_safe(json.dumps(attacker.to_json(), ensure_ascii=False)))
         stream.write("\n]")
         for key, value in whole.items():
             stream.write(f", {json.dumps(key)}: ")
-            stream.write(json.dumps(value, ensure_ascii=False))
+            stream.write(json_safe(json.dumps(value, ensure_ascii=False)))
         stream.write("}\n")
 
     def to_json(

@@ -77,7 +77,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from mailwarden.config import PolicyConfig, duration_text
-from mailwarden.detect.accounts import Accounts, account_key, local_part
+from mailwarden.detect.accounts import MAX_NAME, Accounts, account_key, clip_name, local_part
 from mailwarden.detect.analysis import (
     BAN,
     BAN_VERDICTS,
@@ -435,6 +435,9 @@ class Detector:
         events = self._events = self._events + 1
         if not events & _EXPIRE_MASK:
             self.expire()
+        user = event.user
+        if user is not None and len(user) > MAX_NAME:
+            event = event._replace(user=clip_name(user))  # bounded bytes per entry too
         server_ip = event.server_ip
         if server_ip is not None and server_ip not in self._own:
             self._own.add(server_ip)

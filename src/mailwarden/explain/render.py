@@ -1,7 +1,10 @@
 """Lay the explanation out for a person: wrapped to the terminal (at most 100 columns;
 80 when writing to a pipe or a file), Chinese wrapped by display width, plain text when
 not a terminal. On a terminal, rich adds a little colour; every line is a ``Text``
-object printed as is, so nothing from a log line is ever read as markup.
+object printed as is, so nothing from a log line is ever read as markup. Every block's
+text goes through :func:`~mailwarden.parsers.sasl.escape_text` once more before it is
+laid out (the builders escape client text where they quote it; this is the net under
+them): no control, formatting or invisible character reaches the terminal.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from rich.text import Text
 from mailwarden.explain.document import Block, Entry, Heading, Item, Paragraph
 from mailwarden.explain.wrap import wrap
 from mailwarden.locale import tidy
+from mailwarden.parsers.sasl import escape_text
 
 MAX_WIDTH = 100
 PIPE_WIDTH = 80
@@ -30,6 +34,11 @@ def console_for(file: TextIO, width: int | None = None) -> Console:
     return console
 
 
+def _shown(text: str) -> str:
+    """Block text fit for a terminal: the active language's spacing, nothing unsafe."""
+    return escape_text(tidy(text))
+
+
 def _indented(text: str, width: int, first: str, rest: str) -> Iterator[str]:
     for n, line in enumerate(wrap(text, width - len(first))):
         yield (first if n == 0 else rest) + line
@@ -42,17 +51,17 @@ def lines(blocks: Sequence[Block], width: int) -> Iterator[tuple[str, str]]:
         if isinstance(block, Heading):
             if started:
                 yield "", ""
-            for line in wrap(tidy(block.text), width):
+            for line in wrap(_shown(block.text), width):
                 yield line, "heading"
             if block.level == 1:
-                yield "=" * min(width, cell_len(tidy(block.text))), ""
+                yield "=" * min(width, cell_len(_shown(block.text))), ""
         elif isinstance(block, Paragraph):
             pad = " " * block.indent
-            for line in _indented(tidy(block.text), width, pad, pad):
+            for line in _indented(_shown(block.text), width, pad, pad):
                 yield line, ""
         elif isinstance(block, Item):
             first = " " * block.indent + block.marker + " "
-            for line in _indented(tidy(block.text), width, first, " " * len(first)):
+            for line in _indented(_shown(block.text), width, first, " " * len(first)):
                 yield line, ""
         else:
             yield from _entry(block, width)
@@ -62,10 +71,10 @@ def lines(blocks: Sequence[Block], width: int) -> Iterator[tuple[str, str]]:
 def _entry(block: Entry, width: int) -> Iterator[tuple[str, str]]:
     pad = " " * (_TIME_COLUMN + 1)
     time = (block.time or "").ljust(_TIME_COLUMN) + " "
-    for n, line in enumerate(wrap(block.line, width - len(pad))):
+    for n, line in enumerate(wrap(escape_text(block.line), width - len(pad))):
         yield (time if n == 0 else pad) + line, "log"
     if block.note:
-        for line in _indented(tidy(block.note), width, pad, pad):
+        for line in _indented(_shown(block.note), width, pad, pad):
             yield line, ""
 
 

@@ -5,7 +5,9 @@ Logs carry AUTH payloads in three places: verbose chat (``< host: AUTH PLAIN …
 and Cyrus/Dovecot debug lines. Everything here is pure and never raises on client text:
 junk gives None.
 
-- PLAIN: ``authzid NUL authcid NUL password`` (RFC 4616).
+- PLAIN: ``authzid NUL authcid NUL password`` (RFC 4616); with one NUL the part after
+  it may be a password (``user NUL password``, the leading NUL forgotten), so it is
+  never shown as an account name (:func:`_one_nul`).
 - LOGIN: username and password, each base64 on its own line; the session layer joins
   the steps (:func:`decode_base64_line` decodes one).
 - XOAUTH2 / OAUTHBEARER: the user and a bearer token; the token is masked like a password.
@@ -35,6 +37,14 @@ from mailwarden.locale import _, ngettext
 _B64_RE = re.compile(r"[A-Za-z0-9+/]*={0,2}")
 _B64_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 _UNSAFE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
+_INVISIBLE = (
+    "\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180f\u3164\ufe00-\ufe0f\uffa0\U000e0100-\U000e01ef"
+)
+"""Default-ignorable characters that are not in an unsafe category (combining grapheme
+joiner, Hangul fillers, Khmer inherent vowels, Mongolian and other variation selectors):
+Python calls them printable, a terminal draws nothing or a blank, so ``admin`` followed
+by one looks like ``admin``."""
+_INVISIBLE_RE = re.compile(f"[{_INVISIBLE}]")
 _MASK_STARS = "***"
 _MAX_INPUT = 64 * 1024
 """Longer payloads are cut before decoding (Postfix's own limit is 12288)."""
@@ -86,18 +96,55 @@ class Credential:
 
 def escape_text(text: str) -> str:
     """``text`` with control, formatting and separator characters escaped, so that client
-    text can never move the cursor, recolour a terminal or fake a new line."""
-    if text.isprintable():
+    text can never move the cursor, recolour a terminal or fake a new line; and the
+    invisible characters of :data:`_INVISIBLE` too, so that it cannot pass for another
+    name."""
+    if text.isprintable() and (text.isascii() or _INVISIBLE_RE.search(text) is None):
         return text
     out: list[str] = []
     for char in text:
-        if char == " " or unicodedata.category(char) not in _UNSAFE_CATEGORIES:
+        if char == " " or (
+            unicodedata.category(char) not in _UNSAFE_CATEGORIES
+            and (char < "\u034f" or _INVISIBLE_RE.match(char) is None)
+        ):
             out.append(char)
         elif ord(char) < 0x100:
             out.append(f"\\x{ord(char):02x}")
         else:
             out.append(f"\\u{ord(char):04x}" if ord(char) < 0x10000 else f"\\U{ord(char):08x}")
     return "".join(out)
+
+
+_NOT_ASCII = re.compile(r"[^\x00-\x7e]+")
+
+
+def _json_escaped(found: re.Match[str]) -> str:
+    out: list[str] = []
+    for char in found.group():
+        if char == " " or (
+            unicodedata.category(char) not in _UNSAFE_CATEGORIES
+            and (char < "\u034f" or _INVISIBLE_RE.match(char) is None)
+        ):
+            out.append(char)
+        elif ord(char) < 0x10000:
+            out.append(f"\\u{ord(char):04x}")
+        else:  # JSON spells a character beyond the BMP as its UTF-16 surrogate pair
+            high, low = divmod(ord(char) - 0x10000, 0x400)
+            out.append(f"\\u{0xD800 + high:04x}\\u{0xDC00 + low:04x}")
+    return "".join(out)
+
+
+def json_safe(text: str) -> str:
+    """JSON text as ``json.dumps(…, ensure_ascii=False)`` writes it, with the characters
+    that JSON lets stand raw in a string but :func:`escape_text` escapes written as
+    ``\\uXXXX`` instead: C1 controls (U+0080–U+009F; U+009B is an 8-bit CSI to many
+    terminals), U+2028/U+2029 and U+0085 (line breaks to ``str.splitlines`` and older
+    JavaScript: one event would become two lines), bidi and other formatting characters.
+    The value a reader decodes is the same; the text stays one line, safe on a terminal.
+    (Those characters only occur inside strings: JSON's own syntax is ASCII.)"""
+    if text.isascii():
+        return text
+    return _NOT_ASCII.sub(_json_escaped, text)
 
 
 def _decode_text(data: bytes, final: bool) -> str:
@@ -116,6 +163,9 @@ class _Base64:
     """The true decoded length as (least, most)."""
     next_byte: tuple[int, int] | None
     """When one lone character is left over: the range the next byte lies in."""
+    certain: bool = False
+    """``complete`` is known, not guessed: the text ends in padding, or ``Read N chars``
+    says how long it was (without either, a cut at a multiple of 4 looks whole)."""
 
 
 def _clean(text: str) -> str:
@@ -157,7 +207,8 @@ def _decode_b64(text: str, declared: int | None) -> _Base64 | None:
         if len(tail) == 1:
             first = int(bits, 2) << 2
             next_byte = (first, first | 0b11)
-    return _Base64(data, complete, total, next_byte)
+    certain = padded or declared is not None
+    return _Base64(data, complete, total, next_byte, certain)
 
 
 def _decoded_length_range(chars: int) -> tuple[int, int] | None:
@@ -252,6 +303,8 @@ def _next_chars(decoded: _Base64) -> str | None:
 
 def _plain(mech: str, decoded: _Base64) -> Credential:
     parts = decoded.data.split(b"\0", 2)
+    if len(parts) == 2 and parts[0] and not parts[0].startswith(parts[1]):
+        return _one_nul(mech, decoded, parts[0], parts[1])
     # Without both NULs the payload was cut before the password (or is malformed):
     # either way it is not a whole credential.
     complete = decoded.complete and len(parts) == 3
@@ -271,6 +324,27 @@ def _plain(mech: str, decoded: _Base64) -> Credential:
         password_length=_password_length(decoded, start, 0, secret),
         password_next=None if complete else _next_chars(decoded),
     )
+
+
+def _one_nul(mech: str, decoded: _Base64, first: bytes, second: bytes) -> Credential:
+    """A PLAIN payload with one NUL, something before it, and after it something that
+    does not repeat it (clients that send the account as authzid too). Either the common
+    mistake ``user NUL password`` (the leading NUL forgotten) or ``authzid NUL authcid``
+    cut before the second NUL; the second part may be a password, so it is never shown
+    as a name. A payload known to be whole is the mistake: the user and a masked
+    password. Otherwise the second part is dropped: the first is the authzid, the
+    account is unknown."""
+    if decoded.complete and decoded.certain:
+        return Credential(
+            mechanism=mech,
+            authzid=None,
+            user=_decode_text(first, True),
+            password=_decode_text(second, True),
+            complete=True,
+            password_length=_password_length(decoded, len(first) + 1, 0, second),
+        )
+    authzid = _decode_text(first, True) or None
+    return Credential(mech, authzid, None, None, False, user_complete=False)
 
 
 def _login(mech: str, decoded: _Base64) -> Credential:
@@ -430,5 +504,6 @@ __all__ = [
     "decode_base64_line",
     "decode_response",
     "escape_text",
+    "json_safe",
     "mask_password",
 ]

@@ -16,7 +16,7 @@ from json import encoder as json_encoder
 from typing import Any
 
 from mailwarden.model import Event, EventType
-from mailwarden.parsers.sasl import decode_auth
+from mailwarden.parsers.sasl import decode_auth, escape_text, json_safe
 from mailwarden.redact import redact_client_text, shown_mechanism
 
 _BASE64_LINE = re.compile(r"[A-Za-z0-9+/]{4,}={0,2}")
@@ -97,8 +97,10 @@ def event_dict(event: Event, *, show_passwords: bool = False) -> dict[str, Any]:
 
 def event_json(event: Event, *, show_passwords: bool = False) -> str:
     """``json.dumps(event_dict(event), ensure_ascii=False)``, byte for byte, built
-    without the dict (see :func:`_fast_json`)."""
-    return _fast_json(event, show_passwords)
+    without the dict (see :func:`_fast_json`), and with the characters JSON lets stand raw
+    but a terminal or a line reader would act on (C1 controls, U+2028) escaped
+    (:func:`~mailwarden.parsers.sasl.json_safe`): one event, one line."""
+    return json_safe(_fast_json(event, show_passwords))
 
 
 def event_text(event: Event, *, show_passwords: bool = False) -> str:
@@ -271,7 +273,6 @@ def _fast_json(event: Event, show_passwords: bool) -> str:
 
 
 def _printable(text: str) -> str:
-    """Client text shown to a terminal: control characters escaped, never interpreted."""
-    if text.isprintable():
-        return text
-    return text.encode("unicode_escape", "backslashreplace").decode("ascii")
+    """Client text shown to a terminal: control, formatting and invisible characters
+    escaped, never interpreted (:func:`~mailwarden.parsers.sasl.escape_text`)."""
+    return escape_text(text)

@@ -27,6 +27,7 @@ from collections.abc import Mapping
 from typing import IO, Any
 
 from mailwarden.detect import Analysis
+from mailwarden.parsers.sasl import json_safe
 from mailwarden.report import AUDIT_KINDS, AuditHint, ReadSummary
 
 
@@ -83,12 +84,12 @@ def write_json(
     out.write('{\n  "attackers": [')
     for number, attacker in enumerate(analysis.attackers):
         out.write(",\n    " if number else "\n    ")
-        out.write(json.dumps(attacker.to_json(), ensure_ascii=False))
+        out.write(json_safe(json.dumps(attacker.to_json(), ensure_ascii=False)))
     out.write("\n  ]" if analysis.attackers else "]")
     for key, value in rest.items():
         if key == "attackers":
             continue
-        text = json.dumps(value, ensure_ascii=False, indent=2).replace("\n", "\n  ")
+        text = json_safe(json.dumps(value, ensure_ascii=False, indent=2)).replace("\n", "\n  ")
         out.write(f",\n  {json.dumps(key)}: {text}")
     out.write("\n}\n")
 

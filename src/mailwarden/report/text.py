@@ -33,6 +33,7 @@ from rich.text import Text
 from mailwarden.detect import Analysis, Attacker, Compromise, Verdict
 from mailwarden.detect.analysis import BAN_VERDICTS
 from mailwarden.model import Finding
+from mailwarden.parsers.sasl import escape_text
 from mailwarden.report import AUDIT_KINDS, AuditHint, ReadSummary
 from mailwarden.report.layout import AddressTable, Bullets, Paragraph
 
@@ -82,14 +83,9 @@ _STYLE = {
 
 
 def shown(text: object) -> str:
-    """Client text fit for a terminal: control characters escaped, never interpreted."""
-    value = str(text)
-    if value.isprintable():
-        return value
-    return "".join(
-        c if c.isprintable() else c.encode("unicode_escape", "backslashreplace").decode("ascii")
-        for c in value
-    )
+    """Client text fit for a terminal: control, formatting and invisible characters
+    escaped (``adm\u3164in`` cannot pass for ``admin``), never interpreted."""
+    return escape_text(str(text))
 
 
 def plural(count: int, word: str, words: str | None = None) -> str:
