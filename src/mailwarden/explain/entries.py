@@ -72,6 +72,10 @@ class SessionState:
     """Accounts (case-folded, escaped) someone logged in as anywhere in the excerpt."""
     starttls: bool = False
     """The client sent STARTTLS in this session (as far as the log shows)."""
+    failures_told: int = 0
+    """Failed attempts the session's lines have told so far, not counting Dovecot's
+    summary lines (its auth process logs each attempt before the login process sums
+    them up when the connection ends)."""
 
     def hides(self, cred: Credential) -> bool:
         """Is ``cred``'s password perhaps a real user's (shown not even masked)?"""
@@ -291,19 +295,31 @@ def _failure_reason(reason: str | None) -> str:
 
 
 def _auth_failure(event: Event, state: SessionState) -> Note:
-    mech = escape_text(event.mechanism or "?")
+    summary = event.session is not None and event.attempts >= 1 and _is_login_summary(event)
+    state.final_reply_after_auth = True
+    if summary and state.failures_told >= event.attempts:
+        return _summary_of_told(event.attempts)
+    if not summary:
+        state.failures_told += max(1, event.attempts)
+    mech = escape_text(event.mechanism) if event.mechanism else None
     user = escape_text(event.user) if event.user else None
     if user is None and state.credentials:
         user = state.credentials[-1].user
     if user:
-        text = _("A login failed: method {mech}, account {user}.").format(mech=mech, user=user)
+        if mech is None:  # Dovecot's auth process does not name the mechanism
+            text = _("A login failed: account {user}.").format(user=user)
+        else:
+            text = _("A login failed: method {mech}, account {user}.").format(mech=mech, user=user)
         short = _("Another failed login: {user}.").format(user=user)
     else:
-        text = _("A login failed: method {mech}.").format(mech=mech)
+        if mech is None:
+            text = _("A login failed.")
+        else:
+            text = _("A login failed: method {mech}.").format(mech=mech)
         short = _("Another failed login.")
         if event.session is None:
             text += " " + _("This log line does not name the account (Postfix before 3.9).")
-    if event.session is not None and event.attempts >= 1 and _is_login_summary(event):
+    if summary:
         text += " " + ngettext(
             "Dovecot writes this line when the connection ends; {n} password was tried in it "
             "and failed.",
@@ -315,8 +331,27 @@ def _auth_failure(event: Event, state: SessionState) -> Note:
         if event.attempts > 1:
             text += " " + _("The line stands for {n} attempts.").format(n=event.attempts)
         text += " " + _failure_reason(event.reason)
-    state.final_reply_after_auth = True
     return Note("auth_failure", text, short)
+
+
+def _summary_of_told(attempts: int) -> Note:
+    """Dovecot's login-process line at the end of a connection whose failed attempts
+    the auth process's lines above have told already: the same attempts again."""
+    return Note(
+        "auth_failure:summary",
+        ngettext(
+            "Dovecot's login process writes this line when the connection ends: it sums up "
+            "the failed login above, the same attempt, not another one.",
+            "Dovecot's login process writes this line when the connection ends: it sums up "
+            "the {n} failed logins above, the same attempts, not new ones.",
+            attempts,
+        ).format(n=attempts),
+        ngettext(
+            "The connection's summary: the same failed login as above.",
+            "The connection's summary: the same {n} failed logins as above.",
+            attempts,
+        ).format(n=attempts),
+    )
 
 
 def _is_login_summary(event: Event) -> bool:

@@ -11,12 +11,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from mailwarden.config import PolicyConfig
 from mailwarden.detect.accounts import account_key
 from mailwarden.detect.analysis import Analysis, Attacker, Compromise, Verdict
-from mailwarden.detect.sessions import CUT, Session
+from mailwarden.detect.sessions import CUT, Session, SessionTracker
 from mailwarden.explain.replies import is_auth_failure_reply
 from mailwarden.explain.tls import is_old_postfix_cipher_list
-from mailwarden.model import Event, EventType, Finding, Severity
+from mailwarden.model import Event, EventType, Finding, Severity, Strength
 from mailwarden.parsers.sasl import Credential, escape_text
 
 SERVER_KINDS = (
@@ -43,7 +44,15 @@ class ClientFacts:
     first: datetime | None = None
     last: datetime | None = None
     failures: int = 0
-    """Failed logins, each attempt counted once (by the session layer)."""
+    """Failed logins counted as guesses: the detect stage's count when it judged the
+    client, else the session layer's (each attempt once, as the detect stage counts)."""
+    failed_attempts: int = 0
+    """Failed logins, each attempt counted once by the session layer, guesses or not (a
+    disabled account, an unsupported mechanism). One attempt is one however many lines
+    tell it: Dovecot's auth-process line and its login process's summary, Postfix's
+    SASL warning, ``auth=0/1`` and ``lost connection after AUTH``. An unreachable
+    authentication server counts only where the detect stage counts it (in the middle
+    of the same client's guessing)."""
     accounts: list[str] = field(default_factory=list)
     """The account names it tried, each once (compared case-folded, as the detect stage
     compares them), as first logged: escaped, ``…`` appended when the log cut it off."""
@@ -59,7 +68,8 @@ class ClientFacts:
     login_times: dict[str, datetime] = field(default_factory=dict)
     """The earliest logged successful login per account (case-folded name)."""
     failure_times: list[tuple[datetime | None, int]] = field(default_factory=list)
-    """When each failure line was logged, and how many attempts it stands for."""
+    """When each of :attr:`failed_attempts` was counted, and how many attempts the line
+    that counted them stands for (a line of an attempt counted already stands for none)."""
     failure_names: list[tuple[datetime, str]] = field(default_factory=list)
     """When a failure line named an account, and the account (case-folded name)."""
     failure_reply_times: list[datetime | None] = field(default_factory=list)
@@ -73,8 +83,6 @@ class ClientFacts:
     loose_failures: bool = False
     """The detect stage counted failures outside its sessions (Dovecot auth-process
     lines): no session end tells whether a login followed."""
-    failure_lines: int = 0
-    """Server lines that say a login failed (SASL warnings, Dovecot auth failed)."""
     failure_replies: list[str] = field(default_factory=list)
     """Failure replies sent to the client (``435 4.7.8``), from dumps or verbose chat."""
     saw_replies: bool = False
@@ -103,7 +111,7 @@ class ClientFacts:
         followed by a login as the same account as the owner mistyping): not an attack."""
         if self.compromises or not self.succeeded_as or self.attacker is not None:
             return False
-        return bool(self.failures or self.failure_lines or self.failure_replies)
+        return bool(self.failures or self.failed_attempts or self.failure_replies)
 
     def logged_in_as_all(self, accounts: list[str]) -> bool:
         """Every one of ``accounts`` (as :attr:`accounts` shows them) is one it logged in
@@ -116,7 +124,7 @@ class ClientFacts:
     def hostile(self) -> bool:
         if self.stale_password or self.owner_typos:
             return False
-        return bool(self.attacker or self.failures or self.failure_lines or self.compromises)
+        return bool(self.attacker or self.failures or self.failed_attempts or self.compromises)
 
     @property
     def no_login_for_sure(self) -> bool:
@@ -146,7 +154,8 @@ class ClientFacts:
 
     def failures_before(self, moment: datetime) -> int:
         """Failed attempts logged at or before ``moment`` (the log's one-second precision:
-        a failure in the same second counts), by failure lines or failure replies."""
+        a failure in the same second counts), by the lines that counted them or by the
+        failure replies."""
         lines = sum(n for t, n in self.failure_times if t is not None and t <= moment)
         replies = sum(1 for t in self.failure_reply_times if t is not None and t <= moment)
         return max(lines, replies)
@@ -174,7 +183,7 @@ class ClientFacts:
     def tried_to_log_in(self) -> bool:
         return bool(
             self.failures
-            or self.failure_lines
+            or self.failed_attempts
             or self.accounts
             or self.credentials
             or self.mechanisms
@@ -271,12 +280,11 @@ def _walk_session(facts: ClientFacts, session: Session) -> None:
             _add(facts.mechanisms, (event.mechanism or "").upper() or None)
             auth_open, final_reply, tried = True, False, True
         elif etype in (EventType.AUTH_FAILURE, EventType.AUTH_UNAVAILABLE):
-            facts.failure_lines += max(1, event.attempts)
+            # Counted by _count_failures(), the way the detect stage counts them.
             _add(facts.mechanisms, (event.mechanism or "").upper() or None)
             add_account(facts, event.user)
             tried = True
             if etype is EventType.AUTH_FAILURE:
-                facts.failure_times.append((event.record.time, max(1, event.attempts)))
                 _note_failure(facts, event)
                 if session.kind == "dovecot" and "auth failed" in (event.reason or "").lower():
                     refused = True  # the login process sums up a connection that failed
@@ -347,6 +355,66 @@ def logged_in_accounts(sessions: Iterable[Session]) -> frozenset[str]:
     )
 
 
+_POLICY = PolicyConfig()
+"""The detect stage's default policy, the one explain's analysis runs with."""
+
+
+@dataclass
+class _Tally:
+    """The failed attempts of one client address, as :func:`_count_failures` counts them."""
+
+    guesses: int = 0
+    attempts: int = 0
+    times: list[tuple[datetime | None, int]] = field(default_factory=list)
+    recent: list[float] = field(default_factory=list)
+    """When its last few guesses were counted (POSIX seconds), as many as an outage in
+    the middle of guessing needs."""
+
+
+def _count_failures(events: Iterable[Event]) -> tuple[dict[str, _Tally], str | None]:
+    """Failed attempts per client address, each counted once, as the detect stage counts
+    them: its session layer says how many new attempts a line adds (none for a line of
+    an attempt counted already), a failure is a guess when it is strong, and an
+    unreachable authentication server is a guess only in the middle of the same
+    client's guessing (``unavailable_failures`` within ``unavailable_window``).
+    Also the last old Postfix cipher list seen (one pass over the events)."""
+    tracker = SessionTracker(max_open=_POLICY.max_clients)
+    needed = max(1, _POLICY.unavailable_failures)
+    window = _POLICY.unavailable_window.total_seconds()
+    tallies: dict[str, _Tally] = {}
+    old_list = None
+    for event in events:
+        cipher_list = (event.detail or {}).get("cipher_list")
+        if cipher_list is not None and is_old_postfix_cipher_list(cipher_list):
+            old_list = cipher_list
+        session, new = tracker.feed(event)
+        tracker.decoded.clear()
+        tracker.logins.clear()
+        etype = event.type
+        ip = event.ip if event.ip is not None else session.ip if session is not None else None
+        if ip is None:
+            continue
+        guess = True
+        if etype is EventType.AUTH_UNAVAILABLE:
+            tally = tallies.get(ip)
+            since = tracker.seconds(event) - window
+            if tally is None or sum(1 for t in tally.recent if t >= since) < needed:
+                continue  # an outage of the server, counted against nobody
+            new = 1
+        elif new <= 0 or etype not in (EventType.AUTH_FAILURE, EventType.DISCONNECT):
+            continue
+        elif etype is EventType.AUTH_FAILURE:
+            guess = event.hostile and event.strength is not Strength.WEAK
+        tally = tallies.setdefault(ip, _Tally())
+        tally.attempts += new
+        tally.times.append((event.record.time, new))
+        if guess:
+            tally.guesses += new
+            tally.recent += [tracker.seconds(event)] * min(new, needed)
+            del tally.recent[:-needed]
+    return tallies, old_list
+
+
 def _finding_ips(finding: Finding) -> set[str]:
     ips = {e.ip for e in finding.evidence if e.ip is not None}
     for key in ("ip", "client"):
@@ -371,13 +439,14 @@ def collect(
     """Join sessions, the analysis and the loose events into facts per client."""
     clients: dict[str, ClientFacts] = {}
     logins = 0
+    in_sessions: dict[str, int] = {}
     for session in sessions:
         if session.ip is None:
             continue
         facts = _client_for(clients, session.ip)
         facts.sessions.append(session)
         _add(facts.services, session.service)
-        facts.failures += session.failures
+        in_sessions[session.ip] = in_sessions.get(session.ip, 0) + session.failures
         for cred in session.credentials:
             add_account(facts, cred.user, cred.user_complete)
         for account in session.users:
@@ -394,25 +463,31 @@ def collect(
             facts.tls.append(session.tls)
         _walk_session(facts, session)
 
-    old_list = None
-    for event in events:
-        cipher_list = (event.detail or {}).get("cipher_list")
-        if cipher_list is not None and is_old_postfix_cipher_list(cipher_list):
-            old_list = cipher_list
+    tallies, old_list = _count_failures(events)
+    for ip, tally in tallies.items():
+        facts = _client_for(clients, ip)
+        facts.failures = tally.guesses
+        facts.failed_attempts = tally.attempts
+        facts.failure_times = tally.times
+        for when, _count in tally.times:
+            _note_time(facts, when)
 
     for attacker in analysis.attackers:
         facts = _client_for(clients, attacker.ip)
         facts.attacker = attacker
-        # Lines outside any session (postscreen, Dovecot auth-process lines) count too.
-        if attacker.failures > facts.failures:
-            facts.loose_failures = True
-        facts.failures = max(facts.failures, attacker.failures)
+        facts.failures = attacker.failures  # the detector's count, as analyze shows it
         for user in attacker.users:
             add_account(facts, user)
         for service in attacker.services:
             _add(facts.services, service)
         _note_time(facts, attacker.first_seen)
         _note_time(facts, attacker.last_seen)
+    for ip, facts in clients.items():
+        # Failures counted outside this client's sessions (Dovecot auth-process lines
+        # without a session id, an outage in the middle of guessing): no session end
+        # tells whether a login followed them.
+        counted = max(facts.failures, facts.failed_attempts)
+        facts.loose_failures = counted > in_sessions.get(ip, 0)
     for compromise in analysis.compromised:
         if compromise.ip is not None:
             _client_for(clients, compromise.ip).compromises.append(compromise)
@@ -431,7 +506,7 @@ def collect(
 
     ordered = sorted(
         clients.values(),
-        key=lambda c: (not c.succeeded or not c.hostile, -c.failures, -c.failure_lines, c.ip),
+        key=lambda c: (not c.succeeded or not c.hostile, -c.failures, -c.failed_attempts, c.ip),
     )
     return ExcerptFacts(
         clients=ordered,

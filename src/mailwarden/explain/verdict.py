@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from mailwarden.detect.analysis import Verdict
+from mailwarden.detect.analysis import BAN, WATCH, Verdict
 from mailwarden.explain.document import Block, Heading, Item, Paragraph
 from mailwarden.explain.entries import (
     credential_text,
@@ -165,7 +165,12 @@ def _headline(facts: ExcerptFacts) -> list[Block]:
 
 
 def _attempts(client: ClientFacts) -> int:
-    return max(client.failures, client.failure_lines, len(client.credentials))
+    """Its failed attempts, each once: the detector's count when it counted guesses
+    (what analyze shows), else the session layer's; decoded AUTH payloads when the
+    lines show no failure at all (a dump without the warning line)."""
+    if client.attacker is not None and client.attacker.failures:
+        return client.attacker.failures
+    return client.failed_attempts or len(client.credentials)
 
 
 def _summary(client: ClientFacts) -> str:
@@ -354,7 +359,7 @@ def _outcome(client: ClientFacts) -> list[Block]:
     if not client.tried_to_log_in:
         blocks.append(Paragraph(_("It did not try to log in."), 4))
         return blocks
-    if not (client.failures or client.failure_lines or client.failure_replies):
+    if not (client.failures or client.failed_attempts or client.failure_replies):
         blocks.append(Paragraph(_("Unknown: these lines show no answer to its login."), 4))
         return blocks
     if client.no_login_for_sure:
@@ -366,7 +371,7 @@ def _outcome(client: ClientFacts) -> list[Block]:
                 4,
             )
         )
-    logged = max(client.failures, client.failure_lines)
+    logged = _attempts(client) if client.failures or client.failed_attempts else 0
     if logged:
         blocks.append(
             Item(
@@ -498,14 +503,39 @@ def _client_blocks(
     ]
 
 
+def _owner_login(client: ClientFacts) -> tuple[datetime | None, list[str]]:
+    """The login an owner's failures are told with, and its accounts (quoted): the
+    first one logged at or after the first failure (the owner got the password right),
+    else the first login at all (with every account it logged in as)."""
+    logins = [quoted(escape_text(u)) for u in client.succeeded_as if u]
+    failed = [t for t, _n in client.failure_times if t is not None]
+    if failed:
+        start = min(failed)
+        after = [
+            (event.record.time, event)
+            for event in client.success_events
+            if event.record.time is not None and event.record.time >= start
+        ]
+        if after:
+            moment = min(t for t, _e in after)
+            users = [
+                quoted(escape_text(e.user))
+                for t, e in after
+                if t == moment and e.type is EventType.AUTH_SUCCESS and e.user
+            ]
+            return moment, list(dict.fromkeys(users)) or logins
+    return _first_login(client), logins
+
+
 def _owner_text(client: ClientFacts) -> str:
     names = [escape_text(n) for n in client.names if n != "unknown"]
     where = client.ip
     if names:
         where = _("{ip} (reverse DNS name {names})").format(ip=client.ip, names=_(", ").join(names))
-    logins = [quoted(escape_text(u)) for u in client.succeeded_as if u]
+    first, logins = _owner_login(client)
     login = _listing(logins) if logins else _("an account the log does not name")
-    first = _first_login(client)
+    if first is not None and not client.failures_before(first):
+        return _failed_after_login(client, where, login, first)
     failed = client.failures_before(first) if first is not None else _attempts(client)
     failed = failed or _attempts(client)
     tried = client.accounts_failed(first) if first is not None else client.accounts
@@ -541,6 +571,40 @@ def _owner_text(client: ClientFacts) -> str:
         time=when(first),
     )
     return " ".join([text, *_later_failures(client, first, failed), mistake])
+
+
+def _failed_after_login(client: ClientFacts, where: str, login: str, first: datetime) -> str:
+    """The owner text when every failure came after the logins."""
+    n = _attempts(client)
+    tried = client.accounts_failed(first, after=True)
+    if not tried or client.logged_in_as_all(tried):
+        text = ngettext(
+            "{ip} logged in successfully as {login} ({time}) and later failed to log in "
+            "once from the same address.",
+            "{ip} logged in successfully as {login} ({time}) and later failed to log in "
+            "{n} times from the same address.",
+            n,
+        )
+        mistake = _(
+            "Most likely the account's owner mistyping the password, not an attack "
+            "(mailwarden's detector judges so too)."
+        )
+    else:
+        text = ngettext(
+            "{ip} logged in successfully as {login} ({time}) and later failed to log in "
+            "once (as {accounts}) from the same address.",
+            "{ip} logged in successfully as {login} ({time}) and later failed to log in "
+            "{n} times (as {accounts}) from the same address.",
+            n,
+        )
+        mistake = _(
+            "Most likely a user mistyping the user name or the password, not an attack "
+            "(mailwarden's detector judges so too)."
+        )
+    text = text.format(
+        ip=where, n=n, accounts=_listing([quoted(a) for a in tried]), login=login, time=when(first)
+    )
+    return " ".join([text, mistake])
 
 
 def _later_failures(client: ClientFacts, first: datetime | None, before: int) -> list[str]:
@@ -833,7 +897,7 @@ def _actions(facts: ExcerptFacts, audit: AuditCommand) -> list[str]:
                     )
                 )
     for client in _owners(facts)[:MAX_CLIENTS]:
-        logins = [quoted(escape_text(u)) for u in client.succeeded_as if u]
+        moment, logins = _owner_login(client)
         actions.append(
             _(
                 "Most likely nothing to do for {ip}. To be sure, ask the user of {account} "
@@ -842,7 +906,7 @@ def _actions(facts: ExcerptFacts, audit: AuditCommand) -> list[str]:
             ).format(
                 ip=client.ip,
                 account=_listing(logins) if logins else "?",
-                time=when(_first_login(client)),
+                time=when(moment),
             )
         )
     unsure = [c for c in attackers if not c.succeeded and not c.no_login_for_sure]
@@ -865,8 +929,9 @@ def _actions(facts: ExcerptFacts, audit: AuditCommand) -> list[str]:
                 accounts=_listing([quoted(n) for n in names])
             )
         )
-    if attackers:
-        ips = [c.ip for c in attackers]
+    banned = [c for c in attackers if _ban_recommended(c)]
+    if banned:
+        ips = [c.ip for c in banned]
         text = _(
             "Block {ips} in the firewall: “mailwarden ban {ip}” now, or let “mailwarden run” "
             "ban such addresses automatically (nftables)."
@@ -882,6 +947,20 @@ def _actions(facts: ExcerptFacts, audit: AuditCommand) -> list[str]:
                 "strong passwords do."
             )
         actions.append(_with_command(text, "bruteforce", audit))
+    never = [c for c in attackers if _never_banned(c)]
+    unbanned = [c for c in attackers if not _ban_recommended(c) and not _never_banned(c)]
+    if unbanned:
+        actions.append(_no_ban_text(unbanned))
+    if never:
+        actions.append(
+            ngettext(
+                "mailwarden never bans {ips}: it is this server's own address or on the "
+                "allow list.",
+                "mailwarden never bans {ips}: they are this server's own addresses or on "
+                "the allow list.",
+                len(never),
+            ).format(ips=_listing([c.ip for c in never], 5))
+        )
     if "auth_on_port_25" in kinds:
         service, name = _port_465_service(facts)
         text = _(
@@ -917,6 +996,75 @@ def _actions(facts: ExcerptFacts, audit: AuditCommand) -> list[str]:
             ).format(command=audit(""))
         )
     return actions
+
+
+def _ban_recommended(client: ClientFacts) -> bool:
+    """The detector recommends banning it (what analyze's “Do” column says): block
+    advice names exactly these clients."""
+    return client.attacker is not None and client.attacker.recommendation == BAN
+
+
+def _never_banned(client: ClientFacts) -> bool:
+    """Judged hostile, but allow-listed or the server's own address."""
+    attacker = client.attacker
+    return attacker is not None and attacker.recommendation not in (BAN, WATCH)
+
+
+def _why_no_ban(clients: list[ClientFacts]) -> list[str]:
+    """The clients, grouped by why the detector recommends no ban for them."""
+    scanners, probes, unjudged, other = [], [], [], []
+    for client in clients:
+        attacker = client.attacker
+        if attacker is None:
+            unjudged.append(client.ip)
+        elif attacker.verdict is Verdict.SCANNER:
+            scanners.append(client.ip)
+        elif attacker.verdict is Verdict.PROBE:
+            probes.append(client.ip)
+        else:
+            other.append(client.ip)
+    groups: list[str] = []
+    if probes:
+        groups.append(
+            ngettext(
+                "{ips} (a probe: a few guesses at names bots try or that do not exist)",
+                "{ips} (probes: a few guesses at names bots try or that do not exist)",
+                len(probes),
+            ).format(ips=_listing(probes, 5))
+        )
+    if unjudged:
+        groups.append(
+            ngettext(
+                "{ips} (too few failed logins for any of the detector's rules)",
+                "{ips} (too few failed logins each for any of the detector's rules)",
+                len(unjudged),
+            ).format(ips=_listing(unjudged, 5))
+        )
+    if scanners:
+        groups.append(
+            ngettext(
+                "{ips} (a scanner: it did not try to log in)",
+                "{ips} (scanners: they did not try to log in)",
+                len(scanners),
+            ).format(ips=_listing(scanners, 5))
+        )
+    if other:
+        groups.append(_listing(other, 5))
+    return groups
+
+
+def _no_ban_text(clients: list[ClientFacts]) -> str:
+    """What to do about hostile clients the detector recommends no ban for: nothing in
+    the firewall yet, and why."""
+    return ngettext(
+        "No need to block {clients} yet: mailwarden's detector recommends no ban for this "
+        "address. “mailwarden run” bans such an address as soon as its guessing is enough "
+        "for a ban.",
+        "No need to block {clients} yet: mailwarden's detector recommends no ban for these "
+        "addresses. “mailwarden run” bans such an address as soon as its guessing is enough "
+        "for a ban.",
+        len(clients),
+    ).format(clients=_("; ").join(_why_no_ban(clients)))
 
 
 def _old_postfix(facts: ExcerptFacts) -> bool:
