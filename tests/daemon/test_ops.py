@@ -58,6 +58,26 @@ def test_ban_refuses_the_allow_list(warden: Warden, capsys: pytest.CaptureFixtur
     assert code == 1 and "on the allow list (198.51.100.0/24)" in err[0]
 
 
+def test_status_says_a_stored_ban_on_the_allow_list_is_not_enforced(
+    warden: Warden, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Banned first, then put on the allow list (and the daemon reloaded): the daemon
+    # leaves the ban out of the firewall, and status must not list it as if it held.
+    code, err, _ = cli(capsys, warden, "ban", OTHER, "--for", "1h")
+    assert code == 0, err
+    warden.sections["policy"]["allow"] = ["198.51.100.0/24"]
+    warden.write()
+    code, _, out = cli(capsys, warden, "status", "--format", "json")
+    (ban,) = json.loads(out)["bans"]
+    assert ban["not_enforced"] == f"{OTHER}/32 is on the allow list (198.51.100.0/24)"
+    code, _, out = cli(capsys, warden, "status")
+    assert f"not enforced: {OTHER}/32 is on the allow list (198.51.100.0/24)" in out
+    warden.sections["policy"]["allow"] = []
+    warden.write()
+    code, _, out = cli(capsys, warden, "status", "--format", "json")
+    assert json.loads(out)["bans"][0]["not_enforced"] is None
+
+
 def test_a_network_with_host_bits_is_a_usage_error(
     warden: Warden, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -28,7 +28,9 @@ fields are added, never renamed or removed. Times are ISO 8601 in UTC
   a counter too, is null, and ``running`` false when it is ``seen`` or ``stopped``),
   empty when nothing.
 - ``bans``: the active bans, oldest first: ``{network, since, until,
-  remaining_seconds, reason, source ("auto" | "manual"), offences}``.
+  remaining_seconds, reason, source ("auto" | "manual"), offences, not_enforced}``;
+  ``not_enforced``: why the daemon leaves a stored ban out of the firewall (the network
+  is on the allow list, loopback, …, as this configuration says), null when it enforces it.
 - ``counts``: ``{active, auto, manual, ipv4, ipv6, revision}``; ``revision`` grows with
   every change to the bans.
 - ``sources``: ``{kind: "file", name, offset, line, inode, size, behind_bytes,
@@ -46,7 +48,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -62,6 +64,7 @@ from mailwarden.daemon.reading import (
     file_key,
 )
 from mailwarden.enforce.dryrun import one_line
+from mailwarden.model import IPNetwork
 from mailwarden.sources.follow import Position
 from mailwarden.store import BanRow, JSONValue, Store
 from mailwarden.store.rows import shown
@@ -111,7 +114,7 @@ def status_document(store: Store, config: Config, now: datetime | None = None) -
         "host": keys.host,
         "other_hosts": others,
         "daemon": daemon,
-        "bans": [_ban(row, now) for row in active],
+        "bans": [_ban(row, now, _refusal(config)) for row in active],
         "counts": {
             "active": len(active),
             "auto": sum(1 for row in active if row.source == "auto"),
@@ -253,7 +256,7 @@ def _problems(value: JSONValue, damaged: list[str]) -> list[str]:
     return [problem for problem in value if isinstance(problem, str)]
 
 
-def _ban(row: BanRow, now: datetime) -> dict[str, Any]:
+def _ban(row: BanRow, now: datetime, refusal: Callable[[IPNetwork], str | None]) -> dict[str, Any]:
     return {
         "network": str(row.network),
         "since": iso(row.since),
@@ -262,7 +265,17 @@ def _ban(row: BanRow, now: datetime) -> dict[str, Any]:
         "reason": row.reason,
         "source": str(row.source),
         "offences": row.offences,
+        "not_enforced": refusal(row.network),
     }
+
+
+def _refusal(config: Config) -> Callable[[IPNetwork], str | None]:
+    """Why the daemon would leave a stored ban out of the firewall: the policy's own
+    check (allow list, loopback and other reserved ranges). The host's own addresses
+    are not looked up here: `ban` refuses them, and they change with the host."""
+    from mailwarden.daemon.wiring import ban_policy
+
+    return ban_policy(config, ()).refusal
 
 
 def describe_sources(
@@ -409,6 +422,8 @@ def status_text(document: dict[str, Any]) -> str:
             f"  {ban['network']:<20} until {ban['until']} ({left} left; "
             f"{ban['source']}{offence})  {clean(ban['reason'], 100)}"
         )
+        if ban.get("not_enforced"):
+            lines.append(f"  {'':<20} not enforced: {ban['not_enforced']}")
     lines.append("sources:")
     for source in document["sources"]:
         damaged = source.get("damaged")
