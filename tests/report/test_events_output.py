@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from contract import CONTRACT_EVENT
+
 SEED = Path(__file__).resolve().parents[2] / "samples" / "seed-excerpt.txt"
 
 
@@ -27,22 +29,7 @@ def test_jsonl_carries_the_contract_fields_and_masks_the_password() -> None:
     assert len(events) == 42  # one per entry of the pasted excerpt
     assert result.stderr == "mailwarden: 1 line, 42 entries, 1 recognised, 42 events\n"
     for event in events:
-        for field in (
-            "source",
-            "line",
-            "time",
-            "program",
-            "pid",
-            "type",
-            "category",
-            "hostile",
-            "strength",
-            "ip",
-            "port",
-            "user",
-            "mechanism",
-            "reason",
-        ):
+        for field in CONTRACT_EVENT:
             assert field in event
     (auth,) = [e for e in events if e["type"] == "auth_command"]
     assert auth["user"] == "admin@fipick.com"
