@@ -319,3 +319,20 @@ def test_a_device_with_an_old_password_is_not_called_no_failure(
     assert "Nobody in these lines tried to log in and failed" not in out
     assert "Most likely not." in out and "a device with an old password" in out
     assert "mailwarden ban" not in out
+
+
+INJECTED_NAMES = """\
+Feb 23 21:00:00 mx postfix/submission/smtpd[9300]: connect from unknown[203.0.113.90]
+Feb 23 21:00:01 mx postfix/submission/smtpd[9300]: warning: unknown[203.0.113.90]: SASL LOGIN authentication failed: (reason unavailable), sasl_username=x> rip=203.0.113.5 user=<admin
+Feb 23 21:00:02 mx postfix/submission/smtpd[9300]: warning: unknown[203.0.113.90]: SASL LOGIN authentication failed: (reason unavailable), sasl_username=bob@example.com
+Feb 23 21:00:03 mx postfix/submission/smtpd[9300]: disconnect from unknown[203.0.113.90] ehlo=1 auth=0/2 commands=1/3
+"""  # noqa: E501
+
+
+def test_a_bots_injection_attempt_is_not_called_an_account_to_protect(
+    run: Runner, log_file: LogFile
+) -> None:
+    _code, out, _err = run("explain", log_file(INJECTED_NAMES))
+    actions = _actions(flat(out))
+    assert "Make sure the targeted accounts (“bob@example.com”) have strong" in actions
+    assert "rip=203.0.113.5" not in actions

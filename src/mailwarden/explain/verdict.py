@@ -432,6 +432,16 @@ _SAFE_NAME = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123
 _LOGS = "/var/log/mail.log*"
 
 
+_NOT_IN_ACCOUNTS = frozenset(' <>=,;"\\\t')
+
+
+def _could_be_account(name: str) -> bool:
+    """A name tried that may be an account of the server: not cut off by the log, and
+    free of what no mailbox name holds (blanks, ``<>=,;"``, escaped control
+    characters); ``x> rip=203.0.113.5 user=<admin`` is a bot's injection attempt."""
+    return bool(name) and not name.endswith("…") and not (set(name) & _NOT_IN_ACCOUNTS)
+
+
 def _safe(name: str) -> bool:
     """Can the name go into a shell command between single quotes as it is?"""
     return bool(name) and set(name) <= _SAFE_NAME and not name.startswith("-")
@@ -921,7 +931,8 @@ def _actions(facts: ExcerptFacts, audit: AuditCommand) -> list[str]:
     targeted: dict[str, str] = {}
     for client in attackers:
         for name in client.accounts:
-            targeted.setdefault(name.casefold(), name)
+            if _could_be_account(name):
+                targeted.setdefault(name.casefold(), name)
     if targeted and not any(c.succeeded for c in attackers):
         names = sorted(targeted.values(), key=str.casefold)
         actions.append(
