@@ -193,8 +193,14 @@ def test_postscreen_smtps_without_wrapper_and_a_loopback_listener(run_cli, tmp_p
     assert found["postfix.auth_on_port_25"]["subject"] == "smtpd/pass"
     cleartext = found["postfix.cleartext_auth"]
     assert cleartext["subject"] == "submissions/inet"
+    # Wrapper mode makes smtpd use the mandatory TLS settings on 465: the fix sets those
+    # too, or applying it would bring up weak ciphers and old protocols there.
     assert cleartext["fix"]["commands"] == [
-        f"postconf -c {directory} -P 'submissions/inet/smtpd_tls_wrappermode=yes'"
+        f"postconf -c {directory} -e "
+        "'smtpd_tls_exclude_ciphers=aNULL,eNULL,EXPORT,LOW,RC4,MD5,DES,3DES'",
+        f"postconf -c {directory} -P 'submissions/inet/smtpd_tls_wrappermode=yes'",
+        f"postconf -c {directory} -P "
+        "'submissions/inet/smtpd_tls_mandatory_protocols=!SSLv2,!SSLv3,!TLSv1,!TLSv1.1'",
     ]
     # No certificate in main.cf: the fix says that one is needed first.
     assert "smtpd_tls_cert_file" in cleartext["fix"]["note"]

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 
 from mailwarden.audit.dovecot_config import DovecotConfig, DovecotSetting
 from mailwarden.audit.interface import AuditFinding, DovecotSet, Evidence, Severity, register
@@ -55,7 +56,19 @@ def check_dovecot(config: DovecotConfig) -> list[AuditFinding]:
     found: list[AuditFinding] = []
     for function in _CHECKS:
         found.extend(function(config))
-    return found
+    return [_with_certificate_note(config, finding) for finding in found]
+
+
+def _turns_tls_on(finding: AuditFinding) -> bool:
+    return any(isinstance(c, DovecotSet) and c.setting == "ssl" for c in finding.fix)
+
+
+def _with_certificate_note(config: DovecotConfig, finding: AuditFinding) -> AuditFinding:
+    """A fix that turns TLS on needs a certificate; when none is set, the finding says
+    so (Dovecot starts without one, and then fails every TLS handshake)."""
+    if not _turns_tls_on(finding) or config.value("ssl_cert").strip():
+        return finding
+    return replace(finding, details={**finding.details, "certificate": "missing"})
 
 
 def _evidence(setting: DovecotSetting) -> Evidence:
@@ -76,6 +89,7 @@ def _fix(config: DovecotConfig, setting: DovecotSetting, value: str) -> DovecotS
         setting.line,
         setting.text,
         setting.section or None,
+        setting.end_line,
     )
 
 
@@ -110,7 +124,20 @@ def cleartext(config: DovecotConfig) -> Iterable[AuditFinding]:
     for setting in config.written("auth_allow_cleartext"):
         if _is_yes(setting.value):
             found.append(_finding(config, CLEARTEXT_AUTH.id, Severity.HIGH, setting, "no"))
-    return found
+    return [_with_tls(config, finding) for finding in found]
+
+
+def _with_tls(config: DovecotConfig, finding: AuditFinding) -> AuditFinding:
+    """Refusing passwords without TLS locks every remote user out while `ssl = no`: the
+    fix turns TLS on as well (the edit of dovecot.ssl_disabled), in the same scope and at
+    the top level."""
+    scopes = {"", finding.subject or ""}
+    enable = [
+        _fix(config, setting, "yes")
+        for setting in config.written("ssl")
+        if setting.section in scopes and setting.value.strip().lower() == "no"
+    ]
+    return replace(finding, fix=(*enable, *finding.fix)) if enable else finding
 
 
 @check

@@ -50,7 +50,8 @@ class DovecotSetting:
     section: str = ""  # "" for the top level; "protocol imap", "remote 192.0.2.0/24"
     file: str | None = None
     line: int | None = None
-    text: str | None = None  # the physical line as written (for the fix)
+    text: str | None = None  # the (first) physical line as written (for the fix)
+    end_line: int | None = None  # the last physical line, when continued with `\\`
 
     @property
     def filtered(self) -> bool:
@@ -100,22 +101,24 @@ class DovecotConfig:
         return replace(self, settings=tuple(settings))
 
 
-def _physical_lines(text: str) -> Iterator[tuple[int, str, str]]:
-    """(first line number, joined text, first physical line) with `\\` continuations."""
+def _physical_lines(text: str) -> Iterator[tuple[int, int, str, str]]:
+    """(first line number, last line number, joined text, first physical line as
+    written) with `\\` continuations."""
     pending: list[str] = []
+    first = ""
     start = 0
+    number = 0
     for number, line in enumerate(text.splitlines(), start=1):
         if not pending:
-            start = number
+            start, first = number, line
         if line.rstrip().endswith("\\"):
             pending.append(line.rstrip()[:-1])
             continue
         pending.append(line)
-        first = pending[0]
-        yield start, " ".join(part.strip() for part in pending), first
+        yield start, number, " ".join(part.strip() for part in pending), first
         pending = []
     if pending:
-        yield start, " ".join(part.strip() for part in pending), pending[0]
+        yield start, number, " ".join(part.strip() for part in pending), first
 
 
 def _strip_comment(text: str) -> str:
@@ -156,7 +159,7 @@ class _Parser:
     def parse_text(self, text: str, name: str | None, base: Path | None, depth: int = 0) -> int:
         """Parse `text`; return how many of its lines were configuration."""
         understood = 0
-        for number, joined, physical in _physical_lines(text):
+        for number, last, joined, physical in _physical_lines(text):
             line = _strip_comment(joined.strip())
             if not line:
                 continue
@@ -188,6 +191,7 @@ class _Parser:
                         name,
                         number if name else None,
                         physical if name else None,
+                        last if name and last > number else None,
                     )
                 )
         return understood

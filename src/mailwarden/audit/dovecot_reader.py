@@ -55,5 +55,13 @@ def _locate(
         if found is None:
             located.append(setting)
         else:
-            located.append(replace(setting, file=found.file, line=found.line, text=found.text))
+            located.append(
+                replace(
+                    setting,
+                    file=found.file,
+                    line=found.line,
+                    text=found.text,
+                    end_line=found.end_line,
+                )
+            )
     return tuple(located)

@@ -87,8 +87,9 @@ class DovecotSet:
     value: str
     file: str
     line: int | None = None  # None: the setting is written nowhere; add it
-    old: str | None = None  # the line as it is now
+    old: str | None = None  # the (first) line as it is now
     section: str | None = None
+    end_line: int | None = None  # the last line, when the setting continues over several
 
 
 Change: TypeAlias = MainSet | ServiceSet | ServiceEntry | DovecotSet

@@ -43,6 +43,16 @@ low
 
 Loopback-only listeners are not reported for AUTH exposure. Findings that the same
 main.cf setting causes on several services are merged into one that names them all.
+
+Each fix works on its own and in any order with the others (tests/audit/
+test_fixes_apply.py applies them with the real postconf):
+- it is completed with what the service needs once it is applied (requiring TLS brings
+  the mandatory protocols and ciphers into play, turning AUTH on the AUTH checks);
+- a `postconf -M` rewrite (dropping `-v`) carries the `-o` options as every fix of the
+  report leaves them, so that it undoes none of them;
+- what a fix brings up that no setting of this version can change is reported with it
+  (TLSv1 on the new submission service of a Postfix that cannot name TLSv1.1; no AUTH
+  rate limit before 3.1 once AUTH is turned on), so that applying it shows nothing new.
 """
 
 from __future__ import annotations
@@ -59,11 +69,17 @@ from mailwarden.audit.interface import (
     ServiceEntry,
     ServiceSet,
     Severity,
+    ordered_changes,
     register,
 )
 from mailwarden.audit.numbers import shown
 from mailwarden.audit.postfix_config import PostfixConfig, Service, format_version
-from mailwarden.audit.postfix_defaults import OLDEST_SUPPORTED, end_of_life
+from mailwarden.audit.postfix_defaults import (
+    OLDEST_SUPPORTED,
+    end_of_life,
+    has_parameter,
+    knows_tls11_names,
+)
 from mailwarden.audit.postfix_fixes import Planner
 from mailwarden.audit.postfix_services import (
     ENCRYPT,
@@ -132,31 +148,163 @@ def check_postfix(config: PostfixConfig) -> list[AuditFinding]:
         found.extend(check(config, planner))
     for service in smtpd_services(config):
         found.extend(service_findings(config, service))
-    return _with_certificate_note(config, _without_borrowed(merge(found)))
+    own = {c for f in found if f.id not in _BUNDLES for c in f.fix}
+    unfixable: list[AuditFinding] = []
+    complete = _completer(config, found, unfixable)
+    found = [complete(f) for f in found]
+    found = [complete(f) for f in _with_folded_rewrites(config, found)]
+    found += _planned(planner, found)
+    found += _not_reported(unfixable, found)
+    return _with_certificate_note(config, _without_borrowed(merge(found), own))
 
 
-def _without_borrowed(findings: list[AuditFinding]) -> list[AuditFinding]:
+def _not_reported(
+    unfixable: list[AuditFinding], findings: list[AuditFinding]
+) -> list[AuditFinding]:
+    """What a fix brings up that no setting of this Postfix can change (no AUTH rate
+    limit before 3.1 once AUTH is turned on): reported now, once per check and service,
+    unless the report names the problem already."""
+    reported = {f.id for f in findings}
+    first: dict[tuple[str, str | None], AuditFinding] = {}
+    for finding in unfixable:
+        if finding.id not in reported:
+            first.setdefault((finding.id, finding.subject), finding)
+    return list(first.values())
+
+
+def _planned(planner: Planner, findings: list[AuditFinding]) -> list[AuditFinding]:
+    """What the submission service that a fix adds will have that no setting of this
+    Postfix can change, unless the report already names the problem elsewhere."""
+    reported = {f.id for f in findings}
+    adders = [f.id for f in findings if f.id in (AUTH_ON_PORT_25.id, SUBMISSION_MISSING.id)]
+    if not adders:
+        return []
+    return [
+        replace(f, details={**f.details, "added_by": adders[0]})
+        for f in planner.unfixable()
+        if f.id not in reported
+    ]
+
+
+_ROUNDS = 3  # a completed fix can itself need more; two rounds are the most seen
+
+
+def _completer(
+    config: PostfixConfig, findings: list[AuditFinding], unfixable: list[AuditFinding]
+) -> Callable[[AuditFinding], AuditFinding]:
+    """Complete a fix with what the service needs once the fix is applied.
+
+    A fix can change which settings a service uses: requiring TLS makes smtpd read the
+    mandatory protocol and cipher settings instead of the opportunistic ones, and turning
+    AUTH on brings the AUTH checks into play. Every service a fix touches is checked again
+    as the fix leaves it; a finding there that was not reported (same check, service, and
+    evidence or fix) adds its own fix to this one; one that has no fix in this version
+    goes to `unfixable`, to be reported. Applying one finding's fix therefore never
+    brings up a finding that the report did not show."""
+    known = {(f.id, f.subject, f.evidence) for f in findings}
+    known_fixes = {(f.id, f.subject, f.fix) for f in findings}
+
+    def complete(finding: AuditFinding) -> AuditFinding:
+        fix = finding.fix
+        for _ in range(_ROUNDS if fix else 0):
+            after = config.apply(fix)
+            new = [
+                found
+                for found in _touched(after, fix)
+                if (found.id, found.subject, found.evidence) not in known
+                and (found.id, found.subject, found.fix) not in known_fixes
+            ]
+            details = {"after_fix": finding.id}
+            unfixable.extend(replace(f, details={**f.details, **details}) for f in new if not f.fix)
+            added = [change for found in new for change in found.fix if change not in fix]
+            if not added:
+                break
+            fix = ordered_changes([*fix, *added])
+        if fix == finding.fix:
+            return finding
+        return replace(finding, fix=fix, details={**finding.details, "completed": "yes"})
+
+    return complete
+
+
+def _with_folded_rewrites(
+    config: PostfixConfig, findings: list[AuditFinding]
+) -> list[AuditFinding]:
+    """`postconf -M` rewrites a whole master.cf entry (there is no other way to drop a
+    `-v`), `-o` options included: written with the options of today, it would undo the
+    `-o` edits of the other findings applied before it. The rewrite therefore carries
+    the options as every fix of the report leaves them, and pasting the fixes in any
+    order gives one result."""
+    edits = [c for f in findings for c in f.fix if isinstance(c, ServiceSet)]
+    folded = []
+    for finding in findings:
+        rewrites = {
+            c.service
+            for c in finding.fix
+            if isinstance(c, ServiceEntry) and config.service(c.service) is not None
+        }
+        if rewrites:
+            fix = ordered_changes(
+                _with_edits(c, edits) if isinstance(c, ServiceEntry) else c
+                for c in finding.fix
+                if not (isinstance(c, ServiceSet) and c.service in rewrites)
+            )
+            if config.apply(fix) != config.apply(finding.fix):
+                details = {**finding.details, "folded": "yes"}
+                finding = replace(finding, fix=fix, details=details)
+        folded.append(finding)
+    return folded
+
+
+def _with_edits(entry: ServiceEntry, edits: list[ServiceSet]) -> ServiceEntry:
+    options = dict(entry.options)
+    for edit in edits:
+        if edit.service == entry.service:
+            options[edit.parameter] = edit.value
+    return replace(entry, options=tuple(options.items()))
+
+
+def _touched(config: PostfixConfig, fix: tuple[Change, ...]) -> list[AuditFinding]:
+    """The findings of the services that `fix` changes (every smtpd service for main.cf)."""
+    everywhere = any(isinstance(change, MainSet) for change in fix)
+    keys = {c.service for c in fix if isinstance(c, ServiceSet | ServiceEntry)}
+    return [
+        found
+        for service in smtpd_services(config)
+        if everywhere or service.key in keys
+        for found in service_findings(config, service)
+    ]
+
+
+_BUNDLES = (AUTH_ON_PORT_25.id, SUBMISSION_MISSING.id)
+
+
+def _without_borrowed(findings: list[AuditFinding], own: set[Change]) -> list[AuditFinding]:
     """A new submission service is checked like the others, and the main.cf edits that
-    check asks for join the submission fix; drop those that another finding already
-    carries, so that each edit is shown under the problem it solves."""
-    bundles = (AUTH_ON_PORT_25.id, SUBMISSION_MISSING.id)
-    elsewhere = {c for f in findings if f.id not in bundles for c in f.fix}
+    check asks for join the submission fix; drop those that another finding asks for
+    as its own (`own`: not as the completion of its fix), so that each edit is shown
+    under the problem it solves. An edit that only completes another fix stays: the
+    problem it prevents on the new service is reported nowhere else."""
     cleaned = []
     for finding in findings:
-        if finding.id in bundles:
-            kept = tuple(c for c in finding.fix if not (isinstance(c, MainSet) and c in elsewhere))
+        if finding.id in _BUNDLES:
+            kept = tuple(c for c in finding.fix if not (isinstance(c, MainSet) and c in own))
             finding = replace(finding, fix=kept)
         cleaned.append(finding)
     return cleaned
 
 
-_TLS_REQUIRED = (("smtpd_tls_security_level", "encrypt"), ("smtpd_tls_wrappermode", "yes"))
+_TLS_ON = (
+    ("smtpd_tls_security_level", "encrypt"),
+    ("smtpd_tls_security_level", "may"),
+    ("smtpd_tls_wrappermode", "yes"),
+)
 
 
 def _with_certificate_note(
     config: PostfixConfig, findings: list[AuditFinding]
 ) -> list[AuditFinding]:
-    """A fix that makes TLS mandatory on a service needs a certificate; when main.cf
+    """A fix that turns TLS on or makes it mandatory needs a certificate; when main.cf
     names none, the finding says so (the path is the administrator's to choose)."""
     files = ("smtpd_tls_cert_file", "smtpd_tls_chain_files", "smtpd_tls_eccert_file")
     if any(config.value(name) for name in files):
@@ -164,8 +312,7 @@ def _with_certificate_note(
     noted = []
     for finding in findings:
         needs_tls = any(
-            isinstance(c, ServiceSet) and (c.parameter, c.value) in _TLS_REQUIRED
-            for c in finding.fix
+            isinstance(c, ServiceSet) and (c.parameter, c.value) in _TLS_ON for c in finding.fix
         )
         if needs_tls:
             finding = replace(finding, details={**finding.details, "certificate": "missing"})
@@ -269,17 +416,14 @@ def cleartext_auth(config: PostfixConfig, service: Service) -> Iterable[AuditFin
         return []
     if mandatory_tls(config, service) or config.flag("smtpd_tls_auth_only", service):
         return []
-    if kind == SUBMISSIONS:
-        fix: list[Change | None] = [
-            fixes.set_for(service, "smtpd_tls_wrappermode", "yes"),
-        ]
-    elif kind == SUBMISSION:
-        fix = [
-            fixes.set_for(service, "smtpd_tls_security_level", "encrypt"),
-            fixes.set_for(service, "smtpd_tls_auth_only", "yes"),
-        ]
+    if kind in (SUBMISSION, SUBMISSIONS):
+        fix = _required_tls(service, kind)
     else:
+        # AUTH after STARTTLS only; a service without TLS needs TLS offered first, or
+        # AUTH would vanish from it.
         fix = [fixes.set_for(service, "smtpd_tls_auth_only", "yes")]
+        if tls_mode(config, service) == NONE:
+            fix.insert(0, fixes.set_for(service, "smtpd_tls_security_level", "may"))
     evidence = [
         config.evidence("smtpd_sasl_auth_enable", service),
         _tls_level_evidence(config, service),
@@ -335,16 +479,29 @@ def submission_settings(config: PostfixConfig, service: Service) -> Iterable[Aud
             )
         )
     if not config.flag("smtpd_sasl_auth_enable", service):
+        # AUTH comes with the TLS that protects it (with smtpd_tls_auth_only and no TLS,
+        # it would not even be offered).
+        tls = _required_tls(service, kind) if mode not in (ENCRYPT, WRAPPER) else []
         found.append(
             _finding(
                 AUTH_DISABLED.id,
                 Severity.LOW,
                 [config.evidence("smtpd_sasl_auth_enable", service)],
-                [fixes.set_for(service, "smtpd_sasl_auth_enable", "yes")],
+                [fixes.set_for(service, "smtpd_sasl_auth_enable", "yes"), *tls],
                 service,
             )
         )
     return found
+
+
+def _required_tls(service: Service, kind: str) -> list[Change | None]:
+    """The settings that make TLS mandatory on a submission service, AUTH after it."""
+    if kind == SUBMISSIONS:
+        return [fixes.set_for(service, "smtpd_tls_wrappermode", "yes")]
+    return [
+        fixes.set_for(service, "smtpd_tls_security_level", "encrypt"),
+        fixes.set_for(service, "smtpd_tls_auth_only", "yes"),
+    ]
 
 
 # --- credentials in the log ---------------------------------------------------------
@@ -421,6 +578,9 @@ def tls_protocols(config: PostfixConfig, service: Service) -> Iterable[AuditFind
     allowed = allowed_protocols(config.value(parameter, service))
     evidence = [config.evidence(parameter, service)]
     fix = [fixes.protocols(config, service, parameter)]
+    # Refusing TLSv1 and TLSv1.1 takes a Postfix that knows the names (else no fix).
+    strict = fixes.strict_protocols(config, service, parameter)
+    old_tls_fix = fix if strict and knows_tls11_names(config.version) else []
     found = []
     ssl = [p for p in allowed if p.startswith("SSL")]
     if ssl:
@@ -436,7 +596,7 @@ def tls_protocols(config: PostfixConfig, service: Service) -> Iterable[AuditFind
                 SUBMISSION_OLD_TLS.id,
                 Severity.MEDIUM,
                 evidence,
-                fix,
+                old_tls_fix,
                 service,
                 protocols=", ".join(old_tls),
             )
@@ -500,7 +660,7 @@ def auth_rate_limit(config: PostfixConfig, service: Service) -> Iterable[AuditFi
     value = config.value("smtpd_client_auth_rate_limit", service)
     if value not in ("", "0"):
         return []
-    exists = config.version is None or config.version >= (3, 1)
+    exists = has_parameter(config.version, "smtpd_client_auth_rate_limit")
     fix = (
         [fixes.set_for(service, "smtpd_client_auth_rate_limit", fixes.AUTH_RATE_LIMIT)]
         if exists

@@ -91,3 +91,32 @@ def defaults_for(version: Version | None) -> dict[str, str]:
 
 def end_of_life(version: Version) -> bool:
     return version[:2] < OLDEST_SUPPORTED
+
+
+# Parameters the fixes write that older versions do not have: writing one there changes
+# nothing (Postfix ignores an unknown parameter), so no fix may rely on it.
+PARAMETER_SINCE: dict[str, Version] = {
+    "smtpd_tls_protocols": (2, 6),
+    "smtpd_tls_ciphers": (2, 6),
+    "smtpd_client_auth_rate_limit": (3, 1),
+}
+
+# The protocol names TLSv1.1 and TLSv1.2 are known to Postfix 2.10 and later, and to the
+# last releases of the older lines. Before that, a protocol list that names them
+# (even as `!TLSv1.1`) is invalid and Postfix turns TLS off: "warning: Invalid TLS
+# protocol list ...: disabling TLS support" (seen with CentOS 6's 2.6.6 and OpenSSL 1.0.1).
+_TLS11_NAMES_SINCE: dict[Version, int] = {(2, 6): 19, (2, 7): 16, (2, 8): 20, (2, 9): 15}
+
+
+def has_parameter(version: Version | None, parameter: str) -> bool:
+    """Whether the Postfix `version` (None: unknown, taken as current) knows `parameter`."""
+    since = PARAMETER_SINCE.get(parameter)
+    return version is None or since is None or version >= since
+
+
+def knows_tls11_names(version: Version | None) -> bool:
+    """Whether a protocol list of this Postfix may name TLSv1.1 and TLSv1.2."""
+    if version is None or version[:2] >= (2, 10):
+        return True
+    patch = _TLS11_NAMES_SINCE.get(version[:2])
+    return patch is not None and len(version) > 2 and version[2] >= patch

@@ -13,8 +13,12 @@ being audited, so two findings that touch one parameter write the same value:
   that check asks for join its fix.
 
 Fix values accept Postfix 2.6 and later (`!SSLv3` exclusions rather than the 3.6
-`>=TLSv1.2` syntax), because the servers that need them most are old. Commands never
-contain white space inside a value: `postconf -P` refuses it.
+`>=TLSv1.2` syntax), because the servers that need them most are old. `!TLSv1.1` is
+written only for a Postfix that knows the name (2.10, and the last releases of 2.6 to
+2.9): an older one takes a list naming it for invalid and turns TLS off. A parameter
+that the audited version does not have is never written; the finding then has no
+command, only the advice to upgrade. Commands never contain white space inside a value:
+`postconf -P` refuses it.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from mailwarden.audit.interface import (
     ordered_changes,
 )
 from mailwarden.audit.postfix_config import PostfixConfig, Service
+from mailwarden.audit.postfix_defaults import has_parameter, knows_tls11_names
 from mailwarden.audit.postfix_services import (
     PORT25,
     SUBMISSION,
@@ -62,6 +67,8 @@ SUBMISSION_OPTIONS = (
     ("milter_macro_daemon_name", "ORIGINATING"),
 )
 
+_ROUNDS = 3
+
 ServiceChecks = Callable[[PostfixConfig, Service], Iterable[AuditFinding]]
 
 
@@ -85,19 +92,33 @@ def exclude_ciphers(config: PostfixConfig, service: Service | None) -> Change:
 
 
 def cipher_grade(config: PostfixConfig, service: Service, parameter: str) -> Change | None:
-    """Raise an export/low/null grade to medium (the exclusions then do the rest)."""
+    """Raise an export/low/null grade to medium (the exclusions then do the rest).
+    None also where this Postfix has no such parameter (`smtpd_tls_ciphers` came in 2.6)."""
+    if not has_parameter(config.version, parameter):
+        return None
     if config.value(parameter, service).lower() in ("export", "low", "null"):
         return set_for(service, parameter, "medium")
     return None
 
 
-def protocols(config: PostfixConfig, service: Service, parameter: str) -> Change:
-    strict = parameter == "smtpd_tls_mandatory_protocols" and role(config, service) in (
+def strict_protocols(config: PostfixConfig, service: Service, parameter: str) -> bool:
+    """TLSv1 and TLSv1.1 are to be refused: mandatory TLS on 587/465."""
+    return parameter == "smtpd_tls_mandatory_protocols" and role(config, service) in (
         SUBMISSION,
         SUBMISSIONS,
     )
-    if strict:
-        return ServiceSet(service.key, parameter, SUBMISSION_PROTOCOLS)
+
+
+def protocols(config: PostfixConfig, service: Service, parameter: str) -> Change | None:
+    """The protocol list for `service`: no SSL anywhere, no TLSv1/TLSv1.1 for logins where
+    this Postfix can name them (else naming them would turn TLS off). None where the
+    parameter does not exist in this version (`smtpd_tls_protocols` came in 2.6)."""
+    if not has_parameter(config.version, parameter):
+        return None
+    if strict_protocols(config, service, parameter):
+        strict = knows_tls11_names(config.version)
+        value = SUBMISSION_PROTOCOLS if strict else OPPORTUNISTIC_PROTOCOLS
+        return ServiceSet(service.key, parameter, value)
     return set_for(service, parameter, OPPORTUNISTIC_PROTOCOLS)
 
 
@@ -115,6 +136,7 @@ class Planner:
         self.config = config
         self._service_checks = service_checks
         self._submission: tuple[Change, ...] | None = None
+        self._unfixable: list[AuditFinding] = []
 
     def auth_off_port25(self) -> tuple[Change, ...]:
         config = self.config
@@ -157,9 +179,21 @@ class Planner:
         add = ServiceEntry("submission/inet", ("submission", "inet", *columns, "smtpd"))
         changes: list[Change] = [add]
         changes += [ServiceSet(add.service, name, value) for name, value in SUBMISSION_OPTIONS]
-        simulated = self.config.apply(changes)
-        service = simulated.service(add.service)
-        assert service is not None
-        for finding in self._service_checks(simulated, replace(service, new=True)):
-            changes += [c for c in finding.fix if c not in changes]
+        for _ in range(_ROUNDS):  # a fix can bring up another check; stop when none does
+            simulated = self.config.apply(changes)
+            service = simulated.service(add.service)
+            assert service is not None
+            findings = list(self._service_checks(simulated, replace(service, new=True)))
+            added = [c for f in findings for c in f.fix if c not in changes]
+            if not added:
+                break
+            changes += list(dict.fromkeys(added))
+        self._unfixable = [f for f in findings if not f.fix]
         return ordered_changes(changes)
+
+    def unfixable(self) -> list[AuditFinding]:
+        """What the planned submission service will still have that no setting of this
+        Postfix can change (the AUTH rate limit before 3.1, TLSv1 before the names
+        TLSv1.1 and TLSv1.2 existed): reported now, so that applying the fix brings up
+        nothing new."""
+        return list(self._unfixable)

@@ -118,7 +118,9 @@ def _same_dir(directory: Path, other: str) -> bool:
 def _with_lines(
     from_tool: tuple[Service, ...], from_files: tuple[Service, ...]
 ) -> tuple[Service, ...]:
-    """Give the services that postconf reported the line numbers the parser found."""
+    """Give the services that postconf reported the line numbers the parser found, and
+    their `-o` options in the order of master.cf (`postconf -P` sorts them by name; a
+    fix that rewrites an entry keeps the administrator's order)."""
     by_key = {service.key: service for service in from_files}
     located = []
     for service in from_tool:
@@ -127,5 +129,10 @@ def _with_lines(
             located.append(service)
             continue
         lines = {k: v for k, v in parsed.override_lines.items() if k in service.overrides}
-        located.append(replace(service, line=parsed.line, override_lines=lines))
+        order = [k for k in parsed.overrides if k in service.overrides]
+        order += [k for k in service.overrides if k not in order]
+        overrides = {k: service.overrides[k] for k in order}
+        located.append(
+            replace(service, line=parsed.line, override_lines=lines, overrides=overrides)
+        )
     return tuple(located)

@@ -1,10 +1,13 @@
 """Turn an `AuditReport` into commands, text (rich) and JSON.
 
 Commands are single lines that can be pasted into a shell: every argument that carries
-configuration text is single-quoted. `postconf` and `postfix` get `-c DIR` unless the
-audited directory is the default one, so a pasted fix always edits the instance that was
-audited. Dovecot has no editing command: a fix names the file and line, and gives the
-`sed` line that makes the edit (or the `printf` line that appends a missing setting).
+configuration text is single-quoted. `postconf` and `postfix` get `-c DIR` (absolute)
+unless the audited directory is the default one, and `doveadm reload` gets `-c FILE`
+unless the configuration is /etc/dovecot/dovecot.conf, so a pasted fix always edits and
+reloads the instance that was audited, from any working directory. Dovecot has no editing
+command: a fix names the file and line, and gives the `sed` line that makes the edit (or
+the `printf` line that appends a missing setting); a setting continued over several lines
+(`\\`) is replaced on its first line and its other lines are emptied (JSON `end_line`).
 
 JSON output is one document (see `render_json`): `title`, `explanation` and notes in the
 chosen language only (ids, severities, evidence and commands are the same in every
@@ -12,7 +15,10 @@ language; run again with `--lang` for the other one); `commands` at the top leve
 every fix in the order to apply, reload lines last; `complete` is false when postconf
 or doveconf could not read the configuration and the files were parsed instead (the text
 report says so in place of "No problems found", and the exit status is then 1 unless a
-finding is high).
+finding is high). A finding's `fix.note` says what to know before pasting its fix (a
+certificate is needed; the fix also sets what the service reads once it is applied; a
+rewritten master.cf entry carries the other fixes of that service), or why there is
+nothing to paste (only an upgrade helps); null when there is nothing to say.
 
 Postfix before 2.11 has no `postconf -M` or `-P`. For such a version the pasteable list
 (the text report's last section, and the top-level JSON `commands`) holds only
@@ -32,9 +38,11 @@ used only on a terminal.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shlex
 from collections.abc import Iterable
+from pathlib import Path
 from typing import IO, Any
 
 from rich.cells import cell_len
@@ -53,7 +61,7 @@ from mailwarden.audit.interface import (
     ordered_changes,
 )
 from mailwarden.audit.postfix_config import PostfixConfig, format_version
-from mailwarden.audit.runner import AuditReport
+from mailwarden.audit.runner import DEFAULT_DOVECOT_CONFIG, AuditReport
 from mailwarden.audit.texts import NO_FIX, Lang, explanation, fill, label, note, title
 
 _STYLE = {
@@ -83,7 +91,7 @@ class CommandWriter:
         config = self.postfix
         if config is None or config.default_directory:
             return "postconf"
-        return f"postconf -c {shlex.quote(config.directory)}"
+        return f"postconf -c {_directory(config)}"
 
     def command(self, change: Change) -> str | None:
         if isinstance(change, MainSet):
@@ -103,10 +111,18 @@ class CommandWriter:
             if config is None or config.default_directory:
                 lines.append("postfix reload")
             else:
-                lines.append(f"postfix -c {shlex.quote(config.directory)} reload")
+                lines.append(f"postfix -c {_directory(config)} reload")
         if True in kinds:
-            lines.append("doveadm reload")
+            lines.append(self._doveadm_reload())
         return lines
+
+    def _doveadm_reload(self) -> str:
+        """`doveadm reload` for /etc/dovecot/dovecot.conf; another configuration is
+        named, so that the reload reaches the instance that was audited."""
+        path = self.dovecot_path
+        if path is None or _same_file(path, DEFAULT_DOVECOT_CONFIG):
+            return "doveadm reload"
+        return f"doveadm -c {shlex.quote(os.path.abspath(path))} reload"
 
     def commands(self, changes: Iterable[Change]) -> list[str]:
         return [line for line in (self.command(c) for c in changes) if line is not None]
@@ -117,6 +133,19 @@ class CommandWriter:
         if not _old_postfix(self.postfix):
             return self.commands(changes)
         return self.commands(c for c in changes if not isinstance(c, ServiceEntry | ServiceSet))
+
+
+def _same_file(path: str, other: Path) -> bool:
+    try:
+        return os.path.samefile(path, other)
+    except OSError:
+        return False
+
+
+def _directory(config: PostfixConfig) -> str:
+    """The configuration directory as a command names it: absolute, so that a pasted
+    command edits the audited instance from any working directory."""
+    return shlex.quote(os.path.abspath(config.directory))
 
 
 def master_cf_text(config: PostfixConfig | None, changes: tuple[Change, ...]) -> str | None:
@@ -135,14 +164,20 @@ def entry_text(change: ServiceEntry) -> str:
 
 
 def dovecot_command(change: DovecotSet) -> str | None:
+    """`sed` replaces the line in place; the lines that continued it (`\\` at the end of
+    a line) are emptied rather than deleted, so that the line numbers of the other
+    edits of that file stay true whatever order they are pasted in."""
     new = f"{change.setting} = {change.value}"
+    file = shlex.quote(os.path.abspath(change.file))
     if change.line is not None and change.old is not None:
         indent = change.old[: len(change.old) - len(change.old.lstrip())]
         replacement = (indent + new).replace("\\", "\\\\").replace("/", "\\/").replace("&", "\\&")
-        script = quote(f"{change.line}s/.*/{replacement}/")
-        return f"sed -i {script} {shlex.quote(change.file)}"
+        script = f"{change.line}s/.*/{replacement}/"
+        if change.end_line is not None and change.end_line > change.line:
+            script += f";{change.line + 1},{change.end_line}s/.*//"
+        return f"sed -i {quote(script)} {file}"
     if change.section is None:
-        return f"printf '%s\\n' {quote(new)} >> {shlex.quote(change.file)}"
+        return f"printf '%s\\n' {quote(new)} >> {file}"
     return None
 
 
@@ -150,6 +185,11 @@ def dovecot_instruction(change: DovecotSet, lang: Lang) -> str:
     new = f"{change.setting} = {change.value}"
     if change.line is not None and change.old is not None:
         line, old = str(change.line), change.old.strip()
+        if change.end_line is not None and change.end_line > change.line:
+            end = str(change.end_line)
+            return label(
+                "replace_lines", lang, file=change.file, line=line, end=end, old=old, new=new
+            )
         return label("replace_line", lang, file=change.file, line=line, old=old, new=new)
     if change.section:
         return label("add_setting_section", lang, file=change.file, section=change.section, new=new)
@@ -218,6 +258,7 @@ def finding_json(
             "value": c.value,
             "old": c.old,
             "section": c.section,
+            "end_line": c.end_line,
             "instruction": dovecot_instruction(c, lang),
         }
         for c in finding.fix
@@ -245,12 +286,32 @@ def finding_json(
 
 
 def _fix_note(finding: AuditFinding, lang: Lang) -> str | None:
+    return " ".join(_fix_notes(finding, lang)) or None
+
+
+def _fix_notes(finding: AuditFinding, lang: Lang) -> list[str]:
+    """What to know about the fix: why there is none (upgrade), which fix adds the
+    service a finding is about; that a certificate is needed; that the fix sets more
+    than the finding names, because the service then reads other settings."""
+    notes = []
     no_fix = NO_FIX.get(finding.id)
     if no_fix is not None and not finding.fix:
-        return fill(no_fix.get(lang), finding.details)
+        notes.append(fill(no_fix.get(lang), finding.details))
+    if finding.details.get("added_by"):
+        notes.append(label("planned_service", lang, **finding.details))
+    if finding.details.get("after_fix"):
+        notes.append(label("after_fix", lang, **finding.details))
     if finding.details.get("certificate") == "missing":
-        return label("needs_certificate", lang)
-    return None
+        notes.append(label(_certificate_label(finding), lang))
+    if finding.details.get("folded") == "yes":
+        notes.append(label("folded_rewrite", lang))
+    if finding.details.get("completed") == "yes":
+        notes.append(label("completed_fix", lang))
+    return notes
+
+
+def _certificate_label(finding: AuditFinding) -> str:
+    return "needs_certificate_dovecot" if finding.source == "dovecot" else "needs_certificate"
 
 
 def render_json(report: AuditReport, lang: Lang) -> str:
@@ -416,12 +477,11 @@ class TextReport:
     def _fix(self, finding: AuditFinding) -> None:
         lang = self.lang
         if not finding.fix:
-            no_fix = NO_FIX.get(finding.id)
-            if no_fix is not None:
-                self._line(fill(no_fix.get(lang), finding.details), None, 4)
+            for text in _fix_notes(finding, lang):
+                self._line(text, None, 4)
             return
-        if finding.details.get("certificate") == "missing":
-            self._line(label("needs_certificate", lang), "bold", 4)
+        for text in _fix_notes(finding, lang):
+            self._line(text, "bold", 4)
         commands = self.writer.commands(finding.fix)  # every edit, whatever the version
         if commands and all(c in self.printed for c in commands):
             self._line(label("included_in", lang, id=self.printed[commands[0]]), None, 4)

@@ -406,6 +406,24 @@ NO_FIX: dict[str, Text] = {
         "Upgrade Postfix to {oldest} or later (or to your distribution's supported package).",
         "将 Postfix 升级到 {oldest} 或更高版本（或升级到发行版仍在支持的软件包）。",
     ),
+    "postfix.tls_old_protocols": Text(
+        "This Postfix has no smtpd_tls_protocols (it came in 2.6): opportunistic TLS accepts "
+        "every protocol the OpenSSL library offers. Upgrade Postfix; on the services where "
+        "users log in, requiring TLS brings smtpd_tls_mandatory_protocols into play, which "
+        "this version has.",
+        "此版本的 Postfix 没有 smtpd_tls_protocols（2.6 起提供）：机会性 TLS 会接受 OpenSSL "
+        "库提供的所有协议。应升级 Postfix；在用户登录的服务上强制 TLS 后，起作用的是此版本已有"
+        "的 smtpd_tls_mandatory_protocols。",
+    ),
+    "postfix.submission_old_tls": Text(
+        "This Postfix does not know the protocol names TLSv1.1 and TLSv1.2 (Postfix 2.10 "
+        "does, and so do 2.6.19, 2.7.16, 2.8.20 and 2.9.15): a protocol list that names "
+        "them, even as !TLSv1.1, is invalid, and Postfix then turns TLS off. Upgrade Postfix "
+        "to refuse TLSv1 and TLSv1.1 for logins.",
+        "此版本的 Postfix 不认识协议名 TLSv1.1 和 TLSv1.2（Postfix 2.10 以及 2.6.19、2.7.16、"
+        "2.8.20、2.9.15 认识）：列出它们的协议列表（即使写作 !TLSv1.1）是无效的，Postfix 会因此"
+        "关闭 TLS。应升级 Postfix，才能在登录时拒绝 TLSv1 和 TLSv1.1。",
+    ),
     "postfix.no_auth_rate_limit": Text(
         "This Postfix has no smtpd_client_auth_rate_limit (it came in 3.1): upgrade; until "
         "then mailwarden run bans the clients that keep guessing.",
@@ -477,6 +495,10 @@ LABELS: dict[str, Text] = {
         "{file}, line {line}: replace «{old}» with «{new}»",
         "{file} 第 {line} 行：把 «{old}» 改为 «{new}»",
     ),
+    "replace_lines": Text(
+        "{file}, lines {line}-{end}: replace «{old}» and the lines that continue it with «{new}»",
+        "{file} 第 {line}-{end} 行：把 «{old}» 及其续行改为 «{new}»",
+    ),
     "add_setting": Text(
         "{file}: add «{new}»",
         "{file}：添加 «{new}»",
@@ -501,6 +523,35 @@ LABELS: dict[str, Text] = {
         "clients cannot start the TLS that this fix requires.",
         "尚未配置 TLS 证书：请先把 smtpd_tls_cert_file 和 smtpd_tls_key_file（或 "
         "smtpd_tls_chain_files）设为你的证书和私钥，否则客户端无法启动此修复所要求的 TLS。",
+    ),
+    "planned_service": Text(
+        "{services} is the service that the fix of {added_by} adds.",
+        "{services} 是 {added_by} 的修复所添加的服务。",
+    ),
+    "folded_rewrite": Text(
+        "postconf -M rewrites the whole entry: the entry written here already carries the "
+        "other fixes of this service in this report, so that none of them is undone, "
+        "whichever order you apply them in.",
+        "postconf -M 会重写整个条目：这里写入的条目已包含本报告中该服务的其他修复，因此无论按"
+        "什么顺序应用，都不会撤销其中任何一个。",
+    ),
+    "after_fix": Text(
+        "This applies to {services} once the fix of {after_fix} is in.",
+        "应用 {after_fix} 的修复之后，{services} 会出现这一问题。",
+    ),
+    "completed_fix": Text(
+        "Once this fix is in, the service reads other settings (the mandatory TLS "
+        "protocols and ciphers, or the checks that apply where AUTH is offered): the fix "
+        "sets those too.",
+        "应用此修复后，该服务会读取另外的设置（强制 TLS 时的协议和加密套件，或提供 AUTH 时"
+        "适用的检查）：修复也一并设置了它们。",
+    ),
+    "needs_certificate_dovecot": Text(
+        "No TLS certificate is configured: first set ssl_cert and ssl_key to your "
+        "certificate and key (ssl_cert = </path/to/cert.pem), or every STARTTLS and every "
+        "IMAPS or POP3S connection fails.",
+        "尚未配置 TLS 证书：请先把 ssl_cert 和 ssl_key 设为你的证书和私钥"
+        "（ssl_cert = </path/to/cert.pem），否则每个 STARTTLS 以及每个 IMAPS、POP3S 连接都会失败。",
     ),
 }
 
