@@ -492,7 +492,8 @@ def _items_of_stream(
     --since/--until: the parsers' prefilter, or the analysis one (``maybe``: see
     :func:`analysis_records_of_chunk`)."""
     windowed, outside = options.windowed, options.outside
-    for parts, reference in _framed_parts(stream, counts.read, progress):
+    stats = counts.read
+    for parts, reference in _framed_parts(stream, stats, progress):
         pasted, path_chunks = split_if_pasted(parts)
         framer = options.framer(reference, pasted, counts.read)
         for chunk in path_chunks:
@@ -506,6 +507,8 @@ def _items_of_stream(
             for item in items:
                 if not outside(item[0].time):
                     yield item
+                else:
+                    stats.outside_window += 1
 
 
 def _analysis_batches(
@@ -524,7 +527,9 @@ def _analysis_batches(
         for chunk in path_chunks:
             records, maybe = _analysis_batch(chunk, framer)
             if windowed:
+                framed = len(records)
                 records = [record for record in records if not outside(record.time)]
+                counts.read.outside_window += framed - len(records)
             yield records, maybe
 
 

@@ -241,3 +241,19 @@ def test_a_file_that_is_no_log_is_not_reported_as_free_of_attacks(tmp_path: Path
         assert len(warnings) == 1 and name in warnings[0] and "not log entries" in warnings[0]
     result = run_analyze(tmp_path / "quiet.log")
     assert result.stderr == "" and "No attack found" in result.stdout
+
+
+def test_a_time_range_that_leaves_everything_out_says_so() -> None:
+    samples = Path(__file__).resolve().parents[2] / "samples"
+    logs = sorted(str(p) for p in samples.glob("mail.log*"))
+    done = run_analyze("--since", "2027-01-01", "--timezone", "UTC", *logs)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("No attack found")
+    (warning,) = done.stderr.splitlines()
+    assert warning.startswith("mailwarden: warning: ")
+    assert "entries lie outside --since 2027-01-01 00:00 UTC, and none inside the range" in (
+        warning
+    )
+    # A range with the attacks in it says nothing of the kind.
+    inside = run_analyze("--since", "2026-03-10", "--until", "2026-03-10T12:00", *logs)
+    assert inside.stderr == "" and "guessed passwords" in inside.stdout

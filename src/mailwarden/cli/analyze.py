@@ -212,7 +212,14 @@ def _run(
         if progress is not None:
             progress.close()
     stats = counts.read
-    if stats.lines and not counts.recognised:
+    if stats.outside_window and not counts.records:
+        # Not a problem of the input: said on standard error, not among the problems.
+        click.echo(
+            f"mailwarden: warning: {stats.outside_window:,} entries lie outside "
+            f"{_window(options)}, and none inside the range could change the analysis",
+            err=True,
+        )
+    elif stats.lines and not counts.recognised:
         for path in _not_logs(paths, options):
             stats.problem(
                 f"{path}: its first lines are not log entries (another format? UTF-16?"
@@ -419,3 +426,13 @@ def _check_readable(paths: Sequence[str]) -> None:
             raise InputError(f"{path}: permission denied") from None
         except OSError as exc:
             raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
+
+
+def _window(options: ReadOptions) -> str:
+    """``--since 2026-02-23 00:00 --until …`` as the range was understood."""
+    parts = []
+    if options.since is not None:
+        parts.append(f"--since {options.since:%Y-%m-%d %H:%M %Z}".rstrip())
+    if options.until is not None:
+        parts.append(f"--until {options.until:%Y-%m-%d %H:%M %Z}".rstrip())
+    return " ".join(parts)

@@ -61,6 +61,8 @@ class ReadStats:
     duplicates: int = 0
     """Lines dropped because another input had already given the same line (rsyslog
     writes mail lines to both mail.log and syslog): see ``scan``'s merge."""
+    outside_window: int = 0
+    """Entries left out by --since/--until (``analyze``)."""
     problems: list[str] = field(default_factory=list)
     """One line each: a damaged archive, a source that stopped early, ..."""
 
