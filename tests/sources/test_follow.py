@@ -1,14 +1,21 @@
-"""Following live files: rotation, copytruncate, late files, restarts, partial lines."""
+"""Following live files: rotation, copytruncate, late files, restarts, partial lines,
+read errors, backlogs read in pieces."""
 
 from __future__ import annotations
 
+import errno
+import itertools
 import json
 import os
 import queue
+import shutil
 import statistics
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
+
+import pytest
 
 from mailwarden.sources.follow import FileFollower, Position
 from mailwarden.sources.interface import MAX_LINE, ReadStats
@@ -192,14 +199,6 @@ def test_position_survives_json_and_rejects_nonsense() -> None:
         raise AssertionError("a negative offset was accepted")
 
 
-def test_a_path_that_cannot_be_read_is_reported_once(tmp_path: Path) -> None:
-    stats = ReadStats()
-    follower = FileFollower([str(tmp_path)], stats=stats)  # a directory
-    for _ in range(3):
-        assert follower.poll() == []
-    assert len(stats.problems) == 1 and "cannot follow" in stats.problems[0]
-
-
 def test_a_new_line_arrives_well_within_the_daemons_budget(tmp_path: Path) -> None:
     log = tmp_path / "mail.log"
     log.write_text("")
@@ -225,3 +224,369 @@ def test_a_new_line_arrives_well_within_the_daemons_budget(tmp_path: Path) -> No
         stop.set()
         worker.join(timeout=5)
     assert statistics.median(delays) < 0.2
+
+
+# -- read errors ---------------------------------------------------------------------
+
+
+class Clock:
+    """The follower's clock, moved by hand."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def lines_of(follower: FileFollower) -> list[tuple[str, int, str]]:
+    """(file name, line number, text) of what one poll returns."""
+    return [
+        (Path(chunk.source).name, chunk.first_line + n, line)
+        for chunk in follower.poll()
+        for n, line in enumerate(chunk.data.decode().splitlines())
+    ]
+
+
+def said(follower: FileFollower) -> list[str]:
+    """What the follower has to say in the log since the last call."""
+    notes = [note.text for note in follower.notes]
+    follower.notes.clear()
+    return notes
+
+
+def break_file(
+    monkeypatch: pytest.MonkeyPatch, path: Path, error: int, *calls: str
+) -> Callable[[], None]:
+    """Make ``os.<call>`` fail with ``error`` on descriptors open on ``path`` (by name, as
+    /proc shows it), as a disk (EIO) or an NFS server (ESTALE) does; returns the cure."""
+    broken = {"now": True}
+    for name in calls or ("pread",):
+        real = getattr(os, name)
+
+        def failing(fd: int, *args: object, _real: Callable[..., object] = real) -> object:
+            if broken["now"] and os.readlink(f"/proc/self/fd/{fd}") == str(path):
+                raise OSError(error, os.strerror(error))
+            return _real(fd, *args)
+
+        monkeypatch.setattr(os, name, failing)
+    return lambda: broken.update(now=False)
+
+
+def test_an_io_error_stops_that_file_only_and_reading_resumes_where_it_stopped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    log, other = tmp_path / "mail.log", tmp_path / "other.log"
+    log.write_text("")
+    other.write_text("")
+    clock = Clock()
+    follower = FileFollower([str(log), str(other)], clock=clock)
+    lines_of(follower)
+    append(log, "1\n2\n")
+    assert lines_of(follower) == [("mail.log", 1, "1"), ("mail.log", 2, "2")]
+
+    cure = break_file(monkeypatch, log, errno.EIO)
+    append(log, "3\n")
+    append(other, "x\n")
+    assert lines_of(follower) == [("other.log", 1, "x")]  # no exception, the other goes on
+    (line,) = said(follower)
+    assert line.startswith(f"{log}: cannot follow: Input/output error (EIO); ")
+    assert "reading resumes at line 3 when it can" in line
+    (failure,) = follower.failures()
+    assert failure.startswith(f"{log}: cannot follow since ") and "(EIO)" in failure
+    assert follower.positions()[str(log)].line == 3  # a stop now resumes at line 3
+
+    append(log, "4\n")
+    for _ in range(5):
+        clock.now += 0.15
+        assert lines_of(follower) == []  # broken, then healed but not tried again yet
+        if clock.now >= 1000.5:
+            cure()
+    assert said(follower) == []  # the same error is said once
+    clock.now = 1001.0
+    assert lines_of(follower) == [("mail.log", 3, "3"), ("mail.log", 4, "4")]
+    (line,) = said(follower)
+    assert line.startswith(f"{log}: reading again after 1 s (it could not be read since ")
+    assert follower.failures() == []
+    append(log, "5\n")
+    assert lines_of(follower) == [("mail.log", 5, "5")]
+
+
+def test_a_file_that_keeps_failing_is_tried_again_ever_less_often_up_to_a_minute(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    log = tmp_path / "mail.log"
+    log.write_text("1\n")
+    clock = Clock()
+    follower = FileFollower([str(log)], clock=clock)
+    follower.poll()
+    break_file(monkeypatch, log, errno.EIO)
+    append(log, "2\n")
+    tries: list[float] = []
+    real_open = os.open
+
+    def counting_open(path: str, *args: object) -> int:
+        if path == str(log):
+            tries.append(clock.now)
+        return real_open(path, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "open", counting_open)
+    start = clock.now
+    while clock.now < start + 300:
+        follower.poll()
+        clock.now += 0.25
+    assert tries[0] == start + 1  # one second after the error
+    gaps = [round(b - a) for a, b in itertools.pairwise(tries)]
+    assert gaps == [2, 4, 8, 16, 32, 60, 60, 60], gaps
+    assert len(said(follower)) == 1
+
+
+def test_a_stale_nfs_handle_reopens_the_file_and_resumes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    log = tmp_path / "mail.log"
+    log.write_text("")
+    clock = Clock()
+    follower = FileFollower([str(log)], clock=clock)
+    follower.poll()
+    append(log, "1\n")
+    assert lines_of(follower) == [("mail.log", 1, "1")]
+    cure = break_file(monkeypatch, log, errno.ESTALE, "fstat", "pread")
+    append(log, "2\n")
+    assert lines_of(follower) == []
+    assert "Stale file handle (ESTALE)" in said(follower)[0]
+    cure()
+    clock.now += 1
+    assert lines_of(follower) == [("mail.log", 2, "2")]
+
+
+def test_a_directory_in_place_of_the_file_is_said_once_and_a_file_there_is_read_again(
+    tmp_path: Path,
+) -> None:
+    log = tmp_path / "mail.log"
+    log.write_text("")
+    clock = Clock()
+    follower = FileFollower([str(log)], clock=clock, rotate_grace=0)
+    follower.poll()
+    append(log, "1\n")
+    log.rename(tmp_path / "mail.log.1")
+    log.mkdir()
+    assert lines_of(follower) == [("mail.log", 1, "1")]  # the old file's rest
+    for _ in range(400):
+        clock.now += 0.25
+        assert lines_of(follower) == []
+    (line,) = said(follower)
+    assert line.startswith(f"{log}: cannot follow: is a directory, not a log file; ")
+    assert "is a directory" in follower.failures()[0]
+
+    log.rmdir()
+    log.write_text("new 1\n")
+    clock.now += 60
+    assert lines_of(follower) == [("mail.log", 1, "new 1")]
+    assert "reading again" in said(follower)[0]
+
+
+def test_a_fifo_in_place_of_the_file_never_blocks(tmp_path: Path) -> None:
+    log = tmp_path / "mail.log"
+    log.write_text("")
+    follower = FileFollower([str(log)], rotate_grace=0)
+    follower.poll()
+    log.unlink()
+    os.mkfifo(log)  # opening it for reading would wait for a writer forever
+    done: queue.Queue[list[tuple[str, int, str]]] = queue.Queue()
+    worker = threading.Thread(target=lambda: done.put(lines_of(follower)), daemon=True)
+    worker.start()
+    assert done.get(timeout=5) == []
+    assert "is a FIFO (named pipe), not a log file" in said(follower)[0]
+
+
+def test_a_fifo_among_the_siblings_never_blocks_a_restart(tmp_path: Path) -> None:
+    log = tmp_path / "mail.log"
+    log.write_text("1\n")
+    follower = FileFollower([str(log)], from_start=True)
+    follower.poll()
+    positions = follower.positions()
+    follower.close()
+    log.rename(tmp_path / "mail.log.old")
+    os.mkfifo(tmp_path / "mail.log.1")
+    log.write_text("new 1\n")
+    again = FileFollower([str(log)], positions)
+    done: queue.Queue[list[tuple[str, int, str]]] = queue.Queue()
+    worker = threading.Thread(target=lambda: done.put(lines_of(again)), daemon=True)
+    worker.start()
+    assert done.get(timeout=5) == [("mail.log", 1, "new 1")]
+
+
+def test_a_rotated_file_that_fails_is_said_and_the_new_file_is_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    log = tmp_path / "mail.log"
+    log.write_text("")
+    follower = FileFollower([str(log)], rotate_grace=60)
+    follower.poll()
+    append(log, "1\n")
+    assert lines_of(follower) == [("mail.log", 1, "1")]
+    log.rename(tmp_path / "mail.log.1")
+    log.write_text("new 1\n")
+    assert lines_of(follower) == [("mail.log", 1, "new 1")]
+    break_file(monkeypatch, tmp_path / "mail.log.1", errno.EIO)
+    append(tmp_path / "mail.log.1", "late\n")
+    append(log, "new 2\n")
+    assert lines_of(follower) == [("mail.log", 2, "new 2")]
+    (line,) = said(follower)
+    assert "cannot read the rest of the rotated file (from line 2 on): Input/output" in line
+
+
+def test_a_restart_reads_the_rotated_rest_even_when_the_new_file_cannot_be_read(
+    tmp_path: Path,
+) -> None:
+    log = tmp_path / "mail.log"
+    log.write_text("")
+    follower = FileFollower([str(log)])
+    follower.poll()
+    append(log, "1\n")
+    follower.poll()
+    positions = follower.positions()
+    follower.close()
+    append(log, "2 unread when rotated\n")
+    log.rename(tmp_path / "mail.log.1")
+    log.mkdir()  # what stands in for the new file cannot be read
+
+    clock = Clock()
+    again = FileFollower([str(log)], positions, rotate_grace=0, clock=clock)
+    assert lines_of(again) == [("mail.log", 2, "2 unread when rotated")]
+    (line,) = said(again)
+    assert "cannot follow: is a directory, not a log file; it is read from its start" in line
+    log.rmdir()
+    log.write_text("new 1\n")
+    clock.now += 1
+    assert lines_of(again) == [("mail.log", 1, "new 1")]
+
+
+# -- backlogs in pieces ----------------------------------------------------------------
+
+
+def numbered(count: int, width: int = 100) -> str:
+    return "".join(f"line {n:06d} ".ljust(width - 1, "x") + "\n" for n in range(1, count + 1))
+
+
+def texts(chunks: list[tuple[str, int, str]]) -> list[str]:
+    return [text for _, _, text in chunks]
+
+
+def test_a_backlog_is_read_in_pieces_and_a_stop_between_two_resumes_exactly(
+    tmp_path: Path,
+) -> None:
+    log = tmp_path / "mail.log"
+    log.write_text("")
+    follower = FileFollower([str(log)])
+    follower.poll()
+    positions = follower.positions()
+    follower.close()
+    append(log, numbered(3000))  # 300 kB written while stopped
+
+    first = FileFollower([str(log)], positions, read_budget=64 << 10)
+    pieces = [first.poll() for _ in range(2)]
+    assert all(sum(len(c.data) for c in piece) <= 64 << 10 for piece in pieces)
+    got = [line for piece in pieces for c in piece for line in c.data.decode().splitlines()]
+    assert 1000 < len(got) < 3000
+    stopped_at = first.positions()
+    first.close()
+
+    second = FileFollower([str(log)], stopped_at, read_budget=64 << 10)
+    while True:
+        more = texts(lines_of(second))
+        if not more:
+            break
+        got += more
+    assert got == numbered(3000).splitlines()  # nothing lost, nothing twice
+
+
+def test_the_rest_of_a_rotated_file_comes_first_even_when_it_takes_many_polls(
+    tmp_path: Path,
+) -> None:
+    log = tmp_path / "mail.log"
+    log.write_text("")
+    follower = FileFollower([str(log)])
+    follower.poll()
+    positions = follower.positions()
+    follower.close()
+    append(log, numbered(2000))
+    log.rename(tmp_path / "mail.log.1")  # rotated while stopped
+    log.write_text("new 1\nnew 2\n")
+
+    first = FileFollower([str(log)], positions, read_budget=32 << 10, rotate_grace=0)
+    got = texts(lines_of(first)) + texts(lines_of(first))
+    assert 0 < len(got) < 2000 and "new 1" not in got
+    stopped_at = first.positions()  # in the rotated file, not at the new file's start
+    assert stopped_at[str(log)].inode == (tmp_path / "mail.log.1").stat().st_ino
+    first.close()
+
+    second = FileFollower([str(log)], stopped_at, read_budget=32 << 10, rotate_grace=0)
+    while more := texts(lines_of(second)):
+        got += more
+    assert got == [*numbered(2000).splitlines(), "new 1", "new 2"]
+
+
+# -- copytruncate ------------------------------------------------------------------------
+
+
+def test_after_copytruncate_while_stopped_the_rest_is_read_from_the_copy(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    log = tmp_path / "mail.log"
+    log.write_text("")
+    follower = FileFollower([str(log)])
+    follower.poll()
+    append(log, "2026-11-28T10:00:00 mx postfix/smtpd[1]: first\nsecond\n")
+    follower.poll()
+    positions = follower.positions()
+    follower.close()
+    append(log, "3 unread\n4 unread\n")  # written while stopped
+    shutil.copyfile(log, tmp_path / "mail.log.1")  # copytruncate
+    log.write_text("")
+    append(log, "new 1\n")
+
+    again = FileFollower([str(log)], positions, rotate_grace=0)
+    assert lines_of(again) == [
+        ("mail.log", 3, "3 unread"),
+        ("mail.log", 4, "4 unread"),
+        ("mail.log", 1, "new 1"),
+    ]
+    (line,) = said(again)
+    assert line == (
+        f"{log}: was copied and truncated (copytruncate): reading the rest of the old "
+        f"content from {tmp_path / 'mail.log.1'} first, from line 3"
+    )
+
+
+def test_a_sibling_with_other_first_bytes_is_no_copy(tmp_path: Path) -> None:
+    log = tmp_path / "mail.log"
+    log.write_text("")
+    follower = FileFollower([str(log)])
+    follower.poll()
+    append(log, "2026-11-28T10:00:00 mx postfix/smtpd[1]: first\n")
+    follower.poll()
+    positions = follower.positions()
+    follower.close()
+    (tmp_path / "mail.log.1").write_text("2026-11-27T10:00:00 mx postfix/smtpd[1]: first\nx\n")
+    log.write_text("new 1\n")  # same inode, truncated and written again
+
+    again = FileFollower([str(log)], positions, rotate_grace=0)
+    assert lines_of(again) == [("mail.log", 1, "new 1")]
+
+
+def test_copytruncate_while_running_reads_the_unread_rest_from_the_copy(tmp_path: Path) -> None:
+    log = tmp_path / "mail.log"
+    log.write_text("")
+    follower = FileFollower([str(log)], rotate_grace=0)
+    follower.poll()
+    append(log, "2026-11-28T10:00:00 mx postfix/smtpd[1]: first\n")
+    assert len(lines_of(follower)) == 1
+    append(log, "2 not read yet\n")
+    shutil.copyfile(log, tmp_path / "mail.log.1")
+    log.write_text("")
+    append(log, "new 1\n")
+    assert lines_of(follower) == [("mail.log", 2, "2 not read yet"), ("mail.log", 1, "new 1")]
+    append(log, "new 2\n")
+    assert lines_of(follower) == [("mail.log", 2, "new 2")]

@@ -25,8 +25,12 @@ Each step:
 
 SIGHUP reloads the configuration (a bad one is refused with one line and the running
 one is kept); SIGTERM and SIGINT stop cleanly (positions committed, bans left in the
-firewall: the kernel expires them on time even when the daemon is not running).
-A bad log line is skipped and counted; a failing firewall or store is logged once (again
+firewall: the kernel expires them on time even when the daemon is not running), also
+in the middle of a backlog: it is read in pieces (see `reading`), one per step, and the
+warm-up checks for a stop between its pieces.
+A bad log line is skipped and counted; a followed file that cannot be read is said once,
+shown by ``status`` and tried again, at most a minute apart, while the other inputs go
+on (see `mailwarden.sources.follow`); a failing firewall or store is logged once (again
 when its error changes) and retried, neither stops the daemon: the store keeps the bans,
 the firewall is rewritten from it after 1, 2, 4, ... seconds (at most a minute apart),
 and ``status`` shows the firewall's error until then. A ban that ended while the daemon
@@ -36,6 +40,7 @@ allow list lifts its ban at once.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 import os
@@ -249,6 +254,7 @@ class Daemon:
         )
         self._duplicates = _duplicates_for(self.reader)
         backlog = self.reader.start()
+        self._report_problems()
         self._warm_up()
         self._started = datetime.now(UTC)
         sources = [*self.reader.paths, *(["journal"] if config.sources.journal else [])]
@@ -299,7 +305,7 @@ class Daemon:
         if chunks:
             self._process(chunks)
             self._commit()
-        if self.stats.problems:
+        if self.stats.problems or self.reader.files.notes:
             self._report_problems()
         self._check_revision()
         self._flush()
@@ -377,8 +383,16 @@ class Daemon:
             )
 
     def _report_problems(self) -> None:
-        """Say what the sources could not read (a file without permission, a journalctl
-        that complains), once each, and keep only the last few for ``status``."""
+        """Say what the sources could not read (a journalctl that complains, a file that
+        cannot be read and when it can again), once each, and keep the last few of the
+        former for ``status`` (which shows the files that cannot be read now apart:
+        `_current_problems`)."""
+        notes = self.reader.files.notes
+        if notes:
+            for note in notes:
+                LOG.log(note.level, "source: %s", decisions.clean(note.text, 600))
+            notes.clear()
+            self._due["heartbeat"] = 0.0  # status shows a file that fails, or works again
         problems = self.stats.problems
         for problem in problems:
             LOG.warning("source: %s", decisions.clean(problem))
@@ -697,8 +711,11 @@ class Daemon:
             self._store_error(exc)
 
     def _current_problems(self) -> list[JSONValue]:
-        """The last sources' problems, and a firewall that does not work now."""
+        """The last sources' problems, the followed files that cannot be read now, and a
+        firewall that does not work now."""
         problems: list[JSONValue] = list(self._problems)
+        if self._reader is not None:
+            problems.extend(self._reader.files.failures())
         if self._broken is not None and self._broken_since is not None:
             problems.append(
                 f"firewall: {self._broken} (since {decisions.iso(self._broken_since)}; "
@@ -714,22 +731,32 @@ class Daemon:
         Those lines were read before, so what they conclude is acted on only when no ban
         of that network was recorded since the attack: an attacker caught in the tail at
         the very first start is banned, one banned (or unbanned by hand) before a restart
-        is left as it is, and no offence is counted twice."""
+        is left as it is, and no offence is counted twice. The tail comes in pieces; a
+        stop request between two ends the warm-up (nothing of it is acted on then)."""
         started = time.monotonic()
         stats = ReadStats()
         feed = self.detector.feed
         duplicates = self._duplicates
         found: list[tuple[Detection, Event]] = []
-        for chunk in self.reader.warmup(self.warmup_bytes):
-            framer = Framer(split_pasted=False, stats=stats)
-            try:
-                for record in framer.frame_chunk(chunk):
-                    if duplicates is not None and not duplicates.first(record):
-                        continue
-                    for event in parse(record):
-                        found.extend((detection, event) for detection in feed(event))
-            except Exception as exc:
-                self._line_error(chunk.source, chunk.first_line, exc)
+        framers: dict[str, Framer] = {}
+        pieces = self.reader.warmup(self.warmup_bytes)
+        with contextlib.closing(pieces):
+            for chunk in pieces:
+                if self._stop:
+                    self.counters.warmup_lines = stats.lines
+                    LOG.info("warm-up: stopped after %d earlier line(s)", stats.lines)
+                    return
+                framer = framers.get(chunk.source)
+                if framer is None:
+                    framer = framers[chunk.source] = Framer(split_pasted=False, stats=stats)
+                try:
+                    for record in framer.frame_chunk(chunk):
+                        if duplicates is not None and not duplicates.first(record):
+                            continue
+                        for event in parse(record):
+                            found.extend((detection, event) for detection in feed(event))
+                except Exception as exc:
+                    self._line_error(chunk.source, chunk.first_line, exc)
         self.counters.warmup_lines = stats.lines
         if stats.lines:
             LOG.info(
@@ -860,6 +887,7 @@ class Daemon:
             )
             self._duplicates = _duplicates_for(self.reader)
             backlog = self.reader.start()
+            self._report_problems()
             self._warm_up()
             self._process(backlog)
             self._commit()

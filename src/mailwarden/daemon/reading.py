@@ -14,33 +14,48 @@ the bare keys only when they are provably this host's: a file position whose dev
 inode and first bytes match the file here, a journal cursor of this boot.
 
 At start, a stored position whose file is gone (rotated and compressed at once, without
-``delaycompress``, or copied and truncated while the daemon was stopped) is said in the
-log: the lines written to that file after the position are not read. So is a followed
-file that does not exist (yet), which on Debian without rsyslog means the logs are in
+``delaycompress``, or truncated without a copy beside it) is said in the log: the lines
+written to that file after the position are not read. A file renamed by a rotation, or
+copied by copytruncate to a sibling (``mail.log.1``: the same first bytes, at least as
+long), has its rest read first (see `mailwarden.sources.follow`). A followed file that
+does not exist (yet) is said too, which on Debian without rsyslog means the logs are in
 the journal.
+
+The backlog (what was written while the daemon was stopped) is read in pieces of at
+most `READ_BUDGET` bytes per file and poll (`Reader.start` returns the first ones, each
+`Reader.poll` the next), so that memory stays bounded, a stop request is honoured
+between two pieces, and the position committed after each piece resumes exactly there.
 
 What the detector knew does not survive a restart, but is rebuilt: `Reader.warmup` gives
 the last `WARMUP_BYTES` of each file before the point where reading resumes (the stored
-position, or the end of a file read for the first time), and the daemon feeds them to
-a fresh detector. An attacker with two guesses before a restart is banned at the third
-after it; what the tail itself concludes is acted on only when no ban of that network
-was recorded since (see `loop.Daemon._warm_up`). Windows longer than the tail (a slow
-brute force over a day on a busy server) restart counting. The journal is not warmed
-up.
+position, or the end of a file read for the first time), in pieces of at most
+`WARMUP_PIECE` bytes, and the daemon feeds them to a fresh detector (a stop request is
+honoured between two pieces). An attacker with two guesses before a restart is banned
+at the third after it; what the tail itself concludes is acted on only when no ban of
+that network was recorded since (see `loop.Daemon._warm_up`). Windows longer than the
+tail (a slow brute force over a day on a busy server) restart counting. The journal is
+not warmed up.
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 import socket
-from collections.abc import Mapping
+from collections.abc import Generator, Iterator, Mapping
 from typing import NamedTuple
 
 from mailwarden.config import SourcesConfig, StoreConfig
 from mailwarden.daemon.journal import JournalFollower, JournalTrust
-from mailwarden.sources.follow import FileFollower, Position, file_matches
+from mailwarden.sources._lines import LineSplitter
+from mailwarden.sources.follow import (
+    READ_BUDGET,
+    FileFollower,
+    Position,
+    file_matches,
+    find_stored,
+    open_regular,
+)
 from mailwarden.sources.interface import Chunk, ReadStats
 from mailwarden.store import JSONValue, Store
 
@@ -53,6 +68,9 @@ DAEMON_KEY = "daemon"
 HOST_SEPARATOR = "/"
 """Between a host's name and a key in a shared store (never in a host name)."""
 WARMUP_BYTES = 8 << 20
+WARMUP_PIECE = 1 << 20
+"""The warm-up tail is read and fed in pieces of this size: a stop request is honoured
+between two."""
 
 
 def file_key(path: str) -> str:
@@ -166,19 +184,11 @@ class Reader:
         self._written: dict[str, JSONValue] = {}
 
     def start(self) -> list[Chunk]:
-        """Open every source; return what is already there to read (the backlog since the
-        stored positions). Call `warmup` after this and before acting on the backlog."""
+        """Open every source; return the first piece of what is already there to read
+        (the backlog since the stored positions; each `poll` gives the next piece). Call
+        `warmup` after this and before acting on the backlog."""
         for path, position in self._stored.items():
-            if resumable(path, position) is None:
-                LOG.warning(
-                    "%s: the file read before the restart (up to line %d) is gone or was "
-                    "truncated (rotated and compressed, or copied and truncated, while "
-                    "mailwarden was stopped): lines written to it after that are not read; "
-                    "reading %s from its start",
-                    path,
-                    position.line,
-                    path,
-                )
+            self._say_resume(path, position)
         for path in self.paths:
             if not os.path.exists(path):
                 LOG.warning(
@@ -197,18 +207,50 @@ class Reader:
             )
         return self.files.poll()
 
-    def warmup(self, limit: int = WARMUP_BYTES) -> list[Chunk]:
+    @staticmethod
+    def _say_resume(path: str, position: Position) -> None:
+        """Say in the log when the stored position cannot be resumed as it is: its file
+        is gone, or the rest is read from a copy; and how much is left to read."""
+        found = find_stored(path, position)
+        if found is None:
+            if not _unreadable(path):  # one that cannot be read is said by the follower
+                LOG.warning(
+                    "%s: the file read before the restart (up to line %d) is gone or was "
+                    "truncated (rotated and compressed, or copied and truncated, while "
+                    "mailwarden was stopped): lines written to it after that are not read; "
+                    "reading %s from its start",
+                    path,
+                    position.line,
+                    path,
+                )
+            return
+        try:
+            behind = os.fstat(found.fd).st_size - position.offset
+        except OSError:
+            behind = 0
+        finally:
+            os.close(found.fd)
+        if behind >= 2 * READ_BUDGET:
+            LOG.info(
+                "%s: %d MiB not read yet (from line %d on): read in pieces of %d MiB, "
+                "a stop is honoured between two",
+                found.name if found.copy else path,
+                behind >> 20,
+                position.line,
+                READ_BUDGET >> 20,
+            )
+
+    def warmup(
+        self, limit: int = WARMUP_BYTES, piece: int = WARMUP_PIECE
+    ) -> Generator[Chunk, None, None]:
         """The lines before the point where each file's reading started (at most `limit`
-        bytes each), for the detector to remember, not to act on."""
-        started = {**self.files.positions(), **self._stored}
-        chunks = []
+        bytes each, in pieces of at most `piece` bytes), for the detector to remember,
+        not to act on."""
+        started = self.files.origins()
         for path in self.paths:
             position = started.get(path)
             if position is not None and position.offset > 0:
-                chunk = tail_before(path, position, limit)
-                if chunk is not None:
-                    chunks.append(chunk)
-        return chunks
+                yield from tail_before(path, position, limit, piece)
 
     def poll(self) -> list[Chunk]:
         chunks = self.files.poll()
@@ -247,9 +289,12 @@ def _earlier_position(store: Store, path: str) -> JSONValue:
         return None
     try:
         position = Position.from_json(raw)
-        with open(path, "rb") as file:
-            if not file_matches(file.fileno(), position):
+        fd = open_regular(path)
+        try:
+            if not file_matches(fd, position):
                 return None
+        finally:
+            os.close(fd)
     except (OSError, ValueError, KeyError, TypeError):
         return None
     LOG.info("%s: resuming at line %d, stored before positions were per host", path, position.line)
@@ -275,68 +320,66 @@ def _earlier_cursor(store: Store) -> JSONValue:
     return raw
 
 
-def _candidates(path: str) -> list[str]:
-    """`path`, then its rotated siblings (``mail.log.1``, ``mail.log-20261128``)."""
-    folder, name = os.path.split(os.path.abspath(path))
-    candidates = [path]
-    with contextlib.suppress(OSError):
-        candidates += sorted(
-            entry.path
-            for entry in os.scandir(folder)
-            if entry.name.startswith(name) and entry.name != name
-        )
-    return candidates
+def _unreadable(path: str) -> bool:
+    """Is something at ``path`` that cannot be read (as opposed to nothing)?"""
+    try:
+        os.close(open_regular(path))
+    except FileNotFoundError:
+        return False
+    except OSError:
+        return True
+    return False
 
 
-def resumable(path: str, position: Position) -> str | None:
-    """The file that a stored position points at (`path` itself or a rotated sibling
-    with its inode, at least as long and with the same first bytes), or None when it
-    is gone (rotated and compressed, deleted, truncated)."""
-    for candidate in _candidates(path):
-        try:
-            fd = os.open(candidate, os.O_RDONLY)
-        except OSError:
-            continue
-        try:
-            if file_matches(fd, position):
-                return candidate
-        except OSError:
-            continue
-        finally:
-            os.close(fd)
-    return None
-
-
-def tail_before(path: str, position: Position, limit: int) -> Chunk | None:
+def tail_before(
+    path: str, position: Position, limit: int, piece: int = WARMUP_PIECE
+) -> Iterator[Chunk]:
     """The whole lines before `position` (at most `limit` bytes) in the file it points
-    at: `path` itself, or a rotated sibling (``mail.log.1``) with its inode."""
-    for candidate in _candidates(path):
-        chunk = _tail(candidate, path, position, limit)
+    at (`path` itself, a rotated sibling with its inode, or a copy: see `find_stored`),
+    in chunks of at most `piece` bytes (and one line)."""
+    found = find_stored(path, position)
+    if found is None:
+        return
+    fd, end, piece = found.fd, position.offset, max(1, piece)
+    try:
+        start = max(0, end - limit)
+        if start > 0:  # from the first whole line on
+            begin = _after_newline(fd, start, end, piece)
+            if begin is None:
+                return
+            start = begin
+        if start >= end:
+            return
+        lines = sum(data.count(b"\n") for data in _pieces(fd, start, end, piece))
+        splitter = LineSplitter(path, ReadStats(), line=max(1, position.line - lines), offset=start)
+        for data in _pieces(fd, start, end, piece):
+            chunk = splitter.feed(data)
+            if chunk is not None:
+                yield chunk
+        chunk = splitter.finish()
         if chunk is not None:
-            return chunk
-    return None
-
-
-def _tail(candidate: str, source: str, position: Position, limit: int) -> Chunk | None:
-    try:
-        fd = os.open(candidate, os.O_RDONLY)
+            yield chunk
     except OSError:
-        return None
-    try:
-        if not file_matches(fd, position):
-            return None
-        start = max(0, position.offset - limit)
-        data = os.pread(fd, position.offset - start, start)
-    except OSError:
-        return None
+        return  # the follower says what cannot be read
     finally:
         os.close(fd)
-    if start > 0:
+
+
+def _after_newline(fd: int, start: int, end: int, piece: int) -> int | None:
+    """The offset after the first newline from ``start`` on (None: none before ``end``)."""
+    for data in _pieces(fd, start, end, piece):
         cut = data.find(b"\n")
-        if cut < 0:
-            return None
-        data, start = data[cut + 1 :], start + cut + 1
-    if not data:
-        return None
-    first_line = max(1, position.line - data.count(b"\n"))
-    return Chunk(source, data, first_line, start)
+        if cut >= 0:
+            return start + cut + 1
+        start += len(data)
+    return None
+
+
+def _pieces(fd: int, start: int, end: int, piece: int) -> Iterator[bytes]:
+    """The bytes from ``start`` to ``end`` of the open file, `piece` bytes at a time."""
+    while start < end:
+        data = os.pread(fd, min(piece, end - start), start)
+        if not data:
+            return
+        start += len(data)
+        yield data

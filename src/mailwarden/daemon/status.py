@@ -23,10 +23,12 @@ fields are added, never renamed or removed. Times are ISO 8601 in UTC
   ``enforce_errors``, ``store_errors``, ``clients_forgotten``, ``warmup_lines``,
   ``journal_untrusted`` (journal entries skipped: not written by the mail system),
   ``lines``, ``skipped_lines``, ``alerts_sent``, ``alerts_failed``, ``alerts_dropped``);
-  ``problems`` the last few source problems (one line each); ``damaged``: what of
-  the heartbeat could not be read (``["pid 'x' is not a process id"]``; such a value,
-  a counter too, is null, and ``running`` false when it is ``seen`` or ``stopped``),
-  empty when nothing.
+  ``problems`` the last few source problems, then each followed file that cannot be
+  read now (``/var/log/mail.log: cannot follow since 2026-11-28T14:00:00Z: Permission
+  denied (EACCES) ...``, gone once it is read again), then a firewall that does not
+  work now (one line each); ``damaged``: what of the heartbeat could not be read
+  (``["pid 'x' is not a process id"]``; such a value, a counter too, is null, and
+  ``running`` false when it is ``seen`` or ``stopped``), empty when nothing.
 - ``bans``: the active bans, oldest first: ``{network, since, until,
   remaining_seconds, reason, source ("auto" | "manual"), offences, not_enforced}``;
   ``not_enforced``: why the daemon leaves a stored ban out of the firewall (the network

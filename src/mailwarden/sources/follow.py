@@ -5,15 +5,31 @@ survives what happens to log files in production:
 
 - rotation by rename (logrotate's default, Postfix's ``postfix logrotate``): the old
   file is read to its end, then kept open for `rotate_grace` seconds for the writer's
-  last lines before it reopens the new file, which is read from its start;
+  last lines before it is closed; the new file is read from its start, after the old
+  one's rest;
 - copytruncate: the file shrinks, or its first bytes change, so it is read again
-  from the start;
+  from the start; when a sibling (``mail.log.1``) holds a copy of the old content
+  (its first bytes and at least the length read so far), the rest of the old content
+  is read from the copy first;
 - a file that does not exist yet is picked up when it appears, from its start;
 - a restart: `positions` gives, per path, a `Position` (device, inode, offset, line
   number and a fingerprint of the first bytes) to store; given back to the
   constructor it resumes exactly there. When the file was replaced meanwhile (other
   inode, or same inode with other first bytes) the stored file is looked for among
-  its rotated siblings in the same folder and its rest is read first.
+  its siblings in the same folder, renamed (same inode) or copied (same first bytes,
+  at least as long), and its rest is read first;
+- a file that cannot be read (EIO, a permission lost to logrotate's ``create`` mode,
+  a directory or a FIFO in its place, ESTALE on NFS): its reading stops where it was,
+  one line in `notes` says why (again when the reason changes), `failures` lists it
+  for ``status``, the other files go on, and it is tried again after 1, 2, 4, ...
+  seconds, at most `RETRY_MAX` apart, and at once when what is at the path changes
+  (another file, a chmod or chown: one stat per poll, as for a file being read); when
+  it can be read again, a note says so and reading resumes where it stopped.
+  Nothing is ever opened that could block (a FIFO) or never end (a device).
+
+One poll reads at most `read_budget` bytes of each file, so a backlog (everything
+written while the daemon was stopped) is read in bounded pieces, one per poll, and a
+stop between two polls leaves a position that resumes exactly after the last piece.
 
 A line is emitted once it has its newline: an unfinished last line is held back
 (a position never points into it), so no line is lost or read twice.
@@ -29,18 +45,31 @@ end unless ``from_start`` is given: a daemon acts on what happens from now on.
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import hashlib
+import logging
 import os
+import stat
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
-from typing import BinaryIO, NamedTuple
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import NamedTuple
 
 from mailwarden.sources._lines import LineSplitter
 from mailwarden.sources.interface import Chunk, ReadStats
 
 FINGERPRINT_SIZE = 256
 _READ = 1 << 20
+READ_BUDGET = 1 << 20
+"""Bytes of one file that one poll reads at most: the daemon processes a backlog in
+pieces of this size, and notices a stop request between two of them."""
+RETRY_FIRST = 1.0
+RETRY_MAX = 60.0
+"""A file that cannot be read is tried again after 1, 2, 4, ... seconds, then every
+minute."""
 
 
 class Position(NamedTuple):
@@ -80,26 +109,77 @@ class Position(NamedTuple):
         )
 
 
-def _fingerprint(file: BinaryIO, size: int) -> tuple[str, int]:
-    head = os.pread(file.fileno(), size, 0)
+class NotALogFile(OSError):
+    """A followed path holds a directory, a FIFO, a device or a socket."""
+
+
+_KINDS = (
+    (stat.S_ISDIR, "a directory", errno.EISDIR),
+    (stat.S_ISFIFO, "a FIFO (named pipe)", errno.EINVAL),
+    (stat.S_ISCHR, "a character device", errno.EINVAL),
+    (stat.S_ISBLK, "a block device", errno.EINVAL),
+    (stat.S_ISSOCK, "a socket", errno.EINVAL),
+)
+
+
+def open_regular(path: str) -> int:
+    """A descriptor open for reading on the regular file at ``path``; the caller closes
+    it. Never blocks (a FIFO is opened without waiting for a writer, then refused).
+
+    Raises FileNotFoundError when nothing is there, `NotALogFile` when something other
+    than a regular file is, and OSError for the rest (EACCES, EIO, ESTALE, ...)."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            what, code = next(
+                ((what, code) for test, what, code in _KINDS if test(mode)),
+                ("not a regular file", errno.EINVAL),
+            )
+            raise NotALogFile(code, f"is {what}, not a log file", path)
+        os.set_blocking(fd, True)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def reason(exc: OSError) -> str:
+    """One line saying why a file cannot be read: the system's words and the error's
+    name (``Input/output error (EIO)``)."""
+    text = exc.strerror or str(exc) or type(exc).__name__
+    name = errno.errorcode.get(exc.errno) if exc.errno and not isinstance(exc, NotALogFile) else ""
+    if name:
+        text = f"{text} ({name})"
+    if exc.errno == errno.EACCES:
+        text += f" for user id {os.geteuid()} (logrotate's create mode or owner?)"
+    return " ".join(text.split())
+
+
+def _fingerprint(fd: int, size: int) -> tuple[str, int]:
+    head = os.pread(fd, size, 0)
     return hashlib.sha256(head).hexdigest(), len(head)
 
 
 class _Open:
     """One open file being read: its identity, where reading is, its fingerprint."""
 
-    def __init__(
-        self, path: str, file: BinaryIO, stats: ReadStats, *, offset: int = 0, line: int = 1
-    ) -> None:
-        st = os.fstat(file.fileno())
-        self.file = file
+    def __init__(self, source: str, fd: int, stats: ReadStats) -> None:
+        st = os.fstat(fd)
+        self.fd = fd
         self.device, self.inode = st.st_dev, st.st_ino
         self.size = -1
-        self.splitter = LineSplitter(path, stats, line=line, offset=offset)
-        self.fingerprint, self.fingerprint_size = _fingerprint(file, FINGERPRINT_SIZE)
+        self.splitter = LineSplitter(source, stats)
+        self.fingerprint, self.fingerprint_size = _fingerprint(fd, FINGERPRINT_SIZE)
         self.deadline = 0.0
-        file.seek(offset)
+        self.caught_up = False
+        """Read to its end at least once (a rotated file's rest is all read)."""
         stats.files += 1
+
+    def resume_at(self, stored: Position, stats: ReadStats) -> None:
+        self.splitter = LineSplitter(
+            self.splitter.source, stats, line=stored.line, offset=stored.offset
+        )
 
     def position(self) -> Position:
         return Position(
@@ -119,7 +199,7 @@ class _Open:
             return False
         self.size = size
         if self.fingerprint_size < FINGERPRINT_SIZE or size >= FINGERPRINT_SIZE:
-            head = os.pread(self.file.fileno(), FINGERPRINT_SIZE, 0)
+            head = os.pread(self.fd, FINGERPRINT_SIZE, 0)
             if hashlib.sha256(head[: self.fingerprint_size]).hexdigest() != self.fingerprint:
                 return True
             if len(head) > self.fingerprint_size:
@@ -128,33 +208,59 @@ class _Open:
         return False
 
     def restart(self, stats: ReadStats) -> None:
+        self.fingerprint, self.fingerprint_size = _fingerprint(self.fd, FINGERPRINT_SIZE)
         self.splitter = LineSplitter(self.splitter.source, stats)
-        self.fingerprint, self.fingerprint_size = _fingerprint(self.file, FINGERPRINT_SIZE)
         self.size = -1
-        self.file.seek(0)
 
-    def drain(self, stats: ReadStats, out: list[Chunk]) -> None:
-        while True:
-            data = self.file.read(_READ)
+    def drain(self, stats: ReadStats, out: list[Chunk], budget: int) -> bool:
+        """Read on, at most ``budget`` bytes; True when the end was reached."""
+        while budget > 0:
+            data = os.pread(self.fd, min(_READ, budget), self.splitter.read_to)
             if not data:
-                return
+                self.caught_up = True
+                return True
+            budget -= len(data)
             stats.bytes += len(data)
             chunk = self.splitter.feed(data)
             if chunk is not None:
                 out.append(chunk)
+        return False
 
     def close(self, out: list[Chunk]) -> None:
         tail = self.splitter.finish()
         if tail is not None:
             out.append(tail)
-        self.file.close()
+        self.discard()
+
+    def discard(self) -> None:
+        """Close without emitting the held-back unfinished line."""
+        if self.fd >= 0:
+            with contextlib.suppress(OSError):
+                os.close(self.fd)
+            self.fd = -1
 
 
 def file_matches(fd: int, stored: Position) -> bool:
     """Is the file open as ``fd`` the one ``stored`` was taken from: the same device and
     inode, at least as long as the stored offset, the same first bytes?"""
     st = os.fstat(fd)
-    if (st.st_dev, st.st_ino) != (stored.device, stored.inode) or st.st_size < stored.offset:
+    if (st.st_dev, st.st_ino) != (stored.device, stored.inode):
+        return False
+    return _same_start(fd, st.st_size, stored)
+
+
+def copy_matches(fd: int, stored: Position) -> bool:
+    """Is the file open as ``fd`` a copy of the one ``stored`` was taken from (what
+    copytruncate leaves in ``mail.log.1``): at least as long as the stored offset, with
+    the same first bytes? Only when the stored fingerprint covers everything read (up
+    to `FINGERPRINT_SIZE` bytes): a shorter start could be another file's too."""
+    if stored.offset == 0 or stored.fingerprint_size < min(FINGERPRINT_SIZE, stored.offset):
+        return False
+    return _same_start(fd, os.fstat(fd).st_size, stored)
+
+
+def _same_start(fd: int, size: int, stored: Position) -> bool:
+    if size < stored.offset:
         return False
     head = os.pread(fd, stored.fingerprint_size, 0)
     return (
@@ -163,8 +269,82 @@ def file_matches(fd: int, stored: Position) -> bool:
     )
 
 
-def _matches(opened: _Open, stored: Position) -> bool:
-    return file_matches(opened.file.fileno(), stored)
+def siblings(path: str) -> list[str]:
+    """The rotated siblings of ``path`` in its folder (``mail.log.1``,
+    ``mail.log-20261128``), by name."""
+    folder, name = os.path.split(os.path.abspath(path))
+    try:
+        entries = [entry.path for entry in os.scandir(folder) if entry.name.startswith(name)]
+    except OSError:
+        return []
+    own = os.path.join(folder, name)
+    return sorted(entry for entry in entries if entry != own)
+
+
+class Found(NamedTuple):
+    """The file a stored position points at, found again."""
+
+    fd: int
+    """Open on it; the caller closes it."""
+    name: str
+    copy: bool
+    """A copy of it (copytruncate), not the file itself."""
+
+
+def find_stored(
+    path: str, stored: Position, *, include_path: bool = True, copies: bool = True
+) -> Found | None:
+    """Open the file that ``stored`` was taken from: ``path`` itself when it still is that
+    file, else the sibling with its inode (renamed by a rotation), else (with
+    ``copies``) the longest sibling that holds a copy of it (copytruncate). None when it
+    is gone (compressed, deleted, truncated without a copy). Files that cannot be opened
+    are passed over."""
+    names = [path, *siblings(path)] if include_path else siblings(path)
+    candidates: list[tuple[int, str, int]] = []
+    found: Found | None = None
+    for name in names:
+        try:
+            fd = open_regular(name)
+        except OSError:
+            continue
+        try:
+            if file_matches(fd, stored):
+                found = Found(fd, name, False)
+                break
+            if copies and name != path and copy_matches(fd, stored):
+                candidates.append((os.fstat(fd).st_size, name, fd))
+                continue
+        except OSError:
+            pass
+        os.close(fd)
+    if found is None and candidates:
+        _, name, fd = max(candidates, key=lambda copy: copy[0])
+        found = Found(fd, name, True)
+    for _, _, fd in candidates:
+        if found is None or fd != found.fd:
+            os.close(fd)
+    return found
+
+
+class Note(NamedTuple):
+    """One line for the log, at a `logging` level."""
+
+    level: int
+    text: str
+
+
+@dataclass
+class _Failure:
+    """A path that cannot be read now."""
+
+    reason: str
+    since: datetime
+    began: float
+    """When it started (the follower's clock)."""
+    delay: float = 0.0
+    retry_at: float = 0.0
+    looks: tuple[int, ...] | None = None
+    """What was at the path then (`_looks`): when that changes, it is tried at once."""
 
 
 class _Followed:
@@ -173,13 +353,20 @@ class _Followed:
     def __init__(self, path: str, stored: Position | None) -> None:
         self.path = path
         self.stored = stored
+        """Where to resume when the path is (re)opened: the position given at start, or
+        where the file was when it could not be read any more. None once resumed."""
+        self.origin: Position | None = None
+        """Where reading started (the stored position, or the end of the file)."""
         self.current: _Open | None = None
         self.retired: list[_Open] = []
+        """Rotated files (and copies) whose rest is read before the current file."""
         self.started = False
+        self.failure: _Failure | None = None
 
 
 class FileFollower:
-    """Follow files through rotation, truncation and restarts; see the module doc."""
+    """Follow files through rotation, truncation, restarts and read errors; see the
+    module doc."""
 
     def __init__(
         self,
@@ -190,21 +377,28 @@ class FileFollower:
         *,
         from_start: bool = False,
         rotate_grace: float = 5.0,
+        read_budget: int = READ_BUDGET,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         positions = positions or {}
         self.stats = stats if stats is not None else ReadStats()
         self.poll_interval = poll_interval
         self.rotate_grace = rotate_grace
+        self.read_budget = max(1, read_budget)
+        self.clock = clock
         self._from_start = from_start
         self._files = [_Followed(path, positions.get(path)) for path in dict.fromkeys(paths)]
-        self._complained: set[str] = set()
+        self.notes: list[Note] = []
+        """What to say in the log (a file that cannot be read, that can be again, a
+        copy read first), oldest first; the reader takes them out."""
 
     # -- public ---------------------------------------------------------------------
 
     def poll(self) -> list[Chunk]:
-        """Whole lines appended since the last call, oldest first, per file."""
+        """Whole lines appended since the last call, oldest first, per file; at most
+        `read_budget` bytes of each file."""
         out: list[Chunk] = []
-        now = time.monotonic()
+        now = self.clock()
         for followed in self._files:
             self._poll_one(followed, now, out)
         return out
@@ -213,13 +407,24 @@ class FileFollower:
         """Where each path's reading stands, to store and give back after a restart."""
         result = {}
         for followed in self._files:
-            if followed.current is not None:
-                result[followed.path] = followed.current.position()
-            elif followed.retired:
-                result[followed.path] = followed.retired[-1].position()
-            elif followed.stored is not None:
-                result[followed.path] = followed.stored
+            position = self._position(followed)
+            if position is not None:
+                result[followed.path] = position
         return result
+
+    def origins(self) -> dict[str, Position]:
+        """Where each path's reading started: the stored position given, or the end of
+        a file read for the first time (known after the first `poll`)."""
+        return {f.path: f.origin for f in self._files if f.origin is not None}
+
+    def failures(self) -> list[str]:
+        """One line for each path that cannot be read now."""
+        return [
+            f"{f.path}: cannot follow since {_iso(f.failure.since)}: {f.failure.reason} "
+            f"(tried again at most every {RETRY_MAX:g} s; the other inputs go on)"
+            for f in self._files
+            if f.failure is not None
+        ]
 
     def watch(self, stop: threading.Event | None = None) -> Iterator[Chunk]:
         """Poll forever (or until ``stop`` is set), sleeping when nothing is new."""
@@ -235,7 +440,7 @@ class FileFollower:
         for followed in self._files:
             for opened in [*followed.retired, followed.current]:
                 if opened is not None:
-                    opened.file.close()
+                    opened.discard()
             followed.retired.clear()
             followed.current = None
 
@@ -247,79 +452,247 @@ class FileFollower:
 
     # -- one path -----------------------------------------------------------------------
 
+    @staticmethod
+    def _position(followed: _Followed) -> Position | None:
+        for old in followed.retired:
+            if not old.caught_up:
+                return old.position()  # the current file is not read before its end
+        if followed.current is not None:
+            return followed.current.position()
+        if followed.stored is not None:
+            return followed.stored
+        if followed.retired:
+            return followed.retired[-1].position()
+        return None
+
     def _poll_one(self, followed: _Followed, now: float, out: list[Chunk]) -> None:
+        failure = followed.failure
+        due = (
+            failure is None
+            or now >= failure.retry_at
+            or _looks(followed.path) != failure.looks  # replaced, chmod, chown: try now
+        )
+        try:
+            if due and followed.current is None:
+                self._open_current(followed, now)
+        except OSError as exc:
+            self._failed(followed, exc, now)
+            due = False  # a rotated file's rest is read all the same
+        try:
+            if self._read_retired(followed, now, out) and due and followed.current is not None:
+                self._read_current(followed, now, out)
+        except OSError as exc:
+            self._failed(followed, exc, now)
+            return
+        if failure is not None and due:
+            self._recovered(followed, failure, now)
+
+    def _open_current(self, followed: _Followed, now: float) -> None:
+        """Open the path: the first time (resuming at the stored position, or at its
+        end), after a read error (resuming where it stopped), or a new file (from its
+        start). Raises OSError, with nothing changed, when it cannot be read."""
+        if followed.stored is not None:
+            self._resume(followed, followed.stored, now)
+        elif followed.started:
+            followed.current = self._open(followed.path)
+        else:
+            current = self._open(followed.path)
+            if current is not None and not self._from_start:
+                try:
+                    self._skip_to_end(current)
+                except OSError:
+                    current.discard()
+                    raise
+            followed.current = current
+            followed.origin = current.position() if current is not None else None
+        followed.started = True
+
+    def _resume(self, followed: _Followed, stored: Position, now: float) -> None:
+        """Open the path to resume at ``stored``; when the stored file was rotated or
+        copied away meanwhile, its rest is read first (a retired file), then the path
+        from its start. When the path cannot be read but is another file than the
+        stored one, the stored file's rest is read all the same (renamed beside it)."""
+        try:
+            current = self._open(followed.path)
+        except OSError:
+            if _other_file(followed.path, stored) and self._read_first(
+                followed, stored, now, copies=False
+            ):
+                self._resumed(followed, stored, None)
+            raise
+        try:
+            if current is not None and file_matches(current.fd, stored):
+                current.resume_at(stored, self.stats)
+            else:
+                self._read_first(followed, stored, now)
+        except OSError:
+            if current is not None:
+                current.discard()
+            raise
+        self._resumed(followed, stored, current)
+
+    @staticmethod
+    def _resumed(followed: _Followed, stored: Position, current: _Open | None) -> None:
+        followed.current = current
+        if not followed.started:
+            followed.origin = stored
+        followed.stored = None
+        followed.started = True  # the path's next file is read from its start
+
+    def _read_first(
+        self,
+        followed: _Followed,
+        stored: Position,
+        now: float,
+        *,
+        truncated: bool = False,
+        copies: bool = True,
+    ) -> bool:
+        """When the file that ``stored`` was taken from is a sibling now (renamed by a
+        rotation, or copied by copytruncate), read its rest first: put it with the
+        rotated files, at ``stored``. ``truncated``: the path's own file was just seen
+        truncated (only a copy holding more than was read counts); ``copies``: whether
+        a copy counts at all. True when found."""
+        found = find_stored(followed.path, stored, include_path=False, copies=copies)
+        if found is None:
+            return False
+        try:
+            if truncated and (not found.copy or os.fstat(found.fd).st_size <= stored.offset):
+                os.close(found.fd)
+                return False
+            old = _Open(followed.path, found.fd, self.stats)
+        except OSError as exc:
+            os.close(found.fd)
+            self._note(
+                logging.ERROR,
+                f"{followed.path}: cannot read the rest of {found.name} (from line "
+                f"{stored.line} on): {reason(exc)}; its later lines are skipped",
+            )
+            return False
+        old.resume_at(stored, self.stats)
+        old.deadline = now if found.copy else now + self.rotate_grace
+        followed.retired.append(old)
+        if found.copy:
+            self._note(
+                logging.INFO,
+                f"{followed.path}: was copied and truncated (copytruncate): reading the "
+                f"rest of the old content from {found.name} first, from line {stored.line}",
+            )
+        return True
+
+    def _read_retired(self, followed: _Followed, now: float, out: list[Chunk]) -> bool:
+        """Read on in the rotated files, oldest first; True when all are at their end
+        (the current file may be read)."""
         for old in list(followed.retired):
-            old.drain(self.stats, out)
+            try:
+                at_end = old.drain(self.stats, out, self.read_budget)
+            except OSError as exc:
+                self._note(
+                    logging.ERROR,
+                    f"{followed.path}: cannot read the rest of the rotated file (from line "
+                    f"{old.splitter.line} on): {reason(exc)}; its later lines are skipped",
+                )
+                old.discard()
+                followed.retired.remove(old)
+                continue
+            if not at_end:
+                return False
             if now >= old.deadline:
                 old.close(out)
                 followed.retired.remove(old)
-        if not followed.started:
-            followed.started = True
-            self._start(followed, now, out)
-        elif followed.current is None:
-            followed.current = self._open(followed.path)
+        return True
+
+    def _read_current(self, followed: _Followed, now: float, out: list[Chunk]) -> None:
+        at_end = self._drain_current(followed, now, out)
         current = followed.current
-        if current is None:
-            return
-        try:
-            size = os.fstat(current.file.fileno()).st_size
-        except OSError:
-            size = 0
-        if current.replaced(size):
-            current.restart(self.stats)
-        current.drain(self.stats, out)
-        if self._same_file(followed.path, current):
+        if current is None or not at_end or self._same_file(followed.path, current):
             return
         # Renamed away or deleted: its rest was just read; keep it open for late writes.
         current.deadline = now + self.rotate_grace
         followed.retired.append(current)
-        followed.current = self._open(followed.path)
+        followed.current = None
+        followed.current = self._open(followed.path)  # a new file, read from its start
         if followed.current is not None:
-            followed.current.drain(self.stats, out)
+            self._drain_current(followed, now, out)
 
-    def _start(self, followed: _Followed, now: float, out: list[Chunk]) -> None:
-        stored, followed.stored = followed.stored, None
-        current = self._open(followed.path)
-        if stored is not None:
-            if current is not None and _matches(current, stored):
-                current.splitter = LineSplitter(
-                    followed.path, self.stats, line=stored.line, offset=stored.offset
-                )
-                current.file.seek(stored.offset)
-            else:
-                old = self._find_rotated(followed.path, stored)
-                if old is not None:
-                    old.deadline = now + self.rotate_grace
-                    old.drain(self.stats, out)
-                    followed.retired.append(old)
-        elif current is not None and not self._from_start:
-            self._skip_to_end(current)
-        followed.current = current
+    def _drain_current(self, followed: _Followed, now: float, out: list[Chunk]) -> bool:
+        """Read on in the current file (again from its start when it was truncated);
+        True at its end. On a read error, its position is kept to resume from and the
+        error raised."""
+        current = followed.current
+        assert current is not None
+        try:
+            if current.replaced(os.fstat(current.fd).st_size):
+                before = current.position()
+                current.restart(self.stats)
+                copied = self._read_first(followed, before, now, truncated=True)
+                if copied and not self._read_retired(followed, now, out):
+                    return False  # the copy's rest first
+            return current.drain(self.stats, out, self.read_budget)
+        except OSError:
+            followed.stored = current.position()
+            followed.current = None
+            current.discard()
+            raise
 
     def _open(self, path: str) -> _Open | None:
         """Open a path to follow from its start; None when it is not there (yet).
-
-        A path that exists but cannot be read is reported once, then retried quietly."""
+        Raises OSError when it is there but cannot be read."""
         try:
-            file = open(path, "rb", buffering=0)  # noqa: SIM115 (kept open while followed)
+            fd = open_regular(path)
         except FileNotFoundError:
             return None
-        except OSError as exc:
-            self._complain(path, exc)
-            return None
         try:
-            opened = _Open(path, file, self.stats)
-        except OSError as exc:
-            file.close()
-            self._complain(path, exc)
-            return None
-        self._complained.discard(path)
-        return opened
+            return _Open(path, fd, self.stats)
+        except OSError:
+            os.close(fd)
+            raise
 
-    def _complain(self, path: str, exc: OSError) -> None:
-        if path not in self._complained:
-            self._complained.add(path)
-            self.stats.problem(f"{path}: cannot follow: {exc.strerror or exc}")
+    def _failed(self, followed: _Followed, exc: OSError, now: float) -> None:
+        """Stop reading the path, say why once (again when the reason changes), and try
+        again after a pause that doubles up to `RETRY_MAX`."""
+        why = reason(exc)
+        failure = followed.failure
+        said = failure is not None and failure.reason == why
+        if failure is None:
+            failure = followed.failure = _Failure(why, datetime.now(UTC), now)
+        failure.reason = why
+        failure.delay = min(max(RETRY_FIRST, 2 * failure.delay), RETRY_MAX)
+        failure.retry_at = now + failure.delay
+        failure.looks = _looks(followed.path)
+        if said:
+            return
+        if followed.stored is not None:
+            where = f"reading resumes at line {followed.stored.line} when it can"
+        elif followed.started:
+            where = "it is read from its start when it can"
+        else:
+            where = "it is read from its end when it can (a first start)"
+        self._note(
+            logging.ERROR,
+            f"{followed.path}: cannot follow: {why}; {where}; the other inputs go on; "
+            f"tried again after {failure.delay:g} s, then at most every {RETRY_MAX:g} s "
+            "(see mailwarden status)",
+        )
+
+    def _recovered(self, followed: _Followed, failure: _Failure, now: float) -> None:
+        followed.failure = None
+        if followed.current is None and not followed.retired:
+            self._note(
+                logging.INFO,
+                f"{followed.path}: is gone (it could not be read since "
+                f"{_iso(failure.since)}: {failure.reason}); it is read from its start when "
+                "it appears",
+            )
+            return
+        self._note(
+            logging.INFO,
+            f"{followed.path}: reading again after {now - failure.began:.0f} s (it could "
+            f"not be read since {_iso(failure.since)}: {failure.reason})",
+        )
+
+    def _note(self, level: int, text: str) -> None:
+        self.notes.append(Note(level, " ".join(text.split())))
 
     @staticmethod
     def _same_file(path: str, opened: _Open) -> bool:
@@ -333,7 +706,7 @@ class FileFollower:
         """Start after the file's last whole line, counting lines for their numbers."""
         lines, last_newline, offset = 0, -1, 0
         while True:
-            data = opened.file.read(_READ)
+            data = os.pread(opened.fd, _READ, offset)
             if not data:
                 break
             lines += data.count(b"\n")
@@ -341,35 +714,30 @@ class FileFollower:
             if found >= 0:
                 last_newline = offset + found
             offset += len(data)
-        start = last_newline + 1
         opened.splitter = LineSplitter(
-            opened.splitter.source, self.stats, line=lines + 1, offset=start
+            opened.splitter.source, self.stats, line=lines + 1, offset=last_newline + 1
         )
-        opened.file.seek(start)
 
-    def _find_rotated(self, path: str, stored: Position) -> _Open | None:
-        """The file a stored position points at, renamed beside ``path`` since."""
-        folder, name = os.path.split(os.path.abspath(path))
-        try:
-            entries = list(os.scandir(folder))
-        except OSError:
-            return None
-        for entry in entries:
-            if not entry.name.startswith(name) or entry.name == name:
-                continue
-            try:
-                if entry.inode() != stored.inode or not entry.is_file():
-                    continue
-            except OSError:
-                continue
-            opened = self._open(entry.path)
-            if opened is None:
-                continue
-            if _matches(opened, stored):
-                opened.splitter = LineSplitter(
-                    path, self.stats, line=stored.line, offset=stored.offset
-                )
-                opened.file.seek(stored.offset)
-                return opened
-            opened.file.close()
+
+def _other_file(path: str, stored: Position) -> bool:
+    """Is something at ``path`` that is not the file ``stored`` was taken from (by its
+    device and inode)? False when that cannot be seen."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return False
+    return (st.st_dev, st.st_ino) != (stored.device, stored.inode)
+
+
+def _looks(path: str) -> tuple[int, ...] | None:
+    """What is at ``path``: which file, of what kind, with what owner and mode (not its
+    size or times, which a writer changes all along); None when it cannot be seen."""
+    try:
+        st = os.stat(path)
+    except OSError:
         return None
+    return (st.st_dev, st.st_ino, st.st_mode, st.st_uid, st.st_gid)
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -1,0 +1,276 @@
+"""Starting after a long stop on a busy server: the backlog (everything written while the
+daemon was stopped) and the warm-up tail are read in bounded pieces, a stop request is
+honoured between two pieces, and the position stored at such a stop resumes exactly
+there: nothing is lost, nothing counted twice."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import signal
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from wardenlab import (
+    ATTACKER,
+    OTHER,
+    Warden,
+    append,
+    banned,
+    guesses,
+    mailwarden,
+    stamp,
+    wait_until,
+)
+
+from mailwarden.config import load_config
+from mailwarden.daemon.loop import Daemon
+from mailwarden.daemon.reading import WARMUP_PIECE, Reader, file_key
+from mailwarden.sources.follow import READ_BUDGET
+from mailwarden.sources.interface import MAX_LINE, Chunk
+from mailwarden.store import open_store
+
+
+def noise(size: int) -> str:
+    """About ``size`` bytes of ordinary lines (connects and disconnects of a client that
+    does nothing wrong)."""
+    block = "".join(
+        f"{stamp()} mx postfix/smtpd[{2000 + n}]: connect from unknown[192.0.2.50]\n"
+        f"{stamp()} mx postfix/smtpd[{2000 + n}]: disconnect from unknown[192.0.2.50] "
+        "ehlo=1 quit=1 commands=2\n"
+        for n in range(300)
+    )
+    return block * max(1, size // len(block))
+
+
+def write(path: Path, text: str) -> None:
+    with path.open("a", encoding="utf-8") as out:
+        out.write(text)
+
+
+def stored_offset(path: Path, log: Path) -> int:
+    """The offset stored for ``log`` in the store at ``path``."""
+    with open_store(str(path)) as store:
+        value = store.get_position(file_key(str(log)))
+    assert isinstance(value, dict)
+    offset = value["offset"]
+    assert isinstance(offset, int)
+    return offset
+
+
+def test_a_stop_in_the_middle_of_a_backlog_loses_and_recounts_nothing(warden: Warden) -> None:
+    first = warden.start()
+    first.close()
+    append(warden.log, guesses(ATTACKER))  # at the backlog's start: acted on at once
+    write(warden.log, noise(5 << 20))
+    append(warden.log, guesses(OTHER))  # at its end
+    total = warden.log.read_bytes().count(b"\n")
+
+    second = warden.start()  # the first piece
+    second.step()  # and one more: then a stop
+    assert second.counters.records < total / 2
+    assert banned(second) == {f"{ATTACKER}/32"}
+    second.close()
+    offset = stored_offset(Path(warden.sections["store"]["path"]), warden.log)
+    assert 0 < offset < warden.log.stat().st_size
+    assert warden.log.read_bytes()[:offset].count(b"\n") == second.counters.records
+
+    third = warden.start()
+    while third.step():
+        pass
+    assert second.counters.records + third.counters.records == total
+    rows = third.store.history()
+    assert sorted((str(row.network), row.offences) for row in rows) == [
+        (f"{OTHER}/32", 1),
+        (f"{ATTACKER}/32", 1),
+    ]
+
+
+def test_each_poll_of_a_backlog_reads_at_most_one_piece_per_file(warden: Warden) -> None:
+    first = warden.start()
+    first.close()
+    write(warden.log, noise(4 << 20))
+    daemon = warden.start()
+    sizes = []
+    while chunks := daemon.reader.poll():
+        sizes.append(sum(len(chunk.data) for chunk in chunks))
+    assert len(sizes) >= 3 and max(sizes) <= READ_BUDGET + MAX_LINE  # and a held-back line
+
+
+def test_a_stop_during_the_warm_up_is_honoured_between_two_pieces(
+    warden: Warden, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = warden.start()
+    write(warden.log, noise(4 << 20))
+    while first.step():
+        pass
+    first.close()
+
+    daemon = Daemon(load_config(warden.config_path), own=lambda: [], tick=0.01)
+    warden.daemons.append(daemon)
+    pieces: list[tuple[int, int]] = []  # (bytes, lines)
+    tail = Reader.warmup
+
+    def stopped_after_two(reader: Reader, limit: int) -> Iterator[Chunk]:
+        for chunk in tail(reader, limit):
+            pieces.append((len(chunk.data), chunk.data.count(b"\n")))
+            if len(pieces) == 2:
+                daemon.request_stop()  # as SIGTERM's handler, before the second is fed
+            yield chunk
+
+    monkeypatch.setattr(Reader, "warmup", stopped_after_two)
+    daemon.start()
+    assert len(pieces) == 2  # the second was read, and not fed
+    assert max(size for size, _ in pieces) <= WARMUP_PIECE + MAX_LINE
+    assert daemon.counters.warmup_lines == pieces[0][1]
+    said = [r.getMessage() for r in caplog.records if r.getMessage().startswith("warm-up:")]
+    assert said == [f"warm-up: stopped after {daemon.counters.warmup_lines} earlier line(s)"]
+
+
+def test_after_copytruncate_while_stopped_the_rest_and_the_tail_come_from_the_copy(
+    warden: Warden, caplog: pytest.LogCaptureFixture
+) -> None:
+    if shutil.which("logrotate") is None:
+        pytest.skip("needs logrotate (Debian package)")
+    first = warden.start()
+    append(warden.log, guesses()[:1])
+    first.step()
+    first.close()
+    append(warden.log, guesses()[1:2])  # written while stopped
+    conf = warden.tmp / "logrotate.conf"
+    conf.write_text(f"{warden.log} {{\nrotate 4\ncopytruncate\n}}\n")
+    state = warden.tmp / "logrotate.state"
+    done = subprocess.run(
+        ["logrotate", "--force", "--state", str(state), str(conf)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=30,
+    )
+    assert done.returncode == 0, done.stderr
+    assert warden.log.stat().st_size == 0
+    append(warden.log, guesses()[2:])
+
+    second = warden.start()
+    second.step()
+    copy = warden.log.with_name("mail.log.1")
+    assert (
+        f"source: {warden.log}: was copied and truncated (copytruncate): reading the rest "
+        f"of the old content from {copy} first, from line 2"
+    ) in [r.getMessage() for r in caplog.records]
+    assert second.counters.warmup_lines == 1  # the line before the stop, from the copy
+    assert second.counters.records == 2  # the rest of the copy, then the new file
+    assert banned(second) == {f"{ATTACKER}/32"}
+    assert [row.offences for row in second.store.history()] == [1]
+
+
+# -- as a process ------------------------------------------------------------------------
+
+
+def peak_memory(pid: int) -> int:
+    """The process's peak resident memory (VmHWM), in bytes."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) * 1024
+    raise AssertionError("no VmHWM")
+
+
+class Run:
+    def __init__(self, warden: Warden) -> None:
+        self.warden = warden
+        self.output = warden.tmp / "daemon.out"
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> subprocess.Popen[bytes]:
+        mark = self.output.stat().st_size if self.output.exists() else 0
+        with self.output.open("ab") as out:
+            self.proc = subprocess.Popen(
+                mailwarden("run", "--config", str(self.warden.config_path)),
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+        assert wait_until(lambda: "started: " in self.said(mark), 30, 0.005), self.said()
+        return self.proc
+
+    def said(self, since: int = 0) -> str:
+        if not self.output.exists():
+            return ""
+        with self.output.open("rb") as f:
+            f.seek(since)
+            return f.read().decode("utf-8", "replace")
+
+    def stop(self) -> float:
+        """SIGTERM; the seconds until the process ended."""
+        assert self.proc is not None
+        asked = time.monotonic()
+        self.proc.send_signal(signal.SIGTERM)
+        assert self.proc.wait(30) == 0, self.said()
+        return time.monotonic() - asked
+
+    def status(self) -> dict[str, object]:
+        done = subprocess.run(
+            mailwarden("status", "--format", "json", "--config", str(self.warden.config_path)),
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=30,
+        )
+        assert done.returncode == 0, done.stderr
+        document: dict[str, object] = json.loads(done.stdout)
+        return document
+
+    def records(self) -> int:
+        daemon = self.status()["daemon"]
+        assert isinstance(daemon, dict)
+        return int(daemon["counters"]["records"])
+
+    def kill(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(10)
+
+
+@pytest.fixture
+def run(warden: Warden) -> Iterator[Run]:
+    made = Run(warden)
+    try:
+        yield made
+    finally:
+        made.kill()
+
+
+def test_sigterm_during_a_64_mib_backlog_stops_at_once_and_the_next_start_catches_up(
+    run: Run,
+) -> None:
+    log = run.warden.log
+    run.start()
+    run.stop()
+    append(log, guesses(ATTACKER))
+    write(log, noise(64 << 20))
+    append(log, guesses(OTHER))
+    total = log.read_bytes().count(b"\n")
+    store = Path(run.warden.sections["store"]["path"])
+
+    proc = run.start()
+    baseline = peak_memory(proc.pid)
+    assert run.stop() < 2.0  # not after the whole backlog
+    first = run.records()
+    assert 0 < stored_offset(store, log) < log.stat().st_size
+    assert f"{log}: 63 MiB not read yet (from line 1 on): read in pieces of 1 MiB" in run.said()
+
+    proc = run.start()
+    assert wait_until(lambda: stored_offset(store, log) == log.stat().st_size, 120, 0.2)
+    peak = peak_memory(proc.pid)
+    run.stop()
+    assert first + run.records() == total  # no line lost, none read twice
+    assert peak < baseline + (32 << 20), (peak, baseline)  # not the backlog's 64 MiB
+    bans = run.status()["bans"]
+    assert isinstance(bans, list)
+    assert sorted((ban["network"], ban["offences"]) for ban in bans) == [
+        (f"{OTHER}/32", 1),
+        (f"{ATTACKER}/32", 1),
+    ]
