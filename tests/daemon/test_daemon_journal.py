@@ -213,3 +213,43 @@ def test_trust_rests_on_journalds_uid(fields: dict[str, object], trusted: bool) 
     trust = JournalTrust([107])
     found = {"SYSLOG_IDENTIFIER": "postfix/smtpd", "MESSAGE": "x", **fields}
     assert (trust.refusal(found) is None) is trusted
+
+
+def test_a_journal_backlog_is_read_in_pieces(monkeypatch: pytest.MonkeyPatch) -> None:
+    # journalctl catching up on days of journal writes as fast as it is read: one poll
+    # (one step of the daemon) takes at most READ_BUDGET of it, the rest the next ones.
+    import os
+
+    from mailwarden.daemon import journal
+    from mailwarden.sources.follow import READ_BUDGET
+    from mailwarden.sources.interface import ReadStats
+
+    line = json.dumps(entry(1, "a1")).encode() + b"\n"
+    block = line * (65536 // len(line))
+    left = [8 * READ_BUDGET]
+
+    def read(_fd: int, size: int) -> bytes:
+        if left[0] <= 0:
+            raise BlockingIOError
+        data = block[:size]
+        left[0] -= len(data)
+        return data
+
+    class Pipe:
+        def fileno(self) -> int:
+            return -1
+
+    class Process:
+        stdout = Pipe()
+
+    follower = journal.JournalFollower(None, ReadStats())
+    follower._proc = Process()  # type: ignore[assignment]
+    monkeypatch.setattr(os, "read", read)
+    polls = 0
+    while left[0] > 0:
+        before = follower.stats.bytes
+        chunks = follower.poll()
+        polls += 1
+        assert follower.stats.bytes - before <= READ_BUDGET
+        assert chunks
+    assert polls >= 8

@@ -48,6 +48,7 @@ from collections.abc import Iterable, Sequence
 from mailwarden.daemon.decisions import clean
 from mailwarden.errors import InputError
 from mailwarden.sources._lines import LineSplitter
+from mailwarden.sources.follow import READ_BUDGET
 from mailwarden.sources.interface import Chunk, ReadStats
 from mailwarden.sources.journal import SOURCE, journal_command, last_cursor, stop_process
 
@@ -154,7 +155,10 @@ class JournalFollower:
         self.stats.files += 1
 
     def poll(self) -> list[Chunk]:
-        """What journalctl wrote since the last call (never blocks)."""
+        """What journalctl wrote since the last call (never blocks), at most
+        `READ_BUDGET` bytes: a backlog (the journal since a cursor of days ago) comes in
+        pieces, one a step, as the followed files' does, so memory stays small and a
+        stop is noticed between two pieces; the rest waits in the pipe."""
         proc = self._proc
         if proc is None:
             if self._restart_at and time.monotonic() >= self._restart_at:
@@ -167,14 +171,16 @@ class JournalFollower:
             return []
         assert proc.stdout is not None
         out: list[Chunk] = []
-        while True:
+        budget = READ_BUDGET
+        while budget > 0:
             try:
-                data = os.read(proc.stdout.fileno(), _READ)
+                data = os.read(proc.stdout.fileno(), min(_READ, budget))
             except BlockingIOError:
                 break
             if not data:
                 self._ended(proc)
                 break
+            budget -= len(data)
             self.stats.bytes += len(data)
             chunk = self._splitter.feed(data)
             if chunk is not None:
