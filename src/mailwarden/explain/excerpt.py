@@ -16,7 +16,7 @@ from mailwarden.detect.analysis import Analysis
 from mailwarden.detect.sessions import Session, SessionTracker
 from mailwarden.explain.document import Block, Entry, Heading, Paragraph
 from mailwarden.explain.entries import Note, SessionState, describe, unrecognised
-from mailwarden.explain.facts import collect, logged_in_accounts, session_logged_in
+from mailwarden.explain.facts import Fed, collect, logged_in_accounts, session_logged_in
 from mailwarden.explain.verdict import AuditCommand, verdict, when
 from mailwarden.locale import _, ngettext
 from mailwarden.model import Event, EventType, Record
@@ -48,13 +48,21 @@ class _Group:
     items: list[_Item] = field(default_factory=list)
 
 
-def _track(pairs: Iterable[tuple[Record, list[Event]]]) -> tuple[list[_Item], list[Session]]:
+def _track(
+    pairs: Iterable[tuple[Record, list[Event]]],
+) -> tuple[list[_Item], list[Session], list[Fed]]:
+    """The entries with their sessions, every session, and what the session layer made
+    of each event (the new attempts it counted: :func:`~.facts.collect` counts failures
+    with them, as the detect stage does)."""
     tracker = SessionTracker(keep_events=True, collect=True)
     items: list[_Item] = []
+    fed: list[Fed] = []
     for record, events in pairs:
         item = _Item(record, list(events))
         for event in item.events:
-            session, _new = tracker.feed(event)
+            session, new = tracker.feed(event)
+            ip = event.ip if event.ip is not None else session.ip if session is not None else None
+            fed.append(Fed(event, ip, new, tracker.seconds(event)))
             if session is not None and item.session is None:
                 item.session = session
             item.decoded += [cred for _s, cred in tracker.decoded]
@@ -62,7 +70,7 @@ def _track(pairs: Iterable[tuple[Record, list[Event]]]) -> tuple[list[_Item], li
             tracker.logins.clear()
         items.append(item)
     tracker.close_all()
-    return items, tracker.all
+    return items, tracker.all, fed
 
 
 def _groups(items: list[_Item]) -> list[_Group]:
@@ -219,7 +227,7 @@ def explain(
     audit: AuditCommand | None = None,
 ) -> list[Block]:
     """The whole explanation of an excerpt, as blocks for :mod:`.render`."""
-    items, sessions = _track(pairs)
+    items, sessions, fed = _track(pairs)
     if not items:
         return [Paragraph(_("The input contains no log entries: nothing to explain."))]
     events = [event for item in items for event in item.events]
@@ -250,7 +258,7 @@ def explain(
                 )
             )
         )
-    facts = collect(sessions, analysis, events, len(items))
+    facts = collect(sessions, analysis, fed, len(items))
     blocks += verdict(facts, show_passwords, audit)
     return blocks
 

@@ -10,11 +10,12 @@ import ipaddress
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import NamedTuple
 
 from mailwarden.config import PolicyConfig
 from mailwarden.detect.accounts import account_key
 from mailwarden.detect.analysis import Analysis, Attacker, Compromise, Verdict
-from mailwarden.detect.sessions import CUT, Session, SessionTracker
+from mailwarden.detect.sessions import CUT, Session
 from mailwarden.explain.replies import is_auth_failure_reply
 from mailwarden.explain.tls import is_old_postfix_cipher_list
 from mailwarden.model import Event, EventType, Finding, Severity, Strength
@@ -371,33 +372,40 @@ class _Tally:
     the middle of guessing needs."""
 
 
-def _count_failures(events: Iterable[Event]) -> tuple[dict[str, _Tally], str | None]:
+class Fed(NamedTuple):
+    """One event as the session layer took it (:func:`mailwarden.explain.excerpt._track`)."""
+
+    event: Event
+    ip: str | None
+    """The client: the event's, else its session's."""
+    new: int
+    """Failed attempts it added (none for a line of an attempt counted already)."""
+    seconds: float
+    """Its time in POSIX seconds (the latest known for an event without one)."""
+
+
+def _count_failures(fed: Iterable[Fed]) -> tuple[dict[str, _Tally], str | None]:
     """Failed attempts per client address, each counted once, as the detect stage counts
     them: its session layer says how many new attempts a line adds (none for a line of
     an attempt counted already), a failure is a guess when it is strong, and an
     unreachable authentication server is a guess only in the middle of the same
     client's guessing (``unavailable_failures`` within ``unavailable_window``).
     Also the last old Postfix cipher list seen (one pass over the events)."""
-    tracker = SessionTracker(max_open=_POLICY.max_clients)
     needed = max(1, _POLICY.unavailable_failures)
     window = _POLICY.unavailable_window.total_seconds()
     tallies: dict[str, _Tally] = {}
     old_list = None
-    for event in events:
+    for event, ip, new, seconds in fed:
         cipher_list = (event.detail or {}).get("cipher_list")
         if cipher_list is not None and is_old_postfix_cipher_list(cipher_list):
             old_list = cipher_list
-        session, new = tracker.feed(event)
-        tracker.decoded.clear()
-        tracker.logins.clear()
         etype = event.type
-        ip = event.ip if event.ip is not None else session.ip if session is not None else None
         if ip is None:
             continue
         guess = True
         if etype is EventType.AUTH_UNAVAILABLE:
             tally = tallies.get(ip)
-            since = tracker.seconds(event) - window
+            since = seconds - window
             if tally is None or sum(1 for t in tally.recent if t >= since) < needed:
                 continue  # an outage of the server, counted against nobody
             new = 1
@@ -410,7 +418,7 @@ def _count_failures(events: Iterable[Event]) -> tuple[dict[str, _Tally], str | N
         tally.times.append((event.record.time, new))
         if guess:
             tally.guesses += new
-            tally.recent += [tracker.seconds(event)] * min(new, needed)
+            tally.recent += [seconds] * min(new, needed)
             del tally.recent[:-needed]
     return tallies, old_list
 
@@ -433,10 +441,11 @@ def _finding_ips(finding: Finding) -> set[str]:
 def collect(
     sessions: Sequence[Session],
     analysis: Analysis,
-    events: Iterable[Event],
+    fed: Iterable[Fed],
     records: int,
 ) -> ExcerptFacts:
-    """Join sessions, the analysis and the loose events into facts per client."""
+    """Join sessions, the analysis and the events as the session layer took them into
+    facts per client."""
     clients: dict[str, ClientFacts] = {}
     logins = 0
     in_sessions: dict[str, int] = {}
@@ -463,7 +472,7 @@ def collect(
             facts.tls.append(session.tls)
         _walk_session(facts, session)
 
-    tallies, old_list = _count_failures(events)
+    tallies, old_list = _count_failures(fed)
     for ip, tally in tallies.items():
         facts = _client_for(clients, ip)
         facts.failures = tally.guesses
