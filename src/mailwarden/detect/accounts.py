@@ -16,6 +16,9 @@ from pathlib import Path
 
 from mailwarden.errors import InputError
 
+CUT = "…"
+"""Ends an account name that was cut: by the log (Postfix's TLS dump keeps 40 bytes of
+an AUTH line) or by :func:`clip_name`. Every output marks a cut name with it."""
 MAX_NAME = 256
 """The longest username the detector keeps (an address is at most 254 characters, RFC
 5321). A longer one is cut by :func:`clip_name`: its tables are capped in entries, and a
@@ -25,7 +28,7 @@ client must not fill each entry with a name of the log's whole line length."""
 def clip_name(user: str) -> str:
     """``user`` as the detector keeps it: at most :data:`MAX_NAME` characters, a cut one
     ending in ``…``."""
-    return user if len(user) <= MAX_NAME else user[: MAX_NAME - 1] + "…"
+    return user if len(user) <= MAX_NAME else user[: MAX_NAME - 1] + CUT
 
 
 def account_key(user: str) -> str:

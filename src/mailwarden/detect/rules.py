@@ -373,10 +373,10 @@ class Detector:
         """Networks with one failing address so far: (address, last failure, failures)."""
         self._campaigns = Campaigns()
         self._standing: set[int] = set()
+        """The campaigns that still count (:meth:`result` works them out)."""
         self._people_nets: set[NetKey] = set()
         """Networks (``ipv4_prefix``/``ipv6_prefix``) a real user logged in from: never
         judged as a whole (a ban would lock that user out)."""
-        """The campaigns that still count (:meth:`result` works them out)."""
         self._reasons: dict[str | int, str] = {}
         """Reason texts shared by many clients (per account name, per campaign)."""
         self._real_names: set[str] = set()

@@ -37,6 +37,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 
+from mailwarden.detect.accounts import CUT
 from mailwarden.model import Category, Event, EventType
 from mailwarden.parsers.sasl import (
     Credential,
@@ -52,8 +53,6 @@ CREDIT_WINDOW = 900.0
 """A Dovecot auth-process failure stands in for the login line of the same attempt that
 arrives within this many seconds (the login process logs at disconnect)."""
 MAX_USERS_PER_SESSION = 16
-CUT = "…"
-"""Ends an account name the log cut off."""
 MAX_CREDENTIALS_PER_SESSION = 16
 MAX_CREDITS_PER_ADDRESS = 256
 SWEEP_EVERY = 4096

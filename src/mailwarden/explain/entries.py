@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from mailwarden.detect.accounts import account_key
+from mailwarden.detect.accounts import CUT, account_key
 from mailwarden.explain.replies import reply_meaning, softened
 from mailwarden.explain.tls import (
     cipher_list_note,
@@ -165,7 +165,7 @@ def credential_text(cred: Credential, show_passwords: bool, real: bool = False) 
     """``account “admin@fipick.com”, password *** (…)`` for a decoded payload."""
     parts: list[str] = []
     if cred.user is not None:
-        user = cred.user if cred.user_complete else cred.user + "…"
+        user = cred.user if cred.user_complete else cred.user + CUT
         parts.append(_("account {user}").format(user=quoted(user)))
     if cred.authzid is not None and cred.authzid != cred.user:
         parts.append(_("acting for {authzid}").format(authzid=quoted(cred.authzid)))
@@ -548,7 +548,7 @@ def _auth_step(event: Event, payload: str, state: SessionState) -> Note:
                 context=origin,
             )
         if text is not None:
-            state.login_user = text if complete else text + "…"
+            state.login_user = text if complete else text + CUT
             return Note(
                 "login:user",
                 _("The client answers the user name prompt: {user}.").format(user=state.login_user),

@@ -13,9 +13,9 @@ from datetime import datetime
 from typing import NamedTuple
 
 from mailwarden.config import PolicyConfig
-from mailwarden.detect.accounts import account_key
+from mailwarden.detect.accounts import CUT, account_key
 from mailwarden.detect.analysis import Analysis, Attacker, Compromise, Verdict
-from mailwarden.detect.sessions import CUT, Session
+from mailwarden.detect.sessions import Session
 from mailwarden.explain.replies import is_auth_failure_reply
 from mailwarden.explain.tls import is_old_postfix_cipher_list
 from mailwarden.model import Event, EventType, Finding, Severity, Strength

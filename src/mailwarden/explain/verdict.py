@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
+from mailwarden.detect.accounts import CUT
 from mailwarden.detect.analysis import BAN, WATCH, Verdict
 from mailwarden.explain.document import Block, Heading, Item, Paragraph
 from mailwarden.explain.entries import (
@@ -439,7 +440,7 @@ def _could_be_account(name: str) -> bool:
     """A name tried that may be an account of the server: not cut off by the log, and
     free of what no mailbox name holds (blanks, ``<>=,;"``, escaped control
     characters); ``x> rip=203.0.113.5 user=<admin`` is a bot's injection attempt."""
-    return bool(name) and not name.endswith("…") and not (set(name) & _NOT_IN_ACCOUNTS)
+    return bool(name) and not name.endswith(CUT) and not (set(name) & _NOT_IN_ACCOUNTS)
 
 
 def _safe(name: str) -> bool:

@@ -31,6 +31,7 @@ from rich.console import Console, Group, RenderableType
 from rich.text import Text
 
 from mailwarden.detect import Analysis, Attacker, Compromise, Verdict
+from mailwarden.detect.accounts import CUT
 from mailwarden.detect.analysis import BAN_VERDICTS
 from mailwarden.model import Finding
 from mailwarden.parsers.sasl import escape_text
@@ -449,7 +450,7 @@ def _credential_user(credential: Credential) -> str:
         return "-"
     if not credential.user_complete:
         # The log cut the payload inside the name: its start is not an account.
-        return shown(credential.user) + "…"
+        return shown(credential.user) + CUT
     return shown(credential.user)
 
 
