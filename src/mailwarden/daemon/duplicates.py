@@ -45,8 +45,6 @@ class _Copy:
     at: float
     """The entry's time (POSIX seconds)."""
     source: str
-    read: float
-    """When it was read (monotonic seconds)."""
     matched: set[str] = field(default_factory=set)
     """The other inputs whose copy of this entry was dropped."""
 
@@ -65,15 +63,14 @@ class CrossInputDuplicates:
         self.hold = hold
         self.tolerance = tolerance
         self.clock = clock
-        self.dropped = 0
-        self.pairs: dict[tuple[str, str], int] = {}
-        """(kept input, dropped input) -> copies dropped: what the log says once."""
+        self.pairs: set[tuple[str, str]] = set()
+        """(kept input, dropped input) of every copy dropped: what the log says once."""
         self._copies: dict[Key, list[_Copy]] = {}
         self._order: deque[tuple[float, Key]] = deque()
 
     def first(self, record: Record) -> bool:
         """True when `record` is to be acted on; False when it is another input's copy
-        of an entry already acted on (counted in `dropped`)."""
+        of an entry already acted on (its pair of inputs noted in `pairs`)."""
         if record.time is None:
             return True
         now = self.clock()
@@ -92,11 +89,9 @@ class CrossInputDuplicates:
                     and abs(copy.at - at) <= self.tolerance
                 ):
                     copy.matched.add(source)
-                    self.dropped += 1
-                    pair = (copy.source, source)
-                    self.pairs[pair] = self.pairs.get(pair, 0) + 1
+                    self.pairs.add((copy.source, source))
                     return False
-        copies.append(_Copy(at, source, now))
+        copies.append(_Copy(at, source))
         self._order.append((now, key))
         return True
 

@@ -373,7 +373,7 @@ class Daemon:
 
     def _say_duplicates(self, duplicates: CrossInputDuplicates) -> None:
         """Say once per pair of inputs that one repeats the other's entries."""
-        for pair in duplicates.pairs.keys() - self._pairs_said:
+        for pair in duplicates.pairs - self._pairs_said:
             self._pairs_said.add(pair)
             LOG.info(
                 "source: %s repeats entries of %s (rsyslog writes mail lines to both): "
@@ -512,7 +512,7 @@ class Daemon:
         except EnforceError as exc:
             self._firewall_failed(exc, repair=False)
             return
-        if self._broken is not None and not getattr(self.enforcer, "reload_waiting", False):
+        if self._broken is not None and not self.enforcer.reload_waiting:
             self._firewall_works()
 
     def _watch_firewall(self) -> None:

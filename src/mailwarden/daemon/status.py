@@ -108,6 +108,7 @@ def status_document(store: Store, config: Config, now: datetime | None = None) -
     for source in sources:
         key = keys.journal if source["kind"] == "journal" else keys.file(source["name"])
         _note(store, key, source["damaged"])
+    refusal = _refusal(config)
     document = {
         "version": STATUS_VERSION,
         "time": iso(now),
@@ -116,7 +117,7 @@ def status_document(store: Store, config: Config, now: datetime | None = None) -
         "host": keys.host,
         "other_hosts": others,
         "daemon": daemon,
-        "bans": [_ban(row, now, _refusal(config)) for row in active],
+        "bans": [_ban(row, now, refusal) for row in active],
         "counts": {
             "active": len(active),
             "auto": sum(1 for row in active if row.source == "auto"),

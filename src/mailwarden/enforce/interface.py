@@ -91,6 +91,9 @@ class Enforcer(ABC):
     """A place where bans take effect. Each backend is a sibling module."""
 
     name: str = "enforcer"
+    reload_waiting: bool = False
+    """A change is held back until the enforcer's next `flush` (postfix-map coalesces
+    Postfix reloads); the others apply each change at once."""
 
     @abstractmethod
     def ensure(self) -> None:
