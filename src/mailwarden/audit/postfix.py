@@ -186,9 +186,6 @@ def _planned(planner: Planner, findings: list[AuditFinding]) -> list[AuditFindin
     ]
 
 
-_ROUNDS = 3  # a completed fix can itself need more; two rounds are the most seen
-
-
 def _completer(
     config: PostfixConfig, findings: list[AuditFinding], unfixable: list[AuditFinding]
 ) -> Callable[[AuditFinding], AuditFinding]:
@@ -206,7 +203,7 @@ def _completer(
 
     def complete(finding: AuditFinding) -> AuditFinding:
         fix = finding.fix
-        for _ in range(_ROUNDS if fix else 0):
+        for _ in range(fixes.ROUNDS if fix else 0):
             after = config.apply(fix)
             new = [
                 found
@@ -578,9 +575,8 @@ def tls_protocols(config: PostfixConfig, service: Service) -> Iterable[AuditFind
     allowed = allowed_protocols(config.value(parameter, service))
     evidence = [config.evidence(parameter, service)]
     fix = [fixes.protocols(config, service, parameter)]
-    # Refusing TLSv1 and TLSv1.1 takes a Postfix that knows the names (else no fix).
+    # Mandatory TLS on 587/465 refuses TLSv1 and TLSv1.1 too.
     strict = fixes.strict_protocols(config, service, parameter)
-    old_tls_fix = fix if strict and knows_tls11_names(config.version) else []
     found = []
     ssl = [p for p in allowed if p.startswith("SSL")]
     if ssl:
@@ -590,13 +586,14 @@ def tls_protocols(config: PostfixConfig, service: Service) -> Iterable[AuditFind
             )
         )
     old_tls = [p for p in allowed if p in ("TLSv1", "TLSv1.1")]
-    if old_tls and mandatory and role(config, service) in (SUBMISSION, SUBMISSIONS):
+    if old_tls and strict:
         found.append(
             _finding(
                 SUBMISSION_OLD_TLS.id,
                 Severity.MEDIUM,
                 evidence,
-                old_tls_fix,
+                # Refusing them takes a Postfix that knows their names (else no fix).
+                fix if knows_tls11_names(config.version) else [],
                 service,
                 protocols=", ".join(old_tls),
             )

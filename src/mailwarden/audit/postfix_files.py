@@ -29,11 +29,6 @@ class LogicalLine:
         return " ".join(text.strip() for _, text in self.parts)
 
 
-def read_text(path: Path) -> str:
-    """The file's text; AuditError when it cannot be read or is binary."""
-    return read_config_text(path)
-
-
 def logical_lines(text: str) -> Iterator[LogicalLine]:
     current: list[tuple[int, str]] = []
     for number, physical in enumerate(text.splitlines(), start=1):
@@ -150,7 +145,7 @@ def read_main_cf(directory: Path) -> tuple[dict[str, str], dict[str, int]]:
     """main.cf; AuditError when it has lines but none sets a parameter (not a main.cf:
     auditing Postfix's defaults instead would say nothing about this file)."""
     path = directory / "main.cf"
-    text = read_text(path)
+    text = read_config_text(path)
     values, lines = parse_main_cf(text)
     if not values and content_lines(text):
         raise AuditError(f"{path}: cannot read: no line sets a parameter (not a main.cf)")
@@ -160,7 +155,7 @@ def read_main_cf(directory: Path) -> tuple[dict[str, str], dict[str, int]]:
 def read_master_cf(directory: Path) -> tuple[Service, ...]:
     """master.cf; AuditError when it has lines but none is a service."""
     path = directory / "master.cf"
-    text = read_text(path)
+    text = read_config_text(path)
     services = parse_master_cf(text)
     if not services and content_lines(text):
         raise AuditError(f"{path}: cannot read: no line is a service (not a master.cf)")

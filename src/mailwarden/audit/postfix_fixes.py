@@ -67,7 +67,9 @@ SUBMISSION_OPTIONS = (
     ("milter_macro_daemon_name", "ORIGINATING"),
 )
 
-_ROUNDS = 3
+ROUNDS = 3
+"""Rounds of re-checking a fix: a fix can bring up another check, and a completed fix
+can itself need more; two rounds are the most seen."""
 
 ServiceChecks = Callable[[PostfixConfig, Service], Iterable[AuditFinding]]
 
@@ -179,7 +181,7 @@ class Planner:
         add = ServiceEntry("submission/inet", ("submission", "inet", *columns, "smtpd"))
         changes: list[Change] = [add]
         changes += [ServiceSet(add.service, name, value) for name, value in SUBMISSION_OPTIONS]
-        for _ in range(_ROUNDS):  # a fix can bring up another check; stop when none does
+        for _ in range(ROUNDS):  # a fix can bring up another check; stop when none does
             simulated = self.config.apply(changes)
             service = simulated.service(add.service)
             assert service is not None

@@ -17,7 +17,6 @@ The version decides end-of-life and the defaults of version-sensitive parameters
 
 from __future__ import annotations
 
-import os
 from dataclasses import replace
 from pathlib import Path
 
@@ -27,6 +26,7 @@ from mailwarden.audit.postfix_config import PostfixConfig, Service, Version, par
 from mailwarden.audit.postfix_defaults import VERSION_SENSITIVE, defaults_for
 from mailwarden.audit.postfix_files import read_main_cf, read_master_cf
 from mailwarden.audit.postfix_postconf import read_with_postconf
+from mailwarden.audit.textfile import same_path
 from mailwarden.audit.tools import ToolFailed, find_program
 from mailwarden.errors import AuditError
 
@@ -53,7 +53,7 @@ def read_postfix(
             notes.append(Note("postconf_failed", {"error": str(exc)}))
         else:
             chosen, source = _version(version, result.explicit, result.local_version)
-            if source == "postconf" and not _same_dir(directory, result.local_config_directory):
+            if source == "postconf" and not same_path(directory, result.local_config_directory):
                 source = "assumed"
                 notes.append(Note("version_assumed", {"version": result.local_version}))
             defaults = {k: v for k, v in result.everything.items() if k not in result.explicit}
@@ -70,7 +70,7 @@ def read_postfix(
                 reader="postconf",
                 main_lines=main_lines,
                 notes=tuple(notes),
-                default_directory=_same_dir(directory, result.local_config_directory),
+                default_directory=same_path(directory, result.local_config_directory),
             )
     chosen, source = _version(version, main, None)
     if chosen is None:
@@ -90,7 +90,7 @@ def read_postfix(
         reader="files",
         main_lines=main_lines,
         notes=tuple(notes),
-        default_directory=_same_dir(directory, DEFAULT_DIRECTORY),
+        default_directory=same_path(directory, DEFAULT_DIRECTORY),
     )
 
 
@@ -106,13 +106,6 @@ def _version(
     if found is not None:
         return found, "postconf"
     return None, "unknown"
-
-
-def _same_dir(directory: Path, other: str) -> bool:
-    try:
-        return os.path.samefile(directory, other)
-    except OSError:
-        return False
 
 
 def _with_lines(

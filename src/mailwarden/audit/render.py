@@ -42,7 +42,6 @@ import os
 import re
 import shlex
 from collections.abc import Iterable
-from pathlib import Path
 from typing import IO, Any
 
 from rich.cells import cell_len
@@ -62,6 +61,7 @@ from mailwarden.audit.interface import (
 )
 from mailwarden.audit.postfix_config import PostfixConfig, format_version
 from mailwarden.audit.runner import DEFAULT_DOVECOT_CONFIG, AuditReport
+from mailwarden.audit.textfile import same_path
 from mailwarden.audit.texts import NO_FIX, Lang, explanation, fill, label, note, title
 
 _STYLE = {
@@ -120,7 +120,7 @@ class CommandWriter:
         """`doveadm reload` for /etc/dovecot/dovecot.conf; another configuration is
         named, so that the reload reaches the instance that was audited."""
         path = self.dovecot_path
-        if path is None or _same_file(path, DEFAULT_DOVECOT_CONFIG):
+        if path is None or same_path(path, DEFAULT_DOVECOT_CONFIG):
             return "doveadm reload"
         return f"doveadm -c {shlex.quote(os.path.abspath(path))} reload"
 
@@ -133,13 +133,6 @@ class CommandWriter:
         if not _old_postfix(self.postfix):
             return self.commands(changes)
         return self.commands(c for c in changes if not isinstance(c, ServiceEntry | ServiceSet))
-
-
-def _same_file(path: str, other: Path) -> bool:
-    try:
-        return os.path.samefile(path, other)
-    except OSError:
-        return False
 
 
 def _directory(config: PostfixConfig) -> str:

@@ -49,3 +49,11 @@ def content_lines(text: str) -> int:
     """Lines that are neither blank nor a comment."""
     stripped = (line.strip() for line in text.splitlines())
     return sum(1 for line in stripped if line and not line.startswith("#"))
+
+
+def same_path(path: str | Path, other: str | Path) -> bool:
+    """Whether the two name the same file or folder (False when either is missing)."""
+    try:
+        return os.path.samefile(path, other)
+    except OSError:
+        return False
