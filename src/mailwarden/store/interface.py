@@ -158,6 +158,12 @@ class Store(ABC):
         with self._damage_lock:
             return [f"{where}: {what}" for where, what in self._damage.items()]
 
+    def damaged(self, what: object) -> StoreError:
+        """The error for a store that is damaged as a whole (not one row that can be left
+        out): a file that is not our database, a schema that stored what we did not
+        write."""
+        return StoreError(f"the store {self.location} is damaged: {what}")
+
     def note_damage(self, where: str, what: str) -> None:
         """Name a damaged row or value (``position 'journal'``, ``cursor 5 is not a
         journal cursor``) that was left out: `damage` lists it, and the

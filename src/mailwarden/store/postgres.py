@@ -236,10 +236,7 @@ class PostgresStore(Store):
             ).fetchone()
             self._bump(db)
         assert row is not None
-        try:
-            return stored.ban(row)
-        except stored.Damaged as exc:  # only a damaged schema stores what we did not write
-            raise StoreError(f"the store {self.location} is damaged: {exc}") from None
+        return stored.recorded(self, row)
 
     def lift_ban(self, network: IPNetwork, reason: str, now: datetime | None = None) -> bool:
         with self._tx() as db:

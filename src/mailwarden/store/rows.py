@@ -173,6 +173,15 @@ def revision(value: object) -> int:
 # -- reading rows into a store's answers, skipping and naming the damaged ones -----------
 
 
+def recorded(store: Store, values: Sequence[object]) -> BanRow:
+    """The ban row just written, read back; only a damaged schema stores what we did
+    not write (`Store.damaged`)."""
+    try:
+        return ban(values)
+    except Damaged as exc:
+        raise store.damaged(exc) from None
+
+
 def bans(store: Store, rows: Iterable[Sequence[object]]) -> list[BanRow]:
     out = []
     for values in rows:

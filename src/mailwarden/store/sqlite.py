@@ -234,7 +234,7 @@ class SqliteStore(Store):
         database says so; a busy or full one says what it could not do."""
         text = str(exc)
         if type(exc) is sqlite3.DatabaseError or text.startswith(("no such ", "malformed")):
-            return StoreError(f"the store {self.path} is damaged: {text}")
+            return self.damaged(text)
         return StoreError(f"{self.path}: {doing}: {text}")
 
     @staticmethod
@@ -285,10 +285,7 @@ class SqliteStore(Store):
             )
             self._bump(db)
             row = db.execute(SELECT_BY_ID, (cursor.lastrowid,)).fetchone()
-            try:
-                return stored.ban(row)
-            except stored.Damaged as exc:  # only a damaged schema stores what we did not write
-                raise StoreError(f"the store {self.path} is damaged: {exc}") from None
+            return stored.recorded(self, row)
 
     def lift_ban(self, network: IPNetwork, reason: str, now: datetime | None = None) -> bool:
         with self._write() as db:
