@@ -94,6 +94,15 @@ class Credential:
         return _("{stars} ({notes})").format(stars=text, notes=_("; ").join(notes))
 
 
+def _shown_as_is(char: str) -> bool:
+    """A character that may reach a terminal as it is: no control, formatting or
+    separator character (but the space), nothing invisible."""
+    return char == " " or (
+        unicodedata.category(char) not in _UNSAFE_CATEGORIES
+        and (char < "\u034f" or _INVISIBLE_RE.match(char) is None)
+    )
+
+
 def escape_text(text: str) -> str:
     """``text`` with control, formatting and separator characters escaped, so that client
     text can never move the cursor, recolour a terminal or fake a new line; and the
@@ -103,10 +112,7 @@ def escape_text(text: str) -> str:
         return text
     out: list[str] = []
     for char in text:
-        if char == " " or (
-            unicodedata.category(char) not in _UNSAFE_CATEGORIES
-            and (char < "\u034f" or _INVISIBLE_RE.match(char) is None)
-        ):
+        if _shown_as_is(char):
             out.append(char)
         elif ord(char) < 0x100:
             out.append(f"\\x{ord(char):02x}")
@@ -121,10 +127,7 @@ _NOT_ASCII = re.compile(r"[^\x00-\x7e]+")
 def _json_escaped(found: re.Match[str]) -> str:
     out: list[str] = []
     for char in found.group():
-        if char == " " or (
-            unicodedata.category(char) not in _UNSAFE_CATEGORIES
-            and (char < "\u034f" or _INVISIBLE_RE.match(char) is None)
-        ):
+        if _shown_as_is(char):
             out.append(char)
         elif ord(char) < 0x10000:
             out.append(f"\\u{ord(char):04x}")
