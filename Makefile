@@ -12,7 +12,7 @@ BIN    := $(VENV)/bin
 # so switching reinstalls; old compiled modules are removed either way.
 MODE   := $(if $(MAILWARDEN_PURE),pure,native)
 STAMP  := $(VENV)/.installed-$(MODE)
-SOURCES := $(shell find src/mailwarden -name '*.py')
+SOURCES := $(shell find src/mailwarden -name '*.py' -o -name '*.c')
 
 # The stamp is dated to when the build began: a source edited during it rebuilds next time.
 $(STAMP): pyproject.toml setup.py $(if $(MAILWARDEN_PURE),,$(SOURCES))

@@ -5,7 +5,9 @@ Everything else about the package is in pyproject.toml. The compiled modules are
 same source files, type-checked (mypy --strict) and translated to C by mypyc
 (https://mypyc.readthedocs.io): reading and framing, the parsers, the detector, the
 two-process pipelines. Measured stage by stage: detection 2x faster, parsing and the
-events writer 1.25x, framing 1.1x; analyze 1.45x end to end (benchmarks/).
+events writer 1.25x, framing 1.1x; analyze 1.45x end to end (benchmarks/). One module
+is written in C (mailwarden/_fastpath.c, the analysis prefilter), built with them; the
+Python it replaces stays, and runs when it is not built.
 
 - ``MAILWARDEN_PURE=1`` in the environment builds pure Python (no compiler needed).
 - Any failure to compile (no compiler, no headers, a mypyc that cannot translate this
@@ -22,13 +24,16 @@ import sys
 import time
 from pathlib import Path
 
-from setuptools import setup
+from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
 
 HERE = Path(__file__).resolve().parent
 SRC = HERE / "src"
-COMPILED: tuple[str, ...] = runpy.run_path(str(SRC / "mailwarden" / "native.py"))["COMPILED"]
+_NATIVE = runpy.run_path(str(SRC / "mailwarden" / "native.py"))
+COMPILED: tuple[str, ...] = _NATIVE["COMPILED"]
 """The list lives with the package (mailwarden.native), read without importing it."""
+C_MODULES: dict[str, str] = _NATIVE["C_MODULES"]
+"""Modules written in C (name -> source), with a pure-Python path beside them."""
 
 
 def remove_compiled() -> None:
@@ -86,10 +91,15 @@ def extensions() -> list[object]:
         return []
     paths = [f"src/{path}" for path in COMPILED]
     try:
-        return list(mypycify(paths, opt_level="3", group_name="mailwarden_native"))
+        compiled = list(mypycify(paths, opt_level="3", group_name="mailwarden_native"))
     except (Exception, SystemExit) as exc:
         print(f"mailwarden: mypyc failed ({exc}); installing pure Python", file=sys.stderr)
         return []
+    written_in_c = [
+        Extension(name, [f"src/{source}"], extra_compile_args=["-O3"])
+        for name, source in C_MODULES.items()
+    ]
+    return compiled + written_in_c
 
 
 setup(ext_modules=extensions(), cmdclass={"build_ext": OptionalBuildExt})

@@ -30,6 +30,14 @@ Decisions:
 - Times are aware datetimes; a time without a zone is taken in ``tz`` (default: the
   local zone, with its DST rules for that instant).
 
+A framer made ``native`` (:meth:`mailwarden.pipeline.ReadOptions.framer`: analyze, events,
+explain) frames the classic syslog lines of a plain chunk in C (mailwarden/_fastpath.c,
+when it is built: the same records as ``_common``, tests/analyze/test_fastpath.py), the
+rest as before; the analyzer gives it only the lines it keeps
+(:meth:`Framer.frame_plain_lines`). The daemon's framers are not native: what it reads
+comes a few lines at a time, and the least code that reads an attacker's text as root,
+the better.
+
 Pasted text (a whole excerpt on one physical line) is split at each further header when
 ``split_pasted`` is true. The callers turn it on only for an input that *is* pasted
 text: one whose first line already holds several entries (`looks_pasted`). A log file
@@ -51,7 +59,7 @@ from __future__ import annotations
 import itertools
 import json
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from itertools import accumulate, chain, pairwise
 from operator import add
@@ -115,6 +123,38 @@ _PADDING = "\x00\ufeff"
 """Bytes of plain text: a chunk with no other byte is framed inline."""
 _new = tuple.__new__
 """Record(...) through its generated __new__ costs a Python call per line; this does not."""
+
+NativeFrame = Callable[
+    [
+        bytes,
+        bytes,
+        list[int],
+        int,
+        int,
+        str,
+        type[Record],
+        dict[str, datetime | None],
+        Callable[[str, str | None], datetime | None],
+        bool,
+    ],
+    list[Record | None],
+]
+"""mailwarden._fastpath.frame (see :meth:`Framer.frame_plain_lines`)."""
+Select = Callable[
+    [bytes, tuple[tuple[bytes, ...], ...]], tuple[bytes, bool, list[int], list[int], list[int]]
+]
+"""mailwarden._fastpath.select: (starts, plain, kept, check, chat) of a chunk's lines."""
+native_select: Select | None
+native_frame: NativeFrame | None
+try:
+    from mailwarden._fastpath import frame as _frame_in_c
+    from mailwarden._fastpath import select as _select_in_c
+
+    native_select, native_frame = _select_in_c, _frame_in_c
+except ImportError:  # not built (pure Python, no compiler): the same, in Python
+    native_select = native_frame = None
+NO_NEEDLES: tuple[tuple[bytes, ...], ...] = ((),) * 6
+"""``native_select(data, NO_NEEDLES)``: only the starts of the lines, and plain."""
 
 # -- pasted text -------------------------------------------------------------------------
 
@@ -205,8 +245,10 @@ class Framer:
         tz: tzinfo | None = None,
         split_pasted: bool = True,
         stats: ReadStats | None = None,
+        native: bool = False,
     ) -> None:
         self.stats = stats if stats is not None else ReadStats()
+        self._native = native  # frame classic syslog lines in C (mailwarden._fastpath)
         self._tz = tz
         self._split = split_pasted
         self._year = year
@@ -227,6 +269,19 @@ class Framer:
         out: list[Record] = []
         data = chunk.data
         if data.isascii():
+            select = native_select if self._native else None
+            if select is not None:
+                starts, plain, _kept, _check, _chat = select(data, NO_NEEDLES)
+                if plain:
+                    count = len(starts) // 8 - 1
+                    view = memoryview(starts).cast("q")
+
+                    def line_at(index: int) -> str:
+                        return data[view[index] : view[index + 1] - 1].decode("ascii")
+
+                    return iter(
+                        self.frame_plain_lines(data, starts, list(range(count)), chunk, line_at)
+                    )
             lines = data.decode("ascii").split("\n")
             if not lines[-1]:
                 lines.pop()
@@ -278,6 +333,66 @@ class Framer:
                 text, replaced = raw.decode("utf-8", "replace"), True
             self._checked(out, text, source, number, offset, replaced)
         return out
+
+    def frame_plain_lines(
+        self,
+        data: bytes,
+        starts: bytes,
+        kept: list[int],
+        chunk: Chunk,
+        line_at: Callable[[int], str],
+    ) -> list[Record]:
+        """:meth:`frame_lines` for the lines ``kept`` of a plain chunk (printable ASCII,
+        tab, CR, LF only) whose line i is ``data[starts[i]:starts[i + 1] - 1]``
+        (``starts``: native int64 values) and ``line_at(i)`` once decoded. The classic
+        syslog lines are framed in C when it is built (:data:`native_frame`) and this
+        framer was made ``native``; the rest, and all of them otherwise, as
+        :meth:`frame_lines` frames them."""
+        self.stats.lines += len(kept)
+        out: list[Record] = []
+        frame = native_frame if self._native else None
+        if frame is None:
+            self._common_at(out, kept, chunk, starts, line_at)
+            return out
+        framed = frame(
+            data,
+            starts,
+            kept,
+            chunk.first_line,
+            chunk.offset,
+            chunk.source,
+            Record,
+            self._bsd_cache,
+            self._bsd_time,
+            self._split,
+        )
+        rest: list[int] = []
+        for index, record in zip(kept, framed, strict=True):
+            if record is None:
+                rest.append(index)
+                continue
+            if rest:
+                self._common_at(out, rest, chunk, starts, line_at)
+                rest = []
+            out.append(record)
+        if rest:
+            self._common_at(out, rest, chunk, starts, line_at)
+        return out
+
+    def _common_at(
+        self,
+        out: list[Record],
+        indexes: list[int],
+        chunk: Chunk,
+        starts: bytes,
+        line_at: Callable[[int], str],
+    ) -> None:
+        """:meth:`_common` on the lines ``indexes`` of a chunk (as in frame_plain_lines)."""
+        offsets = memoryview(starts).cast("q")
+        first, base = chunk.first_line, chunk.offset
+        texts = [line_at(index) for index in indexes]
+        numbers = [first + index for index in indexes]
+        self._common(out, texts, chunk.source, numbers, [base + offsets[i] for i in indexes])
 
     def frame_line(self, text: str, source: str, line: int, offset: int) -> list[Record]:
         """The records of one decoded physical line (several when it is pasted text)."""

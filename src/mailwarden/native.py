@@ -47,6 +47,9 @@ COMPILED: tuple[str, ...] = (
     "mailwarden/detect/windows.py",
 )
 """Source files (relative to the package's parent directory) that setup.py compiles."""
+C_MODULES: dict[str, str] = {"mailwarden._fastpath": "mailwarden/_fastpath.c"}
+"""Modules written in C, and their source: built with the compiled modules (all or none),
+each with the Python it replaces beside it (mailwarden.scan: the analysis prefilter)."""
 
 
 def module_name(path: str) -> str:
@@ -56,10 +59,10 @@ def module_name(path: str) -> str:
 
 
 def compiled_modules() -> dict[str, bool]:
-    """For each module of :data:`COMPILED`: whether it runs compiled here."""
+    """For each module of :data:`COMPILED` and :data:`C_MODULES`: whether it runs compiled
+    here."""
     status: dict[str, bool] = {}
-    for path in COMPILED:
-        name = module_name(path)
+    for name in [module_name(path) for path in COMPILED] + list(C_MODULES):
         spec = importlib.util.find_spec(name)
         origin = spec.origin if spec is not None else None
         status[name] = origin is not None and not origin.endswith(".py")
@@ -84,7 +87,7 @@ def stale() -> list[str]:
     for folder, _dirs, files in os.walk(package):
         for name in files:
             path = os.path.join(folder, name)
-            if name.endswith(".py"):
+            if name.endswith((".py", ".c")):
                 newest = max(newest, _mtime(path))
             elif name.endswith(".so"):
                 compiled.append(path)

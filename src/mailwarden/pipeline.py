@@ -50,6 +50,7 @@ class ReadOptions:
             tz=self.tz,
             split_pasted=self.split_pasted and pasted,
             stats=stats,
+            native=True,
         )
 
 
