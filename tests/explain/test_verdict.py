@@ -207,7 +207,40 @@ def test_a_name_with_a_comma_cannot_pass_for_two(run: Runner, log_file: LogFile)
     _code, out, _err = run("explain", log_file(text))
     out = flat(out)
     assert "tried to log in as “bob, sasl_username=admin@example.com”: 1 failed attempt." in out
-    assert "guess the password of “bob, sasl_username=admin@example.com”." in out
+    assert "It failed to log in as “bob, sasl_username=admin@example.com”." in out
+
+
+def test_one_failure_and_nothing_more_is_not_called_an_attack(
+    run: Runner, log_file: LogFile
+) -> None:
+    # One failed login, no bot signs, nothing the detector judges: a person's typo and a
+    # bot's first guess look the same; the answer says so instead of "Yes".
+    text = (
+        "Nov 28 10:00:01 mx postfix/submission/smtpd[4242]: connect from unknown[203.0.113.5]\n"
+        "Nov 28 10:00:02 mx postfix/submission/smtpd[4242]: warning: unknown[203.0.113.5]: "
+        "SASL LOGIN authentication failed: UGFzc3dvcmQ6, sasl_username=bob@example.com\n"
+        "Nov 28 10:00:03 mx postfix/submission/smtpd[4242]: disconnect from "
+        "unknown[203.0.113.5] ehlo=1 auth=0/1 commands=1/2\n"
+    )
+    _code, out, _err = run("explain", log_file(text))
+    out = flat(out)
+    assert "Not clearly. These lines show 1 failed login and nothing more." in out
+    assert "Yes." not in out
+    assert "It failed to log in as “bob@example.com”." in out
+    assert "trying to guess" not in out
+    assert "No need to block 203.0.113.5" in out
+    # The same failure from a bot that shows it is one is an attack:
+    bot = text.replace(
+        "sasl_username=bob@example.com\n",
+        "sasl_username=bob@example.com\n"
+        "Nov 28 10:00:02 mx postfix/submission/smtpd[4242]: lost connection after AUTH "
+        "from unknown[203.0.113.5]\n",
+    )
+    assert bot != text
+    _code, out, _err = run("explain", log_file(bot))
+    out = flat(out)
+    assert "Yes. Someone is trying to guess passwords" in out
+    assert "It is trying to guess the password of “bob@example.com”." in out
 
 
 def test_a_username_cut_off_shows_no_password(run: Runner, log_file: LogFile) -> None:

@@ -151,6 +151,21 @@ def _headline(facts: ExcerptFacts) -> list[Block]:
     compromised = [c for c in attackers if c.succeeded]
     if compromised:
         text = _("Yes, and at least one attacker got in.")
+    elif all(_unjudged(client) for client in attackers):
+        failed = sum(_attempts(client) for client in attackers)
+        text = ngettext(
+            "Not clearly. These lines show {n} failed login and nothing more. A failure "
+            "alone reads the same whether a person mistyped a password or a bot made its "
+            "first guess, and mailwarden's detector does not count it as an attack (too few "
+            "failures). More failures from the same address would settle it: check the rest "
+            "of the log (“mailwarden analyze”).",
+            "Not clearly. These lines show {n} failed logins and nothing more. A few "
+            "failures alone read the same whether a person mistyped a password or a bot "
+            "made its first guesses, and mailwarden's detector does not count them as an "
+            "attack (too few failures). More failures from the same addresses would settle "
+            "it: check the rest of the log (“mailwarden analyze”).",
+            failed,
+        ).format(n=failed)
     elif all(client.no_login_for_sure for client in attackers):
         text = _("Yes. Someone is trying to guess passwords; nobody got in.")
     else:
@@ -172,6 +187,18 @@ def _attempts(client: ClientFacts) -> int:
     if client.attacker is not None and client.attacker.failures:
         return client.attacker.failures
     return client.failed_attempts or len(client.credentials)
+
+
+def _unjudged(client: ClientFacts) -> bool:
+    """It failed to log in, too few times for any of the detector's rules (it has no
+    judgement of it), nothing else in these lines marks it as a bot, and nobody got in
+    from it: a person's typo and a bot's first guess look the same here."""
+    return (
+        client.attacker is None
+        and not client.succeeded
+        and client.tried_to_log_in
+        and not _bot_signs(client)
+    )
 
 
 def _summary(client: ClientFacts) -> str:
@@ -264,7 +291,14 @@ def _bot_signs(client: ClientFacts) -> list[str]:
 def _what(client: ClientFacts, show_passwords: bool, logged_in: frozenset[str]) -> str:
     sentences: list[str] = []
     accounts = _accounts(client)
-    if len(accounts) == 1:
+    if _unjudged(client):
+        if accounts:
+            sentences.append(
+                _("It failed to log in as {accounts}.").format(accounts=_listing(accounts))
+            )
+        else:
+            sentences.append(_("It failed to log in."))
+    elif len(accounts) == 1:
         sentences.append(
             _("It is trying to guess the password of {account}.").format(account=accounts[0])
         )
