@@ -25,7 +25,8 @@ fail2ban-regex and grep, in one run.
 Goals (the issue): at least 20x the lines/s of fail2ban-regex on one million lines (for
 analyze; events is timed and compared the same way, in the same run); peak
 memory under 200 MB with 100,000 distinct client addresses; memory that stays flat as
-the file grows. ``--stages`` adds where mailwarden's time goes, stage by stage.
+the file grows. ``--stages`` adds where mailwarden's time goes, stage by stage;
+``--repeat N`` runs every timing N times and keeps the fastest (peer included).
 """
 
 from __future__ import annotations
@@ -60,8 +61,25 @@ class Run:
         return self.lines / self.seconds if self.seconds > 0 else 0.0
 
 
+REPEAT = 1
+"""Runs of each timing (``--repeat``): the fastest is shown, with the highest peak."""
+
+
 def measure(
     tool: str, args: list[str], lines: int, note: str = "", env: dict[str, str] | None = None
+) -> Run:
+    """Run ``args`` `REPEAT` times (output discarded): the fastest wall time, the highest
+    peak RSS. On a shared machine one run may be slowed by a neighbour; the best of
+    several is what the tool itself costs (the peer gets the same treatment)."""
+    runs = [_measure_once(tool, args, lines, note, env) for _ in range(REPEAT)]
+    fastest = min(runs, key=lambda run: run.seconds)
+    fastest.peak_mb = max(run.peak_mb for run in runs)
+    fastest.status = max(runs, key=lambda run: abs(run.status)).status
+    return fastest
+
+
+def _measure_once(
+    tool: str, args: list[str], lines: int, note: str, env: dict[str, str] | None
 ) -> Run:
     """Run ``args`` (output discarded) and return its wall time and peak RSS."""
     # Output goes to a file, not /dev/null: GNU grep stops at the first match when its
@@ -206,7 +224,15 @@ def main() -> None:
     )
     ap.add_argument("--no-scaling", action="store_true", help="skip the N/4 and N/2 runs")
     ap.add_argument("--stages", action="store_true", help="also time mailwarden's stages")
+    ap.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="run each timing N times and show the fastest (a shared machine is noisy)",
+    )
     a = ap.parse_args()
+    global REPEAT
+    REPEAT = max(1, a.repeat)
 
     workdir = a.dir or Path(tempfile.mkdtemp(prefix="mailwarden-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
@@ -218,7 +244,8 @@ def main() -> None:
         f"generated {log} ({a.lines:,} lines, {size / 1e6:.0f} MB, up to {a.clients:,} "
         f"guessing addresses, seed {a.seed}) in {time.perf_counter() - started:.1f} s"
     )
-    print(f"cpus: {os.cpu_count()}, python {sys.version.split()[0]}\n")
+    repeat = f", best of {REPEAT} runs each" if REPEAT > 1 else ""
+    print(f"cpus: {os.cpu_count()}, python {sys.version.split()[0]}{repeat}\n")
 
     runs: list[Run] = []
     pure = pure_copy(workdir)
