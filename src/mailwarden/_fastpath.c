@@ -3,8 +3,8 @@ records of the kept lines in the common syslog format.
 
     _fastpath.select(data, (always, maybe, tls, weak, later, chat))
         -> (starts, plain, kept, check, chat)
-    _fastpath.frame(data, starts, kept, first_line, base, source, record, cache, time_of,
-                    split) -> [Record or None, ...]
+    _fastpath.frame(data, starts, kept, position, first_line, base, source, record, cache,
+                    time_of, iso_time, split) -> [Record, ...]
 
 Each does what a piece of Python does, which stays, runs where this is not built, and is
 the reference: tests/analyze/test_fastpath.py compares the two on generated and hostile
@@ -31,11 +31,16 @@ bytes included); no needle is longer than MAX_NEEDLE, at most MAX_NEEDLES of the
 
 frame: mailwarden.framing.Framer._common for the kept lines of a plain chunk (printable
 ASCII only), for the lines with a classic syslog header (``Nov 28 10:00:01[.123] host
-program[pid]: message``, framing's _BSD pattern): a ``record`` (the Record type) per
-line, its time from ``cache`` (the framer's stamp -> datetime) or from
-``time_of(stamp, fraction)`` (Framer._bsd_time) when the cache has none or there is a
-fraction. None for every other line (another format, a line Python must check, a
-message that may hold pasted entries when ``split``): Python frames it, as before. */
+program[pid]: message``, framing's _BSD pattern) or an RFC 3339 one (rsyslog's
+``2026-11-28T10:00:01.123456+01:00 host program[pid]: message``, Debian 12's default;
+framing's _ISO): a ``record`` (the Record type) per line. A classic line's time comes from
+``cache`` (the framer's stamp -> datetime) or from ``time_of(stamp, fraction)``
+(Framer._bsd_time) when the cache has none or there is a fraction; an RFC 3339 line's
+from ``iso_time(clock, fraction, zone)`` (Framer._iso_time), as _common does. It frames
+kept[position:] and stops before the first other line (another format, a line Python
+must check, a message that may hold pasted entries when ``split``): Python frames that
+one, as before, and calls again for the rest. The lines are dated in their order, as
+Python dates them: the year of a classic line depends on the lines before it. */
 
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -237,6 +242,7 @@ tag_char(unsigned char c)
 typedef struct {
     Py_ssize_t stamp_end;      /* "Nov 28 10:00:01" is line[0:stamp_end] */
     Py_ssize_t fraction_end;   /* ".123" is line[stamp_end:fraction_end] (may be empty) */
+    Py_ssize_t zone_end;       /* RFC 3339: "+01:00" is line[fraction_end:zone_end] */
     Py_ssize_t host, host_end; /* host < 0: no host */
     Py_ssize_t tag, tag_end;
     Py_ssize_t pid, pid_end; /* pid < 0: no pid */
@@ -294,6 +300,20 @@ rest_of_header(const unsigned char *line, Py_ssize_t size, Py_ssize_t at, int wi
     return 1;
 }
 
+/* ".\d{1,9}" at line[at:]: where it ends, `at` when there is none, -1 when the digits
+   go on past nine (then the pattern cannot match: no blank or zone follows). */
+static Py_ssize_t
+fraction_of(const unsigned char *line, Py_ssize_t size, Py_ssize_t at)
+{
+    if (at == size || line[at] != '.')
+        return at;
+    Py_ssize_t end = at + 1;
+    while (end < size && is_digit(line[end]) && end - at <= 9)
+        end++;
+    Py_ssize_t count = end - at - 1;
+    return count >= 1 && count <= 9 ? end : -1;
+}
+
 /* framing's _BSD pattern, anchored at the line's start. */
 static int
 bsd_header(const unsigned char *line, Py_ssize_t size, Header *header)
@@ -324,16 +344,54 @@ bsd_header(const unsigned char *line, Py_ssize_t size, Header *header)
         return 0;
     at += 9;
     header->stamp_end = at;
-    if (at < size && line[at] == '.') {
-        Py_ssize_t end = at + 1;
-        while (end < size && is_digit(line[end]) && end - at <= 9)
-            end++;
-        Py_ssize_t count = end - at - 1;
-        if (count < 1 || count > 9)
-            return 0;
-        at = end;
-    }
+    at = fraction_of(line, size, at);
+    if (at < 0)
+        return 0;
     header->fraction_end = at;
+    header->zone_end = at;
+    if (at == size || line[at] != ' ')
+        return 0;
+    at++;
+    return rest_of_header(line, size, at, 1, header) ||
+           rest_of_header(line, size, at, 0, header);
+}
+
+/* framing's _ISO pattern, anchored at the line's start:
+   (\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d)(\.\d{1,9})?([Zz]|[+-]\d\d:?\d\d)? then a blank and the
+   rest of the header. */
+static int
+iso_header(const unsigned char *line, Py_ssize_t size, Header *header)
+{
+    static const char shape[] = "dddd-dd-ddTdd:dd:dd";
+    if (size < 20)
+        return 0;
+    for (int at = 0; at < 19; at++) {
+        unsigned char c = line[at];
+        int fits = shape[at] == 'd'   ? is_digit(c)
+                   : shape[at] == 'T' ? c == 'T' || c == ' '
+                                      : c == (unsigned char)shape[at];
+        if (!fits)
+            return 0;
+    }
+    header->stamp_end = 19;
+    Py_ssize_t at = fraction_of(line, size, 19);
+    if (at < 0)
+        return 0;
+    header->fraction_end = at;
+    if (at < size && (line[at] == 'Z' || line[at] == 'z'))
+        at++;
+    else if (at < size && (line[at] == '+' || line[at] == '-') && at + 3 <= size &&
+             is_digit(line[at + 1]) && is_digit(line[at + 2])) {
+        Py_ssize_t minutes = at + 3; /* ":mm" or "mm" */
+        if (minutes + 3 <= size && line[minutes] == ':' && is_digit(line[minutes + 1]) &&
+            is_digit(line[minutes + 2]))
+            at = minutes + 3;
+        else if (minutes + 2 <= size && is_digit(line[minutes]) && is_digit(line[minutes + 1]))
+            at = minutes + 2;
+        else
+            return 0; /* a sign that starts no zone: no blank after the time either */
+    }
+    header->zone_end = at;
     if (at == size || line[at] != ' ')
         return 0;
     at++;
@@ -431,15 +489,15 @@ static PyObject *
 frame_lines(PyObject *Py_UNUSED(module), PyObject *args)
 {
     Py_buffer data, starts;
-    PyObject *kept, *source, *cache, *time_of;
+    PyObject *kept, *source, *cache, *time_of, *iso_time;
     PyTypeObject *type;
-    Py_ssize_t first_line, base;
+    Py_ssize_t from, first_line, base;
     int split;
-    if (!PyArg_ParseTuple(args, "y*y*O!nnUO!O!Op:frame", &data, &starts, &PyList_Type, &kept,
-                          &first_line, &base, &source, &PyType_Type, &type, &PyDict_Type,
-                          &cache, &time_of, &split))
+    if (!PyArg_ParseTuple(args, "y*y*O!nnnUO!O!OOp:frame", &data, &starts, &PyList_Type, &kept,
+                          &from, &first_line, &base, &source, &PyType_Type, &type,
+                          &PyDict_Type, &cache, &time_of, &iso_time, &split))
         return NULL;
-    PyObject *out = NULL, *indexes = NULL, *stamp = NULL, *time = NULL;
+    PyObject *out = NULL, *stamp = NULL, *time = NULL;
     const unsigned char *bytes = data.buf;
     const int64_t *start = starts.buf;
     Py_ssize_t lines = starts.len / (Py_ssize_t)sizeof(int64_t) - 1;
@@ -452,16 +510,17 @@ frame_lines(PyObject *Py_UNUSED(module), PyObject *args)
         PyErr_SetString(PyExc_ValueError, "starts do not belong to data");
         goto done;
     }
-    /* A snapshot: time_of runs Python code, which must not change what is read here. */
-    indexes = PyList_AsTuple(kept);
-    if (indexes == NULL)
+    if (from < 0 || from > PyList_GET_SIZE(kept)) {
+        PyErr_SetString(PyExc_IndexError, "position out of range");
         goto done;
-    Py_ssize_t count = PyTuple_GET_SIZE(indexes);
-    out = PyList_New(count);
+    }
+    out = PyList_New(0);
     if (out == NULL)
         goto done;
-    for (Py_ssize_t position = 0; position < count; position++) {
-        Py_ssize_t index = PyLong_AsSsize_t(PyTuple_GET_ITEM(indexes, position));
+    /* The list's size is read again at each line: time_of and iso_time run Python code,
+       which could change it. Each item is read before any such call. */
+    for (Py_ssize_t position = from; position < PyList_GET_SIZE(kept); position++) {
+        Py_ssize_t index = PyLong_AsSsize_t(PyList_GET_ITEM(kept, position));
         if (index == -1 && PyErr_Occurred())
             goto fail;
         if (index < 0 || index >= lines || start[index] < 0 ||
@@ -472,10 +531,43 @@ frame_lines(PyObject *Py_UNUSED(module), PyObject *args)
         const unsigned char *line = bytes + start[index];
         Py_ssize_t size = start[index + 1] - 1 - start[index];
         Header header;
-        PyObject *record = Py_None;
+        PyObject *record = NULL;
+        enum { OTHER, BSD, ISO } style = OTHER;
         if (size > 0 && size <= MAX_LINE && line[0] > ' ' && line[size - 1] > ' ' &&
-            plain_line(line, size) && bsd_header(line, size, &header) &&
-            !(split && may_hold_entries(line + header.end, size - header.end))) {
+            plain_line(line, size)) {
+            if (bsd_header(line, size, &header))
+                style = BSD;
+            else if (is_digit(line[0]) && iso_header(line, size, &header))
+                style = ISO;
+            if (style != OTHER && split && may_hold_entries(line + header.end, size - header.end))
+                style = OTHER; /* it may hold pasted entries: Python splits it */
+        }
+        if (style == ISO) {
+            /* Framer._iso_time(clock, fraction, zone), for every line (as _common). */
+            PyObject *clock = ascii_text(line, header.stamp_end);
+            PyObject *digits = header.fraction_end > header.stamp_end
+                                   ? ascii_text(line + header.stamp_end,
+                                                header.fraction_end - header.stamp_end)
+                                   : (Py_INCREF(Py_None), Py_None);
+            PyObject *zone = header.zone_end > header.fraction_end
+                                 ? ascii_text(line + header.fraction_end,
+                                              header.zone_end - header.fraction_end)
+                                 : (Py_INCREF(Py_None), Py_None);
+            PyObject *moment = NULL;
+            if (clock != NULL && digits != NULL && zone != NULL)
+                moment = PyObject_CallFunctionObjArgs(iso_time, clock, digits, zone, NULL);
+            Py_XDECREF(clock);
+            Py_XDECREF(digits);
+            Py_XDECREF(zone);
+            if (moment == NULL)
+                goto fail;
+            record = record_of(type, moment, line, size, &header, source, first_line + index,
+                               base + start[index]);
+            Py_DECREF(moment);
+            if (record == NULL)
+                goto fail;
+        }
+        else if (style == BSD) {
             int fraction = header.fraction_end > header.stamp_end;
             /* The time: the last line's when the stamp is the same, else the cache's. */
             if (stamp == NULL || fraction ||
@@ -517,14 +609,16 @@ frame_lines(PyObject *Py_UNUSED(module), PyObject *args)
                 goto fail;
         }
         else
-            Py_INCREF(record);
-        PyList_SET_ITEM(out, position, record);
+            break; /* Python frames this line before any later one is dated */
+        int status = PyList_Append(out, record);
+        Py_DECREF(record);
+        if (status < 0)
+            goto fail;
     }
     goto done;
 fail:
     Py_CLEAR(out);
 done:
-    Py_XDECREF(indexes);
     Py_XDECREF(stamp);
     Py_XDECREF(time);
     PyBuffer_Release(&data);
@@ -537,9 +631,9 @@ static PyMethodDef methods[] = {
      "select(data, (always, maybe, tls, weak, later, chat)) -> (starts, plain, kept, "
      "check, chat): the analysis prefilter over a chunk's lines (see mailwarden.scan)."},
     {"frame", frame_lines, METH_VARARGS,
-     "frame(data, starts, kept, first_line, base, source, record, cache, time_of, split) -> "
-     "[Record or None]: the kept lines of a plain chunk with a classic syslog header "
-     "framed (see mailwarden.framing)."},
+     "frame(data, starts, kept, position, first_line, base, source, record, cache, time_of, "
+     "iso_time, split) -> [Record]: kept[position:] of a plain chunk framed up to the first "
+     "line without a classic syslog or RFC 3339 header (see mailwarden.framing)."},
     {NULL, NULL, 0, NULL},
 };
 

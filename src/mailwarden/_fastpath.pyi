@@ -16,14 +16,16 @@ def frame(
     data: bytes,
     starts: bytes,
     kept: list[int],
+    position: int,
     first_line: int,
     base: int,
     source: str,
     record: type[Record],
     cache: dict[str, datetime | None],
     time_of: Callable[[str, str | None], datetime | None],
+    iso_time: Callable[[str, str | None, str | None], datetime | None],
     split: bool,
     /,
-) -> list[Record | None]:
-    """The records of the kept lines of a plain chunk with a classic syslog header, None
-    for the others (mailwarden.framing.Framer.frame_plain_lines)."""
+) -> list[Record]:
+    """The records of kept[position:] of a plain chunk, up to the first line without a
+    classic syslog or RFC 3339 header (mailwarden.framing.Framer.frame_plain_lines)."""

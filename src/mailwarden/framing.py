@@ -31,7 +31,7 @@ Decisions:
   local zone, with its DST rules for that instant).
 
 A framer made ``native`` (:meth:`mailwarden.pipeline.ReadOptions.framer`: analyze, events,
-explain) frames the classic syslog lines of a plain chunk in C (mailwarden/_fastpath.c,
+explain) frames the classic syslog and RFC 3339 lines of a plain chunk in C (mailwarden/_fastpath.c,
 when it is built: the same records as ``_common``, tests/analyze/test_fastpath.py), the
 rest as before; the analyzer gives it only the lines it keeps
 (:meth:`Framer.frame_plain_lines`). The daemon's framers are not native: what it reads
@@ -131,13 +131,15 @@ NativeFrame = Callable[
         list[int],
         int,
         int,
+        int,
         str,
         type[Record],
         dict[str, datetime | None],
         Callable[[str, str | None], datetime | None],
+        Callable[[str, str | None, str | None], datetime | None],
         bool,
     ],
-    list[Record | None],
+    list[Record],
 ]
 """mailwarden._fastpath.frame (see :meth:`Framer.frame_plain_lines`)."""
 Select = Callable[
@@ -345,7 +347,7 @@ class Framer:
         """:meth:`frame_lines` for the lines ``kept`` of a plain chunk (printable ASCII,
         tab, CR, LF only) whose line i is ``data[starts[i]:starts[i + 1] - 1]``
         (``starts``: native int64 values) and ``line_at(i)`` once decoded. The classic
-        syslog lines are framed in C when it is built (:data:`native_frame`) and this
+        syslog and RFC 3339 lines are framed in C when it is built (:data:`native_frame`) and this
         framer was made ``native``; the rest, and all of them otherwise, as
         :meth:`frame_lines` frames them."""
         self.stats.lines += len(kept)
@@ -354,29 +356,27 @@ class Framer:
         if frame is None:
             self._common_at(out, kept, chunk, starts, line_at)
             return out
-        framed = frame(
-            data,
-            starts,
-            kept,
-            chunk.first_line,
-            chunk.offset,
-            chunk.source,
-            Record,
-            self._bsd_cache,
-            self._bsd_time,
-            self._split,
-        )
-        rest: list[int] = []
-        for index, record in zip(kept, framed, strict=True):
-            if record is None:
-                rest.append(index)
-                continue
-            if rest:
-                self._common_at(out, rest, chunk, starts, line_at)
-                rest = []
-            out.append(record)
-        if rest:
-            self._common_at(out, rest, chunk, starts, line_at)
+        position, count = 0, len(kept)
+        while position < count:
+            framed = frame(
+                data,
+                starts,
+                kept,
+                position,
+                chunk.first_line,
+                chunk.offset,
+                chunk.source,
+                Record,
+                self._bsd_cache,
+                self._bsd_time,
+                self._iso_time,
+                self._split,
+            )
+            out += framed
+            position += len(framed)
+            if position < count:  # a line C leaves to Python, dated before the next
+                self._common_at(out, kept[position : position + 1], chunk, starts, line_at)
+                position += 1
         return out
 
     def _common_at(

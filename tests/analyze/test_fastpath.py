@@ -105,7 +105,7 @@ def chunk_records(data: bytes, native: bool, split: bool) -> tuple[list[Record],
     finally:
         framing.native_frame = saved
     plain = data.isascii() and not data.translate(None, framing.PLAIN_ASCII)
-    assert bool(calls) == (native and plain)  # C frames a plain chunk, only when native
+    assert bool(calls) == (native and plain and bool(data))  # C frames a plain chunk, if native
     return records, vars(stats)
 
 
@@ -168,6 +168,10 @@ FRAGMENTS = [
     ":10:00Z",
     "Nov 28 10:00:01 mx postfix/submission/smtpd[17]: ",
     "2026-11-28T10:00:01.123456+01:00 mx dovecot: ",
+    "2026-11-28T10:00:01+0100 mx postfix/smtpd[9]: ",
+    "2026-11-28 10:00:01 ",
+    "2026-11-28T10:00:01Z",
+    "+01:00 ",
     "<38>1 2026-11-28T10:00:01Z mx postfix/smtpd 99 - - ",
     '{"MESSAGE":[104,105],"_PID":"1"}',
     '{"MESSAGE":"warning: x","SYSLOG_IDENTIFIER":"postfix/smtpd"}',
@@ -296,6 +300,20 @@ HEADERS = [
     "2026-11-28T10:00:01Z mx dovecot: auth",  # RFC 3339: Python's
     "Jun 31 10:00:01 mx postfix/smtpd[1]: auth",
     "Nov 28 10:00:01 mx postfix/smtpd[1]: auth ",  # trailing blank: Python's checks
+    "2026-11-28T10:00:01.123456+01:00 mx postfix/smtpd[1]: auth",  # rsyslog, Debian 12
+    "2026-11-28T10:00:01+0100 mx dovecot: auth",
+    "2026-11-28T10:00:01Z dovecot: auth",
+    "2026-11-28T10:00:01z mx dovecot[7]: auth",
+    "2026-11-28 10:00:01 imap-login: auth",  # Dovecot's log_timestamp, no zone
+    "2026-11-28T10:00:01.1234567890+01:00 mx dovecot: auth",  # ten digits
+    "2026-11-28T10:00:01+01:0 mx dovecot: auth",
+    "2026-11-28T10:00:01+01:000 mx dovecot: auth",
+    "2026-11-28T10:00:01+1 mx dovecot: auth",
+    "2026-11-28T10:00:01- mx dovecot: auth",
+    "2026-13-45T25:61:61+99:99 mx dovecot: auth",  # no such time: Python says so
+    "2026-11-28X10:00:01 mx dovecot: auth",
+    "2026-11-28T10:00:01.5 mx: dovecot: auth",
+    "1732788001 mx dovecot: auth",  # journalctl -o short-unix: Python's
 ]
 
 
@@ -304,6 +322,10 @@ def test_classic_headers_and_nearly_classic_ones(split: bool) -> None:
     data = "".join(line + "\n" for line in HEADERS).encode("ascii")
     records = assert_same(data, split)
     assert [record.line for record in records][:4] == [7, 8, 9, 10]
+
+
+def no_iso(clock: str, fraction: str | None, zone: str | None) -> Any:
+    raise AssertionError(f"no RFC 3339 line here: {clock}")
 
 
 def test_the_c_framer_alone() -> None:
@@ -316,24 +338,26 @@ def test_the_c_framer_alone() -> None:
         return None if stamp.startswith("Jan") else "a time"
 
     cache: dict[str, Any] = {}
-    out = NATIVE.frame(data, starts, [0, 1, 2], 5, 100, "f", Record, cache, time_of, False)
-    assert out[0] is None  # not a classic header: Python frames it
-    assert out[1] == Record(
+    args: list[Any] = [data, starts, [0, 1, 2], 0, 5, 100, "f", Record, cache, time_of, no_iso]
+    assert NATIVE.frame(*args, False) == []  # line 0 has no classic header: Python's
+    args[3] = 1  # from the second kept line on
+    first, second = NATIVE.frame(*args, False)
+    assert first == Record(
         "a time", "mx", "postfix/smtpd", 42, "auth", "f", 6, 102, data[2:44].decode()
     )
-    assert type(out[1]) is Record
-    assert out[2] == Record(None, None, "dovecot", None, "y", "f", 7, 145, data[45:-1].decode())
+    assert type(first) is Record
+    assert second == Record(None, None, "dovecot", None, "y", "f", 7, 145, data[45:-1].decode())
     assert times == [("Nov 28 10:00:01", None), ("Jan  1 00:00:00", None)]
     cache["Nov 28 10:00:01"] = "cached"
-    assert NATIVE.frame(data, starts, [1], 5, 100, "f", Record, cache, time_of, False)[0][0] == (
-        "cached"
-    )
+    assert NATIVE.frame(*args, False)[0].time == "cached"
+    args[3] = 3
+    assert NATIVE.frame(*args, False) == []
 
 
 def test_the_c_framer_checks_its_arguments() -> None:
     data = b"Nov 28 10:00:01 mx dovecot: auth\n"
     starts = NATIVE.select(data, scan._PLAIN_GROUPS)[0]
-    args: list[Any] = [data, starts, [0], 1, 0, "f", Record, {}, lambda *_: None, False]
+    args: list[Any] = [data, starts, [0], 0, 1, 0, "f", Record, {}, lambda *_: None, no_iso, False]
     assert NATIVE.frame(*args)[0] is not None
     for index, wrong in [
         (1, b"\x00" * 8),  # starts of another chunk
@@ -341,13 +365,37 @@ def test_the_c_framer_checks_its_arguments() -> None:
         (2, [1]),  # no such line
         (2, [-1]),
         (2, ["0"]),
-        (6, int),  # not a tuple type
-        (7, []),
+        (3, -1),  # no such position in kept
+        (3, 2),
+        (7, int),  # not a tuple type
+        (8, []),
     ]:
         bad = list(args)
         bad[index] = wrong
         with pytest.raises((TypeError, ValueError, IndexError)):
             NATIVE.frame(*bad)
+
+
+def test_the_c_framer_on_rfc_3339_lines() -> None:
+    data = b"2026-11-28T10:00:01.25+01:00 mx postfix/smtpd[42]: auth\n2026-11-28 10:00:02 d: y\n"
+    starts = NATIVE.select(data, scan._PLAIN_GROUPS)[0]
+    asked: list[tuple[str, str | None, str | None]] = []
+
+    def iso_time(clock: str, fraction: str | None, zone: str | None) -> Any:
+        asked.append((clock, fraction, zone))
+        return len(asked)
+
+    def time_of(stamp: str, fraction: str | None) -> Any:
+        raise AssertionError("no classic line here")
+
+    out = NATIVE.frame(data, starts, [0, 1], 0, 1, 0, "f", Record, {}, time_of, iso_time, False)
+    assert asked == [
+        ("2026-11-28T10:00:01", ".25", "+01:00"),
+        ("2026-11-28 10:00:02", None, None),
+    ]
+    first, second = data.decode().splitlines()
+    assert out[0] == Record(1, "mx", "postfix/smtpd", 42, "auth", "f", 1, 0, first)
+    assert out[1] == Record(2, None, "d", None, "y", "f", 2, len(first) + 1, second)
 
 
 def test_an_error_in_time_of_is_raised() -> None:
@@ -358,7 +406,15 @@ def test_an_error_in_time_of_is_raised() -> None:
         raise RuntimeError("no")
 
     with pytest.raises(RuntimeError):
-        NATIVE.frame(data, starts, [0], 1, 0, "f", Record, {}, time_of, False)
+        NATIVE.frame(data, starts, [0], 0, 1, 0, "f", Record, {}, time_of, no_iso, False)
+    iso = b"2026-11-28T10:00:01Z mx dovecot: auth\n"
+    iso_starts = NATIVE.select(iso, scan._PLAIN_GROUPS)[0]
+
+    def iso_time(clock: str, fraction: str | None, zone: str | None) -> Any:
+        raise RuntimeError("no")
+
+    with pytest.raises(RuntimeError):
+        NATIVE.frame(iso, iso_starts, [0], 0, 1, 0, "f", Record, {}, time_of, iso_time, False)
 
 
 def test_every_dump_line_is_kept_so_the_c_path_may_look_for_them_all() -> None:
@@ -367,15 +423,27 @@ def test_every_dump_line_is_kept_so_the_c_path_may_look_for_them_all() -> None:
     assert scan._DUMP_MARK.decode() in scan.ALWAYS_NEEDLES
 
 
-def test_time_of_cannot_change_what_the_c_framer_reads() -> None:
+def test_time_of_cannot_make_the_c_framer_read_past_kept() -> None:
     lines = [f"Nov 28 10:00:{second:02d} mx dovecot: auth" for second in range(50)]
     data = "".join(line + "\n" for line in lines).encode("ascii")
     starts = NATIVE.select(data, scan._PLAIN_GROUPS)[0]
     kept = list(range(50))
 
     def time_of(stamp: str, fraction: str | None) -> Any:
-        kept.clear()  # hostile to a C loop that would read the list as it goes
+        del kept[10:]  # hostile to a C loop that would keep the length it started with
         return stamp
 
-    out = NATIVE.frame(data, starts, kept, 1, 0, "f", Record, {}, time_of, False)
-    assert [record.time for record in out] == [line[:15] for line in lines]
+    out = NATIVE.frame(data, starts, kept, 0, 1, 0, "f", Record, {}, time_of, no_iso, False)
+    assert [record.time for record in out] == [line[:15] for line in lines[:10]]
+
+
+def test_lines_are_dated_in_their_order_around_a_line_python_frames() -> None:
+    # The year of a classic line follows the lines before it (December, then January: a
+    # new year). The December line ends in a blank, so Python frames it; the January
+    # line after it must still be dated after it.
+    data = (
+        b"Dec 31 23:59:59 mx postfix/smtpd[1]: warning: x: SASL LOGIN authentication failed: \n"
+        b"Jan  1 00:00:01 mx postfix/smtpd[1]: warning: x: SASL LOGIN authentication failed\n"
+    )
+    records = assert_same(data)
+    assert [record.time.year for record in records if record.time] == [2026, 2027]
