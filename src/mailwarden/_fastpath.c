@@ -4,7 +4,7 @@ records of the kept lines in the common syslog format.
     _fastpath.select(data, (always, maybe, tls, weak, later, chat))
         -> (starts, plain, kept, check, chat)
     _fastpath.frame(data, starts, kept, position, first_line, base, source, record, cache,
-                    time_of, iso_time, split) -> [Record, ...]
+                    time_of, iso_time, split) -> ([Record, ...], unframed)
 
 Each does what a piece of Python does, which stays, runs where this is not built, and is
 the reference: tests/analyze/test_fastpath.py compares the two on generated and hostile
@@ -38,9 +38,11 @@ framing's _ISO): a ``record`` (the Record type) per line. A classic line's time 
 (Framer._bsd_time) when the cache has none or there is a fraction; an RFC 3339 line's
 from ``iso_time(clock, fraction, zone)`` (Framer._iso_time), as _common does. It frames
 kept[position:] and stops before the first other line (another format, a line Python
-must check, a message that may hold pasted entries when ``split``): Python frames that
-one, as before, and calls again for the rest. The lines are dated in their order, as
-Python dates them: the year of a classic line depends on the lines before it. */
+must check, a message that may hold pasted entries when ``split``), saying how many such
+lines follow in a row (``unframed``): Python frames those, as before, and calls again for
+the rest. The lines are dated in their order, as Python dates them: the year of a
+classic line depends on the lines before it. ``data`` and ``starts`` are bytes, which
+nothing can change while time_of or iso_time run Python code. */
 
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -485,62 +487,112 @@ done:
     return record;
 }
 
+enum Style { OTHER, BSD, ISO };
+
+/* The header style of line[0:size], as Framer._common decides (no Python is run):
+   OTHER for a line Python frames (another format, a line it must check, a message that
+   may hold pasted entries when ``split``). */
+static enum Style
+style_of(const unsigned char *line, Py_ssize_t size, int split, Header *header)
+{
+    enum Style style = OTHER;
+    if (size > 0 && size <= MAX_LINE && line[0] > ' ' && line[size - 1] > ' ' &&
+        plain_line(line, size)) {
+        if (bsd_header(line, size, header))
+            style = BSD;
+        else if (is_digit(line[0]) && iso_header(line, size, header))
+            style = ISO;
+        if (style != OTHER && split && may_hold_entries(line + header->end, size - header->end))
+            style = OTHER; /* it may hold pasted entries: Python splits it */
+    }
+    return style;
+}
+
+/* Kept line ``position``: where it starts in the chunk, and its size; -1 with an
+   exception set when the list holds no valid line index there. */
+static Py_ssize_t
+kept_line(PyObject *kept, Py_ssize_t position, const int64_t *start, Py_ssize_t lines,
+          Py_ssize_t length, Py_ssize_t *size)
+{
+    Py_ssize_t index = PyLong_AsSsize_t(PyList_GET_ITEM(kept, position));
+    if (index == -1 && PyErr_Occurred())
+        return -1;
+    if (index < 0 || index >= lines || start[index] < 0 || start[index + 1] <= start[index] ||
+        start[index + 1] - 1 > length) {
+        PyErr_SetString(PyExc_IndexError, "kept line out of range");
+        return -1;
+    }
+    *size = (Py_ssize_t)(start[index + 1] - 1 - start[index]);
+    return index;
+}
+
+#define MAX_NUMBER ((Py_ssize_t)1 << 62) /* line numbers and offsets: no overflow in sums */
+
 static PyObject *
 frame_lines(PyObject *Py_UNUSED(module), PyObject *args)
 {
-    Py_buffer data, starts;
-    PyObject *kept, *source, *cache, *time_of, *iso_time;
+    PyObject *data, *starts, *kept, *source, *cache, *time_of, *iso_time;
     PyTypeObject *type;
     Py_ssize_t from, first_line, base;
     int split;
-    if (!PyArg_ParseTuple(args, "y*y*O!nnnUO!O!OOp:frame", &data, &starts, &PyList_Type, &kept,
-                          &from, &first_line, &base, &source, &PyType_Type, &type,
-                          &PyDict_Type, &cache, &time_of, &iso_time, &split))
+    /* bytes only: nothing can change them while time_of and iso_time run Python code. */
+    if (!PyArg_ParseTuple(args, "O!O!O!nnnUO!O!OOp:frame", &PyBytes_Type, &data, &PyBytes_Type,
+                          &starts, &PyList_Type, &kept, &from, &first_line, &base, &source,
+                          &PyType_Type, &type, &PyDict_Type, &cache, &time_of, &iso_time,
+                          &split))
         return NULL;
-    PyObject *out = NULL, *stamp = NULL, *time = NULL;
-    const unsigned char *bytes = data.buf;
-    const int64_t *start = starts.buf;
-    Py_ssize_t lines = starts.len / (Py_ssize_t)sizeof(int64_t) - 1;
+    PyObject *out = NULL, *stamp = NULL, *time = NULL, *result = NULL;
+    const unsigned char *bytes = (const unsigned char *)PyBytes_AS_STRING(data);
+    Py_ssize_t length = PyBytes_GET_SIZE(data);
+    const int64_t *start = (const int64_t *)PyBytes_AS_STRING(starts); /* 8-byte aligned */
+    Py_ssize_t lines = PyBytes_GET_SIZE(starts) / (Py_ssize_t)sizeof(int64_t) - 1;
     if (!PyType_IsSubtype(type, &PyTuple_Type)) {
         PyErr_SetString(PyExc_TypeError, "record must be a tuple type");
         goto done;
     }
-    if (lines < 0 || starts.len % sizeof(int64_t) || start[0] != 0 ||
-        start[lines] < data.len || start[lines] > data.len + 1) {
+    if (lines < 0 || PyBytes_GET_SIZE(starts) % sizeof(int64_t) || start[0] != 0 ||
+        start[lines] < length || start[lines] > length + 1) {
         PyErr_SetString(PyExc_ValueError, "starts do not belong to data");
         goto done;
     }
-    if (from < 0 || from > PyList_GET_SIZE(kept)) {
+    if (first_line < 0 || first_line > MAX_NUMBER || base < 0 || base > MAX_NUMBER) {
+        PyErr_SetString(PyExc_ValueError, "line number or offset out of range");
+        goto done;
+    }
+    Py_ssize_t count = PyList_GET_SIZE(kept);
+    if (from < 0 || from > count) {
         PyErr_SetString(PyExc_IndexError, "position out of range");
         goto done;
     }
     out = PyList_New(0);
     if (out == NULL)
         goto done;
-    /* The list's size is read again at each line: time_of and iso_time run Python code,
-       which could change it. Each item is read before any such call. */
-    for (Py_ssize_t position = from; position < PyList_GET_SIZE(kept); position++) {
-        Py_ssize_t index = PyLong_AsSsize_t(PyList_GET_ITEM(kept, position));
-        if (index == -1 && PyErr_Occurred())
+    Py_ssize_t unframed = 0;
+    /* The list's size is taken at the start and checked again at each line: time_of and
+       iso_time run Python code, which could change it. Each item is read before any
+       such call. */
+    for (Py_ssize_t position = from; position < count && position < PyList_GET_SIZE(kept);
+         position++) {
+        Py_ssize_t size;
+        Py_ssize_t index = kept_line(kept, position, start, lines, length, &size);
+        if (index < 0)
             goto fail;
-        if (index < 0 || index >= lines || start[index] < 0 ||
-            start[index] > start[index + 1] - 1 || start[index + 1] - 1 > data.len) {
-            PyErr_SetString(PyExc_IndexError, "kept line out of range");
-            goto fail;
-        }
         const unsigned char *line = bytes + start[index];
-        Py_ssize_t size = start[index + 1] - 1 - start[index];
         Header header;
         PyObject *record = NULL;
-        enum { OTHER, BSD, ISO } style = OTHER;
-        if (size > 0 && size <= MAX_LINE && line[0] > ' ' && line[size - 1] > ' ' &&
-            plain_line(line, size)) {
-            if (bsd_header(line, size, &header))
-                style = BSD;
-            else if (is_digit(line[0]) && iso_header(line, size, &header))
-                style = ISO;
-            if (style != OTHER && split && may_hold_entries(line + header.end, size - header.end))
-                style = OTHER; /* it may hold pasted entries: Python splits it */
+        enum Style style = style_of(line, size, split, &header);
+        if (style == OTHER) {
+            /* This one and those after it that C leaves to Python too: Python frames the
+               run before any later line is dated. */
+            for (; position < count && position < PyList_GET_SIZE(kept); position++) {
+                index = kept_line(kept, position, start, lines, length, &size);
+                if (index < 0)
+                    goto fail;
+                if (style_of(bytes + start[index], size, split, &header) != OTHER)
+                    break;
+                unframed++;
+            }
+            break;
         }
         if (style == ISO) {
             /* Framer._iso_time(clock, fraction, zone), for every line (as _common). */
@@ -567,7 +619,7 @@ frame_lines(PyObject *Py_UNUSED(module), PyObject *args)
             if (record == NULL)
                 goto fail;
         }
-        else if (style == BSD) {
+        else {
             int fraction = header.fraction_end > header.stamp_end;
             /* The time: the last line's when the stamp is the same, else the cache's. */
             if (stamp == NULL || fraction ||
@@ -608,22 +660,20 @@ frame_lines(PyObject *Py_UNUSED(module), PyObject *args)
             if (record == NULL)
                 goto fail;
         }
-        else
-            break; /* Python frames this line before any later one is dated */
         int status = PyList_Append(out, record);
         Py_DECREF(record);
         if (status < 0)
             goto fail;
     }
+    result = Py_BuildValue("(On)", out, unframed);
     goto done;
 fail:
     Py_CLEAR(out);
 done:
+    Py_XDECREF(out);
     Py_XDECREF(stamp);
     Py_XDECREF(time);
-    PyBuffer_Release(&data);
-    PyBuffer_Release(&starts);
-    return out;
+    return result;
 }
 
 static PyMethodDef methods[] = {
@@ -632,8 +682,9 @@ static PyMethodDef methods[] = {
      "check, chat): the analysis prefilter over a chunk's lines (see mailwarden.scan)."},
     {"frame", frame_lines, METH_VARARGS,
      "frame(data, starts, kept, position, first_line, base, source, record, cache, time_of, "
-     "iso_time, split) -> [Record]: kept[position:] of a plain chunk framed up to the first "
-     "line without a classic syslog or RFC 3339 header (see mailwarden.framing)."},
+     "iso_time, split) -> ([Record], unframed): kept[position:] of a plain chunk framed up "
+     "to the first line without a classic syslog or RFC 3339 header, and how many such "
+     "lines follow in a row (see mailwarden.framing)."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -26,6 +26,7 @@ def frame(
     iso_time: Callable[[str, str | None, str | None], datetime | None],
     split: bool,
     /,
-) -> list[Record]:
+) -> tuple[list[Record], int]:
     """The records of kept[position:] of a plain chunk, up to the first line without a
-    classic syslog or RFC 3339 header (mailwarden.framing.Framer.frame_plain_lines)."""
+    classic syslog or RFC 3339 header, and how many kept lines from there on C leaves to
+    Python (mailwarden.framing.Framer.frame_plain_lines)."""

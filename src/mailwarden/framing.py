@@ -139,7 +139,7 @@ NativeFrame = Callable[
         Callable[[str, str | None, str | None], datetime | None],
         bool,
     ],
-    list[Record],
+    tuple[list[Record], int],
 ]
 """mailwarden._fastpath.frame (see :meth:`Framer.frame_plain_lines`)."""
 Select = Callable[
@@ -358,7 +358,7 @@ class Framer:
             return out
         position, count = 0, len(kept)
         while position < count:
-            framed = frame(
+            framed, unframed = frame(
                 data,
                 starts,
                 kept,
@@ -374,9 +374,10 @@ class Framer:
             )
             out += framed
             position += len(framed)
-            if position < count:  # a line C leaves to Python, dated before the next
-                self._common_at(out, kept[position : position + 1], chunk, starts, line_at)
-                position += 1
+            if unframed:  # lines C leaves to Python, dated before the next one C frames
+                rest = kept[position : position + unframed]
+                self._common_at(out, rest, chunk, starts, line_at)
+                position += unframed
         return out
 
     def _common_at(
@@ -695,15 +696,19 @@ class Framer:
         if zone is None:
             if len(self._local_hours) > 10_000:
                 self._local_hours.clear()
-            zone = self._local_hours[hour] = naive.astimezone().tzinfo or UTC
+            try:
+                local = naive.astimezone().tzinfo
+            except (ValueError, OverflowError, OSError):  # 0001-01-01: no local time there
+                local = None
+            zone = self._local_hours[hour] = local or UTC
         return _with_zone(naive, zone)
 
     def _from_epoch(self, seconds: int, micros: int = 0) -> datetime | None:
         try:
             moment = _EPOCH + timedelta(seconds=seconds, microseconds=micros)
-        except OverflowError:
+            return moment.astimezone(self._tz) if self._tz is not None else moment.astimezone()
+        except (ValueError, OverflowError, OSError):  # beyond the calendar, or the C library
             return None
-        return moment.astimezone(self._tz) if self._tz is not None else moment.astimezone()
 
     def _bsd_time(self, stamp: str, fraction: str | None) -> datetime | None:
         cache = self._bsd_cache

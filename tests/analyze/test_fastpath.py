@@ -339,9 +339,10 @@ def test_the_c_framer_alone() -> None:
 
     cache: dict[str, Any] = {}
     args: list[Any] = [data, starts, [0, 1, 2], 0, 5, 100, "f", Record, cache, time_of, no_iso]
-    assert NATIVE.frame(*args, False) == []  # line 0 has no classic header: Python's
+    assert NATIVE.frame(*args, False) == ([], 1)  # line 0: no classic header, Python's
     args[3] = 1  # from the second kept line on
-    first, second = NATIVE.frame(*args, False)
+    (first, second), unframed = NATIVE.frame(*args, False)
+    assert unframed == 0
     assert first == Record(
         "a time", "mx", "postfix/smtpd", 42, "auth", "f", 6, 102, data[2:44].decode()
     )
@@ -349,24 +350,40 @@ def test_the_c_framer_alone() -> None:
     assert second == Record(None, None, "dovecot", None, "y", "f", 7, 145, data[45:-1].decode())
     assert times == [("Nov 28 10:00:01", None), ("Jan  1 00:00:00", None)]
     cache["Nov 28 10:00:01"] = "cached"
-    assert NATIVE.frame(*args, False)[0].time == "cached"
+    assert NATIVE.frame(*args, False)[0][0].time == "cached"
     args[3] = 3
-    assert NATIVE.frame(*args, False) == []
+    assert NATIVE.frame(*args, False) == ([], 0)
+
+
+def test_the_c_framer_stops_at_a_run_of_lines_it_leaves_to_python() -> None:
+    texts = ["Nov 28 10:00:01 mx dovecot: a", "x", "y ", "Nov 28 10:00:02 mx dovecot: b", "z"]
+    data = "".join(text + "\n" for text in texts).encode()
+    starts = NATIVE.select(data, scan._PLAIN_GROUPS)[0]
+    rest: list[Any] = [1, 0, "f", Record, {}, lambda *_: None, no_iso, False]
+    records, unframed = NATIVE.frame(data, starts, [0, 1, 2, 3, 4], 0, *rest)
+    assert [record.message for record in records] == ["a"]
+    assert unframed == 2  # "x" and "y ": Python frames both, then C goes on
+    records, unframed = NATIVE.frame(data, starts, [0, 1, 2, 3, 4], 3, *rest)
+    assert ([record.message for record in records], unframed) == (["b"], 1)
 
 
 def test_the_c_framer_checks_its_arguments() -> None:
     data = b"Nov 28 10:00:01 mx dovecot: auth\n"
     starts = NATIVE.select(data, scan._PLAIN_GROUPS)[0]
     args: list[Any] = [data, starts, [0], 0, 1, 0, "f", Record, {}, lambda *_: None, no_iso, False]
-    assert NATIVE.frame(*args)[0] is not None
+    assert NATIVE.frame(*args)[0][0] is not None
     for index, wrong in [
+        (0, bytearray(data)),  # bytes only: nothing can change them under the framer
         (1, b"\x00" * 8),  # starts of another chunk
         (1, b"\x00" * 7),
+        (1, memoryview(starts)),
         (2, [1]),  # no such line
         (2, [-1]),
         (2, ["0"]),
         (3, -1),  # no such position in kept
         (3, 2),
+        (4, 2**62 + 1),  # a line number whose sums could overflow
+        (5, -1),
         (7, int),  # not a tuple type
         (8, []),
     ]:
@@ -388,7 +405,10 @@ def test_the_c_framer_on_rfc_3339_lines() -> None:
     def time_of(stamp: str, fraction: str | None) -> Any:
         raise AssertionError("no classic line here")
 
-    out = NATIVE.frame(data, starts, [0, 1], 0, 1, 0, "f", Record, {}, time_of, iso_time, False)
+    out, unframed = NATIVE.frame(
+        data, starts, [0, 1], 0, 1, 0, "f", Record, {}, time_of, iso_time, False
+    )
+    assert unframed == 0
     assert asked == [
         ("2026-11-28T10:00:01", ".25", "+01:00"),
         ("2026-11-28 10:00:02", None, None),
@@ -428,13 +448,23 @@ def test_time_of_cannot_make_the_c_framer_read_past_kept() -> None:
     data = "".join(line + "\n" for line in lines).encode("ascii")
     starts = NATIVE.select(data, scan._PLAIN_GROUPS)[0]
     kept = list(range(50))
+    rest: list[Any] = [0, 1, 0, "f", Record, {}]
 
-    def time_of(stamp: str, fraction: str | None) -> Any:
+    def shrinking(stamp: str, fraction: str | None) -> Any:
         del kept[10:]  # hostile to a C loop that would keep the length it started with
         return stamp
 
-    out = NATIVE.frame(data, starts, kept, 0, 1, 0, "f", Record, {}, time_of, no_iso, False)
+    out, _unframed = NATIVE.frame(data, starts, kept, *rest, shrinking, no_iso, False)
     assert [record.time for record in out] == [line[:15] for line in lines[:10]]
+
+    kept = list(range(50))
+
+    def growing(stamp: str, fraction: str | None) -> Any:
+        kept.append(0)  # nor one that would run for as long as the list grows
+        return stamp
+
+    out, _unframed = NATIVE.frame(data, starts, kept, *rest, growing, no_iso, False)
+    assert len(out) == 50
 
 
 def test_lines_are_dated_in_their_order_around_a_line_python_frames() -> None:

@@ -3,8 +3,9 @@ Sanitizer: it reads text written by attackers, often as root, so a read past a l
 use after free or an overflow must fail a test, not pass unseen.
 
 The module is compiled with ``-fsanitize=address,undefined`` into a copy of the package,
-and tests/analyze/test_fastpath.py (the comparison with Python on generated, real and
-hostile input, and the argument checks) runs against it in a child process. Needs gcc
+and tests/analyze/test_fastpath.py and test_fastpath_review.py (the comparison with
+Python on generated, real and hostile input, the argument checks) run against it in a
+child process. Needs gcc
 and its sanitizer runtimes (Debian's gcc brings them), as the compiled build does."""
 
 from __future__ import annotations
@@ -85,6 +86,7 @@ def test_the_c_fast_path_under_address_and_undefined_behaviour_sanitizers(
             "-p",
             "no:cacheprovider",
             str(ROOT / "tests" / "analyze" / "test_fastpath.py"),
+            str(ROOT / "tests" / "analyze" / "test_fastpath_review.py"),
         ],
         env=env,
         cwd=ROOT,

@@ -197,3 +197,27 @@ def test_a_malformed_journal_line_is_framed_or_skipped_never_raised(line: str) -
     for record in records:  # every text can be written out
         record.text.encode("utf-8")
         record.message.encode("utf-8")
+
+
+@pytest.mark.parametrize("native", [False, True])
+@pytest.mark.parametrize(
+    "line",
+    [
+        "0001-01-01 00:00:00 mx dovecot: auth: x",  # no zone: the local offset of year 1
+        "0001-01-01T00:00:00.5 mx dovecot: auth: x",
+        "<38>1 0001-01-01T00:00:00 mx postfix/smtpd 99 - - x",  # RFC 5424: the sender's time
+        "9999-12-31 23:59:59 mx dovecot: auth: x",
+        "@4000000000000000000000 dovecot: x",
+        "99999999999 mx dovecot: x",
+    ],
+)
+def test_a_time_at_the_edge_of_the_calendar_is_no_error(line: str, native: bool) -> None:
+    # A C library that cannot tell the local offset of 0001-01-01 raised out of
+    # framing and ended the read; the daemon dropped the chunk's other lines with it.
+    data = f"Feb 23 11:57:42 mx dovecot: before\n{line}\nFeb 23 11:57:43 mx dovecot: after\n"
+    stats = ReadStats()
+    framer = Framer(year=2026, stats=stats, native=native)
+    records = list(framer.frame_chunk(Chunk("t", data.encode(), 1, 0)))
+    assert [r.message for r in records][0] == "before"
+    assert records[-1].message == "after"
+    assert len(records) == 3 and stats.lines == 3
