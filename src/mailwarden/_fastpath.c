@@ -302,6 +302,18 @@ rest_of_header(const unsigned char *line, Py_ssize_t size, Py_ssize_t at, int wi
     return 1;
 }
 
+/* After a timestamp that ends at `at`: a blank, then the host (when there is one), the
+   tag, the pid and the colon (rest_of_header). */
+static int
+after_stamp(const unsigned char *line, Py_ssize_t size, Py_ssize_t at, Header *header)
+{
+    if (at == size || line[at] != ' ')
+        return 0;
+    at++;
+    return rest_of_header(line, size, at, 1, header) ||
+           rest_of_header(line, size, at, 0, header);
+}
+
 /* ".\d{1,9}" at line[at:]: where it ends, `at` when there is none, -1 when the digits
    go on past nine (then the pattern cannot match: no blank or zone follows). */
 static Py_ssize_t
@@ -351,11 +363,7 @@ bsd_header(const unsigned char *line, Py_ssize_t size, Header *header)
         return 0;
     header->fraction_end = at;
     header->zone_end = at;
-    if (at == size || line[at] != ' ')
-        return 0;
-    at++;
-    return rest_of_header(line, size, at, 1, header) ||
-           rest_of_header(line, size, at, 0, header);
+    return after_stamp(line, size, at, header);
 }
 
 /* framing's _ISO pattern, anchored at the line's start:
@@ -394,11 +402,7 @@ iso_header(const unsigned char *line, Py_ssize_t size, Header *header)
             return 0; /* a sign that starts no zone: no blank after the time either */
     }
     header->zone_end = at;
-    if (at == size || line[at] != ' ')
-        return 0;
-    at++;
-    return rest_of_header(line, size, at, 1, header) ||
-           rest_of_header(line, size, at, 0, header);
+    return after_stamp(line, size, at, header);
 }
 
 /* framing's _HINT: ":\d\d:\d\d[ .Zz+-]" anywhere in text[0:size]. */

@@ -10,15 +10,29 @@ from __future__ import annotations
 
 import base64
 import gzip
+import importlib.util
 import os
 import subprocess
 import sys
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 T0 = datetime(2026, 2, 23, 9, 0, 0)
 SERVER = "192.0.2.254"
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def load_module(name: str, path: Path) -> Any:
+    """A Python file that is not on the path (the parser corpus, the benchmark's
+    generator) as module ``name``."""
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
 
 
 def stamp(seconds: float) -> str:

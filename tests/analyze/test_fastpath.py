@@ -13,14 +13,13 @@ newline. The C module reads text written by attackers: its argument checks are t
 
 from __future__ import annotations
 
-import importlib.util
 import os
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from analyze_logs import load_module
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -34,17 +33,8 @@ ROOT = Path(__file__).resolve().parents[2]
 REAL = sorted((ROOT / "tests" / "data" / "real").glob("*.log"))
 
 
-def _load(name: str, path: Path) -> Any:
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-CORPUS = _load("prefilter_corpus", ROOT / "tests" / "parsers" / "corpus.py")
-GENERATE = _load("prefilter_generate", ROOT / "benchmarks" / "generate.py")
+CORPUS = load_module("prefilter_corpus", ROOT / "tests" / "parsers" / "corpus.py")
+GENERATE = load_module("prefilter_generate", ROOT / "benchmarks" / "generate.py")
 
 if scan.native_select is None:
     if not os.environ.get("MAILWARDEN_PURE") and compiled_modules()["mailwarden.scan"]:

@@ -19,13 +19,12 @@ of its smtpd process on the fast path: a known difference, as before.)
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+from analyze_logs import load_module
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -43,17 +42,8 @@ ROOT = Path(__file__).resolve().parents[2]
 REAL = sorted((ROOT / "tests" / "data" / "real").glob("*.log"))
 
 
-def _load(name: str, path: Path) -> Any:
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-CORPUS = _load("relevance_corpus", ROOT / "tests" / "parsers" / "corpus.py")
-GENERATE = _load("generate", ROOT / "benchmarks" / "generate.py")
+CORPUS = load_module("relevance_corpus", ROOT / "tests" / "parsers" / "corpus.py")
+GENERATE = load_module("generate", ROOT / "benchmarks" / "generate.py")
 LINES = [case.line for case in CORPUS.ALL]
 
 

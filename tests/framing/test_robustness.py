@@ -218,6 +218,6 @@ def test_a_time_at_the_edge_of_the_calendar_is_no_error(line: str, native: bool)
     stats = ReadStats()
     framer = Framer(year=2026, stats=stats, native=native)
     records = list(framer.frame_chunk(Chunk("t", data.encode(), 1, 0)))
-    assert [r.message for r in records][0] == "before"
+    assert records[0].message == "before"
     assert records[-1].message == "after"
     assert len(records) == 3 and stats.lines == 3
