@@ -20,6 +20,7 @@ from wardenlab import (
     mailwarden,
     namespace,
     need_root_and,
+    output_since,
     wait_for_text,
     wait_until,
     write_config,
@@ -46,11 +47,7 @@ class Running:
         return self.proc
 
     def said(self, since: int = 0) -> str:
-        if not self.output.exists():
-            return ""
-        with self.output.open("rb") as f:
-            f.seek(since)
-            return f.read().decode("utf-8", "replace")
+        return output_since(self.output, since)
 
     def v4(self) -> set[str]:
         return self.ns.elements("v4") or set()

@@ -31,6 +31,7 @@ from wardenlab import (
     banned,
     base_config,
     guesses,
+    logrotate,
     mailwarden,
     wait_for_text,
     wait_until,
@@ -332,17 +333,7 @@ def test_a_permission_lost_at_a_logrotate_is_said_shown_and_read_again_once_fixe
     append(process.log, guesses()[:2])
     assert wait_until(lambda: process.read_lines() == 2, 10), process.said()
 
-    conf = process.folder / "logrotate.conf"
-    conf.write_text(f"{process.log} {{\nrotate 4\ncreate 0640 root adm\n}}\n")
-    state = process.folder / "logrotate.state"
-    done = subprocess.run(
-        ["logrotate", "--force", "--state", str(state), str(conf)],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=30,
-    )
-    assert done.returncode == 0, done.stderr
+    logrotate(process.folder, process.log, "rotate 4\ncreate 0640 root adm")
     append(process.log, guesses()[2])  # root writes on; the daemon may not read it
     assert wait_for_text(process.output, "cannot follow: Permission denied (EACCES)", 5)
     assert wait_until(lambda: any("Permission denied" in p for p in process.problems()), 8)

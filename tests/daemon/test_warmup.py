@@ -21,7 +21,9 @@ from wardenlab import (
     append,
     banned,
     guesses,
+    logrotate,
     mailwarden,
+    output_since,
     stamp,
     wait_until,
 )
@@ -140,17 +142,7 @@ def test_after_copytruncate_while_stopped_the_rest_and_the_tail_come_from_the_co
     first.step()
     first.close()
     append(warden.log, guesses()[1:2])  # written while stopped
-    conf = warden.tmp / "logrotate.conf"
-    conf.write_text(f"{warden.log} {{\nrotate 4\ncopytruncate\n}}\n")
-    state = warden.tmp / "logrotate.state"
-    done = subprocess.run(
-        ["logrotate", "--force", "--state", str(state), str(conf)],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=30,
-    )
-    assert done.returncode == 0, done.stderr
+    logrotate(warden.tmp, warden.log, "rotate 4\ncopytruncate")
     assert warden.log.stat().st_size == 0
     append(warden.log, guesses()[2:])
 
@@ -197,11 +189,7 @@ class Run:
         return self.proc
 
     def said(self, since: int = 0) -> str:
-        if not self.output.exists():
-            return ""
-        with self.output.open("rb") as f:
-            f.seek(since)
-            return f.read().decode("utf-8", "replace")
+        return output_since(self.output, since)
 
     def stop(self) -> float:
         """SIGTERM; the seconds until the process ended."""

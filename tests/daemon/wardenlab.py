@@ -221,6 +221,32 @@ def wait_until(predicate: Any, timeout: float = 5.0, step: float = 0.02) -> bool
     return bool(predicate())
 
 
+def logrotate(folder: Path, log: Path, stanza: str) -> None:
+    """Rotate ``log`` now with Debian's real logrotate, ``stanza`` (``rotate 4``,
+    ``create 0640 root adm``, ``copytruncate``, one per line) in its configuration,
+    which goes in ``folder`` with its state file."""
+    conf = folder / "logrotate.conf"
+    conf.write_text(f"{log} {{\n{stanza}\n}}\n")
+    state = folder / "logrotate.state"
+    done = subprocess.run(
+        ["logrotate", "--force", "--state", str(state), str(conf)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=30,
+    )
+    assert done.returncode == 0, done.stderr
+
+
+def output_since(path: Path, since: int = 0) -> str:
+    """What a daemon process wrote to its output file ``path`` from byte ``since`` on."""
+    if not path.exists():
+        return ""
+    with path.open("rb") as f:
+        f.seek(since)
+        return f.read().decode("utf-8", "replace")
+
+
 def wait_for_text(path: Path, text: str, timeout: float = 10.0) -> bool:
     return wait_until(lambda: path.exists() and text in path.read_text(errors="replace"), timeout)
 

@@ -26,6 +26,20 @@ def append(path: Path, text: str) -> None:
         f.write(text)
 
 
+def stopped_after(log: Path, text: str = "") -> dict[str, Position]:
+    """A daemon's stop: ``log`` made empty and followed, ``text`` appended and read, then
+    the follower's positions at close (what a restart is given)."""
+    log.write_text("")
+    follower = FileFollower([str(log)])
+    follower.poll()
+    if text:
+        append(log, text)
+        follower.poll()
+    positions = follower.positions()
+    follower.close()
+    return positions
+
+
 def read(follower: FileFollower) -> list[tuple[int, str]]:
     """(line number, text) of what one poll returns."""
     out = []
@@ -145,13 +159,7 @@ def test_restart_from_stored_positions_loses_and_repeats_nothing(tmp_path: Path)
 
 def test_restart_after_rotation_finishes_the_rotated_file_first(tmp_path: Path) -> None:
     log = tmp_path / "mail.log"
-    log.write_text("")
-    follower = FileFollower([str(log)])
-    read(follower)
-    append(log, "1\n")
-    read(follower)
-    positions = follower.positions()
-    follower.close()
+    positions = stopped_after(log, "1\n")
     append(log, "2 unread when rotated\n")
     log.rename(tmp_path / "mail.log.1")
     log.write_text("new 1\n")
@@ -161,13 +169,7 @@ def test_restart_after_rotation_finishes_the_rotated_file_first(tmp_path: Path) 
 
 def test_replaced_file_with_same_inode_is_read_from_start(tmp_path: Path) -> None:
     log = tmp_path / "mail.log"
-    log.write_text("")
-    follower = FileFollower([str(log)])
-    read(follower)
-    append(log, "original content line\n")
-    read(follower)
-    positions = follower.positions()
-    follower.close()
+    positions = stopped_after(log, "original content line\n")
     log.write_text("other content, longer than before, in place\n")  # same inode
     assert os.stat(log).st_ino == positions[str(log)].inode
     again = FileFollower([str(log)], positions)
@@ -441,13 +443,7 @@ def test_a_restart_reads_the_rotated_rest_even_when_the_new_file_cannot_be_read(
     tmp_path: Path,
 ) -> None:
     log = tmp_path / "mail.log"
-    log.write_text("")
-    follower = FileFollower([str(log)])
-    follower.poll()
-    append(log, "1\n")
-    follower.poll()
-    positions = follower.positions()
-    follower.close()
+    positions = stopped_after(log, "1\n")
     append(log, "2 unread when rotated\n")
     log.rename(tmp_path / "mail.log.1")
     log.mkdir()  # what stands in for the new file cannot be read
@@ -478,11 +474,7 @@ def test_a_backlog_is_read_in_pieces_and_a_stop_between_two_resumes_exactly(
     tmp_path: Path,
 ) -> None:
     log = tmp_path / "mail.log"
-    log.write_text("")
-    follower = FileFollower([str(log)])
-    follower.poll()
-    positions = follower.positions()
-    follower.close()
+    positions = stopped_after(log)
     append(log, numbered(3000))  # 300 kB written while stopped
 
     first = FileFollower([str(log)], positions, read_budget=64 << 10)
@@ -506,11 +498,7 @@ def test_the_rest_of_a_rotated_file_comes_first_even_when_it_takes_many_polls(
     tmp_path: Path,
 ) -> None:
     log = tmp_path / "mail.log"
-    log.write_text("")
-    follower = FileFollower([str(log)])
-    follower.poll()
-    positions = follower.positions()
-    follower.close()
+    positions = stopped_after(log)
     append(log, numbered(2000))
     log.rename(tmp_path / "mail.log.1")  # rotated while stopped
     log.write_text("new 1\nnew 2\n")
@@ -535,13 +523,7 @@ def test_after_copytruncate_while_stopped_the_rest_is_read_from_the_copy(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     log = tmp_path / "mail.log"
-    log.write_text("")
-    follower = FileFollower([str(log)])
-    follower.poll()
-    append(log, "2026-11-28T10:00:00 mx postfix/smtpd[1]: first\nsecond\n")
-    follower.poll()
-    positions = follower.positions()
-    follower.close()
+    positions = stopped_after(log, "2026-11-28T10:00:00 mx postfix/smtpd[1]: first\nsecond\n")
     append(log, "3 unread\n4 unread\n")  # written while stopped
     shutil.copyfile(log, tmp_path / "mail.log.1")  # copytruncate
     log.write_text("")
@@ -562,13 +544,7 @@ def test_after_copytruncate_while_stopped_the_rest_is_read_from_the_copy(
 
 def test_a_sibling_with_other_first_bytes_is_no_copy(tmp_path: Path) -> None:
     log = tmp_path / "mail.log"
-    log.write_text("")
-    follower = FileFollower([str(log)])
-    follower.poll()
-    append(log, "2026-11-28T10:00:00 mx postfix/smtpd[1]: first\n")
-    follower.poll()
-    positions = follower.positions()
-    follower.close()
+    positions = stopped_after(log, "2026-11-28T10:00:00 mx postfix/smtpd[1]: first\n")
     (tmp_path / "mail.log.1").write_text("2026-11-27T10:00:00 mx postfix/smtpd[1]: first\nx\n")
     log.write_text("new 1\n")  # same inode, truncated and written again
 
