@@ -59,6 +59,7 @@ from __future__ import annotations
 import itertools
 import json
 import re
+from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from itertools import accumulate, chain, pairwise
@@ -157,6 +158,35 @@ except ImportError:  # not built (pure Python, no compiler): the same, in Python
     native_select = native_frame = None
 NO_NEEDLES: tuple[tuple[bytes, ...], ...] = ((),) * 6
 """``native_select(data, NO_NEEDLES)``: only the starts of the lines, and plain."""
+
+
+class EncodedLines:
+    """The lines of a chunk (``starts``: where each begins, as mailwarden._fastpath's
+    ``select`` gives them), decoded one at a time as :func:`mailwarden.scan._decoded_lines`
+    decodes them all (ASCII, or UTF-8 with surrogate escapes: the same text, since a line
+    feed is never part of a UTF-8 sequence). For the C fast path in scan and here."""
+
+    def __init__(self, data: bytes, starts: memoryview) -> None:
+        self.data = data
+        self.starts = starts
+        self.encoding = "ascii" if data.isascii() else "utf-8"
+
+    def text(self, index: int) -> str:
+        starts = self.starts
+        raw = self.data[starts[index] : starts[index + 1] - 1]
+        return raw.decode(self.encoding, "surrogateescape")
+
+    def holding(self, mark: bytes) -> list[int]:
+        """The lines that hold ``mark`` (no line feed in it), in order, each once."""
+        data, starts = self.data, self.starts
+        found: list[int] = []
+        at = data.find(mark)
+        while at >= 0:
+            index = bisect_right(starts, at) - 1
+            found.append(index)
+            at = data.find(mark, starts[index + 1])  # on from the next line
+        return found
+
 
 # -- pasted text -------------------------------------------------------------------------
 
@@ -275,15 +305,9 @@ class Framer:
             if select is not None:
                 starts, plain, _kept, _check, _chat = select(data, NO_NEEDLES)
                 if plain:
-                    count = len(starts) // 8 - 1
-                    view = memoryview(starts).cast("q")
-
-                    def line_at(index: int) -> str:
-                        return data[view[index] : view[index + 1] - 1].decode("ascii")
-
-                    return iter(
-                        self.frame_plain_lines(data, starts, list(range(count)), chunk, line_at)
-                    )
+                    lines_at = EncodedLines(data, memoryview(starts).cast("q"))
+                    every = list(range(len(lines_at.starts) - 1))
+                    return iter(self.frame_plain_lines(data, starts, every, chunk, lines_at.text))
             lines = data.decode("ascii").split("\n")
             if not lines[-1]:
                 lines.pop()

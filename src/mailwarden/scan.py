@@ -52,7 +52,6 @@ import gc
 import heapq
 import os
 import re
-from bisect import bisect_right
 from collections.abc import Callable, Collection, Iterator, Sequence, Set
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -60,7 +59,7 @@ from datetime import datetime
 from itertools import accumulate
 from typing import Protocol
 
-from mailwarden.framing import PLAIN_ASCII, Framer, Select, split_if_pasted
+from mailwarden.framing import PLAIN_ASCII, EncodedLines, Framer, Select, split_if_pasted
 from mailwarden.framing import native_select as framing_native_select
 from mailwarden.model import Event, EventType, Record, Strength
 from mailwarden.parsers import may_matter
@@ -515,33 +514,6 @@ _LOOSE_GROUPS = _encoded(
 """The needles of :func:`_analysis_lines` for :func:`mailwarden._fastpath.select`."""
 
 
-class _EncodedLines:
-    """The lines of a chunk, decoded one at a time as :func:`_decoded_lines` decodes them
-    all (ASCII, or UTF-8 with surrogate escapes: the same text, since a line feed is
-    never part of a UTF-8 sequence)."""
-
-    def __init__(self, data: bytes, starts: memoryview) -> None:
-        self.data = data
-        self.starts = starts
-        self.encoding = "ascii" if data.isascii() else "utf-8"
-
-    def text(self, index: int) -> str:
-        starts = self.starts
-        raw = self.data[starts[index] : starts[index + 1] - 1]
-        return raw.decode(self.encoding, "surrogateescape")
-
-    def holding(self, mark: bytes) -> list[int]:
-        """The lines that hold ``mark`` (no line feed in it), in order, each once."""
-        data, starts = self.data, self.starts
-        found: list[int] = []
-        at = data.find(mark)
-        while at >= 0:
-            index = bisect_right(starts, at) - 1
-            found.append(index)
-            at = data.find(mark, starts[index + 1])  # on from the next line
-        return found
-
-
 def _native_batch(
     chunk: Chunk, framer: Framer, loose: bool, select: Select
 ) -> tuple[list[Record], list[int]]:
@@ -552,7 +524,7 @@ def _native_batch(
     data = chunk.data
     groups = _LOOSE_GROUPS if loose else _PLAIN_GROUPS
     raw_starts, plain, kept, check, chat = select(data, groups)
-    lines = _EncodedLines(data, memoryview(raw_starts).cast("q"))
+    lines = EncodedLines(data, memoryview(raw_starts).cast("q"))
     text = lines.text
     if chat:
         search = _CHAT.search
