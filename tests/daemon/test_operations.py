@@ -149,21 +149,47 @@ def test_a_restart_after_a_rotation_reads_the_rest_of_the_old_file_first(
     assert "is gone or was truncated" not in running.said()
 
 
-def test_lines_compressed_away_while_stopped_are_said_in_the_log(running: Running) -> None:
+@pytest.mark.parametrize(
+    "how", [("create", "compress"), ("copytruncate", "compress")], ids=["rename", "copytruncate"]
+)
+def test_lines_compressed_away_while_stopped_are_read_from_the_archive(
+    running: Running, how: tuple[str, ...]
+) -> None:
     running.start()
     append(running.log, guesses()[:1])
     assert read_up_to(running, 1)
     stop(running)
-    append(running.log, guesses()[1:])  # written while stopped, then compressed away
-    logrotate(running, "create", "compress")
+    append(running.log, guesses()[1:2])  # written while stopped, then compressed away
+    logrotate(running, *how)  # mail.log.1.gz at once, no delaycompress
+    append(running.log, guesses()[2])
     mark = running.output.stat().st_size
 
     running.start()
+    assert wait_until(lambda: ATTACKER in running.v4(), 5), running.said()
     said = running.said(mark)
     assert (
-        f"warning: {running.log}: the file read before the restart (up to line 2) is gone "
-        "or was truncated (rotated and compressed, or copied and truncated, while mailwarden "
-        "was stopped): lines written to it after that are not read"
+        f"source: {running.log}: was compressed away ({running.log}.1.gz): reading the "
+        "rest of the old content from it first, from line 2"
+    ) in said, said
+    assert offences(running) == [(f"{ATTACKER}/32", 1)]
+
+
+def test_lines_of_a_file_deleted_while_stopped_are_said_lost(running: Running) -> None:
+    running.start()
+    append(running.log, guesses()[:1])
+    assert read_up_to(running, 1)
+    stop(running)
+    append(running.log, guesses()[1:])  # written while stopped, then rotated away for good
+    logrotate(running, "create", "rotate 0")
+    mark = running.output.stat().st_size
+
+    running.start()
+    assert wait_until(lambda: "is gone" in running.said(mark), 5), running.said(mark)
+    said = running.said(mark)
+    assert (
+        f"warning: source: {running.log}: the file read before the restart (up to line 2) "
+        "is gone or was truncated (deleted, or truncated with no copy beside it): lines "
+        "written to it after that are not read"
     ) in said, said
     assert ATTACKER not in running.v4()
 

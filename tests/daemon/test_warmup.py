@@ -159,6 +159,33 @@ def test_after_copytruncate_while_stopped_the_rest_and_the_tail_come_from_the_co
     assert [row.offences for row in second.store.history()] == [1]
 
 
+@pytest.mark.parametrize("stanza", ["copytruncate\ncompress", "create\ncompress"])
+def test_after_compression_while_stopped_the_rest_and_the_tail_come_from_the_archive(
+    warden: Warden, caplog: pytest.LogCaptureFixture, stanza: str
+) -> None:
+    if shutil.which("logrotate") is None:
+        pytest.skip("needs logrotate (Debian package)")
+    first = warden.start()
+    append(warden.log, guesses()[:1])
+    first.step()
+    first.close()
+    append(warden.log, guesses()[1:2])  # written while stopped, then compressed away
+    logrotate(warden.tmp, warden.log, f"rotate 4\n{stanza}")
+    archive = warden.log.with_name("mail.log.1.gz")
+    assert archive.exists() and not warden.log.with_name("mail.log.1").exists()
+    append(warden.log, guesses()[2:])
+
+    second = warden.start()
+    second.step()
+    assert (
+        f"source: {warden.log}: was compressed away ({archive}): reading the rest of the "
+        "old content from it first, from line 2"
+    ) in [r.getMessage() for r in caplog.records]
+    assert second.counters.warmup_lines == 1  # the line before the stop, from the archive
+    assert second.counters.records == 2  # the rest of the archive, then the new file
+    assert banned(second) == {f"{ATTACKER}/32"}
+
+
 # -- as a process ------------------------------------------------------------------------
 
 

@@ -3,9 +3,12 @@ read errors, backlogs read in pieces."""
 
 from __future__ import annotations
 
+import bz2
 import errno
+import gzip
 import itertools
 import json
+import lzma
 import os
 import queue
 import shutil
@@ -540,6 +543,140 @@ def test_after_copytruncate_while_stopped_the_rest_is_read_from_the_copy(
         f"{log}: was copied and truncated (copytruncate): reading the rest of the old "
         f"content from {tmp_path / 'mail.log.1'} first, from line 3"
     )
+
+
+COMPRESSORS = {"gz": gzip.compress, "bz2": bz2.compress, "xz": lzma.compress}
+FIRST = "2026-11-28T10:00:00 mx postfix/smtpd[1]: first\nsecond\n"
+
+
+def compress_away(plain: Path, suffix: str = "gz") -> Path:
+    """What logrotate's ``compress`` does to a rotated file: ``plain.<suffix>`` in its
+    place."""
+    packed = plain.with_name(f"{plain.name}.{suffix}")
+    packed.write_bytes(COMPRESSORS[suffix](plain.read_bytes()))
+    plain.unlink()
+    return packed
+
+
+@pytest.mark.parametrize("suffix", sorted(COMPRESSORS))
+def test_after_a_rotation_and_compression_while_stopped_the_rest_is_read_from_the_archive(
+    tmp_path: Path, suffix: str
+) -> None:
+    log = tmp_path / "mail.log"
+    positions = stopped_after(log, FIRST)
+    append(log, "3 unread\n4 unread\n")  # written while stopped
+    log.rename(tmp_path / "mail.log.1")  # logrotate: create, compress, no delaycompress
+    packed = compress_away(tmp_path / "mail.log.1", suffix)
+    log.write_text("new 1\n")
+
+    again = FileFollower([str(log)], positions, rotate_grace=0)
+    assert lines_of(again) == [
+        ("mail.log", 3, "3 unread"),
+        ("mail.log", 4, "4 unread"),
+        ("mail.log", 1, "new 1"),
+    ]
+    assert said(again) == [
+        f"{log}: was compressed away ({packed}): reading the rest of the old content "
+        "from it first, from line 3"
+    ]
+    append(log, "new 2\n")
+    assert lines_of(again) == [("mail.log", 2, "new 2")]
+
+
+def test_after_copytruncate_and_compression_while_stopped_the_rest_is_read_from_the_archive(
+    tmp_path: Path,
+) -> None:
+    log = tmp_path / "mail.log"
+    positions = stopped_after(log, FIRST)
+    append(log, "3 unread\n")
+    shutil.copyfile(log, tmp_path / "mail.log.1")  # copytruncate, compress
+    log.write_text("")
+    compress_away(tmp_path / "mail.log.1")
+    append(log, "new 1\n")
+
+    again = FileFollower([str(log)], positions, rotate_grace=0)
+    assert lines_of(again) == [("mail.log", 3, "3 unread"), ("mail.log", 1, "new 1")]
+
+
+def test_an_archive_of_another_file_or_shorter_than_what_was_read_is_not_the_rest(
+    tmp_path: Path,
+) -> None:
+    log = tmp_path / "mail.log"
+    positions = stopped_after(log, FIRST + "third\n")
+    (tmp_path / "mail.log.1.gz").write_bytes(gzip.compress(b"another day\n" * 10))
+    (tmp_path / "mail.log.2.gz").write_bytes(gzip.compress(FIRST.encode()))  # too short
+    (tmp_path / "mail.log.3").write_bytes(gzip.compress(b"no"))  # by content, not name
+    log.unlink()
+    log.write_text("new 1\n")
+
+    again = FileFollower([str(log)], positions, rotate_grace=0)
+    assert lines_of(again) == [("mail.log", 1, "new 1")]
+    assert said(again) == [
+        f"{log}: the file read before the restart (up to line 4) is gone or was truncated "
+        "(deleted, or truncated with no copy beside it): lines written to it after that "
+        f"are not read; reading {log} from its start"
+    ]
+
+
+def test_a_stop_while_reading_an_archive_resumes_in_it(tmp_path: Path) -> None:
+    log = tmp_path / "mail.log"
+    positions = stopped_after(log, FIRST)
+    append(log, numbered(2000))
+    log.rename(tmp_path / "mail.log.1")
+    compress_away(tmp_path / "mail.log.1", "xz")
+    log.write_text("new 1\n")
+
+    first = FileFollower([str(log)], positions, read_budget=32 << 10, rotate_grace=0)
+    got = texts(lines_of(first)) + texts(lines_of(first))
+    assert 0 < len(got) < 2000 and "new 1" not in got
+    stopped_at = first.positions()
+    first.close()
+
+    second = FileFollower([str(log)], stopped_at, read_budget=32 << 10, rotate_grace=0)
+    while more := texts(lines_of(second)):
+        got += more
+    assert got == [*numbered(2000).splitlines(), "new 1"]  # nothing lost, nothing twice
+
+
+def test_damage_in_the_archive_keeps_the_lines_before_it_and_says_so(tmp_path: Path) -> None:
+    log = tmp_path / "mail.log"
+    positions = stopped_after(log, FIRST)
+    append(log, numbered(3000))
+    rotated = tmp_path / "mail.log.1"
+    log.rename(rotated)
+    packed = compress_away(rotated)
+    whole = packed.read_bytes()
+    packed.write_bytes(whole[: len(whole) * 2 // 3])  # cut short: a full disk, a crash
+    log.write_text("new 1\n")
+
+    again = FileFollower([str(log)], positions, rotate_grace=0)
+    got = []
+    while more := texts(lines_of(again)):
+        got += more
+    assert got[-1] == "new 1"
+    kept = got[:-1]
+    assert 1000 < len(kept) < 3000 and kept == numbered(len(kept)).splitlines()
+    notes = said(again)
+    assert notes[0].startswith(f"{log}: was compressed away ({packed})")
+    assert notes[1] == (
+        f"{log}: cannot read the rest of the rotated file (from line {len(kept) + 3} on): "
+        "truncated gzip archive (EIO); its later lines are skipped"
+    )
+
+
+def test_copytruncate_while_running_with_the_copy_compressed_at_once(tmp_path: Path) -> None:
+    log = tmp_path / "mail.log"
+    log.write_text("")
+    follower = FileFollower([str(log)], rotate_grace=0)
+    follower.poll()
+    append(log, FIRST)
+    assert len(lines_of(follower)) == 2
+    append(log, "3 not read yet\n")
+    shutil.copyfile(log, tmp_path / "mail.log.1")
+    log.write_text("")
+    compress_away(tmp_path / "mail.log.1")
+    append(log, "new 1\n")
+    assert lines_of(follower) == [("mail.log", 3, "3 not read yet"), ("mail.log", 1, "new 1")]
 
 
 def test_a_sibling_with_other_first_bytes_is_no_copy(tmp_path: Path) -> None:

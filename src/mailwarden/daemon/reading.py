@@ -13,11 +13,12 @@ the bare keys. A PostgreSQL store written before positions were per host is resu
 the bare keys only when they are provably this host's: a file position whose device,
 inode and first bytes match the file here, a journal cursor of this boot.
 
-At start, a stored position whose file is gone (rotated and compressed at once, without
-``delaycompress``, or truncated without a copy beside it) is said in the log: the lines
-written to that file after the position are not read. A file renamed by a rotation, or
-copied by copytruncate to a sibling (``mail.log.1``: the same first bytes, at least as
-long), has its rest read first (see `mailwarden.sources.follow`). A followed file that
+At start, a file renamed by a rotation, copied by copytruncate to a sibling
+(``mail.log.1``: the same first bytes, at least as long), or compressed meanwhile
+(``mail.log.1.gz``, rotated and compressed at once without ``delaycompress``) has its
+rest read first; a stored position whose file is gone (deleted, or truncated without a
+copy beside it) is said in the log: the lines written to that file after the position
+are not read (see `mailwarden.sources.follow`). A followed file that
 does not exist (yet) is said too, which on Debian without rsyslog means the logs are in
 the journal.
 
@@ -53,6 +54,7 @@ from mailwarden.sources.follow import (
     FileFollower,
     Position,
     file_matches,
+    find_packed,
     find_stored,
     open_regular,
 )
@@ -209,20 +211,10 @@ class Reader:
 
     @staticmethod
     def _say_resume(path: str, position: Position) -> None:
-        """Say in the log when the stored position cannot be resumed as it is: its file
-        is gone, or the rest is read from a copy; and how much is left to read."""
+        """Say in the log how much is left to read of a big backlog (a stored position
+        whose file is gone, or read from a compressed copy, is said by the follower)."""
         found = find_stored(path, position)
         if found is None:
-            if not _unreadable(path):  # one that cannot be read is said by the follower
-                LOG.warning(
-                    "%s: the file read before the restart (up to line %d) is gone or was "
-                    "truncated (rotated and compressed, or copied and truncated, while "
-                    "mailwarden was stopped): lines written to it after that are not read; "
-                    "reading %s from its start",
-                    path,
-                    position.line,
-                    path,
-                )
             return
         try:
             behind = os.fstat(found.fd).st_size - position.offset
@@ -320,25 +312,16 @@ def _earlier_cursor(store: Store) -> JSONValue:
     return raw
 
 
-def _unreadable(path: str) -> bool:
-    """Is something at ``path`` that cannot be read (as opposed to nothing)?"""
-    try:
-        os.close(open_regular(path))
-    except FileNotFoundError:
-        return False
-    except OSError:
-        return True
-    return False
-
-
 def tail_before(
     path: str, position: Position, limit: int, piece: int = WARMUP_PIECE
 ) -> Iterator[Chunk]:
     """The whole lines before `position` (at most `limit` bytes) in the file it points
-    at (`path` itself, a rotated sibling with its inode, or a copy: see `find_stored`),
-    in chunks of at most `piece` bytes (and one line)."""
+    at (`path` itself, a rotated sibling with its inode, or a copy: see `find_stored`;
+    a compressed copy: `find_packed`), in chunks of at most `piece` bytes (and one
+    line)."""
     found = find_stored(path, position)
     if found is None:
+        yield from _packed_tail(path, position, limit, max(1, piece))
         return
     fd, end, piece = found.fd, position.offset, max(1, piece)
     try:
@@ -363,6 +346,31 @@ def tail_before(
         return  # the follower says what cannot be read
     finally:
         os.close(fd)
+
+
+def _packed_tail(path: str, position: Position, limit: int, piece: int) -> Iterator[Chunk]:
+    """`tail_before` from a compressed copy (`find_packed`), decompressed again from
+    its start (the follower read its rest the same way)."""
+    packed = find_packed(path, position, ReadStats(), keep=limit)
+    if packed is None:
+        return
+    data = packed.rest.before
+    packed.rest.discard()
+    start = position.offset - len(data)
+    if start > 0:  # from the first whole line on
+        cut = data.find(b"\n") + 1
+        if cut == 0:
+            return
+        data, start = data[cut:], start + cut
+    lines = data.count(b"\n")
+    splitter = LineSplitter(path, ReadStats(), line=max(1, position.line - lines), offset=start)
+    for at in range(0, len(data), piece):
+        chunk = splitter.feed(data[at : at + piece])
+        if chunk is not None:
+            yield chunk
+    chunk = splitter.finish()
+    if chunk is not None:
+        yield chunk
 
 
 def _after_newline(fd: int, start: int, end: int, piece: int) -> int | None:

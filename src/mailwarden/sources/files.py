@@ -24,6 +24,7 @@ Decisions:
 from __future__ import annotations
 
 import bz2
+import errno
 import glob
 import lzma
 import os
@@ -280,6 +281,30 @@ def _blocks(first: bytes, stream: _Readable, size: int) -> Iterator[bytes]:
         if not data:
             return
         yield data
+
+
+def unpacked(fd: int) -> Iterator[bytes] | None:
+    """The decompressed content of the file open as ``fd``, from its start, as it comes,
+    when its first bytes say gzip, bzip2 or xz; None otherwise (plain, zstd, empty).
+    Damage raises OSError (EIO, the message saying what) once everything before it was
+    given (the follower reads a log rotated and compressed while it was stopped)."""
+    kind = next((name for magic, name in _MAGIC if os.pread(fd, _SNIFF, 0).startswith(magic)), None)
+    if kind is None or kind == "zstd":
+        return None
+    return _unpacked(kind, fd)
+
+
+def _unpacked(kind: str, fd: int) -> Iterator[bytes]:
+    def pieces() -> Iterator[bytes]:
+        offset = 0
+        while data := os.pread(fd, _COMPRESSED_READ, offset):
+            offset += len(data)
+            yield data
+
+    try:
+        yield from _decompress(kind, pieces(), (fd, 0))
+    except _Damaged as exc:
+        raise OSError(errno.EIO, str(exc)) from None
 
 
 # -- decompressing -----------------------------------------------------------------------

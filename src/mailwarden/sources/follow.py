@@ -16,8 +16,10 @@ survives what happens to log files in production:
   number and a fingerprint of the first bytes) to store; given back to the
   constructor it resumes exactly there. When the file was replaced meanwhile (other
   inode, or same inode with other first bytes) the stored file is looked for among
-  its siblings in the same folder, renamed (same inode) or copied (same first bytes,
-  at least as long), and its rest is read first;
+  its siblings in the same folder, renamed (same inode), copied (same first bytes, at
+  least as long) or compressed (gzip, bzip2, xz: the same first bytes and length once
+  decompressed, which takes decompressing it up to the stored offset), and its rest is
+  read first; when it is nowhere, a note says that its later lines are lost;
 - a file that cannot be read (EIO, a permission lost to logrotate's ``create`` mode,
   a directory or a FIFO in its place, ESTALE on NFS): its reading stops where it was,
   one line in `notes` says why (again when the reason changes), `failures` lists it
@@ -53,12 +55,14 @@ import os
 import stat
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import NamedTuple
 
 from mailwarden.sources._lines import LineSplitter
+from mailwarden.sources.files import unpacked
 from mailwarden.sources.interface import Chunk, ReadStats
 
 FINGERPRINT_SIZE = 256
@@ -326,6 +330,151 @@ def find_stored(
     return found
 
 
+class _Unpacked:
+    """The rest of a followed file that was compressed while the daemon was stopped
+    (``mail.log.1.gz``: rotated and compressed at once, or copied by copytruncate and
+    compressed): decompressed from its start (a compressed file cannot be read from the
+    middle), then read from the stored position to its end, once. What `_read_retired`
+    needs of an `_Open`; its `position` keeps the identity and fingerprint of the file
+    it is a copy of, so that a restart while it is read finds it again
+    (`find_packed`)."""
+
+    def __init__(
+        self, source: str, fd: int, blocks: Iterator[bytes], stored: Position, stats: ReadStats
+    ) -> None:
+        self.fd = fd
+        self._blocks = blocks
+        self._stored = stored
+        self._held = b""
+        self.splitter = LineSplitter(source, stats, line=stored.line, offset=stored.offset)
+        self.deadline = 0.0
+        self.caught_up = False
+        self.before = b""
+
+    def reach(self, longer: bool, keep: int = 0) -> bool:
+        """Decompress up to the stored offset; whether this is a copy of the stored
+        file: its first bytes, at least as long (``longer``: longer). Raises OSError
+        when damage comes first. The fingerprint grows to `FINGERPRINT_SIZE` bytes (as
+        an `_Open`'s does), so that a later position finds it again. The last ``keep``
+        bytes before the offset are kept in `before` (the daemon's warm-up)."""
+        stored = self._stored
+        offset = stored.offset
+        head = b""
+        seen = 0
+        rest: list[bytes] = []
+        before: deque[bytes] = deque()
+        kept = 0
+        want = stored.fingerprint_size
+        for block in self._blocks:
+            if len(head) < FINGERPRINT_SIZE:
+                short = len(head) < want
+                head += block[: FINGERPRINT_SIZE - len(head)]
+                if short and len(head) >= want and not self._same_start(head):
+                    return False  # another file: not decompressed any further
+            if seen + len(block) > offset:
+                rest.append(block[max(0, offset - seen) :])
+            if keep and seen < offset:
+                before.append(block[: offset - seen])
+                kept += len(before[-1])
+                while kept - len(before[0]) >= keep:
+                    kept -= len(before.popleft())
+            seen += len(block)
+            if len(head) == FINGERPRINT_SIZE and (seen > offset or (seen == offset and not longer)):
+                break
+        if len(head) < want or not self._same_start(head):
+            return False
+        if seen < offset or (seen == offset and longer):
+            return False
+        self._held = b"".join(rest)
+        self.before = b"".join(before)[-keep:] if keep else b""
+        self._stored = stored._replace(
+            fingerprint=hashlib.sha256(head).hexdigest(), fingerprint_size=len(head)
+        )
+        return True
+
+    def _same_start(self, head: bytes) -> bool:
+        stored = self._stored
+        return hashlib.sha256(head[: stored.fingerprint_size]).hexdigest() == stored.fingerprint
+
+    def position(self) -> Position:
+        stored, splitter = self._stored, self.splitter
+        return stored._replace(offset=splitter.offset, line=splitter.line)
+
+    def drain(self, stats: ReadStats, out: list[Chunk], budget: int) -> bool:
+        """Read on, at most ``budget`` bytes; True when the end was reached."""
+        while budget > 0:
+            data, self._held = self._held or next(self._blocks, b""), b""
+            if not data:
+                self.caught_up = True
+                return True
+            if len(data) > budget:
+                data, self._held = data[:budget], data[budget:]
+            budget -= len(data)
+            stats.bytes += len(data)
+            chunk = self.splitter.feed(data)
+            if chunk is not None:
+                out.append(chunk)
+        return False
+
+    def close(self, out: list[Chunk]) -> None:
+        tail = self.splitter.finish()
+        if tail is not None:
+            out.append(tail)
+        self.discard()
+
+    def discard(self) -> None:
+        """Close without emitting the held-back unfinished line."""
+        if self.fd >= 0:
+            close = getattr(self._blocks, "close", None)
+            if close is not None:
+                close()
+            with contextlib.suppress(OSError):
+                os.close(self.fd)
+            self.fd = -1
+
+
+class Packed(NamedTuple):
+    """A compressed copy of the file a stored position points at."""
+
+    name: str
+    rest: _Unpacked
+    """Positioned at the stored offset; the caller reads or discards it."""
+
+
+def find_packed(
+    path: str, stored: Position, stats: ReadStats, *, longer: bool = False, keep: int = 0
+) -> Packed | None:
+    """The first sibling of ``path`` (by name: ``mail.log.1.gz`` before
+    ``mail.log.2.gz``) compressed with gzip, bzip2 or xz whose content is a copy of the
+    file ``stored`` was taken from (its first bytes, at least as long; ``longer``:
+    longer), decompressed up to the stored offset (with the ``keep`` bytes before it:
+    `_Unpacked.reach`). As `copy_matches`, only when the stored fingerprint covers
+    everything read. Siblings that cannot be read or are damaged before that offset
+    are passed over."""
+    if stored.offset == 0 or stored.fingerprint_size < min(FINGERPRINT_SIZE, stored.offset):
+        return None
+    for name in siblings(path):
+        try:
+            fd = open_regular(name)
+        except OSError:
+            continue
+        try:
+            blocks = unpacked(fd)
+            if blocks is not None:
+                rest = _Unpacked(path, fd, blocks, stored, stats)
+                try:
+                    if rest.reach(longer, keep):
+                        return Packed(name, rest)
+                except OSError:
+                    pass
+                rest.discard()
+                continue
+        except OSError:
+            pass
+        os.close(fd)
+    return None
+
+
 class Note(NamedTuple):
     """One line for the log, at a `logging` level."""
 
@@ -358,7 +507,7 @@ class _Followed:
         self.origin: Position | None = None
         """Where reading started (the stored position, or the end of the file)."""
         self.current: _Open | None = None
-        self.retired: list[_Open] = []
+        self.retired: list[_Open | _Unpacked] = []
         """Rotated files (and copies) whose rest is read before the current file."""
         self.started = False
         self.failure: _Failure | None = None
@@ -523,8 +672,15 @@ class FileFollower:
         try:
             if current is not None and file_matches(current.fd, stored):
                 current.resume_at(stored, self.stats)
-            else:
-                self._read_first(followed, stored, now)
+            elif not self._read_first(followed, stored, now):
+                self._note(
+                    logging.WARNING,
+                    f"{followed.path}: the file read before the "
+                    f"{'read error' if followed.started else 'restart'} (up to line "
+                    f"{stored.line}) is gone or was truncated (deleted, or truncated with "
+                    "no copy beside it): lines written to it after that are not read; "
+                    f"reading {followed.path} from its start",
+                )
         except OSError:
             if current is not None:
                 current.discard()
@@ -555,7 +711,7 @@ class FileFollower:
         a copy counts at all. True when found."""
         found = find_stored(followed.path, stored, include_path=False, copies=copies)
         if found is None:
-            return False
+            return copies and self._read_packed(followed, stored, now, truncated)
         try:
             if truncated and (not found.copy or os.fstat(found.fd).st_size <= stored.offset):
                 os.close(found.fd)
@@ -578,6 +734,24 @@ class FileFollower:
                 f"{followed.path}: was copied and truncated (copytruncate): reading the "
                 f"rest of the old content from {found.name} first, from line {stored.line}",
             )
+        return True
+
+    def _read_packed(
+        self, followed: _Followed, stored: Position, now: float, truncated: bool
+    ) -> bool:
+        """`_read_first` from a compressed copy (`find_packed`): the file was rotated
+        and compressed, or copied, truncated and the copy compressed."""
+        packed = find_packed(followed.path, stored, self.stats, longer=truncated)
+        if packed is None:
+            return False
+        self.stats.files += 1
+        packed.rest.deadline = now
+        followed.retired.append(packed.rest)
+        self._note(
+            logging.INFO,
+            f"{followed.path}: was compressed away ({packed.name}): reading the rest of "
+            f"the old content from it first, from line {stored.line}",
+        )
         return True
 
     def _read_retired(self, followed: _Followed, now: float, out: list[Chunk]) -> bool:
