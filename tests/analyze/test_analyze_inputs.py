@@ -10,6 +10,7 @@ import json
 import lzma
 import os
 import stat
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -87,6 +88,43 @@ def test_since_and_until_keep_only_their_window(tmp_path: Path) -> None:
     assert [a["ip"] for a in data["attackers"]] == ["192.0.2.41"]
     whole_day = json.loads(run_analyze(*args, "--until", "2026-02-23", path).stdout)
     assert len(whole_day["attackers"]) == 3
+
+
+def set_mtime(path: Path, when: datetime) -> None:
+    os.utime(path, (when.timestamp(), when.timestamp()))
+
+
+def test_archives_last_written_a_day_before_since_are_not_opened(tmp_path: Path) -> None:
+    # A year of archives and --since: only the files written since are decompressed.
+    # The oldest is damaged: opened, it would be reported.
+    old, recent, live = Log(), Log(), Log()
+    old.sasl_failures(0, "192.0.2.50", "root", 6)
+    recent.sasl_failures(86_400, "192.0.2.51", "root", 6)
+    live.sasl_failures(2 * 86_400, "192.0.2.52", "root", 6)
+    text = old.text().encode()
+    (tmp_path / "mail.log.2.gz").write_bytes(gzip.compress(text)[:40])
+    write_gzip(tmp_path / "mail.log.1.gz", recent.text())
+    live.write(tmp_path / "mail.log")
+    day = datetime(2026, 2, 23, 23, 59, tzinfo=UTC)  # T0's day, 09:00 the first guess
+    set_mtime(tmp_path / "mail.log.2.gz", day)
+    set_mtime(tmp_path / "mail.log.1.gz", day + timedelta(days=1))
+    set_mtime(tmp_path / "mail.log", day + timedelta(days=2))
+    args = ("--year", "2026", "--timezone", "UTC", tmp_path)
+
+    result = run_analyze("--format", "json", "--since", "2026-02-25 08:00", *args)
+    assert result.returncode == 0 and result.stderr == "", result.stderr
+    data = json.loads(result.stdout)
+    # mail.log.1.gz was written 8 hours before --since, within the day's slack: read.
+    assert data["stats"]["files"] == 2 and data["stats"]["files_before_since"] == 1
+    assert [a["ip"] for a in data["attackers"]] == ["192.0.2.52"]
+
+    text_report = run_analyze("--since", "2026-02-25 08:00", *args).stdout
+    assert "1 file last written more than a day before --since not opened." in " ".join(
+        text_report.split()
+    )
+    # Without --since, every file is opened and the damage is said.
+    whole = run_analyze("--format", "json", *args)
+    assert "mail.log.2.gz" in whole.stderr and json.loads(whole.stdout)["stats"]["files"] == 3
 
 
 def test_separate_postfix_and_dovecot_logs_are_merged_by_time(tmp_path: Path) -> None:
@@ -246,14 +284,28 @@ def test_a_file_that_is_no_log_is_not_reported_as_free_of_attacks(tmp_path: Path
 def test_a_time_range_that_leaves_everything_out_says_so() -> None:
     samples = Path(__file__).resolve().parents[2] / "samples"
     logs = sorted(str(p) for p in samples.glob("mail.log*"))
-    done = run_analyze("--since", "2027-01-01", "--timezone", "UTC", *logs)
+    done = run_analyze("--until", "2026-01-01", "--timezone", "UTC", *logs)
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("No attack found")
     (warning,) = done.stderr.splitlines()
     assert warning.startswith("mailwarden: warning: ")
-    assert "entries lie outside --since 2027-01-01 00:00 UTC, and none inside the range" in (
+    assert "entries lie outside --until 2026-01-01 23:59 UTC, and none inside the range" in (
         warning
     )
     # A range with the attacks in it says nothing of the kind.
     inside = run_analyze("--since", "2026-03-10", "--until", "2026-03-10T12:00", *logs)
     assert inside.stderr == "" and "guessed passwords" in inside.stdout
+
+
+def test_inputs_all_written_before_since_say_so(tmp_path: Path) -> None:
+    log = Log()
+    log.sasl_failures(0, "192.0.2.60", "root", 6)
+    path = log.write(tmp_path / "mail.log")
+    set_mtime(path, datetime(2026, 2, 24, tzinfo=UTC))
+    done = run_analyze("--year", "2026", "--since", "2027-01-01", "--timezone", "UTC", path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("No attack found")
+    assert done.stderr == (
+        "mailwarden: warning: every input was last written more than a day before "
+        "--since 2027-01-01 00:00 UTC: none was opened\n"
+    )

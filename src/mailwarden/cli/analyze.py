@@ -50,7 +50,8 @@ if TYPE_CHECKING:
     "--since",
     metavar="WHEN",
     help='Only entries at or after WHEN: "2026-02-23", "2026-02-23 10:00", ISO 8601, '
-    'or a time ago such as "2h" or "7d".',
+    'or a time ago such as "2h" or "7d". Files last written more than a day before WHEN '
+    "are not opened.",
 )
 @click.option("--until", metavar="WHEN", help="Only entries at or before WHEN (same forms).")
 @click.option(
@@ -190,10 +191,13 @@ def _run(
     from mailwarden.pipeline import Counts
     from mailwarden.report import ReadSummary
     from mailwarden.scan import JournalQuery, fewer_collections, scan, streams_of
-    from mailwarden.sources.files import expand_inputs
+    from mailwarden.sources.files import expand_inputs, written_since
 
     accounts = load_accounts(policy.users_file) if policy.users_file else None
     paths = expand_inputs(inputs) if inputs else []
+    older: list[str] = []
+    if options.since is not None:
+        paths, older = written_since(paths, options.since)
     _check_readable(paths)
     query = None
     if journal:
@@ -212,7 +216,13 @@ def _run(
         if progress is not None:
             progress.close()
     stats = counts.read
-    if stats.outside_window and not counts.records:
+    if older and not paths and not journal:
+        click.echo(
+            f"mailwarden: warning: every input was last written more than a day before "
+            f"{_window(options)}: none was opened",
+            err=True,
+        )
+    elif stats.outside_window and not counts.records:
         # Not a problem of the input: said on standard error, not among the problems.
         click.echo(
             f"mailwarden: warning: {stats.outside_window:,} entries lie outside "
@@ -237,6 +247,7 @@ def _run(
         skipped=stats.skipped_total,
         problems=tuple(stats.problems),
         duplicates=stats.duplicates,
+        before_since=len(older),
     )
     for problem in summary.problems:
         click.echo(f"mailwarden: warning: {problem}", err=True)

@@ -48,6 +48,8 @@ class ReadSummary:
     """One line each: a damaged archive, a journal that stopped early, …"""
     duplicates: int = 0
     """Lines also given by another input (mail.log and syslog), counted once."""
+    before_since: int = 0
+    """Files not opened: last written more than a day before --since."""
 
     @property
     def lines_per_second(self) -> float:
@@ -66,6 +68,7 @@ class ReadSummary:
             "entries": self.entries,
             "lines_skipped": self.skipped,
             "lines_duplicate": self.duplicates,
+            "files_before_since": self.before_since,
             "problems": len(self.problems),
         }
 

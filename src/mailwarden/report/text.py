@@ -213,6 +213,11 @@ def headline(analysis: Analysis, summary: ReadSummary) -> tuple[str, str]:
             f" {plural(summary.duplicates, 'entry', 'entries')} also in another input"
             " (as mail.log and syslog both hold mail lines) counted once."
         )
+    if summary.before_since:
+        read += (
+            f" {plural(summary.before_since, 'file')} last written more than a day before"
+            " --since not opened."
+        )
     return top, read
 
 

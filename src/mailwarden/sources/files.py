@@ -33,6 +33,7 @@ import stat
 import sys
 import zlib
 from collections.abc import Iterator, Sequence
+from datetime import datetime, timedelta
 from typing import BinaryIO, Protocol
 
 from mailwarden.errors import InputError
@@ -158,6 +159,33 @@ def _in_time_order(paths: list[str]) -> list[str]:
     for members in groups.values():
         ordered.extend(path for _rank, _index, path in sorted(members))
     return ordered
+
+
+SINCE_SLACK = timedelta(days=1)
+"""A file last written more than this before --since is not opened (`written_since`):
+a log's entries are stamped when they are written, so they are no later than its
+modification time, but a clock set wrong, a syslog that writes late or a time zone
+taken for another can put a few hours between them."""
+
+
+def written_since(paths: Sequence[str], since: datetime) -> tuple[list[str], list[str]]:
+    """The paths to read for ``--since`` (in order), and the regular files last modified
+    more than `SINCE_SLACK` before it, which hold nothing as recent (a year of rotated
+    archives is not decompressed for a week's analysis). Standard input, and a path
+    that cannot be looked at (its error comes when it is read), are read."""
+    oldest = (since - SINCE_SLACK).timestamp()
+    read: list[str] = []
+    older: list[str] = []
+    for path in paths:
+        try:
+            st = None if path == STDIN else os.stat(path)
+        except OSError:
+            st = None
+        if st is not None and stat.S_ISREG(st.st_mode) and st.st_mtime < oldest:
+            older.append(path)
+        else:
+            read.append(path)
+    return read, older
 
 
 # -- reading one input -----------------------------------------------------------------
