@@ -8,13 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, tzinfo
+from datetime import datetime, timedelta, tzinfo
 
 from mailwarden.framing import Framer, split_if_pasted
 from mailwarden.model import Event, Record
 from mailwarden.parsers import may_matter, parse
 from mailwarden.sources.files import expand_inputs, read_chunks
 from mailwarden.sources.interface import ReadStats
+
+UNTIL_SLACK = timedelta(days=1)
+"""How far past --until an entry stops the reading of its input (`ReadOptions.read_until`)."""
 
 
 @dataclass(frozen=True)
@@ -32,6 +35,13 @@ class ReadOptions:
     def windowed(self) -> bool:
         """Is there a --since or --until?"""
         return self.since is not None or self.until is not None
+
+    @property
+    def read_until(self) -> datetime | None:
+        """Past an entry of a later time, an input is read no further: --until and a
+        day (`UNTIL_SLACK`: a log is written in time order, give or take a syslog that
+        writes late or a clock set back). None without --until."""
+        return None if self.until is None else self.until + UNTIL_SLACK
 
     def outside(self, time: datetime | None) -> bool:
         """Is an entry of this time outside --since/--until? (One without a time never

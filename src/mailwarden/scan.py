@@ -586,7 +586,7 @@ def _items_of_stream(
     """(record, maybe) for every prefiltered record of one stream, in order, within
     --since/--until: the parsers' prefilter, or the analysis one (``maybe``: see
     :func:`analysis_records_of_chunk`)."""
-    windowed, outside = options.windowed, options.outside
+    windowed, outside, stop = options.windowed, options.outside, options.read_until
     stats = counts.read
     for parts, reference in _framed_parts(stream, stats, progress):
         pasted, path_chunks = split_if_pasted(parts)
@@ -599,11 +599,18 @@ def _items_of_stream(
             if not windowed:
                 yield from items
                 continue
+            last = None
             for item in items:
-                if not outside(item[0].time):
+                time = item[0].time
+                if time is not None:
+                    last = time
+                if not outside(time):
                     yield item
                 else:
                     stats.outside_window += 1
+            if stop is not None and last is not None and last > stop:
+                stats.past_until += 1
+                return
 
 
 def _analysis_batches(
@@ -615,17 +622,31 @@ def _analysis_batches(
         for record, undecided in _items_of_streams(streams, options, counts, progress, True):
             yield [record], ({record.line} if undecided else _NONE)
         return
-    windowed, outside = options.windowed, options.outside
+    windowed, outside, stop = options.windowed, options.outside, options.read_until
     for parts, reference in _framed_parts(streams[0], counts.read, progress):
         pasted, path_chunks = split_if_pasted(parts)
         framer = options.framer(reference, pasted, counts.read)
         for chunk in path_chunks:
             records, maybe = _analysis_batch(chunk, framer)
-            if windowed:
-                framed = len(records)
-                records = [record for record in records if not outside(record.time)]
-                counts.read.outside_window += framed - len(records)
+            if not windowed:
+                yield records, maybe
+                continue
+            past = stop is not None and _past(records, stop)
+            framed = len(records)
+            records = [record for record in records if not outside(record.time)]
+            counts.read.outside_window += framed - len(records)
             yield records, maybe
+            if past:
+                counts.read.past_until += 1
+                return
+
+
+def _past(records: list[Record], stop: datetime) -> bool:
+    """Whether the last of the records with a time is later than ``stop``."""
+    for record in reversed(records):
+        if record.time is not None:
+            return record.time > stop
+    return False
 
 
 def _framed_parts(

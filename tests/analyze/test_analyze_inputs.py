@@ -127,6 +127,36 @@ def test_archives_last_written_a_day_before_since_are_not_opened(tmp_path: Path)
     assert "mail.log.2.gz" in whole.stderr and json.loads(whole.stdout)["stats"]["files"] == 3
 
 
+@pytest.mark.parametrize("merged", [False, True], ids=["one-set", "merged-with-dovecot-log"])
+def test_an_input_is_read_no_further_once_a_day_past_until(tmp_path: Path, merged: bool) -> None:
+    # An old incident in a year of logs: the newer files are not read. The newest is
+    # damaged: read, it would be reported.
+    old, middle = Log(), Log()
+    old.sasl_failures(0, "192.0.2.70", "root", 6)  # Feb 23
+    middle.sasl_failures(86_400, "192.0.2.71", "root", 6)  # Feb 24, inside --until
+    middle.quiet_traffic(3 * 86_400, 2000)  # Feb 26 on: past --until by more than a day
+    write_gzip(tmp_path / "mail.log.2.gz", old.text())
+    middle.write(tmp_path / "mail.log.1")
+    (tmp_path / "mail.log").write_bytes(gzip.compress(old.text().encode())[:60])
+    if merged:
+        dovecot = Log()
+        dovecot.imap_failures(3600, "192.0.2.72", "carol", 6, "sess1")
+        dovecot.write(tmp_path / "dovecot.log")
+    args = ("--year", "2026", "--timezone", "UTC", "--format", "json")
+
+    result = run_analyze(*args, "--until", "2026-02-24 23:00", tmp_path)
+    assert result.returncode == 0 and result.stderr == "", result.stderr
+    data = json.loads(result.stdout)
+    assert data["stats"]["inputs_stopped_past_until"] == 1
+    assert data["stats"]["lines_read"] < len(old.lines) + len(middle.lines)
+    expected = ["192.0.2.70", "192.0.2.71"] + (["192.0.2.72"] if merged else [])
+    assert sorted(a["ip"] for a in data["attackers"]) == expected
+    # Without --until, all of it is read and the damage said.
+    whole = run_analyze(*args, tmp_path)
+    assert "truncated gzip" in whole.stderr
+    assert json.loads(whole.stdout)["stats"]["inputs_stopped_past_until"] == 0
+
+
 def test_separate_postfix_and_dovecot_logs_are_merged_by_time(tmp_path: Path) -> None:
     dovecot, postfix = Log(), Log()
     dovecot.imap_failures(0, "203.0.113.88", "frank@example.com", 3, "D1")

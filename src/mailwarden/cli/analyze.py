@@ -53,7 +53,12 @@ if TYPE_CHECKING:
     'or a time ago such as "2h" or "7d". Files last written more than a day before WHEN '
     "are not opened.",
 )
-@click.option("--until", metavar="WHEN", help="Only entries at or before WHEN (same forms).")
+@click.option(
+    "--until",
+    metavar="WHEN",
+    help="Only entries at or before WHEN (same forms). An input is read no further once "
+    "its entries are a day past WHEN.",
+)
 @click.option(
     "--format",
     "fmt",
@@ -248,6 +253,7 @@ def _run(
         problems=tuple(stats.problems),
         duplicates=stats.duplicates,
         before_since=len(older),
+        past_until=stats.past_until,
     )
     for problem in summary.problems:
         click.echo(f"mailwarden: warning: {problem}", err=True)

@@ -218,6 +218,10 @@ def headline(analysis: Analysis, summary: ReadSummary) -> tuple[str, str]:
             f" {plural(summary.before_since, 'file')} last written more than a day before"
             " --since not opened."
         )
+    if summary.past_until:
+        read += (
+            f" {plural(summary.past_until, 'input')} read no further once past --until by a day."
+        )
     return top, read
 
 
