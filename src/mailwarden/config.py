@@ -212,6 +212,21 @@ class PolicyConfig:
     max_clients: int = 200_000
     """Clients tracked at once; beyond it the idlest are forgotten (and said so)."""
 
+    @property
+    def longest_window(self) -> timedelta:
+        """The longest time over which the detector adds failures up (slow brute force
+        over a day, enumeration, spraying): how far back the daemon's warm-up reads."""
+        return max(
+            self.fast_window,
+            self.slow_window,
+            self.daily_window,
+            self.enumeration_window,
+            self.network_window,
+            self.spray_window,
+            self.compromise_window,
+            self.unavailable_window,
+        )
+
 
 @dataclass(frozen=True)
 class AlertsConfig:

@@ -11,7 +11,9 @@ import signal
 import subprocess
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from wardenlab import (
@@ -24,14 +26,15 @@ from wardenlab import (
     logrotate,
     mailwarden,
     output_since,
+    sasl_failure,
     stamp,
     wait_until,
 )
 
 from mailwarden.config import load_config
 from mailwarden.daemon.loop import Daemon
-from mailwarden.daemon.reading import WARMUP_PIECE, Reader, file_key
-from mailwarden.sources.follow import READ_BUDGET
+from mailwarden.daemon.reading import WARMUP_PIECE, Reader, file_key, tail_before
+from mailwarden.sources.follow import READ_BUDGET, FileFollower
 from mailwarden.sources.interface import MAX_LINE, Chunk
 from mailwarden.store import open_store
 
@@ -116,8 +119,8 @@ def test_a_stop_during_the_warm_up_is_honoured_between_two_pieces(
     pieces: list[tuple[int, int]] = []  # (bytes, lines)
     tail = Reader.warmup
 
-    def stopped_after_two(reader: Reader, limit: int) -> Iterator[Chunk]:
-        for chunk in tail(reader, limit):
+    def stopped_after_two(reader: Reader, limit: int, **options: Any) -> Iterator[Chunk]:
+        for chunk in tail(reader, limit, **options):
             pieces.append((len(chunk.data), chunk.data.count(b"\n")))
             if len(pieces) == 2:
                 daemon.request_stop()  # as SIGTERM's handler, before the second is fed
@@ -184,6 +187,73 @@ def test_after_compression_while_stopped_the_rest_and_the_tail_come_from_the_arc
     assert second.counters.warmup_lines == 1  # the line before the stop, from the archive
     assert second.counters.records == 2  # the rest of the archive, then the new file
     assert banned(second) == {f"{ATTACKER}/32"}
+
+
+def quiet_lines(when: datetime, size: int) -> str:
+    """About ``size`` bytes of a client that does nothing wrong, at ``when``."""
+    at = stamp(when)
+    block = "".join(
+        f"{at} mx postfix/smtpd[{2000 + n}]: connect from unknown[192.0.2.50]\n"
+        f"{at} mx postfix/smtpd[{2000 + n}]: disconnect from unknown[192.0.2.50] "
+        "ehlo=1 quit=1 commands=2\n"
+        for n in range(300)
+    )
+    return block * max(1, size // len(block))
+
+
+def test_a_slow_brute_force_over_a_day_survives_a_restart(warden: Warden) -> None:
+    # One guess every 3 hours (never 4 within 2 hours), 2 MB of a busy server's lines
+    # between two: the six guesses of the last day lie 12 MB back when the daemon
+    # restarts. The warm-up reads back the detector's longest window (a day), so the
+    # seventh and eighth guesses after the restart make the day's eight.
+    first = warden.start()
+    now = datetime.now(UTC)
+    write(warden.log, quiet_lines(now - timedelta(hours=40), 1 << 20))
+    append(warden.log, sasl_failure(OTHER, when=now - timedelta(hours=40)))  # too old
+    for hours in (21, 18, 15, 12, 9, 6):
+        write(warden.log, quiet_lines(now - timedelta(hours=hours, minutes=1), 2 << 20))
+        append(warden.log, sasl_failure(ATTACKER, when=now - timedelta(hours=hours)))
+    while first.step():
+        pass
+    assert banned(first) == set()  # six in a day: not yet
+    first.close()
+    lines = warden.log.read_text().splitlines()
+    since = stamp(now - timedelta(hours=6 + 24))  # a day before the last line
+
+    second = warden.start()
+    recent = [line for line in lines if line[:32] >= since]
+    assert second.counters.warmup_lines == len(recent) < len(lines)
+    append(warden.log, [sasl_failure(ATTACKER, pid=1300 + n) for n in range(2)])
+    while second.step():
+        pass
+    assert banned(second) == {f"{ATTACKER}/32"}
+
+
+def test_the_warm_up_tail_starts_at_the_first_line_of_the_window(tmp_path: Path) -> None:
+    log = tmp_path / "mail.log"
+    start = datetime(2026, 11, 25, 0, 0, tzinfo=UTC)
+    with log.open("w") as out:
+        for minute in range(4 * 24 * 60):  # four days, a line a minute (about 500 kB)
+            when = stamp(start + timedelta(minutes=minute))
+            out.write(f"{when} mx postfix/smtpd[{minute}]: connect from unknown[192.0.2.5]\n")
+            if minute % 97 == 0:
+                out.write("a line with no time\n")
+    follower = FileFollower([str(log)], from_start=True)
+    while follower.poll():
+        pass
+    position = follower.positions()[str(log)]
+    follower.close()
+
+    everything = log.read_text().splitlines()
+    last = start + timedelta(minutes=4 * 24 * 60 - 1)
+    for window in (timedelta(hours=1), timedelta(days=1), timedelta(days=9)):
+        since = stamp(last - window)
+        first = next(n for n, line in enumerate(everything) if line[0] == "2" and line >= since)
+        assert (window > timedelta(days=4)) == (first == 0)
+        chunks = list(tail_before(str(log), position, 32 << 20, 64 << 10, window))
+        assert chunks[0].first_line == first + 1
+        text = b"".join(chunk.data for chunk in chunks).decode()
+        assert text.splitlines() == everything[first:]
 
 
 # -- as a process ------------------------------------------------------------------------

@@ -732,14 +732,18 @@ class Daemon:
         of that network was recorded since the attack: an attacker caught in the tail at
         the very first start is banned, one banned (or unbanned by hand) before a restart
         is left as it is, and no offence is counted twice. The tail comes in pieces; a
-        stop request between two ends the warm-up (nothing of it is acted on then)."""
+        stop request between two ends the warm-up (nothing of it is acted on then).
+
+        The tail covers the detector's longest window (`PolicyConfig.longest_window`, a
+        day by default: a slow brute force survives a restart) within `WARMUP_BYTES`."""
         started = time.monotonic()
         stats = ReadStats()
         feed = self.detector.feed
         duplicates = self._duplicates
         found: list[tuple[Detection, Event]] = []
         framers: dict[str, Framer] = {}
-        pieces = self.reader.warmup(self.warmup_bytes)
+        window = self.config.policy.longest_window
+        pieces = self.reader.warmup(self.warmup_bytes, window=window)
         with contextlib.closing(pieces):
             for chunk in pieces:
                 if self._stop:
