@@ -17,7 +17,8 @@ from mailwarden.sources.files import expand_inputs, read_chunks
 from mailwarden.sources.interface import ReadStats
 
 UNTIL_SLACK = timedelta(days=1)
-"""How far past --until an entry stops the reading of its input (`ReadOptions.read_until`)."""
+"""How far past --until a rotated file must end for its newer files not to be opened
+(`ReadOptions.read_until`)."""
 
 
 @dataclass(frozen=True)
@@ -38,9 +39,9 @@ class ReadOptions:
 
     @property
     def read_until(self) -> datetime | None:
-        """Past an entry of a later time, an input is read no further: --until and a
-        day (`UNTIL_SLACK`: a log is written in time order, give or take a syslog that
-        writes late or a clock set back). None without --until."""
+        """A rotated set's files newer than one that ends later than this are not
+        opened: --until and a day (`UNTIL_SLACK`: a syslog that writes late, a clock
+        set back). None without --until."""
         return None if self.until is None else self.until + UNTIL_SLACK
 
     def outside(self, time: datetime | None) -> bool:

@@ -586,9 +586,10 @@ def _items_of_stream(
     """(record, maybe) for every prefiltered record of one stream, in order, within
     --since/--until: the parsers' prefilter, or the analysis one (``maybe``: see
     :func:`analysis_records_of_chunk`)."""
-    windowed, outside, stop = options.windowed, options.outside, options.read_until
+    windowed, outside = options.windowed, options.outside
     stats = counts.read
-    for parts, reference in _framed_parts(stream, stats, progress):
+    until = _Until(options.read_until)
+    for parts, reference in _framed_parts(stream, stats, progress, until):
         pasted, path_chunks = split_if_pasted(parts)
         framer = options.framer(reference, pasted, counts.read)
         for chunk in path_chunks:
@@ -599,18 +600,14 @@ def _items_of_stream(
             if not windowed:
                 yield from items
                 continue
-            last = None
             for item in items:
                 time = item[0].time
                 if time is not None:
-                    last = time
+                    until.last = time
                 if not outside(time):
                     yield item
                 else:
                     stats.outside_window += 1
-            if stop is not None and last is not None and last > stop:
-                stats.past_until += 1
-                return
 
 
 def _analysis_batches(
@@ -622,8 +619,9 @@ def _analysis_batches(
         for record, undecided in _items_of_streams(streams, options, counts, progress, True):
             yield [record], ({record.line} if undecided else _NONE)
         return
-    windowed, outside, stop = options.windowed, options.outside, options.read_until
-    for parts, reference in _framed_parts(streams[0], counts.read, progress):
+    windowed, outside = options.windowed, options.outside
+    until = _Until(options.read_until)
+    for parts, reference in _framed_parts(streams[0], counts.read, progress, until):
         pasted, path_chunks = split_if_pasted(parts)
         framer = options.framer(reference, pasted, counts.read)
         for chunk in path_chunks:
@@ -631,33 +629,58 @@ def _analysis_batches(
             if not windowed:
                 yield records, maybe
                 continue
-            past = stop is not None and _past(records, stop)
+            until.saw(records)
             framed = len(records)
             records = [record for record in records if not outside(record.time)]
             counts.read.outside_window += framed - len(records)
             yield records, maybe
-            if past:
-                counts.read.past_until += 1
+
+
+@dataclass
+class _Until:
+    """Where a rotated set stops being read: its files come oldest first, so once one
+    of them ends more than a day past --until (``ReadOptions.read_until``), the newer
+    ones are not opened. Only a set with its live file (``mail.log`` beside
+    ``mail.log.1``): per-host files named by address (``192.0.2.9``, ``192.0.2.10``)
+    look like one but are not. A file is always read to its end (standard input, or a
+    log that is not in time order, loses nothing)."""
+
+    stop: datetime | None
+    last: datetime | None = None
+    """The time of the last entry of the file being read."""
+
+    def saw(self, records: list[Record]) -> None:
+        for record in reversed(records):
+            if record.time is not None:
+                self.last = record.time
                 return
 
-
-def _past(records: list[Record], stop: datetime) -> bool:
-    """Whether the last of the records with a time is later than ``stop``."""
-    for record in reversed(records):
-        if record.time is not None:
-            return record.time > stop
-    return False
+    def before(self, stream: Stream, index: int, stats: ReadStats) -> bool:
+        """Whether the ``index``-th file of ``stream`` is to be opened (counted in
+        ``stats.after_until`` with the rest when not)."""
+        last, self.last = self.last, None
+        stop = self.stop
+        if stop is None or not index or last is None or last <= stop:
+            return True
+        if stream.name not in stream.paths:
+            return True
+        stats.after_until += len(stream.paths) - index
+        return False
 
 
 def _framed_parts(
-    stream: Stream, stats: ReadStats, progress: Progress
+    stream: Stream, stats: ReadStats, progress: Progress, until: _Until | None = None
 ) -> Iterator[tuple[Iterator[Chunk], datetime | None]]:
     """Per file of the stream (or the journal): its chunks and its date reference. Each
-    file gets its own framer: the year of a line without one comes from its file."""
+    file gets its own framer: the year of a line without one comes from its file. With
+    ``until``, the newer files of a rotated set that cannot hold an entry before
+    --until are not opened (see :class:`_Until`)."""
     if stream.journal is not None:
         yield _chunks_of(stream, stats, progress), None
         return
-    for path in stream.paths:
+    for index, path in enumerate(stream.paths):
+        if until is not None and not until.before(stream, index, stats):
+            return
         yield _chunks_of(Stream(stream.name, (path,)), stats, progress), reference_time(path)
 
 

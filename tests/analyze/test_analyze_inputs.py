@@ -128,13 +128,15 @@ def test_archives_last_written_a_day_before_since_are_not_opened(tmp_path: Path)
 
 
 @pytest.mark.parametrize("merged", [False, True], ids=["one-set", "merged-with-dovecot-log"])
-def test_an_input_is_read_no_further_once_a_day_past_until(tmp_path: Path, merged: bool) -> None:
-    # An old incident in a year of logs: the newer files are not read. The newest is
-    # damaged: read, it would be reported.
+def test_newer_files_are_not_opened_once_one_ends_a_day_past_until(
+    tmp_path: Path, merged: bool
+) -> None:
+    # An old incident in a year of logs: the files newer than one that ends a day past
+    # --until are not opened. The newest is damaged: opened, it would be reported.
     old, middle = Log(), Log()
     old.sasl_failures(0, "192.0.2.70", "root", 6)  # Feb 23
     middle.sasl_failures(86_400, "192.0.2.71", "root", 6)  # Feb 24, inside --until
-    middle.quiet_traffic(3 * 86_400, 2000)  # Feb 26 on: past --until by more than a day
+    middle.quiet_traffic(3 * 86_400, 20)  # Feb 26: more than a day past --until
     write_gzip(tmp_path / "mail.log.2.gz", old.text())
     middle.write(tmp_path / "mail.log.1")
     (tmp_path / "mail.log").write_bytes(gzip.compress(old.text().encode())[:60])
@@ -147,14 +149,13 @@ def test_an_input_is_read_no_further_once_a_day_past_until(tmp_path: Path, merge
     result = run_analyze(*args, "--until", "2026-02-24 23:00", tmp_path)
     assert result.returncode == 0 and result.stderr == "", result.stderr
     data = json.loads(result.stdout)
-    assert data["stats"]["inputs_stopped_past_until"] == 1
-    assert data["stats"]["lines_read"] < len(old.lines) + len(middle.lines)
+    assert data["stats"]["files_after_until"] == 1
     expected = ["192.0.2.70", "192.0.2.71"] + (["192.0.2.72"] if merged else [])
     assert sorted(a["ip"] for a in data["attackers"]) == expected
-    # Without --until, all of it is read and the damage said.
-    whole = run_analyze(*args, tmp_path)
-    assert "truncated gzip" in whole.stderr
-    assert json.loads(whole.stdout)["stats"]["inputs_stopped_past_until"] == 0
+    # An --until a day later: mail.log.1 ends within a day of it, so mail.log is read.
+    later = run_analyze(*args, "--until", "2026-02-25 23:00", tmp_path)
+    assert "truncated gzip" in later.stderr
+    assert json.loads(later.stdout)["stats"]["files_after_until"] == 0
 
 
 def test_separate_postfix_and_dovecot_logs_are_merged_by_time(tmp_path: Path) -> None:
@@ -319,7 +320,7 @@ def test_a_time_range_that_leaves_everything_out_says_so() -> None:
     assert done.stdout.startswith("No attack found")
     (warning,) = done.stderr.splitlines()
     assert warning.startswith("mailwarden: warning: ")
-    assert "entries lie outside --until 2026-01-01 23:59 UTC, and none inside the range" in (
+    assert "entries lie outside --until 2026-01-01 23:59 UTC (2 newer files not opened), and" in (
         warning
     )
     # A range with the attacks in it says nothing of the kind.

@@ -188,7 +188,7 @@ def test_lines_of_a_file_deleted_while_stopped_are_said_lost(running: Running) -
     said = running.said(mark)
     assert (
         f"warning: source: {running.log}: the file read before the restart (up to line 2) "
-        "is gone or was truncated (deleted, or truncated with no copy beside it): lines "
+        "is gone or was truncated (deleted, or truncated with no readable copy beside it): lines "
         "written to it after that are not read"
     ) in said, said
     assert ATTACKER not in running.v4()

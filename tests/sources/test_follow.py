@@ -613,7 +613,7 @@ def test_an_archive_of_another_file_or_shorter_than_what_was_read_is_not_the_res
     assert lines_of(again) == [("mail.log", 1, "new 1")]
     assert said(again) == [
         f"{log}: the file read before the restart (up to line 4) is gone or was truncated "
-        "(deleted, or truncated with no copy beside it): lines written to it after that "
+        "(deleted, or truncated with no readable copy beside it): lines written to it after that "
         f"are not read; reading {log} from its start"
     ]
 

@@ -56,8 +56,8 @@ if TYPE_CHECKING:
 @click.option(
     "--until",
     metavar="WHEN",
-    help="Only entries at or before WHEN (same forms). An input is read no further once "
-    "its entries are a day past WHEN.",
+    help="Only entries at or before WHEN (same forms). The newer files of a rotated set "
+    "are not opened once an older one ends a day past WHEN.",
 )
 @click.option(
     "--format",
@@ -229,9 +229,12 @@ def _run(
         )
     elif stats.outside_window and not counts.records:
         # Not a problem of the input: said on standard error, not among the problems.
+        newer = stats.after_until
+        unopened = f" ({newer} newer file{'s' if newer != 1 else ''} not opened)" if newer else ""
         click.echo(
             f"mailwarden: warning: {stats.outside_window:,} entries lie outside "
-            f"{_window(options)}, and none inside the range could change the analysis",
+            f"{_window(options)}{unopened}, and none inside the range could change the "
+            "analysis",
             err=True,
         )
     elif stats.lines and not counts.recognised:
@@ -253,7 +256,7 @@ def _run(
         problems=tuple(stats.problems),
         duplicates=stats.duplicates,
         before_since=len(older),
-        past_until=stats.past_until,
+        after_until=stats.after_until,
     )
     for problem in summary.problems:
         click.echo(f"mailwarden: warning: {problem}", err=True)

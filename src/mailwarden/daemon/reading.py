@@ -65,7 +65,7 @@ from mailwarden.sources.follow import (
     find_stored,
     open_regular,
 )
-from mailwarden.sources.interface import MAX_LINE, Chunk, ReadStats
+from mailwarden.sources.interface import Chunk, ReadStats
 from mailwarden.store import JSONValue, Store
 
 LOG = logging.getLogger("mailwarden.sources")
@@ -345,7 +345,7 @@ def tail_before(
     try:
         start = max(0, end - limit)
         if start > 0:  # from the first whole line on
-            begin = _after_newline(fd, start, end, piece)
+            begin = _after_newline(fd, start - 1, end, piece)
             if begin is None:
                 return
             start = begin
@@ -371,13 +371,13 @@ def tail_before(
 def _packed_tail(path: str, position: Position, limit: int, piece: int) -> Iterator[Chunk]:
     """`tail_before` from a compressed copy (`find_packed`), decompressed again from
     its start (the follower read its rest the same way)."""
-    packed = find_packed(path, position, ReadStats(), keep=limit)
+    packed = find_packed(path, position, ReadStats(), keep=limit + 1)
     if packed is None:
         return
     data = packed.rest.before
     packed.rest.discard()
     start = position.offset - len(data)
-    if start > 0:  # from the first whole line on
+    if len(data) > limit:  # from the first whole line on
         cut = data.find(b"\n") + 1
         if cut == 0:
             return
@@ -395,23 +395,37 @@ def _packed_tail(path: str, position: Position, limit: int, piece: int) -> Itera
 
 SEARCH_SPAN = 64 << 10
 """`_recent_start` halves the range down to this many bytes, then reads it line by line."""
+_HEAD = 4096
+"""Bytes of a line read to find its time (its header is at its start)."""
 
 
 def _recent_start(fd: int, start: int, end: int, window: timedelta) -> int:
     """The offset of the first line from ``start`` (a line's start) on whose entry is
     within ``window`` of the last line's before ``end``: a binary search over the file,
-    which a log is in time order. Lines without a time go with the line after them;
-    when the last line has none, ``start``."""
+    which a log is in time order. Lines without a time go with the line after them, a
+    probe whose time is old but whose next line's is not counts as recent (one entry
+    out of order, as a journal replay writes, does not cut the window short), a line
+    longer than the range is stepped back over; when the last line has no time,
+    ``start``."""
     last = _line_time(fd, _last_line_start(fd, start, end), end)
     if last is None:
         return start
     since = last - window
     low, high = start, end  # the answer is a line starting in [low, high]
     while high - low > SEARCH_SPAN:
-        middle = _after_newline(fd, (low + high) // 2, high, SEARCH_SPAN)
-        if middle is None or middle >= high:
-            break
+        half = (low + high) // 2
+        middle = _after_newline(fd, half, high, SEARCH_SPAN)
+        if middle is None or middle >= high:  # a line spans from before half to high
+            middle = _last_line_start(fd, low, half + 1)
+            if middle <= low:
+                break
         at, time = _timed_line(fd, middle, high)
+        if time is not None and time < since:  # unless the next line says otherwise
+            after = _after_newline(fd, at, high, SEARCH_SPAN)
+            if after is not None and after < high:
+                next_time = _timed_line(fd, after, high)[1]
+                if next_time is None or next_time >= since:
+                    time = None
         if time is not None and time < since:
             low = at
         else:
@@ -460,7 +474,7 @@ def _last_line_start(fd: int, start: int, end: int) -> int:
 def _line_time(fd: int, at: int, end: int) -> datetime | None:
     """The time of the entry on the line starting at ``at`` (None: none, or not a line
     that frames), framed alone (a framer dates a line by those before it)."""
-    data = os.pread(fd, min(MAX_LINE, end - at), at)
+    data = os.pread(fd, min(_HEAD, end - at), at)
     line = data.split(b"\n", 1)[0].decode("utf-8", "surrogateescape")
     records = Framer(split_pasted=False).frame_lines([line], [1], [at], "", plain=False)
     return records[0].time if records else None

@@ -50,8 +50,9 @@ class ReadSummary:
     """Lines also given by another input (mail.log and syslog), counted once."""
     before_since: int = 0
     """Files not opened: last written more than a day before --since."""
-    past_until: int = 0
-    """Inputs read no further once an entry was more than a day past --until."""
+    after_until: int = 0
+    """Files of a rotated set not opened: an older one ends more than a day past
+    --until."""
 
     @property
     def lines_per_second(self) -> float:
@@ -71,7 +72,7 @@ class ReadSummary:
             "lines_skipped": self.skipped,
             "lines_duplicate": self.duplicates,
             "files_before_since": self.before_since,
-            "inputs_stopped_past_until": self.past_until,
+            "files_after_until": self.after_until,
             "problems": len(self.problems),
         }
 

@@ -218,9 +218,10 @@ def headline(analysis: Analysis, summary: ReadSummary) -> tuple[str, str]:
             f" {plural(summary.before_since, 'file')} last written more than a day before"
             " --since not opened."
         )
-    if summary.past_until:
+    if summary.after_until:
         read += (
-            f" {plural(summary.past_until, 'input')} read no further once past --until by a day."
+            f" {plural(summary.after_until, 'newer file')} not opened: an older one"
+            " ends more than a day past --until."
         )
     return top, read
 

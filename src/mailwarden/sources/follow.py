@@ -678,7 +678,7 @@ class FileFollower:
                     f"{followed.path}: the file read before the "
                     f"{'read error' if followed.started else 'restart'} (up to line "
                     f"{stored.line}) is gone or was truncated (deleted, or truncated with "
-                    "no copy beside it): lines written to it after that are not read; "
+                    "no readable copy beside it): lines written to it after that are not read; "
                     f"reading {followed.path} from its start",
                 )
         except OSError:
