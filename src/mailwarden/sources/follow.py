@@ -19,7 +19,10 @@ survives what happens to log files in production:
   its siblings in the same folder, renamed (same inode), copied (same first bytes, at
   least as long) or compressed (gzip, bzip2, xz: the same first bytes and length once
   decompressed, which takes decompressing it up to the stored offset), and its rest is
-  read first; when it is nowhere, a note says that its later lines are lost;
+  read first; when it is nowhere, a note says that its later lines are lost. (That
+  decompression is done in one go, not in `read_budget` pieces: a stop waits for it.
+  Measured: about 1.5 s per GB of log with gzip, logrotate's default; bzip2 and xz are
+  ten to twenty times slower. The warm-up decompresses it once more.)
 - a file that cannot be read (EIO, a permission lost to logrotate's ``create`` mode,
   a directory or a FIFO in its place, ESTALE on NFS): its reading stops where it was,
   one line in `notes` says why (again when the reason changes), `failures` lists it
