@@ -43,14 +43,21 @@ import os
 import pwd
 import subprocess
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import UTC, datetime, timedelta
 
 from mailwarden.daemon.decisions import clean
 from mailwarden.errors import InputError
 from mailwarden.sources._lines import LineSplitter
 from mailwarden.sources.follow import READ_BUDGET
 from mailwarden.sources.interface import Chunk, ReadStats
-from mailwarden.sources.journal import SOURCE, journal_command, last_cursor, stop_process
+from mailwarden.sources.journal import (
+    SOURCE,
+    journal_command,
+    last_cursor,
+    read_journal,
+    stop_process,
+)
 
 LOG = logging.getLogger("mailwarden.journal")
 
@@ -188,35 +195,13 @@ class JournalFollower:
         return out
 
     def _trusted(self, chunk: Chunk) -> list[Chunk]:
-        """The runs of trusted entries in `chunk` (their line numbers and offsets kept);
-        the last carries the chunk's cursor, which moves past skipped entries too (an
-        empty chunk carries it when nothing is left)."""
+        """The runs of trusted entries in `chunk` (`trusted_runs`); the last carries the
+        chunk's cursor, which moves past skipped entries too (an empty chunk carries it
+        when nothing is left)."""
         cursor = last_cursor(chunk.data)
         if cursor is not None:
             self.cursor = cursor
-        data, out = chunk.data, []
-        start = pos = 0
-        number = run_line = chunk.first_line
-        while pos < len(data):
-            end = data.find(b"\n", pos)
-            end = len(data) if end < 0 else end + 1
-            line = data[pos:end]
-            if line.strip():
-                try:
-                    entry = json.loads(line)
-                except ValueError:
-                    entry = None
-                reason = self.trust.refusal(entry)
-                if reason is not None:
-                    if pos > start:
-                        out.append(
-                            Chunk(chunk.source, data[start:pos], run_line, chunk.offset + start)
-                        )
-                    self._skip(entry, reason)
-                    start, run_line = end, number + 1
-            pos, number = end, number + 1
-        if start < len(data) or not out:
-            out.append(Chunk(chunk.source, data[start:], run_line, chunk.offset + start))
+        out = trusted_runs(chunk, self.trust, self._skip)
         out[-1] = out[-1]._replace(cursor=cursor)
         return out
 
@@ -255,3 +240,95 @@ class JournalFollower:
     def close(self) -> None:
         self._restart_at = 0.0
         self._close_proc()
+
+
+def trusted_runs(
+    chunk: Chunk, trust: JournalTrust, skip: Callable[[object, str], None]
+) -> list[Chunk]:
+    """The runs of entries of `chunk` that `trust` accepts, their line numbers and
+    offsets kept (at least one chunk, empty when nothing is left); ``skip`` is told of
+    each refused entry and why."""
+    data, out = chunk.data, []
+    start = pos = 0
+    number = run_line = chunk.first_line
+    while pos < len(data):
+        end = data.find(b"\n", pos)
+        end = len(data) if end < 0 else end + 1
+        line = data[pos:end]
+        if line.strip():
+            try:
+                entry = json.loads(line)
+            except ValueError:
+                entry = None
+            reason = trust.refusal(entry)
+            if reason is not None:
+                if pos > start:
+                    out.append(Chunk(chunk.source, data[start:pos], run_line, chunk.offset + start))
+                skip(entry, reason)
+                start, run_line = end, number + 1
+        pos, number = end, number + 1
+    if start < len(data) or not out:
+        out.append(Chunk(chunk.source, data[start:], run_line, chunk.offset + start))
+    return out
+
+
+WARMUP_ENTRIES = 200_000
+"""The most journal entries the warm-up reads (the last ones of its window)."""
+
+
+def cursor_time(cursor: str) -> datetime | None:
+    """When the entry a cursor points at was written: its ``t=`` field (microseconds
+    since the epoch, in hex). None when the cursor has none (not journald's)."""
+    fields = dict(part.partition("=")[::2] for part in cursor.split(";"))
+    try:
+        micros = int(fields.get("t", ""), 16)
+        return datetime.fromtimestamp(micros / 1_000_000, UTC)
+    except (ValueError, OverflowError, OSError):
+        return None
+
+
+def warmup(
+    cursor: str,
+    window: timedelta,
+    trust: JournalTrust,
+    *,
+    matches: Sequence[str] = MATCHES,
+    journalctl: str = "journalctl",
+    limit: int = WARMUP_ENTRIES,
+) -> Iterator[Chunk]:
+    """The mail system's entries of the ``window`` before the one at ``cursor``, that one
+    included (the follower resumes after it), at most the last ``limit``: what the
+    detector saw before a restart. Entries any local user could have written are left
+    out, without a word (the run that read them said so). Nothing when the cursor has no
+    time, or journalctl cannot be run or fails (said by the follower, which runs it
+    too)."""
+    moment = cursor_time(cursor)
+    if moment is None:
+        return
+    mark = json.dumps(cursor).encode()
+    stats = ReadStats()
+    try:
+        chunks = read_journal(
+            stats,
+            since=moment - window,
+            until=moment + timedelta(seconds=1),
+            matches=matches,
+            journalctl=journalctl,
+            lines=limit,
+        )
+        for chunk in chunks:
+            at = chunk.data.find(mark)
+            if at >= 0:  # the entry at the cursor: the end of what was read before
+                end = chunk.data.find(b"\n", at)
+                cut = len(chunk.data) if end < 0 else end + 1
+                chunk = chunk._replace(data=chunk.data[:cut])
+            yield from trusted_runs(chunk, trust, _ignore)
+            if at >= 0:
+                chunks.close()
+                return
+    except InputError:
+        return
+
+
+def _ignore(entry: object, reason: str) -> None:
+    """A refused entry of the warm-up: it was counted and said when first read."""

@@ -39,8 +39,9 @@ acted on only when no ban of that network was recorded since (see
 `loop.Daemon._warm_up`). On a server that writes more than `WARMUP_BYTES` a day, the
 longest windows restart counting (reading the tail costs about 1 s per 16 MB at start
 on this 2-core VM).
-A compressed copy's tail is `WARMUP_BYTES` long, whatever its times. The journal is not
-warmed up.
+A compressed copy's tail is `WARMUP_BYTES` long, whatever its times. The journal's
+warm-up is its entries of the window before the stored cursor (journalctl ``--since``,
+``--until``, at most its last `journal.WARMUP_ENTRIES`), the mail system's only.
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ from typing import NamedTuple
 
 from mailwarden.config import SourcesConfig, StoreConfig
 from mailwarden.daemon.journal import JournalFollower, JournalTrust
+from mailwarden.daemon.journal import warmup as journal_warmup
 from mailwarden.framing import Framer
 from mailwarden.sources._lines import LineSplitter
 from mailwarden.sources.follow import (
@@ -192,6 +194,8 @@ class Reader:
             self.journal = JournalFollower(
                 cursor if isinstance(cursor, str) else None, stats, trust=trust
             )
+        self._journal_origin = self.journal.cursor if self.journal is not None else None
+        """The stored cursor: where the journal's warm-up ends."""
         self._written: dict[str, JSONValue] = {}
 
     def start(self) -> list[Chunk]:
@@ -249,13 +253,23 @@ class Reader:
     ) -> Generator[Chunk, None, None]:
         """The lines before the point where each file's reading started (at most `limit`
         bytes each, and with ``window`` only those within it of the last: see
-        `tail_before`), in pieces of at most `piece` bytes, for the detector to
-        remember, not to act on."""
+        `tail_before`), in pieces of at most `piece` bytes, then with ``window`` the
+        journal's entries of the window before the stored cursor (`journal.warmup`), for
+        the detector to remember, not to act on."""
         started = self.files.origins()
         for path in self.paths:
             position = started.get(path)
             if position is not None and position.offset > 0:
                 yield from tail_before(path, position, limit, piece, window)
+        journal, origin = self.journal, self._journal_origin
+        if journal is not None and origin is not None and window is not None:
+            yield from journal_warmup(
+                origin,
+                window,
+                journal.trust,
+                matches=journal.matches,
+                journalctl=journal.journalctl,
+            )
 
     def poll(self) -> list[Chunk]:
         chunks = self.files.poll()

@@ -21,7 +21,7 @@ import json
 import re
 import subprocess
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from datetime import datetime
 from typing import IO
 
@@ -41,9 +41,13 @@ def journal_command(
     after_cursor: str | None = None,
     matches: Sequence[str] = (),
     journalctl: str = "journalctl",
+    lines: int | None = None,
 ) -> list[str]:
-    """The journalctl argument list for these options."""
+    """The journalctl argument list for these options (``lines``: the last so many
+    entries of the range, not following)."""
     args = [journalctl, "--output=json", "--no-pager"]
+    if lines is not None and not follow:
+        args.append(f"--lines={lines}")
     if since is not None:
         args.append(f"--since={_when(since)}")
     if until is not None:
@@ -76,7 +80,8 @@ def read_journal(
     matches: Sequence[str] = (),
     journalctl: str = "journalctl",
     chunk_size: int = 1 << 20,
-) -> Iterator[Chunk]:
+    lines: int | None = None,
+) -> Generator[Chunk, None, None]:
     """Chunks of journal entries as JSON lines, each with the cursor of its last entry.
 
     With ``follow`` it never ends by itself; closing the iterator stops journalctl.
@@ -88,6 +93,7 @@ def read_journal(
         after_cursor=after_cursor,
         matches=matches,
         journalctl=journalctl,
+        lines=lines,
     )
     with tempfile.TemporaryFile() as errors:
         try:
