@@ -6,7 +6,7 @@
 # modules (setup.py), which the suite tests; python3-venv gives Debian's python3 its venv.
 # Usage: scripts/install-debian-packages.sh [extra-package ...]
 set -eu
-packages="postfix dovecot-core dovecot-imapd nftables ipset iptables iproute2 openssl swaks libnet-ssleay-perl libio-socket-inet6-perl gcc python3-dev python3-venv $*"
+packages="postfix dovecot-core dovecot-imapd nftables ipset iptables iproute2 openssl swaks libnet-ssleay-perl libio-socket-inet6-perl logrotate systemd-journal-remote gcc python3-dev python3-venv $*"
 missing=""
 for p in $packages; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

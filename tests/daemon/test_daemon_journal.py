@@ -27,17 +27,20 @@ entries = json.load(open(os.environ["FAKE_JOURNAL_ENTRIES"]))
 def option(name):
     return next((a.split("=", 1)[1] for a in args if a.startswith(name + "=")), None)
 after, since = option("--after-cursor"), option("--since")
-until, lines = option("--until"), option("--lines")
+until, lines, at = option("--until"), option("--lines"), option("--cursor")
 def micros(when):  # --since/--until as the daemon gives them: @seconds
     return int(when.lstrip("@")) * 1_000_000
 chosen = [
     entry for entry in entries
     if (after is None or entry["__CURSOR"] > after)
+    and (at is None or entry["__CURSOR"] >= at)
     and (since is None or int(entry["__REALTIME_TIMESTAMP"]) >= micros(since))
     and (until is None or int(entry["__REALTIME_TIMESTAMP"]) <= micros(until))
 ]
+if "--reverse" in args:
+    chosen.reverse()
 if lines is not None and "--follow" not in args:
-    chosen = chosen[-int(lines):]
+    chosen = chosen[: int(lines)]
 for entry in chosen:
     print(json.dumps(entry), flush=True)
 if "--follow" in args:
@@ -302,8 +305,7 @@ def test_a_restart_remembers_the_guesses_of_the_window_before_the_cursor(
     assert second.counters.warmup_lines == 2  # the two trusted guesses before the cursor
     assert second._trust is not None and second._trust.skipped == 0
     runs = [json.loads(line) for line in fake_journal.read_text().splitlines()]
-    (warm,) = [run for run in runs if "--follow" not in run]
-    assert "--lines=200000" in warm and "SYSLOG_FACILITY=2" in warm
-    assert any(a.startswith("--since=@") for a in warm) and any(
-        a.startswith("--until=@") for a in warm
-    )
+    newest, warm = [run for run in runs if "--follow" not in run]
+    assert {"--reverse", "--lines=200000", "SYSLOG_FACILITY=2"} <= set(newest)
+    assert any(a.startswith("--since=@") for a in newest)
+    assert f"--cursor={before[0]['__CURSOR']}" in warm and "SYSLOG_FACILITY=2" in warm

@@ -298,23 +298,32 @@ def warmup(
 ) -> Iterator[Chunk]:
     """The mail system's entries of the ``window`` before the one at ``cursor``, that one
     included (the follower resumes after it), at most the last ``limit``: what the
-    detector saw before a restart. Entries any local user could have written are left
-    out, without a word (the run that read them said so). Nothing when the cursor has no
-    time, or journalctl cannot be run or fails (said by the follower, which runs it
-    too)."""
+    detector saw before a restart. Two runs of journalctl: the newest ``limit`` entries
+    of the window, newest first and only their cursors, for the oldest of them; then
+    every entry from that one on, in order. Entries any local user could have written
+    are left out, without a word (the run that read them said so). Nothing when the
+    cursor has no time, or journalctl cannot be run or fails (said by the follower,
+    which runs it too)."""
     moment = cursor_time(cursor)
     if moment is None:
         return
-    mark = json.dumps(cursor).encode()
-    stats = ReadStats()
+    since, until = moment - window, moment + timedelta(seconds=1)
+    oldest = None
     try:
-        chunks = read_journal(
-            stats,
-            since=moment - window,
-            until=moment + timedelta(seconds=1),
+        for chunk in read_journal(
+            ReadStats(),
+            since=since,
+            until=until,
             matches=matches,
             journalctl=journalctl,
-            lines=limit,
+            newest_first=limit,
+        ):
+            oldest = last_cursor(chunk.data) or oldest
+        if oldest is None:
+            return
+        mark = json.dumps(cursor).encode()
+        chunks = read_journal(
+            ReadStats(), until=until, matches=matches, journalctl=journalctl, cursor=oldest
         )
         for chunk in chunks:
             at = chunk.data.find(mark)

@@ -41,13 +41,18 @@ def journal_command(
     after_cursor: str | None = None,
     matches: Sequence[str] = (),
     journalctl: str = "journalctl",
-    lines: int | None = None,
+    newest_first: int | None = None,
+    cursor: str | None = None,
 ) -> list[str]:
-    """The journalctl argument list for these options (``lines``: the last so many
-    entries of the range, not following)."""
+    """The journalctl argument list for these options. ``newest_first``: that many
+    entries of the range at most, the newest first, with their cursor and times only
+    (journalctl's ``--lines`` with ``--since`` counts from the oldest: the newest are
+    had in reverse). ``cursor``: from that entry on, it included."""
     args = [journalctl, "--output=json", "--no-pager"]
-    if lines is not None and not follow:
-        args.append(f"--lines={lines}")
+    if newest_first is not None and not follow:
+        args += ["--reverse", f"--lines={newest_first}", "--output-fields=__CURSOR"]
+    if cursor is not None:
+        args.append(f"--cursor={cursor}")
     if since is not None:
         args.append(f"--since={_when(since)}")
     if until is not None:
@@ -80,7 +85,8 @@ def read_journal(
     matches: Sequence[str] = (),
     journalctl: str = "journalctl",
     chunk_size: int = 1 << 20,
-    lines: int | None = None,
+    newest_first: int | None = None,
+    cursor: str | None = None,
 ) -> Generator[Chunk, None, None]:
     """Chunks of journal entries as JSON lines, each with the cursor of its last entry.
 
@@ -93,7 +99,8 @@ def read_journal(
         after_cursor=after_cursor,
         matches=matches,
         journalctl=journalctl,
-        lines=lines,
+        newest_first=newest_first,
+        cursor=cursor,
     )
     with tempfile.TemporaryFile() as errors:
         try:
