@@ -168,7 +168,29 @@ def _fingerprint(fd: int, size: int) -> tuple[str, int]:
     return hashlib.sha256(head).hexdigest(), len(head)
 
 
-class _Open:
+class _Reading:
+    """What `_Open` and `_Unpacked` share: the lines read so far, emitted as chunks."""
+
+    splitter: LineSplitter
+
+    def _take(self, data: bytes, stats: ReadStats, out: list[Chunk]) -> None:
+        stats.bytes += len(data)
+        chunk = self.splitter.feed(data)
+        if chunk is not None:
+            out.append(chunk)
+
+    def close(self, out: list[Chunk]) -> None:
+        tail = self.splitter.finish()
+        if tail is not None:
+            out.append(tail)
+        self.discard()
+
+    def discard(self) -> None:
+        """Close without emitting the held-back unfinished line."""
+        raise NotImplementedError
+
+
+class _Open(_Reading):
     """One open file being read: its identity, where reading is, its fingerprint."""
 
     def __init__(self, source: str, fd: int, stats: ReadStats) -> None:
@@ -227,17 +249,8 @@ class _Open:
                 self.caught_up = True
                 return True
             budget -= len(data)
-            stats.bytes += len(data)
-            chunk = self.splitter.feed(data)
-            if chunk is not None:
-                out.append(chunk)
+            self._take(data, stats, out)
         return False
-
-    def close(self, out: list[Chunk]) -> None:
-        tail = self.splitter.finish()
-        if tail is not None:
-            out.append(tail)
-        self.discard()
 
     def discard(self) -> None:
         """Close without emitting the held-back unfinished line."""
@@ -333,7 +346,7 @@ def find_stored(
     return found
 
 
-class _Unpacked:
+class _Unpacked(_Reading):
     """The rest of a followed file that was compressed while the daemon was stopped
     (``mail.log.1.gz``: rotated and compressed at once, or copied by copytruncate and
     compressed): decompressed from its start (a compressed file cannot be read from the
@@ -413,17 +426,8 @@ class _Unpacked:
             if len(data) > budget:
                 data, self._held = data[:budget], data[budget:]
             budget -= len(data)
-            stats.bytes += len(data)
-            chunk = self.splitter.feed(data)
-            if chunk is not None:
-                out.append(chunk)
+            self._take(data, stats, out)
         return False
-
-    def close(self, out: list[Chunk]) -> None:
-        tail = self.splitter.finish()
-        if tail is not None:
-            out.append(tail)
-        self.discard()
 
     def discard(self) -> None:
         """Close without emitting the held-back unfinished line."""
