@@ -411,9 +411,9 @@ def test_input_not_in_time_order_keeps_its_range(tmp_path: Path, how: str) -> No
 
 def test_per_host_files_named_by_address_are_not_one_rotated_set(tmp_path: Path) -> None:
     # a central log host writes one file per sender, named by its address
-    # (rsyslog "/var/log/hosts/%FROMHOST-IP%"). "192.0.2.9" and "192.0.2.10" look like
-    # one rotated set ("192.0.2", numbers 9 and 10), read .10 first: a set without its
-    # live file is not cut short, or 192.0.2.9 would never be opened.
+    # (rsyslog "/var/log/hosts/%FROMHOST-IP%"). "192.0.2.9" and "192.0.2.10" are two
+    # inputs, not "192.0.2" rotated 9 and 10 times: once .10 is past --until, 192.0.2.9
+    # is still read.
     nine, ten = Log(), Log()
     incident(nine, 0, 9)
     incident(ten, 60, 10)

@@ -434,6 +434,17 @@ def test_rotated_set_is_ordered_oldest_first(tmp_path: Path) -> None:
     assert names == ["mail.log.10.gz", "mail.log.3.bz2", "mail.log.2.gz", "mail.log.1", "mail.log"]
 
 
+def test_files_named_by_address_are_inputs_of_their_own(tmp_path: Path) -> None:
+    # A log host's file per sender (rsyslog's %FROMHOST-IP%): not "192.0.2" rotated 9
+    # and 10 times, but two inputs (merged by time); a rotation of one is still one.
+    from mailwarden.scan import streams_of
+
+    touch(tmp_path, "192.0.2.9", "192.0.2.10", "192.0.2.10.1.gz")
+    streams = streams_of(expand_inputs([str(tmp_path)]))
+    sets = sorted([os.path.basename(p) for p in stream.paths] for stream in streams)
+    assert sets == [["192.0.2.10.1.gz", "192.0.2.10"], ["192.0.2.9"]]
+
+
 def test_dated_rotation_is_ordered_by_date(tmp_path: Path) -> None:
     touch(tmp_path, "mail.log", "mail.log-20260208.gz", "mail.log-20260201.gz", "mail.log-20260215")
     names = [os.path.basename(p) for p in expand_inputs([str(tmp_path)])]

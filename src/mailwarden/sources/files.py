@@ -26,6 +26,7 @@ from __future__ import annotations
 import bz2
 import errno
 import glob
+import ipaddress
 import lzma
 import os
 import re
@@ -139,11 +140,23 @@ def rotation_key(path: str) -> tuple[str, tuple[int, str, int]]:
         digits = re.sub(r"\D", "", dated["date"]).ljust(14, "0")
         return os.path.join(head, dated["base"]), (0, digits, 0)
     numbered = _NUMBERED.match(name)
-    if numbered:
+    if numbered and not _an_address(name):
         return os.path.join(head, numbered["base"]), (1, "", -int(numbered["n"]))
     compressed = _PLAIN_COMPRESSED.match(name)
     base = compressed["base"] if compressed else name
     return os.path.join(head, base), (2, "", 0)
+
+
+def _an_address(name: str) -> bool:
+    """Whether a file's name (without a compression suffix) is an IPv4 address: a log
+    host's file per sender (rsyslog's ``%FROMHOST-IP%``), not ``192.0.2`` rotated
+    ``.9`` and ``.10`` times."""
+    compressed = _PLAIN_COMPRESSED.match(name)
+    try:
+        ipaddress.IPv4Address(compressed["base"] if compressed else name)
+    except ValueError:
+        return False
+    return True
 
 
 def _in_time_order(paths: list[str]) -> list[str]:
