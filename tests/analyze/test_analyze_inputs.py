@@ -336,6 +336,9 @@ def test_inputs_all_written_before_since_say_so(tmp_path: Path) -> None:
     done = run_analyze("--year", "2026", "--since", "2027-01-01", "--timezone", "UTC", path)
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("No attack found")
+    assert "Opened no file. 1 file last written more than a day before --since not opened." in (
+        " ".join(done.stdout.split())
+    )
     assert done.stderr == (
         "mailwarden: warning: every input was last written more than a day before "
         "--since 2027-01-01 00:00 UTC: none was opened\n"

@@ -202,6 +202,8 @@ def headline(analysis: Analysis, summary: ReadSummary) -> tuple[str, str]:
     failures = sum(a.failures for a in attackers)
     where_from = plural(summary.files, "file") if summary.files else "the input"
     read = f"Read {plural(summary.lines, 'line')} from {where_from} in {summary.seconds:.1f} s"
+    if not summary.files and not summary.lines and summary.before_since:
+        read = "Opened no file"  # every file was last written before --since
     if failures:
         read += (
             f": {plural(failures, 'failed login')} from {plural(len(attackers), 'hostile client')}."
