@@ -640,10 +640,10 @@ def _analysis_batches(
 class _Until:
     """Where a rotated set stops being read: its files come oldest first, so once one
     of them ends more than a day past --until (``ReadOptions.read_until``), the newer
-    ones are not opened. Only a set with its live file (``mail.log`` beside
-    ``mail.log.1``): per-host files named by address (``192.0.2.9``, ``192.0.2.10``)
-    look like one but are not. A file is always read to its end (standard input, or a
-    log that is not in time order, loses nothing)."""
+    ones are not opened. Only in a set whose live file is among the inputs
+    (``mail.log`` beside ``mail.log.1``): then the names surely are logrotate's. A file
+    is always read to its end (standard input, or a log that is not in time order, loses
+    nothing)."""
 
     stop: datetime | None
     last: datetime | None = None
