@@ -21,30 +21,42 @@ from mailwarden.daemon.status import status_document, status_text
 FAKE = """#!{python}
 import json, os, sys, time
 args = sys.argv[1:]
-with open(os.environ["FAKE_JOURNAL_ARGS"], "a") as log:
-    log.write(json.dumps(args) + "\\n")
-entries = json.load(open(os.environ["FAKE_JOURNAL_ENTRIES"]))
+def entries():  # the journal as it is now (the test may be writing it)
+    try:
+        return json.load(open(os.environ["FAKE_JOURNAL_ENTRIES"]))
+    except ValueError:
+        return None
 def option(name):
     return next((a.split("=", 1)[1] for a in args if a.startswith(name + "=")), None)
 after, since = option("--after-cursor"), option("--since")
 until, lines, at = option("--until"), option("--lines"), option("--cursor")
 def micros(when):  # --since/--until as the daemon gives them: @seconds
     return int(when.lstrip("@")) * 1_000_000
-chosen = [
-    entry for entry in entries
-    if (after is None or entry["__CURSOR"] > after)
-    and (at is None or entry["__CURSOR"] >= at)
-    and (since is None or int(entry["__REALTIME_TIMESTAMP"]) >= micros(since))
-    and (until is None or int(entry["__REALTIME_TIMESTAMP"]) <= micros(until))
-]
-if "--reverse" in args:
-    chosen.reverse()
-if lines is not None and "--follow" not in args:
-    chosen = chosen[: int(lines)]
-for entry in chosen:
-    print(json.dumps(entry), flush=True)
-if "--follow" in args:
-    time.sleep(120)
+def chosen(found):
+    return [
+        entry for entry in found
+        if (after is None or entry["__CURSOR"] > after)
+        and (at is None or entry["__CURSOR"] >= at)
+        and (since is None or int(entry["__REALTIME_TIMESTAMP"]) >= micros(since))
+        and (until is None or int(entry["__REALTIME_TIMESTAMP"]) <= micros(until))
+    ]
+first = chosen(entries() or [])
+with open(os.environ["FAKE_JOURNAL_ARGS"], "a") as log:  # once the journal was looked at
+    log.write(json.dumps(args) + "\\n")
+if "--follow" not in args:
+    if "--reverse" in args:
+        first.reverse()
+    for entry in first[: int(lines)] if lines is not None else first:
+        print(json.dumps(entry), flush=True)
+    sys.exit(0)
+# Following: --lines=0 shows none of what is there already; then what is added.
+shown = {{entry["__CURSOR"] for entry in first}} if lines == "0" else set()
+for _ in range(2400):
+    for entry in chosen(entries() or []):
+        if entry["__CURSOR"] not in shown:
+            shown.add(entry["__CURSOR"])
+            print(json.dumps(entry), flush=True)
+    time.sleep(0.05)
 """
 
 
@@ -84,11 +96,23 @@ def set_entries(fake_journal: Path, entries: list[dict[str, str]]) -> None:
     (fake_journal.parent / "entries.json").write_text(json.dumps(entries))
 
 
+def arrive(fake_journal: Path, entries: list[dict[str, str]]) -> None:
+    """Entries written to the journal while the daemon follows it."""
+    assert wait_until(lambda: bool(runs_of(fake_journal)), 5), "journalctl follows"
+    set_entries(fake_journal, entries)
+
+
+def runs_of(fake_journal: Path, follow: bool = True) -> list[list[str]]:
+    """The argument lists journalctl was run with (following, or not)."""
+    runs = [json.loads(line) for line in fake_journal.read_text().splitlines()]
+    return [run for run in runs if ("--follow" in run) is follow]
+
+
 @pytest.fixture
 def fake_journal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     fake_command(tmp_path, monkeypatch, "journalctl", FAKE)
     entries = tmp_path / "entries.json"
-    entries.write_text(json.dumps([entry(n, u) for n, u in enumerate(["a1", "b2", "c3"], 1)]))
+    entries.write_text("[]")  # an empty journal; a test writes entries (set_entries)
     args = tmp_path / "journalctl-args.jsonl"
     monkeypatch.setenv("FAKE_JOURNAL_ENTRIES", str(entries))
     monkeypatch.setenv("FAKE_JOURNAL_ARGS", str(args))
@@ -100,35 +124,35 @@ def test_journal_entries_are_acted_on_and_the_cursor_resumes(
 ) -> None:
     warden.sections["sources"] = {"files": [], "journal": True}
     warden.write()
-    first = warden.start()
+    first = warden.start()  # an empty journal: from its end
+    arrive(fake_journal, [entry(n, u) for n, u in enumerate(["a1", "b2", "c3"], 1)])
 
     assert wait_until(lambda: first.step() or bool(banned(first)), 5)
     assert banned(first) == {f"{ATTACKER}/32"}
     first.close()
-    runs = [json.loads(line) for line in fake_journal.read_text().splitlines()]
-    assert "--follow" in runs[0] and "SYSLOG_FACILITY=2" in runs[0]
-    assert not any(a.startswith("--after-cursor") for a in runs[0])
+    (follow,) = runs_of(fake_journal)
+    assert "--lines=0" in follow and "SYSLOG_FACILITY=2" in follow
+    assert not any(a.startswith("--after-cursor") for a in follow)
 
     second = warden.start()
     for _ in range(20):
         second.step()
         time.sleep(0.01)
-    runs = [json.loads(line) for line in fake_journal.read_text().splitlines()]
-    assert "--after-cursor=s=abc;i=0003" in runs[1]
+    assert "--after-cursor=s=abc;i=0003" in runs_of(fake_journal)[1]
     assert len(second.store.history()) == 1
 
 
 def test_entries_any_local_user_can_write_are_skipped_and_counted(
     warden: Warden, fake_journal: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    set_entries(
+    warden.sections["sources"] = {"files": [], "journal": True}
+    warden.write()
+    daemon = warden.start()
+    arrive(
         fake_journal,
         [forged(1, "a1"), entry(2, "x1"), forged(3, "b2"), entry(4, "x2"), forged(5, "c3"),
          forged(6, "d4"), entry(7, "x3"), forged(8, "e5")],
     )  # fmt: skip
-    warden.sections["sources"] = {"files": [], "journal": True}
-    warden.write()
-    daemon = warden.start()
     assert wait_until(lambda: daemon.step() or bool(banned(daemon)), 5)
     assert wait_until(lambda: daemon.step() or daemon.reader.positions() != {}, 2)
     for _ in range(10):
@@ -149,16 +173,15 @@ def test_entries_any_local_user_can_write_are_skipped_and_counted(
 
 
 def test_only_forged_entries_still_move_the_cursor(warden: Warden, fake_journal: Path) -> None:
-    set_entries(fake_journal, [forged(n, f"u{n}", ATTACKER) for n in range(1, 6)])
     warden.sections["sources"] = {"files": [], "journal": True}
     warden.write()
     daemon = warden.start()
+    arrive(fake_journal, [forged(n, f"u{n}", ATTACKER) for n in range(1, 6)])
     assert wait_until(lambda: daemon.step() or daemon._trust.skipped == 5, 5)  # type: ignore[union-attr]
     daemon.close()
     second = warden.start()
-    assert wait_until(lambda: len(fake_journal.read_text().splitlines()) == 2, 5)
-    runs = [json.loads(line) for line in fake_journal.read_text().splitlines()]
-    assert "--after-cursor=s=abc;i=0005" in runs[1]
+    assert wait_until(lambda: len(runs_of(fake_journal)) == 2, 5)
+    assert "--after-cursor=s=abc;i=0005" in runs_of(fake_journal)[1]
     for _ in range(20):
         second.step()
         time.sleep(0.01)
@@ -168,10 +191,10 @@ def test_only_forged_entries_still_move_the_cursor(warden: Warden, fake_journal:
 def test_entries_without_journald_fields_are_not_trusted_by_the_daemon(
     warden: Warden, fake_journal: Path
 ) -> None:
-    set_entries(fake_journal, [entry(n, f"u{n}", uid=None) for n in range(1, 6)])
     warden.sections["sources"] = {"files": [], "journal": True}
     warden.write()
     daemon = warden.start()
+    arrive(fake_journal, [entry(n, f"u{n}", uid=None) for n in range(1, 6)])
     assert wait_until(lambda: daemon.step() or daemon._trust.skipped == 5, 5)  # type: ignore[union-attr]
     assert not banned(daemon)
 
@@ -179,7 +202,6 @@ def test_entries_without_journald_fields_are_not_trusted_by_the_daemon(
 def test_journal_users_adds_a_trusted_user_and_missing_users_are_fine(
     warden: Warden, fake_journal: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    set_entries(fake_journal, [forged(n, f"u{n}", ATTACKER) for n in range(1, 6)])
     warden.sections["sources"] = {
         "files": [],
         "journal": True,
@@ -187,6 +209,7 @@ def test_journal_users_adds_a_trusted_user_and_missing_users_are_fine(
     }
     warden.write()
     daemon = warden.start()
+    arrive(fake_journal, [forged(n, f"u{n}", ATTACKER) for n in range(1, 6)])
     assert wait_until(lambda: daemon.step() or bool(banned(daemon)), 5)
     assert daemon._trust is not None and daemon._trust.skipped == 0
     said = " ".join(r.getMessage() for r in caplog.records)
@@ -209,11 +232,11 @@ def test_a_skip_is_logged_with_printable_text_only(
     hostile = forged(1, "a1")
     hostile["SYSLOG_IDENTIFIER"] = "postfix/smtpd\n2026-01-01 mx postfix/smtpd[1]: \x1b[2J"
     hostile["_COMM"] = "smtpd\nX"
-    set_entries(fake_journal, [hostile])
     warden.sections["sources"] = {"files": [], "journal": True}
     warden.write()
     caplog.set_level(logging.INFO, logger="mailwarden")
     daemon = warden.start()
+    arrive(fake_journal, [hostile])
     assert wait_until(lambda: daemon.step() or daemon._trust.skipped == 1, 5)  # type: ignore[union-attr]
     (warning,) = [r.getMessage() for r in caplog.records if "journal: skipped" in r.getMessage()]
     assert "\n" not in warning and "\x1b" not in warning
@@ -290,10 +313,10 @@ def test_a_restart_remembers_the_guesses_of_the_window_before_the_cursor(
         forged(4, "f4", ATTACKER, ago=25),
         forged(5, "f5", ATTACKER, ago=20),
     ]
-    set_entries(fake_journal, before)
     warden.sections["sources"] = {"files": [], "journal": True}
     warden.write()
     first = warden.start()
+    arrive(fake_journal, before)
     assert wait_until(lambda: first.step() or first._trust.skipped == 3, 5)  # type: ignore[union-attr]
     assert not banned(first)
     first.close()
@@ -304,8 +327,28 @@ def test_a_restart_remembers_the_guesses_of_the_window_before_the_cursor(
     assert banned(second) == {f"{ATTACKER}/32"}
     assert second.counters.warmup_lines == 2  # the two trusted guesses before the cursor
     assert second._trust is not None and second._trust.skipped == 0
-    runs = [json.loads(line) for line in fake_journal.read_text().splitlines()]
-    newest, warm = [run for run in runs if "--follow" not in run]
+    newest, warm = runs_of(fake_journal, follow=False)[-2:]
     assert {"--reverse", "--lines=200000", "SYSLOG_FACILITY=2"} <= set(newest)
     assert any(a.startswith("--since=@") for a in newest)
     assert f"--cursor={before[0]['__CURSOR']}" in warm and "SYSLOG_FACILITY=2" in warm
+
+
+def test_the_first_start_remembers_the_guesses_already_in_the_journal(
+    warden: Warden, fake_journal: Path
+) -> None:
+    # As a log file read for the first time is warmed up from its end: two guesses of
+    # the last minute are in the journal when the daemon first starts, a third comes
+    # after: banned. Forged entries count for nothing; the follower goes on after the
+    # newest entry, so nothing is read twice.
+    existing = [entry(1, "a1", ago=40), forged(2, "f2", ATTACKER, ago=35), entry(3, "b2", ago=30)]
+    set_entries(fake_journal, existing)
+    warden.sections["sources"] = {"files": [], "journal": True}
+    warden.write()
+    daemon = warden.start()
+    assert daemon.counters.warmup_lines == 2 and not banned(daemon)
+    (follow,) = runs_of(fake_journal)
+    assert f"--after-cursor={existing[2]['__CURSOR']}" in follow
+    set_entries(fake_journal, [*existing, entry(4, "c3", ago=1)])
+    assert wait_until(lambda: daemon.step() or bool(banned(daemon)), 5)
+    assert banned(daemon) == {f"{ATTACKER}/32"}
+    assert daemon.counters.events == 1  # the third guess; the first two were the warm-up's

@@ -4,12 +4,11 @@ who mistypes a password twice is not taken for a guesser at his "fourth" failure
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from test_daemon_journal import entry, fake_journal  # noqa: F401 (a fixture)
+from test_daemon_journal import arrive, entry, fake_journal  # noqa: F401 (a fixture)
 from wardenlab import ATTACKER, Warden, append, banned, guesses, sasl_failure, wait_until
 
 from mailwarden.daemon.duplicates import CrossInputDuplicates
@@ -105,10 +104,10 @@ def test_the_journal_and_mail_log_count_an_entry_once(
     fake_journal: Path,  # noqa: F811 (the fixture)
 ) -> None:
     entries = [entry(n, user) for n, user in enumerate(["admin", "info"], 1)]
-    (fake_journal.parent / "entries.json").write_text(json.dumps(entries))
     warden.sections["sources"]["journal"] = True
     warden.write()
     daemon = warden.start()
+    arrive(fake_journal, entries)
     # rsyslog's line of each entry: the whole second, the same program, pid and message.
     for item in entries:
         when = datetime.fromtimestamp(int(item["__REALTIME_TIMESTAMP"]) // 10**6, UTC)

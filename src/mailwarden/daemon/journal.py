@@ -4,8 +4,10 @@
 `mailwarden.sources.journal.journal_command`); its output pipe is non-blocking and read
 whenever the loop polls, so the loop never waits on it. Each chunk carries the cursor
 of its last entry: the daemon stores it and resumes with ``--after-cursor`` after a
-restart. If journalctl ends (it should not), it is started again from the last cursor
-after `RESTART_DELAY` seconds, and the log says so.
+restart; the first start goes on after the newest entry (`JournalFollower.newest`),
+the entries before it being the warm-up's (`warmup`). If journalctl ends (it should
+not), it is started again from the last cursor after `RESTART_DELAY` seconds, and the
+log says so.
 
 The match is the mail facility (``SYSLOG_FACILITY=2``): Postfix and Dovecot both log
 there on Debian, whichever unit runs them.
@@ -142,6 +144,19 @@ class JournalFollower:
         self._proc: subprocess.Popen[bytes] | None = None
         self._splitter = LineSplitter(SOURCE, stats)
         self._restart_at = 0.0
+
+    def newest(self) -> str | None:
+        """The cursor of the newest entry of the match (None: none, or journalctl
+        cannot tell): where a first start begins, as a file is read from its end."""
+        try:
+            found = None
+            for chunk in read_journal(
+                ReadStats(), matches=self.matches, journalctl=self.journalctl, newest_first=1
+            ):
+                found = last_cursor(chunk.data) or found
+            return found
+        except InputError:
+            return None
 
     def start(self) -> None:
         """Start journalctl; `InputError` when it cannot be run at all."""

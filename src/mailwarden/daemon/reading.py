@@ -41,7 +41,9 @@ longest windows restart counting (reading the tail costs about 1 s per 16 MB at 
 on this 2-core VM).
 A compressed copy's tail is `WARMUP_BYTES` long, whatever its times. The journal's
 warm-up is its entries of the window before the stored cursor (journalctl ``--since``,
-``--until``, at most its last `journal.WARMUP_ENTRIES`), the mail system's only.
+``--until``, at most its last `journal.WARMUP_ENTRIES`), the mail system's only; at the
+first start, before the newest entry, from which the follower then goes on (as a file
+read for the first time is warmed up from its end).
 """
 
 from __future__ import annotations
@@ -195,7 +197,8 @@ class Reader:
                 cursor if isinstance(cursor, str) else None, stats, trust=trust
             )
         self._journal_origin = self.journal.cursor if self.journal is not None else None
-        """The stored cursor: where the journal's warm-up ends."""
+        """Where the journal's warm-up ends: the stored cursor, or at the first start
+        the newest entry's (`start`)."""
         self._written: dict[str, JSONValue] = {}
 
     def start(self) -> list[Chunk]:
@@ -215,6 +218,8 @@ class Reader:
                     "set [sources] files = [] and journal = true)",
                 )
         if self.journal is not None:
+            if self.journal.cursor is None:  # the first start: from the newest entry on
+                self.journal.cursor = self._journal_origin = self.journal.newest()
             self.journal.start()
             LOG.info(
                 "journal: acting on entries written by %s",
