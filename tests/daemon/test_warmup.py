@@ -39,12 +39,13 @@ from mailwarden.sources.interface import MAX_LINE, Chunk
 from mailwarden.store import open_store
 
 
-def noise(size: int) -> str:
+def noise(size: int, when: datetime | None = None) -> str:
     """About ``size`` bytes of ordinary lines (connects and disconnects of a client that
-    does nothing wrong)."""
+    does nothing wrong), written now or ``when``."""
+    at = stamp(when)
     block = "".join(
-        f"{stamp()} mx postfix/smtpd[{2000 + n}]: connect from unknown[192.0.2.50]\n"
-        f"{stamp()} mx postfix/smtpd[{2000 + n}]: disconnect from unknown[192.0.2.50] "
+        f"{at} mx postfix/smtpd[{2000 + n}]: connect from unknown[192.0.2.50]\n"
+        f"{at} mx postfix/smtpd[{2000 + n}]: disconnect from unknown[192.0.2.50] "
         "ehlo=1 quit=1 commands=2\n"
         for n in range(300)
     )
@@ -169,18 +170,6 @@ def test_after_a_rotation_while_stopped_the_rest_and_the_tail_come_from_the_copy
     assert [row.offences for row in second.store.history()] == [1]
 
 
-def quiet_lines(when: datetime, size: int) -> str:
-    """About ``size`` bytes of a client that does nothing wrong, at ``when``."""
-    at = stamp(when)
-    block = "".join(
-        f"{at} mx postfix/smtpd[{2000 + n}]: connect from unknown[192.0.2.50]\n"
-        f"{at} mx postfix/smtpd[{2000 + n}]: disconnect from unknown[192.0.2.50] "
-        "ehlo=1 quit=1 commands=2\n"
-        for n in range(300)
-    )
-    return block * max(1, size // len(block))
-
-
 def test_a_slow_brute_force_over_a_day_survives_a_restart(warden: Warden) -> None:
     # One guess every 3 hours (never 4 within 2 hours), 2 MB of a busy server's lines
     # between two: the six guesses of the last day lie 12 MB back when the daemon
@@ -188,10 +177,10 @@ def test_a_slow_brute_force_over_a_day_survives_a_restart(warden: Warden) -> Non
     # seventh and eighth guesses after the restart make the day's eight.
     first = warden.start()
     now = datetime.now(UTC)
-    write(warden.log, quiet_lines(now - timedelta(hours=40), 1 << 20))
+    write(warden.log, noise(1 << 20, now - timedelta(hours=40)))
     append(warden.log, sasl_failure(OTHER, when=now - timedelta(hours=40)))  # too old
     for hours in (21, 18, 15, 12, 9, 6):
-        write(warden.log, quiet_lines(now - timedelta(hours=hours, minutes=1), 2 << 20))
+        write(warden.log, noise(2 << 20, now - timedelta(hours=hours, minutes=1)))
         append(warden.log, sasl_failure(ATTACKER, when=now - timedelta(hours=hours)))
     while first.step():
         pass
