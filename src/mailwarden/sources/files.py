@@ -142,18 +142,21 @@ def rotation_key(path: str) -> tuple[str, tuple[int, str, int]]:
     numbered = _NUMBERED.match(name)
     if numbered and not _an_address(name):
         return os.path.join(head, numbered["base"]), (1, "", -int(numbered["n"]))
+    return os.path.join(head, _uncompressed(name)), (2, "", 0)
+
+
+def _uncompressed(name: str) -> str:
+    """A file's name without its compression suffix (``.gz``, ``.bz2``, …)."""
     compressed = _PLAIN_COMPRESSED.match(name)
-    base = compressed["base"] if compressed else name
-    return os.path.join(head, base), (2, "", 0)
+    return compressed["base"] if compressed else name
 
 
 def _an_address(name: str) -> bool:
     """Whether a file's name (without a compression suffix) is an IPv4 address: a log
     host's file per sender (rsyslog's ``%FROMHOST-IP%``), not ``192.0.2`` rotated
     ``.9`` and ``.10`` times."""
-    compressed = _PLAIN_COMPRESSED.match(name)
     try:
-        ipaddress.IPv4Address(compressed["base"] if compressed else name)
+        ipaddress.IPv4Address(_uncompressed(name))
     except ValueError:
         return False
     return True
@@ -278,7 +281,7 @@ def _read(
         stats.problem(f"{path}: read error: {exc.strerror or exc}")
         return
     stats.files += 1
-    kind = next((name for magic, name in _MAGIC if first.startswith(magic)), None)
+    kind = _compression_of(first)
     if kind == "zstd":
         stats.problem(f"{path}: zstd-compressed, which mailwarden cannot read; skipped")
         return
@@ -329,10 +332,15 @@ def unpacked(fd: int) -> Iterator[bytes] | None:
     when its first bytes say gzip, bzip2 or xz; None otherwise (plain, zstd, empty).
     Damage raises OSError (EIO, the message saying what) once everything before it was
     given (the follower reads a log rotated and compressed while it was stopped)."""
-    kind = next((name for magic, name in _MAGIC if os.pread(fd, _SNIFF, 0).startswith(magic)), None)
+    kind = _compression_of(os.pread(fd, _SNIFF, 0))
     if kind is None or kind == "zstd":
         return None
     return _unpacked(kind, fd)
+
+
+def _compression_of(head: bytes) -> str | None:
+    """The compression a file's first bytes say (`_MAGIC`); None: none."""
+    return next((name for magic, name in _MAGIC if head.startswith(magic)), None)
 
 
 def _unpacked(kind: str, fd: int) -> Iterator[bytes]:

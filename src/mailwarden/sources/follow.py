@@ -274,9 +274,15 @@ def copy_matches(fd: int, stored: Position) -> bool:
     copytruncate leaves in ``mail.log.1``): at least as long as the stored offset, with
     the same first bytes? Only when the stored fingerprint covers everything read (up
     to `FINGERPRINT_SIZE` bytes): a shorter start could be another file's too."""
-    if stored.offset == 0 or stored.fingerprint_size < min(FINGERPRINT_SIZE, stored.offset):
+    if not _fingerprint_covers(stored):
         return False
     return _same_start(fd, os.fstat(fd).st_size, stored)
+
+
+def _fingerprint_covers(stored: Position) -> bool:
+    """Whether the stored fingerprint covers everything read (up to `FINGERPRINT_SIZE`
+    bytes), so that a copy can be told by it."""
+    return stored.offset > 0 and stored.fingerprint_size >= min(FINGERPRINT_SIZE, stored.offset)
 
 
 def _same_start(fd: int, size: int, stored: Position) -> bool:
@@ -458,7 +464,7 @@ def find_packed(
     `_Unpacked.reach`). As `copy_matches`, only when the stored fingerprint covers
     everything read. Siblings that cannot be read or are damaged before that offset
     are passed over."""
-    if stored.offset == 0 or stored.fingerprint_size < min(FINGERPRINT_SIZE, stored.offset):
+    if not _fingerprint_covers(stored):
         return None
     for name in siblings(path):
         try:
