@@ -229,8 +229,10 @@ def _run(
         )
     elif stats.outside_window and not counts.records:
         # Not a problem of the input: said on standard error, not among the problems.
+        from mailwarden.report.text import plural
+
         newer = stats.after_until
-        unopened = f" ({newer} newer file{'s' if newer != 1 else ''} not opened)" if newer else ""
+        unopened = f" ({plural(newer, 'newer file')} not opened)" if newer else ""
         click.echo(
             f"mailwarden: warning: {stats.outside_window:,} entries lie outside "
             f"{_window(options)}{unopened}, and none inside the range could change the "

@@ -55,6 +55,7 @@ from mailwarden.sources.follow import READ_BUDGET
 from mailwarden.sources.interface import Chunk, ReadStats
 from mailwarden.sources.journal import (
     SOURCE,
+    cursor_fields,
     journal_command,
     last_cursor,
     read_journal,
@@ -149,12 +150,7 @@ class JournalFollower:
         """The cursor of the newest entry of the match (None: none, or journalctl
         cannot tell): where a first start begins, as a file is read from its end."""
         try:
-            found = None
-            for chunk in read_journal(
-                ReadStats(), matches=self.matches, journalctl=self.journalctl, newest_first=1
-            ):
-                found = last_cursor(chunk.data) or found
-            return found
+            return _oldest_of_newest(1, self.matches, self.journalctl)
         except InputError:
             return None
 
@@ -294,9 +290,8 @@ WARMUP_ENTRIES = 200_000
 def cursor_time(cursor: str) -> datetime | None:
     """When the entry a cursor points at was written: its ``t=`` field (microseconds
     since the epoch, in hex). None when the cursor has none (not journald's)."""
-    fields = dict(part.partition("=")[::2] for part in cursor.split(";"))
     try:
-        micros = int(fields.get("t", ""), 16)
+        micros = int(cursor_fields(cursor).get("t", ""), 16)
         return datetime.fromtimestamp(micros / 1_000_000, UTC)
     except (ValueError, OverflowError, OSError):
         return None
@@ -323,17 +318,8 @@ def warmup(
     if moment is None:
         return
     since, until = moment - window, moment + timedelta(seconds=1)
-    oldest = None
     try:
-        for chunk in read_journal(
-            ReadStats(),
-            since=since,
-            until=until,
-            matches=matches,
-            journalctl=journalctl,
-            newest_first=limit,
-        ):
-            oldest = last_cursor(chunk.data) or oldest
+        oldest = _oldest_of_newest(limit, matches, journalctl, since, until)
         if oldest is None:
             return
         mark = json.dumps(cursor).encode()
@@ -352,6 +338,28 @@ def warmup(
                 return
     except InputError:
         return
+
+
+def _oldest_of_newest(
+    count: int,
+    matches: Sequence[str],
+    journalctl: str,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> str | None:
+    """The cursor of the oldest of the newest ``count`` entries of the match (in the
+    range; None: none). `InputError` when journalctl cannot be run."""
+    oldest = None
+    for chunk in read_journal(
+        ReadStats(),
+        since=since,
+        until=until,
+        matches=matches,
+        journalctl=journalctl,
+        newest_first=count,
+    ):
+        oldest = last_cursor(chunk.data) or oldest
+    return oldest
 
 
 def _ignore(entry: object, reason: str) -> None:

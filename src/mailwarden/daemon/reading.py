@@ -51,7 +51,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
-from collections.abc import Generator, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
@@ -70,6 +70,7 @@ from mailwarden.sources.follow import (
     open_regular,
 )
 from mailwarden.sources.interface import Chunk, ReadStats
+from mailwarden.sources.journal import cursor_fields
 from mailwarden.store import JSONValue, Store
 
 LOG = logging.getLogger("mailwarden.sources")
@@ -337,8 +338,7 @@ def _earlier_cursor(store: Store) -> JSONValue:
             boot = file.read().strip().replace("-", "")
     except OSError:
         return None
-    fields = dict(part.partition("=")[::2] for part in cursor.split(";"))
-    if not boot or fields.get("b") != boot:
+    if not boot or cursor_fields(cursor).get("b") != boot:
         return None
     LOG.info("journal: resuming at the cursor stored before positions were per host")
     return raw
@@ -372,15 +372,7 @@ def tail_before(
             start = _recent_start(fd, start, end, window)
         if start >= end:
             return
-        lines = sum(data.count(b"\n") for data in _pieces(fd, start, end, piece))
-        splitter = LineSplitter(path, ReadStats(), line=max(1, position.line - lines), offset=start)
-        for data in _pieces(fd, start, end, piece):
-            chunk = splitter.feed(data)
-            if chunk is not None:
-                yield chunk
-        chunk = splitter.finish()
-        if chunk is not None:
-            yield chunk
+        yield from _lines_up_to(path, position, start, lambda: _pieces(fd, start, end, piece))
     except OSError:
         return  # the follower says what cannot be read
     finally:
@@ -401,10 +393,20 @@ def _packed_tail(path: str, position: Position, limit: int, piece: int) -> Itera
         if cut == 0:
             return
         data, start = data[cut:], start + cut
-    lines = data.count(b"\n")
+    yield from _lines_up_to(
+        path, position, start, lambda: (data[at : at + piece] for at in range(0, len(data), piece))
+    )
+
+
+def _lines_up_to(
+    path: str, position: Position, start: int, pieces: Callable[[], Iterable[bytes]]
+) -> Iterator[Chunk]:
+    """The lines from offset ``start`` up to `position`, as chunks numbered back from
+    its line: ``pieces()`` gives their bytes, once to count the lines, once to read."""
+    lines = sum(data.count(b"\n") for data in pieces())
     splitter = LineSplitter(path, ReadStats(), line=max(1, position.line - lines), offset=start)
-    for at in range(0, len(data), piece):
-        chunk = splitter.feed(data[at : at + piece])
+    for data in pieces():
+        chunk = splitter.feed(data)
         if chunk is not None:
             yield chunk
     chunk = splitter.finish()

@@ -144,6 +144,11 @@ def _chunks(
         yield tail._replace(cursor=last_cursor(tail.data))
 
 
+def cursor_fields(cursor: str) -> dict[str, str]:
+    """A journald cursor's fields (``s=…;i=…;b=<boot id>;m=…;t=<time>;x=…``) by name."""
+    return dict(part.partition("=")[::2] for part in cursor.split(";"))
+
+
 def last_cursor(data: bytes) -> str | None:
     """The ``__CURSOR`` of the last entry in these JSON lines that has one."""
     end = len(data)
