@@ -656,7 +656,7 @@ class _Until:
                 return
 
     def before(self, stream: Stream, index: int, stats: ReadStats) -> bool:
-        """Whether the ``index``-th file of ``stream`` is to be opened (counted in
+        """Whether the ``index``-th file of ``stream`` is to be opened (listed in
         ``stats.after_until`` with the rest when not)."""
         last, self.last = self.last, None
         stop = self.stop
@@ -664,7 +664,7 @@ class _Until:
             return True
         if stream.name not in stream.paths:
             return True
-        stats.after_until += len(stream.paths) - index
+        stats.after_until.extend(stream.paths[index:])
         return False
 
 

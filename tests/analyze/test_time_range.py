@@ -128,6 +128,12 @@ def test_a_rotated_set_analyses_as_its_files_in_range_alone(tmp_path: Path) -> N
     assert spared["stats"]["files_before_since"] == 1
     assert spared["stats"]["files_after_until"] == 1
     assert spared["stats"]["files"] == 2
+    live = tmp_path / "live"
+    assert spared["not_opened"] == [
+        {"path": str(live / "mail.log.3.gz"), "reason": "before_since"},
+        {"path": str(live / "mail.log"), "reason": "after_until"},
+    ]
+    assert spared["inputs"] == [str(live / "mail.log.2.gz"), str(live / "mail.log.1")]
     reference, _ = analysed(*window, tmp_path / "ref")
     assert reference["stats"]["files_before_since"] == 0
     assert ips(spared) == ips(reference) == of(2, 3)
@@ -504,6 +510,9 @@ def test_slow_two_process_path_stops_with_the_same_analysis(tmp_path: Path) -> N
     reference, _ = analysed(*window, tmp_path / "ref")
     assert spared["stats"]["files_after_until"] == 1
     assert spared["stats"]["files"] < 3
+    unread = str(tmp_path / "live" / "mail.log")  # named, and not among the inputs read
+    assert spared["not_opened"] == [{"path": unread, "reason": "after_until"}]
+    assert unread not in spared["inputs"]
     expected = core(reference, tmp_path / "ref")
     assert core(spared, tmp_path / "live") == expected
     assert core(in_one).replace(f"{single}", "mail.log.2") == expected

@@ -231,7 +231,7 @@ def _run(
         # Not a problem of the input: said on standard error, not among the problems.
         from mailwarden.report.text import plural
 
-        newer = stats.after_until
+        newer = len(stats.after_until)
         unopened = f" ({plural(newer, 'newer file')} not opened)" if newer else ""
         click.echo(
             f"mailwarden: warning: {stats.outside_window:,} entries lie outside "
@@ -246,7 +246,7 @@ def _run(
                 " compressed twice?): nothing in it was analysed"
             )
     summary = ReadSummary(
-        inputs=tuple(paths) + (("journal",) if journal else ()),
+        inputs=_opened(paths, stats.after_until) + (("journal",) if journal else ()),
         files=stats.files,
         bytes=stats.bytes,
         lines=stats.lines,
@@ -257,8 +257,8 @@ def _run(
         skipped=stats.skipped_total,
         problems=tuple(stats.problems),
         duplicates=stats.duplicates,
-        before_since=len(older),
-        after_until=stats.after_until,
+        before_since=tuple(older),
+        after_until=tuple(stats.after_until),
     )
     for problem in summary.problems:
         click.echo(f"mailwarden: warning: {problem}", err=True)
@@ -405,6 +405,13 @@ def parse_when(
     except (OverflowError, ValueError, OSError):  # 0001-01-01 in a zone east of UTC, 9999-12-31
         raise click.BadParameter(f"{text!r}: out of the range of dates", param_hint=hint) from None
     return moment
+
+
+def _opened(paths: Sequence[str], unopened: Sequence[str]) -> tuple[str, ...]:
+    """The inputs read: ``paths`` but the files of a rotated set that --until left
+    unopened (``ReadStats.after_until``)."""
+    left = set(unopened)
+    return tuple(path for path in paths if path not in left)
 
 
 def _not_logs(paths: Sequence[str], options: ReadOptions, most: int = 8) -> list[str]:

@@ -48,9 +48,9 @@ class ReadSummary:
     """One line each: a damaged archive, a journal that stopped early, …"""
     duplicates: int = 0
     """Lines also given by another input (mail.log and syslog), counted once."""
-    before_since: int = 0
+    before_since: tuple[str, ...] = ()
     """Files not opened: last written more than a day before --since."""
-    after_until: int = 0
+    after_until: tuple[str, ...] = ()
     """Files of a rotated set not opened: an older one ends more than a day past
     --until."""
 
@@ -71,8 +71,8 @@ class ReadSummary:
             "entries": self.entries,
             "lines_skipped": self.skipped,
             "lines_duplicate": self.duplicates,
-            "files_before_since": self.before_since,
-            "files_after_until": self.after_until,
+            "files_before_since": len(self.before_since),
+            "files_after_until": len(self.after_until),
             "problems": len(self.problems),
         }
 

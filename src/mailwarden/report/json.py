@@ -16,7 +16,11 @@ the analysis, fewer than the lines recognised). A credential carries ``user_comp
 (false when the log cut the payload inside the username: ``user`` is then the start of
 a name, not an account). A finding whose cause is the server's configuration carries
 ``audit`` (the command that checks it), and ``inputs``/``problems`` say what was read
-and what could not be.
+and what could not be. ``not_opened`` lists the files --since or --until left unread,
+each ``{path, reason}``: ``before_since`` (last written more than a day before --since)
+or ``after_until`` (a newer file of a rotated set whose older file ends more than a day
+past --until); ``stats`` counts them as ``files_before_since`` and
+``files_after_until``.
 """
 
 from __future__ import annotations
@@ -48,6 +52,9 @@ def analysis_document(
             if finding.get("kind") in AUDIT_KINDS:
                 finding["audit"] = hint(finding["kind"])
     document["inputs"] = list(summary.inputs)
+    document["not_opened"] = [
+        {"path": path, "reason": "before_since"} for path in summary.before_since
+    ] + [{"path": path, "reason": "after_until"} for path in summary.after_until]
     document["problems"] = list(summary.problems)
     return document
 

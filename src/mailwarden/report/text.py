@@ -217,12 +217,12 @@ def headline(analysis: Analysis, summary: ReadSummary) -> tuple[str, str]:
         )
     if summary.before_since:
         read += (
-            f" {plural(summary.before_since, 'file')} last written more than a day before"
+            f" {plural(len(summary.before_since), 'file')} last written more than a day before"
             " --since not opened."
         )
     if summary.after_until:
         read += (
-            f" {plural(summary.after_until, 'newer file')} not opened: an older one"
+            f" {plural(len(summary.after_until), 'newer file')} not opened: an older one"
             " ends more than a day past --until."
         )
     return top, read

@@ -63,9 +63,9 @@ class ReadStats:
     writes mail lines to both mail.log and syslog): see ``scan``'s merge."""
     outside_window: int = 0
     """Entries left out by --since/--until (``analyze``)."""
-    after_until: int = 0
-    """Files of a rotated set not opened: an older one of the set ends more than a day
-    past --until (``analyze``: ``ReadOptions.read_until``)."""
+    after_until: list[str] = field(default_factory=list)
+    """Files of a rotated set not opened, oldest first: an older one of the set ends
+    more than a day past --until (``analyze``: ``ReadOptions.read_until``)."""
     problems: list[str] = field(default_factory=list)
     """One line each: a damaged archive, a source that stopped early, ..."""
 
