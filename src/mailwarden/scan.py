@@ -614,18 +614,21 @@ def _analysis_batches(
     streams: Sequence[Stream], options: ReadOptions, counts: Counts, progress: Progress
 ) -> Iterator[tuple[list[Record], Set[int]]]:
     """(records, maybe line numbers) per chunk of one stream (within --since/--until),
-    or per record when several streams are merged by time."""
+    or per record when several streams are merged by time. Entries that go back in time
+    are said (:class:`_Order`)."""
     if len(streams) != 1:
         for record, undecided in _items_of_streams(streams, options, counts, progress, True):
             yield [record], ({record.line} if undecided else _NONE)
         return
     windowed, outside = options.windowed, options.outside
     until = _Until(options.read_until)
+    order = _Order()
     for parts, reference in _framed_parts(streams[0], counts.read, progress, until):
         pasted, path_chunks = split_if_pasted(parts)
         framer = options.framer(reference, pasted, counts.read)
         for chunk in path_chunks:
             records, maybe = _analysis_batch(chunk, framer)
+            order.saw(records, counts.read)
             if not windowed:
                 yield records, maybe
                 continue
@@ -634,6 +637,71 @@ def _analysis_batches(
             records = [record for record in records if not outside(record.time)]
             counts.read.outside_window += framed - len(records)
             yield records, maybe
+
+
+BACKWARD = 3 * 3600.0
+"""Seconds an entry may lie before an earlier one of the same input before the input is
+said not to be in time order: more than the hour a local clock goes back at the end of
+summer time, and than a few hosts' clocks differ in one syslog."""
+
+
+class _Order:
+    """Whether one input's entries come in time order, as the detector counts them: its
+    windows, "right after N failures" and "a login, then failures with the same
+    password" all assume it. ``cat mail.log mail.log.1`` or ``zcat -f mail.log*`` on
+    standard input gives the newest file first: a login then seems to follow the next
+    day's guessing. The first entry that goes back more than `BACKWARD` is said, once
+    per file (``ReadStats.disorder``), with how to give the files; nothing is reordered (standard
+    input cannot be read twice). Checked at the chunk's edges, and entry by entry only
+    in a chunk whose edges go back, so an input in order costs two comparisons per
+    chunk."""
+
+    def __init__(self) -> None:
+        self.latest = float("-inf")
+        self.said: set[str] = set()
+
+    def saw(self, records: Sequence[Record], stats: ReadStats) -> None:
+        first = last = None
+        for record in records:
+            if record.time is not None:
+                first = record.time.timestamp()
+                break
+        if first is None:
+            return
+        for record in reversed(records):
+            if record.time is not None:
+                last = record.time.timestamp()
+                break
+        assert last is not None
+        latest = self.latest
+        if first < latest - BACKWARD or last < max(latest, first) - BACKWARD:
+            for record in records:
+                if record.time is not None:
+                    self.entry(record.time.timestamp(), record, stats)
+            return
+        self.latest = max(latest, last)
+
+    def entry(self, moment: float, record: Record, stats: ReadStats) -> None:
+        """One entry (with a time): said if it goes back."""
+        latest = self.latest
+        if moment >= latest:
+            self.latest = moment
+        elif moment < latest - BACKWARD and record.source not in self.said:
+            self.said.add(record.source)
+            where = "standard input" if record.source == STDIN else record.source
+            assert record.time is not None
+            before = datetime.fromtimestamp(latest, record.time.tzinfo)
+            stats.disorder.append(
+                f"{where}: line {record.line:,} goes back in time"
+                f" ({_moment(record.time)} after {_moment(before)}): entries are"
+                " counted in the order given, so attacks and logins may be misjudged;"
+                " give the files as arguments (a rotated set is read oldest first)"
+                " or oldest first (zcat -f $(ls -r mail.log*) | mailwarden analyze -)"
+            )
+
+
+def _moment(moment: datetime) -> str:
+    return moment.isoformat(" ", "seconds")
 
 
 @dataclass
@@ -685,15 +753,22 @@ def _framed_parts(
 
 
 def _timed(
-    items: Iterator[tuple[Record, bool]], order: int
+    items: Iterator[tuple[Record, bool]], order: int, stats: ReadStats | None
 ) -> Iterator[tuple[float, int, int, tuple[Record, bool]]]:
     """(time, stream, sequence, item) for the merge; a record without a time sorts with
-    the record before it."""
+    the record before it. With ``stats`` (the analysis), one that goes back in time is
+    said (:class:`_Order`)."""
     last = float("-inf")
+    ordered = _Order()
     for sequence, item in enumerate(items):
         time = item[0].time
         if time is not None:
             last = time.timestamp()
+            if last < ordered.latest:
+                if stats is not None:
+                    ordered.entry(last, item[0], stats)
+            else:
+                ordered.latest = last
         yield last, order, sequence, item
 
 
@@ -709,7 +784,11 @@ def _items_of_streams(
         return
     merged = heapq.merge(
         *(
-            _timed(_items_of_stream(stream, options, counts, progress, analysis), order)
+            _timed(
+                _items_of_stream(stream, options, counts, progress, analysis),
+                order,
+                counts.read if analysis else None,
+            )
             for order, stream in enumerate(streams)
         )
     )

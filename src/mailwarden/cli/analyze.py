@@ -256,11 +256,12 @@ def _run(
         seconds=time.perf_counter() - started,
         skipped=stats.skipped_total,
         problems=tuple(stats.problems),
+        disorder=tuple(stats.disorder),
         duplicates=stats.duplicates,
         before_since=tuple(older),
         after_until=tuple(stats.after_until),
     )
-    for problem in summary.problems:
+    for problem in summary.problems + summary.disorder:
         click.echo(f"mailwarden: warning: {problem}", err=True)
     # The detector's state is still there: a full collection while the report is
     # written would walk all of it (half a second on a million lines).

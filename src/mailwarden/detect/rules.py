@@ -1171,6 +1171,8 @@ class Detector:
         since = when - window
         burst = 0
         for at in reversed(account.times):
+            if at > when:  # an input out of time order: later guessing is not "before"
+                continue
             if at < since:
                 break
             burst += 1

@@ -46,6 +46,8 @@ class ReadSummary:
     """Lines that gave no entry: empty, binary junk, too long."""
     problems: tuple[str, ...] = ()
     """One line each: a damaged archive, a journal that stopped early, …"""
+    disorder: tuple[str, ...] = ()
+    """One line per input whose entries go back in time: the analysis may be wrong."""
     duplicates: int = 0
     """Lines also given by another input (mail.log and syslog), counted once."""
     before_since: tuple[str, ...] = ()

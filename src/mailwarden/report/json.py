@@ -20,7 +20,9 @@ and what could not be. ``not_opened`` lists the files --since or --until left un
 each ``{path, reason}``: ``before_since`` (last written more than a day before --since)
 or ``after_until`` (a newer file of a rotated set whose older file ends more than a day
 past --until); ``stats`` counts them as ``files_before_since`` and
-``files_after_until``.
+``files_after_until``. ``notes`` starts with a line per input whose entries go back in
+time (the newest file first on standard input): the analysis counts in the order
+given, so it may be wrong.
 """
 
 from __future__ import annotations
@@ -56,6 +58,7 @@ def analysis_document(
         {"path": path, "reason": "before_since"} for path in summary.before_since
     ] + [{"path": path, "reason": "after_until"} for path in summary.after_until]
     document["problems"] = list(summary.problems)
+    document["notes"] = list(summary.disorder) + document["notes"]
     return document
 
 

@@ -197,6 +197,11 @@ def headline(analysis: Analysis, summary: ReadSummary) -> tuple[str, str]:
             f"Nobody got in, and no guessing worth a ban: {plural(len(attackers), 'client')} "
             f"to watch ({_verdict_counts(attackers)})."
         )
+    elif _unexplained_failures(analysis):
+        top = (
+            f"No attack found: {plural(_unexplained_failures(analysis), 'failed login')},"
+            " too few from any client to tell guessing from a typo."
+        )
     else:
         top = "No attack found: nobody guessed passwords."
     failures = sum(a.failures for a in attackers)
@@ -205,9 +210,11 @@ def headline(analysis: Analysis, summary: ReadSummary) -> tuple[str, str]:
     if not summary.files and not summary.lines and summary.before_since:
         read = "Opened no file"  # every file was last written before --since
     if failures:
-        read += (
-            f": {plural(failures, 'failed login')} from {plural(len(attackers), 'hostile client')}."
-        )
+        guessing = sum(1 for a in attackers if a.failures)  # scanners fail no login
+        clients = plural(len(attackers), "hostile client")
+        if guessing < len(attackers):
+            clients = f"{guessing:,} of {clients}"
+        read += f": {plural(failures, 'failed login')} from {clients}."
     else:
         read += "."
     if summary.duplicates:
@@ -226,6 +233,12 @@ def headline(analysis: Analysis, summary: ReadSummary) -> tuple[str, str]:
             " ends more than a day past --until."
         )
     return top, read
+
+
+def _unexplained_failures(analysis: Analysis) -> int:
+    """Failed logins counted against clients (a phone's with a stale password are
+    counted apart, as ``stale_failures``)."""
+    return int(analysis.stats.get("failures_counted", 0))
 
 
 def hostile(attackers: Sequence[Attacker]) -> list[Attacker]:
@@ -607,6 +620,8 @@ def report(
         else (_STYLE["bad"] if analysis.attackers else _STYLE["ok"])
     )
     parts: list[RenderableType] = [Paragraph(Text(top, style=style)), Text(read)]
+    # An input out of time order can make every verdict below wrong: said at the top.
+    parts += [Text(shown(line), style=_STYLE["warn"]) for line in summary.disorder]
     parts += compromised_section(analysis.compromised, limit)
     parts += attackers_section(hostile(analysis.attackers), limit)
     parts += campaigns_section(analysis.findings, limit)

@@ -68,6 +68,9 @@ class ReadStats:
     more than a day past --until (``analyze``: ``ReadOptions.read_until``)."""
     problems: list[str] = field(default_factory=list)
     """One line each: a damaged archive, a source that stopped early, ..."""
+    disorder: list[str] = field(default_factory=list)
+    """One line per input whose entries go back in time (``analyze``: ``scan._Order``):
+    read whole, but the detector counts in the order given."""
 
     @property
     def skipped_total(self) -> int:

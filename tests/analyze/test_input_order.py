@@ -1,0 +1,128 @@
+"""`analyze` on an input out of time order: `cat mail.log*` or `zcat -f mail.log*` on
+standard input gives the newest file first. The detector counts in the order given;
+the report says so under its headline (and in the JSON's notes), with the command that
+gives the files in order, and a login is never "right after" guessing that came later.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from analyze_logs import ROOT, Log, load_module, run_analyze, stamp
+
+DAY = 86_400
+NAT = "198.51.100.10"  # the office's shared address: people log in from it
+ARGS = ("--year", "2026", "--timezone", "UTC")
+
+
+def office_week(folder: Path) -> tuple[Path, Path]:
+    """mail.log.1: Monday, the office logs in as office@ (nobody guesses). mail.log:
+    Tuesday, eight clients each try office@ once (spraying, below every per-client
+    threshold), an hour after Monday's login time of day."""
+    monday, tuesday = Log(), Log()
+    monday.quiet_traffic(0, 20)
+    monday.submission_login(3600, NAT, "office@example.com")
+    monday.quiet_traffic(7200, 20)
+    for n in range(8):
+        tuesday.sasl_failures(DAY + 7200 + n * 60, f"203.0.113.{20 + n}", "office@example.com", 1)
+    tuesday.quiet_traffic(DAY + 9000, 20)
+    return monday.write(folder / "mail.log.1"), tuesday.write(folder / "mail.log")
+
+
+def analysed(*args: str | Path, stdin: str | None = None) -> tuple[dict[str, Any], str]:
+    result = run_analyze(*ARGS, "--format", "json", *args, stdin=stdin)
+    assert result.returncode == 0, result.stderr
+    data: dict[str, Any] = json.loads(result.stdout)
+    return data, result.stderr
+
+
+def test_newest_file_first_on_stdin_is_said_and_makes_no_compromise(tmp_path: Path) -> None:
+    older, live = office_week(tmp_path)
+    newest_first = live.read_text() + older.read_text()
+    back_at = live.read_text().count("\n") + 1  # the first line of Monday's file
+
+    data, err = analysed("-", stdin=newest_first)
+    found = re.search(r"standard input: line ([\d,]+) goes back in time", err)
+    assert found, err
+    # A line of Monday's file (the first the analysis looks at: deliveries are not).
+    assert back_at <= int(found[1].replace(",", "")) < back_at + 20
+    said = found[0]
+    assert data["notes"][0].startswith(said)
+    assert "zcat -f $(ls -r mail.log*)" in data["notes"][0]
+    # Tuesday's spraying came before Monday's login in this input, not before it in time:
+    # the office logging in is no break-in.
+    assert data["compromised"] == []
+    assert NAT not in {a["ip"] for a in data["attackers"]}
+
+    text = run_analyze(*ARGS, "-", stdin=newest_first).stdout
+    head = " ".join(text.split("Attackers")[0].split())
+    assert said in head, text  # under the headline, before any table
+
+
+def test_oldest_first_on_stdin_is_the_same_as_the_files(tmp_path: Path) -> None:
+    older, live = office_week(tmp_path)
+    in_order, err = analysed("-", stdin=older.read_text() + live.read_text())
+    files, files_err = analysed(older, live)
+    assert err == files_err == ""
+    assert not any("goes back in time" in note for note in in_order["notes"] + files["notes"])
+    assert verdicts(in_order) == verdicts(files) and in_order["compromised"] == []
+
+
+def verdicts(data: dict[str, Any]) -> list[tuple[str, str, int]]:
+    """The attackers as judged (evidence names its source: ``-`` or the file)."""
+    return [(a["ip"], a["verdict"], a["failures"]) for a in data["attackers"]]
+
+
+def test_an_hour_back_is_no_disorder(tmp_path: Path) -> None:
+    # Two hosts' clocks an hour apart in one syslog (or a local clock at the end of
+    # summer time): not an input given in the wrong order.
+    log = Log()
+    for n in range(30):
+        log.lines.append(
+            f"{stamp(n * 120)} mx postfix/smtpd[{100 + n}]: connect from unknown[192.0.2.{n}]"
+        )
+        log.lines.append(
+            f"{stamp(n * 120 - 3600)} relay postfix/smtpd[{200 + n}]: "
+            f"connect from unknown[198.51.100.{n}]"
+        )
+    data, err = analysed(log.write(tmp_path / "mail.log"))
+    assert err == "" and data["notes"] == []
+
+
+def test_one_of_two_merged_inputs_out_of_order_is_named(tmp_path: Path) -> None:
+    older, live = office_week(tmp_path)
+    jumbled = tmp_path / "jumbled" / "mail.log"
+    jumbled.parent.mkdir()
+    jumbled.write_text(live.read_text() + older.read_text())
+    dovecot = Log()
+    dovecot.imap_failures(DAY, "192.0.2.80", "carol@example.com", 6, "s1")
+    dovecot_log = dovecot.write(tmp_path / "dovecot.log")
+
+    data, err = analysed(jumbled, dovecot_log)
+    assert f"{jumbled}: line " in err and "goes back in time" in err
+    assert str(dovecot_log) not in err
+    assert len([n for n in data["notes"] if "goes back in time" in n]) == 1
+
+
+def test_two_process_path_says_it_too(tmp_path: Path) -> None:
+    from mailwarden.scan import streams_of
+    from mailwarden.scanpool import two_cores, worth_a_worker
+
+    if not two_cores():
+        pytest.skip("the two-process path needs two cores")
+    generate = load_module("generate", ROOT / "benchmarks" / "generate.py").generate
+    lines = [line + "\n" for line in generate(100_000, clients=2000)]  # 12 MB, 5.6 hours
+    half = len(lines) // 2
+    big = tmp_path / "archive.log"
+    big.write_text("".join(lines[half:] + lines[:half]))  # the later half first
+    assert worth_a_worker(streams_of([str(big)]))
+
+    data, err = analysed(big)
+    found = re.search(rf"{re.escape(str(big))}: line ([\d,]+) goes back in time", err)
+    assert found, err
+    assert len(lines) - half < int(found[1].replace(",", "")) < len(lines) - half + 50
+    assert data["notes"][0].startswith(found[0])
