@@ -41,7 +41,7 @@ def test_seed_answers_the_three_questions(run: Runner) -> None:
     # these lines cannot prove it failed
     assert "No successful login is visible in these lines." in out
     assert "435 4.7.8: authentication failed" in out
-    assert "no 235 reply" in out and "sasl_username=" in out
+    assert "no 235 reply" in out and "no line with “sasl_method=”" in out
     # what the log reveals and what to do, most important first
     assert "RC4-SHA" in out and "ALL:+RC4:@STRENGTH" in out
     actions = out.split("What to do, most important first", 1)[1]

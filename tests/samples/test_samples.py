@@ -134,6 +134,8 @@ def test_the_text_report_opens_with_the_compromise() -> None:
     lines = done.stdout.splitlines()
     assert lines[0].startswith("Someone got in: sales@example.com was logged into from")
     assert "192.0.2.187" in " ".join(lines[:2])
+    # Three of the hostile clients are scanners that failed no login (story 10).
+    assert ": 190 failed logins from 15 of 18 hostile clients." in " ".join(lines[:4])
     not_attacks = done.stdout.split("Not attacks (never recommended for a ban)")[1]
     assert PHONE in not_attacks and "grace@example.com" in not_attacks
     assert LAURA not in not_attacks and "laura@example.com" not in not_attacks
@@ -311,3 +313,29 @@ def test_the_users_configuration_fails_the_audit_with_its_problems() -> None:
         "postfix.weak_ciphers",
         "postfix.soft_bounce",
     } <= high
+
+
+def test_an_hour_of_a_few_guesses_is_not_called_nobody_guessing() -> None:
+    # Tuesday 10:00-11:00 holds a few failed logins, none enough for a verdict.
+    done = mailwarden(
+        "analyze", "--since", "2026-03-10T10:00", "--until", "2026-03-10 11:00", *LOGS
+    )
+    assert done.returncode == 0, done.stderr
+    top = " ".join(done.stdout.split("Read ")[0].split())
+    assert top.startswith("No attack found: ") and "failed login" in top, top
+    assert "nobody guessed passwords" not in top
+
+
+def test_explain_of_the_three_days_asks_about_the_other_clients_only() -> None:
+    # A client got in (sales@): the check of the whole log is about the others, and
+    # Postfix 3.9's failures, which carry sasl_username= too, are no login.
+    done = mailwarden("explain", *LOGS)
+    assert done.returncode == 0, done.stderr
+    out = " ".join(done.stdout.split())
+    assert "Make sure nobody got in" not in out
+    assert "Make sure none of the other clients got in" in out
+    assert "| grep -F sasl_method=" in out
+    assert "no line with “sasl_username=”" not in out
+    fast = out.split("The client 192.0.2.44")[1].split("The client ")[0]
+    assert "no line with “sasl_method=”" in fast
+    assert "Postfix before 3.0" not in fast  # every connection ended with auth=0/N

@@ -454,11 +454,19 @@ def _not_proof(client: ClientFacts) -> str:
             "That is not proof: Dovecot logs each successful login (“Login:”), but in lines "
             "that may not be part of this excerpt."
         )
+    elif client.login_sessions and client.refused_sessions == client.login_sessions:
+        # Every connection ended with auth=0/N: failures logged outside them (the
+        # authentication server's own lines) are why this is no proof.
+        text = _(
+            "That is not proof: every connection shown ended without a login, but some "
+            "failures were logged outside them (by the authentication server), so this "
+            "client may have connected in lines that are not part of this excerpt."
+        )
     else:
         text = _(
-            "That is not proof: Postfix logs a successful AUTH only when mail follows (the "
-            "line with “sasl_username=”), and Postfix before 3.0 writes no “auth=” "
-            "statistics when the client disconnects."
+            "That is not proof: Postfix logs a successful AUTH (the line with "
+            "“sasl_method=”) only when mail follows, and Postfix before 3.0 writes no "
+            "“auth=” statistics when the client disconnects."
         )
     return text + " " + _("To be sure, check the whole log (see “What to do” below).")
 
@@ -496,8 +504,8 @@ def _log_checks(clients: list[ClientFacts]) -> list[str]:
         patterns = [form.format(n) for n in names]
         pattern = patterns[0] if len(patterns) == 1 else " ".join(f"-e {p}" for p in patterns)
         command = f"zgrep -F {pattern} {_LOGS}"
-        if dovecot:
-            command += " | grep -E 'Login:|Logged in'"
+        # Failures carry the name too (Postfix 3.9: sasl_username=, Dovecot: user=<>).
+        command += " | grep -E 'Login:|Logged in'" if dovecot else " | grep -F sasl_method="
         commands.append(
             ngettext(
                 "“{command}” (every login of that account)",
@@ -510,7 +518,7 @@ def _log_checks(clients: list[ClientFacts]) -> list[str]:
         if dovecot:
             command = f"zgrep -F 'rip={ip},' {_LOGS} | grep -E 'Login:|Logged in'"
         else:
-            command = f"zgrep -F '[{ip}]' {_LOGS} | grep -F sasl_username="
+            command = f"zgrep -F '[{ip}]' {_LOGS} | grep -F sasl_method="
         commands.append(_("“{command}” (every login from that address)").format(command=command))
     return commands
 
@@ -528,7 +536,9 @@ def _no_success_text(client: ClientFacts) -> str:
     if client.saw_replies:
         signs.append(_("no 235 reply"))
     if "postfix" in kinds:
-        signs.append(_("no line with “sasl_username=”"))
+        # Postfix 3.9 (and 3.8.3, …) writes sasl_username= on failures too; sasl_method=
+        # is only on the lines of a client that logged in (client=…, and its rejects).
+        signs.append(_("no line with “sasl_method=”"))
     if "dovecot" in kinds:
         signs.append(_("no “Login:” or “Logged in” line"))
     if not signs:
@@ -957,12 +967,18 @@ def _actions(facts: ExcerptFacts, audit: AuditCommand) -> list[str]:
     unsure = [c for c in attackers if not c.succeeded and not c.no_login_for_sure]
     unsure = [c for c in unsure if c.tried_to_log_in]
     if unsure:
-        actions.append(
-            _(
+        commands = _(", and ").join(_log_checks(unsure))
+        if any(c.succeeded for c in attackers):  # one got in: the others are in question
+            text = _(
+                "Make sure none of the other clients got in: these lines show no successful "
+                "login by them, but that is no proof. Check the whole log: {commands}."
+            )
+        else:
+            text = _(
                 "Make sure nobody got in: these lines show no successful login, but that is "
                 "no proof. Check the whole log: {commands}."
-            ).format(commands=_(", and ").join(_log_checks(unsure)))
-        )
+            )
+        actions.append(text.format(commands=commands))
     targeted: dict[str, str] = {}
     for client in attackers:
         for name in client.accounts:
