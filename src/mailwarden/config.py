@@ -100,7 +100,8 @@ class SourcesConfig:
 
     files: tuple[str, ...] = ("/var/log/mail.log",)
     """Log files to follow from their stored position, across rotation (rename or
-    copytruncate); compressed rotated copies are not read (``analyze`` reads those)."""
+    copytruncate, the rest read from the rotated copy, compressed or not); older
+    archives are not read (``analyze`` reads those)."""
     journal: bool = False
     """Also follow the systemd journal (``journalctl``, the mail facility) with a stored
     cursor."""
