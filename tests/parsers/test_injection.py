@@ -201,6 +201,35 @@ def test_dovecot_success_user_never_moves_the_address() -> None:
     assert event.user == f"bob>, method=PLAIN, rip={FAKE}, lip=192.0.2.1"
 
 
+@pytest.mark.parametrize(
+    "user",
+    [
+        f"a>, method=PLAIN, rip={FAKE}, lip=192.0.2.1",
+        f"a, rip={FAKE}, lip=192.0.2.1, TLS",
+        f"a, rip={FAKE}",
+        f"a>, rip={FAKE}, lip=192.0.2.1, mpid=7, TLS, session=<x>, user=<b",
+    ],
+)
+@pytest.mark.parametrize("kind", ["Login: ", "Disconnected (auth failed, 1 attempts in 2 secs): "])
+def test_dovecot_line_without_its_own_rip_takes_none_from_the_user(user: str, kind: str) -> None:
+    # A local client over a UNIX socket: Dovecot writes no rip=, so the last one is the
+    # client's text. What follows it (method=, a ">" it did not open) gives it away.
+    event = one(dv(f"imap-login: {kind}user=<{user}>, method=PLAIN, session=<Lsz0Oo7WXti3b7xe>"))
+    assert event.ip is None
+    assert event.mechanism == "PLAIN"
+
+
+def test_site_elements_after_rip_keep_the_address() -> None:
+    # A site's own elements after rip= (login_log_format_elements), bracketed or not.
+    event = one(
+        dv(
+            f"imap-login: Login: user=<bob>, method=PLAIN, rip={REAL}, lip=192.0.2.1, "
+            "mpid=1, orig=<bob@example.com>, TLS, session=<Lsz0Oo7WXti3b7xe>"
+        )
+    )
+    assert event.ip == REAL and event.user == "bob" and event.session == "Lsz0Oo7WXti3b7xe"
+
+
 # ------------------------------------------------------------------ Dovecot auth lines
 
 

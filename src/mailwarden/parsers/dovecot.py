@@ -29,8 +29,10 @@ a logged password):
   greedy (everything from ``user=<`` to the last ``>`` before that ``rip=``), so a user
   that contains ``>, rip=203.0.113.5`` stays inside the user. (Dovecot writes ``rip=``
   for every network client; only a line without one, from a local UNIX-socket client,
-  could have its last ``rip=`` inside the user.) The message, the reason and the attempt
-  count are read only before ``: user=<``, which the server's text cannot contain;
+  could have its last ``rip=`` inside the user: then what follows it gives the forgery
+  away, and the line gives no address, see :func:`_rip_in_user`.) The message, the
+  reason and the attempt count are read only before ``: user=<``, which the server's
+  text cannot contain;
 - auth lines: the prefix ends at the one ``): `` (2.3) or ``)<`` (2.4) of the line, and
   its elements are split from the **right**: after the user Dovecot writes only
   ``,ip``, ``,master``, ``,<session>``, ``,sasl:mech``, none of which can contain a
@@ -159,10 +161,15 @@ def _login(record: Record, text: str, service: str) -> list[Event]:
         limit = rip_at
         value = _VALUE_END.match(text, rip_at + 5)
         end = value.end() if value is not None else rip_at + 5
-        ip = _IPS[text[rip_at + 5 : end]]
+        elements = text[end:].split(", ")
+        if _rip_in_user(elements):
+            elements = []  # no address; the user is read as on a line without rip=
+            rip_at, limit = -1, len(text)
+        else:
+            ip = _IPS[text[rip_at + 5 : end]]
         # The elements after the address are the server's: lip, mpid, %{secured},
         # session, and whatever a site added (allowed, ignored).
-        for element in text[end:].split(", "):
+        for element in elements:
             c = element[:1]
             if c == "l":
                 if element.startswith("lip="):
@@ -257,6 +264,20 @@ _CODES: dict[str, tuple[EventType, Strength | None]] = {
     "temp_fail": (_E.AUTH_UNAVAILABLE, _WEAK),
     "auth_process_comm_fail": (_E.AUTH_UNAVAILABLE, _WEAK),
 }
+
+
+def _rip_in_user(elements: list[str]) -> bool:
+    """Whether the last ``rip=`` (``elements``: the line after its value) is the client's
+    text inside ``user=<…>`` of a line that has none of its own (a UNIX-socket client):
+    the server writes ``user=<%u>`` and ``method=%m`` before ``rip=``, so an element
+    after it that is ``method=`` or ``user=<``, or that closes a ``>`` it did not open
+    (``lip=…>``, ``TLS>``, the value's own ``>``), is the server's line after the user."""
+    for element in elements:
+        if element.startswith(("method=", "user=<")):
+            return True
+        if ">" in element and "=<" not in element:
+            return True
+    return False
 
 
 def _login_verdict(head: str) -> tuple[EventType, Strength | None, str, int, str | None] | None:
