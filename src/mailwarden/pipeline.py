@@ -41,8 +41,14 @@ class ReadOptions:
     def read_until(self) -> datetime | None:
         """A rotated set's files newer than one that ends later than this are not
         opened: --until and a day (`UNTIL_SLACK`: a syslog that writes late, a clock
-        set back). None without --until."""
-        return None if self.until is None else self.until + UNTIL_SLACK
+        set back). None without --until, or when that is past the last date there is
+        (--until 9999-12-31: every file is opened)."""
+        if self.until is None:
+            return None
+        try:
+            return self.until + UNTIL_SLACK
+        except OverflowError:
+            return None
 
     def outside(self, time: datetime | None) -> bool:
         """Is an entry of this time outside --since/--until? (One without a time never

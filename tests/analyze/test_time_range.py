@@ -516,3 +516,12 @@ def test_slow_two_process_path_stops_with_the_same_analysis(tmp_path: Path) -> N
     expected = core(reference, tmp_path / "ref")
     assert core(spared, tmp_path / "live") == expected
     assert core(in_one).replace(f"{single}", "mail.log.2") == expected
+
+
+@pytest.mark.parametrize("until", ["9999-12-31", "9999-12-31T23:59:59+00:00"])
+def test_until_the_last_day_there_is_reads_everything(tmp_path: Path, until: str) -> None:
+    # --until plus a day's slack is past the last date Python holds: no traceback.
+    log = Log()
+    incident(log, 0, 1)
+    data, err = analysed("--until", until, log.write(tmp_path / "mail.log"))
+    assert err == "" and ips(data) == of(1)

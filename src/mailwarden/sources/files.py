@@ -189,7 +189,10 @@ def written_since(paths: Sequence[str], since: datetime) -> tuple[list[str], lis
     more than `SINCE_SLACK` before it, which hold nothing as recent (a year of rotated
     archives is not decompressed for a week's analysis). Standard input, and a path
     that cannot be looked at (its error comes when it is read), are read."""
-    oldest = (since - SINCE_SLACK).timestamp()
+    try:
+        oldest = (since - SINCE_SLACK).timestamp()
+    except (OverflowError, ValueError):  # --since in the first day there is
+        return list(paths), []
     read: list[str] = []
     older: list[str] = []
     for path in paths:
