@@ -62,16 +62,38 @@ class Accounts:
         return key in self._local
 
 
+MAX_ACCOUNTS = 2_000_000
+"""The most names a list of accounts may hold (a few hundred MB in memory): more is refused,
+not read into memory to the end (``--users /dev/zero``)."""
+MAX_ACCOUNT_LINE = 64 << 10
+"""The longest line of a list of accounts or passwd-file (a hash and its fields are a
+few hundred bytes); a longer one means another kind of file."""
+
+
 def load_accounts(path: str | Path) -> Accounts:
-    """Read a list of accounts or a Dovecot passwd-file; :class:`InputError` if unreadable."""
+    """Read a list of accounts or a Dovecot passwd-file, line by line; :class:`InputError`
+    (one line) if it cannot be read or is not one: binary, a line over
+    `MAX_ACCOUNT_LINE`, more than `MAX_ACCOUNTS` names."""
+    names: list[str] = []
     try:
-        text = Path(path).read_text(encoding="utf-8-sig", errors="replace")  # -sig: a BOM
+        with open(path, "rb") as stream:
+            for number, raw in enumerate(iter(lambda: stream.readline(MAX_ACCOUNT_LINE + 1), b"")):
+                if b"\0" in raw or (len(raw) > MAX_ACCOUNT_LINE and not raw.endswith(b"\n")):
+                    what = "binary data" if b"\0" in raw else "a line over 64 KiB"
+                    raise InputError(
+                        f"{path}: line {number + 1:,}: {what}: not a list of accounts"
+                        " (one name per line) or a Dovecot passwd-file"
+                    )
+                line = raw.decode("utf-8", "replace")
+                line = (line.removeprefix("\ufeff") if number == 0 else line).strip()
+                if not line or line.startswith("#"):
+                    continue
+                if len(names) >= MAX_ACCOUNTS:
+                    raise InputError(
+                        f"{path}: more than {MAX_ACCOUNTS:,} accounts: too many to hold;"
+                        " list those of the domains under attack"
+                    )
+                names.append(line.split(":", 1)[0].strip())
     except OSError as exc:
         raise InputError(f"{path}: cannot read the list of accounts: {exc.strerror}") from None
-    names = []
-    for line in text.splitlines():
-        line = line.strip()
-        if not line or line.startswith("#"):
-            continue
-        names.append(line.split(":", 1)[0].strip())
     return Accounts(names, str(path))
