@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from rich.cells import cell_len
 
 SEED = Path(__file__).resolve().parents[2] / "samples" / "seed-excerpt.txt"
@@ -366,3 +367,28 @@ def test_on_a_terminal_it_asks_for_the_paste_instead_of_waiting_silently() -> No
     assert child.returncode == 0, err
     assert err == "Paste the log lines, then press Ctrl-D on a line of its own.\n"
     assert "192.0.2.44" in out and "info@example.com" in out and "Verdict" in out
+
+
+def test_a_whole_log_is_read_only_to_the_limit_and_said(
+    run: Runner, log_file: Callable[[str], str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # explain holds every entry for its verdict: a whole log is analyze's. (A review
+    # saw 4 GB for 5 million junk lines.)
+    import mailwarden.cli.explain as command
+
+    monkeypatch.setattr(command, "MAX_READ", 50)
+    lines = [
+        f"Feb 23 09:{n // 60:02d}:{n % 60:02d} mx postfix/smtpd[{100 + n}]: "
+        f"connect from unknown[192.0.2.{n % 250}]"
+        for n in range(80)
+    ]
+    code, out, err = run("explain", log_file("\n".join(lines) + "\n"))
+    assert code == 0
+    assert out.startswith("Only the first 50 log entries were read")
+    assert "50 log entries" in out and "80 log entries" not in out
+    assert "only the first 50 entries were read" in err
+    code, zh, _err = run("explain", "--lang", "zh_CN", log_file("\n".join(lines) + "\n"))
+    assert zh.startswith("只读取了前 50 条日志记录")
+    monkeypatch.setattr(command, "MAX_READ", 80)
+    code, out, err = run("explain", log_file("\n".join(lines) + "\n"))
+    assert "Only the first" not in out and err == ""

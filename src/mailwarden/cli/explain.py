@@ -5,11 +5,16 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 from datetime import tzinfo
+from itertools import islice
 
 import click
 
 from mailwarden.cli.options import log_input_options, show_passwords_option
 from mailwarden.locale import LANGUAGES, _, activate, normalize_language
+
+MAX_READ = 100_000
+"""Entries explain reads: it holds each with its events and session, about 2 KB, for
+the verdict; an excerpt is far smaller, and a whole log is analyze's (bounded state)."""
 
 
 def _language(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -65,15 +70,33 @@ def explain(
     if "-" in inputs and sys.stdin is not None and sys.stdin.isatty():
         # Not a hang: it waits for the paste.
         click.echo(_("Paste the log lines, then press Ctrl-D on a line of its own."), err=True)
-    pairs = list(read_events(inputs, ReadOptions(year=year, tz=tz), counts))
+    reading = read_events(inputs, ReadOptions(year=year, tz=tz), counts)
+    pairs = list(islice(reading, MAX_READ + 1))
+    reading.close()  # closes the input it stopped in
+    cut = len(pairs) > MAX_READ
+    if cut:
+        del pairs[MAX_READ:]
     blocks = explain_excerpt(
         pairs,
         show_passwords=show_passwords,
         analyze=analyze,  # the detect stage, default policy
         audit=hint_for,  # the exact `mailwarden audit --check …` for each change
     )
+    if cut:
+        from mailwarden.explain.document import Paragraph
+
+        note = _(
+            "Only the first {n} log entries were read: explain is for an excerpt. For a "
+            "whole log, run “mailwarden analyze”, which reads any size."
+        ).format(n=f"{MAX_READ:,}")
+        blocks.insert(0, Paragraph(note))
     write(blocks, sys.stdout)
     problems = list(counts.read.problems)
+    if cut:
+        problems.append(
+            f"only the first {MAX_READ:,} entries were read (explain holds them all in"
+            " memory): for a whole log, run mailwarden analyze"
+        )
     if counts.read.too_long:
         from mailwarden.sources.interface import MAX_LINE
 
