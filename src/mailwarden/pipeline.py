@@ -6,7 +6,7 @@ one way only. The daemon wires the same stages to a follower instead of `read_ch
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
 
@@ -124,7 +124,7 @@ def events_of(records: Iterable[Record], counts: Counts) -> Iterator[Event]:
 
 def read_events(
     inputs: Sequence[str], options: ReadOptions, counts: Counts
-) -> Iterator[tuple[Record, list[Event]]]:
+) -> Generator[tuple[Record, list[Event]], None, None]:
     """Each record of every input (rotated sets in time order) with its events."""
     last: tuple[str, int] | None = None
     for path in expand_inputs(inputs):
