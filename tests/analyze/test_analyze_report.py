@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from analyze_logs import Log, run_analyze
+from analyze_logs import ROOT, Log, run_analyze
 
 from contract import CONTRACT_ATTACKER
 
@@ -167,7 +167,7 @@ def test_server_findings_point_to_audit(tmp_path: Path) -> None:
     assert "Passwords in the log" in out and "2 users" in out
     assert "mailwarden audit --check credential_exposed" in out
     assert "Logins offered on port 25" in out and "mailwarden audit --check auth_on_port_25" in out
-    assert "Weak TLS" in out and "RC4-SHA" in out
+    assert "Weak TLS used (high): 2 sessions used weak TLS" in out and "RC4-SHA" in out
     data = json.loads(run_analyze("--format", "json", path).stdout)
     exposed = [f for f in data["findings"] if f["kind"] == "credential_exposed"]
     assert exposed and exposed[0]["data"]["users"] == 2
@@ -273,3 +273,11 @@ def test_the_phone_with_a_stale_password_shows_its_account(tmp_path: Path) -> No
     out = run_analyze("--year", "2026", long_ipv6(tmp_path), env={"COLUMNS": "120"}).stdout
     item = " ".join(out.split("Not attacks", 1)[1].split())
     assert "failed to log in as grace@example.com" in item, out
+
+
+def test_the_seed_tells_weak_tls_used_from_weak_tls_offered_with_one_fix() -> None:
+    # The user's excerpt: RC4 negotiated, and Postfix 2.x's default cipher list.
+    out = " ".join(run_analyze(ROOT / "samples" / "seed-excerpt.txt").stdout.split())
+    assert "Weak TLS used (high)" in out and "Weak TLS offered (medium)" in out
+    exclude = "smtpd_tls_exclude_ciphers = RC4, aNULL, eNULL, EXPORT, LOW, MD5, DES, 3DES"
+    assert out.count(exclude) == 2

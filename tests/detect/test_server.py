@@ -70,7 +70,19 @@ def test_auth_on_port_25_is_reported_and_submission_is_not() -> None:
     log.sasl_failure(0, "203.0.113.10", "admin", service="smtp")
     log.sasl_failure(1, "198.51.100.10", "alice@example.com", service="submission")
     (finding,) = analyze(log.events).findings_of("auth_on_port_25")
-    assert finding.data["clients"] == ["203.0.113.10"]
+    assert finding.data["clients"] == ["203.0.113.10"] and not finding.data["more_clients"]
+
+
+def test_auth_on_port_25_from_more_clients_than_named_says_more() -> None:
+    from mailwarden.detect.server import MAX_SAMPLE
+    from mailwarden.report.text import _server_detail
+
+    log = Log()
+    for n in range(MAX_SAMPLE + 30):
+        log.sasl_failure(n, f"2001:db8::{n + 1:x}", "admin", service="smtp")
+    (finding,) = analyze(log.events).findings_of("auth_on_port_25")
+    assert len(finding.data["clients"]) == MAX_SAMPLE and finding.data["more_clients"]
+    assert f"from more than {MAX_SAMPLE} clients" in _server_detail(finding)
 
 
 def test_auth_offered_in_the_ehlo_reply_on_port_25_is_reported_though_nobody_used_it() -> None:

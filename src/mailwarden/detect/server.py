@@ -92,19 +92,24 @@ def weak_cipher_list(cipher_list: str) -> bool:
 
 
 class _Tally:
-    """A count, a bounded sample of subjects, and the first few evidence events."""
+    """A count, a bounded sample of subjects (``more``: others were left out), and the
+    first few evidence events."""
 
-    __slots__ = ("count", "evidence", "sample")
+    __slots__ = ("count", "evidence", "more", "sample")
 
     def __init__(self) -> None:
         self.count = 0
         self.sample: dict[str, int] = {}
+        self.more = False
         self.evidence: list[Event] = []
 
     def add(self, event: Event, subject: str | None = None) -> None:
         self.count += 1
-        if subject is not None and (subject in self.sample or len(self.sample) < MAX_SAMPLE):
-            self.sample[subject] = self.sample.get(subject, 0) + 1
+        if subject is not None:
+            if subject in self.sample or len(self.sample) < MAX_SAMPLE:
+                self.sample[subject] = self.sample.get(subject, 0) + 1
+            else:
+                self.more = True
         if len(self.evidence) < MAX_EVIDENCE:
             self.evidence.append(event)
 
@@ -266,6 +271,7 @@ class ServerWatch:
                         "attempts": self.auth_on_25.count,
                         "offered": self.auth_offered_25.count,
                         "clients": sorted(self.auth_on_25.sample),
+                        "more_clients": self.auth_on_25.more,
                         "fix": "set smtpd_sasl_auth_enable = no in main.cf and enable it "
                         "only on submission (587) and submissions (465) in master.cf "
                         "(-o smtpd_sasl_auth_enable=yes); if 587 logs as postfix/smtpd, "
@@ -300,7 +306,8 @@ class ServerWatch:
                         "sessions": self.weak_list.count,
                         "cipher_lists": dict(self.weak_list.sample),
                         "fix": "smtpd_tls_ciphers = medium (or high on submission) and "
-                        "smtpd_tls_exclude_ciphers = RC4, aNULL, eNULL, EXPORT, LOW",
+                        "smtpd_tls_exclude_ciphers = RC4, aNULL, eNULL, EXPORT, LOW, MD5, "
+                        "DES, 3DES",
                     },
                 )
             )

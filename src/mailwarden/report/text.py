@@ -487,7 +487,10 @@ def server_section(findings: Sequence[Finding], hint: AuditHint | None) -> list[
     for f in found:
         text = Text()
         serious = f.severity in ("critical", "high")
-        text.append(_SERVER_TITLES[f.kind], style=_STYLE["bad"] if serious else "bold")
+        title = _SERVER_TITLES[f.kind]
+        if f.kind == "weak_tls":  # two findings: what sessions used, what is offered
+            title += " offered" if f.subject == "cipher_list" else " used"
+        text.append(title, style=_STYLE["bad"] if serious else "bold")
         text.append(f" ({f.severity}): {_server_detail(f)}")
         fix = f.data.get("fix")
         if fix:
@@ -518,6 +521,8 @@ def _server_detail(f: Finding) -> str:
         return detail
     if f.kind == "auth_on_port_25":
         clients = plural(len(data.get("clients", ())), "client")
+        if data.get("more_clients"):  # "clients" is a sample
+            clients = f"more than {clients}"
         if not data.get("attempts"):
             replies = plural(int(data.get("offered", 0)), "EHLO reply", "EHLO replies")
             return (
