@@ -155,6 +155,14 @@ def test_lang_option_beats_the_environment_and_sets_the_json_language(run_cli, u
     assert document["findings"][0]["severity"] == "high"  # ids and severities stay English
 
 
+@pytest.mark.parametrize(("given", "expected"), [("zh", "zh_CN"), ("zh-CN", "zh_CN"), ("EN", "en")])
+def test_lang_takes_the_names_explain_takes(run_cli, hardened: Path, given: str, expected: str):
+    args = ["audit", "--read-files", "--postfix-dir", str(hardened), "--format", "json"]
+    assert json.loads(run_cli(*args, "--lang", given).out)["language"] == expected
+    refused = run_cli(*args, "--lang", "fr")
+    assert refused.status == 2 and "'fr' is not a language we have" in refused.err
+
+
 @pytest.mark.parametrize(
     ("environ", "expected"),
     [
@@ -181,6 +189,22 @@ def test_check_selects_by_topic_and_hint_for_names_it(run_cli, user_server: Path
     assert hint_for("soft_bounce") == "mailwarden audit --check soft_bounce"
     assert hint_for("postfix.weak_ciphers") == "mailwarden audit --check postfix.weak_ciphers"
     assert hint_for("stale_password") == "mailwarden audit"
+
+
+def test_a_check_of_what_was_not_audited_is_said_not_passed(run_cli, hardened: Path):
+    # Naming --postfix-dir audits only Postfix: --check dovecot then checks nothing,
+    # which "No problems found." would hide.
+    only = ["audit", "--read-files", "--postfix-dir", str(hardened)]
+    result = run_cli(*only, "--check", "dovecot")
+    out = " ".join(result.out.split())
+    assert "--check dovecot selects checks of Dovecot, which was not audited here" in out
+    assert "No problems found in what was audited (see the notes above)." in out
+    assert "No problems found." not in out.replace("found in what", "")
+    zh = " ".join(run_cli(*only, "--check", "dovecot", "--lang", "zh_CN").out.split())
+    assert "但这里没有审计 Dovecot" in zh and "在已审计的部分中未发现问题" in zh
+    # A topic with Postfix checks among its own is no such case.
+    plain = " ".join(run_cli(*only, "--check", "postfix").out.split())
+    assert "not audited here" not in plain
 
 
 def test_usage_errors_exit_2(run_cli):

@@ -521,7 +521,11 @@ class TextReport:
             self._line(label("incomplete", lang, tools=", ".join(failed)), "bold")
         if not report.findings:
             if not failed:
-                self._line(label("nothing_found", lang), "bold")
+                partial = {"postfix_absent", "dovecot_absent", "selector_unaudited"}
+                if partial & {n.key for n in report.all_notes()}:
+                    self._line(label("nothing_found_audited", lang), "bold")
+                else:
+                    self._line(label("nothing_found", lang), "bold")
             return
         counts = {s.value: str(report.count(s)) for s in _COUNTED}
         self._line(label("summary", lang, **counts), "bold")

@@ -115,6 +115,13 @@ def run_audit(
     if dovecot_config is not None:
         found += check_dovecot(dovecot_config)
     found = [f for f in found if matches(f.id, selectors)]
+    audited = {"postfix"} if postfix_config is not None else set()
+    if dovecot_config is not None:
+        audited.add("dovecot")
+    notes += [
+        Note("selector_unaudited", {"selector": selector, "source": source})
+        for selector, source in unaudited_selectors(selectors, audited)
+    ]
     try:
         check_consistent(change for finding in found for change in finding.fix)
     except ValueError as exc:  # a bug in the checks, never in the input
@@ -141,6 +148,18 @@ def matches(check_id: str, selectors: Sequence[str]) -> bool:
         if spec is not None and selector in spec.topics:
             return True
     return False
+
+
+def unaudited_selectors(selectors: Sequence[str], audited: set[str]) -> list[tuple[str, str]]:
+    """The `--check` selectors whose checks are all of a source that was not audited
+    (``--check dovecot`` with only ``--postfix-dir``), each with that source's name."""
+    names = {"postfix": "Postfix", "dovecot": "Dovecot"}
+    left = []
+    for selector in selectors:
+        sources = {i.split(".", 1)[0] for i in registered() if matches(i, [selector])}
+        if sources and not sources & audited:
+            left.append((selector, " and ".join(names.get(s, s) for s in sorted(sources))))
+    return left
 
 
 def known_selector(selector: str) -> bool:

@@ -460,6 +460,10 @@ LABELS: dict[str, Text] = {
     ),
     "version_unknown": Text("(version unknown)", "（版本未知）"),
     "nothing_found": Text("No problems found.", "未发现问题。"),
+    "nothing_found_audited": Text(
+        "No problems found in what was audited (see the notes above).",
+        "在已审计的部分中未发现问题（见上方说明）。",
+    ),
     "incomplete": Text(
         "Not audited in full: {tools} could not read the configuration (see the note "
         "above); only what the file parser understood was checked.",
@@ -611,6 +615,12 @@ NOTES: dict[str, Text] = {
     "dovecot_absent": Text(
         "No Dovecot configuration at {path}: Dovecot was not audited.",
         "{path} 处没有 Dovecot 配置：未审计 Dovecot。",
+    ),
+    "selector_unaudited": Text(
+        "--check {selector} selects checks of {source}, which was not audited here: "
+        "nothing of it was checked.",
+        "--check {selector} 选择的是 {source} 的检查，但这里没有审计 {source}："
+        "这部分没有做任何检查。",
     ),
 }
 
