@@ -19,6 +19,7 @@ from mailwarden.audit.runner import (
     known_selector,
     run_audit,
 )
+from mailwarden.cli.options import language
 
 
 def _version(ctx: click.Context, param: click.Parameter, value: str | None) -> Version | None:
@@ -90,8 +91,8 @@ files were parsed instead and the audit is incomplete), 2 bad usage.
 )
 @click.option(
     "--lang",
-    type=click.Choice(["en", "zh_CN"], case_sensitive=False),
     metavar="[en|zh_CN]",
+    callback=language,
     help="Language of the explanations (default: LC_ALL, LC_MESSAGES, LANG).",
 )
 @click.option(

@@ -9,22 +9,12 @@ from itertools import islice
 
 import click
 
-from mailwarden.cli.options import log_input_options, show_passwords_option
-from mailwarden.locale import LANGUAGES, _, activate, normalize_language
+from mailwarden.cli.options import language, log_input_options, show_passwords_option
+from mailwarden.locale import _, activate
 
 MAX_READ = 100_000
 """Entries explain reads: it holds each with its events and session, about 2 KB, for
 the verdict; an excerpt is far smaller, and a whole log is analyze's (bounded state)."""
-
-
-def _language(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    if value is None:
-        return None
-    language = normalize_language(value)
-    if language is None:
-        choices = ", ".join(LANGUAGES)
-        raise click.BadParameter(f"{value!r} is not a language we have (choose {choices})")
-    return language
 
 
 @click.command()
@@ -32,7 +22,7 @@ def _language(ctx: click.Context, param: click.Parameter, value: str | None) -> 
 @click.option(
     "--lang",
     metavar="en|zh_CN",
-    callback=_language,
+    callback=language,
     help="Language of the explanation (default: from the locale, e.g. LANG=zh_CN.UTF-8).",
 )
 @show_passwords_option

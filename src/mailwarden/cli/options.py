@@ -1,4 +1,4 @@
-"""Options shared by the commands that read logs."""
+"""Options shared by the commands: those that read logs, and --lang."""
 
 from __future__ import annotations
 
@@ -38,6 +38,20 @@ def log_input_options(func: F) -> F:
     )(func)
     func = click.argument("inputs", nargs=-1, metavar="[FILE…|-]")(func)
     return func
+
+
+def language(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """``--lang``: ``en`` or ``zh_CN``, as the locale would name them (``zh``, ``zh-CN``,
+    ``zh_CN.UTF-8``, ``en_US``), for every command alike."""
+    from mailwarden.locale import LANGUAGES, normalize_language
+
+    if value is None:
+        return None
+    normalized = normalize_language(value)
+    if normalized is None:
+        choices = ", ".join(LANGUAGES)
+        raise click.BadParameter(f"{value!r} is not a language we have (choose {choices})")
+    return normalized
 
 
 def show_passwords_option(func: F) -> F:
