@@ -121,11 +121,14 @@ def test_text_outputs_escape_client_text(
 @pytest.mark.parametrize(
     "command", [("events", "--format", "jsonl"), ("analyze", "--format", "json")], ids=" ".join
 )
-def test_json_outputs_escape_every_c0_control(tmp_path: Path, command: tuple[str, ...]) -> None:
+def test_json_outputs_escape_every_control(tmp_path: Path, command: tuple[str, ...]) -> None:
+    # C0, DEL (also on a line that is otherwise ASCII: one event per line), C1, bidi
+    # and line separators: JSON lets them stand raw in a string; we write \uXXXX.
     log = write_log(tmp_path / "mail.log", _lines())
     done = mailwarden(*command, log)
     assert done.returncode == 0, done.stderr
-    assert not any(c in done.stdout for c in (E, "\r", "\x07"))
+    assert not any(c in done.stdout for c in FORBIDDEN)
+    assert "del\\u007fx" in done.stdout
 
 
 def test_the_daemon_log_and_status_escape_client_text(tmp_path: Path) -> None:

@@ -145,7 +145,7 @@ def json_safe(text: str) -> str:
     JavaScript: one event would become two lines), bidi and other formatting characters.
     The value a reader decodes is the same; the text stays one line, safe on a terminal.
     (Those characters only occur inside strings: JSON's own syntax is ASCII.)"""
-    if text.isascii():
+    if text.isascii() and "\x7f" not in text:  # DEL is ASCII, and escaped too
         return text
     return _NOT_ASCII.sub(_json_escaped, text)
 
