@@ -150,3 +150,17 @@ def test_hostile_says_how_many_events_it_printed() -> None:
     assert result.stderr == (
         f"mailwarden: 1 line, 42 entries, 1 recognised, 42 events ({printed} hostile, printed)\n"
     )
+
+
+def test_an_ipv6_client_and_its_port_are_written_as_in_a_url() -> None:
+    # "2001:db8:bad::5:2525" would read as another IPv6 address.
+    line = (
+        "Mar  9 01:10:36 mx postfix/postscreen[1]: CONNECT from [2001:db8:bad::5]:2525 "
+        "to [2001:db8:100::25]:25\n"
+        "Mar  9 01:10:37 mx postfix/postscreen[1]: CONNECT from [192.0.2.5]:2526 "
+        "to [192.0.2.25]:25\n"
+    )
+    result = run_events("-", stdin=line)
+    assert result.returncode == 0, result.stderr
+    assert " [2001:db8:bad::5]:2525 " in result.stdout + " "
+    assert " 192.0.2.5:2526" in result.stdout

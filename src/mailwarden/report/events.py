@@ -118,7 +118,7 @@ def event_text(event: Event, *, show_passwords: bool = False) -> str:
     when = _iso(time)[:19] if time is not None else "-"
     who = ip or "-"
     if port:
-        who = f"{who}:{port}"
+        who = f"[{who}]:{port}" if ":" in who else f"{who}:{port}"  # IPv6 as in URLs
     parts = [f"{_printable(str(record.source))}:{record.line}", when, mark, str(etype), who]
     for key, value in (
         ("user", user),
