@@ -116,7 +116,7 @@ def print_events(
 def _open(path: str, counts: Counts) -> tuple[bool, Iterator[Chunk], datetime | None]:
     """Whether the input is pasted text, its chunks, and its date reference, found as
     :func:`mailwarden.pipeline.records_of` finds them."""
-    pasted, chunks = split_if_pasted(read_chunks(path, counts.read))
+    pasted, chunks = split_if_pasted(read_chunks(path, counts.read), counts.read)
     return pasted, chunks, reference_time(path)
 
 

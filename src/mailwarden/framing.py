@@ -843,28 +843,35 @@ class Framer:
 # -- helpers ---------------------------------------------------------------------------
 
 
-def looks_pasted(data: bytes) -> bool:
+def looks_pasted(data: bytes, stats: ReadStats | None = None) -> bool:
     """Is this input pasted text, entries run together on a line (a forum post, a mail)?
 
     Decided from the first non-blank line of the input's first chunk: only an input whose
-    first line already holds several entries is split at all (see the module doc)."""
+    first line already holds several entries is split at all (see the module doc). A
+    first line whose further headers all lie inside client text (``helo=<localhost>``
+    followed by the rest of a paste) is not split either; they are counted in
+    ``stats.held_together``, so the reader hears of them."""
     for raw in data.split(b"\n", 64)[:64]:
         if raw.strip():
             if len(raw) > MAX_LINE:
                 return False
             probe = Framer(year=2000, tz=UTC, split_pasted=True)
             probe.frame_line(raw.decode("utf-8", "replace"), "-", 1, 0)
+            if not probe.stats.split and stats is not None:
+                stats.held_together += probe.stats.held_together
             return probe.stats.split > 0
     return False
 
 
-def split_if_pasted(chunks: Iterable[Chunk]) -> tuple[bool, Iterator[Chunk]]:
+def split_if_pasted(
+    chunks: Iterable[Chunk], stats: ReadStats | None = None
+) -> tuple[bool, Iterator[Chunk]]:
     """(whether the input `looks_pasted`, its chunks unchanged): peeks at the first."""
     stream = iter(chunks)
     first = next(stream, None)
     if first is None:
         return False, iter(())
-    return looks_pasted(first.data), itertools.chain((first,), stream)
+    return looks_pasted(first.data, stats), itertools.chain((first,), stream)
 
 
 def line_offsets(lines: Sequence[str], offset: int) -> Iterator[int]:

@@ -98,7 +98,7 @@ def reference_time(path: str) -> datetime | None:
 
 def records_of(path: str, options: ReadOptions, counts: Counts) -> Iterator[Record]:
     """Every record of one input, in order, within --since/--until when given."""
-    pasted, chunks = split_if_pasted(read_chunks(path, counts.read))
+    pasted, chunks = split_if_pasted(read_chunks(path, counts.read), counts.read)
     framer = options.framer(reference_time(path), pasted, counts.read)
     outside = options.outside
     for chunk in chunks:

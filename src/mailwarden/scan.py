@@ -590,7 +590,7 @@ def _items_of_stream(
     stats = counts.read
     until = _Until(options.read_until)
     for parts, reference in _framed_parts(stream, stats, progress, until):
-        pasted, path_chunks = split_if_pasted(parts)
+        pasted, path_chunks = split_if_pasted(parts, counts.read)
         framer = options.framer(reference, pasted, counts.read)
         for chunk in path_chunks:
             if analysis:
@@ -624,7 +624,7 @@ def _analysis_batches(
     until = _Until(options.read_until)
     order = _Order()
     for parts, reference in _framed_parts(streams[0], counts.read, progress, until):
-        pasted, path_chunks = split_if_pasted(parts)
+        pasted, path_chunks = split_if_pasted(parts, counts.read)
         framer = options.framer(reference, pasted, counts.read)
         for chunk in path_chunks:
             records, maybe = _analysis_batch(chunk, framer)

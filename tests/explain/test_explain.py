@@ -392,3 +392,27 @@ def test_a_whole_log_is_read_only_to_the_limit_and_said(
     monkeypatch.setattr(command, "MAX_READ", 80)
     code, out, err = run("explain", log_file("\n".join(lines) + "\n"))
     assert "Only the first" not in out and err == ""
+
+
+def test_pasted_entries_kept_inside_a_helo_name_are_said(
+    run: Runner, log_file: Callable[[str], str]
+) -> None:
+    # A paste whose first entry ends in a client's HELO name: the entries after it could
+    # be forged by that client, so they stay inside it, and the reader is told.
+    reject = (
+        "Mar 11 00:32:52 mx postfix/postscreen[55638]: NOQUEUE: reject: RCPT from "
+        "[203.0.113.172]:60993: 550 5.5.1 Protocol error; from=<a@example.org>, "
+        "to=<chris@example.com>, proto=ESMTP, helo=<localhost>"
+    )
+    guesses = [
+        f"Mar 11 05:00:0{n} mx postfix/submission/smtpd[300]: warning: unknown[203.0.113.7]: "
+        "SASL LOGIN authentication failed: authentication failure, sasl_username=root"
+        for n in range(6)
+    ]
+    code, out, err = run("explain", log_file(" ".join([reject, *guesses]) + "\n"))
+    assert code == 0
+    assert flat(out).startswith("6 entry headers lie inside text a client chose")
+    assert "6 entry headers inside client text" in err
+    # The same lines one per line: nothing held, nothing said.
+    code, out, err = run("explain", log_file("\n".join([reject, *guesses]) + "\n"))
+    assert "entry headers" not in out + err and "203.0.113.7" in out

@@ -221,6 +221,9 @@ def _run(
         if progress is not None:
             progress.close()
     stats = counts.read
+    held = stats.held_together_note()
+    if held is not None:
+        stats.problem(held)
     if older and not paths and not journal:
         click.echo(
             f"mailwarden: warning: every input was last written more than a day before "

@@ -72,9 +72,17 @@ def explain(
         analyze=analyze,  # the detect stage, default policy
         audit=hint_for,  # the exact `mailwarden audit --check …` for each change
     )
-    if cut:
-        from mailwarden.explain.document import Paragraph
+    from mailwarden.explain.document import Paragraph
 
+    if counts.read.held_together:
+        note = _(
+            "{n} entry headers lie inside text a client chose (a HELO name, a sender, a "
+            "recipient, a username) and were kept in the entry before them, since a client "
+            "can forge one: what follows does not cover the entries they start. If this is "
+            "pasted text, give it one entry per line."
+        ).format(n=f"{counts.read.held_together:,}")
+        blocks.insert(0, Paragraph(note))
+    if cut:
         note = _(
             "Only the first {n} log entries were read: explain is for an excerpt. For a "
             "whole log, run “mailwarden analyze”, which reads any size."
@@ -82,6 +90,9 @@ def explain(
         blocks.insert(0, Paragraph(note))
     write(blocks, sys.stdout)
     problems = list(counts.read.problems)
+    held = counts.read.held_together_note()
+    if held is not None:
+        problems.append(held)
     if cut:
         problems.append(
             f"only the first {MAX_READ:,} entries were read (explain holds them all in"

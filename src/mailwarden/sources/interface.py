@@ -72,6 +72,19 @@ class ReadStats:
     """One line per input whose entries go back in time (``analyze``: ``scan._Order``):
     read whole, but the detector counts in the order given."""
 
+    def held_together_note(self) -> str | None:
+        """What the analysis and the explanation say of `held_together`, if any."""
+        if not self.held_together:
+            return None
+        n = self.held_together
+        headers = "1 entry header" if n == 1 else f"{n:,} entry headers"
+        return (
+            f"{headers} inside client text (a HELO name, a sender, a recipient, a"
+            " username) kept in the entry before it, since a client can forge one: the"
+            " entries they start are not read on their own; if this is pasted text, give"
+            " it one entry per line"
+        )
+
     @property
     def skipped_total(self) -> int:
         """Lines that gave no entry: empty, binary or too long."""
