@@ -343,3 +343,32 @@ def test_inputs_all_written_before_since_say_so(tmp_path: Path) -> None:
         "mailwarden: warning: every input was last written more than a day before "
         "--since 2027-01-01 00:00 UTC: none was opened\n"
     )
+
+
+def test_an_empty_directory_is_an_error_as_a_pattern_matching_nothing(tmp_path: Path) -> None:
+    empty = tmp_path / "logs"
+    empty.mkdir()
+    (empty / ".hidden").write_text("not read\n")
+    result = run_analyze(empty)
+    assert result.returncode == 1 and "No attack found" not in result.stdout
+    assert result.stderr == f"mailwarden: error: {empty}: no file in this directory\n"
+
+
+def test_lines_skipped_as_junk_are_said_in_the_text_report(tmp_path: Path) -> None:
+    log = Log()
+    log.sasl_failures(0, "192.0.2.60", "root", 12)
+    path = tmp_path / "mail.log"
+    # Junk that the prefilter keeps (it names a failed login); other junk is not read.
+    failed = b"Feb 23 08:00:00 mx postfix/smtpd[9]: warning: SASL authentication failed: "
+    junk = failed + b"x" * (70 << 10) + b"\n" + failed + b"\0\0\1\n"
+    path.write_bytes(junk + log.text().encode())
+    text = " ".join(run_analyze(path).stdout.split())
+    assert "2 lines skipped: binary, or longer than 64 KiB." in text
+    assert "192.0.2.60" in text
+
+
+def test_standard_input_is_named_as_such(tmp_path: Path) -> None:
+    log = Log()
+    log.sasl_failures(0, "192.0.2.61", "root", 12)
+    out = run_analyze("-", stdin=log.text()).stdout
+    assert "lines from standard input in" in " ".join(out.split())

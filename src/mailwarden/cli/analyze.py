@@ -258,6 +258,7 @@ def _run(
         events=counts.events,
         seconds=time.perf_counter() - started,
         skipped=stats.skipped_total,
+        junk=stats.binary + stats.too_long,
         problems=tuple(stats.problems),
         disorder=tuple(stats.disorder),
         duplicates=stats.duplicates,

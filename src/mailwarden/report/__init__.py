@@ -44,6 +44,9 @@ class ReadSummary:
     seconds: float = 0.0
     skipped: int = 0
     """Lines that gave no entry: empty, binary junk, too long."""
+    junk: int = 0
+    """Of those, the binary and the too long ones (the report says them; empty lines are
+    no news)."""
     problems: tuple[str, ...] = ()
     """One line each: a damaged archive, a journal that stopped early, …"""
     disorder: tuple[str, ...] = ()

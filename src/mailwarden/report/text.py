@@ -37,6 +37,7 @@ from mailwarden.model import Finding
 from mailwarden.parsers.sasl import escape_text
 from mailwarden.report import AUDIT_KINDS, AuditHint, ReadSummary
 from mailwarden.report.layout import AddressTable, Bullets, Paragraph
+from mailwarden.sources.interface import MAX_LINE
 
 if TYPE_CHECKING:
     from mailwarden.detect import SeenCredential
@@ -206,6 +207,8 @@ def headline(analysis: Analysis, summary: ReadSummary) -> tuple[str, str]:
         top = "No attack found: nobody guessed passwords."
     failures = sum(a.failures for a in attackers)
     where_from = plural(summary.files, "file") if summary.files else "the input"
+    if summary.inputs in (("journal",), ("-",)):  # no file named
+        where_from = "the journal" if summary.inputs == ("journal",) else "standard input"
     read = f"Read {plural(summary.lines, 'line')} from {where_from} in {summary.seconds:.1f} s"
     if not summary.files and not summary.lines and summary.before_since:
         read = "Opened no file"  # every file was last written before --since
@@ -217,6 +220,11 @@ def headline(analysis: Analysis, summary: ReadSummary) -> tuple[str, str]:
         read += f": {plural(failures, 'failed login')} from {clients}."
     else:
         read += "."
+    if summary.junk:
+        read += (
+            f" {plural(summary.junk, 'line')} skipped: binary, or longer than"
+            f" {MAX_LINE >> 10} KiB."
+        )
     if summary.duplicates:
         read += (
             f" {plural(summary.duplicates, 'entry', 'entries')} also in another input"

@@ -84,7 +84,10 @@ def expand_inputs(args: Sequence[str]) -> list[str]:
         if arg == STDIN:
             found.append(STDIN)
         elif os.path.isdir(arg):
-            found.extend(_directory_files(arg))
+            files = _directory_files(arg)
+            if not files:  # as a pattern that matches nothing: not "no attack found"
+                raise InputError(f"{arg}: no file in this directory")
+            found.extend(files)
         elif os.path.lexists(arg):
             found.append(arg)
         elif glob.has_magic(arg):
