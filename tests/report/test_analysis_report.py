@@ -299,3 +299,15 @@ def test_the_stale_password_item_names_the_account() -> None:
     for width in (120, 80, 60):
         text = " ".join(render(long_addresses(), width=width).split())
         assert f"• {PHONE} failed to log in as grace@example.com 13 times" in text
+
+
+def test_a_name_that_could_pass_for_two_or_for_log_text_is_quoted() -> None:
+    from mailwarden.report.text import account, names
+
+    forged = "u0>, method=plain, rip=198.51.100.9"
+    assert account("alice@example.com") == "alice@example.com"  # the usual name: bare
+    assert account(forged) == f"“{forged}”"
+    assert names(["alice@example.com", forged, "bob"], 3) == (
+        f"alice@example.com, “{forged}”, bob"
+    )
+    assert account("\x1b[2Jx y") == "“\\x1b[2Jx y”"  # escaped, then quoted

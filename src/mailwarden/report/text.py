@@ -140,11 +140,22 @@ def account_column(title: str, cells: Iterable[str], **options: Any) -> tuple[st
     return title, {"overflow": "fold", "min_width": least, **options}
 
 
+_AMBIGUOUS = frozenset(' ,;()<>=[]"“”')
+
+
+def account(user: str, width: int = 40) -> str:
+    """A username as lists show it: escaped, cut to ``width``, and between “ ” when it
+    holds what could pass for a separator or a field (``u0>, rip=198.51.100.9``), so a
+    name a client chose never reads as two names or as the log's own text."""
+    text = clip(shown(user), width)
+    return f"“{text}”" if _AMBIGUOUS & set(text) else text
+
+
 def names(users: Sequence[str], room: int = 3, width: int = 40) -> str:
     """The first few names (each cut to ``width``), then how many more."""
     if not users:
         return "-"
-    head = ", ".join(clip(shown(u), width) for u in users[:room])
+    head = ", ".join(account(u, width) for u in users[:room])
     more = len(users) - room
     return f"{head} +{more}" if more > 0 else head
 
@@ -177,7 +188,9 @@ def headline(analysis: Analysis, summary: ReadSummary) -> tuple[str, str]:
     banned = [a for a in attackers if a.verdict in BAN_VERDICTS and a.recommendation == "ban"]
     if analysis.compromised:
         accounts = list(
-            dict.fromkeys(shown(c.user or "an unnamed account") for c in analysis.compromised)
+            dict.fromkeys(
+                account(c.user) if c.user else "an unnamed account" for c in analysis.compromised
+            )
         )
         first = analysis.compromised[0]
         where = f" from {first.ip}" if first.ip else ""
@@ -187,7 +200,9 @@ def headline(analysis: Analysis, summary: ReadSummary) -> tuple[str, str]:
         elif len(accounts) == 1:
             top = f"Someone got in: {accounts[0]} was logged into{where} after {after}."
         else:
-            top = f"Someone got in: {len(accounts)} accounts ({names(accounts, 4)})."
+            more = len(accounts) - 4
+            listed = ", ".join(accounts[:4]) + (f" +{more}" if more > 0 else "")
+            top = f"Someone got in: {len(accounts)} accounts ({listed})."
     elif banned:
         top = (
             f"Nobody got in. {plural(len(banned), 'client')} guessed passwords "
@@ -424,7 +439,7 @@ def enumeration_section(findings: Sequence[Finding]) -> list[RenderableType]:
         text.append(f", {plural(enumerators, 'client')} trying many each")
     text.append(".")
     most = [
-        f"{clip(shown(item['user']), 40)} ({item['failures']:,})"
+        f"{account(str(item['user']))} ({item['failures']:,})"
         for item in data.get("most_tried", ())[:8]
         if isinstance(item, dict)
     ]
