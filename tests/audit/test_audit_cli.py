@@ -250,3 +250,11 @@ def test_wrapping_counts_wide_characters_and_keeps_words_whole():
     assert all(sum(2 if ord(c) > 0x2E80 else 1 for c in line) <= 20 for line in lines)
     assert not any(line.startswith(("，", "。", "）")) for line in lines)
     assert wrap("postconf -e 'smtpd_tls_loglevel=1' now", 12)[1] == "'smtpd_tls_loglevel=1'"
+
+
+def test_an_opening_bracket_goes_down_with_what_it_opens():
+    text = "可能缺少后来加入的防护（smtpd_client_auth_rate_limit 自 3.1 起提供）。"
+    lines = wrap(text, 30)
+    assert not any(line.endswith("（") for line in lines), lines
+    assert lines[1].startswith("（smtpd_client_auth_rate_limit")
+    assert "".join(lines).replace(" ", "") == text.replace(" ", "")

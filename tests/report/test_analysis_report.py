@@ -307,7 +307,5 @@ def test_a_name_that_could_pass_for_two_or_for_log_text_is_quoted() -> None:
     forged = "u0>, method=plain, rip=198.51.100.9"
     assert account("alice@example.com") == "alice@example.com"  # the usual name: bare
     assert account(forged) == f"“{forged}”"
-    assert names(["alice@example.com", forged, "bob"], 3) == (
-        f"alice@example.com, “{forged}”, bob"
-    )
+    assert names(["alice@example.com", forged, "bob"], 3) == (f"alice@example.com, “{forged}”, bob")
     assert account("\x1b[2Jx y") == "“\\x1b[2Jx y”"  # escaped, then quoted

@@ -63,6 +63,7 @@ from mailwarden.audit.postfix_config import PostfixConfig, format_version
 from mailwarden.audit.runner import DEFAULT_DOVECOT_CONFIG, AuditReport
 from mailwarden.audit.textfile import same_path
 from mailwarden.audit.texts import NO_FIX, Lang, explanation, fill, label, note, title
+from mailwarden.explain.wrap import NO_LINE_END
 
 _STYLE = {
     Severity.CRITICAL: "bold red",
@@ -357,7 +358,8 @@ def _units(text: str) -> list[str]:
 
 def wrap(text: str, width: int) -> list[str]:
     """Greedy wrap by display cells: breaks at spaces and between CJK characters, never
-    inside an ASCII word (a path or a parameter stays whole)."""
+    inside an ASCII word (a path or a parameter stays whole), never after an opening
+    bracket or quote."""
     lines: list[str] = []
     line = ""
     for unit in _units(text):
@@ -366,8 +368,11 @@ def wrap(text: str, width: int) -> list[str]:
                 line += " "
             continue
         if line and cell_len(line + unit) > width:
+            carried = ""
+            while len(line) > 1 and line[-1] in NO_LINE_END:  # （ goes down with its text
+                line, carried = line[:-1], line[-1] + carried
             lines.append(line.rstrip())
-            line = ""
+            line = carried
         line += unit
     if line.strip():
         lines.append(line.rstrip())

@@ -18,7 +18,7 @@ import unicodedata
 from rich.cells import cell_len
 
 _NO_LINE_START = frozenset("，。、；：！？）」』】〉》”’…—·")
-_NO_LINE_END = frozenset("(（「『【〈《“‘")
+NO_LINE_END = frozenset("(（「『【〈《“‘")
 _GLUE = 12
 """A short Latin word written right against a Chinese character (``2月``, ``RC4、``)
 moves to the next line with it rather than being split from it."""
@@ -56,7 +56,7 @@ def tokens(text: str) -> list[str]:
                 out.append("".join(word))
                 word = []
             out.append(" ")
-        elif _wide(piece) or piece in _NO_LINE_END:
+        elif _wide(piece) or piece in NO_LINE_END:
             if word:
                 out.append("".join(word))
                 word = []
@@ -163,7 +163,7 @@ def _wrap_paragraph(text: str, width: int) -> list[str]:
             and cell_len(line[-1]) <= _GLUE
         ):
             carried.append(line.pop())  # "2" stays with "月", "RC4" with "、"
-        while line and line[-1] in _NO_LINE_END:
+        while line and line[-1] in NO_LINE_END:
             carried.insert(0, line.pop())
         while line and line[-1] == " ":
             line.pop()

@@ -237,8 +237,7 @@ def headline(analysis: Analysis, summary: ReadSummary) -> tuple[str, str]:
         read += "."
     if summary.junk:
         read += (
-            f" {plural(summary.junk, 'line')} skipped: binary, or longer than"
-            f" {MAX_LINE >> 10} KiB."
+            f" {plural(summary.junk, 'line')} skipped: binary, or longer than {MAX_LINE >> 10} KiB."
         )
     if summary.duplicates:
         read += (
