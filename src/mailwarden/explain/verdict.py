@@ -74,7 +74,8 @@ _VERDICTS: dict[Verdict, str] = {
     ),
     Verdict.NETWORK_MEMBER: N_("It is one of several addresses of one network attacking together."),
     Verdict.PROBE: N_(
-        "A few guesses at accounts that bots always try, or that do not exist: an automated probe."
+        "One guess or a few at accounts that bots always try, or that do not exist: an "
+        "automated probe."
     ),
     Verdict.SCANNER: N_(
         "It did not try to log in but broke SMTP rules (relay attempts, non-SMTP commands): "
@@ -1089,8 +1090,8 @@ def _why_no_ban(clients: list[ClientFacts]) -> list[str]:
     if probes:
         groups.append(
             ngettext(
-                "{ips} (a probe: a few guesses at names bots try or that do not exist)",
-                "{ips} (probes: a few guesses at names bots try or that do not exist)",
+                "{ips} (a probe: one guess or a few at names bots try or that do not exist)",
+                "{ips} (probes: one guess or a few at names bots try or that do not exist)",
                 len(probes),
             ).format(ips=_listing(probes, 5))
         )
