@@ -339,3 +339,13 @@ def test_explain_of_the_three_days_asks_about_the_other_clients_only() -> None:
     fast = out.split("The client 192.0.2.44")[1].split("The client ")[0]
     assert "no line with “sasl_method=”" in fast
     assert "Postfix before 3.0" not in fast  # every connection ended with auth=0/N
+
+
+def test_at_80_columns_the_count_of_other_accounts_tried_stays_whole() -> None:
+    # The enumerator 192.0.2.150 tried 32 names: the cell cuts the first name, never
+    # the "+31 more" (it used to share its line and be cut off with the name).
+    done = analyze()  # not a terminal: 80 columns
+    assert done.returncode == 0, done.stderr
+    table = done.stdout.split("Attackers (", 1)[1]
+    rows = table.split("\n192.0.2.150", 1)[1].splitlines()[:2]
+    assert "+31 more" in rows[1], rows

@@ -337,8 +337,8 @@ def attackers_section(attackers: Sequence[Attacker], limit: int) -> list[Rendera
         style = _STYLE["bad"] if a.verdict is Verdict.COMPROMISED else ""
         users = a.users
         tried = clip(shown(users[0]), 24) if users else "-"
-        if len(users) > 1:
-            tried += f" +{len(users) - 1}"
+        if len(users) > 1:  # a line of its own: a narrow column cuts the name, not this
+            tried += f"\n+{len(users) - 1:,} more"
         action = _action(a.recommendation)
         table.add_row(
             client,
