@@ -181,6 +181,15 @@ class PolicyConfig:
     """Network: this many addresses of one network, each with a failed login and no
     successful one ..."""
     network_window: timedelta = timedelta(hours=1)
+    wide_ipv6_prefix: int = 48
+    """Wide network (``analyze``): in an IPv6 network of this size (a site's or a hosting
+    customer's allocation) ..."""
+    wide_networks: int = 8
+    """... this many ``ipv6_prefix`` networks with failed logins within
+    ``spray_window``, and no login from any of it, are one attacker spread thin (one
+    guess from each address); a ``wide_ipv6_prefix`` not shorter than ``ipv6_prefix``
+    turns it off. The daemon bans by the narrower rules; set ``ipv6_prefix`` to 48 for
+    it to see such networks."""
     spray_clients: int = 5
     """Password spraying: this many clients failing on the same accounts ..."""
     spray_window: timedelta = timedelta(days=1)
@@ -269,6 +278,8 @@ would overflow date arithmetic (a ban's end, ``--since``) and stop the daemon.""
 _RANGES: dict[str, tuple[float | None, float | None]] = {
     "ipv4_prefix": (8, 32),
     "ipv6_prefix": (16, 128),
+    "wide_ipv6_prefix": (16, 128),
+    "wide_networks": (2, None),
     "ban_escalation": (1.0, 100.0),
     "max_clients": (1000, None),
 }

@@ -281,3 +281,18 @@ def test_the_seed_tells_weak_tls_used_from_weak_tls_offered_with_one_fix() -> No
     assert "Weak TLS used (high)" in out and "Weak TLS offered (medium)" in out
     exclude = "smtpd_tls_exclude_ciphers = RC4, aNULL, eNULL, EXPORT, LOW, MD5, DES, 3DES"
     assert out.count(exclude) == 2
+
+
+def test_guessing_spread_over_a_48_is_in_the_headline_and_the_networks(tmp_path: Path) -> None:
+    # One guess from each of 40 /64s of one /48: before, "1 client to watch (1 probe)".
+    log = Log()
+    for n in range(40):
+        log.sasl_failures(n * 60, f"2001:db8:77:{n + 1:x}::1", f"user{n}@example.com", 1)
+    path = log.write(tmp_path / "mail.log")
+    out = " ".join(run_analyze(path).stdout.split())
+    assert out.startswith("Nobody got in. 1 network (2001:db8:77::/48) guessed from 40")
+    assert "40 failed logins from 2001:db8:77::/48." in out
+    assert "2001:db8:77::/48 40 40" in out and "40 /64s in it" in out
+    data = json.loads(run_analyze("--format", "json", path).stdout)
+    (wide,) = [f for f in data["findings"] if f["kind"] == "wide_network"]
+    assert wide["data"]["recommendation"] == "ban" and wide["data"]["networks"] == 40

@@ -135,6 +135,8 @@ assert not EXPIRE_EVERY & _EXPIRE_MASK, "EXPIRE_EVERY is a power of two"
 MAX_CREDENTIALS = 1000
 MAX_COMPROMISES = 1000
 MAX_REPORTED_MEMBERS = 50
+WIDE_USERS_COUNTED = 10_000
+"""A wide network's distinct usernames are counted up to about this many."""
 MAX_FINDINGS_PER_KIND = 100
 MAX_DETECTION_USERS = 10
 ACCOUNT_TIMES = 64
@@ -1509,6 +1511,7 @@ class Detector:
         findings = (
             self._campaign_findings()
             + self._network_findings()
+            + self._wide_findings()
             + self._enumeration_findings(attackers)
             + self._server.findings()
             + findings
@@ -1722,6 +1725,74 @@ class Detector:
             )
         return found
 
+    def _widen(self, key: NetKey) -> NetKey:
+        """The ``wide_ipv6_prefix`` network of an IPv6 network key (its first bits)."""
+        return (((key >> 1) >> (self._v6 - self.policy.wide_ipv6_prefix)) << 1) | 1
+
+    def _wide_findings(self) -> list[Finding]:
+        """IPv6 networks of ``wide_ipv6_prefix`` (a site's or a hosting customer's /48)
+        in which ``wide_networks`` networks of ``ipv6_prefix`` (/64s) had failed logins
+        within ``spray_window``, and from which nobody logged in: guessing spread over
+        more addresses, one try or two each, than any per-client or /64 rule sees (an
+        attacker walking through its allocation). Found in the analysis only: the daemon
+        bans by the narrower rules (an ``ipv6_prefix`` of 48 makes them see it)."""
+        policy = self.policy
+        if policy.wide_ipv6_prefix >= self._v6:
+            return []
+        widen = self._widen
+        people = {widen(net) for net in self._people_nets if net & 1}
+        groups: dict[NetKey, list[ClientState]] = {}
+        clients = list(self._clients.values())
+        clients.extend(self._archive.values())
+        for client in clients:
+            net = client.net
+            if net is None or not net & 1 or not client.failures:
+                continue
+            wide = widen(net)
+            if client.succeeded or client.stale_device or self._a_person(client):
+                people.add(wide)
+            elif client.allowed is None:
+                groups.setdefault(wide, []).append(client)
+        found = []
+        window = policy.spray_window.total_seconds()
+        for wide, members in groups.items():
+            if wide in people or len({c.net for c in members}) < policy.wide_networks:
+                continue
+            if not _nets_within(members, window, policy.wide_networks):
+                continue
+            found.append(self._wide_finding(wide, members))
+        found.sort(key=lambda f: -int(f.data["failures"]))
+        return found[:MAX_FINDINGS_PER_KIND]
+
+    def _wide_finding(self, wide: NetKey, members: list[ClientState]) -> Finding:
+        network = network_of(wide, self._v4, self.policy.wide_ipv6_prefix)
+        members.sort(key=lambda c: c.last)
+        users: set[str] = set()
+        for client in members:
+            if len(users) < WIDE_USERS_COUNTED:
+                users |= client.users_tried()
+        firsts = [c.first_time for c in members if c.first_time is not None]
+        lasts = [c.last_time for c in members if c.last_time is not None]
+        evidence = [item for c in members[:3] for item in (c.evidence or ())[:1]]
+        return Finding(
+            kind="wide_network",
+            severity=Severity.HIGH,
+            subject=str(network),
+            evidence=evidence_events(tuple(evidence)),
+            data={
+                "network": str(network),
+                "networks": len({c.net for c in members}),
+                "networks_of": f"/{self._v6}",
+                "members": sorted(c.ip for c in members)[:MAX_REPORTED_MEMBERS],
+                "member_count": len(members),
+                "failures": sum(c.failures for c in members),
+                "usernames": len(users),
+                "first_seen": min(firsts).isoformat() if firsts else None,
+                "last_seen": max(lasts).isoformat() if lasts else None,
+                "recommendation": NONE_ALLOWED if self._network_allowed(network) else BAN,
+            },
+        )
+
     def _enumeration_findings(self, attackers: list[Attacker]) -> list[Finding]:
         enumerators = [a for a in attackers if Verdict.ENUMERATION in a.verdicts]
         if not enumerators and not self._standing:
@@ -1795,6 +1866,25 @@ class Detector:
         if self._unattributed:
             notes.append(f"{self._unattributed} failed logins named no client address")
         return notes
+
+
+def _nets_within(members: list[ClientState], window: float, needed: int) -> bool:
+    """Whether ``needed`` distinct networks of ``members`` had their last failure within
+    one ``window`` (seconds): a sliding window over the members by that time."""
+    timed = sorted((c.last, c.net) for c in members)
+    counts: dict[NetKey | None, int] = {}
+    start = 0
+    for at, net in timed:
+        counts[net] = counts.get(net, 0) + 1
+        while timed[start][0] < at - window:
+            old = timed[start][1]
+            counts[old] -= 1
+            if not counts[old]:
+                del counts[old]
+            start += 1
+        if len(counts) >= needed:
+            return True
+    return False
 
 
 def _burst_text(own: int, others: int) -> str:

@@ -68,9 +68,9 @@ _SERVER_TITLES = {
     "soft_bounce": "soft_bounce is on",
     "auth_unavailable": "Authentication server unreachable",
 }
-_HANDLED_KINDS = frozenset({"spray", "network", "enumeration", "stale_password"}) | set(
-    _SERVER_TITLES
-)
+_HANDLED_KINDS = frozenset(
+    {"spray", "network", "wide_network", "enumeration", "stale_password"}
+) | set(_SERVER_TITLES)
 _STYLE = {
     "alarm": "bold white on red",
     "bad": "bold red",
@@ -186,6 +186,11 @@ def headline(analysis: Analysis, summary: ReadSummary) -> tuple[str, str]:
     """(did anyone get in, what was read and found): the first two lines of the report."""
     attackers = hostile(analysis.attackers)
     banned = [a for a in attackers if a.verdict in BAN_VERDICTS and a.recommendation == "ban"]
+    wide = [
+        f
+        for f in analysis.findings
+        if f.kind == "wide_network" and f.data.get("recommendation") == "ban"
+    ]
     if analysis.compromised:
         accounts = list(
             dict.fromkeys(
@@ -203,11 +208,19 @@ def headline(analysis: Analysis, summary: ReadSummary) -> tuple[str, str]:
             more = len(accounts) - 4
             listed = ", ".join(accounts[:4]) + (f" +{more}" if more > 0 else "")
             top = f"Someone got in: {len(accounts)} accounts ({listed})."
-    elif banned:
-        top = (
-            f"Nobody got in. {plural(len(banned), 'client')} guessed passwords "
-            f"({_verdict_counts(banned)}): ban them."
-        )
+    elif banned or wide:
+        guessed = []
+        if banned:
+            guessed.append(
+                f"{plural(len(banned), 'client')} guessed passwords ({_verdict_counts(banned)})"
+            )
+        if wide:
+            spread = sum(int(f.data.get("member_count", 0)) for f in wide)
+            guessed.append(
+                f"{plural(len(wide), 'network')} ({names([f.subject for f in wide], 2)})"
+                f" guessed from {plural(spread, 'address', 'addresses')} at once"
+            )
+        top = f"Nobody got in. {' and '.join(guessed)}: ban them."
     elif attackers:
         top = (
             f"Nobody got in, and no guessing worth a ban: {plural(len(attackers), 'client')} "
@@ -235,6 +248,12 @@ def headline(analysis: Analysis, summary: ReadSummary) -> tuple[str, str]:
         read += f": {plural(failures, 'failed login')} from {clients}."
     else:
         read += "."
+    if wide:
+        spread_failures = sum(int(f.data.get("failures", 0)) for f in wide)
+        read += (
+            f" {plural(spread_failures, 'failed login')} from"
+            f" {names([f.subject for f in wide], 2)}."
+        )
     if summary.junk:
         read += (
             f" {plural(summary.junk, 'line')} skipped: binary, or longer than {MAX_LINE >> 10} KiB."
@@ -389,7 +408,7 @@ def campaigns_section(findings: Sequence[Finding], limit: int) -> list[Renderabl
 
 
 def networks_section(findings: Sequence[Finding], limit: int) -> list[RenderableType]:
-    networks = [f for f in findings if f.kind == "network"]
+    networks = [f for f in findings if f.kind in ("network", "wide_network")]
     if not networks:
         return []
     table = AddressTable(
@@ -403,8 +422,11 @@ def networks_section(findings: Sequence[Finding], limit: int) -> list[Renderable
     for f in _rows(networks, limit):
         data = f.data
         first, last = _parse_time(data.get("first_seen")), _parse_time(data.get("last_seen"))
+        where = [f.subject]
+        if f.kind == "wide_network":  # its /64s, one guess or two from each address
+            where.append(f"{int(data.get('networks', 0)):,} {data.get('networks_of', '')}s in it")
         table.add_row(
-            [f.subject],
+            where,
             f"{data.get('member_count', 0):,}",
             f"{data.get('failures', 0):,}",
             seen(first, last),

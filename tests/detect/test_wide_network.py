@@ -1,0 +1,110 @@
+"""A wide network: one guess from each of many /64s of one IPv6 /48, as an attacker
+walking through its allocation does. No per-client rule and no /64 rule sees it; the
+analysis reports the /48 (``wide_ipv6_prefix``, ``wide_networks``)."""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from detect_factory import Log
+
+from mailwarden.config import ConfigError, PolicyConfig, load_config
+from mailwarden.detect import analyze
+from mailwarden.model import Finding
+
+WIDE = "2001:db8:77"
+
+
+def walk(log: Log, count: int, every: float = 30.0, prefix: str = WIDE) -> None:
+    """One failed login from the first address of each of ``count`` /64s."""
+    for n in range(count):
+        log.sasl_failure(n * every, f"{prefix}:{n + 1:x}::1", f"user{n}@example.com")
+
+
+def wide_findings(log: Log, policy: PolicyConfig | None = None) -> list[Finding]:
+    return list(analyze(log.events, policy).findings_of("wide_network"))
+
+
+def test_one_guess_from_each_of_many_64s_is_the_48() -> None:
+    log = Log()
+    walk(log, 12)
+    analysis = analyze(log.events)
+    (finding,) = analysis.findings_of("wide_network")
+    assert finding.subject == "2001:db8:77::/48"
+    data = finding.data
+    assert data["networks"] == 12 and data["member_count"] == 12 and data["failures"] == 12
+    assert data["usernames"] == 12 and data["networks_of"] == "/64"
+    assert data["recommendation"] == "ban"
+    assert data["members"][0].startswith(WIDE)
+    # No client is judged on its own: one guess each is below every rule.
+    assert not [a for a in analysis.attackers if a.recommendation == "ban"]
+
+
+def test_fewer_64s_than_wide_networks_is_no_finding() -> None:
+    log = Log()
+    walk(log, 7)
+    assert wide_findings(log) == []
+
+
+def test_a_login_from_the_48_makes_it_people_not_an_attacker() -> None:
+    # A company or a university: its people mistype; one of them logged in.
+    log = Log()
+    walk(log, 12)
+    log.queued_login(400, f"{WIDE}:99::5", "alice@example.com")
+    assert wide_findings(log) == []
+
+
+def test_many_addresses_of_one_64_are_the_64_rule_not_a_wide_network() -> None:
+    log = Log()
+    for n in range(12):
+        log.sasl_failure(n * 30, f"{WIDE}:1::{n + 1:x}", f"user{n}@example.com")
+    analysis = analyze(log.events)
+    assert list(analysis.findings_of("wide_network")) == []
+    assert [f.subject for f in analysis.findings_of("network")] == ["2001:db8:77:1::/64"]
+
+
+def test_guesses_spread_over_more_than_the_spray_window_are_no_finding() -> None:
+    log = Log()
+    walk(log, 12, every=6 * 3600.0)  # 66 hours: never 8 /64s within one day
+    assert wide_findings(log) == []
+    within_a_day = Log()
+    walk(within_a_day, 12, every=2 * 3600.0)  # 8 of them within 14 hours
+    assert len(wide_findings(within_a_day)) == 1
+
+
+def test_an_allowed_48_is_never_recommended_for_a_ban() -> None:
+    log = Log()
+    walk(log, 12)
+    policy = replace(PolicyConfig(), allow=(ipaddress.ip_network(f"{WIDE}::/48"),))
+    assert all(f.data["recommendation"] != "ban" for f in wide_findings(log, policy))
+
+
+def test_ipv4_and_other_48s_do_not_count_together() -> None:
+    log = Log()
+    for n in range(4):
+        log.sasl_failure(n, f"2001:db8:1:{n + 1:x}::1", "a@example.com")
+        log.sasl_failure(n + 10, f"2001:db8:2:{n + 1:x}::1", "b@example.com")
+        log.sasl_failure(n + 20, f"192.0.2.{n + 1}", "c@example.com")
+    assert wide_findings(log) == []
+
+
+def test_the_wide_size_can_be_set_and_turned_off(tmp_path: Path) -> None:
+    log = Log()
+    walk(log, 12)
+    off = replace(PolicyConfig(), wide_ipv6_prefix=64)
+    assert wide_findings(log, off) == []
+    fewer = replace(PolicyConfig(), wide_networks=4)
+    few = Log()
+    walk(few, 5)
+    assert len(wide_findings(few, fewer)) == 1
+    config = tmp_path / "mailwarden.toml"
+    config.write_text("[policy]\nwide_networks = 1\n")
+    with pytest.raises(ConfigError, match="wide_networks"):
+        load_config(config)
+    config.write_text('[policy]\nwide_ipv6_prefix = 40\nwide_networks = 10\nspray_window = "2h"\n')
+    policy = load_config(config).policy
+    assert policy.wide_ipv6_prefix == 40 and policy.spray_window == timedelta(hours=2)
