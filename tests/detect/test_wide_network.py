@@ -108,3 +108,16 @@ def test_the_wide_size_can_be_set_and_turned_off(tmp_path: Path) -> None:
     config.write_text('[policy]\nwide_ipv6_prefix = 40\nwide_networks = 10\nspray_window = "2h"\n')
     policy = load_config(config).policy
     assert policy.wide_ipv6_prefix == 40 and policy.spray_window == timedelta(hours=2)
+
+
+def test_a_break_in_from_the_48_keeps_it_an_attacker() -> None:
+    # A login after guessing is an intruder's, not a person's: the /48 stays reported.
+    log = Log()
+    walk(log, 12)
+    for n in range(6):
+        log.sasl_failure(400 + n, f"{WIDE}:99::5", "bob@example.com")
+    log.queued_login(420, f"{WIDE}:99::5", "bob@example.com")
+    analysis = analyze(log.events)
+    assert [c.user for c in analysis.compromised] == ["bob@example.com"]
+    (finding,) = analysis.findings_of("wide_network")
+    assert finding.data["networks"] == 13

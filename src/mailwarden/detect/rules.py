@@ -1749,8 +1749,8 @@ class Detector:
             if net is None or not net & 1 or not client.failures:
                 continue
             wide = widen(net)
-            if client.succeeded or client.stale_device or self._a_person(client):
-                people.add(wide)
+            if client.stale_device or (client.succeeded and not client.flags & _COMPROMISED):
+                people.add(wide)  # someone's own login (an intruder's is no person's)
             elif client.allowed is None:
                 groups.setdefault(wide, []).append(client)
         found = []
