@@ -202,6 +202,24 @@ def test_the_journal_through_journalctl(tmp_path: Path) -> None:
     assert "--output=json" in args_file.read_text() and "--since=@" in args_file.read_text()
 
 
+def test_an_empty_journal_is_said_with_what_to_check(tmp_path: Path) -> None:
+    # journalctl prints nothing: no journald, Postfix logging elsewhere, or a user
+    # without the right to read it. "Read 0 lines from the journal" alone says little.
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    fake = bin_dir / "journalctl"
+    fake.write_text("#!/bin/sh\nexit 0\n")
+    fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
+    env = {"PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}
+    result = run_analyze("--journal", "--since", "2026-01-01", env=env)
+    assert result.returncode == 0
+    assert "Read 0 lines from the journal" in result.stdout
+    assert result.stderr.startswith(
+        "mailwarden: warning: the journal gave no mail entry in --since 2026-01-01"
+    )
+    assert "journalctl -u postfix" in result.stderr and result.stderr.count("\n") == 1
+
+
 def test_a_missing_input_is_one_line_on_stderr_and_exit_1(tmp_path: Path) -> None:
     result = run_analyze(tmp_path / "nope.log")
     assert result.returncode == 1

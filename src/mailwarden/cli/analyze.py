@@ -230,6 +230,14 @@ def _run(
             f"{_window(options)}: none was opened",
             err=True,
         )
+    elif journal and not paths and not stats.lines:
+        click.echo(
+            "mailwarden: warning: the journal gave no mail entry"
+            + (f" in {_window(options)}" if options.windowed else "")
+            + ": is Postfix logging to it (journalctl -u postfix), and may this user read"
+            " it (root, or the systemd-journal or adm group)?",
+            err=True,
+        )
     elif stats.outside_window and not counts.records:
         # Not a problem of the input: said on standard error, not among the problems.
         from mailwarden.report.text import plural
