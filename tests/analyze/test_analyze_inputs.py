@@ -217,7 +217,7 @@ def test_an_empty_journal_is_said_with_what_to_check(tmp_path: Path) -> None:
     assert result.stderr.startswith(
         "mailwarden: warning: the journal gave no mail entry in --since 2026-01-01"
     )
-    assert "journalctl -u postfix" in result.stderr and result.stderr.count("\n") == 1
+    assert "journalctl -u 'postfix*'" in result.stderr and result.stderr.count("\n") == 1
 
 
 def test_a_missing_input_is_one_line_on_stderr_and_exit_1(tmp_path: Path) -> None:

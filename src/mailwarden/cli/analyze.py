@@ -234,7 +234,7 @@ def _run(
         click.echo(
             "mailwarden: warning: the journal gave no mail entry"
             + (f" in {_window(options)}" if options.windowed else "")
-            + ": is Postfix logging to it (journalctl -u postfix), and may this user read"
+            + ": is Postfix logging to it (journalctl -u 'postfix*'), and may this user read"
             " it (root, or the systemd-journal or adm group)?",
             err=True,
         )
