@@ -651,35 +651,27 @@ class _Order:
     password" all assume it. ``cat mail.log mail.log.1`` or ``zcat -f mail.log*`` on
     standard input gives the newest file first: a login then seems to follow the next
     day's guessing. The first entry that goes back more than `BACKWARD` is said, once
-    per file (``ReadStats.disorder``), with how to give the files; nothing is reordered (standard
-    input cannot be read twice). Checked at the chunk's edges, and entry by entry only
-    in a chunk whose edges go back, so an input in order costs two comparisons per
-    chunk."""
+    per file (``ReadStats.disorder``), with how to give the files; nothing is reordered
+    (standard input cannot be read twice). Every entry is looked at (a small log holds
+    both files in one chunk), cheaply: framing shares one datetime per second, so an
+    entry of the same second as the one before costs an identity test."""
 
     def __init__(self) -> None:
         self.latest = float("-inf")
         self.said: set[str] = set()
 
     def saw(self, records: Sequence[Record], stats: ReadStats) -> None:
-        first = last = None
+        previous: datetime | None = None
         for record in records:
-            if record.time is not None:
-                first = record.time.timestamp()
-                break
-        if first is None:
-            return
-        for record in reversed(records):
-            if record.time is not None:
-                last = record.time.timestamp()
-                break
-        assert last is not None
-        latest = self.latest
-        if first < latest - BACKWARD or last < max(latest, first) - BACKWARD:
-            for record in records:
-                if record.time is not None:
-                    self.entry(record.time.timestamp(), record, stats)
-            return
-        self.latest = max(latest, last)
+            time = record.time
+            if time is None or time is previous:
+                continue
+            previous = time
+            moment = time.timestamp()
+            if moment >= self.latest:
+                self.latest = moment
+            else:
+                self.entry(moment, record, stats)
 
     def entry(self, moment: float, record: Record, stats: ReadStats) -> None:
         """One entry (with a time): said if it goes back."""
@@ -691,12 +683,17 @@ class _Order:
             where = "standard input" if record.source == STDIN else record.source
             assert record.time is not None
             before = datetime.fromtimestamp(latest, record.time.tzinfo)
+            advice = (
+                "give the files as arguments instead (mailwarden analyze /var/log/mail.log*:"
+                " a rotated set is read oldest first, several logs merged by time)"
+                if record.source == STDIN
+                else "if it joins several logs (cat mail.log mail.log.1), give those as"
+                " arguments instead: a rotated set is read oldest first"
+            )
             stats.disorder.append(
                 f"{where}: line {record.line:,} goes back in time"
                 f" ({_moment(record.time)} after {_moment(before)}): entries are"
-                " counted in the order given, so attacks and logins may be misjudged;"
-                " give the files as arguments (a rotated set is read oldest first)"
-                " or oldest first (zcat -f $(ls -r mail.log*) | mailwarden analyze -)"
+                f" counted in the order given, so attacks and logins may be misjudged; {advice}"
             )
 
 

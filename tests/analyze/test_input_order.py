@@ -52,7 +52,7 @@ def test_newest_file_first_on_stdin_is_said_and_makes_no_compromise(tmp_path: Pa
     assert back_at <= int(found[1].replace(",", "")) < back_at + 20
     said = found[0]
     assert data["notes"][0].startswith(said)
-    assert "zcat -f $(ls -r mail.log*)" in data["notes"][0]
+    assert "give the files as arguments instead" in data["notes"][0]
     # Tuesday's spraying came before Monday's login in this input, not before it in time:
     # the office logging in is no break-in.
     assert data["compromised"] == []
@@ -61,6 +61,20 @@ def test_newest_file_first_on_stdin_is_said_and_makes_no_compromise(tmp_path: Pa
     text = run_analyze(*ARGS, "-", stdin=newest_first).stdout
     head = " ".join(text.split("Attackers")[0].split())
     assert said in head, text  # under the headline, before any table
+
+
+def test_a_small_log_newest_first_in_one_chunk_is_said_too(tmp_path: Path) -> None:
+    # Both files within one 1 MiB chunk: the chunk's first and last entries are hours
+    # apart in the right order, yet everything between goes back a day.
+    older, live = office_week(tmp_path)
+    assert older.stat().st_size + live.stat().st_size < 1 << 20
+    jumbled = tmp_path / "jumbled.log"
+    jumbled.write_text(live.read_text() + older.read_text())
+    for args, stdin in ((("-",), jumbled.read_text()), ((str(jumbled),), None)):
+        data, err = analysed(*args, stdin=stdin)
+        assert "goes back in time" in err, args
+        assert data["compromised"] == []
+    assert "if it joins several logs" in err  # a file: the advice for a file
 
 
 def test_oldest_first_on_stdin_is_the_same_as_the_files(tmp_path: Path) -> None:
