@@ -219,6 +219,46 @@ def test_dovecot_line_without_its_own_rip_takes_none_from_the_user(user: str, ki
     assert event.mechanism == "PLAIN"
 
 
+@pytest.mark.parametrize(
+    "elements",
+    [
+        # Sites that reorder login_log_format_elements (found by review: these lost
+        # their address to the first version of the forgery check).
+        "rip={ip}, lip=192.0.2.254, user=<alice@example.com>, method=PLAIN, TLS, session=<A1>",
+        "user=<alice@example.com>, rip={ip}, lip=192.0.2.254, method=PLAIN, TLS, session=<A2>",
+        "user=<alice@example.com>, method=PLAIN, rip={ip}, lip=192.0.2.254, mpid=0, TLS, <A3>",
+    ],
+)
+def test_reordered_elements_keep_the_address(elements: str) -> None:
+    line = f"imap-login: Disconnected (auth failed, 1 attempts in 2 secs): {elements}"
+    event = one(dv(line.format(ip=REAL)))
+    assert event.ip == REAL
+    # A user written after rip= is not read (it could hold a rip= of its own).
+    assert event.user == (None if elements.startswith("rip=") else "alice@example.com")
+
+
+def test_a_rip_inside_the_user_of_a_rip_first_format_falls_back_to_the_real_one() -> None:
+    # The client writes ", rip=" in its name to be counted against another address
+    # (or against none): the server's rip=, written before user=<, is the address.
+    line = dv(
+        f"imap-login: Disconnected (auth failed, 1 attempts in 2 secs): rip={REAL}, "
+        f"lip=192.0.2.254, user=<x, rip={FAKE}, q=<y>, method=PLAIN, TLS, session=<A4>"
+    )
+    assert one(line).ip == REAL
+
+
+@pytest.mark.parametrize(
+    "user",
+    [
+        f"a, rip={FAKE}, q=<x",  # the user still open at the rip: no ">" since "user=<"
+        f"a>, method=PLAIN, rip={FAKE}, q=<x",  # method= written twice
+    ],
+)
+def test_a_balanced_forgery_without_a_rip_of_its_own_is_still_caught(user: str) -> None:
+    event = one(dv(f"imap-login: Login: user=<{user}>, method=PLAIN, session=<Lsz0Oo7WXti3b7xe>"))
+    assert event.ip is None
+
+
 def test_site_elements_after_rip_keep_the_address() -> None:
     # A site's own elements after rip= (login_log_format_elements), bracketed or not.
     event = one(

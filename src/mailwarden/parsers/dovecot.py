@@ -136,8 +136,9 @@ def parse_message(record: Record, text: str, service: str | None, auth: bool) ->
 
 def _login(record: Record, text: str, service: str) -> list[Event]:
     # The address is the value of the LAST " rip=" (", rip=" normally; "XYZ rip=" in
-    # odd setups): anything before it may be inside the client's user=<…>.
-    rip_at = text.rfind(" rip=")
+    # odd setups): anything before it may be inside the client's user=<…>. Unless that
+    # one is the client's own text (_server_rip).
+    rip_at = _server_rip(text)
     # The message ends where the elements begin: at ": user=<" (server text cannot
     # contain it before the user element), else at the first element key.
     head_end = text.find(": user=<")
@@ -161,15 +162,10 @@ def _login(record: Record, text: str, service: str) -> list[Event]:
         limit = rip_at
         value = _VALUE_END.match(text, rip_at + 5)
         end = value.end() if value is not None else rip_at + 5
-        elements = text[end:].split(", ")
-        if _rip_in_user(elements):
-            elements = []  # no address; the user is read as on a line without rip=
-            rip_at, limit = -1, len(text)
-        else:
-            ip = _IPS[text[rip_at + 5 : end]]
+        ip = _IPS[text[rip_at + 5 : end]]
         # The elements after the address are the server's: lip, mpid, %{secured},
         # session, and whatever a site added (allowed, ignored).
-        for element in elements:
+        for element in text[end:].split(", "):
             c = element[:1]
             if c == "l":
                 if element.startswith("lip="):
@@ -266,18 +262,43 @@ _CODES: dict[str, tuple[EventType, Strength | None]] = {
 }
 
 
-def _rip_in_user(elements: list[str]) -> bool:
-    """Whether the last ``rip=`` (``elements``: the line after its value) is the client's
-    text inside ``user=<…>`` of a line that has none of its own (a UNIX-socket client):
-    the server writes ``user=<%u>`` and ``method=%m`` before ``rip=``, so an element
-    after it that is ``method=`` or ``user=<``, or that closes a ``>`` it did not open
-    (``lip=…>``, ``TLS>``, the value's own ``>``), is the server's line after the user."""
+def _server_rip(text: str) -> int:
+    """Where the server's `` rip=`` of a login line is: the last one, unless that lies in
+    the client's ``user=<…>`` (:func:`_rip_in_user`); then one before ``user=<`` (a
+    format that writes ``rip`` first), else none (-1: a UNIX-socket client has none)."""
+    rip_at = text.rfind(" rip=")
+    user_open = text.find("user=<")
+    if rip_at < 0 or user_open < 0 or rip_at < user_open:
+        return rip_at
+    value = _VALUE_END.match(text, rip_at + 5)
+    end = value.end() if value is not None else rip_at + 5
+    if not _rip_in_user(text[:rip_at], text[end:].split(", ")):
+        return rip_at
+    return text.rfind(" rip=", 0, user_open)
+
+
+def _rip_in_user(before: str, elements: list[str]) -> bool:
+    """Whether the last ``rip=`` (``before``: the line up to it; ``elements``: the line
+    after its value) is the client's text inside ``user=<…>`` of a line that has none of
+    its own (a UNIX-socket client). The server writes each element once, in the order
+    of ``login_log_format_elements`` (sites reorder them: ``rip`` may come first), and
+    closes ``user=<`` before any element after it. So it is the client's when:
+    ``user=<`` or ``method=`` is written again after it; or a ``user=<`` before it is
+    still open there (no ``>`` since); or, with a ``user=<`` before it, an element after
+    it closes a ``>`` it did not open (``lip=…>``, ``TLS>``: the server's ``>`` of the
+    user). What stays out of reach: a client that balances its brackets on a line of a
+    format that puts ``method=`` after ``rip=`` reads exactly as that format does."""
+    user_at = before.find("user=<")
     for element in elements:
-        if element.startswith(("method=", "user=<")):
+        if (element.startswith("user=<") and user_at >= 0) or (
+            element.startswith("method=") and "method=" in before
+        ):
             return True
-        if ">" in element and "=<" not in element:
-            return True
-    return False
+    if user_at < 0:
+        return False
+    if ">" not in before[user_at:]:
+        return True
+    return any(element.count(">") > element.count("<") for element in elements)
 
 
 def _login_verdict(head: str) -> tuple[EventType, Strength | None, str, int, str | None] | None:
