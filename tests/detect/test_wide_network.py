@@ -121,3 +121,29 @@ def test_a_break_in_from_the_48_keeps_it_an_attacker() -> None:
     assert [c.user for c in analysis.compromised] == ["bob@example.com"]
     (finding,) = analysis.findings_of("wide_network")
     assert finding.data["networks"] == 13
+
+
+def test_the_attackers_own_login_after_one_guess_is_named_not_people() -> None:
+    # Found by review: a fresh /64 of the /48 logs in as an account another of its
+    # addresses guessed (one failure before: no compromise by the per-account rule).
+    log = Log()
+    walk(log, 12)
+    log.queued_login(400, f"{WIDE}:ff::7", "user11@example.com")
+    (finding,) = wide_findings(log)
+    assert finding.data["logged_in_as"] == ["user11@example.com"]
+
+
+def test_members_already_banned_are_not_counted_again() -> None:
+    # 3 /64s x 4 addresses: each /64 is banned by the network rule; the /48 adds none.
+    log = Log()
+    for n in range(12):
+        log.sasl_failure(n * 10, f"{WIDE}:{n // 4 + 1:x}::{n + 1:x}", f"user{n}@example.com")
+    for n in range(9):  # and one guess from each of 9 more /64s
+        log.sasl_failure(200 + n * 10, f"{WIDE}:{0xAB00 + n:x}::1", f"other{n}@example.com")
+    analysis = analyze(log.events)
+    (finding,) = analysis.findings_of("wide_network")
+    banned = {a.ip for a in analysis.attackers if a.recommendation == "ban"}
+    assert finding.data["member_count"] == 21 and finding.data["networks"] == 12
+    assert len(banned) >= 12  # the three /64s' addresses
+    assert finding.data["unjudged_members"] == 21 - len(banned)
+    assert finding.data["unjudged_failures"] == finding.data["unjudged_members"]

@@ -1511,7 +1511,7 @@ class Detector:
         findings = (
             self._campaign_findings()
             + self._network_findings()
-            + self._wide_findings()
+            + self._wide_findings({a.ip for a in attackers if a.recommendation == BAN})
             + self._enumeration_findings(attackers)
             + self._server.findings()
             + findings
@@ -1729,30 +1729,49 @@ class Detector:
         """The ``wide_ipv6_prefix`` network of an IPv6 network key (its first bits)."""
         return (((key >> 1) >> (self._v6 - self.policy.wide_ipv6_prefix)) << 1) | 1
 
-    def _wide_findings(self) -> list[Finding]:
+    def _wide_findings(self, banned: set[str]) -> list[Finding]:
         """IPv6 networks of ``wide_ipv6_prefix`` (a site's or a hosting customer's /48)
         in which ``wide_networks`` networks of ``ipv6_prefix`` (/64s) had failed logins
-        within ``spray_window``, and from which nobody logged in: guessing spread over
-        more addresses, one try or two each, than any per-client or /64 rule sees (an
-        attacker walking through its allocation). Found in the analysis only: the daemon
-        bans by the narrower rules (an ``ipv6_prefix`` of 48 makes them see it)."""
+        within ``spray_window``: guessing spread over more addresses, one try or two
+        each, than any per-client or /64 rule sees (an attacker walking through its
+        allocation). Not when someone logged in from it as an account none of its
+        guessing addresses tried (its people: a company, a university, a carrier); a
+        login as one they tried is named in the finding instead (``logged_in_as``).
+        ``banned``: the addresses already recommended for a ban, so that the report
+        counts the rest (``unjudged_*``). Found in the analysis only: the daemon bans by
+        the narrower rules (an ``ipv6_prefix`` of 48 makes them see it)."""
         policy = self.policy
         if policy.wide_ipv6_prefix >= self._v6:
             return []
         widen = self._widen
-        people = {widen(net) for net in self._people_nets if net & 1}
         groups: dict[NetKey, list[ClientState]] = {}
+        tried: dict[NetKey, set[str]] = {}
         clients = list(self._clients.values())
         clients.extend(self._archive.values())
         for client in clients:
             net = client.net
-            if net is None or not net & 1 or not client.failures:
+            if net is None or not net & 1 or not client.failures or client.allowed:
                 continue
-            wide = widen(net)
             if client.stale_device or (client.succeeded and not client.flags & _COMPROMISED):
-                people.add(wide)  # someone's own login (an intruder's is no person's)
-            elif client.allowed is None:
-                groups.setdefault(wide, []).append(client)
+                continue  # someone's own login: its owner's typos (see the owners below)
+            wide = widen(net)
+            groups.setdefault(wide, []).append(client)
+            names = tried.setdefault(wide, set())
+            if len(names) < WIDE_USERS_COUNTED:
+                names |= client.users_tried()
+        if not groups:
+            return []
+        logins: dict[NetKey, set[str]] = {}
+        people: set[NetKey] = set()
+        for key, owner in self._owners.items():
+            if isinstance(key, int) and key & 1:
+                wide = widen(key)
+                if wide in groups:
+                    names = tried.get(wide, set())
+                    if set(owner.users) <= names:
+                        logins.setdefault(wide, set()).update(owner.users)
+                    else:
+                        people.add(wide)
         found = []
         window = policy.spray_window.total_seconds()
         for wide, members in groups.items():
@@ -1760,20 +1779,27 @@ class Detector:
                 continue
             if not _nets_within(members, window, policy.wide_networks):
                 continue
-            found.append(self._wide_finding(wide, members))
+            found.append(
+                self._wide_finding(wide, members, tried[wide], logins.get(wide, set()), banned)
+            )
         found.sort(key=lambda f: -int(f.data["failures"]))
         return found[:MAX_FINDINGS_PER_KIND]
 
-    def _wide_finding(self, wide: NetKey, members: list[ClientState]) -> Finding:
+    def _wide_finding(
+        self,
+        wide: NetKey,
+        members: list[ClientState],
+        users: set[str],
+        logins: set[str],
+        banned: set[str],
+    ) -> Finding:
         network = network_of(wide, self._v4, self.policy.wide_ipv6_prefix)
         members.sort(key=lambda c: c.last)
-        users: set[str] = set()
-        for client in members:
-            if len(users) < WIDE_USERS_COUNTED:
-                users |= client.users_tried()
         firsts = [c.first_time for c in members if c.first_time is not None]
         lasts = [c.last_time for c in members if c.last_time is not None]
         evidence = [item for c in members[:3] for item in (c.evidence or ())[:1]]
+        unjudged = [c for c in members if c.ip not in banned]
+        addresses = sorted(members, key=lambda c: ipaddress.ip_address(c.ip))
         return Finding(
             kind="wide_network",
             severity=Severity.HIGH,
@@ -1783,10 +1809,13 @@ class Detector:
                 "network": str(network),
                 "networks": len({c.net for c in members}),
                 "networks_of": f"/{self._v6}",
-                "members": sorted(c.ip for c in members)[:MAX_REPORTED_MEMBERS],
+                "members": [c.ip for c in addresses[:MAX_REPORTED_MEMBERS]],
                 "member_count": len(members),
                 "failures": sum(c.failures for c in members),
+                "unjudged_members": len(unjudged),
+                "unjudged_failures": sum(c.failures for c in unjudged),
                 "usernames": len(users),
+                "logged_in_as": sorted(logins)[:MAX_REPORTED_MEMBERS],
                 "first_seen": min(firsts).isoformat() if firsts else None,
                 "last_seen": max(lasts).isoformat() if lasts else None,
                 "recommendation": NONE_ALLOWED if self._network_allowed(network) else BAN,

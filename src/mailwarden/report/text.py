@@ -148,7 +148,10 @@ def account(user: str, width: int = 40) -> str:
     holds what could pass for a separator or a field (``u0>, rip=198.51.100.9``), so a
     name a client chose never reads as two names or as the log's own text."""
     text = clip(shown(user), width)
-    return f"“{text}”" if _AMBIGUOUS & set(text) else text
+    if not _AMBIGUOUS & set(text):
+        return text
+    # Quotes inside are escaped: “x”, “admin” must not read as two names.
+    return "“" + text.replace("“", "\\u201c").replace("”", "\\u201d") + "”"
 
 
 def names(users: Sequence[str], room: int = 3, width: int = 40) -> str:
@@ -186,11 +189,14 @@ def headline(analysis: Analysis, summary: ReadSummary) -> tuple[str, str]:
     """(did anyone get in, what was read and found): the first two lines of the report."""
     attackers = hostile(analysis.attackers)
     banned = [a for a in attackers if a.verdict in BAN_VERDICTS and a.recommendation == "ban"]
-    wide = [
+    # A wide network whose addresses are not all banned already (by the /64 rule, as
+    # spray members, …): the headline and the counts add only what it adds.
+    spread = [
         f
         for f in analysis.findings
-        if f.kind == "wide_network" and f.data.get("recommendation") == "ban"
+        if f.kind == "wide_network" and int(f.data.get("unjudged_members", 0))
     ]
+    wide = [f for f in spread if f.data.get("recommendation") == "ban"]
     if analysis.compromised:
         accounts = list(
             dict.fromkeys(
@@ -215,17 +221,29 @@ def headline(analysis: Analysis, summary: ReadSummary) -> tuple[str, str]:
                 f"{plural(len(banned), 'client')} guessed passwords ({_verdict_counts(banned)})"
             )
         if wide:
-            spread = sum(int(f.data.get("member_count", 0)) for f in wide)
+            many = sum(int(f.data.get("unjudged_members", 0)) for f in wide)
             guessed.append(
                 f"{plural(len(wide), 'network')} ({names([f.subject for f in wide], 2)})"
-                f" guessed from {plural(spread, 'address', 'addresses')} at once"
+                f" guessed from {plural(many, 'address', 'addresses')} at once"
             )
         top = f"Nobody got in. {' and '.join(guessed)}: ban them."
-    elif attackers:
-        top = (
-            f"Nobody got in, and no guessing worth a ban: {plural(len(attackers), 'client')} "
-            f"to watch ({_verdict_counts(attackers)})."
-        )
+        logged = sorted({str(u) for f in wide for u in f.data.get("logged_in_as", ())})
+        if logged:  # a login from the network as an account it was guessing
+            top = (
+                f"Maybe someone got in: a login as {names(logged, 2)} from a network that"
+                f" was guessing it; check {'it' if len(logged) == 1 else 'them'}."
+                f" {' and '.join(guessed)}: ban them."
+            )
+    elif attackers or spread:
+        watched = []
+        if attackers:
+            watched.append(f"{plural(len(attackers), 'client')} ({_verdict_counts(attackers)})")
+        if spread:
+            watched.append(
+                f"{plural(len(spread), 'network')} guessing from many addresses, never"
+                " banned (allow list)"
+            )
+        top = f"Nobody got in, and no guessing worth a ban: {' and '.join(watched)} to watch."
     elif _unexplained_failures(analysis):
         top = (
             f"No attack found: {plural(_unexplained_failures(analysis), 'failed login')},"
@@ -248,11 +266,11 @@ def headline(analysis: Analysis, summary: ReadSummary) -> tuple[str, str]:
         read += f": {plural(failures, 'failed login')} from {clients}."
     else:
         read += "."
-    if wide:
-        spread_failures = sum(int(f.data.get("failures", 0)) for f in wide)
+    if spread:
+        others = sum(int(f.data.get("unjudged_failures", 0)) for f in spread)
         read += (
-            f" {plural(spread_failures, 'failed login')} from"
-            f" {names([f.subject for f in wide], 2)}."
+            f" {plural(others, 'failed login')} from {'other ' if failures else ''}addresses of"
+            f" {names([f.subject for f in spread], 2)}."
         )
     if summary.junk:
         read += (
@@ -408,7 +426,9 @@ def campaigns_section(findings: Sequence[Finding], limit: int) -> list[Renderabl
 
 
 def networks_section(findings: Sequence[Finding], limit: int) -> list[RenderableType]:
-    networks = [f for f in findings if f.kind in ("network", "wide_network")]
+    # The wide ones first: one such row stands for many of the others.
+    networks = [f for f in findings if f.kind == "wide_network"]
+    networks += [f for f in findings if f.kind == "network"]
     if not networks:
         return []
     table = AddressTable(
@@ -425,6 +445,9 @@ def networks_section(findings: Sequence[Finding], limit: int) -> list[Renderable
         where = [f.subject]
         if f.kind == "wide_network":  # its /64s, one guess or two from each address
             where.append(f"{int(data.get('networks', 0)):,} {data.get('networks_of', '')}s in it")
+            logged = [str(u) for u in data.get("logged_in_as", ())]
+            if logged:
+                where.append(f"logged in as {names(logged, 1)}")
         table.add_row(
             where,
             f"{data.get('member_count', 0):,}",
