@@ -309,3 +309,10 @@ def test_a_name_that_could_pass_for_two_or_for_log_text_is_quoted() -> None:
     assert account(forged) == f"“{forged}”"
     assert names(["alice@example.com", forged, "bob"], 3) == (f"alice@example.com, “{forged}”, bob")
     assert account("\x1b[2Jx y") == "“\\x1b[2Jx y”"  # escaped, then quoted
+
+
+def test_quotes_inside_a_quoted_name_are_escaped() -> None:
+    # Found by review: “x”, “admin@example.com” read as two names.
+    from mailwarden.report.text import account
+
+    assert account("x”, “admin@example.com") == "“x\\u201d, \\u201cadmin@example.com”"

@@ -10,7 +10,7 @@ from itertools import islice
 import click
 
 from mailwarden.cli.options import language, log_input_options, show_passwords_option
-from mailwarden.locale import _, activate
+from mailwarden.locale import _, activate, ngettext
 
 MAX_READ = 100_000
 """Entries explain reads: it holds each with its events and session, about 2 KB, for
@@ -74,13 +74,19 @@ def explain(
     )
     from mailwarden.explain.document import Paragraph
 
-    if counts.read.held_together:
-        note = _(
+    kept = counts.read.held_together
+    if kept:
+        note = ngettext(
+            "{n} entry header lies inside text a client chose (a HELO name, a sender, a "
+            "recipient, a username) and was kept in the entry before it, since a client "
+            "can forge one: what follows does not cover the entry it starts. If this is "
+            "pasted text, give it one entry per line.",
             "{n} entry headers lie inside text a client chose (a HELO name, a sender, a "
             "recipient, a username) and were kept in the entry before them, since a client "
             "can forge one: what follows does not cover the entries they start. If this is "
-            "pasted text, give it one entry per line."
-        ).format(n=f"{counts.read.held_together:,}")
+            "pasted text, give it one entry per line.",
+            kept,
+        ).format(n=f"{kept:,}")
         blocks.insert(0, Paragraph(note))
     if cut:
         note = _(

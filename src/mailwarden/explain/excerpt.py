@@ -214,8 +214,10 @@ def _entries(
 
 def _summary_line(entries: int, sessions: int) -> str:
     return _("{entries}, {sessions}.").format(
-        entries=ngettext("{n} log entry", "{n} log entries", entries).format(n=entries),
-        sessions=ngettext("{n} client session", "{n} client sessions", sessions).format(n=sessions),
+        entries=ngettext("{n} log entry", "{n} log entries", entries).format(n=f"{entries:,}"),
+        sessions=ngettext("{n} client session", "{n} client sessions", sessions).format(
+            n=f"{sessions:,}"
+        ),
     )
 
 
@@ -254,7 +256,7 @@ def explain(
         blocks.append(
             Paragraph(
                 _("…{n} more entries are not listed; the verdict below covers all of them.").format(
-                    n=len(items) - listed
+                    n=f"{len(items) - listed:,}"
                 )
             )
         )

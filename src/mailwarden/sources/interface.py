@@ -77,12 +77,15 @@ class ReadStats:
         if not self.held_together:
             return None
         n = self.held_together
-        headers = "1 entry header" if n == 1 else f"{n:,} entry headers"
+        headers, entries = (
+            ("1 entry header", "the entry it starts is")
+            if n == 1
+            else (f"{n:,} entry headers", "the entries they start are")
+        )
         return (
             f"{headers} inside client text (a HELO name, a sender, a recipient, a"
-            " username) kept in the entry before it, since a client can forge one: the"
-            " entries they start are not read on their own; if this is pasted text, give"
-            " it one entry per line"
+            f" username) kept in the entry before it, since a client can forge one: {entries}"
+            " not read on their own; if this is pasted text, give it one entry per line"
         )
 
     @property
