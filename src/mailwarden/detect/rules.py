@@ -71,7 +71,9 @@ are POSIX seconds, converted once per distinct timestamp.
 
 from __future__ import annotations
 
+import heapq
 import ipaddress
+import socket
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -1799,7 +1801,8 @@ class Detector:
         lasts = [c.last_time for c in members if c.last_time is not None]
         evidence = [item for c in members[:3] for item in (c.evidence or ())[:1]]
         unjudged = [c for c in members if c.ip not in banned]
-        addresses = sorted(members, key=lambda c: ipaddress.ip_address(c.ip))
+        # The first few in address order (inet_pton: bytes compare as addresses do).
+        addresses = heapq.nsmallest(MAX_REPORTED_MEMBERS, members, key=_packed_v6)
         return Finding(
             kind="wide_network",
             severity=Severity.HIGH,
@@ -1809,7 +1812,7 @@ class Detector:
                 "network": str(network),
                 "networks": len({c.net for c in members}),
                 "networks_of": f"/{self._v6}",
-                "members": [c.ip for c in addresses[:MAX_REPORTED_MEMBERS]],
+                "members": [c.ip for c in addresses],
                 "member_count": len(members),
                 "failures": sum(c.failures for c in members),
                 "unjudged_members": len(unjudged),
@@ -1895,6 +1898,14 @@ class Detector:
         if self._unattributed:
             notes.append(f"{self._unattributed} failed logins named no client address")
         return notes
+
+
+def _packed_v6(client: ClientState) -> bytes:
+    """An IPv6 client's address as bytes, for sorting (an unparsable one sorts last)."""
+    try:
+        return socket.inet_pton(socket.AF_INET6, client.ip.partition("%")[0])
+    except (OSError, ValueError):
+        return b"\xff" * 17
 
 
 def _nets_within(members: list[ClientState], window: float, needed: int) -> bool:
