@@ -1747,7 +1747,6 @@ class Detector:
             return []
         widen = self._widen
         groups: dict[NetKey, list[ClientState]] = {}
-        tried: dict[NetKey, set[str]] = {}
         clients = list(self._clients.values())
         clients.extend(self._archive.values())
         for client in clients:
@@ -1756,34 +1755,38 @@ class Detector:
                 continue
             if client.stale_device or (client.succeeded and not client.flags & _COMPROMISED):
                 continue  # someone's own login: its owner's typos (see the owners below)
-            wide = widen(net)
-            groups.setdefault(wide, []).append(client)
-            names = tried.setdefault(wide, set())
-            if len(names) < WIDE_USERS_COUNTED:
-                names |= client.users_tried()
-        if not groups:
+            groups.setdefault(widen(net), []).append(client)
+        wide_enough = {
+            wide: members
+            for wide, members in groups.items()
+            if len({c.net for c in members}) >= policy.wide_networks
+        }
+        if not wide_enough:
             return []
-        logins: dict[NetKey, set[str]] = {}
-        people: set[NetKey] = set()
+        owners: dict[NetKey, list[OwnerState]] = {}
         for key, owner in self._owners.items():
-            if isinstance(key, int) and key & 1:
-                wide = widen(key)
-                if wide in groups:
-                    names = tried.get(wide, set())
-                    if set(owner.users) <= names:
-                        logins.setdefault(wide, set()).update(owner.users)
-                    else:
-                        people.add(wide)
+            if isinstance(key, int) and key & 1 and widen(key) in wide_enough:
+                owners.setdefault(widen(key), []).append(owner)
         found = []
         window = policy.spray_window.total_seconds()
-        for wide, members in groups.items():
-            if wide in people or len({c.net for c in members}) < policy.wide_networks:
-                continue
+        for wide, members in wide_enough.items():
             if not _nets_within(members, window, policy.wide_networks):
                 continue
-            found.append(
-                self._wide_finding(wide, members, tried[wide], logins.get(wide, set()), banned)
-            )
+            tried: set[str] = set()
+            for client in members:
+                if len(tried) >= WIDE_USERS_COUNTED:
+                    break
+                tried |= client.users_tried()
+            logins: set[str] = set()
+            people = False
+            for owner in owners.get(wide, ()):
+                if set(owner.users) <= tried:
+                    logins.update(owner.users)
+                else:
+                    people = True
+                    break
+            if not people:
+                found.append(self._wide_finding(wide, members, tried, logins, banned))
         found.sort(key=lambda f: -int(f.data["failures"]))
         return found[:MAX_FINDINGS_PER_KIND]
 
