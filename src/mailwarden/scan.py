@@ -667,11 +667,7 @@ class _Order:
             if time is None or time is previous:
                 continue
             previous = time
-            moment = time.timestamp()
-            if moment >= self.latest:
-                self.latest = moment
-            else:
-                self.entry(moment, record, stats)
+            self.entry(time.timestamp(), record, stats)
 
     def entry(self, moment: float, record: Record, stats: ReadStats) -> None:
         """One entry (with a time): said if it goes back."""
@@ -756,16 +752,13 @@ def _timed(
     the record before it. With ``stats`` (the analysis), one that goes back in time is
     said (:class:`_Order`)."""
     last = float("-inf")
-    ordered = _Order()
+    ordered = _Order() if stats is not None else None
     for sequence, item in enumerate(items):
         time = item[0].time
         if time is not None:
             last = time.timestamp()
-            if last < ordered.latest:
-                if stats is not None:
-                    ordered.entry(last, item[0], stats)
-            else:
-                ordered.latest = last
+            if ordered is not None and stats is not None:
+                ordered.entry(last, item[0], stats)
         yield last, order, sequence, item
 
 

@@ -1765,8 +1765,10 @@ class Detector:
             return []
         owners: dict[NetKey, list[OwnerState]] = {}
         for key, owner in self._owners.items():
-            if isinstance(key, int) and key & 1 and widen(key) in wide_enough:
-                owners.setdefault(widen(key), []).append(owner)
+            if isinstance(key, int) and key & 1:
+                wide = widen(key)
+                if wide in wide_enough:
+                    owners.setdefault(wide, []).append(owner)
         found = []
         window = policy.spray_window.total_seconds()
         for wide, members in wide_enough.items():
