@@ -292,7 +292,7 @@ class Framer:
         self._bsd_minutes: dict[str, datetime | None] = {}  # "Feb 23 11:57" ->
         self._local_hours: dict[tuple[int, int, int, int], tzinfo] = {}
         self._iso_cache: dict[str, datetime | None] = {}
-        self._zones: dict[str, tzinfo] = {}
+        self._zones: dict[str, tzinfo | None] = {}
 
     # -- public --------------------------------------------------------------------------
 
@@ -797,7 +797,9 @@ class Framer:
         return self._aware(naive) if naive is not None else None
 
     def _iso_time(self, clock: str, fraction: str | None, zone: str | None) -> datetime | None:
-        if fraction and zone:  # rsyslog's usual stamp: unique per line, the C parser is fastest
+        if fraction and zone and (zone[-2:] < "60" or len(zone) == 1):
+            # rsyslog's usual stamp: unique per line, the C parser is fastest (it reads
+            # "+01:99" as +02:39: minutes past 59 are left to _zone, which refuses them)
             try:
                 return datetime.fromisoformat(clock + fraction + zone)
             except ValueError:
@@ -821,22 +823,27 @@ class Framer:
             return None
         if zone is None:
             return self._aware(naive)
-        return _with_zone(naive, self._zone(zone))
+        offset = self._zone(zone)
+        return None if offset is None else _with_zone(naive, offset)
 
-    def _zone(self, zone: str) -> tzinfo:
-        found = self._zones.get(zone)
-        if found is None:
-            if zone in "Zz":
-                found = UTC
-            else:
-                sign = -1 if zone[0] == "-" else 1
-                digits = zone[1:].replace(":", "")
-                hours, minutes = int(digits[:2]), int(digits[2:])
-                try:
-                    found = timezone(sign * timedelta(hours=hours, minutes=minutes))
-                except ValueError:
-                    found = UTC
-            self._zones[zone] = found
+    def _zone(self, zone: str) -> tzinfo | None:
+        """The offset of an RFC 3339 zone (``Z``, ``+01:00``); None for one that cannot
+        be (``+99:99``): such an entry is undated, as one with an impossible date is,
+        rather than taken for UTC."""
+        if zone in self._zones:
+            return self._zones[zone]
+        found: tzinfo | None = UTC
+        if zone not in "Zz":
+            sign = -1 if zone[0] == "-" else 1
+            digits = zone[1:].replace(":", "")
+            hours, minutes = int(digits[:2]), int(digits[2:])
+            try:
+                if minutes > 59:
+                    raise ValueError(zone)
+                found = timezone(sign * timedelta(hours=hours, minutes=minutes))
+            except ValueError:
+                found = None
+        self._zones[zone] = found
         return found
 
 

@@ -57,6 +57,14 @@ def test_impossible_date_gives_no_time_but_keeps_the_entry() -> None:
     assert record.time is None and record.program == "postfix/smtpd" and record.message == "connect"
 
 
+@pytest.mark.parametrize("fraction", ["", ".123456"])
+def test_impossible_zone_gives_no_time_rather_than_another_zone(fraction: str) -> None:
+    stamps = [f"2026-02-23T11:57:42{fraction}{zone}" for zone in ("+99:99", "+01:99", "-0160")]
+    assert times(Framer(tz=PLUS1), *stamps) == [None, None, None]
+    good = times(Framer(tz=PLUS1), f"2026-02-23T11:57:42{fraction}Z", "2026-02-23T11:57:42-0130")
+    assert [t and t.utcoffset() for t in good] == [timedelta(0), -timedelta(hours=1, minutes=30)]
+
+
 def test_naive_times_are_taken_in_the_given_zone() -> None:
     [t] = times(Framer(year=2026, tz=PLUS1), "Feb 23 11:57:42")
     assert t is not None and t.utcoffset() == timedelta(hours=1)
