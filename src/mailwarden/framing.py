@@ -226,6 +226,12 @@ _PROTECTED: tuple[tuple[str, int], ...] = (
     (r"(?<![^\s:])[a-z][a-z0-9-]*\(", 64),
     # Envelope and HELO (smtpd reject lines, cleanup, Dovecot mail_log): record end.
     (r"\b(?:helo|from|to|orig_to|msgid|message-id)=<", _RECORD_END),
+    # Dovecot LDA/LMTP deliver_log_format "msgid=%m: %$" (the Message-ID as sent, no
+    # <> needed, str_sanitize 200) and mail_log's from= and subject= (the sender's text).
+    (r"\b(?:msgid|from|subject)=", _RECORD_END),
+    # Dovecot 2.3 auth: "Username character disallowed by auth_username_chars: 0x20
+    # (username: %s)", str_sanitize(…, 128) of what the client sent.
+    (r"\(username: ", 132),
     # smtpd: non-SMTP command (%.100s), request too long (%.30s...).
     (r"non-SMTP command from \S+: ", 100),
     (r"request longer than \d+: ", 33),
@@ -561,8 +567,22 @@ class Framer:
             _HINT.search(line, end) is not None or (first == "@" and "@4000" in record.message)
         ):
             self._pasted(out, line, end, source, number, offset)
+        elif end == 0 and record.time is None and _HINT.search(line) is not None:
+            out.append(self._after_junk(record, line, source, number, offset))
         else:
             out.append(record)
+
+    def _after_junk(
+        self, record: Record, line: str, source: str, number: int, offset: int
+    ) -> Record:
+        """A line with no header at its start but one further on: what a crash or a
+        write cut short leaves before the next entry (``\\xff\\xfe( Feb 23 …``). The
+        entry from that header counts; a server writes every line's start, so this is
+        no client's text. Else the line as it was."""
+        found = _CANDIDATE.search(line)
+        if found is None:
+            return record
+        return self._header(line[found.start() :], source, number, offset)[0]
 
     def _header(self, text: str, source: str, number: int, offset: int) -> tuple[Record, int]:
         """Frame one entry (any style but JSON/RFC 5424); also where its message starts."""
@@ -850,24 +870,38 @@ class Framer:
 # -- helpers ---------------------------------------------------------------------------
 
 
+PASTE_PROBE_LINES = 64
+"""How many of an input's first lines decide whether it is pasted text."""
+
+
 def looks_pasted(data: bytes, stats: ReadStats | None = None) -> bool:
     """Is this input pasted text, entries run together on a line (a forum post, a mail)?
 
-    Decided from the first non-blank line of the input's first chunk: only an input whose
-    first line already holds several entries is split at all (see the module doc). A
-    first line whose further headers all lie inside client text (``helo=<localhost>``
-    followed by the rest of a paste) is not split either; they are counted in
-    ``stats.held_together``, so the reader hears of them."""
-    for raw in data.split(b"\n", 64)[:64]:
-        if raw.strip():
-            if len(raw) > MAX_LINE:
-                return False
-            probe = Framer(year=2000, tz=UTC, split_pasted=True)
-            probe.frame_line(raw.decode("utf-8", "replace"), "-", 1, 0)
-            if not probe.stats.split and stats is not None:
-                stats.held_together += probe.stats.held_together
-            return probe.stats.split > 0
-    return False
+    Decided from the first non-blank lines of the input's first chunk (up to
+    :data:`PASTE_PROBE_LINES`): only an input whose first line already holds several
+    entries is split at all (see the module doc), and only when at least half of those
+    lines do. A log written one entry per line is never split for one odd line: the
+    first line after a rotation can be an entry whose client text (a Message-ID a
+    sender chose) holds a forged header, and splitting the whole file would turn
+    every such text into an entry. A first line whose further headers all lie inside
+    client text (``helo=<localhost>`` followed by the rest of a paste) is not split
+    either; they are counted in ``stats.held_together``, so the reader hears of them."""
+    lines = [raw for raw in data.split(b"\n", PASTE_PROBE_LINES)[:PASTE_PROBE_LINES] if raw.strip()]
+    if not lines or len(lines[0]) > MAX_LINE:
+        return False
+    probe = Framer(year=2000, tz=UTC, split_pasted=True)
+    probe.frame_line(lines[0].decode("utf-8", "replace"), "-", 1, 0)
+    if not probe.stats.split:
+        if stats is not None:
+            stats.held_together += probe.stats.held_together
+        return False
+    several = 1
+    for number, raw in enumerate(lines[1:], 2):
+        if len(raw) <= MAX_LINE:
+            probe.stats.split = 0
+            probe.frame_line(raw.decode("utf-8", "replace"), "-", number, 0)
+            several += probe.stats.split > 0
+    return 2 * several >= len(lines)
 
 
 def split_if_pasted(

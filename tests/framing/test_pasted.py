@@ -6,11 +6,13 @@ just like a real paste, and must stay part of that field.
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from mailwarden.framing import Framer
+from mailwarden.framing import Framer, looks_pasted
 from mailwarden.model import Record
 from mailwarden.sources.interface import Chunk, ReadStats
 
@@ -126,6 +128,15 @@ INJECTIONS = {
     "Dovecot 2.3 auth user": (
         "Feb 23 11:57:41 mx dovecot: auth: passwd-file(a " + FAKE[:60] + ",192.0.2.9): unknown user"
     ),
+    "Dovecot LMTP msgid= (the Message-ID as sent, no <>)": (
+        "Feb 23 11:57:41 mx dovecot: lmtp(bob)<4321><Q2VzdGVzdDEyMzQ1Ng>: msgid=x "
+        + FAKE
+        + ": saved mail to INBOX"
+    ),
+    "Dovecot 2.3 username character disallowed": (
+        "Feb 23 11:57:41 mx dovecot: auth: plain(?,192.0.2.5,<Q2VzdGVzdDEyMzQ1Ng>): Username "
+        "character disallowed by auth_username_chars: 0x20 (username: a " + FAKE + ")"
+    ),
 }
 
 
@@ -174,3 +185,38 @@ def test_a_sasl_username_is_bounded_by_postfix_100_characters() -> None:
     )
     records, _ = frame(line)
     assert [r.message.split(" ")[0] for r in records] == ["warning:", "disconnect"]
+
+
+FORGED_FIRST_LINE = (
+    "Feb 23 09:59:59 mx dovecot: lmtp(bob)<4321><Q2VzdGVzdDEyMzQ1Ng>: msgid=xxxxxxxx "
+    "Feb 23 10:00:00 mx dovecot: imap-login: Disconnected (auth failed, 30 attempts in 9 "
+    "secs): user=<admin>, method=PLAIN, rip=203.0.113.9, lip=10.0.0.1: saved mail to INBOX\n"
+)
+ONE_PER_LINE = "Feb 23 10:00:01 mx postfix/smtpd[5]: connect from unknown[192.0.2.9]\n"
+
+
+def test_a_log_of_one_entry_per_line_is_not_pasted_for_its_first_line() -> None:
+    """A sender's Message-ID can be the first line after a rotation: the file is still
+    a log, read line by line (the forged entry stays inside the delivery line)."""
+    odd = "Feb 23 09:59:59 mx postfix/qmgr[7]: 4BC2A1: removed " + FORGED_FIRST_LINE[72:]
+    data = (odd + ONE_PER_LINE * 3).encode()
+    assert looks_pasted(odd.encode()) is True  # alone, the line is a paste
+    assert looks_pasted(data) is False
+
+
+def test_text_with_most_lines_run_together_is_pasted() -> None:
+    run_together = ONE_PER_LINE.strip() + " " + ONE_PER_LINE
+    assert looks_pasted((run_together * 2 + ONE_PER_LINE).encode()) is True
+    assert looks_pasted((run_together + ONE_PER_LINE).encode()) is True  # half of them
+    assert looks_pasted((run_together + ONE_PER_LINE * 2).encode()) is False
+
+
+def test_a_forged_first_line_gets_no_address_banned(tmp_path: Path) -> None:
+    log = tmp_path / "mail.log"
+    log.write_text(FORGED_FIRST_LINE + ONE_PER_LINE)
+    for command in ("analyze", "explain"):
+        args = [sys.executable, "-m", "mailwarden", command, str(log)]
+        result = subprocess.run(args, capture_output=True, text=True, check=False)
+        assert result.returncode == 0, result.stderr
+        verdicts = result.stdout.split("Verdict", 1)[-1]  # explain shows the line itself
+        assert "203.0.113.9" not in verdicts
