@@ -232,6 +232,39 @@ def test_lost_connection_to_the_auth_server_during_a_burst_counts_as_a_guess() -
     assert analysis.findings_of("auth_unavailable") == []
 
 
+def test_lost_connection_between_two_guesses_counts_as_a_guess() -> None:
+    log = Log()
+    log.sasl_failure(3, "203.0.113.91", "vera@example.com")
+    log.unavailable(25, "203.0.113.91")
+    log.sasl_failure(43, "203.0.113.91", "vera@example.com")
+    analysis = run(log)
+    attacker = analysis.attacker("203.0.113.91")
+    assert attacker is not None and attacker.failures == 3
+    assert attacker.verdict is Verdict.BRUTEFORCE
+    assert analysis.findings_of("auth_unavailable") == []
+
+
+def test_lost_connection_before_a_burst_counts_as_a_guess() -> None:
+    log = Log()
+    log.unavailable(0, "203.0.113.92")
+    log.sasl_failure(20, "203.0.113.92", "vera@example.com")
+    log.sasl_failure(40, "203.0.113.92", "vera@example.com")
+    attacker = run(log).attacker("203.0.113.92")
+    assert attacker is not None and attacker.failures == 3
+
+
+def test_lost_connection_with_guessing_only_long_after_it_stays_an_outage() -> None:
+    log = Log()
+    log.unavailable(0, "198.51.100.41")
+    log.sasl_failure(HOUR, "198.51.100.41", "vera@example.com")
+    log.sasl_failure(HOUR + 20, "198.51.100.41", "vera@example.com")
+    analysis = run(log)
+    (finding,) = analysis.findings_of("auth_unavailable")
+    assert finding.data["failures"] == 1
+    attacker = analysis.attacker("198.51.100.41")
+    assert attacker is None or attacker.failures == 2
+
+
 def test_lost_connection_after_auth_is_not_a_second_attempt() -> None:
     log = Log()
     for n in range(2):
@@ -543,6 +576,34 @@ def test_a_burst_from_others_is_said_to_come_from_other_clients() -> None:
         compromise.reason
     )
     assert any(step.startswith("Ban the address") for step in compromise.advice)
+
+
+def test_a_login_after_a_burst_from_others_names_them_and_asks_the_owner_first() -> None:
+    (compromise,) = run(burst_then_login()).compromised
+    assert "(from 2001:db8:6::7, 2001:db8:5::7, 2001:db8:4::7 and 3 more)" in compromise.reason
+    assert compromise.advice[0].startswith("Ask the account's owner first")
+
+
+def test_a_compromise_by_the_guessing_client_itself_asks_no_owner() -> None:
+    log = Log()
+    for t in range(5):
+        log.sasl_failure(t, "203.0.113.42", "carol@example.com")
+    log.queued_login(60, "203.0.113.42", "carol@example.com")
+    (compromise,) = run(log).compromised
+    assert compromise.advice[0].startswith("Reset the account's password")
+
+
+def test_owners_typos_on_a_shared_mailbox_add_up_to_no_compromise() -> None:
+    """Six people share a mailbox; after a password change each device fails once and
+    then logs in: each failure was its owner's typo, none a burst before the others."""
+    log = Log()
+    for n in range(7):
+        ip = f"198.51.100.{10 + n}"
+        log.dovecot_failure(n * 5 * MINUTE, ip, "shared@example.com")
+        log.dovecot_login(n * 5 * MINUTE + MINUTE, ip, "shared@example.com")
+    analysis = run(log)
+    assert analysis.compromised == ()
+    assert all(a.recommendation != "ban" for a in analysis.attackers)
 
 
 def test_an_allow_listed_clients_own_failures_are_not_said_to_come_from_others() -> None:

@@ -84,13 +84,25 @@ COMPROMISE_ADVICE = (
 )
 
 
-def compromise_advice(ip: str | None, never_banned: str | None) -> tuple[str, ...]:
+ASK_THE_OWNER = (
+    "Ask the account's owner first whether this login was theirs (a new phone, a trip): "
+    "it came from an address that made no guess itself, right after others guessed this "
+    "account. If it was not theirs:"
+)
+
+
+def compromise_advice(
+    ip: str | None, never_banned: str | None, by_others: bool = False
+) -> tuple[str, ...]:
     """What to do after a login from ``ip``: :data:`COMPROMISE_ADVICE`, except that a
     client never banned (``never_banned``: why, as :attr:`Attacker.reasons` says it) gets
-    no advice to ban it, but to find out who logged in from there."""
+    no advice to ban it, but to find out who logged in from there; and a login judged
+    only by other clients' guessing (``by_others``) is first checked with the owner."""
+    first = (ASK_THE_OWNER,) if by_others else ()
     if never_banned is None:
-        return COMPROMISE_ADVICE
+        return (*first, *COMPROMISE_ADVICE)
     return (
+        *first,
         *COMPROMISE_ADVICE[:-1],
         f"The login came from {ip or 'an address'}, {never_banned}: it is never banned. "
         "Find the machine or program there that logged in (a webmail, proxy or relay "

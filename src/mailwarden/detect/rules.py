@@ -141,6 +141,9 @@ WIDE_USERS_COUNTED = 10_000
 """A wide network's distinct usernames are counted up to about this many."""
 MAX_FINDINGS_PER_KIND = 100
 MAX_DETECTION_USERS = 10
+MAX_PENDING_UNAVAILABLE = 10_000
+"""Clients whose lost connection to the authentication server waits for guesses around
+it; beyond, the oldest are taken for outages."""
 ACCOUNT_TIMES = 64
 """Failure times remembered per account (the burst before a compromise is counted up to
 this many)."""
@@ -398,6 +401,10 @@ class Detector:
         self._stale_failures = 0
         self._unavailable_ignored = 0
         self._unavailable_counted = 0
+        self._pending_unavailable: dict[str, list[tuple[float, Event]]] = {}
+        """``Connection lost to authentication server`` lines not yet judged, by client:
+        one with too few failures before it counts when failures follow (see
+        :meth:`_on_unavailable`)."""
         self._logins_seen = 0
         self._credentials_decoded = 0
         self._clients_evicted = 0
@@ -617,17 +624,72 @@ class Detector:
     def _on_unavailable(
         self, event: Event, session: Session | None, new: int
     ) -> list[Detection] | None:
+        """In the middle of the client's guessing (``unavailable_failures`` of its
+        failures within ``unavailable_window`` before or after it) the authentication
+        server's lost connection is Dovecot's penalty delay making Postfix time out: a
+        guess. Alone it is an outage. With too few failures before it, it waits for the
+        window to pass: a failure of the client within it decides (:meth:`_failure`)."""
         ip = _client_of(event, session)
-        client = self._clients.get(ip) if ip is not None else None
-        if ip is not None and client is not None:
-            needed, window = self._limits.unavailable
-            when = self._sessions.seconds(event)
-            if _at_least(client.times, needed, when - window):
-                self._unavailable_counted += 1
-                return self._failure(ip, event.user, 1, event)
+        needed, window = self._limits.unavailable
+        when = self._sessions.seconds(event)
+        self._expire_unavailable(when - window)
+        if ip is None:
+            self._outage(event)
+            return None
+        client = self._clients.get(ip)
+        if client is not None and _at_least(client.times, needed, when - window):
+            self._unavailable_counted += 1
+            return self._failure(ip, event.user, 1, event)
+        pending = self._pending_unavailable
+        waiting = pending.get(ip)
+        if waiting is None:
+            if len(pending) >= MAX_PENDING_UNAVAILABLE:
+                oldest = next(iter(pending))
+                for _, earlier in pending.pop(oldest):
+                    self._outage(earlier)
+            pending[ip] = [(when, event)]
+        else:
+            waiting.append((when, event))
+        return None
+
+    def _outage(self, event: Event) -> None:
         self._unavailable_ignored += 1
         self._server.auth_unavailable(event)
-        return None
+
+    def _expire_unavailable(self, before: float) -> None:
+        """Lost connections older than ``before`` with no guessing around them:
+        outages (the oldest waiting clients first; judged by their latest line)."""
+        pending = self._pending_unavailable
+        while pending:
+            ip = next(iter(pending))
+            waiting = pending[ip]
+            if waiting[-1][0] >= before:
+                return
+            del pending[ip]
+            for _, event in waiting:
+                self._outage(event)
+
+    def _judge_unavailable(self, client: ClientState, when: float) -> list[Detection]:
+        """``client`` failed at ``when``: its lost connections waiting within the window
+        with enough failures around them now count as guesses; those the window has
+        passed are outages; the rest wait on."""
+        waiting = self._pending_unavailable.pop(client.ip)
+        needed, window = self._limits.unavailable
+        found: list[Detection] = []
+        later: list[tuple[float, Event]] = []
+        for at, event in waiting:
+            times = client.times or []
+            around = sum(1 for t in times if at - window <= t <= at + window)
+            if around >= needed:
+                self._unavailable_counted += 1
+                found.extend(self._failure(client.ip, event.user, 1, event))
+            elif when - at > window:
+                self._outage(event)
+            else:
+                later.append((at, event))
+        if later:
+            self._pending_unavailable[client.ip] = later
+        return found
 
     def _on_disconnect(
         self, event: Event, session: Session | None, new: int
@@ -823,6 +885,8 @@ class Detector:
                     why = self._probe_reason(key, event)
                 if why is not None:
                     self._flag(client, Verdict.PROBE, why, event, when, found)
+        if self._pending_unavailable and ip in self._pending_unavailable:
+            found.extend(self._judge_unavailable(client, when))
         return found
 
     def _stale(
@@ -1122,8 +1186,10 @@ class Detector:
             self._person_in_network(ip, net)
             if client is not None:
                 self._owner_logged_in(client, key)
+                if key is not None:
+                    self._excuse_typos(client, key, when)
             return []
-        reason, failures_before = compromise
+        reason, failures_before, by_others = compromise
         if client is None:
             client = self._client(ip, when)
             client.see(event, when)
@@ -1141,7 +1207,7 @@ class Detector:
                     failures_before=failures_before,
                     reason=reason,
                     evidence=evidence,
-                    advice=compromise_advice(client.ip, client.allowed),
+                    advice=compromise_advice(client.ip, client.allowed, by_others),
                 )
             )
         client.keep(event, important=True)
@@ -1151,9 +1217,11 @@ class Detector:
 
     def _compromise_reason(
         self, client: ClientState | None, key: str | None, when: float
-    ) -> tuple[str, int] | None:
-        """Why a successful login as ``key`` looks like a break-in, and how many failures
-        came before it; None when it looks like the owner logging in."""
+    ) -> tuple[str, int, bool] | None:
+        """Why a successful login as ``key`` looks like a break-in, how many failures
+        came before it, and whether only other clients made them (the least certain
+        case: a first login from a new device can follow someone else's guessing); None
+        when it looks like the owner logging in."""
         if client is not None and client.allowed is None:
             guessing = [v for v, _ in client.verdicts if v in GUESSING_VERDICTS]
             if guessing and self._owner_pattern(client, key, guessing):
@@ -1165,6 +1233,7 @@ class Detector:
                     f"logged in {what} after {client.failures} failed logins from this "
                     f"client ({worst})",
                     client.failures,
+                    False,
                 )
         if key is None:
             return None
@@ -1186,11 +1255,59 @@ class Detector:
         counted = burst if client is not None and client.allowed is not None else others
         if counted >= needed:
             text = self._limits.text["compromise"]
+            guessers = self._guessers(account, client, key, since)
             return (
-                f"logged in as {key} right after {_burst_text(own, others)} within {text}",
+                f"logged in as {key} right after {_burst_text(own, others)} within {text}"
+                + (f" ({guessers})" if guessers else ""),
                 burst,
+                own == 0,
             )
         return None
+
+    def _guessers(
+        self, account: AccountState, client: ClientState | None, key: str, since: float
+    ) -> str:
+        """The other clients that failed on the account since ``since`` (at most three,
+        most recent first), leaving out owners who logged in as it: whom a login after
+        someone else's guessing followed."""
+        names: list[str] = []
+        others = 0
+        for ip, last in reversed(account.clients.items()):
+            if last < since or (client is not None and ip == client.ip):
+                continue
+            other = self._clients.get(ip) or self._archive.get(ip)
+            owner = other is not None and other.succeeded and key in other.succeeded
+            if owner and other is not None and not other.flags & _COMPROMISED:
+                continue  # the owner's typo, excused
+            if len(names) < 3:
+                names.append(ip)
+            else:
+                others += 1
+        if not names:
+            return ""
+        more = f" and {others:,} more" if others else ""
+        return "from " + ", ".join(names) + more
+
+    def _excuse_typos(self, client: ClientState, key: str, when: float) -> None:
+        """The owner of ``key`` logged in from ``client`` after failing on it: those
+        failures were typos, and leave the account's recent failures, so that they add
+        to no burst "from other clients" before someone else's login (six people sharing
+        a mailbox, each mistyping once after a password change, are no attack on it).
+        The account keeps times, not who failed when: the latest of its failures up to
+        this login, as many as this client made, are the ones taken out."""
+        account = self._accounts.get(key)
+        if account is None or account.clients.get(client.ip) is None:
+            return
+        times = account.times
+        since = when - self._limits.compromise[1]
+        excused = client.user_failures(key)
+        index = len(times)
+        while index and times[index - 1] > when:  # later lines of an input out of order
+            index -= 1
+        while excused and index and times[index - 1] >= since:
+            index -= 1
+            excused -= 1
+            del times[index]
 
     def _owner_pattern(self, client: ClientState, key: str | None, guessing: list[Verdict]) -> bool:
         """A client judged only by what others did (its network, a campaign it joined
@@ -1488,8 +1605,10 @@ class Detector:
         return []
 
     def close(self) -> list[Detection]:
-        """End of input: close the sessions still open."""
+        """End of input: close the sessions still open; lost connections to the
+        authentication server still waiting for guesses around them are outages."""
         self._sessions.close_all()
+        self._expire_unavailable(float("inf"))
         return []
 
     # -- the analysis ------------------------------------------------------------------
