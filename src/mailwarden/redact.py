@@ -13,8 +13,11 @@ each replaced by ``[redacted]``; the rest of the line stays readable:
   every response line of the AUTH exchange that follows, and any line that is neither an
   SMTP command nor a web request line (an AUTH LOGIN step whose AUTH is on another line,
   whatever its words) are redacted;
+- client text in ``request longer than N: …`` (the first 30 bytes of an over-long line,
+  an AUTH command's too);
 - secrets the server writes when told to (debug settings): Dovecot's ``given password:``
-  (``auth_verbose_passwords``) and ``resp=`` / ``CONT`` data (``auth_debug_passwords``),
+  (``auth_verbose_passwords``), ``resp=`` / ``CONT`` data and ``SCHEME(typed) !=
+  'stored'`` (``auth_debug_passwords``),
   Postfix's ``init_response``, Cyrus's ``decoded response:`` and ``authentication
   pass:``.
 
@@ -40,6 +43,7 @@ _CLIENT_TEXT = re.compile(
     r"|Read \d+ chars: "
     rf"|improper command pipelining after (?P<after>\S+) from {_NAMADDR}: "
     rf"|non-SMTP command from {_NAMADDR}: "
+    r"|request longer than \d+: "
     rf"|PREGREET \d+ after \S+ from {_PSC_CLIENT}: "
     rf"|(?:COMMAND PIPELINING|NON-SMTP COMMAND) from {_PSC_CLIENT}"
     r" after (?P<psc_after>[^:]{1,100}?): "
@@ -93,6 +97,7 @@ _CLIENT_TEXT_MARKS = (
     " chars: ",
     "pipelining",
     "non-SMTP",
+    "request longer",
     "PREGREET",
     "PIPELINING",
     "NON-SMTP",
@@ -124,8 +129,17 @@ def redact_line(text: str) -> str:
     return redact_server_secrets(text)
 
 
+_PASSWORD_MISMATCH = re.compile(r"(\b[A-Z][A-Z0-9._-]*\()(.*)(\) != ')(.*?)('?)$", re.DOTALL)
+"""Dovecot auth_debug_passwords: ``SHA512-CRYPT(typed) != 'stored'``
+(``log_password_failure``): the password typed, and the stored one or its hash."""
+_MISMATCH_TEMPLATE = rf"\g<1>{REDACTED}\g<3>{REDACTED}\g<5>"
+
+
 def redact_server_secrets(text: str) -> str:
-    """``text`` with the secrets of :data:`_SERVER_SECRETS` replaced (not client text)."""
+    """``text`` with the secrets of :data:`_SERVER_SECRETS` and
+    :data:`_PASSWORD_MISMATCH` replaced (not client text)."""
+    if ") != '" in text:
+        text = _PASSWORD_MISMATCH.sub(_MISMATCH_TEMPLATE, text)
     if not any(mark in text for mark in _SECRET_MARKS):
         return text
     for pattern, template in zip(_SERVER_SECRETS, _SECRET_TEMPLATES, strict=True):

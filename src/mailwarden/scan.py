@@ -264,6 +264,7 @@ ALWAYS_NEEDLES: tuple[str, ...] = (
     "sasl_method",  # Postfix logins (client=…, sasl_method=), xsasl AUTH commands
     " chars: ",  # TLS plaintext dumps: AUTH payloads, server replies
     "warning: ",  # smtpd's non-SMTP commands and anvil limits (and a few other warnings)
+    "decoded ",  # Cyrus -v: decoded AUTH responses, passwords in the log
 )
 """A line that contains one of these is analysed whole."""
 MAYBE_NEEDLES: tuple[str, ...] = (
@@ -453,6 +454,8 @@ class Relevance:
             return True
         if event.hostile and event.strength is Strength.STRONG:
             return True
+        if event.type is EventType.DEBUG and event.detail and "password_logged" in event.detail:
+            return True  # a password in the log (detect: Detector._feed_debug)
         own = event.server_ip
         if own is not None and own not in self.own:
             self.own.add(own)

@@ -71,6 +71,8 @@ def could_matter(event: Event) -> bool:
         return bool(watch.findings())
     if event.type is EventType.CONNECT:
         return False  # see the module doc
+    if event.type is EventType.DEBUG and event.detail and "password_logged" in event.detail:
+        return True  # a password in the log
     return (
         event.type in DETECTED
         or event.session is not None

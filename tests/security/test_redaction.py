@@ -118,9 +118,28 @@ CASES = {
         P + f"xsasl_cyrus_server_first: sasl_method PLAIN, init_response {PLAIN_B64}",
         ["sasl_method PLAIN, init_response [redacted]"],
     ),
+    "Dovecot 2.3 auth_debug_passwords mismatch": (
+        D
+        + f"auth: Debug: passwd-file(admin,{CLIENT},<Q2Vz>): SHA512-CRYPT({SECRET}) != '{PASS_B64}'",
+        [f"passwd-file(admin,{CLIENT},<Q2Vz>): SHA512-CRYPT([redacted]) != '[redacted]'"],
+    ),
+    "Dovecot 2.4 auth_debug_passwords mismatch": (
+        "Feb 23 11:57:14 mx dovecot: "
+        f"auth(admin,{CLIENT},sasl:plain)<Q2Vz>: Debug: passwd-file: PLAIN({SECRET}) != '{SECRET}'",
+        ["Debug: passwd-file: PLAIN([redacted]) != '[redacted]'"],
+    ),
+    "request longer than": (
+        P + f"warning: unknown[{CLIENT}]: request longer than 2048: AUTH PLAIN {PLAIN_B64[:19]}...",
+        ["request longer than 2048: AUTH PLAIN [redacted]"],
+    ),
 }
 
-NO_EVENT = {"Dovecot resp=", "Dovecot resp= through rsyslog", "Dovecot CONT"}
+NO_EVENT = {
+    "Dovecot resp=",
+    "Dovecot resp= through rsyslog",
+    "Dovecot CONT",
+    "request longer than",
+}
 """Debug lines the parsers skip: never evidence, redacted all the same."""
 
 UNCHANGED = [
@@ -157,6 +176,7 @@ def test_a_logged_secret_is_redacted_and_the_rest_kept(name: str) -> None:
     line, kept = CASES[name]
     shown = redact_line(line)
     assert _leaks(shown) == [], shown
+    assert PLAIN_B64[:19] not in shown
     for part in kept:
         assert part in shown, shown
     assert redact_line(shown) == shown, "idempotent"
@@ -243,6 +263,7 @@ def _every_pattern(text: str) -> str:
     if found is not None:
         after = found.group("after") or found.group("psc_after")
         text = text[: found.end()] + redact_client_text(text[found.end() :], after)
+    text = redact._PASSWORD_MISMATCH.sub(redact._MISMATCH_TEMPLATE, text)
     for pattern in redact._SERVER_SECRETS:
         text = pattern.sub(rf"\g<1>{REDACTED}\g<{pattern.groups}>", text)
     return text
@@ -269,6 +290,7 @@ _NEAR = st.sampled_from(
             "CONT#0111#011",
         ),
         *("chars:", "Read 12 chars:", "PASS", "Pass=", "response:", "init_response"),
+        *("PLAIN(", ") != '", "request longer than 9: "),
     ]
 )
 
@@ -361,3 +383,18 @@ def test_a_response_with_spaces_on_its_own_chat_line_is_redacted() -> None:
     assert redact_line(chat + "MAIL FROM:<a@example.com> SIZE=10") == (
         chat + "MAIL FROM:<a@example.com> SIZE=10"
     )
+
+
+def test_analyze_reports_dovecot_debug_passwords_without_showing_them(tmp_path: Path) -> None:
+    lines = [
+        CASES["Dovecot 2.3 auth_debug_passwords mismatch"][0],
+        CASES["Dovecot 2.4 auth_debug_passwords mismatch"][0],
+    ]
+    done = mailwarden("analyze", "--format", "json", write_log(tmp_path / "debug.log", lines))
+    assert done.returncode == 0, done.stderr
+    assert _leaks(done.stdout) == []
+    (finding,) = [
+        f for f in json.loads(done.stdout)["findings"] if f["kind"] == "credential_exposed"
+    ]
+    assert finding["data"]["source"] == "dovecot_debug"
+    assert "auth_debug_passwords = no" in finding["data"]["fix"]

@@ -437,6 +437,7 @@ class Detector:
         dispatch[_T.LOST_CONNECTION] = dispatch[_T.TIMEOUT] = self._feed_interruption
         dispatch[_T.DISCONNECT] = self._feed_disconnect
         dispatch[_T.AUTH_FAILURE] = self._feed_failure
+        dispatch[_T.DEBUG] = self._feed_debug
         self._dispatch = dispatch
 
     # -- feeding -----------------------------------------------------------------------
@@ -491,6 +492,14 @@ class Detector:
         if event.hostile and event.ip is not None:
             return self._other_hostile(event) or _NOTHING
         return _NOTHING
+
+    def _feed_debug(self, event: Event) -> Sequence[Detection]:
+        """Debug output; one that carries a password (Dovecot's auth_debug_passwords,
+        Cyrus's ``authentication pass``) is a credential the log exposes."""
+        detail = event.detail
+        if detail is not None and "password_logged" in detail:
+            self._password_logged(event, event.ip)
+        return self._feed_other(event)
 
     def _feed_tls(self, event: Event) -> Sequence[Detection]:
         if event.session is not None:
@@ -1376,7 +1385,8 @@ class Detector:
             )
 
     def _password_logged(self, event: Event, ip: str | None) -> None:
-        """Dovecot's ``given password`` in a failure line (``auth_verbose_passwords``)."""
+        """A password the server wrote: Dovecot's ``given password`` in a failure line
+        (``auth_verbose_passwords``), or a debug line's (:meth:`_feed_debug`)."""
         user = event.user
         source = self._server.credential(event, user, True)
         if ip is not None and user is not None:

@@ -63,16 +63,22 @@ CREDENTIAL_SOURCES = {
     "verbose": "verbose smtpd logging (-v in master.cf or debug_peer_list) writes every "
     "AUTH line a client sends",
     "dovecot": "Dovecot's auth_verbose_passwords writes the passwords users type",
+    "dovecot_debug": "Dovecot's auth_debug_passwords writes the passwords users type and "
+    "the stored ones (or their hashes) they are compared with",
 }
 CREDENTIAL_FIXES = {
     "tls_loglevel": "set smtpd_tls_loglevel = 1 (postconf -e smtpd_tls_loglevel=1; postfix reload)",
     "verbose": "remove -v from smtpd in master.cf and empty debug_peer_list; postfix reload",
     "dovecot": "set auth_verbose_passwords = no in Dovecot's configuration; doveadm reload",
+    "dovecot_debug": "set auth_debug_passwords = no in Dovecot's configuration; doveadm reload",
 }
 
 
 def credential_source(event: Event) -> str:
     """Which setting made the log show this AUTH payload."""
+    detail = event.detail
+    if detail is not None and detail.get("password_logged") == "debug":
+        return "dovecot_debug"
     message = event.record.message
     if message.startswith("Read ") or (
         event.detail is not None and "declared_length" in event.detail

@@ -696,11 +696,12 @@ def _owner_blocks(facts: ExcerptFacts) -> list[Block]:
 
 
 def _exposure_source(finding: Finding) -> str:
-    """Which setting put credentials in the log: ``tls_loglevel``, ``verbose``, ``dovecot``."""
+    """Which setting put credentials in the log: ``tls_loglevel``, ``verbose``,
+    ``dovecot`` (auth_verbose_passwords), ``dovecot_debug`` (auth_debug_passwords)."""
     source = finding.data.get("source", finding.subject)
     if source in {"tls_loglevel", "tls_dump"}:
         return "tls_loglevel"
-    return source if source in {"verbose", "dovecot"} else "tls_loglevel"
+    return source if source in _EXPOSURE_FIX else "tls_loglevel"
 
 
 def _exposed(findings: list[Finding]) -> list[str]:
@@ -716,6 +717,11 @@ def _exposed(findings: list[Finding]) -> list[str]:
             text = _(
                 "Dovecot's auth_verbose_passwords is on: the log holds the passwords users "
                 "type, right or wrong."
+            )
+        elif source == "dovecot_debug":
+            text = _(
+                "Dovecot's auth_debug_passwords is on: the log holds the passwords users "
+                "type and, beside each wrong one, the stored password or its hash."
             )
         else:
             text = _(
@@ -1174,10 +1180,19 @@ def _fix_dovecot() -> str:
     )
 
 
+def _fix_dovecot_debug() -> str:
+    return _(
+        "Set auth_debug_passwords = no in Dovecot (doveadm reload), then delete or lock "
+        "away the old logs: they contain passwords and password hashes. Users whose "
+        "stored password or hash is in them should change their passwords."
+    )
+
+
 _EXPOSURE_FIX: dict[str, Callable[[], str]] = {
     "tls_loglevel": _fix_tls_loglevel,
     "verbose": _fix_verbose,
     "dovecot": _fix_dovecot,
+    "dovecot_debug": _fix_dovecot_debug,
 }
 
 

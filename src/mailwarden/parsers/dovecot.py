@@ -41,7 +41,10 @@ a logged password):
   ambiguous and gives no address at all;
 - PAM: see :func:`_pam_rhost`;
 - a password Dovecot logged (``auth_verbose_passwords``) is masked before it reaches an
-  event, and ``detail['password_logged']`` says that it was there.
+  event, and ``detail['password_logged']`` says that it was there; so are the typed and
+  stored passwords of ``auth_debug_passwords``'s ``SCHEME(typed) != 'stored'`` (a DEBUG
+  event, ``password_logged`` = ``debug``: the failure itself is counted from the line
+  Dovecot writes beside it).
 """
 
 from __future__ import annotations
@@ -51,6 +54,7 @@ import re
 from mailwarden.model import Category, Event, EventType, Record, Strength
 from mailwarden.parsers._common import ADDRESSES as _IPS
 from mailwarden.parsers._common import new_event as _new
+from mailwarden.redact import redact_server_secrets
 
 _STRONG = Strength.STRONG
 _WEAK = Strength.WEAK
@@ -70,6 +74,8 @@ _LOGIN_SERVICES = {
     "managesieve-login": "managesieve",
 }
 _LEVELS = ("Info: ", "Warning: ", "Error: ", "Debug: ", "Fatal: ", "Panic: ")
+_MISMATCH = re.compile(r"[A-Z][A-Z0-9._-]*\(.*\) != '")
+"""auth_debug_passwords' ``SCHEME(typed) != 'stored'`` (auth-request.c)."""
 _PROCESS_PREFIX = re.compile(r"(?:auth-worker|auth)\((?:\d+|default)\): ")
 _CONN_PREFIX = re.compile(r"conn \S+ \([^()]*\): (?:auth-worker<\d+>: )?")
 _DB_NAME = re.compile(r"[A-Za-z0-9_.-]+\(")
@@ -406,6 +412,8 @@ def _auth_event(
     db: str | None,
     ambiguous: bool = False,
 ) -> list[Event]:
+    if ") != '" in msg and _MISMATCH.match(msg) is not None:
+        return [_logged_mismatch(record, ip_text, user, mech, session, msg, db)]
     attempts = 1
     m = _TIMES.search(msg) if msg.endswith(" Time(s)") else None
     if m is not None:
@@ -457,6 +465,43 @@ def _auth_event(
             ),
         )
     ]
+
+
+def _logged_mismatch(
+    record: Record,
+    ip_text: str | None,
+    user: str | None,
+    mech: str | None,
+    session: str | None,
+    msg: str,
+    db: str | None,
+) -> Event:
+    """A password Dovecot's auth_debug_passwords wrote, typed and stored: no guess of
+    its own (Dovecot logs the failure beside it), only what the log exposes."""
+    detail = {"password_logged": "debug"}
+    if db is not None:
+        detail["db"] = db
+    return _new(
+        Event,
+        (
+            _E.DEBUG,
+            _C.DEBUG,
+            False,
+            None,
+            _IPS[ip_text] if ip_text else None,
+            None,
+            user or None,
+            mech,
+            redact_server_secrets(msg),
+            record,
+            1,
+            session or None,
+            None,
+            None,
+            None,
+            detail,
+        ),
+    )
 
 
 def _split_ident(ident: str) -> tuple[str | None, str | None, str | None, str | None]:
