@@ -181,3 +181,14 @@ def test_status_text_keeps_a_long_ipv6_ban_on_one_line(
     assert code == 0
     (line,) = [line for line in out.splitlines() if address in line]
     assert line.startswith(f"  {address}/128 until ")
+
+
+def test_unban_without_a_store_creates_none(
+    warden: Warden, capsys: pytest.CaptureFixture[str]
+) -> None:
+    store = Path(warden.sections["store"]["path"])
+    code, err, _ = cli(capsys, warden, "unban", OTHER)
+    assert code == 1 and err == [
+        f"mailwarden: error: {store}: no store yet (the daemon creates it when it starts)"
+    ]
+    assert not store.exists() and not store.parent.exists()

@@ -78,6 +78,17 @@ def _store(config: Config) -> Store:
     return open_store(config.store.path)
 
 
+def _existing_store(config: Config) -> Store:
+    """The store, when it exists: a command that only reads or lifts never creates one
+    (a mistyped ``--config`` would leave an empty store behind)."""
+    import os
+
+    path = config.store.path
+    if "://" not in path and not os.path.exists(path):
+        raise MailwardenError(f"{path}: no store yet (the daemon creates it when it starts)")
+    return _store(config)
+
+
 def _damage(store: Store, config: Config) -> str | None:
     """One line naming the damaged rows the store skipped, or None."""
     damage = store.damage()
@@ -166,7 +177,7 @@ def unban(target: str, reason: str, config_path: str | None) -> int:
     """
     network = parse_target(target)
     config = load(config_path)
-    with _store(config) as store:
+    with _existing_store(config) as store:
         if store.lift_ban(network, clean(reason)):
             click.echo(f"unbanned {network}")
             _note(store, config)
@@ -203,13 +214,8 @@ def status(fmt: str, config_path: str | None) -> int:
       mailwarden status
       mailwarden status --format json | jq '.counts.active'
     """
-    import os
-
     config = load(config_path)
-    path = config.store.path
-    if "://" not in path and not os.path.exists(path):
-        raise MailwardenError(f"{path}: no store yet (the daemon creates it when it starts)")
-    with _store(config) as store:
+    with _existing_store(config) as store:
         document = status_document(store, config)
         damage = _damage(store, config)
     if fmt == "json":
