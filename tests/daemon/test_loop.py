@@ -22,11 +22,15 @@ from wardenlab import (
     sasl_failure,
     seconds_ago,
 )
+from wardenlab import (
+    OWN as OWN_ADDRESSES,
+)
 
 from mailwarden.daemon import loop as loop_module
 from mailwarden.daemon.reading import Reader, file_key
+from mailwarden.errors import StoreError
 from mailwarden.model import BanEntry
-from mailwarden.store import open_store
+from mailwarden.store import BanRow, open_store
 
 BAN_LINE = re.compile(
     r"^ban 203\.0\.113\.7/32 for 1h until \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ: "
@@ -374,3 +378,139 @@ def test_a_stored_ban_of_our_own_address_is_never_enforced_here(
     assert own not in daemon.applied
     assert not any(m.startswith("would ban 198.51.100.10") for m in messages(caplog))
     assert len([m for m in messages(caplog) if m.startswith("stored ban of")]) == 1
+
+
+# -- a ban the store failed to record; expiry in the log; this host's new addresses -----
+
+
+def _store_fails(monkeypatch: pytest.MonkeyPatch, daemon: loop_module.Daemon) -> None:
+    """Every write of a ban fails, as a locked or full store's does."""
+
+    def fails(*args: object, **kwargs: object) -> BanRow:
+        raise StoreError("the store is full: database or disk is full")
+
+    monkeypatch.setattr(daemon.store, "record_ban", fails)
+
+
+def test_a_ban_the_store_failed_to_record_is_kept_then_recorded_when_it_works(
+    warden: Warden, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    daemon = warden.start()
+    _store_fails(monkeypatch, daemon)
+    append(warden.log, guesses())
+    daemon.step()
+    attacker = ipaddress.ip_network(ATTACKER)
+    assert f"would ban {ATTACKER}/32" in " ".join(messages(caplog))
+    assert any("(not recorded" in m for m in messages(caplog))
+    monkeypatch.undo()
+
+    # Another process changes the store before ours is back: the ban stays, in the
+    # firewall and in the log; so it does through the five-minute rewrite.
+    _store_fails(monkeypatch, daemon)
+    with open_store(daemon.config.store.path) as other:
+        other.record_ban(
+            BanEntry(ipaddress.ip_network(OTHER), datetime.now(UTC) + timedelta(hours=1), "x"),
+            "{}",
+            "manual",
+        )
+    daemon.step()
+    daemon._resync()
+    assert attacker in daemon.applied and ipaddress.ip_network(OTHER) in daemon.applied
+    assert not any("unban" in m or "lifted" in m for m in messages(caplog))
+
+    monkeypatch.undo()  # the store works again
+    daemon._due["record"] = 0
+    daemon.step()
+    assert banned(daemon) == {f"{ATTACKER}/32", f"{OTHER}/32"}
+    row = daemon.store.history(network=attacker)[0]
+    assert row.offences == 1 and row.until - row.since == timedelta(hours=1)
+    assert any(m.endswith("(recorded late: the store failed at the ban)") for m in messages(caplog))
+    assert daemon.counters.bans == 1
+    daemon._resync()
+    assert attacker in daemon.applied
+    assert not any("unban" in m for m in messages(caplog))
+
+
+def test_a_ban_never_recorded_ends_on_time_and_is_said_expired(
+    warden: Warden, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    warden.sections["policy"].update(ban_time="1s", max_ban_time="1s")
+    warden.write()
+    daemon = warden.start()
+    _store_fails(monkeypatch, daemon)
+    append(warden.log, guesses())
+    daemon.step()
+    attacker = ipaddress.ip_network(ATTACKER)
+    assert attacker in daemon.applied
+    time.sleep(1.2)
+    daemon._due["expire"] = 0
+    daemon._due["record"] = 0
+    daemon.step()
+    assert attacker not in daemon.applied
+    assert f"ban of {ATTACKER}/32 expired (it was never recorded: the store failed)" in (
+        messages(caplog)
+    )
+    assert not any("lifted" in m for m in messages(caplog))
+
+
+def test_a_ban_that_ended_is_said_expired_once_never_lifted(
+    warden: Warden, caplog: pytest.LogCaptureFixture
+) -> None:
+    daemon = warden.start()
+    daemon.step()  # the expiry due at start
+    now = datetime.now(UTC)
+    with open_store(daemon.config.store.path) as other:
+        other.record_ban(
+            BanEntry(ipaddress.ip_network(ATTACKER), now + timedelta(seconds=1), "x"),
+            "{}",
+            "manual",
+            now,
+        )
+    daemon.step()
+    assert ipaddress.ip_network(ATTACKER) in daemon.applied
+    time.sleep(1.5 - (datetime.now(UTC) - now).total_seconds() % 1)
+    with open_store(daemon.config.store.path) as other:  # an unrelated change
+        other.record_ban(
+            BanEntry(ipaddress.ip_network(OTHER), now + timedelta(hours=1), "y"), "{}", "manual"
+        )
+    daemon.step()
+    daemon._due["expire"] = 0
+    daemon.step()
+    said = [m for m in messages(caplog) if ATTACKER in m and not m.startswith("would")]
+    assert said[-1:] == [f"ban of {ATTACKER}/32 expired"]
+    assert not any("lifted" in m for m in said), said
+    assert daemon.counters.expired == 1 and daemon.counters.manual_changes == 2
+
+
+def test_an_address_added_to_this_host_a_moment_ago_is_not_banned(
+    warden: Warden, caplog: pytest.LogCaptureFixture
+) -> None:
+    own = list(OWN_ADDRESSES)
+    daemon = warden.start(own=own)
+    added = "198.51.100.26"
+    own.append(ipaddress.ip_network(added))  # `ip addr add` while the daemon runs
+    time.sleep(loop_module.OWN_FRESH)
+    append(warden.log, guesses(added))
+    daemon.step()
+    assert banned(daemon) == set() and daemon.counters.refused == 1
+    assert any(
+        m.startswith(f"refuse to ban {added}/32") and "an address of this host" in m
+        for m in messages(caplog)
+    )
+
+
+def test_old_refusals_are_not_said_again_at_a_restart(
+    warden: Warden, caplog: pytest.LogCaptureFixture
+) -> None:
+    first = warden.start()
+    append(warden.log, guesses(SERVER))
+    first.step()
+    assert first.counters.refused == 1
+    first.close()
+    caplog.clear()
+
+    second = warden.start()
+    second.step()
+    assert second.counters.warmup_lines == 3
+    assert second.counters.refused == 0
+    assert not any(m.startswith("refuse to ban") for m in messages(caplog))

@@ -181,3 +181,36 @@ def test_status_text_keeps_a_long_ipv6_ban_on_one_line(
     assert code == 0
     (line,) = [line for line in out.splitlines() if address in line]
     assert line.startswith(f"  {address}/128 until ")
+
+
+def test_banning_a_banned_address_again_keeps_its_reason_and_counts_no_offence(
+    warden: Warden, capsys: pytest.CaptureFixture[str]
+) -> None:
+    daemon = warden.start()
+    append(warden.log, guesses())
+    daemon.step()  # an automatic ban: offence 1
+    code, err, out = cli(capsys, warden, "ban", ATTACKER, "--for", "1d")
+    assert code == 0, err
+    assert out.startswith(f"extended the ban of {ATTACKER}/32 until ")
+    assert ": bruteforce: " in out.splitlines()[0]
+    with open_store(str(Path(warden.sections["store"]["path"]))) as store:
+        (row,) = store.active_bans()
+        assert row.offences == 1 and row.reason.startswith("bruteforce: ")
+        assert store.offences(row.network) == 1
+        assert row.until - datetime.now(UTC) > timedelta(hours=23)
+    _, _, out = cli(capsys, warden, "ban", ATTACKER, "--reason", "phishing kit")
+    assert out.splitlines()[0].endswith("(1d): phishing kit")
+    cli(capsys, warden, "unban", ATTACKER)
+    _, _, out = cli(capsys, warden, "ban", ATTACKER)
+    assert "(2h, offence 2): banned by hand" in out  # the next ban escalates once, not twice
+
+
+def test_unban_without_a_store_creates_none(
+    warden: Warden, capsys: pytest.CaptureFixture[str]
+) -> None:
+    store = Path(warden.sections["store"]["path"])
+    code, err, _ = cli(capsys, warden, "unban", OTHER)
+    assert code == 1 and err == [
+        f"mailwarden: error: {store}: no store yet (the daemon creates it when it starts)"
+    ]
+    assert not store.exists() and not store.parent.exists()

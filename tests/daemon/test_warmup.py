@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from wardenlab import (
     ATTACKER,
+    LEGIT,
     OTHER,
     Warden,
     append,
@@ -328,3 +329,71 @@ def test_sigterm_during_a_64_mib_backlog_stops_at_once_and_the_next_start_catche
         (f"{OTHER}/32", 1),
         (f"{ATTACKER}/32", 1),
     ]
+
+
+def _rotate(log: Path, how: str) -> Path:
+    """Rotate ``log`` as logrotate does, by rename (``create``) or ``copytruncate``."""
+    rotated = log.with_name(log.name + ".1")
+    if how == "rename":
+        log.rename(rotated)
+        log.touch()
+    else:
+        shutil.copyfile(log, rotated)
+        with log.open("r+b") as out:
+            out.truncate(0)
+    return rotated
+
+
+@pytest.mark.parametrize("how", ["rename", "copytruncate"])
+@pytest.mark.parametrize("new_line", [True, False])
+def test_a_rotation_while_running_then_a_restart_keeps_the_counts(
+    warden: Warden, how: str, new_line: bool
+) -> None:
+    # Two guesses, a rotation the running daemon follows (and, or not, a line into the
+    # new file), a restart: the warm-up reads them back from mail.log.1, so the third
+    # guess bans; each line is counted once and nothing is banned twice.
+    first = warden.start()
+    append(warden.log, guesses(ATTACKER)[:2])
+    append(warden.log, guesses(OTHER))  # banned before the rotation
+    first.step()
+    assert banned(first) == {f"{OTHER}/32"}
+    _rotate(warden.log, how)
+    if new_line:
+        append(warden.log, sasl_failure(LEGIT, "erin"))
+    first.step()
+    first.close()
+
+    second = warden.start()
+    assert second.counters.warmup_lines == 5 + new_line
+    assert banned(second) == {f"{OTHER}/32"}  # not banned again at the warm-up
+    append(warden.log, guesses(ATTACKER)[2:])
+    second.step()
+    assert banned(second) == {f"{OTHER}/32", f"{ATTACKER}/32"}
+    assert sorted((str(row.network), row.offences) for row in second.store.history()) == [
+        (f"{OTHER}/32", 1),
+        (f"{ATTACKER}/32", 1),
+    ]
+
+
+def test_the_warm_up_reads_no_rotated_file_twice_nor_one_outside_the_window(
+    warden: Warden,
+) -> None:
+    # mail.log.2 is older than the window (the detector's day), mail.log.1 is inside it;
+    # a copy of the current file and a followed sibling (mail.log.err) are not read back.
+    old = datetime.now(UTC) - timedelta(days=3)
+    append(warden.log.with_name("mail.log.2"), [sasl_failure(ATTACKER, when=old)] * 2)
+    append(warden.log.with_name("mail.log.1"), sasl_failure(ATTACKER, "sales"))
+    append(warden.log.with_name("mail.log.err"), sasl_failure(OTHER))
+    warden.sections["sources"]["files"].append(str(warden.log.with_name("mail.log.err")))
+    warden.write()
+    first = warden.start()
+    append(warden.log, sasl_failure(ATTACKER))
+    first.step()
+    first.close()
+    shutil.copyfile(warden.log, warden.log.with_name("mail.log.0"))  # a copy of it
+
+    second = warden.start()
+    assert second.counters.warmup_lines == 3  # mail.log.1, mail.log, mail.log.err
+    append(warden.log, sasl_failure(ATTACKER, "info"))
+    second.step()
+    assert banned(second) == {f"{ATTACKER}/32"}  # 1 + 1 + 1: not the 2 days-old ones

@@ -65,6 +65,23 @@ def test_banning_again_supersedes_and_never_shortens(store: Store) -> None:
     assert longer.until == T0 + 20 * H
 
 
+def test_extending_a_ban_in_force_keeps_its_row_offence_and_reason(store: Store) -> None:
+    first = ban(store, "192.0.2.7/32", hours=2)
+    seen = store.revision()
+    row = store.extend_ban(net("192.0.2.7/32"), T0 + 10 * H, now=T0 + H)
+    assert row is not None and (row.id, row.offences, row.reason) == (first, 1, "bruteforce")
+    assert row.until == T0 + 10 * H and store.revision() != seen
+    assert store.offences(net("192.0.2.7/32")) == 1
+    shorter = store.extend_ban(net("192.0.2.7/32"), T0 + 3 * H, "phishing kit", now=T0 + H)
+    assert shorter is not None and (shorter.until, shorter.reason) == (T0 + 10 * H, "phishing kit")
+    assert [r.id for r in store.history()] == [first]
+    # none in force: nothing to extend (the caller records a new ban)
+    assert store.extend_ban(net("192.0.2.7/32"), T0 + 20 * H, now=T0 + 11 * H) is None
+    assert store.extend_ban(net("192.0.2.0/24"), T0 + 20 * H, now=T0) is None
+    store.lift_ban(net("192.0.2.7/32"), "by hand", now=T0 + 2 * H)
+    assert store.extend_ban(net("192.0.2.7/32"), T0 + 20 * H, now=T0 + 2 * H) is None
+
+
 def test_lift_ends_exactly_that_ban(store: Store) -> None:
     ban(store, "192.0.2.0/24")
     ban(store, "192.0.2.7/32")

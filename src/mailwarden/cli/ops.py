@@ -74,8 +74,22 @@ def parse_target(text: str) -> IPNetwork:
     )
 
 
+DEFAULT_REASON = "banned by hand"
+
+
 def _store(config: Config) -> Store:
     return open_store(config.store.path)
+
+
+def _existing_store(config: Config) -> Store:
+    """The store, when it exists: a command that only reads or lifts never creates one
+    (a mistyped ``--config`` would leave an empty store behind)."""
+    import os
+
+    path = config.store.path
+    if "://" not in path and not os.path.exists(path):
+        raise MailwardenError(f"{path}: no store yet (the daemon creates it when it starts)")
+    return _store(config)
 
 
 def _damage(store: Store, config: Config) -> str | None:
@@ -113,13 +127,17 @@ def _note(store: Store, config: Config) -> None:
     help="How long: 90m, 1h, 2d, 1w (default: the policy's ban time, longer for a "
     "repeat offender).",
 )
-@click.option("--reason", default="banned by hand", show_default=True, help="Why (for status).")
+@click.option(
+    "--reason",
+    help=f"Why (for status; default: the reason of the ban in force, else {DEFAULT_REASON!r}).",
+)
 @config_option
-def ban(target: str, length: timedelta | None, reason: str, config_path: str | None) -> int:
+def ban(target: str, length: timedelta | None, reason: str | None, config_path: str | None) -> int:
     """Ban an address or a network now.
 
     Loopback, this host's addresses and the allow list are refused, as the daemon
-    refuses them. Banning again never shortens a ban.
+    refuses them. Banning again never shortens a ban; a ban in force is lengthened (its
+    reason kept unless --reason is given), which counts no new offence.
 
     \b
     Examples:
@@ -137,14 +155,20 @@ def ban(target: str, length: timedelta | None, reason: str, config_path: str | N
         raise MailwardenError(f"refusing to ban {network}: {refusal}")
     now = datetime.now(UTC)
     with _store(config) as store:
-        offences = store.offences(network) + 1
-        duration = length if length is not None else policy.duration_for(offences)
-        entry = BanEntry(network, now + duration, clean(reason))
-        evidence = json.dumps({"by": "mailwarden ban", "user": _login()})
-        row = store.record_ban(entry, evidence, Source.MANUAL, now)
+        offences = store.offences(network)
+        duration = length if length is not None else policy.duration_for(max(1, offences))
+        reason_given = clean(reason) if reason is not None else None
+        row = store.extend_ban(network, now + duration, reason_given, now)
+        done = "extended the ban of"
+        if row is None:
+            duration = length if length is not None else policy.duration_for(offences + 1)
+            entry = BanEntry(network, now + duration, reason_given or DEFAULT_REASON)
+            evidence = json.dumps({"by": "mailwarden ban", "user": _login()})
+            row = store.record_ban(entry, evidence, Source.MANUAL, now)
+            done = "banned"
         offence = f", offence {row.offences}" if row.offences > 1 else ""
         click.echo(
-            f"banned {row.network} until {iso(row.until)} "
+            f"{done} {row.network} until {iso(row.until)} "
             f"({duration_text(row.until - row.since)}{offence}): {row.reason}"
         )
         _note(store, config)
@@ -166,7 +190,7 @@ def unban(target: str, reason: str, config_path: str | None) -> int:
     """
     network = parse_target(target)
     config = load(config_path)
-    with _store(config) as store:
+    with _existing_store(config) as store:
         if store.lift_ban(network, clean(reason)):
             click.echo(f"unbanned {network}")
             _note(store, config)
@@ -203,13 +227,8 @@ def status(fmt: str, config_path: str | None) -> int:
       mailwarden status
       mailwarden status --format json | jq '.counts.active'
     """
-    import os
-
     config = load(config_path)
-    path = config.store.path
-    if "://" not in path and not os.path.exists(path):
-        raise MailwardenError(f"{path}: no store yet (the daemon creates it when it starts)")
-    with _store(config) as store:
+    with _existing_store(config) as store:
         document = status_document(store, config)
         damage = _damage(store, config)
     if fmt == "json":

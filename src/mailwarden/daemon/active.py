@@ -46,6 +46,9 @@ class ActiveBans:
                 return network
         return None
 
+    def get(self, network: IPNetwork) -> BanEntry | None:
+        return self._by.get(network)
+
     def values(self) -> list[BanEntry]:
         return list(self._by.values())
 

@@ -3,7 +3,8 @@
     ban 203.0.113.7/32 for 1h until 2026-11-28T14:00:00Z: bruteforce: 3 or more failed
         logins within 1m (users: admin, info)                      <- one line in the log
     ban 203.0.113.7/32 for 2h until ...: ... (offence 2)
-    unban 203.0.113.7/32: lifted in the store
+    unban 203.0.113.7/32: lifted in the store                     <- by `mailwarden unban`
+    ban of 203.0.113.7/32 expired
     refuse to ban 192.0.2.1/32: 192.0.2.1/32 is an address of this host (192.0.2.1/32)
     watch 198.51.100.4: probe: tried admin, a name bots try on every server   (-v only)
     compromise: admin@example.org logged in from 198.51.100.4: logged in as ...

@@ -6,7 +6,9 @@ Each step:
    input's copy of an entry (mail.log and syslog both hold every mail line on Debian:
    see `duplicates`), parses and feeds it to the detector; each ban is checked against
    the policy (never the allow list, loopback, this host's addresses), recorded in the
-   store, then sent to the firewall in one batch per chunk read; then the sources'
+   store, then sent to the firewall in one batch per chunk read (this host's addresses
+   are read again before a ban when the last reading is older than `OWN_FRESH`, so an
+   address added a moment ago is never banned); then the sources'
    positions are committed (after the bans they led to: a ``kill -9`` re-reads at most
    one poll, whose bans are already in the store and are then not recorded again);
 2. polls the store's revision: a ``mailwarden ban``/``unban`` from another process is
@@ -33,7 +35,11 @@ shown by ``status`` and tried again, at most a minute apart, while the other inp
 on (see `mailwarden.sources.follow`); a failing firewall or store is logged once (again
 when its error changes) and retried, neither stops the daemon: the store keeps the bans,
 the firewall is rewritten from it after 1, 2, 4, ... seconds (at most a minute apart),
-and ``status`` shows the firewall's error until then. A ban that ended while the daemon
+and ``status`` shows the firewall's error until then. A ban the store failed to record
+goes into the firewall all the same, stays there until it ends (the store's changes,
+repairs and rewrites keep it), and is recorded as of its time as soon as the store works
+again (a stop while the store still fails says so: the next start lifts it). A ban that
+ended is said ``expired``, never ``lifted``. A ban that ended while the daemon
 was stopped is lifted at the first step; a reload that puts a banned address on the
 allow list lifts its ban at once.
 """
@@ -83,6 +89,13 @@ PRESENT_EVERY = 1.0
 EXPIRE_EVERY = 10.0
 HOUSEKEEPING_EVERY = 60.0
 OWN_ADDRESSES_EVERY = 300.0
+OWN_FRESH = 1.0
+"""Before a ban, this host's addresses are read again when the last reading is older
+than this (``ip -j addr``: about 3 ms): an address added a moment ago (an IPv6
+temporary address, a failover address) is not banned, and a stream of bans reads them
+at most once a second."""
+RECORD_AGAIN_EVERY = 1.0
+"""A ban the store failed to record is tried again this often (see `_Unrecorded`)."""
 SYNC_EVERY = 300.0
 PRUNE_EVERY = 86400.0
 MAX_PROBLEMS = 5
@@ -94,6 +107,19 @@ SAY_AGAIN_EVERY = 600.0
 shows it all along)."""
 KEEP_HISTORY = timedelta(days=365)
 """Ended bans are forgotten after this long (they stop counting as offences)."""
+
+
+@dataclass
+class _Unrecorded:
+    """A ban put into the firewall while the store failed to record it: kept (the
+    store's changes, repairs and rewrites keep it in the firewall) until it ends, and
+    recorded as soon as the store works again (`Daemon._record_unrecorded`)."""
+
+    entry: BanEntry
+    evidence: str
+    since: datetime
+    detection: Detection
+    users: list[str]
 
 
 @dataclass
@@ -165,6 +191,13 @@ class Daemon:
         self._enforcer: Enforcer | None = None
         self._policy: BanPolicy | None = None
         self._own: list[IPNetwork] = []
+        self._own_read_at = 0.0
+        self._own_failed_said = 0.0
+        self._unrecorded: dict[IPNetwork, _Unrecorded] = {}
+        """Bans in the firewall that the store failed to record (see `_Unrecorded`)."""
+        self._expired_said: set[IPNetwork] = set()
+        """Ended bans that `_check_revision` took out and said expired, so that
+        `_expire` does not say them again."""
         self._trust: JournalTrust | None = None
         self._keys = StateKeys()
         self._refused_stored: set[IPNetwork] = set()
@@ -241,6 +274,7 @@ class Daemon:
         enforcer = make_enforcer(config)
         detector = make_detector(config)
         self._own = self._own_addresses()
+        self._own_read_at = time.monotonic()
         self._policy = ban_policy(config, self._own)
         self._store = open_store(config.store.path)
         self._keys = StateKeys.for_store(config.store)  # the store is not reloaded
@@ -272,6 +306,7 @@ class Daemon:
             ("own", OWN_ADDRESSES_EVERY),
             ("sync", SYNC_EVERY),
             ("prune", PRUNE_EVERY),
+            ("record", RECORD_AGAIN_EVERY),
         ):
             self._due[name] = now + every
         self._due["heartbeat"] = now
@@ -286,6 +321,14 @@ class Daemon:
         its bans."""
         if self._enforcer is not None:
             self._flush(force=True)
+        if self._unrecorded and self._store is not None:
+            self._record_unrecorded()
+            for network in self._unrecorded:
+                LOG.warning(
+                    "ban of %s not recorded (the store still fails): the firewall keeps it "
+                    "until it ends, but the next start lifts it",
+                    network,
+                )
         if self._reader is not None:
             self._commit()
             self._reader.close()
@@ -332,6 +375,9 @@ class Daemon:
         if now >= due["prune"]:
             due["prune"] = now + PRUNE_EVERY
             self._prune()
+        if self._unrecorded and now >= due["record"]:
+            due["record"] = now + RECORD_AGAIN_EVERY
+            self._record_unrecorded()
         return bool(chunks)
 
     # -- reading and deciding -----------------------------------------------------------
@@ -415,7 +461,12 @@ class Daemon:
             )
         LOG.debug("line error", exc_info=exc)
 
-    def _decide(self, detection: Detection, batch: list[BanEntry], event: Event) -> None:
+    def _decide(
+        self, detection: Detection, batch: list[BanEntry], event: Event, *, warm: bool = False
+    ) -> None:
+        """Act on one detection: log it, refuse it, or ban (record, then batch for the
+        firewall). ``warm``: it comes from the warm-up's lines, which were read before: a
+        refusal or a stale attack was said then, and is neither said nor counted again."""
         counters = self.counters
         counters.detections += 1
         if detection.verdict is Verdict.COMPROMISED:
@@ -430,13 +481,19 @@ class Daemon:
             return
         target = normalize(decision.target)
         refusal = self.policy.refusal(target)
+        now = datetime.now(UTC)
+        if refusal is None and self.applied.covering(target, now) is not None:
+            counters.already_banned += 1
+            return
+        if refusal is None and self._own_addresses_stale():
+            self._refresh_own_addresses()  # an address added a moment ago is refused
+            refusal = self.policy.refusal(target)
         if refusal is not None:
+            if warm:
+                LOG.debug("refuse to ban %s: %s (earlier lines)", target, refusal)
+                return
             counters.refused += 1
             LOG.warning("refuse to ban %s: %s", target, refusal)
-            return
-        now = datetime.now(UTC)
-        if self.applied.covering(target, now) is not None:
-            counters.already_banned += 1
             return
         try:
             offences = self.store.offences(target) + 1
@@ -445,6 +502,8 @@ class Daemon:
             offences = 1
         duration = self.policy.duration_for(offences)
         if detection.time is not None and detection.time + duration <= now:
+            if warm:
+                return
             counters.stale += 1
             LOG.info(
                 "not banning %s: its attack was at %s, longer ago than a %s ban would last",
@@ -457,16 +516,20 @@ class Daemon:
             decision, target=target, reason=decisions.ban_reason(detection)
         )
         entry = self.policy.entry(decision, offences, now)
+        evidence = decisions.evidence_text(detection)
+        users = decisions.users_of(detection, event)
         try:
-            row = self.store.record_ban(entry, decisions.evidence_text(detection), Source.AUTO, now)
+            row = self.store.record_ban(entry, evidence, Source.AUTO, now)
         except StoreError as exc:
-            # The firewall still gets it (with its kernel timeout); the store may be back
-            # at the next change.
+            # The firewall gets it all the same (with its kernel timeout), and keeps it
+            # until it ends; it is recorded when the store works again.
             self._store_error(exc)
+            self._unrecorded[target] = _Unrecorded(entry, evidence, now, detection, users)
             self.applied.put(entry)
             batch.append(entry)
             LOG.info(
-                "ban %s until %s: %s (not recorded)",
+                "ban %s until %s: %s (not recorded yet: the store failed; recorded when "
+                "it works again)",
                 target,
                 decisions.iso(entry.expires),
                 entry.reason,
@@ -476,8 +539,63 @@ class Daemon:
         entry = row.entry()
         self.applied.put(entry)
         batch.append(entry)
-        LOG.info("%s", decisions.ban_line(row, decisions.users_of(detection, event)))
+        LOG.info("%s", decisions.ban_line(row, users))
         self.alerter.send(decisions.ban_alert(row, detection))
+
+    def _record_unrecorded(self) -> None:
+        """Record the bans the store failed to record (`_Unrecorded`), as of when they
+        were made, now that it may work again; the offence count (and with it the
+        length) is the store's. One that ended meanwhile is left to `_expire`; one that
+        the store holds a ban covering (``mailwarden ban``, another host) is dropped: the
+        store's ban is applied instead."""
+        now = datetime.now(UTC)
+        try:
+            stored = ActiveBans(row.entry() for row in self.store.active_bans())
+        except StoreError as exc:
+            self._store_error(exc)
+            return
+        for network, ban in list(self._unrecorded.items()):
+            if ban.entry.expires <= now:
+                continue
+            if stored.covering(network, now) is not None:
+                del self._unrecorded[network]
+                continue
+            try:
+                offences = self.store.offences(network) + 1
+                length = self.policy.duration_for(offences)
+                entry = dataclasses.replace(
+                    ban.entry, expires=max(ban.entry.expires, ban.since + length)
+                )
+                row = self.store.record_ban(entry, ban.evidence, Source.AUTO, ban.since)
+            except StoreError as exc:
+                self._store_error(exc)
+                return
+            del self._unrecorded[network]
+            self.counters.bans += 1
+            LOG.info(
+                "%s (recorded late: the store failed at the ban)",
+                decisions.ban_line(row, ban.users),
+            )
+            self.alerter.send(decisions.ban_alert(row, ban.detection))
+            if row.entry() != self.applied.get(network):
+                self.applied.put(row.entry())
+                self._apply([row.entry()], [])
+
+    def _wanted(self, active: Sequence[BanRow]) -> list[BanEntry]:
+        """What the firewall must hold: the store's enforceable bans (`_enforceable`),
+        and the bans it failed to record that have not ended (and that the policy still
+        allows: a reload may have put one on the allow list)."""
+        entries = [row.entry() for row in active]
+        if not self._unrecorded:
+            return entries
+        now = datetime.now(UTC)
+        stored = {row.network for row in active}
+        for network, ban in list(self._unrecorded.items()):
+            if network in stored or self.policy.refusal(network) is not None:
+                del self._unrecorded[network]
+            elif ban.entry.expires > now:
+                entries.append(ban.entry)
+        return entries
 
     # -- the firewall -------------------------------------------------------------------
 
@@ -527,14 +645,15 @@ class Daemon:
                     describe(self.config),
                 )
             active = self._enforceable(self.store.active_bans())
+            wanted = self._wanted(active)
             self.enforcer.ensure()
-            self.enforcer.sync([row.entry() for row in active])
+            self.enforcer.sync(wanted)
         except (EnforceError, StoreError) as exc:
             self._firewall_failed(exc, doing="cannot restore it")
             return
         self._repair = False
         self.counters.repairs += 1
-        self.applied = ActiveBans(row.entry() for row in active)
+        self.applied = ActiveBans(wanted)
         since = self._broken_since
         self._firewall_works(quiet=True)
         LOG.info(
@@ -545,12 +664,12 @@ class Daemon:
 
     def _resync(self) -> None:
         try:
-            active = self._enforceable(self.store.active_bans())
-            self.enforcer.sync([row.entry() for row in active])
+            wanted = self._wanted(self._enforceable(self.store.active_bans()))
+            self.enforcer.sync(wanted)
         except (EnforceError, StoreError) as exc:
             self._firewall_failed(exc, doing="periodic rewrite failed")
             return
-        self.applied = ActiveBans(row.entry() for row in active)
+        self.applied = ActiveBans(wanted)
 
     def _firewall_failed(
         self, exc: EnforceError | StoreError, doing: str = "", *, repair: bool = True
@@ -641,31 +760,54 @@ class Daemon:
             self._store_error(exc)
             return
         rows = {row.network: row for row in active}
-        add, remove = changes(self.applied.values(), [row.entry() for row in active])
+        wanted = self._wanted(active)
+        add, remove = changes(self.applied.values(), wanted)
         for entry in add:
-            row = rows[entry.network]
-            how = " (manual)" if row.source is Source.MANUAL else ""
-            LOG.info("%s", decisions.ban_line(row, how=how))
+            row = rows.get(entry.network)
+            if row is not None:
+                how = " (manual)" if row.source is Source.MANUAL else ""
+                LOG.info("%s", decisions.ban_line(row, how=how))
+        now = datetime.now(UTC)
+        lifted = 0
         for network in remove:
-            LOG.info("unban %s: lifted in the store", network)
-        self.applied = ActiveBans(row.entry() for row in active)
+            old = self.applied.get(network)
+            if old is not None and old.expires <= now:
+                # Its time is up (the store reads only bans in force): not lifted.
+                self._expired_said.add(network)
+                self.counters.expired += 1
+                LOG.info("ban of %s expired", network)
+            else:
+                lifted += 1
+                LOG.info("unban %s: lifted in the store", network)
+        self.applied = ActiveBans(wanted)
         if add or remove:
-            self.counters.manual_changes += len(add) + len(remove)
+            self.counters.manual_changes += len(add) + lifted
             self._apply(add, remove)
 
     def _expire(self) -> None:
+        """End the bans whose time is up, in the store and the firewall (where the
+        kernel ended them already), and say each once; a ban the store never recorded
+        ends here too."""
+        now = datetime.now(UTC)
+        ended = [n for n, ban in self._unrecorded.items() if ban.entry.expires <= now]
+        for network in ended:
+            del self._unrecorded[network]
+            self.applied.pop(network)
+            self.counters.expired += 1
+            LOG.info("ban of %s expired (it was never recorded: the store failed)", network)
         try:
             expired = self.store.expire()
         except StoreError as exc:
             self._store_error(exc)
-            return
-        if not expired:
-            return
+            expired = []
+        said, self._expired_said = self._expired_said, set()
         for network in expired:
             self.applied.pop(network)
-            LOG.info("ban of %s expired", network)
-        self.counters.expired += len(expired)
-        self._apply([], expired)
+            if network not in said:
+                self.counters.expired += 1
+                LOG.info("ban of %s expired", network)
+        if ended or expired:
+            self._apply([], [*ended, *expired])
 
     def _prune(self) -> None:
         try:
@@ -770,8 +912,11 @@ class Daemon:
             )
         batch: list[BanEntry] = []
         for detection, event in found:
-            if detection.decision() is not None and self._unanswered(detection):
-                self._decide(detection, batch, event)
+            decision = detection.decision()
+            if decision is None or self.policy.refusal(normalize(decision.target)) is not None:
+                continue  # a refusal was said when the line was first read
+            if self._unanswered(detection):
+                self._decide(detection, batch, event, warm=True)
         if batch:
             self._apply(batch, [])
 
@@ -799,11 +944,22 @@ class Daemon:
                 new,
             )
 
+    def _own_addresses_stale(self) -> bool:
+        """Is the last reading of this host's addresses older than `OWN_FRESH`?"""
+        return time.monotonic() - self._own_read_at >= OWN_FRESH
+
     def _refresh_own_addresses(self) -> None:
+        """Read this host's addresses again (every five minutes, and before a ban when
+        the last reading is older than `OWN_FRESH`); a change rechecks the bans. A
+        failure keeps the addresses known, and is said at most every five minutes."""
+        now = time.monotonic()
+        self._own_read_at = now
         try:
             own = self._own_addresses()
         except MailwardenError as exc:
-            LOG.warning("cannot list this host's addresses: %s", decisions.clean(str(exc)))
+            if now - self._own_failed_said >= OWN_ADDRESSES_EVERY or not self._own_failed_said:
+                self._own_failed_said = now
+                LOG.warning("cannot list this host's addresses: %s", decisions.clean(str(exc)))
             return
         if sorted(map(str, own)) != sorted(map(str, self._own)):
             self._own = own
@@ -820,8 +976,9 @@ class Daemon:
         except StoreError as exc:
             self._store_error(exc)
             return
-        add, remove = changes(self.applied.values(), [row.entry() for row in active])
-        self.applied = ActiveBans(row.entry() for row in active)
+        wanted = self._wanted(active)
+        add, remove = changes(self.applied.values(), wanted)
+        self.applied = ActiveBans(wanted)
         if add or remove:
             self._apply(add, remove)
 

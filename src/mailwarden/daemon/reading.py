@@ -31,14 +31,19 @@ What the detector knew does not survive a restart, but is rebuilt: `Reader.warmu
 the lines of each file before the point where reading resumes (the stored position, or
 the end of a file read for the first time) that lie within the detector's longest window
 (a day by default) of the last of them, found by a binary search on their times (a log
-is in time order), and at most `WARMUP_BYTES`; in pieces of at most `WARMUP_PIECE`
-bytes, which the daemon feeds to a fresh detector (a stop request is honoured between
-two pieces). An attacker with two guesses before a restart is banned at the third after
-it, one with six in the day before it at the eighth; what the tail itself concludes is
-acted on only when no ban of that network was recorded since (see
+is in time order), and at most `WARMUP_BYTES`; when the window reaches back to the
+file's first line, the window's lines of the files rotated before it come first
+(``mail.log.1`` left by a rename or a copytruncate while the daemon ran, then
+``mail.log.2``: plain siblings with a rotation's name, newest first; a compressed one
+ends the search, the lines before the window's start in such a file are counted for
+their numbers by one sequential read), within the same `WARMUP_BYTES`; in pieces of at
+most `WARMUP_PIECE` bytes, which the daemon feeds to a fresh detector (a stop request is
+honoured between two pieces). An attacker with two guesses before a restart is banned at
+the third after it, one with six in the day before it at the eighth; what the tail
+itself concludes is acted on only when no ban of that network was recorded since (see
 `loop.Daemon._warm_up`). On a server that writes more than `WARMUP_BYTES` a day, the
-longest windows restart counting (reading the tail costs about 1 s per 16 MB at start
-on this 2-core VM).
+longest windows restart counting (reading the tail costs about 1 s per 16 MB at start on
+this 2-core VM).
 A compressed copy's tail is `WARMUP_BYTES` long, whatever its times. The journal's
 warm-up is its entries of the window before the stored cursor (journalctl ``--since``,
 ``--until``, at most its last `journal.WARMUP_ENTRIES`), the mail system's only; at the
@@ -48,10 +53,12 @@ read for the first time is warmed up from its end).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+import re
 import socket
-from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Generator, Iterable, Iterator, Mapping
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
@@ -60,14 +67,18 @@ from mailwarden.daemon.journal import JournalFollower, JournalTrust
 from mailwarden.daemon.journal import warmup as journal_warmup
 from mailwarden.framing import Framer
 from mailwarden.sources._lines import LineSplitter
+from mailwarden.sources.files import unpacked
 from mailwarden.sources.follow import (
+    FINGERPRINT_SIZE,
     READ_BUDGET,
     FileFollower,
+    Found,
     Position,
     file_matches,
     find_packed,
     find_stored,
     open_regular,
+    siblings,
 )
 from mailwarden.sources.interface import Chunk, ReadStats
 from mailwarden.sources.journal import cursor_fields
@@ -265,8 +276,8 @@ class Reader:
         started = self.files.origins()
         for path in self.paths:
             position = started.get(path)
-            if position is not None and position.offset > 0:
-                yield from tail_before(path, position, limit, piece, window)
+            if position is not None:
+                yield from tail_before(path, position, limit, piece, window, followed=self.paths)
         journal, origin = self.journal, self._journal_origin
         if journal is not None and origin is not None and window is not None:
             yield from journal_warmup(
@@ -350,12 +361,17 @@ def tail_before(
     limit: int,
     piece: int = WARMUP_PIECE,
     window: timedelta | None = None,
+    *,
+    followed: Collection[str] = (),
 ) -> Iterator[Chunk]:
     """The whole lines before `position` (at most `limit` bytes) in the file it points
     at (`path` itself, a rotated sibling with its inode, or a copy: see `find_stored`;
     a compressed copy: `find_packed`), in chunks of at most `piece` bytes (and one
     line). With ``window``, only those within it of the last one (`_recent_start`; not
-    in a compressed copy)."""
+    in a compressed copy), and when that reaches back to the file's first line, first
+    the window's lines of the files rotated before it (`_earlier_tails`: a rotation
+    while the daemon ran, then a restart, keeps the counts), within the same `limit`.
+    ``followed``: the daemon's other followed paths, never read as a rotated file."""
     found = find_stored(path, position)
     if found is None:
         yield from _packed_tail(path, position, limit, max(1, piece))
@@ -368,8 +384,14 @@ def tail_before(
             if begin is None:
                 return
             start = begin
+        since: datetime | None = None
         if window is not None and start < end:
-            start = _recent_start(fd, start, end, window)
+            last = _line_time(fd, _last_line_start(fd, start, end), end)
+            if last is not None:
+                since = last - window
+                start = _window_start(fd, start, end, since)
+        if window is not None and start == 0:
+            yield from _earlier_tails(path, found, since, window, limit - end, piece, followed)
         if start >= end:
             return
         yield from _lines_up_to(path, position, start, lambda: _pieces(fd, start, end, piece))
@@ -377,6 +399,118 @@ def tail_before(
         return  # the follower says what cannot be read
     finally:
         os.close(fd)
+
+
+ROTATED_SUFFIX = re.compile(r"(?:[.-][0-9]+)+(?P<packed>\.(?:gz|bz2|xz|zst))?")
+"""What logrotate appends to a rotated log's name: ``.1``, ``.2``, ``-20261128``
+(``dateext``), ``-2026-11-28``; a compressed one (``.2.gz``) is not read back."""
+ROTATION_SLACK = 60.0
+"""A file rotated before another was written to at most this many seconds after the
+other's last change (the writer's late lines into ``mail.log.1``)."""
+
+
+def _earlier_tails(
+    path: str,
+    found: Found,
+    since: datetime | None,
+    window: timedelta,
+    budget: int,
+    piece: int,
+    followed: Collection[str],
+) -> Iterator[Chunk]:
+    """The lines within the window (from ``since``; None: the window before the newest
+    one's last line) of the files rotated before ``found``, oldest first, at most
+    ``budget`` bytes in all. They are its plain siblings with a rotation's name
+    (`ROTATED_SUFFIX`), newest first by their last change: ``mail.log.1``, which a
+    rotation by rename or copytruncate leaves, then ``mail.log.2`` when the window
+    reaches back to its first line too; a compressed one ends the search (it would be
+    decompressed whole at every start). Their lines were all read before those of
+    ``found`` (the follower reads a rotated file's rest first), so none is counted twice.
+    A sibling that is ``found`` itself or a copy of it (its inode, or its first bytes)
+    is passed over."""
+    parts: list[tuple[str, int, int, int]] = []  # name, descriptor, start, end
+    try:
+        for name in _rotated_before(path, found, followed):
+            if budget <= 0:
+                break
+            try:
+                fd = open_regular(name)
+            except OSError:
+                continue
+            parts.append((name, fd, 0, 0))
+            size = os.fstat(fd).st_size
+            if _packed(name, fd):
+                break  # compressed: not decompressed whole at every start
+            if _same_head(fd, found.fd):
+                continue  # a copy of the file read above: its lines are there
+            start = max(0, size - budget)
+            if start > 0:
+                begin = _after_newline(fd, start - 1, size, piece)
+                start = size if begin is None else begin
+            if start < size:
+                if since is None:
+                    last = _line_time(fd, _last_line_start(fd, start, size), size)
+                    since = last - window if last is not None else None
+                if since is not None:
+                    start = _window_start(fd, start, size, since)
+            parts[-1] = (name, fd, start, size)
+            budget -= size - start
+            if start > 0:
+                break  # the window begins in this file
+        for name, fd, start, end in reversed(parts):
+            if start < end:
+                yield from _whole_file_tail(name, fd, start, end, piece)
+    finally:
+        for _, fd, _, _ in parts:
+            with contextlib.suppress(OSError):
+                os.close(fd)
+
+
+def _rotated_before(path: str, found: Found, followed: Collection[str]) -> list[str]:
+    """The plain names of the files rotated before the one ``found`` is open on, newest
+    first (by their last change, `ROTATION_SLACK` after it at the most)."""
+    name = os.path.basename(path)
+    newest = os.fstat(found.fd).st_mtime + ROTATION_SLACK
+    skip = {os.path.abspath(other) for other in (path, found.name, *followed)}
+    candidates: list[tuple[float, str]] = []
+    for sibling in siblings(path):
+        suffix = os.path.basename(sibling)[len(name) :]
+        if sibling in skip or not ROTATED_SUFFIX.fullmatch(suffix):
+            continue
+        try:
+            changed = os.stat(sibling).st_mtime
+        except OSError:
+            continue
+        if changed <= newest:
+            candidates.append((changed, sibling))
+    return [sibling for _, sibling in sorted(candidates, reverse=True)]
+
+
+def _packed(name: str, fd: int) -> bool:
+    """Is the file compressed (by its name, or its first bytes)?"""
+    match = ROTATED_SUFFIX.search(os.path.basename(name))
+    return bool(match and match["packed"]) or unpacked(fd) is not None
+
+
+def _same_head(fd: int, other: int) -> bool:
+    """Do two files start with the same `FINGERPRINT_SIZE` bytes (a copy, a link)?"""
+    head = os.pread(fd, FINGERPRINT_SIZE, 0)
+    return bool(head) and head == os.pread(other, FINGERPRINT_SIZE, 0)
+
+
+def _whole_file_tail(name: str, fd: int, start: int, end: int, piece: int) -> Iterator[Chunk]:
+    """The lines of a rotated file from offset ``start`` (a line's start) to ``end``,
+    numbered from its first line (the lines before ``start`` are counted: a sequential
+    read of that part of the file)."""
+    line = 1 + sum(data.count(b"\n") for data in _pieces(fd, 0, start, piece))
+    splitter = LineSplitter(name, ReadStats(), line=line, offset=start)
+    for data in _pieces(fd, start, end, piece):
+        chunk = splitter.feed(data)
+        if chunk is not None:
+            yield chunk
+    chunk = splitter.finish()
+    if chunk is not None:
+        yield chunk
 
 
 def _packed_tail(path: str, position: Position, limit: int, piece: int) -> Iterator[Chunk]:
@@ -431,7 +565,12 @@ def _recent_start(fd: int, start: int, end: int, window: timedelta) -> int:
     last = _line_time(fd, _last_line_start(fd, start, end), end)
     if last is None:
         return start
-    since = last - window
+    return _window_start(fd, start, end, last - window)
+
+
+def _window_start(fd: int, start: int, end: int, since: datetime) -> int:
+    """`_recent_start` from a given time on: the first line from ``start`` on whose
+    entry is not older than ``since``."""
     low, high = start, end  # the answer is a line starting in [low, high]
     while high - low > SEARCH_SPAN:
         half = (low + high) // 2

@@ -5,7 +5,8 @@
   ``superseded`` by a newer ban of the same network). At most one ban per network is
   active.
 - Repeat offenders: `offences` counts the bans a network got (optionally since a
-  time); the policy turns that count into a ban length.
+  time); the policy turns that count into a ban length. `extend_ban` lengthens the
+  ban in force without counting an offence.
 - Source positions: key -> JSON value (file offset with inode and fingerprint, a
   journald cursor), written by the daemon after each batch.
 - `revision`: a number that grows with every change to the bans, so a daemon notices
@@ -109,6 +110,19 @@ class Store(ABC):
 
         If the network is already banned, the new row supersedes the old one and ends
         no earlier than it did: banning again never shortens a ban."""
+
+    @abstractmethod
+    def extend_ban(
+        self,
+        network: IPNetwork,
+        until: datetime,
+        reason: str | None = None,
+        now: datetime | None = None,
+    ) -> BanRow | None:
+        """Lengthen the ban of exactly `network` in force at `now`, in place: the same
+        row, so no new offence is counted (``mailwarden ban`` of a banned address).
+        Never shortens it; `reason` None keeps its reason. None when no ban of it is in
+        force (then `record_ban` a new one)."""
 
     @abstractmethod
     def lift_ban(self, network: IPNetwork, reason: str, now: datetime | None = None) -> bool:

@@ -81,6 +81,10 @@ INSERT_BAN = """INSERT INTO {schema}.bans
     VALUES (%s, %s, %s, %s, %s, %s, %s)
     RETURNING id, network, since, until, reason, evidence, source, offences,
     state, ended, end_reason"""
+UPDATE_BAN = """UPDATE {schema}.bans SET until = %s, reason = coalesce(%s, reason)
+    WHERE id = %s
+    RETURNING id, network, since, until, reason, evidence, source, offences,
+    state, ended, end_reason"""
 SELECT_ACTIVE = """SELECT id, network, since, until, reason, evidence, source, offences,
     state, ended, end_reason FROM {schema}.bans
     WHERE state = 'active' AND until > %s ORDER BY id"""
@@ -233,6 +237,33 @@ class PostgresStore(Store):
             row = db.execute(
                 self._q(INSERT_BAN),
                 (entry.network, since, until, reason, evidence, source.value, offences),
+            ).fetchone()
+            self._bump(db)
+        assert row is not None
+        return stored.recorded(self, row)
+
+    def extend_ban(
+        self,
+        network: IPNetwork,
+        until: datetime,
+        reason: str | None = None,
+        now: datetime | None = None,
+    ) -> BanRow | None:
+        moment, end = _moment(now), _moment(until)
+        with self._tx() as db:
+            db.execute(self._q("LOCK TABLE {schema}.bans IN SHARE ROW EXCLUSIVE MODE"))
+            old = db.execute(
+                self._q(
+                    "SELECT id, until FROM {schema}.bans WHERE network = %s AND state = 'active'"
+                ),
+                (network,),
+            ).fetchone()
+            old_until = stored.good_until(old[1]) if old is not None else None
+            if old is None or old_until is None or old_until <= moment:
+                return None  # none in force (a damaged end is superseded by a new ban)
+            row = db.execute(
+                self._q(UPDATE_BAN),
+                (max(end, old_until), None if reason is None else storable(reason), old[0]),
             ).fetchone()
             self._bump(db)
         assert row is not None

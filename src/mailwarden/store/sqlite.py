@@ -90,6 +90,10 @@ def _seconds(moment: datetime | None) -> int:
     return round(moment.timestamp())
 
 
+def _storable_or_none(text: str | None) -> str | None:
+    return None if text is None else storable(text)
+
+
 def _decode(raw: bytes) -> str:
     return raw.decode("utf-8", "replace")
 
@@ -286,6 +290,29 @@ class SqliteStore(Store):
             self._bump(db)
             row = db.execute(SELECT_BY_ID, (cursor.lastrowid,)).fetchone()
             return stored.recorded(self, row)
+
+    def extend_ban(
+        self,
+        network: IPNetwork,
+        until: datetime,
+        reason: str | None = None,
+        now: datetime | None = None,
+    ) -> BanRow | None:
+        moment, end = _seconds(now), _seconds(until)
+        with self._write() as db:
+            old = db.execute(
+                "SELECT id, until FROM bans WHERE network = ? AND state = 'active'",
+                (str(network),),
+            ).fetchone()
+            old_until = stored.good_until(old[1]) if old is not None else None
+            if old is None or old_until is None or _seconds(old_until) <= moment:
+                return None  # none in force (a damaged end is superseded by a new ban)
+            db.execute(
+                "UPDATE bans SET until = ?, reason = coalesce(?, reason) WHERE id = ?",
+                (max(end, _seconds(old_until)), _storable_or_none(reason), old[0]),
+            )
+            self._bump(db)
+            return stored.recorded(self, db.execute(SELECT_BY_ID, (old[0],)).fetchone())
 
     def lift_ban(self, network: IPNetwork, reason: str, now: datetime | None = None) -> bool:
         with self._write() as db:
