@@ -399,7 +399,7 @@ def _newest_first(tmp_path: Path) -> tuple[str, list[str]]:
 
 @pytest.mark.parametrize("how", ["stdin", "file"])
 def test_input_not_in_time_order_keeps_its_range(tmp_path: Path, how: str) -> None:
-    # `zcat mail.log.*.gz | mailwarden analyze -` (the command's own example)
+    # `zcat mail.log.*.gz | mailwarden analyze -` (newest first: what the help warns of)
     # gives the archives newest first; so does `cat mail.log*`. Reading stops at the
     # first chunk (a first version stopped there and lost the week asked for): a
     # file is always read to its end.

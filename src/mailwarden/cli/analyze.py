@@ -159,7 +159,7 @@ def analyze(
       mailwarden analyze --journal --since "2026-02-23"
       mailwarden analyze --config /etc/mailwarden/mailwarden.toml \\
           --set fast_failures=5 --allow 192.0.2.0/24 mail.log
-      zcat mail.log.*.gz | mailwarden analyze -
+      zcat -f mail.log.2.gz mail.log.1 mail.log | mailwarden analyze -   (oldest first)
     """
     policy = _policy(config_path, assignments, allow, honeypots, users_file)
     if show_thresholds:
