@@ -337,10 +337,12 @@ def test_a_time_range_that_leaves_everything_out_says_so() -> None:
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("No attack found")
     (warning,) = done.stderr.splitlines()
-    assert warning.startswith("mailwarden: warning: ")
-    assert "entries lie outside --until 2026-01-01 23:59 UTC (2 newer files not opened), and" in (
-        warning
-    )
+    assert warning.startswith("mailwarden: warning: Nothing inside --until 2026-01-01 23:59 UTC")
+    assert "lie outside it (2 newer files not opened)" in warning
+    # The all-clear covers only the range: said under the headline, and in the JSON.
+    assert "Nothing inside --until 2026-01-01 23:59 UTC could change" in done.stdout
+    document = json.loads(run_analyze("--format", "json", "--until", "2026-01-01", *logs).stdout)
+    assert document["notes"][0].startswith("Nothing inside --until")
     # A range with the attacks in it says nothing of the kind.
     inside = run_analyze("--since", "2026-03-10", "--until", "2026-03-10T12:00", *logs)
     assert inside.stderr == "" and "guessed passwords" in inside.stdout

@@ -221,6 +221,7 @@ def _run(
         if progress is not None:
             progress.close()
     stats = counts.read
+    cautions: list[str] = []
     held = stats.held_together_note()
     if held is not None:
         stats.problem(held)
@@ -239,17 +240,21 @@ def _run(
             err=True,
         )
     elif stats.outside_window and not counts.records:
-        # Not a problem of the input: said on standard error, not among the problems.
+        # Not a problem of the input (not among the problems), but the all-clear below
+        # covers only the range: said under the headline and on standard error.
         from mailwarden.report.text import plural
 
         newer = len(stats.after_until)
         unopened = f" ({plural(newer, 'newer file')} not opened)" if newer else ""
-        click.echo(
-            f"mailwarden: warning: {stats.outside_window:,} entries lie outside "
-            f"{_window(options)}{unopened}, and none inside the range could change the "
-            "analysis",
-            err=True,
+        caution = (
+            f"Nothing inside {_window(options)} could change the analysis: the "
+            f"{stats.outside_window:,} entries that could (logins, failures, rejects) lie "
+            f"outside it{unopened}. Is that the range you meant"
+            + ("" if options.year is not None else " (and the year of the log's dates)")
+            + "?"
         )
+        cautions.append(caution)
+        click.echo(f"mailwarden: warning: {caution}", err=True)
     elif stats.lines and not counts.recognised:
         for path in _not_logs(paths, options):
             stats.problem(
@@ -269,6 +274,7 @@ def _run(
         junk=stats.binary + stats.too_long,
         problems=tuple(stats.problems),
         disorder=tuple(stats.disorder),
+        cautions=tuple(cautions),
         duplicates=stats.duplicates,
         before_since=tuple(older),
         after_until=tuple(stats.after_until),

@@ -544,6 +544,8 @@ class Detector:
         if reason and "given password" in reason:
             self._password_logged(event, event.ip or (session.ip if session else None))
         if new <= 0:
+            if event.service is not None:
+                self._service_of_counted(event)
             return _NOTHING
         ip = event.ip
         if ip is None:
@@ -558,6 +560,15 @@ class Detector:
             user = session.users[-1]
         found = self._failure(ip, user, new, event)
         return found if found else _NOTHING
+
+    def _service_of_counted(self, event: Event) -> None:
+        """A failure another line of the same attempt counted (Dovecot's auth process
+        names no service; the login process's line does, ``imap-login: … auth
+        failed``): the client's services gain the one this line names."""
+        client = self._clients.get(event.ip) if event.ip is not None else None
+        service = event.service
+        if client is not None and service is not None and service not in client.services:
+            client.services = with_service(client.services, service)
 
     def _after_tracked(
         self, event: Event, session: Session | None, new: int, handler: Handler

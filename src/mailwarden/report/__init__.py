@@ -51,6 +51,10 @@ class ReadSummary:
     """One line each: a damaged archive, a journal that stopped early, …"""
     disorder: tuple[str, ...] = ()
     """One line per input whose entries go back in time: the analysis may be wrong."""
+    cautions: tuple[str, ...] = ()
+    """Lines said under the headline too (and in the JSON's notes, after ``disorder``):
+    an all-clear that covers less than it seems (nothing that could matter lay inside
+    --since/--until)."""
     duplicates: int = 0
     """Lines also given by another input (mail.log and syslog), counted once."""
     before_since: tuple[str, ...] = ()

@@ -22,7 +22,8 @@ or ``after_until`` (a newer file of a rotated set whose older file ends more tha
 past --until); ``stats`` counts them as ``files_before_since`` and
 ``files_after_until``. ``notes`` starts with a line per input whose entries go back in
 time (the newest file first on standard input): the analysis counts in the order
-given, so it may be wrong.
+given, so it may be wrong; then a line when nothing that could change the analysis lay
+inside --since/--until (an all-clear that covers less than it seems).
 """
 
 from __future__ import annotations
@@ -58,7 +59,7 @@ def analysis_document(
         {"path": path, "reason": "before_since"} for path in summary.before_since
     ] + [{"path": path, "reason": "after_until"} for path in summary.after_until]
     document["problems"] = list(summary.problems)
-    document["notes"] = list(summary.disorder) + document["notes"]
+    document["notes"] = list(summary.disorder + summary.cautions) + document["notes"]
     return document
 
 

@@ -693,7 +693,9 @@ def report(
     )
     parts: list[RenderableType] = [Paragraph(Text(top, style=style)), Text(read)]
     # An input out of time order can make every verdict below wrong: said at the top.
-    parts += [Text(shown(line), style=_STYLE["warn"]) for line in summary.disorder]
+    parts += [
+        Text(shown(line), style=_STYLE["warn"]) for line in summary.disorder + summary.cautions
+    ]
     parts += compromised_section(analysis.compromised, limit)
     parts += attackers_section(hostile(analysis.attackers), limit)
     parts += campaigns_section(analysis.findings, limit)
