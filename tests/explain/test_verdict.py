@@ -390,3 +390,19 @@ def test_the_names_tried_are_credited_to_every_address_that_tried_them(run: Runn
     assert "9 different user names were tried, by 12 addresses; 1 of them" in flat(out)
     _code, out, _err = run("explain", "--lang", "zh_CN", str(samples / "mail.log"))
     assert "2个地址共尝试了37个不同的用户名，其中1个地址尝试了许多用户名" in "".join(out.split())
+
+
+ONE_DOVECOT_FAILURE = """\
+Mar  9 07:52:09 mx dovecot: auth: passwd-file(erin@example.com,198.51.100.53,<I/l015FMQs/GM2Q1>): Password mismatch
+Mar  9 07:52:11 mx dovecot: imap-login: Disconnected: Connection closed (auth failed, 1 attempts in 2 secs): user=<erin@example.com>, method=PLAIN, rip=198.51.100.53, lip=198.51.100.25, TLS, session=<I/l015FMQs/GM2Q1>
+"""  # noqa: E501
+
+
+def test_audit_is_advised_only_for_a_configuration_change(run: Runner, log_file: LogFile) -> None:
+    """“Run mailwarden audit … the exact change for each point above” after advice that
+    holds no change to the configuration (strong passwords, no ban yet) sent the
+    administrator to a command with nothing to say about it."""
+    _code, out, _err = run("explain", log_file(ONE_DOVECOT_FAILURE))
+    actions = _actions(flat(out))
+    assert "strong, unique passwords" in actions
+    assert "mailwarden audit" not in actions

@@ -1069,7 +1069,7 @@ def _actions(facts: ExcerptFacts, audit: AuditCommand) -> list[str]:
                 "years of security fixes."
             )
         )
-    if attackers or kinds:
+    if kinds & _CONFIGURATION_KINDS:
         actions.append(
             _(
                 "Run “{command}” on the server: it reads main.cf and master.cf and prints the "
@@ -1077,6 +1077,14 @@ def _actions(facts: ExcerptFacts, audit: AuditCommand) -> list[str]:
             ).format(command=audit(""))
         )
     return actions
+
+
+_CONFIGURATION_KINDS = frozenset(
+    {"credential_exposed", "auth_on_port_25", "weak_tls", "soft_bounce"}
+)
+"""Server findings whose point in the advice is a change to main.cf, master.cf or
+dovecot.conf: only after one of them does “run mailwarden audit … the exact change for
+each point above” have a point to speak of (not after a typo, a ban or passwords)."""
 
 
 def _ban_recommended(client: ClientFacts) -> bool:
