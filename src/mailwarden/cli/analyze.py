@@ -23,7 +23,11 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from mailwarden.cli.options import log_input_options, show_passwords_option
+from mailwarden.cli.options import (
+    existing_file,
+    log_input_options,
+    show_passwords_option,
+)
 from mailwarden.config import Config, PolicyConfig, apply_overrides, duration_text, load_config
 from mailwarden.errors import InputError, MailwardenError
 from mailwarden.model import IPNetwork
@@ -71,7 +75,8 @@ if TYPE_CHECKING:
     "--config",
     "config_path",
     metavar="FILE",
-    type=click.Path(dir_okay=False),
+    type=click.Path(),
+    callback=existing_file,
     help="The TOML configuration the daemon uses; analyze reads its [policy] thresholds.",
 )
 @click.option(
@@ -94,7 +99,8 @@ if TYPE_CHECKING:
     "--users",
     "users_file",
     metavar="FILE",
-    type=click.Path(dir_okay=False),
+    type=click.Path(),
+    callback=existing_file,
     help="The real accounts, one per line, or a Dovecot passwd-file: tells which tried "
     "usernames exist.",
 )
