@@ -75,3 +75,12 @@ def test_a_pipe_is_a_file_to_read(run: Runner, places: dict[str, str]) -> None:
     """``--users <(getent …)`` names a pipe, not a missing file."""
     code, out, err = run("analyze", "-q", "--users", "/dev/stdin", "--thresholds")
     assert code == 0 and err == "" and "[policy]" in out
+
+
+@pytest.mark.parametrize("value", ["fast_failures", "=5", "policy.=5"])
+def test_a_set_without_its_equals_sign_asks_for_key_equals_value(
+    run: Runner, places: dict[str, str], value: str
+) -> None:
+    code, _out, err = run("analyze", "--set", value, places["LOG"])
+    assert code == 2
+    assert err == f"mailwarden: error: --set: {value}: expected KEY=VALUE\n"

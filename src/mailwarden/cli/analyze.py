@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from mailwarden.cli.options import (
+    assignments,
     existing_file,
     log_input_options,
     show_passwords_option,
@@ -84,6 +85,7 @@ if TYPE_CHECKING:
     "assignments",
     multiple=True,
     metavar="KEY=VALUE",
+    callback=assignments,
     help="Override one [policy] threshold, e.g. --set fast_failures=5 --set fast_window=30s "
     "(repeatable; see --thresholds).",
 )

@@ -1,12 +1,12 @@
-"""Options shared by the commands: those that read logs, --lang, and the check of a
-path given on the command line.
+"""Options shared by the commands: those that read logs, --lang, and the checks of a
+path or a KEY=VALUE given on the command line.
 
-A path that does not exist or is of the wrong kind is a usage error: one line naming
-the option, the value and the reason, exit status 2, as a configuration file that
-cannot be read (``analyze --config nosuch.toml``). Click's own checks printed its usage
-block instead, and a missing --users file or --postfix-dir was left to the reader, which
-exits 1 (a file that cannot be read: audit's 1 says that the configuration could not be
-read, not that it was named wrong).
+A path that does not exist or is of the wrong kind, and a --set without ``=``, are usage
+errors: one line naming the option, the value and the reason, exit status 2, as a
+configuration file that cannot be read (``analyze --config nosuch.toml``). Click's own
+checks printed its usage block instead, and a missing --users file or --postfix-dir was
+left to the reader, which exits 1 (a file that cannot be read: audit's 1 says that the
+configuration could not be read, not that it was named wrong).
 """
 
 from __future__ import annotations
@@ -121,3 +121,16 @@ existing_file = _checked_path(want_directory=False)
 """Callback: the option names a file (or a pipe) that exists."""
 existing_directory = _checked_path(want_directory=True)
 """Callback: the option names a directory that exists."""
+
+
+def assignments(
+    ctx: click.Context, param: click.Parameter, value: tuple[str, ...]
+) -> tuple[str, ...]:
+    """``--set KEY=VALUE`` (repeatable): each has its ``=`` and a key, said in the form
+    the help and the README write it (the configuration's own check says
+    ``section.key=value``, which analyze's --set never asks for)."""
+    for assignment in value:
+        key, sep, _value = assignment.partition("=")
+        if not sep or not key.strip().removeprefix("policy."):
+            raise OptionError(param, assignment, "expected KEY=VALUE")
+    return value
