@@ -84,3 +84,21 @@ def test_a_set_without_its_equals_sign_asks_for_key_equals_value(
     code, _out, err = run("analyze", "--set", value, places["LOG"])
     assert code == 2
     assert err == f"mailwarden: error: --set: {value}: expected KEY=VALUE\n"
+
+
+def test_until_before_since_names_both(run: Runner, places: dict[str, str]) -> None:
+    code, _out, err = run(
+        "analyze",
+        "--since",
+        "2026-03-10",
+        "--until",
+        "2026-03-01",
+        "--timezone",
+        "UTC",
+        places["LOG"],
+    )
+    assert code == 2
+    assert (
+        "Invalid value for --until: '2026-03-01' (2026-03-01 23:59 UTC) is before --since "
+        "'2026-03-10' (2026-03-10 00:00 UTC)" in err
+    )

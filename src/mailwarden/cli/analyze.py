@@ -384,7 +384,11 @@ def _read_options(year: int | None, tz: tzinfo | None, since: str | None, until:
     start = parse_when(since, tz, "--since") if since is not None else None
     end = parse_when(until, tz, "--until", end_of_day=True) if until is not None else None
     if start is not None and end is not None and end < start:
-        raise click.BadParameter("is before --since", param_hint="--until")
+        raise click.BadParameter(
+            f"{until!r} ({end:%Y-%m-%d %H:%M %Z}) is before --since {since!r} "
+            f"({start:%Y-%m-%d %H:%M %Z})",
+            param_hint="--until",
+        )
     return ReadOptions(year=year, tz=tz, since=start, until=end)
 
 
