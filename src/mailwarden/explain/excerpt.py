@@ -15,6 +15,7 @@ port), with the DNS blocklist answers about its address.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -128,6 +129,7 @@ def _groups(items: list[_Item]) -> list[_Group]:
     return _merge_loose(_place_clients(result))
 
 
+_OVERLAP = 8
 CLIENT_GAP = timedelta(minutes=10)
 """Lines of one client outside a session this close together are told together."""
 
@@ -156,8 +158,12 @@ class _Clients:
         self.joined: set[int] = set()
 
     def around(self, ip: str, order: int) -> _Group | None:
-        """The session of ``ip`` open around the entry at ``order``, the latest begun."""
-        for start, end, group in reversed(self.spans.get(ip, ())):
+        """The session of ``ip`` open around the entry at ``order``, the latest begun.
+        Only the few sessions begun last before it are looked at (one address's
+        sessions rarely overlap more), so a bot's thousands cost no square."""
+        spans = self.spans.get(ip, ())
+        last = bisect.bisect_right(spans, order, key=lambda span: span[0])
+        for start, end, group in reversed(spans[max(0, last - _OVERLAP) : last]):
             if start <= order <= end:
                 return group
         return None
