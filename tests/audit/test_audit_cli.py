@@ -215,11 +215,14 @@ def test_usage_errors_exit_2(run_cli):
     assert "not a check id" in result.err
 
 
-def test_unreadable_directory_is_one_line_and_exit_1(run_cli, tmp_path: Path):
+def test_a_missing_directory_is_one_line_and_exit_2(run_cli, tmp_path: Path):
     result = run_cli("audit", "--postfix-dir", str(tmp_path / "nowhere"))
 
-    assert result.status == 1
-    assert result.err == f"mailwarden: error: {tmp_path / 'nowhere'}: not a readable directory\n"
+    assert result.status == 2  # named wrong: bad usage, not a configuration unreadable (1)
+    assert (
+        result.err
+        == f"mailwarden: error: --postfix-dir: {tmp_path / 'nowhere'}: no such directory\n"
+    )
 
 
 def test_help_has_examples(run_cli):

@@ -140,7 +140,8 @@ def test_missing_include_is_a_note_and_missing_file_an_error(run_cli, tmp_path: 
     assert any("nowhere.conf" in note for note in document["notes"])
 
     result = run_cli("audit", "--dovecot-config", str(tmp_path / "absent.conf"))
-    assert result.status == 1
+    assert result.status == 2  # named wrong: bad usage
+    assert result.err.endswith("absent.conf: no such file\n")
     assert result.err.startswith("mailwarden: error: ")
     assert len(result.err.strip().splitlines()) == 1
 

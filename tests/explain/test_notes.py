@@ -207,6 +207,15 @@ def test_a_run_of_closing_punctuation_never_starts_a_line() -> None:
             assert line[:1] not in "，。：；）”", (width, line)
 
 
+def test_a_full_stop_after_a_closing_quote_never_starts_a_line() -> None:
+    """“Password mismatch”. at the end of a line left the “.” alone on the next."""
+    text = "A login failed: account office@example.com. Reason: “Password mismatch”."
+    for width in range(20, 80):
+        lines = wrap(text, width)
+        assert all(line[:1] not in ".,;:)" for line in lines), (width, lines)
+        assert "".join(lines).replace(" ", "") == text.replace(" ", "")
+
+
 def test_reply_codes_and_rfc_numbers_stay_on_one_line() -> None:
     texts = [
         "本日志中出现的：435 4.7.8、402 4.5.2。只有作为应答时才表示取消登录（RFC 4954）；",

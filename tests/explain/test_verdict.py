@@ -371,3 +371,38 @@ def test_a_bots_injection_attempt_is_not_called_an_account_to_protect(
     actions = _actions(flat(out))
     assert "Make sure the targeted accounts (“bob@example.com”) have strong" in actions
     assert "rip=203.0.113.5" not in actions
+
+
+def test_the_names_tried_are_credited_to_every_address_that_tried_them(run: Runner) -> None:
+    """The enumeration finding counts the names of every hostile client but only the
+    clients that tried many each: on the sample, 192.0.2.150 tried 36 names and
+    192.0.2.187 the 37th; on the day before, 9 names came from 12 addresses."""
+    from pathlib import Path
+
+    samples = Path(__file__).resolve().parents[2] / "samples"
+    _code, out, _err = run("explain", str(samples / "mail.log"))
+    assert (
+        "37 different user names were tried, by 2 addresses; 1 of them tried many names:"
+        in flat(out)
+    )
+    assert "by 1 address" not in flat(out)
+    _code, out, _err = run("explain", str(samples / "mail.log.1"))
+    assert "9 different user names were tried, by 12 addresses; 1 of them" in flat(out)
+    _code, out, _err = run("explain", "--lang", "zh_CN", str(samples / "mail.log"))
+    assert "2个地址共尝试了37个不同的用户名，其中1个地址尝试了许多用户名" in "".join(out.split())
+
+
+ONE_DOVECOT_FAILURE = """\
+Mar  9 07:52:09 mx dovecot: auth: passwd-file(erin@example.com,198.51.100.53,<I/l015FMQs/GM2Q1>): Password mismatch
+Mar  9 07:52:11 mx dovecot: imap-login: Disconnected: Connection closed (auth failed, 1 attempts in 2 secs): user=<erin@example.com>, method=PLAIN, rip=198.51.100.53, lip=198.51.100.25, TLS, session=<I/l015FMQs/GM2Q1>
+"""  # noqa: E501
+
+
+def test_audit_is_advised_only_for_a_configuration_change(run: Runner, log_file: LogFile) -> None:
+    """“Run mailwarden audit … the exact change for each point above” after advice that
+    holds no change to the configuration (strong passwords, no ban yet) sent the
+    administrator to a command with nothing to say about it."""
+    _code, out, _err = run("explain", log_file(ONE_DOVECOT_FAILURE))
+    actions = _actions(flat(out))
+    assert "strong, unique passwords" in actions
+    assert "mailwarden audit" not in actions

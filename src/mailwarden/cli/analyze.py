@@ -23,7 +23,12 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from mailwarden.cli.options import log_input_options, show_passwords_option
+from mailwarden.cli.options import (
+    assignments,
+    existing_file,
+    log_input_options,
+    show_passwords_option,
+)
 from mailwarden.config import Config, PolicyConfig, apply_overrides, duration_text, load_config
 from mailwarden.errors import InputError, MailwardenError
 from mailwarden.model import IPNetwork
@@ -71,7 +76,8 @@ if TYPE_CHECKING:
     "--config",
     "config_path",
     metavar="FILE",
-    type=click.Path(dir_okay=False),
+    type=click.Path(),
+    callback=existing_file,
     help="The TOML configuration the daemon uses; analyze reads its [policy] thresholds.",
 )
 @click.option(
@@ -79,6 +85,7 @@ if TYPE_CHECKING:
     "assignments",
     multiple=True,
     metavar="KEY=VALUE",
+    callback=assignments,
     help="Override one [policy] threshold, e.g. --set fast_failures=5 --set fast_window=30s "
     "(repeatable; see --thresholds).",
 )
@@ -94,7 +101,8 @@ if TYPE_CHECKING:
     "--users",
     "users_file",
     metavar="FILE",
-    type=click.Path(dir_okay=False),
+    type=click.Path(),
+    callback=existing_file,
     help="The real accounts, one per line, or a Dovecot passwd-file: tells which tried "
     "usernames exist.",
 )
@@ -382,7 +390,11 @@ def _read_options(year: int | None, tz: tzinfo | None, since: str | None, until:
     start = parse_when(since, tz, "--since") if since is not None else None
     end = parse_when(until, tz, "--until", end_of_day=True) if until is not None else None
     if start is not None and end is not None and end < start:
-        raise click.BadParameter("is before --since", param_hint="--until")
+        raise click.BadParameter(
+            f"{until!r} ({end:%Y-%m-%d %H:%M %Z}) is before --since {since!r} "
+            f"({start:%Y-%m-%d %H:%M %Z})",
+            param_hint="--until",
+        )
     return ReadOptions(year=year, tz=tz, since=start, until=end)
 
 

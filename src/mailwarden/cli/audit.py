@@ -19,7 +19,7 @@ from mailwarden.audit.runner import (
     known_selector,
     run_audit,
 )
-from mailwarden.cli.options import language
+from mailwarden.cli.options import existing_directory, existing_file, language
 
 
 def _version(ctx: click.Context, param: click.Parameter, value: str | None) -> Version | None:
@@ -63,17 +63,20 @@ Examples:
 \b
 Exit status: 0 nothing of high severity, 3 at least one high-severity finding,
 1 a configuration that cannot be read (or that postconf or doveconf refused: the
-files were parsed instead and the audit is incomplete), 2 bad usage.
+files were parsed instead and the audit is incomplete), 2 bad usage (a --postfix-dir
+or --dovecot-config that does not exist or is of the wrong kind, for one).
 """
 )
 @click.option(
     "--postfix-dir",
-    type=click.Path(path_type=Path, file_okay=False),
+    type=click.Path(path_type=Path),
+    callback=existing_directory,
     help="Postfix configuration directory (main.cf, master.cf). [default: /etc/postfix if present]",
 )
 @click.option(
     "--dovecot-config",
-    type=click.Path(path_type=Path, dir_okay=False),
+    type=click.Path(path_type=Path),
+    callback=existing_file,
     help="dovecot.conf to audit. [default: /etc/dovecot/dovecot.conf if present]",
 )
 @click.option(

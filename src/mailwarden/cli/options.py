@@ -1,7 +1,18 @@
-"""Options shared by the commands: those that read logs, and --lang."""
+"""Options shared by the commands: those that read logs, --lang, and the checks of a
+path or a KEY=VALUE given on the command line.
+
+A path that does not exist or is of the wrong kind, and a --set without ``=``, are usage
+errors: one line naming the option, the value and the reason, exit status 2, as a
+configuration file that cannot be read (``analyze --config nosuch.toml``). Click's own
+checks printed its usage block instead, and a missing --users file or --postfix-dir was
+left to the reader, which exits 1 (a file that cannot be read: audit's 1 says that the
+configuration could not be read, not that it was named wrong).
+"""
 
 from __future__ import annotations
 
+import os
+import stat
 from collections.abc import Callable
 from datetime import tzinfo
 from typing import Any, TypeVar
@@ -9,7 +20,20 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
 
+from mailwarden.errors import MailwardenError
+
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+class OptionError(MailwardenError):
+    """A value the command line gave that cannot be right, said in one line: ``--users:
+    nosuch.txt: no such file``. Exit status 2, bad usage."""
+
+    exit_code = 2
+
+    def __init__(self, param: click.Parameter, value: str, reason: str) -> None:
+        name = param.opts[0] if param.opts else str(param.name)
+        super().__init__(f"{name}: {value}: {reason}")
 
 
 def _timezone(ctx: click.Context, param: click.Parameter, value: str | None) -> tzinfo | None:
@@ -60,3 +84,53 @@ def show_passwords_option(func: F) -> F:
         is_flag=True,
         help="Show passwords decoded from AUTH payloads (masked by default).",
     )(func)
+
+
+def _kind_error(path: str, want_directory: bool) -> str | None:
+    """Why ``path`` cannot be the file (or directory) an option asks for, or None. Only
+    a missing path and the wrong one of file/directory are refused: a pipe
+    (``--users <(…)``) is a file to read, and a path this user may not look into is
+    left to the reader, which says so (exit 1)."""
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        return "no such directory" if want_directory else "no such file"
+    except NotADirectoryError:  # a file where a folder of the path should be
+        return "no such directory" if want_directory else "no such file"
+    except OSError:
+        return None
+    if want_directory and not stat.S_ISDIR(mode):
+        return "not a directory"
+    if not want_directory and stat.S_ISDIR(mode):
+        return "a directory, not a file"
+    return None
+
+
+def _checked_path(want_directory: bool) -> Callable[[click.Context, click.Parameter, Any], Any]:
+    def check(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+        if value is not None:
+            reason = _kind_error(os.fspath(value), want_directory)
+            if reason is not None:
+                raise OptionError(param, click.format_filename(os.fspath(value)), reason)
+        return value
+
+    return check
+
+
+existing_file = _checked_path(want_directory=False)
+"""Callback: the option names a file (or a pipe) that exists."""
+existing_directory = _checked_path(want_directory=True)
+"""Callback: the option names a directory that exists."""
+
+
+def assignments(
+    ctx: click.Context, param: click.Parameter, value: tuple[str, ...]
+) -> tuple[str, ...]:
+    """``--set KEY=VALUE`` (repeatable): each has its ``=`` and a key, said in the form
+    the help and the README write it (the configuration's own check says
+    ``section.key=value``, which analyze's --set never asks for)."""
+    for assignment in value:
+        key, sep, _value = assignment.partition("=")
+        if not sep or not key.strip().removeprefix("policy."):
+            raise OptionError(param, assignment, "expected KEY=VALUE")
+    return value

@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from mailwarden.detect.accounts import CUT, account_key
+from mailwarden.detect.sessions import is_auth_process
 from mailwarden.explain.replies import reply_meaning, softened
 from mailwarden.explain.tls import (
     cipher_list_note,
@@ -76,6 +77,10 @@ class SessionState:
     """Failed attempts the session's lines have told so far, not counting Dovecot's
     summary lines (its auth process logs each attempt before the login process sums
     them up when the connection ends)."""
+    checked_by_dovecot: int = 0
+    """Failed attempts a Dovecot auth-process line without a session id told in this
+    Postfix session (Postfix asked Dovecot to check the password) that no Postfix line
+    has told yet: Postfix's line of the same attempt is not another one."""
 
     def hides(self, cred: Credential) -> bool:
         """Is ``cred``'s password perhaps a real user's (shown not even masked)?"""
@@ -299,6 +304,19 @@ def _auth_failure(event: Event, state: SessionState) -> Note:
     state.final_reply_after_auth = True
     if summary and state.failures_told >= event.attempts:
         return _summary_of_told(event.attempts)
+    if event.session is None and is_auth_process(event):
+        state.checked_by_dovecot += max(1, event.attempts)
+    elif state.checked_by_dovecot and (event.record.program or "").endswith("smtpd"):
+        state.checked_by_dovecot -= 1
+        return Note(
+            "auth_failure:postfix_of_dovecot",
+            _(
+                "Postfix's line of the failed login above: Dovecot checked the password "
+                "(its “auth:” line) and Postfix refused the client. The same attempt, not "
+                "another one."
+            ),
+            _("Postfix's line of the same failed login as above."),
+        )
     if not summary:
         state.failures_told += max(1, event.attempts)
     mech = escape_text(event.mechanism) if event.mechanism else None
@@ -889,6 +907,7 @@ def unrecognised() -> Note:
     return Note(
         "unrecognised",
         _("mailwarden does not recognise this line; it does not seem to concern a client."),
+        _("Another line mailwarden does not recognise."),
     )
 
 

@@ -3,20 +3,30 @@
 This is a consumer of the pipeline: it takes records with their events (framing and
 parsers), joins them into sessions with the detect stage's tracker (which also decodes
 AUTH payloads, LOGIN steps joined), asks the detect stage for its findings, and writes.
-It never reads log text itself.
+It reads no log text itself, but for the lines that make no event (:mod:`.routine`
+names their kind).
+
+Lines outside any session that name a client join that client: a Dovecot auth-process
+line without a session id joins the session of its address that is open around it
+(Postfix asked Dovecot to check the password); postscreen's lines, which the tracker
+keeps no session for, form one group per postscreen connection (client address and
+port), with the DNS blocklist answers about its address.
 """
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from mailwarden.detect.analysis import Analysis
 from mailwarden.detect.sessions import Session, SessionTracker
 from mailwarden.explain.document import Block, Entry, Heading, Paragraph
 from mailwarden.explain.entries import Note, SessionState, describe, unrecognised
 from mailwarden.explain.facts import Fed, collect, logged_in_accounts, session_logged_in
+from mailwarden.explain.routine import listed_client, routine_note
 from mailwarden.explain.verdict import AuditCommand, verdict, when
 from mailwarden.locale import _, ngettext
 from mailwarden.model import Event, EventType, Record
@@ -40,12 +50,24 @@ class _Item:
     decoded: list[Credential] = field(default_factory=list)
     secret: bool = False
     """The entry carries a client secret (an AUTH payload or a LOGIN step)."""
+    order: int = 0
+    """Its place in the input."""
+
+    @property
+    def client(self) -> str | None:
+        """The client address the entry names (an event's, or a DNS blocklist answer's)."""
+        for event in self.events:
+            if event.ip is not None:
+                return event.ip
+        return listed_client(self.record) if not self.events else None
 
 
 @dataclass
 class _Group:
     session: Session | None
     items: list[_Item] = field(default_factory=list)
+    client: str | None = None
+    """A client's lines outside any session (postscreen's): its address."""
 
 
 def _track(
@@ -58,7 +80,7 @@ def _track(
     items: list[_Item] = []
     fed: list[Fed] = []
     for record, events in pairs:
-        item = _Item(record, list(events))
+        item = _Item(record, list(events), order=len(items))
         for event in item.events:
             session, new = tracker.feed(event)
             ip = event.ip if event.ip is not None else session.ip if session is not None else None
@@ -104,14 +126,110 @@ def _groups(items: list[_Item]) -> list[_Group]:
                 follower.items[:0] = group.items
                 continue
         result.append(group)
-    return _merge_loose(result)
+    return _merge_loose(_place_clients(result))
+
+
+_OVERLAP = 8
+CLIENT_GAP = timedelta(minutes=10)
+"""Lines of one client outside a session this close together are told together."""
+
+
+def _near(earlier: datetime | None, later: datetime | None) -> bool:
+    if earlier is None or later is None:
+        return earlier is None and later is None
+    return later - earlier <= CLIENT_GAP
+
+
+class _Clients:
+    """Where the entries outside any session that name a client go (see the module's
+    docstring): the client's session open around them, else its group of lines outside
+    a session."""
+
+    def __init__(self, groups: list[_Group]) -> None:
+        self.spans: dict[str, list[tuple[int, int, _Group]]] = {}
+        for group in groups:
+            if group.session is not None and group.session.ip is not None:
+                span = (group.items[0].order, group.items[-1].order, group)
+                self.spans.setdefault(group.session.ip, []).append(span)
+        self.connections: dict[tuple[str, int | None], _Group] = {}
+        """postscreen's connections by client address and port."""
+        self.latest: dict[str, _Group] = {}
+        """The latest group of each client's lines outside a session."""
+        self.joined: set[int] = set()
+
+    def around(self, ip: str, order: int) -> _Group | None:
+        """The session of ``ip`` open around the entry at ``order``, the latest begun.
+        Only the few sessions begun last before it are looked at (one address's
+        sessions rarely overlap more), so a bot's thousands cost no square."""
+        spans = self.spans.get(ip, ())
+        last = bisect.bisect_right(spans, order, key=lambda span: span[0])
+        for start, end, group in reversed(spans[max(0, last - _OVERLAP) : last]):
+            if start <= order <= end:
+                return group
+        return None
+
+    def place(self, item: _Item, ip: str) -> _Group | None:
+        """The group ``item`` joins; a new one (returned) when it starts one."""
+        events = item.events
+        if item.record.program is not None and item.record.program.endswith("postscreen"):
+            port = next((e.port for e in events if e.port is not None), None)
+            key = (ip, port)
+            group = self.connections.get(key)
+            opening = any(
+                e.type is EventType.POSTSCREEN_PASS and e.reason == "CONNECT" for e in events
+            )
+            if group is None or opening:
+                group = self.connections[key] = self.latest[ip] = _Group(None, client=ip)
+                group.items.append(item)
+                return group
+        else:
+            session = self.around(ip, item.order) if events else None
+            if session is not None:
+                session.items.append(item)
+                self.joined.add(id(session))
+                return None
+            group = self.latest.get(ip)
+            if group is None or not _near(group.items[-1].record.time, item.record.time):
+                group = self.latest[ip] = _Group(None, client=ip)
+                group.items.append(item)
+                return group
+        group.items.append(item)
+        return None
+
+
+def _place_clients(groups: list[_Group]) -> list[_Group]:
+    """Entries outside any session that name a client, moved to that client's lines."""
+    clients = _Clients(groups)
+    result: list[_Group] = []
+    for group in groups:
+        if group.session is not None:
+            result.append(group)
+            continue
+        loose = _Group(None)
+        for item in group.items:
+            ip = item.client
+            new = clients.place(item, ip) if ip is not None else None
+            if ip is None:
+                loose.items.append(item)
+            elif new is not None:
+                if loose.items:
+                    result.append(loose)
+                    loose = _Group(None)
+                result.append(new)
+        if loose.items:
+            result.append(loose)
+    for group in result:
+        if id(group) in clients.joined:
+            group.items.sort(key=lambda item: item.order)
+    return result
 
 
 def _merge_loose(groups: list[_Group]) -> list[_Group]:
-    """Consecutive entries outside any session form one group."""
+    """Consecutive entries outside any session (and naming no client) form one group."""
     merged: list[_Group] = []
     for group in groups:
-        if group.session is None and merged and merged[-1].session is None:
+        loose = group.session is None and group.client is None
+        if loose and merged and merged[-1].session is None and merged[-1].client is None:
             merged[-1].items.extend(group.items)
         else:
             merged.append(group)
@@ -121,22 +239,41 @@ def _merge_loose(groups: list[_Group]) -> list[_Group]:
 def _group_heading(number: int, group: _Group) -> list[Block]:
     """``Session 1: client 192.0.2.7`` and, below it, the process and the time span."""
     session = group.session
+    if session is None and group.client is not None:
+        heading = _("Client {ip}, outside a session").format(ip=group.client)
+        return [Heading(heading, 2), Paragraph(_processes(group))]
     if session is None:
         return [Heading(_("Entries outside any client session"), 2)]
     first = group.items[0].record
     program = escape_text(session.program or first.program or "?")
     pid = session.pid if session.pid is not None else first.pid
     process = f"{program}[{pid}]" if pid is not None else program
-    times = [i.record.time for i in group.items if i.record.time is not None]
-    span = ""
-    if times:
-        start, end = min(times), max(times)
-        span = when(start) if start == end else f"{when(start)}–{end.strftime('%H:%M:%S')}"
+    span = _span_of(group)
     if session.ip is None:
         title = _("Session {n}").format(n=number)
     else:
         title = _("Session {n}: client {ip}").format(n=number, ip=session.ip)
     return [Heading(title, 2), Paragraph(f"{process}, {span}" if span else process)]
+
+
+def _span_of(group: _Group) -> str:
+    times = [i.record.time for i in group.items if i.record.time is not None]
+    if not times:
+        return ""
+    start, end = min(times), max(times)
+    return when(start) if start == end else f"{when(start)}–{end.strftime('%H:%M:%S')}"
+
+
+def _processes(group: _Group) -> str:
+    """``postfix/postscreen[55674], postfix/dnsblog[55676], Mar 11 00:58:02–00:58:10``."""
+    names: dict[str, None] = {}
+    for item in group.items:
+        record = item.record
+        program = escape_text(record.program or "?")
+        names[f"{program}[{record.pid}]" if record.pid is not None else program] = None
+    shown = ", ".join(list(names)[:3]) + (", …" if len(names) > 3 else "")
+    span = _span_of(group)
+    return f"{shown}, {span}" if span else shown
 
 
 _LOGGED_SECRETS = (
@@ -190,11 +327,9 @@ def _entries(
             if event.type in _SECRET_TYPES and note.key.startswith(_SECRET_NOTES):
                 item.secret = True
         if not notes:
-            notes.append(unrecognised())
+            notes.append(routine_note(item.record) or unrecognised())
         texts: list[str] = []
         for note in notes:
-            if note.key == "unrecognised" and note.key in seen:
-                continue  # said once; the line itself is enough after that
             texts.append(note.short if note.key in seen and note.short else note.text)
             seen.add(note.key)
             for background in (note.context, note.extra):

@@ -858,7 +858,32 @@ def _int(finding: Finding, key: str) -> int:
     return value if isinstance(value, int) else 0
 
 
-def _campaign_text(finding: Finding) -> str:
+def _enumeration_text(finding: Finding, facts: ExcerptFacts) -> str:
+    """The names tried and by whom. The finding counts the names every hostile client
+    tried but only the clients that tried many each (the enumerators), so the
+    addresses that tried any name are counted here, from the same clients the verdict
+    lists: “37 names, by 1 address” was said of names that came from two."""
+    names = _int(finding, "usernames_tried")
+    enumerators = _int(finding, "client_count")
+    addresses = max(enumerators, sum(1 for c in facts.attackers if c.accounts))
+    if addresses == enumerators:
+        return ngettext(
+            "{n} different user names were tried, by {clients} address: someone is "
+            "looking for the accounts that exist.",
+            "{n} different user names were tried, by {clients} addresses: someone is "
+            "looking for the accounts that exist.",
+            enumerators,
+        ).format(n=names, clients=enumerators)
+    return ngettext(
+        "{n} different user names were tried, by {addresses} addresses; {clients} of "
+        "them tried many names: someone is looking for the accounts that exist.",
+        "{n} different user names were tried, by {addresses} addresses; {clients} of "
+        "them tried many names each: someone is looking for the accounts that exist.",
+        enumerators,
+    ).format(n=names, addresses=addresses, clients=enumerators)
+
+
+def _campaign_text(finding: Finding, facts: ExcerptFacts) -> str:
     kind = finding.kind
     if kind == "spray":
         return _(
@@ -880,14 +905,7 @@ def _campaign_text(finding: Finding) -> str:
             failures=_int(finding, "failures"),
         )
     if kind == "enumeration":
-        clients = _int(finding, "client_count")
-        return ngettext(
-            "{n} different user names were tried, by {clients} address: someone is "
-            "looking for the accounts that exist.",
-            "{n} different user names were tried, by {clients} addresses: someone is "
-            "looking for the accounts that exist.",
-            clients,
-        ).format(n=_int(finding, "usernames_tried"), clients=clients)
+        return _enumeration_text(finding, facts)
     if kind == "stale_password":
         return _(
             "{ip}: failed logins from an address that also logs in successfully as the same "
@@ -904,7 +922,7 @@ def _campaign_blocks(facts: ExcerptFacts) -> list[Block]:
         return []
     return [
         Heading(_("Across clients"), 2),
-        *(Item("•", _campaign_text(f), 2) for f in facts.other_findings),
+        *(Item("•", _campaign_text(f, facts), 2) for f in facts.other_findings),
     ]
 
 
@@ -1057,7 +1075,7 @@ def _actions(facts: ExcerptFacts, audit: AuditCommand) -> list[str]:
                 "years of security fixes."
             )
         )
-    if attackers or kinds:
+    if kinds & _CONFIGURATION_KINDS:
         actions.append(
             _(
                 "Run “{command}” on the server: it reads main.cf and master.cf and prints the "
@@ -1065,6 +1083,14 @@ def _actions(facts: ExcerptFacts, audit: AuditCommand) -> list[str]:
             ).format(command=audit(""))
         )
     return actions
+
+
+_CONFIGURATION_KINDS = frozenset(
+    {"credential_exposed", "auth_on_port_25", "weak_tls", "soft_bounce"}
+)
+"""Server findings whose point in the advice is a change to main.cf, master.cf or
+dovecot.conf: only after one of them does “run mailwarden audit … the exact change for
+each point above” have a point to speak of (not after a typo, a ban or passwords)."""
 
 
 def _ban_recommended(client: ClientFacts) -> bool:

@@ -42,6 +42,15 @@ _ADDRESS_MAX = 49
 digits and colons (a hex dump) is not one, and may be cut."""
 
 
+_ASCII_CLOSING = frozenset(".,;:!?)]")
+
+
+def _ascii_closing(token: str) -> bool:
+    """``.`` or ``),`` written right after a closing quote (``“mismatch”.``): it never
+    starts a line alone either. (After a word it is part of the word's token.)"""
+    return bool(token) and all(char in _ASCII_CLOSING for char in token)
+
+
 def _wide(char: str) -> bool:
     return unicodedata.east_asian_width(char) in {"W", "F"} or char in _NO_LINE_START
 
@@ -149,7 +158,8 @@ def _wrap_paragraph(text: str, width: int) -> list[str]:
                 used = cell_len(pieces[-1])
             continue
         carried: list[str] = []
-        if token in _NO_LINE_START and line and line[-1] != " " and len(line) > 1:
+        closing = token in _NO_LINE_START or (not space and _ascii_closing(token))
+        if closing and line and line[-1] != " " and len(line) > 1:
             # keep the punctuation with the word before it: all of a run like "”）。"
             while len(line) > 1 and line[-1] in _NO_LINE_START:
                 carried.insert(0, line.pop())

@@ -1,0 +1,163 @@
+"""Lines that make no event: mail handling, deliveries, Dovecot's mailbox processes,
+the server's own housekeeping, and postscreen's DNS blocklist answers.
+
+The parsers give these lines no event on purpose (nothing in them counts for or
+against a client, and ``analyze`` must not pay for them), so explain names their kind
+here, from the program that wrote the line and the first words of its message: every
+entry gets an explanation, as the README promises. A kind is explained in full once;
+later lines of the same kind get a short reminder (see :class:`~.entries.Note`).
+
+The one line of them that concerns a client is dnsblog's ``addr 192.0.2.82 listed by
+domain zen.spamhaus.org as 127.0.0.4``: postscreen's helper writes the address it was
+asked about, so :func:`listed_client` reads it (validated as an address) and the entry
+joins that client's lines.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from dataclasses import dataclass
+
+from mailwarden.explain.entries import Note
+from mailwarden.locale import N_, _
+from mailwarden.model import Record
+from mailwarden.parsers.sasl import escape_text
+
+_QUEUE = frozenset({"cleanup", "qmgr", "pickup", "bounce", "defer", "trace", "postsuper"})
+_DELIVERY = frozenset({"lmtp", "smtp", "local", "virtual", "pipe", "error", "discard", "relay"})
+_SERVER = frozenset({"master", "postfix-script", "postlog"})
+_MAILBOX = frozenset({"imap", "pop3", "managesieve", "submission"})
+_DOVECOT_PROCESS = re.compile(r"([a-z][a-z0-9-]*)[(:]")
+_LISTED = re.compile(r"addr (\S+) listed by domain (\S+) as (\S+)")
+
+
+@dataclass(frozen=True)
+class _Kind:
+    key: str
+    text: str
+    short: str
+
+
+_KINDS = {
+    kind.key: kind
+    for kind in (
+        _Kind(
+            "routine:queue",
+            N_(
+                "Postfix handling a message (cleanup, qmgr, pickup, bounce): a message taken "
+                "in, queued, removed once delivered, or a bounce sent to its sender. Routine: "
+                "nothing about logins or guessing."
+            ),
+            N_("Routine: mail handling (see above)."),
+        ),
+        _Kind(
+            "routine:delivery",
+            N_(
+                "Postfix delivering a message and the result (status=sent, deferred or "
+                "bounced): to Dovecot over LMTP, to a local mailbox or to another server. "
+                "Routine: nothing about logins or guessing."
+            ),
+            N_("Routine: a delivery (see above)."),
+        ),
+        _Kind(
+            "routine:lmtp",
+            N_(
+                "Dovecot's LMTP service taking a message from Postfix and storing it in a "
+                "mailbox; “Connect from local” is Postfix on this machine, not a client. "
+                "Routine: nothing about logins or guessing."
+            ),
+            N_("Routine: Dovecot storing a delivered message (see above)."),
+        ),
+        _Kind(
+            "routine:logout",
+            N_(
+                "A user who had logged in over IMAP or POP3 logs out; Dovecot writes what was "
+                "sent and received. Routine: the login itself is the imap-login or pop3-login "
+                "line, and this is no login attempt."
+            ),
+            N_("Routine: another logout (see above)."),
+        ),
+        _Kind(
+            "routine:mailbox",
+            N_(
+                "Dovecot's IMAP or POP3 process of a user who is logged in (its login is the "
+                "imap-login or pop3-login line). Routine: no login attempt."
+            ),
+            N_("Routine: a logged-in user's IMAP or POP3 process (see above)."),
+        ),
+        _Kind(
+            "routine:server",
+            N_(
+                "The mail server itself: its master process starting, stopping or reloading "
+                "its configuration. Routine: nothing about a client."
+            ),
+            N_("Routine: the server's own housekeeping (see above)."),
+        ),
+    )
+}
+
+
+def _kind(record: Record) -> str | None:
+    program = record.program or ""
+    service = program.rsplit("/", 1)[-1]
+    if program.startswith("postfix"):
+        if service in _QUEUE:
+            return "routine:queue"
+        if service in _DELIVERY:
+            return "routine:delivery"
+        if service in _SERVER:
+            return "routine:server"
+        return None
+    if program.startswith("dovecot"):
+        match = _DOVECOT_PROCESS.match(record.message)
+        process = match.group(1) if match else service
+        if process == "lmtp":
+            return "routine:lmtp"
+        if process in _MAILBOX:
+            logout = "Disconnected: Logged out" in record.message
+            return "routine:logout" if logout else "routine:mailbox"
+        if process == "master":
+            return "routine:server"
+    return None
+
+
+def listed_client(record: Record) -> str | None:
+    """The client a dnsblog line names (``addr X listed by domain …``), or None."""
+    if not (record.program or "").endswith("dnsblog"):
+        return None
+    match = _LISTED.match(record.message)
+    if match is None:
+        return None
+    try:
+        return str(ipaddress.ip_address(match.group(1)))
+    except ValueError:
+        return None
+
+
+def routine_note(record: Record) -> Note | None:
+    """What a line without an event is, or None when explain does not know its kind."""
+    ip = listed_client(record)
+    if ip is not None:
+        match = _LISTED.match(record.message)
+        assert match is not None  # listed_client matched it
+        domain, answer = escape_text(match.group(2)), escape_text(match.group(3))
+        return Note(
+            "dnsblog",
+            _(
+                "The DNS blocklist {domain} lists the client {ip} (answer {answer}): a known "
+                "source of spam or abuse. postscreen adds up such listings into the client's "
+                "DNSBL score (its “DNSBL rank” line)."
+            ).format(domain=domain, ip=ip, answer=answer),
+            _("The DNS blocklist {domain} lists the client {ip} too (see above).").format(
+                domain=domain, ip=ip
+            ),
+        )
+    key = _kind(record)
+    if key is None:
+        return None
+    kind = _KINDS[key]
+    return Note(kind.key, _(kind.text), _(kind.short))
+
+
+__all__ = ["listed_client", "routine_note"]
