@@ -390,6 +390,35 @@ def test_a_new_submission_service_gets_auth_and_tls(audit, tmp_path: Path):
 
 
 @requires_postconf
+def test_a_submission_added_beside_postscreen_has_the_default_process_limit(audit, tmp_path: Path):
+    """postscreen requires a process limit of 1 on smtp/inet; the submission service
+    that the fix adds is an smtpd, and with that limit one user at a time could log in
+    (the next one's mail client waits). It gets `-`, default_process_limit."""
+    directory = tmp_path / "server"
+    directory.mkdir()
+    master = (
+        (STOCK / "master.cf.dist")
+        .read_text()
+        .replace(
+            "smtp      inet  n       -       y       -       -       smtpd\n",
+            "smtp      inet  n       -       y       -       1       postscreen\n"
+            "smtpd     pass  -       -       y       -       -       smtpd\n",
+        )
+    )
+    main = (STOCK / "main.cf.debian").read_text() + CERTIFICATE + "smtpd_sasl_auth_enable = yes\n"
+    (directory / "master.cf").write_text(master)
+    (directory / "main.cf").write_text(main)
+    settle(directory)
+
+    paste(audit(directory)["commands"], directory)
+
+    assert postconf(directory, "-M", "submission/inet").split()[:8] == (
+        ["submission", "inet", "n", "-", "y", "-", "-", "smtpd"]
+    )
+    assert postconf(directory, "-M", "smtp/inet").split()[6:8] == ["1", "postscreen"]
+
+
+@requires_postconf
 def test_auth_without_tls_is_fixed_by_adding_tls_not_by_removing_auth(audit, tmp_path: Path):
     """On a listener without TLS, "AUTH only after TLS" alone would make AUTH vanish
     from it; the fix offers TLS there first."""
