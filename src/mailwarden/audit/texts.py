@@ -616,6 +616,13 @@ NOTES: dict[str, Text] = {
         "No Dovecot configuration at {path}: Dovecot was not audited.",
         "{path} 处没有 Dovecot 配置：未审计 Dovecot。",
     ),
+    "checks_selected": Text(
+        "Only the checks selected with --check {selectors} were run ({count} of the "
+        "{total} checks for what was audited): the others were not, so this is not a "
+        "full audit.",
+        "只运行了 --check {selectors} 选择的检查（已审计部分共 {total} 项检查，运行了其中 "
+        "{count} 项）：其余检查没有运行，因此这不是完整的审计。",
+    ),
     "selector_unaudited": Text(
         "--check {selector} selects checks of {source}, which was not audited here: "
         "nothing of it was checked.",
