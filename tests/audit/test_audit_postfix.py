@@ -218,3 +218,39 @@ def test_a_directory_postconf_refuses_is_read_from_the_files(run_cli, tmp_path: 
     assert document["postfix_reader"] == "files"
     assert any("postconf could not read" in note for note in document["notes"])
     assert "postfix.auth_on_port_25" in {f["id"] for f in document["findings"]}
+
+
+AUTH_ON_25 = """
+smtpd_tls_cert_file = /etc/ssl/certs/ssl-cert-snakeoil.pem
+smtpd_tls_key_file = /etc/ssl/private/ssl-cert-snakeoil.key
+smtpd_tls_security_level = may
+smtpd_sasl_auth_enable = yes
+"""
+
+
+def test_check_cleartext_auth_finds_auth_before_starttls_on_port_25(run_cli, tmp_path: Path):
+    """`explain`/`analyze` hand out `audit --check cleartext_auth` when they see a
+    password sent in cleartext; AUTH before STARTTLS on port 25 is such a case, and its
+    finding (auth_on_port_25, whose fix ends it) must be in that selection, saying so."""
+    directory = build_postfix(tmp_path / "p", AUTH_ON_25 + "smtpd_tls_auth_only = no\n")
+    args = ["audit", "--postfix-dir", str(directory), "--format", "json"]
+
+    result = run_cli(*args, "--check", "cleartext_auth")
+
+    assert result.status == 3
+    found = findings(result)
+    assert list(found) == ["postfix.auth_on_port_25"]
+    assert "send the password in cleartext" in found["postfix.auth_on_port_25"]["explanation"]
+    evidence = {e["parameter"]: e["value"] for e in found["postfix.auth_on_port_25"]["evidence"]}
+    assert evidence["smtpd_tls_auth_only"] == "no"
+    assert evidence["smtpd_tls_security_level"] == "may"
+
+
+def test_auth_on_port_25_only_after_tls_is_not_a_cleartext_finding(run_cli, tmp_path: Path):
+    directory = build_postfix(tmp_path / "p", AUTH_ON_25 + "smtpd_tls_auth_only = yes\n")
+    args = ["audit", "--postfix-dir", str(directory), "--format", "json"]
+
+    assert findings(run_cli(*args, "--check", "cleartext_auth")) == {}
+    found = findings(run_cli(*args, "--check", "auth_on_port_25"))
+    assert "postfix.auth_on_port_25" in found
+    assert "cleartext" not in found["postfix.auth_on_port_25"]["explanation"]

@@ -4,7 +4,10 @@ Severities (any high finding makes `mailwarden audit` exit with status 3):
 
 high
     postfix.auth_on_port_25           AUTH offered on the MX port (main.cf, `smtp/inet`,
-                                      or `smtpd/pass` behind postscreen)
+                                      or `smtpd/pass` behind postscreen); also in the
+                                      topic cleartext_auth when TLS is optional there
+                                      and `smtpd_tls_auth_only` is off (its fix, AUTH
+                                      off port 25, ends that too)
     postfix.cleartext_auth            AUTH on another public service where TLS is
                                       optional and `smtpd_tls_auth_only` is off
     postfix.tls_loglevel_credentials  `smtpd_tls_loglevel` 3 or more (4 logs the first
@@ -100,7 +103,9 @@ from mailwarden.audit.postfix_services import (
 from mailwarden.audit.tls import ANULL, SURE, WEAK, allowed_classes, allowed_protocols
 from mailwarden.audit.tls import with_exclusions as cipher_string
 
-AUTH_ON_PORT_25 = register("postfix.auth_on_port_25", "auth_on_port_25", "bruteforce", "spray")
+AUTH_ON_PORT_25 = register(
+    "postfix.auth_on_port_25", "auth_on_port_25", "bruteforce", "spray", "cleartext_auth"
+)
 SUBMISSION_MISSING = register("postfix.submission_missing", "auth_on_port_25")
 CLEARTEXT_AUTH = register("postfix.cleartext_auth", "cleartext_auth", "weak_tls")
 TLS_NOT_REQUIRED = register("postfix.submission_tls_not_required", "cleartext_auth")
@@ -378,10 +383,32 @@ def auth_on_port_25(config: PostfixConfig, planner: Planner) -> Iterable[AuditFi
     if not planner.has_submission():
         evidence.append(_services_evidence(config))
     services = ", ".join(s.key for s in exposed)
+    cleartext = [s for s in exposed if _auth_before_tls(config, s)]
+    evidence += [e for s in cleartext for e in _cleartext_evidence(config, s)]
     finding = _finding(
-        AUTH_ON_PORT_25.id, Severity.HIGH, evidence, planner.auth_off_port25(), services=services
+        AUTH_ON_PORT_25.id,
+        Severity.HIGH,
+        evidence,
+        planner.auth_off_port25(),
+        services=services,
+        more={"variant": "cleartext"} if cleartext else {},
     )
-    return [replace(finding, subject=services)]
+    # Where AUTH waits for TLS, this is no cleartext problem: `--check cleartext_auth`
+    # (the hint for passwords seen in cleartext) leaves it out.
+    topics = None if cleartext else AUTH_ON_PORT_25.topics - {"cleartext_auth"}
+    return [replace(finding, subject=services, topics=topics)]
+
+
+def _auth_before_tls(config: PostfixConfig, service: Service) -> bool:
+    """AUTH is accepted before TLS: TLS optional and `smtpd_tls_auth_only` off."""
+    return not mandatory_tls(config, service) and not config.flag("smtpd_tls_auth_only", service)
+
+
+def _cleartext_evidence(config: PostfixConfig, service: Service) -> list[Evidence]:
+    return [
+        _tls_level_evidence(config, service),
+        config.evidence("smtpd_tls_auth_only", service),
+    ]
 
 
 @global_check
@@ -411,7 +438,7 @@ def cleartext_auth(config: PostfixConfig, service: Service) -> Iterable[AuditFin
     kind = role(config, service)
     if kind == PORT25 or not public(config, service) or not offers_auth(config, service):
         return []
-    if mandatory_tls(config, service) or config.flag("smtpd_tls_auth_only", service):
+    if not _auth_before_tls(config, service):
         return []
     if kind in (SUBMISSION, SUBMISSIONS):
         fix = _required_tls(service, kind)
@@ -423,8 +450,7 @@ def cleartext_auth(config: PostfixConfig, service: Service) -> Iterable[AuditFin
             fix.insert(0, fixes.set_for(service, "smtpd_tls_security_level", "may"))
     evidence = [
         config.evidence("smtpd_sasl_auth_enable", service),
-        _tls_level_evidence(config, service),
-        config.evidence("smtpd_tls_auth_only", service),
+        *_cleartext_evidence(config, service),
     ]
     return [_finding(CLEARTEXT_AUTH.id, Severity.HIGH, evidence, fix, service)]
 

@@ -115,7 +115,7 @@ def run_audit(
         found += check_postfix(postfix_config)
     if dovecot_config is not None:
         found += check_dovecot(dovecot_config)
-    found = [f for f in found if matches(f.id, selectors)]
+    found = [f for f in found if selects(f, selectors)]
     audited = {"postfix"} if postfix_config is not None else set()
     if dovecot_config is not None:
         audited.add("dovecot")
@@ -142,17 +142,33 @@ def sort_findings(findings: Iterable[AuditFinding]) -> list[AuditFinding]:
     )
 
 
+def selects(finding: AuditFinding, selectors: Sequence[str]) -> bool:
+    """`--check` keeps this finding: its check is named (by id or source), or a topic
+    is named that this finding belongs to (`AuditFinding.topics` when narrower than
+    its check's)."""
+    if finding.topics is None:
+        return matches(finding.id, selectors)
+    return not selectors or any(
+        _names(selector, finding.id) or selector in finding.topics for selector in selectors
+    )
+
+
 def matches(check_id: str, selectors: Sequence[str]) -> bool:
     """`--check` selectors: an id, a prefix (`postfix`, `dovecot`), or a topic."""
     if not selectors:
         return True
     spec = registered().get(check_id)
     for selector in selectors:
-        if selector == check_id or check_id.startswith(selector.rstrip(".") + "."):
+        if _names(selector, check_id):
             return True
         if spec is not None and selector in spec.topics:
             return True
     return False
+
+
+def _names(selector: str, check_id: str) -> bool:
+    """The selector is the id, or its source (`postfix`, `dovecot.`)."""
+    return selector == check_id or check_id.startswith(selector.rstrip(".") + ".")
 
 
 def unaudited_selectors(selectors: Sequence[str], audited: set[str]) -> list[tuple[str, str]]:

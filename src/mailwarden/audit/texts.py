@@ -157,6 +157,20 @@ EXPLANATIONS: dict[str, Text] = {
         "登录，那里强制 TLS，并且可以限制 AUTH 尝试次数。修复方法是在 main.cf 中关闭 AUTH，"
         "只在 submission 服务上保留（或新增）AUTH。",
     ),
+    "postfix.auth_on_port_25#cleartext": Text(
+        "Port 25 ({services}) is where other mail servers deliver, so it must stay open to "
+        "the whole internet; offering AUTH there gives every password-guessing bot a login "
+        "prompt. TLS is optional there and smtpd_tls_auth_only is off, so a client (or a "
+        "man in the middle who strips STARTTLS) can also send the password in cleartext. "
+        "Your own users should log in on the submission port 587 (or 465), where TLS is "
+        "required and AUTH attempts can be limited. The fix turns AUTH off in main.cf and "
+        "keeps it (or adds it) on submission only.",
+        "25 端口（{services}）是其他邮件服务器投递邮件的端口，必须对整个互联网开放；在这里提供 "
+        "AUTH，等于给每个猜密码的机器人一个登录入口。而且那里的 TLS 是可选的，"
+        "smtpd_tls_auth_only 也未开启，客户端（或剥离 STARTTLS 的中间人）还可以用明文发送密码。"
+        "自己的用户应改用 587 提交端口（或 465）登录，那里强制 TLS，并且可以限制 AUTH 尝试"
+        "次数。修复方法是在 main.cf 中关闭 AUTH，只在 submission 服务上保留（或新增）AUTH。",
+    ),
     "postfix.submission_missing": Text(
         "AUTH is offered, but master.cf has neither a submission (587) nor a submissions "
         "(465) service, so users have to log in on port 25 alongside the attackers. The fix "
