@@ -30,6 +30,9 @@ medium
                                       default, and only a client that offers them is
                                       exposed, hence medium rather than high
     postfix.no_auth_rate_limit        AUTH offered, `smtpd_client_auth_rate_limit = 0`
+    postfix.anvil_missing             an AUTH rate limit, but no `anvil/unix` in
+                                      master.cf: anvil(8) keeps the count, so nothing
+                                      enforces the limit
     postfix.invalid_number            a number no Postfix can read (more digits than
                                       any setting holds) where the audit needs one:
                                       what Postfix does with it cannot be told
@@ -75,7 +78,7 @@ from mailwarden.audit.interface import (
     ordered_changes,
     register,
 )
-from mailwarden.audit.numbers import shown
+from mailwarden.audit.numbers import config_int, shown
 from mailwarden.audit.postfix_config import PostfixConfig, Service, format_version
 from mailwarden.audit.postfix_defaults import (
     OLDEST_SUPPORTED,
@@ -121,11 +124,14 @@ SUBMISSION_OLD_TLS = register("postfix.submission_old_tls", "weak_tls")
 WEAK_CIPHERS = register("postfix.weak_ciphers", "weak_tls")
 ANONYMOUS_CIPHERS = register("postfix.anonymous_ciphers", "weak_tls")
 NO_RATE_LIMIT = register("postfix.no_auth_rate_limit", "bruteforce", "spray")
+NO_ANVIL = register("postfix.anvil_missing", "bruteforce", "spray")
 ANONYMOUS_SASL = register("postfix.anonymous_sasl", "auth_on_port_25")
 SOFT_BOUNCE = register("postfix.soft_bounce", "soft_bounce", "bruteforce")
 BROKEN_SASL = register("postfix.broken_sasl_auth_clients", "auth_on_port_25")
 EOL_VERSION = register("postfix.eol_version")
 INVALID_NUMBER = register("postfix.invalid_number", "credential_exposed")
+
+ANVIL_EVIDENCE = "anvil service"  # evidence that master.cf lacks the entry named as value
 
 ServiceCheck = Callable[[PostfixConfig, Service], Iterable[AuditFinding]]
 GlobalCheck = Callable[[PostfixConfig, Planner], Iterable[AuditFinding]]
@@ -692,6 +698,23 @@ def auth_rate_limit(config: PostfixConfig, service: Service) -> Iterable[AuditFi
     evidence = [config.evidence("smtpd_client_auth_rate_limit", service)]
     limit = fixes.AUTH_RATE_LIMIT
     return [_finding(NO_RATE_LIMIT.id, Severity.MEDIUM, evidence, fix, service, limit=limit)]
+
+
+@service_check
+def anvil_missing(config: PostfixConfig, service: Service) -> Iterable[AuditFinding]:
+    """The AUTH rate limit is kept by anvil(8): without its master.cf entry smtpd
+    cannot reach it, logs a warning and lets every client try as fast as it likes."""
+    if not public(config, service) or not offers_auth(config, service):
+        return []
+    limit = config_int(config.value("smtpd_client_auth_rate_limit", service).strip())
+    if not limit or config.service(fixes.ANVIL) is not None:
+        return []
+    evidence = [
+        config.evidence("smtpd_client_auth_rate_limit", service),
+        Evidence(ANVIL_EVIDENCE, fixes.ANVIL, file=config.master_cf),
+    ]
+    fix = [fixes.anvil_entry(config)]
+    return [_finding(NO_ANVIL.id, Severity.MEDIUM, evidence, fix, service, limit=str(limit))]
 
 
 @service_check

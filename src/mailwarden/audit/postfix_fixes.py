@@ -67,6 +67,8 @@ SUBMISSION_OPTIONS = (
     ("milter_macro_daemon_name", "ORIGINATING"),
 )
 
+ANVIL = "anvil/unix"
+
 ROUNDS = 3
 """Rounds of re-checking a fix: a fix can bring up another check, and a completed fix
 can itself need more; two rounds are the most seen."""
@@ -129,6 +131,14 @@ def sasl_security_options(config: PostfixConfig, service: Service, parameter: st
     if current.strip().startswith("$"):
         current = config.value(parameter, service)
     return set_for(service, parameter, merged_list(current, ["noanonymous"]))
+
+
+def anvil_entry(config: PostfixConfig) -> Change:
+    """The stock anvil(8) entry (one process: it is the one place that counts); chroot
+    as smtp/inet has it, since the server's entries follow one convention."""
+    model = config.service("smtp/inet")
+    chroot = model.chroot if model is not None else "n"
+    return ServiceEntry(ANVIL, ("anvil", "unix", "-", "-", chroot, "-", "1", "anvil"))
 
 
 class Planner:

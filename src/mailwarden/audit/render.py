@@ -63,6 +63,7 @@ from mailwarden.audit.interface import (
     Severity,
     ordered_changes,
 )
+from mailwarden.audit.postfix import ANVIL_EVIDENCE
 from mailwarden.audit.postfix_config import PostfixConfig, format_version
 from mailwarden.audit.runner import DEFAULT_DOVECOT_CONFIG, AuditReport
 from mailwarden.audit.textfile import same_path
@@ -465,6 +466,8 @@ class TextReport:
         text = f"{evidence.parameter} = {value}"
         if evidence.parameter == "smtpd services":
             return label("listeners", lang, services=evidence.value), evidence.file or ""
+        if evidence.parameter == ANVIL_EVIDENCE:
+            return label("anvil_absent", lang, service=evidence.value), evidence.file or ""
         if evidence.default:
             return text, label("default", lang)
         where = []

@@ -95,6 +95,10 @@ TITLES: dict[str, Text] = {
         "No limit on AUTH attempts per client",
         "没有限制每个客户端的 AUTH 尝试次数",
     ),
+    "postfix.anvil_missing": Text(
+        "The AUTH rate limit is not enforced: master.cf has no anvil service",
+        "AUTH 速率限制没有生效：master.cf 中没有 anvil 服务",
+    ),
     "postfix.anonymous_sasl": Text(
         "Anonymous SASL login is not refused",
         "没有拒绝匿名 SASL 登录",
@@ -319,6 +323,15 @@ EXPLANATIONS: dict[str, Text] = {
         "尝试密码。每个客户端每分钟 {limit} 次 AUTH 命令的限制（Postfix 3.1 及以上）不会影响"
         "真实用户，却能减慢猜测；mailwarden run 会再封禁持续尝试的客户端。",
     ),
+    "postfix.anvil_missing": Text(
+        "smtpd_client_auth_rate_limit = {limit} on {services}, but master.cf has no anvil "
+        "service. The limit is counted by anvil(8): without it smtpd only logs a warning "
+        "and lets a client try passwords as fast as the server answers. Add the stock "
+        "anvil entry back.",
+        "{services} 上 smtpd_client_auth_rate_limit = {limit}，但 master.cf 中没有 anvil "
+        "服务。该限制由 anvil(8) 计数：没有它，smtpd 只会记录一条警告，客户端仍可以服务器应答"
+        "的最快速度尝试密码。应加回标准的 anvil 条目。",
+    ),
     "postfix.anonymous_sasl": Text(
         "The SASL security options on {services} lack noanonymous: if the SASL backend "
         "offers the ANONYMOUS mechanism, a client can authenticate without any password and "
@@ -461,6 +474,10 @@ LABELS: dict[str, Text] = {
         "smtpd services: {services} (no 587, no 465)",
         "smtpd 服务：{services}（没有 587，也没有 465）",
     ),
+    "anvil_absent": Text(
+        "master.cf has no {service} entry",
+        "master.cf 中没有 {service} 条目",
+    ),
     "section": Text("section {section}", "{section} 段"),
     "service": Text("service {service}", "服务 {service}"),
     "line": Text("line {line}", "第 {line} 行"),
@@ -559,10 +576,10 @@ LABELS: dict[str, Text] = {
     ),
     "completed_fix": Text(
         "Once this fix is in, the service reads other settings (the mandatory TLS "
-        "protocols and ciphers, or the checks that apply where AUTH is offered): the fix "
-        "sets those too.",
-        "应用此修复后，该服务会读取另外的设置（强制 TLS 时的协议和加密套件，或提供 AUTH 时"
-        "适用的检查）：修复也一并设置了它们。",
+        "protocols and ciphers, the checks that apply where AUTH is offered, or the anvil "
+        "service that keeps a rate limit): the fix sets those too.",
+        "应用此修复后，该服务会读取另外的设置（强制 TLS 时的协议和加密套件、提供 AUTH 时"
+        "适用的检查，或执行速率限制的 anvil 服务）：修复也一并设置了它们。",
     ),
     "needs_certificate_dovecot": Text(
         "No TLS certificate is configured: first set ssl_cert and ssl_key to your "
