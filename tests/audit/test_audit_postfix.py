@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import shlex
+import subprocess
 from pathlib import Path
 
+import pytest
 from audit_helpers import USER_MAIN, Result, build_postfix, line_of, requires_postconf, settle
 
 pytestmark = requires_postconf
@@ -254,3 +257,77 @@ def test_auth_on_port_25_only_after_tls_is_not_a_cleartext_finding(run_cli, tmp_
     found = findings(run_cli(*args, "--check", "auth_on_port_25"))
     assert "postfix.auth_on_port_25" in found
     assert "cleartext" not in found["postfix.auth_on_port_25"]["explanation"]
+
+
+RATE_LIMITED = AUTH_ON_25 + "smtpd_tls_auth_only = yes\nsmtpd_client_auth_rate_limit = 10\n"
+
+
+@pytest.mark.parametrize(
+    ("exceptions", "exempt"),
+    [
+        ("0.0.0.0/0 [::]/0", "0.0.0.0/0, [::]/0"),
+        ("127.0.0.0/8, [::/0]", "[::/0]"),
+        ("$mynetworks static:all", "static:all"),
+    ],
+)
+def test_exceptions_that_cover_every_client_leave_no_rate_limit(
+    run_cli, tmp_path: Path, exceptions: str, exempt: str
+):
+    """smtpd_client_event_limit_exceptions lifts the AUTH rate limit for the clients it
+    lists; a /0 network or a static: table lists everyone, and the limit is moot."""
+    main = RATE_LIMITED + f"smtpd_client_event_limit_exceptions = {exceptions}\n"
+    directory = build_postfix(tmp_path / "p", main)
+    args = ["audit", "--postfix-dir", str(directory), "--format", "json", "--check", "bruteforce"]
+
+    found = findings(run_cli(*args))
+
+    finding = found["postfix.no_auth_rate_limit"]
+    assert f"lists {exempt}: every client is exempt" in finding["explanation"]
+    for command in finding["fix"]["commands"]:
+        subprocess.run(shlex.split(command), check=True)
+    settle(directory)
+    assert "postfix.no_auth_rate_limit" not in findings(run_cli(*args))
+    kept = subprocess.run(
+        ["postconf", "-c", str(directory), "-h", "smtpd_client_event_limit_exceptions"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "/0" not in kept and "static:" not in kept
+    assert ("127.0.0.0/8" in kept) == ("127.0.0.0/8" in exceptions)  # own networks stay
+
+
+def test_own_networks_as_exceptions_keep_the_rate_limit(run_cli, tmp_path: Path):
+    main = RATE_LIMITED + "smtpd_client_event_limit_exceptions = 127.0.0.0/8 [::1]/128\n"
+    directory = build_postfix(tmp_path / "p", main)
+
+    args = ["audit", "--postfix-dir", str(directory), "--format", "json", "--check", "bruteforce"]
+
+    assert "postfix.no_auth_rate_limit" not in findings(run_cli(*args))
+
+
+@pytest.mark.parametrize(
+    ("value", "check_id", "words"),
+    [
+        ("abc", "postfix.invalid_number", "smtpd stops with a fatal error"),
+        ("-1", "postfix.invalid_number", "smtpd stops with a fatal error"),
+        ("1" * 30, "postfix.invalid_number", "more digits than any setting holds"),
+        ("00", "postfix.no_auth_rate_limit", "smtpd_client_auth_rate_limit is 0"),
+    ],
+)
+def test_a_rate_limit_that_is_no_number_or_zero_is_flagged(
+    run_cli, tmp_path: Path, value: str, check_id: str, words: str
+):
+    """`abc` and `-1` stop smtpd (no mail at all, no limit); `00` is 0, no limit."""
+    main = AUTH_ON_25 + f"smtpd_tls_auth_only = yes\nsmtpd_client_auth_rate_limit = {value}\n"
+    directory = build_postfix(tmp_path / "p", main)
+    args = ["audit", "--postfix-dir", str(directory), "--format", "json"]
+
+    found = findings(run_cli(*args, "--check", "bruteforce"))
+
+    assert words in found[check_id]["explanation"]
+    assert found[check_id]["fix"]["commands"] == [
+        f"postconf -c {directory} -e 'smtpd_client_auth_rate_limit=10'"
+    ]
+    # The loglevel's invalid numbers stay in credential_exposed; this one is not there.
+    assert check_id not in findings(run_cli(*args, "--check", "credential_exposed"))

@@ -30,12 +30,17 @@ medium
                                       default, and only a client that offers them is
                                       exposed, hence medium rather than high
     postfix.no_auth_rate_limit        AUTH offered, `smtpd_client_auth_rate_limit = 0`
+                                      (or `00`), or a limit that
+                                      `smtpd_client_event_limit_exceptions` lifts for
+                                      every client (`0.0.0.0/0`, `[::]/0`, `static:all`)
     postfix.anvil_missing             an AUTH rate limit, but no `anvil/unix` in
                                       master.cf: anvil(8) keeps the count, so nothing
                                       enforces the limit
-    postfix.invalid_number            a number no Postfix can read (more digits than
-                                      any setting holds) where the audit needs one:
-                                      what Postfix does with it cannot be told
+    postfix.invalid_number            a number no Postfix can read where the audit
+                                      needs one: more digits than any setting holds
+                                      (what Postfix does with it cannot be told), or an
+                                      AUTH rate limit that is no number (`abc`, `-1`:
+                                      smtpd stops with a fatal error)
     postfix.anonymous_sasl            `noanonymous` missing on an AUTH service: it only
                                       matters if the SASL backend offers ANONYMOUS
     postfix.eol_version               older than the oldest line upstream still patches
@@ -63,6 +68,8 @@ test_fixes_apply.py applies them with the real postconf):
 
 from __future__ import annotations
 
+import ipaddress
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 
@@ -129,7 +136,7 @@ ANONYMOUS_SASL = register("postfix.anonymous_sasl", "auth_on_port_25")
 SOFT_BOUNCE = register("postfix.soft_bounce", "soft_bounce", "bruteforce")
 BROKEN_SASL = register("postfix.broken_sasl_auth_clients", "auth_on_port_25")
 EOL_VERSION = register("postfix.eol_version")
-INVALID_NUMBER = register("postfix.invalid_number", "credential_exposed")
+INVALID_NUMBER = register("postfix.invalid_number", "credential_exposed", "bruteforce", "spray")
 
 ANVIL_EVIDENCE = "anvil service"  # evidence that master.cf lacks the entry named as value
 
@@ -543,7 +550,8 @@ def tls_loglevel_check(config: PostfixConfig, service: Service) -> Iterable[Audi
     value = config.value("smtpd_tls_loglevel", service)
     level = tls_loglevel(value)
     if level is None:
-        return [_invalid_number(config, service, "smtpd_tls_loglevel", value, "1")]
+        finding = _invalid_number(config, service, "smtpd_tls_loglevel", value, "1")
+        return [replace(finding, topics=LOGLEVEL_CREDENTIALS.topics)]
     if level < 2:
         return []
     check, severity = (
@@ -555,9 +563,15 @@ def tls_loglevel_check(config: PostfixConfig, service: Service) -> Iterable[Audi
 
 
 def _invalid_number(
-    config: PostfixConfig, service: Service, parameter: str, value: str, fixed: str
+    config: PostfixConfig,
+    service: Service,
+    parameter: str,
+    value: str,
+    fixed: str,
+    variant: str | None = None,
 ) -> AuditFinding:
-    """`parameter` is a number to the check, but no Postfix reads `value` as one."""
+    """`parameter` is a number to the check, but no Postfix reads `value` as one: too
+    many digits, or (variant) no number at all."""
     return _finding(
         INVALID_NUMBER.id,
         Severity.MEDIUM,
@@ -567,6 +581,7 @@ def _invalid_number(
         parameter=parameter,
         value=shown(value),
         fixed=fixed,
+        more={"variant": variant} if variant else {},
     )
 
 
@@ -682,22 +697,59 @@ def ciphers(config: PostfixConfig, service: Service) -> Iterable[AuditFinding]:
 # --- AUTH policy --------------------------------------------------------------------
 
 
+RATE_LIMIT = "smtpd_client_auth_rate_limit"
+EXCEPTIONS = "smtpd_client_event_limit_exceptions"
+
+
 @service_check
 def auth_rate_limit(config: PostfixConfig, service: Service) -> Iterable[AuditFinding]:
     if not public(config, service) or not offers_auth(config, service):
         return []
-    value = config.value("smtpd_client_auth_rate_limit", service)
-    if value not in ("", "0"):
+    exists = has_parameter(config.version, RATE_LIMIT)
+    value = config.value(RATE_LIMIT, service)
+    limit = config_int(value) if value and exists else 0
+    if limit is None:
+        # smtpd stops with a fatal error on "abc" or "-1": no mail at all.
+        variant = None if re.fullmatch(r"[0-9]+", value) else "not_a_number"
+        finding = _invalid_number(
+            config, service, RATE_LIMIT, value, fixes.AUTH_RATE_LIMIT, variant
+        )
+        return [replace(finding, topics=NO_RATE_LIMIT.topics)]
+    if limit:
+        return _exempt_from_rate_limit(config, service, limit)
+    fix = [fixes.set_for(service, RATE_LIMIT, fixes.AUTH_RATE_LIMIT)] if exists else []
+    evidence = [config.evidence(RATE_LIMIT, service)]
+    limit_text = fixes.AUTH_RATE_LIMIT
+    return [_finding(NO_RATE_LIMIT.id, Severity.MEDIUM, evidence, fix, service, limit=limit_text)]
+
+
+def _exempt_from_rate_limit(
+    config: PostfixConfig, service: Service, limit: int
+) -> list[AuditFinding]:
+    """A limit that `smtpd_client_event_limit_exceptions` lifts for every client (a
+    /0 network, a `static:` table) limits nobody: no limit, as with 0. The fix keeps the
+    other exceptions (the administrator's own networks)."""
+    items = [i for i in re.split(r"[\s,]+", config.value(EXCEPTIONS, service)) if i]
+    everyone = [i for i in items if _covers_everyone(i)]
+    if not everyone:
         return []
-    exists = has_parameter(config.version, "smtpd_client_auth_rate_limit")
-    fix = (
-        [fixes.set_for(service, "smtpd_client_auth_rate_limit", fixes.AUTH_RATE_LIMIT)]
-        if exists
-        else []
-    )
-    evidence = [config.evidence("smtpd_client_auth_rate_limit", service)]
-    limit = fixes.AUTH_RATE_LIMIT
-    return [_finding(NO_RATE_LIMIT.id, Severity.MEDIUM, evidence, fix, service, limit=limit)]
+    kept = ",".join(i for i in items if i not in everyone)
+    evidence = [config.evidence(RATE_LIMIT, service), config.evidence(EXCEPTIONS, service)]
+    fix = [fixes.set_for(service, EXCEPTIONS, kept)]
+    details = {"limit": str(limit), "exempt": ", ".join(everyone), "variant": "exempt"}
+    return [_finding(NO_RATE_LIMIT.id, Severity.MEDIUM, evidence, fix, service, more=details)]
+
+
+def _covers_everyone(item: str) -> bool:
+    """0.0.0.0/0, [::]/0, [::/0], ::/0: every address of a family; `static:` matches
+    any client. (Other tables cannot be read from here.)"""
+    if item.lower().startswith("static:"):
+        return True
+    try:
+        network = ipaddress.ip_network(item.replace("[", "").replace("]", ""), strict=False)
+    except ValueError:
+        return False
+    return network.prefixlen == 0
 
 
 @service_check

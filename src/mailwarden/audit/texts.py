@@ -244,6 +244,14 @@ EXPLANATIONS: dict[str, Text] = {
         "所能容纳的范围。视版本而定，Postfix 会拒绝启动该服务，或不按所写的值工作，因此无法"
         "从文件判断它的实际行为。应将 {parameter} 设为 {fixed}。",
     ),
+    "postfix.invalid_number#not_a_number": Text(
+        "{parameter} = {value} on {services} is not a number of zero or more, which this "
+        "setting must be: smtpd stops with a fatal error when it reads it, so the service "
+        "takes no mail at all, and no limit is enforced. Set {parameter} to {fixed}.",
+        "{services} 上 {parameter} = {value} 不是该设置所要求的零或正整数：smtpd 读到它时会因"
+        "致命错误而退出，该服务因此完全无法收信，也不会执行任何限制。应将 {parameter} 设为 "
+        "{fixed}。",
+    ),
     "postfix.tls_loglevel_verbose": Text(
         "smtpd_tls_loglevel = 2 on {services} logs every step of every TLS handshake. It "
         "leaks no passwords, but it buries the lines that matter and is one step from the "
@@ -331,6 +339,16 @@ EXPLANATIONS: dict[str, Text] = {
         "{services} 上 smtpd_client_auth_rate_limit = {limit}，但 master.cf 中没有 anvil "
         "服务。该限制由 anvil(8) 计数：没有它，smtpd 只会记录一条警告，客户端仍可以服务器应答"
         "的最快速度尝试密码。应加回标准的 anvil 条目。",
+    ),
+    "postfix.no_auth_rate_limit#exempt": Text(
+        "smtpd_client_auth_rate_limit = {limit} on {services}, but "
+        "smtpd_client_event_limit_exceptions lists {exempt}: every client is exempt, so "
+        "the limit applies to nobody, and one client may try passwords as fast as the "
+        "server answers. Remove {exempt} from the exceptions; your own networks can stay.",
+        "{services} 上 smtpd_client_auth_rate_limit = {limit}，但 "
+        "smtpd_client_event_limit_exceptions 列出了 {exempt}：所有客户端都被豁免，该限制"
+        "对任何人都不生效，一个客户端可以以服务器应答的最快速度尝试密码。应从例外列表中删除 "
+        "{exempt}；你自己的网络可以保留。",
     ),
     "postfix.anonymous_sasl": Text(
         "The SASL security options on {services} lack noanonymous: if the SASL backend "
