@@ -331,3 +331,50 @@ def test_a_rate_limit_that_is_no_number_or_zero_is_flagged(
     ]
     # The loglevel's invalid numbers stay in credential_exposed; this one is not there.
     assert check_id not in findings(run_cli(*args, "--check", "credential_exposed"))
+
+
+RELAY = """
+relayhost = [smtp.example.net]:587
+smtp_sasl_auth_enable = yes
+smtp_sasl_password_maps = hash:/etc/postfix/sasl_passwd
+smtp_tls_security_level = encrypt
+"""
+
+
+@pytest.mark.parametrize("level", ["4", "ssl-developer"])
+def test_client_tls_loglevel_4_with_relay_auth_puts_the_password_in_the_log(
+    run_cli, tmp_path: Path, level: str
+):
+    """postconf(5): smtp_tls_loglevel 4 dumps the complete transmission after STARTTLS,
+    the client's own AUTH to the relay host included."""
+    directory = build_postfix(
+        tmp_path / "p",
+        RELAY + f"smtp_tls_loglevel = {level}\n",
+        "lmtp2 unix - - y - - lmtp\n  -o lmtp_tls_loglevel=4\n  -o lmtp_sasl_auth_enable=yes\n",
+    )
+    args = ["audit", "--postfix-dir", str(directory), "--format", "json"]
+
+    result = run_cli(*args, "--check", "credential_exposed")
+
+    assert result.status == 3
+    document = json.loads(result.out)
+    found = {f["subject"]: f for f in document["findings"]}
+    smtp = found["smtp/unix, relay/unix"]
+    assert smtp["id"] == "postfix.client_tls_loglevel_credentials"
+    assert "smtp_sasl_password_maps" in smtp["explanation"]
+    assert "lmtp_sasl_password_maps" in found["lmtp2/unix"]["explanation"]
+    for command in document["commands"]:
+        if not command.endswith("reload"):
+            subprocess.run(shlex.split(command), check=True)
+    settle(directory)
+    assert run_cli(*args, "--check", "credential_exposed").status == 0
+
+
+def test_client_tls_loglevel_without_relay_auth_or_below_4_is_no_finding(run_cli, tmp_path: Path):
+    main = RELAY.replace("smtp_sasl_auth_enable = yes", "smtp_sasl_auth_enable = no")
+    directory = build_postfix(tmp_path / "p", main + "smtp_tls_loglevel = 4\n")
+    args = ["audit", "--postfix-dir", str(directory), "--format", "json"]
+    assert findings(run_cli(*args, "--check", "credential_exposed")) == {}
+    three = build_postfix(tmp_path / "q", RELAY + "smtp_tls_loglevel = 3\n")
+    args = ["audit", "--postfix-dir", str(three), "--format", "json"]
+    assert findings(run_cli(*args, "--check", "credential_exposed")) == {}

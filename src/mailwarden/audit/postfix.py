@@ -12,6 +12,9 @@ high
                                       optional and `smtpd_tls_auth_only` is off
     postfix.tls_loglevel_credentials  `smtpd_tls_loglevel` 3 or more (4 logs the first
                                       40 bytes of every line, AUTH PLAIN included)
+    postfix.client_tls_loglevel_credentials  `smtp_tls_loglevel` or `lmtp_tls_loglevel`
+                                      4 with the client's SASL on: the session after
+                                      STARTTLS is dumped, its AUTH to the relay included
     postfix.debug_peer_list           not empty: matching sessions are logged in full
     postfix.smtpd_verbose             `smtpd -v` in master.cf: every session in full
     postfix.tls_old_protocols         SSLv2 or SSLv3 allowed on a service with TLS
@@ -124,6 +127,7 @@ NO_WRAPPERMODE = register("postfix.submissions_no_wrappermode", "weak_tls")
 AUTH_DISABLED = register("postfix.submission_auth_disabled", "auth_on_port_25")
 LOGLEVEL_CREDENTIALS = register("postfix.tls_loglevel_credentials", "credential_exposed")
 LOGLEVEL_VERBOSE = register("postfix.tls_loglevel_verbose", "credential_exposed")
+CLIENT_LOGLEVEL = register("postfix.client_tls_loglevel_credentials", "credential_exposed")
 DEBUG_PEER_LIST = register("postfix.debug_peer_list", "credential_exposed")
 SMTPD_VERBOSE = register("postfix.smtpd_verbose", "credential_exposed")
 OLD_PROTOCOLS = register("postfix.tls_old_protocols", "weak_tls")
@@ -583,6 +587,44 @@ def _invalid_number(
         fixed=fixed,
         more={"variant": variant} if variant else {},
     )
+
+
+CLIENT_DUMP_LEVEL = 4  # postconf(5): "dump of complete transmission after STARTTLS"
+
+
+@global_check
+def client_tls_loglevel(config: PostfixConfig, planner: Planner) -> Iterable[AuditFinding]:
+    """The SMTP/LMTP client at TLS log level 4 dumps the whole session after STARTTLS,
+    its own AUTH to the relay host included: the relay password lands in the log."""
+    found = []
+    for service in config.services:
+        client = service.command
+        if service.type != "unix" or client not in ("smtp", "lmtp"):
+            continue
+        parameter = f"{client}_tls_loglevel"
+        level = tls_loglevel(config.value(parameter, service))
+        if level is None or level < CLIENT_DUMP_LEVEL:
+            continue
+        if not config.flag(f"{client}_sasl_auth_enable", service):
+            continue
+        evidence = [
+            config.evidence(parameter, service),
+            config.evidence(f"{client}_sasl_auth_enable", service),
+        ]
+        fix = [fixes.set_for(service, parameter, "1")]
+        found.append(
+            _finding(
+                CLIENT_LOGLEVEL.id,
+                Severity.HIGH,
+                evidence,
+                fix,
+                service,
+                parameter=parameter,
+                level=str(level),
+                maps=f"{client}_sasl_password_maps",
+            )
+        )
+    return found
 
 
 @service_check

@@ -67,6 +67,10 @@ TITLES: dict[str, Text] = {
         "{parameter} is not a number Postfix can read",
         "{parameter} 不是 Postfix 能读取的数字",
     ),
+    "postfix.client_tls_loglevel_credentials": Text(
+        "{parameter} {level}: the relay password goes into the log",
+        "{parameter} 为 {level}：中继密码会被写入日志",
+    ),
     "postfix.debug_peer_list": Text(
         "debug_peer_list logs whole sessions, passwords included",
         "debug_peer_list 会记录完整会话，包括密码",
@@ -258,6 +262,17 @@ EXPLANATIONS: dict[str, Text] = {
         "levels that do. Use 1: one summary line per connection.",
         "{services} 上 smtpd_tls_loglevel = 2 会记录每次 TLS 握手的每一步。它不会泄露密码，"
         "但会淹没真正重要的日志行，而且离会泄露密码的级别只差一步。应使用 1：每个连接一行摘要。",
+    ),
+    "postfix.client_tls_loglevel_credentials": Text(
+        "{parameter} = {level} for {services}: at level 4 the Postfix client logs a dump "
+        "of the whole session after STARTTLS, including its own AUTH to the relay host, "
+        "the base64 of the user name and password from {maps}. Anyone "
+        "who can read the mail log can then send mail as your relay account: use level 1, "
+        "change the relay password, and delete or protect the logs already written.",
+        "{services} 的 {parameter} = {level}：级别 4 时 Postfix 客户端会转储 STARTTLS 之后的"
+        "整个会话，其中包括它向中继主机发送的 AUTH，即 {maps} 中用户名和密码"
+        "的 base64。任何能读取邮件日志的人都能以你的中继账户发信：应使用级别 1，更换中继密码，"
+        "并删除或保护已写入的日志。",
     ),
     "postfix.debug_peer_list": Text(
         "For every client that matches debug_peer_list, smtpd logs each command line in "
