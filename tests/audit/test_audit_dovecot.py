@@ -202,3 +202,21 @@ def test_a_section_without_ssl_required_still_accepts_cleartext(run_cli, tmp_pat
     assert (
         finding["evidence"][0]["line"] == text.splitlines().index("disable_plaintext_auth = no") + 1
     )
+
+
+def test_credential_exposed_is_passwords_in_the_log_not_cleartext(run_cli, tmp_path: Path):
+    """`--help` says `--check credential_exposed` selects the settings that write
+    passwords into the log (the analysis's credential_exposed); cleartext passwords on
+    the network are the cleartext_auth topic."""
+    path = write(tmp_path, "dovecot.conf", BAD)
+
+    _, logged = audit(run_cli, path, "--read-files", "--check", "credential_exposed")
+    _, cleartext = audit(run_cli, path, "--read-files", "--check", "cleartext_auth")
+
+    assert {f["id"] for f in logged["findings"]} == {
+        "dovecot.auth_verbose_passwords",
+        "dovecot.auth_debug_passwords",
+    }
+    assert "dovecot.cleartext_auth" in {f["id"] for f in cleartext["findings"]}
+    help_text = " ".join(run_cli("audit", "--help").out.split())
+    assert "only the settings that write passwords into the log, or may" in help_text

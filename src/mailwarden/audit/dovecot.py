@@ -34,7 +34,9 @@ from mailwarden.audit.dovecot_config import DovecotConfig, DovecotSetting
 from mailwarden.audit.interface import AuditFinding, DovecotSet, Evidence, Severity, register
 from mailwarden.audit.tls import ANULL, SURE, WEAK, allowed_classes, allowed_protocols
 
-CLEARTEXT_AUTH = register("dovecot.cleartext_auth", "cleartext_auth", "credential_exposed")
+# credential_exposed is "passwords in the log" (the analysis's finding of that name):
+# a password sent without TLS is exposed on the network, not written to the log.
+CLEARTEXT_AUTH = register("dovecot.cleartext_auth", "cleartext_auth")
 SSL_DISABLED = register("dovecot.ssl_disabled", "cleartext_auth", "weak_tls")
 VERBOSE_PASSWORDS = register("dovecot.auth_verbose_passwords", "credential_exposed")
 DEBUG_PASSWORDS = register("dovecot.auth_debug_passwords", "credential_exposed")
