@@ -378,3 +378,21 @@ def test_client_tls_loglevel_without_relay_auth_or_below_4_is_no_finding(run_cli
     three = build_postfix(tmp_path / "q", RELAY + "smtp_tls_loglevel = 3\n")
     args = ["audit", "--postfix-dir", str(three), "--format", "json"]
     assert findings(run_cli(*args, "--check", "credential_exposed")) == {}
+
+
+def test_postconf_warnings_are_shown_once(run_cli, tmp_path: Path):
+    """postconf warns about an entry that overrides an earlier one on every run, and
+    the audit runs it four times; the report names each warning once (the later entry
+    is the one Postfix uses, and the one the evidence shows)."""
+    main = "smtpd_tls_loglevel = 1\nsmtpd_tls_loglevel = 4\n"
+    directory = build_postfix(tmp_path / "p", main)
+
+    result = run_cli("audit", "--postfix-dir", str(directory), "--format", "json")
+
+    warnings = [n for n in json.loads(result.out)["notes"] if n.startswith("postconf warns")]
+    line = line_of(directory / "main.cf", "smtpd_tls_loglevel = 4")
+    assert warnings == [
+        f"postconf warns: {directory}/main.cf, line {line}: "
+        "overriding earlier entry: smtpd_tls_loglevel=1"
+    ]
+    assert result.err == ""

@@ -660,6 +660,10 @@ NOTES: dict[str, Text] = {
         "parsed directly.",
         "postconf 无法读取该目录（{error}）；已直接解析 main.cf 和 master.cf。",
     ),
+    "postconf_warning": Text(
+        "postconf warns: {warning}",
+        "postconf 警告：{warning}",
+    ),
     "doveconf_failed": Text(
         "doveconf could not read the configuration ({error}); the files were parsed directly.",
         "doveconf 无法读取该配置（{error}）；已直接解析配置文件。",
