@@ -207,6 +207,34 @@ def test_a_check_of_what_was_not_audited_is_said_not_passed(run_cli, hardened: P
     assert "not audited here" not in plain
 
 
+def test_a_check_selection_is_said_and_never_passes_for_a_full_audit(run_cli, user_server: Path):
+    """A cron job running `--check postfix.soft_bounce` on a server with other high
+    findings must not read "No problems found.": the text names the selection, and the
+    JSON lists the checks that ran (null when all did)."""
+    fixed = user_server / "main.cf"
+    fixed.write_text(fixed.read_text().replace("soft_bounce = yes", "soft_bounce = no"))
+    only = ["audit", "--read-files", "--postfix-dir", str(user_server)]
+
+    result = run_cli(*only, "--check", "postfix.soft_bounce")
+    out = " ".join(result.out.split())
+    assert result.status == 0
+    assert "Only the checks selected with --check postfix.soft_bounce were run (1 of" in out
+    assert "No problems found in what was audited (see the notes above)." in out
+    assert "No problems found." not in out.replace("found in what", "")
+    zh = " ".join(run_cli(*only, "--check", "postfix.soft_bounce", "--lang", "zh_CN").out.split())
+    assert "只运行了 --check postfix.soft_bounce 选择的检查" in zh
+
+    document = json.loads(run_cli(*only, "--check", "soft_bounce", "--format", "json").out)
+    assert document["selected"] == ["postfix.soft_bounce"]
+    assert document["findings"] == [] and document["complete"] is True
+    full = json.loads(run_cli(*only, "--format", "json").out)
+    assert full["selected"] is None
+    assert full["exit_status"] == 3
+    # Every check of what was audited is no partial audit.
+    plain = " ".join(run_cli(*only, "--check", "postfix").out.split())
+    assert "Only the checks" not in plain
+
+
 def test_usage_errors_exit_2(run_cli):
     assert run_cli("audit", "--format", "xml").status == 2
     assert run_cli("audit", "--postfix-version", "latest").status == 2

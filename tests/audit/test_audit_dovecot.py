@@ -172,3 +172,52 @@ def test_old_tls_protocols(run_cli, tmp_path: Path, setting: str, severity: str)
 
     [finding] = document["findings"]
     assert (finding["id"], finding["severity"]) == ("dovecot.ssl_old_protocols", severity)
+
+
+@pytest.mark.parametrize("setting", ["disable_plaintext_auth = no", "auth_allow_cleartext = yes"])
+def test_cleartext_allowed_under_ssl_required_is_no_finding(run_cli, tmp_path: Path, setting):
+    """With `ssl = required` Dovecot refuses every login before TLS (LOGINDISABLED,
+    "Plaintext authentication disallowed"), whatever disable_plaintext_auth (2.3) or
+    auth_allow_cleartext (2.4) says: no password crosses the network in cleartext, so
+    no high finding and no exit status 3 for monitoring."""
+    path = write(tmp_path, "dovecot.conf", HARDENED + setting + "\n")
+
+    status, document = audit(run_cli, path, "--read-files")
+
+    assert status == 0
+    assert document["findings"] == []
+
+
+@requires_doveconf
+def test_a_section_without_ssl_required_still_accepts_cleartext(run_cli, tmp_path: Path):
+    """`ssl = yes` inside `protocol pop3 {}` lifts the requirement for POP3, where the
+    top-level `disable_plaintext_auth = no` then lets passwords through."""
+    text = HARDENED + "disable_plaintext_auth = no\nprotocol pop3 {\n  ssl = yes\n}\n"
+    path = write(tmp_path, "dovecot.conf", text)
+
+    status, document = audit(run_cli, path)
+
+    assert status == 3
+    [finding] = document["findings"]
+    assert finding["id"] == "dovecot.cleartext_auth"
+    assert (
+        finding["evidence"][0]["line"] == text.splitlines().index("disable_plaintext_auth = no") + 1
+    )
+
+
+def test_credential_exposed_is_passwords_in_the_log_not_cleartext(run_cli, tmp_path: Path):
+    """`--help` says `--check credential_exposed` selects the settings that write
+    passwords into the log (the analysis's credential_exposed); cleartext passwords on
+    the network are the cleartext_auth topic."""
+    path = write(tmp_path, "dovecot.conf", BAD)
+
+    _, logged = audit(run_cli, path, "--read-files", "--check", "credential_exposed")
+    _, cleartext = audit(run_cli, path, "--read-files", "--check", "cleartext_auth")
+
+    assert {f["id"] for f in logged["findings"]} == {
+        "dovecot.auth_verbose_passwords",
+        "dovecot.auth_debug_passwords",
+    }
+    assert "dovecot.cleartext_auth" in {f["id"] for f in cleartext["findings"]}
+    help_text = " ".join(run_cli("audit", "--help").out.split())
+    assert "only the settings that write passwords into the log, or may" in help_text

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import shlex
+import subprocess
 from pathlib import Path
 
+import pytest
 from audit_helpers import USER_MAIN, Result, build_postfix, line_of, requires_postconf, settle
 
 pytestmark = requires_postconf
@@ -218,3 +221,178 @@ def test_a_directory_postconf_refuses_is_read_from_the_files(run_cli, tmp_path: 
     assert document["postfix_reader"] == "files"
     assert any("postconf could not read" in note for note in document["notes"])
     assert "postfix.auth_on_port_25" in {f["id"] for f in document["findings"]}
+
+
+AUTH_ON_25 = """
+smtpd_tls_cert_file = /etc/ssl/certs/ssl-cert-snakeoil.pem
+smtpd_tls_key_file = /etc/ssl/private/ssl-cert-snakeoil.key
+smtpd_tls_security_level = may
+smtpd_sasl_auth_enable = yes
+"""
+
+
+def test_check_cleartext_auth_finds_auth_before_starttls_on_port_25(run_cli, tmp_path: Path):
+    """`explain`/`analyze` hand out `audit --check cleartext_auth` when they see a
+    password sent in cleartext; AUTH before STARTTLS on port 25 is such a case, and its
+    finding (auth_on_port_25, whose fix ends it) must be in that selection, saying so."""
+    directory = build_postfix(tmp_path / "p", AUTH_ON_25 + "smtpd_tls_auth_only = no\n")
+    args = ["audit", "--postfix-dir", str(directory), "--format", "json"]
+
+    result = run_cli(*args, "--check", "cleartext_auth")
+
+    assert result.status == 3
+    found = findings(result)
+    assert list(found) == ["postfix.auth_on_port_25"]
+    assert "send the password in cleartext" in found["postfix.auth_on_port_25"]["explanation"]
+    evidence = {e["parameter"]: e["value"] for e in found["postfix.auth_on_port_25"]["evidence"]}
+    assert evidence["smtpd_tls_auth_only"] == "no"
+    assert evidence["smtpd_tls_security_level"] == "may"
+
+
+def test_auth_on_port_25_only_after_tls_is_not_a_cleartext_finding(run_cli, tmp_path: Path):
+    directory = build_postfix(tmp_path / "p", AUTH_ON_25 + "smtpd_tls_auth_only = yes\n")
+    args = ["audit", "--postfix-dir", str(directory), "--format", "json"]
+
+    assert findings(run_cli(*args, "--check", "cleartext_auth")) == {}
+    found = findings(run_cli(*args, "--check", "auth_on_port_25"))
+    assert "postfix.auth_on_port_25" in found
+    assert "cleartext" not in found["postfix.auth_on_port_25"]["explanation"]
+
+
+RATE_LIMITED = AUTH_ON_25 + "smtpd_tls_auth_only = yes\nsmtpd_client_auth_rate_limit = 10\n"
+
+
+@pytest.mark.parametrize(
+    ("exceptions", "exempt"),
+    [
+        ("0.0.0.0/0 [::]/0", "0.0.0.0/0, [::]/0"),
+        ("127.0.0.0/8, [::/0]", "[::/0]"),
+        ("$mynetworks static:all", "static:all"),
+    ],
+)
+def test_exceptions_that_cover_every_client_leave_no_rate_limit(
+    run_cli, tmp_path: Path, exceptions: str, exempt: str
+):
+    """smtpd_client_event_limit_exceptions lifts the AUTH rate limit for the clients it
+    lists; a /0 network or a static: table lists everyone, and the limit is moot."""
+    main = RATE_LIMITED + f"smtpd_client_event_limit_exceptions = {exceptions}\n"
+    directory = build_postfix(tmp_path / "p", main)
+    args = ["audit", "--postfix-dir", str(directory), "--format", "json", "--check", "bruteforce"]
+
+    found = findings(run_cli(*args))
+
+    finding = found["postfix.no_auth_rate_limit"]
+    assert f"lists {exempt}: every client is exempt" in finding["explanation"]
+    for command in finding["fix"]["commands"]:
+        subprocess.run(shlex.split(command), check=True)
+    settle(directory)
+    assert "postfix.no_auth_rate_limit" not in findings(run_cli(*args))
+    kept = subprocess.run(
+        ["postconf", "-c", str(directory), "-h", "smtpd_client_event_limit_exceptions"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "/0" not in kept and "static:" not in kept
+    assert ("127.0.0.0/8" in kept) == ("127.0.0.0/8" in exceptions)  # own networks stay
+
+
+def test_own_networks_as_exceptions_keep_the_rate_limit(run_cli, tmp_path: Path):
+    main = RATE_LIMITED + "smtpd_client_event_limit_exceptions = 127.0.0.0/8 [::1]/128\n"
+    directory = build_postfix(tmp_path / "p", main)
+
+    args = ["audit", "--postfix-dir", str(directory), "--format", "json", "--check", "bruteforce"]
+
+    assert "postfix.no_auth_rate_limit" not in findings(run_cli(*args))
+
+
+@pytest.mark.parametrize(
+    ("value", "check_id", "words"),
+    [
+        ("abc", "postfix.invalid_number", "smtpd stops with a fatal error"),
+        ("-1", "postfix.invalid_number", "smtpd stops with a fatal error"),
+        ("1" * 30, "postfix.invalid_number", "more digits than any setting holds"),
+        ("00", "postfix.no_auth_rate_limit", "smtpd_client_auth_rate_limit is 0"),
+    ],
+)
+def test_a_rate_limit_that_is_no_number_or_zero_is_flagged(
+    run_cli, tmp_path: Path, value: str, check_id: str, words: str
+):
+    """`abc` and `-1` stop smtpd (no mail at all, no limit); `00` is 0, no limit."""
+    main = AUTH_ON_25 + f"smtpd_tls_auth_only = yes\nsmtpd_client_auth_rate_limit = {value}\n"
+    directory = build_postfix(tmp_path / "p", main)
+    args = ["audit", "--postfix-dir", str(directory), "--format", "json"]
+
+    found = findings(run_cli(*args, "--check", "bruteforce"))
+
+    assert words in found[check_id]["explanation"]
+    assert found[check_id]["fix"]["commands"] == [
+        f"postconf -c {directory} -e 'smtpd_client_auth_rate_limit=10'"
+    ]
+    # The loglevel's invalid numbers stay in credential_exposed; this one is not there.
+    assert check_id not in findings(run_cli(*args, "--check", "credential_exposed"))
+
+
+RELAY = """
+relayhost = [smtp.example.net]:587
+smtp_sasl_auth_enable = yes
+smtp_sasl_password_maps = hash:/etc/postfix/sasl_passwd
+smtp_tls_security_level = encrypt
+"""
+
+
+@pytest.mark.parametrize("level", ["4", "ssl-developer"])
+def test_client_tls_loglevel_4_with_relay_auth_puts_the_password_in_the_log(
+    run_cli, tmp_path: Path, level: str
+):
+    """postconf(5): smtp_tls_loglevel 4 dumps the complete transmission after STARTTLS,
+    the client's own AUTH to the relay host included."""
+    directory = build_postfix(
+        tmp_path / "p",
+        RELAY + f"smtp_tls_loglevel = {level}\n",
+        "lmtp2 unix - - y - - lmtp\n  -o lmtp_tls_loglevel=4\n  -o lmtp_sasl_auth_enable=yes\n",
+    )
+    args = ["audit", "--postfix-dir", str(directory), "--format", "json"]
+
+    result = run_cli(*args, "--check", "credential_exposed")
+
+    assert result.status == 3
+    document = json.loads(result.out)
+    found = {f["subject"]: f for f in document["findings"]}
+    smtp = found["smtp/unix, relay/unix"]
+    assert smtp["id"] == "postfix.client_tls_loglevel_credentials"
+    assert "smtp_sasl_password_maps" in smtp["explanation"]
+    assert "lmtp_sasl_password_maps" in found["lmtp2/unix"]["explanation"]
+    for command in document["commands"]:
+        if not command.endswith("reload"):
+            subprocess.run(shlex.split(command), check=True)
+    settle(directory)
+    assert run_cli(*args, "--check", "credential_exposed").status == 0
+
+
+def test_client_tls_loglevel_without_relay_auth_or_below_4_is_no_finding(run_cli, tmp_path: Path):
+    main = RELAY.replace("smtp_sasl_auth_enable = yes", "smtp_sasl_auth_enable = no")
+    directory = build_postfix(tmp_path / "p", main + "smtp_tls_loglevel = 4\n")
+    args = ["audit", "--postfix-dir", str(directory), "--format", "json"]
+    assert findings(run_cli(*args, "--check", "credential_exposed")) == {}
+    three = build_postfix(tmp_path / "q", RELAY + "smtp_tls_loglevel = 3\n")
+    args = ["audit", "--postfix-dir", str(three), "--format", "json"]
+    assert findings(run_cli(*args, "--check", "credential_exposed")) == {}
+
+
+def test_postconf_warnings_are_shown_once(run_cli, tmp_path: Path):
+    """postconf warns about an entry that overrides an earlier one on every run, and
+    the audit runs it four times; the report names each warning once (the later entry
+    is the one Postfix uses, and the one the evidence shows)."""
+    main = "smtpd_tls_loglevel = 1\nsmtpd_tls_loglevel = 4\n"
+    directory = build_postfix(tmp_path / "p", main)
+
+    result = run_cli("audit", "--postfix-dir", str(directory), "--format", "json")
+
+    warnings = [n for n in json.loads(result.out)["notes"] if n.startswith("postconf warns")]
+    line = line_of(directory / "main.cf", "smtpd_tls_loglevel = 4")
+    assert warnings == [
+        f"postconf warns: {directory}/main.cf, line {line}: "
+        "overriding earlier entry: smtpd_tls_loglevel=1"
+    ]
+    assert result.err == ""

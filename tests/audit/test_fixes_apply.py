@@ -105,7 +105,7 @@ submissions     inet  n       -       y       -       -       smtpd
         False,
     ),
     # postscreen in front of port 25, AUTH in main.cf; a loopback submission for a
-    # webmail, 465 relying on main.cf for AUTH.
+    # webmail, 465 relying on main.cf for AUTH; an AUTH rate limit, but no anvil.
     "postscreen": (
         CERTIFICATE
         + """
@@ -125,7 +125,8 @@ submissions inet n - y - - smtpd
         True,
     ),
     # No TLS anywhere and AUTH only after TLS: the submission services offer no AUTH,
-    # and turning it on must bring the TLS (and what TLS then needs) with it.
+    # and turning it on must bring the TLS (and what TLS then needs) with it; no anvil,
+    # so the AUTH rate limit that AUTH then needs must bring anvil back.
     "no-tls": (
         """
 smtpd_tls_auth_only = yes
@@ -146,6 +147,10 @@ smtps inet n - y - - smtpd
 }
 
 
+WITHOUT_ANVIL = ("postscreen", "no-tls")
+ANVIL_ENTRY = "anvil     unix  -       -       y       -       1       anvil\n"
+
+
 def build(directory: Path, name: str) -> Path:
     """Debian's main.cf and master.cf (Postfix 3.7 wording) with `name`'s problems."""
     main_extra, master_extra, postscreen = POSTFIX[name]
@@ -162,6 +167,8 @@ def build(directory: Path, name: str) -> Path:
             "smtp      inet  n       -       y       -       -       smtpd\n",
             "smtp      inet  n       -       y       -       -       smtpd -v\n",
         )
+    if name in WITHOUT_ANVIL:
+        master = master.replace(ANVIL_ENTRY, "")
     (directory / "main.cf").write_text((STOCK / "main.cf.debian").read_text() + main_extra)
     (directory / "master.cf").write_text(master + master_extra)
     settle(directory)
@@ -387,6 +394,65 @@ def test_a_new_submission_service_gets_auth_and_tls(audit, tmp_path: Path):
     assert options["smtpd_tls_security_level"] == "encrypt"
     assert options["smtpd_tls_auth_only"] == "yes"
     assert options["smtpd_tls_mandatory_protocols"] == "!SSLv2,!SSLv3,!TLSv1,!TLSv1.1"
+
+
+@requires_postconf
+def test_a_submission_added_beside_postscreen_has_the_default_process_limit(audit, tmp_path: Path):
+    """postscreen requires a process limit of 1 on smtp/inet; the submission service
+    that the fix adds is an smtpd, and with that limit one user at a time could log in
+    (the next one's mail client waits). It gets `-`, default_process_limit."""
+    directory = tmp_path / "server"
+    directory.mkdir()
+    master = (
+        (STOCK / "master.cf.dist")
+        .read_text()
+        .replace(
+            "smtp      inet  n       -       y       -       -       smtpd\n",
+            "smtp      inet  n       -       y       -       1       postscreen\n"
+            "smtpd     pass  -       -       y       -       -       smtpd\n",
+        )
+    )
+    main = (STOCK / "main.cf.debian").read_text() + CERTIFICATE + "smtpd_sasl_auth_enable = yes\n"
+    (directory / "master.cf").write_text(master)
+    (directory / "main.cf").write_text(main)
+    settle(directory)
+
+    paste(audit(directory)["commands"], directory)
+
+    assert postconf(directory, "-M", "submission/inet").split()[:8] == (
+        ["submission", "inet", "n", "-", "y", "-", "-", "smtpd"]
+    )
+    assert postconf(directory, "-M", "smtp/inet").split()[6:8] == ["1", "postscreen"]
+
+
+@requires_postconf
+def test_a_rate_limit_without_anvil_gets_anvil_back(audit, tmp_path: Path):
+    """anvil(8) counts for the AUTH rate limit; without its entry nothing enforces it."""
+    directory = build(tmp_path / "server", "postscreen")
+    assert ANVIL_ENTRY not in (directory / "master.cf").read_text()
+    before = audit(directory, "--check", "postfix.anvil_missing")
+    (finding,) = before["findings"]
+    assert finding["severity"] == "medium"
+
+    paste(finding["fix"]["commands"], directory)
+
+    assert postconf(directory, "-M", "anvil/unix").split() == (
+        ["anvil", "unix", "-", "-", "y", "-", "1", "anvil"]
+    )
+    assert audit(directory, "--check", "postfix.anvil_missing")["findings"] == []
+
+
+@requires_postconf
+def test_setting_a_rate_limit_brings_anvil_with_it(audit, tmp_path: Path):
+    directory = build(tmp_path / "server", "no-tls")
+    before = audit(directory)
+    assert "postfix.anvil_missing" not in {f["id"] for f in before["findings"]}
+    setting = [c for c in before["commands"] if "smtpd_client_auth_rate_limit=10" in c]
+    assert setting
+    assert (
+        f"postconf -c {directory} -M 'anvil/unix=anvil unix - - y - 1 anvil'"
+        in (before["commands"])
+    )
 
 
 @requires_postconf

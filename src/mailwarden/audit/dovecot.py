@@ -5,7 +5,9 @@ Severities (any high finding makes `mailwarden audit` exit with status 3):
 high
     dovecot.cleartext_auth        `disable_plaintext_auth = no` (2.3) or
                                   `auth_allow_cleartext = yes` (2.4): passwords may
-                                  cross the network without TLS
+                                  cross the network without TLS. Not where
+                                  `ssl = required` applies (2.3 and 2.4): Dovecot then
+                                  refuses every AUTH before TLS, whatever these say
     dovecot.ssl_disabled          `ssl = no`
     dovecot.auth_verbose_passwords  anything but `no`: failed passwords (or their
                                   hashes, which can be cracked) in the log
@@ -32,7 +34,9 @@ from mailwarden.audit.dovecot_config import DovecotConfig, DovecotSetting
 from mailwarden.audit.interface import AuditFinding, DovecotSet, Evidence, Severity, register
 from mailwarden.audit.tls import ANULL, SURE, WEAK, allowed_classes, allowed_protocols
 
-CLEARTEXT_AUTH = register("dovecot.cleartext_auth", "cleartext_auth", "credential_exposed")
+# credential_exposed is "passwords in the log" (the analysis's finding of that name):
+# a password sent without TLS is exposed on the network, not written to the log.
+CLEARTEXT_AUTH = register("dovecot.cleartext_auth", "cleartext_auth")
 SSL_DISABLED = register("dovecot.ssl_disabled", "cleartext_auth", "weak_tls")
 VERBOSE_PASSWORDS = register("dovecot.auth_verbose_passwords", "credential_exposed")
 DEBUG_PASSWORDS = register("dovecot.auth_debug_passwords", "credential_exposed")
@@ -115,16 +119,58 @@ def _is_yes(value: str) -> bool:
     return value.strip().lower() in ("yes", "true", "1", "on")
 
 
+CLEARTEXT_SETTINGS = ("disable_plaintext_auth", "auth_allow_cleartext")
+
+
 @check
 def cleartext(config: DovecotConfig) -> Iterable[AuditFinding]:
     found = []
     for setting in config.written("disable_plaintext_auth"):
-        if not _is_yes(setting.value):
+        if not _is_yes(setting.value) and not _tls_required(config, setting.section):
             found.append(_finding(config, CLEARTEXT_AUTH.id, Severity.HIGH, setting, "yes"))
     for setting in config.written("auth_allow_cleartext"):
-        if _is_yes(setting.value):
+        if _is_yes(setting.value) and not _tls_required(config, setting.section):
             found.append(_finding(config, CLEARTEXT_AUTH.id, Severity.HIGH, setting, "no"))
     return [_with_tls(config, finding) for finding in found]
+
+
+def _ssl_in(config: DovecotConfig, section: str) -> str:
+    """The `ssl` value that applies in `section`: its own, else that of the scope
+    around it, else the top level (or the default)."""
+    written = {s.section: s.value.strip().lower() for s in config.written("ssl")}
+    scope = section
+    while scope:
+        if scope in written:
+            return written[scope]
+        scope = scope.rpartition(" > ")[0]
+    return config.value("ssl").strip().lower()
+
+
+def _tls_required(config: DovecotConfig, section: str) -> bool:
+    """`ssl = required` applies in `section` and in every filter section inside it that
+    takes its cleartext setting from it: Dovecot then refuses every authentication
+    before TLS (LOGINDISABLED, "Plaintext authentication disallowed"), so allowing
+    cleartext passwords changes nothing. A section inside with another `ssl` and no
+    cleartext setting of its own still accepts them."""
+    if _ssl_in(config, section) != "required":
+        return False
+    own = {s.section for name in CLEARTEXT_SETTINGS for s in config.written(name)}
+    inside = {
+        s.section
+        for s in config.written("ssl")
+        if s.section != section and (not section or s.section.startswith(section + " > "))
+    }
+    return all(
+        _ssl_in(config, scope) == "required" or _enclosing(scope, own) != section
+        for scope in inside
+    )
+
+
+def _enclosing(scope: str, candidates: set[str]) -> str:
+    """The innermost of `candidates` that is `scope` or encloses it ("" at the top)."""
+    while scope and scope not in candidates:
+        scope = scope.rpartition(" > ")[0]
+    return scope
 
 
 def _with_tls(config: DovecotConfig, finding: AuditFinding) -> AuditFinding:

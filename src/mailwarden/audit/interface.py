@@ -138,6 +138,7 @@ class AuditFinding:
     fix: tuple[Change, ...] = ()
     details: Mapping[str, str] = field(default_factory=dict)
     subject: str | None = None  # the service or section it is about, when there are several
+    topics: frozenset[str] | None = None  # narrower than its check's topics (None: those)
 
     @property
     def source(self) -> str:
@@ -155,7 +156,9 @@ class Note:
 @dataclass(frozen=True)
 class CheckSpec:
     """A check id known to the registry, with the analysis topics that point to it
-    (`hint_for()` turns a topic into an `audit --check` command line)."""
+    (`hint_for()` turns a topic into an `audit --check` command line). These are all the
+    topics its findings can belong to; a finding that belongs to fewer says which
+    (`AuditFinding.topics`), and `--check TOPIC` selects it only then."""
 
     id: str
     topics: frozenset[str]

@@ -4,11 +4,17 @@ Severities (any high finding makes `mailwarden audit` exit with status 3):
 
 high
     postfix.auth_on_port_25           AUTH offered on the MX port (main.cf, `smtp/inet`,
-                                      or `smtpd/pass` behind postscreen)
+                                      or `smtpd/pass` behind postscreen); also in the
+                                      topic cleartext_auth when TLS is optional there
+                                      and `smtpd_tls_auth_only` is off (its fix, AUTH
+                                      off port 25, ends that too)
     postfix.cleartext_auth            AUTH on another public service where TLS is
                                       optional and `smtpd_tls_auth_only` is off
     postfix.tls_loglevel_credentials  `smtpd_tls_loglevel` 3 or more (4 logs the first
                                       40 bytes of every line, AUTH PLAIN included)
+    postfix.client_tls_loglevel_credentials  `smtp_tls_loglevel` or `lmtp_tls_loglevel`
+                                      4 with the client's SASL on: the session after
+                                      STARTTLS is dumped, its AUTH to the relay included
     postfix.debug_peer_list           not empty: matching sessions are logged in full
     postfix.smtpd_verbose             `smtpd -v` in master.cf: every session in full
     postfix.tls_old_protocols         SSLv2 or SSLv3 allowed on a service with TLS
@@ -27,9 +33,17 @@ medium
                                       default, and only a client that offers them is
                                       exposed, hence medium rather than high
     postfix.no_auth_rate_limit        AUTH offered, `smtpd_client_auth_rate_limit = 0`
-    postfix.invalid_number            a number no Postfix can read (more digits than
-                                      any setting holds) where the audit needs one:
-                                      what Postfix does with it cannot be told
+                                      (or `00`), or a limit that
+                                      `smtpd_client_event_limit_exceptions` lifts for
+                                      every client (`0.0.0.0/0`, `[::]/0`, `static:all`)
+    postfix.anvil_missing             an AUTH rate limit, but no `anvil/unix` in
+                                      master.cf: anvil(8) keeps the count, so nothing
+                                      enforces the limit
+    postfix.invalid_number            a number no Postfix can read where the audit
+                                      needs one: more digits than any setting holds
+                                      (what Postfix does with it cannot be told), or an
+                                      AUTH rate limit that is no number (`abc`, `-1`:
+                                      smtpd stops with a fatal error)
     postfix.anonymous_sasl            `noanonymous` missing on an AUTH service: it only
                                       matters if the SASL backend offers ANONYMOUS
     postfix.eol_version               older than the oldest line upstream still patches
@@ -57,6 +71,8 @@ test_fixes_apply.py applies them with the real postconf):
 
 from __future__ import annotations
 
+import ipaddress
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 
@@ -72,7 +88,7 @@ from mailwarden.audit.interface import (
     ordered_changes,
     register,
 )
-from mailwarden.audit.numbers import shown
+from mailwarden.audit.numbers import config_int, shown
 from mailwarden.audit.postfix_config import PostfixConfig, Service, format_version
 from mailwarden.audit.postfix_defaults import (
     OLDEST_SUPPORTED,
@@ -100,7 +116,9 @@ from mailwarden.audit.postfix_services import (
 from mailwarden.audit.tls import ANULL, SURE, WEAK, allowed_classes, allowed_protocols
 from mailwarden.audit.tls import with_exclusions as cipher_string
 
-AUTH_ON_PORT_25 = register("postfix.auth_on_port_25", "auth_on_port_25", "bruteforce", "spray")
+AUTH_ON_PORT_25 = register(
+    "postfix.auth_on_port_25", "auth_on_port_25", "bruteforce", "spray", "cleartext_auth"
+)
 SUBMISSION_MISSING = register("postfix.submission_missing", "auth_on_port_25")
 CLEARTEXT_AUTH = register("postfix.cleartext_auth", "cleartext_auth", "weak_tls")
 TLS_NOT_REQUIRED = register("postfix.submission_tls_not_required", "cleartext_auth")
@@ -109,6 +127,7 @@ NO_WRAPPERMODE = register("postfix.submissions_no_wrappermode", "weak_tls")
 AUTH_DISABLED = register("postfix.submission_auth_disabled", "auth_on_port_25")
 LOGLEVEL_CREDENTIALS = register("postfix.tls_loglevel_credentials", "credential_exposed")
 LOGLEVEL_VERBOSE = register("postfix.tls_loglevel_verbose", "credential_exposed")
+CLIENT_LOGLEVEL = register("postfix.client_tls_loglevel_credentials", "credential_exposed")
 DEBUG_PEER_LIST = register("postfix.debug_peer_list", "credential_exposed")
 SMTPD_VERBOSE = register("postfix.smtpd_verbose", "credential_exposed")
 OLD_PROTOCOLS = register("postfix.tls_old_protocols", "weak_tls")
@@ -116,11 +135,14 @@ SUBMISSION_OLD_TLS = register("postfix.submission_old_tls", "weak_tls")
 WEAK_CIPHERS = register("postfix.weak_ciphers", "weak_tls")
 ANONYMOUS_CIPHERS = register("postfix.anonymous_ciphers", "weak_tls")
 NO_RATE_LIMIT = register("postfix.no_auth_rate_limit", "bruteforce", "spray")
+NO_ANVIL = register("postfix.anvil_missing", "bruteforce", "spray")
 ANONYMOUS_SASL = register("postfix.anonymous_sasl", "auth_on_port_25")
 SOFT_BOUNCE = register("postfix.soft_bounce", "soft_bounce", "bruteforce")
 BROKEN_SASL = register("postfix.broken_sasl_auth_clients", "auth_on_port_25")
 EOL_VERSION = register("postfix.eol_version")
-INVALID_NUMBER = register("postfix.invalid_number", "credential_exposed")
+INVALID_NUMBER = register("postfix.invalid_number", "credential_exposed", "bruteforce", "spray")
+
+ANVIL_EVIDENCE = "anvil service"  # evidence that master.cf lacks the entry named as value
 
 ServiceCheck = Callable[[PostfixConfig, Service], Iterable[AuditFinding]]
 GlobalCheck = Callable[[PostfixConfig, Planner], Iterable[AuditFinding]]
@@ -378,10 +400,32 @@ def auth_on_port_25(config: PostfixConfig, planner: Planner) -> Iterable[AuditFi
     if not planner.has_submission():
         evidence.append(_services_evidence(config))
     services = ", ".join(s.key for s in exposed)
+    cleartext = [s for s in exposed if _auth_before_tls(config, s)]
+    evidence += [e for s in cleartext for e in _cleartext_evidence(config, s)]
     finding = _finding(
-        AUTH_ON_PORT_25.id, Severity.HIGH, evidence, planner.auth_off_port25(), services=services
+        AUTH_ON_PORT_25.id,
+        Severity.HIGH,
+        evidence,
+        planner.auth_off_port25(),
+        services=services,
+        more={"variant": "cleartext"} if cleartext else {},
     )
-    return [replace(finding, subject=services)]
+    # Where AUTH waits for TLS, this is no cleartext problem: `--check cleartext_auth`
+    # (the hint for passwords seen in cleartext) leaves it out.
+    topics = None if cleartext else AUTH_ON_PORT_25.topics - {"cleartext_auth"}
+    return [replace(finding, subject=services, topics=topics)]
+
+
+def _auth_before_tls(config: PostfixConfig, service: Service) -> bool:
+    """AUTH is accepted before TLS: TLS optional and `smtpd_tls_auth_only` off."""
+    return not mandatory_tls(config, service) and not config.flag("smtpd_tls_auth_only", service)
+
+
+def _cleartext_evidence(config: PostfixConfig, service: Service) -> list[Evidence]:
+    return [
+        _tls_level_evidence(config, service),
+        config.evidence("smtpd_tls_auth_only", service),
+    ]
 
 
 @global_check
@@ -411,7 +455,7 @@ def cleartext_auth(config: PostfixConfig, service: Service) -> Iterable[AuditFin
     kind = role(config, service)
     if kind == PORT25 or not public(config, service) or not offers_auth(config, service):
         return []
-    if mandatory_tls(config, service) or config.flag("smtpd_tls_auth_only", service):
+    if not _auth_before_tls(config, service):
         return []
     if kind in (SUBMISSION, SUBMISSIONS):
         fix = _required_tls(service, kind)
@@ -423,8 +467,7 @@ def cleartext_auth(config: PostfixConfig, service: Service) -> Iterable[AuditFin
             fix.insert(0, fixes.set_for(service, "smtpd_tls_security_level", "may"))
     evidence = [
         config.evidence("smtpd_sasl_auth_enable", service),
-        _tls_level_evidence(config, service),
-        config.evidence("smtpd_tls_auth_only", service),
+        *_cleartext_evidence(config, service),
     ]
     return [_finding(CLEARTEXT_AUTH.id, Severity.HIGH, evidence, fix, service)]
 
@@ -511,7 +554,8 @@ def tls_loglevel_check(config: PostfixConfig, service: Service) -> Iterable[Audi
     value = config.value("smtpd_tls_loglevel", service)
     level = tls_loglevel(value)
     if level is None:
-        return [_invalid_number(config, service, "smtpd_tls_loglevel", value, "1")]
+        finding = _invalid_number(config, service, "smtpd_tls_loglevel", value, "1")
+        return [replace(finding, topics=LOGLEVEL_CREDENTIALS.topics)]
     if level < 2:
         return []
     check, severity = (
@@ -523,9 +567,15 @@ def tls_loglevel_check(config: PostfixConfig, service: Service) -> Iterable[Audi
 
 
 def _invalid_number(
-    config: PostfixConfig, service: Service, parameter: str, value: str, fixed: str
+    config: PostfixConfig,
+    service: Service,
+    parameter: str,
+    value: str,
+    fixed: str,
+    variant: str | None = None,
 ) -> AuditFinding:
-    """`parameter` is a number to the check, but no Postfix reads `value` as one."""
+    """`parameter` is a number to the check, but no Postfix reads `value` as one: too
+    many digits, or (variant) no number at all."""
     return _finding(
         INVALID_NUMBER.id,
         Severity.MEDIUM,
@@ -535,7 +585,46 @@ def _invalid_number(
         parameter=parameter,
         value=shown(value),
         fixed=fixed,
+        more={"variant": variant} if variant else {},
     )
+
+
+CLIENT_DUMP_LEVEL = 4  # postconf(5): "dump of complete transmission after STARTTLS"
+
+
+@global_check
+def client_tls_loglevel(config: PostfixConfig, planner: Planner) -> Iterable[AuditFinding]:
+    """The SMTP/LMTP client at TLS log level 4 dumps the whole session after STARTTLS,
+    its own AUTH to the relay host included: the relay password lands in the log."""
+    found = []
+    for service in config.services:
+        client = service.command
+        if service.type != "unix" or client not in ("smtp", "lmtp"):
+            continue
+        parameter = f"{client}_tls_loglevel"
+        level = tls_loglevel(config.value(parameter, service))
+        if level is None or level < CLIENT_DUMP_LEVEL:
+            continue
+        if not config.flag(f"{client}_sasl_auth_enable", service):
+            continue
+        evidence = [
+            config.evidence(parameter, service),
+            config.evidence(f"{client}_sasl_auth_enable", service),
+        ]
+        fix = [fixes.set_for(service, parameter, "1")]
+        found.append(
+            _finding(
+                CLIENT_LOGLEVEL.id,
+                Severity.HIGH,
+                evidence,
+                fix,
+                service,
+                parameter=parameter,
+                level=str(level),
+                maps=f"{client}_sasl_password_maps",
+            )
+        )
+    return found
 
 
 @service_check
@@ -650,22 +739,76 @@ def ciphers(config: PostfixConfig, service: Service) -> Iterable[AuditFinding]:
 # --- AUTH policy --------------------------------------------------------------------
 
 
+RATE_LIMIT = "smtpd_client_auth_rate_limit"
+EXCEPTIONS = "smtpd_client_event_limit_exceptions"
+
+
 @service_check
 def auth_rate_limit(config: PostfixConfig, service: Service) -> Iterable[AuditFinding]:
     if not public(config, service) or not offers_auth(config, service):
         return []
-    value = config.value("smtpd_client_auth_rate_limit", service)
-    if value not in ("", "0"):
+    exists = has_parameter(config.version, RATE_LIMIT)
+    value = config.value(RATE_LIMIT, service)
+    limit = config_int(value) if value and exists else 0
+    if limit is None:
+        # smtpd stops with a fatal error on "abc" or "-1": no mail at all.
+        variant = None if re.fullmatch(r"[0-9]+", value) else "not_a_number"
+        finding = _invalid_number(
+            config, service, RATE_LIMIT, value, fixes.AUTH_RATE_LIMIT, variant
+        )
+        return [replace(finding, topics=NO_RATE_LIMIT.topics)]
+    if limit:
+        return _exempt_from_rate_limit(config, service, limit)
+    fix = [fixes.set_for(service, RATE_LIMIT, fixes.AUTH_RATE_LIMIT)] if exists else []
+    evidence = [config.evidence(RATE_LIMIT, service)]
+    limit_text = fixes.AUTH_RATE_LIMIT
+    return [_finding(NO_RATE_LIMIT.id, Severity.MEDIUM, evidence, fix, service, limit=limit_text)]
+
+
+def _exempt_from_rate_limit(
+    config: PostfixConfig, service: Service, limit: int
+) -> list[AuditFinding]:
+    """A limit that `smtpd_client_event_limit_exceptions` lifts for every client (a
+    /0 network, a `static:` table) limits nobody: no limit, as with 0. The fix keeps the
+    other exceptions (the administrator's own networks)."""
+    items = [i for i in re.split(r"[\s,]+", config.value(EXCEPTIONS, service)) if i]
+    everyone = [i for i in items if _covers_everyone(i)]
+    if not everyone:
         return []
-    exists = has_parameter(config.version, "smtpd_client_auth_rate_limit")
-    fix = (
-        [fixes.set_for(service, "smtpd_client_auth_rate_limit", fixes.AUTH_RATE_LIMIT)]
-        if exists
-        else []
-    )
-    evidence = [config.evidence("smtpd_client_auth_rate_limit", service)]
-    limit = fixes.AUTH_RATE_LIMIT
-    return [_finding(NO_RATE_LIMIT.id, Severity.MEDIUM, evidence, fix, service, limit=limit)]
+    kept = ",".join(i for i in items if i not in everyone)
+    evidence = [config.evidence(RATE_LIMIT, service), config.evidence(EXCEPTIONS, service)]
+    fix = [fixes.set_for(service, EXCEPTIONS, kept)]
+    details = {"limit": str(limit), "exempt": ", ".join(everyone), "variant": "exempt"}
+    return [_finding(NO_RATE_LIMIT.id, Severity.MEDIUM, evidence, fix, service, more=details)]
+
+
+def _covers_everyone(item: str) -> bool:
+    """0.0.0.0/0, [::]/0, [::/0], ::/0: every address of a family; `static:` matches
+    any client. (Other tables cannot be read from here.)"""
+    if item.lower().startswith("static:"):
+        return True
+    try:
+        network = ipaddress.ip_network(item.replace("[", "").replace("]", ""), strict=False)
+    except ValueError:
+        return False
+    return network.prefixlen == 0
+
+
+@service_check
+def anvil_missing(config: PostfixConfig, service: Service) -> Iterable[AuditFinding]:
+    """The AUTH rate limit is kept by anvil(8): without its master.cf entry smtpd
+    cannot reach it, logs a warning and lets every client try as fast as it likes."""
+    if not public(config, service) or not offers_auth(config, service):
+        return []
+    limit = config_int(config.value("smtpd_client_auth_rate_limit", service).strip())
+    if not limit or config.service(fixes.ANVIL) is not None:
+        return []
+    evidence = [
+        config.evidence("smtpd_client_auth_rate_limit", service),
+        Evidence(ANVIL_EVIDENCE, fixes.ANVIL, file=config.master_cf),
+    ]
+    fix = [fixes.anvil_entry(config)]
+    return [_finding(NO_ANVIL.id, Severity.MEDIUM, evidence, fix, service, limit=str(limit))]
 
 
 @service_check

@@ -67,6 +67,8 @@ SUBMISSION_OPTIONS = (
     ("milter_macro_daemon_name", "ORIGINATING"),
 )
 
+ANVIL = "anvil/unix"
+
 ROUNDS = 3
 """Rounds of re-checking a fix: a fix can bring up another check, and a completed fix
 can itself need more; two rounds are the most seen."""
@@ -131,6 +133,14 @@ def sasl_security_options(config: PostfixConfig, service: Service, parameter: st
     return set_for(service, parameter, merged_list(current, ["noanonymous"]))
 
 
+def anvil_entry(config: PostfixConfig) -> Change:
+    """The stock anvil(8) entry (one process: it is the one place that counts); chroot
+    as smtp/inet has it, since the server's entries follow one convention."""
+    model = config.service("smtp/inet")
+    chroot = model.chroot if model is not None else "n"
+    return ServiceEntry(ANVIL, ("anvil", "unix", "-", "-", chroot, "-", "1", "anvil"))
+
+
 class Planner:
     """Builds the edits; `service_checks` re-checks a service that a fix adds."""
 
@@ -172,13 +182,9 @@ class Planner:
         return self._submission
 
     def _new_submission(self) -> tuple[Change, ...]:
-        model = self.config.service("smtp/inet")
-        columns = (
-            (model.private, model.unprivileged, model.chroot, model.wakeup, model.process_limit)
-            if model is not None
-            else ("n", "-", "-", "-", "-")
+        add = ServiceEntry(
+            "submission/inet", ("submission", "inet", *self._smtpd_columns(), "smtpd")
         )
-        add = ServiceEntry("submission/inet", ("submission", "inet", *columns, "smtpd"))
         changes: list[Change] = [add]
         changes += [ServiceSet(add.service, name, value) for name, value in SUBMISSION_OPTIONS]
         for _ in range(ROUNDS):  # a fix can bring up another check; stop when none does
@@ -192,6 +198,17 @@ class Planner:
             changes += list(dict.fromkeys(added))
         self._unfixable = [f for f in findings if not f.fix]
         return ordered_changes(changes)
+
+    def _smtpd_columns(self) -> tuple[str, str, str, str, str]:
+        """private, unpriv, chroot, wakeup, maxproc of a new smtpd listener. Only the
+        user and chroot columns follow smtp/inet (the chroot jail is set up or not for
+        the whole server): an inet service cannot be private, smtpd needs no wakeup,
+        and the process limit is the default one, not the `1` that postscreen requires
+        on smtp/inet (copied, it would let one user at a time log in)."""
+        model = self.config.service("smtp/inet")
+        if model is None:
+            return ("n", "-", "-", "-", "-")
+        return ("n", model.unprivileged, model.chroot, "-", "-")
 
     def unfixable(self) -> list[AuditFinding]:
         """What the planned submission service will still have that no setting of this

@@ -7,7 +7,9 @@
     postconf -d -h mail_version config_directory
 
 `postconf` does not say on which line a parameter is written; the file parser supplies
-line numbers (best effort) for the evidence.
+line numbers (best effort) for the evidence. Its warnings about the directory (an entry
+that overrides an earlier one, an unknown parameter) are kept, each once, for the
+report's notes: every one of the runs above prints them again.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ class PostconfResult:
     services: tuple[Service, ...]
     local_version: str
     local_config_directory: str
+    warnings: tuple[str, ...] = ()  # what postconf warned about the directory, each once
 
 
 def _pairs(text: str) -> list[tuple[str, str]]:
@@ -93,9 +96,10 @@ def _plain_args(words: list[str]) -> list[str]:
 def read_with_postconf(postconf: str, directory: Path) -> PostconfResult:
     """Run postconf against `directory` (which must hold main.cf and master.cf)."""
     base = [postconf, "-c", str(directory)]
-    explicit, _ = parse_main_cf(run([*base, "-n"]).stdout)
-    everything, _ = parse_main_cf(run(base).stdout)
-    services = _services(run([*base, "-F"]).stdout, run([*base, "-P"]).stdout)
+    outputs = [run([*base, "-n"]), run(base), run([*base, "-F"]), run([*base, "-P"])]
+    explicit, _ = parse_main_cf(outputs[0].stdout)
+    everything, _ = parse_main_cf(outputs[1].stdout)
+    services = _services(outputs[2].stdout, outputs[3].stdout)
     local = dict(_pairs(run([postconf, "-d", "mail_version", "config_directory"]).stdout))
     # `-c DIR` makes postconf report config_directory = DIR as if it were written.
     explicit.pop("config_directory", None)
@@ -105,4 +109,6 @@ def read_with_postconf(postconf: str, directory: Path) -> PostconfResult:
         services=services,
         local_version=local.get("mail_version", ""),
         local_config_directory=local.get("config_directory", "/etc/postfix"),
+        # Every run reads the whole directory and repeats the same warnings.
+        warnings=tuple(dict.fromkeys(w for output in outputs for w in output.warnings())),
     )

@@ -52,6 +52,7 @@ def read_postfix(
         except ToolFailed as exc:
             notes.append(Note("postconf_failed", {"error": str(exc)}))
         else:
+            notes += [Note("postconf_warning", {"warning": w}) for w in result.warnings]
             chosen, source = _version(version, result.explicit, result.local_version)
             if source == "postconf" and not same_path(directory, result.local_config_directory):
                 source = "assumed"

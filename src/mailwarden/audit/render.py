@@ -15,7 +15,11 @@ language; run again with `--lang` for the other one); `commands` at the top leve
 every fix in the order to apply, reload lines last; `complete` is false when postconf
 or doveconf could not read the configuration and the files were parsed instead (the text
 report says so in place of "No problems found", and the exit status is then 1 unless a
-finding is high). A finding's `fix.note` says what to know before pasting its fix (a
+finding is high). `selected` is null when every check ran, else the ids of the checks
+that `--check` chose (those of a source that was not audited included): `complete` says
+whether the configuration was read in full, `selected` whether it was checked in full, and
+a clean report with a selection says "No problems found in what was audited", with a note
+naming the selection. A finding's `fix.note` says what to know before pasting its fix (a
 certificate is needed; the fix also sets what the service reads once it is applied; a
 rewritten master.cf entry carries the other fixes of that service), or why there is
 nothing to paste (only an upgrade helps); null when there is nothing to say.
@@ -59,6 +63,7 @@ from mailwarden.audit.interface import (
     Severity,
     ordered_changes,
 )
+from mailwarden.audit.postfix import ANVIL_EVIDENCE
 from mailwarden.audit.postfix_config import PostfixConfig, format_version
 from mailwarden.audit.runner import DEFAULT_DOVECOT_CONFIG, AuditReport
 from mailwarden.audit.textfile import same_path
@@ -328,6 +333,7 @@ def render_json(report: AuditReport, lang: Lang) -> str:
         "master_cf": master_cf_text(postfix, ordered_changes(changes)),
         "summary": {s.value: report.count(s) for s in _COUNTED},
         "complete": not report.failed_tools(),
+        "selected": list(report.selected) if report.selected is not None else None,
         "exit_status": report.exit_status,
     }
     return json.dumps(document, ensure_ascii=False, indent=2)
@@ -460,6 +466,8 @@ class TextReport:
         text = f"{evidence.parameter} = {value}"
         if evidence.parameter == "smtpd services":
             return label("listeners", lang, services=evidence.value), evidence.file or ""
+        if evidence.parameter == ANVIL_EVIDENCE:
+            return label("anvil_absent", lang, service=evidence.value), evidence.file or ""
         if evidence.default:
             return text, label("default", lang)
         where = []
@@ -526,7 +534,12 @@ class TextReport:
             self._line(label("incomplete", lang, tools=", ".join(failed)), "bold")
         if not report.findings:
             if not failed:
-                partial = {"postfix_absent", "dovecot_absent", "selector_unaudited"}
+                partial = {
+                    "postfix_absent",
+                    "dovecot_absent",
+                    "selector_unaudited",
+                    "checks_selected",
+                }
                 if partial & {n.key for n in report.all_notes()}:
                     self._line(label("nothing_found_audited", lang), "bold")
                 else:

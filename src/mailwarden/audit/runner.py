@@ -56,6 +56,7 @@ class AuditReport:
     dovecot: DovecotConfig | None
     findings: tuple[AuditFinding, ...]
     notes: tuple[Note, ...] = ()
+    selected: tuple[str, ...] | None = None  # the check ids `--check` chose; None: all
 
     @property
     def exit_status(self) -> int:
@@ -114,7 +115,7 @@ def run_audit(
         found += check_postfix(postfix_config)
     if dovecot_config is not None:
         found += check_dovecot(dovecot_config)
-    found = [f for f in found if matches(f.id, selectors)]
+    found = [f for f in found if selects(f, selectors)]
     audited = {"postfix"} if postfix_config is not None else set()
     if dovecot_config is not None:
         audited.add("dovecot")
@@ -122,11 +123,15 @@ def run_audit(
         Note("selector_unaudited", {"selector": selector, "source": source})
         for selector, source in unaudited_selectors(selectors, audited)
     ]
+    notes += selection_notes(selectors, audited)
+    selected = tuple(i for i in registered() if matches(i, selectors)) if selectors else None
     try:
         check_consistent(change for finding in found for change in finding.fix)
     except ValueError as exc:  # a bug in the checks, never in the input
         raise AuditError(f"internal error: {exc}") from exc
-    return AuditReport(postfix_config, dovecot_config, tuple(sort_findings(found)), tuple(notes))
+    return AuditReport(
+        postfix_config, dovecot_config, tuple(sort_findings(found)), tuple(notes), selected
+    )
 
 
 def sort_findings(findings: Iterable[AuditFinding]) -> list[AuditFinding]:
@@ -137,17 +142,33 @@ def sort_findings(findings: Iterable[AuditFinding]) -> list[AuditFinding]:
     )
 
 
+def selects(finding: AuditFinding, selectors: Sequence[str]) -> bool:
+    """`--check` keeps this finding: its check is named (by id or source), or a topic
+    is named that this finding belongs to (`AuditFinding.topics` when narrower than
+    its check's)."""
+    if finding.topics is None:
+        return matches(finding.id, selectors)
+    return not selectors or any(
+        _names(selector, finding.id) or selector in finding.topics for selector in selectors
+    )
+
+
 def matches(check_id: str, selectors: Sequence[str]) -> bool:
     """`--check` selectors: an id, a prefix (`postfix`, `dovecot`), or a topic."""
     if not selectors:
         return True
     spec = registered().get(check_id)
     for selector in selectors:
-        if selector == check_id or check_id.startswith(selector.rstrip(".") + "."):
+        if _names(selector, check_id):
             return True
         if spec is not None and selector in spec.topics:
             return True
     return False
+
+
+def _names(selector: str, check_id: str) -> bool:
+    """The selector is the id, or its source (`postfix`, `dovecot.`)."""
+    return selector == check_id or check_id.startswith(selector.rstrip(".") + ".")
 
 
 def unaudited_selectors(selectors: Sequence[str], audited: set[str]) -> list[tuple[str, str]]:
@@ -160,6 +181,20 @@ def unaudited_selectors(selectors: Sequence[str], audited: set[str]) -> list[tup
         if sources and not sources & audited:
             left.append((selector, " and ".join(names.get(s, s) for s in sorted(sources))))
     return left
+
+
+def selection_notes(selectors: Sequence[str], audited: set[str]) -> list[Note]:
+    """A note when `--check` left out checks of what was audited: a clean report then
+    says nothing about them, and must not read as a clean audit. (A selection of only
+    what was not audited has its `selector_unaudited` note instead.)"""
+    if not selectors:
+        return []
+    available = [i for i in registered() if i.split(".", 1)[0] in audited]
+    ran = [i for i in available if matches(i, selectors)]
+    if not ran or len(ran) == len(available):
+        return []
+    details = {"selectors": " ".join(selectors), "count": str(len(ran))}
+    return [Note("checks_selected", {**details, "total": str(len(available))})]
 
 
 def known_selector(selector: str) -> bool:

@@ -67,6 +67,10 @@ TITLES: dict[str, Text] = {
         "{parameter} is not a number Postfix can read",
         "{parameter} 不是 Postfix 能读取的数字",
     ),
+    "postfix.client_tls_loglevel_credentials": Text(
+        "{parameter} {level}: the relay password goes into the log",
+        "{parameter} 为 {level}：中继密码会被写入日志",
+    ),
     "postfix.debug_peer_list": Text(
         "debug_peer_list logs whole sessions, passwords included",
         "debug_peer_list 会记录完整会话，包括密码",
@@ -94,6 +98,10 @@ TITLES: dict[str, Text] = {
     "postfix.no_auth_rate_limit": Text(
         "No limit on AUTH attempts per client",
         "没有限制每个客户端的 AUTH 尝试次数",
+    ),
+    "postfix.anvil_missing": Text(
+        "The AUTH rate limit is not enforced: master.cf has no anvil service",
+        "AUTH 速率限制没有生效：master.cf 中没有 anvil 服务",
     ),
     "postfix.anonymous_sasl": Text(
         "Anonymous SASL login is not refused",
@@ -156,6 +164,20 @@ EXPLANATIONS: dict[str, Text] = {
         "AUTH，等于给每个猜密码的机器人一个登录入口。自己的用户应改用 587 提交端口（或 465）"
         "登录，那里强制 TLS，并且可以限制 AUTH 尝试次数。修复方法是在 main.cf 中关闭 AUTH，"
         "只在 submission 服务上保留（或新增）AUTH。",
+    ),
+    "postfix.auth_on_port_25#cleartext": Text(
+        "Port 25 ({services}) is where other mail servers deliver, so it must stay open to "
+        "the whole internet; offering AUTH there gives every password-guessing bot a login "
+        "prompt. TLS is optional there and smtpd_tls_auth_only is off, so a client (or a "
+        "man in the middle who strips STARTTLS) can also send the password in cleartext. "
+        "Your own users should log in on the submission port 587 (or 465), where TLS is "
+        "required and AUTH attempts can be limited. The fix turns AUTH off in main.cf and "
+        "keeps it (or adds it) on submission only.",
+        "25 端口（{services}）是其他邮件服务器投递邮件的端口，必须对整个互联网开放；在这里提供 "
+        "AUTH，等于给每个猜密码的机器人一个登录入口。而且那里的 TLS 是可选的，"
+        "smtpd_tls_auth_only 也未开启，客户端（或剥离 STARTTLS 的中间人）还可以用明文发送密码。"
+        "自己的用户应改用 587 提交端口（或 465）登录，那里强制 TLS，并且可以限制 AUTH 尝试"
+        "次数。修复方法是在 main.cf 中关闭 AUTH，只在 submission 服务上保留（或新增）AUTH。",
     ),
     "postfix.submission_missing": Text(
         "AUTH is offered, but master.cf has neither a submission (587) nor a submissions "
@@ -226,12 +248,31 @@ EXPLANATIONS: dict[str, Text] = {
         "所能容纳的范围。视版本而定，Postfix 会拒绝启动该服务，或不按所写的值工作，因此无法"
         "从文件判断它的实际行为。应将 {parameter} 设为 {fixed}。",
     ),
+    "postfix.invalid_number#not_a_number": Text(
+        "{parameter} = {value} on {services} is not a number of zero or more, which this "
+        "setting must be: smtpd stops with a fatal error when it reads it, so the service "
+        "takes no mail at all, and no limit is enforced. Set {parameter} to {fixed}.",
+        "{services} 上 {parameter} = {value} 不是该设置所要求的零或正整数：smtpd 读到它时会因"
+        "致命错误而退出，该服务因此完全无法收信，也不会执行任何限制。应将 {parameter} 设为 "
+        "{fixed}。",
+    ),
     "postfix.tls_loglevel_verbose": Text(
         "smtpd_tls_loglevel = 2 on {services} logs every step of every TLS handshake. It "
         "leaks no passwords, but it buries the lines that matter and is one step from the "
         "levels that do. Use 1: one summary line per connection.",
         "{services} 上 smtpd_tls_loglevel = 2 会记录每次 TLS 握手的每一步。它不会泄露密码，"
         "但会淹没真正重要的日志行，而且离会泄露密码的级别只差一步。应使用 1：每个连接一行摘要。",
+    ),
+    "postfix.client_tls_loglevel_credentials": Text(
+        "{parameter} = {level} for {services}: at level 4 the Postfix client logs a dump "
+        "of the whole session after STARTTLS, including its own AUTH to the relay host, "
+        "the base64 of the user name and password from {maps}. Anyone "
+        "who can read the mail log can then send mail as your relay account: use level 1, "
+        "change the relay password, and delete or protect the logs already written.",
+        "{services} 的 {parameter} = {level}：级别 4 时 Postfix 客户端会转储 STARTTLS 之后的"
+        "整个会话，其中包括它向中继主机发送的 AUTH，即 {maps} 中用户名和密码"
+        "的 base64。任何能读取邮件日志的人都能以你的中继账户发信：应使用级别 1，更换中继密码，"
+        "并删除或保护已写入的日志。",
     ),
     "postfix.debug_peer_list": Text(
         "For every client that matches debug_peer_list, smtpd logs each command line in "
@@ -304,6 +345,25 @@ EXPLANATIONS: dict[str, Text] = {
         "{services} 上 smtpd_client_auth_rate_limit 为 0，一个客户端可以以服务器应答的最快速度"
         "尝试密码。每个客户端每分钟 {limit} 次 AUTH 命令的限制（Postfix 3.1 及以上）不会影响"
         "真实用户，却能减慢猜测；mailwarden run 会再封禁持续尝试的客户端。",
+    ),
+    "postfix.anvil_missing": Text(
+        "smtpd_client_auth_rate_limit = {limit} on {services}, but master.cf has no anvil "
+        "service. The limit is counted by anvil(8): without it smtpd only logs a warning "
+        "and lets a client try passwords as fast as the server answers. Add the stock "
+        "anvil entry back.",
+        "{services} 上 smtpd_client_auth_rate_limit = {limit}，但 master.cf 中没有 anvil "
+        "服务。该限制由 anvil(8) 计数：没有它，smtpd 只会记录一条警告，客户端仍可以服务器应答"
+        "的最快速度尝试密码。应加回标准的 anvil 条目。",
+    ),
+    "postfix.no_auth_rate_limit#exempt": Text(
+        "smtpd_client_auth_rate_limit = {limit} on {services}, but "
+        "smtpd_client_event_limit_exceptions lists {exempt}: every client is exempt, so "
+        "the limit applies to nobody, and one client may try passwords as fast as the "
+        "server answers. Remove {exempt} from the exceptions; your own networks can stay.",
+        "{services} 上 smtpd_client_auth_rate_limit = {limit}，但 "
+        "smtpd_client_event_limit_exceptions 列出了 {exempt}：所有客户端都被豁免，该限制"
+        "对任何人都不生效，一个客户端可以以服务器应答的最快速度尝试密码。应从例外列表中删除 "
+        "{exempt}；你自己的网络可以保留。",
     ),
     "postfix.anonymous_sasl": Text(
         "The SASL security options on {services} lack noanonymous: if the SASL backend "
@@ -447,6 +507,10 @@ LABELS: dict[str, Text] = {
         "smtpd services: {services} (no 587, no 465)",
         "smtpd 服务：{services}（没有 587，也没有 465）",
     ),
+    "anvil_absent": Text(
+        "master.cf has no {service} entry",
+        "master.cf 中没有 {service} 条目",
+    ),
     "section": Text("section {section}", "{section} 段"),
     "service": Text("service {service}", "服务 {service}"),
     "line": Text("line {line}", "第 {line} 行"),
@@ -545,10 +609,10 @@ LABELS: dict[str, Text] = {
     ),
     "completed_fix": Text(
         "Once this fix is in, the service reads other settings (the mandatory TLS "
-        "protocols and ciphers, or the checks that apply where AUTH is offered): the fix "
-        "sets those too.",
-        "应用此修复后，该服务会读取另外的设置（强制 TLS 时的协议和加密套件，或提供 AUTH 时"
-        "适用的检查）：修复也一并设置了它们。",
+        "protocols and ciphers, the checks that apply where AUTH is offered, or the anvil "
+        "service that keeps a rate limit): the fix sets those too.",
+        "应用此修复后，该服务会读取另外的设置（强制 TLS 时的协议和加密套件、提供 AUTH 时"
+        "适用的检查，或执行速率限制的 anvil 服务）：修复也一并设置了它们。",
     ),
     "needs_certificate_dovecot": Text(
         "No TLS certificate is configured: first set ssl_cert and ssl_key to your "
@@ -596,6 +660,10 @@ NOTES: dict[str, Text] = {
         "parsed directly.",
         "postconf 无法读取该目录（{error}）；已直接解析 main.cf 和 master.cf。",
     ),
+    "postconf_warning": Text(
+        "postconf warns: {warning}",
+        "postconf 警告：{warning}",
+    ),
     "doveconf_failed": Text(
         "doveconf could not read the configuration ({error}); the files were parsed directly.",
         "doveconf 无法读取该配置（{error}）；已直接解析配置文件。",
@@ -615,6 +683,13 @@ NOTES: dict[str, Text] = {
     "dovecot_absent": Text(
         "No Dovecot configuration at {path}: Dovecot was not audited.",
         "{path} 处没有 Dovecot 配置：未审计 Dovecot。",
+    ),
+    "checks_selected": Text(
+        "Only the checks selected with --check {selectors} were run ({count} of the "
+        "{total} checks for what was audited): the others were not, so this is not a "
+        "full audit.",
+        "只运行了 --check {selectors} 选择的检查（已审计部分共 {total} 项检查，运行了其中 "
+        "{count} 项）：其余检查没有运行，因此这不是完整的审计。",
     ),
     "selector_unaudited": Text(
         "--check {selector} selects checks of {source}, which was not audited here: "

@@ -20,6 +20,15 @@ class Output:
     stdout: str
     stderr: str
 
+    def warnings(self) -> list[str]:
+        """The program's warning lines, without its `name: warning: ` prefix, printable."""
+        found = []
+        for line in self.stderr.splitlines():
+            _, marker, text = line.partition(": warning: ")
+            if marker and text.strip():
+                found.append(printable(text.strip()))
+        return found
+
 
 def find_program(name: str) -> str | None:
     found = shutil.which(name)
@@ -47,11 +56,11 @@ def run(argv: list[str], timeout: float = 30.0) -> Output:
     if done.returncode != 0:
         lines = [line for line in done.stderr.splitlines() if "fatal" in line.lower()]
         lines = lines or done.stderr.splitlines() or [f"exit status {done.returncode}"]
-        raise ToolFailed(_printable(lines[0].strip()))
+        raise ToolFailed(printable(lines[0].strip()))
     return Output(done.stdout, done.stderr)
 
 
-def _printable(line: str, limit: int = 300) -> str:
+def printable(line: str, limit: int = 300) -> str:
     """A tool's message as the report may print it: it quotes the configuration, which
     may hold terminal escapes or undecodable bytes; these become "?"."""
     line = "".join(char if char.isprintable() and char != "\ufffd" else "?" for char in line)

@@ -57,7 +57,8 @@ Examples:
       audit a configuration copied from an old server
   mailwarden audit --format json --lang en > audit.json
   mailwarden audit --check credential_exposed
-      only the settings that write passwords into the log
+      only the settings that write passwords into the log, or may: TLS log
+      levels, debug_peer_list, smtpd -v, Dovecot's password logging
   LANG=zh_CN.UTF-8 mailwarden audit        the same report in Chinese
 
 \b
