@@ -794,3 +794,14 @@ def test_a_campaign_member_that_logs_in_after_trying_other_accounts_is_a_comprom
     log.queued_login(60, "2001:db8:e::1", "carol@example.com")
     (compromise,) = run(log).compromised
     assert compromise.ip == "2001:db8:e::1" and compromise.user == "carol@example.com"
+
+
+def test_a_device_with_an_old_password_names_its_account_in_the_analysis() -> None:
+    log = Log()
+    log.dovecot_login(0, "198.51.100.160", "quinn@example.com")
+    for n in range(6):
+        log.dovecot_failure(HOUR + n * 10 * MINUTE, "198.51.100.160", "quinn@example.com")
+    (phone,) = run(log).attackers
+    assert phone.verdict is Verdict.STALE_PASSWORD and phone.recommendation != "ban"
+    assert phone.users == ("quinn@example.com",)
+    assert phone.succeeded_as == ("quinn@example.com",)

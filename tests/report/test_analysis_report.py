@@ -316,3 +316,48 @@ def test_quotes_inside_a_quoted_name_are_escaped() -> None:
     from mailwarden.report.text import account
 
     assert account("x”, “admin@example.com") == "“x\\u201d, \\u201cadmin@example.com”"
+
+
+def _usernames_tried(existing: list[str]) -> str:
+    from mailwarden.model import Severity
+    from mailwarden.report.text import enumeration_section
+
+    data = {
+        "usernames_tried": 2,
+        "most_tried": [{"user": "gina@example.com", "failures": 6}],
+        "existing_count": len(existing),
+        "existing": existing,
+        "accounts_file": "users.txt",
+    }
+    finding = Finding("enumeration", Severity.MEDIUM, "usernames", (), data)
+    out = io.StringIO()
+    Console(file=out, width=80).print(*enumeration_section([finding]))
+    return " ".join(out.getvalue().split())
+
+
+def test_no_real_account_among_the_names_tried_is_said_in_words() -> None:
+    assert "None of them is a real account (users.txt)." in _usernames_tried([])
+    one = _usernames_tried(["gina@example.com"])
+    assert "1 of them is a real account (users.txt): gina@example.com" in one
+
+
+def test_an_allow_listed_attacker_is_not_listed_under_not_attacks_alone() -> None:
+    from mailwarden.config import PolicyConfig
+
+    lines = [
+        f"Feb 23 09:00:0{n} mx postfix/submission/smtpd[7001]: warning: unknown[192.0.2.7]: SASL PLAIN authentication failed: (reason unavailable), sasl_username=admin@example.com"
+        for n in range(5)
+    ]
+    framer = Framer(year=2026)
+    events = [
+        e
+        for n, line in enumerate(lines, 1)
+        for r in framer.frame_line(line, "m", n, 0)
+        for e in parse(r)
+    ]
+    import ipaddress
+
+    policy = PolicyConfig(allow=(ipaddress.ip_network("192.0.2.0/24"),))
+    text = render(analyze(events, policy))
+    assert "Not attacks, and clients never banned (never recommended for a ban)" in text
+    assert "192.0.2.7 (brute force, 5 failures) is never banned" in " ".join(text.split())

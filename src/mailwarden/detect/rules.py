@@ -1700,6 +1700,13 @@ class Detector:
             client.allowed = "this server's own address"
         recommendation = self._recommendation(client, worst)
         names = tuple(name for name, _ in client.user_counts())
+        succeeded = tuple(client.succeeded or ())
+        if client.stale_users:
+            # A device with an old password: the accounts it failed with are ones it
+            # had logged in as (the login may predate the client's state).
+            stale = tuple(sorted(client.stale_users))
+            names += tuple(name for name in stale if name not in names)
+            succeeded += tuple(name for name in stale if name not in succeeded)
         existing = None
         if self.accounts is not None:
             existing = tuple(n for n in names if self.accounts.exists(n))
@@ -1715,7 +1722,7 @@ class Detector:
             users=names,
             first_seen=client.first_time,
             last_seen=client.last_time,
-            succeeded_as=tuple(client.succeeded or ()),
+            succeeded_as=succeeded,
             recommendation=recommendation,
             reasons=tuple(reasons),
             existing_users=existing,

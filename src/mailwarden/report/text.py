@@ -490,11 +490,14 @@ def enumeration_section(findings: Sequence[Finding]) -> list[RenderableType]:
     if most:
         text.append("\nMost tried: " + ", ".join(most))
     if "existing_count" in data:
-        text.append(
-            f"\n{plural(int(data['existing_count']), 'of them is', 'of them are')} real "
-            f"accounts ({data.get('accounts_file', 'the accounts list')}): "
-        )
-        text.append(names(list(data.get("existing", ())), 6) or "none", style=_STYLE["bad"])
+        existing = int(data["existing_count"])
+        where = data.get("accounts_file", "the accounts list")
+        if existing == 0:
+            text.append(f"\nNone of them is a real account ({where}).")
+        else:
+            what = "of them is a real account" if existing == 1 else "of them are real accounts"
+            text.append(f"\n{existing:,} {what} ({where}): ")
+            text.append(names(list(data.get("existing", ())), 6), style=_STYLE["bad"])
     else:
         text.append(
             "\nGive --users FILE (or a Dovecot passwd-file) to see which of them exist.",
@@ -654,7 +657,10 @@ def not_attacks_section(analysis: Analysis, limit: int) -> list[RenderableType]:
                 f"is never banned: {why}."
             )
         )
-    out: list[RenderableType] = [_heading("Not attacks (never recommended for a ban)")]
+    # An allow-listed client may well have attacked (its verdict says so): never banned,
+    # but not "not an attack".
+    heading = "Not attacks, and clients never banned" if allowed else "Not attacks"
+    out: list[RenderableType] = [_heading(f"{heading} (never recommended for a ban)")]
     out.append(bullets(items))
     more = _more(len(stale), limit, "devices")
     if more is not None:
