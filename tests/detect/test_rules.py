@@ -805,3 +805,20 @@ def test_a_device_with_an_old_password_names_its_account_in_the_analysis() -> No
     assert phone.verdict is Verdict.STALE_PASSWORD and phone.recommendation != "ban"
     assert phone.users == ("quinn@example.com",)
     assert phone.succeeded_as == ("quinn@example.com",)
+
+
+def test_a_client_trying_more_names_than_kept_says_its_list_is_incomplete() -> None:
+    from mailwarden.detect.state import MAX_USERS_PER_CLIENT
+
+    log = Log()
+    for n in range(MAX_USERS_PER_CLIENT + 4):
+        log.sasl_failure(n, "203.0.113.150", f"name{n}@example.com")
+    attacker = run(log).attacker("203.0.113.150")
+    assert attacker is not None and attacker.failures == MAX_USERS_PER_CLIENT + 4
+    assert len(attacker.users) == MAX_USERS_PER_CLIENT and attacker.users_complete is False
+    assert attacker.to_json()["users_complete"] is False
+    log = Log()
+    for n in range(3):
+        log.sasl_failure(n, "203.0.113.151", f"name{n}@example.com")
+    attacker = run(log).attacker("203.0.113.151")
+    assert attacker is not None and attacker.users_complete is True

@@ -342,10 +342,11 @@ def test_explain_of_the_three_days_asks_about_the_other_clients_only() -> None:
 
 
 def test_at_80_columns_the_count_of_other_accounts_tried_stays_whole() -> None:
-    # The enumerator 192.0.2.150 tried 32 names: the cell cuts the first name, never
-    # the "+31 more" (it used to share its line and be cut off with the name).
+    # The enumerator 192.0.2.150 tried 36 names, 32 of them kept: the cell cuts the
+    # first name, never the "+32 or more" (it used to share its line and be cut off
+    # with the name; and to say "+31 more", as if 32 were all).
     done = analyze()  # not a terminal: 80 columns
     assert done.returncode == 0, done.stderr
     table = done.stdout.split("Attackers (", 1)[1]
     rows = table.split("\n192.0.2.150", 1)[1].splitlines()[:2]
-    assert "+31 more" in rows[1], rows
+    assert "+32 or more" in rows[1], rows

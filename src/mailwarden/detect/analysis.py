@@ -159,6 +159,9 @@ class Attacker:
     """Why, in words: ``3 failed logins within 1m``."""
     existing_users: tuple[str, ...] | None = None
     """Of the usernames tried, those that are real accounts (None without ``--users``)."""
+    users_complete: bool = True
+    """False when the client tried more usernames than ``users`` keeps (the first
+    MAX_USERS_PER_CLIENT)."""
     stale_failures: int = 0
     services: tuple[str, ...] = ()
     evidence: tuple[Event, ...] = ()
@@ -178,6 +181,7 @@ class Attacker:
             "reasons": list(self.reasons),
             "existing_users": None if self.existing_users is None else list(self.existing_users),
             "stale_failures": self.stale_failures,
+            "users_complete": self.users_complete,
             "services": list(self.services),
             "evidence": evidence_json(self.evidence),
         }

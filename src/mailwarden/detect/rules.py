@@ -1727,6 +1727,7 @@ class Detector:
             reasons=tuple(reasons),
             existing_users=existing,
             stale_failures=client.stale,
+            users_complete=not client.users_full,
             services=tuple(sorted(client.services)),
             evidence=client.events(),
         )

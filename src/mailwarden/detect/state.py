@@ -304,6 +304,7 @@ class ClientState:
         "user_count",
         "user_last",
         "users",
+        "users_full",
         "verdicts",
     )
 
@@ -325,6 +326,8 @@ class ClientState:
         self.users: dict[str, list[float]] | None = None
         """With two usernames or more: username -> [failures, last failure time], at most
         MAX_USERS_PER_CLIENT."""
+        self.users_full = False
+        """A username did not fit in :attr:`users`: it tried more than it lists."""
         self.stale = 0
         """Failures with an account this client had logged in as (never guesses)."""
         self.stale_users: set[str] | None = None
@@ -373,6 +376,8 @@ class ClientState:
             entry[1] = when
         elif len(users) < MAX_USERS_PER_CLIENT:
             users[user] = [float(count), when]
+        else:
+            self.users_full = True
 
     def user_counts(self) -> list[tuple[str, int]]:
         """(username, failures), most tried first."""

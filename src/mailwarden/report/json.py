@@ -9,21 +9,23 @@
 
 The first four come from :meth:`mailwarden.detect.Analysis.to_json`. Extensions here:
 ``stats`` carries the reading counters (:meth:`ReadSummary.stats`: the contract's
-``lines_read``, ``lines_recognised``, ``events``, ``seconds``) and then detection's own; a
-detection counter named like a reading one keeps the reading's value under its name and
-is written as ``<name>_analysed`` (the detector's ``events`` are only those that can change
-the analysis, fewer than the lines recognised). A credential carries ``user_complete``
-(false when the log cut the payload inside the username: ``user`` is then the start of
-a name, not an account). A finding whose cause is the server's configuration carries
-``audit`` (the command that checks it), and ``inputs``/``problems`` say what was read
-and what could not be. ``not_opened`` lists the files --since or --until left unread,
-each ``{path, reason}``: ``before_since`` (last written more than a day before --since)
-or ``after_until`` (a newer file of a rotated set whose older file ends more than a day
-past --until); ``stats`` counts them as ``files_before_since`` and
-``files_after_until``. ``notes`` starts with a line per input whose entries go back in
-time (the newest file first on standard input): the analysis counts in the order
-given, so it may be wrong; then a line when nothing that could change the analysis lay
-inside --since/--until (an all-clear that covers less than it seems).
+``lines_read``, ``lines_recognised``, ``events``, ``seconds``) and then detection's own;
+a detection counter named like a reading one keeps the reading's value under its name
+and is written as ``<name>_analysed`` (the detector's ``events`` are only those that can
+change the analysis, fewer than the lines recognised). An attacker's ``users`` are the
+first 32 names it tried: ``users_complete`` is false when it tried more. A credential
+carries ``user_complete`` (false when the log cut the payload inside the username:
+``user`` is then the start of a name, not an account). A finding whose cause is the
+server's configuration carries ``audit`` (the command that checks it), and
+``inputs``/``problems`` say what was read and what could not be. ``not_opened`` lists
+the files --since or --until left unread, each ``{path, reason}``: ``before_since``
+(last written more than a day before --since) or ``after_until`` (a newer file of a
+rotated set whose older file ends more than a day past --until); ``stats`` counts them
+as ``files_before_since`` and ``files_after_until``. ``notes`` starts with a line per
+input whose entries go back in time (the newest file first on standard input): the
+analysis counts in the order given, so it may be wrong; then a line when nothing that
+could change the analysis lay inside --since/--until (an all-clear that covers less than
+it seems).
 """
 
 from __future__ import annotations

@@ -375,7 +375,10 @@ def attackers_section(attackers: Sequence[Attacker], limit: int) -> list[Rendera
         users = a.users
         tried = clip(shown(users[0]), 24) if users else "-"
         if len(users) > 1:  # a line of its own: a narrow column cuts the name, not this
-            tried += f"\n+{len(users) - 1:,} more"
+            if a.users_complete:
+                tried += f"\n+{len(users) - 1:,} more"
+            else:  # names beyond those kept: at least one more than the list shows
+                tried += f"\n+{len(users):,} or more"
         action = _action(a.recommendation)
         table.add_row(
             client,
