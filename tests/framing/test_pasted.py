@@ -220,3 +220,22 @@ def test_a_forged_first_line_gets_no_address_banned(tmp_path: Path) -> None:
         assert result.returncode == 0, result.stderr
         verdicts = result.stdout.split("Verdict", 1)[-1]  # explain shows the line itself
         assert "203.0.113.9" not in verdicts
+
+
+def test_a_header_forged_in_a_bare_messages_user_stays_inside_it() -> None:
+    """A bare message (journalctl -o cat, Dovecot without timestamps) runs on into the
+    client's fields: a header there is no entry, even outside pasted text."""
+    line = (
+        "imap-login: Info: Disconnected (auth failed, 1 attempts in 2 secs): user=<x "
+        + FAKE
+        + ">, method=PLAIN, rip=203.0.113.1, lip=10.0.0.1, TLS, session=<abc>"
+    )
+    (record,) = Framer(year=2026, split_pasted=False).frame_line(line, "x", 1, 0)
+    assert record.message.startswith("Info: Disconnected") or "imap-login" in record.text
+    assert "rip=203.0.113.1" in record.message
+
+
+def test_binary_junk_before_a_header_leaves_the_entry_after_it() -> None:
+    line = "\ufffd\ufffd( " + FAKE
+    (record,) = Framer(year=2026, split_pasted=False).frame_line(line, "x", 1, 0)
+    assert record.program == "postfix/smtpd" and record.pid == 1
