@@ -822,3 +822,37 @@ def test_a_client_trying_more_names_than_kept_says_its_list_is_incomplete() -> N
         log.sasl_failure(n, "203.0.113.151", f"name{n}@example.com")
     attacker = run(log).attacker("203.0.113.151")
     assert attacker is not None and attacker.users_complete is True
+
+
+def test_an_owners_old_typos_do_not_hide_others_fresh_guesses() -> None:
+    """The owner's phone failed twice yesterday and logs in today, a minute before an
+    intruder does after five bots guessed the account: the bots' guesses still count."""
+    log = Log()
+    owner = "198.51.100.20"
+    log.dovecot_failure(0, owner, "carol@example.com")
+    log.dovecot_failure(HOUR, owner, "carol@example.com")
+    for n in range(5):
+        log.dovecot_failure(30 * HOUR + n * MINUTE, f"203.0.113.{30 + n}", "carol@example.com")
+    log.dovecot_login(30 * HOUR + 6 * MINUTE, owner, "carol@example.com")
+    log.dovecot_login(30 * HOUR + 7 * MINUTE, "192.0.2.99", "carol@example.com")
+    (compromise,) = run(log).compromised
+    assert compromise.ip == "192.0.2.99" and compromise.failures_before == 5
+
+
+def test_lost_connections_waiting_for_guesses_stay_bounded() -> None:
+    from mailwarden.detect.rules import MAX_WAITING
+
+    log = Log()
+    for n in range(2000):  # one every 10 s for five and a half hours, never a guess
+        log.unavailable(n * 10, "203.0.113.5")
+        if n % 7 == 0:
+            log.unavailable(n * 10 + 1, f"198.51.100.{n % 200}")
+    detector = Detector()
+    for event in log.events:
+        detector.feed(event)
+    pending = detector._pending_unavailable
+    assert all(len(waiting) <= MAX_WAITING for waiting in pending.values())
+    assert len(pending) <= 1 + 31  # the recent ones: the window is 5 minutes
+    detector.close()
+    (finding,) = detector.result().findings_of("auth_unavailable")
+    assert finding.data["failures"] == 2000 + len(range(0, 2000, 7))

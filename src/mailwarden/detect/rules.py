@@ -144,6 +144,8 @@ MAX_DETECTION_USERS = 10
 MAX_PENDING_UNAVAILABLE = 10_000
 """Clients whose lost connection to the authentication server waits for guesses around
 it; beyond, the oldest are taken for outages."""
+MAX_WAITING = 16
+"""Lost connections of one client waiting so (beyond, the oldest are outages)."""
 ACCOUNT_TIMES = 64
 """Failure times remembered per account (the burst before a compromise is counted up to
 this many)."""
@@ -661,15 +663,16 @@ class Detector:
             self._unavailable_counted += 1
             return self._failure(ip, event.user, 1, event)
         pending = self._pending_unavailable
-        waiting = pending.get(ip)
+        waiting = pending.pop(ip, None)  # back in at the young end: the order is by age
         if waiting is None:
             if len(pending) >= MAX_PENDING_UNAVAILABLE:
-                oldest = next(iter(pending))
-                for _, earlier in pending.pop(oldest):
+                for _, earlier in pending.pop(next(iter(pending))):
                     self._outage(earlier)
-            pending[ip] = [(when, event)]
-        else:
-            waiting.append((when, event))
+            waiting = []
+        while waiting and (waiting[0][0] < when - window or len(waiting) >= MAX_WAITING):
+            self._outage(waiting.pop(0)[1])  # the window passed with no guess around it
+        waiting.append((when, event))
+        pending[ip] = waiting
         return None
 
     def _outage(self, event: Event) -> None:
@@ -1314,13 +1317,17 @@ class Detector:
         to no burst "from other clients" before someone else's login (six people sharing
         a mailbox, each mistyping once after a password change, are no attack on it).
         The account keeps times, not who failed when: the latest of its failures up to
-        this login, as many as this client made, are the ones taken out."""
+        this login, as many as this client made within the window (its failures on the
+        account, at most its failures of any name within the window: an old typo must
+        not hide someone else's fresh guess), are the ones taken out."""
         account = self._accounts.get(key)
-        if account is None or account.clients.get(client.ip) is None:
+        last = account.clients.get(client.ip) if account is not None else None
+        since = when - self._limits.compromise[1]
+        if account is None or last is None or last < since:
             return
         times = account.times
-        since = when - self._limits.compromise[1]
-        excused = client.user_failures(key)
+        recent = sum(1 for at in client.times or () if since <= at <= when)
+        excused = min(client.user_failures(key), recent)
         index = len(times)
         while index and times[index - 1] > when:  # later lines of an input out of order
             index -= 1
