@@ -13,6 +13,8 @@ each replaced by ``[redacted]``; the rest of the line stays readable:
   every response line of the AUTH exchange that follows, and any line that is neither an
   SMTP command nor a web request line (an AUTH LOGIN step whose AUTH is on another line,
   whatever its words) are redacted;
+- what Postfix writes as a client to a relay (``smtp_tls_loglevel = 4`` dumps, ``-v``
+  chat of smtp and lmtp): its own AUTH, the relay password;
 - client text in ``request longer than N: …`` (the first 30 bytes of an over-long line,
   an AUTH command's too);
 - secrets the server writes when told to (debug settings): Dovecot's ``given password:``
@@ -94,6 +96,7 @@ becomes ``[redacted]``, the last group (a closing parenthesis) stays."""
 
 _CLIENT_TEXT_MARKS = (
     "< ",
+    "> ",
     " chars: ",
     "pipelining",
     "non-SMTP",
@@ -102,7 +105,8 @@ _CLIENT_TEXT_MARKS = (
     "PIPELINING",
     "NON-SMTP",
 )
-"""Each branch of :data:`_CLIENT_TEXT` contains one of these: a line with none of them
+"""Each branch of :data:`_CLIENT_TEXT` and :data:`_OWN_CLIENT_TEXT` contains one of
+these: a line with none of them
 holds no client text (a substring test is ten times cheaper than the search)."""
 _SECRET_MARKS = (
     "given password",
@@ -118,6 +122,11 @@ _SECRET_MARKS = (
 _SECRET_TEMPLATES = tuple(rf"\g<1>{REDACTED}\g<{pattern.groups}>" for pattern in _SERVER_SECRETS)
 
 
+_OWN_CLIENT_TEXT = re.compile(r"/(?:smtp|lmtp)\[\d+\]: (?:Write \d+ chars: |> \S+: )")
+"""Postfix as a client (smtp, lmtp: ``smtp_tls_loglevel = 4``, ``-v``): what it writes
+to a relay is its own client text, its login with the relay password included."""
+
+
 def redact_line(text: str) -> str:
     """``text`` (a log line as written) with every secret the server may have logged
     replaced by ``[redacted]``; idempotent."""
@@ -126,20 +135,60 @@ def redact_line(text: str) -> str:
         if found is not None:
             after = found.group("after") or found.group("psc_after")
             text = text[: found.end()] + redact_client_text(text[found.end() :], after)
+        elif "mtp[" in text:
+            found = _OWN_CLIENT_TEXT.search(text)
+            if found is not None:
+                text = text[: found.end()] + redact_client_text(text[found.end() :])
     return redact_server_secrets(text)
 
 
-_PASSWORD_MISMATCH = re.compile(r"(\b[A-Z][A-Z0-9._-]*\()(.*)(\) != ')(.*?)('?)$", re.DOTALL)
-"""Dovecot auth_debug_passwords: ``SHA512-CRYPT(typed) != 'stored'``
-(``log_password_failure``): the password typed, and the stored one or its hash."""
-_MISMATCH_TEMPLATE = rf"\g<1>{REDACTED}\g<3>{REDACTED}\g<5>"
+_SCHEME = re.compile(
+    r"(?:plain|clear(?:text)?|crypt|[a-z0-9]+-crypt|s?md5|plain-md5|ldap-md5|s?sha\d*"
+    r"|argon2id?|pbkdf2|scram-sha-\d+|cram-md5|digest-md5|otp|skey|rpa|ntlm|lanman)"
+    r"(?:\.(?:b64|base64|hex))?",
+    re.IGNORECASE,
+)
+"""Dovecot's password schemes, as a stored password names them (any case)."""
+_MISMATCH_MARK = ") != '"
+_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
+
+
+def _redact_mismatch(text: str) -> str:
+    """Dovecot auth_debug_passwords: ``SHA512-CRYPT(typed) != 'stored'``
+    (``log_password_failure``), the password typed and the stored one or its hash, both
+    replaced. The scheme is written as the stored password names it (``{plain}`` gives
+    ``plain(``): the first known scheme before the last ``) != '`` starts the secret, or
+    the first ``name(`` when none is known (an account name before it may then go too:
+    never less than the secrets). One pass over the ``(`` of the line: no regex that
+    could take quadratic time on a long hostile line."""
+    last = text.rfind(_MISMATCH_MARK)
+    if last < 0:
+        return text
+    first_name = -1
+    opening = text.find("(")
+    while 0 <= opening < last:
+        begin = opening
+        while begin > 0 and text[begin - 1] in _NAME_CHARS:
+            begin -= 1
+        name = text[begin:opening]
+        if name and name[0].isalpha() and (begin == 0 or not text[begin - 1].isalnum()):
+            if _SCHEME.fullmatch(name):
+                first_name = opening
+                break
+            if first_name < 0:
+                first_name = opening
+        opening = text.find("(", opening + 1)
+    if first_name < 0:
+        return text
+    stored_end = len(text) - 1 if text.endswith("'") and len(text) > last + 6 else len(text)
+    return text[: first_name + 1] + REDACTED + _MISMATCH_MARK + REDACTED + text[stored_end:]
 
 
 def redact_server_secrets(text: str) -> str:
-    """``text`` with the secrets of :data:`_SERVER_SECRETS` and
-    :data:`_PASSWORD_MISMATCH` replaced (not client text)."""
-    if ") != '" in text:
-        text = _PASSWORD_MISMATCH.sub(_MISMATCH_TEMPLATE, text)
+    """``text`` with the secrets of :data:`_SERVER_SECRETS` and of
+    :func:`_redact_mismatch` replaced (not client text)."""
+    if _MISMATCH_MARK in text:
+        text = _redact_mismatch(text)
     if not any(mark in text for mark in _SECRET_MARKS):
         return text
     for pattern, template in zip(_SERVER_SECRETS, _SECRET_TEMPLATES, strict=True):

@@ -108,3 +108,21 @@ def test_every_entry_of_the_samples_is_explained() -> None:
         entries = _entries(str(samples / name))
         silent = [line for line, note in entries if not note]
         assert not silent, (name, silent[:3])
+
+
+RELAY = """\
+Feb 23 11:57:14 mx postfix/smtp[2001]: Write 44 chars: AUTH PLAIN AHJlbGF5dXNlcgBSZWxheVNlY3JldDk5
+Feb 23 11:57:14 mx postfix/smtp[2001]: 4BC2A1: SASL authentication failed; server relay.example.net[192.0.2.25] said: 535 5.7.8 Error: authentication failed
+Feb 23 11:57:15 mx postfix/smtp[2001]: 4BC2A1: to=<bob@example.org>, relay=relay.example.net[192.0.2.25]:587, delay=1, status=deferred (SASL authentication failed)
+"""  # noqa: E501
+
+
+def test_postfixs_own_login_to_a_relay_is_hidden_and_not_called_routine(
+    log_file: LogFile,
+) -> None:
+    entries = _entries(log_file(RELAY))
+    (dump, dump_note), (_login, login_note), (_delivery, delivery_note) = entries
+    assert "AHJlbGF5" not in dump and "Write 44 chars: AUTH PLAIN ‹…›" in dump
+    assert "its own login to the relay" in dump_note and "Routine" not in dump_note
+    assert "could not log in to another server" in login_note
+    assert "delivering a message" in delivery_note

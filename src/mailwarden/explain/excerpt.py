@@ -302,8 +302,13 @@ def _shown_line(item: _Item, show_passwords: bool) -> str:
         for pattern in _LOGGED_SECRETS:
             text = pattern.sub(rf"\g<1>{_REDACTED}\g<{pattern.groups}>", text)
         # Client text the events do not carry (pipelined AUTH steps, PREGREET, non-SMTP
-        # commands): the one redaction every output shares, in explain's own mark.
-        text = redact_line(text).replace(REDACTED, _REDACTED)
+        # commands; Postfix's own login to a relay, told by its program): the one
+        # redaction every output shares, in explain's own mark.
+        record = item.record
+        tag = f"{record.program}[{record.pid or 0}]: " if record.program else ""
+        shown = redact_line(tag + text)
+        text = shown[len(tag) :] if shown.startswith(tag) else redact_line(text)
+        text = text.replace(REDACTED, _REDACTED)
     return escape_text(text)
 
 

@@ -61,6 +61,27 @@ _KINDS = {
             N_("Routine: a delivery (see above)."),
         ),
         _Kind(
+            "relay:dump",
+            N_(
+                "Postfix as a client, talking to another server (a relay, or Dovecot over "
+                "LMTP), with smtp_tls_loglevel 4 or verbose logging: the line copies what it "
+                "wrote or read, its own login to the relay included (the password is hidden "
+                "here, but the log holds it). Nothing about a client's guessing; lower "
+                "smtp_tls_loglevel to 1."
+            ),
+            N_("Postfix as a client again, its session copied into the log (see above)."),
+        ),
+        _Kind(
+            "relay:login",
+            N_(
+                "Postfix could not log in to another server (a relay) with its own "
+                "credentials (smtp_sasl_password_maps): mail to it is deferred until the "
+                "password there and here agree. This server's own problem, not a client's "
+                "guessing."
+            ),
+            N_("Postfix's own login to the relay failed again (see above)."),
+        ),
+        _Kind(
             "routine:lmtp",
             N_(
                 "Dovecot's LMTP service taking a message from Postfix and storing it in a "
@@ -105,6 +126,11 @@ def _kind(record: Record) -> str | None:
         if service in _QUEUE:
             return "routine:queue"
         if service in _DELIVERY:
+            message = record.message
+            if " chars: " in message or message.startswith(("> ", "< ")):
+                return "relay:dump"
+            if "SASL authentication failed; " in message:
+                return "relay:login"
             return "routine:delivery"
         if service in _SERVER:
             return "routine:server"

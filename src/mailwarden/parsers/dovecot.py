@@ -74,7 +74,7 @@ _LOGIN_SERVICES = {
     "managesieve-login": "managesieve",
 }
 _LEVELS = ("Info: ", "Warning: ", "Error: ", "Debug: ", "Fatal: ", "Panic: ")
-_MISMATCH = re.compile(r"[A-Z][A-Z0-9._-]*\(.*\) != '")
+_MISMATCH = re.compile(r"[a-z][a-z0-9._-]*\(.*\) != '", re.IGNORECASE)
 """auth_debug_passwords' ``SCHEME(typed) != 'stored'`` (auth-request.c)."""
 _PROCESS_PREFIX = re.compile(r"(?:auth-worker|auth)\((?:\d+|default)\): ")
 _CONN_PREFIX = re.compile(r"conn \S+ \([^()]*\): (?:auth-worker<\d+>: )?")
