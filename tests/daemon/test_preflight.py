@@ -178,6 +178,20 @@ def test_a_store_folder_every_user_may_write(
     assert list(shared.iterdir()) == []
 
 
+def test_a_store_in_a_sticky_folder_is_refused_with_no_advice_to_chmod_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A store in /tmp: "chmod o-w /tmp" would break the host."""
+    sticky = tmp_path / "tmp"
+    sticky.mkdir()
+    sticky.chmod(0o1777)
+    path = config(tmp_path, store={"path": str(sticky / "state.db")})
+    code, err, _ = run_cli(capsys, "run", "--config", str(path), "--check")
+    assert code == 2 and len(err) == 1, err
+    assert f"store.path: {sticky / 'state.db'}: refusing a store in a folder" in err[0]
+    assert "chmod" not in err[0] and "move it" in err[0]
+
+
 def webmail(path: Path) -> None:
     with sqlite3.connect(path) as db:
         db.execute("CREATE TABLE users (name TEXT)")

@@ -207,14 +207,36 @@ def test_opening_a_store_never_waits_for_a_writer(
     assert "active bans: 1 (1 automatic, 0 manual)" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("mode", [0o777, 0o1777], ids=["open", "sticky"])
-def test_a_folder_every_user_may_write_is_refused(tmp_path: Path, mode: int) -> None:
+def test_a_folder_every_user_may_write_is_refused(tmp_path: Path) -> None:
     folder = tmp_path / "shared"
     folder.mkdir()
-    folder.chmod(mode)
-    with pytest.raises(StoreError, match=r"folder that every user may write .*chmod o-w"):
+    folder.chmod(0o777)
+    with pytest.raises(StoreError) as refused:
         SqliteStore(folder / "state.db")
+    assert str(refused.value) == (
+        f"{folder / 'state.db'}: refusing a store in a folder that every user may write "
+        f"({folder}, mode 0777): anybody could replace it; move it, or chmod o-w {folder}"
+    )
     assert list(folder.iterdir()) == []  # nothing created there
+
+
+def test_a_sticky_folder_is_refused_without_advice_to_chmod_it(tmp_path: Path) -> None:
+    """/tmp (mode 1777): the sticky bit keeps others from deleting our files, not from
+    creating the store or its -wal before we do; ``chmod o-w /tmp`` would break the
+    host, so the refusal says to move the store and nothing else."""
+    folder = tmp_path / "tmp"
+    folder.mkdir()
+    folder.chmod(0o1777)
+    with pytest.raises(StoreError) as refused:
+        SqliteStore(folder / "state.db")
+    message = str(refused.value)
+    assert message.startswith(
+        f"{folder / 'state.db'}: refusing a store in a folder that every user may write "
+        f"({folder}, mode 1777): "
+    )
+    assert "chmod" not in message
+    assert message.endswith("move it to a folder only root may write, such as /var/lib/mailwarden")
+    assert list(folder.iterdir()) == []
 
 
 @pytest.mark.parametrize("name", ["state.db", "state.db-wal", "state.db-shm"])

@@ -16,7 +16,8 @@
   SQLite file that holds tables of something else.
 - A database we create gets mode 0600, and a directory we create 0700. A store that
   every user may write (the file, its ``-wal``/``-shm`` or its folder) is refused: the
-  store decides what the firewall blocks.
+  store decides what the firewall blocks. A sticky folder such as /tmp is refused too
+  (see `unsafe_mode`), and never with the advice to chmod it.
 - `probe` checks a store as opening it would, and creates and changes nothing
   (``mailwarden run --check``).
 - A damaged row (edited by hand, written by a broken tool, a time out of range) is
@@ -107,6 +108,10 @@ def _decode(raw: bytes) -> str:
     return raw.decode("utf-8", "replace")
 
 
+SERVICE_FOLDER = "/var/lib/mailwarden"
+"""Where the systemd unit keeps the store (its StateDirectory)."""
+
+
 def unsafe_mode(path: Path) -> str | None:
     """Why every user of this host could change the store at `path` (through its folder,
     the file, its -wal or its -shm), as the refusal says it; None when nobody else can.
@@ -132,11 +137,27 @@ def unsafe_mode(path: Path) -> str | None:
 
 
 def _shared_folder(path: Path, folder: Path, mode: int) -> str:
-    """The refusal of a folder every user may write."""
-    return (
+    """The refusal of a folder every user may write.
+
+    The sticky bit (/tmp, mode 1777) stops other users from deleting or renaming our
+    files, not from creating a name that does not exist yet: the store before its first
+    start, and its -wal and -shm, which SQLite deletes when the last connection closes
+    and creates again at the next open. A file another user created there is theirs to
+    write, and SQLite replays a -wal it finds: a user who plants one rewrites the bans.
+    So a sticky folder is refused too; and never with "chmod o-w" (on /tmp that breaks
+    every program sharing it). Under systemd (PrivateTmp) the daemon's /tmp is not the
+    one ``mailwarden ban`` sees either."""
+    refused = (
         f"{path}: refusing a store in a folder that every user may write "
-        f"({folder}, mode {mode:04o}): anybody could replace it; move it, or chmod o-w {folder}"
+        f"({folder}, mode {mode:04o})"
     )
+    if mode & stat.S_ISVTX:
+        return (
+            f"{refused}: the sticky bit does not stop anybody from creating the store or "
+            f"its -wal and -shm journal there before mailwarden does, and writing them; "
+            f"move it to a folder only root may write, such as {SERVICE_FOLDER}"
+        )
+    return f"{refused}: anybody could replace it; move it, or chmod o-w {folder}"
 
 
 def _version_problem(path: Path, version: int) -> str | None:
