@@ -38,5 +38,14 @@ class StoreError(MailwardenError):
     """The state store could not be opened or written."""
 
 
+class StoreUnusable(StoreError):
+    """The store cannot be used as it is: a folder every user may write, a file that is
+    not a mailwarden store (or is damaged as a whole), one a newer mailwarden wrote, a
+    missing driver. Waiting does not help, a person must act: the daemon refuses to
+    start on it with exit status 2 (``FILE: store.path: reason``), which systemd does not
+    restart, while a store that is busy or unreachable (a plain `StoreError`) exits 1
+    and is tried again."""
+
+
 class AuditError(MailwardenError):
     """The configuration to audit could not be read."""

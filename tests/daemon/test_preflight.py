@@ -4,13 +4,16 @@ one line naming the file, the key and the reason."""
 from __future__ import annotations
 
 import os
+import sqlite3
+import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
-from wardenlab import base_config, write_config
+from wardenlab import base_config, mailwarden, write_config
 
 from mailwarden.cli import main
+from mailwarden.store.sqlite import SqliteStore
 
 
 def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, list[str], str]:
@@ -120,6 +123,15 @@ def test_check_says_ready(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     path = config(tmp_path)
     code, err, out = run_cli(capsys, "run", "--config", str(path), "--check")
     assert code == 0, err
+    store = tmp_path / "state" / "mailwarden.db"
+    assert out.splitlines() == [
+        f"mailwarden: store.path: {store} does not exist yet: the daemon creates it when it starts",
+        f"mailwarden: {path}: ready to run",
+    ]
+    assert not store.parent.exists(), "a check creates nothing"
+    SqliteStore(store).close()
+    code, err, out = run_cli(capsys, "run", "--config", str(path), "--check")
+    assert code == 0, err
     assert out.strip() == f"mailwarden: {path}: ready to run"
 
 
@@ -132,8 +144,110 @@ def test_check_warns_about_a_followed_file_that_does_not_exist(
     (tmp_path / "mail.log").unlink()
     code, err, out = run_cli(capsys, "run", "--config", str(path), "--check")
     assert code == 0
-    assert out.strip() == f"mailwarden: {path}: ready to run"
+    assert out.splitlines()[-1] == f"mailwarden: {path}: ready to run"
     assert err == [
         f"mailwarden: warning: {tmp_path / 'mail.log'} does not exist (yet): nothing is read "
         "from it until it appears; no rsyslog? set files = [] and journal = true"
     ]
+
+
+# -- the store: `run --check` reads it as the daemon will open it ------------------------
+#
+# A store the daemon must refuse stops `run` with exit status 2 and one line naming the
+# file and store.path: systemd (RestartPreventExitStatus=2) then does not restart it
+# every 5 s forever; and `run --check` says so before, never "ready to run".
+
+
+def start(path: Path) -> subprocess.CompletedProcess[str]:
+    """`mailwarden run` as systemd starts it (a process: it sets up logging and signals)."""
+    return subprocess.run(
+        mailwarden("run", "--config", str(path)), capture_output=True, text=True, timeout=60
+    )
+
+
+def test_a_store_folder_every_user_may_write(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o777)
+    path = config(tmp_path, store={"path": str(shared / "state.db")})
+    refusal = f"{shared / 'state.db'}: refusing a store in a folder that every user may write"
+    assert_refused(capsys, path, "store.path", refusal, "--check")
+    assert_refused(capsys, path, "store.path", refusal)
+    assert list(shared.iterdir()) == []
+
+
+def test_a_store_in_a_sticky_folder_is_refused_with_no_advice_to_chmod_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A store in /tmp: "chmod o-w /tmp" would break the host."""
+    sticky = tmp_path / "tmp"
+    sticky.mkdir()
+    sticky.chmod(0o1777)
+    path = config(tmp_path, store={"path": str(sticky / "state.db")})
+    code, err, _ = run_cli(capsys, "run", "--config", str(path), "--check")
+    assert code == 2 and len(err) == 1, err
+    assert f"store.path: {sticky / 'state.db'}: refusing a store in a folder" in err[0]
+    assert "chmod" not in err[0] and "move it" in err[0]
+
+
+def webmail(path: Path) -> None:
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE users (name TEXT)")
+    db.close()
+
+
+def newer(path: Path) -> None:
+    SqliteStore(path).close()
+    with sqlite3.connect(path) as db:
+        db.execute("PRAGMA user_version = 99")
+    db.close()
+
+
+@pytest.mark.parametrize(
+    ("make", "reason"),
+    [
+        (lambda p: p.write_text("hello\n"), "the store {store} is damaged: file is not a database"),
+        (webmail, "{store}: not a mailwarden store: an SQLite database with tables of"),
+        (newer, "{store}: written by a newer mailwarden (schema 99, this one knows 1)"),
+    ],
+    ids=["not-sqlite", "another-programs", "newer"],
+)
+def test_a_store_the_daemon_cannot_open(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], make: Any, reason: str
+) -> None:
+    store = tmp_path / "db" / "state.db"
+    store.parent.mkdir(mode=0o700)
+    make(store)
+    before = store.read_bytes()
+    path = config(tmp_path, store={"path": str(store)})
+    expected = f"mailwarden: error: {path}: store.path: {reason.format(store=store)}"
+
+    code, err, out = run_cli(capsys, "run", "--config", str(path), "--check")
+    assert (code, out) == (2, "")
+    assert len(err) == 1 and err[0].startswith(expected), err
+
+    started = start(path)
+    assert started.returncode == 2, started.stderr
+    lines = started.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith(expected), lines
+    assert store.read_bytes() == before, "the file is left as it was"
+    assert sorted(p.name for p in store.parent.iterdir()) == ["state.db"]
+
+
+def test_an_unreachable_postgresql_fails_the_check_but_a_start_is_tried_again(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The check says it; at a start the server may come back: exit 1, and systemd
+    restarts the daemon (only 2 stops it for good)."""
+    url = "postgresql://mailwarden@127.0.0.1:1/mailwarden"
+    path = config(tmp_path, store={"path": url})
+    code, err, _ = run_cli(capsys, "run", "--config", str(path), "--check")
+    assert code == 2 and len(err) == 1, err
+    assert err[0].startswith(
+        f"mailwarden: error: {path}: store.path: cannot connect to PostgreSQL: "
+    )
+    started = start(path)
+    assert started.returncode == 1, started.stderr
+    assert "cannot connect to PostgreSQL" in started.stderr

@@ -6,12 +6,13 @@ import ipaddress
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from storelab import POSTGRES_DSN
 
 from mailwarden.enforce.interface import BanEntry
-from mailwarden.errors import StoreError
+from mailwarden.errors import StoreError, StoreUnusable
 
 net = ipaddress.ip_network
 
@@ -109,3 +110,55 @@ def test_bad_names_and_unreachable_servers_are_clear_errors(pg_schema: str) -> N
         PostgresStore(POSTGRES_DSN, schema='x"; DROP SCHEMA public; --')
     with pytest.raises(StoreError, match="cannot connect to PostgreSQL"):
         PostgresStore("postgresql://postgres@127.0.0.1:1/test", connect_timeout=2)
+
+
+# -- probe: what `mailwarden run --check` reads --------------------------------------------
+
+
+def schema_exists(name: str) -> bool:
+    import psycopg
+
+    with psycopg.connect(POSTGRES_DSN, autocommit=True) as db:
+        found = db.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (name,))
+        return found.fetchone() is not None
+
+
+def test_probe_creates_nothing_and_refuses_a_newer_schema(pg_schema: str) -> None:
+    import psycopg
+    from psycopg import sql
+
+    from mailwarden.store.postgres import PostgresStore, probe
+
+    assert probe(POSTGRES_DSN, schema=pg_schema) is False
+    assert not schema_exists(pg_schema)
+    PostgresStore(POSTGRES_DSN, schema=pg_schema).close()
+    assert probe(POSTGRES_DSN, schema=pg_schema) is True
+    with psycopg.connect(POSTGRES_DSN, autocommit=True) as db:
+        db.execute(
+            sql.SQL("UPDATE {}.meta SET value = 9 WHERE key = 'schema_version'").format(
+                sql.Identifier(pg_schema)
+            )
+        )
+    with pytest.raises(StoreUnusable, match=r"newer mailwarden \(schema 9, this one knows 1\)"):
+        probe(POSTGRES_DSN, schema=pg_schema)
+    with pytest.raises(StoreError, match="cannot connect to PostgreSQL"):
+        probe("postgresql://postgres@127.0.0.1:1/test", connect_timeout=2)
+
+
+def test_probe_refuses_a_user_who_may_not_create_the_tables(pg_schema: str) -> None:
+    import psycopg
+    from psycopg import sql
+
+    from mailwarden.store.postgres import probe
+
+    role = pg_schema  # a new role, with no privilege on the database
+    with psycopg.connect(POSTGRES_DSN, autocommit=True) as db:
+        db.execute(sql.SQL("CREATE ROLE {} LOGIN").format(sql.Identifier(role)))
+    try:
+        host = urlsplit(POSTGRES_DSN).netloc.rpartition("@")[2]
+        dsn = urlunsplit(urlsplit(POSTGRES_DSN)._replace(netloc=f"{role}@{host}"))
+        with pytest.raises(StoreUnusable, match="no CREATE privilege on this database"):
+            probe(dsn)
+    finally:
+        with psycopg.connect(POSTGRES_DSN, autocommit=True) as db:
+            db.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(role)))

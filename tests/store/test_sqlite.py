@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 
 from mailwarden.enforce.interface import BanEntry
-from mailwarden.errors import StoreError
-from mailwarden.store.sqlite import SCHEMA_VERSION, SqliteStore
+from mailwarden.errors import StoreError, StoreUnusable
+from mailwarden.store.sqlite import SCHEMA_VERSION, SqliteStore, probe
 
 net = ipaddress.ip_network
 
@@ -207,14 +207,36 @@ def test_opening_a_store_never_waits_for_a_writer(
     assert "active bans: 1 (1 automatic, 0 manual)" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("mode", [0o777, 0o1777], ids=["open", "sticky"])
-def test_a_folder_every_user_may_write_is_refused(tmp_path: Path, mode: int) -> None:
+def test_a_folder_every_user_may_write_is_refused(tmp_path: Path) -> None:
     folder = tmp_path / "shared"
     folder.mkdir()
-    folder.chmod(mode)
-    with pytest.raises(StoreError, match=r"folder that every user may write .*chmod o-w"):
+    folder.chmod(0o777)
+    with pytest.raises(StoreError) as refused:
         SqliteStore(folder / "state.db")
+    assert str(refused.value) == (
+        f"{folder / 'state.db'}: refusing a store in a folder that every user may write "
+        f"({folder}, mode 0777): anybody could replace it; move it, or chmod o-w {folder}"
+    )
     assert list(folder.iterdir()) == []  # nothing created there
+
+
+def test_a_sticky_folder_is_refused_without_advice_to_chmod_it(tmp_path: Path) -> None:
+    """/tmp (mode 1777): the sticky bit keeps others from deleting our files, not from
+    creating the store or its -wal before we do; ``chmod o-w /tmp`` would break the
+    host, so the refusal says to move the store and nothing else."""
+    folder = tmp_path / "tmp"
+    folder.mkdir()
+    folder.chmod(0o1777)
+    with pytest.raises(StoreError) as refused:
+        SqliteStore(folder / "state.db")
+    message = str(refused.value)
+    assert message.startswith(
+        f"{folder / 'state.db'}: refusing a store in a folder that every user may write "
+        f"({folder}, mode 1777): "
+    )
+    assert "chmod" not in message
+    assert message.endswith("move it to a folder only root may write, such as /var/lib/mailwarden")
+    assert list(folder.iterdir()) == []
 
 
 @pytest.mark.parametrize("name", ["state.db", "state.db-wal", "state.db-shm"])
@@ -246,4 +268,64 @@ def test_an_sqlite_database_of_something_else_is_refused_and_left_alone(tmp_path
     db = sqlite3.connect(path)
     tables = [row[0] for row in db.execute("SELECT name FROM sqlite_master")]
     assert tables == ["users"] and db.execute("PRAGMA user_version").fetchone()[0] == 0
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "delete"  # not switched to WAL
     db.close()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["webmail.db"]
+
+
+# -- probe: what `mailwarden run --check` reads --------------------------------------------
+
+
+def test_probe_of_a_missing_store_creates_nothing(tmp_path: Path) -> None:
+    assert probe(tmp_path / "new" / "state.db") is False
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_probe_of_a_good_store_leaves_no_file_behind(tmp_path: Path) -> None:
+    path = tmp_path / "state.db"
+    with SqliteStore(path) as store:
+        store.record_ban(BanEntry(net("192.0.2.7/32"), datetime.now(UTC) + timedelta(1), "x"), "")
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    assert probe(path) is True
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+
+
+def test_probe_while_the_daemon_holds_the_store(tmp_path: Path) -> None:
+    path = tmp_path / "state.db"
+    with SqliteStore(path) as running:
+        running.set_position("journal", "cursor-1")
+        assert probe(path) is True
+        assert running.get_position("journal") == "cursor-1"
+
+
+def test_probe_refuses_what_opening_refuses(tmp_path: Path) -> None:
+    text = tmp_path / "text.db"
+    text.write_text("hello\n")
+    newer = tmp_path / "newer.db"
+    SqliteStore(newer).close()
+    with sqlite3.connect(newer) as db:
+        db.execute("PRAGMA user_version = 99")
+    db.close()
+    other = tmp_path / "webmail.db"
+    with sqlite3.connect(other) as db:
+        db.execute("CREATE TABLE users (name TEXT)")
+    db.close()
+    for path in (text, newer, other):
+        with pytest.raises(StoreError) as opened:
+            SqliteStore(path)
+        with pytest.raises(StoreUnusable) as probed:
+            probe(path)
+        assert str(probed.value) == str(opened.value)
+        assert isinstance(opened.value, StoreUnusable)
+    assert text.read_text() == "hello\n"
+
+
+def test_probe_refuses_a_folder_every_user_may_write(tmp_path: Path) -> None:
+    path = tmp_path / "state.db"
+    SqliteStore(path).close()
+    tmp_path.chmod(0o1777)
+    try:
+        with pytest.raises(StoreUnusable, match="refusing a store in a folder"):
+            probe(path)
+    finally:
+        tmp_path.chmod(0o700)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from mailwarden.daemon.preflight import DEFAULT_CONFIG, load, preflight, where
+from mailwarden.daemon.preflight import DEFAULT_CONFIG, check_store, load, preflight, where
 
 
 @click.command()
@@ -18,16 +18,19 @@ from mailwarden.daemon.preflight import DEFAULT_CONFIG, load, preflight, where
 @click.option(
     "--check",
     is_flag=True,
-    help="Check the configuration and this host (programs, root, store), then exit.",
+    help="Check the configuration and this host (programs, root, the store as the daemon "
+    "opens it, creating nothing), then exit.",
 )
 @click.option("-v", "--verbose", is_flag=True, help="Log debugging details too.")
 def run(config_path: str | None, check: bool, verbose: bool) -> int:
     """Follow the mail logs, detect password guessing, ban attackers in the firewall.
 
-    Every problem with the configuration or this host stops the start with one line
-    naming the file, the key and the reason (exit status 2). Decisions are logged one
-    line each on standard error (the journal under systemd). SIGHUP reloads the
-    configuration; SIGTERM stops; bans stay in the firewall until they expire.
+    Every problem with the configuration or this host, a store the daemon must refuse
+    included, stops the start with one line naming the file, the key and the reason
+    (exit status 2); a store that is busy or cannot be reached exits 1 (systemd tries
+    again). Decisions are logged one line each on standard error (the journal under
+    systemd). SIGHUP reloads the configuration; SIGTERM stops; bans stay in the
+    firewall until they expire.
 
     \b
     Examples:
@@ -42,6 +45,9 @@ def run(config_path: str | None, check: bool, verbose: bool) -> int:
 
         make_enforcer(config)
         make_detector(config)
+        note = check_store(config)
+        if note is not None:
+            click.echo(f"mailwarden: {note}")
         for path in _missing_files(config.sources.files):
             hint = ""
             if not config.sources.journal:

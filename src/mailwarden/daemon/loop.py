@@ -74,7 +74,13 @@ from mailwarden.detect.analysis import Verdict
 from mailwarden.enforce import BanEntry, Enforcer, PermissionDeniedError, ToolMissingError
 from mailwarden.enforce.interface import changes
 from mailwarden.enforce.policy import BanPolicy, normalize, own_addresses
-from mailwarden.errors import ConfigError, EnforceError, MailwardenError, StoreError
+from mailwarden.errors import (
+    ConfigError,
+    EnforceError,
+    MailwardenError,
+    StoreError,
+    StoreUnusable,
+)
 from mailwarden.framing import Framer
 from mailwarden.model import Event, IPNetwork
 from mailwarden.parsers import parse
@@ -276,7 +282,7 @@ class Daemon:
         self._own = self._own_addresses()
         self._own_read_at = time.monotonic()
         self._policy = ban_policy(config, self._own)
-        self._store = open_store(config.store.path)
+        self._store = self._open_store()
         self._keys = StateKeys.for_store(config.store)  # the store is not reloaded
         if self._keys.host is not None:
             LOG.info("store: shared; this host's positions and heartbeat as %s", self._keys.host)
@@ -314,6 +320,16 @@ class Daemon:
         self._process(backlog)
         self._commit()
         self._heartbeat()
+
+    def _open_store(self) -> Store:
+        """The configured store. One a person must fix (a folder every user may write,
+        a file that is not a mailwarden store) stops the start like a bad setting:
+        exit 2, ``FILE: store.path: reason``, which systemd does not restart; a busy
+        or unreachable one stays a `StoreError` (exit 1), tried again."""
+        try:
+            return open_store(self.config.store.path)
+        except StoreUnusable as exc:
+            raise ConfigError(where(self.config), "store.path", str(exc)) from None
 
     def close(self) -> None:
         """Commit positions, finish what the enforcer held back (a coalesced Postfix

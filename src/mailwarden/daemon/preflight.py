@@ -4,8 +4,15 @@ Everything here raises `ConfigError` (exit 2, ``FILE: KEY: reason``) and changes
 nothing: no table is created, no store file is written, no log is opened. What is
 checked: the file parses and has only known keys of the right types (`load`), there is
 something to read, the enforcement backend's programs are installed and we are root
-(or run a dry run), the store can be created or written, the account list can be read,
-and the alert command exists and the alert URL is an http(s) URL.
+(or run a dry run), the store can be created or written and is in no folder every user
+may write, the account list can be read, and the alert command exists and the alert URL
+is an http(s) URL.
+
+`check_store` (``run --check`` only) goes further and reads the store as the daemon
+will open it: an SQLite file that is not a database, one of another program or of a
+newer mailwarden, a PostgreSQL server that cannot be reached or a schema we may not
+create. It is not part of `preflight`: at a start a store that is busy or unreachable
+exits 1 (systemd tries again), and a reload does not switch stores.
 """
 
 from __future__ import annotations
@@ -17,7 +24,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from mailwarden.config import Config, load_config
-from mailwarden.errors import ConfigError
+from mailwarden.errors import ConfigError, StoreError
 
 DEFAULT_CONFIG = "/etc/mailwarden/mailwarden.toml"
 BUILT_IN = "(built-in defaults)"
@@ -159,6 +166,30 @@ def _store(config: Config) -> None:
     if not os.path.isabs(path):
         raise ConfigError(where(config), "store.path", f"{path!r} is not an absolute path")
     _writable_place(where(config), "store.path", path)
+    from mailwarden.store.sqlite import unsafe_mode
+
+    problem = unsafe_mode(Path(path))
+    if problem is not None:
+        raise ConfigError(where(config), "store.path", problem)
+
+
+def check_store(config: Config) -> str | None:
+    """Read the store as the daemon will open it, creating and changing nothing; raise
+    `ConfigError` (``FILE: store.path: reason``) for whatever would stop the start. A
+    note when the store does not exist yet (the daemon creates it), else None."""
+    from mailwarden.daemon.status import safe_location
+    from mailwarden.store import probe_store
+
+    try:
+        exists = probe_store(config.store.path)
+    except StoreError as exc:
+        raise ConfigError(where(config), "store.path", str(exc)) from None
+    if exists:
+        return None
+    shown = safe_location(config.store.path)
+    if "://" in config.store.path:
+        return f"store.path: {shown} has no mailwarden tables yet: the daemon creates them"
+    return f"store.path: {shown} does not exist yet: the daemon creates it when it starts"
 
 
 def _writable_place(name: str, key: str, path: str) -> None:

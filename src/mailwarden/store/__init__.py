@@ -5,7 +5,16 @@ from __future__ import annotations
 
 from mailwarden.store.interface import BanRow, BanState, JSONValue, Source, Store, StoreError
 
-__all__ = ["BanRow", "BanState", "JSONValue", "Source", "Store", "StoreError", "open_store"]
+__all__ = [
+    "BanRow",
+    "BanState",
+    "JSONValue",
+    "Source",
+    "Store",
+    "StoreError",
+    "open_store",
+    "probe_store",
+]
 
 
 def open_store(url: str) -> Store:
@@ -17,3 +26,15 @@ def open_store(url: str) -> Store:
     from mailwarden.store.sqlite import SqliteStore
 
     return SqliteStore(url)
+
+
+def probe_store(url: str) -> bool:
+    """Check the store `open_store` would open, creating and changing nothing: True when
+    it exists, False when opening would create it. Raises what opening would raise."""
+    if url.startswith(("postgresql://", "postgres://")):
+        from mailwarden.store.postgres import probe as probe_postgres
+
+        return probe_postgres(url)
+    from mailwarden.store.sqlite import probe as probe_sqlite
+
+    return probe_sqlite(url)

@@ -38,7 +38,7 @@ from enum import StrEnum
 from types import TracebackType
 from typing import Self
 
-from mailwarden.errors import StoreError
+from mailwarden.errors import StoreError, StoreUnusable
 from mailwarden.model import BanEntry, IPNetwork
 
 LOG = logging.getLogger("mailwarden.store")
@@ -52,6 +52,12 @@ __all__ = ["BanRow", "BanState", "JSONValue", "Source", "Store", "StoreError"]
 def storable(text: str) -> str:
     """`text` as every store keeps it (NUL -> U+FFFD)."""
     return text.replace("\x00", "\ufffd")
+
+
+def damaged_store(location: str, what: object) -> StoreUnusable:
+    """The error for the store at `location` that is damaged as a whole: one wording
+    whether an open store finds it or ``mailwarden run --check`` does."""
+    return StoreUnusable(f"the store {location} is damaged: {what}")
 
 
 class Source(StrEnum):
@@ -172,11 +178,11 @@ class Store(ABC):
         with self._damage_lock:
             return [f"{where}: {what}" for where, what in self._damage.items()]
 
-    def damaged(self, what: object) -> StoreError:
+    def damaged(self, what: object) -> StoreUnusable:
         """The error for a store that is damaged as a whole (not one row that can be left
         out): a file that is not our database, a schema that stored what we did not
         write."""
-        return StoreError(f"the store {self.location} is damaged: {what}")
+        return damaged_store(self.location, what)
 
     def note_damage(self, where: str, what: str) -> None:
         """Name a damaged row or value (``position 'journal'``, ``cursor 5 is not a

@@ -16,6 +16,9 @@ others' next `revision` poll. The layout mirrors the SQLite store with native ty
   (``infinity``, after the year 9999) and positions as ``jsonb`` are read as their text,
   so one such value never fails a whole query.
 - A lost or damaged revision is written again (from 1) by the next change to the bans.
+- `probe` checks the store as opening it would (reachable, not written by a newer
+  mailwarden, the schema there or ours to create) and creates nothing
+  (``mailwarden run --check``).
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from mailwarden.errors import StoreError
+from mailwarden.errors import StoreError, StoreUnusable
 from mailwarden.model import BanEntry, IPNetwork
 from mailwarden.store import rows as stored
 from mailwarden.store.interface import BanRow, JSONValue, Source, Store, storable
@@ -39,11 +42,12 @@ try:
     from psycopg.types.datetime import TimestamptzLoader
     from psycopg.types.string import TextLoader
 except ImportError as exc:  # pragma: no cover - depends on the installed extras
-    raise StoreError(
+    raise StoreUnusable(
         "the PostgreSQL store needs psycopg: pip install 'mailwarden[postgres]'"
     ) from exc
 
 SCHEMA_VERSION = 1
+DEFAULT_SCHEMA = "mailwarden"
 _SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 _MIGRATION_LOCK = 0x6D61696C77617264  # "mailward": one migration at a time, fleet-wide
 
@@ -124,10 +128,66 @@ def _location(dsn: str, schema: str) -> str:
     return f"postgresql://{host}/{params.get('dbname') or ''} (schema {schema})"
 
 
+def _newer(schema: str, version: int) -> StoreUnusable:
+    return StoreUnusable(
+        f"PostgreSQL schema {schema}: written by a newer mailwarden "
+        f"(schema {version}, this one knows {SCHEMA_VERSION})"
+    )
+
+
+_FIND_META = (
+    "SELECT 1 FROM information_schema.tables WHERE table_schema = %s AND table_name = 'meta'"
+)
+
+
+def probe(dsn: str, *, schema: str = DEFAULT_SCHEMA, connect_timeout: int = 10) -> bool:
+    """Check the store as `PostgresStore` opens it, creating nothing: True when its
+    tables exist, False when opening would create them. Raises `StoreError` when the
+    server cannot be reached or refuses us, `StoreUnusable` for a schema a newer
+    mailwarden wrote or one we may not create."""
+    if not _SCHEMA_NAME.match(schema):
+        raise StoreUnusable(f"postgres store: bad schema name {schema!r}")
+    try:
+        db = psycopg.connect(dsn, autocommit=True, connect_timeout=connect_timeout)
+    except psycopg.Error as exc:
+        raise StoreError(f"cannot connect to PostgreSQL: {_one_line(exc)}") from exc
+    try:
+        with db:
+            if db.execute(_FIND_META, (schema,)).fetchone():
+                version = db.execute(
+                    sql.SQL("SELECT value FROM {schema}.meta WHERE key = 'schema_version'").format(
+                        schema=sql.Identifier(schema)
+                    )
+                ).fetchone()
+                if version and version[0] > SCHEMA_VERSION:
+                    raise _newer(schema, version[0])
+                return True
+            namespace = db.execute(
+                "SELECT 1 FROM pg_namespace WHERE nspname = %s", (schema,)
+            ).fetchone()
+            if namespace:
+                allowed = db.execute("SELECT has_schema_privilege(%s, 'CREATE')", (schema,))
+                where = f"schema {schema}"
+            else:
+                allowed = db.execute("SELECT has_database_privilege(current_database(), 'CREATE')")
+                where = "this database"
+            row = allowed.fetchone()
+            if not (row and row[0]):
+                raise StoreUnusable(
+                    f"{_location(dsn, schema)}: the tables do not exist yet and this user "
+                    f"may not create them (no CREATE privilege on {where})"
+                )
+            return False
+    except psycopg.Error as exc:
+        raise StoreError(f"PostgreSQL store: {_one_line(exc)}") from exc
+
+
 class PostgresStore(Store):
-    def __init__(self, dsn: str, *, schema: str = "mailwarden", connect_timeout: int = 10) -> None:
+    def __init__(
+        self, dsn: str, *, schema: str = DEFAULT_SCHEMA, connect_timeout: int = 10
+    ) -> None:
         if not _SCHEMA_NAME.match(schema):
-            raise StoreError(f"postgres store: bad schema name {schema!r}")
+            raise StoreUnusable(f"postgres store: bad schema name {schema!r}")
         super().__init__(_location(dsn, schema))
         self.dsn = dsn
         self.schema = schema
@@ -168,20 +228,13 @@ class PostgresStore(Store):
     def _migrate(self) -> None:
         with self._tx() as db:
             db.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK,))
-            found = db.execute(
-                "SELECT 1 FROM information_schema.tables"
-                " WHERE table_schema = %s AND table_name = 'meta'",
-                (self.schema,),
-            ).fetchone()
+            found = db.execute(_FIND_META, (self.schema,)).fetchone()
             if found:
                 version = db.execute(
                     self._q("SELECT value FROM {schema}.meta WHERE key = 'schema_version'")
                 ).fetchone()
                 if version and version[0] > SCHEMA_VERSION:
-                    raise StoreError(
-                        f"PostgreSQL schema {self.schema}: written by a newer mailwarden "
-                        f"(schema {version[0]}, this one knows {SCHEMA_VERSION})"
-                    )
+                    raise _newer(self.schema, version[0])
             for statement in SCHEMA:
                 db.execute(self._q(statement))
 

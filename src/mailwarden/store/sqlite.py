@@ -16,7 +16,10 @@
   SQLite file that holds tables of something else.
 - A database we create gets mode 0600, and a directory we create 0700. A store that
   every user may write (the file, its ``-wal``/``-shm`` or its folder) is refused: the
-  store decides what the firewall blocks.
+  store decides what the firewall blocks. A sticky folder such as /tmp is refused too
+  (see `unsafe_mode`), and never with the advice to chmod it.
+- `probe` checks a store as opening it would, and creates and changes nothing
+  (``mailwarden run --check``).
 - A damaged row (edited by hand, written by a broken tool, a time out of range) is
   skipped with one warning and listed by `damage` (see `mailwarden.store.rows`); text
   that is not UTF-8 is read with U+FFFD in place of the bad bytes. A damaged revision
@@ -35,10 +38,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from mailwarden.errors import StoreError
+from mailwarden.errors import StoreError, StoreUnusable
 from mailwarden.model import BanEntry, IPNetwork
 from mailwarden.store import rows as stored
-from mailwarden.store.interface import BanRow, JSONValue, Source, Store, storable
+from mailwarden.store.interface import (
+    BanRow,
+    JSONValue,
+    Source,
+    Store,
+    damaged_store,
+    storable,
+)
 
 SCHEMA_VERSION = 1
 
@@ -98,6 +108,116 @@ def _decode(raw: bytes) -> str:
     return raw.decode("utf-8", "replace")
 
 
+SERVICE_FOLDER = "/var/lib/mailwarden"
+"""Where the systemd unit keeps the store (its StateDirectory)."""
+
+
+def unsafe_mode(path: Path) -> str | None:
+    """Why every user of this host could change the store at `path` (through its folder,
+    the file, its -wal or its -shm), as the refusal says it; None when nobody else can.
+    A folder that does not exist yet is created 0700: nothing to refuse."""
+    folder = path.parent
+    try:
+        mode = stat.S_IMODE(folder.stat().st_mode)
+    except FileNotFoundError:
+        return None
+    if mode & stat.S_IWOTH:
+        return _shared_folder(path, folder, mode)
+    for each in (path, *(Path(f"{path}{end}") for end in ("-wal", "-shm"))):
+        try:
+            mode = stat.S_IMODE(each.stat().st_mode)
+        except FileNotFoundError:
+            continue
+        if mode & stat.S_IWOTH:
+            return (
+                f"{path}: refusing a store that every user may write ({each}, mode "
+                f"{mode:04o}): anybody could ban or lift bans; chmod o-w {each}"
+            )
+    return None
+
+
+def _shared_folder(path: Path, folder: Path, mode: int) -> str:
+    """The refusal of a folder every user may write.
+
+    The sticky bit (/tmp, mode 1777) stops other users from deleting or renaming our
+    files, not from creating a name that does not exist yet: the store before its first
+    start, and its -wal and -shm, which SQLite deletes when the last connection closes
+    and creates again at the next open. A file another user created there is theirs to
+    write, and SQLite replays a -wal it finds: a user who plants one rewrites the bans.
+    So a sticky folder is refused too; and never with "chmod o-w" (on /tmp that breaks
+    every program sharing it). Under systemd (PrivateTmp) the daemon's /tmp is not the
+    one ``mailwarden ban`` sees either."""
+    refused = (
+        f"{path}: refusing a store in a folder that every user may write "
+        f"({folder}, mode {mode:04o})"
+    )
+    if mode & stat.S_ISVTX:
+        return (
+            f"{refused}: the sticky bit does not stop anybody from creating the store or "
+            f"its -wal and -shm journal there before mailwarden does, and writing them; "
+            f"move it to a folder only root may write, such as {SERVICE_FOLDER}"
+        )
+    return f"{refused}: anybody could replace it; move it, or chmod o-w {folder}"
+
+
+def _version_problem(path: Path, version: int) -> str | None:
+    """Why a schema version rules the file out, or None."""
+    if version > SCHEMA_VERSION:
+        return (
+            f"{path}: written by a newer mailwarden (schema {version}, "
+            f"this one knows {SCHEMA_VERSION})"
+        )
+    if version < 0:
+        return f"{path}: not a mailwarden store (schema {version})"
+    return None
+
+
+def _foreign(path: Path) -> StoreUnusable:
+    return StoreUnusable(
+        f"{path}: not a mailwarden store: an SQLite database with tables of something else"
+    )
+
+
+def probe(path: str | os.PathLike[str], *, busy_timeout: float = 10.0) -> bool:
+    """Check the store at `path` as `SqliteStore` opens it, creating and changing
+    nothing: True when it exists, False when opening would create it. Raises what
+    opening would raise (`StoreUnusable` for what a person must fix).
+
+    An existing file is opened read and write (``mode=rw``, never created) and only
+    read: a read-only connection would leave a -wal and a -shm behind, and this one
+    reads what the daemon would (a running daemon's journal, too)."""
+    target = Path(path)
+    try:
+        problem = unsafe_mode(target)
+    except OSError as exc:
+        raise StoreError(f"{target}: cannot open the state database: {exc}") from exc
+    if problem is not None:
+        raise StoreUnusable(problem)
+    if not target.exists():
+        return False
+    try:
+        db = sqlite3.connect(
+            f"{target.absolute().as_uri()}?mode=rw", uri=True, timeout=busy_timeout
+        )
+    except sqlite3.Error as exc:
+        raise StoreError(f"{target}: cannot open the state database: {exc}") from exc
+    try:
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        tables = db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+    except sqlite3.Error as exc:
+        if type(exc) is sqlite3.DatabaseError or str(exc).startswith(("no such ", "malformed")):
+            raise damaged_store(str(target), exc) from exc
+        raise StoreError(f"{target}: cannot read: {exc}") from exc
+    finally:
+        db.close()
+    problem = _version_problem(target, version)
+    if problem is not None:
+        raise StoreUnusable(problem)
+    if version == 0 and tables:
+        raise _foreign(target)
+    return True
+
+
 class SqliteStore(Store):
     def __init__(
         self,
@@ -125,9 +245,10 @@ class SqliteStore(Store):
             raise StoreError(f"{self.path}: cannot open the state database: {exc}") from exc
         self._db.text_factory = _decode  # a damaged text reads with U+FFFD, not an error
         try:
+            self._refuse_foreign()
             mode = self._db.execute("PRAGMA journal_mode = WAL").fetchone()[0]
             if str(mode).lower() != "wal":
-                raise StoreError(f"{self.path}: cannot use WAL journal mode (got {mode})")
+                raise StoreUnusable(f"{self.path}: cannot use WAL journal mode (got {mode})")
             # A pragma takes no bound parameter; the value is one of three checked words.
             self._db.execute(f"PRAGMA synchronous = {synchronous.upper()}")
             self._db.execute("PRAGMA foreign_keys = ON")
@@ -152,24 +273,17 @@ class SqliteStore(Store):
     def _check_mode(self) -> None:
         """Refuse a store that every user of this host may write: anybody could ban
         (this host's administrator) or lift a ban, or replace the file."""
-        folder = self.path.parent
-        mode = stat.S_IMODE(folder.stat().st_mode)
-        if mode & stat.S_IWOTH:
-            raise StoreError(
-                f"{self.path}: refusing a store in a folder that every user may write "
-                f"({folder}, mode {mode:04o}): anybody could replace it; move it, or "
-                f"chmod o-w {folder}"
-            )
-        for path in (self.path, *(Path(f"{self.path}{end}") for end in ("-wal", "-shm"))):
-            try:
-                mode = stat.S_IMODE(path.stat().st_mode)
-            except FileNotFoundError:
-                continue
-            if mode & stat.S_IWOTH:
-                raise StoreError(
-                    f"{self.path}: refusing a store that every user may write ({path}, mode "
-                    f"{mode:04o}): anybody could ban or lift bans; chmod o-w {path}"
-                )
+        problem = unsafe_mode(self.path)
+        if problem is not None:
+            raise StoreUnusable(problem)
+
+    def _refuse_foreign(self) -> None:
+        """Refuse a file of another program, or of a newer mailwarden, before anything
+        is written: switching it to WAL would change another program's database."""
+        version = self._read("PRAGMA user_version")[0][0]
+        self._check_version(version)
+        if version == 0 and self._read("SELECT count(*) FROM sqlite_master")[0][0]:
+            raise _foreign(self.path)
 
     def _migrate(self) -> None:
         # Read first, without the write lock: opening a store that is up to date (what
@@ -183,23 +297,16 @@ class SqliteStore(Store):
             self._check_version(version)
             if version == 0:
                 if db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
-                    raise StoreError(
-                        f"{self.path}: not a mailwarden store: an SQLite database with "
-                        "tables of something else"
-                    )
+                    raise _foreign(self.path)
                 for statement in SCHEMA.split(";"):
                     if statement.strip():
                         db.execute(statement)
                 db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     def _check_version(self, version: int) -> None:
-        if version > SCHEMA_VERSION:
-            raise StoreError(
-                f"{self.path}: written by a newer mailwarden (schema {version}, "
-                f"this one knows {SCHEMA_VERSION})"
-            )
-        if version < 0:
-            raise StoreError(f"{self.path}: not a mailwarden store (schema {version})")
+        problem = _version_problem(self.path, version)
+        if problem is not None:
+            raise StoreUnusable(problem)
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
