@@ -199,6 +199,7 @@ def test_banning_a_banned_address_again_keeps_its_reason_and_counts_no_offence(
         assert store.offences(row.network) == 1
         assert row.until - datetime.now(UTC) > timedelta(hours=23)
     _, _, out = cli(capsys, warden, "ban", ATTACKER, "--reason", "phishing kit")
+    assert out.startswith(f"kept the longer ban of {ATTACKER}/32 until ")  # 1h asked, 1d left
     assert out.splitlines()[0].endswith("(1d): phishing kit")
     cli(capsys, warden, "unban", ATTACKER)
     _, _, out = cli(capsys, warden, "ban", ATTACKER)

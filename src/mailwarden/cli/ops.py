@@ -160,6 +160,8 @@ def ban(target: str, length: timedelta | None, reason: str | None, config_path: 
         reason_given = clean(reason) if reason is not None else None
         row = store.extend_ban(network, now + duration, reason_given, now)
         done = "extended the ban of"
+        if row is not None and row.until > now + duration + timedelta(seconds=1):
+            done = "kept the longer ban of"  # a ban is never shortened
         if row is None:
             duration = length if length is not None else policy.duration_for(offences + 1)
             entry = BanEntry(network, now + duration, reason_given or DEFAULT_REASON)
