@@ -856,3 +856,33 @@ def test_lost_connections_waiting_for_guesses_stay_bounded() -> None:
     detector.close()
     (finding,) = detector.result().findings_of("auth_unavailable")
     assert finding.data["failures"] == 2000 + len(range(0, 2000, 7))
+
+
+def _network_attack(log: Log, prefix: str) -> None:
+    for n in range(10):
+        log.sasl_failure(n * 2 * MINUTE, f"{prefix}{0x10 + n:x}", f"staff{n}@example.com")
+
+
+def test_a_login_from_an_attacking_network_as_an_account_it_guessed_is_a_compromise() -> None:
+    log = Log()
+    _network_attack(log, "2001:db8:99:3::")
+    log.dovecot_login(25 * MINUTE, "2001:db8:99:3::99", "staff3@example.com")
+    analysis = run(log)
+    (compromise,) = analysis.compromised
+    assert compromise.ip == "2001:db8:99:3::99" and compromise.user == "staff3@example.com"
+    assert "from 2001:db8:99:3::/64, a network whose addresses were guessing" in compromise.reason
+    assert compromise.advice[0].startswith("Ask the account's owner first")
+    members = [a for a in analysis.attackers if a.verdict is Verdict.NETWORK_MEMBER]
+    assert len(members) == 10 and all(a.recommendation == "ban" for a in members)
+
+
+def test_a_login_from_an_attacking_network_as_another_account_leaves_it_watched() -> None:
+    log = Log()
+    _network_attack(log, "203.0.113.")
+    log.dovecot_login(25 * MINUTE, "203.0.113.200", "boss@example.com")
+    analysis = run(log)
+    assert analysis.compromised == ()
+    members = [a for a in analysis.attackers if a.verdict is Verdict.NETWORK_MEMBER]
+    assert len(members) == 10  # the attack is still in the report
+    assert all(a.recommendation == "watch" for a in members)
+    assert "not banned: someone logged in from this network" in members[0].reasons

@@ -26,7 +26,8 @@ Rules (thresholds are ``[policy]`` keys, see :class:`~mailwarden.config.PolicyCo
   ``unknown user``: watched, not banned. ``honeypot_users``: one try is a ban.
 - **Networks**: ``network_clients`` addresses of one ``ipv4_prefix``/``ipv6_prefix``
   network, each with a failure and no successful login, within ``network_window``:
-  the network is the attacker (``network_member``).
+  the network is the attacker (``network_member``); once someone logged in from it
+  (not as an account it guessed: that is a compromise), it is watched, not banned.
 - **Spraying**: clients are joined when they fail on the same account within
   ``spray_window``; a group of ``spray_clients`` is a campaign (``spray_member``), one
   finding naming its members and targets.
@@ -44,7 +45,10 @@ Rules (thresholds are ``[policy]`` keys, see :class:`~mailwarden.config.PolicyCo
 - **Compromise**: a successful login from a client judged to be guessing, or right
   after ``compromise_failures`` failures on that account from other clients within
   ``compromise_window`` (for a never-banned client, whose own guessing earns no verdict,
-  its own failures count too; the reason says how many came from whom). A success after
+  its own failures count too; the reason says how many came from whom), or from an
+  attacking network (``network_clients`` guessing addresses) other addresses of which
+  tried that account within ``daily_window``. An owner's typos in the window before
+  their own login leave the account's failures (they count for no later login). A success after
   a person's typos (no threshold reached) is the owner logging in; so is a client judged
   only by association (its network, a campaign it joined through this very account, a
   generic name that turns out to be real) whose few failures were all on the account it
@@ -1199,6 +1203,8 @@ class Detector:
         if again and client is not None and client.flags & _COMPROMISED:
             return []  # the intruder again: reported at its first login
         compromise = self._compromise_reason(client, key, when)
+        if compromise is None and key is not None:
+            compromise = self._network_compromise(ip, net, key, when)
         if compromise is None:
             # The owner: later failures with this account from here are typos or an
             # old password. (Never the intruder: its failures stay guesses.)
@@ -1286,6 +1292,42 @@ class Detector:
                 own == 0,
             )
         return None
+
+    def _network_compromise(
+        self, ip: str, net: NetKey | None, key: str, when: float
+    ) -> tuple[str, int, bool] | None:
+        """A login as ``key`` from a network judged an attacker (``network_clients`` of
+        its addresses guessing), whose other addresses tried ``key`` within
+        ``daily_window``: the network got in (its addresses take turns; one that never
+        failed can be the one the right password came from)."""
+        if net is None:
+            net, _ = network_key(ip, self._v4, self._v6)
+        state = self._network_state(net)
+        account = self._accounts.get(key)
+        if (
+            net is None
+            or state is None
+            or account is None
+            or state.flagged is None
+            or len(state.members) < self.policy.network_clients
+        ):
+            return None
+        since = when - self._limits.daily[1]
+        v4, v6 = self._v4, self._v6
+        tried = [
+            other
+            for other, last in account.clients.items()
+            if since <= last <= when and other != ip and network_key(other, v4, v6)[0] == net
+        ]
+        if not tried:
+            return None
+        network = network_of(net, v4, v6)
+        return (
+            f"logged in as {key} from {network}, a network whose addresses were guessing "
+            f"({len(tried):,} of them tried this account)",
+            len(tried),
+            True,  # the address itself made no guess: the owner is asked first
+        )
 
     def _guessers(
         self, account: AccountState, client: ClientState | None, key: str, since: float
@@ -1693,10 +1735,14 @@ class Detector:
         ):
             del verdicts[Verdict.SPRAY_MEMBER]  # a person, or too few others are left
         network = None
+        watched_network = False
         if Verdict.NETWORK_MEMBER in verdicts:
             state = self._network_state(client.net)
             if state is not None and self._network_stands(state):
                 network = str(network_of(state.key, self._v4, self._v6))
+            elif state is not None and self._network_watched(state):
+                network = str(network_of(state.key, self._v4, self._v6))
+                watched_network = True
             else:
                 del verdicts[Verdict.NETWORK_MEMBER]
         if not verdicts:
@@ -1718,6 +1764,11 @@ class Detector:
         if self.accounts is not None:
             existing = tuple(n for n in names if self.accounts.exists(n))
         reasons = [verdicts[v] for v in ordered]
+        if watched_network and worst is Verdict.NETWORK_MEMBER and recommendation == BAN:
+            # The attack stays in the report; someone who logged in from the network
+            # keeps it from a ban of all of it.
+            recommendation = WATCH
+            reasons.append("not banned: someone logged in from this network")
         if client.allowed is not None:
             reasons.append(f"not banned: {client.allowed}")
         return Attacker(
@@ -1820,6 +1871,15 @@ class Detector:
             state.flagged is not None
             and len(state.members) >= self.policy.network_clients
             and state.key not in self._people_nets
+        )
+
+    def _network_watched(self, state: NetworkState) -> bool:
+        """A flagged network that would stand but for someone who logged in from it:
+        its addresses stay in the report, watched, not banned."""
+        return (
+            state.flagged is not None
+            and len(state.members) >= self.policy.network_clients
+            and state.key in self._people_nets
         )
 
     def _still_member(self, ip: str) -> bool:

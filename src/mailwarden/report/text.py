@@ -312,7 +312,7 @@ def _verdict_counts(attackers: Iterable[Attacker]) -> str:
     for attacker in attackers:
         counts[attacker.verdict] = counts.get(attacker.verdict, 0) + 1
     parts = [
-        f"{n:,} {VERDICT_LABELS[v]}"
+        plural(n, "network member") if v is Verdict.NETWORK_MEMBER else f"{n:,} {VERDICT_LABELS[v]}"
         for v, n in sorted(counts.items(), key=lambda kv: list(Verdict).index(kv[0]))
     ]
     return ", ".join(parts)
