@@ -575,18 +575,17 @@ class Framer:
     def _after_junk(
         self, record: Record, line: str, source: str, number: int, offset: int
     ) -> Record:
-        """A line with binary junk before its header: what a crash or a write cut
-        short leaves before the next entry (``\\xff\\xfe( Feb 23 …``). The entry from
-        that header counts. Only junk: no letter or digit, and something no text has
-        (a control character, an undecodable byte). A bare message or a ``<PRI>`` line
-        is no junk: its text runs on into client fields, where a header is forged
-        (``user=<x Feb 23 … unknown[198.51.100.77]: SASL LOGIN authentication failed``).
-        Else the line as it was."""
+        """A line with junk before its header: what a crash or a write cut short
+        leaves before the next entry (``\\xff\\xfe( Feb 23 …``), or a quote mark
+        (``> Feb 23 …`` in a mail). The entry from that header counts. Only junk: no
+        letter or digit. A bare message or a ``<PRI>`` line is no junk: its text runs
+        on into client fields, where a header is forged (``user=<x Feb 23 …
+        unknown[198.51.100.77]: SASL LOGIN authentication failed``). Else the line as
+        it was."""
         found = _CANDIDATE.search(line)
         if found is None:
             return record
-        junk = line[: found.start()]
-        if any(c.isalnum() for c in junk) or (junk.isascii() and junk.isprintable()):
+        if any(c.isalnum() for c in line[: found.start()]):
             return record
         return self._header(line[found.start() :], source, number, offset)[0]
 

@@ -89,6 +89,12 @@ _SERVER_SECRETS = (
     # and the ``pass=`` / ``password=`` fields.
     re.compile(rf"((?:^|\s|{_TAB})(?:resp|pass|password)=)(?!<hidden>)(?:(?!{_TAB})\S)+()"),
     re.compile(rf"(\bCONT{_TAB}\d+{_TAB})(?!<hidden>)(?:(?!{_TAB})\S)+()"),
+    # Postfix's own relay login at -v (smtp_sasl_glue.c, maps.c, xsasl_cyrus_client.c):
+    # "host `relay' user `name' pass `secret'", "…_sasl_password_maps: …: key = user:secret",
+    # "uncoded client response secret".
+    re.compile(r"(\bpass `).*(')"),
+    re.compile(r"(_sasl_password_maps: .*? = ).+?()$", re.DOTALL),
+    re.compile(r"(\buncoded client response ).+?()$", re.DOTALL),
 )
 """Secrets a server writes into its own lines when told to: group 1 stays, the secret
 becomes ``[redacted]``, the last group (a closing parenthesis) stays."""
@@ -117,14 +123,22 @@ _SECRET_MARKS = (
     "pass=",
     "password=",
     "CONT",
+    "pass `",
+    "_password_maps",
+    "uncoded ",
 )
 """Each pattern of :data:`_SERVER_SECRETS` needs one of these (they are case-sensitive)."""
 _SECRET_TEMPLATES = tuple(rf"\g<1>{REDACTED}\g<{pattern.groups}>" for pattern in _SERVER_SECRETS)
 
 
-_OWN_CLIENT_TEXT = re.compile(r"/(?:smtp|lmtp)\[\d+\]: (?:Write \d+ chars: |> \S+: )")
+_OWN_CLIENT_TEXT = re.compile(
+    r"/(?:smtp|lmtp)\[\d+\]: (?:Write \d+ chars: |> \S+: )"
+    r"|(?:^|(?<=\s))(?:Write \d+ chars: |> \S+\]: |> \S+\]:\d+: )(?!\d\d\d(?:[ -]|\?\?|$))"
+)
 """Postfix as a client (smtp, lmtp: ``smtp_tls_loglevel = 4``, ``-v``): what it writes
-to a relay is its own client text, its login with the relay password included."""
+to a relay is its own client text, its login with the relay password included. Told by
+its program, or without one (a bare message) by what it writes: no reply code, which
+every line a server writes starts with (smtpd's own ``Write``/``>`` lines)."""
 
 
 def redact_line(text: str) -> str:
@@ -135,7 +149,7 @@ def redact_line(text: str) -> str:
         if found is not None:
             after = found.group("after") or found.group("psc_after")
             text = text[: found.end()] + redact_client_text(text[found.end() :], after)
-        elif "mtp[" in text:
+        elif "Write " in text or "> " in text:
             found = _OWN_CLIENT_TEXT.search(text)
             if found is not None:
                 text = text[: found.end()] + redact_client_text(text[found.end() :])

@@ -239,3 +239,9 @@ def test_binary_junk_before_a_header_leaves_the_entry_after_it() -> None:
     line = "\ufffd\ufffd( " + FAKE
     (record,) = Framer(year=2026, split_pasted=False).frame_line(line, "x", 1, 0)
     assert record.program == "postfix/smtpd" and record.pid == 1
+
+
+def test_a_quoted_line_keeps_its_entry() -> None:
+    """A log quoted in a mail (``> Feb 23 …``): the quote mark is no letter or digit."""
+    (record,) = Framer(year=2026, split_pasted=False).frame_line("> " + FAKE, "x", 1, 0)
+    assert record.program == "postfix/smtpd" and "unknown[203.0.113.5]" in record.message

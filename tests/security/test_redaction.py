@@ -144,6 +144,26 @@ CASES = {
         f"Feb 23 11:57:14 mx postfix/smtp[2001]: > relay.example.net[192.0.2.25]:587: {PASS_B64}",
         ["> relay.example.net[192.0.2.25]:587: [redacted]"],
     ),
+    "Postfix -v: its own relay password looked up": (
+        f"Feb 23 11:57:14 mx postfix/smtp[2001]: smtp_sasl_passwd_lookup: host `relay.example.net' user `relayuser' pass `{SECRET}'",
+        ["user `relayuser' pass `[redacted]'"],
+    ),
+    "Postfix -v: the relay password map's answer": (
+        f"Feb 23 11:57:14 mx postfix/smtp[2001]: maps_find: smtp_sasl_password_maps: hash:/etc/postfix/sasl_passwd(0,lock|fold_fix|utf8_request): [relay.example.net]:587 = relayuser:{SECRET}",
+        ["[relay.example.net]:587 = [redacted]"],
+    ),
+    "Postfix -v: Cyrus client response": (
+        f"Feb 23 11:57:14 mx postfix/smtp[2001]: xsasl_cyrus_client_next: uncoded client response {SECRET}",
+        ["uncoded client response [redacted]"],
+    ),
+    "bare message: Postfix's own AUTH to a relay": (
+        f"Write 44 chars: AUTH PLAIN {PLAIN_B64}",
+        ["Write 44 chars: AUTH PLAIN [redacted]"],
+    ),
+    "bare message: Postfix's own LOGIN step to a relay": (
+        f"> relay.example.net[192.0.2.25]:587: {PASS_B64}",
+        ["> relay.example.net[192.0.2.25]:587: [redacted]"],
+    ),
     "request longer than": (
         P + f"warning: unknown[{CLIENT}]: request longer than 2048: AUTH PLAIN {PLAIN_B64[:19]}...",
         ["request longer than 2048: AUTH PLAIN [redacted]"],
@@ -157,6 +177,9 @@ NO_EVENT = {
     "request longer than",
     "Postfix's own AUTH to a relay, smtp_tls_loglevel 4",
     "Postfix's own AUTH LOGIN password to a relay, verbose",
+    "Postfix -v: its own relay password looked up",
+    "Postfix -v: the relay password map's answer",
+    "Postfix -v: Cyrus client response",
 }
 """Debug lines the parsers skip: never evidence, redacted all the same."""
 
@@ -312,6 +335,8 @@ _NEAR = st.sampled_from(
         *("chars:", "Read 12 chars:", "PASS", "Pass=", "response:", "init_response"),
         *("PLAIN(", ") != '", "request longer than 9: "),
         *("postfix/smtp[3]: Write 9 chars: ", "postfix/lmtp[4]: > r[1.2.3.4]:25: "),
+        *("Write 9 chars: ", "> r[1.2.3.4]: ", "pass `", "_sasl_password_maps: x = "),
+        *("uncoded client response ", "250 ", "334 "),
     ]
 )
 

@@ -30,6 +30,8 @@ _SERVER = frozenset({"master", "postfix-script", "postlog"})
 _MAILBOX = frozenset({"imap", "pop3", "managesieve", "submission"})
 _DOVECOT_PROCESS = re.compile(r"([a-z][a-z0-9-]*)[(:]")
 _LISTED = re.compile(r"addr (\S+) listed by domain (\S+) as (\S+)")
+_OWN_LOGIN_MARKS = ("sasl_passwd_lookup", "_sasl_password_maps", "uncoded client response")
+"""-v lines of Postfix's own relay login (the password redacted where shown)."""
 
 
 @dataclass(frozen=True)
@@ -127,7 +129,11 @@ def _kind(record: Record) -> str | None:
             return "routine:queue"
         if service in _DELIVERY:
             message = record.message
-            if " chars: " in message or message.startswith(("> ", "< ")):
+            if (
+                " chars: " in message
+                or message.startswith(("> ", "< "))
+                or any(mark in message for mark in _OWN_LOGIN_MARKS)
+            ):
                 return "relay:dump"
             if "SASL authentication failed; " in message:
                 return "relay:login"

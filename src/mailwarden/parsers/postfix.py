@@ -35,6 +35,7 @@ from mailwarden.model import Category, Event, EventType, Record, Strength
 from mailwarden.parsers._common import ADDRESSES as _IPS
 from mailwarden.parsers._common import new_event as _new
 from mailwarden.parsers._common import smtp_reply, strip_crlf
+from mailwarden.redact import redact_client_text, redact_server_secrets
 
 _STRONG = Strength.STRONG
 _WEAK = Strength.WEAK
@@ -367,7 +368,7 @@ def parse_smtpd(record: Record, msg: str, service: str | None) -> list[Event]:
         or msg.startswith(_ATTR_VERBOSE)
         or ": wanted attribute: " in msg
     ):
-        return [_plain(_E.DEBUG, _C.DEBUG, record, service, reason=msg)]
+        return [_plain(_E.DEBUG, _C.DEBUG, record, service, reason=redact_server_secrets(msg))]
     return []
 
 
@@ -1227,6 +1228,10 @@ def _server_reply(
         detail["code"] = code
         if enhanced is not None:
             detail["enhanced"] = enhanced
+    else:
+        # No reply code: not a server's reply but Postfix's own smtp/lmtp client writing
+        # to a relay (its AUTH, the relay password): client text, redacted.
+        text = redact_client_text(text)
     return _new(
         Event,
         (
@@ -1302,7 +1307,7 @@ def _xsasl(record: Record, msg: str, service: str | None) -> list[Event]:
                 detail={"password_logged": "plain"},
             )
         ]
-    return [_plain(_E.DEBUG, _C.DEBUG, record, service, reason=msg)]
+    return [_plain(_E.DEBUG, _C.DEBUG, record, service, reason=redact_server_secrets(msg))]
 
 
 # ----------------------------------------------------------------------- postscreen
