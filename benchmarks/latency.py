@@ -2,8 +2,9 @@
 
 The daemon (`mailwarden run`, nftables backend) runs inside a network namespace this
 script creates, following a log file in a temporary directory. For each of N attackers
-(distinct addresses of the benchmarking range 198.18.0.0/15, each in its own /24 and
-with its own account names, so that only the brute-force rule decides), two failed
+(distinct addresses of the documentation ranges 192.0.2.0/24, 198.51.100.0/24 and
+203.0.113.0/24, with their own account names and mailwarden's network rule set out of
+reach, so that only the brute-force rule decides, as in fail2ban), two failed
 logins are appended, then the third; the time from that write to the address being in
 ``nft list set inet mailwarden v4`` (polled every millisecond through libnftables
 inside the namespace) is one sample. It prints p50, p90, p99 and the worst.
@@ -108,6 +109,7 @@ ports = [25, 587]
 fast_failures = 3
 fast_window = "10m"
 ban_time = "1h"
+network_clients = 10000
 """
 
 
@@ -225,6 +227,16 @@ def start_fail2ban(ns: str, work: Path) -> Target:
     return Target("fail2ban", ns, log, "f2b-table", "addr-set-latency", proc)
 
 
+DOCUMENTATION_NETS = ("192.0.2", "198.51.100", "203.0.113")
+MAX_ADDRESSES = 3 * 254
+
+
+def attacker_address(index: int) -> str:
+    """The ``index``-th attacker: an address of the documentation ranges (RFC 5737)."""
+    net = DOCUMENTATION_NETS[index % 3]
+    return f"{net}.{1 + index // 3 % 254}"
+
+
 def measure(target: Target, runs: int, first: int, settle: float) -> list[float]:
     """Seconds from the crossing write to the element, for `runs` attackers (plus one
     unmeasured warm-up attacker: the first ban creates fail2ban's table)."""
@@ -234,7 +246,7 @@ def measure(target: Target, runs: int, first: int, settle: float) -> list[float]
     try:
         for n in range(runs + 1):
             index = first + n
-            address = f"198.{18 + index // 256 % 2}.{index % 256}.7"
+            address = attacker_address(index)
             users = [f"{target.name}{index}-{k}@example.org" for k in range(3)]
             for k in range(2):
                 os.write(fd, syslog_line(address, users[k], 4000 + k).encode())
@@ -289,6 +301,8 @@ def main() -> int:
     )
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     args = parser.parse_args()
+    if not 1 <= args.runs < MAX_ADDRESSES // 2:
+        raise SystemExit(f"latency: --runs must be 1 to {MAX_ADDRESSES // 2 - 1}")
     if os.geteuid() != 0:
         raise SystemExit("latency: needs root (network namespaces, nftables)")
     for program in ("ip", "nft"):
