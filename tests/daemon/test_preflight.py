@@ -236,6 +236,49 @@ def test_a_store_the_daemon_cannot_open(
     assert sorted(p.name for p in store.parent.iterdir()) == ["state.db"]
 
 
+@pytest.mark.parametrize("exists", [True, False], ids=["folder", "missing-folder"])
+def test_a_store_under_a_folder_every_user_may_write(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], exists: bool
+) -> None:
+    """ww (0777) above ww/mw (0700): anybody may rename mw away and make their own."""
+    shared = tmp_path / "ww"
+    shared.mkdir()
+    shared.chmod(0o777)
+    if exists:
+        (shared / "mw").mkdir(mode=0o700)
+    store = shared / "mw" / "state.db"
+    path = config(tmp_path, store={"path": str(store)})
+    refusal = (
+        f"{store}: refusing a store under a folder that every user may write ({shared}, "
+        f"mode 0777): anybody could replace the folders below it; move it, or chmod o-w "
+        f"{shared}"
+    )
+    assert_refused(capsys, path, "store.path", refusal, "--check")
+    assert_refused(capsys, path, "store.path", refusal)
+    assert not store.exists()
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="giving a folder away needs root")
+def test_a_store_folder_another_user_owns_under_a_sticky_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """/tmp/x (1777) / sub (nobody's): the check said the daemon would create the store
+    there, and the daemon did, in a folder nobody could empty and refill."""
+    sticky = tmp_path / "x"
+    sticky.mkdir()
+    sticky.chmod(0o1777)
+    sub = sticky / "sub"
+    sub.mkdir()
+    os.chown(sub, 65534, -1)
+    path = config(tmp_path, store={"path": str(sub / "state.db")})
+    refusal = f"{sub / 'state.db'}: refusing a store in a folder another user owns ({sub}, "
+    for extra in (("--check",), ()):
+        code, err, _ = run_cli(capsys, "run", "--config", str(path), *extra)
+        assert code == 2 and len(err) == 1, err
+        assert refusal in err[0] and "chmod" not in err[0]
+    assert list(sub.iterdir()) == []
+
+
 def test_an_unreachable_postgresql_fails_the_check_but_a_start_is_tried_again(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import grp
 import ipaddress
+import os
 import random
 import signal
 import sqlite3
@@ -31,6 +33,7 @@ def test_files_we_create_are_private(tmp_path: Path) -> None:
         )
         assert stat.S_IMODE(path.stat().st_mode) == 0o600
         assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+        assert stat.S_IMODE(path.parent.parent.stat().st_mode) == 0o700  # not the umask's
         wal = path.with_name(path.name + "-wal")
         assert wal.exists() and stat.S_IMODE(wal.stat().st_mode) == 0o600
 
@@ -237,6 +240,115 @@ def test_a_sticky_folder_is_refused_without_advice_to_chmod_it(tmp_path: Path) -
     assert "chmod" not in message
     assert message.endswith("move it to a folder only root may write, such as /var/lib/mailwarden")
     assert list(folder.iterdir()) == []
+
+
+NOBODY = 65534
+
+needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="giving a folder away needs root")
+
+
+def assert_refused_everywhere(path: Path, message: str) -> None:
+    """Opening and `probe` (``run --check``) refuse it alike, and create nothing."""
+    before = sorted(p for p in path.parents[2].rglob("*"))
+    with pytest.raises(StoreUnusable) as opened:
+        SqliteStore(path)
+    with pytest.raises(StoreUnusable) as probed:
+        probe(path)
+    assert str(opened.value) == str(probed.value)
+    assert str(opened.value).startswith(message), str(opened.value)
+    assert "\n" not in str(opened.value)
+    assert sorted(p for p in path.parents[2].rglob("*")) == before
+
+
+@needs_root
+def test_a_folder_another_user_owns_is_refused_under_a_sticky_one(tmp_path: Path) -> None:
+    """/tmp/x/sub/state.db with sub belonging to nobody: the sticky bit of /tmp/x keeps
+    others from renaming sub, but nobody owns sub and may swap the store in it."""
+    sticky = tmp_path / "x"
+    sticky.mkdir(mode=0o1777)
+    sticky.chmod(0o1777)
+    sub = sticky / "sub"
+    sub.mkdir(mode=0o755)
+    os.chown(sub, NOBODY, -1)
+    assert_refused_everywhere(
+        sub / "state.db",
+        f"{sub / 'state.db'}: refusing a store in a folder another user owns ({sub}, "
+        f"owner nobody (uid {NOBODY})): they could replace the store; move it to a folder "
+        f"only root may write, such as /var/lib/mailwarden, or chown root {sub}",
+    )
+
+
+@needs_root
+def test_a_folder_above_the_store_another_user_owns_is_refused(tmp_path: Path) -> None:
+    """Whoever owns a folder above the store may rename the store's folder away."""
+    theirs = tmp_path / "theirs"
+    theirs.mkdir()
+    os.chown(theirs, NOBODY, -1)
+    (theirs / "mw").mkdir(mode=0o700)
+    assert_refused_everywhere(
+        theirs / "mw" / "state.db",
+        f"{theirs / 'mw' / 'state.db'}: refusing a store under a folder another user owns "
+        f"({theirs}, owner nobody (uid {NOBODY}))",
+    )
+
+
+@pytest.mark.parametrize("exists", [True, False], ids=["folder", "missing-folder"])
+def test_a_folder_above_that_every_user_may_write_is_refused(tmp_path: Path, exists: bool) -> None:
+    """ww (0777, not sticky) above ww/mw (root, 0700): anybody may ``mv ww/mw ww/old;
+    mkdir ww/mw`` and give the daemon a store of their own."""
+    shared = tmp_path / "ww"
+    shared.mkdir()
+    shared.chmod(0o777)
+    if exists:
+        (shared / "mw").mkdir(mode=0o700)
+    assert_refused_everywhere(
+        shared / "mw" / "state.db",
+        f"{shared / 'mw' / 'state.db'}: refusing a store under a folder that every user "
+        f"may write ({shared}, mode 0777): anybody could replace the folders below it; "
+        f"move it, or chmod o-w {shared}",
+    )
+
+
+def test_a_folder_its_group_may_write_is_refused(tmp_path: Path) -> None:
+    shared = tmp_path / "staff"
+    shared.mkdir()
+    shared.chmod(0o775)
+    (shared / "mw").mkdir(mode=0o700)
+    group = grp.getgrgid(shared.stat().st_gid).gr_name
+    assert_refused_everywhere(
+        shared / "mw" / "state.db",
+        f"{shared / 'mw' / 'state.db'}: refusing a store under a folder its group may "
+        f"write ({shared}, mode 0775, group {group} (gid {shared.stat().st_gid})): any "
+        f"member could replace the store; move it, or chmod g-w {shared}",
+    )
+
+
+def test_a_folder_reached_through_a_symlink_is_checked_where_it_leads(tmp_path: Path) -> None:
+    shared = tmp_path / "ww"
+    shared.mkdir()
+    shared.chmod(0o777)
+    (shared / "mw").mkdir(mode=0o700)
+    (tmp_path / "link").symlink_to(shared / "mw")
+    with pytest.raises(
+        StoreUnusable, match=f"under a folder that every user may write \\({shared},"
+    ):
+        SqliteStore(tmp_path / "link" / "state.db")
+
+
+def test_a_sticky_folder_above_the_stores_own_is_accepted(tmp_path: Path) -> None:
+    """/tmp above the store is fine: nobody may rename or delete what we own in it. The
+    test suite's own stores are such (tmp_path is 0700 in /tmp/pytest-of-USER, in /tmp)."""
+    sticky = tmp_path / "tmp"
+    sticky.mkdir()
+    sticky.chmod(0o1777)
+    (sticky / "mw").mkdir(mode=0o700)
+    with SqliteStore(sticky / "mw" / "state.db") as store:
+        assert store.revision() == 0
+    created = sticky / "new" / "state.db"  # a folder we create there is ours, 0700
+    assert probe(created) is False
+    with SqliteStore(created) as store:
+        assert store.revision() == 0
+    assert stat.S_IMODE(created.parent.stat().st_mode) == 0o700
 
 
 @pytest.mark.parametrize("name", ["state.db", "state.db-wal", "state.db-shm"])

@@ -4,9 +4,10 @@ Everything here raises `ConfigError` (exit 2, ``FILE: KEY: reason``) and changes
 nothing: no table is created, no store file is written, no log is opened. What is
 checked: the file parses and has only known keys of the right types (`load`), there is
 something to read, the enforcement backend's programs are installed and we are root
-(or run a dry run), the store can be created or written and is in no folder every user
-may write, the account list can be read, and the alert command exists and the alert URL
-is an http(s) URL.
+(or run a dry run), the store can be created or written and no other user can change or
+replace it (through its folder or one above: `mailwarden.store.sqlite.unsafe_mode`),
+the account list can be read, and the alert command exists and the alert URL is an
+http(s) URL.
 
 `check_store` (``run --check`` only) goes further and reads the store as the daemon
 will open it: an SQLite file that is not a database, one of another program or of a

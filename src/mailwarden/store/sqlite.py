@@ -14,10 +14,13 @@
 - Parameters are always bound; no SQL is ever formatted from data.
 - The schema version is ``PRAGMA user_version``; a newer file is refused, and so is an
   SQLite file that holds tables of something else.
-- A database we create gets mode 0600, and a directory we create 0700. A store that
-  every user may write (the file, its ``-wal``/``-shm`` or its folder) is refused: the
-  store decides what the firewall blocks. A sticky folder such as /tmp is refused too
-  (see `unsafe_mode`), and never with the advice to chmod it.
+- A database we create gets mode 0600, and each directory we create 0700. The store
+  decides what the firewall blocks, so another user must not be able to change or
+  replace it (see `unsafe_mode`), as sshd's StrictModes: its folder and every one above
+  it belong to root (or to us) and are writable by neither group nor others, except a
+  sticky folder every user may write, such as /tmp, above the store's own; as the
+  store's own folder it is refused, and never with the advice to chmod it. The file, its
+  ``-wal`` and its ``-shm`` must not be writable by every user.
 - `probe` checks a store as opening it would, and creates and changes nothing
   (``mailwarden run --check``).
 - A damaged row (edited by hand, written by a broken tool, a time out of range) is
@@ -28,7 +31,9 @@
 
 from __future__ import annotations
 
+import grp
 import os
+import pwd
 import sqlite3
 import stat
 import threading
@@ -113,16 +118,16 @@ SERVICE_FOLDER = "/var/lib/mailwarden"
 
 
 def unsafe_mode(path: Path) -> str | None:
-    """Why every user of this host could change the store at `path` (through its folder,
-    the file, its -wal or its -shm), as the refusal says it; None when nobody else can.
-    A folder that does not exist yet is created 0700: nothing to refuse."""
-    folder = path.parent
-    try:
-        mode = stat.S_IMODE(folder.stat().st_mode)
-    except FileNotFoundError:
-        return None
-    if mode & stat.S_IWOTH:
-        return _shared_folder(path, folder, mode)
+    """Why another user of this host could change the store at `path`, as the refusal
+    says it; None when nobody else can. Through a folder, like sshd's StrictModes: the
+    store's own folder and every one above it up to / (as named, and with its symlinks
+    resolved) must belong to root or to us and be writable by neither group nor others,
+    except that a sticky folder every user may write (/tmp) may be above the store's
+    own. Through the file, its -wal or its -shm: none may be writable by every user. A
+    folder that does not exist yet is created 0700 by us: nothing to refuse there."""
+    problem = _unsafe_folder(path)
+    if problem is not None:
+        return problem
     for each in (path, *(Path(f"{path}{end}") for end in ("-wal", "-shm"))):
         try:
             mode = stat.S_IMODE(each.stat().st_mode)
@@ -134,6 +139,82 @@ def unsafe_mode(path: Path) -> str | None:
                 f"{mode:04o}): anybody could ban or lift bans; chmod o-w {each}"
             )
     return None
+
+
+def _holders(path: Path) -> list[Path]:
+    """The folders that hold `path`, the store's own first and / last: as the path names
+    them and, when a symlink leads elsewhere, as it resolves (whoever may replace a link
+    or its target replaces the store)."""
+    named = Path(os.path.abspath(path)).parent
+    resolved = Path(os.path.realpath(path)).parent
+    folders = [named, *named.parents]
+    folders += [each for each in (resolved, *resolved.parents) if each not in folders]
+    return folders
+
+
+def _unsafe_folder(path: Path) -> str | None:
+    """Why another user could replace the store through one of its folders, or None."""
+    own = {Path(os.path.abspath(path)).parent, Path(os.path.realpath(path)).parent}
+    for folder in _holders(path):
+        try:
+            info = folder.stat()
+        except (FileNotFoundError, NotADirectoryError):
+            continue  # created by us, 0700
+        problem = _folder_problem(path, folder, info, folder in own)
+        if problem is not None:
+            return problem
+    return None
+
+
+def _folder_problem(path: Path, folder: Path, info: os.stat_result, own: bool) -> str | None:
+    """Why `folder` (the store's `own` folder or one above it) lets another user replace
+    the store, as one line with advice; None when it does not."""
+    mode = stat.S_IMODE(info.st_mode)
+    sticky = bool(mode & stat.S_ISVTX)
+    if own and mode & stat.S_IWOTH:
+        return _shared_folder(path, folder, mode)
+    if info.st_uid not in (0, os.geteuid()):
+        return (
+            f"{path}: refusing a store {_where(own)} a folder another user owns ({folder}, "
+            f"owner {_user(info.st_uid)}): they could replace the store; move it to a "
+            f"folder only root may write, such as {SERVICE_FOLDER}, or chown root {folder}"
+        )
+    if sticky and not own:
+        return None  # /tmp above the store: nobody may rename or delete what we own there
+    if mode & stat.S_IWOTH:
+        return (
+            f"{path}: refusing a store under a folder that every user may write "
+            f"({folder}, mode {mode:04o}): anybody could replace the folders below it; "
+            f"move it, or chmod o-w {folder}"
+        )
+    if mode & stat.S_IWGRP:
+        advice = f"move it to a folder only root may write, such as {SERVICE_FOLDER}"
+        if not sticky:
+            advice = f"move it, or chmod g-w {folder}"
+        return (
+            f"{path}: refusing a store {_where(own)} a folder its group may write "
+            f"({folder}, mode {mode:04o}, group {_group(info.st_gid)}): any member could "
+            f"replace the store; {advice}"
+        )
+    return None
+
+
+def _where(own: bool) -> str:
+    return "in" if own else "under"
+
+
+def _user(uid: int) -> str:
+    try:
+        return f"{pwd.getpwuid(uid).pw_name} (uid {uid})"
+    except KeyError:
+        return f"uid {uid}"
+
+
+def _group(gid: int) -> str:
+    try:
+        return f"{grp.getgrgid(gid).gr_name} (gid {gid})"
+    except KeyError:
+        return f"gid {gid}"
 
 
 def _shared_folder(path: Path, folder: Path, mode: int) -> str:
@@ -262,9 +343,17 @@ class SqliteStore(Store):
     # -- opening ------------------------------------------------------------------------
 
     def _create_file(self) -> None:
-        parent = self.path.parent
-        if not parent.exists():
-            parent.mkdir(mode=0o700, parents=True)
+        """Check the folders, create the missing ones (each 0700) and the file (0600).
+        Checked again once the folders exist: mkdir does not take a folder another user
+        made in between, and the second check names one made before it."""
+        self._check_mode()
+        missing: list[Path] = []
+        folder = self.path.absolute().parent
+        while not folder.exists() and folder != folder.parent:
+            missing.append(folder)
+            folder = folder.parent
+        for each in reversed(missing):
+            each.mkdir(mode=0o700)
         self._check_mode()
         if not self.path.exists():
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
