@@ -3,9 +3,11 @@ one line naming the file, the key and the reason."""
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import sqlite3
 import subprocess
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +15,7 @@ import pytest
 from wardenlab import base_config, mailwarden, write_config
 
 from mailwarden.cli import main
+from mailwarden.model import BanEntry
 from mailwarden.store.sqlite import SqliteStore
 
 
@@ -205,14 +208,22 @@ def newer(path: Path) -> None:
     db.close()
 
 
+def tables_lost(path: Path) -> None:
+    """Our schema version, none of our tables: dropped, or restored in part."""
+    with sqlite3.connect(path) as db:
+        db.execute("PRAGMA user_version = 1")
+    db.close()
+
+
 @pytest.mark.parametrize(
     ("make", "reason"),
     [
         (lambda p: p.write_text("hello\n"), "the store {store} is damaged: file is not a database"),
         (webmail, "{store}: not a mailwarden store: an SQLite database with tables of"),
         (newer, "{store}: written by a newer mailwarden (schema 99, this one knows 1)"),
+        (tables_lost, "the store {store} is damaged: no such table: bans"),
     ],
-    ids=["not-sqlite", "another-programs", "newer"],
+    ids=["not-sqlite", "another-programs", "newer", "no-tables"],
 )
 def test_a_store_the_daemon_cannot_open(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], make: Any, reason: str
@@ -234,6 +245,31 @@ def test_a_store_the_daemon_cannot_open(
     assert len(lines) == 1 and lines[0].startswith(expected), lines
     assert store.read_bytes() == before, "the file is left as it was"
     assert sorted(p.name for p in store.parent.iterdir()) == ["state.db"]
+
+
+def test_damage_the_opening_does_not_see_stops_the_start_like_a_bad_setting(
+    tmp_path: Path,
+) -> None:
+    """A page of the bans table that is not a page: found when the daemon reads its bans,
+    after the store opened. Exit 2 and one line, not exit 1 and a restart every 5 s."""
+    store = tmp_path / "db" / "state.db"
+    with SqliteStore(store) as opened:
+        for i in range(400):
+            network = ipaddress.ip_network(f"2001:db8::{i:x}/128")
+            entry = BanEntry(network, datetime.now(UTC) + timedelta(days=1), "x")
+            opened.record_ban(entry, f"evidence-{i:04d}-" + "e" * 60)
+    data = bytearray(store.read_bytes())
+    page = data.find(b"evidence-0300-") // 4096
+    data[page * 4096 : page * 4096 + 8] = b"\xff" * 8
+    store.write_bytes(bytes(data))
+    path = config(tmp_path, store={"path": str(store)})
+    started = start(path)
+    assert started.returncode == 2, started.stderr
+    assert started.stderr.splitlines() == [
+        f"mailwarden: error: {path}: store.path: the store {store} is damaged: "
+        "database disk image is malformed"
+    ]
+    assert store.read_bytes() == data, "nothing more written to it (no heartbeat)"
 
 
 @pytest.mark.parametrize("exists", [True, False], ids=["folder", "missing-folder"])

@@ -410,6 +410,47 @@ def test_probe_while_the_daemon_holds_the_store(tmp_path: Path) -> None:
         assert running.get_position("journal") == "cursor-1"
 
 
+def files(folder: Path) -> dict[str, tuple[bytes, int]]:
+    """Every file of `folder` with its bytes and time, and the folder's own time (which
+    a file created and deleted again changes)."""
+    found = {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in folder.iterdir()}
+    return {**found, ".": (b"", folder.stat().st_mtime_ns)}
+
+
+def test_a_store_of_ours_without_its_tables_is_damaged(tmp_path: Path) -> None:
+    """user_version 1 and no tables (dropped, restored in part): opening and the check
+    refuse it alike, before the daemon starts, and leave the file as it was."""
+    path = tmp_path / "state.db"
+    with sqlite3.connect(path) as db:
+        db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+    db.close()
+    before = files(tmp_path)
+    with pytest.raises(StoreUnusable) as probed:
+        probe(path)
+    with pytest.raises(StoreUnusable) as opened:
+        SqliteStore(path)
+    assert str(probed.value) == str(opened.value)
+    assert str(opened.value) == f"the store {path} is damaged: no such table: bans"
+    assert files(tmp_path) == before
+
+
+@pytest.mark.parametrize("table", ["bans", "positions", "meta"])
+def test_a_store_missing_one_table_or_column_is_damaged(tmp_path: Path, table: str) -> None:
+    path = tmp_path / "state.db"
+    SqliteStore(path).close()
+    with sqlite3.connect(path) as db:
+        db.execute(
+            f"ALTER TABLE {table} DROP COLUMN value" if table == "meta" else f"DROP TABLE {table}"
+        )
+    db.close()
+    with pytest.raises(StoreUnusable) as probed:
+        probe(path)
+    with pytest.raises(StoreUnusable) as opened:
+        SqliteStore(path)
+    assert str(probed.value) == str(opened.value)
+    assert str(opened.value).startswith(f"the store {path} is damaged: no such ")
+
+
 def test_probe_refuses_what_opening_refuses(tmp_path: Path) -> None:
     text = tmp_path / "text.db"
     text.write_text("hello\n")

@@ -21,6 +21,8 @@
   sticky folder every user may write, such as /tmp, above the store's own; as the
   store's own folder it is refused, and never with the advice to chmod it. The file, its
   ``-wal`` and its ``-shm`` must not be writable by every user.
+- A store of ours without a table or column the store reads (dropped, restored in part)
+  is damaged: refused when it is opened, not at the first read of that table.
 - `probe` checks a store as opening it would, and creates and changes nothing
   (``mailwarden run --check``).
 - A damaged row (edited by hand, written by a broken tool, a time out of range) is
@@ -96,6 +98,15 @@ SELECT_LATEST = """SELECT id, network, since, until, reason, evidence, source, o
     state, ended, end_reason FROM bans ORDER BY id DESC LIMIT ?"""
 SELECT_LATEST_OF = """SELECT id, network, since, until, reason, evidence, source, offences,
     state, ended, end_reason FROM bans WHERE network = ? ORDER BY id DESC LIMIT ?"""
+
+# Every column of every table the store uses, read once when it is opened (and by
+# `probe`): a store of ours that lacks one is damaged, refused before the daemon starts.
+TABLES_READ = (
+    """SELECT id, network, since, until, reason, evidence, source, offences, state, ended,
+    end_reason FROM bans LIMIT 1""",
+    "SELECT key, value, updated FROM positions LIMIT 1",
+    "SELECT key, value FROM meta LIMIT 1",
+)
 
 
 def _seconds(moment: datetime | None) -> int:
@@ -262,7 +273,8 @@ def _foreign(path: Path) -> StoreUnusable:
 def probe(path: str | os.PathLike[str], *, busy_timeout: float = 10.0) -> bool:
     """Check the store at `path` as `SqliteStore` opens it, creating and changing
     nothing: True when it exists, False when opening would create it. Raises what
-    opening would raise (`StoreUnusable` for what a person must fix).
+    opening would raise (`StoreUnusable` for what a person must fix), a table the
+    daemon reads that is missing included.
 
     An existing file is opened read and write (``mode=rw``, never created) and only
     read: a read-only connection would leave a -wal and a -shm behind, and this one
@@ -282,9 +294,13 @@ def probe(path: str | os.PathLike[str], *, busy_timeout: float = 10.0) -> bool:
         )
     except sqlite3.Error as exc:
         raise StoreError(f"{target}: cannot open the state database: {exc}") from exc
+    db.text_factory = _decode
     try:
         version = db.execute("PRAGMA user_version").fetchone()[0]
         tables = db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+        if version == SCHEMA_VERSION:
+            for statement in TABLES_READ:
+                db.execute(statement).fetchall()
     except sqlite3.Error as exc:
         if type(exc) is sqlite3.DatabaseError or str(exc).startswith(("no such ", "malformed")):
             raise damaged_store(str(target), exc) from exc
@@ -368,11 +384,16 @@ class SqliteStore(Store):
 
     def _refuse_foreign(self) -> None:
         """Refuse a file of another program, or of a newer mailwarden, before anything
-        is written: switching it to WAL would change another program's database."""
+        is written: switching it to WAL would change another program's database. And a
+        store of ours without a table the daemon reads (dropped, restored in part): it
+        is damaged, and refused now rather than at the first read of that table."""
         version = self._read("PRAGMA user_version")[0][0]
         self._check_version(version)
         if version == 0 and self._read("SELECT count(*) FROM sqlite_master")[0][0]:
             raise _foreign(self.path)
+        if version == SCHEMA_VERSION:
+            for statement in TABLES_READ:
+                self._read(statement)
 
     def _migrate(self) -> None:
         # Read first, without the write lock: opening a store that is up to date (what
