@@ -7,6 +7,7 @@ import ipaddress
 import os
 import sqlite3
 import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,13 @@ from wardenlab import base_config, mailwarden, write_config
 from mailwarden.cli import main
 from mailwarden.model import BanEntry
 from mailwarden.store.sqlite import SqliteStore
+
+KILLED = r"""
+import os, sys
+from mailwarden.store.sqlite import SqliteStore
+SqliteStore(sys.argv[1]).set_position("journal", "cursor-1")
+os._exit(0)  # as kill -9: the -wal keeps the commit, the -wal and -shm stay
+"""
 
 
 def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, list[str], str]:
@@ -270,6 +278,23 @@ def test_damage_the_opening_does_not_see_stops_the_start_like_a_bad_setting(
         "database disk image is malformed"
     ]
     assert store.read_bytes() == data, "nothing more written to it (no heartbeat)"
+
+
+def test_the_check_after_a_kill_leaves_the_store_as_it_was(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`run --check` creates and changes nothing: not even the -wal a daemon killed with
+    -9 left (opening the store read-write put it into the file and deleted it)."""
+    store = tmp_path / "db" / "state.db"
+    SqliteStore(store).close()
+    subprocess.run([sys.executable, "-c", KILLED, str(store)], check=True)
+    path = config(tmp_path, store={"path": str(store)})
+    before = {p.name: p.read_bytes() for p in store.parent.iterdir()}
+    assert sorted(before) == ["state.db", "state.db-shm", "state.db-wal"]
+    code, err, out = run_cli(capsys, "run", "--config", str(path), "--check")
+    assert (code, err) == (0, []), err
+    assert out.splitlines() == [f"mailwarden: {path}: ready to run"]
+    assert {p.name: p.read_bytes() for p in store.parent.iterdir()} == before
 
 
 @pytest.mark.parametrize("exists", [True, False], ids=["folder", "missing-folder"])

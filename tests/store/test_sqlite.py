@@ -410,11 +410,103 @@ def test_probe_while_the_daemon_holds_the_store(tmp_path: Path) -> None:
         assert running.get_position("journal") == "cursor-1"
 
 
+KILLED = r"""
+import os, sqlite3, sys
+from mailwarden.store.sqlite import SqliteStore
+store = SqliteStore(sys.argv[1])
+store.set_position("journal", "cursor-1")
+store._db.execute(sys.argv[2])  # committed in the -wal only
+os._exit(0)  # as kill -9: no checkpoint, the -wal and -shm stay
+"""
+
+HOLDER = r"""
+import sys, time
+from mailwarden.store.sqlite import SqliteStore
+store = SqliteStore(sys.argv[1])
+store.set_position("journal", "cursor-2")
+print("ready", flush=True)
+sys.stdin.read()
+store.close()
+"""
+
+
+def killed_writer(path: Path, statement: str = "SELECT 1") -> None:
+    """What a daemon killed with -9 leaves: a -wal with commits not yet in the file."""
+    subprocess.run([sys.executable, "-c", KILLED, str(path), statement], check=True)
+    assert Path(f"{path}-wal").stat().st_size > 0
+
+
 def files(folder: Path) -> dict[str, tuple[bytes, int]]:
     """Every file of `folder` with its bytes and time, and the folder's own time (which
     a file created and deleted again changes)."""
     found = {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in folder.iterdir()}
     return {**found, ".": (b"", folder.stat().st_mtime_ns)}
+
+
+def test_probe_after_a_kill_changes_nothing(tmp_path: Path) -> None:
+    """Opening the store for the check used to checkpoint the -wal a killed daemon left
+    into the file and delete the -wal and -shm: `run --check` changed the store."""
+    path = tmp_path / "state.db"
+    SqliteStore(path).close()
+    killed_writer(path)
+    before = files(tmp_path)
+    assert probe(path) is True
+    assert files(tmp_path) == before
+    with SqliteStore(path) as store:
+        assert store.get_position("journal") == "cursor-1"  # what the -wal held
+
+
+def test_probe_reads_the_journal_a_kill_left(tmp_path: Path) -> None:
+    """The check judges the store as the daemon will find it: with what the -wal holds
+    (here a table dropped after the last checkpoint)."""
+    path = tmp_path / "state.db"
+    SqliteStore(path).close()
+    killed_writer(path, "DROP TABLE positions")
+    before = files(tmp_path)
+    with pytest.raises(StoreUnusable) as probed:
+        probe(path)
+    assert str(probed.value) == f"the store {path} is damaged: no such table: positions"
+    assert files(tmp_path) == before
+
+
+def test_probe_of_a_closed_store_creates_no_file_even_for_a_moment(tmp_path: Path) -> None:
+    path = tmp_path / "state.db"
+    with SqliteStore(path) as store:
+        store.record_ban(BanEntry(net("192.0.2.7/32"), datetime.now(UTC) + timedelta(1), "x"), "")
+    before = files(tmp_path)
+    assert probe(path) is True
+    assert files(tmp_path) == before
+
+
+def test_probe_while_another_process_holds_the_store(tmp_path: Path) -> None:
+    """A running daemon: the check reads the store as `status` does, and its -wal and
+    -shm stay the daemon's."""
+    path = tmp_path / "state.db"
+    SqliteStore(path).close()
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(path)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdin is not None and holder.stdout is not None
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        file_before = path.read_bytes()
+        wal_before = Path(f"{path}-wal").read_bytes()
+        assert probe(path) is True
+        assert path.read_bytes() == file_before
+        assert Path(f"{path}-wal").read_bytes() == wal_before
+        assert sorted(p.name for p in tmp_path.iterdir()) == [
+            "state.db",
+            "state.db-shm",
+            "state.db-wal",
+        ]
+    finally:
+        holder.stdin.close()
+        holder.wait(timeout=30)
+    with SqliteStore(path) as store:
+        assert store.get_position("journal") == "cursor-2"
 
 
 def test_a_store_of_ours_without_its_tables_is_damaged(tmp_path: Path) -> None:

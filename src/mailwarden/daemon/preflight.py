@@ -10,11 +10,11 @@ the account list can be read, and the alert command exists and the alert URL is 
 http(s) URL.
 
 `check_store` (``run --check`` only) goes further and reads the store as the daemon
-will open it: an SQLite file that is not a database, one of another program or of a
-newer mailwarden, one of ours without a table the daemon reads, a PostgreSQL server
-that cannot be reached or a schema we may not create. It is not part of `preflight`: at
-a start a store that is busy or unreachable exits 1 (systemd tries again), and a reload
-does not switch stores.
+will open it, creating and changing nothing: an SQLite file that is not a database, one
+of another program or of a newer mailwarden, one of ours without a table the daemon
+reads, a PostgreSQL server that cannot be reached or a schema we may not create. It is
+not part of `preflight`: at a start a store that is busy or unreachable exits 1
+(systemd tries again), and a reload does not switch stores.
 """
 
 from __future__ import annotations

@@ -23,8 +23,10 @@
   ``-wal`` and its ``-shm`` must not be writable by every user.
 - A store of ours without a table or column the store reads (dropped, restored in part)
   is damaged: refused when it is opened, not at the first read of that table.
-- `probe` checks a store as opening it would, and creates and changes nothing
-  (``mailwarden run --check``).
+- `probe` checks a store as opening it would, its tables included, and creates and
+  changes nothing (``mailwarden run --check``): a store another process holds is read
+  as a reader reads it, one nobody holds through a private copy with its -wal (see
+  `_reading`).
 - A damaged row (edited by hand, written by a broken tool, a time out of range) is
   skipped with one warning and listed by `damage` (see `mailwarden.store.rows`); text
   that is not UTF-8 is read with U+FFFD in place of the bad bytes. A damaged revision
@@ -33,14 +35,18 @@
 
 from __future__ import annotations
 
+import fcntl
 import grp
 import os
 import pwd
+import shutil
 import sqlite3
 import stat
+import struct
+import tempfile
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -276,9 +282,9 @@ def probe(path: str | os.PathLike[str], *, busy_timeout: float = 10.0) -> bool:
     opening would raise (`StoreUnusable` for what a person must fix), a table the
     daemon reads that is missing included.
 
-    An existing file is opened read and write (``mode=rw``, never created) and only
-    read: a read-only connection would leave a -wal and a -shm behind, and this one
-    reads what the daemon would (a running daemon's journal, too)."""
+    Opening the store itself would change it: a connection that may write checkpoints
+    a -wal that a killed daemon left into the database when it closes, and deletes the
+    -wal and -shm; a read-only one creates both and leaves them (see `_reading`)."""
     target = Path(path)
     try:
         problem = unsafe_mode(target)
@@ -289,9 +295,66 @@ def probe(path: str | os.PathLike[str], *, busy_timeout: float = 10.0) -> bool:
     if not target.exists():
         return False
     try:
-        db = sqlite3.connect(
-            f"{target.absolute().as_uri()}?mode=rw", uri=True, timeout=busy_timeout
-        )
+        with _reading(target) as uri:
+            _check_file(target, uri, busy_timeout)
+    except OSError as exc:
+        why = exc.strerror or exc
+        raise StoreError(f"{target}: cannot open the state database: {why}") from exc
+    return True
+
+
+_DEAD_MAN_SWITCH = 128
+"""The byte of the -shm file that every SQLite connection to a WAL database holds a
+read lock on for as long as it is open (SQLite's unix VFS, ``UNIX_SHM_DMS``)."""
+
+_FLOCK = "hhxxxxqqixxxx"
+"""``struct flock`` (Linux, 64-bit ``off_t``): type, whence, start, length, pid."""
+
+
+def _held(path: Path) -> bool:
+    """Whether a process has the store at `path` open (the daemon, ``mailwarden ban``),
+    this one included (an open file description's lock query sees every lock). No -shm:
+    nobody. True when it cannot be told: the store is then read as a reader reads it."""
+    try:
+        fd = os.open(f"{path}-shm", os.O_RDONLY | os.O_NONBLOCK)
+    except FileNotFoundError:
+        return False
+    except OSError:
+        return True
+    try:
+        asked = struct.pack(_FLOCK, fcntl.F_WRLCK, os.SEEK_SET, _DEAD_MAN_SWITCH, 1, 0)
+        answer = fcntl.fcntl(fd, getattr(fcntl, "F_OFD_GETLK", fcntl.F_GETLK), asked)
+        return bool(struct.unpack(_FLOCK, answer)[0] != fcntl.F_UNLCK)
+    except OSError:
+        return True
+    finally:
+        os.close(fd)
+
+
+@contextmanager
+def _reading(path: Path) -> Iterator[str]:
+    """A URI that reads the store at `path` as the daemon would find it, and leaves it
+    as it is. While a process holds the store, the store read-only, as any reader
+    (``mailwarden status``) reads it: its -wal and -shm are that process's and stay.
+    When none does, a private copy of the file and of its -wal (what a killed daemon
+    committed last): SQLite replays that journal into the copy, not into the store,
+    and no -wal or -shm appears next to the store."""
+    if _held(path):
+        yield f"{path.absolute().as_uri()}?mode=ro"
+        return
+    with tempfile.TemporaryDirectory(prefix="mailwarden-check-") as folder:
+        copy = Path(folder) / "store.db"
+        shutil.copyfile(path, copy)
+        with suppress(FileNotFoundError):
+            shutil.copyfile(f"{path}-wal", f"{copy}-wal")
+        yield f"{copy.as_uri()}?mode=rw"
+
+
+def _check_file(target: Path, uri: str, busy_timeout: float) -> None:
+    """Read the database at `uri` as `SqliteStore` does when it opens `target`, and
+    raise what it would raise, naming `target`."""
+    try:
+        db = sqlite3.connect(uri, uri=True, timeout=busy_timeout)
     except sqlite3.Error as exc:
         raise StoreError(f"{target}: cannot open the state database: {exc}") from exc
     db.text_factory = _decode
@@ -312,7 +375,6 @@ def probe(path: str | os.PathLike[str], *, busy_timeout: float = 10.0) -> bool:
         raise StoreUnusable(problem)
     if version == 0 and tables:
         raise _foreign(target)
-    return True
 
 
 class SqliteStore(Store):
