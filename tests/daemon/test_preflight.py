@@ -3,9 +3,12 @@ one line naming the file, the key and the reason."""
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import sqlite3
 import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +16,15 @@ import pytest
 from wardenlab import base_config, mailwarden, write_config
 
 from mailwarden.cli import main
+from mailwarden.model import BanEntry
 from mailwarden.store.sqlite import SqliteStore
+
+KILLED = r"""
+import os, sys
+from mailwarden.store.sqlite import SqliteStore
+SqliteStore(sys.argv[1]).set_position("journal", "cursor-1")
+os._exit(0)  # as kill -9: the -wal keeps the commit, the -wal and -shm stay
+"""
 
 
 def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, list[str], str]:
@@ -205,14 +216,22 @@ def newer(path: Path) -> None:
     db.close()
 
 
+def tables_lost(path: Path) -> None:
+    """Our schema version, none of our tables: dropped, or restored in part."""
+    with sqlite3.connect(path) as db:
+        db.execute("PRAGMA user_version = 1")
+    db.close()
+
+
 @pytest.mark.parametrize(
     ("make", "reason"),
     [
         (lambda p: p.write_text("hello\n"), "the store {store} is damaged: file is not a database"),
         (webmail, "{store}: not a mailwarden store: an SQLite database with tables of"),
         (newer, "{store}: written by a newer mailwarden (schema 99, this one knows 1)"),
+        (tables_lost, "the store {store} is damaged: no such table: bans"),
     ],
-    ids=["not-sqlite", "another-programs", "newer"],
+    ids=["not-sqlite", "another-programs", "newer", "no-tables"],
 )
 def test_a_store_the_daemon_cannot_open(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], make: Any, reason: str
@@ -234,6 +253,91 @@ def test_a_store_the_daemon_cannot_open(
     assert len(lines) == 1 and lines[0].startswith(expected), lines
     assert store.read_bytes() == before, "the file is left as it was"
     assert sorted(p.name for p in store.parent.iterdir()) == ["state.db"]
+
+
+def test_damage_the_opening_does_not_see_stops_the_start_like_a_bad_setting(
+    tmp_path: Path,
+) -> None:
+    """A page of the bans table that is not a page: found when the daemon reads its bans,
+    after the store opened. Exit 2 and one line, not exit 1 and a restart every 5 s."""
+    store = tmp_path / "db" / "state.db"
+    with SqliteStore(store) as opened:
+        for i in range(400):
+            network = ipaddress.ip_network(f"2001:db8::{i:x}/128")
+            entry = BanEntry(network, datetime.now(UTC) + timedelta(days=1), "x")
+            opened.record_ban(entry, f"evidence-{i:04d}-" + "e" * 60)
+    data = bytearray(store.read_bytes())
+    page = data.find(b"evidence-0300-") // 4096
+    data[page * 4096 : page * 4096 + 8] = b"\xff" * 8
+    store.write_bytes(bytes(data))
+    path = config(tmp_path, store={"path": str(store)})
+    started = start(path)
+    assert started.returncode == 2, started.stderr
+    assert started.stderr.splitlines() == [
+        f"mailwarden: error: {path}: store.path: the store {store} is damaged: "
+        "database disk image is malformed"
+    ]
+    assert store.read_bytes() == data, "nothing more written to it (no heartbeat)"
+
+
+def test_the_check_after_a_kill_leaves_the_store_as_it_was(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`run --check` creates and changes nothing: not even the -wal a daemon killed with
+    -9 left (opening the store read-write put it into the file and deleted it)."""
+    store = tmp_path / "db" / "state.db"
+    SqliteStore(store).close()
+    subprocess.run([sys.executable, "-c", KILLED, str(store)], check=True)
+    path = config(tmp_path, store={"path": str(store)})
+    before = {p.name: p.read_bytes() for p in store.parent.iterdir()}
+    assert sorted(before) == ["state.db", "state.db-shm", "state.db-wal"]
+    code, err, out = run_cli(capsys, "run", "--config", str(path), "--check")
+    assert (code, err) == (0, []), err
+    assert out.splitlines() == [f"mailwarden: {path}: ready to run"]
+    assert {p.name: p.read_bytes() for p in store.parent.iterdir()} == before
+
+
+@pytest.mark.parametrize("exists", [True, False], ids=["folder", "missing-folder"])
+def test_a_store_under_a_folder_every_user_may_write(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], exists: bool
+) -> None:
+    """ww (0777) above ww/mw (0700): anybody may rename mw away and make their own."""
+    shared = tmp_path / "ww"
+    shared.mkdir()
+    shared.chmod(0o777)
+    if exists:
+        (shared / "mw").mkdir(mode=0o700)
+    store = shared / "mw" / "state.db"
+    path = config(tmp_path, store={"path": str(store)})
+    refusal = (
+        f"{store}: refusing a store under a folder that every user may write ({shared}, "
+        f"mode 0777): anybody could replace the folders below it; move it, or chmod o-w "
+        f"{shared}"
+    )
+    assert_refused(capsys, path, "store.path", refusal, "--check")
+    assert_refused(capsys, path, "store.path", refusal)
+    assert not store.exists()
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="giving a folder away needs root")
+def test_a_store_folder_another_user_owns_under_a_sticky_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """/tmp/x (1777) / sub (nobody's): the check said the daemon would create the store
+    there, and the daemon did, in a folder nobody could empty and refill."""
+    sticky = tmp_path / "x"
+    sticky.mkdir()
+    sticky.chmod(0o1777)
+    sub = sticky / "sub"
+    sub.mkdir()
+    os.chown(sub, 65534, -1)
+    path = config(tmp_path, store={"path": str(sub / "state.db")})
+    refusal = f"{sub / 'state.db'}: refusing a store in a folder another user owns ({sub}, "
+    for extra in (("--check",), ()):
+        code, err, _ = run_cli(capsys, "run", "--config", str(path), *extra)
+        assert code == 2 and len(err) == 1, err
+        assert refusal in err[0] and "chmod" not in err[0]
+    assert list(sub.iterdir()) == []
 
 
 def test_an_unreachable_postgresql_fails_the_check_but_a_start_is_tried_again(

@@ -207,8 +207,13 @@ class Process:
         return self.output.read_text(errors="replace") if self.output.exists() else ""
 
     def status(self) -> dict[str, object]:
+        """``mailwarden status`` as the daemon's user: root refuses a store in a folder
+        another user owns (that user could swap the store under root's feet)."""
+        argv = mailwarden("status", "--format", "json", "--config", str(self.config))
+        if self.user is not None:
+            argv = [*as_user(self.user), *argv]
         done = subprocess.run(
-            mailwarden("status", "--format", "json", "--config", str(self.config)),
+            argv,
             capture_output=True,
             text=True,
             check=False,

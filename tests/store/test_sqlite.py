@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import grp
 import ipaddress
+import os
 import random
 import signal
 import sqlite3
@@ -31,6 +33,7 @@ def test_files_we_create_are_private(tmp_path: Path) -> None:
         )
         assert stat.S_IMODE(path.stat().st_mode) == 0o600
         assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+        assert stat.S_IMODE(path.parent.parent.stat().st_mode) == 0o700  # not the umask's
         wal = path.with_name(path.name + "-wal")
         assert wal.exists() and stat.S_IMODE(wal.stat().st_mode) == 0o600
 
@@ -239,6 +242,115 @@ def test_a_sticky_folder_is_refused_without_advice_to_chmod_it(tmp_path: Path) -
     assert list(folder.iterdir()) == []
 
 
+NOBODY = 65534
+
+needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="giving a folder away needs root")
+
+
+def assert_refused_everywhere(path: Path, message: str) -> None:
+    """Opening and `probe` (``run --check``) refuse it alike, and create nothing."""
+    before = sorted(p for p in path.parents[2].rglob("*"))
+    with pytest.raises(StoreUnusable) as opened:
+        SqliteStore(path)
+    with pytest.raises(StoreUnusable) as probed:
+        probe(path)
+    assert str(opened.value) == str(probed.value)
+    assert str(opened.value).startswith(message), str(opened.value)
+    assert "\n" not in str(opened.value)
+    assert sorted(p for p in path.parents[2].rglob("*")) == before
+
+
+@needs_root
+def test_a_folder_another_user_owns_is_refused_under_a_sticky_one(tmp_path: Path) -> None:
+    """/tmp/x/sub/state.db with sub belonging to nobody: the sticky bit of /tmp/x keeps
+    others from renaming sub, but nobody owns sub and may swap the store in it."""
+    sticky = tmp_path / "x"
+    sticky.mkdir(mode=0o1777)
+    sticky.chmod(0o1777)
+    sub = sticky / "sub"
+    sub.mkdir(mode=0o755)
+    os.chown(sub, NOBODY, -1)
+    assert_refused_everywhere(
+        sub / "state.db",
+        f"{sub / 'state.db'}: refusing a store in a folder another user owns ({sub}, "
+        f"owner nobody (uid {NOBODY})): they could replace the store; move it to a folder "
+        f"only root may write, such as /var/lib/mailwarden, or chown root {sub}",
+    )
+
+
+@needs_root
+def test_a_folder_above_the_store_another_user_owns_is_refused(tmp_path: Path) -> None:
+    """Whoever owns a folder above the store may rename the store's folder away."""
+    theirs = tmp_path / "theirs"
+    theirs.mkdir()
+    os.chown(theirs, NOBODY, -1)
+    (theirs / "mw").mkdir(mode=0o700)
+    assert_refused_everywhere(
+        theirs / "mw" / "state.db",
+        f"{theirs / 'mw' / 'state.db'}: refusing a store under a folder another user owns "
+        f"({theirs}, owner nobody (uid {NOBODY}))",
+    )
+
+
+@pytest.mark.parametrize("exists", [True, False], ids=["folder", "missing-folder"])
+def test_a_folder_above_that_every_user_may_write_is_refused(tmp_path: Path, exists: bool) -> None:
+    """ww (0777, not sticky) above ww/mw (root, 0700): anybody may ``mv ww/mw ww/old;
+    mkdir ww/mw`` and give the daemon a store of their own."""
+    shared = tmp_path / "ww"
+    shared.mkdir()
+    shared.chmod(0o777)
+    if exists:
+        (shared / "mw").mkdir(mode=0o700)
+    assert_refused_everywhere(
+        shared / "mw" / "state.db",
+        f"{shared / 'mw' / 'state.db'}: refusing a store under a folder that every user "
+        f"may write ({shared}, mode 0777): anybody could replace the folders below it; "
+        f"move it, or chmod o-w {shared}",
+    )
+
+
+def test_a_folder_its_group_may_write_is_refused(tmp_path: Path) -> None:
+    shared = tmp_path / "staff"
+    shared.mkdir()
+    shared.chmod(0o775)
+    (shared / "mw").mkdir(mode=0o700)
+    group = grp.getgrgid(shared.stat().st_gid).gr_name
+    assert_refused_everywhere(
+        shared / "mw" / "state.db",
+        f"{shared / 'mw' / 'state.db'}: refusing a store under a folder its group may "
+        f"write ({shared}, mode 0775, group {group} (gid {shared.stat().st_gid})): any "
+        f"member could replace the store; move it, or chmod g-w {shared}",
+    )
+
+
+def test_a_folder_reached_through_a_symlink_is_checked_where_it_leads(tmp_path: Path) -> None:
+    shared = tmp_path / "ww"
+    shared.mkdir()
+    shared.chmod(0o777)
+    (shared / "mw").mkdir(mode=0o700)
+    (tmp_path / "link").symlink_to(shared / "mw")
+    with pytest.raises(
+        StoreUnusable, match=f"under a folder that every user may write \\({shared},"
+    ):
+        SqliteStore(tmp_path / "link" / "state.db")
+
+
+def test_a_sticky_folder_above_the_stores_own_is_accepted(tmp_path: Path) -> None:
+    """/tmp above the store is fine: nobody may rename or delete what we own in it. The
+    test suite's own stores are such (tmp_path is 0700 in /tmp/pytest-of-USER, in /tmp)."""
+    sticky = tmp_path / "tmp"
+    sticky.mkdir()
+    sticky.chmod(0o1777)
+    (sticky / "mw").mkdir(mode=0o700)
+    with SqliteStore(sticky / "mw" / "state.db") as store:
+        assert store.revision() == 0
+    created = sticky / "new" / "state.db"  # a folder we create there is ours, 0700
+    assert probe(created) is False
+    with SqliteStore(created) as store:
+        assert store.revision() == 0
+    assert stat.S_IMODE(created.parent.stat().st_mode) == 0o700
+
+
 @pytest.mark.parametrize("name", ["state.db", "state.db-wal", "state.db-shm"])
 def test_a_store_every_user_may_write_is_refused(tmp_path: Path, name: str) -> None:
     """Anybody on the host could ban the administrator's address, or lift a ban."""
@@ -296,6 +408,139 @@ def test_probe_while_the_daemon_holds_the_store(tmp_path: Path) -> None:
         running.set_position("journal", "cursor-1")
         assert probe(path) is True
         assert running.get_position("journal") == "cursor-1"
+
+
+KILLED = r"""
+import os, sqlite3, sys
+from mailwarden.store.sqlite import SqliteStore
+store = SqliteStore(sys.argv[1])
+store.set_position("journal", "cursor-1")
+store._db.execute(sys.argv[2])  # committed in the -wal only
+os._exit(0)  # as kill -9: no checkpoint, the -wal and -shm stay
+"""
+
+HOLDER = r"""
+import sys, time
+from mailwarden.store.sqlite import SqliteStore
+store = SqliteStore(sys.argv[1])
+store.set_position("journal", "cursor-2")
+print("ready", flush=True)
+sys.stdin.read()
+store.close()
+"""
+
+
+def killed_writer(path: Path, statement: str = "SELECT 1") -> None:
+    """What a daemon killed with -9 leaves: a -wal with commits not yet in the file."""
+    subprocess.run([sys.executable, "-c", KILLED, str(path), statement], check=True)
+    assert Path(f"{path}-wal").stat().st_size > 0
+
+
+def files(folder: Path) -> dict[str, tuple[bytes, int]]:
+    """Every file of `folder` with its bytes and time, and the folder's own time (which
+    a file created and deleted again changes)."""
+    found = {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in folder.iterdir()}
+    return {**found, ".": (b"", folder.stat().st_mtime_ns)}
+
+
+def test_probe_after_a_kill_changes_nothing(tmp_path: Path) -> None:
+    """Opening the store for the check used to checkpoint the -wal a killed daemon left
+    into the file and delete the -wal and -shm: `run --check` changed the store."""
+    path = tmp_path / "state.db"
+    SqliteStore(path).close()
+    killed_writer(path)
+    before = files(tmp_path)
+    assert probe(path) is True
+    assert files(tmp_path) == before
+    with SqliteStore(path) as store:
+        assert store.get_position("journal") == "cursor-1"  # what the -wal held
+
+
+def test_probe_reads_the_journal_a_kill_left(tmp_path: Path) -> None:
+    """The check judges the store as the daemon will find it: with what the -wal holds
+    (here a table dropped after the last checkpoint)."""
+    path = tmp_path / "state.db"
+    SqliteStore(path).close()
+    killed_writer(path, "DROP TABLE positions")
+    before = files(tmp_path)
+    with pytest.raises(StoreUnusable) as probed:
+        probe(path)
+    assert str(probed.value) == f"the store {path} is damaged: no such table: positions"
+    assert files(tmp_path) == before
+
+
+def test_probe_of_a_closed_store_creates_no_file_even_for_a_moment(tmp_path: Path) -> None:
+    path = tmp_path / "state.db"
+    with SqliteStore(path) as store:
+        store.record_ban(BanEntry(net("192.0.2.7/32"), datetime.now(UTC) + timedelta(1), "x"), "")
+    before = files(tmp_path)
+    assert probe(path) is True
+    assert files(tmp_path) == before
+
+
+def test_probe_while_another_process_holds_the_store(tmp_path: Path) -> None:
+    """A running daemon: the check reads the store as `status` does, and its -wal and
+    -shm stay the daemon's."""
+    path = tmp_path / "state.db"
+    SqliteStore(path).close()
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(path)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdin is not None and holder.stdout is not None
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        file_before = path.read_bytes()
+        wal_before = Path(f"{path}-wal").read_bytes()
+        assert probe(path) is True
+        assert path.read_bytes() == file_before
+        assert Path(f"{path}-wal").read_bytes() == wal_before
+        assert sorted(p.name for p in tmp_path.iterdir()) == [
+            "state.db",
+            "state.db-shm",
+            "state.db-wal",
+        ]
+    finally:
+        holder.stdin.close()
+        holder.wait(timeout=30)
+    with SqliteStore(path) as store:
+        assert store.get_position("journal") == "cursor-2"
+
+
+def test_a_store_of_ours_without_its_tables_is_damaged(tmp_path: Path) -> None:
+    """user_version 1 and no tables (dropped, restored in part): opening and the check
+    refuse it alike, before the daemon starts, and leave the file as it was."""
+    path = tmp_path / "state.db"
+    with sqlite3.connect(path) as db:
+        db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+    db.close()
+    before = files(tmp_path)
+    with pytest.raises(StoreUnusable) as probed:
+        probe(path)
+    with pytest.raises(StoreUnusable) as opened:
+        SqliteStore(path)
+    assert str(probed.value) == str(opened.value)
+    assert str(opened.value) == f"the store {path} is damaged: no such table: bans"
+    assert files(tmp_path) == before
+
+
+@pytest.mark.parametrize("table", ["bans", "positions", "meta"])
+def test_a_store_missing_one_table_or_column_is_damaged(tmp_path: Path, table: str) -> None:
+    path = tmp_path / "state.db"
+    SqliteStore(path).close()
+    with sqlite3.connect(path) as db:
+        db.execute(
+            f"ALTER TABLE {table} DROP COLUMN value" if table == "meta" else f"DROP TABLE {table}"
+        )
+    db.close()
+    with pytest.raises(StoreUnusable) as probed:
+        probe(path)
+    with pytest.raises(StoreUnusable) as opened:
+        SqliteStore(path)
+    assert str(probed.value) == str(opened.value)
+    assert str(opened.value).startswith(f"the store {path} is damaged: no such ")
 
 
 def test_probe_refuses_what_opening_refuses(tmp_path: Path) -> None:

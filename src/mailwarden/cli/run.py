@@ -19,7 +19,7 @@ from mailwarden.daemon.preflight import DEFAULT_CONFIG, check_store, load, prefl
     "--check",
     is_flag=True,
     help="Check the configuration and this host (programs, root, the store as the daemon "
-    "opens it, creating nothing), then exit.",
+    "opens it, creating and changing nothing), then exit.",
 )
 @click.option("-v", "--verbose", is_flag=True, help="Log debugging details too.")
 def run(config_path: str | None, check: bool, verbose: bool) -> int:

@@ -287,13 +287,17 @@ class Daemon:
         if self._keys.host is not None:
             LOG.info("store: shared; this host's positions and heartbeat as %s", self._keys.host)
         self._enforcer = enforcer
-        self._start_enforcer()
-        self._detector = detector
-        self._reader = Reader(
-            config.sources, self.store, self.stats, self.tick, self._journal_trust(), self._keys
-        )
-        self._duplicates = _duplicates_for(self.reader)
-        backlog = self.reader.start()
+        try:  # the first reads of the store: damage that opening it did not see stops here
+            self._start_enforcer()
+            self._detector = detector
+            self._reader = Reader(
+                config.sources, self.store, self.stats, self.tick, self._journal_trust(), self._keys
+            )
+            self._duplicates = _duplicates_for(self.reader)
+            backlog = self.reader.start()
+        except StoreUnusable as exc:
+            self._abandon_store()
+            raise self._refused(exc) from None
         self._report_problems()
         self._warm_up()
         self._started = datetime.now(UTC)
@@ -329,7 +333,21 @@ class Daemon:
         try:
             return open_store(self.config.store.path)
         except StoreUnusable as exc:
-            raise ConfigError(where(self.config), "store.path", str(exc)) from None
+            raise self._refused(exc) from None
+
+    def _abandon_store(self) -> None:
+        """Close a store found damaged while starting, writing nothing more to it (no
+        positions, no heartbeat when stopping): a person looks at it first."""
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = None
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+    def _refused(self, exc: StoreUnusable) -> ConfigError:
+        """A store a person must fix, as the start refuses it: ``FILE: store.path: …``."""
+        return ConfigError(where(self.config), "store.path", str(exc))
 
     def close(self) -> None:
         """Commit positions, finish what the enforcer held back (a coalesced Postfix

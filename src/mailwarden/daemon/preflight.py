@@ -4,15 +4,17 @@ Everything here raises `ConfigError` (exit 2, ``FILE: KEY: reason``) and changes
 nothing: no table is created, no store file is written, no log is opened. What is
 checked: the file parses and has only known keys of the right types (`load`), there is
 something to read, the enforcement backend's programs are installed and we are root
-(or run a dry run), the store can be created or written and is in no folder every user
-may write, the account list can be read, and the alert command exists and the alert URL
-is an http(s) URL.
+(or run a dry run), the store can be created or written and no other user can change or
+replace it (through its folder or one above: `mailwarden.store.sqlite.unsafe_mode`),
+the account list can be read, and the alert command exists and the alert URL is an
+http(s) URL.
 
 `check_store` (``run --check`` only) goes further and reads the store as the daemon
-will open it: an SQLite file that is not a database, one of another program or of a
-newer mailwarden, a PostgreSQL server that cannot be reached or a schema we may not
-create. It is not part of `preflight`: at a start a store that is busy or unreachable
-exits 1 (systemd tries again), and a reload does not switch stores.
+will open it, creating and changing nothing: an SQLite file that is not a database, one
+of another program or of a newer mailwarden, one of ours without a table the daemon
+reads, a PostgreSQL server that cannot be reached or a schema we may not create. It is
+not part of `preflight`: at a start a store that is busy or unreachable exits 1
+(systemd tries again), and a reload does not switch stores.
 """
 
 from __future__ import annotations

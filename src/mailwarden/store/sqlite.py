@@ -14,12 +14,19 @@
 - Parameters are always bound; no SQL is ever formatted from data.
 - The schema version is ``PRAGMA user_version``; a newer file is refused, and so is an
   SQLite file that holds tables of something else.
-- A database we create gets mode 0600, and a directory we create 0700. A store that
-  every user may write (the file, its ``-wal``/``-shm`` or its folder) is refused: the
-  store decides what the firewall blocks. A sticky folder such as /tmp is refused too
-  (see `unsafe_mode`), and never with the advice to chmod it.
-- `probe` checks a store as opening it would, and creates and changes nothing
-  (``mailwarden run --check``).
+- A database we create gets mode 0600, and each directory we create 0700. The store
+  decides what the firewall blocks, so another user must not be able to change or
+  replace it (see `unsafe_mode`), as sshd's StrictModes: its folder and every one above
+  it belong to root (or to us) and are writable by neither group nor others, except a
+  sticky folder every user may write, such as /tmp, above the store's own; as the
+  store's own folder it is refused, and never with the advice to chmod it. The file, its
+  ``-wal`` and its ``-shm`` must not be writable by every user.
+- A store of ours without a table or column the store reads (dropped, restored in part)
+  is damaged: refused when it is opened, not at the first read of that table.
+- `probe` checks a store as opening it would, its tables included, and creates and
+  changes nothing (``mailwarden run --check``): a store another process holds is read
+  as a reader reads it, one nobody holds through a private copy with its -wal (see
+  `_reading`).
 - A damaged row (edited by hand, written by a broken tool, a time out of range) is
   skipped with one warning and listed by `damage` (see `mailwarden.store.rows`); text
   that is not UTF-8 is read with U+FFFD in place of the bad bytes. A damaged revision
@@ -28,12 +35,18 @@
 
 from __future__ import annotations
 
+import fcntl
+import grp
 import os
+import pwd
+import shutil
 import sqlite3
 import stat
+import struct
+import tempfile
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -92,6 +105,15 @@ SELECT_LATEST = """SELECT id, network, since, until, reason, evidence, source, o
 SELECT_LATEST_OF = """SELECT id, network, since, until, reason, evidence, source, offences,
     state, ended, end_reason FROM bans WHERE network = ? ORDER BY id DESC LIMIT ?"""
 
+# Every column of every table the store uses, read once when it is opened (and by
+# `probe`): a store of ours that lacks one is damaged, refused before the daemon starts.
+TABLES_READ = (
+    """SELECT id, network, since, until, reason, evidence, source, offences, state, ended,
+    end_reason FROM bans LIMIT 1""",
+    "SELECT key, value, updated FROM positions LIMIT 1",
+    "SELECT key, value FROM meta LIMIT 1",
+)
+
 
 def _seconds(moment: datetime | None) -> int:
     moment = moment or datetime.now(UTC)
@@ -113,16 +135,16 @@ SERVICE_FOLDER = "/var/lib/mailwarden"
 
 
 def unsafe_mode(path: Path) -> str | None:
-    """Why every user of this host could change the store at `path` (through its folder,
-    the file, its -wal or its -shm), as the refusal says it; None when nobody else can.
-    A folder that does not exist yet is created 0700: nothing to refuse."""
-    folder = path.parent
-    try:
-        mode = stat.S_IMODE(folder.stat().st_mode)
-    except FileNotFoundError:
-        return None
-    if mode & stat.S_IWOTH:
-        return _shared_folder(path, folder, mode)
+    """Why another user of this host could change the store at `path`, as the refusal
+    says it; None when nobody else can. Through a folder, like sshd's StrictModes: the
+    store's own folder and every one above it up to / (as named, and with its symlinks
+    resolved) must belong to root or to us and be writable by neither group nor others,
+    except that a sticky folder every user may write (/tmp) may be above the store's
+    own. Through the file, its -wal or its -shm: none may be writable by every user. A
+    folder that does not exist yet is created 0700 by us: nothing to refuse there."""
+    problem = _unsafe_folder(path)
+    if problem is not None:
+        return problem
     for each in (path, *(Path(f"{path}{end}") for end in ("-wal", "-shm"))):
         try:
             mode = stat.S_IMODE(each.stat().st_mode)
@@ -134,6 +156,82 @@ def unsafe_mode(path: Path) -> str | None:
                 f"{mode:04o}): anybody could ban or lift bans; chmod o-w {each}"
             )
     return None
+
+
+def _holders(path: Path) -> list[Path]:
+    """The folders that hold `path`, the store's own first and / last: as the path names
+    them and, when a symlink leads elsewhere, as it resolves (whoever may replace a link
+    or its target replaces the store)."""
+    named = Path(os.path.abspath(path)).parent
+    resolved = Path(os.path.realpath(path)).parent
+    folders = [named, *named.parents]
+    folders += [each for each in (resolved, *resolved.parents) if each not in folders]
+    return folders
+
+
+def _unsafe_folder(path: Path) -> str | None:
+    """Why another user could replace the store through one of its folders, or None."""
+    own = {Path(os.path.abspath(path)).parent, Path(os.path.realpath(path)).parent}
+    for folder in _holders(path):
+        try:
+            info = folder.stat()
+        except (FileNotFoundError, NotADirectoryError):
+            continue  # created by us, 0700
+        problem = _folder_problem(path, folder, info, folder in own)
+        if problem is not None:
+            return problem
+    return None
+
+
+def _folder_problem(path: Path, folder: Path, info: os.stat_result, own: bool) -> str | None:
+    """Why `folder` (the store's `own` folder or one above it) lets another user replace
+    the store, as one line with advice; None when it does not."""
+    mode = stat.S_IMODE(info.st_mode)
+    sticky = bool(mode & stat.S_ISVTX)
+    if own and mode & stat.S_IWOTH:
+        return _shared_folder(path, folder, mode)
+    if info.st_uid not in (0, os.geteuid()):
+        return (
+            f"{path}: refusing a store {_where(own)} a folder another user owns ({folder}, "
+            f"owner {_user(info.st_uid)}): they could replace the store; move it to a "
+            f"folder only root may write, such as {SERVICE_FOLDER}, or chown root {folder}"
+        )
+    if sticky and not own:
+        return None  # /tmp above the store: nobody may rename or delete what we own there
+    if mode & stat.S_IWOTH:
+        return (
+            f"{path}: refusing a store under a folder that every user may write "
+            f"({folder}, mode {mode:04o}): anybody could replace the folders below it; "
+            f"move it, or chmod o-w {folder}"
+        )
+    if mode & stat.S_IWGRP:
+        advice = f"move it to a folder only root may write, such as {SERVICE_FOLDER}"
+        if not sticky:
+            advice = f"move it, or chmod g-w {folder}"
+        return (
+            f"{path}: refusing a store {_where(own)} a folder its group may write "
+            f"({folder}, mode {mode:04o}, group {_group(info.st_gid)}): any member could "
+            f"replace the store; {advice}"
+        )
+    return None
+
+
+def _where(own: bool) -> str:
+    return "in" if own else "under"
+
+
+def _user(uid: int) -> str:
+    try:
+        return f"{pwd.getpwuid(uid).pw_name} (uid {uid})"
+    except KeyError:
+        return f"uid {uid}"
+
+
+def _group(gid: int) -> str:
+    try:
+        return f"{grp.getgrgid(gid).gr_name} (gid {gid})"
+    except KeyError:
+        return f"gid {gid}"
 
 
 def _shared_folder(path: Path, folder: Path, mode: int) -> str:
@@ -181,11 +279,12 @@ def _foreign(path: Path) -> StoreUnusable:
 def probe(path: str | os.PathLike[str], *, busy_timeout: float = 10.0) -> bool:
     """Check the store at `path` as `SqliteStore` opens it, creating and changing
     nothing: True when it exists, False when opening would create it. Raises what
-    opening would raise (`StoreUnusable` for what a person must fix).
+    opening would raise (`StoreUnusable` for what a person must fix), a table the
+    daemon reads that is missing included.
 
-    An existing file is opened read and write (``mode=rw``, never created) and only
-    read: a read-only connection would leave a -wal and a -shm behind, and this one
-    reads what the daemon would (a running daemon's journal, too)."""
+    Opening the store itself would change it: a connection that may write checkpoints
+    a -wal that a killed daemon left into the database when it closes, and deletes the
+    -wal and -shm; a read-only one creates both and leaves them (see `_reading`)."""
     target = Path(path)
     try:
         problem = unsafe_mode(target)
@@ -196,14 +295,75 @@ def probe(path: str | os.PathLike[str], *, busy_timeout: float = 10.0) -> bool:
     if not target.exists():
         return False
     try:
-        db = sqlite3.connect(
-            f"{target.absolute().as_uri()}?mode=rw", uri=True, timeout=busy_timeout
-        )
+        with _reading(target) as uri:
+            _check_file(target, uri, busy_timeout)
+    except OSError as exc:
+        why = exc.strerror or exc
+        raise StoreError(f"{target}: cannot open the state database: {why}") from exc
+    return True
+
+
+_DEAD_MAN_SWITCH = 128
+"""The byte of the -shm file that every SQLite connection to a WAL database holds a
+read lock on for as long as it is open (SQLite's unix VFS, ``UNIX_SHM_DMS``)."""
+
+_FLOCK = "hhxxxxqqixxxx"
+"""``struct flock`` (Linux, 64-bit ``off_t``): type, whence, start, length, pid."""
+
+
+def _held(path: Path) -> bool:
+    """Whether a process has the store at `path` open (the daemon, ``mailwarden ban``),
+    this one included (an open file description's lock query sees every lock). No -shm:
+    nobody. True when it cannot be told: the store is then read as a reader reads it."""
+    try:
+        fd = os.open(f"{path}-shm", os.O_RDONLY | os.O_NONBLOCK)
+    except FileNotFoundError:
+        return False
+    except OSError:
+        return True
+    try:
+        asked = struct.pack(_FLOCK, fcntl.F_WRLCK, os.SEEK_SET, _DEAD_MAN_SWITCH, 1, 0)
+        answer = fcntl.fcntl(fd, getattr(fcntl, "F_OFD_GETLK", fcntl.F_GETLK), asked)
+        return bool(struct.unpack(_FLOCK, answer)[0] != fcntl.F_UNLCK)
+    except OSError:
+        return True
+    finally:
+        os.close(fd)
+
+
+@contextmanager
+def _reading(path: Path) -> Iterator[str]:
+    """A URI that reads the store at `path` as the daemon would find it, and leaves it
+    as it is. While a process holds the store, the store read-only, as any reader
+    (``mailwarden status``) reads it: its -wal and -shm are that process's and stay.
+    When none does, a private copy of the file and of its -wal (what a killed daemon
+    committed last): SQLite replays that journal into the copy, not into the store,
+    and no -wal or -shm appears next to the store."""
+    if _held(path):
+        yield f"{path.absolute().as_uri()}?mode=ro"
+        return
+    with tempfile.TemporaryDirectory(prefix="mailwarden-check-") as folder:
+        copy = Path(folder) / "store.db"
+        shutil.copyfile(path, copy)
+        with suppress(FileNotFoundError):
+            shutil.copyfile(f"{path}-wal", f"{copy}-wal")
+        yield f"{copy.as_uri()}?mode=rw"
+
+
+def _check_file(target: Path, uri: str, busy_timeout: float) -> None:
+    """Read the database at `uri` as `SqliteStore` does when it opens `target`, and
+    raise what it would raise, naming `target`."""
+    try:
+        db = sqlite3.connect(uri, uri=True, timeout=busy_timeout)
     except sqlite3.Error as exc:
         raise StoreError(f"{target}: cannot open the state database: {exc}") from exc
+    db.text_factory = _decode
     try:
         version = db.execute("PRAGMA user_version").fetchone()[0]
         tables = db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+        if version == SCHEMA_VERSION:
+            for statement in TABLES_READ:
+                db.execute(statement).fetchall()
     except sqlite3.Error as exc:
         if type(exc) is sqlite3.DatabaseError or str(exc).startswith(("no such ", "malformed")):
             raise damaged_store(str(target), exc) from exc
@@ -215,7 +375,6 @@ def probe(path: str | os.PathLike[str], *, busy_timeout: float = 10.0) -> bool:
         raise StoreUnusable(problem)
     if version == 0 and tables:
         raise _foreign(target)
-    return True
 
 
 class SqliteStore(Store):
@@ -262,9 +421,17 @@ class SqliteStore(Store):
     # -- opening ------------------------------------------------------------------------
 
     def _create_file(self) -> None:
-        parent = self.path.parent
-        if not parent.exists():
-            parent.mkdir(mode=0o700, parents=True)
+        """Check the folders, create the missing ones (each 0700) and the file (0600).
+        Checked again once the folders exist: mkdir does not take a folder another user
+        made in between, and the second check names one made before it."""
+        self._check_mode()
+        missing: list[Path] = []
+        folder = self.path.absolute().parent
+        while not folder.exists() and folder != folder.parent:
+            missing.append(folder)
+            folder = folder.parent
+        for each in reversed(missing):
+            each.mkdir(mode=0o700)
         self._check_mode()
         if not self.path.exists():
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
@@ -279,11 +446,16 @@ class SqliteStore(Store):
 
     def _refuse_foreign(self) -> None:
         """Refuse a file of another program, or of a newer mailwarden, before anything
-        is written: switching it to WAL would change another program's database."""
+        is written: switching it to WAL would change another program's database. And a
+        store of ours without a table the daemon reads (dropped, restored in part): it
+        is damaged, and refused now rather than at the first read of that table."""
         version = self._read("PRAGMA user_version")[0][0]
         self._check_version(version)
         if version == 0 and self._read("SELECT count(*) FROM sqlite_master")[0][0]:
             raise _foreign(self.path)
+        if version == SCHEMA_VERSION:
+            for statement in TABLES_READ:
+                self._read(statement)
 
     def _migrate(self) -> None:
         # Read first, without the write lock: opening a store that is up to date (what
