@@ -94,7 +94,11 @@ _SERVER_SECRETS = (
     # "uncoded client response secret".
     re.compile(r"(\bpass `).*(')"),
     re.compile(r"(_sasl_password_maps: .*? = ).+?()$", re.DOTALL),
-    re.compile(r"(\buncoded client response ).+?()$", re.DOTALL),
+    re.compile(r"(\buncoded (?:client response|initial reply):? ).+?()$", re.DOTALL),
+    re.compile(r"(\bxsasl_cyrus_client_get_passwd: ).+?()$", re.DOTALL),
+    # smtp_sender_dependent_authentication's lookup, a proxied password map: user:secret.
+    re.compile(r"(\bmail_addr_find: \S+ -> [^:\s]*:).+?()$", re.DOTALL),
+    re.compile(r"(\bdict_proxy_lookup: table=\S*(?:sasl|passw)\S* .*?result=[^:\s]*:).+?()$"),
 )
 """Secrets a server writes into its own lines when told to: group 1 stays, the secret
 becomes ``[redacted]``, the last group (a closing parenthesis) stays."""
@@ -126,6 +130,9 @@ _SECRET_MARKS = (
     "pass `",
     "_password_maps",
     "uncoded ",
+    "get_passwd",
+    "mail_addr_find",
+    "dict_proxy_lookup",
 )
 """Each pattern of :data:`_SERVER_SECRETS` needs one of these (they are case-sensitive)."""
 _SECRET_TEMPLATES = tuple(rf"\g<1>{REDACTED}\g<{pattern.groups}>" for pattern in _SERVER_SECRETS)
@@ -133,12 +140,13 @@ _SECRET_TEMPLATES = tuple(rf"\g<1>{REDACTED}\g<{pattern.groups}>" for pattern in
 
 _OWN_CLIENT_TEXT = re.compile(
     r"/(?:smtp|lmtp)\[\d+\]: (?:Write \d+ chars: |> \S+: )"
-    r"|(?:^|(?<=\s))(?:Write \d+ chars: |> \S+\]: |> \S+\]:\d+: )(?!\d\d\d(?:[ -]|\?\?|$))"
+    r"|^(?:Write \d+ chars: |> \S+\]: |> \S+\]:\d+: )(?!\d\d\d(?:[ -]|\?\?|$))"
 )
 """Postfix as a client (smtp, lmtp: ``smtp_tls_loglevel = 4``, ``-v``): what it writes
 to a relay is its own client text, its login with the relay password included. Told by
 its program, or without one (a bare message) by what it writes: no reply code, which
-every line a server writes starts with (smtpd's own ``Write``/``>`` lines)."""
+every line a server writes starts with (smtpd's own ``Write``/``>`` lines), and only at
+the start of the text: a user name can hold ``x > a]: `` anywhere else."""
 
 
 def redact_line(text: str) -> str:

@@ -156,6 +156,22 @@ CASES = {
         f"Feb 23 11:57:14 mx postfix/smtp[2001]: xsasl_cyrus_client_next: uncoded client response {SECRET}",
         ["uncoded client response [redacted]"],
     ),
+    "Postfix -v: Cyrus client's password": (
+        f"Feb 23 11:57:42 mx postfix/smtp[4242]: xsasl_cyrus_client_get_passwd: {SECRET}",
+        ["xsasl_cyrus_client_get_passwd: [redacted]"],
+    ),
+    "Postfix -v: Cyrus client's PLAIN initial reply": (
+        f"Feb 23 11:57:42 mx postfix/smtp[4242]: xsasl_cyrus_client_first: uncoded initial reply: \\000mailer@example.com\\000{SECRET}",
+        ["uncoded initial reply: [redacted]"],
+    ),
+    "Postfix -v: sender-dependent relay password": (
+        f"Feb 23 11:57:42 mx postfix/smtp[4242]: mail_addr_find: alice@example.com -> mailer@example.com:{SECRET}",
+        ["mail_addr_find: alice@example.com -> mailer@example.com:[redacted]"],
+    ),
+    "Postfix -v: proxied relay password map": (
+        f"Feb 23 11:57:42 mx postfix/smtp[4242]: dict_proxy_lookup: table=hash:/etc/postfix/sasl_passwd flags=lock|fold_fix key=[relay.example.net]:587 -> status=0 result=mailer@example.com:{SECRET}",
+        ["result=mailer@example.com:[redacted]"],
+    ),
     "bare message: Postfix's own AUTH to a relay": (
         f"Write 44 chars: AUTH PLAIN {PLAIN_B64}",
         ["Write 44 chars: AUTH PLAIN [redacted]"],
@@ -180,10 +196,17 @@ NO_EVENT = {
     "Postfix -v: its own relay password looked up",
     "Postfix -v: the relay password map's answer",
     "Postfix -v: Cyrus client response",
+    "Postfix -v: Cyrus client's password",
+    "Postfix -v: Cyrus client's PLAIN initial reply",
+    "Postfix -v: sender-dependent relay password",
+    "Postfix -v: proxied relay password map",
 }
 """Debug lines the parsers skip: never evidence, redacted all the same."""
 
 UNCHANGED = [
+    # A user name that looks like a relay chat line keeps the server's fields after it.
+    D
+    + f"imap-login: Disconnected (auth failed, 1 attempts in 2 secs): user=<x > a]: q0>, method=PLAIN, rip={CLIENT}, lip=192.0.2.1, session=<abc>",
     P + f"< unknown[{CLIENT}]: EHLO mail.example.org",
     P + f"< unknown[{CLIENT}]: QUIT",
     P + f"< unknown[{CLIENT}]: AUTH LOGIN",
@@ -337,6 +360,8 @@ _NEAR = st.sampled_from(
         *("postfix/smtp[3]: Write 9 chars: ", "postfix/lmtp[4]: > r[1.2.3.4]:25: "),
         *("Write 9 chars: ", "> r[1.2.3.4]: ", "pass `", "_sasl_password_maps: x = "),
         *("uncoded client response ", "250 ", "334 "),
+        *("uncoded initial reply: ", "xsasl_cyrus_client_get_passwd: ", "mail_addr_find: a -> b:"),
+        *("dict_proxy_lookup: table=x_sasl_passwd y result=a:",),
     ]
 )
 

@@ -26,8 +26,10 @@ Rules (thresholds are ``[policy]`` keys, see :class:`~mailwarden.config.PolicyCo
   ``unknown user``: watched, not banned. ``honeypot_users``: one try is a ban.
 - **Networks**: ``network_clients`` addresses of one ``ipv4_prefix``/``ipv6_prefix``
   network, each with a failure and no successful login, within ``network_window``:
-  the network is the attacker (``network_member``); once someone logged in from it
-  (not as an account it guessed: that is a compromise), it is watched, not banned.
+  the network is the attacker (``network_member``); once someone logged in from it,
+  it is watched, not banned, and a login as an account its other addresses tried within
+  ``daily_window`` is named with it (the owner's, or the guessing that got in: the
+  owner can tell).
 - **Spraying**: clients are joined when they fail on the same account within
   ``spray_window``; a group of ``spray_clients`` is a campaign (``spray_member``), one
   finding naming its members and targets.
@@ -45,10 +47,9 @@ Rules (thresholds are ``[policy]`` keys, see :class:`~mailwarden.config.PolicyCo
 - **Compromise**: a successful login from a client judged to be guessing, or right
   after ``compromise_failures`` failures on that account from other clients within
   ``compromise_window`` (for a never-banned client, whose own guessing earns no verdict,
-  its own failures count too; the reason says how many came from whom), or from an
-  attacking network (``network_clients`` guessing addresses) other addresses of which
-  tried that account within ``daily_window``. An owner's typos in the window before
-  their own login leave the account's failures (they count for no later login). A success after
+  its own failures count too; the reason says how many came from whom). An owner's
+  typos in the window before their own login leave the account's failures (they count
+  for no later login). A success after
   a person's typos (no threshold reached) is the owner logging in; so is a client judged
   only by association (its network, a campaign it joined through this very account, a
   generic name that turns out to be real) whose few failures were all on the account it
@@ -149,7 +150,8 @@ MAX_PENDING_UNAVAILABLE = 10_000
 """Clients whose lost connection to the authentication server waits for guesses around
 it; beyond, the oldest are taken for outages."""
 MAX_WAITING = 16
-"""Lost connections of one client waiting so (beyond, the oldest are outages)."""
+"""Lost connections of one client waiting so, one entry each; beyond, the newest entry
+stands for the lines that follow it (judged together, with their count)."""
 ACCOUNT_TIMES = 64
 """Failure times remembered per account (the burst before a compromise is counted up to
 this many)."""
@@ -388,6 +390,9 @@ class Detector:
         self._standing: set[int] = set()
         """The campaigns that still count (:meth:`result` works them out)."""
         self._people_nets: set[NetKey] = set()
+        self._network_logins: dict[NetKey, str] = {}
+        """A flagged network's login as an account its other addresses had tried: said
+        with the watched network (:meth:`_network_login`)."""
         """Networks (``ipv4_prefix``/``ipv6_prefix``) a real user logged in from: never
         judged as a whole (a ban would lock that user out)."""
         self._reasons: dict[str | int, str] = {}
@@ -407,7 +412,7 @@ class Detector:
         self._stale_failures = 0
         self._unavailable_ignored = 0
         self._unavailable_counted = 0
-        self._pending_unavailable: dict[str, list[tuple[float, Event]]] = {}
+        self._pending_unavailable: dict[str, list[tuple[float, Event, int]]] = {}
         """``Connection lost to authentication server`` lines not yet judged, by client:
         one with too few failures before it counts when failures follow (see
         :meth:`_on_unavailable`)."""
@@ -670,18 +675,26 @@ class Detector:
         waiting = pending.pop(ip, None)  # back in at the young end: the order is by age
         if waiting is None:
             if len(pending) >= MAX_PENDING_UNAVAILABLE:
-                for _, earlier in pending.pop(next(iter(pending))):
-                    self._outage(earlier)
+                for _, earlier, count in pending.pop(next(iter(pending))):
+                    self._outage(earlier, count)
             waiting = []
-        while waiting and (waiting[0][0] < when - window or len(waiting) >= MAX_WAITING):
-            self._outage(waiting.pop(0)[1])  # the window passed with no guess around it
-        waiting.append((when, event))
+        while waiting and waiting[0][0] < when - window:
+            _, earlier, count = waiting.pop(0)  # the window passed with no guess around it
+            self._outage(earlier, count)
+        if len(waiting) >= MAX_WAITING:
+            # A client losing the connection this often: the newest line stands for the
+            # ones it joins, judged together (no line is called an outage early).
+            _, latest, count = waiting[-1]
+            waiting[-1] = (when, latest, count + 1)
+        else:
+            waiting.append((when, event, 1))
         pending[ip] = waiting
         return None
 
-    def _outage(self, event: Event) -> None:
-        self._unavailable_ignored += 1
-        self._server.auth_unavailable(event)
+    def _outage(self, event: Event, count: int = 1) -> None:
+        self._unavailable_ignored += count
+        for _ in range(count):
+            self._server.auth_unavailable(event)
 
     def _expire_unavailable(self, before: float) -> None:
         """Lost connections older than ``before`` with no guessing around them:
@@ -693,8 +706,8 @@ class Detector:
             if waiting[-1][0] >= before:
                 return
             del pending[ip]
-            for _, event in waiting:
-                self._outage(event)
+            for _, event, count in waiting:
+                self._outage(event, count)
 
     def _judge_unavailable(self, client: ClientState, when: float) -> list[Detection]:
         """``client`` failed at ``when``: its lost connections waiting within the window
@@ -703,17 +716,17 @@ class Detector:
         waiting = self._pending_unavailable.pop(client.ip)
         needed, window = self._limits.unavailable
         found: list[Detection] = []
-        later: list[tuple[float, Event]] = []
-        for at, event in waiting:
+        later: list[tuple[float, Event, int]] = []
+        for at, event, count in waiting:
             times = client.times or []
             around = sum(1 for t in times if at - window <= t <= at + window)
             if around >= needed:
-                self._unavailable_counted += 1
-                found.extend(self._failure(client.ip, event.user, 1, event))
+                self._unavailable_counted += count
+                found.extend(self._failure(client.ip, event.user, count, event))
             elif when - at > window:
-                self._outage(event)
+                self._outage(event, count)
             else:
-                later.append((at, event))
+                later.append((at, event, count))
         if later:
             self._pending_unavailable[client.ip] = later
         return found
@@ -1203,8 +1216,6 @@ class Detector:
         if again and client is not None and client.flags & _COMPROMISED:
             return []  # the intruder again: reported at its first login
         compromise = self._compromise_reason(client, key, when)
-        if compromise is None and key is not None:
-            compromise = self._network_compromise(ip, net, key, when)
         if compromise is None:
             # The owner: later failures with this account from here are typos or an
             # old password. (Never the intruder: its failures stay guesses.)
@@ -1212,6 +1223,7 @@ class Detector:
                 owner = owner or self._owner(ip, create=True, net=net)
                 if owner is not None:
                     owner.add(key, when)
+            self._network_login(ip, net, key, when)
             self._person_in_network(ip, net)
             if client is not None:
                 self._owner_logged_in(client, key)
@@ -1293,41 +1305,37 @@ class Detector:
             )
         return None
 
-    def _network_compromise(
-        self, ip: str, net: NetKey | None, key: str, when: float
-    ) -> tuple[str, int, bool] | None:
-        """A login as ``key`` from a network judged an attacker (``network_clients`` of
-        its addresses guessing), whose other addresses tried ``key`` within
-        ``daily_window``: the network got in (its addresses take turns; one that never
-        failed can be the one the right password came from)."""
+    def _network_login(self, ip: str, net: NetKey | None, key: str | None, when: float) -> None:
+        """Someone logged in from ``ip``, not judged an intruder, and its network stops
+        standing as an attacker (:meth:`_person_in_network`). When the network was
+        flagged and other addresses of it had tried ``key`` within ``daily_window``, the
+        network's report says so: the login may be the owner's (a household's devices
+        share a /64) or the network's guessing that got in; the owner can tell, the log
+        cannot, so it is a note on the watched network, not a verdict."""
         if net is None:
             net, _ = network_key(ip, self._v4, self._v6)
         state = self._network_state(net)
+        if net is None or state is None or state.flagged is None or key is None:
+            return
         account = self._accounts.get(key)
-        if (
-            net is None
-            or state is None
-            or account is None
-            or state.flagged is None
-            or len(state.members) < self.policy.network_clients
-        ):
-            return None
+        if account is None or net in self._network_logins:
+            return
         since = when - self._limits.daily[1]
         v4, v6 = self._v4, self._v6
-        tried = [
-            other
+        tried = sum(
+            1
             for other, last in account.clients.items()
             if since <= last <= when and other != ip and network_key(other, v4, v6)[0] == net
-        ]
-        if not tried:
-            return None
-        network = network_of(net, v4, v6)
-        return (
-            f"logged in as {key} from {network}, a network whose addresses were guessing "
-            f"({len(tried):,} of them tried this account)",
-            len(tried),
-            True,  # the address itself made no guess: the owner is asked first
         )
+        if tried:
+            logins = self._network_logins
+            if len(logins) >= self.policy.max_clients:
+                del logins[next(iter(logins))]
+            logins[net] = (
+                f"{ip} logged in from it as {key}, an account {tried:,} other "
+                f"{'address' if tried == 1 else 'addresses'} of it had tried: ask the owner "
+                "whether that was them"
+            )
 
     def _guessers(
         self, account: AccountState, client: ClientState | None, key: str, since: float
@@ -1768,7 +1776,8 @@ class Detector:
             # The attack stays in the report; someone who logged in from the network
             # keeps it from a ban of all of it.
             recommendation = WATCH
-            reasons.append("not banned: someone logged in from this network")
+            login = self._network_logins.get(client.net) if client.net is not None else None
+            reasons.append(f"not banned: {login or 'someone logged in from this network'}")
         if client.allowed is not None:
             reasons.append(f"not banned: {client.allowed}")
         return Attacker(

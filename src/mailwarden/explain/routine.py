@@ -30,7 +30,14 @@ _SERVER = frozenset({"master", "postfix-script", "postlog"})
 _MAILBOX = frozenset({"imap", "pop3", "managesieve", "submission"})
 _DOVECOT_PROCESS = re.compile(r"([a-z][a-z0-9-]*)[(:]")
 _LISTED = re.compile(r"addr (\S+) listed by domain (\S+) as (\S+)")
-_OWN_LOGIN_MARKS = ("sasl_passwd_lookup", "_sasl_password_maps", "uncoded client response")
+_OWN_LOGIN_MARKS = (
+    "sasl_passwd_lookup",
+    "_sasl_password_maps",
+    "uncoded ",
+    "xsasl_cyrus_client",
+    "mail_addr_find",
+    "dict_proxy_lookup",
+)
 """-v lines of Postfix's own relay login (the password redacted where shown)."""
 
 
