@@ -504,7 +504,12 @@ def _whole_file_tail(name: str, fd: int, start: int, end: int, piece: int) -> It
     read of that part of the file)."""
     line = 1 + sum(data.count(b"\n") for data in _pieces(fd, 0, start, piece))
     splitter = LineSplitter(name, ReadStats(), line=line, offset=start)
-    for data in _pieces(fd, start, end, piece):
+    yield from _split(splitter, _pieces(fd, start, end, piece))
+
+
+def _split(splitter: LineSplitter, pieces: Iterable[bytes]) -> Iterator[Chunk]:
+    """The chunks of whole lines ``splitter`` makes of ``pieces``, the last one too."""
+    for data in pieces:
         chunk = splitter.feed(data)
         if chunk is not None:
             yield chunk
@@ -539,13 +544,7 @@ def _lines_up_to(
     its line: ``pieces()`` gives their bytes, once to count the lines, once to read."""
     lines = sum(data.count(b"\n") for data in pieces())
     splitter = LineSplitter(path, ReadStats(), line=max(1, position.line - lines), offset=start)
-    for data in pieces():
-        chunk = splitter.feed(data)
-        if chunk is not None:
-            yield chunk
-    chunk = splitter.finish()
-    if chunk is not None:
-        yield chunk
+    yield from _split(splitter, pieces())
 
 
 SEARCH_SPAN = 64 << 10
