@@ -232,6 +232,9 @@ _PROTECTED: tuple[tuple[str, int], ...] = (
     # Dovecot 2.3 auth: "Username character disallowed by auth_username_chars: 0x20
     # (username: %s)", str_sanitize(…, 128) of what the client sent.
     (r"\(username: ", 132),
+    # Dovecot imap_id_log: "ID sent: key=value, …", the client's IMAP ID, keys and
+    # values its own (cut to 30 and 80 characters, as many as it sends).
+    (r"\bID sent: ", _RECORD_END),
     # smtpd: non-SMTP command (%.100s), request too long (%.30s...).
     (r"non-SMTP command from \S+: ", 100),
     (r"request longer than \d+: ", 33),

@@ -98,7 +98,11 @@ _SERVER_SECRETS = (
     re.compile(r"(\bxsasl_cyrus_client_get_passwd: ).+?()$", re.DOTALL),
     # smtp_sender_dependent_authentication's lookup, a proxied password map: user:secret.
     re.compile(r"(\bmail_addr_find: \S+ -> [^:\s]*:).+?()$", re.DOTALL),
-    re.compile(r"(\bdict_proxy_lookup: table=\S*(?:sasl|passw)\S* .*?result=[^:\s]*:).+?()$"),
+    re.compile(r"(\bdict_proxy_lookup: .*?result=[^:\s]*:).+?()$"),
+    # Dovecot's passdb lookups at auth_debug(_passwords): an LDAP entry's userPassword,
+    # a dict passdb's JSON "password".
+    re.compile(r"(\buserPassword=)\S+()"),
+    re.compile(r'("password"\s*:\s*")(?:[^"\\]|\\.)*(")'),
 )
 """Secrets a server writes into its own lines when told to: group 1 stays, the secret
 becomes ``[redacted]``, the last group (a closing parenthesis) stays."""
@@ -133,6 +137,8 @@ _SECRET_MARKS = (
     "get_passwd",
     "mail_addr_find",
     "dict_proxy_lookup",
+    "userPassword=",
+    '"password"',
 )
 """Each pattern of :data:`_SERVER_SECRETS` needs one of these (they are case-sensitive)."""
 _SECRET_TEMPLATES = tuple(rf"\g<1>{REDACTED}\g<{pattern.groups}>" for pattern in _SERVER_SECRETS)

@@ -681,7 +681,10 @@ class _Order:
             self.said.add(record.source)
             where = "standard input" if record.source == STDIN else record.source
             assert record.time is not None
-            before = datetime.fromtimestamp(latest, record.time.tzinfo)
+            try:
+                before = datetime.fromtimestamp(latest, record.time.tzinfo)
+            except (OverflowError, ValueError, OSError):  # 9999-12-31T23:59-23:59: past 9999
+                before = datetime.max.replace(tzinfo=record.time.tzinfo)
             advice = (
                 "give the files as arguments instead (mailwarden analyze /var/log/mail.log*:"
                 " a rotated set is read oldest first, several logs merged by time)"

@@ -140,3 +140,14 @@ def test_two_process_path_says_it_too(tmp_path: Path) -> None:
     assert found, err
     assert len(lines) - half < int(found[1].replace(",", "")) < len(lines) - half + 50
     assert data["notes"][0].startswith(found[0])
+
+
+def test_an_entry_after_one_dated_past_9999_is_said_not_a_traceback(tmp_path: Path) -> None:
+    log = tmp_path / "mail.log"
+    line = (
+        " mx postfix/smtpd[1]: warning: unknown[203.0.113.5]: SASL LOGIN authentication failed: x\n"
+    )
+    log.write_text("9999-12-31T23:59:59-23:59" + line + "2026-02-23T11:57:42+00:00" + line)
+    done = run_analyze(log)
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr and "goes back in time" in done.stderr

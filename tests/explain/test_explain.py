@@ -416,3 +416,18 @@ def test_pasted_entries_kept_inside_a_helo_name_are_said(
     # The same lines one per line: nothing held, nothing said.
     code, out, err = run("explain", log_file("\n".join([reject, *guesses]) + "\n"))
     assert "entry headers" not in out + err and "203.0.113.7" in out
+
+
+def test_an_auth_read_with_the_ehlo_is_no_part_of_the_helo_name(
+    run: Runner, log_file: Callable[[str], str]
+) -> None:
+    path = log_file(
+        "Feb 23 11:57:41 mx postfix/smtpd[100]: Read 52 chars:"
+        " EHLO x??AUTH LOGIN??Ym9i??SHVudGVyMg==??\n"
+        "Feb 23 11:57:43 mx postfix/smtpd[100]: warning: unknown[203.0.113.5]: SASL LOGIN"
+        " authentication failed: UGFzc3dvcmQ6\n"
+    )
+    code, out, err = run("explain", "--year", "2026", path)
+    assert code == 0, err
+    assert "SHVudGVyMg" not in out and "Ym9i" not in out
+    assert "calls itself “x”" in flat(out)

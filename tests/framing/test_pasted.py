@@ -133,6 +133,10 @@ INJECTIONS = {
         + FAKE
         + ": saved mail to INBOX"
     ),
+    "Dovecot imap_id_log (the client's IMAP ID)": (
+        "Feb 23 11:57:41 mx dovecot: imap-login: ID sent: name= " + FAKE[:70] + ", version=1"
+        ": user=<>, rip=203.0.113.9, lip=192.0.2.200, session=<abcd00>"
+    ),
     "Dovecot 2.3 username character disallowed": (
         "Feb 23 11:57:41 mx dovecot: auth: plain(?,192.0.2.5,<Q2VzdGVzdDEyMzQ1Ng>): Username "
         "character disallowed by auth_username_chars: 0x20 (username: a " + FAKE + ")"

@@ -172,6 +172,20 @@ CASES = {
         f"Feb 23 11:57:42 mx postfix/smtp[4242]: dict_proxy_lookup: table=hash:/etc/postfix/sasl_passwd flags=lock|fold_fix key=[relay.example.net]:587 -> status=0 result=mailer@example.com:{SECRET}",
         ["result=mailer@example.com:[redacted]"],
     ),
+    "Dovecot auth_debug_passwords: an LDAP entry's userPassword": (
+        D
+        + f"auth-worker(1234): Debug: ldap(bob,{CLIENT},<abcd>): result: userPassword={{PLAIN}}{SECRET} mail=bob@example.com",
+        ["result: userPassword=[redacted] mail=bob@example.com"],
+    ),
+    "Dovecot auth_debug: a dict passdb's JSON": (
+        D
+        + f'auth: Debug: dict(bob,{CLIENT},<abcd>): Lookup: shared/passdb/bob = {{"password":"{{PLAIN}}{SECRET}","uid":"1000"}}',
+        ['{"password":"[redacted]","uid":"1000"}'],
+    ),
+    "Postfix -v: a proxied map of any name": (
+        f"Feb 23 11:57:42 mx postfix/smtp[200]: dict_proxy_lookup: table=hash:/etc/postfix/smtp_auth flags=lock|fold_fix|utf8_request key=[relay.example.com]:587 -> status=0 result=relayuser:{SECRET}",
+        ["result=relayuser:[redacted]"],
+    ),
     "bare message: Postfix's own AUTH to a relay": (
         f"Write 44 chars: AUTH PLAIN {PLAIN_B64}",
         ["Write 44 chars: AUTH PLAIN [redacted]"],
@@ -200,6 +214,9 @@ NO_EVENT = {
     "Postfix -v: Cyrus client's PLAIN initial reply",
     "Postfix -v: sender-dependent relay password",
     "Postfix -v: proxied relay password map",
+    "Dovecot auth_debug_passwords: an LDAP entry's userPassword",
+    "Dovecot auth_debug: a dict passdb's JSON",
+    "Postfix -v: a proxied map of any name",
 }
 """Debug lines the parsers skip: never evidence, redacted all the same."""
 
@@ -361,7 +378,7 @@ _NEAR = st.sampled_from(
         *("Write 9 chars: ", "> r[1.2.3.4]: ", "pass `", "_sasl_password_maps: x = "),
         *("uncoded client response ", "250 ", "334 "),
         *("uncoded initial reply: ", "xsasl_cyrus_client_get_passwd: ", "mail_addr_find: a -> b:"),
-        *("dict_proxy_lookup: table=x_sasl_passwd y result=a:",),
+        *("dict_proxy_lookup: table=x_sasl_passwd y result=a:", "userPassword=", '"password":"'),
     ]
 )
 

@@ -462,7 +462,9 @@ def _client_data(event: Event, state: SessionState) -> Note:
     verb = verb.upper()
     origin = _dump_origin(event)
     if verb in {"EHLO", "HELO"}:
-        raw = rest.strip()
+        # A dump shows lines read together joined by ``??`` (CR LF): the name ends there,
+        # the rest (an AUTH pipelined after it) is not the name, and not shown.
+        raw = rest.partition("??")[0].strip()
         name = escape_text(raw) or "?"
         text = _(
             "The client greets the server ({verb}) and calls itself “{name}”. The name is "

@@ -329,8 +329,9 @@ def _client_line(facts: ClientFacts, event: Event, after_final_reply: bool) -> N
         facts.star_after_reply = True
         return
     verb, _sep, rest = text.partition(" ")
-    if verb.upper() in {"EHLO", "HELO"} and rest.strip():
-        _add(facts.greetings, escape_text(rest.strip()))
+    name = rest.partition("??")[0].strip()  # a dump's next line (``??``) is no part of it
+    if verb.upper() in {"EHLO", "HELO"} and name:
+        _add(facts.greetings, escape_text(name))
 
 
 def session_logged_in(session: Session) -> bool:
