@@ -5,9 +5,13 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -355,3 +359,65 @@ def test_an_unreachable_postgresql_fails_the_check_but_a_start_is_tried_again(
     started = start(path)
     assert started.returncode == 1, started.stderr
     assert "cannot connect to PostgreSQL" in started.stderr
+
+
+def test_a_symlink_loop_on_the_store_path_is_one_line_not_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``ln -s loop loop``: a traceback and exit 1 meant a restart every 5 s."""
+    loop = tmp_path / "loop"
+    loop.symlink_to("loop")
+    path = config(tmp_path, store={"path": str(loop / "x.db")})
+    for extra in (("--check",), ()):
+        code, err, _ = run_cli(capsys, "run", "--config", str(path), *extra)
+        assert code == 2 and len(err) == 1, err
+        assert err[0].startswith(f"mailwarden: error: {path}: store.path: {loop / 'x.db'}: ")
+        assert err[0].endswith("Too many levels of symbolic links"), err[0]
+    for command in (("status",), ("ban", "192.0.2.7"), ("unban", "192.0.2.7")):
+        code, err, _ = run_cli(capsys, *command, "--config", str(path))
+        assert code == 1 and len(err) == 1, err
+        assert "Too many levels of symbolic links" in err[0], err[0]
+
+
+@contextmanager
+def as_nobody() -> Iterator[None]:
+    """This process as user nobody until the block ends (root keeps its real uid, so it
+    may come back): the interpreter, under /root, is out of nobody's reach."""
+    os.setegid(65534)
+    os.seteuid(65534)
+    try:
+        yield
+    finally:
+        os.seteuid(0)
+        os.setegid(0)
+
+
+@pytest.fixture
+def open_folder() -> Iterator[Path]:
+    """A folder every user may search (pytest's own are root's, 0700)."""
+    folder = Path(tempfile.mkdtemp(prefix="mailwarden-test-"))
+    folder.chmod(0o755)
+    yield folder
+    shutil.rmtree(folder)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="becoming another user needs root")
+def test_a_store_this_user_may_not_see_is_one_line_not_a_traceback(
+    open_folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A user's ``run --check`` on the store in root's 0700 StateDirectory, and their
+    ``status``, which said "no store yet" of a store it merely could not see."""
+    state = open_folder / "state"
+    state.mkdir(mode=0o700)
+    store = state / "mailwarden.db"
+    SqliteStore(store).close()
+    path = config(open_folder, store={"path": str(store)})
+    path.chmod(0o644)
+    with as_nobody():
+        checked = run_cli(capsys, "run", "--check", "--config", str(path))
+        shown = run_cli(capsys, "status", "--config", str(path))
+    assert checked[:2] == (
+        2,
+        [f"mailwarden: error: {path}: store.path: {store}: Permission denied"],
+    )
+    assert shown[:2] == (1, [f"mailwarden: error: {store}: Permission denied"])

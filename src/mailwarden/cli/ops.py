@@ -86,9 +86,18 @@ def _existing_store(config: Config) -> Store:
     (a mistyped ``--config`` would leave an empty store behind)."""
     import os
 
+    from mailwarden.store.sqlite import unreachable
+
     path = config.store.path
-    if "://" not in path and not os.path.exists(path):
-        raise MailwardenError(f"{path}: no store yet (the daemon creates it when it starts)")
+    if "://" not in path:
+        try:
+            os.stat(path)
+        except (FileNotFoundError, NotADirectoryError):
+            raise MailwardenError(
+                f"{path}: no store yet (the daemon creates it when it starts)"
+            ) from None
+        except OSError as exc:  # there, maybe, but not for us to see: say why
+            raise MailwardenError(unreachable(path, exc)) from None
     return _store(config)
 
 

@@ -167,10 +167,13 @@ def _store(config: Config) -> None:
         return
     if not os.path.isabs(path):
         raise ConfigError(where(config), "store.path", f"{path!r} is not an absolute path")
-    _writable_place(where(config), "store.path", path)
-    from mailwarden.store.sqlite import unsafe_mode
+    from mailwarden.store.sqlite import unreachable, unsafe_mode
 
-    problem = unsafe_mode(Path(path))
+    try:
+        _writable_place(where(config), "store.path", path)
+        problem = unsafe_mode(Path(path))
+    except OSError as exc:  # a symlink loop, a folder we may not search
+        raise ConfigError(where(config), "store.path", unreachable(path, exc)) from None
     if problem is not None:
         raise ConfigError(where(config), "store.path", problem)
 

@@ -288,12 +288,12 @@ def probe(path: str | os.PathLike[str], *, busy_timeout: float = 10.0) -> bool:
     target = Path(path)
     try:
         problem = unsafe_mode(target)
+        if problem is None and not _exists(target):
+            return False
     except OSError as exc:
-        raise StoreError(f"{target}: cannot open the state database: {exc}") from exc
+        raise StoreUnusable(unreachable(target, exc)) from exc
     if problem is not None:
         raise StoreUnusable(problem)
-    if not target.exists():
-        return False
     try:
         with _reading(target) as uri:
             _check_file(target, uri, busy_timeout)
@@ -301,6 +301,27 @@ def probe(path: str | os.PathLike[str], *, busy_timeout: float = 10.0) -> bool:
         why = exc.strerror or exc
         raise StoreError(f"{target}: cannot open the state database: {why}") from exc
     return True
+
+
+def _exists(path: Path) -> bool:
+    """Whether `path` names a file; an error other than "no such file" (a symlink loop,
+    a folder we may not search) is raised, not taken for a store that is not there."""
+    try:
+        os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return False
+    return True
+
+
+def unreachable(path: Path | str, exc: OSError) -> str:
+    """One line for a store whose path cannot be followed or looked at (a symlink loop,
+    a folder we may not search): the path, the part that failed when it is another, and
+    the system's reason, never a traceback."""
+    why = exc.strerror or str(exc)
+    failed = os.fsdecode(exc.filename) if exc.filename is not None else str(path)
+    if failed != str(path):
+        return f"{path}: {failed}: {why}"
+    return f"{path}: {why}"
 
 
 _DEAD_MAN_SWITCH = 128
@@ -400,7 +421,9 @@ class SqliteStore(Store):
                 isolation_level=None,  # we issue BEGIN/COMMIT ourselves
                 check_same_thread=False,
             )
-        except (OSError, sqlite3.Error) as exc:
+        except OSError as exc:
+            raise StoreError(unreachable(self.path, exc)) from exc
+        except sqlite3.Error as exc:
             raise StoreError(f"{self.path}: cannot open the state database: {exc}") from exc
         self._db.text_factory = _decode  # a damaged text reads with U+FFFD, not an error
         try:
