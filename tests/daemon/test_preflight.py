@@ -421,3 +421,63 @@ def test_a_store_this_user_may_not_see_is_one_line_not_a_traceback(
         [f"mailwarden: error: {path}: store.path: {store}: Permission denied"],
     )
     assert shown[:2] == (1, [f"mailwarden: error: {store}: Permission denied"])
+
+
+NEWER_IN_THE_WAL = r"""
+import os, sys
+from mailwarden.store.sqlite import SqliteStore
+store = SqliteStore(sys.argv[1])
+store._db.execute("PRAGMA user_version = 7")
+os._exit(0)  # as kill -9: the newer schema is in the -wal only
+"""
+
+
+def test_a_symlinked_store_file_is_checked_with_the_journal_beside_its_target(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """SQLite keeps the -wal and -shm beside the file a link leads to: the check looked
+    beside the link, said "ready to run", and the start then refused the store."""
+    real = tmp_path / "srv" / "mailwarden.db"
+    SqliteStore(real).close()
+    subprocess.run([sys.executable, "-c", NEWER_IN_THE_WAL, str(real)], check=True)
+    link = tmp_path / "lib" / "store.db"
+    link.parent.mkdir(mode=0o700)
+    link.symlink_to(real)
+    path = config(tmp_path, store={"path": str(link)})
+    newer = f"{link}: written by a newer mailwarden (schema 7, this one knows 1)"
+    assert_refused(capsys, path, "store.path", newer, "--check")
+
+    SqliteStore(tmp_path / "srv" / "other.db").close()
+    subprocess.run([sys.executable, "-c", KILLED, str(tmp_path / "srv" / "other.db")], check=True)
+    link.unlink()
+    link.symlink_to(tmp_path / "srv" / "other.db")
+    wal = tmp_path / "srv" / "other.db-wal"
+    wal.chmod(0o666)
+    refusal = f"{link}: refusing a store that every user may write ({wal}, mode 0666)"
+    assert_refused(capsys, path, "store.path", refusal, "--check")
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="giving a link away needs root")
+def test_a_symlink_another_user_owns_on_the_way_to_the_store(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """nobody's link in a sticky /tmp: they may delete it and point a new one at another
+    store, and stat() saw only where it led."""
+    sticky = tmp_path / "tmp"
+    sticky.mkdir()
+    sticky.chmod(0o1777)
+    (tmp_path / "srv").mkdir(mode=0o700)
+    SqliteStore(tmp_path / "srv" / "mailwarden.db").close()
+    link = sticky / "nlink"
+    link.symlink_to(tmp_path / "srv")
+    os.lchown(link, 65534, -1)
+    path = config(tmp_path, store={"path": str(link / "mailwarden.db")})
+    refusal = (
+        f"{link / 'mailwarden.db'}: refusing a store reached through a symlink another "
+        f"user owns ({link}, owner nobody (uid 65534))"
+    )
+    assert_refused(capsys, path, "store.path", refusal, "--check")
+    assert_refused(capsys, path, "store.path", refusal)
+    os.lchown(link, 0, -1)
+    code, err, _ = run_cli(capsys, "run", "--config", str(path), "--check")
+    assert code == 0, err

@@ -19,8 +19,10 @@
   replace it (see `unsafe_mode`), as sshd's StrictModes: its folder and every one above
   it belong to root (or to us) and are writable by neither group nor others, except a
   sticky folder every user may write, such as /tmp, above the store's own; as the
-  store's own folder it is refused, and never with the advice to chmod it. The file, its
-  ``-wal`` and its ``-shm`` must not be writable by every user.
+  store's own folder it is refused, and never with the advice to chmod it. Every symlink
+  on the way (named, or named by a link's target) belongs to root or to us. The file, its
+  ``-wal`` and its ``-shm`` must not be writable by every user; they are those beside
+  the file a symlinked store leads to, where SQLite keeps them.
 - A store of ours without a table or column the store reads (dropped, restored in part)
   is damaged: refused when it is opened, not at the first read of that table.
 - `probe` checks a store as opening it would, its tables included, and creates and
@@ -35,6 +37,7 @@
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import grp
 import os
@@ -140,12 +143,15 @@ def unsafe_mode(path: Path) -> str | None:
     store's own folder and every one above it up to / (as named, and with its symlinks
     resolved) must belong to root or to us and be writable by neither group nor others,
     except that a sticky folder every user may write (/tmp) may be above the store's
-    own. Through the file, its -wal or its -shm: none may be writable by every user. A
-    folder that does not exist yet is created 0700 by us: nothing to refuse there."""
-    problem = _unsafe_folder(path)
+    own; and every symlink on the way must belong to root or to us. Through the file,
+    its -wal or its -shm (beside the file a link leads to): none may be writable by
+    every user. A folder that does not exist yet is created 0700 by us: nothing to
+    refuse there."""
+    problem = _foreign_link(path) or _unsafe_folder(path)
     if problem is not None:
         return problem
-    for each in (path, *(Path(f"{path}{end}") for end in ("-wal", "-shm"))):
+    real = _real(path)
+    for each in (real, *_journal(real)):
         try:
             mode = stat.S_IMODE(each.stat().st_mode)
         except FileNotFoundError:
@@ -154,6 +160,61 @@ def unsafe_mode(path: Path) -> str | None:
             return (
                 f"{path}: refusing a store that every user may write ({each}, mode "
                 f"{mode:04o}): anybody could ban or lift bans; chmod o-w {each}"
+            )
+    return None
+
+
+def _real(path: Path) -> Path:
+    """The file SQLite opens for `path`: it follows a symlinked store to its target and
+    keeps the -wal and -shm beside that, not beside the link."""
+    return Path(os.path.realpath(path))
+
+
+def _journal(real: Path) -> tuple[Path, Path]:
+    """The -wal and -shm of the store file at `real` (a path with no symlink)."""
+    return Path(f"{real}-wal"), Path(f"{real}-shm")
+
+
+def _links(path: Path) -> Iterator[tuple[Path, os.stat_result]]:
+    """Each symlink the system follows on the way to `path`, as lstat() sees it: those
+    the path names and those their targets name. A loop raises ELOOP, as open() would."""
+    pending = list(Path(os.path.abspath(path)).parts[1:])
+    here, hops = Path("/"), 0
+    while pending:
+        name = pending.pop(0)
+        if name in (".", ".."):
+            here = here.parent if name == ".." else here
+            continue
+        step = here / name
+        try:
+            info = os.lstat(step)
+        except (FileNotFoundError, NotADirectoryError):
+            return  # the rest does not exist yet: we create it
+        if not stat.S_ISLNK(info.st_mode):
+            here = step
+            continue
+        yield step, info
+        hops += 1
+        if hops > 40:
+            raise OSError(errno.ELOOP, os.strerror(errno.ELOOP), str(path))
+        target = Path(os.readlink(step))
+        if target.is_absolute():
+            here = Path("/")
+        pending[:0] = [part for part in target.parts if part != "/"]
+
+
+def _foreign_link(path: Path) -> str | None:
+    """Why a symlink on the way to the store lets another user choose the store, or None.
+    The owner of a link in a sticky folder (/tmp) may delete it and make another that
+    leads elsewhere, and stat() sees only where it leads now: so a link owned by anyone
+    but root or us is refused wherever it is."""
+    for link, info in _links(path):
+        if info.st_uid not in (0, os.geteuid()):
+            return (
+                f"{path}: refusing a store reached through a symlink another user owns "
+                f"({link}, owner {_user(info.st_uid)}): they could point it at another "
+                f"store; move the store to a folder only root may write, such as "
+                f"{SERVICE_FOLDER}, and name that path"
             )
     return None
 
@@ -337,7 +398,7 @@ def _held(path: Path) -> bool:
     this one included (an open file description's lock query sees every lock). No -shm:
     nobody. True when it cannot be told: the store is then read as a reader reads it."""
     try:
-        fd = os.open(f"{path}-shm", os.O_RDONLY | os.O_NONBLOCK)
+        fd = os.open(_journal(_real(path))[1], os.O_RDONLY | os.O_NONBLOCK)
     except FileNotFoundError:
         return False
     except OSError:
@@ -360,14 +421,15 @@ def _reading(path: Path) -> Iterator[str]:
     When none does, a private copy of the file and of its -wal (what a killed daemon
     committed last): SQLite replays that journal into the copy, not into the store,
     and no -wal or -shm appears next to the store."""
-    if _held(path):
-        yield f"{path.absolute().as_uri()}?mode=ro"
+    real = _real(path)
+    if _held(real):
+        yield f"{real.as_uri()}?mode=ro"
         return
     with tempfile.TemporaryDirectory(prefix="mailwarden-check-") as folder:
         copy = Path(folder) / "store.db"
-        shutil.copyfile(path, copy)
+        shutil.copyfile(real, copy)
         with suppress(FileNotFoundError):
-            shutil.copyfile(f"{path}-wal", f"{copy}-wal")
+            shutil.copyfile(_journal(real)[0], f"{copy}-wal")
         yield f"{copy.as_uri()}?mode=rw"
 
 
@@ -421,9 +483,7 @@ class SqliteStore(Store):
                 isolation_level=None,  # we issue BEGIN/COMMIT ourselves
                 check_same_thread=False,
             )
-        except OSError as exc:
-            raise StoreError(unreachable(self.path, exc)) from exc
-        except sqlite3.Error as exc:
+        except (OSError, sqlite3.Error) as exc:
             raise StoreError(f"{self.path}: cannot open the state database: {exc}") from exc
         self._db.text_factory = _decode  # a damaged text reads with U+FFFD, not an error
         try:
