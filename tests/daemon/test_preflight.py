@@ -481,3 +481,37 @@ def test_a_symlink_another_user_owns_on_the_way_to_the_store(
     os.lchown(link, 0, -1)
     code, err, _ = run_cli(capsys, "run", "--config", str(path), "--check")
     assert code == 0, err
+
+
+def test_a_store_file_its_group_may_write_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Mode 0660 (or an ACL, which shows as g+w): any member rewrites the bans, as
+    sshd's StrictModes refuses such an authorized_keys."""
+    store = tmp_path / "db" / "state.db"
+    SqliteStore(store).close()
+    store.chmod(0o660)
+    path = config(tmp_path, store={"path": str(store)})
+    refusal = f"{store}: refusing a store file its group may write ({store}, mode 0660, group "
+    assert_refused(capsys, path, "store.path", refusal, "--check")
+    assert_refused(capsys, path, "store.path", refusal)
+    code, err, _ = run_cli(capsys, "status", "--config", str(path))
+    assert code == 1 and len(err) == 1 and refusal in err[0], err
+    assert err[0].endswith(f"chmod g-w {store}")
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="giving a file away needs root")
+def test_a_store_file_another_user_owns_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """nobody's store (mode 0600): nobody rewrites the bans at will."""
+    store = tmp_path / "db" / "state.db"
+    SqliteStore(store).close()
+    os.chown(store, 65534, -1)
+    path = config(tmp_path, store={"path": str(store)})
+    refusal = (
+        f"{store}: refusing a store file another user owns ({store}, owner nobody "
+        f"(uid 65534)): they could ban or lift bans; chown root {store}"
+    )
+    assert_refused(capsys, path, "store.path", refusal, "--check")
+    assert_refused(capsys, path, "store.path", refusal)

@@ -21,7 +21,8 @@
   sticky folder every user may write, such as /tmp, above the store's own; as the
   store's own folder it is refused, and never with the advice to chmod it. Every symlink
   on the way (named, or named by a link's target) belongs to root or to us. The file, its
-  ``-wal`` and its ``-shm`` must not be writable by every user; they are those beside
+  ``-wal`` and its ``-shm`` belong to root (or to us) and are writable by neither group
+  nor others (an ACL that grants a write shows as g+w); they are those beside
   the file a symlinked store leads to, where SQLite keeps them.
 - A store of ours without a table or column the store reads (dropped, restored in part)
   is damaged: refused when it is opened, not at the first read of that table.
@@ -144,23 +145,48 @@ def unsafe_mode(path: Path) -> str | None:
     resolved) must belong to root or to us and be writable by neither group nor others,
     except that a sticky folder every user may write (/tmp) may be above the store's
     own; and every symlink on the way must belong to root or to us. Through the file,
-    its -wal or its -shm (beside the file a link leads to): none may be writable by
-    every user. A folder that does not exist yet is created 0700 by us: nothing to
-    refuse there."""
+    its -wal or its -shm (beside the file a link leads to): each must belong to root
+    or to us and be writable by neither group nor others. A folder that does not exist
+    yet is created 0700 by us: nothing to refuse there."""
     problem = _foreign_link(path) or _unsafe_folder(path)
     if problem is not None:
         return problem
     real = _real(path)
     for each in (real, *_journal(real)):
         try:
-            mode = stat.S_IMODE(each.stat().st_mode)
+            info = each.stat()
         except FileNotFoundError:
             continue
-        if mode & stat.S_IWOTH:
-            return (
-                f"{path}: refusing a store that every user may write ({each}, mode "
-                f"{mode:04o}): anybody could ban or lift bans; chmod o-w {each}"
-            )
+        problem = _file_problem(path, each, info)
+        if problem is not None:
+            return problem
+    return None
+
+
+def _file_problem(path: Path, each: Path, info: os.stat_result) -> str | None:
+    """Why another user could write `each` (the store file, its -wal or its -shm), as
+    one line with advice; None when nobody else can. As sshd's StrictModes for
+    authorized_keys: owned by root or us, writable by neither group nor others (an ACL
+    entry that grants a write shows as g+w through the mask). The file is ours: the
+    advice is to chown or chmod it."""
+    mode = stat.S_IMODE(info.st_mode)
+    if mode & stat.S_IWOTH:
+        return (
+            f"{path}: refusing a store that every user may write ({each}, mode "
+            f"{mode:04o}): anybody could ban or lift bans; chmod o-w {each}"
+        )
+    if info.st_uid not in (0, os.geteuid()):
+        return (
+            f"{path}: refusing a store file another user owns ({each}, owner "
+            f"{_user(info.st_uid)}): they could ban or lift bans; chown "
+            f"{_user_name(os.geteuid())} {each}"
+        )
+    if mode & stat.S_IWGRP:
+        return (
+            f"{path}: refusing a store file its group may write ({each}, mode {mode:04o}, "
+            f"group {_group(info.st_gid)}): any member could ban or lift bans; "
+            f"chmod g-w {each}"
+        )
     return None
 
 
@@ -286,6 +312,14 @@ def _user(uid: int) -> str:
         return f"{pwd.getpwuid(uid).pw_name} (uid {uid})"
     except KeyError:
         return f"uid {uid}"
+
+
+def _user_name(uid: int) -> str:
+    """How chown names the user `uid`."""
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:
+        return str(uid)
 
 
 def _group(gid: int) -> str:
