@@ -515,3 +515,54 @@ def test_a_store_file_another_user_owns_is_refused(
     )
     assert_refused(capsys, path, "store.path", refusal, "--check")
     assert_refused(capsys, path, "store.path", refusal)
+
+
+def test_the_check_reads_a_store_with_no_journal_in_place(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No -wal, nothing to replay: no copy in $TMPDIR (a full or missing /tmp made the
+    check call a good store broken, and a large store took time to copy)."""
+    store = tmp_path / "db" / "state.db"
+    SqliteStore(store).close()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "no-such-tmp"))
+    path = config(tmp_path, store={"path": str(store)})
+    code, err, out = run_cli(capsys, "run", "--config", str(path), "--check")
+    assert code == 0, err
+    assert out.splitlines()[-1] == f"mailwarden: {path}: ready to run"
+    assert sorted(p.name for p in store.parent.iterdir()) == ["state.db"]
+
+
+@pytest.fixture
+def tiny_tmp(tmp_path: Path) -> Iterator[Path]:
+    """A temporary folder of 64 KiB (a small VM's tmpfs /tmp)."""
+    tiny = tmp_path / "tiny"
+    tiny.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(tiny)], capture_output=True
+    )
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs: {mounted.stderr.decode().strip()}")
+    yield tiny
+    subprocess.run(["umount", str(tiny)], check=True)
+
+
+def test_a_temporary_folder_too_small_for_the_copy_is_not_a_broken_store(
+    tmp_path: Path,
+    tiny_tmp: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """After a kill -9 the check reads a private copy with the -wal; when $TMPDIR has no
+    room for it, that is the host's temporary folder, said as such (exit 1, not 2)."""
+    store = tmp_path / "db" / "state.db"
+    with SqliteStore(store) as opened:
+        opened.set_position("big", "x" * 200_000)
+    subprocess.run([sys.executable, "-c", KILLED, str(store)], check=True)
+    monkeypatch.setattr(tempfile, "tempdir", str(tiny_tmp))
+    path = config(tmp_path, store={"path": str(store)})
+    code, err, _ = run_cli(capsys, "run", "--config", str(path), "--check")
+    assert code == 1 and len(err) == 1, err
+    assert err[0].startswith(f"mailwarden: error: {path}: store.path: {store}: cannot check")
+    assert f"temporary folder {tiny_tmp} (No space left on device)" in err[0]
+    assert "damaged" not in err[0] and "cannot open" not in err[0]
+    assert list(tiny_tmp.iterdir()) == [], "no half copy left behind"

@@ -13,8 +13,9 @@ http(s) URL.
 will open it, creating and changing nothing: an SQLite file that is not a database, one
 of another program or of a newer mailwarden, one of ours without a table the daemon
 reads, a PostgreSQL server that cannot be reached or a schema we may not create. It is
-not part of `preflight`: at a start a store that is busy or unreachable exits 1
-(systemd tries again), and a reload does not switch stores.
+not part of `preflight`; a $TMPDIR with no room for its private copy after a kill -9
+is this host's problem, not the setting's: exit 1. At a start a store that is busy or
+unreachable exits 1 (systemd tries again), and a reload does not switch stores.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from mailwarden.config import Config, load_config
-from mailwarden.errors import ConfigError, StoreError
+from mailwarden.errors import ConfigError, MailwardenError, StoreError
 
 DEFAULT_CONFIG = "/etc/mailwarden/mailwarden.toml"
 BUILT_IN = "(built-in defaults)"
@@ -180,13 +181,18 @@ def _store(config: Config) -> None:
 
 def check_store(config: Config) -> str | None:
     """Read the store as the daemon will open it, creating and changing nothing; raise
-    `ConfigError` (``FILE: store.path: reason``) for whatever would stop the start. A
-    note when the store does not exist yet (the daemon creates it), else None."""
+    `ConfigError` (``FILE: store.path: reason``) for whatever would stop the start, and
+    a `MailwardenError` (exit 1) when this host's temporary folder has no room for the
+    private copy it reads after a kill -9. A note when the store does not exist yet (the
+    daemon creates it), else None."""
     from mailwarden.daemon.status import safe_location
     from mailwarden.store import probe_store
+    from mailwarden.store.sqlite import NoScratchRoom
 
     try:
         exists = probe_store(config.store.path)
+    except NoScratchRoom as exc:  # this host's $TMPDIR, not the store nor the setting
+        raise MailwardenError(f"{where(config)}: store.path: {exc}") from None
     except StoreError as exc:
         raise ConfigError(where(config), "store.path", str(exc)) from None
     if exists:

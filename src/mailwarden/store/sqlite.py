@@ -28,8 +28,8 @@
   is damaged: refused when it is opened, not at the first read of that table.
 - `probe` checks a store as opening it would, its tables included, and creates and
   changes nothing (``mailwarden run --check``): a store another process holds is read
-  as a reader reads it, one nobody holds through a private copy with its -wal (see
-  `_reading`).
+  as a reader reads it, one nobody holds in place (immutable) when it has no -wal, else
+  through a private copy with its -wal (see `_reading`).
 - A damaged row (edited by hand, written by a broken tool, a time out of range) is
   skipped with one warning and listed by `damage` (see `mailwarden.store.rows`); text
   that is not UTF-8 is read with U+FFFD in place of the bad bytes. A damaged revision
@@ -50,7 +50,7 @@ import struct
 import tempfile
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -452,19 +452,53 @@ def _reading(path: Path) -> Iterator[str]:
     """A URI that reads the store at `path` as the daemon would find it, and leaves it
     as it is. While a process holds the store, the store read-only, as any reader
     (``mailwarden status``) reads it: its -wal and -shm are that process's and stay.
-    When none does, a private copy of the file and of its -wal (what a killed daemon
-    committed last): SQLite replays that journal into the copy, not into the store,
-    and no -wal or -shm appears next to the store."""
+    When none does and there is no -wal, the file itself, as immutable: nothing is
+    created beside it and nothing is copied. When a -wal is there (what a killed daemon
+    committed last), a private copy of the file and of its -wal in $TMPDIR: SQLite
+    replays that journal into the copy, not into the store, and no -wal or -shm appears
+    next to the store; a copy that does not fit raises `NoScratchRoom`."""
     real = _real(path)
     if _held(real):
         yield f"{real.as_uri()}?mode=ro"
         return
-    with tempfile.TemporaryDirectory(prefix="mailwarden-check-") as folder:
+    wal = _journal(real)[0]
+    if not _exists(wal):
+        yield f"{real.as_uri()}?mode=ro&immutable=1"
+        return
+    scratch = tempfile.gettempdir()
+    try:
+        folder = tempfile.mkdtemp(prefix="mailwarden-check-")
+    except OSError as exc:
+        raise NoScratchRoom(_no_scratch(path, scratch, exc)) from exc
+    try:
         copy = Path(folder) / "store.db"
-        shutil.copyfile(real, copy)
-        with suppress(FileNotFoundError):
-            shutil.copyfile(_journal(real)[0], f"{copy}-wal")
+        for source, target in ((real, copy), (wal, Path(f"{copy}-wal"))):
+            try:
+                shutil.copyfile(source, target)
+            except FileNotFoundError:
+                if source == real:
+                    raise
+            except OSError as exc:
+                if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
+                    raise
+                raise NoScratchRoom(_no_scratch(path, scratch, exc)) from exc
         yield f"{copy.as_uri()}?mode=rw"
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+class NoScratchRoom(StoreError):
+    """`probe` could not make its private copy of the store: this host's temporary
+    folder is full or missing, the store itself may well be fine."""
+
+
+def _no_scratch(path: Path, scratch: str, exc: OSError) -> str:
+    why = exc.strerror or exc
+    return (
+        f"{path}: cannot check the store: no room for a private copy in the temporary "
+        f"folder {scratch} ({why}); that is this host's temporary folder, not the store: "
+        f"free space there or set TMPDIR to a larger folder, and check again"
+    )
 
 
 def _check_file(target: Path, uri: str, busy_timeout: float) -> None:
