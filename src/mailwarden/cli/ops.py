@@ -17,7 +17,7 @@ import click
 
 from mailwarden.config import Config, duration_text, parse_duration
 from mailwarden.daemon.decisions import clean, iso
-from mailwarden.daemon.preflight import DEFAULT_CONFIG, load
+from mailwarden.daemon.preflight import DEFAULT_CONFIG, load, where
 from mailwarden.daemon.reading import StateKeys
 from mailwarden.daemon.status import (
     daemon_running,
@@ -25,7 +25,7 @@ from mailwarden.daemon.status import (
     status_document,
     status_text,
 )
-from mailwarden.errors import MailwardenError
+from mailwarden.errors import ConfigError, MailwardenError
 from mailwarden.model import BanEntry, IPNetwork
 from mailwarden.store import Source, Store, open_store
 
@@ -78,7 +78,14 @@ DEFAULT_REASON = "banned by hand"
 
 
 def _store(config: Config) -> Store:
-    return open_store(config.store.path)
+    """The store the daemon reads. A relative path is refused as `mailwarden run`
+    refuses it (exit 2): it would name another store in each current directory."""
+    import os
+
+    path = config.store.path
+    if "://" not in path and not os.path.isabs(path):
+        raise ConfigError(where(config), "store.path", f"{path!r} is not an absolute path")
+    return open_store(path)
 
 
 def _existing_store(config: Config) -> Store:
@@ -89,7 +96,7 @@ def _existing_store(config: Config) -> Store:
     from mailwarden.store.sqlite import unreachable
 
     path = config.store.path
-    if "://" not in path:
+    if "://" not in path and os.path.isabs(path):
         try:
             os.stat(path)
         except (FileNotFoundError, NotADirectoryError):
