@@ -281,7 +281,7 @@ def _folder_problem(path: Path, folder: Path, info: os.stat_result, own: bool) -
         return (
             f"{path}: refusing a store {_where(own)} a folder another user owns ({folder}, "
             f"owner {_user(info.st_uid)}): they could replace the store; move it to a "
-            f"folder only root may write, such as {SERVICE_FOLDER}, or chown root {folder}"
+            f"folder only root may write, such as {SERVICE_FOLDER}"
         )
     if sticky and not own:
         return None  # /tmp above the store: nobody may rename or delete what we own there
