@@ -27,7 +27,7 @@ from mailwarden.daemon.status import (
 )
 from mailwarden.errors import ConfigError, MailwardenError
 from mailwarden.model import BanEntry, IPNetwork
-from mailwarden.store import Source, Store, open_store
+from mailwarden.store import Source, Store, open_store, probe_store
 
 config_option = click.option(
     "--config",
@@ -90,7 +90,8 @@ def _store(config: Config) -> Store:
 
 def _existing_store(config: Config) -> Store:
     """The store, when it exists: a command that only reads or lifts never creates one
-    (a mistyped ``--config`` would leave an empty store behind)."""
+    (a mistyped ``--config`` would leave an empty store behind), neither a file nor the
+    tables of a PostgreSQL database."""
     import os
 
     from mailwarden.store.sqlite import unreachable
@@ -105,6 +106,10 @@ def _existing_store(config: Config) -> Store:
             ) from None
         except OSError as exc:  # there, maybe, but not for us to see: say why
             raise MailwardenError(unreachable(path, exc)) from None
+    elif "://" in path and not probe_store(path):  # opening would create the tables
+        raise MailwardenError(
+            f"{safe_location(path)}: no store yet (the daemon creates it when it starts)"
+        )
     return _store(config)
 
 
