@@ -9,6 +9,9 @@ replace it (through its folder or one above: `mailwarden.store.sqlite.unsafe_mod
 the account list can be read, and the alert command exists and the alert URL is an
 http(s) URL.
 
+`store_warnings` (``run --check`` only) warns of a store under /tmp or /var/tmp, which
+the shipped systemd unit (PrivateTmp=yes) replaces for the daemon.
+
 `check_store` (``run --check`` only) goes further and reads the store as the daemon
 will open it, creating and changing nothing: an SQLite file that is not a database, one
 of another program or of a newer mailwarden, one of ours without a table the daemon
@@ -31,6 +34,7 @@ from mailwarden.errors import ConfigError, MailwardenError, StoreError
 
 DEFAULT_CONFIG = "/etc/mailwarden/mailwarden.toml"
 BUILT_IN = "(built-in defaults)"
+SERVICE_FOLDER = "/var/lib/mailwarden"
 
 # backend -> the programs it runs, and the Debian package that has them.
 _PROGRAMS: dict[str, tuple[tuple[str, ...], str]] = {
@@ -201,6 +205,31 @@ def check_store(config: Config) -> str | None:
     if "://" in config.store.path:
         return f"store.path: {shown} has no mailwarden tables yet: the daemon creates them"
     return f"store.path: {shown} does not exist yet: the daemon creates it when it starts"
+
+
+_PRIVATE_TMP = ("/tmp", "/var/tmp")  # noqa: S108 (named, never used to write)
+"""The folders systemd's ``PrivateTmp=yes`` (set in contrib/systemd/mailwarden.service)
+replaces with the daemon's own, emptied at each restart."""
+
+
+def store_warnings(config: Config) -> list[str]:
+    """What `run --check` warns of about the store without refusing it: a store under
+    /tmp or /var/tmp is safe there (see `mailwarden.store.sqlite.unsafe_mode`), but
+    under the shipped unit the daemon sees another /tmp than ``mailwarden ban`` does,
+    and loses its bans at each restart."""
+    path = config.store.path
+    if "://" in path or not os.path.isabs(path):
+        return []
+    for shown in (os.path.abspath(path), os.path.realpath(path)):
+        for folder in _PRIVATE_TMP:
+            if shown.startswith(folder + "/"):
+                return [
+                    f"store.path: {path} is under {folder}: the shipped systemd unit "
+                    f"(PrivateTmp=yes) gives the daemon a {folder} of its own, emptied at "
+                    f"each restart, which `mailwarden ban` and `status` do not see; move it "
+                    f"to {SERVICE_FOLDER}"
+                ]
+    return []
 
 
 def _writable_place(name: str, key: str, path: str) -> None:
