@@ -215,3 +215,21 @@ def test_unban_without_a_store_creates_none(
         f"mailwarden: error: {store}: no store yet (the daemon creates it when it starts)"
     ]
     assert not store.exists() and not store.parent.exists()
+
+
+def test_a_relative_store_path_is_refused_as_run_refuses_it(
+    warden: Warden, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``path = "rel/mailwarden.db"``: `ban` made a stray store in the current directory
+    while `run` refused the same configuration."""
+    warden.sections["store"]["path"] = "rel/mailwarden.db"
+    warden.write()
+    monkeypatch.chdir(warden.tmp)
+    refusal = (
+        f"mailwarden: error: {warden.config_path}: store.path: 'rel/mailwarden.db' is not "
+        "an absolute path"
+    )
+    for command in (("ban", OTHER), ("unban", OTHER), ("status",), ("run", "--check")):
+        code, err, _ = cli(capsys, warden, *command)
+        assert (code, err) == (2, [refusal]), command
+    assert not (warden.tmp / "rel").exists()

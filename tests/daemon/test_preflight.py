@@ -5,9 +5,13 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -157,9 +161,33 @@ def test_check_warns_about_a_followed_file_that_does_not_exist(
     assert code == 0
     assert out.splitlines()[-1] == f"mailwarden: {path}: ready to run"
     assert err == [
+        private_tmp(tmp_path / "state" / "mailwarden.db"),
         f"mailwarden: warning: {tmp_path / 'mail.log'} does not exist (yet): nothing is read "
-        "from it until it appears; no rsyslog? set files = [] and journal = true"
+        "from it until it appears; no rsyslog? set files = [] and journal = true",
     ]
+
+
+def private_tmp(store: Path) -> str:
+    """The warning of `run --check` for a store under /tmp (pytest's folders are)."""
+    return (
+        f"mailwarden: warning: store.path: {store} is under /tmp: the shipped systemd "
+        "unit (PrivateTmp=yes) gives the daemon a /tmp of its own, emptied at each "
+        "restart, which `mailwarden ban` and `status` do not see; move it to "
+        "/var/lib/mailwarden"
+    )
+
+
+def test_check_warns_of_a_store_under_tmp_but_is_ready(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Under the shipped unit's PrivateTmp=yes the daemon sees another /tmp than
+    `mailwarden ban`, emptied at each restart: a ban by hand never reached it."""
+    store = tmp_path / "db" / "state.db"
+    path = config(tmp_path, store={"path": str(store)})
+    code, err, out = run_cli(capsys, "run", "--config", str(path), "--check")
+    assert code == 0
+    assert out.splitlines()[-1] == f"mailwarden: {path}: ready to run"
+    assert err == [private_tmp(store)]
 
 
 # -- the store: `run --check` reads it as the daemon will open it ------------------------
@@ -292,7 +320,7 @@ def test_the_check_after_a_kill_leaves_the_store_as_it_was(
     before = {p.name: p.read_bytes() for p in store.parent.iterdir()}
     assert sorted(before) == ["state.db", "state.db-shm", "state.db-wal"]
     code, err, out = run_cli(capsys, "run", "--config", str(path), "--check")
-    assert (code, err) == (0, []), err
+    assert (code, err) == (0, [private_tmp(store)]), err
     assert out.splitlines() == [f"mailwarden: {path}: ready to run"]
     assert {p.name: p.read_bytes() for p in store.parent.iterdir()} == before
 
@@ -355,3 +383,210 @@ def test_an_unreachable_postgresql_fails_the_check_but_a_start_is_tried_again(
     started = start(path)
     assert started.returncode == 1, started.stderr
     assert "cannot connect to PostgreSQL" in started.stderr
+
+
+def test_a_symlink_loop_on_the_store_path_is_one_line_not_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``ln -s loop loop``: a traceback and exit 1 meant a restart every 5 s."""
+    loop = tmp_path / "loop"
+    loop.symlink_to("loop")
+    path = config(tmp_path, store={"path": str(loop / "x.db")})
+    for extra in (("--check",), ()):
+        code, err, _ = run_cli(capsys, "run", "--config", str(path), *extra)
+        assert code == 2 and len(err) == 1, err
+        assert err[0].startswith(f"mailwarden: error: {path}: store.path: {loop / 'x.db'}: ")
+        assert err[0].endswith("Too many levels of symbolic links"), err[0]
+    for command in (("status",), ("ban", "192.0.2.7"), ("unban", "192.0.2.7")):
+        code, err, _ = run_cli(capsys, *command, "--config", str(path))
+        assert code == 1 and len(err) == 1, err
+        assert "Too many levels of symbolic links" in err[0], err[0]
+
+
+@contextmanager
+def as_nobody() -> Iterator[None]:
+    """This process as user nobody until the block ends (root keeps its real uid, so it
+    may come back): the interpreter, under /root, is out of nobody's reach."""
+    os.setegid(65534)
+    os.seteuid(65534)
+    try:
+        yield
+    finally:
+        os.seteuid(0)
+        os.setegid(0)
+
+
+@pytest.fixture
+def open_folder() -> Iterator[Path]:
+    """A folder every user may search (pytest's own are root's, 0700)."""
+    folder = Path(tempfile.mkdtemp(prefix="mailwarden-test-"))
+    folder.chmod(0o755)
+    yield folder
+    shutil.rmtree(folder)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="becoming another user needs root")
+def test_a_store_this_user_may_not_see_is_one_line_not_a_traceback(
+    open_folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A user's ``run --check`` on the store in root's 0700 StateDirectory, and their
+    ``status``, which said "no store yet" of a store it merely could not see."""
+    state = open_folder / "state"
+    state.mkdir(mode=0o700)
+    store = state / "mailwarden.db"
+    SqliteStore(store).close()
+    path = config(open_folder, store={"path": str(store)})
+    path.chmod(0o644)
+    with as_nobody():
+        checked = run_cli(capsys, "run", "--check", "--config", str(path))
+        shown = run_cli(capsys, "status", "--config", str(path))
+    assert checked[:2] == (
+        2,
+        [f"mailwarden: error: {path}: store.path: {store}: Permission denied"],
+    )
+    assert shown[:2] == (1, [f"mailwarden: error: {store}: Permission denied"])
+
+
+NEWER_IN_THE_WAL = r"""
+import os, sys
+from mailwarden.store.sqlite import SqliteStore
+store = SqliteStore(sys.argv[1])
+store._db.execute("PRAGMA user_version = 7")
+os._exit(0)  # as kill -9: the newer schema is in the -wal only
+"""
+
+
+def test_a_symlinked_store_file_is_checked_with_the_journal_beside_its_target(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """SQLite keeps the -wal and -shm beside the file a link leads to: the check looked
+    beside the link, said "ready to run", and the start then refused the store."""
+    real = tmp_path / "srv" / "mailwarden.db"
+    SqliteStore(real).close()
+    subprocess.run([sys.executable, "-c", NEWER_IN_THE_WAL, str(real)], check=True)
+    link = tmp_path / "lib" / "store.db"
+    link.parent.mkdir(mode=0o700)
+    link.symlink_to(real)
+    path = config(tmp_path, store={"path": str(link)})
+    newer = f"{link}: written by a newer mailwarden (schema 7, this one knows 1)"
+    assert_refused(capsys, path, "store.path", newer, "--check")
+
+    SqliteStore(tmp_path / "srv" / "other.db").close()
+    subprocess.run([sys.executable, "-c", KILLED, str(tmp_path / "srv" / "other.db")], check=True)
+    link.unlink()
+    link.symlink_to(tmp_path / "srv" / "other.db")
+    wal = tmp_path / "srv" / "other.db-wal"
+    wal.chmod(0o666)
+    refusal = f"{link}: refusing a store that every user may write ({wal}, mode 0666)"
+    assert_refused(capsys, path, "store.path", refusal, "--check")
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="giving a link away needs root")
+def test_a_symlink_another_user_owns_on_the_way_to_the_store(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """nobody's link in a sticky /tmp: they may delete it and point a new one at another
+    store, and stat() saw only where it led."""
+    sticky = tmp_path / "tmp"
+    sticky.mkdir()
+    sticky.chmod(0o1777)
+    (tmp_path / "srv").mkdir(mode=0o700)
+    SqliteStore(tmp_path / "srv" / "mailwarden.db").close()
+    link = sticky / "nlink"
+    link.symlink_to(tmp_path / "srv")
+    os.lchown(link, 65534, -1)
+    path = config(tmp_path, store={"path": str(link / "mailwarden.db")})
+    refusal = (
+        f"{link / 'mailwarden.db'}: refusing a store reached through a symlink another "
+        f"user owns ({link}, owner nobody (uid 65534))"
+    )
+    assert_refused(capsys, path, "store.path", refusal, "--check")
+    assert_refused(capsys, path, "store.path", refusal)
+    os.lchown(link, 0, -1)
+    code, err, _ = run_cli(capsys, "run", "--config", str(path), "--check")
+    assert code == 0, err
+
+
+def test_a_store_file_its_group_may_write_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Mode 0660 (or an ACL, which shows as g+w): any member rewrites the bans, as
+    sshd's StrictModes refuses such an authorized_keys."""
+    store = tmp_path / "db" / "state.db"
+    SqliteStore(store).close()
+    store.chmod(0o660)
+    path = config(tmp_path, store={"path": str(store)})
+    refusal = f"{store}: refusing a store file its group may write ({store}, mode 0660, group "
+    assert_refused(capsys, path, "store.path", refusal, "--check")
+    assert_refused(capsys, path, "store.path", refusal)
+    code, err, _ = run_cli(capsys, "status", "--config", str(path))
+    assert code == 1 and len(err) == 1 and refusal in err[0], err
+    assert err[0].endswith(f"chmod g-w {store}")
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="giving a file away needs root")
+def test_a_store_file_another_user_owns_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """nobody's store (mode 0600): nobody rewrites the bans at will."""
+    store = tmp_path / "db" / "state.db"
+    SqliteStore(store).close()
+    os.chown(store, 65534, -1)
+    path = config(tmp_path, store={"path": str(store)})
+    refusal = (
+        f"{store}: refusing a store file another user owns ({store}, owner nobody "
+        f"(uid 65534)): they could ban or lift bans; chown root {store}"
+    )
+    assert_refused(capsys, path, "store.path", refusal, "--check")
+    assert_refused(capsys, path, "store.path", refusal)
+
+
+def test_the_check_reads_a_store_with_no_journal_in_place(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No -wal, nothing to replay: no copy in $TMPDIR (a full or missing /tmp made the
+    check call a good store broken, and a large store took time to copy)."""
+    store = tmp_path / "db" / "state.db"
+    SqliteStore(store).close()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "no-such-tmp"))
+    path = config(tmp_path, store={"path": str(store)})
+    code, err, out = run_cli(capsys, "run", "--config", str(path), "--check")
+    assert code == 0, err
+    assert out.splitlines()[-1] == f"mailwarden: {path}: ready to run"
+    assert sorted(p.name for p in store.parent.iterdir()) == ["state.db"]
+
+
+@pytest.fixture
+def tiny_tmp(tmp_path: Path) -> Iterator[Path]:
+    """A temporary folder of 64 KiB (a small VM's tmpfs /tmp)."""
+    tiny = tmp_path / "tiny"
+    tiny.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(tiny)], capture_output=True
+    )
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs: {mounted.stderr.decode().strip()}")
+    yield tiny
+    subprocess.run(["umount", str(tiny)], check=True)
+
+
+def test_a_temporary_folder_too_small_for_the_copy_is_not_a_broken_store(
+    tmp_path: Path,
+    tiny_tmp: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """After a kill -9 the check reads a private copy with the -wal; when $TMPDIR has no
+    room for it, that is the host's temporary folder, said as such (exit 1, not 2)."""
+    store = tmp_path / "db" / "state.db"
+    with SqliteStore(store) as opened:
+        opened.set_position("big", "x" * 200_000)
+    subprocess.run([sys.executable, "-c", KILLED, str(store)], check=True)
+    monkeypatch.setattr(tempfile, "tempdir", str(tiny_tmp))
+    path = config(tmp_path, store={"path": str(store)})
+    code, err, _ = run_cli(capsys, "run", "--config", str(path), "--check")
+    assert code == 1 and len(err) == 1, err
+    assert err[0].startswith(f"mailwarden: error: {path}: store.path: {store}: cannot check")
+    assert f"temporary folder {tiny_tmp} (No space left on device)" in err[0]
+    assert "damaged" not in err[0] and "cannot open" not in err[0]
+    assert list(tiny_tmp.iterdir()) == [], "no half copy left behind"

@@ -264,7 +264,7 @@ def test_status_of_a_damaged_shared_store_shows_the_rest_and_exits_1(
     assert "  journal  position damaged in the store: cursor 7 is not a journal cursor" in out
     assert len(err) == 1, err
     assert err[0].startswith(f"mailwarden: error: the store {pg_database} is damaged: ")
-    assert err[0].endswith("; and 1 more (left out, the rest is shown)")
+    assert err[0].endswith("; and 2 more (left out, the rest is shown)")
     assert "ban 2: until 'infinity' is not a time" in err[0]
     assert "ban 3: offences 0 is not a count of bans" in err[0]
 
@@ -280,4 +280,57 @@ def test_status_of_a_damaged_shared_store_shows_the_rest_and_exits_1(
         "ban 3: offences 0 is not a count of bans",
         f"position 'mx1/file:/x': value '{'1' * 36}... is not JSON",
         "position 'mx1/journal': cursor 7 is not a journal cursor",
-    ]  # (opening the store wrote the lost revision again)
+        "the revision: it is missing",
+    ]  # a read command writes nothing: the next change to the bans writes it again
+
+
+def tables(url: str) -> list[str]:
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as db:
+        rows = db.execute(
+            "SELECT table_name FROM information_schema.tables"
+            " WHERE table_schema = 'mailwarden' ORDER BY 1"
+        ).fetchall()
+    return [row[0] for row in rows]
+
+
+@pytest.mark.parametrize("table", ["bans", "positions"])
+def test_a_shared_store_with_a_table_missing_is_refused_and_not_filled_up_again(
+    pg_database: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], table: str
+) -> None:
+    """As the SQLite store: a renamed (or dropped) table is damage, refused by
+    ``run --check`` and the daemon (exit 2), and ``status`` does not create an empty
+    one in its place (which showed "active bans: 0")."""
+    from mailwarden.store.postgres import PostgresStore
+
+    with PostgresStore(pg_database) as store:
+        store.record_ban(BanEntry(net(GOOD), a_day(), "x"), "")
+    admin(pg_database, f"ALTER TABLE mailwarden.{table} RENAME TO {table}_old")
+    before = tables(pg_database)
+    code, err, out = status(tmp_path, pg_database, capsys)
+    assert (code, out) == (1, "")
+    where = f"postgresql://127.0.0.1/{pg_database.rsplit('/', 1)[1]} (schema mailwarden)"
+    damaged = f'the store {where} is damaged: relation "mailwarden.{table}" does not exist'
+    assert err == [f"mailwarden: error: {damaged}"]
+    config = tmp_path / "mailwarden.toml"
+    (tmp_path / "mail.log").touch()
+    with config.open("a") as more:
+        more.write(f'[sources]\nfiles = ["{tmp_path / "mail.log"}"]\n')
+    with pytest.raises(SystemExit) as done:
+        main(["run", "--check", "--config", str(config)])
+    err = capsys.readouterr().err.splitlines()
+    assert done.value.code == 2
+    assert err == [f"mailwarden: error: {config}: store.path: {damaged}"]
+    assert tables(pg_database) == before
+
+
+def test_status_of_a_shared_store_with_no_tables_yet_creates_none(
+    pg_database: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, err, out = status(tmp_path, pg_database, capsys)
+    assert (code, out) == (1, "")
+    assert err == [
+        f"mailwarden: error: {pg_database}: no store yet (the daemon creates it when it starts)"
+    ]
+    assert tables(pg_database) == []

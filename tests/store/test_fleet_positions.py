@@ -46,8 +46,9 @@ def fleet_config(log: Path, host: str, **store: Any) -> Config:
 
 @pytest.fixture
 def shared(pg_schema: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Store]]:
-    """Every `open_store` of the daemon and the CLI opens the test's schema."""
-    from mailwarden.store.postgres import PostgresStore
+    """Every `open_store` of the daemon and the CLI opens the test's schema, and the
+    CLI's `probe_store` (whether the tables exist yet) looks there."""
+    from mailwarden.store.postgres import PostgresStore, probe
 
     opened: list[Store] = []
 
@@ -58,6 +59,9 @@ def shared(pg_schema: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Sto
 
     monkeypatch.setattr("mailwarden.daemon.loop.open_store", open_store)
     monkeypatch.setattr("mailwarden.cli.ops.open_store", open_store)
+    monkeypatch.setattr(
+        "mailwarden.cli.ops.probe_store", lambda url: probe(POSTGRES_DSN, schema=pg_schema)
+    )
     try:
         yield opened
     finally:

@@ -17,7 +17,7 @@ import click
 
 from mailwarden.config import Config, duration_text, parse_duration
 from mailwarden.daemon.decisions import clean, iso
-from mailwarden.daemon.preflight import DEFAULT_CONFIG, load
+from mailwarden.daemon.preflight import DEFAULT_CONFIG, load, where
 from mailwarden.daemon.reading import StateKeys
 from mailwarden.daemon.status import (
     daemon_running,
@@ -25,9 +25,9 @@ from mailwarden.daemon.status import (
     status_document,
     status_text,
 )
-from mailwarden.errors import MailwardenError
+from mailwarden.errors import ConfigError, MailwardenError
 from mailwarden.model import BanEntry, IPNetwork
-from mailwarden.store import Source, Store, open_store
+from mailwarden.store import Source, Store, open_store, probe_store
 
 config_option = click.option(
     "--config",
@@ -78,17 +78,38 @@ DEFAULT_REASON = "banned by hand"
 
 
 def _store(config: Config) -> Store:
-    return open_store(config.store.path)
+    """The store the daemon reads. A relative path is refused as `mailwarden run`
+    refuses it (exit 2): it would name another store in each current directory."""
+    import os
+
+    path = config.store.path
+    if "://" not in path and not os.path.isabs(path):
+        raise ConfigError(where(config), "store.path", f"{path!r} is not an absolute path")
+    return open_store(path)
 
 
 def _existing_store(config: Config) -> Store:
     """The store, when it exists: a command that only reads or lifts never creates one
-    (a mistyped ``--config`` would leave an empty store behind)."""
+    (a mistyped ``--config`` would leave an empty store behind), neither a file nor the
+    tables of a PostgreSQL database."""
     import os
 
+    from mailwarden.store.sqlite import unreachable
+
     path = config.store.path
-    if "://" not in path and not os.path.exists(path):
-        raise MailwardenError(f"{path}: no store yet (the daemon creates it when it starts)")
+    if "://" not in path and os.path.isabs(path):
+        try:
+            os.stat(path)
+        except (FileNotFoundError, NotADirectoryError):
+            raise MailwardenError(
+                f"{path}: no store yet (the daemon creates it when it starts)"
+            ) from None
+        except OSError as exc:  # there, maybe, but not for us to see: say why
+            raise MailwardenError(unreachable(path, exc)) from None
+    elif "://" in path and not probe_store(path):  # opening would create the tables
+        raise MailwardenError(
+            f"{safe_location(path)}: no store yet (the daemon creates it when it starts)"
+        )
     return _store(config)
 
 

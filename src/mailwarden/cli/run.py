@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import click
 
-from mailwarden.daemon.preflight import DEFAULT_CONFIG, check_store, load, preflight, where
+from mailwarden.daemon.preflight import (
+    DEFAULT_CONFIG,
+    check_store,
+    load,
+    preflight,
+    store_warnings,
+    where,
+)
 
 
 @click.command()
@@ -48,6 +55,8 @@ def run(config_path: str | None, check: bool, verbose: bool) -> int:
         note = check_store(config)
         if note is not None:
             click.echo(f"mailwarden: {note}")
+        for warning in store_warnings(config):
+            click.echo(f"mailwarden: warning: {warning}", err=True)
         for path in _missing_files(config.sources.files):
             hint = ""
             if not config.sources.journal:

@@ -9,12 +9,16 @@ replace it (through its folder or one above: `mailwarden.store.sqlite.unsafe_mod
 the account list can be read, and the alert command exists and the alert URL is an
 http(s) URL.
 
+`store_warnings` (``run --check`` only) warns of a store under /tmp or /var/tmp, which
+the shipped systemd unit (PrivateTmp=yes) replaces for the daemon.
+
 `check_store` (``run --check`` only) goes further and reads the store as the daemon
 will open it, creating and changing nothing: an SQLite file that is not a database, one
 of another program or of a newer mailwarden, one of ours without a table the daemon
 reads, a PostgreSQL server that cannot be reached or a schema we may not create. It is
-not part of `preflight`: at a start a store that is busy or unreachable exits 1
-(systemd tries again), and a reload does not switch stores.
+not part of `preflight`; a $TMPDIR with no room for its private copy after a kill -9
+is this host's problem, not the setting's: exit 1. At a start a store that is busy or
+unreachable exits 1 (systemd tries again), and a reload does not switch stores.
 """
 
 from __future__ import annotations
@@ -26,10 +30,11 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from mailwarden.config import Config, load_config
-from mailwarden.errors import ConfigError, StoreError
+from mailwarden.errors import ConfigError, MailwardenError, StoreError
 
 DEFAULT_CONFIG = "/etc/mailwarden/mailwarden.toml"
 BUILT_IN = "(built-in defaults)"
+SERVICE_FOLDER = "/var/lib/mailwarden"
 
 # backend -> the programs it runs, and the Debian package that has them.
 _PROGRAMS: dict[str, tuple[tuple[str, ...], str]] = {
@@ -167,23 +172,31 @@ def _store(config: Config) -> None:
         return
     if not os.path.isabs(path):
         raise ConfigError(where(config), "store.path", f"{path!r} is not an absolute path")
-    _writable_place(where(config), "store.path", path)
-    from mailwarden.store.sqlite import unsafe_mode
+    from mailwarden.store.sqlite import unreachable, unsafe_mode
 
-    problem = unsafe_mode(Path(path))
+    try:
+        _writable_place(where(config), "store.path", path)
+        problem = unsafe_mode(Path(path))
+    except OSError as exc:  # a symlink loop, a folder we may not search
+        raise ConfigError(where(config), "store.path", unreachable(path, exc)) from None
     if problem is not None:
         raise ConfigError(where(config), "store.path", problem)
 
 
 def check_store(config: Config) -> str | None:
     """Read the store as the daemon will open it, creating and changing nothing; raise
-    `ConfigError` (``FILE: store.path: reason``) for whatever would stop the start. A
-    note when the store does not exist yet (the daemon creates it), else None."""
+    `ConfigError` (``FILE: store.path: reason``) for whatever would stop the start, and
+    a `MailwardenError` (exit 1) when this host's temporary folder has no room for the
+    private copy it reads after a kill -9. A note when the store does not exist yet (the
+    daemon creates it), else None."""
     from mailwarden.daemon.status import safe_location
     from mailwarden.store import probe_store
+    from mailwarden.store.sqlite import NoScratchRoom
 
     try:
         exists = probe_store(config.store.path)
+    except NoScratchRoom as exc:  # this host's $TMPDIR, not the store nor the setting
+        raise MailwardenError(f"{where(config)}: store.path: {exc}") from None
     except StoreError as exc:
         raise ConfigError(where(config), "store.path", str(exc)) from None
     if exists:
@@ -192,6 +205,31 @@ def check_store(config: Config) -> str | None:
     if "://" in config.store.path:
         return f"store.path: {shown} has no mailwarden tables yet: the daemon creates them"
     return f"store.path: {shown} does not exist yet: the daemon creates it when it starts"
+
+
+_PRIVATE_TMP = ("/tmp", "/var/tmp")  # noqa: S108 (named, never used to write)
+"""The folders systemd's ``PrivateTmp=yes`` (set in contrib/systemd/mailwarden.service)
+replaces with the daemon's own, emptied at each restart."""
+
+
+def store_warnings(config: Config) -> list[str]:
+    """What `run --check` warns of about the store without refusing it: a store under
+    /tmp or /var/tmp is safe there (see `mailwarden.store.sqlite.unsafe_mode`), but
+    under the shipped unit the daemon sees another /tmp than ``mailwarden ban`` does,
+    and loses its bans at each restart."""
+    path = config.store.path
+    if "://" in path or not os.path.isabs(path):
+        return []
+    for shown in (os.path.abspath(path), os.path.realpath(path)):
+        for folder in _PRIVATE_TMP:
+            if shown.startswith(folder + "/"):
+                return [
+                    f"store.path: {path} is under {folder}: the shipped systemd unit "
+                    f"(PrivateTmp=yes) gives the daemon a {folder} of its own, emptied at "
+                    f"each restart, which `mailwarden ban` and `status` do not see; move it "
+                    f"to {SERVICE_FOLDER}"
+                ]
+    return []
 
 
 def _writable_place(name: str, key: str, path: str) -> None:

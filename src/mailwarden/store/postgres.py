@@ -16,8 +16,12 @@ others' next `revision` poll. The layout mirrors the SQLite store with native ty
   (``infinity``, after the year 9999) and positions as ``jsonb`` are read as their text,
   so one such value never fails a whole query.
 - A lost or damaged revision is written again (from 1) by the next change to the bans.
+- A store whose tables exist is opened without creating anything (``mailwarden status``
+  only reads); one of ours that lacks a table or column the store reads (renamed,
+  dropped, restored in part) is damaged and refused, as the SQLite store refuses it,
+  never filled up again with empty tables.
 - `probe` checks the store as opening it would (reachable, not written by a newer
-  mailwarden, the schema there or ours to create) and creates nothing
+  mailwarden, its tables all there, or the schema ours to create) and creates nothing
   (``mailwarden run --check``).
 """
 
@@ -33,7 +37,14 @@ from typing import Any
 from mailwarden.errors import StoreError, StoreUnusable
 from mailwarden.model import BanEntry, IPNetwork
 from mailwarden.store import rows as stored
-from mailwarden.store.interface import BanRow, JSONValue, Source, Store, storable
+from mailwarden.store.interface import (
+    BanRow,
+    JSONValue,
+    Source,
+    Store,
+    damaged_store,
+    storable,
+)
 
 try:
     import psycopg
@@ -135,6 +146,28 @@ def _newer(schema: str, version: int) -> StoreUnusable:
     )
 
 
+# Every column of every table the store uses, read when a store that exists is opened
+# (and by `probe`): a store of ours that lacks one is damaged and refused, never filled
+# up again with empty tables (the bans of a renamed table would be lost to sight).
+TABLES_READ = (
+    """SELECT id, network, since, until, reason, evidence, source, offences, state, ended,
+    end_reason FROM {schema}.bans LIMIT 1""",
+    "SELECT key, value, updated FROM {schema}.positions LIMIT 1",
+    "SELECT key, value FROM {schema}.meta LIMIT 1",
+)
+
+
+def _check_tables(db: psycopg.Connection[Any], dsn: str, schema: str) -> None:
+    """Raise `StoreUnusable` (damaged) when a table or column the store reads is gone.
+    Each read is in a savepoint of its own, so the caller's transaction survives."""
+    for statement in TABLES_READ:
+        try:
+            with db.transaction():
+                db.execute(sql.SQL(statement).format(schema=sql.Identifier(schema))).fetchall()
+        except (psycopg.errors.UndefinedTable, psycopg.errors.UndefinedColumn) as exc:
+            raise damaged_store(_location(dsn, schema), _one_line(exc)) from exc
+
+
 _FIND_META = (
     "SELECT 1 FROM information_schema.tables WHERE table_schema = %s AND table_name = 'meta'"
 )
@@ -161,6 +194,7 @@ def probe(dsn: str, *, schema: str = DEFAULT_SCHEMA, connect_timeout: int = 10) 
                 ).fetchone()
                 if version and version[0] > SCHEMA_VERSION:
                     raise _newer(schema, version[0])
+                _check_tables(db, dsn, schema)
                 return True
             namespace = db.execute(
                 "SELECT 1 FROM pg_namespace WHERE nspname = %s", (schema,)
@@ -235,6 +269,8 @@ class PostgresStore(Store):
                 ).fetchone()
                 if version and version[0] > SCHEMA_VERSION:
                     raise _newer(self.schema, version[0])
+                _check_tables(db, self.dsn, self.schema)
+                return  # there: nothing is created (`mailwarden status` only reads)
             for statement in SCHEMA:
                 db.execute(self._q(statement))
 

@@ -19,14 +19,17 @@
   replace it (see `unsafe_mode`), as sshd's StrictModes: its folder and every one above
   it belong to root (or to us) and are writable by neither group nor others, except a
   sticky folder every user may write, such as /tmp, above the store's own; as the
-  store's own folder it is refused, and never with the advice to chmod it. The file, its
-  ``-wal`` and its ``-shm`` must not be writable by every user.
+  store's own folder it is refused, and never with the advice to chmod it. Every symlink
+  on the way (named, or named by a link's target) belongs to root or to us. The file, its
+  ``-wal`` and its ``-shm`` belong to root (or to us) and are writable by neither group
+  nor others (an ACL that grants a write shows as g+w); they are those beside
+  the file a symlinked store leads to, where SQLite keeps them.
 - A store of ours without a table or column the store reads (dropped, restored in part)
   is damaged: refused when it is opened, not at the first read of that table.
 - `probe` checks a store as opening it would, its tables included, and creates and
   changes nothing (``mailwarden run --check``): a store another process holds is read
-  as a reader reads it, one nobody holds through a private copy with its -wal (see
-  `_reading`).
+  as a reader reads it, one nobody holds in place (immutable) when it has no -wal, else
+  through a private copy with its -wal (see `_reading`).
 - A damaged row (edited by hand, written by a broken tool, a time out of range) is
   skipped with one warning and listed by `damage` (see `mailwarden.store.rows`); text
   that is not UTF-8 is read with U+FFFD in place of the bad bytes. A damaged revision
@@ -35,6 +38,7 @@
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import grp
 import os
@@ -46,7 +50,7 @@ import struct
 import tempfile
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -140,20 +144,103 @@ def unsafe_mode(path: Path) -> str | None:
     store's own folder and every one above it up to / (as named, and with its symlinks
     resolved) must belong to root or to us and be writable by neither group nor others,
     except that a sticky folder every user may write (/tmp) may be above the store's
-    own. Through the file, its -wal or its -shm: none may be writable by every user. A
-    folder that does not exist yet is created 0700 by us: nothing to refuse there."""
-    problem = _unsafe_folder(path)
+    own; and every symlink on the way must belong to root or to us. Through the file,
+    its -wal or its -shm (beside the file a link leads to): each must belong to root
+    or to us and be writable by neither group nor others. A folder that does not exist
+    yet is created 0700 by us: nothing to refuse there."""
+    problem = _foreign_link(path) or _unsafe_folder(path)
     if problem is not None:
         return problem
-    for each in (path, *(Path(f"{path}{end}") for end in ("-wal", "-shm"))):
+    real = _real(path)
+    for each in (real, *_journal(real)):
         try:
-            mode = stat.S_IMODE(each.stat().st_mode)
+            info = each.stat()
         except FileNotFoundError:
             continue
-        if mode & stat.S_IWOTH:
+        problem = _file_problem(path, each, info)
+        if problem is not None:
+            return problem
+    return None
+
+
+def _file_problem(path: Path, each: Path, info: os.stat_result) -> str | None:
+    """Why another user could write `each` (the store file, its -wal or its -shm), as
+    one line with advice; None when nobody else can. As sshd's StrictModes for
+    authorized_keys: owned by root or us, writable by neither group nor others (an ACL
+    entry that grants a write shows as g+w through the mask). The file is ours: the
+    advice is to chown or chmod it."""
+    mode = stat.S_IMODE(info.st_mode)
+    if mode & stat.S_IWOTH:
+        return (
+            f"{path}: refusing a store that every user may write ({each}, mode "
+            f"{mode:04o}): anybody could ban or lift bans; chmod o-w {each}"
+        )
+    if info.st_uid not in (0, os.geteuid()):
+        return (
+            f"{path}: refusing a store file another user owns ({each}, owner "
+            f"{_user(info.st_uid)}): they could ban or lift bans; chown "
+            f"{_user_name(os.geteuid())} {each}"
+        )
+    if mode & stat.S_IWGRP:
+        return (
+            f"{path}: refusing a store file its group may write ({each}, mode {mode:04o}, "
+            f"group {_group(info.st_gid)}): any member could ban or lift bans; "
+            f"chmod g-w {each}"
+        )
+    return None
+
+
+def _real(path: Path) -> Path:
+    """The file SQLite opens for `path`: it follows a symlinked store to its target and
+    keeps the -wal and -shm beside that, not beside the link."""
+    return Path(os.path.realpath(path))
+
+
+def _journal(real: Path) -> tuple[Path, Path]:
+    """The -wal and -shm of the store file at `real` (a path with no symlink)."""
+    return Path(f"{real}-wal"), Path(f"{real}-shm")
+
+
+def _links(path: Path) -> Iterator[tuple[Path, os.stat_result]]:
+    """Each symlink the system follows on the way to `path`, as lstat() sees it: those
+    the path names and those their targets name. A loop raises ELOOP, as open() would."""
+    pending = list(Path(os.path.abspath(path)).parts[1:])
+    here, hops = Path("/"), 0
+    while pending:
+        name = pending.pop(0)
+        if name in (".", ".."):
+            here = here.parent if name == ".." else here
+            continue
+        step = here / name
+        try:
+            info = os.lstat(step)
+        except (FileNotFoundError, NotADirectoryError):
+            return  # the rest does not exist yet: we create it
+        if not stat.S_ISLNK(info.st_mode):
+            here = step
+            continue
+        yield step, info
+        hops += 1
+        if hops > 40:
+            raise OSError(errno.ELOOP, os.strerror(errno.ELOOP), str(path))
+        target = Path(os.readlink(step))
+        if target.is_absolute():
+            here = Path("/")
+        pending[:0] = [part for part in target.parts if part != "/"]
+
+
+def _foreign_link(path: Path) -> str | None:
+    """Why a symlink on the way to the store lets another user choose the store, or None.
+    The owner of a link in a sticky folder (/tmp) may delete it and make another that
+    leads elsewhere, and stat() sees only where it leads now: so a link owned by anyone
+    but root or us is refused wherever it is."""
+    for link, info in _links(path):
+        if info.st_uid not in (0, os.geteuid()):
             return (
-                f"{path}: refusing a store that every user may write ({each}, mode "
-                f"{mode:04o}): anybody could ban or lift bans; chmod o-w {each}"
+                f"{path}: refusing a store reached through a symlink another user owns "
+                f"({link}, owner {_user(info.st_uid)}): they could point it at another "
+                f"store; move the store to a folder only root may write, such as "
+                f"{SERVICE_FOLDER}, and name that path"
             )
     return None
 
@@ -194,7 +281,7 @@ def _folder_problem(path: Path, folder: Path, info: os.stat_result, own: bool) -
         return (
             f"{path}: refusing a store {_where(own)} a folder another user owns ({folder}, "
             f"owner {_user(info.st_uid)}): they could replace the store; move it to a "
-            f"folder only root may write, such as {SERVICE_FOLDER}, or chown root {folder}"
+            f"folder only root may write, such as {SERVICE_FOLDER}"
         )
     if sticky and not own:
         return None  # /tmp above the store: nobody may rename or delete what we own there
@@ -225,6 +312,14 @@ def _user(uid: int) -> str:
         return f"{pwd.getpwuid(uid).pw_name} (uid {uid})"
     except KeyError:
         return f"uid {uid}"
+
+
+def _user_name(uid: int) -> str:
+    """How chown names the user `uid`."""
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:
+        return str(uid)
 
 
 def _group(gid: int) -> str:
@@ -288,12 +383,12 @@ def probe(path: str | os.PathLike[str], *, busy_timeout: float = 10.0) -> bool:
     target = Path(path)
     try:
         problem = unsafe_mode(target)
+        if problem is None and not _exists(target):
+            return False
     except OSError as exc:
-        raise StoreError(f"{target}: cannot open the state database: {exc}") from exc
+        raise StoreUnusable(unreachable(target, exc)) from exc
     if problem is not None:
         raise StoreUnusable(problem)
-    if not target.exists():
-        return False
     try:
         with _reading(target) as uri:
             _check_file(target, uri, busy_timeout)
@@ -301,6 +396,27 @@ def probe(path: str | os.PathLike[str], *, busy_timeout: float = 10.0) -> bool:
         why = exc.strerror or exc
         raise StoreError(f"{target}: cannot open the state database: {why}") from exc
     return True
+
+
+def _exists(path: Path) -> bool:
+    """Whether `path` names a file; an error other than "no such file" (a symlink loop,
+    a folder we may not search) is raised, not taken for a store that is not there."""
+    try:
+        os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return False
+    return True
+
+
+def unreachable(path: Path | str, exc: OSError) -> str:
+    """One line for a store whose path cannot be followed or looked at (a symlink loop,
+    a folder we may not search): the path, the part that failed when it is another, and
+    the system's reason, never a traceback."""
+    why = exc.strerror or str(exc)
+    failed = os.fsdecode(exc.filename) if exc.filename is not None else str(path)
+    if failed != str(path):
+        return f"{path}: {failed}: {why}"
+    return f"{path}: {why}"
 
 
 _DEAD_MAN_SWITCH = 128
@@ -316,7 +432,7 @@ def _held(path: Path) -> bool:
     this one included (an open file description's lock query sees every lock). No -shm:
     nobody. True when it cannot be told: the store is then read as a reader reads it."""
     try:
-        fd = os.open(f"{path}-shm", os.O_RDONLY | os.O_NONBLOCK)
+        fd = os.open(_journal(_real(path))[1], os.O_RDONLY | os.O_NONBLOCK)
     except FileNotFoundError:
         return False
     except OSError:
@@ -336,18 +452,53 @@ def _reading(path: Path) -> Iterator[str]:
     """A URI that reads the store at `path` as the daemon would find it, and leaves it
     as it is. While a process holds the store, the store read-only, as any reader
     (``mailwarden status``) reads it: its -wal and -shm are that process's and stay.
-    When none does, a private copy of the file and of its -wal (what a killed daemon
-    committed last): SQLite replays that journal into the copy, not into the store,
-    and no -wal or -shm appears next to the store."""
-    if _held(path):
-        yield f"{path.absolute().as_uri()}?mode=ro"
+    When none does and there is no -wal, the file itself, as immutable: nothing is
+    created beside it and nothing is copied. When a -wal is there (what a killed daemon
+    committed last), a private copy of the file and of its -wal in $TMPDIR: SQLite
+    replays that journal into the copy, not into the store, and no -wal or -shm appears
+    next to the store; a copy that does not fit raises `NoScratchRoom`."""
+    real = _real(path)
+    if _held(real):
+        yield f"{real.as_uri()}?mode=ro"
         return
-    with tempfile.TemporaryDirectory(prefix="mailwarden-check-") as folder:
+    wal = _journal(real)[0]
+    if not _exists(wal):
+        yield f"{real.as_uri()}?mode=ro&immutable=1"
+        return
+    scratch = tempfile.gettempdir()
+    try:
+        folder = tempfile.mkdtemp(prefix="mailwarden-check-")
+    except OSError as exc:
+        raise NoScratchRoom(_no_scratch(path, scratch, exc)) from exc
+    try:
         copy = Path(folder) / "store.db"
-        shutil.copyfile(path, copy)
-        with suppress(FileNotFoundError):
-            shutil.copyfile(f"{path}-wal", f"{copy}-wal")
+        for source, target in ((real, copy), (wal, Path(f"{copy}-wal"))):
+            try:
+                shutil.copyfile(source, target)
+            except FileNotFoundError:
+                if source == real:
+                    raise
+            except OSError as exc:
+                if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
+                    raise
+                raise NoScratchRoom(_no_scratch(path, scratch, exc)) from exc
         yield f"{copy.as_uri()}?mode=rw"
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+class NoScratchRoom(StoreError):
+    """`probe` could not make its private copy of the store: this host's temporary
+    folder is full or missing, the store itself may well be fine."""
+
+
+def _no_scratch(path: Path, scratch: str, exc: OSError) -> str:
+    why = exc.strerror or exc
+    return (
+        f"{path}: cannot check the store: no room for a private copy in the temporary "
+        f"folder {scratch} ({why}); that is this host's temporary folder, not the store: "
+        f"free space there or set TMPDIR to a larger folder, and check again"
+    )
 
 
 def _check_file(target: Path, uri: str, busy_timeout: float) -> None:
