@@ -40,10 +40,13 @@ the better.
 
 Pasted text (a whole excerpt on one physical line) is split at each further header when
 ``split_pasted`` is true. The callers turn it on only for an input that *is* pasted
-text: one whose first line already holds several entries (`looks_pasted`). A log file
-written by syslog, Postfix or Dovecot has one entry per line, so none of its lines is
-ever split, whatever text a client managed to put into one of them; the daemon never
-splits either. Client-chosen text can hold a
+text: one whose first line, and at least half of its first 64 lines, hold several
+entries (`looks_pasted`). A log file written by syslog, Postfix or Dovecot has one entry
+per line, so none of its lines is split for the text a client put into one of them
+(the first line after a rotation can be a sender's Message-ID); the daemon never splits
+at all. A line with no header at its start but junk before one (no letter or digit:
+binary debris, a ``> `` quote) keeps the entry from that header; a bare message's or a
+``<PRI>`` line's text is no junk. Client-chosen text can hold a
 complete fake header (Postfix only replaces unprintable bytes), so a split point never
 lies inside a client-controlled field: `_PROTECTED` lists the fields and how far each can
 reach, from the sources (a SASL username at most 100 characters, a Dovecot user 80, the
