@@ -390,11 +390,11 @@ class Detector:
         self._standing: set[int] = set()
         """The campaigns that still count (:meth:`result` works them out)."""
         self._people_nets: set[NetKey] = set()
+        """Networks (``ipv4_prefix``/``ipv6_prefix``) a real user logged in from: never
+        judged as a whole (a ban would lock that user out)."""
         self._network_logins: dict[NetKey, str] = {}
         """A flagged network's login as an account its other addresses had tried: said
         with the watched network (:meth:`_network_login`)."""
-        """Networks (``ipv4_prefix``/``ipv6_prefix``) a real user logged in from: never
-        judged as a whole (a ban would lock that user out)."""
         self._reasons: dict[str | int, str] = {}
         """Reason texts shared by many clients (per account name, per campaign)."""
         self._real_names: set[str] = set()
@@ -717,8 +717,8 @@ class Detector:
         needed, window = self._limits.unavailable
         found: list[Detection] = []
         later: list[tuple[float, Event, int]] = []
+        times = client.times or []
         for at, event, count in waiting:
-            times = client.times or []
             around = sum(1 for t in times if at - window <= t <= at + window)
             if around >= needed:
                 self._unavailable_counted += count
@@ -1349,8 +1349,12 @@ class Detector:
             if last < since or (client is not None and ip == client.ip):
                 continue
             other = self._clients.get(ip) or self._archive.get(ip)
-            owner = other is not None and other.succeeded and key in other.succeeded
-            if owner and other is not None and not other.flags & _COMPROMISED:
+            if (
+                other is not None
+                and other.succeeded
+                and key in other.succeeded
+                and not other.flags & _COMPROMISED
+            ):
                 continue  # the owner's typo, excused
             if len(names) < 3:
                 names.append(ip)
@@ -1746,11 +1750,9 @@ class Detector:
         watched_network = False
         if Verdict.NETWORK_MEMBER in verdicts:
             state = self._network_state(client.net)
-            if state is not None and self._network_stands(state):
+            if state is not None and self._network_flagged(state):
                 network = str(network_of(state.key, self._v4, self._v6))
-            elif state is not None and self._network_watched(state):
-                network = str(network_of(state.key, self._v4, self._v6))
-                watched_network = True
+                watched_network = state.key in self._people_nets  # someone logged in there
             else:
                 del verdicts[Verdict.NETWORK_MEMBER]
         if not verdicts:
@@ -1873,23 +1875,15 @@ class Detector:
             return None
         return self._networks.get(key) or self._archived_networks.get(key)
 
-    def _network_stands(self, state: NetworkState) -> bool:
+    def _network_flagged(self, state: NetworkState) -> bool:
         """A flagged network still counts once the addresses that turned out to be people
-        (they logged in) are taken away, and while nobody logged in from it at all."""
-        return (
-            state.flagged is not None
-            and len(state.members) >= self.policy.network_clients
-            and state.key not in self._people_nets
-        )
+        (they logged in) are taken away."""
+        return state.flagged is not None and len(state.members) >= self.policy.network_clients
 
-    def _network_watched(self, state: NetworkState) -> bool:
-        """A flagged network that would stand but for someone who logged in from it:
-        its addresses stay in the report, watched, not banned."""
-        return (
-            state.flagged is not None
-            and len(state.members) >= self.policy.network_clients
-            and state.key in self._people_nets
-        )
+    def _network_stands(self, state: NetworkState) -> bool:
+        """A flagged network that counts as an attacker: while nobody logged in from it
+        at all (once someone did, it is watched, not banned: see :meth:`_attacker`)."""
+        return self._network_flagged(state) and state.key not in self._people_nets
 
     def _still_member(self, ip: str) -> bool:
         """A campaign member, unless it turned out to be an account's owner."""

@@ -498,8 +498,8 @@ def enumeration_section(findings: Sequence[Finding]) -> list[RenderableType]:
         if existing == 0:
             text.append(f"\nNone of them is a real account ({where}).")
         else:
-            what = "of them is a real account" if existing == 1 else "of them are real accounts"
-            text.append(f"\n{existing:,} {what} ({where}): ")
+            what = plural(existing, "of them is a real account", "of them are real accounts")
+            text.append(f"\n{what} ({where}): ")
             text.append(names(list(data.get("existing", ())), 6), style=_STYLE["bad"])
     else:
         text.append(
