@@ -161,26 +161,31 @@ def _kind(record: Record) -> str | None:
     return None
 
 
-def listed_client(record: Record) -> str | None:
-    """The client a dnsblog line names (``addr X listed by domain …``), or None."""
+def _listing(record: Record) -> tuple[str, str, str] | None:
+    """(client, blocklist, answer) of a dnsblog line (``addr X listed by domain …``)."""
     if not (record.program or "").endswith("dnsblog"):
         return None
     match = _LISTED.match(record.message)
     if match is None:
         return None
     try:
-        return str(ipaddress.ip_address(match.group(1)))
+        ip = str(ipaddress.ip_address(match.group(1)))
     except ValueError:
         return None
+    return ip, match.group(2), match.group(3)
+
+
+def listed_client(record: Record) -> str | None:
+    """The client a dnsblog line names, or None."""
+    listing = _listing(record)
+    return listing[0] if listing is not None else None
 
 
 def routine_note(record: Record) -> Note | None:
     """What a line without an event is, or None when explain does not know its kind."""
-    ip = listed_client(record)
-    if ip is not None:
-        match = _LISTED.match(record.message)
-        assert match is not None  # listed_client matched it
-        domain, answer = escape_text(match.group(2)), escape_text(match.group(3))
+    listing = _listing(record)
+    if listing is not None:
+        ip, domain, answer = listing[0], escape_text(listing[1]), escape_text(listing[2])
         return Note(
             "dnsblog",
             _(
