@@ -394,6 +394,52 @@ def test_clients_sharing_an_account_list_form_one_campaign() -> None:
     assert finding.data["target_count"] == 5
 
 
+def test_spraying_a_few_accounts_is_no_enumeration() -> None:
+    log = Log()
+    clients = ["192.0.2.7", "198.51.100.8", "203.0.113.9", "2001:db8:a::1", "2001:db8:b::1"]
+    for n, ip in enumerate(clients):
+        log.sasl_failure(n * 20 * MINUTE, ip, "alice@example.com")
+        log.sasl_failure(n * 20 * MINUTE + 5 * MINUTE, ip, "bob@example.com")
+    analysis = run(log)
+    (finding,) = analysis.findings_of("spray")
+    assert finding.data["usernames"] == 2 and finding.data["enumeration"] is False
+    assert analysis.findings_of("enumeration") == []
+
+
+def test_a_campaign_trying_a_long_list_a_few_names_each_is_enumeration() -> None:
+    log = Log()
+    names = [f"user{n}@example.com" for n in range(8)]
+    clients = ["192.0.2.21", "198.51.100.22", "203.0.113.23", "2001:db8:d::24", "2001:db8:e::25"]
+    clients += ["192.0.2.26", "198.51.100.27", "203.0.113.28"]
+    for n, ip in enumerate(clients):  # each tries two names of the list, next to its neighbour's
+        log.sasl_failure(n * HOUR, ip, names[n])
+        log.sasl_failure(n * HOUR + MINUTE, ip, names[(n + 1) % 8])
+    analysis = run(log)
+    assert not any(Verdict.ENUMERATION in a.verdicts for a in analysis.attackers)
+    (spray,) = analysis.findings_of("spray")
+    assert spray.data["usernames"] == 8 and spray.data["enumeration"] is True
+    (finding,) = analysis.findings_of("enumeration")
+    assert finding.data["campaigns"] == [spray.data["campaign"]]
+    assert finding.data["client_count"] == 0 and finding.data["usernames_tried"] == 8
+
+
+def test_a_campaign_list_spread_over_more_than_the_enumeration_window_is_not_counted_at_once() -> (
+    None
+):
+    log = Log()
+    names = [f"user{n}@example.com" for n in range(6)]
+    clients = ["192.0.2.31", "198.51.100.32", "203.0.113.33", "2001:db8:f::34", "192.0.2.35"]
+    clients.append("198.51.100.36")
+    for n, ip in enumerate(clients):  # 20 hours apart: the neighbours still join (spray_window)
+        log.sasl_failure(n * 20 * HOUR, ip, names[n])
+        log.sasl_failure(n * 20 * HOUR + MINUTE, ip, names[(n + 1) % 6])
+    analysis = run(log)
+    (spray,) = analysis.findings_of("spray")
+    # within any one day, at most three names of the list were tried
+    assert spray.data["usernames"] == 3 and spray.data["enumeration"] is False
+    assert analysis.findings_of("enumeration") == []
+
+
 # -- probes, honeypots, enumeration --------------------------------------------------------
 
 

@@ -406,3 +406,57 @@ def test_audit_is_advised_only_for_a_configuration_change(run: Runner, log_file:
     actions = _actions(flat(out))
     assert "strong, unique passwords" in actions
     assert "mailwarden audit" not in actions
+
+
+def _spray_excerpt(names: list[str], clients: list[str]) -> str:
+    """Each client fails twice from its own smtpd process: its name of the list and
+    the next one (so neighbours share an account), an hour after the one before."""
+    lines = []
+    for n, ip in enumerate(clients):
+        pid = 9300 + n
+        for k, name in enumerate((names[n % len(names)], names[(n + 1) % len(names)])):
+            lines.append(
+                f"Feb 23 {10 + n:02d}:0{k}:00 mx postfix/submission/smtpd[{pid}]: warning: "
+                f"unknown[{ip}]: SASL LOGIN authentication failed: authentication failure, "
+                f"sasl_username={name}"
+            )
+    return "\n".join(lines) + "\n"
+
+
+SPRAY_CLIENTS = [
+    "192.0.2.21",
+    "198.51.100.22",
+    "203.0.113.23",
+    "2001:db8:d::24",
+    "2001:db8:e::25",
+    "192.0.2.26",
+    "198.51.100.27",
+    "203.0.113.28",
+]
+
+
+def test_a_campaign_trying_a_long_list_is_told_as_looking_for_accounts(
+    run: Runner, log_file: LogFile
+) -> None:
+    names = [f"user{n}@example.com" for n in range(8)]
+    path = log_file(_spray_excerpt(names, SPRAY_CLIENTS))
+    _code, out, _err = run("explain", path)
+    assert (
+        "8 different user names were tried by 8 addresses working together, a few names each"
+        in flat(out)
+    )
+    _code, out, _err = run("analyze", "--year", "2026", path)
+    assert "Usernames tried" in out
+    assert "spraying campaign 1 trying many together" in flat(out)
+    assert "8 usernames in all" in flat(out)
+
+
+def test_spraying_two_accounts_is_not_called_looking_for_accounts(
+    run: Runner, log_file: LogFile
+) -> None:
+    path = log_file(_spray_excerpt(["alice@example.com", "bob@example.com"], SPRAY_CLIENTS))
+    _code, out, _err = run("explain", path)
+    assert "password-spraying campaign" in flat(out)
+    assert "looking for the accounts that exist" not in flat(out)
+    _code, out, _err = run("analyze", "--year", "2026", path)
+    assert "Password spraying campaigns" in out and "Usernames tried" not in out

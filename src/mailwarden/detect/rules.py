@@ -20,7 +20,10 @@ Rules (thresholds are ``[policy]`` keys, see :class:`~mailwarden.config.PolicyCo
 - **Brute force**: ``fast_failures`` within ``fast_window`` (``bruteforce``);
   ``slow_failures`` within ``slow_window`` or ``daily_failures`` within ``daily_window``
   (``slow_bruteforce``, the attacks paced under fail2ban's 10-minute window).
-- **Enumeration**: ``enumeration_users`` distinct usernames within ``enumeration_window``.
+- **Enumeration**: ``enumeration_users`` distinct usernames within ``enumeration_window``
+  from one client (``enumeration``), or from the members of a spraying campaign together
+  (each member a name or two of a long list: the campaign's finding says so, and the
+  enumeration finding names the campaign; a campaign on fewer names is spraying only).
 - **Probe**: a failure on a name bots try everywhere (``generic_users``) that is not a
   real account, on an account the ``--users`` list lacks, or one the server called an
   ``unknown user``: watched, not banned. ``honeypot_users``: one try is a ban.
@@ -120,7 +123,7 @@ from mailwarden.detect.state import (
     network_of,
     with_service,
 )
-from mailwarden.detect.windows import StateTable, push_times
+from mailwarden.detect.windows import StateTable, most_within, push_times
 from mailwarden.model import (
     Action,
     Decision,
@@ -1711,11 +1714,12 @@ class Detector:
                 stale_findings += 1
                 findings.append(self._stale_finding(client))
         attackers.sort(key=lambda a: (RANK[a.verdict], -a.failures, a.ip))
+        campaign_names = self._campaign_usernames()
         findings = (
-            self._campaign_findings()
+            self._campaign_findings(campaign_names)
             + self._network_findings()
             + self._wide_findings({a.ip for a in attackers if a.recommendation == BAN})
-            + self._enumeration_findings(attackers)
+            + self._enumeration_findings(attackers, campaign_names)
             + self._server.findings()
             + findings
         )
@@ -1817,7 +1821,37 @@ class Detector:
             },
         )
 
-    def _campaign_findings(self) -> list[Finding]:
+    def _campaign_usernames(self) -> dict[int, tuple[int, bool]]:
+        """For each standing campaign: the most distinct usernames its members tried
+        together within ``enumeration_window`` (each name dated by the last time a member
+        tried it), and whether that count is complete (no member tried more names than
+        its state keeps). A campaign whose members each try a name or two of a long list
+        is enumerating as a whole: the per-client rule cannot see it."""
+        window = self._limits.enumeration[1]
+        found: dict[int, tuple[int, bool]] = {}
+        for root, number in self._campaigns.flagged.items():
+            if number not in self._standing:
+                continue
+            last: dict[str, float] = {}
+            complete = True
+            for ip in self._campaigns.members(root):
+                client = self._clients.get(ip) or self._archive.get(ip)
+                if client is None or not self._still_member(ip):
+                    continue
+                complete = complete and not client.users_full
+                if client.users is not None:
+                    tried = [(name, entry[1]) for name, entry in client.users.items()]
+                elif client.user is not None:
+                    tried = [(client.user, client.user_last)]
+                else:
+                    tried = []
+                for name, when in tried:
+                    if last.get(name, when - 1.0) < when:
+                        last[name] = when
+            found[number] = (most_within(sorted(last.values()), window), complete)
+        return found
+
+    def _campaign_findings(self, usernames: dict[int, tuple[int, bool]]) -> list[Finding]:
         campaigns = self._campaigns
         if not campaigns.flagged:
             return []
@@ -1857,6 +1891,10 @@ class Detector:
                 "target_count": len(accounts),
                 "failures": failures,
             }
+            names, complete = usernames.get(number, (0, True))
+            data["usernames"] = names
+            data["usernames_complete"] = complete
+            data["enumeration"] = names >= self._limits.enumeration[0]
             if self.accounts is not None:
                 data["existing_targets"] = [a for a in accounts if self.accounts.exists(a)]
             found.append(
@@ -2048,9 +2086,17 @@ class Detector:
             },
         )
 
-    def _enumeration_findings(self, attackers: list[Attacker]) -> list[Finding]:
+    def _enumeration_findings(
+        self, attackers: list[Attacker], usernames: dict[int, tuple[int, bool]]
+    ) -> list[Finding]:
+        """One finding when a client (an enumerator) or a spraying campaign as a whole
+        tried ``enumeration_users`` names within ``enumeration_window``: the names all
+        attackers tried, the most tried, and which exist. A campaign on a few accounts
+        is spraying, not enumeration (it has its own finding)."""
         enumerators = [a for a in attackers if Verdict.ENUMERATION in a.verdicts]
-        if not enumerators and not self._standing:
+        needed = self._limits.enumeration[0]
+        campaigns = sorted(n for n, (names, _) in usernames.items() if names >= needed)
+        if not enumerators and not campaigns:
             return []
         ranked = sorted(
             ((key, account) for key, account in self._accounts.items() if self._attacked(account)),
@@ -2060,6 +2106,7 @@ class Detector:
         data: dict[str, Any] = {
             "clients": [a.ip for a in enumerators][:MAX_REPORTED_MEMBERS],
             "client_count": len(enumerators),
+            "campaigns": campaigns,
             "usernames_tried": len(names),
             "most_tried": [
                 {"user": key, "failures": account.failures, "clients": len(account.clients)}

@@ -22,7 +22,7 @@ backwards (merged files) is filed in its place.
 from __future__ import annotations
 
 from bisect import insort
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Generic, TypeVar
 
 K = TypeVar("K")
@@ -50,6 +50,17 @@ def count_since(times: list[float], since: float) -> int:
             break
         n += 1
     return n
+
+
+def most_within(times: Sequence[float], window: float) -> int:
+    """The most of the sorted ``times`` that fit in one ``window`` (seconds): a
+    sliding window over them."""
+    best = start = 0
+    for end, when in enumerate(times):
+        while times[start] < when - window:
+            start += 1
+        best = max(best, end - start + 1)
+    return best
 
 
 def span_of_last(times: list[float], count: int) -> float | None:

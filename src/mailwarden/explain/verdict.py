@@ -866,6 +866,14 @@ def _enumeration_text(finding: Finding, facts: ExcerptFacts) -> str:
     names = _int(finding, "usernames_tried")
     enumerators = _int(finding, "client_count")
     addresses = max(enumerators, sum(1 for c in facts.attackers if c.accounts))
+    if not enumerators:  # a spraying campaign tried many names together, a few each
+        return ngettext(
+            "{n} different user names were tried by {addresses} address working together, "
+            "a few names each: someone is looking for the accounts that exist.",
+            "{n} different user names were tried by {addresses} addresses working together, "
+            "a few names each: someone is looking for the accounts that exist.",
+            addresses,
+        ).format(n=names, addresses=addresses)
     if addresses == enumerators:
         return ngettext(
             "{n} different user names were tried, by {clients} address: someone is "

@@ -421,11 +421,21 @@ def campaigns_section(findings: Sequence[Finding], limit: int) -> list[Renderabl
             members[:2] or ["-"],
             str(data.get("campaign", f.subject)),
             f"{data.get('member_count', 0):,}",
-            Text(names(list(data.get("targets", ())), 3), overflow="ellipsis"),
+            Text(_targets(data), overflow="ellipsis"),
             f"{data.get('failures', 0):,}",
             extra=f"+{more} more" if more > 0 else None,
         )
     return [_heading("Password spraying campaigns"), table]
+
+
+def _targets(data: dict[str, Any]) -> str:
+    """A campaign's shared targets; first how many names its members tried in all when
+    that makes it an enumeration too (first: the cell may be cut at its end)."""
+    targets = [str(t) for t in data.get("targets", ())]
+    if not data.get("enumeration"):
+        return names(targets, 3)
+    more = "" if data.get("usernames_complete", True) else " or more"
+    return f"{int(data.get('usernames', 0)):,}{more} usernames in all: {names(targets, 2)}"
 
 
 def networks_section(findings: Sequence[Finding], limit: int) -> list[RenderableType]:
@@ -484,6 +494,11 @@ def enumeration_section(findings: Sequence[Finding]) -> list[RenderableType]:
     enumerators = int(data.get("client_count", 0))
     if enumerators:
         text.append(f", {plural(enumerators, 'client')} trying many each")
+    campaigns = [str(n) for n in data.get("campaigns", ())]
+    if campaigns:
+        word = "campaign" if len(campaigns) == 1 else "campaigns"
+        joined = " and" if enumerators else ","
+        text.append(f"{joined} spraying {word} {', '.join(campaigns)} trying many together")
     text.append(".")
     most = [
         f"{account(str(item['user']))} ({item['failures']:,})"
