@@ -15,6 +15,9 @@ STAMP  := $(VENV)/.installed-$(MODE)
 SOURCES := $(shell find src/mailwarden -name '*.py' -o -name '*.c')
 
 # The stamp is dated to when the build began: a source edited during it rebuilds next time.
+# Byte code is written once here, as pip writes it for an installed package: with
+# PYTHONDONTWRITEBYTECODE set (as on the CI machines), each run would compile the plain
+# Python modules again (0.2 s a run, measured); an edited module is compiled afresh.
 $(STAMP): pyproject.toml setup.py $(if $(MAILWARDEN_PURE),,$(SOURCES))
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
@@ -22,6 +25,7 @@ $(STAMP): pyproject.toml setup.py $(if $(MAILWARDEN_PURE),,$(SOURCES))
 	touch $(STAMP).began
 	find src -name '*.so' -delete
 	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/python -m compileall -q src/mailwarden
 	$(BIN)/python -m mailwarden.native
 	mv $(STAMP).began $(STAMP)
 
