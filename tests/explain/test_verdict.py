@@ -121,7 +121,7 @@ def test_no_visible_login_is_not_stated_as_fact(run: Runner, log_file: LogFile) 
     assert "No successful login is visible in these lines." in out
     assert "Postfix logs a successful AUTH (the line with “sasl_method=”) only when mail" in out
     actions = _actions(out)
-    assert "“mailwarden analyze /var/log/mail.log*”" in actions
+    assert "“mailwarden analyze /var/log/mail.log*” (/var/log/maillog* on Red Hat" in flat(actions)
     assert "zgrep -F '[203.0.113.88]' /var/log/mail.log* | grep -F sasl_method=" in actions
     _code, zh, _err = run("explain", "--lang", "zh_CN", path)
     zh = flat(zh)
@@ -460,3 +460,24 @@ def test_spraying_two_accounts_is_not_called_looking_for_accounts(
     assert "looking for the accounts that exist" not in flat(out)
     _code, out, _err = run("analyze", "--year", "2026", path)
     assert "Password spraying campaigns" in out and "Usernames tried" not in out
+
+
+POSTSCREEN_ONLY = """\
+Mar 11 00:32:45 mx postfix/postscreen[55638]: CONNECT from [203.0.113.172]:60993 to [198.51.100.25]:25
+Mar 11 00:32:46 mx postfix/postscreen[55638]: PREGREET 16 after 0.35 from [203.0.113.172]:60993: EHLO localhost\\r\\n
+Mar 11 00:32:52 mx postfix/postscreen[55638]: DISCONNECT [203.0.113.172]:60993
+Mar 11 02:38:21 mx postfix/postscreen[55811]: CONNECT from [203.0.113.174]:48666 to [198.51.100.25]:25
+Mar 11 02:38:23 mx postfix/postscreen[55811]: HANGUP after 1.5 from [203.0.113.174]:48666 in tests before SMTP handshake
+Mar 11 02:38:23 mx postfix/postscreen[55811]: DISCONNECT [203.0.113.174]:48666
+"""  # noqa: E501
+
+
+def test_clients_stopped_by_postscreen_are_not_called_no_connection(
+    run: Runner, log_file: LogFile
+) -> None:
+    _code, out, _err = run("explain", log_file(POSTSCREEN_ONLY))
+    assert "Client 203.0.113.172, outside a session" in out
+    assert "no client connection at all" not in flat(out)
+    assert "These lines show 2 clients outside any mail session" in flat(out)
+    _code, out, _err = run("explain", log_file("Mar 11 00:32:45 mx postfix/qmgr[7]: starting\n"))
+    assert "These lines contain no client connection at all." in flat(out)

@@ -400,7 +400,9 @@ def explain(
                 )
             )
         )
-    facts = collect(sessions, analysis, fed, len(items))
+    in_sessions = {s.ip for s in sessions if s.ip is not None}
+    outside = {g.client for g in groups if g.session is None and g.client is not None}
+    facts = collect(sessions, analysis, fed, len(items), len(outside - in_sessions))
     blocks += verdict(facts, show_passwords, audit)
     return blocks
 

@@ -218,6 +218,9 @@ class ExcerptFacts:
     """Successful logins seen (from anyone)."""
     logged_in: frozenset[str] = frozenset()
     """Accounts someone logged in as (case-folded, escaped as credentials are)."""
+    outside: int = 0
+    """Client addresses whose lines are all outside any session (postscreen's checks,
+    DNSBL answers): they connected but never reached a mail session."""
 
     @property
     def attackers(self) -> list[ClientFacts]:
@@ -444,6 +447,7 @@ def collect(
     analysis: Analysis,
     fed: Iterable[Fed],
     records: int,
+    outside: int = 0,
 ) -> ExcerptFacts:
     """Join sessions, the analysis and the events as the session layer took them into
     facts per client."""
@@ -527,6 +531,7 @@ def collect(
         sessions=len(sessions),
         logins=logins,
         logged_in=logged_in_accounts(sessions),
+        outside=outside,
     )
 
 

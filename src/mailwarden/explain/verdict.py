@@ -145,7 +145,15 @@ def _headline(facts: ExcerptFacts) -> list[Block]:
             text += " " + ngettext(
                 "There is {n} successful login.", "There are {n} successful logins.", facts.logins
             ).format(n=facts.logins)
-        if not facts.sessions:
+        if facts.outside:
+            text += " " + ngettext(
+                "These lines show {n} client outside any mail session (postscreen's checks, "
+                "for example): it never reached the point of logging in.",
+                "These lines show {n} clients outside any mail session (postscreen's checks, "
+                "for example): none of them reached the point of logging in.",
+                facts.outside,
+            ).format(n=facts.outside)
+        elif not facts.sessions:
             text += " " + _("These lines contain no client connection at all.")
         blocks.append(Paragraph(text, 2))
         return blocks
@@ -495,7 +503,11 @@ def _log_checks(clients: list[ClientFacts]) -> list[str]:
     """Commands that look through the whole log for a login by these clients: the
     analyzer, and a zgrep for the logins of the accounts they tried (names safe to paste
     into a shell only; else for logins from the address)."""
-    commands = [f"“mailwarden analyze {_LOGS}”"]
+    commands = [
+        _("“{command}” (/var/log/maillog* on Red Hat and CentOS)").format(
+            command=f"mailwarden analyze {_LOGS}"
+        )
+    ]
     dovecot = all(s.kind == "dovecot" for c in clients for s in c.sessions) and any(
         c.sessions for c in clients
     )
