@@ -74,6 +74,7 @@ def explain(
     )
     from mailwarden.explain.document import Paragraph
 
+    notes: list[str] = []  # each goes on top: shown in the reverse order
     kept = counts.read.held_together
     if kept:
         note = ngettext(
@@ -88,30 +89,32 @@ def explain(
             kept,
         ).format(n=f"{kept:,}")
         blocks.insert(0, Paragraph(note))
+        notes.append(note)
     if cut:
         note = _(
             "Only the first {n} log entries were read: explain is for an excerpt. For a "
             "whole log, run “mailwarden analyze”, which reads any size."
         ).format(n=f"{MAX_READ:,}")
         blocks.insert(0, Paragraph(note))
-    write(blocks, sys.stdout)
+        notes.append(note)
     problems = list(counts.read.problems)
-    held = counts.read.held_together_note()
-    if held is not None:
-        problems.append(held)
-    if cut:
-        problems.append(
-            f"only the first {MAX_READ:,} entries were read (explain holds them all in"
-            " memory): for a whole log, run mailwarden analyze"
-        )
-    if counts.read.too_long:
+    too_long = counts.read.too_long
+    if too_long:
         from mailwarden.sources.interface import MAX_LINE
 
-        problems.append(
-            f"{counts.read.too_long} line(s) longer than {MAX_LINE // 1024} KiB skipped"
-            " (a paste of many entries on one line: break it into shorter lines)"
-        )
-    _warn(problems)
+        note = ngettext(
+            "{n} line longer than {kib} KiB was skipped (a paste of many entries on one "
+            "line: break it into shorter lines).",
+            "{n} lines longer than {kib} KiB were skipped (a paste of many entries on one "
+            "line: break it into shorter lines).",
+            too_long,
+        ).format(n=f"{too_long:,}", kib=MAX_LINE // 1024)
+        blocks.insert(0, Paragraph(note))
+        notes.append(note)
+    write(blocks, sys.stdout)
+    # What the explanation does not cover is said at its top and on standard error too
+    # (seen even when the explanation goes to a file), in the same language.
+    _warn(problems + notes[::-1])
     return 0
 
 
