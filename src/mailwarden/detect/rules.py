@@ -1846,8 +1846,7 @@ class Detector:
                 else:
                     tried = []
                 for name, when in tried:
-                    if last.get(name, when - 1.0) < when:
-                        last[name] = when
+                    last[name] = max(when, last.get(name, when))
             found[number] = (most_within(sorted(last.values()), window), complete)
         return found
 
