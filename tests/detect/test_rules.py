@@ -960,3 +960,84 @@ def test_a_bots_many_lost_connections_before_its_guesses_all_count() -> None:
     attacker = analysis.attacker("198.51.100.9")
     assert attacker is not None and attacker.failures == 32
     assert analysis.findings_of("auth_unavailable") == []
+
+
+# -- shared addresses and unconfirmed logins (a review's false alarms) ---------------------
+
+
+def test_an_office_behind_one_address_keeps_every_owner_and_is_no_attacker() -> None:
+    log = Log()
+    nat = "198.51.100.10"
+    users = [f"user{n}@example.com" for n in range(30)]
+    log.dovecot_login(0, nat, "paul@example.com")
+    for n, user in enumerate(users):  # 30 more people log in after paul
+        log.dovecot_login(60 + n * 60, nat, user)
+    for n in range(12):  # paul's phone with an old password, every 10 minutes
+        log.dovecot_failure(HOUR + n * 10 * MINUTE, nat, "paul@example.com")
+    log.dovecot_failure(3 * HOUR, nat, "user7@example.com")  # a typo
+    log.dovecot_login(3 * HOUR + 20, nat, "user7@example.com")
+    analysis = run(log)
+    assert analysis.compromised == ()
+    assert all(a.recommendation != "ban" for a in analysis.attackers)
+
+
+def test_people_who_log_in_behind_a_device_guessing_one_account_are_not_break_ins() -> None:
+    log = Log()
+    nat = "198.51.100.11"
+    for n in range(6):  # a phone with an old password, before anyone logged in today
+        log.dovecot_failure(n * 10 * MINUTE, nat, "paul@example.com")
+    for n in range(10):  # then the office arrives
+        log.dovecot_login(HOUR + n * MINUTE, nat, f"user{n}@example.com")
+    assert run(log).compromised == ()
+
+
+def test_a_bot_that_tried_several_accounts_and_logs_in_as_another_still_got_in() -> None:
+    log = Log()
+    for n, user in enumerate(["admin", "info", "sales", "test", "office"]):
+        log.sasl_failure(n * 10, "203.0.113.90", f"{user}@example.com")
+    log.queued_login(120, "203.0.113.90", "carol@example.com")  # a password it knew
+    (compromise,) = run(log).compromised
+    assert compromise.user == "carol@example.com" and not compromise.by_others
+
+
+def test_a_username_without_its_domain_then_the_login_is_its_owner() -> None:
+    log = Log()
+    log.dovecot_auth(0, "198.51.100.44", "carol", "S1", reason="unknown user")  # a probe
+    log.dovecot_failure(2, "198.51.100.44", "carol", session="S1")
+    log.dovecot_login(40, "198.51.100.44", "carol@example.com")
+    analysis = run(log)
+    assert analysis.compromised == ()
+    assert all(a.recommendation != "ban" for a in analysis.attackers)
+
+
+def test_a_login_after_only_others_guessed_is_watched_and_asked_not_banned() -> None:
+    log = Log()
+    for n in range(20):
+        log.sasl_failure(n * MINUTE, "192.0.2.66", "dave@example.com")
+    log.dovecot_login(30 * MINUTE, "192.0.2.67", "dave@example.com")
+    log.dovecot_login(40 * MINUTE, "192.0.2.67", "erin@example.com")  # nobody guessed erin
+    analysis = run(log)
+    (compromise,) = analysis.compromised
+    assert compromise.by_others and compromise.to_json()["by_others"] is True
+    attacker = analysis.attacker("192.0.2.67")
+    assert attacker is not None and attacker.recommendation == "watch"
+    detector = Detector(keep_history=False)
+    found = [d for e in log.events for d in detector.feed(e) if d.ip == "192.0.2.67"]
+    assert found and all(d.decision() is None for d in found)  # the daemon alerts, no ban
+
+
+def test_clients_that_join_a_flagged_campaign_are_all_members() -> None:
+    log = Log()
+    bots = [f"192.0.2.{n}" for n in range(10, 16)] + ["198.51.100.70", "198.51.100.71"]
+    accounts = [f"user{n}@example.com" for n in range(7)]
+    for n, ip in enumerate(bots[:6]):  # a chain over the list: one campaign
+        log.sasl_failure(n * MINUTE, ip, accounts[n])
+        log.sasl_failure(n * MINUTE + 30, ip, accounts[n + 1])
+    # two clients that met on an account of their own, then one of them joins the campaign:
+    # the first of the two never fails again, and is a member all the same
+    log.sasl_failure(HOUR, bots[6], "jobs@example.com")
+    log.sasl_failure(HOUR + 60, bots[7], "jobs@example.com")
+    log.sasl_failure(HOUR + 120, bots[7], accounts[0])
+    analysis = run(log)
+    (spray,) = analysis.findings_of("spray")
+    assert set(spray.data["members"]) == set(bots)

@@ -74,6 +74,19 @@ def test_headline_names_the_account_that_was_broken_into() -> None:
     assert read.startswith("Read 1,234 lines from 1 file in 0.5 s: 5 failed logins")
 
 
+def test_headline_of_a_login_only_others_guessed_before_asks_the_owner() -> None:
+    others = BREAK_IN.replace("203.0.113.99", "192.0.2.7").rsplit("\n", 1)[0]
+    login = (
+        "Feb 23 09:00:30 mx postfix/submission/smtpd[7009]: 5AbC1: client=unknown[198.51.100.8],"
+        " sasl_method=PLAIN, sasl_username=carol@example.com"
+    )
+    top, _ = headline(analysis_of(others + "\n" + login), SUMMARY)
+    assert top == (
+        "Maybe someone got in: carol@example.com was logged into from 198.51.100.8 after 5 "
+        "failed logins. Ask the owner whether it was them."
+    )
+
+
 def test_headline_without_a_break_in() -> None:
     top, _ = headline(analysis_of(BRUTE_FORCE), SUMMARY)
     assert top == "Nobody got in. 1 client guessed passwords (1 brute force): ban them."

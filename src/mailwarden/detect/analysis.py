@@ -201,6 +201,10 @@ class Compromise:
     reason: str
     evidence: tuple[Event, ...] = ()
     advice: tuple[str, ...] = COMPROMISE_ADVICE
+    by_others: bool = False
+    """Only other clients guessed before it (the address made no guess itself): the
+    least certain case, a first login from a new device can follow someone else's
+    guessing. The owner can tell; the address is watched, not banned."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -209,6 +213,7 @@ class Compromise:
             "time": _time(self.time),
             "failures_before": self.failures_before,
             "reason": self.reason,
+            "by_others": self.by_others,
             "advice": list(self.advice),
             "evidence": evidence_json(self.evidence),
         }

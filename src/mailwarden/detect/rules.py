@@ -56,7 +56,13 @@ Rules (thresholds are ``[policy]`` keys, see :class:`~mailwarden.config.PolicyCo
   a person's typos (no threshold reached) is the owner logging in; so is a client judged
   only by association (its network, a campaign it joined through this very account, a
   generic name that turns out to be real) whose few failures were all on the account it
-  logs in as: those verdicts are withdrawn.
+  logs in as (``carol`` for carol@example.com too): those verdicts are withdrawn. A
+  login as an account nobody was guessing, from a client whose guessing was on one
+  account or from which others log in too, is someone else behind the same address (an
+  office's NAT: a phone with an old password there makes no break-in of every colleague
+  who logs in); an earlier compromise is no guessing of its own. A compromise that only
+  other clients' guessing suggests (``by_others``) is watched, not banned: the owner is
+  asked first. Each (client, account) is reported once.
 - **Never banned**: loopback, the server's own addresses (Dovecot's ``lip=``) and
   ``policy.allow``: judged and reported, recommendation ``none (allow-listed)``.
 - **Scanner**: no login attempt, ``scanner_events`` policy violations: watched.
@@ -190,6 +196,7 @@ _PROBE = VERDICT_BIT[Verdict.PROBE]
 _SPRAY = VERDICT_BIT[Verdict.SPRAY_MEMBER]
 _NETWORK = VERDICT_BIT[Verdict.NETWORK_MEMBER]
 _COMPROMISED = VERDICT_BIT[Verdict.COMPROMISED]
+_COMPROMISE = Verdict.COMPROMISED
 _VERDICT_SEVERITY = {
     Verdict.COMPROMISED: Severity.CRITICAL,
     Verdict.BRUTEFORCE: Severity.HIGH,
@@ -410,6 +417,12 @@ class Detector:
         """Credentials (by index) decoded before their session's address showed: the
         setting that logged them."""
         self._compromises: list[Compromise] = []
+        self._compromised: set[tuple[str, str | None]] = set()
+        """(client, account) of the compromises reported: each once (up to
+        MAX_COMPROMISES; client.succeeded, a sample, covers the rest)."""
+        self._unconfirmed: set[str] = set()
+        """Clients whose compromise only others' guessing suggests (a first login from a
+        new device can follow it): watched, not banned, until they guess themselves."""
         self._events = 0
         self._failures_counted = 0
         self._stale_failures = 0
@@ -1040,12 +1053,23 @@ class Detector:
             if other is not None and other.flags & _SPRAY:
                 return  # both already in a flagged campaign
         campaigns = self._campaigns
+        flagged = campaigns.flagged
+        mine, theirs = campaigns.find(ip), campaigns.find(previous)
+        # A group that joins a flagged campaign brings members it must flag too (the
+        # first client to try each of its accounts saw no campaign then).
+        joining = None
+        if mine != theirs and (mine in flagged) != (theirs in flagged):
+            joining = list(campaigns.members(theirs if mine in flagged else mine))
         root = campaigns.union(ip, previous)
-        number = campaigns.flagged.get(root)
+        number = flagged.get(root)
         if number is not None:
             reason = self._reasons.get(number)
             if reason is None or not client.flags & _SPRAY or self.detections:
                 self._spray_member(client, number, key, event, when, found)
+            for member_ip in joining or ():
+                member = self._clients.get(member_ip) or self._archive.get(member_ip)
+                if member is not None and member is not client and not member.flags & _SPRAY:
+                    self._spray_member(member, number, key, event, when, found)
         elif campaigns.size(root) >= self._limits.spray[0]:
             number = campaigns.next_id
             campaigns.next_id += 1
@@ -1218,6 +1242,8 @@ class Detector:
             return []  # this client logged in as this account before
         if again and client is not None and client.flags & _COMPROMISED:
             return []  # the intruder again: reported at its first login
+        if (ip, key) in self._compromised:
+            return []
         compromise = self._compromise_reason(client, key, when)
         if compromise is None:
             # The owner: later failures with this account from here are typos or an
@@ -1234,6 +1260,14 @@ class Detector:
                     self._excuse_typos(client, key, when)
             return []
         reason, failures_before, by_others = compromise
+        if len(self._compromised) < MAX_COMPROMISES:
+            self._compromised.add((ip, key))
+        if by_others:
+            if len(self._unconfirmed) >= self.policy.max_clients:
+                self._unconfirmed.clear()
+            self._unconfirmed.add(ip)
+        else:
+            self._unconfirmed.discard(ip)
         if client is None:
             client = self._client(ip, when)
             client.see(event, when)
@@ -1252,6 +1286,7 @@ class Detector:
                     reason=reason,
                     evidence=evidence,
                     advice=compromise_advice(client.ip, client.allowed, by_others),
+                    by_others=by_others,
                 )
             )
         client.keep(event, important=True)
@@ -1267,16 +1302,22 @@ class Detector:
         case: a first login from a new device can follow someone else's guessing); None
         when it looks like the owner logging in."""
         if client is not None and client.allowed is None:
-            guessing = [v for v, _ in client.verdicts if v in GUESSING_VERDICTS]
+            # Its own guessing, not an earlier break-in (a login after one is no proof).
+            guessing = [
+                v for v, _ in client.verdicts if v in GUESSING_VERDICTS and v is not _COMPROMISE
+            ]
             if guessing and self._owner_pattern(client, key, guessing):
                 guessing = []
+            if guessing and key is not None and self._shared_address(client, key, when):
+                guessing = []  # someone else behind the same address (an office's NAT)
             if guessing:
                 worst = min(guessing, key=RANK.__getitem__)
                 what = f"as {key}" if key else "(the log does not say as whom)"
+                n = client.failures
                 return (
-                    f"logged in {what} after {client.failures} failed logins from this "
-                    f"client ({worst})",
-                    client.failures,
+                    f"logged in {what} after {n} failed {'login' if n == 1 else 'logins'} "
+                    f"from this client ({worst})",
+                    n,
                     False,
                 )
         if key is None:
@@ -1393,6 +1434,39 @@ class Detector:
             excused -= 1
             del times[index]
 
+    def _shared_address(self, client: ClientState, key: str, when: float) -> bool:
+        """Whether a login as ``key`` from a client judged guessing is someone else
+        behind the same address (an office's NAT, a carrier's pool), not a break-in:
+        nobody was guessing ``key``, and the client's guessing was on one account (a
+        device with an old password) or others have logged in from the address too.
+        A client that tried several accounts and logs in as one nobody tried, from an
+        address nobody logs in from, knew its password: a compromise still."""
+        if self._being_guessed(client, key, when):
+            return False
+        if len({local_part(name) for name in client.users_tried()}) <= 1:
+            return True
+        owner = self._owners.get(self._owner_key(client.ip, client.net))
+        return owner is not None and any(user != key for user in owner.users)
+
+    def _being_guessed(self, client: ClientState, key: str, when: float) -> bool:
+        """Whether the account ``key`` was being guessed: this client tried it (by its
+        local part too: ``carol`` is carol@example.com), or a hostile client did within
+        ``daily_window``."""
+        local = local_part(key)
+        if any(local_part(name) == local for name in client.users_tried()):
+            return True
+        account = self._accounts.get(key)
+        if account is None:
+            return False
+        since = when - self._limits.daily[1]
+        for ip, last in account.clients.items():
+            if ip == client.ip or last < since:
+                continue
+            other = self._clients.get(ip) or self._archive.get(ip)
+            if other is None or other.flags & _GUESSING_BITS:
+                return True
+        return False
+
     def _owner_pattern(self, client: ClientState, key: str | None, guessing: list[Verdict]) -> bool:
         """A client judged only by what others did (its network, a campaign it joined
         through this very account) or by the name it tried (a probe), whose own few
@@ -1401,10 +1475,11 @@ class Detector:
         compromise: see :meth:`_compromise_reason`.)"""
         if not set(guessing) <= _BY_ASSOCIATION:
             return False
-        tried = client.users_tried()
+        tried = {local_part(name) for name in client.users_tried()}
         if key is None:  # the log does not say as whom: the one account it tried, if one
             return len(tried) <= 1 and client.failures < self.policy.fast_failures
-        return tried <= {key} and client.failures < self.policy.fast_failures
+        # ``carol`` then carol@example.com: the same person, who forgot the domain
+        return tried <= {local_part(key)} and client.failures < self.policy.fast_failures
 
     def _person_in_network(self, ip: str, net: NetKey | None) -> None:
         """Someone logged in from ``ip``, not as an intruder: its network is no attacker
@@ -1663,6 +1738,10 @@ class Detector:
             client.allowed = "this server's own address"
         if client.allowed is not None:
             return NONE_ALLOWED
+        if verdict is _COMPROMISE and client.ip in self._unconfirmed:
+            # only others guessed: the owner can tell (ASK_THE_OWNER); its own guessing bans
+            own = any(v in BAN_VERDICTS and v is not _COMPROMISE for v, _ in client.verdicts)
+            return BAN if own else WATCH
         if verdict in BAN_VERDICTS:
             return BAN
         if verdict is Verdict.STALE_PASSWORD:

@@ -33,7 +33,10 @@ lines of evidence cost kilobytes each); longer lines end in ``…``."""
 MAX_SUCCEEDED = 8
 MAX_CLIENTS_PER_ACCOUNT = 64
 MAX_MEMBERS_PER_NETWORK = 256
-MAX_USERS_PER_OWNER = 16
+MAX_USERS_PER_OWNER = 256
+"""Accounts remembered per login address: an office or a carrier's NAT is one address
+for many people (with 16, a review's office of 30 users behind one address lost its
+owners, and their typos and a phone's old password read as guessing)."""
 MAX_SHARED = 4096
 """Distinct shared values (evidence headers, service tuples) interned at most."""
 

@@ -206,14 +206,19 @@ def headline(analysis: Analysis, summary: ReadSummary) -> tuple[str, str]:
         first = analysis.compromised[0]
         where = f" from {first.ip}" if first.ip else ""
         after = plural(first.failures_before, "failed login")
+        # Only others' guessing before every login: the owners can tell (ASK_THE_OWNER).
+        unsure = all(c.by_others for c in analysis.compromised)
+        who = "Maybe someone got in" if unsure else "Someone got in"
         if len(accounts) == 1 and first.user is None:
-            top = f"Someone got in{where} (the log does not say as whom) after {after}."
+            top = f"{who}{where} (the log does not say as whom) after {after}."
         elif len(accounts) == 1:
-            top = f"Someone got in: {accounts[0]} was logged into{where} after {after}."
+            top = f"{who}: {accounts[0]} was logged into{where} after {after}."
         else:
             more = len(accounts) - 4
             listed = ", ".join(accounts[:4]) + (f" +{more}" if more > 0 else "")
-            top = f"Someone got in: {len(accounts)} accounts ({listed})."
+            top = f"{who}: {len(accounts)} accounts ({listed})."
+        if unsure:
+            top += " Ask the owner whether it was them."
     elif banned or wide:
         guessed = []
         if banned:
