@@ -217,8 +217,11 @@ NO_EVENT = {
     "Dovecot auth_debug_passwords: an LDAP entry's userPassword",
     "Dovecot auth_debug: a dict passdb's JSON",
     "Postfix -v: a proxied map of any name",
+    "bare message: Postfix's own AUTH to a relay",
+    "bare message: Postfix's own LOGIN step to a relay",
 }
-"""Debug lines the parsers skip: never evidence, redacted all the same."""
+"""Debug lines the parsers skip (bare ones of Postfix's own client too, as with their
+program): never evidence, redacted all the same."""
 
 UNCHANGED = [
     # A user name that looks like a relay chat line keeps the server's fields after it.
