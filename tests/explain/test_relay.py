@@ -2,7 +2,8 @@
 """Postfix's own client (smtp, lmtp) relaying mail outward: what explain says of its
 lines, with their syslog header and pasted without it. They are this server's own
 deliveries, its AUTH to a smarthost included: never a server's reply to a client, never
-a client of ours."""
+a client of ours. What the client reads from the relay (its replies) is shown; what it
+writes of its own credentials is not."""
 
 from __future__ import annotations
 
@@ -90,6 +91,24 @@ def test_a_bare_relay_line_says_why_it_is_postfixs_own_client(log_file: LogFile)
     first = entries[0][1]
     assert "without its syslog header" in first and "reads a server's reply" in first
     assert all("without its syslog header" not in note for _line, note in entries[1:])
+
+
+@pytest.mark.parametrize("header", [True, False], ids=["with header", "bare"])
+def test_the_relays_replies_are_shown_and_our_credentials_are_not(
+    log_file: LogFile, header: bool
+) -> None:
+    lines = [line for line, _note in _entries(log_file(_log(header)))]
+    assert f"< {RELAY}: 235 2.7.0 Authentication successful" in lines
+    assert f"< {RELAY}: 535 5.7.8 Error: authentication failed" in lines
+    assert f"< {RELAY}: 250 2.1.0 Ok" in lines
+    assert f"< {RELAY}: 334 UGFzc3dvcmQ6" in lines
+    assert "Read 37 chars: 235 2.7.0 Authentication successful??" in lines
+    assert f"> {RELAY}: AUTH PLAIN ‹…›" in lines
+    assert "Write 45 chars: AUTH PLAIN ‹…›" in lines
+    assert f"> {RELAY}: ‹…›" in lines  # both LOGIN steps
+    assert f"> {RELAY}: MAIL FROM:<alice@example.com>" in lines
+    for line in lines:
+        assert not [secret for secret in SECRETS if secret in line], line
 
 
 def test_verbose_relay_lines_in_the_verdict_are_no_attack(run: Runner, log_file: LogFile) -> None:
