@@ -14,7 +14,13 @@ each replaced by ``[redacted]``; the rest of the line stays readable:
   SMTP command nor a web request line (an AUTH LOGIN step whose AUTH is on another line,
   whatever its words) are redacted;
 - what Postfix writes as a client to a relay (``smtp_tls_loglevel = 4`` dumps, ``-v``
-  chat of smtp and lmtp): its own AUTH, the relay password;
+  chat of smtp and lmtp): its own AUTH, the relay password. What it reads from the
+  relay are the relay's replies (``< relay: 235 2.7.0 Authentication successful``,
+  ``Read N chars: 535 5.7.8 …``): no secret of ours, kept (only their lines that are no
+  reply are redacted, as any client text). Without a program (a bare message) such a
+  line may as well be smtpd's copy of a client's, so only what no client sends as an
+  AUTH step is kept: a whole reply with its enhanced status code (``250 2.0.0 Ok``)
+  and the AUTH prompts (``334``, ``334 VXNlcm5hbWU6``);
 - client text in ``request longer than N: …`` (the first 30 bytes of an over-long line,
   an AUTH command's too);
 - secrets the server writes when told to (debug settings): Dovecot's ``given password:``
@@ -155,6 +161,35 @@ every line a server writes starts with (smtpd's own ``Write``/``>`` lines), and 
 the start of the text: a user name can hold ``x > a]: `` anywhere else."""
 
 
+_RELAY_TAG = re.compile(r"(?:[^\[\]<>:]|:(?! ))*/(?:smtp|lmtp)\[[0-9]+\]: ")
+"""The syslog header and tag of a line Postfix's smtp or lmtp client wrote
+(``… postfix/smtp[123]: ``). Its pid's brackets and its ``: `` are the line's first: no
+name a client chose, later in another program's line (after ``smtpd[77]:``,
+``dovecot: auth:``), can pass for it."""
+_RELAY_REPLY = re.compile(r"[0-9]{3}(?:[ -]|$)")
+"""A line of a relay's reply, as Postfix's client read it (``250-PIPELINING``)."""
+_WHOLE_REPLY = re.compile(
+    r"(?:([2-5])[0-9]{2}[ -]\1\.[0-9]{1,3}\.[0-9]{1,3}(?: |$)"
+    r"|334(?: VXNlcm5hbWU6| UGFzc3dvcmQ6)?$)"
+)
+"""A reply with its enhanced status code of the same class (``235 2.7.0 …``), or an AUTH
+prompt (``334``, LOGIN's ``Username:`` and ``Password:``): what Postfix's client reads
+from a relay, and no AUTH step (base64, one word) of a client."""
+
+
+def _replies_read(text: str, start: int) -> re.Pattern[str] | None:
+    """When the client text found at ``start`` is what Postfix's own client read from a
+    relay (a ``<`` chat or ``Read`` dump line), the replies in it to keep: any reply
+    line after an smtp or lmtp tag; in a bare message (no program), which may be smtpd's
+    copy of a client's line too, whole replies only. None for any other line."""
+    if text[start : start + 1] not in {"<", "R"}:
+        return None
+    if start == 0:
+        return _WHOLE_REPLY
+    tag = _RELAY_TAG.match(text)
+    return _RELAY_REPLY if tag is not None and tag.end() == start else None
+
+
 def redact_line(text: str) -> str:
     """``text`` (a log line as written) with every secret the server may have logged
     replaced by ``[redacted]``; idempotent."""
@@ -162,7 +197,10 @@ def redact_line(text: str) -> str:
         found = _CLIENT_TEXT.search(text)
         if found is not None:
             after = found.group("after") or found.group("psc_after")
-            text = text[: found.end()] + redact_client_text(text[found.end() :], after)
+            replies = _replies_read(text, found.start())
+            text = text[: found.end()] + redact_client_text(
+                text[found.end() :], after, replies=replies
+            )
         elif "Write " in text or "> " in text:
             found = _OWN_CLIENT_TEXT.search(text)
             if found is not None:
@@ -224,12 +262,16 @@ def redact_server_secrets(text: str) -> str:
     return text
 
 
-def redact_client_text(text: str, after: str | None = None) -> str:
+def redact_client_text(
+    text: str, after: str | None = None, *, replies: re.Pattern[str] | None = None
+) -> str:
     """Client text as a server logged it (one line, or several joined by ``??`` or
     ``\\r\\n``) with its credentials replaced: the token after ``AUTH <mech>``, the
     response lines of the exchange that follows, and any line that is neither a command
     nor a web request line.
-    ``after``: the command the text followed (``AUTH``: it starts with responses)."""
+    ``after``: the command the text followed (``AUTH``: it starts with responses).
+    ``replies``: the text is what Postfix's own client read from a relay; a line this
+    pattern matches is a reply, kept (unless an AUTH exchange in the text waits for it)."""
     # pending: response lines the AUTH exchange still waits for, redacted whatever they
     # look like; exchange: in an AUTH exchange, where a line that is no command is a
     # response.
@@ -261,7 +303,9 @@ def redact_client_text(text: str, after: str | None = None) -> str:
         elif _is_command(line):
             exchange = False
             out.append(piece)
-        elif not exchange and _HTTP_REQUEST.match(line):  # a web scanner's probe
+        elif (replies is not None and replies.match(line)) or (
+            not exchange and _HTTP_REQUEST.match(line)
+        ):  # a relay's reply (Postfix's own client read it), a web scanner's probe
             out.append(piece)
         else:
             # Not a command: an AUTH response (a step whose AUTH is on another log line,

@@ -82,6 +82,46 @@ def test_plain_with_authzid_and_complete_password() -> None:
     assert cred.masked_password() == "*** (11 characters)"
 
 
+def test_plain_acts_for_another_identity_only_when_authzid_differs() -> None:
+    """RFC 4616: an empty authzid, or the login name repeated, is the login name itself."""
+    for payload, acting_for in [
+        (b"\0alice@example.com\0secret", None),
+        (b"alice@example.com\0alice@example.com\0secret", None),
+        (b"bob@example.com\0alice@example.com\0secret", "bob@example.com"),
+    ]:
+        cred = decode_response("PLAIN", b64(payload))
+        assert cred is not None and cred.user == "alice@example.com"
+        assert cred.acting_for() == acting_for
+
+
+def test_plain_cut_inside_the_login_name_acts_for_nobody_known() -> None:
+    """``alice NUL alic…``: the login name is cut, so whether it differs is unknown."""
+    payload = b64(b"alice@example.com\0alice@example.com\0secret")
+    cred = decode_response("PLAIN", payload[:40], declared_length=len(payload) + 2)
+    assert cred is not None and cred.authzid == "alice@example.com"
+    assert cred.user == "alice@exampl" and not cred.user_complete
+    assert cred.acting_for() is None
+
+
+@pytest.mark.parametrize(
+    "raw", [b"alice@example.com", b"Tr0ub4dor&3x", b"Tr0ub4dor&3", b"Tr0ub4dor&"]
+)
+def test_a_whole_payload_without_a_nul_names_nobody(raw: bytes) -> None:
+    """Not PLAIN (a LOGIN step, or a password sent in its place): no authzid, which
+    would show a password as a name."""
+    payload = b64(raw)
+    assert decode_auth("PLAIN", payload) is None
+    assert decode_response("PLAIN", payload + "??", declared_length=len(payload) + 2) is None
+
+
+def test_plain_cut_before_its_first_nul_keeps_the_beginning_as_authzid() -> None:
+    payload = b64(b"a-very-long-authorization-identity@example.com\0alice\0pw")
+    cred = decode_response("PLAIN", payload[:40], declared_length=len(payload) + 2)
+    assert cred is not None and cred.user is None and cred.password is None
+    assert cred.authzid == "a-very-long-authorization-iden" and not cred.authzid_complete
+    assert cred.acting_for() is None
+
+
 def test_plain_as_a_continuation_line() -> None:
     payload = b64(b"\0bob\0hunter22")
     cred = decode_response("PLAIN", payload + "??", declared_length=len(payload) + 2)
@@ -180,10 +220,13 @@ def test_truncation_at_every_length(password: str, authzid: str) -> None:
         whole = cut > len(payload.rstrip("=")) or cut == len(payload)
         for given_length in (declared, None):
             cred = decode_auth("PLAIN", payload[:cut], given_length)
-            if cred is None:
-                assert cut < 4  # too short to hold a byte, or empty
-                continue
             ambiguous = given_length is None and not whole and cut % 4 == 0
+            if cred is None:
+                # too short to hold a byte, or empty; or, without the Read length, a cut
+                # that looks whole before the first NUL: no PLAIN payload, perhaps a
+                # password (see test_a_whole_payload_without_a_nul_names_nobody)
+                assert cut < 4 or (ambiguous and b"\0" not in base64.b64decode(payload[:cut]))
+                continue
             if not ambiguous:
                 assert cred.complete == whole
             if cred.user is not None:

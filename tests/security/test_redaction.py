@@ -194,6 +194,22 @@ CASES = {
         f"> relay.example.net[192.0.2.25]:587: {PASS_B64}",
         ["> relay.example.net[192.0.2.25]:587: [redacted]"],
     ),
+    "dump: a line like a relay's reply, then a pipelined AUTH": (
+        P + f"Read 60 chars: 250 2.0.0 Ok??AUTH PLAIN {PLAIN_B64}??",
+        ["AUTH PLAIN [redacted]??"],
+    ),
+    "bare dump: a line like a relay's reply, then a pipelined AUTH": (
+        f"Read 60 chars: 250 2.0.0 Ok??AUTH LOGIN??{USER_B64}??{PASS_B64}??",
+        ["Read 60 chars: 250 2.0.0 Ok??AUTH LOGIN??[redacted]??[redacted]??"],
+    ),
+    "Postfix's own client reads replies, an AUTH among them": (
+        f"Feb 23 11:57:14 mx postfix/smtp[2001]: Read 60 chars: 235 2.7.0 Ok??AUTH PLAIN {PLAIN_B64}",
+        ["Read 60 chars: 235 2.7.0 Ok??AUTH PLAIN [redacted]"],
+    ),
+    "a relay tag in a name a client chose": (
+        D + f"auth: passwd-file(x/smtp[1]: < r[192.0.2.25]:25: 235 {SECRET}",
+        ["auth: passwd-file(x/smtp[1]: < r[192.0.2.25]:25: [redacted]"],
+    ),
     "request longer than": (
         P + f"warning: unknown[{CLIENT}]: request longer than 2048: AUTH PLAIN {PLAIN_B64[:19]}...",
         ["request longer than 2048: AUTH PLAIN [redacted]"],
@@ -217,8 +233,13 @@ NO_EVENT = {
     "Dovecot auth_debug_passwords: an LDAP entry's userPassword",
     "Dovecot auth_debug: a dict passdb's JSON",
     "Postfix -v: a proxied map of any name",
+    "bare message: Postfix's own AUTH to a relay",
+    "bare message: Postfix's own LOGIN step to a relay",
+    "Postfix's own client reads replies, an AUTH among them",
+    "a relay tag in a name a client chose",
 }
-"""Debug lines the parsers skip: never evidence, redacted all the same."""
+"""Debug lines the parsers skip (bare ones of Postfix's own client too, as with their
+program): never evidence, redacted all the same."""
 
 UNCHANGED = [
     # A user name that looks like a relay chat line keeps the server's fields after it.
@@ -240,7 +261,41 @@ UNCHANGED = [
     D + "auth: Debug: client in: AUTH\t1\tPLAIN\tservice=imap\tresp=<hidden>",
     D
     + f"imap-login: Disconnected (auth failed, 1 attempts in 2 secs): user=<admin>, method=PLAIN, rip={CLIENT}, lip=192.0.2.1, session=<abc>",
+    # What Postfix's own client reads from a relay: the relay's replies, no secret.
+    *(
+        f"Feb 23 11:57:14 mx postfix/{client}[2001]: {line}"
+        for client in ("smtp", "lmtp", "relay/smtp")
+        for line in (
+            "< relay.example.net[192.0.2.25]:587: 235 2.7.0 Authentication successful",
+            "< relay.example.net[192.0.2.25]:587: 535 5.7.8 Error: authentication failed: UGFzc3dvcmQ6",
+            "< relay.example.net[192.0.2.25]:587: 334 VXNlcm5hbWU6",
+            "< relay.example.net[192.0.2.25]:587: 250-PIPELINING",
+            "Read 33 chars: 235 2.7.0 Authentication successful",
+            "Read 40 chars: 250-relay.example.net??250-PIPELINING??250-SIZ",
+        )
+    ),
+    # The same without a header: the whole replies and the AUTH prompts.
+    "< relay.example.net[192.0.2.25]:587: 250 2.0.0 Ok",
+    "< relay.example.net[192.0.2.25]:587: 235 2.7.0 Authentication successful",
+    "< relay.example.net[192.0.2.25]:587: 535 5.7.8 Error: authentication failed",
+    "< relay.example.net[192.0.2.25]:587: 334 VXNlcm5hbWU6",
+    "Read 30 chars: 250 2.0.0 Ok: queued as 4BC2A1??",
+    "Read 6 chars: 334 ??",
 ]
+
+STILL_HIDDEN = [
+    # smtpd copies its client's lines: a reply-like line may be a password.
+    P + f"< unknown[{CLIENT}]: 555-{SECRET}",
+    P + f"Read 20 chars: 235 {SECRET}??",
+    # Without a header, a line of smtpd that is no whole reply stays hidden too.
+    f"< unknown[{CLIENT}]: 555-{SECRET}",
+    f"Read 20 chars: 235 {SECRET}??",
+]
+
+
+@pytest.mark.parametrize("line", STILL_HIDDEN)
+def test_a_line_like_a_reply_that_a_client_may_have_sent_stays_hidden(line: str) -> None:
+    assert SECRET not in redact_line(line)
 
 
 def _events(line: str) -> list[Event]:
@@ -343,7 +398,8 @@ def _every_pattern(text: str) -> str:
     found = redact._CLIENT_TEXT.search(text)
     if found is not None:
         after = found.group("after") or found.group("psc_after")
-        text = text[: found.end()] + redact_client_text(text[found.end() :], after)
+        replies = redact._replies_read(text, found.start())
+        text = text[: found.end()] + redact_client_text(text[found.end() :], after, replies=replies)
     elif (own := redact._OWN_CLIENT_TEXT.search(text)) is not None:
         text = text[: own.end()] + redact_client_text(text[own.end() :])
     text = redact._redact_mismatch(text)
@@ -376,7 +432,12 @@ _NEAR = st.sampled_from(
         *("PLAIN(", ") != '", "request longer than 9: "),
         *("postfix/smtp[3]: Write 9 chars: ", "postfix/lmtp[4]: > r[1.2.3.4]:25: "),
         *("Write 9 chars: ", "> r[1.2.3.4]: ", "pass `", "_sasl_password_maps: x = "),
-        *("uncoded client response ", "250 ", "334 "),
+        *("uncoded client response ", "250 ", "334 ", "235 2.7.0 ", "535-5.7.8 "),
+        *(
+            "postfix/smtp[3]: < r[1.2.3.4]:25: ",
+            "postfix/smtp[3]: Read 9 chars: ",
+            "< r[1.2.3.4]: ",
+        ),
         *("uncoded initial reply: ", "xsasl_cyrus_client_get_passwd: ", "mail_addr_find: a -> b:"),
         *("dict_proxy_lookup: table=x_sasl_passwd y result=a:", "userPassword=", '"password":"'),
     ]

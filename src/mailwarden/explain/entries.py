@@ -167,13 +167,25 @@ def shown_password(cred: Credential, show_passwords: bool, real: bool = False) -
 
 
 def credential_text(cred: Credential, show_passwords: bool, real: bool = False) -> str:
-    """``account “admin@fipick.com”, password *** (…)`` for a decoded payload."""
+    """``account “admin@fipick.com”, password *** (…)`` for a decoded payload. “Acting
+    for” only when the payload names an identity other than its login name
+    (:meth:`Credential.acting_for`); a PLAIN payload the log cut before its login name
+    shows its first part for what it may be, the account or that identity."""
     parts: list[str] = []
     if cred.user is not None:
         user = cred.user if cred.user_complete else cred.user + CUT
         parts.append(_("account {user}").format(user=quoted(user)))
-    if cred.authzid is not None and cred.authzid != cred.user:
-        parts.append(_("acting for {authzid}").format(authzid=quoted(cred.authzid)))
+        authzid = cred.acting_for()
+        if authzid is not None:
+            parts.append(_("acting for {authzid}").format(authzid=quoted(authzid)))
+    elif cred.authzid is not None:
+        name = cred.authzid if cred.authzid_complete else cred.authzid + CUT
+        parts.append(
+            _(
+                "{name}, the account or the identity it acts for (the log cut the line off "
+                "before telling which)"
+            ).format(name=quoted(name))
+        )
     if cred.password is not None:
         word = _("token") if cred.mechanism in {"XOAUTH2", "OAUTHBEARER"} else _("password")
         parts.append(f"{word} {shown_password(cred, show_passwords, real)}")
@@ -416,7 +428,9 @@ def _auth_command(event: Event, state: SessionState) -> Note:
         cred = decode_auth(mech, payload, declared_length(event))
     if cred is None:
         text = _("The client asks to log in with method {mech}.").format(mech=mech)
-        if payload and payload.strip() not in {"=", "=??"}:
+        if _not_plain(mech, payload):
+            text += " " + _not_plain_text()
+        elif payload and payload.strip() not in {"=", "=??"}:
             text += " " + _("Its data could not be decoded.")
         return Note("auth_command", text, context=origin)
     state.credentials.append(cred)
@@ -432,6 +446,23 @@ def _auth_command(event: Event, state: SessionState) -> Note:
     if not cred.complete:
         text += " " + _truncation_text(cred)
     return Note("auth_command", text, context=origin)
+
+
+def _not_plain(mech: str, payload: str) -> bool:
+    """A PLAIN response that is base64 but decodes to no credential: a whole payload
+    without a NUL (see :mod:`mailwarden.parsers.sasl`)."""
+    if mech != "PLAIN" or payload.strip() in {"", "=", "=??", "*"}:
+        return False
+    text, _complete = decode_base64_line(payload)
+    return bool(text)
+
+
+def _not_plain_text() -> str:
+    return _(
+        "Its data is not a PLAIN payload (an authorization identity, the account and the "
+        "password, separated by NUL bytes) but a single piece, perhaps a LOGIN step or a "
+        "password sent in its place: it names no account, and it is not shown."
+    )
 
 
 def _truncation_text(cred: Credential) -> str:
@@ -589,11 +620,10 @@ def _auth_step(event: Event, payload: str, state: SessionState) -> Note:
                 ),
                 context=origin,
             )
-    return Note(
-        "auth:step",
-        _("The client sends the next step of its login (method {mech}).").format(mech=mech),
-        context=origin,
-    )
+    text = _("The client sends the next step of its login (method {mech}).").format(mech=mech)
+    if _not_plain(mech, payload):
+        text += " " + _not_plain_text()
+    return Note("auth:step", text, context=origin)
 
 
 BOT_GREETINGS = frozenset({"localhost", "localhost.localdomain", "ylmf-pc"})

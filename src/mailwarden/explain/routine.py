@@ -7,6 +7,14 @@ here, from the program that wrote the line and the first words of its message: e
 entry gets an explanation, as the README promises. A kind is explained in full once;
 later lines of the same kind get a short reminder (see :class:`~.entries.Note`).
 
+A line pasted without its syslog header names no program: its kind is then read from
+its form where that is unambiguous (:func:`_bare_kind`): a delivery agent's ``QUEUEID:
+to=<…>, relay=…, status=…``, Postfix's client failing to log in to a relay, and the
+``-v`` chat and TLS dump lines of Postfix's smtp or lmtp client (the parsers give them no
+event, as they give the lines that name the program:
+:func:`~mailwarden.parsers.postfix.own_client_line`). They are our server's own
+deliveries, never a reply to a client.
+
 The one line of them that concerns a client is dnsblog's ``addr 192.0.2.82 listed by
 domain zen.spamhaus.org as 127.0.0.4``: postscreen's helper writes the address it was
 asked about, so :func:`listed_client` reads it (validated as an address) and the entry
@@ -22,6 +30,7 @@ from dataclasses import dataclass
 from mailwarden.explain.entries import Note
 from mailwarden.locale import N_, _
 from mailwarden.model import Record
+from mailwarden.parsers.postfix import own_client_line
 from mailwarden.parsers.sasl import escape_text
 
 _QUEUE = frozenset({"cleanup", "qmgr", "pickup", "bounce", "defer", "trace", "postsuper"})
@@ -39,6 +48,19 @@ _OWN_LOGIN_MARKS = (
     "dict_proxy_lookup",
 )
 """-v lines of Postfix's own relay login (the password redacted where shown)."""
+_QUEUE_ID = re.compile(r"[0-9A-Za-z]+: ")
+_RELAY_LOGIN_FAILED = "SASL authentication failed; "
+"""Postfix's client could not log in to a relay (smtpd's own failure reads ``SASL
+<mechanism> authentication failed:``)."""
+_BARE_RELAY = (
+    "origin:bare_relay",
+    N_(
+        "The line came without its syslog header, so it names no program, but its form "
+        "does: smtpd reads commands and writes replies, while this line reads a server's "
+        "reply or writes a command. Postfix's smtp or lmtp client wrote it: this server "
+        "delivering or relaying mail outward. No reply to a client of ours."
+    ),
+)
 
 
 @dataclass(frozen=True)
@@ -128,8 +150,28 @@ _KINDS = {
 }
 
 
+def _bare_kind(message: str) -> str | None:
+    """The kind of a line without a program, when its form shows which wrote it: the
+    chat and dump lines of Postfix's own client, a delivery agent's result line, the
+    client's failed login to a relay. Other bare lines (the parsers read them as
+    smtpd's) are not routine here."""
+    if own_client_line(message):
+        return "relay:dump"
+    queue = _QUEUE_ID.match(message)
+    if queue is None:
+        return None
+    rest = message[queue.end() :]
+    if rest.startswith(_RELAY_LOGIN_FAILED):
+        return "relay:login"
+    if rest.startswith("to=<") and ", relay=" in rest and ", status=" in rest:
+        return "relay:login" if _RELAY_LOGIN_FAILED in rest else "routine:delivery"
+    return None
+
+
 def _kind(record: Record) -> str | None:
-    program = record.program or ""
+    if record.program is None:
+        return _bare_kind(record.message)
+    program = record.program
     service = program.rsplit("/", 1)[-1]
     if program.startswith("postfix"):
         if service in _QUEUE:
@@ -142,7 +184,7 @@ def _kind(record: Record) -> str | None:
                 or any(mark in message for mark in _OWN_LOGIN_MARKS)
             ):
                 return "relay:dump"
-            if "SASL authentication failed; " in message:
+            if _RELAY_LOGIN_FAILED in message:
                 return "relay:login"
             return "routine:delivery"
         if service in _SERVER:
@@ -201,7 +243,9 @@ def routine_note(record: Record) -> Note | None:
     if key is None:
         return None
     kind = _KINDS[key]
-    return Note(kind.key, _(kind.text), _(kind.short))
+    bare = record.program is None and key == "relay:dump"
+    context = (_BARE_RELAY[0], _(_BARE_RELAY[1])) if bare else None
+    return Note(kind.key, _(kind.text), _(kind.short), context=context)
 
 
 __all__ = ["listed_client", "routine_note"]

@@ -11,7 +11,9 @@ Dispatch is by program, cheapest test first:
 - ``dovecot``, ``dovecot-auth``, ``*-login``, ``auth``, ``auth-worker`` -> :mod:`.dovecot`;
 - no program (a bare message, as pasted or as SSHGuard's tests have them): Dovecot when
   the message starts like one (``imap-login:``, ``auth…``, ``pam_unix(``, ``dovecot:``),
-  else Postfix smtpd;
+  else Postfix smtpd, but for the chat and dump lines whose form shows that Postfix's
+  smtp or lmtp client wrote them (:func:`.postfix.own_client_line`): nothing, as with
+  their program;
 - any other program gives nothing.
 
 Every event's ``hostile``/``strength`` follows the policy in model.EventType and the

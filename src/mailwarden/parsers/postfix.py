@@ -127,6 +127,16 @@ _BIO = re.compile(
 )
 _HEX_ROW = re.compile(r"([0-9a-f]{4}) (?:- <SPACES/NULLS>$|((?:[0-9a-f]{2}[ |])+))")
 _CHAT = re.compile(r"([<>]) " + _CLIENT + r": (.*)$", re.S)
+_EXCHANGE = re.compile(
+    r"(?:([<>]) [^\s\[\]]*\[[^\]\s]*\](?::\d+)?:|(Read|Write) \d+ chars:) (.*)$", re.S
+)
+"""A chat or dump line of any Postfix process: the direction, and the text read or
+written (the peer may be a unix socket: ``private/dovecot-lmtp[private/dovecot-lmtp]``)."""
+_REPLY_START = re.compile(r"[0-9]{3}(?:[ -]|\?\?|$)")
+"""An SMTP reply as it starts a chat or dump line (``250 2.0.0 Ok``, ``250-PIPELINING``,
+``334 ??``): every line a server writes; no SMTP command or base64 step starts so."""
+_CUT_CODE = re.compile(r"[0-9]{1,2}")
+"""A reply the 40-byte dump cut inside its code."""
 _XSASL_FIRST = re.compile(
     r"xsasl_(?:dovecot|cyrus)_server_first: sasl_method ([^\s,]+)(?:, init_response (\S*))?"
 )
@@ -1137,9 +1147,40 @@ def _ssl_accept(record: Record, msg: str, service: str | None) -> list[Event]:
     return []
 
 
+def own_client_line(msg: str) -> bool:
+    """A bare message (no program) that Postfix's smtp or lmtp client wrote: its ``-v``
+    chat or its ``smtp_tls_loglevel = 4`` dump of a session with a relay (our server
+    delivering or relaying outward, its own AUTH to a smarthost included).
+
+    smtpd reads commands (``< client: EHLO …``, ``Read N chars: AUTH …``) and writes
+    replies (``> client: 250 …``, ``Write N chars: 334 …``), which start with a reply
+    code. The client does the opposite: it reads the relay's replies (``< relay: 235 …``)
+    and writes commands (``> relay: AUTH PLAIN …``). So the direction and a reply code
+    tell who wrote the line. A client of smtpd can send a line that looks like a reply
+    (no base64 step does: it has no space or hyphen); it is then read as a relay's,
+    which only costs a line that is evidence of nothing. A read is the relay's only when
+    every line in it is a reply (a dump joins lines read together with ``??``; its last
+    may be cut to its first digits): a client's AUTH pipelined after such a line keeps
+    its event."""
+    m = _EXCHANGE.match(msg)
+    if m is None:
+        return False
+    text = m.group(3)
+    if m.group(1) == ">" or m.group(2) == "Write":
+        return _REPLY_START.match(text) is None
+    *whole, last = text.removesuffix("??").split("??")
+    if not all(_REPLY_START.match(piece) for piece in whole):
+        return False
+    return _REPLY_START.match(last) is not None or _CUT_CODE.fullmatch(last) is not None
+
+
 def _dump(record: Record, msg: str, service: str | None) -> list[Event]:
     """``Read N chars: text`` / ``Write N chars: text`` (smtpd_tls_loglevel 4): at most 40
-    characters shown, CR LF as ``??``, no client address (joined by host+program+pid)."""
+    characters shown, CR LF as ``??``, no client address (joined by host+program+pid).
+    A bare message that Postfix's own client wrote gives nothing, as its program's
+    lines do (:func:`own_client_line`)."""
+    if record.program is None and own_client_line(msg):
+        return []
     m = _DUMP_RW.match(msg)
     if m is None:
         return []
@@ -1229,8 +1270,9 @@ def _server_reply(
         if enhanced is not None:
             detail["enhanced"] = enhanced
     else:
-        # No reply code: not a server's reply but Postfix's own smtp/lmtp client writing
-        # to a relay (its AUTH, the relay password): client text, redacted.
+        # No reply code: not a reply but a client's text (Postfix's own client writing to
+        # a relay, its AUTH and the relay password; its bare lines never get here, see
+        # own_client_line): redacted.
         text = redact_client_text(text)
     return _new(
         Event,
@@ -1257,7 +1299,11 @@ def _server_reply(
 
 def _chat(record: Record, msg: str, service: str | None) -> list[Event]:
     """Verbose chat (``smtpd -v`` or debug_peer_list): ``< name[addr]: command`` and
-    ``> name[addr]: reply``; the namaddr right after the arrow is the server's."""
+    ``> name[addr]: reply``; the namaddr right after the arrow is the server's. A bare
+    message that Postfix's own client wrote gives nothing (:func:`own_client_line`): the
+    namaddr in it is the relay's, no client of ours."""
+    if record.program is None and own_client_line(msg):
+        return []
     m = _CHAT.match(msg)
     if m is None:
         return []

@@ -5,9 +5,12 @@ Logs carry AUTH payloads in three places: verbose chat (``< host: AUTH PLAIN …
 and Cyrus/Dovecot debug lines. Everything here is pure and never raises on client text:
 junk gives None.
 
-- PLAIN: ``authzid NUL authcid NUL password`` (RFC 4616); with one NUL the part after
-  it may be a password (``user NUL password``, the leading NUL forgotten), so it is
-  never shown as an account name (:func:`_one_nul`).
+- PLAIN: ``authzid NUL authcid NUL password`` (RFC 4616). The login name is authcid;
+  authzid, when not empty, is the identity the client asks to act for
+  (:meth:`Credential.acting_for`). With one NUL the part after it may be a password
+  (``user NUL password``, the leading NUL forgotten), so it is never shown as an
+  account name (:func:`_one_nul`); a whole payload without a NUL is no PLAIN payload
+  (a LOGIN step or a password sent in its place) and names nobody.
 - LOGIN: username and password, each base64 on its own line; the session layer joins
   the steps (:func:`decode_base64_line` decodes one).
 - XOAUTH2 / OAUTHBEARER: the user and a bearer token; the token is masked like a password.
@@ -73,6 +76,17 @@ class Credential:
     password_next: str | None = None
     """When truncated: the characters the next, cut-off password character can be (the
     leftover bits of the last base64 character narrow it to four bytes). Secret."""
+    authzid_complete: bool = True
+    """False when the log cut a PLAIN payload inside its first part (the authzid)."""
+
+    def acting_for(self) -> str | None:
+        """The identity the client asks to act for (PLAIN's authzid), when the payload
+        names one other than its login name: an empty authzid, or the login name
+        repeated, means the login name itself (RFC 4616). None too when the log cut the
+        login name off or before it: whether the two differ is then unknown."""
+        if self.authzid is None or self.user is None or not self.user_complete:
+            return None
+        return self.authzid if self.authzid != self.user else None
 
     def masked_password(self) -> str:
         """The password as everyone may see it: see :func:`mask_password`."""
@@ -304,8 +318,13 @@ def _next_chars(decoded: _Base64) -> str | None:
     return "".join(chars) if all(c.isprintable() and c.isascii() for c in chars) else None
 
 
-def _plain(mech: str, decoded: _Base64) -> Credential:
+def _plain(mech: str, decoded: _Base64) -> Credential | None:
     parts = decoded.data.split(b"\0", 2)
+    if len(parts) == 1 and decoded.complete:
+        # No NUL in the whole payload: not PLAIN's authzid NUL authcid NUL password, but
+        # a LOGIN step or a password sent in its place. It names nobody, and is no
+        # authzid: it may be a password.
+        return None
     if len(parts) == 2 and parts[0] and not parts[0].startswith(parts[1]):
         return _one_nul(mech, decoded, parts[0], parts[1])
     # Without both NULs the payload was cut before the password (or is malformed):
@@ -314,7 +333,15 @@ def _plain(mech: str, decoded: _Base64) -> Credential:
     if len(parts) < 3:
         authzid = _decode_text(parts[0], len(parts) > 1) or None
         user = _decode_text(parts[1], False) if len(parts) == 2 else None
-        return Credential(mech, authzid, user, None, complete, user_complete=False)
+        return Credential(
+            mech,
+            authzid,
+            user,
+            None,
+            complete,
+            user_complete=False,
+            authzid_complete=len(parts) > 1,
+        )
     authzid_bytes, user_bytes, secret = parts
     password = _decode_text(secret, complete)
     start = len(authzid_bytes) + len(user_bytes) + 2
