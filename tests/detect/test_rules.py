@@ -1041,3 +1041,30 @@ def test_clients_that_join_a_flagged_campaign_are_all_members() -> None:
     analysis = run(log)
     (spray,) = analysis.findings_of("spray")
     assert set(spray.data["members"]) == set(bots)
+
+
+def test_a_login_after_a_try_on_an_account_a_campaign_is_guessing_is_asked() -> None:
+    log = Log()
+    bots = [f"2001:db8:1a{n:02x}::9" for n in range(10, 18)]
+    for n, ip in enumerate(bots):  # a slow campaign on carol and frank: never a burst
+        log.sasl_failure(n * HOUR, ip, "carol@example.com")
+        log.sasl_failure(n * HOUR + MINUTE, ip, "frank@example.com")
+    new = "2001:db8:1a3c::9"  # a fresh address tries carol once, and gets in
+    log.sasl_failure(7 * HOUR + 20 * MINUTE, new, "carol@example.com")
+    log.queued_login(7 * HOUR + 21 * MINUTE, new, "carol@example.com")
+    analysis = run(log)
+    (compromise,) = analysis.compromised
+    assert compromise.ip == new and compromise.by_others
+    assert "while spraying campaign 1 was guessing this account" in compromise.reason
+    attacker = analysis.attacker(new)
+    assert attacker is not None and attacker.recommendation == "watch"
+
+
+def test_a_phone_failing_from_its_carriers_pool_is_no_campaign_break_in() -> None:
+    log = Log()
+    pool = [f"203.0.113.{n}" for n in (101, 102, 103, 104, 105, 106)]
+    for n, ip in enumerate(pool):  # one customer's phone, an old password, a new address each time
+        log.dovecot_failure(n * 20 * MINUTE, ip, "c07@example.com")
+    log.dovecot_failure(2 * HOUR + 30, "203.0.113.107", "c07@example.com")  # a typo, then in
+    log.dovecot_login(2 * HOUR + 60, "203.0.113.107", "c07@example.com")
+    assert run(log).compromised == ()

@@ -86,8 +86,8 @@ COMPROMISE_ADVICE = (
 
 ASK_THE_OWNER = (
     "Ask the account's owner first whether this login was theirs (a new phone, a trip): "
-    "it came from an address that made no guess itself, right after others guessed this "
-    "account. If it was not theirs:"
+    "others were guessing this account, and the address it came from made no guess "
+    "itself, or a try or two as an owner's typo would be. If it was not theirs:"
 )
 
 
@@ -202,9 +202,10 @@ class Compromise:
     evidence: tuple[Event, ...] = ()
     advice: tuple[str, ...] = COMPROMISE_ADVICE
     by_others: bool = False
-    """Only other clients guessed before it (the address made no guess itself): the
-    least certain case, a first login from a new device can follow someone else's
-    guessing. The owner can tell; the address is watched, not banned."""
+    """Only other clients guessed before it (the address made no guess itself, or a
+    try or two on this account inside a spraying campaign on it): the least certain
+    case, a first login from a new device can follow someone else's guessing. The owner
+    can tell; the address is watched, not banned."""
 
     def to_json(self) -> dict[str, Any]:
         return {

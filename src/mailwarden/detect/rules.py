@@ -1301,12 +1301,14 @@ class Detector:
         came before it, and whether only other clients made them (the least certain
         case: a first login from a new device can follow someone else's guessing); None
         when it looks like the owner logging in."""
+        excused = False  # a campaign member by a few failures on this very account
         if client is not None and client.allowed is None:
             # Its own guessing, not an earlier break-in (a login after one is no proof).
             guessing = [
                 v for v, _ in client.verdicts if v in GUESSING_VERDICTS and v is not _COMPROMISE
             ]
             if guessing and self._owner_pattern(client, key, guessing):
+                excused = Verdict.SPRAY_MEMBER in guessing
                 guessing = []
             if guessing and key is not None and self._shared_address(client, key, when):
                 guessing = []  # someone else behind the same address (an office's NAT)
@@ -1347,7 +1349,34 @@ class Detector:
                 burst,
                 own == 0,
             )
+        if excused and client is not None:
+            return self._inside_a_campaign(client, key, account, when)
         return None
+
+    def _inside_a_campaign(
+        self, client: ClientState, key: str, account: AccountState, when: float
+    ) -> tuple[str, int, bool] | None:
+        """A login as ``key`` from a client that failed on it a time or two and so
+        joined the spraying campaign guessing it: its owner mistyping, or the campaign's
+        guess that worked, which no count tells apart (a slow campaign never makes a
+        burst). Reported to be checked with the owner (``by_others``: watched, not
+        banned) when the campaign's other clients tried the account within
+        ``compromise_window`` before (an owner's typo hours after a campaign passed is
+        the owner's), from outside the client's network (its own /24 or /64, a carrier's
+        pool or a household, may be the owner's other devices)."""
+        number = self._campaigns.campaign_of(client.ip)
+        since = when - self._limits.compromise[1]
+        guessers = self._guessers(account, client, key, since, elsewhere=True)
+        if number is None or not guessers:
+            return None
+        own = client.user_failures(key)
+        tries = f"{own} failed {'login' if own == 1 else 'logins'}"
+        return (
+            f"logged in as {key} after {tries} on it, while spraying campaign {number} "
+            f"was guessing this account ({guessers})",
+            own,
+            True,
+        )
 
     def _network_login(self, ip: str, net: NetKey | None, key: str | None, when: float) -> None:
         """Someone logged in from ``ip``, not judged an intruder, and its network stops
@@ -1382,17 +1411,26 @@ class Detector:
             )
 
     def _guessers(
-        self, account: AccountState, client: ClientState | None, key: str, since: float
+        self,
+        account: AccountState,
+        client: ClientState | None,
+        key: str,
+        since: float,
+        elsewhere: bool = False,
     ) -> str:
         """The other clients that failed on the account since ``since`` (at most three,
         most recent first), leaving out owners who logged in as it: whom a login after
-        someone else's guessing followed."""
+        someone else's guessing followed. ``elsewhere``: only those outside the client's
+        network (its own /24 or /64 may be the owner's other devices)."""
         names: list[str] = []
         others = 0
         for ip, last in reversed(account.clients.items()):
             if last < since or (client is not None and ip == client.ip):
                 continue
             other = self._clients.get(ip) or self._archive.get(ip)
+            near = client is not None and other is not None and other.net == client.net
+            if elsewhere and near and client is not None and client.net is not None:
+                continue  # the same /24 or /64 as the client's
             if (
                 other is not None
                 and other.succeeded
@@ -1740,7 +1778,10 @@ class Detector:
             return NONE_ALLOWED
         if verdict is _COMPROMISE and client.ip in self._unconfirmed:
             # only others guessed: the owner can tell (ASK_THE_OWNER); its own guessing bans
-            own = any(v in BAN_VERDICTS and v is not _COMPROMISE for v, _ in client.verdicts)
+            own = any(
+                v in BAN_VERDICTS and v is not _COMPROMISE and v not in _BY_ASSOCIATION
+                for v, _ in client.verdicts
+            )
             return BAN if own else WATCH
         if verdict in BAN_VERDICTS:
             return BAN
