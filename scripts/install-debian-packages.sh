@@ -1,12 +1,13 @@
 #!/bin/sh
 # Install the Debian packages that mailwarden's end-to-end tests (or benchmarks) run
-# for real: Postfix, Dovecot, nftables, ipset/iptables, swaks. Only what is missing is
+# for real: Postfix, Dovecot, nftables, ipset/iptables, swaks; acl (setfacl) for the
+# tests of files a POSIX ACL lets another user write. Only what is missing is
 # installed; no daemon is started by the installation (policy-rc.d), because the tests
 # start their own instances inside network namespaces. gcc and python3-dev compile the hot
 # modules (setup.py), which the suite tests; python3-venv gives Debian's python3 its venv.
 # Usage: scripts/install-debian-packages.sh [extra-package ...]
 set -eu
-packages="postfix dovecot-core dovecot-imapd nftables ipset iptables iproute2 openssl swaks libnet-ssleay-perl libio-socket-inet6-perl logrotate systemd-journal-remote gcc python3-dev python3-venv $*"
+packages="acl postfix dovecot-core dovecot-imapd nftables ipset iptables iproute2 openssl swaks libnet-ssleay-perl libio-socket-inet6-perl logrotate systemd-journal-remote gcc python3-dev python3-venv $*"
 missing=""
 for p in $packages; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

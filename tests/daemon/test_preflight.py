@@ -510,8 +510,9 @@ def test_a_symlink_another_user_owns_on_the_way_to_the_store(
 def test_a_store_file_its_group_may_write_is_refused(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """Mode 0660 (or an ACL, which shows as g+w): any member rewrites the bans, as
-    sshd's StrictModes refuses such an authorized_keys."""
+    """Mode 0660: any member rewrites the bans, as sshd's StrictModes refuses such an
+    authorized_keys. (An ACL shows as g+w too; its refusal names the user or group of
+    the entry: tests/store/test_acl.py.)"""
     store = tmp_path / "db" / "state.db"
     SqliteStore(store).close()
     store.chmod(0o660)
@@ -590,3 +591,28 @@ def test_a_temporary_folder_too_small_for_the_copy_is_not_a_broken_store(
     assert f"temporary folder {tiny_tmp} (No space left on device)" in err[0]
     assert "damaged" not in err[0] and "cannot open" not in err[0]
     assert list(tiny_tmp.iterdir()) == [], "no half copy left behind"
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the daemon's own files are checked for root")
+@pytest.mark.skipif(shutil.which("setfacl") is None, reason="Debian's acl package is missing")
+@pytest.mark.parametrize("entry", ["u:nobody:rw", "g:nogroup:rw"])
+def test_a_configuration_an_acl_lets_another_user_write_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], entry: str
+) -> None:
+    """root:root, mode 0644, and ``setfacl -m u:nobody:rw``: nobody could name an alert
+    command the daemon runs as root. The mode shows 0664 (the ACL's mask), and the
+    group is root's, so the group check let it through."""
+    path = config(tmp_path)
+    path.chmod(0o644)
+    subprocess.run(["setfacl", "-m", entry, str(path)], check=True)
+    whom = "user nobody (uid 65534)" if entry[0] == "u" else "group nogroup (gid 65534)"
+    code, err, _ = run_cli(capsys, "run", "--config", str(path), "--check")
+    assert code == 2
+    assert err[-1] == (
+        f"mailwarden: error: {path}: refused: {path} is writable by {whom} through its "
+        "ACL (the daemon runs as root)"
+    )
+    subprocess.run(["setfacl", "-m", "u:root:rw", str(path)], check=True)
+    subprocess.run(["setfacl", "-x", entry.rsplit(":", 1)[0], str(path)], check=True)
+    code, err, _ = run_cli(capsys, "run", "--config", str(path), "--check")
+    assert code == 0, err  # root named in the ACL: nobody else may write it

@@ -2,14 +2,23 @@
 
 Each subcommand lives in its own module here and is imported only when it is run, so
 `mailwarden events` does not pay for the daemon's or the report's imports.
+
+A reader that leaves early (`mailwarden events … | head -1`) ends every command the same
+way, here and nowhere else: nothing more on standard error and exit status
+:data:`READER_LEFT`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import importlib
 import os
+import select
+import signal
+import stat
 import sys
+from typing import IO, NoReturn
 
 import click
 
@@ -49,13 +58,8 @@ class LazyGroup(click.Group):
         try:
             return super().invoke(ctx)
         except BrokenPipeError:
-            # `mailwarden events … | head`: the reader left, which is not an error. Click
-            # would turn the broken pipe into exit status 1; stdout goes to /dev/null so
-            # that the flush at exit cannot fail again.
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())
-            os.close(devnull)
-            raise click.exceptions.Exit(0) from None
+            # Click would turn it into exit status 1 before main() sees it.
+            reader_left()
 
     @staticmethod
     def _load(name: str) -> click.Command | None:
@@ -90,6 +94,45 @@ def cli() -> None:
     """
 
 
+READER_LEFT = 128 + signal.SIGPIPE
+"""Exit status when the reader of standard output closed the pipe before the command was
+done: 141, what a shell shows for `zcat`, `grep` or `seq` piped into `head`, which
+SIGPIPE ends. Not 0, which would be quieter under ``set -o pipefail``: a cut-off audit
+would then read as "nothing of high severity" and a cut-off ``status`` would hide a
+damaged store. The process exits (cleanup runs: a scan pool's workers are reaped)
+rather than being killed by the signal."""
+
+
+def _reader_gone(stream: IO[str]) -> bool:
+    """Whether ``stream`` is a pipe whose reader has closed it (the kernel reports POLLERR
+    on a pipe's writing end once no reader is left). Checked when a command has ended,
+    because a single large write that the reader leaves in the middle of can return
+    without an error: Python's text layer drops the short count its buffer returns."""
+    try:
+        descriptor = stream.fileno()
+        if not stat.S_ISFIFO(os.fstat(descriptor).st_mode):
+            return False
+    except (AttributeError, OSError, ValueError):  # pytest's capture, a closed stream
+        return False
+    poller = select.poll()
+    poller.register(descriptor, 0)  # POLLERR is reported whatever the mask
+    return any(events & select.POLLERR for _, events in poller.poll(0))
+
+
+def reader_left() -> NoReturn:
+    """End the command because its reader left: what is still buffered for standard
+    output (or for a standard error read by a reader that left too) goes to /dev/null,
+    so the flush at exit cannot fail again and print "Exception ignored"."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    for stream in (sys.stdout, sys.stderr):
+        if stream is sys.stdout or _reader_gone(stream):
+            # Not a real file (pytest's capture): nothing to flush at exit.
+            with contextlib.suppress(AttributeError, OSError, ValueError):
+                os.dup2(devnull, stream.fileno())
+    os.close(devnull)
+    raise click.exceptions.Exit(READER_LEFT)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: one clear line on stderr for every error we know, never a traceback
     for bad input. A command may return an int: that is the exit status."""
@@ -101,7 +144,19 @@ def main(argv: list[str] | None = None) -> None:
         if reconfigure is not None:
             reconfigure(errors="backslashreplace")
     try:
-        status = cli.main(args=argv, prog_name="mailwarden", standalone_mode=False)
+        try:
+            status = cli.main(args=argv, prog_name="mailwarden", standalone_mode=False)
+            sys.stdout.flush()  # here, where a reader that left is handled, not at exit
+            if _reader_gone(sys.stdout):
+                reader_left()
+        except BrokenPipeError:
+            reader_left()
+        except SystemExit as exc:
+            # rich's Console.on_broken_pipe ends the program itself, with status 1, from
+            # inside its `except BrokenPipeError` (the recipe of Python's signal docs).
+            if isinstance(exc.__context__, BrokenPipeError):
+                reader_left()
+            raise
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except click.ClickException as exc:  # usage errors: exit 2
@@ -113,10 +168,6 @@ def main(argv: list[str] | None = None) -> None:
     except MailwardenError as exc:
         click.echo(f"mailwarden: error: {exc}", err=True)
         sys.exit(exc.exit_code)
-    except BrokenPipeError:
-        # `mailwarden events … | head`: the reader left; that is not an error.
-        sys.stderr.close()
-        sys.exit(0)
     except KeyboardInterrupt:
         sys.exit(130)
     if argv is None and sys.argv[1:2] in (["analyze"], ["events"]):

@@ -29,6 +29,7 @@ import stat
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from mailwarden.acl import acl_writers, described
 from mailwarden.config import Config, load_config
 from mailwarden.errors import ConfigError, MailwardenError, StoreError
 
@@ -74,7 +75,9 @@ def _unsafe(path: str) -> str | None:
 
     The configuration names a command the daemon runs as root and files it writes:
     whoever can change the file (or replace it in its folder) can run anything as root,
-    as sshd's StrictModes says for authorized_keys."""
+    as sshd's StrictModes says for authorized_keys. Root's group may write it; a user or
+    group a POSIX ACL names may not (the ACL's mask shows as the mode's group bits, so
+    a root-group file that ``setfacl -m u:nobody:rw`` opened looked safe)."""
     if os.geteuid() != 0:
         return None
     for place in (path, os.path.dirname(os.path.abspath(path))):
@@ -88,8 +91,13 @@ def _unsafe(path: str) -> str | None:
             stat.S_ISDIR(st.st_mode) and st.st_mode & stat.S_ISVTX
         ):
             return f"{place} is writable by every user"
-        if st.st_mode & stat.S_IWGRP and st.st_gid != 0:
-            return f"{place} is writable by group {st.st_gid}"
+        if st.st_mode & stat.S_IWGRP:
+            writers = acl_writers(place)
+            others = tuple(each for each in writers.named if each.id != 0) if writers else ()
+            if others:
+                return f"{place} is writable by {described(others)} through its ACL"
+            if st.st_gid != 0:
+                return f"{place} is writable by group {st.st_gid}"
     return None
 
 

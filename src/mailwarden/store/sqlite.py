@@ -22,7 +22,8 @@
   store's own folder it is refused, and never with the advice to chmod it. Every symlink
   on the way (named, or named by a link's target) belongs to root or to us. The file, its
   ``-wal`` and its ``-shm`` belong to root (or to us) and are writable by neither group
-  nor others (an ACL that grants a write shows as g+w); they are those beside
+  nor others (an ACL that grants a write shows as g+w, and the refusal names the user or
+  group of its entry); they are those beside
   the file a symlinked store leads to, where SQLite keeps them.
 - A store of ours without a table or column the store reads (dropped, restored in part)
   is damaged: refused when it is opened, not at the first read of that table.
@@ -55,6 +56,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from mailwarden.acl import acl_writers, described, removal
 from mailwarden.errors import StoreError, StoreUnusable
 from mailwarden.model import BanEntry, IPNetwork
 from mailwarden.store import rows as stored
@@ -167,8 +169,9 @@ def _file_problem(path: Path, each: Path, info: os.stat_result) -> str | None:
     """Why another user could write `each` (the store file, its -wal or its -shm), as
     one line with advice; None when nobody else can. As sshd's StrictModes for
     authorized_keys: owned by root or us, writable by neither group nor others (an ACL
-    entry that grants a write shows as g+w through the mask). The file is ours: the
-    advice is to chown or chmod it."""
+    entry that grants a write shows as g+w through the mask; the refusal names whom the
+    entry names). The file is ours: the advice is to chown or chmod it, or to remove the
+    ACL entry."""
     mode = stat.S_IMODE(info.st_mode)
     if mode & stat.S_IWOTH:
         return (
@@ -182,12 +185,39 @@ def _file_problem(path: Path, each: Path, info: os.stat_result) -> str | None:
             f"{_user_name(os.geteuid())} {each}"
         )
     if mode & stat.S_IWGRP:
+        granted = _acl_grants(each, info)
+        if granted is not None:
+            whom, advice = granted
+            return (
+                f"{path}: refusing a store file its ACL lets {whom} write ({each}): they "
+                f"could ban or lift bans; {advice}"
+            )
         return (
             f"{path}: refusing a store file its group may write ({each}, mode {mode:04o}, "
             f"group {_group(info.st_gid)}): any member could ban or lift bans; "
             f"chmod g-w {each}"
         )
     return None
+
+
+def _acl_grants(place: Path, info: os.stat_result) -> tuple[str, str] | None:
+    """Who an ACL entry of `place` lets write it, and the command that stops them; None
+    when no ACL names another user or group that may (the mode's g+w is then its group).
+    The refusal stays the mode's: this only says it as it is. With the owning group
+    writing too, ``chmod g-w`` (which lowers the mask) stops every entry at once."""
+    writers = acl_writers(place)
+    if writers is None:
+        return None
+    harmless = (0, os.geteuid())  # users who may write the store anyway; no group is
+    others = tuple(
+        each for each in writers.named if not (each.kind == "user" and each.id in harmless)
+    )
+    if not others:
+        return None
+    if writers.group:
+        whom = f"{described(others)} and its group {_group(info.st_gid)}"
+        return whom, f"chmod g-w {place}"
+    return described(others), removal(others, place)
 
 
 def _real(path: Path) -> Path:
@@ -293,6 +323,14 @@ def _folder_problem(path: Path, folder: Path, info: os.stat_result, own: bool) -
         )
     if mode & stat.S_IWGRP:
         advice = f"move it to a folder only root may write, such as {SERVICE_FOLDER}"
+        granted = _acl_grants(folder, info)
+        if granted is not None:
+            whom, fix = granted
+            return (
+                f"{path}: refusing a store {_where(own)} a folder its ACL lets {whom} write "
+                f"({folder}): they could replace the store; "
+                f"{advice if sticky else 'move it, or ' + fix}"
+            )
         if not sticky:
             advice = f"move it, or chmod g-w {folder}"
         return (
