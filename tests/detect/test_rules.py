@@ -1068,3 +1068,17 @@ def test_a_phone_failing_from_its_carriers_pool_is_no_campaign_break_in() -> Non
     log.dovecot_failure(2 * HOUR + 30, "203.0.113.107", "c07@example.com")  # a typo, then in
     log.dovecot_login(2 * HOUR + 60, "203.0.113.107", "c07@example.com")
     assert run(log).compromised == ()
+
+
+def test_three_quick_tries_on_one_account_then_in_is_asked_not_stated() -> None:
+    log = Log()  # a new phone at a hotel: its mail app retried the mistyped password
+    log.dovecot_failure(0, "203.0.113.150", "bob@example.com", attempts=3)
+    log.dovecot_login(60, "203.0.113.150", "bob@example.com")
+    analysis = run(log)
+    (compromise,) = analysis.compromised
+    assert compromise.by_others and "Ask the account's owner first" in compromise.advice[0]
+    log = Log()  # more tries than that, or several accounts: a break-in, as before
+    log.dovecot_failure(0, "203.0.113.151", "bob@example.com", attempts=4)
+    log.dovecot_login(60, "203.0.113.151", "bob@example.com")
+    (compromise,) = run(log).compromised
+    assert not compromise.by_others

@@ -481,3 +481,21 @@ def test_clients_stopped_by_postscreen_are_not_called_no_connection(
     assert "These lines show 2 clients outside any mail session" in flat(out)
     _code, out, _err = run("explain", log_file("Mar 11 00:32:45 mx postfix/qmgr[7]: starting\n"))
     assert "These lines contain no client connection at all." in flat(out)
+
+
+NEW_DEVICE_TYPOS = """\
+Mar 10 19:30:21 mx dovecot: imap-login: Disconnected: Connection closed (auth failed, 3 attempts in 21 secs): user=<bob@example.com>, method=PLAIN, rip=203.0.113.150, lip=192.0.2.1, TLS, session=<aB1cD2eF3gH4iJ5k>
+Mar 10 19:31:00 mx dovecot: imap-login: Login: user=<bob@example.com>, method=PLAIN, rip=203.0.113.150, lip=192.0.2.1, mpid=4242, TLS, session=<bC2dE3fG4hI5jK6l>
+"""  # noqa: E501
+
+
+def test_a_few_tries_on_one_account_then_in_is_a_maybe_in_both_commands(
+    run: Runner, log_file: LogFile
+) -> None:
+    path = log_file(NEW_DEVICE_TYPOS)
+    _code, out, _err = run("explain", "--year", "2026", path)
+    assert "Maybe. A login followed failed ones" in flat(out)
+    assert "a guess that worked, or its owner retyping a mistyped password" in flat(out)
+    assert "at least one attacker got in" not in out and "YES: it got in" not in out
+    _code, out, _err = run("analyze", "--year", "2026", path)
+    assert out.startswith("Maybe someone got in: bob@example.com was logged into")

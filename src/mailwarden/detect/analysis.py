@@ -86,8 +86,8 @@ COMPROMISE_ADVICE = (
 
 ASK_THE_OWNER = (
     "Ask the account's owner first whether this login was theirs (a new phone, a trip): "
-    "others were guessing this account, and the address it came from made no guess "
-    "itself, or a try or two as an owner's typo would be. If it was not theirs:"
+    "the failed logins before it were others' guessing, or a few tries on this account "
+    "alone, as an owner's typos would be. If it was not theirs:"
 )
 
 
@@ -202,10 +202,11 @@ class Compromise:
     evidence: tuple[Event, ...] = ()
     advice: tuple[str, ...] = COMPROMISE_ADVICE
     by_others: bool = False
-    """Only other clients guessed before it (the address made no guess itself, or a
-    try or two on this account inside a spraying campaign on it): the least certain
-    case, a first login from a new device can follow someone else's guessing. The owner
-    can tell; the address is watched, not banned."""
+    """The guessing before it was others' (the address made no guess itself, or a try
+    or two on this account inside a spraying campaign on it), or a few tries on this
+    account alone (``fast_failures`` at most): the least certain cases, a first login
+    from a new device looks the same. The owner can tell; the headline says "Maybe", and
+    the address is watched, not banned, unless its own guessing earned a ban."""
 
     def to_json(self) -> dict[str, Any]:
         return {

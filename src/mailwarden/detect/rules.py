@@ -1320,7 +1320,7 @@ class Detector:
                     f"logged in {what} after {n} failed {'login' if n == 1 else 'logins'} "
                     f"from this client ({worst})",
                     n,
-                    False,
+                    self._a_few_on_it(client, key),
                 )
         if key is None:
             return None
@@ -1471,6 +1471,16 @@ class Detector:
             index -= 1
             excused -= 1
             del times[index]
+
+    def _a_few_on_it(self, client: ClientState, key: str | None) -> bool:
+        """Whether a client's guessing before its login as ``key`` was no more than
+        ``fast_failures`` tries, all on that account: a person on a new device retyping
+        (Dovecot's ``3 attempts in 21 secs``) or a guess that worked, which no count
+        tells apart. The owner can: the compromise is to be checked with them (its own
+        brute-force verdict still bans the address)."""
+        if key is None or client.failures > self.policy.fast_failures:
+            return False
+        return {local_part(name) for name in client.users_tried()} <= {local_part(key)}
 
     def _shared_address(self, client: ClientState, key: str, when: float) -> bool:
         """Whether a login as ``key`` from a client judged guessing is someone else

@@ -197,6 +197,12 @@ class ClientFacts:
         return bool(self.compromises or self.succeeded_as or self.success_events)
 
     @property
+    def unsure(self) -> bool:
+        """Its logins are compromises only the owner can confirm (the detector's
+        ``by_others``: others' guessing, or a few tries on that account alone)."""
+        return bool(self.compromises) and all(c.by_others for c in self.compromises)
+
+    @property
     def no_reverse_name(self) -> bool:
         """Postfix showed the client as ``unknown[addr]`` (it had no verified name)."""
         return bool(self.names) and all(n == "unknown" for n in self.names)

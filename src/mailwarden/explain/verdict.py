@@ -158,7 +158,13 @@ def _headline(facts: ExcerptFacts) -> list[Block]:
         blocks.append(Paragraph(text, 2))
         return blocks
     compromised = [c for c in attackers if c.succeeded]
-    if compromised:
+    if compromised and all(c.unsure for c in compromised):
+        text = _(
+            "Maybe. A login followed failed ones, which looks the same whether a guess "
+            "worked or the owner mistyped: ask the owner whether it was them (details "
+            "below)."
+        )
+    elif compromised:
         text = _("Yes, and at least one attacker got in.")
     elif all(_unjudged(client) for client in attackers):
         failed = sum(_attempts(client) for client in attackers)
@@ -228,7 +234,7 @@ def _summary(client: ClientFacts) -> str:
             "{ip}: {n} failed login attempt.", "{ip}: {n} failed login attempts.", n
         ).format(ip=client.ip, n=n)
     if client.succeeded:
-        text += " " + _("It got in.")
+        text += " " + (_("It logged in then.") if client.unsure else _("It got in."))
     return text
 
 
@@ -379,10 +385,21 @@ def _outcome(client: ClientFacts) -> list[Block]:
         users = [quoted(escape_text(u)) for u in client.succeeded_as if u] or [
             _("an unknown account")
         ]
-        text = _("YES: it got in as {users}.").format(users=_listing(users))
+        if client.unsure:
+            text = _("It logged in as {users}.").format(users=_listing(users))
+        else:
+            text = _("YES: it got in as {users}.").format(users=_listing(users))
         first = _first_login(client)
         failed = client.failures_before(first) if first is not None else _attempts(client)
-        if failed:
+        if failed and client.unsure:
+            text += " " + ngettext(
+                "That was after {n} failed attempt: a guess that worked, or its owner "
+                "retyping a mistyped password. Ask the owner.",
+                "That was after {n} failed attempts: a guess that worked, or its owner "
+                "retyping a mistyped password. Ask the owner.",
+                failed,
+            ).format(n=failed)
+        elif failed:
             text += " " + ngettext(
                 "That was after {n} failed attempt: it guessed the password.",
                 "That was after {n} failed attempts: it guessed the password.",
