@@ -1082,3 +1082,23 @@ def test_three_quick_tries_on_one_account_then_in_is_asked_not_stated() -> None:
     log.dovecot_login(60, "203.0.113.151", "bob@example.com")
     (compromise,) = run(log).compromised
     assert not compromise.by_others
+
+
+def test_a_phone_on_a_new_64_of_its_carrier_with_an_old_password_is_no_attacker() -> None:
+    log = Log()
+    log.dovecot_login(0, "2001:db8:4a1:7c00::1", "alice@example.com")  # yesterday's /64
+    for n in range(14):  # a new /64 of the same /48, a new privacy address each time
+        log.dovecot_failure(
+            DAY + n * 15 * MINUTE, f"2001:db8:4a1:9e10::{n + 1:x}", "alice@example.com"
+        )
+    log.dovecot_login(DAY + 4 * HOUR, "2001:db8:4a1:9e10::99", "alice@example.com")  # updated
+    analysis = run(log)
+    assert analysis.attackers == () and analysis.compromised == ()
+    # Elsewhere than the owner's /48, the same failures are a network guessing her account.
+    log = Log()
+    log.dovecot_login(0, "2001:db8:4a1:7c00::1", "alice@example.com")
+    for n in range(14):
+        log.dovecot_failure(
+            DAY + n * 15 * MINUTE, f"2001:db8:77:9e10::{n + 1:x}", "alice@example.com"
+        )
+    assert {a.verdict for a in run(log).attackers} == {Verdict.NETWORK_MEMBER}

@@ -34,13 +34,16 @@ Rules (thresholds are ``[policy]`` keys, see :class:`~mailwarden.config.PolicyCo
   ``daily_window`` is named with it (the owner's, or the guessing that got in: the
   owner can tell).
 - **Spraying**: clients are joined when they fail on the same account within
-  ``spray_window``; a group of ``spray_clients`` is a campaign (``spray_member``), one
-  finding naming its members and targets.
-- **Stale password**: failures with an account the client (or, for IPv6, its /64) logged
-  in as within ``stale_window`` are not guesses, and never banned. Three of them on one
-  account within ``daily_window`` (:data:`STALE_DEVICE_FAILURES`) are a device with an
-  old password: reported under "Not attacks" (``stale_password``). Fewer are the
-  owner's typos: reported as nothing (one mistyped password is not a stale device).
+  ``spray_window`` (not two addresses of one IPv6 /64: one customer, for the network
+  rule); a group of ``spray_clients`` is a campaign (``spray_member``), one finding
+  naming its members and targets; a client that joins through another brings that
+  one's group in.
+- **Stale password**: failures with an account the client (or, for IPv6, its /64; failing
+  that, another /64 of its ``wide_ipv6_prefix`` network, as a carrier re-attaching a
+  phone gives) logged in as within ``stale_window`` are not guesses, and never banned.
+  Three of them on one account within ``daily_window`` (:data:`STALE_DEVICE_FAILURES`)
+  are a device with an old password: reported under "Not attacks" (``stale_password``).
+  Fewer are the owner's typos: reported as nothing (one mistyped password is not a stale device).
 - **Enumeration finding**: the usernames counted are the ones attackers tried; a name
   tried only by clients that logged in as it and are judged nothing worse (its owner's
   typos) is left out.
@@ -392,6 +395,9 @@ class Detector:
         self._accounts: StateTable[str, AccountState] = StateTable(cap, _last)
         self._networks: StateTable[NetKey, NetworkState] = StateTable(cap, _last)
         self._owners: StateTable[str | NetKey, OwnerState] = StateTable(cap, _last)
+        self._wide_owners: StateTable[NetKey, OwnerState] = StateTable(cap, _last)
+        """Accounts logged in as from each ``wide_ipv6_prefix`` network (a carrier's /48,
+        whose /64s a phone changes when it re-attaches)."""
         self._archive: dict[str, ClientState] = {}
         self._archived_networks: dict[NetKey, NetworkState] = {}
         self._lone: StateTable[NetKey, tuple[str, float, int]] = StateTable(cap, _second)
@@ -874,6 +880,13 @@ class Detector:
                 last = owner.users.get(key)
                 if last is not None and when - last <= self._limits.stale:
                     return self._stale(client, key, count, event, when)
+            if (
+                key is not None
+                and owner is None
+                and self._wide_owners
+                and self._wide_owner_of(client.net, key, when)
+            ):
+                return self._stale(client, key, count, event, when)
         self._failures_counted += count
         client.failures += count
         limits = self._limits
@@ -1047,6 +1060,10 @@ class Detector:
         last = clients.get(previous)
         if last is None or when - last > self._limits.spray[1]:
             return
+        if client.net is not None and ":" in ip:
+            other = self._clients.get(previous) or self._archive.get(previous)
+            if other is not None and other.net == client.net:
+                return  # one /64 is one customer (a phone's privacy addresses): the network rule's
         account.campaign = 1  # shared by two clients: a possible spraying target
         if client.flags & _SPRAY:
             other = self._clients.get(previous)
@@ -1239,6 +1256,7 @@ class Detector:
                     client.succeeded.append(key)
         if known and owner is not None and key is not None:
             owner.add(key, when)
+            self._wide_owner_add(ip, net, key, when)
             return []  # this client logged in as this account before
         if again and client is not None and client.flags & _COMPROMISED:
             return []  # the intruder again: reported at its first login
@@ -1252,6 +1270,7 @@ class Detector:
                 owner = owner or self._owner(ip, create=True, net=net)
                 if owner is not None:
                     owner.add(key, when)
+                self._wide_owner_add(ip, net, key, when)
             self._network_login(ip, net, key, when)
             self._person_in_network(ip, net)
             if client is not None:
@@ -1694,6 +1713,35 @@ class Detector:
             net, _ = network_key(ip, self._v4, self._v6)
         return net if net is not None and net & 1 else ip
 
+    def _wide_owner_add(self, ip: str, net: NetKey | None, key: str, when: float) -> None:
+        """The owner of ``key`` logged in from ``ip`` (in the network ``net``, when its
+        state is known): for IPv6, remember its wider network too
+        (:meth:`_wide_owner_of`)."""
+        if ":" not in ip or self.policy.wide_ipv6_prefix >= self._v6:
+            return
+        if net is None:
+            net, _ = network_key(ip, self._v4, self._v6)
+        if net is None or not net & 1:
+            return
+        wide = self._widen(net)
+        owner = self._wide_owners.get(wide)
+        if owner is None:
+            owner = OwnerState()
+            self._add_state(self._wide_owners, wide, owner)
+        owner.add(key, when)
+
+    def _wide_owner_of(self, net: NetKey | None, key: str, when: float) -> bool:
+        """Whether the owner of ``key`` logged in within ``stale_window`` from another
+        /64 of the same ``wide_ipv6_prefix`` network as ``net``: a phone that a carrier
+        gave a new /64 when it re-attached, still with an old password. Its failures on
+        that account are a device's, not guesses (an attacker in the owner's own /48
+        guessing that very account is the rare case this gives up)."""
+        if net is None or not net & 1 or self.policy.wide_ipv6_prefix >= self._v6:
+            return False
+        owner = self._wide_owners.get(self._widen(net))
+        last = owner.users.get(key) if owner is not None else None
+        return last is not None and when - last <= self._limits.stale
+
     def _owner(self, ip: str, create: bool, net: NetKey | None = None) -> OwnerState | None:
         """Who logged in from this address (keyed by :meth:`_owner_key`)."""
         key = self._owner_key(ip, net)
@@ -1815,6 +1863,7 @@ class Detector:
             self._retire_network(state)
         self._lone.expire(now - limits.retention)
         self._owners.expire(now - limits.stale)
+        self._wide_owners.expire(now - limits.stale)
         if len(self._campaigns) > 2 * self.policy.max_clients:
             self._campaigns.clear()
         return []
