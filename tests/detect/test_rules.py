@@ -1102,3 +1102,23 @@ def test_a_phone_on_a_new_64_of_its_carrier_with_an_old_password_is_no_attacker(
             DAY + n * 15 * MINUTE, f"2001:db8:77:9e10::{n + 1:x}", "alice@example.com"
         )
     assert {a.verdict for a in run(log).attackers} == {Verdict.NETWORK_MEMBER}
+
+
+def test_unnamed_failures_where_one_owner_logs_in_are_a_device_not_guessing() -> None:
+    log = Log()  # an old Postfix names no account; alice's IMAP works from her home
+    home = "203.0.113.45"
+    for n in range(30):
+        log.dovecot_login(n * 10 * MINUTE, home, "alice@example.com")
+    for n in range(24):  # her Outlook's SMTP password is old
+        log.sasl_failure(HOUR + n * 5 * MINUTE, home, None, mechanism="LOGIN")
+    analysis = run(log)
+    assert [a.verdict for a in analysis.attackers] == [Verdict.STALE_PASSWORD]  # never banned
+    (stale,) = analysis.findings_of("stale_password")
+    assert stale.data["unnamed"] is True and stale.data["users"] == ["alice@example.com"]
+    # Where two people log in, the log cannot tell whose device it is: guesses, as before.
+    log = Log()
+    log.dovecot_login(0, home, "alice@example.com")
+    log.dovecot_login(60, home, "bob@example.com")
+    for n in range(24):
+        log.sasl_failure(HOUR + n * 5 * MINUTE, home, None, mechanism="LOGIN")
+    assert ips(run(log)) == {home}

@@ -374,3 +374,22 @@ def test_an_allow_listed_attacker_is_not_listed_under_not_attacks_alone() -> Non
     text = render(analyze(events, policy))
     assert "Not attacks, and clients never banned (never recommended for a ban)" in text
     assert "192.0.2.7 (brute force, 5 failures) is never banned" in " ".join(text.split())
+
+
+def test_a_device_whose_failures_name_no_account_is_said_as_such() -> None:
+    logins = [
+        f"Feb 23 08:{m:02d}:00 mx dovecot: imap-login: Login: user=<alice@example.com>, "
+        f"method=PLAIN, rip=203.0.113.45, lip=192.0.2.1, mpid={900 + m}, TLS, "
+        f"session=<aBcDeFgH{m:02d}jKlMnO>"
+        for m in range(0, 60, 10)
+    ]
+    failures = [
+        f"Feb 23 09:{m:02d}:00 mx postfix/submission/smtpd[{7100 + m}]: warning: "
+        "unknown[203.0.113.45]: SASL LOGIN authentication failed: UGFzc3dvcmQ6"
+        for m in range(0, 60, 5)
+    ]
+    out = render(analysis_of("\n".join(logins + failures)))
+    assert "203.0.113.45 failed to log in 12 times (the log names no account;" in " ".join(
+        out.split()
+    )
+    assert "alice@example.com logs in from there): a phone or mail client" in " ".join(out.split())

@@ -880,6 +880,11 @@ class Detector:
                 last = owner.users.get(key)
                 if last is not None and when - last <= self._limits.stale:
                     return self._stale(client, key, count, event, when)
+            elif key is None and owner is not None and client.user is None:
+                only = self._only_owner(owner, when)
+                if only is not None:  # an old Postfix names no account: a device of its
+                    client.stale_unnamed = True
+                    return self._stale(client, only, count, event, when)
             if (
                 key is not None
                 and owner is None
@@ -1713,6 +1718,17 @@ class Detector:
             net, _ = network_key(ip, self._v4, self._v6)
         return net if net is not None and net & 1 else ip
 
+    def _only_owner(self, owner: OwnerState, when: float) -> str | None:
+        """The one account logged in as from an address within ``stale_window``, if
+        only one was: a failure there that names no account (Postfix before 3.7.8 and
+        3.8.3 logs no ``sasl_username=`` with it) from a client that named none is that
+        owner's device with an old password, not a guess (a home's Outlook with an old
+        SMTP password beside its working IMAP). With several accounts (an office), the
+        log cannot tell whose: the failures stay guesses."""
+        since = when - self._limits.stale
+        recent = [user for user, last in owner.users.items() if last >= since]
+        return recent[0] if len(recent) == 1 else None
+
     def _wide_owner_add(self, ip: str, net: NetKey | None, key: str, when: float) -> None:
         """The owner of ``key`` logged in from ``ip`` (in the network ``net``, when its
         state is known): for IPv6, remember its wider network too
@@ -1993,6 +2009,7 @@ class Detector:
             evidence=evidence_events((client.evidence or ())[:2]),
             data={
                 "users": users,
+                "unnamed": client.stale_unnamed,
                 "failures": client.stale,
                 "recommendation": NONE_STALE,
                 "advice": "a device that logged in before now uses an old password: "

@@ -300,6 +300,7 @@ class ClientState:
         "stale",
         "stale_device",
         "stale_run",
+        "stale_unnamed",
         "stale_users",
         "succeeded",
         "times",
@@ -334,6 +335,9 @@ class ClientState:
         self.stale = 0
         """Failures with an account this client had logged in as (never guesses)."""
         self.stale_users: set[str] | None = None
+        self.stale_unnamed = False
+        """Its stale failures named no account (Postfix before 3.7.8/3.8.3 logs none):
+        the one account logged in as from its address stands for it."""
         self.stale_run: tuple[str, tuple[float, ...]] | None = None
         """The account of its latest such failure and their recent times (at most
         two): how close it is to :attr:`stale_device`."""

@@ -656,12 +656,20 @@ def not_attacks_section(analysis: Analysis, limit: int) -> list[RenderableType]:
     items: list[Text] = []
     for f in _rows(stale, limit):
         users = names(list(f.data.get("users", ())), 2)
+        failed = _times(int(f.data.get("failures", 0)))
+        if f.data.get("unnamed"):  # the log named no account: the address's one owner
+            what = (
+                f"{f.subject} failed to log in {failed} (the log names no account; "
+                f"{users} logs in from there)"
+            )
+        else:
+            what = (
+                f"{f.subject} failed to log in as {users} {failed}, an account it had logged in as"
+            )
         items.append(
             Text(
-                f"{f.subject} failed to log in as {users} "
-                f"{_times(int(f.data.get('failures', 0)))}, an account it had logged in as: a "
-                "phone or mail client with an old password. Update the password on that "
-                "device."
+                f"{what}: a phone or mail client with an old password. Update the password "
+                "on that device."
             )
         )
     for f in outage:
