@@ -979,6 +979,8 @@ def test_an_office_behind_one_address_keeps_every_owner_and_is_no_attacker() -> 
     analysis = run(log)
     assert analysis.compromised == ()
     assert all(a.recommendation != "ban" for a in analysis.attackers)
+    (device,) = analysis.findings_of("stale_password")
+    assert device.data["users"] == ["paul@example.com"]  # user7's typo is no device
 
 
 def test_people_who_log_in_behind_a_device_guessing_one_account_are_not_break_ins() -> None:

@@ -984,7 +984,7 @@ class Detector:
             earlier = tuple(t for t in run[1] if t >= since) if run and run[0] == key else ()
             times = (*earlier, *[when] * min(count, STALE_DEVICE_FAILURES))
             if len(times) >= STALE_DEVICE_FAILURES:
-                client.stale_device = True
+                client.stale_device = key
                 client.stale_run = None
             else:
                 client.stale_run = (key, times)
@@ -2001,7 +2001,7 @@ class Detector:
         )
 
     def _stale_finding(self, client: ClientState) -> Finding:
-        users = sorted(client.stale_users or ())
+        users = [client.stale_device] if client.stale_device else sorted(client.stale_users or ())
         return Finding(
             kind="stale_password",
             severity=Severity.INFO,

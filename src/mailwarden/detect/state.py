@@ -341,9 +341,10 @@ class ClientState:
         self.stale_run: tuple[str, tuple[float, ...]] | None = None
         """The account of its latest such failure and their recent times (at most
         two): how close it is to :attr:`stale_device`."""
-        self.stale_device = False
-        """Enough such failures on one account, close enough, to be a device with an old
-        password rather than typos (``rules.STALE_DEVICE_FAILURES``)."""
+        self.stale_device: str | None = None
+        """The account with enough such failures, close enough, to be a device with an
+        old password rather than typos (``rules.STALE_DEVICE_FAILURES``): the one a
+        report names (the typos of others behind the same address are no device)."""
         self.succeeded: list[str] | None = None
         self.flags = 0
         self.verdicts: tuple[tuple[Verdict, str], ...] = ()
