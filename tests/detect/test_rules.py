@@ -991,6 +991,10 @@ def test_people_who_log_in_behind_a_device_guessing_one_account_are_not_break_in
     for n in range(10):  # then the office arrives
         log.dovecot_login(HOUR + n * MINUTE, nat, f"user{n}@example.com")
     assert run(log).compromised == ()
+    # paul's laptop logs in too: his phone's failures, or a guess that worked? Ask him.
+    log.dovecot_login(2 * HOUR, nat, "paul@example.com")
+    (compromise,) = run(log).compromised
+    assert compromise.user == "paul@example.com" and compromise.by_others
 
 
 def test_a_bot_that_tried_several_accounts_and_logs_in_as_another_still_got_in() -> None:

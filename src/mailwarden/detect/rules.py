@@ -1497,14 +1497,20 @@ class Detector:
             del times[index]
 
     def _a_few_on_it(self, client: ClientState, key: str | None) -> bool:
-        """Whether a client's guessing before its login as ``key`` was no more than
-        ``fast_failures`` tries, all on that account: a person on a new device retyping
-        (Dovecot's ``3 attempts in 21 secs``) or a guess that worked, which no count
-        tells apart. The owner can: the compromise is to be checked with them (its own
-        brute-force verdict still bans the address)."""
-        if key is None or client.failures > self.policy.fast_failures:
+        """Whether a client's guessing before its login as ``key`` was all on that
+        account, and no more than ``fast_failures`` tries, or from an address others log
+        in from too (an office's NAT, where a phone with an old password fails until its
+        owner's laptop logs in): a person's retyping or old device, or a guess that
+        worked, which no count tells apart. The owner can: the compromise is to be
+        checked with them (its own brute-force verdict still bans the address)."""
+        if key is None:
             return False
-        return {local_part(name) for name in client.users_tried()} <= {local_part(key)}
+        if not {local_part(name) for name in client.users_tried()} <= {local_part(key)}:
+            return False
+        if client.failures <= self.policy.fast_failures:
+            return True
+        owner = self._owners.get(self._owner_key(client.ip, client.net))
+        return owner is not None and any(user != key for user in owner.users)
 
     def _shared_address(self, client: ClientState, key: str, when: float) -> bool:
         """Whether a login as ``key`` from a client judged guessing is someone else
