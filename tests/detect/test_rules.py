@@ -1128,3 +1128,12 @@ def test_unnamed_failures_where_one_owner_logs_in_are_a_device_not_guessing() ->
     for n in range(24):
         log.sasl_failure(HOUR + n * 5 * MINUTE, home, None, mechanism="LOGIN")
     assert ips(run(log)) == {home}
+
+
+def test_a_bot_whose_failures_name_no_account_then_logs_in_got_in() -> None:
+    log = Log()  # an old Postfix: the failures name no account, the login does
+    for n in range(6):
+        log.sasl_failure(n * 5, "192.0.2.50", None, mechanism="LOGIN")
+    log.queued_login(60, "192.0.2.50", "bob@example.com")
+    (compromise,) = run(log).compromised
+    assert compromise.user == "bob@example.com" and not compromise.by_others

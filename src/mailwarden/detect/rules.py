@@ -1521,7 +1521,9 @@ class Detector:
         address nobody logs in from, knew its password: a compromise still."""
         if self._being_guessed(client, key, when):
             return False
-        if len({local_part(name) for name in client.users_tried()}) <= 1:
+        # Exactly one: failures that name no account (an old Postfix logs none) may have
+        # been on this very one, and a bot's login after them is the break-in to report.
+        if len({local_part(name) for name in client.users_tried()}) == 1:
             return True
         owner = self._owners.get(self._owner_key(client.ip, client.net))
         return owner is not None and any(user != key for user in owner.users)
