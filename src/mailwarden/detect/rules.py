@@ -1066,7 +1066,7 @@ class Detector:
         if last is None or when - last > self._limits.spray[1]:
             return
         if client.net is not None and ":" in ip:
-            other = self._clients.get(previous) or self._archive.get(previous)
+            other = self._known(previous)
             if other is not None and other.net == client.net:
                 return  # one /64 is one customer (a phone's privacy addresses): the network rule's
         account.campaign = 1  # shared by two clients: a possible spraying target
@@ -1089,7 +1089,7 @@ class Detector:
             if reason is None or not client.flags & _SPRAY or self.detections:
                 self._spray_member(client, number, key, event, when, found)
             for member_ip in joining or ():
-                member = self._clients.get(member_ip) or self._archive.get(member_ip)
+                member = self._known(member_ip)
                 if member is not None and member is not client and not member.flags & _SPRAY:
                     self._spray_member(member, number, key, event, when, found)
         elif campaigns.size(root) >= self._limits.spray[0]:
@@ -1097,7 +1097,7 @@ class Detector:
             campaigns.next_id += 1
             campaigns.flagged[root] = number
             for member_ip in campaigns.members(root):
-                member = self._clients.get(member_ip) or self._archive.get(member_ip)
+                member = self._known(member_ip)
                 if member is not None:
                     self._spray_member(member, number, key, event, when, found)
 
@@ -1168,7 +1168,7 @@ class Detector:
             return
         state.flagged = when
         for ip in members:
-            member = self._clients.get(ip) or self._archive.get(ip)
+            member = self._known(ip)
             if member is not None and not member.flags & _NETWORK:
                 self._network_member(member, state, event, when, found, announce=False)
         if not self.detections:
@@ -1200,7 +1200,7 @@ class Detector:
         first_ip, first_when, first_failures = lone
         state.members.add(first_ip, first_when)
         state.failures = first_failures
-        first = self._clients.get(first_ip) or self._archive.get(first_ip)
+        first = self._known(first_ip)
         if first is not None:
             state.first_time = first.first_time
             if first.evidence:
@@ -1451,7 +1451,7 @@ class Detector:
         for ip, last in reversed(account.clients.items()):
             if last < since or (client is not None and ip == client.ip):
                 continue
-            other = self._clients.get(ip) or self._archive.get(ip)
+            other = self._known(ip)
             near = client is not None and other is not None and other.net == client.net
             if elsewhere and near and client is not None and client.net is not None:
                 continue  # the same /24 or /64 as the client's
@@ -1496,6 +1496,18 @@ class Detector:
             excused -= 1
             del times[index]
 
+    @staticmethod
+    def _tried_locals(client: ClientState) -> set[str]:
+        """The local parts of the names a client failed with (``carol`` and
+        carol@example.com are one person's)."""
+        return {local_part(name) for name in client.users_tried()}
+
+    def _others_log_in(self, client: ClientState, key: str) -> bool:
+        """Whether accounts other than ``key`` have logged in from the client's address
+        (its /64 for IPv6): an address people share."""
+        owner = self._owners.get(self._owner_key(client.ip, client.net))
+        return owner is not None and any(user != key for user in owner.users)
+
     def _a_few_on_it(self, client: ClientState, key: str | None) -> bool:
         """Whether a client's guessing before its login as ``key`` was all on that
         account, and no more than ``fast_failures`` tries, or from an address others log
@@ -1503,14 +1515,9 @@ class Detector:
         owner's laptop logs in): a person's retyping or old device, or a guess that
         worked, which no count tells apart. The owner can: the compromise is to be
         checked with them (its own brute-force verdict still bans the address)."""
-        if key is None:
+        if key is None or not self._tried_locals(client) <= {local_part(key)}:
             return False
-        if not {local_part(name) for name in client.users_tried()} <= {local_part(key)}:
-            return False
-        if client.failures <= self.policy.fast_failures:
-            return True
-        owner = self._owners.get(self._owner_key(client.ip, client.net))
-        return owner is not None and any(user != key for user in owner.users)
+        return client.failures <= self.policy.fast_failures or self._others_log_in(client, key)
 
     def _shared_address(self, client: ClientState, key: str, when: float) -> bool:
         """Whether a login as ``key`` from a client judged guessing is someone else
@@ -1523,17 +1530,13 @@ class Detector:
             return False
         # Exactly one: failures that name no account (an old Postfix logs none) may have
         # been on this very one, and a bot's login after them is the break-in to report.
-        if len({local_part(name) for name in client.users_tried()}) == 1:
-            return True
-        owner = self._owners.get(self._owner_key(client.ip, client.net))
-        return owner is not None and any(user != key for user in owner.users)
+        return len(self._tried_locals(client)) == 1 or self._others_log_in(client, key)
 
     def _being_guessed(self, client: ClientState, key: str, when: float) -> bool:
         """Whether the account ``key`` was being guessed: this client tried it (by its
         local part too: ``carol`` is carol@example.com), or a hostile client did within
         ``daily_window``."""
-        local = local_part(key)
-        if any(local_part(name) == local for name in client.users_tried()):
+        if local_part(key) in self._tried_locals(client):
             return True
         account = self._accounts.get(key)
         if account is None:
@@ -1542,7 +1545,7 @@ class Detector:
         for ip, last in account.clients.items():
             if ip == client.ip or last < since:
                 continue
-            other = self._clients.get(ip) or self._archive.get(ip)
+            other = self._known(ip)
             if other is None or other.flags & _GUESSING_BITS:
                 return True
         return False
@@ -1555,7 +1558,7 @@ class Detector:
         compromise: see :meth:`_compromise_reason`.)"""
         if not set(guessing) <= _BY_ASSOCIATION:
             return False
-        tried = {local_part(name) for name in client.users_tried()}
+        tried = self._tried_locals(client)
         if key is None:  # the log does not say as whom: the one account it tried, if one
             return len(tried) <= 1 and client.failures < self.policy.fast_failures
         # ``carol`` then carol@example.com: the same person, who forgot the domain
@@ -1689,6 +1692,10 @@ class Detector:
             del clients[ip]
             self._add_state(clients, ip, client)
         return client
+
+    def _known(self, ip: str) -> ClientState | None:
+        """The state of a client, live or kept for the report (:attr:`_archive`)."""
+        return self._clients.get(ip) or self._archive.get(ip)
 
     def _revive(self, ip: str) -> ClientState | None:
         if not self._archive:
@@ -2039,17 +2046,11 @@ class Detector:
             last: dict[str, float] = {}
             complete = True
             for ip in self._campaigns.members(root):
-                client = self._clients.get(ip) or self._archive.get(ip)
+                client = self._known(ip)
                 if client is None or not self._still_member(ip):
                     continue
                 complete = complete and not client.users_full
-                if client.users is not None:
-                    tried = [(name, entry[1]) for name, entry in client.users.items()]
-                elif client.user is not None:
-                    tried = [(client.user, client.user_last)]
-                else:
-                    tried = []
-                for name, when in tried:
+                for name, when in client.users_last():
                     last[name] = max(when, last.get(name, when))
             found[number] = (most_within(sorted(last.values()), window), complete)
         return found
@@ -2076,14 +2077,10 @@ class Detector:
                 continue
             members = sorted(ip for ip in campaigns.members(root) if self._still_member(ip))
             accounts = [name for _, name in sorted(targets.get(number, []), reverse=True)]
-            failures = sum(
-                c.failures
-                for ip in members
-                if (c := self._clients.get(ip) or self._archive.get(ip)) is not None
-            )
+            failures = sum(c.failures for ip in members if (c := self._known(ip)) is not None)
             evidence: list[Event] = []
             for ip in members[:3]:
-                member = self._clients.get(ip) or self._archive.get(ip)
+                member = self._known(ip)
                 if member is not None and member.evidence:
                     evidence.append(evidence_event(member.evidence[0]))
             data: dict[str, Any] = {
@@ -2128,7 +2125,7 @@ class Detector:
 
     def _still_member(self, ip: str) -> bool:
         """A campaign member, unless it turned out to be an account's owner."""
-        client = self._clients.get(ip) or self._archive.get(ip)
+        client = self._known(ip)
         return client is not None and bool(client.flags & _SPRAY) and not self._a_person(client)
 
     def _standing_campaigns(self) -> set[int]:
@@ -2339,7 +2336,7 @@ class Detector:
         state is gone is counted as an attacker."""
         key = account.name
         for ip in account.clients:
-            client = self._clients.get(ip) or self._archive.get(ip)
+            client = self._known(ip)
             if client is None or client.flags & _GUESSING_BITS:
                 return True
             if client.succeeded and key in client.succeeded:

@@ -397,6 +397,12 @@ class ClientState:
             pairs = []
         return sorted(pairs, key=lambda pair: (-pair[1], pair[0]))
 
+    def users_last(self) -> list[tuple[str, float]]:
+        """(username, when it was last tried), in the order first tried."""
+        if self.users is not None:
+            return [(name, entry[1]) for name, entry in self.users.items()]
+        return [(self.user, self.user_last)] if self.user is not None else []
+
     def users_tried(self) -> set[str]:
         if self.users is not None:
             return set(self.users)
