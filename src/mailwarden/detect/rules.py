@@ -63,9 +63,12 @@ Rules (thresholds are ``[policy]`` keys, see :class:`~mailwarden.config.PolicyCo
   login as an account nobody was guessing, from a client whose guessing was on one
   account or from which others log in too, is someone else behind the same address (an
   office's NAT: a phone with an old password there makes no break-in of every colleague
-  who logs in); an earlier compromise is no guessing of its own. A compromise that only
-  other clients' guessing suggests (``by_others``) is watched, not banned: the owner is
-  asked first. Each (client, account) is reported once.
+  who logs in); an earlier compromise is no guessing of its own. A compromise the owner
+  must confirm (``by_others``: only other clients guessed; or the guessing before it was
+  a few tries on that one account, or on one account from an address others log in
+  from; or a try or two inside a campaign on it) is watched, not banned unless the
+  client's own guessing earned a ban: the owner is asked first. Each (client, account)
+  is reported once.
 - **Never banned**: loopback, the server's own addresses (Dovecot's ``lip=``) and
   ``policy.allow``: judged and reported, recommendation ``none (allow-listed)``.
 - **Scanner**: no login attempt, ``scanner_events`` policy violations: watched.
@@ -427,8 +430,9 @@ class Detector:
         """(client, account) of the compromises reported: each once (up to
         MAX_COMPROMISES; client.succeeded, a sample, covers the rest)."""
         self._unconfirmed: set[str] = set()
-        """Clients whose compromise only others' guessing suggests (a first login from a
-        new device can follow it): watched, not banned, until they guess themselves."""
+        """Clients whose compromise the owner must confirm (``by_others``: only others
+        guessed, or a few tries on that one account): watched, not banned, unless their
+        own guessing earned a ban."""
         self._events = 0
         self._failures_counted = 0
         self._stale_failures = 0
@@ -1866,7 +1870,7 @@ class Detector:
         if client.allowed is not None:
             return NONE_ALLOWED
         if verdict is _COMPROMISE and client.ip in self._unconfirmed:
-            # only others guessed: the owner can tell (ASK_THE_OWNER); its own guessing bans
+            # the owner can tell (ASK_THE_OWNER); only its own guessing bans it
             own = any(
                 v in BAN_VERDICTS and v is not _COMPROMISE and v not in _BY_ASSOCIATION
                 for v, _ in client.verdicts

@@ -206,7 +206,7 @@ def headline(analysis: Analysis, summary: ReadSummary) -> tuple[str, str]:
         first = analysis.compromised[0]
         where = f" from {first.ip}" if first.ip else ""
         after = plural(first.failures_before, "failed login")
-        # Only others' guessing before every login: the owners can tell (ASK_THE_OWNER).
+        # Every login one the owners can tell from theirs (by_others: ASK_THE_OWNER).
         unsure = all(c.by_others for c in analysis.compromised)
         who = "Maybe someone got in" if unsure else "Someone got in"
         if len(accounts) == 1 and first.user is None:
