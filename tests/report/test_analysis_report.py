@@ -13,6 +13,7 @@ import pytest
 from rich.console import Console
 
 from mailwarden.cli.progress import BarProgress, progress_for
+from mailwarden.config import PolicyConfig
 from mailwarden.detect import Analysis, Attacker, Compromise, SeenCredential, Verdict, analyze
 from mailwarden.framing import Framer
 from mailwarden.model import Event, Finding
@@ -355,8 +356,6 @@ def test_no_real_account_among_the_names_tried_is_said_in_words() -> None:
 
 
 def test_an_allow_listed_attacker_is_not_listed_under_not_attacks_alone() -> None:
-    from mailwarden.config import PolicyConfig
-
     lines = [
         f"Feb 23 09:00:0{n} mx postfix/submission/smtpd[7001]: warning: unknown[192.0.2.7]: SASL PLAIN authentication failed: (reason unavailable), sasl_username=admin@example.com"
         for n in range(5)
@@ -374,6 +373,7 @@ def test_an_allow_listed_attacker_is_not_listed_under_not_attacks_alone() -> Non
     text = render(analyze(events, policy))
     assert "Not attacks, and clients never banned (never recommended for a ban)" in text
     assert "192.0.2.7 (brute force, 5 failures) is never banned" in " ".join(text.split())
+    assert "webmail" not in text  # the hint is for guesses from this machine itself
 
 
 def test_a_device_whose_failures_name_no_account_is_said_as_such() -> None:
@@ -393,3 +393,26 @@ def test_a_device_whose_failures_name_no_account_is_said_as_such() -> None:
         out.split()
     )
     assert "alice@example.com logs in from there): a phone or mail client" in " ".join(out.split())
+
+
+def test_guessing_through_a_webmail_on_this_machine_says_how_to_see_the_guesser() -> None:
+    # Roundcube on the mail server logs in to Dovecot over loopback: the guesses behind
+    # it arrive as rip=127.0.0.1, which is never banned. The administrator is told why
+    # nothing can be banned and how to make Dovecot log the real address.
+    lines = [
+        f"Feb 23 09:00:{n:02d} mx dovecot: imap-login: Disconnected: Connection closed "
+        f"(auth failed, 1 attempts in 2 secs): user=<user{n % 7}@example.org>, method=PLAIN, "
+        f"rip=127.0.0.1, lip=127.0.0.1, secured, session=<web{n}>"
+        for n in range(30)
+    ]
+    framer = Framer(year=2026)
+    events = [
+        e
+        for n, line in enumerate(lines, 1)
+        for r in framer.frame_line(line, "m", n, 0)
+        for e in parse(r)
+    ]
+    text = " ".join(render(analyze(events, PolicyConfig())).split())
+    assert "127.0.0.1 (brute force, 30 failures) is never banned: loopback." in text
+    assert "a webmail (Roundcube, SOGo) or a proxy" in text
+    assert "login_trusted_networks" in text

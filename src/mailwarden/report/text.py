@@ -647,6 +647,20 @@ def _times(n: int) -> str:
     return "once" if n == 1 else f"{n:,} times"
 
 
+_THIS_MACHINE = ("loopback", "this server's own address")
+"""Why a client is never banned, when the failures came from this machine itself."""
+
+_HIDDEN_GUESSER = (
+    "Failed logins from this machine itself come through a program on it: a webmail "
+    "(Roundcube, SOGo) or a proxy, which hides the real client's address from Dovecot "
+    "and Postfix, so the guesser cannot be banned here. Have that program pass the "
+    "address on (for Roundcube, an IMAP ID plugin such as dovecot_ident, with Dovecot's "
+    "login_trusted_networks = 127.0.0.0/8 ::1 and this server's own addresses): Dovecot "
+    "then logs the real address (rip=) and mailwarden can ban it. Until then, limit "
+    "failed logins in the webmail itself (Roundcube: login_rate_limit)."
+)
+
+
 def not_attacks_section(analysis: Analysis, limit: int) -> list[RenderableType]:
     stale = [f for f in analysis.findings if f.kind == "stale_password"]
     outage = [f for f in analysis.findings if f.kind == "auth_unavailable"]
@@ -680,14 +694,19 @@ def not_attacks_section(analysis: Analysis, limit: int) -> list[RenderableType]:
                 "it: an outage on the server's side, not counted against any client."
             )
         )
+    hidden = False
     for a in _rows(allowed, limit):
         why = a.reasons[-1].removeprefix("not banned: ") if a.reasons else "allow-listed"
+        if why in _THIS_MACHINE and a.failures:
+            hidden = True
         items.append(
             Text(
                 f"{a.ip} ({VERDICT_LABELS[a.verdict]}, {plural(a.failures, 'failure')}) "
                 f"is never banned: {why}."
             )
         )
+    if hidden:
+        items.append(Text(_HIDDEN_GUESSER))
     # An allow-listed client may well have attacked (its verdict says so): never banned,
     # but not "not an attack".
     heading = "Not attacks, and clients never banned" if allowed else "Not attacks"
