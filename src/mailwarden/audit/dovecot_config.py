@@ -20,6 +20,7 @@ from pathlib import Path
 from mailwarden.audit.interface import Change, DovecotSet, Note
 from mailwarden.audit.textfile import content_lines, read_config_text
 from mailwarden.errors import AuditError
+from mailwarden.locale import _
 
 FILTERS = ("protocol", "local", "remote")
 _SECTION = re.compile(r"^([A-Za-z0-9_.-]+)(?:\s+(.*?))?\s*\{$")
@@ -153,7 +154,9 @@ class _Parser:
         text = read_config_text(path)
         if not self.parse_text(text, str(path), path.parent, depth) and content_lines(text):
             raise AuditError(
-                f"{path}: cannot read: no line is a Dovecot setting (not a dovecot.conf)"
+                _("{path}: cannot read: no line is a Dovecot setting (not a dovecot.conf)").format(
+                    path=path
+                )
             )
 
     def parse_text(self, text: str, name: str | None, base: Path | None, depth: int = 0) -> int:

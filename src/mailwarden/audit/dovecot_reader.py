@@ -21,11 +21,12 @@ from mailwarden.audit.dovecot_config import (
 from mailwarden.audit.interface import Note
 from mailwarden.audit.tools import ToolFailed, find_program, run
 from mailwarden.errors import AuditError
+from mailwarden.locale import _
 
 
 def read_dovecot(path: Path, *, use_tools: bool = True) -> DovecotConfig:
     if not path.is_file():
-        raise AuditError(f"{path}: cannot read: not a file")
+        raise AuditError(_("{path}: cannot read: not a file").format(path=path))
     from_files, file_notes = parse_dovecot_files(path)
     notes: list[Note] = list(file_notes)
     doveconf = find_program("doveconf") if use_tools else None

@@ -17,6 +17,7 @@ from pathlib import Path
 from mailwarden.audit.postfix_config import Service
 from mailwarden.audit.textfile import content_lines, read_config_text
 from mailwarden.errors import AuditError
+from mailwarden.locale import _
 
 
 @dataclass(frozen=True)
@@ -148,7 +149,9 @@ def read_main_cf(directory: Path) -> tuple[dict[str, str], dict[str, int]]:
     text = read_config_text(path)
     values, lines = parse_main_cf(text)
     if not values and content_lines(text):
-        raise AuditError(f"{path}: cannot read: no line sets a parameter (not a main.cf)")
+        raise AuditError(
+            _("{path}: cannot read: no line sets a parameter (not a main.cf)").format(path=path)
+        )
     return values, lines
 
 
@@ -158,5 +161,7 @@ def read_master_cf(directory: Path) -> tuple[Service, ...]:
     text = read_config_text(path)
     services = parse_master_cf(text)
     if not services and content_lines(text):
-        raise AuditError(f"{path}: cannot read: no line is a service (not a master.cf)")
+        raise AuditError(
+            _("{path}: cannot read: no line is a service (not a master.cf)").format(path=path)
+        )
     return services

@@ -29,6 +29,7 @@ from mailwarden.audit.postfix_postconf import read_with_postconf
 from mailwarden.audit.textfile import same_path
 from mailwarden.audit.tools import ToolFailed, find_program
 from mailwarden.errors import AuditError
+from mailwarden.locale import _
 
 DEFAULT_DIRECTORY = "/etc/postfix"
 
@@ -38,7 +39,7 @@ def read_postfix(
 ) -> PostfixConfig:
     """Read `directory`; raise AuditError when main.cf or master.cf cannot be read."""
     if not directory.is_dir():
-        raise AuditError(f"{directory}: not a readable directory")
+        raise AuditError(_("{path}: not a readable directory").format(path=directory))
     main, main_lines = read_main_cf(directory)
     services = read_master_cf(directory)
     notes: list[Note] = []

@@ -27,6 +27,7 @@ from mailwarden.audit.postfix import check_postfix
 from mailwarden.audit.postfix_config import PostfixConfig, Version
 from mailwarden.audit.postfix_reader import read_postfix
 from mailwarden.errors import AuditError
+from mailwarden.locale import _
 
 DEFAULT_POSTFIX_DIR = Path("/etc/postfix")
 DEFAULT_DOVECOT_CONFIG = Path("/etc/dovecot/dovecot.conf")
@@ -109,7 +110,7 @@ def run_audit(
         else:
             notes.append(Note("dovecot_absent", {"path": str(dovecot.path)}))
     if postfix_config is None and dovecot_config is None:
-        raise AuditError("nothing to audit: no Postfix or Dovecot configuration found")
+        raise AuditError(_("nothing to audit: no Postfix or Dovecot configuration found"))
     found: list[AuditFinding] = []
     if postfix_config is not None:
         found += check_postfix(postfix_config)
@@ -128,7 +129,7 @@ def run_audit(
     try:
         check_consistent(change for finding in found for change in finding.fix)
     except ValueError as exc:  # a bug in the checks, never in the input
-        raise AuditError(f"internal error: {exc}") from exc
+        raise AuditError(_("internal error: {reason}").format(reason=exc)) from exc
     return AuditReport(
         postfix_config, dovecot_config, tuple(sort_findings(found)), tuple(notes), selected
     )

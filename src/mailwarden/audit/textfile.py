@@ -14,6 +14,8 @@ import stat
 from pathlib import Path
 
 from mailwarden.errors import AuditError
+from mailwarden.locale import _
+from mailwarden.locale.system import os_reason
 
 _SAMPLE = 1 << 20
 _BAD = re.compile(r"[\x00-\x08\x0e-\x1f\ufffd]")
@@ -26,22 +28,28 @@ def read_config_text(path: Path) -> str:
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except OSError as exc:
-        raise AuditError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+        raise AuditError(
+            _("{path}: cannot read: {reason}").format(path=path, reason=os_reason(exc) or exc)
+        ) from exc
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise AuditError(f"{path}: cannot read: not a regular file")
+            raise AuditError(_("{path}: cannot read: not a regular file").format(path=path))
         with os.fdopen(fd, "rb") as file:
             fd = -1
             data = file.read()
     except OSError as exc:
-        raise AuditError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+        raise AuditError(
+            _("{path}: cannot read: {reason}").format(path=path, reason=os_reason(exc) or exc)
+        ) from exc
     finally:
         if fd >= 0:
             os.close(fd)
     text = data.decode("utf-8", errors="replace")
     sample = text[:_SAMPLE]
     if sample and len(_BAD.findall(sample)) > _BINARY_SHARE * len(sample):
-        raise AuditError(f"{path}: cannot read: binary data, not a configuration file")
+        raise AuditError(
+            _("{path}: cannot read: binary data, not a configuration file").format(path=path)
+        )
     return text
 
 

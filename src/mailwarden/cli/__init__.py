@@ -23,7 +23,9 @@ from typing import IO, NoReturn
 import click
 
 from mailwarden import __version__
+from mailwarden.cli.language import command_language, speaking
 from mailwarden.errors import MailwardenError
+from mailwarden.locale import _
 
 # name -> (module under mailwarden.cli, attribute, one-line help)
 COMMANDS: dict[str, tuple[str, str, str]] = {
@@ -66,7 +68,7 @@ class LazyGroup(click.Group):
         entry = COMMANDS.get(name)
         if entry is None:
             return None
-        module_name, attr, _ = entry
+        module_name, attr, _help = entry
         try:
             module = importlib.import_module(f"mailwarden.cli.{module_name}")
         except ModuleNotFoundError as exc:
@@ -143,33 +145,35 @@ def main(argv: list[str] | None = None) -> None:
         reconfigure = getattr(stream, "reconfigure", None)
         if reconfigure is not None:
             reconfigure(errors="backslashreplace")
-    try:
+    # The language of the messages, errors in parsing the arguments included.
+    with speaking(command_language(sys.argv[1:] if argv is None else argv)):
         try:
-            status = cli.main(args=argv, prog_name="mailwarden", standalone_mode=False)
-            sys.stdout.flush()  # here, where a reader that left is handled, not at exit
-            if _reader_gone(sys.stdout):
+            try:
+                status = cli.main(args=argv, prog_name="mailwarden", standalone_mode=False)
+                sys.stdout.flush()  # here, where a reader that left is handled, not at exit
+                if _reader_gone(sys.stdout):
+                    reader_left()
+            except BrokenPipeError:
                 reader_left()
-        except BrokenPipeError:
-            reader_left()
-        except SystemExit as exc:
-            # rich's Console.on_broken_pipe ends the program itself, with status 1, from
-            # inside its `except BrokenPipeError` (the recipe of Python's signal docs).
-            if isinstance(exc.__context__, BrokenPipeError):
-                reader_left()
-            raise
-    except click.exceptions.Exit as exc:
-        sys.exit(exc.exit_code)
-    except click.ClickException as exc:  # usage errors: exit 2
-        exc.show()
-        sys.exit(exc.exit_code)
-    except click.exceptions.Abort:
-        click.echo("mailwarden: aborted", err=True)
-        sys.exit(130)
-    except MailwardenError as exc:
-        click.echo(f"mailwarden: error: {exc}", err=True)
-        sys.exit(exc.exit_code)
-    except KeyboardInterrupt:
-        sys.exit(130)
+            except SystemExit as exc:
+                # rich's Console.on_broken_pipe ends the program itself, with status 1, from
+                # inside its `except BrokenPipeError` (the recipe of Python's signal docs).
+                if isinstance(exc.__context__, BrokenPipeError):
+                    reader_left()
+                raise
+        except click.exceptions.Exit as exc:
+            sys.exit(exc.exit_code)
+        except click.ClickException as exc:  # usage errors: exit 2
+            exc.show()
+            sys.exit(exc.exit_code)
+        except click.exceptions.Abort:
+            click.echo(_("mailwarden: aborted"), err=True)
+            sys.exit(130)
+        except MailwardenError as exc:
+            click.echo(_("mailwarden: error: {message}").format(message=exc), err=True)
+            sys.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            sys.exit(130)
     if argv is None and sys.argv[1:2] in (["analyze"], ["events"]):
         # The process ends here (run as the command, not called with arguments): what
         # a one-shot reading command built (a detector's state over millions of lines,

@@ -20,6 +20,7 @@ from mailwarden.audit.runner import (
     run_audit,
 )
 from mailwarden.cli.options import existing_directory, existing_file, language
+from mailwarden.locale import _
 
 
 def _version(ctx: click.Context, param: click.Parameter, value: str | None) -> Version | None:
@@ -27,7 +28,9 @@ def _version(ctx: click.Context, param: click.Parameter, value: str | None) -> V
         return None
     version = parse_version(value)
     if version is None or not value.strip()[0].isdigit():
-        raise click.BadParameter(f"{shown(value)!r} is not a version such as 2.6.6 or 3.7.11")
+        raise click.BadParameter(
+            _("{value!r} is not a version such as 2.6.6 or 3.7.11").format(value=shown(value))
+        )
     return version
 
 
@@ -36,8 +39,8 @@ def _selectors(
 ) -> tuple[str, ...]:
     for selector in value:
         if not known_selector(selector):
-            message = f"{selector!r} is not a check id, 'postfix', 'dovecot' or a topic"
-            raise click.BadParameter(message)
+            message = _("{value!r} is not a check id, 'postfix', 'dovecot' or a topic")
+            raise click.BadParameter(message.format(value=selector))
     return value
 
 

@@ -120,4 +120,4 @@ def explain(
 
 def _warn(problems: Sequence[str]) -> None:
     for problem in problems:
-        click.echo(f"mailwarden: warning: {problem}", err=True)
+        click.echo(_("mailwarden: warning: {message}").format(message=problem), err=True)

@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import click
 
 from mailwarden.errors import MailwardenError
+from mailwarden.locale import _
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -42,7 +43,9 @@ def _timezone(ctx: click.Context, param: click.Parameter, value: str | None) -> 
     try:
         return ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise click.BadParameter(f"unknown time zone {value!r} (try Europe/Berlin or UTC)") from exc
+        raise click.BadParameter(
+            _("unknown time zone {value!r} (try Europe/Berlin or UTC)").format(value=value)
+        ) from exc
 
 
 def log_input_options(func: F) -> F:
@@ -74,7 +77,11 @@ def language(ctx: click.Context, param: click.Parameter, value: str | None) -> s
     normalized = normalize_language(value)
     if normalized is None:
         choices = ", ".join(LANGUAGES)
-        raise click.BadParameter(f"{value!r} is not a language we have (choose {choices})")
+        raise click.BadParameter(
+            _("{value!r} is not a language we have (choose {choices})").format(
+                value=value, choices=choices
+            )
+        )
     return normalized
 
 
@@ -94,15 +101,15 @@ def _kind_error(path: str, want_directory: bool) -> str | None:
     try:
         mode = os.stat(path).st_mode
     except FileNotFoundError:
-        return "no such directory" if want_directory else "no such file"
+        return _("no such directory") if want_directory else _("no such file")
     except NotADirectoryError:  # a file where a folder of the path should be
-        return "no such directory" if want_directory else "no such file"
+        return _("no such directory") if want_directory else _("no such file")
     except OSError:
         return None
     if want_directory and not stat.S_ISDIR(mode):
-        return "not a directory"
+        return _("not a directory")
     if not want_directory and stat.S_ISDIR(mode):
-        return "a directory, not a file"
+        return _("a directory, not a file")
     return None
 
 
@@ -132,5 +139,5 @@ def assignments(
     for assignment in value:
         key, sep, _value = assignment.partition("=")
         if not sep or not key.strip().removeprefix("policy."):
-            raise OptionError(param, assignment, "expected KEY=VALUE")
+            raise OptionError(param, assignment, _("expected KEY=VALUE"))
     return value

@@ -1,14 +1,17 @@
 """Translations: English in the code (the gettext msgids), Simplified Chinese in
 ``zh_CN/LC_MESSAGES/mailwarden.po``.
 
-One language is active per process. It is English until a command calls
-:func:`activate` (``explain --lang``, or the locale: ``LANG=zh_CN.UTF-8``), so machine
-output such as JSON stays English unless a command asks otherwise.
+One language is active per process. It is English until :func:`activate` is called:
+the command line does before it parses the arguments, for the commands that speak
+Chinese (``explain`` and ``audit``, by ``--lang`` or the locale: ``LANG=zh_CN.UTF-8``;
+:mod:`mailwarden.cli.language`), so their error messages are translated too, and
+machine output such as JSON stays English unless a command asks otherwise.
 
     from mailwarden.locale import _, ngettext
     print(_("Someone at {ip} tried to log in.").format(ip=ip))
 
-Mark text that is translated later (tables of constants) with :func:`N_`.
+Mark text that is translated later (tables of constants) with :func:`N_` (and a
+singular with its plural with :func:`Nn_`).
 """
 
 from __future__ import annotations
@@ -132,12 +135,19 @@ def N_(message: str) -> str:
     return message
 
 
+def Nn_(singular: str, plural: str) -> tuple[str, str]:
+    """Mark a singular and its plural for extraction; translate them later with
+    :func:`ngettext`."""
+    return singular, plural
+
+
 _ = gettext
 
 __all__ = [
     "DOMAIN",
     "LANGUAGES",
     "N_",
+    "Nn_",
     "_",
     "activate",
     "active_language",

@@ -4,7 +4,7 @@
     python -m mailwarden.locale.extract --check    exit 1 when any is missing or empty
 
 A msgid is the literal first argument of ``_()``, ``gettext()`` or ``N_()``, the first
-two of ``ngettext()`` and the second of ``pgettext()`` (whose first is the context), in
+two of ``ngettext()`` and ``Nn_()``, the second of ``pgettext()`` (whose first is the context), in
 modules that import :mod:`mailwarden.locale`. The tests use the same scan.
 """
 
@@ -22,6 +22,7 @@ from mailwarden.locale.catalog import parse_po
 
 PACKAGE = Path(__file__).resolve().parent.parent
 _SINGLE = {"_", "gettext", "N_"}
+_PLURAL = {"ngettext", "Nn_"}
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,7 @@ def messages_in(path: Path) -> Iterator[Message]:
         name, args = node.func.id, node.args
         if name in _SINGLE and args and (text := _literal(args[0])) is not None:
             yield Message(text, None, None, f"{where}:{node.lineno}")
-        elif name == "ngettext" and len(args) >= 2:
+        elif name in _PLURAL and len(args) >= 2:
             single, plural = _literal(args[0]), _literal(args[1])
             if single is not None and plural is not None:
                 yield Message(single, plural, None, f"{where}:{node.lineno}")

@@ -38,6 +38,8 @@ from datetime import datetime, timedelta
 from typing import BinaryIO, Protocol
 
 from mailwarden.errors import InputError
+from mailwarden.locale import _
+from mailwarden.locale.system import os_reason
 from mailwarden.sources._lines import LineSplitter
 from mailwarden.sources.interface import Chunk, ReadStats
 
@@ -86,18 +88,18 @@ def expand_inputs(args: Sequence[str]) -> list[str]:
         elif os.path.isdir(arg):
             files = _directory_files(arg)
             if not files:  # as a pattern that matches nothing: not "no attack found"
-                raise InputError(f"{arg}: no file in this directory")
+                raise InputError(_("{path}: no file in this directory").format(path=arg))
             found.extend(files)
         elif os.path.lexists(arg):
             found.append(arg)
         elif glob.has_magic(arg):
             matches = sorted(glob.glob(arg))
             if not matches:
-                raise InputError(f"{arg}: no file matches this pattern")
+                raise InputError(_("{path}: no file matches this pattern").format(path=arg))
             for match in matches:
                 found.extend(_directory_files(match) if os.path.isdir(match) else [match])
         else:
-            raise InputError(f"{arg}: no such file or directory")
+            raise InputError(_("{path}: no such file or directory").format(path=arg))
     return _in_time_order(_unique(found))
 
 
@@ -106,7 +108,11 @@ def _directory_files(directory: str) -> list[str]:
     try:
         entries = list(os.scandir(directory))
     except OSError as exc:
-        raise InputError(f"{directory}: cannot list directory: {exc.strerror}") from None
+        raise InputError(
+            _("{path}: cannot list directory: {reason}").format(
+                path=directory, reason=os_reason(exc)
+            )
+        ) from None
     for entry in entries:
         if entry.name.startswith("."):
             continue
@@ -230,22 +236,26 @@ def read_chunks(path: str, stats: ReadStats, chunk_size: int = 1 << 20) -> Itera
 def _open(path: str) -> tuple[BinaryIO, bool]:
     if path == STDIN:
         if sys.stdin is None:  # started with standard input closed (<&-)
-            raise InputError("-: standard input is closed")
+            raise InputError(_("-: standard input is closed"))
         return sys.stdin.buffer, False
     try:
         st = os.stat(path)
     except FileNotFoundError:
-        raise InputError(f"{path}: no such file or directory") from None
+        raise InputError(_("{path}: no such file or directory").format(path=path)) from None
     except OSError as exc:
-        raise InputError(f"{path}: cannot read: {exc.strerror}") from None
+        raise InputError(
+            _("{path}: cannot read: {reason}").format(path=path, reason=os_reason(exc))
+        ) from None
     if stat.S_ISDIR(st.st_mode):
-        raise InputError(f"{path}: is a directory, not a log file")
+        raise InputError(_("{path}: is a directory, not a log file").format(path=path))
     try:
         return open(path, "rb", buffering=0), True  # closed by read_chunks
     except PermissionError:
-        raise InputError(f"{path}: permission denied") from None
+        raise InputError(_("{path}: permission denied").format(path=path)) from None
     except OSError as exc:
-        raise InputError(f"{path}: cannot read: {exc.strerror}") from None
+        raise InputError(
+            _("{path}: cannot read: {reason}").format(path=path, reason=os_reason(exc))
+        ) from None
 
 
 def _rereadable(stream: BinaryIO) -> tuple[int, int] | None:
@@ -284,12 +294,16 @@ def _read(
                 break
             first += more
     except OSError as exc:
-        stats.problem(f"{path}: read error: {exc.strerror or exc}")
+        stats.problem(
+            _("{path}: read error: {reason}").format(path=path, reason=os_reason(exc) or exc)
+        )
         return
     stats.files += 1
     kind = _compression_of(first)
     if kind == "zstd":
-        stats.problem(f"{path}: zstd-compressed, which mailwarden cannot read; skipped")
+        stats.problem(
+            _("{path}: zstd-compressed, which mailwarden cannot read; skipped").format(path=path)
+        )
         return
     blocks: Iterator[bytes]
     if kind is None:
@@ -306,14 +320,16 @@ def _read(
     except _Damaged as exc:
         damage = str(exc)
     except OSError as exc:
-        damage = f"read error ({exc.strerror or exc})"
+        damage = _("read error ({reason})").format(reason=os_reason(exc) or exc)
     if damage is not None:
         unfinished = splitter.read_to > splitter.offset
         splitter.drop_pending()
         lines = splitter.line - 1
-        message = f"{path}: {damage} after {lines} lines; earlier lines were read"
+        message = _("{path}: {damage} after {lines} lines; earlier lines were read").format(
+            path=path, damage=damage, lines=lines
+        )
         if unfinished:
-            message += "; the unfinished line at the damage was dropped"
+            message += _("; the unfinished line at the damage was dropped")
         stats.problem(message)
         return
     tail = splitter.finish()
@@ -455,7 +471,11 @@ def _decompress(
                 read += len(data)
             if data[: len(magic)] != magic[: len(data)]:
                 if kind == "gzip":
-                    raise _Damaged(f"corrupt gzip data (Not a gzipped file ({data[:2]!r}))")
+                    raise _Damaged(
+                        _("corrupt gzip data (Not a gzipped file ({head}))").format(
+                            head=repr(data[:2])
+                        )
+                    )
                 return  # trailing garbage
             decompressor = _decompressor(kind)
             start, given = read - len(data), 0
@@ -463,7 +483,7 @@ def _decompress(
         elif decompressor.needs_input:
             data = next(pieces, b"")
             if not data:
-                raise _Damaged(f"truncated {kind} archive")
+                raise _Damaged(_("truncated {kind} archive").format(kind=kind))
             read += len(data)
         else:
             data = b""
@@ -477,7 +497,9 @@ def _decompress(
                 if lost:
                     yield lost
             reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
-            raise _Damaged(f"corrupt {kind} data ({reason})") from None
+            raise _Damaged(
+                _("corrupt {kind} data ({reason})").format(kind=kind, reason=reason)
+            ) from None
         given += len(out)
         if decompressor.needs_input:
             settled = (read, given)
