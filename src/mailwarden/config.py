@@ -201,7 +201,14 @@ class PolicyConfig:
     stale_window: timedelta = timedelta(days=30)
     """A client that logged in as an account within this time and then fails with that
     account is its owner, never banned: a typo is not reported, three failures within
-    ``daily_window`` are reported as a device with a stale password."""
+    ``daily_window`` are reported as a device with a stale password. The daemon keeps
+    these logins in its store, so an owner's login of last week counts after a restart
+    too."""
+    stale_max_failures: int = 200
+    """... but no more than this many such failures on one account from one client within
+    ``daily_window`` (counted from the first): beyond it the failures are guessing, and
+    the client is banned (``slow_bruteforce``). A phone retrying an old password every 15
+    minutes over two connections makes 192 a day."""
     unavailable_failures: int = 2
     """``Connection lost to authentication server`` counts as a guess when the same
     client had this many failed logins ..."""
@@ -295,6 +302,7 @@ _POSITIVE_INTS = {
     "compromise_failures",
     "unavailable_failures",
     "scanner_events",
+    "stale_max_failures",
 }
 
 

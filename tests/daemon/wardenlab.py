@@ -54,9 +54,15 @@ def sasl_failure(
     )
 
 
-def sasl_success(ip: str, user: str, pid: int = 1301, queue_id: str = "4XyZ1a2B3c") -> str:
+def sasl_success(
+    ip: str,
+    user: str,
+    pid: int = 1301,
+    queue_id: str = "4XyZ1a2B3c",
+    when: datetime | None = None,
+) -> str:
     return (
-        f"{stamp()} mx postfix/submission/smtpd[{pid}]: {queue_id}: client=unknown[{ip}], "
+        f"{stamp(when)} mx postfix/submission/smtpd[{pid}]: {queue_id}: client=unknown[{ip}], "
         f"sasl_method=PLAIN, sasl_username={user}"
     )
 

@@ -181,7 +181,7 @@ def test_a_schema_from_a_newer_version_is_refused(damaged: tuple[Store, str]) ->
 
     _store, schema = damaged
     admin(POSTGRES_DSN, f"UPDATE {schema}.meta SET value = 9 WHERE key = 'schema_version'")
-    with pytest.raises(StoreError, match=r"newer mailwarden \(schema 9, this one knows 1\)"):
+    with pytest.raises(StoreError, match=r"newer mailwarden \(schema 9, this one knows 2\)"):
         PostgresStore(POSTGRES_DSN, schema=schema)
 
 
@@ -295,7 +295,7 @@ def tables(url: str) -> list[str]:
     return [row[0] for row in rows]
 
 
-@pytest.mark.parametrize("table", ["bans", "positions"])
+@pytest.mark.parametrize("table", ["bans", "positions", "owners"])
 def test_a_shared_store_with_a_table_missing_is_refused_and_not_filled_up_again(
     pg_database: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], table: str
 ) -> None:

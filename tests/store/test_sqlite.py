@@ -531,7 +531,7 @@ def test_a_store_of_ours_without_its_tables_is_damaged(tmp_path: Path) -> None:
     assert files(tmp_path) == before
 
 
-@pytest.mark.parametrize("table", ["bans", "positions", "meta"])
+@pytest.mark.parametrize("table", ["bans", "positions", "meta", "owners"])
 def test_a_store_missing_one_table_or_column_is_damaged(tmp_path: Path, table: str) -> None:
     path = tmp_path / "state.db"
     SqliteStore(path).close()

@@ -65,6 +65,7 @@ from mailwarden.daemon.active import ActiveBans
 from mailwarden.daemon.alerts import Alerter
 from mailwarden.daemon.duplicates import CrossInputDuplicates
 from mailwarden.daemon.journal import JournalTrust
+from mailwarden.daemon.owners import FORGET_EVERY, OwnerLogins
 from mailwarden.daemon.preflight import load, preflight, where
 from mailwarden.daemon.reading import WARMUP_BYTES, Reader, StateKeys
 from mailwarden.daemon.status import HEARTBEAT_EVERY
@@ -209,6 +210,8 @@ class Daemon:
         self._refused_stored: set[IPNetwork] = set()
         self._duplicates: CrossInputDuplicates | None = None
         self._pairs_said: set[tuple[str, str]] = set()
+        self.owners = OwnerLogins(config.policy)
+        """Owners' logins on their way to the store and back (see `owners`)."""
         self.alerter = Alerter(config.alerts)
 
     # -- the parts (set by start) -----------------------------------------------------
@@ -290,6 +293,7 @@ class Daemon:
         try:  # the first reads of the store: damage that opening it did not see stops here
             self._start_enforcer()
             self._detector = detector
+            self._restore_owners(detector, config, starting=True)
             self._reader = Reader(
                 config.sources, self.store, self.stats, self.tick, self._journal_trust(), self._keys
             )
@@ -317,6 +321,7 @@ class Daemon:
             ("sync", SYNC_EVERY),
             ("prune", PRUNE_EVERY),
             ("record", RECORD_AGAIN_EVERY),
+            ("owners", FORGET_EVERY),
         ):
             self._due[name] = now + every
         self._due["heartbeat"] = now
@@ -409,6 +414,9 @@ class Daemon:
         if now >= due["prune"]:
             due["prune"] = now + PRUNE_EVERY
             self._prune()
+        if now >= due["owners"]:
+            due["owners"] = now + FORGET_EVERY
+            self._forget_owners()
         if self._unrecorded and now >= due["record"]:
             due["record"] = now + RECORD_AGAIN_EVERY
             self._record_unrecorded()
@@ -766,8 +774,41 @@ class Daemon:
     # -- the store ----------------------------------------------------------------------
 
     def _commit(self) -> None:
+        """Write the owners' logins read so far, then the sources' positions (a kill
+        between the two reads those lines again)."""
+        try:
+            self.owners.write(self.store)
+        except StoreError as exc:
+            self._store_error(exc)
         try:
             self.reader.commit(self.store)
+        except StoreError as exc:
+            self._store_error(exc)
+
+    def _restore_owners(self, detector: Detector, config: Config, starting: bool = False) -> None:
+        """Let ``detector`` tell its owners' logins to the store, and seed it with those
+        of the last ``stale_window`` (forgetting the older ones first). At the start a
+        store that fails stops it, as its other reads do; at a reload it is said, and
+        the detector knows the logins it reads from then on."""
+        self.owners.attach(detector, config.policy)
+        try:
+            self.owners.forget(self.store)
+            count = self.owners.restore(self.store, detector)
+        except StoreError as exc:
+            if starting:
+                raise
+            self._store_error(exc)
+            return
+        if count:
+            LOG.info(
+                "owners: %d earlier login(s) of the last %s recalled from the store",
+                count,
+                decisions.duration_text(config.policy.stale_window),
+            )
+
+    def _forget_owners(self) -> None:
+        try:
+            self.owners.forget(self.store)
         except StoreError as exc:
             self._store_error(exc)
 
@@ -1076,6 +1117,7 @@ class Daemon:
             self._commit()
             self.reader.close()
             self._detector = detector
+            self._restore_owners(detector, new)
             self._framers.clear()
             self._reader = Reader(
                 new.sources, self.store, self.stats, self.tick, self._journal_trust(), self._keys

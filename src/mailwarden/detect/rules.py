@@ -44,6 +44,11 @@ Rules (thresholds are ``[policy]`` keys, see :class:`~mailwarden.config.PolicyCo
   Three of them on one account within ``daily_window`` (:data:`STALE_DEVICE_FAILURES`)
   are a device with an old password: reported under "Not attacks" (``stale_password``).
   Fewer are the owner's typos: reported as nothing (one mistyped password is not a stale device).
+  More than ``stale_max_failures`` on one account within ``daily_window`` (counted from
+  the first) are more than a device retries: guessing (``slow_bruteforce``, banned),
+  and no longer a stale device: an owner's address is no free pass for guessing that
+  account. The daemon keeps the owners' logins in its store (:attr:`Detector.on_owner`)
+  and seeds a new detector with them (:meth:`Detector.remember_success`).
 - **Enumeration finding**: the usernames counted are the ones attackers tried; a name
   tried only by clients that logged in as it and are judged nothing worse (its owner's
   typos) is left out.
@@ -120,6 +125,7 @@ from mailwarden.detect.sessions import Session, SessionTracker, disconnect_failu
 from mailwarden.detect.state import (
     MAX_CLIENTS_PER_ACCOUNT,
     MAX_SUCCEEDED,
+    MAX_USERS_PER_CLIENT,
     VERDICT_BIT,
     AccountState,
     Campaigns,
@@ -420,6 +426,11 @@ class Detector:
         """Account names seen logging in: they exist, whatever the generic list says."""
         self._own: set[str] = set()
         """The server's own addresses (Dovecot ``lip=``)."""
+        self.on_owner: Callable[[str, str, float, float | None], None] | None = None
+        """Told of each owner's login (never an intruder's): the address, the account
+        (:func:`~mailwarden.detect.accounts.account_key`), when, and when this address
+        last logged in as it before (None: not known). The daemon keeps them in its
+        store (:meth:`remember_success` at the next start)."""
         self._server = ServerWatch()
         self._credentials: list[SeenCredential] = []
         self._unresolved_sources: dict[int, str] = {}
@@ -647,11 +658,29 @@ class Detector:
             feed(event)
 
     def remember_success(self, ip: str, user: str, when: float) -> None:
-        """Seed a successful login learned elsewhere (the daemon's store after a restart),
-        so that a device with a stale password is recognised."""
+        """Seed an owner's successful login learned elsewhere (the daemon's store after a
+        restart: :attr:`on_owner` gave it), so that a device with a stale password is
+        recognised. ``ip`` may be the first address of the owner's network (an IPv6
+        /64): the same owner, and for IPv6 the same wider network."""
+        key = account_key(user)
         owner = self._owner(ip, create=True)
         if owner is not None:
-            owner.add(account_key(user), when)
+            owner.add(key, when)
+            self._wide_owner_add(ip, None, key, when)
+
+    def owner_network(self, ip: str) -> IPNetwork | None:
+        """The network whose logins stand for the owners of ``ip``: the address itself
+        (IPv4), or its ``ipv6_prefix`` network (an IPv6 /64, whose privacy addresses
+        change daily). None when ``ip`` is not an address."""
+        net, _ = network_key(ip, self._v4, self._v6)
+        if net is None:
+            return None
+        if net & 1:
+            return network_of(net, self._v4, self._v6)
+        try:  # the parsers give an IPv4-mapped address as the IPv4 one
+            return ipaddress.ip_network(ip)
+        except ValueError:
+            return None
 
     # -- handlers ----------------------------------------------------------------------
 
@@ -877,25 +906,34 @@ class Detector:
             if account is not None:
                 key = account.name  # one string per account, not one per client
         owner = None
+        over: tuple[str, int] | None = None  # an owner's account tried more than a device does
         if self._owners:
             net = client.net
             owner = self._owners.get(net if net is not None and net & 1 else ip)
+            stale: str | None = None
+            unnamed = False
             if key is not None and owner is not None:
                 last = owner.users.get(key)
                 if last is not None and when - last <= self._limits.stale:
-                    return self._stale(client, key, count, event, when)
+                    stale = key
             elif key is None and owner is not None and client.user is None:
-                only = self._only_owner(owner, when)
-                if only is not None:  # an old Postfix names no account: a device of its
-                    client.stale_unnamed = True
-                    return self._stale(client, only, count, event, when)
+                # an old Postfix names no account: a device of the one owner's
+                stale = self._only_owner(owner, when)
+                unnamed = stale is not None
             if (
                 key is not None
                 and owner is None
                 and self._wide_owners
                 and self._wide_owner_of(client.net, key, when)
             ):
-                return self._stale(client, key, count, event, when)
+                stale = key
+            if stale is not None:
+                tried = self._stale_count(client, stale, count, when)
+                if tried <= self.policy.stale_max_failures:
+                    if unnamed:
+                        client.stale_unnamed = True
+                    return self._stale(client, stale, count, event, when)
+                over = (stale, tried)
         self._failures_counted += count
         client.failures += count
         limits = self._limits
@@ -963,9 +1001,55 @@ class Detector:
                     why = self._probe_reason(key, event)
                 if why is not None:
                     self._flag(client, Verdict.PROBE, why, event, when, found)
+        if over is not None:
+            self._over_stale_cap(client, over[0], over[1], event, when, found)
         if self._pending_unavailable and ip in self._pending_unavailable:
             found.extend(self._judge_unavailable(client, when))
         return found
+
+    def _stale_count(self, client: ClientState, key: str, count: int, when: float) -> int:
+        """Count ``count`` more failures on ``key``, an account ``client`` had logged in
+        as; return how many there were within ``daily_window`` (since the first of
+        them: a fixed window, one entry per account). With MAX_USERS_PER_CLIENT accounts
+        counted at once, any more are counted together (their sum is capped)."""
+        counts = client.stale_counts
+        if counts is None:
+            counts = client.stale_counts = {}
+        window = self._limits.daily[1]
+        entry = counts.get(key)
+        if entry is None and len(counts) >= MAX_USERS_PER_CLIENT:
+            for name in [name for name, (_, start) in counts.items() if when - start > window]:
+                del counts[name]
+            if len(counts) >= MAX_USERS_PER_CLIENT:
+                key = ""
+                entry = counts.get(key)
+        if entry is None or when - entry[1] > window:
+            entry = counts[key] = [0.0, when]
+        entry[0] += count
+        return int(entry[0])
+
+    def _over_stale_cap(
+        self,
+        client: ClientState,
+        key: str,
+        tried: int,
+        event: Event,
+        when: float,
+        found: list[Detection],
+    ) -> None:
+        """More than ``stale_max_failures`` failures on ``key`` within ``daily_window``
+        from an address its owner logs in from: no device retries an old password that
+        often, so it is guessing (a bot behind an office's NAT); banned like a slow brute
+        force, and no longer reported as a device with an old password."""
+        if client.stale_device == key:
+            client.stale_device = None
+        cap = self.policy.stale_max_failures
+        reason = (
+            f"{tried} failed logins with {key or 'accounts'} within {self._limits.text['daily']}, "
+            f"an account logged in as from this address: more than the {cap} a device "
+            "with an old password is allowed (stale_max_failures)"
+        )
+        self._flag(client, Verdict.SLOW_BRUTEFORCE, reason, event, when, found)
 
     def _stale(
         self, client: ClientState, key: str, count: int, event: Event, when: float
@@ -1264,8 +1348,11 @@ class Detector:
                 elif len(client.succeeded) < MAX_SUCCEEDED:
                     client.succeeded.append(key)
         if known and owner is not None and key is not None:
+            previous = owner.users.get(key)
             owner.add(key, when)
             self._wide_owner_add(ip, net, key, when)
+            if self.on_owner is not None:
+                self.on_owner(ip, key, when, previous)
             return []  # this client logged in as this account before
         if again and client is not None and client.flags & _COMPROMISED:
             return []  # the intruder again: reported at its first login
@@ -1280,6 +1367,8 @@ class Detector:
                 if owner is not None:
                     owner.add(key, when)
                 self._wide_owner_add(ip, net, key, when)
+                if self.on_owner is not None:
+                    self.on_owner(ip, key, when, None)
             self._network_login(ip, net, key, when)
             self._person_in_network(ip, net)
             if client is not None:

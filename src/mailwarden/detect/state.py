@@ -298,6 +298,7 @@ class ClientState:
         "reported",
         "services",
         "stale",
+        "stale_counts",
         "stale_device",
         "stale_run",
         "stale_unnamed",
@@ -335,6 +336,11 @@ class ClientState:
         self.stale = 0
         """Failures with an account this client had logged in as (never guesses)."""
         self.stale_users: set[str] | None = None
+        self.stale_counts: dict[str, list[float]] | None = None
+        """Account -> [its stale failures, when their ``daily_window`` began]: the cap
+        (``policy.stale_max_failures``) that keeps an owner's address from being a free
+        pass for guessing that account. At most MAX_USERS_PER_CLIENT accounts, and one
+        entry (``""``) for the failures of any more at once."""
         self.stale_unnamed = False
         """Its stale failures named no account (Postfix before 3.7.8/3.8.3 logs none):
         the one account logged in as from its address stands for it."""

@@ -3,12 +3,21 @@ fleet). `interface` holds the `Store` contract; one module per backend."""
 
 from __future__ import annotations
 
-from mailwarden.store.interface import BanRow, BanState, JSONValue, Source, Store, StoreError
+from mailwarden.store.interface import (
+    BanRow,
+    BanState,
+    JSONValue,
+    OwnerRow,
+    Source,
+    Store,
+    StoreError,
+)
 
 __all__ = [
     "BanRow",
     "BanState",
     "JSONValue",
+    "OwnerRow",
     "Source",
     "Store",
     "StoreError",

@@ -9,6 +9,12 @@
   ban in force without counting an offence.
 - Source positions: key -> JSON value (file offset with inode and fingerprint, a
   journald cursor), written by the daemon after each batch.
+- Owners' logins: the accounts that logged in from each address (an IPv6 /64), and
+  when last (`remember_owners`, `owners`, `forget_owners`): after a restart, a phone
+  with an old password at an address its owner logged in from last week is still no
+  attacker. At most `MAX_OWNER_ACCOUNTS` accounts per network (the most recent); the
+  daemon forgets those older than ``policy.stale_window`` and keeps at most
+  ``policy.max_clients`` rows.
 - `revision`: a number that grows with every change to the bans, so a daemon notices
   within one poll that another process (``mailwarden ban``) changed the store, then
   reads `active_bans` and applies the difference.
@@ -32,6 +38,7 @@ from __future__ import annotations
 import logging
 import threading
 from abc import ABC, abstractmethod
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -46,7 +53,12 @@ LOG.addHandler(logging.NullHandler())  # a command that sets up no logging print
 
 JSONValue = None | bool | int | float | str | list["JSONValue"] | dict[str, "JSONValue"]
 
-__all__ = ["BanRow", "BanState", "JSONValue", "Source", "Store", "StoreError"]
+__all__ = ["BanRow", "BanState", "JSONValue", "OwnerRow", "Source", "Store", "StoreError"]
+
+MAX_OWNER_ACCOUNTS = 256
+"""Accounts kept per network in the owners' logins, the most recent: as many as the
+detector remembers per address (``detect.state.MAX_USERS_PER_OWNER``; an office's NAT
+is one address for many people)."""
 
 
 def storable(text: str) -> str:
@@ -93,6 +105,16 @@ class BanRow:
     def entry(self) -> BanEntry:
         """The ban as an enforcer takes it."""
         return BanEntry(self.network, self.until, self.reason)
+
+
+@dataclass(frozen=True)
+class OwnerRow:
+    """An account logged in from a network (an address as a /32 or /128, or an IPv6
+    /64), the last time as far as the store knows."""
+
+    network: IPNetwork
+    account: str
+    last: datetime
 
 
 class Store(ABC):
@@ -164,6 +186,22 @@ class Store(ABC):
 
     @abstractmethod
     def positions(self) -> dict[str, JSONValue]: ...
+
+    @abstractmethod
+    def remember_owners(self, logins: Iterable[tuple[IPNetwork, str, datetime]]) -> None:
+        """Record that each account logged in from each network at that time (a later
+        time than the stored one replaces it; an earlier one changes nothing). A network
+        keeps its `MAX_OWNER_ACCOUNTS` most recent accounts."""
+
+    @abstractmethod
+    def owners(self, since: datetime, limit: int) -> list[OwnerRow]:
+        """The owners' logins at or after `since`, at most `limit` (the most recent),
+        oldest first."""
+
+    @abstractmethod
+    def forget_owners(self, before: datetime, keep: int) -> int:
+        """Forget the owners' logins older than `before`, and all but the `keep` most
+        recent; returns how many were forgotten."""
 
     @abstractmethod
     def revision(self) -> int:

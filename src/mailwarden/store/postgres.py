@@ -17,9 +17,11 @@ others' next `revision` poll. The layout mirrors the SQLite store with native ty
   so one such value never fails a whole query.
 - A lost or damaged revision is written again (from 1) by the next change to the bans.
 - A store whose tables exist is opened without creating anything (``mailwarden status``
-  only reads); one of ours that lacks a table or column the store reads (renamed,
-  dropped, restored in part) is damaged and refused, as the SQLite store refuses it,
-  never filled up again with empty tables.
+  only reads), unless an older mailwarden wrote it (schema 1, before the owners'
+  logins): it gets what it lacks, once, under the migration lock; one of ours that
+  lacks a table or column the store reads (renamed, dropped, restored in part) is
+  damaged and refused, as the SQLite store refuses it, never filled up again with
+  empty tables.
 - `probe` checks the store as opening it would (reachable, not written by a newer
   mailwarden, its tables all there, or the schema ours to create) and creates nothing
   (``mailwarden run --check``).
@@ -29,7 +31,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -38,8 +40,10 @@ from mailwarden.errors import StoreError, StoreUnusable
 from mailwarden.model import BanEntry, IPNetwork
 from mailwarden.store import rows as stored
 from mailwarden.store.interface import (
+    MAX_OWNER_ACCOUNTS,
     BanRow,
     JSONValue,
+    OwnerRow,
     Source,
     Store,
     damaged_store,
@@ -57,13 +61,32 @@ except ImportError as exc:  # pragma: no cover - depends on the installed extras
         "the PostgreSQL store needs psycopg: pip install 'mailwarden[postgres]'"
     ) from exc
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 DEFAULT_SCHEMA = "mailwarden"
 _SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 _MIGRATION_LOCK = 0x6D61696C77617264  # "mailward": one migration at a time, fleet-wide
 
+OWNERS = [
+    """CREATE TABLE IF NOT EXISTS {schema}.owners (
+        network cidr        NOT NULL,
+        account text        NOT NULL,
+        last    timestamptz NOT NULL,
+        PRIMARY KEY (network, account))""",
+    "CREATE INDEX IF NOT EXISTS owners_last ON {schema}.owners (last)",
+]
+
+MIGRATIONS = {
+    2: [
+        *OWNERS,
+        "UPDATE {schema}.meta SET value = 2 WHERE key = 'schema_version'",
+    ],
+}
+"""What each schema version adds to the one before (a schema an older mailwarden
+wrote is brought up to date when it is opened, under the migration lock)."""
+
 SCHEMA = [
     "CREATE SCHEMA IF NOT EXISTS {schema}",
+    *OWNERS,
     """CREATE TABLE IF NOT EXISTS {schema}.meta (
         key text PRIMARY KEY, value bigint NOT NULL)""",
     """CREATE TABLE IF NOT EXISTS {schema}.bans (
@@ -86,7 +109,7 @@ SCHEMA = [
     "CREATE INDEX IF NOT EXISTS bans_network ON {schema}.bans (network, since)",
     """CREATE TABLE IF NOT EXISTS {schema}.positions (
         key text PRIMARY KEY, value jsonb NOT NULL, updated timestamptz NOT NULL)""",
-    """INSERT INTO {schema}.meta (key, value) VALUES ('revision', 0), ('schema_version', 1)
+    """INSERT INTO {schema}.meta (key, value) VALUES ('revision', 0), ('schema_version', 2)
         ON CONFLICT (key) DO NOTHING""",
 ]
 
@@ -154,13 +177,28 @@ TABLES_READ = (
     end_reason FROM {schema}.bans LIMIT 1""",
     "SELECT key, value, updated FROM {schema}.positions LIMIT 1",
     "SELECT key, value FROM {schema}.meta LIMIT 1",
+    "SELECT network, account, last FROM {schema}.owners LIMIT 1",
 )
+TABLES_OF_VERSION = {1: TABLES_READ[:3], 2: TABLES_READ}
+"""The tables each schema version has: a schema of an older version must have its own
+(the rest are added when it is opened)."""
 
 
-def _check_tables(db: psycopg.Connection[Any], dsn: str, schema: str) -> None:
+def _version(db: psycopg.Connection[Any], schema: str) -> int:
+    """The schema version the meta table holds (1 when the row is missing: the first
+    version wrote it always)."""
+    row = db.execute(
+        sql.SQL("SELECT value FROM {schema}.meta WHERE key = 'schema_version'").format(
+            schema=sql.Identifier(schema)
+        )
+    ).fetchone()
+    return int(row[0]) if row else 1
+
+
+def _check_tables(db: psycopg.Connection[Any], dsn: str, schema: str, version: int) -> None:
     """Raise `StoreUnusable` (damaged) when a table or column the store reads is gone.
     Each read is in a savepoint of its own, so the caller's transaction survives."""
-    for statement in TABLES_READ:
+    for statement in TABLES_OF_VERSION.get(version, TABLES_READ):
         try:
             with db.transaction():
                 db.execute(sql.SQL(statement).format(schema=sql.Identifier(schema))).fetchall()
@@ -187,14 +225,10 @@ def probe(dsn: str, *, schema: str = DEFAULT_SCHEMA, connect_timeout: int = 10) 
     try:
         with db:
             if db.execute(_FIND_META, (schema,)).fetchone():
-                version = db.execute(
-                    sql.SQL("SELECT value FROM {schema}.meta WHERE key = 'schema_version'").format(
-                        schema=sql.Identifier(schema)
-                    )
-                ).fetchone()
-                if version and version[0] > SCHEMA_VERSION:
-                    raise _newer(schema, version[0])
-                _check_tables(db, dsn, schema)
+                version = _version(db, schema)
+                if version > SCHEMA_VERSION:
+                    raise _newer(schema, version)
+                _check_tables(db, dsn, schema, version)
                 return True
             namespace = db.execute(
                 "SELECT 1 FROM pg_namespace WHERE nspname = %s", (schema,)
@@ -264,13 +298,16 @@ class PostgresStore(Store):
             db.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK,))
             found = db.execute(_FIND_META, (self.schema,)).fetchone()
             if found:
-                version = db.execute(
-                    self._q("SELECT value FROM {schema}.meta WHERE key = 'schema_version'")
-                ).fetchone()
-                if version and version[0] > SCHEMA_VERSION:
-                    raise _newer(self.schema, version[0])
-                _check_tables(db, self.dsn, self.schema)
-                return  # there: nothing is created (`mailwarden status` only reads)
+                version = _version(db, self.schema)
+                if version > SCHEMA_VERSION:
+                    raise _newer(self.schema, version)
+                _check_tables(db, self.dsn, self.schema, version)
+                # Up to date: nothing is created (`mailwarden status` only reads); an
+                # older version gets what it lacks.
+                for step in range(version + 1, SCHEMA_VERSION + 1):
+                    for statement in MIGRATIONS[step]:
+                        db.execute(self._q(statement))
+                return
             for statement in SCHEMA:
                 db.execute(self._q(statement))
 
@@ -425,6 +462,65 @@ class PostgresStore(Store):
                 (_moment(before),),
             )
             return cursor.rowcount
+
+    # -- owners' logins -------------------------------------------------------------------
+
+    def remember_owners(self, logins: Iterable[tuple[IPNetwork, str, datetime]]) -> None:
+        latest: dict[tuple[str, str], tuple[IPNetwork, datetime]] = {}
+        for net, account, when in logins:
+            moment = _moment(when)
+            key = (str(net), storable(account))
+            if key not in latest or latest[key][1] < moment:
+                latest[key] = (net, moment)
+        if not latest:
+            return
+        # In one order on every host: two hosts writing the same rows wait, never deadlock.
+        rows = [(net, key[1], moment) for key, (net, moment) in sorted(latest.items())]
+        with self._tx() as db:
+            with db.cursor() as cursor:
+                cursor.executemany(
+                    self._q(
+                        "INSERT INTO {schema}.owners AS o (network, account, last)"
+                        " VALUES (%s, %s, %s) ON CONFLICT (network, account)"
+                        " DO UPDATE SET last = greatest(o.last, excluded.last)"
+                    ),
+                    rows,
+                )
+            for net in sorted({row[0] for row in rows}, key=str):
+                db.execute(
+                    self._q(
+                        "DELETE FROM {schema}.owners WHERE network = %s AND account NOT IN"
+                        " (SELECT account FROM {schema}.owners WHERE network = %s"
+                        " ORDER BY last DESC LIMIT %s)"
+                    ),
+                    (net, net, MAX_OWNER_ACCOUNTS),
+                )
+
+    def owners(self, since: datetime, limit: int) -> list[OwnerRow]:
+        with self._tx() as db:
+            rows = db.execute(
+                self._q(
+                    "SELECT network, account, last FROM (SELECT network, account, last"
+                    " FROM {schema}.owners WHERE last >= %s ORDER BY last DESC LIMIT %s) o"
+                    " ORDER BY last"
+                ),
+                (_moment(since), limit),
+            ).fetchall()
+        return stored.owners(self, rows)
+
+    def forget_owners(self, before: datetime, keep: int) -> int:
+        with self._tx() as db:
+            old = db.execute(
+                self._q("DELETE FROM {schema}.owners WHERE last < %s"), (_moment(before),)
+            ).rowcount
+            more = db.execute(
+                self._q(
+                    "DELETE FROM {schema}.owners WHERE ctid IN (SELECT ctid FROM"
+                    " {schema}.owners ORDER BY last DESC OFFSET %s)"
+                ),
+                (max(0, keep),),
+            ).rowcount
+        return old + more
 
     # -- positions and revision ---------------------------------------------------------
 

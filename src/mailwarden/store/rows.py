@@ -22,7 +22,7 @@ from datetime import UTC, datetime, timedelta
 
 from mailwarden.config import MAX_DURATION
 from mailwarden.model import IPNetwork
-from mailwarden.store.interface import BanRow, BanState, JSONValue, Source, Store
+from mailwarden.store.interface import BanRow, BanState, JSONValue, OwnerRow, Source, Store
 
 LONGEST_BAN = MAX_DURATION + timedelta(days=1)
 """No ban lasts longer (the longest duration any command or policy accepts, with a day
@@ -135,6 +135,14 @@ def ban(values: Sequence[object]) -> BanRow:
     )
 
 
+def owner(values: Sequence[object]) -> OwnerRow:
+    """An owner's login (network, account, last); `Damaged` when it cannot be one."""
+    net, account, last = values
+    if not isinstance(account, str) or not account:
+        raise Damaged(f"account {shown(account)} is not an account name")
+    return OwnerRow(network=network(net), account=account, last=moment(last, "last"))
+
+
 def position_text(value: JSONValue) -> str:
     """A source position as both stores keep it (NaN and infinity refused)."""
     return json.dumps(value, separators=(",", ":"), allow_nan=False)
@@ -200,6 +208,17 @@ def networks(store: Store, rows: Iterable[Sequence[object]]) -> list[IPNetwork]:
             out.append(network(value))
         except Damaged as exc:
             store.note_damage(f"ban {shown(id_)}", str(exc))
+    return out
+
+
+def owners(store: Store, rows: Iterable[Sequence[object]]) -> list[OwnerRow]:
+    """The owners' logins of (network, account, last) rows."""
+    out = []
+    for values in rows:
+        try:
+            out.append(owner(values))
+        except Damaged as exc:
+            store.note_damage(f"owner {shown(values[1])} at {shown(values[0])}", str(exc))
     return out
 
 

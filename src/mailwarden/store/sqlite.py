@@ -13,7 +13,9 @@
   opening a store that is up to date: ``status`` never waits for the daemon.
 - Parameters are always bound; no SQL is ever formatted from data.
 - The schema version is ``PRAGMA user_version``; a newer file is refused, and so is an
-  SQLite file that holds tables of something else.
+  SQLite file that holds tables of something else. An older one (schema 1, before the
+  owners' logins) gets the tables it lacks when it is opened (`MIGRATIONS`), in one
+  transaction.
 - A database we create gets mode 0600, and each directory we create 0700. The store
   decides what the firewall blocks, so another user must not be able to change or
   replace it (see `unsafe_mode`), as sshd's StrictModes: its folder and every one above
@@ -50,7 +52,7 @@ import stat
 import struct
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -61,17 +63,35 @@ from mailwarden.errors import StoreError, StoreUnusable
 from mailwarden.model import BanEntry, IPNetwork
 from mailwarden.store import rows as stored
 from mailwarden.store.interface import (
+    MAX_OWNER_ACCOUNTS,
     BanRow,
     JSONValue,
+    OwnerRow,
     Source,
     Store,
     damaged_store,
     storable,
 )
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
-SCHEMA = """
+OWNERS = """
+CREATE TABLE owners (
+    network TEXT    NOT NULL,
+    account TEXT    NOT NULL,
+    last    INTEGER NOT NULL,
+    PRIMARY KEY (network, account)
+);
+CREATE INDEX owners_last ON owners (last);
+"""
+
+MIGRATIONS = {2: OWNERS}
+"""What each schema version adds to the one before (a store an older mailwarden
+wrote is brought up to date when it is opened)."""
+
+SCHEMA = (
+    OWNERS
+    + """
 CREATE TABLE bans (
     id          INTEGER PRIMARY KEY,
     network     TEXT    NOT NULL,
@@ -100,6 +120,7 @@ CREATE TABLE meta (
 );
 INSERT INTO meta (key, value) VALUES ('revision', 0);
 """
+)
 
 # Whole statements, never assembled from pieces.
 SELECT_BY_ID = """SELECT id, network, since, until, reason, evidence, source, offences,
@@ -118,7 +139,11 @@ TABLES_READ = (
     end_reason FROM bans LIMIT 1""",
     "SELECT key, value, updated FROM positions LIMIT 1",
     "SELECT key, value FROM meta LIMIT 1",
+    "SELECT network, account, last FROM owners LIMIT 1",
 )
+TABLES_OF_VERSION = {1: TABLES_READ[:3], 2: TABLES_READ}
+"""The tables each schema version has: a store of an older version must have its own
+(the rest are added when it is opened)."""
 
 
 def _seconds(moment: datetime | None) -> int:
@@ -391,6 +416,13 @@ def _shared_folder(path: Path, folder: Path, mode: int) -> str:
     return f"{refused}: anybody could replace it; move it, or chmod o-w {folder}"
 
 
+def _run(db: sqlite3.Connection, script: str) -> None:
+    """The statements of `script`, one by one, in the caller's transaction."""
+    for statement in script.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
 def _version_problem(path: Path, version: int) -> str | None:
     """Why a schema version rules the file out, or None."""
     if version > SCHEMA_VERSION:
@@ -550,9 +582,8 @@ def _check_file(target: Path, uri: str, busy_timeout: float) -> None:
     try:
         version = db.execute("PRAGMA user_version").fetchone()[0]
         tables = db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
-        if version == SCHEMA_VERSION:
-            for statement in TABLES_READ:
-                db.execute(statement).fetchall()
+        for statement in TABLES_OF_VERSION.get(version, ()):
+            db.execute(statement).fetchall()
     except sqlite3.Error as exc:
         if type(exc) is sqlite3.DatabaseError or str(exc).startswith(("no such ", "malformed")):
             raise damaged_store(str(target), exc) from exc
@@ -642,9 +673,8 @@ class SqliteStore(Store):
         self._check_version(version)
         if version == 0 and self._read("SELECT count(*) FROM sqlite_master")[0][0]:
             raise _foreign(self.path)
-        if version == SCHEMA_VERSION:
-            for statement in TABLES_READ:
-                self._read(statement)
+        for statement in TABLES_OF_VERSION.get(version, ()):
+            self._read(statement)
 
     def _migrate(self) -> None:
         # Read first, without the write lock: opening a store that is up to date (what
@@ -659,10 +689,12 @@ class SqliteStore(Store):
             if version == 0:
                 if db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
                     raise _foreign(self.path)
-                for statement in SCHEMA.split(";"):
-                    if statement.strip():
-                        db.execute(statement)
-                db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+                _run(db, SCHEMA)
+            else:
+                for step in range(version + 1, SCHEMA_VERSION + 1):
+                    _run(db, MIGRATIONS[step])
+            # A pragma takes no bound parameter; the value is our own constant.
+            db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     def _check_version(self, version: int) -> None:
         problem = _version_problem(self.path, version)
@@ -828,6 +860,45 @@ class SqliteStore(Store):
                 "DELETE FROM bans WHERE state != 'active' AND ended < ?", (_seconds(before),)
             )
             return cursor.rowcount
+
+    # -- owners' logins -------------------------------------------------------------------
+
+    def remember_owners(self, logins: Iterable[tuple[IPNetwork, str, datetime]]) -> None:
+        rows = sorted(
+            {(str(net), storable(account), _seconds(when)) for net, account, when in logins}
+        )
+        if not rows:
+            return
+        with self._write() as db:
+            db.executemany(
+                "INSERT INTO owners (network, account, last) VALUES (?, ?, ?)"
+                " ON CONFLICT (network, account) DO UPDATE SET last = max(last, excluded.last)",
+                rows,
+            )
+            for network in sorted({row[0] for row in rows}):
+                db.execute(
+                    "DELETE FROM owners WHERE network = ? AND account NOT IN (SELECT account"
+                    " FROM owners WHERE network = ? ORDER BY last DESC LIMIT ?)",
+                    (network, network, MAX_OWNER_ACCOUNTS),
+                )
+
+    def owners(self, since: datetime, limit: int) -> list[OwnerRow]:
+        rows = self._read(
+            "SELECT network, account, last FROM (SELECT network, account, last FROM owners"
+            " WHERE last >= ? ORDER BY last DESC LIMIT ?) ORDER BY last",
+            (_seconds(since), limit),
+        )
+        return stored.owners(self, rows)
+
+    def forget_owners(self, before: datetime, keep: int) -> int:
+        with self._write() as db:
+            old = db.execute("DELETE FROM owners WHERE last < ?", (_seconds(before),)).rowcount
+            more = db.execute(
+                "DELETE FROM owners WHERE rowid IN (SELECT rowid FROM owners"
+                " ORDER BY last DESC LIMIT -1 OFFSET ?)",
+                (max(0, keep),),
+            ).rowcount
+        return old + more
 
     # -- positions and revision ---------------------------------------------------------
 
