@@ -201,7 +201,9 @@ class PolicyConfig:
     stale_window: timedelta = timedelta(days=30)
     """A client that logged in as an account within this time and then fails with that
     account is its owner, never banned: a typo is not reported, three failures within
-    ``daily_window`` are reported as a device with a stale password."""
+    ``daily_window`` are reported as a device with a stale password. For IPv6 the login
+    is its /64's (or another /64's of its ``wide_ipv6_prefix`` network), and the /64's
+    failures count together (a phone's privacy addresses)."""
     unavailable_failures: int = 2
     """``Connection lost to authentication server`` counts as a guess when the same
     client had this many failed logins ..."""
