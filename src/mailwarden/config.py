@@ -201,9 +201,10 @@ class PolicyConfig:
     stale_window: timedelta = timedelta(days=30)
     """A client that logged in as an account within this time and then fails with that
     account is its owner, never banned: a typo is not reported, three failures within
-    ``daily_window`` are reported as a device with a stale password. The daemon keeps
-    these logins in its store, so an owner's login of last week counts after a restart
-    too."""
+    ``daily_window`` are reported as a device with a stale password. For IPv6 the login
+    is its /64's (or another /64's of its ``wide_ipv6_prefix`` network), and the /64's
+    failures count together (a phone's privacy addresses). The daemon keeps these
+    logins in its store, so an owner's login of last week counts after a restart too."""
     stale_max_failures: int = 200
     """... but no more than this many such failures on one account from one client within
     ``daily_window`` (counted from the first): beyond it the failures are guessing, and

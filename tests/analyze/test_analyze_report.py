@@ -246,6 +246,7 @@ def addresses_in(document: dict[str, Any]) -> set[str]:
     for finding in document["findings"]:
         found.add(finding["subject"])
         found |= {str(m) for m in finding["data"].get("members", ())}
+        found |= {finding["data"][k] for k in ("network", "logged_in_from") if k in finding["data"]}
     return found
 
 

@@ -43,6 +43,86 @@ def test_a_phone_with_a_stale_password_is_reported_not_banned(tmp_path: Path) ->
     assert "hostile" not in out and "Attackers" not in out
 
 
+def privacy_phone(log: Log, prefix: str, laptop: str) -> None:
+    """bob's laptop logs in from ``laptop`` morning and evening; his phone, with the old
+    password, fails once or twice from each of twelve privacy addresses of ``prefix``
+    (a new one every two hours: IMAP, and its SMTP now and then)."""
+    log.imap_login(0, f"{laptop}1e", "bob@example.org", "Lp0")
+    log.submission_login(300, f"{laptop}1e", "bob@example.org")
+    for n in range(12):
+        ip, t = f"{prefix}{0xA1 + n * 0x11:x}", 3600 + n * 7200
+        if n % 3 == 2:
+            log.sasl_failures(t, ip, "bob@example.org", 1, reason="(reason unavailable)")
+        else:
+            log.imap_failures(t, ip, "bob@example.org", 1 + n % 2, f"Ph{n}")
+    log.imap_login(12 * 3600 + 60, f"{laptop}2f", "bob@example.org", "Lp1")
+    log.imap_login(23 * 3600 + 60, f"{laptop}3a", "bob@example.org", "Lp2")
+    log.lines.sort(key=lambda line: line[:15])  # in time order, as syslog writes them
+
+
+def test_a_phone_on_privacy_addresses_with_a_stale_password_is_one_device(
+    tmp_path: Path,
+) -> None:
+    log = Log()
+    privacy_phone(log, "2001:db8:5:7::", laptop="2001:db8:5:7::")
+    path = log.write(tmp_path / "mail.log")
+    out = run_analyze(path).stdout
+    assert out.startswith("No attack found: nobody guessed passwords."), out
+    assert "Attackers" not in out and "Networks attacking" not in out and "campaign" not in out
+    item = " ".join(out.split("Not attacks (never recommended for a ban)", 1)[1].split())
+    assert item == (
+        "• 2001:db8:5:7::/64 (12 addresses) failed to log in as bob@example.org 16 times, "
+        "an account logged in as from that network: a phone or mail client with an old "
+        "password whose address changes (IPv6 privacy addresses). Update the password on "
+        "that device."
+    ), out
+    data = analyze_json(path)
+    assert data["compromised"] == [] and data["stats"]["failures_counted"] == 0
+    assert {(a["verdict"], a["recommendation"]) for a in data["attackers"]} == {
+        ("stale_password", "none (stale password of a real user)")
+    }
+    (device,) = data["findings"]
+    assert device["kind"] == "stale_password" and device["subject"] == "2001:db8:5:7::/64"
+    assert device["data"]["member_count"] == 12 and device["data"]["failures"] == 16
+    assert device["data"]["logged_in_from"] == "2001:db8:5:7::/64"
+
+
+def test_a_phone_on_privacy_addresses_beside_its_owners_64_is_one_device(
+    tmp_path: Path,
+) -> None:
+    log = Log()
+    privacy_phone(log, "2001:db8:5:7::", laptop="2001:db8:5:1::")  # same /48, another /64
+    path = log.write(tmp_path / "mail.log")
+    out = " ".join(run_analyze(path).stdout.split())
+    assert out.startswith("No attack found: nobody guessed passwords."), out
+    assert (
+        "2001:db8:5:7::/64 (12 addresses) failed to log in as bob@example.org 16 times, "
+        "an account logged in as from 2001:db8:5::/48: a phone" in out
+    ), out
+    (device,) = analyze_json(path)["findings"]
+    assert device["data"]["logged_in_from"] == "2001:db8:5::/48"
+
+
+def test_an_attacker_walking_a_64_is_banned_beside_the_owners_privacy_phone(
+    tmp_path: Path,
+) -> None:
+    log = Log()
+    privacy_phone(log, "2001:db8:5:7::", laptop="2001:db8:5:7::")
+    for n in range(12):  # bob's password and others', from a /64 nobody logs in from
+        user = "bob@example.org" if n % 2 else f"user{n}@example.org"
+        log.sasl_failures(7200 + n * 240, f"2001:db8:66:7::{0xA1 + n:x}", user, 1)
+    log.lines.sort(key=lambda line: line[:15])
+    path = log.write(tmp_path / "mail.log")
+    out = run_analyze(path).stdout
+    assert out.startswith("Nobody got in. 12 clients guessed passwords (12 network members)")
+    networks = out.split("Networks attacking together", 1)[1].split("Not attacks", 1)[0]
+    networks = " ".join(networks.split())
+    assert "2001:db8:66:7::/64 12 12" in networks and "2001:db8:5:7::/64" not in networks
+    assert "2001:db8:5:7::/64 (12 addresses) failed to log in as bob@example.org" in " ".join(
+        out.split()
+    )
+
+
 def test_an_auth_server_outage_is_not_guessing(tmp_path: Path) -> None:
     log = Log()
     for n, ip in enumerate(["198.51.100.41", "198.51.100.42", "203.0.113.43"]):

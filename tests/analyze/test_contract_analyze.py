@@ -248,6 +248,7 @@ def known_values(document: dict[str, Any]) -> set[str]:
         found |= {m["user"] for m in data.get("most_tried", ())}
         if f["kind"] == "stale_password":
             found |= {f["subject"], *data["users"]}
+            found |= {data[k] for k in ("network", "logged_in_from") if k in data}
         if f["kind"] == "network":
             found.add(f["subject"])
     return found

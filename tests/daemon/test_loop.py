@@ -21,6 +21,7 @@ from wardenlab import (
     guesses,
     sasl_failure,
     seconds_ago,
+    stamp,
 )
 from wardenlab import (
     OWN as OWN_ADDRESSES,
@@ -516,3 +517,53 @@ def test_old_refusals_are_not_said_again_at_a_restart(
     assert second.counters.warmup_lines == 3
     assert second.counters.refused == 0
     assert not any(m.startswith("refuse to ban") for m in messages(caplog))
+
+
+def test_a_phone_on_privacy_addresses_of_its_owners_64_is_never_banned(
+    warden: Warden, caplog: pytest.LogCaptureFixture
+) -> None:
+    """bob's laptop logs in from his home /64; his phone, with the password he changed,
+    fails from a new privacy address every five minutes: more addresses of the /64 within
+    the hour than the network rule takes from a /64 nobody logs in from. A /64 that
+    guesses bob's password with no login of his is banned as a network all the same."""
+    home = "2001:db8:5:7::"
+    dovecot = (
+        "{stamp} mx dovecot: imap-login: {what}: user=<bob@example.org>, method=PLAIN, "
+        "rip={ip}, lip=192.0.2.1, {extra}TLS, session=<{session}>"
+    )
+    lines = [
+        dovecot.format(
+            stamp=stamp(seconds_ago(50 * 60)),
+            what="Login",
+            ip=f"{home}1e",
+            extra="mpid=5151, ",
+            session="Lp0abcdEFGH1234",
+        )
+    ]
+    for n in range(8):
+        ip, when = f"{home}{0xA1 + n * 0x11:x}", seconds_ago(45 * 60 - n * 5 * 60)
+        if n % 2:
+            lines.append(sasl_failure(ip, "bob@example.org", pid=2100 + n, when=when))
+        else:
+            what = "Disconnected: Connection closed (auth failed, 1 attempts in 2 secs)"
+            lines.append(
+                dovecot.format(
+                    stamp=stamp(when), what=what, ip=ip, extra="", session=f"Ph{n}bcdEFGH1234"
+                )
+            )
+    daemon = warden.start()
+    append(warden.log, lines)
+    daemon.step()
+    assert banned(daemon) == set()
+    assert not [m for m in messages(caplog) if m.startswith("ban ")]
+
+    append(
+        warden.log,
+        [
+            sasl_failure(f"2001:db8:66:7::{n + 1:x}", "bob@example.org", pid=2200 + n)
+            for n in range(4)
+        ],
+    )
+    daemon.step()
+    assert "2001:db8:66:7::/64" in banned(daemon)
+    assert not [b for b in banned(daemon) if b.startswith(home)]

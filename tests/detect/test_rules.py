@@ -1099,7 +1099,13 @@ def test_a_phone_on_a_new_64_of_its_carrier_with_an_old_password_is_no_attacker(
         )
     log.dovecot_login(DAY + 4 * HOUR, "2001:db8:4a1:9e10::99", "alice@example.com")  # updated
     analysis = run(log)
-    assert analysis.attackers == () and analysis.compromised == ()
+    assert analysis.compromised == ()
+    assert {(a.verdict, a.recommendation) for a in analysis.attackers} == {
+        (Verdict.STALE_PASSWORD, "none (stale password of a real user)")
+    }
+    (device,) = analysis.findings_of("stale_password")  # one phone, not 14
+    assert device.subject == "2001:db8:4a1:9e10::/64" and device.data["member_count"] == 14
+    assert device.data["logged_in_from"] == "2001:db8:4a1::/48"
     # Elsewhere than the owner's /48, the same failures are a network guessing her account.
     log = Log()
     log.dovecot_login(0, "2001:db8:4a1:7c00::1", "alice@example.com")

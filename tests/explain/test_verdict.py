@@ -356,6 +356,41 @@ def test_a_device_with_an_old_password_is_not_called_no_failure(
     assert "mailwarden ban" not in out
 
 
+# bob's laptop logs in from his home /64; his phone, with the old password, fails once
+# from each of its privacy addresses (RFC 8981), a new one every two hours.
+PRIVACY_PHONE = (
+    "Feb 23 08:00:00 mx dovecot: imap-login: Login: user=<bob@example.org>, method=PLAIN, "
+    "rip=2001:db8:5:7::1e, lip=192.0.2.1, mpid=5151, TLS, session=<Lp0abcdEFGH1234>\n"
+) + "".join(
+    f"Feb 23 {10 + 2 * n}:00:00 mx dovecot: imap-login: Disconnected: Connection closed (auth "
+    f"failed, 1 attempts in 2 secs): user=<bob@example.org>, method=PLAIN, "
+    f"rip=2001:db8:5:7::{0xA1 + n * 0x11:x}, lip=192.0.2.1, TLS, session=<Ph{n}bcdEFGH1234>\n"
+    for n in range(5)
+)
+
+
+def test_a_phone_on_privacy_addresses_is_not_someone_guessing(
+    run: Runner, log_file: LogFile
+) -> None:
+    path = log_file(PRIVACY_PHONE)
+    _code, analyzed, _err = run("analyze", path)
+    assert "No attack found" in analyzed
+    code, out, err = run("explain", path)
+    assert code == 0, err
+    out = flat(out)
+    assert "Most likely not." in out and "Someone is trying to guess" not in out
+    assert (
+        "2001:db8:5:7::/64: failed logins from 5 addresses of this network as an account "
+        "that logs in successfully from 2001:db8:5:7::/64: most likely a phone or mail "
+        "program with an old password whose IPv6 address changes (privacy addresses), not "
+        "an attack." in out
+    ), out
+    assert "mailwarden ban" not in out
+    code, out, err = run("explain", "--lang", "zh_CN", path)
+    assert code == 0, err
+    assert "2001:db8:5:7::/64：该网络的5个地址" in "".join(out.split())
+
+
 INJECTED_NAMES = """\
 Feb 23 21:00:00 mx postfix/submission/smtpd[9300]: connect from unknown[203.0.113.90]
 Feb 23 21:00:01 mx postfix/submission/smtpd[9300]: warning: unknown[203.0.113.90]: SASL LOGIN authentication failed: (reason unavailable), sasl_username=x> rip=203.0.113.5 user=<admin

@@ -416,3 +416,64 @@ def test_guessing_through_a_webmail_on_this_machine_says_how_to_see_the_guesser(
     assert "127.0.0.1 (brute force, 30 failures) is never banned: loopback." in text
     assert "a webmail (Roundcube, SOGo) or a proxy" in text
     assert "login_trusted_networks" in text
+
+
+def privacy_phone(laptop: str) -> str:
+    """bob's laptop logs in from ``laptop``; his phone, with the old password, fails from
+    a new privacy address of 2001:db8:5:7::/64 every two hours (Dovecot 2.3, Postfix 3.9
+    with Dovecot SASL)."""
+    lines = [
+        f"Feb 23 09:00:00 mx dovecot: imap-login: Login: user=<bob@example.org>, method=PLAIN, rip={laptop}, lip=192.0.2.254, mpid=5151, TLS, session=<Lp0>"
+    ]
+    for n in range(6):
+        ip = f"2001:db8:5:7:8d3f:21c4:5e6b:{0xA1 + n * 0x11:x}"
+        hour = 10 + 2 * n
+        if n % 2:
+            lines += [
+                f"Feb 23 {hour}:00:00 mx postfix/submission/smtpd[{7100 + n}]: connect from unknown[{ip}]",
+                f"Feb 23 {hour}:00:01 mx postfix/submission/smtpd[{7100 + n}]: warning: unknown[{ip}]: SASL PLAIN authentication failed: (reason unavailable), sasl_username=bob@example.org",
+                f"Feb 23 {hour}:00:02 mx postfix/submission/smtpd[{7100 + n}]: disconnect from unknown[{ip}] ehlo=1 auth=0/1 commands=1/2",
+            ]
+        else:
+            lines += [
+                f"Feb 23 {hour}:00:00 mx dovecot: auth: passwd-file(bob@example.org,{ip},<Ph{n}>): Password mismatch",
+                f"Feb 23 {hour}:00:02 mx dovecot: imap-login: Disconnected: Connection closed (auth failed, 1 attempts in 2 secs): user=<bob@example.org>, method=PLAIN, rip={ip}, lip=192.0.2.254, TLS, session=<Ph{n}>",
+            ]
+    return "\n".join(lines)
+
+
+@pytest.mark.parametrize(
+    ("laptop", "where"),
+    [
+        ("2001:db8:5:7::1e", "that network"),  # the laptop in the phone's /64
+        ("2001:db8:5:1::1e", "2001:db8:5::/48"),  # in another /64 of its /48
+    ],
+)
+def test_a_phone_on_privacy_addresses_is_one_item_under_not_attacks(
+    laptop: str, where: str
+) -> None:
+    analysis = analysis_of(privacy_phone(laptop))
+    for width in (120, 80, 60):
+        text = render(analysis, width=width)
+        assert all(len(line) <= width for line in text.splitlines()), text
+        flat = " ".join(text.split())
+        assert flat.startswith("No attack found: nobody guessed passwords."), text
+        assert "Attackers" not in flat and "Networks attacking together" not in flat
+        item = flat.split("Not attacks (never recommended for a ban) ", 1)[1]
+        assert item == (
+            "• 2001:db8:5:7::/64 (6 addresses) failed to log in as bob@example.org 6 times, "
+            f"an account logged in as from {where}: a phone or mail client with an old "
+            "password whose address changes (IPv6 privacy addresses). Update the password "
+            "on that device."
+        ), text
+    document = analysis_document(analysis, SUMMARY)
+    (device,) = document["findings"]
+    assert device["kind"] == "stale_password" and device["subject"] == "2001:db8:5:7::/64"
+    assert device["data"]["member_count"] == 6 and device["data"]["failures"] == 6
+    assert device["data"]["members"][0] == "2001:db8:5:7:8d3f:21c4:5e6b:a1"
+    assert device["data"]["logged_in_from"] == (
+        "2001:db8:5::/48" if ":1::" in laptop else "2001:db8:5:7::/64"
+    )
+    assert {a["recommendation"] for a in document["attackers"]} == {
+        "none (stale password of a real user)"
+    }

@@ -43,6 +43,9 @@ Rules (thresholds are ``[policy]`` keys, see :class:`~mailwarden.config.PolicyCo
   phone gives) logged in as within ``stale_window`` are not guesses, and never banned.
   Three of them on one account within ``daily_window`` (:data:`STALE_DEVICE_FAILURES`)
   are a device with an old password: reported under "Not attacks" (``stale_password``).
+  For IPv6 they count per /64 too: a phone's privacy address (RFC 8981) changes every
+  few hours, each failing a time or two; its addresses are then one device, one finding
+  for the /64 (``members``, and ``logged_in_from``: that /64, or the wider network).
   Fewer are the owner's typos: reported as nothing (one mistyped password is not a stale device).
   More than ``stale_max_failures`` on one account within ``daily_window`` (counted from
   the first) are more than a device retries: guessing (``slow_bruteforce``, banned),
@@ -134,6 +137,7 @@ from mailwarden.detect.state import (
     NetKey,
     NetworkState,
     OwnerState,
+    StaleNetwork,
     evidence_event,
     evidence_events,
     evidence_of,
@@ -409,6 +413,10 @@ class Detector:
         whose /64s a phone changes when it re-attaches)."""
         self._archive: dict[str, ClientState] = {}
         self._archived_networks: dict[NetKey, NetworkState] = {}
+        self._stale_nets: StateTable[NetKey, StaleNetwork] = StateTable(cap, _last)
+        """IPv6 networks (``ipv6_prefix``) whose addresses failed with an account logged in
+        as from there: their failures counted together (:meth:`_stale_in_network`)."""
+        self._archived_stale: dict[NetKey, StaleNetwork] = {}
         self._lone: StateTable[NetKey, tuple[str, float, int]] = StateTable(cap, _second)
         """Networks with one failing address so far: (address, last failure, failures)."""
         self._campaigns = Campaigns()
@@ -911,7 +919,7 @@ class Detector:
             net = client.net
             owner = self._owners.get(net if net is not None and net & 1 else ip)
             stale: str | None = None
-            unnamed = False
+            unnamed = wide = False
             if key is not None and owner is not None:
                 last = owner.users.get(key)
                 if last is not None and when - last <= self._limits.stale:
@@ -927,12 +935,13 @@ class Detector:
                 and self._wide_owner_of(client.net, key, when)
             ):
                 stale = key
+                wide = True
             if stale is not None:
                 tried = self._stale_count(client, stale, count, when)
                 if tried <= self.policy.stale_max_failures:
                     if unnamed:
                         client.stale_unnamed = True
-                    return self._stale(client, stale, count, event, when)
+                    return self._stale(client, stale, count, event, when, wide=wide)
                 over = (stale, tried)
         self._failures_counted += count
         client.failures += count
@@ -1052,12 +1061,20 @@ class Detector:
         self._flag(client, Verdict.SLOW_BRUTEFORCE, reason, event, when, found)
 
     def _stale(
-        self, client: ClientState, key: str, count: int, event: Event, when: float
+        self,
+        client: ClientState,
+        key: str,
+        count: int,
+        event: Event,
+        when: float,
+        wide: bool = False,
     ) -> list[Detection]:
         """A failure with an account this client logged in as: never a guess. A typo of
         the account's owner, or a device with an old password once
         :data:`STALE_DEVICE_FAILURES` of them on one account fall within
-        ``daily_window`` (:attr:`ClientState.stale_device`)."""
+        ``daily_window`` (:attr:`ClientState.stale_device`), from this address or, for
+        IPv6, from addresses of its network together (:meth:`_stale_in_network`).
+        ``wide``: the login behind it was from another /64 of the wider network."""
         client.stale += count
         if client.stale_users is None:
             client.stale_users = set()
@@ -1076,7 +1093,53 @@ class Detector:
                 client.stale_run = None
             else:
                 client.stale_run = (key, times)
+        net = client.net
+        if net is not None and net & 1 and self._v6 < 128:
+            self._stale_in_network(client, net, key, count, when, wide)
         return []
+
+    def _stale_in_network(
+        self, client: ClientState, net: NetKey, key: str, count: int, when: float, wide: bool
+    ) -> None:
+        """An IPv6 client's failure with an account logged in as from its network (or
+        its wider one): counted with the network's other addresses' (a phone's privacy
+        address changes every few hours, and each of its addresses fails a time or two).
+        :data:`STALE_DEVICE_FAILURES` on one account within ``daily_window`` make the
+        network's failing addresses one device with an old password: each of them, and
+        each that fails with that account later, is the device's
+        (:attr:`ClientState.stale_device`; one finding names them together)."""
+        table = self._stale_nets
+        state = table.get(net)
+        if state is None:
+            state = self._archived_stale.pop(net, None) if self._archived_stale else None
+            if state is None:
+                state = StaleNetwork(net)
+            self._add_state(table, net, state)
+        else:
+            table[net] = table.pop(net)  # touch
+        if when > state.last:
+            state.last = when
+        state.wide = state.wide and wide
+        device = state.device
+        if device is not None:
+            if device == key and client.stale_device is None:
+                client.stale_device = key
+                client.stale_run = None
+            return
+        run = state.run
+        since = when - self._limits.daily[1]
+        earlier = tuple(e for e in run[1] if e[0] >= since) if run and run[0] == key else ()
+        entries = (*earlier, *[(when, client.ip)] * min(count, STALE_DEVICE_FAILURES))
+        if len(entries) < STALE_DEVICE_FAILURES:
+            state.run = (key, entries)
+            return
+        state.device = key
+        state.run = None
+        for _, ip in entries:
+            member = client if ip == client.ip else self._known(ip)
+            if member is not None and member.stale_device is None:
+                member.stale_device = key
+                member.stale_run = None
 
     def _open_question(self, client: ClientState, verdict: Verdict, when: float) -> bool:
         """Whether a rule can still tell anything new: not when the client already has
@@ -1805,6 +1868,8 @@ class Detector:
                 self._retire(old)
             elif isinstance(old, NetworkState):
                 self._retire_network(old)
+            elif isinstance(old, StaleNetwork):
+                self._retire_stale(old)
 
     def _retire(self, client: ClientState) -> None:
         if not self.keep_history or not (client.flags or client.stale):
@@ -1818,6 +1883,13 @@ class Detector:
         keep = self.keep_history and state.flagged is not None
         if keep and len(self._archived_networks) < self.policy.max_clients:
             self._archived_networks[state.key] = state
+
+    def _retire_stale(self, state: StaleNetwork) -> None:
+        """A network's stale failures expired: a device's are kept for the report (where
+        its owner logged in, :meth:`_stale_network_finding`)."""
+        keep = self.keep_history and state.device is not None
+        if keep and len(self._archived_stale) < self.policy.max_clients:
+            self._archived_stale[state.key] = state
 
     def _owner_key(self, ip: str, net: NetKey | None = None) -> str | NetKey:
         """The key of :attr:`_owners` for an address: the address for IPv4, the /64
@@ -1986,6 +2058,8 @@ class Detector:
         for state in self._networks.expire(now - limits.retention):
             self._retire_network(state)
         self._lone.expire(now - limits.retention)
+        for stale in self._stale_nets.expire(now - limits.retention):
+            self._retire_stale(stale)
         self._owners.expire(now - limits.stale)
         self._wide_owners.expire(now - limits.stale)
         if len(self._campaigns) > 2 * self.policy.max_clients:
@@ -2007,15 +2081,27 @@ class Detector:
         clients.extend(self._archive.values())
         self._standing = self._standing_campaigns()
         attackers = []
-        findings: list[Finding] = []
-        stale_findings = 0
+        devices: dict[tuple[str | NetKey, str], list[ClientState]] = {}
         for client in clients:
             attacker = self._attacker(client)
             if attacker is not None:
                 attackers.append(attacker)
-            if client.stale_device and stale_findings < MAX_FINDINGS_PER_KIND:
-                stale_findings += 1
-                findings.append(self._stale_finding(client))
+            device = client.stale_device
+            if device:
+                net = client.net
+                where = net if net is not None and net & 1 and self._v6 < 128 else client.ip
+                devices.setdefault((where, device), []).append(client)
+        findings: list[Finding] = []
+        for (where, device), members in devices.items():
+            if len(findings) >= MAX_FINDINGS_PER_KIND:
+                break
+            if isinstance(where, str):
+                findings.append(self._stale_finding(members[0]))
+            elif len(members) > 1:
+                findings.append(self._stale_network_finding(where, device, members))
+            else:  # one address: its network's login (which address, the log cannot say)
+                login = str(self._stale_login_network(where))
+                findings.append(self._stale_finding(members[0], login))
         attackers.sort(key=lambda a: (RANK[a.verdict], -a.failures, a.ip))
         campaign_names = self._campaign_usernames()
         findings = (
@@ -2044,9 +2130,15 @@ class Detector:
     def _attacker(self, client: ClientState) -> Attacker | None:
         verdicts = client.verdict_map()
         if client.stale_device and not verdicts:
+            n = client.stale
+            failed = f"{n} failed {'login' if n == 1 else 'logins'}"
+            net = client.net
+            if net is not None and net & 1 and self._v6 < 128:  # its network's login
+                whose = f"an account logged in as from {self._stale_login_network(net)}"
+            else:
+                whose = "an account it had logged in as"
             verdicts[Verdict.STALE_PASSWORD] = (
-                f"{client.stale} failed logins with an account it had logged in as "
-                "(a device with an old password)"
+                f"{failed} with {whose} (a device with an old password)"
             )
         if Verdict.SPRAY_MEMBER in verdicts and not (
             self._still_member(client.ip)
@@ -2073,7 +2165,8 @@ class Detector:
         succeeded = tuple(client.succeeded or ())
         if client.stale_users:
             # A device with an old password: the accounts it failed with are ones it
-            # had logged in as (the login may predate the client's state).
+            # had logged in as (the login may predate the client's state; for IPv6, from
+            # its network, as its reason says: a phone's privacy address changes).
             stale = tuple(sorted(client.stale_users))
             names += tuple(name for name in stale if name not in names)
             succeeded += tuple(name for name in stale if name not in succeeded)
@@ -2108,20 +2201,68 @@ class Detector:
             evidence=client.events(),
         )
 
-    def _stale_finding(self, client: ClientState) -> Finding:
+    def _stale_finding(self, client: ClientState, logged_in_from: str | None = None) -> Finding:
+        """A device with an old password at one address. ``logged_in_from``, for IPv6:
+        the network its account logs in from (:meth:`_stale_login_network`; the address
+        itself, or another of its /64, a phone's earlier privacy address: the log cannot
+        say which)."""
         users = [client.stale_device] if client.stale_device else sorted(client.stale_users or ())
+        data: dict[str, Any] = {
+            "users": users,
+            "unnamed": client.stale_unnamed,
+            "failures": client.stale,
+            "recommendation": NONE_STALE,
+            "advice": "a device that logged in before now uses an old password: "
+            "update the password on that device (phone, mail client)",
+        }
+        if logged_in_from is not None:
+            data["logged_in_from"] = logged_in_from
         return Finding(
             kind="stale_password",
             severity=Severity.INFO,
             subject=client.ip,
             evidence=evidence_events((client.evidence or ())[:2]),
+            data=data,
+        )
+
+    def _stale_login_network(self, net: NetKey) -> IPNetwork:
+        """Where the account a network's device fails with logs in from: the network
+        (``ipv6_prefix``) itself, or its ``wide_ipv6_prefix`` network when every login
+        behind its failures was from another /64 of that."""
+        state = self._stale_nets.get(net) or self._archived_stale.get(net)
+        if state is not None and state.wide:
+            return network_of(self._widen(net), self._v4, self.policy.wide_ipv6_prefix)
+        return network_of(net, self._v4, self._v6)
+
+    def _stale_network_finding(
+        self, net: NetKey, device: str, members: list[ClientState]
+    ) -> Finding:
+        """One device with an old password at several addresses of an IPv6 network (a
+        phone's privacy addresses): one finding for the network, its addresses listed
+        (``members``) and where the account logs in from (``logged_in_from``: the network
+        itself, or its ``wide_ipv6_prefix`` network when the login was from another /64
+        of it)."""
+        network = network_of(net, self._v4, self._v6)
+        where = self._stale_login_network(net)
+        members.sort(key=lambda c: c.last)
+        evidence = [item for c in members[:2] for item in (c.evidence or ())[:1]]
+        addresses = heapq.nsmallest(MAX_REPORTED_MEMBERS, members, key=_packed_v6)
+        return Finding(
+            kind="stale_password",
+            severity=Severity.INFO,
+            subject=str(network),
+            evidence=evidence_events(tuple(evidence)),
             data={
-                "users": users,
-                "unnamed": client.stale_unnamed,
-                "failures": client.stale,
+                "users": [device],
+                "unnamed": any(c.stale_unnamed for c in members),
+                "failures": sum(c.stale for c in members),
                 "recommendation": NONE_STALE,
-                "advice": "a device that logged in before now uses an old password: "
-                "update the password on that device (phone, mail client)",
+                "advice": "a device whose IPv6 address changes (privacy addresses) uses an old "
+                "password: update the password on that device (phone, mail client)",
+                "network": str(network),
+                "members": [c.ip for c in addresses],
+                "member_count": len(members),
+                "logged_in_from": str(where),
             },
         )
 

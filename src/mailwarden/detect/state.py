@@ -533,6 +533,29 @@ class OwnerState:
             self.last = when
 
 
+class StaleNetwork:
+    """The failures of one IPv6 network (``ipv6_prefix``, a /64) with an account logged in
+    as from it, or from its ``wide_ipv6_prefix`` network, counted together: a phone's
+    privacy address changes every few hours, so each of its addresses fails a time or
+    two, fewer than make a device at one address."""
+
+    __slots__ = ("device", "key", "last", "run", "wide")
+
+    def __init__(self, key: NetKey) -> None:
+        self.key = key
+        self.last = 0.0
+        self.run: tuple[str, tuple[tuple[float, str], ...]] | None = None
+        """The account of the network's latest such failure, and (time, address) of its
+        recent ones on it (at most two): how close it is to :attr:`device`."""
+        self.device: str | None = None
+        """The account with enough such failures, close enough, to be a device with an
+        old password (``rules.STALE_DEVICE_FAILURES``); its addresses that fail with it
+        are the device's."""
+        self.wide = True
+        """Every such failure had only the wider network's login behind it (the owner
+        logged in from another /64 of it), none from this network."""
+
+
 class Campaigns:
     """Clients joined by the accounts they share (union-find): a spraying campaign is a
     group of clients that tried the same accounts, large enough to be one."""

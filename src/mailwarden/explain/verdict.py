@@ -943,6 +943,17 @@ def _campaign_text(finding: Finding, facts: ExcerptFacts) -> str:
         )
     if kind == "enumeration":
         return _enumeration_text(finding, facts)
+    if kind == "stale_password" and _int(finding, "member_count") > 1:
+        return _(
+            "{network}: failed logins from {n} addresses of this network as an account that "
+            "logs in successfully from {where}: most likely a phone or mail program with an "
+            "old password whose IPv6 address changes (privacy addresses), not an attack. "
+            "Update the password on that device."
+        ).format(
+            network=escape_text(finding.subject),
+            n=_int(finding, "member_count"),
+            where=escape_text(str(finding.data.get("logged_in_from", finding.subject))),
+        )
     if kind == "stale_password":
         return _(
             "{ip}: failed logins from an address that also logs in successfully as the same "

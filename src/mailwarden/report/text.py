@@ -671,21 +671,28 @@ def not_attacks_section(analysis: Analysis, limit: int) -> list[RenderableType]:
     for f in _rows(stale, limit):
         users = names(list(f.data.get("users", ())), 2)
         failed = _times(int(f.data.get("failures", 0)))
+        # An IPv6 network whose changing addresses (a phone's privacy addresses) fail
+        # together names where the account logs in from: itself, or its wider network.
+        members = int(f.data.get("member_count", 1))
+        subject = f"{f.subject} ({members:,} addresses)" if members > 1 else f.subject
+        where = f.data.get("logged_in_from")
+        if where is None:
+            whose = "an account it had logged in as"
+        elif where == f.subject:
+            whose = "an account logged in as from that network"
+        else:
+            whose = f"an account logged in as from {where}"
+        device = "a phone or mail client with an old password"
+        if members > 1:
+            device += " whose address changes (IPv6 privacy addresses)"
         if f.data.get("unnamed"):  # the log named no account: the address's one owner
             what = (
-                f"{f.subject} failed to log in {failed} (the log names no account; "
+                f"{subject} failed to log in {failed} (the log names no account; "
                 f"{users} logs in from there)"
             )
         else:
-            what = (
-                f"{f.subject} failed to log in as {users} {failed}, an account it had logged in as"
-            )
-        items.append(
-            Text(
-                f"{what}: a phone or mail client with an old password. Update the password "
-                "on that device."
-            )
-        )
+            what = f"{subject} failed to log in as {users} {failed}, {whose}"
+        items.append(Text(f"{what}: {device}. Update the password on that device."))
     for f in outage:
         items.append(
             Text(
