@@ -126,9 +126,19 @@ def test_audit_mistakes_in_chinese(run: Runner, tmp_path: Path) -> None:
 
 
 def test_english_only_commands_stay_english(run: Runner, tmp_path: Path) -> None:
-    """analyze has no Chinese report: its errors and JSON stay English in any locale."""
+    """events has no Chinese: its errors stay English in any locale."""
+    missing = tmp_path / "nosuch.log"
+    code, _out, err = run("events", str(missing), env={"LANG": "zh_CN.UTF-8"})
+    assert (code, err) == (1, f"mailwarden: error: {missing}: no such file or directory\n")
+
+
+def test_analyze_follows_the_locale_but_its_json_stays_english(run: Runner, tmp_path: Path) -> None:
+    """analyze says its errors in Chinese like explain; its JSON is a contract, English
+    in any language (and the warnings that repeat the JSON's problems with it)."""
     missing = tmp_path / "nosuch.log"
     code, _out, err = run("analyze", "-q", str(missing), env={"LANG": "zh_CN.UTF-8"})
+    assert (code, err) == (1, f"mailwarden: 错误：{missing}: 没有这个文件或目录\n")
+    code, _out, err = run("analyze", "-q", "--lang", "en", str(missing), env={"LANG": "zh_CN"})
     assert (code, err) == (1, f"mailwarden: error: {missing}: no such file or directory\n")
     archive = tmp_path / "mail.log.1.gz"
     whole = gzip.compress(LOG.encode() * 200)
@@ -136,6 +146,10 @@ def test_english_only_commands_stay_english(run: Runner, tmp_path: Path) -> None
     code, out, err = run("analyze", "-q", "--format", "json", str(archive), env={"LANG": "zh_CN"})
     assert code == 0 and "truncated gzip archive" in err
     assert any("truncated gzip archive" in p for p in json.loads(out)["problems"])
+    # The text report says it in Chinese, under its Chinese notes heading.
+    code, out, err = run("analyze", "-q", "--lang", "zh", str(archive))
+    assert code == 0 and "gzip 压缩包被截断" in err
+    assert "说明" in out and "没能读完全部内容" in out
 
 
 @pytest.mark.parametrize(
@@ -148,7 +162,10 @@ def test_english_only_commands_stay_english(run: Runner, tmp_path: Path) -> None
         (["explain", "--", "--lang", "en"], "zh_CN"),  # a file named --lang
         (["audit", "--lang", "en"], "en"),
         (["audit"], "zh_CN"),
-        (["analyze", "--lang", "zh"], "en"),
+        (["analyze", "--lang", "zh"], "zh_CN"),
+        (["analyze", "--lang", "en", "x"], "en"),
+        (["analyze", "x"], "zh_CN"),
+        (["events", "--lang", "zh"], "en"),
         (["--help"], "en"),
     ],
 )

@@ -17,7 +17,8 @@ import os
 import stat
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any
 
@@ -26,11 +27,14 @@ import click
 from mailwarden.cli.options import (
     assignments,
     existing_file,
+    language,
     log_input_options,
     show_passwords_option,
 )
 from mailwarden.config import Config, PolicyConfig, apply_overrides, duration_text, load_config
 from mailwarden.errors import InputError, MailwardenError
+from mailwarden.locale import _, ngettext
+from mailwarden.locale.system import os_reason
 from mailwarden.model import IPNetwork
 
 if TYPE_CHECKING:
@@ -71,6 +75,13 @@ if TYPE_CHECKING:
     default="text",
     show_default=True,
     help="text: a report for people; json: the stable object other tools read.",
+)
+@click.option(
+    "--lang",
+    metavar="en|zh_CN",
+    callback=language,
+    help="Language of the text report and the messages (default: from the locale, e.g. "
+    "LANG=zh_CN.UTF-8). JSON stays English.",
 )
 @click.option(
     "--config",
@@ -137,6 +148,7 @@ def analyze(
     since: str | None,
     until: str | None,
     fmt: str,
+    lang: str | None,
     config_path: str | None,
     assignments: tuple[str, ...],
     allow: tuple[str, ...],
@@ -163,23 +175,27 @@ def analyze(
     Examples:
       mailwarden analyze /var/log/mail.log*
       mailwarden analyze --since 7d --users /etc/dovecot/users /var/log/
+      mailwarden analyze --lang zh_CN /var/log/mail.log*   (the report in Chinese)
       mailwarden analyze --format json mail.log.1 mail.log > report.json
       mailwarden analyze --journal --since "2026-02-23"
       mailwarden analyze --config /etc/mailwarden/mailwarden.toml \\
           --set fast_failures=5 --allow 192.0.2.0/24 mail.log
       zcat -f mail.log.2.gz mail.log.1 mail.log | mailwarden analyze -   (oldest first)
     """
+    from mailwarden.locale import activate
+
+    activate(lang)
     policy = _policy(config_path, assignments, allow, honeypots, users_file)
     if show_thresholds:
         click.echo(policy_toml(policy), nl=False)
         return 0
     options = _read_options(year, tz, since, until)
     if journal_matches and not journal:
-        raise click.UsageError("--journal-match filters the journal: give --journal too")
+        raise click.UsageError(_("--journal-match filters the journal: give --journal too"))
     if not inputs and not journal:
         if sys.stdin is None or sys.stdin.isatty():
             raise click.UsageError(
-                "give log files (or - for standard input), or --journal; see --help"
+                _("give log files (or - for standard input), or --journal; see --help")
             )
         inputs = ("-",)
     return _run(
@@ -198,12 +214,7 @@ def _run(
     show_passwords: bool,
     quiet: bool,
 ) -> int:
-    from mailwarden.audit import hint_for
-    from mailwarden.cli.progress import progress_for
-    from mailwarden.detect import Detector, load_accounts
-    from mailwarden.pipeline import Counts
-    from mailwarden.report import ReadSummary
-    from mailwarden.scan import JournalQuery, fewer_collections, scan, streams_of
+    from mailwarden.detect import load_accounts
     from mailwarden.sources.files import expand_inputs, written_since
 
     accounts = load_accounts(policy.users_file) if policy.users_file else None
@@ -212,6 +223,58 @@ def _run(
     if options.since is not None:
         paths, older = written_since(paths, options.since)
     _check_readable(paths)
+    # The JSON is a contract, English in any language: so is everything that goes into
+    # it (the reading's problems, a masked password's note), read and written in English.
+    with _language("en" if fmt == "json" else None):
+        return _analyze(
+            paths,
+            older,
+            journal,
+            journal_matches,
+            options,
+            policy,
+            accounts,
+            fmt,
+            limit,
+            show_passwords,
+            quiet,
+        )
+
+
+@contextmanager
+def _language(language: str | None) -> Iterator[None]:
+    """``language`` active for the block (None: the one active now)."""
+    from mailwarden.locale import activate, active_language
+
+    previous = active_language()
+    if language is not None:
+        activate(language)
+    try:
+        yield
+    finally:
+        activate(previous)
+
+
+def _analyze(
+    paths: list[str],
+    older: list[str],
+    journal: bool,
+    journal_matches: Sequence[str],
+    options: ReadOptions,
+    policy: PolicyConfig,
+    accounts: Any,
+    fmt: str,
+    limit: int,
+    show_passwords: bool,
+    quiet: bool,
+) -> int:
+    from mailwarden.audit import hint_for
+    from mailwarden.cli.progress import progress_for
+    from mailwarden.detect import Detector
+    from mailwarden.pipeline import Counts
+    from mailwarden.report import ReadSummary
+    from mailwarden.scan import JournalQuery, fewer_collections, scan, streams_of
+
     query = None
     if journal:
         query = JournalQuery(options.since, options.until, tuple(journal_matches))
@@ -233,41 +296,57 @@ def _run(
     held = stats.held_together_note()
     if held is not None:
         stats.problem(held)
+    # In the language of the text report; English with --format json (see _run).
     if older and not paths and not journal:
-        click.echo(
-            f"mailwarden: warning: every input was last written more than a day before "
-            f"{_window(options)}: none was opened",
-            err=True,
-        )
+        message = _("every input was last written more than a day before {window}: none was opened")
+        _warn(message.format(window=_window(options)))
     elif journal and not paths and not stats.lines:
-        click.echo(
-            "mailwarden: warning: the journal gave no mail entry"
-            + (f" in {_window(options)}" if options.windowed else "")
-            + ": is Postfix logging to it (journalctl -u 'postfix*'), and may this user read"
-            " it (root, or the systemd-journal or adm group)?",
-            err=True,
-        )
+        if options.windowed:
+            message = _(
+                "the journal gave no mail entry in {window}: is Postfix logging to it "
+                "(journalctl -u 'postfix*'), and may this user read it (root, or the "
+                "systemd-journal or adm group)?"
+            )
+        else:
+            message = _(
+                "the journal gave no mail entry: is Postfix logging to it (journalctl -u "
+                "'postfix*'), and may this user read it (root, or the systemd-journal or adm "
+                "group)?"
+            )
+        _warn(message.format(window=_window(options)))
     elif stats.outside_window and not counts.records:
         # Not a problem of the input (not among the problems), but the all-clear below
         # covers only the range: said under the headline and on standard error.
-        from mailwarden.report.text import plural
-
         newer = len(stats.after_until)
-        unopened = f" ({plural(newer, 'newer file')} not opened)" if newer else ""
-        caution = (
-            f"Nothing inside {_window(options)} could change the analysis: the "
-            f"{stats.outside_window:,} entries that could (logins, failures, rejects) lie "
-            f"outside it{unopened}. Is that the range you meant"
-            + ("" if options.year is not None else " (and the year of the log's dates)")
-            + "?"
+        unopened = ""
+        if newer:
+            unopened = ngettext(
+                " ({n} newer file not opened)", " ({n} newer files not opened)", newer
+            ).format(n=f"{newer:,}")
+        if options.year is not None:
+            caution = _(
+                "Nothing inside {window} could change the analysis: the {n} entries that "
+                "could (logins, failures, rejects) lie outside it{unopened}. Is that the "
+                "range you meant?"
+            )
+        else:
+            caution = _(
+                "Nothing inside {window} could change the analysis: the {n} entries that "
+                "could (logins, failures, rejects) lie outside it{unopened}. Is that the "
+                "range you meant (and the year of the log's dates)?"
+            )
+        caution = caution.format(
+            window=_window(options), n=f"{stats.outside_window:,}", unopened=unopened
         )
         cautions.append(caution)
-        click.echo(f"mailwarden: warning: {caution}", err=True)
+        _warn(caution)
     elif stats.lines and not counts.recognised:
         for path in _not_logs(paths, options):
             stats.problem(
-                f"{path}: its first lines are not log entries (another format? UTF-16?"
-                " compressed twice?): nothing in it was analysed"
+                _(
+                    "{path}: its first lines are not log entries (another format? UTF-16? "
+                    "compressed twice?): nothing in it was analysed"
+                ).format(path=path)
             )
     summary = ReadSummary(
         inputs=_opened(paths, stats.after_until) + (("journal",) if journal else ()),
@@ -288,7 +367,7 @@ def _run(
         after_until=tuple(stats.after_until),
     )
     for problem in summary.problems + summary.disorder:
-        click.echo(f"mailwarden: warning: {problem}", err=True)
+        _warn(problem)
     # The detector's state is still there: a full collection while the report is
     # written would walk all of it (half a second on a million lines).
     with fewer_collections():
@@ -313,6 +392,10 @@ def _run(
                 hint=hint_for,
             )
     return 0
+
+
+def _warn(message: str) -> None:
+    click.echo(_("mailwarden: warning: {message}").format(message=message), err=True)
 
 
 # -- configuration --------------------------------------------------------------------------
@@ -483,9 +566,12 @@ def _check_readable(paths: Sequence[str]) -> None:
             with open(path, "rb"):
                 pass
         except PermissionError:
-            raise InputError(f"{path}: permission denied") from None
+            raise InputError(_("{path}: permission denied").format(path=path)) from None
         except OSError as exc:
-            raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
+            reason = os_reason(exc) or exc
+            raise InputError(
+                _("{path}: cannot read: {reason}").format(path=path, reason=reason)
+            ) from None
 
 
 def _window(options: ReadOptions) -> str:

@@ -4,10 +4,11 @@ A mistake on the command line (``explain --year 0``, ``audit --format xml``, a f
 that does not exist) is found while click parses the arguments or before the command
 has printed anything, so the language cannot wait for the command to read its
 ``--lang``: :func:`command_language` reads it from the arguments as they were typed,
-else from the locale, by each command's own rule (``explain``: LANGUAGE, LC_ALL,
-LC_MESSAGES, LANG as gettext reads them; ``audit``: :func:`choose_language`). The
-commands that speak English only (``analyze``, ``events``, the daemon's) keep English
-errors, and their JSON and logs stay English whatever the locale.
+else from the locale, by each command's own rule (``explain`` and ``analyze``:
+LANGUAGE, LC_ALL, LC_MESSAGES, LANG as gettext reads them; ``audit``:
+:func:`choose_language`). The commands that speak English only (``events``, the
+daemon's) keep English errors, and their JSON and logs stay English whatever the locale
+(``analyze --format json`` too).
 
 Click's own messages (usage errors, the help's headings) are marked for gettext, but
 through the standard library's global domain, which reads ``.mo`` files from disk in a
@@ -31,7 +32,7 @@ from contextlib import contextmanager
 from mailwarden.locale import N_, Nn_, activate, active_language, gettext, ngettext
 
 LANG_OPTION = "--lang"
-COMMANDS_WITH_LANGUAGE = ("explain", "audit")
+COMMANDS_WITH_LANGUAGE = ("explain", "audit", "analyze")
 """The commands that speak Chinese (``--lang`` or the locale); the others speak English."""
 
 CLICK_MESSAGES = (
@@ -48,7 +49,8 @@ CLICK_MESSAGES = (
     N_("Show this message and exit."),
     N_("default: {default}"),
 )
-"""Click's messages that ``explain`` and ``audit`` can show (usage errors and --help)."""
+"""Click's messages that ``explain``, ``audit`` and ``analyze`` can show (usage errors and
+--help)."""
 CLICK_PLURALS = (
     Nn_("Did you mean {possibility}?", "(Did you mean one of: {possibilities}?)"),
     Nn_("Option {name!r} requires an argument.", "Option {name!r} requires {nargs} arguments."),

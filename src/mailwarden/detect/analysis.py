@@ -25,6 +25,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, TextIO
 
+from mailwarden.locale import N_
 from mailwarden.model import Event, EventType, Finding
 from mailwarden.parsers.sasl import Credential, json_safe
 from mailwarden.redact import REDACTED, redact_line
@@ -77,14 +78,17 @@ NONE_ALLOWED = "none (allow-listed)"
 NONE_STALE = "none (stale password of a real user)"
 
 COMPROMISE_ADVICE = (
-    "Reset the account's password now, and end its open sessions (doveadm kick).",
-    "Check the mail queue (mailq) for spam sent as this user and delete it "
-    "(postsuper -d), and look for forwarding rules or app passwords the intruder added.",
-    "Ban the address the login came from and audit other accounts it tried.",
+    N_("Reset the account's password now, and end its open sessions (doveadm kick)."),
+    N_(
+        "Check the mail queue (mailq) for spam sent as this user and delete it "
+        "(postsuper -d), and look for forwarding rules or app passwords the intruder added."
+    ),
+    N_("Ban the address the login came from and audit other accounts it tried."),
 )
+"""English, as the JSON says it (marked ``N_``: the text report translates it)."""
 
 
-ASK_THE_OWNER = (
+ASK_THE_OWNER = N_(
     "Ask the account's owner first whether this login was theirs (a new phone, a trip): "
     "the failed logins before it were others' guessing, or a few tries on this account "
     "alone, as an owner's typos would be. If it was not theirs:"

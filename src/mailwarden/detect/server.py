@@ -29,6 +29,7 @@ from __future__ import annotations
 import re
 
 from mailwarden.detect.accounts import account_key
+from mailwarden.locale import N_
 from mailwarden.model import Event, EventType, Finding, Severity
 
 MAX_EVIDENCE = 3
@@ -58,19 +59,29 @@ _SOFT_REJECT_RE = re.compile(
 )
 
 CREDENTIAL_SOURCES = {
-    "tls_loglevel": "smtpd_tls_loglevel 4 (ssl-developer) writes the first 40 bytes of every "
-    "line a client sends, AUTH payloads included",
-    "verbose": "verbose smtpd logging (-v in master.cf or debug_peer_list) writes every "
-    "AUTH line a client sends",
-    "dovecot": "Dovecot's auth_verbose_passwords writes the passwords users type",
-    "dovecot_debug": "Dovecot's auth_debug_passwords writes the passwords users type and "
-    "the stored ones (or their hashes) they are compared with",
+    "tls_loglevel": N_(
+        "smtpd_tls_loglevel 4 (ssl-developer) writes the first 40 bytes of every "
+        "line a client sends, AUTH payloads included"
+    ),
+    "verbose": N_(
+        "verbose smtpd logging (-v in master.cf or debug_peer_list) writes every "
+        "AUTH line a client sends"
+    ),
+    "dovecot": N_("Dovecot's auth_verbose_passwords writes the passwords users type"),
+    "dovecot_debug": N_(
+        "Dovecot's auth_debug_passwords writes the passwords users type and "
+        "the stored ones (or their hashes) they are compared with"
+    ),
 }
+"""English in the findings (marked ``N_``: the text report translates them); so are
+the fixes and notes below."""
 CREDENTIAL_FIXES = {
-    "tls_loglevel": "set smtpd_tls_loglevel = 1 (postconf -e smtpd_tls_loglevel=1; postfix reload)",
-    "verbose": "remove -v from smtpd in master.cf and empty debug_peer_list; postfix reload",
-    "dovecot": "set auth_verbose_passwords = no in Dovecot's configuration; doveadm reload",
-    "dovecot_debug": "set auth_debug_passwords = no in Dovecot's configuration; doveadm reload",
+    "tls_loglevel": N_(
+        "set smtpd_tls_loglevel = 1 (postconf -e smtpd_tls_loglevel=1; postfix reload)"
+    ),
+    "verbose": N_("remove -v from smtpd in master.cf and empty debug_peer_list; postfix reload"),
+    "dovecot": N_("set auth_verbose_passwords = no in Dovecot's configuration; doveadm reload"),
+    "dovecot_debug": N_("set auth_debug_passwords = no in Dovecot's configuration; doveadm reload"),
 }
 
 
@@ -278,10 +289,12 @@ class ServerWatch:
                         "offered": self.auth_offered_25.count,
                         "clients": sorted(self.auth_on_25.sample),
                         "more_clients": self.auth_on_25.more,
-                        "fix": "set smtpd_sasl_auth_enable = no in main.cf and enable it "
-                        "only on submission (587) and submissions (465) in master.cf "
-                        "(-o smtpd_sasl_auth_enable=yes); if 587 logs as postfix/smtpd, "
-                        "give it -o syslog_name=postfix/submission",
+                        "fix": N_(
+                            "set smtpd_sasl_auth_enable = no in main.cf and enable it "
+                            "only on submission (587) and submissions (465) in master.cf "
+                            "(-o smtpd_sasl_auth_enable=yes); if 587 logs as postfix/smtpd, "
+                            "give it -o syslog_name=postfix/submission"
+                        ),
                     },
                 )
             )
@@ -295,9 +308,11 @@ class ServerWatch:
                     data={
                         "sessions": self.weak_tls.count,
                         "ciphers": dict(self.weak_tls.sample),
-                        "fix": "exclude weak ciphers: smtpd_tls_exclude_ciphers = RC4, aNULL, "
-                        "eNULL, EXPORT, LOW, MD5, DES, 3DES; smtpd_tls_protocols = !SSLv2, "
-                        "!SSLv3",
+                        "fix": N_(
+                            "exclude weak ciphers: smtpd_tls_exclude_ciphers = RC4, aNULL, "
+                            "eNULL, EXPORT, LOW, MD5, DES, 3DES; smtpd_tls_protocols = !SSLv2, "
+                            "!SSLv3"
+                        ),
                     },
                 )
             )
@@ -311,9 +326,11 @@ class ServerWatch:
                     data={
                         "sessions": self.weak_list.count,
                         "cipher_lists": dict(self.weak_list.sample),
-                        "fix": "smtpd_tls_ciphers = medium (or high on submission) and "
-                        "smtpd_tls_exclude_ciphers = RC4, aNULL, eNULL, EXPORT, LOW, MD5, "
-                        "DES, 3DES",
+                        "fix": N_(
+                            "smtpd_tls_ciphers = medium (or high on submission) and "
+                            "smtpd_tls_exclude_ciphers = RC4, aNULL, eNULL, EXPORT, LOW, MD5, "
+                            "DES, 3DES"
+                        ),
                     },
                 )
             )
@@ -326,10 +343,12 @@ class ServerWatch:
                     evidence=tuple(self.outdated.evidence),
                     data={
                         "cipher_list": next(iter(self.outdated.sample), ""),
-                        "note": "the TLS cipher list is the built-in default of Postfix "
-                        "before 2.8: years of security fixes (and smtpd_client_auth_rate_limit, "
-                        "tls_preempt_cipherlist, RC4 exclusion) are missing",
-                        "fix": "upgrade Postfix (and OpenSSL) to a supported release",
+                        "note": N_(
+                            "the TLS cipher list is the built-in default of Postfix before "
+                            "2.8: years of security fixes (and smtpd_client_auth_rate_limit, "
+                            "tls_preempt_cipherlist, RC4 exclusion) are missing"
+                        ),
+                        "fix": N_("upgrade Postfix (and OpenSSL) to a supported release"),
                     },
                 )
             )
@@ -343,8 +362,10 @@ class ServerWatch:
                     data={
                         "replies": self.soft_bounce.count,
                         "codes": dict(self.soft_bounce.sample),
-                        "fix": "postconf -e soft_bounce=no; postfix reload (bots are told "
-                        "to retry and real rejects are deferred)",
+                        "fix": N_(
+                            "postconf -e soft_bounce=no; postfix reload (bots are told "
+                            "to retry and real rejects are deferred)"
+                        ),
                     },
                 )
             )

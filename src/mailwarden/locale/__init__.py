@@ -3,7 +3,7 @@
 
 One language is active per process. It is English until :func:`activate` is called:
 the command line does before it parses the arguments, for the commands that speak
-Chinese (``explain`` and ``audit``, by ``--lang`` or the locale: ``LANG=zh_CN.UTF-8``;
+Chinese (``explain``, ``audit`` and ``analyze``, by ``--lang`` or the locale: ``LANG=zh_CN.UTF-8``;
 :mod:`mailwarden.cli.language`), so their error messages are translated too, and
 machine output such as JSON stays English unless a command asks otherwise.
 

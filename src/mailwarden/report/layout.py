@@ -21,12 +21,16 @@ another one, which an administrator could copy into a firewall. An
 
 Running text (:class:`Paragraph`, :class:`Bullets`) wraps at spaces, which addresses do
 not contain; a word longer than the line (an address on a very narrow terminal) is kept
-whole on a line of its own, where rich would fold it.
+whole on a line of its own, where rich would fold it. Chinese, which has no spaces, may
+also break between two of its characters (:func:`break_offsets`: not before closing
+punctuation such as ，。）, nor after opening punctuation such as （“), never inside a
+run of Latin letters, digits and dots: an address stays whole in Chinese too.
 """
 
 from __future__ import annotations
 
 import math
+import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -38,6 +42,8 @@ from rich.measure import Measurement
 from rich.segment import Segment
 from rich.table import Table
 from rich.text import Text
+
+from mailwarden.locale import active_language
 
 FOLD_MIN = 10
 SHORT_ADDRESS = 15
@@ -249,12 +255,62 @@ class Bullets:
 
 
 def _wrapped(console: Console, text: Text, width: int, first: str, rest: str) -> Iterator[Segment]:
-    whole = text.copy()
-    whole.overflow = "ignore"  # Text.wrap: break at spaces, never fold, never cut
-    for n, line in enumerate(whole.wrap(console, max(width - cell_len(first), 1))):
+    room = max(width - cell_len(first), 1)
+    if active_language() == "en":
+        whole = text.copy()
+        whole.overflow = "ignore"  # Text.wrap: break at spaces, never fold, never cut
+        lines: list[Text] = list(whole.wrap(console, room))
+    else:
+        lines = _wrapped_wide(text, room)
+    for n, line in enumerate(lines):
         yield Segment(first if n == 0 else rest)
         yield from line.render(console)
         yield Segment.line()
+
+
+_NO_LINE_START = frozenset("，。、；：！？）」』】〉》”’…—·,.;:!?)]")
+_NO_LINE_END = frozenset("（「『【〈《“‘([")
+
+
+def _wide(char: str) -> bool:
+    return unicodedata.east_asian_width(char) in ("W", "F")
+
+
+def break_offsets(plain: str, width: int) -> list[int]:
+    """Where ``plain`` (one line, no newline) breaks to fit ``width`` cells: after a run
+    of spaces, or between two characters one of which is wide (Chinese), but not before
+    closing punctuation nor after opening punctuation. A piece wider than the line is
+    kept whole, on a line of its own."""
+    starts = [0]
+    for i in range(1, len(plain)):
+        before, char = plain[i - 1], plain[i]
+        if char.isspace():
+            continue
+        if before.isspace() or (
+            (_wide(before) or _wide(char))
+            and char not in _NO_LINE_START
+            and before not in _NO_LINE_END
+        ):
+            starts.append(i)
+    offsets: list[int] = []
+    used = 0
+    for start, end in zip(starts, [*starts[1:], len(plain)], strict=True):
+        piece = plain[start:end]
+        if used and used + cell_len(piece.rstrip()) > width:
+            offsets.append(start)
+            used = 0
+        used += cell_len(piece)
+    return offsets
+
+
+def _wrapped_wide(text: Text, width: int) -> list[Text]:
+    """``text`` in lines of ``width`` cells by :func:`break_offsets`, its styles kept."""
+    lines: list[Text] = []
+    for paragraph in text.split("\n", allow_blank=True):
+        for line in paragraph.divide(break_offsets(paragraph.plain, width)):
+            line.rstrip()
+            lines.append(line)
+    return lines
 
 
 def _hang_offset(line: list[Segment]) -> int | None:

@@ -33,10 +33,12 @@ from rich.text import Text
 from mailwarden.detect import Analysis, Attacker, Compromise, Verdict
 from mailwarden.detect.accounts import CUT
 from mailwarden.detect.analysis import BAN_VERDICTS
+from mailwarden.locale import N_, _, active_language, ngettext, pgettext, tidy
 from mailwarden.model import Finding
 from mailwarden.parsers.sasl import escape_text
 from mailwarden.report import AUDIT_KINDS, AuditHint, ReadSummary
 from mailwarden.report.layout import AddressTable, Bullets, Paragraph
+from mailwarden.report.phrases import VERDICT_LABELS, fixed, not_banned, reason, verdict_label
 from mailwarden.sources.interface import MAX_LINE
 
 if TYPE_CHECKING:
@@ -48,26 +50,28 @@ DEFAULT_LIMIT = 20
 ACCOUNT_WIDTH = 24
 """Cells an account column keeps for its names before it may cut them (with ``…``)."""
 
-VERDICT_LABELS: dict[Verdict, str] = {
-    Verdict.COMPROMISED: "got in",
-    Verdict.BRUTEFORCE: "brute force",
-    Verdict.HONEYPOT: "honeypot",
-    Verdict.ENUMERATION: "enumeration",
-    Verdict.SLOW_BRUTEFORCE: "slow brute force",
-    Verdict.SPRAY_MEMBER: "spraying",
-    Verdict.NETWORK_MEMBER: "network",
-    Verdict.PROBE: "probe",
-    Verdict.SCANNER: "scanner",
-    Verdict.STALE_PASSWORD: "stale password",
-}
 _SERVER_TITLES = {
-    "credential_exposed": "Passwords in the log",
-    "auth_on_port_25": "Logins offered on port 25",
-    "weak_tls": "Weak TLS",
-    "outdated_server": "Outdated Postfix",
-    "soft_bounce": "soft_bounce is on",
-    "auth_unavailable": "Authentication server unreachable",
+    "credential_exposed": N_("Passwords in the log"),
+    "auth_on_port_25": N_("Logins offered on port 25"),
+    "weak_tls": N_("Weak TLS"),
+    "outdated_server": N_("Outdated Postfix"),
+    "soft_bounce": N_("soft_bounce is on"),
+    "auth_unavailable": N_("Authentication server unreachable"),
 }
+_SEVERITIES = {
+    "critical": N_("critical"),
+    "high": N_("high"),
+    "medium": N_("medium"),
+    "low": N_("low"),
+    "info": N_("info"),
+}
+_ACTIONS = {
+    "ban": N_("ban"),
+    "watch": N_("watch"),
+    "never ban": N_("never ban"),
+    "don't ban": N_("don't ban"),
+}
+"""The "Do" column's words (:func:`_action`)."""
 _HANDLED_KINDS = frozenset(
     {"spray", "network", "wide_network", "enumeration", "stale_password"}
 ) | set(_SERVER_TITLES)
@@ -92,6 +96,17 @@ def shown(text: object) -> str:
 
 def plural(count: int, word: str, words: str | None = None) -> str:
     return f"{count:,} {word if count == 1 else (words or word + 's')}"
+
+
+def counted(text: str, count: int) -> str:
+    """``text`` (an ``ngettext`` of a ``{n}`` phrase) with ``count`` as the report writes
+    numbers: ``1,234``."""
+    return text.format(n=f"{count:,}")
+
+
+def _gap() -> str:
+    """What goes between two sentences: a space, none after Chinese punctuation."""
+    return "" if active_language() == "zh_CN" else " "
 
 
 def when(moment: datetime | None, year: bool = True) -> str:
@@ -169,12 +184,9 @@ def bullets(items: Sequence[Text], mark: str = "•") -> Bullets:
 
 
 def _more(total: int, limit: int, what: str) -> Text | None:
+    """``what`` (``… and {n} more logins (…)``, translated) when rows were left out."""
     if limit and total > limit:
-        return Text(
-            f"… and {total - limit:,} more {what} (--limit 0 shows all; --format json lists "
-            "every one)",
-            style=_STYLE["dim"],
-        )
+        return Text(counted(what, total - limit), style=_STYLE["dim"])
     return None
 
 
@@ -200,103 +212,185 @@ def headline(analysis: Analysis, summary: ReadSummary) -> tuple[str, str]:
     if analysis.compromised:
         accounts = list(
             dict.fromkeys(
-                account(c.user) if c.user else "an unnamed account" for c in analysis.compromised
+                account(c.user) if c.user else _("an unnamed account") for c in analysis.compromised
             )
         )
         first = analysis.compromised[0]
-        where = f" from {first.ip}" if first.ip else ""
-        after = plural(first.failures_before, "failed login")
+        after = counted(
+            ngettext("{n} failed login", "{n} failed logins", first.failures_before),
+            first.failures_before,
+        )
         # Every login one the owners can tell from theirs (by_others: ASK_THE_OWNER).
         unsure = all(c.by_others for c in analysis.compromised)
-        who = "Maybe someone got in" if unsure else "Someone got in"
+        who = _("Maybe someone got in") if unsure else _("Someone got in")
         if len(accounts) == 1 and first.user is None:
-            top = f"{who}{where} (the log does not say as whom) after {after}."
+            if first.ip:
+                top = _("{who} from {ip} (the log does not say as whom) after {after}.")
+            else:
+                top = _("{who} (the log does not say as whom) after {after}.")
+            top = top.format(who=who, ip=first.ip, after=after)
         elif len(accounts) == 1:
-            top = f"{who}: {accounts[0]} was logged into{where} after {after}."
+            if first.ip:
+                top = _("{who}: {account} was logged into from {ip} after {after}.")
+            else:
+                top = _("{who}: {account} was logged into after {after}.")
+            top = top.format(who=who, account=accounts[0], ip=first.ip, after=after)
         else:
             more = len(accounts) - 4
-            listed = ", ".join(accounts[:4]) + (f" +{more}" if more > 0 else "")
-            top = f"{who}: {len(accounts)} accounts ({listed})."
+            listed = _(", ").join(accounts[:4]) + (f" +{more}" if more > 0 else "")
+            top = _("{who}: {n} accounts ({listed}).").format(
+                who=who, n=len(accounts), listed=listed
+            )
         if unsure:
-            top += " Ask the owner whether it was them."
+            top += _gap() + _("Ask the owner whether it was them.")
     elif banned or wide:
         guessed = []
         if banned:
             guessed.append(
-                f"{plural(len(banned), 'client')} guessed passwords ({_verdict_counts(banned)})"
+                ngettext(
+                    "{n} client guessed passwords ({kinds})",
+                    "{n} clients guessed passwords ({kinds})",
+                    len(banned),
+                ).format(n=f"{len(banned):,}", kinds=_verdict_counts(banned))
             )
         if wide:
             many = sum(int(f.data.get("unjudged_members", 0)) for f in wide)
             guessed.append(
-                f"{plural(len(wide), 'network')} ({names([f.subject for f in wide], 2)})"
-                f" guessed from {plural(many, 'address', 'addresses')} at once"
+                _("{networks} ({names}) guessed from {addresses} at once").format(
+                    networks=counted(ngettext("{n} network", "{n} networks", len(wide)), len(wide)),
+                    names=names([f.subject for f in wide], 2),
+                    addresses=counted(ngettext("{n} address", "{n} addresses", many), many),
+                )
             )
-        top = f"Nobody got in. {' and '.join(guessed)}: ban them."
+        joined = _(" and ").join(guessed)
+        top = _("Nobody got in. {guessed}: ban them.").format(guessed=joined)
         logged = sorted({str(u) for f in wide for u in f.data.get("logged_in_as", ())})
         if logged:  # a login from the network as an account it was guessing
-            top = (
-                f"Maybe someone got in: a login as {names(logged, 2)} from a network that"
-                f" was guessing it; check {'it' if len(logged) == 1 else 'them'}."
-                f" {' and '.join(guessed)}: ban them."
-            )
+            top = ngettext(
+                "Maybe someone got in: a login as {names} from a network that was guessing "
+                "it; check it. {guessed}: ban them.",
+                "Maybe someone got in: a login as {names} from a network that was guessing "
+                "it; check them. {guessed}: ban them.",
+                len(logged),
+            ).format(names=names(logged, 2), guessed=joined)
     elif attackers or spread:
         watched = []
         if attackers:
-            watched.append(f"{plural(len(attackers), 'client')} ({_verdict_counts(attackers)})")
+            watched.append(
+                ngettext("{n} client ({kinds})", "{n} clients ({kinds})", len(attackers)).format(
+                    n=f"{len(attackers):,}", kinds=_verdict_counts(attackers)
+                )
+            )
         if spread:
             watched.append(
-                f"{plural(len(spread), 'network')} guessing from many addresses, never"
-                " banned (allow list)"
+                counted(
+                    ngettext(
+                        "{n} network guessing from many addresses, never banned (allow list)",
+                        "{n} networks guessing from many addresses, never banned (allow list)",
+                        len(spread),
+                    ),
+                    len(spread),
+                )
             )
-        top = f"Nobody got in, and no guessing worth a ban: {' and '.join(watched)} to watch."
+        top = _("Nobody got in, and no guessing worth a ban: {watched} to watch.").format(
+            watched=_(" and ").join(watched)
+        )
     elif _unexplained_failures(analysis):
-        top = (
-            f"No attack found: {plural(_unexplained_failures(analysis), 'failed login')},"
-            " too few from any client to tell guessing from a typo."
+        failed = _unexplained_failures(analysis)
+        top = counted(
+            ngettext(
+                "No attack found: {n} failed login, too few from any client to tell guessing "
+                "from a typo.",
+                "No attack found: {n} failed logins, too few from any client to tell guessing "
+                "from a typo.",
+                failed,
+            ),
+            failed,
         )
     else:
-        top = "No attack found: nobody guessed passwords."
+        top = _("No attack found: nobody guessed passwords.")
+    return top, _read_line(analysis, summary, attackers, spread)
+
+
+def _read_line(
+    analysis: Analysis, summary: ReadSummary, attackers: Sequence[Attacker], spread: list[Finding]
+) -> str:
+    """The headline's second line: what was read, and how many failed logins from whom."""
     failures = sum(a.failures for a in attackers)
-    where_from = plural(summary.files, "file") if summary.files else "the input"
+    if summary.files:
+        where_from = counted(ngettext("{n} file", "{n} files", summary.files), summary.files)
+    else:
+        where_from = _("the input")
     if summary.inputs in (("journal",), ("-",)):  # no file named
-        where_from = "the journal" if summary.inputs == ("journal",) else "standard input"
-    read = f"Read {plural(summary.lines, 'line')} from {where_from} in {summary.seconds:.1f} s"
+        where_from = _("the journal") if summary.inputs == ("journal",) else _("standard input")
+    read = ngettext(
+        "Read {n} line from {source} in {seconds} s",
+        "Read {n} lines from {source} in {seconds} s",
+        summary.lines,
+    ).format(n=f"{summary.lines:,}", source=where_from, seconds=f"{summary.seconds:.1f}")
     if not summary.files and not summary.lines and summary.before_since:
-        read = "Opened no file"  # every file was last written before --since
+        read = _("Opened no file")  # every file was last written before --since
     if failures:
         guessing = sum(1 for a in attackers if a.failures)  # scanners fail no login
-        clients = plural(len(attackers), "hostile client")
+        clients = counted(
+            ngettext("{n} hostile client", "{n} hostile clients", len(attackers)), len(attackers)
+        )
         if guessing < len(attackers):
-            clients = f"{guessing:,} of {clients}"
-        read += f": {plural(failures, 'failed login')} from {clients}."
+            clients = _("{n} of {clients}").format(n=f"{guessing:,}", clients=clients)
+        read += _(": {failures} from {clients}.").format(
+            failures=counted(ngettext("{n} failed login", "{n} failed logins", failures), failures),
+            clients=clients,
+        )
     else:
-        read += "."
+        read += _(".")
     if spread:
         others = sum(int(f.data.get("unjudged_failures", 0)) for f in spread)
-        read += (
-            f" {plural(others, 'failed login')} from {'other ' if failures else ''}addresses of"
-            f" {names([f.subject for f in spread], 2)}."
+        if failures:
+            text = _("{failures} from other addresses of {networks}.")
+        else:
+            text = _("{failures} from addresses of {networks}.")
+        read += _gap() + text.format(
+            failures=counted(ngettext("{n} failed login", "{n} failed logins", others), others),
+            networks=names([f.subject for f in spread], 2),
         )
     if summary.junk:
-        read += (
-            f" {plural(summary.junk, 'line')} skipped: binary, or longer than {MAX_LINE >> 10} KiB."
-        )
+        read += _gap() + ngettext(
+            "{n} line skipped: binary, or longer than {kib} KiB.",
+            "{n} lines skipped: binary, or longer than {kib} KiB.",
+            summary.junk,
+        ).format(n=f"{summary.junk:,}", kib=MAX_LINE >> 10)
     if summary.duplicates:
-        read += (
-            f" {plural(summary.duplicates, 'entry', 'entries')} also in another input"
-            " (as mail.log and syslog both hold mail lines) counted once."
+        read += _gap() + counted(
+            ngettext(
+                "{n} entry also in another input (as mail.log and syslog both hold mail lines)"
+                " counted once.",
+                "{n} entries also in another input (as mail.log and syslog both hold mail lines)"
+                " counted once.",
+                summary.duplicates,
+            ),
+            summary.duplicates,
         )
     if summary.before_since:
-        read += (
-            f" {plural(len(summary.before_since), 'file')} last written more than a day before"
-            " --since not opened."
+        count = len(summary.before_since)
+        read += _gap() + counted(
+            ngettext(
+                "{n} file last written more than a day before --since not opened.",
+                "{n} files last written more than a day before --since not opened.",
+                count,
+            ),
+            count,
         )
     if summary.after_until:
-        read += (
-            f" {plural(len(summary.after_until), 'newer file')} not opened: an older one"
-            " ends more than a day past --until."
+        count = len(summary.after_until)
+        read += _gap() + counted(
+            ngettext(
+                "{n} newer file not opened: an older one ends more than a day past --until.",
+                "{n} newer files not opened: an older one ends more than a day past --until.",
+                count,
+            ),
+            count,
         )
-    return top, read
+    return tidy(read)  # no client text in it: Chinese spacing is safe
 
 
 def _unexplained_failures(analysis: Analysis) -> int:
@@ -317,10 +411,12 @@ def _verdict_counts(attackers: Iterable[Attacker]) -> str:
     for attacker in attackers:
         counts[attacker.verdict] = counts.get(attacker.verdict, 0) + 1
     parts = [
-        plural(n, "network member") if v is Verdict.NETWORK_MEMBER else f"{n:,} {VERDICT_LABELS[v]}"
+        counted(ngettext("{n} network member", "{n} network members", n), n)
+        if v is Verdict.NETWORK_MEMBER
+        else _("{n} {verdict}").format(n=f"{n:,}", verdict=verdict_label(v))
         for v, n in sorted(counts.items(), key=lambda kv: list(Verdict).index(kv[0]))
     ]
-    return ", ".join(parts)
+    return _(", ").join(parts)
 
 
 # -- sections ---------------------------------------------------------------------------------
@@ -329,13 +425,13 @@ def _verdict_counts(attackers: Iterable[Attacker]) -> str:
 def compromised_section(compromises: Sequence[Compromise], limit: int) -> list[RenderableType]:
     if not compromises:
         return []
-    accounts = [shown(c.user or "(not named in the log)") for c in _rows(compromises, limit)]
+    accounts = [shown(c.user or _("(not named in the log)")) for c in _rows(compromises, limit)]
     table = AddressTable(
         1,
-        account_column("Account", accounts, style="bold red"),
-        ("From", {}),
-        ("When", {"no_wrap": True}),
-        ("Failures before", {"justify": "right"}),
+        account_column(pgettext("column", "Account"), accounts, style="bold red"),
+        (pgettext("column", "From"), {}),
+        (pgettext("column", "When"), {"no_wrap": True}),
+        (pgettext("column", "Failures before"), {"justify": "right"}),
     )
     for c, account in zip(_rows(compromises, limit), accounts, strict=True):
         table.add_row(
@@ -344,35 +440,49 @@ def compromised_section(compromises: Sequence[Compromise], limit: int) -> list[R
             when(c.time),
             f"{c.failures_before:,}",
         )
-    out: list[RenderableType] = [_heading("Compromised accounts"), table]
-    more = _more(len(compromises), limit, "logins")
+    out: list[RenderableType] = [_heading(_("Compromised accounts")), table]
+    more = _more(
+        len(compromises),
+        limit,
+        _("… and {n} more logins (--limit 0 shows all; --format json lists every one)"),
+    )
     if more is not None:
         out.append(more)
     reasons = [
-        Text.assemble((shown(c.user or "(unnamed)") + ": ", "bold"), shown(c.reason))
+        Text.assemble((shown(c.user or _("(unnamed)")) + _(": "), "bold"), shown(reason(c.reason)))
         for c in _rows(compromises, limit)
     ]
     out.append(bullets(reasons))
-    out.append(Text("\nWhat to do now:", style="bold"))
+    out.append(Text("\n" + _("What to do now:"), style="bold"))
     # Each login's own steps, once each: a login from a never-banned address advises no ban.
     steps = dict.fromkeys(step for c in _rows(compromises, limit) for step in c.advice)
-    out.append(bullets([Text(step) for step in steps], mark="1."))
+    out.append(bullets([Text(_advice(step)) for step in steps], mark="1."))
     return out
+
+
+def _advice(step: str) -> str:
+    """One of a break-in's steps (``COMPROMISE_ADVICE``, ``ASK_THE_OWNER``, the step for a
+    never-banned address) in the active language."""
+    translated = fixed(step)
+    return reason(step) if translated == step else translated
 
 
 def attackers_section(attackers: Sequence[Attacker], limit: int) -> list[RenderableType]:
     if not attackers:
         return []
+    labels = [verdict_label(a.verdict) for a in _rows(attackers, limit)]
+    # A label wraps at its spaces; a word (a Chinese label is one) is never cut.
+    widest = max((cell_len(word) for label in labels for word in label.split()), default=0)
     table = AddressTable(
         0,
-        ("Client", {}),
-        ("Verdict", {"max_width": 11}),
-        ("Tries", {"justify": "right", "no_wrap": True}),
-        ("Accounts tried", {"min_width": 12, "max_width": 28}),
-        ("First, last", {"no_wrap": True, "min_width": 11}),
-        ("Do", {"no_wrap": True, "min_width": 5}),
+        (pgettext("column", "Client"), {}),
+        (pgettext("column", "Verdict"), {"max_width": max(11, widest)}),
+        (pgettext("column", "Tries"), {"justify": "right", "no_wrap": True}),
+        (pgettext("column", "Accounts tried"), {"min_width": 12, "max_width": 28}),
+        (pgettext("column", "First, last"), {"no_wrap": True, "min_width": 11}),
+        (pgettext("column", "Do"), {"no_wrap": True, "min_width": 5}),
     )
-    for a in _rows(attackers, limit):
+    for a, label in zip(_rows(attackers, limit), labels, strict=True):
         client = [Text(a.ip)]
         if a.network:
             client.append(Text(a.network, style=_STYLE["dim"]))
@@ -381,20 +491,25 @@ def attackers_section(attackers: Sequence[Attacker], limit: int) -> list[Rendera
         tried = clip(shown(users[0]), 24) if users else "-"
         if len(users) > 1:  # a line of its own: a narrow column cuts the name, not this
             if a.users_complete:
-                tried += f"\n+{len(users) - 1:,} more"
+                tried += "\n" + _("+{n} more").format(n=f"{len(users) - 1:,}")
             else:  # names beyond those kept: at least one more than the list shows
-                tried += f"\n+{len(users):,} or more"
+                tried += "\n" + _("+{n} or more").format(n=f"{len(users):,}")
         action = _action(a.recommendation)
         table.add_row(
             client,
-            Text(VERDICT_LABELS[a.verdict], style=style),
+            Text(label, style=style),
             f"{a.failures:,}",
             Text(tried, no_wrap=True, overflow="ellipsis"),
             first_last(a.first_seen, a.last_seen),
-            Text(action, style=_STYLE["warn"] if action == "ban" else ""),
+            Text(_action_label(action), style=_STYLE["warn"] if action == "ban" else ""),
         )
-    out: list[RenderableType] = [_heading(f"Attackers ({len(attackers):,}, worst first)"), table]
-    more = _more(len(attackers), limit, "attackers")
+    heading = _("Attackers ({n}, worst first)").format(n=f"{len(attackers):,}")
+    out: list[RenderableType] = [_heading(heading), table]
+    more = _more(
+        len(attackers),
+        limit,
+        _("… and {n} more attackers (--limit 0 shows all; --format json lists every one)"),
+    )
     if more is not None:
         out.append(more)
     return out
@@ -406,17 +521,22 @@ def _action(recommendation: str) -> str:
     return recommendation
 
 
+def _action_label(action: str) -> str:
+    """An :func:`_action` in the active language."""
+    return _(_ACTIONS[action]) if action in _ACTIONS else action
+
+
 def campaigns_section(findings: Sequence[Finding], limit: int) -> list[RenderableType]:
     sprays = [f for f in findings if f.kind == "spray"]
     if not sprays:
         return []
     table = AddressTable(
         2,
-        ("Campaign", {"no_wrap": True}),
-        ("Clients", {"justify": "right"}),
-        ("Such as", {}),
-        ("Accounts targeted", {"overflow": "fold"}),
-        ("Failures", {"justify": "right"}),
+        (pgettext("column", "Campaign"), {"no_wrap": True}),
+        (pgettext("column", "Clients"), {"justify": "right"}),
+        (pgettext("column", "Such as"), {}),
+        (pgettext("column", "Accounts targeted"), {"overflow": "fold"}),
+        (pgettext("column", "Failures"), {"justify": "right"}),
     )
     for f in _rows(sprays, limit):
         data = f.data
@@ -428,9 +548,9 @@ def campaigns_section(findings: Sequence[Finding], limit: int) -> list[Renderabl
             f"{data.get('member_count', 0):,}",
             Text(_targets(data), overflow="ellipsis"),
             f"{data.get('failures', 0):,}",
-            extra=f"+{more} more" if more > 0 else None,
+            extra=_("+{n} more").format(n=more) if more > 0 else None,
         )
-    return [_heading("Password spraying campaigns"), table]
+    return [_heading(_("Password spraying campaigns")), table]
 
 
 def _targets(data: dict[str, Any]) -> str:
@@ -439,8 +559,11 @@ def _targets(data: dict[str, Any]) -> str:
     targets = [str(t) for t in data.get("targets", ())]
     if not data.get("enumeration"):
         return names(targets, 3)
-    more = "" if data.get("usernames_complete", True) else " or more"
-    return f"{int(data.get('usernames', 0)):,}{more} usernames in all: {names(targets, 2)}"
+    if data.get("usernames_complete", True):
+        text = _("{n} usernames in all: {names}")
+    else:
+        text = _("{n} or more usernames in all: {names}")
+    return text.format(n=f"{int(data.get('usernames', 0)):,}", names=names(targets, 2))
 
 
 def networks_section(findings: Sequence[Finding], limit: int) -> list[RenderableType]:
@@ -451,30 +574,38 @@ def networks_section(findings: Sequence[Finding], limit: int) -> list[Renderable
         return []
     table = AddressTable(
         0,
-        ("Network", {}),
-        ("Addresses", {"justify": "right"}),
-        ("Failures", {"justify": "right"}),
-        ("Seen", {"overflow": "fold"}),
-        ("Do", {}),
+        (pgettext("column", "Network"), {}),
+        (pgettext("column", "Addresses"), {"justify": "right"}),
+        (pgettext("column", "Failures"), {"justify": "right"}),
+        (pgettext("column", "Seen"), {"overflow": "fold"}),
+        (pgettext("column", "Do"), {}),
     )
     for f in _rows(networks, limit):
         data = f.data
         first, last = _parse_time(data.get("first_seen")), _parse_time(data.get("last_seen"))
         where = [f.subject]
         if f.kind == "wide_network":  # its /64s, one guess or two from each address
-            where.append(f"{int(data.get('networks', 0)):,} {data.get('networks_of', '')}s in it")
+            where.append(
+                _("{n} {prefix}s in it").format(
+                    n=f"{int(data.get('networks', 0)):,}", prefix=data.get("networks_of", "")
+                )
+            )
             logged = [str(u) for u in data.get("logged_in_as", ())]
             if logged:
-                where.append(f"logged in as {names(logged, 1)}")
+                where.append(_("logged in as {names}").format(names=names(logged, 1)))
         table.add_row(
             where,
             f"{data.get('member_count', 0):,}",
             f"{data.get('failures', 0):,}",
             seen(first, last),
-            _action(str(data.get("recommendation", "ban"))),
+            _action_label(_action(str(data.get("recommendation", "ban")))),
         )
-    out: list[RenderableType] = [_heading("Networks attacking together"), table]
-    more = _more(len(networks), limit, "networks")
+    out: list[RenderableType] = [_heading(_("Networks attacking together")), table]
+    more = _more(
+        len(networks),
+        limit,
+        _("… and {n} more networks (--limit 0 shows all; --format json lists every one)"),
+    )
     if more is not None:
         out.append(more)
     return out
@@ -495,38 +626,60 @@ def enumeration_section(findings: Sequence[Finding]) -> list[RenderableType]:
         return []
     data = found[0].data
     text = Text()
-    text.append(f"{plural(int(data.get('usernames_tried', 0)), 'username')} tried")
+    tried = int(data.get("usernames_tried", 0))
+    text.append(counted(ngettext("{n} username tried", "{n} usernames tried", tried), tried))
     enumerators = int(data.get("client_count", 0))
     if enumerators:
-        text.append(f", {plural(enumerators, 'client')} trying many each")
+        text.append(
+            counted(
+                ngettext(
+                    ", {n} client trying many each", ", {n} clients trying many each", enumerators
+                ),
+                enumerators,
+            )
+        )
     campaigns = [str(n) for n in data.get("campaigns", ())]
     if campaigns:
-        word = "campaign" if len(campaigns) == 1 else "campaigns"
-        joined = " and" if enumerators else ","
-        text.append(f"{joined} spraying {word} {', '.join(campaigns)} trying many together")
-    text.append(".")
+        if enumerators:
+            spraying = ngettext(
+                " and spraying campaign {campaigns} trying many together",
+                " and spraying campaigns {campaigns} trying many together",
+                len(campaigns),
+            )
+        else:
+            spraying = ngettext(
+                ", spraying campaign {campaigns} trying many together",
+                ", spraying campaigns {campaigns} trying many together",
+                len(campaigns),
+            )
+        text.append(spraying.format(campaigns=_(", ").join(campaigns)))
+    text.append(_("."))
     most = [
         f"{account(str(item['user']))} ({item['failures']:,})"
         for item in data.get("most_tried", ())[:8]
         if isinstance(item, dict)
     ]
     if most:
-        text.append("\nMost tried: " + ", ".join(most))
+        text.append("\n" + _("Most tried: {names}").format(names=_(", ").join(most)))
     if "existing_count" in data:
         existing = int(data["existing_count"])
-        where = data.get("accounts_file", "the accounts list")
+        where = data["accounts_file"] if "accounts_file" in data else _("the accounts list")
         if existing == 0:
-            text.append(f"\nNone of them is a real account ({where}).")
+            text.append("\n" + _("None of them is a real account ({where}).").format(where=where))
         else:
-            what = plural(existing, "of them is a real account", "of them are real accounts")
-            text.append(f"\n{what} ({where}): ")
+            what = ngettext(
+                "{n} of them is a real account ({where}): ",
+                "{n} of them are real accounts ({where}): ",
+                existing,
+            )
+            text.append("\n" + what.format(n=f"{existing:,}", where=where))
             text.append(names(list(data.get("existing", ())), 6), style=_STYLE["bad"])
     else:
         text.append(
-            "\nGive --users FILE (or a Dovecot passwd-file) to see which of them exist.",
+            "\n" + _("Give --users FILE (or a Dovecot passwd-file) to see which of them exist."),
             style=_STYLE["dim"],
         )
-    return [_heading("Usernames tried"), Paragraph(text)]
+    return [_heading(_("Usernames tried")), Paragraph(text)]
 
 
 def credentials_section(
@@ -535,13 +688,14 @@ def credentials_section(
     if not credentials:
         return []
     users = [_credential_user(seen.credential) for seen in _rows(credentials, limit)]
+    password = pgettext("column", "Password") if show_passwords else _("Password (masked)")
     table = AddressTable(
         0,
-        ("Client", {}),
-        ("Mechanism", {}),
-        account_column("User", users),
-        ("Password" if show_passwords else "Password (masked)", {"overflow": "fold"}),
-        ("Line", {"overflow": "fold"}),
+        (pgettext("column", "Client"), {}),
+        (pgettext("column", "Mechanism"), {}),
+        account_column(pgettext("column", "User"), users),
+        (password, {"overflow": "fold"}),
+        (pgettext("column", "Line"), {"overflow": "fold"}),
     )
     for seen_cred, user in zip(_rows(credentials, limit), users, strict=True):
         cred = seen_cred.credential
@@ -553,13 +707,19 @@ def credentials_section(
             Text(shown(password)),
             f"{seen_cred.line}",
         )
-    title = "Credentials seen in the log"
-    out: list[RenderableType] = [_heading(f"{title} ({len(credentials):,})"), table]
-    more = _more(len(credentials), limit, "credentials")
+    title = _("Credentials seen in the log ({n})").format(n=f"{len(credentials):,}")
+    out: list[RenderableType] = [_heading(title), table]
+    more = _more(
+        len(credentials),
+        limit,
+        _("… and {n} more credentials (--limit 0 shows all; --format json lists every one)"),
+    )
     if more is not None:
         out.append(more)
     if not show_passwords:
-        out.append(Text("Passwords are masked; --show-passwords shows them.", style=_STYLE["dim"]))
+        out.append(
+            Text(_("Passwords are masked; --show-passwords shows them."), style=_STYLE["dim"])
+        )
     return out
 
 
@@ -580,19 +740,22 @@ def server_section(findings: Sequence[Finding], hint: AuditHint | None) -> list[
     for f in found:
         text = Text()
         serious = f.severity in ("critical", "high")
-        title = _SERVER_TITLES[f.kind]
+        title = _(_SERVER_TITLES[f.kind])
         if f.kind == "weak_tls":  # two findings: what sessions used, what is offered
-            title += " offered" if f.subject == "cipher_list" else " used"
+            title = _("Weak TLS offered") if f.subject == "cipher_list" else _("Weak TLS used")
         text.append(title, style=_STYLE["bad"] if serious else "bold")
-        text.append(f" ({f.severity}): {_server_detail(f)}")
+        severity = _(_SEVERITIES[f.severity]) if f.severity in _SEVERITIES else f.severity
+        text.append(
+            _(" ({severity}): {detail}").format(severity=severity, detail=_server_detail(f))
+        )
         fix = f.data.get("fix")
         if fix:
-            text.append(f"\nFix: {fix}")
+            text.append("\n" + _("Fix: {fix}").format(fix=fixed(str(fix))))
         if hint is not None and f.kind in AUDIT_KINDS:
-            text.append("\nCheck the configuration: ")
+            text.append("\n" + _("Check the configuration: "))
             text.append(hint(f.kind), style="bold")
         items.append(text)
-    return [_heading("What the log reveals about the server"), bullets(items)]
+    return [_heading(_("What the log reveals about the server")), bullets(items)]
 
 
 def _server_detail(f: Finding) -> str:
@@ -601,56 +764,77 @@ def _server_detail(f: Finding) -> str:
         users = int(data.get("users", 0))
         with_password = int(data.get("users_with_password", 0))
         real = int(data.get("users_who_logged_in_count", 0))
-        detail = (
-            f"{data.get('cause', '')}; {plural(int(data.get('payloads', 0)), 'AUTH payload')} "
-            f"with the credentials of {plural(users, 'user')} ({with_password:,} with a password)"
+        payloads = int(data.get("payloads", 0))
+        detail = _("{cause}; {payloads} with the credentials of {users} ({n} with a password)")
+        detail = detail.format(
+            cause=fixed(str(data.get("cause", ""))),
+            payloads=counted(ngettext("{n} AUTH payload", "{n} AUTH payloads", payloads), payloads),
+            users=counted(ngettext("{n} user", "{n} users", users), users),
+            n=f"{with_password:,}",
         )
         if real:
             # users_who_logged_in: the client that sent the password logged in with it
-            detail += (
-                f", {plural(real, 'real user')} among them (they logged in with the password "
-                "the log shows): change their passwords"
+            detail += counted(
+                ngettext(
+                    ", {n} real user among them (they logged in with the password the log "
+                    "shows): change their passwords",
+                    ", {n} real users among them (they logged in with the password the log "
+                    "shows): change their passwords",
+                    real,
+                ),
+                real,
             )
         return detail
     if f.kind == "auth_on_port_25":
-        clients = plural(len(data.get("clients", ())), "client")
+        sample = len(data.get("clients", ()))
+        clients = counted(ngettext("{n} client", "{n} clients", sample), sample)
         if data.get("more_clients"):  # "clients" is a sample
-            clients = f"more than {clients}"
+            clients = _("more than {clients}").format(clients=clients)
         if not data.get("attempts"):
-            replies = plural(int(data.get("offered", 0)), "EHLO reply", "EHLO replies")
-            return (
-                f"AUTH offered on the MX port (smtp, 25) in {replies}, "
-                "where only mail servers should talk"
-            )
-        return (
-            f"{plural(int(data.get('attempts', 0)), 'login')} on the MX port (smtp, 25), "
-            f"where only mail servers should talk, from {clients}"
+            offered = int(data.get("offered", 0))
+            replies = counted(ngettext("{n} EHLO reply", "{n} EHLO replies", offered), offered)
+            return _(
+                "AUTH offered on the MX port (smtp, 25) in {replies}, where only mail servers "
+                "should talk"
+            ).format(replies=replies)
+        attempts = int(data.get("attempts", 0))
+        return _(
+            "{logins} on the MX port (smtp, 25), where only mail servers should talk, from "
+            "{clients}"
+        ).format(
+            logins=counted(ngettext("{n} login", "{n} logins", attempts), attempts),
+            clients=clients,
         )
     if f.kind == "weak_tls":
         if f.subject == "cipher_list":
-            return "the server offers a cipher list that admits export, low or RC4 ciphers"
+            return _("the server offers a cipher list that admits export, low or RC4 ciphers")
         ciphers = ", ".join(str(c) for c in data.get("ciphers", {}))
-        return f"{plural(int(data.get('sessions', 0)), 'session')} used weak TLS: {ciphers}"
+        sessions = int(data.get("sessions", 0))
+        return _("{sessions} used weak TLS: {ciphers}").format(
+            sessions=counted(ngettext("{n} session", "{n} sessions", sessions), sessions),
+            ciphers=ciphers,
+        )
     if f.kind == "outdated_server":
-        return str(data.get("note", ""))
+        return fixed(str(data.get("note", "")))
     if f.kind == "soft_bounce":
         codes = ", ".join(str(c) for c in data.get("codes", {}))
         count = int(data.get("replies", 0))
-        return (
-            f"{plural(count, 'reply', 'replies')} {'says' if count == 1 else 'say'} 4xx "
-            f"where Postfix means 5xx ({codes}): bots are told to come back"
-        )
+        return ngettext(
+            "{n} reply says 4xx where Postfix means 5xx ({codes}): bots are told to come back",
+            "{n} replies say 4xx where Postfix means 5xx ({codes}): bots are told to come back",
+            count,
+        ).format(n=f"{count:,}", codes=codes)
     return f.subject
 
 
 def _times(n: int) -> str:
-    return "once" if n == 1 else f"{n:,} times"
+    return counted(ngettext("once", "{n} times", n), n)
 
 
 _THIS_MACHINE = ("loopback", "this server's own address")
 """Why a client is never banned, when the failures came from this machine itself."""
 
-_HIDDEN_GUESSER = (
+_HIDDEN_GUESSER = N_(
     "Failed logins from this machine itself come through a program on it: a webmail "
     "(Roundcube, SOGo) or a proxy, which hides the real client's address from Dovecot "
     "and Postfix, so the guesser cannot be banned here. Have that program pass the "
@@ -674,31 +858,47 @@ def not_attacks_section(analysis: Analysis, limit: int) -> list[RenderableType]:
         # An IPv6 network whose changing addresses (a phone's privacy addresses) fail
         # together names where the account logs in from: itself, or its wider network.
         members = int(f.data.get("member_count", 1))
-        subject = f"{f.subject} ({members:,} addresses)" if members > 1 else f.subject
+        subject = f.subject
+        if members > 1:
+            subject = _("{subject} ({n} addresses)").format(subject=f.subject, n=f"{members:,}")
         where = f.data.get("logged_in_from")
         if where is None:
-            whose = "an account it had logged in as"
+            whose = _("an account it had logged in as")
         elif where == f.subject:
-            whose = "an account logged in as from that network"
+            whose = _("an account logged in as from that network")
         else:
-            whose = f"an account logged in as from {where}"
-        device = "a phone or mail client with an old password"
+            whose = _("an account logged in as from {where}").format(where=where)
         if members > 1:
-            device += " whose address changes (IPv6 privacy addresses)"
-        if f.data.get("unnamed"):  # the log named no account: the address's one owner
-            what = (
-                f"{subject} failed to log in {failed} (the log names no account; "
-                f"{users} logs in from there)"
+            device = _(
+                "a phone or mail client with an old password whose address changes (IPv6 "
+                "privacy addresses)"
             )
         else:
-            what = f"{subject} failed to log in as {users} {failed}, {whose}"
-        items.append(Text(f"{what}: {device}. Update the password on that device."))
-    for f in outage:
+            device = _("a phone or mail client with an old password")
+        if f.data.get("unnamed"):  # the log named no account: the address's one owner
+            what = _(
+                "{subject} failed to log in {failed} (the log names no account; {users} logs "
+                "in from there)"
+            ).format(subject=subject, failed=failed, users=users)
+        else:
+            what = _("{subject} failed to log in as {users} {failed}, {whose}").format(
+                subject=subject, users=users, failed=failed, whose=whose
+            )
         items.append(
             Text(
-                "The authentication server was unreachable for "
-                f"{plural(int(f.data.get('failures', 0)), 'login')}, with no guessing around "
-                "it: an outage on the server's side, not counted against any client."
+                _("{what}: {device}. Update the password on that device.").format(
+                    what=what, device=device
+                )
+            )
+        )
+    for f in outage:
+        count = int(f.data.get("failures", 0))
+        items.append(
+            Text(
+                _(
+                    "The authentication server was unreachable for {logins}, with no guessing "
+                    "around it: an outage on the server's side, not counted against any client."
+                ).format(logins=counted(ngettext("{n} login", "{n} logins", count), count))
             )
         )
     hidden = False
@@ -708,28 +908,45 @@ def not_attacks_section(analysis: Analysis, limit: int) -> list[RenderableType]:
             hidden = True
         items.append(
             Text(
-                f"{a.ip} ({VERDICT_LABELS[a.verdict]}, {plural(a.failures, 'failure')}) "
-                f"is never banned: {why}."
+                _("{ip} ({verdict}, {failures}) is never banned: {why}.").format(
+                    ip=a.ip,
+                    verdict=verdict_label(a.verdict),
+                    failures=counted(
+                        ngettext("{n} failure", "{n} failures", a.failures), a.failures
+                    ),
+                    why=not_banned(why),
+                )
             )
         )
     if hidden:
-        items.append(Text(_HIDDEN_GUESSER))
+        items.append(Text(_(_HIDDEN_GUESSER)))
     # An allow-listed client may well have attacked (its verdict says so): never banned,
     # but not "not an attack".
-    heading = "Not attacks, and clients never banned" if allowed else "Not attacks"
-    out: list[RenderableType] = [_heading(f"{heading} (never recommended for a ban)")]
+    if allowed:
+        heading = _("Not attacks, and clients never banned (never recommended for a ban)")
+    else:
+        heading = _("Not attacks (never recommended for a ban)")
+    out: list[RenderableType] = [_heading(heading)]
     out.append(bullets(items))
-    more = _more(len(stale), limit, "devices")
+    more = _more(
+        len(stale),
+        limit,
+        _("… and {n} more devices (--limit 0 shows all; --format json lists every one)"),
+    )
     if more is not None:
         out.append(more)
     return out
 
 
 def notes_section(analysis: Analysis, summary: ReadSummary) -> list[RenderableType]:
-    lines = [*analysis.notes, *(f"could not read everything: {p}" for p in summary.problems)]
+    lines = [
+        *(reason(note) for note in analysis.notes),
+        *(_("could not read everything: {problem}").format(problem=p) for p in summary.problems),
+    ]
     if not lines:
         return []
-    return [_heading("Notes"), bullets([Text(shown(line), style=_STYLE["warn"]) for line in lines])]
+    notes = [Text(shown(line), style=_STYLE["warn"]) for line in lines]
+    return [_heading(_("Notes")), bullets(notes)]
 
 
 def _heading(title: str) -> Text:
@@ -771,7 +988,7 @@ def report(
     if hint is not None and any(a.verdict in BAN_VERDICTS for a in analysis.attackers):
         parts.append(
             Text.assemble(
-                "\nTo make guessing slower and bans stick: ",
+                "\n" + _("To make guessing slower and bans stick: "),
                 (hint("bruteforce"), "bold"),
             )
         )
@@ -784,9 +1001,10 @@ def _other_findings(findings: Sequence[Finding]) -> list[RenderableType]:
     other = [f for f in findings if f.kind not in _HANDLED_KINDS]
     if not other:
         return []
-    out: list[RenderableType] = [_heading("Other findings")]
+    out: list[RenderableType] = [_heading(_("Other findings"))]
     for f in other:
-        out.append(Bullets([Text(f"{f.kind} ({f.severity}): {shown(f.subject)}")]))
+        severity = _(_SEVERITIES[f.severity]) if f.severity in _SEVERITIES else f.severity
+        out.append(Bullets([Text(f"{f.kind} ({severity}): {shown(f.subject)}")]))
     return out
 
 
