@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 from typing import Any
 
 from analyze_logs import ROOT, run_analyze
@@ -84,3 +85,33 @@ def test_the_json_is_english_in_any_language() -> None:
     # Masked passwords carry a note that the text report translates: not here.
     passwords = [c["password"] for c in english["credentials"]]
     assert any("characters" in p for p in passwords), passwords
+
+
+def test_warnings_follow_the_language_of_the_text_report(tmp_path: Path) -> None:
+    """A paste whose entries stay inside a client's HELO name is said in Chinese in the
+    Chinese report and on standard error; the JSON says it in English."""
+    reject = (
+        "Mar 11 00:32:52 mx postfix/postscreen[55638]: NOQUEUE: reject: RCPT from "
+        "[203.0.113.172]:60993: 550 5.5.1 Protocol error; from=<a@example.org>, "
+        "to=<chris@example.com>, proto=ESMTP, helo=<localhost>"
+    )
+    guesses = [
+        f"Mar 11 05:00:0{n} mx postfix/submission/smtpd[300]: warning: unknown[203.0.113.7]: "
+        "SASL LOGIN authentication failed: authentication failure, sasl_username=root"
+        for n in range(6)
+    ]
+    log = tmp_path / "pasted.log"
+    log.write_text(" ".join([reject, *guesses]) + "\n")
+    chinese = run_analyze("-q", "--lang", "zh_CN", log, env=NO_LOCALE)
+    assert chinese.returncode == 0, chinese.stderr
+    said = "6 个记录头位于客户端可控的文本中"
+    assert "".join(said.split()) in "".join(chinese.stdout.split())
+    assert chinese.stderr.startswith(f"mailwarden: 警告：{said}")
+    english = run_analyze("-q", log, env=NO_LOCALE)
+    assert english.stderr.startswith(
+        "mailwarden: warning: 6 entry headers inside client text (a HELO name, a sender,"
+    )
+    document = json.loads(
+        run_analyze("-q", "--lang", "zh_CN", "--format", "json", log, env=NO_LOCALE).stdout
+    )
+    assert document["problems"][0].startswith("6 entry headers inside client text")

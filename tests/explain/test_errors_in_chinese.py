@@ -146,6 +146,12 @@ def test_analyze_follows_the_locale_but_its_json_stays_english(run: Runner, tmp_
     code, out, err = run("analyze", "-q", "--format", "json", str(archive), env={"LANG": "zh_CN"})
     assert code == 0 and "truncated gzip archive" in err
     assert any("truncated gzip archive" in p for p in json.loads(out)["problems"])
+    # Its own option errors too, in click's one-line form (exit status 2).
+    code, out, err = run("analyze", "--lang", "zh", "--allow", "nope", str(archive))
+    assert (code, out) == (2, "")
+    assert err.endswith(
+        "错误：--allow 的值无效：'nope' 不是地址或网络（如 192.0.2.0/24、2001:db8::/48）\n"
+    )
     # The text report says it in Chinese, under its Chinese notes heading.
     code, out, err = run("analyze", "-q", "--lang", "zh", str(archive))
     assert code == 0 and "gzip 压缩包被截断" in err

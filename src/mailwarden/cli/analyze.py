@@ -414,7 +414,9 @@ def _policy(
     for assignment in sets:
         if not assignment.startswith("policy."):
             raise click.BadParameter(
-                f"{assignment!r}: analyze uses [policy] keys only (see --thresholds)",
+                _("{value!r}: analyze uses [policy] keys only (see --thresholds)").format(
+                    value=assignment
+                ),
                 param_hint="--set",
             )
     config = apply_overrides(config, sets, origin="--set")
@@ -437,7 +439,9 @@ def _network(value: str) -> IPNetwork:
         return parse_network(value)  # as the configuration's allow list is read
     except Exception:  # config's own error type is private; any failure is bad usage
         raise click.BadParameter(
-            f"{value!r} is not an address or network (192.0.2.0/24, 2001:db8::/48)",
+            _("{value!r} is not an address or network (192.0.2.0/24, 2001:db8::/48)").format(
+                value=value
+            ),
             param_hint="--allow",
         ) from None
 
@@ -474,8 +478,12 @@ def _read_options(year: int | None, tz: tzinfo | None, since: str | None, until:
     end = parse_when(until, tz, "--until", end_of_day=True) if until is not None else None
     if start is not None and end is not None and end < start:
         raise click.BadParameter(
-            f"{until!r} ({end:%Y-%m-%d %H:%M %Z}) is before --since {since!r} "
-            f"({start:%Y-%m-%d %H:%M %Z})",
+            _("{until!r} ({end}) is before --since {since!r} ({start})").format(
+                until=until,
+                end=f"{end:%Y-%m-%d %H:%M %Z}",
+                since=since,
+                start=f"{start:%Y-%m-%d %H:%M %Z}",
+            ),
             param_hint="--until",
         )
     return ReadOptions(year=year, tz=tz, since=start, until=end)
@@ -500,14 +508,16 @@ def parse_when(
             ago = parse_duration(value)
         except Exception:  # config's own error type is private; any failure is bad usage
             raise click.BadParameter(
-                f"{text!r}: not a time or a duration", param_hint=hint
+                _("{value!r}: not a time or a duration").format(value=text), param_hint=hint
             ) from None
         return (now or datetime.now(UTC)) - ago
     try:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         raise click.BadParameter(
-            f"{text!r}: use 2026-02-23, 2026-02-23 10:00, ISO 8601, or 2h / 7d ago",
+            _("{value!r}: use 2026-02-23, 2026-02-23 10:00, ISO 8601, or 2h / 7d ago").format(
+                value=text
+            ),
             param_hint=hint,
         ) from None
     whole_day = len(value) == 10
@@ -517,7 +527,9 @@ def parse_when(
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=tz) if tz is not None else moment.astimezone()
     except (OverflowError, ValueError, OSError):  # 0001-01-01 in a zone east of UTC, 9999-12-31
-        raise click.BadParameter(f"{text!r}: out of the range of dates", param_hint=hint) from None
+        raise click.BadParameter(
+            _("{value!r}: out of the range of dates").format(value=text), param_hint=hint
+        ) from None
     return moment
 
 

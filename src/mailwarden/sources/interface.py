@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from typing import NamedTuple
 
+from mailwarden.locale import ngettext
+
 MAX_LINE = 64 * 1024
 """Longest line, in bytes without its newline, that is read; longer ones are skipped
 and counted in `ReadStats.too_long` (Postfix itself caps a record at 2000 bytes)."""
@@ -77,16 +79,17 @@ class ReadStats:
         if not self.held_together:
             return None
         n = self.held_together
-        headers, entries = (
-            ("1 entry header", "the entry it starts is")
-            if n == 1
-            else (f"{n:,} entry headers", "the entries they start are")
-        )
-        return (
-            f"{headers} inside client text (a HELO name, a sender, a recipient, a"
-            f" username) kept in the entry before it, since a client can forge one: {entries}"
-            " not read on their own; if this is pasted text, give it one entry per line"
-        )
+        return ngettext(
+            "{n} entry header inside client text (a HELO name, a sender, a recipient, a "
+            "username) kept in the entry before it, since a client can forge one: the entry "
+            "it starts is not read on their own; if this is pasted text, give it one entry "
+            "per line",
+            "{n} entry headers inside client text (a HELO name, a sender, a recipient, a "
+            "username) kept in the entry before it, since a client can forge one: the entries "
+            "they start are not read on their own; if this is pasted text, give it one entry "
+            "per line",
+            n,
+        ).format(n=f"{n:,}")
 
     @property
     def skipped_total(self) -> int:
