@@ -18,6 +18,13 @@ folded after ``admin@exam`` would read as another account. A name too long for i
 is cut with ``…`` (:func:`account_cell`), and shown whole in the running text around the
 table where it matters (the compromised accounts); a username the log itself cut off
 (Postfix dumps 40 bytes of an AUTH payload) ends in ``…`` too.
+
+The words are the active language's (``analyze --lang``, else the locale): the English
+text is the gettext msgid, Chinese is in the catalog. Client text is a value given to
+``str.format``, never part of a template. The detector's own sentences (a break-in's
+reason, the fixes) are translated where they are shown (:mod:`.phrases`). Chinese
+running text may break between two Chinese characters (it has no spaces), so a username
+written in Chinese characters may be folded between two of them; a Latin one never is.
 """
 
 from __future__ import annotations
@@ -92,10 +99,6 @@ def shown(text: object) -> str:
     """Client text fit for a terminal: control, formatting and invisible characters
     escaped (``adm\u3164in`` cannot pass for ``admin``), never interpreted."""
     return escape_text(str(text))
-
-
-def plural(count: int, word: str, words: str | None = None) -> str:
-    return f"{count:,} {word if count == 1 else (words or word + 's')}"
 
 
 def counted(text: str, count: int) -> str:
