@@ -32,7 +32,7 @@ from rich.text import Text
 
 from mailwarden.detect import Analysis, Attacker, Compromise, Verdict
 from mailwarden.detect.accounts import CUT
-from mailwarden.detect.analysis import BAN_VERDICTS
+from mailwarden.detect.analysis import BAN_VERDICTS, from_this_machine
 from mailwarden.model import Finding
 from mailwarden.parsers.sasl import escape_text
 from mailwarden.report import AUDIT_KINDS, AuditHint, ReadSummary
@@ -647,9 +647,6 @@ def _times(n: int) -> str:
     return "once" if n == 1 else f"{n:,} times"
 
 
-_THIS_MACHINE = ("loopback", "this server's own address")
-"""Why a client is never banned, when the failures came from this machine itself."""
-
 _HIDDEN_GUESSER = (
     "Failed logins from this machine itself come through a program on it: a webmail "
     "(Roundcube, SOGo) or a proxy, which hides the real client's address from Dovecot "
@@ -704,7 +701,7 @@ def not_attacks_section(analysis: Analysis, limit: int) -> list[RenderableType]:
     hidden = False
     for a in _rows(allowed, limit):
         why = a.reasons[-1].removeprefix("not banned: ") if a.reasons else "allow-listed"
-        if why in _THIS_MACHINE and a.failures:
+        if a.failures and from_this_machine(a):
             hidden = True
         items.append(
             Text(
