@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 
-Runner = Callable[..., tuple[int, str, str]]
+from clirunner import Runner
+
 LogFile = Callable[[str], str]
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
