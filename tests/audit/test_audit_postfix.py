@@ -213,6 +213,41 @@ def test_postscreen_smtps_without_wrapper_and_a_loopback_listener(run_cli, tmp_p
     )
 
 
+def test_a_loopback_465_leaves_587_for_the_new_submission_service(run_cli, tmp_path: Path):
+    """A webmail's loopback-only listener on 465 holds that port, not 587: the new
+    service for remote users goes on 587 (STARTTLS), the loopback entry is not touched."""
+    auth = "smtpd_sasl_auth_enable = yes\nsmtpd_sasl_type = dovecot\n"
+    directory = build_postfix(tmp_path / "p", auth, "127.0.0.1:submissions inet n - y - - smtpd\n")
+
+    found = findings(run_cli("audit", "--postfix-dir", str(directory), "--format", "json"))
+
+    missing = found["postfix.submission_missing"]
+    assert missing["title"].startswith("Submission listens on loopback only")
+    assert "adds submission/inet on port 587 for everyone" in missing["explanation"]
+    assert "port 587 with STARTTLS" in missing["explanation"]
+    add = f"postconf -c {directory} -M 'submission/inet=submission inet n - y - - smtpd'"
+    assert add in missing["fix"]["commands"]
+    assert not any("127.0.0.1" in c for c in missing["fix"]["commands"])
+
+
+def test_both_submission_ports_on_loopback_say_what_to_do_by_hand(run_cli, tmp_path: Path):
+    """With 587 and 465 both held by loopback-only listeners, no listener for every
+    address can be added: the finding has no command, and says how to open one."""
+    auth = "smtpd_sasl_auth_enable = yes\nsmtpd_sasl_type = dovecot\n"
+    extra = "127.0.0.1:submission inet n - y - - smtpd\n127.0.0.1:465 inet n - y - - smtpd\n"
+    directory = build_postfix(tmp_path / "p", auth, extra)
+
+    result = run_cli("audit", "--postfix-dir", str(directory), "--format", "json")
+
+    found = findings(result)
+    missing = found["postfix.submission_missing"]
+    assert missing["fix"]["commands"] == []
+    assert "127.0.0.1:submission/inet, 127.0.0.1:465/inet" in missing["explanation"]
+    assert missing["fix"]["note"].startswith("Open one of 127.0.0.1:submission/inet")
+    assert not any(" -M " in c for c in found["postfix.auth_on_port_25"]["fix"]["commands"])
+    assert result.status == 3
+
+
 def test_a_directory_postconf_refuses_is_read_from_the_files(run_cli, tmp_path: Path):
     directory = build_postfix(tmp_path / "broken", "smtpd_sasl_auth_enable = yes\nnot a setting\n")
 

@@ -26,7 +26,11 @@ high or medium
                                       library would add them (RC4 in `MEDIUM`), or on a
                                       service without AUTH (then only when asked for)
 medium
-    postfix.submission_missing        AUTH offered, but neither 587 nor 465 exists
+    postfix.submission_missing        AUTH offered, but remote clients can reach neither
+                                      587 nor 465 (a loopback-only listener, such as
+                                      Debian's `127.0.0.1:submission` for a webmail,
+                                      does not count; the fix then adds the service on
+                                      the port that listener leaves free)
     postfix.submissions_no_wrappermode  465 without `smtpd_tls_wrappermode=yes`
     postfix.submission_old_tls        TLSv1 or TLSv1.1 allowed on 587/465
     postfix.anonymous_ciphers         anonymous suites on an AUTH service. Postfix's own
@@ -441,8 +445,24 @@ def submission_missing(config: PostfixConfig, planner: Planner) -> Iterable[Audi
             Severity.MEDIUM,
             [_services_evidence(config)],
             planner.ensure_submission(),
+            more=_loopback_details(planner),
         )
     ]
+
+
+def _loopback_details(planner: Planner) -> dict[str, str]:
+    """What the finding says when a loopback-only listener holds 587 or 465 (Debian's
+    `127.0.0.1:submission` for a webmail): which one, and the port the fix takes
+    instead, or that both are held and the fix cannot add a service."""
+    loopback = planner.loopback_submission()
+    if not loopback:
+        return {}
+    name = planner.new_submission_name()
+    port = planner.new_submission_port()
+    details = {"loopback": ", ".join(s.key for s in loopback)}
+    if name is None or port is None:
+        return {**details, "variant": "loopback_both"}
+    return {**details, "new": f"{name}/inet", "port": str(port), "variant": f"loopback_{port}"}
 
 
 def _services_evidence(config: PostfixConfig) -> Evidence:

@@ -6,7 +6,8 @@ check ids they belong to, so that a new check cannot ship without both languages
 The Chinese text leaves only commands, parameter names and values in English.
 
 Placeholders such as `{services}` are filled from `AuditFinding.details`; a variant
-explanation `id#variant` is chosen when the finding's details name that variant.
+title or explanation `id#variant` is chosen when the finding's details name that
+variant (the plain `id` one otherwise).
 """
 
 from __future__ import annotations
@@ -34,6 +35,18 @@ TITLES: dict[str, Text] = {
     "postfix.submission_missing": Text(
         "No submission service (587/465) for users who log in",
         "没有供用户登录的提交服务（587/465）",
+    ),
+    "postfix.submission_missing#loopback_465": Text(
+        "Submission listens on loopback only: users elsewhere have no port to log in on",
+        "提交服务只监听回环地址：其他地方的用户没有可登录的端口",
+    ),
+    "postfix.submission_missing#loopback_587": Text(
+        "Submission listens on loopback only: users elsewhere have no port to log in on",
+        "提交服务只监听回环地址：其他地方的用户没有可登录的端口",
+    ),
+    "postfix.submission_missing#loopback_both": Text(
+        "Submission listens on loopback only: users elsewhere have no port to log in on",
+        "提交服务只监听回环地址：其他地方的用户没有可登录的端口",
     ),
     "postfix.cleartext_auth": Text(
         "Passwords can be sent without TLS",
@@ -187,6 +200,52 @@ EXPLANATIONS: dict[str, Text] = {
         "服务器提供了 AUTH，但 master.cf 中既没有 submission（587）也没有 submissions（465）"
         "服务，用户只能和攻击者一起在 25 端口登录。修复方法是添加标准的 submission 服务："
         "强制 TLS，TLS 建立之后才允许 AUTH，并且只允许已认证的客户端发信。",
+    ),
+    "postfix.submission_missing#loopback_465": Text(
+        "AUTH is offered, but the submission service here ({loopback}) listens on loopback "
+        "only, for a webmail on this machine: users elsewhere have to log in on port 25 "
+        "alongside the attackers, and cannot log in at all once AUTH is off there. A "
+        "listener for every address cannot be added on port 587 beside it (Postfix could "
+        "not bind the port), and opening {loopback} to everyone would make the webmail "
+        "follow the rules for remote users (TLS required). The fix therefore leaves "
+        "{loopback} as it is and adds {new} on port 465 for everyone: TLS from the first "
+        "byte (RFC 8314), AUTH, and only authenticated clients may send. Users set their "
+        "mail client to port 465 with SSL/TLS.",
+        "服务器提供了 AUTH，但这里的提交服务（{loopback}）只监听本机回环地址，供本机的网页邮件"
+        "使用：其他地方的用户只能和攻击者一起在 25 端口登录，而 25 端口关闭 AUTH 之后就完全无法"
+        "登录。无法在它旁边的 587 端口再添加一个监听所有地址的服务（Postfix 无法绑定该端口），"
+        "而把 {loopback} 对所有人开放，又会让网页邮件也必须遵守远程用户的规则（强制 TLS）。因此"
+        "修复方法保留 {loopback} 不变，在 465 端口为所有人添加 {new}：从第一个字节起就使用 TLS"
+        "（RFC 8314），提供 AUTH，并且只允许已认证的客户端发信。用户需在邮件客户端中设置 465 "
+        "端口和 SSL/TLS。",
+    ),
+    "postfix.submission_missing#loopback_587": Text(
+        "AUTH is offered, but the submission service here ({loopback}) listens on loopback "
+        "only, for a webmail on this machine: users elsewhere have to log in on port 25 "
+        "alongside the attackers, and cannot log in at all once AUTH is off there. A "
+        "listener for every address cannot be added on port 465 beside it (Postfix could "
+        "not bind the port), and opening {loopback} to everyone would make the webmail "
+        "follow the rules for remote users (TLS required). The fix therefore leaves "
+        "{loopback} as it is and adds {new} on port 587 for everyone: TLS required, AUTH "
+        "only after TLS, and only authenticated clients may send. Users set their mail "
+        "client to port 587 with STARTTLS.",
+        "服务器提供了 AUTH，但这里的提交服务（{loopback}）只监听本机回环地址，供本机的网页邮件"
+        "使用：其他地方的用户只能和攻击者一起在 25 端口登录，而 25 端口关闭 AUTH 之后就完全无法"
+        "登录。无法在它旁边的 465 端口再添加一个监听所有地址的服务（Postfix 无法绑定该端口），"
+        "而把 {loopback} 对所有人开放，又会让网页邮件也必须遵守远程用户的规则（强制 TLS）。因此"
+        "修复方法保留 {loopback} 不变，在 587 端口为所有人添加 {new}：强制 TLS，TLS 建立之后"
+        "才允许 AUTH，并且只允许已认证的客户端发信。用户需在邮件客户端中设置 587 端口和 "
+        "STARTTLS。",
+    ),
+    "postfix.submission_missing#loopback_both": Text(
+        "AUTH is offered, but ports 587 and 465 are both held by services that listen on "
+        "loopback only ({loopback}): users elsewhere have to log in on port 25 alongside "
+        "the attackers, and cannot log in at all once AUTH is off there. No listener for "
+        "every address can be added beside them (Postfix could not bind the port), so "
+        "this has to be changed by hand.",
+        "服务器提供了 AUTH，但 587 和 465 端口都被只监听本机回环地址的服务（{loopback}）占用："
+        "其他地方的用户只能和攻击者一起在 25 端口登录，而 25 端口关闭 AUTH 之后就完全无法登录。"
+        "无法在它们旁边再添加监听所有地址的服务（Postfix 无法绑定该端口），因此只能手工修改。",
     ),
     "postfix.cleartext_auth": Text(
         "On {services} AUTH is offered while TLS is optional and smtpd_tls_auth_only is off, "
@@ -484,6 +543,17 @@ NO_FIX: dict[str, Text] = {
         "2.8.20、2.9.15 认识）：列出它们的协议列表（即使写作 !TLSv1.1）是无效的，Postfix 会因此"
         "关闭 TLS。应升级 Postfix，才能在登录时拒绝 TLSv1 和 TLSv1.1。",
     ),
+    "postfix.submission_missing": Text(
+        "Open one of {loopback} to everyone in master.cf: drop the address before its "
+        "name (127.0.0.1:submission becomes submission), require TLS there "
+        "(smtpd_tls_security_level=encrypt with smtpd_tls_auth_only=yes on 587, "
+        "smtpd_tls_wrappermode=yes on 465), point the webmail that used it at the other "
+        "one, and audit again.",
+        "在 master.cf 中把 {loopback} 之一对所有人开放：去掉其名称前的地址"
+        "（127.0.0.1:submission 改为 submission），并在该服务上强制 TLS（587 上设置 "
+        "smtpd_tls_security_level=encrypt 和 smtpd_tls_auth_only=yes，465 上设置 "
+        "smtpd_tls_wrappermode=yes），让原先使用它的网页邮件改用另一个，然后重新审计。",
+    ),
     "postfix.no_auth_rate_limit": Text(
         "This Postfix has no smtpd_client_auth_rate_limit (it came in 3.1): upgrade; until "
         "then mailwarden run bans the clients that keep guessing.",
@@ -504,8 +574,8 @@ LABELS: dict[str, Text] = {
     "default": Text("(default)", "（默认值）"),
     "empty": Text("(empty)", "（空）"),
     "listeners": Text(
-        "smtpd services: {services} (no 587, no 465)",
-        "smtpd 服务：{services}（没有 587，也没有 465）",
+        "smtpd services: {services} (none on 587 or 465 for remote clients)",
+        "smtpd 服务：{services}（没有供远程客户端使用的 587 或 465）",
     ),
     "anvil_absent": Text(
         "master.cf has no {service} entry",
@@ -711,7 +781,9 @@ def fill(text: str, values: Mapping[str, str]) -> str:
 
 
 def title(check_id: str, details: Mapping[str, str], lang: Lang) -> str:
-    return fill(TITLES[check_id].get(lang), details)
+    variant = details.get("variant")
+    text = TITLES.get(f"{check_id}#{variant}") if variant else None
+    return fill((text or TITLES[check_id]).get(lang), details)
 
 
 def explanation(check_id: str, details: Mapping[str, str], lang: Lang) -> str:
