@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shlex
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -97,6 +98,96 @@ def test_hardened_server_has_nothing_to_fix_and_exits_0(run_cli, hardened: Path)
 
     assert result.status == 0
     assert findings(result) == {}
+
+
+DEBIAN_SUBMISSION_MAIN = """
+smtpd_tls_cert_file = /etc/ssl/certs/ssl-cert-snakeoil.pem
+smtpd_tls_key_file = /etc/ssl/private/ssl-cert-snakeoil.key
+smtpd_sasl_type = dovecot
+smtpd_sasl_path = private/auth
+smtpd_client_auth_rate_limit = 10
+"""
+DEBIAN_SUBMISSION_MASTER = """
+submission inet n       -       y       -       -       smtpd
+  -o syslog_name=postfix/submission
+  -o smtpd_tls_security_level=encrypt
+  -o smtpd_sasl_auth_enable=yes
+  -o smtpd_tls_auth_only=yes
+"""
+
+
+def debian_submission(tmp_path: Path) -> Path:
+    """Debian 12's Postfix with its own cipher defaults (RC4 through the MEDIUM grade)
+    and the stock submission service: no setting of the administrator's asks for RC4."""
+    return build_postfix(tmp_path / "debian", DEBIAN_SUBMISSION_MAIN, DEBIAN_SUBMISSION_MASTER)
+
+
+def test_rc4_of_the_medium_grade_is_not_claimed_on_a_library_without_it(run_cli, tmp_path: Path):
+    """OpenSSL 1.1.0 and later have no RC4: Postfix 3.7's default `MEDIUM:+RC4` allows
+    none there. A copied configuration does not show the library: a hedged low finding.
+    A library before 1.1.0 counts RC4 as MEDIUM: the medium finding names it."""
+    directory = debian_submission(tmp_path)
+    args = ("audit", "--postfix-dir", str(directory), "--format", "json")
+
+    unknown = run_cli(*args)
+    found = findings(unknown)
+    hedged = found["postfix.weak_ciphers"]
+    assert hedged["severity"] == "low"
+    assert hedged["title"] == "RC4 allowed if Postfix is linked with OpenSSL before 1.1.0"
+    assert "pass --openssl-version" in hedged["explanation"]
+    assert json.loads(unknown.out)["openssl_version_source"] == "unknown"
+    assert unknown.status == 0
+
+    new = run_cli(*args, "--openssl-version", "3.0.13")
+    assert "postfix.weak_ciphers" not in findings(new)
+    assert json.loads(new.out)["openssl_version"] == "3.0.13"
+
+    old = findings(run_cli(*args, "--openssl-version", "1.0.2k"))["postfix.weak_ciphers"]
+    assert old["severity"] == "medium" and old["title"] == "Weak ciphers allowed: RC4"
+    assert "OpenSSL 1.0.2k (--openssl-version), is older than 1.1.0" in old["explanation"]
+    command = f"postconf -c {directory} -e "
+    assert old["fix"]["commands"][0].startswith(command + "'smtpd_tls_exclude_ciphers=")
+
+
+def test_this_machines_own_configuration_is_judged_with_its_openssl(
+    run_cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """Auditing the directory this machine's Postfix reads, the local OpenSSL decides
+    (`openssl version`); a copied directory is never judged by this machine's."""
+    from mailwarden.audit import postfix_reader
+    from mailwarden.audit.tls import Library
+
+    directory = debian_submission(tmp_path)
+    real = postfix_reader.read_with_postconf
+
+    def as_own(program: str, path: Path):
+        return replace(real(program, path), local_config_directory=str(directory))
+
+    args = ("audit", "--postfix-dir", str(directory), "--format", "json")
+    monkeypatch.setattr(postfix_reader, "read_with_postconf", as_own)
+    for version, shown in (((3, 0, 19), "3.0.19"), ((1, 0, 2), "1.0.2u")):
+        library = Library(version, shown, "openssl")
+        monkeypatch.setattr(postfix_reader, "local_library", lambda library=library: library)
+        result = run_cli(*args)
+        assert json.loads(result.out)["openssl_version_source"] == "openssl"
+        weak = findings(result).get("postfix.weak_ciphers")
+        if version >= (1, 1, 0):
+            assert weak is None
+        else:
+            assert "OpenSSL 1.0.2u (openssl version)" in weak["explanation"]
+
+    monkeypatch.setattr(postfix_reader, "read_with_postconf", real)
+    monkeypatch.setattr(postfix_reader, "local_library", lambda: pytest.fail("a copy"))
+    assert findings(run_cli(*args))["postfix.weak_ciphers"]["severity"] == "low"
+
+
+def test_openssl_version_must_be_a_version(run_cli, tmp_path: Path):
+    result = run_cli(
+        "audit", "--postfix-dir", str(debian_submission(tmp_path)), "--openssl-version", "3"
+    )
+
+    assert result.status == 2
+    assert "is not a version such as 1.0.2k or 3.0.13" in result.err
 
 
 def test_debian_stock_configuration_offers_no_auth_and_exits_0(run_cli, debian_stock: Path):

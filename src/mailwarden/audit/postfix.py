@@ -19,12 +19,18 @@ high
     postfix.smtpd_verbose             `smtpd -v` in master.cf: every session in full
     postfix.tls_old_protocols         SSLv2 or SSLv3 allowed on a service with TLS
     postfix.soft_bounce               every reject, 535 included, becomes "try later"
-high or medium
+high, medium or low
     postfix.weak_ciphers              RC4, export, single-DES or NULL suites: high on an
                                       AUTH service when the cipher string asks for them
-                                      (by name, or `ALL`); medium when only an old
-                                      library would add them (RC4 in `MEDIUM`), or on a
-                                      service without AUTH (then only when asked for)
+                                      (by name, or `ALL`); medium on a service without
+                                      AUTH (then only when asked for), or on an AUTH
+                                      service when the library is an OpenSSL before
+                                      1.1.0 and RC4 comes through a grade (`MEDIUM`);
+                                      low when RC4 comes only through a grade and the
+                                      library is unknown (a copied configuration without
+                                      --openssl-version). OpenSSL 1.1.0 and later have
+                                      no RC4, export or single-DES suites: never
+                                      reported for them (tls.on_library)
 medium
     postfix.submission_missing        AUTH offered, but remote clients can reach neither
                                       587 nor 465 (a loopback-only listener, such as
@@ -117,7 +123,14 @@ from mailwarden.audit.postfix_services import (
     tls_mode,
     verbose_args,
 )
-from mailwarden.audit.tls import ANULL, SURE, WEAK, allowed_classes, allowed_protocols
+from mailwarden.audit.tls import (
+    ANULL,
+    SURE,
+    WEAK,
+    allowed_classes,
+    allowed_protocols,
+    on_library,
+)
 from mailwarden.audit.tls import with_exclusions as cipher_string
 
 AUTH_ON_PORT_25 = register(
@@ -728,7 +741,8 @@ def ciphers(config: PostfixConfig, service: Service) -> Iterable[AuditFinding]:
         if exclusions:
             text = cipher_string(text, exclusions)
             evidence.append(config.evidence(parameter, service))
-    classes = allowed_classes(text)
+    library = config.library
+    classes = on_library(allowed_classes(text), library)
     auth = offers_auth(config, service)
     fix = [
         fixes.cipher_grade(config, service, grade_parameter),
@@ -738,18 +752,15 @@ def ciphers(config: PostfixConfig, service: Service) -> Iterable[AuditFinding]:
     weak = {name: how for name, how in classes.items() if name in WEAK}
     sure = any(how == SURE for how in weak.values())
     if weak and (auth or sure):
-        severity = Severity.HIGH if auth and sure else Severity.MEDIUM
         names = ", ".join(name for name in WEAK if name in weak)
+        if sure:
+            severity, more = (Severity.HIGH if auth else Severity.MEDIUM), {}
+        elif library.known:  # an OpenSSL before 1.1.0: RC4 is in the grade
+            severity, more = Severity.MEDIUM, {"variant": "library", "openssl": library.label()}
+        else:  # RC4 only if the unknown library is older than 1.1.0
+            severity, more = Severity.LOW, {"variant": "library_unknown"}
         found.append(
-            _finding(
-                WEAK_CIPHERS.id,
-                severity,
-                evidence,
-                fix,
-                service,
-                classes=names,
-                more={} if sure else {"variant": "library"},
-            )
+            _finding(WEAK_CIPHERS.id, severity, evidence, fix, service, classes=names, more=more)
         )
     if auth and ANULL in classes:
         found.append(_finding(ANONYMOUS_CIPHERS.id, Severity.MEDIUM, evidence, fix, service))

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from mailwarden.audit.expand import expand
 from mailwarden.audit.interface import Change, Evidence, MainSet, Note, ServiceEntry, ServiceSet
 from mailwarden.audit.numbers import config_int
+from mailwarden.audit.tls import UNKNOWN_LIBRARY, Library
 
 Version = tuple[int, ...]
 
@@ -132,6 +133,9 @@ class PostfixConfig:
     # True when `directory` is the one postconf and postfix use without `-c`; the
     # printed commands then need no `-c DIR`.
     default_directory: bool = False
+    # The OpenSSL the server uses: --openssl-version, this machine's for its own
+    # configuration directory, else unknown (a copied configuration).
+    library: Library = UNKNOWN_LIBRARY
 
     @property
     def main_cf(self) -> str:

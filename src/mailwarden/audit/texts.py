@@ -104,6 +104,10 @@ TITLES: dict[str, Text] = {
         "Weak ciphers allowed: {classes}",
         "允许弱加密套件：{classes}",
     ),
+    "postfix.weak_ciphers#library_unknown": Text(
+        "RC4 allowed if Postfix is linked with OpenSSL before 1.1.0",
+        "若 Postfix 链接的是 1.1.0 之前的 OpenSSL，则允许 RC4",
+    ),
     "postfix.anonymous_ciphers": Text(
         "Anonymous ciphers allowed where users log in",
         "用户登录的服务允许匿名加密套件",
@@ -379,12 +383,29 @@ EXPLANATIONS: dict[str, Text] = {
     ),
     "postfix.weak_ciphers#library": Text(
         "The cipher list used on {services} includes the MEDIUM grade without excluding "
-        "RC4, and OpenSSL before 1.1.0 (or one built with enable-weak-ssl-ciphers) counts "
-        "RC4 as MEDIUM. RC4 is prohibited in TLS (RFC 7465) and a password sent over it "
-        "again and again can be recovered. Excluding it costs nothing, whatever the library.",
-        "{services} 使用的加密套件列表包含 MEDIUM 等级却没有排除 RC4，而 OpenSSL 1.1.0 之前的"
-        "版本（或以 enable-weak-ssl-ciphers 编译的版本）把 RC4 算作 MEDIUM。RC4 在 TLS 中已被"
-        "禁止（RFC 7465），通过它反复发送的密码可以被恢复。无论使用哪个库，排除它都没有代价。",
+        "RC4, and the OpenSSL library this Postfix uses, {openssl}, is older than 1.1.0: "
+        "it counts RC4 as MEDIUM. RC4 is prohibited in TLS (RFC 7465) and a password sent "
+        "over it again and again can be recovered. Excluding it costs nothing, whatever "
+        "the library.",
+        "{services} 使用的加密套件列表包含 MEDIUM 等级却没有排除 RC4，而此 Postfix 使用的 "
+        "OpenSSL 库 {openssl} 早于 1.1.0：它把 RC4 算作 MEDIUM。RC4 在 TLS 中已被禁止"
+        "（RFC 7465），通过它反复发送的密码可以被恢复。无论使用哪个库，排除它都没有代价。",
+    ),
+    "postfix.weak_ciphers#library_unknown": Text(
+        "The cipher list used on {services} includes the MEDIUM grade without excluding "
+        "RC4. Whether that allows RC4 depends on the OpenSSL library Postfix is linked "
+        "with, which a copied configuration does not show: OpenSSL before 1.1.0 (or one "
+        "built with enable-weak-ssl-ciphers) counts RC4 as MEDIUM, while 1.1.0 and later, "
+        "such as the OpenSSL 3 of Debian 12, have no RC4 at all. Audit the configuration "
+        "on the server itself, or pass --openssl-version, to know. RC4 is prohibited in TLS "
+        "(RFC 7465) and a password sent over it again and again can be recovered; "
+        "excluding it costs nothing, whatever the library.",
+        "{services} 使用的加密套件列表包含 MEDIUM 等级却没有排除 RC4。这是否允许 RC4，取决于 "
+        "Postfix 链接的 OpenSSL 库，而复制来的配置无法看出这一点：OpenSSL 1.1.0 之前的版本"
+        "（或以 enable-weak-ssl-ciphers 编译的版本）把 RC4 算作 MEDIUM，而 1.1.0 及以后的版本"
+        "（例如 Debian 12 的 OpenSSL 3）根本没有 RC4。要确定这一点，请在服务器本机上审计该配置，"
+        "或使用 --openssl-version 指定。RC4 在 TLS 中已被禁止（RFC 7465），通过它反复发送的密码"
+        "可以被恢复；无论使用哪个库，排除它都没有代价。",
     ),
     "postfix.anonymous_ciphers": Text(
         "The cipher list used on {services} allows anonymous (aNULL) suites, which "
