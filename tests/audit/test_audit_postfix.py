@@ -190,6 +190,73 @@ def test_openssl_version_must_be_a_version(run_cli, tmp_path: Path):
     assert "is not a version such as 1.0.2k or 3.0.13" in result.err
 
 
+RECEIVE_ONLY = """
+smtpd_tls_cert_file = /etc/ssl/certs/ssl-cert-snakeoil.pem
+smtpd_tls_key_file = /etc/ssl/private/ssl-cert-snakeoil.key
+smtpd_tls_security_level = may
+"""
+
+
+@pytest.mark.parametrize(
+    ("main", "master", "level", "check", "title"),
+    [
+        # a receive-only MX, level 3 in main.cf, or as -o on smtp/inet
+        ("smtpd_tls_loglevel = 3\n", "", "3", "postfix.tls_loglevel_verbose", "every handshake"),
+        ("", "-o smtpd_tls_loglevel=3", "3", "postfix.tls_loglevel_verbose", "every handshake"),
+        # level 4 where no AUTH is offered: sessions, but no password in them
+        ("", "-o smtpd_tls_loglevel=4", "4", "postfix.tls_loglevel_credentials", "sessions"),
+    ],
+    ids=["main.cf-3", "smtp-inet-3", "smtp-inet-4-no-auth"],
+)
+def test_tls_log_levels_that_log_no_password_are_low(
+    run_cli, tmp_path: Path, main: str, master: str, level: str, check: str, title: str
+):
+    """Level 3 dumps the handshake only; level 4 dumps the session, AUTH included, but
+    only matters where AUTH is offered. Neither logs a password here: low, exit 0,
+    and no claim that log readers can log in as the users."""
+    directory = build_postfix(tmp_path / "mx", RECEIVE_ONLY + main)
+    if master:
+        master_cf = directory / "master.cf"
+        stock = "smtp      inet  n       -       y       -       -       smtpd\n"
+        master_cf.write_text(master_cf.read_text().replace(stock, f"{stock}  {master}\n"))
+        settle(directory)
+
+    result = run_cli("audit", "--postfix-dir", str(directory))
+
+    assert result.status == 0
+    assert f"LOW  {check}" in result.out
+    assert f"TLS log level {level}: {title}" in result.out
+    assert "log in as your users" not in result.out
+    assert "HIGH" not in result.out
+    option = "-P 'smtp/inet/smtpd_tls_loglevel=1'" if master else "-e 'smtpd_tls_loglevel=1'"
+    assert f"postconf -c {directory} {option}" in result.out
+
+
+def test_tls_log_level_4_where_auth_is_offered_is_high_and_3_there_is_low(run_cli, tmp_path: Path):
+    """AUTH comes after the handshake: level 3 does not log it, level 4 does."""
+    for level in ("3", "4"):
+        main = DEBIAN_SUBMISSION_MAIN + f"smtpd_tls_loglevel = {level}\n"
+        directory = build_postfix(tmp_path / level, main, DEBIAN_SUBMISSION_MASTER)
+
+        result = run_cli("audit", "--postfix-dir", str(directory), "--format", "json")
+
+        found = findings(result)
+        if level == "4":
+            finding = found["postfix.tls_loglevel_credentials"]
+            assert finding["severity"] == "high" and finding["subject"] == "submission/inet"
+            assert finding["title"] == (
+                "TLS log level 4 where users log in: passwords go into the log"
+            )
+            assert "log in as your users" in finding["explanation"]
+            assert result.status == 3
+        else:
+            assert "postfix.tls_loglevel_credentials" not in found
+            finding = found["postfix.tls_loglevel_verbose"]
+            assert finding["severity"] == "low"
+            assert "The handshake carries no password" in finding["explanation"]
+            assert result.status == 0
+
+
 def test_debian_stock_configuration_offers_no_auth_and_exits_0(run_cli, debian_stock: Path):
     result = run_cli("audit", "--postfix-dir", str(debian_stock))
 

@@ -10,8 +10,10 @@ high
                                       off port 25, ends that too)
     postfix.cleartext_auth            AUTH on another public service where TLS is
                                       optional and `smtpd_tls_auth_only` is off
-    postfix.tls_loglevel_credentials  `smtpd_tls_loglevel` 3 or more (4 logs the first
-                                      40 bytes of every line, AUTH PLAIN included)
+    postfix.tls_loglevel_credentials  `smtpd_tls_loglevel` 4 or more on a service that
+                                      offers AUTH (4 logs the first 40 bytes of every
+                                      line after STARTTLS, AUTH PLAIN included); low
+                                      where no AUTH is offered (no password yet)
     postfix.client_tls_loglevel_credentials  `smtp_tls_loglevel` or `lmtp_tls_loglevel`
                                       4 with the client's SASL on: the session after
                                       STARTTLS is dumped, its AUTH to the relay included
@@ -62,7 +64,8 @@ low
     postfix.submission_tls_not_required  587 without `encrypt`; AUTH already TLS-only
     postfix.submission_tls_auth_only  587 with `encrypt` but no `smtpd_tls_auth_only`
     postfix.submission_auth_disabled  587/465 without `smtpd_sasl_auth_enable=yes`
-    postfix.tls_loglevel_verbose      `smtpd_tls_loglevel = 2` (handshake chatter)
+    postfix.tls_loglevel_verbose      `smtpd_tls_loglevel` 2 (handshake steps) or 3
+                                      (handshake packets: no AUTH in them)
     postfix.broken_sasl_auth_clients  the legacy `AUTH=` line for 1990s clients
 
 Loopback-only listeners are not reported for AUTH exposure. Findings that the same
@@ -580,6 +583,9 @@ def _required_tls(service: Service, kind: str) -> list[Change | None]:
 # --- credentials in the log ---------------------------------------------------------
 
 
+SESSION_DUMP_LEVEL = 4  # postconf(5): "dump of complete transmission after STARTTLS"
+
+
 @service_check
 def tls_loglevel_check(config: PostfixConfig, service: Service) -> Iterable[AuditFinding]:
     if tls_mode(config, service) == NONE:
@@ -591,12 +597,19 @@ def tls_loglevel_check(config: PostfixConfig, service: Service) -> Iterable[Audi
         return [replace(finding, topics=LOGLEVEL_CREDENTIALS.topics)]
     if level < 2:
         return []
-    check, severity = (
-        (LOGLEVEL_CREDENTIALS, Severity.HIGH) if level >= 3 else (LOGLEVEL_VERBOSE, Severity.LOW)
-    )
     evidence = [config.evidence("smtpd_tls_loglevel", service)]
     fix = [fixes.set_for(service, "smtpd_tls_loglevel", "1")]
-    return [_finding(check.id, severity, evidence, fix, service, level=str(level))]
+    if level >= SESSION_DUMP_LEVEL:
+        # The session after STARTTLS: AUTH included where it is offered. Elsewhere no
+        # password is there yet (low; the same check, so that the AUTH fix alone, which
+        # leaves port 25 at this level, brings up nothing the report did not name).
+        auth = offers_auth(config, service)
+        severity, more = (Severity.HIGH, {}) if auth else (Severity.LOW, {"variant": "no_auth"})
+        check = LOGLEVEL_CREDENTIALS
+    else:  # 2: handshake steps; 3: handshake packets (no AUTH in them)
+        severity, more = Severity.LOW, ({"variant": "handshake_dump"} if level == 3 else {})
+        check = LOGLEVEL_VERBOSE
+    return [_finding(check.id, severity, evidence, fix, service, level=str(level), more=more)]
 
 
 def _invalid_number(
@@ -622,9 +635,6 @@ def _invalid_number(
     )
 
 
-CLIENT_DUMP_LEVEL = 4  # postconf(5): "dump of complete transmission after STARTTLS"
-
-
 @global_check
 def client_tls_loglevel(config: PostfixConfig, planner: Planner) -> Iterable[AuditFinding]:
     """The SMTP/LMTP client at TLS log level 4 dumps the whole session after STARTTLS,
@@ -636,7 +646,7 @@ def client_tls_loglevel(config: PostfixConfig, planner: Planner) -> Iterable[Aud
             continue
         parameter = f"{client}_tls_loglevel"
         level = tls_loglevel(config.value(parameter, service))
-        if level is None or level < CLIENT_DUMP_LEVEL:
+        if level is None or level < SESSION_DUMP_LEVEL:
             continue
         if not config.flag(f"{client}_sasl_auth_enable", service):
             continue

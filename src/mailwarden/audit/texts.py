@@ -69,12 +69,20 @@ TITLES: dict[str, Text] = {
         "提交服务没有开启 AUTH",
     ),
     "postfix.tls_loglevel_credentials": Text(
-        "TLS log level {level}: traffic dumps in the log (level 4 logs passwords)",
-        "TLS 日志级别 {level}：日志中有流量转储（级别 4 会记录密码）",
+        "TLS log level {level} where users log in: passwords go into the log",
+        "用户登录的服务上 TLS 日志级别为 {level}：密码会被写入日志",
     ),
     "postfix.tls_loglevel_verbose": Text(
         "TLS log level 2: handshake chatter in the log",
         "TLS 日志级别 2：日志中充满握手细节",
+    ),
+    "postfix.tls_loglevel_verbose#handshake_dump": Text(
+        "TLS log level 3: every handshake dumped in the log",
+        "TLS 日志级别 3：每次握手都被转储到日志中",
+    ),
+    "postfix.tls_loglevel_credentials#no_auth": Text(
+        "TLS log level {level}: sessions dumped in the log (no AUTH offered there)",
+        "TLS 日志级别 {level}：会话被转储到日志中（该服务不提供 AUTH）",
     ),
     "postfix.invalid_number": Text(
         "{parameter} is not a number Postfix can read",
@@ -292,13 +300,13 @@ EXPLANATIONS: dict[str, Text] = {
         "在这里登录，最终又回到 25 端口。应只在该服务上开启 AUTH。",
     ),
     "postfix.tls_loglevel_credentials": Text(
-        "smtpd_tls_loglevel = {level} on {services}: level 3 dumps the TLS handshake packets, "
-        "and level 4 also logs the first 40 characters of every line a client sends after "
-        "the handshake, including the base64 of AUTH PLAIN user names and passwords, of "
+        "smtpd_tls_loglevel = {level} on {services}, where AUTH is offered: from level 4 "
+        "on, smtpd logs the first 40 characters of every line a client sends after the "
+        "TLS handshake, including the base64 of AUTH PLAIN user names and passwords, of "
         "legitimate users as well as attackers. Anyone who can read the mail log can then "
         "log in as your users: use level 1, and delete or protect the logs already written.",
-        "{services} 上 smtpd_tls_loglevel = {level}：级别 3 会转储 TLS 握手数据包，级别 4 "
-        "还会记录握手之后客户端发送的每一行的前 40 个字符，其中包括 AUTH PLAIN 用户名和密码"
+        "{services} 上 smtpd_tls_loglevel = {level}，而该服务提供 AUTH：从级别 4 起，smtpd "
+        "会记录 TLS 握手之后客户端发送的每一行的前 40 个字符，其中包括 AUTH PLAIN 用户名和密码"
         "的 base64，合法用户和攻击者的都会被记录。任何能读取邮件日志的人都能冒充你的用户登录："
         "应使用级别 1，并删除或保护已写入的日志。",
     ),
@@ -325,6 +333,26 @@ EXPLANATIONS: dict[str, Text] = {
         "levels that do. Use 1: one summary line per connection.",
         "{services} 上 smtpd_tls_loglevel = 2 会记录每次 TLS 握手的每一步。它不会泄露密码，"
         "但会淹没真正重要的日志行，而且离会泄露密码的级别只差一步。应使用 1：每个连接一行摘要。",
+    ),
+    "postfix.tls_loglevel_verbose#handshake_dump": Text(
+        "smtpd_tls_loglevel = 3 on {services} dumps every TLS handshake, packet by packet, "
+        "into the log. The handshake carries no password (level 4 would log what clients "
+        "send after it, AUTH included, where AUTH is offered), but the dumps bury the lines "
+        "that matter. Use 1: one summary line per connection.",
+        "{services} 上 smtpd_tls_loglevel = 3 会把每次 TLS 握手逐个数据包地转储到日志中。"
+        "握手中没有密码（级别 4 才会记录握手之后客户端发送的内容，在提供 AUTH 的服务上包括 "
+        "AUTH），但这些转储会淹没真正重要的日志行。应使用 1：每个连接一行摘要。",
+    ),
+    "postfix.tls_loglevel_credentials#no_auth": Text(
+        "smtpd_tls_loglevel = {level} on {services} logs the first 40 characters of every "
+        "line a client sends after the TLS handshake: sender and recipient addresses and "
+        "the start of every message line. No AUTH is offered there, so no password is "
+        "logged, but it would be the moment AUTH is turned on, and the dumps bury the "
+        "lines that matter. Use 1: one summary line per connection.",
+        "{services} 上 smtpd_tls_loglevel = {level} 会记录 TLS 握手之后客户端发送的每一行的"
+        "前 40 个字符：发件人和收件人地址，以及每一行邮件内容的开头。该服务不提供 AUTH，因此"
+        "不会记录密码，但一旦开启 AUTH 就会记录，而且这些转储会淹没真正重要的日志行。应使用 "
+        "1：每个连接一行摘要。",
     ),
     "postfix.client_tls_loglevel_credentials": Text(
         "{parameter} = {level} for {services}: at level 4 the Postfix client logs a dump "
