@@ -221,3 +221,69 @@ def test_credential_exposed_is_passwords_in_the_log_not_cleartext(run_cli, tmp_p
     assert "dovecot.cleartext_auth" in {f["id"] for f in cleartext["findings"]}
     help_text = " ".join(run_cli("audit", "--help").out.split())
     assert "only the settings that write passwords into the log, or may" in help_text
+
+
+@requires_doveconf
+def test_trusting_every_network_is_high_and_narrowed_to_loopback(run_cli, tmp_path: Path):
+    """Clients in login_trusted_networks are taken for secured (cleartext passwords
+    accepted despite `ssl = required`) and may name another client address. Trusting
+    0.0.0.0/0 ::/0 (an administrator behind a load balancer) hands both to everyone;
+    the fix keeps loopback, which the list covered, for a webmail on this machine."""
+    main = write(tmp_path, "dovecot.conf", HARDENED + "!include_try local.conf\n")
+    local = write(
+        tmp_path,
+        "local.conf",
+        "# behind a load balancer\nlogin_trusted_networks = 0.0.0.0/0 ::/0\n",
+    )
+
+    status, document = audit(run_cli, main)
+
+    assert status == 3
+    [finding] = document["findings"]
+    assert finding["id"] == "dovecot.login_trusted_networks"
+    assert finding["severity"] == "high"
+    assert finding["title"] == "Dovecot trusts public networks as proxies: 0.0.0.0/0 ::/0"
+    explanation = finding["explanation"]
+    assert "accepts its password in cleartext" in explanation
+    assert "mailwarden would ban that address instead of the guesser" in explanation
+    assert finding["evidence"][0]["file"] == str(local) and finding["evidence"][0]["line"] == 2
+    sed = f"sed -i '2s/.*/login_trusted_networks = 127.0.0.0\\/8 ::1/' {local}"
+    assert finding["fix"]["commands"] == [sed]
+
+    subprocess.run(shlex.split(sed), check=True)
+
+    assert "login_trusted_networks = 127.0.0.0/8 ::1\n" in local.read_text()
+    subprocess.run(["doveconf", "-c", str(main), "-n"], check=True, capture_output=True)
+    status, after = audit(run_cli, main)
+    assert (status, after["findings"]) == (0, [])
+
+
+@pytest.mark.parametrize(
+    "networks",
+    ["127.0.0.0/8 ::1", "10.0.0.0/8, 192.168.1.0/24 fd00::/8", "127.0.0.1 203.0.113.5"],
+    ids=["loopback", "private", "one-host"],
+)
+def test_trusting_loopback_private_networks_or_one_host_is_no_finding(
+    run_cli, tmp_path: Path, networks: str
+):
+    """A webmail on this machine, the site's own networks, or the one address of a
+    proxy: the setup Dovecot recommends."""
+    path = write(tmp_path, "dovecot.conf", HARDENED + f"login_trusted_networks = {networks}\n")
+
+    status, document = audit(run_cli, path, "--read-files")
+
+    assert (status, document["findings"]) == (0, [])
+
+
+def test_a_public_range_beside_private_ones_is_removed_alone(run_cli, tmp_path: Path):
+    text = HARDENED + "login_trusted_networks = 10.0.0.0/8 198.51.100.0/24\n"
+    path = write(tmp_path, "dovecot.conf", text)
+
+    _, document = audit(run_cli, path, "--read-files")
+
+    [finding] = document["findings"]
+    assert finding["title"].endswith(": 198.51.100.0/24")
+    line = text.splitlines().index("login_trusted_networks = 10.0.0.0/8 198.51.100.0/24") + 1
+    assert finding["fix"]["commands"] == [
+        f"sed -i '{line}s/.*/login_trusted_networks = 10.0.0.0\\/8/' {path}"
+    ]

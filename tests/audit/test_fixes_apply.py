@@ -658,8 +658,14 @@ def edit(path: Path, old: str, new: str) -> None:
 
 def bad_dovecot(directory: Path) -> Path:
     """Debian's /etc/dovecot with passwords in the log and in cleartext, weak TLS, no
-    delay, ANONYMOUS, a protocol section, and a setting continued over three lines."""
+    delay, ANONYMOUS, every network trusted, a protocol section, and a setting continued
+    over three lines."""
     shutil.copytree(DEBIAN_DOVECOT, directory, ignore=readable_only)
+    edit(
+        directory / "dovecot.conf",
+        "#login_trusted_networks =",
+        "login_trusted_networks = 0.0.0.0/0 ::/0",
+    )
     conf = directory / "conf.d"
     edit(conf / "10-auth.conf", "#disable_plaintext_auth = yes", "disable_plaintext_auth = no")
     edit(conf / "10-auth.conf", "#auth_failure_delay = 2 secs", "auth_failure_delay = 0")
@@ -698,6 +704,7 @@ def test_dovecot_fixes_together_and_alone(audit, tmp_path: Path):
         "dovecot.weak_ciphers",
         "dovecot.auth_failure_delay",
         "dovecot.anonymous_mechanism",
+        "dovecot.login_trusted_networks",
     } <= ids
 
     for finding in before["findings"]:

@@ -160,6 +160,10 @@ TITLES: dict[str, Text] = {
         "Dovecot logs every password in its debug output",
         "Dovecot 会在调试输出中记录所有密码",
     ),
+    "dovecot.login_trusted_networks": Text(
+        "Dovecot trusts public networks as proxies: {networks}",
+        "Dovecot 把公网地址段当作可信代理：{networks}",
+    ),
     "dovecot.ssl_old_protocols": Text(
         "Old protocols allowed: {protocols}",
         "允许旧协议：{protocols}",
@@ -536,6 +540,26 @@ EXPLANATIONS: dict[str, Text] = {
         "too. Set it to no and protect the logs already written.",
         "auth_debug_passwords = yes 会让认证调试日志显示密码以及 Dovecot 通常以 <hidden> "
         "隐藏的原始 AUTH 数据，成功的登录也不例外。应设为 no，并保护已写入的日志。",
+    ),
+    "dovecot.login_trusted_networks": Text(
+        "login_trusted_networks lists {networks}, which reaches beyond this machine and "
+        "your private networks. Dovecot takes a client from a trusted network for secured: "
+        "it accepts its password in cleartext, without TLS, whatever ssl = required and "
+        "disable_plaintext_auth say. It also lets that client name another client address "
+        "(IMAP ID x-originating-ip, POP3 XCLIENT), which Dovecot then logs and checks as "
+        "the real one: a password guesser there can pose as any address it likes, and "
+        "mailwarden would ban that address instead of the guesser. Trust only the hosts "
+        "that log users in for them: a webmail on this machine (127.0.0.0/8 ::1, which "
+        "the fix keeps where the list covered it), or your proxy or load balancer, by its "
+        "one address (add it to the fixed line if it is on another machine).",
+        "login_trusted_networks 中列出了 {networks}，超出了本机和你的私有网络的范围。Dovecot "
+        "把来自可信网络的客户端视为已加密的连接：不管 ssl = required 和 "
+        "disable_plaintext_auth 如何设置，都接受它不经 TLS 以明文发送的密码。Dovecot 还允许"
+        "这样的客户端声明另一个客户端地址（IMAP ID 的 x-originating-ip、POP3 的 XCLIENT），"
+        "并把它当作真实地址记录和检查：位于这些网络中的猜密码者可以冒充任意地址，mailwarden "
+        "封禁的将是被冒充的地址而不是猜密码者。只应信任代用户登录的主机：本机上的网页邮件"
+        "（127.0.0.0/8 ::1，若原列表覆盖了它们，修复会保留），或者你的代理、负载均衡器的单个"
+        "地址（如果它在另一台机器上，请把它加到修复后的那一行中）。",
     ),
     "dovecot.ssl_old_protocols": Text(
         "Dovecot accepts {protocols}. SSLv3 is broken (POODLE, RFC 7568) and TLSv1 and "
