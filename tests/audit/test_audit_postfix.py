@@ -490,6 +490,43 @@ def test_exceptions_that_cover_every_client_leave_no_rate_limit(
     assert ("127.0.0.0/8" in kept) == ("127.0.0.0/8" in exceptions)  # own networks stay
 
 
+@pytest.mark.parametrize(
+    ("mynetworks", "fixed", "shown"),
+    [
+        # $mynetworks stays a reference: a later change of mynetworks still counts
+        ("127.0.0.0/8 [::ffff:127.0.0.0]/104 [::1]/128", "$mynetworks", "$mynetworks"),
+        # unless it is what lifts the limit: then its other items, written out
+        ("10.0.0.0/8 0.0.0.0/0", "10.0.0.0/8", "10.0.0.0/8"),
+    ],
+    ids=["own-networks", "mynetworks-everyone"],
+)
+def test_the_exceptions_fix_keeps_mynetworks_as_written(
+    run_cli, tmp_path: Path, mynetworks: str, fixed: str, shown: str
+):
+    main = (
+        RATE_LIMITED
+        + f"mynetworks = {mynetworks}\n"
+        + "smtpd_client_event_limit_exceptions = $mynetworks, static:all\n"
+    )
+    directory = build_postfix(tmp_path / "p", main)
+    args = ["audit", "--postfix-dir", str(directory), "--format", "json", "--check", "bruteforce"]
+
+    finding = findings(run_cli(*args))["postfix.no_auth_rate_limit"]
+
+    command = f"postconf -c {directory} -e 'smtpd_client_event_limit_exceptions={fixed}'"
+    assert finding["fix"]["commands"] == [command]
+    subprocess.run(shlex.split(command), check=True)
+    settle(directory)
+    written = subprocess.run(
+        ["postconf", "-c", str(directory), "-h", "smtpd_client_event_limit_exceptions"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    assert written == shown
+    assert "postfix.no_auth_rate_limit" not in findings(run_cli(*args))
+
+
 def test_own_networks_as_exceptions_keep_the_rate_limit(run_cli, tmp_path: Path):
     main = RATE_LIMITED + "smtpd_client_event_limit_exceptions = 127.0.0.0/8 [::1]/128\n"
     directory = build_postfix(tmp_path / "p", main)

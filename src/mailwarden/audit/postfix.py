@@ -811,16 +811,45 @@ def _exempt_from_rate_limit(
 ) -> list[AuditFinding]:
     """A limit that `smtpd_client_event_limit_exceptions` lifts for every client (a
     /0 network, a `static:` table) limits nobody: no limit, as with 0. The fix keeps the
-    other exceptions (the administrator's own networks)."""
+    other exceptions (the administrator's own networks) as written: `$mynetworks`
+    stays `$mynetworks`, unless what it expands to lifts the limit for everyone; then
+    its other items are written out in its place."""
     items = [i for i in re.split(r"[\s,]+", config.value(EXCEPTIONS, service)) if i]
     everyone = [i for i in items if _covers_everyone(i)]
     if not everyone:
         return []
-    kept = ",".join(i for i in items if i not in everyone)
+    kept_items: list[str] = []
+    for written in _list_items(config.raw(EXCEPTIONS, service) or ""):
+        expanded = [i for i in re.split(r"[\s,]+", config.expand(written, service)) if i]
+        if any(_covers_everyone(i) for i in expanded):
+            kept_items += [i for i in expanded if not _covers_everyone(i)]
+        else:
+            kept_items.append(written)
+    kept = ",".join(dict.fromkeys(kept_items))
     evidence = [config.evidence(RATE_LIMIT, service), config.evidence(EXCEPTIONS, service)]
     fix = [fixes.set_for(service, EXCEPTIONS, kept)]
     details = {"limit": str(limit), "exempt": ", ".join(everyone), "variant": "exempt"}
     return [_finding(NO_RATE_LIMIT.id, Severity.MEDIUM, evidence, fix, service, more=details)]
+
+
+def _list_items(raw: str) -> list[str]:
+    """The items of a Postfix list as written, split at white space and commas outside
+    `${...}` and `$(...)` (whose text may hold both)."""
+    items, current, depth = [], "", 0
+    for char in raw:
+        if char in "{(":
+            depth += 1
+        elif char in "})" and depth:
+            depth -= 1
+        if depth == 0 and (char.isspace() or char == ","):
+            if current:
+                items.append(current)
+            current = ""
+            continue
+        current += char
+    if current:
+        items.append(current)
+    return items
 
 
 def _covers_everyone(item: str) -> bool:

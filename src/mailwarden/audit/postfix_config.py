@@ -160,6 +160,11 @@ class PostfixConfig:
 
     def value(self, parameter: str, service: Service | None = None) -> str:
         """Effective value, expanded; '' when the parameter is unknown."""
+        raw = self.raw(parameter, service)
+        return "" if raw is None else self.expand(raw, service)
+
+    def expand(self, text: str, service: Service | None = None) -> str:
+        """`text` with its `$name` references expanded as `service` sees them."""
         special = {"service_name": service.name.rsplit(":", 1)[-1]} if service else {}
 
         def lookup(name: str) -> str | None:
@@ -167,8 +172,7 @@ class PostfixConfig:
                 return special[name]
             return self.raw(name, service)
 
-        raw = self.raw(parameter, service)
-        return "" if raw is None else expand(raw, lookup).strip()
+        return expand(text, lookup).strip()
 
     def flag(self, parameter: str, service: Service | None = None) -> bool:
         return self.value(parameter, service).lower() in ("yes", "true", "1", "on")
