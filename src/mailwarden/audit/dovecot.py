@@ -7,7 +7,10 @@ high
                                   `auth_allow_cleartext = yes` (2.4): passwords may
                                   cross the network without TLS. Not where
                                   `ssl = required` applies (2.3 and 2.4): Dovecot then
-                                  refuses every AUTH before TLS, whatever these say
+                                  refuses every AUTH before TLS, whatever these say.
+                                  The fix uses the name of the configuration's own
+                                  version (2.4 has `dovecot_config_version`): the
+                                  other one would stop Dovecot ("Unknown setting")
     dovecot.ssl_disabled          `ssl = no`
     dovecot.auth_verbose_passwords  anything but `no`: failed passwords (or their
                                   hashes, which can be cracked) in the log
@@ -136,14 +139,40 @@ CLEARTEXT_SETTINGS = ("disable_plaintext_auth", "auth_allow_cleartext")
 
 @check
 def cleartext(config: DovecotConfig) -> Iterable[AuditFinding]:
+    """The fix writes the setting under the name the configuration's Dovecot knows:
+    a name of the other version (the 2.4 `auth_allow_cleartext` pasted from a howto
+    into a 2.3 configuration) is unknown there, and Dovecot refuses the whole file."""
     found = []
+    version24 = _for_dovecot_24(config)
     for setting in config.written("disable_plaintext_auth"):
         if not _is_yes(setting.value) and not _tls_required(config, setting.section):
-            found.append(_finding(config, CLEARTEXT_AUTH.id, Severity.HIGH, setting, "yes"))
+            found.append(_cleartext_finding(config, setting, version24))
     for setting in config.written("auth_allow_cleartext"):
         if _is_yes(setting.value) and not _tls_required(config, setting.section):
-            found.append(_finding(config, CLEARTEXT_AUTH.id, Severity.HIGH, setting, "no"))
+            found.append(_cleartext_finding(config, setting, version24))
     return [_with_tls(config, finding) for finding in found]
+
+
+def _for_dovecot_24(config: DovecotConfig) -> bool:
+    """Dovecot 2.4 requires `dovecot_config_version` at the top of its configuration
+    (and `doveconf -n` prints it); a configuration without it is for 2.3 or older."""
+    return bool(config.written("dovecot_config_version"))
+
+
+SAFE_CLEARTEXT = {"disable_plaintext_auth": "yes", "auth_allow_cleartext": "no"}
+
+
+def _cleartext_finding(
+    config: DovecotConfig, setting: DovecotSetting, version24: bool
+) -> AuditFinding:
+    name = "auth_allow_cleartext" if version24 else "disable_plaintext_auth"
+    finding = _finding(config, CLEARTEXT_AUTH.id, Severity.HIGH, setting, SAFE_CLEARTEXT[name])
+    if name == setting.name:
+        return finding
+    fix = replace(_fix(config, setting, SAFE_CLEARTEXT[name]), setting=name)
+    variant = "renamed_24" if version24 else "renamed_23"
+    details = {"variant": variant, "written": setting.name, "name": name}
+    return replace(finding, fix=(fix,), details=details)
 
 
 def _ssl_in(config: DovecotConfig, section: str) -> str:

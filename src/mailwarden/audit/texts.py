@@ -148,6 +148,14 @@ TITLES: dict[str, Text] = {
         "Dovecot accepts passwords without TLS",
         "Dovecot 接受不经 TLS 的密码",
     ),
+    "dovecot.cleartext_auth#renamed_23": Text(
+        "A Dovecot 2.4 setting asks for cleartext passwords in a 2.3 configuration",
+        "2.3 版配置中有一个要求明文密码的 Dovecot 2.4 设置",
+    ),
+    "dovecot.cleartext_auth#renamed_24": Text(
+        "A Dovecot 2.3 setting asks for cleartext passwords in a 2.4 configuration",
+        "2.4 版配置中有一个要求明文密码的 Dovecot 2.3 设置",
+    ),
     "dovecot.ssl_disabled": Text(
         "Dovecot has TLS turned off",
         "Dovecot 关闭了 TLS",
@@ -515,6 +523,32 @@ EXPLANATIONS: dict[str, Text] = {
         "plaintext mechanisms again (Dovecot still allows them from localhost).",
         "在没有 TLS 的连接上允许明文认证，IMAP 和 POP3 密码可能以路径上任何人都能读到的形式"
         "在网络中传输。应恢复为明文认证机制必须使用 TLS（Dovecot 仍允许来自本机的连接使用）。",
+    ),
+    "dovecot.cleartext_auth#renamed_23": Text(
+        "{written} asks Dovecot to accept passwords without TLS, but it is the Dovecot 2.4 "
+        "name, and this configuration is for Dovecot 2.3 or older (it has no "
+        "dovecot_config_version, which 2.4 requires). Dovecot 2.3 does not know the "
+        "setting and refuses the whole configuration (Unknown setting): it will not start "
+        "or reload with it. Correcting only the name would let passwords cross the network "
+        "in cleartext; the fix writes the 2.3 setting with the safe value instead, {name} "
+        "= yes (Dovecot still allows cleartext from localhost).",
+        "{written} 要求 Dovecot 接受不经 TLS 的密码，但这是 Dovecot 2.4 的名称，而此配置适用于 "
+        "Dovecot 2.3 或更早版本（没有 2.4 必需的 dovecot_config_version）。Dovecot 2.3 不认识"
+        "该设置，会拒绝整个配置（Unknown setting）：无法以此配置启动或重新加载。只改名称会让密码"
+        "以明文在网络中传输；修复方法是改写为 2.3 的设置并使用安全的值：{name} = yes（Dovecot "
+        "仍允许来自本机的明文认证）。",
+    ),
+    "dovecot.cleartext_auth#renamed_24": Text(
+        "{written} asks Dovecot to accept passwords without TLS, but it is the Dovecot 2.3 "
+        "name, and this configuration is for Dovecot 2.4 (it has dovecot_config_version). "
+        "Dovecot 2.4 does not know the setting and refuses the whole configuration: it "
+        "will not start or reload with it. Correcting only the name would let passwords "
+        "cross the network in cleartext; the fix writes the 2.4 setting with the safe "
+        "value instead, {name} = no (Dovecot still allows cleartext from localhost).",
+        "{written} 要求 Dovecot 接受不经 TLS 的密码，但这是 Dovecot 2.3 的名称，而此配置适用于 "
+        "Dovecot 2.4（有 dovecot_config_version）。Dovecot 2.4 不认识该设置，会拒绝整个配置："
+        "无法以此配置启动或重新加载。只改名称会让密码以明文在网络中传输；修复方法是改写为 2.4 "
+        "的设置并使用安全的值：{name} = no（Dovecot 仍允许来自本机的明文认证）。",
     ),
     "dovecot.ssl_disabled": Text(
         "With ssl = no, IMAP and POP3 clients cannot encrypt at all: their passwords and "
