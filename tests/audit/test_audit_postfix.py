@@ -182,12 +182,13 @@ def test_this_machines_own_configuration_is_judged_with_its_openssl(
 
 
 def test_openssl_version_must_be_a_version(run_cli, tmp_path: Path):
-    result = run_cli(
-        "audit", "--postfix-dir", str(debian_submission(tmp_path)), "--openssl-version", "3"
-    )
+    args = ("audit", "--postfix-dir", str(debian_submission(tmp_path)), "--openssl-version", "3")
+    result = run_cli(*args)
 
     assert result.status == 2
     assert "is not a version such as 1.0.2k or 3.0.13" in result.err
+    chinese = run_cli(*args, env={"LANG": "zh_CN.UTF-8"})
+    assert "不是 1.0.2k 或 3.0.13 这样的版本号" in chinese.err
 
 
 RECEIVE_ONLY = """

@@ -41,7 +41,9 @@ def _openssl(ctx: click.Context, param: click.Parameter, value: str | None) -> L
     text = value.strip()
     version = parse_version(text)
     if version is None or len(version) < 3 or not text[0].isdigit() or " " in text:
-        raise click.BadParameter(f"{shown(value)!r} is not a version such as 1.0.2k or 3.0.13")
+        raise click.BadParameter(
+            _("{value!r} is not a version such as 1.0.2k or 3.0.13").format(value=shown(value))
+        )
     return Library(version, text, "option")
 
 
