@@ -148,7 +148,10 @@ def test_missing_include_is_a_note_and_missing_file_an_error(run_cli, tmp_path: 
 
 @requires_doveconf
 def test_dovecot_24_setting_falls_back_to_the_files(run_cli, tmp_path: Path):
-    path = write(tmp_path, "dovecot.conf", "auth_allow_cleartext = yes\n")
+    """A Dovecot 2.4 configuration (dovecot_config_version) read by a 2.3 doveconf:
+    the files are read, and the fix keeps the 2.4 name."""
+    text = "dovecot_config_version = 2.4.0\nauth_allow_cleartext = yes\n"
+    path = write(tmp_path, "dovecot.conf", text)
 
     status, document = audit(run_cli, path)
 
@@ -157,8 +160,50 @@ def test_dovecot_24_setting_falls_back_to_the_files(run_cli, tmp_path: Path):
     assert any("doveconf" in note for note in document["notes"])
     assert [f["id"] for f in document["findings"]] == ["dovecot.cleartext_auth"]
     assert document["findings"][0]["fix"]["commands"] == [
-        f"sed -i '1s/.*/auth_allow_cleartext = no/' {path}"
+        f"sed -i '2s/.*/auth_allow_cleartext = no/' {path}"
     ]
+
+
+@requires_doveconf
+def test_a_dovecot_24_name_in_a_23_configuration_is_fixed_with_the_23_name(run_cli, tmp_path: Path):
+    """auth_allow_cleartext pasted from a 2.4 howto into a 2.3 configuration: Dovecot
+    2.3 refuses the whole file (Unknown setting). The fix writes the 2.3 setting with
+    the safe value, so that doveconf accepts the file again."""
+    main = write(tmp_path, "dovecot.conf", "protocols = imap\n!include_try local.conf\n")
+    local = write(
+        tmp_path,
+        "local.conf",
+        "# admin copied from a Dovecot 2.4 howto\nauth_allow_cleartext = yes\n",
+    )
+
+    status, document = audit(run_cli, main)
+
+    assert status == 3
+    [finding] = document["findings"]
+    assert finding["title"] == (
+        "A Dovecot 2.4 setting asks for cleartext passwords in a 2.3 configuration"
+    )
+    assert "refuses the whole configuration (Unknown setting)" in finding["explanation"]
+    sed = f"sed -i '2s/.*/disable_plaintext_auth = yes/' {local}"
+    assert finding["fix"]["commands"] == [sed]
+
+    subprocess.run(shlex.split(sed), check=True)
+
+    doveconf = subprocess.run(["doveconf", "-c", str(main), "-n"], capture_output=True, text=True)
+    assert doveconf.returncode == 0, doveconf.stderr
+    status, after = audit(run_cli, main)
+    assert (status, after["findings"], after["dovecot_reader"]) == (0, [], "doveconf")
+
+
+def test_a_dovecot_23_name_in_a_24_configuration_is_fixed_with_the_24_name(run_cli, tmp_path: Path):
+    text = "dovecot_config_version = 2.4.1\ndisable_plaintext_auth = no\n"
+    path = write(tmp_path, "dovecot.conf", text)
+
+    _, document = audit(run_cli, path, "--read-files")
+
+    [finding] = document["findings"]
+    assert finding["title"].startswith("A Dovecot 2.3 setting")
+    assert finding["fix"]["commands"] == [f"sed -i '2s/.*/auth_allow_cleartext = no/' {path}"]
 
 
 @pytest.mark.parametrize(
@@ -221,3 +266,69 @@ def test_credential_exposed_is_passwords_in_the_log_not_cleartext(run_cli, tmp_p
     assert "dovecot.cleartext_auth" in {f["id"] for f in cleartext["findings"]}
     help_text = " ".join(run_cli("audit", "--help").out.split())
     assert "only the settings that write passwords into the log, or may" in help_text
+
+
+@requires_doveconf
+def test_trusting_every_network_is_high_and_narrowed_to_loopback(run_cli, tmp_path: Path):
+    """Clients in login_trusted_networks are taken for secured (cleartext passwords
+    accepted despite `ssl = required`) and may name another client address. Trusting
+    0.0.0.0/0 ::/0 (an administrator behind a load balancer) hands both to everyone;
+    the fix keeps loopback, which the list covered, for a webmail on this machine."""
+    main = write(tmp_path, "dovecot.conf", HARDENED + "!include_try local.conf\n")
+    local = write(
+        tmp_path,
+        "local.conf",
+        "# behind a load balancer\nlogin_trusted_networks = 0.0.0.0/0 ::/0\n",
+    )
+
+    status, document = audit(run_cli, main)
+
+    assert status == 3
+    [finding] = document["findings"]
+    assert finding["id"] == "dovecot.login_trusted_networks"
+    assert finding["severity"] == "high"
+    assert finding["title"] == "Dovecot trusts public networks as proxies: 0.0.0.0/0 ::/0"
+    explanation = finding["explanation"]
+    assert "accepts its password in cleartext" in explanation
+    assert "mailwarden would ban that address instead of the guesser" in explanation
+    assert finding["evidence"][0]["file"] == str(local) and finding["evidence"][0]["line"] == 2
+    sed = f"sed -i '2s/.*/login_trusted_networks = 127.0.0.0\\/8 ::1/' {local}"
+    assert finding["fix"]["commands"] == [sed]
+
+    subprocess.run(shlex.split(sed), check=True)
+
+    assert "login_trusted_networks = 127.0.0.0/8 ::1\n" in local.read_text()
+    subprocess.run(["doveconf", "-c", str(main), "-n"], check=True, capture_output=True)
+    status, after = audit(run_cli, main)
+    assert (status, after["findings"]) == (0, [])
+
+
+@pytest.mark.parametrize(
+    "networks",
+    ["127.0.0.0/8 ::1", "10.0.0.0/8, 192.168.1.0/24 fd00::/8", "127.0.0.1 203.0.113.5"],
+    ids=["loopback", "private", "one-host"],
+)
+def test_trusting_loopback_private_networks_or_one_host_is_no_finding(
+    run_cli, tmp_path: Path, networks: str
+):
+    """A webmail on this machine, the site's own networks, or the one address of a
+    proxy: the setup Dovecot recommends."""
+    path = write(tmp_path, "dovecot.conf", HARDENED + f"login_trusted_networks = {networks}\n")
+
+    status, document = audit(run_cli, path, "--read-files")
+
+    assert (status, document["findings"]) == (0, [])
+
+
+def test_a_public_range_beside_private_ones_is_removed_alone(run_cli, tmp_path: Path):
+    text = HARDENED + "login_trusted_networks = 10.0.0.0/8 198.51.100.0/24\n"
+    path = write(tmp_path, "dovecot.conf", text)
+
+    _, document = audit(run_cli, path, "--read-files")
+
+    [finding] = document["findings"]
+    assert finding["title"].endswith(": 198.51.100.0/24")
+    line = text.splitlines().index("login_trusted_networks = 10.0.0.0/8 198.51.100.0/24") + 1
+    assert finding["fix"]["commands"] == [
+        f"sed -i '{line}s/.*/login_trusted_networks = 10.0.0.0\\/8/' {path}"
+    ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shlex
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -97,6 +98,164 @@ def test_hardened_server_has_nothing_to_fix_and_exits_0(run_cli, hardened: Path)
 
     assert result.status == 0
     assert findings(result) == {}
+
+
+DEBIAN_SUBMISSION_MAIN = """
+smtpd_tls_cert_file = /etc/ssl/certs/ssl-cert-snakeoil.pem
+smtpd_tls_key_file = /etc/ssl/private/ssl-cert-snakeoil.key
+smtpd_sasl_type = dovecot
+smtpd_sasl_path = private/auth
+smtpd_client_auth_rate_limit = 10
+"""
+DEBIAN_SUBMISSION_MASTER = """
+submission inet n       -       y       -       -       smtpd
+  -o syslog_name=postfix/submission
+  -o smtpd_tls_security_level=encrypt
+  -o smtpd_sasl_auth_enable=yes
+  -o smtpd_tls_auth_only=yes
+"""
+
+
+def debian_submission(tmp_path: Path) -> Path:
+    """Debian 12's Postfix with its own cipher defaults (RC4 through the MEDIUM grade)
+    and the stock submission service: no setting of the administrator's asks for RC4."""
+    return build_postfix(tmp_path / "debian", DEBIAN_SUBMISSION_MAIN, DEBIAN_SUBMISSION_MASTER)
+
+
+def test_rc4_of_the_medium_grade_is_not_claimed_on_a_library_without_it(run_cli, tmp_path: Path):
+    """OpenSSL 1.1.0 and later have no RC4: Postfix 3.7's default `MEDIUM:+RC4` allows
+    none there. A copied configuration does not show the library: a hedged low finding.
+    A library before 1.1.0 counts RC4 as MEDIUM: the medium finding names it."""
+    directory = debian_submission(tmp_path)
+    args = ("audit", "--postfix-dir", str(directory), "--format", "json")
+
+    unknown = run_cli(*args)
+    found = findings(unknown)
+    hedged = found["postfix.weak_ciphers"]
+    assert hedged["severity"] == "low"
+    assert hedged["title"] == "RC4 allowed if Postfix is linked with OpenSSL before 1.1.0"
+    assert "pass --openssl-version" in hedged["explanation"]
+    assert json.loads(unknown.out)["openssl_version_source"] == "unknown"
+    assert unknown.status == 0
+
+    new = run_cli(*args, "--openssl-version", "3.0.13")
+    assert "postfix.weak_ciphers" not in findings(new)
+    assert json.loads(new.out)["openssl_version"] == "3.0.13"
+
+    old = findings(run_cli(*args, "--openssl-version", "1.0.2k"))["postfix.weak_ciphers"]
+    assert old["severity"] == "medium" and old["title"] == "Weak ciphers allowed: RC4"
+    assert "OpenSSL 1.0.2k (--openssl-version), is older than 1.1.0" in old["explanation"]
+    command = f"postconf -c {directory} -e "
+    assert old["fix"]["commands"][0].startswith(command + "'smtpd_tls_exclude_ciphers=")
+
+
+def test_this_machines_own_configuration_is_judged_with_its_openssl(
+    run_cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """Auditing the directory this machine's Postfix reads, the local OpenSSL decides
+    (`openssl version`); a copied directory is never judged by this machine's."""
+    from mailwarden.audit import postfix_reader
+    from mailwarden.audit.tls import Library
+
+    directory = debian_submission(tmp_path)
+    real = postfix_reader.read_with_postconf
+
+    def as_own(program: str, path: Path):
+        return replace(real(program, path), local_config_directory=str(directory))
+
+    args = ("audit", "--postfix-dir", str(directory), "--format", "json")
+    monkeypatch.setattr(postfix_reader, "read_with_postconf", as_own)
+    for version, shown in (((3, 0, 19), "3.0.19"), ((1, 0, 2), "1.0.2u")):
+        library = Library(version, shown, "openssl")
+        monkeypatch.setattr(postfix_reader, "local_library", lambda library=library: library)
+        result = run_cli(*args)
+        assert json.loads(result.out)["openssl_version_source"] == "openssl"
+        weak = findings(result).get("postfix.weak_ciphers")
+        if version >= (1, 1, 0):
+            assert weak is None
+        else:
+            assert "OpenSSL 1.0.2u (openssl version)" in weak["explanation"]
+
+    monkeypatch.setattr(postfix_reader, "read_with_postconf", real)
+    monkeypatch.setattr(postfix_reader, "local_library", lambda: pytest.fail("a copy"))
+    assert findings(run_cli(*args))["postfix.weak_ciphers"]["severity"] == "low"
+
+
+def test_openssl_version_must_be_a_version(run_cli, tmp_path: Path):
+    args = ("audit", "--postfix-dir", str(debian_submission(tmp_path)), "--openssl-version", "3")
+    result = run_cli(*args)
+
+    assert result.status == 2
+    assert "is not a version such as 1.0.2k or 3.0.13" in result.err
+    chinese = run_cli(*args, env={"LANG": "zh_CN.UTF-8"})
+    assert "不是 1.0.2k 或 3.0.13 这样的版本号" in chinese.err
+
+
+RECEIVE_ONLY = """
+smtpd_tls_cert_file = /etc/ssl/certs/ssl-cert-snakeoil.pem
+smtpd_tls_key_file = /etc/ssl/private/ssl-cert-snakeoil.key
+smtpd_tls_security_level = may
+"""
+
+
+@pytest.mark.parametrize(
+    ("main", "master", "level", "check", "title"),
+    [
+        # a receive-only MX, level 3 in main.cf, or as -o on smtp/inet
+        ("smtpd_tls_loglevel = 3\n", "", "3", "postfix.tls_loglevel_verbose", "every handshake"),
+        ("", "-o smtpd_tls_loglevel=3", "3", "postfix.tls_loglevel_verbose", "every handshake"),
+        # level 4 where no AUTH is offered: sessions, but no password in them
+        ("", "-o smtpd_tls_loglevel=4", "4", "postfix.tls_loglevel_credentials", "sessions"),
+    ],
+    ids=["main.cf-3", "smtp-inet-3", "smtp-inet-4-no-auth"],
+)
+def test_tls_log_levels_that_log_no_password_are_low(
+    run_cli, tmp_path: Path, main: str, master: str, level: str, check: str, title: str
+):
+    """Level 3 dumps the handshake only; level 4 dumps the session, AUTH included, but
+    only matters where AUTH is offered. Neither logs a password here: low, exit 0,
+    and no claim that log readers can log in as the users."""
+    directory = build_postfix(tmp_path / "mx", RECEIVE_ONLY + main)
+    if master:
+        master_cf = directory / "master.cf"
+        stock = "smtp      inet  n       -       y       -       -       smtpd\n"
+        master_cf.write_text(master_cf.read_text().replace(stock, f"{stock}  {master}\n"))
+        settle(directory)
+
+    result = run_cli("audit", "--postfix-dir", str(directory))
+
+    assert result.status == 0
+    assert f"LOW  {check}" in result.out
+    assert f"TLS log level {level}: {title}" in result.out
+    assert "log in as your users" not in result.out
+    assert "HIGH" not in result.out
+    option = "-P 'smtp/inet/smtpd_tls_loglevel=1'" if master else "-e 'smtpd_tls_loglevel=1'"
+    assert f"postconf -c {directory} {option}" in result.out
+
+
+def test_tls_log_level_4_where_auth_is_offered_is_high_and_3_there_is_low(run_cli, tmp_path: Path):
+    """AUTH comes after the handshake: level 3 does not log it, level 4 does."""
+    for level in ("3", "4"):
+        main = DEBIAN_SUBMISSION_MAIN + f"smtpd_tls_loglevel = {level}\n"
+        directory = build_postfix(tmp_path / level, main, DEBIAN_SUBMISSION_MASTER)
+
+        result = run_cli("audit", "--postfix-dir", str(directory), "--format", "json")
+
+        found = findings(result)
+        if level == "4":
+            finding = found["postfix.tls_loglevel_credentials"]
+            assert finding["severity"] == "high" and finding["subject"] == "submission/inet"
+            assert finding["title"] == (
+                "TLS log level 4 where users log in: passwords go into the log"
+            )
+            assert "log in as your users" in finding["explanation"]
+            assert result.status == 3
+        else:
+            assert "postfix.tls_loglevel_credentials" not in found
+            finding = found["postfix.tls_loglevel_verbose"]
+            assert finding["severity"] == "low"
+            assert "The handshake carries no password" in finding["explanation"]
+            assert result.status == 0
 
 
 def test_debian_stock_configuration_offers_no_auth_and_exits_0(run_cli, debian_stock: Path):
@@ -213,6 +372,41 @@ def test_postscreen_smtps_without_wrapper_and_a_loopback_listener(run_cli, tmp_p
     )
 
 
+def test_a_loopback_465_leaves_587_for_the_new_submission_service(run_cli, tmp_path: Path):
+    """A webmail's loopback-only listener on 465 holds that port, not 587: the new
+    service for remote users goes on 587 (STARTTLS), the loopback entry is not touched."""
+    auth = "smtpd_sasl_auth_enable = yes\nsmtpd_sasl_type = dovecot\n"
+    directory = build_postfix(tmp_path / "p", auth, "127.0.0.1:submissions inet n - y - - smtpd\n")
+
+    found = findings(run_cli("audit", "--postfix-dir", str(directory), "--format", "json"))
+
+    missing = found["postfix.submission_missing"]
+    assert missing["title"].startswith("Submission listens on loopback only")
+    assert "adds submission/inet on port 587 for everyone" in missing["explanation"]
+    assert "port 587 with STARTTLS" in missing["explanation"]
+    add = f"postconf -c {directory} -M 'submission/inet=submission inet n - y - - smtpd'"
+    assert add in missing["fix"]["commands"]
+    assert not any("127.0.0.1" in c for c in missing["fix"]["commands"])
+
+
+def test_both_submission_ports_on_loopback_say_what_to_do_by_hand(run_cli, tmp_path: Path):
+    """With 587 and 465 both held by loopback-only listeners, no listener for every
+    address can be added: the finding has no command, and says how to open one."""
+    auth = "smtpd_sasl_auth_enable = yes\nsmtpd_sasl_type = dovecot\n"
+    extra = "127.0.0.1:submission inet n - y - - smtpd\n127.0.0.1:465 inet n - y - - smtpd\n"
+    directory = build_postfix(tmp_path / "p", auth, extra)
+
+    result = run_cli("audit", "--postfix-dir", str(directory), "--format", "json")
+
+    found = findings(result)
+    missing = found["postfix.submission_missing"]
+    assert missing["fix"]["commands"] == []
+    assert "127.0.0.1:submission/inet, 127.0.0.1:465/inet" in missing["explanation"]
+    assert missing["fix"]["note"].startswith("Open one of 127.0.0.1:submission/inet")
+    assert not any(" -M " in c for c in found["postfix.auth_on_port_25"]["fix"]["commands"])
+    assert result.status == 3
+
+
 def test_a_directory_postconf_refuses_is_read_from_the_files(run_cli, tmp_path: Path):
     directory = build_postfix(tmp_path / "broken", "smtpd_sasl_auth_enable = yes\nnot a setting\n")
 
@@ -295,6 +489,43 @@ def test_exceptions_that_cover_every_client_leave_no_rate_limit(
     ).stdout
     assert "/0" not in kept and "static:" not in kept
     assert ("127.0.0.0/8" in kept) == ("127.0.0.0/8" in exceptions)  # own networks stay
+
+
+@pytest.mark.parametrize(
+    ("mynetworks", "fixed", "shown"),
+    [
+        # $mynetworks stays a reference: a later change of mynetworks still counts
+        ("127.0.0.0/8 [::ffff:127.0.0.0]/104 [::1]/128", "$mynetworks", "$mynetworks"),
+        # unless it is what lifts the limit: then its other items, written out
+        ("10.0.0.0/8 0.0.0.0/0", "10.0.0.0/8", "10.0.0.0/8"),
+    ],
+    ids=["own-networks", "mynetworks-everyone"],
+)
+def test_the_exceptions_fix_keeps_mynetworks_as_written(
+    run_cli, tmp_path: Path, mynetworks: str, fixed: str, shown: str
+):
+    main = (
+        RATE_LIMITED
+        + f"mynetworks = {mynetworks}\n"
+        + "smtpd_client_event_limit_exceptions = $mynetworks, static:all\n"
+    )
+    directory = build_postfix(tmp_path / "p", main)
+    args = ["audit", "--postfix-dir", str(directory), "--format", "json", "--check", "bruteforce"]
+
+    finding = findings(run_cli(*args))["postfix.no_auth_rate_limit"]
+
+    command = f"postconf -c {directory} -e 'smtpd_client_event_limit_exceptions={fixed}'"
+    assert finding["fix"]["commands"] == [command]
+    subprocess.run(shlex.split(command), check=True)
+    settle(directory)
+    written = subprocess.run(
+        ["postconf", "-c", str(directory), "-h", "smtpd_client_event_limit_exceptions"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    assert written == shown
+    assert "postfix.no_auth_rate_limit" not in findings(run_cli(*args))
 
 
 def test_own_networks_as_exceptions_keep_the_rate_limit(run_cli, tmp_path: Path):

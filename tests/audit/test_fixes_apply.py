@@ -124,6 +124,23 @@ submissions inet n - y - - smtpd
 """,
         True,
     ),
+    # AUTH in main.cf, and the only 587 is Debian's loopback-only stanza for a webmail:
+    # remote users have no submission port, and one for all addresses cannot bind 587.
+    "loopback-submission": (
+        CERTIFICATE
+        + """
+smtpd_tls_security_level = may
+smtpd_sasl_auth_enable = yes
+smtpd_sasl_type = dovecot
+smtpd_sasl_path = private/auth
+""",
+        """
+127.0.0.1:submission inet n -   y       -       -       smtpd
+  -o syslog_name=postfix/webmail
+  -o smtpd_sasl_auth_enable=yes
+""",
+        False,
+    ),
     # No TLS anywhere and AUTH only after TLS: the submission services offer no AUTH,
     # and turning it on must bring the TLS (and what TLS then needs) with it; no anvil,
     # so the AUTH rate limit that AUTH then needs must bring anvil back.
@@ -375,6 +392,45 @@ def test_auth_leaves_port_25_and_stays_where_users_log_in(audit, tmp_path: Path)
 
 
 @requires_postconf
+def test_a_loopback_only_submission_is_no_port_for_remote_users(run_cli, audit, tmp_path: Path):
+    """Debian's `127.0.0.1:submission` stanza for a webmail, AUTH in main.cf: turning
+    AUTH off on port 25 alone would lock every remote user out. The report says that no
+    port is left for them, and the fix adds submissions on 465 for everyone (a listener
+    on all addresses cannot bind 587 beside 127.0.0.1:587) and leaves the webmail's
+    entry as it is."""
+    directory = build(tmp_path / "server", "loopback-submission")
+
+    text = run_cli("audit", "--postfix-dir", str(directory)).out
+    assert "MEDIUM  postfix.submission_missing" in text
+    assert "Submission listens on loopback only: users elsewhere have no port" in text
+    prose = " ".join(text.split())
+    assert "leaves 127.0.0.1:submission/inet as it is and adds submissions/inet on port 465" in (
+        prose
+    )
+    assert "Users set their mail client to port 465 with SSL/TLS." in prose
+    before = audit(directory)
+    fix = {f["id"]: f["fix"]["commands"] for f in before["findings"]}["postfix.auth_on_port_25"]
+    add = f"postconf -c {directory} -M 'submissions/inet=submissions inet n - y - - smtpd'"
+    assert fix[0] == f"postconf -c {directory} -e 'smtpd_sasl_auth_enable=no'"
+    assert add in fix
+    assert not any("127.0.0.1:submission" in command for command in before["commands"])
+
+    paste(before["commands"], directory)
+
+    entries = [line.split() for line in postconf(directory, "-M").splitlines()]
+    assert [e[:2] for e in entries if e[0].endswith(("submission", "submissions"))] == [
+        ["127.0.0.1:submission", "inet"],
+        ["submissions", "inet"],
+    ]
+    webmail = postconf(directory, "-M", "127.0.0.1:submission/inet").split()
+    assert webmail[8:] == ["-o", "syslog_name=postfix/webmail", "-o", "smtpd_sasl_auth_enable=yes"]
+    for option in ("smtpd_tls_wrappermode", "smtpd_sasl_auth_enable"):
+        assert postconf(directory, "-P", f"submissions/inet/{option}").endswith(" = yes")
+    assert postconf(directory, "-h", "smtpd_sasl_auth_enable") == "no"
+    assert audit(directory)["findings"] == []
+
+
+@requires_postconf
 def test_a_new_submission_service_gets_auth_and_tls(audit, tmp_path: Path):
     directory = build(tmp_path / "server", "auth-on-port-25")
 
@@ -602,8 +658,14 @@ def edit(path: Path, old: str, new: str) -> None:
 
 def bad_dovecot(directory: Path) -> Path:
     """Debian's /etc/dovecot with passwords in the log and in cleartext, weak TLS, no
-    delay, ANONYMOUS, a protocol section, and a setting continued over three lines."""
+    delay, ANONYMOUS, every network trusted, a protocol section, and a setting continued
+    over three lines."""
     shutil.copytree(DEBIAN_DOVECOT, directory, ignore=readable_only)
+    edit(
+        directory / "dovecot.conf",
+        "#login_trusted_networks =",
+        "login_trusted_networks = 0.0.0.0/0 ::/0",
+    )
     conf = directory / "conf.d"
     edit(conf / "10-auth.conf", "#disable_plaintext_auth = yes", "disable_plaintext_auth = no")
     edit(conf / "10-auth.conf", "#auth_failure_delay = 2 secs", "auth_failure_delay = 0")
@@ -642,6 +704,7 @@ def test_dovecot_fixes_together_and_alone(audit, tmp_path: Path):
         "dovecot.weak_ciphers",
         "dovecot.auth_failure_delay",
         "dovecot.anonymous_mechanism",
+        "dovecot.login_trusted_networks",
     } <= ids
 
     for finding in before["findings"]:

@@ -5,37 +5,11 @@ configuration that exists but cannot be read, and 3 for its findings."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-from mailwarden.cli import main
-from mailwarden.locale import activate
-
-Runner = Callable[..., tuple[int, str, str]]
-
-
-@pytest.fixture(autouse=True)
-def english_afterwards() -> Iterator[None]:
-    yield
-    activate("en")
-
-
-@pytest.fixture
-def run(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Runner:
-    """Run ``mailwarden ARGS…`` in-process; return (exit status, stdout, stderr)."""
-
-    def runner(*args: str) -> tuple[int, str, str]:
-        for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
-            monkeypatch.delenv(name, raising=False)
-        with pytest.raises(SystemExit) as exited:
-            main(list(args))
-        out, err = capsys.readouterr()
-        code = exited.value.code
-        return (code if isinstance(code, int) else 1), out, err
-
-    return runner
+from clirunner import Runner
 
 
 @pytest.fixture

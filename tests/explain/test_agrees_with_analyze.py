@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 
-Runner = Callable[..., tuple[int, str, str]]
+from clirunner import Runner
+
 LogFile = Callable[[str], str]
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
@@ -299,4 +300,24 @@ def test_the_servers_own_address_is_never_advised_for_a_block(
     out = _explain(run, path)
     assert _headline_counts(out) == {own: 6}
     assert _blocked(out) == ([], 0) and "mailwarden ban" not in out
-    assert f"mailwarden never bans {own}: it is this server's own address" in out
+    assert f"mailwarden never bans {own}: the logins come from this machine itself" in out
+    assert "login_trusted_networks" in out  # how to make Dovecot log the real client
+
+
+def test_guessing_through_a_local_webmail_says_how_to_see_the_real_client(
+    run: Runner, log_file: LogFile
+) -> None:
+    # Roundcube on the mail server: its logins reach Dovecot from 127.0.0.1
+    path = log_file(
+        "".join(
+            f"Mar  3 11:00:{n * 5:02d} mx dovecot: imap-login: Disconnected (auth failed, 1 "
+            f"attempts in 2 secs): user=<user{n}@example.org>, method=PLAIN, rip=127.0.0.1, "
+            f"lip=127.0.0.1, TLS, session=<{chr(97 + n)}bcdEFGH1234ijkl>\n"
+            for n in range(6)
+        )
+    )
+    out = _explain(run, path)
+    assert "mailwarden never bans 127.0.0.1: the logins come from this machine itself" in out
+    assert "dovecot_ident" in out and "mailwarden ban" not in out
+    chinese = dense(_explain(run, "--lang", "zh_CN", path))
+    assert "mailwarden从不封禁127.0.0.1：这些登录来自本机自身" in chinese

@@ -16,9 +16,9 @@ from pathlib import Path
 import click
 import pytest
 
+from clirunner import Runner
 from mailwarden.cli.language import CLICK_MESSAGES, CLICK_PLURALS, command_language
 
-Runner = Callable[..., tuple[int, str, str]]
 LOG = (
     "Feb 23 10:00:00 mx postfix/smtpd[100]: connect from unknown[192.0.2.7]\n"
     "Feb 23 10:00:02 mx postfix/smtpd[100]: warning: unknown[192.0.2.7]: SASL LOGIN "

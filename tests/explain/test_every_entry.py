@@ -7,11 +7,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from clirunner import Runner
 from mailwarden.explain import explain
 from mailwarden.explain.document import Entry, Heading
 from mailwarden.pipeline import Counts, ReadOptions, read_events
 
-Runner = Callable[..., tuple[int, str, str]]
 LogFile = Callable[[str], str]
 
 ROUTINE = """\

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 from rich.cells import cell_len
 
+from clirunner import Runner
+
 SEED = Path(__file__).resolve().parents[2] / "samples" / "seed-excerpt.txt"
-Runner = Callable[..., tuple[int, str, str]]
 
 
 def flat(text: str) -> str:

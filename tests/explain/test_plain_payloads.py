@@ -11,7 +11,8 @@ from collections.abc import Callable
 
 import pytest
 
-Runner = Callable[..., tuple[int, str, str]]
+from clirunner import Runner
+
 LogFile = Callable[[str], str]
 
 CLIENT = "198.51.100.23"

@@ -12,11 +12,11 @@ from collections.abc import Callable
 
 import pytest
 
+from clirunner import Runner
 from mailwarden.explain import explain
 from mailwarden.explain.document import Entry, Heading
 from mailwarden.pipeline import Counts, ReadOptions, read_events
 
-Runner = Callable[..., tuple[int, str, str]]
 LogFile = Callable[[str], str]
 
 RELAY = "relay.example.net[192.0.2.25]:587"

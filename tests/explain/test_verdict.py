@@ -8,7 +8,8 @@ from collections.abc import Callable
 
 from rich.cells import cell_len
 
-Runner = Callable[..., tuple[int, str, str]]
+from clirunner import Runner
+
 LogFile = Callable[[str], str]
 
 

@@ -7,11 +7,22 @@ high
                                   `auth_allow_cleartext = yes` (2.4): passwords may
                                   cross the network without TLS. Not where
                                   `ssl = required` applies (2.3 and 2.4): Dovecot then
-                                  refuses every AUTH before TLS, whatever these say
+                                  refuses every AUTH before TLS, whatever these say.
+                                  The fix uses the name of the configuration's own
+                                  version (2.4 has `dovecot_config_version`): the
+                                  other one would stop Dovecot ("Unknown setting")
     dovecot.ssl_disabled          `ssl = no`
     dovecot.auth_verbose_passwords  anything but `no`: failed passwords (or their
                                   hashes, which can be cracked) in the log
     dovecot.auth_debug_passwords  `yes`: every password in the debug log
+    dovecot.login_trusted_networks  a network beyond loopback and private ranges
+                                  (`0.0.0.0/0`, a public /24): Dovecot takes clients
+                                  there for secured (cleartext passwords accepted
+                                  whatever `ssl = required` says) and lets them name
+                                  another client address, which mailwarden would ban.
+                                  One address (the proxy's, this server's) is not
+                                  reported; the fix keeps the loopback and private
+                                  entries (loopback too where the range covered it)
 high or medium
     dovecot.ssl_old_protocols     SSLv3 allowed (high); TLSv1/TLSv1.1 (medium)
     dovecot.weak_ciphers          RC4, export, DES or NULL asked for (high); anonymous
@@ -26,6 +37,7 @@ A setting is checked at the top level and inside every `protocol`, `local` and
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import replace
@@ -40,6 +52,9 @@ CLEARTEXT_AUTH = register("dovecot.cleartext_auth", "cleartext_auth")
 SSL_DISABLED = register("dovecot.ssl_disabled", "cleartext_auth", "weak_tls")
 VERBOSE_PASSWORDS = register("dovecot.auth_verbose_passwords", "credential_exposed")
 DEBUG_PASSWORDS = register("dovecot.auth_debug_passwords", "credential_exposed")
+TRUSTED_NETWORKS = register(
+    "dovecot.login_trusted_networks", "cleartext_auth", "bruteforce", "spray"
+)
 OLD_PROTOCOLS = register("dovecot.ssl_old_protocols", "weak_tls")
 WEAK_CIPHERS = register("dovecot.weak_ciphers", "weak_tls")
 FAILURE_DELAY = register("dovecot.auth_failure_delay", "bruteforce", "spray")
@@ -124,14 +139,40 @@ CLEARTEXT_SETTINGS = ("disable_plaintext_auth", "auth_allow_cleartext")
 
 @check
 def cleartext(config: DovecotConfig) -> Iterable[AuditFinding]:
+    """The fix writes the setting under the name the configuration's Dovecot knows:
+    a name of the other version (the 2.4 `auth_allow_cleartext` pasted from a howto
+    into a 2.3 configuration) is unknown there, and Dovecot refuses the whole file."""
     found = []
+    version24 = _for_dovecot_24(config)
     for setting in config.written("disable_plaintext_auth"):
         if not _is_yes(setting.value) and not _tls_required(config, setting.section):
-            found.append(_finding(config, CLEARTEXT_AUTH.id, Severity.HIGH, setting, "yes"))
+            found.append(_cleartext_finding(config, setting, version24))
     for setting in config.written("auth_allow_cleartext"):
         if _is_yes(setting.value) and not _tls_required(config, setting.section):
-            found.append(_finding(config, CLEARTEXT_AUTH.id, Severity.HIGH, setting, "no"))
+            found.append(_cleartext_finding(config, setting, version24))
     return [_with_tls(config, finding) for finding in found]
+
+
+def _for_dovecot_24(config: DovecotConfig) -> bool:
+    """Dovecot 2.4 requires `dovecot_config_version` at the top of its configuration
+    (and `doveconf -n` prints it); a configuration without it is for 2.3 or older."""
+    return bool(config.written("dovecot_config_version"))
+
+
+SAFE_CLEARTEXT = {"disable_plaintext_auth": "yes", "auth_allow_cleartext": "no"}
+
+
+def _cleartext_finding(
+    config: DovecotConfig, setting: DovecotSetting, version24: bool
+) -> AuditFinding:
+    name = "auth_allow_cleartext" if version24 else "disable_plaintext_auth"
+    finding = _finding(config, CLEARTEXT_AUTH.id, Severity.HIGH, setting, SAFE_CLEARTEXT[name])
+    if name == setting.name:
+        return finding
+    fix = replace(_fix(config, setting, SAFE_CLEARTEXT[name]), setting=name)
+    variant = "renamed_24" if version24 else "renamed_23"
+    details = {"variant": variant, "written": setting.name, "name": name}
+    return replace(finding, fix=(fix,), details=details)
 
 
 def _ssl_in(config: DovecotConfig, section: str) -> str:
@@ -204,6 +245,83 @@ def password_logging(config: DovecotConfig) -> Iterable[AuditFinding]:
     for setting in config.written("auth_debug_passwords"):
         if _is_yes(setting.value):
             found.append(_finding(config, DEBUG_PASSWORDS.id, Severity.HIGH, setting, "no"))
+    return found
+
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+# Where a trusted client can only be this machine or one of the site's own hosts.
+_LOCAL_NETWORKS: tuple[Network, ...] = tuple(
+    ipaddress.ip_network(n)
+    for n in (
+        "127.0.0.0/8",
+        "10.0.0.0/8",
+        "172.16.0.0/12",
+        "192.168.0.0/16",
+        "169.254.0.0/16",
+        "::1/128",
+        "fc00::/7",
+        "fe80::/10",
+    )
+)
+_LOOPBACK = (ipaddress.ip_network("127.0.0.0/8"), ipaddress.ip_network("::1/128"))
+
+
+def _network(item: str) -> Network | None:
+    try:
+        return ipaddress.ip_network(item, strict=False)
+    except ValueError:
+        return None
+
+
+def _within(inner: Network, outer: Network) -> bool:
+    if isinstance(inner, ipaddress.IPv4Network) and isinstance(outer, ipaddress.IPv4Network):
+        return inner.subnet_of(outer)
+    if isinstance(inner, ipaddress.IPv6Network) and isinstance(outer, ipaddress.IPv6Network):
+        return inner.subnet_of(outer)
+    return False
+
+
+def _beyond_local(network: Network) -> bool:
+    """More than one address, outside loopback and the private ranges. (One address
+    is a host to trust: the webmail's or proxy's, or this server's own.)"""
+    if network.num_addresses == 1:
+        return False
+    return not any(_within(network, local) for local in _LOCAL_NETWORKS)
+
+
+@check
+def trusted_networks(config: DovecotConfig) -> Iterable[AuditFinding]:
+    """Clients in `login_trusted_networks` are taken for secured (Dovecot accepts
+    their cleartext passwords even with `ssl = required`) and may name the client they
+    speak for (IMAP ID `x-originating-ip`, POP3 `XCLIENT`): that is for a webmail or
+    proxy, and a public range lets anyone there do both. The fix keeps the other
+    entries, and loopback where a removed range covered it (a webmail on this machine
+    keeps working)."""
+    found = []
+    for setting in config.written("login_trusted_networks"):
+        items = [i for i in re.split(r"[\s,]+", setting.value) if i]
+        networks = {i: _network(i) for i in items}
+        public = [i for i, n in networks.items() if n is not None and _beyond_local(n)]
+        if not public:
+            continue
+        kept = [i for i in items if i not in public]
+        trusted = [n for i in kept if (n := networks[i]) is not None]
+        removed = [n for i in public if (n := networks[i]) is not None]
+        for loopback, written in zip(_LOOPBACK, ("127.0.0.0/8", "::1"), strict=True):
+            lost = any(_within(loopback, n) for n in removed)
+            if lost and not any(_within(loopback, n) for n in trusted):
+                kept.append(written)
+        found.append(
+            _finding(
+                config,
+                TRUSTED_NETWORKS.id,
+                Severity.HIGH,
+                setting,
+                " ".join(kept),
+                networks=" ".join(public),
+            )
+        )
     return found
 
 

@@ -10,8 +10,10 @@ high
                                       off port 25, ends that too)
     postfix.cleartext_auth            AUTH on another public service where TLS is
                                       optional and `smtpd_tls_auth_only` is off
-    postfix.tls_loglevel_credentials  `smtpd_tls_loglevel` 3 or more (4 logs the first
-                                      40 bytes of every line, AUTH PLAIN included)
+    postfix.tls_loglevel_credentials  `smtpd_tls_loglevel` 4 or more on a service that
+                                      offers AUTH (4 logs the first 40 bytes of every
+                                      line after STARTTLS, AUTH PLAIN included); low
+                                      where no AUTH is offered (no password yet)
     postfix.client_tls_loglevel_credentials  `smtp_tls_loglevel` or `lmtp_tls_loglevel`
                                       4 with the client's SASL on: the session after
                                       STARTTLS is dumped, its AUTH to the relay included
@@ -19,14 +21,24 @@ high
     postfix.smtpd_verbose             `smtpd -v` in master.cf: every session in full
     postfix.tls_old_protocols         SSLv2 or SSLv3 allowed on a service with TLS
     postfix.soft_bounce               every reject, 535 included, becomes "try later"
-high or medium
+high, medium or low
     postfix.weak_ciphers              RC4, export, single-DES or NULL suites: high on an
                                       AUTH service when the cipher string asks for them
-                                      (by name, or `ALL`); medium when only an old
-                                      library would add them (RC4 in `MEDIUM`), or on a
-                                      service without AUTH (then only when asked for)
+                                      (by name, or `ALL`); medium on a service without
+                                      AUTH (then only when asked for), or on an AUTH
+                                      service when the library is an OpenSSL before
+                                      1.1.0 and RC4 comes through a grade (`MEDIUM`);
+                                      low when RC4 comes only through a grade and the
+                                      library is unknown (a copied configuration without
+                                      --openssl-version). OpenSSL 1.1.0 and later have
+                                      no RC4, export or single-DES suites: never
+                                      reported for them (tls.on_library)
 medium
-    postfix.submission_missing        AUTH offered, but neither 587 nor 465 exists
+    postfix.submission_missing        AUTH offered, but remote clients can reach neither
+                                      587 nor 465 (a loopback-only listener, such as
+                                      Debian's `127.0.0.1:submission` for a webmail,
+                                      does not count; the fix then adds the service on
+                                      the port that listener leaves free)
     postfix.submissions_no_wrappermode  465 without `smtpd_tls_wrappermode=yes`
     postfix.submission_old_tls        TLSv1 or TLSv1.1 allowed on 587/465
     postfix.anonymous_ciphers         anonymous suites on an AUTH service. Postfix's own
@@ -52,7 +64,8 @@ low
     postfix.submission_tls_not_required  587 without `encrypt`; AUTH already TLS-only
     postfix.submission_tls_auth_only  587 with `encrypt` but no `smtpd_tls_auth_only`
     postfix.submission_auth_disabled  587/465 without `smtpd_sasl_auth_enable=yes`
-    postfix.tls_loglevel_verbose      `smtpd_tls_loglevel = 2` (handshake chatter)
+    postfix.tls_loglevel_verbose      `smtpd_tls_loglevel` 2 (handshake steps) or 3
+                                      (handshake packets: no AUTH in them)
     postfix.broken_sasl_auth_clients  the legacy `AUTH=` line for 1990s clients
 
 Loopback-only listeners are not reported for AUTH exposure. Findings that the same
@@ -113,7 +126,14 @@ from mailwarden.audit.postfix_services import (
     tls_mode,
     verbose_args,
 )
-from mailwarden.audit.tls import ANULL, SURE, WEAK, allowed_classes, allowed_protocols
+from mailwarden.audit.tls import (
+    ANULL,
+    SURE,
+    WEAK,
+    allowed_classes,
+    allowed_protocols,
+    on_library,
+)
 from mailwarden.audit.tls import with_exclusions as cipher_string
 
 AUTH_ON_PORT_25 = register(
@@ -441,8 +461,24 @@ def submission_missing(config: PostfixConfig, planner: Planner) -> Iterable[Audi
             Severity.MEDIUM,
             [_services_evidence(config)],
             planner.ensure_submission(),
+            more=_loopback_details(planner),
         )
     ]
+
+
+def _loopback_details(planner: Planner) -> dict[str, str]:
+    """What the finding says when a loopback-only listener holds 587 or 465 (Debian's
+    `127.0.0.1:submission` for a webmail): which one, and the port the fix takes
+    instead, or that both are held and the fix cannot add a service."""
+    loopback = planner.loopback_submission()
+    if not loopback:
+        return {}
+    name = planner.new_submission_name()
+    port = planner.new_submission_port()
+    details = {"loopback": ", ".join(s.key for s in loopback)}
+    if name is None or port is None:
+        return {**details, "variant": "loopback_both"}
+    return {**details, "new": f"{name}/inet", "port": str(port), "variant": f"loopback_{port}"}
 
 
 def _services_evidence(config: PostfixConfig) -> Evidence:
@@ -547,6 +583,9 @@ def _required_tls(service: Service, kind: str) -> list[Change | None]:
 # --- credentials in the log ---------------------------------------------------------
 
 
+SESSION_DUMP_LEVEL = 4  # postconf(5): "dump of complete transmission after STARTTLS"
+
+
 @service_check
 def tls_loglevel_check(config: PostfixConfig, service: Service) -> Iterable[AuditFinding]:
     if tls_mode(config, service) == NONE:
@@ -558,12 +597,19 @@ def tls_loglevel_check(config: PostfixConfig, service: Service) -> Iterable[Audi
         return [replace(finding, topics=LOGLEVEL_CREDENTIALS.topics)]
     if level < 2:
         return []
-    check, severity = (
-        (LOGLEVEL_CREDENTIALS, Severity.HIGH) if level >= 3 else (LOGLEVEL_VERBOSE, Severity.LOW)
-    )
     evidence = [config.evidence("smtpd_tls_loglevel", service)]
     fix = [fixes.set_for(service, "smtpd_tls_loglevel", "1")]
-    return [_finding(check.id, severity, evidence, fix, service, level=str(level))]
+    if level >= SESSION_DUMP_LEVEL:
+        # The session after STARTTLS: AUTH included where it is offered. Elsewhere no
+        # password is there yet (low; the same check, so that the AUTH fix alone, which
+        # leaves port 25 at this level, brings up nothing the report did not name).
+        auth = offers_auth(config, service)
+        severity, more = (Severity.HIGH, {}) if auth else (Severity.LOW, {"variant": "no_auth"})
+        check = LOGLEVEL_CREDENTIALS
+    else:  # 2: handshake steps; 3: handshake packets (no AUTH in them)
+        severity, more = Severity.LOW, ({"variant": "handshake_dump"} if level == 3 else {})
+        check = LOGLEVEL_VERBOSE
+    return [_finding(check.id, severity, evidence, fix, service, level=str(level), more=more)]
 
 
 def _invalid_number(
@@ -589,9 +635,6 @@ def _invalid_number(
     )
 
 
-CLIENT_DUMP_LEVEL = 4  # postconf(5): "dump of complete transmission after STARTTLS"
-
-
 @global_check
 def client_tls_loglevel(config: PostfixConfig, planner: Planner) -> Iterable[AuditFinding]:
     """The SMTP/LMTP client at TLS log level 4 dumps the whole session after STARTTLS,
@@ -603,7 +646,7 @@ def client_tls_loglevel(config: PostfixConfig, planner: Planner) -> Iterable[Aud
             continue
         parameter = f"{client}_tls_loglevel"
         level = tls_loglevel(config.value(parameter, service))
-        if level is None or level < CLIENT_DUMP_LEVEL:
+        if level is None or level < SESSION_DUMP_LEVEL:
             continue
         if not config.flag(f"{client}_sasl_auth_enable", service):
             continue
@@ -708,7 +751,8 @@ def ciphers(config: PostfixConfig, service: Service) -> Iterable[AuditFinding]:
         if exclusions:
             text = cipher_string(text, exclusions)
             evidence.append(config.evidence(parameter, service))
-    classes = allowed_classes(text)
+    library = config.library
+    classes = on_library(allowed_classes(text), library)
     auth = offers_auth(config, service)
     fix = [
         fixes.cipher_grade(config, service, grade_parameter),
@@ -718,18 +762,15 @@ def ciphers(config: PostfixConfig, service: Service) -> Iterable[AuditFinding]:
     weak = {name: how for name, how in classes.items() if name in WEAK}
     sure = any(how == SURE for how in weak.values())
     if weak and (auth or sure):
-        severity = Severity.HIGH if auth and sure else Severity.MEDIUM
         names = ", ".join(name for name in WEAK if name in weak)
+        if sure:
+            severity, more = (Severity.HIGH if auth else Severity.MEDIUM), {}
+        elif library.known:  # an OpenSSL before 1.1.0: RC4 is in the grade
+            severity, more = Severity.MEDIUM, {"variant": "library", "openssl": library.label()}
+        else:  # RC4 only if the unknown library is older than 1.1.0
+            severity, more = Severity.LOW, {"variant": "library_unknown"}
         found.append(
-            _finding(
-                WEAK_CIPHERS.id,
-                severity,
-                evidence,
-                fix,
-                service,
-                classes=names,
-                more={} if sure else {"variant": "library"},
-            )
+            _finding(WEAK_CIPHERS.id, severity, evidence, fix, service, classes=names, more=more)
         )
     if auth and ANULL in classes:
         found.append(_finding(ANONYMOUS_CIPHERS.id, Severity.MEDIUM, evidence, fix, service))
@@ -770,16 +811,45 @@ def _exempt_from_rate_limit(
 ) -> list[AuditFinding]:
     """A limit that `smtpd_client_event_limit_exceptions` lifts for every client (a
     /0 network, a `static:` table) limits nobody: no limit, as with 0. The fix keeps the
-    other exceptions (the administrator's own networks)."""
+    other exceptions (the administrator's own networks) as written: `$mynetworks`
+    stays `$mynetworks`, unless what it expands to lifts the limit for everyone; then
+    its other items are written out in its place."""
     items = [i for i in re.split(r"[\s,]+", config.value(EXCEPTIONS, service)) if i]
     everyone = [i for i in items if _covers_everyone(i)]
     if not everyone:
         return []
-    kept = ",".join(i for i in items if i not in everyone)
+    kept_items: list[str] = []
+    for written in _list_items(config.raw(EXCEPTIONS, service) or ""):
+        expanded = [i for i in re.split(r"[\s,]+", config.expand(written, service)) if i]
+        if any(_covers_everyone(i) for i in expanded):
+            kept_items += [i for i in expanded if not _covers_everyone(i)]
+        else:
+            kept_items.append(written)
+    kept = ",".join(dict.fromkeys(kept_items))
     evidence = [config.evidence(RATE_LIMIT, service), config.evidence(EXCEPTIONS, service)]
     fix = [fixes.set_for(service, EXCEPTIONS, kept)]
     details = {"limit": str(limit), "exempt": ", ".join(everyone), "variant": "exempt"}
     return [_finding(NO_RATE_LIMIT.id, Severity.MEDIUM, evidence, fix, service, more=details)]
+
+
+def _list_items(raw: str) -> list[str]:
+    """The items of a Postfix list as written, split at white space and commas outside
+    `${...}` and `$(...)` (whose text may hold both)."""
+    items, current, depth = [], "", 0
+    for char in raw:
+        if char in "{(":
+            depth += 1
+        elif char in "})" and depth:
+            depth -= 1
+        if depth == 0 and (char.isspace() or char == ","):
+            if current:
+                items.append(current)
+            current = ""
+            continue
+        current += char
+    if current:
+        items.append(current)
+    return items
 
 
 def _covers_everyone(item: str) -> bool:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from mailwarden.audit.expand import expand
 from mailwarden.audit.interface import Change, Evidence, MainSet, Note, ServiceEntry, ServiceSet
 from mailwarden.audit.numbers import config_int
+from mailwarden.audit.tls import UNKNOWN_LIBRARY, Library
 
 Version = tuple[int, ...]
 
@@ -132,6 +133,9 @@ class PostfixConfig:
     # True when `directory` is the one postconf and postfix use without `-c`; the
     # printed commands then need no `-c DIR`.
     default_directory: bool = False
+    # The OpenSSL the server uses: --openssl-version, this machine's for its own
+    # configuration directory, else unknown (a copied configuration).
+    library: Library = UNKNOWN_LIBRARY
 
     @property
     def main_cf(self) -> str:
@@ -156,6 +160,11 @@ class PostfixConfig:
 
     def value(self, parameter: str, service: Service | None = None) -> str:
         """Effective value, expanded; '' when the parameter is unknown."""
+        raw = self.raw(parameter, service)
+        return "" if raw is None else self.expand(raw, service)
+
+    def expand(self, text: str, service: Service | None = None) -> str:
+        """`text` with its `$name` references expanded as `service` sees them."""
         special = {"service_name": service.name.rsplit(":", 1)[-1]} if service else {}
 
         def lookup(name: str) -> str | None:
@@ -163,8 +172,7 @@ class PostfixConfig:
                 return special[name]
             return self.raw(name, service)
 
-        raw = self.raw(parameter, service)
-        return "" if raw is None else expand(raw, lookup).strip()
+        return expand(text, lookup).strip()
 
     def flag(self, parameter: str, service: Service | None = None) -> bool:
         return self.value(parameter, service).lower() in ("yes", "true", "1", "on")

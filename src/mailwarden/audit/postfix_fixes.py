@@ -8,9 +8,13 @@ being audited, so two findings that touch one parameter write the same value:
 - settings that only client-submission services need (`SERVICE_SCOPED`) always go to
   that service as `-o` options, so port 25 keeps working for other mail servers;
 - AUTH moves off port 25: main.cf `smtpd_sasl_auth_enable=no`, `=yes` kept on every
-  other service that relied on main.cf, and a `submission` service added when there is
-  neither 587 nor 465. The new service is checked like an existing one and the edits
-  that check asks for join its fix.
+  other service that relied on main.cf, and a `submission` service added when remote
+  clients can reach neither 587 nor 465. A loopback-only listener (Debian's
+  `127.0.0.1:submission` for a webmail) serves this machine only; a listener on all
+  addresses cannot be bound beside it on the same port, so the new service then takes
+  the other port (`submissions`, 465, implicit TLS, beside a loopback 587) and the
+  loopback entry stays as it is. The new service is checked like an existing one and
+  the edits that check asks for join its fix.
 
 Fix values accept Postfix 2.6 and later (`!SSLv3` exclusions rather than the 3.6
 `>=TLSv1.2` syntax), because the servers that need them most are old. `!TLSv1.1` is
@@ -41,6 +45,7 @@ from mailwarden.audit.postfix_services import (
     SUBMISSION,
     SUBMISSIONS,
     offers_auth,
+    public,
     role,
     smtpd_services,
 )
@@ -66,6 +71,14 @@ SUBMISSION_OPTIONS = (
     ("smtpd_recipient_restrictions", "permit_sasl_authenticated,reject"),
     ("milter_macro_daemon_name", "ORIGINATING"),
 )
+SUBMISSIONS_OPTIONS = (  # 465: TLS from the first byte (RFC 8314), as in the stock master.cf
+    ("smtpd_tls_wrappermode", "yes"),
+    ("smtpd_sasl_auth_enable", "yes"),
+    ("smtpd_reject_unlisted_recipient", "no"),
+    ("smtpd_recipient_restrictions", "permit_sasl_authenticated,reject"),
+    ("milter_macro_daemon_name", "ORIGINATING"),
+)
+SUBMISSION_PORTS = (587, 465)
 
 ANVIL = "anvil/unix"
 
@@ -171,22 +184,56 @@ class Planner:
         return ordered_changes([*changes, *self.ensure_submission()])
 
     def has_submission(self) -> bool:
+        """Remote clients can reach a 587 or 465 service (a loopback-only one serves
+        this machine only: a webmail, say)."""
         return any(
-            role(self.config, s) in (SUBMISSION, SUBMISSIONS) for s in smtpd_services(self.config)
+            role(self.config, s) in (SUBMISSION, SUBMISSIONS) and public(self.config, s)
+            for s in smtpd_services(self.config)
         )
 
+    def loopback_submission(self) -> list[Service]:
+        """The loopback-only services on 587 or 465 (Debian's `127.0.0.1:submission`
+        for a webmail): they hold their port, so no listener on all addresses can be
+        added on it."""
+        return [
+            s
+            for s in self.config.services
+            if s.port in SUBMISSION_PORTS and not public(self.config, s)
+        ]
+
+    def new_submission_port(self) -> int | None:
+        """587, else 465 when a loopback-only listener holds 587; None when both are
+        held (binding all addresses on a port that 127.0.0.1 already holds fails)."""
+        taken = {s.port for s in self.config.services if s.port is not None}
+        return next((port for port in SUBMISSION_PORTS if port not in taken), None)
+
+    def new_submission_name(self) -> str | None:
+        """The master.cf name of the service a fix adds (None: it cannot add one)."""
+        port = self.new_submission_port()
+        if port == 587:
+            return "submission"
+        if port == 465:  # the stock master.cf's name: `smtps` before Postfix 3.5
+            old = self.config.version is not None and self.config.version < (3, 5)
+            return "smtps" if old else "submissions"
+        return None
+
     def ensure_submission(self) -> tuple[Change, ...]:
-        """Add a submission service on 587 when there is neither 587 nor 465."""
+        """Add a submission service (587, else 465) when remote clients can reach
+        neither; nothing when both ports are held by loopback-only listeners."""
         if self._submission is None:
             self._submission = () if self.has_submission() else self._new_submission()
         return self._submission
 
     def _new_submission(self) -> tuple[Change, ...]:
-        add = ServiceEntry(
-            "submission/inet", ("submission", "inet", *self._smtpd_columns(), "smtpd")
-        )
+        name = self.new_submission_name()
+        if name is None:
+            return ()
+        add = ServiceEntry(f"{name}/inet", (name, "inet", *self._smtpd_columns(), "smtpd"))
+        options = SUBMISSION_OPTIONS if name == "submission" else SUBMISSIONS_OPTIONS
         changes: list[Change] = [add]
-        changes += [ServiceSet(add.service, name, value) for name, value in SUBMISSION_OPTIONS]
+        if name != "submission":
+            changes.append(ServiceSet(add.service, "syslog_name", f"postfix/{name}"))
+        changes += [ServiceSet(add.service, option, value) for option, value in options]
         for _ in range(ROUNDS):  # a fix can bring up another check; stop when none does
             simulated = self.config.apply(changes)
             service = simulated.service(add.service)

@@ -13,6 +13,10 @@ The version decides end-of-life and the defaults of version-sensitive parameters
    machine's own configuration directory, *assumed* otherwise (a note asks for
    `--postfix-version`, and the end-of-life check is skipped);
 4. else unknown (files only): the defaults of Postfix 3.7 are assumed, with a note.
+
+The OpenSSL library (which cipher suites a grade holds): `--openssl-version` when given;
+else, for this machine's own configuration directory (with this machine's Postfix
+installed), this machine's OpenSSL (openssl.py); else unknown.
 """
 
 from __future__ import annotations
@@ -22,11 +26,13 @@ from pathlib import Path
 
 from mailwarden.audit.interface import Note
 from mailwarden.audit.numbers import shown
+from mailwarden.audit.openssl import local_library
 from mailwarden.audit.postfix_config import PostfixConfig, Service, Version, parse_version
 from mailwarden.audit.postfix_defaults import VERSION_SENSITIVE, defaults_for
 from mailwarden.audit.postfix_files import read_main_cf, read_master_cf
 from mailwarden.audit.postfix_postconf import read_with_postconf
 from mailwarden.audit.textfile import same_path
+from mailwarden.audit.tls import UNKNOWN_LIBRARY, Library
 from mailwarden.audit.tools import ToolFailed, find_program
 from mailwarden.errors import AuditError
 from mailwarden.locale import _
@@ -35,7 +41,11 @@ DEFAULT_DIRECTORY = "/etc/postfix"
 
 
 def read_postfix(
-    directory: Path, *, version: Version | None = None, use_tools: bool = True
+    directory: Path,
+    *,
+    version: Version | None = None,
+    use_tools: bool = True,
+    library: Library | None = None,
 ) -> PostfixConfig:
     """Read `directory`; raise AuditError when main.cf or master.cf cannot be read."""
     if not directory.is_dir():
@@ -62,6 +72,7 @@ def read_postfix(
             if source != "postconf" and source != "assumed":
                 sensitive = defaults_for(chosen)
                 defaults.update({k: sensitive[k] for k in VERSION_SENSITIVE})
+            own = same_path(directory, result.local_config_directory)
             return PostfixConfig(
                 directory=str(directory),
                 explicit=result.explicit,
@@ -72,7 +83,8 @@ def read_postfix(
                 reader="postconf",
                 main_lines=main_lines,
                 notes=tuple(notes),
-                default_directory=same_path(directory, result.local_config_directory),
+                default_directory=own,
+                library=_library(library, own),
             )
     chosen, source = _version(version, main, None)
     if chosen is None:
@@ -93,7 +105,18 @@ def read_postfix(
         main_lines=main_lines,
         notes=tuple(notes),
         default_directory=same_path(directory, DEFAULT_DIRECTORY),
+        # This machine's library only where this machine's Postfix reads the directory.
+        library=_library(
+            library,
+            same_path(directory, DEFAULT_DIRECTORY) and find_program("postconf") is not None,
+        ),
     )
+
+
+def _library(given: Library | None, own: bool) -> Library:
+    if given is not None:
+        return given
+    return local_library() if own else UNKNOWN_LIBRARY
 
 
 def _version(

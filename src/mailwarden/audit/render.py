@@ -323,6 +323,8 @@ def render_json(report: AuditReport, lang: Lang) -> str:
         "postfix_version_source": postfix.version_source if postfix else None,
         "postfix_directory": postfix.directory if postfix else None,
         "postfix_reader": postfix.reader if postfix else None,
+        "openssl_version": (postfix.library.shown or None) if postfix else None,
+        "openssl_version_source": postfix.library.source if postfix else None,
         "dovecot_version": dovecot.version if dovecot else None,
         "dovecot_config": dovecot.path if dovecot else None,
         "dovecot_reader": dovecot.reader if dovecot else None,

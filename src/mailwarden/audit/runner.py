@@ -26,6 +26,7 @@ from mailwarden.audit.interface import (
 from mailwarden.audit.postfix import check_postfix
 from mailwarden.audit.postfix_config import PostfixConfig, Version
 from mailwarden.audit.postfix_reader import read_postfix
+from mailwarden.audit.tls import Library
 from mailwarden.errors import AuditError
 from mailwarden.locale import _
 
@@ -91,6 +92,7 @@ def run_audit(
     dovecot: Target | None,
     *,
     postfix_version: Version | None = None,
+    openssl: Library | None = None,
     use_tools: bool = True,
     selectors: Sequence[str] = (),
 ) -> AuditReport:
@@ -99,7 +101,7 @@ def run_audit(
     if postfix is not None:
         if postfix.required or (postfix.path / "main.cf").exists():
             postfix_config = read_postfix(
-                postfix.path, version=postfix_version, use_tools=use_tools
+                postfix.path, version=postfix_version, use_tools=use_tools, library=openssl
             )
         else:
             notes.append(Note("postfix_absent", {"directory": str(postfix.path)}))

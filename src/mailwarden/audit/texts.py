@@ -6,7 +6,8 @@ check ids they belong to, so that a new check cannot ship without both languages
 The Chinese text leaves only commands, parameter names and values in English.
 
 Placeholders such as `{services}` are filled from `AuditFinding.details`; a variant
-explanation `id#variant` is chosen when the finding's details name that variant.
+title or explanation `id#variant` is chosen when the finding's details name that
+variant (the plain `id` one otherwise).
 """
 
 from __future__ import annotations
@@ -35,6 +36,18 @@ TITLES: dict[str, Text] = {
         "No submission service (587/465) for users who log in",
         "没有供用户登录的提交服务（587/465）",
     ),
+    "postfix.submission_missing#loopback_465": Text(
+        "Submission listens on loopback only: users elsewhere have no port to log in on",
+        "提交服务只监听回环地址：其他地方的用户没有可登录的端口",
+    ),
+    "postfix.submission_missing#loopback_587": Text(
+        "Submission listens on loopback only: users elsewhere have no port to log in on",
+        "提交服务只监听回环地址：其他地方的用户没有可登录的端口",
+    ),
+    "postfix.submission_missing#loopback_both": Text(
+        "Submission listens on loopback only: users elsewhere have no port to log in on",
+        "提交服务只监听回环地址：其他地方的用户没有可登录的端口",
+    ),
     "postfix.cleartext_auth": Text(
         "Passwords can be sent without TLS",
         "密码可以不经 TLS 发送",
@@ -56,12 +69,20 @@ TITLES: dict[str, Text] = {
         "提交服务没有开启 AUTH",
     ),
     "postfix.tls_loglevel_credentials": Text(
-        "TLS log level {level}: traffic dumps in the log (level 4 logs passwords)",
-        "TLS 日志级别 {level}：日志中有流量转储（级别 4 会记录密码）",
+        "TLS log level {level} where users log in: passwords go into the log",
+        "用户登录的服务上 TLS 日志级别为 {level}：密码会被写入日志",
     ),
     "postfix.tls_loglevel_verbose": Text(
         "TLS log level 2: handshake chatter in the log",
         "TLS 日志级别 2：日志中充满握手细节",
+    ),
+    "postfix.tls_loglevel_verbose#handshake_dump": Text(
+        "TLS log level 3: every handshake dumped in the log",
+        "TLS 日志级别 3：每次握手都被转储到日志中",
+    ),
+    "postfix.tls_loglevel_credentials#no_auth": Text(
+        "TLS log level {level}: sessions dumped in the log (no AUTH offered there)",
+        "TLS 日志级别 {level}：会话被转储到日志中（该服务不提供 AUTH）",
     ),
     "postfix.invalid_number": Text(
         "{parameter} is not a number Postfix can read",
@@ -90,6 +111,10 @@ TITLES: dict[str, Text] = {
     "postfix.weak_ciphers": Text(
         "Weak ciphers allowed: {classes}",
         "允许弱加密套件：{classes}",
+    ),
+    "postfix.weak_ciphers#library_unknown": Text(
+        "RC4 allowed if Postfix is linked with OpenSSL before 1.1.0",
+        "若 Postfix 链接的是 1.1.0 之前的 OpenSSL，则允许 RC4",
     ),
     "postfix.anonymous_ciphers": Text(
         "Anonymous ciphers allowed where users log in",
@@ -123,6 +148,14 @@ TITLES: dict[str, Text] = {
         "Dovecot accepts passwords without TLS",
         "Dovecot 接受不经 TLS 的密码",
     ),
+    "dovecot.cleartext_auth#renamed_23": Text(
+        "A Dovecot 2.4 setting asks for cleartext passwords in a 2.3 configuration",
+        "2.3 版配置中有一个要求明文密码的 Dovecot 2.4 设置",
+    ),
+    "dovecot.cleartext_auth#renamed_24": Text(
+        "A Dovecot 2.3 setting asks for cleartext passwords in a 2.4 configuration",
+        "2.4 版配置中有一个要求明文密码的 Dovecot 2.3 设置",
+    ),
     "dovecot.ssl_disabled": Text(
         "Dovecot has TLS turned off",
         "Dovecot 关闭了 TLS",
@@ -134,6 +167,10 @@ TITLES: dict[str, Text] = {
     "dovecot.auth_debug_passwords": Text(
         "Dovecot logs every password in its debug output",
         "Dovecot 会在调试输出中记录所有密码",
+    ),
+    "dovecot.login_trusted_networks": Text(
+        "Dovecot trusts public networks as proxies: {networks}",
+        "Dovecot 把公网地址段当作可信代理：{networks}",
     ),
     "dovecot.ssl_old_protocols": Text(
         "Old protocols allowed: {protocols}",
@@ -188,6 +225,52 @@ EXPLANATIONS: dict[str, Text] = {
         "服务，用户只能和攻击者一起在 25 端口登录。修复方法是添加标准的 submission 服务："
         "强制 TLS，TLS 建立之后才允许 AUTH，并且只允许已认证的客户端发信。",
     ),
+    "postfix.submission_missing#loopback_465": Text(
+        "AUTH is offered, but the submission service here ({loopback}) listens on loopback "
+        "only, for a webmail on this machine: users elsewhere have to log in on port 25 "
+        "alongside the attackers, and cannot log in at all once AUTH is off there. A "
+        "listener for every address cannot be added on port 587 beside it (Postfix could "
+        "not bind the port), and opening {loopback} to everyone would make the webmail "
+        "follow the rules for remote users (TLS required). The fix therefore leaves "
+        "{loopback} as it is and adds {new} on port 465 for everyone: TLS from the first "
+        "byte (RFC 8314), AUTH, and only authenticated clients may send. Users set their "
+        "mail client to port 465 with SSL/TLS.",
+        "服务器提供了 AUTH，但这里的提交服务（{loopback}）只监听本机回环地址，供本机的网页邮件"
+        "使用：其他地方的用户只能和攻击者一起在 25 端口登录，而 25 端口关闭 AUTH 之后就完全无法"
+        "登录。无法在它旁边的 587 端口再添加一个监听所有地址的服务（Postfix 无法绑定该端口），"
+        "而把 {loopback} 对所有人开放，又会让网页邮件也必须遵守远程用户的规则（强制 TLS）。因此"
+        "修复方法保留 {loopback} 不变，在 465 端口为所有人添加 {new}：从第一个字节起就使用 TLS"
+        "（RFC 8314），提供 AUTH，并且只允许已认证的客户端发信。用户需在邮件客户端中设置 465 "
+        "端口和 SSL/TLS。",
+    ),
+    "postfix.submission_missing#loopback_587": Text(
+        "AUTH is offered, but the submission service here ({loopback}) listens on loopback "
+        "only, for a webmail on this machine: users elsewhere have to log in on port 25 "
+        "alongside the attackers, and cannot log in at all once AUTH is off there. A "
+        "listener for every address cannot be added on port 465 beside it (Postfix could "
+        "not bind the port), and opening {loopback} to everyone would make the webmail "
+        "follow the rules for remote users (TLS required). The fix therefore leaves "
+        "{loopback} as it is and adds {new} on port 587 for everyone: TLS required, AUTH "
+        "only after TLS, and only authenticated clients may send. Users set their mail "
+        "client to port 587 with STARTTLS.",
+        "服务器提供了 AUTH，但这里的提交服务（{loopback}）只监听本机回环地址，供本机的网页邮件"
+        "使用：其他地方的用户只能和攻击者一起在 25 端口登录，而 25 端口关闭 AUTH 之后就完全无法"
+        "登录。无法在它旁边的 465 端口再添加一个监听所有地址的服务（Postfix 无法绑定该端口），"
+        "而把 {loopback} 对所有人开放，又会让网页邮件也必须遵守远程用户的规则（强制 TLS）。因此"
+        "修复方法保留 {loopback} 不变，在 587 端口为所有人添加 {new}：强制 TLS，TLS 建立之后"
+        "才允许 AUTH，并且只允许已认证的客户端发信。用户需在邮件客户端中设置 587 端口和 "
+        "STARTTLS。",
+    ),
+    "postfix.submission_missing#loopback_both": Text(
+        "AUTH is offered, but ports 587 and 465 are both held by services that listen on "
+        "loopback only ({loopback}): users elsewhere have to log in on port 25 alongside "
+        "the attackers, and cannot log in at all once AUTH is off there. No listener for "
+        "every address can be added beside them (Postfix could not bind the port), so "
+        "this has to be changed by hand.",
+        "服务器提供了 AUTH，但 587 和 465 端口都被只监听本机回环地址的服务（{loopback}）占用："
+        "其他地方的用户只能和攻击者一起在 25 端口登录，而 25 端口关闭 AUTH 之后就完全无法登录。"
+        "无法在它们旁边再添加监听所有地址的服务（Postfix 无法绑定该端口），因此只能手工修改。",
+    ),
     "postfix.cleartext_auth": Text(
         "On {services} AUTH is offered while TLS is optional and smtpd_tls_auth_only is off, "
         "so a client (or a man in the middle who strips STARTTLS) can send the password in "
@@ -229,13 +312,13 @@ EXPLANATIONS: dict[str, Text] = {
         "在这里登录，最终又回到 25 端口。应只在该服务上开启 AUTH。",
     ),
     "postfix.tls_loglevel_credentials": Text(
-        "smtpd_tls_loglevel = {level} on {services}: level 3 dumps the TLS handshake packets, "
-        "and level 4 also logs the first 40 characters of every line a client sends after "
-        "the handshake, including the base64 of AUTH PLAIN user names and passwords, of "
+        "smtpd_tls_loglevel = {level} on {services}, where AUTH is offered: from level 4 "
+        "on, smtpd logs the first 40 characters of every line a client sends after the "
+        "TLS handshake, including the base64 of AUTH PLAIN user names and passwords, of "
         "legitimate users as well as attackers. Anyone who can read the mail log can then "
         "log in as your users: use level 1, and delete or protect the logs already written.",
-        "{services} 上 smtpd_tls_loglevel = {level}：级别 3 会转储 TLS 握手数据包，级别 4 "
-        "还会记录握手之后客户端发送的每一行的前 40 个字符，其中包括 AUTH PLAIN 用户名和密码"
+        "{services} 上 smtpd_tls_loglevel = {level}，而该服务提供 AUTH：从级别 4 起，smtpd "
+        "会记录 TLS 握手之后客户端发送的每一行的前 40 个字符，其中包括 AUTH PLAIN 用户名和密码"
         "的 base64，合法用户和攻击者的都会被记录。任何能读取邮件日志的人都能冒充你的用户登录："
         "应使用级别 1，并删除或保护已写入的日志。",
     ),
@@ -262,6 +345,26 @@ EXPLANATIONS: dict[str, Text] = {
         "levels that do. Use 1: one summary line per connection.",
         "{services} 上 smtpd_tls_loglevel = 2 会记录每次 TLS 握手的每一步。它不会泄露密码，"
         "但会淹没真正重要的日志行，而且离会泄露密码的级别只差一步。应使用 1：每个连接一行摘要。",
+    ),
+    "postfix.tls_loglevel_verbose#handshake_dump": Text(
+        "smtpd_tls_loglevel = 3 on {services} dumps every TLS handshake, packet by packet, "
+        "into the log. The handshake carries no password (level 4 would log what clients "
+        "send after it, AUTH included, where AUTH is offered), but the dumps bury the lines "
+        "that matter. Use 1: one summary line per connection.",
+        "{services} 上 smtpd_tls_loglevel = 3 会把每次 TLS 握手逐个数据包地转储到日志中。"
+        "握手中没有密码（级别 4 才会记录握手之后客户端发送的内容，在提供 AUTH 的服务上包括 "
+        "AUTH），但这些转储会淹没真正重要的日志行。应使用 1：每个连接一行摘要。",
+    ),
+    "postfix.tls_loglevel_credentials#no_auth": Text(
+        "smtpd_tls_loglevel = {level} on {services} logs the first 40 characters of every "
+        "line a client sends after the TLS handshake: sender and recipient addresses and "
+        "the start of every message line. No AUTH is offered there, so no password is "
+        "logged, but it would be the moment AUTH is turned on, and the dumps bury the "
+        "lines that matter. Use 1: one summary line per connection.",
+        "{services} 上 smtpd_tls_loglevel = {level} 会记录 TLS 握手之后客户端发送的每一行的"
+        "前 40 个字符：发件人和收件人地址，以及每一行邮件内容的开头。该服务不提供 AUTH，因此"
+        "不会记录密码，但一旦开启 AUTH 就会记录，而且这些转储会淹没真正重要的日志行。应使用 "
+        "1：每个连接一行摘要。",
     ),
     "postfix.client_tls_loglevel_credentials": Text(
         "{parameter} = {level} for {services}: at level 4 the Postfix client logs a dump "
@@ -320,12 +423,29 @@ EXPLANATIONS: dict[str, Text] = {
     ),
     "postfix.weak_ciphers#library": Text(
         "The cipher list used on {services} includes the MEDIUM grade without excluding "
-        "RC4, and OpenSSL before 1.1.0 (or one built with enable-weak-ssl-ciphers) counts "
-        "RC4 as MEDIUM. RC4 is prohibited in TLS (RFC 7465) and a password sent over it "
-        "again and again can be recovered. Excluding it costs nothing, whatever the library.",
-        "{services} 使用的加密套件列表包含 MEDIUM 等级却没有排除 RC4，而 OpenSSL 1.1.0 之前的"
-        "版本（或以 enable-weak-ssl-ciphers 编译的版本）把 RC4 算作 MEDIUM。RC4 在 TLS 中已被"
-        "禁止（RFC 7465），通过它反复发送的密码可以被恢复。无论使用哪个库，排除它都没有代价。",
+        "RC4, and the OpenSSL library this Postfix uses, {openssl}, is older than 1.1.0: "
+        "it counts RC4 as MEDIUM. RC4 is prohibited in TLS (RFC 7465) and a password sent "
+        "over it again and again can be recovered. Excluding it costs nothing, whatever "
+        "the library.",
+        "{services} 使用的加密套件列表包含 MEDIUM 等级却没有排除 RC4，而此 Postfix 使用的 "
+        "OpenSSL 库 {openssl} 早于 1.1.0：它把 RC4 算作 MEDIUM。RC4 在 TLS 中已被禁止"
+        "（RFC 7465），通过它反复发送的密码可以被恢复。无论使用哪个库，排除它都没有代价。",
+    ),
+    "postfix.weak_ciphers#library_unknown": Text(
+        "The cipher list used on {services} includes the MEDIUM grade without excluding "
+        "RC4. Whether that allows RC4 depends on the OpenSSL library Postfix is linked "
+        "with, which a copied configuration does not show: OpenSSL before 1.1.0 (or one "
+        "built with enable-weak-ssl-ciphers) counts RC4 as MEDIUM, while 1.1.0 and later, "
+        "such as the OpenSSL 3 of Debian 12, have no RC4 at all. Audit the configuration "
+        "on the server itself, or pass --openssl-version, to know. RC4 is prohibited in TLS "
+        "(RFC 7465) and a password sent over it again and again can be recovered; "
+        "excluding it costs nothing, whatever the library.",
+        "{services} 使用的加密套件列表包含 MEDIUM 等级却没有排除 RC4。这是否允许 RC4，取决于 "
+        "Postfix 链接的 OpenSSL 库，而复制来的配置无法看出这一点：OpenSSL 1.1.0 之前的版本"
+        "（或以 enable-weak-ssl-ciphers 编译的版本）把 RC4 算作 MEDIUM，而 1.1.0 及以后的版本"
+        "（例如 Debian 12 的 OpenSSL 3）根本没有 RC4。要确定这一点，请在服务器本机上审计该配置，"
+        "或使用 --openssl-version 指定。RC4 在 TLS 中已被禁止（RFC 7465），通过它反复发送的密码"
+        "可以被恢复；无论使用哪个库，排除它都没有代价。",
     ),
     "postfix.anonymous_ciphers": Text(
         "The cipher list used on {services} allows anonymous (aNULL) suites, which "
@@ -404,6 +524,32 @@ EXPLANATIONS: dict[str, Text] = {
         "在没有 TLS 的连接上允许明文认证，IMAP 和 POP3 密码可能以路径上任何人都能读到的形式"
         "在网络中传输。应恢复为明文认证机制必须使用 TLS（Dovecot 仍允许来自本机的连接使用）。",
     ),
+    "dovecot.cleartext_auth#renamed_23": Text(
+        "{written} asks Dovecot to accept passwords without TLS, but it is the Dovecot 2.4 "
+        "name, and this configuration is for Dovecot 2.3 or older (it has no "
+        "dovecot_config_version, which 2.4 requires). Dovecot 2.3 does not know the "
+        "setting and refuses the whole configuration (Unknown setting): it will not start "
+        "or reload with it. Correcting only the name would let passwords cross the network "
+        "in cleartext; the fix writes the 2.3 setting with the safe value instead, {name} "
+        "= yes (Dovecot still allows cleartext from localhost).",
+        "{written} 要求 Dovecot 接受不经 TLS 的密码，但这是 Dovecot 2.4 的名称，而此配置适用于 "
+        "Dovecot 2.3 或更早版本（没有 2.4 必需的 dovecot_config_version）。Dovecot 2.3 不认识"
+        "该设置，会拒绝整个配置（Unknown setting）：无法以此配置启动或重新加载。只改名称会让密码"
+        "以明文在网络中传输；修复方法是改写为 2.3 的设置并使用安全的值：{name} = yes（Dovecot "
+        "仍允许来自本机的明文认证）。",
+    ),
+    "dovecot.cleartext_auth#renamed_24": Text(
+        "{written} asks Dovecot to accept passwords without TLS, but it is the Dovecot 2.3 "
+        "name, and this configuration is for Dovecot 2.4 (it has dovecot_config_version). "
+        "Dovecot 2.4 does not know the setting and refuses the whole configuration: it "
+        "will not start or reload with it. Correcting only the name would let passwords "
+        "cross the network in cleartext; the fix writes the 2.4 setting with the safe "
+        "value instead, {name} = no (Dovecot still allows cleartext from localhost).",
+        "{written} 要求 Dovecot 接受不经 TLS 的密码，但这是 Dovecot 2.3 的名称，而此配置适用于 "
+        "Dovecot 2.4（有 dovecot_config_version）。Dovecot 2.4 不认识该设置，会拒绝整个配置："
+        "无法以此配置启动或重新加载。只改名称会让密码以明文在网络中传输；修复方法是改写为 2.4 "
+        "的设置并使用安全的值：{name} = no（Dovecot 仍允许来自本机的明文认证）。",
+    ),
     "dovecot.ssl_disabled": Text(
         "With ssl = no, IMAP and POP3 clients cannot encrypt at all: their passwords and "
         "mail cross the network in cleartext (or, with cleartext authentication disabled, "
@@ -428,6 +574,26 @@ EXPLANATIONS: dict[str, Text] = {
         "too. Set it to no and protect the logs already written.",
         "auth_debug_passwords = yes 会让认证调试日志显示密码以及 Dovecot 通常以 <hidden> "
         "隐藏的原始 AUTH 数据，成功的登录也不例外。应设为 no，并保护已写入的日志。",
+    ),
+    "dovecot.login_trusted_networks": Text(
+        "login_trusted_networks lists {networks}, which reaches beyond this machine and "
+        "your private networks. Dovecot takes a client from a trusted network for secured: "
+        "it accepts its password in cleartext, without TLS, whatever ssl = required and "
+        "disable_plaintext_auth say. It also lets that client name another client address "
+        "(IMAP ID x-originating-ip, POP3 XCLIENT), which Dovecot then logs and checks as "
+        "the real one: a password guesser there can pose as any address it likes, and "
+        "mailwarden would ban that address instead of the guesser. Trust only the hosts "
+        "that log users in for them: a webmail on this machine (127.0.0.0/8 ::1, which "
+        "the fix keeps where the list covered it), or your proxy or load balancer, by its "
+        "one address (add it to the fixed line if it is on another machine).",
+        "login_trusted_networks 中列出了 {networks}，超出了本机和你的私有网络的范围。Dovecot "
+        "把来自可信网络的客户端视为已加密的连接：不管 ssl = required 和 "
+        "disable_plaintext_auth 如何设置，都接受它不经 TLS 以明文发送的密码。Dovecot 还允许"
+        "这样的客户端声明另一个客户端地址（IMAP ID 的 x-originating-ip、POP3 的 XCLIENT），"
+        "并把它当作真实地址记录和检查：位于这些网络中的猜密码者可以冒充任意地址，mailwarden "
+        "封禁的将是被冒充的地址而不是猜密码者。只应信任代用户登录的主机：本机上的网页邮件"
+        "（127.0.0.0/8 ::1，若原列表覆盖了它们，修复会保留），或者你的代理、负载均衡器的单个"
+        "地址（如果它在另一台机器上，请把它加到修复后的那一行中）。",
     ),
     "dovecot.ssl_old_protocols": Text(
         "Dovecot accepts {protocols}. SSLv3 is broken (POODLE, RFC 7568) and TLSv1 and "
@@ -484,6 +650,17 @@ NO_FIX: dict[str, Text] = {
         "2.8.20、2.9.15 认识）：列出它们的协议列表（即使写作 !TLSv1.1）是无效的，Postfix 会因此"
         "关闭 TLS。应升级 Postfix，才能在登录时拒绝 TLSv1 和 TLSv1.1。",
     ),
+    "postfix.submission_missing": Text(
+        "Open one of {loopback} to everyone in master.cf: drop the address before its "
+        "name (127.0.0.1:submission becomes submission), require TLS there "
+        "(smtpd_tls_security_level=encrypt with smtpd_tls_auth_only=yes on 587, "
+        "smtpd_tls_wrappermode=yes on 465), point the webmail that used it at the other "
+        "one, and audit again.",
+        "在 master.cf 中把 {loopback} 之一对所有人开放：去掉其名称前的地址"
+        "（127.0.0.1:submission 改为 submission），并在该服务上强制 TLS（587 上设置 "
+        "smtpd_tls_security_level=encrypt 和 smtpd_tls_auth_only=yes，465 上设置 "
+        "smtpd_tls_wrappermode=yes），让原先使用它的网页邮件改用另一个，然后重新审计。",
+    ),
     "postfix.no_auth_rate_limit": Text(
         "This Postfix has no smtpd_client_auth_rate_limit (it came in 3.1): upgrade; until "
         "then mailwarden run bans the clients that keep guessing.",
@@ -504,8 +681,8 @@ LABELS: dict[str, Text] = {
     "default": Text("(default)", "（默认值）"),
     "empty": Text("(empty)", "（空）"),
     "listeners": Text(
-        "smtpd services: {services} (no 587, no 465)",
-        "smtpd 服务：{services}（没有 587，也没有 465）",
+        "smtpd services: {services} (none on 587 or 465 for remote clients)",
+        "smtpd 服务：{services}（没有供远程客户端使用的 587 或 465）",
     ),
     "anvil_absent": Text(
         "master.cf has no {service} entry",
@@ -711,7 +888,9 @@ def fill(text: str, values: Mapping[str, str]) -> str:
 
 
 def title(check_id: str, details: Mapping[str, str], lang: Lang) -> str:
-    return fill(TITLES[check_id].get(lang), details)
+    variant = details.get("variant")
+    text = TITLES.get(f"{check_id}#{variant}") if variant else None
+    return fill((text or TITLES[check_id]).get(lang), details)
 
 
 def explanation(check_id: str, details: Mapping[str, str], lang: Lang) -> str:

@@ -14,12 +14,18 @@ RC4, and `HIGH` and `MEDIUM` hold anonymous suites:
 Operators follow ciphers(1): `!X` removes for good, `-X` removes until added again,
 `+X` only reorders, `A+B` is the intersection. Unknown words (`kRSA`, `AESGCM`, a suite
 name without a weak part) add no weak class.
+
+When the library is known (`Library`), `on_library` settles it: OpenSSL 1.1.0 and later
+have no export or single-DES suites at all, and no RC4 unless built with
+`enable-weak-ssl-ciphers` (no distribution's package is), so whatever the string asks
+for, those classes are not there. An older one has RC4 in `MEDIUM` and `DEFAULT`.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 RC4, EXPORT, LOW, ENULL, ANULL = "RC4", "EXPORT", "LOW", "eNULL", "aNULL"
 WEAK = (RC4, EXPORT, LOW, ENULL)  # anonymous suites are judged apart
@@ -121,6 +127,56 @@ def allowed_classes(cipher_string: str) -> dict[str, int]:
             if name not in banned:
                 present[name] = max(present.get(name, 0), certainty)
     return present
+
+
+NO_WEAK_SUITES = (1, 1, 0)
+"""The first OpenSSL without export, single-DES and (by default) RC4 suites."""
+
+
+@dataclass(frozen=True)
+class Library:
+    """The OpenSSL that the audited server uses, when it can be told.
+
+    `source`: "option" (--openssl-version), "openssl" (`openssl version` on this
+    machine, auditing its own configuration), "python" (Python's ssl module on this
+    machine, when there is no openssl command), "unknown" (a copied configuration)."""
+
+    version: tuple[int, ...] | None = None
+    shown: str = ""  # as read: "1.0.2k", "3.0.19"
+    source: str = "unknown"
+
+    @property
+    def known(self) -> bool:
+        return self.version is not None
+
+    @property
+    def has_weak_suites(self) -> bool | None:
+        """True before OpenSSL 1.1.0, False from it on, None when unknown."""
+        if self.version is None:
+            return None
+        return self.version < NO_WEAK_SUITES
+
+    def label(self) -> str:
+        """'OpenSSL 1.0.2k (openssl version)': the version and where it was read,
+        in words that need no translation."""
+        where = {
+            "option": "--openssl-version",
+            "openssl": "openssl version",
+            "python": "Python ssl.OPENSSL_VERSION",
+        }.get(self.source, self.source)
+        return f"OpenSSL {self.shown} ({where})"
+
+
+UNKNOWN_LIBRARY = Library()
+
+
+def on_library(classes: Mapping[str, int], library: Library) -> dict[str, int]:
+    """`classes` (from `allowed_classes`) as `library` has them: on OpenSSL 1.1.0 and
+    later no RC4, export or single-DES suite exists, whatever the string asks for.
+    Older or unknown: unchanged (`LIBRARY` stays: a grade that may hold RC4)."""
+    if library.has_weak_suites is not False:
+        return dict(classes)
+    return {name: how for name, how in classes.items() if name not in (RC4, EXPORT, LOW)}
 
 
 def with_exclusions(cipher_string: str, exclusions: str) -> str:

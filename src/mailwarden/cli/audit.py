@@ -19,6 +19,7 @@ from mailwarden.audit.runner import (
     known_selector,
     run_audit,
 )
+from mailwarden.audit.tls import Library
 from mailwarden.cli.options import existing_directory, existing_file, language
 from mailwarden.locale import _
 
@@ -32,6 +33,18 @@ def _version(ctx: click.Context, param: click.Parameter, value: str | None) -> V
             _("{value!r} is not a version such as 2.6.6 or 3.7.11").format(value=shown(value))
         )
     return version
+
+
+def _openssl(ctx: click.Context, param: click.Parameter, value: str | None) -> Library | None:
+    if value is None:
+        return None
+    text = value.strip()
+    version = parse_version(text)
+    if version is None or len(version) < 3 or not text[0].isdigit() or " " in text:
+        raise click.BadParameter(
+            _("{value!r} is not a version such as 1.0.2k or 3.0.13").format(value=shown(value))
+        )
+    return Library(version, text, "option")
 
 
 def _selectors(
@@ -58,6 +71,8 @@ Examples:
       audit /etc/postfix and /etc/dovecot/dovecot.conf on this server
   mailwarden audit --postfix-dir /srv/copy/postfix --postfix-version 2.6.6
       audit a configuration copied from an old server
+  mailwarden audit --postfix-dir /srv/copy/postfix --openssl-version 1.0.2k
+      audit a copied configuration whose Postfix uses OpenSSL 1.0.2k
   mailwarden audit --format json --lang en > audit.json
   mailwarden audit --check credential_exposed
       only the settings that write passwords into the log, or may: TLS log
@@ -91,6 +106,14 @@ reader of the report left before its end (| head).
     "main.cf, else this machine's postconf).",
 )
 @click.option(
+    "--openssl-version",
+    "openssl",
+    callback=_openssl,
+    help="Version of the OpenSSL library that Postfix uses, such as 1.0.2k: whether the "
+    "MEDIUM cipher grade holds RC4 (before 1.1.0) depends on it (default: this machine's "
+    "for its own configuration, else unknown).",
+)
+@click.option(
     "--format",
     "output_format",
     type=click.Choice(["text", "json"]),
@@ -121,6 +144,7 @@ def audit(
     postfix_dir: Path | None,
     dovecot_config: Path | None,
     postfix_version: Version | None,
+    openssl: Library | None,
     output_format: str,
     lang: str | None,
     selectors: tuple[str, ...],
@@ -137,6 +161,7 @@ def audit(
         _target(postfix_dir, DEFAULT_POSTFIX_DIR, named),
         _target(dovecot_config, DEFAULT_DOVECOT_CONFIG, named),
         postfix_version=postfix_version,
+        openssl=openssl,
         use_tools=not read_files,
         selectors=selectors,
     )

@@ -77,6 +77,22 @@ WATCH = "watch"
 NONE_ALLOWED = "none (allow-listed)"
 NONE_STALE = "none (stale password of a real user)"
 
+LOOPBACK = "loopback"
+OWN_ADDRESS = "this server's own address"
+"""Why a client is never banned when its logins came from this machine itself (the last
+of :attr:`Attacker.reasons` says ``not banned: <why>``)."""
+
+
+def from_this_machine(attacker: Attacker) -> bool:
+    """Whether the client's logins came from this machine itself (loopback or one of the
+    server's own addresses): a webmail or proxy on it, which hides the real client."""
+    reasons = attacker.reasons
+    return bool(reasons) and reasons[-1] in (
+        f"not banned: {LOOPBACK}",
+        f"not banned: {OWN_ADDRESS}",
+    )
+
+
 COMPROMISE_ADVICE = (
     N_("Reset the account's password now, and end its open sessions (doveadm kick)."),
     N_(

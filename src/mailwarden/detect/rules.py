@@ -112,8 +112,10 @@ from mailwarden.detect.analysis import (
     BAN,
     BAN_VERDICTS,
     GUESSING_VERDICTS,
+    LOOPBACK,
     NONE_ALLOWED,
     NONE_STALE,
+    OWN_ADDRESS,
     RANK,
     WATCH,
     Analysis,
@@ -1949,9 +1951,9 @@ class Detector:
 
     def _allowed(self, ip: str, loopback: bool) -> str | None:
         if loopback:
-            return "loopback"
+            return LOOPBACK
         if ip in self._own:
-            return "this server's own address"
+            return OWN_ADDRESS
         if self._allow:
             try:
                 addr = ipaddress.ip_address(ip)

@@ -1087,13 +1087,18 @@ def _actions(facts: ExcerptFacts, audit: AuditCommand) -> list[str]:
     if unbanned:
         actions.append(_no_ban_text(unbanned))
     if never:
+        # explain runs the detector with the default policy (no allow list): a client
+        # never banned is this machine itself, loopback or the server's own address
         actions.append(
-            ngettext(
-                "mailwarden never bans {ips}: it is this server's own address or on the "
-                "allow list.",
-                "mailwarden never bans {ips}: they are this server's own addresses or on "
-                "the allow list.",
-                len(never),
+            _(
+                "mailwarden never bans {ips}: the logins come from this machine itself, "
+                "through a program on it, a webmail (Roundcube, SOGo) or a proxy, which "
+                "hides the real client's address. Have that program pass the address on "
+                "(for Roundcube, an IMAP ID plugin such as dovecot_ident, with Dovecot's "
+                "login_trusted_networks = 127.0.0.0/8 ::1 and this server's own addresses): "
+                "Dovecot then logs the real address (rip=) and mailwarden can ban it. Until "
+                "then, limit failed logins in the webmail itself (Roundcube: "
+                "login_rate_limit)."
             ).format(ips=_listing([c.ip for c in never], 5))
         )
     if "auth_on_port_25" in kinds:
@@ -1148,7 +1153,8 @@ def _ban_recommended(client: ClientFacts) -> bool:
 
 
 def _never_banned(client: ClientFacts) -> bool:
-    """Judged hostile, but allow-listed or the server's own address."""
+    """Judged hostile, but loopback or the server's own address (explain's policy has no
+    allow list)."""
     attacker = client.attacker
     return attacker is not None and attacker.recommendation not in (BAN, WATCH)
 

@@ -39,7 +39,7 @@ from rich.text import Text
 
 from mailwarden.detect import Analysis, Attacker, Compromise, Verdict
 from mailwarden.detect.accounts import CUT
-from mailwarden.detect.analysis import BAN_VERDICTS
+from mailwarden.detect.analysis import BAN_VERDICTS, from_this_machine
 from mailwarden.locale import N_, _, active_language, ngettext, pgettext, tidy
 from mailwarden.model import Finding
 from mailwarden.parsers.sasl import escape_text
@@ -834,9 +834,6 @@ def _times(n: int) -> str:
     return counted(ngettext("once", "{n} times", n), n)
 
 
-_THIS_MACHINE = ("loopback", "this server's own address")
-"""Why a client is never banned, when the failures came from this machine itself."""
-
 _HIDDEN_GUESSER = N_(
     "Failed logins from this machine itself come through a program on it: a webmail "
     "(Roundcube, SOGo) or a proxy, which hides the real client's address from Dovecot "
@@ -907,7 +904,7 @@ def not_attacks_section(analysis: Analysis, limit: int) -> list[RenderableType]:
     hidden = False
     for a in _rows(allowed, limit):
         why = a.reasons[-1].removeprefix("not banned: ") if a.reasons else "allow-listed"
-        if why in _THIS_MACHINE and a.failures:
+        if a.failures and from_this_machine(a):
             hidden = True
         items.append(
             Text(
