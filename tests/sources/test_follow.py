@@ -137,6 +137,21 @@ def test_copytruncate_caught_even_when_the_file_regrew(tmp_path: Path) -> None:
     assert read(follower) == [(1, "bbbbbbbbbb"), (2, "cccccccccc")]
 
 
+def test_copytruncate_caught_when_the_file_regrew_to_the_size_seen_last(
+    tmp_path: Path,
+) -> None:
+    # logrotate's copytruncate, and the new file filled up to exactly the size the
+    # follower saw at its last look: its lines are new, not the old ones
+    log = tmp_path / "mail.log"
+    log.write_text("")
+    follower = FileFollower([str(log)])
+    read(follower)
+    append(log, "aaaa\nbbbb\n")
+    assert read(follower) == [(1, "aaaa"), (2, "bbbb")]
+    log.write_text("cccc\ndddd\n")  # truncated and refilled to the same 10 bytes
+    assert read(follower) == [(1, "cccc"), (2, "dddd")]
+
+
 def test_file_that_appears_later_is_read_from_its_start(tmp_path: Path) -> None:
     log = tmp_path / "mail.log"
     follower = FileFollower([str(log)])

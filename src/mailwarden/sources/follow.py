@@ -224,8 +224,9 @@ class _Open(_Reading):
         """Was the file truncated or rewritten in place (copytruncate)?"""
         if size < self.splitter.read_to:
             return True
-        if size == self.size:
-            return False
+        # The first bytes are compared even when the size did not change: a file copied,
+        # truncated and written again up to the very size seen last (or to where we
+        # read) is another file, and its lines were never read.
         self.size = size
         if self.fingerprint_size < FINGERPRINT_SIZE or size >= FINGERPRINT_SIZE:
             head = os.pread(self.fd, FINGERPRINT_SIZE, 0)
