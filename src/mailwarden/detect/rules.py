@@ -32,7 +32,10 @@ Rules (thresholds are ``[policy]`` keys, see :class:`~mailwarden.config.PolicyCo
   the network is the attacker (``network_member``); once someone logged in from it,
   it is watched, not banned, and a login as an account its other addresses tried within
   ``daily_window`` is named with it (the owner's, or the guessing that got in: the
-  owner can tell).
+  owner can tell). The daemon hears of a network again when it is at it once its ban
+  has run out (``ban_time``, as for a client). A network holding an address of this
+  server (``lip=``, :meth:`Detector.set_own_addresses`) or of ``policy.allow`` is never
+  judged as a whole (its ban would be refused): its addresses are judged each on its own.
 - **Spraying**: clients are joined when they fail on the same account within
   ``spray_window`` (not two addresses of one IPv6 /64: one customer, for the network
   rule); a group of ``spray_clients`` is a campaign (``spray_member``), one finding
@@ -435,7 +438,12 @@ class Detector:
         self._real_names: set[str] = set()
         """Account names seen logging in: they exist, whatever the generic list says."""
         self._own: set[str] = set()
-        """The server's own addresses (Dovecot ``lip=``)."""
+        """The server's own addresses (Dovecot ``lip=``, and :meth:`set_own_addresses`)."""
+        self._own_lip: set[str] = set()
+        """The ones Dovecot named (``lip=``)."""
+        self._own_nets: set[NetKey] = set()
+        """The networks (``ipv4_prefix``/``ipv6_prefix``) of :attr:`_own`: never judged as
+        a whole (a ban of one would be refused: this host is in it)."""
         self.on_owner: Callable[[str, str, float, float | None], None] | None = None
         """Told of each owner's login (never an intruder's): the address, the account
         (:func:`~mailwarden.detect.accounts.account_key`), when, and when this address
@@ -510,8 +518,36 @@ class Detector:
             event = event._replace(user=clip_name(user))  # bounded bytes per entry too
         server_ip = event.server_ip
         if server_ip is not None and server_ip not in self._own:
-            self._own.add(server_ip)
+            self._own_lip.add(server_ip)
+            self._own_changed(self._own | {server_ip})
         return self._dispatch[event.type](event)
+
+    def set_own_addresses(self, addresses: Iterable[str | IPNetwork]) -> None:
+        """This host's addresses (the daemon reads them from the system; each an address
+        or its /32 or /128), in place of the ones given before; the ones Dovecot named
+        (``lip=``) stay. Like those, they are never banned, and a network
+        (``ipv4_prefix``/``ipv6_prefix``) holding one is never judged as a whole: its ban
+        would be refused, so each of its addresses is judged on its own."""
+        given = set()
+        for address in addresses:
+            text = str(address)
+            try:
+                if "/" in text:
+                    given.add(str(ipaddress.ip_network(text, strict=False).network_address))
+                else:
+                    given.add(str(ipaddress.ip_address(text)))
+            except ValueError:
+                continue
+        self._own_changed(given | self._own_lip)
+
+    def _own_changed(self, own: set[str]) -> None:
+        self._own = own
+        nets = set()
+        for ip in own:
+            net, _ = network_key(ip, self._v4, self._v6)
+            if net is not None:
+                nets.add(net)
+        self._own_nets = nets
 
     def _tracked(self, event: Event, handler: Handler) -> Sequence[Detection]:
         """An event the session layer sees first, then ``handler``."""
@@ -1312,7 +1348,17 @@ class Detector:
         needed, window = self._limits.network
         if len(state.members) < needed or net in self._people_nets:
             return
-        if state.flagged is not None and when - state.flagged <= window:
+        if self._network_unbannable(state):
+            return  # each address is judged on its own
+        flagged = state.flagged
+        # Flagged within the window: its new addresses join it; once its ban has run
+        # out, it is reported again (as _flag repeats a client's), for the daemon to ban
+        # the network again, longer.
+        if (
+            flagged is not None
+            and when - flagged <= window
+            and (not self.detections or when - flagged < self._limits.ban)
+        ):
             if not client.flags & _NETWORK:
                 self._network_member(client, state, event, when, found)
             return
@@ -1963,6 +2009,18 @@ class Detector:
                 if addr.version == network.version and addr in network:
                     return f"in the allow list ({network})"
         return None
+
+    def _network_unbannable(self, state: NetworkState) -> bool:
+        """Whether a network is never judged as a whole: it holds an address of this
+        host, or one on the allow list (or it is loopback). The daemon would refuse its
+        ban; its addresses are judged each on its own, as anywhere else."""
+        if state.key in self._own_nets:
+            return True
+        allowed = state.allowed
+        if allowed is None:
+            network = network_of(state.key, self._v4, self._v6)
+            allowed = state.allowed = self._network_allowed(network)
+        return allowed
 
     def _network_allowed(self, network: IPNetwork) -> bool:
         return (

@@ -491,6 +491,7 @@ class NetworkState:
     """Addresses of one network that failed (and never logged in)."""
 
     __slots__ = (
+        "allowed",
         "evidence",
         "failures",
         "first_time",
@@ -503,11 +504,15 @@ class NetworkState:
 
     def __init__(self, key: NetKey) -> None:
         self.key = key
+        self.allowed: bool | None = None
+        """Whether the allow list (or loopback) overlaps it: never judged as a whole
+        (None: not worked out yet; the allow list does not change under a detector)."""
         self.members: RecentKeys[str] = RecentKeys(MAX_MEMBERS_PER_NETWORK)
         self.failures = 0
         self.last = 0.0
         self.flagged: float | None = None
-        """When enough of its addresses failed together (None: not yet)."""
+        """When enough of its addresses failed together (None: not yet); for the daemon,
+        when it was last reported (again once its ban has run out)."""
         self.first_time: datetime | None = None
         self.last_time: datetime | None = None
         self.evidence: list[Evidence] = []
