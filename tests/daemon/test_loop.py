@@ -505,14 +505,17 @@ def test_an_address_added_to_this_host_a_moment_ago_is_not_banned(
 def test_old_refusals_are_not_said_again_at_a_restart(
     warden: Warden, caplog: pytest.LogCaptureFixture
 ) -> None:
-    first = warden.start()
+    own = [ipaddress.ip_network("192.0.2.2/32")]
+    first = warden.start(own=own)
+    own.append(ipaddress.ip_network(f"{SERVER}/32"))  # `ip addr add` after the start
+    time.sleep(loop_module.OWN_FRESH)
     append(warden.log, guesses(SERVER))
     first.step()
     assert first.counters.refused == 1
     first.close()
     caplog.clear()
 
-    second = warden.start()
+    second = warden.start(own=own)  # knows the address from its start
     second.step()
     assert second.counters.warmup_lines == 3
     assert second.counters.refused == 0
@@ -567,3 +570,26 @@ def test_a_phone_on_privacy_addresses_of_its_owners_64_is_never_banned(
     daemon.step()
     assert "2001:db8:66:7::/64" in banned(daemon)
     assert not [b for b in banned(daemon) if b.startswith(home)]
+
+
+def test_guessers_inside_this_hosts_own_network_are_each_judged_on_their_own(
+    warden: Warden, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Postfix lines name no server address: the daemon tells the detector its own
+    # addresses, so the /64 holding one is never a network to ban (its ban would be
+    # refused); each address is judged on its own verdict, none after a single failure.
+    own = [ipaddress.ip_network("2001:db8:1::1/128")]
+    daemon = warden.start(own=own)
+    neighbours = [f"2001:db8:1::{n:x}" for n in range(0x50, 0x55)]
+    append(
+        warden.log,
+        [sasl_failure(ip, f"user{n}", pid=2100 + n) for n, ip in enumerate(neighbours)],
+    )
+    daemon.step()
+    assert banned(daemon) == set()
+    assert not any("refuse to ban 2001:db8:1::/64" in m for m in messages(caplog))
+
+    guesser = "2001:db8:1::99"
+    append(warden.log, [sasl_failure(guesser, u, pid=2200 + n) for n, u in enumerate("abc")])
+    daemon.step()
+    assert banned(daemon) == {f"{guesser}/128"}

@@ -283,6 +283,7 @@ class Daemon:
         enforcer = make_enforcer(config)
         detector = make_detector(config)
         self._own = self._own_addresses()
+        detector.set_own_addresses(self._own)  # never banned, nor a network holding one
         self._own_read_at = time.monotonic()
         self._policy = ban_policy(config, self._own)
         self._store = self._open_store()
@@ -1039,6 +1040,7 @@ class Daemon:
         if sorted(map(str, own)) != sorted(map(str, self._own)):
             self._own = own
             self._policy = ban_policy(self.config, own)
+            self.detector.set_own_addresses(own)
             LOG.info("this host's addresses changed: %s", ", ".join(map(str, own)))
             self._recheck_bans()
 
@@ -1071,6 +1073,7 @@ class Daemon:
             preflight(new)
             enforcer = make_enforcer(new)
             detector = make_detector(new)
+            detector.set_own_addresses(self._own)
             policy = ban_policy(new, self._own)
         except ConfigError as exc:
             LOG.error(
