@@ -122,10 +122,10 @@ class NftablesEnforcer(Enforcer):
     def apply(self, add: Sequence[BanEntry], remove: Sequence[IPNetwork]) -> None:
         """Send what changed around the bans in `add` and `remove`, and nothing else:
         the pieces of the set that overlap them are worked out again from the bans that
-        overlap them (see `_window`), so a ban costs the same with 10 or 100,000 others
-        in the set. Pieces are not merged across the edges of what changed: the set
-        stays correct (disjoint pieces, each with the latest expiry over it), and the
-        next `sync` writes it tidy again."""
+        overlap them (see `_windows`), so the Python side of a ban costs the same with
+        10 or 100,000 others in the set. Pieces are not merged across the edges of what
+        changed: the set stays correct (disjoint pieces, each with the latest expiry
+        over it), and the next `sync` writes it tidy again."""
         windows: dict[int, list[tuple[int, int]]] = {4: [], 6: []}
         for network in remove:
             if self._forget(network):
