@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import time
 
 import pytest
 from wardenlab import ATTACKER, Warden, append, banned, guesses
@@ -137,3 +138,32 @@ def test_a_store_that_keeps_failing_is_said_once_not_at_every_step(
     said = [m for m in messages(caplog) if m.startswith("store: ")]
     assert said == ["store: the store is locked: database is locked (1 store error(s) so far)"]
     assert daemon.counters.store_errors == 50
+
+
+def test_a_slow_firewall_check_runs_less_often(
+    warden: Warden, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """nft 1.0 loads the whole set to check our table: with 100,000 bans a check took
+    over a second, and checking every second kept a core busy. A check that takes long
+    is run at most a tenth of the time; a quick one still every second."""
+    daemon = warden.start()
+    checks: list[float] = []
+
+    def slow() -> bool:
+        checks.append(time.monotonic())
+        time.sleep(0.3)
+        return True
+
+    monkeypatch.setattr(daemon.enforcer, "present", slow)
+    daemon._due["present"] = 0
+    started = time.monotonic()
+    daemon.step()
+    assert len(checks) == 1
+    assert daemon._due["present"] - started >= 2.9  # 0.3 s of checking: every 3 s
+
+    monkeypatch.setattr(daemon.enforcer, "present", lambda: checks.append(0) or True)
+    daemon._due["present"] = 0
+    started = time.monotonic()
+    daemon.step()
+    assert len(checks) == 2
+    assert daemon._due["present"] - started <= 1.1  # a quick check: every second

@@ -223,6 +223,42 @@ def test_a_ban_from_another_process_is_applied_at_the_next_step(
     assert f"would unban {OTHER}/32" in messages(caplog)
 
 
+def test_the_daemons_own_bans_are_not_read_back_but_another_process_is_seen(
+    warden: Warden, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its own ban moves the store's revision too; reading every active ban back after
+    each one made deciding slower the more bans there were (40,000 bans: minutes). A
+    ban from another process in between is still seen and applied."""
+    daemon = warden.start()
+    reads: list[int] = []
+    real = daemon.store.active_bans
+
+    def counting(now: datetime | None = None) -> list[BanRow]:
+        reads.append(1)
+        return real(now)
+
+    monkeypatch.setattr(daemon.store, "active_bans", counting)
+    append(warden.log, guesses())
+    daemon.step()
+    daemon.step()
+    assert reads == []  # nothing to read back: the ban was ours
+    assert banned(daemon) == {f"{ATTACKER}/32"} and f"{ATTACKER}/32" in map(str, daemon.applied)
+    reads.clear()
+
+    # Our own ban, then another process's, then ours again before the next look.
+    append(warden.log, guesses("198.51.100.30"))
+    with open_store(daemon.config.store.path) as other:
+        other.record_ban(
+            BanEntry(ipaddress.ip_network(OTHER), datetime.now(UTC) + timedelta(hours=2), "x"),
+            "{}",
+            "manual",
+        )
+    daemon.step()
+    assert reads == [1]
+    assert {OTHER + "/32", "198.51.100.30/32"} <= set(map(str, daemon.applied))
+    assert any(m.startswith(f"would ban {OTHER}/32") for m in messages(caplog))
+
+
 def test_repeat_offenders_get_longer_bans(warden: Warden, caplog: pytest.LogCaptureFixture) -> None:
     daemon = warden.start()
     network = ipaddress.ip_network(ATTACKER)

@@ -157,6 +157,24 @@ def test_another_process_sees_changes_through_the_revision(open_store: Opener) -
     assert [r.network for r in daemon.active_bans(T0)] == [net("192.0.2.7/32")]
 
 
+def test_the_revision_tells_own_changes_from_another_processes(open_store: Opener) -> None:
+    """The daemon reads every active ban back only when someone else changed them: with
+    tens of thousands of bans, reading them back after each of its own was the cost."""
+    daemon, command = open_store(), open_store()
+    seen = daemon.revision()
+    ban(daemon, "192.0.2.7/32")
+    ban(daemon, "192.0.2.8/32")
+    daemon.lift_ban(net("192.0.2.8/32"), "ok")
+    now = daemon.revision()
+    assert daemon.only_own_changes(seen, now)
+
+    ban(daemon, "192.0.2.9/32")
+    ban(command, "198.51.100.1/32")  # `mailwarden ban` in between
+    ban(daemon, "192.0.2.10/32")
+    assert not daemon.only_own_changes(now, daemon.revision())
+    assert not command.only_own_changes(now, command.revision())
+
+
 def test_positions_round_trip(store: Store) -> None:
     assert store.get_position("journal") is None
     cursor = "s=0f1e;i=2a;b=9c;m=1;t=5;x=ff"

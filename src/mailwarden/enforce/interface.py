@@ -114,7 +114,8 @@ class Enforcer(ABC):
 
     @abstractmethod
     def present(self) -> bool:
-        """Are our objects in place? Cheap enough to call every second."""
+        """Are our objects in place? Cheap enough to call every second (the daemon
+        calls it less often when it takes long: nftables with many bans)."""
 
     @abstractmethod
     def teardown(self) -> None:

@@ -17,7 +17,10 @@
   ``policy.max_clients`` rows.
 - `revision`: a number that grows with every change to the bans, so a daemon notices
   within one poll that another process (``mailwarden ban``) changed the store, then
-  reads `active_bans` and applies the difference.
+  reads `active_bans` and applies the difference. `only_own_changes` tells it when
+  every step of the revision since it last looked was its own write through this store
+  object (its own bans, its own expiries): then there is nothing to read back, which
+  matters with tens of thousands of active bans.
 
 Every method is one transaction: a process killed at any moment leaves each change
 either whole or absent. Times are aware datetimes; the store keeps whole seconds.
@@ -59,6 +62,10 @@ MAX_OWNER_ACCOUNTS = 256
 """Accounts kept per network in the owners' logins, the most recent: as many as the
 detector remembers per address (``detect.state.MAX_USERS_PER_OWNER``; an office's NAT
 is one address for many people)."""
+
+OWN_REVISIONS_KEPT = 100_000
+"""At most this many revisions written here are remembered for `only_own_changes`
+(the daemon asks at every step, so it holds a few)."""
 
 
 def storable(text: str) -> str:
@@ -125,6 +132,10 @@ class Store(ABC):
         """The store as messages name it (a path; never a password)."""
         self._damage: dict[str, str] = {}
         self._damage_lock = threading.Lock()
+        self._own_revisions: dict[int, int] = {}
+        """revision before -> after, for each committed change through this object not
+        yet asked about by `only_own_changes`."""
+        self._own_lock = threading.Lock()
 
     @abstractmethod
     def record_ban(
@@ -209,6 +220,36 @@ class Store(ABC):
 
     @abstractmethod
     def close(self) -> None: ...
+
+    def only_own_changes(self, known: int, current: int) -> bool:
+        """Did every change from revision `known` to `current` come through this object?
+
+        True when each step in between was a committed change made here
+        (`wrote_revision`): nobody else (``mailwarden ban``, another host sharing the
+        store) changed the bans meanwhile, so a caller that applied its own changes
+        already has nothing to read back. False when in doubt (a damaged revision, a
+        change whose commit failed): the caller then reads the active bans, as it must
+        when another process changed them."""
+        with self._own_lock:
+            steps, self._own_revisions = self._own_revisions, {}
+        revision = known
+        for _ in range(len(steps)):
+            if revision == current or revision not in steps:
+                break
+            revision = steps[revision]
+        return revision == current
+
+    def wrote_revision(self, before: int | None, after: int | None) -> None:
+        """Note that a committed change through this object moved the revision from
+        `before` to `after` (backends call it after the commit, with the values their
+        own transaction read and wrote, the revision row locked). None (a damaged or
+        lost revision) notes nothing: whoever asks reads the bans once more."""
+        if before is None or after is None:
+            return
+        with self._own_lock:
+            if len(self._own_revisions) >= OWN_REVISIONS_KEPT:
+                self._own_revisions.clear()  # nobody asks: forget (a reader reads all)
+            self._own_revisions[before] = after
 
     def damage(self) -> list[str]:
         """One line for each damaged row (or value) this store skipped so far, such as

@@ -261,6 +261,8 @@ class PostgresStore(Store):
         self.schema = schema
         self.connect_timeout = connect_timeout
         self._lock = threading.RLock()
+        self._bumped: tuple[int, int] | None = None
+        """The revision the transaction under way wrote (see `wrote_revision`)."""
         self._db: psycopg.Connection[tuple[Any, ...]] | None = None
         self._migrate()
 
@@ -287,11 +289,15 @@ class PostgresStore(Store):
     def _tx(self) -> Iterator[psycopg.Connection[tuple[Any, ...]]]:
         with self._lock:
             db = self._connection()
+            self._bumped = None
             try:
                 with db.transaction():
                     yield db
             except psycopg.Error as exc:
                 raise StoreError(f"PostgreSQL store: {_one_line(exc)}") from exc
+            # Committed: a revision this transaction wrote is this object's own.
+            if self._bumped is not None:
+                self.wrote_revision(*self._bumped)
 
     def _migrate(self) -> None:
         with self._tx() as db:
@@ -312,16 +318,23 @@ class PostgresStore(Store):
                 db.execute(self._q(statement))
 
     def _bump(self, db: psycopg.Connection[tuple[Any, ...]]) -> None:
+        # The row stays locked from here to the commit, so nobody moves it in between:
+        # `_tx` notes the step as this object's own once the transaction commits.
+        found = db.execute(
+            self._q("SELECT value FROM {schema}.meta WHERE key = 'revision' FOR UPDATE")
+        ).fetchone()
         # A lost revision is written again, and a damaged one (negative, near overflow)
         # starts again from 1: either way the other hosts see it change.
-        db.execute(
+        row = db.execute(
             self._q(
                 "INSERT INTO {schema}.meta AS m (key, value) VALUES ('revision', 1)"
                 " ON CONFLICT (key) DO UPDATE SET value = CASE WHEN m.value >= 0"
-                " AND m.value < %s THEN m.value + 1 ELSE 1 END"
+                " AND m.value < %s THEN m.value + 1 ELSE 1 END RETURNING m.value"
             ),
             (stored.REVISION_LIMIT,),
-        )
+        ).fetchone()
+        if found is not None and row is not None and int(found[0]) + 1 == int(row[0]):
+            self._bumped = (int(found[0]), int(row[0]))
 
     # -- bans -----------------------------------------------------------------------------
 

@@ -612,6 +612,8 @@ class SqliteStore(Store):
         self.path = Path(path)
         super().__init__(str(self.path))
         self._lock = threading.Lock()
+        self._bumped: tuple[int, int] | None = None
+        """The revision the transaction under way wrote (see `wrote_revision`)."""
         try:
             self._create_file()
             self._db = sqlite3.connect(
@@ -709,6 +711,7 @@ class SqliteStore(Store):
                 self._db.execute("BEGIN IMMEDIATE")
             except sqlite3.Error as exc:
                 raise StoreError(f"{self.path}: cannot write: {exc}") from exc
+            self._bumped = None
             try:
                 yield self._db
             except BaseException as exc:
@@ -721,6 +724,8 @@ class SqliteStore(Store):
             except sqlite3.Error as exc:
                 self._rollback()
                 raise self._error("cannot write", exc) from exc
+            if self._bumped is not None:
+                self.wrote_revision(*self._bumped)
 
     def _rollback(self) -> None:
         if self._db.in_transaction:  # SQLite rolls back by itself after some errors
@@ -741,16 +746,23 @@ class SqliteStore(Store):
             return self.damaged(text)
         return StoreError(f"{self.path}: {doing}: {text}")
 
-    @staticmethod
-    def _bump(db: sqlite3.Connection) -> None:
+    def _bump(self, db: sqlite3.Connection) -> None:
+        # Noted as this object's own change once the transaction commits (see `_write`;
+        # BEGIN IMMEDIATE holds the write lock, so nobody moves it in between).
+        found = db.execute("SELECT value FROM meta WHERE key = 'revision'").fetchall()
+        before = found[0][0] if found else None
         # A damaged revision (text, negative, near overflow) or a lost one is good again.
         bumped = db.execute(
             "UPDATE meta SET value = CASE WHEN typeof(value) = 'integer' AND value >= 0"
-            " AND value < ? THEN value + 1 ELSE 1 END WHERE key = 'revision'",
+            " AND value < ? THEN value + 1 ELSE 1 END WHERE key = 'revision'"
+            " RETURNING value",
             (stored.REVISION_LIMIT,),
-        )
-        if not bumped.rowcount:
+        ).fetchall()
+        if not bumped:
             db.execute("INSERT INTO meta (key, value) VALUES ('revision', 1)")
+            return
+        if type(before) is int and before + 1 == bumped[0][0]:
+            self._bumped = (before, before + 1)
 
     # -- bans -----------------------------------------------------------------------------
 
