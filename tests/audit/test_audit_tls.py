@@ -73,6 +73,8 @@ def test_cipher_words(text: str, classes: set[str]):
         ("SSLv3, TLSv1", ("SSLv3", "TLSv1")),
         (">=TLSv1", ("TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3")),
         (">=TLSv1.2 <=TLSv1.2", ("TLSv1.2",)),
+        # a range is Postfix 3.6 syntax: OpenSSL 1.1.1 or later, which has no SSLv2
+        ("<=TLSv1.3", ("SSLv3", "TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3")),
         ("!SSLv2,!SSLv3,!TLSv1,!TLSv1.1", ("TLSv1.2", "TLSv1.3")),
     ],
 )

@@ -195,7 +195,8 @@ def allowed_protocols(value: str) -> tuple[str, ...]:
     """Protocols a Postfix `*_tls_protocols` value permits.
 
     Empty: all. `!X`: X excluded. Names without `!` (the Postfix 2.5 style): only those.
-    `>=X` / `<=X` (Postfix 3.6): bounds.
+    `>=X` / `<=X` (Postfix 3.6): bounds. That syntax means Postfix 3.6 or later, which
+    needs OpenSSL 1.1.1 or later, which has no SSLv2 at all: a range never admits it.
     """
     included: set[int] = set()
     excluded: set[int] = set()
@@ -204,6 +205,7 @@ def allowed_protocols(value: str) -> tuple[str, ...]:
         if not token:
             continue
         if token.startswith((">=", "<=")):
+            low = max(low, _RANK["sslv3"])
             rank = _RANK.get(token[2:].lower())
             if rank is not None:
                 low, high = (max(low, rank), high) if token[0] == ">" else (low, min(high, rank))
