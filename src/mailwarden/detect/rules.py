@@ -1459,11 +1459,7 @@ class Detector:
                 elif len(client.succeeded) < MAX_SUCCEEDED:
                     client.succeeded.append(key)
         if known and owner is not None and key is not None:
-            previous = owner.users.get(key)
-            owner.add(key, when)
-            self._wide_owner_add(ip, net, key, when)
-            if self.on_owner is not None:
-                self.on_owner(ip, key, when, previous)
+            self._owner_login(ip, net, owner, key, when)
             return []  # this client logged in as this account before
         if again and client is not None and client.flags & _COMPROMISED:
             return []  # the intruder again: reported at its first login
@@ -1475,11 +1471,7 @@ class Detector:
             # old password. (Never the intruder: its failures stay guesses.)
             if key is not None:
                 owner = owner or self._owner(ip, create=True, net=net)
-                if owner is not None:
-                    owner.add(key, when)
-                self._wide_owner_add(ip, net, key, when)
-                if self.on_owner is not None:
-                    self.on_owner(ip, key, when, None)
+                self._owner_login(ip, net, owner, key, when)
             self._network_login(ip, net, key, when)
             self._person_in_network(ip, net)
             if client is not None:
@@ -1956,6 +1948,20 @@ class Detector:
         since = when - self._limits.stale
         recent = [user for user, last in owner.users.items() if last >= since]
         return recent[0] if len(recent) == 1 else None
+
+    def _owner_login(
+        self, ip: str, net: NetKey | None, owner: OwnerState | None, key: str, when: float
+    ) -> None:
+        """The owner of ``key`` logged in from ``ip``: remembered for its address
+        (``owner``, None when the address is not one) and, for IPv6, its wider network;
+        the daemon is told (:attr:`on_owner`), with this address's previous login as it."""
+        previous = None
+        if owner is not None:
+            previous = owner.users.get(key)
+            owner.add(key, when)
+        self._wide_owner_add(ip, net, key, when)
+        if self.on_owner is not None:
+            self.on_owner(ip, key, when, previous)
 
     def _wide_owner_add(self, ip: str, net: NetKey | None, key: str, when: float) -> None:
         """The owner of ``key`` logged in from ``ip`` (in the network ``net``, when its

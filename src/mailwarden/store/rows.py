@@ -17,12 +17,15 @@ from __future__ import annotations
 import ipaddress
 import json
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
+from typing import TypeVar
 
 from mailwarden.config import MAX_DURATION
 from mailwarden.model import IPNetwork
 from mailwarden.store.interface import BanRow, BanState, JSONValue, OwnerRow, Source, Store
+
+T = TypeVar("T")
 
 LONGEST_BAN = MAX_DURATION + timedelta(days=1)
 """No ban lasts longer (the longest duration any command or policy accepts, with a day
@@ -190,36 +193,40 @@ def recorded(store: Store, values: Sequence[object]) -> BanRow:
         raise store.damaged(exc) from None
 
 
-def bans(store: Store, rows: Iterable[Sequence[object]]) -> list[BanRow]:
+def _readable(
+    store: Store,
+    rows: Iterable[Sequence[object]],
+    read: Callable[[Sequence[object]], T],
+    named: Callable[[Sequence[object]], str],
+) -> list[T]:
+    """``read`` of each row; a damaged one is skipped and noted by its ``named`` name."""
     out = []
     for values in rows:
         try:
-            out.append(ban(values))
+            out.append(read(values))
         except Damaged as exc:
-            store.note_damage(f"ban {shown(values[0])}", str(exc))
+            store.note_damage(named(values), str(exc))
     return out
+
+
+def _ban_name(values: Sequence[object]) -> str:
+    return f"ban {shown(values[0])}"
+
+
+def bans(store: Store, rows: Iterable[Sequence[object]]) -> list[BanRow]:
+    return _readable(store, rows, ban, _ban_name)
 
 
 def networks(store: Store, rows: Iterable[Sequence[object]]) -> list[IPNetwork]:
     """The networks of (id, network) rows."""
-    out = []
-    for id_, value in rows:
-        try:
-            out.append(network(value))
-        except Damaged as exc:
-            store.note_damage(f"ban {shown(id_)}", str(exc))
-    return out
+    return _readable(store, rows, lambda values: network(values[1]), _ban_name)
 
 
 def owners(store: Store, rows: Iterable[Sequence[object]]) -> list[OwnerRow]:
     """The owners' logins of (network, account, last) rows."""
-    out = []
-    for values in rows:
-        try:
-            out.append(owner(values))
-        except Damaged as exc:
-            store.note_damage(f"owner {shown(values[1])} at {shown(values[0])}", str(exc))
-    return out
+    return _readable(
+        store, rows, owner, lambda values: f"owner {shown(values[1])} at {shown(values[0])}"
+    )
 
 
 def one_position(store: Store, key: str, rows: Sequence[Sequence[object]]) -> JSONValue:
