@@ -61,6 +61,7 @@ from typing import Protocol
 
 from mailwarden.framing import PLAIN_ASCII, EncodedLines, Framer, Select, split_if_pasted
 from mailwarden.framing import native_select as framing_native_select
+from mailwarden.locale import _
 from mailwarden.model import Event, EventType, Record, Strength
 from mailwarden.parsers import may_matter
 from mailwarden.parsers import parse as parse  # what parser() gives
@@ -679,23 +680,38 @@ class _Order:
             self.latest = moment
         elif moment < latest - BACKWARD and record.source not in self.said:
             self.said.add(record.source)
-            where = "standard input" if record.source == STDIN else record.source
+            # In the active language: the text report's (English with --format json,
+            # which analyze makes active for the whole reading; a worker is forked).
+            where = _("standard input") if record.source == STDIN else record.source
             assert record.time is not None
             try:
                 before = datetime.fromtimestamp(latest, record.time.tzinfo)
             except (OverflowError, ValueError, OSError):  # 9999-12-31T23:59-23:59: past 9999
                 before = datetime.max.replace(tzinfo=record.time.tzinfo)
             advice = (
-                "give the files as arguments instead (mailwarden analyze /var/log/mail.log*:"
-                " a rotated set is read oldest first, several logs merged by time)"
+                _(
+                    "give the files as arguments instead (mailwarden analyze /var/log/mail.log*:"
+                    " a rotated set is read oldest first, several logs merged by time)"
+                )
                 if record.source == STDIN
-                else "if it joins several logs (cat mail.log mail.log.1), give those as"
-                " arguments instead: a rotated set is read oldest first"
+                else _(
+                    "if it joins several logs (cat mail.log mail.log.1), give those as"
+                    " arguments instead: a rotated set is read oldest first"
+                )
+            )
+            message = _(
+                "{where}: line {line} goes back in time ({moment} after {before}): entries"
+                " are counted in the order given, so attacks and logins may be misjudged;"
+                " {advice}"
             )
             stats.disorder.append(
-                f"{where}: line {record.line:,} goes back in time"
-                f" ({_moment(record.time)} after {_moment(before)}): entries are"
-                f" counted in the order given, so attacks and logins may be misjudged; {advice}"
+                message.format(
+                    where=where,
+                    line=f"{record.line:,}",
+                    moment=_moment(record.time),
+                    before=_moment(before),
+                    advice=advice,
+                )
             )
 
 
