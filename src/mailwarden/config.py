@@ -11,7 +11,9 @@ equal to the defaults here).
 - Addresses in ``policy.allow`` are CIDRs (``"192.0.2.0/24"``) or single addresses.
 - An unknown key, a wrong type, a bad CIDR or duration, a value out of range or an
   unreadable file raises :class:`~mailwarden.errors.ConfigError` naming the file, the key
-  (``policy.fast_window``) and the reason, on one line.
+  (``policy.fast_window``) and the reason, on one line; the reason is in the active
+  language (``analyze --lang zh_CN``; the daemon's is English), and so is TOML's own
+  complaint when :data:`_TOML_MESSAGES` knows it.
 
 :func:`load_config` reads a file; :func:`apply_overrides` applies ``section.key=value``
 strings from the command line (``--set policy.fast_failures=5``) with the same checks;
@@ -33,6 +35,8 @@ from pathlib import Path
 from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
 
 from mailwarden.errors import ConfigError
+from mailwarden.locale import N_, _
+from mailwarden.locale.system import os_reason
 from mailwarden.model import IPNetwork
 
 Backend = Literal["nftables", "ipset", "postfix-map", "none"]
@@ -314,7 +318,9 @@ class _Bad(Exception):
 def parse_duration(value: object) -> timedelta:
     """``"10m"``, ``"1h30m"``, ``"2d"``, ``90`` (seconds) -> timedelta; raises on junk."""
     if isinstance(value, bool):
-        raise _Bad(f'expected a duration such as "10m" or seconds, got {value!r}')
+        raise _Bad(
+            _('expected a duration such as "10m" or seconds, got {value!r}').format(value=value)
+        )
     if isinstance(value, int | float):
         try:
             seconds = float(value)
@@ -328,27 +334,39 @@ def parse_duration(value: object) -> timedelta:
             try:
                 seconds = float(text)
             except ValueError:
-                raise _Bad(
-                    f"bad duration {value!r}: use a number and a unit, such as 90s, 10m, 1h, 2d, 1w"
-                ) from None
+                raise _Bad(_bad_duration(value)) from None
     else:
-        raise _Bad(f'expected a duration such as "10m", got {type(value).__name__}')
+        raise _Bad(
+            _('expected a duration such as "10m", got {type}').format(type=type(value).__name__)
+        )
     if not math.isfinite(seconds):
-        raise _Bad(f"bad duration {value!r}: use a number and a unit, such as 90s, 10m, 1h, 2d, 1w")
+        raise _Bad(_bad_duration(value))
     if seconds <= 0:
-        raise _Bad(f"a duration must be positive, got {value!r}")
+        raise _Bad(_("a duration must be positive, got {value!r}").format(value=value))
     if seconds > MAX_DURATION.total_seconds():
-        raise _Bad(f"a duration must be at most {MAX_DURATION.days}d, got {value!r}")
+        raise _Bad(
+            _("a duration must be at most {days}d, got {value!r}").format(
+                days=MAX_DURATION.days, value=value
+            )
+        )
     return timedelta(seconds=seconds)
+
+
+def _bad_duration(value: object) -> str:
+    return _(
+        "bad duration {value!r}: use a number and a unit, such as 90s, 10m, 1h, 2d, 1w"
+    ).format(value=value)
 
 
 def parse_network(value: object) -> IPNetwork:
     if not isinstance(value, str):
-        raise _Bad(f'expected a CIDR string such as "192.0.2.0/24", got {value!r}')
+        raise _Bad(
+            _('expected a CIDR string such as "192.0.2.0/24", got {value!r}').format(value=value)
+        )
     try:
         return unmapped(ipaddress.ip_network(value.strip(), strict=False))
     except ValueError:
-        raise _Bad(f"bad CIDR {value!r}") from None
+        raise _Bad(_("bad CIDR {value!r}").format(value=value)) from None
 
 
 def unmapped(network: IPNetwork) -> IPNetwork:
@@ -374,24 +392,28 @@ def _convert(annotation: Any, value: object) -> object:
         return parse_duration(value)
     if annotation is bool:
         if not isinstance(value, bool):
-            raise _Bad(f"expected true or false, got {value!r}")
+            raise _Bad(_("expected true or false, got {value!r}").format(value=value))
         return value
     if annotation is int:
         if isinstance(value, bool) or not isinstance(value, int):
-            raise _Bad(f"expected a whole number, got {value!r}")
+            raise _Bad(_("expected a whole number, got {value!r}").format(value=value))
         return value
     if annotation is float:
         if isinstance(value, bool) or not isinstance(value, int | float):
-            raise _Bad(f"expected a number, got {value!r}")
+            raise _Bad(_("expected a number, got {value!r}").format(value=value))
         return float(value)
     if annotation is str:
         if not isinstance(value, str):
-            raise _Bad(f"expected a string, got {value!r}")
+            raise _Bad(_("expected a string, got {value!r}").format(value=value))
         return value
     if origin is Literal:
         choices = get_args(annotation)
         if value not in choices:
-            raise _Bad(f"expected one of {', '.join(map(str, choices))}, got {value!r}")
+            raise _Bad(
+                _("expected one of {choices}, got {value!r}").format(
+                    choices=", ".join(map(str, choices)), value=value
+                )
+            )
         return value
     if origin in (Union, types.UnionType):
         args = [a for a in get_args(annotation) if a is not type(None)]
@@ -401,7 +423,7 @@ def _convert(annotation: Any, value: object) -> object:
     if origin is tuple:
         (item,) = get_args(annotation)[:1]
         if not isinstance(value, list):
-            raise _Bad(f"expected a list, got {value!r}")
+            raise _Bad(_("expected a list, got {value!r}").format(value=value))
         if item is IPNetwork or get_origin(item) in (Union, types.UnionType):
             return tuple(parse_network(v) for v in value)
         return tuple(_convert(item, v) for v in value)
@@ -410,7 +432,7 @@ def _convert(annotation: Any, value: object) -> object:
 
 def _check_range(name: str, value: object) -> None:
     if name in _POSITIVE_INTS and isinstance(value, int) and value < 1:
-        raise _Bad(f"must be at least 1, got {value}")
+        raise _Bad(_("must be at least {low}, got {value}").format(low=1, value=value))
     bounds = _RANGES.get(name)
     if bounds is not None and isinstance(value, int | float):
         low, high = bounds
@@ -420,25 +442,33 @@ def _check_range(name: str, value: object) -> None:
             or (high is not None and value > high)
         ):
             if high is None:
-                raise _Bad(f"must be at least {low}, got {value}")
+                raise _Bad(_("must be at least {low}, got {value}").format(low=low, value=value))
             if low is None:
-                raise _Bad(f"must be at most {high}, got {value}")
-            raise _Bad(f"must be between {low} and {high}, got {value}")
+                raise _Bad(_("must be at most {high}, got {value}").format(high=high, value=value))
+            raise _Bad(
+                _("must be between {low} and {high}, got {value}").format(
+                    low=low, high=high, value=value
+                )
+            )
     if name == "journal_users" and isinstance(value, tuple):
         for user in value:
             if not isinstance(user, str) or len(user) > 64 or not _USER_RE.match(user):
-                raise _Bad(f"expected user names or numeric uids, got {user!r}")
+                raise _Bad(
+                    _("expected user names or numeric uids, got {value!r}").format(value=user)
+                )
     if (
         name == "host_name"
         and isinstance(value, str)
         and value
         and (len(value) > 253 or not _HOST_NAME_RE.match(value))
     ):
-        raise _Bad(f"expected letters, digits, '.', '_' and '-', got {value!r}")
+        raise _Bad(
+            _("expected letters, digits, '.', '_' and '-', got {value!r}").format(value=value)
+        )
     if name == "ports" and isinstance(value, tuple):
         for port in value:
             if not isinstance(port, int) or not 1 <= port <= 65535:
-                raise _Bad(f"a port must be between 1 and 65535, got {port}")
+                raise _Bad(_("a port must be between 1 and 65535, got {port}").format(port=port))
 
 
 def _field_value(cls: type[Any], key: str, raw: object, path: str, prefix: str) -> object:
@@ -446,7 +476,7 @@ def _field_value(cls: type[Any], key: str, raw: object, path: str, prefix: str) 
     hints = get_type_hints(cls)
     if key not in hints or key not in {f.name for f in dataclasses.fields(cls)}:
         known = ", ".join(f.name for f in dataclasses.fields(cls))
-        raise ConfigError(path, where, f"unknown key (known: {known})")
+        raise ConfigError(path, where, _("unknown key (known: {known})").format(known=known))
     try:
         value = _convert(hints[key], raw)
         _check_range(key, value)
@@ -465,7 +495,7 @@ def _section(cls: type[Any], table: Mapping[str, object], path: str, prefix: str
 def _check_section(section: object, path: str, prefix: str) -> None:
     """Checks that involve two keys."""
     if isinstance(section, PolicyConfig) and section.max_ban_time < section.ban_time:
-        raise ConfigError(path, f"{prefix}.max_ban_time", "is shorter than policy.ban_time")
+        raise ConfigError(path, f"{prefix}.max_ban_time", _("is shorter than policy.ban_time"))
 
 
 def config_from_mapping(data: Mapping[str, object], path: str = "<config>") -> Config:
@@ -475,9 +505,9 @@ def config_from_mapping(data: Mapping[str, object], path: str = "<config>") -> C
         cls = _SECTIONS.get(name)
         if cls is None:
             known = ", ".join(_SECTIONS)
-            raise ConfigError(path, name, f"unknown section (known: {known})")
+            raise ConfigError(path, name, _("unknown section (known: {known})").format(known=known))
         if not isinstance(table, dict):
-            raise ConfigError(path, name, "expected a table ([" + name + "])")
+            raise ConfigError(path, name, _("expected a table ([{name}])").format(name=name))
         sections[name] = _section(cls, table, path, name)
     return Config(path=path, **sections)  # type: ignore[arg-type]
 
@@ -490,15 +520,17 @@ def load_config(path: str | Path | None) -> Config:
     try:
         data = Path(path).read_bytes()
     except OSError as exc:
-        raise ConfigError(name, None, f"cannot read: {exc.strerror or exc}") from None
+        reason = _("cannot read: {reason}").format(reason=os_reason(exc) or exc)
+        raise ConfigError(name, None, reason) from None
     try:
         parsed = tomllib.loads(data.decode("utf-8"))
     except UnicodeDecodeError:
-        raise ConfigError(name, None, "not UTF-8 text") from None
+        raise ConfigError(name, None, _("not UTF-8 text")) from None
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(name, None, f"invalid TOML: {exc}") from None
+        raise ConfigError(name, None, _toml_problem(str(exc))) from None
     except (ValueError, RecursionError) as exc:  # a 5,000-digit number, arrays 3,000 deep
-        raise ConfigError(name, None, f"invalid TOML: {_first_line(exc)}") from None
+        problem = _("invalid TOML: {problem}").format(problem=_first_line(exc))
+        raise ConfigError(name, None, problem) from None
     return config_from_mapping(parsed, name)
 
 
@@ -511,21 +543,84 @@ def apply_overrides(
         dotted, sep, text = assignment.partition("=")
         section_name, dot, key = dotted.strip().partition(".")
         if not sep or not dot or not key:
-            raise ConfigError(origin, dotted or assignment, "expected section.key=value")
+            raise ConfigError(origin, dotted or assignment, _("expected section.key=value"))
         try:
             value: object = tomllib.loads(f"v = {text.strip()}")["v"]
         except tomllib.TOMLDecodeError:
             value = text.strip()
         except (ValueError, RecursionError) as exc:
-            raise ConfigError(origin, dotted, f"invalid value: {_first_line(exc)}") from None
+            problem = _("invalid value: {problem}").format(problem=_first_line(exc))
+            raise ConfigError(origin, dotted, problem) from None
         cls = _SECTIONS.get(section_name)
         if cls is None:
-            raise ConfigError(origin, section_name, "unknown section")
+            raise ConfigError(origin, section_name, _("unknown section"))
         typed = _field_value(cls, key, value, origin, section_name)
         section = dataclasses.replace(getattr(config, section_name), **{key: typed})
         _check_section(section, origin, section_name)
         config = dataclasses.replace(config, **{section_name: section})
     return config
+
+
+_TOML_MESSAGES = frozenset(
+    {
+        N_("Invalid statement"),
+        N_("Expected newline or end of document after a statement"),
+        N_("Cannot overwrite a value"),
+        N_("Expected ']' at the end of a table declaration"),
+        N_("Expected ']]' at the end of an array declaration"),
+        N_("Expected '=' after a key in a key/value pair"),
+        N_("Invalid initial character for a key part"),
+        N_("Unclosed array"),
+        N_("Unclosed inline table"),
+        N_("Unescaped '\\' in a string"),
+        N_("Invalid hex value"),
+        N_("Escaped character is not a Unicode scalar value"),
+        N_("Unterminated string"),
+        N_("Invalid date or datetime"),
+        N_("Invalid value"),
+    }
+)
+"""The complaints of :mod:`tomllib` without a value in them, verbatim (a test checks
+them against the running Python's); one a release rewords stays English."""
+_TOML_PATTERNS = (
+    (re.compile(r"Expected ('.*')", re.S), N_("Expected {what}")),
+    (re.compile(r"Found invalid character (.*)", re.S), N_("Found invalid character {what}")),
+    (re.compile(r"Illegal character (.*)", re.S), N_("Illegal character {what}")),
+    (re.compile(r"Cannot declare (.*) twice", re.S), N_("Cannot declare {what} twice")),
+    (
+        re.compile(r"Cannot mutate immutable namespace (.*)", re.S),
+        N_("Cannot mutate immutable namespace {what}"),
+    ),
+    (re.compile(r"Cannot redefine namespace (.*)", re.S), N_("Cannot redefine namespace {what}")),
+    (re.compile(r"Duplicate inline table key (.*)", re.S), N_("Duplicate inline table key {what}")),
+)
+"""The complaints of :mod:`tomllib` with a value (a character, a key) in them."""
+_TOML_AT = re.compile(
+    r"(?P<what>.*) \(at (?:line (?P<line>\d+), column (?P<column>\d+)|end of document)\)", re.S
+)
+
+
+def _toml_problem(text: str) -> str:
+    """``invalid TOML: Unclosed array (at line 3, column 9)``, in the active language:
+    where it is, and what :mod:`tomllib` says of it when that is one of its complaints we
+    know (else as it said it). English: tomllib's message as it was."""
+    at = _TOML_AT.fullmatch(text)
+    if at is None:
+        return _("invalid TOML: {problem}").format(problem=_first_line(ValueError(text)))
+    what = at["what"]
+    if what in _TOML_MESSAGES:
+        what = _(what)
+    else:
+        for pattern, message in _TOML_PATTERNS:
+            found = pattern.fullmatch(what)
+            if found is not None:
+                what = _(message).format(what=found[1])
+                break
+    if at["line"] is None:
+        return _("invalid TOML: {problem} (at end of document)").format(problem=what)
+    return _("invalid TOML: {problem} (at line {line}, column {column})").format(
+        problem=what, line=at["line"], column=at["column"]
+    )
 
 
 def _first_line(exc: BaseException) -> str:

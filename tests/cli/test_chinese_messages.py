@@ -6,6 +6,10 @@ time. English mode says what it said; the JSON stays English whatever the langua
 from __future__ import annotations
 
 import json
+import os
+import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -68,3 +72,132 @@ def test_english_and_json_are_unchanged(run: Runner, jumbled: str) -> None:
         code, out, err = run("analyze", "--format", "json", *args, jumbled, env=env)
         assert code == 0 and err == f"mailwarden: warning: {said}\n"
         assert json.loads(out)["notes"][0] == said
+
+
+# -- a configuration file that cannot be used -----------------------------------------------
+
+BAD_CONFIGS = [
+    (
+        '[policy]\nfast_failures = "x"\n',
+        "policy.fast_failures: 应为整数，实际是 'x'",
+        "policy.fast_failures: expected a whole number, got 'x'",
+    ),
+    (
+        "[policy]\nfast_failures = 0\n",
+        "policy.fast_failures: 至少应为 1，实际是 0",
+        "policy.fast_failures: must be at least 1, got 0",
+    ),
+    (
+        '[policy]\nfast_window = "5 parsecs"\n',
+        "policy.fast_window: 无效的时长 '5 parsecs'：请写成数字加单位，如 90s、10m、1h、2d、1w",
+        "policy.fast_window: bad duration '5 parsecs': use a number and a unit, such as 90s, 10m, 1h, 2d, 1w",
+    ),
+    (
+        '[policy]\nallow = ["192.0.2.0/33"]\n',
+        "policy.allow: 无效的 CIDR '192.0.2.0/33'",
+        "policy.allow: bad CIDR '192.0.2.0/33'",
+    ),
+    (
+        '[policy]\nmax_ban_time = "1m"\n',
+        "policy.max_ban_time: 比 policy.ban_time 还短",
+        "policy.max_ban_time: is shorter than policy.ban_time",
+    ),
+    (
+        "[polcy]\nfast_failures = 5\n",
+        "polcy: 未知的节（可用的节：sources, store, enforce, policy, alerts）",
+        "polcy: unknown section (known: sources, store, enforce, policy, alerts)",
+    ),
+    (
+        "policy = 5\n",
+        "policy: 应为一个表（[policy]）",
+        "policy: expected a table ([policy])",
+    ),
+    (
+        "[policy\nfast_failures = 5\n",
+        "TOML 格式无效（第 1 行第 8 列）：表头末尾缺少 “]”",
+        "invalid TOML: Expected ']' at the end of a table declaration (at line 1, column 8)",
+    ),
+    (
+        "[policy]\nfast_failures = 5\nfast_failures = 6\n",
+        "TOML 格式无效（第 3 行第 18 列）：不能覆盖已有的值",
+        "invalid TOML: Cannot overwrite a value (at line 3, column 18)",
+    ),
+    (
+        "[policy]\nfast_failures = [1,\n",
+        "TOML 格式无效（在文件末尾）：无效的值",
+        "invalid TOML: Invalid value (at end of document)",
+    ),
+    (
+        "[policy]\nfast_failures = 5 6\n",
+        "TOML 格式无效（第 2 行第 19 列）：一条语句之后应换行或结束文件",
+        "invalid TOML: Expected newline or end of document after a statement (at line 2, column 19)",
+    ),
+]
+
+
+@pytest.mark.parametrize(("toml", "chinese", "english"), BAD_CONFIGS)
+def test_a_bad_configuration_is_one_line_in_chinese(
+    run: Runner, jumbled: str, tmp_path: Path, toml: str, chinese: str, english: str
+) -> None:
+    config = tmp_path / "bad.toml"
+    config.write_text(toml)
+    for args, env in ((("--lang", "zh_CN"), {}), ((), {"LANG": "zh_CN.UTF-8"})):
+        code, out, err = run("analyze", "--config", str(config), *args, jumbled, env=env)
+        assert (code, out) == (2, "")
+        assert err == f"mailwarden: 错误：{config}: {chinese}\n"
+    code, out, err = run("analyze", "--config", str(config), jumbled)
+    assert (code, out, err) == (2, "", f"mailwarden: error: {config}: {english}\n")
+
+
+def test_an_unknown_key_and_a_bad_set_in_chinese(run: Runner, jumbled: str, tmp_path: Path) -> None:
+    config = tmp_path / "bad.toml"
+    config.write_text("[policy]\nfast_failurs = 5\n")
+    code, _out, err = run("analyze", "--config", str(config), "--lang", "zh_CN", jumbled)
+    assert code == 2
+    assert err.startswith(
+        f"mailwarden: 错误：{config}: policy.fast_failurs: 未知的键（可用的键：allow, "
+    )
+    assert "unknown key" not in err and err.count("\n") == 1
+    code, _out, err = run("analyze", "--set", "fast_window=-5", "--lang", "zh_CN", jumbled)
+    assert (code, err) == (
+        2,
+        "mailwarden: 错误：--set: policy.fast_window: 时长必须大于零，实际是 -5\n",
+    )
+    code, _out, err = run("analyze", "--set", "fast_window=-5", jumbled)
+    assert (code, err) == (
+        2,
+        "mailwarden: error: --set: policy.fast_window: a duration must be positive, got -5\n",
+    )
+
+
+def test_the_daemon_says_a_bad_configuration_in_english(tmp_path: Path) -> None:
+    """``run`` speaks English only (its errors go to journald's logs), whatever the locale."""
+    config = tmp_path / "bad.toml"
+    config.write_text("[policy]\nfast_failures = 0\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "mailwarden", "run", "--config", str(config)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "LANG": "zh_CN.UTF-8", "LC_ALL": "", "LANGUAGE": ""},
+        timeout=120,
+    )
+    assert done.returncode == 2
+    assert done.stderr == (
+        f"mailwarden: error: {config}: policy.fast_failures: must be at least 1, got 0\n"
+    )
+
+
+def test_the_toml_complaints_we_translate_are_the_running_pythons() -> None:
+    """tomllib's messages are matched verbatim: one a Python release rewords would stay
+    English."""
+    import inspect
+    import tomllib._parser
+
+    from mailwarden.config import _TOML_MESSAGES, _TOML_PATTERNS
+
+    source = inspect.getsource(tomllib._parser)
+    for message in _TOML_MESSAGES:
+        assert f'"{message}"'.replace("\\", "\\\\") in source, message
+    for _pattern, message in _TOML_PATTERNS:
+        before, _what, after = message.partition("{what}")
+        assert re.search(f'f"{re.escape(before)}{{[^}}]+}}{re.escape(after)}"', source), message
