@@ -201,3 +201,63 @@ def test_the_toml_complaints_we_translate_are_the_running_pythons() -> None:
     for _pattern, message in _TOML_PATTERNS:
         before, _what, after = message.partition("{what}")
         assert re.search(f'f"{re.escape(before)}{{[^}}]+}}{re.escape(after)}"', source), message
+
+
+# -- explain: a server's reason for a failed login that explain quotes as it is -------------
+
+REASONS = [
+    (
+        "Mar  9 07:52:09 mx dovecot: auth: passwd-file(erin@example.com,198.51.100.53,<I/l015FMQs/GM2Q1>): Password mismatch\n",
+        "原因：“Password mismatch”（密码错误）。",
+        "Reason: “Password mismatch”.",
+    ),
+    (
+        "Mar  9 07:53:09 mx dovecot: auth: passwd-file(nobody@example.com,198.51.100.54,<I/l015FMQs/GM2Q2>): unknown user\n",
+        "原因：“unknown user”（没有这个账户）。",
+        "Reason: “unknown user”.",
+    ),
+    (
+        "Mar  9 07:54:09 mx postfix/smtpd[300]: connect from unknown[198.51.100.55]\n"
+        "Mar  9 07:54:10 mx postfix/smtpd[300]: warning: unknown[198.51.100.55]: SASL LOGIN authentication failed: user not found\n",
+        "原因：“user not found”（没有这个账户）。",
+        "Reason: “user not found”.",
+    ),
+    (
+        "Mar  9 07:55:09 mx dovecot: imap-login: Disconnected (tried to use disabled plaintext auth): user=<>, rip=198.51.100.56, lip=192.0.2.1, session=<abc>\n",
+        "原因：“tried to use disabled plaintext auth”（客户端尝试了服务器已关闭的登录方式，例如不经 TLS 的明文密码）。",
+        "Reason: “tried to use disabled plaintext auth”.",
+    ),
+    (
+        "Mar  9 07:56:09 mx dovecot: auth: pam(frank@example.com,198.51.100.57,<I/l015FMQs/GM2Q3>): pam_authenticate() failed: User not known to the underlying authentication module\n",
+        "原因：“pam_authenticate() failed: User not known to the underlying authentication module”（没有这个账户）。",
+        "Reason: “pam_authenticate() failed: User not known to the underlying authentication module”.",
+    ),
+]
+
+
+@pytest.mark.parametrize(("log", "chinese", "english"), REASONS)
+def test_explain_says_what_a_servers_reason_means_in_chinese(
+    run: Runner, tmp_path: Path, log: str, chinese: str, english: str
+) -> None:
+    """The server writes its reason in English: explain quotes it as written (it is what
+    to grep for) and, in Chinese, says what it means beside it."""
+    excerpt = tmp_path / "excerpt.log"
+    excerpt.write_text(log)
+    code, out, err = run("explain", "--lang", "zh_CN", "--year", "2026", str(excerpt))
+    assert code == 0, err
+    assert _flat(chinese) in _flat(out), out
+    assert _flat(chinese) in _flat(
+        run("explain", "--year", "2026", str(excerpt), env={"LANG": "zh_CN.UTF-8"})[1]
+    )
+    code, out, err = run("explain", "--year", "2026", str(excerpt))
+    assert code == 0 and " ".join(english.split()) in " ".join(out.split()), out
+
+
+def test_an_unknown_reason_is_quoted_as_before(run: Runner, tmp_path: Path) -> None:
+    excerpt = tmp_path / "excerpt.log"
+    excerpt.write_text(
+        "Mar  9 07:54:09 mx postfix/smtpd[300]: connect from unknown[198.51.100.55]\n"
+        "Mar  9 07:54:10 mx postfix/smtpd[300]: warning: unknown[198.51.100.55]: SASL LOGIN authentication failed: the moon is full\n"
+    )
+    out = run("explain", "--lang", "zh_CN", "--year", "2026", str(excerpt))[1]
+    assert _flat("原因：“the moon is full”。") in _flat(out), out

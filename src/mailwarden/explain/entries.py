@@ -23,7 +23,7 @@ from mailwarden.explain.tls import (
     record_header,
     state_meaning,
 )
-from mailwarden.locale import N_, _, ngettext
+from mailwarden.locale import N_, _, active_language, ngettext
 from mailwarden.model import Event, EventType
 from mailwarden.parsers.sasl import (
     Credential,
@@ -286,6 +286,87 @@ _UNCOUNTED_REASONS = (
 )
 
 
+_REASON_MEANINGS: tuple[tuple[str, str], ...] = (
+    # Dovecot's auth process (its passdb's answer), PAM through it.
+    ("password mismatch", N_("the password is wrong")),
+    ("unknown user", N_("no account by that name")),
+    ("invalid credentials", N_("wrong user name or password")),
+    (
+        "username character disallowed",
+        N_(
+            "the user name has a character that auth_username_chars does not allow: no "
+            "password was checked"
+        ),
+    ),
+    ("pam_authenticate() failed: authentication failure", N_("wrong user name or password")),
+    ("pam_authenticate() failed: user not known", N_("no account by that name")),
+    ("pam_authenticate() failed: user unknown", N_("no account by that name")),
+    ("pam_authenticate() failed: permission denied", N_("PAM refused the login")),
+    ("pam_authenticate() failed: account expired", N_("the account has expired")),
+    (
+        "pam_authenticate() failed: authentication token is no longer valid",
+        N_("the password has expired"),
+    ),
+    ("pam_authenticate() failed: account is disabled", N_("the account is disabled")),
+    # Dovecot's login process, for a connection that ends without a count of attempts.
+    (
+        "tried to use disabled",
+        N_(
+            "the client tried a login method the server has turned off, such as a "
+            "plain-text password without TLS"
+        ),
+    ),
+    (
+        "tried to use disallowed",
+        N_(
+            "the client tried a login method the server has turned off, such as a "
+            "plain-text password without TLS"
+        ),
+    ),
+    (
+        "tried to use unsupported auth mechanism",
+        N_("the client asked for a login method the server does not offer"),
+    ),
+    ("sent invalid base64", N_("the client's login data was not valid base64")),
+    (
+        "credentials contain control characters",
+        N_("the user name or password contains control characters"),
+    ),
+    ("anonymous logins disabled", N_("anonymous logins are turned off")),
+    ("user disabled", N_("the account is disabled")),
+    ("login disabled", N_("logins are turned off for this account")),
+    ("password expired", N_("the password has expired")),
+    ("authorization failed", N_("the account may not act for the user it named")),
+    ("proxy dest auth failed", N_("the server this login was passed on to refused it")),
+    # Cyrus SASL's messages (Postfix with smtpd_sasl_type = cyrus).
+    ("user not found", N_("no account by that name")),
+    ("no mechanism available", N_("the server offers no such login method")),
+    ("bad protocol / cancel", N_("the client broke off the login or sent something unexpected")),
+    ("mechanism too weak for this user", N_("this login method is too weak for this account")),
+    ("encryption needed to use mechanism", N_("this login method needs an encrypted connection")),
+    ("passphrase expired", N_("the password has expired")),
+    ("account disabled", N_("the account is disabled")),
+    (
+        "user exists, but no verifier for user",
+        N_("the account exists but has no password the server can check"),
+    ),
+)
+"""The servers' reasons for a failed login that :func:`_failure_reason` otherwise quotes
+as they are (the start of the reason, lower case, with its meaning): in another language
+than English the quote gets the meaning beside it, since the server writes English."""
+
+
+def _reason_meaning(low: str) -> str | None:
+    """The meaning of a server's reason (lower case) in the active language, if known;
+    None in English, where the reason says it already."""
+    if active_language() == "en":
+        return None
+    for start, meaning in _REASON_MEANINGS:
+        if low.startswith(start):
+            return _(meaning)
+    return None
+
+
 def _failure_reason(reason: str | None) -> str:
     text = (reason or "").strip()
     low = text.lower()
@@ -308,6 +389,11 @@ def _failure_reason(reason: str | None) -> str:
         return _("The client asked for a login method the server does not offer.")
     if low in {"authentication failure", "password verification failed"}:
         return _("Reason: wrong user name or password.")
+    meaning = _reason_meaning(low)
+    if meaning is not None:
+        return _("Reason: “{reason}” ({meaning}).").format(
+            reason=escape_text(text), meaning=meaning
+        )
     return _("Reason: “{reason}”.").format(reason=escape_text(text))
 
 
