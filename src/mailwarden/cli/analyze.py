@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from mailwarden.cli.language import TranslatedCommand, option
 from mailwarden.cli.options import (
     assignments,
     existing_file,
@@ -33,7 +34,7 @@ from mailwarden.cli.options import (
 )
 from mailwarden.config import Config, PolicyConfig, apply_overrides, duration_text, load_config
 from mailwarden.errors import InputError, MailwardenError
-from mailwarden.locale import _, ngettext
+from mailwarden.locale import N_, _, ngettext
 from mailwarden.locale.system import os_reason
 from mailwarden.model import IPNetwork
 
@@ -41,103 +42,141 @@ if TYPE_CHECKING:
     from mailwarden.pipeline import ReadOptions
 
 
-@click.command()
+@click.command(
+    cls=TranslatedCommand,
+    help=N_(
+        "Find every attack in mail logs, and tell whether anyone got in.\n"
+        "\n"
+        "Reads files, directories and globs (plain, .gz, .bz2, .xz; rotated sets such as "
+        'mail.log, mail.log.1, mail.log.2.gz in time order), standard input ("-") or the '
+        "systemd journal (--journal). Separate logs (mail.log* and dovecot.log*) are merged "
+        "by time. A damaged archive is reported and skipped from the damage on.\n"
+        "\n"
+        "Prints a headline (what happened, whether anyone got in), then compromised "
+        "accounts with what to do, attackers (brute force, slow guessing, networks, "
+        "spraying, enumeration), credentials seen in the log (masked), and what the log "
+        "reveals about the server, with the `mailwarden audit` check for each cause.\n"
+        "\n"
+        "\b\n"
+        "Examples:\n"
+        "  mailwarden analyze /var/log/mail.log*\n"
+        "  mailwarden analyze --since 7d --users /etc/dovecot/users /var/log/\n"
+        "  mailwarden analyze --lang zh_CN /var/log/mail.log*   (the report in Chinese)\n"
+        "  mailwarden analyze --format json mail.log.1 mail.log > report.json\n"
+        '  mailwarden analyze --journal --since "2026-02-23"\n'
+        "  mailwarden analyze --config /etc/mailwarden/mailwarden.toml \\\n"
+        "      --set fast_failures=5 --allow 192.0.2.0/24 mail.log\n"
+        "  zcat -f mail.log.2.gz mail.log.1 mail.log | mailwarden analyze -   (oldest first)"
+    ),
+)
 @log_input_options
-@click.option(
+@option(
     "--journal",
     is_flag=True,
-    help="Read the systemd journal (journalctl -o json), for servers without a log file.",
+    help=N_("Read the systemd journal (journalctl -o json), for servers without a log file."),
 )
-@click.option(
+@option(
     "--journal-match",
     "journal_matches",
     multiple=True,
     metavar="FIELD=VALUE",
-    help="Only these journal entries, e.g. _SYSTEMD_UNIT=postfix@-.service (repeatable).",
+    help=N_("Only these journal entries, e.g. _SYSTEMD_UNIT=postfix@-.service (repeatable)."),
 )
-@click.option(
+@option(
     "--since",
     metavar="WHEN",
-    help='Only entries at or after WHEN: "2026-02-23", "2026-02-23 10:00", ISO 8601, '
-    'or a time ago such as "2h" or "7d". Files last written more than a day before WHEN '
-    "are not opened.",
+    help=N_(
+        'Only entries at or after WHEN: "2026-02-23", "2026-02-23 10:00", ISO 8601, '
+        'or a time ago such as "2h" or "7d". Files last written more than a day before WHEN '
+        "are not opened."
+    ),
 )
-@click.option(
+@option(
     "--until",
     metavar="WHEN",
-    help="Only entries at or before WHEN (same forms). The newer files of a rotated set "
-    "are not opened once an older one ends a day past WHEN.",
+    help=N_(
+        "Only entries at or before WHEN (same forms). The newer files of a rotated set "
+        "are not opened once an older one ends a day past WHEN."
+    ),
 )
-@click.option(
+@option(
     "--format",
     "fmt",
     type=click.Choice(["text", "json"]),
     default="text",
     show_default=True,
-    help="text: a report for people; json: the stable object other tools read.",
+    help=N_("text: a report for people; json: the stable object other tools read."),
 )
-@click.option(
+@option(
     "--lang",
     metavar="en|zh_CN",
     callback=language,
-    help="Language of the text report and the messages (default: from the locale, e.g. "
-    "LANG=zh_CN.UTF-8). JSON stays English.",
+    help=N_(
+        "Language of the text report and the messages (default: from the locale, e.g. "
+        "LANG=zh_CN.UTF-8). JSON stays English."
+    ),
 )
-@click.option(
+@option(
     "--config",
     "config_path",
     metavar="FILE",
     type=click.Path(),
     callback=existing_file,
-    help="The TOML configuration the daemon uses; analyze reads its [policy] thresholds.",
+    help=N_("The TOML configuration the daemon uses; analyze reads its [policy] thresholds."),
 )
-@click.option(
+@option(
     "--set",
     "assignments",
     multiple=True,
     metavar="KEY=VALUE",
     callback=assignments,
-    help="Override one [policy] threshold, e.g. --set fast_failures=5 --set fast_window=30s "
-    "(repeatable; see --thresholds).",
+    help=N_(
+        "Override one [policy] threshold, e.g. --set fast_failures=5 --set fast_window=30s "
+        "(repeatable; see --thresholds)."
+    ),
 )
-@click.option(
+@option(
     "--allow",
     "allow",
     multiple=True,
     metavar="CIDR",
-    help="Never recommend banning this address or network (repeatable). Loopback and the "
-    "server's own addresses never are.",
+    help=N_(
+        "Never recommend banning this address or network (repeatable). Loopback and the "
+        "server's own addresses never are."
+    ),
 )
-@click.option(
+@option(
     "--users",
     "users_file",
     metavar="FILE",
     type=click.Path(),
     callback=existing_file,
-    help="The real accounts, one per line, or a Dovecot passwd-file: tells which tried "
-    "usernames exist.",
+    help=N_(
+        "The real accounts, one per line, or a Dovecot passwd-file: tells which tried "
+        "usernames exist."
+    ),
 )
-@click.option(
+@option(
     "--honeypot",
     "honeypots",
     multiple=True,
     metavar="USER",
-    help="An account nobody real uses: one try is a ban (repeatable).",
+    help=N_("An account nobody real uses: one try is a ban (repeatable)."),
 )
-@click.option(
+@option(
     "--limit",
     type=click.IntRange(0),
     default=20,
     show_default=True,
-    help="Rows per table in the text report (0: all).",
+    help=N_("Rows per table in the text report (0: all)."),
 )
 @show_passwords_option
-@click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
-@click.option(
+@option("-q", "--quiet", is_flag=True, help=N_("No progress bar."))
+@option(
     "--thresholds",
     "show_thresholds",
     is_flag=True,
-    help="Print the thresholds in effect (defaults, --config, --set) as TOML and exit.",
+    help=N_("Print the thresholds in effect (defaults, --config, --set) as TOML and exit."),
 )
 def analyze(
     inputs: tuple[str, ...],
@@ -159,29 +198,8 @@ def analyze(
     quiet: bool,
     show_thresholds: bool,
 ) -> int:
-    """Find every attack in mail logs, and tell whether anyone got in.
-
-    Reads files, directories and globs (plain, .gz, .bz2, .xz; rotated sets such as
-    mail.log, mail.log.1, mail.log.2.gz in time order), standard input ("-") or the
-    systemd journal (--journal). Separate logs (mail.log* and dovecot.log*) are merged
-    by time. A damaged archive is reported and skipped from the damage on.
-
-    Prints a headline (what happened, whether anyone got in), then compromised
-    accounts with what to do, attackers (brute force, slow guessing, networks,
-    spraying, enumeration), credentials seen in the log (masked), and what the log
-    reveals about the server, with the `mailwarden audit` check for each cause.
-
-    \b
-    Examples:
-      mailwarden analyze /var/log/mail.log*
-      mailwarden analyze --since 7d --users /etc/dovecot/users /var/log/
-      mailwarden analyze --lang zh_CN /var/log/mail.log*   (the report in Chinese)
-      mailwarden analyze --format json mail.log.1 mail.log > report.json
-      mailwarden analyze --journal --since "2026-02-23"
-      mailwarden analyze --config /etc/mailwarden/mailwarden.toml \\
-          --set fast_failures=5 --allow 192.0.2.0/24 mail.log
-      zcat -f mail.log.2.gz mail.log.1 mail.log | mailwarden analyze -   (oldest first)
-    """
+    """Find every attack in mail logs, and tell whether anyone got in (the help above, in
+    the language of --lang or the locale)."""
     from mailwarden.locale import activate
 
     activate(lang)

@@ -20,8 +20,9 @@ from mailwarden.audit.runner import (
     run_audit,
 )
 from mailwarden.audit.tls import Library
+from mailwarden.cli.language import TranslatedCommand, option
 from mailwarden.cli.options import existing_directory, existing_file, language
-from mailwarden.locale import _
+from mailwarden.locale import N_, _
 
 
 def _version(ctx: click.Context, param: click.Parameter, value: str | None) -> Version | None:
@@ -65,7 +66,16 @@ def _target(given: Path | None, default: Path, named: bool) -> Target | None:
 
 
 @click.command(
-    epilog="""\b
+    cls=TranslatedCommand,
+    help=N_(
+        "Audit Postfix and Dovecot settings that invite password guessing, write passwords "
+        "into the log or weaken TLS, and print the exact commands that fix them.\n"
+        "\n"
+        "Without --postfix-dir or --dovecot-config, /etc/postfix and /etc/dovecot/dovecot.conf "
+        "are audited when present; naming one audits only what is named."
+    ),
+    epilog=N_(
+        """\b
 Examples:
   mailwarden audit
       audit /etc/postfix and /etc/dovecot/dovecot.conf on this server
@@ -86,59 +96,68 @@ files were parsed instead and the audit is incomplete), 2 bad usage (a --postfix
 or --dovecot-config that does not exist or is of the wrong kind, for one), 141 the
 reader of the report left before its end (| head).
 """
+    ),
 )
-@click.option(
+@option(
     "--postfix-dir",
     type=click.Path(path_type=Path),
     callback=existing_directory,
-    help="Postfix configuration directory (main.cf, master.cf). [default: /etc/postfix if present]",
+    help=N_(
+        "Postfix configuration directory (main.cf, master.cf). [default: /etc/postfix if present]"
+    ),
 )
-@click.option(
+@option(
     "--dovecot-config",
     type=click.Path(path_type=Path),
     callback=existing_file,
-    help="dovecot.conf to audit. [default: /etc/dovecot/dovecot.conf if present]",
+    help=N_("dovecot.conf to audit. [default: /etc/dovecot/dovecot.conf if present]"),
 )
-@click.option(
+@option(
     "--postfix-version",
     callback=_version,
-    help="Version of the Postfix that uses this configuration (default: mail_version in "
-    "main.cf, else this machine's postconf).",
+    help=N_(
+        "Version of the Postfix that uses this configuration (default: mail_version in "
+        "main.cf, else this machine's postconf)."
+    ),
 )
-@click.option(
+@option(
     "--openssl-version",
     "openssl",
     callback=_openssl,
-    help="Version of the OpenSSL library that Postfix uses, such as 1.0.2k: whether the "
-    "MEDIUM cipher grade holds RC4 (before 1.1.0) depends on it (default: this machine's "
-    "for its own configuration, else unknown).",
+    help=N_(
+        "Version of the OpenSSL library that Postfix uses, such as 1.0.2k: whether the "
+        "MEDIUM cipher grade holds RC4 (before 1.1.0) depends on it (default: this machine's "
+        "for its own configuration, else unknown)."
+    ),
 )
-@click.option(
+@option(
     "--format",
     "output_format",
     type=click.Choice(["text", "json"]),
     default="text",
     show_default=True,
 )
-@click.option(
+@option(
     "--lang",
     metavar="[en|zh_CN]",
     callback=language,
-    help="Language of the explanations (default: LC_ALL, LC_MESSAGES, LANG).",
+    help=N_("Language of the explanations (default: LC_ALL, LC_MESSAGES, LANG)."),
 )
-@click.option(
+@option(
     "--check",
     "selectors",
     multiple=True,
     callback=_selectors,
     metavar="ID|postfix|dovecot|TOPIC",
-    help="Only these checks (repeatable): an id such as postfix.soft_bounce, a source, or a "
-    "topic such as credential_exposed, weak_tls, bruteforce.",
+    help=N_(
+        "Only these checks (repeatable): an id such as postfix.soft_bounce, a source, or a "
+        "topic such as credential_exposed, weak_tls, bruteforce."
+    ),
 )
-@click.option(
+@option(
     "--read-files",
     is_flag=True,
-    help="Parse the files directly instead of running postconf and doveconf.",
+    help=N_("Parse the files directly instead of running postconf and doveconf."),
 )
 def audit(
     postfix_dir: Path | None,
@@ -150,11 +169,8 @@ def audit(
     selectors: tuple[str, ...],
     read_files: bool,
 ) -> int:
-    """Audit Postfix and Dovecot settings that invite password guessing, write passwords
-    into the log or weaken TLS, and print the exact commands that fix them.
-
-    Without --postfix-dir or --dovecot-config, /etc/postfix and /etc/dovecot/dovecot.conf
-    are audited when present; naming one audits only what is named."""
+    """Audit Postfix and Dovecot settings and print the exact fixes (the help above, in
+    the language of --lang or the locale)."""
     language = choose_language(lang, os.environ)
     named = postfix_dir is not None or dovecot_config is not None
     report = run_audit(

@@ -9,21 +9,40 @@ from itertools import islice
 
 import click
 
+from mailwarden.cli.language import TranslatedCommand, option
 from mailwarden.cli.options import language, log_input_options, show_passwords_option
-from mailwarden.locale import _, activate, ngettext
+from mailwarden.locale import N_, _, activate, ngettext
 
 MAX_READ = 100_000
 """Entries explain reads: it holds each with its events and session, about 2 KB, for
 the verdict; an excerpt is far smaller, and a whole log is analyze's (bounded state)."""
 
 
-@click.command()
+@click.command(
+    cls=TranslatedCommand,
+    help=N_(
+        "Explain a log excerpt: what each line means, grouped by client session, then a "
+        "verdict: who attacked, how, whether they got in, what the log reveals about the "
+        "server, and what to do, most important first.\n"
+        "\n"
+        'Reads files (plain, .gz, .bz2, .xz) or standard input ("-", the default); pasted '
+        "text with many entries run together on one line is fine. Passwords decoded from "
+        "AUTH payloads are masked unless --show-passwords is given.\n"
+        "\n"
+        "\b\n"
+        "Examples:\n"
+        "  mailwarden explain samples/seed-excerpt.txt\n"
+        "  mailwarden explain --lang zh_CN samples/seed-excerpt.txt\n"
+        "  grep 32451 /var/log/mail.log | mailwarden explain -\n"
+        "  LANG=zh_CN.UTF-8 mailwarden explain excerpt.txt"
+    ),
+)
 @log_input_options
-@click.option(
+@option(
     "--lang",
     metavar="en|zh_CN",
     callback=language,
-    help="Language of the explanation (default: from the locale, e.g. LANG=zh_CN.UTF-8).",
+    help=N_("Language of the explanation (default: from the locale, e.g. LANG=zh_CN.UTF-8)."),
 )
 @show_passwords_option
 def explain(
@@ -33,21 +52,8 @@ def explain(
     lang: str | None,
     show_passwords: bool,
 ) -> int:
-    """Explain a log excerpt: what each line means, grouped by client session, then a
-    verdict: who attacked, how, whether they got in, what the log reveals about the
-    server, and what to do, most important first.
-
-    Reads files (plain, .gz, .bz2, .xz) or standard input ("-", the default); pasted
-    text with many entries run together on one line is fine. Passwords decoded from
-    AUTH payloads are masked unless --show-passwords is given.
-
-    \b
-    Examples:
-      mailwarden explain samples/seed-excerpt.txt
-      mailwarden explain --lang zh_CN samples/seed-excerpt.txt
-      grep 32451 /var/log/mail.log | mailwarden explain -
-      LANG=zh_CN.UTF-8 mailwarden explain excerpt.txt
-    """
+    """Explain a log excerpt: what each line means, then a verdict (the help above, in
+    the language of --lang or the locale)."""
     from mailwarden.audit import hint_for
     from mailwarden.detect import analyze
     from mailwarden.explain import explain as explain_excerpt

@@ -19,6 +19,13 @@ compiled in memory) can reach it. So while a command runs, :func:`speaking` poin
 puts them back afterwards). English is the identity: click's own text. The msgids in
 :data:`CLICK_MESSAGES` are click's, verbatim (tests check them against the installed
 click); one that a click release rewords shows in English until it is updated here.
+
+Our own help texts (a command's description and epilog, an option's help) are given to
+click as msgids (marked with ``N_``) through :class:`TranslatedCommand` and
+:class:`TranslatedOption`, which hand click each one in the language active when it
+reads it: ``--help`` is written while the command's language is active, in Chinese with
+``--lang zh_CN`` or a Chinese locale. Click itself translates no text an application
+gives it.
 """
 
 from __future__ import annotations
@@ -26,8 +33,11 @@ from __future__ import annotations
 import gettext as _stdlib_gettext
 import os
 import sys
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from typing import Any, TypeVar
+
+import click
 
 from mailwarden.locale import N_, Nn_, activate, active_language, gettext, ngettext
 
@@ -35,6 +45,7 @@ LANG_OPTION = "--lang"
 COMMANDS_WITH_LANGUAGE = ("explain", "audit", "analyze")
 """The commands that speak Chinese (``--lang`` or the locale); the others speak English."""
 
+_SHOW_HELP = N_("Show this message and exit.")
 CLICK_MESSAGES = (
     N_("Usage:"),
     N_("Try '{command} {option}' for help."),
@@ -46,7 +57,7 @@ CLICK_MESSAGES = (
     N_("{value!r} is not a valid {number_type}."),
     N_("{value} is not in the range {range}."),
     N_("Options"),
-    N_("Show this message and exit."),
+    _SHOW_HELP,
     N_("default: {default}"),
 )
 """Click's messages that ``explain``, ``audit`` and ``analyze`` can show (usage errors and
@@ -58,6 +69,75 @@ CLICK_PLURALS = (
     Nn_("Got unexpected extra argument ({args})", "Got unexpected extra arguments ({args})"),
 )
 """Click's messages with a plural, as (singular, plural)."""
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _translated(msgid: str | None) -> str | None:
+    return gettext(msgid) if msgid else msgid
+
+
+class TranslatedOption(click.Option):
+    """An option whose help text is a msgid: click reads it in the active language."""
+
+    @property
+    def help(self) -> str | None:
+        return _translated(self._help_msgid)
+
+    @help.setter
+    def help(self, value: str | None) -> None:
+        self._help_msgid = value
+
+
+class TranslatedContext(click.Context):
+    """Lays out ``--help`` by terminal cells in a language other than English
+    (:class:`mailwarden.cli.helpformat.CellHelpFormatter`); English keeps click's own."""
+
+    def make_formatter(self) -> click.HelpFormatter:
+        if active_language() == "en":
+            return super().make_formatter()
+        from mailwarden.cli.helpformat import CellHelpFormatter
+
+        return CellHelpFormatter(width=self.terminal_width, max_width=self.max_content_width)
+
+
+class TranslatedCommand(click.Command):
+    """A command whose description (``help``) and ``epilog`` are msgids: click reads
+    them in the active language (an option's help: :class:`TranslatedOption`), and lays
+    them out by terminal cells (:class:`TranslatedContext`)."""
+
+    context_class = TranslatedContext
+
+    def get_help_option(self, ctx: click.Context) -> click.Option | None:
+        # Click makes --help's option once, in the language of the command's first use,
+        # and keeps it: its help is said again in the language active now.
+        option = super().get_help_option(ctx)
+        if option is not None:
+            option.help = gettext(_SHOW_HELP)
+        return option
+
+    @property
+    def help(self) -> str | None:
+        return _translated(self._help_msgid)
+
+    @help.setter
+    def help(self, value: str | None) -> None:
+        self._help_msgid = value
+
+    @property
+    def epilog(self) -> str | None:
+        return _translated(self._epilog_msgid)
+
+    @epilog.setter
+    def epilog(self, value: str | None) -> None:
+        self._epilog_msgid = value
+
+
+def option(*param_decls: str, **attrs: Any) -> Callable[[F], F]:
+    """``click.option`` for the commands that speak Chinese: its ``help`` is a msgid
+    (mark it with ``N_``), shown in the active language."""
+    return click.option(*param_decls, cls=TranslatedOption, **attrs)
 
 
 def command_language(args: Sequence[str], environ: Mapping[str, str] | None = None) -> str:

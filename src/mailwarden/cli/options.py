@@ -20,8 +20,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
 
+from mailwarden.cli.language import option
 from mailwarden.errors import MailwardenError
-from mailwarden.locale import _
+from mailwarden.locale import N_, _
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -50,18 +51,20 @@ def _timezone(ctx: click.Context, param: click.Parameter, value: str | None) -> 
 
 def log_input_options(func: F) -> F:
     """FILE… arguments plus --year and --timezone, for commands that read logs."""
-    func = click.option(
+    func = option(
         "--timezone",
         "tz",
         metavar="ZONE",
         callback=_timezone,
-        help="Zone of times written without one (default: this machine's), e.g. Europe/Berlin.",
+        help=N_("Zone of times written without one (default: this machine's), e.g. Europe/Berlin."),
     )(func)
-    func = click.option(
+    func = option(
         "--year",
         type=click.IntRange(1970, 9999),
-        help="Year of the first entry when the log does not write years "
-        "(default: from the file's modification time).",
+        help=N_(
+            "Year of the first entry when the log does not write years "
+            "(default: from the file's modification time)."
+        ),
     )(func)
     func = click.argument("inputs", nargs=-1, metavar="[FILE…|-]")(func)
     return func
@@ -86,10 +89,10 @@ def language(ctx: click.Context, param: click.Parameter, value: str | None) -> s
 
 
 def show_passwords_option(func: F) -> F:
-    return click.option(
+    return option(
         "--show-passwords",
         is_flag=True,
-        help="Show passwords decoded from AUTH payloads (masked by default).",
+        help=N_("Show passwords decoded from AUTH payloads (masked by default)."),
     )(func)
 
 

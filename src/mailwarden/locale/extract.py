@@ -95,6 +95,7 @@ def missing(language: str) -> list[Message]:
 
 def _po_string(text: str) -> str:
     escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+    escaped = escaped.replace("\b", "\\b").replace("\t", "\\t")  # click's \b (no rewrap)
     return f'"{escaped}"'
 
 
