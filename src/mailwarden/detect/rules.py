@@ -40,7 +40,11 @@ Rules (thresholds are ``[policy]`` keys, see :class:`~mailwarden.config.PolicyCo
   ``spray_window`` (not two addresses of one IPv6 /64: one customer, for the network
   rule); a group of ``spray_clients`` is a campaign (``spray_member``), one finding
   naming its members and targets; a client that joins through another brings that
-  one's group in.
+  one's group in, and two campaigns it joins become one (the first's number). A group
+  that becomes a campaign while another campaign's clients failed within
+  ``spray_window`` joins that one: bots that try one name each of a list meet only on
+  that name, a group per account, and are one botnet. Groups below ``spray_clients``
+  never join so (people sharing an account).
 - **Stale password**: failures with an account the client (or, for IPv6, its /64; failing
   that, another /64 of its ``wide_ipv6_prefix`` network, as a carrier re-attaching a
   phone gives) logged in as within ``stale_window`` are not guesses, and never banned.
@@ -104,6 +108,7 @@ from __future__ import annotations
 
 import heapq
 import ipaddress
+import re
 import socket
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
@@ -164,6 +169,7 @@ from mailwarden.model import (
 from mailwarden.parsers.sasl import Credential
 
 _T = EventType
+_CAMPAIGN_NUMBER = re.compile(r"spraying campaign \d+")
 _STRONG = Strength.STRONG
 _NOTHING: tuple[Detection, ...] = ()
 EXPIRE_EVERY = 8192
@@ -175,6 +181,9 @@ MAX_REPORTED_MEMBERS = 50
 WIDE_USERS_COUNTED = 10_000
 """A wide network's distinct usernames are counted up to about this many."""
 MAX_FINDINGS_PER_KIND = 100
+ACTIVE_MEMBERS_LOOKED_AT = 64
+"""Members of a campaign (the last to join) looked at to tell whether it is still
+guessing, when another group of clients becomes a campaign (:meth:`Detector._active_campaign`)."""
 MAX_DETECTION_USERS = 10
 MAX_PENDING_UNAVAILABLE = 10_000
 """Clients whose lost connection to the authentication server waits for guesses around
@@ -1259,13 +1268,13 @@ class Detector:
             if other is not None and other.net == client.net:
                 return  # one /64 is one customer (a phone's privacy addresses): the network rule's
         account.campaign = 1  # shared by two clients: a possible spraying target
-        if client.flags & _SPRAY:
+        campaigns = self._campaigns
+        mine, theirs = campaigns.find(ip), campaigns.find(previous)
+        if mine == theirs and client.flags & _SPRAY:
             other = self._clients.get(previous)
             if other is not None and other.flags & _SPRAY:
-                return  # both already in a flagged campaign
-        campaigns = self._campaigns
+                return  # both already in one flagged campaign (two become one below)
         flagged = campaigns.flagged
-        mine, theirs = campaigns.find(ip), campaigns.find(previous)
         # A group that joins a flagged campaign brings members it must flag too (the
         # first client to try each of its accounts saw no campaign then).
         joining = None
@@ -1282,13 +1291,41 @@ class Detector:
                 if member is not None and member is not client and not member.flags & _SPRAY:
                     self._spray_member(member, number, key, event, when, found)
         elif campaigns.size(root) >= self._limits.spray[0]:
-            number = campaigns.next_id
-            campaigns.next_id += 1
-            campaigns.flagged[root] = number
-            for member_ip in campaigns.members(root):
+            group = list(campaigns.members(root))
+            active = self._active_campaign(when)
+            if active is not None:  # the same botnet, another name of its list
+                number = flagged[active]
+                campaigns.union(active, root)
+            else:
+                number = campaigns.next_id
+                campaigns.next_id += 1
+                flagged[root] = number
+            for member_ip in group:
                 member = self._known(member_ip)
                 if member is not None:
                     self._spray_member(member, number, key, event, when, found)
+
+    def _active_campaign(self, when: float) -> str | None:
+        """The root of the oldest flagged campaign a member of which failed within
+        ``spray_window`` before ``when``, for a group that just became a campaign: bots
+        that try one name each of a list meet only on that name, a group per name, yet
+        guess together (one campaign, not one per account). Only the members that joined
+        last (:data:`ACTIVE_MEMBERS_LOOKED_AT` of each) are looked at: a campaign's
+        active clients are its newest."""
+        campaigns = self._campaigns
+        since = when - self._limits.spray[1]
+        for root, _ in sorted(campaigns.flagged.items(), key=_second_item):
+            members = campaigns.members(root)
+            for ip in members[: -ACTIVE_MEMBERS_LOOKED_AT - 1 : -1]:
+                member = self._known(ip)
+                if (
+                    member is not None
+                    and member.flags & _SPRAY
+                    and member.times
+                    and member.times[-1] >= since
+                ):
+                    return root
+        return None
 
     def _spray_member(
         self,
@@ -2206,11 +2243,15 @@ class Detector:
             verdicts[Verdict.STALE_PASSWORD] = (
                 f"{failed} with {whose} (a device with an old password)"
             )
-        if Verdict.SPRAY_MEMBER in verdicts and not (
-            self._still_member(client.ip)
-            and self._campaigns.campaign_of(client.ip) in self._standing
-        ):
-            del verdicts[Verdict.SPRAY_MEMBER]  # a person, or too few others are left
+        if Verdict.SPRAY_MEMBER in verdicts:
+            number = self._campaigns.campaign_of(client.ip)
+            if not (self._still_member(client.ip) and number in self._standing):
+                del verdicts[Verdict.SPRAY_MEMBER]  # a person, or too few others are left
+            else:  # two campaigns that became one go by the first one's number
+                reason = verdicts[Verdict.SPRAY_MEMBER]
+                verdicts[Verdict.SPRAY_MEMBER] = _CAMPAIGN_NUMBER.sub(
+                    f"spraying campaign {number}", reason, count=1
+                )
         network = None
         watched_network = False
         if Verdict.NETWORK_MEMBER in verdicts:
@@ -2711,6 +2752,10 @@ def _burst_text(own: int, others: int) -> str:
 
 def _last(state: Any) -> float:
     return float(state.last)
+
+
+def _second_item(entry: tuple[str, int]) -> int:
+    return entry[1]
 
 
 def _second(entry: tuple[str, float, int]) -> float:
