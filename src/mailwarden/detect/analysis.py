@@ -172,7 +172,12 @@ class Attacker:
     users: tuple[str, ...]
     """Usernames tried, most tried first (a bounded sample)."""
     first_seen: datetime | None
+    """Its first hostile act: a failed login (a guess, or a stale password's), a policy
+    violation, or a login judged a break-in."""
     last_seen: datetime | None
+    """Its last hostile act, as :attr:`first_seen`: a login that is no break-in (the
+    owner's, from the same address) moves neither; the intruder's logins after a
+    break-in do."""
     succeeded_as: tuple[str, ...]
     recommendation: str
     reasons: tuple[str, ...] = ()

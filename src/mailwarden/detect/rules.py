@@ -1487,7 +1487,10 @@ class Detector:
             self._real_names.add(key)
             self._reasons.pop(key, None)
         if client is not None:
-            client.see(event, when)
+            # still active (for expiry), but not seen attacking: an owner's login moves
+            # no first/last seen (a compromise does, below)
+            if when > client.last:
+                client.last = when
             if key is not None:
                 if client.succeeded is None:
                     client.succeeded = []
@@ -1499,7 +1502,8 @@ class Detector:
             self._owner_login(ip, net, owner, key, when)
             return []  # this client logged in as this account before
         if again and client is not None and client.flags & _COMPROMISED:
-            return []  # the intruder again: reported at its first login
+            client.see(event, when)  # the intruder still at it
+            return []  # reported at its first login
         if (ip, key) in self._compromised:
             return []
         compromise = self._compromise_reason(client, key, when)
@@ -1527,9 +1531,9 @@ class Detector:
             self._unconfirmed.discard(ip)
         if client is None:
             client = self._client(ip, when)
-            client.see(event, when)
             if key is not None:
                 client.succeeded = [key]
+        client.see(event, when)  # the break-in is the attack's latest act
         evidence = (*evidence_events((client.evidence or ())[-2:]), event)
         if client.allowed is None and client.ip in self._own:
             client.allowed = "this server's own address"
