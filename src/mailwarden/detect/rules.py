@@ -84,8 +84,10 @@ Rules (thresholds are ``[policy]`` keys, see :class:`~mailwarden.config.PolicyCo
   from; or a try or two inside a campaign on it) is watched, not banned unless the
   client's own guessing earned a ban: the owner is asked first. Each (client, account)
   is reported once.
-- **Never banned**: loopback, the server's own addresses (Dovecot's ``lip=``) and
-  ``policy.allow``: judged and reported, recommendation ``none (allow-listed)``.
+- **Never banned**: loopback and the server's own addresses (Dovecot's ``lip=``):
+  judged and reported, recommendation ``none (this machine)``; ``policy.allow``: the
+  same, recommendation ``none (allow-listed)`` (an allow-listed loopback or own address
+  is this machine all the same).
 - **Scanner**: no login attempt, ``scanner_events`` policy violations: watched.
 
 Memory is bounded: client, account, network and owner states live in capped tables
@@ -123,6 +125,7 @@ from mailwarden.detect.analysis import (
     LOOPBACK,
     NONE_ALLOWED,
     NONE_STALE,
+    NONE_THIS_MACHINE,
     OWN_ADDRESS,
     RANK,
     WATCH,
@@ -169,6 +172,8 @@ from mailwarden.model import (
 from mailwarden.parsers.sasl import Credential
 
 _T = EventType
+_THIS_MACHINE = (LOOPBACK, OWN_ADDRESS)
+"""Why a client is never banned (:attr:`ClientState.allowed`) when it is this machine."""
 _CAMPAIGN_NUMBER = re.compile(r"spraying campaign \d+")
 _STRONG = Strength.STRONG
 _NOTHING: tuple[Detection, ...] = ()
@@ -280,7 +285,8 @@ class Detection:
         self.ip = ip
         """The client whose event decided it."""
         self.recommendation = recommendation
-        """``ban``, ``watch``, ``none (allow-listed)``, ``none (stale password …)``."""
+        """``ban``, ``watch``, ``none (allow-listed)``, ``none (this machine)``,
+        ``none (stale password …)``."""
         self.reason = reason
         self.time = time
         self._evidence = evidence
@@ -1416,7 +1422,7 @@ class Detector:
                 verdict=Verdict.NETWORK_MEMBER,
                 target=network,
                 ip=client.ip,
-                recommendation=NONE_ALLOWED if self._network_allowed(network) else BAN,
+                recommendation=self._network_none(network) or BAN,
                 reason=f"{len(members)} addresses of {network} failed to log in within {text}",
                 time=event.record.time,
                 data={
@@ -1536,7 +1542,7 @@ class Detector:
         client.see(event, when)  # the break-in is the attack's latest act
         evidence = (*evidence_events((client.evidence or ())[-2:]), event)
         if client.allowed is None and client.ip in self._own:
-            client.allowed = "this server's own address"
+            client.allowed = OWN_ADDRESS
         if len(self._compromises) < MAX_COMPROMISES:
             self._compromises.append(
                 Compromise(
@@ -2069,6 +2075,13 @@ class Detector:
             allowed = state.allowed = self._network_allowed(network)
         return allowed
 
+    def _network_none(self, network: IPNetwork) -> str | None:
+        """The recommendation of a network never banned (loopback: this machine; in the
+        allow list), or None."""
+        if network.is_loopback:
+            return NONE_THIS_MACHINE
+        return NONE_ALLOWED if self._network_allowed(network) else None
+
     def _network_allowed(self, network: IPNetwork) -> bool:
         return (
             any(
@@ -2134,9 +2147,10 @@ class Detector:
 
     def _recommendation(self, client: ClientState, verdict: Verdict) -> str:
         if client.allowed is None and client.ip in self._own:
-            client.allowed = "this server's own address"
-        if client.allowed is not None:
-            return NONE_ALLOWED
+            client.allowed = OWN_ADDRESS
+        allowed = client.allowed
+        if allowed is not None:
+            return NONE_THIS_MACHINE if allowed in _THIS_MACHINE else NONE_ALLOWED
         if verdict is _COMPROMISE and client.ip in self._unconfirmed:
             # the owner can tell (ASK_THE_OWNER); only its own guessing bans it
             own = any(
@@ -2270,7 +2284,7 @@ class Detector:
         ordered = sorted(verdicts, key=RANK.__getitem__)
         worst = ordered[0]
         if client.allowed is None and client.ip in self._own:
-            client.allowed = "this server's own address"
+            client.allowed = OWN_ADDRESS
         recommendation = self._recommendation(client, worst)
         names = tuple(name for name, _ in client.user_counts())
         succeeded = tuple(client.succeeded or ())
@@ -2522,7 +2536,7 @@ class Detector:
                         "failures": state.failures,
                         "first_seen": state.first_time.isoformat() if state.first_time else None,
                         "last_seen": state.last_time.isoformat() if state.last_time else None,
-                        "recommendation": NONE_ALLOWED if self._network_allowed(network) else BAN,
+                        "recommendation": self._network_none(network) or BAN,
                     },
                 )
             )
@@ -2627,7 +2641,7 @@ class Detector:
                 "logged_in_as": sorted(logins)[:MAX_REPORTED_MEMBERS],
                 "first_seen": min(firsts).isoformat() if firsts else None,
                 "last_seen": max(lasts).isoformat() if lasts else None,
-                "recommendation": NONE_ALLOWED if self._network_allowed(network) else BAN,
+                "recommendation": self._network_none(network) or BAN,
             },
         )
 
