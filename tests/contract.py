@@ -65,7 +65,13 @@ VERDICTS = (
 )
 """Every verdict, worst first: the order of ``attackers``. A value is never renamed; a
 new one is added here when the detector grows one."""
-RECOMMENDATIONS = ("ban", "watch", "none (allow-listed)", "none (stale password of a real user)")
+RECOMMENDATIONS = (
+    "ban",
+    "watch",
+    "none (allow-listed)",
+    "none (this machine)",
+    "none (stale password of a real user)",
+)
 SEVERITIES = ("critical", "high", "medium", "low", "info")
 FINDING_KINDS = (
     "spray",

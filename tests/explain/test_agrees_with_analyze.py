@@ -296,7 +296,7 @@ def test_the_servers_own_address_is_never_advised_for_a_block(
         )
     )
     attacker = _attackers(_analyze(run, path))[own]
-    assert attacker["recommendation"] == "none (allow-listed)" and attacker["failures"] == 6
+    assert attacker["recommendation"] == "none (this machine)" and attacker["failures"] == 6
     out = _explain(run, path)
     assert _headline_counts(out) == {own: 6}
     assert _blocked(out) == ([], 0) and "mailwarden ban" not in out

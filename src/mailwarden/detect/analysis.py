@@ -68,14 +68,21 @@ BAN_VERDICTS = frozenset(
         Verdict.NETWORK_MEMBER,
     }
 )
-"""Verdicts that recommend a ban (unless the client is allow-listed)."""
+"""Verdicts that recommend a ban (unless the client is never banned: allow-listed, or
+this machine)."""
 GUESSING_VERDICTS = BAN_VERDICTS | {Verdict.PROBE}
 """Verdicts that make a later successful login from the client a compromise."""
 
 BAN = "ban"
 WATCH = "watch"
 NONE_ALLOWED = "none (allow-listed)"
+"""Never banned: in ``policy.allow`` (``--allow``, ``[policy] allow``)."""
+NONE_THIS_MACHINE = "none (this machine)"
+"""Never banned: loopback or one of the server's own addresses, whatever the allow list
+says (a webmail or proxy on the server, which hides the real client)."""
 NONE_STALE = "none (stale password of a real user)"
+NEVER_BANNED = (NONE_ALLOWED, NONE_THIS_MACHINE)
+"""The recommendations of a client that no verdict ever bans."""
 
 LOOPBACK = "loopback"
 OWN_ADDRESS = "this server's own address"
@@ -172,7 +179,12 @@ class Attacker:
     users: tuple[str, ...]
     """Usernames tried, most tried first (a bounded sample)."""
     first_seen: datetime | None
+    """Its first hostile act: a failed login (a guess, or a stale password's), a policy
+    violation, or a login judged a break-in."""
     last_seen: datetime | None
+    """Its last hostile act, as :attr:`first_seen`: a login that is no break-in (the
+    owner's, from the same address) moves neither; the intruder's logins after a
+    break-in do."""
     succeeded_as: tuple[str, ...]
     recommendation: str
     reasons: tuple[str, ...] = ()

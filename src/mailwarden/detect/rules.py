@@ -40,7 +40,13 @@ Rules (thresholds are ``[policy]`` keys, see :class:`~mailwarden.config.PolicyCo
   ``spray_window`` (not two addresses of one IPv6 /64: one customer, for the network
   rule); a group of ``spray_clients`` is a campaign (``spray_member``), one finding
   naming its members and targets; a client that joins through another brings that
-  one's group in.
+  one's group in, and two campaigns it joins become one (the first's number). A group
+  that becomes a campaign while another campaign's clients failed within
+  ``spray_window`` joins that one: bots that try one name each of a list meet only on
+  that name, a group per account, and are one botnet. A smaller group (two or more
+  clients on one account) joins a campaign only in the analysis, once the log is read:
+  when none of it ever logged in and all its failures lie within the campaign's time
+  (a botnet spread thin over a long list). A client alone on its account never does.
 - **Stale password**: failures with an account the client (or, for IPv6, its /64; failing
   that, another /64 of its ``wide_ipv6_prefix`` network, as a carrier re-attaching a
   phone gives) logged in as within ``stale_window`` are not guesses, and never banned.
@@ -80,8 +86,10 @@ Rules (thresholds are ``[policy]`` keys, see :class:`~mailwarden.config.PolicyCo
   from; or a try or two inside a campaign on it) is watched, not banned unless the
   client's own guessing earned a ban: the owner is asked first. Each (client, account)
   is reported once.
-- **Never banned**: loopback, the server's own addresses (Dovecot's ``lip=``) and
-  ``policy.allow``: judged and reported, recommendation ``none (allow-listed)``.
+- **Never banned**: loopback and the server's own addresses (Dovecot's ``lip=``):
+  judged and reported, recommendation ``none (this machine)``; ``policy.allow``: the
+  same, recommendation ``none (allow-listed)`` (an allow-listed loopback or own address
+  is this machine all the same).
 - **Scanner**: no login attempt, ``scanner_events`` policy violations: watched.
 
 Memory is bounded: client, account, network and owner states live in capped tables
@@ -104,6 +112,7 @@ from __future__ import annotations
 
 import heapq
 import ipaddress
+import re
 import socket
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
@@ -118,6 +127,7 @@ from mailwarden.detect.analysis import (
     LOOPBACK,
     NONE_ALLOWED,
     NONE_STALE,
+    NONE_THIS_MACHINE,
     OWN_ADDRESS,
     RANK,
     WATCH,
@@ -164,6 +174,9 @@ from mailwarden.model import (
 from mailwarden.parsers.sasl import Credential
 
 _T = EventType
+_THIS_MACHINE = (LOOPBACK, OWN_ADDRESS)
+"""Why a client is never banned (:attr:`ClientState.allowed`) when it is this machine."""
+_CAMPAIGN_NUMBER = re.compile(r"spraying campaign \d+")
 _STRONG = Strength.STRONG
 _NOTHING: tuple[Detection, ...] = ()
 EXPIRE_EVERY = 8192
@@ -175,6 +188,9 @@ MAX_REPORTED_MEMBERS = 50
 WIDE_USERS_COUNTED = 10_000
 """A wide network's distinct usernames are counted up to about this many."""
 MAX_FINDINGS_PER_KIND = 100
+ACTIVE_MEMBERS_LOOKED_AT = 64
+"""Members of a campaign (the last to join) looked at to tell whether it is still
+guessing, when another group of clients becomes a campaign (:meth:`Detector._active_campaign`)."""
 MAX_DETECTION_USERS = 10
 MAX_PENDING_UNAVAILABLE = 10_000
 """Clients whose lost connection to the authentication server waits for guesses around
@@ -271,7 +287,8 @@ class Detection:
         self.ip = ip
         """The client whose event decided it."""
         self.recommendation = recommendation
-        """``ban``, ``watch``, ``none (allow-listed)``, ``none (stale password …)``."""
+        """``ban``, ``watch``, ``none (allow-listed)``, ``none (this machine)``,
+        ``none (stale password …)``."""
         self.reason = reason
         self.time = time
         self._evidence = evidence
@@ -1259,13 +1276,13 @@ class Detector:
             if other is not None and other.net == client.net:
                 return  # one /64 is one customer (a phone's privacy addresses): the network rule's
         account.campaign = 1  # shared by two clients: a possible spraying target
-        if client.flags & _SPRAY:
+        campaigns = self._campaigns
+        mine, theirs = campaigns.find(ip), campaigns.find(previous)
+        if mine == theirs and client.flags & _SPRAY:
             other = self._clients.get(previous)
             if other is not None and other.flags & _SPRAY:
-                return  # both already in a flagged campaign
-        campaigns = self._campaigns
+                return  # both already in one flagged campaign (two become one below)
         flagged = campaigns.flagged
-        mine, theirs = campaigns.find(ip), campaigns.find(previous)
         # A group that joins a flagged campaign brings members it must flag too (the
         # first client to try each of its accounts saw no campaign then).
         joining = None
@@ -1282,13 +1299,41 @@ class Detector:
                 if member is not None and member is not client and not member.flags & _SPRAY:
                     self._spray_member(member, number, key, event, when, found)
         elif campaigns.size(root) >= self._limits.spray[0]:
-            number = campaigns.next_id
-            campaigns.next_id += 1
-            campaigns.flagged[root] = number
-            for member_ip in campaigns.members(root):
+            group = list(campaigns.members(root))
+            active = self._active_campaign(when)
+            if active is not None:  # the same botnet, another name of its list
+                number = flagged[active]
+                campaigns.union(active, root)
+            else:
+                number = campaigns.next_id
+                campaigns.next_id += 1
+                flagged[root] = number
+            for member_ip in group:
                 member = self._known(member_ip)
                 if member is not None:
                     self._spray_member(member, number, key, event, when, found)
+
+    def _active_campaign(self, when: float) -> str | None:
+        """The root of the oldest flagged campaign a member of which failed within
+        ``spray_window`` before ``when``, for a group that just became a campaign: bots
+        that try one name each of a list meet only on that name, a group per name, yet
+        guess together (one campaign, not one per account). Only the members that joined
+        last (:data:`ACTIVE_MEMBERS_LOOKED_AT` of each) are looked at: a campaign's
+        active clients are its newest."""
+        campaigns = self._campaigns
+        since = when - self._limits.spray[1]
+        for root, _ in sorted(campaigns.flagged.items(), key=_second_item):
+            members = campaigns.members(root)
+            for ip in members[: -ACTIVE_MEMBERS_LOOKED_AT - 1 : -1]:
+                member = self._known(ip)
+                if (
+                    member is not None
+                    and member.flags & _SPRAY
+                    and member.times
+                    and member.times[-1] >= since
+                ):
+                    return root
+        return None
 
     def _spray_member(
         self,
@@ -1379,7 +1424,7 @@ class Detector:
                 verdict=Verdict.NETWORK_MEMBER,
                 target=network,
                 ip=client.ip,
-                recommendation=NONE_ALLOWED if self._network_allowed(network) else BAN,
+                recommendation=self._network_none(network) or BAN,
                 reason=f"{len(members)} addresses of {network} failed to log in within {text}",
                 time=event.record.time,
                 data={
@@ -1450,7 +1495,10 @@ class Detector:
             self._real_names.add(key)
             self._reasons.pop(key, None)
         if client is not None:
-            client.see(event, when)
+            # still active (for expiry), but not seen attacking: an owner's login moves
+            # no first/last seen (a compromise does, below)
+            if when > client.last:
+                client.last = when
             if key is not None:
                 if client.succeeded is None:
                     client.succeeded = []
@@ -1462,7 +1510,8 @@ class Detector:
             self._owner_login(ip, net, owner, key, when)
             return []  # this client logged in as this account before
         if again and client is not None and client.flags & _COMPROMISED:
-            return []  # the intruder again: reported at its first login
+            client.see(event, when)  # the intruder still at it
+            return []  # reported at its first login
         if (ip, key) in self._compromised:
             return []
         compromise = self._compromise_reason(client, key, when)
@@ -1490,12 +1539,12 @@ class Detector:
             self._unconfirmed.discard(ip)
         if client is None:
             client = self._client(ip, when)
-            client.see(event, when)
             if key is not None:
                 client.succeeded = [key]
+        client.see(event, when)  # the break-in is the attack's latest act
         evidence = (*evidence_events((client.evidence or ())[-2:]), event)
         if client.allowed is None and client.ip in self._own:
-            client.allowed = "this server's own address"
+            client.allowed = OWN_ADDRESS
         if len(self._compromises) < MAX_COMPROMISES:
             self._compromises.append(
                 Compromise(
@@ -2028,6 +2077,13 @@ class Detector:
             allowed = state.allowed = self._network_allowed(network)
         return allowed
 
+    def _network_none(self, network: IPNetwork) -> str | None:
+        """The recommendation of a network never banned (loopback: this machine; in the
+        allow list), or None."""
+        if network.is_loopback:
+            return NONE_THIS_MACHINE
+        return NONE_ALLOWED if self._network_allowed(network) else None
+
     def _network_allowed(self, network: IPNetwork) -> bool:
         return (
             any(
@@ -2093,9 +2149,10 @@ class Detector:
 
     def _recommendation(self, client: ClientState, verdict: Verdict) -> str:
         if client.allowed is None and client.ip in self._own:
-            client.allowed = "this server's own address"
-        if client.allowed is not None:
-            return NONE_ALLOWED
+            client.allowed = OWN_ADDRESS
+        allowed = client.allowed
+        if allowed is not None:
+            return NONE_THIS_MACHINE if allowed in _THIS_MACHINE else NONE_ALLOWED
         if verdict is _COMPROMISE and client.ip in self._unconfirmed:
             # the owner can tell (ASK_THE_OWNER); only its own guessing bans it
             own = any(
@@ -2143,9 +2200,11 @@ class Detector:
 
     def result(self) -> Analysis:
         """The analysis of everything fed so far (may be called more than once)."""
+        self._standing = self._standing_campaigns()
+        if self._standing:
+            self._campaign_stragglers()
         clients = [c for c in self._clients.values() if c.flags or c.stale]
         clients.extend(self._archive.values())
-        self._standing = self._standing_campaigns()
         attackers = []
         devices: dict[tuple[str | NetKey, str], list[ClientState]] = {}
         for client in clients:
@@ -2206,11 +2265,15 @@ class Detector:
             verdicts[Verdict.STALE_PASSWORD] = (
                 f"{failed} with {whose} (a device with an old password)"
             )
-        if Verdict.SPRAY_MEMBER in verdicts and not (
-            self._still_member(client.ip)
-            and self._campaigns.campaign_of(client.ip) in self._standing
-        ):
-            del verdicts[Verdict.SPRAY_MEMBER]  # a person, or too few others are left
+        if Verdict.SPRAY_MEMBER in verdicts:
+            number = self._campaigns.campaign_of(client.ip)
+            if not (self._still_member(client.ip) and number in self._standing):
+                del verdicts[Verdict.SPRAY_MEMBER]  # a person, or too few others are left
+            else:  # two campaigns that became one go by the first one's number
+                reason = verdicts[Verdict.SPRAY_MEMBER]
+                verdicts[Verdict.SPRAY_MEMBER] = _CAMPAIGN_NUMBER.sub(
+                    f"spraying campaign {number}", reason, count=1
+                )
         network = None
         watched_network = False
         if Verdict.NETWORK_MEMBER in verdicts:
@@ -2225,7 +2288,7 @@ class Detector:
         ordered = sorted(verdicts, key=RANK.__getitem__)
         worst = ordered[0]
         if client.allowed is None and client.ip in self._own:
-            client.allowed = "this server's own address"
+            client.allowed = OWN_ADDRESS
         recommendation = self._recommendation(client, worst)
         names = tuple(name for name, _ in client.user_counts())
         succeeded = tuple(client.succeeded or ())
@@ -2445,6 +2508,53 @@ class Detector:
                         break
         return standing
 
+    def _campaign_stragglers(self) -> None:
+        """The analysis, once the log is read: a group too small to be a campaign (clients
+        that failed on one account within ``spray_window``, fewer than ``spray_clients``),
+        none of which ever logged in, whose every failure lies between a standing
+        campaign's first guess and its last, is of that campaign: a botnet spreading a
+        long list thin meets on most names two or three times, not ``spray_clients``
+        times. A client alone on its account stays out (one mistyped password), and so
+        does a group with someone who logged in (people sharing an account). The daemon
+        never bans by it: it cannot know who logs in later."""
+        campaigns = self._campaigns
+        spans: list[tuple[float, float, str, int]] = []
+        for root, number in campaigns.flagged.items():
+            if number not in self._standing:
+                continue
+            first = last = None
+            for ip in campaigns.members(root):
+                member = self._known(ip)
+                if member is None or not member.times or not self._still_member(ip):
+                    continue
+                if first is None or member.times[0] < first:
+                    first = member.times[0]
+                if last is None or member.times[-1] > last:
+                    last = member.times[-1]
+            if first is not None and last is not None:
+                spans.append((first, last, root, number))
+        if not spans:
+            return
+        for root, ips in campaigns.groups():
+            if root in campaigns.flagged:
+                continue
+            group = [self._known(ip) for ip in ips]
+            members = [c for c in group if c is not None and c.times and c.evidence]
+            if len(members) < len(group) or any(c.succeeded or c.flags & _SPRAY for c in members):
+                continue
+            start = min(c.times[0] for c in members if c.times)
+            end = max(c.times[-1] for c in members if c.times)
+            found: list[Detection] = []  # the analysis reads verdicts, not detections
+            for first, last, campaign, number in spans:
+                if first <= start and end <= last:
+                    campaigns.union(campaign, root)
+                    for member in members:
+                        key = member.user or next(iter(member.users or ()), "")
+                        event = evidence_event((member.evidence or ())[0])
+                        when = (member.times or [0.0])[-1]
+                        self._spray_member(member, number, key, event, when, found)
+                    break
+
     def _a_person(self, client: ClientState) -> bool:
         """Whether a client logged in as every account it failed on, failed fewer times
         than brute force takes, and broke into nothing: its failures were its owner's
@@ -2477,7 +2587,7 @@ class Detector:
                         "failures": state.failures,
                         "first_seen": state.first_time.isoformat() if state.first_time else None,
                         "last_seen": state.last_time.isoformat() if state.last_time else None,
-                        "recommendation": NONE_ALLOWED if self._network_allowed(network) else BAN,
+                        "recommendation": self._network_none(network) or BAN,
                     },
                 )
             )
@@ -2582,7 +2692,7 @@ class Detector:
                 "logged_in_as": sorted(logins)[:MAX_REPORTED_MEMBERS],
                 "first_seen": min(firsts).isoformat() if firsts else None,
                 "last_seen": max(lasts).isoformat() if lasts else None,
-                "recommendation": NONE_ALLOWED if self._network_allowed(network) else BAN,
+                "recommendation": self._network_none(network) or BAN,
             },
         )
 
@@ -2711,6 +2821,10 @@ def _burst_text(own: int, others: int) -> str:
 
 def _last(state: Any) -> float:
     return float(state.last)
+
+
+def _second_item(entry: tuple[str, int]) -> int:
+    return entry[1]
 
 
 def _second(entry: tuple[str, float, int]) -> float:

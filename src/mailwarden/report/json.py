@@ -7,6 +7,11 @@
     findings     [{kind, severity, subject, data, evidence, …}]
     stats        {lines_read, lines_recognised, events, seconds, …}
 
+An attacker's ``recommendation`` is ``ban``, ``watch``, ``none (allow-listed)`` (in
+``--allow``/``[policy] allow``), ``none (this machine)`` (loopback or the server's own
+address: a webmail or proxy on it, never banned whatever the allow list says) or ``none
+(stale password of a real user)``; a consumer treats any ``none (…)`` as "never ban".
+
 The first four come from :meth:`mailwarden.detect.Analysis.to_json`. Extensions here:
 ``stats`` carries the reading counters (:meth:`ReadSummary.stats`: the contract's
 ``lines_read``, ``lines_recognised``, ``events``, ``seconds``) and then detection's own;

@@ -39,7 +39,7 @@ from rich.text import Text
 
 from mailwarden.detect import Analysis, Attacker, Compromise, Verdict
 from mailwarden.detect.accounts import CUT
-from mailwarden.detect.analysis import BAN_VERDICTS, from_this_machine
+from mailwarden.detect.analysis import BAN_VERDICTS, NEVER_BANNED, from_this_machine
 from mailwarden.locale import N_, _, active_language, ngettext, pgettext, tidy
 from mailwarden.model import Finding
 from mailwarden.parsers.sasl import escape_text
@@ -520,7 +520,7 @@ def attackers_section(attackers: Sequence[Attacker], limit: int) -> list[Rendera
 
 def _action(recommendation: str) -> str:
     if recommendation.startswith("none"):
-        return "never ban" if "allow" in recommendation else "don't ban"
+        return "never ban" if recommendation in NEVER_BANNED else "don't ban"
     return recommendation
 
 
@@ -848,7 +848,7 @@ _HIDDEN_GUESSER = N_(
 def not_attacks_section(analysis: Analysis, limit: int) -> list[RenderableType]:
     stale = [f for f in analysis.findings if f.kind == "stale_password"]
     outage = [f for f in analysis.findings if f.kind == "auth_unavailable"]
-    allowed = [a for a in analysis.attackers if a.recommendation.startswith("none (allow")]
+    allowed = [a for a in analysis.attackers if a.recommendation in NEVER_BANNED]
     if not (stale or outage or allowed):
         return []
     items: list[Text] = []
