@@ -381,7 +381,14 @@ def test_the_progress_bar_counts_only_the_files_opened(tmp_path: Path) -> None:
         os.close(master)
         assert child.wait(timeout=20) == 0
     text = re.sub(rb"\x1b\[[0-9;?]*[A-Za-z]", b"", drawn).decode("utf-8", "replace")
-    assert set(re.findall(r"mail\.log[.\d]* \(\d+/\d+\)", text)) == {"mail.log (1/1)"}
+    bars = re.findall(r"(looking back: )?(mail\.log[.\d]* \(\d+/\d+\))", text)
+    assert {name for back, name in bars if not back} == {"mail.log (1/1)"}
+    # Before it, the owners' logins of the stale_window before --since: said as such.
+    assert {name for back, name in bars if back} <= {
+        "mail.log.2 (1/3)",
+        "mail.log.1 (2/3)",
+        "mail.log (3/3)",
+    }
 
 
 # -- review findings: these fail while the findings stand ---------------------------------

@@ -233,12 +233,16 @@ def _run(
     quiet: bool,
 ) -> int:
     from mailwarden.detect import load_accounts
-    from mailwarden.sources.files import expand_inputs, written_since
+    from mailwarden.sources.files import STDIN, expand_inputs, written_since
 
     accounts = load_accounts(policy.users_file) if policy.users_file else None
     paths = expand_inputs(inputs) if inputs else []
     older: list[str] = []
+    earlier: list[str] = []
     if options.since is not None:
+        start = _look_back_start(options.since, policy)
+        if start is not None:  # standard input cannot be read twice
+            earlier, _older = written_since([p for p in paths if p != STDIN], start)
         paths, older = written_since(paths, options.since)
     _check_readable(paths)
     # The JSON is a contract, English in any language: so is everything that goes into
@@ -247,6 +251,7 @@ def _run(
         return _analyze(
             paths,
             older,
+            earlier,
             journal,
             journal_matches,
             options,
@@ -276,6 +281,7 @@ def _language(language: str | None) -> Iterator[None]:
 def _analyze(
     paths: list[str],
     older: list[str],
+    earlier: list[str],
     journal: bool,
     journal_matches: Sequence[str],
     options: ReadOptions,
@@ -298,6 +304,8 @@ def _analyze(
         query = JournalQuery(options.since, options.until, tuple(journal_matches))
     streams = streams_of(paths, query)
     detector = Detector(policy, accounts, keep_history=True, detections=False)
+    if options.since is not None and (earlier or journal):
+        _look_back(detector, earlier, journal, journal_matches, options, policy, accounts, quiet)
     counts = Counts()
     progress = progress_for(paths, journal, quiet)
     started = time.perf_counter()
@@ -487,6 +495,69 @@ def _toml_value(value: object) -> str:
 
 
 # -- reading options ------------------------------------------------------------------------
+
+
+def _look_back_start(since: datetime, policy: PolicyConfig) -> datetime | None:
+    """Where the look-back before ``--since`` starts (``stale_window`` before it), or
+    None when there is none (a zero window; a --since in the first days there are)."""
+    if not policy.stale_window:
+        return None
+    try:
+        return since - policy.stale_window
+    except OverflowError:
+        return None
+
+
+def _look_back(
+    detector: Any,
+    paths: list[str],
+    journal: bool,
+    journal_matches: Sequence[str],
+    options: ReadOptions,
+    policy: PolicyConfig,
+    accounts: Any,
+    quiet: bool,
+) -> None:
+    """The owners' logins of the ``stale_window`` before ``--since``, told to
+    ``detector`` (:meth:`~mailwarden.detect.Detector.remember_success`): a phone whose
+    owner last logged in before --since and that fails with the old password after it
+    is a stale device, as it is when the whole log is analysed, not a guesser to ban.
+    The range is analysed by a detector of its own, so that only the logins it judges an
+    owner's count (:attr:`~mailwarden.detect.Detector.on_owner`): an intruder's login
+    after guessing makes its address no owner. Nothing of the range is reported or
+    counted; its reading problems show when the window's own reading meets them (the
+    same files). Standard input is not looked back into: it cannot be read twice."""
+    from mailwarden.cli.progress import progress_for
+    from mailwarden.detect import Detector
+    from mailwarden.pipeline import Counts
+    from mailwarden.scan import JournalQuery, fewer_collections, scan, streams_of
+
+    assert options.since is not None
+    start = _look_back_start(options.since, policy)
+    if start is None:
+        return
+    end = options.since - timedelta(microseconds=1)
+    back = dataclasses.replace(options, since=start, until=end)
+    query = JournalQuery(start, end, tuple(journal_matches)) if journal else None
+    streams = streams_of(paths, query)
+    if not streams:
+        return
+    before = Detector(policy, accounts, detections=False)
+
+    def owner(ip: str, key: str, when: float, previous: float | None) -> None:
+        detector.remember_success(ip, key, when)
+
+    before.on_owner = owner
+    progress = progress_for(paths, journal, quiet, label=_("looking back: "))
+    try:
+        with fewer_collections():
+            scan(streams, back, before.feed, Counts(), progress)
+            before.close()
+    except MailwardenError as exc:  # an archive only the look-back opens, say
+        _warn(_("could not look back before --since for owners' logins: {error}").format(error=exc))
+    finally:
+        if progress is not None:
+            progress.close()
 
 
 def _read_options(year: int | None, tz: tzinfo | None, since: str | None, until: str | None) -> Any:

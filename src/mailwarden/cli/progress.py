@@ -38,7 +38,11 @@ def _compressed(path: str) -> bool:
 class BarProgress:
     """Implements :class:`mailwarden.scan.Progress` with a rich bar on ``stream``."""
 
-    def __init__(self, paths: Sequence[str], stream: IO[str], journal: bool = False) -> None:
+    def __init__(
+        self, paths: Sequence[str], stream: IO[str], journal: bool = False, label: str = ""
+    ) -> None:
+        self._label = label
+        """Said before the file's name (what this reading is for, when not the report)."""
         self._sizes: dict[str, int] = {}
         self._packed: set[str] = set()
         for path in paths:
@@ -100,7 +104,9 @@ class BarProgress:
         self._bar.update(
             self._task,
             completed=self._done_bytes + self._file_bytes,
-            description=(f"{name} ({min(self._done_files + 1, self._files)}/{self._files})"),
+            description=(
+                f"{self._label}{name} ({min(self._done_files + 1, self._files)}/{self._files})"
+            ),
             lines=f"{self._read / 1e6:,.0f} MB, {self._lines:,} lines, {rate:,.0f} lines/s",
         )
 
@@ -136,13 +142,17 @@ class BarProgress:
 
 
 def progress_for(
-    paths: Sequence[str], journal: bool, quiet: bool, stream: IO[str] | None = None
+    paths: Sequence[str],
+    journal: bool,
+    quiet: bool,
+    stream: IO[str] | None = None,
+    label: str = "",
 ) -> BarProgress | None:
     """A bar when one is wanted: not quiet, and standard error is a terminal."""
     stream = stream if stream is not None else sys.stderr
     if quiet or not stream.isatty():
         return None
-    return BarProgress(paths, stream, journal)
+    return BarProgress(paths, stream, journal, label)
 
 
 __all__ = ["THRESHOLD", "BarProgress", "progress_for"]
