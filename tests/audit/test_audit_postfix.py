@@ -389,6 +389,31 @@ def test_a_loopback_465_leaves_587_for_the_new_submission_service(run_cli, tmp_p
     assert not any("127.0.0.1" in c for c in missing["fix"]["commands"])
 
 
+def test_the_fix_preview_shows_an_edited_entry_as_edited_not_new(run_cli, tmp_path: Path):
+    """The AUTH fix adds submissions/inet and keeps AUTH on the webmail's loopback 587,
+    which relied on main.cf: the preview shows the added entry as new and the webmail's
+    entry, which is there already, as an existing entry that the fix edits."""
+    auth = "smtpd_sasl_auth_enable = yes\nsmtpd_sasl_type = dovecot\n"
+    webmail = "127.0.0.1:submission inet n - y - - smtpd\n  -o syslog_name=postfix/webmail\n"
+    directory = build_postfix(tmp_path / "p", auth, webmail)
+
+    out = run_cli("audit", "--postfix-dir", str(directory)).out
+
+    fix = out.split("HIGH  postfix.auth_on_port_25")[1].split("\n\n")[0]
+    prose = " ".join(fix.split())
+    master_cf = directory / "master.cf"
+    new = prose.index(f"The new entry in {master_cf} will read: submissions inet n - y")
+    edited = prose.index(
+        f"The existing entry in {master_cf} that the fix edits will read: "
+        "127.0.0.1:submission inet n - y - - smtpd -o syslog_name=postfix/webmail "
+        "-o smtpd_sasl_auth_enable=yes"
+    )
+    assert new < edited
+    assert prose.count("new entry") == 1
+    zh = run_cli("audit", "--postfix-dir", str(directory), "--lang", "zh_CN").out
+    assert "中被此修复修改的现有条目将是：" in "".join(zh.split())
+
+
 def test_both_submission_ports_on_loopback_say_what_to_do_by_hand(run_cli, tmp_path: Path):
     """With 587 and 465 both held by loopback-only listeners, no listener for every
     address can be added: the finding has no command, and says how to open one."""

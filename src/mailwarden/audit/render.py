@@ -510,24 +510,35 @@ class TextReport:
             self._stanza(finding)
 
     def _stanza(self, finding: AuditFinding) -> None:
+        """The master.cf entries the fix touches, as they will read. Before 2.11 every
+        one (they are edited by hand); otherwise shown where the fix adds an entry:
+        the new entries under their own heading, and the existing entries the fix
+        also edits under another (they are changed, not added)."""
         config = self.report.postfix
         if config is None:
             return
-        new = any(
-            isinstance(c, ServiceEntry) and config.service(c.service) is None for c in finding.fix
-        )
-        old = _old_postfix(config)
-        if not (new or old):
+        if _old_postfix(config):
+            text = finding_stanzas(config, finding.fix, self.report.changes())
+            self._stanza_text("master_cf_stanza", text, None)
             return
-        text = finding_stanzas(config, finding.fix, self.report.changes())
-        if text is None:
+        keys = list(dict.fromkeys(_services(finding.fix)))
+        added = [key for key in keys if config.service(key) is None]
+        if not added:
             return
-        key = "master_cf_stanza" if old else "new_stanza"
-        self._line(label(key, self.lang, file=config.master_cf), "dim" if not old else None, 4)
+        edited = [key for key in keys if key not in added]
+        key = "new_stanza" if len(added) == 1 else "new_stanzas"
+        self._stanza_text(key, stanzas(config, finding.fix, added), "dim")
+        if edited:
+            key = "changed_stanza" if len(edited) == 1 else "changed_stanzas"
+            self._stanza_text(key, stanzas(config, finding.fix, edited), "dim")
+
+    def _stanza_text(self, key: str, text: str | None, style: str | None) -> None:
+        config = self.report.postfix
+        if text is None or config is None:
+            return
+        self._line(label(key, self.lang, file=config.master_cf), style, 4)
         for line in text.splitlines():
-            self.console.print(
-                _INDENT + "  " + line, soft_wrap=True, style="dim" if not old else None
-            )
+            self.console.print(_INDENT + "  " + line, soft_wrap=True, style=style)
 
     def _summary(self) -> None:
         report, lang = self.report, self.lang

@@ -762,6 +762,18 @@ LABELS: dict[str, Text] = {
         "The new entry in {file} will read:",
         "{file} 中的新条目将是：",
     ),
+    "new_stanzas": Text(
+        "The new entries in {file} will read:",
+        "{file} 中的新条目将是：",
+    ),
+    "changed_stanza": Text(
+        "The existing entry in {file} that the fix edits will read:",
+        "{file} 中被此修复修改的现有条目将是：",
+    ),
+    "changed_stanzas": Text(
+        "The existing entries in {file} that the fix edits will read:",
+        "{file} 中被此修复修改的现有条目将是：",
+    ),
     "needs_certificate": Text(
         "No TLS certificate is configured: first set smtpd_tls_cert_file and "
         "smtpd_tls_key_file (or smtpd_tls_chain_files) to your certificate and key, or "
