@@ -652,3 +652,42 @@ def test_postconf_warnings_are_shown_once(run_cli, tmp_path: Path):
         "overriding earlier entry: smtpd_tls_loglevel=1"
     ]
     assert result.err == ""
+
+
+def many_listeners(directory: Path, count: int) -> Path:
+    """The user's main.cf (AUTH everywhere, weak TLS settings) and `count` extra smtpd
+    listeners, each with its own options: every one of them has findings."""
+    entries = "".join(
+        f"{10000 + n} inet n - y - - smtpd\n"
+        f"  -o syslog_name=postfix/listener{n}\n"
+        "  -o smtpd_tls_security_level=may\n"
+        for n in range(count)
+    )
+    return build_postfix(directory, USER_MAIN, entries)
+
+
+def test_the_audit_grows_with_master_cf_not_with_its_square(
+    run_cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """Each fix is checked again on the services it changes; a main.cf edit changes
+    every service, and checking them all again for each finding made 2,000 listeners
+    take hours. Twice the listeners now take about twice the service checks."""
+    from mailwarden.audit import postfix
+
+    checks = {"count": 0}
+    real = postfix.service_findings
+
+    def counted(config, service):
+        checks["count"] += 1
+        return real(config, service)
+
+    monkeypatch.setattr(postfix, "service_findings", counted)
+    counts = []
+    for size in (40, 80):
+        checks["count"] = 0
+        directory = many_listeners(tmp_path / str(size), size)
+        result = run_cli("audit", "--postfix-dir", str(directory), "--format", "json")
+        assert len(json.loads(result.out)["findings"]) > size
+        counts.append(checks["count"])
+
+    assert counts[1] < 2.2 * counts[0]

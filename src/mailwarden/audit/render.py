@@ -195,15 +195,27 @@ def dovecot_instruction(change: DovecotSet, lang: Lang) -> str:
     return label("add_setting", lang, file=change.file, new=new)
 
 
-def finding_stanzas(
-    config: PostfixConfig, fix: tuple[Change, ...], everything: Iterable[Change]
-) -> str | None:
-    """The master.cf entries a finding's `fix` touches, as they must read: after `fix`
+class FindingStanzas:
+    """The master.cf entries a finding's fix touches, as they must read: after the fix
     (postconf -M/-P do the edits), or for a Postfix before 2.11, where they are made by
-    hand, after `everything` (the report's changes), as the combined list gives them."""
-    if not _old_postfix(config):
-        return stanzas(config, fix)
-    return stanzas(config, ordered_changes(everything), _services(fix))
+    hand, after every change of the report, as the combined list gives them. The
+    report's changes are gathered and applied once, not once per finding (with
+    thousands of services, once per finding grew with the square of their number)."""
+
+    def __init__(self, report: AuditReport) -> None:
+        self.config = report.postfix
+        self.report = report
+        self._after: PostfixConfig | None = None
+
+    def __call__(self, fix: tuple[Change, ...]) -> str | None:
+        config = self.config
+        if config is None:
+            return None
+        if not _old_postfix(config):
+            return stanzas(config, fix)
+        if self._after is None:
+            self._after = config.apply(ordered_changes(self.report.changes()))
+        return _entries(self._after, _services(fix))
 
 
 def _services(changes: Iterable[Change]) -> list[str]:
@@ -218,7 +230,10 @@ def stanzas(
     keys = _services(changes) if services is None else services
     if not keys:
         return None
-    after = config.apply(changes)
+    return _entries(config.apply(changes), keys)
+
+
+def _entries(after: PostfixConfig, keys: list[str]) -> str | None:
     texts = []
     for key in dict.fromkeys(keys):
         service = after.service(key)
@@ -247,7 +262,7 @@ def _evidence_json(evidence: Evidence) -> dict[str, Any]:
 
 
 def finding_json(
-    finding: AuditFinding, report: AuditReport, writer: CommandWriter, lang: Lang
+    finding: AuditFinding, writer: CommandWriter, entries: FindingStanzas, lang: Lang
 ) -> dict[str, Any]:
     edits = [
         {
@@ -273,11 +288,7 @@ def finding_json(
         "fix": {
             "commands": writer.pasteable(finding.fix),
             "reload": writer.reload(finding.fix),
-            "master_cf": (
-                finding_stanzas(report.postfix, finding.fix, report.changes())
-                if report.postfix
-                else None
-            ),
+            "master_cf": entries(finding.fix),
             "edits": edits,
             "note": _fix_note(finding, lang),
         },
@@ -315,6 +326,7 @@ def _certificate_label(finding: AuditFinding) -> str:
 
 def render_json(report: AuditReport, lang: Lang) -> str:
     writer = CommandWriter(report)
+    entries = FindingStanzas(report)
     postfix, dovecot = report.postfix, report.dovecot
     changes = report.changes()
     notes = report.all_notes()
@@ -330,7 +342,7 @@ def render_json(report: AuditReport, lang: Lang) -> str:
         "dovecot_reader": dovecot.reader if dovecot else None,
         "language": lang,
         "notes": [note(n.key, n.details, lang) for n in notes],
-        "findings": [finding_json(f, report, writer, lang) for f in report.findings],
+        "findings": [finding_json(f, writer, entries, lang) for f in report.findings],
         "commands": writer.pasteable(changes) + writer.reload(changes),
         "master_cf": master_cf_text(postfix, ordered_changes(changes)),
         "summary": {s.value: report.count(s) for s in _COUNTED},
@@ -399,6 +411,7 @@ class TextReport:
         self.lang = lang
         self.console = console
         self.writer = CommandWriter(report)
+        self.entries = FindingStanzas(report)
         self.printed: dict[str, str] = {}  # command -> id of the finding that printed it
 
     def render(self) -> None:
@@ -518,7 +531,7 @@ class TextReport:
         if config is None:
             return
         if _old_postfix(config):
-            text = finding_stanzas(config, finding.fix, self.report.changes())
+            text = self.entries(finding.fix)
             self._stanza_text("master_cf_stanza", text, None)
             return
         keys = list(dict.fromkeys(_services(finding.fix)))
