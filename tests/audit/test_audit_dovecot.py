@@ -219,6 +219,65 @@ def test_old_tls_protocols(run_cli, tmp_path: Path, setting: str, severity: str)
     assert (finding["id"], finding["severity"]) == ("dovecot.ssl_old_protocols", severity)
 
 
+MEDIUM_GRADE = "ssl_cipher_list = HIGH:MEDIUM:!aNULL:!MD5\n"
+
+
+def test_rc4_of_the_medium_grade_is_judged_for_dovecots_openssl(run_cli, tmp_path: Path):
+    """As for Postfix: OpenSSL 1.1.0 and later have no RC4, so a list with MEDIUM allows
+    none there (no alarm on a modern Debian); before 1.1.0 MEDIUM holds RC4 (medium,
+    naming the library); a copied configuration does not show the library (low, said
+    so); RC4 asked for by name on an old library stays high."""
+    path = write(tmp_path, "dovecot.conf", HARDENED + MEDIUM_GRADE)
+
+    _, unknown = audit(run_cli, path, "--read-files")
+    [hedged] = unknown["findings"]
+    assert (hedged["id"], hedged["severity"]) == ("dovecot.weak_ciphers", "low")
+    assert hedged["title"] == "RC4 allowed if Dovecot is linked with OpenSSL before 1.1.0"
+    assert "pass --openssl-version" in hedged["explanation"]
+    assert unknown["openssl_version_source"] == "unknown"
+
+    status, new = audit(run_cli, path, "--read-files", "--openssl-version", "3.0.13")
+    assert (status, new["findings"], new["openssl_version"]) == (0, [], "3.0.13")
+
+    _, old = audit(run_cli, path, "--read-files", "--openssl-version", "1.0.2k")
+    [weak] = old["findings"]
+    assert weak["severity"] == "medium" and weak["title"] == "Weak ciphers allowed: RC4"
+    assert "OpenSSL 1.0.2k (--openssl-version), is older than 1.1.0" in weak["explanation"]
+    assert weak["fix"]["edits"][0]["value"].endswith(":!RC4:!ADH:!LOW@STRENGTH")
+
+    named = write(tmp_path / "named", "dovecot.conf", HARDENED + "ssl_cipher_list = RC4-SHA\n")
+    _, asked = audit(run_cli, named, "--read-files", "--openssl-version", "1.0.1e")
+    assert [f["severity"] for f in asked["findings"]] == ["high"]
+
+
+@requires_doveconf
+def test_this_machines_own_dovecot_is_judged_with_its_openssl(
+    run_cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """Auditing the dovecot.conf this machine's Dovecot reads, the local OpenSSL decides;
+    a copy elsewhere is never judged by this machine's."""
+    from mailwarden.audit import dovecot_reader
+    from mailwarden.audit.tls import Library
+
+    path = write(tmp_path, "dovecot.conf", HARDENED + MEDIUM_GRADE)
+    monkeypatch.setattr(dovecot_reader, "DEFAULT_CONFIG", path)
+    for version, shown in (((3, 0, 19), "3.0.19"), ((1, 0, 2), "1.0.2u")):
+        library = Library(version, shown, "openssl")
+        monkeypatch.setattr(dovecot_reader, "local_library", lambda library=library: library)
+        _, document = audit(run_cli, path)
+        assert document["openssl_version_source"] == "openssl"
+        if version >= (1, 1, 0):
+            assert document["findings"] == []
+        else:
+            [weak] = document["findings"]
+            assert "OpenSSL 1.0.2u (openssl version)" in weak["explanation"]
+
+    monkeypatch.setattr(dovecot_reader, "DEFAULT_CONFIG", tmp_path / "elsewhere.conf")
+    monkeypatch.setattr(dovecot_reader, "local_library", lambda: pytest.fail("a copy"))
+    _, copy = audit(run_cli, path)
+    assert [f["severity"] for f in copy["findings"]] == ["low"]
+
+
 @pytest.mark.parametrize("setting", ["disable_plaintext_auth = no", "auth_allow_cleartext = yes"])
 def test_cleartext_allowed_under_ssl_required_is_no_finding(run_cli, tmp_path: Path, setting):
     """With `ssl = required` Dovecot refuses every login before TLS (LOGINDISABLED,

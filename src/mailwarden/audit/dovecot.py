@@ -26,7 +26,11 @@ high
 high or medium
     dovecot.ssl_old_protocols     SSLv3 allowed (high); TLSv1/TLSv1.1 (medium)
     dovecot.weak_ciphers          RC4, export, DES or NULL asked for (high); anonymous
-                                  suites or RC4 through a grade (medium)
+                                  suites, or RC4 through a grade with an OpenSSL
+                                  before 1.1.0 (medium); judged for the library
+                                  Dovecot uses (1.1.0 and later have no RC4, export
+                                  or DES at all); with the library unknown, RC4
+                                  through a grade alone is low
 medium
     dovecot.auth_failure_delay    `0`: no delay after a wrong password
     dovecot.anonymous_mechanism   ANONYMOUS in `auth_mechanisms`
@@ -44,7 +48,14 @@ from dataclasses import replace
 
 from mailwarden.audit.dovecot_config import DovecotConfig, DovecotSetting
 from mailwarden.audit.interface import AuditFinding, DovecotSet, Evidence, Severity, register
-from mailwarden.audit.tls import ANULL, SURE, WEAK, allowed_classes, allowed_protocols
+from mailwarden.audit.tls import (
+    ANULL,
+    SURE,
+    WEAK,
+    allowed_classes,
+    allowed_protocols,
+    on_library,
+)
 
 # credential_exposed is "passwords in the log" (the analysis's finding of that name):
 # a password sent without TLS is exposed on the network, not written to the log.
@@ -390,17 +401,34 @@ def old_protocols(config: DovecotConfig) -> Iterable[AuditFinding]:
 
 @check
 def weak_ciphers(config: DovecotConfig) -> Iterable[AuditFinding]:
+    """Judged for the OpenSSL that Dovecot uses, as on the Postfix side: from 1.1.0 on
+    there is no RC4, export or single-DES suite, whatever the list asks for; before it,
+    the MEDIUM and DEFAULT grades hold RC4; unknown (a copied configuration), RC4 that
+    only a grade brings is possible, not certain (low, unless anonymous suites are
+    there too)."""
     if config.value("ssl").strip().lower() == "no":
         return []
+    library = config.library
     found = []
     for setting in config.written("ssl_cipher_list"):
-        classes = allowed_classes(setting.value)
+        classes = on_library(allowed_classes(setting.value), library)
         weak = [name for name in WEAK if name in classes]
         if not weak and ANULL not in classes:
             continue
-        sure = any(classes[name] == SURE for name in weak)
-        severity = Severity.HIGH if sure else Severity.MEDIUM
         shown = ", ".join(weak + ([ANULL] if ANULL in classes else []))
+        more: dict[str, str] = {}
+        if any(classes[name] == SURE for name in weak):
+            severity = Severity.HIGH
+        elif not weak:  # anonymous suites only
+            severity = Severity.MEDIUM
+        elif library.known:  # an OpenSSL before 1.1.0: RC4 is in the grade
+            severity, more = Severity.MEDIUM, {"variant": "library", "openssl": library.label()}
+        elif ANULL in classes:  # RC4 only if the unknown library is older than 1.1.0
+            severity, more = Severity.MEDIUM, {"variant": "library_unknown_anonymous"}
+        else:
+            severity, more = Severity.LOW, {"variant": "library_unknown"}
         safe = config.defaults["ssl_cipher_list"]
-        found.append(_finding(config, WEAK_CIPHERS.id, severity, setting, safe, classes=shown))
+        found.append(
+            _finding(config, WEAK_CIPHERS.id, severity, setting, safe, classes=shown, **more)
+        )
     return found

@@ -68,6 +68,7 @@ from mailwarden.audit.postfix_config import PostfixConfig, format_version
 from mailwarden.audit.runner import DEFAULT_DOVECOT_CONFIG, AuditReport
 from mailwarden.audit.textfile import same_path
 from mailwarden.audit.texts import NO_FIX, Lang, explanation, fill, label, note, title
+from mailwarden.audit.tls import UNKNOWN_LIBRARY
 from mailwarden.explain.wrap import NO_LINE_END
 
 _STYLE = {
@@ -328,6 +329,8 @@ def render_json(report: AuditReport, lang: Lang) -> str:
     writer = CommandWriter(report)
     entries = FindingStanzas(report)
     postfix, dovecot = report.postfix, report.dovecot
+    # Postfix's library, else Dovecot's (both are this machine's or --openssl-version)
+    library = postfix.library if postfix else dovecot.library if dovecot else UNKNOWN_LIBRARY
     changes = report.changes()
     notes = report.all_notes()
     document = {
@@ -335,8 +338,8 @@ def render_json(report: AuditReport, lang: Lang) -> str:
         "postfix_version_source": postfix.version_source if postfix else None,
         "postfix_directory": postfix.directory if postfix else None,
         "postfix_reader": postfix.reader if postfix else None,
-        "openssl_version": (postfix.library.shown or None) if postfix else None,
-        "openssl_version_source": postfix.library.source if postfix else None,
+        "openssl_version": library.shown or None,
+        "openssl_version_source": library.source if (postfix or dovecot) else None,
         "dovecot_version": dovecot.version if dovecot else None,
         "dovecot_config": dovecot.path if dovecot else None,
         "dovecot_reader": dovecot.reader if dovecot else None,

@@ -180,6 +180,14 @@ TITLES: dict[str, Text] = {
         "Weak ciphers allowed: {classes}",
         "允许弱加密套件：{classes}",
     ),
+    "dovecot.weak_ciphers#library_unknown": Text(
+        "RC4 allowed if Dovecot is linked with OpenSSL before 1.1.0",
+        "若 Dovecot 链接的是 1.1.0 之前的 OpenSSL，则允许 RC4",
+    ),
+    "dovecot.weak_ciphers#library_unknown_anonymous": Text(
+        "Anonymous ciphers allowed, and RC4 if Dovecot is linked with OpenSSL before 1.1.0",
+        "允许匿名加密套件；若 Dovecot 链接的是 1.1.0 之前的 OpenSSL，还允许 RC4",
+    ),
     "dovecot.auth_failure_delay": Text(
         "No delay after a wrong password",
         "密码错误后没有延迟",
@@ -189,6 +197,25 @@ TITLES: dict[str, Text] = {
         "启用了 ANONYMOUS 认证机制",
     ),
 }
+
+_DOVECOT_RC4_UNKNOWN = Text(
+    "ssl_cipher_list allows {classes} suites: RC4 only through the MEDIUM or DEFAULT "
+    "grade, which holds it if the OpenSSL library Dovecot is linked with is older than "
+    "1.1.0 (or built with enable-weak-ssl-ciphers); 1.1.0 and later, such as the "
+    "OpenSSL 3 of Debian 12, have no RC4 at all. A copied configuration does not show "
+    "the library: audit the configuration on the server itself, or pass "
+    "--openssl-version, to know. RC4 is prohibited in TLS (RFC 7465) and a password "
+    "sent over it again and again can be recovered; anonymous suites authenticate "
+    "nobody. Dovecot's default list excludes them all, whatever the library.",
+    "ssl_cipher_list 允许 {classes} 套件：RC4 只经由 MEDIUM 或 DEFAULT 等级进入，而只有当 "
+    "Dovecot 链接的 OpenSSL 库早于 1.1.0（或以 enable-weak-ssl-ciphers 编译）时，这些等级才"
+    "包含 RC4；1.1.0 及以后的版本（例如 Debian 12 的 OpenSSL 3）根本没有 RC4。复制来的配置"
+    "无法看出所用的库：要确定这一点，请在服务器本机上审计该配置，或使用 --openssl-version "
+    "指定。RC4 在 TLS 中已被禁止（RFC 7465），通过它反复发送的密码可以被恢复；匿名套件不验证"
+    "任何一方。无论使用哪个库，Dovecot 的默认列表都排除了上述所有套件。",
+)
+"""RC4 through a grade of a library that the configuration does not show (with or
+without anonymous suites beside it)."""
 
 EXPLANATIONS: dict[str, Text] = {
     "postfix.auth_on_port_25": Text(
@@ -610,6 +637,19 @@ EXPLANATIONS: dict[str, Text] = {
         "套件可以被破解，NULL 套件不加密，匿名套件不验证任何一方。应恢复 Dovecot 的默认列表，"
         "它排除了上述所有套件。",
     ),
+    "dovecot.weak_ciphers#library": Text(
+        "ssl_cipher_list allows {classes} suites: it includes the MEDIUM or DEFAULT grade "
+        "without excluding RC4, and the OpenSSL library Dovecot uses, {openssl}, is older "
+        "than 1.1.0: it counts RC4 in those grades. RC4 is prohibited in TLS (RFC 7465) and "
+        "a password sent over it again and again can be recovered; anonymous suites "
+        "authenticate nobody. Go back to Dovecot's default list, which excludes them all.",
+        "ssl_cipher_list 允许 {classes} 套件：它包含 MEDIUM 或 DEFAULT 等级却没有排除 RC4，而 "
+        "Dovecot 使用的 OpenSSL 库 {openssl} 早于 1.1.0：它把 RC4 算在这些等级中。RC4 在 TLS "
+        "中已被禁止（RFC 7465），通过它反复发送的密码可以被恢复；匿名套件不验证任何一方。应恢复 "
+        "Dovecot 的默认列表，它排除了上述所有套件。",
+    ),
+    "dovecot.weak_ciphers#library_unknown": _DOVECOT_RC4_UNKNOWN,
+    "dovecot.weak_ciphers#library_unknown_anonymous": _DOVECOT_RC4_UNKNOWN,
     "dovecot.auth_failure_delay": Text(
         "auth_failure_delay = 0 tells a client at once that a password was wrong, so it can "
         "try the next one immediately; guessing through Dovecot and through Postfix's SASL "

@@ -109,9 +109,9 @@ reader of the report left before its end (| head).
     "--openssl-version",
     "openssl",
     callback=_openssl,
-    help="Version of the OpenSSL library that Postfix uses, such as 1.0.2k: whether the "
-    "MEDIUM cipher grade holds RC4 (before 1.1.0) depends on it (default: this machine's "
-    "for its own configuration, else unknown).",
+    help="Version of the OpenSSL library that Postfix and Dovecot use, such as 1.0.2k: "
+    "whether the MEDIUM cipher grade holds RC4 (before 1.1.0) depends on it (default: this "
+    "machine's for its own configuration, else unknown).",
 )
 @click.option(
     "--format",
