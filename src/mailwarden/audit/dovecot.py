@@ -32,6 +32,14 @@ high or medium
                                   or DES at all); with the library unknown, RC4
                                   through a grade alone is low
 medium
+    dovecot.setting_other_version  a setting under the name of the other Dovecot
+                                  version (`auth_allow_cleartext` in a 2.3
+                                  configuration, `disable_plaintext_auth` in 2.4),
+                                  where dovecot.cleartext_auth does not report it
+                                  (a safe value, or `ssl = required`): it has no
+                                  effect there, and Dovecot refuses the whole
+                                  configuration (Unknown setting). The fix writes
+                                  the right name with the safe value
     dovecot.auth_failure_delay    `0`: no delay after a wrong password
     dovecot.anonymous_mechanism   ANONYMOUS in `auth_mechanisms`
 
@@ -68,6 +76,7 @@ TRUSTED_NETWORKS = register(
 )
 OLD_PROTOCOLS = register("dovecot.ssl_old_protocols", "weak_tls")
 WEAK_CIPHERS = register("dovecot.weak_ciphers", "weak_tls")
+OTHER_VERSION = register("dovecot.setting_other_version", "cleartext_auth")
 FAILURE_DELAY = register("dovecot.auth_failure_delay", "bruteforce", "spray")
 ANONYMOUS = register("dovecot.anonymous_mechanism", "bruteforce")
 
@@ -162,6 +171,35 @@ def cleartext(config: DovecotConfig) -> Iterable[AuditFinding]:
         if _is_yes(setting.value) and not _tls_required(config, setting.section):
             found.append(_cleartext_finding(config, setting, version24))
     return [_with_tls(config, finding) for finding in found]
+
+
+@check
+def other_version_name(config: DovecotConfig) -> Iterable[AuditFinding]:
+    """A cleartext setting under the other version's name (`auth_allow_cleartext = no`
+    copied from a 2.4 howto into a 2.3 configuration) does nothing there, whatever its
+    value: the administrator believes it is set. dovecot.cleartext_auth reports such a
+    setting where it asks for cleartext passwords that Dovecot would otherwise accept;
+    this check reports the others."""
+    version24 = _for_dovecot_24(config)
+    written = "disable_plaintext_auth" if version24 else "auth_allow_cleartext"
+    name = "auth_allow_cleartext" if version24 else "disable_plaintext_auth"
+    found = []
+    for setting in config.written(written):
+        unsafe = _is_yes(setting.value) != (written == "disable_plaintext_auth")
+        if unsafe and not _tls_required(config, setting.section):
+            continue  # dovecot.cleartext_auth, with this same fix
+        value = SAFE_CLEARTEXT[name]
+        fix = replace(_fix(config, setting, value), setting=name)
+        details = {
+            "variant": "in_24" if version24 else "in_23",
+            "written": setting.name,
+            "old": setting.value.strip(),
+            "name": name,
+            "safe": value,
+        }
+        finding = _finding(config, OTHER_VERSION.id, Severity.MEDIUM, setting, value, **details)
+        found.append(replace(finding, fix=(fix,)))
+    return found
 
 
 def _for_dovecot_24(config: DovecotConfig) -> bool:

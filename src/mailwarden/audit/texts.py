@@ -156,6 +156,20 @@ TITLES: dict[str, Text] = {
         "A Dovecot 2.3 setting asks for cleartext passwords in a 2.4 configuration",
         "2.4 版配置中有一个要求明文密码的 Dovecot 2.3 设置",
     ),
+    "dovecot.setting_other_version": Text(
+        "{written} is a setting of another Dovecot version: it has no effect here",
+        "{written} 是另一个 Dovecot 版本的设置：在这里不起作用",
+    ),
+    "dovecot.setting_other_version#in_23": Text(
+        "{written} is a Dovecot 2.4 setting: it has no effect in this 2.3 configuration "
+        "(2.3 calls it {name})",
+        "{written} 是 Dovecot 2.4 的设置：在此 2.3 版配置中不起作用（2.3 中叫 {name}）",
+    ),
+    "dovecot.setting_other_version#in_24": Text(
+        "{written} is a Dovecot 2.3 setting: it has no effect in this 2.4 configuration "
+        "(2.4 calls it {name})",
+        "{written} 是 Dovecot 2.3 的设置：在此 2.4 版配置中不起作用（2.4 中叫 {name}）",
+    ),
     "dovecot.ssl_disabled": Text(
         "Dovecot has TLS turned off",
         "Dovecot 关闭了 TLS",
@@ -576,6 +590,45 @@ EXPLANATIONS: dict[str, Text] = {
         "Dovecot 2.4（有 dovecot_config_version）。Dovecot 2.4 不认识该设置，会拒绝整个配置："
         "无法以此配置启动或重新加载。只改名称会让密码以明文在网络中传输；修复方法是改写为 2.4 "
         "的设置并使用安全的值：{name} = no（Dovecot 仍允许来自本机的明文认证）。",
+    ),
+    "dovecot.setting_other_version": Text(
+        "{written} = {old} is written under the name of another Dovecot version, which "
+        "this one does not know: the setting has no effect, and Dovecot refuses the whole "
+        "configuration (Unknown setting). The fix writes {name} = {safe} in its place.",
+        "{written} = {old} 使用的是另一个 Dovecot 版本的名称，此版本不认识它：该设置不起作用，"
+        "而且 Dovecot 会拒绝整个配置（Unknown setting）。修复方法是在该处改写为 "
+        "{name} = {safe}。",
+    ),
+    "dovecot.setting_other_version#in_23": Text(
+        "{written} is the name Dovecot 2.4 gives this setting, and this configuration is "
+        "for Dovecot 2.3 or older (it has no dovecot_config_version, which 2.4 requires). "
+        "There {written} = {old} has no effect: Dovecot 2.3 does not know the name and "
+        "refuses the whole configuration (doveconf: Unknown setting), so Dovecot will not "
+        "start or reload with it, and whatever the line means to say is not applied. In "
+        "2.3 the setting is {name} (the opposite sense: {name} = yes is "
+        "auth_allow_cleartext = no). The fix writes {name} = {safe} in its place: "
+        "passwords only over TLS, except from localhost.",
+        "{written} 是 Dovecot 2.4 给这个设置起的名称，而此配置适用于 Dovecot 2.3 或更早版本"
+        "（没有 2.4 必需的 dovecot_config_version）。在这里 {written} = {old} 不起作用："
+        "Dovecot 2.3 不认识这个名称，会拒绝整个配置（doveconf: Unknown setting），因此 Dovecot "
+        "无法以此配置启动或重新加载，这一行想要的设置也不会生效。2.3 中该设置叫 {name}（含义"
+        "相反：{name} = yes 相当于 auth_allow_cleartext = no）。修复方法是在该处改写为 "
+        "{name} = {safe}：密码只能经 TLS 发送，来自本机的连接除外。",
+    ),
+    "dovecot.setting_other_version#in_24": Text(
+        "{written} is the name Dovecot 2.3 gave this setting, and this configuration is "
+        "for Dovecot 2.4 (it has dovecot_config_version). There {written} = {old} has no "
+        "effect: Dovecot 2.4 does not know the name and refuses the whole configuration "
+        "(Unknown setting), so Dovecot will not start or reload with it, and whatever the "
+        "line means to say is not applied. In 2.4 the setting is {name} (the opposite "
+        "sense: {name} = no is disable_plaintext_auth = yes). The fix writes "
+        "{name} = {safe} in its place: passwords only over TLS, except from localhost.",
+        "{written} 是 Dovecot 2.3 给这个设置起的名称，而此配置适用于 Dovecot 2.4（有 "
+        "dovecot_config_version）。在这里 {written} = {old} 不起作用：Dovecot 2.4 不认识这个"
+        "名称，会拒绝整个配置（Unknown setting），因此 Dovecot 无法以此配置启动或重新加载，这一行"
+        "想要的设置也不会生效。2.4 中该设置叫 {name}（含义相反：{name} = no 相当于 "
+        "disable_plaintext_auth = yes）。修复方法是在该处改写为 {name} = {safe}：密码只能经 "
+        "TLS 发送，来自本机的连接除外。",
     ),
     "dovecot.ssl_disabled": Text(
         "With ssl = no, IMAP and POP3 clients cannot encrypt at all: their passwords and "
