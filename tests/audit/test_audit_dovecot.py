@@ -219,18 +219,148 @@ def test_old_tls_protocols(run_cli, tmp_path: Path, setting: str, severity: str)
     assert (finding["id"], finding["severity"]) == ("dovecot.ssl_old_protocols", severity)
 
 
-@pytest.mark.parametrize("setting", ["disable_plaintext_auth = no", "auth_allow_cleartext = yes"])
-def test_cleartext_allowed_under_ssl_required_is_no_finding(run_cli, tmp_path: Path, setting):
+MEDIUM_GRADE = "ssl_cipher_list = HIGH:MEDIUM:!aNULL:!MD5\n"
+
+
+def test_rc4_of_the_medium_grade_is_judged_for_dovecots_openssl(run_cli, tmp_path: Path):
+    """As for Postfix: OpenSSL 1.1.0 and later have no RC4, so a list with MEDIUM allows
+    none there (no alarm on a modern Debian); before 1.1.0 MEDIUM holds RC4 (medium,
+    naming the library); a copied configuration does not show the library (low, said
+    so); RC4 asked for by name on an old library stays high."""
+    path = write(tmp_path, "dovecot.conf", HARDENED + MEDIUM_GRADE)
+
+    _, unknown = audit(run_cli, path, "--read-files")
+    [hedged] = unknown["findings"]
+    assert (hedged["id"], hedged["severity"]) == ("dovecot.weak_ciphers", "low")
+    assert hedged["title"] == "RC4 allowed if Dovecot is linked with OpenSSL before 1.1.0"
+    assert "pass --openssl-version" in hedged["explanation"]
+    assert unknown["openssl_version_source"] == "unknown"
+
+    status, new = audit(run_cli, path, "--read-files", "--openssl-version", "3.0.13")
+    assert (status, new["findings"], new["openssl_version"]) == (0, [], "3.0.13")
+
+    _, old = audit(run_cli, path, "--read-files", "--openssl-version", "1.0.2k")
+    [weak] = old["findings"]
+    assert weak["severity"] == "medium" and weak["title"] == "Weak ciphers allowed: RC4"
+    assert "OpenSSL 1.0.2k (--openssl-version), is older than 1.1.0" in weak["explanation"]
+    assert weak["fix"]["edits"][0]["value"].endswith(":!RC4:!ADH:!LOW@STRENGTH")
+
+    named = write(tmp_path / "named", "dovecot.conf", HARDENED + "ssl_cipher_list = RC4-SHA\n")
+    _, asked = audit(run_cli, named, "--read-files", "--openssl-version", "1.0.1e")
+    assert [f["severity"] for f in asked["findings"]] == ["high"]
+
+
+@requires_doveconf
+def test_this_machines_own_dovecot_is_judged_with_its_openssl(
+    run_cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """Auditing the dovecot.conf this machine's Dovecot reads, the local OpenSSL decides;
+    a copy elsewhere is never judged by this machine's."""
+    from mailwarden.audit import dovecot_reader
+    from mailwarden.audit.tls import Library
+
+    path = write(tmp_path, "dovecot.conf", HARDENED + MEDIUM_GRADE)
+    monkeypatch.setattr(dovecot_reader, "DEFAULT_CONFIG", path)
+    for version, shown in (((3, 0, 19), "3.0.19"), ((1, 0, 2), "1.0.2u")):
+        library = Library(version, shown, "openssl")
+        monkeypatch.setattr(dovecot_reader, "local_library", lambda library=library: library)
+        _, document = audit(run_cli, path)
+        assert document["openssl_version_source"] == "openssl"
+        if version >= (1, 1, 0):
+            assert document["findings"] == []
+        else:
+            [weak] = document["findings"]
+            assert "OpenSSL 1.0.2u (openssl version)" in weak["explanation"]
+
+    monkeypatch.setattr(dovecot_reader, "DEFAULT_CONFIG", tmp_path / "elsewhere.conf")
+    monkeypatch.setattr(dovecot_reader, "local_library", lambda: pytest.fail("a copy"))
+    _, copy = audit(run_cli, path)
+    assert [f["severity"] for f in copy["findings"]] == ["low"]
+
+
+HARDENED_24 = "dovecot_config_version = 2.4.1\n" + HARDENED.replace(
+    "disable_plaintext_auth = yes\n", ""
+)
+
+
+@pytest.mark.parametrize(
+    ("base", "setting"),
+    [(HARDENED, "disable_plaintext_auth = no"), (HARDENED_24, "auth_allow_cleartext = yes")],
+    ids=["2.3", "2.4"],
+)
+def test_cleartext_allowed_under_ssl_required_is_no_finding(
+    run_cli, tmp_path: Path, base: str, setting: str
+):
     """With `ssl = required` Dovecot refuses every login before TLS (LOGINDISABLED,
     "Plaintext authentication disallowed"), whatever disable_plaintext_auth (2.3) or
     auth_allow_cleartext (2.4) says: no password crosses the network in cleartext, so
     no high finding and no exit status 3 for monitoring."""
-    path = write(tmp_path, "dovecot.conf", HARDENED + setting + "\n")
+    path = write(tmp_path, "dovecot.conf", base + setting + "\n")
 
     status, document = audit(run_cli, path, "--read-files")
 
     assert status == 0
     assert document["findings"] == []
+
+
+@requires_doveconf
+def test_a_24_name_in_a_23_configuration_is_said_to_have_no_effect(run_cli, tmp_path: Path):
+    """`auth_allow_cleartext = no` (2.4) pasted into a 2.3 configuration: doveconf only
+    refuses the file; the report says that the setting does nothing there (Dovecot 2.3
+    refuses the configuration) and gives the 2.3 name, with the safe value."""
+    path = write(tmp_path, "dovecot.conf", "protocols = imap\nauth_allow_cleartext = no\n")
+
+    status, document = audit(run_cli, path)
+
+    [finding] = document["findings"]
+    assert (finding["id"], finding["severity"]) == ("dovecot.setting_other_version", "medium")
+    assert finding["title"] == (
+        "auth_allow_cleartext is a Dovecot 2.4 setting: it has no effect in this 2.3 "
+        "configuration (2.3 calls it disable_plaintext_auth)"
+    )
+    assert "refuses the whole configuration" in finding["explanation"]
+    assert finding["fix"]["commands"] == [f"sed -i '2s/.*/disable_plaintext_auth = yes/' {path}"]
+    assert any("Unknown setting" in note for note in document["notes"])
+    assert status == 1  # doveconf could not read it: not audited in full
+    _, chinese = audit(run_cli, path, "--lang", "zh_CN")
+    assert "在此 2.3 版配置中不起作用" in chinese["findings"][0]["title"]
+
+    after = write(tmp_path, "dovecot.conf", "protocols = imap\ndisable_plaintext_auth = yes\n")
+    fixed_status, fixed = audit(run_cli, after)
+    assert (fixed_status, fixed["findings"], fixed["dovecot_reader"]) == (0, [], "doveconf")
+
+
+@pytest.mark.parametrize(
+    ("text", "written", "fixed"),
+    [
+        # 2.3's name, safe value, in a 2.4 configuration
+        (
+            "dovecot_config_version = 2.4.1\ndisable_plaintext_auth = yes\n",
+            "disable_plaintext_auth",
+            "auth_allow_cleartext = no",
+        ),
+        # 2.4's name asking for cleartext in 2.3, where ssl = required refuses it anyway
+        (
+            "ssl = required\nauth_allow_cleartext = yes\n",
+            "auth_allow_cleartext",
+            "disable_plaintext_auth = yes",
+        ),
+    ],
+    ids=["2.3-name-in-2.4", "2.4-name-in-2.3-under-ssl-required"],
+)
+def test_a_setting_of_the_other_version_is_named_and_renamed(
+    run_cli, tmp_path: Path, text: str, written: str, fixed: str
+):
+    path = write(tmp_path, "dovecot.conf", text)
+
+    _, document = audit(run_cli, path, "--read-files")
+
+    [finding] = document["findings"]
+    assert finding["id"] == "dovecot.setting_other_version"
+    assert finding["title"].startswith(f"{written} is a Dovecot")
+    assert "has no effect" in finding["title"]
+    line = text.splitlines().index(next(t for t in text.splitlines() if t.startswith(written)))
+    assert finding["fix"]["commands"] == [f"sed -i '{line + 1}s/.*/{fixed}/' {path}"]
 
 
 @requires_doveconf

@@ -389,6 +389,31 @@ def test_a_loopback_465_leaves_587_for_the_new_submission_service(run_cli, tmp_p
     assert not any("127.0.0.1" in c for c in missing["fix"]["commands"])
 
 
+def test_the_fix_preview_shows_an_edited_entry_as_edited_not_new(run_cli, tmp_path: Path):
+    """The AUTH fix adds submissions/inet and keeps AUTH on the webmail's loopback 587,
+    which relied on main.cf: the preview shows the added entry as new and the webmail's
+    entry, which is there already, as an existing entry that the fix edits."""
+    auth = "smtpd_sasl_auth_enable = yes\nsmtpd_sasl_type = dovecot\n"
+    webmail = "127.0.0.1:submission inet n - y - - smtpd\n  -o syslog_name=postfix/webmail\n"
+    directory = build_postfix(tmp_path / "p", auth, webmail)
+
+    out = run_cli("audit", "--postfix-dir", str(directory)).out
+
+    fix = out.split("HIGH  postfix.auth_on_port_25")[1].split("\n\n")[0]
+    prose = " ".join(fix.split())
+    master_cf = directory / "master.cf"
+    new = prose.index(f"The new entry in {master_cf} will read: submissions inet n - y")
+    edited = prose.index(
+        f"The existing entry in {master_cf} that the fix edits will read: "
+        "127.0.0.1:submission inet n - y - - smtpd -o syslog_name=postfix/webmail "
+        "-o smtpd_sasl_auth_enable=yes"
+    )
+    assert new < edited
+    assert prose.count("new entry") == 1
+    zh = run_cli("audit", "--postfix-dir", str(directory), "--lang", "zh_CN").out
+    assert "中被此修复修改的现有条目将是：" in "".join(zh.split())
+
+
 def test_both_submission_ports_on_loopback_say_what_to_do_by_hand(run_cli, tmp_path: Path):
     """With 587 and 465 both held by loopback-only listeners, no listener for every
     address can be added: the finding has no command, and says how to open one."""
@@ -627,3 +652,42 @@ def test_postconf_warnings_are_shown_once(run_cli, tmp_path: Path):
         "overriding earlier entry: smtpd_tls_loglevel=1"
     ]
     assert result.err == ""
+
+
+def many_listeners(directory: Path, count: int) -> Path:
+    """The user's main.cf (AUTH everywhere, weak TLS settings) and `count` extra smtpd
+    listeners, each with its own options: every one of them has findings."""
+    entries = "".join(
+        f"{10000 + n} inet n - y - - smtpd\n"
+        f"  -o syslog_name=postfix/listener{n}\n"
+        "  -o smtpd_tls_security_level=may\n"
+        for n in range(count)
+    )
+    return build_postfix(directory, USER_MAIN, entries)
+
+
+def test_the_audit_grows_with_master_cf_not_with_its_square(
+    run_cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """Each fix is checked again on the services it changes; a main.cf edit changes
+    every service, and checking them all again for each finding made 2,000 listeners
+    take hours. Twice the listeners now take about twice the service checks."""
+    from mailwarden.audit import postfix
+
+    checks = {"count": 0}
+    real = postfix.service_findings
+
+    def counted(config, service):
+        checks["count"] += 1
+        return real(config, service)
+
+    monkeypatch.setattr(postfix, "service_findings", counted)
+    counts = []
+    for size in (40, 80):
+        checks["count"] = 0
+        directory = many_listeners(tmp_path / str(size), size)
+        result = run_cli("audit", "--postfix-dir", str(directory), "--format", "json")
+        assert len(json.loads(result.out)["findings"]) > size
+        counts.append(checks["count"])
+
+    assert counts[1] < 2.2 * counts[0]

@@ -26,8 +26,20 @@ high
 high or medium
     dovecot.ssl_old_protocols     SSLv3 allowed (high); TLSv1/TLSv1.1 (medium)
     dovecot.weak_ciphers          RC4, export, DES or NULL asked for (high); anonymous
-                                  suites or RC4 through a grade (medium)
+                                  suites, or RC4 through a grade with an OpenSSL
+                                  before 1.1.0 (medium); judged for the library
+                                  Dovecot uses (1.1.0 and later have no RC4, export
+                                  or DES at all); with the library unknown, RC4
+                                  through a grade alone is low
 medium
+    dovecot.setting_other_version  a setting under the name of the other Dovecot
+                                  version (`auth_allow_cleartext` in a 2.3
+                                  configuration, `disable_plaintext_auth` in 2.4),
+                                  where dovecot.cleartext_auth does not report it
+                                  (a safe value, or `ssl = required`): it has no
+                                  effect there, and Dovecot refuses the whole
+                                  configuration (Unknown setting). The fix writes
+                                  the right name with the safe value
     dovecot.auth_failure_delay    `0`: no delay after a wrong password
     dovecot.anonymous_mechanism   ANONYMOUS in `auth_mechanisms`
 
@@ -44,7 +56,14 @@ from dataclasses import replace
 
 from mailwarden.audit.dovecot_config import DovecotConfig, DovecotSetting
 from mailwarden.audit.interface import AuditFinding, DovecotSet, Evidence, Severity, register
-from mailwarden.audit.tls import ANULL, SURE, WEAK, allowed_classes, allowed_protocols
+from mailwarden.audit.tls import (
+    ANULL,
+    SURE,
+    WEAK,
+    allowed_classes,
+    allowed_protocols,
+    on_library,
+)
 
 # credential_exposed is "passwords in the log" (the analysis's finding of that name):
 # a password sent without TLS is exposed on the network, not written to the log.
@@ -57,6 +76,7 @@ TRUSTED_NETWORKS = register(
 )
 OLD_PROTOCOLS = register("dovecot.ssl_old_protocols", "weak_tls")
 WEAK_CIPHERS = register("dovecot.weak_ciphers", "weak_tls")
+OTHER_VERSION = register("dovecot.setting_other_version", "cleartext_auth")
 FAILURE_DELAY = register("dovecot.auth_failure_delay", "bruteforce", "spray")
 ANONYMOUS = register("dovecot.anonymous_mechanism", "bruteforce")
 
@@ -151,6 +171,35 @@ def cleartext(config: DovecotConfig) -> Iterable[AuditFinding]:
         if _is_yes(setting.value) and not _tls_required(config, setting.section):
             found.append(_cleartext_finding(config, setting, version24))
     return [_with_tls(config, finding) for finding in found]
+
+
+@check
+def other_version_name(config: DovecotConfig) -> Iterable[AuditFinding]:
+    """A cleartext setting under the other version's name (`auth_allow_cleartext = no`
+    copied from a 2.4 howto into a 2.3 configuration) does nothing there, whatever its
+    value: the administrator believes it is set. dovecot.cleartext_auth reports such a
+    setting where it asks for cleartext passwords that Dovecot would otherwise accept;
+    this check reports the others."""
+    version24 = _for_dovecot_24(config)
+    written = "disable_plaintext_auth" if version24 else "auth_allow_cleartext"
+    name = "auth_allow_cleartext" if version24 else "disable_plaintext_auth"
+    found = []
+    for setting in config.written(written):
+        unsafe = _is_yes(setting.value) != (written == "disable_plaintext_auth")
+        if unsafe and not _tls_required(config, setting.section):
+            continue  # dovecot.cleartext_auth, with this same fix
+        value = SAFE_CLEARTEXT[name]
+        fix = replace(_fix(config, setting, value), setting=name)
+        details = {
+            "variant": "in_24" if version24 else "in_23",
+            "written": setting.name,
+            "old": setting.value.strip(),
+            "name": name,
+            "safe": value,
+        }
+        finding = _finding(config, OTHER_VERSION.id, Severity.MEDIUM, setting, value, **details)
+        found.append(replace(finding, fix=(fix,)))
+    return found
 
 
 def _for_dovecot_24(config: DovecotConfig) -> bool:
@@ -390,17 +439,34 @@ def old_protocols(config: DovecotConfig) -> Iterable[AuditFinding]:
 
 @check
 def weak_ciphers(config: DovecotConfig) -> Iterable[AuditFinding]:
+    """Judged for the OpenSSL that Dovecot uses, as on the Postfix side: from 1.1.0 on
+    there is no RC4, export or single-DES suite, whatever the list asks for; before it,
+    the MEDIUM and DEFAULT grades hold RC4; unknown (a copied configuration), RC4 that
+    only a grade brings is possible, not certain (low, unless anonymous suites are
+    there too)."""
     if config.value("ssl").strip().lower() == "no":
         return []
+    library = config.library
     found = []
     for setting in config.written("ssl_cipher_list"):
-        classes = allowed_classes(setting.value)
+        classes = on_library(allowed_classes(setting.value), library)
         weak = [name for name in WEAK if name in classes]
         if not weak and ANULL not in classes:
             continue
-        sure = any(classes[name] == SURE for name in weak)
-        severity = Severity.HIGH if sure else Severity.MEDIUM
         shown = ", ".join(weak + ([ANULL] if ANULL in classes else []))
+        more: dict[str, str] = {}
+        if any(classes[name] == SURE for name in weak):
+            severity = Severity.HIGH
+        elif not weak:  # anonymous suites only
+            severity = Severity.MEDIUM
+        elif library.known:  # an OpenSSL before 1.1.0: RC4 is in the grade
+            severity, more = Severity.MEDIUM, {"variant": "library", "openssl": library.label()}
+        elif ANULL in classes:  # RC4 only if the unknown library is older than 1.1.0
+            severity, more = Severity.MEDIUM, {"variant": "library_unknown_anonymous"}
+        else:
+            severity, more = Severity.LOW, {"variant": "library_unknown"}
         safe = config.defaults["ssl_cipher_list"]
-        found.append(_finding(config, WEAK_CIPHERS.id, severity, setting, safe, classes=shown))
+        found.append(
+            _finding(config, WEAK_CIPHERS.id, severity, setting, safe, classes=shown, **more)
+        )
     return found

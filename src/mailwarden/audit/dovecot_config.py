@@ -19,6 +19,7 @@ from pathlib import Path
 
 from mailwarden.audit.interface import Change, DovecotSet, Note
 from mailwarden.audit.textfile import content_lines, read_config_text
+from mailwarden.audit.tls import UNKNOWN_LIBRARY, Library
 from mailwarden.errors import AuditError
 from mailwarden.locale import _
 
@@ -70,6 +71,9 @@ class DovecotConfig:
     reader: str = "files"  # or "doveconf"
     notes: tuple[Note, ...] = ()
     defaults: dict[str, str] = field(default_factory=lambda: dict(DEFAULTS))
+    # The OpenSSL Dovecot uses: --openssl-version, this machine's for its own
+    # /etc/dovecot/dovecot.conf, else unknown (a copied configuration).
+    library: Library = UNKNOWN_LIBRARY
 
     def value(self, name: str) -> str:
         """The top-level value (the last one written), else the default."""

@@ -4,6 +4,10 @@
 would reject); the file parser gives each setting its file and line for the evidence.
 When `doveconf` refuses the file (for instance a Dovecot 2.4 configuration read by a
 2.3 `doveconf`), the files are read and a note says why.
+
+The OpenSSL library (whether a cipher grade such as MEDIUM holds RC4), as for Postfix:
+`--openssl-version` when given; for /etc/dovecot/dovecot.conf on a machine with
+Dovecot installed, this machine's OpenSSL (openssl.py); else unknown.
 """
 
 from __future__ import annotations
@@ -19,14 +23,22 @@ from mailwarden.audit.dovecot_config import (
     parse_dovecot_text,
 )
 from mailwarden.audit.interface import Note
+from mailwarden.audit.openssl import local_library
+from mailwarden.audit.textfile import same_path
+from mailwarden.audit.tls import UNKNOWN_LIBRARY, Library
 from mailwarden.audit.tools import ToolFailed, find_program, run
 from mailwarden.errors import AuditError
 from mailwarden.locale import _
 
+DEFAULT_CONFIG = Path("/etc/dovecot/dovecot.conf")
 
-def read_dovecot(path: Path, *, use_tools: bool = True) -> DovecotConfig:
+
+def read_dovecot(
+    path: Path, *, use_tools: bool = True, library: Library | None = None
+) -> DovecotConfig:
     if not path.is_file():
         raise AuditError(_("{path}: cannot read: not a file").format(path=path))
+    library = _library(library, path)
     from_files, file_notes = parse_dovecot_files(path)
     notes: list[Note] = list(file_notes)
     doveconf = find_program("doveconf") if use_tools else None
@@ -37,10 +49,19 @@ def read_dovecot(path: Path, *, use_tools: bool = True) -> DovecotConfig:
             notes.append(Note("doveconf_failed", {"error": str(exc)}))
         else:
             settings = _locate(parse_dovecot_text(output.stdout), from_files)
+            version = doveconf_version(output.stdout)
             return DovecotConfig(
-                str(path), settings, doveconf_version(output.stdout), "doveconf", tuple(notes)
+                str(path), settings, version, "doveconf", tuple(notes), library=library
             )
-    return DovecotConfig(str(path), from_files, None, "files", tuple(notes))
+    return DovecotConfig(str(path), from_files, None, "files", tuple(notes), library=library)
+
+
+def _library(given: Library | None, path: Path) -> Library:
+    """This machine's library only for its own Dovecot's configuration."""
+    if given is not None:
+        return given
+    own = same_path(path, DEFAULT_CONFIG) and find_program("doveconf") is not None
+    return local_library() if own else UNKNOWN_LIBRARY
 
 
 def _locate(

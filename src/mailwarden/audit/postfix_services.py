@@ -27,16 +27,17 @@ _LOGLEVEL_NAMES = {
 
 def smtpd_services(config: PostfixConfig) -> list[Service]:
     """smtpd(8) listeners: inet services, and pass services behind postscreen."""
-    return [s for s in config.services if s.command == "smtpd" and s.type in ("inet", "pass")]
+    return [s for s in config.services if is_smtpd(s)]
+
+
+def is_smtpd(service: Service) -> bool:
+    return service.command == "smtpd" and service.type in ("inet", "pass")
 
 
 def role(config: PostfixConfig, service: Service) -> str:
     port = service.port
     if service.type == "pass":
-        fronted = any(
-            s.command == "postscreen" and s.port == 25 for s in config.services if s.type == "inet"
-        )
-        return PORT25 if fronted else OTHER
+        return PORT25 if config.postscreen_on_25 else OTHER
     if port == 25:
         return PORT25
     if port == 587:

@@ -68,6 +68,7 @@ from mailwarden.audit.postfix_config import PostfixConfig, format_version
 from mailwarden.audit.runner import DEFAULT_DOVECOT_CONFIG, AuditReport
 from mailwarden.audit.textfile import same_path
 from mailwarden.audit.texts import NO_FIX, Lang, explanation, fill, label, note, title
+from mailwarden.audit.tls import UNKNOWN_LIBRARY
 from mailwarden.explain.wrap import NO_LINE_END
 
 _STYLE = {
@@ -195,15 +196,27 @@ def dovecot_instruction(change: DovecotSet, lang: Lang) -> str:
     return label("add_setting", lang, file=change.file, new=new)
 
 
-def finding_stanzas(
-    config: PostfixConfig, fix: tuple[Change, ...], everything: Iterable[Change]
-) -> str | None:
-    """The master.cf entries a finding's `fix` touches, as they must read: after `fix`
+class FindingStanzas:
+    """The master.cf entries a finding's fix touches, as they must read: after the fix
     (postconf -M/-P do the edits), or for a Postfix before 2.11, where they are made by
-    hand, after `everything` (the report's changes), as the combined list gives them."""
-    if not _old_postfix(config):
-        return stanzas(config, fix)
-    return stanzas(config, ordered_changes(everything), _services(fix))
+    hand, after every change of the report, as the combined list gives them. The
+    report's changes are gathered and applied once, not once per finding (with
+    thousands of services, once per finding grew with the square of their number)."""
+
+    def __init__(self, report: AuditReport) -> None:
+        self.config = report.postfix
+        self.report = report
+        self._after: PostfixConfig | None = None
+
+    def __call__(self, fix: tuple[Change, ...]) -> str | None:
+        config = self.config
+        if config is None:
+            return None
+        if not _old_postfix(config):
+            return stanzas(config, fix)
+        if self._after is None:
+            self._after = config.apply(ordered_changes(self.report.changes()))
+        return _entries(self._after, _services(fix))
 
 
 def _services(changes: Iterable[Change]) -> list[str]:
@@ -218,7 +231,10 @@ def stanzas(
     keys = _services(changes) if services is None else services
     if not keys:
         return None
-    after = config.apply(changes)
+    return _entries(config.apply(changes), keys)
+
+
+def _entries(after: PostfixConfig, keys: list[str]) -> str | None:
     texts = []
     for key in dict.fromkeys(keys):
         service = after.service(key)
@@ -247,7 +263,7 @@ def _evidence_json(evidence: Evidence) -> dict[str, Any]:
 
 
 def finding_json(
-    finding: AuditFinding, report: AuditReport, writer: CommandWriter, lang: Lang
+    finding: AuditFinding, writer: CommandWriter, entries: FindingStanzas, lang: Lang
 ) -> dict[str, Any]:
     edits = [
         {
@@ -273,11 +289,7 @@ def finding_json(
         "fix": {
             "commands": writer.pasteable(finding.fix),
             "reload": writer.reload(finding.fix),
-            "master_cf": (
-                finding_stanzas(report.postfix, finding.fix, report.changes())
-                if report.postfix
-                else None
-            ),
+            "master_cf": entries(finding.fix),
             "edits": edits,
             "note": _fix_note(finding, lang),
         },
@@ -315,7 +327,10 @@ def _certificate_label(finding: AuditFinding) -> str:
 
 def render_json(report: AuditReport, lang: Lang) -> str:
     writer = CommandWriter(report)
+    entries = FindingStanzas(report)
     postfix, dovecot = report.postfix, report.dovecot
+    # Postfix's library, else Dovecot's (both are this machine's or --openssl-version)
+    library = postfix.library if postfix else dovecot.library if dovecot else UNKNOWN_LIBRARY
     changes = report.changes()
     notes = report.all_notes()
     document = {
@@ -323,14 +338,14 @@ def render_json(report: AuditReport, lang: Lang) -> str:
         "postfix_version_source": postfix.version_source if postfix else None,
         "postfix_directory": postfix.directory if postfix else None,
         "postfix_reader": postfix.reader if postfix else None,
-        "openssl_version": (postfix.library.shown or None) if postfix else None,
-        "openssl_version_source": postfix.library.source if postfix else None,
+        "openssl_version": library.shown or None,
+        "openssl_version_source": library.source if (postfix or dovecot) else None,
         "dovecot_version": dovecot.version if dovecot else None,
         "dovecot_config": dovecot.path if dovecot else None,
         "dovecot_reader": dovecot.reader if dovecot else None,
         "language": lang,
         "notes": [note(n.key, n.details, lang) for n in notes],
-        "findings": [finding_json(f, report, writer, lang) for f in report.findings],
+        "findings": [finding_json(f, writer, entries, lang) for f in report.findings],
         "commands": writer.pasteable(changes) + writer.reload(changes),
         "master_cf": master_cf_text(postfix, ordered_changes(changes)),
         "summary": {s.value: report.count(s) for s in _COUNTED},
@@ -399,6 +414,7 @@ class TextReport:
         self.lang = lang
         self.console = console
         self.writer = CommandWriter(report)
+        self.entries = FindingStanzas(report)
         self.printed: dict[str, str] = {}  # command -> id of the finding that printed it
 
     def render(self) -> None:
@@ -510,24 +526,35 @@ class TextReport:
             self._stanza(finding)
 
     def _stanza(self, finding: AuditFinding) -> None:
+        """The master.cf entries the fix touches, as they will read. Before 2.11 every
+        one (they are edited by hand); otherwise shown where the fix adds an entry:
+        the new entries under their own heading, and the existing entries the fix
+        also edits under another (they are changed, not added)."""
         config = self.report.postfix
         if config is None:
             return
-        new = any(
-            isinstance(c, ServiceEntry) and config.service(c.service) is None for c in finding.fix
-        )
-        old = _old_postfix(config)
-        if not (new or old):
+        if _old_postfix(config):
+            text = self.entries(finding.fix)
+            self._stanza_text("master_cf_stanza", text, None)
             return
-        text = finding_stanzas(config, finding.fix, self.report.changes())
-        if text is None:
+        keys = list(dict.fromkeys(_services(finding.fix)))
+        added = [key for key in keys if config.service(key) is None]
+        if not added:
             return
-        key = "master_cf_stanza" if old else "new_stanza"
-        self._line(label(key, self.lang, file=config.master_cf), "dim" if not old else None, 4)
+        edited = [key for key in keys if key not in added]
+        key = "new_stanza" if len(added) == 1 else "new_stanzas"
+        self._stanza_text(key, stanzas(config, finding.fix, added), "dim")
+        if edited:
+            key = "changed_stanza" if len(edited) == 1 else "changed_stanzas"
+            self._stanza_text(key, stanzas(config, finding.fix, edited), "dim")
+
+    def _stanza_text(self, key: str, text: str | None, style: str | None) -> None:
+        config = self.report.postfix
+        if text is None or config is None:
+            return
+        self._line(label(key, self.lang, file=config.master_cf), style, 4)
         for line in text.splitlines():
-            self.console.print(
-                _INDENT + "  " + line, soft_wrap=True, style="dim" if not old else None
-            )
+            self.console.print(_INDENT + "  " + line, soft_wrap=True, style=style)
 
     def _summary(self) -> None:
         report, lang = self.report, self.lang

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from mailwarden.audit.dovecot import check_dovecot
 from mailwarden.audit.dovecot_config import DovecotConfig
-from mailwarden.audit.dovecot_reader import read_dovecot
+from mailwarden.audit.dovecot_reader import DEFAULT_CONFIG, read_dovecot
 from mailwarden.audit.interface import (
     AuditFinding,
     Change,
@@ -31,7 +31,7 @@ from mailwarden.errors import AuditError
 from mailwarden.locale import _
 
 DEFAULT_POSTFIX_DIR = Path("/etc/postfix")
-DEFAULT_DOVECOT_CONFIG = Path("/etc/dovecot/dovecot.conf")
+DEFAULT_DOVECOT_CONFIG = DEFAULT_CONFIG
 SEVERITY_RANK = {
     Severity.CRITICAL: 4,
     Severity.HIGH: 3,
@@ -108,7 +108,7 @@ def run_audit(
     dovecot_config = None
     if dovecot is not None:
         if dovecot.required or dovecot.path.exists():
-            dovecot_config = read_dovecot(dovecot.path, use_tools=use_tools)
+            dovecot_config = read_dovecot(dovecot.path, use_tools=use_tools, library=openssl)
         else:
             notes.append(Note("dovecot_absent", {"path": str(dovecot.path)}))
     if postfix_config is None and dovecot_config is None:

@@ -156,6 +156,20 @@ TITLES: dict[str, Text] = {
         "A Dovecot 2.3 setting asks for cleartext passwords in a 2.4 configuration",
         "2.4 版配置中有一个要求明文密码的 Dovecot 2.3 设置",
     ),
+    "dovecot.setting_other_version": Text(
+        "{written} is a setting of another Dovecot version: it has no effect here",
+        "{written} 是另一个 Dovecot 版本的设置：在这里不起作用",
+    ),
+    "dovecot.setting_other_version#in_23": Text(
+        "{written} is a Dovecot 2.4 setting: it has no effect in this 2.3 configuration "
+        "(2.3 calls it {name})",
+        "{written} 是 Dovecot 2.4 的设置：在此 2.3 版配置中不起作用（2.3 中叫 {name}）",
+    ),
+    "dovecot.setting_other_version#in_24": Text(
+        "{written} is a Dovecot 2.3 setting: it has no effect in this 2.4 configuration "
+        "(2.4 calls it {name})",
+        "{written} 是 Dovecot 2.3 的设置：在此 2.4 版配置中不起作用（2.4 中叫 {name}）",
+    ),
     "dovecot.ssl_disabled": Text(
         "Dovecot has TLS turned off",
         "Dovecot 关闭了 TLS",
@@ -180,6 +194,14 @@ TITLES: dict[str, Text] = {
         "Weak ciphers allowed: {classes}",
         "允许弱加密套件：{classes}",
     ),
+    "dovecot.weak_ciphers#library_unknown": Text(
+        "RC4 allowed if Dovecot is linked with OpenSSL before 1.1.0",
+        "若 Dovecot 链接的是 1.1.0 之前的 OpenSSL，则允许 RC4",
+    ),
+    "dovecot.weak_ciphers#library_unknown_anonymous": Text(
+        "Anonymous ciphers allowed, and RC4 if Dovecot is linked with OpenSSL before 1.1.0",
+        "允许匿名加密套件；若 Dovecot 链接的是 1.1.0 之前的 OpenSSL，还允许 RC4",
+    ),
     "dovecot.auth_failure_delay": Text(
         "No delay after a wrong password",
         "密码错误后没有延迟",
@@ -189,6 +211,25 @@ TITLES: dict[str, Text] = {
         "启用了 ANONYMOUS 认证机制",
     ),
 }
+
+_DOVECOT_RC4_UNKNOWN = Text(
+    "ssl_cipher_list allows {classes} suites: RC4 only through the MEDIUM or DEFAULT "
+    "grade, which holds it if the OpenSSL library Dovecot is linked with is older than "
+    "1.1.0 (or built with enable-weak-ssl-ciphers); 1.1.0 and later, such as the "
+    "OpenSSL 3 of Debian 12, have no RC4 at all. A copied configuration does not show "
+    "the library: audit the configuration on the server itself, or pass "
+    "--openssl-version, to know. RC4 is prohibited in TLS (RFC 7465) and a password "
+    "sent over it again and again can be recovered; anonymous suites authenticate "
+    "nobody. Dovecot's default list excludes them all, whatever the library.",
+    "ssl_cipher_list 允许 {classes} 套件：RC4 只经由 MEDIUM 或 DEFAULT 等级进入，而只有当 "
+    "Dovecot 链接的 OpenSSL 库早于 1.1.0（或以 enable-weak-ssl-ciphers 编译）时，这些等级才"
+    "包含 RC4；1.1.0 及以后的版本（例如 Debian 12 的 OpenSSL 3）根本没有 RC4。复制来的配置"
+    "无法看出所用的库：要确定这一点，请在服务器本机上审计该配置，或使用 --openssl-version "
+    "指定。RC4 在 TLS 中已被禁止（RFC 7465），通过它反复发送的密码可以被恢复；匿名套件不验证"
+    "任何一方。无论使用哪个库，Dovecot 的默认列表都排除了上述所有套件。",
+)
+"""RC4 through a grade of a library that the configuration does not show (with or
+without anonymous suites beside it)."""
 
 EXPLANATIONS: dict[str, Text] = {
     "postfix.auth_on_port_25": Text(
@@ -550,6 +591,45 @@ EXPLANATIONS: dict[str, Text] = {
         "无法以此配置启动或重新加载。只改名称会让密码以明文在网络中传输；修复方法是改写为 2.4 "
         "的设置并使用安全的值：{name} = no（Dovecot 仍允许来自本机的明文认证）。",
     ),
+    "dovecot.setting_other_version": Text(
+        "{written} = {old} is written under the name of another Dovecot version, which "
+        "this one does not know: the setting has no effect, and Dovecot refuses the whole "
+        "configuration (Unknown setting). The fix writes {name} = {safe} in its place.",
+        "{written} = {old} 使用的是另一个 Dovecot 版本的名称，此版本不认识它：该设置不起作用，"
+        "而且 Dovecot 会拒绝整个配置（Unknown setting）。修复方法是在该处改写为 "
+        "{name} = {safe}。",
+    ),
+    "dovecot.setting_other_version#in_23": Text(
+        "{written} is the name Dovecot 2.4 gives this setting, and this configuration is "
+        "for Dovecot 2.3 or older (it has no dovecot_config_version, which 2.4 requires). "
+        "There {written} = {old} has no effect: Dovecot 2.3 does not know the name and "
+        "refuses the whole configuration (doveconf: Unknown setting), so Dovecot will not "
+        "start or reload with it, and whatever the line means to say is not applied. In "
+        "2.3 the setting is {name} (the opposite sense: {name} = yes is "
+        "auth_allow_cleartext = no). The fix writes {name} = {safe} in its place: "
+        "passwords only over TLS, except from localhost.",
+        "{written} 是 Dovecot 2.4 给这个设置起的名称，而此配置适用于 Dovecot 2.3 或更早版本"
+        "（没有 2.4 必需的 dovecot_config_version）。在这里 {written} = {old} 不起作用："
+        "Dovecot 2.3 不认识这个名称，会拒绝整个配置（doveconf: Unknown setting），因此 Dovecot "
+        "无法以此配置启动或重新加载，这一行想要的设置也不会生效。2.3 中该设置叫 {name}（含义"
+        "相反：{name} = yes 相当于 auth_allow_cleartext = no）。修复方法是在该处改写为 "
+        "{name} = {safe}：密码只能经 TLS 发送，来自本机的连接除外。",
+    ),
+    "dovecot.setting_other_version#in_24": Text(
+        "{written} is the name Dovecot 2.3 gave this setting, and this configuration is "
+        "for Dovecot 2.4 (it has dovecot_config_version). There {written} = {old} has no "
+        "effect: Dovecot 2.4 does not know the name and refuses the whole configuration "
+        "(Unknown setting), so Dovecot will not start or reload with it, and whatever the "
+        "line means to say is not applied. In 2.4 the setting is {name} (the opposite "
+        "sense: {name} = no is disable_plaintext_auth = yes). The fix writes "
+        "{name} = {safe} in its place: passwords only over TLS, except from localhost.",
+        "{written} 是 Dovecot 2.3 给这个设置起的名称，而此配置适用于 Dovecot 2.4（有 "
+        "dovecot_config_version）。在这里 {written} = {old} 不起作用：Dovecot 2.4 不认识这个"
+        "名称，会拒绝整个配置（Unknown setting），因此 Dovecot 无法以此配置启动或重新加载，这一行"
+        "想要的设置也不会生效。2.4 中该设置叫 {name}（含义相反：{name} = no 相当于 "
+        "disable_plaintext_auth = yes）。修复方法是在该处改写为 {name} = {safe}：密码只能经 "
+        "TLS 发送，来自本机的连接除外。",
+    ),
     "dovecot.ssl_disabled": Text(
         "With ssl = no, IMAP and POP3 clients cannot encrypt at all: their passwords and "
         "mail cross the network in cleartext (or, with cleartext authentication disabled, "
@@ -610,6 +690,19 @@ EXPLANATIONS: dict[str, Text] = {
         "套件可以被破解，NULL 套件不加密，匿名套件不验证任何一方。应恢复 Dovecot 的默认列表，"
         "它排除了上述所有套件。",
     ),
+    "dovecot.weak_ciphers#library": Text(
+        "ssl_cipher_list allows {classes} suites: it includes the MEDIUM or DEFAULT grade "
+        "without excluding RC4, and the OpenSSL library Dovecot uses, {openssl}, is older "
+        "than 1.1.0: it counts RC4 in those grades. RC4 is prohibited in TLS (RFC 7465) and "
+        "a password sent over it again and again can be recovered; anonymous suites "
+        "authenticate nobody. Go back to Dovecot's default list, which excludes them all.",
+        "ssl_cipher_list 允许 {classes} 套件：它包含 MEDIUM 或 DEFAULT 等级却没有排除 RC4，而 "
+        "Dovecot 使用的 OpenSSL 库 {openssl} 早于 1.1.0：它把 RC4 算在这些等级中。RC4 在 TLS "
+        "中已被禁止（RFC 7465），通过它反复发送的密码可以被恢复；匿名套件不验证任何一方。应恢复 "
+        "Dovecot 的默认列表，它排除了上述所有套件。",
+    ),
+    "dovecot.weak_ciphers#library_unknown": _DOVECOT_RC4_UNKNOWN,
+    "dovecot.weak_ciphers#library_unknown_anonymous": _DOVECOT_RC4_UNKNOWN,
     "dovecot.auth_failure_delay": Text(
         "auth_failure_delay = 0 tells a client at once that a password was wrong, so it can "
         "try the next one immediately; guessing through Dovecot and through Postfix's SASL "
@@ -761,6 +854,18 @@ LABELS: dict[str, Text] = {
     "new_stanza": Text(
         "The new entry in {file} will read:",
         "{file} 中的新条目将是：",
+    ),
+    "new_stanzas": Text(
+        "The new entries in {file} will read:",
+        "{file} 中的新条目将是：",
+    ),
+    "changed_stanza": Text(
+        "The existing entry in {file} that the fix edits will read:",
+        "{file} 中被此修复修改的现有条目将是：",
+    ),
+    "changed_stanzas": Text(
+        "The existing entries in {file} that the fix edits will read:",
+        "{file} 中被此修复修改的现有条目将是：",
     ),
     "needs_certificate": Text(
         "No TLS certificate is configured: first set smtpd_tls_cert_file and "

@@ -125,9 +125,9 @@ reader of the report left before its end (| head).
     "openssl",
     callback=_openssl,
     help=N_(
-        "Version of the OpenSSL library that Postfix uses, such as 1.0.2k: whether the "
-        "MEDIUM cipher grade holds RC4 (before 1.1.0) depends on it (default: this machine's "
-        "for its own configuration, else unknown)."
+        "Version of the OpenSSL library that Postfix and Dovecot use, such as 1.0.2k: "
+        "whether the MEDIUM cipher grade holds RC4 (before 1.1.0) depends on it (default: "
+        "this machine's for its own configuration, else unknown)."
     ),
 )
 @option(
