@@ -23,7 +23,15 @@ from typing import TypeVar
 
 from mailwarden.config import MAX_DURATION
 from mailwarden.model import IPNetwork
-from mailwarden.store.interface import BanRow, BanState, JSONValue, OwnerRow, Source, Store
+from mailwarden.store.interface import (
+    BanChanges,
+    BanRow,
+    BanState,
+    JSONValue,
+    OwnerRow,
+    Source,
+    Store,
+)
 
 T = TypeVar("T")
 
@@ -215,6 +223,26 @@ def _ban_name(values: Sequence[object]) -> str:
 
 def bans(store: Store, rows: Iterable[Sequence[object]]) -> list[BanRow]:
     return _readable(store, rows, ban, _ban_name)
+
+
+def changes(store: Store, rows: Iterable[Sequence[object]]) -> BanChanges:
+    """`Store.changed_bans` from rows of (the id of a changed ban, its network, then the
+    ban columns of the network's active ban, or NULLs when it has none), a network's
+    active ban once for each of its changed rows. A damaged network is left out; a
+    damaged active ban leaves its network changed with no ban in force, as
+    `active_bans` leaves it out."""
+    touched: set[IPNetwork] = set()
+    active: dict[object, Sequence[object]] = {}
+    for values in rows:
+        try:
+            touched.add(network(values[1]))
+        except Damaged as exc:
+            store.note_damage(_ban_name(values), str(exc))
+            continue
+        if values[2] is not None:
+            active.setdefault(values[2], values[2:])
+    found = bans(store, active.values())
+    return BanChanges(frozenset(touched), sorted(found, key=lambda row: row.id))
 
 
 def networks(store: Store, rows: Iterable[Sequence[object]]) -> list[IPNetwork]:
