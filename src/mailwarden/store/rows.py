@@ -17,6 +17,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import math
+import socket
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TypeVar
@@ -96,13 +97,33 @@ def network(value: object) -> IPNetwork:
     # A scope id ("fe80::1%eth0") may hold any text: no network we write has one.
     if not isinstance(value, str) or "%" in value:
         raise Damaged(f"network {shown(value)} is not a network")
-    try:
-        parsed = ipaddress.ip_network(value)
-    except ValueError:
-        raise Damaged(f"network {shown(value)} is not a network") from None
+    parsed = _quick_network(value)
+    if parsed is None:
+        try:
+            parsed = ipaddress.ip_network(value)
+        except ValueError:
+            raise Damaged(f"network {shown(value)} is not a network") from None
     if str(parsed) != value:
         raise Damaged(f"network {shown(value)} is not written as mailwarden writes {parsed}")
     return parsed
+
+
+def _quick_network(value: str) -> IPNetwork | None:
+    """The network `value` names when the C parser (inet_pton) reads its address, else
+    None (`ipaddress` then reads it, and names what is wrong). Reading 100,000 stored
+    bans, `ip_network` took most of the time (it tries IPv4 first on IPv6 text). What
+    it returns is only used when it prints back exactly as `value` (see `network`)."""
+    address, _, length = value.partition("/")
+    if not (length.isascii() and length.isdigit() and len(length) <= 3):
+        return None
+    family = socket.AF_INET6 if ":" in address else socket.AF_INET
+    try:
+        first = int.from_bytes(socket.inet_pton(family, address), "big")
+        if family == socket.AF_INET6:
+            return ipaddress.IPv6Network((first, int(length)))
+        return ipaddress.IPv4Network((first, int(length)))
+    except (OSError, ValueError):
+        return None
 
 
 def text(value: object) -> str:
