@@ -167,3 +167,42 @@ def test_a_slow_firewall_check_runs_less_often(
     daemon.step()
     assert len(checks) == 2
     assert daemon._due["present"] - started <= 1.1  # a quick check: every second
+
+
+def test_a_table_gone_between_slow_checks_is_restored_at_once_from_what_the_daemon_holds(
+    warden: Warden, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With 100,000 bans the full check took 7-13 s and ran about once a minute: a
+    flushed ruleset stayed flushed until then (74 s measured), and the restore read
+    every ban from the store again (12.6 s). A quick look runs every second in between,
+    and the bans put back are those the daemon holds."""
+    append(warden.log, guesses())
+    daemon = warden.start()
+    daemon.step()
+    assert ATTACKER_NET in daemon.applied
+    state = {"there": True}
+    synced: list[list[str]] = []
+
+    def slow() -> bool:
+        time.sleep(0.3)
+        return state["there"]
+
+    def sync(active: list[object]) -> None:
+        synced.append(sorted(str(getattr(entry, "network", "")) for entry in active))
+
+    def no_store_read(now: object = None) -> list[object]:
+        raise AssertionError("the restore read the store")
+
+    monkeypatch.setattr(daemon.enforcer, "present", slow)
+    monkeypatch.setattr(daemon.enforcer, "gone", lambda: not state["there"], raising=False)
+    monkeypatch.setattr(daemon.enforcer, "sync", sync)
+    daemon._due["present"] = 0
+    daemon.step()  # the slow full check: the next one in 3 s
+    assert daemon._due["present"] - time.monotonic() > 2
+
+    state["there"] = False  # nft flush ruleset
+    monkeypatch.setattr(daemon.store, "active_bans", no_store_read)
+    time.sleep(1.05)
+    daemon.step()
+    assert synced == [[f"{ATTACKER}/32"]]
+    assert "firewall: restored with 1 active ban(s)" in messages(caplog)

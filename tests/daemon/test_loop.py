@@ -228,7 +228,8 @@ def test_the_daemons_own_bans_are_not_read_back_but_another_process_is_seen(
 ) -> None:
     """Its own ban moves the store's revision too; reading every active ban back after
     each one made deciding slower the more bans there were (40,000 bans: minutes). A
-    ban from another process in between is still seen and applied."""
+    ban from another process in between is still seen and applied, and it too is read
+    alone, not with every active ban (100,000 bans: 9 s for one ``mailwarden ban``)."""
     daemon = warden.start()
     reads: list[int] = []
     real = daemon.store.active_bans
@@ -254,7 +255,7 @@ def test_the_daemons_own_bans_are_not_read_back_but_another_process_is_seen(
             "manual",
         )
     daemon.step()
-    assert reads == [1]
+    assert reads == []
     assert {OTHER + "/32", "198.51.100.30/32"} <= set(map(str, daemon.applied))
     assert any(m.startswith(f"would ban {OTHER}/32") for m in messages(caplog))
 

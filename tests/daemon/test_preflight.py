@@ -256,7 +256,7 @@ def tables_lost(path: Path) -> None:
     [
         (lambda p: p.write_text("hello\n"), "the store {store} is damaged: file is not a database"),
         (webmail, "{store}: not a mailwarden store: an SQLite database with tables of"),
-        (newer, "{store}: written by a newer mailwarden (schema 99, this one knows 2)"),
+        (newer, "{store}: written by a newer mailwarden (schema 99, this one knows 3)"),
         (tables_lost, "the store {store} is damaged: no such table: bans"),
     ],
     ids=["not-sqlite", "another-programs", "newer", "no-tables"],
@@ -468,7 +468,7 @@ def test_a_symlinked_store_file_is_checked_with_the_journal_beside_its_target(
     link.parent.mkdir(mode=0o700)
     link.symlink_to(real)
     path = config(tmp_path, store={"path": str(link)})
-    newer = f"{link}: written by a newer mailwarden (schema 7, this one knows 2)"
+    newer = f"{link}: written by a newer mailwarden (schema 7, this one knows 3)"
     assert_refused(capsys, path, "store.path", newer, "--check")
 
     SqliteStore(tmp_path / "srv" / "other.db").close()

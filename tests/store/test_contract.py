@@ -10,7 +10,7 @@ import pytest
 
 from mailwarden.enforce.interface import BanEntry
 from mailwarden.errors import StoreError
-from mailwarden.store.interface import BanState, Source, Store
+from mailwarden.store.interface import BanChanges, BanState, Source, Store
 
 net = ipaddress.ip_network
 Opener = Callable[[], Store]
@@ -173,6 +173,40 @@ def test_the_revision_tells_own_changes_from_another_processes(open_store: Opene
     ban(daemon, "192.0.2.10/32")
     assert not daemon.only_own_changes(now, daemon.revision())
     assert not command.only_own_changes(now, command.revision())
+
+
+def test_changed_bans_tells_what_another_process_changed_since_a_revision(
+    open_store: Opener,
+) -> None:
+    """After one ``mailwarden ban`` the daemon read back every active ban (9 s with
+    100,000): the store now says which networks changed since a revision, and their
+    bans in force, reading only those rows."""
+    daemon, command = open_store(), open_store()
+    ban(daemon, "192.0.2.7/32", hours=5)
+    ban(daemon, "192.0.2.8/32", hours=5)
+    ban(daemon, "192.0.2.9/32", hours=0.5)
+    seen = daemon.revision()
+    assert daemon.changed_bans(seen, T0) == BanChanges(frozenset(), [])
+
+    ban(command, "198.51.100.0/24", hours=2)
+    assert command.lift_ban(net("192.0.2.7/32"), "ok", now=T0)
+    assert command.extend_ban(net("192.0.2.8/32"), T0 + 9 * H, now=T0) is not None
+    found = daemon.changed_bans(seen, T0)
+    assert found.networks == {net("198.51.100.0/24"), net("192.0.2.7/32"), net("192.0.2.8/32")}
+    assert [(str(row.network), row.until) for row in found.active] == [
+        ("192.0.2.8/32", T0 + 9 * H),
+        ("198.51.100.0/24", T0 + 2 * H),
+    ]
+
+    later = daemon.revision()
+    ban(command, "198.51.100.0/24", hours=1, at=T0 + H)  # again: supersedes its ban
+    assert daemon.expire(T0 + H) == [net("192.0.2.9/32")]
+    found = daemon.changed_bans(later, T0 + H)
+    assert found.networks == {net("198.51.100.0/24"), net("192.0.2.9/32")}
+    assert [(str(row.network), row.offences) for row in found.active] == [("198.51.100.0/24", 2)]
+    assert daemon.changed_bans(daemon.revision(), T0 + H).networks == frozenset()
+    # A ban whose time is up is changed (by nobody) but no longer in force.
+    assert daemon.changed_bans(seen, T0 + 10 * H).active == []
 
 
 def test_positions_round_trip(store: Store) -> None:

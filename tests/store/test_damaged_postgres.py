@@ -181,7 +181,7 @@ def test_a_schema_from_a_newer_version_is_refused(damaged: tuple[Store, str]) ->
 
     _store, schema = damaged
     admin(POSTGRES_DSN, f"UPDATE {schema}.meta SET value = 9 WHERE key = 'schema_version'")
-    with pytest.raises(StoreError, match=r"newer mailwarden \(schema 9, this one knows 2\)"):
+    with pytest.raises(StoreError, match=r"newer mailwarden \(schema 9, this one knows 3\)"):
         PostgresStore(POSTGRES_DSN, schema=schema)
 
 

@@ -17,6 +17,7 @@ from storelab import POSTGRES_DSN
 from mailwarden.detect.state import MAX_USERS_PER_OWNER
 from mailwarden.enforce.interface import BanEntry
 from mailwarden.store.interface import MAX_OWNER_ACCOUNTS, Store
+from mailwarden.store.sqlite import SCHEMA_VERSION as SQLITE_SCHEMA
 from mailwarden.store.sqlite import SqliteStore, probe
 
 net = ipaddress.ip_network
@@ -88,6 +89,8 @@ def test_a_schema_1_sqlite_store_gets_the_owners_table(tmp_path: Path) -> None:
         store.record_ban(BanEntry(OFFICE, T0 + H, "bruteforce"), "3 failures", now=T0)
     with sqlite3.connect(path) as db:  # as mailwarden before the owners' logins left it
         db.execute("DROP TABLE owners")
+        db.execute("DROP INDEX bans_changed")
+        db.execute("ALTER TABLE bans DROP COLUMN changed")
         db.execute("PRAGMA user_version = 1")
     db.close()
     assert probe(path) is True  # the check accepts it: opening brings it up to date
@@ -96,7 +99,7 @@ def test_a_schema_1_sqlite_store_gets_the_owners_table(tmp_path: Path) -> None:
         store.remember_owners([(OFFICE, "alice@example.org", T0)])
         assert listed(store) == [("203.0.113.7/32", "alice@example.org", T0)]
     with sqlite3.connect(path) as db:
-        assert db.execute("PRAGMA user_version").fetchone()[0] == 2
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SQLITE_SCHEMA
     db.close()
 
 
@@ -122,6 +125,7 @@ def test_a_schema_1_postgres_store_gets_the_owners_table(pg_schema: str) -> None
     import psycopg
     from psycopg import sql
 
+    from mailwarden.store.postgres import SCHEMA_VERSION as POSTGRES_SCHEMA
     from mailwarden.store.postgres import PostgresStore
     from mailwarden.store.postgres import probe as probe_postgres
 
@@ -130,6 +134,7 @@ def test_a_schema_1_postgres_store_gets_the_owners_table(pg_schema: str) -> None
     with psycopg.connect(POSTGRES_DSN, autocommit=True) as db:
         name = sql.Identifier(pg_schema)
         db.execute(sql.SQL("DROP TABLE {}.owners").format(name))
+        db.execute(sql.SQL("ALTER TABLE {}.bans DROP COLUMN changed").format(name))
         db.execute(
             sql.SQL("UPDATE {}.meta SET value = 1 WHERE key = 'schema_version'").format(name)
         )
@@ -142,7 +147,7 @@ def test_a_schema_1_postgres_store_gets_the_owners_table(pg_schema: str) -> None
         version = db.execute(
             sql.SQL("SELECT value FROM {}.meta WHERE key = 'schema_version'").format(name)
         ).fetchone()
-    assert version == (2,)
+    assert version == (POSTGRES_SCHEMA,)
 
 
 # -- the daemon on a shared PostgreSQL store ---------------------------------------------

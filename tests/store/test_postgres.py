@@ -139,7 +139,7 @@ def test_probe_creates_nothing_and_refuses_a_newer_schema(pg_schema: str) -> Non
                 sql.Identifier(pg_schema)
             )
         )
-    with pytest.raises(StoreUnusable, match=r"newer mailwarden \(schema 9, this one knows 2\)"):
+    with pytest.raises(StoreUnusable, match=r"newer mailwarden \(schema 9, this one knows 3\)"):
         probe(POSTGRES_DSN, schema=pg_schema)
     with pytest.raises(StoreError, match="cannot connect to PostgreSQL"):
         probe("postgresql://postgres@127.0.0.1:1/test", connect_timeout=2)

@@ -12,12 +12,14 @@ Each step:
    positions are committed (after the bans they led to: a ``kill -9`` re-reads at most
    one poll, whose bans are already in the store and are then not recorded again);
 2. polls the store's revision: a ``mailwarden ban``/``unban`` from another process is
-   applied within one step;
+   applied within one step (only the networks it changed are read back);
 3. every second, checks that the firewall still has our table (``present``), and puts
    it back with every active ban when someone flushed or deleted it (nftables: also
    when ``nft flush set`` emptied one of its sets and left the table); a check that
    takes long (nftables with tens of thousands of bans) runs less often, at most
-   `PRESENT_SHARE` of the time;
+   `PRESENT_SHARE` of the time, and a quick look that the table is still there
+   (``gone``) every second in between; the bans put back are those the daemon holds
+   (`applied`, kept in step with the store), not read again from the store;
 4. every ten seconds, expires the bans whose time is up; every five, writes a
    heartbeat (``status`` shows it); every minute, lets the detector forget idle state
    and says so in the log when a flood made it forget clients; every five minutes,
@@ -100,7 +102,9 @@ PRESENT_SHARE = 0.1
 less often when it takes long, so that it keeps at most this share of the time: nft
 1.0 loads the whole set at each of its two nft runs (about 0.2 s each with 30,000
 bans), and with 100,000 bans a check every second would run back to back and keep a
-core busy. Below about 10,000 bans nothing changes (a check takes under 0.1 s)."""
+core busy. Below about 10,000 bans nothing changes (a check takes under 0.1 s).
+In between, `Enforcer.gone` looks every `PRESENT_EVERY` whether the table is gone
+altogether, which costs the same with any number of bans."""
 EXPIRE_EVERY = 10.0
 HOUSEKEEPING_EVERY = 60.0
 OWN_ADDRESSES_EVERY = 300.0
@@ -324,6 +328,7 @@ class Daemon:
         now = time.monotonic()
         for name, every in (
             ("present", PRESENT_EVERY),
+            ("gone", PRESENT_EVERY),
             ("expire", EXPIRE_EVERY),
             ("housekeeping", HOUSEKEEPING_EVERY),
             ("own", OWN_ADDRESSES_EVERY),
@@ -406,6 +411,10 @@ class Daemon:
             self._watch_firewall()
             took = time.monotonic() - now
             due["present"] = now + max(PRESENT_EVERY, took / PRESENT_SHARE)
+            due["gone"] = now + PRESENT_EVERY
+        elif now >= due["gone"] and not self._repair:  # a repair keeps its own pace
+            due["gone"] = now + PRESENT_EVERY
+            self._watch_table()
         if now >= due["expire"]:
             due["expire"] = now + EXPIRE_EVERY
             self._expire()
@@ -685,9 +694,20 @@ class Daemon:
         if self._broken is not None and not self.enforcer.reload_waiting:
             self._firewall_works()
 
+    def _watch_table(self) -> None:
+        """Between the full checks: restore the table at once when it is gone."""
+        try:
+            gone = self.enforcer.gone()
+        except EnforceError:
+            return  # the full check says it
+        if gone:
+            self._watch_firewall()
+
     def _watch_firewall(self) -> None:
         """Put our table back (with every active ban) when it is gone or changed, or
-        when a change to it failed."""
+        when a change to it failed. The bans are those the daemon holds (`applied`: the
+        store's, kept in step at every step), so a flushed ruleset with 100,000 bans is
+        not also a read of the whole store; a repair after a failure reads the store."""
         try:
             if not self._repair:
                 if self.enforcer.present():
@@ -696,8 +716,9 @@ class Daemon:
                     "firewall: %s is missing or was changed; restoring it",
                     describe(self.config),
                 )
-            active = self._enforceable(self.store.active_bans())
-            wanted = self._wanted(active)
+                wanted = self.applied.values()
+            else:
+                wanted = self._wanted(self._enforceable(self.store.active_bans()))
             self.enforcer.ensure()
             self.enforcer.sync(wanted)
         except (EnforceError, StoreError) as exc:
@@ -708,9 +729,10 @@ class Daemon:
         self.applied = ActiveBans(wanted)
         since = self._broken_since
         self._firewall_works(quiet=True)
+        now = datetime.now(UTC)
         LOG.info(
             "firewall: restored with %d active ban(s)%s",
-            len(active),
+            sum(1 for entry in wanted if entry.expires > now),
             f" (it had failed since {decisions.iso(since)})" if since is not None else "",
         )
 
@@ -838,21 +860,36 @@ class Daemon:
         the store) changed. The revision also moves with our own bans and expiries,
         which are applied already: when every step since the last look was ours
         (`Store.only_own_changes`), nothing is read back; reading every active ban after
-        each of our own made deciding slower the more bans there were."""
+        each of our own made deciding slower the more bans there were. Otherwise only
+        the bans of the networks changed since the last look are read
+        (`Store.changed_bans`): one ``mailwarden ban`` costs the same with 10 or 100,000
+        active bans. All of them are read only at the first look, and when the revision
+        went back (a damaged one written again). A read that fails is tried again at the
+        next step."""
         try:
             revision = self.store.revision()
             if revision == self._revision:
                 return
-            known, self._revision = self._revision, revision
+            known = self._revision
             if self.store.only_own_changes(known, revision):
+                self._revision = revision
                 return
-            active = self._enforceable(self.store.active_bans())
+            touched: frozenset[IPNetwork] | None = None
+            if 0 <= known < revision:
+                found = self.store.changed_bans(known)
+                touched, active = found.networks, self._enforceable(found.active)
+            else:
+                active = self._enforceable(self.store.active_bans())
         except StoreError as exc:
             self._store_error(exc)
             return
+        self._revision = revision
+        if touched is None:
+            wanted = self._wanted(active)
+            add, remove = changes(self.applied.values(), wanted)
+        else:
+            add, remove = self._changed(touched, active)
         rows = {row.network: row for row in active}
-        wanted = self._wanted(active)
-        add, remove = changes(self.applied.values(), wanted)
         for entry in add:
             row = rows.get(entry.network)
             if row is not None:
@@ -870,10 +907,47 @@ class Daemon:
             else:
                 lifted += 1
                 LOG.info("unban %s: lifted in the store", network)
-        self.applied = ActiveBans(wanted)
+        if touched is None:
+            self.applied = ActiveBans(wanted)
+        else:
+            for network in remove:
+                self.applied.pop(network)
+            for entry in add:
+                self.applied.put(entry)
         if add or remove:
             self.counters.manual_changes += len(add) + lifted
             self._apply(add, remove)
+
+    def _changed(
+        self, touched: frozenset[IPNetwork], active: Sequence[BanRow]
+    ) -> tuple[list[BanEntry], list[IPNetwork]]:
+        """What to add and remove for the networks whose bans changed in the store
+        (`touched`), given their enforceable bans in force (`active`): as `_wanted` and
+        `changes` over every ban, for these networks only. A ban the store failed to
+        record stays unless the store now holds one of that network."""
+        rows = {row.network: row for row in active}
+        now = datetime.now(UTC)
+        add: list[BanEntry] = []
+        remove: list[IPNetwork] = []
+        for network in sorted(touched, key=lambda net: (net.version, net)):
+            row = rows.get(network)
+            entry: BanEntry | None = None
+            if row is not None:
+                self._unrecorded.pop(network, None)
+                entry = row.entry()
+            elif network in self._unrecorded:
+                ban = self._unrecorded[network]
+                if self.policy.refusal(network) is not None:
+                    del self._unrecorded[network]
+                elif ban.entry.expires > now:
+                    entry = ban.entry
+            old = self.applied.get(network)
+            if entry is None:
+                if old is not None:
+                    remove.append(network)
+            elif old != entry:
+                add.append(entry)
+        return add, remove
 
     def _expire(self) -> None:
         """End the bans whose time is up, in the store and the firewall (where the

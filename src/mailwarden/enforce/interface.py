@@ -117,6 +117,13 @@ class Enforcer(ABC):
         """Are our objects in place? Cheap enough to call every second (the daemon
         calls it less often when it takes long: nftables with many bans)."""
 
+    def gone(self) -> bool:
+        """A quick look, cheap with any number of bans: is our table certainly gone
+        (``nft flush ruleset``)? False when it is there or when this cannot tell: the
+        full check is `present`, which the daemon runs less often when it takes long,
+        and asks this one every second in between."""
+        return False
+
     @abstractmethod
     def teardown(self) -> None:
         """Remove our objects; never touches anything that is not ours."""

@@ -4,6 +4,7 @@ fleet). `interface` holds the `Store` contract; one module per backend."""
 from __future__ import annotations
 
 from mailwarden.store.interface import (
+    BanChanges,
     BanRow,
     BanState,
     JSONValue,
@@ -14,6 +15,7 @@ from mailwarden.store.interface import (
 )
 
 __all__ = [
+    "BanChanges",
     "BanRow",
     "BanState",
     "JSONValue",

@@ -20,7 +20,9 @@
   reads `active_bans` and applies the difference. `only_own_changes` tells it when
   every step of the revision since it last looked was its own write through this store
   object (its own bans, its own expiries): then there is nothing to read back, which
-  matters with tens of thousands of active bans.
+  matters with tens of thousands of active bans. When another process did change them,
+  `changed_bans` tells which networks' bans changed after a revision (each ban row
+  remembers the revision of its last change), so the daemon reads those, not all.
 
 Every method is one transaction: a process killed at any moment leaves each change
 either whole or absent. Times are aware datetimes; the store keeps whole seconds.
@@ -56,7 +58,16 @@ LOG.addHandler(logging.NullHandler())  # a command that sets up no logging print
 
 JSONValue = None | bool | int | float | str | list["JSONValue"] | dict[str, "JSONValue"]
 
-__all__ = ["BanRow", "BanState", "JSONValue", "OwnerRow", "Source", "Store", "StoreError"]
+__all__ = [
+    "BanChanges",
+    "BanRow",
+    "BanState",
+    "JSONValue",
+    "OwnerRow",
+    "Source",
+    "Store",
+    "StoreError",
+]
 
 MAX_OWNER_ACCOUNTS = 256
 """Accounts kept per network in the owners' logins, the most recent: as many as the
@@ -115,6 +126,16 @@ class BanRow:
 
 
 @dataclass(frozen=True)
+class BanChanges:
+    """What `Store.changed_bans` found: the networks whose bans changed after a
+    revision, and the bans of those networks that are in force now (a network with
+    none there was lifted, expired or superseded by nothing)."""
+
+    networks: frozenset[IPNetwork]
+    active: list[BanRow]
+
+
+@dataclass(frozen=True)
 class OwnerRow:
     """An account logged in from a network (an address as a /32 or /128, or an IPv6
     /64), the last time as far as the store knows."""
@@ -170,6 +191,19 @@ class Store(ABC):
     @abstractmethod
     def active_bans(self, now: datetime | None = None) -> list[BanRow]:
         """Bans in force at `now`, oldest first."""
+
+    @abstractmethod
+    def changed_bans(self, after: int, now: datetime | None = None) -> BanChanges:
+        """The networks whose bans changed (recorded, lengthened, lifted, expired,
+        superseded) by a change that moved the revision past `after`, and their bans in
+        force at `now`, in one read. Reads only those rows (an index on the revision of
+        each row's last change), however many bans are active.
+
+        Only for a revision that grew since `after` (``revision() > after``): a revision
+        that went back (a damaged one written again from 1) may hide changes, and the
+        caller must then read `active_bans`. A change written by a mailwarden too old to
+        note it (one still running when the store was brought to schema 3) is not
+        found either: the daemon's periodic rewrite from the store picks it up."""
 
     @abstractmethod
     def expire(self, now: datetime | None = None) -> list[IPNetwork]:

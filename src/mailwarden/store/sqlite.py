@@ -14,7 +14,8 @@
 - Parameters are always bound; no SQL is ever formatted from data.
 - The schema version is ``PRAGMA user_version``; a newer file is refused, and so is an
   SQLite file that holds tables of something else. An older one (schema 1, before the
-  owners' logins) gets the tables it lacks when it is opened (`MIGRATIONS`), in one
+  owners' logins; schema 2, before each ban row remembered the revision of its last
+  change) gets the tables and columns it lacks when it is opened (`MIGRATIONS`), in one
   transaction.
 - A database we create gets mode 0600, and each directory we create 0700. The store
   decides what the firewall blocks, so another user must not be able to change or
@@ -64,6 +65,7 @@ from mailwarden.model import BanEntry, IPNetwork
 from mailwarden.store import rows as stored
 from mailwarden.store.interface import (
     MAX_OWNER_ACCOUNTS,
+    BanChanges,
     BanRow,
     JSONValue,
     OwnerRow,
@@ -73,7 +75,7 @@ from mailwarden.store.interface import (
     storable,
 )
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 OWNERS = """
 CREATE TABLE owners (
@@ -85,7 +87,12 @@ CREATE TABLE owners (
 CREATE INDEX owners_last ON owners (last);
 """
 
-MIGRATIONS = {2: OWNERS}
+CHANGED = """
+ALTER TABLE bans ADD COLUMN changed INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX bans_changed ON bans (changed);
+"""
+
+MIGRATIONS = {2: OWNERS, 3: CHANGED}
 """What each schema version adds to the one before (a store an older mailwarden
 wrote is brought up to date when it is opened)."""
 
@@ -104,8 +111,10 @@ CREATE TABLE bans (
     state       TEXT    NOT NULL DEFAULT 'active'
                 CHECK (state IN ('active', 'expired', 'lifted', 'superseded')),
     ended       INTEGER,
-    end_reason  TEXT
+    end_reason  TEXT,
+    changed     INTEGER NOT NULL DEFAULT 0
 );
+CREATE INDEX bans_changed ON bans (changed);
 CREATE UNIQUE INDEX bans_one_active ON bans (network) WHERE state = 'active';
 CREATE INDEX bans_active_until ON bans (until) WHERE state = 'active';
 CREATE INDEX bans_network ON bans (network, since);
@@ -127,6 +136,15 @@ SELECT_BY_ID = """SELECT id, network, since, until, reason, evidence, source, of
     state, ended, end_reason FROM bans WHERE id = ?"""
 SELECT_ACTIVE = """SELECT id, network, since, until, reason, evidence, source, offences,
     state, ended, end_reason FROM bans WHERE state = 'active' AND until > ? ORDER BY id"""
+SELECT_CHANGED = """SELECT t.id, t.network, b.id, b.network, b.since, b.until, b.reason,
+    b.evidence, b.source, b.offences, b.state, b.ended, b.end_reason
+    FROM bans AS t
+    LEFT JOIN bans AS b ON b.network = t.network AND b.state = 'active' AND b.until > ?
+    WHERE t.changed > ?"""
+"""Each row changed after a revision, with the active ban of its network (no GROUP BY:
+without statistics SQLite would then walk every ban in network order, not the index
+on `changed`)."""
+STAMP_CHANGED = "UPDATE bans SET changed = ? WHERE id = ?"
 SELECT_LATEST = """SELECT id, network, since, until, reason, evidence, source, offences,
     state, ended, end_reason FROM bans ORDER BY id DESC LIMIT ?"""
 SELECT_LATEST_OF = """SELECT id, network, since, until, reason, evidence, source, offences,
@@ -140,8 +158,9 @@ TABLES_READ = (
     "SELECT key, value, updated FROM positions LIMIT 1",
     "SELECT key, value FROM meta LIMIT 1",
     "SELECT network, account, last FROM owners LIMIT 1",
+    "SELECT changed FROM bans LIMIT 1",
 )
-TABLES_OF_VERSION = {1: TABLES_READ[:3], 2: TABLES_READ}
+TABLES_OF_VERSION = {1: TABLES_READ[:3], 2: TABLES_READ[:4], 3: TABLES_READ}
 """The tables each schema version has: a store of an older version must have its own
 (the rest are added when it is opened)."""
 
@@ -746,7 +765,9 @@ class SqliteStore(Store):
             return self.damaged(text)
         return StoreError(f"{self.path}: {doing}: {text}")
 
-    def _bump(self, db: sqlite3.Connection) -> None:
+    def _bump(self, db: sqlite3.Connection, ids: Iterable[int]) -> None:
+        """Move the revision on, and mark the ban rows `ids` as changed at the new one
+        (`changed_bans`). Call it after the transaction's other changes to the bans."""
         # Noted as this object's own change once the transaction commits (see `_write`;
         # BEGIN IMMEDIATE holds the write lock, so nobody moves it in between).
         found = db.execute("SELECT value FROM meta WHERE key = 'revision'").fetchall()
@@ -758,11 +779,14 @@ class SqliteStore(Store):
             " RETURNING value",
             (stored.REVISION_LIMIT,),
         ).fetchall()
-        if not bumped:
+        if bumped:
+            after = bumped[0][0]
+            if type(before) is int and before + 1 == after:
+                self._bumped = (before, after)
+        else:
+            after = 1
             db.execute("INSERT INTO meta (key, value) VALUES ('revision', 1)")
-            return
-        if type(before) is int and before + 1 == bumped[0][0]:
-            self._bumped = (before, before + 1)
+        db.executemany(STAMP_CHANGED, [(after, id_) for id_ in ids])
 
     # -- bans -----------------------------------------------------------------------------
 
@@ -799,8 +823,10 @@ class SqliteStore(Store):
                 " VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (network, since, until, reason, evidence, source.value, offences),
             )
-            self._bump(db)
-            row = db.execute(SELECT_BY_ID, (cursor.lastrowid,)).fetchone()
+            new_id = cursor.lastrowid
+            assert new_id is not None  # an INSERT into a rowid table sets it
+            self._bump(db, [new_id] if old is None else [old[0], new_id])
+            row = db.execute(SELECT_BY_ID, (new_id,)).fetchone()
             return stored.recorded(self, row)
 
     def extend_ban(
@@ -823,22 +849,25 @@ class SqliteStore(Store):
                 "UPDATE bans SET until = ?, reason = coalesce(?, reason) WHERE id = ?",
                 (max(end, _seconds(old_until)), _storable_or_none(reason), old[0]),
             )
-            self._bump(db)
+            self._bump(db, [old[0]])
             return stored.recorded(self, db.execute(SELECT_BY_ID, (old[0],)).fetchone())
 
     def lift_ban(self, network: IPNetwork, reason: str, now: datetime | None = None) -> bool:
         with self._write() as db:
-            cursor = db.execute(
+            lifted = db.execute(
                 "UPDATE bans SET state = 'lifted', ended = ?, end_reason = ?"
-                " WHERE network = ? AND state = 'active'",
+                " WHERE network = ? AND state = 'active' RETURNING id",
                 (_seconds(now), storable(reason), str(network)),
-            )
-            if cursor.rowcount:
-                self._bump(db)
-            return cursor.rowcount > 0
+            ).fetchall()
+            if lifted:
+                self._bump(db, [row[0] for row in lifted])
+            return bool(lifted)
 
     def active_bans(self, now: datetime | None = None) -> list[BanRow]:
         return stored.bans(self, self._read(SELECT_ACTIVE, (_seconds(now),)))
+
+    def changed_bans(self, after: int, now: datetime | None = None) -> BanChanges:
+        return stored.changes(self, self._read(SELECT_CHANGED, (_seconds(now), after)))
 
     def expire(self, now: datetime | None = None) -> list[IPNetwork]:
         moment = _seconds(now)
@@ -849,7 +878,7 @@ class SqliteStore(Store):
                 (moment,),
             ).fetchall()
             if rows:
-                self._bump(db)
+                self._bump(db, [row[0] for row in rows])
         return stored.networks(self, rows)
 
     def offences(self, network: IPNetwork, since: datetime | None = None) -> int:
