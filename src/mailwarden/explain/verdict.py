@@ -260,7 +260,7 @@ def _who(client: ClientFacts) -> str:
         text = _("{ip}.")
     names = [escape_text(n) for n in client.names if n != "unknown"]
     text = text.format(ip=client.ip, names=_(", ").join(names))
-    count = len(client.sessions)
+    count = client.connections
     span = _span(client.first, client.last)
     if count:
         text += " " + ngettext(
@@ -474,7 +474,7 @@ def _outcome(client: ClientFacts) -> list[Block]:
 
 def _not_proof(client: ClientFacts) -> str:
     """Why the lines cannot prove that nobody got in, and where to look."""
-    kinds = {s.kind for s in client.sessions}
+    kinds = set(client.kinds)
     if "dovecot" in kinds and "postfix" not in kinds:
         text = _(
             "That is not proof: Dovecot logs each successful login (“Login:”), but in lines "
@@ -525,8 +525,8 @@ def _log_checks(clients: list[ClientFacts]) -> list[str]:
             command=f"mailwarden analyze {_LOGS}"
         )
     ]
-    dovecot = all(s.kind == "dovecot" for c in clients for s in c.sessions) and any(
-        c.sessions for c in clients
+    dovecot = all(k == "dovecot" for c in clients for k in c.kinds) and any(
+        c.connections for c in clients
     )
     names = list(dict.fromkeys(n for c in clients for n in c.accounts if _safe(n)))[:3]
     if names:
@@ -561,7 +561,7 @@ def _first_login(client: ClientFacts) -> datetime | None:
 
 
 def _no_success_text(client: ClientFacts) -> str:
-    kinds = {s.kind for s in client.sessions}
+    kinds = set(client.kinds)
     signs: list[str] = []
     if client.saw_replies:
         signs.append(_("no 235 reply"))
