@@ -101,3 +101,37 @@ def test_what_explain_holds_does_not_grow_with_the_lines() -> None:
     # its events for the verdict, about 1.2 KB a line (here 14 MB more).
     small, large = _peak(1_000), _peak(4_000)
     assert large - small < 2_000_000, (small, large)
+
+
+def test_a_whole_logs_many_networks_are_told_as_an_excerpts_few() -> None:
+    # A whole log's detector finds a network or a campaign per botnet: the verdict tells
+    # five of a kind, the biggest, and how many more, not a page of each; a finding of
+    # another kind after them is still told.
+    from mailwarden.detect.analysis import Analysis
+    from mailwarden.explain.document import Item, Paragraph
+    from mailwarden.explain.verdict import MAX_OF_A_KIND
+    from mailwarden.locale import activate
+    from mailwarden.model import Finding, Severity
+
+    networks = [f"2001:db8:{n:x}::/48" for n in range(MAX_OF_A_KIND + 3)]
+    findings = (
+        *(
+            Finding("network", Severity.HIGH, net, data={"network": net, "member_count": n})
+            for n, net in enumerate(networks, 2)
+        ),
+        Finding("stale_password", Severity.LOW, "192.0.2.9"),
+    )
+
+    def blocks() -> list[str]:
+        told = explain(_pairs(20), analyze=lambda events: Analysis(findings=findings))
+        return [b.text for b in told if isinstance(b, (Item, Paragraph))]
+
+    texts = blocks()
+    told = [t for t in texts if "block the whole network" in t]
+    # the biggest (the last here), in their order
+    assert len(told) == MAX_OF_A_KIND
+    assert all(net in text for net, text in zip(networks[-MAX_OF_A_KIND:], told, strict=True))
+    assert any(t.startswith("192.0.2.9: failed logins from an address") for t in texts)
+    assert "…and 3 more findings like these: “mailwarden analyze” lists every one." in texts
+    activate("zh_CN")
+    assert "……另有 3 项类似的发现：“mailwarden analyze”会逐一列出。" in blocks()

@@ -16,7 +16,8 @@ Input bigger than an excerpt (a whole log pasted or passed, a password spray of
 thousands of lines) is read once, as a stream, and what the reader sees keeps an
 excerpt's length: the first :data:`MAX_ENTRIES` entries are explained one by one, in
 their sessions (a listed session's later lines with it), then how many more there were,
-then the verdict, which covers every entry. Each event goes to the session layer, the
+then the verdict, which covers every entry (and tells at most ten clients and five
+findings of a kind in full, :mod:`.verdict`). Each event goes to the session layer, the
 facts (:class:`~.facts.Collector`) and the detect stage as it is read; an entry is kept
 only while it may be listed (the first :data:`MAX_ENTRIES`, and at most
 :data:`MAX_EXTRA` later lines of their sessions and clients), and a session's events are

@@ -27,6 +27,8 @@ from mailwarden.model import Event, EventType, Finding
 from mailwarden.parsers.sasl import escape_text
 
 MAX_CLIENTS = 10
+MAX_OF_A_KIND = 5
+"""Findings across clients of one kind told one by one (spraying campaigns, networks)."""
 MAX_CREDENTIALS = 5
 MAX_ACCOUNTS = 8
 
@@ -966,12 +968,34 @@ def _campaign_text(finding: Finding, facts: ExcerptFacts) -> str:
 
 
 def _campaign_blocks(facts: ExcerptFacts) -> list[Block]:
-    if not facts.other_findings:
+    """The findings across clients, most severe first; of a kind with more than
+    :data:`MAX_OF_A_KIND` (a whole log's campaigns and networks), the biggest, then how
+    many more there are."""
+    findings = facts.other_findings
+    if not findings:
         return []
-    return [
+    of_kind: dict[str, list[Finding]] = {}
+    for finding in findings:
+        of_kind.setdefault(finding.kind, []).append(finding)
+    told: set[int] = set()
+    for same in of_kind.values():
+        if len(same) > MAX_OF_A_KIND:  # the biggest, in their order
+            same = sorted(same, key=lambda f: -_int(f, "member_count"))[:MAX_OF_A_KIND]
+        told.update(id(f) for f in same)
+    shown = [f for f in findings if id(f) in told]
+    blocks: list[Block] = [
         Heading(_("Across clients"), 2),
-        *(Item("•", _campaign_text(f, facts), 2) for f in facts.other_findings),
+        *(Item("•", _campaign_text(f, facts), 2) for f in shown),
     ]
+    more = len(findings) - len(shown)
+    if more > 0:
+        text = ngettext(
+            "…and {n} more finding like these: “mailwarden analyze” lists every one.",
+            "…and {n} more findings like these: “mailwarden analyze” lists every one.",
+            more,
+        ).format(n=f"{more:,}")
+        blocks.append(Paragraph(text, 4))
+    return blocks
 
 
 # -- what to do ------------------------------------------------------------------------
