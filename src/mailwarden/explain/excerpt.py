@@ -24,11 +24,12 @@ only while it may be listed (the first :data:`MAX_ENTRIES`, and at most
 dropped once it has ended and its facts are taken. What is held grows with the clients
 and sessions the verdict counts (for a client: its accounts, its failures' times, a few
 counters), not with the lines: a 5 MB password spray (38,000 lines) is explained in about
-75 MB, where holding every entry took 130 MB (and a third more time). Facts are taken
-in the order the sessions began, so a session still open keeps its events, and those of
-the sessions begun after it, until it ends or expires (the tracker's idle timeout). The
-one approximation: a listed session's lines past :data:`MAX_EXTRA` kept ones are not
-listed.
+75 MB, where holding every entry took 130 MB (and a third more time). A client's
+facts are taken in the order its sessions began, so a session still open keeps its
+events, and those of its client's later sessions, until it ends or expires (the
+tracker's idle timeout); other clients' ended sessions wait behind it only until
+:data:`_SORT_OUT` do. The one approximation: a listed session's lines past
+:data:`MAX_EXTRA` kept ones are not listed.
 """
 
 from __future__ import annotations
@@ -95,6 +96,11 @@ class _Group:
     """A client's lines outside any session (postscreen's): its address."""
 
 
+_SORT_OUT = 1000
+"""Sessions waiting to be handed over (behind one still open) that make the reader hand
+over those of other clients first."""
+
+
 class _Reader:
     """One pass over the input (see the module's docstring): every event goes to the
     session layer, the facts and the detect stage as it is read; an entry is kept, with
@@ -110,6 +116,7 @@ class _Reader:
         self._begun: deque[Session] = deque()
         """Sessions not yet handed to the collector, in the order they began."""
         self._pending: set[int] = set()
+        self._sort_out_at = _SORT_OUT
         self.logged_in: set[Session] = set()
         """The sessions that may be listed in which a login succeeded."""
         self._listable: set[int] | None = None
@@ -196,18 +203,33 @@ class _Reader:
 
     def _hand_over(self, everything: bool) -> None:
         """Ended sessions go to the collector in the order they began, and lose their
-        events (a kept session's login is remembered for its listing)."""
+        events (a kept session's login is remembered for its listing). When many wait
+        behind one still open, those of other clients go ahead of it: only a client's own
+        sessions need their order."""
         begun = self._begun
         while begun and (everything or begun[0].end is not None):
-            session = begun.popleft()
-            self._pending.discard(id(session))
-            if session.ip is not None:
-                self.session_ips.add(session.ip)
-                self.client_sessions += 1
-            logged_in = self.collector.session(session)
-            if logged_in and (self._listable is None or id(session) in self._listable):
-                self.logged_in.add(session)
-            session.events = None
+            self._take(begun.popleft())
+        if len(begun) >= self._sort_out_at:
+            waiting: deque[Session] = deque()
+            held: set[str | None] = set()  # clients with a session waiting (None: unknown)
+            for session in begun:
+                if session.end is None or None in held or session.ip in held:
+                    waiting.append(session)
+                    held.add(session.ip)
+                else:
+                    self._take(session)
+            self._begun = waiting
+            self._sort_out_at = max(_SORT_OUT, 2 * len(waiting))
+
+    def _take(self, session: Session) -> None:
+        self._pending.discard(id(session))
+        if session.ip is not None:
+            self.session_ips.add(session.ip)
+            self.client_sessions += 1
+        logged_in = self.collector.session(session)
+        if logged_in and (self._listable is None or id(session) in self._listable):
+            self.logged_in.add(session)
+        session.events = None
 
 
 def _groups(items: list[_Item]) -> list[_Group]:
