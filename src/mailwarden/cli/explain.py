@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import tzinfo
-from itertools import islice
+from typing import TypeVar
 
 import click
 
@@ -13,9 +13,12 @@ from mailwarden.cli.language import TranslatedCommand, option
 from mailwarden.cli.options import language, log_input_options, show_passwords_option
 from mailwarden.locale import N_, _, activate, ngettext
 
+_T = TypeVar("_T")
+
 MAX_READ = 100_000
-"""Entries explain reads: it holds each with its events and session, about 2 KB, for
-the verdict; an excerpt is far smaller, and a whole log is analyze's (bounded state)."""
+"""Entries explain reads. It reads them as it explains them and keeps no line it does
+not list, but its verdict keeps a little of every session and client (about 1 KB a
+session): an excerpt is far smaller, and a whole log is analyze's (bounded state)."""
 
 
 @click.command(
@@ -67,17 +70,15 @@ def explain(
         # Not a hang: it waits for the paste.
         click.echo(_("Paste the log lines, then press Ctrl-D on a line of its own."), err=True)
     reading = read_events(inputs, ReadOptions(year=year, tz=tz), counts)
-    pairs = list(islice(reading, MAX_READ + 1))
-    reading.close()  # closes the input it stopped in
-    cut = len(pairs) > MAX_READ
-    if cut:
-        del pairs[MAX_READ:]
+    more: list[bool] = []  # an entry past the limit was there
     blocks = explain_excerpt(
-        pairs,
+        _limited(reading, MAX_READ, more),  # read as explained: entries are not held
         show_passwords=show_passwords,
         analyze=analyze,  # the detect stage, default policy
         audit=hint_for,  # the exact `mailwarden audit --check …` for each change
     )
+    reading.close()  # closes the input it stopped in
+    cut = bool(more)
     from mailwarden.explain.document import Paragraph
 
     notes: list[str] = []  # each goes on top: shown in the reverse order
@@ -122,6 +123,15 @@ def explain(
     # (seen even when the explanation goes to a file), in the same language.
     _warn(problems + notes[::-1])
     return 0
+
+
+def _limited(pairs: Iterable[_T], limit: int, more: list[bool]) -> Iterator[_T]:
+    """The first ``limit`` of ``pairs``; ``more`` is told when there was another."""
+    for count, pair in enumerate(pairs):
+        if count == limit:
+            more.append(True)
+            return
+        yield pair
 
 
 def _warn(problems: Sequence[str]) -> None:

@@ -11,21 +11,43 @@ line without a session id joins the session of its address that is open around i
 (Postfix asked Dovecot to check the password); postscreen's lines, which the tracker
 keeps no session for, form one group per postscreen connection (client address and
 port), with the DNS blocklist answers about its address.
+
+Input bigger than an excerpt (a whole log pasted or passed, a password spray of
+thousands of lines) is read once, as a stream, and what the reader sees keeps an
+excerpt's length: the first :data:`MAX_ENTRIES` entries are explained one by one, in
+their sessions (a listed session's later lines with it), then how many more there were,
+then the verdict, which covers every entry (and tells at most ten clients and five
+findings of a kind in full, :mod:`.verdict`). Each event goes to the session layer, the
+facts (:class:`~.facts.Collector`) and the detect stage as it is read; an entry is kept
+only while it may be listed (the first :data:`MAX_ENTRIES`, and at most
+:data:`MAX_EXTRA` later lines of their sessions and clients), and a session's events are
+dropped once it has ended and its facts are taken. What is held grows with the clients
+and sessions the verdict counts (for a client: its accounts, its failures' times, a few
+counters), not with the lines: a 5 MB password spray (38,000 lines) is explained in about
+75 MB, where holding every entry took 130 MB (and a third more time). A client's
+facts are taken in the order its sessions began, so a session still open keeps its
+events, and those of its client's later sessions, until it ends or expires (the
+tracker's idle timeout); other clients' ended sessions wait behind it only until
+:data:`_SORT_OUT` do. The one approximation: a listed session's lines past
+:data:`MAX_EXTRA` kept ones are not listed.
 """
 
 from __future__ import annotations
 
 import bisect
+import gc
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from mailwarden.detect.analysis import Analysis
-from mailwarden.detect.sessions import Session, SessionTracker
+from mailwarden.detect.sessions import Session, SessionKey, SessionTracker
 from mailwarden.explain.document import Block, Entry, Heading, Paragraph
 from mailwarden.explain.entries import Note, SessionState, describe, unrecognised
-from mailwarden.explain.facts import Fed, collect, logged_in_accounts, session_logged_in
+from mailwarden.explain.facts import Collector
 from mailwarden.explain.routine import listed_client, routine_note
 from mailwarden.explain.verdict import AuditCommand, verdict, when
 from mailwarden.locale import _, ngettext
@@ -33,11 +55,15 @@ from mailwarden.model import Event, EventType, Record
 from mailwarden.parsers.sasl import Credential, escape_text
 from mailwarden.redact import REDACTED, redact_line
 
-Analyzer = Callable[[Sequence[Event]], Analysis]
-"""Runs the detect stage over the excerpt's events (attackers, compromises, findings)."""
+Analyzer = Callable[[Iterable[Event]], Analysis]
+"""Runs the detect stage over the excerpt's events (attackers, compromises, findings),
+given as they are read: it reads them once, in order (:func:`mailwarden.detect.analyze`)."""
 
 MAX_ENTRIES = 400
 """Entries explained one by one; the verdict always covers the whole input."""
+MAX_EXTRA = 10 * MAX_ENTRIES
+"""Entries kept after the first :data:`MAX_ENTRIES` for the sessions and clients those
+began (their later lines are listed with them): at most this many."""
 _SECRET_TYPES = frozenset({EventType.AUTH_COMMAND, EventType.CLIENT_DATA})
 _REDACTED = "‹…›"
 
@@ -70,29 +96,140 @@ class _Group:
     """A client's lines outside any session (postscreen's): its address."""
 
 
-def _track(
-    pairs: Iterable[tuple[Record, list[Event]]],
-) -> tuple[list[_Item], list[Session], list[Fed]]:
-    """The entries with their sessions, every session, and what the session layer made
-    of each event (the new attempts it counted: :func:`~.facts.collect` counts failures
-    with them, as the detect stage does)."""
-    tracker = SessionTracker(keep_events=True, collect=True)
-    items: list[_Item] = []
-    fed: list[Fed] = []
-    for record, events in pairs:
-        item = _Item(record, list(events), order=len(items))
-        for event in item.events:
-            session, new = tracker.feed(event)
-            ip = event.ip if event.ip is not None else session.ip if session is not None else None
-            fed.append(Fed(event, ip, new, tracker.seconds(event)))
-            if session is not None and item.session is None:
-                item.session = session
-            item.decoded += [cred for _s, cred in tracker.decoded]
-            tracker.decoded.clear()
-            tracker.logins.clear()
-        items.append(item)
-    tracker.close_all()
-    return items, tracker.all, fed
+_SORT_OUT = 1000
+"""Sessions waiting to be handed over (behind one still open) that make the reader hand
+over those of other clients first."""
+
+
+class _Reader:
+    """One pass over the input (see the module's docstring): every event goes to the
+    session layer, the facts and the detect stage as it is read; an entry is kept, with
+    its events, only while it may be listed."""
+
+    def __init__(self) -> None:
+        self.tracker = SessionTracker(keep_events=True)
+        self.collector = Collector()
+        self.entries = 0
+        self.kept: list[_Item] = []
+        self.extra = 0
+        """Entries kept after the first :data:`MAX_ENTRIES`."""
+        self._begun: deque[Session] = deque()
+        """Sessions not yet handed to the collector, in the order they began."""
+        self._pending: set[int] = set()
+        self._sort_out_at = _SORT_OUT
+        self.logged_in: set[Session] = set()
+        """The sessions that may be listed in which a login succeeded."""
+        self._listable: set[int] | None = None
+        """Once the first :data:`MAX_ENTRIES` entries are read: the sessions that may be
+        listed (theirs), by id."""
+        self._listable_keys: set[SessionKey] = set()
+        self._listable_ips: set[str] = set()
+        self.session_ips: set[str] = set()
+        self.client_sessions = 0
+        """Sessions with a client address."""
+        self.loose_ips: set[str] = set()
+        """Clients named by entries outside any session."""
+
+    def events(self, pairs: Iterable[tuple[Record, list[Event]]]) -> Iterator[Event]:
+        """Every event of ``pairs`` in log order, each once it has been taken in."""
+        tracker = self.tracker
+        collector = self.collector
+        for record, events in pairs:
+            item = _Item(record, list(events), order=self.entries)
+            self.entries += 1
+            for event in item.events:
+                session, new = tracker.feed(event)
+                ip = event.ip
+                if ip is None and session is not None:
+                    ip = session.ip
+                collector.event(event, ip, new, tracker.seconds(event))
+                if session is not None:
+                    if item.session is None:
+                        item.session = session
+                    if id(session) not in self._pending and session.events is not None:
+                        self._pending.add(id(session))
+                        self._begun.append(session)
+                if tracker.decoded:
+                    item.decoded += [cred for _s, cred in tracker.decoded]
+                    tracker.decoded.clear()
+                tracker.logins.clear()
+            self._keep(item)
+            self._hand_over(False)
+            yield from item.events
+        tracker.close_all()
+        self._hand_over(True)
+
+    def _keep(self, item: _Item) -> None:
+        if item.session is None:
+            ip = item.client
+            if ip is not None:
+                self.loose_ips.add(ip)
+        if self._listable is None:
+            self.kept.append(item)
+            if len(self.kept) == MAX_ENTRIES:
+                self._decide()
+            return
+        if self.extra >= MAX_EXTRA:
+            return
+        session = item.session
+        if session is not None:
+            if id(session) not in self._listable:
+                if session.key not in self._listable_keys:
+                    return
+                self._listable_keys.discard(session.key)
+                self._listable.add(id(session))  # what began before its connect
+        elif item.client not in self._listable_ips:
+            return
+        self.kept.append(item)
+        self.extra += 1
+
+    def _decide(self) -> None:
+        """The first :data:`MAX_ENTRIES` entries are read: only their sessions and
+        clients can be listed (each later session's group begins after them)."""
+        listable: set[int] = set()
+        for item in self.kept:
+            session = item.session
+            if session is None:
+                if item.client is not None:
+                    self._listable_ips.add(item.client)
+                continue
+            listable.add(id(session))
+            if session.ip is not None:
+                self._listable_ips.add(session.ip)
+            else:
+                # Lines before a connect: the session the connect begins is theirs.
+                self._listable_keys.add(session.key)
+        self._listable = listable
+
+    def _hand_over(self, everything: bool) -> None:
+        """Ended sessions go to the collector in the order they began, and lose their
+        events (a kept session's login is remembered for its listing). When many wait
+        behind one still open, those of other clients go ahead of it: only a client's own
+        sessions need their order."""
+        begun = self._begun
+        while begun and (everything or begun[0].end is not None):
+            self._take(begun.popleft())
+        if len(begun) >= self._sort_out_at:
+            waiting: deque[Session] = deque()
+            held: set[str | None] = set()  # clients with a session waiting (None: unknown)
+            for session in begun:
+                if session.end is None or None in held or session.ip in held:
+                    waiting.append(session)
+                    held.add(session.ip)
+                else:
+                    self._take(session)
+            self._begun = waiting
+            self._sort_out_at = max(_SORT_OUT, 2 * len(waiting))
+
+    def _take(self, session: Session) -> None:
+        self._pending.discard(id(session))
+        if session.ip is not None:
+            self.session_ips.add(session.ip)
+            self.client_sessions += 1
+        logged_in = self.collector.session(session)
+        if logged_in and (self._listable is None or id(session) in self._listable):
+            self.logged_in.add(session)
+        session.events = None
 
 
 def _groups(items: list[_Item]) -> list[_Group]:
@@ -316,11 +453,15 @@ _SECRET_NOTES = ("login:", "auth:response", "auth_command", "auth:step", "client
 
 
 def _entries(
-    group: _Group, show_passwords: bool, seen: set[str], logged_in: frozenset[str]
+    group: _Group,
+    show_passwords: bool,
+    seen: set[str],
+    logged_in: frozenset[str],
+    sessions_logged_in: set[Session],
 ) -> list[Block]:
     state = SessionState(
         show_passwords=show_passwords,
-        session_logged_in=group.session is not None and session_logged_in(group.session),
+        session_logged_in=group.session in sessions_logged_in,
         logged_in=logged_in,
     )
     blocks: list[Block] = []
@@ -361,6 +502,23 @@ def _summary_line(entries: int, sessions: int) -> str:
     )
 
 
+@contextmanager
+def _fewer_collections() -> Iterator[None]:
+    """The cyclic garbage collector mostly idle while explaining: reading makes many
+    short-lived objects and keeps the detect stage's and the verdict's state, which the
+    default thresholds walk again and again (a third of the run time at 100,000
+    entries, measured). Nothing read makes reference cycles per line (as in
+    :func:`mailwarden.scan.fewer_collections`); the old settings come back after."""
+    thresholds = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(200_000, 50, 1000)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
+        gc.unfreeze()
+
+
 def explain(
     pairs: Iterable[tuple[Record, list[Event]]],
     *,
@@ -368,19 +526,33 @@ def explain(
     analyze: Analyzer | None = None,
     audit: AuditCommand | None = None,
 ) -> list[Block]:
-    """The whole explanation of an excerpt, as blocks for :mod:`.render`."""
-    items, sessions, fed = _track(pairs)
-    if not items:
-        return [Paragraph(_("The input contains no log entries: nothing to explain."))]
-    events = [event for item in items for event in item.events]
+    """The whole explanation of an excerpt, as blocks for :mod:`.render`. ``pairs`` is
+    read once, as it comes: ``analyze`` is given its events as they are read."""
+    with _fewer_collections():
+        return _explain(pairs, show_passwords, analyze, audit)
+
+
+def _explain(
+    pairs: Iterable[tuple[Record, list[Event]]],
+    show_passwords: bool,
+    analyze: Analyzer | None,
+    audit: AuditCommand | None,
+) -> list[Block]:
+    reader = _Reader()
+    events = reader.events(pairs)
     analysis = analyze(events) if analyze is not None else Analysis()
+    for _event in events:  # what the analyzer left unread
+        pass
+    if not reader.entries:
+        return [Paragraph(_("The input contains no log entries: nothing to explain."))]
+    items = reader.kept
     groups = _groups(items)
     blocks: list[Block] = [
         Heading(_("What these log lines mean"), 1),
-        Paragraph(_summary_line(len(items), sum(1 for s in sessions if s.ip is not None))),
+        Paragraph(_summary_line(reader.entries, reader.client_sessions)),
     ]
     seen: set[str] = set()
-    logged_in = logged_in_accounts(sessions)
+    logged_in = frozenset(reader.collector.logged_in)
     number = 0
     listed = 0
     for group in groups:
@@ -391,18 +563,17 @@ def explain(
         blocks += _group_heading(number, group)
         group.items = group.items[: MAX_ENTRIES - listed]
         listed += len(group.items)
-        blocks += _entries(group, show_passwords, seen, logged_in)
-    if listed < len(items):
+        blocks += _entries(group, show_passwords, seen, logged_in, reader.logged_in)
+    if listed < reader.entries:
         blocks.append(
             Paragraph(
                 _("…{n} more entries are not listed; the verdict below covers all of them.").format(
-                    n=f"{len(items) - listed:,}"
+                    n=f"{reader.entries - listed:,}"
                 )
             )
         )
-    in_sessions = {s.ip for s in sessions if s.ip is not None}
-    outside = {g.client for g in groups if g.session is None and g.client is not None}
-    facts = collect(sessions, analysis, fed, len(items), len(outside - in_sessions))
+    outside = len(reader.loose_ips - reader.session_ips)
+    facts = reader.collector.result(analysis, reader.entries, outside)
     blocks += verdict(facts, show_passwords, audit)
     return blocks
 

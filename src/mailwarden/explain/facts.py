@@ -7,10 +7,9 @@ Event fields, the detect stage's sessions (with their decoded credentials) and i
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import NamedTuple
 
 from mailwarden.config import PolicyConfig
 from mailwarden.detect.accounts import CUT, account_key
@@ -33,14 +32,17 @@ SERVER_KINDS = (
 _SEVERITY_RANK = {s: i for i, s in enumerate(Severity)}
 
 
-@dataclass
+@dataclass(slots=True)
 class ClientFacts:
     """Everything the excerpt shows about one client address."""
 
     ip: str
     names: list[str] = field(default_factory=list)
     """Reverse DNS names Postfix showed (``unknown`` when there was none)."""
-    sessions: list[Session] = field(default_factory=list)
+    connections: int = 0
+    """Its sessions (connections, Dovecot logins)."""
+    kinds: list[str] = field(default_factory=list)
+    """The kinds of its sessions (``postfix``, ``dovecot``), each once."""
     services: list[str] = field(default_factory=list)
     first: datetime | None = None
     last: datetime | None = None
@@ -70,9 +72,10 @@ class ClientFacts:
     """The earliest logged successful login per account (case-folded name)."""
     failure_times: list[tuple[datetime | None, int]] = field(default_factory=list)
     """When each of :attr:`failed_attempts` was counted, and how many attempts the line
-    that counted them stands for (a line of an attempt counted already stands for none)."""
-    failure_names: list[tuple[datetime, str]] = field(default_factory=list)
-    """When a failure line named an account, and the account (case-folded name)."""
+    that counted them stands for (a line of an attempt counted already stands for none);
+    lines of one second are one entry."""
+    failure_names: dict[str, tuple[datetime, datetime]] = field(default_factory=dict)
+    """The first and the last time a failure line named each account (case-folded)."""
     failure_reply_times: list[datetime | None] = field(default_factory=list)
     """When each failure reply (``535 5.7.8``) was logged (dumps, verbose chat)."""
     refused_sessions: int = 0
@@ -166,16 +169,13 @@ class ClientFacts:
         ``after``), by the times of the failure lines that name them. An account no
         failure line names (a decoded AUTH payload only) has no time: it counts as
         tried before, never after."""
-        named: dict[str, list[datetime]] = {}
-        for when, key in self.failure_names:
-            named.setdefault(key, []).append(when)
         chosen: list[str] = []
         for shown, key in zip(self.accounts, self.account_keys, strict=True):
-            times = named.get(key)
+            times = self.failure_names.get(key)
             if after:
-                keep = times is not None and max(times) > moment
+                keep = times is not None and times[1] > moment
             else:
-                keep = times is None or min(times) <= moment
+                keep = times is None or times[0] <= moment
             if keep:
                 chosen.append(shown)
         return chosen
@@ -272,7 +272,13 @@ def _note_time(facts: ClientFacts, when: datetime | None) -> None:
 
 def _note_failure(facts: ClientFacts, event: Event) -> None:
     if event.user and event.record.time is not None:
-        facts.failure_names.append((event.record.time, account_key(escape_text(event.user))))
+        when = event.record.time
+        key = account_key(escape_text(event.user))
+        known = facts.failure_names.get(key)
+        if known is None:
+            facts.failure_names[key] = (when, when)
+        elif when < known[0] or when > known[1]:
+            facts.failure_names[key] = (min(when, known[0]), max(when, known[1]))
 
 
 def _walk_session(facts: ClientFacts, session: Session) -> None:
@@ -290,7 +296,7 @@ def _walk_session(facts: ClientFacts, session: Session) -> None:
             _add(facts.mechanisms, (event.mechanism or "").upper() or None)
             auth_open, final_reply, tried = True, False, True
         elif etype in (EventType.AUTH_FAILURE, EventType.AUTH_UNAVAILABLE):
-            # Counted by _count_failures(), the way the detect stage counts them.
+            # Counted by _Failures, the way the detect stage counts them.
             _add(facts.mechanisms, (event.mechanism or "").upper() or None)
             add_account(facts, event.user)
             tried = True
@@ -372,7 +378,7 @@ _POLICY = PolicyConfig()
 
 @dataclass
 class _Tally:
-    """The failed attempts of one client address, as :func:`_count_failures` counts them."""
+    """The failed attempts of one client address, as :class:`_Failures` counts them."""
 
     guesses: int = 0
     attempts: int = 0
@@ -382,55 +388,51 @@ class _Tally:
     the middle of guessing needs."""
 
 
-class Fed(NamedTuple):
-    """One event as the session layer took it (:func:`mailwarden.explain.excerpt._track`)."""
-
-    event: Event
-    ip: str | None
-    """The client: the event's, else its session's."""
-    new: int
-    """Failed attempts it added (none for a line of an attempt counted already)."""
-    seconds: float
-    """Its time in POSIX seconds (the latest known for an event without one)."""
-
-
-def _count_failures(fed: Iterable[Fed]) -> tuple[dict[str, _Tally], str | None]:
+class _Failures:
     """Failed attempts per client address, each counted once, as the detect stage counts
     them: its session layer says how many new attempts a line adds (none for a line of
     an attempt counted already), a failure is a guess when it is strong, and an
     unreachable authentication server is a guess only in the middle of the same
     client's guessing (``unavailable_failures`` within ``unavailable_window``).
-    Also the last old Postfix cipher list seen (one pass over the events)."""
-    needed = max(1, _POLICY.unavailable_failures)
-    window = _POLICY.unavailable_window.total_seconds()
-    tallies: dict[str, _Tally] = {}
-    old_list = None
-    for event, ip, new, seconds in fed:
+    Also the last old Postfix cipher list seen. Fed one event at a time, in log order."""
+
+    def __init__(self) -> None:
+        self.needed = max(1, _POLICY.unavailable_failures)
+        self.window = _POLICY.unavailable_window.total_seconds()
+        self.tallies: dict[str, _Tally] = {}
+        self.old_list: str | None = None
+
+    def feed(self, event: Event, ip: str | None, new: int, seconds: float) -> None:
         cipher_list = (event.detail or {}).get("cipher_list")
         if cipher_list is not None and is_old_postfix_cipher_list(cipher_list):
-            old_list = cipher_list
+            self.old_list = cipher_list
         etype = event.type
         if ip is None:
-            continue
+            return
+        needed = self.needed
         guess = True
         if etype is EventType.AUTH_UNAVAILABLE:
-            tally = tallies.get(ip)
-            since = seconds - window
+            tally = self.tallies.get(ip)
+            since = seconds - self.window
             if tally is None or sum(1 for t in tally.recent if t >= since) < needed:
-                continue  # an outage of the server, counted against nobody
+                return  # an outage of the server, counted against nobody
             new = 1
         elif new <= 0 or etype not in (EventType.AUTH_FAILURE, EventType.DISCONNECT):
-            continue
+            return
         elif etype is EventType.AUTH_FAILURE:
             guess = event.hostile and event.strength is not Strength.WEAK
-        tally = tallies.setdefault(ip, _Tally())
+        tally = self.tallies.setdefault(ip, _Tally())
         tally.attempts += new
-        tally.times.append((event.record.time, new))
+        when = event.record.time
+        times = tally.times
+        if times and times[-1][0] == when:
+            times[-1] = (when, times[-1][1] + new)  # a line of the same second
+        else:
+            times.append((when, new))
         if guess:
             tally.guesses += new
             tally.recent += [seconds] * min(new, needed)
             del tally.recent[:-needed]
-    return tallies, old_list
 
 
 def _finding_ips(finding: Finding) -> set[str]:
@@ -448,105 +450,122 @@ def _finding_ips(finding: Finding) -> set[str]:
     return ips
 
 
-def collect(
-    sessions: Sequence[Session],
-    analysis: Analysis,
-    fed: Iterable[Fed],
-    records: int,
-    outside: int = 0,
-) -> ExcerptFacts:
-    """Join sessions, the analysis and the events as the session layer took them into
-    facts per client."""
-    clients: dict[str, ClientFacts] = {}
-    logins = 0
-    in_sessions: dict[str, int] = {}
-    for session in sessions:
+class Collector:
+    """The facts of an input read once, in log order, keeping no log line: each event
+    as the session layer took it (:meth:`event`), each session once it has ended, in
+    the order the sessions began (:meth:`session`; its events may be dropped after),
+    then :meth:`result` with the detect stage's analysis. What it keeps grows with the
+    clients and sessions, not with the lines."""
+
+    def __init__(self) -> None:
+        self.clients: dict[str, ClientFacts] = {}
+        self.logins = 0
+        self.sessions = 0
+        self.in_sessions: dict[str, int] = {}
+        self.logged_in: set[str] = set()
+        self.failures = _Failures()
+
+    def event(self, event: Event, ip: str | None, new: int, seconds: float) -> None:
+        """One event: its client (the event's, else its session's), the failed attempts
+        the session layer counted for it, its time in POSIX seconds."""
+        self.failures.feed(event, ip, new, seconds)
+
+    def session(self, session: Session) -> bool:
+        """An ended session (with its events), in the order the sessions began; whether
+        a login succeeded in it."""
+        self.sessions += 1
+        self.logged_in.update(account_key(escape_text(u)) for u in session.succeeded_as if u)
+        logged_in = session_logged_in(session)
         if session.ip is None:
-            continue
-        facts = _client_for(clients, session.ip)
-        facts.sessions.append(session)
+            return logged_in
+        facts = _client_for(self.clients, session.ip)
+        facts.connections += 1
+        _add(facts.kinds, session.kind)
         _add(facts.services, session.service)
-        in_sessions[session.ip] = in_sessions.get(session.ip, 0) + session.failures
+        self.in_sessions[session.ip] = self.in_sessions.get(session.ip, 0) + session.failures
         for cred in session.credentials:
             add_account(facts, cred.user, cred.user_complete)
         for account in session.users:
             add_account(facts, account)
-        if session.credentials and session_logged_in(session):
+        if session.credentials and logged_in:
             first = len(facts.credentials)
             facts.real_passwords.update(range(first, first + len(session.credentials)))
         facts.credentials.extend(session.credentials)
         for login in session.succeeded_as:
             if login not in facts.succeeded_as:
                 facts.succeeded_as.append(login)
-        logins += len(session.succeeded_as)
+        self.logins += len(session.succeeded_as)
         if session.tls is not None and session.tls not in facts.tls:
             facts.tls.append(session.tls)
         _walk_session(facts, session)
+        return logged_in
 
-    tallies, old_list = _count_failures(fed)
-    for ip, tally in tallies.items():
-        facts = _client_for(clients, ip)
-        facts.failures = tally.guesses
-        facts.failed_attempts = tally.attempts
-        facts.failure_times = tally.times
-        for when, _count in tally.times:
-            _note_time(facts, when)
+    def result(self, analysis: Analysis, records: int, outside: int = 0) -> ExcerptFacts:
+        """Everything joined with the detect stage's analysis into facts per client."""
+        clients = self.clients
+        for ip, tally in self.failures.tallies.items():
+            facts = _client_for(clients, ip)
+            facts.failures = tally.guesses
+            facts.failed_attempts = tally.attempts
+            facts.failure_times = tally.times
+            for when, _count in tally.times:
+                _note_time(facts, when)
 
-    for attacker in analysis.attackers:
-        facts = _client_for(clients, attacker.ip)
-        facts.attacker = attacker
-        facts.failures = attacker.failures  # the detector's count, as analyze shows it
-        for user in attacker.users:
-            add_account(facts, user)
-        for service in attacker.services:
-            _add(facts.services, service)
-        _note_time(facts, attacker.first_seen)
-        _note_time(facts, attacker.last_seen)
-    for ip, facts in clients.items():
-        # Failures counted outside this client's sessions (Dovecot auth-process lines
-        # without a session id, an outage in the middle of guessing): no session end
-        # tells whether a login followed them.
-        counted = max(facts.failures, facts.failed_attempts)
-        facts.loose_failures = counted > in_sessions.get(ip, 0)
-    for compromise in analysis.compromised:
-        if compromise.ip is not None:
-            _client_for(clients, compromise.ip).compromises.append(compromise)
+        for attacker in analysis.attackers:
+            facts = _client_for(clients, attacker.ip)
+            facts.attacker = attacker
+            facts.failures = attacker.failures  # the detector's count, as analyze shows it
+            for user in attacker.users:
+                add_account(facts, user)
+            for service in attacker.services:
+                _add(facts.services, service)
+            _note_time(facts, attacker.first_seen)
+            _note_time(facts, attacker.last_seen)
+        for ip, facts in clients.items():
+            # Failures counted outside this client's sessions (Dovecot auth-process lines
+            # without a session id, an outage in the middle of guessing): no session end
+            # tells whether a login followed them.
+            counted = max(facts.failures, facts.failed_attempts)
+            facts.loose_failures = counted > self.in_sessions.get(ip, 0)
+        for compromise in analysis.compromised:
+            if compromise.ip is not None:
+                _client_for(clients, compromise.ip).compromises.append(compromise)
 
-    server: list[Finding] = []
-    other: list[Finding] = []
-    for finding in sorted(analysis.findings, key=lambda f: _SEVERITY_RANK.get(f.severity, 9)):
-        if finding.kind in SERVER_KINDS:
-            server.append(finding)
-            continue
-        for ip in sorted(_finding_ips(finding)):
-            if ip in clients:
-                clients[ip].findings.append(finding)
-        other.append(finding)
-    server.sort(key=lambda f: SERVER_KINDS.index(f.kind))
+        server: list[Finding] = []
+        other: list[Finding] = []
+        for finding in sorted(analysis.findings, key=lambda f: _SEVERITY_RANK.get(f.severity, 9)):
+            if finding.kind in SERVER_KINDS:
+                server.append(finding)
+                continue
+            for ip in sorted(_finding_ips(finding)):
+                if ip in clients:
+                    clients[ip].findings.append(finding)
+            other.append(finding)
+        server.sort(key=lambda f: SERVER_KINDS.index(f.kind))
 
-    ordered = sorted(
-        clients.values(),
-        key=lambda c: (not c.succeeded or not c.hostile, -c.failures, -c.failed_attempts, c.ip),
-    )
-    return ExcerptFacts(
-        clients=ordered,
-        server_findings=server,
-        other_findings=other,
-        old_cipher_list=old_list,
-        records=records,
-        sessions=len(sessions),
-        logins=logins,
-        logged_in=logged_in_accounts(sessions),
-        outside=outside,
-    )
+        ordered = sorted(
+            clients.values(),
+            key=lambda c: (not c.succeeded or not c.hostile, -c.failures, -c.failed_attempts, c.ip),
+        )
+        return ExcerptFacts(
+            clients=ordered,
+            server_findings=server,
+            other_findings=other,
+            old_cipher_list=self.failures.old_list,
+            records=records,
+            sessions=self.sessions,
+            logins=self.logins,
+            logged_in=frozenset(self.logged_in),
+            outside=outside,
+        )
 
 
 __all__ = [
     "SERVER_KINDS",
     "ClientFacts",
+    "Collector",
     "ExcerptFacts",
     "add_account",
-    "collect",
     "logged_in_accounts",
     "session_logged_in",
 ]

@@ -27,6 +27,8 @@ from mailwarden.model import Event, EventType, Finding
 from mailwarden.parsers.sasl import escape_text
 
 MAX_CLIENTS = 10
+MAX_OF_A_KIND = 5
+"""Findings across clients of one kind told one by one (spraying campaigns, networks)."""
 MAX_CREDENTIALS = 5
 MAX_ACCOUNTS = 8
 
@@ -260,7 +262,7 @@ def _who(client: ClientFacts) -> str:
         text = _("{ip}.")
     names = [escape_text(n) for n in client.names if n != "unknown"]
     text = text.format(ip=client.ip, names=_(", ").join(names))
-    count = len(client.sessions)
+    count = client.connections
     span = _span(client.first, client.last)
     if count:
         text += " " + ngettext(
@@ -474,7 +476,7 @@ def _outcome(client: ClientFacts) -> list[Block]:
 
 def _not_proof(client: ClientFacts) -> str:
     """Why the lines cannot prove that nobody got in, and where to look."""
-    kinds = {s.kind for s in client.sessions}
+    kinds = set(client.kinds)
     if "dovecot" in kinds and "postfix" not in kinds:
         text = _(
             "That is not proof: Dovecot logs each successful login (“Login:”), but in lines "
@@ -525,8 +527,8 @@ def _log_checks(clients: list[ClientFacts]) -> list[str]:
             command=f"mailwarden analyze {_LOGS}"
         )
     ]
-    dovecot = all(s.kind == "dovecot" for c in clients for s in c.sessions) and any(
-        c.sessions for c in clients
+    dovecot = all(k == "dovecot" for c in clients for k in c.kinds) and any(
+        c.connections for c in clients
     )
     names = list(dict.fromkeys(n for c in clients for n in c.accounts if _safe(n)))[:3]
     if names:
@@ -561,7 +563,7 @@ def _first_login(client: ClientFacts) -> datetime | None:
 
 
 def _no_success_text(client: ClientFacts) -> str:
-    kinds = {s.kind for s in client.sessions}
+    kinds = set(client.kinds)
     signs: list[str] = []
     if client.saw_replies:
         signs.append(_("no 235 reply"))
@@ -966,12 +968,34 @@ def _campaign_text(finding: Finding, facts: ExcerptFacts) -> str:
 
 
 def _campaign_blocks(facts: ExcerptFacts) -> list[Block]:
-    if not facts.other_findings:
+    """The findings across clients, most severe first; of a kind with more than
+    :data:`MAX_OF_A_KIND` (a whole log's campaigns and networks), the biggest, then how
+    many more there are."""
+    findings = facts.other_findings
+    if not findings:
         return []
-    return [
+    of_kind: dict[str, list[Finding]] = {}
+    for finding in findings:
+        of_kind.setdefault(finding.kind, []).append(finding)
+    told: set[int] = set()
+    for same in of_kind.values():
+        if len(same) > MAX_OF_A_KIND:  # the biggest, in their order
+            same = sorted(same, key=lambda f: -_int(f, "member_count"))[:MAX_OF_A_KIND]
+        told.update(id(f) for f in same)
+    shown = [f for f in findings if id(f) in told]
+    blocks: list[Block] = [
         Heading(_("Across clients"), 2),
-        *(Item("•", _campaign_text(f, facts), 2) for f in facts.other_findings),
+        *(Item("•", _campaign_text(f, facts), 2) for f in shown),
     ]
+    more = len(findings) - len(shown)
+    if more > 0:
+        text = ngettext(
+            "…and {n} more finding like these: “mailwarden analyze” lists every one.",
+            "…and {n} more findings like these: “mailwarden analyze” lists every one.",
+            more,
+        ).format(n=f"{more:,}")
+        blocks.append(Paragraph(text, 4))
+    return blocks
 
 
 # -- what to do ------------------------------------------------------------------------
