@@ -43,10 +43,8 @@ Rules (thresholds are ``[policy]`` keys, see :class:`~mailwarden.config.PolicyCo
   one's group in, and two campaigns it joins become one (the first's number). A group
   that becomes a campaign while another campaign's clients failed within
   ``spray_window`` joins that one: bots that try one name each of a list meet only on
-  that name, a group per account, and are one botnet. A smaller group (two or more
-  clients on one account) joins a campaign only in the analysis, once the log is read:
-  when none of it ever logged in and all its failures lie within the campaign's time
-  (a botnet spread thin over a long list). A client alone on its account never does.
+  that name, a group per account, and are one botnet. Groups below ``spray_clients``
+  never join so (people sharing an account).
 - **Stale password**: failures with an account the client (or, for IPv6, its /64; failing
   that, another /64 of its ``wide_ipv6_prefix`` network, as a carrier re-attaching a
   phone gives) logged in as within ``stale_window`` are not guesses, and never banned.
@@ -2200,11 +2198,9 @@ class Detector:
 
     def result(self) -> Analysis:
         """The analysis of everything fed so far (may be called more than once)."""
-        self._standing = self._standing_campaigns()
-        if self._standing:
-            self._campaign_stragglers()
         clients = [c for c in self._clients.values() if c.flags or c.stale]
         clients.extend(self._archive.values())
+        self._standing = self._standing_campaigns()
         attackers = []
         devices: dict[tuple[str | NetKey, str], list[ClientState]] = {}
         for client in clients:
@@ -2507,53 +2503,6 @@ class Detector:
                         standing.add(number)
                         break
         return standing
-
-    def _campaign_stragglers(self) -> None:
-        """The analysis, once the log is read: a group too small to be a campaign (clients
-        that failed on one account within ``spray_window``, fewer than ``spray_clients``),
-        none of which ever logged in, whose every failure lies between a standing
-        campaign's first guess and its last, is of that campaign: a botnet spreading a
-        long list thin meets on most names two or three times, not ``spray_clients``
-        times. A client alone on its account stays out (one mistyped password), and so
-        does a group with someone who logged in (people sharing an account). The daemon
-        never bans by it: it cannot know who logs in later."""
-        campaigns = self._campaigns
-        spans: list[tuple[float, float, str, int]] = []
-        for root, number in campaigns.flagged.items():
-            if number not in self._standing:
-                continue
-            first = last = None
-            for ip in campaigns.members(root):
-                member = self._known(ip)
-                if member is None or not member.times or not self._still_member(ip):
-                    continue
-                if first is None or member.times[0] < first:
-                    first = member.times[0]
-                if last is None or member.times[-1] > last:
-                    last = member.times[-1]
-            if first is not None and last is not None:
-                spans.append((first, last, root, number))
-        if not spans:
-            return
-        for root, ips in campaigns.groups():
-            if root in campaigns.flagged:
-                continue
-            group = [self._known(ip) for ip in ips]
-            members = [c for c in group if c is not None and c.times and c.evidence]
-            if len(members) < len(group) or any(c.succeeded or c.flags & _SPRAY for c in members):
-                continue
-            start = min(c.times[0] for c in members if c.times)
-            end = max(c.times[-1] for c in members if c.times)
-            found: list[Detection] = []  # the analysis reads verdicts, not detections
-            for first, last, campaign, number in spans:
-                if first <= start and end <= last:
-                    campaigns.union(campaign, root)
-                    for member in members:
-                        key = member.user or next(iter(member.users or ()), "")
-                        event = evidence_event((member.evidence or ())[0])
-                        when = (member.times or [0.0])[-1]
-                        self._spray_member(member, number, key, event, when, found)
-                    break
 
     def _a_person(self, client: ClientState) -> bool:
         """Whether a client logged in as every account it failed on, failed fewer times

@@ -624,10 +624,6 @@ class Campaigns:
     def members(self, root: str) -> list[str]:
         return self._members.get(root) or [root]
 
-    def groups(self) -> list[tuple[str, list[str]]]:
-        """Every group of two clients or more: (root, members), copies."""
-        return [(root, list(members)) for root, members in self._members.items()]
-
     def size(self, root: str) -> int:
         members = self._members.get(root)
         return len(members) if members else 1
