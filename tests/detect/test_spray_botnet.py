@@ -5,6 +5,7 @@ one per account; people who mistype stay out of it."""
 from __future__ import annotations
 
 import random
+import re
 
 from detect_factory import DAY, HOUR, MINUTE, Log
 
@@ -94,3 +95,67 @@ def test_people_mistyping_once_during_a_campaign_do_not_join_it() -> None:
     (finding,) = analysis.findings_of("spray")
     assert finding.data["member_count"] == 240
     assert not any(a.ip.startswith(("198.51.100.", "192.0.2.")) for a in analysis.attackers)
+
+
+def test_an_attack_that_begins_after_a_botnet_stopped_is_a_campaign_of_its_own() -> None:
+    # The review's case: a botnet guesses from midnight to 08:00; from 20:00 six hosts of
+    # one rented range guess ceo@ hard. Within a day of each other, but not at the same
+    # time: two campaigns, and the ceo@ hosts' reasons name ceo@, not the botnet's list.
+    log = Log()
+    botnet(log, 200, 8 * HOUR, (1, 2))
+    for n in range(6):
+        for k in range(40):
+            log.sasl_failure(
+                20 * HOUR + n * 3 * MINUTE + k * 3, f"2001:db8:beef:{n}::2", "ceo@example.com"
+            )
+    analysis = analyze(sorted(log.events, key=lambda e: e.record.time))
+    campaigns = analysis.findings_of("spray")
+    assert len(campaigns) == 2
+    ceo = [f for f in campaigns if f.data["targets"] == ["ceo@example.com"]]
+    assert len(ceo) == 1 and ceo[0].data["member_count"] == 6
+    for attacker in analysis.attackers:
+        if "beef" in attacker.ip:
+            assert any("ceo@example.com" in reason for reason in attacker.reasons)
+
+
+def test_every_reason_names_a_campaign_that_is_reported() -> None:
+    # Two campaigns three days apart, then a bot of the first guesses on the second's
+    # account: they become one. A login on carol@ (guessed by the second) is judged while
+    # that campaign still had its own number: its reason must name the surviving one.
+    log = Log()
+    first = [f"2001:db8:a{n}::1" for n in range(10)]
+    second = [f"2001:db8:b{n}::1" for n in range(6)]
+    for n, ip in enumerate(first):
+        log.sasl_failure(n * MINUTE, ip, "alice@example.com")
+    later = 3 * DAY + 10 * HOUR
+    for n, ip in enumerate(second[:5]):
+        log.sasl_failure(later + n * MINUTE, ip, "bob@example.com")
+    for n, ip in enumerate(second[:2]):
+        log.sasl_failure(later + (10 + n) * MINUTE, ip, "carol@example.com")
+    log.dovecot_failure(later + 20 * MINUTE, "198.51.100.5", "carol@example.com")
+    log.dovecot_login(later + 21 * MINUTE, "198.51.100.5", "carol@example.com")
+    log.sasl_failure(later + HOUR, first[0], "bob@example.com")
+    analysis = analyze(sorted(log.events, key=lambda e: e.record.time))
+    reported = {f.data["campaign"] for f in analysis.findings_of("spray")}
+    named = set()
+    texts = [r for a in analysis.attackers for r in a.reasons]
+    texts += [c.reason for c in analysis.compromised]
+    for text in texts:
+        named.update(int(n) for n in re.findall(r"spraying campaign (\d+)", text))
+    assert named and named <= reported
+
+
+def test_colleagues_mistyping_a_shared_mailbox_during_a_day_long_spray_stay_out() -> None:
+    # The review's case: a botnet sprays all day; two colleagues, at home, each fail once
+    # on orders@ hours apart and do not log in (in this log). Not bots: nothing to ban.
+    log = Log()
+    botnet(log, 300, DAY, (1, 2))
+    log.dovecot_failure(9 * HOUR, "198.51.100.23", "orders@example.com")
+    log.dovecot_failure(20 * HOUR, "203.0.113.77", "orders@example.com")
+    for hour in range(9, 18):
+        log.dovecot_login(hour * HOUR + 30, "192.0.2.50", "orders@example.com")
+    analysis = analyze(sorted(log.events, key=lambda e: e.record.time))
+    colleagues = {"198.51.100.23", "203.0.113.77"}
+    assert not [a for a in analysis.attackers if a.ip in colleagues and a.recommendation == "ban"]
+    for finding in analysis.findings_of("spray"):
+        assert "orders@example.com" not in finding.data["targets"]

@@ -40,11 +40,13 @@ Rules (thresholds are ``[policy]`` keys, see :class:`~mailwarden.config.PolicyCo
   ``spray_window`` (not two addresses of one IPv6 /64: one customer, for the network
   rule); a group of ``spray_clients`` is a campaign (``spray_member``), one finding
   naming its members and targets; a client that joins through another brings that
-  one's group in, and two campaigns it joins become one (the first's number). A group
-  that becomes a campaign while another campaign's clients failed within
-  ``spray_window`` joins that one: bots that try one name each of a list meet only on
-  that name, a group per account, and are one botnet. Groups below ``spray_clients``
-  never join so (people sharing an account).
+  one's group in, and two campaigns it joins become one (the first's number; every
+  reason and compromise names the number it goes by at the end). A group that becomes a
+  campaign while another campaign is still guessing (a member of it failed since the
+  group's first failure) joins that one: bots that try one name each of a list meet
+  only on that name, a group per account, and are one botnet; guessing that began after
+  another stopped is a campaign of its own. Groups below ``spray_clients`` never join
+  so (people sharing an account).
 - **Stale password**: failures with an account the client (or, for IPv6, its /64; failing
   that, another /64 of its ``wide_ipv6_prefix`` network, as a carrier re-attaching a
   phone gives) logged in as within ``stale_window`` are not guesses, and never banned.
@@ -113,6 +115,7 @@ import ipaddress
 import re
 import socket
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -174,7 +177,7 @@ from mailwarden.parsers.sasl import Credential
 _T = EventType
 _THIS_MACHINE = (LOOPBACK, OWN_ADDRESS)
 """Why a client is never banned (:attr:`ClientState.allowed`) when it is this machine."""
-_CAMPAIGN_NUMBER = re.compile(r"spraying campaign \d+")
+_CAMPAIGN_NUMBER = re.compile(r"spraying campaign (\d+)")
 _STRONG = Strength.STRONG
 _NOTHING: tuple[Detection, ...] = ()
 EXPIRE_EVERY = 8192
@@ -186,6 +189,9 @@ MAX_REPORTED_MEMBERS = 50
 WIDE_USERS_COUNTED = 10_000
 """A wide network's distinct usernames are counted up to about this many."""
 MAX_FINDINGS_PER_KIND = 100
+CAMPAIGNS_LOOKED_AT = 32
+"""Flagged campaigns (the newest) looked at for one still guessing, when another group of
+clients becomes a campaign (:meth:`Detector._active_campaign`)."""
 ACTIVE_MEMBERS_LOOKED_AT = 64
 """Members of a campaign (the last to join) looked at to tell whether it is still
 guessing, when another group of clients becomes a campaign (:meth:`Detector._active_campaign`)."""
@@ -1298,7 +1304,7 @@ class Detector:
                     self._spray_member(member, number, key, event, when, found)
         elif campaigns.size(root) >= self._limits.spray[0]:
             group = list(campaigns.members(root))
-            active = self._active_campaign(when)
+            active = self._active_campaign(group)
             if active is not None:  # the same botnet, another name of its list
                 number = flagged[active]
                 campaigns.union(active, root)
@@ -1311,27 +1317,51 @@ class Detector:
                 if member is not None:
                     self._spray_member(member, number, key, event, when, found)
 
-    def _active_campaign(self, when: float) -> str | None:
-        """The root of the oldest flagged campaign a member of which failed within
-        ``spray_window`` before ``when``, for a group that just became a campaign: bots
-        that try one name each of a list meet only on that name, a group per name, yet
-        guess together (one campaign, not one per account). Only the members that joined
-        last (:data:`ACTIVE_MEMBERS_LOOKED_AT` of each) are looked at: a campaign's
-        active clients are its newest."""
+    def _active_campaign(self, group: Sequence[str]) -> str | None:
+        """The root of the oldest flagged campaign still guessing since the first failure
+        of ``group``, a group that just became a campaign: bots that try one name each of
+        a list meet only on that name, a group per name, yet guess together (one
+        campaign, not one per account). Guessing that had stopped before this group began
+        (a botnet of the night, a brute force on one account in the evening) is another
+        campaign. Only the newest campaigns (:data:`CAMPAIGNS_LOOKED_AT`) and the members
+        that joined each last (:data:`ACTIVE_MEMBERS_LOOKED_AT`) are looked at: a
+        campaign's active clients are its newest."""
+        start = None
+        for ip in group:
+            member = self._known(ip)
+            if member is not None and member.times:
+                first = member.times[0]
+                if start is None or first < start:
+                    start = first
+        if start is None:
+            return None
         campaigns = self._campaigns
-        since = when - self._limits.spray[1]
-        for root, _ in sorted(campaigns.flagged.items(), key=_second_item):
-            members = campaigns.members(root)
-            for ip in members[: -ACTIVE_MEMBERS_LOOKED_AT - 1 : -1]:
+        flagged = campaigns.flagged
+        found: str | None = None
+        for looked, root in enumerate(reversed(flagged)):
+            if looked == CAMPAIGNS_LOOKED_AT:
+                break
+            if found is not None and flagged[root] > flagged[found]:
+                continue
+            for ip in campaigns.members(root)[: -ACTIVE_MEMBERS_LOOKED_AT - 1 : -1]:
                 member = self._known(ip)
                 if (
                     member is not None
                     and member.flags & _SPRAY
                     and member.times
-                    and member.times[-1] >= since
+                    and member.times[-1] >= start
                 ):
-                    return root
-        return None
+                    found = root
+                    break
+        return found
+
+    def _renumbered(self, text: str) -> str:
+        """``text`` with each campaign it names by the number that campaign goes by now
+        (:meth:`Campaigns.current`): a reason written when the campaign was another."""
+        current = self._campaigns.current
+        return _CAMPAIGN_NUMBER.sub(
+            lambda found: f"spraying campaign {current(int(found.group(1)))}", text
+        )
 
     def _spray_member(
         self,
@@ -2236,6 +2266,13 @@ class Detector:
         compromised = sorted(
             self._compromises, key=lambda c: (c.time is None, c.time or datetime.min)
         )
+        if self._campaigns.renamed:
+            compromised = [
+                replace(c, reason=self._renumbered(c.reason))
+                if _CAMPAIGN_NUMBER.search(c.reason)
+                else c
+                for c in compromised
+            ]
         stats: dict[str, int | float | str] = dict(self.stats)
         stats["attackers"] = len(attackers)
         stats["sessions_expired"] = self._sessions.expired
@@ -2265,11 +2302,9 @@ class Detector:
             number = self._campaigns.campaign_of(client.ip)
             if not (self._still_member(client.ip) and number in self._standing):
                 del verdicts[Verdict.SPRAY_MEMBER]  # a person, or too few others are left
-            else:  # two campaigns that became one go by the first one's number
-                reason = verdicts[Verdict.SPRAY_MEMBER]
-                verdicts[Verdict.SPRAY_MEMBER] = _CAMPAIGN_NUMBER.sub(
-                    f"spraying campaign {number}", reason, count=1
-                )
+        if self._campaigns.renamed:  # campaigns that became one go by the first's number
+            for verdict, reason in verdicts.items():
+                verdicts[verdict] = self._renumbered(reason)
         network = None
         watched_network = False
         if Verdict.NETWORK_MEMBER in verdicts:
@@ -2770,10 +2805,6 @@ def _burst_text(own: int, others: int) -> str:
 
 def _last(state: Any) -> float:
     return float(state.last)
-
-
-def _second_item(entry: tuple[str, int]) -> int:
-    return entry[1]
 
 
 def _second(entry: tuple[str, float, int]) -> float:

@@ -565,7 +565,7 @@ class Campaigns:
     """Clients joined by the accounts they share (union-find): a spraying campaign is a
     group of clients that tried the same accounts, large enough to be one."""
 
-    __slots__ = ("_members", "_parent", "flagged", "next_id")
+    __slots__ = ("_members", "_parent", "flagged", "next_id", "renamed")
 
     def __init__(self) -> None:
         self._parent: dict[str, str] = {}
@@ -573,6 +573,9 @@ class Campaigns:
         self.flagged: dict[str, int] = {}
         """root -> campaign number."""
         self.next_id = 1
+        self.renamed: dict[int, int] = {}
+        """A campaign's number -> the number of the campaign it became part of (two
+        flagged campaigns joined go by the smaller number)."""
 
     def find(self, ip: str) -> str:
         parent = self._parent
@@ -618,8 +621,19 @@ class Campaigns:
         flagged = self.flagged
         if rb in flagged:
             number = flagged.pop(rb)
-            flagged[ra] = min(number, flagged.get(ra, number))
+            other = flagged.get(ra)
+            if other is not None and other != number:
+                self.renamed[max(number, other)] = min(number, other)
+            flagged[ra] = number if other is None else min(number, other)
         return ra
+
+    def current(self, number: int) -> int:
+        """The number campaign ``number`` goes by now (itself, unless it was joined to
+        another)."""
+        renamed = self.renamed
+        while number in renamed:
+            number = renamed[number]
+        return number
 
     def members(self, root: str) -> list[str]:
         return self._members.get(root) or [root]
@@ -640,3 +654,4 @@ class Campaigns:
         self._parent.clear()
         self._members.clear()
         self.flagged.clear()
+        self.renamed.clear()
