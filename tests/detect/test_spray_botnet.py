@@ -159,3 +159,24 @@ def test_colleagues_mistyping_a_shared_mailbox_during_a_day_long_spray_stay_out(
     assert not [a for a in analysis.attackers if a.ip in colleagues and a.recommendation == "ban"]
     for finding in analysis.findings_of("spray"):
         assert "orders@example.com" not in finding.data["targets"]
+
+
+def test_colleagues_after_a_shared_mailboxs_password_change_are_no_campaign() -> None:
+    # The review's case: team@'s password changed; six colleagues' mail programs each
+    # fail once, from home, then four log in with the new password. Not a botnet: no
+    # campaign, no ban for the two still failing, and no reason naming a campaign.
+    log = Log()
+    colleagues = ["198.51.100.11", "198.51.100.57", "203.0.113.21", "203.0.113.88"]
+    colleagues += ["192.0.2.31", "192.0.2.77"]
+    for n, ip in enumerate(colleagues):
+        log.dovecot_failure(8 * HOUR + n * 7 * MINUTE, ip, "team@example.com")
+    for n, ip in enumerate(colleagues[:4]):
+        log.dovecot_login(9 * HOUR + n * MINUTE, ip, "team@example.com")
+    analysis = analyze(sorted(log.events, key=lambda e: e.record.time))
+    assert not analysis.findings_of("spray")
+    for attacker in analysis.attackers:
+        assert attacker.verdict is not Verdict.SPRAY_MEMBER
+        assert not any("spraying campaign" in reason for reason in attacker.reasons)
+        if attacker.ip in ("192.0.2.31", "192.0.2.77"):
+            assert attacker.recommendation != "ban"
+    assert not any("spraying campaign" in c.reason for c in analysis.compromised)

@@ -178,6 +178,7 @@ _T = EventType
 _THIS_MACHINE = (LOOPBACK, OWN_ADDRESS)
 """Why a client is never banned (:attr:`ClientState.allowed`) when it is this machine."""
 _CAMPAIGN_NUMBER = re.compile(r"spraying campaign (\d+)")
+_GUESSING_CAMPAIGN = re.compile(r"while spraying campaign (\d+) was guessing")
 _STRONG = Strength.STRONG
 _NOTHING: tuple[Detection, ...] = ()
 EXPIRE_EVERY = 8192
@@ -1357,8 +1358,19 @@ class Detector:
 
     def _renumbered(self, text: str) -> str:
         """``text`` with each campaign it names by the number that campaign goes by now
-        (:meth:`Campaigns.current`): a reason written when the campaign was another."""
+        (:meth:`Campaigns.current`): a reason written when the campaign was another. A
+        login's reason that names a campaign that does not stand (people, in the end:
+        :meth:`_standing_campaigns`) says "other clients" instead."""
         current = self._campaigns.current
+        standing = self._standing
+        text = _GUESSING_CAMPAIGN.sub(
+            lambda found: (
+                found.group(0)
+                if current(int(found.group(1))) in standing
+                else "while other clients were guessing"
+            ),
+            text,
+        )
         return _CAMPAIGN_NUMBER.sub(
             lambda found: f"spraying campaign {current(int(found.group(1)))}", text
         )
@@ -2266,13 +2278,12 @@ class Detector:
         compromised = sorted(
             self._compromises, key=lambda c: (c.time is None, c.time or datetime.min)
         )
-        if self._campaigns.renamed:
-            compromised = [
-                replace(c, reason=self._renumbered(c.reason))
-                if _CAMPAIGN_NUMBER.search(c.reason)
-                else c
-                for c in compromised
-            ]
+        compromised = [
+            replace(c, reason=self._renumbered(c.reason))
+            if _CAMPAIGN_NUMBER.search(c.reason)
+            else c
+            for c in compromised
+        ]
         stats: dict[str, int | float | str] = dict(self.stats)
         stats["attackers"] = len(attackers)
         stats["sessions_expired"] = self._sessions.expired
@@ -2302,8 +2313,10 @@ class Detector:
             number = self._campaigns.campaign_of(client.ip)
             if not (self._still_member(client.ip) and number in self._standing):
                 del verdicts[Verdict.SPRAY_MEMBER]  # a person, or too few others are left
-        if self._campaigns.renamed:  # campaigns that became one go by the first's number
-            for verdict, reason in verdicts.items():
+        # Campaigns that became one go by the first's number; one that does not stand is
+        # not named.
+        for verdict, reason in verdicts.items():
+            if "spraying campaign" in reason:
                 verdicts[verdict] = self._renumbered(reason)
         network = None
         watched_network = False
@@ -2525,18 +2538,26 @@ class Detector:
     def _standing_campaigns(self) -> set[int]:
         """The flagged campaigns that still have ``spray_clients`` members once the
         clients that turned out to be people are taken away (as networks are: see
-        :meth:`_network_stands`)."""
+        :meth:`_network_stands`), and of which fewer than half logged in as an account
+        they tried: when most do, they are an account's users whose password changed (a
+        shared mailbox: each device fails once, then logs in with the new one), not bots."""
         campaigns = self._campaigns
         needed = self.policy.spray_clients
         standing = set()
         for root, number in campaigns.flagged.items():
-            members = 0
+            members = logged_in = 0
             for ip in campaigns.members(root):
                 if self._still_member(ip):
                     members += 1
-                    if members >= needed:
-                        standing.add(number)
-                        break
+                    client = self._known(ip)
+                    if (
+                        client is not None
+                        and client.succeeded
+                        and not client.users_tried().isdisjoint(client.succeeded)
+                    ):
+                        logged_in += 1
+            if members >= needed and 2 * logged_in < members:
+                standing.add(number)
         return standing
 
     def _a_person(self, client: ClientState) -> bool:

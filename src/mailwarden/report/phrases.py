@@ -124,6 +124,14 @@ _REASONS: _Table = (
         ),
     ),
     _p(
+        r"logged in as (?P<user>.+) after " + _FAILED + r" on it, while other clients were "
+        r"guessing this account \((?P<guessers>from .+)\)",
+        N_(
+            "logged in as {user} after {n} failed logins on it, while other clients were "
+            "guessing this account ({guessers})"
+        ),
+    ),
+    _p(
         r"(?P<n>[\d,]+) or more failed logins within (?P<window>[^ ]+)",
         N_("{n} or more failed logins within {window}"),
     ),
