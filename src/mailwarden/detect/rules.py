@@ -1652,11 +1652,13 @@ class Detector:
         if counted >= needed:
             text = self._limits.text["compromise"]
             guessers = self._guessers(account, client, key, since)
+            # Only others guessed, or this client a few times on this account alone:
+            # its owner's typo or old device, or the guess that worked; the owner can tell.
             return (
                 f"logged in as {key} right after {_burst_text(own, others)} within {text}"
                 + (f" ({guessers})" if guessers else ""),
                 burst,
-                own == 0,
+                own == 0 or (client is not None and self._a_few_on_it(client, key)),
             )
         if excused and client is not None:
             return self._inside_a_campaign(client, key, account, when)
