@@ -48,12 +48,10 @@ Decisions:
 
 from __future__ import annotations
 
-import gc
 import heapq
 import os
 import re
 from collections.abc import Callable, Collection, Iterator, Sequence, Set
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import accumulate
@@ -929,25 +927,6 @@ def scan(
             feed(event)
 
 
-@contextmanager
-def fewer_collections() -> Iterator[None]:
-    """Run the scan with the cyclic garbage collector mostly idle.
-
-    The scan makes millions of short-lived tuples and keeps a large, long-lived detector
-    state; with the default thresholds the collector walks that state again and again
-    (up to a quarter of the run time at a million lines, measured). Nothing on this path
-    makes reference cycles per line, so collections are made rare, not impossible, and
-    the old settings come back after."""
-    thresholds = gc.get_threshold()
-    gc.freeze()
-    gc.set_threshold(200_000, 50, 1000)
-    try:
-        yield
-    finally:
-        gc.set_threshold(*thresholds)
-        gc.unfreeze()
-
-
 def input_size(paths: Sequence[str]) -> int:
     """Bytes on disk of the input files (0 for standard input)."""
     total = 0
@@ -971,7 +950,6 @@ __all__ = [
     "Stream",
     "analysis_events",
     "analysis_records_of_chunk",
-    "fewer_collections",
     "input_size",
     "records_for_analysis",
     "records_of_chunk",

@@ -295,9 +295,10 @@ def _analyze(
     from mailwarden.audit import hint_for
     from mailwarden.cli.progress import progress_for
     from mailwarden.detect import Detector
+    from mailwarden.gcpause import fewer_collections
     from mailwarden.pipeline import Counts
     from mailwarden.report import ReadSummary
-    from mailwarden.scan import JournalQuery, fewer_collections, scan, streams_of
+    from mailwarden.scan import JournalQuery, scan, streams_of
 
     query = None
     if journal:
@@ -529,8 +530,9 @@ def _look_back(
     same files). Standard input is not looked back into: it cannot be read twice."""
     from mailwarden.cli.progress import progress_for
     from mailwarden.detect import Detector
+    from mailwarden.gcpause import fewer_collections
     from mailwarden.pipeline import Counts
-    from mailwarden.scan import JournalQuery, fewer_collections, scan, streams_of
+    from mailwarden.scan import JournalQuery, scan, streams_of
 
     assert options.since is not None
     start = _look_back_start(options.since, policy)

@@ -35,11 +35,9 @@ tracker's idle timeout); other clients' ended sessions wait behind it only until
 from __future__ import annotations
 
 import bisect
-import gc
 import re
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -50,6 +48,7 @@ from mailwarden.explain.entries import Note, SessionState, describe, unrecognise
 from mailwarden.explain.facts import Collector
 from mailwarden.explain.routine import listed_client, routine_note
 from mailwarden.explain.verdict import AuditCommand, verdict, when
+from mailwarden.gcpause import fewer_collections
 from mailwarden.locale import _, ngettext
 from mailwarden.model import Event, EventType, Record
 from mailwarden.parsers.sasl import Credential, escape_text
@@ -502,23 +501,6 @@ def _summary_line(entries: int, sessions: int) -> str:
     )
 
 
-@contextmanager
-def _fewer_collections() -> Iterator[None]:
-    """The cyclic garbage collector mostly idle while explaining: reading makes many
-    short-lived objects and keeps the detect stage's and the verdict's state, which the
-    default thresholds walk again and again (a third of the run time at 100,000
-    entries, measured). Nothing read makes reference cycles per line (as in
-    :func:`mailwarden.scan.fewer_collections`); the old settings come back after."""
-    thresholds = gc.get_threshold()
-    gc.freeze()
-    gc.set_threshold(200_000, 50, 1000)
-    try:
-        yield
-    finally:
-        gc.set_threshold(*thresholds)
-        gc.unfreeze()
-
-
 def explain(
     pairs: Iterable[tuple[Record, list[Event]]],
     *,
@@ -528,7 +510,10 @@ def explain(
 ) -> list[Block]:
     """The whole explanation of an excerpt, as blocks for :mod:`.render`. ``pairs`` is
     read once, as it comes: ``analyze`` is given its events as they are read."""
-    with _fewer_collections():
+    # The collector mostly idle: reading makes many short-lived objects and keeps the
+    # detect stage's and the verdict's state, which the default thresholds walk again
+    # and again (a third of the run time at 100,000 entries, measured).
+    with fewer_collections():
         return _explain(pairs, show_passwords, analyze, audit)
 
 
