@@ -15,7 +15,8 @@ others' next `revision` poll. The layout mirrors the SQLite store with native ty
   (`mailwarden.store.rows`). Times that PostgreSQL keeps and Python cannot
   (``infinity``, after the year 9999) and positions as ``jsonb`` are read as their text,
   so one such value never fails a whole query.
-- A lost or damaged revision is written again (from 1) by the next change to the bans.
+- A lost or damaged revision is written again (from 1) by the next change to the bans,
+  which also clears the ban rows' stamps past it (so `changed_bans` reads only new ones).
 - A store whose tables exist is opened without creating anything (``mailwarden status``
   only reads), unless an older mailwarden wrote it (schema 1, before the owners'
   logins; schema 2, before each ban row remembered the revision of its last change):
@@ -147,6 +148,8 @@ SELECT_CHANGED = """SELECT t.id, t.network, b.id, b.network, b.since, b.until, b
     ON b.network = t.network AND b.state = 'active' AND b.until > %s
     WHERE t.changed > %s"""
 STAMP_CHANGED = "UPDATE {schema}.bans SET changed = %s WHERE id = ANY(%s)"
+UNSTAMP_AHEAD = "UPDATE {schema}.bans SET changed = 0 WHERE changed >= %s"
+"""Rows stamped at or past a revision being written again (see `_bump`)."""
 SELECT_LATEST = """SELECT id, network, since, until, reason, evidence, source, offences,
     state, ended, end_reason FROM {schema}.bans ORDER BY id DESC LIMIT %s"""
 SELECT_LATEST_OF = """SELECT id, network, since, until, reason, evidence, source, offences,
@@ -359,7 +362,15 @@ class PostgresStore(Store):
         ).fetchone()
         if found is not None and row is not None and int(found[0]) + 1 == int(row[0]):
             self._bumped = (int(found[0]), int(row[0]))
-        if ids and row is not None:
+        if row is None:
+            return
+        # Rows stamped past the revision now written (it started again from 1, or went
+        # back) would be found by every `changed_bans` from here on: stamp them 0. A
+        # reader whose revision went back reads every ban anyway.
+        ahead = db.execute(self._q("SELECT max(changed) FROM {schema}.bans")).fetchone()
+        if ahead is not None and ahead[0] is not None and int(ahead[0]) >= int(row[0]):
+            db.execute(self._q(UNSTAMP_AHEAD), (int(row[0]),))
+        if ids:
             db.execute(self._q(STAMP_CHANGED), (int(row[0]), ids))
 
     # -- bans -----------------------------------------------------------------------------
