@@ -12,7 +12,8 @@ import time
 import pytest
 from wardenlab import ATTACKER, Warden, append, banned, guesses
 
-from mailwarden.errors import StoreError
+from mailwarden.daemon.wiring import describe
+from mailwarden.errors import EnforceError, StoreError
 
 ATTACKER_NET = ipaddress.ip_network(ATTACKER)
 
@@ -206,3 +207,46 @@ def test_a_table_gone_between_slow_checks_is_restored_at_once_from_what_the_daem
     daemon.step()
     assert synced == [[f"{ATTACKER}/32"]]
     assert "firewall: restored with 1 active ban(s)" in messages(caplog)
+
+
+def test_a_hanging_quick_look_neither_stalls_the_daemon_nor_floods_the_log(
+    warden: Warden, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An nft that hangs until its 30 s timeout was asked every second whether our
+    table was gone: the daemon spent nearly all its time waiting and said nothing. It
+    is now asked at most a tenth of the time, and a failure is said once until the look
+    works again."""
+    daemon = warden.start()
+    daemon.step()
+    where = describe(daemon.config)
+    calls: list[float] = []
+    works = {"now": False}
+
+    def hanging_gone() -> bool:
+        calls.append(time.monotonic())
+        if works["now"]:
+            return False
+        time.sleep(0.5)  # stands for the 30 s timeout
+        raise EnforceError("nft: no answer after 30 s")
+
+    monkeypatch.setattr(daemon.enforcer, "gone", hanging_gone, raising=False)
+    monkeypatch.setattr(daemon.enforcer, "present", lambda: True)
+    started = time.monotonic()
+    daemon._due["present"] = started + 1000  # the full check is not due
+    daemon._due["gone"] = 0
+    while time.monotonic() - started < 3:
+        daemon.step()
+    assert len(calls) == 1  # 0.5 s waiting: the next look in 5 s, not every second
+    warned = [m for m in messages(caplog) if "cannot look whether" in m]
+    assert warned == [
+        f"firewall: cannot look whether {where} is still there: nft: no answer after "
+        "30 s; asking less often while it fails or is slow"
+    ]
+    daemon._due["gone"] = 0
+    daemon.step()
+    assert len(calls) == 2 and len(warned) == 1  # said once
+    works["now"] = True
+    daemon._due["gone"] = 0
+    daemon.step()
+    assert f"firewall: the quick look for {where} works again" in messages(caplog)
+    assert daemon._due["gone"] - time.monotonic() <= 1.1  # a quick look: every second

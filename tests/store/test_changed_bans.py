@@ -6,13 +6,16 @@ from __future__ import annotations
 
 import ipaddress
 import sqlite3
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from storelab import POSTGRES_DSN
 
 from mailwarden.enforce.interface import BanEntry
 from mailwarden.store.interface import Store
+from mailwarden.store.rows import REVISION_LIMIT
 from mailwarden.store.sqlite import SCHEMA_VERSION as SQLITE_SCHEMA
 from mailwarden.store.sqlite import SqliteStore, probe
 
@@ -111,3 +114,63 @@ def test_a_damaged_row_among_the_changes_is_named_and_left_out(tmp_path: Path) -
             "ban 2: until 'soon' is not a time",
             "ban 3: network 'not-a-net' is not a network",
         ]
+
+
+def set_revision(store: Store, value: int | None) -> None:
+    """Write the stored revision by hand (None: delete it), as damage or a restore would."""
+    if isinstance(store, SqliteStore):
+        db = sqlite3.connect(store.path)
+        with db:
+            if value is None:
+                db.execute("DELETE FROM meta WHERE key = 'revision'")
+            else:
+                db.execute("UPDATE meta SET value = ? WHERE key = 'revision'", (value,))
+        db.close()
+        return
+    import psycopg
+    from psycopg import sql
+
+    from mailwarden.store.postgres import PostgresStore
+
+    assert isinstance(store, PostgresStore)
+    with psycopg.connect(store.dsn, autocommit=True) as pg:
+        name = sql.Identifier(store.schema)
+        if value is None:
+            pg.execute(sql.SQL("DELETE FROM {}.meta WHERE key = 'revision'").format(name))
+        else:
+            pg.execute(
+                sql.SQL("UPDATE {}.meta SET value = %s WHERE key = 'revision'").format(name),
+                (value,),
+            )
+
+
+Opener = Callable[[], Store]
+
+HISTORY = [net(f"198.51.100.{i}/32") for i in range(6)]
+LATER = [net("203.0.113.1/32"), net("203.0.113.2/32")]
+
+
+@pytest.mark.parametrize(
+    "damage", [-5, None, REVISION_LIMIT - 1], ids=["damaged", "lost", "wrapping"]
+)
+def test_after_the_revision_starts_again_only_new_changes_are_read(
+    open_store: Opener, damage: int | None
+) -> None:
+    """Old rows keep no stamp past the revision written again: a ``mailwarden ban``
+    afterwards costs the daemon the changed networks, not every ban in the history."""
+    store, other = open_store(), open_store()
+    for network in HISTORY:
+        ban(other, network)
+    other.lift_ban(HISTORY[0], "ok", now=T0)
+    set_revision(store, damage)
+    if damage == REVISION_LIMIT - 1:
+        ban(other, net("192.0.2.9/32"))  # writes the limit: read as damaged (0)
+    assert store.revision() == 0
+    ban(other, LATER[0])
+    assert store.revision() == 1
+    assert store.changed_bans(0, T0).networks == {LATER[0]}
+    ban(other, LATER[1])
+    assert store.changed_bans(1, T0).networks == {LATER[1]}
+    assert store.changed_bans(0, T0).networks == set(LATER)
+    # Every ban is still there for a reader that reads them all.
+    assert {row.network for row in store.active_bans(T0)} >= {*HISTORY[1:], *LATER}

@@ -104,7 +104,8 @@ less often when it takes long, so that it keeps at most this share of the time: 
 bans), and with 100,000 bans a check every second would run back to back and keep a
 core busy. Below about 10,000 bans nothing changes (a check takes under 0.1 s).
 In between, `Enforcer.gone` looks every `PRESENT_EVERY` whether the table is gone
-altogether, which costs the same with any number of bans."""
+altogether, which costs the same with any number of bans (and is asked less often in
+the same way when it is slow: an nft that hangs until its timeout)."""
 EXPIRE_EVERY = 10.0
 HOUSEKEEPING_EVERY = 60.0
 OWN_ADDRESSES_EVERY = 300.0
@@ -196,6 +197,8 @@ class Daemon:
         """What the firewall last failed with, until a change or a repair works."""
         self._broken_since: datetime | None = None
         self._broken_said = 0.0
+        self._gone_failed = False
+        """The quick look for our table (`Enforcer.gone`) failed, and the log said so."""
         self._store_said = ""
         self._store_said_at = 0.0
         self._revision = -1
@@ -411,10 +414,14 @@ class Daemon:
             self._watch_firewall()
             took = time.monotonic() - now
             due["present"] = now + max(PRESENT_EVERY, took / PRESENT_SHARE)
-            due["gone"] = now + PRESENT_EVERY
+            due["gone"] = max(due["gone"], now + PRESENT_EVERY)
         elif now >= due["gone"] and not self._repair:  # a repair keeps its own pace
             due["gone"] = now + PRESENT_EVERY
             self._watch_table()
+            # A slow or hanging nft (up to its 30 s timeout) is asked less often, as the
+            # full check is: the daemon must not spend its time waiting for it.
+            end = time.monotonic()
+            due["gone"] = end + max(PRESENT_EVERY, (end - now) / PRESENT_SHARE)
         if now >= due["expire"]:
             due["expire"] = now + EXPIRE_EVERY
             self._expire()
@@ -698,8 +705,20 @@ class Daemon:
         """Between the full checks: restore the table at once when it is gone."""
         try:
             gone = self.enforcer.gone()
-        except EnforceError:
-            return  # the full check says it
+        except EnforceError as exc:
+            # Said once until it works again (the full check says more when it fails).
+            if not self._gone_failed:
+                self._gone_failed = True
+                LOG.warning(
+                    "firewall: cannot look whether %s is still there: %s; asking less "
+                    "often while it fails or is slow",
+                    describe(self.config),
+                    decisions.clean(str(exc)),
+                )
+            return
+        if self._gone_failed:
+            self._gone_failed = False
+            LOG.info("firewall: the quick look for %s works again", describe(self.config))
         if gone:
             self._watch_firewall()
 

@@ -15,7 +15,8 @@ others' next `revision` poll. The layout mirrors the SQLite store with native ty
   (`mailwarden.store.rows`). Times that PostgreSQL keeps and Python cannot
   (``infinity``, after the year 9999) and positions as ``jsonb`` are read as their text,
   so one such value never fails a whole query.
-- A lost or damaged revision is written again (from 1) by the next change to the bans.
+- A lost or damaged revision is written again (from 1) by the next change to the bans,
+  which also clears the ban rows' stamps past it (so `changed_bans` reads only new ones).
 - A store whose tables exist is opened without creating anything (``mailwarden status``
   only reads), unless an older mailwarden wrote it (schema 1, before the owners'
   logins; schema 2, before each ban row remembered the revision of its last change):
@@ -147,6 +148,8 @@ SELECT_CHANGED = """SELECT t.id, t.network, b.id, b.network, b.since, b.until, b
     ON b.network = t.network AND b.state = 'active' AND b.until > %s
     WHERE t.changed > %s"""
 STAMP_CHANGED = "UPDATE {schema}.bans SET changed = %s WHERE id = ANY(%s)"
+UNSTAMP_AHEAD = "UPDATE {schema}.bans SET changed = 0 WHERE changed >= %s"
+"""Rows stamped at or past a revision being written again (see `_bump`)."""
 SELECT_LATEST = """SELECT id, network, since, until, reason, evidence, source, offences,
     state, ended, end_reason FROM {schema}.bans ORDER BY id DESC LIMIT %s"""
 SELECT_LATEST_OF = """SELECT id, network, since, until, reason, evidence, source, offences,
@@ -228,6 +231,37 @@ def _check_tables(db: psycopg.Connection[Any], dsn: str, schema: str, version: i
             raise damaged_store(_location(dsn, schema), _one_line(exc)) from exc
 
 
+_UPGRADER = """SELECT pg_has_role(c.relowner, 'USAGE'), has_schema_privilege(n.oid, 'CREATE'),
+    pg_get_userbyid(c.relowner), current_user
+    FROM pg_class AS c JOIN pg_namespace AS n ON n.oid = c.relnamespace
+    WHERE n.nspname = %s AND c.relname = 'bans'"""
+"""May this role bring the store up to date (own table bans, as ALTER TABLE and CREATE
+INDEX need; create tables in the schema), and who owns it."""
+
+
+def _not_upgradable(
+    db: psycopg.Connection[Any], dsn: str, schema: str, version: int, why: str = ""
+) -> StoreUnusable | None:
+    """The one line for a store an older mailwarden wrote that this role may not bring
+    up to date (a fleet's role with only the rights to read and write the rows), or None
+    when it may. `why`: the error a migration failed with, when it did."""
+    if version >= SCHEMA_VERSION:
+        return None
+    row = db.execute(_UPGRADER, (schema,)).fetchone()
+    if row is None:
+        return None  # no table bans: `_check_tables` says it
+    owns, creates, owner, user = row
+    if not why and owns and (creates or version >= 2):
+        return None
+    return StoreUnusable(
+        f"{_location(dsn, schema)}: the store needs upgrading to schema {SCHEMA_VERSION} "
+        f"(an older mailwarden wrote schema {version}) and only the owner of its tables "
+        f"may do it, which role {user} is not{f' ({why})' if why else ''}: open it once "
+        f"as {owner}, the role that owns them (mailwarden status with a store.path that "
+        f"connects as {owner}), then try again"
+    )
+
+
 _FIND_META = (
     "SELECT 1 FROM information_schema.tables WHERE table_schema = %s AND table_name = 'meta'"
 )
@@ -237,7 +271,8 @@ def probe(dsn: str, *, schema: str = DEFAULT_SCHEMA, connect_timeout: int = 10) 
     """Check the store as `PostgresStore` opens it, creating nothing: True when its
     tables exist, False when opening would create them. Raises `StoreError` when the
     server cannot be reached or refuses us, `StoreUnusable` for a schema a newer
-    mailwarden wrote or one we may not create."""
+    mailwarden wrote, one we may not create, or an older one this role may not bring up
+    to date (only the owner of its tables may)."""
     if not _SCHEMA_NAME.match(schema):
         raise StoreUnusable(f"postgres store: bad schema name {schema!r}")
     try:
@@ -251,6 +286,9 @@ def probe(dsn: str, *, schema: str = DEFAULT_SCHEMA, connect_timeout: int = 10) 
                 if version > SCHEMA_VERSION:
                     raise _newer(schema, version)
                 _check_tables(db, dsn, schema, version)
+                refused = _not_upgradable(db, dsn, schema, version)
+                if refused is not None:
+                    raise refused
                 return True
             namespace = db.execute(
                 "SELECT 1 FROM pg_namespace WHERE nspname = %s", (schema,)
@@ -331,10 +369,20 @@ class PostgresStore(Store):
                     raise _newer(self.schema, version)
                 _check_tables(db, self.dsn, self.schema, version)
                 # Up to date: nothing is created (`mailwarden status` only reads); an
-                # older version gets what it lacks.
-                for step in range(version + 1, SCHEMA_VERSION + 1):
-                    for statement in MIGRATIONS[step]:
-                        db.execute(self._q(statement))
+                # older version gets what it lacks, if this role may give it.
+                refused = _not_upgradable(db, self.dsn, self.schema, version)
+                if refused is not None:
+                    raise refused
+                try:
+                    with db.transaction():
+                        for step in range(version + 1, SCHEMA_VERSION + 1):
+                            for statement in MIGRATIONS[step]:
+                                db.execute(self._q(statement))
+                except psycopg.errors.InsufficientPrivilege as exc:
+                    refused = _not_upgradable(
+                        db, self.dsn, self.schema, version, why=_one_line(exc)
+                    )
+                    raise refused or StoreUnusable(_one_line(exc)) from exc
                 return
             for statement in SCHEMA:
                 db.execute(self._q(statement))
@@ -359,7 +407,15 @@ class PostgresStore(Store):
         ).fetchone()
         if found is not None and row is not None and int(found[0]) + 1 == int(row[0]):
             self._bumped = (int(found[0]), int(row[0]))
-        if ids and row is not None:
+        if row is None:
+            return
+        # Rows stamped past the revision now written (it started again from 1, or went
+        # back) would be found by every `changed_bans` from here on: stamp them 0. A
+        # reader whose revision went back reads every ban anyway.
+        ahead = db.execute(self._q("SELECT max(changed) FROM {schema}.bans")).fetchone()
+        if ahead is not None and ahead[0] is not None and int(ahead[0]) >= int(row[0]):
+            db.execute(self._q(UNSTAMP_AHEAD), (int(row[0]),))
+        if ids:
             db.execute(self._q(STAMP_CHANGED), (int(row[0]), ids))
 
     # -- bans -----------------------------------------------------------------------------

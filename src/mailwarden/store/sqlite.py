@@ -145,6 +145,8 @@ SELECT_CHANGED = """SELECT t.id, t.network, b.id, b.network, b.since, b.until, b
 without statistics SQLite would then walk every ban in network order, not the index
 on `changed`)."""
 STAMP_CHANGED = "UPDATE bans SET changed = ? WHERE id = ?"
+UNSTAMP_AHEAD = "UPDATE bans SET changed = 0 WHERE changed >= ?"
+"""Rows stamped at or past a revision being written again (see `_bump`)."""
 SELECT_LATEST = """SELECT id, network, since, until, reason, evidence, source, offences,
     state, ended, end_reason FROM bans ORDER BY id DESC LIMIT ?"""
 SELECT_LATEST_OF = """SELECT id, network, since, until, reason, evidence, source, offences,
@@ -786,6 +788,17 @@ class SqliteStore(Store):
         else:
             after = 1
             db.execute("INSERT INTO meta (key, value) VALUES ('revision', 1)")
+        # Rows stamped past the revision now written (it started again from 1, or went
+        # back) would be found by every `changed_bans` from here on: stamp them 0. A
+        # reader whose revision went back reads every ban anyway.
+        # (max() reads the end of the index; a damaged stamp, text, sorts after any.)
+        ahead = db.execute("SELECT max(changed) FROM bans").fetchone()
+        if (
+            ahead is not None
+            and ahead[0] is not None
+            and not (type(ahead[0]) is int and ahead[0] < after)
+        ):
+            db.execute(UNSTAMP_AHEAD, (after,))
         db.executemany(STAMP_CHANGED, [(after, id_) for id_ in ids])
 
     # -- bans -----------------------------------------------------------------------------
