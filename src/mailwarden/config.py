@@ -209,11 +209,11 @@ class PolicyConfig:
     is its /64's (or another /64's of its ``wide_ipv6_prefix`` network), and the /64's
     failures count together (a phone's privacy addresses). The daemon keeps these
     logins in its store, so an owner's login of last week counts after a restart too."""
-    stale_max_failures: int = 200
+    stale_max_failures: int = 1000
     """... but no more than this many such failures on one account from one client within
     ``daily_window`` (counted from the first): beyond it the failures are guessing, and
-    the client is banned (``slow_bruteforce``). A phone retrying an old password every 15
-    minutes over two connections makes 192 a day."""
+    the client is banned (``slow_bruteforce``). A phone that polls IMAP and retries its
+    outbox every 5 minutes with an old password makes 576 a day."""
     unavailable_failures: int = 2
     """``Connection lost to authentication server`` counts as a guess when the same
     client had this many failed logins ..."""

@@ -144,6 +144,8 @@ def test_an_owners_address_is_no_free_pass_for_guessing_that_account(
     # 200 failures a day on her account (stale_max_failures) are still her phone's;
     # the 201st is guessing, whoever logged in from there, and bans the address.
     now = datetime.now(UTC)
+    warden.sections["policy"]["stale_max_failures"] = 200  # the default's 1000: quicker
+    warden.write()
     daemon = warden.start()
     append(warden.log, alice_logs_in(now - timedelta(hours=3)))
     drain(daemon)

@@ -18,17 +18,33 @@ def phone(log: Log, start: float, count: int, user: str = "alice@example.com") -
         log.dovecot_failure(start + n * 30, OFFICE, user)
 
 
+CAP = PolicyConfig(stale_max_failures=200)
+"""A lower cap than the default (1000), for a quicker test."""
+
+
+def test_the_default_cap_allows_a_phone_polling_two_protocols_every_five_minutes() -> None:
+    # IMAP and the outbox, every 5 minutes, a day long: 576 failures, a phone's.
+    log = Log()
+    log.dovecot_login(0, OFFICE, "alice@example.com")
+    for n in range(288):
+        log.dovecot_failure(HOUR + n * 300, OFFICE, "alice@example.com")
+        log.sasl_failure(HOUR + n * 300 + 60, OFFICE, "alice@example.com")
+    attacker = analyze(log.events).attacker(OFFICE)
+    assert attacker is not None and attacker.recommendation != "ban"
+    assert attacker.verdict is Verdict.STALE_PASSWORD
+
+
 def test_more_failures_than_a_device_makes_on_the_owners_account_are_guessing() -> None:
     log = Log()
     log.dovecot_login(0, OFFICE, "alice@example.com")
     phone(log, HOUR, 200)
-    analysis = analyze(log.events)
+    analysis = analyze(log.events, CAP)
     attacker = analysis.attacker(OFFICE)
     assert attacker is not None and attacker.recommendation != "ban"
     assert attacker.verdict is Verdict.STALE_PASSWORD
 
     phone(log, 3 * HOUR, 1)
-    analysis = analyze(log.events)
+    analysis = analyze(log.events, CAP)
     attacker = analysis.attacker(OFFICE)
     assert attacker is not None
     assert attacker.verdict is Verdict.SLOW_BRUTEFORCE and attacker.recommendation == "ban"

@@ -90,6 +90,7 @@ class Session:
         "_last_auth",
         "_login_user",
         "_login_user_complete",
+        "_mechanisms",
         "_pending_mechanism",
         "_pending_step",
         "attempts_seen",
@@ -149,6 +150,8 @@ class Session:
         self._login_user: str | None = None
         self._login_user_complete = True
         self._last_auth: tuple[str, str | None] | None = None
+        self._mechanisms: dict[str, list[str]] | None = None
+        """The mechanisms of the failed AUTH commands of each name (:func:`_fallback`)."""
         self._auth_down = False
         """The last AUTH line said the auth socket could not be reached (no client)."""
         self.unresolved: list[int] | None = None
@@ -218,6 +221,40 @@ def disconnect_failures(event: Event) -> int:
     if not stats or "auth=" not in stats:
         return 0
     return max(0, event.attempts)
+
+
+MAX_MECHANISMS = 8
+"""Mechanisms remembered per name in a session (a server offers a few)."""
+
+
+def _fallback(session: Session, event: Event) -> bool:
+    """Whether a failed AUTH command of a Postfix session is a mail program trying the
+    password it just failed with by the next mechanism it knows (CRAM-MD5, then PLAIN,
+    then LOGIN, as some do when a password is wrong), not another guess: the same name
+    (``sasl_username=``, Postfix 3.9 and later) failed before in this session, and never by
+    this mechanism (a refused password, not a protocol error such as bad base64 or a
+    mechanism not offered). A client repeating one mechanism is counted each time, and one
+    alternating two is counted from its second round: at most a mechanism or two of
+    each session's tries go uncounted. Remembers the mechanism either way."""
+    mechanism = event.mechanism
+    user = event.user
+    if mechanism is None or user is None or "nvalid" in (event.reason or ""):
+        # A protocol error (bad base64, a mechanism not offered) tried no password; and
+        # without the name (Postfix before 3.9) the tries may be of other accounts.
+        return False
+    tried = session._mechanisms
+    if tried is None:
+        session._mechanisms = {user: [mechanism]}
+        return False
+    used = tried.get(user)
+    if used is None:
+        if len(tried) < MAX_MECHANISMS:
+            tried[user] = [mechanism]
+        return False
+    if mechanism in used or len(used) >= MAX_MECHANISMS:
+        return False
+    used.append(mechanism)
+    return True
 
 
 class SessionTracker:
@@ -465,6 +502,7 @@ class SessionTracker:
         user = event.user
         if user is not None:
             session.users.append(user)
+        _fallback(session, event)  # the first is a guess; its mechanism is remembered
         if self._credits:
             attempts -= self._take_credit(event.ip or session.ip, when, attempts)
         session.failures = attempts
@@ -491,6 +529,8 @@ class SessionTracker:
             session.attempts_seen += attempts
             session.add_user(event.user)
             if etype is _T.AUTH_FAILURE:
+                if attempts == 1 and _fallback(session, event):
+                    return session, 0  # the same password again, by another mechanism
                 new = attempts - self._take_credit(event.ip or session.ip, when, attempts)
                 session.failures += new
             elif etype is _T.AUTH_UNAVAILABLE and event.category is Category.SERVER:
