@@ -71,6 +71,28 @@ def test_the_paste_list_of_postfix_before_2_11_has_no_postconf_m_or_p(run_cli, u
 
 
 @requires_postconf
+@pytest.mark.parametrize(
+    ("version", "knows_tls11"),
+    [("2.6.6", False), ("2.9.14", False), ("2.9.15", True), ("2.10.0", True)],
+)
+def test_only_a_postfix_that_knows_tlsv1_1_is_told_to_name_it(
+    run_cli, user_server: Path, version: str, knows_tls11: bool
+):
+    """The README: a Postfix that does not know the name TLSv1.1 (before 2.10, except
+    the last releases of 2.6 to 2.9, such as 2.9.15) is never told to name it, which it
+    would answer by turning TLS off; one that knows it is given the fix that refuses it."""
+    out = run_cli("audit", "--postfix-dir", str(user_server), "--postfix-version", version).out
+    # A fix names it in a protocol list: a postconf command or a master.cf -o line.
+    named = [line for line in out.splitlines() if re.search(r"protocols=\S*!TLSv1\.1", line)]
+    if knows_tls11:
+        assert named, out
+        assert "postfix.submission_old_tls" not in out
+    else:
+        assert not named, named
+        assert "does not know the protocol names TLSv1.1" in " ".join(out.split())
+
+
+@requires_postconf
 def test_no_fix_of_a_finding_on_postfix_before_2_11_uses_postconf_m_or_p(run_cli, user_server):
     """Each finding's own fix gives what 2.6 has: postconf -e, then the master.cf
     entries to write by hand, then the reload, as the combined list does."""
