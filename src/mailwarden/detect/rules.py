@@ -190,6 +190,8 @@ MAX_REPORTED_MEMBERS = 50
 WIDE_USERS_COUNTED = 10_000
 """A wide network's distinct usernames are counted up to about this many."""
 MAX_FINDINGS_PER_KIND = 100
+MAX_RENUMBERED = 4096
+"""Reasons :meth:`Detector._renumbered` remembers in one analysis."""
 CAMPAIGNS_LOOKED_AT = 32
 """Flagged campaigns (the newest) looked at for one still guessing, when another group of
 clients becomes a campaign (:meth:`Detector._active_campaign`)."""
@@ -448,6 +450,9 @@ class Detector:
         """Networks with one failing address so far: (address, last failure, failures)."""
         self._campaigns = Campaigns()
         self._standing: set[int] = set()
+        self._renumbered_texts: dict[str, str] = {}
+        """:meth:`_renumbered`'s answers in one :meth:`result` (one text per campaign
+        and reason, shared by its members)."""
         """The campaigns that still count (:meth:`result` works them out)."""
         self._people_nets: set[NetKey] = set()
         """Networks (``ipv4_prefix``/``ipv6_prefix``) a real user logged in from: never
@@ -1361,8 +1366,12 @@ class Detector:
         (:meth:`Campaigns.current`): a reason written when the campaign was another. A
         login's reason that names a campaign that does not stand (people, in the end:
         :meth:`_standing_campaigns`) says "other clients" instead."""
+        done = self._renumbered_texts.get(text)
+        if done is not None:
+            return done  # shared: a campaign's members share their reason's text
         current = self._campaigns.current
         standing = self._standing
+        given = text
         text = _GUESSING_CAMPAIGN.sub(
             lambda found: (
                 found.group(0)
@@ -1371,9 +1380,14 @@ class Detector:
             ),
             text,
         )
-        return _CAMPAIGN_NUMBER.sub(
+        text = _CAMPAIGN_NUMBER.sub(
             lambda found: f"spraying campaign {current(int(found.group(1)))}", text
         )
+        if text == given:
+            text = given
+        if len(self._renumbered_texts) < MAX_RENUMBERED:
+            self._renumbered_texts[given] = text
+        return text
 
     def _spray_member(
         self,
@@ -2245,6 +2259,7 @@ class Detector:
         clients = [c for c in self._clients.values() if c.flags or c.stale]
         clients.extend(self._archive.values())
         self._standing = self._standing_campaigns()
+        self._renumbered_texts = {}
         attackers = []
         devices: dict[tuple[str | NetKey, str], list[ClientState]] = {}
         for client in clients:
