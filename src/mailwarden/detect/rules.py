@@ -1366,6 +1366,8 @@ class Detector:
         (:meth:`Campaigns.current`): a reason written when the campaign was another. A
         login's reason that names a campaign that does not stand (people, in the end:
         :meth:`_standing_campaigns`) says "other clients" instead."""
+        if "spraying campaign" not in text:
+            return text
         done = self._renumbered_texts.get(text)
         if done is not None:
             return done  # shared: a campaign's members share their reason's text
@@ -1384,7 +1386,7 @@ class Detector:
             lambda found: f"spraying campaign {current(int(found.group(1)))}", text
         )
         if text == given:
-            text = given
+            text = given  # the shared object, not an equal copy per member
         if len(self._renumbered_texts) < MAX_RENUMBERED:
             self._renumbered_texts[given] = text
         return text
@@ -2295,12 +2297,10 @@ class Detector:
         compromised = sorted(
             self._compromises, key=lambda c: (c.time is None, c.time or datetime.min)
         )
-        compromised = [
-            replace(c, reason=self._renumbered(c.reason))
-            if _CAMPAIGN_NUMBER.search(c.reason)
-            else c
-            for c in compromised
-        ]
+        for n, compromise in enumerate(compromised):
+            reason = self._renumbered(compromise.reason)
+            if reason is not compromise.reason:
+                compromised[n] = replace(compromise, reason=reason)
         stats: dict[str, int | float | str] = dict(self.stats)
         stats["attackers"] = len(attackers)
         stats["sessions_expired"] = self._sessions.expired
@@ -2328,13 +2328,12 @@ class Detector:
             )
         if Verdict.SPRAY_MEMBER in verdicts:
             number = self._campaigns.campaign_of(client.ip)
-            if not (self._still_member(client.ip) and number in self._standing):
+            if not (self._still_a_member(client) and number in self._standing):
                 del verdicts[Verdict.SPRAY_MEMBER]  # a person, or too few others are left
         # Campaigns that became one go by the first's number; one that does not stand is
         # not named.
         for verdict, reason in verdicts.items():
-            if "spraying campaign" in reason:
-                verdicts[verdict] = self._renumbered(reason)
+            verdicts[verdict] = self._renumbered(reason)
         network = None
         watched_network = False
         if Verdict.NETWORK_MEMBER in verdicts:
@@ -2348,8 +2347,6 @@ class Detector:
             return None
         ordered = sorted(verdicts, key=RANK.__getitem__)
         worst = ordered[0]
-        if client.allowed is None and client.ip in self._own:
-            client.allowed = OWN_ADDRESS
         recommendation = self._recommendation(client, worst)
         names = tuple(name for name, _ in client.user_counts())
         succeeded = tuple(client.succeeded or ())
@@ -2471,7 +2468,7 @@ class Detector:
             complete = True
             for ip in self._campaigns.members(root):
                 client = self._known(ip)
-                if client is None or not self._still_member(ip):
+                if client is None or not self._still_a_member(client):
                     continue
                 complete = complete and not client.users_full
                 for name, when in client.users_last():
@@ -2550,7 +2547,10 @@ class Detector:
     def _still_member(self, ip: str) -> bool:
         """A campaign member, unless it turned out to be an account's owner."""
         client = self._known(ip)
-        return client is not None and bool(client.flags & _SPRAY) and not self._a_person(client)
+        return client is not None and self._still_a_member(client)
+
+    def _still_a_member(self, client: ClientState) -> bool:
+        return bool(client.flags & _SPRAY) and not self._a_person(client)
 
     def _standing_campaigns(self) -> set[int]:
         """The flagged campaigns that still have ``spray_clients`` members once the
@@ -2564,15 +2564,13 @@ class Detector:
         for root, number in campaigns.flagged.items():
             members = logged_in = 0
             for ip in campaigns.members(root):
-                if self._still_member(ip):
-                    members += 1
-                    client = self._known(ip)
-                    if (
-                        client is not None
-                        and client.succeeded
-                        and not client.users_tried().isdisjoint(client.succeeded)
-                    ):
-                        logged_in += 1
+                client = self._known(ip)
+                if client is None or not self._still_a_member(client):
+                    continue
+                members += 1
+                succeeded = client.succeeded
+                if succeeded and not client.users_tried().isdisjoint(succeeded):
+                    logged_in += 1
             if members >= needed and 2 * logged_in < members:
                 standing.add(number)
         return standing
