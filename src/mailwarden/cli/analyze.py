@@ -88,7 +88,8 @@ if TYPE_CHECKING:
     help=N_(
         'Only entries at or after WHEN: "2026-02-23", "2026-02-23 10:00", ISO 8601, '
         'or a time ago such as "2h" or "7d". Files last written more than a day before WHEN '
-        "are not opened."
+        "are not opened, but those of the stale_window before it are, for the owners' "
+        "logins only (a phone with an old password is not taken for a guesser)."
     ),
 )
 @option(
