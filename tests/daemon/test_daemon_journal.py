@@ -309,7 +309,7 @@ def test_a_restart_remembers_the_guesses_of_the_window_before_the_cursor(
     before = [
         entry(1, "a1", ago=40),
         forged(2, "f2", ATTACKER, ago=35),
-        entry(3, "b2", ago=30),
+        entry(3, "a1", ago=30),
         forged(4, "f4", ATTACKER, ago=25),
         forged(5, "f5", ATTACKER, ago=20),
     ]
@@ -321,7 +321,7 @@ def test_a_restart_remembers_the_guesses_of_the_window_before_the_cursor(
     assert not banned(first)
     first.close()
 
-    set_entries(fake_journal, [*before, entry(6, "c3", ago=5)])
+    set_entries(fake_journal, [*before, entry(6, "a1", ago=5)])
     second = warden.start()
     assert wait_until(lambda: second.step() or bool(banned(second)), 5)
     assert banned(second) == {f"{ATTACKER}/32"}
@@ -340,7 +340,7 @@ def test_the_first_start_remembers_the_guesses_already_in_the_journal(
     # the last minute are in the journal when the daemon first starts, a third comes
     # after: banned. Forged entries count for nothing; the follower goes on after the
     # newest entry, so nothing is read twice.
-    existing = [entry(1, "a1", ago=40), forged(2, "f2", ATTACKER, ago=35), entry(3, "b2", ago=30)]
+    existing = [entry(1, "a1", ago=40), forged(2, "f2", ATTACKER, ago=35), entry(3, "a1", ago=30)]
     set_entries(fake_journal, existing)
     warden.sections["sources"] = {"files": [], "journal": True}
     warden.write()
@@ -348,7 +348,7 @@ def test_the_first_start_remembers_the_guesses_already_in_the_journal(
     assert daemon.counters.warmup_lines == 2 and not banned(daemon)
     (follow,) = runs_of(fake_journal)
     assert f"--after-cursor={existing[2]['__CURSOR']}" in follow
-    set_entries(fake_journal, [*existing, entry(4, "c3", ago=1)])
+    set_entries(fake_journal, [*existing, entry(4, "a1", ago=1)])
     assert wait_until(lambda: daemon.step() or bool(banned(daemon)), 5)
     assert banned(daemon) == {f"{ATTACKER}/32"}
     assert daemon.counters.events == 1  # the third guess; the first two were the warm-up's

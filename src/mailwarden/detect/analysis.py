@@ -113,8 +113,8 @@ COMPROMISE_ADVICE = (
 
 ASK_THE_OWNER = N_(
     "Ask the account's owner first whether this login was theirs (a new phone, a trip): "
-    "the failed logins before it were others' guessing, or a few tries on this account "
-    "alone, as an owner's typos would be. If it was not theirs:"
+    "the failed logins before it were others' guessing, or only a few tries from this "
+    "address, as an owner's typos would be. If it was not theirs:"
 )
 
 
@@ -236,7 +236,8 @@ class Compromise:
     by_others: bool = False
     """The guessing before it was others' (the address made no guess itself, or a try
     or two on this account inside a spraying campaign on it), or a few tries on this
-    account alone (``fast_failures`` at most): the least certain cases, a first login
+    account alone (``fast_failures`` at most), or a few in all with some on it
+    (colleagues behind one address): the least certain cases, a first login
     from a new device looks the same. The owner can tell; the headline says "Maybe", and
     the address is watched, not banned, unless its own guessing earned a ban."""
 

@@ -17,7 +17,10 @@ Rules (thresholds are ``[policy]`` keys, see :class:`~mailwarden.config.PolicyCo
   is a guess only in the middle of the same client's guessing (Dovecot's penalty delay
   made Postfix give up); alone it is an outage (a server finding). ``AUTH command rate
   limit exceeded`` counts as a guess.
-- **Brute force**: ``fast_failures`` within ``fast_window`` (``bruteforce``);
+- **Brute force**: ``fast_failures`` within ``fast_window`` (``bruteforce``), unless
+  they were each on a name of its own, tried no other time, fewer than
+  ``enumeration_users`` names, spread over :data:`PEOPLE_APART` seconds (colleagues
+  behind an office's address mistyping: a fourth name is enumeration);
   ``slow_failures`` within ``slow_window`` or ``daily_failures`` within ``daily_window``
   (``slow_bruteforce``, the attacks paced under fail2ban's 10-minute window).
 - **Enumeration**: ``enumeration_users`` distinct usernames within ``enumeration_window``
@@ -72,7 +75,8 @@ Rules (thresholds are ``[policy]`` keys, see :class:`~mailwarden.config.PolicyCo
   ``compromise_window`` (for a never-banned client, whose own guessing earns no verdict,
   its own failures count too; the reason says how many came from whom). An owner's
   typos in the window before their own login leave the account's failures (they count
-  for no later login). A success after
+  for no later login) and the client's (its count, times and names tried: colleagues
+  behind one address mistyping through the day make no enumeration). A success after
   a person's typos (no threshold reached) is the owner logging in; so is a client judged
   only by association (its network, a campaign it joined through this very account, a
   generic name that turns out to be real) whose few failures were all on the account it
@@ -83,7 +87,8 @@ Rules (thresholds are ``[policy]`` keys, see :class:`~mailwarden.config.PolicyCo
   who logs in); an earlier compromise is no guessing of its own. A compromise the owner
   must confirm (``by_others``: only other clients guessed; or the guessing before it was
   a few tries on that one account, or on one account from an address others log in
-  from; or a try or two inside a campaign on it) is watched, not banned unless the
+  from, or ``fast_failures`` at most in all with some on that account; or a try or two
+  inside a campaign on it) is watched, not banned unless the
   client's own guessing earned a ban: the owner is asked first. Each (client, account)
   is reported once.
 - **Never banned**: loopback and the server's own addresses (Dovecot's ``lip=``):
@@ -208,6 +213,10 @@ stands for the lines that follow it (judged together, with their count)."""
 ACCOUNT_TIMES = 64
 """Failure times remembered per account (the burst before a compromise is counted up to
 this many)."""
+PEOPLE_APART = 10.0
+"""Seconds that failures on names of their own, tried once each, must spread over to be
+colleagues behind one address mistyping (:meth:`Detector._colleagues`): people type, so
+several of them failing within a few seconds of each other are one program."""
 STALE_DEVICE_FAILURES = 3
 """Failures with one account, from a client that had logged in as it, within
 ``policy.daily_window``, that make it a device with an old password (a ``stale_password``
@@ -1044,7 +1053,11 @@ class Detector:
             detections and self._open_question(client, Verdict.BRUTEFORCE, when)
         ):
             needed, window = limits.fast
-            if needed <= n and times[-needed] >= when - window:
+            if (
+                needed <= n
+                and times[-needed] >= when - window
+                and not self._colleagues(client, when - window)
+            ):
                 self._flag(client, Verdict.BRUTEFORCE, limits.fast_reason, event, when, found)
             elif not flags & _SLOW or (
                 detections and self._open_question(client, Verdict.SLOW_BRUTEFORCE, when)
@@ -1080,6 +1093,19 @@ class Detector:
         if self._pending_unavailable and ip in self._pending_unavailable:
             found.extend(self._judge_unavailable(client, when))
         return found
+
+    def _colleagues(self, client: ClientState, since: float) -> bool:
+        """Whether a client's failures since ``since`` (``fast_window``) were each on a
+        name of its own, tried no other time, fewer than ``enumeration_users`` names,
+        spread over :data:`PEOPLE_APART` seconds or more: the colleagues behind an
+        office's address, each mistyping once, before their logins come (the fast rule
+        waits; a program trying names reaches the enumeration rule a failure later, and
+        one repeating a name the fast rule)."""
+        distinct = client.one_name_each(since)
+        if not 0 < distinct < self._limits.enumeration[0]:
+            return False
+        times = client.times
+        return times is not None and times[-1] - times[-distinct] >= PEOPLE_APART
 
     def _stale_count(self, client: ClientState, key: str, count: int, when: float) -> int:
         """Count ``count`` more failures on ``key``, an account ``client`` had logged in
@@ -1583,6 +1609,7 @@ class Detector:
                 self._owner_logged_in(client, key)
                 if key is not None:
                     self._excuse_typos(client, key, when)
+                    client.forget_typos(key, when - self._limits.compromise[1], when)
             return []
         reason, failures_before, by_others = compromise
         if len(self._compromised) < MAX_COMPROMISES:
@@ -1815,12 +1842,18 @@ class Detector:
         """Whether a client's guessing before its login as ``key`` was all on that
         account, and no more than ``fast_failures`` tries, or from an address others log
         in from too (an office's NAT, where a phone with an old password fails until its
-        owner's laptop logs in): a person's retyping or old device, or a guess that
-        worked, which no count tells apart. The owner can: the compromise is to be
+        owner's laptop logs in); or no more than ``fast_failures`` tries in all, some of
+        them on that account (colleagues behind one address, one mistyping twice and
+        another once within a minute): a person's retyping or old device, or a guess
+        that worked, which no count tells apart. The owner can: the compromise is to be
         checked with them (its own brute-force verdict still bans the address)."""
-        if key is None or not self._tried_locals(client) <= {local_part(key)}:
+        if key is None:
             return False
-        return client.failures <= self.policy.fast_failures or self._others_log_in(client, key)
+        tried = self._tried_locals(client)
+        few = client.failures <= self.policy.fast_failures
+        if not tried <= {local_part(key)}:
+            return few and local_part(key) in tried
+        return few or self._others_log_in(client, key)
 
     def _shared_address(self, client: ClientState, key: str, when: float) -> bool:
         """Whether a login as ``key`` from a client judged guessing is someone else

@@ -430,6 +430,63 @@ class ClientState:
         entry = self.users.get(user)
         return int(entry[0]) if entry is not None else 0
 
+    def one_name_each(self, since: float) -> int:
+        """How many failures since ``since`` there were when each was on a name of its
+        own, tried no other time (colleagues behind an office's address, each mistyping
+        once); 0 when a name was tried twice, a failure named none, or the names did
+        not all fit."""
+        users = self.users
+        times = self.times
+        if users is None or times is None or self.users_full:
+            return 0
+        recent = sum(1 for at in times if at >= since)
+        names = 0
+        for count, last in users.values():
+            if last >= since:
+                if count != 1:
+                    return 0
+                names += 1
+        return recent if names == recent else 0
+
+    def forget_typos(self, user: str, since: float, until: float) -> int:
+        """The owner of ``user`` logged in from here after failing on it: those failures
+        were typos, not guesses. The name leaves the names tried, its failures the count,
+        and as many of the latest failure times between ``since`` and ``until`` (the
+        times say no name: at most the client's failures within them). Returns how many
+        failures were forgotten."""
+        users = self.users
+        if users is None:
+            if self.user != user:
+                return 0
+            count = self.user_count
+            last = self.user_last
+        else:
+            entry = users.get(user)
+            if entry is None:
+                return 0
+            count = int(entry[0])
+            last = entry[1]
+        if last < since:
+            return 0  # an old typo: the client's guessing since then stays counted
+        if users is None:
+            self.user = None
+            self.user_count = 0
+            self.user_last = 0.0
+        else:
+            del users[user]
+        self.failures = max(0, self.failures - count)
+        times = self.times
+        if times:
+            index = len(times)
+            while index and times[index - 1] > until:
+                index -= 1
+            left = count
+            while left and index and times[index - 1] >= since:
+                index -= 1
+                left -= 1
+                del times[index]
+        return count
+
     # -- evidence ----------------------------------------------------------------------
 
     def keep(self, event: Event, important: bool = False) -> None:
