@@ -63,7 +63,7 @@ def mailwarden(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def analyze(*extra: str) -> subprocess.CompletedProcess[str]:
-    return mailwarden("analyze", "--quiet", "--users", USERS, *extra, *LOGS)
+    return mailwarden("analyze", "--quiet", "--year", "2026", "--users", USERS, *extra, *LOGS)
 
 
 @pytest.fixture(scope="module")
@@ -318,7 +318,14 @@ def test_the_users_configuration_fails_the_audit_with_its_problems() -> None:
 def test_an_hour_of_a_few_guesses_is_not_called_nobody_guessing() -> None:
     # Tuesday 10:00-11:00 holds a few failed logins, none enough for a verdict.
     done = mailwarden(
-        "analyze", "--since", "2026-03-10T10:00", "--until", "2026-03-10 11:00", *LOGS
+        "analyze",
+        "--year",
+        "2026",
+        "--since",
+        "2026-03-10T10:00",
+        "--until",
+        "2026-03-10 11:00",
+        *LOGS,
     )
     assert done.returncode == 0, done.stderr
     top = " ".join(done.stdout.split("Read ")[0].split())
