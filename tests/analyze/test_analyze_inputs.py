@@ -109,19 +109,35 @@ def test_archives_last_written_a_day_before_since_are_not_opened(tmp_path: Path)
     set_mtime(tmp_path / "mail.log.2.gz", day)
     set_mtime(tmp_path / "mail.log.1.gz", day + timedelta(days=1))
     set_mtime(tmp_path / "mail.log", day + timedelta(days=2))
+    # --since looks back stale_window (30 days by default) for the owners' logins: a
+    # minute here, so that the archive of two days before is not needed.
+    short = ("--set", "policy.stale_window=1m")
     args = ("--year", "2026", "--timezone", "UTC", tmp_path)
 
-    result = run_analyze("--format", "json", "--since", "2026-02-25 08:00", *args)
+    result = run_analyze("--format", "json", "--since", "2026-02-25 08:00", *short, *args)
     assert result.returncode == 0 and result.stderr == "", result.stderr
     data = json.loads(result.stdout)
     # mail.log.1.gz was written 8 hours before --since, within the day's slack: read.
     assert data["stats"]["files"] == 2 and data["stats"]["files_before_since"] == 1
+    assert data["looked_back"] == [] and data["stats"]["files_looked_back"] == 0
     assert [a["ip"] for a in data["attackers"]] == ["192.0.2.52"]
 
-    text_report = run_analyze("--since", "2026-02-25 08:00", *args).stdout
+    text_report = run_analyze("--since", "2026-02-25 08:00", *short, *args).stdout
     assert "1 file last written more than a day before --since not opened." in " ".join(
         text_report.split()
     )
+
+    # With the default look-back, the archive is read for the owners' logins, and the
+    # report says so rather than "not opened".
+    result = run_analyze("--format", "json", "--since", "2026-02-25 08:00", *args)
+    data = json.loads(result.stdout)
+    assert data["stats"]["files_before_since"] == 0 and data["not_opened"] == []
+    assert data["looked_back"] == [str(tmp_path / "mail.log.2.gz")]
+    assert [a["ip"] for a in data["attackers"]] == ["192.0.2.52"]
+    text_report = run_analyze("--since", "2026-02-25 08:00", *args).stdout
+    said = " ".join(text_report.split())
+    assert "1 file written before --since read only for the owners' logins." in said
+    assert "not opened" not in said
     # Without --since, every file is opened and the damage is said.
     whole = run_analyze("--format", "json", *args)
     assert "mail.log.2.gz" in whole.stderr and json.loads(whole.stdout)["stats"]["files"] == 3
@@ -398,3 +414,24 @@ def test_standard_input_is_named_as_such(tmp_path: Path) -> None:
     log.sasl_failures(0, "192.0.2.61", "root", 12)
     out = run_analyze("-", stdin=log.text()).stdout
     assert "lines from standard input in" in " ".join(out.split())
+
+
+def test_inputs_all_written_within_the_look_back_say_they_were_read_for_it(
+    tmp_path: Path,
+) -> None:
+    # Written ten days before --since: read for the owners' logins of the 30 days
+    # before it, nothing of the window; not "none was opened".
+    log = Log()
+    log.sasl_failures(0, "192.0.2.60", "root", 6)
+    path = log.write(tmp_path / "mail.log")
+    set_mtime(path, datetime(2026, 2, 24, tzinfo=UTC))
+    done = run_analyze("--year", "2026", "--since", "2026-03-06", "--timezone", "UTC", path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("No attack found")
+    said = " ".join(done.stdout.split())
+    assert "1 file written before --since read only for the owners' logins." in said
+    assert "not opened" not in said and "Opened no file" not in said
+    assert done.stderr == (
+        "mailwarden: warning: every input was last written more than a day before "
+        "--since 2026-03-06 00:00 UTC: read only for the owners' logins before it\n"
+    )

@@ -325,8 +325,18 @@ def _analyze(
     if held is not None:
         stats.problem(held)
     # In the language of the text report; English with --format json (see _run).
+    read_back = set(earlier)
+    looked_back = [path for path in older if path in read_back]  # for the owners' logins only
     if older and not paths and not journal:
-        message = _("every input was last written more than a day before {window}: none was opened")
+        if looked_back:
+            message = _(
+                "every input was last written more than a day before {window}: read only "
+                "for the owners' logins before it"
+            )
+        else:
+            message = _(
+                "every input was last written more than a day before {window}: none was opened"
+            )
         _warn(message.format(window=_window(options)))
     elif journal and not paths and not stats.lines:
         if options.windowed:
@@ -391,7 +401,8 @@ def _analyze(
         disorder=tuple(stats.disorder),
         cautions=tuple(cautions),
         duplicates=stats.duplicates,
-        before_since=tuple(older),
+        before_since=tuple(path for path in older if path not in looked_back),
+        looked_back=tuple(looked_back),
         after_until=tuple(stats.after_until),
     )
     for problem in summary.problems + summary.disorder:

@@ -58,7 +58,11 @@ class ReadSummary:
     duplicates: int = 0
     """Lines also given by another input (mail.log and syslog), counted once."""
     before_since: tuple[str, ...] = ()
-    """Files not opened: last written more than a day before --since."""
+    """Files not opened: last written more than a day before --since's look-back (the
+    ``stale_window`` before it)."""
+    looked_back: tuple[str, ...] = ()
+    """Files last written more than a day before --since, read only for the owners'
+    logins of the ``stale_window`` before it (nothing of them is reported)."""
     after_until: tuple[str, ...] = ()
     """Files of a rotated set not opened: an older one ends more than a day past
     --until."""
@@ -81,6 +85,7 @@ class ReadSummary:
             "lines_skipped": self.skipped,
             "lines_duplicate": self.duplicates,
             "files_before_since": len(self.before_since),
+            "files_looked_back": len(self.looked_back),
             "files_after_until": len(self.after_until),
             "problems": len(self.problems),
         }

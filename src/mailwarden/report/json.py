@@ -24,9 +24,11 @@ carries ``user_complete`` (false when the log cut the payload inside the usernam
 server's configuration carries ``audit`` (the command that checks it), and
 ``inputs``/``problems`` say what was read and what could not be. ``not_opened`` lists
 the files --since or --until left unread, each ``{path, reason}``: ``before_since``
-(last written more than a day before --since) or ``after_until`` (a newer file of a
-rotated set whose older file ends more than a day past --until); ``stats`` counts them
-as ``files_before_since`` and ``files_after_until``. ``notes`` starts with a line per
+(last written more than a day before the look-back, ``stale_window`` before --since) or
+``after_until`` (a newer file of a rotated set whose older file ends more than a day past
+--until); ``stats`` counts them as ``files_before_since`` and ``files_after_until``.
+``looked_back`` lists the files written before --since that were read only for the
+owners' logins of that look-back (``files_looked_back``). ``notes`` starts with a line per
 input whose entries go back in time (the newest file first on standard input): the
 analysis counts in the order given, so it may be wrong; then a line when nothing that
 could change the analysis lay inside --since/--until (an all-clear that covers less than
@@ -65,6 +67,7 @@ def analysis_document(
     document["not_opened"] = [
         {"path": path, "reason": "before_since"} for path in summary.before_since
     ] + [{"path": path, "reason": "after_until"} for path in summary.after_until]
+    document["looked_back"] = list(summary.looked_back)
     document["problems"] = list(summary.problems)
     document["notes"] = list(summary.disorder + summary.cautions) + document["notes"]
     return document

@@ -331,7 +331,7 @@ def _read_line(
         "Read {n} lines from {source} in {seconds} s",
         summary.lines,
     ).format(n=f"{summary.lines:,}", source=where_from, seconds=f"{summary.seconds:.1f}")
-    if not summary.files and not summary.lines and summary.before_since:
+    if not summary.files and not summary.lines and summary.before_since and not summary.looked_back:
         read = _("Opened no file")  # every file was last written before --since
     if failures:
         guessing = sum(1 for a in attackers if a.failures)  # scanners fail no login
@@ -379,6 +379,16 @@ def _read_line(
             ngettext(
                 "{n} file last written more than a day before --since not opened.",
                 "{n} files last written more than a day before --since not opened.",
+                count,
+            ),
+            count,
+        )
+    if summary.looked_back:
+        count = len(summary.looked_back)
+        read += _gap() + counted(
+            ngettext(
+                "{n} file written before --since read only for the owners' logins.",
+                "{n} files written before --since read only for the owners' logins.",
                 count,
             ),
             count,
