@@ -15,6 +15,7 @@ import pytest
 from clirunner import Runner
 from mailwarden.cli.language import speaking
 from mailwarden.cli.progress import BarProgress
+from mailwarden.errors import MailwardenError
 
 ENTRY = (
     '{"__REALTIME_TIMESTAMP": "1771837200000000", "__CURSOR": "s=1;i=1", '
@@ -130,3 +131,25 @@ def test_the_progress_bar_counts_in_chinese() -> None:
     with speaking("en"):
         text = _bar_text()
     assert "8 MB, 60,000 lines, " in text and "lines/s" in text
+
+
+def _killed_worker() -> str:
+    """What analyze says when its reading process dies (killed for memory, say)."""
+    from mailwarden.pipeline import Counts
+    from mailwarden.scan import _NoProgress
+    from mailwarden.scanpool import _receive, in_worker
+
+    counts = Counts()
+    with pytest.raises(MailwardenError) as stopped:
+        in_worker(lambda fd: os._exit(9), lambda pipe: _receive(pipe, print, counts, _NoProgress()))
+    return str(stopped.value)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="the reading process is forked")
+def test_a_reading_process_that_died_is_said_in_chinese() -> None:
+    from mailwarden.scanpool import failed
+
+    with speaking("zh_CN"):
+        assert _killed_worker() == "读取日志的子进程在输入读完之前就结束了"
+        assert str(failed("MemoryError", "")) == "读取日志的子进程出错：MemoryError: "
+    assert _killed_worker() == "the reading process ended before the end of the input"
