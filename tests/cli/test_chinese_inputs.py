@@ -153,3 +153,13 @@ def test_a_reading_process_that_died_is_said_in_chinese() -> None:
         assert _killed_worker() == "读取日志的子进程在输入读完之前就结束了"
         assert str(failed("MemoryError", "")) == "读取日志的子进程出错：MemoryError: "
     assert _killed_worker() == "the reading process ended before the end of the input"
+
+
+@pytest.mark.parametrize("command", ["analyze", "explain", "audit"])
+def test_a_mistyped_option_and_its_suggestion_in_chinese(run: Runner, command: str) -> None:
+    code, out, err = run(command, "--lang", "zh_CN", "--lang-x", "zh")
+    assert (code, out) == (2, "")
+    # No space after the Chinese full stop, as click puts after the English one.
+    assert err.endswith("错误：没有选项 '--lang-x'。你是不是想用 '--lang'？\n"), err
+    code, out, err = run(command, "--lang-x", "zh")
+    assert err.endswith("Error: No such option '--lang-x'. Did you mean '--lang'?\n"), err

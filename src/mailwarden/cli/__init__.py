@@ -25,7 +25,7 @@ import click
 from mailwarden import __version__
 from mailwarden.cli.language import TranslatedGroup, TranslatedOption, command_language, speaking
 from mailwarden.errors import MailwardenError
-from mailwarden.locale import N_, _, gettext
+from mailwarden.locale import N_, _, active_language, gettext
 
 # name -> (module under mailwarden.cli, attribute, one-line help as a msgid)
 COMMANDS: dict[str, tuple[str, str, str]] = {
@@ -152,6 +152,18 @@ def reader_left() -> NoReturn:
     raise click.exceptions.Exit(READER_LEFT)
 
 
+def _show(exc: click.ClickException) -> None:
+    """``exc.show()``; in Chinese without the space click puts between an unknown
+    option's message and its "did you mean" (Chinese has none after its full stop)."""
+    message = exc.message
+    if active_language() != "en" and isinstance(exc, click.exceptions.NoSuchOption):
+        said = exc.format_message()
+        if said.startswith(message + " "):
+            joined = message + said[len(message) + 1 :]
+            exc.format_message = lambda: joined  # type: ignore[method-assign]
+    exc.show()
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: one clear line on stderr for every error we know, never a traceback
     for bad input. A command may return an int: that is the exit status."""
@@ -181,7 +193,7 @@ def main(argv: list[str] | None = None) -> None:
         except click.exceptions.Exit as exc:
             sys.exit(exc.exit_code)
         except click.ClickException as exc:  # usage errors: exit 2
-            exc.show()
+            _show(exc)
             sys.exit(exc.exit_code)
         except click.exceptions.Abort:
             click.echo(_("mailwarden: aborted"), err=True)
