@@ -66,6 +66,7 @@ from typing import Any, BinaryIO
 
 from mailwarden import scan as _scan
 from mailwarden.errors import InputError, MailwardenError
+from mailwarden.locale import gettext
 from mailwarden.model import Category, Event, EventType, Record, Strength
 from mailwarden.pipeline import Counts, ReadOptions
 from mailwarden.scan import Progress, Relevance, Stream, _analysis_batches
@@ -476,7 +477,9 @@ def failed(kind: str, text: str) -> MailwardenError:
     """The error to raise here for the worker's :func:`failure`."""
     if kind == "input":
         return InputError(text)
-    return MailwardenError(f"the reading process failed: {kind}: {text}")
+    return MailwardenError(
+        gettext("the reading process failed: {kind}: {text}").format(kind=kind, text=text)
+    )
 
 
 # -- decoding (main side) ----------------------------------------------------------------
@@ -633,7 +636,7 @@ def _receive(
         counts.recognised += recognised
         counts.events += events_count
     if not ended:
-        raise MailwardenError("the reading process ended before the end of the input")
+        raise MailwardenError(gettext("the reading process ended before the end of the input"))
 
 
 __all__ = ["MIN_BYTES", "regular_bytes", "scan_parallel", "two_cores", "worth_a_worker"]

@@ -172,7 +172,10 @@ def test_analyze_follows_the_locale_but_its_json_stays_english(run: Runner, tmp_
         (["analyze", "--lang", "en", "x"], "en"),
         (["analyze", "x"], "zh_CN"),
         (["events", "--lang", "zh"], "en"),
-        (["--help"], "en"),
+        (["status", "--help"], "en"),
+        (["--help"], "zh_CN"),  # the group's own help: the locale's language
+        ([], "zh_CN"),
+        (["analyse", "--lang", "en"], "zh_CN"),  # no such command: the group says so
     ],
 )
 def test_command_language(args: list[str], language: str) -> None:

@@ -23,24 +23,32 @@ from typing import IO, NoReturn
 import click
 
 from mailwarden import __version__
-from mailwarden.cli.language import command_language, speaking
+from mailwarden.cli.language import TranslatedGroup, TranslatedOption, command_language, speaking
 from mailwarden.errors import MailwardenError
-from mailwarden.locale import _
+from mailwarden.locale import N_, _, active_language, gettext
 
-# name -> (module under mailwarden.cli, attribute, one-line help)
+# name -> (module under mailwarden.cli, attribute, one-line help as a msgid)
 COMMANDS: dict[str, tuple[str, str, str]] = {
-    "explain": ("explain", "explain", "Explain a log excerpt line by line, with a verdict."),
-    "events": ("events", "events", "Print the event stream (text or JSON lines)."),
-    "analyze": ("analyze", "analyze", "Find every attack in a log archive; did anyone get in?"),
-    "audit": ("audit", "audit", "Audit Postfix and Dovecot settings; print the exact fixes."),
-    "run": ("run", "run", "Run the daemon: follow logs, ban attackers in the firewall."),
-    "ban": ("ops", "ban", "Ban an address or network now."),
-    "unban": ("ops", "unban", "Lift a ban."),
-    "status": ("ops", "status", "Show active bans, counts and source positions."),
+    "explain": ("explain", "explain", N_("Explain a log excerpt line by line, with a verdict.")),
+    "events": ("events", "events", N_("Print the event stream (text or JSON lines).")),
+    "analyze": (
+        "analyze",
+        "analyze",
+        N_("Find every attack in a log archive; did anyone get in?"),
+    ),
+    "audit": (
+        "audit",
+        "audit",
+        N_("Audit Postfix and Dovecot settings; print the exact fixes."),
+    ),
+    "run": ("run", "run", N_("Run the daemon: follow logs, ban attackers in the firewall.")),
+    "ban": ("ops", "ban", N_("Ban an address or network now.")),
+    "unban": ("ops", "unban", N_("Lift a ban.")),
+    "status": ("ops", "status", N_("Show active bans, counts and source positions.")),
 }
 
 
-class LazyGroup(click.Group):
+class LazyGroup(TranslatedGroup):
     """A group whose subcommands are imported on first use."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
@@ -50,10 +58,11 @@ class LazyGroup(click.Group):
         return self._load(cmd_name)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        # Short help from the table, so `mailwarden --help` imports nothing heavy.
-        rows = [(name, COMMANDS[name][2]) for name in self.list_commands(ctx)]
+        # Short help from the table, so `mailwarden --help` imports nothing heavy; in the
+        # language of the help (the commands themselves may speak English only).
+        rows = [(name, gettext(COMMANDS[name][2])) for name in self.list_commands(ctx)]
         if rows:
-            with formatter.section("Commands"):
+            with formatter.section(gettext(N_("Commands"))):
                 formatter.write_dl(rows)
 
     def invoke(self, ctx: click.Context) -> object:
@@ -82,18 +91,26 @@ class LazyGroup(click.Group):
 @click.group(
     cls=LazyGroup,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+    help=N_(
+        "mailwarden defends a mail server against password guessing.\n"
+        "\n"
+        "\b\n"
+        "Examples:\n"
+        "  mailwarden explain /var/log/mail.log            what do these lines mean?\n"
+        "  mailwarden analyze /var/log/mail.log*           who attacked, did anyone get in?\n"
+        "  mailwarden audit                                what to change in Postfix/Dovecot\n"
+        "  mailwarden run --config /etc/mailwarden/mailwarden.toml   block attackers"
+    ),
 )
-@click.version_option(__version__, prog_name="mailwarden")
+@click.version_option(
+    __version__,
+    prog_name="mailwarden",
+    cls=TranslatedOption,
+    help=N_("Show the version and exit."),
+)
 def cli() -> None:
-    """mailwarden defends a mail server against password guessing.
-
-    \b
-    Examples:
-      mailwarden explain /var/log/mail.log            what do these lines mean?
-      mailwarden analyze /var/log/mail.log*           who attacked, did anyone get in?
-      mailwarden audit                                what to change in Postfix/Dovecot
-      mailwarden run --config /etc/mailwarden/mailwarden.toml   block attackers
-    """
+    """The group of the commands (its help: the ``help`` above, in the language of the
+    locale; see :func:`mailwarden.cli.language.command_language`)."""
 
 
 READER_LEFT = 128 + signal.SIGPIPE
@@ -135,6 +152,18 @@ def reader_left() -> NoReturn:
     raise click.exceptions.Exit(READER_LEFT)
 
 
+def _show(exc: click.ClickException) -> None:
+    """``exc.show()``; in Chinese without the space click puts between an unknown
+    option's message and its "did you mean" (Chinese has none after its full stop)."""
+    message = exc.message
+    if active_language() != "en" and isinstance(exc, click.exceptions.NoSuchOption):
+        said = exc.format_message()
+        if said.startswith(message + " "):
+            joined = message + said[len(message) + 1 :]
+            exc.format_message = lambda: joined  # type: ignore[method-assign]
+    exc.show()
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: one clear line on stderr for every error we know, never a traceback
     for bad input. A command may return an int: that is the exit status."""
@@ -164,7 +193,7 @@ def main(argv: list[str] | None = None) -> None:
         except click.exceptions.Exit as exc:
             sys.exit(exc.exit_code)
         except click.ClickException as exc:  # usage errors: exit 2
-            exc.show()
+            _show(exc)
             sys.exit(exc.exit_code)
         except click.exceptions.Abort:
             click.echo(_("mailwarden: aborted"), err=True)

@@ -43,7 +43,10 @@ from mailwarden.locale import N_, Nn_, activate, active_language, gettext, ngett
 
 LANG_OPTION = "--lang"
 COMMANDS_WITH_LANGUAGE = ("explain", "audit", "analyze")
-"""The commands that speak Chinese (``--lang`` or the locale); the others speak English."""
+"""The commands that speak Chinese (``--lang`` or the locale)."""
+ENGLISH_COMMANDS = ("events", "run", "ban", "unban", "status")
+"""The commands that speak English whatever the locale (their output is read by programs,
+their logs by anyone)."""
 
 _SHOW_HELP = N_("Show this message and exit.")
 CLICK_MESSAGES = (
@@ -59,9 +62,10 @@ CLICK_MESSAGES = (
     N_("Options"),
     _SHOW_HELP,
     N_("default: {default}"),
+    N_("No such command {name!r}."),
 )
-"""Click's messages that ``explain``, ``audit`` and ``analyze`` can show (usage errors and
---help)."""
+"""Click's messages that ``explain``, ``audit``, ``analyze`` and ``mailwarden`` itself can
+show (usage errors and --help)."""
 CLICK_PLURALS = (
     Nn_("Did you mean {possibility}?", "(Did you mean one of: {possibilities}?)"),
     Nn_("Option {name!r} requires an argument.", "Option {name!r} requires {nargs} arguments."),
@@ -102,20 +106,20 @@ class TranslatedContext(click.Context):
         return CellHelpFormatter(width=self.terminal_width, max_width=self.max_content_width)
 
 
-class TranslatedCommand(click.Command):
-    """A command whose description (``help``) and ``epilog`` are msgids: click reads
-    them in the active language (an option's help: :class:`TranslatedOption`), and lays
-    them out by terminal cells (:class:`TranslatedContext`)."""
+class _TranslatedTexts:
+    """The description (``help``) and ``epilog`` as msgids, read in the active language,
+    and --help's own line said again in it (see :class:`TranslatedCommand`)."""
 
-    context_class = TranslatedContext
+    _help_msgid: str | None
+    _epilog_msgid: str | None
 
     def get_help_option(self, ctx: click.Context) -> click.Option | None:
         # Click makes --help's option once, in the language of the command's first use,
         # and keeps it: its help is said again in the language active now.
-        option = super().get_help_option(ctx)
+        option = super().get_help_option(ctx)  # type: ignore[misc]
         if option is not None:
             option.help = gettext(_SHOW_HELP)
-        return option
+        return option  # type: ignore[no-any-return]
 
     @property
     def help(self) -> str | None:
@@ -134,6 +138,20 @@ class TranslatedCommand(click.Command):
         self._epilog_msgid = value
 
 
+class TranslatedCommand(_TranslatedTexts, click.Command):
+    """A command whose description (``help``) and ``epilog`` are msgids: click reads
+    them in the active language (an option's help: :class:`TranslatedOption`), and lays
+    them out by terminal cells (:class:`TranslatedContext`)."""
+
+    context_class = TranslatedContext
+
+
+class TranslatedGroup(_TranslatedTexts, click.Group):
+    """:class:`TranslatedCommand` for a group: ``mailwarden --help``."""
+
+    context_class = TranslatedContext
+
+
 def option(*param_decls: str, **attrs: Any) -> Callable[[F], F]:
     """``click.option`` for the commands that speak Chinese: its ``help`` is a msgid
     (mark it with ``N_``), shown in the active language."""
@@ -143,13 +161,18 @@ def option(*param_decls: str, **attrs: Any) -> Callable[[F], F]:
 def command_language(args: Sequence[str], environ: Mapping[str, str] | None = None) -> str:
     """The language the command in ``args`` (the arguments after ``mailwarden``) speaks:
     its ``--lang`` when that names a language we have, else the locale's, for the
-    commands of :data:`COMMANDS_WITH_LANGUAGE`; English for the others."""
+    commands of :data:`COMMANDS_WITH_LANGUAGE`; English for :data:`ENGLISH_COMMANDS`.
+    Without a command of ours (``mailwarden --help``, ``mailwarden``, a mistyped name)
+    the group speaks, in the locale's language (the rule of ``explain`` and
+    ``analyze``): the group has no ``--lang``, which is an option of the commands."""
     from mailwarden.locale import language_from_environment, normalize_language
 
     env = os.environ if environ is None else environ
     command = next((arg for arg in args if not arg.startswith("-")), None)
-    if command not in COMMANDS_WITH_LANGUAGE:
+    if command in ENGLISH_COMMANDS:
         return "en"
+    if command is None or command not in COMMANDS_WITH_LANGUAGE:
+        return language_from_environment(env)
     given = _lang_value(args[args.index(command) + 1 :])
     chosen = normalize_language(given) if given else None
     if chosen is not None:

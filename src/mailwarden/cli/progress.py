@@ -17,6 +17,7 @@ import time
 from collections.abc import Sequence
 from typing import IO, Any
 
+from mailwarden.locale import _
 from mailwarden.sources.files import STDIN
 
 THRESHOLD = 4 << 20
@@ -107,7 +108,9 @@ class BarProgress:
             description=(
                 f"{self._label}{name} ({min(self._done_files + 1, self._files)}/{self._files})"
             ),
-            lines=f"{self._read / 1e6:,.0f} MB, {self._lines:,} lines, {rate:,.0f} lines/s",
+            lines=_("{size} MB, {lines} lines, {rate} lines/s").format(
+                size=f"{self._read / 1e6:,.0f}", lines=f"{self._lines:,}", rate=f"{rate:,.0f}"
+            ),
         )
 
     def _open(self) -> None:

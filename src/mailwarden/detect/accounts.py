@@ -15,6 +15,8 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from mailwarden.errors import InputError
+from mailwarden.locale import _
+from mailwarden.locale.system import os_reason
 
 CUT = "…"
 """Ends an account name that was cut: by the log (Postfix's TLS dump keeps 40 bytes of
@@ -79,21 +81,33 @@ def load_accounts(path: str | Path) -> Accounts:
         with open(path, "rb") as stream:
             for number, raw in enumerate(iter(lambda: stream.readline(MAX_ACCOUNT_LINE + 1), b"")):
                 if b"\0" in raw or (len(raw) > MAX_ACCOUNT_LINE and not raw.endswith(b"\n")):
-                    what = "binary data" if b"\0" in raw else "a line over 64 KiB"
-                    raise InputError(
-                        f"{path}: line {number + 1:,}: {what}: not a list of accounts"
-                        " (one name per line) or a Dovecot passwd-file"
-                    )
+                    if b"\0" in raw:
+                        message = _(
+                            "{path}: line {line}: binary data: not a list of accounts"
+                            " (one name per line) or a Dovecot passwd-file"
+                        )
+                    else:
+                        message = _(
+                            "{path}: line {line}: a line over 64 KiB: not a list of accounts"
+                            " (one name per line) or a Dovecot passwd-file"
+                        )
+                    raise InputError(message.format(path=path, line=f"{number + 1:,}"))
                 line = raw.decode("utf-8", "replace")
                 line = (line.removeprefix("\ufeff") if number == 0 else line).strip()
                 if not line or line.startswith("#"):
                     continue
                 if len(names) >= MAX_ACCOUNTS:
                     raise InputError(
-                        f"{path}: more than {MAX_ACCOUNTS:,} accounts: too many to hold;"
-                        " list those of the domains under attack"
+                        _(
+                            "{path}: more than {n} accounts: too many to hold;"
+                            " list those of the domains under attack"
+                        ).format(path=path, n=f"{MAX_ACCOUNTS:,}")
                     )
                 names.append(line.split(":", 1)[0].strip())
     except OSError as exc:
-        raise InputError(f"{path}: cannot read the list of accounts: {exc.strerror}") from None
+        raise InputError(
+            _("{path}: cannot read the list of accounts: {reason}").format(
+                path=path, reason=os_reason(exc)
+            )
+        ) from None
     return Accounts(names, str(path))

@@ -12,7 +12,8 @@ Decisions:
   facility, ``_SYSTEMD_UNIT=postfix@-.service``), each passed as one argument.
 - A journalctl that fails before printing anything raises InputError with its own first
   line of complaint; a failure after some output, or a warning (for example that the
-  user cannot see the system journal), is recorded as a problem.
+  user cannot see the system journal), is recorded as a problem. Our words in these
+  messages are in the active language (journalctl's own line is as it wrote it).
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ from datetime import datetime
 from typing import IO
 
 from mailwarden.errors import InputError
+from mailwarden.locale import _
+from mailwarden.locale.system import os_reason
 from mailwarden.sources._lines import LineSplitter
 from mailwarden.sources.interface import Chunk, ReadStats
 
@@ -64,7 +67,9 @@ def journal_command(
         args.append("--no-tail" if after_cursor is not None or since is not None else "--lines=0")
     for match in matches:
         if not _MATCH.match(match):
-            raise InputError(f"{match!r}: not a journal match (FIELD=value or +)")
+            raise InputError(
+                _("{match!r}: not a journal match (FIELD=value or +)").format(match=match)
+            )
         args.append(match)
     return args
 
@@ -109,10 +114,16 @@ def read_journal(
             )
         except FileNotFoundError:
             raise InputError(
-                f"{journalctl}: not found; reading the systemd journal needs journalctl"
+                _("{program}: not found; reading the systemd journal needs journalctl").format(
+                    program=journalctl
+                )
             ) from None
         except OSError as exc:
-            raise InputError(f"{journalctl}: cannot run: {exc.strerror}") from None
+            raise InputError(
+                _("{program}: cannot run: {reason}").format(
+                    program=journalctl, reason=os_reason(exc)
+                )
+            ) from None
         stats.files += 1
         assert proc.stdout is not None
         splitter = LineSplitter(SOURCE, stats)
@@ -187,9 +198,18 @@ def _complain(
     errors.seek(0)
     text = errors.read(4096).decode("utf-8", "replace")
     first = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    said = first or _("no message")
     if code != 0 and not produced:
-        raise InputError(f"{journalctl} failed (exit {code}): {first or 'no message'}")
+        raise InputError(
+            _("{program} failed (exit {code}): {message}").format(
+                program=journalctl, code=code, message=said
+            )
+        )
     if code != 0:
-        stats.problem(f"{SOURCE}: {journalctl} stopped with exit {code}: {first or 'no message'}")
+        stats.problem(
+            _("{source}: {program} stopped with exit {code}: {message}").format(
+                source=SOURCE, program=journalctl, code=code, message=said
+            )
+        )
     elif first:
         stats.problem(f"{SOURCE}: {journalctl}: {first}")
