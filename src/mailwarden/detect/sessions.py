@@ -163,7 +163,8 @@ class Session:
         """The mechanisms of the failed AUTH commands of each name (:func:`_fallback`,
         :func:`_dovecot_fallback`)."""
         self._fallbacks = 0
-        """Dovecot: failures taken for a mechanism fallback (:func:`_dovecot_fallback`)."""
+        """Failures taken for a mechanism fallback (:func:`_fallback`,
+        :func:`_dovecot_fallback`)."""
         self._auth_down = False
         """The last AUTH line said the auth socket could not be reached (no client)."""
         self.unresolved: list[int] | None = None
@@ -238,9 +239,9 @@ def disconnect_failures(event: Event) -> int:
 MAX_MECHANISMS = 8
 """Mechanisms remembered per name in a session (a server offers a few)."""
 MAX_FALLBACKS = 2
-"""Failed attempts of one Dovecot session (or of one address's run of Dovecot auth lines
-without a session id) taken for a mechanism fallback at most: a mail program tries one
-password by the two or three mechanisms it knows, a bot never gains more than this."""
+"""Failed attempts of one session (or of one address's run of Dovecot auth lines without
+a session id) taken for a mechanism fallback at most: a mail program tries one password
+by the two or three mechanisms it knows, a bot never gains more than this."""
 FALLBACK_WINDOW = 60.0
 """Dovecot auth-process failures without a session id (Postfix's SASL through Dovecot) of
 one address are one run of tries, the stand-in for a session, from a ``connect from`` of
@@ -280,8 +281,9 @@ def _fallback(session: Session, event: Event) -> bool:
     (``sasl_username=``, Postfix 3.9 and later) failed before in this session, and never by
     this mechanism (a refused password, not a protocol error such as bad base64 or a
     mechanism not offered). A client repeating one mechanism is counted each time, and one
-    alternating two is counted from its second round: at most a mechanism or two of
-    each session's tries go uncounted. Remembers the mechanism either way."""
+    alternating two is counted from its second round: at most :data:`MAX_FALLBACKS` of
+    each session's tries go uncounted, also when a bot tries name after name by two
+    mechanisms each. Remembers the mechanism either way."""
     mechanism = event.mechanism
     user = event.user
     if mechanism is None or user is None or "nvalid" in (event.reason or ""):
@@ -292,7 +294,10 @@ def _fallback(session: Session, event: Event) -> bool:
     if tried is None:
         session._mechanisms = {user: [mechanism]}
         return False
-    return _tried_before(tried, user, mechanism)
+    if not _tried_before(tried, user, mechanism) or session._fallbacks >= MAX_FALLBACKS:
+        return False
+    session._fallbacks += 1
+    return True
 
 
 def _dovecot_mechanism(event: Event) -> str | None:
