@@ -305,7 +305,7 @@ def _dovecot_mechanism(event: Event) -> str | None:
 
     Dovecot 2.4 names it in every auth line (``auth(user,ip,sasl:plain)<…>``). Dovecot
     2.3 names it only when the mechanism itself checked the password (``cram-md5(user,ip,
-    <…>): Password mismatch``, also DIGEST-MD5, SCRAM); when a passdb checked it
+    <…>): Password mismatch``); when a passdb checked it
     (``passwd-file(user,ip,<…>)``, ``pam(…)``: PLAIN, LOGIN, and IMAP's LOGIN command, which
     is PLAIN) the line does not say which, as real Dovecot 2.3.19 shows. Those all count
     as one mechanism, :data:`UNNAMED_MECHANISM`: the safe reading, as it can only take two
