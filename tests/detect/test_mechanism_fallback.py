@@ -67,6 +67,24 @@ def test_a_bot_alternating_mechanisms_is_counted_from_its_second_round() -> None
     assert attacker.failures == 5
 
 
+def test_a_bot_trying_name_after_name_by_two_mechanisms_gains_two_tries_at_most() -> None:
+    log = Log()
+    pid = log.next_pid()
+    log.connect(0, BOT, pid)
+    for n in range(10):  # user0 by PLAIN, then by LOGIN, user1 by PLAIN, …
+        log.sasl_failure(
+            1 + n,
+            BOT,
+            f"user{n // 2}@example.com",
+            pid,
+            mechanism=("PLAIN", "LOGIN")[n % 2],
+            reason="authentication failure",
+        )
+    log.disconnect(12, BOT, pid, failed=10)
+    (attacker,) = analyze(log.events).attackers
+    assert attacker.failures == 8
+
+
 def test_without_the_name_in_the_log_each_mechanism_is_a_guess() -> None:
     # Postfix before 3.9 logs no sasl_username: the three may be three accounts.
     log = Log()

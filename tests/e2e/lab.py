@@ -30,6 +30,7 @@ API (see each docstring):
     lab.smtp_auth_many(client, [(user, password), ...], parallel=8, **smtp_auth options)
     lab.smtp_dialogue(client, [{"send": ...}, {"starttls": True}, {"close": True}], port=)
     lab.imap_login(client, user, password or [passwords], starttls=, logout=) -> ImapResult
+    lab.imap_authenticate(client, user, [(mechanism, password), ...]) -> ImapResult
     lab.tcp_connect(client, port=587, addr=None, timeout=2.0) -> bool
     lab.run(host, argv) / lab.spawn(host, argv) / lab.stop(proc)   inside a namespace
     lab.postfix_log / lab.dovecot_log -> LogFile: mark(), lines(since), wait_for(re, since=)
@@ -781,6 +782,31 @@ class Lab:
             client,
             ["imap", server or SERVER_IPV4, str(port), f"{timeout:g}"],
             timeout=timeout * (len(passwords) + 2) + 10,
+            input=json.dumps(spec),
+        )
+        responses = [str(r) for r in out["responses"]]
+        return ImapResult(bool(out["ok"]), responses, str(out["error"]), seconds)
+
+    def imap_authenticate(
+        self,
+        client: Host | str,
+        user: str,
+        tries: Sequence[tuple[str, str]],
+        *,
+        port: int = 143,
+        server: str | None = None,
+        timeout: float = 30.0,
+    ) -> ImapResult:
+        """IMAP AUTHENTICATE from inside `client`'s namespace, by each (mechanism,
+        password) of `tries` in turn on one connection (PLAIN, LOGIN, CRAM-MD5; the lab
+        offers CRAM-MD5 only with `DovecotOptions(settings={"auth_mechanisms": ...})`),
+        until one works; then LOGOUT. Each failure waits for Dovecot's delay and penalty.
+        """
+        spec = {"user": user, "tries": [list(t) for t in tries]}
+        out, seconds = self._client(
+            client,
+            ["imap-auth", server or SERVER_IPV4, str(port), f"{timeout:g}"],
+            timeout=timeout * (len(spec["tries"]) + 2) + 10,
             input=json.dumps(spec),
         )
         responses = [str(r) for r in out["responses"]]

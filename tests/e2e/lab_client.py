@@ -12,6 +12,9 @@ Commands:
         {"user": "u", "passwords": ["p1", "p2"], "starttls": false, "logout": true}
         -> {"ok": bool (one LOGIN worked), "responses": [str per attempt], "error": str}
         Then LOGOUT, or hang up when "logout" is false.
+    imap-auth HOST PORT TIMEOUT       AUTHENTICATE attempts on one connection, read as JSON:
+        {"user": "u", "tries": [["CRAM-MD5", "p1"], ["PLAIN", "p1"], ["LOGIN", "p1"]]}
+        -> the same as imap; a mail program trying one password by each mechanism
     smtp HOST PORT TIMEOUT            a scripted SMTP dialogue read as JSON from stdin:
         {"steps": [{"send": "EHLO x"}, {"starttls": true}, {"send": "*", "reply": false},
                    {"close": true}]}
@@ -23,6 +26,7 @@ Commands:
 
 from __future__ import annotations
 
+import hmac
 import imaplib
 import json
 import socket
@@ -91,6 +95,47 @@ def imap(host: str, port: int, timeout: float, spec: dict[str, Any]) -> dict[str
     except (OSError, imaplib.IMAP4.abort) as exc:
         conn.shutdown()
         return {"ok": False, "responses": responses, "error": f"{type(exc).__name__}: {exc}"}
+
+
+def imap_auth(host: str, port: int, timeout: float, spec: dict[str, Any]) -> dict[str, Any]:
+    """AUTHENTICATE by each (mechanism, password) in turn on one connection, until one
+    works; then LOGOUT."""
+    try:
+        conn = imaplib.IMAP4(host, port, timeout=timeout)
+    except OSError as exc:
+        return {"ok": False, "responses": [], "error": f"connect: {exc}"}
+    user = spec["user"]
+    responses: list[str] = []
+    try:
+        for mechanism, password in spec["tries"]:
+            try:
+                _typ, data = conn.authenticate(mechanism, _answers(mechanism, user, password))
+            except imaplib.IMAP4.abort:
+                raise
+            except imaplib.IMAP4.error as exc:  # a NO: the server refused the credentials
+                responses.append(str(exc))
+                continue
+            responses.append(" ".join(d.decode("utf-8", "replace") for d in data))
+            conn.logout()
+            return {"ok": True, "responses": responses, "error": ""}
+        conn.logout()
+        return {"ok": False, "responses": responses, "error": ""}
+    except (OSError, imaplib.IMAP4.abort) as exc:
+        conn.shutdown()
+        return {"ok": False, "responses": responses, "error": f"{type(exc).__name__}: {exc}"}
+
+
+def _answers(mechanism: str, user: str, password: str) -> Any:
+    """imaplib's authobject: the answer to each server challenge of ``mechanism``."""
+    if mechanism == "PLAIN":
+        return lambda _challenge: f"\0{user}\0{password}".encode()
+    if mechanism == "LOGIN":
+        replies = iter((user, password))
+        return lambda _challenge: next(replies, "").encode()
+    if mechanism == "CRAM-MD5":
+        key = password.encode()
+        return lambda challenge: f"{user} {hmac.new(key, challenge, 'md5').hexdigest()}".encode()
+    raise ValueError(f"unknown mechanism {mechanism!r}")
 
 
 def _quoted(text: str) -> str:
@@ -183,6 +228,8 @@ def main(argv: list[str]) -> int:
         out = reach(float(args[0]), args[1:])
     elif command == "imap":
         out = imap(args[0], int(args[1]), float(args[2]), json.load(sys.stdin))
+    elif command == "imap-auth":
+        out = imap_auth(args[0], int(args[1]), float(args[2]), json.load(sys.stdin))
     elif command == "smtp":
         out = smtp(args[0], int(args[1]), float(args[2]), json.load(sys.stdin))
     else:

@@ -1432,7 +1432,33 @@ DOVECOT_LOGIN = [
 ]
 
 DOVECOT_AUTH = [
-    # 2.3 auth process
+    # 2.3 auth process. The mechanism is named only when the mechanism itself checked
+    # the password (real Dovecot 2.3.19.1, AUTHENTICATE CRAM-MD5, then PLAIN, on one
+    # connection): a passdb's line does not say whether it was PLAIN or LOGIN.
+    Case(
+        dv_file(
+            "auth: Info: cram-md5(bob@lab.example,192.0.2.10,<EEEMNWhhPuLAAAIK>): Password mismatch"
+        ),
+        T.AUTH_FAILURE,
+        "192.0.2.10",
+        "strong",
+        {
+            "user": "bob@lab.example",
+            "mechanism": "CRAM-MD5",
+            "session": "EEEMNWhhPuLAAAIK",
+            "reason": "Password mismatch",
+        },
+    ),
+    Case(
+        dv_file(
+            "auth: Info: passwd-file(bob@lab.example,192.0.2.10,<EEEMNWhhPuLAAAIK>): "
+            "Password mismatch"
+        ),
+        T.AUTH_FAILURE,
+        "192.0.2.10",
+        "strong",
+        {"mechanism": None, "detail.db": "passwd-file", "session": "EEEMNWhhPuLAAAIK"},
+    ),
     Case(
         D(f"auth: passwd-file(admin,{A}): unknown user"),
         T.AUTH_FAILURE,
@@ -1576,6 +1602,24 @@ DOVECOT_AUTH = [
             "session": "Cd5Nmn8Uf4e7eEnj",
             "detail.db": "passwd-file",
         },
+    ),
+    Case(
+        # 2.4: the mechanism checked the password; its name is also in the prefix.
+        dv_file(
+            f"auth(frank,{A},sasl:cram-md5)<Cd5NQ2kiUtjGZAvZ>: Info: cram-md5: Password mismatch"
+        ),
+        T.AUTH_FAILURE,
+        A,
+        "strong",
+        {"user": "frank", "mechanism": "CRAM-MD5", "session": "Cd5NQ2kiUtjGZAvZ"},
+    ),
+    Case(
+        # 2.4, Postfix's SASL: Postfix sends no session id.
+        D(f"auth(frank,{A},sasl:login): Info: passwd-file: Password mismatch"),
+        T.AUTH_FAILURE,
+        A,
+        "strong",
+        {"user": "frank", "mechanism": "LOGIN", "session": None, "detail.db": "passwd-file"},
     ),
     Case(
         dv_file(

@@ -17,6 +17,13 @@ not counted yet. A Dovecot auth-process failure without a session id leaves a *c
 for its address, which the next Postfix SASL failure or Dovecot login line of that
 address consumes instead of counting the same attempt twice.
 
+A mail program whose password is wrong may try it by each mechanism it knows in one
+connection: a failure of a name that failed before in the session, by a new mechanism, is
+no new guess (:func:`_fallback` for Postfix's lines, :func:`_dovecot_fallback` for
+Dovecot's auth lines: at most :data:`MAX_FALLBACKS` a session; auth lines without a
+session id, from Postfix's SASL, make a run per address instead). It is still accounted,
+so the closing line does not count it either.
+
 Verbose chat and TLS plaintext dump lines (AUTH_COMMAND, CLIENT_DATA, SERVER_REPLY) carry
 no address: they join the open session of their smtpd process and take its client
 address. AUTH payloads are decoded with :mod:`mailwarden.parsers.sasl`, including AUTH
@@ -26,8 +33,9 @@ A ``(reason unavailable)`` SASL failure right after ``warning: SASL: Connect to 
 auth socket … failed`` from the same smtpd process is that server-side failure told
 again, not a guess: it is accounted with it and counts nothing.
 
-Bounded: at most ``max_open`` open sessions (and as many remembered smtpd clients and
-addresses with credits); beyond it the oldest are closed (``evicted``, counted).
+Bounded: at most ``max_open`` open sessions (and as many remembered smtpd clients,
+addresses with credits and addresses with runs of auth lines); beyond it the oldest are
+closed (``evicted``, counted).
 
 Public surface: :class:`Session`, :class:`SessionTracker`, :func:`sessions_of`.
 """
@@ -38,7 +46,7 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 
 from mailwarden.detect.accounts import CUT
-from mailwarden.model import Category, Event, EventType
+from mailwarden.model import Category, Event, EventType, Strength
 from mailwarden.parsers.sasl import (
     Credential,
     decode_auth,
@@ -87,6 +95,7 @@ class Session:
     __slots__ = (
         "_auth_down",
         "_cut",
+        "_fallbacks",
         "_last_auth",
         "_login_user",
         "_login_user_complete",
@@ -151,7 +160,11 @@ class Session:
         self._login_user_complete = True
         self._last_auth: tuple[str, str | None] | None = None
         self._mechanisms: dict[str, list[str]] | None = None
-        """The mechanisms of the failed AUTH commands of each name (:func:`_fallback`)."""
+        """The mechanisms of the failed AUTH commands of each name (:func:`_fallback`,
+        :func:`_dovecot_fallback`)."""
+        self._fallbacks = 0
+        """Failures taken for a mechanism fallback (:func:`_fallback`,
+        :func:`_dovecot_fallback`)."""
         self._auth_down = False
         """The last AUTH line said the auth socket could not be reached (no client)."""
         self.unresolved: list[int] | None = None
@@ -225,6 +238,40 @@ def disconnect_failures(event: Event) -> int:
 
 MAX_MECHANISMS = 8
 """Mechanisms remembered per name in a session (a server offers a few)."""
+MAX_FALLBACKS = 2
+"""Failed attempts of one session (or of one address's run of Dovecot auth lines without
+a session id) taken for a mechanism fallback at most: a mail program tries one password
+by the two or three mechanisms it knows, a bot never gains more than this."""
+FALLBACK_WINDOW = 60.0
+"""Dovecot auth-process failures without a session id (Postfix's SASL through Dovecot) of
+one address are one run of tries, the stand-in for a session, from a ``connect from`` of
+the address while each comes within this many seconds of the last (Dovecot's failure
+delay and penalty keep a client's tries at most 17 s apart)."""
+UNNAMED_MECHANISM = "(passdb)"
+"""The mechanism of a Dovecot 2.3 auth line that a passdb wrote (``passwd-file(user,ip)``,
+``pam(…)``): the line does not name it (see :func:`_dovecot_mechanism`)."""
+_REFUSED = (
+    "Password mismatch",
+    "unknown user",
+    "invalid credentials",
+    "Invalid credentials",
+    "pam_authenticate() failed: ",
+)
+"""Dovecot auth-process messages that refuse a password (or a name): what a fallback repeats."""
+
+
+def _tried_before(tried: dict[str, list[str]], user: str, mechanism: str) -> bool:
+    """Note that ``user`` failed by ``mechanism``; True when the name failed before in
+    the same session, and never by this mechanism."""
+    used = tried.get(user)
+    if used is None:
+        if len(tried) < MAX_MECHANISMS:
+            tried[user] = [mechanism]
+        return False
+    if mechanism in used or len(used) >= MAX_MECHANISMS:
+        return False
+    used.append(mechanism)
+    return True
 
 
 def _fallback(session: Session, event: Event) -> bool:
@@ -234,8 +281,9 @@ def _fallback(session: Session, event: Event) -> bool:
     (``sasl_username=``, Postfix 3.9 and later) failed before in this session, and never by
     this mechanism (a refused password, not a protocol error such as bad base64 or a
     mechanism not offered). A client repeating one mechanism is counted each time, and one
-    alternating two is counted from its second round: at most a mechanism or two of
-    each session's tries go uncounted. Remembers the mechanism either way."""
+    alternating two is counted from its second round: at most :data:`MAX_FALLBACKS` of
+    each session's tries go uncounted, also when a bot tries name after name by two
+    mechanisms each. Remembers the mechanism either way."""
     mechanism = event.mechanism
     user = event.user
     if mechanism is None or user is None or "nvalid" in (event.reason or ""):
@@ -246,15 +294,76 @@ def _fallback(session: Session, event: Event) -> bool:
     if tried is None:
         session._mechanisms = {user: [mechanism]}
         return False
-    used = tried.get(user)
-    if used is None:
-        if len(tried) < MAX_MECHANISMS:
-            tried[user] = [mechanism]
+    if not _tried_before(tried, user, mechanism) or session._fallbacks >= MAX_FALLBACKS:
         return False
-    if mechanism in used or len(used) >= MAX_MECHANISMS:
-        return False
-    used.append(mechanism)
+    session._fallbacks += 1
     return True
+
+
+def _dovecot_mechanism(event: Event) -> str | None:
+    """The mechanism of a Dovecot auth-process failure, for :func:`_dovecot_fallback`.
+
+    Dovecot 2.4 names it in every auth line (``auth(user,ip,sasl:plain)<…>``). Dovecot
+    2.3 names it only when the mechanism itself checked the password (``cram-md5(user,ip,
+    <…>): Password mismatch``); when a passdb checked it
+    (``passwd-file(user,ip,<…>)``, ``pam(…)``: PLAIN, LOGIN, and IMAP's LOGIN command, which
+    is PLAIN) the line does not say which, as real Dovecot 2.3.19 shows. Those all count
+    as one mechanism, :data:`UNNAMED_MECHANISM`: the safe reading, as it can only take two
+    mechanisms for one (PLAIN then LOGIN of one password counts twice), never one for
+    two (a bot repeating PLAIN is counted each time). None (no fallback) otherwise."""
+    if event.mechanism is not None:
+        return event.mechanism
+    detail = event.detail
+    if detail is not None and "db" in detail:
+        return UNNAMED_MECHANISM
+    return None
+
+
+def _refused(event: Event) -> bool:
+    """A Dovecot auth-process line that refused a password (or a name), not a protocol
+    error (a name with characters not allowed) nor a locked account."""
+    return event.strength is Strength.STRONG and (event.reason or "").startswith(_REFUSED)
+
+
+def _dovecot_fallback(session: Session, event: Event) -> bool:
+    """Whether a Dovecot auth-process failure of a session (``<session>`` in the line) is
+    the password its client just failed with, tried by the next mechanism it knows: as
+    :func:`_fallback` for Postfix, the same name failed before in this session by a
+    refused password, never by this mechanism (:func:`_dovecot_mechanism`), and the
+    password was refused again; at most :data:`MAX_FALLBACKS` per session. A bot repeating
+    one mechanism is counted each time; one rotating mechanisms gains two tries at most.
+
+    The login process's closing line (``auth failed, N attempts``) names only the last
+    attempt's mechanism (``method=``): the mechanisms of the others are unknown, so its
+    attempts that no auth line told (``auth_verbose = no``, Dovecot's default) count each,
+    as before: without the auth lines a fallback counts N."""
+    user = event.user
+    if user is None or event.attempts > 1 or not _refused(event):
+        return False
+    mechanism = _dovecot_mechanism(event)
+    if mechanism is None:
+        return False
+    tried = session._mechanisms
+    if tried is None:
+        session._mechanisms = {user: [mechanism]}
+        return False
+    if not _tried_before(tried, user, mechanism) or session._fallbacks >= MAX_FALLBACKS:
+        return False
+    session._fallbacks += 1
+    return True
+
+
+class _Run:
+    """Dovecot auth-process failures without a session id from one address, each within
+    :data:`FALLBACK_WINDOW` of the last: the names and mechanisms that failed, and how
+    many tries were taken for a fallback."""
+
+    __slots__ = ("fallbacks", "last", "tried")
+
+    def __init__(self, when: float, user: str, mechanism: str) -> None:
+        self.last = when
+        self.tried: dict[str, list[str]] = {user: [mechanism]}
+        self.fallbacks = 0
 
 
 class SessionTracker:
@@ -296,6 +405,8 @@ class SessionTracker:
         self.on_address: Callable[[Session], None] | None = None
         """Called when a session with :attr:`Session.unresolved` learns its address."""
         self._credits: dict[str, list[float]] = {}
+        self._runs: dict[str, _Run] = {}
+        """Dovecot auth failures without a session id, by address (:meth:`_loose_fallback`)."""
         self._last_time: datetime | None = None
         self._last_seconds = 0.0
         self._fed = 0
@@ -394,6 +505,10 @@ class SessionTracker:
         etype = event.type
         when = self._when(event)
         if etype is _T.CONNECT:
+            if self._runs and event.ip is not None:
+                # A new connection of the address: its Dovecot auth lines begin a new run
+                # of tries (as a new session for Postfix's own lines).
+                self._runs.pop(event.ip, None)
             old = self.open.pop(key, None)
             if old is not None:
                 self._close(old, "replaced", event)
@@ -530,7 +645,11 @@ class SessionTracker:
             session.add_user(event.user)
             if etype is _T.AUTH_FAILURE:
                 if attempts == 1 and _fallback(session, event):
-                    return session, 0  # the same password again, by another mechanism
+                    # The same password again, by another mechanism; a Dovecot auth line
+                    # of this attempt (its credit) was accounted for it already.
+                    if self._credits:
+                        self._take_credit(event.ip or session.ip, when, 1)
+                    return session, 0
                 new = attempts - self._take_credit(event.ip or session.ip, when, attempts)
                 session.failures += new
             elif etype is _T.AUTH_UNAVAILABLE and event.category is Category.SERVER:
@@ -615,7 +734,8 @@ class SessionTracker:
                 new = extra - self._take_credit(event.ip, when, extra)
             else:
                 session.attempts_seen += attempts
-                new = attempts
+                # The password just refused, tried by another mechanism: not a guess.
+                new = 0 if _dovecot_fallback(session, event) else attempts
             session.failures += new
         elif etype in (_T.AUTH_ABORTED, _T.AUTH_UNAVAILABLE):
             session.attempts_seen += max(1, event.attempts)
@@ -640,9 +760,37 @@ class SessionTracker:
             return attempts
         when = self.seconds(event)
         if is_auth_process(event):
+            # The credit stands for this attempt also when it is no guess: the line of
+            # Postfix (or of the login process) for it then counts nothing either.
             self._add_credit(event.ip, when, attempts)
+            if attempts == 1 and self._loose_fallback(event, event.ip, when):
+                return 0
             return attempts
         return attempts - self._take_credit(event.ip, when, attempts)
+
+    def _loose_fallback(self, event: Event, ip: str, when: float) -> bool:
+        """:func:`_dovecot_fallback` for an auth-process failure without a session id
+        (Postfix's SASL through Dovecot: Postfix sends none): the tries of one address
+        within :data:`FALLBACK_WINDOW` of each other stand for the session."""
+        user = event.user
+        if user is None or not _refused(event):
+            return False
+        mechanism = _dovecot_mechanism(event)
+        if mechanism is None:
+            return False
+        runs = self._runs
+        run = runs.get(ip)
+        if run is None or run.last < when - FALLBACK_WINDOW:
+            if run is None and len(runs) >= self.max_open:
+                for stale in list(runs)[: max(1, self.max_open // 10)]:
+                    del runs[stale]
+            runs[ip] = _Run(when, user, mechanism)
+            return False
+        run.last = when
+        if not _tried_before(run.tried, user, mechanism) or run.fallbacks >= MAX_FALLBACKS:
+            return False
+        run.fallbacks += 1
+        return True
 
     # -- credits (Dovecot auth-process lines standing in for their login line) -------
 
@@ -818,6 +966,10 @@ class SessionTracker:
         if self._peers:
             for key in [k for k, peer in self._peers.items() if peer[2] < since]:
                 del self._peers[key]
+        if self._runs:
+            run_since = now - FALLBACK_WINDOW
+            for ip in [ip for ip, run in self._runs.items() if run.last < run_since]:
+                del self._runs[ip]
         if self._credits:
             credit_since = now - CREDIT_WINDOW
             for ip in [ip for ip, times in self._credits.items() if times[-1] < credit_since]:

@@ -1,0 +1,291 @@
+# ruff: noqa: E501  (log lines are data: they stay whole, as the servers write them)
+"""A mail program whose password is wrong may try it by each mechanism it knows (CRAM-MD5,
+then PLAIN, then LOGIN) in one connection. With ``auth_verbose = yes`` Dovecot's auth
+process logs one failure per mechanism tried: three guesses, fast brute force (3 within a
+minute), and the user's own address banned. As for Postfix (test_mechanism_fallback.py),
+the same name refused again by a new mechanism is not another guess; a bot repeating one
+mechanism is counted each time, and no session hides more than two tries.
+
+The Dovecot 2.3 lines are real (Dovecot 2.3.19.1 in the lab of tests/e2e, driven by
+imaplib's AUTHENTICATE; the test in tests/e2e/test_dovecot_fallback_e2e.py plays it
+again): 2.3 names the mechanism only when the mechanism checked the password
+(``cram-md5(…)``); PLAIN and LOGIN both show as ``passwd-file(…)``. The Dovecot 2.4 lines
+follow the formats of the shared reference (§4.1, §4.2: ``auth(user,ip,sasl:mech)<session>:
+Info: db: message``, ``Login aborted: … (auth_failed)``), with the mechanism in each.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from mailwarden.detect import Detector, analyze
+from mailwarden.detect.sessions import SessionTracker
+from mailwarden.framing import Framer
+from mailwarden.model import Event
+from mailwarden.parsers import parse
+
+BOB = "bob@lab.example"
+PHONE23 = "192.0.2.10"
+FRANK = "frank@example.com"
+PHONE = "198.51.100.81"
+BOT = "203.0.113.66"
+
+
+def events_from(text: str) -> list[Event]:
+    framer = Framer(year=2026)
+    events: list[Event] = []
+    for number, line in enumerate(text.strip().splitlines(), 1):
+        for record in framer.frame_line(line.strip(), "dovecot.log", number, 0):
+            events.extend(parse(record))
+    return events
+
+
+def bans(text: str) -> set[str]:
+    detector = Detector(keep_history=False)
+    return {d.ip for e in events_from(text) for d in detector.feed(e) if d.recommendation == "ban"}
+
+
+def failures(text: str) -> dict[str, int]:
+    """Failed guesses per attacker, as ``analyze`` reports them."""
+    return {a.ip: a.failures for a in analyze(events_from(text)).attackers}
+
+
+def counted(text: str) -> Counter[str | None]:
+    """New failed attempts per client address, as the detector's session layer counts them
+    (also for clients not judged attackers)."""
+    tracker = SessionTracker()
+    per_ip: Counter[str | None] = Counter()
+    for event in events_from(text):
+        session, new = tracker.feed(event)
+        if new:
+            per_ip[event.ip or (session.ip if session else None)] += new
+    return per_ip
+
+
+# -- Dovecot 2.3.19.1, real ---------------------------------------------------------------
+
+REAL_23_FALLBACK = """
+Nov 29 11:00:54 auth: Info: cram-md5(bob@lab.example,192.0.2.10,<EEEMNWhhPuLAAAIK>): Password mismatch
+Nov 29 11:01:00 auth: Info: passwd-file(bob@lab.example,192.0.2.10,<EEEMNWhhPuLAAAIK>): Password mismatch
+Nov 29 11:01:10 auth: Info: passwd-file(bob@lab.example,192.0.2.10,<EEEMNWhhPuLAAAIK>): Password mismatch
+Nov 29 11:01:12 imap-login: Info: Disconnected: Aborted login by logging out (auth failed, 3 attempts in 18 secs): user=<bob@lab.example>, method=LOGIN, rip=192.0.2.10, lip=192.0.2.1, session=<EEEMNWhhPuLAAAIK>
+"""
+"""One wrong password by CRAM-MD5, PLAIN and LOGIN on one connection."""
+
+REAL_23_BOTS = """
+Nov 29 11:00:54 auth: Info: passwd-file(bob@lab.example,192.0.2.66,<KDwMNWhhDIvAAAJC>): Password mismatch
+Nov 29 11:00:54 auth: Info: passwd-file(alice@lab.example,192.0.2.103,<ojkMNWhhBJTAAAJn>): Password mismatch
+Nov 29 11:01:00 auth: Info: passwd-file(bob@lab.example,192.0.2.66,<KDwMNWhhDIvAAAJC>): Password mismatch
+Nov 29 11:01:00 auth: Info: passwd-file(alice@lab.example,192.0.2.103,<ojkMNWhhBJTAAAJn>): Password mismatch
+Nov 29 11:01:10 auth: Info: passwd-file(bob@lab.example,192.0.2.66,<KDwMNWhhDIvAAAJC>): Password mismatch
+Nov 29 11:01:10 auth: Info: passwd-file(alice@lab.example,192.0.2.103,<ojkMNWhhBJTAAAJn>): Password mismatch
+Nov 29 11:01:12 imap-login: Info: Disconnected: Aborted login by logging out (auth failed, 3 attempts in 18 secs): user=<alice@lab.example>, method=PLAIN, rip=192.0.2.103, lip=192.0.2.1, session=<ojkMNWhhBJTAAAJn>
+Nov 29 11:01:12 imap-login: Info: Disconnected: Aborted login by logging out (auth failed, 3 attempts in 18 secs): user=<bob@lab.example>, method=PLAIN, rip=192.0.2.66, lip=192.0.2.1, session=<KDwMNWhhDIvAAAJC>
+"""
+"""Three passwords by AUTHENTICATE PLAIN (192.0.2.103) and by IMAP LOGIN, which Dovecot
+runs as PLAIN (192.0.2.66), each on one connection."""
+
+
+def test_dovecot_23_fallback_of_a_real_client_is_not_a_fast_brute_force() -> None:
+    # 2.3 does not tell PLAIN from LOGIN (both passwd-file): CRAM-MD5, then a plaintext
+    # mechanism is one guess; the second plaintext try may repeat the first, so it counts.
+    assert counted(REAL_23_FALLBACK) == {PHONE23: 2}
+    assert bans(REAL_23_FALLBACK) == set()
+    assert PHONE23 not in failures(REAL_23_FALLBACK)
+
+
+def test_dovecot_23_cram_md5_then_plain_is_one_guess() -> None:
+    two = "\n".join(
+        line
+        for line in REAL_23_FALLBACK.strip().splitlines()
+        if not line.startswith("Nov 29 11:01:10")
+    ).replace("3 attempts in 18 secs", "2 attempts in 8 secs")
+    assert counted(two) == {PHONE23: 1}
+
+
+def test_dovecot_23_bots_repeating_plain_are_counted_each_time() -> None:
+    assert counted(REAL_23_BOTS) == {"192.0.2.66": 3, "192.0.2.103": 3}
+    assert bans(REAL_23_BOTS) == {"192.0.2.66", "192.0.2.103"}
+
+
+def test_without_auth_lines_the_attempts_of_a_login_line_count_each() -> None:
+    # auth_verbose = no (Dovecot's default): the login line names the last mechanism only;
+    # the others are unknown, so N attempts stay N guesses.
+    login_only = REAL_23_FALLBACK.strip().splitlines()[-1]
+    assert counted(login_only) == {PHONE23: 3}
+    assert bans(login_only) == {PHONE23}
+
+
+# -- Dovecot 2.4, formats of the reference ------------------------------------------------
+
+
+def session24(
+    sid: str, ip: str, user: str, tries: list[str], start: int = 0, outcome: str = ""
+) -> str:
+    """One IMAP connection of Dovecot 2.4: an auth line per failed mechanism try, then the
+    login process's line (``outcome`` = a ``Logged in`` line instead, after a right try)."""
+    lines = []
+    second = start
+    for mechanism in tries:
+        second += 4
+        db = "cram-md5" if mechanism == "cram-md5" else "passwd-file"
+        lines.append(
+            f"Nov 29 11:{second // 60:02d}:{second % 60:02d} auth({user},{ip},sasl:{mechanism})"
+            f"<{sid}>: Info: {db}: Password mismatch"
+        )
+    second += 2
+    stamp = f"Nov 29 11:{second // 60:02d}:{second % 60:02d}"
+    if outcome == "logged in":
+        lines.append(
+            f"{stamp} imap-login: Info: Logged in: user=<{user}>, method=PLAIN, rip={ip}, "
+            f"lip=192.0.2.1, mpid=4711, TLS, session=<{sid}>"
+        )
+    else:
+        lines.append(
+            f"{stamp} imap-login: Info: Login aborted: Logged out (auth failed, {len(tries)} "
+            f"attempts in {second - start} secs) (auth_failed): user=<{user}>, "
+            f"method={tries[-1].upper()}, rip={ip}, lip=192.0.2.1, TLS, session=<{sid}>"
+        )
+    return "\n".join(lines)
+
+
+FALLBACK = ["cram-md5", "plain", "login"]
+
+
+def test_dovecot_24_fallback_of_a_real_client_is_one_failure() -> None:
+    log = "\n".join(
+        (
+            session24("Cd5NQ2kiUtjGZAvZ", PHONE, FRANK, FALLBACK),
+            session24("Cd5NQ2kiVtjGZAvZ", PHONE, FRANK, [], start=40, outcome="logged in"),
+        )
+    )
+    assert counted(log) == {PHONE: 1}
+    assert bans(log) == set()
+    assert not analyze(events_from(log)).compromised
+
+
+def test_dovecot_24_fallback_and_one_more_wrong_password_are_two() -> None:
+    log = "\n".join(
+        (
+            session24("Cd5NQ2kiUtjGZAvZ", PHONE, FRANK, FALLBACK),
+            session24("Cd5NQ2kiWtjGZAvZ", PHONE, FRANK, ["plain"], start=20),
+        )
+    )
+    assert counted(log) == {PHONE: 2}
+    assert bans(log) == set()
+
+
+def test_dovecot_24_three_wrong_passwords_by_three_mechanisms_each_are_three() -> None:
+    log = "\n".join(
+        session24(f"Cd5NQ2kiXtjGZAv{n}", PHONE, FRANK, FALLBACK, start=15 * n) for n in range(3)
+    )
+    assert counted(log) == {PHONE: 3}
+    assert bans(log) == {PHONE}
+
+
+def test_dovecot_24_bot_repeating_plain_is_counted_each_time() -> None:
+    log = session24("Bt5NQ2kiUtjGZAvZ", BOT, FRANK, ["plain"] * 8)
+    assert failures(log) == {BOT: 8}
+    assert bans(log) == {BOT}
+
+
+def test_dovecot_24_bot_rotating_mechanisms_gains_two_tries_at_most() -> None:
+    log = session24("Bt5NQ2kiUtjGZAvZ", BOT, FRANK, FALLBACK * 3)
+    assert failures(log) == {BOT: 7}
+
+
+def test_dovecot_24_bot_rotating_names_and_mechanisms_gains_two_tries_at_most() -> None:
+    # Each name by PLAIN, then by LOGIN: a fallback for each name would hide half.
+    lines = []
+    for n in range(5):
+        lines += session24(
+            "Bt5NQ2kiUtjGZAvZ", BOT, f"user{n}@example.com", ["plain", "login"], start=10 * n
+        ).splitlines()[:-1]
+    lines.append(
+        "Nov 29 11:01:00 imap-login: Info: Login aborted: Logged out (auth failed, 10 attempts "
+        "in 52 secs) (auth_failed): user=<user4@example.com>, method=LOGIN, rip=203.0.113.66, "
+        "lip=192.0.2.1, TLS, session=<Bt5NQ2kiUtjGZAvZ>"
+    )
+    log = "\n".join(sorted(lines))
+    assert failures(log) == {BOT: 8}
+
+
+def test_dovecot_24_a_protocol_error_is_no_fallback() -> None:
+    # A name with characters auth_username_chars refuses: no password was checked, the
+    # next try is a guess of its own.
+    log = """
+Nov 29 11:00:04 auth(frank@example.com,198.51.100.81,sasl:plain)<Cd5NQ2kiUtjGZAvZ>: Info: passwd-file: Password mismatch
+Nov 29 11:00:08 auth(frank@example.com,198.51.100.81,sasl:login)<Cd5NQ2kiUtjGZAvZ>: Info: login: Username character disallowed by auth_username_chars: 0x2c (username: frank@example.com)
+Nov 29 11:00:10 imap-login: Info: Login aborted: Logged out (auth failed, 2 attempts in 6 secs) (auth_failed): user=<frank@example.com>, method=LOGIN, rip=198.51.100.81, lip=192.0.2.1, TLS, session=<Cd5NQ2kiUtjGZAvZ>
+"""
+    assert counted(log) == {PHONE: 2}
+
+
+# -- Postfix's SASL through Dovecot: auth lines without a session id ----------------------
+
+
+def postfix_session(
+    ip: str, user: str, start: int, pid: int, tries: list[str], names: bool = True
+) -> str:
+    """One SMTP session on Postfix 3.9's submission with Dovecot SASL (auth_verbose = yes,
+    Dovecot 2.4: its auth lines carry no session id, Postfix sends none): an AUTH per
+    mechanism of ``tries``, each refused. ``names``: Postfix logs ``sasl_username=`` (3.9,
+    3.8.3, 3.7.8 and later)."""
+    lines = [
+        f"Nov 29 11:{start // 60:02d}:{start % 60:02d} mx postfix/submission/smtpd[{pid}]: "
+        f"connect from unknown[{ip}]"
+    ]
+    second = start
+    for mechanism in tries:
+        second += 3
+        stamp = f"Nov 29 11:{second // 60:02d}:{second % 60:02d} mx"
+        db = "cram-md5" if mechanism == "CRAM-MD5" else "passwd-file"
+        lines.append(
+            f"{stamp} dovecot: auth({user},{ip},sasl:{mechanism.lower()}): Info: {db}: Password mismatch"
+        )
+        tail = f", sasl_username={user}" if names else ""
+        lines.append(
+            f"{stamp} postfix/submission/smtpd[{pid}]: warning: unknown[{ip}]: SASL "
+            f"{mechanism} authentication failed: (reason unavailable){tail}"
+        )
+    second += 1
+    n = len(tries)
+    lines.append(
+        f"Nov 29 11:{second // 60:02d}:{second % 60:02d} mx postfix/submission/smtpd[{pid}]: "
+        f"disconnect from unknown[{ip}] ehlo=1 auth=0/{n} quit=1 commands=2/{n + 2}"
+    )
+    return "\n".join(lines)
+
+
+MECHANISMS = ["CRAM-MD5", "PLAIN", "LOGIN"]
+
+
+def test_postfix_through_dovecot_fallback_is_one_failure() -> None:
+    log = postfix_session(PHONE, FRANK, 0, 4001, MECHANISMS)
+    assert counted(log) == {PHONE: 1}
+    assert bans(log) == set()
+
+
+def test_postfix_before_39_through_dovecot_fallback_is_one_failure() -> None:
+    # Without sasl_username=, Dovecot's auth lines still name the account.
+    log = postfix_session(PHONE, FRANK, 0, 4001, MECHANISMS, names=False)
+    assert counted(log) == {PHONE: 1}
+    assert bans(log) == set()
+
+
+def test_postfix_through_dovecot_three_sessions_of_fallback_are_three() -> None:
+    log = "\n".join(postfix_session(PHONE, FRANK, 15 * n, 4001 + n, MECHANISMS) for n in range(3))
+    assert counted(log) == {PHONE: 3}
+    assert bans(log) == {PHONE}
+
+
+def test_postfix_through_dovecot_bot_repeating_plain_is_counted_each_time() -> None:
+    log = "\n".join(postfix_session(BOT, FRANK, 5 * n, 5000 + n, ["PLAIN"]) for n in range(6))
+    assert failures(log) == {BOT: 6}
+    one_session = postfix_session(BOT, FRANK, 0, 5000, ["PLAIN"] * 6)
+    assert failures(one_session) == {BOT: 6}
+
+
+def test_postfix_through_dovecot_bot_rotating_mechanisms_gains_two_tries_at_most() -> None:
+    log = postfix_session(BOT, FRANK, 0, 4001, MECHANISMS * 3)
+    assert failures(log) == {BOT: 7}
