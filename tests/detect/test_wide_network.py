@@ -4,6 +4,7 @@ analysis reports the /48 (``wide_ipv6_prefix``, ``wide_networks``)."""
 
 from __future__ import annotations
 
+import io
 import ipaddress
 from dataclasses import replace
 from datetime import timedelta
@@ -147,3 +148,30 @@ def test_members_already_banned_are_not_counted_again() -> None:
     assert len(banned) >= 12  # the three /64s' addresses
     assert finding.data["unjudged_members"] == 21 - len(banned)
     assert finding.data["unjudged_failures"] == finding.data["unjudged_members"]
+
+
+def test_a_member_judged_on_its_own_is_not_counted_again_as_another_address() -> None:
+    # Ten /64s, one of them trying a name bots try (a probe, listed among the attackers
+    # with its own failure): the report's "failed logins from other addresses of the /48"
+    # are the nine others', not ten.
+    from rich.console import Console
+
+    from mailwarden.detect import Verdict
+    from mailwarden.report import ReadSummary
+    from mailwarden.report.text import write_text
+
+    log = Log()
+    for n in range(10):
+        user = "admin" if n == 1 else f"staff{n}@example.com"
+        log.sasl_failure(n * 600, f"{WIDE}:{n + 1:x}::5", user)
+    analysis = analyze(log.events)
+    (finding,) = analysis.findings_of("wide_network")
+    (probe,) = analysis.attackers
+    assert probe.verdict is Verdict.PROBE and probe.ip == f"{WIDE}:2::5"
+    assert finding.data["unlisted_failures"] == 9
+    out = io.StringIO()
+    console = Console(width=200, file=out)
+    write_text(analysis, ReadSummary(inputs=("mail.log",), files=1, lines=10), console)
+    said = " ".join(out.getvalue().split())
+    assert "1 failed login from 1 hostile client." in said
+    assert f"9 failed logins from other addresses of {WIDE}::/48." in said

@@ -2322,7 +2322,9 @@ class Detector:
         findings = (
             self._campaign_findings(campaign_names)
             + self._network_findings()
-            + self._wide_findings({a.ip for a in attackers if a.recommendation == BAN})
+            + self._wide_findings(
+                {a.ip for a in attackers if a.recommendation == BAN}, {a.ip for a in attackers}
+            )
             + self._enumeration_findings(attackers, campaign_names)
             + self._server.findings()
             + findings
@@ -2650,7 +2652,7 @@ class Detector:
         """The ``wide_ipv6_prefix`` network of an IPv6 network key (its first bits)."""
         return (((key >> 1) >> (self._v6 - self.policy.wide_ipv6_prefix)) << 1) | 1
 
-    def _wide_findings(self, banned: set[str]) -> list[Finding]:
+    def _wide_findings(self, banned: set[str], listed: set[str]) -> list[Finding]:
         """IPv6 networks of ``wide_ipv6_prefix`` (a site's or a hosting customer's /48)
         in which ``wide_networks`` networks of ``ipv6_prefix`` (/64s) had failed logins
         within ``spray_window``: guessing spread over more addresses, one try or two
@@ -2659,7 +2661,9 @@ class Detector:
         guessing addresses tried (its people: a company, a university, a carrier); a
         login as one they tried is named in the finding instead (``logged_in_as``).
         ``banned``: the addresses already recommended for a ban, so that the report
-        counts the rest (``unjudged_*``). Found in the analysis only: the daemon bans by
+        counts the rest (``unjudged_*``); ``listed``: the addresses among the attackers
+        (a member judged on its own, a probe say), whose failures the report counts
+        there (``unlisted_failures``: the others'). Found in the analysis only: the daemon bans by
         the narrower rules (an ``ipv6_prefix`` of 48 makes them see it)."""
         policy = self.policy
         if policy.wide_ipv6_prefix >= self._v6:
@@ -2707,7 +2711,7 @@ class Detector:
                     people = True
                     break
             if not people:
-                found.append(self._wide_finding(wide, members, tried, logins, banned))
+                found.append(self._wide_finding(wide, members, tried, logins, banned, listed))
         found.sort(key=lambda f: -int(f.data["failures"]))
         return found[:MAX_FINDINGS_PER_KIND]
 
@@ -2718,6 +2722,7 @@ class Detector:
         users: set[str],
         logins: set[str],
         banned: set[str],
+        listed: set[str],
     ) -> Finding:
         network = network_of(wide, self._v4, self.policy.wide_ipv6_prefix)
         members.sort(key=lambda c: c.last)
@@ -2741,6 +2746,7 @@ class Detector:
                 "failures": sum(c.failures for c in members),
                 "unjudged_members": len(unjudged),
                 "unjudged_failures": sum(c.failures for c in unjudged),
+                "unlisted_failures": sum(c.failures for c in members if c.ip not in listed),
                 "usernames": len(users),
                 "logged_in_as": sorted(logins)[:MAX_REPORTED_MEMBERS],
                 "first_seen": min(firsts).isoformat() if firsts else None,

@@ -346,8 +346,11 @@ def _read_line(
         )
     else:
         read += _(".")
-    if spread:
-        others = sum(int(f.data.get("unjudged_failures", 0)) for f in spread)
+    # Failures of the addresses not among the attackers (theirs are counted above).
+    others = sum(
+        int(f.data.get("unlisted_failures", f.data.get("unjudged_failures", 0))) for f in spread
+    )
+    if others:
         if failures:
             text = _("{failures} from other addresses of {networks}.")
         else:
