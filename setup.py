@@ -10,6 +10,8 @@ is written in C (mailwarden/_fastpath.c, the analysis prefilter), built with the
 Python it replaces stays, and runs when it is not built.
 
 - ``MAILWARDEN_PURE=1`` in the environment builds pure Python (no compiler needed).
+- Without a C compiler or the Python headers (``mailwarden.native.can_compile``) mypyc
+  is not run at all: the pure-Python install takes seconds, not a minute.
 - Any failure to compile (no compiler, no headers, a mypyc that cannot translate this
   mypy's output) falls back to pure Python, with a warning in the build log: a compiled
   build is an optimisation, never a requirement. Nothing half-built is left behind.
@@ -83,6 +85,10 @@ def extensions() -> list[object]:
         return []
     remove_compiled()
     if os.environ.get("MAILWARDEN_PURE"):
+        return []
+    lacking = _NATIVE["can_compile"]()
+    if lacking:
+        print(f"mailwarden: {lacking}; installing pure Python", file=sys.stderr)
         return []
     try:
         from mypyc.build import mypycify

@@ -1,6 +1,13 @@
 """Which modules are compiled (mypyc), and whether the compiled ones are current.
 
-    python -m mailwarden.native          lists each module: compiled, or pure Python
+    python -m mailwarden.native              lists each module: compiled, or pure Python
+    python -m mailwarden.native --compiled   the same; exit 1 unless all are compiled
+    python -m mailwarden.native --can-compile  exit 0 when a C compiler and the Python
+                                               headers are there to compile them
+
+``make setup`` records a compiled build only when ``--compiled`` says so; a build that
+fell back to pure Python is rebuilt by the next ``make setup`` once ``--can-compile``
+says the compiler and headers are there.
 
 setup.py compiles :data:`COMPILED` when it can (see its docstring); the same source runs
 as plain Python otherwise, with the same results. This module imports nothing of
@@ -24,7 +31,10 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import shlex
+import shutil
 import sys
+import sysconfig
 
 COMPILED: tuple[str, ...] = (
     "mailwarden/framing.py",
@@ -116,7 +126,29 @@ def _mtime(path: str) -> float:
         return 0.0
 
 
-def main() -> int:
+def can_compile() -> str:
+    """What a build here lacks to compile the modules ("" when nothing): the C compiler
+    setuptools would run (``$CC``, else the one Python was built with) and ``Python.h``.
+    """
+    command = shlex.split(os.environ.get("CC") or sysconfig.get_config_var("CC") or "cc")
+    if not command or shutil.which(command[0]) is None:
+        return f"no C compiler ({command[0] if command else 'CC is empty'})"
+    include = sysconfig.get_paths()["include"]
+    if not os.path.isfile(os.path.join(include, "Python.h")):
+        return f"no Python headers ({include}/Python.h)"
+    return ""
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if args == ["--can-compile"]:
+        lacking = can_compile()
+        if lacking:
+            print(f"cannot compile the hot modules: {lacking}", file=sys.stderr)
+        return 1 if lacking else 0
+    if args not in ([], ["--compiled"]):
+        print("usage: python -m mailwarden.native [--compiled | --can-compile]", file=sys.stderr)
+        return 2
     status = compiled_modules()
     for name, compiled in status.items():
         print(f"{name:32s} {'compiled' if compiled else 'pure Python'}")
@@ -124,6 +156,10 @@ def main() -> int:
     if old:
         names = ", ".join(old)
         print(f"compiled modules older than the source (run make setup): {names}", file=sys.stderr)
+        return 1
+    pure = [name for name, compiled in status.items() if not compiled]
+    if args == ["--compiled"] and pure:
+        print(f"not compiled: {', '.join(pure)}", file=sys.stderr)
         return 1
     return 0
 

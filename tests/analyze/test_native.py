@@ -34,9 +34,8 @@ def compiled_build() -> None:
     if os.environ.get("MAILWARDEN_PURE"):
         pytest.skip("MAILWARDEN_PURE: a pure-Python build, nothing compiled to compare")
     built = compiled_modules()
-    assert all(built.values()), "not compiled (install gcc and python3-dev, run make setup): " + (
-        ", ".join(name for name, compiled in built.items() if not compiled)
-    )
+    pure = ", ".join(name for name, compiled in built.items() if not compiled)
+    assert not pure, f"not compiled (install gcc and python3-dev, then make setup compiles): {pure}"
 
 
 @pytest.fixture(scope="module")

@@ -33,7 +33,7 @@ def run_cli(
     """Run `mailwarden ARGS` in-process, with a clean locale unless `env` sets one."""
 
     def run(*args: str, env: dict[str, str] | None = None) -> Result:
-        for variable in ("LC_ALL", "LC_MESSAGES", "LANG", "COLUMNS"):
+        for variable in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG", "COLUMNS"):
             monkeypatch.delenv(variable, raising=False)
         for name, value in (env or {}).items():
             monkeypatch.setenv(name, value)

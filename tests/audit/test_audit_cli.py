@@ -193,10 +193,29 @@ def test_lang_takes_the_names_explain_takes(run_cli, hardened: Path, given: str,
         ({"LANG": "zh_CN.UTF-8", "LC_MESSAGES": "C"}, "en"),
         ({"LANG": "C", "LC_ALL": "zh_CN.UTF-8"}, "zh_CN"),
         ({"LANG": "de_DE.UTF-8"}, "en"),
+        ({"LANGUAGE": "zh_CN"}, "zh_CN"),
+        ({"LANGUAGE": "fr:zh_CN", "LANG": "en_US.UTF-8"}, "zh_CN"),
+        ({"LANGUAGE": "en", "LANG": "zh_CN.UTF-8"}, "en"),
     ],
 )
 def test_language_from_the_locale(environ: dict[str, str], expected: str):
     assert choose_language(None, environ) == expected
+
+
+def test_language_variable_alone_makes_audit_chinese_as_it_does_explain(run_cli, hardened: Path):
+    """LANGUAGE=zh_CN with LANG unset: audit speaks Chinese, as explain and analyze do
+    (audit --help names LANGUAGE first among the variables it reads)."""
+    args = ["audit", "--read-files", "--postfix-dir", str(hardened)]
+    report = json.loads(run_cli(*args, "--format", "json", env={"LANGUAGE": "zh_CN"}).out)
+    assert report["language"] == "zh_CN"
+    text = run_cli(*args, env={"LANGUAGE": "zh_CN"}).out
+    assert text != run_cli(*args).out
+    assert any("\u4e00" <= char <= "\u9fff" for char in text)
+    refused = run_cli("audit", "--postfix-dir", "/nonexistent", env={"LANGUAGE": "zh_CN"})
+    assert refused.status == 2 and "/nonexistent" in refused.err
+    assert any("\u4e00" <= char <= "\u9fff" for char in refused.err)
+    usage = run_cli("audit", "--help", env={"LANGUAGE": "zh_CN"}).out
+    assert "LANGUAGE、LC_ALL、LC_MESSAGES、LANG" in " ".join(usage.split()).replace("、 ", "、")
 
 
 @requires_postconf

@@ -128,3 +128,39 @@ def test_a_reader_that_reads_everything_sees_the_usual_status(long_audit: Path):
     )
     assert (done.returncode, done.stderr) == (3, b"")
     assert b"debug_peer_list" in done.stdout
+
+
+def test_events_says_no_counts_to_a_reader_that_left():
+    """`mailwarden events - | head -1` where the events fit in the pipe: the reader
+    takes its line and leaves, then the input ends. Exit 141, and no "mailwarden: N
+    lines, …" summary on standard error, which would read as a run that went to its end
+    with someone there to read it."""
+    child = subprocess.Popen(
+        [sys.executable, "-m", "mailwarden", "events", "-"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert child.stdin is not None and child.stdout is not None and child.stderr is not None
+    line = (
+        "Feb 23 11:57:45 mx postfix/smtpd[1]: warning: unknown[203.0.113.5]: "
+        "SASL LOGIN authentication failed: UGFzc3dvcmQ6\n"
+    )
+    child.stdin.write(line.encode() * 3)
+    child.stdin.flush()
+    assert b"auth_failure 203.0.113.5" in child.stdout.readline()  # written as read
+    child.stdout.close()  # the reader leaves; every event is written already
+    child.stdin.close()
+    err = child.stderr.read().decode()
+    assert child.wait(timeout=120) == READER_LEFT
+    assert err == ""
+
+
+def test_events_counts_for_a_reader_that_read_everything(big_log: Path):
+    done = subprocess.run(
+        [sys.executable, "-m", "mailwarden", "events", str(big_log)],
+        capture_output=True,
+        check=False,
+    )
+    assert done.returncode == 0
+    assert done.stderr.decode().startswith("mailwarden: 40000 lines, 40000 entries")

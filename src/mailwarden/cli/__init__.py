@@ -96,7 +96,7 @@ class LazyGroup(TranslatedGroup):
         "\n"
         "\b\n"
         "Examples:\n"
-        "  mailwarden explain /var/log/mail.log            what do these lines mean?\n"
+        "  grep 32451 /var/log/mail.log | mailwarden explain -   what do these lines mean?\n"
         "  mailwarden analyze /var/log/mail.log*           who attacked, did anyone get in?\n"
         "  mailwarden audit                                what to change in Postfix/Dovecot\n"
         "  mailwarden run --config /etc/mailwarden/mailwarden.toml   block attackers"
@@ -122,7 +122,7 @@ damaged store. The process exits (cleanup runs: a scan pool's workers are reaped
 rather than being killed by the signal."""
 
 
-def _reader_gone(stream: IO[str]) -> bool:
+def reader_gone(stream: IO[str]) -> bool:
     """Whether ``stream`` is a pipe whose reader has closed it (the kernel reports POLLERR
     on a pipe's writing end once no reader is left). Checked when a command has ended,
     because a single large write that the reader leaves in the middle of can return
@@ -144,7 +144,7 @@ def reader_left() -> NoReturn:
     so the flush at exit cannot fail again and print "Exception ignored"."""
     devnull = os.open(os.devnull, os.O_WRONLY)
     for stream in (sys.stdout, sys.stderr):
-        if stream is sys.stdout or _reader_gone(stream):
+        if stream is sys.stdout or reader_gone(stream):
             # Not a real file (pytest's capture): nothing to flush at exit.
             with contextlib.suppress(AttributeError, OSError, ValueError):
                 os.dup2(devnull, stream.fileno())
@@ -180,7 +180,7 @@ def main(argv: list[str] | None = None) -> None:
             try:
                 status = cli.main(args=argv, prog_name="mailwarden", standalone_mode=False)
                 sys.stdout.flush()  # here, where a reader that left is handled, not at exit
-                if _reader_gone(sys.stdout):
+                if reader_gone(sys.stdout):
                     reader_left()
             except BrokenPipeError:
                 reader_left()

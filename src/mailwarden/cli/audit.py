@@ -141,7 +141,7 @@ reader of the report left before its end (| head).
     "--lang",
     metavar="[en|zh_CN]",
     callback=language,
-    help=N_("Language of the explanations (default: LC_ALL, LC_MESSAGES, LANG)."),
+    help=N_("Language of the explanations (default: LANGUAGE, LC_ALL, LC_MESSAGES, LANG)."),
 )
 @option(
     "--check",

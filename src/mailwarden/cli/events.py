@@ -7,6 +7,7 @@ from datetime import tzinfo
 
 import click
 
+from mailwarden.cli import reader_gone, reader_left
 from mailwarden.cli.options import log_input_options, show_passwords_option
 from mailwarden.eventpool import print_events
 from mailwarden.model import Event, Record
@@ -72,6 +73,13 @@ def events(
         sys.stdout.write(text)
 
     print_events(paths, options, counts, render, write if hostile else sys.stdout.write)
+    # The counts are for someone who read the events: a reader that left (`| head -2`)
+    # ends the command here, with status 141 and nothing on standard error. The flush
+    # raises when the events were still buffered; when they were all written already,
+    # only the pipe's state tells.
+    sys.stdout.flush()
+    if reader_gone(sys.stdout):
+        reader_left()
     stats = counts.read
     click.echo(
         f"mailwarden: {_count(stats.lines, 'line')}, {_count(counts.records, 'entry')}, "

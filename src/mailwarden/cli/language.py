@@ -4,9 +4,8 @@ A mistake on the command line (``explain --year 0``, ``audit --format xml``, a f
 that does not exist) is found while click parses the arguments or before the command
 has printed anything, so the language cannot wait for the command to read its
 ``--lang``: :func:`command_language` reads it from the arguments as they were typed,
-else from the locale, by each command's own rule (``explain`` and ``analyze``:
-LANGUAGE, LC_ALL, LC_MESSAGES, LANG as gettext reads them; ``audit``:
-:func:`choose_language`). The commands that speak English only (``events``, the
+else from the locale (LANGUAGE, LC_ALL, LC_MESSAGES, LANG as gettext reads them, for
+``explain``, ``analyze`` and ``audit`` alike). The commands that speak English only (``events``, the
 daemon's) keep English errors, and their JSON and logs stay English whatever the locale
 (``analyze --format json`` too).
 
@@ -177,10 +176,6 @@ def command_language(args: Sequence[str], environ: Mapping[str, str] | None = No
     chosen = normalize_language(given) if given else None
     if chosen is not None:
         return chosen
-    if command == "audit":
-        from mailwarden.audit.lang import choose_language
-
-        return choose_language(None, env)
     return language_from_environment(env)
 
 

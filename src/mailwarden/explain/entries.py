@@ -434,7 +434,10 @@ def _auth_failure(event: Event, state: SessionState) -> Note:
             text = _("A login failed: method {mech}.").format(mech=mech)
         short = _("Another failed login.")
         if event.session is None:
-            text += " " + _("This log line does not name the account (Postfix before 3.9).")
+            text += " " + _(
+                "This log line does not name the account (Postfix names it from 3.9, 3.8.3, "
+                "3.7.8, 3.6.12 and 3.5.22 on)."
+            )
     if summary:
         text += " " + ngettext(
             "Dovecot writes this line when the connection ends; {n} password was tried in it "
