@@ -17,9 +17,10 @@ Each step:
    it back with every active ban when someone flushed or deleted it (nftables: also
    when ``nft flush set`` emptied one of its sets and left the table); a check that
    takes long (nftables with tens of thousands of bans) runs less often, at most
-   `PRESENT_SHARE` of the time, and a quick look that the table is still there
-   (``gone``) every second in between; the bans put back are those the daemon holds
-   (`applied`, kept in step with the store), not read again from the store;
+   `PRESENT_SHARE` of the time, and a quick look that the table is still there and
+   its sets not emptied, whole or in part (``gone``), every second in between; the
+   bans put back are those the daemon holds (`applied`, kept in step with the store),
+   not read again from the store;
 4. every ten seconds, expires the bans whose time is up; every five, writes a
    heartbeat (``status`` shows it); every minute, lets the detector forget idle state
    and says so in the log when a flood made it forget clients; every five minutes,
@@ -417,11 +418,11 @@ class Daemon:
             due["gone"] = max(due["gone"], now + PRESENT_EVERY)
         elif now >= due["gone"] and not self._repair:  # a repair keeps its own pace
             due["gone"] = now + PRESENT_EVERY
-            self._watch_table()
+            took = self._watch_table()
             # A slow or hanging nft (up to its 30 s timeout) is asked less often, as the
-            # full check is: the daemon must not spend its time waiting for it.
-            end = time.monotonic()
-            due["gone"] = end + max(PRESENT_EVERY, (end - now) / PRESENT_SHARE)
+            # full check is: the daemon must not spend its time waiting for it. A repair
+            # that the look led to does not count: the next look is a second later.
+            due["gone"] = time.monotonic() + max(PRESENT_EVERY, took / PRESENT_SHARE)
         if now >= due["expire"]:
             due["expire"] = now + EXPIRE_EVERY
             self._expire()
@@ -701,8 +702,10 @@ class Daemon:
         if self._broken is not None and not self.enforcer.reload_waiting:
             self._firewall_works()
 
-    def _watch_table(self) -> None:
-        """Between the full checks: restore the table at once when it is gone."""
+    def _watch_table(self) -> float:
+        """Between the full checks: restore the table at once when it is gone or a set
+        was emptied. The seconds the look took (not the repair)."""
+        started = time.monotonic()
         try:
             gone = self.enforcer.gone()
         except EnforceError as exc:
@@ -715,21 +718,25 @@ class Daemon:
                     describe(self.config),
                     decisions.clean(str(exc)),
                 )
-            return
+            return time.monotonic() - started
+        took = time.monotonic() - started
         if self._gone_failed:
             self._gone_failed = False
             LOG.info("firewall: the quick look for %s works again", describe(self.config))
         if gone:
-            self._watch_firewall()
+            self._watch_firewall(gone=True)
+        return took
 
-    def _watch_firewall(self) -> None:
+    def _watch_firewall(self, gone: bool = False) -> None:
         """Put our table back (with every active ban) when it is gone or changed, or
         when a change to it failed. The bans are those the daemon holds (`applied`: the
         store's, kept in step at every step), so a flushed ruleset with 100,000 bans is
-        not also a read of the whole store; a repair after a failure reads the store."""
+        not also a read of the whole store; a repair after a failure reads the store.
+        `gone`: the quick look found the table gone or a set emptied, which is certain:
+        the full check (seconds with 100,000 bans) is not run again before the repair."""
         try:
             if not self._repair:
-                if self.enforcer.present():
+                if not gone and self.enforcer.present():
                     return
                 LOG.warning(
                     "firewall: %s is missing or was changed; restoring it",
