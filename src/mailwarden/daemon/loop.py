@@ -24,8 +24,8 @@ Each step:
 4. every ten seconds, expires the bans whose time is up; every five, writes a
    heartbeat (``status`` shows it); every minute, lets the detector forget idle state
    and says so in the log when a flood made it forget clients; every five minutes,
-   rewrites the firewall from the store (an element deleted by hand comes back, and ipset's
-   24.8-day timeout cap is renewed);
+   rewrites the firewall whole from the bans it holds, kept in step with the store (an
+   element deleted by hand comes back, and ipset's 24.8-day timeout cap is renewed);
 5. at every step, lets the enforcer finish a change it held back: postfix-map reloads
    Postfix at most every five seconds, so the reload of a ban written in between runs
    at the first step after that, and at the latest when the daemon stops.
@@ -218,6 +218,9 @@ class Daemon:
         self._own_failed_said = 0.0
         self._unrecorded: dict[IPNetwork, _Unrecorded] = {}
         """Bans in the firewall that the store failed to record (see `_Unrecorded`)."""
+        self._unmarked = False
+        """Another process changed the store without marking the rows it changed: the
+        periodic rewrite reads every ban back (see `_resync`)."""
         self._expired_said: set[IPNetwork] = set()
         """Ended bans that `_check_revision` took out and said expired, so that
         `_expire` does not say them again."""
@@ -763,13 +766,28 @@ class Daemon:
         )
 
     def _resync(self) -> None:
+        """The periodic rewrite: the firewall written whole from the bans the daemon
+        holds (an element deleted by hand comes back, ipset's timeouts are renewed,
+        nftables' pieces are merged again), after reading what the store changed since
+        the last look (`_check_revision`). `applied` is kept in step with the store at
+        every step, so this writes what reading every ban back wrote, without that read:
+        10 s with 100,000 bans in SQLite, the daemon reading no line meanwhile. A store
+        that fails now does not hold the rewrite back (the store's changes are read
+        when it works again). Every ban is read back only when a writer that does not
+        mark the rows it changes moved the revision since the last rewrite."""
+        self._check_revision()
+        if self._unmarked:
+            try:
+                wanted = self._wanted(self._enforceable(self.store.active_bans()))
+            except StoreError as exc:
+                self._store_error(exc)
+            else:
+                self._unmarked = False
+                self.applied = ActiveBans(wanted)
         try:
-            wanted = self._wanted(self._enforceable(self.store.active_bans()))
-            self.enforcer.sync(wanted)
-        except (EnforceError, StoreError) as exc:
+            self.enforcer.sync(self.applied.values())
+        except EnforceError as exc:
             self._firewall_failed(exc, doing="periodic rewrite failed")
-            return
-        self.applied = ActiveBans(wanted)
 
     def _firewall_failed(
         self, exc: EnforceError | StoreError, doing: str = "", *, repair: bool = True
@@ -904,6 +922,12 @@ class Daemon:
             if 0 <= known < revision:
                 found = self.store.changed_bans(known)
                 touched, active = found.networks, self._enforceable(found.active)
+                if not touched:
+                    # Another process moved the revision and no ban row says it changed:
+                    # a writer that does not mark its rows (a daemon of a version before
+                    # schema 3 during a rolling upgrade, a hand edit). Its change is
+                    # picked up by the periodic rewrite, which reads every ban then.
+                    self._unmarked = True
             else:
                 active = self._enforceable(self.store.active_bans())
         except StoreError as exc:
