@@ -945,7 +945,10 @@ class Daemon:
             if row is not None:
                 how = " (manual)" if row.source is Source.MANUAL else ""
                 LOG.info("%s", decisions.ban_line(row, how=how))
-        now = datetime.now(UTC)
+        # The store counts in whole seconds (a ban ending at 12:00:00 is over from
+        # 11:59:59.5): judged on the exact clock, a ban that another daemon sharing the
+        # store expired in that last half second was said "lifted in the store".
+        now = datetime.fromtimestamp(round(time.time()), UTC)
         lifted = 0
         for network in remove:
             old = self.applied.get(network)
