@@ -101,12 +101,12 @@ PRESENT_EVERY = 1.0
 PRESENT_SHARE = 0.1
 """The check that the firewall still holds our table runs every `PRESENT_EVERY`, but
 less often when it takes long, so that it keeps at most this share of the time: nft
-1.0 loads the whole set at each of its two nft runs (about 0.2 s each with 30,000
-bans), and with 100,000 bans a check every second would run back to back and keep a
-core busy. Below about 10,000 bans nothing changes (a check takes under 0.1 s).
-In between, `Enforcer.gone` looks every `PRESENT_EVERY` whether the table is gone
-altogether, which costs the same with any number of bans (and is asked less often in
-the same way when it is slow: an nft that hangs until its timeout)."""
+1.0 loads the whole set at each run (about 0.2 s with 30,000 bans), and with 100,000
+bans a check every second would run back to back and keep a core busy. Below about
+10,000 bans nothing changes (a check takes under 0.1 s). In between, `Enforcer.gone`
+looks every `PRESENT_EVERY` whether the table is gone altogether or a set emptied,
+whole or in part, which costs the same with any number of bans (and is asked less
+often in the same way when it is slow: an nft that hangs until its timeout)."""
 EXPIRE_EVERY = 10.0
 HOUSEKEEPING_EVERY = 60.0
 OWN_ADDRESSES_EVERY = 300.0
