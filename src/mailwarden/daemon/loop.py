@@ -17,14 +17,15 @@ Each step:
    it back with every active ban when someone flushed or deleted it (nftables: also
    when ``nft flush set`` emptied one of its sets and left the table); a check that
    takes long (nftables with tens of thousands of bans) runs less often, at most
-   `PRESENT_SHARE` of the time, and a quick look that the table is still there
-   (``gone``) every second in between; the bans put back are those the daemon holds
-   (`applied`, kept in step with the store), not read again from the store;
+   `PRESENT_SHARE` of the time, and a quick look that the table is still there and
+   its sets not emptied, whole or in part (``gone``), every second in between; the
+   bans put back are those the daemon holds (`applied`, kept in step with the store),
+   not read again from the store;
 4. every ten seconds, expires the bans whose time is up; every five, writes a
    heartbeat (``status`` shows it); every minute, lets the detector forget idle state
    and says so in the log when a flood made it forget clients; every five minutes,
-   rewrites the firewall from the store (an element deleted by hand comes back, and ipset's
-   24.8-day timeout cap is renewed);
+   rewrites the firewall whole from the bans it holds, kept in step with the store (an
+   element deleted by hand comes back, and ipset's 24.8-day timeout cap is renewed);
 5. at every step, lets the enforcer finish a change it held back: postfix-map reloads
    Postfix at most every five seconds, so the reload of a ban written in between runs
    at the first step after that, and at the latest when the daemon stops.
@@ -100,12 +101,12 @@ PRESENT_EVERY = 1.0
 PRESENT_SHARE = 0.1
 """The check that the firewall still holds our table runs every `PRESENT_EVERY`, but
 less often when it takes long, so that it keeps at most this share of the time: nft
-1.0 loads the whole set at each of its two nft runs (about 0.2 s each with 30,000
-bans), and with 100,000 bans a check every second would run back to back and keep a
-core busy. Below about 10,000 bans nothing changes (a check takes under 0.1 s).
-In between, `Enforcer.gone` looks every `PRESENT_EVERY` whether the table is gone
-altogether, which costs the same with any number of bans (and is asked less often in
-the same way when it is slow: an nft that hangs until its timeout)."""
+1.0 loads the whole set at each run (about 0.2 s with 30,000 bans), and with 100,000
+bans a check every second would run back to back and keep a core busy. Below about
+10,000 bans nothing changes (a check takes under 0.1 s). In between, `Enforcer.gone`
+looks every `PRESENT_EVERY` whether the table is gone altogether or a set emptied,
+whole or in part, which costs the same with any number of bans (and is asked less
+often in the same way when it is slow: an nft that hangs until its timeout)."""
 EXPIRE_EVERY = 10.0
 HOUSEKEEPING_EVERY = 60.0
 OWN_ADDRESSES_EVERY = 300.0
@@ -217,6 +218,9 @@ class Daemon:
         self._own_failed_said = 0.0
         self._unrecorded: dict[IPNetwork, _Unrecorded] = {}
         """Bans in the firewall that the store failed to record (see `_Unrecorded`)."""
+        self._unmarked = False
+        """Another process changed the store without marking the rows it changed: the
+        periodic rewrite reads every ban back (see `_resync`)."""
         self._expired_said: set[IPNetwork] = set()
         """Ended bans that `_check_revision` took out and said expired, so that
         `_expire` does not say them again."""
@@ -417,11 +421,11 @@ class Daemon:
             due["gone"] = max(due["gone"], now + PRESENT_EVERY)
         elif now >= due["gone"] and not self._repair:  # a repair keeps its own pace
             due["gone"] = now + PRESENT_EVERY
-            self._watch_table()
+            took = self._watch_table()
             # A slow or hanging nft (up to its 30 s timeout) is asked less often, as the
-            # full check is: the daemon must not spend its time waiting for it.
-            end = time.monotonic()
-            due["gone"] = end + max(PRESENT_EVERY, (end - now) / PRESENT_SHARE)
+            # full check is: the daemon must not spend its time waiting for it. A repair
+            # that the look led to does not count: the next look is a second later.
+            due["gone"] = time.monotonic() + max(PRESENT_EVERY, took / PRESENT_SHARE)
         if now >= due["expire"]:
             due["expire"] = now + EXPIRE_EVERY
             self._expire()
@@ -701,8 +705,10 @@ class Daemon:
         if self._broken is not None and not self.enforcer.reload_waiting:
             self._firewall_works()
 
-    def _watch_table(self) -> None:
-        """Between the full checks: restore the table at once when it is gone."""
+    def _watch_table(self) -> float:
+        """Between the full checks: restore the table at once when it is gone or a set
+        was emptied. The seconds the look took (not the repair)."""
+        started = time.monotonic()
         try:
             gone = self.enforcer.gone()
         except EnforceError as exc:
@@ -715,21 +721,25 @@ class Daemon:
                     describe(self.config),
                     decisions.clean(str(exc)),
                 )
-            return
+            return time.monotonic() - started
+        took = time.monotonic() - started
         if self._gone_failed:
             self._gone_failed = False
             LOG.info("firewall: the quick look for %s works again", describe(self.config))
         if gone:
-            self._watch_firewall()
+            self._watch_firewall(gone=True)
+        return took
 
-    def _watch_firewall(self) -> None:
+    def _watch_firewall(self, gone: bool = False) -> None:
         """Put our table back (with every active ban) when it is gone or changed, or
         when a change to it failed. The bans are those the daemon holds (`applied`: the
         store's, kept in step at every step), so a flushed ruleset with 100,000 bans is
-        not also a read of the whole store; a repair after a failure reads the store."""
+        not also a read of the whole store; a repair after a failure reads the store.
+        `gone`: the quick look found the table gone or a set emptied, which is certain:
+        the full check (seconds with 100,000 bans) is not run again before the repair."""
         try:
             if not self._repair:
-                if self.enforcer.present():
+                if not gone and self.enforcer.present():
                     return
                 LOG.warning(
                     "firewall: %s is missing or was changed; restoring it",
@@ -756,13 +766,28 @@ class Daemon:
         )
 
     def _resync(self) -> None:
+        """The periodic rewrite: the firewall written whole from the bans the daemon
+        holds (an element deleted by hand comes back, ipset's timeouts are renewed,
+        nftables' pieces are merged again), after reading what the store changed since
+        the last look (`_check_revision`). `applied` is kept in step with the store at
+        every step, so this writes what reading every ban back wrote, without that read:
+        10 s with 100,000 bans in SQLite, the daemon reading no line meanwhile. A store
+        that fails now does not hold the rewrite back (the store's changes are read
+        when it works again). Every ban is read back only when a writer that does not
+        mark the rows it changes moved the revision since the last rewrite."""
+        self._check_revision()
+        if self._unmarked:
+            try:
+                wanted = self._wanted(self._enforceable(self.store.active_bans()))
+            except StoreError as exc:
+                self._store_error(exc)
+            else:
+                self._unmarked = False
+                self.applied = ActiveBans(wanted)
         try:
-            wanted = self._wanted(self._enforceable(self.store.active_bans()))
-            self.enforcer.sync(wanted)
-        except (EnforceError, StoreError) as exc:
+            self.enforcer.sync(self.applied.values())
+        except EnforceError as exc:
             self._firewall_failed(exc, doing="periodic rewrite failed")
-            return
-        self.applied = ActiveBans(wanted)
 
     def _firewall_failed(
         self, exc: EnforceError | StoreError, doing: str = "", *, repair: bool = True
@@ -897,6 +922,12 @@ class Daemon:
             if 0 <= known < revision:
                 found = self.store.changed_bans(known)
                 touched, active = found.networks, self._enforceable(found.active)
+                if not touched:
+                    # Another process moved the revision and no ban row says it changed:
+                    # a writer that does not mark its rows (a daemon of a version before
+                    # schema 3 during a rolling upgrade, a hand edit). Its change is
+                    # picked up by the periodic rewrite, which reads every ban then.
+                    self._unmarked = True
             else:
                 active = self._enforceable(self.store.active_bans())
         except StoreError as exc:
@@ -914,7 +945,10 @@ class Daemon:
             if row is not None:
                 how = " (manual)" if row.source is Source.MANUAL else ""
                 LOG.info("%s", decisions.ban_line(row, how=how))
-        now = datetime.now(UTC)
+        # The store counts in whole seconds (a ban ending at 12:00:00 is over from
+        # 11:59:59.5): judged on the exact clock, a ban that another daemon sharing the
+        # store expired in that last half second was said "lifted in the store".
+        now = datetime.fromtimestamp(round(time.time()), UTC)
         lifted = 0
         for network in remove:
             old = self.applied.get(network)

@@ -119,9 +119,10 @@ class Enforcer(ABC):
 
     def gone(self) -> bool:
         """A quick look, cheap with any number of bans: is our table certainly gone
-        (``nft flush ruleset``)? False when it is there or when this cannot tell: the
-        full check is `present`, which the daemon runs less often when it takes long,
-        and asks this one every second in between."""
+        (``nft flush ruleset``), or a set we filled certainly emptied, whole or in part
+        (``nft flush set``)? False when all is there or when this cannot tell: the full
+        check is `present`, which the daemon runs less often when it takes long, and
+        asks this one every second in between."""
         return False
 
     @abstractmethod
