@@ -691,3 +691,73 @@ def test_the_audit_grows_with_master_cf_not_with_its_square(
         counts.append(checks["count"])
 
     assert counts[1] < 2.2 * counts[0]
+
+
+EXCLUDED = "MD5,aNULL,eNULL,EXPORT,LOW,RC4,DES,3DES"
+
+
+def overriding_listeners(directory: Path, count: int) -> Path:
+    """The user's main.cf (the `export` cipher grade, AUTH everywhere) and `count`
+    listeners that each write their own cipher exclusions: the grade's fix goes to
+    main.cf, the exclusions' to each listener."""
+    entries = "".join(
+        f"{10000 + n} inet n - y - - smtpd\n"
+        "  -o smtpd_tls_security_level=may\n"
+        "  -o smtpd_tls_exclude_ciphers=MD5\n"
+        for n in range(count)
+    )
+    return build_postfix(directory, USER_MAIN, entries)
+
+
+def text_blocks(text: str) -> list[list[str]]:
+    """The findings of a text report, each as its lines (the header and summary left out)."""
+    blocks = [block.splitlines() for block in text.split("\n\n")]
+    return [lines for lines in blocks if lines and "  postfix." in lines[0]]
+
+
+def test_a_listener_override_is_fixed_under_its_own_finding_only(run_cli, tmp_path: Path):
+    """Every listener overrides the cipher exclusions, and the fix of the main.cf cipher
+    grade is inherited by all: each listener's weak ciphers are fixed by the grade and
+    its own exclusions, and no listener's fix names the other listeners (it named them
+    all, each fix as long as master.cf: a report growing with the square of it)."""
+    directory = overriding_listeners(tmp_path / "p", 4)
+    listeners = [f"{10000 + n}/inet" for n in range(4)]
+    postconf = f"postconf -c {directory}"
+    grade = f"{postconf} -e 'smtpd_tls_ciphers=medium'"
+
+    text = run_cli("audit", "--postfix-dir", str(directory)).out
+    document = json.loads(run_cli("audit", "--postfix-dir", str(directory), "--format", "json").out)
+
+    for listener in listeners:
+        exclude = f"{postconf} -P '{listener}/smtpd_tls_exclude_ciphers={EXCLUDED}'"
+        weak = [
+            f
+            for f in document["findings"]
+            if f["id"] == "postfix.weak_ciphers" and f["subject"] == listener
+        ]
+        assert [f["fix"]["commands"] for f in weak] == [[grade, exclude]]
+        assert weak[0]["fix"]["note"] is None
+        naming = [f["subject"] for f in document["findings"] if exclude in f["fix"]["commands"]]
+        assert naming == [listener, listener]  # weak and anonymous ciphers
+        block = [
+            lines
+            for lines in text_blocks(text)
+            if "postfix.weak_ciphers" in lines[0] and f"service {listener}" in "\n".join(lines)
+        ]
+        assert [line.strip() for line in block[0] if line.startswith("    postconf")] == [
+            grade,
+            exclude,
+        ]
+        assert text.count(exclude) == 2  # its finding, and the combined list
+
+
+def test_the_report_grows_with_the_listeners_not_with_their_square(run_cli, tmp_path: Path):
+    """Twice the listeners that override a setting of a main.cf fix: about twice the
+    commands in the report, not four times."""
+    counts = []
+    for size in (10, 20):
+        directory = overriding_listeners(tmp_path / str(size), size)
+        result = run_cli("audit", "--postfix-dir", str(directory), "--format", "json")
+        document = json.loads(result.out)
+        counts.append(sum(len(f["fix"]["commands"]) for f in document["findings"]))
+    assert counts[1] < 2.2 * counts[0]

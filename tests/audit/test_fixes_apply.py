@@ -141,6 +141,27 @@ smtpd_sasl_path = private/auth
 """,
         False,
     ),
+    # Listeners that each override a setting whose fix goes to main.cf for the rest (the
+    # cipher grade in main.cf, the exclusions in each listener): a listener's fix alone
+    # leaves the others with what their own findings print, nothing new.
+    "listeners-override": (
+        CERTIFICATE
+        + """
+smtpd_tls_security_level = may
+smtpd_sasl_auth_enable = yes
+smtpd_sasl_type = dovecot
+smtpd_sasl_path = private/auth
+smtpd_tls_ciphers = export
+tls_export_cipherlist = ALL:+RC4:@STRENGTH
+""",
+        "".join(
+            f"{port} inet n - y - - smtpd\n"
+            "  -o smtpd_tls_security_level=may\n"
+            "  -o smtpd_tls_exclude_ciphers=MD5\n"
+            for port in (2526, 2527, 2528)
+        ),
+        False,
+    ),
     # No TLS anywhere and AUTH only after TLS: the submission services offer no AUTH,
     # and turning it on must bring the TLS (and what TLS then needs) with it; no anvil,
     # so the AUTH rate limit that AUTH then needs must bring anvil back.

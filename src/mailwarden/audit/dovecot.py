@@ -51,7 +51,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 
 from mailwarden.audit.dovecot_config import DovecotConfig, DovecotSetting
@@ -227,11 +227,11 @@ def _cleartext_finding(
 def _ssl_in(config: DovecotConfig, section: str) -> str:
     """The `ssl` value that applies in `section`: its own, else that of the scope
     around it, else the top level (or the default)."""
-    written = {s.section: s.value.strip().lower() for s in config.written("ssl")}
+    written = config.scopes("ssl")
     scope = section
     while scope:
         if scope in written:
-            return written[scope]
+            return written[scope].value.strip().lower()
         scope = scope.rpartition(" > ")[0]
     return config.value("ssl").strip().lower()
 
@@ -244,21 +244,17 @@ def _tls_required(config: DovecotConfig, section: str) -> bool:
     cleartext setting of its own still accepts them."""
     if _ssl_in(config, section) != "required":
         return False
-    own = {s.section for name in CLEARTEXT_SETTINGS for s in config.written(name)}
-    inside = {
-        s.section
-        for s in config.written("ssl")
-        if s.section != section and (not section or s.section.startswith(section + " > "))
-    }
+    own = [config.scopes(name) for name in CLEARTEXT_SETTINGS]
     return all(
         _ssl_in(config, scope) == "required" or _enclosing(scope, own) != section
-        for scope in inside
+        for scope in config.inside("ssl", section)
     )
 
 
-def _enclosing(scope: str, candidates: set[str]) -> str:
-    """The innermost of `candidates` that is `scope` or encloses it ("" at the top)."""
-    while scope and scope not in candidates:
+def _enclosing(scope: str, candidates: Iterable[Mapping[str, object]]) -> str:
+    """The innermost scope of any of `candidates` that is `scope` or encloses it ("" at
+    the top)."""
+    while scope and not any(scope in scopes for scopes in candidates):
         scope = scope.rpartition(" > ")[0]
     return scope
 
@@ -267,11 +263,12 @@ def _with_tls(config: DovecotConfig, finding: AuditFinding) -> AuditFinding:
     """Refusing passwords without TLS locks every remote user out while `ssl = no`: the
     fix turns TLS on as well (the edit of dovecot.ssl_disabled), in the same scope and at
     the top level."""
-    scopes = {"", finding.subject or ""}
+    written, rank = config.scopes("ssl"), config.rank("ssl")
+    scopes = sorted({"", finding.subject or ""} & written.keys(), key=lambda s: rank[s])
     enable = [
-        _fix(config, setting, "yes")
-        for setting in config.written("ssl")
-        if setting.section in scopes and setting.value.strip().lower() == "no"
+        _fix(config, written[scope], "yes")
+        for scope in scopes
+        if written[scope].value.strip().lower() == "no"
     ]
     return replace(finding, fix=(*enable, *finding.fix)) if enable else finding
 

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import glob
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 
 from mailwarden.audit.interface import Change, DovecotSet, Note
@@ -77,16 +78,54 @@ class DovecotConfig:
 
     def value(self, name: str) -> str:
         """The top-level value (the last one written), else the default."""
-        found = [s for s in self.settings if s.name == name and not s.section]
-        return found[-1].value if found else self.defaults.get(name, "")
+        top = self.scopes(name).get("")
+        return top.value if top is not None else self.defaults.get(name, "")
 
     def written(self, name: str) -> list[DovecotSetting]:
         """The effective occurrence of `name` in each scope where it is written."""
-        last: dict[str, DovecotSetting] = {}
+        return list(self.scopes(name).values())
+
+    def scopes(self, name: str) -> Mapping[str, DovecotSetting]:
+        """`written(name)` by scope ("" for the top level), in the order the scopes
+        first appear."""
+        return self._by_name.get(name, {})
+
+    def rank(self, name: str) -> Mapping[str, int]:
+        """Where each scope of `scopes(name)` comes in its order."""
+        return self._rank.get(name, {})
+
+    def inside(self, name: str, section: str) -> list[str]:
+        """The scopes within `section` (every one below the top level for "") where
+        `name` is written, in the order they first appear."""
+        return self._below.get((name, section), [])
+
+    @cached_property
+    def _by_name(self) -> dict[str, dict[str, DovecotSetting]]:
+        """Each setting's effective occurrences, read once: a check that looks at one
+        setting per section then costs the sections, not their square (thousands of
+        `remote` or `protocol` sections made the audit grow with it)."""
+        index: dict[str, dict[str, DovecotSetting]] = {}
         for setting in self.settings:
-            if setting.name == name and setting.filtered:
-                last[setting.section] = setting
-        return list(last.values())
+            if setting.filtered:
+                index.setdefault(setting.name, {})[setting.section] = setting
+        return index
+
+    @cached_property
+    def _rank(self) -> dict[str, dict[str, int]]:
+        return {
+            name: {s: n for n, s in enumerate(scopes)} for name, scopes in self._by_name.items()
+        }
+
+    @cached_property
+    def _below(self) -> dict[tuple[str, str], list[str]]:
+        below: dict[tuple[str, str], list[str]] = {}
+        for name, scopes in self._by_name.items():
+            for scope in scopes:
+                enclosing = scope
+                while enclosing:
+                    enclosing = enclosing.rpartition(" > ")[0]
+                    below.setdefault((name, enclosing), []).append(scope)
+        return below
 
     def apply(self, changes: Iterable[Change]) -> DovecotConfig:
         settings = list(self.settings)
@@ -151,6 +190,7 @@ class _Parser:
         self.settings: list[DovecotSetting] = []
         self.notes: list[Note] = []
         self.sections: list[str] = []
+        self._last: dict[tuple[str, str], str] = {}  # (name, section) -> value, for `$name`
 
     def parse_file(self, path: Path, depth: int = 0) -> None:
         """AuditError when the file cannot be read, is binary, or has lines of which
@@ -190,11 +230,13 @@ class _Parser:
                 understood -= 1
             else:
                 value = self._expand(setting.group(1), _unquote(setting.group(2)))
+                scope = " > ".join(self.sections)
+                self._last[setting.group(1), scope] = value
                 self.settings.append(
                     DovecotSetting(
                         setting.group(1),
                         value,
-                        " > ".join(self.sections),
+                        scope,
                         name,
                         number if name else None,
                         physical if name else None,
@@ -209,10 +251,8 @@ class _Parser:
         scope = " > ".join(self.sections)
 
         def previous(match: re.Match[str]) -> str:
-            for s in reversed(self.settings):
-                if s.name == match.group(1) and s.section == scope:
-                    return s.value
-            return DEFAULTS.get(match.group(1), match.group(0))
+            last = self._last.get((match.group(1), scope))
+            return last if last is not None else DEFAULTS.get(match.group(1), match.group(0))
 
         return re.sub(r"\$([A-Za-z0-9_]+)", previous, value)
 

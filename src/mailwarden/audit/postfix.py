@@ -237,8 +237,9 @@ def _completer(
     A fix can change which settings a service uses: requiring TLS makes smtpd read the
     mandatory protocol and cipher settings instead of the opportunistic ones, and turning
     AUTH on brings the AUTH checks into play. Every service a fix touches is checked again
-    as the fix leaves it; a finding there that was not reported (same check, service, and
-    evidence or fix) adds its own fix to this one; one that has no fix in this version
+    as the fix leaves it; a finding there that was not reported (same check and service,
+    with the same evidence or a fix that the reported one holds) adds its own fix to this
+    one; one that has no fix in this version
     goes to `unfixable`, to be reported. Applying one finding's fix therefore never
     brings up a finding that the report did not show."""
     recheck = _Rechecker(config, findings)
@@ -269,7 +270,10 @@ def _with_folded_rewrites(
     `-o` edits of the other findings applied before it. The rewrite therefore carries
     the options as every fix of the report leaves them, and pasting the fixes in any
     order gives one result."""
-    edits = [c for f in findings for c in f.fix if isinstance(c, ServiceSet)]
+    edits: dict[str, list[ServiceSet]] = {}  # by service: each rewrite reads its own
+    for change in (c for f in findings for c in f.fix):
+        if isinstance(change, ServiceSet):
+            edits.setdefault(change.service, []).append(change)
     folded = []
     for finding in findings:
         rewrites = {
@@ -279,11 +283,11 @@ def _with_folded_rewrites(
         }
         if rewrites:
             fix = ordered_changes(
-                _with_edits(c, edits) if isinstance(c, ServiceEntry) else c
+                _with_edits(c, edits.get(c.service, [])) if isinstance(c, ServiceEntry) else c
                 for c in finding.fix
                 if not (isinstance(c, ServiceSet) and c.service in rewrites)
             )
-            if config.apply(fix) != config.apply(finding.fix):
+            if not _same_result(config, fix, finding.fix):
                 details = {**finding.details, "folded": "yes"}
                 finding = replace(finding, fix=fix, details=details)
         folded.append(finding)
@@ -293,9 +297,19 @@ def _with_folded_rewrites(
 def _with_edits(entry: ServiceEntry, edits: list[ServiceSet]) -> ServiceEntry:
     options = dict(entry.options)
     for edit in edits:
-        if edit.service == entry.service:
-            options[edit.parameter] = edit.value
+        options[edit.parameter] = edit.value
     return replace(entry, options=tuple(options.items()))
+
+
+def _same_result(config: PostfixConfig, one: Iterable[Change], other: Iterable[Change]) -> bool:
+    """Both lists of changes leave the configuration alike. Only main.cf and the
+    entries that either list touches are compared: the others are the same entries."""
+    one, other = tuple(one), tuple(other)
+    first, second = config.apply(one), config.apply(other)
+    touched = {c.service for c in (*one, *other) if isinstance(c, ServiceSet | ServiceEntry)}
+    return first.explicit == second.explicit and all(
+        first.service(key) == second.service(key) for key in touched
+    )
 
 
 class _Rechecker:
@@ -313,7 +327,9 @@ class _Rechecker:
     def __init__(self, config: PostfixConfig, findings: list[AuditFinding]) -> None:
         self.config = config
         self.known = {(f.id, f.subject, f.evidence) for f in findings}
-        self.known_fixes = {(f.id, f.subject, f.fix) for f in findings}
+        self.known_fixes: dict[tuple[str, str | None], list[frozenset[Change]]] = {}
+        for f in findings:
+            self.known_fixes.setdefault((f.id, f.subject), []).append(frozenset(f.fix))
         self._shared: dict[tuple[Change, ...], list[tuple[int, str, AuditFinding]]] = {}
         self._done: dict[tuple[Change, ...], list[AuditFinding]] = {}
 
@@ -366,8 +382,18 @@ class _Rechecker:
             found
             for found in service_findings(after, service)
             if (found.id, found.subject, found.evidence) not in self.known
-            and (found.id, found.subject, found.fix) not in self.known_fixes
+            and not self._fixed_by_the_report(found)
         ]
+
+    def _fixed_by_the_report(self, found: AuditFinding) -> bool:
+        """The report names this check on this service already, with a fix that holds
+        all of `found`'s: nothing new for the administrator. (A main.cf edit that every
+        listener inherits, applied alone, leaves the listeners that override the rest
+        of that fix with what their own findings already say: taking their edits into
+        every fix made each listener's fix name all the others, the report growing with
+        the square of their number.)"""
+        fix = frozenset(found.fix)
+        return any(fix <= known for known in self.known_fixes.get((found.id, found.subject), ()))
 
 
 _BUNDLES = (AUTH_ON_PORT_25.id, SUBMISSION_MISSING.id)

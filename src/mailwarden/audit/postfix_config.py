@@ -212,41 +212,60 @@ class PostfixConfig:
 
     def apply(self, changes: Iterable[Change]) -> PostfixConfig:
         """The configuration after `changes` (what `postconf -e/-M/-P` would write).
-        Costs the changes, not the size of master.cf: entries are found by key, and the
-        result knows its own positions without reading master.cf again."""
+        Costs the changes, not the size of master.cf: entries are found by key, the
+        entries and their positions are copied only when a change needs it (a main.cf
+        edit copies neither), and the result knows its positions and whether
+        postscreen holds port 25 without reading master.cf again."""
         explicit = dict(self.explicit)
-        services = list(self.services)
-        positions = dict(self.positions)
+        services: list[Service] | None = None
+        positions: dict[str, int] | None = None
+        entries_changed = False
         for change in changes:
             if isinstance(change, MainSet):
                 explicit[change.parameter] = change.value
-            elif isinstance(change, ServiceEntry):
-                name, type_, private, unpriv, chroot, wakeup, limit, command = change.fields
-                entry = Service(
-                    name=name,
-                    type=type_,
-                    private=private,
-                    unprivileged=unpriv,
-                    chroot=chroot,
-                    wakeup=wakeup,
-                    process_limit=limit,
-                    command=command,
-                    args=change.args,
-                    overrides=dict(change.options),
-                )
-                number = positions.get(entry.key)
+                continue
+            known = self.positions if positions is None else positions
+            if isinstance(change, ServiceEntry):
+                entries_changed = True
+                entry = _entry(change)
+                number = known.get(entry.key)
+                services = list(self.services) if services is None else services
                 if number is not None:
                     services[number] = entry
                 else:
+                    positions = dict(self.positions) if positions is None else positions
                     positions[entry.key] = len(services)
                     services.append(replace(entry, new=True))
-            elif isinstance(change, ServiceSet):
-                number = positions.get(change.service)
-                if number is not None:
-                    service = services[number]
-                    overrides = dict(service.overrides)
-                    overrides[change.parameter] = change.value
-                    services[number] = replace(service, overrides=overrides)
-        after = replace(self, explicit=explicit, services=tuple(services))
-        after.__dict__["positions"] = positions  # the cached_property, known already
+            elif isinstance(change, ServiceSet) and change.service in known:
+                number = known[change.service]
+                services = list(self.services) if services is None else services
+                service = services[number]
+                overrides = dict(service.overrides)
+                overrides[change.parameter] = change.value
+                services[number] = replace(service, overrides=overrides)
+        after = replace(
+            self,
+            explicit=explicit,
+            services=self.services if services is None else tuple(services),
+        )
+        # the cached properties, known already
+        after.__dict__["positions"] = self.positions if positions is None else positions
+        if not entries_changed and "postscreen_on_25" in self.__dict__:
+            after.__dict__["postscreen_on_25"] = self.postscreen_on_25
         return after
+
+
+def _entry(change: ServiceEntry) -> Service:
+    name, type_, private, unpriv, chroot, wakeup, limit, command = change.fields
+    return Service(
+        name=name,
+        type=type_,
+        private=private,
+        unprivileged=unpriv,
+        chroot=chroot,
+        wakeup=wakeup,
+        process_limit=limit,
+        command=command,
+        args=change.args,
+        overrides=dict(change.options),
+    )
