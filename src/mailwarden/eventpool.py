@@ -104,9 +104,10 @@ def print_events(
     if parallel:
         _in_two_processes(paths, options, counts, render, write)
         return
+    framer = None
     for path in paths:
         pasted, chunks, reference = _open(path, counts)
-        framer = options.framer(reference, pasted, counts.read)
+        framer = options.framer(reference, pasted, counts.read, framer)
         for chunk in chunks:
             text = _chunk_text(chunk, framer, options, counts, render)
             if text:
@@ -187,9 +188,10 @@ def _work(fd: int, paths: Sequence[str], options: ReadOptions, render: Render) -
             number += 1
 
     try:
+        framer = None
         for path in paths:
             pasted, chunks, reference = _open(path, counts)
-            framer = options.framer(reference, pasted, counts.read)
+            framer = options.framer(reference, pasted, counts.read, framer)
             shared = None  # the worker does the whole file
             if reference is not None and options.year is None:  # see the module doc
                 outbox.send((_FILE, pickle.dumps(reference), pasted))

@@ -308,6 +308,14 @@ class Framer:
 
     # -- public --------------------------------------------------------------------------
 
+    def go_on_from(self, previous: Framer) -> None:
+        """Date this input's year-less entries on from where ``previous`` (the input
+        read before it, given a year) left off: a set whose older file ends on 31
+        December and whose newer one begins on 1 January is in two years, not one."""
+        if self._year is not None and previous._year is not None:
+            self._year = previous._year
+            self._last_month = previous._last_month
+
     def frame_chunk(self, chunk: Chunk) -> Iterator[Record]:
         """The records of every line in the chunk, in order."""
         out: list[Record] = []

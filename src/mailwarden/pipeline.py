@@ -58,10 +58,19 @@ class ReadOptions:
             (since is not None and time < since) or (until is not None and time > until)
         )
 
-    def framer(self, reference: datetime | None, pasted: bool, stats: ReadStats) -> Framer:
+    def framer(
+        self,
+        reference: datetime | None,
+        pasted: bool,
+        stats: ReadStats,
+        previous: Framer | None = None,
+    ) -> Framer:
         """The framer for one input: ``reference`` dates its year-less entries (its
-        mtime), ``pasted`` whether it is pasted text (``split_if_pasted``)."""
-        return Framer(
+        mtime), ``pasted`` whether it is pasted text (``split_if_pasted``). ``previous``:
+        the framer of the file read before it in the same run (a rotated set's older
+        file): with --year, this one's entries go on from the year that one's reached
+        (``--year`` is the year of the first entry, not of every file's)."""
+        framer = Framer(
             year=self.year,
             reference=reference,
             tz=self.tz,
@@ -69,6 +78,9 @@ class ReadOptions:
             stats=stats,
             native=True,
         )
+        if previous is not None and self.year is not None:
+            framer.go_on_from(previous)
+        return framer
 
 
 @dataclass
@@ -96,10 +108,17 @@ def reference_time(path: str) -> datetime | None:
         return None
 
 
-def records_of(path: str, options: ReadOptions, counts: Counts) -> Iterator[Record]:
-    """Every record of one input, in order, within --since/--until when given."""
+def records_of(
+    path: str, options: ReadOptions, counts: Counts, framers: list[Framer] | None = None
+) -> Iterator[Record]:
+    """Every record of one input, in order, within --since/--until when given.
+    ``framers``: the framer of the input read before it (its last item), to date this
+    one's entries on from it (:meth:`ReadOptions.framer`); this one's is appended."""
     pasted, chunks = split_if_pasted(read_chunks(path, counts.read), counts.read)
-    framer = options.framer(reference_time(path), pasted, counts.read)
+    previous = framers[-1] if framers else None
+    framer = options.framer(reference_time(path), pasted, counts.read, previous)
+    if framers is not None:
+        framers[:] = [framer]
     outside = options.outside
     for chunk in chunks:
         for record in framer.frame_chunk(chunk):
@@ -127,8 +146,9 @@ def read_events(
 ) -> Generator[tuple[Record, list[Event]], None, None]:
     """Each record of every input (rotated sets in time order) with its events."""
     last: tuple[str, int] | None = None
+    framers: list[Framer] = []
     for path in expand_inputs(inputs):
-        for record in records_of(path, options, counts):
+        for record in records_of(path, options, counts, framers):
             events = parse(record)
             if events:
                 if last is None or record.line != last[1] or record.source != last[0]:

@@ -591,9 +591,10 @@ def _items_of_stream(
     windowed, outside = options.windowed, options.outside
     stats = counts.read
     until = _Until(options.read_until)
+    framer = None
     for parts, reference in _framed_parts(stream, stats, progress, until):
         pasted, path_chunks = split_if_pasted(parts, counts.read)
-        framer = options.framer(reference, pasted, counts.read)
+        framer = options.framer(reference, pasted, counts.read, framer)
         for chunk in path_chunks:
             if analysis:
                 items = analysis_records_of_chunk(chunk, framer)
@@ -625,9 +626,10 @@ def _analysis_batches(
     windowed, outside = options.windowed, options.outside
     until = _Until(options.read_until)
     order = _Order()
+    framer = None
     for parts, reference in _framed_parts(streams[0], counts.read, progress, until):
         pasted, path_chunks = split_if_pasted(parts, counts.read)
-        framer = options.framer(reference, pasted, counts.read)
+        framer = options.framer(reference, pasted, counts.read, framer)
         for chunk in path_chunks:
             records, maybe = _analysis_batch(chunk, framer)
             order.saw(records, counts.read)

@@ -5,6 +5,7 @@ out of order, a huge line, and the limit's edge."""
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable, Generator
 from datetime import UTC, datetime, timedelta
@@ -83,7 +84,13 @@ def test_the_tail_starts_a_window_before_the_last_line(
         assert tail(log, window) == numbered(lines)[first - 1 :]  # the line a window back too
 
 
-def test_classic_stamps_over_new_year_are_in_order(tmp_path: Path) -> None:
+def test_classic_stamps_over_new_year_are_in_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Year-less stamps are dated by "now": pinned to the log's end, or on a New Year's
+    # morning the lines of 2 January would be a year old.
+    end = datetime(2026, 1, 2, 12, tzinfo=UTC)
+    monkeypatch.setattr(reading, "Framer", functools.partial(reading.Framer, reference=end))
     log = tmp_path / "mail.log"
     lines = minutes(datetime(2025, 12, 30, 12, tzinfo=UTC), 3 * 24 * 60, classic)
     log.write_text("".join(lines))
