@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from test_ops import cli
-from wardenlab import OTHER, Warden, append, guesses
+from wardenlab import OTHER, Warden, append, fill_store, guesses
 
 from mailwarden.daemon.loop import Daemon
 from mailwarden.model import BanEntry, IPNetwork
@@ -30,24 +30,8 @@ def messages(caplog: pytest.LogCaptureFixture) -> list[str]:
 
 
 def fill(warden: Warden, count: int) -> None:
-    """`count` active IPv6 bans of a day, written as the daemon writes them (one
-    statement, not `count` transactions: the test is about reading them)."""
-    path = warden.sections["store"]["path"]
-    open_store(path).close()
-    now = round(time.time())
-    base = int(ipaddress.IPv6Address("2001:db8::"))
-    rows = (
-        (f"{ipaddress.IPv6Address(base + (n << 16))}/128", now, now + 86400, "bruteforce", "{}")
-        for n in range(count)
-    )
-    with sqlite3.connect(path) as db:
-        db.executemany(
-            "INSERT INTO bans (network, since, until, reason, evidence, source, offences)"
-            " VALUES (?, ?, ?, ?, ?, 'auto', 1)",
-            rows,
-        )
-        db.execute("UPDATE meta SET value = value + 1 WHERE key = 'revision'")
-    db.close()
+    """`count` active IPv6 bans of a day in the warden's store (`fill_store`)."""
+    fill_store(warden.sections["store"]["path"], count)
 
 
 def timed_step(daemon: Daemon) -> float:

@@ -3,10 +3,8 @@
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import signal
-import sqlite3
 import subprocess
 import time
 from collections.abc import Iterator
@@ -19,6 +17,7 @@ from wardenlab import (
     Namespace,
     append,
     base_config,
+    fill_store,
     guesses,
     mailwarden,
     namespace,
@@ -91,32 +90,13 @@ def test_a_set_flushed_by_hand_is_refilled_within_seconds(running: Running) -> N
     assert wait_for_text(running.output, "firewall: restored with 1 active ban(s)", 2)
 
 
-def fill(path: str, count: int) -> None:
-    """`count` active IPv6 bans of a day in the store at `path`, in one statement."""
-    open_store(path).close()
-    now = round(time.time())
-    base = int(ipaddress.IPv6Address("2001:db8::"))
-    rows = (
-        (f"{ipaddress.IPv6Address(base + (n << 16))}/128", now, now + 86400, "bruteforce", "{}")
-        for n in range(count)
-    )
-    with sqlite3.connect(path) as db:
-        db.executemany(
-            "INSERT INTO bans (network, since, until, reason, evidence, source, offences)"
-            " VALUES (?, ?, ?, ?, ?, 'auto', 1)",
-            rows,
-        )
-        db.execute("UPDATE meta SET value = value + 1 WHERE key = 'revision'")
-    db.close()
-
-
 def test_a_set_flushed_by_hand_among_100000_bans_is_refilled_within_seconds(
     running: Running,
 ) -> None:
     """With 100,000 bans the full check takes seconds, so the daemon ran it about once
     a minute (less often after a repair), and ``nft flush set`` left every attacker
     free that long. The quick look every second now notices it."""
-    fill(running.sections["store"]["path"], 100_000)
+    fill_store(running.sections["store"]["path"], 100_000)
     running.start(timeout=60)
     restoring = "firewall: nftables table inet mailwarden is missing or was changed; restoring it"
     restored = "firewall: restored with 100000 active ban(s)"

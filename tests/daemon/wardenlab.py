@@ -14,6 +14,7 @@ import os
 import secrets
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -28,6 +29,7 @@ from configfile import write_config
 from mailwarden.config import load_config
 from mailwarden.daemon.loop import Daemon
 from mailwarden.model import IPNetwork
+from mailwarden.store import open_store
 
 ATTACKER = "203.0.113.7"
 OTHER = "198.51.100.20"
@@ -270,3 +272,25 @@ def fake_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str, scr
     command.write_text(script.format(python=sys.executable))
     command.chmod(0o755)
     monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+
+
+def fill_store(path: str, count: int) -> None:
+    """`count` active IPv6 bans of a day in the SQLite store at `path`, written as the
+    daemon writes them but in one statement (not `count` transactions: the tests that
+    use it are about reading them). The revision moves; the rows are not marked as
+    changed (a writer of an older version, a hand edit)."""
+    open_store(path).close()
+    now = round(time.time())
+    base = int(ipaddress.IPv6Address("2001:db8::"))
+    rows = (
+        (f"{ipaddress.IPv6Address(base + (n << 16))}/128", now, now + 86400, "bruteforce", "{}")
+        for n in range(count)
+    )
+    with sqlite3.connect(path) as db:
+        db.executemany(
+            "INSERT INTO bans (network, since, until, reason, evidence, source, offences)"
+            " VALUES (?, ?, ?, ?, ?, 'auto', 1)",
+            rows,
+        )
+        db.execute("UPDATE meta SET value = value + 1 WHERE key = 'revision'")
+    db.close()

@@ -274,6 +274,20 @@ def _tried_before(tried: dict[str, list[str]], user: str, mechanism: str) -> boo
     return True
 
 
+def _fell_back(session: Session, user: str, mechanism: str) -> bool:
+    """Note that ``user`` failed by ``mechanism`` in ``session``; True when that is a
+    fallback (:func:`_tried_before`) and the session has not had :data:`MAX_FALLBACKS`
+    of them yet."""
+    tried = session._mechanisms
+    if tried is None:
+        session._mechanisms = {user: [mechanism]}
+        return False
+    if not _tried_before(tried, user, mechanism) or session._fallbacks >= MAX_FALLBACKS:
+        return False
+    session._fallbacks += 1
+    return True
+
+
 def _fallback(session: Session, event: Event) -> bool:
     """Whether a failed AUTH command of a Postfix session is a mail program trying the
     password it just failed with by the next mechanism it knows (CRAM-MD5, then PLAIN,
@@ -290,14 +304,7 @@ def _fallback(session: Session, event: Event) -> bool:
         # A protocol error (bad base64, a mechanism not offered) tried no password; and
         # without the name (Postfix before 3.9) the tries may be of other accounts.
         return False
-    tried = session._mechanisms
-    if tried is None:
-        session._mechanisms = {user: [mechanism]}
-        return False
-    if not _tried_before(tried, user, mechanism) or session._fallbacks >= MAX_FALLBACKS:
-        return False
-    session._fallbacks += 1
-    return True
+    return _fell_back(session, user, mechanism)
 
 
 def _dovecot_mechanism(event: Event) -> str | None:
@@ -343,14 +350,7 @@ def _dovecot_fallback(session: Session, event: Event) -> bool:
     mechanism = _dovecot_mechanism(event)
     if mechanism is None:
         return False
-    tried = session._mechanisms
-    if tried is None:
-        session._mechanisms = {user: [mechanism]}
-        return False
-    if not _tried_before(tried, user, mechanism) or session._fallbacks >= MAX_FALLBACKS:
-        return False
-    session._fallbacks += 1
-    return True
+    return _fell_back(session, user, mechanism)
 
 
 class _Run:
