@@ -66,4 +66,3 @@ def test_events_date_the_newer_file_in_the_next_year(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     times = [json.loads(line)["time"][:10] for line in done.stdout.splitlines()]
     assert times[0] == "2026-12-31" and times[-1] == "2027-01-01"
-
