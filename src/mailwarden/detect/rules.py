@@ -166,7 +166,7 @@ from mailwarden.detect.state import (
     network_of,
     with_service,
 )
-from mailwarden.detect.windows import StateTable, most_within, push_times
+from mailwarden.detect.windows import StateTable, drop_latest, most_within, push_times
 from mailwarden.model import (
     Action,
     Decision,
@@ -459,10 +459,10 @@ class Detector:
         """Networks with one failing address so far: (address, last failure, failures)."""
         self._campaigns = Campaigns()
         self._standing: set[int] = set()
+        """The campaigns that still count (:meth:`result` works them out)."""
         self._renumbered_texts: dict[str, str] = {}
         """:meth:`_renumbered`'s answers in one :meth:`result` (one text per campaign
         and reason, shared by its members)."""
-        """The campaigns that still count (:meth:`result` works them out)."""
         self._people_nets: set[NetKey] = set()
         """Networks (``ipv4_prefix``/``ipv6_prefix``) a real user logged in from: never
         judged as a whole (a ban would lock that user out)."""
@@ -1815,16 +1815,8 @@ class Detector:
         since = when - self._limits.compromise[1]
         if account is None or last is None or last < since:
             return
-        times = account.times
         recent = sum(1 for at in client.times or () if since <= at <= when)
-        excused = min(client.user_failures(key), recent)
-        index = len(times)
-        while index and times[index - 1] > when:  # later lines of an input out of order
-            index -= 1
-        while excused and index and times[index - 1] >= since:
-            index -= 1
-            excused -= 1
-            del times[index]
+        drop_latest(account.times, min(client.user_failures(key), recent), since, when)
 
     @staticmethod
     def _tried_locals(client: ClientState) -> set[str]:
@@ -2322,9 +2314,7 @@ class Detector:
         findings = (
             self._campaign_findings(campaign_names)
             + self._network_findings()
-            + self._wide_findings(
-                {a.ip for a in attackers if a.recommendation == BAN}, {a.ip for a in attackers}
-            )
+            + self._wide_findings(attackers)
             + self._enumeration_findings(attackers, campaign_names)
             + self._server.findings()
             + findings
@@ -2652,7 +2642,7 @@ class Detector:
         """The ``wide_ipv6_prefix`` network of an IPv6 network key (its first bits)."""
         return (((key >> 1) >> (self._v6 - self.policy.wide_ipv6_prefix)) << 1) | 1
 
-    def _wide_findings(self, banned: set[str], listed: set[str]) -> list[Finding]:
+    def _wide_findings(self, attackers: Sequence[Attacker]) -> list[Finding]:
         """IPv6 networks of ``wide_ipv6_prefix`` (a site's or a hosting customer's /48)
         in which ``wide_networks`` networks of ``ipv6_prefix`` (/64s) had failed logins
         within ``spray_window``: guessing spread over more addresses, one try or two
@@ -2660,14 +2650,16 @@ class Detector:
         allocation). Not when someone logged in from it as an account none of its
         guessing addresses tried (its people: a company, a university, a carrier); a
         login as one they tried is named in the finding instead (``logged_in_as``).
-        ``banned``: the addresses already recommended for a ban, so that the report
-        counts the rest (``unjudged_*``); ``listed``: the addresses among the attackers
-        (a member judged on its own, a probe say), whose failures the report counts
-        there (``unlisted_failures``: the others'). Found in the analysis only: the daemon bans by
-        the narrower rules (an ``ipv6_prefix`` of 48 makes them see it)."""
+        Of the ``attackers``, those recommended for a ban are left out of its counts
+        (``unjudged_*``: the rest), and all of them (a member judged on its own, a probe
+        say) out of ``unlisted_failures``: the report counts their failures there. Found
+        in the analysis only: the daemon bans by the narrower rules (an ``ipv6_prefix``
+        of 48 makes them see it)."""
         policy = self.policy
         if policy.wide_ipv6_prefix >= self._v6:
             return []
+        banned = {a.ip for a in attackers if a.recommendation == BAN}
+        listed = {a.ip for a in attackers}
         widen = self._widen
         groups: dict[NetKey, list[ClientState]] = {}
         clients = list(self._clients.values())

@@ -274,10 +274,10 @@ def _tried_before(tried: dict[str, list[str]], user: str, mechanism: str) -> boo
     return True
 
 
-def _fell_back(session: Session, user: str, mechanism: str) -> bool:
-    """Note that ``user`` failed by ``mechanism`` in ``session``; True when that is a
-    fallback (:func:`_tried_before`) and the session has not had :data:`MAX_FALLBACKS`
-    of them yet."""
+def _fell_back(session: Session | _Run, user: str, mechanism: str) -> bool:
+    """Note that ``user`` failed by ``mechanism`` in ``session`` (or a run standing for
+    one); True when that is a fallback (:func:`_tried_before`) and the session has not
+    had :data:`MAX_FALLBACKS` of them yet."""
     tried = session._mechanisms
     if tried is None:
         session._mechanisms = {user: [mechanism]}
@@ -356,14 +356,15 @@ def _dovecot_fallback(session: Session, event: Event) -> bool:
 class _Run:
     """Dovecot auth-process failures without a session id from one address, each within
     :data:`FALLBACK_WINDOW` of the last: the names and mechanisms that failed, and how
-    many tries were taken for a fallback."""
+    many tries were taken for a fallback (as a :class:`Session` keeps them, for
+    :func:`_fell_back`)."""
 
-    __slots__ = ("fallbacks", "last", "tried")
+    __slots__ = ("_fallbacks", "_mechanisms", "last")
 
-    def __init__(self, when: float, user: str, mechanism: str) -> None:
+    def __init__(self, when: float) -> None:
         self.last = when
-        self.tried: dict[str, list[str]] = {user: [mechanism]}
-        self.fallbacks = 0
+        self._mechanisms: dict[str, list[str]] | None = None
+        self._fallbacks = 0
 
 
 class SessionTracker:
@@ -784,13 +785,9 @@ class SessionTracker:
             if run is None and len(runs) >= self.max_open:
                 for stale in list(runs)[: max(1, self.max_open // 10)]:
                     del runs[stale]
-            runs[ip] = _Run(when, user, mechanism)
-            return False
+            run = runs[ip] = _Run(when)
         run.last = when
-        if not _tried_before(run.tried, user, mechanism) or run.fallbacks >= MAX_FALLBACKS:
-            return False
-        run.fallbacks += 1
-        return True
+        return _fell_back(run, user, mechanism)
 
     # -- credits (Dovecot auth-process lines standing in for their login line) -------
 

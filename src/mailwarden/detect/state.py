@@ -21,7 +21,7 @@ from sys import intern
 from typing import Literal, TypeAlias
 
 from mailwarden.detect.analysis import RANK, Verdict
-from mailwarden.detect.windows import RecentKeys
+from mailwarden.detect.windows import RecentKeys, count_since, drop_latest
 from mailwarden.model import Category, Event, EventType, IPNetwork, Record, Strength
 from mailwarden.redact import redact_server_secrets
 
@@ -439,7 +439,7 @@ class ClientState:
         times = self.times
         if users is None or times is None or self.users_full:
             return 0
-        recent = sum(1 for at in times if at >= since)
+        recent = count_since(times, since)
         names = 0
         for count, last in users.values():
             if last >= since:
@@ -475,16 +475,8 @@ class ClientState:
         else:
             del users[user]
         self.failures = max(0, self.failures - count)
-        times = self.times
-        if times:
-            index = len(times)
-            while index and times[index - 1] > until:
-                index -= 1
-            left = count
-            while left and index and times[index - 1] >= since:
-                index -= 1
-                left -= 1
-                del times[index]
+        if self.times:
+            drop_latest(self.times, count, since, until)
         return count
 
     # -- evidence ----------------------------------------------------------------------

@@ -6,8 +6,9 @@ answers need only the most recent times, never the whole history, so everything 
 keeps a fixed number of entries and forgets the rest:
 
 - :func:`push_times` / :func:`count_since` keep the last *capacity* times of one key in a
-  plain sorted list (oldest first). "At least N within W" is exact as long as N is at most
-  the capacity: the N-th most recent time is either inside the window or not.
+  plain sorted list (oldest first); :func:`drop_latest` takes some out again. "At least
+  N within W" is exact as long as N is at most the capacity: the N-th most recent time is
+  either inside the window or not.
 - :class:`RecentKeys` remembers which keys (addresses, accounts) were seen last and when,
   up to a cap: "how many distinct clients tried this account within the hour".
 - :class:`StateTable` holds one state object per key (a client, an account, a network)
@@ -50,6 +51,18 @@ def count_since(times: list[float], since: float) -> int:
             break
         n += 1
     return n
+
+
+def drop_latest(times: list[float], count: int, since: float, until: float) -> None:
+    """Take out of ``times`` the latest ``count`` of those from ``since`` to ``until``
+    (fewer when fewer are there): the times of failures found to be no guesses."""
+    index = len(times)
+    while index and times[index - 1] > until:  # later lines of an input out of order
+        index -= 1
+    while count and index and times[index - 1] >= since:
+        index -= 1
+        count -= 1
+        del times[index]
 
 
 def most_within(times: Sequence[float], window: float) -> int:
