@@ -3,10 +3,12 @@ process and this one, printed in input order.
 
     print_events(paths, options, counts, render, write, parallel=None)
 
-``events`` frames, parses and prints every line, and nothing in that depends on the
+``events`` frames, parses and prints every line, and little in that depends on the
 lines before (unlike detection): framing a chunk gives the same records wherever it is
-done, given its file's date reference and whether the file is pasted text, and parsing
-is pure. So the work is shared out chunk by chunk: a forked worker reads the input
+done, given its file's date reference, whether the file is pasted text and where the
+dating of its year-less lines stands (the year it reached, and the month of the last
+entry dated: :meth:`mailwarden.framing.Framer.dating`), and parsing is pure. So the
+work is shared out chunk by chunk: a forked worker reads the input
 (decompression, cutting into chunks of whole lines, as :func:`mailwarden.pipeline.read_events`
 does) and either handles a chunk itself, sending back the printed text, or sends the
 chunk to this process, which frames, parses and renders it. This process writes
@@ -25,10 +27,14 @@ Decisions:
   makes the rest.
 - The worker never waits on a full pipe while it could work (``scanpool._Outbox``).
 - Only when it pays and is exact (:func:`worth_a_worker`): two usable cores, regular
-  files only, `MIN_BYTES` at least, and no ``--year``: with a year given, framing a
-  chunk depends on the months of the lines before it (a new year after December), so
-  the whole input is framed in one sequence, in the process. A file whose date
-  reference cannot be read is handled whole by the worker.
+  files only, `MIN_BYTES` at least, and no ``--year`` (the whole input is framed in one
+  sequence, in the process). Without it a file is dated from its mtime, running
+  forward from its first entry (a new year after December) too, so the worker shares
+  only a chunk that cannot move the dating on (:meth:`Framer.dates_alike
+  <mailwarden.framing.Framer.dates_alike>`: no month in it but the last entry's, which
+  is the usual chunk), sent with where the dating stands; it frames a chunk that holds
+  another month itself, and the first one that holds any. A file whose date reference
+  cannot be read is handled whole by the worker.
 - Standard input, FIFOs and other non-regular inputs are read once, in the process
   (:func:`mailwarden.scanpool.regular_bytes` does not open them).
 - Errors: an input that cannot be opened is raised here after the text of the inputs
@@ -47,7 +53,7 @@ from mailwarden.errors import MailwardenError
 from mailwarden.framing import Framer, split_if_pasted
 from mailwarden.model import Event, Record
 from mailwarden.parsers import parse
-from mailwarden.pipeline import Counts, ReadOptions, reference_time
+from mailwarden.pipeline import Counts, ReadOptions, last_stamp, reference_time
 from mailwarden.scanpool import (
     _messages,
     _Outbox,
@@ -106,19 +112,19 @@ def print_events(
         return
     framer = None
     for path in paths:
-        pasted, chunks, reference = _open(path, counts)
-        framer = options.framer(reference, pasted, counts.read, framer)
+        pasted, chunks, reference, last = _open(path, counts)
+        framer = options.framer(reference, pasted, counts.read, framer, last)
         for chunk in chunks:
             text = _chunk_text(chunk, framer, options, counts, render)
             if text:
                 write(text)
 
 
-def _open(path: str, counts: Counts) -> tuple[bool, Iterator[Chunk], datetime | None]:
-    """Whether the input is pasted text, its chunks, and its date reference, found as
-    :func:`mailwarden.pipeline.records_of` finds them."""
+def _open(path: str, counts: Counts) -> tuple[bool, Iterator[Chunk], datetime | None, str | None]:
+    """Whether the input is pasted text, its chunks, its date reference and its last
+    classic stamp, found as :func:`mailwarden.pipeline.records_of` finds them."""
     pasted, chunks = split_if_pasted(read_chunks(path, counts.read), counts.read)
-    return pasted, chunks, reference_time(path)
+    return pasted, chunks, reference_time(path), last_stamp(path)
 
 
 def _chunk_text(
@@ -175,40 +181,55 @@ def _work(fd: int, paths: Sequence[str], options: ReadOptions, render: Render) -
     outbox = _Outbox(fd)
     counts = Counts()
     number = 0
+    held: list[Chunk] = []  # the next chunk, when its dates are the worker's to find
 
-    def share_ahead(chunks: Iterator[Chunk] | None) -> None:
+    def share_ahead(chunks: Iterator[Chunk] | None, framer: Framer) -> None:
         nonlocal number
         outbox.push()
-        while chunks is not None and outbox.other_side_idle():
+        while chunks is not None and not held and outbox.other_side_idle():
             chunk = next(chunks, None)
             if chunk is None:
                 return
-            message = (_CHUNK, number, chunk.source, chunk.data, chunk.first_line, chunk.offset)
+            if not framer.dates_alike(chunk.data):  # a new month: see the module doc
+                held.append(chunk)
+                return
+            message = (
+                _CHUNK,
+                number,
+                chunk.source,
+                chunk.data,
+                chunk.first_line,
+                chunk.offset,
+                framer.dating(),
+            )
             outbox.send(message, True)
             number += 1
 
     try:
         framer = None
         for path in paths:
-            pasted, chunks, reference = _open(path, counts)
-            framer = options.framer(reference, pasted, counts.read, framer)
+            pasted, chunks, reference, last = _open(path, counts)
+            framer = options.framer(reference, pasted, counts.read, framer, last)
             shared = None  # the worker does the whole file
             if reference is not None and options.year is None:  # see the module doc
                 outbox.send((_FILE, pickle.dumps(reference), pasted))
                 shared = chunks
             while True:
-                share_ahead(shared)
-                chunk = next(chunks, None)
+                share_ahead(shared, framer)
+                chunk = held.pop() if held else next(chunks, None)
                 if chunk is None:
                     break
                 mine, number = number, number + 1
 
                 def tick(
-                    text: str, mine: int = mine, shared: Iterator[Chunk] | None = shared
+                    text: str,
+                    mine: int = mine,
+                    shared: Iterator[Chunk] | None = shared,
+                    framer: Framer = framer,
                 ) -> None:
                     if text:
                         outbox.send((_TEXT, mine, text, False))
-                    share_ahead(shared)
+                    share_ahead(shared, framer)
 
                 text = _chunk_text(chunk, framer, options, counts, render, tick)
                 outbox.send((_TEXT, mine, text, True))
@@ -258,7 +279,9 @@ def _receive(
             else:
                 if framer is None:
                     raise MailwardenError("the reading process sent a chunk before its file")
-                _, number, source, data, first_line, offset = message
+                _, number, source, data, first_line, offset, dating = message
+                if dating is not None:
+                    framer.go_on_at(dating)
                 chunk = Chunk(source, data, first_line, offset)
                 text = _chunk_text(chunk, framer, options, counts, render)
                 last = True

@@ -24,9 +24,15 @@ Decisions:
   file but ``failed:`` in a paste; parsers see one form: ``failed:``).
 - A line's trailing ``\\r`` is dropped; leading blanks are skipped.
 - A year is needed for classic dates: from ``year`` (the first entry's year, moving on
-  when the months go back from late in the year to early), else from ``reference``
-  (normally the file's mtime: an entry more than a day after it belongs to the year
-  before), else from the current time, which is what the daemon wants.
+  when the months go back from late in the year to early), else from ``reference`` (an
+  input's mtime, or the time standard input is read), else from the current time, each
+  entry on its own, which is what the daemon wants. With ``reference``, the input is
+  dated as with ``year``, running forward and moving on at New Year, from a first
+  entry's year chosen so that its entries end no more than a day after the reference:
+  so that ``last`` (the input's last classic stamp, when it can be read cheaply: see
+  :func:`last_classic_stamp`) is no more than a day after it, or else the first entry
+  itself. (Each entry was dated on its own before: a file copied without its mtime,
+  whose entries ran past it by more than a day, went back a year in its middle.)
 - Times are aware datetimes; a time without a zone is taken in ``tz`` (default: the
   local zone, with its DST rules for that instant).
 
@@ -86,6 +92,8 @@ _MONTHS = {
     )
 }
 _MONTH_NAMES = tuple(_MONTHS)  # not %b: that follows the locale
+_MONTH_BYTES = tuple(f"{name} ".encode() for name in _MONTH_NAMES)
+"""How each classic stamp starts: ``b"Jan "``."""
 _MONTH_RE = "(?:" + "|".join(_MONTHS) + ")"
 _HOST = r"[A-Za-z0-9_.:-]++(?<!:)"  # a name or an address; never ends in ':'
 _TAG = r"[A-Za-z0-9_./-]++"
@@ -286,6 +294,7 @@ class Framer:
         *,
         year: int | None = None,
         reference: datetime | None = None,
+        last: str | None = None,
         tz: tzinfo | None = None,
         split_pasted: bool = True,
         stats: ReadStats | None = None,
@@ -298,6 +307,7 @@ class Framer:
         self._year = year
         self._last_month = 0
         self._reference = self._naive(reference) if reference is not None else None
+        self._ending = last  # the input's last classic stamp ("Nov 30 10:00:01"), if known
         self._live = year is None and reference is None  # the year comes from "now"
         self._day = date.today()
         self._bsd_cache: dict[str, datetime | None] = {}  # "Feb 23 11:57:42" ->
@@ -315,6 +325,44 @@ class Framer:
         if self._year is not None and previous._year is not None:
             self._year = previous._year
             self._last_month = previous._last_month
+
+    def dating(self) -> tuple[int, int] | None:
+        """Where the dating of classic entries stands when it goes on from the entries
+        before (a ``year``, or a ``reference`` once the first entry is dated): the year
+        and the month of the last entry dated; None otherwise."""
+        if self._year is None:
+            return None
+        return self._year, self._last_month
+
+    def dates_alike(self, data: bytes) -> bool:
+        """Whether ``data`` (the chunk that comes next) gets the same dates here and in
+        another framer of the same input set to this one's :meth:`dating` with
+        :meth:`go_on_at`, and leaves the dating as it is: true when no month but the
+        last entry's can start a classic stamp in it (no month at all before the first
+        entry is dated), and for a framer that dates each entry on its own. A month's
+        name in a message makes it say no: it need not be sure, only right when it says
+        yes. (The same second seen again seven months later, out of order, could be
+        dated from a cache here and afresh there, as it can on either side of the
+        cache's bound.)"""
+        if self._live:
+            return True  # each entry on its own, against the current time
+        state = self.dating()
+        month = _MONTH_BYTES[state[1] - 1] if state is not None and state[1] else None
+        if month is not None and not self._split:
+            # The usual chunk: every line starts with the month (two fast counts).
+            lines = data.count(b"\n") + (not data.endswith(b"\n"))
+            if data.startswith(month) + data.count(b"\n" + month) == lines:
+                return True
+        return not any(name in data for name in _MONTH_BYTES if name != month)
+
+    def go_on_at(self, dating: tuple[int, int]) -> None:
+        """Date on from ``dating`` (another framer's :meth:`dating` for the same input,
+        at the start of the data given next), forgetting the dates of the entries
+        before when it differs from this one's."""
+        if dating != self.dating():
+            self._year, self._last_month = dating
+            self._bsd_cache.clear()
+            self._bsd_minutes.clear()
 
     def frame_chunk(self, chunk: Chunk) -> Iterator[Record]:
         """The records of every line in the chunk, in order."""
@@ -808,6 +856,10 @@ class Framer:
         day_text, clock = stamp[4:].split()
         day = int(day_text)
         hour, minute, second = int(clock[:2]), int(clock[3:5]), 0
+        if self._year is None and self._reference is not None:
+            # An input's first classic entry: its year, and the rest go on from it.
+            self._year = self._first_year(month, day, hour, minute)
+            self._last_month = 0
         if self._year is not None:
             year = self._year
             if self._last_month - month > 6:  # December -> January: a new year
@@ -834,6 +886,31 @@ class Framer:
                 if naive is not None:
                     break
         return self._aware(naive) if naive is not None else None
+
+    def _first_year(self, month: int, day: int, hour: int, minute: int) -> int | None:
+        """The year of an input's first classic entry (a ``reference`` and no ``year``):
+        the latest that ends the input no more than a day after the reference. Its last
+        entry (``last``) is in the same year, or in the next when the months go back
+        from late in the year to early (a roll-over at New Year, as :meth:`_bsd_parse`
+        moves on); without one, the first entry is no more than a day after the
+        reference. None for a date no year has (``Feb 31``): the next entry decides."""
+        assert self._reference is not None
+        limit = self._reference + timedelta(days=1)
+        ending = _stamp_fields(self._ending) if self._ending is not None else None
+        found = None
+        for year in range(self._reference.year, self._reference.year - 9, -1):
+            first = _date(year, month, day, hour, minute, 0)
+            if first is None or first > limit:
+                continue
+            if ending is None:
+                return year
+            found = year if found is None else found
+            last_month, last_day, last_hour, last_minute, last_second = ending
+            rolled = year + 1 if month - last_month > 6 else year
+            last = _date(rolled, last_month, last_day, last_hour, last_minute, last_second)
+            if last is not None and last <= limit:
+                return year
+        return found  # no year fits the last stamp too (Feb 29 long ago): the first's
 
     def _iso_time(self, clock: str, fraction: str | None, zone: str | None) -> datetime | None:
         if fraction and zone and (zone[-2:] < "60" or len(zone) == 1):
@@ -962,6 +1039,30 @@ def _with_zone(naive: datetime, zone: tzinfo) -> datetime:
 def _micros(fraction: str | None) -> int:
     """``.123`` -> 123000 microseconds (digits past the sixth are dropped)."""
     return int(fraction[1:7].ljust(6, "0")) if fraction else 0
+
+
+_TAIL_STAMP = re.compile(rb"\n[\x00 \t]*(" + _BSD_STAMP.encode() + rb")(?:\.\d{1,9})? ")
+
+
+def last_classic_stamp(tail: bytes) -> str | None:
+    """The last classic syslog stamp (``Nov 30 10:00:01``) that starts a line in
+    ``tail``, the end of an input from the start of a line, or None: an input's
+    ``last`` for :class:`Framer`."""
+    tail = b"\n" + tail
+    found = None
+    for match in _TAIL_STAMP.finditer(tail):
+        found = match
+    return found[1].decode("ascii") if found is not None else None
+
+
+def _stamp_fields(stamp: str) -> tuple[int, int, int, int, int] | None:
+    """``Nov 30 10:00:01`` -> (month, day, hour, minute, second); None for anything else."""
+    match = _BSD_ONLY.match(stamp)
+    if match is None:
+        return None
+    text = match[1]
+    day_text, clock = text[4:].split()
+    return _MONTHS[text[:3]], int(day_text), int(clock[:2]), int(clock[3:5]), int(clock[6:8])
 
 
 def _date(year: int, month: int, day: int, hour: int, minute: int, second: int) -> datetime | None:

@@ -10,10 +10,10 @@ from collections.abc import Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
 
-from mailwarden.framing import Framer, split_if_pasted
+from mailwarden.framing import Framer, last_classic_stamp, split_if_pasted
 from mailwarden.model import Event, Record
 from mailwarden.parsers import may_matter, parse
-from mailwarden.sources.files import expand_inputs, read_chunks
+from mailwarden.sources.files import expand_inputs, plain_tail, read_chunks
 from mailwarden.sources.interface import ReadStats
 
 UNTIL_SLACK = timedelta(days=1)
@@ -64,15 +64,20 @@ class ReadOptions:
         pasted: bool,
         stats: ReadStats,
         previous: Framer | None = None,
+        last: str | None = None,
     ) -> Framer:
         """The framer for one input: ``reference`` dates its year-less entries (its
-        mtime), ``pasted`` whether it is pasted text (``split_if_pasted``). ``previous``:
-        the framer of the file read before it in the same run (a rotated set's older
-        file): with --year, this one's entries go on from the year that one's reached
-        (``--year`` is the year of the first entry, not of every file's)."""
+        mtime, `reference_time`) without --year, with ``last``, its last classic stamp
+        when it could be read (`last_stamp`): its entries run forward from a year that
+        ends them no more than a day after the reference (:class:`Framer`). ``pasted``:
+        whether it is pasted text (``split_if_pasted``). ``previous``: the framer of the
+        file read before it in the same run (a rotated set's older file): with --year,
+        this one's entries go on from the year that one's reached (``--year`` is the
+        year of the first entry, not of every file's)."""
         framer = Framer(
             year=self.year,
             reference=reference,
+            last=last if self.year is None else None,
             tz=self.tz,
             split_pasted=self.split_pasted and pasted,
             stats=stats,
@@ -96,16 +101,26 @@ class Counts:
 
 
 def reference_time(path: str) -> datetime | None:
-    """The file's modification time: the reference for dates written without a year."""
-    if path == "-":
-        return None
+    """The reference for dates written without a year: the file's modification time,
+    the current time for standard input (its entries were written before it is read);
+    None when the file cannot be looked at."""
     import os
     from datetime import UTC
 
+    if path == "-":
+        return datetime.now(UTC)
     try:
         return datetime.fromtimestamp(os.stat(path).st_mtime, tz=UTC)
     except OSError:
         return None
+
+
+def last_stamp(path: str) -> str | None:
+    """The last classic syslog stamp of a plain regular file, from its last few KB; None
+    for a compressed file, standard input, or a file whose end holds none (its entries
+    are then dated from the first: :meth:`ReadOptions.framer`)."""
+    tail = plain_tail(path)
+    return last_classic_stamp(tail) if tail else None
 
 
 def records_of(
@@ -116,7 +131,7 @@ def records_of(
     one's entries on from it (:meth:`ReadOptions.framer`); this one's is appended."""
     pasted, chunks = split_if_pasted(read_chunks(path, counts.read), counts.read)
     previous = framers[-1] if framers else None
-    framer = options.framer(reference_time(path), pasted, counts.read, previous)
+    framer = options.framer(reference_time(path), pasted, counts.read, previous, last_stamp(path))
     if framers is not None:
         framers[:] = [framer]
     outside = options.outside

@@ -64,7 +64,7 @@ from mailwarden.model import Event, EventType, Record, Strength
 from mailwarden.parsers import may_matter
 from mailwarden.parsers import parse as parse  # what parser() gives
 from mailwarden.parsers.postfix import interruption_after, postscreen_passed
-from mailwarden.pipeline import Counts, ReadOptions, reference_time
+from mailwarden.pipeline import Counts, ReadOptions, last_stamp, reference_time
 from mailwarden.sources.files import STDIN, read_chunks, rotation_key
 from mailwarden.sources.interface import Chunk, ReadStats
 
@@ -592,9 +592,9 @@ def _items_of_stream(
     stats = counts.read
     until = _Until(options.read_until)
     framer = None
-    for parts, reference in _framed_parts(stream, stats, progress, until):
+    for parts, reference, last in _framed_parts(stream, stats, progress, until):
         pasted, path_chunks = split_if_pasted(parts, counts.read)
-        framer = options.framer(reference, pasted, counts.read, framer)
+        framer = options.framer(reference, pasted, counts.read, framer, last)
         for chunk in path_chunks:
             if analysis:
                 items = analysis_records_of_chunk(chunk, framer)
@@ -627,9 +627,9 @@ def _analysis_batches(
     until = _Until(options.read_until)
     order = _Order()
     framer = None
-    for parts, reference in _framed_parts(streams[0], counts.read, progress, until):
+    for parts, reference, last in _framed_parts(streams[0], counts.read, progress, until):
         pasted, path_chunks = split_if_pasted(parts, counts.read)
-        framer = options.framer(reference, pasted, counts.read, framer)
+        framer = options.framer(reference, pasted, counts.read, framer, last)
         for chunk in path_chunks:
             records, maybe = _analysis_batch(chunk, framer)
             order.saw(records, counts.read)
@@ -753,18 +753,20 @@ class _Until:
 
 def _framed_parts(
     stream: Stream, stats: ReadStats, progress: Progress, until: _Until | None = None
-) -> Iterator[tuple[Iterator[Chunk], datetime | None]]:
-    """Per file of the stream (or the journal): its chunks and its date reference. Each
-    file gets its own framer: the year of a line without one comes from its file. With
+) -> Iterator[tuple[Iterator[Chunk], datetime | None, str | None]]:
+    """Per file of the stream (or the journal): its chunks, its date reference and its
+    last classic stamp (:meth:`mailwarden.pipeline.ReadOptions.framer`). Each file
+    gets its own framer: the year of a line without one comes from its file. With
     ``until``, the newer files of a rotated set that cannot hold an entry before
     --until are not opened (see :class:`_Until`)."""
     if stream.journal is not None:
-        yield _chunks_of(stream, stats, progress), None
+        yield _chunks_of(stream, stats, progress), None, None
         return
     for index, path in enumerate(stream.paths):
         if until is not None and not until.before(stream, index, stats):
             return
-        yield _chunks_of(Stream(stream.name, (path,)), stats, progress), reference_time(path)
+        chunks = _chunks_of(Stream(stream.name, (path,)), stats, progress)
+        yield chunks, reference_time(path), last_stamp(path)
 
 
 def _timed(

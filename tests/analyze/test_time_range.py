@@ -443,9 +443,12 @@ def test_per_host_files_named_by_address_are_not_one_rotated_set(tmp_path: Path)
 
 def test_a_year_less_file_copied_a_year_later_keeps_its_range(tmp_path: Path) -> None:
     # last year's archive copied without its mtime (scp, no -p) on about the same
-    # calendar day: its first lines ("Nov 28", up to a day after the copy) are dated this
-    # year, the rest ("Nov 30") last year. A first version stopped reading at the first
-    # chunk and lost last year's range.
+    # calendar day. Each entry was dated on its own against the mtime: its first lines
+    # ("Nov 28", up to a day after the copy) this year, the rest ("Nov 30") last year,
+    # and the file went back in time in its middle (a first version of --until also
+    # stopped reading at the first chunk there and lost last year's range). Now the
+    # file runs forward from a year that ends it no more than a day after its mtime:
+    # all of it is last year's, in one range.
     copied = datetime(2026, 11, 28, 23, 0, tzinfo=UTC)
     log = Log()
     start = (datetime(2026, 11, 28, 6, tzinfo=UTC) - at(0)).total_seconds()
@@ -453,8 +456,100 @@ def test_a_year_less_file_copied_a_year_later_keeps_its_range(tmp_path: Path) ->
     incident(log, start + 2 * DAY, 7)  # Nov 30: dated 2025 by the mtime
     path = write(tmp_path / "mail.log.1", log.lines, copied)
     assert log.lines[0].startswith("Nov 28") and log.lines[-1].startswith("Nov 30")
-    data, _ = analysed("--since", "2025-11-01", "--until", "2025-12-31", path)
+    data, err = analysed("--since", "2025-11-01", "--until", "2025-12-31", path)
     assert "203.0.113.7" in ips(data)
+    assert "back in time" not in err and not data["notes"]
+
+
+# -- classic lines dated by the file's mtime: one year range per file --------------------
+
+
+def seen(data: dict[str, Any], ip: str) -> tuple[str, str]:
+    """(first_seen, last_seen) of an attacker, to the second."""
+    [attacker] = [a for a in data["attackers"] if a["ip"] == ip]
+    return attacker["first_seen"][:19], attacker["last_seen"][:19]
+
+
+def _copied_archive(tmp_path: Path, name: str) -> Path:
+    """Last year's Nov 28-30 copied (no -p) on Nov 28 at 23:00: an attacker from the
+    evening of Nov 28 to Nov 30, its entries from 18 hours before the mtime to 35
+    hours after it."""
+    log = Log()
+    evening = (datetime(2026, 11, 28, 20, tzinfo=UTC) - at(0)).total_seconds()
+    log.sasl_failures(evening, "203.0.113.7", "sales@example.com", 8)
+    log.quiet_traffic(evening + 600, 300)  # to Nov 30 ~00:00
+    log.sasl_failures(evening + 38 * 3600, "203.0.113.7", "sales@example.com", 8)
+    assert log.lines[0].startswith("Nov 28 20:") and log.lines[-1].startswith("Nov 30 10:")
+    return write(tmp_path / name, log.lines, datetime(2026, 11, 28, 23, tzinfo=UTC))
+
+
+def test_a_copied_archive_is_dated_in_one_year_that_ends_by_its_mtime(tmp_path: Path) -> None:
+    # The whole file is last year's: its end (read from the file's last KB) is no more
+    # than a day after the mtime. It said 2026-11-28 -> 2025-11-30 before (a year
+    # back in its middle, and "goes back in time").
+    data, err = analysed(_copied_archive(tmp_path, "mail.log.1"))
+    assert seen(data, "203.0.113.7") == ("2025-11-28T20:00:01", "2025-11-30T10:00:15")
+    assert err == "" and not data["notes"]
+
+
+def test_a_compressed_copy_runs_forward_from_its_first_entry(tmp_path: Path) -> None:
+    # A compressed file's end is not read: its first entry is dated as before (no more
+    # than a day after the mtime: this year), and the rest run forward from it.
+    data, err = analysed(_copied_archive(tmp_path, "mail.log.1.gz"))
+    assert seen(data, "203.0.113.7") == ("2026-11-28T20:00:01", "2026-11-30T10:00:15")
+    assert err == "" and not data["notes"]
+
+
+def test_standard_input_runs_forward_from_its_first_entry() -> None:
+    # `zcat` of last year's copied archive, run on about the same calendar day: there is
+    # no mtime, the time it is read stands for one; its first entry decides the year.
+    now = datetime.now(UTC).replace(microsecond=0)
+    guesses = Log()
+    for hours in (-20, 35):
+        guesses.sasl_failures(0, "203.0.113.7", "sales@example.com", 3)
+        moment = now + timedelta(hours=hours)
+        stamp = f"{moment:%b} {moment.day:2d} {moment:%H:%M:%S}"
+        guesses.lines[-5:] = [stamp + line[15:] for line in guesses.lines[-5:]]
+    data, err = analysed("-", stdin=guesses.text())
+    first, last = map(datetime.fromisoformat, seen(data, "203.0.113.7"))
+    assert last - first == timedelta(hours=55)  # not a year back
+    assert err == "" and not data["notes"]
+
+
+def _new_year(folder: Path) -> tuple[list[str], datetime]:
+    """Guesses on Dec 31 23:59, the login on Jan 1 00:00:30 (2026 -> 2027)."""
+    guess = (
+        "Dec 31 23:59:5{n} mx postfix/smtpd[10{n}]: warning: unknown[192.0.2.9]: SASL LOGIN "
+        "authentication failed: UGFzc3dvcmQ6, sasl_username=sales@example.com"
+    )
+    login = (
+        "Jan  1 00:00:30 mx postfix/smtpd[300]: 4F1A2B3C4D: client=unknown[192.0.2.9], "
+        "sasl_method=LOGIN, sasl_username=sales@example.com"
+    )
+    return [guess.format(n=n) for n in range(9)] + [login], datetime(2027, 1, 1, tzinfo=UTC)
+
+
+def test_a_file_across_new_year_is_dated_in_both_years(tmp_path: Path) -> None:
+    lines, new_year = _new_year(tmp_path)
+    path = write(tmp_path / "mail.log", lines, new_year + timedelta(minutes=1))
+    data, err = analysed(path)
+    assert err == "" and not data["notes"]
+    assert seen(data, "192.0.2.9") == ("2026-12-31T23:59:50", "2027-01-01T00:00:30")
+    assert [(c["user"], c["time"][:19]) for c in data["compromised"]] == [
+        ("sales@example.com", "2027-01-01T00:00:30")
+    ]
+
+
+def test_a_rotated_set_across_new_year_is_dated_by_each_files_mtime(tmp_path: Path) -> None:
+    # without --year each file is dated by its own mtime: the older one (rotated at
+    # midnight) is in 2026, the newer one in 2027.
+    lines, new_year = _new_year(tmp_path)
+    write(tmp_path / "mail.log.1", lines[:-1], new_year)
+    write(tmp_path / "mail.log", lines[-1:], new_year + timedelta(hours=1))
+    data, err = analysed(tmp_path)
+    assert err == "" and not data["notes"] and data["stats"]["files"] == 2
+    assert seen(data, "192.0.2.9") == ("2026-12-31T23:59:50", "2027-01-01T00:00:30")
+    assert [c["time"][:19] for c in data["compromised"]] == ["2027-01-01T00:00:30"]
 
 
 def test_an_input_read_to_its_end_is_not_said_to_be_read_no_further(tmp_path: Path) -> None:

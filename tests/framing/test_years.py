@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import calendar
+import gzip
 import os
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 
-from mailwarden.framing import Framer
+from mailwarden.framing import Framer, last_classic_stamp
+from mailwarden.pipeline import last_stamp
 from mailwarden.sources.interface import Chunk
 
 PLUS1 = timezone(timedelta(hours=1))
@@ -35,6 +38,77 @@ def test_reference_puts_future_dates_in_the_previous_year() -> None:
         Framer(reference=mtime, tz=UTC), "Dec 30 10:00:00", "Jan  2 07:59:00", "Jan  3 07:00:00"
     )
     assert [(t.year, t.month) for t in got if t] == [(2025, 12), (2026, 1), (2026, 1)]
+
+
+def test_a_file_copied_without_its_mtime_runs_forward_to_a_day_past_it() -> None:
+    # last year's Nov 28-30 copied on Nov 28 (scp, no -p): its last stamp, a day and
+    # more past the mtime, makes the whole file last year's. Each entry was dated on its
+    # own before: Nov 28 this year, then Nov 30 last year.
+    mtime = datetime(2026, 11, 28, 23, 0, tzinfo=UTC)
+    stamps = ("Nov 28 06:00:00", "Nov 29 12:00:00", "Nov 30 10:00:00")
+    for native in (False, True):
+        framer = Framer(reference=mtime, last="Nov 30 10:00:00", tz=UTC, native=native)
+        got = times(framer, *stamps)
+        assert [t and t.date().isoformat() for t in got] == [
+            "2025-11-28",
+            "2025-11-29",
+            "2025-11-30",
+        ]
+
+
+def test_without_its_last_stamp_a_file_runs_forward_from_its_first_entry() -> None:
+    # a compressed file, standard input: the first entry is dated as each entry was (no
+    # more than a day after the reference), the rest go on from it without going back.
+    mtime = datetime(2026, 11, 28, 23, 0, tzinfo=UTC)
+    got = times(Framer(reference=mtime, tz=UTC), "Nov 28 06:00:00", "Nov 30 10:00:00")
+    assert [t and t.date().isoformat() for t in got] == ["2026-11-28", "2026-11-30"]
+
+
+def test_a_file_across_new_year_is_in_both_years() -> None:
+    mtime = datetime(2027, 1, 1, 0, 5, tzinfo=UTC)
+    stamps = ("Dec 31 23:59:00", "Jan  1 00:00:30", "Dec 31 23:59:59", "Jan  1 00:01:00")
+    for last in (None, "Jan  1 00:01:00"):
+        for native in (False, True):
+            framer = Framer(reference=mtime, last=last, tz=UTC, native=native)
+            got = times(framer, *stamps)  # a straggler from December stays in its year
+            assert [t and t.year for t in got] == [2026, 2027, 2026, 2027]
+
+
+def test_a_last_stamp_before_the_first_is_a_year_on_only_after_new_year() -> None:
+    mtime = datetime(2026, 3, 10, tzinfo=UTC)
+    # the newest week first (cat mail.log mail.log.1): the end is not in the next year
+    [first] = times(Framer(reference=mtime, last="Feb 23 10:00:00", tz=UTC), "Mar  2 10:00:00")
+    assert first == datetime(2026, 3, 2, 10, tzinfo=UTC)
+    # November to February: the end is in the next year, the start in the one before
+    [first] = times(Framer(reference=mtime, last="Feb 23 10:00:00", tz=UTC), "Nov  2 10:00:00")
+    assert first == datetime(2025, 11, 2, 10, tzinfo=UTC)
+
+
+def test_a_file_dated_by_its_mtime_forgets_its_cached_stamps_at_new_year() -> None:
+    # two Junes, a year apart, framed in C (which looks cached stamps up itself): the
+    # second is a year after the first, as with --year.
+    mtime = datetime(2026, 6, 2, tzinfo=UTC)
+    stamps = ("Jun  1 10:00:00", "Dec 31 10:00:00", "Jan  1 10:00:00", "Jun  1 10:00:00")
+    for native in (False, True):
+        got = times(Framer(reference=mtime, tz=UTC, native=native), *stamps)
+        assert [t and t.year for t in got] == [2026, 2026, 2027, 2027]
+
+
+def test_the_last_classic_stamp_of_a_files_end(tmp_path: Path) -> None:
+    log = tmp_path / "mail.log"
+    line = "Nov 28 06:00:00 mx postfix/smtpd[1]: connect from unknown[192.0.2.1]\n"
+    log.write_text(line * 1000 + line.replace("28 06", "30 10") + "a line with no stamp\n")
+    assert last_stamp(str(log)) == "Nov 30 10:00:00"
+    packed = tmp_path / "mail.log.1.gz"
+    packed.write_bytes(gzip.compress(log.read_bytes()))
+    assert last_stamp(str(packed)) is None  # not decompressed to its end
+    assert last_stamp("-") is None
+    iso = tmp_path / "iso.log"
+    iso.write_text("2026-11-30T10:00:00Z mx postfix/smtpd[1]: connect\n")
+    assert last_stamp(str(iso)) is None
+    # a line cut by the start of the tail is not taken for one that starts there
+    assert last_classic_stamp(b"Nov 30 10:00:00 mx a: b\n") == "Nov 30 10:00:00"
+    assert last_classic_stamp(b"x Nov 30 10:00:00 mx a: b\n") is None
 
 
 def test_without_year_or_reference_the_current_date_decides() -> None:

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 import time
+from datetime import UTC
 from pathlib import Path
 
 import pytest
@@ -129,6 +130,36 @@ def test_with_a_year_the_worker_frames_every_chunk_in_sequence(tmp_path: Path) -
     assert shared == alone
     _same_counts(shared_counts, alone_counts)
     assert '"time": "2026-01-01T' in shared and '"time": "2025-12-31T' in shared
+
+
+@needs_two_cores
+@pytest.mark.parametrize(
+    ("first", "then", "mtime", "years"),
+    [
+        # last year's archive copied (no -p) on Nov 28: all of it last year's, by its end
+        ("Nov 28", "Nov 30", 1795906800, {"2025-11-28", "2025-11-30"}),  # 2026-11-28 23:00
+        # across New Year, written on New Year's Day at noon
+        ("Dec 31", "Jan  1", 1798804800, {"2026-12-31", "2027-01-01"}),  # 2027-01-01 12:00
+    ],
+)
+def test_a_file_dated_by_its_mtime_is_dated_alike_by_the_worker(
+    tmp_path: Path, first: str, then: str, mtime: int, years: set[str]
+) -> None:
+    """Without --year a file's dates go on from its first entry's (as with --year): the
+    main process dates the chunks it is given as the worker would have (several chunks
+    of each day: most are shared)."""
+    lines = _lines(150_000)
+    log = tmp_path / "mail.log"
+    dated = [line.replace("Feb 23", first) for line in lines[:75_000]]
+    dated += [line.replace("Feb 23", then) for line in lines[75_000:]]
+    log.write_text("\n".join(dated) + "\n", encoding="utf-8")
+    os.utime(log, (mtime, mtime))
+    options = ReadOptions(tz=UTC)
+    alone, alone_counts = _printed([str(log)], parallel=False, options=options)
+    shared, shared_counts = _printed([str(log)], parallel=True, options=options)
+    assert shared == alone
+    _same_counts(shared_counts, alone_counts)
+    assert {json.loads(line)["time"][:10] for line in shared.splitlines()} == years
 
 
 def test_the_worker_is_used_for_large_regular_files_only(tmp_path: Path) -> None:

@@ -360,6 +360,40 @@ def unpacked(fd: int) -> Iterator[bytes] | None:
     return _unpacked(kind, fd)
 
 
+TAIL_BYTES = 16 << 10
+"""How much of a plain file's end `plain_tail` reads: many entries' worth."""
+
+
+def plain_tail(path: str, size: int = TAIL_BYTES) -> bytes | None:
+    """The last ``size`` bytes of a regular file that is not compressed, from the start
+    of the first whole line in them (the whole file when it is smaller); None for
+    standard input, anything but a regular file (a FIFO is not opened: that would take
+    its writer's text), a compressed file, or one that cannot be read. Cheap: a stat,
+    an open and two reads, wherever the file ends."""
+    if path == STDIN:
+        return None
+    try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return None
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        try:
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode):
+                return None
+            if _compression_of(os.pread(fd, _SNIFF, 0)) is not None:
+                return None
+            start = max(info.st_size - size, 0)
+            tail = os.pread(fd, info.st_size - start, start)
+        finally:
+            os.close(fd)
+    except OSError:
+        return None
+    if start:
+        cut = tail.find(b"\n")
+        tail = tail[cut + 1 :] if cut >= 0 else b""
+    return tail
+
+
 def _compression_of(head: bytes) -> str | None:
     """The compression a file's first bytes say (`_MAGIC`); None: none."""
     return next((name for magic, name in _MAGIC if head.startswith(magic)), None)
