@@ -24,6 +24,8 @@ from wardenlab import (
     write_config,
 )
 
+RESTORED = "firewall: restored with 1 active ban(s)"
+
 
 class Running:
     def __init__(self, ns: Namespace, tmp: Path) -> None:
@@ -70,18 +72,18 @@ def test_a_set_flushed_or_emptied_by_hand_is_refilled_within_seconds(running: Ru
     running.ns.exec("ipset", "flush", "mailwarden4")
     assert running.members() == set()
     assert wait_until(lambda: ATTACKER in running.members(), 3.0), running.said()
-    assert "firewall: restored with 1 active ban(s)" in running.said()
+    assert wait_until(lambda: running.said().count(RESTORED) == 1, 2.0), running.said()
 
     running.ns.exec("ipset", "del", "mailwarden4", ATTACKER)  # one entry, by hand
     assert wait_until(lambda: ATTACKER in running.members(), 3.0), running.said()
-    assert running.said().count("firewall: restored with 1 active ban(s)") == 2
+    assert wait_until(lambda: running.said().count(RESTORED) == 2, 2.0), running.said()
 
     running.ns.exec("iptables", "-F", "MAILWARDEN")  # destroyed and created again, empty
     running.ns.exec("ipset", "destroy", "mailwarden4")
     running.ns.exec("ipset", "create", "mailwarden4", "hash:net", "timeout", "600")
     assert wait_until(lambda: ATTACKER in running.members(), 3.0), running.said()
     assert "DROP" in running.ns.exec("iptables", "-S", "MAILWARDEN").stdout
-    assert wait_until(lambda: running.said().count("firewall: restored") == 3, 2.0)
+    assert wait_until(lambda: running.said().count(RESTORED) == 3, 2.0), running.said()
     mark = len(running.said())
     assert not wait_until(lambda since=mark: "restor" in running.said(since), 3.0)  # no loop
     assert running.proc is not None and running.proc.poll() is None
