@@ -143,3 +143,92 @@ def test_ban_drops_packets_and_expires(lab: Lab, tools: tuple[str, str]) -> None
     time.sleep(2.5)
     assert lab.can_connect(SERVER_V6, 587)
     enforcer.teardown()
+
+
+def test_a_set_emptied_by_hand_is_noticed_by_the_quick_look_and_the_full_check(
+    netns: str,
+) -> None:
+    """`ipset flush` (or deleting entries) left the sets, the chain and the jump in
+    place, so neither check saw it and every ban was lifted until the next rewrite."""
+    enforcer = IpsetEnforcer(netns=netns)
+    enforcer.ensure()
+    bans = [entry("192.0.2.0/24", 600), entry("192.0.2.7/32", 600), entry("2001:db8::/32", 600)]
+    enforcer.sync([*bans, entry("192.0.2.7/32", 600)])  # nested and repeated: fine
+    assert not enforcer.gone() and enforcer.present()
+
+    in_ns(netns, "ipset", "flush", "mailwarden4")
+    assert enforcer.gone() and not enforcer.present()
+    enforcer.ensure()
+    enforcer.sync(bans)
+    assert not enforcer.gone() and enforcer.present()
+
+    in_ns(netns, "ipset", "del", "mailwarden4", "192.0.2.7")  # one of ours, by hand
+    assert enforcer.gone() and not enforcer.present()
+    enforcer.sync(bans)
+    in_ns(netns, "ipset", "flush", "mailwarden6")
+    assert enforcer.gone() and not enforcer.present()
+    enforcer.sync(bans)
+    assert not enforcer.gone()
+
+    # Destroyed and created again, empty (the rules must let go of it first).
+    in_ns(netns, "iptables", "-F", "MAILWARDEN")
+    in_ns(netns, "ipset", "destroy", "mailwarden4")
+    in_ns(netns, "ipset", "create", "mailwarden4", "hash:net", "timeout", "600")
+    assert enforcer.gone() and not enforcer.present()
+    enforcer.ensure()
+    enforcer.sync(bans)
+    assert not enforcer.gone() and enforcer.present()
+    assert set(members(netns, "mailwarden4")) == {"192.0.2.0/24", "192.0.2.7"}
+
+
+def test_the_quick_look_notices_a_missing_set_or_jump(netns: str, tools: tuple[str, str]) -> None:
+    enforcer = IpsetEnforcer(netns=netns, iptables=tools[0], ip6tables=tools[1])
+    assert enforcer.gone()  # nothing there yet
+    enforcer.ensure()
+    enforcer.sync([entry("192.0.2.7/32", 600)])
+    assert not enforcer.gone()
+    in_ns(netns, tools[1], "-D", "INPUT", "-j", "MAILWARDEN")
+    assert enforcer.gone()
+    enforcer.ensure()
+    assert not enforcer.gone()
+    in_ns(netns, tools[0], "-F", "MAILWARDEN")  # rules gone: the full check sees it
+    in_ns(netns, tools[0], "-D", "INPUT", "-j", "MAILWARDEN")
+    in_ns(netns, tools[0], "-X", "MAILWARDEN")
+    assert enforcer.gone()
+    enforcer.ensure()
+    enforcer.sync([entry("192.0.2.7/32", 600)])
+    assert not enforcer.gone()
+    enforcer.teardown()
+    assert enforcer.gone() and not enforcer.present()
+
+
+def test_bans_ending_unbans_and_entries_added_by_hand_are_not_damage(netns: str) -> None:
+    enforcer = IpsetEnforcer(netns=netns)
+    enforcer.ensure()
+    enforcer.sync([entry("192.0.2.7/32", 600)])
+    enforcer.apply([entry("198.51.100.1/32", 2), entry("2001:db8::1/128", 2)], [])
+    enforcer.apply([entry("198.51.100.2/32", 600)], [])
+    enforcer.apply([entry("198.51.100.2/32", 1200)], [])  # a refresh is no new entry
+    assert not enforcer.gone() and enforcer.present()
+    deadline = time.monotonic() + 10
+    while "198.51.100.1" in members(netns, "mailwarden4") and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert "198.51.100.1" not in members(netns, "mailwarden4")  # dropped by the kernel
+    assert members(netns, "mailwarden6") == {}
+    assert not enforcer.gone() and enforcer.present()
+    enforcer.apply([], [net("198.51.100.2/32")])
+    assert not enforcer.gone() and enforcer.present()
+    in_ns(netns, "ipset", "add", "mailwarden4", "203.0.113.9")  # more than ours: fine
+    assert not enforcer.gone() and enforcer.present()
+
+
+def test_an_entry_deleted_while_another_was_added_is_noticed(netns: str) -> None:
+    """The count stays the same: the random look-up (here the only ban) notices it."""
+    enforcer = IpsetEnforcer(netns=netns)
+    enforcer.ensure()
+    enforcer.sync([entry("192.0.2.7/32", 600)])
+    in_ns(netns, "ipset", "del", "mailwarden4", "192.0.2.7")
+    in_ns(netns, "ipset", "add", "mailwarden4", "203.0.113.9")
+    assert enforcer.gone() and not enforcer.present()
+    enforcer.sync([entry("192.0.2.7/32", 600)])
+    assert not enforcer.gone() and enforcer.present()

@@ -4,7 +4,9 @@ argument. What each program receives:
 
 - ``nft -j -f -``: a JSON document on standard input built from `ipaddress` numbers.
 - ``ipset -exist restore`` and ``iptables-restore -w --noflush``: a script on standard
-  input built from numbers and our own validated names.
+  input built from numbers and our own validated names; the checks of the sets and
+  rules (``ipset list -t``, ``ipset test``, ``iptables -C``) fixed words, our names and
+  networks rebuilt from their numbers, as arguments.
 - the postfix-map backend: a file of ``network<TAB>fixed words`` lines, then ``postfix
   reload`` (fixed argv).
 - ``journalctl --output=json …``: options as ``--name=value`` single arguments, matches
@@ -128,6 +130,41 @@ def test_ipset_scripts_hold_only_numbers_and_our_names(monkeypatch: pytest.Monke
                 ipaddress.ip_network(rest[1])  # a plain network, nothing else
                 assert "%" not in rest[1]
     assert "pwn" not in "".join(scripts) and "destroy mailwarden4\n#" not in "".join(scripts)
+
+
+def test_ipset_checks_pass_only_our_names_and_networks(monkeypatch: pytest.MonkeyPatch) -> None:
+    ran: list[list[str]] = []
+    terse = "".join(
+        f"Name: mailwarden{v}\nType: hash:net\nHeader: family {f} timeout 600\n"
+        "Number of entries: 5\n\n"
+        for v, f in ((4, "inet"), (6, "inet6"))
+    )
+
+    def fake_run(
+        argv: list[str], stdin: str | None = None, check: bool = True
+    ) -> subprocess.CompletedProcess[str]:
+        ran.append(list(argv))
+        out = terse if argv[1:] == ["list", "-t"] else "-A MAILWARDEN -j DROP\n"
+        return subprocess.CompletedProcess(argv, 0, out, "")
+
+    enforcer = IpsetEnforcer(ports=[])
+    monkeypatch.setattr(enforcer, "_run", fake_run)
+    enforcer.sync(
+        [
+            BanEntry(ipaddress.ip_network("192.0.2.7/32"), UNTIL, HOSTILE_REASON),
+            BanEntry(SCOPED, UNTIL, HOSTILE_REASON),
+        ]
+    )
+    assert not enforcer.gone() and enforcer.present()
+    tests = [argv for argv in ran if argv[:2] == ["ipset", "test"]]
+    assert sorted(argv[2:] for argv in tests) == [
+        ["mailwarden4", "192.0.2.7/32"],
+        ["mailwarden4", "192.0.2.7/32"],
+        ["mailwarden6", "2001:db8::7/128"],
+        ["mailwarden6", "2001:db8::7/128"],
+    ]
+    for argv in ran:
+        assert not any("pwn" in arg or "%" in arg or "\n" in arg for arg in argv), argv
 
 
 def test_the_postfix_map_holds_only_networks_and_fixed_words(

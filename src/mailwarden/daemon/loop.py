@@ -15,7 +15,8 @@ Each step:
    applied within one step (only the networks it changed are read back);
 3. every second, checks that the firewall still has our table (``present``), and puts
    it back with every active ban when someone flushed or deleted it (nftables: also
-   when ``nft flush set`` emptied one of its sets and left the table); a check that
+   when ``nft flush set`` emptied one of its sets and left the table; ipset: when
+   ``ipset flush`` or ``ipset del`` emptied a set, whole or in part); a check that
    takes long (nftables with tens of thousands of bans) runs less often, at most
    `PRESENT_SHARE` of the time, and a quick look that the table is still there and
    its sets not emptied, whole or in part (``gone``), every second in between; the
