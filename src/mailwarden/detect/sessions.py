@@ -252,6 +252,7 @@ UNNAMED_MECHANISM = "(passdb)"
 ``pam(…)``): the line does not name it (see :func:`_dovecot_mechanism`)."""
 _REFUSED = (
     "Password mismatch",
+    "password mismatch",  # Dovecot 2.2's CRAM-MD5 and DIGEST-MD5
     "unknown user",
     "invalid credentials",
     "Invalid credentials",
