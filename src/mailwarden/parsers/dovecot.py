@@ -640,7 +640,7 @@ def _pam_unix(record: Record, text: str, auth: bool) -> list[Event]:
                 None,
                 user or None,
                 None,
-                "pam_unix: authentication failure",
+                PAM_UNIX_REASON,
                 record,
                 1,
                 None,
@@ -652,6 +652,10 @@ def _pam_unix(record: Record, text: str, auth: bool) -> list[Event]:
         )
     ]
 
+
+PAM_UNIX_REASON = "pam_unix: authentication failure"
+"""The reason of PAM's own failure line (:func:`_pam_unix`): the detector's session layer
+knows it by this (:mod:`mailwarden.detect.sessions`)."""
 
 _PAM_MAX_CANDIDATES = 8
 """More `` rhost=`` than this is a client playing games, not a PAM line: no address (and
