@@ -96,3 +96,20 @@ def test_events_show_the_22_lines_as_failures(run: Runner, log_file: Callable[[s
     assert len(lines) == 2
     assert f"auth_failure {ATTACKER} user=bob@example.com mechanism=DIGEST-MD5" in lines[0]
     assert f"auth_failure {ATTACKER} user=carol" in lines[1]
+
+
+def test_explain_says_the_login_line_sums_up_the_auth_line_of_its_attempt(
+    run: Runner, log_file: Callable[[str], str]
+) -> None:
+    # 2.2's auth lines carry no session id, so the login line's connection is told
+    # apart from them: it is still the same attempt, not another failed login.
+    path = log_file(
+        f"Jan 18 15:22:14 mx dovecot: auth-worker(5228): pam(tyler@example.com,{ATTACKER}): pam_authenticate() failed: Authentication failure (password mismatch?)\n"
+        f"Jan 18 15:22:16 mx dovecot: imap-login: Disconnected (auth failed, 1 attempts in 2 secs): user=<tyler@example.com>, method=PLAIN, rip={ATTACKER}, lip=192.0.2.1, TLS, session=<abcdEFGHijkl1234>\n"
+    )
+    code, out, err = run("explain", path)
+    assert code == 0, err
+    text = " ".join(out.split())
+    assert "it sums up the failed login above, the same attempt, not another one" in text
+    assert "Another failed login" not in text
+    assert "“tyler@example.com”: 1 failed attempt." in text

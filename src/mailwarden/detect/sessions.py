@@ -433,6 +433,10 @@ class SessionTracker:
         """PAM's own failure lines not yet followed by Dovecot's line of the same attempt:
         (time, case-folded user) by address (:meth:`_same_as_pam`)."""
         self.same_as_pam = False
+        self.credited = 0
+        """Attempts of the Dovecot login line just fed that auth-process lines without a
+        session id (2.2's, PAM's) counted before it (explain says so); the caller clears
+        it."""
         """The event just fed is Dovecot's line of an attempt PAM's own line counted
         (explain says so); the caller clears it."""
         self._last_time: datetime | None = None
@@ -759,7 +763,10 @@ class SessionTracker:
             if closing:
                 extra = max(0, attempts - session.attempts_seen)
                 session.attempts_seen += extra
-                new = extra - self._take_credit(event.ip, when, extra)
+                taken = self._take_credit(event.ip, when, extra) if self._credits else 0
+                if taken:
+                    self.credited = taken
+                new = extra - taken
             else:
                 session.attempts_seen += attempts
                 if self._pam and attempts == 1 and self._same_as_pam(event, event.ip, when):

@@ -81,6 +81,9 @@ class SessionState:
     """Failed attempts a Dovecot auth-process line without a session id told in this
     Postfix session (Postfix asked Dovecot to check the password) that no Postfix line
     has told yet: Postfix's line of the same attempt is not another one."""
+    credited: int = 0
+    """Attempts of the Dovecot login line being described that auth-process lines
+    without a session id (Dovecot 2.2's, PAM's) told before it, in another group."""
     same_as_pam: bool = False
     """The entry being described is Dovecot's auth-process line of an attempt that PAM's
     own line (pam_unix) told before it (the session layer paired them)."""
@@ -403,7 +406,7 @@ def _failure_reason(reason: str | None) -> str:
 def _auth_failure(event: Event, state: SessionState) -> Note:
     summary = event.session is not None and event.attempts >= 1 and _is_login_summary(event)
     state.final_reply_after_auth = True
-    if summary and state.failures_told >= event.attempts:
+    if summary and max(state.failures_told, state.credited) >= event.attempts:
         return _summary_of_told(event.attempts)
     if event.session is None and is_auth_process(event):
         state.checked_by_dovecot += max(1, event.attempts)
