@@ -1,6 +1,6 @@
-"""``mailwarden --help`` (and ``mailwarden`` alone, and a mistyped command) in the
-language of the locale: Chinese with ``LANG=zh_CN.UTF-8``, as ``explain`` and
-``analyze`` choose theirs. The group has no ``--lang``: that is an option of the
+"""``mailwarden --help`` and ``--version`` (and ``mailwarden`` alone, and a mistyped
+command) in the language of the locale: Chinese with ``LANG=zh_CN.UTF-8``, as ``explain``
+and ``analyze`` choose theirs. The group has no ``--lang``: that is an option of the
 commands. English is click's own layout, byte for byte as before."""
 
 from __future__ import annotations
@@ -133,3 +133,22 @@ def test_every_command_has_a_language_rule() -> None:
     from mailwarden.cli.language import COMMANDS_WITH_LANGUAGE, ENGLISH_COMMANDS
 
     assert sorted(COMMANDS) == sorted(COMMANDS_WITH_LANGUAGE + ENGLISH_COMMANDS)
+
+
+@pytest.mark.parametrize("env", [*CHINESE_LOCALES, {"LANGUAGE": "zh_CN"}])
+def test_the_version_in_a_chinese_locale(run: Runner, env: dict[str, str]) -> None:
+    from mailwarden import __version__
+
+    code, out, err = run("--version", env=env)
+    assert (code, err) == (0, "")
+    assert out == f"mailwarden，版本 {__version__}\n"
+
+
+@pytest.mark.parametrize("env", [{}, {"LANG": "C.UTF-8"}, {"LANG": "en_US.UTF-8"}])
+def test_the_english_version_is_as_before(run: Runner, env: dict[str, str]) -> None:
+    from mailwarden import __version__
+
+    run("--version", env={"LANG": "zh_CN.UTF-8"})
+    code, out, err = run("--version", env=env)
+    assert (code, err) == (0, "")
+    assert out == f"mailwarden, version {__version__}\n"

@@ -289,3 +289,18 @@ def test_postfix_through_dovecot_bot_repeating_plain_is_counted_each_time() -> N
 def test_postfix_through_dovecot_bot_rotating_mechanisms_gains_two_tries_at_most() -> None:
     log = postfix_session(BOT, FRANK, 0, 4001, MECHANISMS * 3)
     assert failures(log) == {BOT: 7}
+
+
+def test_postfix_through_dovecot_22_cram_md5_then_plain_is_one_guess() -> None:
+    # Dovecot 2.2's CRAM-MD5 wrote "password mismatch" in lower case (its passdb wrote
+    # "Password mismatch"): refused all the same, so the PLAIN try after it is the
+    # same password again.
+    log = """
+Nov 29 11:00:00 mx postfix/submission/smtpd[4001]: connect from unknown[198.51.100.81]
+Nov 29 11:00:03 mx dovecot: auth: cram-md5(frank@example.com,198.51.100.81): password mismatch
+Nov 29 11:00:03 mx postfix/submission/smtpd[4001]: warning: unknown[198.51.100.81]: SASL CRAM-MD5 authentication failed: UGFzc3dvcmQ6
+Nov 29 11:00:06 mx dovecot: auth: passwd-file(frank@example.com,198.51.100.81): Password mismatch
+Nov 29 11:00:06 mx postfix/submission/smtpd[4001]: warning: unknown[198.51.100.81]: SASL PLAIN authentication failed: UGFzc3dvcmQ6
+Nov 29 11:00:07 mx postfix/submission/smtpd[4001]: disconnect from unknown[198.51.100.81] ehlo=1 auth=0/2 quit=1 commands=2/4
+"""
+    assert counted(log) == {PHONE: 1}

@@ -212,3 +212,25 @@ def test_the_detectors_lazy_tracker_still_knows_the_client_of_a_dump_line() -> N
     ((session, cred),) = tracker.decoded
     assert session.ip == "203.0.113.5" and cred.user == "admin@example.com"
     assert list(tracker.open) == [("smtpd", "mx", "postfix/smtpd", 4601)]
+
+
+def test_pam_lines_waiting_for_dovecot_s_line_are_bounded() -> None:
+    """PAM's failure lines that no Dovecot line follows (auth_verbose = no) are kept
+    for at most max_open addresses, and expire with the rest."""
+    from mailwarden.framing import Framer
+    from mailwarden.parsers import parse
+
+    framer = Framer(year=2026)
+    tracker = SessionTracker(max_open=50)
+    for n in range(2000):
+        line = (
+            f"Nov 28 10:{n // 60 % 60:02d}:{n % 60:02d} mx auth: pam_unix(dovecot:auth): "
+            f"authentication failure; logname= uid=0 euid=0 tty=dovecot ruser=u "
+            f"rhost=10.{n // 256 % 256}.{n % 256}.1  user=u"
+        )
+        for record in framer.frame_line(line, "auth.log", n + 1, 0):
+            for event in parse(record):
+                assert tracker.feed(event)[1] == 1
+    assert 0 < len(tracker._pam) <= 50
+    tracker.expire(tracker.now + 3600)
+    assert not tracker._pam

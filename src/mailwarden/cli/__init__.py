@@ -48,6 +48,16 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
 }
 
 
+def _print_version(ctx: click.Context, _param: click.Parameter, wanted: bool) -> None:
+    """``mailwarden --version``: in the language of the rest of the command line (click's
+    own version option reads its message once, at import, before any language is
+    chosen: it said English under a Chinese locale)."""
+    if not wanted or ctx.resilient_parsing:
+        return
+    click.echo(_("{prog}, version {version}").format(prog="mailwarden", version=__version__))
+    ctx.exit()
+
+
 class LazyGroup(TranslatedGroup):
     """A group whose subcommands are imported on first use."""
 
@@ -102,9 +112,12 @@ class LazyGroup(TranslatedGroup):
         "  mailwarden run --config /etc/mailwarden/mailwarden.toml   block attackers"
     ),
 )
-@click.version_option(
-    __version__,
-    prog_name="mailwarden",
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_print_version,
     cls=TranslatedOption,
     help=N_("Show the version and exit."),
 )

@@ -17,6 +17,14 @@ not counted yet. A Dovecot auth-process failure without a session id leaves a *c
 for its address, which the next Postfix SASL failure or Dovecot login line of that
 address consumes instead of counting the same attempt twice.
 
+With Dovecot checking passwords through PAM, PAM's own ``pam_unix(dovecot:auth):
+authentication failure; … rhost=…`` comes first for each attempt; it counts, with a
+credit, as an auth-process line does. Dovecot's auth-process line of the same attempt
+(``pam(user,ip): pam_authenticate() failed``, with ``auth_verbose``) then counts nothing
+(:meth:`SessionTracker._same_as_pam`): one wrong password, one attempt, whichever of the
+three lines (PAM's, Dovecot's auth process's, the login process's or Postfix's) the log
+holds.
+
 A mail program whose password is wrong may try it by each mechanism it knows in one
 connection: a failure of a name that failed before in the session, by a new mechanism, is
 no new guess (:func:`_fallback` for Postfix's lines, :func:`_dovecot_fallback` for
@@ -34,7 +42,7 @@ auth socket … failed`` from the same smtpd process is that server-side failure
 again, not a guess: it is accounted with it and counts nothing.
 
 Bounded: at most ``max_open`` open sessions (and as many remembered smtpd clients,
-addresses with credits and addresses with runs of auth lines); beyond it the oldest are
+addresses with credits, with runs of auth lines and with PAM lines); beyond it the oldest are
 closed (``evicted``, counted).
 
 Public surface: :class:`Session`, :class:`SessionTracker`, :func:`sessions_of`.
@@ -47,6 +55,7 @@ from datetime import datetime
 
 from mailwarden.detect.accounts import CUT
 from mailwarden.model import Category, Event, EventType, Strength
+from mailwarden.parsers.dovecot import PAM_UNIX_REASON
 from mailwarden.parsers.sasl import (
     Credential,
     decode_auth,
@@ -60,6 +69,10 @@ limit is minutes; Dovecot login sessions end within ``login_max_inactivity``).""
 CREDIT_WINDOW = 900.0
 """A Dovecot auth-process failure stands in for the login line of the same attempt that
 arrives within this many seconds (the login process logs at disconnect)."""
+PAM_WINDOW = 60.0
+"""Dovecot's auth-process line of an attempt comes this close after PAM's own line of it
+at most (PAM returns after its failure delay, 2 s by default), for
+:meth:`SessionTracker._same_as_pam`."""
 MAX_USERS_PER_SESSION = 16
 MAX_CREDENTIALS_PER_SESSION = 16
 MAX_CREDITS_PER_ADDRESS = 256
@@ -219,7 +232,14 @@ def is_auth_process(event: Event) -> bool:
     program = record.program or ""
     if _is_smtpd(program) or is_login_process(event):
         return False
-    return program.startswith("auth") or record.message.startswith("auth")
+    message = record.message
+    return program.startswith("auth") or message.startswith(("auth", "pam_unix("))
+
+
+def is_pam_unix(event: Event) -> bool:
+    """PAM's own line of a failed login Dovecot checked through PAM
+    (``pam_unix(dovecot:auth): authentication failure; … rhost=…``)."""
+    return event.reason == PAM_UNIX_REASON and event.session is None
 
 
 def _after_auth(event: Event) -> bool:
@@ -252,6 +272,7 @@ UNNAMED_MECHANISM = "(passdb)"
 ``pam(…)``): the line does not name it (see :func:`_dovecot_mechanism`)."""
 _REFUSED = (
     "Password mismatch",
+    "password mismatch",  # Dovecot 2.2's CRAM-MD5 and DIGEST-MD5
     "unknown user",
     "invalid credentials",
     "Invalid credentials",
@@ -408,6 +429,16 @@ class SessionTracker:
         self._credits: dict[str, list[float]] = {}
         self._runs: dict[str, _Run] = {}
         """Dovecot auth failures without a session id, by address (:meth:`_loose_fallback`)."""
+        self._pam: dict[str, list[tuple[float, str | None]]] = {}
+        """PAM's own failure lines not yet followed by Dovecot's line of the same attempt:
+        (time, case-folded user) by address (:meth:`_same_as_pam`)."""
+        self.same_as_pam = False
+        self.credited = 0
+        """Attempts of the Dovecot login line just fed that auth-process lines without a
+        session id (2.2's, PAM's) counted before it (explain says so); the caller clears
+        it."""
+        """The event just fed is Dovecot's line of an attempt PAM's own line counted
+        (explain says so); the caller clears it."""
         self._last_time: datetime | None = None
         self._last_seconds = 0.0
         self._fed = 0
@@ -732,11 +763,20 @@ class SessionTracker:
             if closing:
                 extra = max(0, attempts - session.attempts_seen)
                 session.attempts_seen += extra
-                new = extra - self._take_credit(event.ip, when, extra)
+                taken = self._take_credit(event.ip, when, extra) if self._credits else 0
+                if taken:
+                    self.credited = taken
+                new = extra - taken
             else:
                 session.attempts_seen += attempts
-                # The password just refused, tried by another mechanism: not a guess.
-                new = 0 if _dovecot_fallback(session, event) else attempts
+                if self._pam and attempts == 1 and self._same_as_pam(event, event.ip, when):
+                    # PAM's own line counted this attempt, and left a credit for the
+                    # login line: this session's closing line accounts it instead.
+                    self._take_credit(event.ip, when, 1)
+                    new = 0
+                else:
+                    # The password just refused, tried by another mechanism: not a guess.
+                    new = 0 if _dovecot_fallback(session, event) else attempts
             session.failures += new
         elif etype in (_T.AUTH_ABORTED, _T.AUTH_UNAVAILABLE):
             session.attempts_seen += max(1, event.attempts)
@@ -761,6 +801,14 @@ class SessionTracker:
             return attempts
         when = self.seconds(event)
         if is_auth_process(event):
+            if is_pam_unix(event):
+                self._add_credit(event.ip, when, attempts)
+                self._pam_line(event.ip, when, event.user)
+                return attempts
+            if self._pam and attempts == 1 and self._same_as_pam(event, event.ip, when):
+                # PAM's own line counted this attempt; its credit waits for Postfix's
+                # (or the login process's) line of it.
+                return 0
             # The credit stands for this attempt also when it is no guess: the line of
             # Postfix (or of the login process) for it then counts nothing either.
             self._add_credit(event.ip, when, attempts)
@@ -788,6 +836,45 @@ class SessionTracker:
             run = runs[ip] = _Run(when)
         run.last = when
         return _fell_back(run, user, mechanism)
+
+    # -- PAM's own lines ---------------------------------------------------------------
+
+    def _pam_line(self, ip: str, when: float, user: str | None) -> None:
+        """Remember PAM's failure line of an attempt, for :meth:`_same_as_pam`."""
+        lines = self._pam.get(ip)
+        if lines is None:
+            pam = self._pam
+            if len(pam) >= self.max_open:
+                for stale in list(pam)[: max(1, self.max_open // 10)]:
+                    del pam[stale]
+            lines = pam[ip] = []
+        lines.append((when, user.casefold() if user is not None else None))
+        if len(lines) > MAX_CREDITS_PER_ADDRESS:
+            del lines[0]
+
+    def _same_as_pam(self, event: Event, ip: str | None, when: float) -> bool:
+        """Whether Dovecot's auth-process failure ``event`` is the attempt a PAM line of
+        the address told within :data:`PAM_WINDOW` before it (of the same name, when
+        both lines name one); that PAM line is then used up. Sets :attr:`same_as_pam`."""
+        if ip is None or is_pam_unix(event):
+            return False
+        lines = self._pam.get(ip)
+        if not lines:
+            return False
+        since = when - PAM_WINDOW
+        while lines and lines[0][0] < since:
+            del lines[0]
+        user = event.user.casefold() if event.user is not None else None
+        for index, (_when, pam_user) in enumerate(lines):
+            if pam_user is None or user is None or pam_user == user:
+                del lines[index]
+                if not lines:
+                    del self._pam[ip]
+                self.same_as_pam = True
+                return True
+        if not lines:
+            del self._pam[ip]
+        return False
 
     # -- credits (Dovecot auth-process lines standing in for their login line) -------
 
@@ -967,6 +1054,10 @@ class SessionTracker:
             run_since = now - FALLBACK_WINDOW
             for ip in [ip for ip, run in self._runs.items() if run.last < run_since]:
                 del self._runs[ip]
+        if self._pam:
+            pam_since = now - PAM_WINDOW
+            for ip in [ip for ip, lines in self._pam.items() if lines[-1][0] < pam_since]:
+                del self._pam[ip]
         if self._credits:
             credit_since = now - CREDIT_WINDOW
             for ip in [ip for ip, times in self._credits.items() if times[-1] < credit_since]:

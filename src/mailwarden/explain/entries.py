@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from mailwarden.detect.accounts import CUT, account_key
-from mailwarden.detect.sessions import is_auth_process
+from mailwarden.detect.sessions import is_auth_process, is_pam_unix
 from mailwarden.explain.replies import reply_meaning, softened
 from mailwarden.explain.tls import (
     cipher_list_note,
@@ -81,6 +81,12 @@ class SessionState:
     """Failed attempts a Dovecot auth-process line without a session id told in this
     Postfix session (Postfix asked Dovecot to check the password) that no Postfix line
     has told yet: Postfix's line of the same attempt is not another one."""
+    credited: int = 0
+    """Attempts of the Dovecot login line being described that auth-process lines
+    without a session id (Dovecot 2.2's, PAM's) told before it, in another group."""
+    same_as_pam: bool = False
+    """The entry being described is Dovecot's auth-process line of an attempt that PAM's
+    own line (pam_unix) told before it (the session layer paired them)."""
 
     def hides(self, cred: Credential) -> bool:
         """Is ``cred``'s password perhaps a real user's (shown not even masked)?"""
@@ -400,7 +406,7 @@ def _failure_reason(reason: str | None) -> str:
 def _auth_failure(event: Event, state: SessionState) -> Note:
     summary = event.session is not None and event.attempts >= 1 and _is_login_summary(event)
     state.final_reply_after_auth = True
-    if summary and state.failures_told >= event.attempts:
+    if summary and max(state.failures_told, state.credited) >= event.attempts:
         return _summary_of_told(event.attempts)
     if event.session is None and is_auth_process(event):
         state.checked_by_dovecot += max(1, event.attempts)
@@ -417,6 +423,17 @@ def _auth_failure(event: Event, state: SessionState) -> Note:
         )
     if not summary:
         state.failures_told += max(1, event.attempts)
+    if is_pam_unix(event):
+        return _pam_unix_failure(event)
+    if state.same_as_pam and is_auth_process(event):
+        return Note(
+            "auth_failure:same_as_pam",
+            _(
+                "Dovecot's own line of the failed login that PAM logged above (its "
+                "pam_unix line): the same attempt, not another one."
+            ),
+            _("Dovecot's line of the same failed login as PAM's above."),
+        )
     mech = escape_text(event.mechanism) if event.mechanism else None
     user = escape_text(event.user) if event.user else None
     if user is None and state.credentials:
@@ -451,6 +468,26 @@ def _auth_failure(event: Event, state: SessionState) -> Note:
             text += " " + _("The line stands for {n} attempts.").format(n=event.attempts)
         text += " " + _failure_reason(event.reason)
     return Note("auth_failure", text, short)
+
+
+def _pam_unix_failure(event: Event) -> Note:
+    """PAM's own line of a failed login (``pam_unix(dovecot:auth): authentication
+    failure; … rhost=… user=…``): Dovecot's lines tell the same attempt."""
+    background = _(
+        "Dovecot checks passwords through PAM, and PAM's pam_unix module logs each "
+        "failure itself (in auth.log or secure, or the journal). Dovecot's lines of the "
+        "same attempt (its auth-worker “pam(…)” line with auth_verbose = yes, the login "
+        "process's line when the connection ends, or Postfix's SASL line) are not more "
+        "attempts: mailwarden counts it once."
+    )
+    user = escape_text(event.user) if event.user else None
+    if user:
+        text = _("PAM's own line of a failed login: account {user}.").format(user=user)
+        short = _("PAM's line of another failed login: {user}.").format(user=user)
+    else:
+        text = _("PAM's own line of a failed login.")
+        short = _("PAM's line of another failed login.")
+    return Note("auth_failure:pam_unix", text, short, context=("pam_unix", background))
 
 
 def _summary_of_told(attempts: int) -> Note:

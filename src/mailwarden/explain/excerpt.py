@@ -77,6 +77,11 @@ class _Item:
     """The entry carries a client secret (an AUTH payload or a LOGIN step)."""
     order: int = 0
     """Its place in the input."""
+    same_as_pam: bool = False
+    """Dovecot's auth-process line of an attempt PAM's own line told before it."""
+    credited: int = 0
+    """Attempts of a Dovecot login line that auth-process lines without a session id
+    told before it."""
 
     @property
     def client(self) -> str | None:
@@ -152,6 +157,12 @@ class _Reader:
                     item.decoded += [cred for _s, cred in tracker.decoded]
                     tracker.decoded.clear()
                 tracker.logins.clear()
+                if tracker.same_as_pam:
+                    item.same_as_pam = True
+                    tracker.same_as_pam = False
+                if tracker.credited:
+                    item.credited += tracker.credited
+                    tracker.credited = 0
             self._keep(item)
             self._hand_over(False)
             yield from item.events
@@ -466,6 +477,8 @@ def _entries(
     blocks: list[Block] = []
     for item in group.items:
         notes: list[Note] = []
+        state.same_as_pam = item.same_as_pam
+        state.credited = item.credited
         for event in item.events:
             note = describe(event, state, item.decoded)
             notes.append(note)

@@ -48,6 +48,12 @@ _OWN_LOGIN_MARKS = (
     "dict_proxy_lookup",
 )
 """-v lines of Postfix's own relay login (the password redacted where shown)."""
+_PAM_CHECK = re.compile(
+    r"(?:(?:auth-worker|auth)\(\d+\): )?pam_unix\(([^()]*):auth\): check pass; user unknown$"
+)
+"""PAM's note that no account has the name a client gave (``pam_unix(dovecot:auth): check
+pass; user unknown``), before its ``authentication failure`` line of the same attempt."""
+_PAM_PROGRAMS = frozenset({"auth", "auth-worker", "dovecot-auth", "dovecot"})
 _QUEUE_ID = re.compile(r"[0-9A-Za-z]+: ")
 _RELAY_LOGIN_FAILED = "SASL authentication failed; "
 """Postfix's client could not log in to a relay (smtpd's own failure reads ``SASL
@@ -139,6 +145,16 @@ _KINDS = {
             N_("Routine: a logged-in user's IMAP or POP3 process (see above)."),
         ),
         _Kind(
+            "pam:user_unknown",
+            N_(
+                "PAM (its pam_unix module, which Dovecot asks to check passwords) found no "
+                "account by the name the client gave. PAM's “authentication failure” line "
+                "and Dovecot's lines tell that failed login, with the client's address: "
+                "this line is no attempt of its own."
+            ),
+            N_("PAM again: no account by the name given (see above)."),
+        ),
+        _Kind(
             "routine:server",
             N_(
                 "The mail server itself: its master process starting, stopping or reloading "
@@ -168,7 +184,21 @@ def _bare_kind(message: str) -> str | None:
     return None
 
 
+def _pam_kind(record: Record) -> str | None:
+    """PAM's ``check pass; user unknown`` for Dovecot: its PAM service (``dovecot``), or
+    written by Dovecot's auth process (as the parser takes PAM's failure lines)."""
+    match = _PAM_CHECK.match(record.message)
+    if match is None:
+        return None
+    program = (record.program or "").split("[", 1)[0]
+    if match.group(1).startswith("dovecot") or program in _PAM_PROGRAMS:
+        return "pam:user_unknown"
+    return None
+
+
 def _kind(record: Record) -> str | None:
+    if "pam_unix(" in record.message:
+        return _pam_kind(record)
     if record.program is None:
         return _bare_kind(record.message)
     program = record.program

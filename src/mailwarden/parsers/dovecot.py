@@ -13,6 +13,8 @@ allowing extra ones. Success lines are ``Login:`` (≤2.3) and ``Logged in:`` (2
 
 Auth processes log one line per attempt with ``auth_verbose=yes`` (§4.2)::
 
+    2.2  auth: cram-md5(user,1.2.3.4): password mismatch      (the mechanism logs, lower case)
+         auth-worker(304): pam(user,ip): pam_authenticate() failed: … (password mismatch?)
     2.3  auth: passwd-file(user,1.2.3.4[,master][,<session>]): unknown user
          auth: plain(?,1.2.3.4,<session>): Username character disallowed by
                auth_username_chars: 0x2c (username: …)   (the mechanism logs: mechanism)
@@ -341,6 +343,10 @@ _MSG_STRONG = (
     "invalid credentials",
     "Invalid credentials",
 )
+_MISMATCH_LOWER = "password mismatch"
+"""Dovecot 2.2's mechanisms wrote it in lower case (``cram-md5(user,ip): password
+mismatch``, DIGEST-MD5 too), 2.3 and later ``Password mismatch``: either, at the start of
+the message (the server's text), is a wrong password."""
 _PAM_STRONG = (
     "Authentication failure",
     "Permission denied",
@@ -390,7 +396,11 @@ def _mask_logged_password(msg: str) -> tuple[str, str | None]:
 def _classify(msg: str) -> tuple[EventType, Strength, str, str | None] | None:
     """(type, strength, reason, password_logged) of an auth-process message."""
     msg, logged = _mask_logged_password(msg)
-    if msg.startswith(_MSG_STRONG) or msg.startswith(_DISALLOWED):
+    if (
+        msg.startswith(_MSG_STRONG)
+        or msg.startswith(_DISALLOWED)
+        or msg[: len(_MISMATCH_LOWER)].lower() == _MISMATCH_LOWER
+    ):
         return _E.AUTH_FAILURE, _STRONG, msg, logged
     if msg.startswith("pam_authenticate() failed: "):
         why = msg[27:]
@@ -630,7 +640,7 @@ def _pam_unix(record: Record, text: str, auth: bool) -> list[Event]:
                 None,
                 user or None,
                 None,
-                "pam_unix: authentication failure",
+                PAM_UNIX_REASON,
                 record,
                 1,
                 None,
@@ -642,6 +652,10 @@ def _pam_unix(record: Record, text: str, auth: bool) -> list[Event]:
         )
     ]
 
+
+PAM_UNIX_REASON = "pam_unix: authentication failure"
+"""The reason of PAM's own failure line (:func:`_pam_unix`): the detector's session layer
+knows it by this (:mod:`mailwarden.detect.sessions`)."""
 
 _PAM_MAX_CANDIDATES = 8
 """More `` rhost=`` than this is a client playing games, not a PAM line: no address (and
