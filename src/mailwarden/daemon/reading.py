@@ -90,6 +90,9 @@ FILE_PREFIX = "file:"
 JOURNAL_KEY = "journal"
 DAEMON_KEY = "daemon"
 """Store key of the daemon's heartbeat (kept beside the sources' positions)."""
+OWNERS_KEY = "owners"
+"""Store key of the mark that the owners' logins were recalled from this host's logs
+(the first start's look-back: see `mailwarden.daemon.owners`)."""
 HOST_SEPARATOR = "/"
 """Between a host's name and a key in a shared store (never in a host name)."""
 WARMUP_BYTES = 32 << 20
@@ -134,6 +137,10 @@ class StateKeys(NamedTuple):
     @property
     def daemon(self) -> str:
         return self.prefix + DAEMON_KEY
+
+    @property
+    def owners(self) -> str:
+        return self.prefix + OWNERS_KEY
 
     def own(self, positions: Mapping[str, JSONValue]) -> dict[str, JSONValue]:
         """This host's entries of `Store.positions`, under their bare keys."""
@@ -287,6 +294,12 @@ class Reader:
                 matches=journal.matches,
                 journalctl=journal.journalctl,
             )
+
+    @property
+    def journal_origin(self) -> str | None:
+        """The journal's cursor where the follower starts (after `start`): the stored
+        one, or at the first start the newest entry's; None without the journal."""
+        return self._journal_origin
 
     def poll(self) -> list[Chunk]:
         chunks = self.files.poll()
