@@ -49,6 +49,10 @@ warm-up is its entries of the window before the stored cursor (journalctl ``--si
 ``--until``, at most its last `journal.WARMUP_ENTRIES`), the mail system's only; at the
 first start, before the newest entry, from which the follower then goes on (as a file
 read for the first time is warmed up from its end).
+
+The owners' logins (kept in the store for ``stale_window``, 30 days) are read back
+further, from the rotated files, compressed ones too, and the journal, once: at the
+first start (`mailwarden.daemon.recall`).
 """
 
 from __future__ import annotations
@@ -416,7 +420,9 @@ def tail_before(
 
 ROTATED_SUFFIX = re.compile(r"(?:[.-][0-9]+)+(?P<packed>\.(?:gz|bz2|xz|zst))?")
 """What logrotate appends to a rotated log's name: ``.1``, ``.2``, ``-20261128``
-(``dateext``), ``-2026-11-28``; a compressed one (``.2.gz``) is not read back."""
+(``dateext``), ``-2026-11-28``; a compressed one (``.2.gz``) is not read back by the
+warm-up (the first start's look-back for the owners' logins reads it:
+`mailwarden.daemon.recall`)."""
 ROTATION_SLACK = 60.0
 """A file rotated before another was written to at most this many seconds after the
 other's last change (the writer's late lines into ``mail.log.1``)."""
