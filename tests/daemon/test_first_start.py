@@ -108,6 +108,20 @@ def test_an_owners_login_days_ago_in_a_compressed_archive_counts_at_the_first_st
     assert banned(daemon) == {f"{OFFICE}/32"}
 
 
+def test_classic_syslog_stamps_without_a_year_are_dated_by_the_archive(
+    warden: Warden, caplog: pytest.LogCaptureFixture
+) -> None:
+    # rsyslog's traditional format ("Nov 24 09:12:00"), as older Debian writes it.
+    login = NOW - timedelta(days=5)
+    line = sasl_success(OFFICE, ALICE, when=login)
+    classic = login.strftime("%b %e %H:%M:%S") + line[line.index(" mx ") :]
+    rotated(Path(f"{warden.log}.2.gz"), [classic], login + timedelta(hours=1))
+    daemon = warden.start()
+    rows = daemon.store.owners(NOW - timedelta(days=30), 100)
+    assert [(str(row.network), row.account) for row in rows] == [(f"{OFFICE}/32", ALICE)]
+    assert abs(rows[0].last.timestamp() - login.timestamp()) < 3600 * 24
+
+
 def test_the_second_start_does_not_read_the_archives_again(
     warden: Warden, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
