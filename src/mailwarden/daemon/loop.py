@@ -74,6 +74,7 @@ from mailwarden.daemon.journal import JournalTrust
 from mailwarden.daemon.owners import FORGET_EVERY, OwnerLogins
 from mailwarden.daemon.preflight import load, preflight, where
 from mailwarden.daemon.reading import WARMUP_BYTES, Reader, StateKeys
+from mailwarden.daemon.recall import recall
 from mailwarden.daemon.status import HEARTBEAT_EVERY
 from mailwarden.daemon.wiring import ban_policy, describe, make_detector, make_enforcer
 from mailwarden.detect import Detection, Detector
@@ -320,6 +321,7 @@ class Daemon:
             )
             self._duplicates = _duplicates_for(self.reader)
             backlog = self.reader.start()
+            self._recall_owners(detector, config)
         except StoreUnusable as exc:
             self._abandon_store()
             raise self._refused(exc) from None
@@ -882,6 +884,69 @@ class Daemon:
                 count,
                 decisions.duration_text(config.policy.stale_window),
             )
+
+    def _recall_owners(self, detector: Detector, config: Config) -> None:
+        """At the first start (no mark in the store), the owners' logins of the last
+        ``stale_window`` read back from the rotated logs and the journal, into
+        ``detector`` and the store, before the warm-up and the backlog are acted on
+        (see `owners` and `recall`). A stop request ends it (no mark: done again at
+        the next start)."""
+        policy = config.policy
+        key = self._keys.owners
+        if not policy.stale_window or self.store.get_position(key) is not None:
+            return
+        started = time.monotonic()
+        reader = self.reader
+        journal = None
+        if reader.journal is not None and reader.journal_origin is not None:
+            follower = reader.journal
+            journal = (reader.journal_origin, follower.trust, follower.matches, follower.journalctl)
+
+        def fresh() -> Detector:
+            own = Detector(policy, detector.accounts, keep_history=False, detections=False)
+            own.set_own_addresses(self._own)
+            return own
+
+        found = recall(
+            reader.paths,
+            policy.stale_window,
+            fresh,
+            lambda: self._stop,
+            journal=journal,
+            cap=policy.max_clients,
+        )
+        if found.stopped:
+            LOG.info("owners: the look-back into the earlier logs was stopped")
+            return
+        for problem in found.problems[:MAX_PROBLEMS]:
+            LOG.warning("owners: look-back: %s", decisions.clean(problem))
+        if len(found.problems) > MAX_PROBLEMS:
+            LOG.warning("owners: look-back: %d more problem(s)", len(found.problems) - MAX_PROBLEMS)
+        window = decisions.duration_text(policy.stale_window)
+        try:
+            self.owners.recalled(self.store, detector, found.logins)
+            mark: JSONValue = {
+                "recalled": decisions.iso(datetime.now(UTC)),
+                "logins": len(found.logins),
+                "files": len(found.files),
+                "journal": found.journal,
+            }
+            self.store.set_position(key, mark)
+        except StoreError as exc:
+            self._store_error(exc)
+        LOG.info(
+            "owners: first start: %d login(s) of the last %s recalled from %d log file(s)%s "
+            "in %.1f s%s",
+            len(found.logins),
+            window,
+            len(found.files),
+            " and the journal" if found.journal else "",
+            time.monotonic() - started,
+            f"; {found.left_out} older file(s) of the window not read: more than "
+            f"{found.limit / (1 << 20):g} MiB in all"
+            if found.left_out
+            else "",
+        )
 
     def _forget_owners(self) -> None:
         try:

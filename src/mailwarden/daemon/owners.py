@@ -18,6 +18,19 @@ ban the whole office.
 - At start (and when a reload builds a new detector) the logins of the last
   ``stale_window``, at most ``max_clients`` of them, seed the detector
   (`Detector.remember_success`).
+- The first start knows none of them (the store is new: right after installing, or a
+  host new to a shared store): before its warm-up and backlog, it reads back the
+  rotated files of its sources (``mail.log.1``, ``mail.log.2.gz``, ...; those last
+  written within ``stale_window``, the newest first, at most
+  `mailwarden.daemon.recall.RECALL_BYTES` of text) and the journal's entries of that
+  window, for the owners' logins only (`mailwarden.daemon.recall`), seeds the detector
+  with them, writes them to the store (`recalled`), and says in one line how many
+  logins it recalled from how many files. A mark in the store (the position key
+  ``owners``, per host in a shared store: `reading.StateKeys.owners`) says it was
+  done: the next starts do not read the archives again. A look-back that a stop
+  request cut short, or whose logins the store failed to write, leaves no mark and is
+  done again at the next start. So is it at the first start after an upgrade from a
+  version without it: once.
 - Every `FORGET_EVERY` (and at start) the store forgets the logins older than
   ``stale_window`` and all but the ``max_clients`` most recent; a network keeps its 256
   most recent accounts (`mailwarden.store.interface.MAX_OWNER_ACCOUNTS`).
@@ -26,6 +39,7 @@ ban the whole office.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from datetime import UTC, datetime
 
 from mailwarden.config import PolicyConfig
@@ -112,6 +126,23 @@ class OwnerLogins:
             address = str(row.network.network_address)
             detector.remember_success(address, row.account, row.last.timestamp())
         return len(rows)
+
+    def recalled(
+        self,
+        store: Store,
+        detector: Detector,
+        logins: Mapping[tuple[IPNetwork, str], float],
+    ) -> None:
+        """Seed ``detector`` with the logins the first start's look-back found, and write
+        them in one transaction (`mailwarden.daemon.recall`). Raises `StoreError` (the
+        detector is seeded all the same)."""
+        for (network, account), when in logins.items():
+            detector.remember_success(str(network.network_address), account, when)
+        if logins:
+            store.remember_owners(
+                (network, account, datetime.fromtimestamp(when, UTC))
+                for (network, account), when in logins.items()
+            )
 
     def forget(self, store: Store, now: datetime | None = None) -> int:
         """Forget the logins older than ``stale_window`` and all but the ``max_clients``

@@ -49,6 +49,10 @@ warm-up is its entries of the window before the stored cursor (journalctl ``--si
 ``--until``, at most its last `journal.WARMUP_ENTRIES`), the mail system's only; at the
 first start, before the newest entry, from which the follower then goes on (as a file
 read for the first time is warmed up from its end).
+
+The owners' logins (kept in the store for ``stale_window``, 30 days) are read back
+further, from the rotated files, compressed ones too, and the journal, once: at the
+first start (`mailwarden.daemon.recall`).
 """
 
 from __future__ import annotations
@@ -90,6 +94,9 @@ FILE_PREFIX = "file:"
 JOURNAL_KEY = "journal"
 DAEMON_KEY = "daemon"
 """Store key of the daemon's heartbeat (kept beside the sources' positions)."""
+OWNERS_KEY = "owners"
+"""Store key of the mark that the owners' logins were recalled from this host's logs
+(the first start's look-back: see `mailwarden.daemon.owners`)."""
 HOST_SEPARATOR = "/"
 """Between a host's name and a key in a shared store (never in a host name)."""
 WARMUP_BYTES = 32 << 20
@@ -134,6 +141,10 @@ class StateKeys(NamedTuple):
     @property
     def daemon(self) -> str:
         return self.prefix + DAEMON_KEY
+
+    @property
+    def owners(self) -> str:
+        return self.prefix + OWNERS_KEY
 
     def own(self, positions: Mapping[str, JSONValue]) -> dict[str, JSONValue]:
         """This host's entries of `Store.positions`, under their bare keys."""
@@ -288,6 +299,12 @@ class Reader:
                 journalctl=journal.journalctl,
             )
 
+    @property
+    def journal_origin(self) -> str | None:
+        """The journal's cursor where the follower starts (after `start`): the stored
+        one, or at the first start the newest entry's; None without the journal."""
+        return self._journal_origin
+
     def poll(self) -> list[Chunk]:
         chunks = self.files.poll()
         if self.journal is not None:
@@ -403,7 +420,9 @@ def tail_before(
 
 ROTATED_SUFFIX = re.compile(r"(?:[.-][0-9]+)+(?P<packed>\.(?:gz|bz2|xz|zst))?")
 """What logrotate appends to a rotated log's name: ``.1``, ``.2``, ``-20261128``
-(``dateext``), ``-2026-11-28``; a compressed one (``.2.gz``) is not read back."""
+(``dateext``), ``-2026-11-28``; a compressed one (``.2.gz``) is not read back by the
+warm-up (the first start's look-back for the owners' logins reads it:
+`mailwarden.daemon.recall`)."""
 ROTATION_SLACK = 60.0
 """A file rotated before another was written to at most this many seconds after the
 other's last change (the writer's late lines into ``mail.log.1``)."""

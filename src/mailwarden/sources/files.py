@@ -354,10 +354,16 @@ def unpacked(fd: int) -> Iterator[bytes] | None:
     when its first bytes say gzip, bzip2 or xz; None otherwise (plain, zstd, empty).
     Damage raises OSError (EIO, the message saying what) once everything before it was
     given (the follower reads a log rotated and compressed while it was stopped)."""
-    kind = _compression_of(os.pread(fd, _SNIFF, 0))
+    kind = compression(fd)
     if kind is None or kind == "zstd":
         return None
     return _unpacked(kind, fd)
+
+
+def compression(fd: int) -> str | None:
+    """The compression the first bytes of the file open as ``fd`` say: ``gzip``,
+    ``bzip2``, ``xz``, ``zstd`` (which is not read); None: none."""
+    return _compression_of(os.pread(fd, _SNIFF, 0))
 
 
 TAIL_BYTES = 16 << 10
