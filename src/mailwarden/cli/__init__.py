@@ -177,6 +177,26 @@ def _show(exc: click.ClickException) -> None:
     exc.show()
 
 
+def _refuse_stale_build() -> None:
+    """In a source checkout whose compiled modules are older than the source (a ``git
+    pull`` or an edit since ``make setup``), say so in one line and stop (exit 2): they
+    would run the old code beside the new, or fail to import it with a traceback. An
+    installed package is never stale (:func:`mailwarden.native.stale`: a few ms here)."""
+    from mailwarden.native import stale
+
+    old = stale()
+    if old:
+        click.echo(
+            _(
+                "mailwarden: error: the compiled modules are older than the source ({count} "
+                "of them, e.g. {name}): run `make setup` to rebuild them "
+                "(or `MAILWARDEN_PURE=1 make setup` for pure Python)"
+            ).format(count=len(old), name=old[0]),
+            err=True,
+        )
+        sys.exit(2)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: one clear line on stderr for every error we know, never a traceback
     for bad input. A command may return an int: that is the exit status."""
@@ -189,6 +209,7 @@ def main(argv: list[str] | None = None) -> None:
             reconfigure(errors="backslashreplace")
     # The language of the messages, errors in parsing the arguments included.
     with speaking(command_language(sys.argv[1:] if argv is None else argv)):
+        _refuse_stale_build()
         try:
             try:
                 status = cli.main(args=argv, prog_name="mailwarden", standalone_mode=False)
