@@ -303,3 +303,33 @@ def test_the_journal_is_read_back_too_its_mail_systems_entries_only(
         "owners: first start: 1 login(s) of the last 30d recalled from 0 log file(s) and the "
         "journal in "
     )
+
+
+def test_a_rotation_during_the_look_back_reads_the_files_again(
+    warden: Warden, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # logrotate at boot, while the first start looks back: the oldest archive is
+    # deleted between the choice of the files and their reading. The look-back
+    # chooses again and reads what is there; it lost every login before.
+    office_logs(warden)
+    oldest = NOW - timedelta(days=8)
+    doomed = rotated(Path(f"{warden.log}.3.gz"), noise(10, oldest), oldest)
+    choose = recall.choose
+    calls = 0
+
+    def rotating(*args: Any) -> tuple[list[str], int]:
+        nonlocal calls
+        calls += 1
+        chosen = choose(*args)
+        if calls == 1:
+            doomed.unlink()
+        return chosen
+
+    monkeypatch.setattr(recall, "choose", rotating)
+    daemon = warden.start()
+    drain(daemon)
+    assert calls == 2
+    assert banned(daemon) == set()
+    rows = daemon.store.owners(NOW - timedelta(days=30), 100)
+    assert [(str(row.network), row.account) for row in rows] == [(f"{OFFICE}/32", ALICE)]
+    assert not said(caplog, "owners: look-back:")  # nothing to warn about: it was read

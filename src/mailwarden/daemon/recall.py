@@ -16,7 +16,9 @@ owners logging in from there. So at its first start the daemon reads back its so
   would be passed; the older ones (the file that does not fit whole included) are left
   out, and the log says how many. The chosen ones are read oldest first, each rotated
   set in order and the sets merged by time (`mailwarden.scan`, without a worker
-  process), the entries older than ``stale_window`` skipped.
+  process), the entries older than ``stale_window`` skipped. A file that went away
+  between the choice and the reading (a rotation at boot) makes it choose and read again
+  (at most `ATTEMPTS` times).
 - The journal: its mail system's entries (`journal.JournalTrust`: what any local user
   could have written is left out) of the ``stale_window`` before the point where the
   follower starts, at most the newest `RECALL_ENTRIES` (`journal.warmup`).
@@ -62,6 +64,11 @@ ordinary one. A server that writes more than this in ``stale_window`` has its mo
 recent files read."""
 RECALL_ENTRIES = 250_000
 """The most journal entries the first start reads back (the newest of the window)."""
+
+
+ATTEMPTS = 3
+"""How often the files are chosen and read again when one of them went away meanwhile (a
+rotation during the look-back: the oldest deleted, the others renamed)."""
 
 
 class Stopped(Exception):
@@ -163,11 +170,15 @@ def recall(
     found = Recalled(limit=limit)
     since = now - window  # at most 100 years (config.MAX_DURATION)
     try:
-        chosen, found.left_out = choose(paths, since.timestamp(), limit, stop)
-        if chosen:
+        for attempt in range(ATTEMPTS):
+            chosen, found.left_out = choose(paths, since.timestamp(), limit, stop)
+            if not chosen:
+                break
+            found.logins.clear()
             reader = detector()
             reader.on_owner = _Logins(found, reader.owner_network, cap)
-            _scan(chosen, since, reader, stop, limit, found)
+            if _scan(chosen, since, reader, stop, limit, found, last=attempt == ATTEMPTS - 1):
+                break
         if journal is not None:
             reader = detector()
             reader.on_owner = _Logins(found, reader.owner_network, cap)
@@ -267,27 +278,35 @@ def _scan(
     stop: Callable[[], bool],
     limit: int,
     found: Recalled,
-) -> None:
+    *,
+    last: bool = True,
+) -> bool:
+    """Feed ``names`` to ``reader``; False when one of them went away meanwhile (a
+    rotation) and this is not the ``last`` attempt: the caller chooses and reads again
+    (what was found is not whole). Problems are noted in ``found``."""
     from mailwarden.scan import scan, streams_of
 
     # A real log has one entry per line: never split a line at a header-like text.
     options = ReadOptions(split_pasted=False, since=since)
     counts = Counts()
     found.files = names
+    problems: list[str] = []
     try:
         scan(streams_of(names), options, reader.feed, counts, _Budget(stop, limit), parallel=False)
         reader.close()  # the sessions still open end
     except _Full:
-        found.problems.append(f"the files grew past {2 * limit >> 20} MiB while read: cut short")
+        problems.append(f"the files grew past {2 * limit >> 20} MiB while read: cut short")
     except MailwardenError as exc:  # a file that went away meanwhile
-        found.problems.append(str(exc))
+        if not last and not all(os.path.exists(name) for name in names):
+            return False  # rotated while read: choose again
+        problems.append(str(exc))
     except Stopped:
         raise
     except Exception as exc:  # a bug must not stop the start: the logins so far stay
         LOG.debug("look-back error", exc_info=exc)
-        found.problems.append(f"{type(exc).__name__}: {exc}")
-    finally:
-        found.problems.extend(counts.read.problems)
+        problems.append(f"{type(exc).__name__}: {exc}")
+    found.problems.extend(counts.read.problems + problems)
+    return True
 
 
 def _journal(

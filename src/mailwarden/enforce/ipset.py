@@ -67,7 +67,9 @@ class SetHeader:
 
     type: str
     header: str
-    entries: int
+    entries: int | None
+    """None when ``ipset list -t`` gives no count (older ipset or kernels): the count
+    cannot tell, the random lookups still do."""
 
 
 def parse_terse(text: str) -> dict[str, SetHeader]:
@@ -78,8 +80,9 @@ def parse_terse(text: str) -> dict[str, SetHeader]:
     def close() -> None:
         name = fields.get("Name")
         count = fields.get("Number of entries", "")
-        if name and count.isdigit():
-            found[name] = SetHeader(fields.get("Type", ""), fields.get("Header", ""), int(count))
+        if name:
+            entries = int(count) if count.isdigit() else None
+            found[name] = SetHeader(fields.get("Type", ""), fields.get("Header", ""), entries)
 
     for line in text.splitlines():
         key, _, value = line.partition(":")
@@ -307,7 +310,7 @@ class IpsetEnforcer(Enforcer):
             loaded = self._loaded[version]
             loaded.forget_ending(limit)
             header = headers.get(name)
-            if header is not None and header.entries < len(loaded):
+            if header is not None and header.entries is not None and header.entries < len(loaded):
                 return False
         for version, name in self.sets.items():
             networks = self._loaded[version].networks
