@@ -1266,5 +1266,6 @@ def sessions_of(events: Iterable[Event]) -> list[Session]:
         tracker.feed(event)
         tracker.decoded.clear()
         tracker.logins.clear()
+        tracker.released.clear()
     tracker.close_all()
     return tracker.all
