@@ -144,3 +144,151 @@ def test_explain_tells_pam_s_lines_from_new_attempts(
     flat = "".join(out.split())
     assert "PAM自己记录的一次登录失败：账户alice。" in flat
     assert "不是新的一次" in flat
+
+
+# -- a mechanism fallback through Dovecot's PAM (Postfix's SASL) ---------------------------
+
+
+def smtp_tries(
+    n: int,
+    mechanisms: tuple[str, ...],
+    pam: bool = True,
+    verbose: bool = True,
+    users: tuple[str, ...] = ("bob",),
+    ip: str = IP,
+    hang_up: bool = False,
+) -> list[str]:
+    """One submission connection of ``ip`` at minute ``n``: a wrong password tried by each
+    of ``mechanisms`` in turn (as ``users`` in turn), each with PAM's line (``pam``) and
+    Dovecot's auth-worker line (``verbose``) before Postfix's; ``hang_up``: the client
+    leaves during the failure delay of its last try (no Postfix failure line for it)."""
+    pid = 700 + n + (50 if ip != IP else 0)
+    smtpd = f"mx postfix/submission/smtpd[{pid}]"
+    lines = [f"Nov 28 10:{n:02d}:00 {smtpd}: connect from unknown[{ip}]"]
+    for k, mechanism in enumerate(mechanisms):
+        user = users[k % len(users)]
+        second = 1 + 3 * k
+        if pam:
+            lines.append(
+                f"Nov 28 10:{n:02d}:{second:02d} mx auth: pam_unix(dovecot:auth): authentication failure; logname= uid=0 euid=0 tty=dovecot ruser={user} rhost={ip}  user={user}"
+            )
+        if hang_up and k == len(mechanisms) - 1:
+            lines.append(
+                f"Nov 28 10:{n:02d}:{second + 1:02d} {smtpd}: lost connection after AUTH from unknown[{ip}]"
+            )
+            break
+        if pam and verbose:
+            lines.append(
+                f"Nov 28 10:{n:02d}:{second + 2:02d} mx dovecot: auth-worker(1234): pam({user},{ip}): pam_authenticate() failed: Authentication failure (Password mismatch?)"
+            )
+        lines.append(
+            f"Nov 28 10:{n:02d}:{second + 2:02d} {smtpd}: warning: unknown[{ip}]: SASL {mechanism} authentication failed: (reason unavailable), sasl_username={user}"
+        )
+    tries = len(mechanisms)
+    lines.append(
+        f"Nov 28 10:{n:02d}:50 {smtpd}: disconnect from unknown[{ip}] ehlo=1 auth=0/{tries} quit=1 commands=2/{tries + 2}"
+    )
+    return lines
+
+
+LAYOUTS = pytest.mark.parametrize(
+    ("pam", "verbose"),
+    [(False, False), (True, False), (True, True)],
+    ids=["postfix-only", "pam+postfix", "pam+auth-worker+postfix"],
+)
+
+
+@LAYOUTS
+def test_a_mechanism_fallback_through_pam_is_one_attempt(
+    run: Runner, log_file: Callable[[str], str], pam: bool, verbose: bool
+) -> None:
+    # A phone with a stale password tries it by PLAIN, then by LOGIN, in each of eight
+    # connections: eight wrong passwords, with PAM's lines in the log or without them
+    # (it gave 16 with them: the owner's phone banned twice as fast).
+    lines = [line for n in range(8) for line in smtp_tries(n, ("PLAIN", "LOGIN"), pam, verbose)]
+    path = log_file("\n".join(lines) + "\n")
+    found = attacker(run, path)
+    assert found["failures"] == 8
+    assert found["users"] == ["bob"]
+    code, out, err = run("explain", path)
+    assert code == 0, err
+    assert "tried to log in as “bob”: 8 failed attempts." in " ".join(out.split())
+
+
+@LAYOUTS
+def test_a_bot_repeating_one_mechanism_through_pam_counts_each_try(
+    run: Runner, log_file: Callable[[str], str], pam: bool, verbose: bool
+) -> None:
+    lines = [line for n in range(3) for line in smtp_tries(n, ("PLAIN",) * 3, pam, verbose)]
+    assert attacker(run, log_file("\n".join(lines) + "\n"))["failures"] == 9
+
+
+@LAYOUTS
+def test_mechanism_rotation_through_pam_hides_no_more_than_two_tries_a_session(
+    run: Runner, log_file: Callable[[str], str], pam: bool, verbose: bool
+) -> None:
+    # Name after name, each by PLAIN then LOGIN: the first two LOGIN tries are taken for
+    # fallbacks (MAX_FALLBACKS), the third is counted: 4 of 6, with PAM or without.
+    users = ("ann", "ann", "ben", "ben", "cy", "cy")
+    lines = smtp_tries(0, ("PLAIN", "LOGIN") * 3, pam, verbose, users=users)
+    assert attacker(run, log_file("\n".join(lines) + "\n"))["failures"] == 4
+
+
+@pytest.mark.parametrize("verbose", [False, True])
+def test_a_client_leaving_during_the_failure_delay_still_counts_its_try(
+    run: Runner, log_file: Callable[[str], str], verbose: bool
+) -> None:
+    # The second try's PAM line, then the client hangs up before Postfix's reply: no
+    # Postfix line tells that try, PAM's does (two tries a connection, six in all).
+    lines = [
+        line
+        for n in range(3)
+        for line in smtp_tries(n, ("PLAIN", "LOGIN"), verbose=verbose, hang_up=True)
+    ]
+    assert attacker(run, log_file("\n".join(lines) + "\n"))["failures"] == 6
+
+
+def test_pam_lines_of_two_addresses_stay_each_their_own(
+    run: Runner, log_file: Callable[[str], str]
+) -> None:
+    # A phone's fallbacks and a bot's tries at the same time, their lines interleaved:
+    # each keeps its own count (4 and 12).
+    bot = "198.51.100.77"
+    phone = [smtp_tries(n, ("PLAIN", "LOGIN")) for n in range(4)]
+    tries = [smtp_tries(n, ("PLAIN", "LOGIN", "PLAIN"), ip=bot) for n in range(4)]
+    lines = [line for pair in zip(phone, tries, strict=True) for both in pair for line in both]
+    lines.sort(key=lambda line: line[:15])  # one log, in time order
+    code, out, err = run(
+        "analyze", "--year", "2026", "--format", "json", log_file("\n".join(lines) + "\n")
+    )
+    assert code == 0, err
+    counts = {a["ip"]: a["failures"] for a in json.loads(out)["attackers"]}
+    # The bot's PLAIN, LOGIN (a fallback), PLAIN again (counted): 2 a connection. It
+    # tries bob too: one address's lines never take the other's.
+    assert counts == {IP: 4, bot: 8}
+
+
+def test_imap_tries_beside_a_failing_smtp_session_of_the_address_count_once(
+    run: Runner, log_file: Callable[[str], str]
+) -> None:
+    # An office address: a phone failing on submission while a laptop fails IMAP logins
+    # (PAM's line, the auth-worker line with a session id or none, the login line): each
+    # try once, also when PAM's line comes while the smtpd session is failing.
+    smtp = smtp_tries(0, ("PLAIN", "PLAIN", "PLAIN"), verbose=False)
+    imap = []
+    for second, verbose in ((5, True), (11, False), (14, True)):
+        ident = f"Sess{second:02d}abcdefghij"
+        imap.append(
+            f"Nov 28 10:00:{second:02d} mx auth: pam_unix(dovecot:auth): authentication failure; logname= uid=0 euid=0 tty=dovecot ruser=alice rhost={IP}  user=alice"
+        )
+        if verbose:
+            imap.append(
+                f"Nov 28 10:00:{second + 2:02d} mx dovecot: auth-worker(1234): pam(alice,{IP},<{ident}>): pam_authenticate() failed: Authentication failure (Password mismatch?)"
+            )
+        imap.append(
+            f"Nov 28 10:00:{second + 3:02d} mx dovecot: imap-login: Disconnected (auth failed, 1 attempts in 3 secs): user=<alice>, method=PLAIN, rip={IP}, lip=192.0.2.1, TLS, session=<{ident}>"
+        )
+    lines = sorted(smtp + imap, key=lambda line: line[:15])
+    found = attacker(run, log_file("\n".join(lines) + "\n"))
+    assert found["failures"] == 6
+    assert sorted(found["users"]) == ["alice", "bob"]

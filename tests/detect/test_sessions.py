@@ -234,3 +234,35 @@ def test_pam_lines_waiting_for_dovecot_s_line_are_bounded() -> None:
     assert 0 < len(tracker._pam) <= 50
     tracker.expire(tracker.now + 3600)
     assert not tracker._pam
+
+
+def test_pam_lines_deferred_for_postfix_are_bounded_and_never_lost() -> None:
+    """PAM lines deferred for Postfix's line of their attempt (an smtpd session of the
+    address failed just before) are kept for at most max_open addresses: the ones
+    pushed out count then, so every try counts once."""
+    from mailwarden.framing import Framer
+    from mailwarden.parsers import parse
+
+    framer = Framer(year=2026)
+    tracker = SessionTracker(max_open=50)
+    counted = 0
+    for n in range(500):
+        ip = f"10.{n // 256 % 256}.{n % 256}.1"
+        stamp = f"Nov 28 10:{n // 60 % 60:02d}:{n % 60:02d} mx"
+        lines = [
+            f"{stamp} postfix/submission/smtpd[{1000 + n}]: warning: unknown[{ip}]: SASL PLAIN "
+            "authentication failed: (reason unavailable), sasl_username=u",
+            f"{stamp} auth: pam_unix(dovecot:auth): authentication failure; logname= uid=0 "
+            f"euid=0 tty=dovecot ruser=u rhost={ip}  user=u",
+        ]
+        for line in lines:
+            for record in framer.frame_line(line, "mail.log", n + 1, 0):
+                for event in parse(record):
+                    counted += tracker.feed(event)[1]
+        counted += len(tracker.released)
+        tracker.released.clear()
+    assert 0 < len(tracker._deferred) <= 50
+    tracker.close_all()
+    counted += len(tracker.released)
+    assert counted == 1000
+    assert not tracker._deferred

@@ -556,7 +556,26 @@ class Detector:
         if server_ip is not None and server_ip not in self._own:
             self._own_lip.add(server_ip)
             self._own_changed(self._own | {server_ip})
-        return self._dispatch[event.type](event)
+        found = self._dispatch[event.type](event)
+        if self._sessions.released:
+            released = self._released()
+            if released:
+                return [*found, *released]
+        return found
+
+    def _released(self) -> list[Detection]:
+        """PAM lines the session layer deferred for Postfix's line of their attempt, which
+        no line took (:attr:`SessionTracker.released`): one failed attempt each, now."""
+        tracker = self._sessions
+        events = tracker.released[:]
+        tracker.released.clear()
+        found: list[Detection] = []
+        for event in events:
+            ip = event.ip
+            if ip is None or event.strength is Strength.WEAK or not event.hostile:
+                continue
+            found += self._failure(ip, event.user, 1, event)
+        return found
 
     def set_own_addresses(self, addresses: Iterable[str | IPNetwork]) -> None:
         """This host's addresses (the daemon reads them from the system; each an address
@@ -2276,8 +2295,9 @@ class Detector:
         """End of input: close the sessions still open; lost connections to the
         authentication server still waiting for guesses around them are outages."""
         self._sessions.close_all()
+        found = self._released() if self._sessions.released else []
         self._expire_unavailable(float("inf"))
-        return []
+        return found
 
     # -- the analysis ------------------------------------------------------------------
 

@@ -23,7 +23,15 @@ credit, as an auth-process line does. Dovecot's auth-process line of the same at
 (``pam(user,ip): pam_authenticate() failed``, with ``auth_verbose``) then counts nothing
 (:meth:`SessionTracker._same_as_pam`): one wrong password, one attempt, whichever of the
 three lines (PAM's, Dovecot's auth process's, the login process's or Postfix's) the log
-holds.
+holds. PAM's line names no mechanism, so it cannot tell a mechanism fallback (below): while
+an smtpd session of the address that had a SASL failure within :data:`FALLBACK_WINDOW` is
+open, PAM's line may be that client's next try, and counts nothing yet (it is *deferred*,
+:meth:`SessionTracker._defer`). Postfix's line of the attempt, a few seconds later (after
+the failure delays), counts it, or not when it is a fallback, as without PAM's lines. A
+deferred line no later line of the address took counts, with a credit, when an smtpd
+session of the address ends or :data:`DEFER_WINDOW` after it
+(:attr:`SessionTracker.released`: the caller counts it then). A connection's first try,
+and every try outside such a session (IMAP, PAM's lines alone), counts at PAM's line.
 
 A mail program whose password is wrong may try it by each mechanism it knows in one
 connection: a failure of a name that failed before in the session, by a new mechanism, is
@@ -73,6 +81,10 @@ PAM_WINDOW = 60.0
 """Dovecot's auth-process line of an attempt comes this close after PAM's own line of it
 at most (PAM returns after its failure delay, 2 s by default), for
 :meth:`SessionTracker._same_as_pam`."""
+DEFER_WINDOW = 60.0
+"""A PAM line deferred for Postfix's line of its attempt (which comes after PAM's and
+Dovecot's failure delays, 2 s each by default) counts on its own after this many seconds
+at most, when nothing took it before (:meth:`SessionTracker._defer`)."""
 MAX_USERS_PER_SESSION = 16
 MAX_CREDENTIALS_PER_SESSION = 16
 MAX_CREDITS_PER_ADDRESS = 256
@@ -398,9 +410,11 @@ class SessionTracker:
     (a weak failure, such as an invalid mechanism, is accounted but not a guess).
 
     After each :meth:`feed`, :attr:`decoded` lists the AUTH payloads decoded by that event
-    and :attr:`logins` the successful logins it revealed (one per session and user); the
-    caller clears them. Memory is bounded: sessions idle for :data:`SESSION_TIMEOUT`
-    expire, and closed sessions are not kept unless ``collect`` is set.
+    and :attr:`logins` the successful logins it revealed (one per session and user), and
+    :attr:`released` the deferred PAM lines that count now, one failed attempt each (also
+    after :meth:`expire` and :meth:`close_all`); the caller clears them. Memory is bounded:
+    sessions idle for :data:`SESSION_TIMEOUT` expire, and closed sessions are not kept
+    unless ``collect`` is set.
     """
 
     def __init__(
@@ -433,6 +447,17 @@ class SessionTracker:
         """PAM's own failure lines not yet followed by Dovecot's line of the same attempt:
         (time, case-folded user) by address (:meth:`_same_as_pam`)."""
         self.same_as_pam = False
+        self._smtpd_ips: dict[str, float] = {}
+        """Addresses whose open smtpd session had a SASL failure, and when the latest was
+        (:meth:`_defer`)."""
+        self._deferred: dict[str, list[tuple[float, Event]]] = {}
+        """PAM lines waiting for Postfix's line of their attempt, by address (:meth:`_defer`)."""
+        self._release_at = float("inf")
+        """When the oldest deferred PAM line is due (:meth:`_release_due`)."""
+        self.released: list[Event] = []
+        """Deferred PAM lines that no other line of their attempt took: each is one failed
+        attempt the caller counts now (as if :meth:`feed` had returned 1 for it); the caller
+        clears it."""
         self.credited = 0
         """Attempts of the Dovecot login line just fed that auth-process lines without a
         session id (2.2's, PAM's) counted before it (explain says so); the caller clears
@@ -464,6 +489,8 @@ class SessionTracker:
         self._fed += 1
         if self._fed % SWEEP_EVERY == 0:
             self.expire(self.now)
+        if self._deferred and self.seconds(event) >= self._release_at:
+            self._release_due(self.now)
         record = event.record
         program = record.program
         if program is not None and program.endswith("smtpd"):
@@ -531,6 +558,8 @@ class SessionTracker:
         fed = self._fed = self._fed + 1
         if not fed & _SWEEP_MASK:
             self.expire(self.now)
+        if self._deferred and self.seconds(event) >= self._release_at:
+            self._release_due(self.now)
         return ("smtpd", record.host, program, pid)
 
     def _postfix(self, event: Event, key: SessionKey) -> tuple[Session | None, int]:
@@ -589,7 +618,7 @@ class SessionTracker:
                 if extra > 0:
                     session.attempts_seen += extra
                     new = extra
-                    if self._credits:
+                    if self._credits or self._deferred:
                         new -= self._take_credit(ip or session.ip, when, extra)
                     session.failures += new
             auth_ok = detail.get("auth_ok")
@@ -599,6 +628,8 @@ class SessionTracker:
         session.closed = event.record.time
         if session._pending_step:
             self._finish_login(session)
+        if self._smtpd_ips or self._deferred:
+            self._left(ip or session.ip)
         return session, new
 
     def interruption(self, event: Event) -> tuple[Session | None, int]:
@@ -650,7 +681,8 @@ class SessionTracker:
         if user is not None:
             session.users.append(user)
         _fallback(session, event)  # the first is a guess; its mechanism is remembered
-        if self._credits:
+        self._sasl_failed(event.ip or session.ip, when)
+        if self._credits or self._deferred:
             attempts -= self._take_credit(event.ip or session.ip, when, attempts)
         session.failures = attempts
         return session, attempts
@@ -676,10 +708,12 @@ class SessionTracker:
             session.attempts_seen += attempts
             session.add_user(event.user)
             if etype is _T.AUTH_FAILURE:
+                self._sasl_failed(event.ip or session.ip, when)
                 if attempts == 1 and _fallback(session, event):
                     # The same password again, by another mechanism; a Dovecot auth line
-                    # of this attempt (its credit) was accounted for it already.
-                    if self._credits:
+                    # of this attempt (its credit) was accounted for it already, or PAM's
+                    # line of it waits, deferred: it is no guess either.
+                    if self._credits or self._deferred:
                         self._take_credit(event.ip or session.ip, when, 1)
                     return session, 0
                 new = attempts - self._take_credit(event.ip or session.ip, when, attempts)
@@ -697,6 +731,8 @@ class SessionTracker:
                 self._login(session, self._last_user(session), event)
             del self.open[key]
             self._close(session, "disconnect", event)
+            if self._smtpd_ips or self._deferred:
+                self._left(event.ip or session.ip)
         elif etype in _INTERRUPTIONS:
             if _after_auth(event):
                 # The client left in the middle of an AUTH exchange: the statistics count
@@ -715,6 +751,8 @@ class SessionTracker:
         there is (failed AUTH commands, or a login whose account the log does not show)."""
         if self._peers:
             self._peers.pop(key, None)
+        if self._smtpd_ips or self._deferred:
+            self._left(event.ip)
         detail = event.detail
         if detail is None:
             return 0
@@ -725,7 +763,7 @@ class SessionTracker:
             self.logins.append((None, None, event))
         if not failed:
             return 0
-        if not self._credits:
+        if not self._credits and not self._deferred:
             return failed
         return failed - self._take_credit(event.ip, when, failed)
 
@@ -763,17 +801,26 @@ class SessionTracker:
             if closing:
                 extra = max(0, attempts - session.attempts_seen)
                 session.attempts_seen += extra
-                taken = self._take_credit(event.ip, when, extra) if self._credits else 0
+                taken = (
+                    self._take_credit(event.ip, when, extra)
+                    if self._credits or self._deferred
+                    else 0
+                )
                 if taken:
                     self.credited = taken
                 new = extra - taken
             else:
                 session.attempts_seen += attempts
                 if self._pam and attempts == 1 and self._same_as_pam(event, event.ip, when):
-                    # PAM's own line counted this attempt, and left a credit for the
-                    # login line: this session's closing line accounts it instead.
-                    self._take_credit(event.ip, when, 1)
-                    new = 0
+                    if self._deferred and self._take_deferred(event.ip, 1):
+                        # PAM's line of this attempt waits, deferred: this line counts it
+                        # (the password just refused by another mechanism: not a guess).
+                        new = 0 if _dovecot_fallback(session, event) else 1
+                    else:
+                        # PAM's own line counted this attempt, and left a credit for the
+                        # login line: this session's closing line accounts it instead.
+                        self._take_credit(event.ip, when, 1)
+                        new = 0
                 else:
                     # The password just refused, tried by another mechanism: not a guess.
                     new = 0 if _dovecot_fallback(session, event) else attempts
@@ -802,8 +849,13 @@ class SessionTracker:
         when = self.seconds(event)
         if is_auth_process(event):
             if is_pam_unix(event):
-                self._add_credit(event.ip, when, attempts)
                 self._pam_line(event.ip, when, event.user)
+                if attempts == 1 and self._smtpd_ips and self._sasl_retry(event.ip, when):
+                    # Perhaps Postfix's SASL retrying: its line of the attempt counts it
+                    # (or not, a mechanism fallback).
+                    self._defer(event.ip, when, event)
+                    return 0
+                self._add_credit(event.ip, when, attempts)
                 return attempts
             if self._pam and attempts == 1 and self._same_as_pam(event, event.ip, when):
                 # PAM's own line counted this attempt; its credit waits for Postfix's
@@ -891,7 +943,17 @@ class SessionTracker:
             del credits[: len(credits) - MAX_CREDITS_PER_ADDRESS]
 
     def _take_credit(self, ip: str | None, when: float, count: int) -> int:
-        if ip is None or not self._credits:
+        """How many of ``count`` attempts of a line at ``when`` from ``ip`` earlier lines
+        of the same attempts counted (the credits they left, used up). PAM lines of the
+        address waiting for this line (:meth:`_defer`) are used up first: their attempts
+        count with this line, not before it."""
+        if ip is None:
+            return 0
+        if self._deferred:
+            count -= self._take_deferred(ip, count)
+            if count <= 0:
+                return 0
+        if not self._credits:
             return 0
         credits = self._credits.get(ip)
         if not credits:
@@ -904,6 +966,105 @@ class SessionTracker:
         if not credits:
             del self._credits[ip]
         return taken
+
+    # -- PAM lines deferred for Postfix's line of their attempt ------------------------
+
+    def _sasl_failed(self, ip: str | None, when: float) -> None:
+        """A SASL failure in an smtpd session of ``ip``: the next tries of the session
+        may be the same password by another mechanism (for :meth:`_defer`)."""
+        if ip is None:
+            return
+        ips = self._smtpd_ips
+        if ip not in ips and len(ips) >= self.max_open:
+            for stale in list(ips)[: max(1, self.max_open // 10)]:
+                del ips[stale]
+        ips[ip] = when
+
+    def _sasl_retry(self, ip: str, when: float) -> bool:
+        """Whether an attempt of ``ip`` at ``when`` may be a retry in an smtpd session
+        that failed before: one of the address failed within :data:`FALLBACK_WINDOW`
+        and has not ended since."""
+        last = self._smtpd_ips.get(ip)
+        return last is not None and when - last <= FALLBACK_WINDOW
+
+    def _left(self, ip: str | None) -> None:
+        """An smtpd session of ``ip`` ended: PAM lines of the address still deferred are
+        of attempts no line of that session told (the client left during the failure
+        delay), or not Postfix's: they count now (:meth:`_release`)."""
+        if ip is None:
+            return
+        if self._smtpd_ips:
+            self._smtpd_ips.pop(ip, None)
+        if self._deferred and ip in self._deferred:
+            self._release(ip)
+
+    def _defer(self, ip: str, when: float, event: Event) -> None:
+        """PAM's failure line ``event`` while an smtpd session of ``ip`` that failed
+        before is open (:meth:`_sasl_retry`): it may be that client's next try, whose
+        Postfix line comes seconds later and can tell whether it was a mechanism fallback
+        (PLAIN, then LOGIN, of one password). The attempt waits for a line of it
+        (:meth:`_take_credit`: Postfix's, the login process's or a Dovecot auth line with
+        a session id), which then counts it as it would without PAM's line; untaken, it
+        counts when a session of the address ends or after :data:`DEFER_WINDOW`
+        (:meth:`_release`), as PAM's line counted before. At most ``max_open`` addresses
+        and :data:`MAX_CREDITS_PER_ADDRESS` lines each: the ones pushed out count."""
+        deferred = self._deferred
+        lines = deferred.get(ip)
+        if lines is None:
+            if len(deferred) >= self.max_open:
+                for stale in list(deferred)[: max(1, self.max_open // 10)]:
+                    self._release(stale)
+            lines = deferred[ip] = []
+        lines.append((when, event))
+        if len(lines) > MAX_CREDITS_PER_ADDRESS:
+            oldest, old = lines.pop(0)
+            self._add_credit(ip, oldest, 1)
+            self.released.append(old)
+        due = when + DEFER_WINDOW
+        if due < self._release_at:
+            self._release_at = due
+
+    def _take_deferred(self, ip: str | None, count: int) -> int:
+        """Use up to ``count`` deferred PAM lines of ``ip`` (the oldest first): a line of
+        their attempts counts them instead. Returns how many."""
+        if ip is None:
+            return 0
+        lines = self._deferred.get(ip)
+        if not lines:
+            return 0
+        taken = min(count, len(lines))
+        del lines[:taken]
+        if not lines:
+            del self._deferred[ip]
+        return taken
+
+    def _release(self, ip: str, before: float | None = None) -> None:
+        """Deferred PAM lines of ``ip`` (those before ``before`` only, when given) count
+        now (:attr:`released`), each with the credit PAM's line leaves (for the login
+        process's line of the attempt, which may come later)."""
+        lines = self._deferred.pop(ip, None)
+        if not lines:
+            return
+        due = lines
+        if before is not None:
+            due = [line for line in lines if line[0] < before]
+            if len(due) < len(lines):
+                self._deferred[ip] = [line for line in lines if line[0] >= before]
+        for when, event in due:
+            self._add_credit(ip, when, 1)
+            self.released.append(event)
+
+    def _release_due(self, now: float) -> None:
+        """Deferred PAM lines older than :data:`DEFER_WINDOW` count now (:meth:`_release`)."""
+        before = now - DEFER_WINDOW
+        for ip in list(self._deferred):
+            self._release(ip, before)
+        deferred = self._deferred
+        self._release_at = (
+            min(when for lines in deferred.values() for when, _event in lines) + DEFER_WINDOW
+            if deferred
+            else float("inf")
+        )
 
     # -- AUTH payloads ----------------------------------------------------------------
 
@@ -1058,6 +1219,12 @@ class SessionTracker:
             pam_since = now - PAM_WINDOW
             for ip in [ip for ip, lines in self._pam.items() if lines[-1][0] < pam_since]:
                 del self._pam[ip]
+        if self._deferred:
+            self._release_due(now)
+        if self._smtpd_ips:
+            retry_since = now - FALLBACK_WINDOW
+            for ip in [ip for ip, last in self._smtpd_ips.items() if last < retry_since]:
+                del self._smtpd_ips[ip]
         if self._credits:
             credit_since = now - CREDIT_WINDOW
             for ip in [ip for ip, times in self._credits.items() if times[-1] < credit_since]:
@@ -1069,6 +1236,10 @@ class SessionTracker:
         closed = list(self.open.values())
         self.open.clear()
         self._peers.clear()
+        self._smtpd_ips.clear()
+        for ip in list(self._deferred):
+            self._release(ip)
+        self._release_at = float("inf")
         for session in closed:
             self._close(session, "end of input", None)
         return closed
@@ -1095,5 +1266,6 @@ def sessions_of(events: Iterable[Event]) -> list[Session]:
         tracker.feed(event)
         tracker.decoded.clear()
         tracker.logins.clear()
+        tracker.released.clear()
     tracker.close_all()
     return tracker.all

@@ -163,11 +163,22 @@ class _Reader:
                 if tracker.credited:
                     item.credited += tracker.credited
                     tracker.credited = 0
+                if tracker.released:
+                    self._released()
             self._keep(item)
             self._hand_over(False)
             yield from item.events
         tracker.close_all()
+        self._released()
         self._hand_over(True)
+
+    def _released(self) -> None:
+        """PAM lines the session layer deferred and no line of their attempt took: one
+        failed attempt each (:attr:`SessionTracker.released`)."""
+        tracker = self.tracker
+        for event in tracker.released:
+            self.collector.event(event, event.ip, 1, tracker.seconds(event))
+        tracker.released.clear()
 
     def _keep(self, item: _Item) -> None:
         if item.session is None:

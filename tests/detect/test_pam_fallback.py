@@ -1,0 +1,141 @@
+# ruff: noqa: E501  (log lines are data: they stay whole, as the servers write them)
+"""Postfix's SASL through Dovecot checking passwords with PAM: PAM's own line of each try
+(``pam_unix(dovecot:auth): authentication failure; … rhost=…``) comes seconds before
+Postfix's, and only Postfix's names the mechanism. A phone retrying its wrong password by
+LOGIN after PLAIN in one connection is one wrong password with PAM's lines in the log as
+without them; the daemon counts each try no later than Postfix's line of it, and a try
+that Postfix never tells (the client left) still counts."""
+
+from __future__ import annotations
+
+from mailwarden.detect import Detector
+from mailwarden.framing import Framer
+from mailwarden.model import Event
+from mailwarden.parsers import parse
+
+IP = "198.51.100.81"
+OTHER = "203.0.113.9"
+WINDOW = 60  # mailwarden.detect.sessions.DEFER_WINDOW
+
+
+def events_from(lines: list[str]) -> list[Event]:
+    framer = Framer(year=2026)
+    events: list[Event] = []
+    for number, line in enumerate(lines, 1):
+        for record in framer.frame_line(line, "mail.log", number, 0):
+            events.extend(parse(record))
+    return events
+
+
+def stamp(t: int) -> str:
+    return f"Nov 28 10:{t // 60:02d}:{t % 60:02d}"
+
+
+def pam(t: int, user: str = "bob", ip: str = IP) -> str:
+    return f"{stamp(t)} mx auth: pam_unix(dovecot:auth): authentication failure; logname= uid=0 euid=0 tty=dovecot ruser={user} rhost={ip}  user={user}"
+
+
+def smtpd(t: int, pid: int, text: str) -> str:
+    return f"{stamp(t)} mx postfix/submission/smtpd[{pid}]: {text}"
+
+
+def sasl(t: int, pid: int, mechanism: str, user: str = "bob", ip: str = IP) -> str:
+    return smtpd(
+        t,
+        pid,
+        f"warning: unknown[{ip}]: SASL {mechanism} authentication failed: (reason unavailable), sasl_username={user}",
+    )
+
+
+def disconnect(t: int, pid: int, tries: int, ip: str = IP) -> str:
+    return smtpd(
+        t, pid, f"disconnect from unknown[{ip}] ehlo=1 auth=0/{tries} quit=1 commands=2/{tries + 2}"
+    )
+
+
+def phone(t: int, pid: int, with_pam: bool) -> list[str]:
+    """One connection: the stale password by PLAIN, then by LOGIN."""
+    lines = [smtpd(t, pid, f"connect from unknown[{IP}]")]
+    if with_pam:
+        lines.append(pam(t + 1))
+    lines.append(sasl(t + 3, pid, "PLAIN"))
+    if with_pam:
+        lines.append(pam(t + 4))
+    lines += [sasl(t + 6, pid, "LOGIN"), disconnect(t + 7, pid, 2)]
+    return lines
+
+
+def counted_after_each(lines: list[str]) -> list[tuple[str, int]]:
+    """(line, failures counted so far) after each event, as the daemon feeds them."""
+    detector = Detector(keep_history=False)
+    out = []
+    for event in events_from(lines):
+        detector.feed(event)
+        out.append((event.record.text, detector.stats["failures_counted"]))
+    return out
+
+
+def test_a_phone_s_mechanism_fallback_bans_no_sooner_with_pam_s_lines() -> None:
+    # Two connections within a minute, PLAIN then LOGIN each: two wrong passwords, below
+    # the fast brute-force threshold (3 within a minute). With PAM's lines it counted 4:
+    # the owner's phone banned.
+    for with_pam in (False, True):
+        lines = phone(0, 701, with_pam) + phone(20, 702, with_pam)
+        detector = Detector(keep_history=False)
+        bans = [
+            d for e in events_from(lines) for d in detector.feed(e) if d.recommendation == "ban"
+        ]
+        detector.close()
+        assert bans == [], with_pam
+        assert detector.stats["failures_counted"] == 2, with_pam
+
+
+def test_each_try_counts_no_later_than_postfix_s_line_of_it() -> None:
+    # A bot repeating PLAIN in one connection: PAM's line of the first try counts at
+    # once (as before); each next try counts at Postfix's line of it, seconds later, as
+    # without PAM's lines.
+    lines = [smtpd(0, 701, f"connect from unknown[{IP}]")]
+    for n in range(5):
+        lines += [pam(1 + 3 * n), sasl(3 + 3 * n, 701, "PLAIN")]
+    lines.append(disconnect(20, 701, 5))
+    seen = counted_after_each(lines)
+    after_postfix = [count for text, count in seen if "SASL PLAIN" in text]
+    assert after_postfix == [1, 2, 3, 4, 5]
+    assert seen[1][1] == 1  # the first PAM line
+    assert seen[-1][1] == 5
+
+
+def test_a_try_the_client_left_counts_when_the_connection_ends() -> None:
+    lines = [
+        smtpd(0, 701, f"connect from unknown[{IP}]"),
+        pam(1),
+        sasl(3, 701, "PLAIN"),
+        pam(4),
+        smtpd(5, 701, f"lost connection after AUTH from unknown[{IP}]"),
+        disconnect(5, 701, 2),
+    ]
+    seen = counted_after_each(lines)
+    assert seen[-1] == (lines[-1], 2)
+
+
+def test_a_try_no_other_line_tells_counts_within_a_minute() -> None:
+    # The smtpd lines of the connection are lost after the first failure: PAM's line of
+    # the second try counts once a minute has passed (at any line then), or at the end.
+    start = [smtpd(0, 701, f"connect from unknown[{IP}]"), pam(1), sasl(3, 701, "PLAIN"), pam(4)]
+    later = 4 + WINDOW + 1
+    lines = [*start, pam(later - 30, "x", OTHER), pam(later, "x", OTHER)]
+    seen = counted_after_each(lines)
+    # IP's tries, then OTHER's: OTHER's first, then IP's second try with OTHER's second.
+    assert [count for _text, count in seen] == [0, 1, 1, 1, 2, 4]
+    detector = Detector(keep_history=False)
+    for event in events_from(start):
+        detector.feed(event)
+    assert detector.stats["failures_counted"] == 1
+    detector.close()
+    assert detector.stats["failures_counted"] == 2
+
+
+def test_the_window_is_the_sessions_one() -> None:
+    from mailwarden.detect.sessions import DEFER_WINDOW
+
+    assert DEFER_WINDOW == WINDOW
