@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import shlex
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -504,3 +505,66 @@ def test_the_audit_grows_with_the_sections_not_with_their_square(
         counts.append(looks["count"])
 
     assert counts[1] < 2.2 * counts[0]
+
+
+def _audit_in_time(path: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    """The audit as its own process, killed (and the test failed) if it runs long."""
+    command = [sys.executable, "-m", "mailwarden", "audit", "--dovecot-config", str(path)]
+    return subprocess.run(
+        [*command, "--format", "json", *extra], capture_output=True, text=True, timeout=30
+    )
+
+
+@pytest.mark.parametrize("extra", [(), ("--read-files",)])
+def test_a_file_that_includes_itself_is_read_once_with_a_note(tmp_path: Path, extra):
+    """Three `!include dovecot.conf` lines in dovecot.conf made the file parser read it
+    3^20 times (the audit never ended, with doveconf or without: doveconf refuses the
+    file, and the audit then falls back to the parser). Now the repeat is a note, as
+    doveconf says ("Recursive include file")."""
+    path = write(
+        tmp_path,
+        "dovecot.conf",
+        "auth_verbose_passwords = plain\n" + "!include dovecot.conf\n" * 3,
+    )
+
+    done = _audit_in_time(path, *extra)
+
+    document = json.loads(done.stdout)
+    assert [f["id"] for f in document["findings"]] == ["dovecot.auth_verbose_passwords"]
+    recursive = [n for n in document["notes"] if "recursive include" in n]
+    assert recursive == [
+        f"{path}, line {line}: recursive include of {path}, which is already being read: "
+        "it was not read again. Dovecot refuses such a configuration."
+        for line in (2, 3, 4)
+    ]
+
+
+def test_a_glob_that_matches_the_including_files_is_read_once(tmp_path: Path):
+    """dovecot.conf and local.conf both `!include_try *.conf`: each reads the other once,
+    and neither itself."""
+    main = write(tmp_path, "dovecot.conf", "protocols = imap\n!include_try *.conf\n")
+    write(tmp_path, "local.conf", "auth_verbose_passwords = plain\n!include_try *.conf\n")
+
+    done = _audit_in_time(main, "--read-files")
+
+    document = json.loads(done.stdout)
+    assert [f["id"] for f in document["findings"]] == ["dovecot.auth_verbose_passwords"]
+    assert len([n for n in document["notes"] if "recursive include" in n]) == 3
+    settings, _ = parse_dovecot_files(main)
+    assert [(s.name, Path(s.file or "").name) for s in settings] == [
+        ("protocols", "dovecot.conf"),
+        ("auth_verbose_passwords", "local.conf"),
+    ]
+
+
+def test_includes_that_double_at_every_level_stop_at_a_bounded_number_of_files(tmp_path: Path):
+    """No loop: f0 includes f1 twice, f1 includes f2 twice, ... (Dovecot allows a file
+    read twice). The parser stops after a bounded number of files, with a note."""
+    for i in range(19):
+        write(tmp_path, f"f{i}.conf", f"auth_verbose = yes\n!include f{i + 1}.conf\n" * 2)
+    write(tmp_path, "f19.conf", "auth_verbose = yes\n")
+
+    settings, notes = parse_dovecot_files(tmp_path / "f0.conf")
+
+    assert len(settings) < 5000
+    assert [n.key for n in notes] == ["include_count"]

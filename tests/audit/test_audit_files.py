@@ -127,3 +127,23 @@ def test_expansion(text: str, expected: str):
         assert "loop" in result  # stops, never hangs
     else:
         assert result == expected
+
+
+def test_a_parameter_that_refers_to_itself_is_expanded_once_not_a_million_times():
+    """`x = $x $x` (Postfix: "unreasonable macro call nesting") doubled at every level
+    up to the depth limit: two million references for one value, 30 s for an audit.
+    Where a name recurs it is left as it is written."""
+    assert expand("$x", {"x": "$x $x"}.get) == "${x} ${x}"
+    assert expand("$a", {"a": "[$b]", "b": "$a"}.get) == "[${a}]"
+
+
+def test_an_expansion_that_doubles_at_every_level_is_bounded():
+    """No loop, but twenty names that each name the next twice: 2^20 references.
+    The expansion stops after a bounded number of look-ups, and its text stays small."""
+    table = {f"p{i}": f"$p{i + 1} $p{i + 1}" for i in range(20)}
+    table["p20"] = "end"
+
+    result = expand("$p0", table.get)
+
+    assert "end" in result
+    assert len(result) < 100_000

@@ -5,6 +5,12 @@ reads both: `name = value`, sections `name [args] {` ... `}`, `#` comments, `\\`
 end of a line to continue it, `!include` and `!include_try` (relative to the including
 file, glob patterns allowed), and `$name` for the value a setting had before.
 
+A file that includes itself, directly or through others (a glob such as `*.conf` that
+matches the including file, too), is read once: the repeat is a note, as `doveconf`
+refuses it ("Recursive include file"). Without that, two such lines made the audit parse
+the file 2^20 times. At most `_MAX_FILES_READ` files are read in all, repeats of one
+file (which Dovecot allows) included.
+
 Settings inside the filter sections `protocol`, `local` and `remote` override the top
 level for those connections; the checks look at the top level and at every filter.
 """
@@ -12,6 +18,7 @@ level for those connections; the checks look at the top level and at every filte
 from __future__ import annotations
 
 import glob
+import os
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
@@ -29,6 +36,7 @@ _SECTION = re.compile(r"^([A-Za-z0-9_.-]+)(?:\s+(.*?))?\s*\{$")
 _SETTING = re.compile(r"^([A-Za-z0-9_./-]+)\s*=\s*(.*)$")
 _INCLUDE = re.compile(r"^!(include|include_try)\s+(.+)$")
 _MAX_INCLUDE_DEPTH = 20
+_MAX_FILES_READ = 1000
 
 # Defaults of Dovecot 2.3 for the settings the checks read (2.4 renamed
 # disable_plaintext_auth to auth_allow_cleartext, default no).
@@ -191,12 +199,20 @@ class _Parser:
         self.notes: list[Note] = []
         self.sections: list[str] = []
         self._last: dict[tuple[str, str], str] = {}  # (name, section) -> value, for `$name`
+        self._reading: list[str] = []  # the files being read (real paths), includers first
+        self._files_read = 0
 
     def parse_file(self, path: Path, depth: int = 0) -> None:
         """AuditError when the file cannot be read, is binary, or has lines of which
         none is Dovecot configuration (a mail log given by mistake, say)."""
         text = read_config_text(path)
-        if not self.parse_text(text, str(path), path.parent, depth) and content_lines(text):
+        self._files_read += 1
+        self._reading.append(os.path.realpath(path))
+        try:
+            understood = self.parse_text(text, str(path), path.parent, depth)
+        finally:
+            self._reading.pop()
+        if not understood and content_lines(text):
             raise AuditError(
                 _("{path}: cannot read: no line is a Dovecot setting (not a dovecot.conf)").format(
                     path=path
@@ -214,7 +230,8 @@ class _Parser:
             include = _INCLUDE.match(line)
             if include is not None:
                 if self.follow_includes and base is not None:
-                    self._include(base, _unquote(include.group(2)), include.group(1), depth)
+                    where = {"file": name or "", "line": str(number)}
+                    self._include(base, _unquote(include.group(2)), include.group(1), depth, where)
                 continue
             if line == "}":
                 if self.sections:
@@ -256,16 +273,32 @@ class _Parser:
 
         return re.sub(r"\$([A-Za-z0-9_]+)", previous, value)
 
-    def _include(self, base: Path, pattern: str, kind: str, depth: int) -> None:
+    def _include(
+        self, base: Path, pattern: str, kind: str, depth: int, where: dict[str, str]
+    ) -> None:
         if depth >= _MAX_INCLUDE_DEPTH:
-            self.notes.append(Note("include_depth", {"path": pattern}))
+            self._note("include_depth", {"path": pattern})
             return
         full = pattern if pattern.startswith("/") else str(base / pattern)
         matches = sorted(glob.glob(full))
         if not matches and kind == "include" and not glob.has_magic(full):
-            self.notes.append(Note("include_missing", {"path": full}))
+            self._note("include_missing", {"path": full})
         for match in matches:
+            if os.path.realpath(match) in self._reading:
+                self._note("include_recursive", {"path": match, **where})
+                continue
+            if self._files_read >= _MAX_FILES_READ:
+                if all(note.key != "include_count" for note in self.notes):
+                    details = {"count": str(_MAX_FILES_READ), "path": match, **where}
+                    self._note("include_count", details)
+                return
             self.parse_file(Path(match), depth + 1)
+
+    def _note(self, key: str, details: dict[str, str]) -> None:
+        """Each note once (a file included many times repeats its includes)."""
+        note = Note(key, details)
+        if note not in self.notes:
+            self.notes.append(note)
 
 
 def parse_dovecot_text(text: str) -> tuple[DovecotSetting, ...]:

@@ -37,6 +37,17 @@ hand, one after another, no finding's entry undoes another's.
 Text output wraps explanations at the terminal width (at most 100 columns; 80 when not a
 terminal) but never wraps a command, so that a copied command stays whole. Colour is
 used only on a terminal.
+
+Configuration text (values, paths, section and service names) may hold terminal escapes
+and other control or invisible characters: the text report shows them escaped (`\\x1b`,
+`escape_text`), never raw, and Rich markup in them (`[bold]`) is printed as written. A
+command is printed only as it must be pasted: one that would have to carry such a
+character (a directory named with one, a value kept from the configuration) is not
+printed as a command but commented out, escaped, under a line saying so; the JSON output
+has it exact (JSON escapes those characters). A tab that indents a Dovecot line is
+written `\\t` in its `sed` line (GNU sed, as `sed -i` already is), so that the command
+stays printable. JSON values are the same as before, with every such character written
+as `\\uXXXX` (`json_safe`).
 """
 
 from __future__ import annotations
@@ -70,6 +81,7 @@ from mailwarden.audit.textfile import same_path
 from mailwarden.audit.texts import NO_FIX, Lang, explanation, fill, label, note, title
 from mailwarden.audit.tls import UNKNOWN_LIBRARY
 from mailwarden.explain.wrap import NO_LINE_END
+from mailwarden.parsers.sasl import escape_text, json_safe
 
 _STYLE = {
     Severity.CRITICAL: "bold red",
@@ -172,6 +184,7 @@ def dovecot_command(change: DovecotSet) -> str | None:
     if change.line is not None and change.old is not None:
         indent = change.old[: len(change.old) - len(change.old.lstrip())]
         replacement = (indent + new).replace("\\", "\\\\").replace("/", "\\/").replace("&", "\\&")
+        replacement = replacement.replace("\t", "\\t")  # GNU sed: a tab, printable here
         script = f"{change.line}s/.*/{replacement}/"
         if change.end_line is not None and change.end_line > change.line:
             script += f";{change.line + 1},{change.end_line}s/.*//"
@@ -353,7 +366,7 @@ def render_json(report: AuditReport, lang: Lang) -> str:
         "selected": list(report.selected) if report.selected is not None else None,
         "exit_status": report.exit_status,
     }
-    return json.dumps(document, ensure_ascii=False, indent=2)
+    return json_safe(json.dumps(document, ensure_ascii=False, indent=2))
 
 
 # --- text -------------------------------------------------------------------------
@@ -416,6 +429,7 @@ class TextReport:
         self.writer = CommandWriter(report)
         self.entries = FindingStanzas(report)
         self.printed: dict[str, str] = {}  # command -> id of the finding that printed it
+        self.explained = False  # why a command is commented out, said in this list
 
     def render(self) -> None:
         self._header()
@@ -426,13 +440,23 @@ class TextReport:
         self._summary()
 
     def _line(self, text: str, style: str | None = None, indent: int = 0) -> None:
-        """Wrap `text` under an indent, without trailing blanks."""
+        """Wrap `text` under an indent, without trailing blanks (configuration text in
+        it escaped)."""
         width = max(20, self.console.width - indent)
-        for line in wrap(text, width):
+        for line in wrap(escape_text(text), width):
             self.console.print(" " * indent + line, style=style, soft_wrap=True)
 
     def _command(self, text: str) -> None:
-        self.console.print(_INDENT + text, soft_wrap=True, style="green")
+        """A command as it must be pasted; one that would have to carry a control or
+        invisible character is commented out and escaped, under a line saying why."""
+        shown = escape_text(text)
+        if shown == text:
+            self.console.print(_INDENT + text, soft_wrap=True, style="green")
+            return
+        if not self.explained:
+            self._line(label("unprintable_command", self.lang), "bold", 4)
+            self.explained = True
+        self.console.print(_INDENT + "# " + shown, soft_wrap=True)
 
     def _header(self) -> None:
         report, lang = self.report, self.lang
@@ -453,7 +477,7 @@ class TextReport:
                 "bold",
             )
         for item in report.all_notes():
-            lines = wrap(note(item.key, item.details, lang), self.console.width - 4)
+            lines = wrap(escape_text(note(item.key, item.details, lang)), self.console.width - 4)
             for i, line in enumerate(lines):
                 self.console.print(("  * " if i == 0 else "    ") + line, style="dim")
 
@@ -466,7 +490,7 @@ class TextReport:
         self._line(title(finding.id, finding.details, lang), "bold", 2)
         self._line(label("evidence", lang), "underline", 2)
         for evidence in finding.evidence:
-            fact, where = self._evidence(evidence)
+            fact, where = map(escape_text, self._evidence(evidence))
             if cell_len(f"{_INDENT}{fact}   {where}") <= self.console.width or not where:
                 self.console.print(f"{_INDENT}{fact}   {where}".rstrip(), soft_wrap=True)
             else:
@@ -500,6 +524,7 @@ class TextReport:
 
     def _fix(self, finding: AuditFinding) -> None:
         lang = self.lang
+        self.explained = False
         if not finding.fix:
             for text in _fix_notes(finding, lang):
                 self._line(text, None, 4)
@@ -554,10 +579,11 @@ class TextReport:
             return
         self._line(label(key, self.lang, file=config.master_cf), style, 4)
         for line in text.splitlines():
-            self.console.print(_INDENT + "  " + line, soft_wrap=True, style=style)
+            self.console.print(_INDENT + "  " + escape_text(line), soft_wrap=True, style=style)
 
     def _summary(self) -> None:
         report, lang = self.report, self.lang
+        self.explained = False
         failed = report.failed_tools()
         if failed:
             self._line(label("incomplete", lang, tools=", ".join(failed)), "bold")
@@ -592,7 +618,7 @@ class TextReport:
             self._command(command)
         self._line(label("master_cf_entries", lang, file=config.master_cf))
         for line in entries.splitlines():
-            self.console.print(_INDENT + "  " + line, soft_wrap=True)
+            self.console.print(_INDENT + "  " + escape_text(line), soft_wrap=True)
         self._line(label("then_reload", lang))
         for command in self.writer.reload(changes):
             self._command(command)

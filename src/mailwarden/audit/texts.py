@@ -829,6 +829,15 @@ LABELS: dict[str, Text] = {
         "Included in the fix of {id} above.",
         "已包含在上面 {id} 的修复中。",
     ),
+    "unprintable_command": Text(
+        "The commands commented out (#) below are not printed as they must be pasted: "
+        "they would have to contain control or invisible characters (shown escaped, as "
+        "\\x.. or \\u....), which a terminal cannot show or paste as they are. Take the "
+        "exact commands from --format json, or make these edits by hand.",
+        "下面以注释（#）形式给出的命令没有按可粘贴的形式打印：它们必须包含控制字符或不可见"
+        "字符（以 \\x.. 或 \\u.... 转义显示），终端无法原样显示或粘贴。请从 --format json "
+        "的输出中取得确切的命令，或手工进行这些修改。",
+    ),
     "replace_line": Text(
         "{file}, line {line}: replace «{old}» with «{new}»",
         "{file} 第 {line} 行：把 «{old}» 改为 «{new}»",
@@ -957,6 +966,18 @@ NOTES: dict[str, Text] = {
     "include_depth": Text(
         "Includes nest too deeply at {path}; the rest was not read.",
         "在 {path} 处包含层级过深；其余部分未读取。",
+    ),
+    "include_recursive": Text(
+        "{file}, line {line}: recursive include of {path}, which is already being read: "
+        "it was not read again. Dovecot refuses such a configuration.",
+        "{file} 第 {line} 行：递归包含 {path}，而该文件正在被读取：没有再次读取。"
+        "Dovecot 会拒绝这样的配置。",
+    ),
+    "include_count": Text(
+        "{file}, line {line}: the includes have read {count} files (a file included "
+        "twice counts twice); {path} and the rest were not read.",
+        "{file} 第 {line} 行：包含的文件已读取 {count} 个（同一文件被包含两次计为两个）；"
+        "{path} 及其余部分未读取。",
     ),
     "postfix_absent": Text(
         "No Postfix configuration in {directory}: Postfix was not audited.",
