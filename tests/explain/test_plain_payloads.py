@@ -121,3 +121,57 @@ def test_an_initial_response_that_is_no_plain_shows_no_password(
         code, out, err = run(*args, log_file(text))
         assert code == 0, err
         assert "Tr0ub4dor" not in out and "acting for" not in out
+
+
+def _initial(payload: str, dump: bool) -> str:
+    """``AUTH PLAIN <payload>`` on one line, then the failure."""
+    if dump:
+        line = f"Read {len(payload) + 13} chars: " + f"AUTH PLAIN {payload}"[:40]
+    else:
+        line = f"< unknown[{CLIENT}]: AUTH PLAIN {payload}"
+    lines = [f"connect from unknown[{CLIENT}]", line]
+    lines.append(f"warning: unknown[{CLIENT}]: SASL PLAIN authentication failed: ")
+    return "".join(P + line + "\n" for line in lines)
+
+
+@pytest.mark.parametrize("password", ["pass123", "pass12345"])  # 3 and 2 characters left over
+def test_a_verbose_plain_payload_without_padding_is_whole(
+    run: Runner, log_file: LogFile, password: str
+) -> None:
+    """smtpd -v writes the whole line: base64 without its '=' padding is what the client
+    sent, not a cut. It was told as "cut off in the log (it shows 40 bytes)"."""
+    payload = _b64(f"\0admin\0{password}").rstrip("=")
+    assert len(payload) % 4 in (2, 3)
+
+    note, out = _payload_note(run, log_file, _initial(payload, dump=False))
+
+    assert f"account “admin”, password *** ({len(password)} characters)." in note
+    assert "cut" not in note and "40 bytes" not in note
+    assert "cut off in the log" not in out
+
+
+def test_a_verbose_plain_payload_that_stops_one_character_into_a_group_is_cut(
+    run: Runner, log_file: LogFile
+) -> None:
+    """One character left over ends no whole payload: cut (or broken), but not by the
+    40-byte dump, which a verbose line is not."""
+    payload = _b64("\0admin@example.com\0secretpw123")[:29]
+
+    note, _out = _payload_note(run, log_file, _initial(payload, dump=False))
+
+    assert "password *** (at least 3 characters, cut off in the log)" in note
+    assert "40 bytes" not in note
+    assert "The data stops one character into a base64 group" in note
+    assert "It holds only the beginning of the password." in note
+
+
+def test_a_dumped_plain_payload_cut_at_40_bytes_is_still_told_so(
+    run: Runner, log_file: LogFile
+) -> None:
+    """The seed's `Read 45 chars: AUTH PLAIN AGFkbWluQGZpcGljay5jb20Ad2lsb`."""
+    payload = "AGFkbWluQGZpcGljay5jb20Ad2lsbWEx"  # admin@fipick.com, wilma1 (32 sent)
+
+    note, _out = _payload_note(run, log_file, _initial(payload, dump=True))
+
+    assert "password *** (4–6 characters, cut off in the log)" in note
+    assert "The log cut the line off (it shows 40 bytes)" in note

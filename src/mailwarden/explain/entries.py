@@ -570,7 +570,7 @@ def _auth_command(event: Event, state: SessionState) -> Note:
         credential=credential_text(cred, state.show_passwords, state.hides(cred)),
     )
     if not cred.complete:
-        text += " " + _truncation_text(cred)
+        text += " " + _truncation_text(cred, declared_length(event) is not None)
     return Note("auth_command", text, context=origin)
 
 
@@ -591,8 +591,32 @@ def _not_plain_text() -> str:
     )
 
 
-def _truncation_text(cred: Credential) -> str:
-    """What the log's 40-byte cut left of a payload."""
+def _truncation_text(cred: Credential, dumped: bool = True) -> str:
+    """What the log's 40-byte cut left of a payload (`dumped`: a ``Read N chars`` line,
+    whose N says it was longer). A verbose line is written whole: its payload is cut only
+    when it stops one character into a base64 group, which no whole payload does (2 or 3
+    characters without ``=`` are base64 sent without its padding, and whole)."""
+    if not dumped:
+        if cred.password is not None:
+            return _(
+                "The data stops one character into a base64 group, which no whole payload "
+                "does: the line was cut off before it reached the log (Postfix writes the "
+                "whole line), or the client sent it broken. It holds only the beginning of "
+                "the password."
+            )
+        if cred.user is not None and not cred.user_complete:
+            return _(
+                "The data stops one character into a base64 group, which no whole payload "
+                "does: the line was cut off before it reached the log (Postfix writes the "
+                "whole line), or the client sent it broken. It stops inside the user name: "
+                "the name is cut off, and no part of the password is in the log."
+            )
+        return _(
+            "The data stops one character into a base64 group, which no whole payload "
+            "does: the line was cut off before it reached the log (Postfix writes the whole "
+            "line), or the client sent it broken. It stops before the password: no part of "
+            "it is in the log."
+        )
     if cred.password is not None:
         return _(
             "The log cut the line off (it shows 40 bytes), so it holds only the beginning of "

@@ -19,7 +19,11 @@ junk gives None.
 Truncated base64 decodes to the longest exact prefix (reference §5.1): whole 4-character
 groups, then the whole bytes of a trailing 2- or 3-character group; the result is marked
 incomplete. With the ``Read N chars`` N, the true length of the payload, and so the
-length of the password, is known within the two hidden padding characters.
+length of the password, is known within the two hidden padding characters. Without it
+(verbose chat and debug lines, which Postfix writes whole), a trailing 2- or 3-character
+group without ``=`` is base64 sent without its padding, not a cut: the payload is
+complete. Only a single character left over, which no whole payload ends in, is a cut
+(or broken data).
 
 Decoded text is hostile: bytes that are not UTF-8 become U+FFFD, and control and
 formatting characters are rendered as ``\\xNN`` / ``\\uNNNN`` escapes, never raw.
@@ -182,7 +186,8 @@ class _Base64:
     """When one lone character is left over: the range the next byte lies in."""
     certain: bool = False
     """``complete`` is known, not guessed: the text ends in padding, or ``Read N chars``
-    says how long it was (without either, a cut at a multiple of 4 looks whole)."""
+    says how long it was (without either, a cut at a multiple of 4 looks whole, and one
+    2 or 3 characters into a group looks like base64 sent without its padding)."""
 
 
 def _clean(text: str) -> str:
@@ -210,7 +215,9 @@ def _decode_b64(text: str, declared: int | None) -> _Base64 | None:
     data += bytes(int(bits[i : i + 8], 2) for i in range(0, usable, 8))
     if declared is not None and declared < len(text):
         declared = None  # inconsistent with what we can see: ignore it
-    complete = padded or (len(text) == declared if declared is not None else len(tail) == 0)
+    # Without a length the line is whole (verbose chat): a 2- or 3-character tail is
+    # base64 without its padding; one character alone ends no whole payload.
+    complete = padded or (len(text) == declared if declared is not None else len(tail) != 1)
     next_byte = None
     if complete:
         total: tuple[int, int | None] = (len(data), len(data))

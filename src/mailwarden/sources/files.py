@@ -311,6 +311,7 @@ def _read(
     else:
         blocks = _decompress(kind, _blocks(first, stream, _COMPRESSED_READ), reread)
     damage = None
+    unchecked = False
     try:
         for block in blocks:
             stats.bytes += len(block)
@@ -318,16 +319,23 @@ def _read(
             if chunk is not None:
                 yield chunk
     except _Damaged as exc:
-        damage = str(exc)
+        damage, unchecked = str(exc), exc.unchecked
     except OSError as exc:
         damage = _("read error ({reason})").format(reason=os_reason(exc) or exc)
     if damage is not None:
         unfinished = splitter.read_to > splitter.offset
         splitter.drop_pending()
         lines = splitter.line - 1
-        message = _("{path}: {damage} after {lines} lines; earlier lines were read").format(
-            path=path, damage=damage, lines=lines
-        )
+        if unchecked:
+            message = _(
+                "{path}: {damage}, found after {lines} lines; those lines were read, but "
+                "they may be damaged too: damage inside an archive often comes to light "
+                "only later (a gzip file is checked only at its end)"
+            ).format(path=path, damage=damage, lines=lines)
+        else:
+            message = _("{path}: {damage} after {lines} lines; earlier lines were read").format(
+                path=path, damage=damage, lines=lines
+            )
         if unfinished:
             message += _("; the unfinished line at the damage was dropped")
         stats.problem(message)
@@ -422,7 +430,18 @@ def _unpacked(kind: str, fd: int) -> Iterator[bytes]:
 
 
 class _Damaged(Exception):
-    """A compressed input ends early or is corrupt (the message says which)."""
+    """A compressed input ends early or is corrupt (the message says which).
+
+    `unchecked`: the decompressor found the data corrupt. It notices damage where a
+    check fails, which may be well after the damage itself: a gzip member's CRC comes
+    only at its end (a flipped byte turns the rest of the member into garbage that
+    decodes without an error), a bzip2 or xz block's check at the block's end. The
+    lines given before it may then be damaged too. An archive cut short, a read error or
+    a gzip member followed by something else leave the lines before them intact."""
+
+    def __init__(self, message: str, *, unchecked: bool = False) -> None:
+        super().__init__(message)
+        self.unchecked = unchecked
 
 
 class _Decompressor(Protocol):
@@ -538,7 +557,8 @@ def _decompress(
                     yield lost
             reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
             raise _Damaged(
-                _("corrupt {kind} data ({reason})").format(kind=kind, reason=reason)
+                _("corrupt {kind} data ({reason})").format(kind=kind, reason=reason),
+                unchecked=True,
             ) from None
         given += len(out)
         if decompressor.needs_input:
