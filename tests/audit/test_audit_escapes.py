@@ -5,6 +5,7 @@ pasted, and commented out, with a line saying why, when it would have to carry o
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -108,3 +109,49 @@ def test_a_tab_that_indents_a_setting_is_written_backslash_t_and_kept(run_cli, t
     assert f"    {command}\n" in out
     subprocess.run(command, shell=True, check=True)
     assert path.read_text().splitlines()[2] == "\tauth_mechanisms = plain"
+
+
+@pytest.mark.skipif(shutil.which("sed") is None, reason="no sed")
+def test_a_form_feed_in_a_value_does_not_shift_the_line_the_fix_edits(run_cli, tmp_path: Path):
+    """Python's splitlines breaks at a form feed; Dovecot and sed do not. The setting
+    after one was placed a line too far down, and its sed line edited nothing."""
+    path = tmp_path / "dovecot.conf"
+    path.write_text("login_greeting = hi\x0cthere\nauth_verbose_passwords = plain\n")
+
+    document = json.loads(dovecot(run_cli, path, "--format", "json").out)
+
+    (finding,) = document["findings"]
+    assert finding["evidence"][0]["line"] == 2
+    (command,) = finding["fix"]["commands"]
+    assert command == f"sed -i '2s/.*/auth_verbose_passwords = no/' {path}"
+    subprocess.run(command, shell=True, check=True)
+    assert path.read_text() == "login_greeting = hi\x0cthere\nauth_verbose_passwords = no\n"
+
+
+def test_main_cf_lines_are_counted_as_postfix_counts_them(run_cli, tmp_path: Path):
+    directory = build_postfix(tmp_path / "pf", "# a form feed: \x0c, a line separator: \u2028\n")
+    with open(directory / "main.cf", "a", encoding="utf-8") as file:
+        file.write("soft_bounce = yes\n")
+    lines = (directory / "main.cf").read_bytes().split(b"\n")
+    args = ("audit", "--postfix-dir", str(directory), "--read-files", "--postfix-version", "3.7.11")
+
+    document = json.loads(run_cli(*args, "--format", "json", "--check", "soft_bounce").out)
+
+    (finding,) = document["findings"]
+    assert finding["evidence"][0]["line"] == lines.index(b"soft_bounce = yes") + 1
+
+
+def test_an_included_file_named_with_an_escape_is_named_escaped_in_the_error(tmp_path: Path):
+    """`!include_try *.conf` matched a FIFO named with a terminal escape: the one-line
+    error named it raw (click strips escapes only when the output is no terminal)."""
+    from mailwarden.audit.dovecot_config import parse_dovecot_files
+    from mailwarden.errors import AuditError
+
+    main = tmp_path / "dovecot.conf"
+    main.write_text("protocols = imap\n!include_try *.conf\n")
+    os.mkfifo(tmp_path / "x\x1b[2Jy.conf")
+
+    with pytest.raises(AuditError) as raised:
+        parse_dovecot_files(main)
+
+    assert str(raised.value) == f"{tmp_path}/x\\x1b[2Jy.conf: cannot read: not a regular file"

@@ -26,7 +26,12 @@ from functools import cached_property
 from pathlib import Path
 
 from mailwarden.audit.interface import Change, DovecotSet, Note
-from mailwarden.audit.textfile import content_lines, read_config_text
+from mailwarden.audit.textfile import (
+    config_lines,
+    content_lines,
+    read_config_text,
+    shown_path,
+)
 from mailwarden.audit.tls import UNKNOWN_LIBRARY, Library
 from mailwarden.errors import AuditError
 from mailwarden.locale import _
@@ -160,7 +165,7 @@ def _physical_lines(text: str) -> Iterator[tuple[int, int, str, str]]:
     first = ""
     start = 0
     number = 0
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(config_lines(text), start=1):
         if not pending:
             start, first = number, line
         if line.rstrip().endswith("\\"):
@@ -215,7 +220,7 @@ class _Parser:
         if not understood and content_lines(text):
             raise AuditError(
                 _("{path}: cannot read: no line is a Dovecot setting (not a dovecot.conf)").format(
-                    path=path
+                    path=shown_path(path)
                 )
             )
 

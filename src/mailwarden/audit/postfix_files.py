@@ -15,7 +15,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mailwarden.audit.postfix_config import Service
-from mailwarden.audit.textfile import content_lines, read_config_text
+from mailwarden.audit.textfile import (
+    config_lines,
+    content_lines,
+    read_config_text,
+    shown_path,
+)
 from mailwarden.errors import AuditError
 from mailwarden.locale import _
 
@@ -32,7 +37,7 @@ class LogicalLine:
 
 def logical_lines(text: str) -> Iterator[LogicalLine]:
     current: list[tuple[int, str]] = []
-    for number, physical in enumerate(text.splitlines(), start=1):
+    for number, physical in enumerate(config_lines(text), start=1):
         stripped = physical.strip()
         if not stripped or stripped.startswith("#"):
             continue
@@ -150,7 +155,9 @@ def read_main_cf(directory: Path) -> tuple[dict[str, str], dict[str, int]]:
     values, lines = parse_main_cf(text)
     if not values and content_lines(text):
         raise AuditError(
-            _("{path}: cannot read: no line sets a parameter (not a main.cf)").format(path=path)
+            _("{path}: cannot read: no line sets a parameter (not a main.cf)").format(
+                path=shown_path(path)
+            )
         )
     return values, lines
 
@@ -162,6 +169,8 @@ def read_master_cf(directory: Path) -> tuple[Service, ...]:
     services = parse_master_cf(text)
     if not services and content_lines(text):
         raise AuditError(
-            _("{path}: cannot read: no line is a service (not a master.cf)").format(path=path)
+            _("{path}: cannot read: no line is a service (not a master.cf)").format(
+                path=shown_path(path)
+            )
         )
     return services
