@@ -52,12 +52,21 @@ per line, so none of its lines is split for the text a client put into one of th
 (the first line after a rotation can be a sender's Message-ID); the daemon never splits
 at all. A line with no header at its start but junk before one (no letter or digit:
 binary debris, a ``> `` quote) keeps the entry from that header; a bare message's or a
-``<PRI>`` line's text is no junk. Client-chosen text can hold a
+``<PRI>`` line's text is no junk. A line holding NULs is binary, but for the entry
+whose header starts right after its last NUL run (a crash: a half-written entry, NULs,
+the next one), which is kept (`_after_nuls`). Client-chosen text can hold a
 complete fake header (Postfix only replaces unprintable bytes), so a split point never
 lies inside a client-controlled field: `_PROTECTED` lists the fields and how far each can
-reach, from the sources (a SASL username at most 100 characters, a Dovecot user 80, the
-plaintext dump min(N, 40), ...; an unbounded one such as a HELO name up to the end of
-the Postfix record, 2000 bytes, or of the line for other programs). The price is paid in
+reach, from the sources. A field that ends its record (a HELO name, a sender, a SASL
+username, a mailbox name, ...) reaches to the end of the record: 2000 bytes for Postfix,
+the line for other programs; even when the server cuts it (a SASL username at 100
+characters), a forged line can pad it to that length and forge on right where a real
+entry would begin. Only a field the server follows with its own text keeps its bound
+(a Dovecot user 80 characters, then ``>``), and must show that end within it; and the
+TLS plaintext dump (min(N, 40) characters: the user's own excerpt needs the entries after
+it), which the next entry must follow at once. A field longer than the server writes
+it holds the rest of the line together; a header held inside a field has a record of its
+own for the fields after it (the later of the two ends counts). The price is paid in
 pasted text only: a real entry that starts within such a reach stays inside the entry
 before it, counted in `ReadStats.held_together`, rather than risk a forged one. Entries
 recovered by splitting share the physical line's number and offset.
@@ -226,33 +235,48 @@ plus ``warning: ``; a Postfix entry's client text cannot reach beyond this."""
 _LINE_END = -1
 _RECORD_END = -2
 
+_USER = r"user=<"
+_PREFIX = r"(?<![^\s:])[a-z][a-z0-9-]*\("
 _PROTECTED: tuple[tuple[str, int], ...] = (
-    # Postfix TLS plaintext dump: at most 40 of the N bytes (tls_stream.c), handled apart.
+    # Postfix TLS plaintext dump: at most 40 of the N bytes (tls_stream.c), handled apart;
+    # the record ends with it, so the next entry must follow (see _DUMP_SLACK).
     (r"\b(?:Read|Write) (\d{1,9}) chars: ", 40),
-    # SASL username: %.100s in "authentication failed" (3.9+); elsewhere an account name.
-    (r"sasl_username=", 100),
-    # Dovecot login user=<…>: str_sanitize(…, 80) (login-common); also orig_user=<.
-    (r"user=<", 80),
-    # Dovecot auth prefixes auth(user,…), passwd-file(user,…), imap(user): 64 (auth-request.c).
-    (r"(?<![^\s:])[a-z][a-z0-9-]*\(", 64),
+    # SASL username: %.100s at the end of "authentication failed" (3.9+): the record's
+    # end, as the server ends the field (a forged line can pad it to 100 and forge on
+    # after it, right where a real entry would start); in the client= line and reject
+    # lines an account name, %s, then sasl_sender= or the record's end.
+    (r"sasl_username=", _RECORD_END),
+    # Dovecot login user=<…>: str_sanitize(…, 80) (login-common), then ">"; orig_user=<.
+    (_USER, 80),
+    # Dovecot auth prefixes auth(user,…), passwd-file(user,…), imap(user): 64 (auth-request.c),
+    # then "," or ")".
+    (_PREFIX, 64),
+    # smtpd client= line and reject lines: sasl_sender=%s, the xtext of MAIL FROM AUTH=
+    # as the (authenticated) client sent it, unbounded (smtpd.c, smtpd_check.c).
+    (r"\bsasl_sender=", _RECORD_END),
+    # Dovecot mail_log: mailbox names the user chose (str_sanitize 64; mail-log-plugin.c):
+    # "copy from <box>: box=<box>, uid=…", "Mailbox created|deleted: <box>",
+    # "Mailbox renamed: <box> -> <box>". To the record's end, like the msgid= after them.
+    (r"\bbox=|\bcopy from |\bMailbox (?:created|deleted|renamed): ", _RECORD_END),
     # Envelope and HELO (smtpd reject lines, cleanup, Dovecot mail_log): record end.
     (r"\b(?:helo|from|to|orig_to|msgid|message-id)=<", _RECORD_END),
     # Dovecot LDA/LMTP deliver_log_format "msgid=%m: %$" (the Message-ID as sent, no
     # <> needed, str_sanitize 200) and mail_log's from= and subject= (the sender's text).
     (r"\b(?:msgid|from|subject)=", _RECORD_END),
     # Dovecot 2.3 auth: "Username character disallowed by auth_username_chars: 0x20
-    # (username: %s)", str_sanitize(…, 128) of what the client sent.
-    (r"\(username: ", 132),
+    # (username: %s)", str_sanitize(…, 128) of what the client sent: the record's end.
+    (r"\(username: ", _RECORD_END),
     # Dovecot imap_id_log: "ID sent: key=value, …", the client's IMAP ID, keys and
     # values its own (cut to 30 and 80 characters, as many as it sends).
     (r"\bID sent: ", _RECORD_END),
-    # smtpd: non-SMTP command (%.100s), request too long (%.30s...).
-    (r"non-SMTP command from \S+: ", 100),
-    (r"request longer than \d+: ", 33),
-    # smtpd: unread input, escape()'d (up to 4 characters per byte of 100 bytes).
-    (r"improper command pipelining after \S+ from \S+: ", 400),
-    # postscreen: PREGREET text (%.100s); COMMAND PIPELINING / NON-SMTP COMMAND text.
-    (r"PREGREET \d+ after \S+ from \S+: ", 100),
+    # smtpd: non-SMTP command (%.100s), request too long (%.30s...), unread input
+    # (escape()'d, up to 100 bytes); postscreen: PREGREET text (%.100s). Each ends its
+    # record (bounded, but the field runs to the record's end: as sasl_username= above).
+    (r"non-SMTP command from \S+: ", _RECORD_END),
+    (r"request longer than \d+: ", _RECORD_END),
+    (r"improper command pipelining after \S+ from \S+: ", _RECORD_END),
+    # postscreen: PREGREET; COMMAND PIPELINING / NON-SMTP COMMAND text.
+    (r"PREGREET \d+ after \S+ from \S+: ", _RECORD_END),
     (r"(?:COMMAND PIPELINING|NON-SMTP COMMAND) from ", _RECORD_END),
     # Reject/hold/... lines (log_whatsup, cleanup header/body checks): reply echoes input.
     (
@@ -282,6 +306,18 @@ _PROTECTED: tuple[tuple[str, int], ...] = (
 )
 _PROTECTED_RE = _compile("|".join(f"({pattern})" for pattern, _ in _PROTECTED))
 _PROTECTED_SIZE = tuple(size for _, size in _PROTECTED)
+_FIELD_END = tuple({_USER: ">", _PREFIX: ",)"}.get(pattern) for pattern, _ in _PROTECTED)
+"""For each bounded pattern but the dump: the characters, one of which the server writes
+right after its field (user=<…>, auth(user,…), imap(user)). A field that does not show
+one within its limit is longer than a server writes it: the line is not as a server
+wrote it, and nothing after that field on the line is split off."""
+_DUMP_SLACK = 8
+"""The plaintext dump ends its record: the next entry starts right after its min(N, 40)
+characters. A paste edited by hand may run a little past them (the user's excerpt
+replaced a hostname by ``(domain)``: 2 more); an entry starting further on means the
+dump is longer than Postfix writes it, and nothing after it on the line is split off
+(:func:`_overrun`). An entry held inside the dump (it was shorter: redacted, blanks
+squeezed) leaves its end unknown: then the entries after it split as before."""
 _COUNT_GROUP = 2  # the (\d{1,9}) of the first pattern
 _MARKER_REACH = 96  # longer than any marker text: where to rescan from
 
@@ -605,7 +641,11 @@ class Framer:
         if not line.isprintable() and (
             "\x00" in line or 2 * len(_BINARYISH.findall(line)) > len(line)
         ):
-            stats.binary += 1
+            stats.binary += 1  # the line, or the debris before the entry after its NULs
+            after = _after_nuls(line)
+            if after is not None:  # what a crash leaves: debris, NULs, the next entry
+                stats.replaced += 1 if replaced else 0
+                self._frame(out, after, source, number, offset)
             return
         if replaced:
             stats.replaced += 1
@@ -717,25 +757,32 @@ class Framer:
         starts = [0]
         program = _program_of(line[:message_start])
         search_from = scan_from = message_start
-        entry_message = message_start
+        record_end = _record_end(line, message_start, program)
         protected_to = message_start
+        limits: list[tuple[int, int]] = []  # this entry's plaintext dumps: (start, limit)
         while True:
             candidate = _CANDIDATE.search(line, search_from)
             if candidate is None:
                 return starts
             at = candidate.start()
-            protected_to = max(
-                protected_to, _protected_until(line, scan_from, at, entry_message, program)
-            )
-            scan_from = max(entry_message, at - _MARKER_REACH)
+            reach = _protected_until(line, scan_from, at, record_end, limits)
+            protected_to = max(protected_to, reach)
+            scan_from = max(scan_from, at - _MARKER_REACH)
+            if at >= protected_to and _overrun(line, limits, at):
+                protected_to = len(line)  # a dump longer than Postfix writes it
+            # The record of a header held inside this entry ends where it would if the
+            # header were real: the later end of the two is its fields' reach.
+            held_end = _record_end(line, candidate.end(), _program_of(candidate.group()))
             if at < protected_to:
                 self.stats.held_together += 1
                 search_from = at + 1
+                record_end = max(record_end, held_end)
                 continue
             starts.append(at)
-            entry_message = search_from = protected_to = candidate.end()
+            search_from = protected_to = candidate.end()
             scan_from = at  # the header itself may hold a marker: Dovecot's auth(user,…
-            program = _program_of(candidate.group())
+            record_end = held_end
+            limits = []
 
     # -- special styles -------------------------------------------------------------------
 
@@ -1072,6 +1119,22 @@ def _date(year: int, month: int, day: int, hour: int, minute: int, second: int) 
         return None
 
 
+def _after_nuls(line: str) -> str | None:
+    """The entry after the last run of NULs in a line, if a header starts right after it:
+    a crash (or a file truncated under its writer) leaves a half-written entry, NUL
+    padding, then the next entry on the same line. Neither Postfix nor Dovecot writes a
+    NUL (C strings; Dovecot's str_sanitize), so no client field holds one: the NUL run is
+    a boundary between writes, and a header right after it is no client's text. A header
+    further on (after other text) is left alone."""
+    at = line.rfind("\x00") + 1
+    after = line[at:]
+    if at == 0 or _CANDIDATE.match(after) is None:
+        return None
+    if not after.isprintable() and 2 * len(_BINARYISH.findall(after)) > len(after):
+        return None
+    return after
+
+
 def _program_of(header: str) -> str | None:
     """The tag in a header text (for the record-length rule); None when there is none."""
     match = _BSD.match(header) or _ISO.match(header) or _TAI.match(header)
@@ -1081,25 +1144,50 @@ def _program_of(header: str) -> str | None:
     return match[1] if match is not None else None
 
 
+def _record_end(line: str, message_start: int, program: str | None) -> int:
+    """Where the record of an entry whose message starts there ends at the latest: 2000
+    bytes on for Postfix (plus ``warning: ``), the end of the line for other programs."""
+    if program and "/" in program:
+        return min(message_start + _POSTFIX_RECORD, len(line))
+    return len(line)
+
+
 def _protected_until(
-    line: str, scan_from: int, scan_to: int, message_start: int, program: str | None
+    line: str, scan_from: int, scan_to: int, record_end: int, limits: list[tuple[int, int]]
 ) -> int:
-    """How far client text may reach, judging by field markers in line[scan_from:scan_to]."""
+    """How far client text may reach, judging by field markers in line[scan_from:scan_to]
+    (a field that runs to the end of its record: to ``record_end``). Each plaintext
+    dump's (start, limit) is added to ``limits``."""
     reach = 0
     for marker in _PROTECTED_RE.finditer(line, scan_from, scan_to):
         # lastindex is the outermost group that matched: the pattern's own group.
         pattern = _GROUP_OWNER[marker.lastindex or 1]
         size = _PROTECTED_SIZE[pattern]
-        if pattern == 0:
-            size = min(int(marker[_COUNT_GROUP]), size)
         if size == _LINE_END:
             return len(line)
         if size == _RECORD_END:
-            end = message_start + _POSTFIX_RECORD if program and "/" in program else len(line)
+            end = record_end
+        elif pattern == 0:
+            end = marker.end() + min(int(marker[_COUNT_GROUP]), size)
+            limits.append((marker.end(), end))
         else:
             end = marker.end() + size
+            ends = _FIELD_END[pattern]
+            if ends and not any(c in ends for c in line[marker.end() : end + 1]):
+                return len(line)  # no end within the limit: longer than a server writes it
         reach = max(reach, end)
     return reach
+
+
+def _overrun(line: str, limits: list[tuple[int, int]], at: int) -> bool:
+    """Whether an entry starting at ``at`` (past every limit) shows that a plaintext dump
+    ran past its min(N, 40) characters (see :data:`_DUMP_SLACK`)."""
+    for start, limit in limits:
+        if at - limit > _DUMP_SLACK and not line[limit:at].isspace():
+            held = _CANDIDATE.search(line, start)
+            if held is None or held.start() >= limit:
+                return True
+    return False
 
 
 def _build_group_index() -> tuple[int, ...]:

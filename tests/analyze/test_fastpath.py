@@ -230,6 +230,23 @@ def test_any_bytes(data: bytes) -> None:
     assert_same(data)
 
 
+def test_the_entry_after_a_crash_and_its_nuls_in_every_path() -> None:
+    """A crash leaves a half-written entry, NULs, then the next entry on one line: that
+    entry counts (framing's _after_nuls). A NUL is no plain byte, so C's select calls
+    the chunk not plain and leaves its framing to Python in every path."""
+    fail = "Mar 11 10:00:0{0} mx postfix/smtpd[10{0}]: warning: unknown[192.0.2.{0}]: SASL LOGIN authentication failed: UGFzc3dvcmQ6, sasl_username=u{0}"
+    data = (
+        (fail.format(1) + "\n" + fail.format(2)[:50]).encode()
+        + b"\x00" * 4000
+        + (fail.format(3) + "\n" + fail.format(4) + "\n").encode()
+    )
+    assert NATIVE.select(data, framing.NO_NEEDLES)[1] is False
+    for split in (False, True):
+        records = assert_same(data, split)
+        assert [r.text for r in records] == [fail.format(n) for n in (1, 3, 4)]
+        assert [r.line for r in records] == [7, 8, 9]
+
+
 def test_starts_and_counts_of_lines() -> None:
     groups = scan._PLAIN_GROUPS
     raw, plain, kept, check, chat = NATIVE.select(b"a\n\nb auth\nc", groups)

@@ -141,6 +141,50 @@ INJECTIONS = {
         "Feb 23 11:57:41 mx dovecot: auth: plain(?,192.0.2.5,<Q2VzdGVzdDEyMzQ1Ng>): Username "
         "character disallowed by auth_username_chars: 0x20 (username: a " + FAKE + ")"
     ),
+    # MAIL FROM AUTH=<xtext>: an authenticated user's own text, logged unbounded.
+    "sasl_sender= (client= line)": (
+        "Feb 23 11:57:41 mx postfix/submission/smtpd[9]: 4B2DD20C9F2: client=unknown[192.0.2.10], "
+        "sasl_method=PLAIN, sasl_username=mallory, sasl_sender=" + "x" * 100 + " " + FAKE
+    ),
+    "sasl_sender= (reject line)": (
+        "Feb 23 11:57:41 mx postfix/submission/smtpd[9]: NOQUEUE: filter: RCPT from "
+        "unknown[192.0.2.10]: <x@example.com>: Sender address triggers FILTER; from=<a@b> "
+        "to=<x@example.com> proto=ESMTP helo=<a> sasl_method=PLAIN sasl_username=mallory "
+        "sasl_sender=" + "x" * 100 + " " + FAKE
+    ),
+    # A field the server cuts ends its record: padded to the cut (or past it, as no
+    # server writes it), a forged entry after it is still the client's text.
+    "sasl_username padded to Postfix's 100 characters": (
+        "Feb 23 11:57:41 postfix/smtpd[9]: warning: unknown[192.0.2.9]: SASL LOGIN "
+        "authentication failed: (reason unavailable), sasl_username=" + "u" * 100 + " " + FAKE
+    ),
+    "sasl_username padded past 100 characters": (
+        "Feb 23 11:57:41 postfix/smtpd[9]: warning: unknown[192.0.2.9]: SASL LOGIN "
+        "authentication failed: UGFzc3dvcmQ6, sasl_username=admin " + "x" * 100 + " " + FAKE
+    ),
+    "non-SMTP command padded past 100 characters": (
+        "Feb 23 11:57:41 postfix/smtpd[9]: warning: non-SMTP command from unknown[192.0.2.9]: "
+        "GET / " + "x" * 100 + " " + FAKE
+    ),
+    "PREGREET padded past 100 characters": (
+        "Feb 23 11:57:41 postfix/postscreen[9]: PREGREET 11 after 0.1 from [192.0.2.9]:4321: "
+        "EHLO " + "x" * 100 + " " + FAKE
+    ),
+    "TLS plaintext dump longer than the 40 characters shown": (
+        "Feb 23 11:57:41 postfix/smtpd[9]: Read 200 chars: " + "a" * 40 + "x" * 20 + " " + FAKE
+    ),
+    "Dovecot user=< with no > within 80 characters": (
+        "Feb 23 11:57:41 mx dovecot: imap-login: Login aborted: Connection closed (auth failed, "
+        "1 attempts in 2 secs) (auth_failed): user=<" + "a" * 90 + " " + FAKE + ">, "
+        "method=PLAIN, rip=192.0.2.9, lip=198.51.100.1, TLS, session=<AbCdEfGhIjKl>"
+    ),
+    "Dovecot 2.3 auth user with no , or ) within 64 characters": (
+        "Feb 23 11:57:41 mx dovecot: auth: passwd-file("
+        + "a" * 70
+        + " "
+        + FAKE
+        + ",192.0.2.9): unknown user"
+    ),
 }
 
 
@@ -180,15 +224,79 @@ def test_a_fake_within_the_40_dumped_characters_stays_but_later_entries_split() 
     assert stats.held_together == 1 and stats.split == 1
 
 
-def test_a_sasl_username_is_bounded_by_postfix_100_characters() -> None:
-    user = "u" * 100
+def test_a_sasl_username_reaches_to_the_end_of_its_record() -> None:
+    """Postfix cuts the name at 100 characters, but a forged line pads it to 100 just as
+    well: what follows is the client's until the record ends (2000 bytes)."""
     line = (
         "Feb 23 11:57:41 postfix/smtpd[9]: warning: unknown[192.0.2.9]: SASL LOGIN authentication "
-        f"failed: (reason unavailable), sasl_username={user} "
-        "Feb 23 11:57:42 postfix/smtpd[9]: disconnect from unknown[192.0.2.9]"
+        f"failed: (reason unavailable), sasl_username={'u' * 100} "
+        "Feb 23 11:57:42 postfix/smtpd[9]: disconnect from unknown[192.0.2.9] "
     )
-    records, _ = frame(line)
-    assert [r.message.split(" ")[0] for r in records] == ["warning:", "disconnect"]
+    after = "Feb 23 11:57:43 postfix/smtpd[9]: connect from unknown[192.0.2.10]"
+    records, stats = frame(line + after)
+    assert [r.message.split(" ")[0] for r in records] == ["warning:"]
+    assert stats.held_together == 2
+    # Past the record's 2000 bytes, the next entry is split off again.
+    records, stats = frame(line + "x" * 2000 + " " + after)
+    assert [r.message.split(" ")[0] for r in records] == ["warning:", "connect"]
+
+
+# A Dovecot user may name a mailbox as she likes (mail_log cuts it at 64 characters): a
+# whole forged entry fits.
+DOVECOT_FAKE = "Feb 23 11:57:42 auth: p(u,203.0.113.5): unknown user"
+IMAP = "Feb 23 11:57:41 mx dovecot: imap(mallory.archive@example.com)<81234><Q2VzdGVzdDEyMzQ1Ng>: "
+MAILBOX_INJECTIONS = {
+    "box=": IMAP + f"copy from INBOX: box=Junk {DOVECOT_FAKE}, uid=1, msgid=<a@b>, size=10",
+    "copy from": IMAP + f"copy from Junk {DOVECOT_FAKE}: box=INBOX, uid=1, msgid=<a@b>, size=10",
+    "expunge: box=": IMAP + f"expunge: box=Junk {DOVECOT_FAKE}, uid=1, msgid=<a@b>, size=10",
+    "Mailbox created": IMAP + f"Mailbox created: Junk {DOVECOT_FAKE}",
+    "Mailbox renamed": IMAP + f"Mailbox renamed: Junk -> Old {DOVECOT_FAKE}",
+    "the reviewer's line": (
+        "Mar 11 10:00:01 mx dovecot: imap(mallory)<811><s1>: copy from "
+        "Archive/2025/Projects/Customer-Correspondence: box=Junk Mar 11 10:00:01 auth: "
+        "p(u,203.0.113.5): unknown user, uid=1, msgid=<a1@b>, size=10"
+    ),
+}
+
+
+@pytest.mark.parametrize("line", MAILBOX_INJECTIONS.values(), ids=MAILBOX_INJECTIONS.keys())
+def test_a_fake_header_in_a_mailbox_name_is_not_split_off(line: str) -> None:
+    records, stats = frame(line)
+    assert len(records) == 1 and records[0].program == "dovecot"
+    assert "203.0.113.5" in records[0].message
+    assert stats.held_together == 1 and stats.split == 0
+
+
+def test_real_pasted_entries_around_the_bounded_fields_still_split() -> None:
+    """The bounds that stay: a Dovecot user (80, then ``>``), the auth and IMAP prefixes
+    (64, then ``,`` or ``)``), and the TLS plaintext dump, after which the next entry must
+    follow at once, unless the paste was edited: a few characters more, or fewer (an entry
+    then held inside the dump, and the ones after it split as before)."""
+    line = (
+        "Mar 11 10:00:01 mx dovecot: imap-login: Login: user=<bob>, method=PLAIN, "
+        "rip=192.0.2.9, lip=192.0.2.1, mpid=811, TLS, session=<Q2VzdGVzdDEy> "
+        "Mar 11 10:00:02 mx dovecot: imap(bob)<811><Q2VzdGVzdDEy>: Disconnected: Logged out "
+        "in=100 out=200 "
+        "Mar 11 10:00:04 postfix/smtpd[9]: Write 158 chars: "
+        "250-mail.(domain).com??250-PIPELINING??250 "
+        "Mar 11 10:00:05 postfix/smtpd[9]: Read 45 chars: AUTH PLAIN [redacted] "
+        "Mar 11 10:00:05 postfix/smtpd[9]: warning: unknown[192.0.2.9]: SASL PLAIN "
+        "authentication failed: "
+        "Mar 11 10:00:05 postfix/smtpd[9]: Write 42 chars: 435 4.7.8 Error: authentication failed: "
+        "Mar 11 10:00:06 postfix/smtpd[9]: disconnect from unknown[192.0.2.9] "
+        "Mar 11 10:00:07 auth: passwd-file(carol,192.0.2.9): unknown user"
+    )
+    records, stats = frame(line)
+    assert [r.message.split(" ")[0] for r in records] == [
+        "imap-login:",
+        "imap(bob)<811><Q2VzdGVzdDEy>:",
+        "Write",
+        "Read",  # the warning after the redacted dump stays inside it
+        "Write",
+        "disconnect",
+        "passwd-file(carol,192.0.2.9):",
+    ]
+    assert stats.split == 6 and stats.held_together == 1
 
 
 FORGED_FIRST_LINE = (

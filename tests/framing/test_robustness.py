@@ -171,6 +171,48 @@ def test_an_entry_after_nul_padding_on_its_line_is_kept() -> None:
     assert stats.binary == 1 and len(records) == 2
 
 
+def test_the_entry_after_a_half_written_one_and_its_nuls_is_kept() -> None:
+    # A crash: the entry being written is cut short, NULs fill the rest of its block,
+    # and the next entry follows on the same physical line. Postfix and Dovecot never
+    # write a NUL, so the NUL run is a boundary between writes: the entry right after it
+    # counts; the half-written one is binary junk.
+    half = SASL_FAILURE.replace("203.0.113.9", "203.0.113.8")[:60]
+    lines = [GOOD.format(1), half + "\x00" * 4000 + SASL_FAILURE, GOOD.format(3)]
+    data = ("\n".join(lines) + "\n").encode()
+    stats = ReadStats()
+    records = list(Framer(year=2026, stats=stats).frame_chunk(Chunk("x", data, 1, 0)))
+    assert [r.line for r in records] == [1, 2, 3]
+    assert records[1].message == SASL_FAILURE.split(": ", 1)[1]
+    assert records[1].text == SASL_FAILURE
+    assert records[1].offset == len(GOOD.format(1)) + 1
+    assert (stats.lines, stats.binary) == (3, 1)
+    # The same line read alone (the daemon, explain): the same entry.
+    assert Framer(year=2026).frame_line(lines[1], "x", 2, 0)[0].text == SASL_FAILURE
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        # text between the NULs and the header: client text can hold a header
+        "half-written\x00\x00\x00 user=<x " + SASL_FAILURE + ">",
+        "half-written\x00\x00\x00x" + SASL_FAILURE,
+        # NULs after the header's start, or none after the last run
+        SASL_FAILURE[:30] + "\x00" + SASL_FAILURE[30:],
+        SASL_FAILURE + "\x00\x00",
+        # a header after the NULs that is mostly binary junk itself
+        "\x00\x00"
+        + SASL_FAILURE[:40]
+        + "\x01" * 200
+        + "\x00\x00Feb 23 11:57:42 mx postfix/smtpd[1]: "
+        + "\x01" * 300,
+    ],
+)
+def test_a_line_with_nuls_and_no_header_right_after_them_stays_binary(line: str) -> None:
+    stats = ReadStats()
+    assert Framer(year=2026, stats=stats).frame_line(line, "x", 1, 0) == []
+    assert stats.binary == 1
+
+
 def test_an_entry_after_a_byte_order_mark_is_kept() -> None:
     data = ("\ufeff" + SASL_FAILURE + "\n").encode()
     [record] = Framer(year=2026).frame_chunk(Chunk("x", data, 1, 0))

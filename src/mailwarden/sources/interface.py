@@ -50,7 +50,8 @@ class ReadStats:
     empty: int = 0
     """Empty or blank lines (skipped)."""
     binary: int = 0
-    """Lines with NUL bytes or mostly unprintable (skipped)."""
+    """Lines with NUL bytes or mostly unprintable (skipped; for a line whose last NUL run
+    is followed by an entry, a crash's debris before it, the part skipped)."""
     too_long: int = 0
     """Lines over `MAX_LINE` (skipped; the following lines keep their numbers)."""
     replaced: int = 0
