@@ -7,7 +7,8 @@ of them) when hunting for bugs."""
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 from hypothesis import settings
@@ -57,3 +58,15 @@ def run(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> 
         return (code if isinstance(code, int) else 1), out, err
 
     return runner
+
+
+@pytest.fixture
+def log_file(tmp_path: Path) -> Callable[[str], str]:
+    """Write log lines to a file (mail.log in the test's folder); return its path."""
+
+    def write(text: str) -> str:
+        path = tmp_path / "mail.log"
+        path.write_text(text, encoding="utf-8")
+        return str(path)
+
+    return write

@@ -15,9 +15,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from pathlib import Path
-
-import pytest
 
 from clirunner import Runner
 
@@ -36,16 +33,6 @@ def postfix_with_dovecot_22_cram_md5(tries: int) -> str:
             f"Nov 28 10:0{n}:03 mx postfix/submission/smtpd[{pid}]: disconnect from unknown[{ATTACKER}] ehlo=1 auth=0/1 quit=1 commands=2/3",
         ]
     return "\n".join(lines) + "\n"
-
-
-@pytest.fixture
-def log_file(tmp_path: Path) -> Callable[[str], str]:
-    def write(text: str) -> str:
-        path = tmp_path / "mail.log"
-        path.write_text(text, encoding="utf-8")
-        return str(path)
-
-    return write
 
 
 def attacker_of(run: Runner, path: str, ip: str) -> dict[str, object]:

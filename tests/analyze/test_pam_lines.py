@@ -14,23 +14,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 
 from clirunner import Runner
 
 IP = "203.0.113.5"
-
-
-@pytest.fixture
-def log_file(tmp_path: Path) -> Callable[[str], str]:
-    def write(text: str) -> str:
-        path = tmp_path / "mail.log"
-        path.write_text(text, encoding="utf-8")
-        return str(path)
-
-    return write
 
 
 def pam_unix(n: int, user: str = "alice", program: str = "auth") -> str:
