@@ -31,8 +31,15 @@ Decisions:
   entry's year chosen so that its entries end no more than a day after the reference:
   so that ``last`` (the input's last classic stamp, when it can be read cheaply: see
   :func:`last_classic_stamp`) is no more than a day after it, or else the first entry
-  itself. (Each entry was dated on its own before: a file copied without its mtime,
-  whose entries ran past it by more than a day, went back a year in its middle.)
+  itself. ``last`` earlier in the year than the first entry is in the next year when
+  the months go back by more than six, or when the first entry would otherwise be
+  after the reference (a yearly log, Jan 1 06:25:03 to Jan 1 06:25:01); else the end
+  goes back a little (``cat mail.log mail.log.1``, lines out of order). No entry is
+  ever dated more than a day after the reference: one that running forward would put
+  there, and those after it, go back a year (an input spanning a year or more whose
+  end is not known: standard input, a compressed file). (Each entry was dated on its
+  own before: a file copied without its mtime, whose entries ran past it by more than
+  a day, went back a year in its middle.)
 - Times are aware datetimes; a time without a zone is taken in ``tz`` (default: the
   local zone, with its DST rules for that instant).
 
@@ -344,6 +351,14 @@ class Framer:
         self._last_month = 0
         self._reference = self._naive(reference) if reference is not None else None
         self._ending = last  # the input's last classic stamp ("Nov 30 10:00:01"), if known
+        # No classic entry is dated after this (dated by a reference, not by a year).
+        self._limit = (
+            self._reference + timedelta(days=1)
+            if year is None and self._reference is not None
+            else None
+        )
+        self._late: re.Pattern[bytes] | None = None  # see dates_alike
+        self._first_second = 0  # the seconds of the input's first classic stamp
         self._live = year is None and reference is None  # the year comes from "now"
         self._day = date.today()
         self._bsd_cache: dict[str, datetime | None] = {}  # "Feb 23 11:57:42" ->
@@ -375,14 +390,20 @@ class Framer:
         another framer of the same input set to this one's :meth:`dating` with
         :meth:`go_on_at`, and leaves the dating as it is: true when no month but the
         last entry's can start a classic stamp in it (no month at all before the first
-        entry is dated), and for a framer that dates each entry on its own. A month's
-        name in a message makes it say no: it need not be sure, only right when it says
-        yes. (The same second seen again seven months later, out of order, could be
-        dated from a cache here and afresh there, as it can on either side of the
-        cache's bound.)"""
+        entry is dated), and that month is not the one a day after the reference ends
+        in, or no stamp in it is of that day or later (such an entry, and the ones after
+        it, go back a year: the other framer would not know); and for a framer that
+        dates each entry on its own. A month's name in a message makes it say no: it
+        need not be sure, only right when it says yes. (The stamps cached are forgotten
+        at each new month and year, so a cached date is the one dating afresh gives.)"""
         if self._live:
             return True  # each entry on its own, against the current time
         state = self.dating()
+        if state is not None and state[1] and self._limit is not None:
+            # Its month in the reference's: a day from the limit's on goes back a year.
+            at, limit = (state[0], state[1]), (self._limit.year, self._limit.month)
+            if at > limit or (at == limit and self._late_days().search(data) is not None):
+                return False
         month = _MONTH_BYTES[state[1] - 1] if state is not None and state[1] else None
         if month is not None and not self._split:
             # The usual chunk: every line starts with the month (two fast counts).
@@ -390,6 +411,16 @@ class Framer:
             if data.startswith(month) + data.count(b"\n" + month) == lines:
                 return True
         return not any(name in data for name in _MONTH_BYTES if name != month)
+
+    def _late_days(self) -> re.Pattern[bytes]:
+        """A classic stamp of the limit's month on its day or after (``Nov 30 ``)."""
+        if self._late is None:
+            assert self._limit is not None
+            days = "|".join(
+                f"[ 0]?{day}" if day < 10 else str(day) for day in range(self._limit.day, 32)
+            )
+            self._late = re.compile(f"{_MONTH_NAMES[self._limit.month - 1]} (?:{days}) ".encode())
+        return self._late
 
     def go_on_at(self, dating: tuple[int, int]) -> None:
         """Date on from ``dating`` (another framer's :meth:`dating` for the same input,
@@ -890,6 +921,8 @@ class Framer:
         if minute in minutes:
             base = minutes[minute]
         else:
+            if self._year is None:  # the input's first entry, maybe: see _first_year
+                self._first_second = min(int(stamp[-2:]), 59)
             base = minutes[minute] = self._bsd_parse(minute)
         if base is None:
             return None
@@ -909,16 +942,36 @@ class Framer:
             self._last_month = 0
         if self._year is not None:
             year = self._year
+            straggler = False
             if self._last_month - month > 6:  # December -> January: a new year
                 year = self._year = self._year + 1
                 self._bsd_cache.clear()
                 self._bsd_minutes.clear()
                 self._last_month = month
-            elif month - self._last_month > 6 and self._last_month:
+            elif (
+                month - self._last_month > 6
+                and self._last_month
+                and self._past(_date(year, month, day, hour, minute, second))
+            ):
                 year -= 1  # a straggler from the end of last year
-            else:
+                straggler = True
+            elif month != self._last_month:
+                # A new month: the stamps cached are forgotten, so that one seen again
+                # is dated afresh (a year on, as the cache does not say).
+                self._bsd_cache.clear()
+                self._bsd_minutes.clear()
                 self._last_month = month
             naive = _date(year, month, day, hour, minute, second)
+            if self._limit is not None and naive is not None and naive > self._limit:
+                # More than a day after the reference: the input spans more than a year
+                # from its first entry on (a journal dump, a yearly log whose end is not
+                # known). This entry is a year back, and the ones after it go on from it.
+                year -= 1
+                if not straggler:
+                    self._year = year
+                    self._bsd_cache.clear()
+                    self._bsd_minutes.clear()
+                naive = _date(year, month, day, hour, minute, second)
         else:
             reference = self._reference or self._naive(datetime.now(UTC))
             naive = _date(reference.year, month, day, hour, minute, second)
@@ -934,30 +987,48 @@ class Framer:
                     break
         return self._aware(naive) if naive is not None else None
 
+    def _past(self, ahead: datetime | None) -> bool:
+        """Whether an entry many months ahead of the one before, dated in its year, is a
+        straggler from the year before: always with ``year``; dated by a reference, only
+        when that is past the limit (a sparse input, ``grep``, goes on from March to
+        December)."""
+        return self._limit is None or ahead is None or ahead > self._limit
+
     def _first_year(self, month: int, day: int, hour: int, minute: int) -> int | None:
         """The year of an input's first classic entry (a ``reference`` and no ``year``):
         the latest that ends the input no more than a day after the reference. Its last
         entry (``last``) is in the same year, or in the next when the months go back
         from late in the year to early (a roll-over at New Year, as :meth:`_bsd_parse`
-        moves on); without one, the first entry is no more than a day after the
+        moves on), or when it is earlier in the year than the first and the same year
+        would put the first after the reference (a log of a year: no entry is written
+        after its file's mtime; a last entry a little earlier in the year than a first
+        one before the reference is a log going back at its end, ``cat mail.log
+        mail.log.1``); without one, the first entry is no more than a day after the
         reference. None for a date no year has (``Feb 31``): the next entry decides."""
-        assert self._reference is not None
-        limit = self._reference + timedelta(days=1)
+        assert self._reference is not None and self._limit is not None
+        reference, limit = self._reference, self._limit
+        start = (month, day, hour, minute, self._first_second)
+        years = [
+            year
+            for year in range(reference.year, reference.year - 9, -1)
+            if (first := _date(year, *start)) is not None and first <= limit
+        ]
         ending = _stamp_fields(self._ending) if self._ending is not None else None
-        found = None
-        for year in range(self._reference.year, self._reference.year - 9, -1):
-            first = _date(year, month, day, hour, minute, 0)
-            if first is None or first > limit:
-                continue
-            if ending is None:
-                return year
-            found = year if found is None else found
-            last_month, last_day, last_hour, last_minute, last_second = ending
-            rolled = year + 1 if month - last_month > 6 else year
-            last = _date(rolled, last_month, last_day, last_hour, last_minute, last_second)
-            if last is not None and last <= limit:
-                return year
-        return found  # no year fits the last stamp too (Feb 29 long ago): the first's
+        if not years or ending is None:
+            return years[0] if years else None
+
+        def ends_in_time(year: int) -> bool:
+            last = _date(year, *ending)
+            return last is not None and last <= limit
+
+        on = 1 if month - ending[0] > 6 else 0  # the months go back: a new year
+        if not on and ending < start:
+            same = next((year for year in years if ends_in_time(year)), None)
+            first = _date(same, *start) if same is not None else None
+            if first is None or first > reference:
+                on = 1  # a log of a year (or more): its end is in the next
+        # No year fits the last stamp too (Feb 29 long ago): the first's.
+        return next((year for year in years if ends_in_time(year + on)), years[0])
 
     def _iso_time(self, clock: str, fraction: str | None, zone: str | None) -> datetime | None:
         if fraction and zone and (zone[-2:] < "60" or len(zone) == 1):

@@ -492,17 +492,20 @@ def test_a_copied_archive_is_dated_in_one_year_that_ends_by_its_mtime(tmp_path: 
     assert err == "" and not data["notes"]
 
 
-def test_a_compressed_copy_runs_forward_from_its_first_entry(tmp_path: Path) -> None:
+def test_a_compressed_copy_runs_forward_to_a_day_past_its_mtime(tmp_path: Path) -> None:
     # A compressed file's end is not read: its first entry is dated as before (no more
-    # than a day after the mtime: this year), and the rest run forward from it.
+    # than a day after the mtime: this year), the rest run forward from it, but none is
+    # dated more than a day after the mtime: Nov 30 (35 hours after it) goes back a
+    # year, as each entry did before (it was dated 2026-11-30, after the mtime's day).
     data, err = analysed(_copied_archive(tmp_path, "mail.log.1.gz"))
-    assert seen(data, "203.0.113.7") == ("2026-11-28T20:00:01", "2026-11-30T10:00:15")
-    assert err == "" and not data["notes"]
+    assert seen(data, "203.0.113.7") == ("2026-11-28T20:00:01", "2025-11-30T10:00:15")
+    assert "goes back in time (2025-11-30 10:00:01+00:00 after 2026-11-2" in err
 
 
-def test_standard_input_runs_forward_from_its_first_entry() -> None:
+def test_standard_input_runs_forward_to_a_day_past_the_time_it_is_read() -> None:
     # `zcat` of last year's copied archive, run on about the same calendar day: there is
-    # no mtime, the time it is read stands for one; its first entry decides the year.
+    # no mtime, the time it is read stands for one; its first entry decides the year,
+    # and no entry is dated more than a day after that time (one 35 hours after it was).
     now = datetime.now(UTC).replace(microsecond=0)
     guesses = Log()
     for hours in (-20, 35):
@@ -511,9 +514,54 @@ def test_standard_input_runs_forward_from_its_first_entry() -> None:
         stamp = f"{moment:%b} {moment.day:2d} {moment:%H:%M:%S}"
         guesses.lines[-5:] = [stamp + line[15:] for line in guesses.lines[-5:]]
     data, err = analysed("-", stdin=guesses.text())
-    first, last = map(datetime.fromisoformat, seen(data, "203.0.113.7"))
-    assert last - first == timedelta(hours=55)  # not a year back
-    assert err == "" and not data["notes"]
+    first, last = (
+        datetime.fromisoformat(moment + "+00:00") for moment in seen(data, "203.0.113.7")
+    )
+    assert first == now - timedelta(hours=20)
+    assert last.replace(year=last.year + 1) == now + timedelta(hours=35)  # a year back
+    assert "goes back in time" in err
+
+
+def guessing_at(log: Log, ip: str, moment: datetime) -> None:
+    """Three failed SASL logins from ``ip`` (and its connection) at ``moment``."""
+    start = len(log.lines)
+    log.sasl_failures(0, ip, "sales@example.com", 3)
+    stamp = f"{moment:%b} {moment.day:2d} {moment:%H:%M:%S}"
+    log.lines[start:] = [stamp + line[15:] for line in log.lines[start:]]
+
+
+def test_a_journal_dump_of_a_year_on_standard_input_is_not_dated_a_year_ahead() -> None:
+    # `journalctl -o short` of a year, Nov 20 a year ago to Nov 28, read on Nov 29 (the
+    # reviewer's case, with dates near today): the entries from December on went on to
+    # the next year (a year ahead of today), now they are a year back from there.
+    now = datetime.now(UTC).replace(microsecond=0)
+    log = Log()
+    moments = [now - timedelta(days=days) for days in (365 + 9, 340, 300, 150, 1)]
+    for n, moment in enumerate(moments):
+        guessing_at(log, f"203.0.113.{n + 1}", moment)
+    data, _ = analysed("-", stdin=log.text())
+    got = [datetime.fromisoformat(seen(data, f"203.0.113.{n}")[0] + "+00:00") for n in (2, 3, 4, 5)]
+    assert got == moments[1:]  # not a year ahead
+    assert all(moment <= now + timedelta(days=1) for moment in got)
+
+
+def test_until_opens_the_newer_file_after_a_compressed_year(tmp_path: Path) -> None:
+    # mail.log.1.gz holds a year, from Nov 15 2025 to Nov 14 2026 (rotated then): its
+    # end is not read, its first entry is dated 2026 by its mtime, and its entries from
+    # December on went on into 2027, so --until took it to end after the range and did
+    # not open mail.log, whose guessing of Nov 20 2026 was lost.
+    older = Log()
+    for month in (11, 12, 1, 3, 5, 7, 9, 11):
+        guessing_at(older, "192.0.2.9", datetime(2025 + (month < 11), month, 14, 12))
+    older.lines[:6] = [line.replace("Nov 14 12:", "Nov 15 00:") for line in older.lines[:6]]
+    write(tmp_path / "mail.log.1.gz", older.lines, datetime(2026, 11, 15, tzinfo=UTC))
+    newer = Log()
+    guessing_at(newer, "203.0.113.7", datetime(2026, 11, 20, 10))
+    guessing_at(newer, "203.0.113.7", datetime(2026, 11, 20, 10, 1))
+    write(tmp_path / "mail.log", newer.lines, datetime(2026, 11, 29, tzinfo=UTC))
+    data, _ = analysed("--since", "2026-11-01", "--until", "2026-11-25", tmp_path)
+    assert "203.0.113.7" in ips(data)
+    assert data["stats"]["files"] == 2 and data["stats"]["files_after_until"] == 0
 
 
 def _new_year(folder: Path) -> tuple[list[str], datetime]:

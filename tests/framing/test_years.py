@@ -56,12 +56,83 @@ def test_a_file_copied_without_its_mtime_runs_forward_to_a_day_past_it() -> None
         ]
 
 
-def test_without_its_last_stamp_a_file_runs_forward_from_its_first_entry() -> None:
+def test_without_its_last_stamp_a_file_runs_forward_to_a_day_past_its_reference() -> None:
     # a compressed file, standard input: the first entry is dated as each entry was (no
-    # more than a day after the reference), the rest go on from it without going back.
+    # more than a day after the reference), the rest go on from it, but never to more
+    # than a day after the reference: those go back a year, as each entry did. (They
+    # went on to 2026-11-30, 35 hours after the mtime.)
     mtime = datetime(2026, 11, 28, 23, 0, tzinfo=UTC)
-    got = times(Framer(reference=mtime, tz=UTC), "Nov 28 06:00:00", "Nov 30 10:00:00")
-    assert [t and t.date().isoformat() for t in got] == ["2026-11-28", "2026-11-30"]
+    stamps = ("Nov 28 06:00:00", "Nov 29 12:00:00", "Nov 30 10:00:00")
+    for native in (False, True):
+        got = times(Framer(reference=mtime, tz=UTC, native=native), *stamps)
+        assert [t and t.date().isoformat() for t in got] == [
+            "2026-11-28",
+            "2026-11-29",
+            "2025-11-30",
+        ]
+
+
+JOURNAL = ("Nov 20 10:00:00", "Dec 20 10:00:00", "Jan 20 10:00:00", "Jun 20 10:00:00")
+"""A year of a journal dump (journalctl -o short, zcat of a yearly archive): Nov 20 to
+Nov 28 the year after."""
+
+
+def test_an_input_spanning_a_year_is_never_dated_a_day_past_its_reference() -> None:
+    # Standard input read on Nov 29 2026, or a compressed file: no last stamp. It went
+    # on from its first entry's year to 2026-12-20 ... 2027-11-28, a year ahead: at
+    # December it goes back a year, as each entry did, and runs forward from there.
+    now = datetime(2026, 11, 29, 14, 0, tzinfo=UTC)
+    for native in (False, True):
+        got = times(Framer(reference=now, tz=UTC, native=native), *JOURNAL, "Nov 28 10:00:00")
+        assert [t and t.date().isoformat() for t in got] == [
+            "2026-11-20",  # as before 477fa2a: nothing says it is last year's
+            "2025-12-20",
+            "2026-01-20",
+            "2026-06-20",
+            "2026-11-28",
+        ]
+        # a plain file, its last stamp later in the year than its first: the same
+        framer = Framer(reference=now, last="Nov 28 10:00:00", tz=UTC, native=native)
+        later = times(framer, *JOURNAL, "Nov 28 10:00:00")
+        assert later == got
+
+
+def test_a_yearly_log_ending_a_little_earlier_in_the_year_than_it_began() -> None:
+    # logrotate's yearly mail.log.1: rotated on Jan 1 2025 at 06:25:02 and on Jan 1 2026
+    # at 06:25:02 (its mtime). Its end, earlier in the year than its start, is in the
+    # next year: the first entry, dated in the mtime's year, would be after the mtime.
+    # It said 2026-01-01, 2026-03-20 (a year ahead), then went back to 2025-12-31. A
+    # sparse input (grep) goes on from March to December in the same year: December
+    # is no straggler from the year before when it can be in this one.
+    mtime = datetime(2026, 1, 1, 6, 25, 2, tzinfo=UTC)
+    stamps = ("Jan  1 06:25:03", "Mar 20 10:00:00", "Dec 31 23:59:00", "Jan  1 06:25:01")
+    for native in (False, True):
+        framer = Framer(reference=mtime, last="Jan  1 06:25:01", tz=UTC, native=native)
+        got = times(framer, *stamps)
+        assert [t and t.isoformat(" ", "seconds") for t in got] == [
+            "2025-01-01 06:25:03+00:00",
+            "2025-03-20 10:00:00+00:00",
+            "2025-12-31 23:59:00+00:00",
+            "2026-01-01 06:25:01+00:00",
+        ]
+        # compressed (no last stamp): the first entry is the mtime's year, the rest
+        # no more than a day after it
+        got = times(Framer(reference=mtime, tz=UTC, native=native), *stamps)
+        assert [t and t.date().isoformat() for t in got] == [
+            "2026-01-01",
+            "2025-03-20",
+            "2025-12-31",
+            "2026-01-01",
+        ]
+
+
+def test_an_end_a_little_earlier_than_the_start_before_the_reference_is_disorder() -> None:
+    # lines seconds out of order at the ends of a short file, written before its mtime:
+    # not a year's log (its first entry is before the mtime), all this year's
+    mtime = datetime(2026, 11, 28, 10, 1, tzinfo=UTC)
+    framer = Framer(reference=mtime, last="Nov 28 10:00:03", tz=UTC)
+    got = times(framer, "Nov 28 10:00:05", "Nov 28 10:00:04", "Nov 28 10:00:03")
+    assert {t and t.year for t in got} == {2026}
 
 
 def test_a_file_across_new_year_is_in_both_years() -> None:
@@ -86,12 +157,35 @@ def test_a_last_stamp_before_the_first_is_a_year_on_only_after_new_year() -> Non
 
 def test_a_file_dated_by_its_mtime_forgets_its_cached_stamps_at_new_year() -> None:
     # two Junes, a year apart, framed in C (which looks cached stamps up itself): the
-    # second is a year after the first, as with --year.
-    mtime = datetime(2026, 6, 2, tzinfo=UTC)
+    # second is a year after the first, as with --year. (A year's log rotated on Jun 1
+    # at 09:59:30: its end, earlier in the year than its start, is in the next year.)
+    mtime = datetime(2026, 6, 1, 9, 59, 30, tzinfo=UTC)
     stamps = ("Jun  1 10:00:00", "Dec 31 10:00:00", "Jan  1 10:00:00", "Jun  1 10:00:00")
     for native in (False, True):
-        got = times(Framer(reference=mtime, tz=UTC, native=native), *stamps)
-        assert [t and t.year for t in got] == [2026, 2026, 2027, 2027]
+        framer = Framer(reference=mtime, last="Jun  1 09:59:00", tz=UTC, native=native)
+        got = times(framer, *stamps)
+        assert [t and t.year for t in got] == [2025, 2025, 2026, 2026]
+
+
+def test_going_back_a_year_forgets_the_cached_stamps() -> None:
+    # past the limit (a day after the reference) the dates go back a year, and a stamp
+    # seen before is dated afresh from there, as the events worker's other process,
+    # told where the dating stands, does
+    now = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
+    stamps = ("Nov 30 10:00:00", "Nov 30 13:00:00", "Nov 30 10:00:00")
+    for native in (False, True):
+        got = times(Framer(reference=now, tz=UTC, native=native), *stamps)
+        assert [t and t.year for t in got] == [2026, 2025, 2025]
+
+
+def test_a_month_seen_again_a_year_on_is_dated_afresh() -> None:
+    # the first Jan 1 06:25 is cached (by its minute): seen again after December, with
+    # no new minute of January before it, it is a year on (it was dated from the cache,
+    # a year back). The cache is forgotten at each new month.
+    stamps = ("Jan  1 06:25:03", "Jun  1 10:00:00", "Dec  1 10:00:00", "Jan  1 06:25:04")
+    for native in (False, True):
+        got = times(Framer(year=2025, tz=UTC, native=native), *stamps)
+        assert [t and t.year for t in got] == [2025, 2025, 2025, 2026]
 
 
 def test_the_last_classic_stamp_of_a_files_end(tmp_path: Path) -> None:

@@ -10,17 +10,19 @@ import subprocess
 import sys
 import threading
 import time
-from datetime import UTC
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from mailwarden.errors import InputError
 from mailwarden.eventpool import MIN_BYTES, Render, print_events, worth_a_worker
+from mailwarden.framing import Framer
 from mailwarden.model import Event, Record
 from mailwarden.pipeline import Counts, ReadOptions
 from mailwarden.report.events import event_json, event_text
 from mailwarden.scanpool import regular_bytes, two_cores
+from mailwarden.sources.interface import Chunk
 
 needs_two_cores = pytest.mark.skipif(not two_cores(), reason="the worker needs two cores")
 
@@ -160,6 +162,47 @@ def test_a_file_dated_by_its_mtime_is_dated_alike_by_the_worker(
     assert shared == alone
     _same_counts(shared_counts, alone_counts)
     assert {json.loads(line)["time"][:10] for line in shared.splitlines()} == years
+
+
+@needs_two_cores
+def test_dates_going_back_a_year_past_the_mtime_are_dated_alike_by_the_worker(
+    tmp_path: Path,
+) -> None:
+    """A compressed file (no last stamp) written on Nov 29 2026 at noon: its Nov 30
+    entries, from 20:50 (more than a day after the mtime) and on past midnight, go back
+    a year, the ones after too. A chunk of the mtime's month from the day of the limit
+    on is the worker's to date (the main process, given the dating before it, would put
+    Nov 30 00:00-12:00 in 2026: it no longer knows the dates went back)."""
+    lines = _lines(150_000)
+    dated = [line.replace("Feb 23", "Nov 29") for line in lines[:75_000]]
+    dated += [line.replace("Feb 23", "Nov 30") for line in lines[75_000:]]
+    log = tmp_path / "mail.log.1.gz"
+    log.write_bytes(gzip.compress(("\n".join(dated) + "\n").encode(), 1))
+    mtime = 1795953600  # 2026-11-29 12:00 UTC
+    os.utime(log, (mtime, mtime))
+    options = ReadOptions(tz=UTC)
+    alone, alone_counts = _printed([str(log)], parallel=False, options=options)
+    shared, shared_counts = _printed([str(log)], parallel=True, options=options)
+    assert shared == alone
+    _same_counts(shared_counts, alone_counts)
+    days = {json.loads(line)["time"][:10] for line in shared.splitlines()}
+    assert days == {"2026-11-29", "2025-11-30"}
+
+
+def test_a_chunk_that_may_go_back_a_year_is_not_shared() -> None:
+    """Which chunks the worker may give the main process with where the dating stands:
+    not one of the mtime's month from the day a day after the mtime on (whichever process
+    dates it first goes back a year, and the other would not know)."""
+    mtime = datetime(2026, 11, 29, 12, tzinfo=UTC)  # the limit: Nov 30 12:00
+    framer = Framer(reference=mtime, tz=UTC)
+    line = " mx postfix/smtpd[1]: connect from unknown[192.0.2.1]\n"
+    framer.frame_chunk(Chunk("x", f"Nov 29 10:00:00{line}".encode(), 1, 0))
+    assert framer.dating() == (2026, 11)
+    assert framer.dates_alike(f"Nov 29 11:00:00{line}Nov 29 23:00:00{line}".encode())
+    assert not framer.dates_alike(f"Nov 29 23:00:00{line}Nov 30 08:00:00{line}".encode())
+    # last year's November is all before the limit
+    framer.go_on_at((2025, 11))
+    assert framer.dates_alike(f"Nov 30 13:00:00{line}".encode())
 
 
 def test_the_worker_is_used_for_large_regular_files_only(tmp_path: Path) -> None:
