@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from wardenlab import Warden, append, banned, sasl_failure, sasl_success, stamp
+from wardenlab import Warden, append, banned, drain, sasl_failure, sasl_success, stamp
 
 from mailwarden.config import load_config
 from mailwarden.daemon import recall
@@ -27,11 +27,6 @@ OFFICE = "203.0.113.7"
 """The office's NAT: one address for everybody there."""
 ALICE = "alice@example.org"
 NOW = datetime.now(UTC)
-
-
-def drain(daemon: Daemon) -> None:
-    while daemon.step():
-        pass
 
 
 def noise(count: int, when: datetime) -> list[str]:

@@ -9,18 +9,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from wardenlab import Warden, append, banned, sasl_failure, sasl_success, stamp
-
-from mailwarden.daemon.loop import Daemon
+from wardenlab import Warden, append, banned, drain, sasl_failure, sasl_success, stamp
 
 OFFICE = "203.0.113.7"
 """The office's NAT: one address for everybody there."""
 ALICE = "alice@example.org"
-
-
-def drain(daemon: Daemon) -> None:
-    while daemon.step():
-        pass
 
 
 def noise(count: int, when: datetime) -> list[str]:

@@ -123,6 +123,12 @@ def banned(daemon: Daemon) -> set[str]:
     return {str(row.network) for row in daemon.store.active_bans()}
 
 
+def drain(daemon: Daemon) -> None:
+    """Let the daemon step until it has nothing more to read."""
+    while daemon.step():
+        pass
+
+
 # -- a daemon process in a network namespace of its own --------------------------------
 
 NS_PREFIX = "mw-dmn-"
