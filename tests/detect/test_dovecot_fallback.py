@@ -304,3 +304,47 @@ Nov 29 11:00:06 mx postfix/submission/smtpd[4001]: warning: unknown[198.51.100.8
 Nov 29 11:00:07 mx postfix/submission/smtpd[4001]: disconnect from unknown[198.51.100.81] ehlo=1 auth=0/2 quit=1 commands=2/4
 """
     assert counted(log) == {PHONE: 1}
+
+
+def postfix_session_23(ip: str, user: str, start: int, pid: int, tries: list[str]) -> str:
+    """As `postfix_session`, with Dovecot 2.3's auth lines (auth_verbose = yes, Debian
+    12's 2.3.19): the passdb checked the password and the line names no mechanism
+    (``auth: passwd-file(user,ip): Password mismatch``, PLAIN and LOGIN alike)."""
+    text = postfix_session(ip, user, start, pid, tries)
+    for mechanism in ("plain", "login"):
+        text = text.replace(
+            f"dovecot: auth({user},{ip},sasl:{mechanism}): Info: passwd-file: Password mismatch",
+            f"dovecot: auth: passwd-file({user},{ip}): Password mismatch",
+        )
+    assert "sasl:plain" not in text and "sasl:login" not in text
+    return text
+
+
+def test_postfix_through_dovecot_23_plain_then_login_is_one_guess() -> None:
+    # A mail program retrying its one wrong password by LOGIN after PLAIN, eight times:
+    # the 2.3 auth line of the second try cannot say it is LOGIN, Postfix's line of it
+    # can (eight guesses, as without the auth lines; sixteen, a fast brute force, before).
+    log = "\n".join(
+        postfix_session_23(PHONE, FRANK, 60 * n, 4100 + n, ["PLAIN", "LOGIN"]) for n in range(8)
+    )
+    without = "\n".join(line for line in log.splitlines() if "dovecot: auth:" not in line)
+    assert failures(without) == {PHONE: 8}
+    assert failures(log) == {PHONE: 8}
+
+
+def test_postfix_through_dovecot_23_bot_repeating_plain_is_counted_each_time() -> None:
+    log = postfix_session_23(BOT, FRANK, 0, 5000, ["PLAIN"] * 6)
+    assert failures(log) == {BOT: 6}
+
+
+def test_postfix_through_dovecot_23_another_name_by_login_is_another_guess() -> None:
+    # PLAIN as one account, then LOGIN as another: no fallback, two guesses.
+    log = """
+Nov 29 11:00:00 mx postfix/submission/smtpd[5100]: connect from unknown[203.0.113.66]
+Nov 29 11:00:03 mx dovecot: auth: passwd-file(alice@example.com,203.0.113.66): Password mismatch
+Nov 29 11:00:03 mx postfix/submission/smtpd[5100]: warning: unknown[203.0.113.66]: SASL PLAIN authentication failed: (reason unavailable), sasl_username=alice@example.com
+Nov 29 11:00:06 mx dovecot: auth: passwd-file(bob@example.com,203.0.113.66): Password mismatch
+Nov 29 11:00:06 mx postfix/submission/smtpd[5100]: warning: unknown[203.0.113.66]: SASL LOGIN authentication failed: (reason unavailable), sasl_username=bob@example.com
+Nov 29 11:00:07 mx postfix/submission/smtpd[5100]: disconnect from unknown[203.0.113.66] ehlo=1 auth=0/2 quit=1 commands=2/4
+"""
+    assert counted(log) == {BOT: 2}

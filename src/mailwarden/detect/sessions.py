@@ -350,7 +350,10 @@ def _dovecot_mechanism(event: Event) -> str | None:
     is PLAIN) the line does not say which, as real Dovecot 2.3.19 shows. Those all count
     as one mechanism, :data:`UNNAMED_MECHANISM`: the safe reading, as it can only take two
     mechanisms for one (PLAIN then LOGIN of one password counts twice), never one for
-    two (a bot repeating PLAIN is counted each time). None (no fallback) otherwise."""
+    two (a bot repeating PLAIN is counted each time). For Postfix's SASL such a line of
+    a try after a failed one in the same smtpd session waits for Postfix's line of it,
+    which names the mechanism (:meth:`SessionTracker._defer`, as PAM's line does). None
+    (no fallback) otherwise."""
     if event.mechanism is not None:
         return event.mechanism
     detail = event.detail
@@ -861,12 +864,23 @@ class SessionTracker:
                 # PAM's own line counted this attempt; its credit waits for Postfix's
                 # (or the login process's) line of it.
                 return 0
+            fell_back = attempts == 1 and self._loose_fallback(event, event.ip, when)
+            if (
+                not fell_back
+                and attempts == 1
+                and self._smtpd_ips
+                and _dovecot_mechanism(event) == UNNAMED_MECHANISM
+                and self._sasl_retry(event.ip, when)
+            ):
+                # Dovecot 2.3's passdb line names no mechanism (PLAIN and LOGIN look
+                # alike): as PAM's line, it waits for Postfix's line of the attempt,
+                # which tells a mechanism fallback.
+                self._defer(event.ip, when, event)
+                return 0
             # The credit stands for this attempt also when it is no guess: the line of
             # Postfix (or of the login process) for it then counts nothing either.
             self._add_credit(event.ip, when, attempts)
-            if attempts == 1 and self._loose_fallback(event, event.ip, when):
-                return 0
-            return attempts
+            return 0 if fell_back else attempts
         return attempts - self._take_credit(event.ip, when, attempts)
 
     def _loose_fallback(self, event: Event, ip: str, when: float) -> bool:
