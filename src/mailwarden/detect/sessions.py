@@ -60,6 +60,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
+from typing import Any
 
 from mailwarden.detect.accounts import CUT
 from mailwarden.model import Category, Event, EventType, Strength
@@ -518,6 +519,12 @@ class SessionTracker:
                 self.all.append(session)
         return session
 
+    def _forget_oldest(self, table: dict[Any, Any]) -> None:
+        """Forget the oldest tenth of a table of addresses (or clients) that reached
+        ``max_open``: its memory is bounded. Its callers check whether it is full."""
+        for stale in list(table)[: max(1, self.max_open // 10)]:
+            del table[stale]
+
     def _evict(self) -> None:
         """Too many open sessions (a flood): close the oldest tenth."""
         open_ = self.open
@@ -581,8 +588,7 @@ class SessionTracker:
                 peers = self._peers
                 peers[key] = (event.ip, event.port, when)
                 if len(peers) > self.max_open:
-                    for stale in list(peers)[: max(1, self.max_open // 10)]:
-                        del peers[stale]
+                    self._forget_oldest(peers)
                 return None, 0
         session = self.open.get(key)
         if session is None:
@@ -897,8 +903,7 @@ class SessionTracker:
         run = runs.get(ip)
         if run is None or run.last < when - FALLBACK_WINDOW:
             if run is None and len(runs) >= self.max_open:
-                for stale in list(runs)[: max(1, self.max_open // 10)]:
-                    del runs[stale]
+                self._forget_oldest(runs)
             run = runs[ip] = _Run(when)
         run.last = when
         return _fell_back(run, user, mechanism)
@@ -911,8 +916,7 @@ class SessionTracker:
         if lines is None:
             pam = self._pam
             if len(pam) >= self.max_open:
-                for stale in list(pam)[: max(1, self.max_open // 10)]:
-                    del pam[stale]
+                self._forget_oldest(pam)
             lines = pam[ip] = []
         lines.append((when, user.casefold() if user is not None else None))
         if len(lines) > MAX_CREDITS_PER_ADDRESS:
@@ -949,8 +953,7 @@ class SessionTracker:
         if credits is None:
             all_credits = self._credits
             if len(all_credits) >= self.max_open:
-                for stale in list(all_credits)[: max(1, self.max_open // 10)]:
-                    del all_credits[stale]
+                self._forget_oldest(all_credits)
             credits = all_credits[ip] = []
         credits.extend([when] * min(count, MAX_CREDITS_PER_ADDRESS))
         if len(credits) > MAX_CREDITS_PER_ADDRESS:
@@ -990,8 +993,7 @@ class SessionTracker:
             return
         ips = self._smtpd_ips
         if ip not in ips and len(ips) >= self.max_open:
-            for stale in list(ips)[: max(1, self.max_open // 10)]:
-                del ips[stale]
+            self._forget_oldest(ips)
         ips[ip] = when
 
     def _sasl_retry(self, ip: str, when: float) -> bool:
