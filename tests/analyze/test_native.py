@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -19,6 +18,7 @@ import pytest
 
 import mailwarden
 from mailwarden.native import compiled_modules
+from purecopy import pure_copy
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "samples"
@@ -41,13 +41,7 @@ def compiled_build() -> None:
 @pytest.fixture(scope="module")
 def pure(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A copy of the package's source without its compiled modules."""
-    target = tmp_path_factory.mktemp("pure")
-    shutil.copytree(
-        Path(mailwarden.__file__).parent,
-        target / "mailwarden",
-        ignore=shutil.ignore_patterns("*.so", "__pycache__"),
-    )
-    return target
+    return pure_copy(tmp_path_factory.mktemp("pure"))
 
 
 def run(args: list[str], pure: Path | None = None) -> str:

@@ -5,7 +5,6 @@ pass for one, or a later `make setup` would not compile it once gcc is there).""
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 import sysconfig
@@ -13,19 +12,13 @@ from pathlib import Path
 
 import pytest
 
-import mailwarden
+from purecopy import pure_copy
 
 
 @pytest.fixture(scope="module")
 def pure(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A copy of the package without its compiled modules: what a fallback installs."""
-    target = tmp_path_factory.mktemp("pure")
-    shutil.copytree(
-        Path(mailwarden.__file__).parent,
-        target / "mailwarden",
-        ignore=shutil.ignore_patterns("*.so", "__pycache__"),
-    )
-    return target
+    return pure_copy(tmp_path_factory.mktemp("pure"))
 
 
 def native(*args: str, path: Path, **env: str) -> subprocess.CompletedProcess[str]:

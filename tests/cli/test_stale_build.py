@@ -4,24 +4,18 @@ since ``make setup``) is refused in one line, not run half old and half new."""
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-import mailwarden
-
-PACKAGE = Path(mailwarden.__file__).resolve().parent
+from purecopy import pure_copy
 
 
 def checkout(tmp_path: Path) -> tuple[Path, Path]:
     """A copy of the package in a source checkout's layout (src/ beside setup.py), with
     one compiled module made before its source changed; (src, that module)."""
-    src = tmp_path / "src"
-    shutil.copytree(
-        PACKAGE, src / "mailwarden", ignore=shutil.ignore_patterns("*.so", "__pycache__")
-    )
+    src = pure_copy(tmp_path / "src")
     (tmp_path / "setup.py").write_text("")
     built = src / "mailwarden" / "detect" / "rules.cpython-311-x86_64-linux-gnu.so"
     built.write_bytes(b"")  # never imported here: the check refuses before

@@ -394,7 +394,7 @@ def plain_tail(path: str, size: int = TAIL_BYTES) -> bytes | None:
             info = os.fstat(fd)
             if not stat.S_ISREG(info.st_mode):
                 return None
-            if _compression_of(os.pread(fd, _SNIFF, 0)) is not None:
+            if compression(fd) is not None:
                 return None
             start = max(info.st_size - size, 0)
             tail = os.pread(fd, info.st_size - start, start)
