@@ -281,3 +281,64 @@ def test_imap_tries_beside_a_failing_smtp_session_of_the_address_count_once(
     found = attacker(run, log_file("\n".join(lines) + "\n"))
     assert found["failures"] == 6
     assert sorted(found["users"]) == ["alice", "bob"]
+
+
+def office_behind_nat(n: int, pam: bool, verbose: bool, late: bool) -> list[str]:
+    """Minute ``n``: two mail programs behind one NAT address (a phone and a laptop with
+    the same stale password) on overlapping submission connections, each trying it by
+    PLAIN, then by LOGIN, with PAM's and Dovecot's lines as :func:`smtp_tries`. The phone's
+    connection ends during the laptop's: before PAM's line of its LOGIN try (``late``),
+    else between that line and Postfix's."""
+    phone = f"mx postfix/submission/smtpd[{800 + 2 * n}]"
+    laptop = f"mx postfix/submission/smtpd[{801 + 2 * n}]"
+    timed = [
+        (0, f"{phone}: connect from unknown[{IP}]"),
+        (1, f"{laptop}: connect from unknown[{IP}]"),
+    ]
+    tries = [
+        (2, phone, "PLAIN"),
+        (5, laptop, "PLAIN"),
+        (8, phone, "LOGIN"),
+        (12 if late else 10, laptop, "LOGIN"),
+    ]
+    for second, smtpd, mechanism in tries:
+        if pam:
+            timed.append(
+                (
+                    second,
+                    f"mx auth: pam_unix(dovecot:auth): authentication failure; logname= uid=0 euid=0 tty=dovecot ruser=bob rhost={IP}  user=bob",
+                )
+            )
+        if pam and verbose:
+            timed.append(
+                (
+                    second + 2,
+                    f"mx dovecot: auth-worker(1234): pam(bob,{IP}): pam_authenticate() failed: Authentication failure (Password mismatch?)",
+                )
+            )
+        timed.append(
+            (
+                second + 2,
+                f"{smtpd}: warning: unknown[{IP}]: SASL {mechanism} authentication failed: (reason unavailable), sasl_username=bob",
+            )
+        )
+    for second, smtpd in ((11, phone), (16, laptop)):
+        timed.append(
+            (second, f"{smtpd}: disconnect from unknown[{IP}] ehlo=1 auth=0/2 quit=1 commands=2/4")
+        )
+    timed.sort(key=lambda line: line[0])  # one log, in time order
+    return [f"Nov 28 10:{n:02d}:{second:02d} {text}" for second, text in timed]
+
+
+@LAYOUTS
+@pytest.mark.parametrize("late", [True, False], ids=["after-the-end", "across-the-end"])
+def test_a_fallback_behind_nat_is_one_attempt_while_another_connection_of_the_address_ends(
+    run: Runner, log_file: Callable[[str], str], pam: bool, verbose: bool, late: bool
+) -> None:
+    # Two wrong passwords a minute, as Postfix's lines alone tell. When the phone's
+    # connection ended, the address was forgotten (or PAM's line of the laptop's LOGIN
+    # try, waiting for Postfix's, counted then): the laptop's fallback counted too.
+    lines = [line for n in range(4) for line in office_behind_nat(n, pam, verbose, late)]
+    found = attacker(run, log_file("\n".join(lines) + "\n"))
+    assert found["failures"] == 8
+    assert found["users"] == ["bob"]

@@ -348,3 +348,26 @@ Nov 29 11:00:06 mx postfix/submission/smtpd[5100]: warning: unknown[203.0.113.66
 Nov 29 11:00:07 mx postfix/submission/smtpd[5100]: disconnect from unknown[203.0.113.66] ehlo=1 auth=0/2 quit=1 commands=2/4
 """
     assert counted(log) == {BOT: 2}
+
+
+def test_postfix_through_dovecot_23_fallbacks_behind_one_nat_address_are_one_guess_each() -> None:
+    # Two mail programs of one office behind one NAT address, each retrying the stale
+    # password by LOGIN after PLAIN, on overlapping connections: when the first one
+    # ended, the address was forgotten, and the 2.3 auth line of the second one's LOGIN
+    # try counted (12 for 8, as if 3 wrong passwords a minute).
+    log = "\n".join(
+        sorted(
+            (
+                line
+                for n in range(4)
+                for start, pid in ((60 * n, 4200 + 2 * n), (60 * n + 1, 4201 + 2 * n))
+                for line in postfix_session_23(
+                    PHONE, FRANK, start, pid, ["PLAIN", "LOGIN"]
+                ).splitlines()
+            ),
+            key=lambda line: line[:15],
+        )
+    )
+    without = "\n".join(line for line in log.splitlines() if "dovecot: auth:" not in line)
+    assert failures(without) == {PHONE: 8}
+    assert failures(log) == {PHONE: 8}

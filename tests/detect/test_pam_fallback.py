@@ -139,3 +139,85 @@ def test_the_window_is_the_sessions_one() -> None:
     from mailwarden.detect.sessions import DEFER_WINDOW
 
     assert DEFER_WINDOW == WINDOW
+
+
+NAT = "203.0.113.7"
+
+
+def in_time_order(lines: list[str]) -> list[str]:
+    """One log: the lines by their stamps (those of one second in the order given)."""
+    return sorted(lines, key=lambda line: line[:15])
+
+
+def nat_try(t: int, pid: int, mechanism: str, with_pam: bool = True) -> list[str]:
+    """One try of a client at ``NAT`` on smtpd ``pid``: PAM's line, Postfix's 2 s later."""
+    return [pam(t, ip=NAT)] * with_pam + [sasl(t + 2, pid, mechanism, ip=NAT)]
+
+
+def connect(t: int, pid: int) -> str:
+    return smtpd(t, pid, f"connect from unknown[{NAT}]")
+
+
+def test_two_phones_behind_one_nat_address_ban_no_sooner_with_pam_s_lines() -> None:
+    # A phone and a laptop of one office, one NAT address, the same stale password: each
+    # tries it by PLAIN, then by LOGIN, on connections that overlap. Two wrong passwords,
+    # below the fast brute-force threshold (3 within a minute). When the phone's
+    # connection ended the address was forgotten: PAM's line of the laptop's LOGIN try
+    # counted at once, 3 in all, and the office was banned.
+    for with_pam in (False, True):
+        lines = in_time_order(
+            [
+                connect(0, 801),
+                connect(1, 802),
+                *nat_try(2, 801, "PLAIN", with_pam),
+                *nat_try(5, 802, "PLAIN", with_pam),
+                *nat_try(8, 801, "LOGIN", with_pam),
+                disconnect(11, 801, 2, ip=NAT),
+                *nat_try(12, 802, "LOGIN", with_pam),
+                disconnect(15, 802, 2, ip=NAT),
+            ]
+        )
+        detector = Detector(keep_history=False)
+        bans = [
+            d for e in events_from(lines) for d in detector.feed(e) if d.recommendation == "ban"
+        ]
+        detector.close()
+        assert bans == [], with_pam
+        assert detector.stats["failures_counted"] == 2, with_pam
+
+
+def test_a_parallel_connection_ending_leaves_the_retry_waiting() -> None:
+    # A bot's second connection from the address, without AUTH, ends between PAM's line
+    # of the first connection's LOGIN try and Postfix's: that try is still the fallback
+    # it is, one wrong password in all (the ending released PAM's line: two).
+    lines = [
+        connect(0, 801),
+        *nat_try(1, 801, "PLAIN"),
+        connect(3, 802),
+        pam(4, ip=NAT),
+        smtpd(4, 802, f"disconnect from unknown[{NAT}] ehlo=1 quit=1 commands=2"),
+        sasl(6, 801, "LOGIN", ip=NAT),
+        disconnect(7, 801, 2, ip=NAT),
+    ]
+    assert counted_after_each(lines)[-1] == (lines[-1], 1)
+
+
+def test_a_try_the_client_left_still_counts_while_another_connection_is_open() -> None:
+    # The phone's second try is told by PAM's line alone (it hung up in the failure
+    # delay); the laptop's LOGIN fallback after it is no guess: 3 wrong passwords (the
+    # phone's two, the laptop's one), also when the phone's line waits for the laptop's
+    # connection to end (it gave 4).
+    lines = in_time_order(
+        [
+            connect(0, 801),
+            connect(1, 802),
+            *nat_try(2, 801, "PLAIN"),
+            *nat_try(5, 802, "PLAIN"),
+            pam(8, ip=NAT),
+            smtpd(9, 801, f"lost connection after AUTH from unknown[{NAT}]"),
+            smtpd(9, 801, f"disconnect from unknown[{NAT}] ehlo=1 auth=0/2 commands=1/3"),
+            *nat_try(11, 802, "LOGIN"),
+            disconnect(14, 802, 2, ip=NAT),
+        ]
+    )
+    assert counted_after_each(lines)[-1] == (lines[-1], 3)

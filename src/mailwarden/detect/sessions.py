@@ -28,8 +28,9 @@ an smtpd session of the address that had a SASL failure within :data:`FALLBACK_W
 open, PAM's line may be that client's next try, and counts nothing yet (it is *deferred*,
 :meth:`SessionTracker._defer`). Postfix's line of the attempt, a few seconds later (after
 the failure delays), counts it, or not when it is a fallback, as without PAM's lines. A
-deferred line no later line of the address took counts, with a credit, when an smtpd
-session of the address ends or :data:`DEFER_WINDOW` after it
+deferred line no later line of the address took counts, with a credit, when the last such
+smtpd session of the address ends (one client behind NAT, or a bot's parallel connections,
+may have several) or :data:`DEFER_WINDOW` after it
 (:attr:`SessionTracker.released`: the caller counts it then). A connection's first try,
 and every try outside such a session (IMAP, PAM's lines alone), counts at PAM's line.
 
@@ -404,6 +405,19 @@ class _Run:
         self._fallbacks = 0
 
 
+class _Failing:
+    """The open smtpd sessions of one address that had a SASL failure (their keys, at
+    most :data:`MAX_CREDITS_PER_ADDRESS`), and when the latest failure was: while one is
+    open, a PAM (or Dovecot 2.3) line of the address may be its next try
+    (:meth:`SessionTracker._defer`)."""
+
+    __slots__ = ("keys", "last")
+
+    def __init__(self, when: float) -> None:
+        self.last = when
+        self.keys: set[SessionKey] = set()
+
+
 class SessionTracker:
     """Joins events into sessions and counts each AUTH attempt once.
 
@@ -451,9 +465,9 @@ class SessionTracker:
         """PAM's own failure lines not yet followed by Dovecot's line of the same attempt:
         (time, case-folded user) by address (:meth:`_same_as_pam`)."""
         self.same_as_pam = False
-        self._smtpd_ips: dict[str, float] = {}
-        """Addresses whose open smtpd session had a SASL failure, and when the latest was
-        (:meth:`_defer`)."""
+        self._smtpd_ips: dict[str, _Failing] = {}
+        """Addresses whose open smtpd sessions had a SASL failure: which, and when the
+        latest was (:meth:`_defer`)."""
         self._deferred: dict[str, list[tuple[float, Event]]] = {}
         """PAM lines waiting for Postfix's line of their attempt, by address (:meth:`_defer`)."""
         self._release_at = float("inf")
@@ -638,7 +652,7 @@ class SessionTracker:
         if session._pending_step:
             self._finish_login(session)
         if self._smtpd_ips or self._deferred:
-            self._left(ip or session.ip)
+            self._left(ip or session.ip, key)
         return session, new
 
     def interruption(self, event: Event) -> tuple[Session | None, int]:
@@ -690,7 +704,7 @@ class SessionTracker:
         if user is not None:
             session.users.append(user)
         _fallback(session, event)  # the first is a guess; its mechanism is remembered
-        self._sasl_failed(event.ip or session.ip, when)
+        self._sasl_failed(event.ip or session.ip, when, key)
         if self._credits or self._deferred:
             attempts -= self._take_credit(event.ip or session.ip, when, attempts)
         session.failures = attempts
@@ -717,7 +731,7 @@ class SessionTracker:
             session.attempts_seen += attempts
             session.add_user(event.user)
             if etype is _T.AUTH_FAILURE:
-                self._sasl_failed(event.ip or session.ip, when)
+                self._sasl_failed(event.ip or session.ip, when, key)
                 if attempts == 1 and _fallback(session, event):
                     # The same password again, by another mechanism; a Dovecot auth line
                     # of this attempt (its credit) was accounted for it already, or PAM's
@@ -741,7 +755,7 @@ class SessionTracker:
             del self.open[key]
             self._close(session, "disconnect", event)
             if self._smtpd_ips or self._deferred:
-                self._left(event.ip or session.ip)
+                self._left(event.ip or session.ip, key)
         elif etype in _INTERRUPTIONS:
             if _after_auth(event):
                 # The client left in the middle of an AUTH exchange: the statistics count
@@ -761,7 +775,7 @@ class SessionTracker:
         if self._peers:
             self._peers.pop(key, None)
         if self._smtpd_ips or self._deferred:
-            self._left(event.ip)
+            self._left(event.ip, key)
         detail = event.detail
         if detail is None:
             return 0
@@ -986,31 +1000,45 @@ class SessionTracker:
 
     # -- PAM lines deferred for Postfix's line of their attempt ------------------------
 
-    def _sasl_failed(self, ip: str | None, when: float) -> None:
-        """A SASL failure in an smtpd session of ``ip``: the next tries of the session
-        may be the same password by another mechanism (for :meth:`_defer`)."""
+    def _sasl_failed(self, ip: str | None, when: float, key: SessionKey) -> None:
+        """A SASL failure in the smtpd session ``key`` of ``ip``: the next tries of the
+        session may be the same password by another mechanism (for :meth:`_defer`)."""
         if ip is None:
             return
         ips = self._smtpd_ips
-        if ip not in ips and len(ips) >= self.max_open:
-            self._forget_oldest(ips)
-        ips[ip] = when
+        failing = ips.get(ip)
+        if failing is None:
+            if len(ips) >= self.max_open:
+                self._forget_oldest(ips)
+            failing = ips[ip] = _Failing(when)
+        failing.last = when
+        keys = failing.keys
+        if len(keys) < MAX_CREDITS_PER_ADDRESS:
+            keys.add(key)
 
     def _sasl_retry(self, ip: str, when: float) -> bool:
         """Whether an attempt of ``ip`` at ``when`` may be a retry in an smtpd session
-        that failed before: one of the address failed within :data:`FALLBACK_WINDOW`
-        and has not ended since."""
-        last = self._smtpd_ips.get(ip)
-        return last is not None and when - last <= FALLBACK_WINDOW
+        that failed before: one of the address failed within :data:`FALLBACK_WINDOW`,
+        and one that failed has not ended since."""
+        failing = self._smtpd_ips.get(ip)
+        return failing is not None and when - failing.last <= FALLBACK_WINDOW
 
-    def _left(self, ip: str | None) -> None:
-        """An smtpd session of ``ip`` ended: PAM lines of the address still deferred are
-        of attempts no line of that session told (the client left during the failure
-        delay), or not Postfix's: they count now (:meth:`_release`)."""
+    def _left(self, ip: str | None, key: SessionKey) -> None:
+        """The smtpd session ``key`` of ``ip`` ended. While another one of the address
+        that failed is open (NAT, a bot's parallel connections), its next tries may still
+        be fallbacks, and the deferred lines its own: they wait. Else PAM lines of the
+        address still deferred are of attempts no line of the sessions told (the client
+        left during the failure delay), or not Postfix's: they count now
+        (:meth:`_release`)."""
         if ip is None:
             return
-        if self._smtpd_ips:
-            self._smtpd_ips.pop(ip, None)
+        failing = self._smtpd_ips.get(ip) if self._smtpd_ips else None
+        if failing is not None:
+            keys = failing.keys
+            keys.discard(key)
+            if keys:
+                return
+            del self._smtpd_ips[ip]
         if self._deferred and ip in self._deferred:
             self._release(ip)
 
@@ -1021,7 +1049,7 @@ class SessionTracker:
         (PLAIN, then LOGIN, of one password). The attempt waits for a line of it
         (:meth:`_take_credit`: Postfix's, the login process's or a Dovecot auth line with
         a session id), which then counts it as it would without PAM's line; untaken, it
-        counts when a session of the address ends or after :data:`DEFER_WINDOW`
+        counts when the last such session of the address ends or after :data:`DEFER_WINDOW`
         (:meth:`_release`), as PAM's line counted before. At most ``max_open`` addresses
         and :data:`MAX_CREDITS_PER_ADDRESS` lines each: the ones pushed out count."""
         deferred = self._deferred
@@ -1239,7 +1267,8 @@ class SessionTracker:
             self._release_due(now)
         if self._smtpd_ips:
             retry_since = now - FALLBACK_WINDOW
-            for ip in [ip for ip, last in self._smtpd_ips.items() if last < retry_since]:
+            ips = self._smtpd_ips
+            for ip in [ip for ip, failing in ips.items() if failing.last < retry_since]:
                 del self._smtpd_ips[ip]
         if self._credits:
             credit_since = now - CREDIT_WINDOW
