@@ -465,6 +465,12 @@ class SessionTracker:
         """PAM's own failure lines not yet followed by Dovecot's line of the same attempt:
         (time, case-folded user) by address (:meth:`_same_as_pam`)."""
         self.same_as_pam = False
+        """The event just fed is Dovecot's line of an attempt PAM's own line counted
+        (explain says so); the caller clears it."""
+        self.fell_back = False
+        """The event just fed counted nothing because it is a mechanism fallback (the
+        password just refused, tried by another mechanism: :func:`_fell_back`); explain
+        says so, the caller clears it."""
         self._smtpd_ips: dict[str, _Failing] = {}
         """Addresses whose open smtpd sessions had a SASL failure: which, and when the
         latest was (:meth:`_defer`)."""
@@ -480,8 +486,6 @@ class SessionTracker:
         """Attempts of the Dovecot login line just fed that auth-process lines without a
         session id (2.2's, PAM's) counted before it (explain says so); the caller clears
         it."""
-        """The event just fed is Dovecot's line of an attempt PAM's own line counted
-        (explain says so); the caller clears it."""
         self._last_time: datetime | None = None
         self._last_seconds = 0.0
         self._fed = 0
@@ -736,6 +740,7 @@ class SessionTracker:
                     # The same password again, by another mechanism; a Dovecot auth line
                     # of this attempt (its credit) was accounted for it already, or PAM's
                     # line of it waits, deferred: it is no guess either.
+                    self.fell_back = True
                     if self._credits or self._deferred:
                         self._take_credit(event.ip or session.ip, when, 1)
                     return session, 0
@@ -838,15 +843,21 @@ class SessionTracker:
                     if self._deferred and self._take_deferred(event.ip, 1):
                         # PAM's line of this attempt waits, deferred: this line counts it
                         # (the password just refused by another mechanism: not a guess).
-                        new = 0 if _dovecot_fallback(session, event) else 1
+                        new = 1
+                        if _dovecot_fallback(session, event):
+                            self.fell_back = True
+                            new = 0
                     else:
                         # PAM's own line counted this attempt, and left a credit for the
                         # login line: this session's closing line accounts it instead.
                         self._take_credit(event.ip, when, 1)
                         new = 0
                 else:
-                    # The password just refused, tried by another mechanism: not a guess.
-                    new = 0 if _dovecot_fallback(session, event) else attempts
+                    new = attempts
+                    if _dovecot_fallback(session, event):
+                        # The password just refused, tried by another mechanism: not a guess.
+                        self.fell_back = True
+                        new = 0
             session.failures += new
         elif etype in (_T.AUTH_ABORTED, _T.AUTH_UNAVAILABLE):
             session.attempts_seen += max(1, event.attempts)
@@ -900,7 +911,10 @@ class SessionTracker:
             # The credit stands for this attempt also when it is no guess: the line of
             # Postfix (or of the login process) for it then counts nothing either.
             self._add_credit(event.ip, when, attempts)
-            return 0 if fell_back else attempts
+            if fell_back:
+                self.fell_back = True
+                return 0
+            return attempts
         return attempts - self._take_credit(event.ip, when, attempts)
 
     def _loose_fallback(self, event: Event, ip: str, when: float) -> bool:

@@ -87,6 +87,15 @@ class SessionState:
     same_as_pam: bool = False
     """The entry being described is Dovecot's auth-process line of an attempt that PAM's
     own line (pam_unix) told before it (the session layer paired them)."""
+    fell_back: bool = False
+    """The entry being described is a failed try the session layer took for a mechanism
+    fallback (the password just refused, tried by another mechanism): it counted nothing."""
+    failed_by: dict[str, str] = field(default_factory=dict)
+    """The mechanism of each account's latest failed try in this session (case-folded,
+    escaped name), for the mechanism a fallback came from."""
+    fallback_told: bool = False
+    """A Dovecot auth-process line has just told a fallback that Postfix's line of the
+    same try has not repeated yet."""
 
     def hides(self, cred: Credential) -> bool:
         """Is ``cred``'s password perhaps a real user's (shown not even masked)?"""
@@ -408,34 +417,44 @@ def _auth_failure(event: Event, state: SessionState) -> Note:
     state.final_reply_after_auth = True
     if summary and max(state.failures_told, state.credited) >= event.attempts:
         return _summary_of_told(event.attempts)
+    mech = escape_text(event.mechanism) if event.mechanism else None
+    user = escape_text(event.user) if event.user else None
+    previous = None if summary else _failed_by(state, user, mech)
     if event.session is None and is_auth_process(event):
         state.checked_by_dovecot += max(1, event.attempts)
     elif state.checked_by_dovecot and (event.record.program or "").endswith("smtpd"):
         state.checked_by_dovecot -= 1
-        return Note(
-            "auth_failure:postfix_of_dovecot",
-            _(
-                "Postfix's line of the failed login above: Dovecot checked the password "
-                "(its “auth:” line) and Postfix refused the client. The same attempt, not "
-                "another one."
-            ),
-            _("Postfix's line of the same failed login as above."),
+        text = _(
+            "Postfix's line of the failed login above: Dovecot checked the password "
+            "(its “auth:” line) and Postfix refused the client. The same attempt, not "
+            "another one."
         )
+        short = _("Postfix's line of the same failed login as above.")
+        if state.fell_back and not state.fallback_told:
+            # Dovecot's line above could not tell (2.3's names no mechanism): this can.
+            more, tail = _fallback_sentences(mech, previous)
+            return Note(
+                "auth_failure:postfix_of_dovecot_fell_back",
+                f"{text} {more}",
+                f"{short} {tail}",
+            )
+        state.fallback_told = False
+        return Note("auth_failure:postfix_of_dovecot", text, short)
     if not summary:
         state.failures_told += max(1, event.attempts)
     if is_pam_unix(event):
         return _pam_unix_failure(event)
     if state.same_as_pam and is_auth_process(event):
-        return Note(
-            "auth_failure:same_as_pam",
-            _(
-                "Dovecot's own line of the failed login that PAM logged above (its "
-                "pam_unix line): the same attempt, not another one."
-            ),
-            _("Dovecot's line of the same failed login as PAM's above."),
+        text = _(
+            "Dovecot's own line of the failed login that PAM logged above (its "
+            "pam_unix line): the same attempt, not another one."
         )
-    mech = escape_text(event.mechanism) if event.mechanism else None
-    user = escape_text(event.user) if event.user else None
+        short = _("Dovecot's line of the same failed login as PAM's above.")
+        if state.fell_back:
+            # PAM's line above names no mechanism: this one tells the fallback.
+            more, tail = _fallback_sentences(mech, previous)
+            return Note("auth_failure:same_as_pam_fell_back", f"{text} {more}", f"{short} {tail}")
+        return Note("auth_failure:same_as_pam", text, short)
     if user is None and state.credentials:
         user = state.credentials[-1].user
     if user:
@@ -444,6 +463,11 @@ def _auth_failure(event: Event, state: SessionState) -> Note:
         else:
             text = _("A login failed: method {mech}, account {user}.").format(mech=mech, user=user)
         short = _("Another failed login: {user}.").format(user=user)
+        if state.fell_back and not summary:
+            more, short = _fallback_sentences(mech, previous)
+            # Postfix's line of this try, next, need not say it again.
+            state.fallback_told = event.session is None and is_auth_process(event)
+            return Note("auth_failure:fell_back", f"{text} {more}", short)
     else:
         if mech is None:
             text = _("A login failed.")
@@ -468,6 +492,42 @@ def _auth_failure(event: Event, state: SessionState) -> Note:
             text += " " + _("The line stands for {n} attempts.").format(n=event.attempts)
         text += " " + _failure_reason(event.reason)
     return Note("auth_failure", text, short)
+
+
+def _failed_by(state: SessionState, user: str | None, mech: str | None) -> str | None:
+    """The mechanism of ``user``'s failed try before this one (by ``mech``) in the session,
+    when it named one; notes this one's."""
+    if user is None:
+        return None
+    key = user.casefold()
+    previous = state.failed_by.get(key)
+    if mech is not None:
+        state.failed_by[key] = mech
+    return previous
+
+
+def _fallback_sentences(mech: str | None, previous: str | None) -> tuple[str, str]:
+    """What a mechanism fallback is (the long sentence and the short one): the password
+    the server just refused, tried again by the client's next mechanism."""
+    if mech is not None and previous is not None and mech != previous:
+        return (
+            _(
+                "The same account failed just before in this connection, by {previous}: a "
+                "mail program falling back from {previous} to {mech} with the password "
+                "that was refused, not a new guess. mailwarden does not count it again."
+            ).format(previous=previous, mech=mech),
+            _("The same guess again, by {mech} after {previous}: not counted again.").format(
+                previous=previous, mech=mech
+            ),
+        )
+    return (
+        _(
+            "The same account failed just before in this connection, by another login "
+            "method: a mail program trying the password that was refused by its next "
+            "method, not a new guess. mailwarden does not count it again."
+        ),
+        _("The same guess again, by another login method: not counted again."),
+    )
 
 
 def _pam_unix_failure(event: Event) -> Note:

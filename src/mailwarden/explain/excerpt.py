@@ -79,6 +79,9 @@ class _Item:
     """Its place in the input."""
     same_as_pam: bool = False
     """Dovecot's auth-process line of an attempt PAM's own line told before it."""
+    fell_back: bool = False
+    """A failed try the session layer counted nothing for: a mechanism fallback (the
+    password just refused, tried by another mechanism)."""
     credited: int = 0
     """Attempts of a Dovecot login line that auth-process lines without a session id
     told before it."""
@@ -160,6 +163,9 @@ class _Reader:
                 if tracker.same_as_pam:
                     item.same_as_pam = True
                     tracker.same_as_pam = False
+                if tracker.fell_back:
+                    item.fell_back = True
+                    tracker.fell_back = False
                 if tracker.credited:
                     item.credited += tracker.credited
                     tracker.credited = 0
@@ -489,6 +495,7 @@ def _entries(
     for item in group.items:
         notes: list[Note] = []
         state.same_as_pam = item.same_as_pam
+        state.fell_back = item.fell_back
         state.credited = item.credited
         for event in item.events:
             note = describe(event, state, item.decoded)
