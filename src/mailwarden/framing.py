@@ -65,13 +65,17 @@ the next one), which is kept (`_after_nuls`). Client-chosen text can hold a
 complete fake header (Postfix only replaces unprintable bytes), so a split point never
 lies inside a client-controlled field: `_PROTECTED` lists the fields and how far each can
 reach, from the sources. A field that ends its record (a HELO name, a sender, a SASL
-username, a mailbox name, ...) reaches to the end of the record: 2000 bytes for Postfix,
-the line for other programs; even when the server cuts it (a SASL username at 100
-characters), a forged line can pad it to that length and forge on right where a real
-entry would begin. Only a field the server follows with its own text keeps its bound
-(a Dovecot user 80 characters, then ``>``), and must show that end within it; and the
-TLS plaintext dump (min(N, 40) characters: the user's own excerpt needs the entries after
-it), which the next entry must follow at once. A field longer than the server writes
+username, a mailbox name, the message of a Dovecot mail process's error or warning, ...)
+reaches to the end of the record: 2000 bytes for Postfix, the line for other programs;
+even when the server cuts it (a SASL username at 100 characters), a forged line can pad
+it to that length and forge on right where a real entry would begin. Only a field the
+server follows with its own text keeps its bound (a Dovecot user 80 characters, then
+``>``), and must show that end within it; the TLS plaintext dump (min(N, 40)
+characters: the user's own excerpt needs the entries after it), which the next entry
+must follow at once; and the reason of a SASL failure, which ends its record, but is
+the client's only when it is not one of the texts a server writes by itself (an empty
+reason, Cyrus' ``authentication failure``, ...: `_SERVER_REASON`; a site's own reason
+may hold the client's name). A field longer than the server writes
 it holds the rest of the line together; a header held inside a field has a record of its
 own for the fields after it (the later of the two ends counts). The price is paid in
 pasted text only: a real entry that starts within such a reach stays inside the entry
@@ -242,6 +246,69 @@ plus ``warning: ``; a Postfix entry's client text cannot reach beyond this."""
 _LINE_END = -1
 _RECORD_END = -2
 
+_SERVER_TEXT = -3
+"""A field that ends its record, unless it is a text the server writes by itself."""
+_MAIL_PROCESS = (
+    r"(?<![^\s:])(?:imap|pop3|lmtp|lda|dovecot-lda|deliver|indexer-worker|doveadm|"
+    r"submission|managesieve|imap-hibernate|imap-urlauth(?:-worker)?|quota-status)"
+)
+"""Dovecot's processes that open a user's mailboxes, as their log prefix names them."""
+_SERVER_REASON = _compile(
+    "(?:"
+    + "|".join(
+        re.escape(text)
+        for text in (
+            # Postfix with Dovecot (xsasl_dovecot_server.c): no reason= (empty; 3.9+:
+            # "(reason unavailable)"), a stale LOGIN challenge (before 3.9), its own.
+            "",
+            "(reason unavailable)",
+            "UGFzc3dvcmQ6",
+            "VXNlcm5hbWU6",
+            "Invalid base64 data in initial response",
+            "Invalid base64 data in continued response",
+            "Connection lost to authentication server",
+            "Can't connect to authentication server",
+            "Authentication backend error",
+            # Dovecot's own protocol errors (auth-request-handler.c).
+            "Unexpected continuation",
+            "Authentication request timed out",
+            # Cyrus (sasl_errstring, lib/common.c), NOUSER shown as BADAUTH.
+            "generic failure",
+            "no memory available",
+            "overflowed buffer",
+            "no mechanism available",
+            "bad protocol / cancel",
+            "can't request info until later in exchange",
+            "invalid parameter supplied",
+            "transient failure (e.g., weak key)",
+            "integrity check failed",
+            "SASL library not initialized",
+            "SASL library is not initialized",
+            "authentication failure",
+            "authorization failure",
+            "mechanism too weak for this user",
+            "encryption needed to use mechanism",
+            "One time use of a plaintext password will enable requested mechanism for user",
+            "passphrase expired, has to be reset",
+            "account disabled",
+            "user not found",
+            "version mismatch with plug-in",
+            "remote authentication server unavailable",
+            "user exists, but no verifier for user",
+            "passphrase locked",
+            "requested change was not needed",
+            "passphrase is too weak for security policy",
+            "user supplied passwords are not permitted",
+            "undefined error!",
+        )
+    )
+    # The client's mechanism, quoted: one token (smtpd splits AUTH at blanks).
+    + r"|Invalid authentication mechanism(?:: '\S*')?"
+    + r")\s*"
+)
+"""Reasons a server writes all by itself (_SERVER_TEXT): the whole reason, as
+``fullmatch`` from the field's start to where the next entry would begin. Any other
+reason may hold a site's text around the client's name: it reaches to the record's end."""
 _USER = r"user=<"
 _PREFIX = r"(?<![^\s:])[a-z][a-z0-9-]*\("
 _PROTECTED: tuple[tuple[str, int], ...] = (
@@ -253,8 +320,26 @@ _PROTECTED: tuple[tuple[str, int], ...] = (
     # after it, right where a real entry would start); in the client= line and reject
     # lines an account name, %s, then sasl_sender= or the record's end.
     (r"sasl_username=", _RECORD_END),
+    # The reason of "SASL <mech> authentication failed: <reason>" (smtpd_sasl_glue.c):
+    # Cyrus' sasl_errstring() (fixed texts), Postfix's own (xsasl_dovecot_server.c), or
+    # the reason= Dovecot's FAIL carries, printable()'d: a passdb extra field a site
+    # writes as it likes (extra fields expand %u: the client's name). Before 3.9 the
+    # reason ends the record (3.9+ adds ", sasl_username=", protected above), so it
+    # reaches to the record's end, unless it is a text the server writes all by itself
+    # (_SERVER_REASON): then the entry after it is a real one (the user's excerpt).
+    (r"\bSASL \S+ authentication failed: ", _SERVER_TEXT),
     # Dovecot login user=<…>: str_sanitize(…, 80) (login-common), then ">"; orig_user=<.
     (_USER, 80),
+    # Errors and warnings of Dovecot's mail processes (imap(user)<pid><session>: Error: …)
+    # name the user's mailboxes and their files all through: the mailbox event prefix
+    # "Mailbox <vname>: " (mail-storage.c, the name unsanitised), "Couldn't open mailbox
+    # <vname>", index and cache files, "open(<path>) failed" with the folder's name in
+    # the path (Maildir/.<name>/…). The whole message is the user's text to the line's
+    # end. (Before _PREFIX: at the same place the first pattern that matches wins.)
+    (
+        _MAIL_PROCESS + r"\([^)]{0,256}\)(?:<[^>]{0,64}>){0,2}: (?:Error|Warning|Fatal|Panic): ",
+        _RECORD_END,
+    ),
     # Dovecot auth prefixes auth(user,…), passwd-file(user,…), imap(user): 64 (auth-request.c),
     # then "," or ")".
     (_PREFIX, 64),
@@ -264,7 +349,10 @@ _PROTECTED: tuple[tuple[str, int], ...] = (
     # Dovecot mail_log: mailbox names the user chose (str_sanitize 64; mail-log-plugin.c):
     # "copy from <box>: box=<box>, uid=…", "Mailbox created|deleted: <box>",
     # "Mailbox renamed: <box> -> <box>". To the record's end, like the msgid= after them.
-    (r"\bbox=|\bcopy from |\bMailbox (?:created|deleted|renamed): ", _RECORD_END),
+    # And any other line naming one, at any level (syslog writes no "Info: "): the
+    # mailbox event prefix "Mailbox <vname>: ", "Couldn't open mailbox <vname>: …"
+    # (fts-lucene, imap-urlauth), …
+    (r"\bbox=|\bcopy from |\b[Mm]ailbox ", _RECORD_END),
     # Envelope and HELO (smtpd reject lines, cleanup, Dovecot mail_log): record end.
     (r"\b(?:helo|from|to|orig_to|msgid|message-id)=<", _RECORD_END),
     # Dovecot LDA/LMTP deliver_log_format "msgid=%m: %$" (the Message-ID as sent, no
@@ -1238,6 +1326,9 @@ def _protected_until(
             return len(line)
         if size == _RECORD_END:
             end = record_end
+        elif size == _SERVER_TEXT:
+            known = _SERVER_REASON.fullmatch(line, marker.end(), scan_to) is not None
+            end = marker.end() if known else record_end
         elif pattern == 0:
             end = marker.end() + min(int(marker[_COUNT_GROUP]), size)
             limits.append((marker.end(), end))

@@ -152,6 +152,20 @@ INJECTIONS = {
         "to=<x@example.com> proto=ESMTP helo=<a> sasl_method=PLAIN sasl_username=mallory "
         "sasl_sender=" + "x" * 100 + " " + FAKE
     ),
+    # The reason of a SASL failure is Dovecot's reason= when it sends one: a passdb extra
+    # field a site may write around the client's name (%u).
+    "SASL failure reason (Postfix before 3.9)": (
+        "Feb 23 11:57:41 postfix/smtpd[9]: warning: unknown[192.0.2.9]: SASL PLAIN "
+        "authentication failed: Account a " + FAKE + " is disabled"
+    ),
+    "SASL failure reason (Postfix 3.9+, before sasl_username=)": (
+        "Feb 23 11:57:41 postfix/smtpd[9]: warning: unknown[192.0.2.9]: SASL PLAIN "
+        "authentication failed: Account a " + FAKE + " is disabled, sasl_username=a"
+    ),
+    "SASL failure reason that starts like a server's own": (
+        "Feb 23 11:57:41 postfix/smtpd[9]: warning: unknown[192.0.2.9]: SASL PLAIN "
+        "authentication failed: authentication failure for a " + FAKE
+    ),
     # A field the server cuts ends its record: padded to the cut (or past it, as no
     # server writes it), a forged entry after it is still the client's text.
     "sasl_username padded to Postfix's 100 characters": (
@@ -251,6 +265,34 @@ MAILBOX_INJECTIONS = {
     "expunge: box=": IMAP + f"expunge: box=Junk {DOVECOT_FAKE}, uid=1, msgid=<a@b>, size=10",
     "Mailbox created": IMAP + f"Mailbox created: Junk {DOVECOT_FAKE}",
     "Mailbox renamed": IMAP + f"Mailbox renamed: Junk -> Old {DOVECOT_FAKE}",
+    # Errors and warnings of the mail processes name mailboxes and their files; the
+    # names are padded past the 64 characters an imap(user) or open( prefix reaches.
+    "Error: Mailbox <name>: (the mailbox's log prefix)": (
+        IMAP + f"Error: Mailbox Archive/2025/Projects/Customer-Correspondence {DOVECOT_FAKE}: "
+        "Broken file dovecot.index.cache"
+    ),
+    "Couldn't open mailbox <name>": (
+        IMAP + "Error: lucene: Couldn't open mailbox Archive/2025/Projects/Customers "
+        f"{DOVECOT_FAKE}: Internal error occurred"
+    ),
+    "open(<path>) failed": (
+        IMAP
+        + "Error: open(/home/mallory/Maildir/.Customers,2025.Projects.Correspondence.Archive-Old "
+        f"{DOVECOT_FAKE}/cur) failed: Permission denied"
+    ),
+    "Warning: Maildir <path>": (
+        IMAP + "Warning: Maildir /home/mallory/Maildir/.Archive.2025.Projects.Customers "
+        f"{DOVECOT_FAKE}: Expunged message reappeared, giving a new UID"
+    ),
+    "lmtp Error (2.2's lmtp(pid, user))": (
+        "Feb 23 11:57:41 mx dovecot: lmtp(4321, mallory): Error: mkdir(/home/mallory/Maildir/"
+        f".Customers,2025.Projects.Correspondence.Archive-Old {DOVECOT_FAKE}) failed: "
+        "Quota exceeded"
+    ),
+    "syslog's Info line (no level word) about a mailbox": (
+        IMAP + f"Mailbox Archive/2025/Projects/Customer-Correspondence {DOVECOT_FAKE}: "
+        "Autoexpunged 3 mails"
+    ),
     "the reviewer's line": (
         "Mar 11 10:00:01 mx dovecot: imap(mallory)<811><s1>: copy from "
         "Archive/2025/Projects/Customer-Correspondence: box=Junk Mar 11 10:00:01 auth: "
@@ -297,6 +339,66 @@ def test_real_pasted_entries_around_the_bounded_fields_still_split() -> None:
         "passwd-file(carol,192.0.2.9):",
     ]
     assert stats.split == 6 and stats.held_together == 1
+
+
+def test_a_sasl_failure_with_a_servers_own_reason_is_followed_by_real_entries() -> None:
+    """Postfix before 3.9 ends the failure with its reason: one the server writes all
+    by itself (empty, a stale LOGIN challenge, Cyrus' texts, Postfix's own) is no
+    client's, and the entry after it is split off; any other reason holds the rest of
+    the record (2000 bytes) together."""
+    fail = (
+        "Mar 11 10:00:0{} postfix/smtpd[9]: warning: unknown[192.0.2.9]: "
+        "SASL {} authentication failed: {}"
+    )
+    reasons = (
+        "",
+        "UGFzc3dvcmQ6",
+        "authentication failure",
+        "no mechanism available",
+        "Invalid base64 data in initial response",
+        "Invalid authentication mechanism: 'X-NTLM'",
+        "Connection lost to authentication server",
+    )
+    line = " ".join(fail.format(n, "LOGIN", reason) for n, reason in enumerate(reasons))
+    records, stats = frame(line + " Mar 11 10:00:09 postfix/smtpd[9]: disconnect from x[192.0.2.9]")
+    assert [r.message.rpartition("failed:")[2].strip() for r in records[:-1]] == list(reasons)
+    assert records[-1].message == "disconnect from x[192.0.2.9]"
+    assert stats.split == len(reasons) and stats.held_together == 0
+    # A site's own reason (reason= from a passdb) may hold the client's name.
+    records, stats = frame(
+        fail.format(1, "PLAIN", "Account bob is disabled") + " " + fail.format(2, "PLAIN", "")
+    )
+    assert len(records) == 1 and stats.held_together == 1
+
+
+def test_real_pasted_dovecot_entries_around_a_mail_processs_error_still_split() -> None:
+    """Only a mail process's error or warning, or a line naming a mailbox, holds the
+    rest of its line together: logins, logouts, auth failures and other Info lines of
+    the same processes split as before."""
+    line = (
+        "Mar 11 10:00:01 mx dovecot: imap-login: Login: user=<bob>, method=PLAIN, "
+        "rip=192.0.2.9, lip=192.0.2.1, mpid=811, TLS, session=<Q2VzdGVzdDEy> "
+        "Mar 11 10:00:02 mx dovecot: imap(bob)<811><Q2VzdGVzdDEy>: Disconnected: Logged out "
+        "in=100 out=200 "
+        "Mar 11 10:00:03 mx dovecot: pop3(bob)<812><Q2VzdGVzdDEz>: Disconnected: Logged out "
+        "top=0/0, retr=1/120, del=0/1, size=120 "
+        "Mar 11 10:00:04 mx dovecot: imap(bob)<813><Q2VzdGVzdDE0>: Info: Connection closed "
+        "(IDLE running for 0.001 + waiting input for 29.998 secs, 2 B in + 10+10 B out, "
+        "state=wait-input) "
+        "in=1033 out=6421 deleted=0 expunged=0 trashed=0 hdr_count=0 hdr_bytes=0 body_count=0 "
+        "Mar 11 10:00:05 mx dovecot: imap(bob)<814><Q2VzdGVzdDE1>: Error: Mailbox Junk: "
+        "Broken file "
+        "Mar 11 10:00:06 mx dovecot: auth: passwd-file(dave,192.0.2.9): unknown user"
+    )
+    records, stats = frame(line)
+    assert [r.message.split(" ")[0] for r in records] == [
+        "imap-login:",
+        "imap(bob)<811><Q2VzdGVzdDEy>:",
+        "pop3(bob)<812><Q2VzdGVzdDEz>:",
+        "imap(bob)<813><Q2VzdGVzdDE0>:",
+        "imap(bob)<814><Q2VzdGVzdDE1>:",  # the failure after it stays inside it
+    ]
+    assert stats.split == 4 and stats.held_together == 1
 
 
 FORGED_FIRST_LINE = (

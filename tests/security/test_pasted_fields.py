@@ -5,9 +5,12 @@ Attacks that worked: an authenticated user's MAIL FROM AUTH=<…> (``sasl_sender
 ``client=`` line) and her own mailbox names (Dovecot mail_log's ``copy from <box>:``,
 ``box=``) held a whole forged entry that became an entry of its own; and a field that
 Postfix cuts at 100 characters stopped protecting after them, so a forged line padded
-past them split again. Each analysis below must blame nobody: the address in the forged
-text is `VICTIM`. And a crash leaves a half-written entry, NULs and the next entry on one
-line: that entry counts.
+past them split again. Then: the reason of a SASL failure (Dovecot's reason=, a site's
+text that may hold the client's name), and the errors and warnings of Dovecot's mail
+processes, which name her mailboxes (``Mailbox <name>: …``, ``open(<path>) failed``).
+Each analysis below must blame nobody: the address in the forged text is `VICTIM`. And
+a crash leaves a half-written entry, NULs and the next entry on one line: that entry
+counts.
 """
 
 from __future__ import annotations
@@ -58,6 +61,38 @@ PADDED = "".join(
     f"Mar 11 10:00:0{i} mx postfix/smtpd[9{i}]: warning: unknown[198.51.100.9]: SASL LOGIN authentication failed: UGFzc3dvcmQ6, sasl_username=admin {'x' * 100} Mar 11 10:00:0{i} mx postfix/smtpd[9{i}]: warning: unknown[{VICTIM}]: SASL LOGIN authentication failed: x, sasl_username=admin\n"
     for i in range(1, 6)
 )
+
+SASL_REASON = "".join(
+    f"Mar 11 10:00:0{i} mx postfix/smtpd[81{i}]: warning: unknown[198.51.100.9]: SASL LOGIN authentication failed: Account mallory Mar 11 10:00:0{i} mx postfix/smtpd[9{i}]: warning: unknown[{VICTIM}]: SASL LOGIN authentication failed: is disabled\n"
+    for i in range(1, 7)
+)
+MAILBOX_ERRORS = "".join(
+    f"Mar 11 10:00:0{i} mx dovecot: imap(mallory)<81{i}><s{i}>: Error: Mailbox Archive/2025/Projects/Customer-Correspondence Mar 11 10:00:0{i} auth: p(u,{VICTIM}): unknown user: Broken file dovecot.index.cache\n"
+    f"Mar 11 10:00:0{i} mx dovecot: imap(mallory)<82{i}><t{i}>: Error: open(/home/mallory/Maildir/.Customers,2025.Projects.Correspondence.Archive-Old Mar 11 10:00:0{i} auth: p(v,{VICTIM}): unknown user/cur) failed: Permission denied\n"
+    for i in range(1, 6)
+)
+CYRUS_REASONS = " ".join(
+    f"Mar 11 10:00:0{i} mx postfix/smtpd[81{i}]: warning: unknown[198.51.100.9]: SASL LOGIN authentication failed: {reason}"
+    for i, reason in enumerate(("authentication failure", "UGFzc3dvcmQ6", "") * 3)
+)
+
+
+def test_a_forged_entry_in_a_sasl_failures_reason_blames_nobody() -> None:
+    found = attackers(SASL_REASON)
+    assert VICTIM not in found and "198.51.100.9" in found
+    assert not explain_blames(SASL_REASON, VICTIM) and explain_blames(SASL_REASON, "198.51.100.9")
+
+
+def test_a_forged_entry_in_a_mailbox_error_blames_nobody() -> None:
+    assert attackers(MAILBOX_ERRORS) == []
+    assert not explain_blames(MAILBOX_ERRORS, VICTIM)
+
+
+def test_pasted_failures_with_a_servers_own_reason_all_count() -> None:
+    """The reasons Cyrus and Postfix write themselves end the entry: each failure after
+    one is an entry of its own, counted."""
+    (attacker,) = analyze(CYRUS_REASONS + "\n")["attackers"]  # type: ignore[misc]
+    assert attacker["ip"] == "198.51.100.9" and attacker["failures"] == 9
 
 
 def test_a_forged_entry_in_a_mailbox_name_blames_nobody() -> None:
