@@ -304,6 +304,9 @@ _SERVER_REASON = _compile(
     )
     # The client's mechanism, quoted: one token (smtpd splits AUTH at blanks).
     + r"|Invalid authentication mechanism(?:: '\S*')?"
+    # A server challenge Postfix before 3.9 leaves as the reason, one base64 token:
+    # CRAM-MD5's "<digits.digits@host>" (PD…), DIGEST-MD5's, LOGIN's prompts above.
+    + r"|[A-Za-z0-9+/]{8,}={0,2}"
     + r")\s*"
 )
 """Reasons a server writes all by itself (_SERVER_TEXT): the whole reason, as
@@ -349,10 +352,11 @@ _PROTECTED: tuple[tuple[str, int], ...] = (
     # Dovecot mail_log: mailbox names the user chose (str_sanitize 64; mail-log-plugin.c):
     # "copy from <box>: box=<box>, uid=…", "Mailbox created|deleted: <box>",
     # "Mailbox renamed: <box> -> <box>". To the record's end, like the msgid= after them.
-    # And any other line naming one, at any level (syslog writes no "Info: "): the
-    # mailbox event prefix "Mailbox <vname>: ", "Couldn't open mailbox <vname>: …"
-    # (fts-lucene, imap-urlauth), …
-    (r"\bbox=|\bcopy from |\b[Mm]ailbox ", _RECORD_END),
+    # And the mailbox event prefix "Mailbox <vname>: " at a message's start, at any level
+    # (syslog writes no "Info: "), and "Couldn't open mailbox <vname>: …" (fts-lucene,
+    # imap-urlauth). Not any "mailbox ": a header's host may be named so (mailbox,
+    # mx-mailbox), and the entries after it must still split.
+    (r"\bbox=|\bcopy from |(?<=: )Mailbox |\b[Cc]ouldn't open mailbox ", _RECORD_END),
     # Envelope and HELO (smtpd reject lines, cleanup, Dovecot mail_log): record end.
     (r"\b(?:helo|from|to|orig_to|msgid|message-id)=<", _RECORD_END),
     # Dovecot LDA/LMTP deliver_log_format "msgid=%m: %$" (the Message-ID as sent, no

@@ -353,6 +353,7 @@ def test_a_sasl_failure_with_a_servers_own_reason_is_followed_by_real_entries() 
     reasons = (
         "",
         "UGFzc3dvcmQ6",
+        "PDEyMzQ1Ni4xNzAwMDAwMDAwQG14Pg==",  # CRAM-MD5's challenge
         "authentication failure",
         "no mechanism available",
         "Invalid base64 data in initial response",
@@ -459,3 +460,22 @@ def test_a_quoted_line_keeps_its_entry() -> None:
     """A log quoted in a mail (``> Feb 23 …``): the quote mark is no letter or digit."""
     (record,) = Framer(year=2026, split_pasted=False).frame_line("> " + FAKE, "x", 1, 0)
     assert record.program == "postfix/smtpd" and "unknown[203.0.113.5]" in record.message
+
+
+@pytest.mark.parametrize("host", ["mailbox", "mx-mailbox", "Mailbox"])
+def test_entries_of_a_host_named_mailbox_still_split(host: str) -> None:
+    """The mailbox event prefix ("Mailbox <name>: ") holds its line together only at a
+    message's start: a host of that name in the next entry's header is no mailbox."""
+    line = " ".join(
+        f"Mar 11 10:00:0{n} {host} postfix/smtpd[9]: {message}"
+        for n, message in enumerate(
+            (
+                "connect from unknown[192.0.2.9]",
+                "warning: unknown[192.0.2.9]: SASL LOGIN authentication failed: UGFzc3dvcmQ6",
+                "disconnect from unknown[192.0.2.9] auth=0/1",
+            )
+        )
+    )
+    records, stats = frame(line)
+    assert [r.message.split(" ")[0] for r in records] == ["connect", "warning:", "disconnect"]
+    assert stats.held_together == 0

@@ -75,6 +75,12 @@ CYRUS_REASONS = " ".join(
     f"Mar 11 10:00:0{i} mx postfix/smtpd[81{i}]: warning: unknown[198.51.100.9]: SASL LOGIN authentication failed: {reason}"
     for i, reason in enumerate(("authentication failure", "UGFzc3dvcmQ6", "") * 3)
 )
+# A CRAM-MD5 failure before Postfix 3.9 ends with the server's challenge as its reason;
+# a host may be named "mailbox". Neither is a client's text.
+CHALLENGES_ON_HOST_MAILBOX = " ".join(
+    f"Mar 11 10:00:0{i} mailbox postfix/smtpd[81{i}]: warning: unknown[198.51.100.9]: SASL CRAM-MD5 authentication failed: PDEyMzQ1Ni4xNzAwMDAwMDA{i}QG14Pg=="
+    for i in range(9)
+)
 
 
 def test_a_forged_entry_in_a_sasl_failures_reason_blames_nobody() -> None:
@@ -92,6 +98,11 @@ def test_pasted_failures_with_a_servers_own_reason_all_count() -> None:
     """The reasons Cyrus and Postfix write themselves end the entry: each failure after
     one is an entry of its own, counted."""
     (attacker,) = analyze(CYRUS_REASONS + "\n")["attackers"]  # type: ignore[misc]
+    assert attacker["ip"] == "198.51.100.9" and attacker["failures"] == 9
+
+
+def test_pasted_cram_md5_failures_on_a_host_named_mailbox_all_count() -> None:
+    (attacker,) = analyze(CHALLENGES_ON_HOST_MAILBOX + "\n")["attackers"]  # type: ignore[misc]
     assert attacker["ip"] == "198.51.100.9" and attacker["failures"] == 9
 
 
