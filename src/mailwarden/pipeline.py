@@ -159,18 +159,40 @@ def events_of(records: Iterable[Record], counts: Counts) -> Iterator[Event]:
 def read_events(
     inputs: Sequence[str], options: ReadOptions, counts: Counts
 ) -> Generator[tuple[Record, list[Event]], None, None]:
-    """Each record of every input (rotated sets in time order) with its events."""
+    """Each record of every input with its events: a rotated set in time order (its
+    older file first), several logs (mail.log and auth.log, or mail.log and syslog)
+    merged by time as ``analyze`` merges them (:func:`mailwarden.scan.merged_records`),
+    so that the lines of one attempt meet in the order they were written, and a line
+    two of them hold is read once."""
     last: tuple[str, int] | None = None
+    for record in _records_of_inputs(expand_inputs(inputs), options, counts):
+        events = parse(record)
+        if events:
+            if last is None or record.line != last[1] or record.source != last[0]:
+                counts.recognised += 1
+                last = (record.source, record.line)
+            counts.events += len(events)
+        yield record, list(events)
+
+
+def _records_of_inputs(paths: list[str], options: ReadOptions, counts: Counts) -> Iterator[Record]:
+    """The records of the expanded ``paths``: one rotated set (or one file) as it is,
+    several merged by time."""
+    from mailwarden.scan import merged_records, streams_of
+
+    streams = streams_of(paths)
+    if len(streams) <= 1:
+        return _records_of_set(paths, options, counts)
+    sets = [_records_of_set(stream.paths, options, counts) for stream in streams]
+    return merged_records(sets, counts.read)
+
+
+def _records_of_set(paths: Sequence[str], options: ReadOptions, counts: Counts) -> Iterator[Record]:
+    """The records of the files of one rotated set (oldest first), each dated on from the
+    one before it (:meth:`ReadOptions.framer`)."""
     framers: list[Framer] = []
-    for path in expand_inputs(inputs):
-        for record in records_of(path, options, counts, framers):
-            events = parse(record)
-            if events:
-                if last is None or record.line != last[1] or record.source != last[0]:
-                    counts.recognised += 1
-                    last = (record.source, record.line)
-                counts.events += len(events)
-            yield record, list(events)
+    for path in paths:
+        yield from records_of(path, options, counts, framers)
 
 
 __all__ = [

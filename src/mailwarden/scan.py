@@ -40,7 +40,10 @@ Decisions:
 - Several inputs that are not one rotated set (``mail.log*`` and ``dovecot.log*``, a file
   and the journal) are merged by time, so a login in one file and the guesses before it
   in another reach the detector in the order they happened; :class:`Relevance` looks at
-  the merged sequence.
+  the merged sequence. Entries of the same time (syslog stamps to the second) keep the
+  order of the inputs, but PAM's own lines (auth.log) go first: PAM writes its line of
+  an attempt before Dovecot and Postfix write theirs (:func:`pam_unix_line`). One input
+  (or one rotated set) is read as it was, chunk by chunk, without the merge.
 - ``--since``/``--until`` filter records by time; records without a time are kept.
 - On two cores and more, a large input is read in a worker process
   (:mod:`mailwarden.scanpool`) while this one detects.
@@ -771,19 +774,52 @@ def _framed_parts(
 
 def _timed(
     items: Iterator[tuple[Record, bool]], order: int, stats: ReadStats | None
-) -> Iterator[tuple[float, int, int, tuple[Record, bool]]]:
-    """(time, stream, sequence, item) for the merge; a record without a time sorts with
-    the record before it. With ``stats`` (the analysis), one that goes back in time is
-    said (:class:`_Order`)."""
+) -> Iterator[tuple[float, int, int, int, tuple[Record, bool]]]:
+    """(time, rank, stream, sequence, item) for the merge; a record without a time sorts
+    with the record before it. ``rank`` puts PAM's own lines (:func:`pam_unix_line`)
+    before the other inputs' lines of the same time. With ``stats`` (the analysis), one
+    that goes back in time is said (:class:`_Order`)."""
     last = float("-inf")
+    rank = 1
     ordered = _Order() if stats is not None else None
     for sequence, item in enumerate(items):
-        time = item[0].time
+        record = item[0]
+        time = record.time
         if time is not None:
             last = time.timestamp()
+            rank = 0 if pam_unix_line(record.message) else 1
             if ordered is not None and stats is not None:
-                ordered.entry(last, item[0], stats)
-        yield last, order, sequence, item
+                ordered.entry(last, record, stats)
+        yield last, rank, order, sequence, item
+
+
+_PAM_HEADS = frozenset({"auth", "dovecot", "dovecot-auth"})
+"""What may stand before ``pam_unix(`` in the message of PAM's own line: the heads of
+Dovecot's auth process and log process (``auth: pam_unix(…)``; ``auth-worker(N)`` too)."""
+
+
+def pam_unix_line(message: str) -> bool:
+    """Whether an entry is PAM's own (``pam_unix(dovecot:auth): authentication failure;
+    …``), perhaps behind the heads :data:`_PAM_HEADS` Dovecot puts before it.
+
+    PAM writes its line while Dovecot's auth process waits for it, so it comes before
+    Dovecot's (and Postfix's) lines of the same attempt; Debian's syslog writes it to
+    auth.log, theirs to mail.log. Syslog stamps the lines to the second: when several
+    logs are merged, PAM's line of a second goes before the other inputs' lines of that
+    second, where it was written, so that the detector meets it first and counts the
+    attempt once (:mod:`mailwarden.detect.sessions`). Only that order is decided by
+    this: a client's text cannot move a line to another second."""
+    if message.startswith("pam_unix("):
+        return True
+    at = message.find(": pam_unix(", 0, 64)
+    if at < 0:
+        return False
+    for head in message[:at].split(": "):
+        if head not in _PAM_HEADS and not (
+            head.startswith("auth-worker(") and head.endswith(")") and head[12:-1].isdigit()
+        ):
+            return False
+    return True
 
 
 def _items_of_streams(
@@ -810,7 +846,7 @@ def _items_of_streams(
 
 
 def _once(
-    merged: Iterator[tuple[float, int, int, tuple[Record, bool]]], stats: ReadStats
+    merged: Iterator[tuple[float, int, int, int, tuple[Record, bool]]], stats: ReadStats
 ) -> Iterator[tuple[Record, bool]]:
     """The merged items without the lines another input already gave: rsyslog writes
     every mail line to both mail.log and syslog (Debian), and to mail.info, mail.warn
@@ -822,7 +858,7 @@ def _once(
     second = float("nan")
     seen: dict[str, dict[int, int]] = {}
     """text -> how many times each input gave it, for the lines of this time."""
-    for moment, order, _sequence, item in merged:
+    for moment, _rank, order, _sequence, item in merged:
         if moment != second:
             seen.clear()
             second = moment
@@ -842,6 +878,21 @@ def _once(
             yield item
         else:
             stats.duplicates += 1
+
+
+def merged_records(inputs: Sequence[Iterator[Record]], stats: ReadStats) -> Iterator[Record]:
+    """The records of several inputs (each in its own order) merged by time, as
+    :func:`scan` merges streams: PAM's own lines first within a second
+    (:func:`pam_unix_line`), a line another input already gave dropped (:func:`_once`).
+    One record of each input is held at a time (``explain`` on mail.log and auth.log)."""
+    merged = heapq.merge(
+        *(
+            _timed(((record, False) for record in records), order, None)
+            for order, records in enumerate(inputs)
+        )
+    )
+    for record, _maybe in _once(merged, stats):
+        yield record
 
 
 def records_of_streams(
@@ -955,6 +1006,8 @@ __all__ = [
     "analysis_events",
     "analysis_records_of_chunk",
     "input_size",
+    "merged_records",
+    "pam_unix_line",
     "records_for_analysis",
     "records_of_chunk",
     "records_of_stream",

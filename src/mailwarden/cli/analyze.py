@@ -49,8 +49,8 @@ if TYPE_CHECKING:
         "\n"
         "Reads files, directories and globs (plain, .gz, .bz2, .xz; rotated sets such as "
         'mail.log, mail.log.1, mail.log.2.gz in time order), standard input ("-") or the '
-        "systemd journal (--journal). Separate logs (mail.log* and dovecot.log*) are merged "
-        "by time. A damaged archive is reported and skipped from the damage on.\n"
+        "systemd journal (--journal). Separate logs (mail.log*, auth.log*, dovecot.log*) are "
+        "merged by time. A damaged archive is reported and skipped from the damage on.\n"
         "\n"
         "Prints a headline (what happened, whether anyone got in), then compromised "
         "accounts with what to do, attackers (brute force, slow guessing, networks, "

@@ -28,7 +28,8 @@ session): an excerpt is far smaller, and a whole log is analyze's (bounded state
         "verdict: who attacked, how, whether they got in, what the log reveals about the "
         "server, and what to do, most important first.\n"
         "\n"
-        'Reads files (plain, .gz, .bz2, .xz) or standard input ("-", the default); pasted '
+        'Reads files (plain, .gz, .bz2, .xz) or standard input ("-", the default); several '
+        "logs (mail.log and auth.log) are merged by time, as analyze merges them; pasted "
         "text with many entries run together on one line is fine. Passwords decoded from "
         "AUTH payloads are masked unless --show-passwords is given.\n"
         "\n"
