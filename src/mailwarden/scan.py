@@ -54,7 +54,7 @@ from __future__ import annotations
 import heapq
 import os
 import re
-from collections.abc import Callable, Collection, Iterator, Sequence, Set
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence, Set
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import accumulate
@@ -832,17 +832,20 @@ def _items_of_streams(
     if len(streams) == 1:
         yield from _items_of_stream(streams[0], options, counts, progress, analysis)
         return
-    merged = heapq.merge(
-        *(
-            _timed(
-                _items_of_stream(stream, options, counts, progress, analysis),
-                order,
-                counts.read if analysis else None,
-            )
-            for order, stream in enumerate(streams)
-        )
+    merged = _merge(
+        [_items_of_stream(stream, options, counts, progress, analysis) for stream in streams],
+        counts.read if analysis else None,
     )
     yield from _once(merged, counts.read)
+
+
+def _merge(
+    inputs: Sequence[Iterator[tuple[Record, bool]]], stats: ReadStats | None
+) -> Iterator[tuple[float, int, int, int, tuple[Record, bool]]]:
+    """The items of several inputs (each in its own order) merged by time, PAM's own
+    lines first within a time, stable otherwise (:func:`_timed`): the one merge of
+    :func:`scan`, :func:`merged_records` and :func:`time_ordered`."""
+    return heapq.merge(*(_timed(items, order, stats) for order, items in enumerate(inputs)))
 
 
 def _once(
@@ -885,13 +888,18 @@ def merged_records(inputs: Sequence[Iterator[Record]], stats: ReadStats) -> Iter
     :func:`scan` merges streams: PAM's own lines first within a second
     (:func:`pam_unix_line`), a line another input already gave dropped (:func:`_once`).
     One record of each input is held at a time (``explain`` on mail.log and auth.log)."""
-    merged = heapq.merge(
-        *(
-            _timed(((record, False) for record in records), order, None)
-            for order, records in enumerate(inputs)
-        )
-    )
+    merged = _merge([((record, False) for record in records) for records in inputs], None)
     for record, _maybe in _once(merged, stats):
+        yield record
+
+
+def time_ordered(inputs: Sequence[Iterable[Record]]) -> Iterator[Record]:
+    """The records of several inputs (each in its own order) merged by time as
+    :func:`merged_records` merges them, PAM's own lines first within a second, but with
+    every record kept: the daemon drops another input's copy of an entry itself
+    (:mod:`mailwarden.daemon.duplicates`, which says so and counts it)."""
+    merged = _merge([((record, False) for record in records) for records in inputs], None)
+    for _moment, _rank, _order, _sequence, (record, _maybe) in merged:
         yield record
 
 
@@ -1014,4 +1022,5 @@ __all__ = [
     "records_of_streams",
     "scan",
     "streams_of",
+    "time_ordered",
 ]

@@ -121,12 +121,15 @@ def test_a_stop_during_the_warm_up_is_honoured_between_two_pieces(
     pieces: list[tuple[int, int]] = []  # (bytes, lines)
     tail = Reader.warmup
 
-    def stopped_after_two(reader: Reader, limit: int, **options: Any) -> Iterator[Chunk]:
-        for chunk in tail(reader, limit, **options):
-            pieces.append((len(chunk.data), chunk.data.count(b"\n")))
-            if len(pieces) == 2:
-                daemon.request_stop()  # as SIGTERM's handler, before the second is fed
-            yield chunk
+    def stopped_after_two(reader: Reader, limit: int, **options: Any) -> list[Iterator[Chunk]]:
+        def counted(chunks: Iterator[Chunk]) -> Iterator[Chunk]:
+            for chunk in chunks:
+                pieces.append((len(chunk.data), chunk.data.count(b"\n")))
+                if len(pieces) == 2:
+                    daemon.request_stop()  # as SIGTERM's handler, before the second is fed
+                yield chunk
+
+        return [counted(chunks) for chunks in tail(reader, limit, **options)]
 
     monkeypatch.setattr(Reader, "warmup", stopped_after_two)
     daemon.start()

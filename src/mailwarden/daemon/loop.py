@@ -8,7 +8,9 @@ Each step:
    the policy (never the allow list, loopback, this host's addresses), recorded in the
    store, then sent to the firewall in one batch per chunk read (this host's addresses
    are read again before a ban when the last reading is older than `OWN_FRESH`, so an
-   address added a moment ago is never banned); then the sources'
+   address added a moment ago is never banned); what several inputs gave in one poll
+   is fed in time order, PAM's own lines (auth.log) first within a second, in one
+   batch (`Daemon._process_merged`); then the sources'
    positions are committed (after the bans they led to: a ``kill -9`` re-reads at most
    one poll, whose bans are already in the store and are then not recorded again);
 2. polls the store's revision: a ``mailwarden ban``/``unban`` from another process is
@@ -52,13 +54,12 @@ allow list lifts its ban at once.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import logging
 import os
 import signal
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from types import FrameType
@@ -90,8 +91,9 @@ from mailwarden.errors import (
     StoreUnusable,
 )
 from mailwarden.framing import Framer
-from mailwarden.model import Event, IPNetwork
+from mailwarden.model import Event, IPNetwork, Record
 from mailwarden.parsers import parse
+from mailwarden.scan import time_ordered
 from mailwarden.sources.interface import Chunk, ReadStats
 from mailwarden.store import BanRow, JSONValue, Source, Store, open_store
 
@@ -465,32 +467,71 @@ class Daemon:
         return framer
 
     def _process(self, chunks: Sequence[Chunk]) -> None:
-        counters = self.counters
-        feed = self.detector.feed
         duplicates = self._duplicates
+        if len({chunk.source for chunk in chunks}) > 1:
+            self._process_merged(chunks)
+        else:
+            for chunk in chunks:
+                batch: list[BanEntry] = []
+                try:
+                    records = list(self._framer(chunk.source).frame_chunk(chunk))
+                except Exception as exc:
+                    self._line_error(chunk.source, chunk.first_line, exc)
+                    continue
+                self._feed(records, batch)
+                if batch:
+                    self._apply(batch, [])
+        if duplicates is not None:
+            self._say_duplicates(duplicates)
+
+    def _process_merged(self, chunks: Sequence[Chunk]) -> None:
+        """The chunks of several inputs that one poll read: their records fed in time
+        order, PAM's own lines first within a second (`scan.time_ordered`, as
+        ``analyze`` merges its inputs), each input's in its own order otherwise, and
+        the bans sent to the firewall in one batch. Debian writes PAM's line of an
+        attempt to auth.log before Dovecot's (or Postfix's) line of it to mail.log:
+        read file by file, mail.log's line came first and the attempt counted twice.
+        One chunk of each input is framed at a time, as file by file."""
+        by_source: dict[str, list[Chunk]] = {}
         for chunk in chunks:
-            batch: list[BanEntry] = []
+            by_source.setdefault(chunk.source, []).append(chunk)
+        inputs = [self._framed(each, self._framer) for each in by_source.values()]
+        batch: list[BanEntry] = []
+        self._feed(time_ordered(inputs), batch)
+        if batch:
+            self._apply(batch, [])
+
+    def _framed(
+        self, chunks: Iterable[Chunk], framer: Callable[[str], Framer]
+    ) -> Generator[Record, None, None]:
+        """The records of one input's chunks, one chunk framed at a time by
+        ``framer(source)`` (a chunk that fails to frame is skipped and said)."""
+        for chunk in chunks:
             try:
-                records = list(self._framer(chunk.source).frame_chunk(chunk))
+                records = list(framer(chunk.source).frame_chunk(chunk))
             except Exception as exc:
                 self._line_error(chunk.source, chunk.first_line, exc)
                 continue
-            for record in records:
-                counters.records += 1
-                if duplicates is not None and not duplicates.first(record):
-                    counters.duplicates += 1
-                    continue
-                try:
-                    for event in parse(record):
-                        counters.events += 1
-                        for detection in feed(event):
-                            self._decide(detection, batch, event)
-                except Exception as exc:
-                    self._line_error(record.source, record.line, exc)
-            if batch:
-                self._apply(batch, [])
-        if duplicates is not None:
-            self._say_duplicates(duplicates)
+            yield from records
+
+    def _feed(self, records: Iterable[Record], batch: list[BanEntry]) -> None:
+        """Parse and feed ``records`` (another input's copy of an entry dropped), the
+        bans they lead to recorded and added to ``batch``."""
+        counters = self.counters
+        feed = self.detector.feed
+        duplicates = self._duplicates
+        for record in records:
+            counters.records += 1
+            if duplicates is not None and not duplicates.first(record):
+                counters.duplicates += 1
+                continue
+            try:
+                for event in parse(record):
+                    counters.events += 1
+                    for detection in feed(event):
+                        self._decide(detection, batch, event)
+            except Exception as exc:
+                self._line_error(record.source, record.line, exc)
 
     def _say_duplicates(self, duplicates: CrossInputDuplicates) -> None:
         """Say once per pair of inputs that one repeats the other's entries."""
@@ -1159,6 +1200,10 @@ class Daemon:
         the very first start is banned, one banned (or unbanned by hand) before a restart
         is left as it is, and no offence is counted twice. The tail comes in pieces; a
         stop request between two ends the warm-up (nothing of it is acted on then).
+        The tails of several inputs are fed merged by time, PAM's own lines first within
+        a second (`scan.time_ordered`, as `_process_merged` feeds a poll), one piece of
+        each at a time: auth.log's tail after mail.log's counted each attempt of
+        Dovecot through PAM twice, and a restart banned a user for two typos.
 
         The tail covers the detector's longest window (`PolicyConfig.longest_window`, a
         day by default: a slow brute force survives a restart) within `WARMUP_BYTES`."""
@@ -1168,25 +1213,35 @@ class Daemon:
         duplicates = self._duplicates
         found: list[tuple[Detection, Event]] = []
         framers: dict[str, Framer] = {}
+
+        def framer(source: str) -> Framer:
+            made = framers.get(source)
+            if made is None:
+                made = framers[source] = Framer(split_pasted=False, stats=stats)
+            return made
+
         window = self.config.policy.longest_window
-        pieces = self.reader.warmup(self.warmup_bytes, window=window)
-        with contextlib.closing(pieces):
-            for chunk in pieces:
-                if self._stop:
-                    self.counters.warmup_lines = stats.lines
-                    LOG.info("warm-up: stopped after %d earlier line(s)", stats.lines)
-                    return
-                framer = framers.get(chunk.source)
-                if framer is None:
-                    framer = framers[chunk.source] = Framer(split_pasted=False, stats=stats)
+        tails = [
+            self._until_stop(pieces)
+            for pieces in self.reader.warmup(self.warmup_bytes, window=window)
+        ]
+        inputs = [self._framed(pieces, framer) for pieces in tails]
+        try:
+            for record in inputs[0] if len(inputs) == 1 else time_ordered(inputs):
+                if duplicates is not None and not duplicates.first(record):
+                    continue
                 try:
-                    for record in framer.frame_chunk(chunk):
-                        if duplicates is not None and not duplicates.first(record):
-                            continue
-                        for event in parse(record):
-                            found.extend((detection, event) for detection in feed(event))
+                    for event in parse(record):
+                        found.extend((detection, event) for detection in feed(event))
                 except Exception as exc:
-                    self._line_error(chunk.source, chunk.first_line, exc)
+                    self._line_error(record.source, record.line, exc)
+        finally:
+            for pieces in tails:
+                pieces.close()  # a tail not read to its end closes its file
+        if self._stop:
+            self.counters.warmup_lines = stats.lines
+            LOG.info("warm-up: stopped after %d earlier line(s)", stats.lines)
+            return
         self.counters.warmup_lines = stats.lines
         if stats.lines:
             LOG.info(
@@ -1203,6 +1258,19 @@ class Daemon:
                 self._decide(detection, batch, event, warm=True)
         if batch:
             self._apply(batch, [])
+
+    def _until_stop(self, pieces: Iterator[Chunk]) -> Generator[Chunk, None, None]:
+        """The warm-up's ``pieces`` of one input until a stop is requested (checked
+        before each); closed with it (a tail not read to its end closes its file)."""
+        try:
+            for chunk in pieces:
+                if self._stop:
+                    return
+                yield chunk
+        finally:
+            close = getattr(pieces, "close", None)
+            if close is not None:
+                close()
 
     def _unanswered(self, detection: Detection) -> bool:
         """No ban of the detection's network was recorded since its attack."""

@@ -62,7 +62,7 @@ import logging
 import os
 import re
 import socket
-from collections.abc import Callable, Collection, Generator, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
@@ -278,26 +278,33 @@ class Reader:
         limit: int = WARMUP_BYTES,
         piece: int = WARMUP_PIECE,
         window: timedelta | None = None,
-    ) -> Generator[Chunk, None, None]:
-        """The lines before the point where each file's reading started (at most `limit`
-        bytes each, and with ``window`` only those within it of the last: see
-        `tail_before`), in pieces of at most `piece` bytes, then with ``window`` the
-        journal's entries of the window before the stored cursor (`journal.warmup`), for
-        the detector to remember, not to act on."""
+    ) -> list[Iterator[Chunk]]:
+        """Per input (each file, then the journal), the lines before the point where
+        the file's reading started (at most `limit` bytes each, and with ``window`` only
+        those within it of the last: see `tail_before`), in pieces of at most `piece`
+        bytes, then with ``window`` the journal's entries of the window before the stored
+        cursor (`journal.warmup`), for the detector to remember, not to act on; each is
+        read when it is first asked for (the daemon merges them by time)."""
+        inputs: list[Iterator[Chunk]] = []
         started = self.files.origins()
         for path in self.paths:
             position = started.get(path)
             if position is not None:
-                yield from tail_before(path, position, limit, piece, window, followed=self.paths)
+                inputs.append(
+                    tail_before(path, position, limit, piece, window, followed=self.paths)
+                )
         journal, origin = self.journal, self._journal_origin
         if journal is not None and origin is not None and window is not None:
-            yield from journal_warmup(
-                origin,
-                window,
-                journal.trust,
-                matches=journal.matches,
-                journalctl=journal.journalctl,
+            inputs.append(
+                journal_warmup(
+                    origin,
+                    window,
+                    journal.trust,
+                    matches=journal.matches,
+                    journalctl=journal.journalctl,
+                )
             )
+        return inputs
 
     @property
     def journal_origin(self) -> str | None:

@@ -1,0 +1,113 @@
+# ruff: noqa: E501  (log lines are data: they stay whole, as the servers write them)
+"""Debian with Dovecot checking passwords through PAM: pam_unix's failure line of an
+attempt goes to /var/log/auth.log, Dovecot's (and Postfix's) lines of it to
+/var/log/mail.log, stamped to the second. A daemon that follows both reads, in one poll,
+what each file got since the last: a wrong password is one failure, not two, whichever
+order the files are named in, so that a user who mistypes twice is not banned."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from wardenlab import ATTACKER, Warden, append, banned
+
+from mailwarden.daemon.loop import Daemon
+
+
+def second(when: datetime) -> str:
+    """rsyslog's RFC 3339 time, to the second (as a classic stamp is)."""
+    return when.strftime("%Y-%m-%dT%H:%M:%S+00:00")
+
+
+def imap_try(n: int, ip: str = ATTACKER, user: str = "bob") -> tuple[list[str], list[str]]:
+    """Try ``n`` by IMAP: (auth.log lines, mail.log lines), PAM's and Dovecot's auth
+    worker's in one second, the login process's when the connection ends."""
+    now = second(datetime.now(UTC))
+    session = f"Sess{n:02d}abcdefghij"
+    auth = [
+        f"{now} mx auth: pam_unix(dovecot:auth): authentication failure; logname= uid=0 euid=0 tty=dovecot ruser={user} rhost={ip}  user={user}"
+    ]
+    mail = [
+        f"{now} mx dovecot: auth-worker(1234): pam({user},{ip},<{session}>): pam_authenticate() failed: Authentication failure (Password mismatch?)",
+        f"{now} mx dovecot: imap-login: Disconnected: Connection closed (auth failed, 1 attempts in 2 secs): user=<{user}>, method=PLAIN, rip={ip}, lip=192.0.2.254, TLS, session=<{session}>",
+    ]
+    return auth, mail
+
+
+def smtp_try(n: int, ip: str = ATTACKER, user: str = "bob") -> tuple[list[str], list[str]]:
+    """Try ``n`` by Postfix's SASL through Dovecot's PAM (no auth_verbose): PAM's line
+    and Postfix's in one second."""
+    now = second(datetime.now(UTC))
+    prog, pid = "postfix/submission/smtpd", 700 + n
+    auth = [
+        f"{now} mx auth: pam_unix(dovecot:auth): authentication failure; logname= uid=0 euid=0 tty=dovecot ruser={user} rhost={ip}  user={user}"
+    ]
+    mail = [
+        f"{now} mx {prog}[{pid}]: connect from unknown[{ip}]",
+        f"{now} mx {prog}[{pid}]: warning: unknown[{ip}]: SASL PLAIN authentication failed: (reason unavailable), sasl_username={user}",
+        f"{now} mx {prog}[{pid}]: disconnect from unknown[{ip}] ehlo=1 auth=0/1 quit=1 commands=2/3",
+    ]
+    return auth, mail
+
+
+@pytest.fixture
+def auth_log(warden: Warden) -> Path:
+    path = warden.tmp / "auth.log"
+    path.touch()
+    return path
+
+
+def follow(warden: Warden, *paths: Path) -> Daemon:
+    warden.sections["sources"]["files"] = [str(path) for path in paths]
+    warden.write()
+    return warden.start()
+
+
+@pytest.mark.parametrize("kind", [imap_try, smtp_try], ids=["imap", "smtp-sasl"])
+@pytest.mark.parametrize("mail_first", [True, False], ids=["mail-log-first", "auth-log-first"])
+def test_two_typos_read_from_both_logs_in_one_poll_do_not_ban(
+    warden: Warden, auth_log: Path, kind: object, mail_first: bool
+) -> None:
+    daemon = follow(warden, *((warden.log, auth_log) if mail_first else (auth_log, warden.log)))
+    for n in range(2):
+        pam, mail = kind(n)  # type: ignore[operator]
+        append(auth_log, pam)
+        append(warden.log, mail)
+        daemon.step()  # one poll reads both files' new lines
+    assert banned(daemon) == set()  # two wrong passwords, not four (fast_failures = 3)
+
+    pam, mail = kind(2)  # type: ignore[operator]
+    append(auth_log, pam)
+    append(warden.log, mail)
+    daemon.step()
+    assert banned(daemon) == {f"{ATTACKER}/32"}  # the third is counted
+
+
+@pytest.mark.parametrize("kind", [imap_try, smtp_try], ids=["imap", "smtp-sasl"])
+def test_a_restart_after_two_typos_neither_bans_nor_forgets_them(
+    warden: Warden, auth_log: Path, kind: object
+) -> None:
+    # The warm-up reads back both files' tails: fed file after file, auth.log's PAM
+    # lines came after mail.log's lines of the same attempts and counted them again.
+    daemon = follow(warden, warden.log, auth_log)
+    for n in range(2):
+        pam, mail = kind(n)  # type: ignore[operator]
+        append(auth_log, pam)
+        daemon.step()  # PAM's line read a poll before the others, as it was written
+        append(warden.log, mail)
+        daemon.step()
+    assert banned(daemon) == set()
+    daemon.close()
+
+    again = warden.start()
+    again.step()
+    assert banned(again) == set()
+    assert again.counters.warmup_lines == 6 if kind is imap_try else 8
+
+    pam, mail = kind(2)  # type: ignore[operator]
+    append(auth_log, pam)
+    append(warden.log, mail)
+    again.step()
+    assert banned(again) == {f"{ATTACKER}/32"}  # the third, with the two before the restart
