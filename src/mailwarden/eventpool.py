@@ -33,9 +33,10 @@ Decisions:
   only a chunk that cannot move the dating on (:meth:`Framer.dates_alike
   <mailwarden.framing.Framer.dates_alike>`: no month in it but the last entry's, which
   is the usual chunk, and no day of the mtime's month from the day after the mtime on,
-  where the dates go back a year), sent with where the dating stands; it frames a
-  chunk that holds another month (or such a day) itself, and the first one that holds
-  any. A file whose date reference
+  where the dates go back a year, nor in the first days of January, where the latest
+  day dated says whether a December entry is a straggler), sent with where the dating
+  stands; it frames a chunk that holds another month (or such a day) itself, and the
+  first one that holds any. A file whose date reference
   cannot be read is handled whole by the worker.
 - Standard input, FIFOs and other non-regular inputs are read once, in the process
   (:func:`mailwarden.scanpool.regular_bytes` does not open them).

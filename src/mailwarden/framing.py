@@ -24,22 +24,26 @@ Decisions:
   file but ``failed:`` in a paste; parsers see one form: ``failed:``).
 - A line's trailing ``\\r`` is dropped; leading blanks are skipped.
 - A year is needed for classic dates: from ``year`` (the first entry's year, moving on
-  when the months go back from late in the year to early), else from ``reference`` (an
-  input's mtime, or the time standard input is read), else from the current time, each
-  entry on its own, which is what the daemon wants. With ``reference``, the input is
-  dated as with ``year``, running forward and moving on at New Year, from a first
-  entry's year chosen so that its entries end no more than a day after the reference:
-  so that ``last`` (the input's last classic stamp, when it can be read cheaply: see
-  :func:`last_classic_stamp`) is no more than a day after it, or else the first entry
-  itself. ``last`` earlier in the year than the first entry is in the next year when
-  the months go back by more than six, or when the first entry would otherwise be
-  after the reference (a yearly log, Jan 1 06:25:03 to Jan 1 06:25:01); else the end
-  goes back a little (``cat mail.log mail.log.1``, lines out of order). No entry is
-  ever dated more than a day after the reference: one that running forward would put
-  there, and those after it, go back a year (an input spanning a year or more whose
-  end is not known: standard input, a compressed file). (Each entry was dated on its
-  own before: a file copied without its mtime, whose entries ran past it by more than
-  a day, went back a year in its middle.)
+  when the months go back from late in the year to early; an entry many months ahead of
+  the last one is later in the same year, a sparse input such as ``grep``'s going on
+  from March to October, unless it is a straggler: a line written a little late at New
+  Year, ``Dec 31 23:59:59`` after ``Jan  1 00:00:01``, no more than `STRAGGLER_DAYS`
+  days before the latest day dated, which stays in the year before), else from
+  ``reference`` (an input's mtime, or the time standard input is read), else from the
+  current time, each entry on its own, which is what the daemon wants. With
+  ``reference``, the input is dated as with ``year``, running forward and moving on at
+  New Year, from a first entry's year chosen so that its entries end no more than a day
+  after the reference: so that ``last`` (the input's last classic stamp, when it can be
+  read cheaply: see :func:`last_classic_stamp`) is no more than a day after it, or else
+  the first entry itself. ``last`` earlier in the year than the first entry is in the
+  next year when the months go back by more than six, or when the first entry would
+  otherwise be after the reference (a yearly log, Jan 1 06:25:03 to Jan 1 06:25:01);
+  else the end goes back a little (``cat mail.log mail.log.1``, lines out of order). No
+  entry is ever dated more than a day after the reference: one that running forward
+  would put there, and those after it, go back a year (an input spanning a year or more
+  whose end is not known: standard input, a compressed file). (Each entry was dated on
+  its own before: a file copied without its mtime, whose entries ran past it by more
+  than a day, went back a year in its middle.)
 - Times are aware datetimes; a time without a zone is taken in ``tz`` (default: the
   local zone, with its DST rules for that instant).
 
@@ -441,17 +445,16 @@ class Framer:
         self._split = split_pasted
         self._year = year
         self._last_month = 0
-        self._reference = self._naive(reference) if reference is not None else None
+        self._last_day = 0  # the latest day of that month dated in the running year
+        self._reference = self._naive_or_none(reference) if reference is not None else None
         self._ending = last  # the input's last classic stamp ("Nov 30 10:00:01"), if known
         # No classic entry is dated after this (dated by a reference, not by a year).
         self._limit = (
-            self._reference + timedelta(days=1)
-            if year is None and self._reference is not None
-            else None
+            _day_after(self._reference) if year is None and self._reference is not None else None
         )
         self._late: re.Pattern[bytes] | None = None  # see dates_alike
         self._first_second = 0  # the seconds of the input's first classic stamp
-        self._live = year is None and reference is None  # the year comes from "now"
+        self._live = year is None and self._reference is None  # the year comes from "now"
         self._day = date.today()
         self._bsd_cache: dict[str, datetime | None] = {}  # "Feb 23 11:57:42" ->
         self._bsd_minutes: dict[str, datetime | None] = {}  # "Feb 23 11:57" ->
@@ -468,6 +471,7 @@ class Framer:
         if self._year is not None and previous._year is not None:
             self._year = previous._year
             self._last_month = previous._last_month
+            self._last_day = previous._last_day
 
     def dating(self) -> tuple[int, int] | None:
         """Where the dating of classic entries stands when it goes on from the entries
@@ -484,7 +488,8 @@ class Framer:
         last entry's can start a classic stamp in it (no month at all before the first
         entry is dated), and that month is not the one a day after the reference ends
         in, or no stamp in it is of that day or later (such an entry, and the ones after
-        it, go back a year: the other framer would not know); and for a framer that
+        it, go back a year: the other framer would not know), and the dating is not in
+        the first `STRAGGLER_DAYS` days of January; and for a framer that
         dates each entry on its own. A month's name in a message makes it say no: it
         need not be sure, only right when it says yes. (The stamps cached are forgotten
         at each new month and year, so a cached date is the one dating afresh gives.)"""
@@ -496,6 +501,11 @@ class Framer:
             at, limit = (state[0], state[1]), (self._limit.year, self._limit.month)
             if at > limit or (at == limit and self._late_days().search(data) is not None):
                 return False
+        if state is not None and state[1] == 1 and self._last_day <= STRAGGLER_DAYS:
+            # The first days of January: the latest day dated decides whether a
+            # December entry is a straggler (_straggler), and the days of a chunk
+            # framed by the other framer would not be seen here.
+            return False
         month = _MONTH_BYTES[state[1] - 1] if state is not None and state[1] else None
         if month is not None and not self._split:
             # The usual chunk: every line starts with the month (two fast counts).
@@ -520,6 +530,7 @@ class Framer:
         before when it differs from this one's."""
         if dating != self.dating():
             self._year, self._last_month = dating
+            self._last_day = 0
             self._bsd_cache.clear()
             self._bsd_minutes.clear()
 
@@ -967,6 +978,14 @@ class Framer:
         local = moment.astimezone(self._tz) if self._tz is not None else moment.astimezone()
         return local.replace(tzinfo=None)
 
+    def _naive_or_none(self, moment: datetime) -> datetime | None:
+        """:meth:`_naive`, or None when our zone puts it beyond the calendar (an mtime
+        in the last hours of 9999 where the clocks are ahead of UTC)."""
+        try:
+            return self._naive(moment)
+        except (ValueError, OverflowError, OSError):
+            return None
+
     def _aware(self, naive: datetime) -> datetime:
         if self._tz is not None:
             return _with_zone(naive, self._tz)
@@ -1032,6 +1051,7 @@ class Framer:
             # An input's first classic entry: its year, and the rest go on from it.
             self._year = self._first_year(month, day, hour, minute)
             self._last_month = 0
+            self._last_day = 0
         if self._year is not None:
             year = self._year
             straggler = False
@@ -1039,12 +1059,8 @@ class Framer:
                 year = self._year = self._year + 1
                 self._bsd_cache.clear()
                 self._bsd_minutes.clear()
-                self._last_month = month
-            elif (
-                month - self._last_month > 6
-                and self._last_month
-                and self._past(_date(year, month, day, hour, minute, second))
-            ):
+                self._last_month, self._last_day = month, 0
+            elif month - self._last_month > 6 and self._last_month and self._straggler(month, day):
                 year -= 1  # a straggler from the end of last year
                 straggler = True
             elif month != self._last_month:
@@ -1052,7 +1068,9 @@ class Framer:
                 # is dated afresh (a year on, as the cache does not say).
                 self._bsd_cache.clear()
                 self._bsd_minutes.clear()
-                self._last_month = month
+                self._last_month, self._last_day = month, 0
+            if not straggler and day > self._last_day:
+                self._last_day = day
             naive = _date(year, month, day, hour, minute, second)
             if self._limit is not None and naive is not None and naive > self._limit:
                 # More than a day after the reference: the input spans more than a year
@@ -1060,14 +1078,14 @@ class Framer:
                 # known). This entry is a year back, and the ones after it go on from it.
                 year -= 1
                 if not straggler:
-                    self._year = year
+                    self._year, self._last_day = year, day
                     self._bsd_cache.clear()
                     self._bsd_minutes.clear()
                 naive = _date(year, month, day, hour, minute, second)
         else:
             reference = self._reference or self._naive(datetime.now(UTC))
             naive = _date(reference.year, month, day, hour, minute, second)
-            if naive is None or naive > reference + timedelta(days=1):
+            if naive is None or naive > _day_after(reference):
                 naive = _date(reference.year - 1, month, day, hour, minute, second)
         if naive is None and month == 2 and day == 29:  # only in a leap year: find one
             base = (
@@ -1079,12 +1097,17 @@ class Framer:
                     break
         return self._aware(naive) if naive is not None else None
 
-    def _past(self, ahead: datetime | None) -> bool:
-        """Whether an entry many months ahead of the one before, dated in its year, is a
-        straggler from the year before: always with ``year``; dated by a reference, only
-        when that is past the limit (a sparse input, ``grep``, goes on from March to
-        December)."""
-        return self._limit is None or ahead is None or ahead > self._limit
+    def _straggler(self, month: int, day: int) -> bool:
+        """Whether an entry many months ahead of the last one dated is a straggler
+        from the year before, written a little late at New Year (``Dec 31 23:59:59``
+        after ``Jan  1 00:00:01``): whether, a year back, it is no more than
+        `STRAGGLER_DAYS` days before the latest day of the last entry's month dated
+        so far (by the day). Any other is ahead in the same year: a sparse input
+        (``grep``) goes on from March to October."""
+        assert self._year is not None
+        last = _date(self._year, self._last_month, max(self._last_day, 1), 0, 0, 0)
+        before = _date(self._year - 1, month, day, 0, 0, 0)
+        return last is not None and before is not None and last - before <= _STRAGGLER_SPAN
 
     def _first_year(self, month: int, day: int, hour: int, minute: int) -> int | None:
         """The year of an input's first classic entry (a ``reference`` and no ``year``):
@@ -1273,6 +1296,20 @@ def _stamp_fields(stamp: str) -> tuple[int, int, int, int, int] | None:
     text = match[1]
     day_text, clock = text[4:].split()
     return _MONTHS[text[:3]], int(day_text), int(clock[:2]), int(clock[3:5]), int(clock[6:8])
+
+
+def _day_after(moment: datetime) -> datetime:
+    """A day after ``moment``, or the calendar's end."""
+    return moment + _DAY if moment < _LAST_DAY else datetime.max
+
+
+_DAY = timedelta(days=1)
+_LAST_DAY = datetime.max - _DAY
+
+STRAGGLER_DAYS = 3
+"""How far a straggler (:meth:`Framer._straggler`) can be, in days, before the latest
+day dated: Dec 29 to Dec 31 before Jan 1, Dec 31 before Jan 1 to Jan 3."""
+_STRAGGLER_SPAN = timedelta(days=STRAGGLER_DAYS)
 
 
 def _date(year: int, month: int, day: int, hour: int, minute: int, second: int) -> datetime | None:

@@ -103,7 +103,8 @@ class Counts:
 def reference_time(path: str) -> datetime | None:
     """The reference for dates written without a year: the file's modification time,
     the current time for standard input (its entries were written before it is read);
-    None when the file cannot be looked at."""
+    None when the file cannot be looked at, or when its mtime is no date (before year 1
+    or after 9999: ``touch -d``, a broken clock, a crafted archive)."""
     import os
     from datetime import UTC
 
@@ -111,7 +112,7 @@ def reference_time(path: str) -> datetime | None:
         return datetime.now(UTC)
     try:
         return datetime.fromtimestamp(os.stat(path).st_mtime, tz=UTC)
-    except OSError:
+    except (OSError, ValueError, OverflowError):
         return None
 
 

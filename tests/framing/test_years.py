@@ -289,3 +289,33 @@ def test_repeated_and_fractional_stamps() -> None:
 def test_padding_styles_mean_the_same_day() -> None:
     framer = Framer(year=2026, tz=UTC)
     assert len(set(times(framer, "Feb  3 01:02:03", "Feb 03 01:02:03", "Feb 3 01:02:03"))) == 1
+
+
+def test_given_year_an_entry_months_ahead_is_later_in_the_same_year() -> None:
+    # a sparse input (grep IP mail.log): it was a straggler from the year before
+    stamps = ("Mar  1 10:00:00", "Oct 21 10:00:00", "Oct 22 10:00:00", "Jan  2 10:00:00")
+    for native in (False, True):
+        got = times(Framer(year=2026, tz=UTC, native=native), *stamps)
+        assert [t and t.date().isoformat() for t in got] == [
+            "2026-03-01",
+            "2026-10-21",
+            "2026-10-22",
+            "2027-01-02",
+        ]
+
+
+def test_a_straggler_is_a_few_days_at_most_before_the_latest_day_dated() -> None:
+    # Dec 29 before Jan 1 and Dec 31 before Jan 3: three days, stragglers; Dec 31 after
+    # Jan 4 is December of the same year, as is December after the first days of January
+    # of a sparse input
+    cases = {
+        ("Jan  1 00:00:01", "Dec 29 23:00:00"): [2026, 2025],
+        ("Jan  3 00:00:01", "Dec 31 23:59:59"): [2026, 2025],
+        ("Jan  4 00:00:01", "Dec 31 23:59:59"): [2026, 2026],
+        ("Jan  2 10:00:00", "Dec 20 10:00:00"): [2026, 2026],
+        ("Jan  1 10:00:00", "Jan  5 10:00:00", "Dec 31 10:00:00"): [2026, 2026, 2026],
+    }
+    for stamps, years in cases.items():
+        for native in (False, True):
+            got = times(Framer(year=2026, tz=UTC, native=native), *stamps)
+            assert [t and t.year for t in got] == years, stamps
