@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import shutil
+import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -233,3 +235,76 @@ def test_a_relative_store_path_is_refused_as_run_refuses_it(
         code, err, _ = cli(capsys, warden, *command)
         assert (code, err) == (2, [refusal]), command
     assert not (warden.tmp / "rel").exists()
+
+
+# -- status and unban never write a store into a file that holds none ----------------
+
+
+def _store_folder(warden: Warden) -> tuple[Path, list[str]]:
+    store = Path(warden.sections["store"]["path"])
+    store.parent.mkdir(parents=True, exist_ok=True)
+    return store, [
+        f"mailwarden: error: {store}: no store yet (the daemon creates it when it starts)"
+    ]
+
+
+@pytest.mark.parametrize(
+    "command", [("status",), ("status", "--format", "json"), ("unban", OTHER)], ids=" ".join
+)
+def test_an_empty_file_at_the_store_path_is_no_store_yet_and_stays_empty(
+    warden: Warden, capsys: pytest.CaptureFixture[str], command: tuple[str, ...]
+) -> None:
+    """``: > store.db`` (or a mistyped store path in a mistyped --config): status
+    wrote the tables into it, 53 KB, and exited 0, though it only reads."""
+    store, no_store = _store_folder(warden)
+    store.touch(mode=0o600)
+
+    code, err, out = cli(capsys, warden, *command)
+
+    assert (code, err, out) == (1, no_store, "")
+    assert store.stat().st_size == 0
+    assert [p.name for p in store.parent.iterdir()] == [store.name]
+
+
+def test_a_database_without_tables_is_no_store_yet(
+    warden: Warden, capsys: pytest.CaptureFixture[str]
+) -> None:
+    store, no_store = _store_folder(warden)
+    db = sqlite3.connect(store)
+    db.execute("CREATE TABLE scratch (x)")
+    db.execute("DROP TABLE scratch")
+    db.close()
+    before = store.read_bytes()
+
+    code, err, _ = cli(capsys, warden, "status")
+
+    assert (code, err) == (1, no_store)
+    assert store.read_bytes() == before
+
+
+def test_status_reads_what_a_killed_daemon_left_and_changes_no_file(
+    warden: Warden, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """A store and its -wal as a kill -9 leaves them: status shows the ban the -wal
+    holds, read-only; it used to replay the -wal into the store and delete it."""
+    store, _ = _store_folder(warden)
+    holder = open_store(str(store))  # keeps the ban in the -wal, as a running daemon
+    try:
+        code, err, _ = cli(capsys, warden, "ban", OTHER)
+        assert code == 0, err
+        killed = tmp_path / "killed"
+        killed.mkdir(mode=0o700)
+        for name in (store.name, store.name + "-wal"):
+            shutil.copy2(store.parent / name, killed / name)
+    finally:
+        holder.close()
+    files = {p.name: p.read_bytes() for p in killed.iterdir()}
+    assert len(files[store.name + "-wal"]) > 0
+    warden.sections["store"]["path"] = str(killed / store.name)
+    warden.write()
+
+    code, err, out = cli(capsys, warden, "status", "--format", "json")
+
+    assert code == 0, err
+    assert [ban["network"] for ban in json.loads(out)["bans"]] == [f"{OTHER}/32"]
+    assert {p.name: p.read_bytes() for p in killed.iterdir()} == files

@@ -52,7 +52,7 @@ def shared(pg_schema: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Sto
 
     opened: list[Store] = []
 
-    def open_store(url: str) -> Store:
+    def open_store(url: str, *, read_only: bool = False) -> Store:  # PostgreSQL: no matter
         assert url == POSTGRES_DSN
         opened.append(PostgresStore(POSTGRES_DSN, schema=pg_schema))
         return opened[-1]

@@ -3,36 +3,59 @@
 Supported: `$name`, `${name}`, `$(name)`, `$$` (a literal `$`), `${name?text}`,
 `${name:text}`, and the Postfix 3.0 forms `${name?{text}:{text}}` and
 `${name==value?{text}:{text}}` (also `!=`, `<`, `<=`, `>`, `>=` on numbers).
-An unknown parameter expands to the empty string, as in Postfix. A parameter that
-refers to itself, directly or through others (`a = $b`, `b = $a`: Postfix stops with
-"unreasonable macro call nesting"), is left unexpanded where it recurs, as `${name}`.
+An unknown parameter expands to the empty string, as in Postfix. `${name?text}` and
+`${name:text}` test the value of `name` as written, unexpanded, as Postfix does.
+
+Postfix stops with "unreasonable macro call nesting" (mac_expand.c: `level++ > 100`)
+when anything is to be expanded inside more than `MAX_NESTING` nested references (a
+chain `a = $b`, `b = $c`, ... of 101 names), and so when a parameter refers to itself,
+directly or through others (`a = $b`, `b = $a`). Postconf and every daemon then refuse
+the value; here the text is left unexpanded where the nesting goes too deep or the
+name recurs (as `${name}`), and the expansion says so (`Expanded.problem` is
+`NESTING`).
+
 One expansion looks up at most `_MAX_LOOKUPS` names and stops growing past
-`_MAX_LENGTH` characters, leaving the rest unexpanded: without these bounds a
-main.cf of a few lines (`x = $y $y`, `y = $z $z`, ... twenty deep) made the audit
-expand a million references for every value it read.
+`_MAX_LENGTH` characters, leaving the rest unexpanded (`Expanded.problem` is
+`CUT_SHORT`): without these bounds a main.cf of a few lines (`x = $y $y`,
+`y = $z $z`, ... twenty deep) made the audit expand a million references for every
+value it read. Depth costs nothing beyond the look-ups: a chain of 100 names is 100.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from typing import NamedTuple
 
 from mailwarden.audit.numbers import config_int
 
 Lookup = Callable[[str], str | None]
 
 _NAME = re.compile(r"[A-Za-z0-9_]+")
-_MAX_DEPTH = 20
+MAX_NESTING = 100  # Postfix: mac_expand.c, `if (mc->level++ > 100)` is an error
+NESTING = "nesting"  # Postfix refuses the value: references nest too deep, or loop
+CUT_SHORT = "cut_short"  # the audit's own bounds left part of the value unexpanded
 _MAX_LOOKUPS = 1000
 _MAX_LENGTH = 1_000_000
 _COMPARE = re.compile(r"^([A-Za-z0-9_]+)(==|!=|<=|>=|<|>)(.*)$", re.DOTALL)
 
 
-def expand(text: str, lookup: Lookup, depth: int = 0) -> str:
+class Expanded(NamedTuple):
+    text: str
+    problem: str | None  # None, NESTING or CUT_SHORT
+
+
+def expand(text: str, lookup: Lookup) -> str:
     """Expand every `$` reference in `text`, looking names up with `lookup`."""
+    return expansion(text, lookup).text
+
+
+def expansion(text: str, lookup: Lookup) -> Expanded:
+    """`text` expanded, and whether the expansion is not Postfix's (see the module)."""
     if "$" not in text:
-        return text
-    return _Expansion(lookup).text(text, depth)
+        return Expanded(text, None)
+    run = _Expansion(lookup)
+    return Expanded(run.text(text, 0), run.problem)
 
 
 class _Expansion:
@@ -43,15 +66,25 @@ class _Expansion:
         self.lookup = lookup
         self.active: list[str] = []
         self.lookups = 0
+        self.problem: str | None = None
+
+    def fail(self, problem: str) -> None:
+        if self.problem != NESTING:  # what Postfix refuses outweighs our own bounds
+            self.problem = problem
 
     def text(self, text: str, depth: int) -> str:
-        if depth > _MAX_DEPTH or "$" not in text:
+        if depth > MAX_NESTING:
+            if text:  # Postfix fails on anything to expand here, even plain text
+                self.fail(NESTING)
+            return text
+        if "$" not in text:
             return text
         out: list[str] = []
         length = 0
         i = 0
         while i < len(text):
             if length > _MAX_LENGTH:
+                self.fail(CUT_SHORT)
                 out.append(text[i:])
                 break
             char = text[i]
@@ -85,17 +118,30 @@ class _Expansion:
         return "".join(out)
 
     def value(self, name: str, depth: int) -> str:
-        if name in self.active or self.lookups >= _MAX_LOOKUPS:
+        if name in self.active:
+            self.fail(NESTING)
             return "${" + name + "}"
-        self.lookups += 1
+        if self.spent():
+            return "${" + name + "}"
         raw = self.lookup(name)
         if raw is None:
             return ""
+        if raw and depth >= MAX_NESTING:  # its text would be one level too deep
+            self.fail(NESTING)
+            return "${" + name + "}"
         self.active.append(name)
         try:
             return self.text(raw, depth + 1)
         finally:
             self.active.pop()
+
+    def spent(self) -> bool:
+        """Counts a look-up; True (and no look-up) past the bound."""
+        if self.lookups >= _MAX_LOOKUPS:
+            self.fail(CUT_SHORT)
+            return True
+        self.lookups += 1
+        return False
 
     def braced(self, body: str, depth: int) -> str:
         match = _NAME.match(body)
@@ -107,7 +153,9 @@ class _Expansion:
         compare = _COMPARE.match(body)
         if compare is not None and rest[:1] in "=!<>":
             return self.compare(compare, depth)
-        present = self.value(name, depth) != ""
+        if self.spent():
+            return "${" + body + "}"
+        present = bool(self.lookup(name))  # Postfix tests the value as written
         if rest[0] == "?":
             when_true, when_false = _branches(rest[1:])
             chosen = when_true if present else when_false

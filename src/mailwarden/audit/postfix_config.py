@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 
-from mailwarden.audit.expand import expand
+from mailwarden.audit.expand import NESTING, expansion
 from mailwarden.audit.interface import Change, Evidence, MainSet, Note, ServiceEntry, ServiceSet
 from mailwarden.audit.numbers import config_int
 from mailwarden.audit.tls import UNKNOWN_LIBRARY, Library
@@ -137,6 +137,11 @@ class PostfixConfig:
     # The OpenSSL the server uses: --openssl-version, this machine's for its own
     # configuration directory, else unknown (a copied configuration).
     library: Library = UNKNOWN_LIBRARY
+    # The parameters whose value, as the checks asked for it, Postfix would refuse
+    # (expand.NESTING) or the audit expanded only in part (expand.CUT_SHORT).
+    expansion_problems: dict[str, str] = field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )
 
     @property
     def main_cf(self) -> str:
@@ -177,10 +182,18 @@ class PostfixConfig:
     def value(self, parameter: str, service: Service | None = None) -> str:
         """Effective value, expanded; '' when the parameter is unknown."""
         raw = self.raw(parameter, service)
-        return "" if raw is None else self.expand(raw, service)
+        if raw is None:
+            return ""
+        text, problem = self._expansion(raw, service)
+        if problem is not None and self.expansion_problems.get(parameter) != NESTING:
+            self.expansion_problems[parameter] = problem
+        return text
 
     def expand(self, text: str, service: Service | None = None) -> str:
         """`text` with its `$name` references expanded as `service` sees them."""
+        return self._expansion(text, service)[0]
+
+    def _expansion(self, text: str, service: Service | None) -> tuple[str, str | None]:
         special = {"service_name": service.name.rsplit(":", 1)[-1]} if service else {}
 
         def lookup(name: str) -> str | None:
@@ -188,7 +201,15 @@ class PostfixConfig:
                 return special[name]
             return self.raw(name, service)
 
-        return expand(text, lookup).strip()
+        result = expansion(text, lookup)
+        return result.text.strip(), result.problem
+
+    def expansion_notes(self) -> tuple[Note, ...]:
+        """A note for each parameter in `expansion_problems`, by name."""
+        return tuple(
+            Note(f"expansion_{problem}", {"parameter": parameter})
+            for parameter, problem in sorted(self.expansion_problems.items())
+        )
 
     def flag(self, parameter: str, service: Service | None = None) -> bool:
         return self.value(parameter, service).lower() in ("yes", "true", "1", "on")

@@ -194,10 +194,24 @@ def dovecot_command(change: DovecotSet) -> str | None:
     return None
 
 
-def dovecot_instruction(change: DovecotSet, lang: Lang) -> str:
+LONGEST_SHOWN = 200
+"""Characters of a configuration value or line that the text report shows; the rest
+is left out, with a note of how long it is (JSON has it whole). A value of megabytes
+would fill the terminal, the finding lost in it."""
+
+
+def cut(text: str, lang: Lang, limit: int | None = LONGEST_SHOWN) -> str:
+    """`text`, or its start and how long it is when longer than `limit`."""
+    if limit is None or len(text) <= limit:
+        return text
+    return text[:limit] + label("cut_value", lang, count=str(len(text)))
+
+
+def dovecot_instruction(change: DovecotSet, lang: Lang, limit: int | None = None) -> str:
+    """What to edit by hand; the line it replaces cut to `limit` characters."""
     new = f"{change.setting} = {change.value}"
     if change.line is not None and change.old is not None:
-        line, old = str(change.line), change.old.strip()
+        line, old = str(change.line), cut(change.old.strip(), lang, limit)
         if change.end_line is not None and change.end_line > change.line:
             end = str(change.end_line)
             return label(
@@ -375,20 +389,31 @@ _WIDE = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f]")
 _NO_LINE_START = set("，。、；：！？）」』》〉”’,.;:!?)]")
 
 
+_WIDE_RANGES = "\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f"
+_WIDE_CLOSING = "".join(sorted(c for c in _NO_LINE_START if _WIDE.match(c)))
+# A unit's raw material in one match each: a run of blanks, a run of wide closing
+# punctuation, one other wide character, or a run of the rest (a word, a path).
+_PIECES = re.compile(rf"\s+|[{re.escape(_WIDE_CLOSING)}]+|[{_WIDE_RANGES}]|[^\s{_WIDE_RANGES}]+")
+
+
 def _units(text: str) -> list[str]:
-    """Words, each wide (CJK) character on its own, and single spaces between words."""
+    """Words, each wide (CJK) character on its own, and single spaces between words.
+    Each word is one match, not grown a character at a time: a word of a million
+    characters (a value in a configuration file) costs a million, not its square."""
     units: list[str] = []
-    for match in re.finditer(r"\s+|[^\s]", text):
+    for match in _PIECES.finditer(text):
         piece = match.group(0)
-        if piece.isspace():
+        if piece[0].isspace():
             units.append(" ")
-        elif _WIDE.match(piece) or not units or units[-1] == " " or _WIDE.match(units[-1][-1]):
-            if piece in _NO_LINE_START and units and units[-1] != " ":
-                units[-1] += piece  # keep closing punctuation off the start of a line
-            else:
-                units.append(piece)
+        elif (
+            units
+            and units[-1] != " "
+            and (piece[0] in _NO_LINE_START or not _WIDE.match(units[-1][-1]))
+            and (piece[0] in _NO_LINE_START or not _WIDE.match(piece[0]))
+        ):
+            units[-1] += piece  # closing punctuation stays off the start of a line
         else:
-            units[-1] += piece
+            units.append(piece)
     return units
 
 
@@ -504,7 +529,7 @@ class TextReport:
     def _evidence(self, evidence: Evidence) -> tuple[str, str]:
         """(parameter = value, where it is written)."""
         lang = self.lang
-        value = evidence.value if evidence.value else label("empty", lang)
+        value = cut(evidence.value, lang) if evidence.value else label("empty", lang)
         text = f"{evidence.parameter} = {value}"
         if evidence.parameter == "smtpd services":
             return label("listeners", lang, services=evidence.value), evidence.file or ""
@@ -537,7 +562,7 @@ class TextReport:
             return
         for change in finding.fix:
             if isinstance(change, DovecotSet):
-                self._line(dovecot_instruction(change, lang), None, 4)
+                self._line(dovecot_instruction(change, lang, LONGEST_SHOWN), None, 4)
         for command in commands:
             self.printed.setdefault(command, finding.id)
         for command in self.writer.pasteable(finding.fix):
@@ -594,6 +619,8 @@ class TextReport:
                     "dovecot_absent",
                     "selector_unaudited",
                     "checks_selected",
+                    "expansion_nesting",
+                    "expansion_cut_short",
                 }
                 if partial & {n.key for n in report.all_notes()}:
                     self._line(label("nothing_found_audited", lang), "bold")

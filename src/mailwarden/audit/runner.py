@@ -8,7 +8,7 @@ when absent, and it is an error only when neither exists.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from mailwarden.audit.dovecot import check_dovecot
@@ -116,6 +116,12 @@ def run_audit(
     found: list[AuditFinding] = []
     if postfix_config is not None:
         found += check_postfix(postfix_config)
+        # what the checks met while expanding values, said once they have all run
+        expansion_notes = postfix_config.expansion_notes()
+        if expansion_notes:
+            postfix_config = replace(
+                postfix_config, notes=(*postfix_config.notes, *expansion_notes)
+            )
     if dovecot_config is not None:
         found += check_dovecot(dovecot_config)
     found = [f for f in found if selects(f, selectors)]

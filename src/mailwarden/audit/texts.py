@@ -773,6 +773,10 @@ LABELS: dict[str, Text] = {
     "fix": Text("Fix", "修复"),
     "default": Text("(default)", "（默认值）"),
     "empty": Text("(empty)", "（空）"),
+    "cut_value": Text(
+        "… ({count} characters in all; --format json shows the whole value)",
+        "…（共 {count} 个字符；--format json 会显示完整内容）",
+    ),
     "listeners": Text(
         "smtpd services: {services} (none on 587 or 465 for remote clients)",
         "smtpd 服务：{services}（没有供远程客户端使用的 587 或 465）",
@@ -978,6 +982,20 @@ NOTES: dict[str, Text] = {
         "twice counts twice); {path} and the rest were not read.",
         "{file} 第 {line} 行：包含的文件已读取 {count} 个（同一文件被包含两次计为两个）；"
         "{path} 及其余部分未读取。",
+    ),
+    "expansion_nesting": Text(
+        "{parameter}: its value refers to other parameters more than 100 levels deep, or "
+        'to itself; Postfix refuses such a value ("unreasonable macro call nesting"), '
+        "so it was checked unexpanded.",
+        "{parameter}：其值对其他参数的引用嵌套超过 100 层，或引用了自身；Postfix 会拒绝这样的值"
+        "（报错：宏调用嵌套过深），因此按未展开的值进行了检查。",
+    ),
+    "expansion_cut_short": Text(
+        "{parameter}: its value expands to more than the audit follows (1000 parameter "
+        "references or a million characters); the rest was checked unexpanded, and a "
+        "problem in it may have been missed.",
+        "{parameter}：其值展开后超出了审计所处理的范围（1000 次参数引用或一百万个字符）；"
+        "其余部分按未展开的值进行了检查，其中的问题可能未被发现。",
     ),
     "postfix_absent": Text(
         "No Postfix configuration in {directory}: Postfix was not audited.",

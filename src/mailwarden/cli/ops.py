@@ -77,7 +77,7 @@ def parse_target(text: str) -> IPNetwork:
 DEFAULT_REASON = "banned by hand"
 
 
-def _store(config: Config) -> Store:
+def _store(config: Config, *, read_only: bool = False) -> Store:
     """The store the daemon reads. A relative path is refused as `mailwarden run`
     refuses it (exit 2): it would name another store in each current directory."""
     import os
@@ -85,32 +85,32 @@ def _store(config: Config) -> Store:
     path = config.store.path
     if "://" not in path and not os.path.isabs(path):
         raise ConfigError(where(config), "store.path", f"{path!r} is not an absolute path")
-    return open_store(path)
+    return open_store(path, read_only=read_only)
 
 
-def _existing_store(config: Config) -> Store:
+def _existing_store(config: Config, *, read_only: bool = False) -> Store:
     """The store, when it exists: a command that only reads or lifts never creates one
     (a mistyped ``--config`` would leave an empty store behind), neither a file nor the
-    tables of a PostgreSQL database."""
+    tables of a PostgreSQL database. An empty file, or a SQLite database without a
+    table (``: > store.db``), is no store yet either: opening it would write the tables
+    into it. `read_only` (status): a SQLite store is read without writing to it."""
     import os
 
-    from mailwarden.store.sqlite import unreachable
+    from mailwarden.store.sqlite import NO_STORE_YET, blank, unreachable
 
     path = config.store.path
     if "://" not in path and os.path.isabs(path):
         try:
             os.stat(path)
         except (FileNotFoundError, NotADirectoryError):
-            raise MailwardenError(
-                f"{path}: no store yet (the daemon creates it when it starts)"
-            ) from None
+            raise MailwardenError(f"{path}: {NO_STORE_YET}") from None
         except OSError as exc:  # there, maybe, but not for us to see: say why
             raise MailwardenError(unreachable(path, exc)) from None
+        if blank(path):
+            raise MailwardenError(f"{path}: {NO_STORE_YET}")
     elif "://" in path and not probe_store(path):  # opening would create the tables
-        raise MailwardenError(
-            f"{safe_location(path)}: no store yet (the daemon creates it when it starts)"
-        )
-    return _store(config)
+        raise MailwardenError(f"{safe_location(path)}: {NO_STORE_YET}")
+    return _store(config, read_only=read_only)
 
 
 def _damage(store: Store, config: Config) -> str | None:
@@ -251,7 +251,7 @@ def status(fmt: str, config_path: str | None) -> int:
       mailwarden status --format json | jq '.counts.active'
     """
     config = load(config_path)
-    with _existing_store(config) as store:
+    with _existing_store(config, read_only=True) as store:
         document = status_document(store, config)
         damage = _damage(store, config)
     if fmt == "json":

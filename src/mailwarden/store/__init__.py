@@ -28,15 +28,18 @@ __all__ = [
 ]
 
 
-def open_store(url: str) -> Store:
-    """A store from a path (SQLite) or a ``postgresql://`` URL (needs the postgres extra)."""
+def open_store(url: str, *, read_only: bool = False) -> Store:
+    """A store from a path (SQLite) or a ``postgresql://`` URL (needs the postgres extra).
+    `read_only`: a SQLite store is read as it is, and never given its tables (see
+    `SqliteStore`); PostgreSQL is opened as always (`probe_store` first: only an
+    older schema is written to, brought up to date)."""
     if url.startswith(("postgresql://", "postgres://")):
         from mailwarden.store.postgres import PostgresStore
 
         return PostgresStore(url)
     from mailwarden.store.sqlite import SqliteStore
 
-    return SqliteStore(url)
+    return SqliteStore(url, read_only=read_only)
 
 
 def probe_store(url: str) -> bool:

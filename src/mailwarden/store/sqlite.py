@@ -54,7 +54,7 @@ import struct
 import tempfile
 import threading
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -489,6 +489,39 @@ def probe(path: str | os.PathLike[str], *, busy_timeout: float = 10.0) -> bool:
     return True
 
 
+NO_STORE_YET = "no store yet (the daemon creates it when it starts)"
+
+
+def blank(path: str | os.PathLike[str], *, busy_timeout: float = 10.0) -> bool:
+    """Whether the file at `path` holds no store: empty (``: > store.db``), or a
+    database without a table or a version (what `SqliteStore` would fill with its
+    tables). Read as `probe` reads it, changing nothing; an unreadable file raises what
+    opening it would, and one that is not a database is no blank."""
+    target = Path(path)
+    try:
+        if os.stat(target).st_size == 0:
+            return True
+    except OSError as exc:
+        raise StoreUnusable(unreachable(target, exc)) from exc
+    try:
+        with _reading(target) as uri:
+            try:
+                db = sqlite3.connect(uri, uri=True, timeout=busy_timeout)
+            except sqlite3.Error as exc:
+                raise StoreError(f"{target}: cannot open the state database: {exc}") from exc
+            try:
+                version = db.execute("PRAGMA user_version").fetchone()[0]
+                tables = db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+            except sqlite3.Error:
+                return False  # not a database of ours: opening says what it is
+            finally:
+                db.close()
+    except OSError as exc:
+        why = exc.strerror or exc
+        raise StoreError(f"{target}: cannot open the state database: {why}") from exc
+    return bool(version == 0 and tables == 0)
+
+
 def _exists(path: Path) -> bool:
     """Whether `path` names a file; an error other than "no such file" (a symlink loop,
     a folder we may not search) is raised, not taken for a store that is not there."""
@@ -625,7 +658,11 @@ class SqliteStore(Store):
         *,
         synchronous: str = "NORMAL",
         busy_timeout: float = 10.0,
+        read_only: bool = False,
     ) -> None:
+        """`read_only`: read the store as it is (`_reading`), writing nothing into it,
+        not even its tables (`StoreError` when it has none); one that needs bringing
+        up to date is opened as the daemon opens it, read-write."""
         if synchronous.upper() not in ("NORMAL", "FULL", "EXTRA"):
             raise StoreError(
                 f"sqlite store: synchronous must be NORMAL, FULL or EXTRA: {synchronous}"
@@ -635,6 +672,9 @@ class SqliteStore(Store):
         self._lock = threading.Lock()
         self._bumped: tuple[int, int] | None = None
         """The revision the transaction under way wrote (see `wrote_revision`)."""
+        self._scratch = ExitStack()
+        if read_only and self._open_read_only(busy_timeout):
+            return
         try:
             self._create_file()
             self._db = sqlite3.connect(
@@ -662,6 +702,35 @@ class SqliteStore(Store):
             raise self._error("cannot open the state database", exc) from exc
 
     # -- opening ------------------------------------------------------------------------
+
+    def _open_read_only(self, busy_timeout: float) -> bool:
+        """Open the store read-only; False (nothing kept open) when its schema is older
+        and it must be opened read-write to be brought up to date."""
+        self._check_mode()
+        try:
+            uri = self._scratch.enter_context(_reading(self.path))
+            self._db = sqlite3.connect(
+                uri, uri=True, timeout=busy_timeout, isolation_level=None, check_same_thread=False
+            )
+        except (OSError, sqlite3.Error) as exc:
+            self._scratch.close()
+            why = exc.strerror or exc if isinstance(exc, OSError) else exc
+            raise StoreError(f"{self.path}: cannot open the state database: {why}") from exc
+        self._db.text_factory = _decode
+        try:
+            self._refuse_foreign()
+            version = self._read("PRAGMA user_version")[0][0]
+            if version == 0:
+                raise StoreError(f"{self.path}: {NO_STORE_YET}")
+        except BaseException:
+            self._db.close()
+            self._scratch.close()
+            raise
+        if version == SCHEMA_VERSION:
+            return True
+        self._db.close()
+        self._scratch.close()
+        return False
 
     def _create_file(self) -> None:
         """Check the folders, create the missing ones (each 0700) and the file (0600).
@@ -986,3 +1055,4 @@ class SqliteStore(Store):
     def close(self) -> None:
         with self._lock:
             self._db.close()
+            self._scratch.close()
