@@ -98,6 +98,9 @@ class Counts:
     """Physical lines with at least one entry that gave events (a pasted line holding
     several entries counts once, as it counts once in ``read.lines``)."""
     events: int = 0
+    recognised_in: set[str] = field(default_factory=set)
+    """The inputs (a record's source) with at least one recognised line (``analyze``
+    only: :func:`mailwarden.scan.analysis_events`)."""
 
 
 def reference_time(path: str) -> datetime | None:

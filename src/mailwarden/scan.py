@@ -595,7 +595,7 @@ def _items_of_stream(
     stats = counts.read
     until = _Until(options.read_until)
     framer = None
-    for parts, reference, last in _framed_parts(stream, stats, progress, until):
+    for parts, reference, last in _framed_parts(stream, stats, progress, options, until):
         pasted, path_chunks = split_if_pasted(parts, counts.read)
         framer = options.framer(reference, pasted, counts.read, framer, last)
         for chunk in path_chunks:
@@ -630,7 +630,7 @@ def _analysis_batches(
     until = _Until(options.read_until)
     order = _Order()
     framer = None
-    for parts, reference, last in _framed_parts(streams[0], counts.read, progress, until):
+    for parts, reference, last in _framed_parts(streams[0], counts.read, progress, options, until):
         pasted, path_chunks = split_if_pasted(parts, counts.read)
         framer = options.framer(reference, pasted, counts.read, framer, last)
         for chunk in path_chunks:
@@ -755,13 +755,18 @@ class _Until:
 
 
 def _framed_parts(
-    stream: Stream, stats: ReadStats, progress: Progress, until: _Until | None = None
+    stream: Stream,
+    stats: ReadStats,
+    progress: Progress,
+    options: ReadOptions,
+    until: _Until | None = None,
 ) -> Iterator[tuple[Iterator[Chunk], datetime | None, str | None]]:
     """Per file of the stream (or the journal): its chunks, its date reference and its
     last classic stamp (:meth:`mailwarden.pipeline.ReadOptions.framer`). Each file
     gets its own framer: the year of a line without one comes from its file. With
     ``until``, the newer files of a rotated set that cannot hold an entry before
-    --until are not opened (see :class:`_Until`)."""
+    --until are not opened (see :class:`_Until`). A file (or standard input) whose
+    first lines hold no log entry is named in ``stats.not_logs`` (:func:`_sniffed`)."""
     if stream.journal is not None:
         yield _chunks_of(stream, stats, progress), None, None
         return
@@ -769,7 +774,48 @@ def _framed_parts(
         if until is not None and not until.before(stream, index, stats):
             return
         chunks = _chunks_of(Stream(stream.name, (path,)), stats, progress)
-        yield chunks, reference_time(path), last_stamp(path)
+        yield _sniffed(chunks, options, stats), reference_time(path), last_stamp(path)
+
+
+SNIFF_BYTES = (4 << 10, 64 << 10)
+"""How much of an input's first chunk :func:`_sniffed` frames: a little first (a log's
+first line has its header), then more."""
+
+
+def _sniffed(chunks: Iterator[Chunk], options: ReadOptions, stats: ReadStats) -> Iterator[Chunk]:
+    """``chunks`` (of one file, or standard input) as they are; its source is added to
+    ``stats.not_logs`` when the first of them that is not blank holds no log entry (no
+    line with a header a log writer puts before its message: a time or a program): a
+    UTF-16 file, a gzip inside a gzip, another format. Once per input, on a copy of its
+    first lines framed apart (nothing is counted), so a log pays for one line or so;
+    ``analyze`` says so of such an input when nothing in it was recognised."""
+    for chunk in chunks:
+        if not chunk.data or chunk.data.isspace():
+            yield chunk
+            continue
+        if not _holds_log_entries(chunk, options):
+            stats.not_logs.append(chunk.source)
+        yield chunk
+        yield from chunks
+        return
+
+
+def _holds_log_entries(chunk: Chunk, options: ReadOptions) -> bool:
+    """Whether the first lines of ``chunk`` (at most the last of `SNIFF_BYTES`) hold a
+    line with a time or a program (framed apart: nothing is counted)."""
+    data = chunk.data
+    for size in SNIFF_BYTES:
+        part = data[:size]
+        if len(data) > size:
+            end = part.rfind(b"\n")
+            part = part[: end + 1] if end >= 0 else part
+        framer = options.framer(None, False, ReadStats())
+        records = framer.frame_chunk(chunk._replace(data=part))
+        if any(record.program or record.time for record in records):
+            return True
+        if len(data) <= size:
+            break
+    return False
 
 
 def _timed(
@@ -942,6 +988,7 @@ def analysis_events(
     parse_record = parser()
     records = recognised = events = 0
     last: tuple[str, int] | None = None  # the last recognised physical line
+    sources = counts.recognised_in
     try:
         for batch, maybe in _analysis_batches(streams, options, counts, progress):
             for record in batch:
@@ -952,6 +999,8 @@ def analysis_events(
                 if found:
                     if last is None or record.line != last[1] or record.source != last[0]:
                         recognised += 1  # pasted text: several entries, one line
+                        if last is None or record.source != last[0]:
+                            sources.add(record.source)
                         last = (record.source, record.line)
                     events += len(found)
                     kept = [event for event in found if matters(event)]

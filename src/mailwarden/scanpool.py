@@ -549,6 +549,7 @@ def _receive(
     parse = _scan.parser()
     records = recognised = events_count = 0
     last_line, last_where = 0, -1  # the last recognised physical line (pasted text)
+    recognised_in: set[int] = set()  # the sources of recognised lines
     try:
         for message in _messages(pipe):
             kind = message[0]
@@ -597,6 +598,8 @@ def _receive(
                         event = new(Event, decode[item[8]] + item[9:14] + (record,) + item[14:])
                         if line != last_line or where != last_where:
                             recognised += 1
+                            if where != last_where:
+                                recognised_in.add(where)
                             last_line, last_where = line, where
                         events_count += 1
                         if matters(event):
@@ -614,6 +617,8 @@ def _receive(
                     if found:
                         if line != last_line or where != last_where:
                             recognised += 1
+                            if where != last_where:
+                                recognised_in.add(where)
                             last_line, last_where = line, where
                         events_count += len(found)
                         for event in [event for event in found if matters(event)]:
@@ -635,6 +640,7 @@ def _receive(
         counts.records += records
         counts.recognised += recognised
         counts.events += events_count
+        counts.recognised_in.update(sources[where] for where in recognised_in)
     if not ended:
         raise MailwardenError(gettext("the reading process ended before the end of the input"))
 

@@ -76,3 +76,12 @@ def test_until_before_since_names_both(run: Runner, places: dict[str, str]) -> N
         "Invalid value for --until: '2026-03-01' (2026-03-01 23:59 UTC) is before --since "
         "'2026-03-10' (2026-03-10 00:00 UTC)" in err
     )
+
+
+@pytest.mark.parametrize("journal", [("--journal", "--since", "1h"), ()])
+def test_a_journal_match_that_is_none_is_bad_usage_before_anything_is_read(
+    run: Runner, journal: tuple[str, ...]
+) -> None:
+    code, out, err = run("analyze", "-q", *journal, "--journal-match", "x")
+    assert (code, out) == (2, "")
+    assert err == "mailwarden: error: --journal-match: x: not a journal match (FIELD=value or +)\n"

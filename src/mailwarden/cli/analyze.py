@@ -14,10 +14,9 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import stat
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any
@@ -28,18 +27,19 @@ from mailwarden.cli.language import TranslatedCommand, option
 from mailwarden.cli.options import (
     assignments,
     existing_file,
+    journal_matches,
     language,
     log_input_options,
     show_passwords_option,
 )
 from mailwarden.config import Config, PolicyConfig, apply_overrides, duration_text, load_config
-from mailwarden.errors import InputError, MailwardenError
+from mailwarden.errors import MailwardenError
 from mailwarden.locale import N_, _, ngettext
-from mailwarden.locale.system import os_reason
 from mailwarden.model import IPNetwork
 
 if TYPE_CHECKING:
     from mailwarden.pipeline import ReadOptions
+    from mailwarden.sources.interface import ReadStats
 
 
 @click.command(
@@ -80,6 +80,7 @@ if TYPE_CHECKING:
     "journal_matches",
     multiple=True,
     metavar="FIELD=VALUE",
+    callback=journal_matches,
     help=N_("Only these journal entries, e.g. _SYSTEMD_UNIT=postfix@-.service (repeatable)."),
 )
 @option(
@@ -234,7 +235,7 @@ def _run(
     quiet: bool,
 ) -> int:
     from mailwarden.detect import load_accounts
-    from mailwarden.sources.files import STDIN, expand_inputs, written_since
+    from mailwarden.sources.files import STDIN, expand_inputs, readable_inputs, written_since
 
     accounts = load_accounts(policy.users_file) if policy.users_file else None
     paths = expand_inputs(inputs) if inputs else []
@@ -245,7 +246,12 @@ def _run(
         if start is not None:  # standard input cannot be read twice
             earlier, _older = written_since([p for p in paths if p != STDIN], start)
         paths, older = written_since(paths, options.since)
-    _check_readable(paths)
+    # Fail before reading anything when a file named cannot be opened; one found in a
+    # directory or by a pattern is left out, and said.
+    paths, skipped = readable_inputs(inputs, paths)
+    if skipped:
+        left_out = {path for path, _error in skipped}
+        earlier = [path for path in earlier if path not in left_out]
     # The JSON is a contract, English in any language: so is everything that goes into
     # it (the reading's problems, a masked password's note), read and written in English.
     with _language("en" if fmt == "json" else None):
@@ -253,6 +259,8 @@ def _run(
             paths,
             older,
             earlier,
+            inputs,
+            skipped,
             journal,
             journal_matches,
             options,
@@ -283,6 +291,8 @@ def _analyze(
     paths: list[str],
     older: list[str],
     earlier: list[str],
+    named: Sequence[str],
+    skipped: Sequence[tuple[str, OSError]],
     journal: bool,
     journal_matches: Sequence[str],
     options: ReadOptions,
@@ -300,6 +310,7 @@ def _analyze(
     from mailwarden.pipeline import Counts
     from mailwarden.report import ReadSummary
     from mailwarden.scan import JournalQuery, scan, streams_of
+    from mailwarden.sources.files import skipped_note
 
     query = None
     if journal:
@@ -321,6 +332,9 @@ def _analyze(
             progress.close()
     stats = counts.read
     cautions: list[str] = []
+    if skipped:
+        stats.problems.insert(0, skipped_note(skipped))
+    _say_not_logs(stats, counts.recognised_in, named)
     held = stats.held_together_note()
     if held is not None:
         stats.problem(held)
@@ -378,14 +392,6 @@ def _analyze(
         )
         cautions.append(caution)
         _warn(caution)
-    elif stats.lines and not counts.recognised:
-        for path in _not_logs(paths, options):
-            stats.problem(
-                _(
-                    "{path}: its first lines are not log entries (another format? UTF-16? "
-                    "compressed twice?): nothing in it was analysed"
-                ).format(path=path)
-            )
     summary = ReadSummary(
         inputs=_opened(paths, stats.after_until) + (("journal",) if journal else ()),
         files=stats.files,
@@ -643,50 +649,35 @@ def _opened(paths: Sequence[str], unopened: Sequence[str]) -> tuple[str, ...]:
     return tuple(path for path in paths if path not in left)
 
 
-def _not_logs(paths: Sequence[str], options: ReadOptions, most: int = 8) -> list[str]:
-    """The inputs whose first lines hold no log entry at all (no header a log writer
-    puts before its message): asked only when nothing was recognised, so that "no
-    attack found" is not said of a file that was never a mail log (UTF-16, a gzip
-    inside a gzip, CR line ends)."""
-    from mailwarden.sources.files import STDIN, read_chunks
-    from mailwarden.sources.interface import ReadStats
+def _say_not_logs(
+    stats: ReadStats, recognised_in: Collection[str], named: Sequence[str], most: int = 8
+) -> None:
+    """A problem for each input whose first lines hold no log entry
+    (``ReadStats.not_logs``) and that gave nothing recognised: "no attack found" is not
+    to be said of a file that was never a mail log (UTF-16, a gzip inside a gzip, CR
+    line ends), nor kept quiet beside inputs that were. Of the files found in a
+    directory or by a pattern, only those of a rotated set another file of which gave
+    something (mail.log.1.gz gzipped twice beside mail.log) are named, or the first
+    ``most`` when nothing at all was recognised: /var/log/ holds wtmp and lastlog."""
+    from mailwarden.sources.files import STDIN, named_paths, rotation_key
 
-    found = []
-    for path in [p for p in paths if p != STDIN][:most]:
-        stats = ReadStats()
-        try:  # the first chunk is enough (dropped, the reader closes the file)
-            chunk = next(iter(read_chunks(path, stats, 64 << 10)), None)
-        except MailwardenError:
+    given = named_paths(named)
+    sets = {rotation_key(source)[0] for source in recognised_in}
+    found = 0  # files found in a directory or by a pattern, named
+    for source in stats.not_logs:
+        if source in recognised_in:
             continue
-        if chunk is None:
-            continue  # empty: nothing to say
-        framer = options.framer(None, False, stats)
-        if not any(r.program or r.time for r in framer.frame_chunk(chunk)):
-            found.append(path)
-    return found
-
-
-def _check_readable(paths: Sequence[str]) -> None:
-    """Fail before reading anything when an input cannot be opened.
-
-    Only regular files are tried: opening a FIFO here would block until a writer comes
-    and then throw away what it writes, and the real read would wait for a second one
-    (``mailwarden analyze my.fifo`` hung); the reader reports other kinds itself."""
-    for path in paths:
-        if path == "-":
-            continue
-        try:
-            if not stat.S_ISREG(os.stat(path).st_mode):
+        if source != STDIN and os.path.abspath(source) not in given:
+            if rotation_key(source)[0] not in sets and (recognised_in or found == most):
                 continue
-            with open(path, "rb"):
-                pass
-        except PermissionError:
-            raise InputError(_("{path}: permission denied").format(path=path)) from None
-        except OSError as exc:
-            reason = os_reason(exc) or exc
-            raise InputError(
-                _("{path}: cannot read: {reason}").format(path=path, reason=reason)
-            ) from None
+            found += 1
+        name = _("standard input") if source == STDIN else source
+        stats.problem(
+            _(
+                "{path}: its first lines are not log entries (another format? UTF-16? "
+                "compressed twice?): nothing in it was analysed"
+            ).format(path=name)
+        )
 
 
 def _window(options: ReadOptions) -> str:

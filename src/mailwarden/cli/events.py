@@ -14,7 +14,7 @@ from mailwarden.model import Event, Record
 from mailwarden.pipeline import Counts, ReadOptions
 from mailwarden.report import json_output
 from mailwarden.report.events import event_json, event_text
-from mailwarden.sources.files import expand_inputs
+from mailwarden.sources.files import expand_inputs, readable_inputs, skipped_note
 
 
 @click.command()
@@ -62,7 +62,10 @@ def events(
             ]
         )
 
-    paths = expand_inputs(inputs or ("-",))
+    given = inputs or ("-",)
+    paths, skipped = readable_inputs(given, expand_inputs(given))
+    if skipped:  # a file found in a directory or by a pattern: said with the counts
+        counts.read.problem(skipped_note(skipped))
     if fmt == "jsonl":
         json_output(sys.stdout)
     printed = 0

@@ -63,6 +63,7 @@ def explain(
     from mailwarden.explain import explain as explain_excerpt
     from mailwarden.explain import write
     from mailwarden.pipeline import Counts, ReadOptions, read_events
+    from mailwarden.sources.files import expand_inputs, readable_inputs, skipped_note
 
     activate(lang)
     counts = Counts()
@@ -70,7 +71,12 @@ def explain(
     if "-" in inputs and sys.stdin is not None and sys.stdin.isatty():
         # Not a hang: it waits for the paste.
         click.echo(_("Paste the log lines, then press Ctrl-D on a line of its own."), err=True)
-    reading = read_events(inputs, ReadOptions(year=year, tz=tz), counts)
+    # A file found in a directory or by a pattern that cannot be read is left out, and
+    # said; one named fails here, before anything is explained.
+    paths, skipped = readable_inputs(inputs, expand_inputs(inputs))
+    if skipped:
+        counts.read.problem(skipped_note(skipped))
+    reading = read_events(paths, ReadOptions(year=year, tz=tz), counts)
     more: list[bool] = []  # an entry past the limit was there
     blocks = explain_excerpt(
         _limited(reading, MAX_READ, more),  # read as explained: entries are not held

@@ -133,6 +133,19 @@ existing_directory = _checked_path(want_directory=True)
 """Callback: the option names a directory that exists."""
 
 
+def journal_matches(
+    ctx: click.Context, param: click.Parameter, value: tuple[str, ...]
+) -> tuple[str, ...]:
+    """``--journal-match FIELD=VALUE`` (repeatable): each a journalctl match, refused
+    before anything is read (journalctl is never run with another)."""
+    from mailwarden.sources.journal import is_match
+
+    for match in value:
+        if not is_match(match):
+            raise OptionError(param, match, _("not a journal match (FIELD=value or +)"))
+    return value
+
+
 def assignments(
     ctx: click.Context, param: click.Parameter, value: tuple[str, ...]
 ) -> tuple[str, ...]:

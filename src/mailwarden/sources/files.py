@@ -38,7 +38,7 @@ from datetime import datetime, timedelta
 from typing import BinaryIO, Protocol
 
 from mailwarden.errors import InputError
-from mailwarden.locale import _
+from mailwarden.locale import _, ngettext
 from mailwarden.locale.system import os_reason
 from mailwarden.sources._lines import LineSplitter
 from mailwarden.sources.interface import Chunk, ReadStats
@@ -101,6 +101,74 @@ def expand_inputs(args: Sequence[str]) -> list[str]:
         else:
             raise InputError(_("{path}: no such file or directory").format(path=arg))
     return _in_time_order(_unique(found))
+
+
+def readable_inputs(
+    args: Sequence[str], paths: Sequence[str]
+) -> tuple[list[str], list[tuple[str, OSError]]]:
+    """``paths`` (expanded from ``args``: `expand_inputs`) that can be opened, in
+    order, and (path, error) for each file found in a directory or by a pattern that
+    cannot: ``analyze /var/log/`` as an admin outside the root group meets btmp
+    (0660 root:utmp), which is no reason to read nothing (`skipped_note` says what was
+    left out). A file named in ``args`` that cannot be opened raises InputError, and
+    so does the first one that cannot when none of them can.
+
+    Only regular files are opened: opening a FIFO here would block until a writer comes
+    and then throw away what it writes, and the real read would wait for a second one
+    (``mailwarden analyze my.fifo`` hung); the reader reports other kinds itself."""
+    named = named_paths(args)
+    readable: list[str] = []
+    skipped: list[tuple[str, OSError]] = []
+    for path in paths:
+        error = None if path == STDIN else _open_error(path)
+        if error is None:
+            readable.append(path)
+        elif os.path.abspath(path) in named:
+            raise unreadable(path, error)
+        else:
+            skipped.append((path, error))
+    if skipped and not readable:
+        raise unreadable(*skipped[0])
+    return readable, skipped
+
+
+def named_paths(args: Sequence[str]) -> frozenset[str]:
+    """The files ``args`` name, as absolute paths: ``os.path.abspath(path) in
+    named_paths(args)`` tells a path of `expand_inputs` that was named (written another
+    way, ``./mail.log``, too) from one found in a directory or by a pattern."""
+    return frozenset(os.path.abspath(arg) for arg in args if arg != STDIN)
+
+
+def _open_error(path: str) -> OSError | None:
+    """Why the regular file ``path`` cannot be opened, or None (it can, or it is no
+    regular file)."""
+    try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return None
+        with open(path, "rb"):
+            pass
+    except OSError as exc:
+        return exc
+    return None
+
+
+def unreadable(path: str, error: OSError) -> InputError:
+    """The error for an input that cannot be opened."""
+    if isinstance(error, PermissionError):
+        return InputError(_("{path}: permission denied").format(path=path))
+    reason = os_reason(error) or error
+    return InputError(_("{path}: cannot read: {reason}").format(path=path, reason=reason))
+
+
+def skipped_note(skipped: Sequence[tuple[str, OSError]]) -> str:
+    """One line for the files `readable_inputs` left out, each with its reason (in the
+    active language)."""
+    files = ", ".join(f"{path} ({os_reason(error) or error})" for path, error in skipped)
+    return ngettext(
+        "{n} file found in a directory or by a pattern cannot be read and was skipped: {files}",
+        "{n} files found in a directory or by a pattern cannot be read and were skipped: {files}",
+        len(skipped),
+    ).format(n=f"{len(skipped):,}", files=files)
 
 
 def _directory_files(directory: str) -> list[str]:

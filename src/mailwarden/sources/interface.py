@@ -69,6 +69,10 @@ class ReadStats:
     after_until: list[str] = field(default_factory=list)
     """Files of a rotated set not opened, oldest first: an older one of the set ends
     more than a day past --until (``analyze``: ``ReadOptions.read_until``)."""
+    not_logs: list[str] = field(default_factory=list)
+    """Inputs (files, ``-``) whose first lines hold no log entry: no line with a time or
+    a program (``analyze``: ``scan._sniffed``; it warns of those that gave nothing
+    recognised, ``Counts.recognised_in``)."""
     problems: list[str] = field(default_factory=list)
     """One line each: a damaged archive, a source that stopped early, ..."""
     disorder: list[str] = field(default_factory=list)

@@ -36,6 +36,12 @@ SOURCE = "journal"
 _MATCH = re.compile(r"^(?:[A-Z0-9_]+=.*|\+)$", re.DOTALL)
 
 
+def is_match(text: str) -> bool:
+    """Whether ``text`` is a journalctl match argument: ``FIELD=value`` (a field name of
+    capitals, digits and underscores) or ``+``."""
+    return _MATCH.match(text) is not None
+
+
 def journal_command(
     *,
     since: datetime | str | None = None,
@@ -66,7 +72,7 @@ def journal_command(
         args.append("--follow")
         args.append("--no-tail" if after_cursor is not None or since is not None else "--lines=0")
     for match in matches:
-        if not _MATCH.match(match):
+        if not is_match(match):
             raise InputError(
                 _("{match!r}: not a journal match (FIELD=value or +)").format(match=match)
             )
