@@ -16,10 +16,11 @@ Info: db: message``, ``Login aborted: … (auth_failed)``), with the mechanism i
 
 from __future__ import annotations
 
+import random
 from collections import Counter
 
 from mailwarden.detect import Detector, analyze
-from mailwarden.detect.sessions import SessionTracker
+from mailwarden.detect.sessions import MAX_FALLBACKS, SessionTracker
 from mailwarden.framing import Framer
 from mailwarden.model import Event
 from mailwarden.parsers import parse
@@ -59,6 +60,12 @@ def counted(text: str) -> Counter[str | None]:
         session, new = tracker.feed(event)
         if new:
             per_ip[event.ip or (session.ip if session else None)] += new
+        for waited in tracker.released:  # lines that waited for Postfix's, counted now
+            per_ip[waited.ip] += 1
+        tracker.released.clear()
+    tracker.close_all()
+    for waited in tracker.released:
+        per_ip[waited.ip] += 1
     return per_ip
 
 
@@ -371,3 +378,249 @@ def test_postfix_through_dovecot_23_fallbacks_behind_one_nat_address_are_one_gue
     without = "\n".join(line for line in log.splitlines() if "dovecot: auth:" not in line)
     assert failures(without) == {PHONE: 8}
     assert failures(log) == {PHONE: 8}
+
+
+# -- Postfix's SASL through Dovecot 2.4 behind one NAT address ----------------------------
+
+
+def smtpd_tries(
+    ip: str,
+    start: int,
+    pid: int,
+    tries: list[tuple[int, str, str]],
+    end: int,
+    names: bool = True,
+    dovecot: bool = True,
+) -> list[tuple[int, str]]:
+    """One submission connection of Postfix with Dovecot 2.4's SASL, from second ``start``
+    to ``end``: for each (second, mechanism, account) of ``tries`` Dovecot's auth line
+    (``dovecot``; no session id: Postfix sends none) and, two seconds later (Dovecot's
+    failure delay), Postfix's line of the refused try (``names``: with
+    ``sasl_username=``, Postfix 3.9). (second, line) pairs, for :func:`one_log`."""
+    smtpd = f"mx postfix/submission/smtpd[{pid}]"
+    timed = [(start, f"{smtpd}: connect from unknown[{ip}]")]
+    for second, mechanism, user in tries:
+        if dovecot:
+            timed.append(
+                (
+                    second,
+                    f"mx dovecot: auth({user},{ip},sasl:{mechanism.lower()}): Info: passwd-file: Password mismatch",
+                )
+            )
+        tail = f", sasl_username={user}" if names else ""
+        timed.append(
+            (
+                second + 2,
+                f"{smtpd}: warning: unknown[{ip}]: SASL {mechanism} authentication failed: (reason unavailable){tail}",
+            )
+        )
+    n = len(tries)
+    timed.append(
+        (end, f"{smtpd}: disconnect from unknown[{ip}] ehlo=1 auth=0/{n} quit=1 commands=2/{n + 2}")
+    )
+    return timed
+
+
+def one_log(minutes: int, *connections: list[tuple[int, str]]) -> str:
+    """The connections' lines in time order (a stable sort: lines of one second keep the
+    order given), once a minute for ``minutes`` minutes."""
+    timed = sorted((line for lines in connections for line in lines), key=lambda line: line[0])
+    return "\n".join(
+        f"Nov 29 11:{n:02d}:{second:02d} {text}" for n in range(minutes) for second, text in timed
+    )
+
+
+OFFICE = "203.0.113.7"
+
+
+def phones_behind_nat(
+    first: str,
+    second: str,
+    names: bool = True,
+    dovecot: bool = True,
+    minutes: int = 4,
+    joins: int = 1,
+) -> str:
+    """Two mail programs behind one NAT address with a stale password, on overlapping
+    connections (the second connects at second ``joins``): each tries it by PLAIN, then
+    by LOGIN, once a minute."""
+    return one_log(
+        minutes,
+        smtpd_tries(OFFICE, 0, 701, [(2, "PLAIN", first), (8, "LOGIN", first)], 11, names, dovecot),
+        smtpd_tries(
+            OFFICE, joins, 702, [(5, "PLAIN", second), (12, "LOGIN", second)], 15, names, dovecot
+        ),
+    )
+
+
+def test_postfix_through_dovecot_24_fallbacks_behind_one_nat_address_are_one_guess_each() -> None:
+    # Both connections' auth lines made one run of the address: the second phone's LOGIN
+    # try was by then no new mechanism for the name, and counted (12 for 8, and a fast
+    # brute-force ban); Postfix's lines of each session tell each fallback.
+    log = phones_behind_nat(BOB, BOB)
+    assert counted(phones_behind_nat(BOB, BOB, dovecot=False)) == {OFFICE: 8}
+    assert counted(log) == {OFFICE: 8}
+    assert bans(phones_behind_nat(BOB, BOB, minutes=1)) == set()
+
+
+def test_a_connect_of_the_address_does_not_mix_the_tries_of_an_open_connection() -> None:
+    # Two accounts: the second phone's connect, after the first phone's PLAIN try, began
+    # a new run of the address, and the first phone's LOGIN try counted as a guess.
+    log = phones_behind_nat(BOB, FRANK, joins=3)
+    assert counted(phones_behind_nat(BOB, FRANK, dovecot=False, joins=3)) == {OFFICE: 8}
+    assert counted(log) == {OFFICE: 8}
+    assert bans(phones_behind_nat(BOB, FRANK, minutes=1, joins=3)) == set()
+
+
+def test_postfix_before_39_behind_one_nat_address_fallbacks_are_one_guess_each() -> None:
+    # Without sasl_username=, Dovecot's auth line names the account; Postfix's line of its
+    # try, seconds later, names the session: one try of the address under way at a time,
+    # so each is its session's (12 for 8 before, 16 without the auth lines).
+    assert counted(phones_behind_nat(BOB, BOB, names=False, dovecot=False)) == {OFFICE: 16}
+    assert counted(phones_behind_nat(BOB, BOB, names=False)) == {OFFICE: 8}
+    assert counted(phones_behind_nat(BOB, FRANK, names=False, joins=3)) == {OFFICE: 8}
+
+
+def test_postfix_before_39_overlapping_tries_behind_one_nat_address_count_each() -> None:
+    # Both connections' tries under way at once: whose auth line is whose is not known,
+    # so each try counts, as without the auth lines (two where there was one, never less).
+    log = one_log(
+        4,
+        smtpd_tries(OFFICE, 0, 701, [(2, "PLAIN", BOB), (8, "LOGIN", BOB)], 11, names=False),
+        smtpd_tries(OFFICE, 1, 702, [(3, "PLAIN", BOB), (9, "LOGIN", BOB)], 12, names=False),
+    )
+    assert counted(log) == {OFFICE: 16}
+
+
+def bot_in_parallel(names: bool, later: int) -> str:
+    """A bot's two overlapping connections from one address, each trying one name by PLAIN,
+    then another by LOGIN, the other connection's first: no try is a fallback. The second
+    connection tries ``later`` seconds after the first (3 or more: one try under way at a
+    time)."""
+    return one_log(
+        1,
+        smtpd_tries(BOT, 0, 801, [(2, "PLAIN", BOB), (9, "LOGIN", FRANK)], 13, names),
+        smtpd_tries(
+            BOT, 1, 802, [(2 + later, "PLAIN", FRANK), (9 + later, "LOGIN", BOB)], 14, names
+        ),
+    )
+
+
+def test_a_bot_s_parallel_connections_get_no_free_tries() -> None:
+    # Their auth lines made one run: BOB by PLAIN, FRANK by PLAIN, BOB by LOGIN, FRANK by
+    # LOGIN read as two fallbacks (2 for 4).
+    for later in (1, 3):
+        assert counted(bot_in_parallel(True, later)) == {BOT: 4}, later
+        assert counted(bot_in_parallel(False, later)) == {BOT: 4}, later
+
+
+def test_a_name_by_login_on_another_connection_is_another_guess() -> None:
+    # The second connection opened before the first's try: BOB by LOGIN on it is no
+    # fallback of BOB by PLAIN on the first.
+    for names in (True, False):
+        log = one_log(
+            1,
+            smtpd_tries(BOT, 0, 801, [(2, "PLAIN", BOB)], 20, names),
+            smtpd_tries(BOT, 1, 802, [(6, "LOGIN", BOB)], 21, names),
+        )
+        assert counted(log) == {BOT: 2}, names
+
+
+def test_a_bot_connecting_while_a_connection_tries_gets_no_free_try() -> None:
+    # A connect of the address began a new run: FRANK by PLAIN on the new connection,
+    # then FRANK by LOGIN on the first read as a fallback.
+    for names in (True, False):
+        log = one_log(
+            1,
+            smtpd_tries(BOT, 0, 801, [(2, "PLAIN", BOB), (9, "LOGIN", FRANK)], 20, names),
+            smtpd_tries(BOT, 4, 802, [(5, "PLAIN", FRANK)], 21, names),
+        )
+        assert counted(log) == {BOT: 3}, names
+
+
+def test_a_bot_s_parallel_connections_repeating_plain_count_each_try() -> None:
+    log = one_log(
+        1,
+        smtpd_tries(BOT, 0, 801, [(2 + 6 * n, "PLAIN", BOB) for n in range(4)], 30),
+        smtpd_tries(BOT, 1, 802, [(5 + 6 * n, "PLAIN", BOB) for n in range(4)], 31),
+    )
+    assert counted(log) == {BOT: 8}
+    assert bans(log) == {BOT}
+
+
+def test_one_connection_s_fallback_still_one_guess_when_another_connection_ended() -> None:
+    # The address's earlier connection is over when this one connects: its run is new.
+    log = one_log(
+        1,
+        smtpd_tries(PHONE, 0, 901, [(2, "PLAIN", FRANK)], 5, names=False),
+        smtpd_tries(PHONE, 6, 902, [(8, "PLAIN", FRANK), (12, "LOGIN", FRANK)], 16, names=False),
+    )
+    assert counted(log) == {PHONE: 2}
+
+
+def test_a_bot_s_tries_at_once_on_two_connections_are_two_guesses() -> None:
+    # Both auth lines before either Postfix line: the address's run took the second for
+    # a fallback, and Postfix's line of it, of another session, counted nothing.
+    for names in (True, False):
+        log = one_log(
+            1,
+            smtpd_tries(BOT, 0, 801, [(2, "PLAIN", BOB)], 20, names),
+            smtpd_tries(BOT, 1, 802, [(2, "LOGIN", BOB)], 21, names),
+        )
+        assert counted(log) == {BOT: 2}, names
+
+
+def test_dovecot_22_imap_fallback_without_session_ids_in_auth_lines_is_one_guess() -> None:
+    # No Postfix here: the login process's line of the connection counts the tries its
+    # auth lines (without a session id) told, the fallback not.
+    log = """
+Nov 29 11:00:04 mx dovecot: auth: cram-md5(frank@example.com,198.51.100.81): password mismatch
+Nov 29 11:00:08 mx dovecot: auth: passwd-file(frank@example.com,198.51.100.81): Password mismatch
+Nov 29 11:00:10 mx dovecot: imap-login: Disconnected (auth failed, 2 attempts in 8 secs): user=<frank@example.com>, method=PLAIN, rip=198.51.100.81, lip=192.0.2.1, TLS, session=<Cd5NQ2kiUtjGZAvZ>
+"""
+    assert counted(log) == {PHONE: 1}
+
+
+def fewest_guesses(tries: list[tuple[int, str, str]]) -> int:
+    """The guesses of one connection's tries at least: a name refused before in it, by a
+    new mechanism, may be a fallback, :data:`MAX_FALLBACKS` of them a connection."""
+    tried: dict[str, list[str]] = {}
+    fallbacks = guesses = 0
+    for _second, mechanism, user in tries:
+        used = tried.setdefault(user, [])
+        if used and mechanism not in used and fallbacks < MAX_FALLBACKS:
+            fallbacks += 1
+        else:
+            guesses += 1
+        if mechanism not in used:
+            used.append(mechanism)
+    return guesses
+
+
+def test_connections_of_one_address_never_count_fewer_guesses_than_they_made() -> None:
+    # Random overlapping connections of one address (a bot's, or an office's behind NAT),
+    # each trying names by mechanisms: whatever the log cannot tell, no connection's tries
+    # count fewer than that connection alone could hide.
+    rng = random.Random(24)
+    exact = 0
+    for _ in range(400):
+        names = rng.random() < 0.5
+        connections = []
+        least = 0
+        for pid in range(800, 800 + rng.randint(1, 4)):
+            start = second = rng.randint(0, 10)
+            tries = []
+            for _try in range(rng.randint(1, 4)):
+                second += rng.randint(1, 6)
+                mechanism = rng.choice(["PLAIN", "LOGIN", "CRAM-MD5"])
+                tries.append((second, mechanism, rng.choice([BOB, FRANK])))
+                second += 2
+            connections.append(
+                smtpd_tries(BOT, start, pid, tries, second + rng.randint(0, 3), names)
+            )
+            least += fewest_guesses(tries)
+        rng.shuffle(connections)  # which of two lines of one second comes first
+        got = counted(one_log(1, *connections))[BOT]
+        assert got >= least, one_log(1, *connections)
+        exact += got == least
+    assert exact > 250  # and mostly, what the log tells is all

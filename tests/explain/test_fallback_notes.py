@@ -243,3 +243,39 @@ def test_dovecot_pam_line_beside_a_failing_smtp_session_tells_the_fallback(
     )
     assert "tried to log in as “bob”, “alice”: 2 failed attempts." in flat(out)
     assert FALLBACK_ZH in explain_zh(run, path)["10:00:11"]
+
+
+def test_dovecot_24_fallbacks_of_two_connections_behind_one_nat_address(
+    run: Runner, log_file: Callable[[str], str]
+) -> None:
+    # Two phones of one office, one account with a stale password, on overlapping
+    # connections: each tries it by PLAIN, then by LOGIN. Dovecot's auth lines name no
+    # session; Postfix's line of each LOGIN try tells the fallback of its connection.
+    ip = "203.0.113.7"
+    auth = f"mx dovecot: auth(bob,{ip},sasl:{{mech}}): Info: passwd-file: Password mismatch"
+    failed = f"warning: unknown[{ip}]: SASL {{mech}} authentication failed: (reason unavailable), sasl_username=bob"
+    lines = [
+        f"Nov 28 10:00:00 mx postfix/submission/smtpd[701]: connect from unknown[{ip}]",
+        f"Nov 28 10:00:01 mx postfix/submission/smtpd[702]: connect from unknown[{ip}]",
+        f"Nov 28 10:00:02 {auth.format(mech='plain')}",
+        f"Nov 28 10:00:04 mx postfix/submission/smtpd[701]: {failed.format(mech='PLAIN')}",
+        f"Nov 28 10:00:05 {auth.format(mech='plain')}",
+        f"Nov 28 10:00:07 mx postfix/submission/smtpd[702]: {failed.format(mech='PLAIN')}",
+        f"Nov 28 10:00:08 {auth.format(mech='login')}",
+        f"Nov 28 10:00:10 mx postfix/submission/smtpd[701]: {failed.format(mech='LOGIN')}",
+        f"Nov 28 10:00:11 mx postfix/submission/smtpd[701]: disconnect from unknown[{ip}] ehlo=1 auth=0/2 quit=1 commands=2/4",
+        f"Nov 28 10:00:12 {auth.format(mech='login')}",
+        f"Nov 28 10:00:14 mx postfix/submission/smtpd[702]: {failed.format(mech='LOGIN')}",
+        f"Nov 28 10:00:15 mx postfix/submission/smtpd[702]: disconnect from unknown[{ip}] ehlo=1 auth=0/2 quit=1 commands=2/4",
+    ]
+    path = log_file("\n".join(lines) + "\n")
+    code, out, err = run("explain", path)
+    assert code == 0, err
+    entries = {t: flat(text) for t, text in notes(out).items()}
+    assert "does not count it again" in entries["10:00:10"]
+    # The second phone's: on Dovecot's line of the try (the first phone's connection is
+    # over by then), Postfix's then is the same attempt.
+    assert entries["10:00:12"].endswith("by another login method: not counted again.")
+    assert entries["10:00:14"].endswith("Postfix's line of the same failed login as above.")
+    assert "tried to log in as “bob”: 2 failed attempts." in flat(out)
+    assert "No need to block 203.0.113.7" in flat(out)

@@ -37,9 +37,21 @@ and every try outside such a session (IMAP, PAM's lines alone), counts at PAM's 
 A mail program whose password is wrong may try it by each mechanism it knows in one
 connection: a failure of a name that failed before in the session, by a new mechanism, is
 no new guess (:func:`_fallback` for Postfix's lines, :func:`_dovecot_fallback` for
-Dovecot's auth lines: at most :data:`MAX_FALLBACKS` a session; auth lines without a
-session id, from Postfix's SASL, make a run per address instead). It is still accounted,
-so the closing line does not count it either.
+Dovecot's auth lines: at most :data:`MAX_FALLBACKS` a session). It is still accounted,
+so the closing line does not count it either. Where the log cannot tell which connection
+a try was of, the reading is the safe one: a misread may count two guesses where there
+was one, never one where there were two (a bot gets no try for free).
+
+Dovecot's auth lines of Postfix's SASL carry no session id. Postfix's line of the same
+try follows within seconds (after the failure delay), in its smtpd session: a line of a
+try after a failed one of an smtpd session of the address waits for it (as PAM's line
+does), and the session judges the try (by Postfix's ``sasl_username=``, or, before 3.9,
+by the auth line's account when that line is surely of this try:
+:meth:`SessionTracker._pair`). Behind NAT, or from a bot's parallel connections, one
+address has several connections at once, whose tries must not mix: an address's run of
+auth lines (:class:`_Run`) takes tries for fallbacks only until a Postfix line of the
+address comes in it (then the tries are Postfix's, judged each by its session), and even
+then Postfix's line of the try has the last word.
 
 Verbose chat and TLS plaintext dump lines (AUTH_COMMAND, CLIENT_DATA, SERVER_REPLY) carry
 no address: they join the open session of their smtpd process and take its client
@@ -277,10 +289,10 @@ MAX_FALLBACKS = 2
 a session id) taken for a mechanism fallback at most: a mail program tries one password
 by the two or three mechanisms it knows, a bot never gains more than this."""
 FALLBACK_WINDOW = 60.0
-"""Dovecot auth-process failures without a session id (Postfix's SASL through Dovecot) of
-one address are one run of tries, the stand-in for a session, from a ``connect from`` of
-the address while each comes within this many seconds of the last (Dovecot's failure
-delay and penalty keep a client's tries at most 17 s apart)."""
+"""Dovecot auth-process failures without a session id of one address are one run of
+tries (:class:`_Run`) while each comes within this many seconds of the last (Dovecot's
+failure delay and penalty keep a client's tries at most 17 s apart); an smtpd session's
+retry may follow its failure this long after (:meth:`SessionTracker._sasl_retry`)."""
 UNNAMED_MECHANISM = "(passdb)"
 """The mechanism of a Dovecot 2.3 auth line that a passdb wrote (``passwd-file(user,ip)``,
 ``pam(…)``): the line does not name it (see :func:`_dovecot_mechanism`)."""
@@ -391,24 +403,53 @@ def _dovecot_fallback(session: Session, event: Event) -> bool:
     return _fell_back(session, user, mechanism)
 
 
+def _paired_fallback(session: Session, event: Event, line: Event) -> bool:
+    """:func:`_fallback` for Postfix's failure line ``event`` that names no account
+    (Postfix before 3.9), by Dovecot's auth line of the same try (``line``, without a
+    session id: :meth:`SessionTracker._pair`), which does: the name refused, the
+    mechanism Postfix names (the auth line's, when it names one: Dovecot 2.4, or 2.3's
+    CRAM-MD5). Remembers the name's mechanism in the session either way."""
+    mechanism = event.mechanism
+    user = line.user
+    if event.user is not None or mechanism is None or user is None or not _refused(line):
+        return False
+    named = line.mechanism
+    if named is not None and named.upper() != mechanism.upper():
+        return False
+    return _fell_back(session, user, mechanism)
+
+
 class _Run:
     """Dovecot auth-process failures without a session id from one address, each within
     :data:`FALLBACK_WINDOW` of the last: the names and mechanisms that failed, and how
     many tries were taken for a fallback (as a :class:`Session` keeps them, for
-    :func:`_fell_back`)."""
+    :func:`_fell_back`), and which line is whose try (:meth:`SessionTracker._pair`).
 
-    __slots__ = ("_fallbacks", "_mechanisms", "last")
+    Once a Postfix SASL failure line of the address came in the run (``postfix``), the
+    tries are Postfix's: the run takes none for a fallback any more, as it may hold the
+    tries of several connections of the address (NAT, a bot's parallel connections);
+    each smtpd session judges its own tries (:func:`_fallback`, :func:`_paired_fallback`).
+    """
+
+    __slots__ = ("_fallbacks", "_mechanisms", "alone", "last", "postfix", "unanswered")
 
     def __init__(self, when: float) -> None:
         self.last = when
         self._mechanisms: dict[str, list[str]] | None = None
         self._fallbacks = 0
+        self.postfix = False
+        """A Postfix SASL failure line of the address came in the run."""
+        self.unanswered = 0
+        """Tries of the run whose Postfix line has not come (yet)."""
+        self.alone: Event | None = None
+        """The auth line of the one unanswered try, when no other try was under way since
+        the address's last was answered: Postfix's next line is surely of its try."""
 
 
 class _Failing:
     """The open smtpd sessions of one address that had a SASL failure (their keys, at
     most :data:`MAX_CREDITS_PER_ADDRESS`), and when the latest failure was: while one is
-    open, a PAM (or Dovecot 2.3) line of the address may be its next try
+    open, a PAM (or Dovecot auth) line of the address may be its next try
     (:meth:`SessionTracker._defer`)."""
 
     __slots__ = ("keys", "last")
@@ -474,8 +515,10 @@ class SessionTracker:
         self._smtpd_ips: dict[str, _Failing] = {}
         """Addresses whose open smtpd sessions had a SASL failure: which, and when the
         latest was (:meth:`_defer`)."""
-        self._deferred: dict[str, list[tuple[float, Event]]] = {}
-        """PAM lines waiting for Postfix's line of their attempt, by address (:meth:`_defer`)."""
+        self._deferred: dict[str, list[tuple[float, Event, bool]]] = {}
+        """PAM lines (and Dovecot's auth lines without a session id) waiting for Postfix's
+        line of their attempt, by address, and whether the address's run of auth lines
+        took the attempt for a fallback (:meth:`_defer`)."""
         self._release_at = float("inf")
         """When the oldest deferred PAM line is due (:meth:`_release_due`)."""
         self.released: list[Event] = []
@@ -594,10 +637,6 @@ class SessionTracker:
         etype = event.type
         when = self._when(event)
         if etype is _T.CONNECT:
-            if self._runs and event.ip is not None:
-                # A new connection of the address: its Dovecot auth lines begin a new run
-                # of tries (as a new session for Postfix's own lines).
-                self._runs.pop(event.ip, None)
             old = self.open.pop(key, None)
             if old is not None:
                 self._close(old, "replaced", event)
@@ -708,9 +747,14 @@ class SessionTracker:
         if user is not None:
             session.users.append(user)
         _fallback(session, event)  # the first is a guess; its mechanism is remembered
-        self._sasl_failed(event.ip or session.ip, when, key)
+        ip = event.ip or session.ip
+        self._sasl_failed(ip, when, key)
+        if self._runs and ip is not None:
+            line = self._pair(ip, event, when)
+            if line is not None and attempts == 1:
+                _paired_fallback(session, event, line)  # remembered, as above
         if self._credits or self._deferred:
-            attempts -= self._take_credit(event.ip or session.ip, when, attempts)
+            attempts -= self._take_credit(ip, when, attempts, judged=True)
         session.failures = attempts
         return session, attempts
 
@@ -735,16 +779,21 @@ class SessionTracker:
             session.attempts_seen += attempts
             session.add_user(event.user)
             if etype is _T.AUTH_FAILURE:
-                self._sasl_failed(event.ip or session.ip, when, key)
-                if attempts == 1 and _fallback(session, event):
+                ip = event.ip or session.ip
+                self._sasl_failed(ip, when, key)
+                line = self._pair(ip, event, when) if self._runs and ip is not None else None
+                if attempts == 1 and (
+                    _fallback(session, event)
+                    or (line is not None and _paired_fallback(session, event, line))
+                ):
                     # The same password again, by another mechanism; a Dovecot auth line
                     # of this attempt (its credit) was accounted for it already, or PAM's
                     # line of it waits, deferred: it is no guess either.
                     self.fell_back = True
                     if self._credits or self._deferred:
-                        self._take_credit(event.ip or session.ip, when, 1)
+                        self._take_credit(ip, when, 1, judged=True)
                     return session, 0
-                new = attempts - self._take_credit(event.ip or session.ip, when, attempts)
+                new = attempts - self._take_credit(ip, when, attempts, judged=True)
                 session.failures += new
             elif etype is _T.AUTH_UNAVAILABLE and event.category is Category.SERVER:
                 session._auth_down = True
@@ -884,6 +933,8 @@ class SessionTracker:
         if is_auth_process(event):
             if is_pam_unix(event):
                 self._pam_line(event.ip, when, event.user)
+                if attempts == 1:
+                    self._tried(event.ip, when, None)
                 if attempts == 1 and self._smtpd_ips and self._sasl_retry(event.ip, when):
                     # Perhaps Postfix's SASL retrying: its line of the attempt counts it
                     # (or not, a mechanism fallback).
@@ -895,38 +946,47 @@ class SessionTracker:
                 # PAM's own line counted this attempt; its credit waits for Postfix's
                 # (or the login process's) line of it.
                 return 0
-            fell_back = attempts == 1 and self._loose_fallback(event, event.ip, when)
-            if (
-                not fell_back
-                and attempts == 1
-                and self._smtpd_ips
-                and _dovecot_mechanism(event) == UNNAMED_MECHANISM
-                and self._sasl_retry(event.ip, when)
-            ):
-                # Dovecot 2.3's passdb line names no mechanism (PLAIN and LOGIN look
-                # alike): as PAM's line, it waits for Postfix's line of the attempt,
-                # which tells a mechanism fallback.
+            if attempts == 1 and self._loose_fallback(event, event.ip, when):
+                # The password just refused, by another mechanism, as far as the address's
+                # auth lines tell (no Postfix line came in their run yet). The line of the
+                # attempt with a session, Postfix's or the login process's, counts it or
+                # not (Postfix's judges by its session: two connections' tries under way
+                # at once, a bot's, may be in the run), as does the end of the wait.
+                self.fell_back = True
+                self._defer(event.ip, when, event, True)
+                return 0
+            if attempts == 1 and self._smtpd_ips and self._sasl_retry(event.ip, when):
+                # Perhaps Postfix's SASL retrying: as PAM's line, this one waits for
+                # Postfix's line of the attempt, whose session tells a mechanism fallback
+                # (the try of another connection of the address, behind NAT, is none;
+                # Dovecot 2.3's passdb line names no mechanism).
+                if self._tells_fallback(event.ip, event):
+                    self.fell_back = True  # for explain: Postfix's line of it will say
                 self._defer(event.ip, when, event)
                 return 0
-            # The credit stands for this attempt also when it is no guess: the line of
-            # Postfix (or of the login process) for it then counts nothing either.
             self._add_credit(event.ip, when, attempts)
-            if fell_back:
-                self.fell_back = True
-                return 0
             return attempts
         return attempts - self._take_credit(event.ip, when, attempts)
 
     def _loose_fallback(self, event: Event, ip: str, when: float) -> bool:
         """:func:`_dovecot_fallback` for an auth-process failure without a session id
-        (Postfix's SASL through Dovecot: Postfix sends none): the tries of one address
-        within :data:`FALLBACK_WINDOW` of each other stand for the session."""
+        (Postfix's SASL through Dovecot: Postfix sends none; Dovecot 2.2's IMAP): the tries
+        of one address within :data:`FALLBACK_WINDOW` of each other stand for the session,
+        until a Postfix line of the address comes in the run (:class:`_Run`): from then on
+        Postfix's lines judge (False). Notes the try (:meth:`_tried`) either way."""
+        run = self._tried(ip, when, event)
         user = event.user
-        if user is None or not _refused(event):
+        if run.postfix or user is None or not _refused(event):
             return False
         mechanism = _dovecot_mechanism(event)
         if mechanism is None:
             return False
+        return _fell_back(run, user, mechanism)
+
+    def _tried(self, ip: str, when: float, line: Event | None) -> _Run:
+        """A Dovecot auth-process failure without a session id (``line``; None for PAM's
+        own line, which names no mechanism): one try of ``ip``, whose Postfix line, when
+        it is Postfix's, comes seconds later (:meth:`_pair`)."""
         runs = self._runs
         run = runs.get(ip)
         if run is None or run.last < when - FALLBACK_WINDOW:
@@ -934,7 +994,64 @@ class SessionTracker:
                 self._forget_oldest(runs)
             run = runs[ip] = _Run(when)
         run.last = when
-        return _fell_back(run, user, mechanism)
+        run.alone = None if run.unanswered else line
+        run.unanswered += 1
+        return run
+
+    def _pair(self, ip: str, event: Event, when: float) -> Event | None:
+        """Postfix's SASL failure line ``event`` of ``ip``: the Dovecot auth line of its
+        try (without a session id), when that is sure: that line's try is the only one of
+        the address under way, and no other was since the address's last try was
+        answered; None when not (overlapping tries of two connections: which line is
+        whose is not known). Every try's Dovecot line comes before Postfix's, which comes
+        after the failure delay: at most one try of a connection is under way."""
+        run = self._runs.get(ip)
+        if run is None or run.last < when - FALLBACK_WINDOW:
+            return None
+        run.postfix = True
+        line = run.alone
+        run.alone = None
+        if "nvalid" in (event.reason or ""):
+            # A protocol error (bad base64): perhaps Dovecot wrote no failure of it, so
+            # which line answers which is not known until the address's tries are.
+            return None
+        if run.unanswered != 1:
+            line = None
+        if run.unanswered:
+            run.unanswered -= 1
+        return line
+
+    def _tells_fallback(self, ip: str, event: Event) -> bool:
+        """Whether Dovecot's auth line ``event`` of ``ip``, waiting for Postfix's line of
+        its try (:meth:`_defer`), is a mechanism fallback as far as the log tells yet: its
+        try is the only one of the address under way (:meth:`_pair`), the address's one
+        failing smtpd session failed by the name before, by another mechanism. For
+        explain's note of the line; Postfix's line decides (and says so when it differs)."""
+        run = self._runs.get(ip)
+        failing = self._smtpd_ips.get(ip)
+        user = event.user
+        mechanism = event.mechanism
+        if (
+            run is None
+            or run.alone is not event
+            or failing is None
+            or len(failing.keys) != 1
+            or user is None
+            or mechanism is None
+            or not _refused(event)
+        ):
+            return False
+        (key,) = failing.keys
+        session = self.open.get(key)
+        tried = session._mechanisms if session is not None else None
+        used = tried.get(user) if tried else None
+        return (
+            used is not None
+            and mechanism.upper() not in used
+            and len(used) < MAX_MECHANISMS
+            and session is not None
+            and session._fallbacks < MAX_FALLBACKS
+        )
 
     # -- PAM's own lines ---------------------------------------------------------------
 
@@ -987,22 +1104,28 @@ class SessionTracker:
         if len(credits) > MAX_CREDITS_PER_ADDRESS:
             del credits[: len(credits) - MAX_CREDITS_PER_ADDRESS]
 
-    def _take_credit(self, ip: str | None, when: float, count: int) -> int:
+    def _take_credit(self, ip: str | None, when: float, count: int, judged: bool = False) -> int:
         """How many of ``count`` attempts of a line at ``when`` from ``ip`` earlier lines
         of the same attempts counted (the credits they left, used up). PAM lines of the
         address waiting for this line (:meth:`_defer`) are used up first: their attempts
-        count with this line, not before it."""
+        count with this line, not before it; or not at all, when the address's run of auth
+        lines took them for fallbacks, unless this line ``judged`` its attempt itself
+        (Postfix's SASL failure line, by its session)."""
         if ip is None:
             return 0
+        fell = 0
         if self._deferred:
-            count -= self._take_deferred(ip, count)
+            deferred, fallbacks = self._use_deferred(ip, count)
+            count -= deferred
+            if not judged:
+                fell = fallbacks
             if count <= 0:
-                return 0
+                return fell
         if not self._credits:
-            return 0
+            return fell
         credits = self._credits.get(ip)
         if not credits:
-            return 0
+            return fell
         since = when - CREDIT_WINDOW
         while credits and credits[0] < since:
             credits.pop(0)
@@ -1010,7 +1133,7 @@ class SessionTracker:
         del credits[:taken]
         if not credits:
             del self._credits[ip]
-        return taken
+        return fell + taken
 
     # -- PAM lines deferred for Postfix's line of their attempt ------------------------
 
@@ -1056,7 +1179,7 @@ class SessionTracker:
         if self._deferred and ip in self._deferred:
             self._release(ip)
 
-    def _defer(self, ip: str, when: float, event: Event) -> None:
+    def _defer(self, ip: str, when: float, event: Event, fallback: bool = False) -> None:
         """PAM's failure line ``event`` while an smtpd session of ``ip`` that failed
         before is open (:meth:`_sasl_retry`): it may be that client's next try, whose
         Postfix line comes seconds later and can tell whether it was a mechanism fallback
@@ -1073,9 +1196,9 @@ class SessionTracker:
                 for stale in list(deferred)[: max(1, self.max_open // 10)]:
                     self._release(stale)
             lines = deferred[ip] = []
-        lines.append((when, event))
+        lines.append((when, event, fallback))
         if len(lines) > MAX_CREDITS_PER_ADDRESS:
-            oldest, old = lines.pop(0)
+            oldest, old, _fallback = lines.pop(0)
             self._add_credit(ip, oldest, 1)
             self.released.append(old)
         due = when + DEFER_WINDOW
@@ -1085,16 +1208,22 @@ class SessionTracker:
     def _take_deferred(self, ip: str | None, count: int) -> int:
         """Use up to ``count`` deferred PAM lines of ``ip`` (the oldest first): a line of
         their attempts counts them instead. Returns how many."""
+        return self._use_deferred(ip, count)[0]
+
+    def _use_deferred(self, ip: str | None, count: int) -> tuple[int, int]:
+        """:meth:`_take_deferred`, and how many of the lines used up the address's run of
+        auth lines took for a fallback."""
         if ip is None:
-            return 0
+            return 0, 0
         lines = self._deferred.get(ip)
         if not lines:
-            return 0
+            return 0, 0
         taken = min(count, len(lines))
+        fallbacks = sum(1 for line in lines[:taken] if line[2])
         del lines[:taken]
         if not lines:
             del self._deferred[ip]
-        return taken
+        return taken, fallbacks
 
     def _release(self, ip: str, before: float | None = None) -> None:
         """Deferred PAM lines of ``ip`` (those before ``before`` only, when given) count
@@ -1108,7 +1237,7 @@ class SessionTracker:
             due = [line for line in lines if line[0] < before]
             if len(due) < len(lines):
                 self._deferred[ip] = [line for line in lines if line[0] >= before]
-        for when, event in due:
+        for when, event, _fallback in due:
             self._add_credit(ip, when, 1)
             self.released.append(event)
 
@@ -1119,7 +1248,7 @@ class SessionTracker:
             self._release(ip, before)
         deferred = self._deferred
         self._release_at = (
-            min(when for lines in deferred.values() for when, _event in lines) + DEFER_WINDOW
+            min(line[0] for lines in deferred.values() for line in lines) + DEFER_WINDOW
             if deferred
             else float("inf")
         )
