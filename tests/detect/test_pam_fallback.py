@@ -221,3 +221,23 @@ def test_a_try_the_client_left_still_counts_while_another_connection_is_open() -
         ]
     )
     assert counted_after_each(lines)[-1] == (lines[-1], 3)
+
+
+def test_a_connection_whose_disconnect_line_is_lost_keeps_no_try_waiting() -> None:
+    # 801's disconnect line is lost and its process serves another client next; the
+    # address's next connection makes one try only PAM's line tells (the bot leaves in
+    # the failure delay): it counts when that connection ends, not a minute later.
+    other = "198.51.100.20"
+    lines = [
+        smtpd(0, 801, f"connect from unknown[{IP}]"),
+        pam(1),
+        sasl(3, 801, "PLAIN"),
+        smtpd(5, 801, f"connect from unknown[{other}]"),
+        smtpd(6, 801, f"disconnect from unknown[{other}] ehlo=1 quit=1 commands=2"),
+        smtpd(10, 802, f"connect from unknown[{IP}]"),
+        pam(11),
+        smtpd(12, 802, f"lost connection after AUTH from unknown[{IP}]"),
+        disconnect(12, 802, 1),
+    ]
+    seen = counted_after_each(lines)
+    assert seen[-1] == (lines[-1], 2)

@@ -590,7 +590,9 @@ class SessionTracker:
         """Too many open sessions (a flood): close the oldest tenth."""
         open_ = self.open
         for old in list(open_)[: max(1, self.max_open // 10)]:
-            self._close(open_.pop(old), "evicted", None)
+            session = open_.pop(old)
+            self._close(session, "evicted", None)
+            self._gone(session, old)
             self.evicted += 1
 
     def _learned(self, session: Session) -> None:
@@ -640,6 +642,7 @@ class SessionTracker:
             old = self.open.pop(key, None)
             if old is not None:
                 self._close(old, "replaced", event)
+                self._gone(old, key)
             if not self.eager:
                 # Most sessions never try to log in: remember the client, build nothing.
                 peers = self._peers
@@ -1385,6 +1388,14 @@ class SessionTracker:
         if session._pending_step:
             self._finish_login(session)
 
+    def _gone(self, session: Session, key: SessionKey) -> None:
+        """An smtpd session closed without its disconnect line (replaced by a new
+        connection of its process, evicted, expired): it ended all the same, for the PAM
+        lines of its address waiting for its next line (:meth:`_left`). Left among the
+        address's failing sessions, it kept them waiting a minute (a daemon's ban)."""
+        if (self._smtpd_ips or self._deferred) and key[0] == "smtpd":
+            self._left(session.ip, key)
+
     def expire(self, now: float) -> list[Session]:
         """Close sessions idle for :data:`SESSION_TIMEOUT` before ``now``; drop old credits."""
         since = now - SESSION_TIMEOUT
@@ -1393,6 +1404,7 @@ class SessionTracker:
         for key in stale:
             session = self.open.pop(key)
             self._close(session, "expired", None)
+            self._gone(session, key)
             closed.append(session)
         self.expired += len(closed)
         if self._peers:
