@@ -6,7 +6,7 @@ one way only. The daemon wires the same stages to a follower instead of `read_ch
 
 from __future__ import annotations
 
-from collections.abc import Generator, Iterable, Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
 
@@ -147,19 +147,6 @@ def records_of(
             yield record
 
 
-def events_of(records: Iterable[Record], counts: Counts) -> Iterator[Event]:
-    """Parse records into events, counting recognised lines."""
-    last: tuple[str, int] | None = None
-    for record in records:
-        events = parse(record)
-        if events:
-            if last is None or record.line != last[1] or record.source != last[0]:
-                counts.recognised += 1
-                last = (record.source, record.line)
-            counts.events += len(events)
-            yield from events
-
-
 def read_events(
     inputs: Sequence[str], options: ReadOptions, counts: Counts
 ) -> Generator[tuple[Record, list[Event]], None, None]:
@@ -202,7 +189,6 @@ def _records_of_set(paths: Sequence[str], options: ReadOptions, counts: Counts) 
 __all__ = [
     "Counts",
     "ReadOptions",
-    "events_of",
     "may_matter",
     "read_events",
     "records_of",
