@@ -96,6 +96,13 @@ class SessionState:
     fallback_told: bool = False
     """A Dovecot auth-process line has just told a fallback that Postfix's line of the
     same try has not repeated yet."""
+    commands: list[str] = field(default_factory=list)
+    """The commands (verbs, upper case) of the client's last line that the server has
+    not answered yet: a dump's ``Read`` holds every command a client pipelined, and the
+    next ``Write`` answers them all; a verbose line holds one, answered by the next
+    final reply line."""
+    in_data: bool = False
+    """The server said 354: the client's lines are the message, until the next reply."""
 
     def hides(self, cred: Credential) -> bool:
         """Is ``cred``'s password perhaps a real user's (shown not even masked)?"""
@@ -605,6 +612,7 @@ def _auth_unavailable(event: Event, state: SessionState) -> Note:
 
 
 def _auth_command(event: Event, state: SessionState) -> Note:
+    state.commands = ["AUTH"]
     mech = escape_text((event.mechanism or "?").upper())
     state.mechanism, state.prompt, state.final_reply_after_auth = mech, None, False
     payload = event.payload or ""
@@ -699,6 +707,8 @@ def _client_data(event: Event, state: SessionState) -> Note:
         return _star(event, state)
     if state.mechanism is not None and not state.final_reply_after_auth:
         return _auth_step(event, payload, state)
+    if not state.in_data:
+        state.commands = _commands(payload)
     verb, _sep, rest = payload.partition(" ")
     verb = verb.upper()
     origin = _dump_origin(event)
@@ -865,16 +875,23 @@ def _server_reply(event: Event, state: SessionState) -> Note:
             )
         else:
             text += reply_meaning(code, enhanced)
-    elif code == "250" and state.tls_up:
-        text += _(
-            "Accepted. After EHLO the server lists its name and the extensions it offers "
-            "(PIPELINING, AUTH…; inside TLS no STARTTLS, which is already done); the log "
-            "shows only the beginning."
-        )
+    elif code == "250":
+        answered, in_data = _answered(event, state, code)
+        kind, meaning, short = _accepted(event, state, answered, in_data, enhanced)
+        text += meaning
+        if len(answered) > 1:
+            text += " " + _(
+                "The client sent several commands at once (PIPELINING): this write holds "
+                "the server's replies to all of them, in order; the note is about the first."
+            )
+        if state.mechanism is not None and not state.final_reply_after_auth:
+            state.final_reply_after_auth = True
+        return Note(f"reply:250:{enhanced or ''}:{kind}", text.strip(), short, context=origin)
     else:
         text += reply_meaning(code, enhanced)
         if state.mechanism is not None and not state.final_reply_after_auth:
             state.final_reply_after_auth = code[:1] in {"2", "4", "5"}
+    _answered(event, state, code)
     short = None
     soft = softened(code, enhanced)
     if soft is not None:
@@ -882,6 +899,113 @@ def _server_reply(event: Event, state: SessionState) -> Note:
             "The server answers {reply}: {meaning} (softened by soft_bounce, see above)."
         ).format(reply=shown, meaning=soft[1])
     return Note(f"reply:{code}:{enhanced or ''}", text.strip(), short, context=origin)
+
+
+def _commands(payload: str) -> list[str]:
+    """The verbs of the commands in a client's line: a dump joins the lines a client
+    pipelined with ``??`` (CR LF)."""
+    return [part.split(None, 1)[0].upper() for part in payload.split("??") if part.strip()]
+
+
+def _answered(event: Event, state: SessionState, code: str) -> tuple[list[str], bool]:
+    """The commands this reply answers (the first is the one its code is for), and
+    whether the client was sending a message (after 354); updates ``state``."""
+    reply = event.reason or ""
+    commands = state.commands
+    if declared_length(event) is not None:
+        # A dump's write holds the replies to every command the read before it held.
+        answered, state.commands = commands, []
+    elif reply.startswith(code + "-"):
+        # A verbose line of a multi-line reply (EHLO's): more lines of it follow.
+        answered = commands[:1]
+    else:
+        answered, state.commands = commands[:1], commands[1:]
+    in_data = state.in_data
+    state.in_data = code == "354" or "??354 " in reply
+    return answered, in_data
+
+
+_QUEUED = re.compile(r"queued as ([0-9A-Za-z]+)")
+
+
+def _accepted(
+    event: Event, state: SessionState, answered: list[str], in_data: bool, enhanced: str | None
+) -> tuple[str, str, str | None]:
+    """What a 250 reply accepted, told by the command it answers: (the kind, the note,
+    the short note or None)."""
+    first = (event.reason or "").partition("??")[0]
+    m = _QUEUED.search(first)
+    if m is not None:
+        queue_id = m.group(1)
+        cut = declared_length(event)
+        if cut is not None and cut > len(event.reason or "") + 2 and m.end() == len(first):
+            queue_id += CUT  # the log's 40-byte cut may have taken the end of the ID
+        return (
+            "queued",
+            _(
+                "Accepted: the server took the message and put it in its queue as {id}; "
+                "the other lines about this message carry the same queue ID."
+            ).format(id=escape_text(queue_id)),
+            None,
+        )
+    command = answered[0] if answered else None
+    if command is None and not in_data:
+        # Postfix's enhanced codes tell these two apart (RFC 3463: 2.1.0, 2.1.5).
+        command = {"2.1.0": "MAIL", "2.1.5": "RCPT"}.get(enhanced or "")
+    if in_data or command is None:
+        return "other", _("Accepted (250): the server accepted the client's last command."), None
+    if command == "EHLO":
+        if declared_length(event) is None:
+            # Verbose logging writes each line of the reply on its own line.
+            return (
+                "EHLO:verbose",
+                _(
+                    "Accepted. After EHLO the server lists its name and the extensions it "
+                    "offers (PIPELINING, AUTH…), one per line."
+                ),
+                _(
+                    "Another line of the server's answer to EHLO: its name or an extension "
+                    "it offers."
+                ),
+            )
+        if state.tls_up:
+            return (
+                "EHLO:tls",
+                _(
+                    "Accepted. After EHLO the server lists its name and the extensions it "
+                    "offers (PIPELINING, AUTH…; inside TLS no STARTTLS, which is already "
+                    "done); the log shows only the beginning."
+                ),
+                None,
+            )
+        return (
+            "EHLO",
+            _(
+                "Accepted. After EHLO the server lists its name and the extensions it offers "
+                "(PIPELINING, STARTTLS, AUTH…); the log shows only the beginning."
+            ),
+            None,
+        )
+    texts = {
+        "HELO": N_(
+            "Accepted: the server answers the greeting (HELO) with its name. HELO, unlike "
+            "EHLO, gets no list of extensions."
+        ),
+        "MAIL": N_(
+            "Accepted: the server takes the sender the client named (MAIL FROM); the client "
+            "may now name the recipients (RCPT TO)."
+        ),
+        "RCPT": N_("Accepted: the server takes the recipient the client named (RCPT TO)."),
+        "RSET": N_("OK: the server has dropped the transaction under way (RSET)."),
+        "NOOP": N_(
+            "OK: the server answers NOOP, a command that does nothing (clients send it to "
+            "keep the connection open)."
+        ),
+    }
+    text = texts.get(command)
+    if text is None:
+        return "other", _("Accepted (250): the server accepted the client's last command."), None
+    return command, _(text), None
 
 
 def _reject(event: Event, state: SessionState) -> Note:

@@ -14,10 +14,7 @@ _KNOWN: dict[tuple[str, str], str] = {
     ("220", ""): N_("The server is ready (for STARTTLS: start the TLS handshake now)."),
     ("221", ""): N_("The server says goodbye and closes the connection."),
     ("235", ""): N_("Authentication successful: the client is now logged in."),
-    ("250", ""): N_(
-        "Accepted. After EHLO the server lists its name and the extensions it offers "
-        "(PIPELINING, STARTTLS, AUTH…); the log shows only the beginning."
-    ),
+    ("250", ""): N_("Accepted (250): the server accepted the client's last command."),
     ("334", ""): N_("The server waits for the next step of the login (a base64 challenge)."),
     ("354", ""): N_("The server waits for the message text."),
     ("421", ""): N_("The server is closing the connection (too many errors or connections)."),

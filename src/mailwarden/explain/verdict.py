@@ -108,11 +108,17 @@ def _span(first: datetime | None, last: datetime | None) -> str:
     return f"{when(first)} – {when(last)}"
 
 
+def _count(n: int) -> str:
+    """A count as the verdict says it, with a thousands separator (“4,990”), as the
+    excerpt's “…37,602 more entries” above it. ngettext still chooses by the int."""
+    return f"{n:,}"
+
+
 def _listing(items: list[str], limit: int = MAX_ACCOUNTS) -> str:
     shown = items[:limit]
     text = _(", ").join(shown)
     if len(items) > limit:
-        text += " " + _("and {n} more").format(n=len(items) - limit)
+        text += " " + _("and {n} more").format(n=_count(len(items) - limit))
     return text
 
 
@@ -146,7 +152,7 @@ def _headline(facts: ExcerptFacts) -> list[Block]:
         if facts.logins:
             text += " " + ngettext(
                 "There is {n} successful login.", "There are {n} successful logins.", facts.logins
-            ).format(n=facts.logins)
+            ).format(n=_count(facts.logins))
         if facts.outside:
             text += " " + ngettext(
                 "These lines show {n} client outside any mail session (postscreen's checks, "
@@ -154,7 +160,7 @@ def _headline(facts: ExcerptFacts) -> list[Block]:
                 "These lines show {n} clients outside any mail session (postscreen's checks, "
                 "for example): none of them reached the point of logging in.",
                 facts.outside,
-            ).format(n=facts.outside)
+            ).format(n=_count(facts.outside))
         elif not facts.sessions:
             text += " " + _("These lines contain no client connection at all.")
         blocks.append(Paragraph(text, 2))
@@ -182,7 +188,7 @@ def _headline(facts: ExcerptFacts) -> list[Block]:
             "attack (too few failures). More failures from the same addresses would settle "
             "it: check the rest of the log (“mailwarden analyze”).",
             failed,
-        ).format(n=failed)
+        ).format(n=_count(failed))
     elif all(client.no_login_for_sure for client in attackers):
         text = _("Yes. Someone is trying to guess passwords; nobody got in.")
     else:
@@ -192,7 +198,9 @@ def _headline(facts: ExcerptFacts) -> list[Block]:
         blocks.append(Item("•", _summary(client), 4))
     if len(attackers) > MAX_CLIENTS:
         blocks.append(
-            Paragraph(_("…and {n} more addresses.").format(n=len(attackers) - MAX_CLIENTS), 4)
+            Paragraph(
+                _("…and {n} more addresses.").format(n=_count(len(attackers) - MAX_CLIENTS)), 4
+            )
         )
     return blocks
 
@@ -230,11 +238,11 @@ def _summary(client: ClientFacts) -> str:
             "{ip} tried to log in as {accounts}: {n} failed attempt.",
             "{ip} tried to log in as {accounts}: {n} failed attempts.",
             n,
-        ).format(ip=client.ip, accounts=_listing(accounts), n=n)
+        ).format(ip=client.ip, accounts=_listing(accounts), n=_count(n))
     else:
         text = ngettext(
             "{ip}: {n} failed login attempt.", "{ip}: {n} failed login attempts.", n
-        ).format(ip=client.ip, n=n)
+        ).format(ip=client.ip, n=_count(n))
     if client.succeeded:
         text += " " + (_("It logged in then.") if client.unsure else _("It got in."))
     return text
@@ -269,7 +277,7 @@ def _who(client: ClientFacts) -> str:
             "{n} connection to {services}, {span}.",
             "{n} connections to {services}, {span}.",
             count,
-        ).format(n=count, services=_service_names(client), span=span)
+        ).format(n=_count(count), services=_service_names(client), span=span)
     elif span:
         text += " " + _("Seen {span}.").format(span=span)
     return text
@@ -321,7 +329,7 @@ def _what(client: ClientFacts, show_passwords: bool, logged_in: frozenset[str]) 
         )
     elif accounts:
         sentences.append(
-            _("It is trying to guess passwords for {n} accounts.").format(n=len(accounts))
+            _("It is trying to guess passwords for {n} accounts.").format(n=_count(len(accounts)))
         )
     elif client.tried_to_log_in:
         sentences.append(_("It is trying to guess passwords."))
@@ -348,7 +356,9 @@ def _what(client: ClientFacts, show_passwords: bool, logged_in: frozenset[str]) 
         )
     if len(client.credentials) > MAX_CREDENTIALS:
         sentences.append(
-            _("…and {n} more decoded attempts.").format(n=len(client.credentials) - MAX_CREDENTIALS)
+            _("…and {n} more decoded attempts.").format(
+                n=_count(len(client.credentials) - MAX_CREDENTIALS)
+            )
         )
     if not client.credentials and client.mechanisms:
         sentences.append(
@@ -400,13 +410,13 @@ def _outcome(client: ClientFacts) -> list[Block]:
                 "That was after {n} failed attempts: a guess that worked, or its owner "
                 "retyping a mistyped password. Ask the owner.",
                 failed,
-            ).format(n=failed)
+            ).format(n=_count(failed))
         elif failed:
             text += " " + ngettext(
                 "That was after {n} failed attempt: it guessed the password.",
                 "That was after {n} failed attempts: it guessed the password.",
                 failed,
-            ).format(n=failed)
+            ).format(n=_count(failed))
         blocks.append(Paragraph(text, 4))
         seen: set[str] = set()
         for event in client.success_events[:3]:
@@ -443,7 +453,7 @@ def _outcome(client: ClientFacts) -> list[Block]:
                     "the server logged {n} failed login;",
                     "the server logged {n} failed logins;",
                     logged,
-                ).format(n=logged),
+                ).format(n=_count(logged)),
                 6,
             )
         )
@@ -652,7 +662,7 @@ def _owner_text(client: ClientFacts) -> str:
         )
     text = text.format(
         ip=where,
-        n=failed,
+        n=_count(failed),
         accounts=_listing([quoted(a) for a in tried]),
         login=login,
         time=when(first),
@@ -689,7 +699,11 @@ def _failed_after_login(client: ClientFacts, where: str, login: str, first: date
             "(mailwarden's detector judges so too)."
         )
     text = text.format(
-        ip=where, n=n, accounts=_listing([quoted(a) for a in tried]), login=login, time=when(first)
+        ip=where,
+        n=_count(n),
+        accounts=_listing([quoted(a) for a in tried]),
+        login=login,
+        time=when(first),
     )
     return " ".join([text, mistake])
 
@@ -710,7 +724,7 @@ def _later_failures(client: ClientFacts, first: datetime | None, before: int) ->
         text = ngettext(
             "After that, it failed once more.", "After that, it failed {n} more times.", later
         )
-    return [text.format(n=later, accounts=_listing([quoted(a) for a in accounts]))]
+    return [text.format(n=_count(later), accounts=_listing([quoted(a) for a in accounts]))]
 
 
 def _owner_blocks(facts: ExcerptFacts) -> list[Block]:
@@ -767,7 +781,7 @@ def _exposed(findings: list[Finding]) -> list[str]:
                 "Among them is {n} real user who logged in successfully.",
                 "Among them are {n} real users who logged in successfully.",
                 real,
-            ).format(n=real)
+            ).format(n=_count(real))
         texts.append(text)
     return texts
 
@@ -852,7 +866,7 @@ def _unavailable(findings: list[Finding]) -> list[str]:
             "The authentication server did not answer {n} times: a problem of the server, "
             "not counted as guesses.",
             count,
-        ).format(n=count)
+        ).format(n=_count(count))
     ]
 
 
@@ -904,7 +918,7 @@ def _enumeration_text(finding: Finding, facts: ExcerptFacts) -> str:
             "{n} different user names were tried by {addresses} addresses working together, "
             "a few names each: someone is looking for the accounts that exist.",
             addresses,
-        ).format(n=names, addresses=addresses)
+        ).format(n=_count(names), addresses=_count(addresses))
     if addresses == enumerators:
         return ngettext(
             "{n} different user names were tried, by {clients} address: someone is "
@@ -912,14 +926,14 @@ def _enumeration_text(finding: Finding, facts: ExcerptFacts) -> str:
             "{n} different user names were tried, by {clients} addresses: someone is "
             "looking for the accounts that exist.",
             enumerators,
-        ).format(n=names, clients=enumerators)
+        ).format(n=_count(names), clients=_count(enumerators))
     return ngettext(
         "{n} different user names were tried, by {addresses} addresses; {clients} of "
         "them tried many names: someone is looking for the accounts that exist.",
         "{n} different user names were tried, by {addresses} addresses; {clients} of "
         "them tried many names each: someone is looking for the accounts that exist.",
         enumerators,
-    ).format(n=names, addresses=addresses, clients=enumerators)
+    ).format(n=_count(names), addresses=_count(addresses), clients=_count(enumerators))
 
 
 def _campaign_text(finding: Finding, facts: ExcerptFacts) -> str:
@@ -930,18 +944,18 @@ def _campaign_text(finding: Finding, facts: ExcerptFacts) -> str:
             "coordinated password-spraying campaign. Blocking single addresses will not stop "
             "it; strong passwords and AUTH only where it is needed will."
         ).format(
-            n=_int(finding, "member_count"),
-            m=_int(finding, "target_count"),
-            failures=_int(finding, "failures"),
+            n=_count(_int(finding, "member_count")),
+            m=_count(_int(finding, "target_count")),
+            failures=_count(_int(finding, "failures")),
         )
     if kind == "network":
         return _(
             "{n} addresses of the network {network} failed {failures} times together: "
             "block the whole network rather than each address."
         ).format(
-            n=_int(finding, "member_count"),
+            n=_count(_int(finding, "member_count")),
             network=escape_text(str(finding.data.get("network", finding.subject))),
-            failures=_int(finding, "failures"),
+            failures=_count(_int(finding, "failures")),
         )
     if kind == "enumeration":
         return _enumeration_text(finding, facts)
@@ -953,7 +967,7 @@ def _campaign_text(finding: Finding, facts: ExcerptFacts) -> str:
             "Update the password on that device."
         ).format(
             network=escape_text(finding.subject),
-            n=_int(finding, "member_count"),
+            n=_count(_int(finding, "member_count")),
             where=escape_text(str(finding.data.get("logged_in_from", finding.subject))),
         )
     if kind == "stale_password":
@@ -993,7 +1007,7 @@ def _campaign_blocks(facts: ExcerptFacts) -> list[Block]:
             "…and {n} more finding like these: “mailwarden analyze” lists every one.",
             "…and {n} more findings like these: “mailwarden analyze” lists every one.",
             more,
-        ).format(n=f"{more:,}")
+        ).format(n=_count(more))
         blocks.append(Paragraph(text, 4))
     return blocks
 
