@@ -33,8 +33,8 @@ Decisions:
   only a chunk that cannot move the dating on (:meth:`Framer.dates_alike
   <mailwarden.framing.Framer.dates_alike>`: no month in it but the last entry's, which
   is the usual chunk, and no day of the mtime's month from the day after the mtime on,
-  where the dates go back a year, nor in the first days of January, where the latest
-  day dated says whether a December entry is a straggler), sent with where the dating
+  where the dates go back a year, nor in January, where the latest day dated says
+  whether a December entry goes back a year), sent with where the dating
   stands; it frames a chunk that holds another month (or such a day) itself, and the
   first one that holds any. A file whose date reference
   cannot be read is handled whole by the worker.

@@ -26,9 +26,10 @@ Decisions:
 - A year is needed for classic dates: from ``year`` (the first entry's year, moving on
   when the months go back from late in the year to early; an entry many months ahead of
   the last one is later in the same year, a sparse input such as ``grep``'s going on
-  from March to October, unless it is a straggler: a line written a little late at New
-  Year, ``Dec 31 23:59:59`` after ``Jan  1 00:00:01``, no more than `STRAGGLER_DAYS`
-  days before the latest day dated, which stays in the year before), else from
+  from March to October, unless it goes back: a line written a little late at New
+  Year, ``Dec 31 23:59:59`` after ``Jan  1 00:00:01``, or an older file after a newer
+  one, ``cat mail.log mail.log.1``, no more than `STRAGGLER_DAYS` days before the
+  latest day dated, which stays in the year before), else from
   ``reference`` (an input's mtime, or the time standard input is read), else from the
   current time, each entry on its own, which is what the daemon wants. With
   ``reference``, the input is dated as with ``year``, running forward and moving on at
@@ -489,7 +490,8 @@ class Framer:
         entry is dated), and that month is not the one a day after the reference ends
         in, or no stamp in it is of that day or later (such an entry, and the ones after
         it, go back a year: the other framer would not know), and the dating is not in
-        the first `STRAGGLER_DAYS` days of January; and for a framer that
+        January (the latest day dated there decides whether December goes back a
+        year: `STRAGGLER_DAYS`); and for a framer that
         dates each entry on its own. A month's name in a message makes it say no: it
         need not be sure, only right when it says yes. (The stamps cached are forgotten
         at each new month and year, so a cached date is the one dating afresh gives.)"""
@@ -502,8 +504,8 @@ class Framer:
             if at > limit or (at == limit and self._late_days().search(data) is not None):
                 return False
         if state is not None and state[1] == 1 and self._last_day <= STRAGGLER_DAYS:
-            # The first days of January: the latest day dated decides whether a
-            # December entry is a straggler (_straggler), and the days of a chunk
+            # January: the latest day dated decides whether a December entry goes
+            # back a year (_straggler), and the days of a chunk
             # framed by the other framer would not be seen here.
             return False
         month = _MONTH_BYTES[state[1] - 1] if state is not None and state[1] else None
@@ -1098,12 +1100,15 @@ class Framer:
         return self._aware(naive) if naive is not None else None
 
     def _straggler(self, month: int, day: int) -> bool:
-        """Whether an entry many months ahead of the last one dated is a straggler
-        from the year before, written a little late at New Year (``Dec 31 23:59:59``
-        after ``Jan  1 00:00:01``): whether, a year back, it is no more than
-        `STRAGGLER_DAYS` days before the latest day of the last entry's month dated
-        so far (by the day). Any other is ahead in the same year: a sparse input
-        (``grep``) goes on from March to October."""
+        """Whether an entry many months ahead of the last one dated goes back to the
+        year before: a line written a little late at New Year (``Dec 31 23:59:59``
+        after ``Jan  1 00:00:01``), or an older file's after a newer one's (``cat
+        mail.log mail.log.1``: Dec 26 after Jan 6): whether, a year back, it is no
+        more than `STRAGGLER_DAYS` days before the latest day of the last entry's month
+        dated so far (by the day). Any other is ahead in the same year: a sparse input
+        (``grep``) goes on from March to October. (A window of three days put an older
+        file's December after January's a year ahead, and each New Year after it
+        another.)"""
         assert self._year is not None
         last = _date(self._year, self._last_month, max(self._last_day, 1), 0, 0, 0)
         before = _date(self._year - 1, month, day, 0, 0, 0)
@@ -1306,9 +1311,11 @@ def _day_after(moment: datetime) -> datetime:
 _DAY = timedelta(days=1)
 _LAST_DAY = datetime.max - _DAY
 
-STRAGGLER_DAYS = 3
-"""How far a straggler (:meth:`Framer._straggler`) can be, in days, before the latest
-day dated: Dec 29 to Dec 31 before Jan 1, Dec 31 before Jan 1 to Jan 3."""
+STRAGGLER_DAYS = 31
+"""How far an entry that goes back a year (:meth:`Framer._straggler`) can be, in days,
+before the latest day dated: a month, what an older rotated file put after a newer
+one holds (daily and weekly rotation; ``cat mail.log mail.log.1``); December after
+January only, so a sparse input's later months still go on in the same year."""
 _STRAGGLER_SPAN = timedelta(days=STRAGGLER_DAYS)
 
 

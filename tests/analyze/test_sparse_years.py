@@ -94,8 +94,8 @@ def test_explain_of_grepped_lines_runs_from_march_to_october() -> None:
 
 def test_a_straggler_at_new_year_still_stays_in_the_old_year(tmp_path: Path) -> None:
     # a line written a second late, after the first of January's, stays in December;
-    # a December entry days after them (a sparse input) is December of the new year
-    stamps = ("Dec 31 23:59:58", "Jan  1 00:00:01", "Dec 31 23:59:59", "Jan  9 10:00:00")
+    # a December entry weeks after them (a sparse input) is December of the new year
+    stamps = ("Dec 31 23:59:58", "Jan  1 00:00:01", "Dec 31 23:59:59", "Feb  9 10:00:00")
     late = ("Dec 31 10:00:00",)
     log = tmp_path / "mail.log"
     log.write_text("".join(FAILURE.format(stamp=s, pid=1) + "\n" for s in stamps + late))
@@ -108,6 +108,28 @@ def test_a_straggler_at_new_year_still_stays_in_the_old_year(tmp_path: Path) -> 
         "2025-12-31T23:59:58",
         "2026-01-01T00:00:01",
         "2025-12-31T23:59:59",
-        "2026-01-09T10:00:00",
+        "2026-02-09T10:00:00",
         "2026-12-31T10:00:00",
     ]
+
+
+def test_an_older_file_after_a_newer_one_goes_back_a_year_and_is_said(tmp_path: Path) -> None:
+    # cat mail.log mail.log.1 across New Year: the older file's December, days before
+    # the newer one's January, is December of the year before (a window of three days
+    # put it a year ahead, and the January after it another), and analyze says the
+    # lines went back in time.
+    stamps = ("Jan  2 10:00:00", "Jan  6 10:00:00", "Dec 26 10:00:00", "Dec 30 10:00:00")
+    log = tmp_path / "cat.log"
+    log.write_text(
+        "".join(FAILURE.format(stamp=s, pid=n) + "\n" for n, s in enumerate(stamps))
+        + FAILURE.format(stamp="Jan  6 11:00:00", pid=9)
+        + "\n"
+    )
+    done = mailwarden(
+        "events", "--format", "jsonl", "--year", "2027", "--timezone", "UTC", str(log)
+    )
+    assert done.returncode == 0, done.stderr
+    times = [json.loads(line)["time"][:10] for line in done.stdout.splitlines()]
+    assert times == ["2027-01-02", "2027-01-06", "2026-12-26", "2026-12-30", "2027-01-06"]
+    done = mailwarden("analyze", "--year", "2027", "--timezone", "UTC", "-q", str(log))
+    assert "goes back in time" in " ".join(done.stderr.split()), done.stderr

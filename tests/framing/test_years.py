@@ -304,16 +304,27 @@ def test_given_year_an_entry_months_ahead_is_later_in_the_same_year() -> None:
         ]
 
 
-def test_a_straggler_is_a_few_days_at_most_before_the_latest_day_dated() -> None:
-    # Dec 29 before Jan 1 and Dec 31 before Jan 3: three days, stragglers; Dec 31 after
-    # Jan 4 is December of the same year, as is December after the first days of January
-    # of a sparse input
+def test_an_entry_goes_back_a_year_a_month_at_most_before_the_latest_day_dated() -> None:
+    # Dec 29 before Jan 1 (a straggler), Dec 20 after Jan 2 and Dec 26 after Jan 6 (cat
+    # mail.log mail.log.1): in the year before, and January after them back in its own
+    # year; December after the end of January, or after February, is of the same year
+    # (a sparse input)
     cases = {
         ("Jan  1 00:00:01", "Dec 29 23:00:00"): [2026, 2025],
         ("Jan  3 00:00:01", "Dec 31 23:59:59"): [2026, 2025],
-        ("Jan  4 00:00:01", "Dec 31 23:59:59"): [2026, 2026],
-        ("Jan  2 10:00:00", "Dec 20 10:00:00"): [2026, 2026],
-        ("Jan  1 10:00:00", "Jan  5 10:00:00", "Dec 31 10:00:00"): [2026, 2026, 2026],
+        ("Jan  4 00:00:01", "Dec 31 23:59:59"): [2026, 2025],
+        ("Jan  2 10:00:00", "Dec 20 10:00:00"): [2026, 2025],
+        ("Jan  1 10:00:00", "Jan  5 10:00:00", "Dec 31 10:00:00"): [2026, 2026, 2025],
+        (
+            "Jan  2 10:00:00",
+            "Jan  6 10:00:00",
+            "Dec 26 10:00:00",
+            "Dec 30 10:00:00",
+            "Jan  6 11:00:00",
+        ): [2026, 2026, 2025, 2025, 2026],
+        ("Jan 31 10:00:00", "Dec 31 10:00:00"): [2026, 2025],
+        ("Jan 31 10:00:00", "Dec 30 10:00:00"): [2026, 2026],
+        ("Feb 15 10:00:00", "Dec 20 10:00:00"): [2026, 2026],
     }
     for stamps, years in cases.items():
         for native in (False, True):

@@ -205,10 +205,10 @@ def test_a_chunk_that_may_go_back_a_year_is_not_shared() -> None:
     assert framer.dates_alike(f"Nov 30 13:00:00{line}".encode())
 
 
-def test_a_chunk_of_the_first_days_of_january_is_not_shared() -> None:
-    """Nor one while the dating is in the first days of January: the latest day dated
-    decides whether a December entry after it is a straggler from the year before, and
-    the worker would not see the days of a chunk the main process dates."""
+def test_a_chunk_of_january_is_not_shared() -> None:
+    """Nor one while the dating is in January: the latest day dated decides whether a
+    December entry after it goes back a year, and the worker would not see the days of
+    a chunk the main process dates."""
     mtime = datetime(2027, 3, 1, tzinfo=UTC)
     framer = Framer(reference=mtime, tz=UTC)
     line = " mx postfix/smtpd[1]: connect from unknown[192.0.2.1]\n"
@@ -217,7 +217,9 @@ def test_a_chunk_of_the_first_days_of_january_is_not_shared() -> None:
     assert not framer.dates_alike(f"Jan  1 00:10:00{line}".encode())
     assert not framer.dates_alike(f"Jan  5 00:10:00{line}".encode())
     framer.frame_chunk(Chunk("x", f"Jan  4 10:00:00{line}".encode(), 3, 0))
-    assert framer.dates_alike(f"Jan  5 00:10:00{line}".encode())  # no straggler now
+    assert not framer.dates_alike(f"Jan  5 00:10:00{line}".encode())
+    framer.frame_chunk(Chunk("x", f"Feb  1 10:00:00{line}".encode(), 4, 0))
+    assert framer.dates_alike(f"Feb  2 00:10:00{line}".encode())  # December is far now
 
 
 def test_the_worker_is_used_for_large_regular_files_only(tmp_path: Path) -> None:
