@@ -36,9 +36,13 @@ Rules (thresholds are ``[policy]`` keys, see :class:`~mailwarden.config.PolicyCo
   it is watched, not banned, and a login as an account its other addresses tried within
   ``daily_window`` is named with it (the owner's, or the guessing that got in: the
   owner can tell). The daemon hears of a network again when it is at it once its ban
-  has run out (``ban_time``, as for a client). A network holding an address of this
-  server (``lip=``, :meth:`Detector.set_own_addresses`) or of ``policy.allow`` is never
-  judged as a whole (its ban would be refused): its addresses are judged each on its own.
+  has run out (``ban_time``, as for a client). A network remembers its most recent
+  :data:`~mailwarden.detect.state.MAX_MEMBERS_PER_NETWORK` addresses only: once it had
+  more, its finding's ``member_count`` is a lower bound (``member_count_capped``), as
+  is a detection's count of them (``256 or more addresses``); its ``failures`` are all.
+  A network holding an address of this server (``lip=``,
+  :meth:`Detector.set_own_addresses`) or of ``policy.allow`` is never judged as a whole
+  (its ban would be refused): its addresses are judged each on its own.
 - **Spraying**: clients are joined when they fail on the same account within
   ``spray_window`` (not two addresses of one IPv6 /64: one customer, for the network
   rule); a group of ``spray_clients`` is a campaign (``spray_member``), one finding
@@ -1520,13 +1524,16 @@ class Detector:
             return
         network = network_of(net, self._v4, self._v6)
         text = self._limits.text["network"]
+        how_many = str(len(members))
+        if state.members.dropped and len(members) == len(state.members):
+            how_many += " or more"  # all it remembers are recent, and it forgot some
         found.append(
             Detection(
                 verdict=Verdict.NETWORK_MEMBER,
                 target=network,
                 ip=client.ip,
                 recommendation=self._network_none(network) or BAN,
-                reason=f"{len(members)} addresses of {network} failed to log in within {text}",
+                reason=f"{how_many} addresses of {network} failed to log in within {text}",
                 time=event.record.time,
                 data={
                     "users": self._detection_users(client),
@@ -2649,6 +2656,9 @@ class Detector:
                         "network": str(network),
                         "members": members[:MAX_REPORTED_MEMBERS],
                         "member_count": len(members),
+                        # Its most recent MAX_MEMBERS_PER_NETWORK addresses are kept: once
+                        # it had more, member_count is how many it has at least.
+                        "member_count_capped": state.members.dropped > 0,
                         "failures": state.failures,
                         "first_seen": state.first_time.isoformat() if state.first_time else None,
                         "last_seen": state.last_time.isoformat() if state.last_time else None,

@@ -949,10 +949,17 @@ def _campaign_text(finding: Finding, facts: ExcerptFacts) -> str:
             failures=_count(_int(finding, "failures")),
         )
     if kind == "network":
-        return _(
-            "{n} addresses of the network {network} failed {failures} times together: "
-            "block the whole network rather than each address."
-        ).format(
+        if finding.data.get("member_count_capped"):  # more addresses than it remembers
+            text = _(
+                "At least {n} addresses of the network {network} failed {failures} times "
+                "together: block the whole network rather than each address."
+            )
+        else:
+            text = _(
+                "{n} addresses of the network {network} failed {failures} times together: "
+                "block the whole network rather than each address."
+            )
+        return text.format(
             n=_count(_int(finding, "member_count")),
             network=escape_text(str(finding.data.get("network", finding.subject))),
             failures=_count(_int(finding, "failures")),

@@ -609,9 +609,12 @@ def networks_section(findings: Sequence[Finding], limit: int) -> list[Renderable
             logged = [str(u) for u in data.get("logged_in_as", ())]
             if logged:
                 where.append(_("logged in as {names}").format(names=names(logged, 1)))
+        members = f"{int(data.get('member_count', 0)):,}"
+        if data.get("member_count_capped"):  # it had more addresses than it remembers
+            members = _("{n} or more").format(n=members)
         table.add_row(
             where,
-            f"{data.get('member_count', 0):,}",
+            members,
             f"{data.get('failures', 0):,}",
             seen(first, last),
             _action_label(_action(str(data.get("recommendation", "ban")))),
