@@ -1,10 +1,22 @@
 """Postfix `$parameter` expansion (postconf(5), "mac_expand"), for the values we check.
 
 Supported: `$name`, `${name}`, `$(name)`, `$$` (a literal `$`), `${name?text}`,
-`${name:text}`, and the Postfix 3.0 forms `${name?{text}:{text}}` and
-`${name==value?{text}:{text}}` (also `!=`, `<`, `<=`, `>`, `>=` on numbers).
-An unknown parameter expands to the empty string, as in Postfix. `${name?text}` and
+`${name:text}`, the Postfix 3.0 forms `${name?{text}:{text}}` and `${name:{text}}`,
+and the relational form `${{text} == {text} ? {text} : {text}}` (also `!=`, `<`, `<=`,
+`>`, `>=`; without `?` or `:` it is `true` or empty). As in Postfix 3.0, blanks may
+stand around the name, the operators `?`, `:` and `==`, and the `{...}` operands
+(`${a ? {yes}}` is `${a?{yes}}`); text that is not in braces keeps its blanks. The two
+operands of a comparison are expanded and compared as numbers when both are all
+digits (`{05} == {5}`), else as text, byte by byte (`{10} < {9 }`). An unknown
+parameter expands to the empty string, as in Postfix. `${name?text}` and
 `${name:text}` test the value of `name` as written, unexpanded, as Postfix does.
+
+Postfix refuses a value with a syntax error ("macro processing error"): anything but
+blanks, `?` or `:` after a name (`${a==5?{1}:{0}}`, `${a b}`), text after a closing
+brace (`${a?{1}x}`), an operator or operand missing or unknown (`${{$a} = {5}}`), a
+`$` with no name (`cost $`), a reference never closed, or a number too large to
+compare. Here the reference is left as written and the expansion says so
+(`Expanded.problem` is `SYNTAX`).
 
 Postfix stops with "unreasonable macro call nesting" (mac_expand.c: `level++ > 100`)
 when anything is to be expanded inside more than `MAX_NESTING` nested references (a
@@ -27,22 +39,30 @@ import re
 from collections.abc import Callable
 from typing import NamedTuple
 
-from mailwarden.audit.numbers import config_int
-
 Lookup = Callable[[str], str | None]
 
 _NAME = re.compile(r"[A-Za-z0-9_]+")
+_NAME_OR_NONE = re.compile(r"[A-Za-z0-9_]*")
+_DIGITS = re.compile(r"[0-9]+")
+_BLANKS = " \t\r\n"
 MAX_NESTING = 100  # Postfix: mac_expand.c, `if (mc->level++ > 100)` is an error
 NESTING = "nesting"  # Postfix refuses the value: references nest too deep, or loop
+SYNTAX = "syntax"  # Postfix refuses the value: a reference it cannot parse
 CUT_SHORT = "cut_short"  # the audit's own bounds left part of the value unexpanded
+REFUSED = (NESTING, SYNTAX)  # the problems for which Postfix refuses the value
 _MAX_LOOKUPS = 1000
 _MAX_LENGTH = 1_000_000
-_COMPARE = re.compile(r"^([A-Za-z0-9_]+)(==|!=|<=|>=|<|>)(.*)$", re.DOTALL)
+_OPERATORS = frozenset({"==", "!=", "<", "<=", ">", ">="})
+_LONG_MAX = 2**63 - 1  # a larger number is a fatal "bad conversion" in Postfix
 
 
 class Expanded(NamedTuple):
     text: str
-    problem: str | None  # None, NESTING or CUT_SHORT
+    problem: str | None  # None, NESTING, SYNTAX or CUT_SHORT
+
+
+class _Refused(Exception):
+    """A reference Postfix refuses to parse ("macro processing error")."""
 
 
 def expand(text: str, lookup: Lookup) -> str:
@@ -69,7 +89,7 @@ class _Expansion:
         self.problem: str | None = None
 
     def fail(self, problem: str) -> None:
-        if self.problem != NESTING:  # what Postfix refuses outweighs our own bounds
+        if self.problem not in REFUSED:  # what Postfix refuses outweighs our own bounds
             self.problem = problem
 
     def text(self, text: str, depth: int) -> str:
@@ -88,25 +108,31 @@ class _Expansion:
                 out.append(text[i:])
                 break
             char = text[i]
-            if char != "$" or i + 1 >= len(text):
+            if char != "$":
                 out.append(char)
                 length += 1
                 i += 1
                 continue
-            nxt = text[i + 1]
+            nxt = text[i + 1 : i + 2]
             if nxt == "$":
                 piece = "$"
                 i += 2
-            elif nxt in "{(":
+            elif nxt and nxt in "{(":
                 close = _matching(text, i + 1)
-                if close < 0:
+                if close < 0:  # Postfix: "truncated macro reference"
+                    self.fail(SYNTAX)
                     out.append(text[i:])
                     break
-                piece = self.braced(text[i + 2 : close], depth)
+                try:
+                    piece = self.braced(text[i + 2 : close], depth)
+                except _Refused:
+                    self.fail(SYNTAX)
+                    piece = text[i : close + 1]
                 i = close + 1
             else:
                 match = _NAME.match(text, i + 1)
-                if match is None:
+                if match is None:  # Postfix: "empty macro name"
+                    self.fail(SYNTAX)
                     out.append(char)
                     length += 1
                     i += 1
@@ -144,92 +170,121 @@ class _Expansion:
         return False
 
     def braced(self, body: str, depth: int) -> str:
-        match = _NAME.match(body)
-        if match is None:
-            return ""
-        name, rest = match.group(0), body[match.end() :]
-        if not rest:
-            return self.value(name, depth)
-        compare = _COMPARE.match(body)
-        if compare is not None and rest[:1] in "=!<>":
-            return self.compare(compare, depth)
-        if self.spent():
-            return "${" + body + "}"
-        present = bool(self.lookup(name))  # Postfix tests the value as written
-        if rest[0] == "?":
-            when_true, when_false = _branches(rest[1:])
-            chosen = when_true if present else when_false
-        elif rest[0] == ":":
-            chosen = "" if present else _strip_braces(rest[1:])
+        """The expansion of `${body}`; raises _Refused where Postfix would. The whole
+        reference is parsed before anything in it is expanded."""
+        if not body:
+            raise _Refused  # "empty macro name"
+        at = _skip(body, 0)
+        if body.startswith("{", at):
+            left, at = _operand(body, at)
+            at = _skip(body, at)
+            end = at
+            while end < len(body) and body[end] in "=!<>":
+                end += 1
+            op = body[at:end]
+            if op not in _OPERATORS:
+                raise _Refused
+            at = _skip(body, end)
+            if not body.startswith("{", at):
+                raise _Refused  # '"{expression}" expected'
+            right, at = _operand(body, at)
+            branches = _branches(body, _skip(body, at))
+            present = _compare(self.text(left, depth + 1), op, self.text(right, depth + 1))
+            if branches is None:
+                return "true" if present else ""
         else:
-            return ""
-        return self.text(chosen, depth + 1)
-
-    def compare(self, match: re.Match[str], depth: int) -> str:
-        name, op, rest = match.group(1), match.group(2), match.group(3)
-        question = _top_level_index(rest, "?")
-        if question < 0:
-            return ""
-        right = self.text(_strip_braces(rest[:question]), depth + 1)
-        left = self.value(name, depth)
-        when_true, when_false = _branches(rest[question + 1 :])
-        chosen = when_true if _compare(left, op, right) else when_false
-        return self.text(chosen, depth + 1)
+            match = _NAME_OR_NONE.match(body, at)
+            name_end = match.end() if match else at
+            name = body[at:name_end]
+            branches = _branches(body, _skip(body, name_end))
+            if branches is None:
+                return self.value(name, depth) if name else ""
+            if self.spent():
+                return "${" + body + "}"
+            present = bool(self.lookup(name)) if name else False  # the value as written
+        when_true, when_false = branches
+        return self.text(when_true if present else when_false, depth + 1)
 
 
 def _matching(text: str, start: int) -> int:
-    """Index of the bracket that closes the one at `start`, or -1."""
-    pairs = {"{": "}", "(": ")"}
-    stack = [pairs[text[start]]]
-    for j in range(start + 1, len(text)):
-        if text[j] in pairs:
-            stack.append(pairs[text[j]])
-        elif text[j] == stack[-1]:
-            stack.pop()
-            if not stack:
+    """Index of the bracket that closes the one at `start`, or -1. As in Postfix,
+    only brackets of the same kind count: `${a?(}` is `a?(`."""
+    opening = text[start]
+    closing = "}" if opening == "{" else ")"
+    level = 0
+    for j in range(start, len(text)):
+        if text[j] == opening:
+            level += 1
+        elif text[j] == closing:
+            level -= 1
+            if level == 0:
                 return j
     return -1
 
 
+def _skip(text: str, at: int) -> int:
+    """`at` moved past blanks."""
+    while at < len(text) and text[at] in _BLANKS:
+        at += 1
+    return at
+
+
+def _operand(body: str, at: int) -> tuple[str, int]:
+    """The text inside the braces that open at `at`, and the index after them."""
+    close = _matching(body, at)
+    if close < 0:
+        raise _Refused  # "unbalanced {} in attribute expression"
+    return body[at + 1 : close], close + 1
+
+
+def _branches(body: str, at: int) -> tuple[str, str] | None:
+    """The texts for true and for false of `?...` or `:...` at `at`; None at the end
+    of `body`. Text in braces is taken as it is inside them; other text, to the end,
+    with its blanks."""
+    if at == len(body):
+        return None
+    operator = body[at]
+    if operator not in "?:":
+        raise _Refused  # "attribute name syntax error", '"?" or ":" expected'
+    after = at + 1
+    at = _skip(body, after)
+    if not body.startswith("{", at):
+        rest = body[after:]
+        return (rest, "") if operator == "?" else ("", rest)
+    first, at = _operand(body, at)
+    at = _skip(body, at)
+    if operator == ":":
+        when_true, when_false = "", first
+    elif at < len(body) and body[at] == ":":
+        after = at + 1
+        at = _skip(body, after)
+        if not body.startswith("{", at):
+            return first, body[after:]
+        when_true, (when_false, at) = first, _operand(body, at)
+        at = _skip(body, at)
+    elif at < len(body):
+        raise _Refused  # '":" expected'
+    else:
+        when_true, when_false = first, ""
+    if at < len(body):
+        raise _Refused  # "unexpected input"
+    return when_true, when_false
+
+
 def _compare(left: str, op: str, right: str) -> bool:
-    if op == "==":
-        return left == right
-    if op == "!=":
-        return left != right
-    a, b = config_int(left.strip()), config_int(right.strip())
-    if a is None or b is None:  # not numbers Postfix can compare
-        return False
-    return {"<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b}[op]
-
-
-def _branches(text: str) -> tuple[str, str]:
-    """`{a}:{b}` -> (a, b); `{a}` or `a` -> (a, "")."""
-    text = text.strip()
-    if text.startswith("{"):
-        close = _matching(text, 0)
-        if close > 0:
-            first = text[1:close].strip()
-            tail = text[close + 1 :].strip()
-            if tail.startswith(":"):
-                return first, _strip_braces(tail[1:])
-            return first, ""
-    return text, ""
-
-
-def _strip_braces(text: str) -> str:
-    text = text.strip()
-    if text.startswith("{") and _matching(text, 0) == len(text) - 1:
-        return text[1:-1].strip()
-    return text
-
-
-def _top_level_index(text: str, char: str) -> int:
-    level = 0
-    for j, c in enumerate(text):
-        if c == "{":
-            level += 1
-        elif c == "}":
-            level -= 1
-        elif c == char and level == 0:
-            return j
-    return -1
+    """Postfix compares two numbers (all digits) as numbers, anything else as text."""
+    if _DIGITS.fullmatch(left) and _DIGITS.fullmatch(right):
+        a, b = int(left), int(right)
+        if max(a, b) > _LONG_MAX:
+            raise _Refused  # "bad conversion"
+        order = (a > b) - (a < b)
+    else:
+        order = (left > right) - (left < right)
+    return {
+        "==": order == 0,
+        "!=": order != 0,
+        "<": order < 0,
+        "<=": order <= 0,
+        ">": order > 0,
+        ">=": order >= 0,
+    }[op]

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 
-from mailwarden.audit.expand import NESTING, expansion
+from mailwarden.audit.expand import REFUSED, expansion
 from mailwarden.audit.interface import Change, Evidence, MainSet, Note, ServiceEntry, ServiceSet
 from mailwarden.audit.numbers import config_int
 from mailwarden.audit.tls import UNKNOWN_LIBRARY, Library
@@ -138,7 +138,8 @@ class PostfixConfig:
     # configuration directory, else unknown (a copied configuration).
     library: Library = UNKNOWN_LIBRARY
     # The parameters whose value, as the checks asked for it, Postfix would refuse
-    # (expand.NESTING) or the audit expanded only in part (expand.CUT_SHORT).
+    # (expand.NESTING, expand.SYNTAX) or the audit expanded only in part
+    # (expand.CUT_SHORT).
     expansion_problems: dict[str, str] = field(
         default_factory=dict, init=False, compare=False, repr=False
     )
@@ -185,7 +186,7 @@ class PostfixConfig:
         if raw is None:
             return ""
         text, problem = self._expansion(raw, service)
-        if problem is not None and self.expansion_problems.get(parameter) != NESTING:
+        if problem is not None and self.expansion_problems.get(parameter) not in REFUSED:
             self.expansion_problems[parameter] = problem
         return text
 

@@ -620,6 +620,7 @@ class TextReport:
                     "selector_unaudited",
                     "checks_selected",
                     "expansion_nesting",
+                    "expansion_syntax",
                     "expansion_cut_short",
                 }
                 if partial & {n.key for n in report.all_notes()}:

@@ -990,6 +990,13 @@ NOTES: dict[str, Text] = {
         "{parameter}：其值对其他参数的引用嵌套超过 100 层，或引用了自身；Postfix 会拒绝这样的值"
         "（报错：宏调用嵌套过深），因此按未展开的值进行了检查。",
     ),
+    "expansion_syntax": Text(
+        "{parameter}: its value has a parameter reference Postfix cannot parse; Postfix "
+        'refuses such a value ("macro processing error"; postconf -x shows where), so it '
+        "was checked unexpanded.",
+        "{parameter}：其值中有 Postfix 无法解析的参数引用；Postfix 会拒绝这样的值"
+        "（报错：宏处理错误；postconf -x 可显示出错位置），因此按未展开的值进行了检查。",
+    ),
     "expansion_cut_short": Text(
         "{parameter}: its value expands to more than the audit follows (1000 parameter "
         "references or a million characters); the rest was checked unexpanded, and a "
