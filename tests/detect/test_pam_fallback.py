@@ -8,10 +8,16 @@ that Postfix never tells (the client left) still counts."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 from mailwarden.detect import Detector
 from mailwarden.framing import Framer
 from mailwarden.model import Event
 from mailwarden.parsers import parse
+from purecopy import pure_copy
 
 IP = "198.51.100.81"
 OTHER = "203.0.113.9"
@@ -241,3 +247,67 @@ def test_a_connection_whose_disconnect_line_is_lost_keeps_no_try_waiting() -> No
     ]
     seen = counted_after_each(lines)
     assert seen[-1] == (lines[-1], 2)
+
+
+FLOOD = """
+from mailwarden.detect import Detector, sessions
+from mailwarden.framing import Framer
+from mailwarden.parsers import parse
+from mailwarden.sources.interface import Chunk
+
+
+def iso(us):
+    s, u = divmod(us, 1_000_000)
+    return f"2026-11-28T10:{s // 60:02d}:{s % 60:02d}.{u:06d}+00:00"
+
+
+addresses = [f"2001:db8::{i:x}" for i in range(200)]
+lines = [
+    f"{iso(0)} mx postfix/submission/smtpd[{1000 + i}]: warning: unknown[{a}]: SASL PLAIN "
+    "authentication failed: (reason unavailable), sasl_username=bob"
+    for i, a in enumerate(addresses)
+]
+lines += [
+    f"{iso(20_000 * (j + 1))} mx auth: pam_unix(dovecot:auth): authentication failure; "
+    f"logname= uid=0 euid=0 tty=dovecot ruser=bob rhost={addresses[j % 200]}  user=bob"
+    for j in range(9000)
+]
+looked = 0
+release = sessions.SessionTracker._release
+
+
+def counted(self, ip, before=None):
+    global looked
+    looked += 1
+    release(self, ip, before)
+
+
+sessions.SessionTracker._release = counted
+detector = Detector(keep_history=False)
+framer = Framer(split_pasted=False)
+data = ("\\n".join(lines) + "\\n").encode()
+for record in framer.frame_chunk(Chunk("flood", data, 1, 0)):
+    for event in parse(record):
+        detector.feed(event)
+detector.close()
+print(detector.stats["failures_counted"], looked)
+"""
+
+
+def test_a_flood_of_waiting_lines_looks_at_each_address_only_when_its_lines_are_due(
+    tmp_path: Path,
+) -> None:
+    # A bot's 200 addresses, each with a failing smtpd session, then PAM lines of them at
+    # 50 a second for 3 minutes (rsyslog's microsecond stamps): each waits for Postfix's
+    # line. Each new second looked at every address's waiting lines (and a line exactly a
+    # minute old was never due), so analyze took 3 minutes on a 20 MB log of this; the
+    # addresses looked at are now those of the lines due, about one per line. Counted in
+    # a pure-Python copy, whose methods can be wrapped.
+    env = {**os.environ, "PYTHONPATH": str(pure_copy(tmp_path)), "MAILWARDEN_PURE": "1"}
+    done = subprocess.run(
+        [sys.executable, "-c", FLOOD], capture_output=True, text=True, env=env, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    failures, looked = map(int, done.stdout.split())
+    assert failures == 200 + 9000
+    assert looked <= 9000 + 2 * 200

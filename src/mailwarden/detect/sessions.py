@@ -71,6 +71,7 @@ Public surface: :class:`Session`, :class:`SessionTracker`, :func:`sessions_of`.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import Any
@@ -99,6 +100,9 @@ DEFER_WINDOW = 60.0
 """A PAM line deferred for Postfix's line of its attempt (which comes after PAM's and
 Dovecot's failure delays, 2 s each by default) counts on its own after this many seconds
 at most, when nothing took it before (:meth:`SessionTracker._defer`)."""
+DUE_REBUILD = 65536
+"""The queue of deferred lines' times is built again, without the entries of lines
+taken since, when it grows this much past twice the lines still waiting."""
 MAX_USERS_PER_SESSION = 16
 MAX_CREDENTIALS_PER_SESSION = 16
 MAX_CREDITS_PER_ADDRESS = 256
@@ -521,6 +525,11 @@ class SessionTracker:
         took the attempt for a fallback (:meth:`_defer`)."""
         self._release_at = float("inf")
         """When the oldest deferred PAM line is due (:meth:`_release_due`)."""
+        self._due: deque[tuple[float, str]] = deque()
+        """(time, address) of each deferred line, in the order deferred: what may be due
+        next (:meth:`_release_due`); an entry of a line taken since is passed over."""
+        self._due_limit = DUE_REBUILD
+        """When :attr:`_due` is longer, it is built again from the lines still deferred."""
         self.released: list[Event] = []
         """Deferred PAM lines that no other line of their attempt took: each is one failed
         attempt the caller counts now (as if :meth:`feed` had returned 1 for it); the caller
@@ -1204,9 +1213,21 @@ class SessionTracker:
             oldest, old, _fallback = lines.pop(0)
             self._add_credit(ip, oldest, 1)
             self.released.append(old)
+        queue = self._due
+        queue.append((when, ip))
+        if len(queue) > self._due_limit:
+            self._rebuild_due()
         due = when + DEFER_WINDOW
         if due < self._release_at:
             self._release_at = due
+
+    def _rebuild_due(self) -> None:
+        """:attr:`_due` from the lines still deferred, oldest first: the entries of lines
+        taken since (by Postfix's or the login process's line) are dropped, so that it
+        holds no more than a few times the lines that wait."""
+        queue = sorted((line[0], ip) for ip, lines in self._deferred.items() for line in lines)
+        self._due = deque(queue)
+        self._due_limit = 2 * len(queue) + DUE_REBUILD
 
     def _take_deferred(self, ip: str | None, count: int) -> int:
         """Use up to ``count`` deferred PAM lines of ``ip`` (the oldest first): a line of
@@ -1237,24 +1258,28 @@ class SessionTracker:
             return
         due = lines
         if before is not None:
-            due = [line for line in lines if line[0] < before]
+            due = [line for line in lines if line[0] <= before]
             if len(due) < len(lines):
-                self._deferred[ip] = [line for line in lines if line[0] >= before]
+                self._deferred[ip] = [line for line in lines if line[0] > before]
         for when, event, _fallback in due:
             self._add_credit(ip, when, 1)
             self.released.append(event)
 
     def _release_due(self, now: float) -> None:
-        """Deferred PAM lines older than :data:`DEFER_WINDOW` count now (:meth:`_release`)."""
+        """Deferred PAM lines :data:`DEFER_WINDOW` old or older count now
+        (:meth:`_release`). Only the addresses of lines due are looked at, from the front
+        of :attr:`_due`: a flood of deferred lines (a bot's parallel connections, each
+        line waiting) costs each line once, not every line at each new second."""
         before = now - DEFER_WINDOW
-        for ip in list(self._deferred):
-            self._release(ip, before)
+        queue = self._due
         deferred = self._deferred
-        self._release_at = (
-            min(line[0] for lines in deferred.values() for line in lines) + DEFER_WINDOW
-            if deferred
-            else float("inf")
-        )
+        while queue and queue[0][0] <= before:
+            _when, ip = queue.popleft()
+            if ip in deferred:
+                self._release(ip, before)
+        if not deferred:
+            queue.clear()
+        self._release_at = queue[0][0] + DEFER_WINDOW if queue else float("inf")
 
     # -- AUTH payloads ----------------------------------------------------------------
 
@@ -1440,6 +1465,7 @@ class SessionTracker:
         for ip in list(self._deferred):
             self._release(ip)
         self._release_at = float("inf")
+        self._due.clear()
         for session in closed:
             self._close(session, "end of input", None)
         return closed
