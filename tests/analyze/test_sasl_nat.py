@@ -1,4 +1,3 @@
-# ruff: noqa: E501  (log lines are data: they stay whole, as the servers write them)
 """Postfix's SASL through Dovecot 2.4 (``auth_verbose = yes``) behind one NAT address.
 
 Dovecot's auth line of each try names the account and the mechanism but no session
@@ -17,6 +16,7 @@ from collections.abc import Callable
 import pytest
 
 from clirunner import Runner
+from sasllines import smtpd_tries
 
 IP = "203.0.113.7"
 
@@ -24,30 +24,8 @@ IP = "203.0.113.7"
 def connection(
     pid: int, start: int, tries: list[tuple[int, str, str]], end: int, names: bool
 ) -> list[tuple[int, str]]:
-    """One submission connection from :data:`IP`: for each (second, mechanism, account)
-    Dovecot's auth line, and Postfix's line two seconds later (``names``: with
-    ``sasl_username=``, Postfix 3.9)."""
-    smtpd = f"mx postfix/submission/smtpd[{pid}]"
-    timed = [(start, f"{smtpd}: connect from unknown[{IP}]")]
-    for second, mechanism, user in tries:
-        timed.append(
-            (
-                second,
-                f"mx dovecot: auth({user},{IP},sasl:{mechanism.lower()}): Info: passwd-file: Password mismatch",
-            )
-        )
-        tail = f", sasl_username={user}" if names else ""
-        timed.append(
-            (
-                second + 2,
-                f"{smtpd}: warning: unknown[{IP}]: SASL {mechanism} authentication failed: (reason unavailable){tail}",
-            )
-        )
-    n = len(tries)
-    timed.append(
-        (end, f"{smtpd}: disconnect from unknown[{IP}] ehlo=1 auth=0/{n} quit=1 commands=2/{n + 2}")
-    )
-    return timed
+    """One submission connection from :data:`IP` (:func:`sasllines.smtpd_tries`)."""
+    return smtpd_tries(IP, start, pid, tries, end, names)
 
 
 def log_of(*connections: list[tuple[int, str]]) -> str:

@@ -24,6 +24,7 @@ from mailwarden.detect.sessions import MAX_FALLBACKS, SessionTracker
 from mailwarden.framing import Framer
 from mailwarden.model import Event
 from mailwarden.parsers import parse
+from sasllines import smtpd_tries
 
 BOB = "bob@lab.example"
 PHONE23 = "192.0.2.10"
@@ -381,44 +382,6 @@ def test_postfix_through_dovecot_23_fallbacks_behind_one_nat_address_are_one_gue
 
 
 # -- Postfix's SASL through Dovecot 2.4 behind one NAT address ----------------------------
-
-
-def smtpd_tries(
-    ip: str,
-    start: int,
-    pid: int,
-    tries: list[tuple[int, str, str]],
-    end: int,
-    names: bool = True,
-    dovecot: bool = True,
-) -> list[tuple[int, str]]:
-    """One submission connection of Postfix with Dovecot 2.4's SASL, from second ``start``
-    to ``end``: for each (second, mechanism, account) of ``tries`` Dovecot's auth line
-    (``dovecot``; no session id: Postfix sends none) and, two seconds later (Dovecot's
-    failure delay), Postfix's line of the refused try (``names``: with
-    ``sasl_username=``, Postfix 3.9). (second, line) pairs, for :func:`one_log`."""
-    smtpd = f"mx postfix/submission/smtpd[{pid}]"
-    timed = [(start, f"{smtpd}: connect from unknown[{ip}]")]
-    for second, mechanism, user in tries:
-        if dovecot:
-            timed.append(
-                (
-                    second,
-                    f"mx dovecot: auth({user},{ip},sasl:{mechanism.lower()}): Info: passwd-file: Password mismatch",
-                )
-            )
-        tail = f", sasl_username={user}" if names else ""
-        timed.append(
-            (
-                second + 2,
-                f"{smtpd}: warning: unknown[{ip}]: SASL {mechanism} authentication failed: (reason unavailable){tail}",
-            )
-        )
-    n = len(tries)
-    timed.append(
-        (end, f"{smtpd}: disconnect from unknown[{ip}] ehlo=1 auth=0/{n} quit=1 commands=2/{n + 2}")
-    )
-    return timed
 
 
 def one_log(minutes: int, *connections: list[tuple[int, str]]) -> str:
