@@ -471,14 +471,9 @@ class Daemon:
         if len({chunk.source for chunk in chunks}) > 1:
             self._process_merged(chunks)
         else:
-            for chunk in chunks:
+            for chunk in chunks:  # one input: a batch of bans per chunk, as it is read
                 batch: list[BanEntry] = []
-                try:
-                    records = list(self._framer(chunk.source).frame_chunk(chunk))
-                except Exception as exc:
-                    self._line_error(chunk.source, chunk.first_line, exc)
-                    continue
-                self._feed(records, batch)
+                self._feed(self._framed((chunk,), self._framer), batch)
                 if batch:
                     self._apply(batch, [])
         if duplicates is not None:

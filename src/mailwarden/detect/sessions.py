@@ -901,7 +901,7 @@ class SessionTracker:
             else:
                 session.attempts_seen += attempts
                 if self._pam and attempts == 1 and self._same_as_pam(event, event.ip, when):
-                    if self._deferred and self._take_deferred(event.ip, 1):
+                    if self._deferred and self._use_deferred(event.ip, 1)[0]:
                         # PAM's line of this attempt waits, deferred: this line counts it
                         # (the password just refused by another mechanism: not a guess).
                         new = 1
@@ -1229,14 +1229,10 @@ class SessionTracker:
         self._due = deque(queue)
         self._due_limit = 2 * len(queue) + DUE_REBUILD
 
-    def _take_deferred(self, ip: str | None, count: int) -> int:
-        """Use up to ``count`` deferred PAM lines of ``ip`` (the oldest first): a line of
-        their attempts counts them instead. Returns how many."""
-        return self._use_deferred(ip, count)[0]
-
     def _use_deferred(self, ip: str | None, count: int) -> tuple[int, int]:
-        """:meth:`_take_deferred`, and how many of the lines used up the address's run of
-        auth lines took for a fallback."""
+        """Use up to ``count`` deferred PAM lines of ``ip`` (the oldest first): a line of
+        their attempts counts them instead. Returns how many, and how many of them the
+        address's run of auth lines took for a fallback."""
         if ip is None:
             return 0, 0
         lines = self._deferred.get(ip)
