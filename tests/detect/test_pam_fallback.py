@@ -81,19 +81,24 @@ def counted_after_each(lines: list[str]) -> list[tuple[str, int]]:
     return out
 
 
+def bans_and_failures(lines: list[str]) -> tuple[list[str], int]:
+    """The bans the detector recommends on ``lines`` (their reasons) and the failures it
+    counted by the end."""
+    detector = Detector(keep_history=False)
+    bans = [
+        d.reason for e in events_from(lines) for d in detector.feed(e) if d.recommendation == "ban"
+    ]
+    detector.close()
+    return bans, detector.stats["failures_counted"]
+
+
 def test_a_phone_s_mechanism_fallback_bans_no_sooner_with_pam_s_lines() -> None:
     # Two connections within a minute, PLAIN then LOGIN each: two wrong passwords, below
     # the fast brute-force threshold (3 within a minute). With PAM's lines it counted 4:
     # the owner's phone banned.
     for with_pam in (False, True):
         lines = phone(0, 701, with_pam) + phone(20, 702, with_pam)
-        detector = Detector(keep_history=False)
-        bans = [
-            d for e in events_from(lines) for d in detector.feed(e) if d.recommendation == "ban"
-        ]
-        detector.close()
-        assert bans == [], with_pam
-        assert detector.stats["failures_counted"] == 2, with_pam
+        assert bans_and_failures(lines) == ([], 2), with_pam
 
 
 def test_each_try_counts_no_later_than_postfix_s_line_of_it() -> None:
@@ -183,13 +188,7 @@ def test_two_phones_behind_one_nat_address_ban_no_sooner_with_pam_s_lines() -> N
                 disconnect(15, 802, 2, ip=NAT),
             ]
         )
-        detector = Detector(keep_history=False)
-        bans = [
-            d for e in events_from(lines) for d in detector.feed(e) if d.recommendation == "ban"
-        ]
-        detector.close()
-        assert bans == [], with_pam
-        assert detector.stats["failures_counted"] == 2, with_pam
+        assert bans_and_failures(lines) == ([], 2), with_pam
 
 
 def test_a_parallel_connection_ending_leaves_the_retry_waiting() -> None:

@@ -90,13 +90,24 @@ def _printed(
     return "".join(out), counts
 
 
-def _same_counts(one: Counts, other: Counts) -> None:
-    assert (one.records, one.recognised, one.events) == (
-        other.records,
-        other.recognised,
-        other.events,
+def _printed_alike(
+    paths: list[str],
+    fmt: str = "jsonl",
+    hostile: bool = False,
+    options: ReadOptions | None = None,
+) -> tuple[str, Counts]:
+    """What the worker prints and counts, checked to be what one process prints and
+    counts."""
+    alone, alone_counts = _printed(paths, False, fmt, hostile, options)
+    shared, shared_counts = _printed(paths, True, fmt, hostile, options)
+    assert shared == alone
+    assert (shared_counts.records, shared_counts.recognised, shared_counts.events) == (
+        alone_counts.records,
+        alone_counts.recognised,
+        alone_counts.events,
     )
-    assert one.read == other.read
+    assert shared_counts.read == alone_counts.read
+    return shared, shared_counts
 
 
 @needs_two_cores
@@ -107,10 +118,7 @@ def test_the_worker_prints_what_one_process_prints_in_input_order(
     first = _big_log(tmp_path / "mail.log.1", seed=1)
     second = _big_log(tmp_path / "mail.log", size=3 << 20, seed=2)
     paths = [str(first), str(second)]
-    alone, alone_counts = _printed(paths, parallel=False, fmt=fmt, hostile=hostile)
-    shared, shared_counts = _printed(paths, parallel=True, fmt=fmt, hostile=hostile)
-    assert shared == alone
-    _same_counts(shared_counts, alone_counts)
+    shared, shared_counts = _printed_alike(paths, fmt=fmt, hostile=hostile)
     assert shared_counts.read.lines > 100_000
     if fmt == "jsonl":
         where = [(e["source"], e["line"]) for e in map(json.loads, shared.splitlines())]
@@ -127,10 +135,7 @@ def test_with_a_year_the_worker_frames_every_chunk_in_sequence(tmp_path: Path) -
     log = tmp_path / "mail.log"
     log.write_text("\n".join(december + january) + "\n", encoding="utf-8")
     options = ReadOptions(year=2025)
-    alone, alone_counts = _printed([str(log)], parallel=False, options=options)
-    shared, shared_counts = _printed([str(log)], parallel=True, options=options)
-    assert shared == alone
-    _same_counts(shared_counts, alone_counts)
+    shared, _counts = _printed_alike([str(log)], options=options)
     assert '"time": "2026-01-01T' in shared and '"time": "2025-12-31T' in shared
 
 
@@ -157,10 +162,7 @@ def test_a_file_dated_by_its_mtime_is_dated_alike_by_the_worker(
     log.write_text("\n".join(dated) + "\n", encoding="utf-8")
     os.utime(log, (mtime, mtime))
     options = ReadOptions(tz=UTC)
-    alone, alone_counts = _printed([str(log)], parallel=False, options=options)
-    shared, shared_counts = _printed([str(log)], parallel=True, options=options)
-    assert shared == alone
-    _same_counts(shared_counts, alone_counts)
+    shared, _counts = _printed_alike([str(log)], options=options)
     assert {json.loads(line)["time"][:10] for line in shared.splitlines()} == years
 
 
@@ -181,10 +183,7 @@ def test_dates_going_back_a_year_past_the_mtime_are_dated_alike_by_the_worker(
     mtime = 1795953600  # 2026-11-29 12:00 UTC
     os.utime(log, (mtime, mtime))
     options = ReadOptions(tz=UTC)
-    alone, alone_counts = _printed([str(log)], parallel=False, options=options)
-    shared, shared_counts = _printed([str(log)], parallel=True, options=options)
-    assert shared == alone
-    _same_counts(shared_counts, alone_counts)
+    shared, _counts = _printed_alike([str(log)], options=options)
     days = {json.loads(line)["time"][:10] for line in shared.splitlines()}
     assert days == {"2026-11-29", "2025-11-30"}
 
@@ -307,10 +306,7 @@ def test_a_corrupt_archive_is_reported_and_the_rest_is_printed(tmp_path: Path) -
     after = _big_log(tmp_path / "mail.log.1", seed=4)
     paths = [str(damaged), str(after)]
     assert worth_a_worker(paths, ReadOptions())
-    shared, shared_counts = _printed(paths, parallel=True)
-    alone, alone_counts = _printed(paths, parallel=False)
-    assert shared == alone
-    _same_counts(shared_counts, alone_counts)
+    shared, shared_counts = _printed_alike(paths)
     (problem,) = shared_counts.read.problems
     assert "truncated" in problem and "mail.log.2.gz" in problem
     sources = [json.loads(line)["source"] for line in shared.splitlines()]
@@ -318,7 +314,7 @@ def test_a_corrupt_archive_is_reported_and_the_rest_is_printed(tmp_path: Path) -
 
     done = _events_command("--format", "jsonl", *paths)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.decode() == alone
+    assert done.stdout.decode() == shared
     assert b"mailwarden: warning: " in done.stderr and b"truncated" in done.stderr
 
 
