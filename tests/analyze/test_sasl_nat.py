@@ -80,3 +80,27 @@ def test_one_connection_s_fallback_is_still_one_guess(
 ) -> None:
     log = log_of(connection(901, 0, [(2, "PLAIN", "bob"), (6, "LOGIN", "bob")], 9, False))
     assert analyze(run, log_file(log)) == (1, None)
+
+
+@pytest.mark.parametrize(
+    "second_tries",
+    [
+        [(3, "PLAIN", "bob"), (9, "LOGIN", "bob")],
+        [(9, "PLAIN", "alice"), (15, "LOGIN", "alice")],
+    ],
+    ids=["one-account-at-once", "plain-beside-login"],
+)
+def test_two_mail_programs_trying_at_once_behind_one_nat_address_are_two_guesses(
+    run: Runner, log_file: Callable[[str], str], second_tries: list[tuple[int, str, str]]
+) -> None:
+    # Postfix before 3.9: the second program's try is under way while the first's is,
+    # by the same account, or by PLAIN beside the first's LOGIN. Whose auth line was
+    # whose was not known, and every try counted: 4 failed logins in a minute, and the
+    # office's address banned. Every line the try may be of names the same account.
+    log = log_of(
+        connection(701, 0, [(2, "PLAIN", "bob"), (8, "LOGIN", "bob")], 11, False),
+        connection(702, 1, second_tries, second_tries[-1][0] + 3, False),
+    )
+    failures, found = analyze(run, log_file(log))
+    assert failures == 2
+    assert found is None or found["recommendation"] != "ban"

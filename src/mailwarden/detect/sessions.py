@@ -46,7 +46,8 @@ Dovecot's auth lines of Postfix's SASL carry no session id. Postfix's line of th
 try follows within seconds (after the failure delay), in its smtpd session: a line of a
 try after a failed one of an smtpd session of the address waits for it (as PAM's line
 does), and the session judges the try (by Postfix's ``sasl_username=``, or, before 3.9,
-by the auth line's account when that line is surely of this try:
+by the auth line's account when that account is sure: every auth line of the address's
+tries under way that may be this one's, by its mechanism, names it:
 :meth:`SessionTracker._pair`). Behind NAT, or from a bot's parallel connections, one
 address has several connections at once, whose tries must not mix: an address's run of
 auth lines (:class:`_Run`) takes tries for fallbacks only until a Postfix line of the
@@ -297,6 +298,10 @@ FALLBACK_WINDOW = 60.0
 tries (:class:`_Run`) while each comes within this many seconds of the last (Dovecot's
 failure delay and penalty keep a client's tries at most 17 s apart); an smtpd session's
 retry may follow its failure this long after (:meth:`SessionTracker._sasl_retry`)."""
+MAX_WAITING = 64
+"""Auth lines of an address's tries under way that its run keeps for Postfix's lines of
+them (:attr:`_Run.waiting`); past it, the run pairs no line until all its tries are
+answered."""
 UNNAMED_MECHANISM = "(passdb)"
 """The mechanism of a Dovecot 2.3 auth line that a passdb wrote (``passwd-file(user,ip)``,
 ``pam(…)``): the line does not name it (see :func:`_dovecot_mechanism`)."""
@@ -435,7 +440,7 @@ class _Run:
     each smtpd session judges its own tries (:func:`_fallback`, :func:`_paired_fallback`).
     """
 
-    __slots__ = ("_fallbacks", "_mechanisms", "alone", "last", "postfix", "unanswered")
+    __slots__ = ("_fallbacks", "_mechanisms", "last", "postfix", "unanswered", "waiting")
 
     def __init__(self, when: float) -> None:
         self.last = when
@@ -445,9 +450,34 @@ class _Run:
         """A Postfix SASL failure line of the address came in the run."""
         self.unanswered = 0
         """Tries of the run whose Postfix line has not come (yet)."""
-        self.alone: Event | None = None
-        """The auth line of the one unanswered try, when no other try was under way since
-        the address's last was answered: Postfix's next line is surely of its try."""
+        self.waiting: list[Event | None] | None = []
+        """The auth lines of those tries (None for PAM's, which names no account), and of
+        tries answered since by a Postfix line that could not tell which was its own: the
+        line of every try under way is here (:meth:`whose`). Emptied when no try is under
+        way; None past :data:`MAX_WAITING` lines, until then."""
+
+    def whose(self, mechanism: str | None) -> Event | None:
+        """The auth line of the try Postfix's failure line by ``mechanism`` answers, as
+        far as its account and refusal go, when that is sure: every line waiting that may
+        be of that try (of that mechanism, or naming none) names the same account, and
+        refused alike. None when not: lines of two accounts (NAT, a bot's parallel
+        connections) whose order of answer the log does not tell, PAM's line (no
+        account), or none."""
+        waiting = self.waiting
+        if not waiting:
+            return None
+        sure: Event | None = None
+        for line in waiting:
+            if line is None:
+                return None
+            named = line.mechanism
+            if named is not None and mechanism is not None and named != mechanism:
+                continue
+            if sure is None:
+                sure = line
+            elif line.user != sure.user or _refused(line) != _refused(sure):
+                return None
+        return sure
 
 
 class _Failing:
@@ -1006,37 +1036,54 @@ class SessionTracker:
                 self._forget_oldest(runs)
             run = runs[ip] = _Run(when)
         run.last = when
-        run.alone = None if run.unanswered else line
+        waiting = run.waiting
+        if waiting is not None:
+            if len(waiting) < MAX_WAITING:
+                waiting.append(line)
+            else:
+                run.waiting = None
         run.unanswered += 1
         return run
 
     def _pair(self, ip: str, event: Event, when: float) -> Event | None:
         """Postfix's SASL failure line ``event`` of ``ip``: the Dovecot auth line of its
-        try (without a session id), when that is sure: that line's try is the only one of
-        the address under way, and no other was since the address's last try was
-        answered; None when not (overlapping tries of two connections: which line is
-        whose is not known). Every try's Dovecot line comes before Postfix's, which comes
-        after the failure delay: at most one try of a connection is under way."""
+        try (without a session id), as far as its account goes, when that is sure
+        (:meth:`_Run.whose`): every line of the address's tries under way that may be of
+        this one, by its mechanism, names the same account (one connection's try alone;
+        two phones behind NAT retrying one account's stale password, even at once;
+        another connection's PLAIN under way beside this LOGIN). None when not (two
+        accounts' tries by one mechanism at once: which line is whose is not known, and
+        Postfix may answer them in either order). Every try's Dovecot line comes before
+        Postfix's, which comes after the failure delay: at most one try of a connection
+        is under way. A line that was perhaps this try's stays among the waiting ones
+        until no try of the address is under way: what may still be another try's
+        is never forgotten."""
         run = self._runs.get(ip)
         if run is None or run.last < when - FALLBACK_WINDOW:
             return None
         run.postfix = True
-        line = run.alone
-        run.alone = None
-        if "nvalid" in (event.reason or ""):
-            # A protocol error (bad base64): perhaps Dovecot wrote no failure of it, so
-            # which line answers which is not known until the address's tries are.
+        if "nvalid" in (event.reason or "") or not run.unanswered:
+            # A protocol error Postfix told itself (bad base64, a mechanism not offered):
+            # Dovecot wrote no failure of it (a line it did write waits on, which can
+            # only leave later lines unsure). Or no line of the try came in the run.
             return None
-        if run.unanswered != 1:
-            line = None
-        if run.unanswered:
-            run.unanswered -= 1
+        line = run.whose(event.mechanism)
+        run.unanswered -= 1
+        if not run.unanswered:
+            run.waiting = []
+        elif line is not None and run.waiting is not None:
+            # This try's line, or another just like it (the same to tell): either goes.
+            waiting = run.waiting
+            for index, waits in enumerate(waiting):
+                if waits is line:
+                    del waiting[index]
+                    break
         return line
 
     def _tells_fallback(self, ip: str, event: Event) -> bool:
         """Whether Dovecot's auth line ``event`` of ``ip``, waiting for Postfix's line of
         its try (:meth:`_defer`), is a mechanism fallback as far as the log tells yet: its
-        try is the only one of the address under way (:meth:`_pair`), the address's one
+        try's account is sure (:meth:`_Run.whose`), the address's one
         failing smtpd session failed by the name before, by another mechanism. For
         explain's note of the line; Postfix's line decides (and says so when it differs)."""
         run = self._runs.get(ip)
@@ -1045,13 +1092,15 @@ class SessionTracker:
         mechanism = event.mechanism
         if (
             run is None
-            or run.alone is not event
             or failing is None
             or len(failing.keys) != 1
             or user is None
             or mechanism is None
             or not _refused(event)
         ):
+            return False
+        sure = run.whose(mechanism)
+        if sure is None or sure.user != user:
             return False
         (key,) = failing.keys
         session = self.open.get(key)
