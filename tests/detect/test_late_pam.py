@@ -140,6 +140,18 @@ def test_a_phone_s_mechanism_fallback_with_late_pam_lines_is_one_wrong_password(
     assert bans_and_failures(lines) == ([], 1)
 
 
+def test_pam_s_name_without_the_domain_is_the_same_account() -> None:
+    # auth_username_format = %n: Dovecot gives PAM "bob" for the client's
+    # "Bob@example.org", which the login process's and Postfix's lines keep.
+    lines = [
+        *imap(0, 1, user="Bob@example.org", verbose=False),
+        pam(0),
+        *imap(20, 2, user="Bob@example.org", verbose=False),
+        pam(20),
+    ]
+    assert bans_and_failures(lines) == ([], 2)
+
+
 def test_a_pam_line_later_than_the_attempts_counted_is_another_attempt() -> None:
     # The client hung up in the failure delay: PAM's line is all the log tells of its
     # second try, and comes after the first try's lines: it counts.

@@ -281,6 +281,16 @@ def is_pam_unix(event: Event) -> bool:
     return event.reason == PAM_UNIX_REASON and event.session is None
 
 
+def _pam_name(user: str | None) -> str | None:
+    """A name as PAM's line and the other lines of one attempt both tell it, for
+    :meth:`SessionTracker._pam_came_late`: case-folded, without its domain. Dovecot may
+    give PAM the name without it (``auth_username_format = %n``), where the login
+    process's and Postfix's lines keep the client's ``user@domain``."""
+    if user is None:
+        return None
+    return user.partition("@")[0].casefold()
+
+
 def _after_auth(event: Event) -> bool:
     detail = event.detail
     return detail is not None and detail.get("after", "").upper() == "AUTH"
@@ -1145,10 +1155,7 @@ class SessionTracker:
             if len(unpaired) >= self.max_open:
                 self._forget_oldest(unpaired)
             told = unpaired[ip] = []
-        told.extend(
-            [(when, user.casefold() if user is not None else None)]
-            * min(count, MAX_CREDITS_PER_ADDRESS)
-        )
+        told.extend([(when, _pam_name(user))] * min(count, MAX_CREDITS_PER_ADDRESS))
         if len(told) > MAX_CREDITS_PER_ADDRESS:
             del told[: len(told) - MAX_CREDITS_PER_ADDRESS]
 
@@ -1157,9 +1164,10 @@ class SessionTracker:
         accounted already (:meth:`_unpaired_attempts`): the daemon read auth.log before PAM
         wrote it, and mail.log after Dovecot (or Postfix) wrote its line of the attempt.
         PAM writes its line before the others of its attempt: one no later than an
-        attempt of its address (and name, when both tell one) that no PAM line was paired
-        with yet is that attempt's, and pairs with it (the earliest); it counts nothing,
-        leaves no credit and waits for no line. One later than them all is a new attempt.
+        attempt of its address (and name, when both tell one: :func:`_pam_name`) that no
+        PAM line was paired with yet is that attempt's, and pairs with it (the earliest);
+        it counts nothing, leaves no credit and waits for no line. One later than them
+        all is a new attempt.
         An attempt earlier than the line pairs with no later PAM line (auth.log is in time
         order): it is forgotten."""
         ip = event.ip
@@ -1170,7 +1178,7 @@ class SessionTracker:
             return False
         while told and told[0][0] < when:
             del told[0]
-        user = event.user.casefold() if event.user is not None else None
+        user = _pam_name(event.user)
         latest = when + CREDIT_WINDOW
         paired = False
         for index, (at, told_user) in enumerate(told):
