@@ -111,3 +111,69 @@ def test_a_restart_after_two_typos_neither_bans_nor_forgets_them(
     append(warden.log, mail)
     again.step()
     assert banned(again) == {f"{ATTACKER}/32"}  # the third, with the two before the restart
+
+
+def failures(daemon: Daemon) -> int:
+    return int(daemon.detector.stats["failures_counted"])
+
+
+@pytest.mark.parametrize("kind", [imap_try, smtp_try], ids=["imap", "smtp-sasl"])
+def test_two_typos_whose_pam_lines_are_read_a_poll_late_do_not_ban(
+    warden: Warden, auth_log: Path, kind: object
+) -> None:
+    # The poll read auth.log just before PAM wrote its line, and mail.log after Dovecot
+    # (or Postfix) wrote theirs: PAM's line came a poll after the others of its attempt
+    # and counted it again, so a user's second typo banned them.
+    daemon = follow(warden, warden.log, auth_log)
+    for n in range(2):
+        pam, mail = kind(n)  # type: ignore[operator]
+        append(warden.log, mail)
+        daemon.step()
+        append(auth_log, pam)
+        daemon.step()
+    assert (banned(daemon), failures(daemon)) == (set(), 2)
+
+    pam, mail = kind(2)  # type: ignore[operator]
+    append(warden.log, mail)
+    daemon.step()
+    append(auth_log, pam)
+    daemon.step()
+    assert (banned(daemon), failures(daemon)) == ({f"{ATTACKER}/32"}, 3)
+
+
+@pytest.mark.parametrize("kind", [imap_try, smtp_try], ids=["imap", "smtp-sasl"])
+def test_two_typos_whose_pam_lines_are_both_read_a_poll_late_count_two(
+    warden: Warden, auth_log: Path, kind: object
+) -> None:
+    daemon = follow(warden, warden.log, auth_log)
+    tries = [kind(n) for n in range(2)]  # type: ignore[operator]
+    for _pam, mail in tries:
+        append(warden.log, mail)
+    daemon.step()
+    for pam, _mail in tries:
+        append(auth_log, pam)
+    daemon.step()
+    assert (banned(daemon), failures(daemon)) == (set(), 2)  # not 1, not 4
+
+
+def test_a_restart_s_backlog_of_auth_log_read_after_mail_log_s_does_not_ban(
+    warden: Warden, auth_log: Path
+) -> None:
+    # Stopped, the daemon left both files' rest for its next start, which reads a backlog
+    # a piece (1 MiB) of each file a poll: auth.log's cron and ssh lines before PAM's put
+    # PAM's lines a poll after mail.log's lines of the same attempts.
+    daemon = follow(warden, warden.log, auth_log)
+    daemon.step()
+    daemon.close()
+    noise = second(datetime.now(UTC))
+    cron = f"{noise} mx CRON[4242]: pam_unix(cron:session): session opened for user root(uid=0) by (uid=0)"
+    append(auth_log, [cron] * ((1 << 20) // len(cron) + 10))
+    for n in range(2):
+        pam, mail = imap_try(n)
+        append(auth_log, pam)
+        append(warden.log, mail)
+
+    again = warden.start()
+    while again.step():
+        pass
+    assert (banned(again), failures(again)) == (set(), 2)

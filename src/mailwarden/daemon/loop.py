@@ -486,6 +486,8 @@ class Daemon:
         the bans sent to the firewall in one batch. Debian writes PAM's line of an
         attempt to auth.log before Dovecot's (or Postfix's) line of it to mail.log:
         read file by file, mail.log's line came first and the attempt counted twice.
+        PAM's line that a later poll reads (auth.log read just before PAM wrote it) is
+        paired with its attempt by the detector (`make_detector`: ``late_pam``).
         One chunk of each input is framed at a time, as file by file."""
         by_source: dict[str, list[Chunk]] = {}
         for chunk in chunks:

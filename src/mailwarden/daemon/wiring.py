@@ -59,7 +59,10 @@ def ban_policy(config: Config, own: Sequence[IPNetwork]) -> BanPolicy:
 
 
 def make_detector(config: Config) -> Detector:
-    """A detector for the daemon: it keeps no history (its bans are in the store)."""
+    """A detector for the daemon: it keeps no history (its bans are in the store). With
+    several inputs (auth.log beside mail.log), PAM's line of an attempt may be read a
+    poll after Dovecot's or Postfix's line of it: the detector pairs it with that
+    attempt (``late_pam``)."""
     accounts = None
     users = config.policy.users_file
     if users:
@@ -67,4 +70,6 @@ def make_detector(config: Config) -> Detector:
             accounts = load_accounts(users)
         except InputError as exc:
             raise ConfigError(where(config), "policy.users_file", str(exc)) from None
-    return Detector(config.policy, accounts, keep_history=False)
+    sources = config.sources
+    inputs = len(set(sources.files)) + (1 if sources.journal else 0)
+    return Detector(config.policy, accounts, keep_history=False, late_pam=inputs > 1)

@@ -424,6 +424,9 @@ class Detector:
     when their state expires (the analyzer); the daemon passes False and relies on the
     detections it already acted on. ``detections``: build :class:`Detection` values for
     :meth:`feed` to return (the analyzer, which only wants :meth:`result`, passes False).
+    ``late_pam``: PAM's own line of a failed login may come after Dovecot's or Postfix's
+    line of it (the daemon, following auth.log and mail.log poll by poll): it is then
+    taken for that attempt, not another one (``SessionTracker.late_pam``).
     """
 
     def __init__(
@@ -432,6 +435,7 @@ class Detector:
         accounts: Accounts | None = None,
         keep_history: bool = True,
         detections: bool = True,
+        late_pam: bool = False,
     ) -> None:
         self.policy = policy if policy is not None else PolicyConfig()
         self.accounts = accounts
@@ -444,7 +448,7 @@ class Detector:
         self._v4 = self.policy.ipv4_prefix
         self._v6 = self.policy.ipv6_prefix
         cap = self.policy.max_clients
-        self._sessions = SessionTracker(max_open=cap)
+        self._sessions = SessionTracker(max_open=cap, late_pam=late_pam)
         self._sessions.on_address = self._address_learned
         self._clients: StateTable[str, ClientState] = StateTable(cap, _last)
         self._accounts: StateTable[str, AccountState] = StateTable(cap, _last)

@@ -34,6 +34,15 @@ may have several) or :data:`DEFER_WINDOW` after it
 (:attr:`SessionTracker.released`: the caller counts it then). A connection's first try,
 and every try outside such a session (IMAP, PAM's lines alone), counts at PAM's line.
 
+The daemon reads auth.log and mail.log poll by poll: PAM's line of an attempt may come a
+poll after the other lines of it (auth.log read just before PAM wrote, or a restart's
+backlog read a piece of each file at a time). With :attr:`SessionTracker.late_pam` (the
+daemon's, with several inputs), the attempts other lines accounted first are kept (by
+address, name and time) for their PAM line, for :data:`CREDIT_WINDOW`: a PAM line no later
+than one of them is that attempt's, and counts nothing
+(:meth:`SessionTracker._pam_came_late`); PAM writes its line before the others of its
+attempt, so one later than them all is a new attempt.
+
 A mail program whose password is wrong may try it by each mechanism it knows in one
 connection: a failure of a name that failed before in the session, by a new mechanism, is
 no new guess (:func:`_fallback` for Postfix's lines, :func:`_dovecot_fallback` for
@@ -64,8 +73,8 @@ auth socket … failed`` from the same smtpd process is that server-side failure
 again, not a guess: it is accounted with it and counts nothing.
 
 Bounded: at most ``max_open`` open sessions (and as many remembered smtpd clients,
-addresses with credits, with runs of auth lines and with PAM lines); beyond it the oldest are
-closed (``evicted``, counted).
+addresses with credits, with runs of auth lines, with PAM lines and with attempts waiting
+for theirs); beyond it the oldest are closed (``evicted``, counted).
 
 Public surface: :class:`Session`, :class:`SessionTracker`, :func:`sessions_of`.
 """
@@ -271,6 +280,16 @@ def is_pam_unix(event: Event) -> bool:
     """PAM's own line of a failed login Dovecot checked through PAM
     (``pam_unix(dovecot:auth): authentication failure; … rhost=…``)."""
     return event.reason == PAM_UNIX_REASON and event.session is None
+
+
+def _pam_name(user: str | None) -> str | None:
+    """A name as PAM's line and the other lines of one attempt both tell it, for
+    :meth:`SessionTracker._pam_came_late`: case-folded, without its domain. Dovecot may
+    give PAM the name without it (``auth_username_format = %n``), where the login
+    process's and Postfix's lines keep the client's ``user@domain``."""
+    if user is None:
+        return None
+    return user.partition("@")[0].casefold()
 
 
 def _after_auth(event: Event) -> bool:
@@ -511,7 +530,11 @@ class SessionTracker:
     """
 
     def __init__(
-        self, keep_events: bool = False, collect: bool = False, max_open: int = MAX_OPEN
+        self,
+        keep_events: bool = False,
+        collect: bool = False,
+        max_open: int = MAX_OPEN,
+        late_pam: bool = False,
     ) -> None:
         self.keep_events = keep_events
         self.collect = collect
@@ -539,6 +562,13 @@ class SessionTracker:
         self._pam: dict[str, list[tuple[float, str | None]]] = {}
         """PAM's own failure lines not yet followed by Dovecot's line of the same attempt:
         (time, case-folded user) by address (:meth:`_same_as_pam`)."""
+        self.late_pam = late_pam
+        """PAM's line of an attempt may come after the other lines of it (the daemon reads
+        auth.log and mail.log poll by poll): the attempts other lines accounted are kept
+        for it (:meth:`_pam_came_late`)."""
+        self._unpaired: dict[str, list[tuple[float, str | None]]] = {}
+        """With :attr:`late_pam`: the attempts lines other than PAM's accounted, whose PAM
+        line has not come: (time of the line, case-folded user) by address."""
         self.same_as_pam = False
         """The event just fed is Dovecot's line of an attempt PAM's own line counted
         (explain says so); the caller clears it."""
@@ -726,7 +756,7 @@ class SessionTracker:
                 if extra > 0:
                     session.attempts_seen += extra
                     new = extra
-                    if self._credits or self._deferred:
+                    if self._credits or self._deferred or self.late_pam:
                         new -= self._take_credit(ip or session.ip, when, extra)
                     session.failures += new
             auth_ok = detail.get("auth_ok")
@@ -795,8 +825,8 @@ class SessionTracker:
             line = self._pair(ip, event, when)
             if line is not None and attempts == 1:
                 _paired_fallback(session, event, line)  # remembered, as above
-        if self._credits or self._deferred:
-            attempts -= self._take_credit(ip, when, attempts, judged=True)
+        if self._credits or self._deferred or self.late_pam:
+            attempts -= self._take_credit(ip, when, attempts, judged=True, user=user)
         session.failures = attempts
         return session, attempts
 
@@ -832,10 +862,10 @@ class SessionTracker:
                     # of this attempt (its credit) was accounted for it already, or PAM's
                     # line of it waits, deferred: it is no guess either.
                     self.fell_back = True
-                    if self._credits or self._deferred:
-                        self._take_credit(ip, when, 1, judged=True)
+                    if self._credits or self._deferred or self.late_pam:
+                        self._take_credit(ip, when, 1, judged=True, user=event.user)
                     return session, 0
-                new = attempts - self._take_credit(ip, when, attempts, judged=True)
+                new = attempts - self._take_credit(ip, when, attempts, judged=True, user=event.user)
                 session.failures += new
             elif etype is _T.AUTH_UNAVAILABLE and event.category is Category.SERVER:
                 session._auth_down = True
@@ -882,7 +912,7 @@ class SessionTracker:
             self.logins.append((None, None, event))
         if not failed:
             return 0
-        if not self._credits and not self._deferred:
+        if not self._credits and not self._deferred and not self.late_pam:
             return failed
         return failed - self._take_credit(event.ip, when, failed)
 
@@ -896,7 +926,7 @@ class SessionTracker:
             # The login process's one line is the whole session.
             if etype is _T.AUTH_FAILURE:
                 attempts = max(1, event.attempts)
-                return None, attempts - self._take_credit(event.ip, when, attempts)
+                return None, attempts - self._take_credit(event.ip, when, attempts, user=event.user)
             if etype is _T.AUTH_SUCCESS:
                 self.logins.append((None, event.user, event))
             return None, 0
@@ -921,8 +951,8 @@ class SessionTracker:
                 extra = max(0, attempts - session.attempts_seen)
                 session.attempts_seen += extra
                 taken = (
-                    self._take_credit(event.ip, when, extra)
-                    if self._credits or self._deferred
+                    self._take_credit(event.ip, when, extra, user=event.user)
+                    if self._credits or self._deferred or self.late_pam
                     else 0
                 )
                 if taken:
@@ -941,10 +971,12 @@ class SessionTracker:
                     else:
                         # PAM's own line counted this attempt, and left a credit for the
                         # login line: this session's closing line accounts it instead.
-                        self._take_credit(event.ip, when, 1)
+                        self._take_credit(event.ip, when, 1, paired=True)
                         new = 0
                 else:
                     new = attempts
+                    if self.late_pam and event.ip is not None:
+                        self._unpaired_attempts(event.ip, when, event.user, attempts)
                     if _dovecot_fallback(session, event):
                         # The password just refused, tried by another mechanism: not a guess.
                         self.fell_back = True
@@ -974,6 +1006,9 @@ class SessionTracker:
         when = self.seconds(event)
         if is_auth_process(event):
             if is_pam_unix(event):
+                if self._unpaired and attempts == 1 and self._pam_came_late(event, when):
+                    # PAM's line of an attempt another line accounted already.
+                    return 0
                 self._pam_line(event.ip, when, event.user)
                 if attempts == 1:
                     self._tried(event.ip, when, None)
@@ -995,6 +1030,8 @@ class SessionTracker:
                 # not (Postfix's judges by its session: two connections' tries under way
                 # at once, a bot's, may be in the run), as does the end of the wait.
                 self.fell_back = True
+                if self.late_pam:
+                    self._unpaired_attempts(event.ip, when, event.user, 1)
                 self._defer(event.ip, when, event, True)
                 return 0
             if attempts == 1 and self._smtpd_ips and self._sasl_retry(event.ip, when):
@@ -1004,11 +1041,15 @@ class SessionTracker:
                 # Dovecot 2.3's passdb line names no mechanism).
                 if self._tells_fallback(event.ip, event):
                     self.fell_back = True  # for explain: Postfix's line of it will say
+                if self.late_pam:
+                    self._unpaired_attempts(event.ip, when, event.user, 1)
                 self._defer(event.ip, when, event)
                 return 0
+            if self.late_pam:
+                self._unpaired_attempts(event.ip, when, event.user, attempts)
             self._add_credit(event.ip, when, attempts)
             return attempts
-        return attempts - self._take_credit(event.ip, when, attempts)
+        return attempts - self._take_credit(event.ip, when, attempts, user=event.user)
 
     def _loose_fallback(self, event: Event, ip: str, when: float) -> bool:
         """:func:`_dovecot_fallback` for an auth-process failure without a session id
@@ -1152,6 +1193,52 @@ class SessionTracker:
             del self._pam[ip]
         return False
 
+    def _unpaired_attempts(self, ip: str, when: float, user: str | None, count: int) -> None:
+        """With :attr:`late_pam`: ``count`` attempts of ``ip`` (of ``user``) a line at
+        ``when`` other than PAM's accounted first; their PAM lines may still come
+        (:meth:`_pam_came_late`). At most ``max_open`` addresses and
+        :data:`MAX_CREDITS_PER_ADDRESS` attempts each (the oldest are forgotten)."""
+        told = self._unpaired.get(ip)
+        if told is None:
+            unpaired = self._unpaired
+            if len(unpaired) >= self.max_open:
+                self._forget_oldest(unpaired)
+            told = unpaired[ip] = []
+        told.extend([(when, _pam_name(user))] * min(count, MAX_CREDITS_PER_ADDRESS))
+        if len(told) > MAX_CREDITS_PER_ADDRESS:
+            del told[: len(told) - MAX_CREDITS_PER_ADDRESS]
+
+    def _pam_came_late(self, event: Event, when: float) -> bool:
+        """Whether PAM's line ``event`` (at ``when``) is that of an attempt another line
+        accounted already (:meth:`_unpaired_attempts`): the daemon read auth.log before PAM
+        wrote it, and mail.log after Dovecot (or Postfix) wrote its line of the attempt.
+        PAM writes its line before the others of its attempt: one no later than an
+        attempt of its address (and name, when both tell one: :func:`_pam_name`) that no
+        PAM line was paired with yet is that attempt's, and pairs with it (the earliest);
+        it counts nothing, leaves no credit and waits for no line. One later than them
+        all is a new attempt.
+        An attempt earlier than the line pairs with no later PAM line (auth.log is in time
+        order): it is forgotten."""
+        ip = event.ip
+        if ip is None:
+            return False
+        told = self._unpaired.get(ip)
+        if not told:
+            return False
+        while told and told[0][0] < when:
+            del told[0]
+        user = _pam_name(event.user)
+        latest = when + CREDIT_WINDOW
+        paired = False
+        for index, (at, told_user) in enumerate(told):
+            if when <= at <= latest and (user is None or told_user is None or told_user == user):
+                del told[index]
+                paired = True
+                break
+        if not told:
+            del self._unpaired[ip]
+        return paired
+
     # -- credits (Dovecot auth-process lines standing in for their login line) -------
 
     def _add_credit(self, ip: str, when: float, count: int) -> None:
@@ -1165,13 +1252,23 @@ class SessionTracker:
         if len(credits) > MAX_CREDITS_PER_ADDRESS:
             del credits[: len(credits) - MAX_CREDITS_PER_ADDRESS]
 
-    def _take_credit(self, ip: str | None, when: float, count: int, judged: bool = False) -> int:
+    def _take_credit(
+        self,
+        ip: str | None,
+        when: float,
+        count: int,
+        judged: bool = False,
+        user: str | None = None,
+        paired: bool = False,
+    ) -> int:
         """How many of ``count`` attempts of a line at ``when`` from ``ip`` earlier lines
         of the same attempts counted (the credits they left, used up). PAM lines of the
         address waiting for this line (:meth:`_defer`) are used up first: their attempts
         count with this line, not before it; or not at all, when the address's run of auth
         lines took them for fallbacks, unless this line ``judged`` its attempt itself
-        (Postfix's SASL failure line, by its session)."""
+        (Postfix's SASL failure line, by its session). With :attr:`late_pam`, the attempts
+        no earlier line told are kept for their PAM line (of ``user``), unless the line is
+        ``paired`` with PAM's already (:meth:`_pam_came_late`)."""
         if ip is None:
             return 0
         fell = 0
@@ -1182,18 +1279,18 @@ class SessionTracker:
                 fell = fallbacks
             if count <= 0:
                 return fell
-        if not self._credits:
-            return fell
-        credits = self._credits.get(ip)
-        if not credits:
-            return fell
-        since = when - CREDIT_WINDOW
-        while credits and credits[0] < since:
-            credits.pop(0)
-        taken = min(count, len(credits))
-        del credits[:taken]
-        if not credits:
-            del self._credits[ip]
+        taken = 0
+        credits = self._credits.get(ip) if self._credits else None
+        if credits:
+            since = when - CREDIT_WINDOW
+            while credits and credits[0] < since:
+                credits.pop(0)
+            taken = min(count, len(credits))
+            del credits[:taken]
+            if not credits:
+                del self._credits[ip]
+        if self.late_pam and count > taken and not paired:
+            self._unpaired_attempts(ip, when, user, count - taken)
         return fell + taken
 
     # -- PAM lines deferred for Postfix's line of their attempt ------------------------
@@ -1495,6 +1592,11 @@ class SessionTracker:
             ips = self._smtpd_ips
             for ip in [ip for ip, failing in ips.items() if failing.last < retry_since]:
                 del self._smtpd_ips[ip]
+        if self._unpaired:
+            told_since = now - CREDIT_WINDOW
+            unpaired = self._unpaired
+            for ip in [ip for ip, told in unpaired.items() if told[-1][0] < told_since]:
+                del unpaired[ip]
         if self._credits:
             credit_since = now - CREDIT_WINDOW
             for ip in [ip for ip, times in self._credits.items() if times[-1] < credit_since]:
