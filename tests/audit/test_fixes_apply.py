@@ -452,6 +452,22 @@ def test_a_loopback_only_submission_is_no_port_for_remote_users(run_cli, audit, 
 
 
 @requires_postconf
+@pytest.mark.parametrize(("version", "name"), [("3.6.4", "smtps"), ("3.7.11", "submissions")])
+def test_the_new_465_service_has_the_name_of_the_stock_master_cf(
+    run_cli, tmp_path: Path, version: str, name: str
+):
+    """Postfix 3.7 renamed the stock master.cf's smtps (465) to submissions: the service
+    the fix adds on 465 has the name that the version's own master.cf uses."""
+    directory = build(tmp_path / "server", "loopback-submission")
+
+    text = run_cli("audit", "--postfix-dir", str(directory), "--postfix-version", version).out
+    prose = " ".join(text.split())
+    assert f"leaves 127.0.0.1:submission/inet as it is and adds {name}/inet on port 465" in prose
+    add = f"postconf -c {directory} -M '{name}/inet={name} inet n - y - - smtpd'"
+    assert add in prose
+
+
+@requires_postconf
 def test_a_new_submission_service_gets_auth_and_tls(audit, tmp_path: Path):
     directory = build(tmp_path / "server", "auth-on-port-25")
 

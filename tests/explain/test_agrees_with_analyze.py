@@ -321,3 +321,169 @@ def test_guessing_through_a_local_webmail_says_how_to_see_the_real_client(
     assert "dovecot_ident" in out and "mailwarden ban" not in out
     chinese = dense(_explain(run, "--lang", "zh_CN", path))
     assert "mailwarden从不封禁127.0.0.1：这些登录来自本机自身" in chinese
+
+
+# -- a spraying campaign from one network --------------------------------------------
+
+SPRAYERS = [f"203.0.113.{n}" for n in (11, 23, 45, 67, 89, 101)]
+SPRAYED = ["alice", "bob", "carol", "dave", "frank", "info", "admin", "sales"]
+
+
+def spray(login: str | None = None) -> str:
+    """6 addresses of 203.0.113.0/24 fail 4 times each over the 8 accounts, through
+    Postfix's submission service and Dovecot's IMAP in turn; ``login``: then the fourth
+    of them logs in as that account."""
+    lines = []
+    for n in range(24):
+        ip = SPRAYERS[n // 2 % 6]
+        user = f"{SPRAYED[(n + 1) // 2 % 8 if n < 12 else (n + 5) % 8]}@example.com"
+        minute, pid = f"13:{n:02d}", 7000 + n
+        if n % 2 == 0:
+            lines += [
+                f"Nov 29 {minute}:01 mx postfix/submission/smtpd[{pid}]: connect from "
+                f"unknown[{ip}]",
+                f"Nov 29 {minute}:02 mx postfix/submission/smtpd[{pid}]: warning: unknown[{ip}]: "
+                f"SASL PLAIN authentication failed: (reason unavailable), sasl_username={user}",
+                f"Nov 29 {minute}:03 mx postfix/submission/smtpd[{pid}]: disconnect from "
+                f"unknown[{ip}] ehlo=1 auth=0/1 quit=1 commands=2/3",
+            ]
+        else:
+            lines.append(
+                f"Nov 29 {minute}:30 mx dovecot: imap-login: Disconnected: Connection closed "
+                f"(auth failed, 1 attempts in 1 secs): user=<{user}>, method=PLAIN, rip={ip}, "
+                f"lip=192.0.2.10, TLS, session=<sess{n:04d}>"
+            )
+    if login is not None:
+        lines.append(
+            f"Nov 29 13:30:00 mx dovecot: imap-login: Login: user=<{login}>, method=PLAIN, "
+            f"rip={SPRAYERS[3]}, lip=192.0.2.10, mpid=8001, TLS, session=<sessLOGIN>"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def test_a_network_analyze_bans_is_blocked_as_a_network(run: Runner, log_file: LogFile) -> None:
+    """analyze bans 203.0.113.0/24 as a whole: explain's step gives that command, not
+    one for a single address of it (“Across clients” says to block the network)."""
+    path = log_file(spray())
+    report = _analyze(run, path)
+    (network,) = [f for f in report["findings"] if f["kind"] == "network"]
+    assert (network["subject"], network["data"]["recommendation"]) == ("203.0.113.0/24", "ban")
+    out = _explain(run, path)
+    assert "block the whole network rather than each address" in out
+    actions = _actions(out)
+    assert (
+        "Block the network 203.0.113.0/24 in the firewall rather than each of its addresses: "
+        "“mailwarden ban 203.0.113.0/24” now, or let “mailwarden run” ban such networks "
+        "automatically (nftables). But the same attack can come from other networks: "
+        "blocking does not end it; strong passwords do."
+    ) in actions
+    assert _blocked(out) == ([], 0)
+    for ip in SPRAYERS:
+        assert f"mailwarden ban {ip}" not in actions
+    zh = dense(_explain(run, "--lang", "zh_CN", path))
+    assert "在防火墙中封禁网段203.0.113.0/24，而不是逐个封禁其中的地址" in zh
+    assert "“mailwardenban203.0.113.0/24”" in zh
+
+
+def test_an_address_outside_the_network_is_still_blocked_on_its_own(
+    run: Runner, log_file: LogFile
+) -> None:
+    guesses = "".join(
+        f"Nov 29 14:{n:02d}:00 mx dovecot: imap-login: Disconnected: Connection closed "
+        f"(auth failed, 1 attempts in 1 secs): user=<{SPRAYED[n % 8]}@example.com>, "
+        f"method=PLAIN, rip=198.51.100.9, lip=192.0.2.10, TLS, session=<lone{n:04d}>\n"
+        for n in range(12)
+    )
+    path = log_file(spray() + guesses)
+    banned = [
+        ip for ip, a in _attackers(_analyze(run, path)).items() if a["recommendation"] == "ban"
+    ]
+    assert "198.51.100.9" in banned
+    actions = _actions(_explain(run, path))
+    network = actions.index("Block the network 203.0.113.0/24 in the firewall")
+    alone = actions.index("Block 198.51.100.9 in the firewall: “mailwarden ban 198.51.100.9” now")
+    assert network < alone
+    assert "But this is one of many bots" in actions[alone:]  # said once, at the end
+    assert "But the same attack can come from other networks" not in actions
+
+
+def test_the_tls_fix_is_the_one_analyze_gives(run: Runner) -> None:
+    """The seed excerpt negotiated RC4-SHA with the pre-2.8 export list: analyze's two
+    weak_tls fixes, the protocols one included, are explain's one step."""
+    fixes = [f["data"]["fix"] for f in _analyze(run, SEED)["findings"] if f["kind"] == "weak_tls"]
+    assert any("smtpd_tls_protocols = !SSLv2, !SSLv3" in fix for fix in fixes)
+    actions = _actions(_explain(run, SEED))
+    assert (
+        "Stop accepting broken TLS: smtpd_tls_ciphers = medium (or high on submission), "
+        "smtpd_tls_exclude_ciphers = RC4, aNULL, eNULL, EXPORT, LOW, MD5, DES, 3DES and "
+        "smtpd_tls_protocols = !SSLv2, !SSLv3."
+    ) in actions
+    zh = dense(_explain(run, "--lang", "zh_CN", SEED))
+    assert "不再接受不安全的TLS：设置smtpd_tls_ciphers=medium" in zh
+    assert "smtpd_tls_protocols=!SSLv2,!SSLv3。" in zh
+
+
+def _port_25_fix(run: Runner, path: str) -> str:
+    (finding,) = [f for f in _analyze(run, path)["findings"] if f["kind"] == "auth_on_port_25"]
+    return str(finding["data"]["fix"])
+
+
+def test_the_seed_postfix_is_told_its_465_service_is_smtps_by_both(run: Runner) -> None:
+    """A Postfix older than 2.8 (its export cipher list) calls port 465's service smtps:
+    analyze's fix says so, as explain's step does."""
+    fix = _port_25_fix(run, SEED)
+    assert "only on submission (587) and smtps (465) in master.cf" in fix
+    assert "submissions" not in fix
+    _code, out, _err = run("analyze", SEED)
+    assert "submissions" not in out
+    actions = _actions(_explain(run, SEED))
+    assert "only under submission and smtps in master.cf" in actions
+    assert "so named in the master.cf of Postfix before 3.7" in actions
+
+
+PORT_25_GUESS = """\
+Mar  6 09:00:01 mx postfix/smtpd[5000]: connect from unknown[198.51.100.61]
+Mar  6 09:00:02 mx postfix/smtpd[5000]: warning: unknown[198.51.100.61]: SASL LOGIN authentication failed: UGFzc3dvcmQ6
+Mar  6 09:00:03 mx postfix/smtpd[5000]: disconnect from unknown[198.51.100.61] ehlo=1 auth=0/1 quit=1 commands=2/3
+"""  # noqa: E501
+ON_465 = """\
+Mar  6 09:10:01 mx postfix/submissions/smtpd[5001]: connect from unknown[198.51.100.62]
+Mar  6 09:10:02 mx postfix/submissions/smtpd[5001]: warning: unknown[198.51.100.62]: SASL LOGIN authentication failed: UGFzc3dvcmQ6
+Mar  6 09:10:03 mx postfix/submissions/smtpd[5001]: disconnect from unknown[198.51.100.62] ehlo=1 auth=0/1 quit=1 commands=2/3
+"""  # noqa: E501
+
+
+def test_an_unknown_postfix_is_told_both_names_and_a_known_one_its_own(
+    run: Runner, log_file: LogFile
+) -> None:
+    path = log_file(PORT_25_GUESS)
+    assert "submissions (465; smtps before Postfix 3.7)" in _port_25_fix(run, path)
+    assert "named smtps in the stock master.cf of Postfix before 3.7" in _actions(
+        _explain(run, path)
+    )
+    path = log_file(PORT_25_GUESS + ON_465)
+    fix = _port_25_fix(run, path)
+    assert "only on submission (587) and submissions (465) in master.cf" in fix
+    actions = _actions(_explain(run, path))
+    assert "only under submission and submissions in master.cf" in actions
+    zh = dense(run("analyze", "--lang", "zh_CN", log_file(PORT_25_GUESS))[1])
+    assert "submissions（465；Postfix3.7之前名为smtps）" in zh
+
+
+def test_after_a_break_in_the_other_accounts_tried_are_still_named(
+    run: Runner, log_file: LogFile
+) -> None:
+    """One sprayer got in as sales: analyze says to “audit other accounts it tried”;
+    explain changes sales's password and still names the other 7 for strong passwords."""
+    path = log_file(spray(login="sales@example.com"))
+    _code, analyzed, _err = run("analyze", path)
+    assert "audit other accounts it tried" in flat(analyzed)
+    actions = _actions(_explain(run, path))
+    assert "Change the password of “sales@example.com” now" in actions
+    others = ", ".join(f"“{name}@example.com”" for name in sorted(set(SPRAYED) - {"sales"}))
+    assert (
+        f"Make sure the other targeted accounts ({others}) have strong, unique passwords too: "
+        "one password was guessed here, others may be as weak."
+    ) in actions
+    zh = dense(_explain(run, "--lang", "zh_CN", path))
+    assert "也要确保其他被攻击的账户（“admin@example.com”、" in zh

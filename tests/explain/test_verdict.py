@@ -173,7 +173,7 @@ def test_the_emergency_comes_first_and_no_advice_about_a_guess(
     assert "The bot tried" not in actions and "starts like that" not in actions
     port_25 = actions.split("Offer AUTH only on the submission ports", 1)[1]
     assert "move users who send with AUTH on port 25 today to port 587 or 465" in port_25
-    assert "submissions (465; named smtps in the stock master.cf of Postfix before 3.5)" in (
+    assert "submissions (465; named smtps in the stock master.cf of Postfix before 3.7)" in (
         port_25
     )
 

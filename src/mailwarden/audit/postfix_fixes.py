@@ -212,8 +212,8 @@ class Planner:
         port = self.new_submission_port()
         if port == 587:
             return "submission"
-        if port == 465:  # the stock master.cf's name: `smtps` before Postfix 3.5
-            old = self.config.version is not None and self.config.version < (3, 5)
+        if port == 465:  # the stock master.cf's name: `smtps` before Postfix 3.7
+            old = self.config.version is not None and self.config.version < (3, 7)
             return "smtps" if old else "submissions"
         return None
 

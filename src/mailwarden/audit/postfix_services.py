@@ -1,7 +1,7 @@
 """What a master.cf smtpd service does, given the configuration.
 
 Roles: `port25` (the MX port, including the `smtpd pass` service behind postscreen),
-`submission` (587), `submissions` (465, `smtps` before Postfix 3.5), `other` (any other
+`submission` (587), `submissions` (465, `smtps` before Postfix 3.7), `other` (any other
 smtpd listener).
 """
 

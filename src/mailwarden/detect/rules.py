@@ -126,6 +126,7 @@ import socket
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
+from itertools import chain
 from typing import Any
 
 from mailwarden.config import PolicyConfig, duration_text
@@ -2347,7 +2348,9 @@ class Detector:
             + self._network_findings()
             + self._wide_findings(attackers)
             + self._enumeration_findings(attackers, campaign_names)
-            + self._server.findings()
+            + self._server.findings(
+                s for c in chain(self._clients.values(), self._archive.values()) for s in c.services
+            )
             + findings
         )
         compromised = sorted(

@@ -27,6 +27,7 @@ into :class:`~mailwarden.model.Finding` values.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from mailwarden.detect.accounts import account_key
 from mailwarden.locale import N_
@@ -83,6 +84,61 @@ CREDENTIAL_FIXES = {
     "dovecot": N_("set auth_verbose_passwords = no in Dovecot's configuration; doveadm reload"),
     "dovecot_debug": N_("set auth_debug_passwords = no in Dovecot's configuration; doveadm reload"),
 }
+
+
+AUTH_25_FIXES = {
+    "submissions": N_(
+        "set smtpd_sasl_auth_enable = no in main.cf and enable it "
+        "only on submission (587) and submissions (465) in master.cf "
+        "(-o smtpd_sasl_auth_enable=yes); if 587 logs as postfix/smtpd, "
+        "give it -o syslog_name=postfix/submission"
+    ),
+    "smtps": N_(
+        "set smtpd_sasl_auth_enable = no in main.cf and enable it "
+        "only on submission (587) and smtps (465) in master.cf "
+        "(-o smtpd_sasl_auth_enable=yes); if 587 logs as postfix/smtpd, "
+        "give it -o syslog_name=postfix/submission"
+    ),
+    "": N_(
+        "set smtpd_sasl_auth_enable = no in main.cf and enable it "
+        "only on submission (587) and submissions (465; smtps before Postfix 3.7) in "
+        "master.cf (-o smtpd_sasl_auth_enable=yes); if 587 logs as postfix/smtpd, "
+        "give it -o syslog_name=postfix/submission"
+    ),
+}
+"""The fix of AUTH on port 25, by the name of the port-465 service
+(:func:`port_465_service`; ``""``: either)."""
+WEAK_TLS_FIXES = {
+    frozenset({"negotiated"}): N_(
+        "smtpd_tls_exclude_ciphers = RC4, aNULL, eNULL, EXPORT, LOW, MD5, DES, 3DES and "
+        "smtpd_tls_protocols = !SSLv2, !SSLv3"
+    ),
+    frozenset({"cipher_list"}): N_(
+        "smtpd_tls_ciphers = medium (or high on submission) and "
+        "smtpd_tls_exclude_ciphers = RC4, aNULL, eNULL, EXPORT, LOW, MD5, DES, 3DES"
+    ),
+    frozenset({"negotiated", "cipher_list"}): N_(
+        "smtpd_tls_ciphers = medium (or high on submission), "
+        "smtpd_tls_exclude_ciphers = RC4, aNULL, eNULL, EXPORT, LOW, MD5, DES, 3DES and "
+        "smtpd_tls_protocols = !SSLv2, !SSLv3"
+    ),
+}
+"""The fix of weak TLS by the subjects of the ``weak_tls`` findings: what sessions used
+(``negotiated``), what the server offers (``cipher_list``), both (``explain`` gives one
+step for the two findings that ``analyze`` lists)."""
+
+
+def port_465_service(services: Iterable[str], old_postfix: bool) -> str:
+    """The master.cf name of the port-465 service: ``submissions`` in the stock
+    master.cf since Postfix 3.7 (3.7-20210612), ``smtps`` before. The name the log shows
+    (``postfix/submissions/smtpd``, ``postfix/smtps/smtpd``), else ``smtps`` for a
+    Postfix the log shows to be old (older than 2.8), else ``""``: either."""
+    seen = set(services)
+    if "submissions" in seen:
+        return "submissions"
+    if "smtps" in seen or old_postfix:
+        return "smtps"
+    return ""
 
 
 def credential_source(event: Event) -> str:
@@ -253,7 +309,9 @@ class ServerWatch:
 
     # -- findings ----------------------------------------------------------------------
 
-    def findings(self) -> list[Finding]:
+    def findings(self, services: Iterable[str] = ()) -> list[Finding]:
+        """The findings; ``services``: the services clients used (read only for AUTH on
+        port 25, whose fix names the port-465 service)."""
         found: list[Finding] = []
         for source, tally in self.credentials.items():
             users = self.exposed_users.get(source, {})
@@ -289,12 +347,7 @@ class ServerWatch:
                         "offered": self.auth_offered_25.count,
                         "clients": sorted(self.auth_on_25.sample),
                         "more_clients": self.auth_on_25.more,
-                        "fix": N_(
-                            "set smtpd_sasl_auth_enable = no in main.cf and enable it "
-                            "only on submission (587) and submissions (465) in master.cf "
-                            "(-o smtpd_sasl_auth_enable=yes); if 587 logs as postfix/smtpd, "
-                            "give it -o syslog_name=postfix/submission"
-                        ),
+                        "fix": AUTH_25_FIXES[port_465_service(services, bool(self.outdated.count))],
                     },
                 )
             )
@@ -308,11 +361,7 @@ class ServerWatch:
                     data={
                         "sessions": self.weak_tls.count,
                         "ciphers": dict(self.weak_tls.sample),
-                        "fix": N_(
-                            "exclude weak ciphers: smtpd_tls_exclude_ciphers = RC4, aNULL, "
-                            "eNULL, EXPORT, LOW, MD5, DES, 3DES; smtpd_tls_protocols = !SSLv2, "
-                            "!SSLv3"
-                        ),
+                        "fix": WEAK_TLS_FIXES[frozenset({"negotiated"})],
                     },
                 )
             )
@@ -326,11 +375,7 @@ class ServerWatch:
                     data={
                         "sessions": self.weak_list.count,
                         "cipher_lists": dict(self.weak_list.sample),
-                        "fix": N_(
-                            "smtpd_tls_ciphers = medium (or high on submission) and "
-                            "smtpd_tls_exclude_ciphers = RC4, aNULL, eNULL, EXPORT, LOW, MD5, "
-                            "DES, 3DES"
-                        ),
+                        "fix": WEAK_TLS_FIXES[frozenset({"cipher_list"})],
                     },
                 )
             )

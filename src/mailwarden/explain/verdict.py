@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from ipaddress import ip_address, ip_network
 
-from mailwarden.detect.accounts import CUT
+from mailwarden.detect.accounts import CUT, account_key
 from mailwarden.detect.analysis import BAN, WATCH, Verdict
+from mailwarden.detect.server import WEAK_TLS_FIXES, port_465_service
 from mailwarden.explain.document import Block, Heading, Item, Paragraph
 from mailwarden.explain.entries import (
     credential_text,
@@ -23,7 +25,7 @@ from mailwarden.explain.entries import (
 from mailwarden.explain.facts import ClientFacts, ExcerptFacts
 from mailwarden.explain.tls import cipher_weakness
 from mailwarden.locale import N_, _, ngettext
-from mailwarden.model import Event, EventType, Finding
+from mailwarden.model import Event, EventType, Finding, IPNetwork
 from mailwarden.parsers.sasl import escape_text
 
 MAX_CLIENTS = 10
@@ -1102,31 +1104,32 @@ def _actions(facts: ExcerptFacts, audit: AuditCommand) -> list[str]:
         for name in client.accounts:
             if _could_be_account(name):
                 targeted.setdefault(name.casefold(), name)
-    if targeted and not any(c.succeeded for c in attackers):
+    broken_into = {
+        account_key(escape_text(name))
+        for c in attackers
+        if c.succeeded
+        for name in c.succeeded_as
+        if name
+    }
+    if broken_into:  # their passwords are changed above: the others it tried remain
+        names = sorted(
+            (n for n in targeted.values() if account_key(n) not in broken_into), key=str.casefold
+        )
+        if names:
+            actions.append(
+                _(
+                    "Make sure the other targeted accounts ({accounts}) have strong, unique "
+                    "passwords too: one password was guessed here, others may be as weak."
+                ).format(accounts=_listing([quoted(n) for n in names]))
+            )
+    elif targeted:
         names = sorted(targeted.values(), key=str.casefold)
         actions.append(
             _("Make sure the targeted accounts ({accounts}) have strong, unique passwords.").format(
                 accounts=_listing([quoted(n) for n in names])
             )
         )
-    banned = [c for c in attackers if _ban_recommended(c)]
-    if banned:
-        ips = [c.ip for c in banned]
-        text = _(
-            "Block {ips} in the firewall: “mailwarden ban {ip}” now, or let “mailwarden run” "
-            "ban such addresses automatically (nftables)."
-        ).format(ips=_listing(ips, 5), ip=ips[0])
-        if kinds - {"auth_unavailable"} or facts.old_cipher_list is not None:
-            text += " " + _(
-                "But this is one of many bots: blocking one address does not end the attack; "
-                "the changes below do."
-            )
-        else:
-            text += " " + _(
-                "But this is one of many bots: blocking one address does not end the attack; "
-                "strong passwords do."
-            )
-        actions.append(_with_command(text, "bruteforce", audit))
+    actions += _block_actions(facts, audit)
     never = [c for c in attackers if _never_banned(c)]
     unbanned = [c for c in attackers if not _ban_recommended(c) and not _never_banned(c)]
     if unbanned:
@@ -1157,10 +1160,9 @@ def _actions(facts: ExcerptFacts, audit: AuditCommand) -> list[str]:
         ).format(service=service, name=name)
         actions.append(_with_command(text, "auth_on_port_25", audit))
     if "weak_tls" in kinds:
-        text = _(
-            "Stop accepting broken ciphers: smtpd_tls_exclude_ciphers = RC4, aNULL, "
-            "eNULL, EXPORT, LOW, MD5, DES, 3DES, and smtpd_tls_ciphers = medium."
-        )
+        weak = frozenset(f.subject for f in facts.server_findings if f.kind == "weak_tls")
+        fix = WEAK_TLS_FIXES.get(weak, WEAK_TLS_FIXES[frozenset(_WEAK_TLS_SUBJECTS)])
+        text = _("Stop accepting broken TLS: {fix}.").format(fix=_(fix))
         actions.append(_with_command(text, "weak_tls", audit))
     if "soft_bounce" in kinds:
         text = _("Set soft_bounce = no (it is only meant for short tests of a new setup).")
@@ -1181,6 +1183,92 @@ def _actions(facts: ExcerptFacts, audit: AuditCommand) -> list[str]:
             ).format(command=audit(""))
         )
     return actions
+
+
+_WEAK_TLS_SUBJECTS = ("negotiated", "cipher_list")
+
+
+def _block_actions(facts: ExcerptFacts, audit: AuditCommand) -> list[str]:
+    """Block what the detector recommends banning: the networks it bans as a whole (as
+    analyze's “Networks attacking together” says), then the addresses outside them;
+    the last step says that blocking does not end the attack."""
+    banned = [c for c in facts.attackers if _ban_recommended(c)]
+    networks = _banned_networks(facts)
+    alone = [c for c in banned if not any(_within(c.ip, n) for n in networks)]
+    steps: list[str] = []
+    if networks:
+        names = [str(n) for n in networks]
+        if len(names) == 1:
+            text = _(
+                "Block the network {networks} in the firewall rather than each of its "
+                "addresses: “mailwarden ban {network}” now, or let “mailwarden run” ban "
+                "such networks automatically (nftables)."
+            )
+        else:
+            text = _(
+                "Block the networks {networks} in the firewall rather than each of their "
+                "addresses: “mailwarden ban {network}” now, and likewise for the others, or "
+                "let “mailwarden run” ban such networks automatically (nftables)."
+            )
+        steps.append(text.format(networks=_listing(names, 5), network=names[0]))
+    if alone:
+        ips = [c.ip for c in alone]
+        steps.append(
+            _(
+                "Block {ips} in the firewall: “mailwarden ban {ip}” now, or let “mailwarden "
+                "run” ban such addresses automatically (nftables)."
+            ).format(ips=_listing(ips, 5), ip=ips[0])
+        )
+    if not steps:
+        return []
+    kinds = {f.kind for f in facts.server_findings}
+    changes = bool(kinds - {"auth_unavailable"}) or facts.old_cipher_list is not None
+    if alone:
+        if changes:
+            tail = _(
+                "But this is one of many bots: blocking one address does not end the attack; "
+                "the changes below do."
+            )
+        else:
+            tail = _(
+                "But this is one of many bots: blocking one address does not end the attack; "
+                "strong passwords do."
+            )
+    elif changes:
+        tail = _(
+            "But the same attack can come from other networks: blocking does not end it; "
+            "the changes below do."
+        )
+    else:
+        tail = _(
+            "But the same attack can come from other networks: blocking does not end it; "
+            "strong passwords do."
+        )
+    steps[-1] = _with_command(steps[-1] + " " + tail, "bruteforce", audit)
+    return steps
+
+
+def _banned_networks(facts: ExcerptFacts) -> list[IPNetwork]:
+    """The networks of guessing addresses that the detector recommends banning as a
+    whole (its ``network`` findings: a /24 or /64 that ``mailwarden run`` bans)."""
+    networks: list[IPNetwork] = []
+    for finding in facts.other_findings:
+        if finding.kind != "network" or finding.data.get("recommendation", BAN) != BAN:
+            continue
+        try:
+            network = ip_network(str(finding.data.get("network", finding.subject)), strict=False)
+        except ValueError:
+            continue
+        if network not in networks:
+            networks.append(network)
+    return networks
+
+
+def _within(ip: str, network: IPNetwork) -> bool:
+    try:
+        return ip_address(ip) in network
+    except ValueError:
+        return False
 
 
 _CONFIGURATION_KINDS = frozenset(
@@ -1267,16 +1355,18 @@ def _old_postfix(facts: ExcerptFacts) -> bool:
 
 
 def _port_465_service(facts: ExcerptFacts) -> tuple[str, str]:
-    """The port-465 service of master.cf, introduced and then by name: ``submissions``
-    since Postfix 3.5, ``smtps`` in the stock master.cf before. The name the log shows,
+    """The port-465 service of master.cf, introduced and then by name, as analyze's fix
+    names it (:func:`~mailwarden.detect.server.port_465_service`): ``submissions``
+    since Postfix 3.7, ``smtps`` in the stock master.cf before. The name the log shows,
     else the one of the version the log gives away, else both."""
-    services = {s for c in facts.clients for s in c.services}
-    if "submissions" in services:
+    services = (s for c in facts.clients for s in c.services)
+    name = port_465_service(services, _old_postfix(facts))
+    if name == "submissions":
         return _("submissions (465)"), "submissions"
-    if "smtps" in services or _old_postfix(facts):
-        return _("smtps (465; so named in the master.cf of Postfix before 3.5)"), "smtps"
+    if name == "smtps":
+        return _("smtps (465; so named in the master.cf of Postfix before 3.7)"), "smtps"
     return (
-        _("submissions (465; named smtps in the stock master.cf of Postfix before 3.5)"),
+        _("submissions (465; named smtps in the stock master.cf of Postfix before 3.7)"),
         _("submissions (or smtps)"),
     )
 
