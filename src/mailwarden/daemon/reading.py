@@ -34,9 +34,10 @@ the end of a file read for the first time) that lie within the detector's longes
 is in time order), and at most `WARMUP_BYTES`; when the window reaches back to the
 file's first line, the window's lines of the files rotated before it come first
 (``mail.log.1`` left by a rename or a copytruncate while the daemon ran, then
-``mail.log.2``: plain siblings with a rotation's name, newest first; a compressed one
-ends the search, the lines before the window's start in such a file are counted for
-their numbers by one sequential read), within the same `WARMUP_BYTES`; in pieces of at
+``mail.log.2``: siblings with a rotation's name, newest first; the lines before the
+window's start in such a file are counted for their numbers by one sequential read; a
+compressed one, ``mail.log.1.gz``, is decompressed as a stream for its tail, up to
+`PACKED_TAIL_MAX` bytes), within the same `WARMUP_BYTES`; in pieces of at
 most `WARMUP_PIECE` bytes, which the daemon feeds to a fresh detector (a stop request is
 honoured between two pieces). An attacker with two guesses before a restart is banned at
 the third after it, one with six in the day before it at the eighth; what the tail
@@ -62,6 +63,7 @@ import logging
 import os
 import re
 import socket
+from collections import deque
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from datetime import datetime, timedelta
 from typing import NamedTuple
@@ -82,6 +84,8 @@ from mailwarden.sources.follow import (
     find_packed,
     find_stored,
     open_regular,
+    rotation_age,
+    same_prefix,
     siblings,
 )
 from mailwarden.sources.interface import Chunk, ReadStats
@@ -427,9 +431,8 @@ def tail_before(
 
 ROTATED_SUFFIX = re.compile(r"(?:[.-][0-9]+)+(?P<packed>\.(?:gz|bz2|xz|zst))?")
 """What logrotate appends to a rotated log's name: ``.1``, ``.2``, ``-20261128``
-(``dateext``), ``-2026-11-28``; a compressed one (``.2.gz``) is not read back by the
-warm-up (the first start's look-back for the owners' logins reads it:
-`mailwarden.daemon.recall`)."""
+(``dateext``), ``-2026-11-28``, and a compressed one (``.1.gz``), whose tail the warm-up
+decompresses (`PACKED_TAIL_MAX`)."""
 ROTATION_SLACK = 60.0
 """A file rotated before another was written to at most this many seconds after the
 other's last change (the writer's late lines into ``mail.log.1``)."""
@@ -449,12 +452,14 @@ def _earlier_tails(
     ``budget`` bytes in all. They are its plain siblings with a rotation's name
     (`ROTATED_SUFFIX`), newest first by their last change: ``mail.log.1``, which a
     rotation by rename or copytruncate leaves, then ``mail.log.2`` when the window
-    reaches back to its first line too; a compressed one ends the search (it would be
-    decompressed whole at every start). Their lines were all read before those of
-    ``found`` (the follower reads a rotated file's rest first), so none is counted twice.
-    A sibling that is ``found`` itself or a copy of it (its inode, or its first bytes)
-    is passed over."""
-    parts: list[tuple[str, int, int, int]] = []  # name, descriptor, start, end
+    reaches back to its first line too; a compressed one (``mail.log.1.gz``, logrotate's
+    ``compress`` without ``delaycompress``) is decompressed as a stream, its last
+    ``budget`` bytes kept (`_unpacked_tail`: at most `PACKED_TAIL_MAX` bytes, else the
+    search ends, said in the log). Their lines were all read before those of ``found``
+    (the follower reads a rotated file's rest first), so none is counted twice. A sibling
+    that is ``found`` itself or a copy of it (its inode, or its first bytes), or one
+    rotated after ``found`` (the follower reads it: `rotated_after`), is passed over."""
+    parts: list[tuple[str, int, int, int, int]] = []  # name, descriptor, start, end, line
     try:
         for name in _rotated_before(path, found, followed):
             if budget <= 0:
@@ -463,12 +468,20 @@ def _earlier_tails(
                 fd = open_regular(name)
             except OSError:
                 continue
-            parts.append((name, fd, 0, 0))
-            size = os.fstat(fd).st_size
+            parts.append((name, fd, 0, 0, 1))
+            lines = 1
             if _packed(name, fd):
-                break  # compressed: not decompressed whole at every start
-            if _same_head(fd, found.fd):
+                tail = _unpacked_tail(name, fd, budget, os.pread(found.fd, FINGERPRINT_SIZE, 0))
+                if tail is None:
+                    break  # damaged, too big, or zstd: said, and the search ends
+                if tail.copy:
+                    continue  # a copy of the file read above: its lines are there
+                os.close(fd)
+                fd, lines = tail.fd, tail.line
+                parts[-1] = (name, fd, 0, 0, lines)
+            elif _same_head(fd, found.fd):
                 continue  # a copy of the file read above: its lines are there
+            size = os.fstat(fd).st_size
             start = max(0, size - budget)
             if start > 0:
                 begin = _after_newline(fd, start - 1, size, piece)
@@ -479,17 +492,101 @@ def _earlier_tails(
                     since = last - window if last is not None else None
                 if since is not None:
                     start = _window_start(fd, start, size, since)
-            parts[-1] = (name, fd, start, size)
+            parts[-1] = (name, fd, start, size, lines)
             budget -= size - start
-            if start > 0:
+            if start > 0 or lines > 1:
                 break  # the window begins in this file
-        for name, fd, start, end in reversed(parts):
+        for name, fd, start, end, line in reversed(parts):
             if start < end:
-                yield from _whole_file_tail(name, fd, start, end, piece)
+                yield from _whole_file_tail(name, fd, start, end, piece, line)
     finally:
-        for _, fd, _, _ in parts:
+        for _, fd, _, _, _ in parts:
             with contextlib.suppress(OSError):
                 os.close(fd)
+
+
+PACKED_TAIL_MAX = 1 << 30
+"""The most the warm-up decompresses of a compressed rotated file (``mail.log.1.gz``) to
+read its tail: about 1.5 s with gzip; a bigger one (or a damaged one) ends the search."""
+
+
+def _size(count: int) -> str:
+    return f"{count / (1 << 20):.1f} MiB" if count >= 1 << 20 else f"{count / 1024:.1f} KiB"
+
+
+class _Tail(NamedTuple):
+    """The end of a compressed file, decompressed into a file of its own."""
+
+    fd: int
+    """An anonymous file holding the last bytes; the caller closes it."""
+    line: int
+    """The number of the line its first byte is in, in the whole file."""
+    copy: bool
+    """It starts as the file read back before it (a copy of it): nothing kept."""
+
+
+def _unpacked_tail(name: str, fd: int, keep: int, head: bytes) -> _Tail | None:
+    """The last ``keep`` bytes (and less than a block more) of the compressed file open
+    as ``fd``, decompressed as it comes (memory: about ``keep`` bytes), when it holds at
+    most `PACKED_TAIL_MAX` bytes; None when it is bigger, damaged, or not decompressed
+    here (zstd), which is said in the log."""
+    blocks = unpacked(fd)
+    if blocks is None:
+        LOG.info("warm-up: %s is not read back (zstd, or not a compressed log)", name)
+        return None
+    kept: deque[bytes] = deque()
+    held = seen = newlines = 0
+    first = b""
+    try:
+        for block in blocks:
+            if len(first) < FINGERPRINT_SIZE:
+                first += block[: FINGERPRINT_SIZE - len(first)]
+                if len(first) == FINGERPRINT_SIZE and same_prefix(first, head):
+                    return _Tail(-1, 1, True)
+            seen += len(block)
+            if seen > PACKED_TAIL_MAX:
+                LOG.warning(
+                    "warm-up: %s holds more than %d MiB once decompressed: not read back "
+                    "(its lines and those of older files are not counted again)",
+                    name,
+                    PACKED_TAIL_MAX >> 20,
+                )
+                return None
+            kept.append(block)
+            held += len(block)
+            while held - len(kept[0]) >= keep:
+                newlines += kept[0].count(b"\n")
+                held -= len(kept.popleft())
+    except OSError as exc:
+        LOG.warning(
+            "warm-up: %s cannot be read back: %s (its lines and those of older files are "
+            "not counted again)",
+            name,
+            exc,
+        )
+        return None
+    finally:
+        close = getattr(blocks, "close", None)
+        if close is not None:
+            close()
+    if len(first) < FINGERPRINT_SIZE and same_prefix(first, head):
+        return _Tail(-1, 1, True)
+    out = os.memfd_create("mailwarden-tail", os.MFD_CLOEXEC)
+    try:
+        for block in kept:
+            view = memoryview(block)
+            while view:
+                view = view[os.write(out, view) :]
+    except OSError:
+        os.close(out)
+        raise
+    LOG.info(
+        "warm-up: decompressed %s (%s) to read back its last %s",
+        name,
+        _size(seen),
+        _size(min(held, keep)),
+    )
+    return _Tail(out, newlines + 1, False)
 
 
 def _rotated_before(path: str, found: Found, followed: Collection[str]) -> list[str]:
@@ -498,11 +595,15 @@ def _rotated_before(path: str, found: Found, followed: Collection[str]) -> list[
     name = os.path.basename(path)
     newest = os.fstat(found.fd).st_mtime + ROTATION_SLACK
     skip = {os.path.abspath(other) for other in (path, found.name, *followed)}
+    age = rotation_age(path, found.name) if found.name != path else None
     candidates: list[tuple[float, str]] = []
     for sibling in siblings(path):
         suffix = os.path.basename(sibling)[len(name) :]
         if sibling in skip or not ROTATED_SUFFIX.fullmatch(suffix):
             continue
+        other = rotation_age(path, sibling)
+        if age is not None and other is not None and other[0] == age[0] and other[1] < age[1]:
+            continue  # rotated after it: the follower reads it whole (`rotated_after`)
         try:
             changed = os.stat(sibling).st_mtime
         except OSError:
@@ -524,11 +625,13 @@ def _same_head(fd: int, other: int) -> bool:
     return bool(head) and head == os.pread(other, FINGERPRINT_SIZE, 0)
 
 
-def _whole_file_tail(name: str, fd: int, start: int, end: int, piece: int) -> Iterator[Chunk]:
+def _whole_file_tail(
+    name: str, fd: int, start: int, end: int, piece: int, first: int = 1
+) -> Iterator[Chunk]:
     """The lines of a rotated file from offset ``start`` (a line's start) to ``end``,
-    numbered from its first line (the lines before ``start`` are counted: a sequential
-    read of that part of the file)."""
-    line = 1 + sum(data.count(b"\n") for data in _pieces(fd, 0, start, piece))
+    numbered from its first line, numbered ``first`` (the lines before ``start`` are
+    counted: a sequential read of that part of the file)."""
+    line = first + sum(data.count(b"\n") for data in _pieces(fd, 0, start, piece))
     splitter = LineSplitter(name, ReadStats(), line=line, offset=start)
     yield from _split(splitter, _pieces(fd, start, end, piece))
 

@@ -6,11 +6,16 @@ survives what happens to log files in production:
 - rotation by rename (logrotate's default, Postfix's ``postfix logrotate``): the old
   file is read to its end, then kept open for `rotate_grace` seconds for the writer's
   last lines before it is closed; the new file is read from its start, after the old
-  one's rest;
+  one's rest. A writer that still writes to the old file after that (not told to
+  reopen its log) is said once, and the old file read on as long as it grows (until
+  `LATE_WATCH` seconds without a write, or its deletion);
 - copytruncate: the file shrinks, or its first bytes change, so it is read again
   from the start; when a sibling (``mail.log.1``) holds a copy of the old content
   (its first bytes and at least the length read so far), the rest of the old content
-  is read from the copy first;
+  is read from the copy first; without a copy, a note says so, and when what the
+  file holds now is only its own first lines (``head -n 2 mail.log > x; cat x >
+  mail.log``, checked against its first `HEAD_KEEP` bytes as read), they are not read
+  again;
 - a file that does not exist yet is picked up when it appears, from its start;
 - a restart: `positions` gives, per path, a `Position` (device, inode, offset, line
   number and a fingerprint of the first bytes) to store; given back to the
@@ -19,7 +24,11 @@ survives what happens to log files in production:
   its siblings in the same folder, renamed (same inode), copied (same first bytes, at
   least as long) or compressed (gzip, bzip2, xz: the same first bytes and length once
   decompressed, which takes decompressing it up to the stored offset), and its rest is
-  read first; when it is nowhere, a note says that its later lines are lost. (That
+  read first, then, when it was rotated more than once meanwhile, the files rotated
+  after it, whole and oldest first by their names (``mail.log.1`` after
+  ``mail.log.2``, ``mail.log-20261129`` after ``mail.log-20261128``; compressed ones
+  decompressed; `rotated_after`); when it is nowhere, a note says that its later lines
+  are lost. (That
   decompression is done in one go, not in `read_budget` pieces: a stop waits for it.
   Measured: about 1.5 s per GB of log with gzip, logrotate's default; bzip2 and xz are
   ten to twenty times slower. The warm-up decompresses it once more.)
@@ -55,6 +64,7 @@ import errno
 import hashlib
 import logging
 import os
+import re
 import stat
 import threading
 import time
@@ -65,14 +75,24 @@ from datetime import UTC, datetime
 from typing import NamedTuple
 
 from mailwarden.sources._lines import LineSplitter
-from mailwarden.sources.files import unpacked
+from mailwarden.sources.files import compression, unpacked
 from mailwarden.sources.interface import Chunk, ReadStats
 
 FINGERPRINT_SIZE = 256
+HEAD_KEEP = 64 << 10
+"""Bytes of the start of a followed file kept as read: when the file is rewritten in
+place with a part of its start (``head -n 2 mail.log > x; cat x > mail.log``), those
+lines are known as read and not counted again."""
 _READ = 1 << 20
 READ_BUDGET = 1 << 20
 """Bytes of one file that one poll reads at most: the daemon processes a backlog in
 pieces of this size, and notices a stop request between two of them."""
+LATE_WATCH = 600.0
+"""A file renamed by a rotation whose writer still writes to it after `rotate_grace` (it
+was not told to reopen its log) is read on as long as it grows, until it has had no
+write for this many seconds (or is deleted)."""
+LATE_FILES = 2
+"""Such files watched per followed path at the most (the oldest is let go)."""
 RETRY_FIRST = 1.0
 RETRY_MAX = 60.0
 """A file that cannot be read is tried again after 1, 2, 4, ... seconds, then every
@@ -163,6 +183,14 @@ def reason(exc: OSError) -> str:
     return " ".join(text.split())
 
 
+def _head(fd: int) -> bytes:
+    """The file's first `FINGERPRINT_SIZE` bytes (none when it cannot be read)."""
+    try:
+        return os.pread(fd, FINGERPRINT_SIZE, 0)
+    except OSError:
+        return b""
+
+
 def _fingerprint(fd: int, size: int) -> tuple[str, int]:
     head = os.pread(fd, size, 0)
     return hashlib.sha256(head).hexdigest(), len(head)
@@ -203,12 +231,34 @@ class _Open(_Reading):
         self.deadline = 0.0
         self.caught_up = False
         """Read to its end at least once (a rotated file's rest is all read)."""
+        self.head = b""
+        """Its first bytes up to where it was read, `HEAD_KEEP` at the most."""
+        self.watch_until = 0.0
+        """Renamed by a rotation: read on after its grace while it grows, until then."""
+        self.late = False
+        """Lines came after its grace (said once)."""
         stats.files += 1
 
     def resume_at(self, stored: Position, stats: ReadStats) -> None:
         self.splitter = LineSplitter(
             self.splitter.source, stats, line=stored.line, offset=stored.offset
         )
+        self.head = os.pread(self.fd, min(stored.offset, HEAD_KEEP), 0)
+
+    def read_prefix(self, head: bytes, read_to: int, size: int, stats: ReadStats) -> int:
+        """After `restart`: when the file now holds (``size`` bytes) only a start of what
+        was read before (``head``, up to ``read_to``), whole lines, go on after them; how
+        many lines (0: not such a start, read again from the start)."""
+        if size > read_to or size > len(head):
+            return 0
+        data = os.pread(self.fd, size, 0)
+        end = data.rfind(b"\n") + 1
+        if len(data) != size or end == 0 or data != head[:size]:
+            return 0
+        lines = data.count(b"\n")
+        self.splitter = LineSplitter(self.splitter.source, stats, line=lines + 1, offset=end)
+        self.head = data[:end]
+        return lines
 
     def position(self) -> Position:
         return Position(
@@ -241,14 +291,18 @@ class _Open(_Reading):
         self.fingerprint, self.fingerprint_size = _fingerprint(self.fd, FINGERPRINT_SIZE)
         self.splitter = LineSplitter(self.splitter.source, stats)
         self.size = -1
+        self.head = b""
 
     def drain(self, stats: ReadStats, out: list[Chunk], budget: int) -> bool:
         """Read on, at most ``budget`` bytes; True when the end was reached."""
         while budget > 0:
-            data = os.pread(self.fd, min(_READ, budget), self.splitter.read_to)
+            at = self.splitter.read_to
+            data = os.pread(self.fd, min(_READ, budget), at)
             if not data:
                 self.caught_up = True
                 return True
+            if at < HEAD_KEEP and len(self.head) == at:
+                self.head += data[: HEAD_KEEP - at]
             budget -= len(data)
             self._take(data, stats, out)
         return False
@@ -353,6 +407,88 @@ def find_stored(
     return found
 
 
+ROTATED_SUFFIX = re.compile(r"(?P<stamp>(?:[.-][0-9]+)+)(?P<packed>\.(?:gz|bz2|xz|zst))?")
+"""What logrotate (or ``postfix logrotate``) appends to a rotated log's name: ``.1``,
+``.2.gz``, ``-20261128`` (``dateext``), ``-2026-11-28``, ``.20261129-192009.gz``."""
+
+
+def rotation_age(path: str, sibling: str) -> tuple[tuple[int, ...], tuple[int, ...]] | None:
+    """How old the rotated ``sibling`` of ``path`` is by its name, comparable only with
+    the ages of the siblings named the same way (the first item, its naming, equal): a
+    greater second item is older. A number (``mail.log.1``, ``mail.log.2.gz``) grows
+    with age, a date (``mail.log-20261128``, ``mail.log.20261129-192009.gz``) shrinks.
+    None for another name."""
+    suffix = os.path.basename(sibling)[len(os.path.basename(path)) :]
+    match = ROTATED_SUFFIX.fullmatch(suffix)
+    if match is None:
+        return None
+    digits = re.findall(r"[0-9]+", match["stamp"])
+    shape = tuple(len(group) for group in digits)
+    numbers = tuple(int(group) for group in digits)
+    if len(digits) == 1 and len(digits[0]) < 6:
+        return (0,), numbers
+    return shape, tuple(-number for number in numbers)
+
+
+def rotated_after(
+    path: str, name: str, skip: Sequence[str] = (), heads: Sequence[bytes] = ()
+) -> list[str]:
+    """The siblings of ``path`` rotated after ``name`` (a rotated sibling itself), by their
+    names (`rotation_age`: ``mail.log.1`` after ``mail.log.2``), oldest first; none when
+    ``name`` is not named as a rotation. ``skip``: names never given; a sibling that
+    starts with one of ``heads`` (a copy of a file read anyway) or cannot be opened is
+    passed over."""
+    age = rotation_age(path, name)
+    if age is None:
+        return []
+    later: list[tuple[tuple[int, ...], str]] = []
+    passed = {os.path.abspath(other) for other in (path, name, *skip)}
+    for sibling in siblings(path):
+        other = rotation_age(path, sibling)
+        if sibling in passed or other is None or other[0] != age[0] or other[1] >= age[1]:
+            continue
+        try:
+            fd = open_regular(sibling)
+        except OSError:
+            continue
+        try:
+            head = _first_bytes(fd)
+        except OSError:
+            continue
+        finally:
+            os.close(fd)
+        if any(same_prefix(head, known) for known in heads):
+            continue
+        later.append((other[1], sibling))
+    return [sibling for _, sibling in sorted(later, reverse=True)]
+
+
+def _first_bytes(fd: int) -> bytes:
+    """The first `FINGERPRINT_SIZE` bytes of a file, decompressed when it is compressed.
+    Raises OSError."""
+    blocks = unpacked(fd)
+    if blocks is None:
+        return os.pread(fd, FINGERPRINT_SIZE, 0)
+    head = b""
+    try:
+        for block in blocks:
+            head += block[: FINGERPRINT_SIZE - len(head)]
+            if len(head) >= FINGERPRINT_SIZE:
+                break
+    finally:
+        close = getattr(blocks, "close", None)
+        if close is not None:
+            close()
+    return head
+
+
+def same_prefix(head: bytes, other: bytes) -> bool:
+    """Does one of two files' first bytes start with the other's, a whole line at least
+    (a copy, a link)?"""
+    size = min(len(head), len(other))
+    return b"\n" in head[:size] and head[:size] == other[:size]
+
+
 class _Unpacked(_Reading):
     """The rest of a followed file that was compressed while the daemon was stopped
     (``mail.log.1.gz``: rotated and compressed at once, or copied by copytruncate and
@@ -373,6 +509,8 @@ class _Unpacked(_Reading):
         self.deadline = 0.0
         self.caught_up = False
         self.before = b""
+        self.head = b""
+        """Its first `FINGERPRINT_SIZE` bytes, decompressed (once `reach` found them)."""
 
     def reach(self, longer: bool, keep: int = 0) -> bool:
         """Decompress up to the stored offset; whether this is a copy of the stored
@@ -409,11 +547,16 @@ class _Unpacked(_Reading):
         if seen < offset or (seen == offset and longer):
             return False
         self._held = b"".join(rest)
+        self.head = head
         self.before = b"".join(before)[-keep:] if keep else b""
         self._stored = stored._replace(
             fingerprint=hashlib.sha256(head).hexdigest(), fingerprint_size=len(head)
         )
         return True
+
+    def hold(self, data: bytes) -> None:
+        """Give back the first decompressed bytes, taken to know its start."""
+        self._held = data
 
     def _same_start(self, head: bytes) -> bool:
         stored = self._stored
@@ -540,6 +683,7 @@ class FileFollower:
         *,
         from_start: bool = False,
         rotate_grace: float = 5.0,
+        late_watch: float = LATE_WATCH,
         read_budget: int = READ_BUDGET,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -547,6 +691,7 @@ class FileFollower:
         self.stats = stats if stats is not None else ReadStats()
         self.poll_interval = poll_interval
         self.rotate_grace = rotate_grace
+        self.late_watch = late_watch
         self.read_budget = max(1, read_budget)
         self.clock = clock
         self._from_start = from_start
@@ -742,13 +887,80 @@ class FileFollower:
         old.resume_at(stored, self.stats)
         old.deadline = now if found.copy else now + self.rotate_grace
         followed.retired.append(old)
+        if not found.copy:
+            self._watch(followed, old)
         if found.copy:
             self._note(
                 logging.INFO,
                 f"{followed.path}: was copied and truncated (copytruncate): reading the "
                 f"rest of the old content from {found.name} first, from line {stored.line}",
             )
+        if not truncated:
+            self._read_newer(followed, found.name, now, _head(old.fd))
         return True
+
+    def _read_newer(self, followed: _Followed, name: str, now: float, head: bytes = b"") -> None:
+        """After the rest of ``name`` (the stored file, rotated while the daemon was
+        stopped), the files rotated after it (`rotated_after`: rotated more than once
+        meanwhile), whole and oldest first, compressed ones too, then the path."""
+        skip = [other.path for other in self._files]
+        heads = [head]
+        with contextlib.suppress(OSError):
+            fd = open_regular(followed.path)
+            try:
+                heads.append(_head(fd))
+            finally:
+                os.close(fd)
+        read: list[str] = []
+        for later in rotated_after(followed.path, name, skip, heads):
+            try:
+                opened = self._whole(followed.path, later)
+            except OSError as exc:
+                self._note(
+                    logging.ERROR,
+                    f"{followed.path}: cannot read {later}, rotated after {name} while "
+                    f"stopped: {reason(exc)}; its lines are skipped",
+                )
+                continue
+            opened.deadline = now
+            followed.retired.append(opened)
+            read.append(later)
+        if read:
+            self._note(
+                logging.INFO,
+                f"{followed.path}: was rotated more than once meanwhile: after the rest of "
+                f"{name}, reading {', '.join(read)} whole, then {followed.path}",
+            )
+
+    def _whole(self, path: str, name: str) -> _Open | _Unpacked:
+        """A rotated file to read whole, from its start (decompressed when it is
+        compressed). Raises OSError when it cannot be read."""
+        fd = open_regular(name)
+        try:
+            kind = compression(fd)
+            if kind == "zstd":
+                raise OSError(errno.EINVAL, "compressed with zstd, which is not read", name)
+            blocks = unpacked(fd) if kind is not None else None
+            if blocks is None:
+                return _Open(path, fd, self.stats)
+            head = b""
+            first: list[bytes] = []
+            for block in blocks:
+                first.append(block)
+                head += block[: FINGERPRINT_SIZE - len(head)]
+                if len(head) >= FINGERPRINT_SIZE:
+                    break
+            st = os.fstat(fd)
+            stored = Position(
+                st.st_dev, st.st_ino, 0, 1, hashlib.sha256(head).hexdigest(), len(head)
+            )
+            whole = _Unpacked(path, fd, blocks, stored, self.stats)
+            whole.hold(b"".join(first))
+            self.stats.files += 1
+            return whole
+        except BaseException:
+            os.close(fd)
+            raise
 
     def _read_packed(
         self, followed: _Followed, stored: Position, now: float, truncated: bool
@@ -766,14 +978,22 @@ class FileFollower:
             f"{followed.path}: was compressed away ({packed.name}): reading the rest of "
             f"the old content from it first, from line {stored.line}",
         )
+        if not truncated:
+            self._read_newer(followed, packed.name, now, packed.rest.head)
         return True
 
     def _read_retired(self, followed: _Followed, now: float, out: list[Chunk]) -> bool:
         """Read on in the rotated files, oldest first; True when all are at their end
         (the current file may be read)."""
         for old in list(followed.retired):
+            was, caught = old.splitter.read_to, old.caught_up
             try:
                 at_end = old.drain(self.stats, out, self.read_budget)
+                if now >= old.deadline and isinstance(old, _Open) and old.watch_until:
+                    if caught and old.splitter.read_to > was:
+                        self._late(followed, old, now)
+                    if at_end and now < old.watch_until and os.fstat(old.fd).st_nlink:
+                        continue  # its writer may still write to it
             except OSError as exc:
                 self._note(
                     logging.ERROR,
@@ -790,6 +1010,43 @@ class FileFollower:
                 followed.retired.remove(old)
         return True
 
+    def _watch(self, followed: _Followed, old: _Open) -> None:
+        """Read a file renamed by a rotation on after its grace while it grows
+        (`LATE_WATCH`); at most `LATE_FILES` such per path, the oldest let go."""
+        old.watch_until = old.deadline + self.late_watch
+        watched = [
+            other
+            for other in followed.retired
+            if isinstance(other, _Open) and other.watch_until and other is not old
+        ]
+        for other in watched[: max(0, len(watched) - LATE_FILES + 1)]:
+            other.watch_until = other.deadline  # closed at its end once its grace is over
+
+    def _late(self, followed: _Followed, old: _Open, now: float) -> None:
+        """Lines were written to a rotated file after its grace: read it on while it
+        grows, and say once that its writer was not told to reopen its log."""
+        old.watch_until = now + self.late_watch
+        if old.late:
+            return
+        old.late = True
+        name = next(
+            (
+                sibling
+                for sibling in siblings(followed.path)
+                if (_looks(sibling) or (0, 0))[:2] == (old.device, old.inode)
+            ),
+            "the rotated file",
+        )
+        self._note(
+            logging.WARNING,
+            f"{followed.path}: lines are still written to {name} more than "
+            f"{self.rotate_grace:g} s after it was rotated away: its writer was not told "
+            "to reopen its log (logrotate's postrotate, e.g. `postfix reload` or "
+            "`systemctl kill -s HUP rsyslog`)? They are read as long as it grows, until "
+            f"{self.late_watch:g} s without a write; after a restart only the warm-up "
+            "counts them",
+        )
+
     def _read_current(self, followed: _Followed, now: float, out: list[Chunk]) -> None:
         at_end = self._drain_current(followed, now, out)
         current = followed.current
@@ -798,6 +1055,7 @@ class FileFollower:
         # Renamed away or deleted: its rest was just read; keep it open for late writes.
         current.deadline = now + self.rotate_grace
         followed.retired.append(current)
+        self._watch(followed, current)
         followed.current = None
         followed.current = self._open(followed.path)  # a new file, read from its start
         if followed.current is not None:
@@ -810,18 +1068,55 @@ class FileFollower:
         current = followed.current
         assert current is not None
         try:
-            if current.replaced(os.fstat(current.fd).st_size):
-                before = current.position()
+            size = os.fstat(current.fd).st_size
+            if current.replaced(size):
+                before, head, read_to = current.position(), current.head, current.splitter.read_to
                 current.restart(self.stats)
                 copied = self._read_first(followed, before, now, truncated=True)
                 if copied and not self._read_retired(followed, now, out):
                     return False  # the copy's rest first
+                if not copied:
+                    self._rewritten(followed, current, before, head, read_to, size)
             return current.drain(self.stats, out, self.read_budget)
         except OSError:
             followed.stored = current.position()
             followed.current = None
             current.discard()
             raise
+
+    def _rewritten(
+        self,
+        followed: _Followed,
+        current: _Open,
+        before: Position,
+        head: bytes,
+        read_to: int,
+        size: int,
+    ) -> None:
+        """After a truncation with no copy holding more than was read: when what the file
+        holds now is a start of what was read (its first lines: rewritten in place), go
+        on after them, they are not counted again; when it starts as before but is not
+        known to be such a start, read it again from its start and say so. (New content,
+        a copytruncate's, is read from its start without a word.)"""
+        if size == 0:
+            return
+        kept = current.read_prefix(head, read_to, size, self.stats)
+        if kept:
+            self._note(
+                logging.WARNING,
+                f"{followed.path}: was rewritten in place with its first {kept} line(s) "
+                f"only ({before.line - 1} line(s) were read before): they are not counted "
+                f"again; reading on from line {kept + 1}",
+            )
+            return
+        known = min(size, len(head), FINGERPRINT_SIZE)
+        if known and os.pread(current.fd, known, 0) == head[:known]:
+            self._note(
+                logging.WARNING,
+                f"{followed.path}: was truncated or rewritten in place ({before.line - 1} "
+                "line(s) were read; no copy of the old content beside it) and starts as "
+                "before: reading it again from its start, lines it kept are counted again",
+            )
 
     def _open(self, path: str) -> _Open | None:
         """Open a path to follow from its start; None when it is not there (yet).
@@ -905,6 +1200,7 @@ class FileFollower:
         opened.splitter = LineSplitter(
             opened.splitter.source, self.stats, line=lines + 1, offset=last_newline + 1
         )
+        opened.head = os.pread(opened.fd, min(last_newline + 1, HEAD_KEEP), 0)
 
 
 def _other_file(path: str, stored: Position) -> bool:

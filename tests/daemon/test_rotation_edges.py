@@ -1,0 +1,240 @@
+"""Rotations the daemon meets at a restart or while it runs, beyond the plain ones: two
+rotations while it was stopped, a rotated file compressed at once, a file rewritten in
+place with its own first lines, a writer that keeps writing to the renamed file."""
+
+from __future__ import annotations
+
+import gzip
+import os
+import shutil
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from wardenlab import (
+    ATTACKER,
+    OTHER,
+    Warden,
+    append,
+    banned,
+    drain,
+    guesses,
+    logrotate,
+    sasl_failure,
+)
+
+from mailwarden.daemon.loop import Daemon
+from mailwarden.daemon.reading import tail_before
+from mailwarden.sources.follow import FileFollower
+
+
+def messages(caplog: pytest.LogCaptureFixture) -> str:
+    return "\n".join(record.getMessage() for record in caplog.records)
+
+
+def history(daemon: Daemon) -> list[tuple[str, int]]:
+    return sorted((str(row.network), row.offences) for row in daemon.store.history())
+
+
+def gzipped(path: Path, name: str) -> Path:
+    """Rename ``path`` to ``name`` beside it, then compress it as logrotate's ``compress``
+    (without ``delaycompress``) or ``postfix logrotate`` does: only the .gz is left."""
+    moved = path.rename(path.with_name(name))
+    packed = moved.with_name(moved.name + ".gz")
+    packed.write_bytes(gzip.compress(moved.read_bytes()))
+    moved.unlink()
+    return packed
+
+
+@pytest.mark.parametrize(
+    ("stored", "middle"),
+    [
+        ("mail.log.2", "mail.log.1"),  # create, no compression
+        ("mail.log.2.gz", "mail.log.1"),  # compress with delaycompress (Debian's default)
+        ("mail.log.2.gz", "mail.log.1.gz"),  # compress without delaycompress
+        ("mail.log-20261128", "mail.log-20261129"),  # dateext
+    ],
+)
+def test_two_rotations_while_stopped_read_the_file_in_between(
+    warden: Warden, caplog: pytest.LogCaptureFixture, stored: str, middle: str
+) -> None:
+    # The daemon is stopped for two days: its file is rotated twice. Its rest, the whole
+    # file rotated in between and the new file are read in that order, each line once.
+    log = warden.log
+    first = warden.start()
+    append(log, guesses(ATTACKER)[:1])
+    first.step()
+    first.close()
+    append(log, guesses(ATTACKER)[1:2])  # the stored file's unread rest
+    log.rename(log.with_name(stored.removesuffix(".gz")))
+    append(log, guesses(OTHER))  # the day in between: never seen by the daemon
+    log.rename(log.with_name(middle.removesuffix(".gz")))
+    for name in {stored, middle}:
+        if name.endswith(".gz"):
+            plain = log.with_name(name.removesuffix(".gz"))
+            log.with_name(name).write_bytes(gzip.compress(plain.read_bytes()))
+            plain.unlink()
+    now = time.time()  # realistic times: the stored file was last written two days ago
+    os.utime(log.with_name(stored), (now - 2 * 86400, now - 2 * 86400))
+    os.utime(log.with_name(middle), (now - 86400, now - 86400))
+    append(log, guesses(ATTACKER)[2:])
+
+    second = warden.start()
+    drain(second)
+    assert banned(second) == {f"{ATTACKER}/32", f"{OTHER}/32"}
+    assert history(second) == [(f"{OTHER}/32", 1), (f"{ATTACKER}/32", 1)]
+    assert second.counters.warmup_lines == 1  # the line read before the stop, once
+    assert second.counters.records == 5  # 1 rest + 3 in between + 1 new
+    assert (
+        f"{log}: was rotated more than once meanwhile: after the rest of "
+        f"{log.with_name(stored)}, reading {log.with_name(middle)} whole, then {log}"
+    ) in messages(caplog)
+
+
+def test_two_logrotate_runs_while_stopped_lose_nothing(warden: Warden) -> None:
+    if shutil.which("logrotate") is None:
+        pytest.skip("needs logrotate (Debian package)")
+    first = warden.start()
+    append(warden.log, guesses(ATTACKER)[:1])
+    first.step()
+    first.close()
+    stanza = "rotate 4\ncreate\ncompress\ndelaycompress"
+    append(warden.log, guesses(ATTACKER)[1:2])
+    logrotate(warden.tmp, warden.log, stanza)
+    append(warden.log, guesses(OTHER))
+    logrotate(warden.tmp, warden.log, stanza)
+    assert warden.log.with_name("mail.log.2.gz").exists()
+    append(warden.log, guesses(ATTACKER)[2:])
+
+    second = warden.start()
+    drain(second)
+    assert banned(second) == {f"{ATTACKER}/32", f"{OTHER}/32"}
+    assert second.counters.records == 5
+
+
+@pytest.mark.parametrize("name", ["mail.log.1", "mail.log.20261129-192009"])
+def test_a_rotation_compressed_at_once_while_running_then_a_restart_keeps_the_counts(
+    warden: Warden, caplog: pytest.LogCaptureFixture, name: str
+) -> None:
+    # logrotate's compress without delaycompress, or postfix logrotate: the rotated
+    # file is only there compressed when the daemon restarts; the warm-up reads it back.
+    first = warden.start()
+    append(warden.log, guesses(ATTACKER)[:2])
+    first.step()
+    packed = gzipped(warden.log, name)
+    warden.log.touch()
+    first.step()
+    first.close()
+
+    second = warden.start()
+    assert second.counters.warmup_lines == 2
+    assert f"warm-up: decompressed {packed} (" in messages(caplog)
+    append(warden.log, guesses(ATTACKER)[2:])
+    second.step()
+    assert banned(second) == {f"{ATTACKER}/32"}
+
+
+def test_a_file_rewritten_in_place_with_its_first_lines_is_not_counted_twice(
+    warden: Warden, caplog: pytest.LogCaptureFixture
+) -> None:
+    # head -n 2 mail.log > x; cat x > mail.log: the same file, shorter, holding only
+    # lines already read. Read again, they would make two guesses four.
+    daemon = warden.start()
+    append(warden.log, guesses(ATTACKER)[:2])
+    daemon.step()
+    kept = warden.log.read_bytes()
+    append(warden.log, "2026-11-29T10:00:00.000000+00:00 mx postfix/smtpd[9]: connect from x")
+    daemon.step()
+    with warden.log.open("r+b") as out:
+        out.truncate(0)
+        out.write(kept)
+    daemon.step()
+    daemon.step()
+    assert banned(daemon) == set()
+    assert (
+        f"{warden.log}: was rewritten in place with its first 2 line(s) only "
+        "(3 line(s) were read before): they are not counted again; reading on from line 3"
+    ) in messages(caplog)
+    append(warden.log, guesses(ATTACKER)[2:])  # the third guess bans
+    daemon.step()
+    assert banned(daemon) == {f"{ATTACKER}/32"}
+
+
+def test_a_writer_still_writing_to_the_renamed_file_after_the_grace_is_read_and_said(
+    warden: Warden, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A rotation whose postrotate did not make the writer reopen its log: it goes on
+    # writing into mail.log.1 long after the rename.
+    daemon = warden.start()
+    daemon.reader.files.rotate_grace = 0.0  # what 5 s later looks like
+    append(warden.log, guesses(ATTACKER)[:1])
+    daemon.step()
+    warden.log.rename(warden.log.with_name("mail.log.1"))
+    warden.log.touch()
+    daemon.step()
+    daemon.step()  # the grace is over
+    append(warden.log.with_name("mail.log.1"), guesses(ATTACKER)[1:])
+    daemon.step()
+    assert banned(daemon) == {f"{ATTACKER}/32"}
+    assert (
+        f"{warden.log}: lines are still written to {warden.log.with_name('mail.log.1')} "
+        "more than 0 s after it was rotated away: its writer was not told to reopen its log"
+    ) in messages(caplog)
+
+
+def test_the_tail_of_a_compressed_rotated_file_is_cut_at_a_line_and_numbered_right(
+    tmp_path: Path,
+) -> None:
+    # The warm-up's budget ends inside mail.log.1.gz: its last whole lines within the
+    # budget come back, with their own line numbers, before the current file's.
+    rotated = [sasl_failure(ATTACKER, f"user{n:03d}", pid=n) for n in range(1, 101)]
+    (tmp_path / "mail.log.1.gz").write_bytes(gzip.compress("\n".join(rotated).encode() + b"\n"))
+    log = tmp_path / "mail.log"
+    current = guesses(OTHER)[:2]
+    append(log, current)
+    follower = FileFollower([str(log)])
+    follower.poll()
+    position = follower.positions()[str(log)]
+    follower.close()
+
+    chunks = list(tail_before(str(log), position, position.offset + 5000, window=timedelta(1)))
+    lines = [
+        (chunk.source, chunk.first_line + n, text)
+        for chunk in chunks
+        for n, text in enumerate(chunk.data.decode().splitlines())
+    ]
+    back = [(line, text) for source, line, text in lines if source.endswith(".gz")]
+    assert 20 < len(back) < 40
+    assert sum(len(text) + 1 for _, text in back) <= 5000 < sum(len(t) + 1 for t in rotated)
+    assert back == [(n, rotated[n - 1]) for n in range(101 - len(back), 101)]
+    assert [text for _, _, text in lines[len(back) :]] == current
+
+
+@pytest.mark.parametrize("middle", ["mail.log.1", "mail.log.1.gz"])
+def test_a_stop_in_the_file_in_between_resumes_in_it_and_repeats_nothing(
+    tmp_path: Path, middle: str
+) -> None:
+    log = tmp_path / "mail.log"
+    log.write_text("old 1\n")
+    first = FileFollower([str(log)])
+    first.poll()
+    positions = first.positions()
+    first.close()
+    append(log, "old 2")
+    log.rename(tmp_path / "mail.log.2")
+    append(log, [f"between {n:04d}" for n in range(1, 301)])
+    log.rename(tmp_path / "mail.log.1")
+    if middle.endswith(".gz"):
+        plain = tmp_path / "mail.log.1"
+        (tmp_path / middle).write_bytes(gzip.compress(plain.read_bytes()))
+        plain.unlink()
+    append(log, "new 1")
+
+    read: list[str] = []
+    for _ in range(40):  # a stop after every poll of 1000 bytes
+        follower = FileFollower([str(log)], positions, read_budget=1000, rotate_grace=0)
+        read += [text for chunk in follower.poll() for text in chunk.data.decode().splitlines()]
+        positions = follower.positions()
+        follower.close()
+    assert read == ["old 2", *(f"between {n:04d}" for n in range(1, 301)), "new 1"]
