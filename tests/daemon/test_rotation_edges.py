@@ -238,3 +238,22 @@ def test_a_stop_in_the_file_in_between_resumes_in_it_and_repeats_nothing(
         positions = follower.positions()
         follower.close()
     assert read == ["old 2", *(f"between {n:04d}" for n in range(1, 301)), "new 1"]
+
+
+def test_a_rewrite_in_place_keeping_the_first_line_is_read_again_and_said(tmp_path: Path) -> None:
+    log = tmp_path / "mail.log"
+    log.write_text("")
+    follower = FileFollower([str(log)])
+    follower.poll()
+    append(log, ["first line, kept", "second line", "third line"])
+    assert len(follower.poll()) == 1
+    with log.open("r+b") as out:  # the first line kept, then other text: same inode
+        out.truncate(0)
+        out.write(b"first line, kept\nanother\n")
+    lines = [text for chunk in follower.poll() for text in chunk.data.decode().splitlines()]
+    assert lines == ["first line, kept", "another"]
+    assert [note.text for note in follower.notes] == [
+        f"{log}: was truncated or rewritten in place (3 line(s) were read; no copy of the "
+        "old content beside it) and starts with the same line: reading it again from its "
+        "start, lines it kept are counted again"
+    ]

@@ -1095,8 +1095,8 @@ class FileFollower:
     ) -> None:
         """After a truncation with no copy holding more than was read: when what the file
         holds now is a start of what was read (its first lines: rewritten in place), go
-        on after them, they are not counted again; when it starts as before but is not
-        known to be such a start, read it again from its start and say so. (New content,
+        on after them, they are not counted again; when it starts with the same first line
+        but is not known to be such a start, read it again from its start and say so. (New content,
         a copytruncate's, is read from its start without a word.)"""
         if size == 0:
             return
@@ -1109,13 +1109,14 @@ class FileFollower:
                 f"again; reading on from line {kept + 1}",
             )
             return
-        known = min(size, len(head), FINGERPRINT_SIZE)
-        if known and os.pread(current.fd, known, 0) == head[:known]:
+        known = head.find(b"\n") + 1  # its first line as read before
+        if 0 < known <= size and os.pread(current.fd, known, 0) == head[:known]:
             self._note(
                 logging.WARNING,
                 f"{followed.path}: was truncated or rewritten in place ({before.line - 1} "
-                "line(s) were read; no copy of the old content beside it) and starts as "
-                "before: reading it again from its start, lines it kept are counted again",
+                "line(s) were read; no copy of the old content beside it) and starts with "
+                "the same line: reading it again from its start, lines it kept are counted "
+                "again",
             )
 
     def _open(self, path: str) -> _Open | None:
