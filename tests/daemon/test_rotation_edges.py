@@ -24,6 +24,7 @@ from wardenlab import (
     sasl_failure,
 )
 
+from mailwarden.daemon import reading
 from mailwarden.daemon.loop import Daemon
 from mailwarden.daemon.reading import tail_before
 from mailwarden.sources.follow import FileFollower
@@ -257,3 +258,25 @@ def test_a_rewrite_in_place_keeping_the_first_line_is_read_again_and_said(tmp_pa
         "old content beside it) and starts with the same line: reading it again from its "
         "start, lines it kept are counted again"
     ]
+
+
+def test_a_compressed_rotated_file_too_big_to_decompress_at_every_start_is_said(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setitem(reading.PACKED_TAIL_MAX, "gzip", 4096)
+    rotated = [sasl_failure(ATTACKER, f"user{n:03d}", pid=n) for n in range(1, 101)]
+    packed = tmp_path / "mail.log.1.gz"
+    packed.write_bytes(gzip.compress("\n".join(rotated).encode() + b"\n"))
+    log = tmp_path / "mail.log"
+    append(log, guesses(OTHER)[:1])
+    follower = FileFollower([str(log)])
+    follower.poll()
+    position = follower.positions()[str(log)]
+    follower.close()
+
+    chunks = list(tail_before(str(log), position, 1 << 20, window=timedelta(1)))
+    assert [chunk.source for chunk in chunks] == [str(log)]
+    assert (
+        f"warm-up: {packed} holds more than 4.0 KiB once decompressed: not read back (its "
+        "lines and those of older files are not counted again)"
+    ) in messages(caplog)
