@@ -145,6 +145,9 @@ class JournalFollower:
         self._proc: subprocess.Popen[bytes] | None = None
         self._splitter = LineSplitter(SOURCE, stats)
         self._restart_at = 0.0
+        self.behind = False
+        """The last poll stopped at `READ_BUDGET` with more waiting in the pipe (a
+        backlog)."""
 
     def newest(self) -> str | None:
         """The cursor of the newest entry of the match (None: none, or journalctl
@@ -177,6 +180,7 @@ class JournalFollower:
         `READ_BUDGET` bytes: a backlog (the journal since a cursor of days ago) comes in
         pieces, one a step, as the followed files' does, so memory stays small and a
         stop is noticed between two pieces; the rest waits in the pipe."""
+        self.behind = False
         proc = self._proc
         if proc is None:
             if self._restart_at and time.monotonic() >= self._restart_at:
@@ -203,6 +207,8 @@ class JournalFollower:
             chunk = self._splitter.feed(data)
             if chunk is not None:
                 out.extend(self._trusted(chunk))
+        else:
+            self.behind = True  # the budget is spent: the rest waits in the pipe
         return out
 
     def _trusted(self, chunk: Chunk) -> list[Chunk]:
