@@ -253,3 +253,32 @@ def test_a_stop_in_a_backlog_keeps_the_lines_read_ahead_for_the_next_start(
     append(auth_log, pam_only[2:])
     again.step()
     assert (banned(again), failures(again)) == ({f"{THIRD}/32"}, 6)
+
+
+def cron(n: int, when: datetime) -> str:
+    return f"{second(when)} mx CRON[{4000 + n % 1000}]: pam_unix(cron:session): session opened for user root(uid=0) by (uid=0)"
+
+
+def test_a_restart_s_backlog_of_auth_log_far_behind_mail_log_s_does_not_ban(
+    warden: Warden, auth_log: Path
+) -> None:
+    # auth.log's first piece (1 MiB of cron's lines of two hours) ended before the
+    # attempts of twenty minutes ago; mail.log's, read whole, went on to now: the
+    # detector forgot Dovecot's lines of them (15 minutes after in log time) before
+    # PAM's lines came a poll later, and counted each attempt twice.
+    daemon = follow(warden, warden.log, auth_log)
+    daemon.step()
+    daemon.close()
+    now = datetime.now(UTC)
+    then = now - timedelta(minutes=20)
+    count = (1 << 20) // len(cron(0, now)) + 1
+    append(auth_log, [cron(n, then - (count - n) * timedelta(seconds=1)) for n in range(count)])
+    for n in range(2):
+        pam, mail = imap_try(n, when=then)
+        append(auth_log, pam)
+        append(warden.log, mail)
+    append(warden.log, deliveries(600 << 10, then, now))
+
+    again = warden.start()
+    drain(again)
+    assert (banned(again), failures(again)) == (set(), 2)

@@ -522,7 +522,9 @@ class Daemon:
         is its first held record's (`Reader.hold`): a stop or a reload reads the held
         records again, none is lost or counted twice. When no position can say that
         (a rotation or a truncation in the piece; the journal, whose cursor is a
-        piece's last entry), the records are fed as read, as before."""
+        piece's last entry), the records are fed as read, as before. A journal with a
+        backlog (journalctl filled its pipe) holds the files back all the same; not at
+        the very first poll of a start, which reads the files only."""
         reader = self.reader
         grouped: dict[str, list[Chunk]] = {}
         for chunk in chunks:
