@@ -282,3 +282,17 @@ def test_a_restart_s_backlog_of_auth_log_far_behind_mail_log_s_does_not_ban(
     again = warden.start()
     drain(again)
     assert (banned(again), failures(again)) == (set(), 2)
+
+
+def test_a_reload_in_a_backlog_reads_the_lines_read_ahead_again_once(
+    warden: Warden, auth_log: Path
+) -> None:
+    # A reload that changes the policy starts the reading again from the positions
+    # committed: auth.log's lines read ahead of mail.log's, and not fed yet, once.
+    backlog_with_mail_log_behind(warden, auth_log)
+    daemon = warden.start()  # reads the first piece of each file
+    warden.sections["policy"]["fast_window"] = "6m"
+    warden.write()
+    daemon.reload()
+    drain(daemon)
+    assert (banned(daemon), failures(daemon)) == (set(), 3)
