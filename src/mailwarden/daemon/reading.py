@@ -26,6 +26,9 @@ The backlog (what was written while the daemon was stopped) is read in pieces of
 most `READ_BUDGET` bytes per file and poll (`Reader.start` returns the first ones, each
 `Reader.poll` the next), so that memory stays bounded, a stop request is honoured
 between two pieces, and the position committed after each piece resumes exactly there.
+While a backlog is read, the daemon keeps the files level in log time and holds back
+a file's records read ahead of the others (`Reader.hold`): its position is then
+committed at the first of them, and the file is not read while it holds some.
 
 What the detector knew does not survive a restart, but is rebuilt: `Reader.warmup` gives
 the lines of each file before the point where reading resumes (the stored position, or
@@ -70,6 +73,7 @@ from mailwarden.config import SourcesConfig, StoreConfig
 from mailwarden.daemon.journal import JournalFollower, JournalTrust
 from mailwarden.daemon.journal import warmup as journal_warmup
 from mailwarden.framing import Framer
+from mailwarden.model import Record
 from mailwarden.sources._lines import LineSplitter
 from mailwarden.sources.files import unpacked
 from mailwarden.sources.follow import (
@@ -85,6 +89,7 @@ from mailwarden.sources.follow import (
     siblings,
 )
 from mailwarden.sources.interface import Chunk, ReadStats
+from mailwarden.sources.journal import SOURCE as JOURNAL_SOURCE
 from mailwarden.sources.journal import cursor_fields
 from mailwarden.store import JSONValue, Store
 
@@ -223,6 +228,13 @@ class Reader:
         """Where the journal's warm-up ends: the stored cursor, or at the first start
         the newest entry's (`start`)."""
         self._written: dict[str, JSONValue] = {}
+        self._before: dict[str, Position] = {}
+        """Each file's position before the last poll."""
+        self._polled: list[Chunk] = []
+        """The files' chunks of the last poll."""
+        self._held: dict[str, tuple[Position, Position]] = {}
+        """Path -> (where its reading stands, where its first held-back record starts):
+        the position committed for it while the daemon holds its records (`hold`)."""
 
     def start(self) -> list[Chunk]:
         """Open every source; return the first piece of what is already there to read
@@ -248,7 +260,7 @@ class Reader:
                 "journal: acting on entries written by %s",
                 ", ".join(self.journal.trust.names),
             )
-        return self.files.poll()
+        return self._poll_files(())
 
     @staticmethod
     def _say_resume(path: str, position: Position) -> None:
@@ -312,16 +324,76 @@ class Reader:
         one, or at the first start the newest entry's; None without the journal."""
         return self._journal_origin
 
-    def poll(self) -> list[Chunk]:
-        chunks = self.files.poll()
+    def poll(self, skip: Collection[str] = ()) -> list[Chunk]:
+        """What every source appended since the last poll (a piece of a backlog); the
+        files in ``skip`` are not read this time (the daemon holds records of theirs)."""
+        chunks = self._poll_files(skip)
         if self.journal is not None:
             chunks.extend(self.journal.poll())
         return chunks
 
+    def _poll_files(self, skip: Collection[str]) -> list[Chunk]:
+        self._before = self.files.positions()
+        chunks = self.files.poll(skip)
+        self._polled = chunks
+        return list(chunks)
+
+    def behind(self) -> set[str]:
+        """The sources (paths, ``journal``) whose last poll stopped with more to read
+        now: a backlog, read a piece at a time."""
+        behind = set(self.files.behind)
+        if self.journal is not None and self.journal.behind:
+            behind.add(JOURNAL_SOURCE)
+        return behind
+
+    def hold(self, firsts: Mapping[str, Record]) -> set[str]:
+        """The daemon holds back records of some files for a later poll, from each one's
+        record in ``firsts`` on: the files whose position can resume at that record
+        (`positions` then says it, so that a restart reads the held records again, and
+        neither loses nor repeats one). That is a file whose held records all come from
+        the file its reading is in, read since the last poll that gave them: the
+        position read up to, with the record's offset and line. A poll that went over a
+        rotation, a truncation or a skipped line, and the journal (its cursor is a
+        piece's last entry), cannot say such a position: their records are not held."""
+        now = self.files.positions()
+        held: dict[str, tuple[Position, Position]] = {}
+        for path, record in firsts.items():
+            after = now.get(path)
+            if after is None:
+                continue
+            earlier = self._held.get(path)
+            if earlier is not None and earlier[0] == after and earlier[1].offset <= record.offset:
+                pass  # not read since it held them
+            elif not self._read_whole(path, after, record):
+                continue
+            held[path] = (after, after._replace(offset=record.offset, line=record.line))
+        self._held = held
+        return set(held)
+
+    def _read_whole(self, path: str, after: Position, record: Record) -> bool:
+        """Did the last poll read ``path`` in one file, line after line, from its
+        position before up to ``after``, with ``record`` in between?"""
+        before = self._before.get(path)
+        if before is None or (before.device, before.inode) != (after.device, after.inode):
+            return False
+        offset, line = before.offset, before.line
+        for chunk in self._polled:
+            if chunk.source != path:
+                continue
+            if chunk.offset != offset or chunk.first_line != line:
+                return False
+            offset += len(chunk.data)
+            line += chunk.data.count(b"\n")
+        return (offset, line) == (after.offset, after.line) and before.offset <= record.offset
+
     def positions(self) -> dict[str, JSONValue]:
-        """Store key -> position, as `commit` writes them."""
+        """Store key -> position, as `commit` writes them: a file whose records the
+        daemon holds back, at the first of them (`hold`)."""
         out: dict[str, JSONValue] = {}
+        held = self._held
         for path, position in self.files.positions().items():
+            if path in held:
+                position = held[path][1]
             out[self.keys.file(path)] = dict(position.to_json())
         if self.journal is not None and self.journal.cursor is not None:
             out[self.keys.journal] = {"cursor": self.journal.cursor}
