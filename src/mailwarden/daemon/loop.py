@@ -79,10 +79,23 @@ from mailwarden.daemon.preflight import load, preflight, where
 from mailwarden.daemon.reading import WARMUP_BYTES, Reader, StateKeys
 from mailwarden.daemon.recall import recall
 from mailwarden.daemon.status import HEARTBEAT_EVERY
-from mailwarden.daemon.wiring import ban_policy, describe, make_detector, make_enforcer
+from mailwarden.daemon.wiring import (
+    ban_policy,
+    check_enforcer,
+    describe,
+    enforce_key,
+    make_detector,
+    make_enforcer,
+)
 from mailwarden.detect import Detection, Detector
 from mailwarden.detect.analysis import Verdict
-from mailwarden.enforce import BanEntry, Enforcer, PermissionDeniedError, ToolMissingError
+from mailwarden.enforce import (
+    BanEntry,
+    Enforcer,
+    NotOursError,
+    PermissionDeniedError,
+    ToolMissingError,
+)
 from mailwarden.enforce.interface import changes
 from mailwarden.enforce.policy import BanPolicy, normalize, own_addresses
 from mailwarden.errors import (
@@ -782,6 +795,8 @@ class Daemon:
             self.enforcer.flush(force=True)  # the store's bans take effect now
         except (ToolMissingError, PermissionDeniedError) as exc:
             raise ConfigError(where(self.config), "enforce.backend", str(exc)) from None
+        except NotOursError as exc:  # our table's name is another's table
+            raise ConfigError(where(self.config), enforce_key(self.config), str(exc)) from None
         self.applied = ActiveBans(entries)
         self._revision = revision
 
@@ -1405,6 +1420,8 @@ class Daemon:
             new = load(old.path)
             preflight(new)
             enforcer = make_enforcer(new)
+            if _place(new) != _place(old):
+                check_enforcer(new, enforcer)  # another's table: keep ours
             detector = make_detector(new)
             detector.set_own_addresses(self._own)
             policy = ban_policy(new, self._own)
