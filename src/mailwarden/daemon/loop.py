@@ -36,10 +36,13 @@ Each step:
    at the first step after that, and at the latest when the daemon stops.
 
 SIGHUP reloads the configuration (a bad one is refused with one line and the running
-one is kept); SIGTERM and SIGINT stop cleanly (positions committed, bans left in the
-firewall: the kernel expires them on time even when the daemon is not running), also
-in the middle of a backlog: it is read in pieces (see `reading`), one per step, and the
-warm-up checks for a stop between its pieces.
+one is kept; a new policy builds a new detector, warmed up from the lines before where
+reading stands, while the sources read on, so a file renamed by a rotation a moment ago
+is still read for the writer's last lines; new [sources] are read from the committed
+positions, and that file's later lines are not); SIGTERM and SIGINT stop cleanly
+(positions committed, bans left in the firewall: the kernel expires them on time even
+when the daemon is not running), also in the middle of a backlog: it is read in pieces
+(see `reading`), one per step, and the warm-up checks for a stop between its pieces.
 A bad log line is skipped and counted; a followed file that cannot be read is said once,
 shown by ``status`` and tried again, at most a minute apart, while the other inputs go
 on (see `mailwarden.sources.follow`); a failing firewall or store is logged once (again
@@ -250,6 +253,9 @@ class Daemon:
         self._held: dict[str, list[Record]] = {}
         """Records read ahead of another input's backlog, per file, held for a later
         poll (`_process_level`)."""
+        self._read_up_to: dict[str, datetime] = {}
+        """The time of the last record read from each input with a backlog
+        (`_process_level`): what it bounds when a poll gave nothing of it."""
         self._pairs_said: set[tuple[str, str]] = set()
         self.owners = OwnerLogins(config.policy)
         """Owners' logins on their way to the store and back (see `owners`)."""
@@ -546,8 +552,13 @@ class Daemon:
         for source, each in grouped.items():
             by_source.setdefault(source, []).extend(self._framed(each, self._framer))
         bound: datetime | None = None
+        read_up_to = self._read_up_to
         for source in reader.behind():
             latest = _latest(by_source.get(source, ()))
+            if latest is None:  # nothing timed read from it at this poll (a reload's)
+                latest = read_up_to.get(source)
+            else:
+                read_up_to[source] = latest
             if latest is not None and (bound is None or latest < bound):
                 bound = latest
         cuts: dict[str, int] = {}
@@ -1468,17 +1479,30 @@ class Daemon:
             self.alerter = Alerter(new.alerts)
         if "sources" in changed or "policy" in changed:
             self._commit()
-            self.reader.close()
             self._detector = detector
             self._restore_owners(detector, new)
-            self._framers.clear()
-            self._reader = Reader(
-                new.sources, self.store, self.stats, self.tick, self._journal_trust(), self._keys
-            )
+            backlog: list[Chunk] = []
+            if "sources" in changed:
+                self.reader.close()
+                self._framers.clear()
+                self._reader = Reader(
+                    new.sources,
+                    self.store,
+                    self.stats,
+                    self.tick,
+                    self._journal_trust(),
+                    self._keys,
+                )
+                self._held = {}  # their positions were committed: the new reader reads them
+                self._read_up_to = {}
+                backlog = self.reader.start()
+                self._report_problems()
+            else:
+                # The same files: the reader goes on where it stands, a file renamed by a
+                # rotation a moment ago still open for the writer's last lines (a new
+                # reader would resume in the new file only, and lose them).
+                self.reader.warm_up_from_here()
             self._duplicates = _duplicates_for(self.reader)
-            self._held = {}  # their positions were committed: the new reader reads them
-            backlog = self.reader.start()
-            self._report_problems()
             self._warm_up()
             self._process(backlog)
             self._commit()

@@ -235,6 +235,9 @@ class Reader:
         self._held: dict[str, tuple[Position, Position]] = {}
         """Path -> (where its reading stands, where its first held-back record starts):
         the position committed for it while the daemon holds its records (`hold`)."""
+        self._warm_from: dict[str, Position] | None = None
+        """Where the files' warm-up ends after `warm_up_from_here` (None: where their
+        reading started)."""
 
     def start(self) -> list[Chunk]:
         """Open every source; return the first piece of what is already there to read
@@ -264,26 +267,48 @@ class Reader:
 
     @staticmethod
     def _say_resume(path: str, position: Position) -> None:
-        """Say in the log how much is left to read of a big backlog (a stored position
-        whose file is gone, or read from a compressed copy, is said by the follower)."""
+        """Say in the log that the file read before the restart has another name now
+        (renamed by a rotation while the daemon was stopped, or before: its rest is read
+        first; a copy by copytruncate, a compressed copy, a stored position whose file
+        is gone are said by the follower), and how much is left to read of a big
+        backlog, naming the file the position is in."""
         found = find_stored(path, position)
         if found is None:
             return
         try:
-            behind = os.fstat(found.fd).st_size - position.offset
+            rest = max(0, os.fstat(found.fd).st_size - position.offset)
         except OSError:
-            behind = 0
+            rest = 0
         finally:
             os.close(found.fd)
-        if behind >= 2 * READ_BUDGET:
-            LOG.info(
-                "%s: %d MiB not read yet (from line %d on): read in pieces of %d MiB, "
-                "a stop is honoured between two",
-                found.name if found.copy else path,
-                behind >> 20,
-                position.line,
-                READ_BUDGET >> 20,
-            )
+        then = 0
+        if found.name != path:
+            with contextlib.suppress(OSError):
+                then = os.stat(path).st_size
+            if not found.copy:
+                LOG.info(
+                    "%s: the file read before the restart is %s now (a rotation): reading "
+                    "its rest first, from line %d, then %s from its start",
+                    path,
+                    found.name,
+                    position.line,
+                    path,
+                )
+        behind = rest + then
+        if behind < 2 * READ_BUDGET:
+            return
+        if found.name == path:
+            where = f"from line {position.line} on"
+        else:
+            where = f"{_mib(rest)} of {found.name} from line {position.line} on, then "
+            where += f"{_mib(then)} of {path}" if then >= 100 << 10 else path
+        LOG.info(
+            "%s: %s not read yet (%s): read in pieces of %s, a stop is honoured between two",
+            path,
+            _mib(behind),
+            where,
+            _mib(READ_BUDGET),
+        )
 
     def warmup(
         self,
@@ -298,7 +323,7 @@ class Reader:
         cursor (`journal.warmup`), for the detector to remember, not to act on; each is
         read when it is first asked for (the daemon merges them by time)."""
         inputs: list[Iterator[Chunk]] = []
-        started = self.files.origins()
+        started = self.files.origins() if self._warm_from is None else self._warm_from
         for path in self.paths:
             position = started.get(path)
             if position is not None:
@@ -317,6 +342,21 @@ class Reader:
                 )
             )
         return inputs
+
+    def warm_up_from_here(self) -> None:
+        """A reload that keeps the sources (a new policy, a new detector): the next
+        `warmup` gives the lines before where each input's reading stands now, not
+        before where it started. The files stay open as they are: one renamed by a
+        rotation is still read for the writer's last lines. A file whose records the
+        daemon holds back (`hold`) is warmed up to the first of them: they are fed after
+        the warm-up, once."""
+        held = self._held
+        self._warm_from = {
+            path: held[path][1] if path in held else position
+            for path, position in self.files.positions().items()
+        }
+        if self.journal is not None and self.journal.cursor is not None:
+            self._journal_origin = self.journal.cursor
 
     @property
     def journal_origin(self) -> str | None:
@@ -410,6 +450,13 @@ class Reader:
         self.files.close()
         if self.journal is not None:
             self.journal.close()
+
+
+def _mib(size: int) -> str:
+    """``11 MiB``, ``0.4 MiB`` (one decimal under 10 MiB)."""
+    if size >= 10 << 20:
+        return f"{size >> 20} MiB"
+    return f"{size / (1 << 20):.1f}".removesuffix(".0") + " MiB"
 
 
 def _earlier_position(store: Store, path: str) -> JSONValue:

@@ -27,7 +27,9 @@ def make_enforcer(config: Config) -> Enforcer:
             return IpsetEnforcer(ports=enforce.ports, prefix=enforce.ipset)
         if enforce.backend == "postfix-map":
             return create_enforcer("postfix-map", postfix_map=enforce.postfix_map)
-        return create_enforcer("none")
+        from mailwarden.enforce.dryrun import DryRunEnforcer
+
+        return DryRunEnforcer(bans_said=True)  # the daemon logs each ban itself
     except EnforceError as exc:
         raise ConfigError(where(config), enforce_key(config), str(exc)) from None
 
