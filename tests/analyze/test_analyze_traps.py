@@ -171,6 +171,42 @@ def test_addresses_inside_usernames_never_become_attackers(tmp_path: Path) -> No
         assert not any(line.startswith(innocent) for line in out.splitlines())
 
 
+def test_a_rip_first_dovecot_format_bans_the_client_not_the_address_in_its_name(
+    tmp_path: Path,
+) -> None:
+    # login_log_format_elements = rip=%r lip=%l user=<%u> method=%m session=<…> (a site
+    # format). One client writes another address's rip= into its name to have that one
+    # banned; another writes its own address as lip= to become "this server" (never
+    # banned), then guesses. Found by review: 198.51.100.99 was banned, 203.0.113.88
+    # and 203.0.113.90 were not.
+    def line(t: int, ip: str, user: str) -> str:
+        return (
+            f"{stamp(t)} mx dovecot: imap-login: Disconnected: Connection closed (auth failed, "
+            f"1 attempts in 2 secs): rip={ip}, lip=192.0.2.254, user=<{user}>, method=PLAIN, "
+            f"session=<s{t}>"
+        )
+
+    lines = [
+        line(n, "203.0.113.88", f"{u}>, rip=198.51.100.99, lip=192.0.2.254, session=<x>, x=<")
+        for n, u in enumerate(["admin", "info", "sales", "root"])
+    ]
+    lines.append(
+        line(10, "203.0.113.90", "a>, rip=203.0.113.90, lip=203.0.113.90, session=<x>, x=<")
+    )
+    lines += [
+        line(11 + n, "203.0.113.90", u)
+        for n, u in enumerate(["admin", "info", "sales", "root", "test", "web"])
+    ]
+    path = tmp_path / "mail.log"
+    path.write_text("\n".join(lines) + "\n")
+    data = analyze_json(path, "--set", "fast_failures=3")
+    recommendation = {a["ip"]: a["recommendation"] for a in data["attackers"]}
+    assert recommendation == {"203.0.113.88": "ban", "203.0.113.90": "ban"}
+    out = run_analyze(path, "--set", "fast_failures=3", "--limit", "0").stdout
+    assert "198.51.100.99" not in out
+    assert "own address" not in out
+
+
 def test_markup_and_terminal_escapes_in_usernames_are_shown_not_obeyed(tmp_path: Path) -> None:
     lines = [
         f"{stamp(n)} mx postfix/submission/smtpd[6002]: warning: unknown[203.0.113.70]: SASL LOGIN authentication failed: authentication failure, sasl_username={user}"

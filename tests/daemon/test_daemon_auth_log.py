@@ -7,11 +7,11 @@ order the files are named in, so that a user who mistypes twice is not banned.""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from wardenlab import ATTACKER, Warden, append, banned
+from wardenlab import ATTACKER, OTHER, Warden, append, banned, drain
 
 from mailwarden.daemon.loop import Daemon
 
@@ -21,10 +21,12 @@ def second(when: datetime) -> str:
     return when.strftime("%Y-%m-%dT%H:%M:%S+00:00")
 
 
-def imap_try(n: int, ip: str = ATTACKER, user: str = "bob") -> tuple[list[str], list[str]]:
+def imap_try(
+    n: int, ip: str = ATTACKER, user: str = "bob", when: datetime | None = None
+) -> tuple[list[str], list[str]]:
     """Try ``n`` by IMAP: (auth.log lines, mail.log lines), PAM's and Dovecot's auth
     worker's in one second, the login process's when the connection ends."""
-    now = second(datetime.now(UTC))
+    now = second(when or datetime.now(UTC))
     session = f"Sess{n:02d}abcdefghij"
     auth = [
         f"{now} mx auth: pam_unix(dovecot:auth): authentication failure; logname= uid=0 euid=0 tty=dovecot ruser={user} rhost={ip}  user={user}"
@@ -177,3 +179,120 @@ def test_a_restart_s_backlog_of_auth_log_read_after_mail_log_s_does_not_ban(
     while again.step():
         pass
     assert (banned(again), failures(again)) == (set(), 2)
+
+
+THIRD = "198.51.100.30"
+
+
+def delivery(n: int, when: datetime) -> str:
+    """A line of a mail received (a connection of a mail server that delivers one)."""
+    prog, pid, host = "postfix/smtpd", 3000 + n % 1000, "mail.example.net[192.0.2.10]"
+    return [
+        f"{second(when)} mx {prog}[{pid}]: connect from {host}",
+        f"{second(when)} mx {prog}[{pid}]: 4Q{n:08X}: client={host}",
+        f"{second(when)} mx {prog}[{pid}]: disconnect from {host} ehlo=1 mail=1 rcpt=1 data=1 quit=1 commands=5",
+    ][n % 3]
+
+
+def deliveries(size: int, since: datetime, until: datetime) -> list[str]:
+    """Lines of mails received (about ``size`` bytes) from ``since`` to ``until``."""
+    count = size // len(delivery(0, since)) + 1
+    step = (until - since) / count
+    return [delivery(n, since + n * step) for n in range(count)]
+
+
+def backlog_with_mail_log_behind(warden: Warden, auth_log: Path) -> None:
+    """A restart's backlog: mail.log's deliveries of two hours (3 MiB) before Dovecot's
+    lines of two wrong passwords three minutes ago, PAM's lines of them in auth.log, then
+    another address's wrong password now in both."""
+    daemon = follow(warden, warden.log, auth_log)
+    daemon.step()
+    daemon.close()
+    now = datetime.now(UTC)
+    then = now - timedelta(minutes=3)
+    append(warden.log, deliveries(3 << 20, then - timedelta(hours=2), then))
+    for n in range(2):
+        pam, mail = imap_try(n, when=then)
+        append(auth_log, pam)
+        append(warden.log, mail)
+    pam, mail = imap_try(9, ip=OTHER, when=now)
+    append(auth_log, pam)
+    append(warden.log, mail)
+
+
+def test_a_restart_s_backlog_of_mail_log_read_after_auth_log_s_does_not_ban(
+    warden: Warden, auth_log: Path
+) -> None:
+    # A piece (1 MiB) of each file a poll: auth.log's first piece held PAM's lines and
+    # another address's line of now, ahead of mail.log's piece by hours; the detector
+    # forgot PAM's lines (60 s after them in log time) before mail.log's lines of the
+    # same attempts came, four polls later, and counted each attempt twice: two typos
+    # banned the user.
+    backlog_with_mail_log_behind(warden, auth_log)
+    again = warden.start()
+    drain(again)
+    assert (banned(again), failures(again)) == (set(), 3)
+
+
+def test_a_stop_in_a_backlog_keeps_the_lines_read_ahead_for_the_next_start(
+    warden: Warden, auth_log: Path
+) -> None:
+    # Stopped after the first piece, while auth.log's lines read ahead of mail.log's
+    # waited: the next start reads them again, neither lost nor counted twice. PAM's
+    # lines of a third address (its Dovecot lines lost) count once each.
+    backlog_with_mail_log_behind(warden, auth_log)
+    pam_only = [imap_try(n, ip=THIRD)[0][0] for n in range(3)]
+    append(auth_log, pam_only[:2])
+    first = warden.start()  # reads the first piece of each file
+    first.close()
+
+    again = warden.start()
+    drain(again)
+    assert (banned(again), failures(again)) == (set(), 5)
+
+    append(auth_log, pam_only[2:])
+    again.step()
+    assert (banned(again), failures(again)) == ({f"{THIRD}/32"}, 6)
+
+
+def cron(n: int, when: datetime) -> str:
+    return f"{second(when)} mx CRON[{4000 + n % 1000}]: pam_unix(cron:session): session opened for user root(uid=0) by (uid=0)"
+
+
+def test_a_restart_s_backlog_of_auth_log_far_behind_mail_log_s_does_not_ban(
+    warden: Warden, auth_log: Path
+) -> None:
+    # auth.log's first piece (1 MiB of cron's lines of two hours) ended before the
+    # attempts of twenty minutes ago; mail.log's, read whole, went on to now: the
+    # detector forgot Dovecot's lines of them (15 minutes after in log time) before
+    # PAM's lines came a poll later, and counted each attempt twice.
+    daemon = follow(warden, warden.log, auth_log)
+    daemon.step()
+    daemon.close()
+    now = datetime.now(UTC)
+    then = now - timedelta(minutes=20)
+    count = (1 << 20) // len(cron(0, now)) + 1
+    append(auth_log, [cron(n, then - (count - n) * timedelta(seconds=1)) for n in range(count)])
+    for n in range(2):
+        pam, mail = imap_try(n, when=then)
+        append(auth_log, pam)
+        append(warden.log, mail)
+    append(warden.log, deliveries(600 << 10, then, now))
+
+    again = warden.start()
+    drain(again)
+    assert (banned(again), failures(again)) == (set(), 2)
+
+
+def test_a_reload_in_a_backlog_reads_the_lines_read_ahead_again_once(
+    warden: Warden, auth_log: Path
+) -> None:
+    # A reload that changes the policy starts the reading again from the positions
+    # committed: auth.log's lines read ahead of mail.log's, and not fed yet, once.
+    backlog_with_mail_log_behind(warden, auth_log)
+    daemon = warden.start()  # reads the first piece of each file
+    warden.sections["policy"]["fast_window"] = "6m"
+    warden.write()
+    daemon.reload()
+    drain(daemon)
+    assert (banned(daemon), failures(daemon)) == (set(), 3)

@@ -5,8 +5,12 @@ script here (the real one needs a journal with Postfix in it)."""
 
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
+import struct
+import sys
+import termios
 import time
 from pathlib import Path
 
@@ -15,8 +19,9 @@ from click.testing import CliRunner
 from wardenlab import ATTACKER, OTHER, Warden, banned, fake_command, wait_until
 
 from mailwarden.cli import cli
-from mailwarden.daemon.journal import JournalTrust
+from mailwarden.daemon.journal import JournalFollower, JournalTrust
 from mailwarden.daemon.status import status_document, status_text
+from mailwarden.sources.interface import ReadStats
 
 FAKE = """#!{python}
 import json, os, sys, time
@@ -352,3 +357,39 @@ def test_the_first_start_remembers_the_guesses_already_in_the_journal(
     assert wait_until(lambda: daemon.step() or bool(banned(daemon)), 5)
     assert banned(daemon) == {f"{ATTACKER}/32"}
     assert daemon.counters.events == 1  # the third guess; the first two were the warm-up's
+
+
+def test_journalctl_with_more_to_give_is_a_backlog_until_read(tmp_path: Path) -> None:
+    # The daemon keeps the followed files level with the journal while journalctl has
+    # a backlog to give (loop.Daemon._process_level): a pipe holds 64 KiB, so a poll of
+    # a backlog empties a full pipe rather than spend its 1 MiB budget.
+    line = json.dumps(entry(1, "bob")) + "\n"
+    count = (400 << 10) // len(line)
+    script = tmp_path / "journalctl"
+    script.write_text(
+        f"#!{sys.executable}\nimport sys, time\n"
+        f"sys.stdout.write({line!r} * {count})\nsys.stdout.flush()\ntime.sleep(60)\n"
+    )
+    script.chmod(0o755)
+    follower = JournalFollower("s=abc;i=0000", ReadStats(), journalctl=str(script))
+    follower.start()
+    try:
+        fd = follower._proc.stdout.fileno()  # type: ignore[union-attr]
+        size = fcntl.fcntl(fd, fcntl.F_GETPIPE_SZ)
+        assert wait_until(lambda: _waiting(fd) >= size, 10), "journalctl filled the pipe"
+        follower.poll()
+        assert follower.behind
+        read = follower.stats.bytes
+        while read < count * len(line):
+            assert wait_until(lambda: _waiting(fd) > 0, 10)
+            follower.poll()
+            read = follower.stats.bytes
+        follower.poll()
+        assert not follower.behind  # all read: live
+    finally:
+        follower.close()
+
+
+def _waiting(fd: int) -> int:
+    """Bytes waiting in the pipe ``fd``."""
+    return struct.unpack("i", fcntl.ioctl(fd, termios.FIONREAD, b"\0\0\0\0"))[0]

@@ -155,7 +155,7 @@ def test_the_daemon_takes_up_a_ban_and_an_unban_at_its_next_step(
     _code, _, out = cli(capsys, warden, "ban", OTHER)
     assert "the running daemon applies it within a second" in out
     daemon.step()
-    assert any(r.getMessage().startswith(f"would ban {OTHER}/32") for r in caplog.records)
+    assert any(r.getMessage().startswith(f"ban {OTHER}/32 for ") for r in caplog.records)
     cli(capsys, warden, "unban", OTHER)
     daemon.step()
     assert any(r.getMessage() == f"would unban {OTHER}/32" for r in caplog.records)

@@ -189,3 +189,64 @@ def test_a_bad_configuration_starts_nothing(running: Running) -> None:
     assert line.startswith(f"mailwarden: error: {running.config}: policy.fast_failure: unknown key")
     assert running.ns.elements() is None  # no table
     assert not Path(running.sections["store"]["path"]).exists()
+
+
+ADMIN_FIREWALL = """
+table inet filter {
+  chain input {
+    type filter hook input priority 0; policy drop;
+    ct state established,related accept
+    tcp dport 22 accept
+  }
+  chain forward { type filter hook forward priority 0; policy drop; }
+}
+"""
+
+
+def test_a_table_the_admin_already_has_stops_the_check_and_the_start(running: Running) -> None:
+    """``table = "filter"`` named Debian's stock firewall table: `run --check` said
+    ready to run, and `run` replaced its chains (the input chain's policy drop and its
+    rules were gone). Now both stop with one line naming the table and what is in it
+    (exit 2, as a bad setting), and the admin's table stays as it was."""
+    rules = running.tmp / "admin.nft"
+    rules.write_text(ADMIN_FIREWALL)
+    running.ns.exec("nft", "-f", str(rules))
+    before = running.ns.exec("nft", "list", "ruleset").stdout
+    running.sections["enforce"]["table"] = "filter"
+    config = write_config(running.tmp / "filter.toml", running.sections)
+    for argv in (["run", "--check"], ["run"]):
+        done = running.ns.exec(*mailwarden(*argv, "--config", str(config)), check=False)
+        assert done.returncode == 2, (argv, done.stdout, done.stderr)
+        assert "ready to run" not in done.stdout
+        (line,) = done.stderr.splitlines()
+        assert line.startswith(
+            f"mailwarden: error: {config}: enforce.table: nftables: table inet filter holds "
+            "what mailwarden did not create (chain input (hook input, policy drop, 2 rules); "
+            "chain forward (hook forward, policy drop))"
+        ), line
+    assert running.ns.exec("nft", "list", "ruleset").stdout == before
+
+
+def test_a_reload_to_a_table_the_admin_already_has_is_refused(running: Running) -> None:
+    """A SIGHUP that named the admin's table deleted ours and replaced theirs. Now the
+    reload is refused: our table and its bans stay, and so does theirs."""
+    rules = running.tmp / "admin.nft"
+    rules.write_text(ADMIN_FIREWALL)
+    running.ns.exec("nft", "-f", str(rules))
+    admin = running.ns.exec("nft", "list", "table", "inet", "filter").stdout
+    proc = running.start()
+    append(running.log, guesses())
+    assert wait_until(lambda: ATTACKER in running.v4(), 1.0), running.said()
+
+    running.sections["enforce"]["table"] = "filter"
+    write_config(running.config, running.sections)
+    proc.send_signal(signal.SIGHUP)
+    refused = "reload refused: "
+    assert wait_for_text(running.output, refused, 5), running.said()
+    line = next(line for line in running.said().splitlines() if refused in line)
+    assert "enforce.table: nftables: table inet filter holds what mailwarden did not" in line
+    assert "keeping the running configuration" in line
+    time.sleep(1.5)
+    assert running.ns.exec("nft", "list", "table", "inet", "filter").stdout == admin
+    assert ATTACKER in running.v4()
+    assert proc.poll() is None

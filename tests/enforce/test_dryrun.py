@@ -29,19 +29,49 @@ def test_each_decision_is_one_log_line(caplog: pytest.LogCaptureFixture) -> None
     lines = [r.getMessage() for r in caplog.records]
     assert lines[0] == "dry run: no firewall changes will be made"
     assert lines[1] == "would unban 198.51.100.0/24"
-    assert lines[2].startswith("would ban 192.0.2.7/32 until 2030-01-01T01:00:00+00:00: ")
+    assert lines[2].startswith("would ban 192.0.2.7/32 until 2030-01-01T01:00:00Z: ")
     assert "\n" not in lines[2] and "\x1b" not in lines[2] and "\\x0a" in lines[2]
     assert len(lines) == 3
     assert enforcer.present()
     enforcer.teardown()
 
 
-def test_sync_logs_the_count_and_each_ban(caplog: pytest.LogCaptureFixture) -> None:
+def test_the_first_sync_says_the_stored_bans_as_restored_not_as_new(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     caplog.set_level(logging.INFO, logger="mailwarden.enforce")
     DryRunEnforcer().sync([BanEntry(net("2001:db8::/32"), UNTIL, "spray")])
     assert [r.getMessage() for r in caplog.records] == [
-        "dry run: 1 active ban(s) in the store",
-        "would ban 2001:db8::/32 until 2030-01-01T01:00:00+00:00: spray",
+        "dry run: restoring 1 active ban(s) from the store",
+        "would keep 2001:db8::/32 until 2030-01-01T01:00:00Z: spray",
+    ]
+
+
+def test_a_later_sync_says_only_what_it_changes(caplog: pytest.LogCaptureFixture) -> None:
+    """The daemon rewrites the firewall every five minutes: a dry run said every ban
+    again each time, as if new."""
+    enforcer = DryRunEnforcer()
+    kept = BanEntry(net("192.0.2.1/32"), UNTIL, "a")
+    gone = BanEntry(net("192.0.2.2/32"), UNTIL, "b")
+    enforcer.sync([kept, gone])
+    caplog.set_level(logging.INFO, logger="mailwarden.enforce")
+    enforcer.sync([kept, gone])
+    assert caplog.records == []
+    enforcer.sync([kept, BanEntry(net("2001:db8::/32"), UNTIL, "c")])
+    assert [r.getMessage() for r in caplog.records] == [
+        "would unban 192.0.2.2/32",
+        "would ban 2001:db8::/32 until 2030-01-01T01:00:00Z: c",
+    ]
+
+
+def test_bans_said_by_the_caller_are_not_said_again(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="mailwarden.enforce")
+    enforcer = DryRunEnforcer(bans_said=True)
+    enforcer.sync([])
+    enforcer.apply([BanEntry(net("192.0.2.7/32"), UNTIL, "x")], [net("198.51.100.0/24")])
+    assert [r.getMessage() for r in caplog.records] == [
+        "dry run: no active ban in the store",
+        "would unban 198.51.100.0/24",
     ]
 
 

@@ -20,6 +20,7 @@ from mailwarden.enforce import nftables
 from mailwarden.enforce.interface import (
     BanEntry,
     BatchRefusedError,
+    NotOursError,
     PermissionDeniedError,
     ToolMissingError,
 )
@@ -494,11 +495,14 @@ def test_apply_repairs_a_deleted_table_by_itself(netns: str) -> None:
 
 
 def test_ensure_rebuilds_our_table_when_its_shape_is_wrong(netns: str) -> None:
-    in_ns(netns, "nft", "-f", "-", stdin="""
-    table inet mailwarden {
-        set v4 { type ipv4_addr; }
-        chain input { tcp dport 25 accept; }
-    }
+    """Our table (it carries our comment) with a set and chain of our names in another
+    shape, and a rule someone added by hand: replaced by ours."""
+    in_ns(netns, "nft", "-f", "-", stdin=f"""
+    table inet mailwarden {{
+        comment "{nftables.TABLE_COMMENT}"
+        set v4 {{ type ipv4_addr; }}
+        chain input {{ tcp dport 25 accept; }}
+    }}
     """)  # fmt: skip
     enforcer = NftablesEnforcer(netns=netns)
     assert not enforcer.present()
@@ -506,6 +510,103 @@ def test_ensure_rebuilds_our_table_when_its_shape_is_wrong(netns: str) -> None:
     enforcer.sync([entry("192.0.2.7/32", 60)])
     assert enforcer.present()
     assert set(set_elements(netns, "v4")) == {"192.0.2.7"}
+    text = in_ns(netns, "nft", "list", "table", "inet", "mailwarden")
+    assert "accept" not in text.replace("policy accept", "")
+    assert f'comment "{nftables.TABLE_COMMENT}"' in text  # still ours after the rebuild
+
+
+def test_a_table_we_create_carries_our_comment(netns: str) -> None:
+    NftablesEnforcer(netns=netns).ensure()
+    text = in_ns(netns, "nft", "list", "table", "inet", "mailwarden")
+    assert f'\tcomment "{nftables.TABLE_COMMENT}"\n' in text
+
+
+ADMIN_TABLES = {
+    # Debian's stock firewall, tightened: what `table = "filter"` used to wipe.
+    "debian-filter": """
+        table inet filter {
+          chain input {
+            type filter hook input priority 0; policy drop;
+            ct state established,related accept
+            tcp dport 22 accept
+          }
+          chain forward { type filter hook forward priority 0; policy drop; }
+        }""",
+    # An input chain of the shape ours has: `flush chain` used to empty it.
+    "same-shape-chain": """
+        table inet filter {
+          chain input {
+            type filter hook input priority -10; policy accept;
+            tcp dport 22 accept
+          }
+        }""",
+    # Sets of our names with the admin's elements, and one of theirs.
+    "sets": """
+        table inet filter {
+          set v4 { type ipv4_addr; elements = { 198.51.100.1 } }
+          set keep { type ipv4_addr; elements = { 198.51.100.2 } }
+        }""",
+}
+
+
+@pytest.mark.parametrize("ruleset", list(ADMIN_TABLES), ids=list(ADMIN_TABLES))
+def test_a_table_that_holds_what_we_did_not_create_is_refused_and_left_alone(
+    netns: str, ruleset: str
+) -> None:
+    """`table = "filter"` named the admin's own table: ensure replaced its objects (or
+    the whole table), teardown deleted it. Now each refuses, naming what is there, and
+    the table stays as it was."""
+    in_ns(netns, "nft", "-f", "-", stdin=ADMIN_TABLES[ruleset])
+    before = in_ns(netns, "nft", "list", "ruleset")
+    enforcer = NftablesEnforcer(table="filter", netns=netns)
+    for step in (enforcer.check, enforcer.ensure, enforcer.teardown):
+        with pytest.raises(NotOursError, match=r"table inet filter holds what mailwarden did"):
+            step()
+    with pytest.raises(NotOursError) as refused:
+        enforcer.ensure()
+    assert "\n" not in str(refused.value)
+    if ruleset == "debian-filter":
+        assert "chain input (hook input, policy drop, 2 rules)" in str(refused.value)
+        assert "chain forward (hook forward, policy drop)" in str(refused.value)
+    assert in_ns(netns, "nft", "list", "ruleset") == before
+
+
+def test_our_table_with_a_chain_of_someone_elses_added_is_not_deleted(netns: str) -> None:
+    enforcer = NftablesEnforcer(netns=netns)
+    enforcer.ensure()
+    enforcer.sync([entry("192.0.2.7/32", 600)])
+    in_ns(netns, "nft", "add", "chain", "inet", "mailwarden", "theirs")
+    with pytest.raises(NotOursError, match=r"chain theirs"):
+        enforcer.teardown()
+    assert "theirs" in in_ns(netns, "nft", "list", "table", "inet", "mailwarden")
+
+
+@pytest.mark.parametrize("elements", [False, True], ids=["empty-sets", "with-bans"])
+def test_our_table_from_an_older_version_is_adopted(netns: str, elements: bool) -> None:
+    """A table an older mailwarden made (no comment, our objects only, its bans in the
+    sets) is ours: ensure keeps it and its bans, teardown deletes it."""
+    old = NftablesEnforcer(netns=netns)
+    batch = old._structure()
+    old._send(batch)  # as older versions did it: JSON only, no table comment
+    assert nftables.TABLE_COMMENT not in in_ns(netns, "nft", "list", "table", "inet", "mailwarden")
+    if elements:
+        old.sync([entry("192.0.2.7/32", 600)])
+    again = NftablesEnforcer(netns=netns)
+    again.check()
+    again.ensure()
+    assert set(set_elements(netns, "v4")) == ({"192.0.2.7"} if elements else set())
+    again.sync([entry("192.0.2.8/32", 600)])
+    assert again.present()
+    again.teardown()
+    assert "mailwarden" not in in_ns(netns, "nft", "list", "tables")
+
+
+def test_an_empty_table_of_our_name_is_adopted(netns: str) -> None:
+    in_ns(netns, "nft", "add", "table", "inet", "mailwarden")
+    enforcer = NftablesEnforcer(netns=netns)
+    enforcer.ensure()
+    enforcer.sync([entry("192.0.2.7/32", 600)])
+    assert enforcer.present()
 
 
 def test_refused_batch_carries_nfts_message(netns: str) -> None:

@@ -118,7 +118,7 @@ def test_block_advice_names_exactly_the_clients_analyze_would_ban(run: Runner) -
     for ip in watched:
         assert f"mailwarden ban {ip}" not in actions
     assert (
-        "No need to block 2001:db8:bad:1::2, 203.0.113.163 (scanners: they did not try "
+        "No need to block 203.0.113.163, 2001:db8:bad:1::2 (scanners: they did not try "
         "to log in) yet: mailwarden's detector recommends no ban for these addresses."
     ) in actions
 
@@ -128,7 +128,7 @@ def test_block_advice_in_chinese_names_the_same_clients(run: Runner) -> None:
     found = re.search(r"在防火墙中封禁(.+?)：", out)
     assert found is not None, out
     assert sorted(found.group(1).split("、")) == ["192.0.2.123", "192.0.2.44"]
-    assert "暂时不必在防火墙中拦截2001:db8:bad:1::2、203.0.113.163（扫描器：没有尝试登录）" in out
+    assert "暂时不必在防火墙中拦截203.0.113.163、2001:db8:bad:1::2（扫描器：没有尝试登录）" in out
 
 
 @pytest.mark.parametrize("name", ["mail.log.2.gz", "mail.log.1", "mail.log"])

@@ -174,6 +174,9 @@ def test_address_normalisation() -> None:
         f"[{FAKE}]",
         ">",
         f"x (auth failed, 99 attempts): user=<y>, rip={FAKE}",
+        # A lip= of the client's own would make an address of its choosing the server's.
+        f"a>, rip={FAKE}, lip={FAKE}",
+        f"a>, method=PLAIN, rip={REAL}, lip={REAL}, TLS, session=<abc",
     ],
 )
 def test_dovecot_user_never_moves_the_address(user: str) -> None:
@@ -245,6 +248,55 @@ def test_a_rip_inside_the_user_of_a_rip_first_format_falls_back_to_the_real_one(
         f"lip=192.0.2.254, user=<x, rip={FAKE}, q=<y>, method=PLAIN, TLS, session=<A4>"
     )
     assert one(line).ip == REAL
+
+
+@pytest.mark.parametrize(
+    "user",
+    [
+        # Brackets balanced, method= after the forged rip=: it reads as a format that
+        # writes rip= after the user and method= after rip= (found by review: the
+        # forged address was banned, the client not).
+        f"admin>, rip={FAKE}, lip=192.0.2.10, session=<x>, x=<",
+        # A lip= of the client's: its own address (or any) would be the server's, never
+        # banned and its network never judged (found by review).
+        f"a>, rip={REAL}, lip={REAL}, session=<x>, x=<",
+        f"a>, lip={FAKE}, x=<",
+        f"a>, lip={FAKE}, TLS, session=<x",
+        f"a>, lip={FAKE}, method=PLAIN, lip={FAKE}",
+        f"a, lip={FAKE}",
+    ],
+)
+@pytest.mark.parametrize(
+    ("elements", "lip", "session"),
+    [
+        # rip= and lip= before the user (login_log_format_elements = rip=%r lip=%l
+        # user=<%u> method=%m session=<%{session}>): both are the server's.
+        (
+            "rip={ip}, lip=192.0.2.254, user=<{user}>, method=PLAIN, session=<A1>",
+            "192.0.2.254",
+            "A1",
+        ),
+        # No lip= before the user: one after it is read only past the line's last ">".
+        ("rip={ip}, user=<{user}>, method=PLAIN, session=<A2>", None, "A2"),
+        ("rip={ip}, user=<{user}>, method=PLAIN, lip=192.0.2.254", "192.0.2.254", None),
+        ("rip={ip}, user=<{user}>, method=PLAIN, lip=192.0.2.254, TLS, session=<A3>", None, "A3"),
+    ],
+)
+def test_a_rip_first_line_takes_address_and_lip_only_from_the_server(
+    user: str, elements: str, lip: str | None, session: str | None
+) -> None:
+    line = dv(
+        "imap-login: Disconnected: Connection closed (auth failed, 1 attempts in 2 secs): "
+        + elements.format(ip=REAL, user=user)
+    )
+    event = one(line)
+    assert event.type is EventType.AUTH_FAILURE and event.attempts == 1
+    assert event.ip == REAL
+    assert event.server_ip == lip
+    if session is not None:
+        # (Without one of the server's, a session=<…> the client wrote may name the
+        # session its own line closes: no harm, not asserted.)
+        assert event.session == session
 
 
 @pytest.mark.parametrize(

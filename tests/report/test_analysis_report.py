@@ -90,7 +90,10 @@ def test_headline_of_a_login_only_others_guessed_before_asks_the_owner() -> None
 
 def test_headline_without_a_break_in() -> None:
     top, _ = headline(analysis_of(BRUTE_FORCE), SUMMARY)
-    assert top == "Nobody got in. 1 client guessed passwords (1 brute force): ban them."
+    assert top == "Nobody got in. 1 client guessed passwords (1 brute force): ban it."
+    two = BRUTE_FORCE + "\n" + BRUTE_FORCE.replace("192.0.2.7", "192.0.2.8")
+    top, _ = headline(analysis_of(two), SUMMARY)
+    assert top == "Nobody got in. 2 clients guessed passwords (2 brute force): ban them."
     top, read = headline(analysis_of(""), SUMMARY)
     assert top.startswith("No attack found") and read.endswith("in 0.5 s.")
 

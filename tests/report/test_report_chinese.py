@@ -12,11 +12,13 @@ import pytest
 from rich.cells import cell_len
 from test_analysis_report import (
     BREAK_IN,
+    BRUTE_FORCE,
     GUESSER,
     IPV6_TOKEN,
     NETWORK,
     PHONE,
     SPRAYERS,
+    SUMMARY,
     WIDE_NETWORK,
     analysis_of,
     long_addresses,
@@ -30,6 +32,7 @@ from mailwarden.framing import Framer
 from mailwarden.locale import activate
 from mailwarden.model import Event
 from mailwarden.parsers import parse
+from mailwarden.report.text import headline
 
 
 @pytest.fixture(autouse=True)
@@ -61,6 +64,12 @@ def test_addresses_stay_whole_and_lines_fit_in_chinese(width: int) -> None:
         assert heading in text.splitlines(), heading
     # A reason no pattern knows stays as the detector wrote it (English).
     assert "•sales@example.com：loggedin" in _flat(text)
+
+
+def test_the_headline_asks_to_ban_one_client_without_a_plural() -> None:
+    top, _ = headline(analysis_of(BRUTE_FORCE), SUMMARY)
+    assert top.startswith("没有人登录进来。1 个客户端")
+    assert top.endswith("：请将其封禁。") and "它们" not in top
 
 
 def test_a_break_in_is_told_in_chinese() -> None:

@@ -32,7 +32,7 @@ from seclab import REPO, alert_recorder, restamp, warden
 
 from mailwarden.enforce.interface import BanEntry
 from mailwarden.enforce.ipset import IpsetEnforcer
-from mailwarden.enforce.nftables import NftablesEnforcer
+from mailwarden.enforce.nftables import TABLE_COMMENT, NftablesEnforcer
 from mailwarden.enforce.postfix_map import PostfixMapEnforcer
 from mailwarden.errors import InputError
 from mailwarden.sources.journal import journal_command
@@ -205,6 +205,10 @@ def test_nft_gets_json_on_stdin_without_reasons(monkeypatch: pytest.MonkeyPatch)
         what: str | None = None,
     ) -> subprocess.CompletedProcess[str]:
         sent.append((list(argv), stdin))
+        if argv[-2:] in (["list", "chains"], ["list", "sets"]):
+            return subprocess.CompletedProcess(argv, 0, '{"nftables": []}', "")
+        if "list" in argv:  # whose table: there is none yet
+            return subprocess.CompletedProcess(argv, 1, "", "Error: No such file or directory")
         return subprocess.CompletedProcess(argv, 0, "", "")
 
     monkeypatch.setattr("mailwarden.enforce.nftables.run", fake_run)
@@ -212,6 +216,12 @@ def test_nft_gets_json_on_stdin_without_reasons(monkeypatch: pytest.MonkeyPatch)
     enforcer.ensure()
     enforcer.sync([BanEntry(SCOPED, UNTIL, HOSTILE_REASON)])
     enforcer.apply([BanEntry(ipaddress.ip_network("192.0.2.7/32"), UNTIL, HOSTILE_REASON)], [])
+    listed = [argv for argv, stdin in sent if stdin is None]
+    assert ["nft", "-t", "-j", "list", "table", "inet", "mailwarden"] in listed
+    assert all(argv[:1] == ["nft"] and "list" in argv for argv in listed)
+    marked = [stdin for argv, stdin in sent if argv == ["nft", "-f", "-"]]
+    assert marked == [f'add table inet mailwarden {{ comment "{TABLE_COMMENT}"; }}\n']
+    sent = [(argv, stdin) for argv, stdin in sent if stdin is not None and stdin not in marked]
     assert all(argv == ["nft", "-j", "-f", "-"] for argv, _ in sent)
     documents = [stdin or "" for _, stdin in sent]
     assert not any("pwn" in d or "destroy" in d or "%" in d for d in documents)

@@ -334,7 +334,7 @@ def _fix_notes(finding: AuditFinding, lang: Lang) -> list[str]:
     notes = []
     no_fix = NO_FIX.get(finding.id)
     if no_fix is not None and not finding.fix:
-        notes.append(fill(no_fix.get(lang), finding.details))
+        notes.append(fill(no_fix.get(lang), finding.details, lang))
     if finding.details.get("added_by"):
         notes.append(label("planned_service", lang, **finding.details))
     if finding.details.get("after_fix"):

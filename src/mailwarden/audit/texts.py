@@ -138,7 +138,7 @@ TITLES: dict[str, Text] = {
     ),
     "postfix.broken_sasl_auth_clients": Text(
         "Legacy AUTH= announcement for 1990s clients",
-        "为上世纪九十年代客户端保留的旧式 AUTH= 公告",
+        "为上世纪九十年代客户端保留的旧式 AUTH= 通告",
     ),
     "postfix.eol_version": Text(
         "Postfix {version} no longer gets upstream security fixes",
@@ -547,7 +547,7 @@ EXPLANATIONS: dict[str, Text] = {
         "for Outlook Express 4 and Exchange 5.0. No current client needs it, and it is one "
         "more advertisement of AUTH. Turn it off.",
         "broken_sasl_auth_clients = yes 会在 EHLO 回复中为 Outlook Express 4 和 Exchange 5.0 "
-        "加一行非标准的 AUTH=。当前没有任何客户端需要它，它只是多一处 AUTH 的宣传。应关闭。",
+        "加一行非标准的 AUTH=。当前没有任何客户端需要它，它只是多一处 AUTH 的通告。应关闭。",
     ),
     "postfix.eol_version": Text(
         "Postfix {version} is older than {oldest}, the oldest stable line that upstream "
@@ -1033,26 +1033,34 @@ class _Blank(dict[str, str]):
         return ""
 
 
-def fill(text: str, values: Mapping[str, str]) -> str:
+LISTS = frozenset({"protocols", "classes", "services", "loopback", "exempt", "tools"})
+"""Details that are lists in prose, joined by ", " (names of services, protocols, cipher
+classes, tools, the items of a list a finding names): Chinese joins them by "、". The
+values to paste (the fixes) are no details and keep Postfix's and Dovecot's syntax."""
+
+
+def fill(text: str, values: Mapping[str, str], lang: Lang = "en") -> str:
     """`text` with its placeholders filled; a missing value leaves nothing behind."""
+    if lang == "zh_CN" and any(key in LISTS for key in values):
+        values = {k: v.replace(", ", "、") if k in LISTS else v for k, v in values.items()}
     return text.format_map(_Blank(values))
 
 
 def title(check_id: str, details: Mapping[str, str], lang: Lang) -> str:
     variant = details.get("variant")
     text = TITLES.get(f"{check_id}#{variant}") if variant else None
-    return fill((text or TITLES[check_id]).get(lang), details)
+    return fill((text or TITLES[check_id]).get(lang), details, lang)
 
 
 def explanation(check_id: str, details: Mapping[str, str], lang: Lang) -> str:
     variant = details.get("variant")
     text = EXPLANATIONS.get(f"{check_id}#{variant}") if variant else None
-    return fill((text or EXPLANATIONS[check_id]).get(lang), details)
+    return fill((text or EXPLANATIONS[check_id]).get(lang), details, lang)
 
 
 def label(key: str, lang: Lang, **values: str) -> str:
-    return fill(LABELS[key].get(lang), values)
+    return fill(LABELS[key].get(lang), values, lang)
 
 
 def note(key: str, details: Mapping[str, str], lang: Lang) -> str:
-    return fill(NOTES[key].get(lang), details)
+    return fill(NOTES[key].get(lang), details, lang)

@@ -48,9 +48,9 @@ def run(config_path: str | None, check: bool, verbose: bool) -> int:
     config = load(config_path)
     preflight(config)
     if check:
-        from mailwarden.daemon.wiring import make_detector, make_enforcer
+        from mailwarden.daemon.wiring import check_enforcer, make_detector, make_enforcer
 
-        make_enforcer(config)
+        check_enforcer(config, make_enforcer(config))
         make_detector(config)
         note = check_store(config)
         if note is not None:

@@ -39,6 +39,7 @@ Decisions:
 
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
 import os
@@ -145,6 +146,11 @@ class JournalFollower:
         self._proc: subprocess.Popen[bytes] | None = None
         self._splitter = LineSplitter(SOURCE, stats)
         self._restart_at = 0.0
+        self.behind = False
+        """journalctl had more to give at the last poll (a backlog): the poll spent
+        `READ_BUDGET`, or emptied a full pipe (`_pipe_size`: journalctl, blocked on it,
+        writes on)."""
+        self._pipe_size = PIPE_SIZE
 
     def newest(self) -> str | None:
         """The cursor of the newest entry of the match (None: none, or journalctl
@@ -169,6 +175,7 @@ class JournalFollower:
             raise InputError(f"{self.journalctl}: cannot run: {exc.strerror}") from None
         assert self._proc.stdout is not None
         os.set_blocking(self._proc.stdout.fileno(), False)
+        self._pipe_size = _pipe_size(self._proc.stdout.fileno())
         self._splitter = LineSplitter(SOURCE, self.stats)
         self.stats.files += 1
 
@@ -177,6 +184,7 @@ class JournalFollower:
         `READ_BUDGET` bytes: a backlog (the journal since a cursor of days ago) comes in
         pieces, one a step, as the followed files' does, so memory stays small and a
         stop is noticed between two pieces; the rest waits in the pipe."""
+        self.behind = False
         proc = self._proc
         if proc is None:
             if self._restart_at and time.monotonic() >= self._restart_at:
@@ -203,6 +211,7 @@ class JournalFollower:
             chunk = self._splitter.feed(data)
             if chunk is not None:
                 out.extend(self._trusted(chunk))
+        self.behind = READ_BUDGET - budget >= self._pipe_size
         return out
 
     def _trusted(self, chunk: Chunk) -> list[Chunk]:
@@ -251,6 +260,20 @@ class JournalFollower:
     def close(self) -> None:
         self._restart_at = 0.0
         self._close_proc()
+
+
+PIPE_SIZE = 1 << 16
+"""A pipe's capacity when the kernel does not say (Linux's default)."""
+
+
+def _pipe_size(fd: int) -> int:
+    """The capacity of the pipe ``fd`` reads (`PIPE_SIZE` when the kernel does not say);
+    at most `READ_BUDGET`."""
+    try:
+        size = fcntl.fcntl(fd, getattr(fcntl, "F_GETPIPE_SZ", 1032))
+    except OSError:
+        size = PIPE_SIZE
+    return min(max(size, 1), READ_BUDGET)
 
 
 def trusted_runs(

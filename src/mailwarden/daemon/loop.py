@@ -10,8 +10,10 @@ Each step:
    are read again before a ban when the last reading is older than `OWN_FRESH`, so an
    address added a moment ago is never banned); what several inputs gave in one poll
    is fed in time order, PAM's own lines (auth.log) first within a second, in one
-   batch (`Daemon._process_merged`); then the sources'
-   positions are committed (after the bans they led to: a ``kill -9`` re-reads at most
+   batch (`Daemon._process_merged`); while an input has a backlog, the files' records
+   later than the inputs with more to read wait for them, at most a piece each
+   (`Daemon._process_level`); then the sources' positions are committed (a file's
+   before the records that wait; after the bans they led to: a ``kill -9`` re-reads at most
    one poll, whose bans are already in the store and are then not recorded again);
 2. polls the store's revision: a ``mailwarden ban``/``unban`` from another process is
    applied within one step (only the networks it changed are read back);
@@ -34,10 +36,13 @@ Each step:
    at the first step after that, and at the latest when the daemon stops.
 
 SIGHUP reloads the configuration (a bad one is refused with one line and the running
-one is kept); SIGTERM and SIGINT stop cleanly (positions committed, bans left in the
-firewall: the kernel expires them on time even when the daemon is not running), also
-in the middle of a backlog: it is read in pieces (see `reading`), one per step, and the
-warm-up checks for a stop between its pieces.
+one is kept; a new policy builds a new detector, warmed up from the lines before where
+reading stands, while the sources read on, so a file renamed by a rotation a moment ago
+is still read for the writer's last lines; new [sources] are read from the committed
+positions, and that file's later lines are not); SIGTERM and SIGINT stop cleanly
+(positions committed, bans left in the firewall: the kernel expires them on time even
+when the daemon is not running), also in the middle of a backlog: it is read in pieces
+(see `reading`), one per step, and the warm-up checks for a stop between its pieces.
 A bad log line is skipped and counted; a followed file that cannot be read is said once,
 shown by ``status`` and tried again, at most a minute apart, while the other inputs go
 on (see `mailwarden.sources.follow`); a failing firewall or store is logged once (again
@@ -77,10 +82,23 @@ from mailwarden.daemon.preflight import load, preflight, where
 from mailwarden.daemon.reading import WARMUP_BYTES, Reader, StateKeys
 from mailwarden.daemon.recall import recall
 from mailwarden.daemon.status import HEARTBEAT_EVERY
-from mailwarden.daemon.wiring import ban_policy, describe, make_detector, make_enforcer
+from mailwarden.daemon.wiring import (
+    ban_policy,
+    check_enforcer,
+    describe,
+    enforce_key,
+    make_detector,
+    make_enforcer,
+)
 from mailwarden.detect import Detection, Detector
 from mailwarden.detect.analysis import Verdict
-from mailwarden.enforce import BanEntry, Enforcer, PermissionDeniedError, ToolMissingError
+from mailwarden.enforce import (
+    BanEntry,
+    Enforcer,
+    NotOursError,
+    PermissionDeniedError,
+    ToolMissingError,
+)
 from mailwarden.enforce.interface import changes
 from mailwarden.enforce.policy import BanPolicy, normalize, own_addresses
 from mailwarden.errors import (
@@ -232,6 +250,12 @@ class Daemon:
         self._keys = StateKeys()
         self._refused_stored: set[IPNetwork] = set()
         self._duplicates: CrossInputDuplicates | None = None
+        self._held: dict[str, list[Record]] = {}
+        """Records read ahead of another input's backlog, per file, held for a later
+        poll (`_process_level`)."""
+        self._read_up_to: dict[str, datetime] = {}
+        """The time of the last record read from each input with a backlog
+        (`_process_level`): what it bounds when a poll gave nothing of it."""
         self._pairs_said: set[tuple[str, str]] = set()
         self.owners = OwnerLogins(config.policy)
         """Owners' logins on their way to the store and back (see `owners`)."""
@@ -409,8 +433,9 @@ class Daemon:
     def step(self) -> bool:
         """Read, detect, enforce, and the periodic work that is due. True when there
         was something to read (the loop then steps again at once)."""
-        chunks = self.reader.poll()
-        if chunks:
+        held = bool(self._held)
+        chunks = self.reader.poll(self._held)  # a file with held records waits
+        if chunks or held:
             self._process(chunks)
             self._commit()
         if self.stats.problems or self.reader.files.notes:
@@ -467,8 +492,10 @@ class Daemon:
         return framer
 
     def _process(self, chunks: Sequence[Chunk]) -> None:
-        duplicates = self._duplicates
-        if len({chunk.source for chunk in chunks}) > 1:
+        duplicates = self._duplicates  # there when there are several inputs
+        if self._held or (duplicates is not None and self.reader.behind()):
+            self._process_level(chunks)
+        elif len({chunk.source for chunk in chunks}) > 1:
             self._process_merged(chunks)
         else:
             for chunk in chunks:  # one input: a batch of bans per chunk, as it is read
@@ -495,6 +522,63 @@ class Daemon:
         inputs = [self._framed(each, self._framer) for each in by_source.values()]
         batch: list[BanEntry] = []
         self._feed(time_ordered(inputs), batch)
+        if batch:
+            self._apply(batch, [])
+
+    def _process_level(self, chunks: Sequence[Chunk]) -> None:
+        """`_process_merged` while an input has a backlog (after a restart, or a busy
+        moment): the inputs are kept level in log time. Each poll reads a piece (1 MiB)
+        of each input, and one input's piece may cover hours more than another's: fed
+        as they come, PAM's line of an attempt (auth.log) met the detector polls before
+        Dovecot's or Postfix's (mail.log), or polls after them, and the attempt counted
+        twice. So only the records up to the earliest last time read among the inputs
+        with more to read now (`Reader.behind`) are fed; an input read to its end at
+        this poll, or that cannot be read, is level and holds no one back. The later
+        records of each file are held (framed) for the next polls, and the file is not
+        read while it holds some: what is held is at most one poll's piece of each file,
+        memory stays bounded without a cap, and the input that bounds the others feeds
+        all it read, so the reading always moves on. The position committed for a file
+        is its first held record's (`Reader.hold`): a stop or a reload reads the held
+        records again, none is lost or counted twice. When no position can say that
+        (a rotation or a truncation in the piece; the journal, whose cursor is a
+        piece's last entry), the records are fed as read, as before. A journal with a
+        backlog (journalctl filled its pipe) holds the files back all the same; not at
+        the very first poll of a start, which reads the files only."""
+        reader = self.reader
+        grouped: dict[str, list[Chunk]] = {}
+        for chunk in chunks:
+            grouped.setdefault(chunk.source, []).append(chunk)
+        by_source, self._held = self._held, {}
+        for source, each in grouped.items():
+            by_source.setdefault(source, []).extend(self._framed(each, self._framer))
+        bound: datetime | None = None
+        read_up_to = self._read_up_to
+        for source in reader.behind():
+            latest = _latest(by_source.get(source, ()))
+            if latest is None:  # nothing timed read from it at this poll (a reload's)
+                latest = read_up_to.get(source)
+            else:
+                read_up_to[source] = latest
+            if latest is not None and (bound is None or latest < bound):
+                bound = latest
+        cuts: dict[str, int] = {}
+        if bound is not None:
+            for source, records in by_source.items():
+                cut = _cut(records, bound)
+                if cut < len(records):
+                    cuts[source] = cut
+        held = reader.hold({source: by_source[source][cut] for source, cut in cuts.items()})
+        order = {path: n for n, path in enumerate(reader.paths)}
+        inputs: list[list[Record]] = []
+        for source in sorted(by_source, key=lambda source: order.get(source, len(order))):
+            records = by_source[source]
+            if source in held:
+                self._held[source] = records[cuts[source] :]
+                records = records[: cuts[source]]
+            if records:
+                inputs.append(records)
+        batch: list[BanEntry] = []
+        self._feed(inputs[0] if len(inputs) == 1 else time_ordered(inputs), batch)
         if batch:
             self._apply(batch, [])
 
@@ -722,6 +806,8 @@ class Daemon:
             self.enforcer.flush(force=True)  # the store's bans take effect now
         except (ToolMissingError, PermissionDeniedError) as exc:
             raise ConfigError(where(self.config), "enforce.backend", str(exc)) from None
+        except NotOursError as exc:  # our table's name is another's table
+            raise ConfigError(where(self.config), enforce_key(self.config), str(exc)) from None
         self.applied = ActiveBans(entries)
         self._revision = revision
 
@@ -1345,6 +1431,8 @@ class Daemon:
             new = load(old.path)
             preflight(new)
             enforcer = make_enforcer(new)
+            if _place(new) != _place(old):
+                check_enforcer(new, enforcer)  # another's table: keep ours
             detector = make_detector(new)
             detector.set_own_addresses(self._own)
             policy = ban_policy(new, self._own)
@@ -1391,16 +1479,30 @@ class Daemon:
             self.alerter = Alerter(new.alerts)
         if "sources" in changed or "policy" in changed:
             self._commit()
-            self.reader.close()
             self._detector = detector
             self._restore_owners(detector, new)
-            self._framers.clear()
-            self._reader = Reader(
-                new.sources, self.store, self.stats, self.tick, self._journal_trust(), self._keys
-            )
+            backlog: list[Chunk] = []
+            if "sources" in changed:
+                self.reader.close()
+                self._framers.clear()
+                self._reader = Reader(
+                    new.sources,
+                    self.store,
+                    self.stats,
+                    self.tick,
+                    self._journal_trust(),
+                    self._keys,
+                )
+                self._held = {}  # their positions were committed: the new reader reads them
+                self._read_up_to = {}
+                backlog = self.reader.start()
+                self._report_problems()
+            else:
+                # The same files: the reader goes on where it stands, a file renamed by a
+                # rotation a moment ago still open for the writer's last lines (a new
+                # reader would resume in the new file only, and lose them).
+                self.reader.warm_up_from_here()
             self._duplicates = _duplicates_for(self.reader)
-            backlog = self.reader.start()
-            self._report_problems()
             self._warm_up()
             self._process(backlog)
             self._commit()
@@ -1423,6 +1525,28 @@ def _duplicates_for(reader: Reader) -> CrossInputDuplicates | None:
     """A filter of cross-input copies when there are two inputs or more."""
     inputs = len(reader.paths) + (reader.journal is not None)
     return CrossInputDuplicates() if inputs > 1 else None
+
+
+def _latest(records: Sequence[Record]) -> datetime | None:
+    """The time of the last record that has one."""
+    for record in reversed(records):
+        if record.time is not None:
+            return record.time
+    return None
+
+
+def _cut(records: Sequence[Record], bound: datetime) -> int:
+    """Where the records after ``bound`` begin: at the first of the last run of records
+    later than it (one without a time goes with the record before it)."""
+    cut = len(records)
+    for at in range(len(records) - 1, -1, -1):
+        when = records[at].time
+        if when is None:
+            continue
+        if when <= bound:
+            break
+        cut = at
+    return cut
 
 
 def _place(config: Config) -> tuple[str, ...]:

@@ -26,6 +26,9 @@ The backlog (what was written while the daemon was stopped) is read in pieces of
 most `READ_BUDGET` bytes per file and poll (`Reader.start` returns the first ones, each
 `Reader.poll` the next), so that memory stays bounded, a stop request is honoured
 between two pieces, and the position committed after each piece resumes exactly there.
+While a backlog is read, the daemon keeps the files level in log time and holds back
+a file's records read ahead of the others (`Reader.hold`): its position is then
+committed at the first of them, and the file is not read while it holds some.
 
 What the detector knew does not survive a restart, but is rebuilt: `Reader.warmup` gives
 the lines of each file before the point where reading resumes (the stored position, or
@@ -72,6 +75,7 @@ from mailwarden.config import SourcesConfig, StoreConfig
 from mailwarden.daemon.journal import JournalFollower, JournalTrust
 from mailwarden.daemon.journal import warmup as journal_warmup
 from mailwarden.framing import Framer
+from mailwarden.model import Record
 from mailwarden.sources._lines import LineSplitter
 from mailwarden.sources.files import compression, unpacked
 from mailwarden.sources.follow import (
@@ -89,6 +93,7 @@ from mailwarden.sources.follow import (
     siblings,
 )
 from mailwarden.sources.interface import Chunk, ReadStats
+from mailwarden.sources.journal import SOURCE as JOURNAL_SOURCE
 from mailwarden.sources.journal import cursor_fields
 from mailwarden.store import JSONValue, Store
 
@@ -227,6 +232,16 @@ class Reader:
         """Where the journal's warm-up ends: the stored cursor, or at the first start
         the newest entry's (`start`)."""
         self._written: dict[str, JSONValue] = {}
+        self._before: dict[str, Position] = {}
+        """Each file's position before the last poll."""
+        self._polled: list[Chunk] = []
+        """The files' chunks of the last poll."""
+        self._held: dict[str, tuple[Position, Position]] = {}
+        """Path -> (where its reading stands, where its first held-back record starts):
+        the position committed for it while the daemon holds its records (`hold`)."""
+        self._warm_from: dict[str, Position] | None = None
+        """Where the files' warm-up ends after `warm_up_from_here` (None: where their
+        reading started)."""
 
     def start(self) -> list[Chunk]:
         """Open every source; return the first piece of what is already there to read
@@ -252,30 +267,52 @@ class Reader:
                 "journal: acting on entries written by %s",
                 ", ".join(self.journal.trust.names),
             )
-        return self.files.poll()
+        return self._poll_files(())
 
     @staticmethod
     def _say_resume(path: str, position: Position) -> None:
-        """Say in the log how much is left to read of a big backlog (a stored position
-        whose file is gone, or read from a compressed copy, is said by the follower)."""
+        """Say in the log that the file read before the restart has another name now
+        (renamed by a rotation while the daemon was stopped, or before: its rest is read
+        first; a copy by copytruncate, a compressed copy, a stored position whose file
+        is gone are said by the follower), and how much is left to read of a big
+        backlog, naming the file the position is in."""
         found = find_stored(path, position)
         if found is None:
             return
         try:
-            behind = os.fstat(found.fd).st_size - position.offset
+            rest = max(0, os.fstat(found.fd).st_size - position.offset)
         except OSError:
-            behind = 0
+            rest = 0
         finally:
             os.close(found.fd)
-        if behind >= 2 * READ_BUDGET:
-            LOG.info(
-                "%s: %d MiB not read yet (from line %d on): read in pieces of %d MiB, "
-                "a stop is honoured between two",
-                found.name if found.copy else path,
-                behind >> 20,
-                position.line,
-                READ_BUDGET >> 20,
-            )
+        then = 0
+        if found.name != path:
+            with contextlib.suppress(OSError):
+                then = os.stat(path).st_size
+            if not found.copy:
+                LOG.info(
+                    "%s: the file read before the restart is %s now (a rotation): reading "
+                    "its rest first, from line %d, then %s from its start",
+                    path,
+                    found.name,
+                    position.line,
+                    path,
+                )
+        behind = rest + then
+        if behind < 2 * READ_BUDGET:
+            return
+        if found.name == path:
+            where = f"from line {position.line} on"
+        else:
+            where = f"{_mib(rest)} of {found.name} from line {position.line} on, then "
+            where += f"{_mib(then)} of {path}" if then >= 100 << 10 else path
+        LOG.info(
+            "%s: %s not read yet (%s): read in pieces of %s, a stop is honoured between two",
+            path,
+            _mib(behind),
+            where,
+            _mib(READ_BUDGET),
+        )
 
     def warmup(
         self,
@@ -290,7 +327,7 @@ class Reader:
         cursor (`journal.warmup`), for the detector to remember, not to act on; each is
         read when it is first asked for (the daemon merges them by time)."""
         inputs: list[Iterator[Chunk]] = []
-        started = self.files.origins()
+        started = self.files.origins() if self._warm_from is None else self._warm_from
         for path in self.paths:
             position = started.get(path)
             if position is not None:
@@ -310,22 +347,97 @@ class Reader:
             )
         return inputs
 
+    def warm_up_from_here(self) -> None:
+        """A reload that keeps the sources (a new policy, a new detector): the next
+        `warmup` gives the lines before where each input's reading stands now, not
+        before where it started. The files stay open as they are: one renamed by a
+        rotation is still read for the writer's last lines. A file whose records the
+        daemon holds back (`hold`) is warmed up to the first of them: they are fed after
+        the warm-up, once."""
+        held = self._held
+        self._warm_from = {
+            path: held[path][1] if path in held else position
+            for path, position in self.files.positions().items()
+        }
+        if self.journal is not None and self.journal.cursor is not None:
+            self._journal_origin = self.journal.cursor
+
     @property
     def journal_origin(self) -> str | None:
         """The journal's cursor where the follower starts (after `start`): the stored
         one, or at the first start the newest entry's; None without the journal."""
         return self._journal_origin
 
-    def poll(self) -> list[Chunk]:
-        chunks = self.files.poll()
+    def poll(self, skip: Collection[str] = ()) -> list[Chunk]:
+        """What every source appended since the last poll (a piece of a backlog); the
+        files in ``skip`` are not read this time (the daemon holds records of theirs)."""
+        chunks = self._poll_files(skip)
         if self.journal is not None:
             chunks.extend(self.journal.poll())
         return chunks
 
+    def _poll_files(self, skip: Collection[str]) -> list[Chunk]:
+        self._before = self.files.positions()
+        chunks = self.files.poll(skip)
+        self._polled = chunks
+        return list(chunks)
+
+    def behind(self) -> set[str]:
+        """The sources (paths, ``journal``) whose last poll stopped with more to read
+        now: a backlog, read a piece at a time."""
+        behind = set(self.files.behind)
+        if self.journal is not None and self.journal.behind:
+            behind.add(JOURNAL_SOURCE)
+        return behind
+
+    def hold(self, firsts: Mapping[str, Record]) -> set[str]:
+        """The daemon holds back records of some files for a later poll, from each one's
+        record in ``firsts`` on: the files whose position can resume at that record
+        (`positions` then says it, so that a restart reads the held records again, and
+        neither loses nor repeats one). That is a file whose held records all come from
+        the file its reading is in, read since the last poll that gave them: the
+        position read up to, with the record's offset and line. A poll that went over a
+        rotation, a truncation or a skipped line, and the journal (its cursor is a
+        piece's last entry), cannot say such a position: their records are not held."""
+        now = self.files.positions()
+        held: dict[str, tuple[Position, Position]] = {}
+        for path, record in firsts.items():
+            after = now.get(path)
+            if after is None:
+                continue
+            earlier = self._held.get(path)
+            if earlier is not None and earlier[0] == after and earlier[1].offset <= record.offset:
+                pass  # not read since it held them
+            elif not self._read_whole(path, after, record):
+                continue
+            held[path] = (after, after._replace(offset=record.offset, line=record.line))
+        self._held = held
+        return set(held)
+
+    def _read_whole(self, path: str, after: Position, record: Record) -> bool:
+        """Did the last poll read ``path`` in one file, line after line, from its
+        position before up to ``after``, with ``record`` in between?"""
+        before = self._before.get(path)
+        if before is None or (before.device, before.inode) != (after.device, after.inode):
+            return False
+        offset, line = before.offset, before.line
+        for chunk in self._polled:
+            if chunk.source != path:
+                continue
+            if chunk.offset != offset or chunk.first_line != line:
+                return False
+            offset += len(chunk.data)
+            line += chunk.data.count(b"\n")
+        return (offset, line) == (after.offset, after.line) and before.offset <= record.offset
+
     def positions(self) -> dict[str, JSONValue]:
-        """Store key -> position, as `commit` writes them."""
+        """Store key -> position, as `commit` writes them: a file whose records the
+        daemon holds back, at the first of them (`hold`)."""
         out: dict[str, JSONValue] = {}
+        held = self._held
         for path, position in self.files.positions().items():
+            if path in held:
+                position = held[path][1]
             out[self.keys.file(path)] = dict(position.to_json())
         if self.journal is not None and self.journal.cursor is not None:
             out[self.keys.journal] = {"cursor": self.journal.cursor}
@@ -342,6 +454,13 @@ class Reader:
         self.files.close()
         if self.journal is not None:
             self.journal.close()
+
+
+def _mib(size: int) -> str:
+    """``11 MiB``, ``0.4 MiB`` (one decimal under 10 MiB)."""
+    if size >= 10 << 20:
+        return f"{size >> 20} MiB"
+    return f"{size / (1 << 20):.1f}".removesuffix(".0") + " MiB"
 
 
 def _earlier_position(store: Store, path: str) -> JSONValue:

@@ -36,11 +36,15 @@ fields are added, never renamed or removed. Times are ISO 8601 in UTC
 - ``counts``: ``{active, auto, manual, ipv4, ipv6, revision}``; ``revision`` grows with
   every change to the bans.
 - ``sources``: ``{kind: "file", name, offset, line, inode, size, behind_bytes,
-  damaged}`` for each file (``offset``/``line``: where reading resumes; ``behind_bytes``:
-  bytes not yet read, null when unknown) and ``{kind: "journal", name: "journal",
-  cursor, damaged}``. ``damaged``: why the stored position cannot be used
-  (``["offset 'x' is not a byte offset"]``), empty when it can; ``offset``, ``line``,
-  ``inode``, ``cursor`` are then null: the daemon does not resume from it.
+  damaged, position_file}`` for each file (``offset``/``line``: where reading resumes;
+  ``position_file``: the file they are in, ``name`` itself or a rotated sibling
+  (``mail.log.1``: renamed or copied by a rotation, its rest read before ``name``),
+  null when it is nowhere (deleted, compressed) or unknown; ``behind_bytes``: bytes not
+  yet read (a sibling's rest and all of ``name``), null when unknown) and ``{kind:
+  "journal", name: "journal", cursor, damaged}``. ``damaged``: why the stored position
+  cannot be used (``["offset 'x' is not a byte offset"]``), empty when it can;
+  ``offset``, ``line``, ``inode``, ``cursor`` are then null: the daemon does not resume
+  from it.
 - ``damage``: one line for each damaged row or value of the store that was left out
   (a ban, a position, the revision, a field above), as the error line on stderr names
   them; empty when none. With damage, ``mailwarden status`` exits 1, in either format.
@@ -67,7 +71,7 @@ from mailwarden.daemon.reading import (
 )
 from mailwarden.enforce.dryrun import one_line
 from mailwarden.model import IPNetwork
-from mailwarden.sources.follow import Position
+from mailwarden.sources.follow import Position, find_stored, siblings
 from mailwarden.store import BanRow, JSONValue, Store
 from mailwarden.store.rows import shown
 
@@ -298,21 +302,56 @@ def describe_sources(
             "size": None,
             "behind_bytes": None,
             "damaged": damaged,
+            "position_file": None,
         }
         try:
             st = os.stat(path)
         except OSError:
-            out.append(entry)
-            continue
-        entry["size"] = st.st_size
-        offset = entry["offset"]
-        if isinstance(offset, int) and position.get("inode") == st.st_ino:
-            entry["behind_bytes"] = max(0, st.st_size - offset)
+            st = None
+        if st is not None:
+            entry["size"] = st.st_size
+        if position:
+            _position_in(entry, path, Position.from_json(position), st)
         out.append(entry)
     if journal or JOURNAL_KEY in positions:
         cursor, damaged = _cursor(positions.get(JOURNAL_KEY))
         out.append({"kind": "journal", "name": "journal", "cursor": cursor, "damaged": damaged})
     return out
+
+
+def _position_in(
+    entry: dict[str, Any], path: str, position: Position, st: os.stat_result | None
+) -> None:
+    """Fill in the file the stored position is in (``position_file``) and the bytes
+    not yet read (``behind_bytes``): the path itself, or a rotated sibling (renamed by a
+    rotation while the daemon was stopped: the same inode; a copy by copytruncate), whose
+    rest is read before the path from its start. A file that cannot be opened is found
+    by its inode only; one that is nowhere (deleted, compressed) leaves both null."""
+    found = find_stored(path, position)
+    if found is not None:
+        name = found.name
+        try:
+            size = os.fstat(found.fd).st_size
+        except OSError:
+            return
+        finally:
+            os.close(found.fd)
+    else:
+        for name in [path, *siblings(path)]:
+            try:
+                other = os.stat(name)
+            except OSError:
+                continue
+            if (other.st_dev, other.st_ino) == (position.device, position.inode):
+                size = other.st_size
+                break
+        else:
+            return
+    behind = max(0, size - position.offset)
+    if name != path:
+        behind += st.st_size if st is not None else 0
+    entry["position_file"] = name
+    entry["behind_bytes"] = behind
 
 
 def _file_position(value: JSONValue) -> tuple[dict[str, JSONValue], list[str]]:
@@ -437,9 +476,15 @@ def status_text(document: dict[str, Any]) -> str:
         elif source["offset"] is None:
             where = "no position yet"
         else:
-            where = f"line {source['line']}, offset {source['offset']}"
+            where = f"line {source['line']}"
+            in_file = source.get("position_file")
+            if in_file is not None and in_file != source["name"]:
+                where += f" of {one_line(in_file)}"
+            where += f", offset {source['offset']}"
             if source["behind_bytes"] is not None:
                 where += f", {source['behind_bytes']} bytes behind"
+                if in_file is not None and in_file != source["name"]:
+                    where += f" (the rest of {one_line(in_file)}, then {one_line(source['name'])})"
         if source["kind"] == "journal":
             lines.append(f"  journal  {where}")
             continue

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from mailwarden.config import Config
 from mailwarden.daemon.preflight import where
 from mailwarden.detect import Detector, load_accounts
-from mailwarden.enforce import Enforcer, create_enforcer
+from mailwarden.enforce import Enforcer, NotOursError, create_enforcer
 from mailwarden.enforce.policy import BanPolicy
 from mailwarden.errors import ConfigError, EnforceError, InputError
 from mailwarden.model import IPNetwork
@@ -27,12 +27,30 @@ def make_enforcer(config: Config) -> Enforcer:
             return IpsetEnforcer(ports=enforce.ports, prefix=enforce.ipset)
         if enforce.backend == "postfix-map":
             return create_enforcer("postfix-map", postfix_map=enforce.postfix_map)
-        return create_enforcer("none")
+        from mailwarden.enforce.dryrun import DryRunEnforcer
+
+        return DryRunEnforcer(bans_said=True)  # the daemon logs each ban itself
     except EnforceError as exc:
-        key = {"nftables": "enforce.table", "ipset": "enforce.ipset"}.get(
-            enforce.backend, "enforce.backend"
-        )
-        raise ConfigError(where(config), key, str(exc)) from None
+        raise ConfigError(where(config), enforce_key(config), str(exc)) from None
+
+
+def enforce_key(config: Config) -> str:
+    """The key that names where the bans go: ``enforce.table`` for nftables."""
+    backend = config.enforce.backend
+    return {"nftables": "enforce.table", "ipset": "enforce.ipset"}.get(backend, "enforce.backend")
+
+
+def check_enforcer(config: Config, enforcer: Enforcer) -> None:
+    """`ConfigError` when the place `enforcer` would put its objects holds someone
+    else's (``table = "filter"``, the admin's own table): reads only, for ``run --check``
+    and a reload. A firewall that cannot be read says nothing here: the start reports
+    it."""
+    try:
+        enforcer.check()
+    except NotOursError as exc:
+        raise ConfigError(where(config), enforce_key(config), str(exc)) from None
+    except EnforceError:
+        pass
 
 
 def describe(config: Config) -> str:

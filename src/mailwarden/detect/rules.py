@@ -181,6 +181,7 @@ from mailwarden.model import (
     IPNetwork,
     Severity,
     Strength,
+    address_key,
 )
 from mailwarden.parsers.sasl import Credential
 
@@ -1542,7 +1543,7 @@ class Detector:
                 time=event.record.time,
                 data={
                     "users": self._detection_users(client),
-                    "members": sorted(members)[:MAX_REPORTED_MEMBERS],
+                    "members": sorted(members, key=address_key)[:MAX_REPORTED_MEMBERS],
                 },
                 items=tuple(state.evidence),
             )
@@ -2341,7 +2342,7 @@ class Detector:
             else:  # one address: its network's login (which address, the log cannot say)
                 login = str(self._stale_login_network(where))
                 findings.append(self._stale_finding(members[0], login))
-        attackers.sort(key=lambda a: (RANK[a.verdict], -a.failures, a.ip))
+        attackers.sort(key=lambda a: (RANK[a.verdict], -a.failures, address_key(a.ip)))
         campaign_names = self._campaign_usernames()
         findings = (
             self._campaign_findings(campaign_names)
@@ -2555,7 +2556,9 @@ class Detector:
         for root, number in sorted(campaigns.flagged.items(), key=lambda kv: kv[1]):
             if number not in self._standing:
                 continue
-            members = sorted(ip for ip in campaigns.members(root) if self._still_member(ip))
+            members = sorted(
+                (ip for ip in campaigns.members(root) if self._still_member(ip)), key=address_key
+            )
             accounts = [name for _, name in sorted(targets.get(number, []), reverse=True)]
             failures = sum(c.failures for ip in members if (c := self._known(ip)) is not None)
             evidence: list[Event] = []
@@ -2652,7 +2655,7 @@ class Detector:
         found = []
         for state in sorted(states, key=lambda s: -s.failures)[:MAX_FINDINGS_PER_KIND]:
             network = network_of(state.key, self._v4, self._v6)
-            members = sorted(state.members)
+            members = sorted(state.members, key=address_key)
             found.append(
                 Finding(
                     kind="network",

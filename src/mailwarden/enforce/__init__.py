@@ -14,6 +14,7 @@ from mailwarden.enforce.interface import (
     BatchRefusedError,
     EnforceError,
     Enforcer,
+    NotOursError,
     PermissionDeniedError,
     ToolMissingError,
 )
@@ -28,6 +29,7 @@ __all__ = [
     "BatchRefusedError",
     "EnforceError",
     "Enforcer",
+    "NotOursError",
     "PermissionDeniedError",
     "ToolMissingError",
     "create_enforcer",

@@ -3,6 +3,7 @@
 The daemon owns the truth (the store); an `Enforcer` makes one place (a firewall, a
 Postfix access table, the log) say the same thing. Its life cycle:
 
+    enforcer.check()              # read only: NotOursError when the place is another's
     enforcer.ensure()             # create or repair our own objects (idempotent)
     enforcer.sync(store_active)   # at start and after every repair: firewall == store
     enforcer.apply(add, remove)   # each change, one batch
@@ -30,6 +31,7 @@ __all__ = [
     "BatchRefusedError",
     "EnforceError",
     "Enforcer",
+    "NotOursError",
     "PermissionDeniedError",
     "ToolMissingError",
     "as_network",
@@ -44,6 +46,11 @@ class ToolMissingError(EnforceError):
 
 class PermissionDeniedError(EnforceError):
     """The firewall refused us for lack of privilege (not root / no CAP_NET_ADMIN)."""
+
+
+class NotOursError(EnforceError):
+    """The place our objects go (an nftables table, an ipset, an iptables chain) already
+    exists and holds what mailwarden did not create: we would replace or delete it."""
 
 
 class BatchRefusedError(EnforceError):
@@ -125,9 +132,17 @@ class Enforcer(ABC):
         asks this one every second in between."""
         return False
 
+    def check(self) -> None:  # noqa: B027 - nothing to check by default
+        """Raise `NotOursError` when the objects we would create already exist and hold
+        what we did not create (someone else's table, set or chain of the same name):
+        `ensure` would replace them, `teardown` delete them. Reads only; says nothing
+        when it cannot tell (`ensure` then reports what fails). `ensure` and `teardown`
+        check first themselves."""
+
     @abstractmethod
     def teardown(self) -> None:
-        """Remove our objects; never touches anything that is not ours."""
+        """Remove our objects; never touches anything that is not ours (`NotOursError`
+        when what bears our names holds another's)."""
 
     def flush(self, *, force: bool = False) -> None:  # noqa: B027 - a no-op by default
         """Finish what a backend held back to coalesce it (postfix-map delays its reload

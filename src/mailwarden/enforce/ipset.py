@@ -20,6 +20,15 @@ ipset caps a timeout at 2147483 s (24.8 days): a longer ban is loaded with that 
 and `sync` (which the daemon runs at start and may run periodically) reloads it with
 the time then left. Works the same with iptables-nft (Debian's default) and -legacy.
 
+Sets or a chain of our names that someone else made (another type, family or default
+timeout; rules without our comment) are not ours: `ensure`, `teardown` and
+`check` refuse them (`NotOursError`), where they would replace or destroy them.
+
+A set holds at most `MAX_ELEMENTS` networks: beyond that `sync` loads those that end
+last, `apply` deletes those that end first to make room for new bans, and the log says
+once how many are not enforced; the temporary set of a
+`sync` that failed is destroyed, and `teardown` destroys one a crash left.
+
 The enforcer remembers what it loaded (each network with the second the kernel drops
 it, on the monotonic clock), so that `gone` and `present` can tell a set emptied by
 hand (``ipset flush mailwarden4``, a destroyed and recreated set, entries deleted with
@@ -35,6 +44,7 @@ rebuilt from its numbers (`network_text`), passed as argv, never through a shell
 from __future__ import annotations
 
 import heapq
+import logging
 import random
 import re
 import subprocess
@@ -44,11 +54,20 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from mailwarden.enforce._run import run
-from mailwarden.enforce.interface import BanEntry, EnforceError, Enforcer, network_text
+from mailwarden.enforce.interface import (
+    BanEntry,
+    EnforceError,
+    Enforcer,
+    NotOursError,
+    network_text,
+)
 from mailwarden.model import IPNetwork
 
+LOG = logging.getLogger("mailwarden.enforce")
 MAX_TIMEOUT = 2147483
 MAX_ELEMENTS = 262144
+DEFAULT_TIMEOUT = 600
+RULE_COMMENT = "mailwarden: banned clients"
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,20}$")
 _MULTIPORT_MAX = 15
 _FAMILIES = {4: "inet", 6: "inet6"}
@@ -163,15 +182,26 @@ class IpsetEnforcer(Enforcer):
         self.tables = {4: iptables, 6: ip6tables}
         self._loaded = {4: _Loaded(), 6: _Loaded()}
         self._random = random.SystemRandom()
+        self._left_out = {4: 0, 6: 0}
+        """Bans of each IP version that `sync` last left out (the set was full)."""
 
     # -- the Enforcer interface ----------------------------------------------------
 
+    def check(self) -> None:
+        foreign = self._strangers()
+        if foreign:
+            raise NotOursError(self._not_ours(foreign))
+
     def ensure(self) -> None:
+        foreign = self._strangers()
+        if foreign:
+            raise NotOursError(self._not_ours(foreign))
         script = []
         for version, name in self.sets.items():
             family = "inet" if version == 4 else "inet6"
             script.append(
-                f"create {name} hash:net family {family} timeout 600 maxelem {MAX_ELEMENTS}"
+                f"create {name} hash:net family {family} timeout {DEFAULT_TIMEOUT} "
+                f"maxelem {MAX_ELEMENTS}"
             )
         done = self._ipset_restore(script, check=False)
         if done.returncode != 0:
@@ -189,12 +219,16 @@ class IpsetEnforcer(Enforcer):
 
     def apply(self, add: Sequence[BanEntry], remove: Sequence[IPNetwork]) -> None:
         now, clock = datetime.now(UTC), time.monotonic()
-        dropped = [(network.version, network_text(network)) for network in remove]
+        dropped: list[tuple[int, str]] = [(n.version, network_text(n)) for n in remove]
         fresh: list[tuple[int, str, int]] = []
         for entry in add:
             seconds = self._timeout(entry, now)
             if seconds > 0:
                 fresh.append((entry.network.version, network_text(entry.network), seconds))
+        evicted = [
+            (version, text) for version in (4, 6) for text in self._room(version, fresh, dropped)
+        ]
+        dropped += evicted
         script = [f"del {self.sets[version]} {text}" for version, text in dropped]
         for version, text, seconds in fresh:
             script.append(f"add {self.sets[version]} {text} timeout {seconds} -exist")
@@ -214,29 +248,67 @@ class IpsetEnforcer(Enforcer):
             self._loaded[version].unload(text)
         for version, text, seconds in fresh:
             self._loaded[version].load(text, clock + seconds)
+        if evicted:
+            left_out = dict(self._left_out)
+            for version, _ in evicted:
+                left_out[version] += 1
+            self._say_left_out(left_out)
+
+    def _room(
+        self, version: int, fresh: list[tuple[int, str, int]], dropped: list[tuple[int, str]]
+    ) -> list[str]:
+        """The loaded networks to delete so that the new ones of `fresh` fit in a set that
+        holds at most `MAX_ELEMENTS`: those that end first (none when there is room).
+        "Hash is full" made every new ban fail, and the repair after it too."""
+        loaded = self._loaded[version]
+        adding = {text for v, text, _ in fresh if v == version and text not in loaded.expiry}
+        if len(loaded) + len(adding) <= MAX_ELEMENTS:
+            return []
+        loaded.forget_ending(time.monotonic())  # the kernel dropped those already
+        leaving = {text for v, text in dropped if v == version and text in loaded.expiry}
+        over = len(loaded) - len(leaving) + len(adding) - MAX_ELEMENTS
+        if over <= 0:
+            return []
+        keep = leaving | {text for v, text, _ in fresh if v == version}
+        ending = ((expiry, text) for text, expiry in loaded.expiry.items() if text not in keep)
+        return [text for _, text in heapq.nsmallest(over, ending)]
 
     def sync(self, active: Sequence[BanEntry]) -> None:
         now, clock = datetime.now(UTC), time.monotonic()
         script = []
         loaded: dict[int, dict[str, float]] = {4: {}, 6: {}}
+        left_out = {4: 0, 6: 0}
         for version, name in self.sets.items():
             family = _FAMILIES[version]
             temp = f"{name}-new"
             script.append(
-                f"create {temp} hash:net family {family} timeout 600 maxelem {MAX_ELEMENTS}"
+                f"create {temp} hash:net family {family} timeout {DEFAULT_TIMEOUT} "
+                f"maxelem {MAX_ELEMENTS}"
             )
             script.append(f"flush {temp}")
+            wanted: dict[str, int] = {}
             for entry in active:
                 if entry.network.version == version:
                     seconds = self._timeout(entry, now)
                     if seconds > 0:
                         text = network_text(entry.network)
-                        script.append(f"add {temp} {text} timeout {seconds} -exist")
-                        loaded[version][text] = clock + seconds
+                        wanted[text] = max(seconds, wanted.get(text, 0))
+            if len(wanted) > MAX_ELEMENTS:  # the set is full: keep the bans that end last
+                left_out[version] = len(wanted) - MAX_ELEMENTS
+                kept = heapq.nlargest(MAX_ELEMENTS, wanted.items(), key=lambda item: item[1])
+                wanted = dict(kept)
+            for text, seconds in wanted.items():
+                script.append(f"add {temp} {text} timeout {seconds} -exist")
+                loaded[version][text] = clock + seconds
             script += [f"swap {temp} {name}", f"destroy {temp}"]
         self._forget_all()  # should the restore stop half-way, expect nothing
-        self._ipset_restore(script)
+        try:
+            self._ipset_restore(script)
+        except EnforceError:
+            self._destroy_temporary()
+            raise
         self._loaded = {version: _Loaded(loaded[version].items()) for version in (4, 6)}
+        self._say_left_out(left_out)
 
     def present(self) -> bool:
         """Are both sets there, of our type, holding at least the bans we loaded that
@@ -289,10 +361,69 @@ class IpsetEnforcer(Enforcer):
         return not self._holds(headers)
 
     def teardown(self) -> None:
+        foreign = self._strangers()
+        if foreign:
+            raise NotOursError(self._not_ours(foreign, teardown=True))
         self._unhook()
         for name in self.sets.values():
             self._run([self.ipset, "destroy", name], check=False)
+        self._destroy_temporary()
         self._forget_all()
+
+    # -- whose sets and chain ------------------------------------------------------------
+
+    def _strangers(self) -> list[str]:
+        """Our sets (and `sync`'s temporary ones) and chain as someone else made them,
+        described for a person: a set of our name with another type, family or default
+        timeout, a chain of our name holding rules without our comment. Empty
+        when all is ours, absent, or cannot be listed."""
+        found: list[str] = []
+        headers = self._headers() or {}
+        for version, name in self.sets.items():
+            for each in (name, f"{name}-new"):
+                header = headers.get(each)
+                if header is not None and not _our_set(header, version):
+                    found.append(f"set {each} ({_set_text(header)})")
+        for version in (4, 6):
+            table = self.tables[version]
+            listed = self._run([table, "-w", "-S", self.chain], check=False)
+            if listed.returncode != 0:
+                continue  # no such chain (or not one iptables can show)
+            rules = [line for line in listed.stdout.splitlines() if line.startswith("-A ")]
+            theirs = [line for line in rules if f'--comment "{RULE_COMMENT}"' not in line]
+            if theirs:
+                count = f"{len(theirs)} rule{'s' if len(theirs) > 1 else ''}"
+                found.append(f"{table} chain {self.chain} ({count} not mailwarden's)")
+        return found
+
+    def _not_ours(self, foreign: list[str], teardown: bool = False) -> str:
+        what = f"ipset: {'; '.join(foreign)}: not created by mailwarden"
+        if teardown:
+            return f"{what}: left in place (mailwarden removes only its own)"
+        return (
+            f"{what}: mailwarden would replace it; name sets of its own "
+            "([enforce] ipset, default mailwarden)"
+        )
+
+    def _destroy_temporary(self) -> None:
+        for name in self.sets.values():
+            self._run([self.ipset, "destroy", f"{name}-new"], check=False)
+
+    def _say_left_out(self, left_out: dict[int, int]) -> None:
+        """Say once (and again when it ends) that a set is full and bans are left out."""
+        for version, count in left_out.items():
+            before, self._left_out[version] = self._left_out[version], count
+            name = self.sets[version]
+            if count and not before:
+                LOG.warning(
+                    "firewall: ipset %s holds at most %d bans: %d ban(s) (those ending "
+                    "first) are not enforced while there are more",
+                    name,
+                    MAX_ELEMENTS,
+                    count,
+                )
+            elif before and not count:
+                LOG.info("firewall: ipset %s holds every ban again", name)
 
     # -- what we loaded -----------------------------------------------------------------
 
@@ -327,7 +458,7 @@ class IpsetEnforcer(Enforcer):
 
     def _rules(self, version: int) -> list[str]:
         match = f"-m conntrack --ctstate NEW -m set --match-set {self.sets[version]} src"
-        comment = '-m comment --comment "mailwarden: banned clients"'
+        comment = f'-m comment --comment "{RULE_COMMENT}"'
         if not self.ports:
             return [f"-A {self.chain} {match} {comment} -j DROP"]
         rules = []
@@ -369,3 +500,24 @@ class IpsetEnforcer(Enforcer):
         self, argv: list[str], stdin: str | None = None, check: bool = True
     ) -> subprocess.CompletedProcess[str]:
         return run(argv, netns=self.netns, stdin=stdin, check=check, what=argv[0])
+
+
+def _our_set(header: SetHeader, version: int) -> bool:
+    """Is this set of the shape we create (hash:net, the family, our default timeout)?"""
+    words = header.header.split()
+    values = dict(zip(words, [*words[1:], ""], strict=True))
+    return (
+        header.type == "hash:net"
+        and values.get("family") == _FAMILIES[version]
+        and values.get("timeout") == str(DEFAULT_TIMEOUT)
+    )
+
+
+def _set_text(header: SetHeader) -> str:
+    """``hash:ip, family inet, no timeout``"""
+    words = header.header.split()
+    values = dict(zip(words, [*words[1:], ""], strict=True))
+    timeout = values.get("timeout")
+    parts = [header.type, f"family {values.get('family', '?')}"]
+    parts.append(f"timeout {timeout}" if timeout else "no timeout")
+    return ", ".join(parts)

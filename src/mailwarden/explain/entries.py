@@ -103,6 +103,9 @@ class SessionState:
     final reply line."""
     in_data: bool = False
     """The server said 354: the client's lines are the message, until the next reply."""
+    connected: set[str] = field(default_factory=set)
+    """Addresses whose connect lines were told before, in any session of the excerpt
+    (the set is shared): a reconnect is the same client, not another one."""
 
     def hides(self, cred: Credential) -> bool:
         """Is ``cred``'s password perhaps a real user's (shown not even masked)?"""
@@ -230,7 +233,13 @@ def _connect(event: Event, state: SessionState) -> Note:
             "A client at {ip} connected; its address's reverse DNS name is {name} "
             "(checked both ways)."
         ).format(ip=where, name=escape_text(name))
-    return Note("connect", text, _("Another client connected ({ip}).").format(ip=where))
+    if event.ip is not None and event.ip in state.connected:
+        short = _("The same client connected again ({ip}).").format(ip=where)
+    else:
+        short = _("Another client connected ({ip}).").format(ip=where)
+    if event.ip is not None:
+        state.connected.add(event.ip)
+    return Note("connect", text, short)
 
 
 def _disconnect(event: Event, state: SessionState) -> Note:
@@ -376,6 +385,38 @@ _REASON_MEANINGS: tuple[tuple[str, str], ...] = (
 """The servers' reasons for a failed login that :func:`_failure_reason` otherwise quotes
 as they are (the start of the reason, lower case, with its meaning): in another language
 than English the quote gets the meaning beside it, since the server writes English."""
+_WRONG_PASSWORD = ("the password is wrong", "wrong user name or password")
+"""The meanings above of a plain failed guess."""
+
+
+_NO_ACCOUNT = (
+    "unknown user",
+    "user not found",
+    "pam_authenticate() failed: user not known",
+    "pam_authenticate() failed: user unknown",
+)
+"""Reasons (the start, lower case) by which a server says the account does not exist."""
+
+
+def no_such_account(reason: str | None) -> bool:
+    """The server's reason for a failed login says there is no account by that name."""
+    return (reason or "").strip().lower().startswith(_NO_ACCOUNT)
+
+
+def _changed_meaning(reason: str | None) -> str | None:
+    """What a failed login's reason says when it is not a wrong password (the meaning's
+    English text, untranslated): the short form of a repeated failure keeps it, since
+    “another failed login” alone would read as one more wrong password. None for a
+    wrong password, an empty or an unknown reason."""
+    low = (reason or "").strip().lower()
+    if not low:
+        return None
+    if low.startswith(_UNCOUNTED_REASONS):
+        return N_("the server could not check the password")
+    for start, meaning in _REASON_MEANINGS:
+        if low.startswith(start):
+            return None if meaning in _WRONG_PASSWORD else meaning
+    return None
 
 
 def _reason_meaning(low: str) -> str | None:
@@ -498,6 +539,17 @@ def _auth_failure(event: Event, state: SessionState) -> Note:
         if event.attempts > 1:
             text += " " + _("The line stands for {n} attempts.").format(n=event.attempts)
         text += " " + _failure_reason(event.reason)
+        meaning = _changed_meaning(event.reason)
+        if meaning is not None:
+            # Not one more wrong password: its first line is told in full, the others
+            # keep what the reason says.
+            if user:
+                short = _("Another failed login: {user} ({meaning}).").format(
+                    user=user, meaning=_(meaning)
+                )
+            else:
+                short = _("Another failed login ({meaning}).").format(meaning=_(meaning))
+            return Note(f"auth_failure:{meaning}", text, short)
     return Note("auth_failure", text, short)
 
 

@@ -10,7 +10,8 @@ Lines outside any session that name a client join that client: a Dovecot auth-pr
 line without a session id joins the session of its address that is open around it
 (Postfix asked Dovecot to check the password); postscreen's lines, which the tracker
 keeps no session for, form one group per postscreen connection (client address and
-port), with the DNS blocklist answers about its address.
+port), with the DNS blocklist answers about its address. A Dovecot mail process's lines
+(``imap(user)<pid><session>: Logged out``) join the login of their session id.
 
 Input bigger than an excerpt (a whole log pasted or passed, a password spray of
 thousands of lines) is read once, as a stream, and what the reader sees keeps an
@@ -259,20 +260,40 @@ class _Reader:
         session.events = None
 
 
+_MAIL_PROCESS = re.compile(r"[a-z][a-z0-9-]*\([^)]*\)<\d+><([^>]+)>: ")
+"""The start of a Dovecot mail process's line (``imap(user)<pid><session>: ``): the
+session id is the one its login line names."""
+
+
+def _mail_process_session(record: Record) -> str | None:
+    """The login session id a Dovecot mail process's line names (its logout, say)."""
+    if not (record.program or "").startswith("dovecot"):
+        return None
+    match = _MAIL_PROCESS.match(record.message)
+    return match.group(1) if match else None
+
+
 def _groups(items: list[_Item]) -> list[_Group]:
-    """Entries by session, sessions in the order they began. Lines an smtpd process wrote
-    before its ``connect from`` (the TLS engine starting) open an implicit session without
-    a client that the connect replaces: they join the session that follows."""
+    """Entries by session, sessions in the order they began. A Dovecot mail process's
+    lines (``imap(user)<pid><session>: Logged out``) join the login of their session id.
+    Lines an smtpd process wrote before its ``connect from`` (the TLS engine starting)
+    open an implicit session without a client that the connect replaces: they join the
+    session that follows."""
     by_session: dict[int, _Group] = {}
+    by_dovecot_id: dict[str, _Group] = {}
     groups: list[_Group] = []
     for item in items:
         session = item.session
         group = by_session.get(id(session)) if session is not None else None
+        if session is None and not item.events and by_dovecot_id:
+            group = by_dovecot_id.get(_mail_process_session(item.record) or "")
         if group is None:
             group = _Group(session)
             groups.append(group)
             if session is not None:
                 by_session[id(session)] = group
+                if session.kind == "dovecot" and session.session_id:
+                    by_dovecot_id[session.session_id] = group
         group.items.append(item)
     result: list[_Group] = []
     for index, group in enumerate(groups):
@@ -485,11 +506,13 @@ def _entries(
     seen: set[str],
     logged_in: frozenset[str],
     sessions_logged_in: set[Session],
+    connected: set[str],
 ) -> list[Block]:
     state = SessionState(
         show_passwords=show_passwords,
         session_logged_in=group.session in sessions_logged_in,
         logged_in=logged_in,
+        connected=connected,
     )
     blocks: list[Block] = []
     for item in group.items:
@@ -568,6 +591,7 @@ def _explain(
         Paragraph(_summary_line(reader.entries, reader.client_sessions)),
     ]
     seen: set[str] = set()
+    connected: set[str] = set()
     logged_in = frozenset(reader.collector.logged_in)
     number = 0
     listed = 0
@@ -579,7 +603,7 @@ def _explain(
         blocks += _group_heading(number, group)
         group.items = group.items[: MAX_ENTRIES - listed]
         listed += len(group.items)
-        blocks += _entries(group, show_passwords, seen, logged_in, reader.logged_in)
+        blocks += _entries(group, show_passwords, seen, logged_in, reader.logged_in, connected)
     if listed < reader.entries:
         blocks.append(
             Paragraph(

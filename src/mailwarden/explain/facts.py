@@ -15,9 +15,10 @@ from mailwarden.config import PolicyConfig
 from mailwarden.detect.accounts import CUT, account_key
 from mailwarden.detect.analysis import Analysis, Attacker, Compromise, Verdict
 from mailwarden.detect.sessions import Session
+from mailwarden.explain.entries import no_such_account
 from mailwarden.explain.replies import is_auth_failure_reply
 from mailwarden.explain.tls import is_old_postfix_cipher_list
-from mailwarden.model import Event, EventType, Finding, Severity, Strength
+from mailwarden.model import Event, EventType, Finding, Severity, Strength, address_key
 from mailwarden.parsers.sasl import Credential, escape_text
 
 SERVER_KINDS = (
@@ -76,6 +77,9 @@ class ClientFacts:
     lines of one second are one entry."""
     failure_names: dict[str, tuple[datetime, datetime]] = field(default_factory=dict)
     """The first and the last time a failure line named each account (case-folded)."""
+    unknown_accounts: set[str] = field(default_factory=set)
+    """The accounts (case-folded) the server said do not exist when it refused them
+    (Dovecot's ``unknown user``, PAM's ``user unknown``, Cyrus's ``user not found``)."""
     failure_reply_times: list[datetime | None] = field(default_factory=list)
     """When each failure reply (``535 5.7.8``) was logged (dumps, verbose chat)."""
     refused_sessions: int = 0
@@ -401,6 +405,8 @@ class _Failures:
         self.window = _POLICY.unavailable_window.total_seconds()
         self.tallies: dict[str, _Tally] = {}
         self.old_list: str | None = None
+        self.unknown: dict[str, set[str]] = {}
+        """Per client address, the accounts the server said do not exist."""
 
     def feed(self, event: Event, ip: str | None, new: int, seconds: float) -> None:
         cipher_list = (event.detail or {}).get("cipher_list")
@@ -409,6 +415,9 @@ class _Failures:
         etype = event.type
         if ip is None:
             return
+        if etype is EventType.AUTH_FAILURE and event.user and no_such_account(event.reason):
+            name = event.user.removesuffix(CUT)
+            self.unknown.setdefault(ip, set()).add(account_key(escape_text(name)))
         needed = self.needed
         guess = True
         if etype is EventType.AUTH_UNAVAILABLE:
@@ -521,6 +530,9 @@ class Collector:
                 _add(facts.services, service)
             _note_time(facts, attacker.first_seen)
             _note_time(facts, attacker.last_seen)
+        for ip, unknown in self.failures.unknown.items():
+            if ip in clients:
+                clients[ip].unknown_accounts = unknown
         for ip, facts in clients.items():
             # Failures counted outside this client's sessions (Dovecot auth-process lines
             # without a session id, an outage in the middle of guessing): no session end
@@ -537,7 +549,7 @@ class Collector:
             if finding.kind in SERVER_KINDS:
                 server.append(finding)
                 continue
-            for ip in sorted(_finding_ips(finding)):
+            for ip in sorted(_finding_ips(finding), key=address_key):
                 if ip in clients:
                     clients[ip].findings.append(finding)
             other.append(finding)
@@ -545,7 +557,12 @@ class Collector:
 
         ordered = sorted(
             clients.values(),
-            key=lambda c: (not c.succeeded or not c.hostile, -c.failures, -c.failed_attempts, c.ip),
+            key=lambda c: (
+                not c.succeeded or not c.hostile,
+                -c.failures,
+                -c.failed_attempts,
+                address_key(c.ip),
+            ),
         )
         return ExcerptFacts(
             clients=ordered,

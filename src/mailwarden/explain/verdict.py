@@ -285,6 +285,22 @@ def _who(client: ClientFacts) -> str:
     return text
 
 
+def _unknown_accounts(client: ClientFacts) -> str | None:
+    """What the server said of the accounts it tried: how many do not exist."""
+    count = len(client.unknown_accounts.intersection(client.account_keys))
+    if not count:
+        return None
+    if len(client.accounts) == 1:
+        return _("The server says no account by that name exists.")
+    if count == len(client.accounts):
+        return _("The server says none of them exists: it is guessing account names.")
+    return ngettext(
+        "The server says {n} of them does not exist: it is guessing account names too.",
+        "The server says {n} of them do not exist: it is guessing account names too.",
+        count,
+    ).format(n=_count(count))
+
+
 def _verdict_text(client: ClientFacts) -> str | None:
     """The detect stage's worst verdict in words ("compromised" is the outcome, not this)."""
     if client.attacker is None:
@@ -335,6 +351,9 @@ def _what(client: ClientFacts, show_passwords: bool, logged_in: frozenset[str]) 
         )
     elif client.tried_to_log_in:
         sentences.append(_("It is trying to guess passwords."))
+    unknown = _unknown_accounts(client)
+    if unknown:
+        sentences.append(unknown)
     judged = _verdict_text(client)
     if judged is not None:
         sentences.append(judged)

@@ -27,14 +27,19 @@ and PAM's own ``pam_unix(dovecot:auth): authentication failure; … ruser=X rhos
 Security (client text: ``user=<…>``, the user inside ``db(user,ip)``, PAM's ruser/user,
 a logged password):
 
-- login lines: the address is the value of the **last** ``rip=`` element; the user is
+- login lines: the client's text is all after the first ``user=<``. A ``rip=`` before
+  it (a site format that writes ``rip=%r lip=%l user=<%u> …``) is the server's; then
+  ``lip=`` and the other elements are read only before ``user=<`` or after the line's
+  last ``>`` (:func:`_after_user`), never from where the user may have written
+  its own. Else the address is the value of the **last** ``rip=`` element; the user is
   greedy (everything from ``user=<`` to the last ``>`` before that ``rip=``), so a user
-  that contains ``>, rip=203.0.113.5`` stays inside the user. (Dovecot writes ``rip=``
-  for every network client; only a line without one, from a local UNIX-socket client,
-  could have its last ``rip=`` inside the user: then what follows it gives the forgery
-  away, and the line gives no address, see :func:`_rip_in_user`.) The message, the
-  reason and the attempt count are read only before ``: user=<``, which the server's
-  text cannot contain;
+  that contains ``>, rip=203.0.113.5, lip=…`` stays inside the user, and the elements
+  after the address are the server's. (Dovecot writes ``rip=`` for every network
+  client; only a line without one, from a local UNIX-socket client, could have its
+  last ``rip=`` inside the user: then what follows it gives the forgery away, and the
+  line gives no address, see :func:`_rip_in_user`.) The message, the reason and the
+  attempt count are read only before ``: user=<`` (or the server's ``rip=``), which
+  the client's text cannot reach;
 - auth lines: the prefix ends at the one ``): `` (2.3) or ``)<`` (2.4) of the line, and
   its elements are split from the **right**: after the user Dovecot writes only
   ``,ip``, ``,master``, ``,<session>``, ``,sasl:mech``, none of which can contain a
@@ -143,10 +148,10 @@ def parse_message(record: Record, text: str, service: str | None, auth: bool) ->
 
 
 def _login(record: Record, text: str, service: str) -> list[Event]:
-    # The address is the value of the LAST " rip=" (", rip=" normally; "XYZ rip=" in
-    # odd setups): anything before it may be inside the client's user=<…>. Unless that
-    # one is the client's own text (_server_rip).
-    rip_at = _server_rip(text)
+    # The address is the value of the " rip=" the server wrote (_server_rip): one before
+    # "user=<" (a site format that writes rip first), else the LAST one (", rip="
+    # normally; "XYZ rip=" in odd setups), unless that one is the client's own text.
+    rip_at, user_open = _server_rip(text)
     # The message ends where the elements begin: at ": user=<" (server text cannot
     # contain it before the user element), else at the first element key.
     head_end = text.find(": user=<")
@@ -171,9 +176,11 @@ def _login(record: Record, text: str, service: str) -> list[Event]:
         value = _VALUE_END.match(text, rip_at + 5)
         end = value.end() if value is not None else rip_at + 5
         ip = _IPS[text[rip_at + 5 : end]]
-        # The elements after the address are the server's: lip, mpid, %{secured},
-        # session, and whatever a site added (allowed, ignored).
-        for element in text[end:].split(", "):
+        # The elements after the address are the server's up to the client's user=<, if
+        # that comes after it: lip, mpid, %{secured}, session, and whatever a site added
+        # (allowed, ignored).
+        server_end = len(text) if user_open < rip_at else user_open
+        for element in text[end:server_end].split(", "):
             c = element[:1]
             if c == "l":
                 if element.startswith("lip="):
@@ -185,6 +192,8 @@ def _login(record: Record, text: str, service: str) -> list[Event]:
                     tls = element
             elif c == "T" and tls is None and not element.startswith("TLSv"):
                 tls = element
+        if server_end == user_open:
+            lip, session, tls = _after_user(text, user_open, lip, session, tls)
     else:
         limit = len(text)
     user_at = text.find("user=<", head_end, limit)
@@ -270,32 +279,82 @@ _CODES: dict[str, tuple[EventType, Strength | None]] = {
 }
 
 
-def _server_rip(text: str) -> int:
-    """Where the server's `` rip=`` of a login line is: the last one, unless that lies in
-    the client's ``user=<…>`` (:func:`_rip_in_user`); then one before ``user=<`` (a
-    format that writes ``rip`` first), else none (-1: a UNIX-socket client has none)."""
+def _server_rip(text: str) -> tuple[int, int]:
+    """(where the server's `` rip=`` of a login line is, where its first ``user=<`` is).
+
+    The client's text is all after the first ``user=<`` (the server writes nothing of
+    the client's before it), so a `` rip=`` before it is the server's: a site format
+    that writes ``rip`` first (``rip=%r lip=%l user=<%u> …``), and the client's
+    ``user=<a>, rip=…, method=PLAIN, x=<b>`` cannot move it. Else the last `` rip=``,
+    unless that lies in the client's ``user=<…>`` (:func:`_rip_in_user`): then none
+    (-1: a UNIX-socket client has none). ``user=<`` is -1 when there is no `` rip=``
+    (not looked for: most lines have neither)."""
     rip_at = text.rfind(" rip=")
+    if rip_at < 0:
+        return -1, -1
     user_open = text.find("user=<")
-    if rip_at < 0 or user_open < 0 or rip_at < user_open:
-        return rip_at
+    if user_open < 0 or rip_at < user_open:
+        return rip_at, user_open
+    if not text.startswith(": ", user_open - 2):  # ": user=<": the first element
+        first = text.rfind(" rip=", 0, user_open)
+        if first >= 0:
+            return first, user_open
     value = _VALUE_END.match(text, rip_at + 5)
     end = value.end() if value is not None else rip_at + 5
     if not _rip_in_user(text[:rip_at], text[end:].split(", ")):
-        return rip_at
-    return text.rfind(" rip=", 0, user_open)
+        return rip_at, user_open
+    return -1, user_open
+
+
+def _after_user(
+    text: str, user_open: int, lip: str | None, session: str | None, tls: str | None
+) -> tuple[str | None, str | None, str | None]:
+    """(lip, session, %{secured}) of a line whose ``rip=`` comes before ``user=<`` (at
+    ``user_open``), given those read between the address and ``user=<``.
+
+    The client's text runs from ``user=<`` to the ``>`` that closes it, and a user may
+    hold ``>, lip=…, session=<x`` of its own: where it ends cannot be told in general.
+    So what is still missing is read only after the line's last ``>`` (at or after the
+    user's real end): a ``lip=`` anywhere else is not read, as one the client wrote
+    would make an address of its choosing (its own) this server's, never banned. The
+    session is also read from the element that ends at the line's last ``>``: the
+    server's, when the format writes ``session=<…>`` after the user (Dovecot's default
+    puts it last). A client can only put one there when nothing bracketed follows the
+    user, and then an id it makes up only names the session its own line closes: the
+    address stays the server's ``rip=`` and the attempts are counted."""
+    last = text.rfind(">")
+    if last < user_open:
+        return lip, session, tls
+    if lip is None or tls is None:
+        for element in text[last + 1 :].split(", "):
+            if element.startswith("lip="):
+                if lip is None:
+                    lip = element[4:]
+            elif tls is None and (
+                element == "secured" or (element[:1] == "T" and not element.startswith("TLSv"))
+            ):
+                tls = element
+    if session is None:
+        start = text.rfind(", session=<", user_open, last)
+        if start >= 0 and ", " not in text[start + 2 : last]:
+            session = text[start + 11 : last]
+    return lip, session, tls
 
 
 def _rip_in_user(before: str, elements: list[str]) -> bool:
     """Whether the last ``rip=`` (``before``: the line up to it; ``elements``: the line
-    after its value) is the client's text inside ``user=<…>`` of a line that has none of
-    its own (a UNIX-socket client). The server writes each element once, in the order
-    of ``login_log_format_elements`` (sites reorder them: ``rip`` may come first), and
-    closes ``user=<`` before any element after it. So it is the client's when:
-    ``user=<`` or ``method=`` is written again after it; or a ``user=<`` before it is
-    still open there (no ``>`` since); or, with a ``user=<`` before it, an element after
-    it closes a ``>`` it did not open (``lip=…>``, ``TLS>``: the server's ``>`` of the
-    user). What stays out of reach: a client that balances its brackets on a line of a
-    format that puts ``method=`` after ``rip=`` reads exactly as that format does."""
+    after its value), after ``user=<`` and with none before it, is the client's text
+    inside ``user=<…>`` of a line that has none of its own (a UNIX-socket client). The
+    server writes each element once, in the order of ``login_log_format_elements``
+    (sites reorder them), and closes ``user=<`` before any element after it. So it is
+    the client's when: ``user=<`` or ``method=`` is written again after it; or a
+    ``user=<`` before it is still open there (no ``>`` since); or, with a ``user=<``
+    before it, an element after it closes a ``>`` it did not open (``lip=…>``,
+    ``TLS>``: the server's ``>`` of the user). What stays out of reach: on a line with
+    no ``rip=`` of the server's (a local client on a UNIX socket), a client that
+    balances its brackets, with a format that puts ``method=`` after ``rip=``, reads
+    exactly as that format does. (A network client's line always has the server's
+    ``rip=``: after the user, it is the last; before it, :func:`_server_rip` takes it.)"""
     user_at = before.find("user=<")
     for element in elements:
         if (element.startswith("user=<") and user_at >= 0) or (

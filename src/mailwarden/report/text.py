@@ -266,16 +266,18 @@ def headline(analysis: Analysis, summary: ReadSummary) -> tuple[str, str]:
                 )
             )
         joined = _(" and ").join(guessed)
-        top = _("Nobody got in. {guessed}: ban them.").format(guessed=joined)
+        ban = ngettext("{guessed}: ban it.", "{guessed}: ban them.", len(banned) + len(wide))
+        ban = ban.format(guessed=joined)
+        top = _("Nobody got in. {ban}").format(ban=ban)
         logged = sorted({str(u) for f in wide for u in f.data.get("logged_in_as", ())})
         if logged:  # a login from the network as an account it was guessing
             top = ngettext(
                 "Maybe someone got in: a login as {names} from a network that was guessing "
-                "it; check it. {guessed}: ban them.",
+                "it; check it. {ban}",
                 "Maybe someone got in: a login as {names} from a network that was guessing "
-                "it; check them. {guessed}: ban them.",
+                "it; check them. {ban}",
                 len(logged),
-            ).format(names=names(logged, 2), guessed=joined)
+            ).format(names=names(logged, 2), ban=ban)
     elif attackers or spread:
         watched = []
         if attackers:

@@ -69,7 +69,7 @@ import stat
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import NamedTuple
@@ -699,16 +699,26 @@ class FileFollower:
         self.notes: list[Note] = []
         """What to say in the log (a file that cannot be read, that can be again, a
         copy read first), oldest first; the reader takes them out."""
+        self.behind: set[str] = set()
+        """The paths whose last poll stopped at `read_budget` with more to read now (a
+        backlog); not those at their end, nor one that cannot be read."""
 
     # -- public ---------------------------------------------------------------------
 
-    def poll(self) -> list[Chunk]:
+    def poll(self, skip: Collection[str] = ()) -> list[Chunk]:
         """Whole lines appended since the last call, oldest first, per file; at most
-        `read_budget` bytes of each file."""
+        `read_budget` bytes of each file. The paths in ``skip`` are not read at this
+        poll (their place in `behind` stays as it was)."""
         out: list[Chunk] = []
         now = self.clock()
+        behind = self.behind
         for followed in self._files:
-            self._poll_one(followed, now, out)
+            if skip and followed.path in skip:
+                continue
+            if self._poll_one(followed, now, out):
+                behind.add(followed.path)
+            else:
+                behind.discard(followed.path)
         return out
 
     def positions(self) -> dict[str, Position]:
@@ -773,7 +783,8 @@ class FileFollower:
             return followed.retired[-1].position()
         return None
 
-    def _poll_one(self, followed: _Followed, now: float, out: list[Chunk]) -> None:
+    def _poll_one(self, followed: _Followed, now: float, out: list[Chunk]) -> bool:
+        """Read on in one path; True when it stopped at the budget, with more to read."""
         failure = followed.failure
         due = (
             failure is None
@@ -786,14 +797,18 @@ class FileFollower:
         except OSError as exc:
             self._failed(followed, exc, now)
             due = False  # a rotated file's rest is read all the same
+        behind = False
         try:
-            if self._read_retired(followed, now, out) and due and followed.current is not None:
-                self._read_current(followed, now, out)
+            if not self._read_retired(followed, now, out):
+                behind = True
+            elif due and followed.current is not None:
+                behind = not self._read_current(followed, now, out)
         except OSError as exc:
             self._failed(followed, exc, now)
-            return
+            return False
         if failure is not None and due:
             self._recovered(followed, failure, now)
+        return behind
 
     def _open_current(self, followed: _Followed, now: float) -> None:
         """Open the path: the first time (resuming at the stored position, or at its
@@ -1047,11 +1062,12 @@ class FileFollower:
             "counts them",
         )
 
-    def _read_current(self, followed: _Followed, now: float, out: list[Chunk]) -> None:
+    def _read_current(self, followed: _Followed, now: float, out: list[Chunk]) -> bool:
+        """Read on in the current file (a new one after a rotation); True at its end."""
         at_end = self._drain_current(followed, now, out)
         current = followed.current
         if current is None or not at_end or self._same_file(followed.path, current):
-            return
+            return at_end
         # Renamed away or deleted: its rest was just read; keep it open for late writes.
         current.deadline = now + self.rotate_grace
         followed.retired.append(current)
@@ -1059,7 +1075,8 @@ class FileFollower:
         followed.current = None
         followed.current = self._open(followed.path)  # a new file, read from its start
         if followed.current is not None:
-            self._drain_current(followed, now, out)
+            return self._drain_current(followed, now, out)
+        return True
 
     def _drain_current(self, followed: _Followed, now: float, out: list[Chunk]) -> bool:
         """Read on in the current file (again from its start when it was truncated);
