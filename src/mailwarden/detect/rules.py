@@ -171,7 +171,13 @@ from mailwarden.detect.state import (
     network_of,
     with_service,
 )
-from mailwarden.detect.windows import StateTable, drop_latest, most_within, push_times
+from mailwarden.detect.windows import (
+    StateTable,
+    drop_latest,
+    drop_oldest,
+    most_within,
+    push_times,
+)
 from mailwarden.model import (
     Action,
     Decision,
@@ -517,6 +523,12 @@ class Detector:
         """``Connection lost to authentication server`` lines not yet judged, by client:
         one with too few failures before it counts when failures follow (see
         :meth:`_on_unavailable`)."""
+        self._unavailable_next = float("inf")
+        """The latest line of the oldest waiting client when last looked at, lowered by
+        every client that waits since: until the window passes it, none is due
+        (:meth:`_expire_unavailable`, which need not walk the dict for each lost
+        connection). With lines out of time order a client may wait a little longer, as
+        behind an older one it always could."""
         self._logins_seen = 0
         self._credentials_decoded = 0
         self._clients_evicted = 0
@@ -829,7 +841,8 @@ class Detector:
         ip = _client_of(event, session)
         needed, window = self._limits.unavailable
         when = self._sessions.seconds(event)
-        self._expire_unavailable(when - window)
+        if when - window > self._unavailable_next:
+            self._expire_unavailable(when - window)
         if ip is None:
             self._outage(event)
             return None
@@ -841,8 +854,10 @@ class Detector:
         waiting = pending.pop(ip, None)  # back in at the young end: the order is by age
         if waiting is None:
             if len(pending) >= MAX_PENDING_UNAVAILABLE:
-                for _, earlier, count in pending.pop(next(iter(pending))):
-                    self._outage(earlier, count)
+                # The oldest tenth at once: one at a time costs more each time (drop_oldest).
+                for old in drop_oldest(pending):
+                    for _, earlier, count in old:
+                        self._outage(earlier, count)
             waiting = []
         while waiting and waiting[0][0] < when - window:
             _, earlier, count = waiting.pop(0)  # the window passed with no guess around it
@@ -855,6 +870,8 @@ class Detector:
         else:
             waiting.append((when, event, 1))
         pending[ip] = waiting
+        if when < self._unavailable_next:
+            self._unavailable_next = when
         return None
 
     def _outage(self, event: Event, count: int = 1) -> None:
@@ -864,15 +881,21 @@ class Detector:
 
     def _expire_unavailable(self, before: float) -> None:
         """Lost connections older than ``before`` with no guessing around them:
-        outages (the oldest waiting clients first; judged by their latest line)."""
+        outages (the oldest waiting clients first; judged by their latest line, up to the
+        first one still within it). One pass from the old end: deleting and calling
+        next(iter(pending)) again would walk the freed slots at the front of the dict each
+        time."""
         pending = self._pending_unavailable
-        while pending:
-            ip = next(iter(pending))
-            waiting = pending[ip]
+        stale: list[str] = []
+        following = float("inf")
+        for ip, waiting in pending.items():
             if waiting[-1][0] >= before:
-                return
-            del pending[ip]
-            for _, event, count in waiting:
+                following = waiting[-1][0]
+                break
+            stale.append(ip)
+        self._unavailable_next = following
+        for ip in stale:
+            for _, event, count in pending.pop(ip):
                 self._outage(event, count)
 
     def _judge_unavailable(self, client: ClientState, when: float) -> list[Detection]:
@@ -895,6 +918,8 @@ class Detector:
                 later.append((at, event, count))
         if later:
             self._pending_unavailable[client.ip] = later
+            if later[-1][0] < self._unavailable_next:
+                self._unavailable_next = later[-1][0]
         return found
 
     def _on_disconnect(
@@ -1789,7 +1814,7 @@ class Detector:
         if tried:
             logins = self._network_logins
             if len(logins) >= self.policy.max_clients:
-                del logins[next(iter(logins))]
+                drop_oldest(logins)  # the oldest tenth: one at a time costs more each time
             logins[net] = (
                 f"{ip} logged in from it as {key}, an account {tried:,} other "
                 f"{'address' if tried == 1 else 'addresses'} of it had tried: ask the owner "
