@@ -268,8 +268,6 @@ class Daemon:
         (`_process_level`): what it bounds when a poll gave nothing of it."""
         self._held_since: dict[str, float] = {}
         """When each file's records began to be held (`time.monotonic`)."""
-        self.hold_max = HOLD_MAX
-        """How long a file's records are held at the most (`HOLD_MAX`)."""
         self._pairs_said: set[tuple[str, str]] = set()
         self.owners = OwnerLogins(config.policy)
         """Owners' logins on their way to the store and back (see `owners`)."""
@@ -551,7 +549,7 @@ class Daemon:
         records of each file are held (framed) for the next polls, and the file is not
         read while it holds some: what is held is at most one poll's piece of each file,
         memory stays bounded without a cap, and the input that bounds the others feeds
-        all it read, so the reading always moves on. A file held `hold_max` seconds is
+        all it read, so the reading always moves on. A file held `HOLD_MAX` seconds is
         let go: its records are fed, and it is read on (a rotation meanwhile was noticed
         by the follower, its files are read in turn). The position committed for a file
         is its first held record's (`Reader.hold`): a stop or a reload reads the held
@@ -582,7 +580,7 @@ class Daemon:
         since = self._held_since
         if bound is not None:
             for source, records in by_source.items():
-                if now - since.get(source, now) >= self.hold_max:
+                if now - since.get(source, now) >= HOLD_MAX:
                     continue  # held long enough: fed now (`HOLD_MAX`)
                 cut = _cut(records, bound)
                 if cut < len(records):
