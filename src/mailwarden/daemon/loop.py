@@ -11,10 +11,11 @@ Each step:
    address added a moment ago is never banned); what several inputs gave in one poll
    is fed in time order, PAM's own lines (auth.log) first within a second, in one
    batch (`Daemon._process_merged`); while an input has a backlog, the files' records
-   later than the inputs with more to read wait for them, at most a piece each
-   (`Daemon._process_level`); then the sources' positions are committed (a file's
-   before the records that wait; after the bans they led to: a ``kill -9`` re-reads at most
-   one poll, whose bans are already in the store and are then not recorded again);
+   later than the inputs with more to read wait for them, at most a piece each and
+   `HOLD_MAX` seconds (`Daemon._process_level`); then the sources' positions are
+   committed (a file's before the records that wait; after the bans they led to: a
+   ``kill -9`` re-reads at most one poll, whose bans are already in the store and are
+   then not recorded again);
 2. polls the store's revision: a ``mailwarden ban``/``unban`` from another process is
    applied within one step (only the networks it changed are read back);
 3. every second, checks that the firewall still has our table (``present``), and puts
@@ -149,6 +150,15 @@ SAY_AGAIN_EVERY = 600.0
 """A firewall failure that goes on is said again in the log this often (``status``
 shows it all along)."""
 KEEP_HISTORY = timedelta(days=365)
+HOLD_MAX = 30.0
+"""A file's records read ahead of another input's backlog (`Daemon._process_level`) are
+held at most this many seconds (wall time): then they are fed all the same, the file is
+read on, and a later piece of it may be held again. A file whose times run hours ahead
+(another time zone, a wrong clock) would otherwise wait for the other input's whole
+backlog, and the live attacks in it with it: their bans come at most this late (half
+the default ``fast_window``). A backlog that takes longer than this to read level
+(about 300 MiB: 10 MiB/s measured on a 2-core VM) keeps PAM's lines paired with
+Dovecot's up to there only."""
 """Ended bans are forgotten after this long (they stop counting as offences)."""
 
 
@@ -256,6 +266,8 @@ class Daemon:
         self._read_up_to: dict[str, datetime] = {}
         """The time of the last record read from each input with a backlog
         (`_process_level`): what it bounds when a poll gave nothing of it."""
+        self._held_since: dict[str, float] = {}
+        """When each file's records began to be held (`time.monotonic`)."""
         self._pairs_said: set[tuple[str, str]] = set()
         self.owners = OwnerLogins(config.policy)
         """Owners' logins on their way to the store and back (see `owners`)."""
@@ -537,7 +549,9 @@ class Daemon:
         records of each file are held (framed) for the next polls, and the file is not
         read while it holds some: what is held is at most one poll's piece of each file,
         memory stays bounded without a cap, and the input that bounds the others feeds
-        all it read, so the reading always moves on. The position committed for a file
+        all it read, so the reading always moves on. A file held `HOLD_MAX` seconds is
+        let go: its records are fed, and it is read on (a rotation meanwhile was noticed
+        by the follower, its files are read in turn). The position committed for a file
         is its first held record's (`Reader.hold`): a stop or a reload reads the held
         records again, none is lost or counted twice. When no position can say that
         (a rotation or a truncation in the piece; the journal, whose cursor is a
@@ -562,12 +576,17 @@ class Daemon:
             if latest is not None and (bound is None or latest < bound):
                 bound = latest
         cuts: dict[str, int] = {}
+        now = time.monotonic()
+        since = self._held_since
         if bound is not None:
             for source, records in by_source.items():
+                if now - since.get(source, now) >= HOLD_MAX:
+                    continue  # held long enough: fed now (`HOLD_MAX`)
                 cut = _cut(records, bound)
                 if cut < len(records):
                     cuts[source] = cut
         held = reader.hold({source: by_source[source][cut] for source, cut in cuts.items()})
+        self._held_since = {source: since.get(source, now) for source in held}
         order = {path: n for n, path in enumerate(reader.paths)}
         inputs: list[list[Record]] = []
         for source in sorted(by_source, key=lambda source: order.get(source, len(order))):
@@ -1494,6 +1513,7 @@ class Daemon:
                     self._keys,
                 )
                 self._held = {}  # their positions were committed: the new reader reads them
+                self._held_since = {}
                 self._read_up_to = {}
                 backlog = self.reader.start()
                 self._report_problems()
