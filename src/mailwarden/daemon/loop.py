@@ -150,6 +150,7 @@ SAY_AGAIN_EVERY = 600.0
 """A firewall failure that goes on is said again in the log this often (``status``
 shows it all along)."""
 KEEP_HISTORY = timedelta(days=365)
+"""Ended bans are forgotten after this long (they stop counting as offences)."""
 HOLD_MAX = 30.0
 """A file's records read ahead of another input's backlog (`Daemon._process_level`) are
 held at most this many seconds (wall time): then they are fed all the same, the file is
@@ -159,7 +160,6 @@ backlog, and the live attacks in it with it: their bans come at most this late (
 the default ``fast_window``). A backlog that takes longer than this to read level
 (about 300 MiB: 10 MiB/s measured on a 2-core VM) keeps PAM's lines paired with
 Dovecot's up to there only."""
-"""Ended bans are forgotten after this long (they stop counting as offences)."""
 
 
 @dataclass
