@@ -54,7 +54,9 @@ def test_one_weak_try_alone_is_still_no_guess(run: Runner, log_file: Callable[[s
     assert attacker(run, log) is None
 
 
-def test_explain_says_the_reason_is_the_last_try_s(run: Runner, log_file: Callable[[str], str]) -> None:
+def test_explain_says_the_reason_is_the_last_try_s(
+    run: Runner, log_file: Callable[[str], str]
+) -> None:
     log = log_file(closing(1, "tried to use unsupported auth mechanism", 4) + "\n")
     code, out, err = run("explain", "--year", "2026", log)
     assert code == 0, err
