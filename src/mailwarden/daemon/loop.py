@@ -17,7 +17,8 @@ Each step:
    ``kill -9`` re-reads at most one poll, whose bans are already in the store and are
    then not recorded again);
 2. polls the store's revision: a ``mailwarden ban``/``unban`` from another process is
-   applied within one step (only the networks it changed are read back);
+   applied within one step (only the networks it changed are read back); an unban
+   forgives the failures logged before it, not the ones after it (`Daemon._forgive`);
 3. every second, checks that the firewall still has our table (``present``), and puts
    it back with every active ban when someone flushed or deleted it (nftables: also
    when ``nft flush set`` emptied one of its sets and left the table; ipset: when
@@ -114,7 +115,7 @@ from mailwarden.model import Event, IPNetwork, Record
 from mailwarden.parsers import parse
 from mailwarden.scan import time_ordered
 from mailwarden.sources.interface import Chunk, ReadStats
-from mailwarden.store import BanRow, JSONValue, Source, Store, open_store
+from mailwarden.store import BanRow, BanState, JSONValue, Source, Store, open_store
 
 LOG = logging.getLogger("mailwarden.daemon")
 
@@ -149,6 +150,9 @@ minute: never in a loop that floods the journal."""
 SAY_AGAIN_EVERY = 600.0
 """A firewall failure that goes on is said again in the log this often (``status``
 shows it all along)."""
+UNBAN_SLACK = 0.5
+"""The store keeps an unban's time rounded to the second: every line written before it
+is logged at most this long after that time (`Daemon._forgive`)."""
 KEEP_HISTORY = timedelta(days=365)
 """Ended bans are forgotten after this long (they stop counting as offences)."""
 HOLD_MAX = 30.0
@@ -1169,6 +1173,7 @@ class Daemon:
             else:
                 lifted += 1
                 LOG.info("unban %s: lifted in the store", network)
+                self._forgive(network)
         if touched is None:
             self.applied = ActiveBans(wanted)
         else:
@@ -1179,6 +1184,35 @@ class Daemon:
         if add or remove:
             self.counters.manual_changes += len(add) + lifted
             self._apply(add, remove)
+
+    def _forgive(self, network: IPNetwork) -> None:
+        """``mailwarden unban`` lifted the ban of ``network``: its failures before the
+        unban never ban it again; its failures after it count from zero (the mark that
+        it was reported, which held a new ban back for ``ban_time``, goes). "Before"
+        is by log time: up to the unban's time as the store keeps it (whole seconds)
+        plus half a second (`Detector.forgive`). A store that cannot say when (it fails
+        now) leaves the detector as it is: no ban again for ``ban_time``, as before."""
+        try:
+            latest = self.store.history(limit=1, network=network)
+        except StoreError as exc:
+            self._store_error(exc)
+            return
+        if latest and latest[0].state is BanState.LIFTED and latest[0].ended is not None:
+            self.detector.forgive(network, latest[0].ended.timestamp() + UNBAN_SLACK)
+
+    def _forgive_unbans(self) -> None:
+        """Before the warm-up: the bans lifted by hand within the longest window (the
+        lines it reads again) are forgiven (`_forgive`): the failures before an unban do
+        not ban that address again, nor take it nearer a ban; the ones after it do."""
+        since = datetime.now(UTC) - self.config.policy.longest_window
+        try:
+            lifted = self.store.lifted(since)
+        except StoreError as exc:
+            self._store_error(exc)
+            return
+        for row in lifted:
+            if row.ended is not None:
+                self.detector.forgive(row.network, row.ended.timestamp() + UNBAN_SLACK)
 
     def _changed(
         self, touched: frozenset[IPNetwork], active: Sequence[BanRow]
@@ -1300,7 +1334,10 @@ class Daemon:
         Those lines were read before, so what they conclude is acted on only when no ban
         of that network was recorded since the attack: an attacker caught in the tail at
         the very first start is banned, one banned (or unbanned by hand) before a restart
-        is left as it is, and no offence is counted twice. The tail comes in pieces; a
+        is left as it is, and no offence is counted twice. The bans lifted by hand are
+        forgiven first (`_forgive_unbans`): the lines before an unban count for nothing,
+        the ones after it from zero (the attacker who went on guessing after it is
+        banned again, the one who stopped is not). The tail comes in pieces; a
         stop request between two ends the warm-up (nothing of it is acted on then).
         The tails of several inputs are fed merged by time, PAM's own lines first within
         a second (`scan.time_ordered`, as `_process_merged` feeds a poll), one piece of
@@ -1309,6 +1346,7 @@ class Daemon:
 
         The tail covers the detector's longest window (`PolicyConfig.longest_window`, a
         day by default: a slow brute force survives a restart) within `WARMUP_BYTES`."""
+        self._forgive_unbans()
         started = time.monotonic()
         stats = ReadStats()
         feed = self.detector.feed

@@ -416,6 +416,12 @@ class _Limits:
         )
 
 
+def _drop(table: dict[Any, Any], hit: Callable[[Any], bool]) -> None:
+    """Remove the entries of ``table`` whose key ``hit`` says."""
+    for key in [key for key in table if hit(key)]:
+        del table[key]
+
+
 def _at_least(times: Sequence[float] | None, needed: int, since: float) -> bool:
     """At least ``needed`` of the (sorted) ``times`` at or after ``since``: the same as
     ``count_since(times, since) >= needed`` while ``needed`` is within their capacity."""
@@ -519,6 +525,11 @@ class Detector:
         self._stale_failures = 0
         self._unavailable_ignored = 0
         self._unavailable_counted = 0
+        self._forgiven: dict[str, float] = {}
+        """Addresses whose ban was lifted by hand (:meth:`forgive`) -> until when their
+        failures are forgiven (POSIX seconds, log time)."""
+        self._forgiven_nets: dict[IPNetwork, float] = {}
+        """The same for networks wider than one address."""
         self._pending_unavailable: dict[str, list[tuple[float, Event, int]]] = {}
         """``Connection lost to authentication server`` lines not yet judged, by client:
         one with too few failures before it counts when failures follow (see
@@ -994,7 +1005,14 @@ class Detector:
         if ip is None or event.strength is not _STRONG:
             return None
         when = self._sessions.seconds(event)
-        client = self._client(ip, when)
+        clients = self._clients
+        client = clients.get(ip)
+        if client is not None:
+            clients[ip] = clients.pop(ip)  # touch
+        else:
+            if (self._forgiven or self._forgiven_nets) and self._forgiven_line(ip, when):
+                return None  # before its unban
+            client = self._new_client(ip, when)
         client.see(event, when)
         client.policy += 1
         if client.policy <= 2:
@@ -1023,6 +1041,8 @@ class Detector:
         if client is not None:
             clients[ip] = clients.pop(ip)  # the most recently active: the young end
         else:
+            if (self._forgiven or self._forgiven_nets) and self._forgiven_line(ip, when):
+                return []
             client = self._new_client(ip, when)
         # client.see(event, when)
         if when > client.last:
@@ -1289,7 +1309,8 @@ class Detector:
     def _open_question(self, client: ClientState, verdict: Verdict, when: float) -> bool:
         """Whether a rule can still tell anything new: not when the client already has
         the verdict (the analyzer), or was reported for it less than a ban ago (the
-        daemon). Skipping the settled rules keeps a hammering client cheap."""
+        daemon; an unban by hand clears that: :meth:`forgive`). Skipping the settled
+        rules keeps a hammering client cheap."""
         if not client.flags & VERDICT_BIT[verdict]:
             return True
         if not self.detections:
@@ -2050,6 +2071,81 @@ class Detector:
                 line=seen.line,
             )
 
+    # -- unbans -----------------------------------------------------------------------
+
+    def forgive(self, network: IPNetwork, until: float) -> None:
+        """The ban of ``network`` (an address as a /32 or /128, or a network) was lifted
+        by hand (``mailwarden unban``): what its addresses did up to ``until`` (POSIX
+        seconds) never bans them again, and they start again from nothing.
+
+        Their state goes (failures, times, usernames, verdicts, and the mark that they
+        were reported, which held a new ban back for ``ban_time``), with a network's own
+        (its members, when it was flagged); so do lost connections waiting for their
+        guesses. A failure or policy violation of one of its addresses logged at or
+        before ``until`` is not counted from now on (a line read late, the lines before
+        the unban that a restart reads again); those logged after it count from zero
+        and ban again at the threshold.
+
+        ``until`` is compared with the lines' log times: the daemon gives the unban's
+        wall-clock time as the store keeps it (whole seconds, rounded) plus half a second,
+        so that every line written before the unban is at or before it, on a host whose
+        log clock is its own clock; a new failure in that second is not counted (one
+        second of guessing, never an old failure that bans). Only the lines of an
+        address that has no state yet are looked at: one logged before ``until`` that
+        comes after one logged after it (two inputs read a poll apart) counts with the
+        new ones. Kept for the policy's longest window after ``until``
+        (:meth:`expire`)."""
+        if network.num_addresses == 1:
+            ip = str(network.network_address)
+            if until > self._forgiven.get(ip, until - 1):
+                self._forgiven[ip] = until
+            self._clients.pop(ip, None)
+            self._archive.pop(ip, None)
+            self._pending_unavailable.pop(ip, None)
+            return
+        if until > self._forgiven_nets.get(network, until - 1):
+            self._forgiven_nets[network] = until
+
+        def inside(ip: str) -> bool:
+            try:
+                address = ipaddress.ip_address(ip)
+            except ValueError:
+                return False
+            return address.version == network.version and address in network
+
+        def within(key: NetKey) -> bool:
+            state = network_of(key, self._v4, self._v6)
+            return (
+                state.version == network.version
+                and state.network_address in network
+                and state.prefixlen >= network.prefixlen
+            )
+
+        _drop(self._clients, inside)
+        _drop(self._archive, inside)
+        _drop(self._pending_unavailable, inside)
+        _drop(self._networks, within)
+        _drop(self._archived_networks, within)
+        _drop(self._lone, within)
+
+    def _forgiven_line(self, ip: str, when: float) -> bool:
+        """Whether a line of ``ip`` logged at ``when`` is one an unban forgave
+        (:meth:`forgive`). Asked only for an address the detector holds no state of, and
+        only while some unban is recent: no cost for the others."""
+        until = self._forgiven.get(ip)
+        if until is not None and when <= until:
+            return True
+        if not self._forgiven_nets:
+            return False
+        try:
+            address = ipaddress.ip_address(ip)
+        except ValueError:
+            return False
+        return any(
+            when <= end and address.version == network.version and address in network
+            for network, end in self._forgiven_nets.items()
+        )
+
     # -- state -------------------------------------------------------------------------
 
     def _client(self, ip: str, when: float) -> ClientState:
@@ -2323,6 +2419,10 @@ class Detector:
         self._lone.expire(now - limits.retention)
         for stale in self._stale_nets.expire(now - limits.retention):
             self._retire_stale(stale)
+        if self._forgiven or self._forgiven_nets:
+            before = now - limits.retention
+            _drop(self._forgiven, lambda ip: self._forgiven[ip] < before)
+            _drop(self._forgiven_nets, lambda network: self._forgiven_nets[network] < before)
         self._owners.expire(now - limits.stale)
         self._wide_owners.expire(now - limits.stale)
         if len(self._campaigns) > 2 * self.policy.max_clients:

@@ -150,6 +150,9 @@ SELECT_CHANGED = """SELECT t.id, t.network, b.id, b.network, b.since, b.until, b
 STAMP_CHANGED = "UPDATE {schema}.bans SET changed = %s WHERE id = ANY(%s)"
 UNSTAMP_AHEAD = "UPDATE {schema}.bans SET changed = 0 WHERE changed >= %s"
 """Rows stamped at or past a revision being written again (see `_bump`)."""
+SELECT_LIFTED = """SELECT id, network, since, until, reason, evidence, source, offences,
+    state, ended, end_reason FROM {schema}.bans
+    WHERE state = 'lifted' AND ended >= %s ORDER BY ended, id"""
 SELECT_LATEST = """SELECT id, network, since, until, reason, evidence, source, offences,
     state, ended, end_reason FROM {schema}.bans ORDER BY id DESC LIMIT %s"""
 SELECT_LATEST_OF = """SELECT id, network, since, until, reason, evidence, source, offences,
@@ -502,6 +505,11 @@ class PostgresStore(Store):
             if ids:
                 self._bump(db, [row[0] for row in ids])
         return bool(ids)
+
+    def lifted(self, since: datetime) -> list[BanRow]:
+        with self._tx() as db:
+            rows = db.execute(self._q(SELECT_LIFTED), (_moment(since),)).fetchall()
+        return stored.bans(self, rows)
 
     def active_bans(self, now: datetime | None = None) -> list[BanRow]:
         with self._tx() as db:

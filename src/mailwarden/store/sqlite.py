@@ -147,6 +147,9 @@ on `changed`)."""
 STAMP_CHANGED = "UPDATE bans SET changed = ? WHERE id = ?"
 UNSTAMP_AHEAD = "UPDATE bans SET changed = 0 WHERE changed >= ?"
 """Rows stamped at or past a revision being written again (see `_bump`)."""
+SELECT_LIFTED = """SELECT id, network, since, until, reason, evidence, source, offences,
+    state, ended, end_reason FROM bans WHERE state = 'lifted' AND ended >= ?
+    ORDER BY ended, id"""
 SELECT_LATEST = """SELECT id, network, since, until, reason, evidence, source, offences,
     state, ended, end_reason FROM bans ORDER BY id DESC LIMIT ?"""
 SELECT_LATEST_OF = """SELECT id, network, since, until, reason, evidence, source, offences,
@@ -944,6 +947,9 @@ class SqliteStore(Store):
             if lifted:
                 self._bump(db, [row[0] for row in lifted])
             return bool(lifted)
+
+    def lifted(self, since: datetime) -> list[BanRow]:
+        return stored.bans(self, self._read(SELECT_LIFTED, (_seconds(since),)))
 
     def active_bans(self, now: datetime | None = None) -> list[BanRow]:
         return stored.bans(self, self._read(SELECT_ACTIVE, (_seconds(now),)))
