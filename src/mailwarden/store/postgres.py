@@ -52,6 +52,7 @@ from mailwarden.store.interface import (
     damaged_store,
     storable,
 )
+from mailwarden.store.location import hide_secrets, safe_location
 
 try:
     import psycopg
@@ -189,6 +190,25 @@ def _location(dsn: str, schema: str) -> str:
     return f"postgresql://{host}/{params.get('dbname') or ''} (schema {schema})"
 
 
+def _connect(dsn: str, connect_timeout: int) -> psycopg.Connection[tuple[Any, ...]]:
+    """A connection, or one line without the URL's secrets (libpq's errors may quote
+    the URL or a part of it): `StoreUnusable` for a URL libpq cannot read (a setting a
+    person must fix), `StoreError` when the server cannot be reached or refuses us
+    (tried again)."""
+    try:
+        conninfo_to_dict(dsn)
+    except psycopg.Error as exc:
+        raise StoreUnusable(
+            f"{safe_location(dsn)}: not a PostgreSQL URL: {hide_secrets(_one_line(exc), dsn)}"
+        ) from None
+    try:
+        return psycopg.connect(dsn, autocommit=True, connect_timeout=connect_timeout)
+    except psycopg.Error as exc:
+        raise StoreError(
+            f"cannot connect to PostgreSQL: {hide_secrets(_one_line(exc), dsn)}"
+        ) from None
+
+
 def _newer(schema: str, version: int) -> StoreUnusable:
     return StoreUnusable(
         f"PostgreSQL schema {schema}: written by a newer mailwarden "
@@ -278,10 +298,7 @@ def probe(dsn: str, *, schema: str = DEFAULT_SCHEMA, connect_timeout: int = 10) 
     to date (only the owner of its tables may)."""
     if not _SCHEMA_NAME.match(schema):
         raise StoreUnusable(f"postgres store: bad schema name {schema!r}")
-    try:
-        db = psycopg.connect(dsn, autocommit=True, connect_timeout=connect_timeout)
-    except psycopg.Error as exc:
-        raise StoreError(f"cannot connect to PostgreSQL: {_one_line(exc)}") from exc
+    db = _connect(dsn, connect_timeout)
     try:
         with db:
             if db.execute(_FIND_META, (schema,)).fetchone():
@@ -337,12 +354,7 @@ class PostgresStore(Store):
 
     def _connection(self) -> psycopg.Connection[tuple[Any, ...]]:
         if self._db is None or self._db.closed or self._db.broken:
-            try:
-                self._db = psycopg.connect(
-                    self.dsn, autocommit=True, connect_timeout=self.connect_timeout
-                )
-            except psycopg.Error as exc:
-                raise StoreError(f"cannot connect to PostgreSQL: {_one_line(exc)}") from exc
+            self._db = _connect(self.dsn, self.connect_timeout)
             # Read what Python may not hold as text; the checks in `stored` judge it.
             self._db.adapters.register_loader("timestamptz", _TimeOrText)
             self._db.adapters.register_loader("jsonb", TextLoader)

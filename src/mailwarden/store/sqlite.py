@@ -475,6 +475,9 @@ def probe(path: str | os.PathLike[str], *, busy_timeout: float = 10.0) -> bool:
     a -wal that a killed daemon left into the database when it closes, and deletes the
     -wal and -shm; a read-only one creates both and leaves them (see `_reading`)."""
     target = Path(path)
+    blocked = not_a_folder(target)
+    if blocked is not None:
+        raise StoreUnusable(blocked)
     try:
         problem = unsafe_mode(target)
         if problem is None and not _exists(target):
@@ -533,6 +536,26 @@ def _exists(path: Path) -> bool:
     except (FileNotFoundError, NotADirectoryError):
         return False
     return True
+
+
+def not_a_folder(path: Path | str) -> str | None:
+    """Why the store at `path` can be neither there nor created: the nearest of its
+    folders that exists is no folder (``/var/lib/mailwarden`` a file); else None.
+    ``/srv/afile/state.db: /srv/afile is not a directory``."""
+    folder = Path(os.path.abspath(path)).parent
+    while True:
+        try:
+            info = os.stat(folder)
+        except (FileNotFoundError, NotADirectoryError):
+            if folder == folder.parent:
+                return None
+            folder = folder.parent
+            continue
+        except OSError:
+            return None  # a loop, a folder we may not search: said where it is opened
+        if stat.S_ISDIR(info.st_mode):
+            return None
+        return f"{path}: {folder} is not a directory"
 
 
 def unreachable(path: Path | str, exc: OSError) -> str:
@@ -740,6 +763,9 @@ class SqliteStore(Store):
         Checked again once the folders exist: mkdir does not take a folder another user
         made in between, and the second check names one made before it."""
         self._check_mode()
+        blocked = not_a_folder(self.path)
+        if blocked is not None:
+            raise StoreUnusable(blocked)
         missing: list[Path] = []
         folder = self.path.absolute().parent
         while not folder.exists() and folder != folder.parent:
