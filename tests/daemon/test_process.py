@@ -250,3 +250,28 @@ def test_a_reload_to_a_table_the_admin_already_has_is_refused(running: Running) 
     assert running.ns.exec("nft", "list", "table", "inet", "filter").stdout == admin
     assert ATTACKER in running.v4()
     assert proc.poll() is None
+
+
+def test_a_reload_of_the_ports_after_the_admin_added_a_counter_keeps_enforcing(
+    running: Running,
+) -> None:
+    """The admin added a named counter to our table; a SIGHUP that changed the ports
+    was accepted, then the repair refused the table and no later ban reached the
+    firewall. Now the counter is left alone (one warning) and new bans go on."""
+    proc = running.start()
+    append(running.log, guesses())
+    assert wait_until(lambda: ATTACKER in running.v4(), 1.0), running.said()
+    running.ns.exec("nft", "add", "counter", "inet", "mailwarden", "smtp_drops")
+
+    running.sections["enforce"]["ports"] = [25, 465, 587]
+    write_config(running.config, running.sections)
+    proc.send_signal(signal.SIGHUP)
+    assert wait_for_text(running.output, "changed enforce", 5), running.said()
+    append(running.log, guesses(OTHER))
+    assert wait_until(lambda: {ATTACKER, OTHER} <= running.v4(), 5.0), running.said()
+    said = running.said()
+    assert "error" not in said, said
+    assert said.count("counter smtp_drops") == 1, said
+    chain = running.ns.exec("nft", "list", "table", "inet", "mailwarden").stdout
+    assert "465" in chain and "counter smtp_drops" in chain
+    assert proc.poll() is None

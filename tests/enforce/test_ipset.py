@@ -152,6 +152,15 @@ def test_sets_or_a_chain_of_our_names_that_are_not_ours_are_refused(
     for step in (enforcer.check, enforcer.ensure, enforcer.teardown):
         with pytest.raises(NotOursError, match=r"^ipset: .*(mailwarden[46]|MAILWARDEN).* not "):
             step()
+    with pytest.raises(NotOursError) as refused:
+        enforcer.ensure()
+    message = str(refused.value)
+    assert "name sets of its own" not in message
+    if "chain" in message:  # the chain's name is fixed: another prefix does not help
+        assert "the chain MAILWARDEN is always mailwarden's" in message
+        assert "iptables -F MAILWARDEN" in message
+    else:
+        assert "[enforce] ipset" in message and "ipset destroy" in message
     assert (in_ns(netns, "ipset", "list"), in_ns(netns, "iptables", "-S")) == before
 
 

@@ -609,6 +609,134 @@ def test_an_empty_table_of_our_name_is_adopted(netns: str) -> None:
     assert enforcer.present()
 
 
+def _older_table(netns: str) -> None:
+    """Our table as an older version made it: JSON only, no table comment."""
+    NftablesEnforcer(netns=netns)._send(NftablesEnforcer(netns=netns)._structure())
+    assert nftables.TABLE_COMMENT not in in_ns(netns, "nft", "list", "table", "inet", "mailwarden")
+
+
+@pytest.mark.parametrize("made_by", ["this-version", "older-version"])
+def test_a_rule_the_admin_put_into_our_chain_is_removed_and_named_either_way(
+    netns: str, made_by: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The same admin rule in our input chain stopped the start on a table an older
+    version made (no comment) but was silently flushed from one this version made. Now
+    both are ours: the rule is removed and the log names it."""
+    if made_by == "older-version":
+        _older_table(netns)
+    else:
+        NftablesEnforcer(netns=netns).ensure()
+    in_ns(netns, "nft", "insert", "rule", "inet", "mailwarden", "input", "tcp", "dport", "25",
+          "log", "prefix", '"mw-drop "')  # fmt: skip
+    enforcer = NftablesEnforcer(netns=netns)
+    with caplog.at_level("WARNING", logger="mailwarden.enforce"):
+        enforcer.check()
+        enforcer.ensure()
+    assert 'log prefix "mw-drop "' not in in_ns(netns, "nft", "list", "table", "inet", "mailwarden")
+    (said,) = [r.getMessage() for r in caplog.records if "removing" in r.getMessage()]
+    assert "chain inet mailwarden input" in said and 'log prefix "mw-drop "' in said, said
+    enforcer.sync([entry("192.0.2.7/32", 600)])
+    assert enforcer.present()
+
+
+def test_a_rule_put_into_our_chain_while_running_is_named_at_the_repair(
+    netns: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    enforcer = NftablesEnforcer(netns=netns)
+    enforcer.ensure()
+    enforcer.sync([entry("192.0.2.7/32", 600)])
+    in_ns(netns, "nft", "add", "rule", "inet", "mailwarden", "input", "counter")
+    assert enforcer.present()
+    in_ns(netns, "nft", "flush", "set", "inet", "mailwarden", "v4")
+    assert not enforcer.present()
+    with caplog.at_level("WARNING", logger="mailwarden.enforce"):
+        enforcer.ensure()
+    (said,) = [r.getMessage() for r in caplog.records if "removing" in r.getMessage()]
+    assert "counter packets 0 bytes 0 (handle" in said, said
+    chain = in_ns(netns, "nft", "list", "chain", "inet", "mailwarden", "input")
+    assert chain.count("counter packets") == 2  # our two rules only
+
+
+@pytest.mark.parametrize("made_by", ["this-version", "older-version"])
+def test_objects_added_next_to_ours_are_left_alone_and_do_not_stop_a_new_enforcer(
+    netns: str, made_by: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A named counter the admin added to our table made every later repair refuse (a
+    reload that changed the ports, a table someone flushed): no ban reached the
+    firewall any more. Now the counter stays, is named once, and the bans go on."""
+    if made_by == "older-version":
+        _older_table(netns)
+    first = NftablesEnforcer(netns=netns)
+    first.ensure()
+    first.sync([entry("192.0.2.7/32", 600)])
+    in_ns(netns, "nft", "add", "counter", "inet", "mailwarden", "smtp_drops")
+    in_ns(netns, "nft", "add", "chain", "inet", "mailwarden", "theirs")
+    again = NftablesEnforcer(ports=(25, 465, 587, 993), netns=netns)  # a reload's
+    if made_by == "older-version":  # unmarked: ours because this daemon found it so
+        again.take_over(first)
+    with caplog.at_level("WARNING", logger="mailwarden.enforce"):
+        again.check()
+        again.ensure()
+        again.ensure()
+    said = [r.getMessage() for r in caplog.records if "left alone" in r.getMessage()]
+    assert len(said) == 1 and "counter smtp_drops" in said[0] and "chain theirs" in said[0]
+    again.sync([entry("192.0.2.8/32", 600)])
+    assert set(set_elements(netns, "v4")) == {"192.0.2.8"}
+    assert again.present()
+    table = in_ns(netns, "nft", "list", "table", "inet", "mailwarden")
+    assert "counter smtp_drops" in table and "chain theirs" in table and "993" in table
+    in_ns(netns, "nft", "flush", "chain", "inet", "mailwarden", "input")  # a repair
+    in_ns(netns, "nft", "chain", "inet", "mailwarden", "input", "{ policy drop; }")
+    again.ensure()  # changed in place: the counter stays
+    assert again.present()
+    table = in_ns(netns, "nft", "list", "table", "inet", "mailwarden")
+    assert "policy accept" in table and "counter smtp_drops" in table
+
+
+def test_a_table_of_ours_that_would_have_to_be_replaced_keeps_what_others_added(
+    netns: str,
+) -> None:
+    """Replacing the whole table (a set of ours without timeouts) would destroy the
+    admin's counter: that stays refused, and the message says what helps."""
+    NftablesEnforcer(netns=netns).ensure()
+    in_ns(netns, "nft", "add", "counter", "inet", "mailwarden", "smtp_drops")
+    in_ns(netns, "nft", "flush", "chain", "inet", "mailwarden", "input")
+    in_ns(netns, "nft", "delete", "set", "inet", "mailwarden", "v4")
+    v4 = "{ type ipv4_addr; flags interval; }"  # no timeouts
+    in_ns(netns, "nft", "add", "set", "inet", "mailwarden", "v4", v4)
+    enforcer = NftablesEnforcer(netns=netns)
+    with pytest.raises(NotOursError) as refused:
+        enforcer.ensure()
+    message = str(refused.value)
+    assert "set v4 (type ipv4_addr, flags interval; mailwarden's is type ipv4_addr, " in message
+    assert "counter smtp_drops" in message
+    assert "nft delete table inet mailwarden" in message
+    assert "restores the bans from its store" in message
+    assert "name a table of its own" not in message
+    assert "counter smtp_drops" in in_ns(netns, "nft", "list", "table", "inet", "mailwarden")
+
+
+def test_an_unmarked_table_whose_input_chain_holds_only_others_rules_is_refused(
+    netns: str,
+) -> None:
+    """An admin table that happens to be called mailwarden, with a chain input shaped
+    like ours but none of our rules, is not taken for ours."""
+    in_ns(netns, "nft", "-f", "-", stdin="""
+        table inet mailwarden {
+          chain input {
+            type filter hook input priority 0; policy accept;
+            tcp dport 22 accept
+          }
+        }""")  # fmt: skip
+    before = in_ns(netns, "nft", "list", "ruleset")
+    enforcer = NftablesEnforcer(netns=netns)
+    said = r"chain input \(hook input, policy accept, 1 rule\)"
+    for step in (enforcer.check, enforcer.ensure, enforcer.teardown):
+        with pytest.raises(NotOursError, match=said):
+            step()
+    assert in_ns(netns, "nft", "list", "ruleset") == before
+
+
 def test_refused_batch_carries_nfts_message(netns: str) -> None:
     enforcer = NftablesEnforcer(netns=netns)  # no ensure(): our table is missing
     with pytest.raises(BatchRefusedError, match=r"nft refused the change: .*Error: No such file"):

@@ -1488,8 +1488,12 @@ class Daemon:
             new = load(old.path)
             preflight(new)
             enforcer = make_enforcer(new)
-            if _place(new) != _place(old):
-                check_enforcer(new, enforcer)  # another's table: keep ours
+            if new.enforce != old.enforce:
+                # The repair after the switch must not find the place refused: another's
+                # table (a new place), or ours in a shape it would have to replace.
+                if _place(new) == _place(old):
+                    enforcer.take_over(self.enforcer)
+                check_enforcer(new, enforcer)  # refused: the running one stays
             detector = make_detector(new)
             detector.set_own_addresses(self._own)
             policy = ban_policy(new, self._own)

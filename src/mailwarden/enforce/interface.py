@@ -139,6 +139,11 @@ class Enforcer(ABC):
         when it cannot tell (`ensure` then reports what fails). `ensure` and `teardown`
         check first themselves."""
 
+    def take_over(self, previous: Enforcer) -> None:  # noqa: B027 - nothing to take by default
+        """A reload that keeps the same place hands over what `previous` knew: that the
+        objects there are ours (nftables: a table it adopted stays adopted, whatever
+        others added to it since). Before `check`."""
+
     @abstractmethod
     def teardown(self) -> None:
         """Remove our objects; never touches anything that is not ours (`NotOursError`

@@ -400,10 +400,19 @@ class IpsetEnforcer(Enforcer):
         what = f"ipset: {'; '.join(foreign)}: not created by mailwarden"
         if teardown:
             return f"{what}: left in place (mailwarden removes only its own)"
-        return (
-            f"{what}: mailwarden would replace it; name sets of its own "
-            "([enforce] ipset, default mailwarden)"
-        )
+        helps = []
+        if any(item.startswith("set ") for item in foreign):
+            helps.append(
+                "if those sets are another program's, set [enforce] ipset to a prefix of "
+                "mailwarden's own; if not, destroy them (ipset destroy, once no rule uses "
+                "them: mailwarden creates them again and restores the bans from its store)"
+            )
+        if any(" chain " in item for item in foreign):
+            helps.append(
+                f"the chain {self.chain} is always mailwarden's: move those rules to a chain "
+                f"of yours, or remove them (iptables -F {self.chain}; ip6tables likewise)"
+            )
+        return f"{what}: mailwarden would replace it; {'; '.join(helps)}"
 
     def _destroy_temporary(self) -> None:
         for name in self.sets.values():

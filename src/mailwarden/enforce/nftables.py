@@ -17,15 +17,31 @@ What we create (and nothing else, ever)::
   bans are flattened into disjoint pieces (see `_ranges`) because an interval set
   refuses overlapping elements; each piece carries its own kernel timeout, so a ban ends
   on time even when the daemon is not running.
-- The table is ours only when nobody else's objects are in it: `ensure`, `teardown`
-  and `check` list it first (`ensure` and `teardown` not again while its chains and
-  sets keep the handles they had when it was last found ours) and refuse
-  (`NotOursError`, naming what is there) a table that holds another chain, set, map,
-  flowtable or named object; or a chain, set or rules of our names but another shape
-  (the admin's ``inet filter`` with its input chain, say) unless the table carries our
-  comment (set when we create it; nft 1.0.6 shows it in its text listing only). A table
-  of ours from an older version (no comment), or one a crash left half built, has only
-  our objects and is adopted.
+- Whose table: `ensure`, `teardown` and `check` list it first (`ensure` and
+  `teardown` not again while its chains and sets keep the handles they had when it was
+  last found ours). It is ours when it carries our comment (set when we create it; nft
+  1.0.6 shows it in its text listing only; the kernel ignores a comment added to a
+  table that exists, so an older version's table never gets one), or when this daemon
+  (this enforcer, or the one it took over from at a reload, `take_over`) already found
+  it ours, or when everything in it is ours in name and shape: sets ``v4``/``v6`` of
+  our type and flags, chain ``input`` a filter chain on the input hook with policy
+  accept, and in that chain, when it holds rules without our comment, at least one rule
+  with it. So a table an older mailwarden made, one a crash left half built, and either
+  of them with a rule the admin put into our chain, are ours; an unmarked table with
+  anything else in it (another chain, set, map, flowtable or named object; an input
+  chain of another shape; a chain of our name holding only others' rules) is refused
+  at start (`NotOursError`, naming what is there): that is the admin's ``inet filter``
+  named in ``[enforce] table``, or an admin table that happens to be called
+  ``mailwarden`` - mailwarden cannot tell that one from its own older table with an
+  object added, and leaves it alone.
+- In a table of ours, what we do not create is treated by what `ensure` would do to
+  it. Rules without our comment in our chain are removed (``ensure`` flushes the chain)
+  and logged, with their text (a repair that does not list the table again names those
+  `present` saw at its last look). Other objects (a named counter, another chain or set)
+  are left alone and named once in a warning: they never stop enforcement. Only what
+  would destroy them stays refused: replacing the whole table (one of our objects in a
+  shape ``nft add`` cannot change) and `teardown`, which refuses any object or rule
+  that is not ours.
 - Priority ``filter - 10`` runs before the usual ``inet filter`` input chain. A drop in
   any base chain is final, so another table's ``accept`` cannot undo ours.
 - Only new connections are dropped (``ct state new``); without ports, every protocol.
@@ -66,7 +82,9 @@ import bisect
 import heapq
 import ipaddress
 import json
+import logging
 import random
+import re
 import sys
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -100,6 +118,8 @@ SPOT = 32
 set is noticed at the first look, one with a tenth of its elements deleted by hand
 within a second or two (a miss is 0.9**32, 3 % per look)."""
 EXPIRY_SLACK = 3
+
+LOG = logging.getLogger("mailwarden.enforce")
 
 
 class NftablesEnforcer(Enforcer):
@@ -138,6 +158,14 @@ class NftablesEnforcer(Enforcer):
         self._piece_at: dict[int, dict[int, Piece]] = {4: {}, 6: {}}
         self._random = random.SystemRandom()
         self._verified: tuple[tuple[str, str, int], ...] | None = None
+        self._owned = False
+        """Found ours (or made) by this enforcer, or by the one it took over from."""
+        self._others_said: tuple[str, ...] = ()
+        """The objects of others in our table last named in a warning."""
+        self._theirs: list[int] = []
+        """The handles of the rules without our comment that `present` last saw in our
+        chain: a repair that does not list the table again names them as it removes
+        them."""
         """Our table's chains and sets (`_view`) when we last found it ours: a repair
         that finds them the same does not list the whole table again (nft 1.0 loads
         every element for it: seconds with 100,000 bans)."""
@@ -146,31 +174,50 @@ class NftablesEnforcer(Enforcer):
 
     def check(self) -> None:
         found = self._inspect()
-        if found is not None and found.foreign:
-            raise NotOursError(self._not_ours(found.foreign))
+        if found is not None and found.refused:
+            raise NotOursError(self._not_ours(found.refused))
+
+    def take_over(self, previous: Enforcer) -> None:
+        if (
+            isinstance(previous, NftablesEnforcer)
+            and (previous.table, previous.netns) == (self.table, self.netns)
+            and previous._owned
+        ):
+            self._owned = True
+            self._others_said = previous._others_said
 
     def ensure(self) -> None:
         view = self._view()
         if not view or view != self._verified:
             found = self._inspect(strict=True)
             assert found is not None
-            if found.foreign:
-                raise NotOursError(self._not_ours(found.foreign))
+            if found.refused:
+                raise NotOursError(self._not_ours(found.refused))
+            self._say_others(found.others)
+            self._say_removed(found.rules)
             if not found.exists:
                 self._mark()
+        else:
+            self._say_removed(self._theirs)
+        self._theirs = []
         self._verified = None
         try:
             self._send(self._structure())
         except BatchRefusedError:
             # Something of ours has the wrong shape (a set without timeouts, a regular
             # chain where the base chain goes): it is our table (checked above), so
-            # replace it whole.
+            # replace it whole, unless that would destroy what others put into it.
+            found = self._inspect(strict=True)
+            assert found is not None
+            if found.others:
+                raise NotOursError(self._not_ours(found.others, replace=True)) from None
             drop = [self._cmd("add", self._table()), self._cmd("delete", self._table())]
             if self._mark(replace=True):
                 self._send(self._structure())
             else:
                 self._send(drop + self._structure())
             self._set_loaded({4: {}, 6: {}})
+        self._owned = True
         self._verified = self._view()
 
     def apply(self, add: Sequence[BanEntry], remove: Sequence[IPNetwork]) -> None:
@@ -252,6 +299,7 @@ class NftablesEnforcer(Enforcer):
         if not chains or chains[0].get("hook") != "input" or chains[0].get("type") != "filter":
             return False
         ours = [r for r in rules if r.get("comment") == RULE_COMMENT]
+        self._theirs = [r["handle"] for r in rules if r not in ours and "handle" in r]
         referenced = {_set_reference(r) for r in ours}
         if len(ours) != 2 or referenced != {"@" + name for name in SET_NAMES.values()}:
             return False
@@ -354,12 +402,14 @@ class NftablesEnforcer(Enforcer):
         if not view or view != self._verified:
             found = self._inspect(strict=True)
             assert found is not None
-            if found.foreign:
-                raise NotOursError(self._not_ours(found.foreign, teardown=True))
+            foreign = found.refused or found.odd + found.rule_texts + found.others
+            if foreign:
+                raise NotOursError(self._not_ours(foreign, teardown=True))
         self._verified = None
         self._send([self._cmd("add", self._table()), self._cmd("delete", self._table())])
         self._set_desired(())
         self._set_loaded({4: {}, 6: {}})
+        self._owned = False
 
     # -- whose table ----------------------------------------------------------------
 
@@ -383,41 +433,51 @@ class NftablesEnforcer(Enforcer):
         return tuple(sorted(found))
 
     def _inspect(self, strict: bool = False) -> _Found | None:
-        """Does our table exist, and what in it did we not create? None when nft cannot
-        list it for another reason than its absence (with `strict`, that error is
-        raised). ``-t``: the sets' elements are not listed."""
+        """Does our table exist, and is it ours (see the module's docstring)? None when
+        nft cannot list it for another reason than its absence (with `strict`, that
+        error is raised). ``-t``: the sets' elements are not listed."""
         argv = [self.nft, "-t", "-j", "list", "table", "inet", self.table]
         done = run(argv, netns=self.netns, check=False, what="nft")
         if done.returncode != 0:
             if "No such file or directory" in done.stderr:
-                return _Found(exists=False, foreign=[])
+                return _Found(exists=False)
             if strict:
                 raise error_for("nft", done)
             return None
         try:
             items = json.loads(done.stdout)["nftables"]
-            odd, other = self._strangers(items)
+            found = self._strangers(items)
         except (ValueError, KeyError, TypeError, AttributeError):
             if strict:
                 raise EnforceError(f"nft: cannot read table inet {self.table}") from None
             return None
-        if other:
-            return _Found(exists=True, foreign=odd + other)
-        if odd and not self._marked():
-            return _Found(exists=True, foreign=odd)
-        return _Found(exists=True, foreign=[])
+        if not (found.odd or found.rules or found.others):
+            return found
+        if self._owned or self._marked():
+            if found.fixed and found.others:  # replacing it would destroy theirs
+                found.refused = found.odd + found.others
+            return found
+        if found.odd or found.others or (found.rules and not found.ours):
+            found.refused = found.odd + found.rule_texts + found.others
+        return found
 
-    def _strangers(self, items: list[Json]) -> tuple[list[str], list[str]]:
-        """What the listed table holds besides exactly our objects: (objects of our
-        names in another shape, or rules of others in our chain; objects we never
-        create). Each described for a person."""
+    def _strangers(self, items: list[Json]) -> _Found:
+        """What the listed table holds besides exactly our objects, each described for
+        a person: objects of our names in another shape (`odd`), rules without our
+        comment in our chain (their handles, `rules`), objects we never create
+        (`others`)."""
         rules: Counter[str] = Counter()
+        found = _Found(exists=True)
         for item in items:
             rule = item.get("rule")
-            if rule is not None and rule.get("comment") != RULE_COMMENT:
+            if rule is None:
+                continue
+            if rule.get("comment") != RULE_COMMENT:
                 rules[str(rule.get("chain"))] += 1
-        odd: list[str] = []
-        other: list[str] = []
+                if rule.get("chain") == self.chain:
+                    found.rules.append(int(rule["handle"]))
+            elif rule.get("chain") == self.chain:
+                found.ours = True
         for item in items:
             for kind, obj in item.items():
                 if kind in ("metainfo", "table", "rule"):
@@ -426,21 +486,62 @@ class NftablesEnforcer(Enforcer):
                 if kind == "set" and name in _VERSIONS:
                     version = _VERSIONS[name]
                     flags = obj.get("flags", [])
-                    flags = [flags] if isinstance(flags, str) else flags
-                    if (obj.get("type"), sorted(flags)) != (
-                        _SET_TYPES[version],
-                        ["interval", "timeout"],
-                    ):
-                        odd.append(f"set {name} ({obj.get('type')})")
+                    flags = sorted([flags] if isinstance(flags, str) else flags)
+                    wanted = (_SET_TYPES[version], ["interval", "timeout"])
+                    if (obj.get("type"), flags) != wanted:
+                        found.fixed.append(name)
+                        found.odd.append(
+                            f"set {name} (type {obj.get('type')}, flags "
+                            f"{','.join(flags) or 'none'}; mailwarden's is type "
+                            f"{wanted[0]}, flags interval,timeout)"
+                        )
                 elif kind == "chain" and name == self.chain:
-                    shape = (obj.get("type"), obj.get("hook"), obj.get("policy"))
-                    if shape != ("filter", "input", "accept") or rules[name]:
-                        odd.append(_chain_text(obj, rules[name]))
+                    # an nft that leaves out the default policy (accept) in JSON
+                    shape = (obj.get("type"), obj.get("hook"), obj.get("policy", "accept"))
+                    if shape[:2] != ("filter", "input") or obj.get("prio") != self.priority:
+                        found.fixed.append(name)  # nft changes only a policy in place
+                    if shape != ("filter", "input", "accept"):
+                        found.odd.append(_chain_text(obj, rules[name]))
+                    elif rules[name]:
+                        found.rule_texts.append(_chain_text(obj, rules[name]))
                 elif kind == "chain":
-                    other.append(_chain_text(obj, rules[name]))
+                    found.others.append(_chain_text(obj, rules[name]))
                 else:
-                    other.append(f"{kind} {name}".strip())
-        return odd, other
+                    found.others.append(f"{kind} {name}".strip())
+        return found
+
+    def _say_others(self, others: list[str]) -> None:
+        """Name once in a warning the objects others put into our table (left alone)."""
+        if tuple(others) != self._others_said and others:
+            LOG.warning(
+                "firewall: table inet %s also holds what mailwarden did not create (%s): "
+                "left alone",
+                self.table,
+                "; ".join(others),
+            )
+        self._others_said = tuple(others)
+
+    def _say_removed(self, handles: list[int]) -> None:
+        """Name the rules of others in our chain that `ensure` removes (it flushes it)."""
+        if handles:
+            LOG.warning(
+                "firewall: removing from chain inet %s %s the rules mailwarden did not put "
+                "there: %s",
+                self.table,
+                self.chain,
+                "; ".join(self._rule_texts(handles)),
+            )
+
+    def _rule_texts(self, handles: list[int]) -> list[str]:
+        """The rules of these handles in our chain as ``nft -a list chain`` shows them."""
+        argv = [self.nft, "-t", "-a", "list", "chain", "inet", self.table, self.chain]
+        done = run(argv, netns=self.netns, check=False, what="nft")
+        texts: dict[int, str] = {}
+        for line in done.stdout.splitlines() if done.returncode == 0 else []:
+            matched = re.fullmatch(r"\s*(.*?)\s*# handle (\d+)", line)
+            if matched and int(matched.group(2)) in handles:
+                texts[int(matched.group(2))] = matched.group(1)
+        return [f"{texts.get(handle, 'rule')} (handle {handle})" for handle in handles]
 
     def _marked(self) -> bool:
         """Does our table carry our comment? nft 1.0.6 says it in its text listing only
@@ -458,14 +559,26 @@ class NftablesEnforcer(Enforcer):
         done = run([self.nft, "-f", "-"], netns=self.netns, stdin=script, check=False, what="nft")
         return done.returncode == 0
 
-    def _not_ours(self, foreign: list[str], teardown: bool = False) -> str:
+    def _not_ours(self, foreign: list[str], teardown: bool = False, replace: bool = False) -> str:
         shown = "; ".join(foreign[:6]) + ("; ..." if len(foreign) > 6 else "")
         what = f"nftables: table inet {self.table} holds what mailwarden did not create ({shown})"
         if teardown:
             return f"{what}: left in place (mailwarden deletes only a table of its own)"
+        verb = "would have to replace the table" if replace else "would replace it"
+        delete = (
+            f"nft delete table inet {self.table} if nothing in it is needed (mailwarden "
+            "builds it again and restores the bans from its store)"
+        )
+        if self.table == "mailwarden":
+            return (
+                f"{what}: mailwarden {verb}; remove those objects, or {delete}; a table of "
+                'yours that happens to be called mailwarden: set [enforce] table = "<a new '
+                'name>" for mailwarden'
+            )
         return (
-            f"{what}: mailwarden would replace it; name a table of its own "
-            "([enforce] table, default mailwarden)"
+            f"{what}: mailwarden {verb}; if it is not mailwarden's table, set [enforce] "
+            "table to a name of its own (default mailwarden); if it is, remove those "
+            f"objects, or {delete}"
         )
 
     # -- what we send -------------------------------------------------------------
@@ -670,9 +783,22 @@ _VERSIONS = {name: version for version, name in SET_NAMES.items()}
 class _Found:
     """What `_inspect` saw: does the table exist, and what in it is not ours."""
 
-    def __init__(self, exists: bool, foreign: list[str]) -> None:
+    def __init__(self, exists: bool) -> None:
         self.exists = exists
-        self.foreign = foreign
+        self.odd: list[str] = []
+        """Objects of our names in another shape."""
+        self.fixed: list[str] = []
+        """The names of those `ensure` cannot change in place (it replaces the table)."""
+        self.rules: list[int] = []
+        """The handles of the rules without our comment in our chain."""
+        self.rule_texts: list[str] = []
+        """Our chain, with how many such rules it holds."""
+        self.ours = False
+        """Does our chain hold a rule with our comment?"""
+        self.others: list[str] = []
+        """Objects we never create."""
+        self.refused: list[str] = []
+        """What makes the table not ours (empty when it is)."""
 
 
 def _chain_text(chain: Json, rules: int) -> str:
