@@ -128,26 +128,31 @@ _CLIENT_TEXT_MARKS = (
 """Each branch of :data:`_CLIENT_TEXT` and :data:`_OWN_CLIENT_TEXT` contains one of
 these: a line with none of them
 holds no client text (a substring test is ten times cheaper than the search)."""
-_SECRET_MARKS = (
-    "given password",
-    "decoded ",
-    "authentication pass",
-    "init_response",
-    "resp=",
-    "pass=",
-    "password=",
-    "CONT",
-    "pass `",
-    "_password_maps",
-    "uncoded ",
-    "get_passwd",
-    "mail_addr_find",
-    "dict_proxy_lookup",
-    "userPassword=",
-    '"password"',
+_PATTERN_MARKS: tuple[tuple[str, ...], ...] = (
+    ("given password",),
+    ("decoded ",),
+    ("authentication pass",),
+    ("init_response",),
+    ("resp=", "pass=", "password="),
+    ("CONT",),
+    ("pass `",),
+    ("_password_maps",),
+    ("uncoded ",),
+    ("get_passwd",),
+    ("mail_addr_find",),
+    ("dict_proxy_lookup",),
+    ("userPassword=",),
+    ('"password"',),
 )
-"""Each pattern of :data:`_SERVER_SECRETS` needs one of these (they are case-sensitive)."""
-_SECRET_TEMPLATES = tuple(rf"\g<1>{REDACTED}\g<{pattern.groups}>" for pattern in _SERVER_SECRETS)
+"""What each pattern of :data:`_SERVER_SECRETS` needs, one of (case-sensitive): a pattern
+runs only on a line that has one (a substring test is far cheaper than a search; a Dovecot
+line with ``given password`` ran all fourteen, 100 µs a line)."""
+_SECRET_MARKS = tuple(mark for marks in _PATTERN_MARKS for mark in marks)
+"""Any of them: a line with none holds no server secret."""
+_SECRETS = tuple(
+    (marks, pattern, rf"\g<1>{REDACTED}\g<{pattern.groups}>")
+    for marks, pattern in zip(_PATTERN_MARKS, _SERVER_SECRETS, strict=True)
+)
 
 
 _OWN_CLIENT_TEXT = re.compile(
@@ -257,8 +262,9 @@ def redact_server_secrets(text: str) -> str:
         text = _redact_mismatch(text)
     if not any(mark in text for mark in _SECRET_MARKS):
         return text
-    for pattern, template in zip(_SERVER_SECRETS, _SECRET_TEMPLATES, strict=True):
-        text = pattern.sub(template, text)
+    for marks, pattern, template in _SECRETS:
+        if any(mark in text for mark in marks):
+            text = pattern.sub(template, text)
     return text
 
 

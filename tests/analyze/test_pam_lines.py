@@ -342,3 +342,30 @@ def test_a_fallback_behind_nat_is_one_attempt_while_another_connection_of_the_ad
     found = attacker(run, log_file("\n".join(lines) + "\n"))
     assert found["failures"] == 8
     assert found["users"] == ["bob"]
+
+
+def test_a_mechanism_not_offered_hides_no_imap_guess_of_the_address(
+    run: Runner, log_file: Callable[[str], str]
+) -> None:
+    # A bot keeps one submission connection asking for a mechanism the server does not
+    # offer (no guess) while its IMAP guesses hang up in the failure delay: PAM's line is
+    # each guess's only line that counts it. None of them is the refused mechanism's
+    # (it had no password checked): five guesses, listed and banned (none before).
+    xfoo = (
+        f"warning: unknown[{IP}]: SASL XFOO authentication failed: Invalid authentication mechanism"
+    )
+    lines = []
+    for n in range(5):
+        smtpd = f"mx postfix/submission/smtpd[{701 + 2 * n}]"
+        lines += [
+            f"Nov 28 10:{n:02d}:00 {smtpd}: connect from unknown[{IP}]",
+            f"Nov 28 10:{n:02d}:00 {smtpd}: {xfoo}",
+            pam_unix(n, "bob"),
+            f"Nov 28 10:{n:02d}:02 {smtpd}: {xfoo}",
+            f"Nov 28 10:{n:02d}:03 mx dovecot: imap-login: Disconnected: Connection closed (disconnected while authenticating, waited 2 secs): user=<bob>, method=PLAIN, rip={IP}, lip=192.0.2.254, TLS, session=<H{n:02d}abcdefghijklm>",
+            f"Nov 28 10:{n:02d}:04 {smtpd}: disconnect from unknown[{IP}] ehlo=1 auth=0/2 quit=1 commands=2/4",
+        ]
+    found = attacker(run, log_file("\n".join(lines) + "\n"))
+    assert found["failures"] == 5
+    assert found["recommendation"] == "ban"
+    assert found["users"] == ["bob"]

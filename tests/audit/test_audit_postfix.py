@@ -302,6 +302,27 @@ def test_auth_on_the_smtp_service_itself_is_found_and_fixed_there(run_cli, tmp_p
     assert evidence["file"] == str(directory / "master.cf")
     commands = found["postfix.auth_on_port_25"]["fix"]["commands"]
     assert commands == [f"postconf -c {directory} -P 'smtp/inet/smtpd_sasl_auth_enable=no'"]
+    # The text says where the fix turns AUTH off: master.cf, as the command does.
+    explanation = found["postfix.auth_on_port_25"]["explanation"]
+    assert "The fix turns AUTH off for smtp/inet (in master.cf) and keeps it" in explanation
+    assert "main.cf" not in explanation
+    args = ("audit", "--postfix-dir", str(directory), "--format", "json", "--lang", "zh_CN")
+    chinese = findings(run_cli(*args))["postfix.auth_on_port_25"]["explanation"]
+    assert "修复方法是为 smtp/inet 关闭 AUTH（在 master.cf 中）" in chinese
+
+
+def test_auth_turned_off_in_main_cf_is_said_so(run_cli, user_server: Path):
+    """AUTH on port 25 through main.cf: the fix (`postconf -e`) and the text both say
+    main.cf."""
+    args = ("audit", "--postfix-dir", str(user_server), "--format", "json")
+    finding = findings(run_cli(*args))["postfix.auth_on_port_25"]
+
+    assert (
+        f"postconf -c {user_server} -e 'smtpd_sasl_auth_enable=no'" in (finding["fix"]["commands"])
+    )
+    assert (
+        "The fix turns AUTH off for smtp/inet (in main.cf) and keeps it" in (finding["explanation"])
+    )
 
 
 def test_smtpd_verbose_and_debug_peer_list_leak_credentials(run_cli, hardened: Path):
@@ -481,19 +502,33 @@ def test_auth_on_port_25_only_after_tls_is_not_a_cleartext_finding(run_cli, tmp_
 RATE_LIMITED = AUTH_ON_25 + "smtpd_tls_auth_only = yes\nsmtpd_client_auth_rate_limit = 10\n"
 
 
+EVERY_CLIENT = "every client is exempt, so the limit applies to nobody"
+IPV4_ONLY = (
+    "every client that connects over IPv4 is exempt, so the limit applies to IPv6 clients only"
+)
+IPV6_ONLY = (
+    "every client that connects over IPv6 is exempt, so the limit applies to IPv4 clients only"
+)
+
+
 @pytest.mark.parametrize(
-    ("exceptions", "exempt"),
+    ("exceptions", "exempt", "said", "title"),
     [
-        ("0.0.0.0/0 [::]/0", "0.0.0.0/0, [::]/0"),
-        ("127.0.0.0/8, [::/0]", "[::/0]"),
-        ("$mynetworks static:all", "static:all"),
+        ("0.0.0.0/0 [::]/0", "0.0.0.0/0, [::]/0", EVERY_CLIENT, "per client"),
+        ("$mynetworks static:all", "static:all", EVERY_CLIENT, "per client"),
+        ("127.0.0.0/8, [::/0]", "[::/0]", IPV6_ONLY, "for clients that connect over IPv6"),
+        ("[::]/0", "[::]/0", IPV6_ONLY, "for clients that connect over IPv6"),
+        ("0.0.0.0/0", "0.0.0.0/0", IPV4_ONLY, "for clients that connect over IPv4"),
     ],
+    ids=["both-families", "static", "ipv6-beside-own", "ipv6", "ipv4"],
 )
 def test_exceptions_that_cover_every_client_leave_no_rate_limit(
-    run_cli, tmp_path: Path, exceptions: str, exempt: str
+    run_cli, tmp_path: Path, exceptions: str, exempt: str, said: str, title: str
 ):
     """smtpd_client_event_limit_exceptions lifts the AUTH rate limit for the clients it
-    lists; a /0 network or a static: table lists everyone, and the limit is moot."""
+    lists; a static: table lists everyone, and so do 0.0.0.0/0 and [::]/0 together: the
+    limit is moot. One of the two alone exempts its own address family only (Postfix
+    never matches an IPv4 client against an IPv6 network): the text names it."""
     main = RATE_LIMITED + f"smtpd_client_event_limit_exceptions = {exceptions}\n"
     directory = build_postfix(tmp_path / "p", main)
     args = ["audit", "--postfix-dir", str(directory), "--format", "json", "--check", "bruteforce"]
@@ -501,7 +536,18 @@ def test_exceptions_that_cover_every_client_leave_no_rate_limit(
     found = findings(run_cli(*args))
 
     finding = found["postfix.no_auth_rate_limit"]
-    assert f"lists {exempt}: every client is exempt" in finding["explanation"]
+    assert f"lists {exempt}: {said}" in finding["explanation"]
+    assert finding["title"] == f"No limit on AUTH attempts {title}"
+    if said != EVERY_CLIENT:
+        assert "every client is exempt" not in finding["explanation"]
+        chinese = findings(run_cli(*args, "--lang", "zh_CN"))["postfix.no_auth_rate_limit"]
+        family = "IPv6" if said == IPV6_ONLY else "IPv4"
+        other = "IPv4" if family == "IPv6" else "IPv6"
+        assert (
+            f"所有通过 {family} 连接的客户端都被豁免，该限制只对 {other} 客户端生效"
+            in (chinese["explanation"])
+        )
+        assert chinese["title"] == f"通过 {family} 连接的客户端的 AUTH 尝试次数不受限制"
     for command in finding["fix"]["commands"]:
         subprocess.run(shlex.split(command), check=True)
     settle(directory)

@@ -7,6 +7,8 @@ order the files are named in, so that a user who mistypes twice is not banned.""
 
 from __future__ import annotations
 
+import os
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -296,3 +298,50 @@ def test_a_reload_in_a_backlog_reads_the_lines_read_ahead_again_once(
     daemon.reload()
     drain(daemon)
     assert (banned(daemon), failures(daemon)) == (set(), 3)
+
+
+def test_auth_log_rotated_twice_while_its_lines_wait_for_mail_log_s_backlog_loses_none(
+    warden: Warden, auth_log: Path
+) -> None:
+    # auth.log's lines read ahead of mail.log's backlog wait, and auth.log is not read
+    # meanwhile; a size-based logrotate renamed it twice in that time. The file it was
+    # the first time, auth.log.2 now, is read to its end, then auth.log.1, then
+    # auth.log: the first new file's two wrong passwords were lost, and THIRD, who
+    # tried three times, was not banned.
+    backlog_with_mail_log_behind(warden, auth_log)
+    daemon = warden.start()  # reads the first piece of each file: auth.log's waits
+    rotated = Path(f"{auth_log}.1")
+    os.rename(auth_log, rotated)
+    append(auth_log, [imap_try(n, ip=THIRD)[0][0] for n in range(2)])
+    daemon.step()
+    assert banned(daemon) == set()
+    os.rename(rotated, f"{auth_log}.2")
+    os.rename(auth_log, rotated)
+    append(auth_log, [imap_try(2, ip=THIRD)[0][0]])
+    drain(daemon)
+    assert (banned(daemon), failures(daemon)) == ({f"{THIRD}/32"}, 6)
+
+
+def test_lines_read_ahead_of_a_backlog_wait_at_most_hold_max(
+    warden: Warden, auth_log: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # mail.log's backlog is of hours ago, auth.log's three wrong passwords of THIRD are
+    # of now: they waited until mail.log's whole backlog was read, however long that
+    # took (with auth.log's times hours ahead, a wrong clock, for ever), and so did the
+    # ban of a live attack. Now they wait `HOLD_MAX` seconds (30) at most.
+    daemon = follow(warden, warden.log, auth_log)
+    daemon.step()
+    daemon.close()
+    now = datetime.now(UTC)
+    append(warden.log, deliveries(4 << 20, now - timedelta(hours=3), now - timedelta(hours=1)))
+    append(auth_log, [imap_try(n, ip=THIRD)[0][0] for n in range(3)])
+    again = warden.start()  # reads the first piece of each file: auth.log's waits
+    again.step()
+    assert banned(again) == set()  # held: mail.log is hours behind
+    real = time.monotonic
+    monkeypatch.setattr(time, "monotonic", lambda: real() + 31)  # 31 s later
+    again.step()
+    assert banned(again) == {f"{THIRD}/32"}
+    assert str(warden.log) in again.reader.behind()  # before mail.log's backlog is read
+    drain(again)
+    assert (banned(again), failures(again)) == ({f"{THIRD}/32"}, 3)

@@ -395,6 +395,111 @@ def test_a_restart_does_not_undo_an_unban(warden: Warden) -> None:
     assert len(second.store.history()) == 1
 
 
+def test_new_failures_after_an_unban_ban_again(warden: Warden) -> None:
+    """An unban forgives the failures before it, not the guessing after it: the address
+    starts again from nothing and is banned again at the threshold."""
+    daemon = warden.start()
+    append(warden.log, _guesses_at(seconds_ago(10)))
+    daemon.step()
+    assert banned(daemon) == {f"{ATTACKER}/32"}
+    _unban(warden, seconds_ago(5))  # `mailwarden unban`, 5 s ago
+    daemon.step()
+    assert banned(daemon) == set()
+
+    append(warden.log, guesses()[:2])  # the old three do not count towards the new ban
+    daemon.step()
+    assert banned(daemon) == set()
+    append(warden.log, guesses()[2])
+    daemon.step()
+
+    assert banned(daemon) == {f"{ATTACKER}/32"}
+    assert [row.offences for row in daemon.store.history()] == [2, 1]
+
+
+def test_failures_from_before_an_unban_read_after_it_never_count(warden: Warden) -> None:
+    """Lines logged before the unban and read after it (a log written late) are old
+    failures: they take the address no nearer a new ban."""
+    daemon = warden.start()
+    append(warden.log, _guesses_at(seconds_ago(10)))
+    daemon.step()
+    _unban(warden, seconds_ago(5))
+    daemon.step()
+
+    append(warden.log, [*_guesses_at(seconds_ago(7))[:2], guesses()[2]])
+    daemon.step()
+    assert banned(daemon) == set()
+    append(warden.log, guesses()[:2])
+    daemon.step()
+    assert banned(daemon) == {f"{ATTACKER}/32"}
+
+
+def test_a_network_unbanned_by_hand_is_banned_again_by_new_failures(warden: Warden) -> None:
+    def one_each(when: datetime | None = None) -> list[str]:
+        return [
+            sasl_failure(f"198.51.100.{n}", f"user{n}", pid=1400 + n, when=when)
+            for n in range(1, 5)
+        ]
+
+    daemon = warden.start()
+    append(warden.log, one_each(seconds_ago(10)))
+    daemon.step()
+    assert banned(daemon) == {"198.51.100.0/24"}
+    _unban(warden, seconds_ago(5), "198.51.100.0/24")
+    daemon.step()
+    assert banned(daemon) == set()
+
+    append(warden.log, one_each())
+    daemon.step()
+
+    assert banned(daemon) == {"198.51.100.0/24"}
+
+
+def test_after_a_restart_the_failures_after_an_unban_ban_again(warden: Warden) -> None:
+    """The store keeps the unban's time: a restart reads the old failures again and
+    counts only the ones after it."""
+    first = warden.start()
+    append(warden.log, _guesses_at(seconds_ago(10)))
+    first.step()
+    _unban(warden, seconds_ago(5))
+    first.step()
+    append(warden.log, guesses()[:2])
+    first.step()
+    first.close()
+
+    second = warden.start()  # the old three and the two new ones are in its tail
+    assert banned(second) == set()
+    append(warden.log, guesses()[2])
+    second.step()
+
+    assert banned(second) == {f"{ATTACKER}/32"}
+
+
+def test_failures_after_an_unban_made_while_stopped_ban_at_the_start(warden: Warden) -> None:
+    first = warden.start()
+    append(warden.log, _guesses_at(seconds_ago(10)))
+    first.step()
+    first.close()
+    _unban(warden, seconds_ago(5))
+    append(warden.log, guesses())
+
+    second = warden.start()
+
+    assert banned(second) == {f"{ATTACKER}/32"}
+
+
+def _unban(warden: Warden, when: datetime, network: str = f"{ATTACKER}/32") -> None:
+    """What ``mailwarden unban`` does, at ``when``."""
+    with open_store(str(warden.sections["store"]["path"])) as store:
+        assert store.lift_ban(ipaddress.ip_network(network), "by hand", now=when)
+
+
+def _guesses_at(when: datetime) -> list[str]:
+    return [
+        sasl_failure(ATTACKER, user, pid=1201 + n, when=when)
+        for n, user in enumerate(("admin", "info", "sales"))
+    ]
+
+
 def test_a_stored_ban_of_our_own_address_is_never_enforced_here(
     warden: Warden, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -5,12 +5,15 @@ from __future__ import annotations
 import json
 import shutil
 import sqlite3
+import subprocess
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from test_preflight import run_cli
-from wardenlab import ATTACKER, OTHER, Warden, append, guesses
+from wardenlab import ATTACKER, OTHER, Warden, append, guesses, mailwarden
 
 from mailwarden.store import open_store
 
@@ -308,3 +311,132 @@ def test_status_reads_what_a_killed_daemon_left_and_changes_no_file(
     assert code == 0, err
     assert [ban["network"] for ban in json.loads(out)["bans"]] == [f"{OTHER}/32"]
     assert {p.name: p.read_bytes() for p in killed.iterdir()} == files
+
+
+# -- a store path no command can use: every command says it in the same words --------
+
+EVERY_COMMAND = [
+    ("status",),
+    ("status", "--format", "json"),
+    ("ban", OTHER),
+    ("unban", OTHER),
+    ("run", "--check"),
+    ("run",),
+]
+
+
+def test_a_store_under_a_file_is_refused_by_every_command_in_the_same_words(
+    warden: Warden, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``/srv/afile/state.db`` where afile is a file: status and unban said "no store
+    yet (the daemon creates it)", which it never can; run and run --check "afile is not
+    writable"; ban "[Errno 20] Not a directory"."""
+    afile = warden.tmp / "afile"
+    afile.write_text("not a folder\n")
+    store = afile / "state" / "mailwarden.db"
+    warden.sections["store"]["path"] = str(store)
+    warden.write()
+    refusal = (
+        f"mailwarden: error: {warden.config_path}: store.path: {store}: {afile} is not a directory"
+    )
+    for command in EVERY_COMMAND:
+        assert cli(capsys, warden, *command) == (2, [refusal], ""), command
+    assert afile.read_text() == "not a folder\n"
+
+
+def test_a_keyword_connection_string_is_refused_without_its_password(
+    warden: Warden, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """libpq's other form, ``host=db password=…``, is no store path: the refusal quoted
+    it whole, password included, into the journal."""
+    warden.sections["store"]["path"] = "host=db.example password='S3cret PW' dbname=mw"
+    warden.write()
+    refusal = (
+        f"mailwarden: error: {warden.config_path}: store.path: 'host=db.example "
+        "password=*** dbname=mw' is not an absolute path (a PostgreSQL store is named by "
+        "a postgresql:// URL)"
+    )
+    for command in EVERY_COMMAND:
+        assert cli(capsys, warden, *command) == (2, [refusal], ""), command
+
+
+def test_status_json_names_the_configuration_by_its_absolute_path(
+    warden: Warden, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``--config mailwarden.toml`` gave ``"config": "mailwarden.toml"``: which one,
+    for the monitoring that reads it from elsewhere?"""
+    cli(capsys, warden, "ban", OTHER)
+    monkeypatch.chdir(warden.tmp)
+    code, err, out = run_cli(capsys, "status", "--format", "json", "--config", "mailwarden.toml")
+    assert code == 0, err
+    assert json.loads(out)["config"] == str(warden.config_path)
+
+
+# -- a daemon that writes no heartbeat: gone, or blocked ----------------------------------
+
+
+def _later(monkeypatch: pytest.MonkeyPatch, seconds: float) -> None:
+    """`status` from `seconds` on: the daemon's last heartbeat looks that old."""
+    import mailwarden.daemon.status as status_module
+
+    class Later(datetime):
+        @classmethod
+        def now(cls, tz: Any = None) -> Any:
+            return datetime.now(tz) + timedelta(seconds=seconds)
+
+    monkeypatch.setattr(status_module, "datetime", Later)
+
+
+def test_status_tells_a_blocked_daemon_from_a_gone_one(
+    warden: Warden, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another process holds the store's write lock: the daemon waits on it and writes
+    no heartbeat. status said "daemon: not running" of a daemon that runs; now it says
+    that its process is there, and after a kill -9 only what it knows."""
+    store = Path(warden.sections["store"]["path"])
+    daemon = subprocess.Popen(
+        mailwarden("run", "--config", str(warden.config_path)),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        for _ in range(300):  # its first heartbeat
+            if store.exists() and cli(capsys, warden, "status")[2].startswith("daemon: running"):
+                break
+            time.sleep(0.1)
+        else:
+            raise AssertionError("the daemon did not start")
+        holder = sqlite3.connect(store, isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")  # as a backup tool might
+        try:
+            _later(monkeypatch, 20)
+            code, err, out = cli(capsys, warden, "status")
+            first = out.splitlines()[0]
+            assert code == 0, err
+            assert first.startswith(
+                f"daemon: not responding: its process (pid {daemon.pid}) runs but wrote no "
+                "heartbeat for "
+            ), first
+            assert first.endswith("): blocked (its log says on what) or suspended"), first
+            code, _, out = cli(capsys, warden, "status", "--format", "json")
+            shown = json.loads(out)["daemon"]
+            assert (shown["running"], shown["not_responding"]) == (False, True)
+        finally:
+            holder.rollback()
+            holder.close()
+        daemon.kill()
+        daemon.wait(timeout=10)
+        code, _, out = cli(capsys, warden, "status")
+        first = out.splitlines()[0]
+        assert first.startswith("daemon: no heartbeat for "), first
+        assert first.endswith("): stopped or blocked"), first
+        code, _, out = cli(capsys, warden, "status", "--format", "json")
+        shown = json.loads(out)["daemon"]
+        assert (shown["running"], shown["not_responding"]) == (False, False)
+    finally:
+        if daemon.poll() is None:
+            daemon.kill()
+            daemon.wait(timeout=10)
+        assert daemon.stderr is not None
+        daemon.stderr.close()

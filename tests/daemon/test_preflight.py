@@ -105,7 +105,7 @@ def test_a_relative_log_path(tmp_path: Path, capsys: pytest.CaptureFixture[str])
 def test_a_store_that_cannot_be_created(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / "afile").write_text("")
     path = config(tmp_path, store={"path": str(tmp_path / "afile" / "db.sqlite")})
-    assert_refused(capsys, path, "store.path", "cannot create")
+    assert_refused(capsys, path, "store.path", f"{tmp_path / 'afile'} is not a directory")
 
 
 def test_a_missing_account_list(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -368,21 +368,52 @@ def test_a_store_folder_another_user_owns_under_a_sticky_one(
     assert list(sub.iterdir()) == []
 
 
-def test_an_unreachable_postgresql_fails_the_check_but_a_start_is_tried_again(
+def test_an_unreachable_postgresql_fails_the_check_as_the_start_it_tries_again(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """The check says it; at a start the server may come back: exit 1, and systemd
-    restarts the daemon (only 2 stops it for good)."""
-    url = "postgresql://mailwarden@127.0.0.1:1/mailwarden"
+    restarts the daemon (only 2 stops it for good). The check exits as the start does:
+    it said 2, a bad setting, for a server that was down."""
+    url = "postgresql://mailwarden:S3cretPW@127.0.0.1:1/mailwarden"
     path = config(tmp_path, store={"path": url})
     code, err, _ = run_cli(capsys, "run", "--config", str(path), "--check")
-    assert code == 2 and len(err) == 1, err
+    assert code == 1 and len(err) == 1, err
     assert err[0].startswith(
         f"mailwarden: error: {path}: store.path: cannot connect to PostgreSQL: "
     )
+    assert "S3cretPW" not in err[0]
     started = start(path)
     assert started.returncode == 1, started.stderr
     assert "cannot connect to PostgreSQL" in started.stderr
+
+
+@pytest.mark.parametrize(
+    ("url", "shown", "why"),
+    [
+        (
+            "postgresql://mw:S3cretPW%zz@127.0.0.1/mw",
+            "postgresql://mw:***@127.0.0.1/mw",
+            'invalid percent-encoded token: "***"',
+        ),
+        (
+            "postgresql://mw@127.0.0.1/mw?password=S3cretPW&sslmod=require",
+            "postgresql://mw@127.0.0.1/mw?password=***&sslmod=require",
+            'invalid URI query parameter: "sslmod"',
+        ),
+    ],
+    ids=["percent", "parameter"],
+)
+def test_a_url_libpq_cannot_read_stops_the_check_and_the_start_like_a_bad_setting(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], url: str, shown: str, why: str
+) -> None:
+    """A typo in the URL does not go away by waiting: exit 2 for the check and for the
+    start (the start exited 1 and systemd restarted it for ever), one line that shows
+    neither the password nor libpq's quote of it."""
+    path = config(tmp_path, store={"path": url})
+    expected = f"mailwarden: error: {path}: store.path: {shown}: not a PostgreSQL URL: {why}"
+    assert run_cli(capsys, "run", "--config", str(path), "--check") == (2, [expected], "")
+    started = start(path)
+    assert (started.returncode, started.stderr.splitlines()) == (2, [expected])
 
 
 def test_a_symlink_loop_on_the_store_path_is_one_line_not_a_traceback(

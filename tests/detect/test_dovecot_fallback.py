@@ -694,3 +694,47 @@ def test_tries_answered_in_any_order_never_count_fewer_guesses_than_made() -> No
             least += fewest_guesses(tries)
         log = "\n".join(f"Nov 29 11:00:{int(when):02d} {text}" for when, text in sorted(timed))
         assert counted(log)[BOT] >= least, log
+
+
+def test_tries_by_cram_md5_and_plain_answered_out_of_order_get_no_free_try() -> None:
+    # Postfix before 3.9, Dovecot 2.3: the PLAIN tries' auth lines name no mechanism, the
+    # CRAM-MD5 tries' do. One failure delay's answers come out of order: B's CRAM-MD5
+    # try (bob) is answered while A's PLAIN try (bob) and then C's (frank) are under way.
+    # B's answer is its CRAM-MD5 line's, not A's PLAIN line's: A's PLAIN answer is not
+    # frank's (whom A tried by CRAM-MD5: no fallback). Four guesses.
+    def smtpd(t: int, pid: int, text: str) -> str:
+        return f"Nov 29 11:00:{t:02d} mx postfix/submission/smtpd[{pid}]: {text}"
+
+    def sasl(t: int, pid: int, mechanism: str) -> str:
+        return smtpd(
+            t,
+            pid,
+            f"warning: unknown[{BOT}]: SASL {mechanism} authentication failed: (reason unavailable)",
+        )
+
+    def auth(t: int, line: str) -> str:
+        return f"Nov 29 11:00:{t:02d} mx dovecot: auth: {line}: Password mismatch"
+
+    log = "\n".join(
+        [
+            *(smtpd(0, pid, f"connect from unknown[{BOT}]") for pid in (801, 802, 803)),
+            auth(1, f"cram-md5({FRANK},{BOT})"),  # A: frank by CRAM-MD5
+            sasl(3, 801, "CRAM-MD5"),
+            auth(5, f"passwd-file({BOB},{BOT})"),  # A: bob by PLAIN
+            auth(5, f"cram-md5({BOB},{BOT})"),  # B: bob by CRAM-MD5
+            sasl(7, 802, "CRAM-MD5"),  # B's, answered first
+            auth(7, f"passwd-file({FRANK},{BOT})"),  # C: frank by PLAIN
+            sasl(7, 801, "PLAIN"),  # A's bob
+            sasl(9, 803, "PLAIN"),  # C's frank
+            *(
+                smtpd(
+                    10,
+                    pid,
+                    f"disconnect from unknown[{BOT}] ehlo=1 auth=0/{n} quit=1 commands=2/{n + 2}",
+                )
+                for pid, n in ((801, 2), (802, 1), (803, 1))
+            ),
+        ]
+    )
+    assert counted(log) == {BOT: 4}
+    assert failures(log) == {BOT: 4}

@@ -184,3 +184,48 @@ def test_pam_lines_in_time_order_count_as_before() -> None:
     lines = [pam(0), *imap(0, 1), pam(10), pam(20), *imap(20, 2)]
     for late_pam in (False, True):
         assert bans_and_failures(lines, late_pam) == (["3 or more failed logins within 1m"], 3)
+
+
+def hung_up(t: int, n: int, user: str = "bob", ip: str = IP) -> str:
+    """The login process's line of an IMAP try whose client hung up in the failure delay
+    (PAM's line at ``t``): it counts nothing, PAM's line is the try's only counting one."""
+    return f"{stamp(t + 2)} mx dovecot: imap-login: Disconnected: Connection closed (disconnected while authenticating, waited 2 secs): user=<{user}>, method=PLAIN, rip={ip}, lip=192.0.2.254, TLS, session=<Hang{n:02d}abcdefghijk>"
+
+
+def unsupported_mechanism(t: int, n: int, postfix: bool, ip: str = IP) -> list[str]:
+    """A try by a mechanism the server does not offer: no password checked, no PAM line;
+    Postfix's line names no account, Dovecot's login line none either."""
+    if postfix:
+        pid = 900 + n
+        return [
+            connect(t, pid, ip),
+            smtpd(
+                t,
+                pid,
+                f"warning: unknown[{ip}]: SASL XFOO authentication failed: Invalid authentication mechanism",
+            ),
+            disconnect(t, pid, 1, ip),
+        ]
+    return [
+        f"{stamp(t)} mx dovecot: imap-login: Disconnected: Connection closed (tried to use unsupported auth mechanism): user=<>, method=XFOO, rip={ip}, lip=192.0.2.254, TLS, session=<Uns{n:02d}abcdefghijkl>"
+    ]
+
+
+def test_a_mechanism_not_offered_hides_no_guess_whose_pam_line_comes_late() -> None:
+    # A bot's IMAP guesses, a minute apart, each hanging up in the failure delay: PAM's
+    # line is each guess's only counting line, and the daemon reads it a poll after the
+    # bot's try by a mechanism not offered (Postfix's or Dovecot's line, of that second).
+    # That try had no PAM line: PAM's line of the guess is not its own. Four guesses.
+    for postfix in (True, False):
+        lines = [
+            line
+            for n in range(4)
+            for line in (
+                *unsupported_mechanism(60 * n, n, postfix),
+                pam(60 * n),
+                hung_up(60 * n, n),
+            )
+        ]
+        bans, failures = bans_and_failures(lines)
+        assert failures == 4, postfix
+        assert bans == ["4 or more failed logins within 2h"], postfix

@@ -310,3 +310,26 @@ def test_a_flood_of_waiting_lines_looks_at_each_address_only_when_its_lines_are_
     failures, looked = map(int, done.stdout.split())
     assert failures == 200 + 9000
     assert looked <= 9000 + 2 * 200
+
+
+def test_a_mechanism_not_offered_takes_no_try_waiting_for_postfix_s_line() -> None:
+    # One submission connection asks for a mechanism not offered every few seconds
+    # (accounted, no guess) while the address's IMAP guesses hang up in the failure delay
+    # (PAM's line is all that counts them). PAM's line waits for Postfix's line of its
+    # try while the connection is open; the next refusal of the mechanism is not that
+    # line, nor is its connection failing a password: five guesses, banned.
+    lines = []
+    for n in range(5):
+        t, pid = 60 * n, 701 + 2 * n
+        xfoo = f"warning: unknown[{IP}]: SASL XFOO authentication failed: Invalid authentication mechanism"
+        lines += [
+            smtpd(t, pid, f"connect from unknown[{IP}]"),
+            smtpd(t, pid, xfoo),
+            pam(t + 1),
+            smtpd(t + 2, pid, xfoo),
+            f"{stamp(t + 3)} mx dovecot: imap-login: Disconnected: Connection closed (disconnected while authenticating, waited 2 secs): user=<bob>, method=PLAIN, rip={IP}, lip=192.0.2.254, TLS, session=<H{n:02d}abcdefghijklm>",
+            disconnect(t + 4, pid, 2),
+        ]
+    bans, failures = bans_and_failures(lines)
+    assert failures == 5
+    assert bans

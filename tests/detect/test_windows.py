@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from mailwarden.detect.windows import RecentKeys, StateTable, count_since, push_times, span_of_last
+from mailwarden.detect.windows import (
+    RecentKeys,
+    StateTable,
+    count_since,
+    drop_oldest,
+    push_times,
+    span_of_last,
+)
 
 
 def test_last_times_answer_at_least_n_within_a_window() -> None:
@@ -54,3 +61,12 @@ def test_state_table_expires_idle_states_and_evicts_beyond_its_cap() -> None:
     expired = table.expire(before=10)
     assert [s.last for s in expired] == [3, 4, 5, 6, 7, 8, 9]
     assert table.evicted == 2
+
+
+def test_drop_oldest_takes_the_oldest_tenth_and_keeps_the_newest() -> None:
+    table = {n: str(n) for n in range(50)}
+    table[3] = table.pop(3)  # touched: the youngest now
+    assert drop_oldest(table) == ["0", "1", "2", "4", "5"]
+    assert list(table)[:2] == [6, 7] and list(table)[-1] == 3 and len(table) == 45
+    small = {"a": 1}
+    assert drop_oldest(small) == [1] and small == {}

@@ -534,6 +534,39 @@ def test_the_rest_of_a_rotated_file_comes_first_even_when_it_takes_many_polls(
     assert got == [*numbered(2000).splitlines(), "new 1", "new 2"]
 
 
+@pytest.mark.parametrize("stop", [False, True], ids=["running", "stopped-then"])
+def test_a_file_skipped_while_rotated_twice_is_read_whole_afterwards(
+    tmp_path: Path, stop: bool
+) -> None:
+    # The daemon skips a file (its lines read ahead of another input's backlog wait)
+    # for many polls; a size-based logrotate renamed it twice meanwhile. The file it
+    # was the first time was not noticed: read to its end, then the path, which named
+    # the third file by then; the second one's lines were lost.
+    log = tmp_path / "mail.log"
+    log.write_text("")
+    follower = FileFollower([str(log)], rotate_grace=0)
+    read(follower)
+    append(log, "1\n2\n")
+    assert read(follower) == [(1, "1"), (2, "2")]
+    skip = {str(log)}
+    append(log, "3\n")  # not read yet
+    log.rename(tmp_path / "mail.log.1")
+    log.write_text("second 1\n")
+    assert follower.poll(skip) == []
+    (tmp_path / "mail.log.1").rename(tmp_path / "mail.log.2")
+    log.rename(tmp_path / "mail.log.1")
+    log.write_text("third 1\n")
+    assert follower.poll(skip) == []
+    if stop:
+        positions = follower.positions()
+        follower.close()
+        follower = FileFollower([str(log)], positions, rotate_grace=0)
+    got = []
+    while more := texts(lines_of(follower)):
+        got += more
+    assert got == ["3", "second 1", "third 1"]
+
+
 # -- copytruncate ------------------------------------------------------------------------
 
 

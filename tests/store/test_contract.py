@@ -157,6 +157,23 @@ def test_lift_ends_exactly_that_ban(store: Store) -> None:
     )
 
 
+def test_lifted_lists_the_bans_lifted_since_a_time_in_the_order_lifted(store: Store) -> None:
+    ban(store, "192.0.2.7/32")
+    ban(store, "192.0.2.0/24")
+    ban(store, "2001:db8::/64")
+    ban(store, "203.0.113.5/32", hours=0.5)
+    store.lift_ban(net("2001:db8::/64"), "by hand", now=T0 + H / 6)
+    store.lift_ban(net("192.0.2.0/24"), "by hand", now=T0 + H / 3)
+    store.lift_ban(net("192.0.2.7/32"), "by hand", now=T0 + H / 12)
+    store.expire(T0 + H)  # expired, not lifted
+
+    assert [(r.network, r.ended) for r in store.lifted(T0 + H / 6)] == [
+        (net("2001:db8::/64"), T0 + H / 6),
+        (net("192.0.2.0/24"), T0 + H / 3),
+    ]
+    assert len(store.lifted(T0)) == 3 and store.lifted(T0 + H) == []
+
+
 def test_expire_reports_each_ended_ban_once(store: Store) -> None:
     ban(store, "192.0.2.7/32", hours=1)
     ban(store, "2001:db8::/32", hours=2)

@@ -8,10 +8,14 @@ high
                                   cross the network without TLS. Not where
                                   `ssl = required` applies (2.3 and 2.4): Dovecot then
                                   refuses every AUTH before TLS, whatever these say.
+                                  The `ssl` of a section that lifts it there
+                                  (`protocol pop3 { ssl = yes }`) is evidence too.
                                   The fix uses the name of the configuration's own
                                   version (2.4 has `dovecot_config_version`): the
                                   other one would stop Dovecot ("Unknown setting")
-    dovecot.ssl_disabled          `ssl = no`
+    dovecot.ssl_disabled          `ssl = no`. A fix that turns TLS on says when no
+                                  certificate is set (`ssl_cert` in 2.3,
+                                  `ssl_server_cert_file` in 2.4)
     dovecot.auth_verbose_passwords  anything but `no`: failed passwords (or their
                                   hashes, which can be cracked) in the log
     dovecot.auth_debug_passwords  `yes`: every password in the debug log
@@ -104,10 +108,14 @@ def _turns_tls_on(finding: AuditFinding) -> bool:
 
 def _with_certificate_note(config: DovecotConfig, finding: AuditFinding) -> AuditFinding:
     """A fix that turns TLS on needs a certificate; when none is set, the finding says
-    so (Dovecot starts without one, and then fails every TLS handshake)."""
-    if not _turns_tls_on(finding) or config.value("ssl_cert").strip():
+    so (Dovecot starts without one, and then fails every TLS handshake). Dovecot 2.4
+    calls the setting `ssl_server_cert_file` (a path, without 2.3's `<`)."""
+    version24 = _for_dovecot_24(config)
+    name = "ssl_server_cert_file" if version24 else "ssl_cert"
+    if not _turns_tls_on(finding) or config.value(name).strip():
         return finding
-    return replace(finding, details={**finding.details, "certificate": "missing"})
+    missing = "missing_24" if version24 else "missing"
+    return replace(finding, details={**finding.details, "certificate": missing})
 
 
 def _evidence(setting: DovecotSetting) -> Evidence:
@@ -164,12 +172,17 @@ def cleartext(config: DovecotConfig) -> Iterable[AuditFinding]:
     into a 2.3 configuration) is unknown there, and Dovecot refuses the whole file."""
     found = []
     version24 = _for_dovecot_24(config)
-    for setting in config.written("disable_plaintext_auth"):
-        if not _is_yes(setting.value) and not _tls_required(config, setting.section):
-            found.append(_cleartext_finding(config, setting, version24))
-    for setting in config.written("auth_allow_cleartext"):
-        if _is_yes(setting.value) and not _tls_required(config, setting.section):
-            found.append(_cleartext_finding(config, setting, version24))
+    unsafe = [s for s in config.written("disable_plaintext_auth") if not _is_yes(s.value)]
+    unsafe += [s for s in config.written("auth_allow_cleartext") if _is_yes(s.value)]
+    for setting in unsafe:
+        lifted = _tls_lifted(config, setting.section)
+        if lifted is not None and not lifted:
+            continue  # ssl = required applies wherever this setting does
+        finding = _cleartext_finding(config, setting, version24)
+        if lifted:  # the sections where another `ssl` lifts `ssl = required`
+            evidence = (*finding.evidence, *(_evidence(s) for s in lifted))
+            finding = replace(finding, evidence=evidence)
+        found.append(finding)
     return [_with_tls(config, finding) for finding in found]
 
 
@@ -242,13 +255,23 @@ def _tls_required(config: DovecotConfig, section: str) -> bool:
     before TLS (LOGINDISABLED, "Plaintext authentication disallowed"), so allowing
     cleartext passwords changes nothing. A section inside with another `ssl` and no
     cleartext setting of its own still accepts them."""
+    return _tls_lifted(config, section) == []
+
+
+def _tls_lifted(config: DovecotConfig, section: str) -> list[DovecotSetting] | None:
+    """None when `ssl = required` does not apply in `section`; else the `ssl` settings
+    of the filter sections inside it that lift the requirement there while taking
+    their cleartext setting from `section` (`protocol pop3 { ssl = yes }`): the
+    evidence of a cleartext finding, beside the setting itself."""
     if _ssl_in(config, section) != "required":
-        return False
+        return None
     own = [config.scopes(name) for name in CLEARTEXT_SETTINGS]
-    return all(
-        _ssl_in(config, scope) == "required" or _enclosing(scope, own) != section
+    written = config.scopes("ssl")
+    return [
+        written[scope]
         for scope in config.inside("ssl", section)
-    )
+        if _ssl_in(config, scope) != "required" and _enclosing(scope, own) == section
+    ]
 
 
 def _enclosing(scope: str, candidates: Iterable[Mapping[str, object]]) -> str:
@@ -275,8 +298,10 @@ def _with_tls(config: DovecotConfig, finding: AuditFinding) -> AuditFinding:
 
 @check
 def ssl_disabled(config: DovecotConfig) -> Iterable[AuditFinding]:
+    """The explanation names the certificate settings of the configuration's version."""
+    details = {"variant": "in_24"} if _for_dovecot_24(config) else {}
     return [
-        _finding(config, SSL_DISABLED.id, Severity.HIGH, setting, "yes")
+        _finding(config, SSL_DISABLED.id, Severity.HIGH, setting, "yes", **details)
         for setting in config.written("ssl")
         if setting.value.strip().lower() == "no"
     ]

@@ -5,6 +5,14 @@ would reject); the file parser gives each setting its file and line for the evid
 When `doveconf` refuses the file (for instance a Dovecot 2.4 configuration read by a
 2.3 `doveconf`), the files are read and a note says why.
 
+`doveconf -n` (2.3) prints a `remote` or `local` filter on every address
+(`remote 0.0.0.0/0`, `remote ::/0`: zero bits) without its header: the settings inside
+look like top-level ones (and the top level shows them too), and a setting written both
+there and at the top level cannot be told apart. For a setting written inside such a
+filter the files' view is taken instead (what `--read-files` sees): the evidence and
+the fix then point at the line inside the filter, not at a top-level line that Dovecot
+does not apply there ("won't change the setting inside an earlier filter").
+
 The OpenSSL library (whether a cipher grade such as MEDIUM holds RC4), as for Postfix:
 `--openssl-version` when given; for /etc/dovecot/dovecot.conf on a machine with
 Dovecot installed, this machine's OpenSSL (openssl.py); else unknown.
@@ -12,6 +20,7 @@ Dovecot installed, this machine's OpenSSL (openssl.py); else unknown.
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -67,12 +76,18 @@ def _library(given: Library | None, path: Path) -> Library:
 def _locate(
     reported: tuple[DovecotSetting, ...], written: tuple[DovecotSetting, ...]
 ) -> tuple[DovecotSetting, ...]:
-    """Give each setting doveconf reported the file and line where it was written last."""
+    """Give each setting doveconf reported the file and line where it was written last.
+
+    A setting written inside a filter on every address is taken from the files in all
+    its scopes (doveconf prints that filter without its header)."""
+    hidden = {s.name for s in written if s.filtered and _as_printed(s.section) != s.section}
     where: dict[tuple[str, str], DovecotSetting] = {}
     for setting in written:
         where[(setting.name, setting.section)] = setting
     located = []
     for setting in reported:
+        if setting.name in hidden:
+            continue
         found = where.get((setting.name, setting.section))
         if found is None:
             located.append(setting)
@@ -86,4 +101,14 @@ def _locate(
                     end_line=found.end_line,
                 )
             )
+    located.extend(s for s in written if s.name in hidden)
     return tuple(located)
+
+
+_EVERY_ADDRESS = re.compile(r'^(?:local|remote)\s+"?[^\s"]*/0+"?$')
+
+
+def _as_printed(section: str) -> str:
+    """`section` as `doveconf -n` prints it: without the `local` and `remote` filters
+    on every address (0 bits: 0.0.0.0/0, ::/0, 0/0), which it prints without header."""
+    return " > ".join(part for part in section.split(" > ") if not _EVERY_ADDRESS.match(part))

@@ -47,7 +47,9 @@ medium
     postfix.no_auth_rate_limit        AUTH offered, `smtpd_client_auth_rate_limit = 0`
                                       (or `00`), or a limit that
                                       `smtpd_client_event_limit_exceptions` lifts for
-                                      every client (`0.0.0.0/0`, `[::]/0`, `static:all`)
+                                      every client (`static:all`, or both `0.0.0.0/0`
+                                      and `[::]/0`) or for a whole address family (one
+                                      of those two: the text names the family)
     postfix.anvil_missing             an AUTH rate limit, but no `anvil/unix` in
                                       master.cf: anvil(8) keeps the count, so nothing
                                       enforces the limit
@@ -503,18 +505,32 @@ def auth_on_port_25(config: PostfixConfig, planner: Planner) -> Iterable[AuditFi
     services = ", ".join(s.key for s in exposed)
     cleartext = [s for s in exposed if _auth_before_tls(config, s)]
     evidence += [e for s in cleartext for e in _cleartext_evidence(config, s)]
+    fix = planner.auth_off_port25()
+    more = {"fixed_in": _auth_turned_off_in(fix)}
     finding = _finding(
         AUTH_ON_PORT_25.id,
         Severity.HIGH,
         evidence,
-        planner.auth_off_port25(),
+        fix,
         services=services,
-        more={"variant": "cleartext"} if cleartext else {},
+        more={**more, "variant": "cleartext"} if cleartext else more,
     )
     # Where AUTH waits for TLS, this is no cleartext problem: `--check cleartext_auth`
     # (the hint for passwords seen in cleartext) leaves it out.
     topics = None if cleartext else AUTH_ON_PORT_25.topics - {"cleartext_auth"}
     return [replace(finding, subject=services, topics=topics)]
+
+
+def _auth_turned_off_in(fix: Iterable[Change]) -> str:
+    """Where the fix turns AUTH off, for the text: main.cf (`postconf -e`), master.cf
+    (`postconf -P` on a service that sets it with `-o`), or both."""
+    files = []
+    for change in fix:
+        if isinstance(change, MainSet) and change.parameter == "smtpd_sasl_auth_enable":
+            files.append("main.cf")
+        elif isinstance(change, ServiceSet) and change.parameter == "smtpd_sasl_auth_enable":
+            files += ["master.cf"] if change.value == "no" else []
+    return ", ".join(dict.fromkeys(files))
 
 
 def _auth_before_tls(config: PostfixConfig, service: Service) -> bool:
@@ -909,7 +925,9 @@ def _exempt_from_rate_limit(
     kept = ",".join(dict.fromkeys(kept_items))
     evidence = [config.evidence(RATE_LIMIT, service), config.evidence(EXCEPTIONS, service)]
     fix = [fixes.set_for(service, EXCEPTIONS, kept)]
-    details = {"limit": str(limit), "exempt": ", ".join(everyone), "variant": "exempt"}
+    families = {_family(i) for i in everyone}
+    variant = f"exempt_ipv{families.pop()}" if families in ({4}, {6}) else "exempt"
+    details = {"limit": str(limit), "exempt": ", ".join(everyone), "variant": variant}
     return [_finding(NO_RATE_LIMIT.id, Severity.MEDIUM, evidence, fix, service, more=details)]
 
 
@@ -938,11 +956,22 @@ def _covers_everyone(item: str) -> bool:
     any client. (Other tables cannot be read from here.)"""
     if item.lower().startswith("static:"):
         return True
+    network = _network(item)
+    return network is not None and network.prefixlen == 0
+
+
+def _network(item: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
     try:
-        network = ipaddress.ip_network(item.replace("[", "").replace("]", ""), strict=False)
+        return ipaddress.ip_network(item.replace("[", "").replace("]", ""), strict=False)
     except ValueError:
-        return False
-    return network.prefixlen == 0
+        return None
+
+
+def _family(item: str) -> int:
+    """4 or 6 for a network, 0 for a table (`static:`), whose match is every client:
+    an IPv4 client never matches an IPv6 network in Postfix, nor the reverse."""
+    network = _network(item)
+    return network.version if network is not None else 0
 
 
 @service_check

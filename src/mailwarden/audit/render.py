@@ -339,7 +339,7 @@ def _fix_notes(finding: AuditFinding, lang: Lang) -> list[str]:
         notes.append(label("planned_service", lang, **finding.details))
     if finding.details.get("after_fix"):
         notes.append(label("after_fix", lang, **finding.details))
-    if finding.details.get("certificate") == "missing":
+    if finding.details.get("certificate", "").startswith("missing"):
         notes.append(label(_certificate_label(finding), lang))
     if finding.details.get("folded") == "yes":
         notes.append(label("folded_rewrite", lang))
@@ -349,7 +349,12 @@ def _fix_notes(finding: AuditFinding, lang: Lang) -> list[str]:
 
 
 def _certificate_label(finding: AuditFinding) -> str:
-    return "needs_certificate_dovecot" if finding.source == "dovecot" else "needs_certificate"
+    """Postfix's settings, Dovecot 2.3's (ssl_cert) or 2.4's (ssl_server_cert_file)."""
+    if finding.source != "dovecot":
+        return "needs_certificate"
+    if finding.details.get("certificate") == "missing_24":
+        return "needs_certificate_dovecot_24"
+    return "needs_certificate_dovecot"
 
 
 def render_json(report: AuditReport, lang: Lang) -> str:

@@ -124,6 +124,14 @@ TITLES: dict[str, Text] = {
         "No limit on AUTH attempts per client",
         "没有限制每个客户端的 AUTH 尝试次数",
     ),
+    "postfix.no_auth_rate_limit#exempt_ipv4": Text(
+        "No limit on AUTH attempts for clients that connect over IPv4",
+        "通过 IPv4 连接的客户端的 AUTH 尝试次数不受限制",
+    ),
+    "postfix.no_auth_rate_limit#exempt_ipv6": Text(
+        "No limit on AUTH attempts for clients that connect over IPv6",
+        "通过 IPv6 连接的客户端的 AUTH 尝试次数不受限制",
+    ),
     "postfix.anvil_missing": Text(
         "The AUTH rate limit is not enforced: master.cf has no anvil service",
         "AUTH 速率限制没有生效：master.cf 中没有 anvil 服务",
@@ -236,12 +244,12 @@ EXPLANATIONS: dict[str, Text] = {
         "Port 25 ({services}) is where other mail servers deliver, so it must stay open to "
         "the whole internet; offering AUTH there gives every password-guessing bot a login "
         "prompt. Your own users should log in on the submission port 587 (or 465), where "
-        "TLS is required and AUTH attempts can be limited. The fix turns AUTH off in main.cf "
-        "and keeps it (or adds it) on submission only.",
+        "TLS is required and AUTH attempts can be limited. The fix turns AUTH off for "
+        "{services} (in {fixed_in}) and keeps it (or adds it) on submission only.",
         "25 端口（{services}）是其他邮件服务器投递邮件的端口，必须对整个互联网开放；在这里提供 "
         "AUTH，等于给每个猜密码的机器人一个登录入口。自己的用户应改用 587 提交端口（或 465）"
-        "登录，那里强制 TLS，并且可以限制 AUTH 尝试次数。修复方法是在 main.cf 中关闭 AUTH，"
-        "只在 submission 服务上保留（或新增）AUTH。",
+        "登录，那里强制 TLS，并且可以限制 AUTH 尝试次数。修复方法是为 {services} 关闭 AUTH"
+        "（在 {fixed_in} 中），只在 submission 服务上保留（或新增）AUTH。",
     ),
     "postfix.auth_on_port_25#cleartext": Text(
         "Port 25 ({services}) is where other mail servers deliver, so it must stay open to "
@@ -249,13 +257,14 @@ EXPLANATIONS: dict[str, Text] = {
         "prompt. TLS is optional there and smtpd_tls_auth_only is off, so a client (or a "
         "man in the middle who strips STARTTLS) can also send the password in cleartext. "
         "Your own users should log in on the submission port 587 (or 465), where TLS is "
-        "required and AUTH attempts can be limited. The fix turns AUTH off in main.cf and "
-        "keeps it (or adds it) on submission only.",
+        "required and AUTH attempts can be limited. The fix turns AUTH off for {services} "
+        "(in {fixed_in}) and keeps it (or adds it) on submission only.",
         "25 端口（{services}）是其他邮件服务器投递邮件的端口，必须对整个互联网开放；在这里提供 "
         "AUTH，等于给每个猜密码的机器人一个登录入口。而且那里的 TLS 是可选的，"
         "smtpd_tls_auth_only 也未开启，客户端（或剥离 STARTTLS 的中间人）还可以用明文发送密码。"
         "自己的用户应改用 587 提交端口（或 465）登录，那里强制 TLS，并且可以限制 AUTH 尝试"
-        "次数。修复方法是在 main.cf 中关闭 AUTH，只在 submission 服务上保留（或新增）AUTH。",
+        "次数。修复方法是为 {services} 关闭 AUTH（在 {fixed_in} 中），只在 submission 服务上"
+        "保留（或新增）AUTH。",
     ),
     "postfix.submission_missing": Text(
         "AUTH is offered, but master.cf has neither a submission (587) nor a submissions "
@@ -526,6 +535,28 @@ EXPLANATIONS: dict[str, Text] = {
         "对任何人都不生效，一个客户端可以以服务器应答的最快速度尝试密码。应从例外列表中删除 "
         "{exempt}；你自己的网络可以保留。",
     ),
+    "postfix.no_auth_rate_limit#exempt_ipv4": Text(
+        "smtpd_client_auth_rate_limit = {limit} on {services}, but "
+        "smtpd_client_event_limit_exceptions lists {exempt}: every client that connects "
+        "over IPv4 is exempt, so the limit applies to IPv6 clients only, and any client "
+        "with an IPv4 address may try passwords as fast as the server answers. Remove "
+        "{exempt} from the exceptions; your own networks can stay.",
+        "{services} 上 smtpd_client_auth_rate_limit = {limit}，但 "
+        "smtpd_client_event_limit_exceptions 列出了 {exempt}：所有通过 IPv4 连接的客户端都被"
+        "豁免，该限制只对 IPv6 客户端生效，任何使用 IPv4 地址的客户端都可以以服务器应答的最快"
+        "速度尝试密码。应从例外列表中删除 {exempt}；你自己的网络可以保留。",
+    ),
+    "postfix.no_auth_rate_limit#exempt_ipv6": Text(
+        "smtpd_client_auth_rate_limit = {limit} on {services}, but "
+        "smtpd_client_event_limit_exceptions lists {exempt}: every client that connects "
+        "over IPv6 is exempt, so the limit applies to IPv4 clients only, and any client "
+        "with an IPv6 address may try passwords as fast as the server answers. Remove "
+        "{exempt} from the exceptions; your own networks can stay.",
+        "{services} 上 smtpd_client_auth_rate_limit = {limit}，但 "
+        "smtpd_client_event_limit_exceptions 列出了 {exempt}：所有通过 IPv6 连接的客户端都被"
+        "豁免，该限制只对 IPv4 客户端生效，任何使用 IPv6 地址的客户端都可以以服务器应答的最快"
+        "速度尝试密码。应从例外列表中删除 {exempt}；你自己的网络可以保留。",
+    ),
     "postfix.anonymous_sasl": Text(
         "The SASL security options on {services} lack noanonymous: if the SASL backend "
         "offers the ANONYMOUS mechanism, a client can authenticate without any password and "
@@ -638,6 +669,15 @@ EXPLANATIONS: dict[str, Text] = {
         "ssl = no 时 IMAP 和 POP3 客户端完全无法加密：密码和邮件都以明文在网络中传输（若禁用了"
         "明文认证，远程用户则无法登录）。应开启 TLS；ssl_cert 和 ssl_key 必须指向你的证书和"
         "私钥。",
+    ),
+    "dovecot.ssl_disabled#in_24": Text(
+        "With ssl = no, IMAP and POP3 clients cannot encrypt at all: their passwords and "
+        "mail cross the network in cleartext (or, with cleartext authentication disabled, "
+        "remote users cannot log in). Turn TLS on; ssl_server_cert_file and "
+        "ssl_server_key_file must name your certificate and key.",
+        "ssl = no 时 IMAP 和 POP3 客户端完全无法加密：密码和邮件都以明文在网络中传输（若禁用了"
+        "明文认证，远程用户则无法登录）。应开启 TLS；ssl_server_cert_file 和 "
+        "ssl_server_key_file 必须指向你的证书和私钥。",
     ),
     "dovecot.auth_verbose_passwords": Text(
         "auth_verbose_passwords writes the password (or a hash of it, which can be cracked "
@@ -916,6 +956,15 @@ LABELS: dict[str, Text] = {
         "尚未配置 TLS 证书：请先把 ssl_cert 和 ssl_key 设为你的证书和私钥"
         "（ssl_cert = </path/to/cert.pem），否则每个 STARTTLS 以及每个 IMAPS、POP3S 连接都会失败。",
     ),
+    "needs_certificate_dovecot_24": Text(
+        "No TLS certificate is configured: first set ssl_server_cert_file and "
+        "ssl_server_key_file to the files of your certificate and key "
+        "(ssl_server_cert_file = /path/to/cert.pem, a path without the < of Dovecot 2.3), "
+        "or every STARTTLS and every IMAPS or POP3S connection fails.",
+        "尚未配置 TLS 证书：请先把 ssl_server_cert_file 和 ssl_server_key_file 设为你的证书和"
+        "私钥文件（ssl_server_cert_file = /path/to/cert.pem，直接写路径，不带 Dovecot 2.3 的 <），"
+        "否则每个 STARTTLS 以及每个 IMAPS、POP3S 连接都会失败。",
+    ),
 }
 
 NOTES: dict[str, Text] = {
@@ -1033,7 +1082,7 @@ class _Blank(dict[str, str]):
         return ""
 
 
-LISTS = frozenset({"protocols", "classes", "services", "loopback", "exempt", "tools"})
+LISTS = frozenset({"protocols", "classes", "services", "loopback", "exempt", "tools", "fixed_in"})
 """Details that are lists in prose, joined by ", " (names of services, protocols, cipher
 classes, tools, the items of a list a finding names): Chinese joins them by "、". The
 values to paste (the fixes) are no details and keep Postfix's and Dovecot's syntax."""

@@ -17,17 +17,13 @@ import click
 
 from mailwarden.config import Config, duration_text, parse_duration
 from mailwarden.daemon.decisions import clean, iso
-from mailwarden.daemon.preflight import DEFAULT_CONFIG, load, where
+from mailwarden.daemon.preflight import DEFAULT_CONFIG, load, store_place
 from mailwarden.daemon.reading import StateKeys
-from mailwarden.daemon.status import (
-    daemon_running,
-    safe_location,
-    status_document,
-    status_text,
-)
-from mailwarden.errors import ConfigError, MailwardenError
+from mailwarden.daemon.status import daemon_running, status_document, status_text
+from mailwarden.errors import MailwardenError
 from mailwarden.model import BanEntry, IPNetwork
 from mailwarden.store import Source, Store, open_store, probe_store
+from mailwarden.store.location import safe_location
 
 config_option = click.option(
     "--config",
@@ -78,14 +74,15 @@ DEFAULT_REASON = "banned by hand"
 
 
 def _store(config: Config, *, read_only: bool = False) -> Store:
-    """The store the daemon reads. A relative path is refused as `mailwarden run`
-    refuses it (exit 2): it would name another store in each current directory."""
-    import os
+    """The store the daemon reads. A path `mailwarden run` refuses is refused here too,
+    in its words (exit 2): a relative one (it would name another store in each current
+    directory), one under a file (``/srv/afile/state.db``)."""
+    return open_store(_store_path(config), read_only=read_only)
 
-    path = config.store.path
-    if "://" not in path and not os.path.isabs(path):
-        raise ConfigError(where(config), "store.path", f"{path!r} is not an absolute path")
-    return open_store(path, read_only=read_only)
+
+def _store_path(config: Config) -> str:
+    store_place(config)
+    return config.store.path
 
 
 def _existing_store(config: Config, *, read_only: bool = False) -> Store:
@@ -98,8 +95,8 @@ def _existing_store(config: Config, *, read_only: bool = False) -> Store:
 
     from mailwarden.store.sqlite import NO_STORE_YET, blank, unreachable
 
-    path = config.store.path
-    if "://" not in path and os.path.isabs(path):
+    path = _store_path(config)
+    if "://" not in path:
         try:
             os.stat(path)
         except (FileNotFoundError, NotADirectoryError):
@@ -108,7 +105,7 @@ def _existing_store(config: Config, *, read_only: bool = False) -> Store:
             raise MailwardenError(unreachable(path, exc)) from None
         if blank(path):
             raise MailwardenError(f"{path}: {NO_STORE_YET}")
-    elif "://" in path and not probe_store(path):  # opening would create the tables
+    elif not probe_store(path):  # opening would create the tables
         raise MailwardenError(f"{safe_location(path)}: {NO_STORE_YET}")
     return _store(config, read_only=read_only)
 

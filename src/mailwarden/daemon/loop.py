@@ -11,12 +11,14 @@ Each step:
    address added a moment ago is never banned); what several inputs gave in one poll
    is fed in time order, PAM's own lines (auth.log) first within a second, in one
    batch (`Daemon._process_merged`); while an input has a backlog, the files' records
-   later than the inputs with more to read wait for them, at most a piece each
-   (`Daemon._process_level`); then the sources' positions are committed (a file's
-   before the records that wait; after the bans they led to: a ``kill -9`` re-reads at most
-   one poll, whose bans are already in the store and are then not recorded again);
+   later than the inputs with more to read wait for them, at most a piece each and
+   `HOLD_MAX` seconds (`Daemon._process_level`); then the sources' positions are
+   committed (a file's before the records that wait; after the bans they led to: a
+   ``kill -9`` re-reads at most one poll, whose bans are already in the store and are
+   then not recorded again);
 2. polls the store's revision: a ``mailwarden ban``/``unban`` from another process is
-   applied within one step (only the networks it changed are read back);
+   applied within one step (only the networks it changed are read back); an unban
+   forgives the failures logged before it, not the ones after it (`Daemon._forgive`);
 3. every second, checks that the firewall still has our table (``present``), and puts
    it back with every active ban when someone flushed or deleted it (nftables: also
    when ``nft flush set`` emptied one of its sets and left the table; ipset: when
@@ -113,7 +115,7 @@ from mailwarden.model import Decision, Event, IPNetwork, Record
 from mailwarden.parsers import parse
 from mailwarden.scan import time_ordered
 from mailwarden.sources.interface import Chunk, ReadStats
-from mailwarden.store import BanRow, JSONValue, Source, Store, open_store
+from mailwarden.store import BanRow, BanState, JSONValue, Source, Store, open_store
 from mailwarden.store.interface import Claimed
 
 LOG = logging.getLogger("mailwarden.daemon")
@@ -151,8 +153,20 @@ minute: never in a loop that floods the journal."""
 SAY_AGAIN_EVERY = 600.0
 """A firewall failure that goes on is said again in the log this often (``status``
 shows it all along)."""
+UNBAN_SLACK = 0.5
+"""The store keeps an unban's time rounded to the second: every line written before it
+is logged at most this long after that time (`Daemon._forgive`)."""
 KEEP_HISTORY = timedelta(days=365)
 """Ended bans are forgotten after this long (they stop counting as offences)."""
+HOLD_MAX = 30.0
+"""A file's records read ahead of another input's backlog (`Daemon._process_level`) are
+held at most this many seconds (wall time): then they are fed all the same, the file is
+read on, and a later piece of it may be held again. A file whose times run hours ahead
+(another time zone, a wrong clock) would otherwise wait for the other input's whole
+backlog, and the live attacks in it with it: their bans come at most this late (half
+the default ``fast_window``). A backlog that takes longer than this to read level
+(about 300 MiB: 10 MiB/s measured on a 2-core VM) keeps PAM's lines paired with
+Dovecot's up to there only."""
 
 
 @dataclass
@@ -259,6 +273,8 @@ class Daemon:
         self._read_up_to: dict[str, datetime] = {}
         """The time of the last record read from each input with a backlog
         (`_process_level`): what it bounds when a poll gave nothing of it."""
+        self._held_since: dict[str, float] = {}
+        """When each file's records began to be held (`time.monotonic`)."""
         self._pairs_said: set[tuple[str, str]] = set()
         self.owners = OwnerLogins(config.policy)
         """Owners' logins on their way to the store and back (see `owners`)."""
@@ -557,7 +573,9 @@ class Daemon:
         records of each file are held (framed) for the next polls, and the file is not
         read while it holds some: what is held is at most one poll's piece of each file,
         memory stays bounded without a cap, and the input that bounds the others feeds
-        all it read, so the reading always moves on. The position committed for a file
+        all it read, so the reading always moves on. A file held `HOLD_MAX` seconds is
+        let go: its records are fed, and it is read on (a rotation meanwhile was noticed
+        by the follower, its files are read in turn). The position committed for a file
         is its first held record's (`Reader.hold`): a stop or a reload reads the held
         records again, none is lost or counted twice. When no position can say that
         (a rotation or a truncation in the piece; the journal, whose cursor is a
@@ -582,12 +600,17 @@ class Daemon:
             if latest is not None and (bound is None or latest < bound):
                 bound = latest
         cuts: dict[str, int] = {}
+        now = time.monotonic()
+        since = self._held_since
         if bound is not None:
             for source, records in by_source.items():
+                if now - since.get(source, now) >= HOLD_MAX:
+                    continue  # held long enough: fed now (`HOLD_MAX`)
                 cut = _cut(records, bound)
                 if cut < len(records):
                     cuts[source] = cut
         held = reader.hold({source: by_source[source][cut] for source, cut in cuts.items()})
+        self._held_since = {source: since.get(source, now) for source in held}
         order = {path: n for n, path in enumerate(reader.paths)}
         inputs: list[list[Record]] = []
         for source in sorted(by_source, key=lambda source: order.get(source, len(order))):
@@ -1197,6 +1220,7 @@ class Daemon:
             else:
                 lifted += 1
                 LOG.info("unban %s: lifted in the store", network)
+                self._forgive(network)
         if touched is None:
             self.applied = ActiveBans(wanted)
         else:
@@ -1207,6 +1231,35 @@ class Daemon:
         if add or remove:
             self.counters.manual_changes += len(add) + lifted
             self._apply(add, remove)
+
+    def _forgive(self, network: IPNetwork) -> None:
+        """``mailwarden unban`` lifted the ban of ``network``: its failures before the
+        unban never ban it again; its failures after it count from zero (the mark that
+        it was reported, which held a new ban back for ``ban_time``, goes). "Before"
+        is by log time: up to the unban's time as the store keeps it (whole seconds)
+        plus half a second (`Detector.forgive`). A store that cannot say when (it fails
+        now) leaves the detector as it is: no ban again for ``ban_time``, as before."""
+        try:
+            latest = self.store.history(limit=1, network=network)
+        except StoreError as exc:
+            self._store_error(exc)
+            return
+        if latest and latest[0].state is BanState.LIFTED and latest[0].ended is not None:
+            self.detector.forgive(network, latest[0].ended.timestamp() + UNBAN_SLACK)
+
+    def _forgive_unbans(self) -> None:
+        """Before the warm-up: the bans lifted by hand within the longest window (the
+        lines it reads again) are forgiven (`_forgive`): the failures before an unban do
+        not ban that address again, nor take it nearer a ban; the ones after it do."""
+        since = datetime.now(UTC) - self.config.policy.longest_window
+        try:
+            lifted = self.store.lifted(since)
+        except StoreError as exc:
+            self._store_error(exc)
+            return
+        for row in lifted:
+            if row.ended is not None:
+                self.detector.forgive(row.network, row.ended.timestamp() + UNBAN_SLACK)
 
     def _changed(
         self, touched: frozenset[IPNetwork], active: Sequence[BanRow]
@@ -1328,7 +1381,10 @@ class Daemon:
         Those lines were read before, so what they conclude is acted on only when no ban
         of that network was recorded since the attack: an attacker caught in the tail at
         the very first start is banned, one banned (or unbanned by hand) before a restart
-        is left as it is, and no offence is counted twice. The tail comes in pieces; a
+        is left as it is, and no offence is counted twice. The bans lifted by hand are
+        forgiven first (`_forgive_unbans`): the lines before an unban count for nothing,
+        the ones after it from zero (the attacker who went on guessing after it is
+        banned again, the one who stopped is not). The tail comes in pieces; a
         stop request between two ends the warm-up (nothing of it is acted on then).
         The tails of several inputs are fed merged by time, PAM's own lines first within
         a second (`scan.time_ordered`, as `_process_merged` feeds a poll), one piece of
@@ -1337,6 +1393,7 @@ class Daemon:
 
         The tail covers the detector's longest window (`PolicyConfig.longest_window`, a
         day by default: a slow brute force survives a restart) within `WARMUP_BYTES`."""
+        self._forgive_unbans()
         started = time.monotonic()
         stats = ReadStats()
         feed = self.detector.feed
@@ -1541,6 +1598,7 @@ class Daemon:
                     self._keys,
                 )
                 self._held = {}  # their positions were committed: the new reader reads them
+                self._held_since = {}
                 self._read_up_to = {}
                 backlog = self.reader.start()
                 self._report_problems()

@@ -15,10 +15,12 @@ the shipped systemd unit (PrivateTmp=yes) replaces for the daemon.
 `check_store` (``run --check`` only) goes further and reads the store as the daemon
 will open it, creating and changing nothing: an SQLite file that is not a database, one
 of another program or of a newer mailwarden, one of ours without a table the daemon
-reads, a PostgreSQL server that cannot be reached or a schema we may not create. It is
-not part of `preflight`; a $TMPDIR with no room for its private copy after a kill -9
-is this host's problem, not the setting's: exit 1. At a start a store that is busy or
-unreachable exits 1 (systemd tries again), and a reload does not switch stores.
+reads, a URL libpq cannot read, a schema we may not create (exit 2, as the start); a
+PostgreSQL server that cannot be reached, or a database not created yet, exits 1 as
+the start does (systemd tries again). It is not part of `preflight`; a $TMPDIR with no
+room for its private copy after a kill -9 is this host's problem, not the setting's:
+exit 1. At a start a store that is busy or unreachable exits 1 (systemd tries again),
+and a reload does not switch stores.
 """
 
 from __future__ import annotations
@@ -31,7 +33,8 @@ from urllib.parse import urlsplit
 
 from mailwarden.acl import acl_writers, described
 from mailwarden.config import Config, load_config
-from mailwarden.errors import ConfigError, MailwardenError, StoreError
+from mailwarden.errors import ConfigError, MailwardenError, StoreError, StoreUnusable
+from mailwarden.store.location import safe_location
 
 DEFAULT_CONFIG = "/etc/mailwarden/mailwarden.toml"
 BUILT_IN = "(built-in defaults)"
@@ -174,12 +177,32 @@ def _our_table(name: str, path: str) -> None:
         )
 
 
-def _store(config: Config) -> None:
+def store_place(config: Config) -> None:
+    """Refuse a store path that names no store wherever the command runs (`ConfigError`,
+    exit 2), in the same words for `run` and for `ban`, `unban` and `status`: a relative
+    path (another store in each current directory), a folder on the way that is a
+    file (``/srv/afile/state.db: /srv/afile is not a directory``). A refusal shows a
+    password the path holds (``host=db password=…``, which is no path) as ``***``."""
     path = config.store.path
-    if path.startswith(("postgresql://", "postgres://")):
+    if "://" in path:
         return
     if not os.path.isabs(path):
-        raise ConfigError(where(config), "store.path", f"{path!r} is not an absolute path")
+        reason = f"{safe_location(path)!r} is not an absolute path"
+        if "=" in path:  # `host=db dbname=mw`: libpq's other form
+            reason += " (a PostgreSQL store is named by a postgresql:// URL)"
+        raise ConfigError(where(config), "store.path", reason)
+    from mailwarden.store.sqlite import not_a_folder
+
+    blocked = not_a_folder(path)
+    if blocked is not None:
+        raise ConfigError(where(config), "store.path", blocked)
+
+
+def _store(config: Config) -> None:
+    store_place(config)
+    path = config.store.path
+    if "://" in path:
+        return
     from mailwarden.store.sqlite import unreachable, unsafe_mode
 
     try:
@@ -193,20 +216,21 @@ def _store(config: Config) -> None:
 
 def check_store(config: Config) -> str | None:
     """Read the store as the daemon will open it, creating and changing nothing; raise
-    `ConfigError` (``FILE: store.path: reason``) for whatever would stop the start, and
-    a `MailwardenError` (exit 1) when this host's temporary folder has no room for the
+    `ConfigError` (``FILE: store.path: reason``, exit 2) for a store the start refuses,
+    and a `MailwardenError` (exit 1, the same line) for what a start tries again: a
+    PostgreSQL server that cannot be reached, a database that is not there yet, a
+    store that is busy; and when this host's temporary folder has no room for the
     private copy it reads after a kill -9. A note when the store does not exist yet (the
     daemon creates it), else None."""
-    from mailwarden.daemon.status import safe_location
     from mailwarden.store import probe_store
     from mailwarden.store.sqlite import NoScratchRoom
 
     try:
         exists = probe_store(config.store.path)
-    except NoScratchRoom as exc:  # this host's $TMPDIR, not the store nor the setting
-        raise MailwardenError(f"{where(config)}: store.path: {exc}") from None
-    except StoreError as exc:
+    except StoreUnusable as exc:  # a person must act: the start refuses it (exit 2)
         raise ConfigError(where(config), "store.path", str(exc)) from None
+    except (NoScratchRoom, StoreError) as exc:  # this host, or for now: a start retries
+        raise MailwardenError(f"{where(config)}: store.path: {exc}") from None
     if exists:
         return None
     shown = safe_location(config.store.path)

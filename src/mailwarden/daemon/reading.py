@@ -28,7 +28,9 @@ most `READ_BUDGET` bytes per file and poll (`Reader.start` returns the first one
 between two pieces, and the position committed after each piece resumes exactly there.
 While a backlog is read, the daemon keeps the files level in log time and holds back
 a file's records read ahead of the others (`Reader.hold`): its position is then
-committed at the first of them, and the file is not read while it holds some.
+committed at the first of them, and the file is not read while it holds some (for
+`loop.HOLD_MAX` seconds at the most; a rotation meanwhile is noticed all the same, and
+the files it renamed are read in turn afterwards).
 
 What the detector knew does not survive a restart, but is rebuilt: `Reader.warmup` gives
 the lines of each file before the point where reading resumes (the stored position, or

@@ -6,7 +6,8 @@ fields are added, never renamed or removed. Times are ISO 8601 in UTC
 
 - ``version`` (int): the format, 1.
 - ``time``: when the status was taken.
-- ``config``: the configuration file read (null: the built-in defaults).
+- ``config``: the configuration file read, as an absolute path (null: the built-in
+  defaults).
 - ``store``: the store's path.
 - ``host``: this host's name in a shared (PostgreSQL) store, whose ``daemon`` and
   ``sources`` are this host's (null: an SQLite store, one host's).
@@ -14,21 +15,26 @@ fields are added, never renamed or removed. Times are ISO 8601 in UTC
   ``[{host, running, seen, stopped, damaged}]`` (empty with SQLite).
 - ``daemon``: null when no daemon ever wrote to this store (this host's), else
   ``{running, pid, version, backend, started, seen, stopped, counters, problems,
-  damaged}``:
+  damaged, not_responding}``:
   ``running`` is true when the daemon's heartbeat (every 5 s) is under 15 s old and it
-  did not stop; ``seen`` is its last heartbeat, ``stopped`` when it stopped cleanly
-  (else null); ``counters`` are the numbers of its current run (``records``, ``events``,
-  ``detections``, ``bans``, ``refused``, ``already_banned``, ``stale``, ``compromises``,
-  ``manual_changes``, ``expired``, ``repairs`` (firewall restored), ``line_errors``,
-  ``enforce_errors``, ``store_errors``, ``clients_forgotten``, ``warmup_lines``,
-  ``journal_untrusted`` (journal entries skipped: not written by the mail system),
-  ``lines``, ``skipped_lines``, ``alerts_sent``, ``alerts_failed``, ``alerts_dropped``);
-  ``problems`` the last few source problems, then each followed file that cannot be
-  read now (``/var/log/mail.log: cannot follow since 2026-11-28T14:00:00Z: Permission
-  denied (EACCES) ...``, gone once it is read again), then a firewall that does not
-  work now (one line each); ``damaged``: what of the heartbeat could not be read
-  (``["pid 'x' is not a process id"]``; such a value, a counter too, is null, and
-  ``running`` false when it is ``seen`` or ``stopped``), empty when nothing.
+  did not stop; ``not_responding`` is true when it is older, yet the process that wrote
+  it still runs on this host (its pid is a mailwarden process that started before that
+  heartbeat): blocked (its store locked by another process), not gone; false when it
+  runs, stopped, or that cannot be told; ``seen`` is its last heartbeat, ``stopped``
+  when it stopped cleanly (else null); ``counters`` are the numbers of its current run
+  (``records``, ``events``, ``detections``, ``bans``, ``refused``, ``already_banned``,
+  ``stale``, ``compromises``, ``manual_changes``, ``expired``, ``repairs`` (firewall
+  restored), ``line_errors``, ``enforce_errors``, ``store_errors``,
+  ``clients_forgotten``, ``warmup_lines``, ``journal_untrusted`` (journal entries
+  skipped: not written by the mail system), ``duplicates`` (entries dropped as another
+  input's copy: mail.log and syslog), ``lines``, ``skipped_lines``, ``alerts_sent``,
+  ``alerts_failed``, ``alerts_dropped``); ``problems`` the last few source problems,
+  then each followed file that cannot be read now (``/var/log/mail.log: cannot follow
+  since 2026-11-28T14:00:00Z: Permission denied (EACCES) ...``, gone once it is read
+  again), then a firewall that does not work now (one line each); ``damaged``: what of
+  the heartbeat could not be read (``["pid 'x' is not a process id"]``; such a value, a
+  counter too, is null, and ``running`` false when it is ``seen`` or ``stopped``), empty
+  when nothing.
 - ``bans``: the active bans, oldest first: ``{network, since, until,
   remaining_seconds, reason, source ("auto" | "manual"), offences, not_enforced}``;
   ``not_enforced``: why the daemon leaves a stored ban out of the firewall (the network
@@ -57,7 +63,6 @@ import re
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 from mailwarden.config import Config, duration_text
 from mailwarden.daemon.decisions import clean, iso
@@ -74,6 +79,7 @@ from mailwarden.errors import StoreError
 from mailwarden.model import IPNetwork
 from mailwarden.sources.follow import Position, find_stored, siblings
 from mailwarden.store import BanRow, JSONValue, Store
+from mailwarden.store.location import safe_location
 from mailwarden.store.rows import shown
 
 STATUS_VERSION = 1
@@ -102,6 +108,7 @@ def status_document(store: Store, config: Config, now: datetime | None = None) -
     daemon = _daemon(heartbeat, now)
     if daemon is not None:
         _note(store, keys.daemon, daemon["damaged"])
+        daemon["not_responding"] = _not_responding(daemon)
     others = []
     for host, beat in sorted(keys.others(stored).items()):
         other = _daemon(beat, now)
@@ -117,7 +124,7 @@ def status_document(store: Store, config: Config, now: datetime | None = None) -
     document = {
         "version": STATUS_VERSION,
         "time": iso(now),
-        "config": config.path,
+        "config": None if config.path is None else os.path.abspath(config.path),
         "store": safe_location(config.store.path),
         "host": keys.host,
         "other_hosts": others,
@@ -140,19 +147,6 @@ def status_document(store: Store, config: Config, now: datetime | None = None) -
 def _note(store: Store, key: str, damaged: Sequence[str]) -> None:
     if damaged:
         store.note_damage(f"position {shown(key, 200)}", ", ".join(damaged))
-
-
-def safe_location(path: str) -> str:
-    """A store path or URL as it may be shown: a PostgreSQL URL loses its password
-    (``postgresql://mw:***@db/mw``), since status output goes to monitoring."""
-    if "://" not in path:
-        return path
-    parts = urlsplit(path)
-    if parts.password is None:
-        return path
-    user = parts.username or ""
-    host = parts.netloc.rpartition("@")[2]
-    return urlunsplit(parts._replace(netloc=f"{user}:***@{host}"))
 
 
 def daemon_running(store: Store, keys: StateKeys = ONE_HOST, now: datetime | None = None) -> bool:
@@ -197,6 +191,41 @@ def holder_text(store: Store, config: Config, holder: str, now: datetime | None 
         age = max(0, round((now - seen).total_seconds()))
         about.append(f"last heartbeat {duration_text(timedelta(seconds=age))} ago")
     return ", ".join(about)
+
+
+def _not_responding(daemon: dict[str, Any]) -> bool:
+    """Whether the daemon whose heartbeat is stale still runs on this host: the process
+    of its pid is a mailwarden that started before its last heartbeat (to the second),
+    so the very process that wrote it (a pid is reused only once its process is gone,
+    which is after that heartbeat). Blocked (a store another process keeps locked) or
+    stopped (SIGSTOP), not gone. False when it cannot be told: no such process here
+    (another host's, another pid namespace's), /proc unreadable."""
+    pid, seen = daemon["pid"], daemon["seen"]
+    if daemon["running"] or daemon["stopped"] or pid is None or seen is None:
+        return False
+    last = _parse(seen)
+    started = _process_started(pid)
+    # `seen` is whole seconds, cut: the heartbeat was written before `seen` + 1 s.
+    return last is not None and started is not None and started < last + timedelta(seconds=1)
+
+
+def _process_started(pid: int) -> datetime | None:
+    """When the mailwarden process `pid` of this host started (Linux's /proc); None
+    when there is none, it is another program, or /proc cannot tell."""
+    proc = f"/proc/{pid}"
+    try:
+        with open(f"{proc}/cmdline", "rb") as handle:
+            if b"mailwarden" not in handle.read():
+                return None
+        with open(f"{proc}/stat", "rb") as handle:
+            # ``pid (comm) state …``: comm may hold spaces and ")"; starttime is the
+            # 22nd field, the 20th after comm, in clock ticks after boot.
+            ticks = int(handle.read().rpartition(b")")[2].split()[19])
+        with open("/proc/stat", "rb") as handle:
+            boot = next(int(line.split()[1]) for line in handle if line.startswith(b"btime "))
+        return datetime.fromtimestamp(boot + ticks / os.sysconf("SC_CLK_TCK"), UTC)
+    except (OSError, ValueError, IndexError, StopIteration):
+        return None
 
 
 def _daemon(heartbeat: JSONValue, now: datetime) -> dict[str, Any] | None:
@@ -443,6 +472,14 @@ def _or_unknown(value: object) -> str:
     return "?" if value is None else str(value)
 
 
+def _silence(now: str, seen: str) -> str:
+    """How long since the last heartbeat: ``28s``, ``3h2m5s``."""
+    then, at = _parse(seen), _parse(now)
+    if then is None or at is None:
+        return "?"
+    return duration_text(timedelta(seconds=max(0, round((at - then).total_seconds()))))
+
+
 def status_text(document: dict[str, Any]) -> str:
     """The status for a person."""
     lines = []
@@ -462,7 +499,18 @@ def status_text(document: dict[str, Any]) -> str:
     elif daemon["stopped"]:
         lines.append(f"daemon: stopped {daemon['stopped']}")
     elif daemon["seen"]:
-        lines.append(f"daemon: not running (last seen {daemon['seen']})")
+        silent = _silence(document["time"], daemon["seen"])
+        if daemon.get("not_responding"):
+            lines.append(
+                f"daemon: not responding: its process (pid {daemon['pid']}) runs but wrote "
+                f"no heartbeat for {silent} (last seen {daemon['seen']}): blocked (its log "
+                "says on what) or suspended"
+            )
+        else:
+            lines.append(
+                f"daemon: no heartbeat for {silent} (last seen {daemon['seen']}): stopped "
+                "or blocked"
+            )
     else:
         lines.append("daemon: unknown (its heartbeat in the store cannot be read)")
     if daemon is not None:
@@ -488,7 +536,8 @@ def status_text(document: dict[str, Any]) -> str:
         elif other["stopped"]:
             state = f"stopped {other['stopped']}"
         elif other["seen"]:
-            state = f"not running (last seen {other['seen']})"
+            silent = _silence(document["time"], other["seen"])
+            state = f"no heartbeat for {silent} (last seen {other['seen']}): stopped or blocked"
         else:
             state = "unknown (its heartbeat in the store cannot be read)"
         lines.append(f"other host {clean(str(other['host']))}: daemon {state}")

@@ -171,7 +171,13 @@ from mailwarden.detect.state import (
     network_of,
     with_service,
 )
-from mailwarden.detect.windows import StateTable, drop_latest, most_within, push_times
+from mailwarden.detect.windows import (
+    StateTable,
+    drop_latest,
+    drop_oldest,
+    most_within,
+    push_times,
+)
 from mailwarden.model import (
     Action,
     Decision,
@@ -410,6 +416,12 @@ class _Limits:
         )
 
 
+def _drop(table: dict[Any, Any], hit: Callable[[Any], bool]) -> None:
+    """Remove the entries of ``table`` whose key ``hit`` says."""
+    for key in [key for key in table if hit(key)]:
+        del table[key]
+
+
 def _at_least(times: Sequence[float] | None, needed: int, since: float) -> bool:
     """At least ``needed`` of the (sorted) ``times`` at or after ``since``: the same as
     ``count_since(times, since) >= needed`` while ``needed`` is within their capacity."""
@@ -513,10 +525,21 @@ class Detector:
         self._stale_failures = 0
         self._unavailable_ignored = 0
         self._unavailable_counted = 0
+        self._forgiven: dict[str, float] = {}
+        """Addresses whose ban was lifted by hand (:meth:`forgive`) -> until when their
+        failures are forgiven (POSIX seconds, log time)."""
+        self._forgiven_nets: dict[IPNetwork, float] = {}
+        """The same for networks wider than one address."""
         self._pending_unavailable: dict[str, list[tuple[float, Event, int]]] = {}
         """``Connection lost to authentication server`` lines not yet judged, by client:
         one with too few failures before it counts when failures follow (see
         :meth:`_on_unavailable`)."""
+        self._unavailable_next = float("inf")
+        """The latest line of the oldest waiting client when last looked at, lowered by
+        every client that waits since: until the window passes it, none is due
+        (:meth:`_expire_unavailable`, which need not walk the dict for each lost
+        connection). With lines out of time order a client may wait a little longer, as
+        behind an older one it always could."""
         self._logins_seen = 0
         self._credentials_decoded = 0
         self._clients_evicted = 0
@@ -829,7 +852,8 @@ class Detector:
         ip = _client_of(event, session)
         needed, window = self._limits.unavailable
         when = self._sessions.seconds(event)
-        self._expire_unavailable(when - window)
+        if when - window > self._unavailable_next:
+            self._expire_unavailable(when - window)
         if ip is None:
             self._outage(event)
             return None
@@ -841,8 +865,10 @@ class Detector:
         waiting = pending.pop(ip, None)  # back in at the young end: the order is by age
         if waiting is None:
             if len(pending) >= MAX_PENDING_UNAVAILABLE:
-                for _, earlier, count in pending.pop(next(iter(pending))):
-                    self._outage(earlier, count)
+                # The oldest tenth at once: one at a time costs more each time (drop_oldest).
+                for old in drop_oldest(pending):
+                    for _, earlier, count in old:
+                        self._outage(earlier, count)
             waiting = []
         while waiting and waiting[0][0] < when - window:
             _, earlier, count = waiting.pop(0)  # the window passed with no guess around it
@@ -855,6 +881,8 @@ class Detector:
         else:
             waiting.append((when, event, 1))
         pending[ip] = waiting
+        if when < self._unavailable_next:
+            self._unavailable_next = when
         return None
 
     def _outage(self, event: Event, count: int = 1) -> None:
@@ -864,15 +892,21 @@ class Detector:
 
     def _expire_unavailable(self, before: float) -> None:
         """Lost connections older than ``before`` with no guessing around them:
-        outages (the oldest waiting clients first; judged by their latest line)."""
+        outages (the oldest waiting clients first; judged by their latest line, up to the
+        first one still within it). One pass from the old end: deleting and calling
+        next(iter(pending)) again would walk the freed slots at the front of the dict each
+        time."""
         pending = self._pending_unavailable
-        while pending:
-            ip = next(iter(pending))
-            waiting = pending[ip]
+        stale: list[str] = []
+        following = float("inf")
+        for ip, waiting in pending.items():
             if waiting[-1][0] >= before:
-                return
-            del pending[ip]
-            for _, event, count in waiting:
+                following = waiting[-1][0]
+                break
+            stale.append(ip)
+        self._unavailable_next = following
+        for ip in stale:
+            for _, event, count in pending.pop(ip):
                 self._outage(event, count)
 
     def _judge_unavailable(self, client: ClientState, when: float) -> list[Detection]:
@@ -895,6 +929,8 @@ class Detector:
                 later.append((at, event, count))
         if later:
             self._pending_unavailable[client.ip] = later
+            if later[-1][0] < self._unavailable_next:
+                self._unavailable_next = later[-1][0]
         return found
 
     def _on_disconnect(
@@ -969,7 +1005,14 @@ class Detector:
         if ip is None or event.strength is not _STRONG:
             return None
         when = self._sessions.seconds(event)
-        client = self._client(ip, when)
+        clients = self._clients
+        client = clients.get(ip)
+        if client is not None:
+            clients[ip] = clients.pop(ip)  # touch
+        else:
+            if (self._forgiven or self._forgiven_nets) and self._forgiven_line(ip, when):
+                return None  # before its unban
+            client = self._new_client(ip, when)
         client.see(event, when)
         client.policy += 1
         if client.policy <= 2:
@@ -998,6 +1041,8 @@ class Detector:
         if client is not None:
             clients[ip] = clients.pop(ip)  # the most recently active: the young end
         else:
+            if (self._forgiven or self._forgiven_nets) and self._forgiven_line(ip, when):
+                return []
             client = self._new_client(ip, when)
         # client.see(event, when)
         if when > client.last:
@@ -1264,7 +1309,8 @@ class Detector:
     def _open_question(self, client: ClientState, verdict: Verdict, when: float) -> bool:
         """Whether a rule can still tell anything new: not when the client already has
         the verdict (the analyzer), or was reported for it less than a ban ago (the
-        daemon). Skipping the settled rules keeps a hammering client cheap."""
+        daemon; an unban by hand clears that: :meth:`forgive`). Skipping the settled
+        rules keeps a hammering client cheap."""
         if not client.flags & VERDICT_BIT[verdict]:
             return True
         if not self.detections:
@@ -1789,7 +1835,7 @@ class Detector:
         if tried:
             logins = self._network_logins
             if len(logins) >= self.policy.max_clients:
-                del logins[next(iter(logins))]
+                drop_oldest(logins)  # the oldest tenth: one at a time costs more each time
             logins[net] = (
                 f"{ip} logged in from it as {key}, an account {tried:,} other "
                 f"{'address' if tried == 1 else 'addresses'} of it had tried: ask the owner "
@@ -2024,6 +2070,81 @@ class Detector:
                 source=seen.source,
                 line=seen.line,
             )
+
+    # -- unbans -----------------------------------------------------------------------
+
+    def forgive(self, network: IPNetwork, until: float) -> None:
+        """The ban of ``network`` (an address as a /32 or /128, or a network) was lifted
+        by hand (``mailwarden unban``): what its addresses did up to ``until`` (POSIX
+        seconds) never bans them again, and they start again from nothing.
+
+        Their state goes (failures, times, usernames, verdicts, and the mark that they
+        were reported, which held a new ban back for ``ban_time``), with a network's own
+        (its members, when it was flagged); so do lost connections waiting for their
+        guesses. A failure or policy violation of one of its addresses logged at or
+        before ``until`` is not counted from now on (a line read late, the lines before
+        the unban that a restart reads again); those logged after it count from zero
+        and ban again at the threshold.
+
+        ``until`` is compared with the lines' log times: the daemon gives the unban's
+        wall-clock time as the store keeps it (whole seconds, rounded) plus half a second,
+        so that every line written before the unban is at or before it, on a host whose
+        log clock is its own clock; a new failure in that second is not counted (one
+        second of guessing, never an old failure that bans). Only the lines of an
+        address that has no state yet are looked at: one logged before ``until`` that
+        comes after one logged after it (two inputs read a poll apart) counts with the
+        new ones. Kept for the policy's longest window after ``until``
+        (:meth:`expire`)."""
+        if network.num_addresses == 1:
+            ip = str(network.network_address)
+            if until > self._forgiven.get(ip, until - 1):
+                self._forgiven[ip] = until
+            self._clients.pop(ip, None)
+            self._archive.pop(ip, None)
+            self._pending_unavailable.pop(ip, None)
+            return
+        if until > self._forgiven_nets.get(network, until - 1):
+            self._forgiven_nets[network] = until
+
+        def inside(ip: str) -> bool:
+            try:
+                address = ipaddress.ip_address(ip)
+            except ValueError:
+                return False
+            return address.version == network.version and address in network
+
+        def within(key: NetKey) -> bool:
+            state = network_of(key, self._v4, self._v6)
+            return (
+                state.version == network.version
+                and state.network_address in network
+                and state.prefixlen >= network.prefixlen
+            )
+
+        _drop(self._clients, inside)
+        _drop(self._archive, inside)
+        _drop(self._pending_unavailable, inside)
+        _drop(self._networks, within)
+        _drop(self._archived_networks, within)
+        _drop(self._lone, within)
+
+    def _forgiven_line(self, ip: str, when: float) -> bool:
+        """Whether a line of ``ip`` logged at ``when`` is one an unban forgave
+        (:meth:`forgive`). Asked only for an address the detector holds no state of, and
+        only while some unban is recent: no cost for the others."""
+        until = self._forgiven.get(ip)
+        if until is not None and when <= until:
+            return True
+        if not self._forgiven_nets:
+            return False
+        try:
+            address = ipaddress.ip_address(ip)
+        except ValueError:
+            return False
+        return any(
+            when <= end and address.version == network.version and address in network
+            for network, end in self._forgiven_nets.items()
+        )
 
     # -- state -------------------------------------------------------------------------
 
@@ -2298,6 +2419,10 @@ class Detector:
         self._lone.expire(now - limits.retention)
         for stale in self._stale_nets.expire(now - limits.retention):
             self._retire_stale(stale)
+        if self._forgiven or self._forgiven_nets:
+            before = now - limits.retention
+            _drop(self._forgiven, lambda ip: self._forgiven[ip] < before)
+            _drop(self._forgiven_nets, lambda network: self._forgiven_nets[network] < before)
         self._owners.expire(now - limits.stale)
         self._wide_owners.expire(now - limits.stale)
         if len(self._campaigns) > 2 * self.policy.max_clients:

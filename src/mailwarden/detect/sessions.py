@@ -43,6 +43,12 @@ than one of them is that attempt's, and counts nothing
 (:meth:`SessionTracker._pam_came_late`); PAM writes its line before the others of its
 attempt, so one later than them all is a new attempt.
 
+A failure line that is the only line of its attempt, or one the detector counts no guess
+for (a mechanism not offered, bad base64, a disabled account: :func:`_stands_alone`),
+stands for no other line's attempt: it takes no credit nor deferred PAM line, and leaves
+no attempt for a late PAM line. Else a bot's ``AUTH XFOO`` beside its IMAP guesses would
+take their PAM lines, and the guesses would count nothing.
+
 A mail program whose password is wrong may try it by each mechanism it knows in one
 connection: a failure of a name that failed before in the session, by a new mechanism, is
 no new guess (:func:`_fallback` for Postfix's lines, :func:`_dovecot_fallback` for
@@ -122,6 +128,7 @@ assert not SWEEP_EVERY & _SWEEP_MASK, "SWEEP_EVERY is a power of two"
 MAX_OPEN = 200_000
 """Open sessions at most (the detector passes ``policy.max_clients``)."""
 REASON_UNAVAILABLE = "(reason unavailable)"
+_WEAK = Strength.WEAK
 
 _T = EventType
 _POSTFIX_ACCOUNTED = frozenset({_T.AUTH_FAILURE, _T.AUTH_ABORTED, _T.AUTH_UNAVAILABLE})
@@ -408,6 +415,21 @@ def _refused(event: Event) -> bool:
     """A Dovecot auth-process line that refused a password (or a name), not a protocol
     error (a name with characters not allowed) nor a locked account."""
     return event.strength is Strength.STRONG and (event.reason or "").startswith(_REFUSED)
+
+
+def _stands_alone(event: Event) -> bool:
+    """Whether a failure line of Postfix or of Dovecot's login process is its attempt's
+    only line, or one the detector counts no guess for: a weak failure (a mechanism not
+    offered, a disabled account: accounted, never a guess) or a protocol error the server
+    told itself (bad base64: no password was checked, so no PAM or auth-process line of
+    the attempt exists). Such a line stands for no other line's attempt: it takes no
+    deferred PAM line (a weak line would drop the guess it counts), no credit, leaves
+    no attempt waiting for a late PAM line (:meth:`SessionTracker._pam_came_late`: a real
+    guess's PAM line, the only line of its attempt when its client hung up during the
+    failure delay, would pair with it and count nothing), and marks no smtpd session
+    failing (no password was refused: the next try is no fallback of it). Not for
+    auth-process lines, whose ``Invalid credentials`` refuses a password."""
+    return event.strength is _WEAK or "nvalid" in (event.reason or "")
 
 
 def _dovecot_fallback(session: Session, event: Event) -> bool:
@@ -818,8 +840,14 @@ class SessionTracker:
         user = event.user
         if user is not None:
             session.users.append(user)
-        _fallback(session, event)  # the first is a guess; its mechanism is remembered
         ip = event.ip or session.ip
+        if _stands_alone(event):
+            # A mechanism not offered, bad base64: no other line's attempt is this one's.
+            if self._runs and ip is not None:
+                self._pair(ip, event, when)  # its Postfix line came in the address's run
+            session.failures = attempts
+            return session, attempts
+        _fallback(session, event)  # the first is a guess; its mechanism is remembered
         self._sasl_failed(ip, when, key)
         if self._runs and ip is not None:
             line = self._pair(ip, event, when)
@@ -852,6 +880,13 @@ class SessionTracker:
             session.add_user(event.user)
             if etype is _T.AUTH_FAILURE:
                 ip = event.ip or session.ip
+                if _stands_alone(event):
+                    # A mechanism not offered, bad base64: its attempts are its own
+                    # (the detector counts no guess for a weak one), no fallback follows.
+                    if self._runs and ip is not None:
+                        self._pair(ip, event, when)
+                    session.failures += attempts
+                    return session, attempts
                 self._sasl_failed(ip, when, key)
                 line = self._pair(ip, event, when) if self._runs and ip is not None else None
                 if attempts == 1 and (
@@ -926,6 +961,8 @@ class SessionTracker:
             # The login process's one line is the whole session.
             if etype is _T.AUTH_FAILURE:
                 attempts = max(1, event.attempts)
+                if _stands_alone(event):  # an unsupported mechanism: its own attempts
+                    return None, attempts
                 return None, attempts - self._take_credit(event.ip, when, attempts, user=event.user)
             if etype is _T.AUTH_SUCCESS:
                 self.logins.append((None, event.user, event))
@@ -952,7 +989,8 @@ class SessionTracker:
                 session.attempts_seen += extra
                 taken = (
                     self._take_credit(event.ip, when, extra, user=event.user)
-                    if self._credits or self._deferred or self.late_pam
+                    if (self._credits or self._deferred or self.late_pam)
+                    and not _stands_alone(event)
                     else 0
                 )
                 if taken:
@@ -975,7 +1013,8 @@ class SessionTracker:
                         new = 0
                 else:
                     new = attempts
-                    if self.late_pam and event.ip is not None:
+                    if self.late_pam and event.ip is not None and event.strength is not _WEAK:
+                        # (A weak one, a disabled account's, has no PAM failure line.)
                         self._unpaired_attempts(event.ip, when, event.user, attempts)
                     if _dovecot_fallback(session, event):
                         # The password just refused, tried by another mechanism: not a guess.
@@ -1023,6 +1062,7 @@ class SessionTracker:
                 # PAM's own line counted this attempt; its credit waits for Postfix's
                 # (or the login process's) line of it.
                 return 0
+            strong = event.strength is not _WEAK  # a weak one has no PAM failure line
             if attempts == 1 and self._loose_fallback(event, event.ip, when):
                 # The password just refused, by another mechanism, as far as the address's
                 # auth lines tell (no Postfix line came in their run yet). The line of the
@@ -1030,7 +1070,7 @@ class SessionTracker:
                 # not (Postfix's judges by its session: two connections' tries under way
                 # at once, a bot's, may be in the run), as does the end of the wait.
                 self.fell_back = True
-                if self.late_pam:
+                if self.late_pam and strong:
                     self._unpaired_attempts(event.ip, when, event.user, 1)
                 self._defer(event.ip, when, event, True)
                 return 0
@@ -1041,13 +1081,15 @@ class SessionTracker:
                 # Dovecot 2.3's passdb line names no mechanism).
                 if self._tells_fallback(event.ip, event):
                     self.fell_back = True  # for explain: Postfix's line of it will say
-                if self.late_pam:
+                if self.late_pam and strong:
                     self._unpaired_attempts(event.ip, when, event.user, 1)
                 self._defer(event.ip, when, event)
                 return 0
-            if self.late_pam:
+            if self.late_pam and strong:
                 self._unpaired_attempts(event.ip, when, event.user, attempts)
             self._add_credit(event.ip, when, attempts)
+            return attempts
+        if _stands_alone(event):  # a login line's unsupported mechanism: its own attempts
             return attempts
         return attempts - self._take_credit(event.ip, when, attempts, user=event.user)
 
@@ -1103,18 +1145,32 @@ class SessionTracker:
         if run is None or run.last < when - FALLBACK_WINDOW:
             return None
         run.postfix = True
-        if "nvalid" in (event.reason or "") or not run.unanswered:
-            # A protocol error Postfix told itself (bad base64, a mechanism not offered):
-            # Dovecot wrote no failure of it (a line it did write waits on, which can
-            # only leave later lines unsure). Or no line of the try came in the run.
+        if _stands_alone(event) or not run.unanswered:
+            # A protocol error Postfix told itself (bad base64, a mechanism not offered,
+            # none available): Dovecot wrote no failure of it (a line it did write waits
+            # on, which can only leave later lines unsure). Or no line of the try came in
+            # the run.
             return None
         line = run.whose(event.mechanism)
         run.unanswered -= 1
         if not run.unanswered:
             run.waiting = []
         elif line is not None and run.waiting is not None:
-            # This try's line, or another just like it (the same to tell): either goes.
+            # This try's line, or another just like it (the same to tell): either goes,
+            # but one naming the mechanism answered first. A line naming none (Dovecot
+            # 2.3's passdb line: PLAIN or LOGIN) may be the try of another connection
+            # still under way by another mechanism, whose answer may come first or after
+            # (one failure delay's answers are written in any order); one naming this
+            # mechanism can be answered by this mechanism's line only.
             waiting = run.waiting
+            mechanism = event.mechanism
+            gone = None
+            if line.mechanism is None and mechanism is not None:
+                gone = next(
+                    (w for w in waiting if w is not None and w.mechanism == mechanism), None
+                )
+            if gone is not None:
+                line = gone
             for index, waits in enumerate(waiting):
                 if waits is line:
                     del waiting[index]
@@ -1216,7 +1272,10 @@ class SessionTracker:
         attempt of its address (and name, when both tell one: :func:`_pam_name`) that no
         PAM line was paired with yet is that attempt's, and pairs with it (the earliest);
         it counts nothing, leaves no credit and waits for no line. One later than them
-        all is a new attempt.
+        all is a new attempt. An attempt whose line named no account (Postfix before 3.9,
+        a statistics line) pairs with PAM's line of any name, which the log told nowhere
+        else; a line without a PAM line of its own (a mechanism not offered, bad base64,
+        a weak failure: :func:`_stands_alone`) leaves none, or it would take any.
         An attempt earlier than the line pairs with no later PAM line (auth.log is in time
         order): it is forgotten."""
         ip = event.ip

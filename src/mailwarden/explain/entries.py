@@ -25,6 +25,7 @@ from mailwarden.explain.tls import (
 )
 from mailwarden.locale import N_, _, active_language, ngettext
 from mailwarden.model import Event, EventType
+from mailwarden.parsers.dovecot import EARLIER_TRIES
 from mailwarden.parsers.sasl import (
     Credential,
     decode_auth,
@@ -430,6 +431,16 @@ def _reason_meaning(low: str) -> str | None:
     return None
 
 
+def _last_reason(reason: str | None) -> str:
+    """The reason of a Dovecot login line without its count (``tried to use unsupported
+    auth mechanism`` of ``…, 4 attempts in 10 secs``), escaped for a person."""
+    text = (reason or "").strip()
+    cut = text.find(", ")
+    if cut >= 0 and "attempt" in text[cut:]:
+        text = text[:cut]
+    return escape_text(text)
+
+
 def _failure_reason(reason: str | None) -> str:
     text = (reason or "").strip()
     low = text.lower()
@@ -527,7 +538,19 @@ def _auth_failure(event: Event, state: SessionState) -> Note:
                 "This log line does not name the account (Postfix names it from 3.9, 3.8.3, "
                 "3.7.8, 3.6.12 and 3.5.22 on)."
             )
-    if summary:
+    earlier = (event.detail or {}).get(EARLIER_TRIES)
+    if earlier is not None:
+        # A weak last try after others: the reason is the last one's only (EARLIER_TRIES).
+        text += " " + ngettext(
+            "Dovecot writes this line when the connection ends, with the reason of its last "
+            "try ({reason}); the {n} try before it failed too (the line does not say why) "
+            "and counts as a failed login.",
+            "Dovecot writes this line when the connection ends, with the reason of its last "
+            "try ({reason}); the {n} tries before it failed too (the line does not say why) "
+            "and count as failed logins.",
+            event.attempts,
+        ).format(n=event.attempts, reason=_last_reason(event.reason))
+    elif summary:
         text += " " + ngettext(
             "Dovecot writes this line when the connection ends; {n} password was tried in it "
             "and failed.",

@@ -159,6 +159,7 @@ def _login(record: Record, text: str, service: str) -> list[Event]:
         head_end = text.find(": method=")
         if head_end < 0 or (rip_at >= 0 and head_end > rip_at):
             head_end = rip_at if rip_at >= 0 else len(text)
+    earlier = 0
     if text.startswith(("Login: ", "Logged in: ")):
         type_, strength, reason, attempts, code = _E.AUTH_SUCCESS, None, "login", 1, None
     else:
@@ -166,6 +167,11 @@ def _login(record: Record, text: str, service: str) -> list[Event]:
         if verdict is None:
             return []
         type_, strength, reason, attempts, code = verdict
+        if strength is _WEAK and attempts > 1 and type_ is _E.AUTH_FAILURE:
+            # The reason is the connection's last try's only: the tries before it count
+            # (EARLIER_TRIES), as "auth failed, N attempts" counts every try.
+            strength, earlier = _STRONG, attempts - 1
+            attempts = earlier
 
     ip: str | None = None
     user: str | None = None
@@ -209,12 +215,14 @@ def _login(record: Record, text: str, service: str) -> list[Event]:
     if m_at >= 0:
         method = text[m_at + 7 : limit].split(",", 1)[0].upper() or None
     detail: dict[str, str] | None = None
-    if tls is not None or code is not None:
+    if tls is not None or code is not None or earlier:
         detail = {}
         if tls is not None:
             detail["tls"] = tls
         if code is not None:
             detail["code"] = code
+        if earlier:
+            detail[EARLIER_TRIES] = str(earlier)
     return [
         _new(
             Event,
@@ -241,6 +249,17 @@ def _login(record: Record, text: str, service: str) -> list[Event]:
 
 
 _CATEGORY = {_E.NO_AUTH: _C.SESSION, _E.TLS_FAILURE: _C.TLS}
+
+EARLIER_TRIES = "earlier_tries"
+"""The detail of a failed login line whose reason is weak (``tried to use unsupported auth
+mechanism``, ``user disabled``, ``password expired``, …) and names more than one try: how
+many tries came before the last, each counted as a failed login. Dovecot's login process
+words the line by its connection's LAST failure (``client_get_extra_disconnect_reason``:
+the last failure code picks the text, the count is of every try), so ``tried to use
+unsupported auth mechanism, 4 attempts`` may be three wrong passwords and then
+``AUTHENTICATE XFOO``: a bot ending each connection so had its guesses counted as nothing.
+The tries before the last count whatever they were, as ``auth failed, N attempts`` counts
+every try; the last, weak, counts nothing."""
 
 # (type, strength) by the start of the human reason.
 _REASONS: tuple[tuple[str, EventType, Strength | None], ...] = (

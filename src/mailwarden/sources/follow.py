@@ -44,6 +44,10 @@ survives what happens to log files in production:
 One poll reads at most `read_budget` bytes of each file, so a backlog (everything
 written while the daemon was stopped) is read in bounded pieces, one per poll, and a
 stop between two polls leaves a position that resumes exactly after the last piece.
+A path that a poll is told to skip (the daemon holds lines of it back) is not read,
+but still looked at (one stat): a rotation meanwhile is noticed as when it is read,
+the renamed file kept open with its rest unread, so that two rotations before it is
+read again lose nothing.
 
 A line is emitted once it has its newline: an unfinished last line is held back
 (a position never points into it), so no line is lost or read twice.
@@ -708,12 +712,14 @@ class FileFollower:
     def poll(self, skip: Collection[str] = ()) -> list[Chunk]:
         """Whole lines appended since the last call, oldest first, per file; at most
         `read_budget` bytes of each file. The paths in ``skip`` are not read at this
-        poll (their place in `behind` stays as it was)."""
+        poll (their place in `behind` stays as it was), but a rotation of theirs is
+        noticed all the same (`_track`)."""
         out: list[Chunk] = []
         now = self.clock()
         behind = self.behind
         for followed in self._files:
             if skip and followed.path in skip:
+                self._track(followed, now)
                 continue
             if self._poll_one(followed, now, out):
                 behind.add(followed.path)
@@ -1077,6 +1083,31 @@ class FileFollower:
         if followed.current is not None:
             return self._drain_current(followed, now, out)
         return True
+
+    def _track(self, followed: _Followed, now: float) -> None:
+        """A path not read at this poll (``skip``: the daemon holds records of it while
+        another input's backlog is read, maybe for many polls): one stat, to notice a
+        rotation as `_read_current` does when it reads. The file renamed away (or
+        deleted) joins the rotated files with its rest unread, and the new file at the
+        path is opened, not read: the next poll that reads the path reads the one's rest,
+        then the other, and a second rotation before that is noticed too. (Unnoticed,
+        the file renamed away at the first rotation was never read: its lines were
+        lost.)"""
+        if followed.failure is not None or followed.stored is not None or not followed.started:
+            return  # the next poll that reads it opens or resumes it
+        current = followed.current
+        if current is not None:
+            if self._same_file(followed.path, current):
+                return
+            current.deadline = now + self.rotate_grace
+            current.caught_up = False  # its rest is read first (`_position` points at it)
+            followed.retired.append(current)
+            self._watch(followed, current)
+            followed.current = None
+        try:
+            followed.current = self._open(followed.path)
+        except OSError as exc:
+            self._failed(followed, exc, now)
 
     def _drain_current(self, followed: _Followed, now: float, out: list[Chunk]) -> bool:
         """Read on in the current file (again from its start when it was truncated);

@@ -227,6 +227,12 @@ class Store(ABC):
         """End the active ban of exactly `network`; False when there was none."""
 
     @abstractmethod
+    def lifted(self, since: datetime) -> list[BanRow]:
+        """The bans lifted by hand (``mailwarden unban``, `lift_ban`) at `since` or later,
+        in the order they were lifted: the daemon's detector forgives the failures
+        before each (`Detector.forgive`)."""
+
+    @abstractmethod
     def active_bans(self, now: datetime | None = None) -> list[BanRow]:
         """Bans in force at `now`, oldest first."""
 

@@ -54,6 +54,7 @@ from mailwarden.store.interface import (
     damaged_store,
     storable,
 )
+from mailwarden.store.location import hide_secrets, safe_location
 
 try:
     import psycopg
@@ -152,6 +153,9 @@ SELECT_CHANGED = """SELECT t.id, t.network, b.id, b.network, b.since, b.until, b
 STAMP_CHANGED = "UPDATE {schema}.bans SET changed = %s WHERE id = ANY(%s)"
 UNSTAMP_AHEAD = "UPDATE {schema}.bans SET changed = 0 WHERE changed >= %s"
 """Rows stamped at or past a revision being written again (see `_bump`)."""
+SELECT_LIFTED = """SELECT id, network, since, until, reason, evidence, source, offences,
+    state, ended, end_reason FROM {schema}.bans
+    WHERE state = 'lifted' AND ended >= %s ORDER BY ended, id"""
 SELECT_LATEST = """SELECT id, network, since, until, reason, evidence, source, offences,
     state, ended, end_reason FROM {schema}.bans ORDER BY id DESC LIMIT %s"""
 SELECT_LATEST_OF = """SELECT id, network, since, until, reason, evidence, source, offences,
@@ -203,6 +207,25 @@ def _location(dsn: str, schema: str) -> str:
         params = {}
     host = params.get("host") or "localhost"
     return f"postgresql://{host}/{params.get('dbname') or ''} (schema {schema})"
+
+
+def _connect(dsn: str, connect_timeout: int) -> psycopg.Connection[tuple[Any, ...]]:
+    """A connection, or one line without the URL's secrets (libpq's errors may quote
+    the URL or a part of it): `StoreUnusable` for a URL libpq cannot read (a setting a
+    person must fix), `StoreError` when the server cannot be reached or refuses us
+    (tried again)."""
+    try:
+        conninfo_to_dict(dsn)
+    except psycopg.Error as exc:
+        raise StoreUnusable(
+            f"{safe_location(dsn)}: not a PostgreSQL URL: {hide_secrets(_one_line(exc), dsn)}"
+        ) from None
+    try:
+        return psycopg.connect(dsn, autocommit=True, connect_timeout=connect_timeout)
+    except psycopg.Error as exc:
+        raise StoreError(
+            f"cannot connect to PostgreSQL: {hide_secrets(_one_line(exc), dsn)}"
+        ) from None
 
 
 def _newer(schema: str, version: int) -> StoreUnusable:
@@ -294,10 +317,7 @@ def probe(dsn: str, *, schema: str = DEFAULT_SCHEMA, connect_timeout: int = 10) 
     to date (only the owner of its tables may)."""
     if not _SCHEMA_NAME.match(schema):
         raise StoreUnusable(f"postgres store: bad schema name {schema!r}")
-    try:
-        db = psycopg.connect(dsn, autocommit=True, connect_timeout=connect_timeout)
-    except psycopg.Error as exc:
-        raise StoreError(f"cannot connect to PostgreSQL: {_one_line(exc)}") from exc
+    db = _connect(dsn, connect_timeout)
     try:
         with db:
             if db.execute(_FIND_META, (schema,)).fetchone():
@@ -355,12 +375,7 @@ class PostgresStore(Store):
 
     def _connection(self) -> psycopg.Connection[tuple[Any, ...]]:
         if self._db is None or self._db.closed or self._db.broken:
-            try:
-                self._db = psycopg.connect(
-                    self.dsn, autocommit=True, connect_timeout=self.connect_timeout
-                )
-            except psycopg.Error as exc:
-                raise StoreError(f"cannot connect to PostgreSQL: {_one_line(exc)}") from exc
+            self._db = _connect(self.dsn, self.connect_timeout)
             # Read what Python may not hold as text; the checks in `stored` judge it.
             self._db.adapters.register_loader("timestamptz", _TimeOrText)
             self._db.adapters.register_loader("jsonb", TextLoader)
@@ -565,6 +580,11 @@ class PostgresStore(Store):
             if ids:
                 self._bump(db, [row[0] for row in ids])
         return bool(ids)
+
+    def lifted(self, since: datetime) -> list[BanRow]:
+        with self._tx() as db:
+            rows = db.execute(self._q(SELECT_LIFTED), (_moment(since),)).fetchall()
+        return stored.bans(self, rows)
 
     def active_bans(self, now: datetime | None = None) -> list[BanRow]:
         with self._tx() as db:

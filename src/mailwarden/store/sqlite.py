@@ -148,6 +148,9 @@ on `changed`)."""
 STAMP_CHANGED = "UPDATE bans SET changed = ? WHERE id = ?"
 UNSTAMP_AHEAD = "UPDATE bans SET changed = 0 WHERE changed >= ?"
 """Rows stamped at or past a revision being written again (see `_bump`)."""
+SELECT_LIFTED = """SELECT id, network, since, until, reason, evidence, source, offences,
+    state, ended, end_reason FROM bans WHERE state = 'lifted' AND ended >= ?
+    ORDER BY ended, id"""
 SELECT_LATEST = """SELECT id, network, since, until, reason, evidence, source, offences,
     state, ended, end_reason FROM bans ORDER BY id DESC LIMIT ?"""
 SELECT_LATEST_OF = """SELECT id, network, since, until, reason, evidence, source, offences,
@@ -473,6 +476,9 @@ def probe(path: str | os.PathLike[str], *, busy_timeout: float = 10.0) -> bool:
     a -wal that a killed daemon left into the database when it closes, and deletes the
     -wal and -shm; a read-only one creates both and leaves them (see `_reading`)."""
     target = Path(path)
+    blocked = not_a_folder(target)
+    if blocked is not None:
+        raise StoreUnusable(blocked)
     try:
         problem = unsafe_mode(target)
         if problem is None and not _exists(target):
@@ -531,6 +537,26 @@ def _exists(path: Path) -> bool:
     except (FileNotFoundError, NotADirectoryError):
         return False
     return True
+
+
+def not_a_folder(path: Path | str) -> str | None:
+    """Why the store at `path` can be neither there nor created: the nearest of its
+    folders that exists is no folder (``/var/lib/mailwarden`` a file); else None.
+    ``/srv/afile/state.db: /srv/afile is not a directory``."""
+    folder = Path(os.path.abspath(path)).parent
+    while True:
+        try:
+            info = os.stat(folder)
+        except (FileNotFoundError, NotADirectoryError):
+            if folder == folder.parent:
+                return None
+            folder = folder.parent
+            continue
+        except OSError:
+            return None  # a loop, a folder we may not search: said where it is opened
+        if stat.S_ISDIR(info.st_mode):
+            return None
+        return f"{path}: {folder} is not a directory"
 
 
 def unreachable(path: Path | str, exc: OSError) -> str:
@@ -749,6 +775,9 @@ class SqliteStore(Store):
         Checked again once the folders exist: mkdir does not take a folder another user
         made in between, and the second check names one made before it."""
         self._check_mode()
+        blocked = not_a_folder(self.path)
+        if blocked is not None:
+            raise StoreUnusable(blocked)
         missing: list[Path] = []
         folder = self.path.absolute().parent
         while not folder.exists() and folder != folder.parent:
@@ -995,6 +1024,9 @@ class SqliteStore(Store):
             if lifted:
                 self._bump(db, [row[0] for row in lifted])
             return bool(lifted)
+
+    def lifted(self, since: datetime) -> list[BanRow]:
+        return stored.bans(self, self._read(SELECT_LIFTED, (_seconds(since),)))
 
     def active_bans(self, now: datetime | None = None) -> list[BanRow]:
         return stored.bans(self, self._read(SELECT_ACTIVE, (_seconds(now),)))
