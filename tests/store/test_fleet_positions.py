@@ -319,3 +319,25 @@ def test_a_second_daemon_with_the_same_host_name_is_refused(
     finally:
         for daemon in daemons:
             daemon.close()
+
+
+def test_a_claim_lost_with_its_connection_is_taken_again(
+    shared: list[Store], tmp_path: Path
+) -> None:
+    import psycopg
+
+    from mailwarden.errors import StoreError
+
+    daemons: list[Daemon] = []
+    try:
+        mxa = start(fleet_config(tmp_path / "a.log", "mxa"), daemons)
+        claim = mxa.store._claim  # type: ignore[attr-defined]
+        with psycopg.connect(POSTGRES_DSN, autocommit=True) as admin:
+            admin.execute("SELECT pg_terminate_backend(%s)", (claim.info.backend_pid,))
+        mxa._heartbeat()  # the claim is taken again
+        assert mxa.counters.store_errors == 0
+        with pytest.raises(StoreError, match="another mailwarden daemon runs as host mxa"):
+            start(fleet_config(tmp_path / "c.log", "mxa"), daemons)
+    finally:
+        for daemon in daemons:
+            daemon.close()

@@ -1359,6 +1359,21 @@ class Daemon:
             self.store.set_position(self._keys.daemon, value)
         except StoreError as exc:
             self._store_error(exc)
+        if not stopped:
+            self._keep_claim()
+
+    def _keep_claim(self) -> None:
+        """Say it when another daemon of this host name took the store while this one's
+        claim was lost with its connection (a PostgreSQL restart): two daemons then
+        count one attack twice, and one of them must stop."""
+        holder = self.store.keep_claim()
+        if holder is not None:
+            self._store_error(
+                StoreError(
+                    f"this daemon lost its claim on the store (its connection ended) and "
+                    f"{other_daemon(self.store, self.config, holder)}"
+                )
+            )
 
     def _current_problems(self) -> list[JSONValue]:
         """The last sources' problems, the followed files that cannot be read now, and a

@@ -302,6 +302,12 @@ class Store(ABC):
         host `host` in a shared store, of the whole store when None. Raises `Claimed`
         when another process holds it."""
 
+    def keep_claim(self) -> str | None:
+        """Check that the claim `claim` took still holds (the daemon asks at each
+        heartbeat); a claim lost with its connection (PostgreSQL restarted) is taken
+        again. The holder when another process took it meanwhile, else None."""
+        return None
+
     @abstractmethod
     def claimed(self, host: str | None) -> str | None:
         """Who holds the claim `claim` would take (as `Claimed.holder` says it), or None

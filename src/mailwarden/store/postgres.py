@@ -365,6 +365,8 @@ class PostgresStore(Store):
         self._db: psycopg.Connection[tuple[Any, ...]] | None = None
         self._claim: psycopg.Connection[tuple[Any, ...]] | None = None
         """The session that holds `claim`'s advisory lock, while this daemon runs."""
+        self._claimed_as: tuple[str | None] | None = None
+        """The host `claim` took the store for (`keep_claim` takes it again)."""
         self._migrate()
 
     # -- plumbing -----------------------------------------------------------------------
@@ -769,16 +771,14 @@ class PostgresStore(Store):
         if self._claim is not None:
             return
         key = self._claim_key(host)[0]
-        try:
-            db = psycopg.connect(self.dsn, autocommit=True, connect_timeout=self.connect_timeout)
-        except psycopg.Error as exc:
-            raise StoreError(f"cannot connect to PostgreSQL: {_one_line(exc)}") from exc
+        db = _connect(self.dsn, self.connect_timeout)
         try:
             for setting, value in _KEEPALIVES:
                 db.execute("SELECT set_config(%s, %s, false)", (setting, value))
             row = db.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()
             if not (row and row[0]):
                 raise Claimed(self._holder(db, host))
+            self._claimed_as = (host,)
         except psycopg.Error as exc:
             db.close()
             raise StoreError(f"PostgreSQL store: {_one_line(exc)}") from exc
@@ -786,6 +786,24 @@ class PostgresStore(Store):
             db.close()
             raise
         self._claim = db
+
+    def keep_claim(self) -> str | None:
+        if self._claimed_as is None:
+            return None
+        if self._claim is not None:
+            try:
+                self._claim.execute("SELECT 1")
+                return None
+            except psycopg.Error:
+                self._claim.close()
+                self._claim = None
+        try:
+            self.claim(self._claimed_as[0])
+        except Claimed as exc:
+            return exc.holder
+        except StoreError:
+            return None  # unreachable: tried again at the next heartbeat
+        return None
 
     def claimed(self, host: str | None) -> str | None:
         if self._claim is not None:
