@@ -535,6 +535,7 @@ def _store_fails(monkeypatch: pytest.MonkeyPatch, daemon: loop_module.Daemon) ->
         raise StoreError("the store is full: database or disk is full")
 
     monkeypatch.setattr(daemon.store, "record_ban", fails)
+    monkeypatch.setattr(daemon.store, "record_offence", fails)
 
 
 def test_a_ban_the_store_failed_to_record_is_kept_then_recorded_when_it_works(

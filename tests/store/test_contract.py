@@ -82,6 +82,66 @@ def test_extending_a_ban_in_force_keeps_its_row_offence_and_reason(store: Store)
     assert store.extend_ban(net("192.0.2.7/32"), T0 + 20 * H, now=T0 + 2 * H) is None
 
 
+def test_an_offence_recorded_twice_at_once_is_one_offence(open_store: Opener) -> None:
+    """Two hosts of a fleet ban one attacker in the same second: the second joins the
+    first's ban (longest end kept) instead of counting a second offence."""
+    mxa, mxb = open_store(), open_store()
+    past = mxa.record_ban(BanEntry(net("192.0.2.77/32"), T0 - H, "old"), "e", now=T0 - 2 * H)
+    assert past.offences == 1
+    mxa.expire(T0)
+
+    def ends(n: int) -> datetime:
+        return T0 + n * H  # the policy: one hour more for each offence
+
+    entry = BanEntry(net("192.0.2.77/32"), T0 + H, "bruteforce")
+    first, new = mxa.record_offence(entry, "at mxa", Source.AUTO, T0, ends=ends)
+    assert new and (first.offences, first.until) == (2, T0 + 2 * H)
+    second, new = mxb.record_offence(entry, "at mxb", Source.AUTO, T0, ends=ends)
+    assert not new and second.id == first.id
+    assert (second.offences, second.until, second.evidence) == (2, T0 + 2 * H, "at mxa")
+    assert mxb.offences(net("192.0.2.77/32")) == 2
+    # A longer end is kept (in place); a shorter one changes nothing.
+    longer = BanEntry(net("192.0.2.77/32"), T0 + 5 * H, "bruteforce")
+    third, new = mxb.record_offence(longer, "x", Source.MANUAL, T0 + H)
+    assert not new and (third.id, third.until, third.reason) == (first.id, T0 + 5 * H, "bruteforce")
+    fourth, new = mxa.record_offence(
+        BanEntry(net("192.0.2.77/32"), T0 + 2 * H, "x"), "x", Source.AUTO, T0 + H
+    )
+    assert not new and fourth.until == T0 + 5 * H
+    assert [r.id for r in mxa.active_bans(T0 + H)] == [first.id]
+    # Once it ended, the next one is a new offence.
+    later = BanEntry(net("192.0.2.77/32"), T0 + 7 * H, "bruteforce")
+    fifth, new = mxa.record_offence(later, "x", Source.AUTO, T0 + 6 * H)
+    assert new and fifth.offences == 3
+
+
+def test_offences_recorded_at_once_by_many_count_once(open_store: Opener) -> None:
+    import threading
+
+    stores = [open_store() for _ in range(8)]
+    now = datetime.now(UTC)
+    results: list[tuple[int, bool]] = []
+    start = threading.Barrier(len(stores))
+
+    def record(store: Store, hours: int) -> None:
+        start.wait()
+        entry = BanEntry(net("198.51.100.9/32"), now + hours * H, "bruteforce")
+        row, new = store.record_offence(entry, "e", Source.AUTO, now)
+        results.append((row.offences, new))
+
+    threads = [
+        threading.Thread(target=record, args=(store, n + 1)) for n, store in enumerate(stores)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results) == [(1, False)] * 7 + [(1, True)]
+    rows = stores[0].history(network=net("198.51.100.9/32"))
+    assert len(rows) == 1 and rows[0].offences == 1
+    assert rows[0].until == rows[0].since + 8 * H  # the longest kept
+
+
 def test_lift_ends_exactly_that_ban(store: Store) -> None:
     ban(store, "192.0.2.0/24")
     ban(store, "192.0.2.7/32")

@@ -248,3 +248,96 @@ def test_an_upgraded_shared_store_resumes_from_this_hosts_earlier_position(
         reader.close()
     finally:
         store.close()
+
+
+def guesses(ip: str) -> str:
+    """Three accounts guessed at once: a ban (the default policy)."""
+    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
+    return "".join(
+        f"{now} mx postfix/submission/smtpd[{1200 + n}]: warning: unknown[{ip}]: SASL LOGIN"
+        f" authentication failed: (reason unavailable), sasl_username={user}@example.com\n"
+        for n, user in enumerate(("admin", "info", "sales"))
+    )
+
+
+def test_one_attacker_on_two_hosts_in_one_second_is_one_offence(
+    shared: list[Store], tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    import logging
+
+    caplog.set_level(logging.INFO, logger="mailwarden")
+    logs = {host: tmp_path / f"{host}.log" for host in ("mxa", "mxb")}
+    daemons: list[Daemon] = []
+    try:
+        mxa, mxb = (start(fleet_config(log, host), daemons) for host, log in logs.items())
+        for log in logs.values():
+            log.write_text(guesses("192.0.2.77"))
+        mxa.step()
+        caplog.clear()
+        mxb.step()  # reads its own lines before it reads mxa's ban from the store
+        network = ipaddress.ip_network("192.0.2.77/32")
+        rows = mxa.store.history(network=network)
+        assert [(row.offences, row.state) for row in rows] == [(1, "active")]
+        assert rows[0].until - rows[0].since == timedelta(hours=1)
+        said = [r.getMessage() for r in caplog.records if "192.0.2.77" in r.getMessage()]
+        assert len(said) == 1 and "offence" not in said[0].replace("not a new offence", "")
+        assert said[0].startswith("ban 192.0.2.77/32 for 1h "), said
+        assert mxb.counters.bans == 0 and mxb.counters.already_banned == 1
+        assert mxb.applied.get(network) == rows[0].entry()
+
+        # The next real offence is the second, not the third (the policy escalates it).
+        assert mxa.store.offences(network) == 1
+    finally:
+        for daemon in daemons:
+            daemon.close()
+
+
+def test_a_second_daemon_with_the_same_host_name_is_refused(
+    shared: list[Store], tmp_path: Path
+) -> None:
+    from mailwarden.errors import StoreError
+
+    daemons: list[Daemon] = []
+    try:
+        mxa = start(fleet_config(tmp_path / "a.log", "mxa"), daemons)
+        mxa._heartbeat()
+        other = fleet_config(tmp_path / "c.log", "mxa")
+        with pytest.raises(StoreError) as refused:
+            start(other, daemons)
+        line = str(refused.value)
+        assert line.startswith("another mailwarden daemon runs as host mxa with the store "), line
+        assert "(PostgreSQL session " in line and f"its heartbeat says pid {os.getpid()}" in line
+        assert "last heartbeat 0s ago" in line or "last heartbeat 1s ago" in line, line
+        assert line.endswith("give this one its own store.host_name")
+        # The refused one wrote no heartbeat: mxa still runs, as status shows it.
+        document = status_document(mxa.store, other)
+        assert document["daemon"]["running"] is True and document["daemon"]["stopped"] is None
+
+        start(fleet_config(tmp_path / "b.log", "mxb"), daemons)  # another host: welcome
+        mxa.close()
+        start(other, daemons)  # mxa stopped: its successor starts
+    finally:
+        for daemon in daemons:
+            daemon.close()
+
+
+def test_a_claim_lost_with_its_connection_is_taken_again(
+    shared: list[Store], tmp_path: Path
+) -> None:
+    import psycopg
+
+    from mailwarden.errors import StoreError
+
+    daemons: list[Daemon] = []
+    try:
+        mxa = start(fleet_config(tmp_path / "a.log", "mxa"), daemons)
+        claim = mxa.store._claim  # type: ignore[attr-defined]
+        with psycopg.connect(POSTGRES_DSN, autocommit=True) as admin:
+            admin.execute("SELECT pg_terminate_backend(%s)", (claim.info.backend_pid,))
+        mxa._heartbeat()  # the claim is taken again
+        assert mxa.counters.store_errors == 0
+        with pytest.raises(StoreError, match="another mailwarden daemon runs as host mxa"):
+            start(fleet_config(tmp_path / "c.log", "mxa"), daemons)
+    finally:
+        for daemon in daemons:
+            daemon.close()

@@ -184,8 +184,20 @@ def ban(target: str, length: timedelta | None, reason: str | None, config_path: 
             duration = length if length is not None else policy.duration_for(offences + 1)
             entry = BanEntry(network, now + duration, reason_given or DEFAULT_REASON)
             evidence = json.dumps({"by": "mailwarden ban", "user": _login()})
-            row = store.record_ban(entry, evidence, Source.MANUAL, now)
+            # One transaction: a ban of it recorded since (another `ban` at the same
+            # moment, a daemon) is lengthened, not counted as a second offence.
+            row, new = store.record_offence(
+                entry,
+                evidence,
+                Source.MANUAL,
+                now,
+                ends=lambda n: now + (length if length is not None else policy.duration_for(n)),
+            )
             done = "banned"
+            if not new:
+                done = "extended the ban of"
+                if row.until > now + duration + timedelta(seconds=1):
+                    done = "kept the longer ban of"
         offence = f", offence {row.offences}" if row.offences > 1 else ""
         click.echo(
             f"{done} {row.network} until {iso(row.until)} "

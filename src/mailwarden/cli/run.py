@@ -9,6 +9,7 @@ from mailwarden.daemon.preflight import (
     check_store,
     load,
     preflight,
+    running_daemon,
     store_warnings,
     where,
 )
@@ -35,9 +36,10 @@ def run(config_path: str | None, check: bool, verbose: bool) -> int:
     Every problem with the configuration or this host, a store the daemon must refuse
     included, stops the start with one line naming the file, the key and the reason
     (exit status 2); a store that is busy or cannot be reached exits 1 (systemd tries
-    again). Decisions are logged one line each on standard error (the journal under
-    systemd). SIGHUP reloads the configuration; SIGTERM stops; bans stay in the
-    firewall until they expire.
+    again), and so does a store another daemon runs with (with the same
+    store.host_name, in a shared one): one line names it. Decisions are logged one
+    line each on standard error (the journal under systemd). SIGHUP reloads the
+    configuration; SIGTERM stops; bans stay in the firewall until they expire.
 
     \b
     Examples:
@@ -53,6 +55,8 @@ def run(config_path: str | None, check: bool, verbose: bool) -> int:
         check_enforcer(config, make_enforcer(config))
         make_detector(config)
         note = check_store(config)
+        if note is None:
+            note = running_daemon(config)
         if note is not None:
             click.echo(f"mailwarden: {note}")
         for warning in store_warnings(config):

@@ -83,7 +83,7 @@ from mailwarden.daemon.owners import FORGET_EVERY, OwnerLogins
 from mailwarden.daemon.preflight import load, preflight, where
 from mailwarden.daemon.reading import WARMUP_BYTES, Reader, StateKeys
 from mailwarden.daemon.recall import recall
-from mailwarden.daemon.status import HEARTBEAT_EVERY
+from mailwarden.daemon.status import HEARTBEAT_EVERY, other_daemon
 from mailwarden.daemon.wiring import (
     ban_policy,
     check_enforcer,
@@ -111,13 +111,16 @@ from mailwarden.errors import (
     StoreUnusable,
 )
 from mailwarden.framing import Framer
-from mailwarden.model import Event, IPNetwork, Record
+from mailwarden.model import Decision, Event, IPNetwork, Record
 from mailwarden.parsers import parse
 from mailwarden.scan import time_ordered
 from mailwarden.sources.interface import Chunk, ReadStats
 from mailwarden.store import BanRow, BanState, JSONValue, Source, Store, open_store
+from mailwarden.store.interface import Claimed
 
 LOG = logging.getLogger("mailwarden.daemon")
+
+_BANNED_ALREADY = " (banned already in the store, by another host or by hand: not a new offence)"
 
 TICK = 0.05
 
@@ -351,6 +354,7 @@ class Daemon:
         self._policy = ban_policy(config, self._own)
         self._store = self._open_store()
         self._keys = StateKeys.for_store(config.store)  # the store is not reloaded
+        self._claim_store()
         if self._keys.host is not None:
             LOG.info("store: shared; this host's positions and heartbeat as %s", self._keys.host)
         self._enforcer = enforcer
@@ -405,6 +409,22 @@ class Daemon:
             return open_store(self.config.store.path)
         except StoreUnusable as exc:
             raise self._refused(exc) from None
+
+    def _claim_store(self) -> None:
+        """One daemon per store (per host name in a shared store): a second one with the
+        same identity stops here, before it reads, bans or writes a heartbeat, with one
+        line naming the first (exit 1: systemd tries again, and takes over once the
+        first stops). The claim ends with the process, so a crash never blocks a
+        restart."""
+        try:
+            self.store.claim(self._keys.host)
+        except Claimed as exc:
+            message = other_daemon(self.store, self.config, exc.holder)
+            self._abandon_store()
+            raise StoreError(message) from None
+        except StoreError:
+            self._abandon_store()
+            raise
 
     def _abandon_store(self) -> None:
         """Close a store found damaged while starting, writing nothing more to it (no
@@ -739,7 +759,9 @@ class Daemon:
         evidence = decisions.evidence_text(detection)
         users = decisions.users_of(detection, event)
         try:
-            row = self.store.record_ban(entry, evidence, Source.AUTO, now)
+            row, new = self.store.record_offence(
+                entry, evidence, Source.AUTO, now, ends=self._ends(decision, now)
+            )
         except StoreError as exc:
             # The firewall gets it all the same (with its kernel timeout), and keeps it
             # until it ends; it is recorded when the store works again.
@@ -755,12 +777,30 @@ class Daemon:
                 entry.reason,
             )
             return
-        counters.bans += 1
         entry = row.entry()
         self.applied.put(entry)
         batch.append(entry)
+        if not new:
+            # Banned in the store a moment ago (another host of the fleet in the same
+            # second, ``mailwarden ban``), which this daemon had not read yet: the same
+            # incident, not a new offence.
+            counters.already_banned += 1
+            LOG.info("%s", decisions.ban_line(row, users, how=_BANNED_ALREADY))
+            return
+        counters.bans += 1
         LOG.info("%s", decisions.ban_line(row, users))
         self.alerter.send(decisions.ban_alert(row, detection))
+
+    def _ends(self, decision: Decision, now: datetime) -> Callable[[int], datetime]:
+        """When the ban of a decision ends if it is the network's n-th offence (the store
+        counts it, in the transaction that records it: `Store.record_offence`)."""
+        return lambda offences: self.policy.entry(decision, offences, now).expires
+
+    def _late_ends(self, ban: _Unrecorded) -> Callable[[int], datetime]:
+        """As `_ends`, for a ban recorded late: no earlier than the firewall's end."""
+        return lambda offences: max(
+            ban.entry.expires, ban.since + self.policy.duration_for(offences)
+        )
 
     def _record_unrecorded(self) -> None:
         """Record the bans the store failed to record (`_Unrecorded`), as of when they
@@ -786,11 +826,18 @@ class Daemon:
                 entry = dataclasses.replace(
                     ban.entry, expires=max(ban.entry.expires, ban.since + length)
                 )
-                row = self.store.record_ban(entry, ban.evidence, Source.AUTO, ban.since)
+                row, new = self.store.record_offence(
+                    entry, ban.evidence, Source.AUTO, ban.since, ends=self._late_ends(ban)
+                )
             except StoreError as exc:
                 self._store_error(exc)
                 return
             del self._unrecorded[network]
+            if not new:  # banned meanwhile, by another host or by hand
+                if row.entry() != self.applied.get(network):
+                    self.applied.put(row.entry())
+                    self._apply([row.entry()], [])
+                continue
             self.counters.bans += 1
             LOG.info(
                 "%s (recorded late: the store failed at the ban)",
@@ -1312,6 +1359,21 @@ class Daemon:
             self.store.set_position(self._keys.daemon, value)
         except StoreError as exc:
             self._store_error(exc)
+        if not stopped:
+            self._keep_claim()
+
+    def _keep_claim(self) -> None:
+        """Say it when another daemon of this host name took the store while this one's
+        claim was lost with its connection (a PostgreSQL restart): two daemons then
+        count one attack twice, and one of them must stop."""
+        holder = self.store.keep_claim()
+        if holder is not None:
+            self._store_error(
+                StoreError(
+                    f"this daemon lost its claim on the store (its connection ended) and "
+                    f"{other_daemon(self.store, self.config, holder)}"
+                )
+            )
 
     def _current_problems(self) -> list[JSONValue]:
         """The last sources' problems, the followed files that cannot be read now, and a

@@ -239,6 +239,30 @@ def check_store(config: Config) -> str | None:
     return f"store.path: {shown} does not exist yet: the daemon creates it when it starts"
 
 
+def running_daemon(config: Config) -> str | None:
+    """For ``run --check`` of a store that exists: a note naming the daemon that holds
+    it (this host's, in a shared store) now, whom a second ``run`` would be refused
+    for; None when none does. Takes and creates nothing; a store it cannot read says
+    nothing here (`check_store` judged it)."""
+    from mailwarden.daemon.reading import StateKeys
+    from mailwarden.daemon.status import holder_text
+    from mailwarden.store import open_store
+
+    keys = StateKeys.for_store(config.store)
+    try:
+        with open_store(config.store.path, read_only=True) as store:
+            holder = store.claimed(keys.host)
+            if holder is None:
+                return None
+            about = holder_text(store, config, holder)
+    except StoreError:
+        return None
+    return (
+        f"a daemon runs with this store now ({about}): a second `mailwarden run` "
+        f"{'as ' + keys.host + ' ' if keys.host else ''}is refused until it stops"
+    )
+
+
 _PRIVATE_TMP = ("/tmp", "/var/tmp")  # noqa: S108 (named, never used to write)
 """The folders systemd's ``PrivateTmp=yes`` (set in contrib/systemd/mailwarden.service)
 replaces with the daemon's own, emptied at each restart."""

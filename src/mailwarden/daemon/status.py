@@ -75,6 +75,7 @@ from mailwarden.daemon.reading import (
     file_key,
 )
 from mailwarden.enforce.dryrun import one_line
+from mailwarden.errors import StoreError
 from mailwarden.model import IPNetwork
 from mailwarden.sources.follow import Position, find_stored, siblings
 from mailwarden.store import BanRow, JSONValue, Store
@@ -152,6 +153,44 @@ def daemon_running(store: Store, keys: StateKeys = ONE_HOST, now: datetime | Non
     """Is this host's daemon writing heartbeats to this store?"""
     daemon = _daemon(store.get_position(keys.daemon), now or datetime.now(UTC))
     return bool(daemon and daemon["running"])
+
+
+def other_daemon(store: Store, config: Config, holder: str, now: datetime | None = None) -> str:
+    """The line that refuses a second daemon of the same store and host (`Store.claim`):
+    the store (and host in a fleet), the holder (`Claimed.holder`), and its last
+    heartbeat as far as the store has one."""
+    keys = StateKeys.for_store(config.store)
+    about = holder_text(store, config, holder, now)
+    store_name = safe_location(config.store.path)
+    if keys.host is None:
+        return (
+            f"another mailwarden daemon runs with the store {store_name} "
+            f"({about}): one daemon per store; stop that one first"
+        )
+    return (
+        f"another mailwarden daemon runs as host {keys.host} with the store {store_name} "
+        f"({about}): one daemon per host name; stop that one first, or give "
+        f"this one its own store.host_name"
+    )
+
+
+def holder_text(store: Store, config: Config, holder: str, now: datetime | None = None) -> str:
+    """The daemon that holds the store (`Claimed.holder`) and what its heartbeat says:
+    ``pid 1234, last heartbeat 3s ago``."""
+    now = now or datetime.now(UTC)
+    keys = StateKeys.for_store(config.store)
+    try:
+        daemon = _daemon(store.get_position(keys.daemon), now)
+    except StoreError:
+        daemon = None
+    about = [holder]
+    if daemon is not None and daemon["pid"] is not None and f"pid {daemon['pid']}" != holder:
+        about.append(f"its heartbeat says pid {daemon['pid']}")
+    seen = _parse(daemon["seen"]) if daemon is not None else None
+    if seen is not None and daemon is not None and daemon["stopped"] is None:
+        age = max(0, round((now - seen).total_seconds()))
+        about.append(f"last heartbeat {duration_text(timedelta(seconds=age))} ago")
+    return ", ".join(about)
 
 
 def _not_responding(daemon: dict[str, Any]) -> bool:

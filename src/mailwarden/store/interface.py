@@ -6,7 +6,14 @@
   active.
 - Repeat offenders: `offences` counts the bans a network got (optionally since a
   time); the policy turns that count into a ban length. `extend_ban` lengthens the
-  ban in force without counting an offence.
+  ban in force without counting an offence. `record_offence` records a ban unless one
+  of that network is in force already, in one transaction: two hosts of a fleet (or a
+  daemon and ``mailwarden ban``) banning one attacker in the same second count one
+  offence, never two.
+- One daemon per store and host (`claim`): a second daemon with the same identity
+  (the same SQLite file; the same ``host_name`` in a shared PostgreSQL store) is
+  refused while the first runs. The claim ends with the process or its connection, so
+  a daemon that crashed never blocks a restart.
 - Source positions: key -> JSON value (file offset with inode and fingerprint, a
   journald cursor), written by the daemon after each batch.
 - Owners' logins: the accounts that logged in from each address (an IPv6 /64), and
@@ -43,7 +50,7 @@ from __future__ import annotations
 import logging
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -62,6 +69,7 @@ __all__ = [
     "BanChanges",
     "BanRow",
     "BanState",
+    "Claimed",
     "JSONValue",
     "OwnerRow",
     "Source",
@@ -88,6 +96,15 @@ def damaged_store(location: str, what: object) -> StoreUnusable:
     """The error for the store at `location` that is damaged as a whole: one wording
     whether an open store finds it or ``mailwarden run --check`` does."""
     return StoreUnusable(f"the store {location} is damaged: {what}")
+
+
+class Claimed(StoreError):
+    """`Store.claim`: another daemon holds this store (or this host's part of it)."""
+
+    def __init__(self, holder: str) -> None:
+        super().__init__(f"another process holds the store ({holder})")
+        self.holder = holder
+        """Who holds it, as far as the store can tell (``pid 1234``)."""
 
 
 class Source(StrEnum):
@@ -170,6 +187,27 @@ class Store(ABC):
 
         If the network is already banned, the new row supersedes the old one and ends
         no earlier than it did: banning again never shortens a ban."""
+
+    @abstractmethod
+    def record_offence(
+        self,
+        entry: BanEntry,
+        evidence: str,
+        source: Source | str = Source.AUTO,
+        now: datetime | None = None,
+        ends: Callable[[int], datetime] | None = None,
+    ) -> tuple[BanRow, bool]:
+        """Record `entry` as a new ban and count the offence (as `record_ban`), unless a
+        ban of exactly its network is in force at `now` already (another host sharing the
+        store, or ``mailwarden ban``, recorded it a moment ago): then that ban stays, is
+        lengthened in place when ours ends later (its reason kept), and no offence is
+        counted. One transaction, whichever host or process writes at the same moment.
+
+        `ends(n)`: when the ban of the network's n-th offence ends (the policy's length);
+        asked inside the transaction with the offence it counts, or that of the ban in
+        force, so no ban is ever as long as an offence counted twice would make it.
+        None: `entry.expires` either way. The ban in force afterwards, and True when it
+        is a new one."""
 
     @abstractmethod
     def extend_ban(
@@ -257,6 +295,23 @@ class Store(ABC):
     @abstractmethod
     def revision(self) -> int:
         """Grows with every change to the bans (not to positions)."""
+
+    @abstractmethod
+    def claim(self, host: str | None) -> None:
+        """Hold this store for one daemon until `close` (or the process ends): that of
+        host `host` in a shared store, of the whole store when None. Raises `Claimed`
+        when another process holds it."""
+
+    def keep_claim(self) -> str | None:
+        """Check that the claim `claim` took still holds (the daemon asks at each
+        heartbeat); a claim lost with its connection (PostgreSQL restarted) is taken
+        again. The holder when another process took it meanwhile, else None."""
+        return None
+
+    @abstractmethod
+    def claimed(self, host: str | None) -> str | None:
+        """Who holds the claim `claim` would take (as `Claimed.holder` says it), or None
+        when nobody does; takes nothing and creates nothing (``mailwarden run --check``)."""
 
     @abstractmethod
     def close(self) -> None: ...

@@ -31,11 +31,12 @@ others' next `revision` poll. The layout mirrors the SQLite store with native ty
 
 from __future__ import annotations
 
+import hashlib
 import re
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from mailwarden.errors import StoreError, StoreUnusable
@@ -45,6 +46,7 @@ from mailwarden.store.interface import (
     MAX_OWNER_ACCOUNTS,
     BanChanges,
     BanRow,
+    Claimed,
     JSONValue,
     OwnerRow,
     Source,
@@ -159,6 +161,23 @@ SELECT_LATEST = """SELECT id, network, since, until, reason, evidence, source, o
 SELECT_LATEST_OF = """SELECT id, network, since, until, reason, evidence, source, offences,
     state, ended, end_reason FROM {schema}.bans WHERE network = %s
     ORDER BY id DESC LIMIT %s"""
+
+
+_CLAIM_HOLDER = """SELECT a.pid, a.client_addr FROM pg_locks AS l
+    LEFT JOIN pg_stat_activity AS a ON a.pid = l.pid
+    WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
+    AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+    AND l.classid = %s::bigint::oid AND l.objid = %s::bigint::oid"""
+"""The session holding a daemon's claim (pid and address shown only to its own role or
+a monitoring one)."""
+
+_KEEPALIVES = (
+    ("tcp_keepalives_idle", "30"),
+    ("tcp_keepalives_interval", "10"),
+    ("tcp_keepalives_count", "3"),
+)
+"""The claim's session asks the server to probe its TCP connection: the claim of a host
+that crashed (no FIN sent) ends within about a minute, not the system's two hours."""
 
 
 def _moment(moment: datetime | None) -> datetime:
@@ -344,6 +363,10 @@ class PostgresStore(Store):
         self._bumped: tuple[int, int] | None = None
         """The revision the transaction under way wrote (see `wrote_revision`)."""
         self._db: psycopg.Connection[tuple[Any, ...]] | None = None
+        self._claim: psycopg.Connection[tuple[Any, ...]] | None = None
+        """The session that holds `claim`'s advisory lock, while this daemon runs."""
+        self._claimed_as: tuple[str | None] | None = None
+        """The host `claim` took the store for (`keep_claim` takes it again)."""
         self._migrate()
 
     # -- plumbing -----------------------------------------------------------------------
@@ -442,6 +465,30 @@ class PostgresStore(Store):
         source: Source | str = Source.AUTO,
         now: datetime | None = None,
     ) -> BanRow:
+        return self._record(entry, evidence, source, now, join=False)[0]
+
+    def record_offence(
+        self,
+        entry: BanEntry,
+        evidence: str,
+        source: Source | str = Source.AUTO,
+        now: datetime | None = None,
+        ends: Callable[[int], datetime] | None = None,
+    ) -> tuple[BanRow, bool]:
+        return self._record(entry, evidence, source, now, join=True, ends=ends)
+
+    def _record(
+        self,
+        entry: BanEntry,
+        evidence: str,
+        source: Source | str,
+        now: datetime | None,
+        *,
+        join: bool,
+        ends: Callable[[int], datetime] | None = None,
+    ) -> tuple[BanRow, bool]:
+        """`record_ban`, or with `join` `record_offence`: one transaction either way,
+        under the table lock every writer of bans takes (on every host)."""
         source = Source(source)
         since, until = _moment(now), _moment(entry.expires)
         if until <= since:
@@ -451,32 +498,50 @@ class PostgresStore(Store):
             db.execute(self._q("LOCK TABLE {schema}.bans IN SHARE ROW EXCLUSIVE MODE"))
             old = db.execute(
                 self._q(
-                    "SELECT id, until FROM {schema}.bans WHERE network = %s AND state = 'active'"
+                    "SELECT id, until, offences FROM {schema}.bans"
+                    " WHERE network = %s AND state = 'active'"
                 ),
                 (entry.network,),
             ).fetchone()
-            if old is not None:
-                old_until = stored.good_until(old[1])  # a damaged one does not count
-                if old_until is not None:
-                    until = max(until, old_until)
-                db.execute(
-                    self._q(
-                        "UPDATE {schema}.bans SET state = 'superseded', ended = %s,"
-                        " end_reason = 'banned again' WHERE id = %s"
-                    ),
-                    (since, old[0]),
-                )
-            count = db.execute(
-                self._q("SELECT count(*) FROM {schema}.bans WHERE network = %s"), (entry.network,)
-            ).fetchone()
-            offences = (count[0] if count else 0) + 1
-            row = db.execute(
-                self._q(INSERT_BAN),
-                (entry.network, since, until, reason, evidence, source.value, offences),
-            ).fetchone()
-            assert row is not None
-            self._bump(db, [row[0]] if old is None else [old[0], row[0]])
-        return stored.recorded(self, row)
+            old_until = stored.good_until(old[1]) if old is not None else None
+            if join and old is not None and old_until is not None and old_until > since:
+                # In force: the same incident. Lengthened in place when ours ends later
+                # (as long as its own offence's ban), no offence counted.
+                if ends is not None:
+                    until = _moment(ends(old[2] if old[2] and old[2] > 0 else 1))
+                row = db.execute(
+                    self._q(UPDATE_BAN), (max(until, old_until), None, old[0])
+                ).fetchone()
+                if until > old_until:
+                    self._bump(db, [old[0]])
+                joined = True
+            else:
+                count = db.execute(
+                    self._q("SELECT count(*) FROM {schema}.bans WHERE network = %s"),
+                    (entry.network,),
+                ).fetchone()
+                offences = (count[0] if count else 0) + 1
+                if ends is not None:
+                    until = max(since + timedelta(seconds=1), _moment(ends(offences)))
+                if old is not None:
+                    if old_until is not None:
+                        until = max(until, old_until)
+                    db.execute(
+                        self._q(
+                            "UPDATE {schema}.bans SET state = 'superseded', ended = %s,"
+                            " end_reason = 'banned again' WHERE id = %s"
+                        ),
+                        (since, old[0]),
+                    )
+                row = db.execute(
+                    self._q(INSERT_BAN),
+                    (entry.network, since, until, reason, evidence, source.value, offences),
+                ).fetchone()
+                assert row is not None
+                self._bump(db, [row[0]] if old is None else [old[0], row[0]])
+                joined = False
+        assert row is not None
+        return stored.recorded(self, row), not joined
 
     def extend_ban(
         self,
@@ -677,11 +742,87 @@ class PostgresStore(Store):
             ).fetchall()
         return stored.current_revision(self, rows)
 
+    # -- one daemon per host ---------------------------------------------------------------
+
+    def _claim_key(self, host: str | None) -> tuple[int, int, int]:
+        """The advisory lock of `claim` (this schema, this host) as a bigint, and as
+        pg_locks shows it (classid, objid)."""
+        digest = hashlib.blake2b(
+            f"mailwarden\0{self.schema}\0{host or ''}".encode(), digest_size=8
+        ).digest()
+        key = int.from_bytes(digest, "big", signed=True)
+        unsigned = key & 0xFFFFFFFFFFFFFFFF
+        return key, unsigned >> 32, unsigned & 0xFFFFFFFF
+
+    def _holder(self, db: psycopg.Connection[Any], host: str | None) -> str:
+        """Who holds the advisory lock of `host`, as far as this role may see."""
+        _, high, low = self._claim_key(host)
+        row = db.execute(_CLAIM_HOLDER, (high, low)).fetchone()
+        if row is None or row[0] is None:
+            return "another PostgreSQL session"
+        where = f" from {row[1]}" if row[1] else ""
+        return f"PostgreSQL session {row[0]}{where}"
+
+    def claim(self, host: str | None) -> None:
+        """A session advisory lock keyed by this schema and `host`, on a connection of
+        its own held until `close`. PostgreSQL drops it when that session ends: a
+        daemon stopped or killed at once; a host that crashed, once the server finds
+        its connection dead (the session asks for TCP keepalives: about a minute)."""
+        if self._claim is not None:
+            return
+        key = self._claim_key(host)[0]
+        db = _connect(self.dsn, self.connect_timeout)
+        try:
+            for setting, value in _KEEPALIVES:
+                db.execute("SELECT set_config(%s, %s, false)", (setting, value))
+            row = db.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()
+            if not (row and row[0]):
+                raise Claimed(self._holder(db, host))
+            self._claimed_as = (host,)
+        except psycopg.Error as exc:
+            db.close()
+            raise StoreError(f"PostgreSQL store: {_one_line(exc)}") from exc
+        except Claimed:
+            db.close()
+            raise
+        self._claim = db
+
+    def keep_claim(self) -> str | None:
+        if self._claimed_as is None:
+            return None
+        if self._claim is not None:
+            try:
+                self._claim.execute("SELECT 1")
+                return None
+            except psycopg.Error:
+                self._claim.close()
+                self._claim = None
+        try:
+            self.claim(self._claimed_as[0])
+        except Claimed as exc:
+            return exc.holder
+        except StoreError:
+            return None  # unreachable: tried again at the next heartbeat
+        return None
+
+    def claimed(self, host: str | None) -> str | None:
+        if self._claim is not None:
+            return None
+        _, high, low = self._claim_key(host)
+        with self._tx() as db:
+            row = db.execute(_CLAIM_HOLDER, (high, low)).fetchone()
+            if row is None:
+                return None
+            return self._holder(db, host)
+
     def close(self) -> None:
         with self._lock:
             if self._db is not None:
                 self._db.close()
                 self._db = None
+            if self._claim is not None:
+                self._claim.close()
+                self._claim = None
 
 
 def _one_line(exc: BaseException) -> str:

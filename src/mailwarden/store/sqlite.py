@@ -53,7 +53,7 @@ import stat
 import struct
 import tempfile
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -67,6 +67,7 @@ from mailwarden.store.interface import (
     MAX_OWNER_ACCOUNTS,
     BanChanges,
     BanRow,
+    Claimed,
     JSONValue,
     OwnerRow,
     Source,
@@ -637,6 +638,15 @@ def _reading(path: Path) -> Iterator[str]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+def _lock_holder(fd: int) -> str:
+    """The holder of a store's lock file as the refusal names it: the pid it wrote."""
+    try:
+        text = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
+    except OSError:
+        text = ""
+    return f"pid {text}" if text.isdigit() else "a process that wrote no pid yet"
+
+
 class NoScratchRoom(StoreError):
     """`probe` could not make its private copy of the store: this host's temporary
     folder is full or missing, the store itself may well be fine."""
@@ -699,6 +709,8 @@ class SqliteStore(Store):
         self._bumped: tuple[int, int] | None = None
         """The revision the transaction under way wrote (see `wrote_revision`)."""
         self._scratch = ExitStack()
+        self._claim: int | None = None
+        """The lock file `claim` holds locked, while this daemon runs."""
         if read_only and self._open_read_only(busy_timeout):
             return
         try:
@@ -908,6 +920,29 @@ class SqliteStore(Store):
         source: Source | str = Source.AUTO,
         now: datetime | None = None,
     ) -> BanRow:
+        return self._record(entry, evidence, source, now, join=False)[0]
+
+    def record_offence(
+        self,
+        entry: BanEntry,
+        evidence: str,
+        source: Source | str = Source.AUTO,
+        now: datetime | None = None,
+        ends: Callable[[int], datetime] | None = None,
+    ) -> tuple[BanRow, bool]:
+        return self._record(entry, evidence, source, now, join=True, ends=ends)
+
+    def _record(
+        self,
+        entry: BanEntry,
+        evidence: str,
+        source: Source | str,
+        now: datetime | None,
+        *,
+        join: bool,
+        ends: Callable[[int], datetime] | None = None,
+    ) -> tuple[BanRow, bool]:
+        """`record_ban`, or with `join` `record_offence`: one transaction either way."""
         source = Source(source)
         since = _seconds(now)
         until = _seconds(entry.expires)
@@ -917,18 +952,34 @@ class SqliteStore(Store):
         network = str(entry.network)
         with self._write() as db:
             old = db.execute(
-                "SELECT id, until FROM bans WHERE network = ? AND state = 'active'", (network,)
+                "SELECT id, until, offences FROM bans WHERE network = ? AND state = 'active'",
+                (network,),
             ).fetchone()
+            old_until = None
             if old is not None:
-                old_until = stored.good_until(old[1])  # a damaged one does not count
+                found = stored.good_until(old[1])  # a damaged one does not count
+                old_until = None if found is None else _seconds(found)
+            if join and old is not None and old_until is not None and old_until > since:
+                # In force: the same incident. Lengthened in place when ours ends later
+                # (as long as its own offence's ban), no offence counted.
+                if ends is not None:
+                    until = _seconds(ends(old[2] if type(old[2]) is int and old[2] > 0 else 1))
+                if until > old_until:
+                    db.execute("UPDATE bans SET until = ? WHERE id = ?", (until, old[0]))
+                    self._bump(db, [old[0]])
+                row = db.execute(SELECT_BY_ID, (old[0],)).fetchone()
+                return stored.recorded(self, row), False
+            count = db.execute("SELECT count(*) FROM bans WHERE network = ?", (network,))
+            offences = count.fetchone()[0] + 1
+            if ends is not None:
+                until = max(since + 1, _seconds(ends(offences)))
+            if old is not None:
                 if old_until is not None:
-                    until = max(until, _seconds(old_until))
+                    until = max(until, old_until)
                 db.execute(
                     "UPDATE bans SET state = 'superseded', ended = ?, end_reason = ? WHERE id = ?",
                     (since, "banned again", old[0]),
                 )
-            count = db.execute("SELECT count(*) FROM bans WHERE network = ?", (network,))
-            offences = count.fetchone()[0] + 1
             cursor = db.execute(
                 "INSERT INTO bans (network, since, until, reason, evidence, source, offences)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -938,7 +989,7 @@ class SqliteStore(Store):
             assert new_id is not None  # an INSERT into a rowid table sets it
             self._bump(db, [new_id] if old is None else [old[0], new_id])
             row = db.execute(SELECT_BY_ID, (new_id,)).fetchone()
-            return stored.recorded(self, row)
+            return stored.recorded(self, row), True
 
     def extend_ban(
         self,
@@ -1084,7 +1135,59 @@ class SqliteStore(Store):
         """``ok`` when SQLite finds nothing wrong with the file."""
         return str(self._read("PRAGMA integrity_check")[0][0])
 
+    # -- one daemon per store -------------------------------------------------------------
+
+    def _claim_file(self) -> Path:
+        """The lock file of `claim`: beside the file a symlinked store leads to, so two
+        paths to one store are one claim."""
+        return Path(f"{_real(self.path)}.lock")
+
+    def claim(self, host: str | None) -> None:
+        """An exclusive ``flock`` of ``STORE.lock`` (mode 0600, beside the store), held
+        until `close`; the kernel drops it when the process ends, however it ends. The
+        file keeps the holder's pid, for the refusal to name."""
+        if self._claim is not None:
+            return
+        try:
+            fd = os.open(
+                self._claim_file(),
+                os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW,
+                0o600,
+            )
+        except OSError as exc:
+            raise StoreError(f"{self.path}: cannot open {self._claim_file()}: {exc}") from exc
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            holder = _lock_holder(fd)
+            os.close(fd)
+            if exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN):
+                raise Claimed(holder) from None
+            raise StoreError(f"{self.path}: cannot lock {self._claim_file()}: {exc}") from exc
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode())
+        self._claim = fd
+
+    def claimed(self, host: str | None) -> str | None:
+        if self._claim is not None:
+            return None
+        try:
+            fd = os.open(self._claim_file(), os.O_RDONLY | os.O_CLOEXEC | os.O_NOFOLLOW)
+        except OSError:
+            return None  # no lock file: nobody ever claimed it (nothing is created)
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            except OSError:
+                return _lock_holder(fd)
+            return None
+        finally:
+            os.close(fd)  # drops the shared lock taken for a look
+
     def close(self) -> None:
         with self._lock:
             self._db.close()
             self._scratch.close()
+            if self._claim is not None:
+                os.close(self._claim)
+                self._claim = None
