@@ -881,3 +881,42 @@ def test_a_sibling_there_both_plain_and_compressed_is_read_once(tmp_path: Path) 
         f"reading {tmp_path}/mail.log.2, {tmp_path}/mail.log.1 whole, then {log}"
     ) in said(again)
     again.close()
+
+
+def test_past_the_bound_of_rotated_files_still_written_to_one_is_closed_and_said(
+    tmp_path: Path,
+) -> None:
+    # Seventeen rotations, each file renamed away kept open and written to by a writer
+    # that never reopens its log: the follower keeps at most 16 of them open per path,
+    # closes the one written to least recently and says so.
+    log = tmp_path / "mail.log"
+    log.write_text("")
+    clock = Clock()
+    follower = FileFollower([str(log)], rotate_grace=5.0, clock=clock)
+    follower.poll()
+    writers = []
+    try:
+        for rotation in range(1, 18):
+            writers.append(log.open("a"))
+            log.rename(tmp_path / f"mail.log.{rotation}")
+            log.write_text("")
+            for _ in range(3):  # the grace passes while every writer writes
+                for n, writer in enumerate(writers, 1):
+                    writer.write(f"{n}\n")
+                    writer.flush()
+                lines_of(follower)
+                clock.now += 2
+        notes = said(follower)
+        assert [note for note in notes if "rotated files are still written to" in note] == [
+            f"{log}: more than 16 rotated files are still written to: {tmp_path}/mail.log.1, "
+            "written to least recently, is closed; lines written to it from now on are not read"
+        ]
+        for n, writer in enumerate(writers, 1):
+            writer.write(f"last {n}\n")
+            writer.flush()
+        seen = [text for _ in range(3) for _, _, text in lines_of(follower)]
+        assert sorted(seen) == sorted(f"last {n}" for n in range(2, 18))
+    finally:
+        for writer in writers:
+            writer.close()
+        follower.close()

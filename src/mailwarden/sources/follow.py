@@ -258,6 +258,8 @@ class _Open(_Reading):
         """Lines came after its grace (said once)."""
         self.grew_at = 0.0
         """Renamed by a rotation: when it last grew (or was renamed)."""
+        self.dropped = False
+        """Let go at `LATE_FILES_MAX` while still written to: closed, even if it grows."""
         stats.files += 1
 
     def resume_at(self, stored: Position, stats: ReadStats) -> None:
@@ -1063,7 +1065,7 @@ class FileFollower:
                 if isinstance(old, _Open) and old.watch_until and old.splitter.read_to > was:
                     old.grew_at = now
                 if now >= old.deadline and isinstance(old, _Open) and old.watch_until:
-                    if caught and old.splitter.read_to > was:
+                    if caught and old.splitter.read_to > was and not old.dropped:
                         self._late(followed, old, now)
                     if at_end and now < old.watch_until and os.fstat(old.fd).st_nlink:
                         continue  # its writer may still write to it
@@ -1109,11 +1111,12 @@ class FileFollower:
             excess -= 1
             other.watch_until = other.deadline  # closed at its end once its grace is over
             if other.grew_at > now - self.rotate_grace:
+                other.dropped = True
                 self._note(
                     logging.WARNING,
                     f"{followed.path}: more than {LATE_FILES_MAX} rotated files are still "
-                    "written to: the one written to least recently is closed, lines "
-                    "written to it from now on are not read",
+                    f"written to: {self._name(followed, other)}, written to least recently, "
+                    "is closed; lines written to it from now on are not read",
                 )
 
     def _late(self, followed: _Followed, old: _Open, now: float) -> None:
@@ -1123,14 +1126,7 @@ class FileFollower:
         if old.late:
             return
         old.late = True
-        name = next(
-            (
-                sibling
-                for sibling in siblings(followed.path)
-                if (_looks(sibling) or (0, 0))[:2] == (old.device, old.inode)
-            ),
-            "the rotated file",
-        )
+        name = self._name(followed, old)
         self._note(
             logging.WARNING,
             f"{followed.path}: lines are still written to {name} more than "
@@ -1139,6 +1135,18 @@ class FileFollower:
             "`systemctl kill -s HUP rsyslog`)? They are read as long as it grows, until "
             f"{self.late_watch:g} s without a write; after a restart only the warm-up "
             "counts them",
+        )
+
+    @staticmethod
+    def _name(followed: _Followed, old: _Open) -> str:
+        """The name of a rotated file now, by its inode."""
+        return next(
+            (
+                sibling
+                for sibling in siblings(followed.path)
+                if (_looks(sibling) or (0, 0))[:2] == (old.device, old.inode)
+            ),
+            "the rotated file",
         )
 
     def _read_current(self, followed: _Followed, now: float, out: list[Chunk]) -> bool:
