@@ -280,3 +280,49 @@ def test_a_compressed_rotated_file_too_big_to_decompress_at_every_start_is_said(
         f"warm-up: {packed} holds more than 4.0 KiB once decompressed: not read back (its "
         "lines and those of older files are not counted again)"
     ) in messages(caplog)
+
+
+def test_a_rewrite_in_place_seen_empty_first_does_not_ban_on_lines_read_before(
+    warden: Warden, caplog: pytest.LogCaptureFixture
+) -> None:
+    # : > mail.log; sleep 0.3; cat x >> mail.log: the daemon sees the file empty, then
+    # its first two lines again. Counted again, they would make two guesses four.
+    daemon = warden.start()
+    append(warden.log, guesses(ATTACKER)[:2])
+    daemon.step()
+    kept = warden.log.read_bytes()
+    with warden.log.open("r+b") as out:
+        out.truncate(0)
+    daemon.step()
+    with warden.log.open("ab") as out:
+        out.write(kept)
+    daemon.step()
+    daemon.step()
+    assert banned(daemon) == set()
+    assert f"{warden.log}: was rewritten in place with its first 2 line(s) only" in messages(caplog)
+    append(warden.log, guesses(ATTACKER)[2:])  # the third guess bans
+    daemon.step()
+    assert banned(daemon) == {f"{ATTACKER}/32"}
+
+
+def test_a_rewrite_in_place_while_stopped_is_said_to_be_counted_again(
+    warden: Warden, caplog: pytest.LogCaptureFixture
+) -> None:
+    # head -n 1 mail.log > x; cat x > mail.log while the daemon is stopped: only a
+    # fingerprint of the file was stored, so the kept line is read again; the warning
+    # says so rather than that nothing is read.
+    first = warden.start()
+    append(warden.log, guesses(ATTACKER)[:2])
+    first.step()
+    first.close()
+    kept = warden.log.read_bytes().split(b"\n")[0] + b"\n"
+    with warden.log.open("r+b") as out:
+        out.truncate(0)
+        out.write(kept)
+    second = warden.start()
+    drain(second)
+    assert (
+        "is gone or was truncated (deleted, or truncated with no readable copy beside it): "
+        f"lines written to it after that are not read; reading {warden.log} from its start "
+        "(when it was rewritten in place with its first lines, they are counted again)"
+    ) in messages(caplog)

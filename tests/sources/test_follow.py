@@ -662,7 +662,8 @@ def test_an_archive_of_another_file_or_shorter_than_what_was_read_is_not_the_res
     assert said(again) == [
         f"{log}: the file read before the restart (up to line 4) is gone or was truncated "
         "(deleted, or truncated with no readable copy beside it): lines written to it after that "
-        f"are not read; reading {log} from its start"
+        f"are not read; reading {log} from its start (when it was rewritten in place with its "
+        "first lines, they are counted again)"
     ]
 
 
@@ -751,3 +752,171 @@ def test_copytruncate_while_running_reads_the_unread_rest_from_the_copy(tmp_path
     assert lines_of(follower) == [("mail.log", 2, "2 not read yet"), ("mail.log", 1, "new 1")]
     append(log, "new 2\n")
     assert lines_of(follower) == [("mail.log", 2, "new 2")]
+
+
+# -- rewrites in place seen at two polls, late writers over many rotations -------------------
+
+
+def rewrite(log: Path, kept: bytes) -> None:
+    """Truncate ``log`` in place (same inode) and write ``kept`` into it."""
+    with log.open("r+b") as out:
+        out.truncate(0)
+        out.write(kept)
+
+
+def test_a_rewrite_seen_empty_at_one_poll_and_written_at_the_next_is_not_counted_twice(
+    tmp_path: Path,
+) -> None:
+    # : > mail.log; sleep 0.3; cat x >> mail.log: the daemon polls in between.
+    log = tmp_path / "mail.log"
+    log.write_text("")
+    follower = FileFollower([str(log)])
+    follower.poll()
+    append(log, "one\ntwo\nthree\nfour\n")
+    assert len(lines_of(follower)) == 4
+    rewrite(log, b"")
+    assert lines_of(follower) == []
+    append(log, "one\ntwo\n")
+    assert lines_of(follower) == []
+    append(log, "five\n")
+    assert lines_of(follower) == [("mail.log", 3, "five")]
+    assert said(follower) == [
+        f"{log}: was rewritten in place with its first 2 line(s) only (4 line(s) were read "
+        "before): they are not counted again; reading on from line 3"
+    ]
+
+
+def test_a_rewrite_keeping_part_of_a_line_reads_the_next_line_alone(tmp_path: Path) -> None:
+    # head -c N mail.log > x; cat x > mail.log with N inside the third line: the writer's
+    # next line comes after that fragment, which was read before.
+    log = tmp_path / "mail.log"
+    log.write_text("")
+    follower = FileFollower([str(log)])
+    follower.poll()
+    append(log, "one\ntwo\nthree\nfour\n")
+    assert len(lines_of(follower)) == 4
+    rewrite(log, b"one\ntwo\nth")
+    assert lines_of(follower) == []
+    append(log, "five\n")
+    assert lines_of(follower) == [("mail.log", 3, "five")]
+    assert said(follower) == [
+        f"{log}: was rewritten in place with its first 2 line(s) and a part of line 3 only "
+        "(4 line(s) were read before): they are not counted again; what is written next is "
+        "read as a new line"
+    ]
+
+
+def test_a_rewrite_written_in_pieces_is_not_counted_twice(tmp_path: Path) -> None:
+    log = tmp_path / "mail.log"
+    log.write_text("")
+    follower = FileFollower([str(log)])
+    follower.poll()
+    append(log, "one\ntwo\nthree\n")
+    assert len(lines_of(follower)) == 3
+    rewrite(log, b"one\n")
+    assert lines_of(follower) == []
+    append(log, "two\n")  # the rest of the rewrite, seen at the next poll
+    assert lines_of(follower) == []
+    append(log, "four\n")
+    assert lines_of(follower) == [("mail.log", 3, "four")]
+
+
+def test_a_writer_on_the_first_rotated_file_is_read_through_many_rotations(
+    tmp_path: Path,
+) -> None:
+    # One writer never reopens its log (it writes to the file renamed at the first
+    # rotation), the other does; four rotations, each after the grace: the file still
+    # written to is never let go, those that stopped growing are.
+    log = tmp_path / "mail.log"
+    log.write_text("")
+    clock = Clock()
+    follower = FileFollower([str(log)], rotate_grace=5.0, clock=clock)
+    follower.poll()
+    seen: list[str] = []
+
+    def second(text: str) -> None:  # a line, then a poll every 0.25 s
+        stale.write(text)
+        stale.flush()
+        for _ in range(4):
+            seen.extend(text for _, _, text in lines_of(follower))
+            clock.now += 0.25
+
+    with log.open("a") as stale:
+        for rotation in range(1, 5):
+            for n in range(8):
+                second(f"stale {rotation}.{n}\n")
+            for k in range(rotation - 1, 0, -1):
+                (tmp_path / f"mail.log.{k}").rename(tmp_path / f"mail.log.{k + 1}")
+            log.rename(tmp_path / "mail.log.1")
+            append(log, f"fresh {rotation}\n")
+        for n in range(8):
+            second(f"stale 5.{n}\n")
+    assert sorted(seen) == sorted(
+        [f"stale {r}.{s}" for r in range(1, 6) for s in range(8)]
+        + [f"fresh {r}" for r in range(1, 5)]
+    )
+    follower.close()
+
+
+def test_a_sibling_there_both_plain_and_compressed_is_read_once(tmp_path: Path) -> None:
+    # Stopped; then three rotations, the compression of mail.log.2 interrupted (or under
+    # way): mail.log.2 and mail.log.2.gz are both there. Its lines come once.
+    log = tmp_path / "mail.log"
+    positions = stopped_after(log, "old 1\n")
+    append(log, "old 2\n")
+    log.rename(tmp_path / "mail.log.3")
+    log.write_text("between 1\n")
+    log.rename(tmp_path / "mail.log.2")
+    (tmp_path / "mail.log.2.gz").write_bytes(gzip.compress(b"between 1\n"))
+    log.write_text("between 2\n")
+    log.rename(tmp_path / "mail.log.1")
+    log.write_text("new 1\n")
+    again = FileFollower([str(log)], positions, rotate_grace=0)
+    seen = []
+    for _ in range(6):
+        seen += [text for _, _, text in lines_of(again)]
+    assert seen == ["old 2", "between 1", "between 2", "new 1"]
+    assert (
+        f"{log}: was rotated more than once meanwhile: after the rest of {tmp_path}/mail.log.3, "
+        f"reading {tmp_path}/mail.log.2, {tmp_path}/mail.log.1 whole, then {log}"
+    ) in said(again)
+    again.close()
+
+
+def test_past_the_bound_of_rotated_files_still_written_to_one_is_closed_and_said(
+    tmp_path: Path,
+) -> None:
+    # Seventeen rotations, each file renamed away kept open and written to by a writer
+    # that never reopens its log: the follower keeps at most 16 of them open per path,
+    # closes the one written to least recently and says so.
+    log = tmp_path / "mail.log"
+    log.write_text("")
+    clock = Clock()
+    follower = FileFollower([str(log)], rotate_grace=5.0, clock=clock)
+    follower.poll()
+    writers = []
+    try:
+        for rotation in range(1, 18):
+            writers.append(log.open("a"))
+            log.rename(tmp_path / f"mail.log.{rotation}")
+            log.write_text("")
+            for _ in range(3):  # the grace passes while every writer writes
+                for n, writer in enumerate(writers, 1):
+                    writer.write(f"{n}\n")
+                    writer.flush()
+                lines_of(follower)
+                clock.now += 2
+        notes = said(follower)
+        assert [note for note in notes if "rotated files are still written to" in note] == [
+            f"{log}: more than 16 rotated files are still written to: {tmp_path}/mail.log.1, "
+            "written to least recently, is closed; lines written to it from now on are not read"
+        ]
+        for n, writer in enumerate(writers, 1):
+            writer.write(f"last {n}\n")
+            writer.flush()
+        seen = [text for _ in range(3) for _, _, text in lines_of(follower)]
+        assert sorted(seen) == sorted(f"last {n}" for n in range(2, 18))
+    finally:
+        for writer in writers:
+            writer.close()
+        follower.close()

@@ -14,8 +14,11 @@ survives what happens to log files in production:
   (its first bytes and at least the length read so far), the rest of the old content
   is read from the copy first; without a copy, a note says so, and when what the
   file holds now is only its own first lines (``head -n 2 mail.log > x; cat x >
-  mail.log``, checked against its first `HEAD_KEEP` bytes as read), they are not read
-  again;
+  mail.log``, checked against its first `HEAD_KEEP` bytes as read, even when the
+  truncation and the writing are seen at two polls; a part of a line kept is passed
+  over too), they are not read again while the daemon runs (a rewrite while it is
+  stopped is read again from the start, and the note says so: only a fingerprint of
+  the first bytes is stored);
 - a file that does not exist yet is picked up when it appears, from its start;
 - a restart: `positions` gives, per path, a `Position` (device, inode, offset, line
   number and a fingerprint of the first bytes) to store; given back to the
@@ -86,7 +89,7 @@ FINGERPRINT_SIZE = 256
 HEAD_KEEP = 64 << 10
 """Bytes of the start of a followed file kept as read: when the file is rewritten in
 place with a part of its start (``head -n 2 mail.log > x; cat x > mail.log``), those
-lines are known as read and not counted again."""
+lines are known as read and not counted again (while the daemon runs)."""
 _READ = 1 << 20
 READ_BUDGET = 1 << 20
 """Bytes of one file that one poll reads at most: the daemon processes a backlog in
@@ -96,7 +99,13 @@ LATE_WATCH = 600.0
 was not told to reopen its log) is read on as long as it grows, until it has had no
 write for this many seconds (or is deleted)."""
 LATE_FILES = 2
-"""Such files watched per followed path at the most (the oldest is let go)."""
+"""Such files watched per followed path beyond their grace: past that, those that have
+not grown for the longest are let go, never one that grew within its grace (still
+written to), up to `LATE_FILES_MAX`."""
+LATE_FILES_MAX = 16
+"""Open files watched per followed path at the most, growing or not: past that, the one
+that has not grown for the longest is let go, and a warning says its later lines are not
+read."""
 RETRY_FIRST = 1.0
 RETRY_MAX = 60.0
 """A file that cannot be read is tried again after 1, 2, 4, ... seconds, then every
@@ -237,10 +246,20 @@ class _Open(_Reading):
         """Read to its end at least once (a rotated file's rest is all read)."""
         self.head = b""
         """Its first bytes up to where it was read, `HEAD_KEEP` at the most."""
+        self.kept = b""
+        """After a truncation (no copy): the first bytes read before it, while the file
+        is empty or holds a start of them (a rewrite in place being written, maybe in
+        pieces): what comes is checked against them (`_rewriting`)."""
+        self.kept_before: Position | None = None
+        """Where reading was before that truncation."""
         self.watch_until = 0.0
         """Renamed by a rotation: read on after its grace while it grows, until then."""
         self.late = False
         """Lines came after its grace (said once)."""
+        self.grew_at = 0.0
+        """Renamed by a rotation: when it last grew (or was renamed)."""
+        self.dropped = False
+        """Let go at `LATE_FILES_MAX` while still written to: closed, even if it grows."""
         stats.files += 1
 
     def resume_at(self, stored: Position, stats: ReadStats) -> None:
@@ -251,18 +270,39 @@ class _Open(_Reading):
 
     def read_prefix(self, head: bytes, read_to: int, size: int, stats: ReadStats) -> int:
         """After `restart`: when the file now holds (``size`` bytes) only a start of what
-        was read before (``head``, up to ``read_to``), whole lines, go on after them; how
-        many lines (0: not such a start, read again from the start)."""
+        was read before (``head``, up to ``read_to``), a whole line at least, go on at its
+        end, even inside a line (its start was read: what the writer adds next is a new
+        line); how many whole lines it holds (0: not such a start, read again from the
+        start). More of that start written later is passed over too (`skip_kept`)."""
         if size > read_to or size > len(head):
             return 0
         data = os.pread(self.fd, size, 0)
-        end = data.rfind(b"\n") + 1
-        if len(data) != size or end == 0 or data != head[:size]:
+        if len(data) != size or b"\n" not in data or data != head[:size]:
             return 0
-        lines = data.count(b"\n")
-        self.splitter = LineSplitter(self.splitter.source, stats, line=lines + 1, offset=end)
-        self.head = data[:end]
-        return lines
+        self.splitter = LineSplitter(
+            self.splitter.source, stats, line=data.count(b"\n") + 1, offset=size
+        )
+        self.head = data
+        self.kept = head
+        return data.count(b"\n")
+
+    def skip_kept(self, size: int, stats: ReadStats) -> bool:
+        """The file grew to ``size`` after `read_prefix`: when what came is more of the start
+        read before (the rewrite is written in pieces), go on at its end and True; else
+        forget that start (what came is new) and False."""
+        at = self.splitter.read_to
+        if size > len(self.kept) or self.splitter.offset != at:
+            self.kept = b""
+            return False
+        data = os.pread(self.fd, size - at, at)
+        if len(data) != size - at or data != self.kept[at:size]:
+            self.kept = b""
+            return False
+        self.splitter = LineSplitter(
+            self.splitter.source, stats, line=self.splitter.line + data.count(b"\n"), offset=size
+        )
+        self.head += data
+        return True
 
     def position(self) -> Position:
         return Position(
@@ -296,6 +336,8 @@ class _Open(_Reading):
         self.splitter = LineSplitter(self.splitter.source, stats)
         self.size = -1
         self.head = b""
+        self.kept = b""
+        self.kept_before = None
 
     def drain(self, stats: ReadStats, out: list[Chunk], budget: int) -> bool:
         """Read on, at most ``budget`` bytes; True when the end was reached."""
@@ -441,11 +483,13 @@ def rotated_after(
     names (`rotation_age`: ``mail.log.1`` after ``mail.log.2``), oldest first; none when
     ``name`` is not named as a rotation. ``skip``: names never given; a sibling that
     starts with one of ``heads`` (a copy of a file read anyway) or cannot be opened is
-    passed over."""
+    passed over, and so is one with the first bytes of another given (``mail.log.2``
+    and ``mail.log.2.gz``, a compression under way or cut short: the uncompressed one is
+    read)."""
     age = rotation_age(path, name)
     if age is None:
         return []
-    later: list[tuple[tuple[int, ...], str]] = []
+    later: list[tuple[bool, str, tuple[int, ...], bytes]] = []
     passed = {os.path.abspath(other) for other in (path, name, *skip)}
     for sibling in siblings(path):
         other = rotation_age(path, sibling)
@@ -456,6 +500,7 @@ def rotated_after(
         except OSError:
             continue
         try:
+            packed = compression(fd) is not None
             head = _first_bytes(fd)
         except OSError:
             continue
@@ -463,8 +508,14 @@ def rotated_after(
             os.close(fd)
         if any(same_prefix(head, known) for known in heads):
             continue
-        later.append((other[1], sibling))
-    return [sibling for _, sibling in sorted(later, reverse=True)]
+        later.append((packed, sibling, other[1], head))
+    chosen: list[tuple[tuple[int, ...], str]] = []
+    read: list[bytes] = []
+    for _, sibling, order, head in sorted(later):  # the uncompressed ones first
+        if not any(same_prefix(head, known) for known in read):
+            read.append(head)
+            chosen.append((order, sibling))
+    return [sibling for _, sibling in sorted(chosen, reverse=True)]
 
 
 def _first_bytes(fd: int) -> bytes:
@@ -859,7 +910,8 @@ class FileFollower:
                     f"{'read error' if followed.started else 'restart'} (up to line "
                     f"{stored.line}) is gone or was truncated (deleted, or truncated with "
                     "no readable copy beside it): lines written to it after that are not read; "
-                    f"reading {followed.path} from its start",
+                    f"reading {followed.path} from its start (when it was rewritten in place "
+                    "with its first lines, they are counted again)",
                 )
         except OSError:
             if current is not None:
@@ -909,7 +961,7 @@ class FileFollower:
         old.deadline = now if found.copy else now + self.rotate_grace
         followed.retired.append(old)
         if not found.copy:
-            self._watch(followed, old)
+            self._watch(followed, old, now)
         if found.copy:
             self._note(
                 logging.INFO,
@@ -1010,8 +1062,10 @@ class FileFollower:
             was, caught = old.splitter.read_to, old.caught_up
             try:
                 at_end = old.drain(self.stats, out, self.read_budget)
+                if isinstance(old, _Open) and old.watch_until and old.splitter.read_to > was:
+                    old.grew_at = now
                 if now >= old.deadline and isinstance(old, _Open) and old.watch_until:
-                    if caught and old.splitter.read_to > was:
+                    if caught and old.splitter.read_to > was and not old.dropped:
                         self._late(followed, old, now)
                     if at_end and now < old.watch_until and os.fstat(old.fd).st_nlink:
                         continue  # its writer may still write to it
@@ -1031,17 +1085,39 @@ class FileFollower:
                 followed.retired.remove(old)
         return True
 
-    def _watch(self, followed: _Followed, old: _Open) -> None:
+    def _watch(self, followed: _Followed, old: _Open, now: float) -> None:
         """Read a file renamed by a rotation on after its grace while it grows
-        (`LATE_WATCH`); at most `LATE_FILES` such per path, the oldest let go."""
+        (`LATE_WATCH`). Past `LATE_FILES` such per path, those that have not grown for
+        the longest are let go, not one that grew within the grace; past
+        `LATE_FILES_MAX`, growing or not, and said."""
         old.watch_until = old.deadline + self.late_watch
-        watched = [
-            other
-            for other in followed.retired
-            if isinstance(other, _Open) and other.watch_until and other is not old
-        ]
-        for other in watched[: max(0, len(watched) - LATE_FILES + 1)]:
+        old.grew_at = now
+        watched = sorted(
+            (
+                other
+                for other in followed.retired
+                if isinstance(other, _Open)
+                and other is not old
+                and other.watch_until > other.deadline
+            ),
+            key=lambda other: other.grew_at,
+        )
+        excess = len(watched) + 1 - LATE_FILES
+        for other in watched:
+            if excess <= 0:
+                break
+            if other.grew_at > now - self.rotate_grace and excess + LATE_FILES <= LATE_FILES_MAX:
+                continue  # still written to
+            excess -= 1
             other.watch_until = other.deadline  # closed at its end once its grace is over
+            if other.grew_at > now - self.rotate_grace:
+                other.dropped = True
+                self._note(
+                    logging.WARNING,
+                    f"{followed.path}: more than {LATE_FILES_MAX} rotated files are still "
+                    f"written to: {self._name(followed, other)}, written to least recently, "
+                    "is closed; lines written to it from now on are not read",
+                )
 
     def _late(self, followed: _Followed, old: _Open, now: float) -> None:
         """Lines were written to a rotated file after its grace: read it on while it
@@ -1050,14 +1126,7 @@ class FileFollower:
         if old.late:
             return
         old.late = True
-        name = next(
-            (
-                sibling
-                for sibling in siblings(followed.path)
-                if (_looks(sibling) or (0, 0))[:2] == (old.device, old.inode)
-            ),
-            "the rotated file",
-        )
+        name = self._name(followed, old)
         self._note(
             logging.WARNING,
             f"{followed.path}: lines are still written to {name} more than "
@@ -1066,6 +1135,18 @@ class FileFollower:
             "`systemctl kill -s HUP rsyslog`)? They are read as long as it grows, until "
             f"{self.late_watch:g} s without a write; after a restart only the warm-up "
             "counts them",
+        )
+
+    @staticmethod
+    def _name(followed: _Followed, old: _Open) -> str:
+        """The name of a rotated file now, by its inode."""
+        return next(
+            (
+                sibling
+                for sibling in siblings(followed.path)
+                if (_looks(sibling) or (0, 0))[:2] == (old.device, old.inode)
+            ),
+            "the rotated file",
         )
 
     def _read_current(self, followed: _Followed, now: float, out: list[Chunk]) -> bool:
@@ -1077,7 +1158,7 @@ class FileFollower:
         # Renamed away or deleted: its rest was just read; keep it open for late writes.
         current.deadline = now + self.rotate_grace
         followed.retired.append(current)
-        self._watch(followed, current)
+        self._watch(followed, current, now)
         followed.current = None
         followed.current = self._open(followed.path)  # a new file, read from its start
         if followed.current is not None:
@@ -1102,7 +1183,7 @@ class FileFollower:
             current.deadline = now + self.rotate_grace
             current.caught_up = False  # its rest is read first (`_position` points at it)
             followed.retired.append(current)
-            self._watch(followed, current)
+            self._watch(followed, current, now)
             followed.current = None
         try:
             followed.current = self._open(followed.path)
@@ -1125,6 +1206,8 @@ class FileFollower:
                     return False  # the copy's rest first
                 if not copied:
                     self._rewritten(followed, current, before, head, read_to, size)
+            elif current.kept and size > current.splitter.read_to:
+                self._rewriting(followed, current, size)
             return current.drain(self.stats, out, self.read_budget)
         except OSError:
             followed.stored = current.position()
@@ -1145,16 +1228,25 @@ class FileFollower:
         holds now is a start of what was read (its first lines: rewritten in place), go
         on after them, they are not counted again; when it starts with the same first line
         but is not known to be such a start, read it again from its start and say so. (New content,
-        a copytruncate's, is read from its start without a word.)"""
+        a copytruncate's, is read from its start without a word.) When it is empty now,
+        what was read is kept (`HEAD_KEEP` bytes at the most) until something comes
+        (``: > mail.log; cat x >> mail.log``: the two seen at two polls)."""
         if size == 0:
+            current.kept, current.kept_before = head, before
             return
         kept = current.read_prefix(head, read_to, size, self.stats)
         if kept:
+            whole = head[:size].endswith(b"\n")
             self._note(
                 logging.WARNING,
-                f"{followed.path}: was rewritten in place with its first {kept} line(s) "
-                f"only ({before.line - 1} line(s) were read before): they are not counted "
-                f"again; reading on from line {kept + 1}",
+                f"{followed.path}: was rewritten in place with its first {kept} line(s)"
+                f"{'' if whole else f' and a part of line {kept + 1}'} only "
+                f"({before.line - 1} line(s) were read before): they are not counted again; "
+                + (
+                    f"reading on from line {kept + 1}"
+                    if whole
+                    else "what is written next is read as a new line"
+                ),
             )
             return
         known = head.find(b"\n") + 1  # its first line as read before
@@ -1166,6 +1258,19 @@ class FileFollower:
                 "the same line: reading it again from its start, lines it kept are counted "
                 "again",
             )
+
+    def _rewriting(self, followed: _Followed, current: _Open, size: int) -> None:
+        """The file grew after a truncation seen when it was empty (`_rewritten` now, with
+        what was read before it), or after a rewrite in place with a start of what was
+        read (more of that start is passed over: `_Open.skip_kept`)."""
+        before = current.kept_before
+        if before is None:
+            current.skip_kept(size, self.stats)
+            return
+        head = current.kept
+        current.kept, current.kept_before = b"", None
+        if current.splitter.read_to == 0:
+            self._rewritten(followed, current, before, head, len(head), size)
 
     def _open(self, path: str) -> _Open | None:
         """Open a path to follow from its start; None when it is not there (yet).
