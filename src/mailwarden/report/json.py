@@ -103,9 +103,10 @@ def write_json(
         hint=hint,
     )
     out.write('{\n  "attackers": [')
+    # One encoder for all of them (json.dumps makes one per call) and one write each.
+    encode = json.JSONEncoder(ensure_ascii=False).encode
     for number, attacker in enumerate(analysis.attackers):
-        out.write(",\n    " if number else "\n    ")
-        out.write(json_safe(json.dumps(attacker.to_json(), ensure_ascii=False)))
+        out.write((",\n    " if number else "\n    ") + json_safe(encode(attacker.to_json())))
     out.write("\n  ]" if analysis.attackers else "]")
     for key, value in rest.items():
         if key == "attackers":
