@@ -568,8 +568,17 @@ def _receive(
                 heads.extend(tuple(pair) for pair in new_heads)
                 sources.extend(new_sources)
                 # What analysis_events does with each record it wants, in the same order.
+                item: tuple[Any, ...]  # a flat tuple: indexed as one (no generic lookups)
                 for item in batch:
-                    key, start, head, pid, where, line, offset, text = item[:8]
+                    # Indexed, not unpacked from a slice: no tuple made per record.
+                    key = item[0]
+                    start = item[1]
+                    head = item[2]
+                    pid = item[3]
+                    where = item[4]
+                    line = item[5]
+                    offset = item[6]
+                    text = item[7]
                     if key is None:
                         time = None
                     else:
@@ -595,7 +604,29 @@ def _receive(
                     )
                     records += 1
                     if len(item) == 20:  # one event, the usual case
-                        event = new(Event, decode[item[8]] + item[9:14] + (record,) + item[14:])
+                        # One tuple built, not six (the slices and concatenations).
+                        code = decode[item[8]]
+                        event = new(
+                            Event,
+                            (
+                                code[0],
+                                code[1],
+                                code[2],
+                                code[3],
+                                item[9],
+                                item[10],
+                                item[11],
+                                item[12],
+                                item[13],
+                                record,
+                                item[14],
+                                item[15],
+                                item[16],
+                                item[17],
+                                item[18],
+                                item[19],
+                            ),
+                        )
                         if line != last_line or where != last_where:
                             recognised += 1
                             if where != last_where:
