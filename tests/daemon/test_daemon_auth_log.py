@@ -7,6 +7,7 @@ order the files are named in, so that a user who mistypes twice is not banned.""
 
 from __future__ import annotations
 
+import gzip
 import os
 import time
 from datetime import UTC, datetime, timedelta
@@ -344,4 +345,43 @@ def test_lines_read_ahead_of_a_backlog_wait_at_most_hold_max(
     assert banned(again) == {f"{THIRD}/32"}
     assert str(warden.log) in again.reader.behind()  # before mail.log's backlog is read
     drain(again)
+    assert (banned(again), failures(again)) == ({f"{THIRD}/32"}, 3)
+
+
+@pytest.mark.parametrize("rotation", ["compress", "copytruncate", "copytruncate-compress"])
+def test_a_stop_while_lines_wait_then_a_rotation_while_stopped_loses_none(
+    warden: Warden, auth_log: Path, caplog: pytest.LogCaptureFixture, rotation: str
+) -> None:
+    # Stopped after the first piece, while auth.log's lines (all of it) waited for
+    # mail.log's backlog of hours ago: its position is its first line's, offset 0.
+    # While stopped, logrotate rotated it: compressed at once (``compress`` without
+    # ``delaycompress``), or copied and truncated (``copytruncate``). A position at
+    # offset 0 was never looked for in a copy: "the file read before the restart is
+    # gone", and THIRD's two wrong passwords in it were lost.
+    daemon = follow(warden, warden.log, auth_log)
+    daemon.step()
+    daemon.close()
+    now = datetime.now(UTC)
+    append(warden.log, deliveries(3 << 20, now - timedelta(hours=3), now - timedelta(hours=1)))
+    append(auth_log, [imap_try(n, ip=THIRD)[0][0] for n in range(2)])
+    first = warden.start()  # reads the first piece of each file: auth.log's waits
+    first.close()
+    rotated = Path(f"{auth_log}.1")
+    if rotation == "compress":
+        auth_log.rename(rotated)
+        auth_log.touch()
+    else:
+        rotated.write_bytes(auth_log.read_bytes())
+        auth_log.write_bytes(b"")
+    if rotation.endswith("compress"):
+        Path(f"{rotated}.gz").write_bytes(gzip.compress(rotated.read_bytes()))
+        rotated.unlink()
+
+    again = warden.start()
+    drain(again)
+    assert (banned(again), failures(again)) == (set(), 2)
+    assert "is gone" not in "\n".join(record.getMessage() for record in caplog.records)
+
+    append(auth_log, [imap_try(2, ip=THIRD)[0][0]])
+    again.step()
     assert (banned(again), failures(again)) == ({f"{THIRD}/32"}, 3)

@@ -27,6 +27,7 @@ from wardenlab import (
 from mailwarden.daemon import reading
 from mailwarden.daemon.loop import Daemon
 from mailwarden.daemon.reading import tail_before
+from mailwarden.sources import follow
 from mailwarden.sources.follow import FileFollower
 
 
@@ -325,4 +326,68 @@ def test_a_rewrite_in_place_while_stopped_is_said_to_be_counted_again(
         "is gone or was truncated (deleted, or truncated with no readable copy beside it): "
         f"lines written to it after that are not read; reading {warden.log} from its start "
         "(when it was rewritten in place with its first lines, they are counted again)"
+    ) in messages(caplog)
+
+
+def test_a_stop_before_the_first_line_of_a_compressed_file_in_between_loses_nothing(
+    tmp_path: Path,
+) -> None:
+    # A stop while mail.log.1.gz (rotated twice while stopped) is read whole, before
+    # its first whole line came (pieces of 7 bytes): the position is at its offset 0,
+    # which was never looked for in a compressed file. "The file read before the
+    # restart is gone", and its lines were lost.
+    log = tmp_path / "mail.log"
+    log.write_text("old 1\n")
+    first = FileFollower([str(log)])
+    first.poll()
+    positions = first.positions()
+    first.close()
+    append(log, "old 2")
+    log.rename(tmp_path / "mail.log.2")
+    between = [f"between {n:02d} " + "x" * 30 for n in range(1, 4)]
+    (tmp_path / "mail.log.1.gz").write_bytes(gzip.compress("\n".join(between).encode() + b"\n"))
+    append(log, "new 1")
+
+    read: list[str] = []
+    notes: list[str] = []
+    for budget in (7, 1000):  # a stop after a poll of 7 bytes, then all is read
+        follower = FileFollower([str(log)], positions, read_budget=budget, rotate_grace=0)
+        read += [text for chunk in follower.poll() for text in chunk.data.decode().splitlines()]
+        notes += [note.text for note in follower.notes]
+        positions = follower.positions()
+        follower.close()
+    assert read == ["old 2", *between, "new 1"]
+    assert not [note for note in notes if "is gone" in note]
+
+
+def test_a_compressed_file_of_nul_bytes_in_between_keeps_the_live_file_waiting_little(
+    warden: Warden, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # mail.log.1.gz, rotated in between while the daemon was stopped, holds NUL bytes
+    # only (18 MB of gzip give 4 GiB): each piece (1 MiB) gave no line, so the daemon
+    # slept a tick after each, and read them all before the live mail.log: its
+    # attacker was banned hours late. Now it steps again at once while an input is
+    # behind, and lets go of a rotated file after `SKIP_MAX` bytes without a line
+    # break (4 MiB here, of 64 MiB of NUL bytes).
+    monkeypatch.setattr(follow, "SKIP_MAX", 4 << 20)
+    log = warden.log
+    first = warden.start()
+    append(log, guesses(ATTACKER)[:1])
+    first.step()
+    first.close()
+    log.rename(log.with_name("mail.log.2"))
+    log.with_name("mail.log.1.gz").write_bytes(gzip.compress(bytes(1 << 20)) * 64)
+    append(log, guesses(ATTACKER)[1:])
+
+    second = warden.start()
+    steps = 1
+    while second.step():
+        steps += 1
+    assert banned(second) == {f"{ATTACKER}/32"}
+    assert steps < 10
+    assert second.stats.too_long == 1
+    assert (
+        f"{log}: {log.with_name('mail.log.1.gz')} goes on for more than 4 MiB without a line "
+        "break from line 1 on (NUL bytes? damaged, or a decompression bomb): that line is "
+        "skipped as over-long, and the rest of the file with it; reading on in the next file"
     ) in messages(caplog)

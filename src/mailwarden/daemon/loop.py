@@ -468,8 +468,11 @@ class Daemon:
 
     def step(self) -> bool:
         """Read, detect, enforce, and the periodic work that is due. True when there
-        was something to read (the loop then steps again at once)."""
+        was something to read, or is more to read now (an input read at this step
+        stopped at its read budget: a backlog, even one whose piece held no whole line,
+        as a run of NUL bytes): the loop then steps again at once."""
         held = bool(self._held)
+        waiting = set(self._held)  # not read at this step: their backlog waits anyway
         chunks = self.reader.poll(self._held)  # a file with held records waits
         if chunks or held:
             self._process(chunks)
@@ -516,7 +519,7 @@ class Daemon:
         if self._unrecorded and now >= due["record"]:
             due["record"] = now + RECORD_AGAIN_EVERY
             self._record_unrecorded()
-        return bool(chunks)
+        return bool(chunks) or bool(self.reader.behind() - waiting)
 
     # -- reading and deciding -----------------------------------------------------------
 

@@ -53,6 +53,11 @@ class LineSplitter:
         """Byte offset up to which the source has been fed (done + held back)."""
         return self.offset + len(self._pending) + self._skipped
 
+    @property
+    def skipping(self) -> int:
+        """Bytes of the over-long line being skipped so far (0: none)."""
+        return self._skipped
+
     def feed(self, data: bytes) -> Chunk | None:
         """Take the next block; return the whole lines completed by it, if any."""
         if self._bare_cr is None:

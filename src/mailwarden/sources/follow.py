@@ -50,7 +50,9 @@ stop between two polls leaves a position that resumes exactly after the last pie
 A path that a poll is told to skip (the daemon holds lines of it back) is not read,
 but still looked at (one stat): a rotation meanwhile is noticed as when it is read,
 the renamed file kept open with its rest unread, so that two rotations before it is
-read again lose nothing.
+read again lose nothing. A rotated file that goes on for `SKIP_MAX` bytes without a
+line break (NUL bytes: damage, or a decompression bomb) is said and let go of, its rest
+unread: the files after it, the live one last, do not wait for it.
 
 A line is emitted once it has its newline: an unfinished last line is held back
 (a position never points into it), so no line is lost or read twice.
@@ -106,6 +108,14 @@ LATE_FILES_MAX = 16
 """Open files watched per followed path at the most, growing or not: past that, the one
 that has not grown for the longest is let go, and a warning says its later lines are not
 read."""
+SKIP_MAX = 64 << 20
+"""A rotated file (renamed away, or compressed) that goes on this many bytes without a
+line break (NUL bytes: a crash's damage, a damaged or forged archive; a gzip bomb of 18
+MB gives 4 GiB of them) is not read further: the line is skipped and counted as
+over-long (as any line over `MAX_LINE`), the rest of the file said and skipped, and the
+next file read. Read on, such a file kept the live one waiting for as long as its
+decompression took (minutes to hours). A crash's NUL bytes run for a few seconds' worth
+of writes, far less than this."""
 RETRY_FIRST = 1.0
 RETRY_MAX = 60.0
 """A file that cannot be read is tried again after 1, 2, 4, ... seconds, then every
@@ -382,8 +392,12 @@ def copy_matches(fd: int, stored: Position) -> bool:
 
 def _fingerprint_covers(stored: Position) -> bool:
     """Whether the stored fingerprint covers everything read (up to `FINGERPRINT_SIZE`
-    bytes), so that a copy can be told by it."""
-    return stored.offset > 0 and stored.fingerprint_size >= min(FINGERPRINT_SIZE, stored.offset)
+    bytes), so that a copy can be told by it. A position at the very start of a file
+    whose first bytes were taken (nothing of it read yet: the daemon holds its first
+    lines back for another input's backlog, or a rotated file read whole had not
+    given a line yet) is told by them too; not one of an empty file, whose fingerprint
+    every file matches."""
+    return stored.fingerprint_size >= min(FINGERPRINT_SIZE, max(1, stored.offset))
 
 
 def _same_start(fd: int, size: int, stored: Position) -> bool:
@@ -740,14 +754,17 @@ class FileFollower:
         rotate_grace: float = 5.0,
         late_watch: float = LATE_WATCH,
         read_budget: int = READ_BUDGET,
+        skip_max: int | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        """``skip_max``: `SKIP_MAX` unless given."""
         positions = positions or {}
         self.stats = stats if stats is not None else ReadStats()
         self.poll_interval = poll_interval
         self.rotate_grace = rotate_grace
         self.late_watch = late_watch
         self.read_budget = max(1, read_budget)
+        self.skip_max = SKIP_MAX if skip_max is None else skip_max
         self.clock = clock
         self._from_start = from_start
         self._files = [_Followed(path, positions.get(path)) for path in dict.fromkeys(paths)]
@@ -1078,6 +1095,9 @@ class FileFollower:
                 old.discard()
                 followed.retired.remove(old)
                 continue
+            if not at_end and old.splitter.skipping > self.skip_max:
+                self._skip_rest(followed, old)
+                continue
             if not at_end:
                 return False
             if now >= old.deadline:
@@ -1328,6 +1348,30 @@ class FileFollower:
             f"not be read since {_iso(failure.since)}: {failure.reason})",
         )
 
+    def _skip_rest(self, followed: _Followed, old: _Open | _Unpacked) -> None:
+        """A rotated file goes on more than `skip_max` bytes without a line break: say
+        so, and let go of it (its rest is not read; the next file is)."""
+        name = "a rotated file"
+        with contextlib.suppress(OSError):
+            st = os.fstat(old.fd)
+            name = next(
+                (
+                    sibling
+                    for sibling in siblings(followed.path)
+                    if (_looks(sibling) or (0, 0))[:2] == (st.st_dev, st.st_ino)
+                ),
+                name,
+            )
+        self._note(
+            logging.WARNING,
+            f"{followed.path}: {name} goes on for more than {_mib(self.skip_max)} without "
+            f"a line break from line {old.splitter.line} on (NUL bytes? damaged, or a "
+            "decompression bomb): that line is skipped as over-long, and the rest of the "
+            "file with it; reading on in the next file",
+        )
+        old.discard()
+        followed.retired.remove(old)
+
     def _note(self, level: int, text: str) -> None:
         self.notes.append(Note(level, " ".join(text.split())))
 
@@ -1375,6 +1419,10 @@ def _looks(path: str) -> tuple[int, ...] | None:
     except OSError:
         return None
     return (st.st_dev, st.st_ino, st.st_mode, st.st_uid, st.st_gid)
+
+
+def _mib(size: int) -> str:
+    return f"{size / (1 << 20):g} MiB"
 
 
 def _iso(moment: datetime) -> str:
