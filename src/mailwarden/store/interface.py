@@ -175,7 +175,6 @@ class Store(ABC):
         yet asked about by `only_own_changes`."""
         self._own_lock = threading.Lock()
 
-    @abstractmethod
     def record_ban(
         self,
         entry: BanEntry,
@@ -187,8 +186,8 @@ class Store(ABC):
 
         If the network is already banned, the new row supersedes the old one and ends
         no earlier than it did: banning again never shortens a ban."""
+        return self._record(entry, evidence, source, now, join=False)[0]
 
-    @abstractmethod
     def record_offence(
         self,
         entry: BanEntry,
@@ -208,6 +207,20 @@ class Store(ABC):
         force, so no ban is ever as long as an offence counted twice would make it.
         None: `entry.expires` either way. The ban in force afterwards, and True when it
         is a new one."""
+        return self._record(entry, evidence, source, now, join=True, ends=ends)
+
+    @abstractmethod
+    def _record(
+        self,
+        entry: BanEntry,
+        evidence: str,
+        source: Source | str,
+        now: datetime | None,
+        *,
+        join: bool,
+        ends: Callable[[int], datetime] | None = None,
+    ) -> tuple[BanRow, bool]:
+        """`record_ban`, or with `join` `record_offence`, in one transaction."""
 
     @abstractmethod
     def extend_ban(

@@ -458,25 +458,6 @@ class PostgresStore(Store):
 
     # -- bans -----------------------------------------------------------------------------
 
-    def record_ban(
-        self,
-        entry: BanEntry,
-        evidence: str,
-        source: Source | str = Source.AUTO,
-        now: datetime | None = None,
-    ) -> BanRow:
-        return self._record(entry, evidence, source, now, join=False)[0]
-
-    def record_offence(
-        self,
-        entry: BanEntry,
-        evidence: str,
-        source: Source | str = Source.AUTO,
-        now: datetime | None = None,
-        ends: Callable[[int], datetime] | None = None,
-    ) -> tuple[BanRow, bool]:
-        return self._record(entry, evidence, source, now, join=True, ends=ends)
-
     def _record(
         self,
         entry: BanEntry,
