@@ -8,29 +8,10 @@ user's two wrong passwords count two, not four (the fast threshold is 3)."""
 from __future__ import annotations
 
 from mailwarden.detect import Detector
-from mailwarden.framing import Framer
-from mailwarden.model import Event
-from mailwarden.parsers import parse
+from sasllines import PAM_IP, events_from, pam, stamp
 
-IP = "198.51.100.81"
+IP = PAM_IP
 NAT = "203.0.113.7"
-
-
-def events_from(lines: list[str]) -> list[Event]:
-    framer = Framer(year=2026)
-    events: list[Event] = []
-    for number, line in enumerate(lines, 1):
-        for record in framer.frame_line(line, "mail.log", number, 0):
-            events.extend(parse(record))
-    return events
-
-
-def stamp(t: int) -> str:
-    return f"Nov 28 10:{t // 60:02d}:{t % 60:02d}"
-
-
-def pam(t: int, user: str = "bob", ip: str = IP) -> str:
-    return f"{stamp(t)} mx auth: pam_unix(dovecot:auth): authentication failure; logname= uid=0 euid=0 tty=dovecot ruser={user} rhost={ip}  user={user}"
 
 
 def imap(t: int, n: int, user: str = "bob", ip: str = IP, verbose: bool = True) -> list[str]:
