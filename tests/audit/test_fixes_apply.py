@@ -866,3 +866,20 @@ def ehlo(server: Any, port: int) -> str:
 
 def audit_both(run: Audit, server: Any) -> dict:
     return run(server.postfix_dir, "--dovecot-config", str(server.dovecot_conf))
+
+
+
+@pytest.mark.parametrize("lang", ["en", "zh_CN"])
+def test_a_missing_465_service_is_named_for_every_postfix_version(run_cli, lang: str) -> None:
+    # The finding told a Postfix 2.6 that it had no "submissions (465)" service, a name
+    # its master.cf never used (the fix it prints adds smtps).
+    directory = Path(__file__).parents[2] / "samples" / "postfix-user-server"
+    text = run_cli(
+        "audit", "--lang", lang, "--postfix-dir", str(directory), "--postfix-version", "2.6.6"
+    ).out
+    prose = " ".join(text.split()) if lang == "en" else "".join(text.split())
+    if lang == "en":
+        assert "nor one on port 465 (submissions, smtps before Postfix 3.7)" in prose
+        assert "nor a submissions (465) service" not in prose
+    else:
+        assert "也没有465端口的服务（submissions，Postfix3.7之前叫smtps）" in prose

@@ -267,13 +267,15 @@ EXPLANATIONS: dict[str, Text] = {
         "保留（或新增）AUTH。",
     ),
     "postfix.submission_missing": Text(
-        "AUTH is offered, but master.cf has neither a submission (587) nor a submissions "
-        "(465) service, so users have to log in on port 25 alongside the attackers. The fix "
+        "AUTH is offered, but master.cf has neither a submission (587) service nor one on "
+        "port 465 (submissions, smtps before Postfix 3.7), so users have to log in on port "
+        "25 alongside the attackers. The fix "
         "adds the standard submission service: TLS required, AUTH only after TLS, and only "
         "authenticated clients may send.",
-        "服务器提供了 AUTH，但 master.cf 中既没有 submission（587）也没有 submissions（465）"
-        "服务，用户只能和攻击者一起在 25 端口登录。修复方法是添加标准的 submission 服务："
-        "强制 TLS，TLS 建立之后才允许 AUTH，并且只允许已认证的客户端发信。",
+        "服务器提供了 AUTH，但 master.cf 中既没有 submission（587）服务，也没有 465 端口的服务"
+        "（submissions，Postfix 3.7 之前叫 smtps），用户只能和攻击者一起在 25 端口登录。"
+        "修复方法是添加标准的 submission 服务：强制 TLS，TLS 建立之后才允许 AUTH，"
+        "并且只允许已认证的客户端发信。",
     ),
     "postfix.submission_missing#loopback_465": Text(
         "AUTH is offered, but the submission service here ({loopback}) listens on loopback "
