@@ -868,7 +868,6 @@ def audit_both(run: Audit, server: Any) -> dict:
     return run(server.postfix_dir, "--dovecot-config", str(server.dovecot_conf))
 
 
-
 @pytest.mark.parametrize("lang", ["en", "zh_CN"])
 def test_a_missing_465_service_is_named_for_every_postfix_version(run_cli, lang: str) -> None:
     # The finding told a Postfix 2.6 that it had no "submissions (465)" service, a name
