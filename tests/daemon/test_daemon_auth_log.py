@@ -223,6 +223,20 @@ def backlog_with_mail_log_behind(warden: Warden, auth_log: Path) -> None:
     append(warden.log, mail)
 
 
+def third_waits_for_mail_log(warden: Warden, auth_log: Path, size: int, tries: int) -> Daemon:
+    """A restart's backlog: mail.log's deliveries of three to one hours ago (``size``
+    bytes), THIRD's ``tries`` wrong passwords of now in auth.log (PAM's lines); the
+    daemon started again, with the first piece of each file read: auth.log's lines wait
+    for mail.log's."""
+    daemon = follow(warden, warden.log, auth_log)
+    daemon.step()
+    daemon.close()
+    now = datetime.now(UTC)
+    append(warden.log, deliveries(size, now - timedelta(hours=3), now - timedelta(hours=1)))
+    append(auth_log, [imap_try(n, ip=THIRD)[0][0] for n in range(tries)])
+    return warden.start()
+
+
 def test_a_restart_s_backlog_of_mail_log_read_after_auth_log_s_does_not_ban(
     warden: Warden, auth_log: Path
 ) -> None:
@@ -330,13 +344,7 @@ def test_lines_read_ahead_of_a_backlog_wait_at_most_hold_max(
     # of now: they waited until mail.log's whole backlog was read, however long that
     # took (with auth.log's times hours ahead, a wrong clock, for ever), and so did the
     # ban of a live attack. Now they wait `HOLD_MAX` seconds (30) at most.
-    daemon = follow(warden, warden.log, auth_log)
-    daemon.step()
-    daemon.close()
-    now = datetime.now(UTC)
-    append(warden.log, deliveries(4 << 20, now - timedelta(hours=3), now - timedelta(hours=1)))
-    append(auth_log, [imap_try(n, ip=THIRD)[0][0] for n in range(3)])
-    again = warden.start()  # reads the first piece of each file: auth.log's waits
+    again = third_waits_for_mail_log(warden, auth_log, 4 << 20, 3)
     again.step()
     assert banned(again) == set()  # held: mail.log is hours behind
     real = time.monotonic
@@ -358,14 +366,7 @@ def test_a_stop_while_lines_wait_then_a_rotation_while_stopped_loses_none(
     # ``delaycompress``), or copied and truncated (``copytruncate``). A position at
     # offset 0 was never looked for in a copy: "the file read before the restart is
     # gone", and THIRD's two wrong passwords in it were lost.
-    daemon = follow(warden, warden.log, auth_log)
-    daemon.step()
-    daemon.close()
-    now = datetime.now(UTC)
-    append(warden.log, deliveries(3 << 20, now - timedelta(hours=3), now - timedelta(hours=1)))
-    append(auth_log, [imap_try(n, ip=THIRD)[0][0] for n in range(2)])
-    first = warden.start()  # reads the first piece of each file: auth.log's waits
-    first.close()
+    third_waits_for_mail_log(warden, auth_log, 3 << 20, 2).close()
     rotated = Path(f"{auth_log}.1")
     if rotation == "compress":
         auth_log.rename(rotated)

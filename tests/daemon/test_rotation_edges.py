@@ -21,6 +21,7 @@ from wardenlab import (
     drain,
     guesses,
     logrotate,
+    rewrite_in_place,
     sasl_failure,
 )
 
@@ -148,9 +149,7 @@ def test_a_file_rewritten_in_place_with_its_first_lines_is_not_counted_twice(
     kept = warden.log.read_bytes()
     append(warden.log, "2026-11-29T10:00:00.000000+00:00 mx postfix/smtpd[9]: connect from x")
     daemon.step()
-    with warden.log.open("r+b") as out:
-        out.truncate(0)
-        out.write(kept)
+    rewrite_in_place(warden.log, kept)
     daemon.step()
     daemon.step()
     assert banned(daemon) == set()
@@ -249,9 +248,7 @@ def test_a_rewrite_in_place_keeping_the_first_line_is_read_again_and_said(tmp_pa
     follower.poll()
     append(log, ["first line, kept", "second line", "third line"])
     assert len(follower.poll()) == 1
-    with log.open("r+b") as out:  # the first line kept, then other text: same inode
-        out.truncate(0)
-        out.write(b"first line, kept\nanother\n")
+    rewrite_in_place(log, b"first line, kept\nanother\n")  # the first line, then other text
     lines = [text for chunk in follower.poll() for text in chunk.data.decode().splitlines()]
     assert lines == ["first line, kept", "another"]
     assert [note.text for note in follower.notes] == [
@@ -292,8 +289,7 @@ def test_a_rewrite_in_place_seen_empty_first_does_not_ban_on_lines_read_before(
     append(warden.log, guesses(ATTACKER)[:2])
     daemon.step()
     kept = warden.log.read_bytes()
-    with warden.log.open("r+b") as out:
-        out.truncate(0)
+    rewrite_in_place(warden.log, b"")
     daemon.step()
     with warden.log.open("ab") as out:
         out.write(kept)
@@ -317,9 +313,7 @@ def test_a_rewrite_in_place_while_stopped_is_said_to_be_counted_again(
     first.step()
     first.close()
     kept = warden.log.read_bytes().split(b"\n")[0] + b"\n"
-    with warden.log.open("r+b") as out:
-        out.truncate(0)
-        out.write(kept)
+    rewrite_in_place(warden.log, kept)
     second = warden.start()
     drain(second)
     assert (

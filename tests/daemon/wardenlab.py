@@ -81,6 +81,14 @@ def append(path: Path, lines: Iterable[str] | str) -> None:
             out.write(line + "\n")
 
 
+def rewrite_in_place(path: Path, kept: bytes) -> None:
+    """Truncate ``path`` in place (same inode) and write ``kept`` into it: ``head -n 2
+    mail.log > x; cat x > mail.log``."""
+    with path.open("r+b") as out:
+        out.truncate(0)
+        out.write(kept)
+
+
 def base_config(tmp: Path, backend: str = "none", **policy: Any) -> dict[str, dict[str, Any]]:
     return {
         "sources": {"files": [str(tmp / "mail.log")]},
