@@ -11,6 +11,7 @@ Three Postfix directories, each built from Debian's stock files in /usr/share/po
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import time
@@ -116,3 +117,18 @@ class Result:
     status: int
     out: str
     err: str
+
+
+def write(directory: Path, name: str, text: str) -> Path:
+    """``text`` as the file ``name`` in ``directory`` (made if need be)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / name
+    path.write_text(text)
+    return path
+
+
+def audit(run_cli, path: Path, *extra: str) -> tuple[int, dict]:
+    """(exit status, JSON report) of ``mailwarden audit`` of the Dovecot configuration
+    ``path``."""
+    result = run_cli("audit", "--dovecot-config", str(path), "--format", "json", *extra)
+    return result.status, json.loads(result.out)

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from audit_helpers import requires_doveconf
+from audit_helpers import audit, requires_doveconf, write
 
 from mailwarden.audit.dovecot_config import parse_dovecot_files
 
@@ -37,18 +37,6 @@ ssl_key = </etc/dovecot/private/dovecot.key
 disable_plaintext_auth = yes
 auth_verbose = yes
 """
-
-
-def write(directory: Path, name: str, text: str) -> Path:
-    directory.mkdir(parents=True, exist_ok=True)
-    path = directory / name
-    path.write_text(text)
-    return path
-
-
-def audit(run_cli, path: Path, *extra: str) -> tuple[int, dict]:
-    result = run_cli("audit", "--dovecot-config", str(path), "--format", "json", *extra)
-    return result.status, json.loads(result.out)
 
 
 @requires_doveconf

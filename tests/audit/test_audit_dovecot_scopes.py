@@ -4,13 +4,12 @@ section that lifts `ssl = required`; and the certificate settings of Dovecot 2.4
 
 from __future__ import annotations
 
-import json
 import shlex
 import subprocess
 from pathlib import Path
 
 import pytest
-from audit_helpers import requires_doveconf
+from audit_helpers import audit, requires_doveconf, write
 
 MAIN = """\
 protocols = imap pop3
@@ -22,18 +21,6 @@ auth_mechanisms = plain login
 disable_plaintext_auth = yes
 auth_verbose_passwords = no
 """
-
-
-def write(directory: Path, name: str, text: str) -> Path:
-    directory.mkdir(parents=True, exist_ok=True)
-    path = directory / name
-    path.write_text(text)
-    return path
-
-
-def audit(run_cli, path: Path, *extra: str) -> tuple[int, dict]:
-    result = run_cli("audit", "--dovecot-config", str(path), "--format", "json", *extra)
-    return result.status, json.loads(result.out)
 
 
 def paste(commands: list[str], main: Path) -> None:
