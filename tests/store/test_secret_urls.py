@@ -9,8 +9,7 @@ import json
 from pathlib import Path
 
 import pytest
-
-from mailwarden.cli import main
+from storelab import cli
 
 SECRET = "S3cretPW"
 
@@ -18,18 +17,8 @@ SECRET = "S3cretPW"
 def mailwarden(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, url: str, *args: str
 ) -> tuple[int, list[str], str]:
-    config = tmp_path / "mailwarden.toml"
-    log = tmp_path / "mail.log"
-    log.touch()
-    config.write_text(
-        f'[sources]\nfiles = ["{log}"]\n[store]\npath = "{url}"\nhost_name = "mx1"\n'
-        '[enforce]\nbackend = "none"\n'
-    )
-    with pytest.raises(SystemExit) as done:
-        main([*args, "--config", str(config)])
-    out, err = capsys.readouterr()
-    code = done.value.code
-    return (code if isinstance(code, int) else 1), err.splitlines(), out
+    code, err, out, _config = cli(capsys, tmp_path, url, *args)
+    return code, err, out
 
 
 # (what follows the database's URL, as it is shown)

@@ -14,8 +14,8 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
+from storelab import cli
 
-from mailwarden.cli import main
 from mailwarden.enforce.interface import BanEntry
 from mailwarden.errors import StoreUnusable
 
@@ -60,23 +60,6 @@ def fleet(pg_database: str) -> Iterator[tuple[str, str]]:
         yield role, urlunsplit(urlsplit(pg_database)._replace(netloc=f"{role}@{host}"))
     finally:
         admin(pg_database, f"DROP OWNED BY {role}", f"DROP ROLE {role}")
-
-
-def cli(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path, url: str, *args: str
-) -> tuple[int, list[str], str, Path]:
-    config = tmp_path / "mailwarden.toml"
-    log = tmp_path / "mail.log"
-    log.touch()
-    config.write_text(
-        f'[sources]\nfiles = ["{log}"]\n[store]\npath = "{url}"\nhost_name = "mx1"\n'
-        '[enforce]\nbackend = "none"\n'
-    )
-    with pytest.raises(SystemExit) as done:
-        main([*args, "--config", str(config)])
-    out, err = capsys.readouterr()
-    code = done.value.code
-    return (code if isinstance(code, int) else 1), err.splitlines(), out, config
 
 
 def test_a_role_that_may_not_upgrade_the_store_is_told_who_may(
