@@ -11,9 +11,17 @@ import subprocess
 import sys
 
 import pytest
-from wardenlab import ATTACKER, Warden, append, drain, guesses, mailwarden, wait_until
+from wardenlab import (
+    ATTACKER,
+    Warden,
+    append,
+    drain,
+    guesses,
+    mailwarden,
+    run_cli,
+    wait_until,
+)
 
-from mailwarden.cli import main
 from mailwarden.daemon.status import status_document
 from mailwarden.errors import StoreError
 from mailwarden.store import open_store
@@ -26,14 +34,6 @@ store.claim(None)
 print("claimed", flush=True)
 time.sleep(60)
 """
-
-
-def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, list[str], str]:
-    with pytest.raises(SystemExit) as stopped:
-        main(list(args))
-    out, err = capsys.readouterr()
-    code = stopped.value.code
-    return (code if isinstance(code, int) else 1), err.splitlines(), out
 
 
 def test_a_second_daemon_on_the_same_store_is_refused_and_the_first_runs_on(

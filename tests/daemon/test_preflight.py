@@ -17,9 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from wardenlab import base_config, mailwarden, write_config
+from wardenlab import base_config, mailwarden, run_cli, write_config
 
-from mailwarden.cli import main
 from mailwarden.model import BanEntry
 from mailwarden.store.sqlite import SqliteStore
 
@@ -29,14 +28,6 @@ from mailwarden.store.sqlite import SqliteStore
 SqliteStore(sys.argv[1]).set_position("journal", "cursor-1")
 os._exit(0)  # as kill -9: the -wal keeps the commit, the -wal and -shm stay
 """
-
-
-def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, list[str], str]:
-    with pytest.raises(SystemExit) as stopped:
-        main(list(args))
-    out, err = capsys.readouterr()
-    code = stopped.value.code
-    return (code if isinstance(code, int) else 1), err.splitlines(), out
 
 
 def config(tmp_path: Path, backend: str = "none", **changes: dict[str, Any]) -> Path:

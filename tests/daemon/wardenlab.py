@@ -26,6 +26,7 @@ from typing import Any
 import pytest
 
 from configfile import write_config
+from mailwarden.cli import main
 from mailwarden.config import load_config
 from mailwarden.daemon.loop import Daemon
 from mailwarden.model import IPNetwork
@@ -79,6 +80,15 @@ def append(path: Path, lines: Iterable[str] | str) -> None:
     with path.open("a", encoding="utf-8") as out:
         for line in lines:
             out.write(line + "\n")
+
+
+def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, list[str], str]:
+    """(exit status, error lines, output) of the command line ``args``, in this process."""
+    with pytest.raises(SystemExit) as stopped:
+        main(list(args))
+    out, err = capsys.readouterr()
+    code = stopped.value.code
+    return (code if isinstance(code, int) else 1), err.splitlines(), out
 
 
 def rewrite_in_place(path: Path, kept: bytes) -> None:
