@@ -29,14 +29,12 @@ time and the largest peak memory (maximum resident set) of the runs.
 from __future__ import annotations
 
 import argparse
-import os
-import subprocess
 import sys
-import tempfile
-import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
+
+from spray import measure
 
 MEMBERS = 4  # policy.network_clients: this many failing addresses flag a /64
 
@@ -93,26 +91,6 @@ def unavailable(count: int) -> Iterator[str]:
 FLOODS = {"networks": networks, "unavailable": unavailable}
 
 
-def measure(command: list[str], runs: int) -> tuple[float, float, int]:
-    """The fastest wall time and CPU time (s) and the largest peak resident memory (KiB)
-    of ``runs`` runs of ``command``."""
-    best, cpu, peak = float("inf"), float("inf"), 0
-    for _ in range(runs):
-        # Output goes to a file, not /dev/null: GNU grep stops at the first match when its
-        # output is /dev/null.
-        with tempfile.TemporaryFile() as out:
-            began = time.perf_counter()
-            child = subprocess.Popen(command, stdout=out)
-            _pid, status, usage = os.wait4(child.pid, 0)
-            took = time.perf_counter() - began
-        code = os.waitstatus_to_exitcode(status)
-        if code not in (0, 1):  # analyze: 1 when it found attacks; grep: 1 when no match
-            sys.exit(f"caps: {command[0]} exited with status {code}")
-        best, peak = min(best, took), max(peak, usage.ru_maxrss)
-        cpu = min(cpu, usage.ru_utime + usage.ru_stime)
-    return best, cpu, peak
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--flood", choices=sorted(FLOODS), default="networks")
@@ -136,7 +114,8 @@ def main() -> None:
             ("analyze", [*analyze, path]),
             ("grep -c", ["grep", "-c", "authentication failed", path]),
         ):
-            took, cpu, peak = measure(command, args.measure)
+            # analyze: 1 when it found attacks; grep: 1 when no line matched
+            took, cpu, peak = measure(command, args.measure, ok=(0, 1))
             print(
                 f"{name}: {took:.2f} s ({cpu:.2f} s of CPU), {peak / 1024:.0f} MB peak "
                 f"(fastest of {args.measure} runs)"
