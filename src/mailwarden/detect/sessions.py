@@ -677,6 +677,20 @@ class SessionTracker:
         for stale in list(table)[: max(1, self.max_open // 10)]:
             del table[stale]
 
+    def _remember(self, table: dict[str, list[Any]], ip: str, item: Any, count: int = 1) -> None:
+        """Add ``count`` copies of ``item`` to what ``table`` keeps of ``ip`` (PAM lines,
+        credits, attempts waiting for their PAM line): its newest
+        :data:`MAX_CREDITS_PER_ADDRESS`, of ``max_open`` addresses at most (a new one past
+        that forgets the oldest: :meth:`_forget_oldest`)."""
+        kept = table.get(ip)
+        if kept is None:
+            if len(table) >= self.max_open:
+                self._forget_oldest(table)
+            kept = table[ip] = []
+        kept.extend([item] * min(count, MAX_CREDITS_PER_ADDRESS))
+        if len(kept) > MAX_CREDITS_PER_ADDRESS:
+            del kept[: len(kept) - MAX_CREDITS_PER_ADDRESS]
+
     def _evict(self) -> None:
         """Too many open sessions (a flood): close the oldest tenth."""
         open_ = self.open
@@ -1215,15 +1229,7 @@ class SessionTracker:
 
     def _pam_line(self, ip: str, when: float, user: str | None) -> None:
         """Remember PAM's failure line of an attempt, for :meth:`_same_as_pam`."""
-        lines = self._pam.get(ip)
-        if lines is None:
-            pam = self._pam
-            if len(pam) >= self.max_open:
-                self._forget_oldest(pam)
-            lines = pam[ip] = []
-        lines.append((when, user.casefold() if user is not None else None))
-        if len(lines) > MAX_CREDITS_PER_ADDRESS:
-            del lines[0]
+        self._remember(self._pam, ip, (when, user.casefold() if user is not None else None))
 
     def _same_as_pam(self, event: Event, ip: str | None, when: float) -> bool:
         """Whether Dovecot's auth-process failure ``event`` is the attempt a PAM line of
@@ -1254,15 +1260,7 @@ class SessionTracker:
         ``when`` other than PAM's accounted first; their PAM lines may still come
         (:meth:`_pam_came_late`). At most ``max_open`` addresses and
         :data:`MAX_CREDITS_PER_ADDRESS` attempts each (the oldest are forgotten)."""
-        told = self._unpaired.get(ip)
-        if told is None:
-            unpaired = self._unpaired
-            if len(unpaired) >= self.max_open:
-                self._forget_oldest(unpaired)
-            told = unpaired[ip] = []
-        told.extend([(when, _pam_name(user))] * min(count, MAX_CREDITS_PER_ADDRESS))
-        if len(told) > MAX_CREDITS_PER_ADDRESS:
-            del told[: len(told) - MAX_CREDITS_PER_ADDRESS]
+        self._remember(self._unpaired, ip, (when, _pam_name(user)), count)
 
     def _pam_came_late(self, event: Event, when: float) -> bool:
         """Whether PAM's line ``event`` (at ``when``) is that of an attempt another line
@@ -1301,15 +1299,7 @@ class SessionTracker:
     # -- credits (Dovecot auth-process lines standing in for their login line) -------
 
     def _add_credit(self, ip: str, when: float, count: int) -> None:
-        credits = self._credits.get(ip)
-        if credits is None:
-            all_credits = self._credits
-            if len(all_credits) >= self.max_open:
-                self._forget_oldest(all_credits)
-            credits = all_credits[ip] = []
-        credits.extend([when] * min(count, MAX_CREDITS_PER_ADDRESS))
-        if len(credits) > MAX_CREDITS_PER_ADDRESS:
-            del credits[: len(credits) - MAX_CREDITS_PER_ADDRESS]
+        self._remember(self._credits, ip, when, count)
 
     def _take_credit(
         self,
