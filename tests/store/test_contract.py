@@ -115,6 +115,24 @@ def test_an_offence_recorded_twice_at_once_is_one_offence(open_store: Opener) ->
     assert new and fifth.offences == 3
 
 
+def test_an_offence_joining_a_ban_in_force_may_give_it_its_reason(open_store: Opener) -> None:
+    """``mailwarden ban --reason`` that joins a ban another host recorded a moment ago:
+    the ban in force took the reason given only when it was there before the command
+    looked; joined, it kept its own."""
+    mxa, mxb = open_store(), open_store()
+    entry = BanEntry(net("192.0.2.78/32"), T0 + 2 * H, "bruteforce")
+    first, _ = mxa.record_offence(entry, "e", now=T0)
+    seen = mxb.revision()
+    shorter = BanEntry(net("192.0.2.78/32"), T0 + H, "phishing kit")
+    joined, new = mxb.record_offence(shorter, "by hand", Source.MANUAL, T0, replace_reason=True)
+    assert not new and (joined.id, joined.until, joined.offences) == (first.id, T0 + 2 * H, 1)
+    assert joined.reason == "phishing kit" and mxb.revision() != seen
+    kept, new = mxa.record_offence(BanEntry(net("192.0.2.78/32"), T0 + H, "x"), "e", now=T0)
+    assert not new and kept.reason == "phishing kit"
+    (row,) = mxa.active_bans(T0)
+    assert (row.id, row.reason, row.until) == (first.id, "phishing kit", T0 + 2 * H)
+
+
 def test_offences_recorded_at_once_by_many_count_once(open_store: Opener) -> None:
     import threading
 

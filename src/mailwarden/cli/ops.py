@@ -185,13 +185,15 @@ def ban(target: str, length: timedelta | None, reason: str | None, config_path: 
             entry = BanEntry(network, now + duration, reason_given or DEFAULT_REASON)
             evidence = json.dumps({"by": "mailwarden ban", "user": _login()})
             # One transaction: a ban of it recorded since (another `ban` at the same
-            # moment, a daemon) is lengthened, not counted as a second offence.
+            # moment, a daemon) is lengthened, not counted as a second offence, and
+            # takes our --reason as `extend_ban` gives it.
             row, new = store.record_offence(
                 entry,
                 evidence,
                 Source.MANUAL,
                 now,
                 ends=lambda n: now + (length if length is not None else policy.duration_for(n)),
+                replace_reason=reason_given is not None,
             )
             done = "banned"
             if not new:

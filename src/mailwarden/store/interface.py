@@ -195,19 +195,25 @@ class Store(ABC):
         source: Source | str = Source.AUTO,
         now: datetime | None = None,
         ends: Callable[[int], datetime] | None = None,
+        *,
+        replace_reason: bool = False,
     ) -> tuple[BanRow, bool]:
         """Record `entry` as a new ban and count the offence (as `record_ban`), unless a
         ban of exactly its network is in force at `now` already (another host sharing the
         store, or ``mailwarden ban``, recorded it a moment ago): then that ban stays, is
-        lengthened in place when ours ends later (its reason kept), and no offence is
-        counted. One transaction, whichever host or process writes at the same moment.
+        lengthened in place when ours ends later (its reason kept, or with
+        `replace_reason` made `entry.reason`: ``mailwarden ban --reason``), and no
+        offence is counted. One transaction, whichever host or process writes at the
+        same moment.
 
         `ends(n)`: when the ban of the network's n-th offence ends (the policy's length);
         asked inside the transaction with the offence it counts, or that of the ban in
         force, so no ban is ever as long as an offence counted twice would make it.
         None: `entry.expires` either way. The ban in force afterwards, and True when it
         is a new one."""
-        return self._record(entry, evidence, source, now, join=True, ends=ends)
+        return self._record(
+            entry, evidence, source, now, join=True, ends=ends, replace_reason=replace_reason
+        )
 
     @abstractmethod
     def _record(
@@ -219,6 +225,7 @@ class Store(ABC):
         *,
         join: bool,
         ends: Callable[[int], datetime] | None = None,
+        replace_reason: bool = False,
     ) -> tuple[BanRow, bool]:
         """`record_ban`, or with `join` `record_offence`, in one transaction."""
 

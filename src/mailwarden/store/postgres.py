@@ -467,6 +467,7 @@ class PostgresStore(Store):
         *,
         join: bool,
         ends: Callable[[int], datetime] | None = None,
+        replace_reason: bool = False,
     ) -> tuple[BanRow, bool]:
         """`record_ban`, or with `join` `record_offence`: one transaction either way,
         under the table lock every writer of bans takes (on every host)."""
@@ -487,13 +488,15 @@ class PostgresStore(Store):
             old_until = stored.good_until(old[1]) if old is not None else None
             if join and old is not None and old_until is not None and old_until > since:
                 # In force: the same incident. Lengthened in place when ours ends later
-                # (as long as its own offence's ban), no offence counted.
+                # (as long as its own offence's ban), no offence counted; its reason
+                # kept unless ours replaces it.
                 if ends is not None:
                     until = _moment(ends(old[2] if old[2] and old[2] > 0 else 1))
                 row = db.execute(
-                    self._q(UPDATE_BAN), (max(until, old_until), None, old[0])
+                    self._q(UPDATE_BAN),
+                    (max(until, old_until), reason if replace_reason else None, old[0]),
                 ).fetchone()
-                if until > old_until:
+                if until > old_until or replace_reason:
                     self._bump(db, [old[0]])
                 joined = True
             else:

@@ -922,6 +922,7 @@ class SqliteStore(Store):
         *,
         join: bool,
         ends: Callable[[int], datetime] | None = None,
+        replace_reason: bool = False,
     ) -> tuple[BanRow, bool]:
         """`record_ban`, or with `join` `record_offence`: one transaction either way."""
         source = Source(source)
@@ -942,11 +943,15 @@ class SqliteStore(Store):
                 old_until = None if found is None else _seconds(found)
             if join and old is not None and old_until is not None and old_until > since:
                 # In force: the same incident. Lengthened in place when ours ends later
-                # (as long as its own offence's ban), no offence counted.
+                # (as long as its own offence's ban), no offence counted; its reason
+                # kept unless ours replaces it.
                 if ends is not None:
                     until = _seconds(ends(old[2] if type(old[2]) is int and old[2] > 0 else 1))
-                if until > old_until:
-                    db.execute("UPDATE bans SET until = ? WHERE id = ?", (until, old[0]))
+                if until > old_until or replace_reason:
+                    db.execute(
+                        "UPDATE bans SET until = ?, reason = coalesce(?, reason) WHERE id = ?",
+                        (max(until, old_until), reason if replace_reason else None, old[0]),
+                    )
                     self._bump(db, [old[0]])
                 row = db.execute(SELECT_BY_ID, (old[0],)).fetchone()
                 return stored.recorded(self, row), False
