@@ -47,5 +47,13 @@ class StoreUnusable(StoreError):
     and is tried again."""
 
 
+class StoreSettingError(StoreUnusable):
+    """The store's path or URL itself is wrong: a PostgreSQL URL libpq cannot read, or a
+    setting in it that libpq or psycopg refuses before reaching any server (an unknown
+    ``sslmode``, a port or ``connect_timeout`` that is no number). A configuration
+    error for every command, ``mailwarden ban`` and ``status`` too: exit 2, one line
+    ``FILE: store.path: reason``."""
+
+
 class AuditError(MailwardenError):
     """The configuration to audit could not be read."""

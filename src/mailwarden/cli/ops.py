@@ -11,16 +11,18 @@ import getpass
 import ipaddress
 import json
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import click
 
 from mailwarden.config import Config, duration_text, parse_duration
 from mailwarden.daemon.decisions import clean, iso
-from mailwarden.daemon.preflight import DEFAULT_CONFIG, load, store_place
+from mailwarden.daemon.preflight import DEFAULT_CONFIG, load, store_place, where
 from mailwarden.daemon.reading import StateKeys
 from mailwarden.daemon.status import daemon_running, status_document, status_text
-from mailwarden.errors import MailwardenError
+from mailwarden.errors import ConfigError, MailwardenError, StoreSettingError
 from mailwarden.model import BanEntry, IPNetwork
 from mailwarden.store import Source, Store, open_store, probe_store
 from mailwarden.store.location import safe_location
@@ -76,8 +78,21 @@ DEFAULT_REASON = "banned by hand"
 def _store(config: Config, *, read_only: bool = False) -> Store:
     """The store the daemon reads. A path `mailwarden run` refuses is refused here too,
     in its words (exit 2): a relative one (it would name another store in each current
-    directory), one under a file (``/srv/afile/state.db``)."""
-    return open_store(_store_path(config), read_only=read_only)
+    directory), one under a file (``/srv/afile/state.db``), a PostgreSQL URL with a
+    setting libpq refuses (``sslmode=bogus``)."""
+    path = _store_path(config)
+    with _setting_refused(config):
+        return open_store(path, read_only=read_only)
+
+
+@contextmanager
+def _setting_refused(config: Config) -> Iterator[None]:
+    """A store URL that names no store as written (`StoreSettingError`): a bad setting,
+    exit 2, ``FILE: store.path: reason``, as `mailwarden run` says it."""
+    try:
+        yield
+    except StoreSettingError as exc:
+        raise ConfigError(where(config), "store.path", str(exc)) from None
 
 
 def _store_path(config: Config) -> str:
@@ -105,8 +120,11 @@ def _existing_store(config: Config, *, read_only: bool = False) -> Store:
             raise MailwardenError(unreachable(path, exc)) from None
         if blank(path):
             raise MailwardenError(f"{path}: {NO_STORE_YET}")
-    elif not probe_store(path):  # opening would create the tables
-        raise MailwardenError(f"{safe_location(path)}: {NO_STORE_YET}")
+    else:
+        with _setting_refused(config):
+            exists = probe_store(path)
+        if not exists:  # opening would create the tables
+            raise MailwardenError(f"{safe_location(path)}: {NO_STORE_YET}")
     return _store(config, read_only=read_only)
 
 

@@ -32,14 +32,17 @@ others' next `revision` poll. The layout mirrors the SQLite store with native ty
 from __future__ import annotations
 
 import hashlib
+import os
 import re
+import socket
+import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from mailwarden.errors import StoreError, StoreUnusable
+from mailwarden.errors import StoreError, StoreSettingError, StoreUnusable
 from mailwarden.model import BanEntry, IPNetwork
 from mailwarden.store import rows as stored
 from mailwarden.store.interface import (
@@ -58,8 +61,8 @@ from mailwarden.store.location import hide_secrets, safe_location
 
 try:
     import psycopg
-    from psycopg import sql
-    from psycopg.conninfo import conninfo_to_dict
+    from psycopg import pq, sql
+    from psycopg.conninfo import conninfo_to_dict, make_conninfo
     from psycopg.types.datetime import TimestamptzLoader
     from psycopg.types.string import TextLoader
 except ImportError as exc:  # pragma: no cover - depends on the installed extras
@@ -211,21 +214,108 @@ def _location(dsn: str, schema: str) -> str:
 
 def _connect(dsn: str, connect_timeout: int) -> psycopg.Connection[tuple[Any, ...]]:
     """A connection, or one line without the URL's secrets (libpq's errors may quote
-    the URL or a part of it): `StoreUnusable` for a URL libpq cannot read (a setting a
-    person must fix), `StoreError` when the server cannot be reached or refuses us
-    (tried again)."""
+    the URL or a part of it): `StoreSettingError` for a URL libpq cannot read or a
+    setting in it that libpq or psycopg refuses (a person must fix it), `StoreError`
+    when the server cannot be reached or refuses us (tried again). The URL's own
+    ``connect_timeout`` wins over `connect_timeout`."""
     try:
-        conninfo_to_dict(dsn)
+        params = conninfo_to_dict(dsn)
     except psycopg.Error as exc:
-        raise StoreUnusable(
+        raise StoreSettingError(
             f"{safe_location(dsn)}: not a PostgreSQL URL: {hide_secrets(_one_line(exc), dsn)}"
         ) from None
+    timeout = params.get("connect_timeout", connect_timeout)  # the keyword would replace it
     try:
-        return psycopg.connect(dsn, autocommit=True, connect_timeout=connect_timeout)
+        return psycopg.connect(dsn, autocommit=True, connect_timeout=timeout)
+    except psycopg.ProgrammingError as exc:  # psycopg's own check (connect_timeout=ten)
+        raise _bad_setting(dsn, _one_line(exc)) from None
     except psycopg.Error as exc:
+        refused = _refused_setting(dsn, params)
+        if refused is not None:
+            raise _bad_setting(dsn, refused) from None
         raise StoreError(
             f"cannot connect to PostgreSQL: {hide_secrets(_one_line(exc), dsn)}"
         ) from None
+
+
+def _bad_setting(dsn: str, why: str) -> StoreSettingError:
+    return StoreSettingError(
+        f"{safe_location(dsn)}: a bad connection setting: {hide_secrets(why, dsn)}"
+    )
+
+
+_LOOPBACK = "127.0.0.1"
+
+
+def _refused_setting(dsn: str, params: dict[str, Any]) -> str | None:
+    """libpq's words when it refuses a setting of `dsn` itself (``sslmode=bogus``, a
+    port that is no number, ``keepalives_idle=x``), None when it takes them (the
+    server is what failed: down, refusing us), or when this cannot be told here.
+
+    Asked of libpq, never judged here: libpq is asked to start a connection with the
+    URL's settings to a socket of our own, which it either starts or refuses to try.
+    First over TCP to a port we listen on at 127.0.0.1 (hosts and ports replaced:
+    every other setting), then, when the URL names ports, to those ports on Unix
+    sockets we listen on in a private folder (hosts replaced, the ports libpq's to
+    read). Nothing reaches a server; what libpq sends there (a startup packet, never a
+    password) is never read. Only after a connection failed: a good one costs nothing."""
+    hosts = str(params.get("hostaddr") or params.get("host") or "")
+    count = hosts.count(",") + 1  # as libpq counts them, ports matched to hosts
+    try:
+        with socket.create_server((_LOOPBACK, 0)) as listener:
+            port = str(listener.getsockname()[1])
+            ours = {key: ",".join([value] * count) for key, value in _tcp_place(port).items()}
+            if _refusal(make_conninfo("", **_tcp_place(port))) is not None:
+                return None  # libpq refuses even plain settings here: not the URL's doing
+            why = _refusal(make_conninfo(dsn, **ours))
+            if why is not None:
+                return why.replace(f'at "{_LOOPBACK}", port {port} ', "")
+        ports = params.get("port")
+        return None if not ports else _refused_ports(str(ports), count)
+    except OSError:  # no loopback, no room for a socket: nothing to tell
+        return None
+
+
+def _tcp_place(port: str) -> dict[str, str]:
+    return {"host": _LOOPBACK, "hostaddr": _LOOPBACK, "port": port}
+
+
+def _refused_ports(ports: str, count: int) -> str | None:
+    """libpq's words when it refuses the ports `ports` of `count` hosts, else None:
+    asked to start a connection to them on Unix sockets in a folder of our own, where
+    each port that may be a number has a socket listening (and 5432, an empty one)."""
+    names = {"5432"}
+    for each in ports.split(","):
+        try:
+            names.add(str(int(each)))
+        except ValueError:
+            continue  # libpq refuses it before it looks for a socket
+    with tempfile.TemporaryDirectory(prefix="mailwarden-") as folder:
+        listeners: list[socket.socket] = []
+        try:
+            for name in sorted(names):
+                listeners.append(socket.socket(socket.AF_UNIX))
+                listeners[-1].bind(os.path.join(folder, f".s.PGSQL.{name}"))
+                listeners[-1].listen()
+            if _refusal(make_conninfo("", host=folder)) is not None:
+                return None
+            return _refusal(make_conninfo("", host=",".join([folder] * count), port=ports))
+        finally:
+            for listener in listeners:
+                listener.close()
+
+
+def _refusal(conninfo: str) -> str | None:
+    """The error of libpq starting a connection with `conninfo` at once (its status
+    bad before anything was sent), or None when it started one (closed here)."""
+    started = pq.PGconn.connect_start(conninfo.encode())
+    try:
+        if started.status != pq.ConnStatus.BAD:
+            return None
+        text = started.error_message.decode("utf-8", "replace").strip().splitlines()
+        return text[0] if text else "refused"
+    finally:
+        started.finish()
 
 
 def _newer(schema: str, version: int) -> StoreUnusable:
