@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
-from audit_helpers import requires_postconf
+from audit_helpers import requires_doveconf, requires_postconf, write
 
 from mailwarden.audit import hint_for
 from mailwarden.audit.interface import registered
@@ -301,6 +301,65 @@ def test_help_has_examples(run_cli):
     assert "Examples:" in result.out
     assert "--postfix-version 2.6.6" in result.out
     assert "Exit status: 0" in result.out
+
+
+def test_chinese_help_says_the_tools_refused_the_configuration(run_cli):
+    """The English: "a configuration ... that postconf or doveconf refused"."""
+    usage = "".join(run_cli("audit", "--help", env={"LANGUAGE": "zh_CN"}).out.split())
+    assert "postconf、doveconf拒绝了该配置" in usage
+    assert "拒绝执行" not in usage
+
+
+@requires_doveconf
+@pytest.mark.parametrize("lang", ["en", "zh_CN"])
+def test_the_header_says_the_files_were_parsed_and_what_the_configuration_is_for(
+    run_cli, hardened: Path, tmp_path: Path, lang: str
+):
+    """Without postconf or doveconf the installed versions are unknown; a Dovecot
+    configuration still says which Dovecot it is written for (2.4 requires
+    dovecot_config_version), as its findings do."""
+    dc4 = write(
+        tmp_path / "dc4", "dovecot.conf", "dovecot_config_version = 2.4.1\nprotocols = imap\n"
+    )
+    dc3 = write(tmp_path / "dc3", "dovecot.conf", "protocols = imap\nauth_allow_cleartext = no\n")
+    lang_args = ("--lang", lang)
+
+    def header(*args: str) -> str:
+        out = run_cli("audit", *lang_args, *args).out
+        head = out.split("\n\n")[0]
+        return " ".join(head.split()) if lang == "en" else "".join(head.split())
+
+    both = header("--read-files", "--postfix-dir", str(hardened), "--dovecot-config", str(dc4))
+    refused = header("--dovecot-config", str(dc4))  # this machine's doveconf is 2.3
+    syntax = header("--read-files", "--dovecot-config", str(dc3))
+    for text in (both, refused, syntax):
+        assert "read with" not in text and "通过" not in text
+        assert "version unknown" not in text.split("Dovecot")[-1]
+    if lang == "en":
+        assert (
+            f"Postfix (version unknown) in {hardened} (main.cf and master.cf parsed directly)"
+            in both
+        )
+        for text in (both, refused):
+            assert (
+                f"Dovecot configuration {dc4}, for Dovecot 2.4.1 (its dovecot_config_version; "
+                "the files were parsed directly)"
+            ) in text
+        assert (
+            f"Dovecot configuration {dc3}, in Dovecot 2.3 syntax (it has no "
+            "dovecot_config_version; the files were parsed directly)"
+        ) in syntax
+    else:
+        assert f"目录{hardened}（已直接解析main.cf和master.cf）" in both
+        for text in (both, refused):
+            assert (
+                f"Dovecot配置{dc4}，适用于Dovecot2.4.1（据其dovecot_config_version；已直接解析配置文件）"
+                in text
+            )
+        assert (
+            f"Dovecot配置{dc3}，采用Dovecot2.3的配置语法（没有dovecot_config_version；已直接解析配置文件）"
+            in syntax
+        )
 
 
 def test_every_check_has_both_languages():

@@ -63,7 +63,7 @@ def test_a_directory_named_with_a_title_escape_is_escaped_and_its_commands_comme
     assert raw_controls(out) == set()
     shown = str(directory).replace(ESC, "\\x1b").replace("\x07", "\\x07")
     prose = " ".join(out.split())
-    assert f"Postfix 3.7.11 in {shown} (read with main.cf/master.cf)" in prose
+    assert f"Postfix 3.7.11 in {shown} (main.cf and master.cf parsed directly)" in prose
     assert f"    # postconf -c '{shown}' -e 'soft_bounce=no'\n" in out
     assert f"    # postfix -c '{shown}' reload\n" in out
     commands = [line for line in out.splitlines() if line.startswith("    postconf ")]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shlex
 import subprocess
 from dataclasses import replace
@@ -807,3 +808,118 @@ def test_the_report_grows_with_the_listeners_not_with_their_square(run_cli, tmp_
         document = json.loads(result.out)
         counts.append(sum(len(f["fix"]["commands"]) for f in document["findings"]))
     assert counts[1] < 2.2 * counts[0]
+
+
+# --- parameters older Postfix versions do not have -------------------------------------
+
+# "This feature is available in Postfix X and later", postconf(5), for every parameter a
+# fix may print that came after 2.0; OLDER are in every version an audit may be told.
+SINCE = {
+    "smtpd_reject_unlisted_recipient": (2, 1),
+    "smtpd_use_tls": (2, 2),
+    "smtpd_enforce_tls": (2, 2),
+    "smtpd_tls_wrappermode": (2, 2),
+    "smtpd_tls_auth_only": (2, 2),
+    "smtpd_tls_loglevel": (2, 2),
+    "smtp_tls_loglevel": (2, 2),
+    "smtpd_sasl_tls_security_options": (2, 2),
+    "smtpd_client_event_limit_exceptions": (2, 2),
+    "smtpd_tls_security_level": (2, 3),
+    "smtpd_tls_mandatory_protocols": (2, 3),
+    "smtpd_tls_mandatory_ciphers": (2, 3),
+    "smtpd_tls_exclude_ciphers": (2, 3),
+    "smtpd_tls_mandatory_exclude_ciphers": (2, 3),
+    "lmtp_tls_loglevel": (2, 3),
+    "milter_macro_daemon_name": (2, 3),
+    "smtpd_tls_protocols": (2, 6),
+    "smtpd_tls_ciphers": (2, 6),
+    "smtpd_client_auth_rate_limit": (3, 1),
+}
+OLDER = {
+    "smtpd_sasl_auth_enable",
+    "smtpd_sasl_security_options",
+    "smtpd_recipient_restrictions",
+    "broken_sasl_auth_clients",
+    "debug_peer_list",
+    "soft_bounce",
+    "syslog_name",
+}
+# AUTH on 25 with TLS optional, log level 4, export ciphers (user_server), and a 587
+# and a 465 service that take AUTH without requiring TLS.
+OLD_MASTER = """
+submission inet n - y - - smtpd
+  -o smtpd_sasl_auth_enable=yes
+smtps inet n - y - - smtpd
+  -o smtpd_sasl_auth_enable=yes
+"""
+
+
+def printed_parameters(document: dict) -> set[str]:
+    """The parameters that the printed commands and master.cf entries set."""
+    texts = [*document["commands"], document["master_cf"] or ""]
+    for finding in document["findings"]:
+        texts += finding["fix"]["commands"] + [finding["fix"]["master_cf"] or ""]
+    names = set()
+    for text in texts:
+        names.update(re.findall(r"-[eP] '(?:[^'/=]+/[^'/=]+/)?(\w+)=", text))
+        names.update(re.findall(r"-o (\w+)=", text))
+    return names
+
+
+@pytest.mark.parametrize("version", ["2.2.10", "2.3.19", "2.5.18", "2.6.6", "3.0.4"])
+def test_no_fix_prints_a_parameter_the_audited_postfix_does_not_have(
+    run_cli, tmp_path: Path, version: str
+):
+    """Postfix ignores a parameter it does not know: a fix that wrote one would change
+    nothing. A finding that this version cannot fix says what to do instead."""
+    directory = build_postfix(tmp_path / "old", USER_MAIN, OLD_MASTER)
+    args = ("audit", "--postfix-dir", str(directory), "--postfix-version", version)
+    document = json.loads(run_cli(*args, "--format", "json").out)
+    audited = tuple(int(part) for part in version.split("."))
+
+    printed = printed_parameters(document)
+    assert printed, document["commands"]
+    assert printed <= OLDER | set(SINCE), printed - OLDER - set(SINCE)
+    too_new = {name for name in printed if SINCE.get(name, (0,)) > audited}
+    assert too_new == set()
+    for finding in document["findings"]:
+        fixed = finding["fix"]["commands"] or finding["fix"]["master_cf"]
+        assert fixed or finding["fix"]["note"], finding["id"]
+
+
+def test_postfix_2_2_is_told_what_it_has_in_place_of_the_2_3_parameters(run_cli, tmp_path: Path):
+    directory = build_postfix(tmp_path / "old", USER_MAIN, OLD_MASTER)
+    args = ("audit", "--postfix-dir", str(directory), "--postfix-version", "2.2.10")
+    found = findings(run_cli(*args, "--format", "json"))
+
+    # smtpd_enforce_tls is 2.2's smtpd_tls_security_level=encrypt
+    submission = found["postfix.cleartext_auth"]["fix"]["master_cf"]
+    assert "-o smtpd_enforce_tls=yes" in submission
+    assert "smtpd_tls_security_level" not in submission
+    ciphers = " ".join(found["postfix.weak_ciphers"]["fix"]["note"].split())
+    assert "no smtpd_tls_exclude_ciphers (it came in 2.3)" in ciphers
+    assert "smtpd_tls_cipherlist" in ciphers
+    protocols = " ".join(found["postfix.tls_old_protocols"]["fix"]["note"].split())
+    assert "neither smtpd_tls_mandatory_protocols (it came in 2.3)" in protocols
+
+    zh = findings(run_cli(*args, "--format", "json", "--lang", "zh"))
+    zh_ciphers = "".join(zh["postfix.weak_ciphers"]["fix"]["note"].split())
+    assert "没有smtpd_tls_exclude_ciphers（2.3起提供）" in zh_ciphers
+
+
+def test_a_2_3_setting_does_nothing_on_postfix_2_2(run_cli, tmp_path: Path):
+    """smtpd_tls_security_level=encrypt copied from a newer howto: Postfix 2.2 ignores it,
+    so port 25 takes AUTH without TLS there; the LMTP client had no TLS before 2.3."""
+    main = USER_MAIN.replace("smtpd_use_tls = yes", "smtpd_tls_security_level = encrypt")
+    master = "lmtp unix - - y - - lmtp\n  -o lmtp_tls_loglevel=4\n  -o lmtp_sasl_auth_enable=yes\n"
+    directory = build_postfix(tmp_path / "old", main, master)
+    by_version = {}
+    for version in ("2.2.10", "2.3.19"):
+        args = ("audit", "--postfix-dir", str(directory), "--postfix-version", version)
+        by_version[version] = findings(run_cli(*args, "--format", "json"))
+
+    old, newer = by_version["2.2.10"], by_version["2.3.19"]
+    assert "cleartext" in old["postfix.auth_on_port_25"]["explanation"]
+    assert "cleartext" not in newer["postfix.auth_on_port_25"]["explanation"]
+    assert "postfix.client_tls_loglevel_credentials" not in old
+    assert "postfix.client_tls_loglevel_credentials" in newer

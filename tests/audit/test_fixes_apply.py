@@ -805,6 +805,72 @@ def test_requiring_tls_for_passwords_turns_tls_on_and_asks_for_a_certificate(aud
     assert audit(config)["findings"] == []
 
 
+TLS_OFF = {
+    "2.3": "protocols = imap\nssl = no\n",
+    # read from the files: this machine's doveconf (2.3) refuses a 2.4 configuration
+    "2.4": "dovecot_config_version = 2.4.1\nprotocols = imap\nssl = no\n",
+}
+TLS_OFF_REST = (
+    "ssl_min_protocol = TLSv1\nssl_cipher_list = ALL:!aNULL\n"
+    "passdb {\n  driver = pam\n}\nuserdb {\n  driver = passwd\n}\n"
+)
+
+
+def with_certificate(config: Path, version: str) -> None:
+    """What the ssl_disabled finding asks for beside its fix: a certificate and key."""
+    pem = config.parent / "cert.pem"
+    pem.write_text("certificate\n")
+    names = ("ssl_server_cert_file", "ssl_server_key_file") if version == "2.4" else None
+    lines = (
+        [f"{n} = {pem}" for n in names]
+        if names
+        else [f"{n} = <{pem}" for n in ("ssl_cert", "ssl_key")]
+    )
+    with open(config, "a", encoding="utf-8") as file:
+        file.write("\n".join(lines) + "\n")
+
+
+@requires_doveconf
+@pytest.mark.parametrize("version", sorted(TLS_OFF))
+def test_turning_tls_on_brings_up_no_tls_finding_the_report_did_not_show(
+    audit, tmp_path: Path, version: str
+):
+    """With `ssl = no`, a weak cipher list and old protocols do nothing yet; the fix of
+    dovecot.ssl_disabled brings them into force, so the report shows them now, named
+    with that fix (the README: fixes never bring up a new finding)."""
+    pristine = tmp_path / "pristine" / "dovecot.conf"
+    pristine.parent.mkdir()
+    pristine.write_text(TLS_OFF[version] + TLS_OFF_REST)
+    extra = ("--openssl-version", "1.0.2k", *(("--read-files",) if version == "2.4" else ()))
+    config = tmp_path / "dovecot" / "dovecot.conf"
+    shutil.copytree(pristine.parent, config.parent)
+    before = audit(config, *extra)
+    found = {f["id"]: f for f in before["findings"]}
+    assert set(found) == {
+        "dovecot.ssl_disabled",
+        "dovecot.weak_ciphers",
+        "dovecot.ssl_old_protocols",
+    }
+    assert found["dovecot.weak_ciphers"]["severity"] == "high"
+    assert found["dovecot.ssl_old_protocols"]["severity"] == "medium"
+    for later in ("dovecot.weak_ciphers", "dovecot.ssl_old_protocols"):
+        assert "the fix of dovecot.ssl_disabled turns TLS on" in found[later]["fix"]["note"]
+
+    ssl_disabled = found["dovecot.ssl_disabled"]
+    paste(ssl_disabled["fix"]["commands"] + ssl_disabled["fix"]["reload"], config)
+    with_certificate(config, version)
+    assert_fixed(before, audit(config, *extra), [ssl_disabled])
+
+    shutil.rmtree(config.parent)
+    shutil.copytree(pristine.parent, config.parent)
+    paste(before["commands"], config)
+    with_certificate(config, version)
+    if version == "2.3":
+        assert tool_messages(config) == set()
+    after = audit(config, *extra)
+    assert after["findings"] == [] and after["status"] == 0
+
+
 # --- a running server -------------------------------------------------------------------
 
 

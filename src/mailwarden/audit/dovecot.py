@@ -35,6 +35,9 @@ high or medium
                                   Dovecot uses (1.1.0 and later have no RC4, export
                                   or DES at all); with the library unknown, RC4
                                   through a grade alone is low
+                                  Both also where `ssl = no` applies: they come into
+                                  force with the fix of dovecot.ssl_disabled, and are
+                                  named with it
 medium
     dovecot.setting_other_version  a setting under the name of the other Dovecot
                                   version (`auth_allow_cleartext` in a 2.3
@@ -428,10 +431,28 @@ def anonymous_mechanism(config: DovecotConfig) -> Iterable[AuditFinding]:
     return found
 
 
+def _tls_off(config: DovecotConfig, section: str) -> bool:
+    """`ssl = no` wherever a setting written in `section` applies: in `section` and in
+    every section inside it that writes its own `ssl`."""
+    return _ssl_in(config, section) == "no" and all(
+        _ssl_in(config, scope) == "no" for scope in config.inside("ssl", section)
+    )
+
+
+def _once_tls_is_on(config: DovecotConfig, findings: list[AuditFinding]) -> list[AuditFinding]:
+    """A TLS setting where `ssl = no` applies changes nothing today, but it does once the
+    fix of dovecot.ssl_disabled turns TLS on: reported now, named with that fix (as on
+    the Postfix side), so that applying the fixes brings up nothing new."""
+    return [
+        replace(f, details={**f.details, "after_fix": SSL_DISABLED.id})
+        if _tls_off(config, f.subject or "")
+        else f
+        for f in findings
+    ]
+
+
 @check
 def old_protocols(config: DovecotConfig) -> Iterable[AuditFinding]:
-    if config.value("ssl").strip().lower() == "no":
-        return []
     found = []
     for setting in config.written("ssl_min_protocol"):
         value = setting.value.strip()
@@ -456,7 +477,7 @@ def old_protocols(config: DovecotConfig) -> Iterable[AuditFinding]:
         found.append(
             _finding(config, OLD_PROTOCOLS.id, severity, setting, fix, protocols=", ".join(old))
         )
-    return found
+    return _once_tls_is_on(config, found)
 
 
 @check
@@ -466,8 +487,6 @@ def weak_ciphers(config: DovecotConfig) -> Iterable[AuditFinding]:
     the MEDIUM and DEFAULT grades hold RC4; unknown (a copied configuration), RC4 that
     only a grade brings is possible, not certain (low, unless anonymous suites are
     there too)."""
-    if config.value("ssl").strip().lower() == "no":
-        return []
     library = config.library
     found = []
     for setting in config.written("ssl_cipher_list"):
@@ -491,4 +510,4 @@ def weak_ciphers(config: DovecotConfig) -> Iterable[AuditFinding]:
         found.append(
             _finding(config, WEAK_CIPHERS.id, severity, setting, safe, classes=shown, **more)
         )
-    return found
+    return _once_tls_is_on(config, found)

@@ -111,7 +111,7 @@ from mailwarden.audit.postfix_defaults import (
     has_parameter,
     knows_tls11_names,
 )
-from mailwarden.audit.postfix_fixes import Planner
+from mailwarden.audit.postfix_fixes import Missing, Planner
 from mailwarden.audit.postfix_services import (
     ENCRYPT,
     NONE,
@@ -466,22 +466,35 @@ def merge(findings: Iterable[AuditFinding]) -> list[AuditFinding]:
     return merged
 
 
+Fix = Change | Missing | None
+
+
 def _finding(
     check_id: str,
     severity: Severity,
     evidence: Iterable[Evidence],
-    fix: Iterable[Change | None] = (),
+    fix: Iterable[Fix] = (),
     service: Service | None = None,
     *,
     more: Mapping[str, str] | None = None,
     **details: str,
 ) -> AuditFinding:
+    """A finding whose fix holds the edits of `fix`. When this Postfix can make none of
+    them because it lacks the parameters (`Missing`), the details name the oldest of
+    them (without it, the newer ones cannot help) and the version that brought it, for
+    the text that says what to do instead."""
     details.update(more or {})
+    fix = list(fix)
+    changes = tuple(dict.fromkeys(c for c in fix if c is not None and not isinstance(c, Missing)))
+    missing = [c for c in fix if isinstance(c, Missing)]
+    if missing and not changes:
+        oldest = min(missing, key=lambda m: m.since)
+        details.update(missing=oldest.parameter, since=format_version(oldest.since) or "")
     return AuditFinding(
         id=check_id,
         severity=severity,
         evidence=tuple(dict.fromkeys(evidence)),
-        fix=tuple(dict.fromkeys(c for c in fix if c is not None)),
+        fix=changes,
         details=details,
         subject=service.key if service is not None else None,
     )
@@ -591,13 +604,13 @@ def cleartext_auth(config: PostfixConfig, service: Service) -> Iterable[AuditFin
     if not _auth_before_tls(config, service):
         return []
     if kind in (SUBMISSION, SUBMISSIONS):
-        fix = _required_tls(service, kind)
+        fix = _required_tls(config, service, kind)
     else:
         # AUTH after STARTTLS only; a service without TLS needs TLS offered first, or
         # AUTH would vanish from it.
-        fix = [fixes.set_for(service, "smtpd_tls_auth_only", "yes")]
+        fix = [fixes.setting(config, service, "smtpd_tls_auth_only", "yes")]
         if tls_mode(config, service) == NONE:
-            fix.insert(0, fixes.set_for(service, "smtpd_tls_security_level", "may"))
+            fix.insert(0, fixes.setting(config, service, "smtpd_tls_security_level", "may"))
     evidence = [
         config.evidence("smtpd_sasl_auth_enable", service),
         *_cleartext_evidence(config, service),
@@ -627,7 +640,7 @@ def submission_settings(config: PostfixConfig, service: Service) -> Iterable[Aud
                 TLS_NOT_REQUIRED.id,
                 Severity.LOW,
                 [_tls_level_evidence(config, service)],
-                [fixes.set_for(service, "smtpd_tls_security_level", "encrypt")],
+                [fixes.setting(config, service, "smtpd_tls_security_level", "encrypt")],
                 service,
             )
         )
@@ -637,7 +650,7 @@ def submission_settings(config: PostfixConfig, service: Service) -> Iterable[Aud
                 TLS_AUTH_ONLY.id,
                 Severity.LOW,
                 [config.evidence("smtpd_tls_auth_only", service)],
-                [fixes.set_for(service, "smtpd_tls_auth_only", "yes")],
+                [fixes.setting(config, service, "smtpd_tls_auth_only", "yes")],
                 service,
             )
         )
@@ -647,33 +660,33 @@ def submission_settings(config: PostfixConfig, service: Service) -> Iterable[Aud
                 NO_WRAPPERMODE.id,
                 Severity.MEDIUM,
                 [config.evidence("smtpd_tls_wrappermode", service)],
-                [fixes.set_for(service, "smtpd_tls_wrappermode", "yes")],
+                [fixes.setting(config, service, "smtpd_tls_wrappermode", "yes")],
                 service,
             )
         )
     if not config.flag("smtpd_sasl_auth_enable", service):
         # AUTH comes with the TLS that protects it (with smtpd_tls_auth_only and no TLS,
         # it would not even be offered).
-        tls = _required_tls(service, kind) if mode not in (ENCRYPT, WRAPPER) else []
+        tls = _required_tls(config, service, kind) if mode not in (ENCRYPT, WRAPPER) else []
         found.append(
             _finding(
                 AUTH_DISABLED.id,
                 Severity.LOW,
                 [config.evidence("smtpd_sasl_auth_enable", service)],
-                [fixes.set_for(service, "smtpd_sasl_auth_enable", "yes"), *tls],
+                [fixes.setting(config, service, "smtpd_sasl_auth_enable", "yes"), *tls],
                 service,
             )
         )
     return found
 
 
-def _required_tls(service: Service, kind: str) -> list[Change | None]:
+def _required_tls(config: PostfixConfig, service: Service, kind: str) -> list[Fix]:
     """The settings that make TLS mandatory on a submission service, AUTH after it."""
     if kind == SUBMISSIONS:
-        return [fixes.set_for(service, "smtpd_tls_wrappermode", "yes")]
+        return [fixes.setting(config, service, "smtpd_tls_wrappermode", "yes")]
     return [
-        fixes.set_for(service, "smtpd_tls_security_level", "encrypt"),
-        fixes.set_for(service, "smtpd_tls_auth_only", "yes"),
+        fixes.setting(config, service, "smtpd_tls_security_level", "encrypt"),
+        fixes.setting(config, service, "smtpd_tls_auth_only", "yes"),
     ]
 
 
@@ -695,7 +708,7 @@ def tls_loglevel_check(config: PostfixConfig, service: Service) -> Iterable[Audi
     if level < 2:
         return []
     evidence = [config.evidence("smtpd_tls_loglevel", service)]
-    fix = [fixes.set_for(service, "smtpd_tls_loglevel", "1")]
+    fix = [fixes.setting(config, service, "smtpd_tls_loglevel", "1")]
     if level >= SESSION_DUMP_LEVEL:
         # The session after STARTTLS: AUTH included where it is offered. Elsewhere no
         # password is there yet (low; the same check, so that the AUTH fix alone, which
@@ -723,7 +736,7 @@ def _invalid_number(
         INVALID_NUMBER.id,
         Severity.MEDIUM,
         [config.evidence(parameter, service)],
-        [fixes.set_for(service, parameter, fixed)],
+        [fixes.setting(config, service, parameter, fixed)],
         service,
         parameter=parameter,
         value=shown(value),
@@ -742,6 +755,8 @@ def client_tls_loglevel(config: PostfixConfig, planner: Planner) -> Iterable[Aud
         if service.type != "unix" or client not in ("smtp", "lmtp"):
             continue
         parameter = f"{client}_tls_loglevel"
+        if not has_parameter(config.version, parameter):
+            continue  # no TLS in this client yet (the LMTP client got it in 2.3)
         level = tls_loglevel(config.value(parameter, service))
         if level is None or level < SESSION_DUMP_LEVEL:
             continue
@@ -751,7 +766,7 @@ def client_tls_loglevel(config: PostfixConfig, planner: Planner) -> Iterable[Aud
             config.evidence(parameter, service),
             config.evidence(f"{client}_sasl_auth_enable", service),
         ]
-        fix = [fixes.set_for(service, parameter, "1")]
+        fix = [fixes.setting(config, service, parameter, "1")]
         found.append(
             _finding(
                 CLIENT_LOGLEVEL.id,
@@ -772,7 +787,7 @@ def debug_peer_list(config: PostfixConfig, service: Service) -> Iterable[AuditFi
     if not config.value("debug_peer_list", service):
         return []
     evidence = [config.evidence("debug_peer_list", service)]
-    fix = [fixes.set_for(service, "debug_peer_list", "")]
+    fix = [fixes.setting(config, service, "debug_peer_list", "")]
     return [_finding(DEBUG_PEER_LIST.id, Severity.HIGH, evidence, fix, service)]
 
 
@@ -804,6 +819,7 @@ def tls_protocols(config: PostfixConfig, service: Service) -> Iterable[AuditFind
     allowed = allowed_protocols(config.value(parameter, service))
     evidence = [config.evidence(parameter, service)]
     fix = [fixes.protocols(config, service, parameter)]
+    missing = isinstance(fix[0], Missing)
     # Mandatory TLS on 587/465 refuses TLSv1 and TLSv1.1 too.
     strict = fixes.strict_protocols(config, service, parameter)
     found = []
@@ -821,8 +837,9 @@ def tls_protocols(config: PostfixConfig, service: Service) -> Iterable[AuditFind
                 SUBMISSION_OLD_TLS.id,
                 Severity.MEDIUM,
                 evidence,
-                # Refusing them takes a Postfix that knows their names (else no fix).
-                fix if knows_tls11_names(config.version) else [],
+                # Refusing them takes a Postfix that knows their names (else no fix),
+                # and one that has the parameter (Missing: the text says so).
+                fix if knows_tls11_names(config.version) or missing else [],
                 service,
                 protocols=", ".join(old_tls),
             )
@@ -897,7 +914,7 @@ def auth_rate_limit(config: PostfixConfig, service: Service) -> Iterable[AuditFi
         return [replace(finding, topics=NO_RATE_LIMIT.topics)]
     if limit:
         return _exempt_from_rate_limit(config, service, limit)
-    fix = [fixes.set_for(service, RATE_LIMIT, fixes.AUTH_RATE_LIMIT)] if exists else []
+    fix = [fixes.setting(config, service, RATE_LIMIT, fixes.AUTH_RATE_LIMIT)] if exists else []
     evidence = [config.evidence(RATE_LIMIT, service)]
     limit_text = fixes.AUTH_RATE_LIMIT
     return [_finding(NO_RATE_LIMIT.id, Severity.MEDIUM, evidence, fix, service, limit=limit_text)]
@@ -924,7 +941,7 @@ def _exempt_from_rate_limit(
             kept_items.append(written)
     kept = ",".join(dict.fromkeys(kept_items))
     evidence = [config.evidence(RATE_LIMIT, service), config.evidence(EXCEPTIONS, service)]
-    fix = [fixes.set_for(service, EXCEPTIONS, kept)]
+    fix = [fixes.setting(config, service, EXCEPTIONS, kept)]
     families = {_family(i) for i in everyone}
     variant = f"exempt_ipv{families.pop()}" if families in ({4}, {6}) else "exempt"
     details = {"limit": str(limit), "exempt": ", ".join(everyone), "variant": variant}
@@ -998,6 +1015,8 @@ def anonymous_sasl(config: PostfixConfig, service: Service) -> Iterable[AuditFin
     found = []
     for parameter in ("smtpd_sasl_security_options", "smtpd_sasl_tls_security_options"):
         raw = config.raw(parameter, service) or ""
+        if not has_parameter(config.version, parameter):
+            continue  # smtpd_sasl_tls_security_options came in 2.2
         inherited = parameter.endswith("tls_security_options") and raw.strip() in (
             "$smtpd_sasl_security_options",
             "${smtpd_sasl_security_options}",
@@ -1017,7 +1036,7 @@ def broken_sasl(config: PostfixConfig, service: Service) -> Iterable[AuditFindin
     if not offers_auth(config, service) or not config.flag("broken_sasl_auth_clients", service):
         return []
     evidence = [config.evidence("broken_sasl_auth_clients", service)]
-    fix = [fixes.set_for(service, "broken_sasl_auth_clients", "no")]
+    fix = [fixes.setting(config, service, "broken_sasl_auth_clients", "no")]
     return [_finding(BROKEN_SASL.id, Severity.LOW, evidence, fix, service)]
 
 

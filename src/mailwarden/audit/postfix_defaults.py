@@ -93,13 +93,37 @@ def end_of_life(version: Version) -> bool:
     return version[:2] < OLDEST_SUPPORTED
 
 
-# Parameters the fixes write that older versions do not have: writing one there changes
-# nothing (Postfix ignores an unknown parameter), so no fix may rely on it.
+# Parameters the fixes write (and the TLS switches the checks read) that older versions
+# do not have, with the version that brought each ("This feature is available in Postfix
+# X and later", postconf(5)): writing one there changes nothing (Postfix ignores an
+# unknown parameter), so no fix may rely on it. The others that fixes write
+# (smtpd_sasl_auth_enable, smtpd_sasl_security_options, smtpd_recipient_restrictions,
+# broken_sasl_auth_clients, debug_peer_list, soft_bounce, syslog_name) are older than 2.1.
 PARAMETER_SINCE: dict[str, Version] = {
+    "smtpd_reject_unlisted_recipient": (2, 1),
+    "smtpd_use_tls": (2, 2),
+    "smtpd_enforce_tls": (2, 2),
+    "smtpd_tls_wrappermode": (2, 2),
+    "smtpd_tls_auth_only": (2, 2),
+    "smtpd_tls_loglevel": (2, 2),
+    "smtp_tls_loglevel": (2, 2),
+    "smtpd_sasl_tls_security_options": (2, 2),
+    "smtpd_client_event_limit_exceptions": (2, 2),
+    "smtpd_tls_security_level": (2, 3),
+    "smtpd_tls_mandatory_protocols": (2, 3),
+    "smtpd_tls_mandatory_ciphers": (2, 3),
+    "smtpd_tls_exclude_ciphers": (2, 3),
+    "smtpd_tls_mandatory_exclude_ciphers": (2, 3),
+    "lmtp_tls_loglevel": (2, 3),
+    "milter_macro_daemon_name": (2, 3),
     "smtpd_tls_protocols": (2, 6),
     "smtpd_tls_ciphers": (2, 6),
     "smtpd_client_auth_rate_limit": (3, 1),
 }
+
+# What Postfix 2.2 has in place of smtpd_tls_security_level (2.3), by its value: "With
+# Postfix 2.3 and later use smtpd_tls_security_level instead" (postconf(5)).
+LEGACY_TLS_LEVEL = {"encrypt": "smtpd_enforce_tls", "may": "smtpd_use_tls"}
 
 # The protocol names TLSv1.1 and TLSv1.2 are known to Postfix 2.10 and later, and to the
 # last releases of the older lines. Before that, a protocol list that names them

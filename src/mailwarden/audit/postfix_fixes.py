@@ -20,15 +20,17 @@ Fix values accept Postfix 2.6 and later (`!SSLv3` exclusions rather than the 3.6
 `>=TLSv1.2` syntax), because the servers that need them most are old. `!TLSv1.1` is
 written only for a Postfix that knows the name (2.10, and the last releases of 2.6 to
 2.9): an older one takes a list naming it for invalid and turns TLS off. A parameter
-that the audited version does not have is never written; the finding then has no
-command, only the advice to upgrade. Commands never contain white space inside a value:
+that the audited version does not have (postfix_defaults.PARAMETER_SINCE) is never
+written: Postfix 2.2 gets smtpd_enforce_tls or smtpd_use_tls for smtpd_tls_security_level,
+and a finding that no setting of the version can fix has no command, only the advice of
+what to do instead (upgrade). Commands never contain white space inside a value:
 `postconf -P` refuses it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from mailwarden.audit.interface import (
     AuditFinding,
@@ -38,8 +40,13 @@ from mailwarden.audit.interface import (
     ServiceSet,
     ordered_changes,
 )
-from mailwarden.audit.postfix_config import PostfixConfig, Service
-from mailwarden.audit.postfix_defaults import has_parameter, knows_tls11_names
+from mailwarden.audit.postfix_config import PostfixConfig, Service, Version
+from mailwarden.audit.postfix_defaults import (
+    LEGACY_TLS_LEVEL,
+    PARAMETER_SINCE,
+    has_parameter,
+    knows_tls11_names,
+)
 from mailwarden.audit.postfix_services import (
     PORT25,
     SUBMISSION,
@@ -58,6 +65,8 @@ SERVICE_SCOPED = frozenset(
     {
         "smtpd_sasl_auth_enable",
         "smtpd_tls_security_level",
+        "smtpd_enforce_tls",  # Postfix 2.2's smtpd_tls_security_level=encrypt
+        "smtpd_use_tls",  # and =may
         "smtpd_tls_auth_only",
         "smtpd_tls_wrappermode",
     }
@@ -89,11 +98,45 @@ can itself need more; two rounds are the most seen."""
 ServiceChecks = Callable[[PostfixConfig, Service], Iterable[AuditFinding]]
 
 
+@dataclass(frozen=True)
+class Missing:
+    """An edit the audited Postfix cannot make: it has no `parameter` (it came in
+    `since`). The finding then says so instead of printing a command that changes
+    nothing."""
+
+    parameter: str
+
+    @property
+    def since(self) -> Version:
+        return PARAMETER_SINCE[self.parameter]
+
+
 def set_for(service: Service | None, parameter: str, value: str) -> Change:
     """Where to write `parameter` so that `service` gets `value`."""
     if service is not None and (parameter in service.overrides or parameter in SERVICE_SCOPED):
         return ServiceSet(service.key, parameter, value)
     return MainSet(parameter, value)
+
+
+def for_version(version: Version | None, parameter: str, value: str) -> tuple[str, str] | Missing:
+    """`parameter=value` as the Postfix `version` can take it: Postfix 2.2 has
+    smtpd_enforce_tls and smtpd_use_tls where 2.3 brought smtpd_tls_security_level;
+    a parameter this version lacks otherwise (or both) is `Missing`."""
+    if not has_parameter(version, parameter) and parameter == "smtpd_tls_security_level":
+        legacy = LEGACY_TLS_LEVEL.get(value.lower())
+        if legacy is not None:
+            return (legacy, "yes") if has_parameter(version, legacy) else Missing(legacy)
+    if not has_parameter(version, parameter):
+        return Missing(parameter)
+    return parameter, value
+
+
+def setting(
+    config: PostfixConfig, service: Service | None, parameter: str, value: str
+) -> Change | Missing:
+    """`set_for`, for the audited version (`for_version`)."""
+    known = for_version(config.version, parameter, value)
+    return known if isinstance(known, Missing) else set_for(service, *known)
 
 
 def merged_list(current: str, wanted: Iterable[str]) -> str:
@@ -103,16 +146,20 @@ def merged_list(current: str, wanted: Iterable[str]) -> str:
     return ",".join(items)
 
 
-def exclude_ciphers(config: PostfixConfig, service: Service | None) -> Change:
+def exclude_ciphers(config: PostfixConfig, service: Service | None) -> Change | Missing:
+    """`Missing` before Postfix 2.3, which brought smtpd_tls_exclude_ciphers."""
     current = config.raw("smtpd_tls_exclude_ciphers", service) or ""
-    return set_for(service, "smtpd_tls_exclude_ciphers", merged_list(current, EXCLUDED_CIPHERS))
+    excluded = merged_list(current, EXCLUDED_CIPHERS)
+    return setting(config, service, "smtpd_tls_exclude_ciphers", excluded)
 
 
-def cipher_grade(config: PostfixConfig, service: Service, parameter: str) -> Change | None:
+def cipher_grade(
+    config: PostfixConfig, service: Service, parameter: str
+) -> Change | Missing | None:
     """Raise an export/low/null grade to medium (the exclusions then do the rest).
-    None also where this Postfix has no such parameter (`smtpd_tls_ciphers` came in 2.6)."""
+    `Missing` where this Postfix has no such parameter (`smtpd_tls_ciphers` came in 2.6)."""
     if not has_parameter(config.version, parameter):
-        return None
+        return Missing(parameter)
     if config.value(parameter, service).lower() in ("export", "low", "null"):
         return set_for(service, parameter, "medium")
     return None
@@ -126,12 +173,16 @@ def strict_protocols(config: PostfixConfig, service: Service, parameter: str) ->
     )
 
 
-def protocols(config: PostfixConfig, service: Service, parameter: str) -> Change | None:
+def protocols(config: PostfixConfig, service: Service, parameter: str) -> Change | Missing:
     """The protocol list for `service`: no SSL anywhere, no TLSv1/TLSv1.1 for logins where
-    this Postfix can name them (else naming them would turn TLS off). None where the
-    parameter does not exist in this version (`smtpd_tls_protocols` came in 2.6)."""
+    this Postfix can name them (else naming them would turn TLS off). `Missing` where the
+    parameter does not exist in this version (`smtpd_tls_protocols` came in 2.6,
+    `smtpd_tls_mandatory_protocols` in 2.3): before 2.3, no setting limits the protocols,
+    and the mandatory one is named (requiring TLS cannot help there either)."""
+    if not has_parameter(config.version, "smtpd_tls_mandatory_protocols"):
+        return Missing("smtpd_tls_mandatory_protocols")
     if not has_parameter(config.version, parameter):
-        return None
+        return Missing(parameter)
     if strict_protocols(config, service, parameter):
         strict = knows_tls11_names(config.version)
         value = SUBMISSION_PROTOCOLS if strict else OPPORTUNISTIC_PROTOCOLS
@@ -139,11 +190,13 @@ def protocols(config: PostfixConfig, service: Service, parameter: str) -> Change
     return set_for(service, parameter, OPPORTUNISTIC_PROTOCOLS)
 
 
-def sasl_security_options(config: PostfixConfig, service: Service, parameter: str) -> Change:
+def sasl_security_options(
+    config: PostfixConfig, service: Service, parameter: str
+) -> Change | Missing:
     current = config.raw(parameter, service) or ""
     if current.strip().startswith("$"):
         current = config.value(parameter, service)
-    return set_for(service, parameter, merged_list(current, ["noanonymous"]))
+    return setting(config, service, parameter, merged_list(current, ["noanonymous"]))
 
 
 def anvil_entry(config: PostfixConfig) -> Change:
@@ -233,7 +286,10 @@ class Planner:
         changes: list[Change] = [add]
         if name != "submission":
             changes.append(ServiceSet(add.service, "syslog_name", f"postfix/{name}"))
-        changes += [ServiceSet(add.service, option, value) for option, value in options]
+        # Only the options this Postfix has (2.2's smtpd_enforce_tls for encrypt); what
+        # the service then lacks is checked below like the rest.
+        known = [for_version(self.config.version, option, value) for option, value in options]
+        changes += [ServiceSet(add.service, *kv) for kv in known if not isinstance(kv, Missing)]
         for _ in range(ROUNDS):  # a fix can bring up another check; stop when none does
             simulated = self.config.apply(changes)
             service = simulated.service(add.service)

@@ -11,6 +11,7 @@ import re
 
 from mailwarden.audit.numbers import config_int
 from mailwarden.audit.postfix_config import PostfixConfig, Service
+from mailwarden.audit.postfix_defaults import has_parameter
 
 PORT25, SUBMISSION, SUBMISSIONS, OTHER = "port25", "submission", "submissions", "other"
 NONE, MAY, ENCRYPT, WRAPPER = "none", "may", "encrypt", "wrapper"
@@ -57,14 +58,21 @@ def public(config: PostfixConfig, service: Service) -> bool:
 
 
 def tls_mode(config: PostfixConfig, service: Service) -> str:
-    if config.flag("smtpd_tls_wrappermode", service):
+    """What the audited Postfix does: a parameter it does not have yet (written from a
+    newer howto) is ignored, as Postfix ignores it; 2.2 has only smtpd_use_tls and
+    smtpd_enforce_tls, where 2.3 brought smtpd_tls_security_level."""
+
+    def flag(parameter: str) -> bool:
+        return has_parameter(config.version, parameter) and config.flag(parameter, service)
+
+    if flag("smtpd_tls_wrappermode"):
         return WRAPPER
     level = config.value("smtpd_tls_security_level", service).lower()
-    if level:
+    if level and has_parameter(config.version, "smtpd_tls_security_level"):
         return {"encrypt": ENCRYPT, "may": MAY}.get(level, NONE)
-    if config.flag("smtpd_enforce_tls", service):
+    if flag("smtpd_enforce_tls"):
         return ENCRYPT
-    if config.flag("smtpd_use_tls", service):
+    if flag("smtpd_use_tls"):
         return MAY
     return NONE
 

@@ -63,6 +63,7 @@ from rich.cells import cell_len
 from rich.console import Console
 from rich.text import Text
 
+from mailwarden.audit.dovecot_config import DovecotConfig
 from mailwarden.audit.interface import (
     AuditFinding,
     Change,
@@ -79,6 +80,7 @@ from mailwarden.audit.postfix_config import PostfixConfig, format_version
 from mailwarden.audit.runner import DEFAULT_DOVECOT_CONFIG, AuditReport
 from mailwarden.audit.textfile import same_path
 from mailwarden.audit.texts import NO_FIX, Lang, explanation, fill, label, note, title
+from mailwarden.audit.texts import Text as TextPair
 from mailwarden.audit.tls import UNKNOWN_LIBRARY
 from mailwarden.explain.wrap import NO_LINE_END
 from mailwarden.parsers.sasl import escape_text, json_safe
@@ -332,13 +334,15 @@ def _fix_notes(finding: AuditFinding, lang: Lang) -> list[str]:
     service a finding is about; that a certificate is needed; that the fix sets more
     than the finding names, because the service then reads other settings."""
     notes = []
-    no_fix = NO_FIX.get(finding.id)
-    if no_fix is not None and not finding.fix:
-        notes.append(fill(no_fix.get(lang), finding.details, lang))
+    if not finding.fix:
+        no_fix = _no_fix(finding)
+        if no_fix is not None:
+            notes.append(fill(no_fix.get(lang), finding.details, lang))
     if finding.details.get("added_by"):
         notes.append(label("planned_service", lang, **finding.details))
     if finding.details.get("after_fix"):
-        notes.append(label("after_fix", lang, **finding.details))
+        key = "after_fix_dovecot" if finding.source == "dovecot" else "after_fix"
+        notes.append(label(key, lang, **finding.details))
     if finding.details.get("certificate", "").startswith("missing"):
         notes.append(label(_certificate_label(finding), lang))
     if finding.details.get("folded") == "yes":
@@ -346,6 +350,19 @@ def _fix_notes(finding: AuditFinding, lang: Lang) -> list[str]:
     if finding.details.get("completed") == "yes":
         notes.append(label("completed_fix", lang))
     return notes
+
+
+def _no_fix(finding: AuditFinding) -> TextPair | None:
+    """What to do when there is no edit to paste: the words for the parameter this
+    Postfix lacks (`missing`, with the version that brought it), else the check's own,
+    else that this version has no such parameter: upgrade."""
+    missing = finding.details.get("missing")
+    specific = NO_FIX.get(f"{finding.id}#{missing}") if missing else None
+    if specific is not None:
+        return specific
+    if finding.id in NO_FIX:
+        return NO_FIX[finding.id]
+    return NO_FIX["missing"] if missing else None
 
 
 def _certificate_label(finding: AuditFinding) -> str:
@@ -451,6 +468,21 @@ def make_console(file: IO[str] | None = None) -> Console:
     return Console(file=file, width=width, highlight=False, emoji=False, markup=False)
 
 
+def dovecot_header(config: DovecotConfig, lang: Lang) -> str:
+    """doveconf gives the installed version; the files give only the version the
+    configuration is written for: 2.4 requires `dovecot_config_version`, and without
+    it the checks take the configuration for 2.3 (or older)."""
+    if config.reader == "doveconf":
+        version = config.version or label("version_unknown", lang)
+        return label("dovecot_header", lang, version=version, path=config.path)
+    written = config.scopes("dovecot_config_version")
+    if not written:
+        return label("dovecot_header_files", lang, path=config.path)
+    setting = written.get("") or next(iter(written.values()))
+    shown = setting.value.strip() or "2.4"
+    return label("dovecot_header_files_24", lang, path=config.path, config_version=shown)
+
+
 class TextReport:
     def __init__(self, report: AuditReport, lang: Lang, console: Console) -> None:
         self.report = report
@@ -493,19 +525,11 @@ class TextReport:
         if report.postfix is not None:
             config = report.postfix
             version = format_version(config.version) or label("version_unknown", lang)
-            reader = "postconf" if config.reader == "postconf" else "main.cf/master.cf"
-            header = label(
-                "postfix_header", lang, version=version, directory=config.directory, reader=reader
-            )
+            key = "postfix_header" if config.reader == "postconf" else "postfix_header_files"
+            header = label(key, lang, version=version, directory=config.directory)
             self._line(header, "bold")
         if report.dovecot is not None:
-            dovecot = report.dovecot
-            version = dovecot.version or label("version_unknown", lang)
-            reader = "doveconf" if dovecot.reader == "doveconf" else "dovecot.conf"
-            self._line(
-                label("dovecot_header", lang, version=version, path=dovecot.path, reader=reader),
-                "bold",
-            )
+            self._line(dovecot_header(report.dovecot, lang), "bold")
         for item in report.all_notes():
             lines = wrap(escape_text(note(item.key, item.details, lang)), self.console.width - 4)
             for i, line in enumerate(lines):

@@ -761,7 +761,27 @@ EXPLANATIONS: dict[str, Text] = {
     ),
 }
 
-# What to do when a finding has no configuration change to paste.
+_NO_PROTOCOL_SETTING = Text(
+    "This Postfix has neither smtpd_tls_mandatory_protocols (it came in 2.3) nor "
+    "smtpd_tls_protocols (2.6): no setting limits the protocols, and TLS accepts every "
+    "one the OpenSSL library offers, required or not. Upgrade Postfix.",
+    "此版本的 Postfix 既没有 smtpd_tls_mandatory_protocols（2.3 起提供），也没有 "
+    "smtpd_tls_protocols（2.6 起提供）：没有任何设置能限制协议，无论是否强制 TLS，都会接受 "
+    "OpenSSL 库提供的所有协议。应升级 Postfix。",
+)
+_NO_CIPHER_EXCLUSION = Text(
+    "This Postfix has no smtpd_tls_exclude_ciphers (it came in 2.3). Upgrade Postfix; until "
+    "then, Postfix 2.2 takes its cipher list from smtpd_tls_cipherlist (empty: OpenSSL's "
+    "default), which mailwarden does not check: set it to a list that leaves these suites "
+    "out, such as DEFAULT:!aNULL:!eNULL:!EXPORT:!LOW:!RC4:!MD5:!DES:!3DES.",
+    "此版本的 Postfix 没有 smtpd_tls_exclude_ciphers（2.3 起提供）。应升级 Postfix；在此之前，"
+    "Postfix 2.2 的加密套件列表取自 smtpd_tls_cipherlist（为空时即 OpenSSL 的默认列表），"
+    "mailwarden 不检查它：请把它设为排除上述套件的列表，例如 "
+    "DEFAULT:!aNULL:!eNULL:!EXPORT:!LOW:!RC4:!MD5:!DES:!3DES。",
+)
+
+# What to do when a finding has no configuration change to paste: by check, or by check
+# and the parameter this Postfix lacks (`id#parameter`); "missing" for any other.
 NO_FIX: dict[str, Text] = {
     "postfix.eol_version": Text(
         "Upgrade Postfix to {oldest} or later (or to your distribution's supported package).",
@@ -775,6 +795,16 @@ NO_FIX: dict[str, Text] = {
         "此版本的 Postfix 没有 smtpd_tls_protocols（2.6 起提供）：机会性 TLS 会接受 OpenSSL "
         "库提供的所有协议。应升级 Postfix；在用户登录的服务上强制 TLS 后，起作用的是此版本已有"
         "的 smtpd_tls_mandatory_protocols。",
+    ),
+    "postfix.tls_old_protocols#smtpd_tls_mandatory_protocols": _NO_PROTOCOL_SETTING,
+    "postfix.submission_old_tls#smtpd_tls_mandatory_protocols": _NO_PROTOCOL_SETTING,
+    "postfix.weak_ciphers#smtpd_tls_exclude_ciphers": _NO_CIPHER_EXCLUSION,
+    "postfix.anonymous_ciphers#smtpd_tls_exclude_ciphers": _NO_CIPHER_EXCLUSION,
+    "missing": Text(
+        "This Postfix has no {missing} (it came in {since}), and no other setting of this "
+        "version makes this change: upgrade Postfix to {since} or later.",
+        "此版本的 Postfix 没有 {missing}（{since} 起提供），也没有其他设置能做出这一修改："
+        "应将 Postfix 升级到 {since} 或更高版本。",
     ),
     "postfix.submission_old_tls": Text(
         "This Postfix does not know the protocol names TLSv1.1 and TLSv1.2 (Postfix 2.10 "
@@ -831,12 +861,28 @@ LABELS: dict[str, Text] = {
     "service": Text("service {service}", "服务 {service}"),
     "line": Text("line {line}", "第 {line} 行"),
     "postfix_header": Text(
-        "Postfix {version} in {directory} (read with {reader})",
-        "Postfix {version}，目录 {directory}（通过 {reader} 读取）",
+        "Postfix {version} in {directory} (read with postconf)",
+        "Postfix {version}，目录 {directory}（通过 postconf 读取）",
+    ),
+    "postfix_header_files": Text(
+        "Postfix {version} in {directory} (main.cf and master.cf parsed directly)",
+        "Postfix {version}，目录 {directory}（已直接解析 main.cf 和 master.cf）",
     ),
     "dovecot_header": Text(
-        "Dovecot {version}, {path} (read with {reader})",
-        "Dovecot {version}，{path}（通过 {reader} 读取）",
+        "Dovecot {version}, {path} (read with doveconf)",
+        "Dovecot {version}，{path}（通过 doveconf 读取）",
+    ),
+    "dovecot_header_files": Text(
+        "Dovecot configuration {path}, in Dovecot 2.3 syntax (it has no "
+        "dovecot_config_version; the files were parsed directly)",
+        "Dovecot 配置 {path}，采用 Dovecot 2.3 的配置语法（没有 dovecot_config_version；"
+        "已直接解析配置文件）",
+    ),
+    "dovecot_header_files_24": Text(
+        "Dovecot configuration {path}, for Dovecot {config_version} (its "
+        "dovecot_config_version; the files were parsed directly)",
+        "Dovecot 配置 {path}，适用于 Dovecot {config_version}（据其 dovecot_config_version；"
+        "已直接解析配置文件）",
     ),
     "version_unknown": Text("(version unknown)", "（版本未知）"),
     "nothing_found": Text("No problems found.", "未发现问题。"),
@@ -943,6 +989,12 @@ LABELS: dict[str, Text] = {
     "after_fix": Text(
         "This applies to {services} once the fix of {after_fix} is in.",
         "应用 {after_fix} 的修复之后，{services} 会出现这一问题。",
+    ),
+    "after_fix_dovecot": Text(
+        "ssl = no keeps this setting from having any effect today; it applies once the fix "
+        "of {after_fix} turns TLS on, so the fix here goes with that one.",
+        "ssl = no 使这一设置目前不起作用；{after_fix} 的修复开启 TLS 之后它就会生效，"
+        "因此应与那项修复一同应用此修复。",
     ),
     "completed_fix": Text(
         "Once this fix is in, the service reads other settings (the mandatory TLS "
