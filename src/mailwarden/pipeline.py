@@ -169,11 +169,11 @@ def read_events(
 def _records_of_inputs(paths: list[str], options: ReadOptions, counts: Counts) -> Iterator[Record]:
     """The records of the expanded ``paths``: one rotated set (or one file) as it is,
     several merged by time."""
-    from mailwarden.scan import merged_records, streams_of
+    from mailwarden.scan import merged_records, ordered_records, streams_of
 
     streams = streams_of(paths)
     if len(streams) <= 1:
-        return _records_of_set(paths, options, counts)
+        return ordered_records(_records_of_set(paths, options, counts), counts.read)
     sets = [_records_of_set(stream.paths, options, counts) for stream in streams]
     return merged_records(sets, counts.read)
 

@@ -663,9 +663,11 @@ class _Order:
     both files in one chunk), cheaply: framing shares one datetime per second, so an
     entry of the same second as the one before costs an identity test."""
 
-    def __init__(self) -> None:
+    def __init__(self, command: str = "analyze") -> None:
         self.latest = float("-inf")
         self.said: set[str] = set()
+        self.command = command
+        """The command the advice names (``mailwarden analyze /var/log/mail.log*``)."""
 
     def saw(self, records: Sequence[Record], stats: ReadStats) -> None:
         previous: datetime | None = None
@@ -693,9 +695,9 @@ class _Order:
                 before = datetime.max.replace(tzinfo=record.time.tzinfo)
             advice = (
                 _(
-                    "give the files as arguments instead (mailwarden analyze /var/log/mail.log*:"
+                    "give the files as arguments instead (mailwarden {command} /var/log/mail.log*:"
                     " a rotated set is read oldest first, several logs merged by time)"
-                )
+                ).format(command=self.command)
                 if record.source == STDIN
                 else _(
                     "if it joins several logs (cat mail.log mail.log.1), give those as"
@@ -819,15 +821,19 @@ def _holds_log_entries(chunk: Chunk, options: ReadOptions) -> bool:
 
 
 def _timed(
-    items: Iterator[tuple[Record, bool]], order: int, stats: ReadStats | None
+    items: Iterator[tuple[Record, bool]],
+    order: int,
+    stats: ReadStats | None,
+    command: str = "analyze",
 ) -> Iterator[tuple[float, int, int, int, tuple[Record, bool]]]:
     """(time, rank, stream, sequence, item) for the merge; a record without a time sorts
     with the record before it. ``rank`` puts PAM's own lines (:func:`pam_unix_line`)
-    before the other inputs' lines of the same time. With ``stats`` (the analysis), one
-    that goes back in time is said (:class:`_Order`)."""
+    before the other inputs' lines of the same time. With ``stats`` (the analysis, and
+    ``explain``, whose ``command`` the advice names), one that goes back in time is said
+    (:class:`_Order`)."""
     last = float("-inf")
     rank = 1
-    ordered = _Order() if stats is not None else None
+    ordered = _Order(command) if stats is not None else None
     for sequence, item in enumerate(items):
         record = item[0]
         time = record.time
@@ -886,12 +892,16 @@ def _items_of_streams(
 
 
 def _merge(
-    inputs: Sequence[Iterator[tuple[Record, bool]]], stats: ReadStats | None
+    inputs: Sequence[Iterator[tuple[Record, bool]]],
+    stats: ReadStats | None,
+    command: str = "analyze",
 ) -> Iterator[tuple[float, int, int, int, tuple[Record, bool]]]:
     """The items of several inputs (each in its own order) merged by time, PAM's own
     lines first within a time, stable otherwise (:func:`_timed`): the one merge of
     :func:`scan`, :func:`merged_records` and :func:`time_ordered`."""
-    return heapq.merge(*(_timed(items, order, stats) for order, items in enumerate(inputs)))
+    return heapq.merge(
+        *(_timed(items, order, stats, command) for order, items in enumerate(inputs))
+    )
 
 
 def _once(
@@ -933,9 +943,27 @@ def merged_records(inputs: Sequence[Iterator[Record]], stats: ReadStats) -> Iter
     """The records of several inputs (each in its own order) merged by time, as
     :func:`scan` merges streams: PAM's own lines first within a second
     (:func:`pam_unix_line`), a line another input already gave dropped (:func:`_once`).
-    One record of each input is held at a time (``explain`` on mail.log and auth.log)."""
-    merged = _merge([((record, False) for record in records) for records in inputs], None)
+    One record of each input is held at a time (``explain`` on mail.log and auth.log).
+    An input whose entries go back in time is said in ``stats.disorder``, as
+    :func:`ordered_records` says it of one input."""
+    merged = _merge(
+        [((record, False) for record in records) for records in inputs], stats, "explain"
+    )
     for record, _maybe in _once(merged, stats):
+        yield record
+
+
+def ordered_records(records: Iterable[Record], stats: ReadStats) -> Iterator[Record]:
+    """``records`` (one input: a file or a rotated set, standard input) as they come;
+    the first entry of each file that goes back in time is said in ``stats.disorder``
+    (:class:`_Order`, the note ``analyze`` gives, its advice naming ``explain``)."""
+    order = _Order("explain")
+    previous: datetime | None = None
+    for record in records:
+        time = record.time
+        if time is not None and time is not previous:
+            previous = time
+            order.entry(time.timestamp(), record, stats)
         yield record
 
 
@@ -1064,6 +1092,7 @@ __all__ = [
     "analysis_records_of_chunk",
     "input_size",
     "merged_records",
+    "ordered_records",
     "pam_unix_line",
     "records_for_analysis",
     "records_of_chunk",

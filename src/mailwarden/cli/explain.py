@@ -125,6 +125,12 @@ def explain(
         ).format(n=f"{too_long:,}", kib=MAX_LINE // 1024)
         blocks.insert(0, Paragraph(note))
         notes.append(note)
+    # An input that goes back in time (cat mail.log mail.log.1): said first, as analyze
+    # says it, since the session layer and the detector took the entries as given (the
+    # verdict judges a login after failures by the time stamps).
+    for note in reversed(counts.read.disorder):
+        blocks.insert(0, Paragraph(note))
+        notes.append(note)
     write(blocks, sys.stdout)
     # What the explanation does not cover is said at its top and on standard error too
     # (seen even when the explanation goes to a file), in the same language.

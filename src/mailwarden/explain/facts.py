@@ -106,18 +106,43 @@ class ClientFacts:
     attacker: Attacker | None = None
     """The detect stage's judgement of this client, when it judged it hostile."""
     compromises: list[Compromise] = field(default_factory=list)
+    withdrawn: list[Compromise] = field(default_factory=list)
+    """Logins the detect stage called a break-in after failures that, by the time
+    stamps, came before every failure of this client and of that account (an input not
+    in time order, ``cat mail.log mail.log.1``: the detector counts in the order given).
+    They are no break-in: not in :attr:`compromises`."""
+    logged_in_first: bool = False
+    """The detect stage judged it (an attacker, or a compromise it withdrew), and by the
+    time stamps every login from it came before its first failure: none is a guess that
+    worked (:attr:`succeeded` is false)."""
+    login_after_failures: bool = False
+    """The detect stage judged its failures a device with an old password, as a login of
+    it came first in the order given, but by the time stamps every failure came before
+    its first login (an input not in time order): a guess that worked or the owner's
+    typos, which only the owner can tell (:attr:`unsure`)."""
+    owner_by_time: bool = False
+    """Every login the detector called a break-in is :attr:`withdrawn`, it logged in
+    (:attr:`logged_in_first`) as every account it then failed on, no more often than a
+    device with an old password may (``stale_max_failures``): what the detector judges
+    the owner when the entries come in time order."""
 
     @property
     def stale_password(self) -> bool:
         """Detection says these failures are a real user's device with an old password."""
-        return self.attacker is not None and self.attacker.verdict is Verdict.STALE_PASSWORD
+        return (
+            self.attacker is not None
+            and self.attacker.verdict is Verdict.STALE_PASSWORD
+            and not self.login_after_failures
+        )
 
     @property
     def owner_typos(self) -> bool:
         """Failed logins, then a successful login from the same address, and the detect
         stage judged neither a compromise nor any attack (it treats a few failures
         followed by a login as the same account as the owner mistyping): not an attack."""
-        if self.compromises or not self.succeeded_as or self.attacker is not None:
+        if self.compromises or not self.succeeded_as:
+            return False
+        if self.attacker is not None and not self.owner_by_time:
             return False
         return bool(self.failures or self.failed_attempts or self.failure_replies)
 
@@ -197,13 +222,18 @@ class ClientFacts:
 
     @property
     def succeeded(self) -> bool:
-        """Someone logged in from this client (a compromise when it was guessing)."""
+        """Someone logged in from this client (a compromise when it was guessing), and
+        not only before its failures (:attr:`logged_in_first`)."""
+        if self.logged_in_first:
+            return False
         return bool(self.compromises or self.succeeded_as or self.success_events)
 
     @property
     def unsure(self) -> bool:
         """Its logins are compromises only the owner can confirm (the detector's
         ``by_others``: others' guessing, or a few tries on that account alone)."""
+        if self.login_after_failures:
+            return True
         return bool(self.compromises) and all(c.by_others for c in self.compromises)
 
     @property
@@ -444,6 +474,100 @@ class _Failures:
             del tally.recent[:-needed]
 
 
+def _first_failures(clients: dict[str, ClientFacts]) -> dict[str, datetime]:
+    """The earliest failure line naming each account (case-folded), from any client."""
+    first: dict[str, datetime] = {}
+    for facts in clients.values():
+        for key, (earliest, _latest) in facts.failure_names.items():
+            known = first.get(key)
+            if known is None or earliest < known:
+                first[key] = earliest
+    return first
+
+
+def _login_first(facts: ClientFacts, compromise: Compromise, first: dict[str, datetime]) -> bool:
+    """The login of ``compromise`` came, by the time stamps, before every failure of its
+    client and every failure on its account: read in the order given (an input not in
+    time order), the detector saw them before it. Only where the time stamps say so: a
+    failure without a time, or a login without one, leaves the detector's word."""
+    moment = compromise.time
+    if moment is None or facts.failures_before(moment):
+        return False
+    if compromise.user:
+        earliest = first.get(account_key(escape_text(compromise.user)))
+        if earliest is not None and earliest <= moment:
+            return False
+    return True
+
+
+def _failed_first(facts: ClientFacts) -> bool:
+    """Every failure of it (each with a time) came before its first login, by the time
+    stamps: in time order no login came before them to make them an old password's."""
+    logins = [event.record.time for event in facts.success_events]
+    if not logins or not facts.failure_times or any(when is None for when in logins):
+        return False
+    earliest = min(when for when in logins if when is not None)
+    latest = max(when for when, _n in facts.failure_times if when is not None)
+    replies = [when for when in facts.failure_reply_times if when is not None]
+    return latest < earliest and all(when < earliest for when in replies)
+
+
+def _judge_by_time(clients: dict[str, ClientFacts]) -> None:
+    """A login after failures is judged by the time stamps, not by the order of the
+    lines: ``cat mail.log mail.log.1`` puts today's failures before yesterday's login,
+    and the detector, which counts in the order given, calls that login a break-in
+    (:attr:`ClientFacts.withdrawn`). A client the detector judged whose logins all came
+    before its failures got in by no guess (:attr:`ClientFacts.logged_in_first`); one
+    whose break-ins were all withdrawn and that logged in as every account it failed on,
+    failing no more often than a device with an old password may, is the owner
+    (:attr:`ClientFacts.owner_by_time`), as the detector judges it in time order."""
+    first: dict[str, datetime] | None = None
+    for facts in clients.values():
+        if facts.attacker is None and not facts.compromises:
+            continue  # the detector's owner, or unjudged: told by the time stamps already
+        if not facts.success_events:
+            continue
+        if any(when is None for when, _n in facts.failure_times):
+            continue  # a failure without a time: the detector's word stands
+        if facts.stale_password:
+            facts.login_after_failures = _failed_first(facts)
+            continue
+        if facts.compromises:
+            if first is None:
+                first = _first_failures(clients)
+            early = [c for c in facts.compromises if _login_first(facts, c, first)]
+            withdrawn = {id(c) for c in early}
+            facts.compromises = [c for c in facts.compromises if id(c) not in withdrawn]
+            facts.withdrawn = early
+            if facts.compromises:
+                continue
+        if not facts.failure_times:
+            continue  # others' guessing only: a login before it is no client's guess
+        times = [event.record.time for event in facts.success_events]
+        if any(when is None for when in times):
+            continue
+        latest = max(when for when in times if when is not None)
+        if facts.failures_before(latest):
+            continue
+        facts.logged_in_first = True
+        if not facts.withdrawn:
+            continue
+        logged = {account_key(escape_text(u)) for u in facts.succeeded_as if u}
+        logged |= facts.login_times.keys()
+        facts.owner_by_time = (
+            bool(facts.failure_names)
+            and facts.failure_names.keys() <= logged
+            and set(facts.account_keys) <= logged
+            and facts.failed_attempts <= _POLICY.stale_max_failures
+        )
+
+
+def _not_stale(ips: list[str], clients: dict[str, ClientFacts]) -> bool:
+    """The addresses of a ``stale_password`` finding are all ones whose failures came,
+    by the time stamps, before their logins (:attr:`ClientFacts.login_after_failures`)."""
+    return bool(ips) and all(ip in clients and clients[ip].login_after_failures for ip in ips)
+
+
 def _finding_ips(finding: Finding) -> set[str]:
     ips = {e.ip for e in finding.evidence if e.ip is not None}
     for key in ("ip", "client"):
@@ -542,6 +666,7 @@ class Collector:
         for compromise in analysis.compromised:
             if compromise.ip is not None:
                 _client_for(clients, compromise.ip).compromises.append(compromise)
+        _judge_by_time(clients)
 
         server: list[Finding] = []
         other: list[Finding] = []
@@ -549,7 +674,10 @@ class Collector:
             if finding.kind in SERVER_KINDS:
                 server.append(finding)
                 continue
-            for ip in sorted(_finding_ips(finding), key=address_key):
+            ips = sorted(_finding_ips(finding), key=address_key)
+            if finding.kind == "stale_password" and _not_stale(ips, clients):
+                continue
+            for ip in ips:
                 if ip in clients:
                     clients[ip].findings.append(finding)
             other.append(finding)

@@ -13,7 +13,7 @@ from datetime import datetime
 from ipaddress import ip_address, ip_network
 
 from mailwarden.detect.accounts import CUT, account_key
-from mailwarden.detect.analysis import BAN, WATCH, Verdict
+from mailwarden.detect.analysis import BAN, NEVER_BANNED, Verdict
 from mailwarden.detect.server import WEAK_TLS_FIXES, port_465_service
 from mailwarden.explain.document import Block, Heading, Item, Paragraph
 from mailwarden.explain.entries import (
@@ -137,17 +137,22 @@ def _headline(facts: ExcerptFacts) -> list[Block]:
     attackers = facts.attackers
     benign = _owners(facts) or [c for c in facts.clients if c.stale_password]
     if not attackers and benign:
-        blocks.append(
-            Paragraph(
-                _(
-                    "Most likely not. The failed logins in these lines come from addresses "
-                    "that also log in successfully: most likely a user mistyping, or a "
-                    "device with an old password; mailwarden's detector does not count them "
-                    "as an attack either (details below)."
-                ),
-                2,
+        if any(c.owner_by_time for c in benign):
+            text = _(
+                "Most likely not. The failed logins in these lines come from addresses "
+                "that also log in successfully: most likely a user mistyping, or a device "
+                "with an old password. The lines are not in time order: mailwarden's "
+                "detector, which reads them in the order given, counts a break-in where by "
+                "the time stamps the login came before the failures (details below)."
             )
-        )
+        else:
+            text = _(
+                "Most likely not. The failed logins in these lines come from addresses "
+                "that also log in successfully: most likely a user mistyping, or a "
+                "device with an old password; mailwarden's detector does not count them "
+                "as an attack either (details below)."
+            )
+        blocks.append(Paragraph(text, 2))
         return blocks
     if not attackers:
         text = _("No. Nobody in these lines tried to log in and failed.")
@@ -450,6 +455,22 @@ def _outcome(client: ClientFacts) -> list[Block]:
                     )
                 )
         return blocks
+    if client.logged_in_first:
+        users = [quoted(escape_text(u)) for u in client.succeeded_as if u]
+        text = _(
+            "No login after its failures is visible in these lines. It logged in as "
+            "{users} ({time}), but before its failed logins, not after them: by the time "
+            "stamps, no guess that worked."
+        ).format(
+            users=_listing(users or [_("an unknown account")]), time=when(_first_login(client))
+        )
+        if client.withdrawn:
+            text += " " + _(
+                "The lines are not in time order: mailwarden's detector, which reads them "
+                "in the order given, counts a break-in."
+            )
+        blocks.append(Paragraph(text, 4))
+        return blocks
     if not client.tried_to_log_in:
         blocks.append(Paragraph(_("It did not try to log in."), 4))
         return blocks
@@ -695,7 +716,7 @@ def _failed_after_login(client: ClientFacts, where: str, login: str, first: date
     """The owner text when every failure came after the logins."""
     n = _attempts(client)
     tried = client.accounts_failed(first, after=True)
-    if not tried or client.logged_in_as_all(tried):
+    if client.owner_by_time or not tried or client.logged_in_as_all(tried):
         text = ngettext(
             "{ip} logged in successfully as {login} ({time}) and later failed to log in "
             "once from the same address.",
@@ -703,10 +724,18 @@ def _failed_after_login(client: ClientFacts, where: str, login: str, first: date
             "{n} times from the same address.",
             n,
         )
-        mistake = _(
-            "Most likely the account's owner mistyping the password, not an attack "
-            "(mailwarden's detector judges so too)."
-        )
+        if client.owner_by_time:  # every account it failed on is one it logged in as
+            mistake = _(
+                "Most likely the account's owner: a device with an old password, or a "
+                "mistyped one, not an attack. The lines are not in time order: "
+                "mailwarden's detector, which reads them in the order given, counts a "
+                "break-in, but by the time stamps the login came first."
+            )
+        else:
+            mistake = _(
+                "Most likely the account's owner mistyping the password, not an attack "
+                "(mailwarden's detector judges so too)."
+            )
     else:
         text = ngettext(
             "{ip} logged in successfully as {login} ({time}) and later failed to log in "
@@ -1308,7 +1337,7 @@ def _never_banned(client: ClientFacts) -> bool:
     """Judged hostile, but loopback or the server's own address (explain's policy has no
     allow list)."""
     attacker = client.attacker
-    return attacker is not None and attacker.recommendation not in (BAN, WATCH)
+    return attacker is not None and attacker.recommendation in NEVER_BANNED
 
 
 def _why_no_ban(clients: list[ClientFacts]) -> list[str]:

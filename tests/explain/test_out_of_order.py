@@ -1,0 +1,194 @@
+# ruff: noqa: E501  (log lines are data: they stay whole, as the servers write them)
+"""`explain` on an input out of time order: `cat mail.log mail.log.1` on standard input
+(or saved as one file) gives today's lines before yesterday's. It says so, as analyze
+does, at the top of the explanation and on standard error, in English and Chinese; and
+its verdict judges a login after failures by the time stamps, not by the order of the
+lines: yesterday's login of the owner is no break-in by today's failures, and failures
+given after a login they came before are not an old password's."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from clirunner import Runner
+
+LogFile = Callable[[str], str]
+IP = "198.51.100.20"
+# mail.log.1: the owner logs in yesterday morning.
+YESTERDAY = f"Mar  9 08:00:00 mx dovecot: imap-login: Login: user=<alice@example.org>, method=PLAIN, rip={IP}, lip=192.0.2.1, mpid=100, TLS, session=<a1>\n"
+
+
+def failures(day: str, user: str = "alice@example.org", minute: int = 0) -> str:
+    """Six failed logins a minute apart (a phone with an old password, or a bot)."""
+    return "".join(
+        f"{day} 09:{minute + n:02d}:00 mx dovecot: imap-login: Disconnected (auth failed, 1 attempts in 2 secs): user=<{user}>, method=PLAIN, rip={IP}, lip=192.0.2.1, session=<{user[0]}{n}>\n"
+        for n in range(6)
+    )
+
+
+# mail.log: today the phone with the old password fails six times.
+TODAY = failures("Mar 10")
+
+
+def flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def explain_stdin(text: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """`… | mailwarden explain --year 2026 ARGS -` in a process of its own."""
+    return subprocess.run(
+        [sys.executable, "-m", "mailwarden", "explain", "--year", "2026", *args, "-"],
+        input=text,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "LANG": "C.UTF-8", "LC_ALL": "", "LANGUAGE": "", "COLUMNS": "80"},
+        timeout=120,
+        check=False,
+    )
+
+
+BACK = "line 7 goes back in time (2026-03-09 08:00:00+00:00 after 2026-03-10 09:05:00+00:00): entries are counted in the order given, so attacks and logins may be misjudged;"
+NO_BREAK_IN = (
+    "got in",
+    "YES",
+    "guessed the password",
+    "Change the password",
+    "mailwarden ban",
+    f"Block {IP}",
+)
+
+
+def test_newest_file_first_on_stdin_is_said_and_is_no_break_in() -> None:
+    done = explain_stdin(TODAY + YESTERDAY)
+    assert done.returncode == 0, done.stderr
+    note = (
+        f"standard input: {BACK} give the files as arguments instead (mailwarden explain "
+        "/var/log/mail.log*: a rotated set is read oldest first, several logs merged by time)"
+    )
+    assert done.stderr == f"mailwarden: warning: {note}\n"
+    out = flat(done.stdout)
+    assert out.startswith(note + " What these log lines mean"), out[:400]
+    verdict = out.split("Verdict ======= ", 1)[1]
+    for wrong in NO_BREAK_IN:
+        assert wrong not in verdict, wrong
+    assert verdict.startswith(
+        "Is someone trying to break into your mail accounts? Most likely not."
+    ), verdict
+    assert (
+        f"{IP} logged in successfully as “alice@example.org” (Mar 9 08:00:00) and later "
+        "failed to log in 6 times from the same address. Most likely the account's owner: "
+        "a device with an old password, or a mistyped one, not an attack. The lines are not "
+        "in time order: mailwarden's detector, which reads them in the order given, counts a "
+        "break-in, but by the time stamps the login came first."
+    ) in verdict
+
+
+def test_newest_file_first_in_chinese() -> None:
+    done = explain_stdin(TODAY + YESTERDAY, "--lang", "zh_CN")
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.startswith("mailwarden: 警告：标准输入：第 7 行的时间倒退了"), done.stderr
+    assert "（mailwarden explain /var/log/mail.log*：" in done.stderr
+    out = "".join(done.stdout.split())
+    assert out.startswith("标准输入：第7行的时间倒退了"), out[:200]
+    verdict = out.split("结论", 1)[1]
+    assert "很可能没有。" in verdict and "按时间戳，登录在前" in verdict
+    for wrong in ("是的", "登录成功了", "立即修改", "在防火墙中封禁", "goesbackintime"):
+        assert wrong not in verdict, wrong
+
+
+def test_the_same_saved_as_one_file(run: Runner, tmp_path: Path) -> None:
+    """``cat mail.log mail.log.1 > all.log; mailwarden explain all.log``: the advice is
+    a file's; the verdict the same as of the files given as arguments."""
+    joined = tmp_path / "all.log"
+    joined.write_text(TODAY + YESTERDAY)
+    code, out, err = run("explain", "--year", "2026", str(joined))
+    assert code == 0, err
+    note = (
+        f"{joined}: {BACK} if it joins several logs (cat mail.log mail.log.1), give those "
+        "as arguments instead: a rotated set is read oldest first"
+    )
+    assert flat(err) == flat(f"mailwarden: warning: {note}")
+    out = flat(out)
+    assert out.startswith(note), out[:400]
+    for wrong in NO_BREAK_IN:
+        assert wrong not in out, wrong
+    assert "Most likely not." in out
+    # The files themselves, in time order: no warning, the owner's old password.
+    (tmp_path / "mail.log.1").write_text(YESTERDAY)
+    (tmp_path / "mail.log").write_text(TODAY)
+    code, out, err = run(
+        "explain", "--year", "2026", str(tmp_path / "mail.log"), str(tmp_path / "mail.log.1")
+    )
+    assert (code, err) == (0, "")
+    assert "Most likely not." in flat(out) and "goes back in time" not in out
+    _code, zh, err = run("explain", "--lang", "zh_CN", "--year", "2026", str(joined))
+    assert "".join(err.split()).startswith(f"mailwarden:警告：{joined}：第7行的时间倒退了")
+    assert "很可能没有。" in "".join(zh.split())
+
+
+def test_a_login_before_guessing_is_not_called_getting_in(run: Runner, log_file: LogFile) -> None:
+    """The owner logged in yesterday; today its address fails as alice and as bob (a
+    guess at another account): an attack, but yesterday's login is no guess that
+    worked, whichever order the lines come in."""
+    guessing = TODAY + failures("Mar 10", "bob@example.org", 10)
+    for text, jumbled in ((guessing + YESTERDAY, True), (YESTERDAY + guessing, False)):
+        code, out, err = run("explain", "--year", "2026", log_file(text))
+        assert code == 0
+        assert ("goes back in time" in err) is jumbled, err
+        out = flat(out)
+        verdict = out.split("Verdict ======= ", 1)[1]
+        assert "Yes. Someone is trying to guess passwords" in verdict
+        for wrong in ("It got in", "attacker got in", "YES", "guessed", "Change the password"):
+            assert wrong not in verdict, wrong
+        assert (
+            "Did it get in? No login after its failures is visible in these lines. It logged "
+            "in as “alice@example.org” (Mar 9 08:00:00), but before its failed logins, not "
+            "after them: by the time stamps, no guess that worked."
+        ) in verdict
+        said = "mailwarden's detector, which reads them in the order given, counts a break-in."
+        assert (said in verdict) is jumbled
+        assert f"Block {IP}" in verdict  # it is guessing
+        _code, zh, _err = run("explain", "--lang", "zh_CN", "--year", "2026", log_file(text))
+        zh = "".join(zh.split())
+        assert "按时间戳，这不是猜中了密码" in zh and "立即修改" not in zh
+
+
+def test_failures_given_after_the_login_they_came_before(run: Runner, log_file: LogFile) -> None:
+    """The reverse: a login given first, failures of the day before after it (``cat
+    mail.log mail.log.1`` once more). Read in that order the login seems to come first,
+    the failures an old password's; by the time stamps the login followed six failures,
+    which only the owner can tell from a guess that worked: not "most likely not"."""
+    before = failures("Mar  8")
+    code, out, err = run("explain", "--year", "2026", log_file(YESTERDAY + before))
+    assert code == 0 and "line 2 goes back in time" in err, err
+    verdict = flat(out).split("Verdict ======= ", 1)[1]
+    assert "Maybe. A login followed failed ones" in verdict
+    assert (
+        "It logged in as “alice@example.org”. That was after 6 failed attempts: a guess "
+        "that worked, or its owner retyping a mistyped password. Ask the owner."
+    ) in verdict
+    for wrong in ("Most likely not", "old password", "this machine itself"):
+        assert wrong not in verdict, wrong
+    # In time order the detector itself calls it a break-in.
+    code, out, err = run("explain", "--year", "2026", log_file(before + YESTERDAY))
+    assert (code, err) == (0, "") and "YES: it got in" in out
+
+
+def test_merged_logs_say_the_one_out_of_order(run: Runner, tmp_path: Path) -> None:
+    """mail.log and auth.log merged by time: the one that goes back in time is named."""
+    jumbled = tmp_path / "mail.log"
+    jumbled.write_text(TODAY + YESTERDAY)
+    other = tmp_path / "auth.log"
+    other.write_text(
+        "Mar  9 07:00:00 mx sshd[5]: Server listening on 0.0.0.0 port 22.\n"
+        "Mar 10 07:00:00 mx sshd[5]: Server listening on 0.0.0.0 port 22.\n"
+    )
+    code, out, err = run("explain", "--year", "2026", str(jumbled), str(other))
+    assert code == 0
+    assert flat(err).startswith(f"mailwarden: warning: {jumbled}: {BACK}"), err
+    assert str(other) not in err
+    assert "It got in" not in out and "Most likely not." in flat(out)
