@@ -257,8 +257,8 @@ class AlertsConfig:
     """``[alerts]``: who hears about a compromise or a ban."""
 
     command: tuple[str, ...] = ()
-    """A program and its arguments, run without a shell; the alert comes as JSON on
-    standard input. Empty: no command."""
+    """A program and its arguments, run without a shell; the alert comes as one line of
+    JSON, ended by a newline, on standard input. Empty: no command."""
     url: str | None = None
     """A URL that receives the alert as a JSON POST. Empty: none."""
 

@@ -29,10 +29,12 @@ Decisions:
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import os
 import shlex
 import shutil
+import signal
 import sys
 import sysconfig
 
@@ -139,8 +141,29 @@ def can_compile() -> str:
     return ""
 
 
+READER_LEFT = 128 + signal.SIGPIPE
+"""Exit status when the reader of standard output left before the list was written
+(``python -m mailwarden.native | head -1``): 141, as ``mailwarden``'s commands
+(:data:`mailwarden.cli.READER_LEFT`) and any command SIGPIPE ends."""
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = sys.argv[1:] if argv is None else argv
+    """The command; a reader that closes the pipe early ends it quietly: exit status
+    :data:`READER_LEFT`, no traceback and no "Exception ignored" at exit."""
+    try:
+        status = _main(sys.argv[1:] if argv is None else argv)
+        sys.stdout.flush()  # here, where a reader that left is handled, not at exit
+    except BrokenPipeError:
+        # What is still buffered goes to /dev/null, so the flush at exit cannot fail.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        with contextlib.suppress(AttributeError, OSError, ValueError):  # not a real file
+            os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+        return READER_LEFT
+    return status
+
+
+def _main(args: list[str]) -> int:
     if args == ["--can-compile"]:
         lacking = can_compile()
         if lacking:

@@ -60,3 +60,30 @@ def test_an_unknown_argument_is_a_usage_error(pure: Path):
     done = native("--compile", path=pure)
     assert done.returncode == 2
     assert done.stderr.startswith("usage: python -m mailwarden.native")
+
+
+@pytest.mark.parametrize("buffered", [True, False], ids=["buffered", "unbuffered"])
+def test_a_reader_that_left_ends_the_list_quietly(pure: Path, buffered: bool):
+    """``python -m mailwarden.native | head -1`` (the README's install step): a reader
+    that closed the pipe before the list was written gets exit status 141, as the
+    `mailwarden` commands and any command SIGPIPE ends, and no traceback. The reading
+    end is closed before the command starts, so it cannot write a byte."""
+    environ = {**os.environ, "PYTHONPATH": str(pure)}
+    environ.pop("PYTHONUNBUFFERED", None)
+    if not buffered:
+        environ["PYTHONUNBUFFERED"] = "1"
+    reading, writing = os.pipe()
+    os.close(reading)
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "mailwarden.native"],
+            env=environ,
+            stdout=writing,
+            stderr=subprocess.PIPE,
+            text=True,
+            check=False,
+            timeout=60,
+        )
+    finally:
+        os.close(writing)
+    assert (done.returncode, done.stderr) == (141, "")

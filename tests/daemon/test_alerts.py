@@ -1,9 +1,10 @@
-"""Alerts: a compromise runs the configured command (JSON on its standard input, never a
-shell) and POSTs JSON to the configured URL."""
+"""Alerts: a compromise runs the configured command (one line of JSON on its standard
+input, never a shell) and POSTs JSON to the configured URL."""
 
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 import threading
 from collections.abc import Iterator
@@ -55,6 +56,46 @@ def test_a_compromise_runs_the_command_with_json_on_stdin(
     assert found["verdict"] == "compromised" and found["evidence"]
     logged = [r.getMessage() for r in caplog.records if r.getMessage().startswith("compromise:")]
     assert logged == [f"compromise: alice@example.org logged in from {ATTACKER}: {found['reason']}"]
+
+
+LINE_READER = """#!/bin/sh
+# What an admin's notify script does: one alert a line.
+while IFS= read -r alert; do
+    printf 'got %s\\n' "$alert" >> "$1"
+done
+"""
+
+
+def test_a_script_that_reads_lines_gets_each_alert(warden: Warden) -> None:
+    """Each alert is one line, newline-terminated: ``read`` returns false on a last line
+    with no newline, so a ``while read`` loop saw nothing."""
+    script = warden.tmp / "notify"
+    script.write_text(LINE_READER)
+    script.chmod(0o755)
+    inbox = warden.tmp / "got.txt"
+    warden.sections["alerts"] = {"command": [str(script), str(inbox)]}
+    warden.write()
+
+    compromise(warden)
+
+    lines = inbox.read_text().splitlines()
+    assert [line[:4] for line in lines] == ["got ", "got "]
+    assert [json.loads(line[4:])["kind"] for line in lines] == ["ban", "compromised"]
+
+
+def test_alerts_appended_by_tee_are_one_json_object_a_line(warden: Warden) -> None:
+    """``command = ["/usr/bin/tee", "-a", FILE]`` keeps a JSON-lines file, not ``{…}{…}``."""
+    tee = shutil.which("tee")
+    assert tee is not None
+    inbox = warden.tmp / "alerts.jsonl"
+    warden.sections["alerts"] = {"command": [tee, "-a", str(inbox)]}
+    warden.write()
+
+    compromise(warden)
+
+    text = inbox.read_text()
+    assert text.endswith("}\n")
+    assert [json.loads(line)["kind"] for line in text.split("\n")[:-1]] == ["ban", "compromised"]
 
 
 class _Hook(BaseHTTPRequestHandler):

@@ -362,6 +362,28 @@ def test_reload_applies_a_new_policy_and_refuses_a_bad_file(
     assert daemon.config.policy.fast_failures == 2
 
 
+def test_reload_refuses_sources_that_name_no_file_there(
+    warden: Warden, caplog: pytest.LogCaptureFixture
+) -> None:
+    """As the start and `run --check` refuse them: the daemon would read nothing (a typo,
+    or mail.log on a host with no rsyslog). The running sources stay."""
+    daemon = warden.start()
+    missing = warden.tmp / "mail.lgo"
+    warden.sections["sources"]["files"] = [str(missing)]
+    warden.write()
+    daemon.reload()
+
+    refused = [m for m in messages(caplog) if m.startswith("reload refused")]
+    assert refused == [
+        f"reload refused: {warden.config_path}: sources.files: {missing} does not exist and "
+        "journal = false: the daemon would read nothing; no rsyslog? set journal = true in "
+        "[sources], or name the mail log's path in files; keeping the running configuration"
+    ]
+    append(warden.log, guesses())
+    daemon.step()
+    assert banned(daemon) == {f"{ATTACKER}/32"}
+
+
 def test_a_source_that_cannot_be_read_is_said_once(
     warden: Warden, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -141,21 +141,65 @@ def test_check_says_ready(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     assert out.strip() == f"mailwarden: {path}: ready to run"
 
 
+def nothing_to_read(path: Path, missing: str) -> str:
+    return (
+        f"mailwarden: error: {path}: sources.files: {missing} and journal = false: the "
+        "daemon would read nothing; no rsyslog? set journal = true in [sources], or name "
+        "the mail log's path in files"
+    )
+
+
+def test_check_and_start_refuse_when_no_followed_file_exists(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Debian 12 installs no rsyslog: the example's /var/log/mail.log is not there, and a
+    daemon started so would read nothing and ban nothing while saying it runs. The check
+    says so, the start refuses in the same line: exit 1 (systemd tries again, and starts
+    it once the file appears), where the check said "ready to run" and the start ran."""
+    path = config(tmp_path)
+    log = tmp_path / "mail.log"
+    log.unlink()
+    code, err, out = run_cli(capsys, "run", "--config", str(path), "--check")
+    assert (code, err) == (1, [nothing_to_read(path, f"{log} does not exist")])
+    assert "ready to run" not in out
+
+    started = start(path)
+    assert started.returncode == 1
+    assert started.stderr.splitlines() == [nothing_to_read(path, f"{log} does not exist")]
+    assert not (tmp_path / "state").exists(), "nothing may be started"
+
+    other = tmp_path / "syslog"
+    path = config(tmp_path, sources={"files": [str(log), str(other)]})
+    log.unlink()
+    code, err, _ = run_cli(capsys, "run", "--config", str(path), "--check")
+    assert (code, err) == (1, [nothing_to_read(path, f"none of {log}, {other} exists")])
+
+
 def test_check_warns_about_a_followed_file_that_does_not_exist(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    # Debian 12 installs no rsyslog: the example's /var/log/mail.log is not there, and a
-    # daemon started so would read nothing and ban nothing.
-    path = config(tmp_path)
-    (tmp_path / "mail.log").unlink()
+    """One of the followed files missing (syslog beside mail.log), or the journal
+    followed too: the daemon reads something, and the check warns of the file."""
+    missing = tmp_path / "syslog"
+    path = config(tmp_path, sources={"files": [str(tmp_path / "mail.log"), str(missing)]})
     code, err, out = run_cli(capsys, "run", "--config", str(path), "--check")
     assert code == 0
     assert out.splitlines()[-1] == f"mailwarden: {path}: ready to run"
     assert err == [
         private_tmp(tmp_path / "state" / "mailwarden.db"),
-        f"mailwarden: warning: {tmp_path / 'mail.log'} does not exist (yet): nothing is read "
+        f"mailwarden: warning: {missing} does not exist (yet): nothing is read "
         "from it until it appears; no rsyslog? set files = [] and journal = true",
     ]
+    if shutil.which("journalctl") is None:
+        return
+    path = config(tmp_path, sources={"files": [str(missing)], "journal": True})
+    code, err, out = run_cli(capsys, "run", "--config", str(path), "--check")
+    assert code == 0
+    assert out.splitlines()[-1] == f"mailwarden: {path}: ready to run"
+    assert err[-1] == (
+        f"mailwarden: warning: {missing} does not exist (yet): nothing is read from it until "
+        "it appears"
+    )
 
 
 def private_tmp(store: Path) -> str:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+
 import click
 
 from mailwarden.daemon.preflight import (
     DEFAULT_CONFIG,
     check_store,
+    enforce_warnings,
+    journal_instead,
     load,
     preflight,
     running_daemon,
@@ -21,13 +25,15 @@ from mailwarden.daemon.preflight import (
     "config_path",
     metavar="FILE",
     help=f"The configuration (default: {DEFAULT_CONFIG}, or the built-in defaults for a "
-    "stock Debian Postfix + Dovecot when that file does not exist).",
+    "stock Debian Postfix + Dovecot when that file does not exist: they follow "
+    "/var/log/mail.log, or the journal when that file does not exist).",
 )
 @click.option(
     "--check",
     is_flag=True,
-    help="Check the configuration and this host (programs, root, the store as the daemon "
-    "opens it, creating and changing nothing), then exit.",
+    help="Check the configuration and this host (programs, root, a log to read, the store "
+    "as the daemon opens it, whether Postfix reads a postfix-map; creating and changing "
+    "nothing), then exit.",
 )
 @click.option("-v", "--verbose", is_flag=True, help="Log debugging details too.")
 def run(config_path: str | None, check: bool, verbose: bool) -> int:
@@ -37,9 +43,11 @@ def run(config_path: str | None, check: bool, verbose: bool) -> int:
     included, stops the start with one line naming the file, the key and the reason
     (exit status 2); a store that is busy or cannot be reached exits 1 (systemd tries
     again), and so does a store another daemon runs with (with the same
-    store.host_name, in a shared one): one line names it. Decisions are logged one
-    line each on standard error (the journal under systemd). SIGHUP reloads the
-    configuration; SIGTERM stops; bans stay in the firewall until they expire.
+    store.host_name, in a shared one): one line names it. So does a configuration
+    none of whose followed files exists, the journal not followed (no rsyslog?): the
+    line says what to set. Decisions are logged one line each on standard error (the
+    journal under systemd). SIGHUP reloads the configuration; SIGTERM stops; bans stay
+    in the firewall until they expire.
 
     \b
     Examples:
@@ -57,9 +65,10 @@ def run(config_path: str | None, check: bool, verbose: bool) -> int:
         note = check_store(config)
         if note is None:
             note = running_daemon(config)
-        if note is not None:
-            click.echo(f"mailwarden: {note}")
-        for warning in store_warnings(config):
+        for said in (journal_instead(config), note):
+            if said is not None:
+                click.echo(f"mailwarden: {said}")
+        for warning in store_warnings(config) + enforce_warnings(config):
             click.echo(f"mailwarden: warning: {warning}", err=True)
         for path in _missing_files(config.sources.files):
             hint = ""
@@ -76,6 +85,8 @@ def run(config_path: str | None, check: bool, verbose: bool) -> int:
     from mailwarden.daemon.loop import Daemon
 
     setup_logging(verbose)
+    for warning in enforce_warnings(config):
+        logging.getLogger("mailwarden.daemon").warning("%s", warning)
     return Daemon(config).run()
 
 

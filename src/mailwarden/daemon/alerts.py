@@ -1,7 +1,9 @@
 """Alerts: on a compromise (and on each ban), run a command and/or POST JSON to a URL.
 
-- The command is an argument list run without a shell; the alert is JSON on its
-  standard input, never in its arguments (client text stays data).
+- The command is an argument list run without a shell; the alert is one line of JSON
+  on its standard input, ended by a newline (a script's ``while read -r line`` gets
+  it; ``tee -a FILE`` keeps one alert a line), never in its arguments (client text
+  stays data).
 - The URL gets ``POST`` with ``Content-Type: application/json``.
 - Delivery runs on one worker thread, so a slow webhook never delays a ban; at most
   `QUEUE` alerts wait, the rest are dropped and counted (a flood of bans must not fork
@@ -91,9 +93,11 @@ class Alerter:
             alert = self._queue.get()
             if alert is _STOP:
                 return
+            # json.dumps escapes every line break, json_safe the separators some
+            # readers take for one (U+2028, U+2029): the object is one line.
             body = json_safe(json.dumps(alert, ensure_ascii=False, default=str)).encode("utf-8")
             if self.command:
-                self._run(body)
+                self._run(body + b"\n")
             if self.url:
                 self._post(body)
 

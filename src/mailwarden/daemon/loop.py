@@ -80,7 +80,7 @@ from mailwarden.daemon.alerts import Alerter
 from mailwarden.daemon.duplicates import CrossInputDuplicates
 from mailwarden.daemon.journal import JournalTrust
 from mailwarden.daemon.owners import FORGET_EVERY, OwnerLogins
-from mailwarden.daemon.preflight import load, preflight, where
+from mailwarden.daemon.preflight import journal_instead, load, preflight, where
 from mailwarden.daemon.reading import WARMUP_BYTES, Reader, StateKeys
 from mailwarden.daemon.recall import recall
 from mailwarden.daemon.status import HEARTBEAT_EVERY, other_daemon
@@ -362,6 +362,7 @@ class Daemon:
             self._start_enforcer()
             self._detector = detector
             self._restore_owners(detector, config, starting=True)
+            _say_journal_instead(config)
             self._reader = Reader(
                 config.sources, self.store, self.stats, self.tick, self._journal_trust(), self._keys
             )
@@ -1563,8 +1564,11 @@ class Daemon:
             detector.set_own_addresses(self._own)
             policy = ban_policy(new, self._own)
         except ConfigError as exc:
+            # Whole (up to 600 characters): the file, the key, the reason and its fix,
+            # all the administrator's own text and ours, none of a client's.
             LOG.error(
-                "reload refused: %s; keeping the running configuration", decisions.clean(str(exc))
+                "reload refused: %s; keeping the running configuration",
+                decisions.clean(str(exc), 600),
             )
             return
         except Exception as exc:  # a bug must not stop a daemon that was running fine
@@ -1609,6 +1613,7 @@ class Daemon:
             self._restore_owners(detector, new)
             backlog: list[Chunk] = []
             if "sources" in changed:
+                _say_journal_instead(new)
                 self.reader.close()
                 self._framers.clear()
                 self._reader = Reader(
@@ -1646,6 +1651,13 @@ class Daemon:
         self._repair = True  # ensure() + sync() at this step: new ports, new place
         self._repair_at = 0.0
         self._repair_delay = 0.0
+
+
+def _say_journal_instead(config: Config) -> None:
+    """Say that the built-in defaults follow the journal, their log file missing."""
+    note = journal_instead(config)
+    if note is not None:
+        LOG.info("%s", note)
 
 
 def _duplicates_for(reader: Reader) -> CrossInputDuplicates | None:

@@ -3,11 +3,15 @@
 Everything here raises `ConfigError` (exit 2, ``FILE: KEY: reason``) and changes
 nothing: no table is created, no store file is written, no log is opened. What is
 checked: the file parses and has only known keys of the right types (`load`), there is
-something to read, the enforcement backend's programs are installed and we are root
-(or run a dry run), the store can be created or written and no other user can change or
-replace it (through its folder or one above: `mailwarden.store.sqlite.unsafe_mode`),
-the account list can be read, and the alert command exists and the alert URL is an
-http(s) URL.
+something to read (a followed file that exists, or the journal: else `NothingToRead`,
+exit 1, as systemd should try again: the file may appear), the enforcement backend's
+programs are installed and we are root (or run a dry run), the store can be created or
+written and no other user can change or replace it (through its folder or one above:
+`mailwarden.store.sqlite.unsafe_mode`), the account list can be read, and the alert
+command exists and the alert URL is an http(s) URL.
+
+`enforce_warnings` (``run --check``, and the daemon's log at its start) warns of a
+Postfix access map that no restriction list of Postfix names (`postfix_use`).
 
 `store_warnings` (``run --check`` only) warns of a store under /tmp or /var/tmp, which
 the shipped systemd unit (PrivateTmp=yes) replaces for the daemon.
@@ -32,7 +36,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from mailwarden.acl import acl_writers, described
-from mailwarden.config import Config, load_config
+from mailwarden.config import Config, SourcesConfig, load_config
 from mailwarden.errors import ConfigError, MailwardenError, StoreError, StoreUnusable
 from mailwarden.store.location import safe_location
 
@@ -48,14 +52,55 @@ _PROGRAMS: dict[str, tuple[tuple[str, ...], str]] = {
 }
 
 
+class NothingToRead(ConfigError):
+    """None of the followed files exists and the journal is not followed: a daemon
+    started so would read nothing and ban nothing, for ever, while saying it runs.
+    ``run --check`` and the start (and a reload, which keeps the running configuration)
+    refuse it in the same line, ``FILE: sources.files: reason and the fix``. Exit status
+    1, not 2: the file may be about to appear (rsyslog just installed), and systemd then
+    starts the daemon again 5 s later, where exit 2 would leave it stopped."""
+
+    exit_code = 1
+
+
+_JOURNAL_ONLY = SourcesConfig(files=(), journal=True)
+"""What the built-in defaults follow on a host with no default log file (`built_in`)."""
+
+
 def load(path: str | None) -> Config:
     """The configuration at `path`; without one, `DEFAULT_CONFIG` when it exists and the
-    built-in defaults (a stock Debian Postfix + Dovecot) when it does not."""
+    built-in defaults (`built_in`) when it does not."""
     if path is None:
         if not os.path.exists(DEFAULT_CONFIG):
-            return Config()
+            return built_in()
         path = DEFAULT_CONFIG
     return load_config(path)
+
+
+def built_in() -> Config:
+    """The built-in defaults, for a stock Debian Postfix + Dovecot: they follow
+    /var/log/mail.log, which rsyslog writes; Debian 12 installs no rsyslog, and Postfix
+    and Dovecot then log to the journal only: when none of the default files exists and
+    journalctl is installed, the defaults follow the journal instead (`journal_instead`
+    says so). A reload looks again: once rsyslog writes the file, it is the file."""
+    config = Config()
+    if not any(os.path.exists(path) for path in config.sources.files) and shutil.which(
+        "journalctl"
+    ):
+        return Config(sources=_JOURNAL_ONLY)
+    return config
+
+
+def journal_instead(config: Config) -> str | None:
+    """For ``run --check`` and the daemon's log: a note when the built-in defaults follow
+    the journal because their log file does not exist (`built_in`); else None."""
+    if config.path is not None or config.sources != _JOURNAL_ONLY:
+        return None
+    files = ", ".join(SourcesConfig().files)
+    return (
+        f"sources: {files} does not exist (no rsyslog?): the built-in defaults follow the "
+        "journal instead (journal = true)"
+    )
 
 
 def where(config: Config) -> str:
@@ -128,6 +173,26 @@ def _sources(config: Config) -> None:
             raise ConfigError(name, "sources.files", f"{path}: permission denied")
     if sources.journal and shutil.which("journalctl") is None:
         raise ConfigError(name, "sources.journal", "journalctl is not installed (or not on PATH)")
+    if not sources.journal and not any(os.path.exists(path) for path in sources.files):
+        raise NothingToRead(name, "sources.files", _nothing_to_read(config))
+
+
+def _nothing_to_read(config: Config) -> str:
+    """Why a daemon with `config` would read nothing, and what to change."""
+    files = config.sources.files
+    if len(files) == 1:
+        missing = f"{files[0]} does not exist"
+    else:
+        missing = f"none of {', '.join(files)} exists"
+    if config.path is None:  # the built-in defaults, on a host with no journalctl either
+        return (
+            f"{missing} and journalctl is not installed: the daemon would read nothing; "
+            f"write {DEFAULT_CONFIG} naming the mail log in [sources] files"
+        )
+    return (
+        f"{missing} and journal = false: the daemon would read nothing; no rsyslog? set "
+        "journal = true in [sources], or name the mail log's path in files"
+    )
 
 
 def _enforce(config: Config) -> None:
@@ -286,6 +351,17 @@ def store_warnings(config: Config) -> list[str]:
                     f"to {SERVICE_FOLDER}"
                 ]
     return []
+
+
+def enforce_warnings(config: Config) -> list[str]:
+    """What ``run --check`` warns of (and the daemon logs at its start) about where the
+    bans go, without refusing it: a Postfix access map that no restriction list of
+    Postfix names (`mailwarden.daemon.postfix_use`), whose bans would block nobody."""
+    if config.enforce.backend != "postfix-map":
+        return []
+    from mailwarden.daemon.postfix_use import postfix_map_warnings
+
+    return postfix_map_warnings(config.enforce.postfix_map)
 
 
 def _writable_place(name: str, key: str, path: str) -> None:
