@@ -229,6 +229,74 @@ def test_a_firewall_that_refuses_is_said_once_shown_in_status_and_caught_up(
     stop(running)
 
 
+def refusing_nft(running: Running, message: str) -> tuple[Path, str]:
+    """An nft that refuses with `message` while the file it returns exists, and the PATH
+    setting that puts it first for the daemon."""
+    nft = shutil.which("nft")
+    assert nft is not None
+    flag = running.tmp / "nft-refuses"
+    bin_dir = running.tmp / "bin"
+    bin_dir.mkdir()
+    wrapper = FAILING_NFT.replace("No buffer space available", message)
+    (bin_dir / "nft").write_text(wrapper.format(flag=flag, nft=nft))
+    (bin_dir / "nft").chmod(0o755)
+    return flag, f"PATH={bin_dir}{os.pathsep}{os.environ['PATH']}"
+
+
+def test_a_firewall_that_refuses_at_start_is_written_once_it_works(running: Running) -> None:
+    """nft refusing when the daemon starts (a kernel short of memory) made it exit
+    (status 1, started again by systemd every 5 s): no line was read and no ban
+    recorded until nft worked. It starts in repair mode, as when nft fails while it
+    runs: it reads, records the bans, and writes the firewall once nft works."""
+    flag, path = refusing_nft(running, "Cannot allocate memory")
+    flag.touch()
+    start_with(running, path)
+    said = running.said()
+    assert (
+        "error: firewall: cannot set it up at start: nft refused the change: Error: Could not "
+        "process rule: Cannot allocate memory; the store keeps the bans"
+    ) in said, said
+
+    def stored() -> list[object]:
+        bans = status(running)["bans"]
+        assert isinstance(bans, list)
+        return [ban["network"] for ban in bans]
+
+    append(running.log, guesses())  # read, and the ban recorded
+    assert wait_until(lambda: stored() == [f"{ATTACKER}/32"], 5), running.said()
+    assert ATTACKER not in running.v4()
+
+    flag.unlink()
+    assert wait_until(lambda: ATTACKER in running.v4(), 20), running.said()
+    restored = "firewall: restored with 1 active ban(s) (it had failed since "
+    assert wait_for_text(running.output, restored, 2), running.said()
+    stop(running)
+
+
+def test_a_change_refused_and_written_whole_again_is_said_and_counted(running: Running) -> None:
+    """When nft refuses a ban (someone put an element over it into our set by hand),
+    the enforcer writes our table whole again: the log says so, and ``status`` counts
+    it with the firewall repairs (it was silent, and seconds long with many bans)."""
+    running.start()
+    running.ns.exec("nft", "add", "element", "inet", "mailwarden", "v4", "{ 203.0.113.0/24 }")
+    append(running.log, guesses())
+    assert wait_until(lambda: running.v4() == {ATTACKER}, 3), running.said()
+    said = running.said()
+    assert "warning: firewall: nft refused the change: " in said, said
+    assert (
+        "Error: interval overlaps with an existing one; writing table inet mailwarden whole "
+        "again (1 ban(s))"
+    ) in said, said
+
+    def repairs() -> object:
+        daemon = status(running)["daemon"]
+        assert isinstance(daemon, dict)
+        return daemon["counters"]["repairs"]
+
+    assert wait_until(lambda: repairs() == 1, 7), repairs()
+    stop(running)
+
+
 def test_a_broken_file_on_sighup_is_refused_and_the_daemon_goes_on(running: Running) -> None:
     running.start()
     mark = running.output.stat().st_size

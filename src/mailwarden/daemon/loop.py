@@ -101,7 +101,7 @@ from mailwarden.enforce import (
     PermissionDeniedError,
     ToolMissingError,
 )
-from mailwarden.enforce.interface import changes
+from mailwarden.enforce.interface import BatchRefusedError, NoAnswerError, changes
 from mailwarden.enforce.policy import BanPolicy, normalize, own_addresses
 from mailwarden.errors import (
     ConfigError,
@@ -882,18 +882,27 @@ class Daemon:
             raise ConfigError(where(self.config), "enforce.backend", str(exc)) from None
         except NotOursError as exc:  # our table's name is another's table
             raise ConfigError(where(self.config), enforce_key(self.config), str(exc)) from None
+        except (BatchRefusedError, NoAnswerError) as exc:
+            # Refused or no answer for now (a kernel short of memory, a busy firewall):
+            # nothing a person must fix. Start reading; the store keeps the bans, and the
+            # firewall is written from it as soon as it works, as after a failure while
+            # running.
+            self._firewall_failed(exc, doing="cannot set it up at start")
         self.applied = ActiveBans(entries)
         self._revision = revision
 
     def _apply(self, add: Sequence[BanEntry], remove: Sequence[IPNetwork]) -> None:
         if self._repair:
             return  # the firewall is rewritten from the store when the repair is due
+        repaired = self.enforcer.repaired
         try:
             self.enforcer.apply(add, remove)
         except EnforceError as exc:
             self._firewall_failed(exc)
         else:
             self._firewall_works()
+        finally:  # the enforcer wrote everything again by itself (and said so)
+            self.counters.repairs += self.enforcer.repaired - repaired
 
     def _flush(self, force: bool = False) -> None:
         """Let the enforcer finish a change it held back (postfix-map reloads Postfix at

@@ -11,9 +11,14 @@ table and set names (checked when the enforcer is made) and keys packed from int
 nothing from a log. When the kernel cannot tell (an old kernel without single-element
 lookups, no privilege), the answer is `None`, and the caller keeps its other checks.
 
+`each` asks the same for each key on its own (the kernel stops at the first key it
+does not find): which pieces a batch may delete (see `NftablesEnforcer.apply`).
+
 Run as a program (``python -m mailwarden.enforce._netlink TABLE SET=HEX,HEX ...``) it
 does the same inside ``ip netns exec``, for an enforcer given a network namespace
-(the tests): exit 0 all there, 1 one is missing, 2 cannot tell.
+(the tests): exit 0 all there, 1 one is missing, 2 cannot tell. With ``--each`` first,
+it prints a line of ``1`` (there) and ``0`` (not there) per set, in the order given,
+and exits 0 (2 cannot tell).
 """
 
 from __future__ import annotations
@@ -114,8 +119,34 @@ def holds(table: str, keys: Mapping[str, Sequence[bytes]]) -> bool | None:
         return None
 
 
+def each(table: str, keys: Mapping[str, Sequence[bytes]]) -> dict[str, list[bool]] | None:
+    """For each set named in `keys`, whether it holds each of its keys, one lookup per
+    key (a missing set or table holds none). None when the kernel cannot tell."""
+    found: dict[str, list[bool]] = {}
+    try:
+        with socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, NETLINK_NETFILTER) as sock:
+            sock.settimeout(TIMEOUT)
+            sock.bind((0, 0))
+            for name, values in keys.items():
+                found[name] = []
+                for key in values:
+                    sequence = next(_sequence)
+                    sock.sendall(request(table, name, [key], sequence))
+                    code = _answer(sock, sequence)
+                    if code not in (0, errno.ENOENT):
+                        return None
+                    found[name].append(code == 0)
+    except (OSError, struct.error):
+        return None
+    return found
+
+
 def main(argv: Sequence[str]) -> int:
-    """``TABLE SET=HEX,HEX ...``: exit 0 all there, 1 one missing, 2 cannot tell."""
+    """``TABLE SET=HEX,HEX ...``: exit 0 all there, 1 one missing, 2 cannot tell.
+    ``--each TABLE SET=HEX,HEX ...``: a line of 1 and 0 per set, exit 0 (2 cannot tell)."""
+    every = bool(argv) and argv[0] == "--each"
+    if every:
+        argv = argv[1:]
     if len(argv) < 1:
         return 2
     keys: dict[str, list[bytes]] = {}
@@ -125,6 +156,13 @@ def main(argv: Sequence[str]) -> int:
             keys[name] = [bytes.fromhex(value) for value in values.split(",") if value]
     except ValueError:
         return 2
+    if every:
+        answers = each(argv[0], keys)
+        if answers is None:
+            return 2
+        for name in keys:
+            print("".join("1" if there else "0" for there in answers[name]))
+        return 0
     found = holds(argv[0], keys)
     return 2 if found is None else 0 if found else 1
 

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from mailwarden.enforce.interface import (
     BatchRefusedError,
     EnforceError,
+    NoAnswerError,
     PermissionDeniedError,
     ToolMissingError,
 )
@@ -62,7 +63,7 @@ def run(
     except PermissionError as exc:
         raise PermissionDeniedError(f"{what}: cannot run {full[0]}: {exc}") from exc
     except subprocess.TimeoutExpired as exc:
-        raise EnforceError(f"{what}: no answer after {TIMEOUT:.0f} s") from exc
+        raise NoAnswerError(f"{what}: no answer after {TIMEOUT:.0f} s") from exc
     if done.returncode != 0 and check:
         raise error_for(what, done)
     return done

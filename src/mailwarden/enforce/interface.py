@@ -31,6 +31,7 @@ __all__ = [
     "BatchRefusedError",
     "EnforceError",
     "Enforcer",
+    "NoAnswerError",
     "NotOursError",
     "PermissionDeniedError",
     "ToolMissingError",
@@ -55,6 +56,11 @@ class NotOursError(EnforceError):
 
 class BatchRefusedError(EnforceError):
     """The firewall (or reload command) refused a change; the message carries its error."""
+
+
+class NoAnswerError(EnforceError):
+    """The firewall program (or reload command) gave no answer in time (`_run.TIMEOUT`):
+    a firewall that is busy or stuck for now, not something a person must fix."""
 
 
 def as_network(value: str | IPNetwork) -> IPNetwork:
@@ -98,6 +104,10 @@ class Enforcer(ABC):
     """A place where bans take effect. Each backend is a sibling module."""
 
     name: str = "enforcer"
+    repaired: int = 0
+    """How many times `apply` found a change refused and wrote everything again by itself
+    (nftables: our table was deleted, or someone put elements into our sets): the daemon
+    counts these with its own repairs."""
     reload_waiting: bool = False
     """A change is held back until the enforcer's next `flush` (postfix-map coalesces
     Postfix reloads); the others apply each change at once."""

@@ -48,14 +48,23 @@ What we create (and nothing else, ever)::
 - Everything is JSON built from Python values and `ipaddress` objects: no text from a
   log is ever spliced into an nft command.
 - An element's timeout cannot be changed in place on older kernels, so a refresh is
-  ``add`` (no-op if present), ``delete``, ``add`` with the new timeout, in one batch;
-  the first ``add`` also makes the ``delete`` safe when the kernel expired the element.
+  ``delete``, then ``add`` with the new timeout, in one batch. A piece is deleted only
+  while the kernel holds it (deleting one it expired fails: ``element does not
+  exist``; an expired one does not stop a new piece over it): by the clock for a piece
+  that ends more than `EXPIRY_SLACK` seconds later, asking the kernel (`_netlink`)
+  about the others. There is no ``add`` before the ``delete`` (it made the delete safe
+  for an expired piece): with nft 1.0.6 ``add`` of a piece that is there, ``delete``
+  of it, then ``add`` of a network around it, in one batch, is refused ("interval
+  overlaps with an existing one"), as is a piece split in three.
 - `apply` works out again only the pieces around the bans it adds or removes (from the
   bans that overlap them, found through sorted indexes) and sends what changed: its
   cost in Python does not grow with the number of bans. It does not merge pieces
   across the edges of a change (the set stays correct; `sync` writes it tidy). If nft
-  refuses (our table was deleted, someone added overlapping elements by hand), it
-  runs `ensure` and `sync` itself.
+  refuses, the kernel is asked which of the pieces to delete it holds (one ended
+  between the decision and the batch, or was deleted by hand) and the batch sent again
+  so; if nft refuses that too (our table was deleted, someone added overlapping
+  elements by hand), it runs `ensure` and `sync` itself, logs it and counts it
+  (`repaired`: the daemon counts it with its repairs).
 - `present` checks the chain and its two rules (``nft -t -j list chain``), then looks
   up a few of the elements we loaded (the `SAMPLE` that expire last, never one about
   to expire), asking the kernel itself (`_netlink`), or ``nft get element`` when the
@@ -236,37 +245,144 @@ class NftablesEnforcer(Enforcer):
             windows[entry.network.version].append(_span(entry.network))
         now = datetime.now(UTC)
         current = round(now.timestamp())
-        batch: list[Json] = []
-        changes: dict[int, tuple[list[Piece], dict[Piece, int]]] = {}
+        changes: dict[int, tuple[dict[Piece, int], dict[Piece, int]]] = {}
         for version in (4, 6):
             old: dict[Piece, int] = {}
             new: dict[Piece, int] = {}
             for first, last in self._windows(version, windows[version]):
                 old.update(self._loaded_in(version, first, last))
                 new.update(flatten(self._spans_in(version, first, last, current), version))
-            stale = [p for p, expiry in old.items() if new.get(p) != expiry]
+            stale = {p: expiry for p, expiry in old.items() if new.get(p) != expiry}
             fresh = {p: expiry for p, expiry in new.items() if old.get(p) != expiry}
-            if stale:
-                batch.append(self._elements("add", version, stale, None, now))
-                batch.append(self._elements("delete", version, stale, None, now))
-            if fresh:
-                batch.append(self._elements("add", version, list(fresh), fresh, now))
-            changes[version] = (stale, fresh)
-        if not batch:
+            if stale or fresh:
+                changes[version] = (stale, fresh)
+        if not changes:
             return
+        batch = self._changing(changes, self._deletable(changes, current), now)
         try:
-            self._send(batch)
-        except BatchRefusedError:
-            # Our table went away, or someone put elements of their own into our sets:
-            # repair and rewrite them whole.
-            self.ensure()
-            self.sync(list(self._desired.values()))
-            return
+            if batch:  # not when it only forgets pieces that have ended
+                self._send(batch)
+        except BatchRefusedError as refused:
+            try:
+                self._send_again(changes, now, refused)
+            except BatchRefusedError as again:
+                # Our table went away, or someone put elements of their own into our
+                # sets: repair and rewrite them whole.
+                self._rewrite(again)
+                return
         for stale, fresh in changes.values():
             for piece in stale:
                 self._unload(piece)
             for piece, expiry in fresh.items():
                 self._load(piece, expiry)
+
+    def _deletable(
+        self, changes: dict[int, tuple[dict[Piece, int], dict[Piece, int]]], current: int
+    ) -> set[Piece]:
+        """The stale pieces to delete: those the kernel holds. By the clock for those
+        that end more than `EXPIRY_SLACK` seconds from now; the kernel is asked about the
+        others (it may drop a piece a little before the second we computed, or after,
+        when the batch that loaded it reached it late), and when it cannot tell, the
+        clock decides."""
+        sure: set[Piece] = set()
+        unsure: dict[Piece, int] = {}
+        for stale, _ in changes.values():
+            for piece, expiry in stale.items():
+                if expiry > current + EXPIRY_SLACK:
+                    sure.add(piece)
+                else:
+                    unsure[piece] = expiry
+        if unsure:
+            there = self._there(list(unsure))
+            if there is None:
+                there = {piece for piece, expiry in unsure.items() if expiry > current}
+            sure |= there
+        return sure
+
+    def _send_again(
+        self,
+        changes: dict[int, tuple[dict[Piece, int], dict[Piece, int]]],
+        now: datetime,
+        refused: BatchRefusedError,
+    ) -> None:
+        """`apply`'s batch was refused. When it deleted or kept stale pieces, one of
+        them may have ended in the kernel in the meantime (or was deleted by hand), or
+        one the clock said had ended was still there (the batch that loaded it reached
+        the kernel late): the kernel is asked which it holds, and the batch sent again
+        as that says. Raises `refused` when there is nothing to ask (or the kernel
+        cannot tell), or the second refusal."""
+        stale = [piece for old, _ in changes.values() for piece in old]
+        there = self._there(stale) if stale else None
+        if there is None:
+            raise refused
+        batch = self._changing(changes, there, now)
+        if batch:
+            self._send(batch)
+
+    def _changing(
+        self,
+        changes: dict[int, tuple[dict[Piece, int], dict[Piece, int]]],
+        there: set[Piece],
+        now: datetime,
+    ) -> list[Json]:
+        """The batch of `apply`: the stale pieces in `there` deleted, the fresh added.
+        A stale piece the kernel no longer holds is left out: deleting it would fail
+        (``element does not exist``), and an ended element does not stop a new one
+        over it. No ``add`` before the ``delete``: with nft 1.0.6, adding a piece that
+        is there, deleting it, then adding a piece around it in one batch is refused
+        (``interval overlaps with an existing one``)."""
+        batch: list[Json] = []
+        for version, (stale, fresh) in changes.items():
+            gone = [piece for piece in stale if piece in there]
+            if gone:
+                batch.append(self._elements("delete", version, gone, None, now))
+            if fresh:
+                batch.append(self._elements("add", version, list(fresh), fresh, now))
+        return batch
+
+    def _there(self, pieces: list[Piece]) -> set[Piece] | None:
+        """Which of `pieces` the kernel holds now (each found by its first address);
+        None when it cannot tell."""
+        keys: dict[str, list[Piece]] = {}
+        for piece in pieces:
+            keys.setdefault(SET_NAMES[piece.version], []).append(piece)
+        packed = {name: [_first(piece).packed for piece in found] for name, found in keys.items()}
+        answers: dict[str, list[bool]] | None
+        if self.netns is None:
+            answers = _netlink.each(self.table, packed)
+        else:
+            argv = [sys.executable, "-m", "mailwarden.enforce._netlink", "--each", self.table]
+            argv += [
+                f"{name}={','.join(key.hex() for key in values)}" for name, values in packed.items()
+            ]
+            done = run(argv, netns=self.netns, check=False, what="nft lookup")
+            lines = done.stdout.splitlines()
+            if done.returncode != 0 or len(lines) != len(packed):
+                return None
+            answers = {
+                name: [c == "1" for c in line] for name, line in zip(packed, lines, strict=True)
+            }
+        if answers is None:
+            return None
+        there: set[Piece] = set()
+        for name, found in keys.items():
+            if len(answers.get(name, ())) != len(found):
+                return None
+            there.update(piece for piece, held in zip(found, answers[name], strict=True) if held)
+        return there
+
+    def _rewrite(self, exc: BatchRefusedError) -> None:
+        """`apply`'s change was refused even when sent as the kernel's state asks: write
+        our table and both sets whole again (a repair: said and counted)."""
+        LOG.warning(
+            "firewall: %s; writing table inet %s whole again (%d ban(s))",
+            exc,
+            self.table,
+            len(self._desired),
+        )
+        self.ensure()
+        self.sync(list(self._desired.values()))
+        self.repaired += 1
 
     def sync(self, active: Sequence[BanEntry]) -> None:
         now = datetime.now(UTC)
