@@ -115,6 +115,7 @@ from mailwarden.model import Decision, Event, IPNetwork, Record
 from mailwarden.parsers import parse
 from mailwarden.scan import time_ordered
 from mailwarden.sources.interface import Chunk, ReadStats
+from mailwarden.sources.journal import SOURCE as JOURNAL_SOURCE
 from mailwarden.store import BanRow, BanState, JSONValue, Source, Store, open_store
 from mailwarden.store.interface import Claimed
 
@@ -1671,8 +1672,8 @@ def _say_journal_instead(config: Config) -> None:
 
 def _duplicates_for(reader: Reader) -> CrossInputDuplicates | None:
     """A filter of cross-input copies when there are two inputs or more."""
-    inputs = len(reader.paths) + (reader.journal is not None)
-    return CrossInputDuplicates() if inputs > 1 else None
+    inputs = [*reader.paths, *([JOURNAL_SOURCE] if reader.journal is not None else [])]
+    return CrossInputDuplicates(inputs) if len(inputs) > 1 else None
 
 
 def _latest(records: Sequence[Record]) -> datetime | None:
