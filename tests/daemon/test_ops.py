@@ -104,6 +104,34 @@ def test_unban_of_an_address_inside_a_banned_network(
     assert code == 1 and err == ["mailwarden: error: 203.0.113.99/32 is not banned"]
 
 
+def test_unban_of_an_address_still_inside_a_banned_network_names_that_ban(
+    warden: Warden, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The detector banned a customer's address, then its /24; ``unban ADDR`` said
+    "unbanned" and nothing more while the /24 ban kept dropping the address. Now it
+    names the ban that still blocks it (exit 0: the ban asked for was lifted)."""
+    cli(capsys, warden, "ban", "198.51.100.0/24", "--for", "1d")
+    cli(capsys, warden, "ban", "198.51.100.0/25", "--for", "2h")
+    cli(capsys, warden, "ban", OTHER, "--for", "1h")
+    with open_store(warden.sections["store"]["path"]) as store:
+        until = {str(row.network): row.until for row in store.active_bans()}
+    code, err, out = cli(capsys, warden, "unban", OTHER)
+    assert code == 0
+    assert out.startswith(f"unbanned {OTHER}/32\n")
+    stamp = {network: when.strftime("%Y-%m-%dT%H:%M:%SZ") for network, when in until.items()}
+    assert err[:2] == [
+        f"mailwarden: warning: {OTHER}/32 is still blocked by the ban of 198.51.100.0/24 "
+        f"until {stamp['198.51.100.0/24']}: unban that network to let it in",
+        f"mailwarden: warning: {OTHER}/32 is still blocked by the ban of 198.51.100.0/25 "
+        f"until {stamp['198.51.100.0/25']}: unban that network to let it in",
+    ]
+    # An unban that leaves nothing over the address says nothing more.
+    cli(capsys, warden, "ban", "203.0.113.99")
+    code, err, out = cli(capsys, warden, "unban", "203.0.113.99")
+    assert code == 0 and out.startswith("unbanned 203.0.113.99/32\n")
+    assert not any("still blocked" in line for line in err)
+
+
 def test_a_repeat_offender_is_banned_longer_by_hand_too(
     warden: Warden, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -235,6 +235,10 @@ def ban(target: str, length: timedelta | None, reason: str | None, config_path: 
 def unban(target: str, reason: str, config_path: str | None) -> int:
     """Lift the ban of an address or a network (exactly as it was banned).
 
+    A wider ban still in force over it (the network's ban beside the address's) is
+    named: the address stays blocked until that one is lifted too. The exit status is 0
+    all the same, the ban asked for was lifted.
+
     \b
     Examples:
       mailwarden unban 203.0.113.7
@@ -243,18 +247,32 @@ def unban(target: str, reason: str, config_path: str | None) -> int:
     network = parse_target(target)
     config = load(config_path)
     with _existing_store(config) as store:
-        if store.lift_ban(network, clean(reason)):
-            click.echo(f"unbanned {network}")
-            _note(store, config)
-            return 0
+        lifted = store.lift_ban(network, clean(reason))
         wider = [
-            row.network
+            row
             for row in store.active_bans()
-            if row.network.version == network.version and network.subnet_of(row.network)  # type: ignore[arg-type]
+            if row.network != network
+            and row.network.version == network.version
+            and network.subnet_of(row.network)  # type: ignore[arg-type]
         ]
+        if lifted:
+            click.echo(f"unbanned {network}")
+            # Exit 0: what was asked is done (a script that unbans then bans again
+            # must not see a failure), but the address is not let in yet: say by what.
+            for row in sorted(wider, key=lambda row: row.network.prefixlen):
+                click.echo(
+                    f"mailwarden: warning: {network} is still blocked by the ban of "
+                    f"{row.network} until {iso(row.until)}: unban that network to let it in",
+                    err=True,
+                )
+            _note(store, config)
+            _warn_damage(store, config)
+            return 0
         _warn_damage(store, config)
     if wider:
-        raise MailwardenError(f"{network} is inside the ban of {wider[0]}: unban that network")
+        raise MailwardenError(
+            f"{network} is inside the ban of {wider[0].network}: unban that network"
+        )
     raise MailwardenError(f"{network} is not banned")
 
 
