@@ -9,40 +9,58 @@ For hosts where the firewall is not ours to change. Postfix reads the table with
 Each line is ``192.0.2.7/32  REJECT mailwarden: banned until 2030-01-01 00:00 UTC``
 (postscreen takes only ``reject``). The text is fixed: the ban's reason is never
 written, since it may quote what a client sent. The file is replaced atomically
-(temporary file, fsync, rename) at every change, and then the reload command runs,
+(temporary file, fsync, rename), and then the reload command runs,
 because Postfix reads a cidr table only when a process starts.
 
 A reload restarts every Postfix daemon, so reloads are coalesced: at most one every
-`RELOAD_EVERY` seconds. A change within that time is written to the file at once (new
-smtpd processes read it) and its reload waits; the daemon calls `flush` at every tick,
-which runs the waiting reload as soon as it is due, and ``flush(force=True)`` when it
-stops, so no written ban is left without a reload. (A daemon killed with a reload
-waiting rewrites the table and reloads at its next start: `sync`.) A failed reload is
-raised by the call that ran it and stays waiting, tried again `RELOAD_EVERY` seconds
-later. `teardown` always reloads at once. Postfix has no expiry of its own: an expired
-ban stays until the next `apply` or `sync` rewrites the file (the daemon calls them
-when the store expires bans). `teardown` leaves an empty table rather than no table:
+`RELOAD_EVERY` seconds. A change within that time waits, and is written with its reload
+(the table holds 100,000 bans in 7 MB: written for each ban of a burst, that was most
+of the daemon's time); the daemon calls `flush` at every tick, which writes the waiting
+changes and runs the reload as soon as it is due, and ``flush(force=True)`` when it
+stops, so no ban is left unwritten or without a reload. (A daemon killed with a change
+waiting has it in the store: its next start rewrites the table and reloads, `sync`.)
+`ensure`, `sync` and `teardown` write at once. The lines are kept sorted between
+changes (a change is a bisect, not a sort and a render of every ban). A failed write
+or reload is raised by the call that ran it and stays waiting, tried again
+`RELOAD_EVERY` seconds later. `teardown` always reloads at once. Postfix has no expiry
+of its own: an expired ban stays until the next write leaves it out (the daemon applies
+the store's expiries). `teardown` leaves an empty table rather than no table:
 Postfix defers every client while a table it names is missing.
 """
 
 from __future__ import annotations
 
+import heapq
 import os
 import tempfile
 import time
+from bisect import bisect_left
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
 from mailwarden.enforce._run import run
-from mailwarden.enforce.interface import BanEntry, EnforceError, Enforcer, network_text
+from mailwarden.enforce.interface import (
+    BanEntry,
+    EnforceError,
+    Enforcer,
+    network_text,
+)
 from mailwarden.model import IPNetwork
 
 HEADER = "# mailwarden: generated access table; every change rewrites this file.\n"
 DEFAULT_RELOAD = ("postfix", "reload")
 RELOAD_EVERY = 5.0
 """Seconds between two reloads at least (changes in between are coalesced)."""
+
+_Key = tuple[int, int, int]
+"""Where a network's line goes in the table: (IP version, first address, prefix
+length), the order of ``sorted(networks)``, IPv4 first."""
+
+
+def _key(network: IPNetwork) -> _Key:
+    return (network.version, int(network.network_address), network.prefixlen)
 
 
 class PostfixMapEnforcer(Enforcer):
@@ -64,10 +82,22 @@ class PostfixMapEnforcer(Enforcer):
         self.reload_every = RELOAD_EVERY if reload_every is None else reload_every
         self._clock = clock
         self._entries: dict[IPNetwork, BanEntry] = {}
+        self._order: list[_Key] = []
+        """The keys of `_entries`, sorted: the table's order."""
+        self._lines: list[str] = []
+        """The table's line of each, in that order (kept sorted between changes, so a
+        change costs a bisect, not a sort and a render of every ban)."""
+        self._ending: list[tuple[datetime, _Key, IPNetwork]] = []
+        """A heap of when each entry ends (stale items skipped): the ended ones are
+        left out of the next write."""
         self._reloaded: float | None = None
-        """When the last reload ran (or failed), by `clock`; None: never."""
+        """When the last reload ran (or it or the write before it failed), by `clock`;
+        None: never."""
         self.reload_waiting = False
-        """The table was written since the last successful reload."""
+        """The table changed since the last successful reload."""
+        self._unwritten = False
+        """A change waits to be written with the next reload (`apply` within
+        `reload_every` of the last reload)."""
 
     def ensure(self) -> None:
         if not self.present():
@@ -75,14 +105,60 @@ class PostfixMapEnforcer(Enforcer):
 
     def apply(self, add: Sequence[BanEntry], remove: Sequence[IPNetwork]) -> None:
         for network in remove:
-            self._entries.pop(network, None)
+            self._drop(network)
         for entry in add:
-            self._entries[entry.network] = entry
-        self._write()
+            self._put(entry)
+        self._unwritten = True  # written now when the reload is due, else with it
+        self.reload_waiting = True
+        self.flush()
 
     def sync(self, active: Sequence[BanEntry]) -> None:
         self._entries = {entry.network: entry for entry in active}
+        ordered = sorted((_key(network), entry) for network, entry in self._entries.items())
+        self._order = [key for key, _ in ordered]
+        self._lines = [self._line(entry) for _, entry in ordered]
+        self._ending = [(entry.expires, key, entry.network) for key, entry in ordered]
+        heapq.heapify(self._ending)
         self._write()
+
+    def _put(self, entry: BanEntry) -> None:
+        network = entry.network
+        key = _key(network)
+        at = bisect_left(self._order, key)
+        if network in self._entries:
+            self._lines[at] = self._line(entry)
+        else:
+            self._order.insert(at, key)
+            self._lines.insert(at, self._line(entry))
+        self._entries[network] = entry
+        heapq.heappush(self._ending, (entry.expires, key, network))
+
+    def _drop(self, network: IPNetwork) -> None:
+        if self._entries.pop(network, None) is None:
+            return
+        at = bisect_left(self._order, _key(network))
+        del self._order[at]
+        del self._lines[at]
+
+    def _drop_ended(self, now: datetime) -> None:
+        """Forget the entries that ended by ``now`` (an ended ban is never written)."""
+        ending = self._ending
+        while ending and ending[0][0] <= now:
+            expires, _, network = heapq.heappop(ending)
+            entry = self._entries.get(network)
+            if entry is not None and entry.expires == expires:
+                self._drop(network)
+        if len(ending) > 2 * len(self._entries) + 1024:  # refreshed bans' stale items
+            self._ending = [(e.expires, _key(n), n) for n, e in self._entries.items()]
+            heapq.heapify(self._ending)
+
+    def _line(self, entry: BanEntry) -> str:
+        if self.style == "postscreen":
+            action = "reject"
+        else:
+            until = entry.expires.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+            action = f"REJECT mailwarden: banned until {until}"
+        return f"{network_text(entry.network)}\t{action}\n"
 
     def present(self) -> bool:
         try:
@@ -92,39 +168,47 @@ class PostfixMapEnforcer(Enforcer):
             return False
 
     def teardown(self) -> None:
-        self._entries.clear()
+        self._forget()
         self._write()
         self.flush(force=True)
 
+    def _forget(self) -> None:
+        self._entries.clear()
+        self._order.clear()
+        self._lines.clear()
+        self._ending.clear()
+
     def flush(self, *, force: bool = False) -> None:
-        """Run the waiting reload when it is due (now, with `force`)."""
+        """Write the waiting changes and run the waiting reload when it is due (now,
+        with `force`)."""
         if not self.reload_waiting:
-            return
-        if not self.reload_command:
-            self.reload_waiting = False
             return
         now = self._clock()
         if not force and self._reloaded is not None and now - self._reloaded < self.reload_every:
             return
-        self._reloaded = now
+        if self.reload_command:
+            self._reloaded = now  # a failed write or reload is tried again that much later
+        if self._unwritten:
+            self._write_now()  # a failure raises: the change and its reload stay waiting
+        if not self.reload_command:
+            self.reload_waiting = False
+            return
         run(self.reload_command, what=" ".join(self.reload_command[:2]))
         self.reload_waiting = False
 
     def render(self, now: datetime | None = None) -> str:
-        """The table's text: only addresses and fixed words, nothing a client chose."""
-        now = now or datetime.now(UTC)
-        lines = [HEADER]
-        live = [e for e in self._entries.values() if e.expires > now]
-        for entry in sorted(live, key=lambda e: (e.network.version, e.network)):
-            if self.style == "postscreen":
-                action = "reject"
-            else:
-                until = entry.expires.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
-                action = f"REJECT mailwarden: banned until {until}"
-            lines.append(f"{network_text(entry.network)}\t{action}\n")
-        return "".join(lines)
+        """The table's text: only addresses and fixed words, nothing a client chose.
+        The entries ended by ``now`` are forgotten first."""
+        self._drop_ended(now or datetime.now(UTC))
+        return HEADER + "".join(self._lines)
 
     def _write(self) -> None:
+        """Write the table now (`ensure`, `sync`, `teardown`), and reload when due."""
+        self._write_now()
+        self.reload_waiting = True
+        self.flush()
+
+    def _write_now(self) -> None:
         text = self.render()
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -148,5 +232,4 @@ class PostfixMapEnforcer(Enforcer):
                 os.close(directory)
         except OSError as exc:
             raise EnforceError(f"postfix-map: cannot write {self.path}: {exc}") from exc
-        self.reload_waiting = True
-        self.flush()
+        self._unwritten = False
