@@ -74,7 +74,7 @@ from typing import Any
 
 from mailwarden import __version__
 from mailwarden.config import Config
-from mailwarden.daemon import decisions
+from mailwarden.daemon import decisions, places
 from mailwarden.daemon.active import ActiveBans
 from mailwarden.daemon.alerts import Alerter
 from mailwarden.daemon.duplicates import CrossInputDuplicates
@@ -280,6 +280,8 @@ class Daemon:
         self.owners = OwnerLogins(config.policy)
         """Owners' logins on their way to the store and back (see `owners`)."""
         self.alerter = Alerter(config.alerts)
+        self._places_left: list[JSONValue] = []
+        """Earlier enforcement places that could not be removed (`_leave_old_places`)."""
 
     # -- the parts (set by start) -----------------------------------------------------
 
@@ -345,7 +347,9 @@ class Daemon:
 
     def start(self) -> None:
         """Build every part, put the store's bans in the firewall, rebuild the detector's
-        windows, then act on the backlog since the stored positions."""
+        windows, then act on the backlog since the stored positions. An earlier place
+        of the bans (``[enforce]`` changed while the daemon was stopped) is removed
+        first (see `places`)."""
         config = self.config
         enforcer = make_enforcer(config)
         detector = make_detector(config)
@@ -360,7 +364,9 @@ class Daemon:
             LOG.info("store: shared; this host's positions and heartbeat as %s", self._keys.host)
         self._enforcer = enforcer
         try:  # the first reads of the store: damage that opening it did not see stops here
+            self._leave_old_places()  # before ours is made: ipset's chain is the same
             self._start_enforcer()
+            self._record_place()
             self._detector = detector
             self._restore_owners(detector, config, starting=True)
             _say_journal_instead(config)
@@ -1652,15 +1658,78 @@ class Daemon:
 
     def _switch_enforcer(self, old: Config, enforcer: Enforcer) -> None:
         same_place = _place(old) == _place(self.config)
-        if not same_place:
-            try:
-                self.enforcer.teardown()
-            except EnforceError as exc:
-                LOG.warning("reload: cannot remove the old %s: %s", describe(old), exc)
+        if not same_place and not self._remove_place(old, self.enforcer, "reload"):
+            self._places_left.append(places.place_of(old.enforce))
         self._enforcer = enforcer
+        self._record_place()
         self._repair = True  # ensure() + sync() at this step: new ports, new place
         self._repair_at = 0.0
         self._repair_delay = 0.0
+
+    # -- where the bans go (see `places`) ----------------------------------------------
+
+    def _leave_old_places(self) -> None:
+        """At start: remove the places where an earlier run put its bans that are not
+        the configured one (``[enforce]`` changed while the daemon was stopped), as a
+        reload removes the old one; one that cannot be removed (it holds another's, the
+        firewall refuses) is said with the commands that remove it, and tried again at
+        the next start."""
+        here = places.place_of(self.config.enforce)
+        recorded, left = places.places(self.store.get_position(self._keys.place))
+        still: list[JSONValue] = []
+        for place in [recorded, *left]:
+            if place is None or place == here or place in still:
+                continue
+            if isinstance(place, dict) and place.get("backend") == "none":
+                continue  # a dry run put nothing anywhere
+            old = places.config_at(self.config, place)
+            try:
+                enforcer = make_enforcer(old) if old is not None else None
+            except ConfigError:
+                enforcer = None
+            if old is None or enforcer is None:
+                LOG.warning(
+                    "store: the record of an earlier place of the bans (%s) is not one "
+                    "mailwarden writes: ignored",
+                    decisions.clean(str(place)),
+                )
+                continue
+            if not self._remove_place(old, enforcer, "start"):
+                still.append(place)
+        self._places_left = still
+
+    def _remove_place(self, old: Config, enforcer: Enforcer, when: str) -> bool:
+        """Remove the objects of ``enforcer``, the place ``old`` put the bans in (never
+        what holds another's: `Enforcer.teardown` refuses it); else say what is left
+        there and the commands that remove it. True when it is gone."""
+        try:
+            enforcer.teardown()
+        except EnforceError as exc:
+            LOG.warning(
+                "%s: cannot remove the old %s: %s; the bans it holds may still block "
+                "their clients until they end (unban cannot lift them): to remove it: %s",
+                when,
+                describe(old),
+                decisions.clean(str(exc)),
+                places.removal(old.enforce),
+            )
+            return False
+        LOG.info(  # it may have been removed by hand already
+            "%s: the old %s is removed (bans now go to %s)",
+            when,
+            describe(old),
+            describe(self.config),
+        )
+        return True
+
+    def _record_place(self) -> None:
+        """Keep in the store where the bans go now, and the earlier places left."""
+        here = places.place_of(self.config.enforce)
+        self._places_left = [place for place in self._places_left if place != here]
+        try:
+            self.store.set_position(self._keys.place, places.record(here, self._places_left))
+        except StoreError as exc:
+            self._store_error(exc)
 
 
 def _say_journal_instead(config: Config) -> None:

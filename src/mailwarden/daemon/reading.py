@@ -108,6 +108,8 @@ DAEMON_KEY = "daemon"
 OWNERS_KEY = "owners"
 """Store key of the mark that the owners' logins were recalled from this host's logs
 (the first start's look-back: see `mailwarden.daemon.owners`)."""
+PLACE_KEY = "enforce"
+"""Store key of the place this host's bans go (see `mailwarden.daemon.places`)."""
 HOST_SEPARATOR = "/"
 """Between a host's name and a key in a shared store (never in a host name)."""
 WARMUP_BYTES = 32 << 20
@@ -156,6 +158,11 @@ class StateKeys(NamedTuple):
     @property
     def owners(self) -> str:
         return self.prefix + OWNERS_KEY
+
+    @property
+    def place(self) -> str:
+        """Where this host's bans go (`mailwarden.daemon.places`)."""
+        return self.prefix + PLACE_KEY
 
     def own(self, positions: Mapping[str, JSONValue]) -> dict[str, JSONValue]:
         """This host's entries of `Store.positions`, under their bare keys."""

@@ -9,7 +9,7 @@ Postfix access table, the log) say the same thing. Its life cycle:
     enforcer.apply(add, remove)   # each change, one batch
     enforcer.present()            # polled every second or two; False -> ensure() + sync()
     enforcer.flush()              # every tick; flush(force=True) when the daemon stops
-    enforcer.teardown()           # tests and `--cleanup` only
+    enforcer.teardown()           # the bans go elsewhere now (a reload, a start), tests
 
 Backends keep what they last wrote in memory so that `apply` can send only the
 difference; `sync` rewrites everything, so call it once before the first `apply`.

@@ -45,6 +45,7 @@ from mailwarden.enforce.interface import (
     BanEntry,
     EnforceError,
     Enforcer,
+    NotOursError,
     network_text,
 )
 from mailwarden.model import IPNetwork
@@ -168,7 +169,23 @@ class PostfixMapEnforcer(Enforcer):
             return False
 
     def teardown(self) -> None:
+        """Empty our table and reload at once. A file of that name that mailwarden did not
+        write (its first line is not our header) is left as it is (`NotOursError`); a
+        missing or empty one stays so (there is nothing to lift)."""
         self._forget()
+        try:
+            empty = self.path.stat().st_size == 0
+        except FileNotFoundError:
+            return
+        except OSError as exc:
+            raise EnforceError(f"postfix-map: cannot read {self.path}: {exc}") from exc
+        if empty:
+            return
+        if not self.present():
+            raise NotOursError(
+                f"postfix-map: {self.path} was not written by mailwarden (its first line "
+                "is not mailwarden's): left in place"
+            )
         self._write()
         self.flush(force=True)
 
