@@ -175,6 +175,17 @@ def test_check_and_start_refuse_when_no_followed_file_exists(
     assert (code, err) == (1, [nothing_to_read(path, f"none of {log}, {other} exists")])
 
 
+def test_a_bad_setting_is_named_before_a_log_that_is_not_there_yet(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A setting a person must fix (exit 2, the unit stays stopped) is named before the
+    missing log (exit 1, systemd tries again): else the admin who adds the log, or sets
+    journal = true, meets the other error only after systemd's retries."""
+    path = config(tmp_path, alerts={"url": "file:///etc/passwd"})
+    (tmp_path / "mail.log").unlink()
+    assert_refused(capsys, path, "alerts.url", "http")
+
+
 def test_check_warns_about_a_followed_file_that_does_not_exist(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -22,6 +22,7 @@ ATTACKER = "198.51.100.66"
 
 def _config(tmp: Path, extra: str = "") -> Path:
     path = tmp / "c.toml"
+    (tmp / "m.log").touch()  # a log to read: else `run --check` refuses (exit 1)
     path.write_text(
         f'[sources]\nfiles = ["{tmp}/m.log"]\n[store]\npath = "{tmp}/db/m.db"\n'
         f'[enforce]\nbackend = "none"\n[policy]\nallow = ["192.0.2.128/25"]\n{extra}',

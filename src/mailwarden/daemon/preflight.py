@@ -116,6 +116,7 @@ def preflight(config: Config) -> None:
     _store(config)
     _policy(config)
     _alerts(config)
+    _something_to_read(config)  # last: a setting a person must fix (exit 2) comes first
 
 
 def _unsafe(path: str) -> str | None:
@@ -173,8 +174,12 @@ def _sources(config: Config) -> None:
             raise ConfigError(name, "sources.files", f"{path}: permission denied")
     if sources.journal and shutil.which("journalctl") is None:
         raise ConfigError(name, "sources.journal", "journalctl is not installed (or not on PATH)")
+
+
+def _something_to_read(config: Config) -> None:
+    sources = config.sources
     if not sources.journal and not any(os.path.exists(path) for path in sources.files):
-        raise NothingToRead(name, "sources.files", _nothing_to_read(config))
+        raise NothingToRead(where(config), "sources.files", _nothing_to_read(config))
 
 
 def _nothing_to_read(config: Config) -> str:
