@@ -385,3 +385,25 @@ def test_a_compressed_file_of_nul_bytes_in_between_keeps_the_live_file_waiting_l
         "break from line 1 on (NUL bytes? damaged, or a decompression bomb): that line is "
         "skipped as over-long, and the rest of the file with it; reading on in the next file"
     ) in messages(caplog)
+
+
+def test_a_line_deleted_with_sed_i_while_running_does_not_count_the_log_again(
+    warden: Warden, caplog: pytest.LogCaptureFixture
+) -> None:
+    # sed -i '/192.0.2.99/d' mail.log: a new file (another inode) with every line but
+    # one. Read again from its start, two guesses were four, and banned at the third.
+    daemon = warden.start()
+    append(warden.log, "2026-11-29T10:00:00.000000+00:00 mx postfix/smtpd[7]: connect from x")
+    append(warden.log, guesses(ATTACKER)[:2])
+    daemon.step()
+    text = warden.log.read_text()
+    edited = warden.log.with_name("sedAbc123")
+    edited.write_text("".join(line for line in text.splitlines(True) if "connect from" not in line))
+    edited.replace(warden.log)
+    daemon.step()
+    daemon.step()
+    assert banned(daemon) == set()
+    assert f"{warden.log}: was replaced by an edited copy of itself" in messages(caplog)
+    append(warden.log, guesses(ATTACKER)[2:])  # the third guess bans
+    daemon.step()
+    assert banned(daemon) == {f"{ATTACKER}/32"}

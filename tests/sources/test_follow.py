@@ -920,3 +920,146 @@ def test_past_the_bound_of_rotated_files_still_written_to_one_is_closed_and_said
         for writer in writers:
             writer.close()
         follower.close()
+
+
+# -- a log replaced by an edited copy of itself while followed --------------------------
+
+
+def replaced_by(log: Path, text: str) -> None:
+    """What ``sed -i``, ``grep -v x mail.log > y && mv y mail.log`` or an editor's save
+    do: a new file (another inode) with ``text`` takes the log's name."""
+    new = log.with_name(log.name + ".edit")
+    new.write_text(text)
+    new.replace(log)
+
+
+LOGGED = [f"2026-11-29T10:00:0{n}.000000+00:00 mx postfix/smtpd[{n}]: line {n}" for n in range(6)]
+
+
+def test_a_line_deleted_by_sed_i_does_not_make_the_log_read_again(tmp_path: Path) -> None:
+    log = tmp_path / "mail.log"
+    log.write_text("")
+    follower = FileFollower([str(log)], rotate_grace=0)
+    follower.poll()
+    append(log, "".join(line + "\n" for line in LOGGED))
+    assert len(lines_of(follower)) == 6
+    # sed -i '/line 2/d' mail.log, and the writer's next line
+    replaced_by(log, "".join(line + "\n" for line in LOGGED if "line 2" not in line))
+    append(log, "new\n")
+    assert lines_of(follower) == [("mail.log", 6, "new")]
+    assert said(follower) == [
+        f"{log}: was replaced by an edited copy of itself (sed -i, grep -v and mv, an "
+        "editor's save?): the last line read from the old one (of 6) is its line 5; lines "
+        "up to there are not counted again; reading on from line 6"
+    ]
+    append(log, "newer\n")
+    assert lines_of(follower) == [("mail.log", 7, "newer")]
+    assert said(follower) == []
+
+
+def test_an_edited_copy_that_lost_the_last_lines_read_goes_on_after_the_line_before(
+    tmp_path: Path,
+) -> None:
+    log = tmp_path / "mail.log"
+    log.write_text("")
+    follower = FileFollower([str(log)], rotate_grace=0)
+    follower.poll()
+    append(log, "".join(line + "\n" for line in LOGGED))
+    assert len(lines_of(follower)) == 6
+    # The last two lines deleted, one line edited before them, then two new lines.
+    kept = [*LOGGED[:2], LOGGED[2].replace("line 2", "line x"), LOGGED[3]]
+    replaced_by(log, "".join(line + "\n" for line in kept) + "new 1\nnew 2\n")
+    assert lines_of(follower) == [("mail.log", 5, "new 1"), ("mail.log", 6, "new 2")]
+    assert "the last line read from the old one (of 6) is its line 4;" in said(follower)[0]
+
+
+def test_a_copy_of_the_log_with_more_lines_reads_only_those(tmp_path: Path) -> None:
+    # cp mail.log x; echo more >> x; mv x mail.log (or an editor's save with nothing
+    # changed, the writer's lines after it).
+    log = tmp_path / "mail.log"
+    log.write_text("")
+    follower = FileFollower([str(log)], rotate_grace=0)
+    follower.poll()
+    append(log, "".join(line + "\n" for line in LOGGED[:3]))
+    assert len(lines_of(follower)) == 3
+    replaced_by(log, "".join(line + "\n" for line in LOGGED))
+    assert lines_of(follower) == [("mail.log", n + 1, LOGGED[n]) for n in range(3, 6)]
+    assert "the last line read from the old one (of 3) is its line 3;" in said(follower)[0]
+
+
+def test_an_edit_with_every_line_after_the_edit_point_changed_reads_on_from_there(
+    tmp_path: Path,
+) -> None:
+    log = tmp_path / "mail.log"
+    log.write_text("")
+    follower = FileFollower([str(log)], rotate_grace=0)
+    follower.poll()
+    append(log, "".join(line + "\n" for line in LOGGED))
+    assert len(lines_of(follower)) == 6
+    # sed -i 's/postfix/POSTFIX/' from the fifth line on
+    edited = [*LOGGED[:4], *(line.replace("postfix", "POSTFIX") for line in LOGGED[4:])]
+    replaced_by(log, "".join(line + "\n" for line in edited))
+    assert [line for _, line, _ in lines_of(follower)] == [5, 6]
+    assert said(follower) == [
+        f"{log}: was replaced by an edited copy of itself (sed -i, grep -v and mv, an "
+        "editor's save?): its first 4 line(s) were read from the old one, but none of the "
+        "last lines read from it (of 6) comes after them; the lines after them are read as "
+        "new (edited ones counted again); reading on from line 5"
+    ]
+
+
+def test_an_edited_copy_without_its_first_lines_is_known_too(tmp_path: Path) -> None:
+    # sed -i '1,2d' mail.log
+    log = tmp_path / "mail.log"
+    log.write_text("")
+    follower = FileFollower([str(log)], rotate_grace=0)
+    follower.poll()
+    append(log, "".join(line + "\n" for line in LOGGED[:5]))
+    assert len(lines_of(follower)) == 5
+    replaced_by(log, "".join(line + "\n" for line in LOGGED[2:]))
+    assert lines_of(follower) == [("mail.log", 4, LOGGED[5])]
+    assert "the last line read from the old one (of 5) is its line 3;" in said(follower)[0]
+
+
+def test_a_rotation_is_not_taken_for_an_edited_copy(tmp_path: Path) -> None:
+    # logrotate's create: the new file is empty, then its writer writes a new first line
+    # (even one that starts as the old first line did, up to the time).
+    log = tmp_path / "mail.log"
+    log.write_text("")
+    follower = FileFollower([str(log)], rotate_grace=0)
+    follower.poll()
+    append(log, "".join(line + "\n" for line in LOGGED[:3]))
+    assert len(lines_of(follower)) == 3
+    log.rename(tmp_path / "mail.log.1")
+    log.write_text("")
+    assert lines_of(follower) == []
+    append(log, LOGGED[0][:20])
+    assert lines_of(follower) == []
+    append(log, "9 new first line\n" + LOGGED[1] + "\n")
+    assert lines_of(follower) == [
+        ("mail.log", 1, LOGGED[0][:20] + "9 new first line"),
+        ("mail.log", 2, LOGGED[1]),
+    ]
+    assert said(follower) == []
+
+
+def test_an_edited_copy_is_known_while_the_path_is_not_read(tmp_path: Path) -> None:
+    # The daemon holds the path's lines back (another input's backlog): the edit is
+    # noticed by a stat; the old file's rest, then only the new file's new lines, come
+    # when the path is read again.
+    log = tmp_path / "mail.log"
+    log.write_text("")
+    follower = FileFollower([str(log)], rotate_grace=0)
+    follower.poll()
+    append(log, "".join(line + "\n" for line in LOGGED[:4]))
+    assert len(lines_of(follower)) == 4
+    append(log, LOGGED[4] + "\n")  # not read yet
+    follower.poll(skip={str(log)})
+    replaced_by(log, "".join(line + "\n" for line in LOGGED if "line 1" not in line))
+    follower.poll(skip={str(log)})
+    append(log, "new\n")
+    assert lines_of(follower) == [
+        ("mail.log", 5, LOGGED[4]),  # the old file's rest
+        ("mail.log", 5, LOGGED[5]),  # in the copy only: new
+        ("mail.log", 6, "new"),
+    ]

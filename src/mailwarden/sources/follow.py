@@ -20,6 +20,12 @@ survives what happens to log files in production:
   stopped is read again from the start, and the note says so: only a fingerprint of
   the first bytes is stored);
 - a file that does not exist yet is picked up when it appears, from its start;
+- the log replaced by an edited copy of itself while followed (``sed -i '/x/d'
+  mail.log``, ``grep -v x mail.log > y && mv y mail.log``, an editor's save: another
+  file, whose first line is one read from the old file): the lines read from the old
+  file are not read again; reading goes on after the last of them found in the new
+  file (`rewritten_copy`), and a warning says so. A rotation's new file is not such a
+  copy: it starts empty, its lines are new;
 - a restart: `positions` gives, per path, a `Position` (device, inode, offset, line
   number and a fingerprint of the first bytes) to store; given back to the
   constructor it resumes exactly there. When the file was replaced meanwhile (other
@@ -270,6 +276,9 @@ class _Open(_Reading):
         """Renamed by a rotation: when it last grew (or was renamed)."""
         self.dropped = False
         """Let go at `LATE_FILES_MAX` while still written to: closed, even if it grows."""
+        self.prior: tuple[int, _Open] | None = None
+        """New at the path: the file it replaced (a descriptor of its own on it, and it),
+        until it is known whether this is an edited copy of it (`rewritten_copy`)."""
         stats.files += 1
 
     def resume_at(self, stored: Position, stats: ReadStats) -> None:
@@ -365,10 +374,17 @@ class _Open(_Reading):
 
     def discard(self) -> None:
         """Close without emitting the held-back unfinished line."""
+        self.forget_prior()
         if self.fd >= 0:
             with contextlib.suppress(OSError):
                 os.close(self.fd)
             self.fd = -1
+
+    def forget_prior(self) -> None:
+        if self.prior is not None:
+            with contextlib.suppress(OSError):
+                os.close(self.prior[0])
+            self.prior = None
 
 
 def file_matches(fd: int, stored: Position) -> bool:
@@ -556,6 +572,138 @@ def same_prefix(head: bytes, other: bytes) -> bool:
     (a copy, a link)?"""
     size = min(len(head), len(other))
     return b"\n" in head[:size] and head[:size] == other[:size]
+
+
+REWRITE_ANCHORS = 64
+"""A log replaced by an edited copy of itself (`rewritten_copy`): how many of the last
+lines read from the old file are looked for in the new one, last first."""
+
+
+class Rewrite(NamedTuple):
+    """Where to read on in a file that replaced the followed one with an edited copy of
+    it (`rewritten_copy`)."""
+
+    offset: int
+    """The start of the first line not read before."""
+    line: int
+    """Its number."""
+    kept: int
+    """Its first lines that are lines read from the old file, unchanged and in a row."""
+    anchored: bool
+    """The last line read from the old file (or one of the `REWRITE_ANCHORS` before it)
+    was found in the new one: what comes before it was read (edited maybe), what comes
+    after it was not. False: none was, reading on after the `kept` lines."""
+
+
+REWRITE_FIRST_MIN = 16
+"""An edited copy is told by its first line, found among the lines read from the old
+file: one this short (or blank) could be anywhere, and tells nothing."""
+
+
+def rewritten_copy(old_fd: int, read: int, new_fd: int) -> Rewrite | None:
+    """Is the file open as ``new_fd``, new at a followed path, an edited copy of the one
+    open as ``old_fd`` (``sed -i '/secret/d' mail.log``, ``grep -v x mail.log > y && mv y
+    mail.log``, an editor's save), whose first ``read`` bytes (whole lines) were read?
+    Told by its first line: a line read from the old file (its first, or a later one when
+    the first were removed). A file that logrotate (or a writer) makes starts empty, and
+    the lines written to it then are new, with a later time.
+
+    Where to read on: an edit changes or removes lines somewhere in the old content; what
+    comes after the old content in the new file is new. The new file is compared with
+    the old (from that first line) byte by byte up to the first difference (the edit
+    point); then the last line read from the old file is looked for in the new one, from
+    the start of the line where they differ on, its first occurrence (a deleted last line:
+    the one before it, and so on, up to `REWRITE_ANCHORS` lines back): lines up to there
+    are taken as read (an edited line in between is not counted again either), reading
+    goes on after it. Log lines carry their time, so a line found is that line. When none
+    is found (every line read after the edit point was removed or changed), reading goes
+    on at the edit point: edited lines there are read again (`Rewrite.anchored` False).
+    None: not such a copy. Raises OSError."""
+    if read <= 0:
+        return None
+    head = os.pread(new_fd, HEAD_KEEP, 0)
+    end = head.find(b"\n") + 1
+    first = head[:end]
+    if end == 0 or len(first.strip()) < REWRITE_FIRST_MIN:
+        return None
+    if os.pread(old_fd, end, 0) == first:
+        base = 0
+    else:
+        found = _find(old_fd, b"\n" + first, 0, read)
+        if found < 0:
+            return None
+        base = found + 1  # the lines before it were removed
+    length = read - base  # of the old content from there on
+    same, start = 0, 0  # bytes alike, the start of the line where they differ (new file)
+    while same < length:
+        want = min(_READ, length - same)
+        old, new = os.pread(old_fd, want, base + same), os.pread(new_fd, want, same)
+        alike = _common(old, new)
+        newline = old.rfind(b"\n", 0, alike)
+        if newline >= 0:
+            start = same + newline + 1
+        same += alike
+        if alike < want:
+            break
+    kept = _lines(new_fd, length if same >= length else start)
+    if same >= length:
+        return Rewrite(length, kept + 1, kept, True)
+    tail_from = max(base + start, read - HEAD_KEEP)
+    tail = os.pread(old_fd, read - tail_from, tail_from)
+    lines = tail.split(b"\n")[:-1]  # whole lines: ``read`` ends after a line break
+    if tail_from > base + start:
+        lines = lines[1:]  # maybe a part of a line
+    for line in reversed(lines[-REWRITE_ANCHORS:]):
+        if not line.strip():
+            continue  # a blank line tells nothing
+        found = _find(new_fd, b"\n" + line + b"\n", start - 1)
+        if found >= 0:
+            offset = found + len(line) + 2
+            return Rewrite(offset, _lines(new_fd, offset) + 1, kept, True)
+    return Rewrite(start, kept + 1, kept, False)
+
+
+def _common(a: bytes, b: bytes) -> int:
+    """How many first bytes two blocks have alike."""
+    low, high = 0, min(len(a), len(b))
+    if a[:high] == b[:high]:
+        return high
+    while high - low > 1:  # a[:low] alike, a[:high] not
+        middle = (low + high) // 2
+        if a[low:middle] == b[low:middle]:
+            low = middle
+        else:
+            high = middle
+    return low
+
+
+def _lines(fd: int, end: int) -> int:
+    """Line breaks in the file's first ``end`` bytes."""
+    count, at = 0, 0
+    while at < end:
+        data = os.pread(fd, min(_READ, end - at), at)
+        if not data:
+            break
+        count += data.count(b"\n")
+        at += len(data)
+    return count
+
+
+def _find(fd: int, needle: bytes, start: int, end: int | None = None) -> int:
+    """Where ``needle`` first is in the file from ``start`` on (and up to ``end``); -1
+    when nowhere."""
+    at, carry = start, b""
+    while end is None or at < end:
+        data = os.pread(fd, _READ if end is None else min(_READ, end - at), at)
+        if not data:
+            break
+        block = carry + data
+        found = block.find(needle)
+        if found >= 0:
+            return at - len(carry) + found
+        carry = block[-(len(needle) - 1) :] if len(needle) > 1 else b""
+        at += len(data)
+    return -1
 
 
 class _Unpacked(_Reading):
@@ -1182,8 +1330,16 @@ class FileFollower:
         followed.current = None
         followed.current = self._open(followed.path)  # a new file, read from its start
         if followed.current is not None:
+            self._after(followed.current, current)
             return self._drain_current(followed, now, out)
         return True
+
+    @staticmethod
+    def _after(new: _Open, old: _Open) -> None:
+        """``new`` replaced ``old`` at the path: keep ``old`` open until it is known
+        whether ``new`` is an edited copy of it (`_copied`)."""
+        with contextlib.suppress(OSError):
+            new.prior = (os.dup(old.fd), old)
 
     def _track(self, followed: _Followed, now: float) -> None:
         """A path not read at this poll (``skip``: the daemon holds records of it while
@@ -1209,6 +1365,9 @@ class FileFollower:
             followed.current = self._open(followed.path)
         except OSError as exc:
             self._failed(followed, exc, now)
+            return
+        if current is not None and followed.current is not None:
+            self._after(followed.current, current)
 
     def _drain_current(self, followed: _Followed, now: float, out: list[Chunk]) -> bool:
         """Read on in the current file (again from its start when it was truncated);
@@ -1218,6 +1377,8 @@ class FileFollower:
         assert current is not None
         try:
             size = os.fstat(current.fd).st_size
+            if current.prior is not None and not self._copied(followed, current, size):
+                return True  # not known yet: nothing read
             if current.replaced(size):
                 before, head, read_to = current.position(), current.head, current.splitter.read_to
                 current.restart(self.stats)
@@ -1234,6 +1395,47 @@ class FileFollower:
             followed.current = None
             current.discard()
             raise
+
+    def _copied(self, followed: _Followed, current: _Open, size: int) -> bool:
+        """A new file at the path, not read yet: when it is an edited copy of the file it
+        replaced (`rewritten_copy`), go on after the lines read from that one, and say so.
+        False while that is not known yet: it does not hold a whole line yet, or (empty)
+        the file it replaced is still open and read."""
+        assert current.prior is not None
+        fd, old = current.prior
+        if current.splitter.read_to > 0 or (size == 0 and old.fd < 0):
+            current.forget_prior()
+            return True
+        if size == 0 or (size < HEAD_KEEP and b"\n" not in os.pread(current.fd, size, 0)):
+            return False
+        try:
+            found = rewritten_copy(fd, old.splitter.offset, current.fd)
+        finally:
+            current.forget_prior()
+        if found is None:
+            return True
+        current.splitter = LineSplitter(
+            current.splitter.source, self.stats, line=found.line, offset=found.offset
+        )
+        current.head = os.pread(current.fd, min(found.offset, HEAD_KEEP), 0)
+        read = old.splitter.line - 1
+        if found.anchored:
+            how = (
+                f"the last line read from the old one (of {read}) is its line "
+                f"{found.line - 1}; lines up to there are not counted again"
+            )
+        else:
+            how = (
+                f"its first {found.kept} line(s) were read from the old one, but none of "
+                f"the last lines read from it (of {read}) comes after them; the lines after "
+                "them are read as new (edited ones counted again)"
+            )
+        self._note(
+            logging.WARNING,
+            f"{followed.path}: was replaced by an edited copy of itself (sed -i, grep -v "
+            f"and mv, an editor's save?): {how}; reading on from line {found.line}",
+        )
+        return True
 
     def _rewritten(
         self,
