@@ -23,6 +23,7 @@ from wardenlab import (
     logrotate,
     rewrite_in_place,
     sasl_failure,
+    sasl_success,
 )
 
 from mailwarden.daemon import reading
@@ -407,3 +408,70 @@ def test_a_line_deleted_with_sed_i_while_running_does_not_count_the_log_again(
     append(warden.log, guesses(ATTACKER)[2:])  # the third guess bans
     daemon.step()
     assert banned(daemon) == {f"{ATTACKER}/32"}
+
+
+def test_a_compromise_written_while_stopped_to_a_file_empty_at_the_stop_is_reported(
+    warden: Warden, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A quiet server: mail.log empty at the stop; then guesses and a login, then
+    # logrotate's copytruncate, then the start. The empty file's position matched any
+    # file, so mail.log.1 was never read as the backlog, and the login never reported.
+    first = warden.start()
+    first.step()
+    first.close()
+    append(warden.log, guesses())
+    append(warden.log, sasl_success(ATTACKER, "alice@example.org"))
+    shutil.copyfile(warden.log, warden.log.with_name("mail.log.1"))
+    warden.log.write_text("")
+    second = warden.start()
+    drain(second)
+    assert f"compromise: alice@example.org logged in from {ATTACKER}" in messages(caplog)
+    assert banned(second) == {f"{ATTACKER}/32"}
+    assert history(second) == [(f"{ATTACKER}/32", 1)]
+
+
+def compressed_keeping_mtime(path: Path, name: str) -> None:
+    """logrotate's (delayed) compression: ``path`` becomes ``name``, gzipped, with its
+    last change kept."""
+    packed = path.with_name(name)
+    packed.write_bytes(gzip.compress(path.read_bytes()))
+    st = path.stat()
+    os.utime(packed, ns=(st.st_atime_ns, st.st_mtime_ns))
+    path.unlink()
+
+
+def test_two_rotations_while_stopped_with_an_empty_file_read_each_file_once(
+    warden: Warden,
+) -> None:
+    # compress + delaycompress (Debian's default). Two guesses before the stop (in
+    # mail.log.1, rotated while running), mail.log empty at the stop; while stopped two
+    # guesses of another address, then two rotations: the stopped file is compressed
+    # away. The warm-up gives the first two (mail.log.3.gz), the backlog the others
+    # (mail.log.2.gz), each once: the third guess of each bans, not before.
+    log = warden.log
+    first = warden.start()
+    append(log, guesses()[:2])
+    first.step()
+    log.rename(log.with_name("mail.log.1"))
+    log.touch()
+    first.step()
+    time.sleep(0.2)  # mail.log.1's last change is well before the last read of mail.log
+    first.step()
+    assert banned(first) == set()
+    first.close()
+    append(log, guesses(OTHER)[:2])
+    for _ in range(2):
+        for n in (2, 1):
+            older = log.with_name(f"mail.log.{n}.gz")
+            if older.exists():
+                older.rename(log.with_name(f"mail.log.{n + 1}.gz"))
+        compressed_keeping_mtime(log.with_name("mail.log.1"), "mail.log.2.gz")
+        log.rename(log.with_name("mail.log.1"))
+        log.touch()
+    second = warden.start()
+    drain(second)
+    assert second.counters.warmup_lines == 2
+    assert banned(second) == set()
+    append(log, [guesses()[2], guesses(OTHER)[2]])
+    second.step()
+    assert banned(second) == {f"{ATTACKER}/32", f"{OTHER}/32"}

@@ -1063,3 +1063,83 @@ def test_an_edited_copy_is_known_while_the_path_is_not_read(tmp_path: Path) -> N
         ("mail.log", 5, LOGGED[5]),  # in the copy only: new
         ("mail.log", 6, "new"),
     ]
+
+
+# -- a file empty at the stop, rotated while stopped -----------------------------------
+
+
+def test_a_copytruncate_of_a_file_empty_at_the_stop_reads_the_copy_first(tmp_path: Path) -> None:
+    log = tmp_path / "mail.log"
+    positions = stopped_after(log)  # nothing written before the stop
+    append(log, "while stopped 1\nwhile stopped 2\n")
+    shutil.copyfile(log, tmp_path / "mail.log.1")  # copytruncate
+    log.write_text("")
+    append(log, "after it\n")
+    follower = FileFollower([str(log)], positions)
+    assert lines_of(follower) == [
+        ("mail.log", 1, "while stopped 1"),
+        ("mail.log", 2, "while stopped 2"),
+        ("mail.log", 1, "after it"),
+    ]
+    assert said(follower) == [
+        f"{log}: was empty when read before the restart, and rotated meanwhile: reading "
+        f"{tmp_path / 'mail.log.1'} whole (changed since), then {log} from its start"
+    ]
+
+
+@pytest.mark.parametrize("reused", [False, True])
+def test_two_rotations_of_a_file_empty_at_the_stop_read_both_rotated_files(
+    tmp_path: Path, reused: bool
+) -> None:
+    # logrotate with compress and delaycompress, twice while stopped; the older files,
+    # read before the stop, are not read again (gzip keeps their mtime). ``reused``: the
+    # new mail.log got the inode the stopped file had (freed by the compression).
+    log = tmp_path / "mail.log"
+    old = tmp_path / "mail.log.1"
+    old.write_text("read before 1\n")
+    packed_before = tmp_path / "mail.log.2.gz"
+    packed_before.write_bytes(gzip.compress(b"read before 2\n"))
+    for done in (old, packed_before):
+        os.utime(done, ns=(time.time_ns() - 10**10, time.time_ns() - 10**10))
+    positions = stopped_after(log)
+    # first rotation
+    packed_before.rename(tmp_path / "mail.log.3.gz")
+    first = tmp_path / "mail.log.2.gz"
+    append(log, "X1\nX2\n")
+    first.write_bytes(gzip.compress(old.read_bytes()))
+    os.utime(first, ns=(old.stat().st_atime_ns, old.stat().st_mtime_ns))
+    old.unlink()
+    log.rename(old)
+    log.write_text("")
+    # second rotation: the file with X is compressed, the one with Y renamed
+    first.rename(tmp_path / "mail.log.3.gz")
+    append(log, "Y1\n")
+    time.sleep(0.01)
+    second = tmp_path / "mail.log.2.gz"
+    second.write_bytes(gzip.compress(old.read_bytes()))
+    os.utime(second, ns=(old.stat().st_atime_ns, old.stat().st_mtime_ns))
+    old.unlink()
+    log.rename(old)
+    append(log, "Z1\n")
+    if reused:
+        stored = positions[str(log)]
+        positions = {str(log): stored._replace(inode=log.stat().st_ino)}
+    follower = FileFollower([str(log)], positions)
+    assert [line for _, _, line in lines_of(follower)] == ["X1", "X2", "Y1", "Z1"]
+    assert said(follower) == [
+        f"{log}: was empty when read before the restart, and rotated meanwhile: reading "
+        f"{second}, {old} whole (changed since), then {log} from its start"
+    ]
+
+
+def test_a_position_of_an_empty_file_stored_by_an_older_version_resumes_as_before(
+    tmp_path: Path,
+) -> None:
+    log = tmp_path / "mail.log"
+    stored = stopped_after(log)[str(log)]
+    assert stored.checked > 0
+    old = Position.from_json({k: v for k, v in stored.to_json().items() if k != "checked"})
+    assert old.checked == 0
+    append(log, "a\n")
+    follower = FileFollower([str(log)], {str(log): old})
+    assert lines_of(follower) == [("mail.log", 1, "a")]

@@ -86,6 +86,7 @@ from mailwarden.sources.follow import (
     FileFollower,
     Found,
     Position,
+    empty_at,
     file_matches,
     find_packed,
     find_stored,
@@ -281,6 +282,9 @@ class Reader:
         found = find_stored(path, position)
         if found is None:
             return
+        if empty_at(position) and found.name != path:
+            os.close(found.fd)
+            return  # the follower says which rotated files it reads
         try:
             rest = max(0, os.fstat(found.fd).st_size - position.offset)
         except OSError:
@@ -520,7 +524,16 @@ def tail_before(
     in a compressed copy), and when that reaches back to the file's first line, first
     the window's lines of the files rotated before it (`_earlier_tails`: a rotation
     while the daemon ran, then a restart, keeps the counts), within the same `limit`.
-    ``followed``: the daemon's other followed paths, never read as a rotated file."""
+    ``followed``: the daemon's other followed paths, never read as a rotated file.
+
+    A position of an empty file (`empty_at`) tells the file no more: the rotated files
+    changed after it are read as the backlog (`follow.changed_since`); the window's lines
+    of those changed before it come back."""
+    empty = empty_at(position)
+    if empty:
+        if window is not None:
+            yield from _tails_before(path, empty, window, limit, max(1, piece), followed)
+        return
     found = find_stored(path, position)
     if found is None:
         yield from _packed_tail(path, position, limit, max(1, piece))
@@ -550,6 +563,30 @@ def tail_before(
         os.close(fd)
 
 
+def _tails_before(
+    path: str,
+    since: int,
+    window: timedelta,
+    limit: int,
+    piece: int,
+    followed: Collection[str],
+) -> Iterator[Chunk]:
+    """`tail_before` for a position of a file empty when read (`empty_at`, ``since``):
+    the window's lines of the rotated files not changed since (`_earlier_tails`, the
+    path's file standing for the one read)."""
+    try:
+        fd = open_regular(path)
+    except OSError:
+        return
+    try:
+        found = Found(fd, path, False)
+        yield from _earlier_tails(path, found, None, window, limit, piece, followed, since)
+    except OSError:
+        return
+    finally:
+        os.close(fd)
+
+
 ROTATED_SUFFIX = re.compile(r"(?:[.-][0-9]+)+(?P<packed>\.(?:gz|bz2|xz|zst))?")
 """What logrotate appends to a rotated log's name: ``.1``, ``.2``, ``-20261128``
 (``dateext``), ``-2026-11-28``, and a compressed one (``.1.gz``), whose tail the warm-up
@@ -567,6 +604,7 @@ def _earlier_tails(
     budget: int,
     piece: int,
     followed: Collection[str],
+    unchanged_since: int = 0,
 ) -> Iterator[Chunk]:
     """The lines within the window (from ``since``; None: the window before the newest
     one's last line) of the files rotated before ``found``, oldest first, at most
@@ -579,10 +617,12 @@ def _earlier_tails(
     search ends, said in the log). Their lines were all read before those of ``found``
     (the follower reads a rotated file's rest first), so none is counted twice. A sibling
     that is ``found`` itself or a copy of it (its inode, or its first bytes), or one
-    rotated after ``found`` (the follower reads it: `rotated_after`), is passed over."""
+    rotated after ``found`` (the follower reads it: `rotated_after`), is passed over, and
+    with ``unchanged_since`` (ns since the epoch) one changed after it (the follower reads
+    it: `follow.changed_since`)."""
     parts: list[tuple[str, int, int, int, int]] = []  # name, descriptor, start, end, line
     try:
-        for name in _rotated_before(path, found, followed):
+        for name in _rotated_before(path, found, followed, unchanged_since):
             if budget <= 0:
                 break
             try:
@@ -714,9 +754,12 @@ def _unpacked_tail(name: str, fd: int, keep: int, head: bytes) -> _Tail | None:
     return _Tail(out, newlines + 1, False)
 
 
-def _rotated_before(path: str, found: Found, followed: Collection[str]) -> list[str]:
+def _rotated_before(
+    path: str, found: Found, followed: Collection[str], unchanged_since: int = 0
+) -> list[str]:
     """The plain names of the files rotated before the one ``found`` is open on, newest
-    first (by their last change, `ROTATION_SLACK` after it at the most)."""
+    first (by their last change, `ROTATION_SLACK` after it at the most; with
+    ``unchanged_since``, not after it)."""
     name = os.path.basename(path)
     newest = os.fstat(found.fd).st_mtime + ROTATION_SLACK
     skip = {os.path.abspath(other) for other in (path, found.name, *followed)}
@@ -730,9 +773,12 @@ def _rotated_before(path: str, found: Found, followed: Collection[str]) -> list[
         if age is not None and other is not None and other[0] == age[0] and other[1] < age[1]:
             continue  # rotated after it: the follower reads it whole (`rotated_after`)
         try:
-            changed = os.stat(sibling).st_mtime
+            st = os.stat(sibling)
         except OSError:
             continue
+        changed = st.st_mtime
+        if unchanged_since and st.st_mtime_ns > unchanged_since:
+            continue  # changed after the position: read whole as the backlog
         if changed <= newest:
             candidates.append((changed, sibling))
     return [sibling for _, sibling in sorted(candidates, reverse=True)]

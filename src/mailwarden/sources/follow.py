@@ -37,7 +37,13 @@ survives what happens to log files in production:
   after it, whole and oldest first by their names (``mail.log.1`` after
   ``mail.log.2``, ``mail.log-20261129`` after ``mail.log-20261128``; compressed ones
   decompressed; `rotated_after`); when it is nowhere, a note says that its later lines
-  are lost. (That
+  are lost. A file empty when last read (its fingerprint, of no bytes, matches any file)
+  is told by when that was (`Position.checked`): the siblings with a rotation's name
+  changed since then hold what was written to it while the daemon was stopped (a
+  copytruncate's copy, the file renamed, compressed, rotated more than once): they are
+  read whole, oldest first by their last change, then the path from its start
+  (`changed_since`; a position stored by an older version, without that time, resumes
+  as before). (That
   decompression is done in one go, not in `read_budget` pieces: a stop waits for it.
   Measured: about 1.5 s per GB of log with gzip, logrotate's default; bzip2 and xz are
   ten to twenty times slower. The warm-up decompresses it once more.)
@@ -140,6 +146,10 @@ class Position(NamedTuple):
     fingerprint: str
     """Hex SHA-256 of the file's first `fingerprint_size` bytes."""
     fingerprint_size: int
+    checked: int = 0
+    """For a file empty when last read (offset 0, no fingerprint): when that was (ns since
+    the epoch; 0: not known, a position stored by an older version). The rotated files
+    changed after it hold lines written after it (`empty_at`)."""
 
     def to_json(self) -> dict[str, int | str]:
         return dict(self._asdict())
@@ -162,7 +172,21 @@ class Position(NamedTuple):
             max(1, number("line")),
             fingerprint,
             number("fingerprint_size"),
+            number("checked") if "checked" in data else 0,
         )
+
+
+def empty_at(stored: Position) -> int:
+    """When the file ``stored`` was taken from was last read and found empty (ns since
+    the epoch); 0 when it was not empty, or that is not known. Its fingerprint (of no
+    bytes) matches every file, so it does not tell where its lines went: the rotated
+    files changed after that hold them (`changed_since`). (A file's mtime comes from a
+    clock that lags by up to a timer tick, a few ms: a file whose last write came within
+    a tick after that time, and never again, is taken as unchanged. A margin the other
+    way would read again, whole, a rotated file last written just before.)"""
+    if stored.offset or stored.fingerprint_size:
+        return 0
+    return stored.checked
 
 
 class NotALogFile(OSError):
@@ -276,6 +300,8 @@ class _Open(_Reading):
         """Renamed by a rotation: when it last grew (or was renamed)."""
         self.dropped = False
         """Let go at `LATE_FILES_MAX` while still written to: closed, even if it grows."""
+        self.checked = 0
+        """When it was last read to its end while empty (`Position.checked`)."""
         self.prior: tuple[int, _Open] | None = None
         """New at the path: the file it replaced (a descriptor of its own on it, and it),
         until it is known whether this is an edited copy of it (`rewritten_copy`)."""
@@ -286,6 +312,7 @@ class _Open(_Reading):
             self.splitter.source, stats, line=stored.line, offset=stored.offset
         )
         self.head = os.pread(self.fd, min(stored.offset, HEAD_KEEP), 0)
+        self.checked = stored.checked
 
     def read_prefix(self, head: bytes, read_to: int, size: int, stats: ReadStats) -> int:
         """After `restart`: when the file now holds (``size`` bytes) only a start of what
@@ -331,6 +358,7 @@ class _Open(_Reading):
             self.splitter.line,
             self.fingerprint,
             self.fingerprint_size,
+            self.checked,
         )
 
     def replaced(self, size: int) -> bool:
@@ -360,11 +388,14 @@ class _Open(_Reading):
 
     def drain(self, stats: ReadStats, out: list[Chunk], budget: int) -> bool:
         """Read on, at most ``budget`` bytes; True when the end was reached."""
+        empty = time.time_ns() if self.splitter.read_to == 0 else 0
         while budget > 0:
             at = self.splitter.read_to
             data = os.pread(self.fd, min(_READ, budget), at)
             if not data:
                 self.caught_up = True
+                if empty:
+                    self.checked = empty  # nothing was there: what comes later is new
                 return True
             if at < HEAD_KEEP and len(self.head) == at:
                 self.head += data[: HEAD_KEEP - at]
@@ -546,6 +577,46 @@ def rotated_after(
             read.append(head)
             chosen.append((order, sibling))
     return [sibling for _, sibling in sorted(chosen, reverse=True)]
+
+
+def changed_since(
+    path: str, since: int, skip: Sequence[str] = (), heads: Sequence[bytes] = ()
+) -> list[str]:
+    """The siblings of ``path`` with a rotation's name (`rotation_age`) changed after
+    ``since`` (ns since the epoch, their mtime), oldest first by that; as in
+    `rotated_after`, ``skip``: names never given; one that is empty, starts with one of
+    ``heads``, or cannot be opened is passed over, and of two with the same first bytes
+    (``mail.log.2`` and ``mail.log.2.gz``) the uncompressed one is given. logrotate gives
+    a file it compresses the mtime of the file compressed, so an old file compressed
+    later is not given."""
+    passed = {os.path.abspath(other) for other in (path, *skip)}
+    later: list[tuple[bool, int, str, bytes]] = []
+    for sibling in siblings(path):
+        if sibling in passed or rotation_age(path, sibling) is None:
+            continue
+        try:
+            fd = open_regular(sibling)
+        except OSError:
+            continue
+        try:
+            changed = os.fstat(fd).st_mtime_ns
+            if changed <= since:
+                continue
+            packed = compression(fd) is not None
+            head = _first_bytes(fd)
+        except OSError:
+            continue
+        finally:
+            os.close(fd)
+        if head and not any(same_prefix(head, known) for known in heads):
+            later.append((packed, changed, sibling, head))
+    chosen: list[tuple[int, str]] = []
+    read: list[bytes] = []
+    for _, changed, sibling, head in sorted(later):  # the uncompressed ones first
+        if not any(same_prefix(head, known) for known in read):
+            read.append(head)
+            chosen.append((changed, sibling))
+    return [sibling for _, sibling in sorted(chosen)]
 
 
 def _first_bytes(fd: int) -> bytes:
@@ -1057,16 +1128,22 @@ class FileFollower:
         copied away meanwhile, its rest is read first (a retired file), then the path
         from its start. When the path cannot be read but is another file than the
         stored one, the stored file's rest is read all the same (renamed beside it)."""
+        since = empty_at(stored)
         try:
             current = self._open(followed.path)
         except OSError:
-            if _other_file(followed.path, stored) and self._read_first(
+            if since:
+                self._read_changed(followed, stored, since, now)
+                self._resumed(followed, stored, None)
+            elif _other_file(followed.path, stored) and self._read_first(
                 followed, stored, now, copies=False
             ):
                 self._resumed(followed, stored, None)
             raise
         try:
-            if current is not None and file_matches(current.fd, stored):
+            if since:
+                self._read_changed(followed, stored, since, now)
+            elif current is not None and file_matches(current.fd, stored):
                 current.resume_at(stored, self.stats)
             elif not self._read_first(followed, stored, now):
                 self._note(
@@ -1083,6 +1160,42 @@ class FileFollower:
                 current.discard()
             raise
         self._resumed(followed, stored, current)
+
+    def _read_changed(self, followed: _Followed, stored: Position, since: int, now: float) -> None:
+        """The file read before was empty (`empty_at`): the rotated files changed since
+        (`changed_since`) hold what was written to it, and after it, while the daemon was
+        stopped (a copytruncate, a rotation or more, compressed or not): read them whole,
+        oldest first, then the path from its start."""
+        skip = [other.path for other in self._files]
+        heads: list[bytes] = []
+        with contextlib.suppress(OSError):
+            fd = open_regular(followed.path)
+            try:
+                heads.append(_head(fd))
+            finally:
+                os.close(fd)
+        read: list[str] = []
+        for name in changed_since(followed.path, since, skip, heads):
+            try:
+                opened = self._whole(followed.path, name)
+            except OSError as exc:
+                self._note(
+                    logging.ERROR,
+                    f"{followed.path}: cannot read {name}, changed while stopped: "
+                    f"{reason(exc)}; its lines are skipped",
+                )
+                continue
+            opened.deadline = now
+            followed.retired.append(opened)
+            read.append(name)
+        if read:
+            what = "read error" if followed.started else "restart"
+            self._note(
+                logging.INFO,
+                f"{followed.path}: was empty when read before the {what}, and rotated "
+                f"meanwhile: reading {', '.join(read)} whole (changed since), then "
+                f"{followed.path} from its start",
+            )
 
     @staticmethod
     def _resumed(followed: _Followed, stored: Position, current: _Open | None) -> None:
@@ -1406,7 +1519,10 @@ class FileFollower:
         if current.splitter.read_to > 0 or (size == 0 and old.fd < 0):
             current.forget_prior()
             return True
-        if size == 0 or (size < HEAD_KEEP and b"\n" not in os.pread(current.fd, size, 0)):
+        if size == 0:
+            current.checked = time.time_ns()  # as `_Open.drain` at its end
+            return False
+        if size < HEAD_KEEP and b"\n" not in os.pread(current.fd, size, 0):
             return False
         try:
             found = rewritten_copy(fd, old.splitter.offset, current.fd)
