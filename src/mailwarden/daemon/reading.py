@@ -532,7 +532,7 @@ def tail_before(
     empty = empty_at(position)
     if empty:
         if window is not None:
-            yield from _tails_before(path, empty, window, limit, max(1, piece), followed)
+            yield from _tails_before(path, position, window, limit, max(1, piece), followed)
         return
     found = find_stored(path, position)
     if found is None:
@@ -565,22 +565,23 @@ def tail_before(
 
 def _tails_before(
     path: str,
-    since: int,
+    position: Position,
     window: timedelta,
     limit: int,
     piece: int,
     followed: Collection[str],
 ) -> Iterator[Chunk]:
-    """`tail_before` for a position of a file empty when read (`empty_at`, ``since``):
-    the window's lines of the rotated files not changed since (`_earlier_tails`, the
-    path's file standing for the one read)."""
+    """`tail_before` for a position of a file empty when read (`empty_at`): the window's
+    lines of the rotated files not changed since, nor that file itself renamed (what the
+    follower reads whole: `follow.changed_since`), with the path's file standing for the
+    one read (`_earlier_tails`)."""
     try:
         fd = open_regular(path)
     except OSError:
         return
     try:
         found = Found(fd, path, False)
-        yield from _earlier_tails(path, found, None, window, limit, piece, followed, since)
+        yield from _earlier_tails(path, found, None, window, limit, piece, followed, position)
     except OSError:
         return
     finally:
@@ -604,7 +605,7 @@ def _earlier_tails(
     budget: int,
     piece: int,
     followed: Collection[str],
-    unchanged_since: int = 0,
+    unchanged_since: Position | None = None,
 ) -> Iterator[Chunk]:
     """The lines within the window (from ``since``; None: the window before the newest
     one's last line) of the files rotated before ``found``, oldest first, at most
@@ -618,8 +619,8 @@ def _earlier_tails(
     (the follower reads a rotated file's rest first), so none is counted twice. A sibling
     that is ``found`` itself or a copy of it (its inode, or its first bytes), or one
     rotated after ``found`` (the follower reads it: `rotated_after`), is passed over, and
-    with ``unchanged_since`` (ns since the epoch) one changed after it (the follower reads
-    it: `follow.changed_since`)."""
+    with ``unchanged_since`` (the position of a file empty when read) one changed after
+    that, or that file (the follower reads them whole: `follow.changed_since`)."""
     parts: list[tuple[str, int, int, int, int]] = []  # name, descriptor, start, end, line
     try:
         for name in _rotated_before(path, found, followed, unchanged_since):
@@ -755,7 +756,7 @@ def _unpacked_tail(name: str, fd: int, keep: int, head: bytes) -> _Tail | None:
 
 
 def _rotated_before(
-    path: str, found: Found, followed: Collection[str], unchanged_since: int = 0
+    path: str, found: Found, followed: Collection[str], unchanged_since: Position | None = None
 ) -> list[str]:
     """The plain names of the files rotated before the one ``found`` is open on, newest
     first (by their last change, `ROTATION_SLACK` after it at the most; with
@@ -777,7 +778,10 @@ def _rotated_before(
         except OSError:
             continue
         changed = st.st_mtime
-        if unchanged_since and st.st_mtime_ns > unchanged_since:
+        if unchanged_since is not None and (
+            st.st_mtime_ns > unchanged_since.checked
+            or (st.st_dev, st.st_ino) == unchanged_since[:2]
+        ):
             continue  # changed after the position: read whole as the backlog
         if changed <= newest:
             candidates.append((changed, sibling))

@@ -580,10 +580,15 @@ def rotated_after(
 
 
 def changed_since(
-    path: str, since: int, skip: Sequence[str] = (), heads: Sequence[bytes] = ()
+    path: str,
+    since: int,
+    skip: Sequence[str] = (),
+    heads: Sequence[bytes] = (),
+    stored: Position | None = None,
 ) -> list[str]:
     """The siblings of ``path`` with a rotation's name (`rotation_age`) changed after
-    ``since`` (ns since the epoch, their mtime), oldest first by that; as in
+    ``since`` (ns since the epoch, their mtime), or that are the file ``stored`` was
+    taken from (its inode: renamed, whatever its mtime), oldest first by their mtime; as in
     `rotated_after`, ``skip``: names never given; one that is empty, starts with one of
     ``heads``, or cannot be opened is passed over, and of two with the same first bytes
     (``mail.log.2`` and ``mail.log.2.gz``) the uncompressed one is given. logrotate gives
@@ -599,8 +604,10 @@ def changed_since(
         except OSError:
             continue
         try:
-            changed = os.fstat(fd).st_mtime_ns
-            if changed <= since:
+            st = os.fstat(fd)
+            changed = st.st_mtime_ns
+            same = stored is not None and (st.st_dev, st.st_ino) == stored[:2]
+            if changed <= since and not same:
                 continue
             packed = compression(fd) is not None
             head = _first_bytes(fd)
@@ -1175,7 +1182,7 @@ class FileFollower:
             finally:
                 os.close(fd)
         read: list[str] = []
-        for name in changed_since(followed.path, since, skip, heads):
+        for name in changed_since(followed.path, since, skip, heads, stored):
             try:
                 opened = self._whole(followed.path, name)
             except OSError as exc:
