@@ -318,7 +318,8 @@ def test_a_rewrite_in_place_while_stopped_is_said_to_be_counted_again(
     second = warden.start()
     drain(second)
     assert (
-        "is gone or was truncated (deleted, or truncated with no readable copy beside it): "
+        f"was not found beside {warden.log} (deleted, moved to another folder as by "
+        "logrotate's olddir, or truncated with no readable copy beside it): "
         f"lines written to it after that are not read; reading {warden.log} from its start "
         "(when it was rewritten in place with its first lines, they are counted again)"
     ) in messages(caplog)
@@ -477,3 +478,30 @@ def test_two_rotations_while_stopped_with_an_empty_file_read_each_file_once(
     append(log, [guesses()[2], guesses(OTHER)[2]])
     second.step()
     assert banned(second) == {f"{ATTACKER}/32", f"{OTHER}/32"}
+
+
+def test_a_symlinked_log_rotated_while_stopped_keeps_its_backlog_and_warm_up(
+    warden: Warden, caplog: pytest.LogCaptureFixture
+) -> None:
+    # /var/log/mail.log -> /srv/log/mail.log, rotated by logrotate at the real path while
+    # the daemon is stopped: the guess before the stop (warm-up) and the one written
+    # meanwhile (backlog) are in real/mail.log.1; with the third, a ban.
+    real = warden.tmp / "real"
+    real.mkdir()
+    warden.log.unlink()
+    (real / "mail.log").touch()
+    warden.log.symlink_to(real / "mail.log")
+    first = warden.start()
+    append(warden.log, guesses()[:1])
+    first.step()
+    first.close()
+    append(real / "mail.log", guesses()[1:2])
+    (real / "mail.log").rename(real / "mail.log.1")
+    (real / "mail.log").touch()
+    second = warden.start()
+    drain(second)
+    assert second.counters.warmup_lines == 1
+    assert "was not found beside" not in messages(caplog)
+    append(warden.log, guesses()[2:])
+    second.step()
+    assert banned(second) == {f"{ATTACKER}/32"}

@@ -660,8 +660,9 @@ def test_an_archive_of_another_file_or_shorter_than_what_was_read_is_not_the_res
     again = FileFollower([str(log)], positions, rotate_grace=0)
     assert lines_of(again) == [("mail.log", 1, "new 1")]
     assert said(again) == [
-        f"{log}: the file read before the restart (up to line 4) is gone or was truncated "
-        "(deleted, or truncated with no readable copy beside it): lines written to it after that "
+        f"{log}: the file read before the restart (up to line 4) was not found beside {log} "
+        "(deleted, moved to another folder as by logrotate's olddir, or truncated with no "
+        "readable copy beside it): lines written to it after that "
         f"are not read; reading {log} from its start (when it was rewritten in place with its "
         "first lines, they are counted again)"
     ]
@@ -1145,3 +1146,42 @@ def test_a_position_of_an_empty_file_stored_by_an_older_version_resumes_as_befor
     append(log, "a\n")
     follower = FileFollower([str(log)], {str(log): old})
     assert lines_of(follower) == [("mail.log", 1, "a")]
+
+
+def test_a_symlinked_log_rotated_while_stopped_is_found_beside_the_real_file(
+    tmp_path: Path,
+) -> None:
+    # mail.log -> real/mail.log; logrotate (told the real path) renames real/mail.log.
+    real = tmp_path / "real"
+    real.mkdir()
+    (real / "mail.log").write_text("")
+    log = tmp_path / "mail.log"
+    log.symlink_to(real / "mail.log")
+    positions = stopped_after(log, "one\ntwo\n")
+    append(real / "mail.log", "three\n")
+    (real / "mail.log").rename(real / "mail.log.1")
+    (real / "mail.log").write_text("new\n")
+    follower = FileFollower([str(log)], positions)
+    assert lines_of(follower) == [("mail.log", 3, "three"), ("mail.log", 1, "new")]
+    assert said(follower) == []
+
+
+def test_a_stored_file_not_found_is_said_with_where_it_was_looked_for(tmp_path: Path) -> None:
+    real = tmp_path / "real"
+    real.mkdir()
+    (real / "mail.log").write_text("")
+    log = tmp_path / "mail.log"
+    log.symlink_to(real / "mail.log")
+    positions = stopped_after(log, "one\ntwo\n")
+    (real / "old").mkdir()
+    (real / "mail.log").rename(real / "old" / "mail.log.1")  # logrotate's olddir
+    (real / "mail.log").write_text("new\n")
+    follower = FileFollower([str(log)], positions)
+    assert lines_of(follower) == [("mail.log", 1, "new")]
+    assert said(follower) == [
+        f"{log}: the file read before the restart (up to line 3) was not found beside {log} "
+        f"and {real / 'mail.log'} (deleted, moved to another folder as by logrotate's olddir, "
+        "or truncated with no readable copy beside it): lines written to it after that are "
+        f"not read; reading {log} from its start (when it was rewritten in place with its "
+        "first lines, they are counted again)"
+    ]

@@ -93,6 +93,7 @@ from mailwarden.sources.follow import (
     open_regular,
     rotation_age,
     same_prefix,
+    sibling_suffix,
     siblings,
 )
 from mailwarden.sources.interface import Chunk, ReadStats
@@ -761,13 +762,12 @@ def _rotated_before(
     """The plain names of the files rotated before the one ``found`` is open on, newest
     first (by their last change, `ROTATION_SLACK` after it at the most; with
     ``unchanged_since``, not after it)."""
-    name = os.path.basename(path)
     newest = os.fstat(found.fd).st_mtime + ROTATION_SLACK
     skip = {os.path.abspath(other) for other in (path, found.name, *followed)}
     age = rotation_age(path, found.name) if found.name != path else None
     candidates: list[tuple[float, str]] = []
     for sibling in siblings(path):
-        suffix = os.path.basename(sibling)[len(name) :]
+        suffix = sibling_suffix(path, sibling)
         if sibling in skip or not ROTATED_SUFFIX.fullmatch(suffix):
             continue
         other = rotation_age(path, sibling)

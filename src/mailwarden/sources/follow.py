@@ -30,7 +30,9 @@ survives what happens to log files in production:
   number and a fingerprint of the first bytes) to store; given back to the
   constructor it resumes exactly there. When the file was replaced meanwhile (other
   inode, or same inode with other first bytes) the stored file is looked for among
-  its siblings in the same folder, renamed (same inode), copied (same first bytes, at
+  its siblings in the same folder (and, for a symbolic link, in the folder of the file
+  it leads to, where a rotation of that file puts it; not in logrotate's ``olddir``),
+  renamed (same inode), copied (same first bytes, at
   least as long) or compressed (gzip, bzip2, xz: the same first bytes and length once
   decompressed, which takes decompressing it up to the stored offset), and its rest is
   read first, then, when it was rotated more than once meanwhile, the files rotated
@@ -457,16 +459,46 @@ def _same_start(fd: int, size: int, stored: Position) -> bool:
     )
 
 
+def _places(path: str) -> list[tuple[str, str]]:
+    """(folder, name) of ``path``, then, when it is a symbolic link (or in a linked
+    folder), of the file it leads to: a rotation renames that file beside it."""
+    places = [os.path.split(os.path.abspath(path))]
+    real = os.path.split(os.path.realpath(path))
+    if real != places[0]:
+        places.append(real)
+    return places
+
+
 def siblings(path: str) -> list[str]:
-    """The rotated siblings of ``path`` in its folder (``mail.log.1``,
-    ``mail.log-20261128``), by name."""
-    folder, name = os.path.split(os.path.abspath(path))
-    try:
-        entries = [entry.path for entry in os.scandir(folder) if entry.name.startswith(name)]
-    except OSError:
-        return []
-    own = os.path.join(folder, name)
-    return sorted(entry for entry in entries if entry != own)
+    """The rotated siblings of ``path`` (``mail.log.1``, ``mail.log-20261128``), by name:
+    in its folder, and when it is a symbolic link, beside the file it leads to too."""
+    places = _places(path)
+    own = {os.path.join(folder, name) for folder, name in places}
+    entries: set[str] = set()
+    for folder, name in places:
+        try:
+            entries.update(
+                entry.path for entry in os.scandir(folder) if entry.name.startswith(name)
+            )
+        except OSError:
+            continue
+    return sorted(entry for entry in entries if entry not in own)
+
+
+def sibling_suffix(path: str, sibling: str) -> str:
+    """What a sibling's name adds to the name of ``path`` (or of the file it leads to,
+    beside which that sibling is): ``.1``, ``-20261128.gz``."""
+    folder, name = os.path.split(sibling)
+    for place, base in _places(path):
+        if place == folder and name.startswith(base):
+            return name[len(base) :]
+    return name[len(os.path.basename(path)) :]
+
+
+def beside(path: str) -> str:
+    """Beside what `siblings` looks: ``/var/log/mail.log`` (and ``/srv/log/mail.log``,
+    where a link leads)."""
+    return " and ".join(os.path.join(folder, name) for folder, name in _places(path))
 
 
 class Found(NamedTuple):
@@ -525,7 +557,7 @@ def rotation_age(path: str, sibling: str) -> tuple[tuple[int, ...], tuple[int, .
     greater second item is older. A number (``mail.log.1``, ``mail.log.2.gz``) grows
     with age, a date (``mail.log-20261128``, ``mail.log.20261129-192009.gz``) shrinks.
     None for another name."""
-    suffix = os.path.basename(sibling)[len(os.path.basename(path)) :]
+    suffix = sibling_suffix(path, sibling)
     match = ROTATED_SUFFIX.fullmatch(suffix)
     if match is None:
         return None
@@ -1157,8 +1189,9 @@ class FileFollower:
                     logging.WARNING,
                     f"{followed.path}: the file read before the "
                     f"{'read error' if followed.started else 'restart'} (up to line "
-                    f"{stored.line}) is gone or was truncated (deleted, or truncated with "
-                    "no readable copy beside it): lines written to it after that are not read; "
+                    f"{stored.line}) was not found beside {beside(followed.path)} (deleted, "
+                    "moved to another folder as by logrotate's olddir, or truncated with no "
+                    "readable copy beside it): lines written to it after that are not read; "
                     f"reading {followed.path} from its start (when it was rewritten in place "
                     "with its first lines, they are counted again)",
                 )
