@@ -1022,6 +1022,20 @@ def test_an_edited_copy_without_its_first_lines_is_known_too(tmp_path: Path) -> 
     assert "the last line read from the old one (of 5) is its line 3;" in said(follower)[0]
 
 
+def test_an_edited_copy_with_its_first_line_edited_is_known_too(tmp_path: Path) -> None:
+    # sed -i 's/line 0/line X/' mail.log: the first line is no line read before.
+    log = tmp_path / "mail.log"
+    log.write_text("")
+    follower = FileFollower([str(log)], rotate_grace=0)
+    follower.poll()
+    append(log, "".join(line + "\n" for line in LOGGED[:5]))
+    assert len(lines_of(follower)) == 5
+    edited = [LOGGED[0].replace("line 0", "line X"), *LOGGED[1:]]
+    replaced_by(log, "".join(line + "\n" for line in edited))
+    assert lines_of(follower) == [("mail.log", 6, LOGGED[5])]
+    assert "the last line read from the old one (of 5) is its line 5;" in said(follower)[0]
+
+
 def test_a_rotation_is_not_taken_for_an_edited_copy(tmp_path: Path) -> None:
     # logrotate's create: the new file is empty, then its writer writes a new first line
     # (even one that starts as the old first line did, up to the time).
@@ -1036,10 +1050,10 @@ def test_a_rotation_is_not_taken_for_an_edited_copy(tmp_path: Path) -> None:
     assert lines_of(follower) == []
     append(log, LOGGED[0][:20])
     assert lines_of(follower) == []
-    append(log, "9 new first line\n" + LOGGED[1] + "\n")
+    append(log, "9 new first line\n" + LOGGED[5] + "\n")
     assert lines_of(follower) == [
         ("mail.log", 1, LOGGED[0][:20] + "9 new first line"),
-        ("mail.log", 2, LOGGED[1]),
+        ("mail.log", 2, LOGGED[5]),
     ]
     assert said(follower) == []
 

@@ -706,21 +706,25 @@ class Rewrite(NamedTuple):
 
 
 REWRITE_FIRST_MIN = 16
-"""An edited copy is told by its first line, found among the lines read from the old
-file: one this short (or blank) could be anywhere, and tells nothing."""
+"""An edited copy is told by one of its first lines found among the lines read from the
+old file: one this short (or blank) could be anywhere, and tells nothing."""
+REWRITE_FIRST_LINES = 16
+"""How many of a new file's first lines are looked for among the old file's first
+`_READ` bytes (edited or removed first lines: ``sed -i 's/x/y/'`` on the first)."""
 
 
 def rewritten_copy(old_fd: int, read: int, new_fd: int) -> Rewrite | None:
     """Is the file open as ``new_fd``, new at a followed path, an edited copy of the one
     open as ``old_fd`` (``sed -i '/secret/d' mail.log``, ``grep -v x mail.log > y && mv y
     mail.log``, an editor's save), whose first ``read`` bytes (whole lines) were read?
-    Told by its first line: a line read from the old file (its first, or a later one when
-    the first were removed). A file that logrotate (or a writer) makes starts empty, and
-    the lines written to it then are new, with a later time.
+    Told by one of its first `REWRITE_FIRST_LINES` lines: a line read from the old file,
+    among its first `_READ` bytes (its first line, or a later one when the first were
+    removed or edited). A file that logrotate (or a writer) makes starts empty, and the
+    lines written to it then are new, with a later time.
 
     Where to read on: an edit changes or removes lines somewhere in the old content; what
-    comes after the old content in the new file is new. The new file is compared with
-    the old (from that first line) byte by byte up to the first difference (the edit
+    comes after the old content in the new file is new. From the line found on, the new
+    file is compared with the old byte by byte up to the first difference (the edit
     point); then the last line read from the old file is looked for in the new one, from
     the start of the line where they differ on, its first occurrence (a deleted last line:
     the one before it, and so on, up to `REWRITE_ANCHORS` lines back): lines up to there
@@ -728,26 +732,36 @@ def rewritten_copy(old_fd: int, read: int, new_fd: int) -> Rewrite | None:
     goes on after it. Log lines carry their time, so a line found is that line. When none
     is found (every line read after the edit point was removed or changed), reading goes
     on at the edit point: edited lines there are read again (`Rewrite.anchored` False).
-    None: not such a copy. Raises OSError."""
+    When every one of the first lines was edited (``sed -i 's/x/y/'`` on every line),
+    nothing tells a copy: None, as for another file. Raises OSError."""
     if read <= 0:
         return None
-    head = os.pread(new_fd, HEAD_KEEP, 0)
-    end = head.find(b"\n") + 1
-    first = head[:end]
-    if end == 0 or len(first.strip()) < REWRITE_FIRST_MIN:
-        return None
-    if os.pread(old_fd, end, 0) == first:
-        base = 0
-    else:
-        found = _find(old_fd, b"\n" + first, 0, read)
-        if found < 0:
-            return None
-        base = found + 1  # the lines before it were removed
-    length = read - base  # of the old content from there on
-    same, start = 0, 0  # bytes alike, the start of the line where they differ (new file)
+    old_head = os.pread(old_fd, min(read, _READ), 0)
+    new_head = os.pread(new_fd, HEAD_KEEP, 0)
+    at = 0  # where ``line`` starts in the new file
+    for line in new_head.split(b"\n")[:REWRITE_FIRST_LINES]:
+        if at + len(line) >= len(new_head):
+            return None  # not a whole line
+        whole = line + b"\n"
+        if len(line.strip()) >= REWRITE_FIRST_MIN:
+            if old_head.startswith(whole):
+                return _realign(old_fd, read, 0, new_fd, at)
+            found = old_head.find(b"\n" + whole)
+            if found >= 0:
+                return _realign(old_fd, read, found + 1, new_fd, at)
+        at += len(whole)
+    return None
+
+
+def _realign(old_fd: int, read: int, old_at: int, new_fd: int, new_at: int) -> Rewrite:
+    """`rewritten_copy` from the line at ``old_at`` in the old file and ``new_at`` in the
+    new one on (the same line)."""
+    length = read - old_at  # of the old content from there on
+    same, start = 0, 0  # bytes alike, the start of the line where they differ (from there)
     while same < length:
         want = min(_READ, length - same)
-        old, new = os.pread(old_fd, want, base + same), os.pread(new_fd, want, same)
+        old = os.pread(old_fd, want, old_at + same)
+        new = os.pread(new_fd, want, new_at + same)
         alike = _common(old, new)
         newline = old.rfind(b"\n", 0, alike)
         if newline >= 0:
@@ -755,22 +769,23 @@ def rewritten_copy(old_fd: int, read: int, new_fd: int) -> Rewrite | None:
         same += alike
         if alike < want:
             break
-    kept = _lines(new_fd, length if same >= length else start)
     if same >= length:
-        return Rewrite(length, kept + 1, kept, True)
-    tail_from = max(base + start, read - HEAD_KEEP)
+        kept = _lines(new_fd, new_at + length)
+        return Rewrite(new_at + length, kept + 1, kept, True)
+    kept = _lines(new_fd, new_at + start)
+    tail_from = max(old_at + start, read - HEAD_KEEP)
     tail = os.pread(old_fd, read - tail_from, tail_from)
     lines = tail.split(b"\n")[:-1]  # whole lines: ``read`` ends after a line break
-    if tail_from > base + start:
+    if tail_from > old_at + start:
         lines = lines[1:]  # maybe a part of a line
     for line in reversed(lines[-REWRITE_ANCHORS:]):
         if not line.strip():
             continue  # a blank line tells nothing
-        found = _find(new_fd, b"\n" + line + b"\n", start - 1)
+        found = _find(new_fd, b"\n" + line + b"\n", new_at + start - 1)
         if found >= 0:
             offset = found + len(line) + 2
             return Rewrite(offset, _lines(new_fd, offset) + 1, kept, True)
-    return Rewrite(start, kept + 1, kept, False)
+    return Rewrite(new_at + start, kept + 1, kept, False)
 
 
 def _common(a: bytes, b: bytes) -> int:
