@@ -1058,6 +1058,29 @@ def test_a_rotation_is_not_taken_for_an_edited_copy(tmp_path: Path) -> None:
     assert said(follower) == []
 
 
+@pytest.mark.parametrize("after", [1, 3])
+def test_a_rotation_in_a_flood_of_one_line_is_not_taken_for_an_edited_copy(
+    tmp_path: Path, after: int
+) -> None:
+    # PAM's line has no pid: a guesser's lines in one second are alike, before and
+    # after a (size-based) rotation. The new file holds only lines read before, but it
+    # is no copy: its lines are new.
+    pam = (
+        "Nov 29 10:00:00 mx auth: pam_unix(dovecot:auth): authentication failure; "
+        "logname= uid=0 euid=0 tty=dovecot ruser=bob rhost=203.0.113.7  user=bob"
+    )
+    log = tmp_path / "auth.log"
+    log.write_text("")
+    follower = FileFollower([str(log)], rotate_grace=0)
+    follower.poll()
+    append(log, f"{pam}\n{pam}\n")
+    assert len(lines_of(follower)) == 2
+    log.rename(tmp_path / "auth.log.1")
+    log.write_text(f"{pam}\n" * after)
+    assert lines_of(follower) == [("auth.log", n, pam) for n in range(1, after + 1)]
+    assert said(follower) == []
+
+
 def test_an_edited_copy_is_known_while_the_path_is_not_read(tmp_path: Path) -> None:
     # The daemon holds the path's lines back (another input's backlog): the edit is
     # noticed by a stat; the old file's rest, then only the new file's new lines, come

@@ -753,9 +753,12 @@ def rewritten_copy(old_fd: int, read: int, new_fd: int) -> Rewrite | None:
     return None
 
 
-def _realign(old_fd: int, read: int, old_at: int, new_fd: int, new_at: int) -> Rewrite:
+def _realign(old_fd: int, read: int, old_at: int, new_fd: int, new_at: int) -> Rewrite | None:
     """`rewritten_copy` from the line at ``old_at`` in the old file and ``new_at`` in the
-    new one on (the same line)."""
+    new one on (the same line). None when what the two have alike (the lines before the
+    edit point, and the last line read found) is fewer than two different lines: a flood
+    of one line (PAM's, without a pid, many in a second) goes on in the file a rotation
+    made, with no edit."""
     length = read - old_at  # of the old content from there on
     same, start = 0, 0  # bytes alike, the start of the line where they differ (from there)
     while same < length:
@@ -770,9 +773,11 @@ def _realign(old_fd: int, read: int, old_at: int, new_fd: int, new_at: int) -> R
         if alike < want:
             break
     if same >= length:
-        kept = _lines(new_fd, new_at + length)
-        return Rewrite(new_at + length, kept + 1, kept, True)
+        start = length
+    alike_lines = set(os.pread(new_fd, min(start, HEAD_KEEP), new_at).split(b"\n")[:-1])
     kept = _lines(new_fd, new_at + start)
+    if start == length:
+        return Rewrite(new_at + length, kept + 1, kept, True) if len(alike_lines) > 1 else None
     tail_from = max(old_at + start, read - HEAD_KEEP)
     tail = os.pread(old_fd, read - tail_from, tail_from)
     lines = tail.split(b"\n")[:-1]  # whole lines: ``read`` ends after a line break
@@ -783,8 +788,12 @@ def _realign(old_fd: int, read: int, old_at: int, new_fd: int, new_at: int) -> R
             continue  # a blank line tells nothing
         found = _find(new_fd, b"\n" + line + b"\n", new_at + start - 1)
         if found >= 0:
+            if len(alike_lines | {line}) < 2:
+                return None
             offset = found + len(line) + 2
             return Rewrite(offset, _lines(new_fd, offset) + 1, kept, True)
+    if len(alike_lines) < 2:
+        return None
     return Rewrite(new_at + start, kept + 1, kept, False)
 
 
