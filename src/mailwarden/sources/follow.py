@@ -22,10 +22,10 @@ survives what happens to log files in production:
 - a file that does not exist yet is picked up when it appears, from its start;
 - the log replaced by an edited copy of itself while followed (``sed -i '/x/d'
   mail.log``, ``grep -v x mail.log > y && mv y mail.log``, an editor's save: another
-  file, whose first line is one read from the old file): the lines read from the old
-  file are not read again; reading goes on after the last of them found in the new
-  file (`rewritten_copy`), and a warning says so. A rotation's new file is not such a
-  copy: it starts empty, its lines are new;
+  file, one of whose first lines is one read from the old file): the lines read from
+  the old file are not read again; reading goes on after the last of them found in the
+  new file (`rewritten_copy`), and a warning says so. A rotation's new file is not such
+  a copy: it starts empty, its lines are new;
 - a restart: `positions` gives, per path, a `Position` (device, inode, offset, line
   number and a fingerprint of the first bytes) to store; given back to the
   constructor it resumes exactly there. When the file was replaced meanwhile (other
@@ -729,7 +729,8 @@ def rewritten_copy(old_fd: int, read: int, new_fd: int) -> Rewrite | None:
     the start of the line where they differ on, its first occurrence (a deleted last line:
     the one before it, and so on, up to `REWRITE_ANCHORS` lines back): lines up to there
     are taken as read (an edited line in between is not counted again either), reading
-    goes on after it. Log lines carry their time, so a line found is that line. When none
+    goes on after it. Log lines carry their time, so a line found is that line (but for
+    a run of lines alike, as PAM's in one second: some of them may be read again). When none
     is found (every line read after the edit point was removed or changed), reading goes
     on at the edit point: edited lines there are read again (`Rewrite.anchored` False).
     When every one of the first lines was edited (``sed -i 's/x/y/'`` on every line),
@@ -823,21 +824,19 @@ def _lines(fd: int, end: int) -> int:
     return count
 
 
-def _find(fd: int, needle: bytes, start: int, end: int | None = None) -> int:
-    """Where ``needle`` first is in the file from ``start`` on (and up to ``end``); -1
-    when nowhere."""
+def _find(fd: int, needle: bytes, start: int) -> int:
+    """Where ``needle`` first is in the file from ``start`` on; -1 when nowhere."""
     at, carry = start, b""
-    while end is None or at < end:
-        data = os.pread(fd, _READ if end is None else min(_READ, end - at), at)
+    while True:
+        data = os.pread(fd, _READ, at)
         if not data:
-            break
+            return -1
         block = carry + data
         found = block.find(needle)
         if found >= 0:
             return at - len(carry) + found
         carry = block[-(len(needle) - 1) :] if len(needle) > 1 else b""
         at += len(data)
-    return -1
 
 
 class _Unpacked(_Reading):
