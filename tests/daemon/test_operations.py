@@ -146,7 +146,7 @@ def test_a_restart_after_a_rotation_reads_the_rest_of_the_old_file_first(
     running.start()
     assert wait_until(lambda: ATTACKER in running.v4(), 2), running.said()
     assert offences(running) == [(f"{ATTACKER}/32", 1)]
-    assert "is gone or was truncated" not in running.said()
+    assert "was not found beside" not in running.said()
 
 
 @pytest.mark.parametrize(
@@ -184,12 +184,13 @@ def test_lines_of_a_file_deleted_while_stopped_are_said_lost(running: Running) -
     mark = running.output.stat().st_size
 
     running.start()
-    assert wait_until(lambda: "is gone" in running.said(mark), 5), running.said(mark)
+    assert wait_until(lambda: "was not found beside" in running.said(mark), 5), running.said(mark)
     said = running.said(mark)
     assert (
         f"warning: source: {running.log}: the file read before the restart (up to line 2) "
-        "is gone or was truncated (deleted, or truncated with no readable copy beside it): lines "
-        "written to it after that are not read"
+        f"was not found beside {running.log} (deleted, moved to another folder as by "
+        "logrotate's olddir, or truncated with no readable copy beside it): lines written to "
+        "it after that are not read"
     ) in said, said
     assert ATTACKER not in running.v4()
 

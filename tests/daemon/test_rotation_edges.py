@@ -23,6 +23,7 @@ from wardenlab import (
     logrotate,
     rewrite_in_place,
     sasl_failure,
+    sasl_success,
 )
 
 from mailwarden.daemon import reading
@@ -317,7 +318,8 @@ def test_a_rewrite_in_place_while_stopped_is_said_to_be_counted_again(
     second = warden.start()
     drain(second)
     assert (
-        "is gone or was truncated (deleted, or truncated with no readable copy beside it): "
+        f"was not found beside {warden.log} (deleted, moved to another folder as by "
+        "logrotate's olddir, or truncated with no readable copy beside it): "
         f"lines written to it after that are not read; reading {warden.log} from its start "
         "(when it was rewritten in place with its first lines, they are counted again)"
     ) in messages(caplog)
@@ -385,3 +387,121 @@ def test_a_compressed_file_of_nul_bytes_in_between_keeps_the_live_file_waiting_l
         "break from line 1 on (NUL bytes? damaged, or a decompression bomb): that line is "
         "skipped as over-long, and the rest of the file with it; reading on in the next file"
     ) in messages(caplog)
+
+
+def test_a_line_deleted_with_sed_i_while_running_does_not_count_the_log_again(
+    warden: Warden, caplog: pytest.LogCaptureFixture
+) -> None:
+    # sed -i '/192.0.2.99/d' mail.log: a new file (another inode) with every line but
+    # one. Read again from its start, two guesses were four, and banned at the third.
+    daemon = warden.start()
+    append(warden.log, "2026-11-29T10:00:00.000000+00:00 mx postfix/smtpd[7]: connect from x")
+    append(warden.log, guesses(ATTACKER)[:2])
+    daemon.step()
+    text = warden.log.read_text()
+    edited = warden.log.with_name("sedAbc123")
+    edited.write_text("".join(line for line in text.splitlines(True) if "connect from" not in line))
+    edited.replace(warden.log)
+    daemon.step()
+    daemon.step()
+    assert banned(daemon) == set()
+    assert f"{warden.log}: was replaced by an edited copy of itself" in messages(caplog)
+    append(warden.log, guesses(ATTACKER)[2:])  # the third guess bans
+    daemon.step()
+    assert banned(daemon) == {f"{ATTACKER}/32"}
+
+
+def test_a_compromise_written_while_stopped_to_a_file_empty_at_the_stop_is_reported(
+    warden: Warden, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A quiet server: mail.log empty at the stop; then guesses and a login, then
+    # logrotate's copytruncate, then the start. The empty file's position matched any
+    # file, so mail.log.1 was never read as the backlog, and the login never reported.
+    first = warden.start()
+    first.step()
+    first.close()
+    time.sleep(0.05)  # a write within a timer tick of the stop may get an mtime before it
+    append(warden.log, guesses())
+    append(warden.log, sasl_success(ATTACKER, "alice@example.org"))
+    shutil.copyfile(warden.log, warden.log.with_name("mail.log.1"))
+    warden.log.write_text("")
+    second = warden.start()
+    drain(second)
+    assert f"compromise: alice@example.org logged in from {ATTACKER}" in messages(caplog)
+    assert banned(second) == {f"{ATTACKER}/32"}
+    assert history(second) == [(f"{ATTACKER}/32", 1)]
+
+
+def compressed_keeping_mtime(path: Path, name: str) -> None:
+    """logrotate's (delayed) compression: ``path`` becomes ``name``, gzipped, with its
+    last change kept."""
+    packed = path.with_name(name)
+    packed.write_bytes(gzip.compress(path.read_bytes()))
+    st = path.stat()
+    os.utime(packed, ns=(st.st_atime_ns, st.st_mtime_ns))
+    path.unlink()
+
+
+def test_two_rotations_while_stopped_with_an_empty_file_read_each_file_once(
+    warden: Warden,
+) -> None:
+    # compress + delaycompress (Debian's default). Two guesses before the stop (in
+    # mail.log.1, rotated while running), mail.log empty at the stop; while stopped two
+    # guesses of another address, then two rotations: the stopped file is compressed
+    # away. The warm-up gives the first two (mail.log.3.gz), the backlog the others
+    # (mail.log.2.gz), each once: the third guess of each bans, not before.
+    log = warden.log
+    first = warden.start()
+    append(log, guesses()[:2])
+    first.step()
+    log.rename(log.with_name("mail.log.1"))
+    log.touch()
+    first.step()
+    time.sleep(0.2)  # mail.log.1's last change is well before the last read of mail.log
+    first.step()
+    assert banned(first) == set()
+    first.close()
+    time.sleep(0.05)  # a write within a timer tick of the stop may get an mtime before it
+    append(log, guesses(OTHER)[:2])
+    for _ in range(2):
+        for n in (2, 1):
+            older = log.with_name(f"mail.log.{n}.gz")
+            if older.exists():
+                older.rename(log.with_name(f"mail.log.{n + 1}.gz"))
+        compressed_keeping_mtime(log.with_name("mail.log.1"), "mail.log.2.gz")
+        log.rename(log.with_name("mail.log.1"))
+        log.touch()
+    second = warden.start()
+    drain(second)
+    assert second.counters.warmup_lines == 2
+    assert banned(second) == set()
+    append(log, [guesses()[2], guesses(OTHER)[2]])
+    second.step()
+    assert banned(second) == {f"{ATTACKER}/32", f"{OTHER}/32"}
+
+
+def test_a_symlinked_log_rotated_while_stopped_keeps_its_backlog_and_warm_up(
+    warden: Warden, caplog: pytest.LogCaptureFixture
+) -> None:
+    # /var/log/mail.log -> /srv/log/mail.log, rotated by logrotate at the real path while
+    # the daemon is stopped: the guess before the stop (warm-up) and the one written
+    # meanwhile (backlog) are in real/mail.log.1; with the third, a ban.
+    real = warden.tmp / "real"
+    real.mkdir()
+    warden.log.unlink()
+    (real / "mail.log").touch()
+    warden.log.symlink_to(real / "mail.log")
+    first = warden.start()
+    append(warden.log, guesses()[:1])
+    first.step()
+    first.close()
+    append(real / "mail.log", guesses()[1:2])
+    (real / "mail.log").rename(real / "mail.log.1")
+    (real / "mail.log").touch()
+    second = warden.start()
+    drain(second)
+    assert second.counters.warmup_lines == 1
+    assert "was not found beside" not in messages(caplog)
+    append(warden.log, guesses()[2:])
+    second.step()
+    assert banned(second) == {f"{ATTACKER}/32"}

@@ -660,8 +660,9 @@ def test_an_archive_of_another_file_or_shorter_than_what_was_read_is_not_the_res
     again = FileFollower([str(log)], positions, rotate_grace=0)
     assert lines_of(again) == [("mail.log", 1, "new 1")]
     assert said(again) == [
-        f"{log}: the file read before the restart (up to line 4) is gone or was truncated "
-        "(deleted, or truncated with no readable copy beside it): lines written to it after that "
+        f"{log}: the file read before the restart (up to line 4) was not found beside {log} "
+        "(deleted, moved to another folder as by logrotate's olddir, or truncated with no "
+        "readable copy beside it): lines written to it after that "
         f"are not read; reading {log} from its start (when it was rewritten in place with its "
         "first lines, they are counted again)"
     ]
@@ -920,3 +921,304 @@ def test_past_the_bound_of_rotated_files_still_written_to_one_is_closed_and_said
         for writer in writers:
             writer.close()
         follower.close()
+
+
+# -- a log replaced by an edited copy of itself while followed --------------------------
+
+
+def replaced_by(log: Path, text: str) -> None:
+    """What ``sed -i``, ``grep -v x mail.log > y && mv y mail.log`` or an editor's save
+    do: a new file (another inode) with ``text`` takes the log's name."""
+    new = log.with_name(log.name + ".edit")
+    new.write_text(text)
+    new.replace(log)
+
+
+LOGGED = [f"2026-11-29T10:00:0{n}.000000+00:00 mx postfix/smtpd[{n}]: line {n}" for n in range(6)]
+
+
+def test_a_line_deleted_by_sed_i_does_not_make_the_log_read_again(tmp_path: Path) -> None:
+    log = tmp_path / "mail.log"
+    log.write_text("")
+    follower = FileFollower([str(log)], rotate_grace=0)
+    follower.poll()
+    append(log, "".join(line + "\n" for line in LOGGED))
+    assert len(lines_of(follower)) == 6
+    # sed -i '/line 2/d' mail.log, and the writer's next line
+    replaced_by(log, "".join(line + "\n" for line in LOGGED if "line 2" not in line))
+    append(log, "new\n")
+    assert lines_of(follower) == [("mail.log", 6, "new")]
+    assert said(follower) == [
+        f"{log}: was replaced by an edited copy of itself (sed -i, grep -v and mv, an "
+        "editor's save?): the last line read from the old one (of 6) is its line 5; lines "
+        "up to there are not counted again; reading on from line 6"
+    ]
+    append(log, "newer\n")
+    assert lines_of(follower) == [("mail.log", 7, "newer")]
+    assert said(follower) == []
+
+
+def test_an_edited_copy_that_lost_the_last_lines_read_goes_on_after_the_line_before(
+    tmp_path: Path,
+) -> None:
+    log = tmp_path / "mail.log"
+    log.write_text("")
+    follower = FileFollower([str(log)], rotate_grace=0)
+    follower.poll()
+    append(log, "".join(line + "\n" for line in LOGGED))
+    assert len(lines_of(follower)) == 6
+    # The last two lines deleted, one line edited before them, then two new lines.
+    kept = [*LOGGED[:2], LOGGED[2].replace("line 2", "line x"), LOGGED[3]]
+    replaced_by(log, "".join(line + "\n" for line in kept) + "new 1\nnew 2\n")
+    assert lines_of(follower) == [("mail.log", 5, "new 1"), ("mail.log", 6, "new 2")]
+    assert "the last line read from the old one (of 6) is its line 4;" in said(follower)[0]
+
+
+def test_a_copy_of_the_log_with_more_lines_reads_only_those(tmp_path: Path) -> None:
+    # cp mail.log x; echo more >> x; mv x mail.log (or an editor's save with nothing
+    # changed, the writer's lines after it).
+    log = tmp_path / "mail.log"
+    log.write_text("")
+    follower = FileFollower([str(log)], rotate_grace=0)
+    follower.poll()
+    append(log, "".join(line + "\n" for line in LOGGED[:3]))
+    assert len(lines_of(follower)) == 3
+    replaced_by(log, "".join(line + "\n" for line in LOGGED))
+    assert lines_of(follower) == [("mail.log", n + 1, LOGGED[n]) for n in range(3, 6)]
+    assert "the last line read from the old one (of 3) is its line 3;" in said(follower)[0]
+
+
+def test_an_edit_with_every_line_after_the_edit_point_changed_reads_on_from_there(
+    tmp_path: Path,
+) -> None:
+    log = tmp_path / "mail.log"
+    log.write_text("")
+    follower = FileFollower([str(log)], rotate_grace=0)
+    follower.poll()
+    append(log, "".join(line + "\n" for line in LOGGED))
+    assert len(lines_of(follower)) == 6
+    # sed -i 's/postfix/POSTFIX/' from the fifth line on
+    edited = [*LOGGED[:4], *(line.replace("postfix", "POSTFIX") for line in LOGGED[4:])]
+    replaced_by(log, "".join(line + "\n" for line in edited))
+    assert [line for _, line, _ in lines_of(follower)] == [5, 6]
+    assert said(follower) == [
+        f"{log}: was replaced by an edited copy of itself (sed -i, grep -v and mv, an "
+        "editor's save?): its first 4 line(s) were read from the old one, but none of the "
+        "last lines read from it (of 6) comes after them; the lines after them are read as "
+        "new (edited ones counted again); reading on from line 5"
+    ]
+
+
+def test_an_edited_copy_without_its_first_lines_is_known_too(tmp_path: Path) -> None:
+    # sed -i '1,2d' mail.log
+    log = tmp_path / "mail.log"
+    log.write_text("")
+    follower = FileFollower([str(log)], rotate_grace=0)
+    follower.poll()
+    append(log, "".join(line + "\n" for line in LOGGED[:5]))
+    assert len(lines_of(follower)) == 5
+    replaced_by(log, "".join(line + "\n" for line in LOGGED[2:]))
+    assert lines_of(follower) == [("mail.log", 4, LOGGED[5])]
+    assert "the last line read from the old one (of 5) is its line 3;" in said(follower)[0]
+
+
+def test_an_edited_copy_with_its_first_line_edited_is_known_too(tmp_path: Path) -> None:
+    # sed -i 's/line 0/line X/' mail.log: the first line is no line read before.
+    log = tmp_path / "mail.log"
+    log.write_text("")
+    follower = FileFollower([str(log)], rotate_grace=0)
+    follower.poll()
+    append(log, "".join(line + "\n" for line in LOGGED[:5]))
+    assert len(lines_of(follower)) == 5
+    edited = [LOGGED[0].replace("line 0", "line X"), *LOGGED[1:]]
+    replaced_by(log, "".join(line + "\n" for line in edited))
+    assert lines_of(follower) == [("mail.log", 6, LOGGED[5])]
+    assert "the last line read from the old one (of 5) is its line 5;" in said(follower)[0]
+
+
+def test_a_rotation_is_not_taken_for_an_edited_copy(tmp_path: Path) -> None:
+    # logrotate's create: the new file is empty, then its writer writes a new first line
+    # (even one that starts as the old first line did, up to the time).
+    log = tmp_path / "mail.log"
+    log.write_text("")
+    follower = FileFollower([str(log)], rotate_grace=0)
+    follower.poll()
+    append(log, "".join(line + "\n" for line in LOGGED[:3]))
+    assert len(lines_of(follower)) == 3
+    log.rename(tmp_path / "mail.log.1")
+    log.write_text("")
+    assert lines_of(follower) == []
+    append(log, LOGGED[0][:20])
+    assert lines_of(follower) == []
+    append(log, "9 new first line\n" + LOGGED[5] + "\n")
+    assert lines_of(follower) == [
+        ("mail.log", 1, LOGGED[0][:20] + "9 new first line"),
+        ("mail.log", 2, LOGGED[5]),
+    ]
+    assert said(follower) == []
+
+
+@pytest.mark.parametrize("after", [1, 3])
+def test_a_rotation_in_a_flood_of_one_line_is_not_taken_for_an_edited_copy(
+    tmp_path: Path, after: int
+) -> None:
+    # PAM's line has no pid: a guesser's lines in one second are alike, before and
+    # after a (size-based) rotation. The new file holds only lines read before, but it
+    # is no copy: its lines are new.
+    pam = (
+        "Nov 29 10:00:00 mx auth: pam_unix(dovecot:auth): authentication failure; "
+        "logname= uid=0 euid=0 tty=dovecot ruser=bob rhost=203.0.113.7  user=bob"
+    )
+    log = tmp_path / "auth.log"
+    log.write_text("")
+    follower = FileFollower([str(log)], rotate_grace=0)
+    follower.poll()
+    append(log, f"{pam}\n{pam}\n")
+    assert len(lines_of(follower)) == 2
+    log.rename(tmp_path / "auth.log.1")
+    log.write_text(f"{pam}\n" * after)
+    assert lines_of(follower) == [("auth.log", n, pam) for n in range(1, after + 1)]
+    assert said(follower) == []
+
+
+def test_an_edited_copy_is_known_while_the_path_is_not_read(tmp_path: Path) -> None:
+    # The daemon holds the path's lines back (another input's backlog): the edit is
+    # noticed by a stat; the old file's rest, then only the new file's new lines, come
+    # when the path is read again.
+    log = tmp_path / "mail.log"
+    log.write_text("")
+    follower = FileFollower([str(log)], rotate_grace=0)
+    follower.poll()
+    append(log, "".join(line + "\n" for line in LOGGED[:4]))
+    assert len(lines_of(follower)) == 4
+    append(log, LOGGED[4] + "\n")  # not read yet
+    follower.poll(skip={str(log)})
+    replaced_by(log, "".join(line + "\n" for line in LOGGED if "line 1" not in line))
+    follower.poll(skip={str(log)})
+    append(log, "new\n")
+    assert lines_of(follower) == [
+        ("mail.log", 5, LOGGED[4]),  # the old file's rest
+        ("mail.log", 5, LOGGED[5]),  # in the copy only: new
+        ("mail.log", 6, "new"),
+    ]
+
+
+# -- a file empty at the stop, rotated while stopped -----------------------------------
+
+
+def test_a_copytruncate_of_a_file_empty_at_the_stop_reads_the_copy_first(tmp_path: Path) -> None:
+    log = tmp_path / "mail.log"
+    positions = stopped_after(log)  # nothing written before the stop
+    time.sleep(0.05)  # a write within a timer tick of the stop may get an mtime before it
+    append(log, "while stopped 1\nwhile stopped 2\n")
+    shutil.copyfile(log, tmp_path / "mail.log.1")  # copytruncate
+    log.write_text("")
+    append(log, "after it\n")
+    follower = FileFollower([str(log)], positions)
+    assert lines_of(follower) == [
+        ("mail.log", 1, "while stopped 1"),
+        ("mail.log", 2, "while stopped 2"),
+        ("mail.log", 1, "after it"),
+    ]
+    assert said(follower) == [
+        f"{log}: was empty when read before the restart, and rotated meanwhile: reading "
+        f"{tmp_path / 'mail.log.1'} whole (changed since), then {log} from its start"
+    ]
+
+
+@pytest.mark.parametrize("reused", [False, True])
+def test_two_rotations_of_a_file_empty_at_the_stop_read_both_rotated_files(
+    tmp_path: Path, reused: bool
+) -> None:
+    # logrotate with compress and delaycompress, twice while stopped; the older files,
+    # read before the stop, are not read again (gzip keeps their mtime). ``reused``: the
+    # new mail.log got the inode the stopped file had (freed by the compression).
+    log = tmp_path / "mail.log"
+    old = tmp_path / "mail.log.1"
+    old.write_text("read before 1\n")
+    packed_before = tmp_path / "mail.log.2.gz"
+    packed_before.write_bytes(gzip.compress(b"read before 2\n"))
+    for done in (old, packed_before):
+        os.utime(done, ns=(time.time_ns() - 10**10, time.time_ns() - 10**10))
+    positions = stopped_after(log)
+    time.sleep(0.05)  # a write within a timer tick of the stop may get an mtime before it
+    # first rotation
+    packed_before.rename(tmp_path / "mail.log.3.gz")
+    first = tmp_path / "mail.log.2.gz"
+    append(log, "X1\nX2\n")
+    first.write_bytes(gzip.compress(old.read_bytes()))
+    os.utime(first, ns=(old.stat().st_atime_ns, old.stat().st_mtime_ns))
+    old.unlink()
+    log.rename(old)
+    log.write_text("")
+    # second rotation: the file with X is compressed, the one with Y renamed
+    first.rename(tmp_path / "mail.log.3.gz")
+    append(log, "Y1\n")
+    time.sleep(0.01)
+    second = tmp_path / "mail.log.2.gz"
+    second.write_bytes(gzip.compress(old.read_bytes()))
+    os.utime(second, ns=(old.stat().st_atime_ns, old.stat().st_mtime_ns))
+    old.unlink()
+    log.rename(old)
+    append(log, "Z1\n")
+    if reused:
+        stored = positions[str(log)]
+        positions = {str(log): stored._replace(inode=log.stat().st_ino)}
+    follower = FileFollower([str(log)], positions)
+    assert [line for _, _, line in lines_of(follower)] == ["X1", "X2", "Y1", "Z1"]
+    assert said(follower) == [
+        f"{log}: was empty when read before the restart, and rotated meanwhile: reading "
+        f"{second}, {old} whole (changed since), then {log} from its start"
+    ]
+
+
+def test_a_position_of_an_empty_file_stored_by_an_older_version_resumes_as_before(
+    tmp_path: Path,
+) -> None:
+    log = tmp_path / "mail.log"
+    stored = stopped_after(log)[str(log)]
+    assert stored.checked > 0
+    old = Position.from_json({k: v for k, v in stored.to_json().items() if k != "checked"})
+    assert old.checked == 0
+    append(log, "a\n")
+    follower = FileFollower([str(log)], {str(log): old})
+    assert lines_of(follower) == [("mail.log", 1, "a")]
+
+
+def test_a_symlinked_log_rotated_while_stopped_is_found_beside_the_real_file(
+    tmp_path: Path,
+) -> None:
+    # mail.log -> real/mail.log; logrotate (told the real path) renames real/mail.log.
+    real = tmp_path / "real"
+    real.mkdir()
+    (real / "mail.log").write_text("")
+    log = tmp_path / "mail.log"
+    log.symlink_to(real / "mail.log")
+    positions = stopped_after(log, "one\ntwo\n")
+    append(real / "mail.log", "three\n")
+    (real / "mail.log").rename(real / "mail.log.1")
+    (real / "mail.log").write_text("new\n")
+    follower = FileFollower([str(log)], positions)
+    assert lines_of(follower) == [("mail.log", 3, "three"), ("mail.log", 1, "new")]
+    assert said(follower) == []
+
+
+def test_a_stored_file_not_found_is_said_with_where_it_was_looked_for(tmp_path: Path) -> None:
+    real = tmp_path / "real"
+    real.mkdir()
+    (real / "mail.log").write_text("")
+    log = tmp_path / "mail.log"
+    log.symlink_to(real / "mail.log")
+    positions = stopped_after(log, "one\ntwo\n")
+    (real / "old").mkdir()
+    (real / "mail.log").rename(real / "old" / "mail.log.1")  # logrotate's olddir
+    (real / "mail.log").write_text("new\n")
+    follower = FileFollower([str(log)], positions)
+    assert lines_of(follower) == [("mail.log", 1, "new")]
+    assert said(follower) == [
+        f"{log}: the file read before the restart (up to line 3) was not found beside {log} "
+        f"and {real / 'mail.log'} (deleted, moved to another folder as by logrotate's olddir, "
+        "or truncated with no readable copy beside it): lines written to it after that are "
+        f"not read; reading {log} from its start (when it was rewritten in place with its "
+        "first lines, they are counted again)"
+    ]

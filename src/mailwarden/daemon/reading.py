@@ -86,12 +86,14 @@ from mailwarden.sources.follow import (
     FileFollower,
     Found,
     Position,
+    empty_at,
     file_matches,
     find_packed,
     find_stored,
     open_regular,
     rotation_age,
     same_prefix,
+    sibling_suffix,
     siblings,
 )
 from mailwarden.sources.interface import Chunk, ReadStats
@@ -288,6 +290,9 @@ class Reader:
         found = find_stored(path, position)
         if found is None:
             return
+        if empty_at(position) and found.name != path:
+            os.close(found.fd)
+            return  # the follower says which rotated files it reads
         try:
             rest = max(0, os.fstat(found.fd).st_size - position.offset)
         except OSError:
@@ -527,7 +532,16 @@ def tail_before(
     in a compressed copy), and when that reaches back to the file's first line, first
     the window's lines of the files rotated before it (`_earlier_tails`: a rotation
     while the daemon ran, then a restart, keeps the counts), within the same `limit`.
-    ``followed``: the daemon's other followed paths, never read as a rotated file."""
+    ``followed``: the daemon's other followed paths, never read as a rotated file.
+
+    A position of an empty file (`empty_at`) tells the file no more: the rotated files
+    changed after it are read as the backlog (`follow.changed_since`); the window's lines
+    of those changed before it come back."""
+    empty = empty_at(position)
+    if empty:
+        if window is not None:
+            yield from _tails_before(path, position, window, limit, max(1, piece), followed)
+        return
     found = find_stored(path, position)
     if found is None:
         yield from _packed_tail(path, position, limit, max(1, piece))
@@ -557,6 +571,31 @@ def tail_before(
         os.close(fd)
 
 
+def _tails_before(
+    path: str,
+    position: Position,
+    window: timedelta,
+    limit: int,
+    piece: int,
+    followed: Collection[str],
+) -> Iterator[Chunk]:
+    """`tail_before` for a position of a file empty when read (`empty_at`): the window's
+    lines of the rotated files not changed since, nor that file itself renamed (what the
+    follower reads whole: `follow.changed_since`), with the path's file standing for the
+    one read (`_earlier_tails`)."""
+    try:
+        fd = open_regular(path)
+    except OSError:
+        return
+    try:
+        found = Found(fd, path, False)
+        yield from _earlier_tails(path, found, None, window, limit, piece, followed, position)
+    except OSError:
+        return
+    finally:
+        os.close(fd)
+
+
 ROTATED_SUFFIX = re.compile(r"(?:[.-][0-9]+)+(?P<packed>\.(?:gz|bz2|xz|zst))?")
 """What logrotate appends to a rotated log's name: ``.1``, ``.2``, ``-20261128``
 (``dateext``), ``-2026-11-28``, and a compressed one (``.1.gz``), whose tail the warm-up
@@ -574,6 +613,7 @@ def _earlier_tails(
     budget: int,
     piece: int,
     followed: Collection[str],
+    unchanged_since: Position | None = None,
 ) -> Iterator[Chunk]:
     """The lines within the window (from ``since``; None: the window before the newest
     one's last line) of the files rotated before ``found``, oldest first, at most
@@ -586,10 +626,12 @@ def _earlier_tails(
     search ends, said in the log). Their lines were all read before those of ``found``
     (the follower reads a rotated file's rest first), so none is counted twice. A sibling
     that is ``found`` itself or a copy of it (its inode, or its first bytes), or one
-    rotated after ``found`` (the follower reads it: `rotated_after`), is passed over."""
+    rotated after ``found`` (the follower reads it: `rotated_after`), is passed over, and
+    with ``unchanged_since`` (the position of a file empty when read) one changed after
+    that, or that file (the follower reads them whole: `follow.changed_since`)."""
     parts: list[tuple[str, int, int, int, int]] = []  # name, descriptor, start, end, line
     try:
-        for name in _rotated_before(path, found, followed):
+        for name in _rotated_before(path, found, followed, unchanged_since):
             if budget <= 0:
                 break
             try:
@@ -721,25 +763,33 @@ def _unpacked_tail(name: str, fd: int, keep: int, head: bytes) -> _Tail | None:
     return _Tail(out, newlines + 1, False)
 
 
-def _rotated_before(path: str, found: Found, followed: Collection[str]) -> list[str]:
+def _rotated_before(
+    path: str, found: Found, followed: Collection[str], unchanged_since: Position | None = None
+) -> list[str]:
     """The plain names of the files rotated before the one ``found`` is open on, newest
-    first (by their last change, `ROTATION_SLACK` after it at the most)."""
-    name = os.path.basename(path)
+    first (by their last change, `ROTATION_SLACK` after it at the most; with
+    ``unchanged_since``, not after it)."""
     newest = os.fstat(found.fd).st_mtime + ROTATION_SLACK
     skip = {os.path.abspath(other) for other in (path, found.name, *followed)}
     age = rotation_age(path, found.name) if found.name != path else None
     candidates: list[tuple[float, str]] = []
     for sibling in siblings(path):
-        suffix = os.path.basename(sibling)[len(name) :]
+        suffix = sibling_suffix(path, sibling)
         if sibling in skip or not ROTATED_SUFFIX.fullmatch(suffix):
             continue
         other = rotation_age(path, sibling)
         if age is not None and other is not None and other[0] == age[0] and other[1] < age[1]:
             continue  # rotated after it: the follower reads it whole (`rotated_after`)
         try:
-            changed = os.stat(sibling).st_mtime
+            st = os.stat(sibling)
         except OSError:
             continue
+        changed = st.st_mtime
+        if unchanged_since is not None and (
+            st.st_mtime_ns > unchanged_since.checked
+            or (st.st_dev, st.st_ino) == unchanged_since[:2]
+        ):
+            continue  # changed after the position: read whole as the backlog
         if changed <= newest:
             candidates.append((changed, sibling))
     return [sibling for _, sibling in sorted(candidates, reverse=True)]

@@ -52,7 +52,7 @@ from mailwarden.model import IPNetwork
 from mailwarden.parsers import parse
 from mailwarden.pipeline import Counts, ReadOptions
 from mailwarden.sources.files import compression, rotation_key, unpacked
-from mailwarden.sources.follow import open_regular, siblings
+from mailwarden.sources.follow import open_regular, sibling_suffix, siblings
 from mailwarden.sources.interface import ReadStats
 
 LOG = logging.getLogger("mailwarden.daemon")
@@ -228,10 +228,9 @@ def choose(
 
 def _set_of(path: str, followed: Collection[str]) -> list[str]:
     """``path`` and its rotated siblings (not another followed path)."""
-    name = os.path.basename(path)
     out = [os.path.abspath(path)]
     for sibling in siblings(path):
-        suffix = os.path.basename(sibling)[len(name) :]
+        suffix = sibling_suffix(path, sibling)
         if sibling not in followed and ROTATED_SUFFIX.fullmatch(suffix):
             out.append(sibling)
     return out

@@ -20,18 +20,32 @@ survives what happens to log files in production:
   stopped is read again from the start, and the note says so: only a fingerprint of
   the first bytes is stored);
 - a file that does not exist yet is picked up when it appears, from its start;
+- the log replaced by an edited copy of itself while followed (``sed -i '/x/d'
+  mail.log``, ``grep -v x mail.log > y && mv y mail.log``, an editor's save: another
+  file, one of whose first lines is one read from the old file): the lines read from
+  the old file are not read again; reading goes on after the last of them found in the
+  new file (`rewritten_copy`), and a warning says so. A rotation's new file is not such
+  a copy: it starts empty, its lines are new;
 - a restart: `positions` gives, per path, a `Position` (device, inode, offset, line
   number and a fingerprint of the first bytes) to store; given back to the
   constructor it resumes exactly there. When the file was replaced meanwhile (other
   inode, or same inode with other first bytes) the stored file is looked for among
-  its siblings in the same folder, renamed (same inode), copied (same first bytes, at
+  its siblings in the same folder (and, for a symbolic link, in the folder of the file
+  it leads to, where a rotation of that file puts it; not in logrotate's ``olddir``),
+  renamed (same inode), copied (same first bytes, at
   least as long) or compressed (gzip, bzip2, xz: the same first bytes and length once
   decompressed, which takes decompressing it up to the stored offset), and its rest is
   read first, then, when it was rotated more than once meanwhile, the files rotated
   after it, whole and oldest first by their names (``mail.log.1`` after
   ``mail.log.2``, ``mail.log-20261129`` after ``mail.log-20261128``; compressed ones
   decompressed; `rotated_after`); when it is nowhere, a note says that its later lines
-  are lost. (That
+  are lost. A file empty when last read (its fingerprint, of no bytes, matches any file)
+  is told by when that was (`Position.checked`): the siblings with a rotation's name
+  changed since then hold what was written to it while the daemon was stopped (a
+  copytruncate's copy, the file renamed, compressed, rotated more than once): they are
+  read whole, oldest first by their last change, then the path from its start
+  (`changed_since`; a position stored by an older version, without that time, resumes
+  as before). (That
   decompression is done in one go, not in `read_budget` pieces: a stop waits for it.
   Measured: about 1.5 s per GB of log with gzip, logrotate's default; bzip2 and xz are
   ten to twenty times slower. The warm-up decompresses it once more.)
@@ -134,6 +148,10 @@ class Position(NamedTuple):
     fingerprint: str
     """Hex SHA-256 of the file's first `fingerprint_size` bytes."""
     fingerprint_size: int
+    checked: int = 0
+    """For a file empty when last read (offset 0, no fingerprint): when that was (ns since
+    the epoch; 0: not known, a position stored by an older version). The rotated files
+    changed after it hold lines written after it (`empty_at`)."""
 
     def to_json(self) -> dict[str, int | str]:
         return dict(self._asdict())
@@ -156,7 +174,21 @@ class Position(NamedTuple):
             max(1, number("line")),
             fingerprint,
             number("fingerprint_size"),
+            number("checked") if "checked" in data else 0,
         )
+
+
+def empty_at(stored: Position) -> int:
+    """When the file ``stored`` was taken from was last read and found empty (ns since
+    the epoch); 0 when it was not empty, or that is not known. Its fingerprint (of no
+    bytes) matches every file, so it does not tell where its lines went: the rotated
+    files changed after that hold them (`changed_since`). (A file's mtime comes from a
+    clock that lags by up to a timer tick, a few ms: a file whose last write came within
+    a tick after that time, and never again, is taken as unchanged. A margin the other
+    way would read again, whole, a rotated file last written just before.)"""
+    if stored.offset or stored.fingerprint_size:
+        return 0
+    return stored.checked
 
 
 class NotALogFile(OSError):
@@ -270,6 +302,11 @@ class _Open(_Reading):
         """Renamed by a rotation: when it last grew (or was renamed)."""
         self.dropped = False
         """Let go at `LATE_FILES_MAX` while still written to: closed, even if it grows."""
+        self.checked = 0
+        """When it was last read to its end while empty (`Position.checked`)."""
+        self.prior: tuple[int, _Open] | None = None
+        """New at the path: the file it replaced (a descriptor of its own on it, and it),
+        until it is known whether this is an edited copy of it (`rewritten_copy`)."""
         stats.files += 1
 
     def resume_at(self, stored: Position, stats: ReadStats) -> None:
@@ -277,6 +314,7 @@ class _Open(_Reading):
             self.splitter.source, stats, line=stored.line, offset=stored.offset
         )
         self.head = os.pread(self.fd, min(stored.offset, HEAD_KEEP), 0)
+        self.checked = stored.checked
 
     def read_prefix(self, head: bytes, read_to: int, size: int, stats: ReadStats) -> int:
         """After `restart`: when the file now holds (``size`` bytes) only a start of what
@@ -322,6 +360,7 @@ class _Open(_Reading):
             self.splitter.line,
             self.fingerprint,
             self.fingerprint_size,
+            self.checked,
         )
 
     def replaced(self, size: int) -> bool:
@@ -351,11 +390,14 @@ class _Open(_Reading):
 
     def drain(self, stats: ReadStats, out: list[Chunk], budget: int) -> bool:
         """Read on, at most ``budget`` bytes; True when the end was reached."""
+        empty = time.time_ns() if self.splitter.read_to == 0 else 0
         while budget > 0:
             at = self.splitter.read_to
             data = os.pread(self.fd, min(_READ, budget), at)
             if not data:
                 self.caught_up = True
+                if empty:
+                    self.checked = empty  # nothing was there: what comes later is new
                 return True
             if at < HEAD_KEEP and len(self.head) == at:
                 self.head += data[: HEAD_KEEP - at]
@@ -365,10 +407,17 @@ class _Open(_Reading):
 
     def discard(self) -> None:
         """Close without emitting the held-back unfinished line."""
+        self.forget_prior()
         if self.fd >= 0:
             with contextlib.suppress(OSError):
                 os.close(self.fd)
             self.fd = -1
+
+    def forget_prior(self) -> None:
+        if self.prior is not None:
+            with contextlib.suppress(OSError):
+                os.close(self.prior[0])
+            self.prior = None
 
 
 def file_matches(fd: int, stored: Position) -> bool:
@@ -410,16 +459,46 @@ def _same_start(fd: int, size: int, stored: Position) -> bool:
     )
 
 
+def _places(path: str) -> list[tuple[str, str]]:
+    """(folder, name) of ``path``, then, when it is a symbolic link (or in a linked
+    folder), of the file it leads to: a rotation renames that file beside it."""
+    places = [os.path.split(os.path.abspath(path))]
+    real = os.path.split(os.path.realpath(path))
+    if real != places[0]:
+        places.append(real)
+    return places
+
+
 def siblings(path: str) -> list[str]:
-    """The rotated siblings of ``path`` in its folder (``mail.log.1``,
-    ``mail.log-20261128``), by name."""
-    folder, name = os.path.split(os.path.abspath(path))
-    try:
-        entries = [entry.path for entry in os.scandir(folder) if entry.name.startswith(name)]
-    except OSError:
-        return []
-    own = os.path.join(folder, name)
-    return sorted(entry for entry in entries if entry != own)
+    """The rotated siblings of ``path`` (``mail.log.1``, ``mail.log-20261128``), by name:
+    in its folder, and when it is a symbolic link, beside the file it leads to too."""
+    places = _places(path)
+    own = {os.path.join(folder, name) for folder, name in places}
+    entries: set[str] = set()
+    for folder, name in places:
+        try:
+            entries.update(
+                entry.path for entry in os.scandir(folder) if entry.name.startswith(name)
+            )
+        except OSError:
+            continue
+    return sorted(entry for entry in entries if entry not in own)
+
+
+def sibling_suffix(path: str, sibling: str) -> str:
+    """What a sibling's name adds to the name of ``path`` (or of the file it leads to,
+    beside which that sibling is): ``.1``, ``-20261128.gz``."""
+    folder, name = os.path.split(sibling)
+    for place, base in _places(path):
+        if place == folder and name.startswith(base):
+            return name[len(base) :]
+    return name[len(os.path.basename(path)) :]
+
+
+def beside(path: str) -> str:
+    """Beside what `siblings` looks: ``/var/log/mail.log`` (and ``/srv/log/mail.log``,
+    where a link leads)."""
+    return " and ".join(os.path.join(folder, name) for folder, name in _places(path))
 
 
 class Found(NamedTuple):
@@ -478,7 +557,7 @@ def rotation_age(path: str, sibling: str) -> tuple[tuple[int, ...], tuple[int, .
     greater second item is older. A number (``mail.log.1``, ``mail.log.2.gz``) grows
     with age, a date (``mail.log-20261128``, ``mail.log.20261129-192009.gz``) shrinks.
     None for another name."""
-    suffix = os.path.basename(sibling)[len(os.path.basename(path)) :]
+    suffix = sibling_suffix(path, sibling)
     match = ROTATED_SUFFIX.fullmatch(suffix)
     if match is None:
         return None
@@ -532,6 +611,53 @@ def rotated_after(
     return [sibling for _, sibling in sorted(chosen, reverse=True)]
 
 
+def changed_since(
+    path: str,
+    since: int,
+    skip: Sequence[str] = (),
+    heads: Sequence[bytes] = (),
+    stored: Position | None = None,
+) -> list[str]:
+    """The siblings of ``path`` with a rotation's name (`rotation_age`) changed after
+    ``since`` (ns since the epoch, their mtime), or that are the file ``stored`` was
+    taken from (its inode: renamed, whatever its mtime), oldest first by their mtime; as in
+    `rotated_after`, ``skip``: names never given; one that is empty, starts with one of
+    ``heads``, or cannot be opened is passed over, and of two with the same first bytes
+    (``mail.log.2`` and ``mail.log.2.gz``) the uncompressed one is given. logrotate gives
+    a file it compresses the mtime of the file compressed, so an old file compressed
+    later is not given."""
+    passed = {os.path.abspath(other) for other in (path, *skip)}
+    later: list[tuple[bool, int, str, bytes]] = []
+    for sibling in siblings(path):
+        if sibling in passed or rotation_age(path, sibling) is None:
+            continue
+        try:
+            fd = open_regular(sibling)
+        except OSError:
+            continue
+        try:
+            st = os.fstat(fd)
+            changed = st.st_mtime_ns
+            same = stored is not None and (st.st_dev, st.st_ino) == stored[:2]
+            if changed <= since and not same:
+                continue
+            packed = compression(fd) is not None
+            head = _first_bytes(fd)
+        except OSError:
+            continue
+        finally:
+            os.close(fd)
+        if head and not any(same_prefix(head, known) for known in heads):
+            later.append((packed, changed, sibling, head))
+    chosen: list[tuple[int, str]] = []
+    read: list[bytes] = []
+    for _, changed, sibling, head in sorted(later):  # the uncompressed ones first
+        if not any(same_prefix(head, known) for known in read):
+            read.append(head)
+            chosen.append((changed, sibling))
+    return [sibling for _, sibling in sorted(chosen)]
+
+
 def _first_bytes(fd: int) -> bytes:
     """The first `FINGERPRINT_SIZE` bytes of a file, decompressed when it is compressed.
     Raises OSError."""
@@ -556,6 +682,161 @@ def same_prefix(head: bytes, other: bytes) -> bool:
     (a copy, a link)?"""
     size = min(len(head), len(other))
     return b"\n" in head[:size] and head[:size] == other[:size]
+
+
+REWRITE_ANCHORS = 64
+"""A log replaced by an edited copy of itself (`rewritten_copy`): how many of the last
+lines read from the old file are looked for in the new one, last first."""
+
+
+class Rewrite(NamedTuple):
+    """Where to read on in a file that replaced the followed one with an edited copy of
+    it (`rewritten_copy`)."""
+
+    offset: int
+    """The start of the first line not read before."""
+    line: int
+    """Its number."""
+    kept: int
+    """Its first lines that are lines read from the old file, unchanged and in a row."""
+    anchored: bool
+    """The last line read from the old file (or one of the `REWRITE_ANCHORS` before it)
+    was found in the new one: what comes before it was read (edited maybe), what comes
+    after it was not. False: none was, reading on after the `kept` lines."""
+
+
+REWRITE_FIRST_MIN = 16
+"""An edited copy is told by one of its first lines found among the lines read from the
+old file: one this short (or blank) could be anywhere, and tells nothing."""
+REWRITE_FIRST_LINES = 16
+"""How many of a new file's first lines are looked for among the old file's first
+`_READ` bytes (edited or removed first lines: ``sed -i 's/x/y/'`` on the first)."""
+
+
+def rewritten_copy(old_fd: int, read: int, new_fd: int) -> Rewrite | None:
+    """Is the file open as ``new_fd``, new at a followed path, an edited copy of the one
+    open as ``old_fd`` (``sed -i '/secret/d' mail.log``, ``grep -v x mail.log > y && mv y
+    mail.log``, an editor's save), whose first ``read`` bytes (whole lines) were read?
+    Told by one of its first `REWRITE_FIRST_LINES` lines: a line read from the old file,
+    among its first `_READ` bytes (its first line, or a later one when the first were
+    removed or edited). A file that logrotate (or a writer) makes starts empty, and the
+    lines written to it then are new, with a later time.
+
+    Where to read on: an edit changes or removes lines somewhere in the old content; what
+    comes after the old content in the new file is new. From the line found on, the new
+    file is compared with the old byte by byte up to the first difference (the edit
+    point); then the last line read from the old file is looked for in the new one, from
+    the start of the line where they differ on, its first occurrence (a deleted last line:
+    the one before it, and so on, up to `REWRITE_ANCHORS` lines back): lines up to there
+    are taken as read (an edited line in between is not counted again either), reading
+    goes on after it. Log lines carry their time, so a line found is that line (but for
+    a run of lines alike, as PAM's in one second: some of them may be read again). When none
+    is found (every line read after the edit point was removed or changed), reading goes
+    on at the edit point: edited lines there are read again (`Rewrite.anchored` False).
+    When every one of the first lines was edited (``sed -i 's/x/y/'`` on every line),
+    nothing tells a copy: None, as for another file. Raises OSError."""
+    if read <= 0:
+        return None
+    old_head = os.pread(old_fd, min(read, _READ), 0)
+    new_head = os.pread(new_fd, HEAD_KEEP, 0)
+    at = 0  # where ``line`` starts in the new file
+    for line in new_head.split(b"\n")[:REWRITE_FIRST_LINES]:
+        if at + len(line) >= len(new_head):
+            return None  # not a whole line
+        whole = line + b"\n"
+        if len(line.strip()) >= REWRITE_FIRST_MIN:
+            if old_head.startswith(whole):
+                return _realign(old_fd, read, 0, new_fd, at)
+            found = old_head.find(b"\n" + whole)
+            if found >= 0:
+                return _realign(old_fd, read, found + 1, new_fd, at)
+        at += len(whole)
+    return None
+
+
+def _realign(old_fd: int, read: int, old_at: int, new_fd: int, new_at: int) -> Rewrite | None:
+    """`rewritten_copy` from the line at ``old_at`` in the old file and ``new_at`` in the
+    new one on (the same line). None when what the two have alike (the lines before the
+    edit point, and the last line read found) is fewer than two different lines: a flood
+    of one line (PAM's, without a pid, many in a second) goes on in the file a rotation
+    made, with no edit."""
+    length = read - old_at  # of the old content from there on
+    same, start = 0, 0  # bytes alike, the start of the line where they differ (from there)
+    while same < length:
+        want = min(_READ, length - same)
+        old = os.pread(old_fd, want, old_at + same)
+        new = os.pread(new_fd, want, new_at + same)
+        alike = _common(old, new)
+        newline = old.rfind(b"\n", 0, alike)
+        if newline >= 0:
+            start = same + newline + 1
+        same += alike
+        if alike < want:
+            break
+    if same >= length:
+        start = length
+    alike_lines = set(os.pread(new_fd, min(start, HEAD_KEEP), new_at).split(b"\n")[:-1])
+    kept = _lines(new_fd, new_at + start)
+    if start == length:
+        return Rewrite(new_at + length, kept + 1, kept, True) if len(alike_lines) > 1 else None
+    tail_from = max(old_at + start, read - HEAD_KEEP)
+    tail = os.pread(old_fd, read - tail_from, tail_from)
+    lines = tail.split(b"\n")[:-1]  # whole lines: ``read`` ends after a line break
+    if tail_from > old_at + start:
+        lines = lines[1:]  # maybe a part of a line
+    for line in reversed(lines[-REWRITE_ANCHORS:]):
+        if not line.strip():
+            continue  # a blank line tells nothing
+        found = _find(new_fd, b"\n" + line + b"\n", new_at + start - 1)
+        if found >= 0:
+            if len(alike_lines | {line}) < 2:
+                return None
+            offset = found + len(line) + 2
+            return Rewrite(offset, _lines(new_fd, offset) + 1, kept, True)
+    if len(alike_lines) < 2:
+        return None
+    return Rewrite(new_at + start, kept + 1, kept, False)
+
+
+def _common(a: bytes, b: bytes) -> int:
+    """How many first bytes two blocks have alike."""
+    low, high = 0, min(len(a), len(b))
+    if a[:high] == b[:high]:
+        return high
+    while high - low > 1:  # a[:low] alike, a[:high] not
+        middle = (low + high) // 2
+        if a[low:middle] == b[low:middle]:
+            low = middle
+        else:
+            high = middle
+    return low
+
+
+def _lines(fd: int, end: int) -> int:
+    """Line breaks in the file's first ``end`` bytes."""
+    count, at = 0, 0
+    while at < end:
+        data = os.pread(fd, min(_READ, end - at), at)
+        if not data:
+            break
+        count += data.count(b"\n")
+        at += len(data)
+    return count
+
+
+def _find(fd: int, needle: bytes, start: int) -> int:
+    """Where ``needle`` first is in the file from ``start`` on; -1 when nowhere."""
+    at, carry = start, b""
+    while True:
+        data = os.pread(fd, _READ, at)
+        if not data:
+            return -1
+        block = carry + data
+        found = block.find(needle)
+        if found >= 0:
+            return at - len(carry) + found
+        carry = block[-(len(needle) - 1) :] if len(needle) > 1 else b""
+        at += len(data)
 
 
 class _Unpacked(_Reading):
@@ -909,24 +1190,31 @@ class FileFollower:
         copied away meanwhile, its rest is read first (a retired file), then the path
         from its start. When the path cannot be read but is another file than the
         stored one, the stored file's rest is read all the same (renamed beside it)."""
+        since = empty_at(stored)
         try:
             current = self._open(followed.path)
         except OSError:
-            if _other_file(followed.path, stored) and self._read_first(
+            if since:
+                self._read_changed(followed, stored, since, now)
+                self._resumed(followed, stored, None)
+            elif _other_file(followed.path, stored) and self._read_first(
                 followed, stored, now, copies=False
             ):
                 self._resumed(followed, stored, None)
             raise
         try:
-            if current is not None and file_matches(current.fd, stored):
+            if since:
+                self._read_changed(followed, stored, since, now)
+            elif current is not None and file_matches(current.fd, stored):
                 current.resume_at(stored, self.stats)
             elif not self._read_first(followed, stored, now):
                 self._note(
                     logging.WARNING,
                     f"{followed.path}: the file read before the "
                     f"{'read error' if followed.started else 'restart'} (up to line "
-                    f"{stored.line}) is gone or was truncated (deleted, or truncated with "
-                    "no readable copy beside it): lines written to it after that are not read; "
+                    f"{stored.line}) was not found beside {beside(followed.path)} (deleted, "
+                    "moved to another folder as by logrotate's olddir, or truncated with no "
+                    "readable copy beside it): lines written to it after that are not read; "
                     f"reading {followed.path} from its start (when it was rewritten in place "
                     "with its first lines, they are counted again)",
                 )
@@ -935,6 +1223,42 @@ class FileFollower:
                 current.discard()
             raise
         self._resumed(followed, stored, current)
+
+    def _read_changed(self, followed: _Followed, stored: Position, since: int, now: float) -> None:
+        """The file read before was empty (`empty_at`): the rotated files changed since
+        (`changed_since`) hold what was written to it, and after it, while the daemon was
+        stopped (a copytruncate, a rotation or more, compressed or not): read them whole,
+        oldest first, then the path from its start."""
+        skip = [other.path for other in self._files]
+        heads: list[bytes] = []
+        with contextlib.suppress(OSError):
+            fd = open_regular(followed.path)
+            try:
+                heads.append(_head(fd))
+            finally:
+                os.close(fd)
+        read: list[str] = []
+        for name in changed_since(followed.path, since, skip, heads, stored):
+            try:
+                opened = self._whole(followed.path, name)
+            except OSError as exc:
+                self._note(
+                    logging.ERROR,
+                    f"{followed.path}: cannot read {name}, changed while stopped: "
+                    f"{reason(exc)}; its lines are skipped",
+                )
+                continue
+            opened.deadline = now
+            followed.retired.append(opened)
+            read.append(name)
+        if read:
+            what = "read error" if followed.started else "restart"
+            self._note(
+                logging.INFO,
+                f"{followed.path}: was empty when read before the {what}, and rotated "
+                f"meanwhile: reading {', '.join(read)} whole (changed since), then "
+                f"{followed.path} from its start",
+            )
 
     @staticmethod
     def _resumed(followed: _Followed, stored: Position, current: _Open | None) -> None:
@@ -1182,8 +1506,16 @@ class FileFollower:
         followed.current = None
         followed.current = self._open(followed.path)  # a new file, read from its start
         if followed.current is not None:
+            self._after(followed.current, current)
             return self._drain_current(followed, now, out)
         return True
+
+    @staticmethod
+    def _after(new: _Open, old: _Open) -> None:
+        """``new`` replaced ``old`` at the path: keep ``old`` open until it is known
+        whether ``new`` is an edited copy of it (`_copied`)."""
+        with contextlib.suppress(OSError):
+            new.prior = (os.dup(old.fd), old)
 
     def _track(self, followed: _Followed, now: float) -> None:
         """A path not read at this poll (``skip``: the daemon holds records of it while
@@ -1209,6 +1541,9 @@ class FileFollower:
             followed.current = self._open(followed.path)
         except OSError as exc:
             self._failed(followed, exc, now)
+            return
+        if current is not None and followed.current is not None:
+            self._after(followed.current, current)
 
     def _drain_current(self, followed: _Followed, now: float, out: list[Chunk]) -> bool:
         """Read on in the current file (again from its start when it was truncated);
@@ -1218,6 +1553,8 @@ class FileFollower:
         assert current is not None
         try:
             size = os.fstat(current.fd).st_size
+            if current.prior is not None and not self._copied(followed, current, size):
+                return True  # not known yet: nothing read
             if current.replaced(size):
                 before, head, read_to = current.position(), current.head, current.splitter.read_to
                 current.restart(self.stats)
@@ -1234,6 +1571,50 @@ class FileFollower:
             followed.current = None
             current.discard()
             raise
+
+    def _copied(self, followed: _Followed, current: _Open, size: int) -> bool:
+        """A new file at the path, not read yet: when it is an edited copy of the file it
+        replaced (`rewritten_copy`), go on after the lines read from that one, and say so.
+        False while that is not known yet: it does not hold a whole line yet, or (empty)
+        the file it replaced is still open and read."""
+        assert current.prior is not None
+        fd, old = current.prior
+        if current.splitter.read_to > 0 or (size == 0 and old.fd < 0):
+            current.forget_prior()
+            return True
+        if size == 0:
+            current.checked = time.time_ns()  # as `_Open.drain` at its end
+            return False
+        if size < HEAD_KEEP and b"\n" not in os.pread(current.fd, size, 0):
+            return False
+        try:
+            found = rewritten_copy(fd, old.splitter.offset, current.fd)
+        finally:
+            current.forget_prior()
+        if found is None:
+            return True
+        current.splitter = LineSplitter(
+            current.splitter.source, self.stats, line=found.line, offset=found.offset
+        )
+        current.head = os.pread(current.fd, min(found.offset, HEAD_KEEP), 0)
+        read = old.splitter.line - 1
+        if found.anchored:
+            how = (
+                f"the last line read from the old one (of {read}) is its line "
+                f"{found.line - 1}; lines up to there are not counted again"
+            )
+        else:
+            how = (
+                f"its first {found.kept} line(s) were read from the old one, but none of "
+                f"the last lines read from it (of {read}) comes after them; the lines after "
+                "them are read as new (edited ones counted again)"
+            )
+        self._note(
+            logging.WARNING,
+            f"{followed.path}: was replaced by an edited copy of itself (sed -i, grep -v "
+            f"and mv, an editor's save?): {how}; reading on from line {found.line}",
+        )
+        return True
 
     def _rewritten(
         self,
