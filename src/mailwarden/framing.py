@@ -46,7 +46,13 @@ Decisions:
   its own before: a file copied without its mtime, whose entries ran past it by more
   than a day, went back a year in its middle.)
 - Times are aware datetimes; a time without a zone is taken in ``tz`` (default: the
-  local zone, with its DST rules for that instant).
+  local zone, with its DST rules for that instant). A wall time the clocks went through
+  twice (``Oct 25 02:30`` in Berlin, when summer time ends) is read the second time by
+  the daemon (a framer dating by the current time) unless that is after now, and in an
+  input read after the fact once its entries go back more than `FOLD_SLACK` in such an
+  hour (they have passed ``02:59`` once); a time the clocks skipped (``Mar 29 02:30``)
+  with the offset before the change (see :meth:`Framer._changing`). The times of such
+  an hour are never cached.
 
 A framer made ``native`` (:meth:`mailwarden.pipeline.ReadOptions.framer`: analyze, events,
 explain) frames the classic syslog and RFC 3339 lines of a plain chunk in C (mailwarden/_fastpath.c,
@@ -439,8 +445,10 @@ class Framer:
         split_pasted: bool = True,
         stats: ReadStats | None = None,
         native: bool = False,
+        clock: Callable[[], datetime] | None = None,
     ) -> None:
         self.stats = stats if stats is not None else ReadStats()
+        self._clock = clock  # the current time (aware), for a framer without year or reference
         self._native = native  # frame classic syslog lines in C (mailwarden._fastpath)
         self._tz = tz
         self._split = split_pasted
@@ -459,7 +467,12 @@ class Framer:
         self._day = date.today()
         self._bsd_cache: dict[str, datetime | None] = {}  # "Feb 23 11:57:42" ->
         self._bsd_minutes: dict[str, datetime | None] = {}  # "Feb 23 11:57" ->
-        self._local_hours: dict[tuple[int, int, int, int], tzinfo] = {}
+        # (year, month, day, hour) of wall time -> its zone; None: the offset changes in it
+        self._local_hours: dict[tuple[int, int, int, int], tzinfo | None] = {}
+        self._offsets: dict[timedelta, tzinfo] = {}
+        self._readings: dict[datetime, tuple[datetime, datetime]] = {}  # see _changing
+        self._went_to: datetime | None = None  # see _changing
+        self._changes: dict[int, tuple[bytes, ...]] = {}  # see _clock_changes
         self._iso_cache: dict[str, datetime | None] = {}
         self._zones: dict[str, tzinfo | None] = {}
 
@@ -473,6 +486,7 @@ class Framer:
             self._year = previous._year
             self._last_month = previous._last_month
             self._last_day = previous._last_day
+            self._went_to = previous._went_to
 
     def dating(self) -> tuple[int, int] | None:
         """Where the dating of classic entries stands when it goes on from the entries
@@ -494,10 +508,24 @@ class Framer:
         year: `STRAGGLER_DAYS`); and for a framer that
         dates each entry on its own. A month's name in a message makes it say no: it
         need not be sure, only right when it says yes. (The stamps cached are forgotten
-        at each new month and year, so a cached date is the one dating afresh gives.)"""
+        at each new month and year, so a cached date is the one dating afresh gives.)
+        Nor does it say yes for a chunk that may hold a time of an hour in which the
+        clocks go back or skip ahead (``Oct 25 02:``, ``2026-10-25 02:``: its year's
+        :meth:`_clock_changes`): which of its two readings such a time has depends on
+        the entries before it in the same input (:meth:`_changing`)."""
         if self._live:
             return True  # each entry on its own, against the current time
         state = self.dating()
+        years = (
+            (state[0],)
+            if state is not None
+            else (self._limit.year - 1, self._limit.year)
+            if self._limit is not None
+            else ()
+        )
+        for year in years:
+            if any(mark in data for mark in self._clock_changes(year)):
+                return False
         if state is not None and state[1] and self._limit is not None:
             # Its month in the reference's: a day from the limit's on goes back a year.
             at, limit = (state[0], state[1]), (self._limit.year, self._limit.month)
@@ -515,6 +543,30 @@ class Framer:
             if data.startswith(month) + data.count(b"\n" + month) == lines:
                 return True
         return not any(name in data for name in _MONTH_BYTES if name != month)
+
+    def _clock_changes(self, year: int) -> tuple[bytes, ...]:
+        """How the stamps of ``year``'s hours in which our zone's offset changes start
+        (``Oct 25 02:``, ``Oct  5 02:``, ``2026-10-25T02:``, …), for :meth:`dates_alike`:
+        found from the offsets at each day's start and end, once per year."""
+        found = self._changes.get(year)
+        if found is not None:
+            return found
+        marks: list[bytes] = []
+        day = _date(year, 1, 1, 0, 0, 0)
+        while day is not None:
+            end = day.replace(hour=23, minute=59, second=59)
+            if self._offset(day, 0) != self._offset(end, 1):
+                for hour in range(24):
+                    moment = day.replace(hour=hour)
+                    if self._zone_of_hour(moment) is not None:
+                        continue
+                    name, number = _MONTH_NAMES[moment.month - 1], moment.day
+                    days = (f"{number:2d}", f"{number:02d}", str(number))
+                    marks += [f"{name} {text} {hour:02d}:".encode() for text in days]
+                    marks += [f"{moment:%Y-%m-%d}{t}{hour:02d}:".encode() for t in "T "]
+            day = day + _DAY if (day.month, day.day) != (12, 31) else None
+        found = self._changes[year] = tuple(dict.fromkeys(marks))
+        return found
 
     def _late_days(self) -> re.Pattern[bytes]:
         """A classic stamp of the limit's month on its day or after (``Nov 30 ``)."""
@@ -989,21 +1041,101 @@ class Framer:
             return None
 
     def _aware(self, naive: datetime) -> datetime:
-        if self._tz is not None:
-            return _with_zone(naive, self._tz)
-        # The local offset changes only on the hour (DST), and asking the C library is
-        # slow: ask once per hour of wall time.
+        """``naive`` (wall time) in our zone: aware, or naive again when its hour is one
+        in which the offset changes (the clocks go back or skip ahead): then each time
+        of it is dated afresh by :meth:`_changing`, and the caches keep it naive."""
+        # The offset changes seldom, and asking the C library is slow: ask once per
+        # hour of wall time.
         hour = (naive.year, naive.month, naive.day, naive.hour)
-        zone = self._local_hours.get(hour)
+        hours = self._local_hours
+        if hour in hours:
+            zone = hours[hour]
+        else:
+            if len(hours) > 10_000:
+                hours.clear()
+            zone = hours[hour] = self._zone_of_hour(naive)
+        return naive if zone is None else _with_zone(naive, zone)
+
+    def _zone_of_hour(self, naive: datetime) -> tzinfo | None:
+        """The zone of the hour of ``naive`` (wall time), or None when the offset is not
+        the same all through it (both readings of its start and of its end compared:
+        DST, on the hour or not)."""
+        start = naive.replace(minute=0, second=0, microsecond=0)
+        end = start.replace(minute=59, second=59)
+        offsets = {self._offset(start, 0), self._offset(start, 1)}
+        offsets |= {self._offset(end, 0), self._offset(end, 1)}
+        if len(offsets) > 1 and None not in offsets:
+            return None
+        if self._tz is not None:
+            return self._tz
+        try:
+            return naive.astimezone().tzinfo or UTC
+        except (ValueError, OverflowError, OSError):  # 0001-01-01: no local time there
+            return UTC
+
+    def _offset(self, naive: datetime, fold: int) -> timedelta | None:
+        """Our zone's offset at wall time ``naive`` (to the second) read with ``fold``
+        (PEP 495: 0 the first of two, 1 the second; in a gap, 0 is the offset before
+        it); None where the C library has no local time."""
+        local = naive.replace(microsecond=0, fold=fold)
+        if self._tz is not None:
+            return local.replace(tzinfo=self._tz).utcoffset()
+        try:
+            return local.replace(fold=0) - (_EPOCH_NAIVE + timedelta(seconds=local.timestamp()))
+        except (ValueError, OverflowError, OSError):
+            return None
+
+    def _changing(self, naive: datetime) -> datetime:
+        """A wall time of an hour in which our zone's offset changes, aware.
+
+        A time the clocks skipped (spring forward, ``Mar 29 02:30`` in Berlin) is read
+        with the offset before the change, as the C library reads it: a clock not put
+        forward yet wrote it, and it comes after the entries before the change.
+
+        A time the clocks went through twice (fall back, ``Oct 25 02:30``): for a framer
+        that dates by the current time (the daemon), the later reading unless it is
+        after now (with `CLOCK_SKEW`): a line is read as it is written. Otherwise (an
+        input read after the fact), the reading that keeps the input's time going
+        forward: the first, unless it is more than `FOLD_SLACK` before the latest time
+        dated so far in such an hour (the entries have passed ``02:59`` once, and
+        start the hour again)."""
+        readings = self._readings.get(naive)
+        if readings is None:
+            if len(self._readings) > 10_000:
+                self._readings.clear()
+            readings = self._readings[naive] = self._two_readings(naive)
+        early, late = readings
+        if early is late:
+            return early
+        if self._live:
+            return late if late <= self._now() + CLOCK_SKEW else early
+        went = self._went_to
+        moment = late if went is not None and early < went - FOLD_SLACK else early
+        if went is None or moment > went:
+            self._went_to = moment
+        return moment
+
+    def _two_readings(self, naive: datetime) -> tuple[datetime, datetime]:
+        """The first and the second reading of a wall time (the same object when there
+        is one: a time the clocks skipped is read with the offset before the change)."""
+        first, second = self._offset(naive, 0), self._offset(naive, 1)
+        if first is None or second is None:
+            moment = _with_zone(naive, UTC)
+            return moment, moment
+        if first <= second:
+            moment = _with_zone(naive, self._fixed(first))
+            return moment, moment
+        return _with_zone(naive, self._fixed(first)), _with_zone(naive, self._fixed(second))
+
+    def _fixed(self, offset: timedelta) -> tzinfo:
+        zone = self._offsets.get(offset)
         if zone is None:
-            if len(self._local_hours) > 10_000:
-                self._local_hours.clear()
-            try:
-                local = naive.astimezone().tzinfo
-            except (ValueError, OverflowError, OSError):  # 0001-01-01: no local time there
-                local = None
-            zone = self._local_hours[hour] = local or UTC
-        return _with_zone(naive, zone)
+            zone = self._offsets[offset] = timezone(offset)
+        return zone
+
+    def _now(self) -> datetime:
+        """The current time, aware: the clock given, or the system's."""
+        return self._clock() if self._clock is not None else datetime.now(UTC)
 
     def _from_epoch(self, seconds: int, micros: int = 0) -> datetime | None:
         try:
@@ -1022,7 +1154,13 @@ class Framer:
                 cache.clear()
                 self._bsd_minutes.clear()
                 self._day = date.today()
-            moment = cache[stamp] = self._bsd_second(stamp)
+            moment = self._bsd_second(stamp)
+            if moment is not None and moment.tzinfo is None:
+                # An hour in which the offset changes: each entry dated afresh (its
+                # reading depends on the entries before it, or on now), never cached.
+                moment = self._changing(moment)
+            else:
+                cache[stamp] = moment
         if moment is not None and fraction:
             moment += timedelta(microseconds=_micros(fraction))
         return moment
@@ -1085,13 +1223,15 @@ class Framer:
                     self._bsd_minutes.clear()
                 naive = _date(year, month, day, hour, minute, second)
         else:
-            reference = self._reference or self._naive(datetime.now(UTC))
+            reference = self._reference or self._naive(self._now())
             naive = _date(reference.year, month, day, hour, minute, second)
             if naive is None or naive > _day_after(reference):
                 naive = _date(reference.year - 1, month, day, hour, minute, second)
         if naive is None and month == 2 and day == 29:  # only in a leap year: find one
             base = (
-                self._year if self._year is not None else (self._reference or datetime.now()).year
+                self._year
+                if self._year is not None
+                else (self._reference or self._naive(self._now())).year
             )
             for year in range(base - 1, base - 8, -1):
                 naive = _date(year, month, day, hour, minute, second)
@@ -1166,8 +1306,11 @@ class Framer:
             if len(cache) > 100_000:
                 cache.clear()
             moment = cache[key] = self._iso_parse(clock, zone)
-        if moment is not None and fraction:
-            moment += timedelta(microseconds=_micros(fraction))
+        if moment is not None:
+            if fraction:
+                moment += timedelta(microseconds=_micros(fraction))
+            if moment.tzinfo is None:  # no zone, in an hour in which the offset changes
+                moment = self._changing(moment)
         return moment
 
     def _iso_parse(self, clock: str, zone: str | None) -> datetime | None:
@@ -1257,6 +1400,7 @@ def line_offsets(lines: Sequence[str], offset: int) -> Iterator[int]:
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_EPOCH_NAIVE = datetime(1970, 1, 1)
 _SECONDS = tuple(timedelta(seconds=n) for n in range(60))
 
 
@@ -1301,6 +1445,16 @@ def _stamp_fields(stamp: str) -> tuple[int, int, int, int, int] | None:
     text = match[1]
     day_text, clock = text[4:].split()
     return _MONTHS[text[:3]], int(day_text), int(clock[:2]), int(clock[3:5]), int(clock[6:8])
+
+
+CLOCK_SKEW = timedelta(minutes=2)
+"""How far after the current time a time read live may be (another host's clock, a
+moment between the line's writing and our reading of the clock): a time the clocks went
+through twice is read the second time unless that is later than now by more."""
+FOLD_SLACK = timedelta(minutes=10)
+"""How far an input's time may go back (entries a little out of order, a few hosts'
+clocks in one syslog) in an hour the clocks went through twice and still be read the
+first time: further back, the entries have started the hour again."""
 
 
 def _day_after(moment: datetime) -> datetime:

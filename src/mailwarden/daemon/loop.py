@@ -535,7 +535,9 @@ class Daemon:
         framer = self._framers.get(source)
         if framer is None:
             # A real log has one entry per line: never split a line at a header-like text.
-            framer = self._framers[source] = Framer(split_pasted=False, stats=self.stats)
+            framer = self._framers[source] = Framer(
+                split_pasted=False, stats=self.stats, clock=_now
+            )
         return framer
 
     def _process(self, chunks: Sequence[Chunk]) -> None:
@@ -1439,7 +1441,7 @@ class Daemon:
         def framer(source: str) -> Framer:
             made = framers.get(source)
             if made is None:
-                made = framers[source] = Framer(split_pasted=False, stats=stats)
+                made = framers[source] = Framer(split_pasted=False, stats=stats, clock=_now)
             return made
 
         window = self.config.policy.longest_window
@@ -1779,3 +1781,9 @@ def _detector_stat(detector: Detector, name: str) -> int:
         stats = getattr(detector, "_stats", {})
     value = stats.get(name, 0) if isinstance(stats, dict) else 0
     return value if isinstance(value, int) else 0
+
+
+def _now() -> datetime:
+    """The daemon's current time (aware): what its decisions and its framers' readings of
+    a wall time the clocks went through twice (:class:`mailwarden.framing.Framer`) go by."""
+    return datetime.now(UTC)
