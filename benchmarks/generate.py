@@ -7,8 +7,16 @@ authenticated submission from real users, SASL failures from many addresses (IPv
 IPv6, bursts and slow guessers), Dovecot IMAP/POP3 logins and failures with auth-process
 lines, and a few sessions logged at smtpd_tls_loglevel 4 (plaintext dumps of AUTH).
 
-The same seed and size always give the same file, so runs compare like with like.
+With ``--shape passwords`` most guessing sessions log the password they sent: verbose
+smtpd (``-v``, ``debug_peer_list``: ``< unknown[ip]: AUTH PLAIN …``, decoded whole) and
+Dovecot's ``auth_verbose_passwords`` (``Password mismatch (given password: …)``), each
+from the next of the --clients addresses in turn, so that on a million lines every one
+of 100,000 addresses sends at least one password the log shows (the memory a decoded
+credential costs, per address and per user).
+
+The same seed, size and shape always give the same file, so runs compare like with like.
 Usage: python benchmarks/generate.py --lines 1000000 --clients 100000 -o /tmp/mix.log
+       python benchmarks/generate.py --shape passwords -o /tmp/passwords.log
 """
 
 from __future__ import annotations
@@ -23,6 +31,8 @@ from pathlib import Path
 USERS = [f"user{i}@example.com" for i in range(200)]
 BOT_NAMES = ["admin", "info", "test", "postmaster", "support", "sales", "webmaster", "office"]
 DOMAINS = ["example.com", "example.net", "example.org"]
+PASSWORDS = ["123456", "qwerty", "password", "letmein", "Passw0rd!", "admin123", "welcome1"]
+SHAPES = ("mix", "passwords")
 
 
 class Generator:
@@ -34,6 +44,20 @@ class Generator:
         self.clients = clients
         self.attackers = [self._address(i) for i in range(clients)]
         self.friends = [f"198.51.100.{i}" for i in range(200, 255)]
+        self.turn = 0
+
+    def next_attacker(self) -> str:
+        """The attackers in turn: every one of them shows once the lines allow."""
+        ip = self.attackers[self.turn % self.clients]
+        self.turn += 1
+        return ip
+
+    def guessed_user(self) -> str:
+        """A bot's name, or now and then a real user's (a password typed for a real
+        account, as a guess)."""
+        if self.rng.random() < 0.2:
+            return self.rng.choice(USERS)
+        return f"{self.rng.choice(BOT_NAMES)}@{self.rng.choice(DOMAINS)}"
 
     def _address(self, i: int) -> str:
         # Attacker addresses come only from the documentation ranges: 1-199 of the three
@@ -162,6 +186,44 @@ class Generator:
         yield f"{self.stamp()} {h}[{pid}]: lost connection after UNKNOWN from unknown[{ip}]"
         yield f"{self.stamp()} {h}[{pid}]: disconnect from unknown[{ip}]"
 
+    def verbose_password(self) -> Iterator[str]:
+        """smtpd -v (debug_peer_list): the AUTH command as the client sent it, refused."""
+        pid = self.next_pid()
+        ip = self.next_attacker()
+        user = self.guessed_user()
+        password = f"{self.rng.choice(PASSWORDS)}{self.rng.randint(0, 99)}"
+        token = base64.b64encode(f"\0{user}\0{password}".encode()).decode()
+        h = "mx postfix/submission/smtpd"
+        yield f"{self.stamp()} {h}[{pid}]: connect from unknown[{ip}]"
+        yield f"{self.stamp()} {h}[{pid}]: < unknown[{ip}]: AUTH PLAIN {token}"
+        yield (
+            f"{self.stamp()} {h}[{pid}]: warning: unknown[{ip}]: SASL PLAIN authentication "
+            f"failed: (reason unavailable), sasl_username={user}"
+        )
+        yield (
+            f"{self.stamp()} {h}[{pid}]: > unknown[{ip}]: 535 5.7.8 Error: authentication "
+            "failed: (reason unavailable)"
+        )
+        yield (
+            f"{self.stamp()} {h}[{pid}]: disconnect from unknown[{ip}] ehlo=1 auth=0/1 commands=1/2"
+        )
+
+    def dovecot_password(self) -> Iterator[str]:
+        """Dovecot's auth_verbose_passwords = plain: the password of a failed login."""
+        ip = self.next_attacker()
+        user = self.guessed_user()
+        password = f"{self.rng.choice(PASSWORDS)}{self.rng.randint(0, 99)}"
+        sess = base64.b64encode(self.rng.randbytes(12)).decode()
+        yield (
+            f"{self.stamp()} mx dovecot: auth: passwd-file({user},{ip},<{sess}>): "
+            f"Password mismatch (given password: {password})"
+        )
+        yield (
+            f"{self.stamp()} mx dovecot: imap-login: Disconnected: Connection closed "
+            f"(auth failed, 1 attempts in 2 secs): user=<{user}>, method=PLAIN, "
+            f"rip={ip}, lip=192.0.2.1, TLS, session=<{sess}>"
+        )
+
     def submission(self) -> Iterator[str]:
         pid, qid = self.next_pid(), self.qid()
         ip = self.rng.choice(self.friends)
@@ -226,19 +288,38 @@ class Generator:
         yield f"{self.stamp()} {h}[{pid}]: disconnect from unknown[{ip}] commands=0/0"
 
 
-def generate(lines: int, seed: int = 20261128, clients: int = 100_000) -> Iterator[str]:
+def generate(
+    lines: int, seed: int = 20261128, clients: int = 100_000, shape: str = "mix"
+) -> Iterator[str]:
+    """``shape``: ``mix`` (the benchmark's), or ``passwords`` (most guesses log their
+    password, from every address in turn: see the module's doc)."""
     g = Generator(seed, clients)
-    kinds: list[tuple[float, Callable[[], Iterator[str]]]] = [
-        (0.30, g.inbound),
-        (0.08, g.submission),
-        (0.08, g.rejected),
-        (0.06, g.postscreen),
-        (0.26, g.guess),
-        (0.01, g.verbose_guess),
-        (0.10, g.imap_ok),
-        (0.06, g.imap_guess),
-        (0.05, g.scan),
-    ]
+    kinds: list[tuple[float, Callable[[], Iterator[str]]]]
+    if shape == "mix":
+        kinds = [
+            (0.30, g.inbound),
+            (0.08, g.submission),
+            (0.08, g.rejected),
+            (0.06, g.postscreen),
+            (0.26, g.guess),
+            (0.01, g.verbose_guess),
+            (0.10, g.imap_ok),
+            (0.06, g.imap_guess),
+            (0.05, g.scan),
+        ]
+    elif shape == "passwords":
+        kinds = [
+            (0.15, g.inbound),
+            (0.05, g.submission),
+            (0.04, g.rejected),
+            (0.03, g.postscreen),
+            (0.40, g.verbose_password),
+            (0.20, g.dovecot_password),
+            (0.08, g.imap_ok),
+            (0.05, g.scan),
+        ]
+    else:
+        raise ValueError(f"unknown shape {shape!r} (one of {', '.join(SHAPES)})")
     weights = [w for w, _ in kinds]
     makers = [m for _, m in kinds]
     written = 0
@@ -256,10 +337,17 @@ def main() -> None:
     ap.add_argument("--lines", type=int, default=1_000_000)
     ap.add_argument("--clients", type=int, default=100_000, help="distinct guessing addresses")
     ap.add_argument("--seed", type=int, default=20261128)
+    ap.add_argument(
+        "--shape",
+        choices=SHAPES,
+        default="mix",
+        help="mix: the benchmark's; passwords: most guesses log their password, from "
+        "every address in turn",
+    )
     ap.add_argument("-o", "--output", type=Path, required=True)
     a = ap.parse_args()
     with a.output.open("w") as out:
-        out.writelines(line + "\n" for line in generate(a.lines, a.seed, a.clients))
+        out.writelines(line + "\n" for line in generate(a.lines, a.seed, a.clients, a.shape))
 
 
 if __name__ == "__main__":

@@ -2,6 +2,8 @@
 fail2ban-regex and grep, in one run.
 
     .venv/bin/python benchmarks/throughput.py --lines 1000000      (or: make bench)
+    .venv/bin/python benchmarks/throughput.py --shape passwords    (every address sends a
+                                                                    password the log shows)
 
 1. Generates a realistic mixed Postfix + Dovecot log of N lines from a fixed seed
    (benchmarks/generate.py: deliveries, rejects, postscreen, SASL failures from
@@ -44,7 +46,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from generate import generate  # noqa: E402
+from generate import SHAPES, generate  # noqa: E402
 
 
 @dataclass
@@ -97,9 +99,9 @@ def _measure_once(
     return Run(tool, lines, seconds, usage.ru_maxrss / 1024, proc.returncode, note)
 
 
-def write_log(path: Path, lines: int, clients: int, seed: int) -> None:
+def write_log(path: Path, lines: int, clients: int, seed: int, shape: str = "mix") -> None:
     with path.open("w") as out:
-        out.writelines(line + "\n" for line in generate(lines, seed, clients))
+        out.writelines(line + "\n" for line in generate(lines, seed, clients, shape))
 
 
 def head(source: Path, target: Path, lines: int) -> None:
@@ -215,6 +217,13 @@ def main() -> None:
     ap.add_argument("--lines", type=int, default=1_000_000)
     ap.add_argument("--clients", type=int, default=100_000, help="distinct guessing addresses")
     ap.add_argument("--seed", type=int, default=20261128)
+    ap.add_argument(
+        "--shape",
+        choices=SHAPES,
+        default="mix",
+        help="the log: mix (the default), or passwords (most guesses log their password, "
+        "from every address in turn: generate.py)",
+    )
     ap.add_argument("--dir", type=Path, help="where the logs go (default: a temporary folder)")
     ap.add_argument(
         "--peer-lines",
@@ -236,13 +245,14 @@ def main() -> None:
 
     workdir = a.dir or Path(tempfile.mkdtemp(prefix="mailwarden-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
-    log = workdir / f"mix-{a.lines}.log"
+    log = workdir / f"{a.shape}-{a.lines}.log"
     started = time.perf_counter()
-    write_log(log, a.lines, a.clients, a.seed)
+    write_log(log, a.lines, a.clients, a.seed, a.shape)
     size = log.stat().st_size
     print(
         f"generated {log} ({a.lines:,} lines, {size / 1e6:.0f} MB, up to {a.clients:,} "
-        f"guessing addresses, seed {a.seed}) in {time.perf_counter() - started:.1f} s"
+        f"guessing addresses, seed {a.seed}, shape {a.shape}) in "
+        f"{time.perf_counter() - started:.1f} s"
     )
     repeat = f", best of {REPEAT} runs each" if REPEAT > 1 else ""
     print(f"cpus: {os.cpu_count()}, python {sys.version.split()[0]}{repeat}\n")
@@ -281,13 +291,13 @@ def main() -> None:
         # attacker is reported); a small pool is exhausted early, so what is left to see
         # is whether memory grows with the lines themselves.
         pool = max(1, a.clients // 50)
-        small = workdir / f"mix-{a.lines}-{pool}.log"
-        write_log(small, a.lines, pool, a.seed)
+        small = workdir / f"{a.shape}-{a.lines}-{pool}.log"
+        write_log(small, a.lines, pool, a.seed, a.shape)
         print(f"\nmemory as the file grows ({pool:,} guessing addresses, all seen by N/4):")
         scaling: list[Run] = []
         for part in (4, 2, 1):
             lines = a.lines // part
-            path = workdir / f"mix-{lines}-{pool}.log"
+            path = workdir / f"{a.shape}-{lines}-{pool}.log"
             if part != 1:
                 head(small, path, lines)
             note = f"N/{part}" if part != 1 else "N"

@@ -23,10 +23,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, TextIO
+from typing import Any, NamedTuple, TextIO, TypeAlias
 
 from mailwarden.locale import N_
-from mailwarden.model import Event, EventType, Finding
+from mailwarden.model import Category, Event, EventType, Finding, Record, Strength
 from mailwarden.parsers.sasl import Credential, json_safe
 from mailwarden.redact import REDACTED, redact_line
 
@@ -163,7 +163,104 @@ def _time(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-@dataclass(frozen=True)
+# -- evidence lines, as the detector keeps them ------------------------------------------
+
+
+class Header(NamedTuple):
+    """What many evidence lines share, interned: one object for all of them
+    (:func:`mailwarden.detect.state.evidence_of`). A NamedTuple, not a plain tuple type:
+    mypyc keeps a plain fixed-length tuple unboxed and boxes a new copy of it into every
+    evidence line it is stored in (120 bytes a line); a NamedTuple stays one object."""
+
+    type: EventType
+    category: Category
+    hostile: bool
+    strength: Strength | None
+    host: str | None
+    program: str | None
+    source: str
+    service: str | None
+    attempts: int
+    server_ip: str | None
+
+
+Evidence: TypeAlias = tuple[
+    str, int, int, datetime | None, str | None, int | None, int | None, str | None, Header
+]
+"""One evidence line: (text, line, offset, time, ip, port, pid, session, header). The
+text is the line as written, ``given password`` masked and cut at
+:data:`~mailwarden.detect.state.MAX_EVIDENCE_TEXT`; :func:`evidence_event` turns it back
+into an ``Event`` (:func:`mailwarden.detect.state.evidence_of` makes one)."""
+
+_tuple_new = tuple.__new__
+
+
+def evidence_event(item: Evidence) -> Event:
+    """An evidence line as the ``Event`` reports and the daemon take: the type, the
+    client, the line as written and its place; no parsed fields (message, user,
+    mechanism, reason, payload, detail)."""
+    text, line, offset, time, ip, port, pid, session, header = item
+    etype, category, hostile, strength, host, program, source, service, attempts, server = header
+    record = _tuple_new(Record, (time, host, program, pid, "", source, line, offset, text))
+    return _tuple_new(
+        Event,
+        (
+            etype,
+            category,
+            hostile,
+            strength,
+            ip,
+            port,
+            None,
+            None,
+            None,
+            record,
+            attempts,
+            session,
+            service,
+            server,
+            None,
+            None,
+        ),
+    )
+
+
+def evidence_events(items: tuple[Evidence, ...] | None) -> tuple[Event, ...]:
+    return tuple(evidence_event(item) for item in items) if items else ()
+
+
+if Event._fields != (
+    "type",
+    "category",
+    "hostile",
+    "strength",
+    "ip",
+    "port",
+    "user",
+    "mechanism",
+    "reason",
+    "record",
+    "attempts",
+    "session",
+    "service",
+    "server_ip",
+    "payload",
+    "detail",
+) or Record._fields != (
+    "time",
+    "host",
+    "program",
+    "pid",
+    "message",
+    "source",
+    "line",
+    "offset",
+    "text",
+):  # pragma: no cover - guards evidence_event() against a change of the model
+    raise RuntimeError("mailwarden.model changed: update detect.analysis.evidence_event()")
+
+
+@dataclass(frozen=True, slots=True)
 class Attacker:
     """One client judged hostile."""
 
@@ -196,7 +293,15 @@ class Attacker:
     MAX_USERS_PER_CLIENT)."""
     stale_failures: int = 0
     services: tuple[str, ...] = ()
-    evidence: tuple[Event, ...] = ()
+    items: tuple[Evidence, ...] = ()
+    """Its evidence lines as the detector keeps them (:data:`Evidence`), turned into
+    events only when :attr:`evidence` is read: a report on a hundred thousand attackers
+    holds no parsed copy of their lines (JSON writes them one attacker at a time)."""
+
+    @property
+    def evidence(self) -> tuple[Event, ...]:
+        """The evidence lines as events (made anew each time it is read)."""
+        return evidence_events(self.items)
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -107,7 +107,7 @@ capped the same way; a flood of addresses evicts the idlest states (counted, and
 in :attr:`Analysis.notes` and :attr:`Detector.stats`, which the daemon logs). With
 ``keep_history`` (the analyzer), the states of hostile clients are kept for the report
 when they expire, up to the same cap. Evidence is a few lines per client, kept as
-compact tuples (:data:`~mailwarden.detect.state.Evidence`) and turned into events only
+compact tuples (:data:`~mailwarden.detect.analysis.Evidence`) and turned into events only
 for a report or a detection.
 
 Cost: every event is one dictionary dispatch on its type; the events that cannot
@@ -127,7 +127,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 from itertools import chain
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from mailwarden.config import PolicyConfig, duration_text
 from mailwarden.detect.accounts import MAX_NAME, Accounts, account_key, clip_name, local_part
@@ -145,9 +145,12 @@ from mailwarden.detect.analysis import (
     Analysis,
     Attacker,
     Compromise,
+    Evidence,
     SeenCredential,
     Verdict,
     compromise_advice,
+    evidence_event,
+    evidence_events,
 )
 from mailwarden.detect.server import ServerWatch
 from mailwarden.detect.sessions import Session, SessionTracker, disconnect_failures
@@ -159,17 +162,15 @@ from mailwarden.detect.state import (
     AccountState,
     Campaigns,
     ClientState,
-    Evidence,
     NetKey,
     NetworkState,
     OwnerState,
     StaleNetwork,
-    evidence_event,
-    evidence_events,
     evidence_of,
     network_key,
     network_of,
     with_service,
+    with_verdict,
 )
 from mailwarden.detect.windows import (
     StateTable,
@@ -197,6 +198,7 @@ _THIS_MACHINE = (LOOPBACK, OWN_ADDRESS)
 _CAMPAIGN_NUMBER = re.compile(r"spraying campaign (\d+)")
 _GUESSING_CAMPAIGN = re.compile(r"while spraying campaign (\d+) was guessing")
 _STRONG = Strength.STRONG
+_Tuple = TypeVar("_Tuple", bound=tuple[Any, ...])
 _NOTHING: tuple[Detection, ...] = ()
 EXPIRE_EVERY = 8192
 _EXPIRE_MASK = EXPIRE_EVERY - 1
@@ -209,6 +211,9 @@ WIDE_USERS_COUNTED = 10_000
 MAX_FINDINGS_PER_KIND = 100
 MAX_RENUMBERED = 4096
 """Reasons :meth:`Detector._renumbered` remembers in one analysis."""
+MAX_SHARED_TUPLES = 4096
+"""Distinct tuples of verdicts, reasons, usernames and services that one :meth:`Detector.
+result` shares between its attackers (:meth:`Detector._shared`)."""
 CAMPAIGNS_LOOKED_AT = 32
 """Flagged campaigns (the newest) looked at for one still guessing, when another group of
 clients becomes a campaign (:meth:`Detector._active_campaign`)."""
@@ -485,6 +490,8 @@ class Detector:
         self._renumbered_texts: dict[str, str] = {}
         """:meth:`_renumbered`'s answers in one :meth:`result` (one text per campaign
         and reason, shared by its members)."""
+        self._tuples: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+        """:meth:`_shared`'s tuples in one :meth:`result`."""
         self._people_nets: set[NetKey] = set()
         """Networks (``ipv4_prefix``/``ipv6_prefix``) a real user logged in from: never
         judged as a whole (a ban would lock that user out)."""
@@ -2347,7 +2354,7 @@ class Detector:
         bit = VERDICT_BIT[verdict]
         if not client.flags & bit:
             client.flags |= bit
-            client.verdicts = (*client.verdicts, (verdict, reason))
+            client.verdicts = with_verdict(client.verdicts, verdict, reason)
             if event.ip == client.ip:  # a campaign or network flags members on others' lines
                 evidence = client.evidence
                 if evidence is None or evidence[0][0] is not event.record.text:
@@ -2445,6 +2452,7 @@ class Detector:
         clients.extend(self._archive.values())
         self._standing = self._standing_campaigns()
         self._renumbered_texts = {}
+        self._tuples = {}
         attackers = []
         devices: dict[tuple[str | NetKey, str], list[ClientState]] = {}
         for client in clients:
@@ -2467,7 +2475,11 @@ class Detector:
             else:  # one address: its network's login (which address, the log cannot say)
                 login = str(self._stale_login_network(where))
                 findings.append(self._stale_finding(members[0], login))
-        attackers.sort(key=lambda a: (RANK[a.verdict], -a.failures, address_key(a.ip)))
+        # Worst first, then the most failures, then by address: two stable sorts, the
+        # second keeping the first's order among equals, each with one small key per
+        # attacker (a tuple of the three cost 100,000 attackers some 12 MB at the peak).
+        attackers.sort(key=_address_of)
+        attackers.sort(key=_rank_of)
         campaign_names = self._campaign_usernames()
         findings = (
             self._campaign_findings(campaign_names)
@@ -2486,6 +2498,7 @@ class Detector:
             reason = self._renumbered(compromise.reason)
             if reason is not compromise.reason:
                 compromised[n] = replace(compromise, reason=reason)
+        self._tuples = {}
         stats: dict[str, int | float | str] = dict(self.stats)
         stats["attackers"] = len(attackers)
         stats["sessions_expired"] = self._sessions.expired
@@ -2497,6 +2510,15 @@ class Detector:
             stats=stats,
             notes=tuple(self._notes()),
         )
+
+    def _shared(self, values: _Tuple) -> _Tuple:
+        """One tuple for all the attackers of one :meth:`result` whose ``values`` are
+        equal (most attackers of a kind share their verdicts, reasons, usernames and
+        services: a tuple each would cost a hundred thousand attackers megabytes)."""
+        tuples = self._tuples
+        if len(tuples) < MAX_SHARED_TUPLES:
+            return cast(_Tuple, tuples.setdefault(values, values))
+        return cast(_Tuple, tuples.get(values, values))
 
     def _attacker(self, client: ClientState) -> Attacker | None:
         verdicts = client.verdict_map()
@@ -2530,7 +2552,7 @@ class Detector:
                 del verdicts[Verdict.NETWORK_MEMBER]
         if not verdicts:
             return None
-        ordered = sorted(verdicts, key=RANK.__getitem__)
+        ordered = self._shared(tuple(sorted(verdicts, key=RANK.__getitem__)))
         worst = ordered[0]
         recommendation = self._recommendation(client, worst)
         names = tuple(name for name, _ in client.user_counts())
@@ -2558,19 +2580,19 @@ class Detector:
             ip=client.ip,
             network=network,
             verdict=worst,
-            verdicts=tuple(ordered),
+            verdicts=ordered,
             failures=client.failures,
-            users=names,
+            users=self._shared(names),
             first_seen=client.first_time,
             last_seen=client.last_time,
             succeeded_as=succeeded,
             recommendation=recommendation,
-            reasons=tuple(reasons),
+            reasons=self._shared(tuple(reasons)),
             existing_users=existing,
             stale_failures=client.stale,
             users_complete=not client.users_full,
-            services=tuple(sorted(client.services)),
-            evidence=client.events(),
+            services=self._shared(tuple(sorted(client.services))),
+            items=client.evidence or (),
         )
 
     def _stale_finding(self, client: ClientState, logged_in_from: str | None = None) -> Finding:
@@ -2951,7 +2973,7 @@ class Detector:
                 kind="enumeration",
                 severity=severity,
                 subject=f"{len(names)} usernames",
-                evidence=tuple(a.evidence[0] for a in enumerators[:3] if a.evidence),
+                evidence=tuple(evidence_event(a.items[0]) for a in enumerators[:3] if a.items),
                 data=data,
             )
         ]
@@ -3041,6 +3063,15 @@ def _last(state: Any) -> float:
 
 def _second(entry: tuple[str, float, int]) -> float:
     return entry[1]
+
+
+def _address_of(attacker: Attacker) -> bytes:
+    return address_key(attacker.ip)
+
+
+def _rank_of(attacker: Attacker) -> int:
+    """Worst verdict first, then the most failures (fewer than 2**48 of them)."""
+    return (RANK[attacker.verdict] << 48) - attacker.failures
 
 
 def analyze(

@@ -6,7 +6,8 @@ clients, and at most a handful of evidence lines per client.
 
 Size matters more than elegance here: a flood of addresses fills the tables up to
 ``policy.max_clients``, so a client is a ``__slots__`` object whose rarely used parts
-are None until needed, its verdicts a tuple of pairs with a bit mask for membership, and
+are None until needed, its verdicts a tuple of pairs with a bit mask for membership (one
+tuple shared by the clients that reached the same verdicts for the same reasons), and
 its evidence a few :data:`Evidence` tuples (the line as written and where it is), not
 ``Event`` values: the parsed copies of a line cost more than the line.
 """
@@ -20,9 +21,16 @@ from datetime import datetime
 from sys import intern
 from typing import Literal, TypeAlias
 
-from mailwarden.detect.analysis import RANK, Verdict
+from mailwarden.detect.analysis import (
+    RANK,
+    Evidence,
+    Header,
+    Verdict,
+    evidence_event,
+    evidence_events,
+)
 from mailwarden.detect.windows import RecentKeys, count_since, drop_latest
-from mailwarden.model import Category, Event, EventType, IPNetwork, Record, Strength
+from mailwarden.model import Event, EventType, IPNetwork
 from mailwarden.redact import redact_server_secrets
 
 MAX_USERS_PER_CLIENT = 32
@@ -95,28 +103,6 @@ def network_of(key: NetKey, v4_prefix: int, v6_prefix: int) -> IPNetwork:
 
 # -- evidence ----------------------------------------------------------------------------
 
-Header: TypeAlias = tuple[
-    EventType,
-    Category,
-    bool,
-    Strength | None,
-    str | None,
-    str | None,
-    str,
-    str | None,
-    int,
-    str | None,
-]
-"""What many evidence lines share: (type, category, hostile, strength, host, program,
-source, service, attempts, server_ip). Interned: one tuple for all of them."""
-
-Evidence: TypeAlias = tuple[
-    str, int, int, datetime | None, str | None, int | None, int | None, str | None, Header
-]
-"""One evidence line: (text, line, offset, time, ip, port, pid, session, header). The
-text is the line as written, ``given password`` masked and cut at
-:data:`MAX_EVIDENCE_TEXT`; :func:`evidence_event` turns it back into an ``Event``."""
-
 _headers: dict[Header, Header] = {}
 _last_header: dict[tuple[EventType, str | None], Header] = {}
 """The header last used per (type, program): most evidence lines of a kind share one,
@@ -125,8 +111,9 @@ and comparing a few fields is cheaper than hashing all ten."""
 
 def evidence_of(event: Event) -> Evidence:
     """The event as evidence, as small as it can be: the line as written, where it is,
-    when, the client, and the shared :data:`Header`. The parsed copies (user, mechanism,
-    reason, payload, detail, the message) are left out: a report shows the line."""
+    when, the client, and the shared :class:`~mailwarden.detect.analysis.Header`. The
+    parsed copies (user, mechanism, reason, payload, detail, the message) are left out: a
+    report shows the line."""
     record = event.record
     text = record.text
     if "given password" in text:
@@ -147,17 +134,20 @@ def evidence_of(event: Event) -> Evidence:
         or header[2] is not event.hostile
         or header[1] is not event.category
     ):
-        header = (
-            etype,
-            event.category,
-            event.hostile,
-            event.strength,
-            record.host,
-            program,
-            record.source,
-            event.service,
-            event.attempts,
-            event.server_ip,
+        header = _tuple_new(
+            Header,
+            (
+                etype,
+                event.category,
+                event.hostile,
+                event.strength,
+                record.host,
+                program,
+                record.source,
+                event.service,
+                event.attempts,
+                event.server_ip,
+            ),
         )
         shared = _headers.get(header)
         if shared is None:
@@ -180,74 +170,10 @@ def evidence_of(event: Event) -> Evidence:
     )
 
 
-def evidence_event(item: Evidence) -> Event:
-    """An evidence line as the ``Event`` reports and the daemon take: the type, the
-    client, the line as written and its place; no parsed fields (message, user,
-    mechanism, reason, payload, detail)."""
-    text, line, offset, time, ip, port, pid, session, header = item
-    etype, category, hostile, strength, host, program, source, service, attempts, server = header
-    record = _tuple_new(Record, (time, host, program, pid, "", source, line, offset, text))
-    return _tuple_new(
-        Event,
-        (
-            etype,
-            category,
-            hostile,
-            strength,
-            ip,
-            port,
-            None,
-            None,
-            None,
-            record,
-            attempts,
-            session,
-            service,
-            server,
-            None,
-            None,
-        ),
-    )
-
-
-def evidence_events(items: tuple[Evidence, ...] | None) -> tuple[Event, ...]:
-    return tuple(evidence_event(item) for item in items) if items else ()
-
-
 def slim(event: Event) -> Event:
     """The event as evidence (:func:`evidence_of`), as an ``Event``."""
     return evidence_event(evidence_of(event))
 
-
-if Event._fields != (
-    "type",
-    "category",
-    "hostile",
-    "strength",
-    "ip",
-    "port",
-    "user",
-    "mechanism",
-    "reason",
-    "record",
-    "attempts",
-    "session",
-    "service",
-    "server_ip",
-    "payload",
-    "detail",
-) or Record._fields != (
-    "time",
-    "host",
-    "program",
-    "pid",
-    "message",
-    "source",
-    "line",
-    "offset",
-    "text",
-):  # pragma: no cover - guards evidence_event() against a change of the model
-    raise RuntimeError("mailwarden.model changed: update detect.state.evidence_event()")
 
 _service_sets: dict[tuple[tuple[str, ...], str], tuple[str, ...]] = {}
 _first_service: dict[str, tuple[str, ...]] = {}
@@ -270,6 +196,25 @@ def with_service(services: tuple[str, ...], service: str) -> tuple[str, ...]:
         shared = (*services, intern(service))
         if len(_service_sets) < MAX_SHARED:
             _service_sets[key] = shared
+    return shared
+
+
+Verdicts: TypeAlias = tuple[tuple[Verdict, str], ...]
+"""A client's (verdict, reason) pairs, in the order reached."""
+
+_verdict_sets: dict[tuple[Verdicts, Verdict, str], Verdicts] = {}
+
+
+def with_verdict(verdicts: Verdicts, verdict: Verdict, reason: str) -> Verdicts:
+    """``verdicts`` plus (``verdict``, ``reason``), one shared tuple per combination:
+    the clients of one kind reach the same verdicts for the same reasons (their texts
+    are shared too), and a tuple of pairs per client cost a hundred bytes or more."""
+    key = (verdicts, verdict, reason)
+    shared = _verdict_sets.get(key)
+    if shared is None:
+        shared = (*verdicts, (verdict, reason))
+        if len(_verdict_sets) < MAX_SHARED:
+            _verdict_sets[key] = shared
     return shared
 
 
@@ -353,7 +298,8 @@ class ClientState:
         report names (the typos of others behind the same address are no device)."""
         self.succeeded: list[str] | None = None
         self.flags = 0
-        self.verdicts: tuple[tuple[Verdict, str], ...] = ()
+        self.verdicts: Verdicts = ()
+        """Shared with other clients (:func:`with_verdict`)."""
         self.reported: tuple[tuple[Verdict, float], ...] = ()
         """(verdict, when the daemon was last told), to repeat only after a ban."""
         self.evidence: tuple[Evidence, ...] | None = None
