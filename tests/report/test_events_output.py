@@ -54,6 +54,28 @@ def test_a_base64_login_step_from_verbose_chat_is_redacted() -> None:
     assert "c2VjcmV0cGFzc3dvcmQ=" in shown.stdout
 
 
+def test_a_username_sent_with_auth_login_is_no_redacted_password() -> None:
+    """``AUTH LOGIN <base64 username>`` holds no password (it follows on its own line):
+    the payload must not claim one was redacted."""
+    at = "Feb 23 11:57:42 mx postfix/smtpd[5]: "
+    lines = (
+        f"{at}connect from unknown[203.0.113.7]\n"
+        f"{at}< unknown[203.0.113.7]: AUTH LOGIN YWRtaW4=\n"
+        f"{at}< unknown[203.0.113.7]: AUTH PLAIN AGFkbWluAGh1bnRlcjI=\n"
+    )
+    result = run_events("--format", "jsonl", "-", stdin=lines)
+    assert result.returncode == 0, result.stderr
+    login, plain = [json.loads(line) for line in result.stdout.splitlines()][1:]
+    assert login["user"] == "admin"
+    assert login["payload"] == "<redacted: no password in this line>"
+    assert plain["user"] == "admin"
+    assert plain["payload"] == "<redacted: password *** (7 characters)>"
+    text = run_events("-", stdin=lines).stdout.splitlines()
+    told = "user=admin mechanism=LOGIN payload=<redacted: no password in this line>"
+    assert text[1].endswith(" " + told)
+    assert "hunter2" not in result.stdout + "\n".join(text)
+
+
 def test_missing_file_is_one_line_and_exit_1(tmp_path: Path) -> None:
     result = run_events(str(tmp_path / "nope.log"))
     assert result.returncode == 1

@@ -137,6 +137,12 @@ _INTERRUPTIONS = frozenset({_T.LOST_CONNECTION, _T.TIMEOUT})
 _LOGIN_STEP_USER = 1
 _LOGIN_STEP_PASSWORD = 2
 _RESPONSE_STEP = 3
+_LOGIN_STEP_USER_ASKED = 4
+"""AUTH LOGIN's username step after the server's ``334`` prompt for it (a second prompt
+with no client line between means the username line is not in the log)."""
+_LOGIN_PROMPTS = {"VXNlcm5hbWU6": _LOGIN_STEP_USER, "UGFzc3dvcmQ6": _LOGIN_STEP_PASSWORD}
+"""The usual AUTH LOGIN challenges (base64 ``Username:``, ``Password:``), known without
+decoding."""
 
 SessionKey = tuple[str | int | None, ...]
 
@@ -1525,7 +1531,7 @@ class SessionTracker:
             if text is None:  # not base64: the exchange is over, this is a command
                 self._finish_login(session)
                 return
-            if step == _LOGIN_STEP_USER:
+            if step != _LOGIN_STEP_PASSWORD:  # the username step, prompted or not
                 session._login_user = text
                 session._login_user_complete = complete
                 session._pending_step = _LOGIN_STEP_PASSWORD
@@ -1546,6 +1552,8 @@ class SessionTracker:
             session._last_auth = None
             code = detail.get("code", "") if detail else ""
             if code.startswith("334"):
+                if session._pending_mechanism == "LOGIN":
+                    _login_prompt(session, event.reason or "", code)
                 return
             self._finish_login(session)
             if code.startswith("235"):
@@ -1665,6 +1673,41 @@ class SessionTracker:
         for session in closed:
             self._close(session, "end of input", None)
         return closed
+
+
+def _login_prompt(session: Session, reply: str, code: str) -> None:
+    """A ``334`` challenge of an AUTH LOGIN exchange: it says which line the client sends
+    next, whatever the log kept before it. When the log lost the username line (syslog's
+    rate limiting under ``-v`` or ``smtpd_tls_loglevel = 4``, a line deleted from an
+    excerpt), the line after ``Password:`` is the password, never taken for an account:
+    the account is unknown then. A prompt that says neither (cut off by the log, a
+    server's own wording) after the username prompt with no client line between asks
+    for the password too: a secret is better masked than shown as an account."""
+    challenge = ""
+    if reply.startswith(code):
+        challenge = reply[len(code) :].lstrip(" -").partition("??")[0].strip()
+    current = session._pending_step
+    step = _LOGIN_PROMPTS.get(challenge)
+    if step is None:
+        text, _complete = decode_base64_line(challenge)
+        prompt = (text or "").strip().lower()
+        if prompt.startswith("pass"):
+            step = _LOGIN_STEP_PASSWORD
+        elif prompt.startswith("user"):
+            step = _LOGIN_STEP_USER
+        elif current == _LOGIN_STEP_USER_ASKED:
+            step = _LOGIN_STEP_PASSWORD
+        else:
+            step = current
+    if step == _LOGIN_STEP_PASSWORD:
+        if current != _LOGIN_STEP_PASSWORD:
+            session._login_user = None
+            session._login_user_complete = True
+            session._pending_step = _LOGIN_STEP_PASSWORD
+    else:
+        session._login_user = None
+        session._login_user_complete = True
+        session._pending_step = _LOGIN_STEP_USER_ASKED
 
 
 def _declared_length(detail: Mapping[str, str] | None) -> int | None:

@@ -62,6 +62,10 @@ class SessionState:
     final_reply_after_auth: bool = False
     """The last AUTH exchange has had its final answer (235, 535, …)."""
     login_user: str | None = None
+    login_step_lost: bool = False
+    """An AUTH LOGIN line of the exchange could not be decoded, and no prompt has said
+    since which line comes next (``Username:``, ``Password:``): the next one may be the
+    password."""
     tls_up: bool = False
     """A TLS handshake completed in this session."""
     credentials: list[Credential] = field(default_factory=list)
@@ -690,6 +694,7 @@ def _auth_command(event: Event, state: SessionState) -> Note:
     state.commands = ["AUTH"]
     mech = escape_text((event.mechanism or "?").upper())
     state.mechanism, state.prompt, state.final_reply_after_auth = mech, None, False
+    state.login_step_lost = False
     payload = event.payload or ""
     origin = _dump_origin(event)
     cred = next((c for c in state.decoded if c.mechanism == mech), None)
@@ -893,6 +898,28 @@ def _auth_step(event: Event, payload: str, state: SessionState) -> Note:
                 ).format(password=shown_password(cred, state.show_passwords, state.hides(cred))),
                 context=origin,
             )
+        if text is not None and state.login_step_lost and not prompt.startswith("user"):
+            # The line before could not be decoded: it may have been the user name, and
+            # this one the password.
+            if not state.show_passwords:
+                return Note(
+                    "login:unsure",
+                    _(
+                        "The client sent a line that looks like base64, not shown: the login "
+                        "line before it could not be decoded, so this log cannot tell whether "
+                        "this one is the user name or the password."
+                    ),
+                    context=origin,
+                )
+            return Note(
+                "login:unsure-shown",
+                _(
+                    "The client sent “{text}” (base64 decoded): the login line before it could "
+                    "not be decoded, so this log cannot tell whether this one is the user name "
+                    "or the password."
+                ).format(text=text if complete else text + CUT),
+                context=origin,
+            )
         if text is not None:
             state.login_user = text if complete else text + CUT
             return Note(
@@ -900,6 +927,9 @@ def _auth_step(event: Event, payload: str, state: SessionState) -> Note:
                 _("The client answers the user name prompt: {user}.").format(user=state.login_user),
                 context=origin,
             )
+        if text is None and payload.strip() not in {"", "="}:
+            # This line answered the prompt: which one the next line answers is unknown.
+            state.login_step_lost, state.prompt = True, None
     else:
         response = next(iter(state.decoded), None) or decode_response(
             mech, payload, declared_length(event)

@@ -36,7 +36,8 @@ _REDACTED_TYPES = _CLIENT_TEXT_TYPES | {EventType.CLIENT_DATA, EventType.AUTH_CO
 def _redacted_payload(event: Event, show_passwords: bool) -> tuple[str | None, str | None]:
     """(user, payload to print): never a raw credential by default.
 
-    An AUTH command's payload is decoded (the account is useful) and its password masked.
+    An AUTH command's payload is decoded (the account is useful) and its password masked
+    (or said to be absent: AUTH LOGIN's initial response is the username alone).
     A lone base64 line from the client may be an AUTH LOGIN username or password; which
     one only the session knows, so it is redacted whole."""
     if event.type is EventType.CLIENT_DATA and event.payload and not show_passwords:
@@ -62,6 +63,10 @@ def _redacted_payload(event: Event, show_passwords: bool) -> tuple[str | None, s
     user = event.user or credential.user
     if show_passwords:
         return user, event.payload
+    if credential.password is None:
+        # AUTH LOGIN's initial response is the username alone (the password follows on
+        # a line of its own), or the log cut the payload before its password.
+        return user, "<redacted: no password in this line>"
     return user, f"<redacted: password {credential.masked_password()}>"
 
 
