@@ -132,29 +132,87 @@ def test_the_same_saved_as_one_file(run: Runner, tmp_path: Path) -> None:
 
 def test_a_login_before_guessing_is_not_called_getting_in(run: Runner, log_file: LogFile) -> None:
     """The owner logged in yesterday; today its address fails as alice and as bob (a
-    guess at another account): an attack, but yesterday's login is no guess that
-    worked, whichever order the lines come in."""
+    guess at another account), and the lines come newest first (``cat mail.log
+    mail.log.1``): an attack, but yesterday's login, which the detector took for one
+    after the failures, is no guess that worked."""
     guessing = TODAY + failures("Mar 10", "bob@example.org", 10)
-    for text, jumbled in ((guessing + YESTERDAY, True), (YESTERDAY + guessing, False)):
-        code, out, err = run("explain", "--year", "2026", log_file(text))
-        assert code == 0
-        assert ("goes back in time" in err) is jumbled, err
-        out = flat(out)
-        verdict = out.split("Verdict ======= ", 1)[1]
-        assert "Yes. Someone is trying to guess passwords" in verdict
-        for wrong in ("It got in", "attacker got in", "YES", "guessed", "Change the password"):
-            assert wrong not in verdict, wrong
-        assert (
-            "Did it get in? No login after its failures is visible in these lines. It logged "
-            "in as “alice@example.org” (Mar 9 08:00:00), but before its failed logins, not "
-            "after them: by the time stamps, no guess that worked."
-        ) in verdict
-        said = "mailwarden's detector, which reads them in the order given, counts a break-in."
-        assert (said in verdict) is jumbled
-        assert f"Block {IP}" in verdict  # it is guessing
-        _code, zh, _err = run("explain", "--lang", "zh_CN", "--year", "2026", log_file(text))
-        zh = "".join(zh.split())
-        assert "按时间戳，这不是猜中了密码" in zh and "立即修改" not in zh
+    text = guessing + YESTERDAY
+    code, out, err = run("explain", "--year", "2026", log_file(text))
+    assert code == 0
+    assert "goes back in time" in err, err
+    out = flat(out)
+    verdict = out.split("Verdict ======= ", 1)[1]
+    assert "Yes. Someone is trying to guess passwords" in verdict
+    for wrong in ("It got in", "attacker got in", "YES", "guessed", "Change the password"):
+        assert wrong not in verdict, wrong
+    assert (
+        "Did it get in? No login after its failures is visible in these lines. It logged "
+        "in as “alice@example.org” (Mar 9 08:00:00), but before its failed logins, not "
+        "after them: by the time stamps, no guess that worked."
+    ) in verdict
+    said = "mailwarden's detector, which reads them in the order given, counts a break-in."
+    assert said in verdict
+    assert f"Block {IP}" in verdict  # it is guessing
+    _code, zh, _err = run("explain", "--lang", "zh_CN", "--year", "2026", log_file(text))
+    zh = "".join(zh.split())
+    assert "按时间戳，这不是猜中了密码" in zh and "立即修改" not in zh
+
+
+def stuffing(first: str) -> str:
+    """``first`` logs in as bob at 10:00, then fails as 12 other accounts from 10:05 on,
+    three seconds apart (credential stuffing), the lines in time order."""
+    lines = [
+        f"Nov 29 10:00:00 mx dovecot: imap-login: Login: user=<bob>, method=PLAIN, rip={first}, lip=192.0.2.1, mpid=4000, TLS, session=<s0>\n"
+    ]
+    others = "alice carol dave erin frank grace heidi ivan judy mallory oscar peggy"
+    for n, user in enumerate(others.split()):
+        lines.append(
+            f"Nov 29 10:05:{3 * n:02d} mx dovecot: imap-login: Disconnected (auth failed, 1 attempts in 2 secs): user=<{user}>, method=PLAIN, rip={first}, lip=192.0.2.1, TLS, session=<x{n}>\n"
+        )
+    return "".join(lines)
+
+
+def test_in_time_order_a_login_then_guessing_at_others_has_that_password(
+    run: Runner, log_file: LogFile
+) -> None:
+    """In time order, a client that logged in as bob and then guessed at other accounts
+    has bob's password (a list of stolen ones, tried elsewhere): it got in, and bob's
+    password is to be changed. Only an input out of time order, which misleads the
+    detector, makes a login before the failures no guess that worked."""
+    text = stuffing("203.0.113.5")
+    code, out, err = run("explain", "--year", "2026", log_file(text))
+    assert (code, err) == (0, "")
+    verdict = flat(out).split("Verdict ======= ", 1)[1]
+    assert verdict.startswith(
+        "Is someone trying to break into your mail accounts? Yes, and at least one attacker got in."
+    ), verdict[:300]
+    assert "YES: it got in as “bob”." in verdict
+    assert "1. Change the password of “bob” now and end its open sessions" in verdict
+    for wrong in ("nobody got in", "no guess that worked", "before its failed logins"):
+        assert wrong not in verdict, wrong
+    _code, zh, _err = run("explain", "--lang", "zh_CN", "--year", "2026", log_file(text))
+    zh = "".join(zh.split()).split("结论", 1)[1]
+    assert "是的，而且至少有一个攻击者已经登录进去了。" in zh
+    assert "是的：它以“bob”的身份登录成功了。" in zh
+    assert "立即修改“bob”的密码" in zh
+    assert "按时间戳，这不是猜中了密码" not in zh
+
+
+def test_in_time_order_the_owners_address_guessing_at_another_account(
+    run: Runner, log_file: LogFile
+) -> None:
+    """Yesterday's login as alice, today's failures as alice and as bob, in time order:
+    the address that had alice's password guesses at bob's. Alice's password is to be
+    changed, as the detector reads it (no "out of order" note, no time-stamp doubt)."""
+    text = YESTERDAY + TODAY + failures("Mar 10", "bob@example.org", 10)
+    code, out, err = run("explain", "--year", "2026", log_file(text))
+    assert (code, err) == (0, "")
+    verdict = flat(out).split("Verdict ======= ", 1)[1]
+    assert "YES: it got in as “alice@example.org”." in verdict
+    assert "Change the password of “alice@example.org” now" in verdict
+    assert f"Block {IP}" in verdict
+    for wrong in ("no guess that worked", "counts a break-in", "nobody got in"):
+        assert wrong not in verdict, wrong
 
 
 def test_failures_given_after_the_login_they_came_before(run: Runner, log_file: LogFile) -> None:

@@ -83,6 +83,9 @@ def explain(
         show_passwords=show_passwords,
         analyze=analyze,  # the detect stage, default policy
         audit=hint_for,  # the exact `mailwarden audit --check …` for each change
+        # Said while reading: a login before failures is judged by the time stamps only
+        # when the lines were not in time order.
+        out_of_order=lambda: bool(counts.read.disorder),
     )
     reading.close()  # closes the input it stopped in
     cut = bool(more)

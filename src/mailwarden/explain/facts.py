@@ -512,7 +512,7 @@ def _failed_first(facts: ClientFacts) -> bool:
     return latest < earliest and all(when < earliest for when in replies)
 
 
-def _judge_by_time(clients: dict[str, ClientFacts]) -> None:
+def _judge_by_time(clients: dict[str, ClientFacts], out_of_order: bool) -> None:
     """A login after failures is judged by the time stamps, not by the order of the
     lines: ``cat mail.log mail.log.1`` puts today's failures before yesterday's login,
     and the detector, which counts in the order given, calls that login a break-in
@@ -520,7 +520,13 @@ def _judge_by_time(clients: dict[str, ClientFacts]) -> None:
     before its failures got in by no guess (:attr:`ClientFacts.logged_in_first`); one
     whose break-ins were all withdrawn and that logged in as every account it failed on,
     failing no more often than a device with an old password may, is the owner
-    (:attr:`ClientFacts.owner_by_time`), as the detector judges it in time order."""
+    (:attr:`ClientFacts.owner_by_time`), as the detector judges it in time order.
+
+    A login before the failures is taken for no guess only where the order of the lines
+    could have misled the detector: a break-in of it withdrawn, or an input said to go
+    back in time (``out_of_order``). In time order, a client that logged in as bob and
+    then guessed at other accounts is judged as the detector and the owner of bob need
+    it: it has bob's password, which is to be changed."""
     first: dict[str, datetime] | None = None
     for facts in clients.values():
         if facts.attacker is None and not facts.compromises:
@@ -549,6 +555,8 @@ def _judge_by_time(clients: dict[str, ClientFacts]) -> None:
         latest = max(when for when in times if when is not None)
         if facts.failures_before(latest):
             continue
+        if not (facts.withdrawn or out_of_order):
+            continue  # in time order: a login, then guessing, is a client that got in
         facts.logged_in_first = True
         if not facts.withdrawn:
             continue
@@ -633,8 +641,11 @@ class Collector:
         _walk_session(facts, session)
         return logged_in
 
-    def result(self, analysis: Analysis, records: int, outside: int = 0) -> ExcerptFacts:
-        """Everything joined with the detect stage's analysis into facts per client."""
+    def result(
+        self, analysis: Analysis, records: int, outside: int = 0, out_of_order: bool = False
+    ) -> ExcerptFacts:
+        """Everything joined with the detect stage's analysis into facts per client;
+        ``out_of_order``: the input was said to go back in time."""
         clients = self.clients
         for ip, tally in self.failures.tallies.items():
             facts = _client_for(clients, ip)
@@ -666,7 +677,7 @@ class Collector:
         for compromise in analysis.compromised:
             if compromise.ip is not None:
                 _client_for(clients, compromise.ip).compromises.append(compromise)
-        _judge_by_time(clients)
+        _judge_by_time(clients, out_of_order)
 
         server: list[Finding] = []
         other: list[Finding] = []
