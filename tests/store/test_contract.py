@@ -175,6 +175,40 @@ def test_lift_ends_exactly_that_ban(store: Store) -> None:
     )
 
 
+def test_covering_bans_are_the_wider_bans_in_force_that_hold_a_network(store: Store) -> None:
+    """What ``mailwarden unban`` names as still blocking what it lifted: the active bans
+    of wider networks holding it, oldest first; not the network's own ban, nor a lifted,
+    ended or neighbouring one, nor one of the other IP version."""
+    ban(store, "192.0.2.0/28")
+    ban(store, "192.0.2.0/24")
+    ban(store, "192.0.2.0/25")
+    ban(store, "192.0.2.0/26", hours=0.25)  # over at T0 + H/2
+    ban(store, "192.0.2.7/32")
+    ban(store, "192.0.2.128/25")
+    ban(store, "198.51.100.0/24")
+    ban(store, "2001:db8::/48")
+    ban(store, "2001:db8::/32")
+    ban(store, "2001:db8:1::/48")
+    store.lift_ban(net("192.0.2.0/25"), "by hand", now=T0)
+    later = T0 + H / 2
+
+    def covering(network: str) -> list[str]:
+        return [str(r.network) for r in store.covering_bans(net(network), later)]
+
+    assert covering("192.0.2.7/32") == ["192.0.2.0/28", "192.0.2.0/24"]
+    assert covering("192.0.2.0/24") == []
+    assert covering("192.0.2.0/28") == ["192.0.2.0/24"]
+    assert covering("192.0.2.200/32") == ["192.0.2.0/24", "192.0.2.128/25"]
+    assert covering("203.0.113.5/32") == []
+    assert covering("2001:db8::7/128") == ["2001:db8::/48", "2001:db8::/32"]
+    assert covering("2001:db8:1:2::/64") == ["2001:db8::/32", "2001:db8:1::/48"]
+    assert covering("0.0.0.0/0") == covering("::/0") == []
+    assert store.covering_bans(net("192.0.2.7/32"), T0 + 2 * H) == []  # all over
+    ban(store, "0.0.0.0/0")  # the whole IPv4 Internet
+    assert covering("192.0.2.7/32") == ["192.0.2.0/28", "192.0.2.0/24", "0.0.0.0/0"]
+    assert covering("2001:db8::7/128") == ["2001:db8::/48", "2001:db8::/32"]
+
+
 def test_lifted_lists_the_bans_lifted_since_a_time_in_the_order_lifted(store: Store) -> None:
     ban(store, "192.0.2.7/32")
     ban(store, "192.0.2.0/24")

@@ -248,13 +248,7 @@ def unban(target: str, reason: str, config_path: str | None) -> int:
     config = load(config_path)
     with _existing_store(config) as store:
         lifted = store.lift_ban(network, clean(reason))
-        wider = [
-            row
-            for row in store.active_bans()
-            if row.network != network
-            and row.network.version == network.version
-            and network.subnet_of(row.network)  # type: ignore[arg-type]
-        ]
+        wider = store.covering_bans(network)  # the few rows that hold it, not every ban
         if lifted:
             click.echo(f"unbanned {network}")
             # Exit 0: what was asked is done (a script that unbans then bans again

@@ -98,6 +98,12 @@ def damaged_store(location: str, what: object) -> StoreUnusable:
     return StoreUnusable(f"the store {location} is damaged: {what}")
 
 
+def wider_networks(network: IPNetwork) -> list[IPNetwork]:
+    """Every network wider than `network` that holds it, widest first (``/0`` to one bit
+    wider): what `Store.covering_bans` looks up."""
+    return [network.supernet(new_prefix=prefix) for prefix in range(network.prefixlen)]
+
+
 class Claimed(StoreError):
     """`Store.claim`: another daemon holds this store (or this host's part of it)."""
 
@@ -255,6 +261,13 @@ class Store(ABC):
     @abstractmethod
     def active_bans(self, now: datetime | None = None) -> list[BanRow]:
         """Bans in force at `now`, oldest first."""
+
+    @abstractmethod
+    def covering_bans(self, network: IPNetwork, now: datetime | None = None) -> list[BanRow]:
+        """Bans in force at `now` of the networks wider than `network` that hold it (the
+        /24 over an address; not `network` itself), oldest first. Reads only those rows
+        (at most 32 exact networks for IPv4, 128 for IPv6), however many bans are
+        active: ``mailwarden unban`` names them."""
 
     @abstractmethod
     def changed_bans(self, after: int, now: datetime | None = None) -> BanChanges:

@@ -56,6 +56,7 @@ from mailwarden.store.interface import (
     Store,
     damaged_store,
     storable,
+    wider_networks,
 )
 from mailwarden.store.location import hide_secrets, safe_location
 
@@ -147,6 +148,9 @@ UPDATE_BAN = """UPDATE {schema}.bans SET until = %s, reason = coalesce(%s, reaso
 SELECT_ACTIVE = """SELECT id, network, since, until, reason, evidence, source, offences,
     state, ended, end_reason FROM {schema}.bans
     WHERE state = 'active' AND until > %s ORDER BY id"""
+SELECT_COVERING = """SELECT id, network, since, until, reason, evidence, source, offences,
+    state, ended, end_reason FROM {schema}.bans
+    WHERE state = 'active' AND until > %s AND network = ANY(%s) ORDER BY id"""
 SELECT_CHANGED = """SELECT t.id, t.network, b.id, b.network, b.since, b.until, b.reason,
     b.evidence, b.source, b.offences, b.state, b.ended, b.end_reason
     FROM {schema}.bans AS t
@@ -668,6 +672,16 @@ class PostgresStore(Store):
                 self._q(SELECT_ACTIVE),
                 (_moment(now),),
             ).fetchall()
+        return stored.bans(self, rows)
+
+    def covering_bans(self, network: IPNetwork, now: datetime | None = None) -> list[BanRow]:
+        wider = wider_networks(network)
+        if not wider:
+            return []
+        with self._tx() as db:
+            # Exact networks (the index on the network), not ``network >>``: no index
+            # of ours serves containment.
+            rows = db.execute(self._q(SELECT_COVERING), (_moment(now), wider)).fetchall()
         return stored.bans(self, rows)
 
     def changed_bans(self, after: int, now: datetime | None = None) -> BanChanges:

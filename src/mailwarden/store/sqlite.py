@@ -74,6 +74,7 @@ from mailwarden.store.interface import (
     Store,
     damaged_store,
     storable,
+    wider_networks,
 )
 
 SCHEMA_VERSION = 3
@@ -135,8 +136,9 @@ INSERT INTO meta (key, value) VALUES ('revision', 0);
 # Whole statements, never assembled from pieces.
 SELECT_BY_ID = """SELECT id, network, since, until, reason, evidence, source, offences,
     state, ended, end_reason FROM bans WHERE id = ?"""
-SELECT_ACTIVE = """SELECT id, network, since, until, reason, evidence, source, offences,
-    state, ended, end_reason FROM bans WHERE state = 'active' AND until > ? ORDER BY id"""
+SELECT_ACTIVE_PREFIX = """SELECT id, network, since, until, reason, evidence, source,
+    offences, state, ended, end_reason FROM bans WHERE state = 'active' AND until > ?"""
+SELECT_ACTIVE = f"{SELECT_ACTIVE_PREFIX} ORDER BY id"
 SELECT_CHANGED = """SELECT t.id, t.network, b.id, b.network, b.since, b.until, b.reason,
     b.evidence, b.source, b.offences, b.state, b.ended, b.end_reason
     FROM bans AS t
@@ -1016,6 +1018,15 @@ class SqliteStore(Store):
 
     def active_bans(self, now: datetime | None = None) -> list[BanRow]:
         return stored.bans(self, self._read(SELECT_ACTIVE, (_seconds(now),)))
+
+    def covering_bans(self, network: IPNetwork, now: datetime | None = None) -> list[BanRow]:
+        wider = [str(w) for w in wider_networks(network)]
+        if not wider:
+            return []
+        # One exact network each: the partial unique index of the active bans.
+        marks = ", ".join("?" * len(wider))
+        query = f"{SELECT_ACTIVE_PREFIX} AND network IN ({marks}) ORDER BY id"
+        return stored.bans(self, self._read(query, (_seconds(now), *wider)))
 
     def changed_bans(self, after: int, now: datetime | None = None) -> BanChanges:
         return stored.changes(self, self._read(SELECT_CHANGED, (_seconds(now), after)))
