@@ -557,11 +557,15 @@ def _judge_by_time(clients: dict[str, ClientFacts], out_of_order: bool) -> None:
             continue
         if not (facts.withdrawn or out_of_order):
             continue  # in time order: a login, then guessing, is a client that got in
+        logged = {account_key(escape_text(u)) for u in facts.succeeded_as if u}
+        logged |= facts.login_times.keys()
+        if not facts.failure_names.keys() <= logged:
+            # It logged in as bob, then guessed at other accounts: whatever the order of
+            # the lines, it has bob's password, as in time order (which is to be changed).
+            continue
         facts.logged_in_first = True
         if not facts.withdrawn:
             continue
-        logged = {account_key(escape_text(u)) for u in facts.succeeded_as if u}
-        logged |= facts.login_times.keys()
         facts.owner_by_time = (
             bool(facts.failure_names)
             and facts.failure_names.keys() <= logged
