@@ -14,6 +14,7 @@ import logging
 import os
 import re
 import secrets
+import shutil
 import signal
 import subprocess
 from collections.abc import Iterator
@@ -196,6 +197,98 @@ def test_an_old_table_holding_the_admins_rules_is_left_and_said(
     assert " old " not in running.run()
 
 
+def test_a_start_refused_for_its_new_table_keeps_the_old_one(ns: Namespace, tmp_path: Path) -> None:
+    """``table = "theirs"`` (a typo naming the admin's table): the start stops (exit 2,
+    which systemd does not restart). It removed the old table first, so every ban was
+    lifted while the daemon stayed stopped; the old table now stays, its bans blocking."""
+    running = Running(ns, tmp_path, "nftables")
+    ns.exec("nft", "add", "table", "inet", "theirs")
+    ns.exec(
+        "nft", "add", "chain", "inet", "theirs", "input", "{ type filter hook input priority 0; }"
+    )
+    ns.exec("nft", "add", "rule", "inet", "theirs", "input", "tcp", "dport", "22", "accept")
+    assert running.ctl("ban", BANNED).returncode == 0
+    running.run()
+
+    running.sections["enforce"]["table"] = "theirs"
+    running.write()
+    mark = len(running.said())
+    proc = ns.spawn(mailwarden("run", "--config", str(running.config)), running.output)
+    assert proc.wait(15) == 2, running.said(mark)
+    said = running.said(mark)
+    assert "enforce.table" in said and "removed" not in said, said
+    assert BANNED in running.nft("list", "set", "inet", "mailwarden", "v4").stdout
+    assert "dport 22 accept" in running.nft("list", "table", "inet", "theirs").stdout
+
+    running.sections["enforce"]["table"] = "mailwarden"  # the typo fixed
+    running.write()
+    assert " old " not in running.run()
+    assert BANNED in running.nft("list", "set", "inet", "mailwarden", "v4").stdout
+
+
+REFUSING_NFT = """#!/bin/sh
+# nft, except while the file FLAG exists: then a change to table inet mw2 is refused, as
+# by a kernel short of memory (the old table can still be listed and deleted).
+for arg in "$@"; do
+    if [ "$arg" = "-f" ] && [ -e "{flag}" ]; then
+        script=$(cat)
+        case "$script" in
+        *mw2*) echo "Error: Could not process rule: Cannot allocate memory" >&2; exit 1 ;;
+        esac
+        printf '%s\\n' "$script" | "{nft}" "$@"
+        exit $?
+    fi
+done
+exec "{nft}" "$@"
+"""
+
+
+def test_a_start_whose_new_table_fails_keeps_the_old_one_until_it_works(
+    ns: Namespace, tmp_path: Path
+) -> None:
+    """A start whose new table nft refuses for now runs in repair mode: the old table
+    stays, its bans blocking, until the new one is written; then it is removed."""
+    running = Running(ns, tmp_path, "nftables")
+    assert running.ctl("ban", BANNED).returncode == 0
+    running.run()
+    nft = shutil.which("nft")
+    assert nft is not None
+    flag, bin_dir = tmp_path / "nft-refuses", tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "nft").write_text(REFUSING_NFT.format(flag=flag, nft=nft))
+    (bin_dir / "nft").chmod(0o755)
+    flag.touch()
+
+    running.sections["enforce"]["table"] = "mw2"
+    running.write()
+    mark = len(running.said())
+    path = f"PATH={bin_dir}{os.pathsep}{os.environ['PATH']}"
+    argv = ["env", path, *mailwarden("run", "--config", str(running.config))]
+    proc = ns.spawn(argv, running.output)
+    assert wait_until(lambda: "started: " in running.said(mark), 15), running.said(mark)
+    said = running.said(mark)
+    assert "cannot set it up at start: nft refused the change" in said, said
+    assert (
+        "start: the old nftables table inet mailwarden is kept until nftables table inet mw2 "
+        "works" in said
+    ), said
+    assert BANNED in running.nft("list", "set", "inet", "mailwarden", "v4").stdout
+
+    flag.unlink()
+    assert wait_until(
+        lambda: BANNED in running.nft("list", "set", "inet", "mw2", "v4").stdout, 20
+    ), running.said(mark)
+    removed = (
+        "firewall: the old nftables table inet mailwarden is removed (bans now go to "
+        "nftables table inet mw2)"
+    )
+    assert wait_until(lambda: removed in running.said(mark), 5), running.said(mark)
+    assert running.nft("list", "table", "inet", "mailwarden").returncode != 0
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(10) == 0, running.said(mark)
+    assert " old " not in running.run()  # recorded: nothing left to remove
+
+
 def test_a_restart_from_ipset_to_nftables_removes_the_jump_chain_and_sets(
     ns: Namespace, tmp_path: Path
 ) -> None:
@@ -217,6 +310,25 @@ def test_a_restart_from_ipset_to_nftables_removes_the_jump_chain_and_sets(
     assert "MAILWARDEN" not in ns.exec("ip6tables", "-S").stdout
     assert ns.exec("ipset", "list", "-n").stdout.split() == []
     assert BANNED in running.nft("list", "set", "inet", "mailwarden", "v4").stdout
+
+
+def test_a_restart_from_one_ipset_prefix_to_another_keeps_the_chain(
+    ns: Namespace, tmp_path: Path
+) -> None:
+    """Both ipset places use the one chain (``MAILWARDEN``): the old place is removed
+    before the new one is made, else removing it would take the new one's chain away."""
+    need_root_and("ipset", "iptables", "ip6tables", "iptables-restore")
+    running = Running(ns, tmp_path, "ipset")
+    assert running.ctl("ban", BANNED).returncode == 0
+    running.run()
+    running.sections["enforce"]["ipset"] = "mw2"
+    running.write()
+    said = running.run()
+    assert "start: the old ipsets mailwarden4/mailwarden6 is removed" in said, said
+    assert ns.exec("ipset", "list", "-n").stdout.split() == ["mw24", "mw26"]
+    assert BANNED in ns.exec("ipset", "list", "mw24").stdout
+    rules = ns.exec("iptables", "-S").stdout
+    assert "-A INPUT -j MAILWARDEN" in rules and "mw24" in rules, rules
 
 
 # -- a shared PostgreSQL store: each host its own place ----------------------------------

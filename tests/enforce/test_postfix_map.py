@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from nslab import CLIENT_V4, SERVER_V4, Lab, in_ns, need
 
-from mailwarden.enforce.interface import BanEntry, BatchRefusedError
+from mailwarden.enforce.interface import BanEntry, BatchRefusedError, NotOursError
 from mailwarden.enforce.postfix_map import HEADER, PostfixMapEnforcer
 
 net = ipaddress.ip_network
@@ -215,6 +215,26 @@ def test_teardown_leaves_an_empty_table(tmp_path: Path) -> None:
     assert table.read_text() == HEADER
     table.write_text("someone else's table\n")
     assert not enforcer.present()
+
+
+def test_a_table_mailwarden_did_not_write_is_never_overwritten(tmp_path: Path) -> None:
+    """``postfix_map`` naming the admin's own table (a typo): `check` refuses it, and
+    `ensure` and `sync` leave it as it is, as `teardown` does, saying what to do."""
+    table = tmp_path / "admin.cidr"
+    table.write_text("10.0.0.0/8 OK\n")
+    enforcer = PostfixMapEnforcer(table, reload_command=None)
+    for call in (enforcer.check, enforcer.ensure, lambda: enforcer.sync([]), enforcer.teardown):
+        with pytest.raises(NotOursError, match="not written by mailwarden"):
+            call()
+        assert table.read_text() == "10.0.0.0/8 OK\n"
+    with pytest.raises(NotOursError, match="set postfix_map to another path, or empty this"):
+        enforcer.check()
+    table.write_text("")  # emptied: nothing to lose, it becomes ours
+    enforcer.check()
+    enforcer.ensure()
+    enforcer.sync([entry("192.0.2.7/32", 60)])
+    assert table.read_text().startswith(HEADER + "192.0.2.7/32\t")
+    enforcer.check()  # ours now
 
 
 # -- real Postfix in a namespace ---------------------------------------------------------

@@ -281,7 +281,11 @@ class Daemon:
         """Owners' logins on their way to the store and back (see `owners`)."""
         self.alerter = Alerter(config.alerts)
         self._places_left: list[JSONValue] = []
-        """Earlier enforcement places that could not be removed (`_leave_old_places`)."""
+        """Earlier enforcement places that could not be removed (`_leave_old_places`),
+        or that wait for the new one to work (`_leaving`)."""
+        self._leaving: list[tuple[JSONValue, Config, Enforcer]] = []
+        """Earlier places kept while a start's firewall failed (repair): removed once
+        the configured place works, so the old bans block until the new ones do."""
 
     # -- the parts (set by start) -----------------------------------------------------
 
@@ -349,7 +353,9 @@ class Daemon:
         """Build every part, put the store's bans in the firewall, rebuild the detector's
         windows, then act on the backlog since the stored positions. An earlier place
         of the bans (``[enforce]`` changed while the daemon was stopped) is removed
-        first (see `places`)."""
+        once the configured one is set up (see `places`); a start that stops (the new
+        place holds another's, a missing tool) or whose firewall fails leaves it as it
+        was, its bans still blocking."""
         config = self.config
         enforcer = make_enforcer(config)
         detector = make_detector(config)
@@ -364,9 +370,7 @@ class Daemon:
             LOG.info("store: shared; this host's positions and heartbeat as %s", self._keys.host)
         self._enforcer = enforcer
         try:  # the first reads of the store: damage that opening it did not see stops here
-            self._leave_old_places()  # before ours is made: ipset's chain is the same
-            self._start_enforcer()
-            self._record_place()
+            self._start_place(config, enforcer)
             self._detector = detector
             self._restore_owners(detector, config, starting=True)
             _say_journal_instead(config)
@@ -983,6 +987,8 @@ class Daemon:
             sum(1 for entry in wanted if entry.expires > now),
             f" (it had failed since {decisions.iso(since)})" if since is not None else "",
         )
+        if self._leaving:
+            self._leave_after_repair()
 
     def _resync(self) -> None:
         """The periodic rewrite: the firewall written whole from the bans the daemon
@@ -1670,17 +1676,44 @@ class Daemon:
 
     # -- where the bans go (see `places`) ----------------------------------------------
 
-    def _leave_old_places(self) -> None:
-        """At start: remove the places where an earlier run put its bans that are not
-        the configured one (``[enforce]`` changed while the daemon was stopped), as a
-        reload removes the old one; one that cannot be removed (it holds another's, the
-        firewall refuses) is said with the commands that remove it, and tried again at
-        the next start."""
+    def _start_place(self, config: Config, enforcer: Enforcer) -> None:
+        """At start: set up the configured place, then remove the places where an
+        earlier run put its bans that are not the configured one (``[enforce]`` changed
+        while the daemon was stopped), as a reload removes the old one.
+
+        The old place stays until the new one works: a new place that holds another's
+        (``table = "filter"``) stops the start before anything is removed, and one the
+        firewall refuses for now (repair) leaves the old place until the repair works.
+        Only an old ipset place goes first when the new one is ipset too: both use the
+        same chain (``MAILWARDEN``), which removing the old one would take away."""
+        old = self._old_places()
+        check_enforcer(config, enforcer)  # another's place: stop, the old one untouched
+        here = config.enforce.backend
+        first = [item for item in old if here == "ipset" == item[1].enforce.backend]
+        later = [item for item in old if item not in first]
+        still = self._leave_old_places(first, "start")
+        self._places_left = still + [place for place, _, _ in later]  # kept until it works
+        self._start_enforcer()
+        if self._repair:
+            self._leaving = later
+            for _, old_config, _ in later:
+                LOG.warning(
+                    "start: the old %s is kept until %s works",
+                    describe(old_config),
+                    describe(config),
+                )
+        else:
+            self._places_left = still + self._leave_old_places(later, "start")
+        self._record_place()
+
+    def _old_places(self) -> list[tuple[JSONValue, Config, Enforcer]]:
+        """The places recorded in the store where an earlier run put its bans that are
+        not the configured one, each with its configuration and enforcer."""
         here = places.place_of(self.config.enforce)
         recorded, left = places.places(self.store.get_position(self._keys.place))
-        still: list[JSONValue] = []
+        found: list[tuple[JSONValue, Config, Enforcer]] = []
         for place in [recorded, *left]:
-            if place is None or place == here or place in still:
+            if place is None or place == here or any(place == seen for seen, _, _ in found):
                 continue
             if isinstance(place, dict) and place.get("backend") == "none":
                 continue  # a dry run put nothing anywhere
@@ -1696,9 +1729,32 @@ class Daemon:
                     decisions.clean(str(place)),
                 )
                 continue
-            if not self._remove_place(old, enforcer, "start"):
+            found.append((place, old, enforcer))
+        return found
+
+    def _leave_old_places(
+        self, old: Sequence[tuple[JSONValue, Config, Enforcer]], when: str
+    ) -> list[JSONValue]:
+        """Remove these earlier places (never the configured one); those that cannot be
+        removed (they hold another's, the firewall refuses), said with the commands
+        that remove them and tried again at the next start, are returned."""
+        here = places.place_of(self.config.enforce)
+        still: list[JSONValue] = []
+        for place, config, enforcer in old:
+            if place != here and not self._remove_place(config, enforcer, when):
                 still.append(place)
-        self._places_left = still
+        return still
+
+    def _leave_after_repair(self) -> None:
+        """The configured place works at last: remove the earlier places a start kept
+        while it failed (`_start_place`)."""
+        pending = [place for place, _, _ in self._leaving]
+        still = self._leave_old_places(self._leaving, "firewall")
+        self._leaving = []
+        self._places_left = [
+            place for place in self._places_left if place not in pending or place in still
+        ]
+        self._record_place()
 
     def _remove_place(self, old: Config, enforcer: Enforcer, when: str) -> bool:
         """Remove the objects of ``enforcer``, the place ``old`` put the bans in (never

@@ -6,10 +6,12 @@ and the old table (or the INPUT jump, the chain and the sets) kept dropping the 
 clients until their bans ran out, a month with ``max_ban_time = 30d``, and ``unban``
 could not lift them. So the daemon records its place in the store (a state key beside
 the sources' positions, per host in a shared PostgreSQL store: `StateKeys.place`), and
-at start removes a recorded place that is not the configured one, when it is provably
-ours (the backend's `Enforcer.teardown` refuses what holds another's); else the log
-says what is left there and the exact commands that remove it, at every start until it
-is gone or removed by hand. A store written by an earlier version has no record: the
+at start, once the configured place is set up (`Daemon._start_place`: a start refused
+for its new place, or whose firewall fails for now, keeps the old one and its bans),
+removes a recorded place that is not the configured one, when it is provably ours
+(the backend's `Enforcer.teardown` refuses what holds another's); else the log says
+what is left there and the exact commands that remove it, at every start until it is
+gone or removed by hand. A store written by an earlier version has no record: the
 first start records its place, from then on a change is noticed.
 
 The record: ``{"place": PLACE, "left": [PLACE, ...]}``, each PLACE the backend and the

@@ -228,17 +228,16 @@ def _enforce(config: Config) -> None:
 
 def _our_table(name: str, path: str) -> None:
     """The map file is rewritten whole: refuse a file that is not ours (a typo such as
-    ``postfix_map = "/etc/postfix/main.cf"`` would replace Postfix's configuration)."""
-    from mailwarden.enforce.postfix_map import HEADER
+    ``postfix_map = "/etc/postfix/main.cf"`` would replace Postfix's configuration);
+    the same test as the backend's own (`written_by_us`)."""
+    from mailwarden.enforce.interface import EnforceError
+    from mailwarden.enforce.postfix_map import written_by_us
 
     try:
-        with open(path, "rb") as handle:
-            first = handle.readline(len(HEADER) + 1)
-    except FileNotFoundError:
-        return
-    except OSError as exc:
-        raise ConfigError(name, "enforce.postfix_map", f"{path}: {exc.strerror}") from None
-    if first and first != HEADER.encode("ascii"):
+        ours = written_by_us(path)
+    except EnforceError as exc:
+        raise ConfigError(name, "enforce.postfix_map", str(exc)) from None
+    if ours is False:
         raise ConfigError(
             name,
             "enforce.postfix_map",

@@ -19,9 +19,10 @@ of the daemon's time); the daemon calls `flush` at every tick, which writes the 
 changes and runs the reload as soon as it is due, and ``flush(force=True)`` when it
 stops, so no ban is left unwritten or without a reload. (A daemon killed with a change
 waiting has it in the store: its next start rewrites the table and reloads, `sync`.)
-`ensure`, `sync` and `teardown` write at once. The lines are kept sorted between
-changes (a change is a bisect, not a sort and a render of every ban). A failed write
-or reload is raised by the call that ran it and stays waiting, tried again
+`ensure`, `sync` and `teardown` write at once, and never over a file mailwarden did not
+write (`written_by_us`, `NotOursError`): name a new file, or empty that one. The lines
+are kept sorted between changes (a change is a bisect, not a sort and a render of every
+ban). A failed write or reload is raised by the call that ran it and stays waiting, tried again
 `RELOAD_EVERY` seconds later. `teardown` always reloads at once. Postfix has no expiry
 of its own: an expired ban stays until the next write leaves it out (the daemon applies
 the store's expiries). `teardown` leaves an empty table rather than no table:
@@ -58,6 +59,23 @@ RELOAD_EVERY = 5.0
 _Key = tuple[int, int, int]
 """Where a network's line goes in the table: (IP version, first address, prefix
 length), the order of ``sorted(networks)``, IPv4 first."""
+
+
+def written_by_us(path: str | os.PathLike[str]) -> bool | None:
+    """Whose the file at ``path`` is: True when its first line is mailwarden's header,
+    False when it holds anything else (another's table, which mailwarden never
+    overwrites nor empties), None when it is missing or empty (nothing to lose).
+    `EnforceError` when it cannot be read."""
+    try:
+        with open(path, "rb") as handle:
+            first = handle.readline(len(HEADER) + 1)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise EnforceError(f"postfix-map: cannot read {path}: {exc.strerror or exc}") from exc
+    if not first:
+        return None
+    return first == HEADER.encode("ascii")
 
 
 def _key(network: IPNetwork) -> _Key:
@@ -100,7 +118,19 @@ class PostfixMapEnforcer(Enforcer):
         """A change waits to be written with the next reload (`apply` within
         `reload_every` of the last reload)."""
 
+    def check(self) -> None:
+        """`NotOursError` when the file is not one mailwarden wrote (`written_by_us`):
+        `ensure` would replace it whole (a typo naming ``/tmp/admin.cidr``, the admin's
+        own table)."""
+        if written_by_us(self.path) is False:
+            raise NotOursError(
+                f"postfix-map: {self.path} was not written by mailwarden (its first line "
+                "is not mailwarden's) and would be overwritten: set postfix_map to "
+                "another path, or empty this file"
+            )
+
     def ensure(self) -> None:
+        self.check()
         if not self.present():
             self._write()
 
@@ -114,6 +144,7 @@ class PostfixMapEnforcer(Enforcer):
         self.flush()
 
     def sync(self, active: Sequence[BanEntry]) -> None:
+        self.check()  # rewritten whole: never over another's file put there meanwhile
         self._entries = {entry.network: entry for entry in active}
         ordered = sorted((_key(network), entry) for network, entry in self._entries.items())
         self._order = [key for key, _ in ordered]
@@ -173,15 +204,10 @@ class PostfixMapEnforcer(Enforcer):
         write (its first line is not our header) is left as it is (`NotOursError`); a
         missing or empty one stays so (there is nothing to lift)."""
         self._forget()
-        try:
-            empty = self.path.stat().st_size == 0
-        except FileNotFoundError:
+        ours = written_by_us(self.path)
+        if ours is None:
             return
-        except OSError as exc:
-            raise EnforceError(f"postfix-map: cannot read {self.path}: {exc}") from exc
-        if empty:
-            return
-        if not self.present():
+        if not ours:
             raise NotOursError(
                 f"postfix-map: {self.path} was not written by mailwarden (its first line "
                 "is not mailwarden's): left in place"
