@@ -92,7 +92,7 @@ import stat
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import NamedTuple
@@ -1020,6 +1020,18 @@ class _Followed:
         self.failure: _Failure | None = None
 
 
+def _path_head(path: str) -> list[bytes]:
+    """The first bytes of the file now at `path` (`_head`), in a list; empty when there
+    is none or it cannot be read."""
+    with contextlib.suppress(OSError):
+        fd = open_regular(path)
+        try:
+            return [_head(fd)]
+        finally:
+            os.close(fd)
+    return []
+
+
 class FileFollower:
     """Follow files through rotation, truncation, restarts and read errors; see the
     module doc."""
@@ -1230,27 +1242,9 @@ class FileFollower:
         stopped (a copytruncate, a rotation or more, compressed or not): read them whole,
         oldest first, then the path from its start."""
         skip = [other.path for other in self._files]
-        heads: list[bytes] = []
-        with contextlib.suppress(OSError):
-            fd = open_regular(followed.path)
-            try:
-                heads.append(_head(fd))
-            finally:
-                os.close(fd)
-        read: list[str] = []
-        for name in changed_since(followed.path, since, skip, heads, stored):
-            try:
-                opened = self._whole(followed.path, name)
-            except OSError as exc:
-                self._note(
-                    logging.ERROR,
-                    f"{followed.path}: cannot read {name}, changed while stopped: "
-                    f"{reason(exc)}; its lines are skipped",
-                )
-                continue
-            opened.deadline = now
-            followed.retired.append(opened)
-            read.append(name)
+        heads = _path_head(followed.path)
+        names = changed_since(followed.path, since, skip, heads, stored)
+        read = self._read_whole_files(followed, names, "changed while stopped", now)
         if read:
             what = "read error" if followed.started else "restart"
             self._note(
@@ -1318,33 +1312,37 @@ class FileFollower:
         stopped), the files rotated after it (`rotated_after`: rotated more than once
         meanwhile), whole and oldest first, compressed ones too, then the path."""
         skip = [other.path for other in self._files]
-        heads = [head]
-        with contextlib.suppress(OSError):
-            fd = open_regular(followed.path)
-            try:
-                heads.append(_head(fd))
-            finally:
-                os.close(fd)
-        read: list[str] = []
-        for later in rotated_after(followed.path, name, skip, heads):
-            try:
-                opened = self._whole(followed.path, later)
-            except OSError as exc:
-                self._note(
-                    logging.ERROR,
-                    f"{followed.path}: cannot read {later}, rotated after {name} while "
-                    f"stopped: {reason(exc)}; its lines are skipped",
-                )
-                continue
-            opened.deadline = now
-            followed.retired.append(opened)
-            read.append(later)
+        heads = [head, *_path_head(followed.path)]
+        later = rotated_after(followed.path, name, skip, heads)
+        read = self._read_whole_files(followed, later, f"rotated after {name} while stopped", now)
         if read:
             self._note(
                 logging.INFO,
                 f"{followed.path}: was rotated more than once meanwhile: after the rest of "
                 f"{name}, reading {', '.join(read)} whole, then {followed.path}",
             )
+
+    def _read_whole_files(
+        self, followed: _Followed, names: Iterable[str], when: str, now: float
+    ) -> list[str]:
+        """Queue `names` (rotated files, oldest first) to be read whole before the path;
+        the names queued. One that cannot be opened is said (`when` it changed) and
+        skipped."""
+        read: list[str] = []
+        for name in names:
+            try:
+                opened = self._whole(followed.path, name)
+            except OSError as exc:
+                self._note(
+                    logging.ERROR,
+                    f"{followed.path}: cannot read {name}, {when}: {reason(exc)}; "
+                    "its lines are skipped",
+                )
+                continue
+            opened.deadline = now
+            followed.retired.append(opened)
+            read.append(name)
+        return read
 
     def _whole(self, path: str, name: str) -> _Open | _Unpacked:
         """A rotated file to read whole, from its start (decompressed when it is
