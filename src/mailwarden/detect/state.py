@@ -221,6 +221,33 @@ def with_verdict(verdicts: Verdicts, verdict: Verdict, reason: str) -> Verdicts:
 # -- clients -----------------------------------------------------------------------------
 
 
+class StalePasswords:
+    """A client's failures with an account it had logged in as (an owner's device with an
+    old password, or typos): a :class:`ClientState` makes one at the first such failure."""
+
+    __slots__ = ("counts", "device", "failures", "run", "unnamed", "users")
+
+    def __init__(self) -> None:
+        self.failures = 0
+        """Failures with an account this client had logged in as (never guesses)."""
+        self.users: set[str] | None = None
+        self.counts: dict[str, list[float]] | None = None
+        """Account -> [its stale failures, when their ``daily_window`` began]: the cap
+        (``policy.stale_max_failures``) that keeps an owner's address from being a free
+        pass for guessing that account. At most MAX_USERS_PER_CLIENT accounts, and one
+        entry (``""``) for the failures of any more at once."""
+        self.unnamed = False
+        """Its stale failures named no account (Postfix before 3.7.8/3.8.3 logs none):
+        the one account logged in as from its address stands for it."""
+        self.run: tuple[str, tuple[float, ...]] | None = None
+        """The account of its latest such failure and their recent times (at most
+        two): how close it is to :attr:`device`."""
+        self.device: str | None = None
+        """The account with enough such failures, close enough, to be a device with an
+        old password rather than typos (``rules.STALE_DEVICE_FAILURES``): the one a
+        report names (the typos of others behind the same address are no device)."""
+
+
 class ClientState:
     """What one client address did that matters for detection.
 
@@ -242,12 +269,7 @@ class ClientState:
         "policy",
         "reported",
         "services",
-        "stale",
-        "stale_counts",
-        "stale_device",
-        "stale_run",
-        "stale_unnamed",
-        "stale_users",
+        "stale_state",
         "succeeded",
         "times",
         "user",
@@ -278,24 +300,9 @@ class ClientState:
         MAX_USERS_PER_CLIENT."""
         self.users_full = False
         """A username did not fit in :attr:`users`: it tried more than it lists."""
-        self.stale = 0
-        """Failures with an account this client had logged in as (never guesses)."""
-        self.stale_users: set[str] | None = None
-        self.stale_counts: dict[str, list[float]] | None = None
-        """Account -> [its stale failures, when their ``daily_window`` began]: the cap
-        (``policy.stale_max_failures``) that keeps an owner's address from being a free
-        pass for guessing that account. At most MAX_USERS_PER_CLIENT accounts, and one
-        entry (``""``) for the failures of any more at once."""
-        self.stale_unnamed = False
-        """Its stale failures named no account (Postfix before 3.7.8/3.8.3 logs none):
-        the one account logged in as from its address stands for it."""
-        self.stale_run: tuple[str, tuple[float, ...]] | None = None
-        """The account of its latest such failure and their recent times (at most
-        two): how close it is to :attr:`stale_device`."""
-        self.stale_device: str | None = None
-        """The account with enough such failures, close enough, to be a device with an
-        old password rather than typos (``rules.STALE_DEVICE_FAILURES``): the one a
-        report names (the typos of others behind the same address are no device)."""
+        self.stale_state: StalePasswords | None = None
+        """Its failures with an account it had logged in as (None: none yet; few clients
+        have them, so their six fields live in one object made at the first)."""
         self.succeeded: list[str] | None = None
         self.flags = 0
         self.verdicts: Verdicts = ()
@@ -306,6 +313,79 @@ class ClientState:
         self.policy = 0
         """Strong hostile events that are not login attempts (relay, non-SMTP, …)."""
         self.services: tuple[str, ...] = ()
+
+    # -- failures with an old password (StalePasswords) -------------------------------
+
+    def _stale_state(self) -> StalePasswords:
+        state = self.stale_state
+        if state is None:
+            state = self.stale_state = StalePasswords()
+        return state
+
+    @property
+    def stale(self) -> int:
+        """Failures with an account this client had logged in as (never guesses)."""
+        state = self.stale_state
+        return 0 if state is None else state.failures
+
+    @stale.setter
+    def stale(self, value: int) -> None:
+        if value or self.stale_state is not None:
+            self._stale_state().failures = value
+
+    @property
+    def stale_users(self) -> set[str] | None:
+        state = self.stale_state
+        return None if state is None else state.users
+
+    @stale_users.setter
+    def stale_users(self, value: set[str] | None) -> None:
+        if value is not None or self.stale_state is not None:
+            self._stale_state().users = value
+
+    @property
+    def stale_counts(self) -> dict[str, list[float]] | None:
+        """See :attr:`StalePasswords.counts`."""
+        state = self.stale_state
+        return None if state is None else state.counts
+
+    @stale_counts.setter
+    def stale_counts(self, value: dict[str, list[float]] | None) -> None:
+        if value is not None or self.stale_state is not None:
+            self._stale_state().counts = value
+
+    @property
+    def stale_unnamed(self) -> bool:
+        """See :attr:`StalePasswords.unnamed`."""
+        state = self.stale_state
+        return False if state is None else state.unnamed
+
+    @stale_unnamed.setter
+    def stale_unnamed(self, value: bool) -> None:
+        if value or self.stale_state is not None:
+            self._stale_state().unnamed = value
+
+    @property
+    def stale_run(self) -> tuple[str, tuple[float, ...]] | None:
+        """See :attr:`StalePasswords.run`."""
+        state = self.stale_state
+        return None if state is None else state.run
+
+    @stale_run.setter
+    def stale_run(self, value: tuple[str, tuple[float, ...]] | None) -> None:
+        if value is not None or self.stale_state is not None:
+            self._stale_state().run = value
+
+    @property
+    def stale_device(self) -> str | None:
+        """See :attr:`StalePasswords.device`."""
+        state = self.stale_state
+        return None if state is None else state.device
+
+    @stale_device.setter
+    def stale_device(self, value: str | None) -> None:
+        if value is not None or self.stale_state is not None:
+            self._stale_state().device = value
 
     def see(self, event: Event, when: float) -> None:
         if when > self.last:
