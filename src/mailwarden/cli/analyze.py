@@ -326,6 +326,7 @@ def _analyze(
         with fewer_collections():
             scan(streams, options, detector.feed, counts, progress)
             detector.close()
+            detector.finished()
             analysis = detector.result()
     finally:
         if progress is not None:

@@ -2444,6 +2444,16 @@ class Detector:
         self._expire_unavailable(float("inf"))
         return found
 
+    def finished(self) -> None:
+        """No more input comes (``mailwarden analyze`` has read its logs, :meth:`close`
+        was called): let go of what only reading more needs before :meth:`result`, so the
+        analysis can have that memory: the networks with one failing address so far (the
+        most numerous entries when many addresses guess: a second address of the same
+        network, which would make one a network state, can no longer come) and the
+        passwords sent in the clear still waiting for a login that would show them real."""
+        self._lone.clear()
+        self._server.pending.clear()
+
     # -- the analysis ------------------------------------------------------------------
 
     def result(self) -> Analysis:
@@ -3083,6 +3093,7 @@ def analyze(
     detector = Detector(policy, accounts, detections=False)
     detector.feed_all(events)
     detector.close()
+    detector.finished()
     return detector.result()
 
 
