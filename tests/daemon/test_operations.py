@@ -251,11 +251,17 @@ def test_a_firewall_that_refuses_at_start_is_written_once_it_works(running: Runn
     runs: it reads, records the bans, and writes the firewall once nft works."""
     flag, path = refusing_nft(running, "Cannot allocate memory")
     flag.touch()
+    assert running.ctl("ban", "192.0.2.77", "--for", "2h").returncode == 0  # in the store
     start_with(running, path)
     said = running.said()
     assert (
         "error: firewall: cannot set it up at start: nft refused the change: Error: Could not "
         "process rule: Cannot allocate memory; the store keeps the bans"
+    ) in said, said
+    # not "0 active ban(s) in nftables table inet mailwarden", which it could not know
+    assert (
+        "1 active ban(s) in the store, not yet in nftables table inet mailwarden: written "
+        "there once it works"
     ) in said, said
 
     def stored() -> list[object]:
@@ -264,12 +270,12 @@ def test_a_firewall_that_refuses_at_start_is_written_once_it_works(running: Runn
         return [ban["network"] for ban in bans]
 
     append(running.log, guesses())  # read, and the ban recorded
-    assert wait_until(lambda: stored() == [f"{ATTACKER}/32"], 5), running.said()
+    assert wait_until(lambda: stored() == ["192.0.2.77/32", f"{ATTACKER}/32"], 5), running.said()
     assert ATTACKER not in running.v4()
 
     flag.unlink()
-    assert wait_until(lambda: ATTACKER in running.v4(), 20), running.said()
-    restored = "firewall: restored with 1 active ban(s) (it had failed since "
+    assert wait_until(lambda: running.v4() == {"192.0.2.77", ATTACKER}, 20), running.said()
+    restored = "firewall: restored with 2 active ban(s) (it had failed since "
     assert wait_for_text(running.output, restored, 2), running.said()
     stop(running)
 

@@ -387,12 +387,21 @@ class Daemon:
         self._warm_up()
         self._started = datetime.now(UTC)
         sources = [*self.reader.paths, *(["journal"] if config.sources.journal else [])]
-        LOG.info(
-            "started: reading %s; %d active ban(s) in %s",
-            ", ".join(sources),
-            len(self.applied),
-            describe(config),
-        )
+        if self._repair:  # the firewall failed at start: the bans are not in it yet
+            LOG.info(
+                "started: reading %s; %d active ban(s) in the store, not yet in %s: "
+                "written there once it works",
+                ", ".join(sources),
+                len(self.applied),
+                describe(config),
+            )
+        else:
+            LOG.info(
+                "started: reading %s; %d active ban(s) in %s",
+                ", ".join(sources),
+                len(self.applied),
+                describe(config),
+            )
         now = time.monotonic()
         for name, every in (
             ("present", PRESENT_EVERY),
