@@ -53,11 +53,11 @@ class EveryLog(Log):
         ]
 
     def soft_relay_reject(self, t: float, ip: str) -> None:
-        """soft_bounce = yes turns the relay denial's 554 into 454."""
+        """soft_bounce = yes turns the unknown recipient's 550 into 450."""
         pid = self.pid()
         self.lines += [
             f"{stamp(t)} mx postfix/smtpd[{pid}]: connect from unknown[{ip}]",
-            f"{stamp(t + 1)} mx postfix/smtpd[{pid}]: NOQUEUE: reject: RCPT from unknown[{ip}]: 454 4.7.1 <victim@example.org>: Relay access denied; from=<spam@example.biz> to=<victim@example.org> proto=ESMTP helo=<bot>",
+            f"{stamp(t + 1)} mx postfix/smtpd[{pid}]: NOQUEUE: reject: RCPT from unknown[{ip}]: 450 4.1.1 <victim@example.org>: Recipient address rejected: User unknown in local recipient table; from=<spam@example.biz> to=<victim@example.org> proto=ESMTP helo=<bot>",
             f"{stamp(t + 2)} mx postfix/smtpd[{pid}]: disconnect from unknown[{ip}] ehlo=1 mail=1 rcpt=0/1 quit=1 commands=3/4",
         ]
 

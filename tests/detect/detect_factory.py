@@ -236,8 +236,14 @@ class Log:
             )
         )
 
-    def reject(self, t: float, ip: str, code: str = "554", enhanced: str = "5.7.1") -> Event:
-        reason = "<x@example.org>: Relay access denied"
+    def reject(
+        self,
+        t: float,
+        ip: str,
+        code: str = "554",
+        enhanced: str = "5.7.1",
+        reason: str = "<x@example.org>: Relay access denied",
+    ) -> Event:
         message = (
             f"NOQUEUE: reject: RCPT from unknown[{ip}]: {code} {enhanced} {reason}; "
             "from=<a@example.net> to=<x@example.org> proto=ESMTP helo=<localhost>"

@@ -52,9 +52,11 @@ def test_a_cipher_list_that_admits_export_suites_is_reported() -> None:
 def test_soft_bounce_shows_as_4xx_where_postfix_means_5xx() -> None:
     log = Log()
     log.reply(0, 100, "435", "4.7.8", "Error: authentication failed:")
-    log.reject(1, "203.0.113.9", code="454", enhanced="4.7.1")
+    log.reply(1, 101, "402", "4.5.2", "Error: command not recognized")
+    unknown = "<x@example.org>: Recipient address rejected: User unknown in local recipient table"
+    log.reject(2, "203.0.113.9", code="450", enhanced="4.1.1", reason=unknown)
     (finding,) = analyze(log.events).findings_of("soft_bounce")
-    assert finding.data["replies"] == 2
+    assert finding.data["replies"] == 3
 
 
 def test_normal_replies_and_temporary_auth_failures_are_not_soft_bounce() -> None:
@@ -62,6 +64,13 @@ def test_normal_replies_and_temporary_auth_failures_are_not_soft_bounce() -> Non
     log.reply(0, 100, "535", "5.7.8", "Error: authentication failed:")
     log.reply(1, 100, "454", "4.7.0", "Temporary authentication failure")
     log.reject(2, "203.0.113.9")
+    # Postfix's own 4xx replies, soft_bounce or not: defer_unauth_destination (the
+    # default smtpd_relay_restrictions since 2.10), too many recipients, an unknown
+    # client name; they were taken for soft_bounce on servers that had it off
+    log.reject(3, "203.0.113.10", code="454", enhanced="4.7.1")
+    log.reply(4, 102, "454", "4.7.1", "<x@example.org>: Relay access denied")
+    log.reply(5, 103, "452", "4.5.3", "Error: too many recipients")
+    log.reply(6, 104, "450", "4.7.1", "Client host rejected: cannot find your hostname")
     assert "soft_bounce" not in kinds(log)
 
 

@@ -236,6 +236,29 @@ def test_auth_login_steps_in_verbose_chat(run: Runner, log_file: Callable[[str],
     assert "Qwerty123" in shown
 
 
+def test_a_relay_deferred_by_default_is_not_called_soft_bounce(
+    run: Runner, log_file: Callable[[str], str]
+) -> None:
+    """454 4.7.1 "Relay access denied" is what defer_unauth_destination (Postfix's default
+    relay restrictions) answers with soft_bounce off: telling the administrator to turn
+    soft_bounce off was wrong advice."""
+    ip = "192.0.2.10"
+    text = _postfix_session(
+        2002,
+        0,
+        [
+            f"connect from unknown[{ip}]",
+            f"NOQUEUE: reject: RCPT from unknown[{ip}]: 454 4.7.1 <x@example.net>: Relay "
+            "access denied; from=<a@example.org> to=<x@example.net> proto=ESMTP helo=<bot>",
+            f"disconnect from unknown[{ip}] ehlo=1 mail=1 rcpt=0/1 quit=1 commands=3/4",
+        ],
+    )
+    code, out, err = run("explain", log_file(text))
+    assert code == 0, err
+    assert "The server refused the client's RCPT: 454" in flat(out)
+    assert "soft_bounce" not in out
+
+
 def test_hostile_text_is_escaped(run: Runner, log_file: Callable[[str], str]) -> None:
     line = (
         "Mar  3 11:00:00 mx dovecot: imap-login: Disconnected (auth failed, 1 attempts in 2 "

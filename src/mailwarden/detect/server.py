@@ -54,10 +54,24 @@ _PRE_28_EXPORT_LISTS = frozenset({"ALL:+RC4:@STRENGTH"})
 """Postfix's built-in export-grade cipher list before 2.8 (later ones start aNULL:-aNULL)."""
 _AUTH_OFFER_RE = re.compile(r"250[ -]AUTH[ =]", re.IGNORECASE)
 """The EHLO reply line that offers AUTH (``250-AUTH PLAIN LOGIN``, ``250-AUTH=PLAIN``)."""
-_SOFT_REPLY_RE = re.compile(r"^4\d\d(?:[ -]4\.(?:7\.8|5\.\d|7\.1\b))")
-_SOFT_REJECT_RE = re.compile(
-    r"Relay access denied|User unknown in (?:local recipient|virtual mailbox|virtual alias)"
+# Replies that exist only because soft_bounce = yes rewrote Postfix's 5xx: 535 5.7.8 and
+# the 50x syntax replies have no 4xx twin of their own. Not 454 4.7.1 "Relay access
+# denied": defer_unauth_destination, in Postfix's default smtpd_relay_restrictions since
+# 2.10, answers exactly that with soft_bounce off; nor 452 4.5.3 (too many recipients) or
+# 450 4.7.1 (unknown client or HELO name), which Postfix sends as they are.
+SOFTENED_REPLIES = frozenset(
+    {
+        ("435", "4.7.8"),
+        ("400", "4.5.2"),
+        ("402", "4.5.2"),
+        ("401", "4.5.4"),
+        ("401", "4.7.0"),
+        ("403", "4.5.1"),
+        ("404", "4.5.4"),
+    }
 )
+# A recipient refused as unknown is 550 (unknown_*_reject_code) unless soft_bounce.
+_SOFT_REJECT_RE = re.compile(r"User unknown in (?:local recipient|virtual mailbox|virtual alias)")
 
 CREDENTIAL_SOURCES = {
     "tls_loglevel": N_(
@@ -255,7 +269,7 @@ class ServerWatch:
         if event.type is EventType.REJECT:
             if _SOFT_REJECT_RE.search(event.reason or ""):
                 self.soft_bounce.add(event, text)
-        elif _SOFT_REPLY_RE.match(text):
+        elif (code, enhanced) in SOFTENED_REPLIES:
             self.soft_bounce.add(event, text)
 
     def auth_unavailable(self, event: Event) -> None:

@@ -32,7 +32,8 @@ _KNOWN: dict[tuple[str, str], str] = {
     ("554", ""): N_("Refused (transaction failed)."),
 }
 
-# Codes that only exist because soft_bounce rewrote a 5xx reply, with what it was.
+# Codes that only exist because soft_bounce rewrote a 5xx reply, with what it was: the
+# detector's SOFTENED_REPLIES (not 454 4.7.1, which defer_unauth_destination sends).
 _SOFTENED: dict[tuple[str, str], tuple[str, str]] = {
     ("435", "4.7.8"): ("535 5.7.8", N_("authentication failed (wrong user name or password)")),
     ("402", "4.5.2"): ("502 5.5.2", N_("command not recognised")),
@@ -41,7 +42,6 @@ _SOFTENED: dict[tuple[str, str], tuple[str, str]] = {
     ("401", "4.7.0"): ("501 5.7.0", N_("the client cancelled the login")),
     ("403", "4.5.1"): ("503 5.5.1", N_("bad sequence of commands")),
     ("404", "4.5.4"): ("504 5.5.4", N_("mechanism not supported or encryption required")),
-    ("454", "4.7.1"): ("554 5.7.1", N_("access denied")),
 }
 
 _CLASS: dict[str, str] = {
