@@ -556,3 +556,57 @@ def test_includes_that_double_at_every_level_stop_at_a_bounded_number_of_files(t
 
     assert len(settings) < 5000
     assert [n.key for n in notes] == ["include_count"]
+
+
+def test_every_address_written_short_is_trusted_too(run_cli, tmp_path: Path):
+    """Dovecot reads an IPv4 address as inet_aton(3) does: ``0/0`` is every address, and
+    a client anywhere may then log in with a cleartext password (seen with Dovecot
+    2.3.19: "Logged in ... secured" over plain IMAP). It went unreported."""
+    path = write(tmp_path, "dovecot.conf", HARDENED + "login_trusted_networks = 0/0\n")
+
+    status, document = audit(run_cli, path, "--read-files")
+
+    [finding] = document["findings"]
+    assert (status, finding["id"], finding["severity"]) == (
+        3,
+        "dovecot.login_trusted_networks",
+        "high",
+    )
+
+
+def test_protocol_names_are_read_in_any_case(run_cli, tmp_path: Path):
+    """Dovecot takes ``ssl_min_protocol = tlsv1`` as TLSv1; it was "No problems found"."""
+    path = write(tmp_path, "dovecot.conf", HARDENED + "ssl_min_protocol = tlsv1\n")
+
+    _, document = audit(run_cli, path, "--read-files")
+
+    [finding] = document["findings"]
+    assert (finding["id"], finding["severity"]) == ("dovecot.ssl_old_protocols", "medium")
+    assert "TLSv1, TLSv1.1" in finding["title"]
+
+
+def test_y_is_yes_as_dovecot_reads_it(run_cli, tmp_path: Path):
+    """Dovecot's booleans take ``y`` (doveconf -n prints some defaults so): a password
+    leak written ``Y`` was missed, and ``disable_plaintext_auth = y`` was reported as
+    allowing cleartext passwords."""
+    text = HARDENED.replace("disable_plaintext_auth = yes", "disable_plaintext_auth = y")
+    path = write(tmp_path, "dovecot.conf", text + "auth_debug_passwords = Y\n")
+
+    _, document = audit(run_cli, path, "--read-files")
+
+    assert [f["id"] for f in document["findings"]] == ["dovecot.auth_debug_passwords"]
+
+
+def test_cleartext_for_loopback_clients_only_is_no_finding(run_cli, tmp_path: Path):
+    """A webmail on this machine logging in without TLS: no password crosses the
+    network. It was a high finding that said passwords can cross the network."""
+    local = "remote 127.0.0.1 ::1 {\n  disable_plaintext_auth = no\n}\n"
+    path = write(tmp_path, "dovecot.conf", HARDENED.replace("ssl = required", "ssl = yes") + local)
+
+    status, document = audit(run_cli, path, "--read-files")
+
+    assert (status, document["findings"]) == (0, [])
+    # a public network in the same kind of section is still reported
+    path.write_text(path.read_text().replace("127.0.0.1 ::1", "127.0.0.1 192.0.2.0/24"))
+    _, document = audit(run_cli, path, "--read-files")
+    assert [f["id"] for f in document["findings"]] == ["dovecot.cleartext_auth"]

@@ -923,3 +923,17 @@ def test_a_2_3_setting_does_nothing_on_postfix_2_2(run_cli, tmp_path: Path):
     assert "cleartext" not in newer["postfix.auth_on_port_25"]["explanation"]
     assert "postfix.client_tls_loglevel_credentials" not in old
     assert "postfix.client_tls_loglevel_credentials" in newer
+
+
+def test_a_service_named_by_an_alias_of_etc_services_is_known(run_cli, tmp_path: Path):
+    """Debian's /etc/services names port 465 "submissions ssmtp smtps urd": an ``ssmtp``
+    service without wrapper mode was given STARTTLS advice, and no wrapper-mode finding."""
+    auth = "smtpd_sasl_auth_enable = no\nsmtpd_sasl_type = dovecot\n"
+    extra = "ssmtp inet n - y - - smtpd\n  -o smtpd_sasl_auth_enable=yes\n"
+    directory = build_postfix(tmp_path / "ssmtp", auth, extra)
+
+    found = findings(run_cli("audit", "--postfix-dir", str(directory), "--format", "json"))
+
+    assert found["postfix.submissions_no_wrappermode"]["subject"] == "ssmtp/inet"
+    commands = " ".join(found["postfix.cleartext_auth"]["fix"]["commands"])
+    assert "ssmtp/inet/smtpd_tls_wrappermode=yes" in commands

@@ -76,6 +76,10 @@ def test_cipher_words(text: str, classes: set[str]):
         # a range is Postfix 3.6 syntax: OpenSSL 1.1.1 or later, which has no SSLv2
         ("<=TLSv1.3", ("SSLv3", "TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3")),
         ("!SSLv2,!SSLv3,!TLSv1,!TLSv1.1", ("TLSv1.2", "TLSv1.3")),
+        # postconf(5): a bound may be the protocol's number in hexadecimal
+        (">=0x0303", ("TLSv1.2", "TLSv1.3")),
+        (">=0x0301 <=0X0302", ("TLSv1", "TLSv1.1")),
+        ("<=0x0304", ("SSLv3", "TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3")),
     ],
 )
 def test_protocols(value: str, allowed: tuple[str, ...]):

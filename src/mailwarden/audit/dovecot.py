@@ -58,6 +58,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import socket
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 
@@ -162,7 +163,9 @@ def _finding(
 
 
 def _is_yes(value: str) -> bool:
-    return value.strip().lower() in ("yes", "true", "1", "on")
+    """Dovecot's boolean: ``yes``, ``y`` (any case) or ``1``; ``doveconf -n`` prints
+    ``y`` for some defaults."""
+    return value.strip().lower() in ("yes", "y", "true", "1", "on")
 
 
 CLEARTEXT_SETTINGS = ("disable_plaintext_auth", "auth_allow_cleartext")
@@ -178,6 +181,8 @@ def cleartext(config: DovecotConfig) -> Iterable[AuditFinding]:
     unsafe = [s for s in config.written("disable_plaintext_auth") if not _is_yes(s.value)]
     unsafe += [s for s in config.written("auth_allow_cleartext") if _is_yes(s.value)]
     for setting in unsafe:
+        if _loopback_clients_only(setting.section):
+            continue  # no password crosses the network (and Dovecot allows it there anyway)
         lifted = _tls_lifted(config, setting.section)
         if lifted is not None and not lifted:
             continue  # ssl = required applies wherever this setting does
@@ -187,6 +192,21 @@ def cleartext(config: DovecotConfig) -> Iterable[AuditFinding]:
             finding = replace(finding, evidence=evidence)
         found.append(finding)
     return [_with_tls(config, finding) for finding in found]
+
+
+def _loopback_clients_only(section: str) -> bool:
+    """`section` applies only to clients on this machine: inside a `remote` filter whose
+    networks are all loopback (a webmail on localhost)."""
+    for part in section.split(" > "):
+        if not part.startswith("remote "):
+            continue
+        items = [i.strip('"') for i in re.split(r"[\s,]+", part[len("remote ") :]) if i]
+        networks = [_network(i) for i in items]
+        if networks and all(
+            n is not None and any(_within(n, loopback) for loopback in _LOOPBACK) for n in networks
+        ):
+            return True
+    return False
 
 
 @check
@@ -342,8 +362,16 @@ _LOOPBACK = (ipaddress.ip_network("127.0.0.0/8"), ipaddress.ip_network("::1/128"
 
 
 def _network(item: str) -> Network | None:
+    """A network as Dovecot reads it: an IPv4 address may be short as inet_aton(3)
+    takes it: ``0/0`` is every address."""
+    address, _, bits = item.partition("/")
+    if ":" not in address:
+        try:
+            address = socket.inet_ntoa(socket.inet_aton(address))
+        except OSError:
+            return None
     try:
-        return ipaddress.ip_network(item, strict=False)
+        return ipaddress.ip_network(f"{address}/{bits}" if bits else address, strict=False)
     except ValueError:
         return None
 
@@ -458,8 +486,9 @@ def old_protocols(config: DovecotConfig) -> Iterable[AuditFinding]:
         value = setting.value.strip()
         if value.upper() in ("SSLV3", "ANY"):
             severity, shown = Severity.HIGH, "SSLv3, TLSv1, TLSv1.1"
-        elif value in ("TLSv1", "TLSv1.1"):
-            severity, shown = Severity.MEDIUM, "TLSv1, TLSv1.1" if value == "TLSv1" else value
+        elif value.upper() in ("TLSV1", "TLSV1.1"):  # Dovecot takes any case
+            severity = Severity.MEDIUM
+            shown = "TLSv1, TLSv1.1" if value.upper() == "TLSV1" else "TLSv1.1"
         else:
             continue
         found.append(

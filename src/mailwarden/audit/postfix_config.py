@@ -22,7 +22,17 @@ from mailwarden.audit.tls import UNKNOWN_LIBRARY, Library
 Version = tuple[int, ...]
 
 # Well-known service names -> port (master.cf uses /etc/services names).
-PORTS = {"smtp": 25, "submission": 587, "submissions": 465, "smtps": 465, "urd": 465}
+# With the aliases of Debian's /etc/services (netbase): "smtp 25/tcp mail",
+# "submissions 465/tcp ssmtp smtps urd".
+PORTS = {
+    "smtp": 25,
+    "mail": 25,
+    "submission": 587,
+    "submissions": 465,
+    "ssmtp": 465,
+    "smtps": 465,
+    "urd": 465,
+}
 
 
 def parse_version(text: str | None) -> Version | None:

@@ -191,6 +191,20 @@ PROTOCOLS = ("SSLv2", "SSLv3", "TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3")
 _RANK: Mapping[str, int] = {name.lower(): i for i, name in enumerate(PROTOCOLS)}
 
 
+def _bound_rank(text: str) -> int | None:
+    """A range bound's protocol: a name, or (postconf(5)) its number in hexadecimal,
+    ``0x0303`` for TLSv1.2."""
+    rank = _RANK.get(text.lower())
+    if rank is not None or not text.lower().startswith("0x"):
+        return rank
+    try:
+        number = int(text[2:], 16)
+    except ValueError:
+        return None
+    # 0x0300 is SSLv3 (rank 1), each minor version one more; later ones past TLSv1.3
+    return min(max(number - 0x0300 + 1, 1), len(PROTOCOLS)) if number >= 0x0300 else None
+
+
 def allowed_protocols(value: str) -> tuple[str, ...]:
     """Protocols a Postfix `*_tls_protocols` value permits.
 
@@ -206,7 +220,7 @@ def allowed_protocols(value: str) -> tuple[str, ...]:
             continue
         if token.startswith((">=", "<=")):
             low = max(low, _RANK["sslv3"])
-            rank = _RANK.get(token[2:].lower())
+            rank = _bound_rank(token[2:])
             if rank is not None:
                 low, high = (max(low, rank), high) if token[0] == ">" else (low, min(high, rank))
         elif token.startswith("!"):
