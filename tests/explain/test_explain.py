@@ -259,6 +259,44 @@ def test_a_relay_deferred_by_default_is_not_called_soft_bounce(
     assert "soft_bounce" not in out
 
 
+MAYBE_OWNER = "".join(
+    f"Mar 11 10:02:{line}\n"
+    for line in (
+        "00 mx dovecot: auth: passwd-file(admin,203.0.113.20,<Sx1>): unknown user",
+        "02 mx dovecot: auth: passwd-file(admin,203.0.113.20,<Sx1>): unknown user",
+        "04 mx dovecot: auth: passwd-file(test,203.0.113.20,<Sx1>): unknown user",
+        "05 mx dovecot: imap-login: Disconnected: Connection closed (auth failed, 3 attempts "
+        "in 6 secs): user=<test>, method=PLAIN, rip=203.0.113.20, lip=192.0.2.1, TLS, "
+        "session=<Sx1>",
+        "10 mx dovecot: auth: passwd-file(bob@example.com,203.0.113.21,<Sx2>): Password mismatch",
+        "12 mx dovecot: auth: passwd-file(bob@example.com,203.0.113.21,<Sx2>): Password mismatch",
+        "13 mx dovecot: pop3-login: Disconnected: Connection closed (auth failed, 2 attempts "
+        "in 4 secs): user=<bob@example.com>, method=PLAIN, rip=203.0.113.21, lip=192.0.2.1, "
+        "session=<Sx2>",
+        "20 mx dovecot: auth: passwd-file(bob@example.com,203.0.113.21,<Sx3>): Password mismatch",
+        "22 mx dovecot: imap-login: Login: user=<bob@example.com>, method=PLAIN, "
+        "rip=203.0.113.21, lip=192.0.2.1, mpid=55, TLS, session=<Sx3>",
+    )
+)
+
+
+def test_advice_for_a_login_that_may_be_the_owner_asks_the_owner_first(
+    run: Runner, log_file: Callable[[str], str]
+) -> None:
+    """The verdict says "Maybe ... ask the owner"; the steps said the account was broken
+    into ("logged in with it", "one password was guessed here")."""
+    code, out, err = run("explain", log_file(MAYBE_OWNER))
+    assert code == 0, err
+    steps = flat(out).split("What to do, most important first", 1)[1]
+    assert steps.startswith(
+        " 1. Ask the user of “bob@example.com” whether the login from 203.0.113.21 at "
+        "Mar 11 10:02:22 was theirs. Only if it was not: change the password now"
+    ), steps
+    assert "was guessed" not in steps and "logged in with it" not in steps
+    # two addresses to block, and `ban` takes one
+    assert "“mailwarden ban 203.0.113.21” now, and likewise for the others" in steps
+
+
 def test_hostile_text_is_escaped(run: Runner, log_file: Callable[[str], str]) -> None:
     line = (
         "Mar  3 11:00:00 mx dovecot: imap-login: Disconnected (auth failed, 1 attempts in 2 "

@@ -1107,13 +1107,23 @@ def _actions(facts: ExcerptFacts, audit: AuditCommand) -> list[str]:
         if client.succeeded:
             for user in client.succeeded_as or [None]:
                 moment = client.login_time(user)
-                actions.append(
-                    _(
+                if client.unsure:  # a guess that worked, or the owner: the owner knows
+                    text = _(
+                        "Ask the user of {user} whether the login from {ip} at {time} was "
+                        "theirs. Only if it was not: change the password now, end the "
+                        "account's open sessions, check what was sent from the account "
+                        "after {time} and look for forwarding or filter rules an intruder "
+                        "may have added."
+                    )
+                else:
+                    text = _(
                         "Change the password of {user} now and end its open sessions: {ip} "
                         "logged in with it. Then check what was sent from the account after "
                         "{time} and look for forwarding or filter rules the intruder may have "
                         "added."
-                    ).format(
+                    )
+                actions.append(
+                    text.format(
                         user=quoted(escape_text(user)) if user else "?",
                         ip=client.ip,
                         time=when(moment or client.first),
@@ -1159,15 +1169,23 @@ def _actions(facts: ExcerptFacts, audit: AuditCommand) -> list[str]:
         for name in c.succeeded_as
         if name
     }
-    if broken_into:  # their passwords are changed above: the others it tried remain
+    guessed = any(c.succeeded and not c.unsure for c in attackers)
+    if broken_into:  # their passwords are dealt with above: the others it tried remain
         names = sorted(
             (n for n in targeted.values() if account_key(n) not in broken_into), key=str.casefold
         )
-        if names:
+        if names and guessed:
             actions.append(
                 _(
                     "Make sure the other targeted accounts ({accounts}) have strong, unique "
                     "passwords too: one password was guessed here, others may be as weak."
+                ).format(accounts=_listing([quoted(n) for n in names]))
+            )
+        elif names:
+            actions.append(
+                _(
+                    "Make sure the other targeted accounts ({accounts}) have strong, unique "
+                    "passwords too."
                 ).format(accounts=_listing([quoted(n) for n in names]))
             )
     elif targeted:
@@ -1261,12 +1279,18 @@ def _block_actions(facts: ExcerptFacts, audit: AuditCommand) -> list[str]:
         steps.append(text.format(networks=_listing(names, 5), network=names[0]))
     if alone:
         ips = [c.ip for c in alone]
-        steps.append(
-            _(
+        if len(ips) == 1:
+            text = _(
                 "Block {ips} in the firewall: “mailwarden ban {ip}” now, or let “mailwarden "
                 "run” ban such addresses automatically (nftables)."
-            ).format(ips=_listing(ips, 5), ip=ips[0])
-        )
+            )
+        else:  # `ban` takes one address
+            text = _(
+                "Block {ips} in the firewall: “mailwarden ban {ip}” now, and likewise for "
+                "the others, or let “mailwarden run” ban such addresses automatically "
+                "(nftables)."
+            )
+        steps.append(text.format(ips=_listing(ips, 5), ip=ips[0]))
     if not steps:
         return []
     kinds = {f.kind for f in facts.server_findings}
