@@ -13,7 +13,10 @@ shell, as `mailwarden.audit` does) for:
 and looks in every ``smtpd_*_restrictions`` and every restriction class
 (``smtpd_restriction_classes``), in main.cf and in master.cf's ``-o`` overrides, for
 ``check_client_access`` followed by the map's path (compared after resolving symlinks)
-as a ``cidr:`` table, which is what the map is. ``postconf`` reads the directory that
+as a ``cidr:`` table, which is what the map is. A map that Postfix checks only after
+AUTH stops mail, not password guessing: it warns unless the map is in
+``smtpd_client_restrictions`` or ``smtpd_helo_restrictions`` (or a class they name)
+with ``smtpd_delay_reject = no``. ``postconf`` reads the directory that
 ``postfix reload`` (the map backend's reload) reads: /etc/postfix, or
 ``$MAIL_CONFIG`` when it is set, as for every Postfix command.
 
@@ -64,14 +67,19 @@ def postfix_map_warnings(path: str) -> list[str]:
         if name
     }
     other_types: list[str] = []
+    readers: list[str] = []  # the parameters that name the map as it is
     for parameter, value in [*main_cf, *master_cf]:
         name = parameter.rpartition("/")[2]
         if not (_RESTRICTIONS.fullmatch(name) or name in classes):
             continue
         for kind in _tables_named(value, path):
             if kind == _WRITTEN_AS:
-                return []
-            other_types.append(f"{_where(parameter)} names {kind}:{path}")
+                readers.append(parameter)
+            else:
+                other_types.append(f"{_where(parameter)} names {kind}:{path}")
+    delay = dict(main_cf).get("smtpd_delay_reject", "yes").lower() != "no"
+    if readers:
+        return _before_auth(readers, classes, main_cf, master_cf, table, delay)
     if other_types:
         return [
             f"enforce.postfix_map: {'; '.join(other_types)}, but mailwarden writes a CIDR "
@@ -81,6 +89,8 @@ def postfix_map_warnings(path: str) -> list[str]:
     line = f"smtpd_client_restrictions = check_client_access {table}"
     if written:
         line += f", {written}"
+    if delay:
+        line += f" and {_NO_DELAY}"
     later = ""
     if not os.path.exists(path):
         later = (
@@ -91,6 +101,66 @@ def postfix_map_warnings(path: str) -> list[str]:
         f"enforce.postfix_map: Postfix does not use {path}: no smtpd_*_restrictions in "
         f"main.cf or master.cf names check_client_access {table}, so the bans written "
         f"there block nobody; add to main.cf{later}: {line}; then postfix reload"
+    ]
+
+
+_EARLY = ("smtpd_client_restrictions", "smtpd_helo_restrictions")
+"""The restriction lists Postfix checks before AUTH, at the connection and at EHLO, when
+``smtpd_delay_reject = no``. With its default ``yes`` every list waits for RCPT TO:
+a banned client is refused mail but may still try passwords with AUTH (Postfix 3.7,
+tried: 535 for each wrong password, 235 for the right one, then 554 at RCPT TO)."""
+_NO_DELAY = "smtpd_delay_reject = no"
+
+
+def _before_auth(
+    readers: list[str],
+    classes: set[str],
+    main_cf: list[tuple[str, str]],
+    master_cf: list[tuple[str, str]],
+    table: str,
+    delay: bool,
+) -> list[str]:
+    """[] when Postfix checks the map before a banned client's AUTH: it is named in
+    smtpd_client_restrictions or smtpd_helo_restrictions (or a restriction class one of
+    those names) and smtpd_delay_reject is no; else the warning that says what to do."""
+    early_lists = [
+        value
+        for parameter, value in [*main_cf, *master_cf]
+        if parameter.rpartition("/")[2] in _EARLY
+    ]
+    early_classes = {
+        name for name in classes if any(name in _SEPARATORS.split(v) for v in early_lists)
+    }
+
+    def early(parameter: str) -> bool:
+        name = parameter.rpartition("/")[2]
+        return name in _EARLY or name in early_classes
+
+    if not any(early(parameter) for parameter in readers):
+        places = ", ".join(dict.fromkeys(_where(parameter) for parameter in readers))
+        return [
+            f"enforce.postfix_map: Postfix reads {table} only in {places}, which it checks "
+            "after AUTH: a banned client can still guess passwords; name it in "
+            f"smtpd_client_restrictions instead (check_client_access {table}, first) with "
+            f"{_NO_DELAY}; then postfix reload"
+        ]
+    overrides = {
+        parameter.rpartition("/")[0]: value.lower() != "no"
+        for parameter, value in master_cf
+        if parameter.rpartition("/")[2] == "smtpd_delay_reject"
+    }
+    if delay and not any(not on for on in overrides.values()):
+        where = "main.cf (its default)" if "smtpd_delay_reject" not in dict(main_cf) else "main.cf"
+    elif not delay and any(overrides.values()):
+        services = ", ".join(service for service, on in overrides.items() if on)
+        where = f"master.cf's -o of {services}"
+    else:
+        return []
+    return [
+        f"enforce.postfix_map: smtpd_delay_reject = yes in {where}: Postfix checks {table} "
+        "only at RCPT TO, after AUTH, so a banned client can still guess passwords; set "
+        f"{_NO_DELAY} (restrictions that your users pass only by logging in belong in "
+        "smtpd_recipient_restrictions then); then postfix reload"
     ]
 
 
