@@ -202,6 +202,35 @@ def test_a_slow_brute_force_over_a_day_survives_a_restart(warden: Warden) -> Non
     assert banned(second) == {f"{ATTACKER}/32"}
 
 
+def test_a_log_ahead_of_the_clock_is_not_banned_again_at_each_restart(warden: Warden) -> None:
+    """Stamps a minute ahead of this host's clock (another host's log, a wrong zone):
+    the warm-up found the attack again and took the ban, recorded at this host's time
+    and so "before" the attack, for none: every restart banned it again, a new offence
+    (longer each time), with no new line in the log, once the first ban had ended."""
+    warden.sections["policy"].update(ban_time="1s", max_ban_time="1s")
+    warden.write()
+    first = warden.start()
+    ahead = datetime.now(UTC) + timedelta(minutes=1)
+    append(warden.log, [sasl_failure(ATTACKER, u, 1201 + n, ahead) for n, u in enumerate("abc")])
+    while first.step():
+        pass
+    assert banned(first) == {f"{ATTACKER}/32"}
+    time.sleep(1.2)
+
+    def ended() -> bool:
+        first.step()
+        return banned(first) == set()
+
+    assert wait_until(ended, 5)
+    first.close()
+
+    second = warden.start()
+    while second.step():
+        pass
+    assert banned(second) == set()
+    assert [row.offences for row in second.store.history()] == [1]
+
+
 def test_the_warm_up_tail_starts_at_the_first_line_of_the_window(tmp_path: Path) -> None:
     log = tmp_path / "mail.log"
     start = datetime(2026, 11, 25, 0, 0, tzinfo=UTC)

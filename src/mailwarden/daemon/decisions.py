@@ -41,6 +41,7 @@ __all__ = [
     "detection_line",
     "duration_text",
     "evidence_text",
+    "evidence_time",
     "iso",
     "users_of",
 ]
@@ -140,6 +141,19 @@ def evidence_text(detection: Detection) -> str:
             default=str,
         )
     )
+
+
+def evidence_time(evidence: str) -> datetime | None:
+    """The attack's time (the log's) that :func:`evidence_text` stored with a ban; None
+    for a ban without it (``mailwarden ban``, damaged text)."""
+    try:
+        value = json.loads(evidence).get("time")
+        moment = datetime.fromisoformat(value) if isinstance(value, str) else None
+    except (ValueError, AttributeError):
+        return None
+    if moment is None or moment.tzinfo is None:
+        return None
+    return moment
 
 
 def compromise_alert(detection: Detection) -> dict[str, Any]:

@@ -1520,7 +1520,14 @@ class Daemon:
         except StoreError as exc:
             self._store_error(exc)
             return False
-        return not latest or latest[0].since < detection.time - timedelta(seconds=2)
+        if not latest:
+            return True
+        since = detection.time - timedelta(seconds=2)
+        # The ban's own attack, in the log's time, as the detection is: a log whose stamps
+        # run ahead of this host's clock (another host's, a wrong zone) made every
+        # restart ban again, as a new offence, what was banned already.
+        attack = decisions.evidence_time(latest[0].evidence)
+        return latest[0].since < since and (attack is None or attack < since)
 
     def _housekeeping(self) -> None:
         self.detector.expire()
