@@ -297,6 +297,40 @@ def test_advice_for_a_login_that_may_be_the_owner_asks_the_owner_first(
     assert "“mailwarden ban 203.0.113.21” now, and likewise for the others" in steps
 
 
+DOVECOT_ENDS = "".join(
+    f"Mar 11 10:07:{line}\n"
+    for line in (
+        "01 mx dovecot: imap-login: Disconnected: Inactivity during authentication "
+        "(disconnected while authenticating, waited 180 secs): user=<>, method=PLAIN, "
+        "rip=198.51.100.61, lip=192.0.2.1, TLS, session=<D2>",
+        "04 mx dovecot: imap-login: Disconnected: Connection closed (password expired, 1 "
+        "attempts in 2 secs): user=<carl@example.com>, method=PLAIN, rip=198.51.100.64, "
+        "lip=192.0.2.1, TLS, session=<D5>",
+        "08 mx postfix/smtpd[8100]: warning: unknown[203.0.113.30]: SASL LOGIN "
+        "authentication failed: UGFzc3dvcmQ6, sasl_username=info@example.com",
+        "10 mx dovecot: imap-login: Disconnected: Connection closed (auth failed, 5 attempts "
+        "in 12 secs): user=<sales@example.com>, method=PLAIN, rip=203.0.113.31, "
+        "lip=192.0.2.1, TLS, session=<Qa1>",
+    )
+)
+
+
+def test_dovecot_lines_at_a_connections_end_keep_their_reason_and_count(
+    run: Runner, log_file: Callable[[str], str]
+) -> None:
+    """An IMAP login broken off was told as a "*" answer to SMTP's 334 prompt; "password
+    expired" (which PAM says only once the password was accepted) as one more failed
+    password; and a line of 5 attempts after another failure as "Another failed login"."""
+    code, out, err = run("explain", log_file(DOVECOT_ENDS))
+    assert code == 0, err
+    out = flat(out)
+    assert "334" not in out
+    assert "The client broke off its login" in out and "No password was checked." in out
+    assert "“password expired”, the password has expired; 1 login failed in it." in out
+    assert "the password itself may have been right" in out
+    assert "5 passwords were tried in it and failed." in out
+
+
 def test_hostile_text_is_escaped(run: Runner, log_file: Callable[[str], str]) -> None:
     line = (
         "Mar  3 11:00:00 mx dovecot: imap-login: Disconnected (auth failed, 1 attempts in 2 "

@@ -159,6 +159,17 @@ def test_chinese_wraps_by_display_width_and_keeps_punctuation() -> None:
     assert "".join(lines).replace(" ", "") == text.replace(" ", "")
 
 
+def test_a_word_with_a_parenthesis_is_not_broken_before_it() -> None:
+    """``pam_authenticate() failed`` came out as ``pam_authenticate`` / ``() failed``."""
+    text = "see the function foo_bar_baz_quux(argument) and pam_authenticate() failed"
+    for width in range(26, 60):  # the longest word fits
+        lines = wrap(text, width)
+        assert " ".join(lines) == text, (width, lines)
+        assert not any(line.startswith("(") for line in lines), (width, lines)
+    # a parenthesis after a space still starts a new line with its word
+    assert wrap("word (aside) more", 8) == ["word", "(aside)", "more"]
+
+
 def test_long_tokens_are_folded() -> None:
     lines = wrap("x" * 50, 20)
     assert lines == ["x" * 20, "x" * 20, "x" * 10]

@@ -390,6 +390,9 @@ _REASON_MEANINGS: tuple[tuple[str, str], ...] = (
 """The servers' reasons for a failed login that :func:`_failure_reason` otherwise quotes
 as they are (the start of the reason, lower case, with its meaning): in another language
 than English the quote gets the meaning beside it, since the server writes English."""
+_AFTER_THE_PASSWORD = ("the password has expired", "the account is disabled")
+"""Meanings that PAM (pam_acct_mgmt) gives only after pam_authenticate accepted the
+password."""
 _WRONG_PASSWORD = ("the password is wrong", "wrong user name or password")
 """The meanings above of a plain failed guess."""
 
@@ -555,13 +558,41 @@ def _auth_failure(event: Event, state: SessionState) -> Note:
             event.attempts,
         ).format(n=event.attempts, reason=_last_reason(event.reason))
     elif summary:
-        text += " " + ngettext(
-            "Dovecot writes this line when the connection ends; {n} password was tried in it "
-            "and failed.",
-            "Dovecot writes this line when the connection ends; {n} passwords were tried in it "
-            "and failed.",
-            event.attempts,
-        ).format(n=event.attempts)
+        meaning = _changed_meaning(_last_reason(event.reason))
+        if meaning is None:
+            text += " " + ngettext(
+                "Dovecot writes this line when the connection ends; {n} password was tried "
+                "in it and failed.",
+                "Dovecot writes this line when the connection ends; {n} passwords were tried "
+                "in it and failed.",
+                event.attempts,
+            ).format(n=event.attempts)
+        else:  # not a wrong password: what the reason says, before the count
+            text += " " + ngettext(
+                "Dovecot writes this line when the connection ends, with the reason of its "
+                "last try: “{reason}”, {meaning}; {n} login failed in it.",
+                "Dovecot writes this line when the connection ends, with the reason of its "
+                "last try: “{reason}”, {meaning}; {n} logins failed in it.",
+                event.attempts,
+            ).format(n=event.attempts, reason=_last_reason(event.reason), meaning=_(meaning))
+            if meaning in _AFTER_THE_PASSWORD:
+                text += " " + _(
+                    "Through PAM, Dovecot finds this only after the password was accepted: "
+                    "the password itself may have been right. Ask the account's owner."
+                )
+        if user:
+            short = ngettext(
+                "Another failed login: {user}; the connection's {n} attempt.",
+                "Another failed login: {user}; the connection's {n} attempts.",
+                event.attempts,
+            ).format(user=user, n=event.attempts)
+        else:
+            short = ngettext(
+                "Another failed login; the connection's {n} attempt.",
+                "Another failed login; the connection's {n} attempts.",
+                event.attempts,
+            ).format(n=event.attempts)
+        return Note(f"auth_failure:summary:{meaning}", text, short)
     else:
         if event.attempts > 1:
             text += " " + _("The line stands for {n} attempts.").format(n=event.attempts)
@@ -672,6 +703,14 @@ def _auth_success(event: Event, state: SessionState) -> Note:
 
 
 def _auth_aborted(event: Event, state: SessionState) -> Note:
+    if (event.record.program or "").startswith("dovecot"):  # IMAP and POP3 have no 334
+        return Note(
+            "auth_aborted:dovecot",
+            _(
+                "The client broke off its login: it left, or went silent while the server "
+                "waited for the rest of its login data. No password was checked."
+            ),
+        )
     return Note(
         "auth_aborted",
         _("The client cancelled its login by sending “*” in answer to a 334 prompt."),

@@ -65,7 +65,8 @@ def tokens(text: str) -> list[str]:
                 out.append("".join(word))
                 word = []
             out.append(" ")
-        elif _wide(piece) or piece in NO_LINE_END:
+        elif _wide(piece) or (piece in NO_LINE_END and not (piece == "(" and word)):
+            # an ASCII "(" inside a word (``pam_authenticate()``) is part of it: no break
             if word:
                 out.append("".join(word))
                 word = []
