@@ -331,6 +331,33 @@ def test_dovecot_lines_at_a_connections_end_keep_their_reason_and_count(
     assert "5 passwords were tried in it and failed." in out
 
 
+def test_a_bare_auth_login_after_a_broken_exchange_carries_no_credential(
+    run: Runner, log_file: Callable[[str], str]
+) -> None:
+    """The second ``AUTH LOGIN`` was told as sending credentials "on the same line", cut
+    off: those of the exchange before it, whose password line the log lacks."""
+    ip = "192.0.2.36"
+    text = _postfix_session(
+        7500,
+        0,
+        [
+            f"connect from unknown[{ip}]",
+            f"< unknown[{ip}]: AUTH LOGIN",
+            f"> unknown[{ip}]: 334 VXNlcm5hbWU6",
+            f"< unknown[{ip}]: YWxpY2VAZXhhbXBsZS5jb20=",
+            f"> unknown[{ip}]: 334 UGFzc3dvcmQ6",
+            f"warning: unknown[{ip}]: SASL LOGIN authentication failed: UGFzc3dvcmQ6",
+            f"< unknown[{ip}]: AUTH LOGIN",
+            f"> unknown[{ip}]: 334 VXNlcm5hbWU6",
+        ],
+    )
+    code, out, err = run("explain", log_file(text))
+    assert code == 0, err
+    out = flat(out)
+    assert "on the same line" not in out and "cut off" not in out
+    assert out.count("The client asks to log in with method LOGIN.") == 2
+
+
 def test_hostile_text_is_escaped(run: Runner, log_file: Callable[[str], str]) -> None:
     line = (
         "Mar  3 11:00:00 mx dovecot: imap-login: Disconnected (auth failed, 1 attempts in 2 "

@@ -736,7 +736,9 @@ def _auth_command(event: Event, state: SessionState) -> Note:
     state.login_step_lost = False
     payload = event.payload or ""
     origin = _dump_origin(event)
-    cred = next((c for c in state.decoded if c.mechanism == mech), None)
+    # Only this line's own payload: a bare ``AUTH LOGIN`` may close an earlier exchange
+    # whose credential the session layer hands over with it (said at its own lines).
+    cred = next((c for c in state.decoded if c.mechanism == mech), None) if payload else None
     if cred is None and payload:
         cred = decode_auth(mech, payload, declared_length(event))
     if cred is None:
