@@ -1,7 +1,8 @@
 # ruff: noqa: E501  (log lines are data: they stay whole, as the servers write them)
 """Log lines for the tests of one client's tries: Postfix's submission service checking
-passwords through Dovecot 2.4's SASL across connections (detect and analyze), and PAM's
-own lines beside Dovecot's (the PAM-line tests of detect)."""
+passwords through Dovecot 2.4's SASL across connections (detect and analyze), PAM's
+own lines beside Dovecot's (the PAM-line tests of detect), and one AUTH LOGIN at
+``smtpd -v`` with Dovecot's or Cyrus's SASL (detect and explain)."""
 
 from __future__ import annotations
 
@@ -71,3 +72,61 @@ def stamp(t: int) -> str:
 def pam(t: int, user: str = "bob", ip: str = PAM_IP) -> str:
     """PAM's own line of a failed login Dovecot checked through PAM, at second ``t``."""
     return f"{stamp(t)} mx auth: pam_unix(dovecot:auth): authentication failure; logname= uid=0 euid=0 tty=dovecot ruser={user} rhost={ip}  user={user}"
+
+
+# One AUTH LOGIN of 203.0.113.45 (account info@example.com, password Summer2024!) at
+# ``smtpd -v``, as ``second|message`` of Postfix's submission smtpd, as in
+# tests/data/real/postfix-3.7-verbose.log: the chat, and the SASL backend's own lines
+# (Dovecot's ``auth reply: CONT?1?…`` with its TABs printed as ``?``; Cyrus's ``uncoded
+# server challenge``). The failure line is an older Postfix's (no sasl_username=, the
+# stale UGFzc3dvcmQ6 reason of Postfix before 3.9 with Dovecot).
+VERBOSE_SMTPD = "Nov 28 09:14:0{s} mx postfix/submission/smtpd[5297]: "
+
+_LOGIN_START = [
+    "1|connect from unknown[203.0.113.45]",
+    "1|< unknown[203.0.113.45]: EHLO ylmf-pc",
+    "1|< unknown[203.0.113.45]: AUTH LOGIN",
+]
+DOVECOT_LOGIN = [
+    *_LOGIN_START,
+    "1|xsasl_dovecot_server_first: sasl_method LOGIN",
+    "1|xsasl_dovecot_handle_reply: auth reply: CONT?1?VXNlcm5hbWU6",
+    "1|> unknown[203.0.113.45]: 334 VXNlcm5hbWU6",
+    "2|< unknown[203.0.113.45]: aW5mb0BleGFtcGxlLmNvbQ==",
+    "2|xsasl_dovecot_handle_reply: auth reply: CONT?1?UGFzc3dvcmQ6",
+    "2|> unknown[203.0.113.45]: 334 UGFzc3dvcmQ6",
+    "2|< unknown[203.0.113.45]: U3VtbWVyMjAyNCE=",
+    "4|xsasl_dovecot_handle_reply: auth reply: FAIL?1?user=info@example.com",
+    "4|warning: unknown[203.0.113.45]: SASL LOGIN authentication failed: UGFzc3dvcmQ6",
+    "4|> unknown[203.0.113.45]: 535 5.7.8 Error: authentication failed: UGFzc3dvcmQ6",
+    "4|< unknown[203.0.113.45]: QUIT",
+    "4|disconnect from unknown[203.0.113.45] ehlo=1 auth=0/1 quit=1 commands=2/3",
+]
+CYRUS_LOGIN = [
+    *_LOGIN_START,
+    "1|xsasl_cyrus_server_first: sasl_method LOGIN",
+    "1|xsasl_cyrus_server_auth_response: uncoded server challenge: Username:",
+    "1|> unknown[203.0.113.45]: 334 VXNlcm5hbWU6",
+    "2|< unknown[203.0.113.45]: aW5mb0BleGFtcGxlLmNvbQ==",
+    "2|xsasl_cyrus_server_next: decoded response: info@example.com",
+    "2|xsasl_cyrus_server_auth_response: uncoded server challenge: Password:",
+    "2|> unknown[203.0.113.45]: 334 UGFzc3dvcmQ6",
+    "2|< unknown[203.0.113.45]: U3VtbWVyMjAyNCE=",
+    "2|xsasl_cyrus_server_next: decoded response: Summer2024!",
+    "4|warning: SASL authentication failure: Password verification failed",
+    "4|warning: unknown[203.0.113.45]: SASL LOGIN authentication failed: authentication failure",
+    "4|> unknown[203.0.113.45]: 535 5.7.8 Error: authentication failed: authentication failure",
+    "4|< unknown[203.0.113.45]: QUIT",
+    "4|disconnect from unknown[203.0.113.45] ehlo=1 auth=0/1 quit=1 commands=2/3",
+]
+
+
+def verbose_login(lines: list[str], lost: tuple[str, ...] = ()) -> list[str]:
+    """Whole syslog lines of ``lines`` (``second|message``), without those whose message
+    holds one of ``lost`` (the lines the log lost)."""
+    kept = []
+    for line in lines:
+        second, message = line.split("|", 1)
+        if not any(text in message for text in lost):
+            kept.append(VERBOSE_SMTPD.format(s=second) + message)
+    return kept

@@ -456,8 +456,12 @@ class Relevance:
             return True
         if event.hostile and event.strength is Strength.STRONG:
             return True
-        if event.type is EventType.DEBUG and event.detail and "password_logged" in event.detail:
-            return True  # a password in the log (detect: Detector._feed_debug)
+        if event.type is EventType.DEBUG and event.detail:
+            detail = event.detail
+            # A password in the log, or the SASL backend's answer at -v that tells an AUTH
+            # LOGIN step or its account (detect: Detector._feed_debug).
+            if "password_logged" in detail or "challenge" in detail or "sasl_user" in detail:
+                return True
         own = event.server_ip
         if own is not None and own not in self.own:
             self.own.add(own)

@@ -686,8 +686,15 @@ class Detector:
         """Debug output; one that carries a password (Dovecot's auth_debug_passwords,
         Cyrus's ``authentication pass``) is a credential the log exposes."""
         detail = event.detail
-        if detail is not None and "password_logged" in detail:
-            self._password_logged(event, event.ip)
+        if detail is not None:
+            if "password_logged" in detail:
+                self._password_logged(event, event.ip)
+            elif "challenge" in detail or "sasl_user" in detail:
+                # The SASL backend's answer at -v: the session's AUTH LOGIN step.
+                found = self._tracked(event, self._after_other)
+                if self._sessions.renamed:
+                    self._renamed()
+                return found
         return self._feed_other(event)
 
     def _feed_tls(self, event: Event) -> Sequence[Detection]:
@@ -2029,6 +2036,19 @@ class Detector:
                     line=record.line,
                 )
             )
+
+    def _renamed(self, look_back: int = 16) -> None:
+        """Decoded credentials whose account a later line named
+        (:attr:`SessionTracker.renamed`): the kept ones (among the latest ``look_back``)
+        name it too."""
+        tracker = self._sessions
+        kept = self._credentials
+        for old, named in tracker.renamed:
+            for index in range(len(kept) - 1, max(-1, len(kept) - 1 - look_back), -1):
+                if kept[index].credential is old:
+                    kept[index] = replace(kept[index], credential=named)
+                    break
+        tracker.renamed.clear()
 
     def _password_logged(self, event: Event, ip: str | None) -> None:
         """A password the server wrote: Dovecot's ``given password`` in a failure line

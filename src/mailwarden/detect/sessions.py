@@ -89,6 +89,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -140,6 +141,10 @@ _RESPONSE_STEP = 3
 _LOGIN_STEP_USER_ASKED = 4
 """AUTH LOGIN's username step after the server's ``334`` prompt for it (a second prompt
 with no client line between means the username line is not in the log)."""
+_LOGIN_STEP_NAMELESS = 5
+"""The password line of an AUTH LOGIN exchange whose username line the log lost was just
+decoded: the SASL backend's answer to it (Dovecot's ``auth reply: FAIL?2?user=…`` at
+``-v``) names the account; the next client or reply line ends the exchange."""
 _LOGIN_PROMPTS = {"VXNlcm5hbWU6": _LOGIN_STEP_USER, "UGFzc3dvcmQ6": _LOGIN_STEP_PASSWORD}
 """The usual AUTH LOGIN challenges (base64 ``Username:``, ``Password:``), known without
 decoding."""
@@ -575,6 +580,10 @@ class SessionTracker:
         self.all: list[Session] = []
         """Every session, in the order they began (only when ``collect``)."""
         self.decoded: list[tuple[Session, Credential]] = []
+        self.renamed: list[tuple[Credential, Credential]] = []
+        """Credentials of :attr:`decoded` that a later line named the account of (the
+        SASL backend's answer to an AUTH LOGIN whose username line the log lost): (as
+        decoded, as named). The caller clears it, as :attr:`decoded`."""
         self.logins: list[tuple[Session | None, str | None, Event]] = []
         self.now = 0.0
         """The latest event time seen, in POSIX seconds."""
@@ -948,6 +957,8 @@ class SessionTracker:
             self._dump(session, event)
         elif etype is _T.TLS_ESTABLISHED and event.detail:
             session.tls = (event.detail.get("protocol", ""), event.detail.get("cipher", ""))
+        elif etype is _T.DEBUG and session._pending_mechanism is not None and event.detail:
+            self._sasl_reply(session, event.detail)
         return session, new
 
     def _quiet_disconnect(self, event: Event, key: SessionKey, when: float) -> int:
@@ -1519,6 +1530,9 @@ class SessionTracker:
             step = session._pending_step
             if not step or payload is None:
                 return
+            if step == _LOGIN_STEP_NAMELESS:  # the exchange is over: this is a command
+                self._reset_pending(session)
+                return
             mechanism = session._pending_mechanism or ""
             if payload.strip().rstrip("?") == "*":  # the client cancelled the exchange
                 self._reset_pending(session)
@@ -1548,6 +1562,10 @@ class SessionTracker:
                 )
                 self._credential(session, cred)
                 self._reset_pending(session)
+                if cred.user is None:
+                    # The log lost the username line: the backend's answer may name it.
+                    session._pending_mechanism = "LOGIN"
+                    session._pending_step = _LOGIN_STEP_NAMELESS
         else:  # SERVER_REPLY
             session._last_auth = None
             code = detail.get("code", "") if detail else ""
@@ -1558,6 +1576,58 @@ class SessionTracker:
             self._finish_login(session)
             if code.startswith("235"):
                 self._login(session, self._last_user(session), event)
+
+    def _sasl_reply(self, session: Session, detail: Mapping[str, str]) -> None:
+        """A ``-v`` line of the SASL backend's answer to Postfix (parsers.postfix
+        ``_xsasl_reply``). Its challenge (Dovecot's ``auth reply: CONT?2?UGFzc3dvcmQ6``,
+        Cyrus's ``uncoded server challenge: Password:``) says which AUTH LOGIN line the
+        client sends next, as the ``334`` reply Postfix then writes does: the log may hold
+        one without the other. Dovecot's ``FAIL``/``OK`` names the account, which counts
+        when the log lost the exchange's username line (the client's name as Dovecot
+        read it; a username line of the log has the last word)."""
+        if session._pending_mechanism != "LOGIN":
+            return
+        challenge = detail.get("challenge")
+        if challenge is not None:
+            _ask(session, _prompt_step(challenge, session._pending_step))
+            return
+        user = detail.get("sasl_user")
+        if user is None:
+            return
+        step = session._pending_step
+        taken = session._login_user
+        if taken is not None:
+            if (
+                step == _LOGIN_STEP_PASSWORD
+                and session._login_user_complete
+                and taken.casefold() != user.casefold()
+            ):
+                # The answer came before a password line: the line taken for the username
+                # may have been the password, its username line and the prompts lost.
+                # Dovecot's name is the account; the line is not.
+                _drop_user(session, taken)
+                session._login_user = user
+                session.add_user(user)
+            return
+        if step == _LOGIN_STEP_NAMELESS:
+            credentials = session.credentials
+            if (
+                credentials
+                and credentials[-1].mechanism == "LOGIN"
+                and credentials[-1].user is None
+            ):
+                named = replace(credentials[-1], user=user)
+                self.renamed.append((credentials[-1], named))
+                credentials[-1] = named
+            session.add_user(user)
+            self._reset_pending(session)
+        elif step:
+            # No username line, nor yet a password line: the exchange ends with this
+            # answer, and keeps the account (:meth:`_finish_login`).
+            session._login_user = user
+            session._login_user_complete = True
+            session._pending_step = _LOGIN_STEP_PASSWORD
+            session.add_user(user)
 
     def _credential(self, session: Session, cred: Credential | None) -> None:
         if cred is None:
@@ -1686,19 +1756,35 @@ def _login_prompt(session: Session, reply: str, code: str) -> None:
     challenge = ""
     if reply.startswith(code):
         challenge = reply[len(code) :].lstrip(" -").partition("??")[0].strip()
-    current = session._pending_step
     step = _LOGIN_PROMPTS.get(challenge)
     if step is None:
         text, _complete = decode_base64_line(challenge)
-        prompt = (text or "").strip().lower()
-        if prompt.startswith("pass"):
-            step = _LOGIN_STEP_PASSWORD
-        elif prompt.startswith("user"):
-            step = _LOGIN_STEP_USER
-        elif current == _LOGIN_STEP_USER_ASKED:
-            step = _LOGIN_STEP_PASSWORD
-        else:
-            step = current
+        step = _prompt_step(text, session._pending_step)
+    _ask(session, step)
+
+
+def _drop_user(session: Session, user: str) -> None:
+    """Forget ``user`` as an account the session tried (it was no account)."""
+    if user in session.users:
+        session.users.remove(user)
+
+
+def _prompt_step(prompt: str | None, current: int) -> int:
+    """The AUTH LOGIN step a decoded challenge asks for (see :func:`_login_prompt`)."""
+    prompt = (prompt or "").strip().lower()
+    if prompt.startswith("pass"):
+        return _LOGIN_STEP_PASSWORD
+    if prompt.startswith("user"):
+        return _LOGIN_STEP_USER
+    if current == _LOGIN_STEP_USER_ASKED:
+        return _LOGIN_STEP_PASSWORD
+    return current
+
+
+def _ask(session: Session, step: int) -> None:
+    """The server asked for ``step`` of the AUTH LOGIN exchange: the client's next line
+    is its answer."""
+    current = session._pending_step
     if step == _LOGIN_STEP_PASSWORD:
         if current != _LOGIN_STEP_PASSWORD:
             session._login_user = None
@@ -1731,6 +1817,7 @@ def sessions_of(events: Iterable[Event]) -> list[Session]:
         tracker.feed(event)
         tracker.decoded.clear()
         tracker.logins.clear()
+        tracker.renamed.clear()
         tracker.released.clear()
     tracker.close_all()
     return tracker.all

@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from mailwarden.detect.accounts import CUT, account_key
-from mailwarden.detect.sessions import is_auth_process, is_pam_unix
+from mailwarden.detect.sessions import MAX_USERS_PER_SESSION, is_auth_process, is_pam_unix
 from mailwarden.explain.replies import reply_meaning, softened
 from mailwarden.explain.tls import (
     cipher_list_note,
@@ -62,6 +62,10 @@ class SessionState:
     final_reply_after_auth: bool = False
     """The last AUTH exchange has had its final answer (235, 535, …)."""
     login_user: str | None = None
+    accounts: frozenset[str] | None = None
+    """The account names the session layer settled on for the whole session (as
+    ``Session.users`` holds them), None when unknown: a line read as AUTH LOGIN's username
+    that is not among them was no username (the SASL backend's answer named another)."""
     login_step_lost: bool = False
     """An AUTH LOGIN line of the exchange could not be decoded, and no prompt has said
     since which line comes next (``Username:``, ``Password:``): the next one may be the
@@ -961,6 +965,23 @@ def _auth_step(event: Event, payload: str, state: SessionState) -> Note:
                 ).format(text=text if complete else text + CUT),
                 context=origin,
             )
+        accounts = state.accounts
+        if (
+            text is not None
+            and accounts is not None
+            and len(accounts) < MAX_USERS_PER_SESSION
+            and not _among(text, complete, accounts)
+        ):
+            return Note(
+                "login:not_user",
+                _(
+                    "The client sent a line that looks like base64, not shown: the log "
+                    "lost lines of this login, and the authentication service's answer "
+                    "below names another account, so this line was not the user name. "
+                    "It may be the password."
+                ),
+                context=origin,
+            )
         if text is not None:
             state.login_user = text if complete else text + CUT
             return Note(
@@ -990,6 +1011,14 @@ def _auth_step(event: Event, payload: str, state: SessionState) -> Note:
     if _not_plain(mech, payload):
         text += " " + _not_plain_text()
     return Note("auth:step", text, context=origin)
+
+
+def _among(name: str, complete: bool, accounts: frozenset[str]) -> bool:
+    """Is ``name`` (cut off by the log unless ``complete``) one of the session's account
+    names? A cut name is, when a whole name of the session starts with it."""
+    if complete:
+        return name in accounts
+    return any(account.startswith(name) for account in accounts)
 
 
 BOT_GREETINGS = frozenset({"localhost", "localhost.localdomain", "ylmf-pc"})
@@ -1164,6 +1193,41 @@ def _reject(event: Event, state: SessionState) -> Note:
             stage=stage, code=code, reason=reason
         ),
     )
+
+
+_DEBUG_NOTE = N_("A line of verbose (-v) logging: the server's internal steps.")
+
+
+def _debug(event: Event, state: SessionState) -> Note:
+    """A ``-v`` line; the SASL backend's answer to Postfix gets its own note: the
+    challenge Postfix sends the client next (a ``334``), or the account Dovecot refused
+    or accepted (parsers.postfix ``_xsasl_reply``)."""
+    challenge = detail(event, "challenge")
+    if challenge:
+        if state.mechanism is not None and not state.final_reply_after_auth:
+            state.prompt = challenge
+        if detail(event, "backend") == "cyrus":
+            text = _(
+                "Cyrus SASL asks for the next login step: “{prompt}”. Postfix sends it to the "
+                "client as a 334 reply."
+            )
+        else:
+            text = _(
+                "Dovecot's authentication service asks for the next login step: “{prompt}” "
+                "(base64 decoded). Postfix sends it to the client as a 334 reply."
+            )
+        return Note("debug:challenge", text.format(prompt=challenge))
+    user = detail(event, "sasl_user")
+    if user:
+        if detail(event, "sasl_result") == "OK":
+            text = _("Dovecot's authentication service accepts the login as {user}.")
+        else:
+            text = _(
+                "Dovecot's authentication service refuses the login as {user}; Postfix's "
+                "own line of the failure follows."
+            )
+        return Note("debug:sasl_reply", text.format(user=quoted(user)))
+    return Note("debug", _(_DEBUG_NOTE).format(reason=escape_text(event.reason or "")))
 
 
 def _simple(key: str, text: str) -> Callable[[Event, SessionState], Note]:
@@ -1391,10 +1455,7 @@ _HANDLERS: dict[EventType, Callable[[Event, SessionState], Note]] = {
         "queued",
         N_("A message was accepted into the queue (the client sent mail)."),
     ),
-    EventType.DEBUG: _simple(
-        "debug",
-        N_("A line of verbose (-v) logging: the server's internal steps."),
-    ),
+    EventType.DEBUG: _debug,
     EventType.SERVER_WARNING: _simple(
         "server_warning",
         N_("A warning from the server about itself, not about a client ({reason})."),

@@ -161,6 +161,7 @@ class _Reader:
                     item.decoded += [cred for _s, cred in tracker.decoded]
                     tracker.decoded.clear()
                 tracker.logins.clear()
+                tracker.renamed.clear()
                 if tracker.same_as_pam:
                     item.same_as_pam = True
                     tracker.same_as_pam = False
@@ -513,6 +514,7 @@ def _entries(
         session_logged_in=group.session in sessions_logged_in,
         logged_in=logged_in,
         connected=connected,
+        accounts=frozenset(group.session.users) if group.session is not None else None,
     )
     blocks: list[Block] = []
     for item in group.items:

@@ -35,6 +35,7 @@ from mailwarden.model import Category, Event, EventType, Record, Strength
 from mailwarden.parsers._common import ADDRESSES as _IPS
 from mailwarden.parsers._common import new_event as _new
 from mailwarden.parsers._common import smtp_reply, strip_crlf
+from mailwarden.parsers.sasl import decode_base64_line, escape_text
 from mailwarden.redact import redact_client_text, redact_server_secrets
 
 _STRONG = Strength.STRONG
@@ -140,6 +141,31 @@ _CUT_CODE = re.compile(r"[0-9]{1,2}")
 _XSASL_FIRST = re.compile(
     r"xsasl_(?:dovecot|cyrus)_server_first: sasl_method ([^\s,]+)(?:, init_response (\S*))?"
 )
+_XSASL_REPLY = re.compile(
+    r"xsasl_dovecot_handle_reply: auth reply: (CONT|FAIL|OK)(\?|\t|#011|\\t)\d+(?:\2(.*))?$", re.S
+)
+"""Dovecot's answer to Postfix's AUTH or CONT request, at ``-v``
+(``xsasl_dovecot_server.c: xsasl_dovecot_handle_reply()``): ``CONT?2?VXNlcm5hbWU6``
+carries the challenge Postfix sends next as ``334 VXNlcm5hbWU6``; ``FAIL?2?user=…`` and
+``OK?2?user=…`` the account Dovecot checked. The fields are separated by a TAB, which
+Postfix logs as ``?`` (``msg_vprintf()`` passes every message through ``printable()``);
+raw, rsyslog's ``#011`` or escaped where the line did not come through Postfix's own
+logging."""
+_XSASL_USER = {
+    sep: re.compile(
+        r"(?:^|" + sep + r")user=(.*?)(?=" + sep + r"[a-z][a-z_-]{0,30}(?:=|" + sep + r"|$)|$)",
+        re.S,
+    )
+    for sep in (r"\?", r"\t", "#011", r"\\t")
+}
+"""The ``user=`` field of a reply, by separator: it ends where a field (``code=…``,
+``temp``) follows."""
+_XSASL_SEPS = {"?": r"\?", "\t": r"\t", "#011": "#011", "\\t": r"\\t"}
+_CYRUS_CHALLENGE = "xsasl_cyrus_server_auth_response: uncoded server challenge: "
+"""Cyrus's challenge before Postfix encodes it for its ``334`` reply, at ``-v``
+(``xsasl_cyrus_server.c``): ``Username:``, ``Password:`` for AUTH LOGIN."""
+MAX_CHALLENGE = 100
+"""The characters of a decoded SASL challenge an event keeps (LOGIN's are 9)."""
 _VERBOSE = re.compile(r"[a-z][a-z0-9]*_[a-z0-9_]+: ")
 _ATTR_VERBOSE = ("input attribute name: ", "input attribute value: ", "send attr ")
 """``-v`` traces of the attribute protocol (smtpd talking to anvil, the auth socket, …):
@@ -1340,6 +1366,19 @@ def _xsasl(record: Record, msg: str, service: str | None) -> list[Event]:
                 ),
             )
         ]
+    if msg.startswith(("xsasl_dovecot_handle_reply: ", _CYRUS_CHALLENGE)):
+        detail = _xsasl_reply(msg)
+        if detail is not None:
+            return [
+                _plain(
+                    _E.DEBUG,
+                    _C.DEBUG,
+                    record,
+                    service,
+                    reason=redact_server_secrets(msg),
+                    detail=detail,
+                )
+            ]
     if "decoded " in msg and "response" in msg:
         # Cyrus -v prints the decoded response: with AUTH LOGIN that is the password.
         cut = msg.index("response") + 8
@@ -1354,6 +1393,32 @@ def _xsasl(record: Record, msg: str, service: str | None) -> list[Event]:
             )
         ]
     return [_plain(_E.DEBUG, _C.DEBUG, record, service, reason=redact_server_secrets(msg))]
+
+
+def _xsasl_reply(msg: str) -> dict[str, str] | None:
+    """What a ``-v`` line of the SASL backend's answer tells the session layer: the
+    challenge the client is sent next (``detail['challenge']``, decoded: ``Username:``,
+    ``Password:``; ``detail['backend']`` = dovecot or cyrus), or the account Dovecot
+    refused or accepted (``detail['sasl_user']``, the client's name as Dovecot read
+    it; ``detail['sasl_result']`` = FAIL or OK). None for any other line."""
+    if msg.startswith(_CYRUS_CHALLENGE):
+        challenge = msg[len(_CYRUS_CHALLENGE) :].strip()
+        if not challenge:
+            return None
+        return {"challenge": escape_text(challenge[:MAX_CHALLENGE]), "backend": "cyrus"}
+    m = _XSASL_REPLY.match(msg)
+    if m is None:
+        return None
+    rest = m.group(3) or ""
+    if m.group(1) == "CONT":
+        text, _complete = decode_base64_line(rest[: MAX_CHALLENGE * 2])
+        if not text:  # not base64, or empty (PLAIN's challenge)
+            return None
+        return {"challenge": text[:MAX_CHALLENGE], "backend": "dovecot"}
+    user = _XSASL_USER[_XSASL_SEPS[m.group(2)]].search(rest)
+    if user is None or not user.group(1):
+        return None
+    return {"sasl_user": escape_text(user.group(1)), "sasl_result": m.group(1)}
 
 
 # ----------------------------------------------------------------------- postscreen
