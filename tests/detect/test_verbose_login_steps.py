@@ -82,6 +82,9 @@ def test_dovecot_answer_naming_another_account_unmasks_a_password_read_as_userna
     session = session_of(lines)
     assert session.users == ["Info@Example.com"]
     assert logins(session) == [("Info@Example.com", None)]
+    # Nor when Dovecot names it without its domain (auth_username_format = %n).
+    lines = [line.replace("user=info@example.com", "user=info") for line in lines]
+    assert session_of(lines).users == ["Info@Example.com"]
 
 
 def test_a_login_whose_username_line_was_lost_is_the_account_dovecot_accepted() -> None:

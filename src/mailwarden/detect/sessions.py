@@ -93,7 +93,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from mailwarden.detect.accounts import CUT
+from mailwarden.detect.accounts import CUT, account_key, local_part
 from mailwarden.model import Category, Event, EventType, Strength
 from mailwarden.parsers.dovecot import PAM_UNIX_REASON
 from mailwarden.parsers.sasl import (
@@ -1600,7 +1600,7 @@ class SessionTracker:
             if (
                 step == _LOGIN_STEP_PASSWORD
                 and session._login_user_complete
-                and taken.casefold() != user.casefold()
+                and not _same_account(taken, user)
             ):
                 # The answer came before a password line: the line taken for the username
                 # may have been the password, its username line and the prompts lost.
@@ -1761,6 +1761,14 @@ def _login_prompt(session: Session, reply: str, code: str) -> None:
         text, _complete = decode_base64_line(challenge)
         step = _prompt_step(text, session._pending_step)
     _ask(session, step)
+
+
+def _same_account(typed: str, checked: str) -> bool:
+    """Is ``checked`` (the name Dovecot checked) the account the client typed as
+    ``typed``? Dovecot may have rewritten it (``auth_username_format``: ``%Lu`` case-folds,
+    ``%n`` drops the domain)."""
+    typed, checked = account_key(typed), account_key(checked)
+    return typed == checked or local_part(typed) == local_part(checked)
 
 
 def _drop_user(session: Session, user: str) -> None:
