@@ -113,3 +113,34 @@ def test_the_detector_counts_the_guess_for_the_account_not_the_password() -> Non
         attacker = analysis.attacker(IP)
         assert attacker is not None and attacker.users == (USER,)
         assert [c.credential.user for c in analysis.credentials] == [USER]
+
+
+def test_a_lone_unprompted_login_line_is_never_taken_for_the_account() -> None:
+    """``AUTH LOGIN``, one client line, then the login succeeds: the log lost lines,
+    and a server answers only after the password, so the one line may be the password
+    (it was here). It was taken for the account: a real user's password shown as a
+    user name in explain, and in analyze's tables. Now it is kept as a password only."""
+    head = "Mar 12 09:50:0{} mx postfix/submission/smtpd[7500]: "
+    client = "laptop.example.org[192.0.2.36]"
+    lines = [
+        head.format(0) + f"connect from {client}",
+        head.format(1) + f"< {client}: AUTH LOGIN",
+        head.format(2) + f"< {client}: TXlSZWFsUGFzcyE=",  # MyRealPass!
+        head.format(3) + f"ABCD12: client={client}, sasl_method=LOGIN, "
+        "sasl_username=alice@example.com",
+        head.format(4) + f"disconnect from {client} ehlo=1 auth=1 quit=1 commands=3",
+    ]
+    session = session_of(lines)
+    assert "MyRealPass!" not in session.users
+    assert logins(session) == [(None, "MyRealPass!")]
+    assert session.succeeded_as == ["alice@example.com"]
+    # Two lines without prompts: the first was the user name, as before.
+    both = [*lines[:2], head.format(2) + f"< {client}: YWxpY2VAZXhhbXBsZS5jb20=", *lines[2:]]
+    session = session_of(both)
+    assert session.users == ["alice@example.com"]
+    assert logins(session) == [("alice@example.com", "MyRealPass!")]
+    # A password prompt after the one line confirms it as the user name.
+    prompted = [*lines[:3], head.format(2) + f"> {client}: 334 UGFzc3dvcmQ6", *lines[3:]]
+    prompted[2] = head.format(2) + f"< {client}: YWxpY2VAZXhhbXBsZS5jb20="
+    session = session_of(prompted)
+    assert session.users == ["alice@example.com"]

@@ -54,7 +54,7 @@ def test_a_line_dovecot_s_answer_shows_was_no_username_is_not_shown(
 ) -> None:
     lost = (USERNAME_LINE, "CONT?1?UGFzc3dvcmQ6", "334 UGFzc3dvcmQ6")
     out = explained(run, log_file, verbose_login(DOVECOT_LOGIN, lost=lost))
-    assert "so this line was not the user name. It may be the password." in out
+    assert "show that this line was not the user name. It may be the password." in out
     assert "203.0.113.45 tried to log in as “info@example.com”: 1 failed attempt." in out
     assert PASSWORD not in out
 
@@ -74,3 +74,26 @@ def test_a_real_user_s_login_names_the_account_and_not_the_password(
     assert "accepts the login as “info@example.com”" in out
     assert "The client answers the password prompt: hidden (a real user may have typed it" in out
     assert PASSWORD not in out
+
+
+def test_a_lone_unprompted_login_line_is_not_shown_as_the_user_name(
+    run: Runner, log_file: Callable[[str], str]
+) -> None:
+    """``AUTH LOGIN``, one line, a successful login: the line was the password, and
+    explain showed it in clear as "the user name prompt: MyRealPass!"."""
+    head = "Mar 12 09:50:0{} mx postfix/submission/smtpd[7500]: "
+    client = "laptop.example.org[192.0.2.36]"
+    text = "".join(
+        line + "\n"
+        for line in (
+            head.format(0) + f"connect from {client}",
+            head.format(1) + f"< {client}: AUTH LOGIN",
+            head.format(2) + f"< {client}: TXlSZWFsUGFzcyE=",
+            head.format(3) + f"ABCD12: client={client}, sasl_method=LOGIN, "
+            "sasl_username=alice@example.com",
+        )
+    )
+    code, out, err = run("explain", log_file(text))
+    assert code == 0, err
+    assert "MyRealPass!" not in out
+    assert "It may be the password." in " ".join(out.split())

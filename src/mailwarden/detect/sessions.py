@@ -145,6 +145,13 @@ _LOGIN_STEP_NAMELESS = 5
 """The password line of an AUTH LOGIN exchange whose username line the log lost was just
 decoded: the SASL backend's answer to it (Dovecot's ``auth reply: FAIL?2?user=…`` at
 ``-v``) names the account; the next client or reply line ends the exchange."""
+_LOGIN_STEP_PASSWORD_UNSURE = 6
+"""AUTH LOGIN's password step after a line taken for the username that no ``334`` prompt
+of the log asked for. A second line, or a prompt for the password, confirms it; when the
+exchange ends before either, the log lost lines, and the one line may well have been the
+password (the server answers only after the password): it is then no account, and
+its text is kept as a password (:meth:`SessionTracker._finish_login`), never shown as a
+name."""
 _LOGIN_PROMPTS = {"VXNlcm5hbWU6": _LOGIN_STEP_USER, "UGFzc3dvcmQ6": _LOGIN_STEP_PASSWORD}
 """The usual AUTH LOGIN challenges (base64 ``Username:``, ``Password:``), known without
 decoding."""
@@ -1545,10 +1552,15 @@ class SessionTracker:
             if text is None:  # not base64: the exchange is over, this is a command
                 self._finish_login(session)
                 return
-            if step != _LOGIN_STEP_PASSWORD:  # the username step, prompted or not
+            if step != _LOGIN_STEP_PASSWORD and step != _LOGIN_STEP_PASSWORD_UNSURE:
+                # the username step, prompted or not
                 session._login_user = text
                 session._login_user_complete = complete
-                session._pending_step = _LOGIN_STEP_PASSWORD
+                session._pending_step = (
+                    _LOGIN_STEP_PASSWORD_UNSURE
+                    if step == _LOGIN_STEP_USER
+                    else _LOGIN_STEP_PASSWORD
+                )
                 session.add_user(text, complete)
             else:
                 user_complete = session._login_user_complete
@@ -1598,7 +1610,7 @@ class SessionTracker:
         taken = session._login_user
         if taken is not None:
             if (
-                step == _LOGIN_STEP_PASSWORD
+                step in (_LOGIN_STEP_PASSWORD, _LOGIN_STEP_PASSWORD_UNSURE)
                 and session._login_user_complete
                 and not _same_account(taken, user)
             ):
@@ -1638,8 +1650,22 @@ class SessionTracker:
         self.decoded.append((session, cred))
 
     def _finish_login(self, session: Session) -> None:
-        """An AUTH LOGIN exchange ended before its password line: keep the username."""
-        if session._pending_step == _LOGIN_STEP_PASSWORD and session._login_user is not None:
+        """An AUTH LOGIN exchange ended before its password line: keep the username; or
+        the one line of the exchange, unprompted, may have been the password: keep it as
+        such, and it is no account (:data:`_LOGIN_STEP_PASSWORD_UNSURE`)."""
+        taken = session._login_user
+        if session._pending_step == _LOGIN_STEP_PASSWORD_UNSURE and taken is not None:
+            _drop_user(session, taken)
+            cred = Credential(
+                mechanism="LOGIN",
+                authzid=None,
+                user=None,
+                password=taken,
+                complete=session._login_user_complete,
+                user_complete=True,
+            )
+            self._credential(session, cred)
+        elif session._pending_step == _LOGIN_STEP_PASSWORD and taken is not None:
             cred = Credential(
                 mechanism="LOGIN",
                 authzid=None,
@@ -1794,7 +1820,9 @@ def _ask(session: Session, step: int) -> None:
     is its answer."""
     current = session._pending_step
     if step == _LOGIN_STEP_PASSWORD:
-        if current != _LOGIN_STEP_PASSWORD:
+        if current == _LOGIN_STEP_PASSWORD_UNSURE:  # the line before was the username
+            session._pending_step = _LOGIN_STEP_PASSWORD
+        elif current != _LOGIN_STEP_PASSWORD:
             session._login_user = None
             session._login_user_complete = True
             session._pending_step = _LOGIN_STEP_PASSWORD

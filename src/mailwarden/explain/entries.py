@@ -976,9 +976,8 @@ def _auth_step(event: Event, payload: str, state: SessionState) -> Note:
                 "login:not_user",
                 _(
                     "The client sent a line that looks like base64, not shown: the log "
-                    "lost lines of this login, and the authentication service's answer "
-                    "below names another account, so this line was not the user name. "
-                    "It may be the password."
+                    "lost lines of this login, and the lines after it show that this line "
+                    "was not the user name. It may be the password."
                 ),
                 context=origin,
             )
