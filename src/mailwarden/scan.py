@@ -669,8 +669,8 @@ def _runs_merged(
     (``cat mail.log mail.log.1``, two hosts' logs joined). Each run is read by a reader
     of its own that frames the stream from its start, as the first reading did (the
     same dates: a year-less entry is dated from the entries before it), and keeps the
-    records from its run's start to the next run's; one record per run is held at a
-    time. The readers count apart: what was read is the first reading's count
+    records from its run's start to the next run's; each holds the chunk it frames
+    (`CHUNK_SIZE`). The readers count apart: what was read is the first reading's count
     (``records``, ``recognised`` and ``events`` are counted again, by
     :func:`analysis_events`); the last run's reader, which reads the stream whole,
     shows the progress. Copies of a line in two runs of one input are kept, as the input

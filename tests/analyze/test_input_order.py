@@ -207,6 +207,20 @@ def test_newest_first_on_stdin_is_judged_as_in_time_order(tmp_path: Path) -> Non
         assert "read again as its 3 time-ordered parts merged by time" in data["notes"][0]
 
 
+def test_standard_input_from_a_file_is_read_again_where_it_is(tmp_path: Path) -> None:
+    # mailwarden analyze - < jumbled.log: read again from the file (nothing copied).
+    oldest, middle, live = three_days(tmp_path)
+    files, _ = analysed(live, middle, oldest)
+    jumbled = tmp_path / "jumbled.log"
+    jumbled.write_text(live.read_text() + middle.read_text() + oldest.read_text())
+
+    done = run_analyze(*ARGS, "--format", "json", "-", stdin_file=jumbled)
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    assert judged(data) == judged(files)
+    assert "read again as its 3 time-ordered parts" in data["notes"][0]
+
+
 def test_the_later_half_first_is_judged_as_in_time_order(tmp_path: Path) -> None:
     # 100,000 lines of attacks (five and a half hours), the later half given first:
     # counted in that order, clients that were enumerating and spraying become brute

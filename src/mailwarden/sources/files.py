@@ -346,20 +346,28 @@ class StdinCopy:
         try:
             fd = stream.fileno()
             if stat.S_ISREG(os.fstat(fd).st_mode):
-                self._fd, self._start = fd, os.lseek(fd, 0, os.SEEK_CUR)
+                self._fd, self._start = fd, stream.tell()
                 return cast(BinaryIO, _Copied(stream, self))
+        except (OSError, ValueError):  # no descriptor (a test's BytesIO): copied
+            pass
+        try:
             self._copy = tempfile.TemporaryFile()  # noqa: SIM115 (closed by close())
             self._fd = self._copy.fileno()
-        except (OSError, ValueError):
+        except OSError:
             self.give_up()
         return cast(BinaryIO, _Copied(stream, self))
 
     def keep(self, data: bytes) -> None:
         """More of standard input, as read (the end when empty)."""
+        copy = self._copy
         if not data:
+            if copy is not None:
+                try:
+                    copy.flush()  # read again with os.pread: what is buffered too
+                except OSError:
+                    self.give_up()
             self._whole = True
             return
-        copy = self._copy
         if copy is None:
             return
         self._size += len(data)
