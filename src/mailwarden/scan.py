@@ -692,7 +692,10 @@ def _runs_merged(
             )
             inputs.append(_run_of(reader, place, bounds[run], bounds[run + 1]))
             owners.append(index)
-    yield from _once(_merge(inputs, None), ReadStats(), owners)
+    merged = _merge(inputs, None)
+    # The runs of one input are that input for _once: their copies of a line are kept.
+    owned = ((moment, rank, owners[at], seq, item) for moment, rank, at, seq, item in merged)
+    yield from _once(owned, ReadStats())
 
 
 def _run_of(
@@ -1015,9 +1018,7 @@ def _merge(
 
 
 def _once(
-    merged: Iterator[tuple[float, int, int, int, tuple[Record, bool]]],
-    stats: ReadStats,
-    owners: Sequence[int] | None = None,
+    merged: Iterator[tuple[float, int, int, int, tuple[Record, bool]]], stats: ReadStats
 ) -> Iterator[tuple[Record, bool]]:
     """The merged items without the lines another input already gave: rsyslog writes
     every mail line to both mail.log and syslog (Debian), and to mail.info, mail.warn
@@ -1025,15 +1026,11 @@ def _once(
     A line (its whole text, the time in it included) that another input gave at the
     same time is dropped and counted (``stats.duplicates``); each input keeps as many
     copies as it has, so a line that one input holds twice (two identical failures in
-    one second) still counts twice, however many inputs hold it. ``owners``: the input
-    each of the merged ones is part of (the runs of one input: :func:`_runs_merged`),
-    when not itself."""
+    one second) still counts twice, however many inputs hold it."""
     second = float("nan")
     seen: dict[str, dict[int, int]] = {}
     """text -> how many times each input gave it, for the lines of this time."""
     for moment, _rank, order, _sequence, item in merged:
-        if owners is not None:
-            order = owners[order]
         if moment != second:
             seen.clear()
             second = moment

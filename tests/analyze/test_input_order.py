@@ -207,6 +207,28 @@ def test_newest_first_on_stdin_is_judged_as_in_time_order(tmp_path: Path) -> Non
         assert "read again as its 3 time-ordered parts merged by time" in data["notes"][0]
 
 
+def test_a_jumbled_log_merged_with_another_is_judged_as_in_time_order(tmp_path: Path) -> None:
+    # mail.log newest day first beside dovecot.log: the runs of the one and the other
+    # log are merged by time together.
+    oldest, middle, live = three_days(tmp_path)
+    dovecot = Log()
+    dovecot.imap_failures(DAY + 500, "198.51.100.77", "dave@example.com", 8, "s1")
+    dovecot.imap_login(2 * DAY + 60, "198.51.100.77", "dave@example.com", "s2")
+    dovecot_log = dovecot.write(tmp_path / "dovecot.log")
+    in_order = tmp_path / "ordered" / "mail.log"
+    in_order.parent.mkdir()
+    in_order.write_text(oldest.read_text() + middle.read_text() + live.read_text())
+    jumbled = tmp_path / "jumbled" / "mail.log"
+    jumbled.parent.mkdir()
+    jumbled.write_text(live.read_text() + middle.read_text() + oldest.read_text())
+
+    expected, _ = analysed(in_order, dovecot_log)
+    assert judged(expected)[1][PHONE] == "stale_password"
+    data, err = analysed(jumbled, dovecot_log)
+    assert judged(data) == judged(expected)
+    assert f"{jumbled}: line " in err and str(dovecot_log) not in err
+
+
 def test_standard_input_from_a_file_is_read_again_where_it_is(tmp_path: Path) -> None:
     # mailwarden analyze - < jumbled.log: read again from the file (nothing copied).
     oldest, middle, live = three_days(tmp_path)
