@@ -730,9 +730,10 @@ BACKWARD = 3 * 3600.0
 said not to be in time order: more than the hour a local clock goes back at the end of
 summer time, and than a few hosts' clocks differ in one syslog."""
 MAX_RUNS = 16
-"""Most runs (time-ordered parts) of the inputs that ``analyze`` reads again as their
-runs merged by time (:class:`_Order`): each run is read by a reader of its own, which
-frames the input from its start."""
+"""Most times the inputs may go back in time (``ReadStats.runs``: their runs but the
+first) for ``analyze`` to read them again as their runs merged by time
+(:func:`_runs_merged`): each run is read by a reader of its own, which frames the input
+from its start (and holds a chunk)."""
 
 
 class _Order:

@@ -340,7 +340,7 @@ def _analyze(
         finally:
             if progress is not None:
                 progress.close()
-        runs = _read_again(counts.read.runs, stdin_copy is not None and stdin_copy.again)
+        runs = _read_again(counts.read.runs, paths, stdin_copy is not None and stdin_copy.again)
         if runs:
             # The input goes back in time: read again as its time-ordered runs merged
             # by time (scan._runs_merged), by a detector of its own; what was read is
@@ -470,13 +470,15 @@ def _analyze(
     return 0
 
 
-def _read_again(runs: Sequence[tuple[str, int]], stdin_again: bool) -> list[tuple[str, int]]:
+def _read_again(
+    runs: Sequence[tuple[str, int]], paths: Sequence[str], stdin_again: bool
+) -> list[tuple[str, int]]:
     """Where the inputs that went back in time (``ReadStats.runs``) start each run but
-    the first, for those that can be read again in time order: regular files (a
-    compressed one too; not a FIFO, nor the journal) and standard input when it could
-    be kept (:class:`~mailwarden.sources.files.StdinCopy`). None when there are more
-    than `~mailwarden.scan.MAX_RUNS` (they were not all noted): then every entry is
-    counted in the order given, as said."""
+    the first, for those that can be read again in time order: regular files among
+    ``paths`` (a compressed one too; not a FIFO, nor the journal) and standard input
+    when it could be kept (:class:`~mailwarden.sources.files.StdinCopy`). Nothing when
+    they went back more than `~mailwarden.scan.MAX_RUNS` times (not all were noted):
+    then every entry is counted in the order given, as said."""
     import stat
 
     from mailwarden.scan import MAX_RUNS
@@ -484,12 +486,16 @@ def _read_again(runs: Sequence[tuple[str, int]], stdin_again: bool) -> list[tupl
 
     if not runs or len(runs) > MAX_RUNS:
         return []
+    files = set(paths)
     again: dict[str, bool] = {}
     for source, _line in runs:
         if source in again:
             continue
         if source == STDIN:
             again[source] = stdin_again
+            continue
+        if source not in files:  # the journal
+            again[source] = False
             continue
         try:
             again[source] = stat.S_ISREG(os.stat(source).st_mode)
