@@ -621,11 +621,21 @@ def _items_of_stream(
 
 
 def _analysis_batches(
-    streams: Sequence[Stream], options: ReadOptions, counts: Counts, progress: Progress
+    streams: Sequence[Stream],
+    options: ReadOptions,
+    counts: Counts,
+    progress: Progress,
+    runs: Sequence[tuple[str, int]] = (),
 ) -> Iterator[tuple[list[Record], Set[int]]]:
     """(records, maybe line numbers) per chunk of one stream (within --since/--until),
     or per record when several streams are merged by time. Entries that go back in time
-    are said (:class:`_Order`)."""
+    are said (:class:`_Order`). With ``runs`` (``ReadStats.runs`` of a first reading),
+    the streams that go back in time are read as their runs merged by time
+    (:func:`_runs_merged`)."""
+    if runs:
+        for record, undecided in _runs_merged(streams, options, progress, runs):
+            yield [record], ({record.line} if undecided else _NONE)
+        return
     if len(streams) != 1:
         for record, undecided in _items_of_streams(streams, options, counts, progress, True):
             yield [record], ({record.line} if undecided else _NONE)
@@ -650,10 +660,84 @@ def _analysis_batches(
             yield records, maybe
 
 
+def _runs_merged(
+    streams: Sequence[Stream],
+    options: ReadOptions,
+    progress: Progress,
+    runs: Sequence[tuple[str, int]],
+) -> Iterator[tuple[Record, bool]]:
+    """(record, maybe) of every stream, each stream that goes back in time cut into its
+    runs (``runs``: where each starts but the first, as :class:`_Order` found them in a
+    first reading), all merged by time as several streams are (:func:`_merge`): the
+    detector meets the entries in time order, whatever order the runs came in
+    (``cat mail.log mail.log.1``, two hosts' logs joined). Each run is read by a reader
+    of its own that frames the stream from its start, as the first reading did (the
+    same dates: a year-less entry is dated from the entries before it), and keeps the
+    records from its run's start to the next run's; each holds the chunk it frames
+    (`CHUNK_SIZE`). The readers count apart: what was read is the first reading's count
+    (``records``, ``recognised`` and ``events`` are counted again, by
+    :func:`analysis_events`); the last run's reader, which reads the stream whole,
+    shows the progress. Copies of a line in two runs of one input are kept, as the input
+    in time order keeps them; those in two inputs are dropped (:func:`_once`)."""
+    inputs: list[Iterator[tuple[Record, bool]]] = []
+    owners: list[int] = []
+    for index, stream in enumerate(streams):
+        place = {path: at for at, path in enumerate(stream.paths)}
+        starts = sorted({(place[source], line) for source, line in runs if source in place})
+        if stream.journal is not None or not starts:
+            inputs.append(_items_of_stream(stream, options, Counts(), progress, True))
+            owners.append(index)
+            continue
+        bounds: list[tuple[int, int] | None] = [None, *starts, None]
+        for run in range(len(bounds) - 1):
+            last = run == len(bounds) - 2
+            reader = _items_of_stream(
+                stream, options, Counts(), progress if last else _NoProgress(), True
+            )
+            inputs.append(_run_of(reader, place, bounds[run], bounds[run + 1]))
+            owners.append(index)
+    merged = _merge(inputs, None)
+    # The runs of one input are that input for _once: their copies of a line are kept.
+    owned = ((moment, rank, owners[at], seq, item) for moment, rank, at, seq, item in merged)
+    yield from _once(owned, ReadStats())
+
+
+def _run_of(
+    items: Iterator[tuple[Record, bool]],
+    place: dict[str, int],
+    start: tuple[int, int] | None,
+    stop: tuple[int, int] | None,
+) -> Iterator[tuple[Record, bool]]:
+    """The items of one run: from the first at or past ``start`` (the file's index in
+    its stream, the line) to the last before ``stop``; the reader stops there."""
+    begun = start is None
+    try:
+        for item in items:
+            record = item[0]
+            at = (place[record.source], record.line)
+            if not begun:
+                assert start is not None
+                if at < start:
+                    continue
+                begun = True
+            if stop is not None and at >= stop:
+                return
+            yield item
+    finally:
+        close = getattr(items, "close", None)
+        if close is not None:
+            close()
+
+
 BACKWARD = 3 * 3600.0
 """Seconds an entry may lie before an earlier one of the same input before the input is
 said not to be in time order: more than the hour a local clock goes back at the end of
 summer time, and than a few hosts' clocks differ in one syslog."""
+MAX_RUNS = 16
+"""Most times the inputs may go back in time (``ReadStats.runs``: their runs but the
+first) for ``analyze`` to read them again as their runs merged by time
+(:func:`_runs_merged`): each run is read by a reader of its own, which frames the input
+from its start (and holds a chunk)."""
 
 
 class _Order:
@@ -662,13 +746,16 @@ class _Order:
     password" all assume it. ``cat mail.log mail.log.1`` or ``zcat -f mail.log*`` on
     standard input gives the newest file first: a login then seems to follow the next
     day's guessing. The first entry that goes back more than `BACKWARD` is said, once
-    per file (``ReadStats.disorder``), with how to give the files; nothing is reordered
-    (standard input cannot be read twice). Every entry is looked at (a small log holds
-    both files in one chunk), cheaply: framing shares one datetime per second, so an
-    entry of the same second as the one before costs an identity test."""
+    per file (``ReadStats.disorder``), with how to give the files. Every entry that
+    goes back more than that from the latest of its run starts a new run
+    (``ReadStats.runs``): ``analyze`` then reads the input again, each run apart, merged
+    by time (:func:`analysis_events` with ``runs``). Every entry is looked at (a small
+    log holds both files in one chunk), cheaply: framing shares one datetime per
+    second, so an entry of the same second as the one before costs an identity test."""
 
     def __init__(self, command: str = "analyze") -> None:
         self.latest = float("-inf")
+        """The latest time of the current run."""
         self.said: set[str] = set()
         self.command = command
         """The command the advice names (``mailwarden analyze /var/log/mail.log*``)."""
@@ -683,45 +770,72 @@ class _Order:
             self.entry(time.timestamp(), record, stats)
 
     def entry(self, moment: float, record: Record, stats: ReadStats) -> None:
-        """One entry (with a time): said if it goes back."""
+        """One entry (with a time): a new run, and said, if it goes back."""
         latest = self.latest
         if moment >= latest:
             self.latest = moment
-        elif moment < latest - BACKWARD and record.source not in self.said:
+        elif moment < latest - BACKWARD:
+            self.latest = moment
+            if len(stats.runs) <= MAX_RUNS:
+                stats.runs.append((record.source, record.line))
+            if record.source in self.said:
+                return
             self.said.add(record.source)
-            # In the active language: the text report's (English with --format json,
-            # which analyze makes active for the whole reading; a worker is forked).
-            where = _("standard input") if record.source == STDIN else record.source
             assert record.time is not None
             try:
                 before = datetime.fromtimestamp(latest, record.time.tzinfo)
             except (OverflowError, ValueError, OSError):  # 9999-12-31T23:59-23:59: past 9999
                 before = datetime.max.replace(tzinfo=record.time.tzinfo)
-            advice = (
-                _(
-                    "give the files as arguments instead (mailwarden {command} /var/log/mail.log*:"
-                    " a rotated set is read oldest first, several logs merged by time)"
-                ).format(command=self.command)
-                if record.source == STDIN
-                else _(
-                    "if it joins several logs (cat mail.log mail.log.1), give those as"
-                    " arguments instead: a rotated set is read oldest first"
-                )
+            turn = (record.source, record.line, _moment(record.time), _moment(before))
+            stats.disorder.append(order_note(turn, self.command))
+            stats.turns.append(turn)
+
+
+def order_note(turn: tuple[str, int, str, str], command: str, runs: int = 0) -> str:
+    """What is said of an input that goes back in time (``ReadStats.turns``): counted in
+    the order given, or (``runs``: the number of its time-ordered runs) read again in
+    time order."""
+    # In the active language: the text report's (English with --format json, which
+    # analyze makes active for the whole reading; a worker is forked).
+    source, line, moment, before = turn
+    where = _("standard input") if source == STDIN else source
+    if runs:
+        message = _(
+            "{where}: line {line} goes back in time ({moment} after {before}): it was read"
+            " again as its {runs} time-ordered parts merged by time, so attacks and logins"
+            " are judged as in time order; {advice}"
+        )
+        advice = (
+            _(
+                "giving the files as arguments reads them once (mailwarden {command}"
+                " /var/log/mail.log*: a rotated set is read oldest first)"
+            ).format(command=command)
+            if source == STDIN
+            else _(
+                "if it joins several logs (cat mail.log mail.log.1), giving those as"
+                " arguments reads them once"
             )
-            message = _(
-                "{where}: line {line} goes back in time ({moment} after {before}): entries"
-                " are counted in the order given, so attacks and logins may be misjudged;"
-                " {advice}"
+        )
+    else:
+        message = _(
+            "{where}: line {line} goes back in time ({moment} after {before}): entries"
+            " are counted in the order given, so attacks and logins may be misjudged;"
+            " {advice}"
+        )
+        advice = (
+            _(
+                "give the files as arguments instead (mailwarden {command} /var/log/mail.log*:"
+                " a rotated set is read oldest first, several logs merged by time)"
+            ).format(command=command)
+            if source == STDIN
+            else _(
+                "if it joins several logs (cat mail.log mail.log.1), give those as"
+                " arguments instead: a rotated set is read oldest first"
             )
-            stats.disorder.append(
-                message.format(
-                    where=where,
-                    line=f"{record.line:,}",
-                    moment=_moment(record.time),
-                    before=_moment(before),
-                    advice=advice,
-                )
-            )
+        )
+    return message.format(
+        where=where, line=f"{line:,}", moment=moment, before=before, runs=runs, advice=advice
+    )
 
 
 def _moment(moment: datetime) -> str:
@@ -1010,11 +1124,16 @@ def parser() -> Callable[[Record], list[Event]]:
 
 
 def analysis_events(
-    streams: Sequence[Stream], options: ReadOptions, counts: Counts, progress: Progress
+    streams: Sequence[Stream],
+    options: ReadOptions,
+    counts: Counts,
+    progress: Progress,
+    runs: Sequence[tuple[str, int]] = (),
 ) -> Iterator[tuple[Record, list[Event]]]:
     """Each record that can change the analysis with its events that can, in feed order
-    (time order across streams, line order within one). ``counts``: ``records`` and
-    ``events`` count what was framed and parsed."""
+    (time order across streams, line order within one; with ``runs``, time order across
+    the runs of a stream that goes back in time: :func:`_runs_merged`). ``counts``:
+    ``records`` and ``events`` count what was framed and parsed."""
     relevance = Relevance()
     wanted, matters = relevance.record, relevance.event
     parse_record = parser()
@@ -1022,7 +1141,7 @@ def analysis_events(
     last: tuple[str, int] | None = None  # the last recognised physical line
     sources = counts.recognised_in
     try:
-        for batch, maybe in _analysis_batches(streams, options, counts, progress):
+        for batch, maybe in _analysis_batches(streams, options, counts, progress, runs):
             for record in batch:
                 if not wanted(record, record.line in maybe):
                     continue
@@ -1052,14 +1171,22 @@ def scan(
     progress: Progress | None = None,
     *,
     parallel: bool | None = None,
+    runs: Sequence[tuple[str, int]] = (),
 ) -> None:
     """Read every stream and feed each event that can change the analysis to ``feed``
     (the detector), in time order across streams and line order within one. Counts go
     to ``counts``.
 
     ``parallel``: read in a worker process while this one feeds
-    (:mod:`mailwarden.scanpool`); None decides by the machine and the input size."""
+    (:mod:`mailwarden.scanpool`); None decides by the machine and the input size.
+    ``runs``: read again in time order the streams that a first reading found going back
+    in time (``ReadStats.runs``: :func:`_runs_merged`), in this process."""
     progress = progress or _NoProgress()
+    if runs:
+        for _record, events in analysis_events(streams, options, counts, progress, runs):
+            for event in events:
+                feed(event)
+        return
     if parallel is None or parallel:
         from mailwarden import scanpool
 
@@ -1087,6 +1214,7 @@ def input_size(paths: Sequence[str]) -> int:
 __all__ = [
     "ALWAYS_NEEDLES",
     "CHUNK_SIZE",
+    "MAX_RUNS",
     "MAYBE_NEEDLES",
     "JournalQuery",
     "Progress",
@@ -1096,6 +1224,7 @@ __all__ = [
     "analysis_records_of_chunk",
     "input_size",
     "merged_records",
+    "order_note",
     "ordered_records",
     "pam_unix_line",
     "records_for_analysis",

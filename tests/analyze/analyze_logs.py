@@ -196,13 +196,22 @@ def run_analyze(
     *args: str | Path,
     stdin: str | None = None,
     env: dict[str, str] | None = None,
+    stdin_file: Path | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    """`mailwarden analyze ARGS` in a child process, as a user runs it (not a terminal)."""
+    """`mailwarden analyze ARGS` in a child process, as a user runs it (not a terminal).
+    ``stdin``: text given through a pipe; ``stdin_file``: a file standard input is
+    redirected from (``< mail.log``)."""
     full_env = {k: v for k, v in os.environ.items() if k not in ("FORCE_COLOR", "COLUMNS")}
     full_env["TERM"] = "xterm-256color"  # colour would be possible: only the pipe stops it
     full_env.update(env or {})
+    command = [sys.executable, "-m", "mailwarden", "analyze", *map(str, args)]
+    if stdin_file is not None:
+        with stdin_file.open("rb") as redirected:
+            return subprocess.run(
+                command, stdin=redirected, capture_output=True, text=True, check=False, env=full_env
+            )
     return subprocess.run(
-        [sys.executable, "-m", "mailwarden", "analyze", *map(str, args)],
+        command,
         input=stdin,
         capture_output=True,
         text=True,

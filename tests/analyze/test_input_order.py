@@ -1,7 +1,9 @@
 """`analyze` on an input out of time order: `cat mail.log*` or `zcat -f mail.log*` on
-standard input gives the newest file first. The detector counts in the order given;
-the report says so under its headline (and in the JSON's notes), with the command that
-gives the files in order, and a login is never "right after" guessing that came later.
+standard input gives the newest file first. The report says so under its headline (and
+in the JSON's notes), with the command that gives the files in order; such an input is
+read again as its time-ordered parts merged by time, so that the verdicts are those of
+the same lines in time order, and a login is never "right after" guessing that came
+later.
 """
 
 from __future__ import annotations
@@ -52,7 +54,7 @@ def test_newest_file_first_on_stdin_is_said_and_makes_no_compromise(tmp_path: Pa
     assert back_at <= int(found[1].replace(",", "")) < back_at + 20
     said = found[0]
     assert data["notes"][0].startswith(said)
-    assert "give the files as arguments instead" in data["notes"][0]
+    assert "giving the files as arguments reads them once" in data["notes"][0]
     # Tuesday's spraying came before Monday's login in this input, not before it in time:
     # the office logging in is no break-in.
     assert data["compromised"] == []
@@ -151,3 +153,117 @@ def test_an_entry_after_one_dated_past_9999_is_said_not_a_traceback(tmp_path: Pa
     done = run_analyze(log)
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr and "goes back in time" in done.stderr
+
+
+def three_days(folder: Path) -> tuple[Path, Path, Path]:
+    """mail.log.2, mail.log.1, mail.log: three days. A phone logs in as alice on the
+    first and fails with her old password on the second (a stale device, no break-in);
+    203.0.113.7 guesses carol's password at the end of the second day and logs in as
+    her a minute into the third (a break-in)."""
+    first, second, third = Log(), Log(), Log()
+    first.quiet_traffic(0, 10)
+    first.submission_login(3600, PHONE, "alice@example.com")
+    second.quiet_traffic(DAY, 10)
+    second.sasl_failures(DAY + 3600, PHONE, "alice@example.com", 12, every=30)
+    second.sasl_failures(2 * DAY - 100, GUESSER, "carol@example.com", 20)
+    third.submission_login(2 * DAY + 30, GUESSER, "carol@example.com")
+    third.quiet_traffic(2 * DAY + 100, 10)
+    return (
+        first.write(folder / "mail.log.2"),
+        second.write(folder / "mail.log.1"),
+        third.write(folder / "mail.log"),
+    )
+
+
+PHONE, GUESSER = "192.0.2.50", "203.0.113.7"
+
+
+def judged(data: dict[str, Any]) -> tuple[list[tuple[str, str]], dict[str, str]]:
+    """Who got in as whom, and each attacker's verdict."""
+    compromised = sorted((c["user"], c["ip"]) for c in data["compromised"])
+    return compromised, {a["ip"]: a["verdict"] for a in data["attackers"]}
+
+
+def test_newest_first_on_stdin_is_judged_as_in_time_order(tmp_path: Path) -> None:
+    # zcat -f mail.log* | mailwarden analyze -: the newest day first, the oldest last.
+    oldest, middle, live = three_days(tmp_path)
+    files, _ = analysed(live, middle, oldest)  # a rotated set: read oldest first
+    assert judged(files) == (
+        [("carol@example.com", GUESSER)],
+        {GUESSER: "compromised", PHONE: "stale_password"},
+    )
+    newest_first = live.read_text() + middle.read_text() + oldest.read_text()
+    jumbled = tmp_path / "jumbled.log"
+    jumbled.write_text(newest_first)
+    for args, stdin in ((("-",), newest_first), ((jumbled,), None)):
+        data, err = analysed(*args, stdin=stdin)
+        # Counted in the order given, the phone got in by guessing and the intruder
+        # was a stale phone.
+        assert judged(data) == judged(files), args
+        assert [(a["ip"], a["failures"]) for a in data["attackers"]] == [
+            (a["ip"], a["failures"]) for a in files["attackers"]
+        ]
+        assert len(data["notes"]) == 1 and "goes back in time" in err
+        assert "read again as its 3 time-ordered parts merged by time" in data["notes"][0]
+
+
+def test_a_jumbled_log_merged_with_another_is_judged_as_in_time_order(tmp_path: Path) -> None:
+    # mail.log newest day first beside dovecot.log: the runs of the one and the other
+    # log are merged by time together.
+    oldest, middle, live = three_days(tmp_path)
+    dovecot = Log()
+    dovecot.imap_failures(DAY + 500, "198.51.100.77", "dave@example.com", 8, "s1")
+    dovecot.imap_login(2 * DAY + 60, "198.51.100.77", "dave@example.com", "s2")
+    dovecot_log = dovecot.write(tmp_path / "dovecot.log")
+    in_order = tmp_path / "ordered" / "mail.log"
+    in_order.parent.mkdir()
+    in_order.write_text(oldest.read_text() + middle.read_text() + live.read_text())
+    jumbled = tmp_path / "jumbled" / "mail.log"
+    jumbled.parent.mkdir()
+    jumbled.write_text(live.read_text() + middle.read_text() + oldest.read_text())
+
+    expected, _ = analysed(in_order, dovecot_log)
+    assert judged(expected)[1][PHONE] == "stale_password"
+    data, err = analysed(jumbled, dovecot_log)
+    assert judged(data) == judged(expected)
+    assert f"{jumbled}: line " in err and str(dovecot_log) not in err
+
+
+def test_standard_input_from_a_file_is_read_again_where_it_is(tmp_path: Path) -> None:
+    # mailwarden analyze - < jumbled.log: read again from the file (nothing copied).
+    oldest, middle, live = three_days(tmp_path)
+    files, _ = analysed(live, middle, oldest)
+    jumbled = tmp_path / "jumbled.log"
+    jumbled.write_text(live.read_text() + middle.read_text() + oldest.read_text())
+
+    done = run_analyze(*ARGS, "--format", "json", "-", stdin_file=jumbled)
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    assert judged(data) == judged(files)
+    assert "read again as its 3 time-ordered parts" in data["notes"][0]
+
+
+def test_the_later_half_first_is_judged_as_in_time_order(tmp_path: Path) -> None:
+    # 100,000 lines of attacks (five and a half hours), the later half given first:
+    # counted in that order, clients that were enumerating and spraying become brute
+    # forcers (their windows go back in time). A file read by the two-process path
+    # where there are two cores, and standard input.
+    generate = load_module("generate", ROOT / "benchmarks" / "generate.py").generate
+    lines = [line + "\n" for line in generate(100_000, clients=2000)]
+    half = len(lines) // 2
+    ordered = tmp_path / "ordered.log"
+    ordered.write_text("".join(lines))
+    swapped = tmp_path / "swapped.log"
+    swapped.write_text("".join(lines[half:] + lines[:half]))
+
+    def verdicts_of(data: dict[str, Any]) -> list[tuple[str, str, int]]:
+        return sorted((a["ip"], a["verdict"], a["failures"]) for a in data["attackers"])
+
+    expected, err = analysed(ordered)
+    assert err == "" and len(expected["attackers"]) > 100
+    for args, stdin in ((("-",), swapped.read_text()), ((swapped,), None)):
+        data, err = analysed(*args, stdin=stdin)
+        assert "goes back in time" in err
+        assert verdicts_of(data) == verdicts_of(expected), args
+        assert judged(data) == judged(expected)
+        assert data["stats"]["lines_read"] == expected["stats"]["lines_read"]

@@ -23,7 +23,7 @@ JUMBLED = (
     "2026-02-23T09:00:00+00:00 mx postfix/smtpd[100]: warning: unknown[203.0.113.21]: SASL LOGIN authentication failed: UGFzc3dvcmQ6\n"
     "2026-02-23T09:01:00+00:00 mx postfix/smtpd[101]: warning: unknown[203.0.113.21]: SASL LOGIN authentication failed: UGFzc3dvcmQ6\n"
 )
-ENGLISH_WORDS = ("goes back in time", "counted in the order given", "give those as arguments")
+ENGLISH_WORDS = ("goes back in time", "read again", "giving those as arguments")
 
 
 @pytest.fixture
@@ -49,11 +49,12 @@ def test_an_input_back_in_time_is_said_in_chinese(
     assert code == 0, err
     warning = f"mailwarden: 警告：{jumbled}：第 3 行的时间倒退了（2026-02-24 10:01:00+00:00 之后出现 2026-02-23 09:00:00+00:00）"
     assert err.startswith(warning), err
-    assert "请改为把这些日志作为参数给出" in err
+    assert "把这些日志作为参数给出则只需读一遍" in err
     # The report says it under its headline, in the same words.
     head = _flat(out.split("日志透露的服务器问题")[0])
     assert _flat(f"{jumbled}：第 3 行的时间倒退了") in head, out
-    assert "因此攻击和登录可能被误判" in head
+    assert "已把它按时间有序的 2 段再读一遍并按时间合并" in err
+    assert _flat("因此攻击和登录按时间顺序判断") in head
     for english in ENGLISH_WORDS:
         assert english not in out and english not in err
 
@@ -61,9 +62,9 @@ def test_an_input_back_in_time_is_said_in_chinese(
 def test_english_and_json_are_unchanged(run: Runner, jumbled: str) -> None:
     said = (
         f"{jumbled}: line 3 goes back in time (2026-02-23 09:00:00+00:00 after 2026-02-24"
-        " 10:01:00+00:00): entries are counted in the order given, so attacks and logins may"
-        " be misjudged; if it joins several logs (cat mail.log mail.log.1), give those as"
-        " arguments instead: a rotated set is read oldest first"
+        " 10:01:00+00:00): it was read again as its 2 time-ordered parts merged by time, so"
+        " attacks and logins are judged as in time order; if it joins several logs (cat"
+        " mail.log mail.log.1), giving those as arguments reads them once"
     )
     code, out, err = run("analyze", jumbled)
     assert code == 0 and err == f"mailwarden: warning: {said}\n"

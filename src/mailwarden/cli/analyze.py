@@ -13,6 +13,7 @@ documented in examples/mailwarden.toml), then ``--config FILE`` (the daemon's fi
 from __future__ import annotations
 
 import dataclasses
+import gc
 import os
 import sys
 import time
@@ -310,27 +311,56 @@ def _analyze(
     from mailwarden.pipeline import Counts
     from mailwarden.report import ReadSummary
     from mailwarden.scan import JournalQuery, scan, streams_of
-    from mailwarden.sources.files import skipped_note
+    from mailwarden.sources.files import STDIN, keeping_stdin, skipped_note
 
     query = None
     if journal:
         query = JournalQuery(options.since, options.until, tuple(journal_matches))
     streams = streams_of(paths, query)
-    detector = Detector(policy, accounts, keep_history=True, detections=False)
-    if options.since is not None and (earlier or journal):
-        _look_back(detector, earlier, journal, journal_matches, options, policy, accounts, quiet)
-    counts = Counts()
-    progress = progress_for(paths, journal, quiet)
+
+    def detector_for_run() -> Any:
+        detector = Detector(policy, accounts, keep_history=True, detections=False)
+        if options.since is not None and (earlier or journal):
+            _look_back(
+                detector, earlier, journal, journal_matches, options, policy, accounts, quiet
+            )
+        return detector
+
     started = time.perf_counter()
-    try:
-        with fewer_collections():
-            scan(streams, options, detector.feed, counts, progress)
-            detector.close()
-            detector.finished()
-            analysis = detector.result()
-    finally:
-        if progress is not None:
-            progress.close()
+    with keeping_stdin(STDIN in paths) as stdin_copy:
+        detector = detector_for_run()
+        counts = Counts()
+        progress = progress_for(paths, journal, quiet)
+        try:
+            with fewer_collections():
+                scan(streams, options, detector.feed, counts, progress)
+                detector.close()
+                detector.finished()
+                analysis = detector.result()
+        finally:
+            if progress is not None:
+                progress.close()
+        runs = _read_again(counts.read.runs, paths, stdin_copy is not None and stdin_copy.again)
+        if runs:
+            # The input goes back in time: read again as its time-ordered runs merged
+            # by time (scan._runs_merged), by a detector of its own; what was read is
+            # the first reading's count.
+            del detector, analysis
+            gc.collect()  # the first reading's detector, before the second one grows
+            detector = detector_for_run()
+            again = Counts(read=counts.read)
+            progress = progress_for(paths, journal, quiet, label=_("in time order: "))
+            try:
+                with fewer_collections():
+                    scan(streams, options, detector.feed, again, progress, runs=runs)
+                    detector.close()
+                    detector.finished()
+                    analysis = detector.result()
+            finally:
+                if progress is not None:
+                    progress.close()
+            counts = again
+            _said_read_again(counts.read, runs)
     stats = counts.read
     cautions: list[str] = []
     if skipped:
@@ -438,6 +468,52 @@ def _analyze(
                 hint=hint_for,
             )
     return 0
+
+
+def _read_again(
+    runs: Sequence[tuple[str, int]], paths: Sequence[str], stdin_again: bool
+) -> list[tuple[str, int]]:
+    """Where the inputs that went back in time (``ReadStats.runs``) start each run but
+    the first, for those that can be read again in time order: regular files among
+    ``paths`` (a compressed one too; not a FIFO, nor the journal) and standard input
+    when it could be kept (:class:`~mailwarden.sources.files.StdinCopy`). Nothing when
+    they went back more than `~mailwarden.scan.MAX_RUNS` times (not all were noted):
+    then every entry is counted in the order given, as said."""
+    import stat
+
+    from mailwarden.scan import MAX_RUNS
+    from mailwarden.sources.files import STDIN
+
+    if not runs or len(runs) > MAX_RUNS:
+        return []
+    files = set(paths)
+    again: dict[str, bool] = {}
+    for source, _line in runs:
+        if source in again:
+            continue
+        if source == STDIN:
+            again[source] = stdin_again
+            continue
+        if source not in files:  # the journal
+            again[source] = False
+            continue
+        try:
+            again[source] = stat.S_ISREG(os.stat(source).st_mode)
+        except OSError:
+            again[source] = False
+    return [run for run in runs if again[run[0]]]
+
+
+def _said_read_again(stats: ReadStats, runs: Sequence[tuple[str, int]]) -> None:
+    """What the disorder notes say of the inputs read again in time order."""
+    from mailwarden.scan import order_note
+
+    parts: dict[str, int] = {}
+    for source, _line in runs:
+        parts[source] = parts.get(source, 1) + 1
+    for index, turn in enumerate(stats.turns):
+        if turn[0] in parts and index < len(stats.disorder):
+            stats.disorder[index] = order_note(turn, "analyze", parts[turn[0]])
 
 
 def _warn(message: str) -> None:

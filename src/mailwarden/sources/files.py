@@ -19,6 +19,10 @@ Decisions:
   even in the call that failed (`_salvage` reads the file again for that); deflate
   can decode some garbage before zlib notices, and that is read too. From a pipe,
   which cannot be read again, the failed call's output (up to 64 KiB) is lost.
+- Standard input can be read again while :func:`keeping_stdin` is in effect
+  (``analyze`` reads an input that goes back in time a second time, in time order):
+  from where it was when reading began when it is a regular file, from a copy made as
+  it is read (on disk in TMPDIR, at most `STDIN_COPY_LIMIT`) when it is a pipe.
 """
 
 from __future__ import annotations
@@ -32,10 +36,12 @@ import os
 import re
 import stat
 import sys
+import tempfile
 import zlib
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime, timedelta
-from typing import BinaryIO, Protocol
+from typing import BinaryIO, Protocol, cast
 
 from mailwarden.errors import InputError
 from mailwarden.locale import _, ngettext
@@ -301,10 +307,155 @@ def read_chunks(path: str, stats: ReadStats, chunk_size: int = 1 << 20) -> Itera
             stream.close()
 
 
+STDIN_COPY_LIMIT = 4 << 30
+"""Most bytes of standard input (a pipe) copied so that it can be read again
+(:class:`StdinCopy`); past them, the copy is given up."""
+
+
+class StdinCopy:
+    """Standard input, kept so that it can be read again (:func:`keeping_stdin`): a
+    regular file (``< mail.log``) is read again from where reading began; a pipe
+    (``cat mail.log mail.log.1 |``) is copied as it is read, into an unnamed temporary
+    file (TMPDIR: on disk, as sort(1) keeps what it sorts; nothing in memory), at most
+    `STDIN_COPY_LIMIT` bytes. Past them, or when the copy cannot be written (a full
+    disk), there is no copy, and standard input can be read once only."""
+
+    def __init__(self, limit: int = STDIN_COPY_LIMIT) -> None:
+        self.limit = limit
+        self._fd: int | None = None  # where to read it again from (os.pread)
+        self._start = 0
+        self._copy: BinaryIO | None = None  # the copy of a pipe
+        self._size = 0
+        self._whole = False  # read to its end (and, from a pipe, copied whole)
+        self._opened = False
+
+    @property
+    def again(self) -> bool:
+        """Whether standard input was read to its end and can be read again."""
+        return self._whole and self._fd is not None
+
+    def open(self, stream: BinaryIO) -> BinaryIO:
+        """``stream`` (standard input) to read: as it is the first time, copied if it
+        is a pipe; a reading of the copy (or of the file) after it was read whole."""
+        if self._opened:
+            if not self.again:
+                raise InputError(_("-: standard input cannot be read again"))
+            assert self._fd is not None
+            return cast(BinaryIO, _Again(self._fd, self._start))
+        self._opened = True
+        try:
+            fd = stream.fileno()
+            if stat.S_ISREG(os.fstat(fd).st_mode):
+                self._fd, self._start = fd, stream.tell()
+                return cast(BinaryIO, _Copied(stream, self))
+        except (OSError, ValueError):  # no descriptor (a test's BytesIO): copied
+            pass
+        try:
+            self._copy = tempfile.TemporaryFile()  # noqa: SIM115 (closed by close())
+            self._fd = self._copy.fileno()
+        except OSError:
+            self.give_up()
+        return cast(BinaryIO, _Copied(stream, self))
+
+    def keep(self, data: bytes) -> None:
+        """More of standard input, as read (the end when empty)."""
+        copy = self._copy
+        if not data:
+            if copy is not None:
+                try:
+                    copy.flush()  # read again with os.pread: what is buffered too
+                except OSError:
+                    self.give_up()
+            self._whole = True
+            return
+        if copy is None:
+            return
+        self._size += len(data)
+        if self._size > self.limit:
+            self.give_up()
+            return
+        try:
+            copy.write(data)
+        except OSError:
+            self.give_up()
+
+    def give_up(self) -> None:
+        """No copy: standard input is read once."""
+        self._fd = None
+        if self._copy is not None:
+            self._copy.close()
+            self._copy = None
+
+    def close(self) -> None:
+        if self._copy is not None:
+            self._copy.close()
+            self._copy = None
+        self._fd = None
+
+
+class _Copied:
+    """Standard input read the first time: what is read is given to the copy."""
+
+    def __init__(self, stream: BinaryIO, copy: StdinCopy) -> None:
+        self._stream = stream
+        self._copy = copy
+
+    def read(self, size: int = -1, /) -> bytes:
+        data = _read_some(self._stream, size)
+        self._copy.keep(data)
+        return data
+
+    def fileno(self) -> int:
+        return self._stream.fileno()
+
+    def tell(self) -> int:
+        return self._stream.tell()
+
+
+class _Again:
+    """Standard input read again: from a descriptor, at an offset of its own."""
+
+    def __init__(self, fd: int, start: int) -> None:
+        self._fd = fd
+        self._at = start
+
+    def read(self, size: int = -1, /) -> bytes:
+        data = os.pread(self._fd, size if size >= 0 else 1 << 20, self._at)
+        self._at += len(data)
+        return data
+
+    def fileno(self) -> int:
+        return self._fd
+
+    def tell(self) -> int:
+        return self._at
+
+
+_stdin_copy: StdinCopy | None = None
+
+
+@contextmanager
+def keeping_stdin(keep: bool = True) -> Iterator[StdinCopy | None]:
+    """While in effect (with ``keep``), standard input can be read again once it was
+    read whole (:class:`StdinCopy`, given)."""
+    global _stdin_copy
+    if not keep:
+        yield None
+        return
+    copy = _stdin_copy = StdinCopy()
+    try:
+        yield copy
+    finally:
+        _stdin_copy = None
+        copy.close()
+
+
 def _open(path: str) -> tuple[BinaryIO, bool]:
     if path == STDIN:
         if sys.stdin is None:  # started with standard input closed (<&-)
             raise InputError(_("-: standard input is closed"))
+        if _stdin_copy is not None:
+            return _stdin_copy.open(sys.stdin.buffer), False
         return sys.stdin.buffer, False
     try:
         st = os.stat(path)

@@ -78,6 +78,15 @@ class ReadStats:
     disorder: list[str] = field(default_factory=list)
     """One line per input whose entries go back in time (``analyze``: ``scan._Order``):
     read whole, but the detector counts in the order given."""
+    turns: list[tuple[str, int, str, str]] = field(default_factory=list)
+    """For each line of ``disorder``, at the same index: the input, the line that goes
+    back, its time and the time it goes back from (``analyze`` says it again when it
+    has read the input again in time order)."""
+    runs: list[tuple[str, int]] = field(default_factory=list)
+    """Where each input that goes back in time does so: (input, line) of the first
+    entry of each of its time-ordered runs but the first (``scan._Order``), at most
+    ``scan.MAX_RUNS`` + 1 of them in all: ``analyze`` reads such an input again as its
+    runs merged by time."""
 
     def held_together_note(self) -> str | None:
         """What the analysis and the explanation say of `held_together`, if any."""
