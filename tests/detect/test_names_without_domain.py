@@ -123,3 +123,54 @@ def test_a_stale_device_finding_counts_only_that_devices_failures() -> None:
     assert finding.data["failures"] == 5
     attacker = analysis.attacker(home)
     assert attacker is not None and attacker.reasons[0].startswith("5 failed logins with")
+
+
+def test_unnamed_failures_where_one_owner_logs_in_by_both_names_are_a_device() -> None:
+    # An old Postfix names no account in its failures; alice's IMAP logs in with her
+    # full address, her phone's SMTP without the domain: one owner, one device.
+    home = "203.0.113.45"
+    log = Log()
+    log.dovecot_login(0, home, "alice@example.com")
+    log.queued_login(MINUTE, home, "alice")
+    for n in range(24):
+        log.sasl_failure(HOUR + n * 5 * MINUTE, home, None, mechanism="LOGIN")
+    analysis = analyze(log.events)
+    attacker = analysis.attacker(home)
+    assert attacker is not None and attacker.verdict is Verdict.STALE_PASSWORD
+    [finding] = analysis.findings_of("stale_password")
+    assert finding.data["users"] == ["alice@example.com"] and finding.data["unnamed"] is True
+    # alice at two domains is two people: whose device, the log cannot tell.
+    log = Log()
+    log.dovecot_login(0, home, "alice@a.example")
+    log.queued_login(MINUTE, home, "alice@b.example")
+    for n in range(24):
+        log.sasl_failure(HOUR + n * 5 * MINUTE, home, None, mechanism="LOGIN")
+    attacker = analyze(log.events).attacker(home)
+    assert attacker is not None and attacker.recommendation == "ban"
+
+
+def test_a_login_with_the_domain_after_one_without_it_is_the_same_owner() -> None:
+    # alice's phone logs in without the domain; at her laptop she mistypes her password
+    # three times within a minute, with the domain, then gets it right: no break-in.
+    home = "203.0.113.46"
+    log = Log()
+    log.queued_login(0, home, "alice")
+    for n in range(3):
+        log.dovecot_failure(HOUR + n * 15, home, "alice@example.com")
+    log.dovecot_login(HOUR + MINUTE, home, "alice@example.com")
+    analysis = analyze(log.events)
+    assert analysis.compromised == ()
+    attacker = analysis.attacker(home)
+    assert attacker is None or attacker.recommendation != "ban"
+    # A bot behind her address guessing other names, then her login with the domain: no
+    # break-in either, as with the same name twice; the bot's guessing still counts.
+    for later in ("alice", "alice@example.com"):
+        log = Log()
+        log.queued_login(0, home, "alice")
+        for n, name in enumerate(["admin", "info", "test", "sales", "office"]):
+            log.dovecot_failure(HOUR + n * MINUTE, home, name)
+        log.dovecot_login(2 * HOUR, home, later)
+        analysis = analyze(log.events)
+        assert analysis.compromised == (), later
+        attacker = analysis.attacker(home)
+        assert attacker is not None and Verdict.ENUMERATION in attacker.verdicts

@@ -1678,7 +1678,11 @@ class Detector:
         client = self._clients.get(ip) or self._revive(ip)
         net = client.net if client else None
         owner = self._owner(ip, create=False, net=net)
-        known = key is not None and owner is not None and key in owner.users
+        known = (
+            key is not None
+            and owner is not None
+            and (key in owner.users or owner.other_form(key) is not None)  # alice: alice@…
+        )
         again = False
         if key is not None:
             self._real_names.add(key)
@@ -1896,7 +1900,7 @@ class Detector:
             if (
                 other is not None
                 and other.succeeded
-                and key in other.succeeded
+                and any(same_account(key, user) for user in other.succeeded)
                 and not other.flags & _COMPROMISED
             ):
                 continue  # the owner's typo, excused
@@ -1967,7 +1971,7 @@ class Detector:
         """Whether accounts other than ``key`` have logged in from the client's address
         (its /64 for IPv6): an address people share."""
         owner = self._owners.get(self._owner_key(client.ip, client.net))
-        return owner is not None and any(user != key for user in owner.users)
+        return owner is not None and any(not same_account(user, key) for user in owner.users)
 
     def _a_few_on_it(self, client: ClientState, key: str | None) -> bool:
         """Whether a client's guessing before its login as ``key`` was all on that
@@ -2293,6 +2297,10 @@ class Detector:
         log cannot tell whose: the failures stay guesses."""
         since = when - self._limits.stale
         recent = [user for user, last in owner.users.items() if last >= since]
+        if len(recent) > 1:  # alice and alice@example.com are one account, named in full
+            named = max(recent, key=lambda user: "@" in user)
+            if all(same_account(user, named) for user in recent):
+                recent = [named]
         return recent[0] if len(recent) == 1 else None
 
     def _owner_login(
