@@ -57,6 +57,8 @@ Rules (thresholds are ``[policy]`` keys, see :class:`~mailwarden.config.PolicyCo
 - **Stale password**: failures with an account the client (or, for IPv6, its /64; failing
   that, another /64 of its ``wide_ipv6_prefix`` network, as a carrier re-attaching a
   phone gives) logged in as within ``stale_window`` are not guesses, and never banned.
+  A name without a domain is that account too (``alice`` for alice@example.com, and the
+  other way round: :func:`~mailwarden.detect.accounts.same_account`); two domains are two.
   Three of them on one account within ``daily_window`` (:data:`STALE_DEVICE_FAILURES`)
   are a device with an old password: reported under "Not attacks" (``stale_password``).
   For IPv6 they count per /64 too: a phone's privacy address (RFC 8981) changes every
@@ -80,7 +82,9 @@ Rules (thresholds are ``[policy]`` keys, see :class:`~mailwarden.config.PolicyCo
   its own failures count too; the reason says how many came from whom). An owner's
   typos in the window before their own login leave the account's failures (they count
   for no later login) and the client's (its count, times and names tried: colleagues
-  behind one address mistyping through the day make no enumeration). A success after
+  behind one address mistyping through the day make no enumeration); so do its failures
+  on the name without the domain, and a few on a misspelt name (:data:`TYPO_FAILURES`
+  within :data:`TYPO_WINDOW`, :func:`~mailwarden.detect.accounts.typo_of`). A success after
   a person's typos (no threshold reached) is the owner logging in; so is a client judged
   only by association (its network, a campaign it joined through this very account, a
   generic name that turns out to be real) whose few failures were all on the account it
