@@ -42,6 +42,69 @@ def local_part(key: str) -> str:
     return key.rpartition("@")[0] if "@" in key else key
 
 
+def same_account(a: str, b: str) -> bool:
+    """Whether two names (:func:`account_key`) are one account: equal, or one without a
+    domain and the other's local part (``alice`` and ``alice@example.com``, as
+    :meth:`Accounts.exists` compares them). Two domains must be the same:
+    alice@a.example and alice@b.example are two people."""
+    if a == b:
+        return True
+    if "@" in a:
+        return "@" not in b and a.rpartition("@")[0] == b
+    return "@" in b and b.rpartition("@")[0] == a
+
+
+TYPO_DISTANCE = 2
+"""The most single-character edits (a transposition is one) that make a name a typo of
+another (:func:`typo_of`), for names of :data:`TYPO_LONG_NAME` characters or more; one
+for shorter names (``bob`` and ``rob`` are one edit apart, not two)."""
+TYPO_LONG_NAME = 8
+
+
+def typo_of(tried: str, key: str) -> bool:
+    """Whether ``tried`` (a name a login failed with) is ``key`` mistyped: another form
+    of the same account (:func:`same_account`), or at most a character or two off
+    (``mai`` for ``mia``, emma@exmaple.com for emma@example.com). Without a domain on
+    either side, the local parts are compared."""
+    if same_account(tried, key):
+        return True
+    if "@" not in tried or "@" not in key:
+        tried, key = local_part(tried), local_part(key)
+    shortest = min(len(tried), len(key))
+    if shortest < 3:
+        return False
+    most = TYPO_DISTANCE if shortest >= TYPO_LONG_NAME else 1
+    return _edits(tried, key, most) <= most
+
+
+def _edits(a: str, b: str, most: int) -> int:
+    """The optimal string alignment distance of ``a`` and ``b`` (insertions, deletions,
+    substitutions, transpositions of neighbours), or ``most + 1`` once it is certainly
+    more than ``most``."""
+    if abs(len(a) - len(b)) > most:
+        return most + 1
+    before: list[int] | None = None
+    previous = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        row = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = a[i - 1] != b[j - 1]
+            best = min(previous[j] + 1, row[j - 1] + 1, previous[j - 1] + cost)
+            if (
+                before is not None
+                and j > 1
+                and a[i - 1] == b[j - 2]
+                and a[i - 2] == b[j - 1]
+                and before[j - 2] + 1 < best
+            ):
+                best = before[j - 2] + 1
+            row[j] = best
+        if min(row) > most:
+            return most + 1
+        before, previous = previous, row
+    return previous[-1]
+
+
 class Accounts:
     """The set of real accounts."""
 

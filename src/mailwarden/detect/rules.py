@@ -57,6 +57,8 @@ Rules (thresholds are ``[policy]`` keys, see :class:`~mailwarden.config.PolicyCo
 - **Stale password**: failures with an account the client (or, for IPv6, its /64; failing
   that, another /64 of its ``wide_ipv6_prefix`` network, as a carrier re-attaching a
   phone gives) logged in as within ``stale_window`` are not guesses, and never banned.
+  A name without a domain is that account too (``alice`` for alice@example.com, and the
+  other way round: :func:`~mailwarden.detect.accounts.same_account`); two domains are two.
   Three of them on one account within ``daily_window`` (:data:`STALE_DEVICE_FAILURES`)
   are a device with an old password: reported under "Not attacks" (``stale_password``).
   For IPv6 they count per /64 too: a phone's privacy address (RFC 8981) changes every
@@ -80,7 +82,9 @@ Rules (thresholds are ``[policy]`` keys, see :class:`~mailwarden.config.PolicyCo
   its own failures count too; the reason says how many came from whom). An owner's
   typos in the window before their own login leave the account's failures (they count
   for no later login) and the client's (its count, times and names tried: colleagues
-  behind one address mistyping through the day make no enumeration). A success after
+  behind one address mistyping through the day make no enumeration); so do its failures
+  on the name without the domain, and a few on a misspelt name (:data:`TYPO_FAILURES`
+  within :data:`TYPO_WINDOW`, :func:`~mailwarden.detect.accounts.typo_of`). A success after
   a person's typos (no threshold reached) is the owner logging in; so is a client judged
   only by association (its network, a campaign it joined through this very account, a
   generic name that turns out to be real) whose few failures were all on the account it
@@ -130,7 +134,15 @@ from itertools import chain
 from typing import Any, TypeVar, cast
 
 from mailwarden.config import PolicyConfig, duration_text
-from mailwarden.detect.accounts import MAX_NAME, Accounts, account_key, clip_name, local_part
+from mailwarden.detect.accounts import (
+    MAX_NAME,
+    Accounts,
+    account_key,
+    clip_name,
+    local_part,
+    same_account,
+    typo_of,
+)
 from mailwarden.detect.analysis import (
     BAN,
     BAN_VERDICTS,
@@ -156,6 +168,7 @@ from mailwarden.detect.server import ServerWatch
 from mailwarden.detect.sessions import Session, SessionTracker, disconnect_failures
 from mailwarden.detect.state import (
     MAX_CLIENTS_PER_ACCOUNT,
+    MAX_STALE_USERS,
     MAX_SUCCEEDED,
     MAX_USERS_PER_CLIENT,
     VERDICT_BIT,
@@ -238,6 +251,13 @@ STALE_DEVICE_FAILURES = 3
 """Failures with one account, from a client that had logged in as it, within
 ``policy.daily_window``, that make it a device with an old password (a ``stale_password``
 finding, under "Not attacks"). Fewer are the owner's typos: reported as nothing."""
+TYPO_WINDOW = 600.0
+"""Seconds before a login within which failures on a misspelt form of its name (``mai``
+for mia@example.com, :func:`~mailwarden.detect.accounts.typo_of`) from the same address
+are the person's typos of their own name (:meth:`Detector._excuse_typos`)."""
+TYPO_FAILURES = 3
+"""The most failures on one misspelt name that a login can excuse so: a person retyping
+the wrong name a time or two; more on it are guessing."""
 
 _SESSION_TYPES = frozenset(
     {
@@ -1084,20 +1104,20 @@ class Detector:
             unnamed = wide = False
             if key is not None and owner is not None:
                 last = owner.users.get(key)
-                if last is not None and when - last <= self._limits.stale:
-                    stale = key
+                if last is not None:
+                    if when - last <= self._limits.stale:
+                        stale = key
+                else:  # alice for alice@example.com, or the other way round
+                    other = owner.other_form(key)
+                    if other is not None and when - other[1] <= self._limits.stale:
+                        stale = other[0]
             elif key is None and owner is not None and client.user is None:
                 # an old Postfix names no account: a device of the one owner's
                 stale = self._only_owner(owner, when)
                 unnamed = stale is not None
-            if (
-                key is not None
-                and owner is None
-                and self._wide_owners
-                and self._wide_owner_of(client.net, key, when)
-            ):
-                stale = key
-                wide = True
+            if key is not None and owner is None and self._wide_owners:
+                stale = self._wide_owner_of(client.net, key, when)
+                wide = stale is not None
             if stale is not None:
                 tried = self._stale_count(client, stale, count, when)
                 if tried <= self.policy.stale_max_failures:
@@ -1255,10 +1275,13 @@ class Detector:
         IPv6, from addresses of its network together (:meth:`_stale_in_network`).
         ``wide``: the login behind it was from another /64 of the wider network."""
         client.stale += count
-        if client.stale_users is None:
-            client.stale_users = set()
-        if len(client.stale_users) < 8:
-            client.stale_users.add(key)
+        users = client.stale_users
+        if users is None:
+            users = client.stale_users = {}
+        if key in users:
+            users[key] += count
+        elif len(users) < MAX_STALE_USERS:
+            users[key] = count
         self._stale_failures += count
         if client.stale <= 2:
             client.keep(event)
@@ -1270,6 +1293,9 @@ class Detector:
             if len(times) >= STALE_DEVICE_FAILURES:
                 client.stale_device = key
                 client.stale_run = None
+                if key not in users:  # its own count, in place of another account's
+                    del users[next(iter(users))]
+                    users[key] = len(times)
             else:
                 client.stale_run = (key, times)
         net = client.net
@@ -1663,7 +1689,11 @@ class Detector:
         client = self._clients.get(ip) or self._revive(ip)
         net = client.net if client else None
         owner = self._owner(ip, create=False, net=net)
-        known = key is not None and owner is not None and key in owner.users
+        known = (
+            key is not None
+            and owner is not None
+            and (key in owner.users or owner.other_form(key) is not None)  # alice: alice@…
+        )
         again = False
         if key is not None:
             self._real_names.add(key)
@@ -1682,6 +1712,8 @@ class Detector:
                     client.succeeded.append(key)
         if known and owner is not None and key is not None:
             self._owner_login(ip, net, owner, key, when)
+            if client is not None and client.failures:
+                self._excuse_typos(client, key, when, known=True)
             return []  # this client logged in as this account before
         if again and client is not None and client.flags & _COMPROMISED:
             client.see(event, when)  # the intruder still at it
@@ -1701,7 +1733,6 @@ class Detector:
                 self._owner_logged_in(client, key)
                 if key is not None:
                     self._excuse_typos(client, key, when)
-                    client.forget_typos(key, when - self._limits.compromise[1], when)
             return []
         reason, failures_before, by_others = compromise
         if len(self._compromised) < MAX_COMPROMISES:
@@ -1880,7 +1911,7 @@ class Detector:
             if (
                 other is not None
                 and other.succeeded
-                and key in other.succeeded
+                and any(same_account(key, user) for user in other.succeeded)
                 and not other.flags & _COMPROMISED
             ):
                 continue  # the owner's typo, excused
@@ -1893,15 +1924,46 @@ class Detector:
         more = f" and {others:,} more" if others else ""
         return "from " + ", ".join(names) + more
 
-    def _excuse_typos(self, client: ClientState, key: str, when: float) -> None:
+    def _excuse_typos(
+        self, client: ClientState, key: str, when: float, known: bool = False
+    ) -> None:
         """The owner of ``key`` logged in from ``client`` after failing on it: those
-        failures were typos, and leave the account's recent failures, so that they add
-        to no burst "from other clients" before someone else's login (six people sharing
-        a mailbox, each mistyping once after a password change, are no attack on it).
-        The account keeps times, not who failed when: the latest of its failures up to
-        this login, as many as this client made within the window (its failures on the
-        account, at most its failures of any name within the window: an old typo must
-        not hide someone else's fresh guess), are the ones taken out."""
+        failures were typos, not guesses (:meth:`ClientState.forget_typos`, within
+        ``compromise_window``). So were its failures on ``key`` in another form
+        (``alice`` for alice@example.com: one account), and a few (:data:`TYPO_FAILURES`)
+        on a misspelt form of it within :data:`TYPO_WINDOW` (``mai`` for mia: people
+        behind an office's address mistyping their own names make no enumeration; a
+        bot's names beside them stay counted). ``known``: the account logged in from
+        here before, its failures on it are stale ones, not counted: only the misspelt
+        names are left to excuse."""
+        if client.users is None and client.user is None:
+            return
+        since = when - self._limits.compromise[1]
+        for name, last in client.users_last():
+            if name == key or same_account(name, key):
+                if known:
+                    continue
+                start = since
+            elif (
+                last >= when - TYPO_WINDOW
+                and client.user_failures(name) <= TYPO_FAILURES
+                and typo_of(name, key)
+            ):
+                start = when - TYPO_WINDOW
+            else:
+                continue
+            self._excuse_account_typos(client, name, when)
+            client.forget_typos(name, start, when)
+
+    def _excuse_account_typos(self, client: ClientState, key: str, when: float) -> None:
+        """A client's typos on ``key`` (:meth:`_excuse_typos`) leave the account's recent
+        failures, so that they add to no burst "from other clients" before someone
+        else's login (six people sharing a mailbox, each mistyping once after a password
+        change, are no attack on it). The account keeps times, not who failed when: the
+        latest of its failures up to this login, as many as this client made within the
+        window (its failures on the account, at most its failures of any name within
+        the window: an old typo must not hide someone else's fresh guess), are the ones
+        taken out."""
         account = self._accounts.get(key)
         last = account.clients.get(client.ip) if account is not None else None
         since = when - self._limits.compromise[1]
@@ -1920,7 +1982,7 @@ class Detector:
         """Whether accounts other than ``key`` have logged in from the client's address
         (its /64 for IPv6): an address people share."""
         owner = self._owners.get(self._owner_key(client.ip, client.net))
-        return owner is not None and any(user != key for user in owner.users)
+        return owner is not None and any(not same_account(user, key) for user in owner.users)
 
     def _a_few_on_it(self, client: ClientState, key: str | None) -> bool:
         """Whether a client's guessing before its login as ``key`` was all on that
@@ -2259,6 +2321,10 @@ class Detector:
         log cannot tell whose: the failures stay guesses."""
         since = when - self._limits.stale
         recent = [user for user, last in owner.users.items() if last >= since]
+        if len(recent) > 1:  # alice and alice@example.com are one account, named in full
+            named = max(recent, key=lambda user: "@" in user)
+            if all(same_account(user, named) for user in recent):
+                recent = [named]
         return recent[0] if len(recent) == 1 else None
 
     def _owner_login(
@@ -2292,17 +2358,24 @@ class Detector:
             self._add_state(self._wide_owners, wide, owner)
         owner.add(key, when)
 
-    def _wide_owner_of(self, net: NetKey | None, key: str, when: float) -> bool:
-        """Whether the owner of ``key`` logged in within ``stale_window`` from another
-        /64 of the same ``wide_ipv6_prefix`` network as ``net``: a phone that a carrier
-        gave a new /64 when it re-attached, still with an old password. Its failures on
-        that account are a device's, not guesses (an attacker in the owner's own /48
-        guessing that very account is the rare case this gives up)."""
+    def _wide_owner_of(self, net: NetKey | None, key: str, when: float) -> str | None:
+        """The account, ``key`` or another form of it (``alice`` for alice@example.com),
+        whose owner logged in within ``stale_window`` from another /64 of the same
+        ``wide_ipv6_prefix`` network as ``net``: a phone that a carrier gave a new /64
+        when it re-attached, still with an old password. Its failures on that account
+        are a device's, not guesses (an attacker in the owner's own /48 guessing that
+        very account is the rare case this gives up). None when there is none."""
         if net is None or not net & 1 or self.policy.wide_ipv6_prefix >= self._v6:
-            return False
+            return None
         owner = self._wide_owners.get(self._widen(net))
-        last = owner.users.get(key) if owner is not None else None
-        return last is not None and when - last <= self._limits.stale
+        if owner is None:
+            return None
+        last = owner.users.get(key)
+        if last is None:
+            other = owner.other_form(key)
+            if other is not None:
+                key, last = other
+        return key if last is not None and when - last <= self._limits.stale else None
 
     def _owner(self, ip: str, create: bool, net: NetKey | None = None) -> OwnerState | None:
         """Who logged in from this address (keyed by :meth:`_owner_key`)."""
@@ -2553,7 +2626,7 @@ class Detector:
     def _attacker(self, client: ClientState) -> Attacker | None:
         verdicts = client.verdict_map()
         if client.stale_device and not verdicts:
-            n = client.stale
+            n = client.stale_failures_with(client.stale_device)
             failed = f"{n} failed {'login' if n == 1 else 'logins'}"
             net = client.net
             if net is not None and net & 1 and self._v6 < 128:  # its network's login
@@ -2630,11 +2703,13 @@ class Detector:
         the network its account logs in from (:meth:`_stale_login_network`; the address
         itself, or another of its /64, a phone's earlier privacy address: the log cannot
         say which)."""
-        users = [client.stale_device] if client.stale_device else sorted(client.stale_users or ())
+        device = client.stale_device
+        users = [device] if device else sorted(client.stale_users or ())
         data: dict[str, Any] = {
             "users": users,
             "unnamed": client.stale_unnamed,
-            "failures": client.stale,
+            # the device's: not the typos of others behind the same address
+            "failures": client.stale_failures_with(device) if device else client.stale,
             "recommendation": NONE_STALE,
             "advice": "a device that logged in before now uses an old password: "
             "update the password on that device (phone, mail client)",
@@ -2679,7 +2754,7 @@ class Detector:
             data={
                 "users": [device],
                 "unnamed": any(c.stale_unnamed for c in members),
-                "failures": sum(c.stale for c in members),
+                "failures": sum(c.stale_failures_with(device) for c in members),
                 "recommendation": NONE_STALE,
                 "advice": "a device whose IPv6 address changes (privacy addresses) uses an old "
                 "password: update the password on that device (phone, mail client)",

@@ -39,6 +39,8 @@ MAX_EVIDENCE_TEXT = 512
 """Characters of an evidence line kept (a client's long username cannot make its few
 lines of evidence cost kilobytes each); longer lines end in ``…``."""
 MAX_SUCCEEDED = 8
+MAX_STALE_USERS = 8
+"""Accounts whose failures with an old password a client counts apart."""
 MAX_CLIENTS_PER_ACCOUNT = 64
 MAX_MEMBERS_PER_NETWORK = 256
 MAX_USERS_PER_OWNER = 256
@@ -230,7 +232,10 @@ class StalePasswords:
     def __init__(self) -> None:
         self.failures = 0
         """Failures with an account this client had logged in as (never guesses)."""
-        self.users: set[str] | None = None
+        self.users: dict[str, int] | None = None
+        """Account -> its failures (of :attr:`failures`), at most MAX_STALE_USERS: how
+        many were the device's (:attr:`device`), not the typos of others behind the
+        same address."""
         self.counts: dict[str, list[float]] | None = None
         """Account -> [its stale failures, when their ``daily_window`` began]: the cap
         (``policy.stale_max_failures``) that keeps an owner's address from being a free
@@ -334,14 +339,25 @@ class ClientState:
             self._stale_state().failures = value
 
     @property
-    def stale_users(self) -> set[str] | None:
+    def stale_users(self) -> dict[str, int] | None:
+        """See :attr:`StalePasswords.users`."""
         state = self.stale_state
         return None if state is None else state.users
 
     @stale_users.setter
-    def stale_users(self, value: set[str] | None) -> None:
+    def stale_users(self, value: dict[str, int] | None) -> None:
         if value is not None or self.stale_state is not None:
             self._stale_state().users = value
+
+    def stale_failures_with(self, user: str) -> int:
+        """Its failures with ``user``, an account it had logged in as (all of them, when
+        that account's were not counted apart)."""
+        state = self.stale_state
+        if state is None:
+            return 0
+        users = state.users
+        count = users.get(user) if users is not None else None
+        return state.failures if count is None else count
 
     @property
     def stale_counts(self) -> dict[str, list[float]] | None:
@@ -611,6 +627,27 @@ class OwnerState:
             del users[next(iter(users))]
         if when > self.last:
             self.last = when
+
+    def other_form(self, key: str) -> tuple[str, float] | None:
+        """The account logged in as that ``key`` names in another form (``alice`` for
+        alice@example.com, or the other way round: :func:`~.accounts.same_account`)
+        and when, the latest if several: for a key :attr:`users` lacks."""
+        users = self.users
+        at = key.rfind("@")
+        if at >= 0:
+            name = key[:at]
+            last = users.get(name)
+            return None if last is None else (name, last)
+        found = None
+        prefix = key + "@"
+        for user, last in users.items():
+            if (
+                user.startswith(prefix)
+                and "@" not in user[len(prefix) :]
+                and (found is None or last > found[1])
+            ):
+                found = (user, last)
+        return found
 
 
 class StaleNetwork:

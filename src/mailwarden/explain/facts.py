@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from mailwarden.config import PolicyConfig
-from mailwarden.detect.accounts import CUT, account_key
+from mailwarden.detect.accounts import CUT, account_key, same_account
 from mailwarden.detect.analysis import Analysis, Attacker, Compromise, Verdict
 from mailwarden.detect.sessions import Session
 from mailwarden.explain.entries import no_such_account
@@ -151,7 +151,7 @@ class ClientFacts:
         as (case-folded)."""
         logged = {account_key(escape_text(u)) for u in self.succeeded_as if u}
         shown = dict(zip(self.accounts, self.account_keys, strict=True))
-        return bool(logged) and {shown[a] for a in accounts} <= logged
+        return bool(logged) and _all_logged_in({shown[a] for a in accounts}, logged)
 
     @property
     def hostile(self) -> bool:
@@ -559,7 +559,7 @@ def _judge_by_time(clients: dict[str, ClientFacts], out_of_order: bool) -> None:
             continue  # in time order: a login, then guessing, is a client that got in
         logged = {account_key(escape_text(u)) for u in facts.succeeded_as if u}
         logged |= facts.login_times.keys()
-        if not facts.failure_names.keys() <= logged:
+        if not _all_logged_in(facts.failure_names.keys(), logged):
             # It logged in as bob, then guessed at other accounts: whatever the order of
             # the lines, it has bob's password, as in time order (which is to be changed).
             continue
@@ -568,10 +568,17 @@ def _judge_by_time(clients: dict[str, ClientFacts], out_of_order: bool) -> None:
             continue
         facts.owner_by_time = (
             bool(facts.failure_names)
-            and facts.failure_names.keys() <= logged
-            and set(facts.account_keys) <= logged
+            and _all_logged_in(facts.failure_names.keys(), logged)
+            and _all_logged_in(facts.account_keys, logged)
             and facts.failed_attempts <= _POLICY.stale_max_failures
         )
+
+
+def _all_logged_in(names: Iterable[str], logged: set[str]) -> bool:
+    """Every one of ``names`` (account keys) is an account logged in as: one of
+    ``logged``, or another form of one (``alice`` for alice@example.com, as the detector
+    takes it: :func:`~mailwarden.detect.accounts.same_account`)."""
+    return all(name in logged or any(same_account(name, user) for user in logged) for name in names)
 
 
 def _not_stale(ips: list[str], clients: dict[str, ClientFacts]) -> bool:
