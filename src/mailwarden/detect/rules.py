@@ -1416,9 +1416,14 @@ class Detector:
         clients[ip] = when if seen is None or when > seen else seen
         if seen is None and len(clients) > MAX_CLIENTS_PER_ACCOUNT:
             del clients[next(iter(clients))]
-        account.last_client = ip
-        if previous is None or previous == ip:
+        own = self._own
+        if client.allowed is not None or ip in own:
+            # Never judged (loopback, this host, the allow list): no campaign member, and
+            # no link to one (an office's typos must not make an outsider's a campaign).
             return
+        account.last_client = ip
+        if previous is None or previous == ip or previous in own:
+            return  # (this host's address: one that became its own since)
         last = clients.get(previous)
         if last is None or when - last > self._limits.spray[1]:
             return
@@ -1720,7 +1725,7 @@ class Detector:
             return []  # reported at its first login
         if (ip, key) in self._compromised:
             return []
-        compromise = self._compromise_reason(client, key, when)
+        compromise = self._compromise_reason(ip, client, key, when)
         if compromise is None:
             # The owner: later failures with this account from here are typos or an
             # old password. (Never the intruder: its failures stay guesses.)
@@ -1770,12 +1775,15 @@ class Detector:
         return found
 
     def _compromise_reason(
-        self, client: ClientState | None, key: str | None, when: float
+        self, ip: str, client: ClientState | None, key: str | None, when: float
     ) -> tuple[str, int, bool] | None:
-        """Why a successful login as ``key`` looks like a break-in, how many failures
-        came before it, and whether only other clients made them (the least certain
-        case: a first login from a new device can follow someone else's guessing); None
-        when it looks like the owner logging in."""
+        """Why a successful login as ``key`` from ``ip`` looks like a break-in, how many
+        failures came before it, and whether only other clients made them (the least
+        certain case: a first login from a new device can follow someone else's
+        guessing); None when it looks like the owner logging in. The guessing of the
+        client's own network, when that network stands as an attacker
+        (:meth:`_network_guessed`), is the client's own: the same attacker at another
+        address of it."""
         excused = False  # a campaign member by a few failures on this very account
         if client is not None and client.allowed is None:
             # Its own guessing, not an earlier break-in (a login after one is no proof).
@@ -1791,11 +1799,15 @@ class Detector:
                 worst = min(guessing, key=RANK.__getitem__)
                 what = f"as {key}" if key else "(the log does not say as whom)"
                 n = client.failures
+                unsure = self._a_few_on_it(client, key)
+                if unsure and key is not None:
+                    since = when - self._limits.compromise[1]
+                    unsure = self._network_guessed(ip, client, key, since, when) is None
                 return (
                     f"logged in {what} after {n} failed {'login' if n == 1 else 'logins'} "
                     f"from this client ({worst})",
                     n,
-                    self._a_few_on_it(client, key),
+                    unsure,
                 )
         if key is None:
             return None
@@ -1816,15 +1828,25 @@ class Detector:
         # A never-banned client's own guessing is judged by no verdict: it counts here.
         counted = burst if client is not None and client.allowed is not None else others
         if counted >= needed:
+            network = None
+            if client is None or client.allowed is None:
+                near = self._network_guessed(ip, client, key, since, when)
+                if near is not None:  # its network's guessing is its own
+                    network, tries = near
+                    tries = min(tries, others)
+                    own += tries
+                    others -= tries
             text = self._limits.text["compromise"]
             guessers = self._guessers(account, client, key, since)
             # Only others guessed, or this client a few times on this account alone:
             # its owner's typo or old device, or the guess that worked; the owner can tell.
+            # Not when its network guessed it: the attacker itself, at another address.
             return (
-                f"logged in as {key} right after {_burst_text(own, others)} within {text}"
-                + (f" ({guessers})" if guessers else ""),
+                f"logged in as {key} right after {_burst_text(own, others, network)} "
+                f"within {text}" + (f" ({guessers})" if guessers else ""),
                 burst,
-                own == 0 or (client is not None and self._a_few_on_it(client, key)),
+                network is None
+                and (own == 0 or (client is not None and self._a_few_on_it(client, key))),
             )
         if excused and client is not None:
             return self._inside_a_campaign(client, key, account, when)
@@ -1854,6 +1876,40 @@ class Detector:
             own,
             True,
         )
+
+    def _network_guessed(
+        self, ip: str, client: ClientState | None, key: str, since: float, when: float
+    ) -> tuple[str, int] | None:
+        """The network (``ipv4_prefix``/``ipv6_prefix``) of ``ip``, and how many failures
+        on ``key`` its other addresses made (each one's on that account, those that
+        failed on it since ``since``), when that network stands as an attacker (its
+        addresses flagged as guessing together, and nobody logged in from it: see
+        :meth:`_network_stands`): a login from it as that account is the attacker's,
+        at another of its addresses, not someone else's after others' guessing. None
+        when the network does not stand, or none of its other addresses tried ``key``:
+        a carrier's pool or an office's network where one other address guessed the
+        account is no attacker as a whole, and a login there may be its owner's."""
+        net = client.net if client is not None else network_key(ip, self._v4, self._v6)[0]
+        state = self._network_state(net)
+        if net is None or state is None or not self._network_stands(state):
+            return None
+        account = self._accounts.get(key)
+        if account is None:
+            return None
+        v4, v6 = self._v4, self._v6
+        tries = 0
+        for other_ip, last in account.clients.items():
+            if other_ip == ip or last < since or last > when:
+                continue
+            other = self._known(other_ip)
+            if other is None:
+                continue
+            other_net = other.net if other.net is not None else network_key(other_ip, v4, v6)[0]
+            if other_net == net:
+                tries += other.user_failures(key)
+        if not tries:
+            return None
+        return str(network_of(net, v4, v6)), tries
 
     def _network_login(self, ip: str, net: NetKey | None, key: str | None, when: float) -> None:
         """Someone logged in from ``ip``, not judged an intruder, and its network stops
@@ -1992,14 +2048,38 @@ class Detector:
         them on that account (colleagues behind one address, one mistyping twice and
         another once within a minute): a person's retyping or old device, or a guess
         that worked, which no count tells apart. The owner can: the compromise is to be
-        checked with them (its own brute-force verdict still bans the address)."""
+        checked with them (its own brute-force verdict still bans the address). Not a
+        spraying campaign's member that tried several of the accounts its other members
+        tried (:meth:`_sprays_like_the_others`): that is the campaign's list, not
+        colleagues' typos."""
         if key is None:
             return False
         tried = self._tried_locals(client)
         few = client.failures <= self.policy.fast_failures
         if not tried <= {local_part(key)}:
-            return few and local_part(key) in tried
+            return few and local_part(key) in tried and not self._sprays_like_the_others(client)
         return few or self._others_log_in(client, key)
+
+    def _sprays_like_the_others(self, client: ClientState) -> bool:
+        """Whether a member of a spraying campaign tried two or more accounts that other
+        members of its campaign tried too, as a bot working through the campaign's list
+        does (colleagues behind one address that joined a campaign through a typo on
+        one of its accounts share one, not several)."""
+        if not client.flags & _SPRAY:
+            return False
+        campaigns = self._campaigns
+        ip = client.ip
+        root = campaigns.find(ip)
+        shared = 0
+        for name in client.users_tried():
+            account = self._accounts.get(name)
+            if account is None:
+                continue
+            if any(other != ip and campaigns.find(other) == root for other in account.clients):
+                shared += 1
+                if shared > 1:
+                    return True
+        return False
 
     def _shared_address(self, client: ClientState, key: str, when: float) -> bool:
         """Whether a login as ``key`` from a client judged guessing is someone else
@@ -3150,16 +3230,19 @@ def _nets_within(members: list[ClientState], window: float, needed: int) -> bool
     return False
 
 
-def _burst_text(own: int, others: int) -> str:
+def _burst_text(own: int, others: int, network: str | None = None) -> str:
     """The failures on an account before a login, and whose they were: ``6 failed
-    logins on this account from other clients``, ``… from this client`` or both counts."""
+    logins on this account from other clients``, ``… from this client`` or both counts;
+    with ``network``, ``own`` counts those of the client's network (an attacker's, the
+    client's among them): ``… from this client's network 2001:db8:9:9::/64``."""
     total = own + others
     what = f"{total} failed {'login' if total == 1 else 'logins'} on this account"
+    mine = "this client" if network is None else f"this client's network {network}"
     if not own:
         return f"{what} from other clients"
     if not others:
-        return f"{what} from this client"
-    return f"{what} ({own} from this client, {others} from other clients)"
+        return f"{what} from {mine}"
+    return f"{what} ({own} from {mine}, {others} from other clients)"
 
 
 def _last(state: Any) -> float:

@@ -58,6 +58,18 @@ _BURSTS: _Table = (
             "other clients)"
         ),
     ),
+    _p(
+        _FAILED + r" on this account from this client's network (?P<network>[^ ]+)",
+        N_("{n} failed logins on this account from this client's network {network}"),
+    ),
+    _p(
+        _FAILED + r" on this account \((?P<own>[\d,]+) from this client's network "
+        r"(?P<network>[^ ]+), (?P<others>[\d,]+) from other clients\)",
+        N_(
+            "{n} failed logins on this account ({own} from this client's network {network}, "
+            "{others} from other clients)"
+        ),
+    ),
 )
 """How many failures came before a login, and whose (``_burst_text`` in detect.rules)."""
 

@@ -1,0 +1,166 @@
+"""A login by the attacker itself, at another address of its guessing network or as one
+more bot of a spraying campaign, is a break-in to act on ("Someone got in", its address
+banned), not a "Maybe" to ask the owner about. A person's login after someone else's
+guessing stays a question for the owner."""
+
+from __future__ import annotations
+
+from detect_factory import HOUR, MINUTE, Log
+
+from mailwarden.detect import Detector, analyze
+from mailwarden.detect.analysis import Analysis, Compromise
+from mailwarden.locale import activate
+from mailwarden.report.phrases import reason
+
+NET6 = "2001:db8:9:9::"
+
+
+def only_compromise(analysis: Analysis) -> Compromise:
+    (compromise,) = analysis.compromised
+    return compromise
+
+
+def recommendation(analysis: Analysis, ip: str) -> str:
+    attacker = analysis.attacker(ip)
+    assert attacker is not None
+    return attacker.recommendation
+
+
+def daemon_bans(log: Log, ip: str) -> bool:
+    detector = Detector(keep_history=False)
+    found = [d for e in log.events for d in detector.feed(e) if d.ip == ip]
+    return any(d.decision() is not None for d in found)
+
+
+def network_guessing(log: Log, prefix: str, first: int = 1) -> None:
+    """Eight addresses of one network fail once each on frank within four minutes: the
+    network is flagged for a ban."""
+    for n in range(8):
+        number = f"{first + n:x}" if ":" in prefix else str(first + n)
+        log.sasl_failure(n * 30, prefix + number, "frank@example.com")
+
+
+def test_a_login_from_the_guessing_64_is_the_attackers_break_in() -> None:
+    log = Log()
+    network_guessing(log, NET6)
+    log.dovecot_login(6 * MINUTE, f"{NET6}99", "frank@example.com")
+    analysis = analyze(log.events)
+    assert [f.subject for f in analysis.findings_of("network")] == [f"{NET6}/64"]
+    compromise = only_compromise(analysis)
+    assert compromise.ip == f"{NET6}99" and not compromise.by_others
+    assert f"from this client's network {NET6}/64 within 1h" in compromise.reason
+    assert "Ask the account's owner first" not in " ".join(compromise.advice)
+    assert recommendation(analysis, f"{NET6}99") == "ban"
+    assert daemon_bans(log, f"{NET6}99")
+    # The same guessing, then a login from another /64: someone else's, to ask about.
+    log = Log()
+    network_guessing(log, NET6)
+    log.dovecot_login(6 * MINUTE, "2001:db8:7:7::1", "frank@example.com")
+    analysis = analyze(log.events)
+    compromise = only_compromise(analysis)
+    assert compromise.by_others and "from other clients" in compromise.reason
+    assert recommendation(analysis, "2001:db8:7:7::1") == "watch"
+    assert not daemon_bans(log, "2001:db8:7:7::1")
+
+
+def test_a_login_from_a_24_reported_as_an_attacker_is_the_attackers_break_in() -> None:
+    log = Log()
+    network_guessing(log, "203.0.113.", first=10)
+    log.dovecot_failure(5 * MINUTE, "203.0.113.99", "frank@example.com")  # one try of its own
+    log.dovecot_login(6 * MINUTE, "203.0.113.99", "frank@example.com")
+    analysis = analyze(log.events)
+    assert [f.subject for f in analysis.findings_of("network")] == ["203.0.113.0/24"]
+    compromise = only_compromise(analysis)
+    assert not compromise.by_others
+    assert "(1 from this client" not in compromise.reason
+    assert "9 failed logins on this account from this client's network 203.0.113.0/24" in (
+        compromise.reason
+    )
+    assert recommendation(analysis, "203.0.113.99") == "ban"
+    assert daemon_bans(log, "203.0.113.99")
+
+
+def test_a_login_from_a_carriers_24_where_one_other_address_guessed_is_asked() -> None:
+    # One other address of the /24 guessed frank: the network is no attacker as a whole,
+    # and the login after it may be frank's phone on the same carrier. As before: ask.
+    log = Log()
+    for n in range(8):
+        log.sasl_failure(n * 30, "198.51.100.30", "frank@example.com")
+    log.dovecot_login(6 * MINUTE, "198.51.100.31", "frank@example.com")
+    analysis = analyze(log.events)
+    assert analysis.findings_of("network") == []
+    compromise = only_compromise(analysis)
+    assert compromise.by_others and "from other clients" in compromise.reason
+    assert recommendation(analysis, "198.51.100.31") == "watch"
+    # Four addresses of the /24 guessing together are an attacker: a login from it is
+    # theirs.
+    log = Log()
+    for n in range(8):
+        log.sasl_failure(n * 30, f"198.51.100.{30 + n % 4}", "frank@example.com")
+    log.dovecot_login(6 * MINUTE, "198.51.100.40", "frank@example.com")
+    analysis = analyze(log.events)
+    assert not only_compromise(analysis).by_others
+    assert recommendation(analysis, "198.51.100.40") == "ban"
+
+
+def test_the_networks_guessing_before_the_login_is_said_in_chinese() -> None:
+    log = Log()
+    network_guessing(log, NET6)
+    log.dovecot_login(6 * MINUTE, f"{NET6}99", "frank@example.com")
+    log.dovecot_failure(7 * MINUTE, f"{NET6}99", "frank@example.com")
+    log.dovecot_failure(8 * MINUTE, "198.51.100.7", "frank@example.com")
+    log.dovecot_login(9 * MINUTE, "2001:db8:9:9::98", "frank@example.com")
+    first, second = analyze(log.events).compromised
+    activate("zh_CN")
+    try:
+        network = "这个客户端所在网段 2001:db8:9:9::/64 对这个账户的 8 次登录失败"
+        assert network in reason(first.reason)
+        assert (
+            "对这个账户的 10 次登录失败（9 次来自这个客户端所在网段 2001:db8:9:9::/64，1 次来自"
+            "其他客户端）" in reason(second.reason)
+        )
+    finally:
+        activate("en")
+
+
+def campaign(log: Log, bots: list[str]) -> None:
+    """Each bot tries alice, then bob seven minutes later; a bot every half hour."""
+    for n, ip in enumerate(bots):
+        log.sasl_failure(n * 30 * MINUTE, ip, "alice@example.com")
+        log.sasl_failure(n * 30 * MINUTE + 7 * MINUTE, ip, "bob@example.com")
+
+
+def test_a_campaign_bot_that_tried_the_campaigns_accounts_and_logs_in_got_in() -> None:
+    bots = [f"2001:db8:b{n:03x}::1" for n in range(12)]
+    log = Log()
+    campaign(log, bots)
+    log.queued_login(7 * HOUR, bots[5], "bob@example.com")
+    analysis = analyze(log.events)
+    compromise = only_compromise(analysis)
+    assert compromise.ip == bots[5] and not compromise.by_others
+    assert "Ask the account's owner first" not in " ".join(compromise.advice)
+    assert {recommendation(analysis, ip) for ip in bots} == {"ban"}
+    assert daemon_bans(log, bots[5])
+
+
+def test_colleagues_behind_a_campaign_members_address_are_still_asked() -> None:
+    # An office's address joined the campaign through a typo on alice; a colleague
+    # mistyped carol, an account the campaign never tried; then alice logs in. A few
+    # tries in all, only one of them on the campaign's list: ask alice, as before.
+    bots = [f"2001:db8:b{n:03x}::1" for n in range(12)]
+    log = Log()
+    campaign(log, bots)
+    office = "198.51.100.20"
+    log.dovecot_failure(6 * HOUR, office, "alice@example.com")
+    log.dovecot_failure(6 * HOUR + 40, office, "carol@example.com")
+    log.dovecot_login(6 * HOUR + MINUTE, office, "alice@example.com")
+    analysis = analyze(log.events)
+    compromise = only_compromise(analysis)
+    assert compromise.ip == office and compromise.by_others
+    assert recommendation(analysis, office) == "watch"
+    # The bot of the campaign that tried both of its accounts and logs in is no colleague.
+    log.queued_login(7 * HOUR, bots[5], "bob@example.com")
+    analysis = analyze(log.events)
+    bot = [c for c in analysis.compromised if c.ip == bots[5]]
+    assert len(bot) == 1 and not bot[0].by_others
+    assert recommendation(analysis, office) == "watch"
