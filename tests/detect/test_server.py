@@ -59,6 +59,21 @@ def test_soft_bounce_shows_as_4xx_where_postfix_means_5xx() -> None:
     assert finding.data["replies"] == 3
 
 
+def test_unknown_recipients_refused_with_450_name_the_reject_code_too() -> None:
+    """450 "User unknown" is soft_bounce, or unknown_local_recipient_reject_code = 450
+    (Postfix's documentation suggests it while testing): the finding names both, and
+    its fix sets both (it said only "soft_bounce is on")."""
+    log = Log()
+    unknown = "<x@example.org>: Recipient address rejected: User unknown in local recipient table"
+    log.reject(0, "203.0.113.9", code="450", enhanced="4.1.1", reason=unknown)
+    (finding,) = analyze(log.events).findings_of("soft_bounce")
+    assert finding.data["or"] == "unknown_local_recipient_reject_code"
+    assert "unknown_local_recipient_reject_code=550" in finding.data["fix"]
+    log.reply(1, 100, "435", "4.7.8", "Error: authentication failed:")  # soft_bounce alone
+    (finding,) = analyze(log.events).findings_of("soft_bounce")
+    assert "or" not in finding.data
+
+
 def test_normal_replies_and_temporary_auth_failures_are_not_soft_bounce() -> None:
     log = Log()
     log.reply(0, 100, "535", "5.7.8", "Error: authentication failed:")

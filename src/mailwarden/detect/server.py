@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import Any
 
 from mailwarden.detect.accounts import account_key
 from mailwarden.locale import N_
@@ -70,7 +71,9 @@ SOFTENED_REPLIES = frozenset(
         ("404", "4.5.4"),
     }
 )
-# A recipient refused as unknown is 550 (unknown_*_reject_code) unless soft_bounce.
+# A recipient refused as unknown is 550 (unknown_*_reject_code) unless soft_bounce, or
+# unless that code was set to 450 (as Postfix's documentation suggests while testing):
+# the finding then names both (``data["or"]``).
 _SOFT_REJECT_RE = re.compile(r"User unknown in (?:local recipient|virtual mailbox|virtual alias)")
 
 CREDENTIAL_SOURCES = {
@@ -211,6 +214,7 @@ class ServerWatch:
         self.weak_tls = _Tally()
         self.weak_list = _Tally()
         self.soft_bounce = _Tally()
+        self.soft_unknown = 0  # of them: 450 for an unknown recipient (soft_bounce or 450)
         self.outage = _Tally()
         self.outdated = _Tally()
         self.credentials: dict[str, _Tally] = {}
@@ -269,6 +273,7 @@ class ServerWatch:
         if event.type is EventType.REJECT:
             if _SOFT_REJECT_RE.search(event.reason or ""):
                 self.soft_bounce.add(event, text)
+                self.soft_unknown += 1
         elif (code, enhanced) in SOFTENED_REPLIES:
             self.soft_bounce.add(event, text)
 
@@ -412,20 +417,28 @@ class ServerWatch:
                 )
             )
         if self.soft_bounce.count:
+            data: dict[str, Any] = {
+                "replies": self.soft_bounce.count,
+                "codes": dict(self.soft_bounce.sample),
+                "fix": N_(
+                    "postconf -e soft_bounce=no; postfix reload (bots are told "
+                    "to retry and real rejects are deferred)"
+                ),
+            }
+            if self.soft_unknown == self.soft_bounce.count:  # only 450 "User unknown"
+                data["or"] = "unknown_local_recipient_reject_code"
+                data["fix"] = N_(
+                    "postconf soft_bounce unknown_local_recipient_reject_code shows which "
+                    "one: postconf -e soft_bounce=no unknown_local_recipient_reject_code=550; "
+                    "postfix reload (bots are told to retry and real rejects are deferred)"
+                )
             found.append(
                 Finding(
                     kind="soft_bounce",
                     severity=Severity.MEDIUM,
                     subject="soft_bounce",
                     evidence=tuple(self.soft_bounce.evidence),
-                    data={
-                        "replies": self.soft_bounce.count,
-                        "codes": dict(self.soft_bounce.sample),
-                        "fix": N_(
-                            "postconf -e soft_bounce=no; postfix reload (bots are told "
-                            "to retry and real rejects are deferred)"
-                        ),
-                    },
+                    data=data,
                 )
             )
         if self.outage.count:

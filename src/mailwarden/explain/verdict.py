@@ -865,10 +865,17 @@ def _weak_tls(findings: list[Finding]) -> list[str]:
 
 def _soft_bounce(findings: list[Finding]) -> list[str]:
     codes = [k for f in findings for k in _keys(f, "codes")]
-    text = _(
-        "soft_bounce = yes: every refusal becomes temporary (4xx instead of 5xx), which tells "
-        "bots to come back and delays real bounces."
-    )
+    if all(f.data.get("or") for f in findings):  # 450 for unknown recipients only
+        text = _(
+            "soft_bounce = yes, or unknown_local_recipient_reject_code = 450: an unknown "
+            "recipient is refused only for now (450 instead of 550), which tells bots to "
+            "come back and delays real bounces."
+        )
+    else:
+        text = _(
+            "soft_bounce = yes: every refusal becomes temporary (4xx instead of 5xx), which "
+            "tells bots to come back and delays real bounces."
+        )
     if codes:
         text += " " + _("Seen here: {replies}.").format(replies=_(", ").join(codes))
     return [text]
@@ -1231,7 +1238,14 @@ def _actions(facts: ExcerptFacts, audit: AuditCommand) -> list[str]:
         text = _("Stop accepting broken TLS: {fix}.").format(fix=_(fix))
         actions.append(_with_command(text, "weak_tls", audit))
     if "soft_bounce" in kinds:
-        text = _("Set soft_bounce = no (it is only meant for short tests of a new setup).")
+        soft = [f for f in facts.server_findings if f.kind == "soft_bounce"]
+        if all(f.data.get("or") for f in soft):
+            text = _(
+                "Set soft_bounce = no and unknown_local_recipient_reject_code = 550 (450 is "
+                "only meant for short tests of a new setup)."
+            )
+        else:
+            text = _("Set soft_bounce = no (it is only meant for short tests of a new setup).")
         actions.append(_with_command(text, "soft_bounce", audit))
     if _old_postfix(facts):
         actions.append(

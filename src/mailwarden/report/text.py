@@ -762,6 +762,8 @@ def server_section(findings: Sequence[Finding], hint: AuditHint | None) -> list[
         text = Text()
         serious = f.severity in ("critical", "high")
         title = _(_SERVER_TITLES[f.kind])
+        if f.kind == "soft_bounce" and f.data.get("or"):
+            title = _("Unknown recipients refused for now only")
         if f.kind == "weak_tls":  # two findings: what sessions used, what is offered
             title = _("Weak TLS offered") if f.subject == "cipher_list" else _("Weak TLS used")
         text.append(title, style=_STYLE["bad"] if serious else "bold")
@@ -840,6 +842,14 @@ def _server_detail(f: Finding) -> str:
     if f.kind == "soft_bounce":
         codes = ", ".join(str(c) for c in data.get("codes", {}))
         count = int(data.get("replies", 0))
+        if data.get("or"):  # 450 for unknown recipients: soft_bounce, or that code
+            return ngettext(
+                "{n} reply says 4xx where Postfix means 5xx ({codes}): soft_bounce, or "
+                "unknown_local_recipient_reject_code = 450; bots are told to come back",
+                "{n} replies say 4xx where Postfix means 5xx ({codes}): soft_bounce, or "
+                "unknown_local_recipient_reject_code = 450; bots are told to come back",
+                count,
+            ).format(n=f"{count:,}", codes=codes)
         return ngettext(
             "{n} reply says 4xx where Postfix means 5xx ({codes}): bots are told to come back",
             "{n} replies say 4xx where Postfix means 5xx ({codes}): bots are told to come back",
