@@ -610,3 +610,26 @@ def test_cleartext_for_loopback_clients_only_is_no_finding(run_cli, tmp_path: Pa
     path.write_text(path.read_text().replace("127.0.0.1 ::1", "127.0.0.1 192.0.2.0/24"))
     _, document = audit(run_cli, path, "--read-files")
     assert [f["id"] for f in document["findings"]] == ["dovecot.cleartext_auth"]
+
+
+@pytest.mark.parametrize(
+    ("networks", "reported"),
+    [
+        ("010.0.0.0/8 172.016.0.0/12", False),  # decimal to Dovecot: its private ranges
+        ("10/8 192.168.0.0/16", False),  # 0.0.0.0/8 to Dovecot: no client, not public
+        ("[::]/0", True),  # brackets allowed: every IPv6 client
+        ("127.0.0.0/8 [2001:db8::]/32", True),
+    ],
+)
+def test_networks_are_read_as_dovecot_reads_them(
+    run_cli, tmp_path: Path, networks: str, reported: bool
+):
+    """Dovecot reads dotted quads in decimal before it tries inet_aton(3) (which takes
+    ``010`` for octal 8: a false high finding), and allows an IPv6 address in brackets
+    (missed: every IPv6 client trusted)."""
+    path = write(tmp_path, "dovecot.conf", HARDENED + f"login_trusted_networks = {networks}\n")
+
+    _, document = audit(run_cli, path, "--read-files")
+
+    found = [f["id"] for f in document["findings"]]
+    assert found == (["dovecot.login_trusted_networks"] if reported else [])

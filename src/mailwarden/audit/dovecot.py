@@ -361,19 +361,40 @@ _LOCAL_NETWORKS: tuple[Network, ...] = tuple(
 _LOOPBACK = (ipaddress.ip_network("127.0.0.0/8"), ipaddress.ip_network("::1/128"))
 
 
+_DECIMAL_QUAD = re.compile(r"[0-9]+(?:\.[0-9]+){3}|[0-9]+")
+
+
 def _network(item: str) -> Network | None:
-    """A network as Dovecot reads it: an IPv4 address may be short as inet_aton(3)
-    takes it: ``0/0`` is every address."""
+    """A network as Dovecot's net_addr2ip() reads it: an IPv6 address may be written in
+    brackets (``[::]/0``); an IPv4 address is decimal (``010.0.0.0`` is 10.0.0.0), a
+    single number, or else as inet_aton(3) takes it (``0x7f.1``); ``0/0`` is every
+    address."""
     address, _, bits = item.partition("/")
+    if address.startswith("[") and address.endswith("]"):
+        address = address[1:-1]
     if ":" not in address:
-        try:
-            address = socket.inet_ntoa(socket.inet_aton(address))
-        except OSError:
-            return None
+        if _DECIMAL_QUAD.fullmatch(address):
+            numbers = [int(part) for part in address.split(".")]
+            if len(numbers) == 1 and numbers[0] < 1 << 32:
+                address = str(ipaddress.IPv4Address(numbers[0]))
+            elif len(numbers) == 4 and all(n < 256 for n in numbers):
+                address = ".".join(map(str, numbers))
+            else:
+                return None
+        else:
+            try:
+                address = socket.inet_ntoa(socket.inet_aton(address))
+            except OSError:
+                return None
     try:
         return ipaddress.ip_network(f"{address}/{bits}" if bits else address, strict=False)
     except ValueError:
         return None
+
+
+_NO_CLIENT = ipaddress.ip_network("0.0.0.0/8")
+"""No client connects from 0.0.0.0/8: a short ``10/8`` (Dovecot reads it as
+0.0.0.10/8) trusts nobody; it is not a public network."""
 
 
 def _within(inner: Network, outer: Network) -> bool:
@@ -387,7 +408,7 @@ def _within(inner: Network, outer: Network) -> bool:
 def _beyond_local(network: Network) -> bool:
     """More than one address, outside loopback and the private ranges. (One address
     is a host to trust: the webmail's or proxy's, or this server's own.)"""
-    if network.num_addresses == 1:
+    if network.num_addresses == 1 or _within(network, _NO_CLIENT):
         return False
     return not any(_within(network, local) for local in _LOCAL_NETWORKS)
 
