@@ -132,7 +132,7 @@ def test_the_line_to_add_keeps_the_restrictions_main_cf_has(
     ]
 
 
-NO_DELAY = "smtpd_delay_reject = no\n"
+NO_DELAY = "smtpd_delay_reject = no\nsmtpd_sasl_auth_enable = yes\n"
 WHERE_POSTFIX_READS_IT = {
     "main.cf": (NO_DELAY + "smtpd_client_restrictions = check_client_access cidr:{table}\n", ""),
     "main.cf, after permit_mynetworks": (
@@ -155,7 +155,8 @@ WHERE_POSTFIX_READS_IT = {
         "",
         "submission inet n - y - - smtpd\n"
         "  -o smtpd_client_restrictions=check_client_access,cidr:{table},permit\n"
-        "  -o smtpd_delay_reject=no\n",
+        "  -o smtpd_delay_reject=no\n"
+        "  -o smtpd_sasl_auth_enable=yes\n",
     ),
     "a symlink to it": (
         NO_DELAY + "smtpd_client_restrictions = check_client_access cidr:{link}\n",
@@ -182,38 +183,77 @@ def test_no_warning_when_postfix_reads_the_map(
     assert check(capsys, path) == []
 
 
+def after_auth(table: Path, services: str, unnamed: str = "") -> str:
+    name = (
+        f"name check_client_access cidr:{table} first in smtpd_client_restrictions (main.cf, "
+        f"and any -o smtpd_client_restrictions= of {unnamed}); "
+        if unnamed
+        else ""
+    )
+    return (
+        f"mailwarden: warning: enforce.postfix_map: Postfix checks cidr:{table} only after "
+        f"AUTH on {services}, so a banned client can still guess passwords there; {name}set "
+        "smtpd_delay_reject = no (main.cf, and any -o smtpd_delay_reject= of those services; "
+        "restrictions that your users pass only by logging in belong in "
+        "smtpd_recipient_restrictions then); then postfix reload"
+    )
+
+
+AUTH_ON_587 = "submission inet n - y - - smtpd\n  -o smtpd_sasl_auth_enable=yes\n"
+CHECKED_ONLY_AFTER_AUTH = {
+    "smtpd_delay_reject = yes, its default": (
+        "smtpd_sasl_auth_enable = yes\nsmtpd_client_restrictions = check_client_access "
+        "cidr:{table}\n",
+        "",
+        ("smtp/inet", ""),
+    ),
+    "only in the recipient restrictions": (
+        "smtpd_sasl_auth_enable = yes\nsmtpd_delay_reject = no\nsmtpd_recipient_restrictions "
+        "= check_client_access cidr:{table}, permit_mynetworks, reject_unauth_destination\n",
+        "",
+        ("smtp/inet", "smtp/inet"),
+    ),
+    "one service's own smtpd_delay_reject = no hid the others": (
+        "smtpd_client_restrictions = check_client_access cidr:{table}\n",
+        AUTH_ON_587 + "smtps inet n - y - - smtpd\n  -o smtpd_sasl_auth_enable=yes\n"
+        "  -o smtpd_tls_wrappermode=yes\n  -o smtpd_delay_reject=no\n",
+        ("submission/inet", ""),
+    ),
+    "a service's own client restrictions leave it out": (
+        "smtpd_delay_reject = no\nsmtpd_client_restrictions = check_client_access cidr:{table}\n",
+        AUTH_ON_587 + "  -o smtpd_client_restrictions=permit_sasl_authenticated,reject\n",
+        ("submission/inet", "submission/inet"),
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(CHECKED_ONLY_AFTER_AUTH))
 def test_a_map_postfix_checks_only_after_auth_is_warned_of(
-    tmp_path: Path, postfix_dir: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, postfix_dir: Path, capsys: pytest.CaptureFixture[str], case: str
 ) -> None:
     """Postfix checks every restriction list at RCPT TO unless smtpd_delay_reject = no,
     and the recipient list always then: a banned client was refused mail but could go
     on guessing passwords with AUTH (tried with Postfix 3.7: 535 for each wrong password,
-    235 for the right one), while `run --check` said nothing."""
+    235 for the right one), while `run --check` said nothing. Each service that offers
+    AUTH is judged with its own -o values."""
     path, table = configuration(tmp_path)
     table.parent.mkdir()
     table.touch()
-    add(postfix_dir, f"smtpd_client_restrictions = check_client_access cidr:{table}\n")
-    assert check(capsys, path) == [
-        "mailwarden: warning: enforce.postfix_map: smtpd_delay_reject = yes in main.cf (its "
-        f"default): Postfix checks cidr:{table} only at RCPT TO, after AUTH, so a banned "
-        "client can still guess passwords; set smtpd_delay_reject = no (restrictions that "
-        "your users pass only by logging in belong in smtpd_recipient_restrictions then); "
-        "then postfix reload"
-    ]
-    (postfix_dir / "main.cf").write_text(
-        (postfix_dir / "main.cf").read_text().replace("smtpd_client_restrictions", "x")
-        + NO_DELAY
-        + f"smtpd_recipient_restrictions = check_client_access cidr:{table}, "
-        "permit_mynetworks, reject_unauth_destination\n"
-    )
-    settle(postfix_dir)
-    assert check(capsys, path) == [
-        f"mailwarden: warning: enforce.postfix_map: Postfix reads cidr:{table} only in "
-        "main.cf's smtpd_recipient_restrictions, which it checks after AUTH: a banned "
-        "client can still guess passwords; name it in smtpd_client_restrictions instead "
-        f"(check_client_access cidr:{table}, first) with smtpd_delay_reject = no; then "
-        "postfix reload"
-    ]
+    main_cf, master_cf, (services, unnamed) = CHECKED_ONLY_AFTER_AUTH[case]
+    add(postfix_dir, main_cf.format(table=table), master_cf.format(table=table))
+    assert check(capsys, path) == [after_auth(table, services, unnamed)]
+
+
+def test_no_warning_of_the_delay_where_no_service_offers_auth(
+    tmp_path: Path, postfix_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Without AUTH nobody guesses passwords over SMTP: a map checked at RCPT TO is
+    all a ban can do there."""
+    path, table = configuration(tmp_path)
+    table.parent.mkdir()
+    table.touch()
+    add(postfix_dir, f"smtpd_recipient_restrictions = check_client_access cidr:{table}\n")
+    assert check(capsys, path) == []
 
 
 def test_a_map_named_as_another_table_type_is_warned_of(

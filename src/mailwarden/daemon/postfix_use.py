@@ -9,16 +9,17 @@ shell, as `mailwarden.audit` does) for:
     postconf -n -x    main.cf's parameters, ``$name`` expanded
     postconf -P -x    master.cf's ``-o`` parameters, expanded
     postconf -h smtpd_client_restrictions   its value as written, for the line to add
+    postconf -M       master.cf's services: which run smtpd for clients of the network
 
 and looks in every ``smtpd_*_restrictions`` and every restriction class
 (``smtpd_restriction_classes``), in main.cf and in master.cf's ``-o`` overrides, for
 ``check_client_access`` followed by the map's path (compared after resolving symlinks)
 as a ``cidr:`` table, which is what the map is. A map that Postfix checks only after
-AUTH stops mail, not password guessing: it warns unless the map is in
-``smtpd_client_restrictions`` or ``smtpd_helo_restrictions`` (or a class they name)
-with ``smtpd_delay_reject = no``. ``postconf`` reads the directory that
-``postfix reload`` (the map backend's reload) reads: /etc/postfix, or
-``$MAIL_CONFIG`` when it is set, as for every Postfix command.
+AUTH stops mail, not password guessing: it warns, for each smtpd service that offers
+AUTH (with its own ``-o`` values), unless the map is in ``smtpd_client_restrictions`` or
+``smtpd_helo_restrictions`` (or a class they name) with ``smtpd_delay_reject = no``.
+``postconf`` reads the directory that ``postfix reload`` (the map backend's reload)
+reads: /etc/postfix, or ``$MAIL_CONFIG`` when it is set, as for every Postfix command.
 
 It warns and never refuses: the right order is to start mailwarden first, which
 creates the map, and only then name it in main.cf, since Postfix defers every client
@@ -53,6 +54,7 @@ def postfix_map_warnings(path: str) -> list[str]:
     try:
         main_cf = _pairs(run([postconf, "-n", "-x"]).stdout)
         master_cf = _pairs(run([postconf, "-P", "-x"]).stdout)
+        services = _smtpd_services(run([postconf, "-M"]).stdout)
         written = printable(run([postconf, "-h", "smtpd_client_restrictions"]).stdout.strip())
     except ToolFailed as exc:
         return [
@@ -79,7 +81,7 @@ def postfix_map_warnings(path: str) -> list[str]:
                 other_types.append(f"{_where(parameter)} names {kind}:{path}")
     delay = dict(main_cf).get("smtpd_delay_reject", "yes").lower() != "no"
     if readers:
-        return _before_auth(readers, classes, main_cf, master_cf, table, delay)
+        return _before_auth(services, classes, main_cf, master_cf, path, table)
     if other_types:
         return [
             f"enforce.postfix_map: {'; '.join(other_types)}, but mailwarden writes a CIDR "
@@ -113,55 +115,75 @@ _NO_DELAY = "smtpd_delay_reject = no"
 
 
 def _before_auth(
-    readers: list[str],
+    services: list[str],
     classes: set[str],
     main_cf: list[tuple[str, str]],
     master_cf: list[tuple[str, str]],
+    path: str,
     table: str,
-    delay: bool,
 ) -> list[str]:
-    """[] when Postfix checks the map before a banned client's AUTH: it is named in
-    smtpd_client_restrictions or smtpd_helo_restrictions (or a restriction class one of
-    those names) and smtpd_delay_reject is no; else the warning that says what to do."""
-    early_lists = [
-        value
-        for parameter, value in [*main_cf, *master_cf]
-        if parameter.rpartition("/")[2] in _EARLY
-    ]
-    early_classes = {
-        name for name in classes if any(name in _SEPARATORS.split(v) for v in early_lists)
-    }
+    """[] when each smtpd service that offers AUTH checks the map before a banned
+    client's AUTH: with its own values (main.cf's, and its master.cf ``-o``), the map is
+    named in smtpd_client_restrictions or smtpd_helo_restrictions (or a restriction
+    class one of those names) and smtpd_delay_reject is no; else the warning naming the
+    services that do not, and what to change."""
+    main = dict(main_cf)
+    master = dict(master_cf)
+    late: list[str] = []  # the map named early, but smtpd_delay_reject = yes
+    unnamed: list[str] = []  # not in an early list of the service
+    for service in services:
 
-    def early(parameter: str) -> bool:
-        name = parameter.rpartition("/")[2]
-        return name in _EARLY or name in early_classes
+        def value(name: str, default: str = "", service: str = service) -> str:
+            return master.get(f"{service}/{name}", main.get(name, default))
 
-    if not any(early(parameter) for parameter in readers):
-        places = ", ".join(dict.fromkeys(_where(parameter) for parameter in readers))
-        return [
-            f"enforce.postfix_map: Postfix reads {table} only in {places}, which it checks "
-            "after AUTH: a banned client can still guess passwords; name it in "
-            f"smtpd_client_restrictions instead (check_client_access {table}, first) with "
-            f"{_NO_DELAY}; then postfix reload"
+        if value("smtpd_sasl_auth_enable", "no").lower() != "yes":
+            continue  # no AUTH: nobody guesses passwords there
+        early_lists = [value(name) for name in _EARLY]
+        named = [
+            kind
+            for text in [
+                *early_lists,
+                *(
+                    value(name)
+                    for name in classes
+                    if any(name in _SEPARATORS.split(v) for v in early_lists)
+                ),
+            ]
+            for kind in _tables_named(text, path)
         ]
-    overrides = {
-        parameter.rpartition("/")[0]: value.lower() != "no"
-        for parameter, value in master_cf
-        if parameter.rpartition("/")[2] == "smtpd_delay_reject"
-    }
-    if delay and not any(not on for on in overrides.values()):
-        where = "main.cf (its default)" if "smtpd_delay_reject" not in dict(main_cf) else "main.cf"
-    elif not delay and any(overrides.values()):
-        services = ", ".join(service for service, on in overrides.items() if on)
-        where = f"master.cf's -o of {services}"
-    else:
+        if _WRITTEN_AS not in named:
+            unnamed.append(service)
+        elif value("smtpd_delay_reject", "yes").lower() != "no":
+            late.append(service)
+    if not late and not unnamed:
         return []
+    advice = []
+    if unnamed:
+        advice.append(
+            f"name check_client_access {table} first in smtpd_client_restrictions (main.cf, "
+            f"and any -o smtpd_client_restrictions= of {', '.join(unnamed)})"
+        )
+    advice.append(
+        f"set {_NO_DELAY} (main.cf, and any -o smtpd_delay_reject= of those services; "
+        "restrictions that your users pass only by logging in belong in "
+        "smtpd_recipient_restrictions then)"
+    )
     return [
-        f"enforce.postfix_map: smtpd_delay_reject = yes in {where}: Postfix checks {table} "
-        "only at RCPT TO, after AUTH, so a banned client can still guess passwords; set "
-        f"{_NO_DELAY} (restrictions that your users pass only by logging in belong in "
-        "smtpd_recipient_restrictions then); then postfix reload"
+        f"enforce.postfix_map: Postfix checks {table} only after AUTH on "
+        f"{', '.join([*unnamed, *late])}, so a banned client can still guess passwords "
+        f"there; {'; '.join(advice)}; then postfix reload"
     ]
+
+
+def _smtpd_services(text: str) -> list[str]:
+    """``name/type`` of each smtpd service of ``postconf -M`` that takes clients from
+    the network (inet, or passed on by postscreen)."""
+    services = []
+    for line in text.splitlines():
+        fields = line.split()
+        if len(fields) >= 8 and fields[7] == "smtpd" and fields[1] in ("inet", "pass"):
+            services.append(f"{fields[0]}/{fields[1]}")
+    return services
 
 
 def _pairs(text: str) -> list[tuple[str, str]]:
