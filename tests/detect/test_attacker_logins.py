@@ -32,12 +32,15 @@ def daemon_bans(log: Log, ip: str) -> bool:
     return any(d.decision() is not None for d in found)
 
 
-def network_guessing(log: Log, prefix: str, first: int = 1) -> None:
-    """Eight addresses of one network fail once each on frank within four minutes: the
-    network is flagged for a ban."""
+def network_guessing(log: Log, prefix: str, first: int = 1, also: str | None = None) -> None:
+    """Eight addresses of one network fail once each on frank within four minutes (and,
+    with ``also``, once on that account ten seconds later): the network is flagged for a
+    ban."""
     for n in range(8):
         number = f"{first + n:x}" if ":" in prefix else str(first + n)
         log.sasl_failure(n * 30, prefix + number, "frank@example.com")
+        if also is not None:
+            log.sasl_failure(n * 30 + 10, prefix + number, also)
 
 
 def test_a_login_from_the_guessing_64_is_the_attackers_break_in() -> None:
@@ -64,8 +67,9 @@ def test_a_login_from_the_guessing_64_is_the_attackers_break_in() -> None:
 
 
 def test_a_login_from_a_24_reported_as_an_attacker_is_the_attackers_break_in() -> None:
+    # Its addresses tried a list of accounts (frank and grace): a bot's, no one's phone.
     log = Log()
-    network_guessing(log, "203.0.113.", first=10)
+    network_guessing(log, "203.0.113.", first=10, also="grace@example.com")
     log.dovecot_failure(5 * MINUTE, "203.0.113.99", "frank@example.com")  # one try of its own
     log.dovecot_login(6 * MINUTE, "203.0.113.99", "frank@example.com")
     analysis = analyze(log.events)
@@ -92,15 +96,120 @@ def test_a_login_from_a_carriers_24_where_one_other_address_guessed_is_asked() -
     compromise = only_compromise(analysis)
     assert compromise.by_others and "from other clients" in compromise.reason
     assert recommendation(analysis, "198.51.100.31") == "watch"
-    # Four addresses of the /24 guessing together are an attacker: a login from it is
-    # theirs.
+    # Four addresses of the /24 guessing a list of accounts together are an attacker: a
+    # login from it is theirs.
     log = Log()
     for n in range(8):
-        log.sasl_failure(n * 30, f"198.51.100.{30 + n % 4}", "frank@example.com")
+        user = "frank@example.com" if n % 2 else "grace@example.com"
+        log.sasl_failure(n * 30, f"198.51.100.{30 + n % 4}", user)
+        log.sasl_failure(n * 30 + 10, f"198.51.100.{30 + n % 4}", "frank@example.com")
     log.dovecot_login(6 * MINUTE, "198.51.100.40", "frank@example.com")
     analysis = analyze(log.events)
     assert not only_compromise(analysis).by_others
     assert recommendation(analysis, "198.51.100.40") == "ban"
+
+
+def assert_asked(analysis: Analysis, ip: str) -> None:
+    """A login the owner is to be asked about: "Maybe", not "Someone got in"; its address
+    watched, not banned."""
+    compromise = only_compromise(analysis)
+    assert compromise.ip == ip and compromise.by_others
+    assert "Ask the account's owner first" in " ".join(compromise.advice)
+    assert "this client's network" not in compromise.reason
+    assert recommendation(analysis, ip) == "watch"
+
+
+def test_the_owners_phone_on_a_carriers_pool_is_asked_about_not_banned() -> None:
+    # Carol's phone with an old password fails once from each of five addresses of a
+    # carrier's pool (CGNAT), which stands as an attacking /24 (nobody logged in from
+    # it); she then logs in from another address of the pool: ask her, ban nobody.
+    log = Log()
+    for n in range(5):
+        log.dovecot_failure(n * MINUTE, f"198.51.100.{5 + n}", "carol@example.com")
+    log.dovecot_login(10 * MINUTE, "198.51.100.77", "carol@example.com")
+    analysis = analyze(log.events)
+    assert [f.subject for f in analysis.findings_of("network")] == ["198.51.100.0/24"]
+    assert_asked(analysis, "198.51.100.77")
+    assert "5 failed logins on this account from other clients" in (
+        only_compromise(analysis).reason
+    )
+    assert not daemon_bans(log, "198.51.100.77")
+    # The same addresses trying carol and dave, a list: the pool is a bot's, and the
+    # login from it got in.
+    log = Log()
+    for n in range(5):
+        log.dovecot_failure(n * MINUTE, f"198.51.100.{5 + n}", "carol@example.com")
+        log.dovecot_failure(n * MINUTE + 20, f"198.51.100.{5 + n}", "dave@example.com")
+    log.dovecot_login(10 * MINUTE, "198.51.100.77", "carol@example.com")
+    analysis = analyze(log.events)
+    compromise = only_compromise(analysis)
+    assert not compromise.by_others
+    assert "from this client's network 198.51.100.0/24" in compromise.reason
+    assert recommendation(analysis, "198.51.100.77") == "ban"
+    assert daemon_bans(log, "198.51.100.77")
+
+
+def test_a_pool_that_stands_by_other_peoples_typos_does_not_make_a_login_certain() -> None:
+    # The /24 stands because two other users of the carrier mistyped their own names
+    # once each; three tries on carol came from it (two and one), three from outside.
+    # Carol then logs in from the pool: a question for her, as before.
+    log = Log()
+    tries = [
+        ("198.51.100.5", "carol@example.com"),
+        ("198.51.100.5", "carol@example.com"),
+        ("198.51.100.6", "carol@example.com"),
+        ("198.51.100.7", "erin@example.com"),
+        ("198.51.100.8", "frank@example.com"),
+    ]
+    for n, (ip, user) in enumerate(tries):
+        log.dovecot_failure(n * MINUTE, ip, user)
+    for n in range(3):
+        log.dovecot_failure(400 + n * 10, f"203.0.113.{50 + n}", "carol@example.com")
+    log.dovecot_login(10 * MINUTE, "198.51.100.77", "carol@example.com")
+    analysis = analyze(log.events)
+    assert [f.subject for f in analysis.findings_of("network")] == ["198.51.100.0/24"]
+    assert_asked(analysis, "198.51.100.77")
+    assert not daemon_bans(log, "198.51.100.77")
+
+
+def carol_campaign(log: Log, also: str | None = None) -> None:
+    """Six addresses (five of them in 203.0.113.0/24) each fail once on carol (and, with
+    ``also``, once on that account) within three minutes: a spraying campaign."""
+    bots = ["198.51.100.10", *(f"203.0.113.{n}" for n in (20, 30, 40, 50, 60))]
+    for n, ip in enumerate(bots):
+        log.dovecot_failure(n * 30, ip, "carol@example.com")
+        if also is not None:
+            log.dovecot_failure(n * 30 + 5, ip, also)
+
+
+def test_a_member_of_a_campaign_on_its_own_account_alone_is_asked_about() -> None:
+    # A campaign that only ever tried carol, and one more address fails once on carol
+    # and logs in as her: carol's phone hopping a pool's addresses looks the same. Ask.
+    log = Log()
+    carol_campaign(log)
+    log.dovecot_failure(400, "192.0.2.77", "carol@example.com")
+    log.dovecot_login(430, "192.0.2.77", "carol@example.com")
+    analysis = analyze(log.events)
+    assert analysis.findings_of("spray")
+    assert_asked(analysis, "192.0.2.77")
+    # So too from the /24 most of the campaign came from: not certain by its network.
+    log = Log()
+    carol_campaign(log)
+    log.dovecot_failure(400, "203.0.113.77", "carol@example.com")
+    log.dovecot_login(430, "203.0.113.77", "carol@example.com")
+    analysis = analyze(log.events)
+    assert [f.subject for f in analysis.findings_of("network")] == ["203.0.113.0/24"]
+    assert_asked(analysis, "203.0.113.77")
+    # A campaign on carol and dave, whose every address tried both, the login's too:
+    # the campaign's bot got in.
+    log = Log()
+    carol_campaign(log, also="dave@example.com")
+    log.dovecot_failure(400, "192.0.2.77", "carol@example.com")
+    log.dovecot_failure(405, "192.0.2.77", "dave@example.com")
+    log.dovecot_login(430, "192.0.2.77", "carol@example.com")
+    analysis = analyze(log.events)
+    assert not only_compromise(analysis).by_others
+    assert recommendation(analysis, "192.0.2.77") == "ban"
 
 
 def test_the_networks_guessing_before_the_login_is_said_in_chinese() -> None:

@@ -64,3 +64,18 @@ def test_a_campaign_bot_that_logs_in_is_told_as_a_break_in_and_blocked(
     assert "Ask the user of “bob@example.com”" not in out
     assert f"No need to block {bots[5]}" not in out
     assert f"mailwarden ban {bots[5]}" in out
+
+
+def test_the_owners_phone_on_a_carriers_pool_is_told_as_a_maybe(
+    run: Runner, log_file: LogFile
+) -> None:
+    # One failure on carol from each of five addresses of a carrier's /24 (the network
+    # stands as an attacker), then carol logs in from another of its addresses: her
+    # phone with an old password looks just so. Ask her; no password change told as due.
+    text = "".join(
+        failure(n, f"198.51.100.{5 + n}", "carol@example.com", 20200 + n) for n in range(5)
+    )
+    out = explained(run, log_file(text + login("10:10:00", "198.51.100.77", "carol@example.com")))
+    assert "Ask the user of “carol@example.com” whether the login from 198.51.100.77" in out
+    assert "Change the password of “carol@example.com” now" not in out
+    assert "YES: it got in" not in out

@@ -180,6 +180,7 @@ from mailwarden.detect.state import (
     OwnerState,
     StaleNetwork,
     evidence_of,
+    is_v6,
     network_key,
     network_of,
     with_service,
@@ -1884,11 +1885,19 @@ class Detector:
         on ``key`` its other addresses made (each one's on that account, those that
         failed on it since ``since``), when that network stands as an attacker (its
         addresses flagged as guessing together, and nobody logged in from it: see
-        :meth:`_network_stands`): a login from it as that account is the attacker's,
-        at another of its addresses, not someone else's after others' guessing. None
-        when the network does not stand, or none of its other addresses tried ``key``:
-        a carrier's pool or an office's network where one other address guessed the
-        account is no attacker as a whole, and a login there may be its owner's."""
+        :meth:`_network_stands`) and its guessing of ``key`` is no owner's: a login from
+        it as that account is the attacker's, at another of its addresses, not someone
+        else's after others' guessing. None when the network does not stand, or none of
+        its other addresses tried ``key``: a carrier's pool or an office's network where
+        one other address guessed the account is no attacker as a whole, and a login
+        there may be its owner's. None too for an IPv4 network whose addresses that
+        tried ``key`` tried no other account: a carrier's pool (CGNAT), where the
+        owner's phone with an old password fails from address after address of it, and
+        where other people's typos on their own accounts make it stand, looks just so
+        (:meth:`_lists_accounts`). An IPv6 network (a /64) is one subscriber's, whose
+        logins make its failures the owner's (a device's old password, ``stale_window``):
+        addresses of it guessing an account that never logged in from it are no owner's
+        devices."""
         net = client.net if client is not None else network_key(ip, self._v4, self._v6)[0]
         state = self._network_state(net)
         if net is None or state is None or not self._network_stands(state):
@@ -1898,6 +1907,7 @@ class Detector:
             return None
         v4, v6 = self._v4, self._v6
         tries = 0
+        listed = is_v6(net)
         for other_ip, last in account.clients.items():
             if other_ip == ip or last < since or last > when:
                 continue
@@ -1906,10 +1916,20 @@ class Detector:
                 continue
             other_net = other.net if other.net is not None else network_key(other_ip, v4, v6)[0]
             if other_net == net:
-                tries += other.user_failures(key)
-        if not tries:
+                failed = other.user_failures(key)
+                tries += failed
+                if failed and not listed:
+                    listed = self._lists_accounts(other, key)
+        if not tries or not listed:
             return None
         return str(network_of(net, v4, v6)), tries
+
+    @staticmethod
+    def _lists_accounts(client: ClientState, key: str) -> bool:
+        """Whether a client that failed on ``key`` failed on another account too: a list
+        of accounts, a bot's, not the owner's device with an old password (which tries
+        its own account, by its local part or in full, only)."""
+        return any(not same_account(name, key) for name in client.users_tried())
 
     def _network_login(self, ip: str, net: NetKey | None, key: str | None, when: float) -> None:
         """Someone logged in from ``ip``, not judged an intruder, and its network stops
