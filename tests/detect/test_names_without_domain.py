@@ -10,6 +10,7 @@ from __future__ import annotations
 from detect_factory import HOUR, MINUTE, Log
 
 from mailwarden.detect import Verdict, analyze
+from mailwarden.detect.accounts import Accounts
 
 PHONE = "198.51.100.88"
 OFFICE = "198.51.100.10"
@@ -174,3 +175,87 @@ def test_a_login_with_the_domain_after_one_without_it_is_the_same_owner() -> Non
         assert analysis.compromised == (), later
         attacker = analysis.attacker(home)
         assert attacker is not None and Verdict.ENUMERATION in attacker.verdicts
+
+
+NAT = "203.0.113.10"
+
+
+def polling_owner_and_guesses(log: Log, names: list[str]) -> None:
+    """bob's phone logs in through a NAT every 5 minutes for three hours; between its
+    logins, something behind the same address tries each of ``names`` once."""
+    for n in range(36):
+        t = 9 * HOUR + n * 5 * MINUTE
+        log.dovecot_login(t, NAT, "bob@example.com")
+        for i, name in enumerate(names):
+            log.dovecot_failure(t + 11 + i * 80, NAT, name)
+
+
+def test_names_near_an_owners_are_still_guessing_when_tried_between_its_logins() -> None:
+    names = ["tom@example.com", "rob@example.com", "bobby@example.com"]
+    for accounts in (None, Accounts(["bob@example.com", *names])):
+        log = Log()
+        polling_owner_and_guesses(log, names)
+        analysis = analyze(log.events, accounts=accounts)
+        attacker = analysis.attacker(NAT)
+        assert attacker is not None and attacker.recommendation == "ban", accounts
+        assert Verdict.SLOW_BRUTEFORCE in attacker.verdicts
+        assert set(names) <= set(attacker.users)
+        assert attacker.failures >= 100  # rob@ (bob's name a letter off) may be a typo once
+
+    # One name only, a letter off bob's: a typo is not excused at every login.
+    for name in ("tom@example.com", "rob@example.com"):
+        log = Log()
+        polling_owner_and_guesses(log, [name])
+        attacker = analyze(log.events).attacker(NAT)
+        assert attacker is not None and attacker.recommendation == "ban", name
+        assert attacker.users == (name,)
+
+
+def test_a_login_as_a_name_guessed_behind_an_owners_address_is_a_break_in() -> None:
+    log = Log()
+    polling_owner_and_guesses(log, ["tom@example.com", "rob@example.com", "bobby@example.com"])
+    log.dovecot_login(11 * HOUR + 59 * MINUTE + 50, "198.51.100.200", "tom@example.com")
+    analysis = analyze(log.events)
+    [compromise] = analysis.compromised
+    assert compromise.user == "tom@example.com" and compromise.ip == "198.51.100.200"
+    assert compromise.failures_before >= 10
+
+
+def test_the_same_name_at_another_domain_guessed_between_logins_is_guessing() -> None:
+    log = Log()
+    for n in range(36):
+        t = 9 * HOUR + n * 5 * MINUTE
+        log.dovecot_login(t, NAT, "alice@a.example")
+        log.dovecot_failure(t + 3 * MINUTE, NAT, "alice@b.example")
+    attacker = analyze(log.events).attacker(NAT)
+    assert attacker is not None and attacker.recommendation == "ban"
+    assert attacker.users == ("alice@b.example",) and attacker.failures == 36
+
+
+def test_a_login_without_the_domain_is_not_every_domains_owner() -> None:
+    # alice@a.example is the alice that logs in; alice@b.example is someone else's.
+    for known in ("login", "users"):
+        log = Log()
+        accounts = None
+        if known == "login":
+            log.dovecot_login(8 * HOUR, "198.51.100.7", "alice@a.example")
+        else:
+            accounts = Accounts(["alice@a.example", "alice@b.example", "bob@a.example"])
+        log.dovecot_login(9 * HOUR, NAT, "alice")
+        for n in range(60):
+            log.dovecot_failure(9 * HOUR + MINUTE + n * 2 * MINUTE, NAT, "alice@b.example")
+        analysis = analyze(log.events, accounts=accounts)
+        attacker = analysis.attacker(NAT)
+        assert attacker is not None and attacker.recommendation == "ban", known
+        assert attacker.verdict is Verdict.SLOW_BRUTEFORCE and attacker.failures == 60
+        assert analysis.findings_of("stale_password") == []
+
+
+def test_a_burst_judged_before_a_login_as_a_near_name_keeps_its_tries() -> None:
+    log = Log()
+    for n in range(3):
+        log.dovecot_failure(9 * HOUR + 1 + n * 20, "192.0.2.88", "carlo@example.com")
+    log.dovecot_login(9 * HOUR + 5 * MINUTE, "192.0.2.88", "carol@example.com")
+    attacker = analyze(log.events).attacker("192.0.2.88")
+    assert attacker is not None and attacker.recommendation == "ban"
+    assert attacker.failures == 3 and attacker.users == ("carlo@example.com",)

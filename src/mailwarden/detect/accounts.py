@@ -63,18 +63,29 @@ TYPO_LONG_NAME = 8
 
 def typo_of(tried: str, key: str) -> bool:
     """Whether ``tried`` (a name a login failed with) is ``key`` mistyped: another form
-    of the same account (:func:`same_account`), or at most a character or two off
-    (``mai`` for ``mia``, emma@exmaple.com for emma@example.com). Without a domain on
-    either side, the local parts are compared."""
+    of the same account (:func:`same_account`), or its local part a character off (two
+    for local parts of :data:`TYPO_LONG_NAME` characters or more: ``mai`` for ``mia``)
+    at the same domain, or without a domain on one side. At two domains only the same
+    local part with the domain a character off (emma@exmaple.com for emma@example.com;
+    never a one-letter label: alice@a.example and alice@b.example are two people)."""
     if same_account(tried, key):
         return True
-    if "@" not in tried or "@" not in key:
-        tried, key = local_part(tried), local_part(key)
-    shortest = min(len(tried), len(key))
+    tried_local, _, tried_domain = tried.rpartition("@") if "@" in tried else (tried, "", "")
+    key_local, _, key_domain = key.rpartition("@") if "@" in key else (key, "", "")
+    if tried_domain and key_domain and tried_domain != key_domain:
+        return tried_local == key_local and _domain_typo(tried_domain, key_domain)
+    shortest = min(len(tried_local), len(key_local))
     if shortest < 3:
         return False
     most = TYPO_DISTANCE if shortest >= TYPO_LONG_NAME else 1
-    return _edits(tried, key, most) <= most
+    return _edits(tried_local, key_local, most) <= most
+
+
+def _domain_typo(tried: str, domain: str) -> bool:
+    """Whether domain ``tried`` is ``domain`` a character off, their first labels of
+    three characters or more (a.example and b.example are two domains)."""
+    shortest = min(len(tried.partition(".")[0]), len(domain.partition(".")[0]))
+    return shortest >= 3 and _edits(tried, domain, 1) <= 1
 
 
 def _edits(a: str, b: str, most: int) -> int:
@@ -108,12 +119,13 @@ def _edits(a: str, b: str, most: int) -> int:
 class Accounts:
     """The set of real accounts."""
 
-    __slots__ = ("_full", "_local", "source")
+    __slots__ = ("_forms", "_full", "_local", "source")
 
     def __init__(self, names: Iterable[str], source: str = "") -> None:
         self.source = source
         self._full = {account_key(n) for n in names if n.strip()}
         self._local = {local_part(k) for k in self._full}
+        self._forms: dict[str, set[str]] | None = None
 
     def __len__(self) -> int:
         return len(self._full)
@@ -125,6 +137,17 @@ class Accounts:
         if "@" in key:
             return local_part(key) in self._full
         return key in self._local
+
+    def domains(self, local: str) -> set[str]:
+        """The full names listed with local part ``local`` (worked out once, when first
+        asked: the rare case of a login without a domain)."""
+        forms = self._forms
+        if forms is None:
+            forms = self._forms = {}
+            for name in self._full:
+                if "@" in name:
+                    forms.setdefault(local_part(name), set()).add(name)
+        return forms.get(local, set())
 
 
 MAX_ACCOUNTS = 2_000_000

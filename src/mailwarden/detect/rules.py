@@ -58,7 +58,9 @@ Rules (thresholds are ``[policy]`` keys, see :class:`~mailwarden.config.PolicyCo
   that, another /64 of its ``wide_ipv6_prefix`` network, as a carrier re-attaching a
   phone gives) logged in as within ``stale_window`` are not guesses, and never banned.
   A name without a domain is that account too (``alice`` for alice@example.com, and the
-  other way round: :func:`~mailwarden.detect.accounts.same_account`); two domains are two.
+  other way round: :func:`~mailwarden.detect.accounts.same_account`); two domains are two,
+  and after a login without the domain a full name is its account only when no other
+  domain is known for that name (:meth:`Detector._other_form`).
   Three of them on one account within ``daily_window`` (:data:`STALE_DEVICE_FAILURES`)
   are a device with an old password: reported under "Not attacks" (``stale_password``).
   For IPv6 they count per /64 too: a phone's privacy address (RFC 8981) changes every
@@ -84,7 +86,8 @@ Rules (thresholds are ``[policy]`` keys, see :class:`~mailwarden.config.PolicyCo
   for no later login) and the client's (its count, times and names tried: colleagues
   behind one address mistyping through the day make no enumeration); so do its failures
   on the name without the domain, and a few on a misspelt name (:data:`TYPO_FAILURES`
-  within :data:`TYPO_WINDOW`, :func:`~mailwarden.detect.accounts.typo_of`). A success after
+  within :data:`TYPO_WINDOW`, :func:`~mailwarden.detect.accounts.typo_of`; never a real
+  account's, nor those of a client already judged: :meth:`Detector._misspelt`). A success after
   a person's typos (no threshold reached) is the owner logging in; so is a client judged
   only by association (its network, a campaign it joined through this very account, a
   generic name that turns out to be real) whose few failures were all on the account it
@@ -256,6 +259,7 @@ TYPO_WINDOW = 600.0
 """Seconds before a login within which failures on a misspelt form of its name (``mai``
 for mia@example.com, :func:`~mailwarden.detect.accounts.typo_of`) from the same address
 are the person's typos of their own name (:meth:`Detector._excuse_typos`)."""
+MAX_LOGIN_DOMAINS = 256
 TYPO_FAILURES = 3
 """The most failures on one misspelt name that a login can excuse so: a person retyping
 the wrong name a time or two; more on it are guessing."""
@@ -523,6 +527,12 @@ class Detector:
         """Reason texts shared by many clients (per account name, per campaign)."""
         self._real_names: set[str] = set()
         """Account names seen logging in: they exist, whatever the generic list says."""
+        self._full_forms: dict[str, str] = {}
+        """Local part -> the one full name (with a domain) seen logging in with it, ""
+        when several domains did: which account a login without the domain was
+        (:meth:`_other_form`)."""
+        self._login_domains: set[str] = set()
+        """Domains seen logging in (at most :data:`MAX_LOGIN_DOMAINS`)."""
         self._own: set[str] = set()
         """The server's own addresses (Dovecot ``lip=``, and :meth:`set_own_addresses`)."""
         self._own_lip: set[str] = set()
@@ -1109,7 +1119,7 @@ class Detector:
                     if when - last <= self._limits.stale:
                         stale = key
                 else:  # alice for alice@example.com, or the other way round
-                    other = owner.other_form(key)
+                    other = self._other_form(owner, key)
                     if other is not None and when - other[1] <= self._limits.stale:
                         stale = other[0]
             elif key is None and owner is not None and client.user is None:
@@ -1695,14 +1705,18 @@ class Detector:
         client = self._clients.get(ip) or self._revive(ip)
         net = client.net if client else None
         owner = self._owner(ip, create=False, net=net)
-        known = (
-            key is not None
-            and owner is not None
-            and (key in owner.users or owner.other_form(key) is not None)  # alice: alice@…
-        )
+        previous = None  # this address's previous login as the account
+        if key is not None and owner is not None:
+            previous = owner.users.get(key)
+            if previous is None:
+                other = self._other_form(owner, key)  # alice: alice@…
+                previous = other[1] if other is not None else None
+        known = previous is not None
         again = False
         if key is not None:
             self._real_names.add(key)
+            if "@" in key:
+                self._full_form_seen(key)
             self._reasons.pop(key, None)
         if client is not None:
             # still active (for expiry), but not seen attacking: an owner's login moves
@@ -1719,7 +1733,7 @@ class Detector:
         if known and owner is not None and key is not None:
             self._owner_login(ip, net, owner, key, when)
             if client is not None and client.failures:
-                self._excuse_typos(client, key, when, known=True)
+                self._excuse_typos(client, key, when, previous=previous)
             return []  # this client logged in as this account before
         if again and client is not None and client.flags & _COMPROMISED:
             client.see(event, when)  # the intruder still at it
@@ -2001,35 +2015,101 @@ class Detector:
         return "from " + ", ".join(names) + more
 
     def _excuse_typos(
-        self, client: ClientState, key: str, when: float, known: bool = False
+        self, client: ClientState, key: str, when: float, previous: float | None = None
     ) -> None:
         """The owner of ``key`` logged in from ``client`` after failing on it: those
         failures were typos, not guesses (:meth:`ClientState.forget_typos`, within
         ``compromise_window``). So were its failures on ``key`` in another form
         (``alice`` for alice@example.com: one account), and a few (:data:`TYPO_FAILURES`)
-        on a misspelt form of it within :data:`TYPO_WINDOW` (``mai`` for mia: people
-        behind an office's address mistyping their own names make no enumeration; a
-        bot's names beside them stay counted). ``known``: the account logged in from
-        here before, its failures on it are stale ones, not counted: only the misspelt
-        names are left to excuse."""
+        on a misspelt name that is no real account (:meth:`_misspelt`) within
+        :data:`TYPO_WINDOW` (``mai`` for mia: people behind an office's address
+        mistyping their own names make no enumeration; a bot's names beside them stay
+        counted). ``previous``: the account's previous login from here (a known
+        account): its failures on it are stale ones, not counted, and only misspelt
+        names tried since that login are left to excuse. A client already judged
+        keeps its failures on other names: they made its verdict."""
         if client.users is None and client.user is None:
             return
         since = when - self._limits.compromise[1]
+        typos_since = when - TYPO_WINDOW
+        if previous is not None and previous > typos_since:
+            typos_since = previous
+        judged = client.flags & _GUESSING_BITS
         for name, last in client.users_last():
-            if name == key or same_account(name, key):
-                if known:
+            if name == key:
+                if previous is not None:
                     continue
                 start = since
-            elif (
-                last >= when - TYPO_WINDOW
-                and client.user_failures(name) <= TYPO_FAILURES
-                and typo_of(name, key)
-            ):
-                start = when - TYPO_WINDOW
-            else:
+            elif same_account(name, key):
+                if previous is not None or judged:
+                    continue
+                start = since
+            elif judged or last < typos_since or not self._misspelt(client, name, key):
                 continue
+            else:
+                start = typos_since
             self._excuse_account_typos(client, name, when)
             client.forget_typos(name, start, when)
+
+    def _misspelt(self, client: ClientState, name: str, key: str) -> bool:
+        """Whether failures on ``name`` may be the owner of ``key`` mistyping their own
+        name: it is close to it (:func:`~mailwarden.detect.accounts.typo_of`), tried
+        no more than :data:`TYPO_FAILURES` times (by this client, and by all clients
+        together: a name excused once is not excused without end), and no real account
+        (one logged in as, anywhere, or listed in ``--users``): a colleague's account
+        guessed is guessing, however like the owner's its name."""
+        if client.user_failures(name) > TYPO_FAILURES:
+            return False
+        account = self._accounts.get(name)
+        if account is not None and account.failures > TYPO_FAILURES:
+            return False
+        if not typo_of(name, key) or same_account(name, key):
+            return False
+        if name in self._real_names:
+            return False
+        at = name.rfind("@")
+        if at >= 0:
+            if name[:at] in self._real_names:
+                return False
+        elif name in self._full_forms:
+            return False
+        accounts = self.accounts
+        return accounts is None or not accounts.exists(name)
+
+    def _full_form_seen(self, key: str) -> None:
+        """Someone logged in as ``key``, a name with a domain (:attr:`_full_forms`)."""
+        local, _, domain = key.rpartition("@")
+        forms = self._full_forms
+        seen = forms.get(local)
+        if seen is None:
+            forms[local] = key
+        elif seen and seen != key:
+            forms[local] = ""
+        if len(self._login_domains) < MAX_LOGIN_DOMAINS:
+            self._login_domains.add(domain)
+
+    def _other_form(self, owner: OwnerState, key: str) -> tuple[str, float] | None:
+        """The account logged in from ``owner``'s address that ``key`` names in another
+        form, and when (:meth:`OwnerState.other_form`). A login without the domain is a
+        full name's only when no other domain is known for that name (logged in as
+        anywhere, or in ``--users``) and its domain is no stranger to this server: after
+        a login as ``alice``, failures as alice@b.example are guessing when
+        alice@a.example is the one that logs in, or a.example the only domain seen."""
+        other = owner.other_form(key)
+        if other is None or "@" in other[0]:
+            return other
+        local, _, domain = key.rpartition("@")
+        seen = self._full_forms.get(local)
+        if seen is not None and seen != key:
+            return None  # another domain's alice logs in (or several do)
+        accounts = self.accounts
+        if accounts is not None and len(accounts):
+            forms = accounts.domains(local)
+            if (forms and forms != {key}) or not accounts.exists(key):
+                return None
+        if seen is None and self._login_domains and domain not in self._login_domains:
+            return None  # logins name other domains, never this one
+        return other
 
     def _excuse_account_typos(self, client: ClientState, key: str, when: float) -> None:
         """A client's typos on ``key`` (:meth:`_excuse_typos`) leave the account's recent
@@ -2472,7 +2552,7 @@ class Detector:
             return None
         last = owner.users.get(key)
         if last is None:
-            other = owner.other_form(key)
+            other = self._other_form(owner, key)
             if other is not None:
                 key, last = other
         return key if last is not None and when - last <= self._limits.stale else None
