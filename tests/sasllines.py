@@ -130,3 +130,40 @@ def verbose_login(lines: list[str], lost: tuple[str, ...] = ()) -> list[str]:
         if not any(text in message for text in lost):
             kept.append(VERBOSE_SMTPD.format(s=second) + message)
     return kept
+
+
+def _tls_dump(direction: str, text: str) -> str:
+    """``smtpd_tls_loglevel = 4``'s line of one plaintext ``text`` (CR LF as ``??``): the
+    first 40 bytes, after the whole length (tls_stream.c: ``tls_timed_read()``)."""
+    return f"{direction} {len(text) + 2} chars: {(text + '??')[:40]}"
+
+
+def verbose_and_dumped(
+    client: list[str], ip: str = "203.0.113.45", swapped: bool = False
+) -> list[str]:
+    """Whole syslog lines of a submission session of ``ip`` at both ``smtpd -v`` and
+    ``smtpd_tls_loglevel = 4``, after STARTTLS: each line of ``client`` (``C:`` a client
+    line, ``S:`` a reply, else a line of smtpd's own, ``second|`` before each) is logged
+    as Postfix writes it: a client line as the TLS dump's ``Read N chars:`` (as smtpd
+    reads it) then the chat's ``< client:``; a reply as ``> client:`` then ``Write N
+    chars:`` (when it is sent). ``swapped`` swaps each pair (a log merged out of
+    order)."""
+    peer = f"unknown[{ip}]"
+    lines = [
+        "1|connect from " + peer,
+        f"1|Anonymous TLS connection established from {peer}: TLSv1.3 with cipher "
+        "TLS_AES_256_GCM_SHA384 (256/256 bits)",
+    ]
+    for entry in client:
+        second, text = entry.split("|", 1)
+        if text.startswith("C:"):
+            pair = [_tls_dump("Read", text[2:]), f"< {peer}: {text[2:]}"]
+        elif text.startswith("S:"):
+            pair = [f"> {peer}: {text[2:]}", _tls_dump("Write", text[2:])]
+        else:
+            lines.append(f"{second}|{text}")
+            continue
+        if swapped:
+            pair.reverse()
+        lines.extend(f"{second}|{line}" for line in pair)
+    return verbose_login(lines)

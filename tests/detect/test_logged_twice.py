@@ -1,0 +1,130 @@
+"""One client line logged twice: Postfix at both ``smtpd -v`` and ``smtpd_tls_loglevel
+= 4`` writes each line a client sends inside TLS as the TLS dump's ``Read N chars: …``
+(the first 40 bytes of the N read, as smtpd reads it) and then as the chat's ``<
+client: …`` (whole), and each reply as ``> client: …`` then ``Write N chars: …``.
+
+AUTH LOGIN's username, seen twice, must not be taken for the password (shown masked as
+one), nor the password for a command or the next username; AUTH PLAIN's payload, on the
+command line or on its own after the ``334``, is one credential, whole when the chat
+has it whole. A bot that sends its username again as the password (after the server's
+prompt for it) still sent two lines."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+
+from mailwarden.detect import analyze
+from mailwarden.detect.sessions import Session, sessions_of
+from sasllines import events_from, verbose_and_dumped
+
+IP = "203.0.113.45"
+USER = "info@example.com"
+PASSWORD = "Summer2024!"
+LONG_USER = "sales.department@example-company.com"
+"""A username whose base64 (48 characters) the TLS dump cuts."""
+LONG_PASSWORD = "Winter2025-very-long-password-indeed!"
+
+
+def b64(text: str) -> str:
+    return base64.b64encode(text.encode()).decode()
+
+
+def auth_login(user: str, password: str) -> list[str]:
+    return [
+        "1|C:EHLO ylmf-pc",
+        "1|S:250 mx.example.com",
+        "1|C:AUTH LOGIN",
+        "1|xsasl_dovecot_server_first: sasl_method LOGIN",
+        "1|xsasl_dovecot_handle_reply: auth reply: CONT?1?VXNlcm5hbWU6",
+        "1|S:334 VXNlcm5hbWU6",
+        "2|C:" + b64(user),
+        "2|xsasl_dovecot_handle_reply: auth reply: CONT?1?UGFzc3dvcmQ6",
+        "2|S:334 UGFzc3dvcmQ6",
+        "2|C:" + b64(password),
+        *failed("LOGIN", user),
+    ]
+
+
+def failed(mechanism: str, user: str) -> list[str]:
+    return [
+        f"4|xsasl_dovecot_handle_reply: auth reply: FAIL?1?user={user}",
+        f"4|warning: unknown[{IP}]: SASL {mechanism} authentication failed: "
+        f"(reason unavailable), sasl_username={user}",
+        "4|S:535 5.7.8 Error: authentication failed: (reason unavailable)",
+        "4|C:QUIT",
+        "4|S:221 2.0.0 Bye",
+        f"4|disconnect from unknown[{IP}] ehlo=1 auth=0/1 quit=1 commands=2/3",
+    ]
+
+
+def auth_plain(user: str, password: str, initial: bool) -> list[str]:
+    blob = b64(f"\0{user}\0{password}")
+    if initial:
+        command = [
+            f"1|C:AUTH PLAIN {blob}",
+            f"1|xsasl_dovecot_server_first: sasl_method PLAIN, init_response {blob}",
+        ]
+    else:
+        command = [
+            "1|C:AUTH PLAIN",
+            "1|xsasl_dovecot_server_first: sasl_method PLAIN",
+            "1|xsasl_dovecot_handle_reply: auth reply: CONT?1?",
+            "1|S:334 ",
+            "2|C:" + blob,
+        ]
+    return ["1|C:EHLO ylmf-pc", "1|S:250 mx.example.com", *command, *failed("PLAIN", user)]
+
+
+def session_of(lines: list[str]) -> Session:
+    (session,) = sessions_of(events_from(lines))
+    return session
+
+
+def tried(lines: list[str]) -> list[tuple[str | None, str | None, bool]]:
+    """(user, password, complete) of each credential analyze's table lists."""
+    return [
+        (c.credential.user, c.credential.password, c.credential.complete)
+        for c in analyze(events_from(lines)).credentials
+    ]
+
+
+@pytest.mark.parametrize("swapped", [False, True], ids=["as written", "pairs swapped"])
+@pytest.mark.parametrize(
+    ("user", "password"), [(USER, PASSWORD), (LONG_USER, LONG_PASSWORD)], ids=["short", "cut"]
+)
+def test_auth_login_logged_twice_is_one_username_and_its_password(
+    user: str, password: str, swapped: bool
+) -> None:
+    lines = verbose_and_dumped(auth_login(user, password), IP, swapped)
+    assert tried(lines) == [(user, password, True)]
+    session = session_of(lines)
+    assert session.users == [user]
+    assert [(c.user, c.password) for c in session.credentials] == [(user, password)]
+    assert session.failures == 1
+
+
+@pytest.mark.parametrize("initial", [True, False], ids=["initial response", "after 334"])
+def test_auth_plain_logged_twice_is_one_whole_credential(initial: bool) -> None:
+    """The dump cuts a PLAIN payload of more than 29 (on the command line) or 38
+    characters; the chat's copy has it whole, whichever copy comes first."""
+    for user, password in (("admin@example.com", PASSWORD), (LONG_USER, "Winter2025-long!")):
+        for swapped in (False, True):
+            lines = verbose_and_dumped(auth_plain(user, password, initial), IP, swapped)
+            assert tried(lines) == [(user, password, True)], (user, swapped)
+            session = session_of(lines)
+            assert session.users == [user]
+            assert len(session.credentials) == 1
+
+
+def test_a_password_that_repeats_the_username_is_still_the_password() -> None:
+    """Two equal lines with the server's prompt between are two lines, the username's
+    cut copy in the dump or not."""
+    for user in (USER, LONG_USER):
+        lines = verbose_and_dumped(auth_login(user, user), IP)
+        assert tried(lines) == [(user, user, True)]
+    # The chat alone (smtpd -v without the TLS dump), the server's prompt lost: two
+    # equal lines are two lines.
+    chat = [line for line in lines if " chars: " not in line and "334 UGFz" not in line]
+    assert [(c.user, c.password) for c in session_of(chat).credentials] == [(user, user)]
