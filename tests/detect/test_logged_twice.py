@@ -11,70 +11,18 @@ prompt for it) still sent two lines."""
 
 from __future__ import annotations
 
-import base64
-
 import pytest
 
 from mailwarden.detect import analyze
 from mailwarden.detect.sessions import Session, sessions_of
-from sasllines import events_from, verbose_and_dumped
+from sasllines import DUMPED_IP as IP
+from sasllines import auth_login, auth_plain, events_from, verbose_and_dumped
 
-IP = "203.0.113.45"
 USER = "info@example.com"
 PASSWORD = "Summer2024!"
 LONG_USER = "sales.department@example-company.com"
 """A username whose base64 (48 characters) the TLS dump cuts."""
 LONG_PASSWORD = "Winter2025-very-long-password-indeed!"
-
-
-def b64(text: str) -> str:
-    return base64.b64encode(text.encode()).decode()
-
-
-def auth_login(user: str, password: str) -> list[str]:
-    return [
-        "1|C:EHLO ylmf-pc",
-        "1|S:250 mx.example.com",
-        "1|C:AUTH LOGIN",
-        "1|xsasl_dovecot_server_first: sasl_method LOGIN",
-        "1|xsasl_dovecot_handle_reply: auth reply: CONT?1?VXNlcm5hbWU6",
-        "1|S:334 VXNlcm5hbWU6",
-        "2|C:" + b64(user),
-        "2|xsasl_dovecot_handle_reply: auth reply: CONT?1?UGFzc3dvcmQ6",
-        "2|S:334 UGFzc3dvcmQ6",
-        "2|C:" + b64(password),
-        *failed("LOGIN", user),
-    ]
-
-
-def failed(mechanism: str, user: str) -> list[str]:
-    return [
-        f"4|xsasl_dovecot_handle_reply: auth reply: FAIL?1?user={user}",
-        f"4|warning: unknown[{IP}]: SASL {mechanism} authentication failed: "
-        f"(reason unavailable), sasl_username={user}",
-        "4|S:535 5.7.8 Error: authentication failed: (reason unavailable)",
-        "4|C:QUIT",
-        "4|S:221 2.0.0 Bye",
-        f"4|disconnect from unknown[{IP}] ehlo=1 auth=0/1 quit=1 commands=2/3",
-    ]
-
-
-def auth_plain(user: str, password: str, initial: bool) -> list[str]:
-    blob = b64(f"\0{user}\0{password}")
-    if initial:
-        command = [
-            f"1|C:AUTH PLAIN {blob}",
-            f"1|xsasl_dovecot_server_first: sasl_method PLAIN, init_response {blob}",
-        ]
-    else:
-        command = [
-            "1|C:AUTH PLAIN",
-            "1|xsasl_dovecot_server_first: sasl_method PLAIN",
-            "1|xsasl_dovecot_handle_reply: auth reply: CONT?1?",
-            "1|S:334 ",
-            "2|C:" + blob,
-        ]
-    return ["1|C:EHLO ylmf-pc", "1|S:250 mx.example.com", *command, *failed("PLAIN", user)]
 
 
 def session_of(lines: list[str]) -> Session:
