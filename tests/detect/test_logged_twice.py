@@ -76,3 +76,22 @@ def test_a_password_that_repeats_the_username_is_still_the_password() -> None:
     # equal lines are two lines.
     chat = [line for line in lines if " chars: " not in line and "334 UGFz" not in line]
     assert [(c.user, c.password) for c in session_of(chat).credentials] == [(user, user)]
+
+
+def test_a_username_pipelined_with_auth_login_is_the_username_once() -> None:
+    """A bot that sends its username with ``AUTH LOGIN`` without waiting for the prompt:
+    smtpd reads both lines at once (one ``Read`` of both), and the chat logs each when
+    smtpd takes it, the username after the prompt."""
+    lines = verbose_and_dumped(auth_login(USER, PASSWORD), IP)
+    pipelined = []
+    for line in lines:
+        if "Read 26 chars: " in line:
+            continue  # read with the command
+        if "Read 12 chars: AUTH LOGIN??" in line:
+            line = line.replace(
+                "Read 12 chars: AUTH LOGIN??",
+                "Read 38 chars: AUTH LOGIN??aW5mb0BleGFtcGxlLmNvbQ==??",
+            )
+        pipelined.append(line)
+    assert tried(pipelined) == [(USER, PASSWORD, True)]
+    assert session_of(pipelined).users == [USER]

@@ -73,6 +73,12 @@ Verbose chat and TLS plaintext dump lines (AUTH_COMMAND, CLIENT_DATA, SERVER_REP
 no address: they join the open session of their smtpd process and take its client
 address. AUTH payloads are decoded with :mod:`mailwarden.parsers.sasl`, including AUTH
 LOGIN, whose username and password arrive as separate base64 lines after the command.
+At both ``smtpd -v`` and ``smtpd_tls_loglevel = 4`` Postfix logs each client line twice
+(the TLS dump's ``Read N chars: …``, its first 40 bytes, then the chat's ``< client:
+…``) and each reply twice (``> client: …``, ``Write N chars: …``): the session's last
+such line (:attr:`Session._last_line`, one per session) tells a copy of it
+(:func:`_logged_twice`), which counts nothing, or when it is the chat's whole copy of a
+line the dump cut, makes what the cut copy gave whole (:meth:`SessionTracker._again`).
 
 A ``(reason unavailable)`` SASL failure right after ``warning: SASL: Connect to Dovecot
 auth socket … failed`` from the same smtpd process is that server-side failure told
@@ -595,8 +601,10 @@ class SessionTracker:
         self.decoded: list[tuple[Session, Credential]] = []
         self.renamed: list[tuple[Credential, Credential]] = []
         """Credentials of :attr:`decoded` that a later line named the account of (the
-        SASL backend's answer to an AUTH LOGIN whose username line the log lost): (as
-        decoded, as named). The caller clears it, as :attr:`decoded`."""
+        SASL backend's answer to an AUTH LOGIN whose username line the log lost), or
+        that the chat's whole copy of the line the TLS dump cut made whole
+        (:meth:`_again`): (as decoded, as named). The caller clears it, as
+        :attr:`decoded`."""
         self.logins: list[tuple[Session | None, str | None, Event]] = []
         self.now = 0.0
         """The latest event time seen, in POSIX seconds."""
@@ -1938,8 +1946,12 @@ def _logged_twice(last: _Line, line: _Line) -> bool:
         dumped, count, whole = last_text, last_declared, text
     else:
         dumped, count, whole = text, declared, last_text
-    if dumped is None or whole is None or count is None:
-        return dumped == whole
+    if whole is None:
+        # The chat's bare `AUTH LOGIN`, the dump's with a payload: the client's next line
+        # (its username), read with the command (pipelined), which the chat logs next.
+        return dumped is None or kind is _T.AUTH_COMMAND
+    if dumped is None or count is None:
+        return False
     # "AUTH PLAIN " before the payload of an AUTH command; CR LF after every line.
     length = len(whole) + 2 + (len(mechanism) + 6 if mechanism else 0)
     return length <= count and whole.startswith(dumped.rstrip("?"))
