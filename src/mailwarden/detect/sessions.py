@@ -1550,11 +1550,18 @@ class SessionTracker:
                 session._pending_mechanism = mechanism
                 session._pending_step = _RESPONSE_STEP
         elif etype is _T.CLIENT_DATA:
+            step = session._pending_step
+            if not step:
+                last = session._last_line
+                if last is None or last[4] is None:
+                    # Outside an AUTH exchange, after a line that gave no credential: no
+                    # copy of this line can mean anything (the TLS dump of a message).
+                    session._last_line = None
+                    return
             if self._again(session, (etype, None, payload, declared, None)):
                 # One client line in both smtpd -v's chat and the TLS dump: the one
                 # answer of AUTH LOGIN's prompt, or of a 334 challenge, counts once.
                 return
-            step = session._pending_step
             if not step or payload is None:
                 return
             if step == _LOGIN_STEP_NAMELESS:  # the exchange is over: this is a command
