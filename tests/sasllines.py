@@ -6,6 +6,8 @@ own lines beside Dovecot's (the PAM-line tests of detect), and one AUTH LOGIN at
 
 from __future__ import annotations
 
+import base64
+
 from mailwarden.framing import Framer
 from mailwarden.model import Event
 from mailwarden.parsers import parse
@@ -130,3 +132,97 @@ def verbose_login(lines: list[str], lost: tuple[str, ...] = ()) -> list[str]:
         if not any(text in message for text in lost):
             kept.append(VERBOSE_SMTPD.format(s=second) + message)
     return kept
+
+
+DUMPED_IP = "203.0.113.45"
+"""The client of :func:`verbose_and_dumped`'s sessions."""
+
+
+def b64(text: str) -> str:
+    """``text`` in base64, as a client sends it in an AUTH exchange."""
+    return base64.b64encode(text.encode()).decode()
+
+
+def auth_login(user: str, password: str) -> list[str]:
+    """A refused AUTH LOGIN of Postfix with Dovecot's SASL, for :func:`verbose_and_dumped`."""
+    return [
+        "1|C:EHLO ylmf-pc",
+        "1|S:250 mx.example.com",
+        "1|C:AUTH LOGIN",
+        "1|xsasl_dovecot_server_first: sasl_method LOGIN",
+        "1|xsasl_dovecot_handle_reply: auth reply: CONT?1?VXNlcm5hbWU6",
+        "1|S:334 VXNlcm5hbWU6",
+        "2|C:" + b64(user),
+        "2|xsasl_dovecot_handle_reply: auth reply: CONT?1?UGFzc3dvcmQ6",
+        "2|S:334 UGFzc3dvcmQ6",
+        "2|C:" + b64(password),
+        *failed("LOGIN", user),
+    ]
+
+
+def failed(mechanism: str, user: str) -> list[str]:
+    """The end of a refused AUTH exchange and of its session (:func:`verbose_and_dumped`)."""
+    return [
+        f"4|xsasl_dovecot_handle_reply: auth reply: FAIL?1?user={user}",
+        f"4|warning: unknown[{DUMPED_IP}]: SASL {mechanism} authentication failed: "
+        f"(reason unavailable), sasl_username={user}",
+        "4|S:535 5.7.8 Error: authentication failed: (reason unavailable)",
+        "4|C:QUIT",
+        "4|S:221 2.0.0 Bye",
+        f"4|disconnect from unknown[{DUMPED_IP}] ehlo=1 auth=0/1 quit=1 commands=2/3",
+    ]
+
+
+def auth_plain(user: str, password: str, initial: bool) -> list[str]:
+    """A refused AUTH PLAIN, its payload on the command line (``initial``) or after the
+    ``334``, for :func:`verbose_and_dumped`."""
+    blob = b64(f"\0{user}\0{password}")
+    if initial:
+        command = [
+            f"1|C:AUTH PLAIN {blob}",
+            f"1|xsasl_dovecot_server_first: sasl_method PLAIN, init_response {blob}",
+        ]
+    else:
+        command = [
+            "1|C:AUTH PLAIN",
+            "1|xsasl_dovecot_server_first: sasl_method PLAIN",
+            "1|xsasl_dovecot_handle_reply: auth reply: CONT?1?",
+            "1|S:334 ",
+            "2|C:" + blob,
+        ]
+    return ["1|C:EHLO ylmf-pc", "1|S:250 mx.example.com", *command, *failed("PLAIN", user)]
+
+
+def _tls_dump(direction: str, text: str) -> str:
+    """``smtpd_tls_loglevel = 4``'s line of one plaintext ``text`` (CR LF as ``??``): the
+    first 40 bytes, after the whole length (tls_stream.c: ``tls_timed_read()``)."""
+    return f"{direction} {len(text) + 2} chars: {(text + '??')[:40]}"
+
+
+def verbose_and_dumped(client: list[str], ip: str = DUMPED_IP, swapped: bool = False) -> list[str]:
+    """Whole syslog lines of a submission session of ``ip`` at both ``smtpd -v`` and
+    ``smtpd_tls_loglevel = 4``, after STARTTLS: each line of ``client`` (``C:`` a client
+    line, ``S:`` a reply, else a line of smtpd's own, ``second|`` before each) is logged
+    as Postfix writes it: a client line as the TLS dump's ``Read N chars:`` (as smtpd
+    reads it) then the chat's ``< client:``; a reply as ``> client:`` then ``Write N
+    chars:`` (when it is sent). ``swapped`` swaps each pair (a log merged out of
+    order)."""
+    peer = f"unknown[{ip}]"
+    lines = [
+        "1|connect from " + peer,
+        f"1|Anonymous TLS connection established from {peer}: TLSv1.3 with cipher "
+        "TLS_AES_256_GCM_SHA384 (256/256 bits)",
+    ]
+    for entry in client:
+        second, text = entry.split("|", 1)
+        if text.startswith("C:"):
+            pair = [_tls_dump("Read", text[2:]), f"< {peer}: {text[2:]}"]
+        elif text.startswith("S:"):
+            pair = [f"> {peer}: {text[2:]}", _tls_dump("Write", text[2:])]
+        else:
+            lines.append(f"{second}|{text}")
+            continue
+        if swapped:
+            pair.reverse()
+        lines.extend(f"{second}|{line}" for line in pair)
+    return verbose_login(lines)

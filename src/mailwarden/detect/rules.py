@@ -611,6 +611,7 @@ class Detector:
         dispatch[_T.DISCONNECT] = self._feed_disconnect
         dispatch[_T.AUTH_FAILURE] = self._feed_failure
         dispatch[_T.DEBUG] = self._feed_debug
+        dispatch[_T.AUTH_COMMAND] = dispatch[_T.CLIENT_DATA] = self._feed_client_line
         self._dispatch = dispatch
 
     # -- feeding -----------------------------------------------------------------------
@@ -727,6 +728,15 @@ class Detector:
                     self._renamed()
                 return found
         return self._feed_other(event)
+
+    def _feed_client_line(self, event: Event) -> Sequence[Detection]:
+        """A client's AUTH line or its answer to a 334 prompt (``-v`` chat or TLS dump):
+        the chat's whole copy of a line the TLS dump cut makes the credential the cut
+        copy gave whole (:attr:`SessionTracker.renamed`)."""
+        found = self._tracked(event, self._after_other)
+        if self._sessions.renamed:
+            self._renamed()
+        return found
 
     def _feed_tls(self, event: Event) -> Sequence[Detection]:
         if event.session is not None:

@@ -73,6 +73,12 @@ Verbose chat and TLS plaintext dump lines (AUTH_COMMAND, CLIENT_DATA, SERVER_REP
 no address: they join the open session of their smtpd process and take its client
 address. AUTH payloads are decoded with :mod:`mailwarden.parsers.sasl`, including AUTH
 LOGIN, whose username and password arrive as separate base64 lines after the command.
+At both ``smtpd -v`` and ``smtpd_tls_loglevel = 4`` Postfix logs each client line twice
+(the TLS dump's ``Read N chars: …``, its first 40 bytes, then the chat's ``< client:
+…``) and each reply twice (``> client: …``, ``Write N chars: …``): the session's last
+such line (:attr:`Session._last_line`, one per session) tells a copy of it
+(:func:`_logged_twice`), which counts nothing, or when it is the chat's whole copy of a
+line the dump cut, makes what the cut copy gave whole (:meth:`SessionTracker._again`).
 
 A ``(reason unavailable)`` SASL failure right after ``warning: SASL: Connect to Dovecot
 auth socket … failed`` from the same smtpd process is that server-side failure told
@@ -157,6 +163,10 @@ _LOGIN_PROMPTS = {"VXNlcm5hbWU6": _LOGIN_STEP_USER, "UGFzc3dvcmQ6": _LOGIN_STEP_
 decoding."""
 
 SessionKey = tuple[str | int | None, ...]
+_Line = tuple[EventType, str | None, str | None, int | None, Credential | None]
+"""A dump line as :func:`_logged_twice` compares it: (type, AUTH mechanism, text or
+payload, ``N`` of the TLS dump's ``Read N chars:``/``Write N chars:`` or None for a
+``-v`` chat or xsasl line, the credential it gave)."""
 
 
 class Session:
@@ -174,7 +184,7 @@ class Session:
         "_auth_down",
         "_cut",
         "_fallbacks",
-        "_last_auth",
+        "_last_line",
         "_login_user",
         "_login_user_complete",
         "_mechanisms",
@@ -236,7 +246,9 @@ class Session:
         self._pending_step = 0
         self._login_user: str | None = None
         self._login_user_complete = True
-        self._last_auth: tuple[str, str | None] | None = None
+        self._last_line: _Line | None = None
+        """The session's last AUTH command, client line or ``334`` reply, for
+        :func:`_logged_twice`."""
         self._mechanisms: dict[str, list[str]] | None = None
         """The mechanisms of the failed AUTH commands of each name (:func:`_fallback`,
         :func:`_dovecot_fallback`)."""
@@ -589,8 +601,10 @@ class SessionTracker:
         self.decoded: list[tuple[Session, Credential]] = []
         self.renamed: list[tuple[Credential, Credential]] = []
         """Credentials of :attr:`decoded` that a later line named the account of (the
-        SASL backend's answer to an AUTH LOGIN whose username line the log lost): (as
-        decoded, as named). The caller clears it, as :attr:`decoded`."""
+        SASL backend's answer to an AUTH LOGIN whose username line the log lost), or
+        that the chat's whole copy of the line the TLS dump cut made whole
+        (:meth:`_again`): (as decoded, as named). The caller clears it, as
+        :attr:`decoded`."""
         self.logins: list[tuple[Session | None, str | None, Event]] = []
         self.now = 0.0
         """The latest event time seen, in POSIX seconds."""
@@ -1505,13 +1519,16 @@ class SessionTracker:
         payload = event.payload
         if etype is _T.AUTH_COMMAND:
             mechanism = (event.mechanism or "").upper()
-            command = (mechanism, payload)
-            if command == session._last_auth:
-                # Verbose smtpd logs one AUTH twice: the `< client: AUTH …` chat line and
-                # xsasl's `sasl_method …, init_response …`. One command, one credential.
+            line: _Line = (etype, mechanism, payload, declared, None)
+            if self._again(session, line):
+                # Verbose smtpd logs one AUTH twice (the `< client: AUTH …` chat line and
+                # xsasl's `sasl_method …, init_response …`), or three times with
+                # smtpd_tls_loglevel = 4 (its `Read N chars: AUTH …` first). One command,
+                # one credential.
                 return
-            session._last_auth = command
+            session._last_line = None
             self._finish_login(session)
+            session._last_line = line
             session._pending_mechanism = None
             session._pending_step = 0
             if not mechanism:
@@ -1533,8 +1550,18 @@ class SessionTracker:
                 session._pending_mechanism = mechanism
                 session._pending_step = _RESPONSE_STEP
         elif etype is _T.CLIENT_DATA:
-            session._last_auth = None
             step = session._pending_step
+            if not step:
+                last = session._last_line
+                if last is None or last[4] is None:
+                    # Outside an AUTH exchange, after a line that gave no credential: no
+                    # copy of this line can mean anything (the TLS dump of a message).
+                    session._last_line = None
+                    return
+            if self._again(session, (etype, None, payload, declared, None)):
+                # One client line in both smtpd -v's chat and the TLS dump: the one
+                # answer of AUTH LOGIN's prompt, or of a 334 challenge, counts once.
+                return
             if not step or payload is None:
                 return
             if step == _LOGIN_STEP_NAMELESS:  # the exchange is over: this is a command
@@ -1579,15 +1606,84 @@ class SessionTracker:
                     session._pending_mechanism = "LOGIN"
                     session._pending_step = _LOGIN_STEP_NAMELESS
         else:  # SERVER_REPLY
-            session._last_auth = None
             code = detail.get("code", "") if detail else ""
             if code.startswith("334"):
+                if self._again(session, (etype, None, event.reason, declared, None)):
+                    # `> client: 334 …` and `Write N chars: 334 …`: one prompt (a second
+                    # one would mean the log lost the client's answer to the first).
+                    return
                 if session._pending_mechanism == "LOGIN":
                     _login_prompt(session, event.reason or "", code)
                 return
+            session._last_line = None
             self._finish_login(session)
             if code.startswith("235"):
                 self._login(session, self._last_user(session), event)
+
+    def _again(self, session: Session, line: _Line) -> bool:
+        """Is ``line`` the session's last dump line logged again (:func:`_logged_twice`)?
+        Else it becomes the last. When the copy before was the TLS dump's, cut off, and
+        this is the chat's whole line, what the cut copy gave is made whole: AUTH LOGIN's
+        username, or the credential it decoded (:attr:`renamed`)."""
+        last = session._last_line
+        if last is None or not _logged_twice(last, line):
+            session._last_line = line
+            return False
+        if line[3] is not None or last[3] is None:
+            return True  # the copy kept is the whole one (or they are equal)
+        session._last_line = (*line[:4], last[4])
+        text = line[2]
+        if text is None:
+            return True
+        if line[0] is not _T.SERVER_REPLY:
+            self._uncut(session, line, last[4], text)
+        return True
+
+    def _uncut(self, session: Session, line: _Line, old: Credential | None, text: str) -> None:
+        """The chat's whole copy ``text`` of a client line the TLS dump cut: AUTH LOGIN's
+        username taken from the cut copy, or the credential ``old`` it gave, made whole."""
+        if old is None:
+            taken = session._login_user
+            if (
+                taken is not None
+                and not session._login_user_complete
+                and session._pending_step in (_LOGIN_STEP_PASSWORD, _LOGIN_STEP_PASSWORD_UNSURE)
+            ):
+                name, complete = decode_base64_line(text)
+                if name is not None and complete and name.startswith(taken):
+                    session._login_user = name
+                    session._login_user_complete = True
+                    session.add_user(name)
+            return
+        if old.complete:
+            return
+        new: Credential | None
+        if line[0] is _T.AUTH_COMMAND:
+            new = decode_auth(line[1] or "", text)
+        elif old.mechanism == "LOGIN":
+            password, complete = decode_base64_line(text)
+            if password is None or old.password is None or not password.startswith(old.password):
+                return
+            new = Credential(
+                mechanism="LOGIN",
+                authzid=None,
+                user=old.user,
+                password=password,
+                complete=complete and old.user_complete,
+                user_complete=old.user_complete,
+            )
+        else:
+            new = decode_response(old.mechanism, text)
+        if new is None or new.mechanism != old.mechanism:
+            return
+        credentials = session.credentials
+        for index in range(len(credentials) - 1, -1, -1):
+            if credentials[index] is old:
+                credentials[index] = new
+                break
+        session.add_user(new.user, new.user_complete)
+        session._last_line = (*line[:4], new)
+        self.renamed.append((old, new))
 
     def _sasl_reply(self, session: Session, detail: Mapping[str, str]) -> None:
         """A ``-v`` line of the SASL backend's answer to Postfix (parsers.postfix
@@ -1648,6 +1744,9 @@ class SessionTracker:
         if len(session.credentials) < MAX_CREDENTIALS_PER_SESSION:
             session.credentials.append(cred)
         self.decoded.append((session, cred))
+        line = session._last_line
+        if line is not None and line[0] is not _T.SERVER_REPLY:
+            session._last_line = (*line[:4], cred)  # the dump line that gave it
 
     def _finish_login(self, session: Session) -> None:
         """An AUTH LOGIN exchange ended before its password line: keep the username; or
@@ -1830,6 +1929,39 @@ def _ask(session: Session, step: int) -> None:
         session._login_user = None
         session._login_user_complete = True
         session._pending_step = _LOGIN_STEP_USER_ASKED
+
+
+def _logged_twice(last: _Line, line: _Line) -> bool:
+    """Is ``line`` the client line (AUTH command, answer to a ``334`` challenge) or the
+    ``334`` reply of ``last``, logged again?
+
+    With both ``smtpd -v`` and ``smtpd_tls_loglevel = 4``, Postfix logs each line twice:
+    the TLS dump's ``Read N chars: …`` as it reads it, then the chat's ``< client: …``
+    (a reply: ``> client: 334 …``, then ``Write N chars: 334 …``). The dump keeps only
+    the first 40 bytes (CR LF as ``??``) of the ``N`` read: a cut copy is the other one's
+    start, and the other is no longer than ``N``. Two copies of one kind are one line only
+    for the AUTH command, whose chat line xsasl's ``sasl_method …`` repeats: two equal
+    client lines of one kind are an answer repeated (a bot's password that is its
+    username), or a prompt repeated (the log lost the client's answer to the first)."""
+    kind, mechanism, text, declared, _cred = line
+    if last[0] is not kind or last[1] != mechanism:
+        return False
+    last_text, last_declared = last[2], last[3]
+    if (declared is None) == (last_declared is None):
+        return kind is _T.AUTH_COMMAND and text == last_text
+    if declared is None:
+        dumped, count, whole = last_text, last_declared, text
+    else:
+        dumped, count, whole = text, declared, last_text
+    if whole is None:
+        # The chat's bare `AUTH LOGIN`, the dump's with a payload: the client's next line
+        # (its username), read with the command (pipelined), which the chat logs next.
+        return dumped is None or kind is _T.AUTH_COMMAND
+    if dumped is None or count is None:
+        return False
+    # "AUTH PLAIN " before the payload of an AUTH command; CR LF after every line.
+    length = len(whole) + 2 + (len(mechanism) + 6 if mechanism else 0)
+    return length <= count and whole.startswith(dumped.rstrip("?"))
 
 
 def _declared_length(detail: Mapping[str, str] | None) -> int | None:
