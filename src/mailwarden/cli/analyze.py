@@ -235,20 +235,33 @@ def _run(
     quiet: bool,
 ) -> int:
     from mailwarden.detect import load_accounts
-    from mailwarden.sources.files import STDIN, expand_inputs, readable_inputs, written_since
+    from mailwarden.sources.files import (
+        STDIN,
+        expand_inputs,
+        readable_inputs,
+        regular_file,
+        written_since,
+    )
 
     accounts = load_accounts(policy.users_file) if policy.users_file else None
     paths = expand_inputs(inputs) if inputs else []
     older: list[str] = []
     earlier: list[str] = []
+    once: list[str] = []  # inputs read for the window only: no look-back in them
     if options.since is not None:
         start = _look_back_start(options.since, policy)
-        if start is not None:  # standard input cannot be read twice
-            earlier, _older = written_since([p for p in paths if p != STDIN], start)
+        if start is not None:
+            # Only a regular file can be read twice: standard input, a pipe, a FIFO or
+            # /dev/stdin named as a file would be used up by the look-back, and the
+            # window would read nothing (or wait for ever for a FIFO's second writer).
+            twice = [path for path in paths if path != STDIN and regular_file(path)]
+            once = [path for path in paths if path == STDIN or not regular_file(path)]
+            earlier, _older = written_since(twice, start)
         paths, older = written_since(paths, options.since)
     # Fail before reading anything when a file named cannot be opened; one found in a
     # directory or by a pattern is left out, and said.
     paths, skipped = readable_inputs(inputs, paths)
+    once = [path for path in once if path in paths]
     if skipped:
         left_out = {path for path, _error in skipped}
         earlier = [path for path in earlier if path not in left_out]
@@ -259,6 +272,7 @@ def _run(
             paths,
             older,
             earlier,
+            once,
             inputs,
             skipped,
             journal,
@@ -291,6 +305,7 @@ def _analyze(
     paths: list[str],
     older: list[str],
     earlier: list[str],
+    once: list[str],
     named: Sequence[str],
     skipped: Sequence[tuple[str, OSError]],
     journal: bool,
@@ -310,7 +325,7 @@ def _analyze(
     from mailwarden.pipeline import Counts
     from mailwarden.report import ReadSummary
     from mailwarden.scan import JournalQuery, scan, streams_of
-    from mailwarden.sources.files import skipped_note
+    from mailwarden.sources.files import STDIN, skipped_note
 
     query = None
     if journal:
@@ -391,6 +406,20 @@ def _analyze(
         caution = caution.format(
             window=_window(options), n=f"{stats.outside_window:,}", unopened=unopened
         )
+        cautions.append(caution)
+        _warn(caution)
+    if once:
+        # Not a problem of the input: what the look-back could not cover (README).
+        names = ", ".join(_("standard input") if path == STDIN else path for path in once)
+        caution = ngettext(
+            "not looked back before --since for the owners' logins in {inputs}: it is "
+            "not a regular file and cannot be read twice (a phone with an old password "
+            "whose owner last logged in before --since may be taken for a guesser)",
+            "not looked back before --since for the owners' logins in {inputs}: they are "
+            "not regular files and cannot be read twice (a phone with an old password "
+            "whose owner last logged in before --since may be taken for a guesser)",
+            len(once),
+        ).format(inputs=names)
         cautions.append(caution)
         _warn(caution)
     summary = ReadSummary(

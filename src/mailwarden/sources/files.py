@@ -139,6 +139,17 @@ def named_paths(args: Sequence[str]) -> frozenset[str]:
     return frozenset(os.path.abspath(arg) for arg in args if arg != STDIN)
 
 
+def regular_file(path: str) -> bool:
+    """Whether ``path`` is a regular file (after symbolic links), which can be read
+    twice: not standard input, a pipe (``<(cat …)``, /dev/stdin), a FIFO or a device."""
+    if path == STDIN:
+        return False
+    try:
+        return stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:
+        return False
+
+
 def _open_error(path: str) -> OSError | None:
     """Why the regular file ``path`` cannot be opened, or None (it can, or it is no
     regular file)."""
