@@ -768,7 +768,7 @@ def _framed_parts(
     gets its own framer: the year of a line without one comes from its file. With
     ``until``, the newer files of a rotated set that cannot hold an entry before
     --until are not opened (see :class:`_Until`). A file (or standard input) whose
-    first lines hold no log entry is named in ``stats.not_logs`` (:func:`_sniffed`)."""
+    first lines hold no log entry is named in ``stats.not_logs`` (:func:`sniffed`)."""
     if stream.journal is not None:
         yield _chunks_of(stream, stats, progress), None, None
         return
@@ -776,21 +776,22 @@ def _framed_parts(
         if until is not None and not until.before(stream, index, stats):
             return
         chunks = _chunks_of(Stream(stream.name, (path,)), stats, progress)
-        yield _sniffed(chunks, options, stats), reference_time(path), last_stamp(path)
+        yield sniffed(chunks, options, stats), reference_time(path), last_stamp(path)
 
 
 SNIFF_BYTES = (4 << 10, 64 << 10)
-"""How much of an input's first chunk :func:`_sniffed` frames: a little first (a log's
+"""How much of an input's first chunk :func:`sniffed` frames: a little first (a log's
 first line has its header), then more."""
 
 
-def _sniffed(chunks: Iterator[Chunk], options: ReadOptions, stats: ReadStats) -> Iterator[Chunk]:
+def sniffed(chunks: Iterator[Chunk], options: ReadOptions, stats: ReadStats) -> Iterator[Chunk]:
     """``chunks`` (of one file, or standard input) as they are; its source is added to
     ``stats.not_logs`` when the first of them that is not blank holds no log entry (no
     line with a header a log writer puts before its message: a time or a program): a
     UTF-16 file, a gzip inside a gzip, another format. Once per input, on a copy of its
     first lines framed apart (nothing is counted), so a log pays for one line or so;
-    ``analyze`` says so of such an input when nothing in it was recognised."""
+    ``analyze`` and ``explain`` say so of such an input when nothing in it was
+    recognised."""
     for chunk in chunks:
         if not chunk.data or chunk.data.isspace():
             yield chunk
