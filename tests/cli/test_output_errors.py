@@ -60,11 +60,3 @@ def test_a_full_disk_is_said_in_chinese() -> None:
     assert result.returncode == 1
     assert result.stderr.startswith("mailwarden: 错误：标准输出")
     assert "Traceback" not in result.stderr
-
-
-def test_output_that_can_be_written_is_unchanged(tmp_path: Path) -> None:
-    out = tmp_path / "report.json"
-    with out.open("w") as file:
-        result = run(("analyze", "--format", "json", str(SAMPLES / "mail.log")), stdout=file)
-    assert result.returncode == 0, result.stderr
-    assert out.read_text().startswith('{\n  "attackers": [')
