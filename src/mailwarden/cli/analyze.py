@@ -350,7 +350,7 @@ def _analyze(
     cautions: list[str] = []
     if skipped:
         stats.problems.insert(0, skipped_note(skipped))
-    _say_not_logs(stats, counts.recognised_in, named)
+    say_not_logs(stats, counts.recognised_in, named)
     held = stats.held_together_note()
     if held is not None:
         stats.problem(held)
@@ -679,7 +679,7 @@ def _opened(paths: Sequence[str], unopened: Sequence[str]) -> tuple[str, ...]:
     return tuple(path for path in paths if path not in left)
 
 
-def _say_not_logs(
+def say_not_logs(
     stats: ReadStats, recognised_in: Collection[str], named: Sequence[str], most: int = 8
 ) -> None:
     """A problem for each input whose first lines hold no log entry
@@ -688,7 +688,8 @@ def _say_not_logs(
     line ends), nor kept quiet beside inputs that were. Of the files found in a
     directory or by a pattern, only those of a rotated set another file of which gave
     something (mail.log.1.gz gzipped twice beside mail.log) are named, or the first
-    ``most`` when nothing at all was recognised: /var/log/ holds wtmp and lastlog."""
+    ``most`` when nothing at all was recognised: /var/log/ holds wtmp and lastlog.
+    (``explain`` says the same: :mod:`mailwarden.cli.explain`.)"""
     from mailwarden.sources.files import STDIN, named_paths, rotation_key
 
     given = named_paths(named)

@@ -59,7 +59,7 @@ def explain(
     """Explain a log excerpt: what each line means, then a verdict (the help above, in
     the language of --lang or the locale)."""
     from mailwarden.audit import hint_for
-    from mailwarden.cli.analyze import _say_not_logs
+    from mailwarden.cli.analyze import say_not_logs
     from mailwarden.detect import analyze
     from mailwarden.explain import explain as explain_excerpt
     from mailwarden.explain import write
@@ -118,7 +118,7 @@ def explain(
     # An input that was never a log (UTF-16, gzipped twice): said as analyze says it,
     # not "the input contains no log entries" alone.
     said = len(counts.read.problems)
-    _say_not_logs(counts.read, counts.recognised_in, inputs)
+    say_not_logs(counts.read, counts.recognised_in, inputs)
     problems = list(counts.read.problems)
     for problem in reversed(problems[said:]):  # on standard error too, with the problems
         blocks.insert(0, Paragraph(problem))
