@@ -102,7 +102,7 @@ def test_a_pipe_named_as_a_file_is_read_for_the_window_not_used_up(tmp_path: Pat
     named = analysed("--since", SINCE, "/dev/stdin", stdin=text)
     assert named["stats"]["lines_read"] == piped["stats"]["lines_read"] > 0
     assert attacker(named, PHONE)["recommendation"] == "ban"
-    assert any("not looked back before --since" in note for note in named["notes"])
+    assert any("Not looked back before --since" in note for note in named["notes"])
     assert any("/dev/stdin" in note for note in named["notes"])
 
 
@@ -145,4 +145,4 @@ def test_a_fifo_with_since_is_read_once_not_waited_on(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     assert data["stats"]["lines_read"] == len(text.splitlines())
-    assert "not looked back before --since" in result.stderr
+    assert "Not looked back before --since" in result.stderr

@@ -412,10 +412,10 @@ def _analyze(
         # Not a problem of the input: what the look-back could not cover (README).
         names = ", ".join(_("standard input") if path == STDIN else path for path in once)
         caution = ngettext(
-            "not looked back before --since for the owners' logins in {inputs}: it is "
+            "Not looked back before --since for the owners' logins in {inputs}: it is "
             "not a regular file and cannot be read twice (a phone with an old password "
             "whose owner last logged in before --since may be taken for a guesser)",
-            "not looked back before --since for the owners' logins in {inputs}: they are "
+            "Not looked back before --since for the owners' logins in {inputs}: they are "
             "not regular files and cannot be read twice (a phone with an old password "
             "whose owner last logged in before --since may be taken for a guesser)",
             len(once),
@@ -575,7 +575,8 @@ def _look_back(
     owner's count (:attr:`~mailwarden.detect.Detector.on_owner`): an intruder's login
     after guessing makes its address no owner. Nothing of the range is reported or
     counted; its reading problems show when the window's own reading meets them (the
-    same files). Standard input is not looked back into: it cannot be read twice."""
+    same files). Standard input, a pipe or a FIFO is not looked back into: it cannot be
+    read twice (`_run` leaves it out, and `_analyze` says so)."""
     from mailwarden.cli.progress import progress_for
     from mailwarden.detect import Detector
     from mailwarden.gcpause import fewer_collections
