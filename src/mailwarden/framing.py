@@ -432,6 +432,21 @@ _COUNT_GROUP = 2  # the (\d{1,9}) of the first pattern
 _MARKER_REACH = 96  # longer than any marker text: where to rescan from
 
 
+def binary_line(line: str) -> bool:
+    """Whether :meth:`Framer._checked` counts ``line`` (no longer than ``MAX_LINE``) in
+    ``ReadStats.binary``: the analyzer counts so the lines its prefilter drops unframed
+    (:func:`mailwarden.scan.binary_dropped`)."""
+    line = line.strip()
+    if line and line[0] in _PADDING:
+        rest = line.lstrip(_PADDING).strip()
+        if not rest and "\x00" in line:
+            return True
+        line = rest
+    if not line or line.isprintable():
+        return False
+    return "\x00" in line or 2 * len(_BINARYISH.findall(line)) > len(line)
+
+
 class Framer:
     """Turns chunks (or single decoded lines) into Records; see the module doc."""
 

@@ -99,8 +99,8 @@ class Counts:
     several entries counts once, as it counts once in ``read.lines``)."""
     events: int = 0
     recognised_in: set[str] = field(default_factory=set)
-    """The inputs (a record's source) with at least one recognised line (``analyze``
-    only: :func:`mailwarden.scan.analysis_events`)."""
+    """The inputs (a record's source) with at least one recognised line (``analyze``:
+    :func:`mailwarden.scan.analysis_events`; ``explain``: :func:`read_events`)."""
 
 
 def reference_time(path: str) -> datetime | None:
@@ -133,7 +133,12 @@ def records_of(
     """Every record of one input, in order, within --since/--until when given.
     ``framers``: the framer of the input read before it (its last item), to date this
     one's entries on from it (:meth:`ReadOptions.framer`); this one's is appended."""
-    pasted, chunks = split_if_pasted(read_chunks(path, counts.read), counts.read)
+    from mailwarden.scan import sniffed
+
+    # An input whose first lines are no log entries (UTF-16, gzipped twice) is named in
+    # ``counts.read.not_logs``, as analyze names it.
+    read = sniffed(read_chunks(path, counts.read), options, counts.read)
+    pasted, chunks = split_if_pasted(read, counts.read)
     previous = framers[-1] if framers else None
     framer = options.framer(reference_time(path), pasted, counts.read, previous, last_stamp(path))
     if framers is not None:
@@ -161,6 +166,7 @@ def read_events(
         if events:
             if last is None or record.line != last[1] or record.source != last[0]:
                 counts.recognised += 1
+                counts.recognised_in.add(record.source)
                 last = (record.source, record.line)
             counts.events += len(events)
         yield record, list(events)

@@ -60,7 +60,14 @@ from datetime import datetime
 from itertools import accumulate
 from typing import Protocol
 
-from mailwarden.framing import PLAIN_ASCII, EncodedLines, Framer, Select, split_if_pasted
+from mailwarden.framing import (
+    PLAIN_ASCII,
+    EncodedLines,
+    Framer,
+    Select,
+    binary_line,
+    split_if_pasted,
+)
 from mailwarden.framing import native_select as framing_native_select
 from mailwarden.locale import _
 from mailwarden.model import Event, EventType, Record, Strength
@@ -210,6 +217,30 @@ def _with_connects(
     return sorted(set(kept).union(extra))
 
 
+def binary_dropped(data: bytes, kept: Collection[int]) -> int:
+    """The lines of ``data`` (a chunk) holding a NUL that are binary
+    (:func:`mailwarden.framing.binary_line`) but not among the ``kept`` ones (indexes),
+    which framing counts itself: the prefilter drops them unframed, and ``lines_skipped``
+    is to count them as ``events`` does (a UTF-16 file, NUL padding after a crash). Only
+    the lines with a NUL are looked at: a line of other control characters without one
+    is counted when it is kept, not when it is dropped."""
+    keep = set(kept)
+    count = 0
+    index, counted_to = 0, 0  # line ``index`` starts at byte ``counted_to``
+    at = data.find(b"\0")
+    while at >= 0:
+        start = data.rfind(b"\n", 0, at) + 1
+        index += data.count(b"\n", counted_to, start)
+        counted_to = start
+        end = data.find(b"\n", at)
+        if end < 0:
+            end = len(data)
+        if index not in keep and binary_line(data[start:end].decode("utf-8", "replace")):
+            count += 1
+        at = data.find(b"\0", end)
+    return count
+
+
 def _frame_kept(
     chunk: Chunk,
     framer: Framer,
@@ -222,6 +253,8 @@ def _frame_kept(
     """Frame the kept lines of a chunk (of ``count`` lines) with their real line numbers
     and byte offsets: line ``kept[i]`` is ``texts[i]``, ``starts[i]`` bytes into it."""
     framer.stats.lines += count - len(kept)  # framing counts the kept ones
+    if not plain and b"\0" in chunk.data:  # a plain chunk holds no NUL (memchr: cheap)
+        framer.stats.binary += binary_dropped(chunk.data, kept)
     if not kept:
         return []
     first, base = chunk.first_line, chunk.offset
@@ -886,7 +919,7 @@ def _framed_parts(
     gets its own framer: the year of a line without one comes from its file. With
     ``until``, the newer files of a rotated set that cannot hold an entry before
     --until are not opened (see :class:`_Until`). A file (or standard input) whose
-    first lines hold no log entry is named in ``stats.not_logs`` (:func:`_sniffed`)."""
+    first lines hold no log entry is named in ``stats.not_logs`` (:func:`sniffed`)."""
     if stream.journal is not None:
         yield _chunks_of(stream, stats, progress), None, None
         return
@@ -894,21 +927,22 @@ def _framed_parts(
         if until is not None and not until.before(stream, index, stats):
             return
         chunks = _chunks_of(Stream(stream.name, (path,)), stats, progress)
-        yield _sniffed(chunks, options, stats), reference_time(path), last_stamp(path)
+        yield sniffed(chunks, options, stats), reference_time(path), last_stamp(path)
 
 
 SNIFF_BYTES = (4 << 10, 64 << 10)
-"""How much of an input's first chunk :func:`_sniffed` frames: a little first (a log's
+"""How much of an input's first chunk :func:`sniffed` frames: a little first (a log's
 first line has its header), then more."""
 
 
-def _sniffed(chunks: Iterator[Chunk], options: ReadOptions, stats: ReadStats) -> Iterator[Chunk]:
+def sniffed(chunks: Iterator[Chunk], options: ReadOptions, stats: ReadStats) -> Iterator[Chunk]:
     """``chunks`` (of one file, or standard input) as they are; its source is added to
     ``stats.not_logs`` when the first of them that is not blank holds no log entry (no
     line with a header a log writer puts before its message: a time or a program): a
     UTF-16 file, a gzip inside a gzip, another format. Once per input, on a copy of its
     first lines framed apart (nothing is counted), so a log pays for one line or so;
-    ``analyze`` says so of such an input when nothing in it was recognised."""
+    ``analyze`` and ``explain`` say so of such an input when nothing in it was
+    recognised."""
     for chunk in chunks:
         if not chunk.data or chunk.data.isspace():
             yield chunk

@@ -10,6 +10,8 @@ import json
 import lzma
 import os
 import stat
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -435,3 +437,24 @@ def test_inputs_all_written_within_the_look_back_say_they_were_read_for_it(
         "mailwarden: warning: every input was last written more than a day before "
         "--since 2026-03-06 00:00 UTC: read only for the owners' logins before it\n"
     )
+
+
+def test_a_fifo_among_the_files_of_a_pattern_does_not_hang(tmp_path: Path) -> None:
+    log = tmp_path / "mail.log"
+    log.write_text(
+        "Feb 23 11:57:45 mx postfix/smtpd[1]: warning: unknown[203.0.113.5]: "
+        "SASL LOGIN authentication failed: UGFzc3dvcmQ6\n"
+    )
+    os.mkfifo(tmp_path / "mail.pipe")
+    result = subprocess.run(
+        [sys.executable, "-m", "mailwarden", "analyze", "--format", "json", f"{tmp_path}/*"],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["stats"]["lines_read"] == 1
+    assert any("mail.pipe (not a regular file" in problem for problem in data["problems"])

@@ -92,3 +92,57 @@ def test_the_look_back_is_stale_window_long(tmp_path: Path) -> None:
     whole = attacker(analysed("--set", "stale_window=2d", log), PHONE)
     window = attacker(analysed("--since", SINCE, "--set", "stale_window=2d", log), PHONE)
     assert whole["recommendation"] == window["recommendation"] == "ban"
+
+
+def test_a_pipe_named_as_a_file_is_read_for_the_window_not_used_up(tmp_path: Path) -> None:
+    # /dev/stdin on a pipe cannot be read twice: the look-back used it up, and the
+    # window read nothing ("no attack found", 0 lines).
+    text = phone_log().text()
+    piped = analysed("--since", SINCE, "-", stdin=text)
+    named = analysed("--since", SINCE, "/dev/stdin", stdin=text)
+    assert named["stats"]["lines_read"] == piped["stats"]["lines_read"] > 0
+    assert attacker(named, PHONE)["recommendation"] == "ban"
+    assert any("Not looked back before --since" in note for note in named["notes"])
+    assert any("/dev/stdin" in note for note in named["notes"])
+
+
+def test_a_fifo_with_since_is_read_once_not_waited_on(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+    import threading
+
+    fifo = tmp_path / "mail.pipe"
+    os.mkfifo(fifo)
+    text = phone_log().text()
+
+    def writer() -> None:
+        with open(fifo, "w") as out:
+            out.write(text)
+
+    thread = threading.Thread(target=writer, daemon=True)
+    thread.start()
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mailwarden",
+            "analyze",
+            "--timezone",
+            "UTC",
+            "--year",
+            "2026",
+            "--format",
+            "json",
+            "--since",
+            SINCE,
+            str(fifo),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["stats"]["lines_read"] == len(text.splitlines())
+    assert "Not looked back before --since" in result.stderr

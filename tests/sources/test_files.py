@@ -184,6 +184,11 @@ MAY_BE_DAMAGED = (
     "; those lines were read, but they may be damaged too: damage inside an archive often "
     "comes to light only later (a gzip file is checked only at its end)"
 )
+CHECKED = {  # how each kind of archive checks its data, as the damage message says
+    "gzip": "(a gzip file is checked only at its end)",
+    "bzip2": "(a bzip2 file is checked block by block, each block of up to 900 KB only at its end)",
+    "xz": "(an xz file is checked block by block, each block only at its end)",
+}
 NUMBERED = b"".join(
     b"Feb 23 11:%02d:%02d mx postfix/smtpd[%d]: connect from unknown[192.0.2.%d]\n"
     % (n // 60 % 60, n % 60, n, n % 256)
@@ -250,7 +255,10 @@ def test_corrupt_archive_keeps_all_it_decompressed_before_the_damage(
     lines = expected.count(b"\n")
     assert len(stats.problems) == 1
     assert stats.problems[0].startswith(f"{path}: corrupt {kind} data (")
-    assert f"), found after {lines} lines{MAY_BE_DAMAGED}" in stats.problems[0]
+    # in the terms of its own kind of archive, not gzip's
+    said = MAY_BE_DAMAGED.replace(CHECKED["gzip"], CHECKED[kind])
+    assert f"), found after {lines} lines{said}" in stats.problems[0]
+    assert "gzip" not in stats.problems[0]
 
 
 def test_gzip_damage_at_a_block_boundary_loses_no_line(tmp_path: Path) -> None:
@@ -289,7 +297,8 @@ def test_failed_check_after_the_data_keeps_every_line(
     assert read_text(path, stats) == NUMBERED
     assert len(stats.problems) == 1
     assert stats.problems[0].startswith(f"{path}: corrupt {kind} data (")
-    assert stats.problems[0].endswith(", found after 3000 lines" + MAY_BE_DAMAGED)
+    said = MAY_BE_DAMAGED.replace(CHECKED["gzip"], CHECKED[kind])  # in its own terms
+    assert stats.problems[0].endswith(", found after 3000 lines" + said)
 
 
 def test_standard_input_from_a_damaged_file_keeps_as_much(
@@ -507,3 +516,25 @@ def test_a_flipped_byte_in_a_gzip_is_not_said_to_leave_the_earlier_lines_intact(
     assert problem.startswith(f"{path}: corrupt gzip data (")
     assert "earlier lines were read" not in problem
     assert problem.endswith(MAY_BE_DAMAGED) or problem.endswith(MAY_BE_DAMAGED + UNFINISHED)
+
+
+def test_a_fifo_matched_by_a_pattern_is_left_out_not_waited_on(tmp_path: Path) -> None:
+    # Opening it would wait for a writer for ever; a directory leaves it out too.
+    from mailwarden.sources.files import readable_inputs, skipped_note
+
+    (tmp_path / "mail.log").write_bytes(TEXT)
+    os.mkfifo(tmp_path / "mail.pipe")
+    pattern = str(tmp_path / "*")
+    paths, skipped = readable_inputs([pattern], expand_inputs([pattern]))
+    assert paths == [str(tmp_path / "mail.log")]
+    assert [path for path, _error in skipped] == [str(tmp_path / "mail.pipe")]
+    assert "mail.pipe (not a regular file" in skipped_note(skipped)
+
+
+def test_a_pattern_that_matches_only_a_fifo_is_an_error(tmp_path: Path) -> None:
+    from mailwarden.sources.files import readable_inputs
+
+    os.mkfifo(tmp_path / "mail.pipe")
+    pattern = str(tmp_path / "*.pipe")
+    with pytest.raises(InputError, match=r"mail\.pipe: cannot read: not a regular file"):
+        readable_inputs([pattern], expand_inputs([pattern]))

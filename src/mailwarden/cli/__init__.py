@@ -5,20 +5,24 @@ Each subcommand lives in its own module here and is imported only when it is run
 
 A reader that leaves early (`mailwarden events … | head -1`) ends every command the same
 way, here and nowhere else: nothing more on standard error and exit status
-:data:`READER_LEFT`.
+:data:`READER_LEFT`. Standard output that cannot be written (a full disk, ``> /dev/full``,
+closed with ``>&-``) ends it with one line on standard error and exit status 1
+(:class:`StandardOutput`).
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import gc
 import importlib
+import io
 import os
 import select
 import signal
 import stat
 import sys
-from typing import IO, NoReturn
+from typing import IO, Any, NoReturn
 
 import click
 
@@ -165,6 +169,99 @@ def reader_left() -> NoReturn:
     raise click.exceptions.Exit(READER_LEFT)
 
 
+class OutputFailed(OSError):
+    """Standard output could not be written (:class:`StandardOutput`): not a broken pipe,
+    which :func:`reader_left` handles."""
+
+
+class StandardOutput(io.RawIOBase):
+    """Standard output's descriptor under the text layer :func:`main` puts in place of
+    ``sys.stdout``: a write that fails (ENOSPC, EIO, EDQUOT; EBADF) raises
+    :class:`OutputFailed`, which main() says in one line, where a command's own
+    ``OSError`` (or rich's) would have been a traceback. ``fd`` None: standard output
+    was closed when the command started (``>&-``; Python left ``sys.stdout`` None, and
+    every command failed with an AttributeError). After a failure, what is still
+    buffered goes nowhere: the flush at exit does not fail again. A broken pipe is
+    raised as it is (:func:`reader_left`)."""
+
+    def __init__(self, fd: int | None) -> None:
+        super().__init__()
+        self._fd = fd
+        self.failed = False
+
+    def writable(self) -> bool:
+        return True
+
+    def fileno(self) -> int:
+        if self._fd is None:
+            raise io.UnsupportedOperation("standard output is closed")
+        return self._fd
+
+    def isatty(self) -> bool:
+        return self._fd is not None and os.isatty(self._fd)
+
+    def write(self, data: object) -> int | None:
+        size = memoryview(data).nbytes  # type: ignore[arg-type]
+        if self.failed or not size:  # click probes with an empty write: /dev/full fails it
+            return size
+        if self._fd is None:
+            self.failed = True
+            raise OutputFailed(errno.EBADF, "standard output is closed")
+        try:
+            return os.write(self._fd, data)  # type: ignore[arg-type]
+        except (BrokenPipeError, BlockingIOError):
+            raise
+        except OSError as exc:
+            self.failed = True
+            raise OutputFailed(exc.errno, exc.strerror) from None
+
+
+def _checked_stdout() -> None:
+    """Put :class:`StandardOutput` under ``sys.stdout`` (the real one only: not a test's
+    capture), keeping its encoding, errors and buffering."""
+    current: Any = sys.stdout
+    real: Any = sys.__stdout__
+    if current is not real:
+        return  # a test's capture
+    fd: int | None = None
+    encoding, errors, line_buffering, write_through = "utf-8", "backslashreplace", False, False
+    buffered = True
+    if current is not None:
+        try:
+            fd = current.fileno()
+        except (AttributeError, OSError, ValueError):
+            return
+        if fd != 1:
+            return
+        current.flush()
+        encoding, errors = current.encoding, current.errors
+        line_buffering, write_through = current.line_buffering, current.write_through
+        # Unbuffered (python -u, PYTHONUNBUFFERED): the text layer writes to the
+        # descriptor at once, as before.
+        buffered = isinstance(getattr(current, "buffer", None), io.BufferedWriter)
+    raw = StandardOutput(fd)
+    buffer: Any = io.BufferedWriter(raw) if buffered else raw
+    sys.stdout = io.TextIOWrapper(
+        buffer,
+        encoding=encoding,
+        errors=errors,
+        line_buffering=line_buffering,
+        write_through=write_through,
+    )
+
+
+def _output_failed(exc: OutputFailed) -> NoReturn:
+    """One line for standard output that cannot be written; exit status 1."""
+    from mailwarden.locale.system import os_reason
+
+    if exc.errno == errno.EBADF:
+        message = _("standard output is closed")
+    else:
+        message = _("standard output: {reason}").format(reason=os_reason(exc) or exc)
+    click.echo(_("mailwarden: error: {message}").format(message=message), err=True)
+    sys.exit(1)
+
+
 def _show(exc: click.ClickException) -> None:
     """``exc.show()``; in Chinese without the space click puts between an unknown
     option's message and its "did you mean" (Chinese has none after its full stop)."""
@@ -200,6 +297,7 @@ def _refuse_stale_build() -> None:
 def main(argv: list[str] | None = None) -> None:
     """Entry point: one clear line on stderr for every error we know, never a traceback
     for bad input. A command may return an int: that is the exit status."""
+    _checked_stdout()
     for stream in (sys.stdout, sys.stderr):
         # Attacker text is escaped before it is printed, but a terminal or pipe whose
         # encoding is not UTF-8 (PYTHONIOENCODING=latin-1, LANG=C on old systems) cannot
@@ -226,6 +324,8 @@ def main(argv: list[str] | None = None) -> None:
                 raise
         except click.exceptions.Exit as exc:
             sys.exit(exc.exit_code)
+        except OutputFailed as exc:
+            _output_failed(exc)
         except click.ClickException as exc:  # usage errors: exit 2
             _show(exc)
             sys.exit(exc.exit_code)

@@ -236,20 +236,33 @@ def _run(
     quiet: bool,
 ) -> int:
     from mailwarden.detect import load_accounts
-    from mailwarden.sources.files import STDIN, expand_inputs, readable_inputs, written_since
+    from mailwarden.sources.files import (
+        STDIN,
+        expand_inputs,
+        readable_inputs,
+        regular_file,
+        written_since,
+    )
 
     accounts = load_accounts(policy.users_file) if policy.users_file else None
     paths = expand_inputs(inputs) if inputs else []
     older: list[str] = []
     earlier: list[str] = []
+    once: list[str] = []  # inputs read for the window only: no look-back in them
     if options.since is not None:
         start = _look_back_start(options.since, policy)
-        if start is not None:  # standard input cannot be read twice
-            earlier, _older = written_since([p for p in paths if p != STDIN], start)
+        if start is not None:
+            # Only a regular file can be read twice: standard input, a pipe, a FIFO or
+            # /dev/stdin named as a file would be used up by the look-back, and the
+            # window would read nothing (or wait for ever for a FIFO's second writer).
+            twice = [path for path in paths if path != STDIN and regular_file(path)]
+            once = [path for path in paths if path == STDIN or not regular_file(path)]
+            earlier, _older = written_since(twice, start)
         paths, older = written_since(paths, options.since)
     # Fail before reading anything when a file named cannot be opened; one found in a
     # directory or by a pattern is left out, and said.
     paths, skipped = readable_inputs(inputs, paths)
+    once = [path for path in once if path in paths]
     if skipped:
         left_out = {path for path, _error in skipped}
         earlier = [path for path in earlier if path not in left_out]
@@ -260,6 +273,7 @@ def _run(
             paths,
             older,
             earlier,
+            once,
             inputs,
             skipped,
             journal,
@@ -292,6 +306,7 @@ def _analyze(
     paths: list[str],
     older: list[str],
     earlier: list[str],
+    once: list[str],
     named: Sequence[str],
     skipped: Sequence[tuple[str, OSError]],
     journal: bool,
@@ -365,7 +380,7 @@ def _analyze(
     cautions: list[str] = []
     if skipped:
         stats.problems.insert(0, skipped_note(skipped))
-    _say_not_logs(stats, counts.recognised_in, named)
+    say_not_logs(stats, counts.recognised_in, named)
     held = stats.held_together_note()
     if held is not None:
         stats.problem(held)
@@ -421,6 +436,20 @@ def _analyze(
         caution = caution.format(
             window=_window(options), n=f"{stats.outside_window:,}", unopened=unopened
         )
+        cautions.append(caution)
+        _warn(caution)
+    if once:
+        # Not a problem of the input: what the look-back could not cover (README).
+        names = ", ".join(_("standard input") if path == STDIN else path for path in once)
+        caution = ngettext(
+            "Not looked back before --since for the owners' logins in {inputs}: it is "
+            "not a regular file and cannot be read twice (a phone with an old password "
+            "whose owner last logged in before --since may be taken for a guesser)",
+            "Not looked back before --since for the owners' logins in {inputs}: they are "
+            "not regular files and cannot be read twice (a phone with an old password "
+            "whose owner last logged in before --since may be taken for a guesser)",
+            len(once),
+        ).format(inputs=names)
         cautions.append(caution)
         _warn(caution)
     summary = ReadSummary(
@@ -622,7 +651,8 @@ def _look_back(
     owner's count (:attr:`~mailwarden.detect.Detector.on_owner`): an intruder's login
     after guessing makes its address no owner. Nothing of the range is reported or
     counted; its reading problems show when the window's own reading meets them (the
-    same files). Standard input is not looked back into: it cannot be read twice."""
+    same files). Standard input, a pipe or a FIFO is not looked back into: it cannot be
+    read twice (`_run` leaves it out, and `_analyze` says so)."""
     from mailwarden.cli.progress import progress_for
     from mailwarden.detect import Detector
     from mailwarden.gcpause import fewer_collections
@@ -726,7 +756,7 @@ def _opened(paths: Sequence[str], unopened: Sequence[str]) -> tuple[str, ...]:
     return tuple(path for path in paths if path not in left)
 
 
-def _say_not_logs(
+def say_not_logs(
     stats: ReadStats, recognised_in: Collection[str], named: Sequence[str], most: int = 8
 ) -> None:
     """A problem for each input whose first lines hold no log entry
@@ -735,7 +765,8 @@ def _say_not_logs(
     line ends), nor kept quiet beside inputs that were. Of the files found in a
     directory or by a pattern, only those of a rotated set another file of which gave
     something (mail.log.1.gz gzipped twice beside mail.log) are named, or the first
-    ``most`` when nothing at all was recognised: /var/log/ holds wtmp and lastlog."""
+    ``most`` when nothing at all was recognised: /var/log/ holds wtmp and lastlog.
+    (``explain`` says the same: :mod:`mailwarden.cli.explain`.)"""
     from mailwarden.sources.files import STDIN, named_paths, rotation_key
 
     given = named_paths(named)

@@ -59,6 +59,7 @@ def explain(
     """Explain a log excerpt: what each line means, then a verdict (the help above, in
     the language of --lang or the locale)."""
     from mailwarden.audit import hint_for
+    from mailwarden.cli.analyze import say_not_logs
     from mailwarden.detect import analyze
     from mailwarden.explain import explain as explain_excerpt
     from mailwarden.explain import write
@@ -114,7 +115,13 @@ def explain(
         ).format(n=f"{MAX_READ:,}")
         blocks.insert(0, Paragraph(note))
         notes.append(note)
+    # An input that was never a log (UTF-16, gzipped twice): said as analyze says it,
+    # not "the input contains no log entries" alone.
+    said = len(counts.read.problems)
+    say_not_logs(counts.read, counts.recognised_in, inputs)
     problems = list(counts.read.problems)
+    for problem in reversed(problems[said:]):  # on standard error too, with the problems
+        blocks.insert(0, Paragraph(problem))
     too_long = counts.read.too_long
     if too_long:
         from mailwarden.sources.interface import MAX_LINE
@@ -126,6 +133,17 @@ def explain(
             "line: break it into shorter lines).",
             too_long,
         ).format(n=f"{too_long:,}", kib=MAX_LINE // 1024)
+        blocks.insert(0, Paragraph(note))
+        notes.append(note)
+    binary = counts.read.binary
+    if binary:
+        # Dropped before explaining (a line holding NULs, control bytes): as events and
+        # analyze count it.
+        note = ngettext(
+            "{n} line was skipped: binary (NUL bytes or control characters), not a log entry.",
+            "{n} lines were skipped: binary (NUL bytes or control characters), not log entries.",
+            binary,
+        ).format(n=f"{binary:,}")
         blocks.insert(0, Paragraph(note))
         notes.append(note)
     # An input that goes back in time (cat mail.log mail.log.1): said first, as analyze

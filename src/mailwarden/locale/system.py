@@ -23,8 +23,11 @@ _OS_ERRORS = {
     errno.ENXIO: N_("No such device or address"),
     errno.EMFILE: N_("Too many open files"),
     errno.EINVAL: N_("Invalid argument"),
+    errno.ENOSPC: N_("No space left on device"),
+    errno.EDQUOT: N_("Disk quota exceeded"),
 }
-"""The system's reasons a file cannot be read that a person meets most."""
+"""The system's reasons a file cannot be read (or standard output written) that a person
+meets most."""
 
 
 def os_reason(error: OSError) -> str | None:

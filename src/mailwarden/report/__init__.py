@@ -39,11 +39,19 @@ class ReadSummary:
     entries: int = 0
     """Log entries framed (lines that passed the prefilter; pasted lines give several)."""
     recognised: int = 0
-    """Entries that gave at least one event."""
+    """Physical lines whose entries gave at least one event (JSON ``lines_recognised``).
+    ``analyze`` frames and parses only the lines its prefilter keeps, those that can
+    change the analysis (:mod:`mailwarden.scan`): a ``connect from``, a delivery or a
+    postscreen PASS that ``mailwarden events`` recognises is not counted, so this is at
+    most, and mostly below, what ``events`` says of the same input. (Parsing every line
+    to count them would undo the prefilter's speed.)"""
     events: int = 0
     seconds: float = 0.0
     skipped: int = 0
-    """Lines that gave no entry: empty, binary junk, too long."""
+    """Lines that gave no entry: empty, binary junk, too long (JSON ``lines_skipped``),
+    as ``events`` counts them; ``analyze`` counts the binary lines its prefilter drops
+    too (those with a NUL: :func:`mailwarden.scan.binary_dropped`), but not the empty
+    ones it drops."""
     junk: int = 0
     """Of those, the binary and the too long ones (the report says them; empty lines are
     no news)."""

@@ -17,10 +17,14 @@ The first four come from :meth:`mailwarden.detect.Analysis.to_json`. Extensions 
 ``lines_read``, ``lines_recognised``, ``events``, ``seconds``) and then detection's own;
 a detection counter named like a reading one keeps the reading's value under its name
 and is written as ``<name>_analysed`` (the detector's ``events`` are only those that can
-change the analysis, fewer than the lines recognised). An attacker's ``users`` are the
-first 32 names it tried: ``users_complete`` is false when it tried more. A credential
-carries ``user_complete`` (false when the log cut the payload inside the username:
-``user`` is then the start of a name, not an account). A finding whose cause is the
+change the analysis, fewer than the lines recognised). ``lines_recognised`` and
+``events`` count only the lines analyze's prefilter keeps, those that can change the
+analysis: a ``connect from`` or a delivery that ``mailwarden events`` recognises is not
+counted (:attr:`ReadSummary.recognised`); ``lines_skipped`` counts as ``events`` does,
+binary lines the prefilter drops included, the empty lines it drops not. An attacker's
+``users`` are the first 32 names it tried: ``users_complete`` is false when it tried
+more. A credential carries ``user_complete`` (false when the log cut the payload inside
+the username: ``user`` is then the start of a name, not an account). A finding whose cause is the
 server's configuration carries ``audit`` (the command that checks it), and
 ``inputs``/``problems`` say what was read and what could not be. ``not_opened`` lists
 the files --since or --until left unread, each ``{path, reason}``: ``before_since``

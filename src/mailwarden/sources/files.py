@@ -121,12 +121,17 @@ def readable_inputs(
 
     Only regular files are opened: opening a FIFO here would block until a writer comes
     and then throw away what it writes, and the real read would wait for a second one
-    (``mailwarden analyze my.fifo`` hung); the reader reports other kinds itself."""
+    (``mailwarden analyze my.fifo`` hung); the reader reports other kinds itself. A
+    FIFO, socket or device found by a pattern is left out, as a directory leaves it out
+    (``analyze 'spool/*'`` waited for ever on a FIFO among the logs): only one named is
+    read."""
     named = named_paths(args)
     readable: list[str] = []
     skipped: list[tuple[str, OSError]] = []
     for path in paths:
         error = None if path == STDIN else _open_error(path)
+        if error is None and path != STDIN and os.path.abspath(path) not in named:
+            error = _not_regular(path)
         if error is None:
             readable.append(path)
         elif os.path.abspath(path) in named:
@@ -145,6 +150,17 @@ def named_paths(args: Sequence[str]) -> frozenset[str]:
     return frozenset(os.path.abspath(arg) for arg in args if arg != STDIN)
 
 
+def regular_file(path: str) -> bool:
+    """Whether ``path`` is a regular file (after symbolic links), which can be read
+    twice: not standard input, a pipe (``<(cat …)``, /dev/stdin), a FIFO or a device."""
+    if path == STDIN:
+        return False
+    try:
+        return stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:
+        return False
+
+
 def _open_error(path: str) -> OSError | None:
     """Why the regular file ``path`` cannot be opened, or None (it can, or it is no
     regular file)."""
@@ -158,18 +174,39 @@ def _open_error(path: str) -> OSError | None:
     return None
 
 
+class NotRegularFile(OSError):
+    """A FIFO, socket or device found by a pattern: not read (`readable_inputs`)."""
+
+
+def _not_regular(path: str) -> OSError | None:
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return None  # its error comes when it is read
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+        return None
+    return NotRegularFile(errno.EINVAL, "not a regular file")
+
+
+def _reason(error: OSError) -> str:
+    """Why an input was not read, in the active language."""
+    if isinstance(error, NotRegularFile):
+        return _("not a regular file: a FIFO or a device is read only when named")
+    return os_reason(error) or str(error)
+
+
 def unreadable(path: str, error: OSError) -> InputError:
     """The error for an input that cannot be opened."""
     if isinstance(error, PermissionError):
         return InputError(_("{path}: permission denied").format(path=path))
-    reason = os_reason(error) or error
+    reason = _reason(error)
     return InputError(_("{path}: cannot read: {reason}").format(path=path, reason=reason))
 
 
 def skipped_note(skipped: Sequence[tuple[str, OSError]]) -> str:
     """One line for the files `readable_inputs` left out, each with its reason (in the
     active language)."""
-    files = ", ".join(f"{path} ({os_reason(error) or error})" for path, error in skipped)
+    files = ", ".join(f"{path} ({_reason(error)})" for path, error in skipped)
     return ngettext(
         "{n} file found in a directory or by a pattern cannot be read and was skipped: {files}",
         "{n} files found in a directory or by a pattern cannot be read and were skipped: {files}",
@@ -545,11 +582,25 @@ def _read(
         unfinished = splitter.read_to > splitter.offset
         splitter.drop_pending()
         lines = splitter.line - 1
-        if unchecked:
+        if unchecked and kind == "gzip":
             message = _(
                 "{path}: {damage}, found after {lines} lines; those lines were read, but "
                 "they may be damaged too: damage inside an archive often comes to light "
                 "only later (a gzip file is checked only at its end)"
+            ).format(path=path, damage=damage, lines=lines)
+        elif unchecked and kind == "bzip2":
+            message = _(
+                "{path}: {damage}, found after {lines} lines; those lines were read, but "
+                "they may be damaged too: damage inside an archive often comes to light "
+                "only later (a bzip2 file is checked block by block, each block of up to "
+                "900 KB only at its end)"
+            ).format(path=path, damage=damage, lines=lines)
+        elif unchecked:
+            message = _(
+                "{path}: {damage}, found after {lines} lines; those lines were read, but "
+                "they may be damaged too: damage inside an archive often comes to light "
+                "only later (an xz file is checked block by block, each block only at its "
+                "end)"
             ).format(path=path, damage=damage, lines=lines)
         else:
             message = _("{path}: {damage} after {lines} lines; earlier lines were read").format(

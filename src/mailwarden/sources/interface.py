@@ -71,7 +71,7 @@ class ReadStats:
     more than a day past --until (``analyze``: ``ReadOptions.read_until``)."""
     not_logs: list[str] = field(default_factory=list)
     """Inputs (files, ``-``) whose first lines hold no log entry: no line with a time or
-    a program (``analyze``: ``scan._sniffed``; it warns of those that gave nothing
+    a program (``analyze``: ``scan.sniffed``; it warns of those that gave nothing
     recognised, ``Counts.recognised_in``)."""
     problems: list[str] = field(default_factory=list)
     """One line each: a damaged archive, a source that stopped early, ..."""
