@@ -38,8 +38,9 @@ Rules (thresholds are ``[policy]`` keys, see :class:`~mailwarden.config.PolicyCo
   owner can tell). Fewer of its addresses than that, failing together as often as one
   client may (the slow brute-force rules on the network as one client: one attacker
   rotating its addresses of a /64 or a /24, a guess an hour each), make it an attacker
-  too, unless one of them alone made half of those failures or each tried one name of
-  its own that no other tried (neighbours' typos; see :meth:`Detector._network_slow`).
+  too, unless one of them alone made more than half of those failures or each tried
+  names of its own that no other tried, one or each once (people's typos; see
+  :meth:`Detector._network_slow`).
   The daemon hears of a network again when it is at it once its ban
   has run out (``ban_time``, as for a client). A network remembers its most recent
   :data:`~mailwarden.detect.state.MAX_MEMBERS_PER_NETWORK` addresses only: once it had
@@ -1711,10 +1712,11 @@ class Detector:
         that reached it alone is its own brute force, not a network's), none of them
         with more than half of those failures (a client guessing on its own, not yet at
         its bar, and a neighbour's typo do not make their network an attacker). Not when
-        each of those addresses tried one name of its own, that no other one tried (the
-        people of an ISP's /24 or a campus, each mistyping their own password; an
-        attacker rotating its addresses tries the same accounts from several). A network
-        someone logged in from is never judged as a whole (:meth:`_person_in_network`)."""
+        each of those addresses tried names of its own that no other one tried, one name
+        or each once (the people of an ISP's /24 or behind a campus's NAT addresses, each
+        mistyping their own password; an attacker rotating its addresses tries the same
+        accounts from several). A network someone logged in from is never judged as a
+        whole (:meth:`_person_in_network`)."""
         if client.flags & _OWN_GUESSING:
             return None  # its failure counts for itself only
         times = state.times
@@ -1740,8 +1742,8 @@ class Detector:
                 failures += recent
                 if recent > most:
                     most = recent
-                if names is not None and not _own_name(member, since, names):
-                    names = None  # one name from two addresses, or several from one
+                if names is not None and not _own_names(member, recent, since, names):
+                    names = None  # one name from two addresses, or one name of several twice
             if failures >= needed and 2 * most <= failures and names is None:
                 return reason, window, members
         return None
@@ -3354,22 +3356,25 @@ def _slow_window(limits: _Limits, reason: str) -> float:
     return limits.slow[1]
 
 
-def _own_name(member: ClientState, since: float, names: set[str]) -> bool:
-    """Whether a network member's failures since ``since`` were all on one name that no
-    other address of the network tried (``names``, which gets it): a person mistyping
-    their own password (a neighbour on an ISP's /24, a colleague). False when it tried
-    several names, its failures named none, or its names did not all fit."""
+def _own_names(member: ClientState, recent: int, since: float, names: set[str]) -> bool:
+    """Whether a network member's ``recent`` failures since ``since`` were on names that
+    no other address of the network tried (``names``, which gets them): all on one name
+    (a person mistyping their own password: a neighbour on an ISP's /24), or each on a
+    name of its own, tried once (the people behind a campus's NAT address). False when
+    it tried a name more than once among others, its failures named none, or its names
+    did not all fit."""
     if member.users_full:
         return False
     users = member.users
     if users is None:
-        name = member.user
+        tried = [member.user] if member.user is not None else []
     else:
-        recent = [name for name, entry in users.items() if entry[1] >= since]
-        name = recent[0] if len(recent) == 1 else None
-    if name is None or name in names:
+        tried = [name for name, entry in users.items() if entry[1] >= since]
+        if len(tried) > 1 and (len(tried) != recent or any(users[name][0] != 1 for name in tried)):
+            return False
+    if not tried or not names.isdisjoint(tried):
         return False
-    names.add(name)
+    names.update(tried)
     return True
 
 
