@@ -66,11 +66,17 @@ def _headline_counts(out: str) -> dict[str, int]:
 def _blocked(out: str) -> tuple[list[str], int]:
     """The addresses of the “Block … in the firewall” advice (none when there is none),
     and how many more it does not name (“… and 7 more”)."""
-    found = re.search(r"Block (.+?) in the firewall:", _actions(out))
+    found = re.search(r"Block (?!the network )(.+?) in the firewall:", _actions(out))
     if found is None:
         return [], 0
     listed, _and, more = found.group(1).partition(" and ")
     return listed.split(", "), int(more.removesuffix(" more")) if more else 0
+
+
+def _blocked_networks(out: str) -> set[str]:
+    """The networks of the “Block the network … in the firewall rather than each of its
+    addresses” advice."""
+    return set(re.findall(r"Block the network (\S+) in the firewall", _actions(out)))
 
 
 # -- the bundled Monday log ----------------------------------------------------------
@@ -142,6 +148,10 @@ def test_each_sample_day_agrees_on_counts_and_bans(run: Runner, name: str) -> No
         assert ip in attackers, ip
         assert n == attackers[ip]["failures"], ip
     banned = [ip for ip, a in attackers.items() if a["recommendation"] == "ban"]
+    # a network's addresses are blocked with their network, not named one by one
+    networks = _blocked_networks(out)
+    assert networks == {a["network"] for a in attackers.values() if a["network"]} & networks
+    banned = [ip for ip in banned if attackers[ip]["network"] not in networks]
     blocked, more = _blocked(out)
     assert len(blocked) + more == len(banned)
     assert set(blocked) <= set(banned)

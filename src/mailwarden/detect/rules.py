@@ -35,7 +35,13 @@ Rules (thresholds are ``[policy]`` keys, see :class:`~mailwarden.config.PolicyCo
   the network is the attacker (``network_member``); once someone logged in from it,
   it is watched, not banned, and a login as an account its other addresses tried within
   ``daily_window`` is named with it (the owner's, or the guessing that got in: the
-  owner can tell). The daemon hears of a network again when it is at it once its ban
+  owner can tell). Fewer of its addresses than that, failing together as often as one
+  client may (the slow brute-force rules on the network as one client: one attacker
+  rotating its addresses of a /64 or a /24, a guess an hour each), make it an attacker
+  too, unless one of them alone made more than half of those failures or each tried
+  names of its own that no other tried, one or each once (people's typos; see
+  :meth:`Detector._network_slow`).
+  The daemon hears of a network again when it is at it once its ban
   has run out (``ban_time``, as for a client). A network remembers its most recent
   :data:`~mailwarden.detect.state.MAX_MEMBERS_PER_NETWORK` addresses only: once it had
   more, its finding's ``member_count`` is a lower bound (``member_count_capped``), as
@@ -191,6 +197,7 @@ from mailwarden.detect.state import (
 )
 from mailwarden.detect.windows import (
     StateTable,
+    count_since,
     drop_latest,
     drop_oldest,
     most_within,
@@ -288,6 +295,8 @@ _BRUTEFORCE = VERDICT_BIT[Verdict.BRUTEFORCE]
 _SLOW = VERDICT_BIT[Verdict.SLOW_BRUTEFORCE]
 _ENUMERATION = VERDICT_BIT[Verdict.ENUMERATION]
 _PROBE = VERDICT_BIT[Verdict.PROBE]
+_OWN_GUESSING = _BRUTEFORCE | _SLOW
+"""A client's brute force on its own failures (not a network's: :meth:`Detector._network_slow`)."""
 _SPRAY = VERDICT_BIT[Verdict.SPRAY_MEMBER]
 _NETWORK = VERDICT_BIT[Verdict.NETWORK_MEMBER]
 _COMPROMISED = VERDICT_BIT[Verdict.COMPROMISED]
@@ -1610,11 +1619,33 @@ class Detector:
             if state.first_time is None:
                 state.first_time = time
             state.last_time = time
+        limits = self._limits
+        times = state.times
+        if times is None:
+            times = state.times = []
+        if count == 1 and (not times or when >= times[-1]):
+            times.append(when)
+            if len(times) > limits.capacity:
+                del times[0]
+        else:
+            push_times(times, when, count, limits.capacity)
         new_member = state.members.add(client.ip, when)
         if new_member and len(state.evidence) < 3:
             state.evidence.append(evidence_of(event))
-        needed, window = self._limits.network
-        if len(state.members) < needed or net in self._people_nets:
+        needed, window = limits.network
+        many = len(state.members) >= needed
+        if not many:
+            # Fewer addresses than make a network attack within its window: the slow
+            # brute-force rules on all of them as one client (a cheap look first).
+            slow_needed, slow_window = limits.slow
+            daily_needed, daily_window = limits.daily
+            n = len(times)
+            if not (
+                (slow_needed <= n and times[-slow_needed] >= when - slow_window)
+                or (daily_needed <= n and times[-daily_needed] >= when - daily_window)
+            ):
+                return
+        if net in self._people_nets:
             return
         if self._network_unbannable(state):
             return  # each address is judged on its own
@@ -1625,15 +1656,39 @@ class Detector:
         if (
             flagged is not None
             and when - flagged <= window
-            and (not self.detections or when - flagged < self._limits.ban)
+            and (not self.detections or when - flagged < limits.ban)
         ):
             if not client.flags & _NETWORK:
                 self._network_member(client, state, event, when, found)
             return
-        members = state.members.keys_since(when - window)
-        if len(members) < needed:
+        if (
+            flagged is not None
+            and state.slow is not None
+            and (not self.detections or when - flagged < limits.ban)
+            and when - flagged <= _slow_window(limits, state.slow)
+        ):
+            # flagged as a slow brute force: the same, within that rule's window
+            if not client.flags & _NETWORK:
+                self._network_member(client, state, event, when, found)
             return
+        members = state.members.keys_since(when - window) if many else []
+        slow: str | None = None
+        if len(members) < needed:
+            rule = self._network_slow(state, client, when)
+            if rule is None:
+                return
+            slow, slow_window, members = rule
+            if (
+                flagged is not None
+                and when - flagged <= slow_window
+                and (not self.detections or when - flagged < limits.ban)
+            ):
+                # still at it, as slowly: its new addresses join it
+                if not client.flags & _NETWORK:
+                    self._network_member(client, state, event, when, found)
+                return
         state.flagged = when
+        state.slow = slow
         for ip in members:
             member = self._known(ip)
             if member is not None and not member.flags & _NETWORK:
@@ -1641,17 +1696,21 @@ class Detector:
         if not self.detections:
             return
         network = network_of(net, self._v4, self._v6)
-        text = self._limits.text["network"]
         how_many = str(len(members))
         if state.members.dropped and len(members) == len(state.members):
             how_many += " or more"  # all it remembers are recent, and it forgot some
+        if slow is None:
+            text = limits.text["network"]
+            reason = f"{how_many} addresses of {network} failed to log in within {text}"
+        else:
+            reason = f"{slow} from {how_many} addresses of {network} (a slow brute force)"
         found.append(
             Detection(
                 verdict=Verdict.NETWORK_MEMBER,
                 target=network,
                 ip=client.ip,
                 recommendation=self._network_none(network) or BAN,
-                reason=f"{how_many} addresses of {network} failed to log in within {text}",
+                reason=reason,
                 time=event.record.time,
                 data={
                     "users": self._detection_users(client),
@@ -1660,6 +1719,55 @@ class Detector:
                 items=tuple(state.evidence),
             )
         )
+
+    def _network_slow(
+        self, state: NetworkState, client: ClientState, when: float
+    ) -> tuple[str, float, list[str]] | None:
+        """The slow brute-force rules (``slow_failures`` within ``slow_window``,
+        ``daily_failures`` within ``daily_window``) on a network's addresses as one
+        client, when fewer of them failed than make a network attack within
+        ``network_window``: one attacker rotating its addresses, a guess an hour each (a
+        /64's, or a /24's). Its (reason, window, addresses in the window), or None.
+
+        The bar is one client's, met by the addresses no rule judges on their own (one
+        that reached it alone is its own brute force, not a network's), none of them
+        with more than half of those failures (a client guessing on its own, not yet at
+        its bar, and a neighbour's typo do not make their network an attacker). Not when
+        each of those addresses tried names of its own that no other one tried, one name
+        or each once (the people of an ISP's /24 or behind a campus's NAT addresses, each
+        mistyping their own password; an attacker rotating its addresses tries the same
+        accounts from several). A network someone logged in from is never judged as a
+        whole (:meth:`_person_in_network`)."""
+        if client.flags & _OWN_GUESSING:
+            return None  # its failure counts for itself only
+        times = state.times
+        if not times:
+            return None
+        n = len(times)
+        for needed, window, reason in self._limits.slow_rules:
+            since = when - window
+            if needed > n or times[-needed] < since:
+                continue
+            members = state.members.keys_since(since)
+            if len(members) < 2:
+                continue
+            failures = most = 0
+            names: set[str] | None = set()
+            for ip in members:
+                member = self._known(ip)
+                if member is None or member.flags & _OWN_GUESSING or not member.times:
+                    continue
+                recent = count_since(member.times, since)
+                if not recent or recent >= needed:
+                    continue  # judged on its own
+                failures += recent
+                if recent > most:
+                    most = recent
+                if names is not None and not _own_names(member, recent, since, names):
+                    names = None  # one name from two addresses, or one name of several twice
+            if failures >= needed and 2 * most <= failures and names is None:
+                return reason, window, members
+        return None
 
     def _second_address(
         self, client: ClientState, net: NetKey, lone: tuple[str, float, int]
@@ -1675,6 +1783,10 @@ class Detector:
             state.first_time = first.first_time
             if first.evidence:
                 state.evidence.append(first.evidence[0])
+        if first is not None and first.times:
+            state.times = first.times[-min(first_failures, self._limits.capacity) :]
+        else:
+            state.times = [first_when]
         return state
 
     def _network_member(
@@ -1687,7 +1799,10 @@ class Detector:
         announce: bool = True,
     ) -> None:
         network = network_of(state.key, self._v4, self._v6)
-        reason = f"one of several addresses of {network} guessing together"
+        if state.slow is None:
+            reason = f"one of several addresses of {network} guessing together"
+        else:
+            reason = f"one of the addresses of {network} guessing together slowly: {state.slow}"
         self._flag(client, Verdict.NETWORK_MEMBER, reason, event, when, found if announce else None)
 
     # -- logins ------------------------------------------------------------------------
@@ -3041,7 +3156,10 @@ class Detector:
     def _network_flagged(self, state: NetworkState) -> bool:
         """A flagged network still counts once the addresses that turned out to be people
         (they logged in) are taken away."""
-        return state.flagged is not None and len(state.members) >= self.policy.network_clients
+        if state.flagged is None:
+            return False
+        # a slow one (:meth:`_network_slow`) is two or more addresses
+        return len(state.members) >= (2 if state.slow else self.policy.network_clients)
 
     def _network_stands(self, state: NetworkState) -> bool:
         """A flagged network that counts as an attacker: while nobody logged in from it
@@ -3338,6 +3456,36 @@ def _nets_within(members: list[ClientState], window: float, needed: int) -> bool
         if len(counts) >= needed:
             return True
     return False
+
+
+def _slow_window(limits: _Limits, reason: str) -> float:
+    """The window of the slow brute-force rule whose reason is ``reason``."""
+    for _needed, window, text in limits.slow_rules:
+        if text == reason:
+            return window
+    return limits.slow[1]
+
+
+def _own_names(member: ClientState, recent: int, since: float, names: set[str]) -> bool:
+    """Whether a network member's ``recent`` failures since ``since`` were on names that
+    no other address of the network tried (``names``, which gets them): all on one name
+    (a person mistyping their own password: a neighbour on an ISP's /24), or each on a
+    name of its own, tried once (the people behind a campus's NAT address). False when
+    it tried a name more than once among others, its failures named none, or its names
+    did not all fit."""
+    if member.users_full:
+        return False
+    users = member.users
+    if users is None:
+        tried = [member.user] if member.user is not None else []
+    else:
+        tried = [name for name, entry in users.items() if entry[1] >= since]
+        if len(tried) > 1 and (len(tried) != recent or any(users[name][0] != 1 for name in tried)):
+            return False
+    if not tried or not names.isdisjoint(tried):
+        return False
+    names.update(tried)
+    return True
 
 
 def _burst_text(own: int, others: int, network: str | None = None) -> str:

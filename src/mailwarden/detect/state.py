@@ -591,6 +591,8 @@ class NetworkState:
         "last",
         "last_time",
         "members",
+        "slow",
+        "times",
     )
 
     def __init__(self, key: NetKey) -> None:
@@ -608,6 +610,12 @@ class NetworkState:
         self.last_time: datetime | None = None
         self.evidence: list[Evidence] = []
         """The first few members' failures."""
+        self.times: list[float] | None = None
+        """Its members' most recent failure times together (as many as a client keeps):
+        the slow brute-force rules on the network as one client."""
+        self.slow: str | None = None
+        """The slow brute-force rule that flagged it (its reason), None when enough
+        addresses failed together within ``network_window``."""
 
 
 class OwnerState:
