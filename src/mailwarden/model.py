@@ -127,8 +127,10 @@ class EventType(StrEnum):
     the server logged the password (it is masked in ``reason``), 'ambiguous' when the
     client's text repeated the line's separators and no address was taken."""
     AUTH_SUCCESS = "auth_success"
-    """Someone logged in: Postfix ``client=…, sasl_username=``, Dovecot ``Login:`` /
-    ``Logged in``; user, mechanism; session and server_ip (Dovecot). Never hostile."""
+    """Someone logged in: Postfix ``client=…, sasl_username=``, the SASL trailer of a
+    reject line (detail['source'] = 'reject', before that line's REJECT), Dovecot
+    ``Login:`` / ``Logged in``; user, mechanism; session and server_ip (Dovecot). Never
+    hostile."""
     AUTH_ABORTED = "auth_aborted"
     """The client cancelled or abandoned an AUTH exchange (Postfix ``SASL X
     authentication aborted``; Dovecot ``client didn't finish SASL auth``,
@@ -162,7 +164,9 @@ class EventType(StrEnum):
     client-host, HELO and sender rejects, unknown recipients, ``Service unavailable``,
     ``Access denied``, protocol abuse, permanent milter rejects; not hostile for
     greylisting and other temporary or capacity refusals; weak otherwise (see
-    parsers.postfix._reject_weight)."""
+    parsers.postfix._reject_weight). Not hostile when its trailer shows the session
+    logged in (detail['sasl_method'], detail['sasl_username']; an AUTH_SUCCESS comes
+    first)."""
     DNSBL = "dnsbl"
     """A DNSBL listing: postscreen ``DNSBL rank N`` (detail['rank']) or a ``blocked
     using`` reject (REJECT's fields). Strong."""

@@ -784,7 +784,7 @@ class Detector:
         session, new = tracker.failure(event)
         if tracker.decoded or tracker.logins:
             return self._after_tracked(event, session, new, self._on_failure)
-        if event.service == "smtp":
+        if event.service == "smtp" and (new > 0 or event.ip is not None):
             self._server.auth_on_service(event)
         reason = event.reason
         if reason and "given password" in reason:
@@ -886,7 +886,8 @@ class Detector:
         self, event: Event, session: Session | None, new: int
     ) -> list[Detection] | None:
         ip = _client_of(event, session)
-        if event.service == "smtp":
+        if event.service == "smtp" and (new > 0 or event.ip is not None):
+            # Not Cyrus's own line of an attempt (no address; Postfix's line counts it).
             self._server.auth_on_service(event)
         reason = event.reason
         if reason and "given password" in reason:

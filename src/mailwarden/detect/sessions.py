@@ -329,6 +329,14 @@ def _pam_name(user: str | None) -> str | None:
     return user.partition("@")[0].casefold()
 
 
+def _cyrus_callback(event: Event) -> bool:
+    """Cyrus SASL's own ``SASL authentication failure: …`` line (parsers.postfix
+    ``_cyrus_failure``): written before Postfix's line of the same attempt, without the
+    client's address."""
+    detail = event.detail
+    return event.type is _T.AUTH_FAILURE and detail is not None and detail.get("source") == "cyrus"
+
+
 def _after_auth(event: Event) -> bool:
     detail = event.detail
     return detail is not None and detail.get("after", "").upper() == "AUTH"
@@ -873,6 +881,8 @@ class SessionTracker:
         session = open_.get(key)
         if session is not None:
             return self._postfix_line(event, key, session, when)
+        if event.ip is None and _cyrus_callback(event):
+            return self._postfix_line(event, key, self._postfix_session(key, event, when), when)
         # The first line of a session (no connect line, or a lazy tracker's): inlined.
         session = Session(key, "postfix", event, when)
         open_[key] = session
@@ -918,6 +928,10 @@ class SessionTracker:
         self._touch(session, event, when)
         new = 0
         if etype in _POSTFIX_ACCOUNTED:
+            if event.ip is None and _cyrus_callback(event):
+                # Cyrus's own line of the attempt the ``SASL … authentication failed``
+                # line after it accounts: it only joins the session.
+                return session, 0
             if session._auth_down:
                 session._auth_down = False
                 if etype is _T.AUTH_FAILURE and (event.reason or "").startswith(REASON_UNAVAILABLE):

@@ -483,6 +483,19 @@ def _failure_reason(reason: str | None) -> str:
 
 
 def _auth_failure(event: Event, state: SessionState) -> Note:
+    if event.ip is None and (event.detail or {}).get("source") == "cyrus":
+        state.final_reply_after_auth = True
+        return Note(
+            "auth_failure:cyrus",
+            _(
+                "Cyrus SASL's own line of the failed login that Postfix logs next (its "
+                "“SASL … authentication failed” line, with the client's address): the same "
+                "attempt, not another one."
+            )
+            + " "
+            + _failure_reason(event.reason),
+            _("Cyrus SASL's line of the failed login Postfix logs next."),
+        )
     summary = event.session is not None and event.attempts >= 1 and _is_login_summary(event)
     state.final_reply_after_auth = True
     if summary and max(state.failures_told, state.credited) >= event.attempts:
@@ -700,6 +713,15 @@ def _is_login_summary(event: Event) -> bool:
 def _auth_success(event: Event, state: SessionState) -> Note:
     user = escape_text(event.user or "?")
     mech = escape_text(event.mechanism or "?")
+    if (event.detail or {}).get("source") == "reject":
+        return Note(
+            "auth_success:reject",
+            _(
+                "The client had logged in as {user} (method {mech}): Postfix ends a reject "
+                "line with sasl_method= and sasl_username= only for a session that logged in."
+            ).format(user=user, mech=mech),
+            _("The client had logged in as {user} (method {mech}).").format(user=user, mech=mech),
+        )
     return Note(
         "auth_success",
         _("Someone logged in successfully as {user} (method {mech}).").format(user=user, mech=mech),

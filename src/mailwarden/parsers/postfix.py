@@ -8,8 +8,9 @@ Formats and versions are in the shared reference (§1, §2); the line families:
 - SASL: ``SASL X authentication failed: reason[, sasl_username=user]`` (all versions),
   ``… authentication aborted``, Cyrus's own ``SASL authentication failure:``, the
   Dovecot auth socket failing, success evidence ``QUEUEID: client=…, sasl_method=…``;
-- policy: ``reject:`` / ``milter-reject:`` lines, improper pipelining, non-SMTP
-  commands, reverse-DNS mismatches; anvil rate limits and statistics;
+- policy: ``reject:`` / ``milter-reject:`` lines (and the login their SASL trailer
+  shows), improper pipelining, non-SMTP commands, reverse-DNS mismatches; anvil rate
+  limits and statistics;
 - postscreen: PREGREET, HANGUP, DNSBL rank, DENYLISTED, protocol tests, PASS, its reject;
 - TLS: handshake chatter, the summary line, failures, level 3/4 dumps;
 - verbose ``-v`` chat (``< client: AUTH PLAIN …``) and xsasl debug lines.
@@ -108,6 +109,14 @@ _CLIENT_LINE = re.compile(r"client=" + _CLIENT + r"(.*)$")
 _REJECT = re.compile(r"(reject|milter-reject|hangup): (\S+) from " + _CLIENT + r": (.*)$")
 _PSC_REJECT = re.compile(r"(reject): (\S+) from " + _PSC_CLIENT + r": (.*)$")
 _REJECT_TAIL = re.compile(r"; (?=from=<|to=<|proto=|helo=<)")
+# The end of a reject line of an authenticated session (log_whatsup(): `` helo=<H>
+# sasl_method=M sasl_username=U[ sasl_sender=S]``). H, S and the addresses before are the
+# client's: a forged trailer inside one of them leaves the ``>`` that closes it (or the
+# server-written items after it) inside U or S, or a space there: neither may hold one.
+_SASL_TRAILER = re.compile(
+    r"> sasl_method=([A-Za-z0-9_-]{1,20}) sasl_username=([^\s>]+)"
+    r"(?: sasl_sender=(?:\S*[^\s>])?)?$"
+)
 _ORIG_TAIL = re.compile(r"(?:, orig_queue_id=[0-9A-Za-z]+)?(?:, orig_client=\S+)?$")
 
 _TLS_EST = re.compile(
@@ -881,19 +890,62 @@ def _queue_line(record: Record, msg: str, start: int, service: str | None) -> li
     if c in "rmh":
         m = _REJECT.match(rest)
         if m is not None:
-            return [
-                _reject(
-                    record,
-                    service,
-                    m.group(1),
-                    m.group(2),
-                    m.group(4),
-                    m.group(5),
-                    m.group(6),
-                    postscreen=False,
-                )
-            ]
+            text = m.group(6)
+            login = _sasl_trailer(text) if " sasl_method=" in text else None
+            event = _reject(
+                record,
+                service,
+                m.group(1),
+                m.group(2),
+                m.group(4),
+                m.group(5),
+                text,
+                postscreen=False,
+                login=login,
+            )
+            if login is None:
+                return [event]
+            return [_reject_login(event, login), event]
     return []
+
+
+_FROM_REJECT = {"source": "reject"}
+
+
+def _sasl_trailer(text: str) -> tuple[str, str] | None:
+    """(mechanism, account) of the trailer Postfix writes at the end of a reject line of a
+    session that logged in (:data:`_SASL_TRAILER`); None without one, or when it may be
+    the client's text."""
+    m = _SASL_TRAILER.match(text, max(0, text.rfind("> sasl_method=")))
+    if m is None:
+        return None
+    return m.group(1).upper(), m.group(2)
+
+
+def _reject_login(reject: Event, login: tuple[str, str]) -> Event:
+    """The login a reject line's SASL trailer proves (there is no line of its own: the
+    ``client=`` line comes only with a message that was accepted)."""
+    return _new(
+        Event,
+        (
+            _E.AUTH_SUCCESS,
+            _C.AUTH,
+            False,
+            None,
+            reject.ip,
+            reject.port,
+            login[1],
+            login[0],
+            "authenticated client's command was rejected",
+            reject.record,
+            1,
+            None,
+            reject.service,
+            None,
+            None,
+            _FROM_REJECT,
+        ),
+    )
 
 
 def _client_line(record: Record, rest: str, service: str | None) -> list[Event]:
@@ -993,9 +1045,12 @@ def _reject(
     rest: str,
     *,
     postscreen: bool,
+    login: tuple[str, str] | None = None,
 ) -> Event:
     """A reject line. ``rest`` is ``reply; from=<…> to=<…> proto=… helo=<…>`` (postscreen
-    separates the trailer items with commas)."""
+    separates the trailer items with commas). ``login``: the session logged in, as the
+    line's SASL trailer says (:func:`_sasl_trailer`): a refusal of what an account holder
+    asked for, no hostile act of the address."""
     m = _REJECT_TAIL.search(rest)
     if m is not None:
         reply, tail = rest[: m.start()], rest[m.end() :]
@@ -1009,6 +1064,9 @@ def _reject(
             text = text[len(enhanced) + 1 :]
     type_, hostile, strength = _reject_weight(action, code, text, stage)
     detail = {"stage": stage, "action": action}
+    if login is not None:
+        hostile, strength = False, None
+        detail["sasl_method"], detail["sasl_username"] = login
     if code is not None:
         detail["code"] = code
     if enhanced is not None:
