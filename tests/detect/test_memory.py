@@ -137,7 +137,7 @@ def test_many_attackers_share_what_they_have_in_common() -> None:
         [a.reasons for a in attackers],
         [a.services for a in attackers],
         [a.users for a in attackers],
-        [item[8] for a in attackers for item in a.items],  # the evidence lines' headers
+        [item[-1] for a in attackers for item in a.items],  # the evidence lines' headers
     ):
         assert len({id(value) for value in values}) == len(set(values)) < ADDRESSES / 20
     credentials = analysis.findings_of("credential_exposed")

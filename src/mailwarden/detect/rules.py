@@ -1111,7 +1111,7 @@ class Detector:
         else:
             push_times(times, when, count, limits.capacity)
         if client.evidence is None:
-            client.evidence = (evidence_of(event),)
+            client.evidence = (evidence_of(event, client.ip),)
         found: list[Detection] = []
         if key is not None:
             # client.add_user(key, count, when), the one-username case inline
@@ -2449,10 +2449,15 @@ class Detector:
         was called): let go of what only reading more needs before :meth:`result`, so the
         analysis can have that memory: the networks with one failing address so far (the
         most numerous entries when many addresses guess: a second address of the same
-        network, which would make one a network state, can no longer come) and the
-        passwords sent in the clear still waiting for a login that would show them real."""
+        network, which would make one a network state, can no longer come), the
+        passwords sent in the clear still waiting for a login that would show them real,
+        and each client's recent failure times (the rules that read them judge the next
+        failure; the analysis reads the counts)."""
         self._lone.clear()
         self._server.pending.clear()
+        for clients in (self._clients, self._archive):
+            for client in clients.values():
+                client.times = None
 
     # -- the analysis ------------------------------------------------------------------
 
@@ -2460,6 +2465,11 @@ class Detector:
         """The analysis of everything fed so far (may be called more than once)."""
         clients = [c for c in self._clients.values() if c.flags or c.stale]
         clients.extend(self._archive.values())
+        # The attackers go worst first, then the most failures, then by address: two
+        # stable sorts, the first (by address) of the clients, before any attacker is
+        # made (its keys, some 5 MB for 100,000 clients, are gone by then), the second
+        # of the attackers, with a small key each.
+        clients.sort(key=_client_address)
         self._standing = self._standing_campaigns()
         self._renumbered_texts = {}
         self._tuples = {}
@@ -2485,10 +2495,9 @@ class Detector:
             else:  # one address: its network's login (which address, the log cannot say)
                 login = str(self._stale_login_network(where))
                 findings.append(self._stale_finding(members[0], login))
-        # Worst first, then the most failures, then by address: two stable sorts, the
-        # second keeping the first's order among equals, each with one small key per
-        # attacker (a tuple of the three cost 100,000 attackers some 12 MB at the peak).
-        attackers.sort(key=_address_of)
+        # Worst first, then the most failures: a stable sort, which keeps the order by
+        # address among equals (a tuple of the three for a key cost 100,000 attackers
+        # some 12 MB at the peak).
         attackers.sort(key=_rank_of)
         campaign_names = self._campaign_usernames()
         findings = (
@@ -2713,19 +2722,20 @@ class Detector:
         for root, number in sorted(campaigns.flagged.items(), key=lambda kv: kv[1]):
             if number not in self._standing:
                 continue
-            members = sorted(
-                (ip for ip in campaigns.members(root) if self._still_member(ip)), key=address_key
-            )
+            members = [ip for ip in campaigns.members(root) if self._still_member(ip)]
             accounts = [name for _, name in sorted(targets.get(number, []), reverse=True)]
             failures = sum(c.failures for ip in members if (c := self._known(ip)) is not None)
+            # The first few by address: a sort of them all would make a key for each at
+            # once (100,000 members: 5 MB).
+            first = heapq.nsmallest(MAX_REPORTED_MEMBERS, members, key=address_key)
             evidence: list[Event] = []
-            for ip in members[:3]:
+            for ip in first[:3]:
                 member = self._known(ip)
                 if member is not None and member.evidence:
                     evidence.append(evidence_event(member.evidence[0]))
             data: dict[str, Any] = {
                 "campaign": number,
-                "members": members[:MAX_REPORTED_MEMBERS],
+                "members": first,
                 "member_count": len(members),
                 "targets": accounts[:MAX_REPORTED_MEMBERS],
                 "target_count": len(accounts),
@@ -2855,8 +2865,6 @@ class Detector:
         policy = self.policy
         if policy.wide_ipv6_prefix >= self._v6:
             return []
-        banned = {a.ip for a in attackers if a.recommendation == BAN}
-        listed = {a.ip for a in attackers}
         widen = self._widen
         groups: dict[NetKey, list[ClientState]] = {}
         clients = list(self._clients.values())
@@ -2875,6 +2883,8 @@ class Detector:
         }
         if not wide_enough:
             return []
+        # One table, not a set of the banned and one of all (100,000 attackers: 8 MB).
+        recommendations = {a.ip: a.recommendation for a in attackers}
         owners: dict[NetKey, list[OwnerState]] = {}
         for key, owner in self._owners.items():
             if isinstance(key, int) and key & 1:
@@ -2900,7 +2910,7 @@ class Detector:
                     people = True
                     break
             if not people:
-                found.append(self._wide_finding(wide, members, tried, logins, banned, listed))
+                found.append(self._wide_finding(wide, members, tried, logins, recommendations))
         found.sort(key=lambda f: -int(f.data["failures"]))
         return found[:MAX_FINDINGS_PER_KIND]
 
@@ -2910,15 +2920,16 @@ class Detector:
         members: list[ClientState],
         users: set[str],
         logins: set[str],
-        banned: set[str],
-        listed: set[str],
+        recommendations: dict[str, str],
     ) -> Finding:
+        """``recommendations``: each attacker's, by address (the unjudged members are
+        those not recommended for a ban, the unlisted ones no attacker)."""
         network = network_of(wide, self._v4, self.policy.wide_ipv6_prefix)
         members.sort(key=lambda c: c.last)
         firsts = [c.first_time for c in members if c.first_time is not None]
         lasts = [c.last_time for c in members if c.last_time is not None]
         evidence = [item for c in members[:3] for item in (c.evidence or ())[:1]]
-        unjudged = [c for c in members if c.ip not in banned]
+        unjudged = [c for c in members if recommendations.get(c.ip) != BAN]
         # The first few in address order (inet_pton: bytes compare as addresses do).
         addresses = heapq.nsmallest(MAX_REPORTED_MEMBERS, members, key=_packed_v6)
         return Finding(
@@ -2935,7 +2946,9 @@ class Detector:
                 "failures": sum(c.failures for c in members),
                 "unjudged_members": len(unjudged),
                 "unjudged_failures": sum(c.failures for c in unjudged),
-                "unlisted_failures": sum(c.failures for c in members if c.ip not in listed),
+                "unlisted_failures": sum(
+                    c.failures for c in members if c.ip not in recommendations
+                ),
                 "usernames": len(users),
                 "logged_in_as": sorted(logins)[:MAX_REPORTED_MEMBERS],
                 "first_seen": min(firsts).isoformat() if firsts else None,
@@ -3039,13 +3052,15 @@ def _packed_v6(client: ClientState) -> bytes:
 def _nets_within(members: list[ClientState], window: float, needed: int) -> bool:
     """Whether ``needed`` distinct networks of ``members`` had their last failure within
     one ``window`` (seconds): a sliding window over the members by that time."""
-    timed = sorted((c.last, c.net) for c in members)
+    timed = sorted(members, key=_last)  # not a (time, network) tuple each: 100,000 cost 5 MB
     counts: dict[NetKey | None, int] = {}
     start = 0
-    for at, net in timed:
+    for client in timed:
+        at = client.last
+        net = client.net
         counts[net] = counts.get(net, 0) + 1
-        while timed[start][0] < at - window:
-            old = timed[start][1]
+        while timed[start].last < at - window:
+            old = timed[start].net
             counts[old] -= 1
             if not counts[old]:
                 del counts[old]
@@ -3075,8 +3090,8 @@ def _second(entry: tuple[str, float, int]) -> float:
     return entry[1]
 
 
-def _address_of(attacker: Attacker) -> bytes:
-    return address_key(attacker.ip)
+def _client_address(client: ClientState) -> bytes:
+    return address_key(client.ip)
 
 
 def _rank_of(attacker: Attacker) -> int:
