@@ -2463,7 +2463,7 @@ class Detector:
 
     def result(self) -> Analysis:
         """The analysis of everything fed so far (may be called more than once)."""
-        clients = [c for c in self._clients.values() if c.flags or c.stale]
+        clients = [c for c in self._clients.values() if _judged(c)]
         clients.extend(self._archive.values())
         # The attackers go worst first, then the most failures, then by address: two
         # stable sorts, the first (by address) of the clients, before any attacker is
@@ -2475,10 +2475,13 @@ class Detector:
         self._tuples = {}
         attackers = []
         devices: dict[tuple[str | NetKey, str], list[ClientState]] = {}
+        unlisted: set[str] = set()  # judged, and no attacker
         for client in clients:
             attacker = self._attacker(client)
             if attacker is not None:
                 attackers.append(attacker)
+            else:
+                unlisted.add(client.ip)
             device = client.stale_device
             if device:
                 net = client.net
@@ -2503,7 +2506,7 @@ class Detector:
         findings = (
             self._campaign_findings(campaign_names)
             + self._network_findings()
-            + self._wide_findings(attackers)
+            + self._wide_findings(attackers, unlisted)
             + self._enumeration_findings(attackers, campaign_names)
             + self._server.findings(
                 s for c in chain(self._clients.values(), self._archive.values()) for s in c.services
@@ -2849,7 +2852,7 @@ class Detector:
         """The ``wide_ipv6_prefix`` network of an IPv6 network key (its first bits)."""
         return (((key >> 1) >> (self._v6 - self.policy.wide_ipv6_prefix)) << 1) | 1
 
-    def _wide_findings(self, attackers: Sequence[Attacker]) -> list[Finding]:
+    def _wide_findings(self, attackers: Sequence[Attacker], unlisted: set[str]) -> list[Finding]:
         """IPv6 networks of ``wide_ipv6_prefix`` (a site's or a hosting customer's /48)
         in which ``wide_networks`` networks of ``ipv6_prefix`` (/64s) had failed logins
         within ``spray_window``: guessing spread over more addresses, one try or two
@@ -2859,32 +2862,34 @@ class Detector:
         login as one they tried is named in the finding instead (``logged_in_as``).
         Of the ``attackers``, those recommended for a ban are left out of its counts
         (``unjudged_*``: the rest), and all of them (a member judged on its own, a probe
-        say) out of ``unlisted_failures``: the report counts their failures there. Found
-        in the analysis only: the daemon bans by the narrower rules (an ``ipv6_prefix``
-        of 48 makes them see it)."""
+        say) out of ``unlisted_failures``: the report counts their failures there
+        (``unlisted``: the addresses of the clients :meth:`result` judged that are no
+        attacker). Found in the analysis only: the daemon bans by the narrower rules (an
+        ``ipv6_prefix`` of 48 makes them see it)."""
         policy = self.policy
         if policy.wide_ipv6_prefix >= self._v6:
             return []
         widen = self._widen
         groups: dict[NetKey, list[ClientState]] = {}
-        clients = list(self._clients.values())
-        clients.extend(self._archive.values())
-        for client in clients:
+        for client in chain(self._clients.values(), self._archive.values()):
             net = client.net
             if net is None or not net & 1 or not client.failures or client.allowed:
                 continue
             if client.stale_device or (client.succeeded and not client.flags & _COMPROMISED):
                 continue  # someone's own login: its owner's typos (see the owners below)
             groups.setdefault(widen(net), []).append(client)
-        wide_enough = {
-            wide: members
-            for wide, members in groups.items()
-            if len({c.net for c in members}) >= policy.wide_networks
-        }
+        wide_enough: dict[NetKey, list[ClientState]] = {}
+        networks: dict[NetKey, int] = {}  # the /64s in each
+        for wide, members in groups.items():
+            count = len({c.net for c in members})
+            if count >= policy.wide_networks:
+                wide_enough[wide] = members
+                networks[wide] = count
         if not wide_enough:
             return []
-        # One table, not a set of the banned and one of all (100,000 attackers: 8 MB).
-        recommendations = {a.ip: a.recommendation for a in attackers}
+        # Which members are attackers, and which of those are recommended for a ban:
+        # told by the few exceptions, not by a set of all (100,000 attackers: 4 MB each).
+        not_banned = {a.ip for a in attackers if a.recommendation != BAN}
         owners: dict[NetKey, list[OwnerState]] = {}
         for key, owner in self._owners.items():
             if isinstance(key, int) and key & 1:
@@ -2910,7 +2915,11 @@ class Detector:
                     people = True
                     break
             if not people:
-                found.append(self._wide_finding(wide, members, tried, logins, recommendations))
+                found.append(
+                    self._wide_finding(
+                        wide, members, networks[wide], tried, logins, unlisted, not_banned
+                    )
+                )
         found.sort(key=lambda f: -int(f.data["failures"]))
         return found[:MAX_FINDINGS_PER_KIND]
 
@@ -2918,18 +2927,31 @@ class Detector:
         self,
         wide: NetKey,
         members: list[ClientState],
+        networks: int,
         users: set[str],
         logins: set[str],
-        recommendations: dict[str, str],
+        unlisted: set[str],
+        not_banned: set[str],
     ) -> Finding:
-        """``recommendations``: each attacker's, by address (the unjudged members are
-        those not recommended for a ban, the unlisted ones no attacker)."""
+        """``unlisted``, ``not_banned``: see :meth:`_wide_findings`. A member is an
+        attacker when :meth:`result` judged it (:func:`_judged`, or archived) and it is
+        not ``unlisted``; the unjudged members are the others and the attackers
+        ``not_banned``."""
         network = network_of(wide, self._v4, self.policy.wide_ipv6_prefix)
         members.sort(key=lambda c: c.last)
-        firsts = [c.first_time for c in members if c.first_time is not None]
-        lasts = [c.last_time for c in members if c.last_time is not None]
+        first = min((c.first_time for c in members if c.first_time is not None), default=None)
+        last = max((c.last_time for c in members if c.last_time is not None), default=None)
         evidence = [item for c in members[:3] for item in (c.evidence or ())[:1]]
-        unjudged = [c for c in members if recommendations.get(c.ip) != BAN]
+        unjudged = unjudged_failures = unlisted_failures = 0
+        archive = self._archive
+        for c in members:
+            ip = c.ip
+            listed = (_judged(c) or archive.get(ip) is c) and ip not in unlisted
+            if not listed or ip in not_banned:
+                unjudged += 1
+                unjudged_failures += c.failures
+                if not listed:
+                    unlisted_failures += c.failures
         # The first few in address order (inet_pton: bytes compare as addresses do).
         addresses = heapq.nsmallest(MAX_REPORTED_MEMBERS, members, key=_packed_v6)
         return Finding(
@@ -2939,20 +2961,18 @@ class Detector:
             evidence=evidence_events(tuple(evidence)),
             data={
                 "network": str(network),
-                "networks": len({c.net for c in members}),
+                "networks": networks,
                 "networks_of": f"/{self._v6}",
                 "members": [c.ip for c in addresses],
                 "member_count": len(members),
                 "failures": sum(c.failures for c in members),
-                "unjudged_members": len(unjudged),
-                "unjudged_failures": sum(c.failures for c in unjudged),
-                "unlisted_failures": sum(
-                    c.failures for c in members if c.ip not in recommendations
-                ),
+                "unjudged_members": unjudged,
+                "unjudged_failures": unjudged_failures,
+                "unlisted_failures": unlisted_failures,
                 "usernames": len(users),
                 "logged_in_as": sorted(logins)[:MAX_REPORTED_MEMBERS],
-                "first_seen": min(firsts).isoformat() if firsts else None,
-                "last_seen": max(lasts).isoformat() if lasts else None,
+                "first_seen": first.isoformat() if first else None,
+                "last_seen": last.isoformat() if last else None,
                 "recommendation": self._network_none(network) or BAN,
             },
         )
@@ -3088,6 +3108,13 @@ def _last(state: Any) -> float:
 
 def _second(entry: tuple[str, float, int]) -> float:
     return entry[1]
+
+
+def _judged(client: ClientState) -> bool:
+    """Whether :meth:`Detector.result` judges a client of the table (makes an attacker of
+    it when a verdict stands): one that reached a verdict, or failed with an old
+    password. Every archived client is judged."""
+    return bool(client.flags or client.stale)
 
 
 def _client_address(client: ClientState) -> bytes:
