@@ -78,7 +78,9 @@ def test_the_detector_holds_little_per_attacking_address() -> None:
         gc.collect()
         held = tracemalloc.get_traced_memory()[0]
         # At the end of the input, what only more input would need goes before the
-        # analysis is made: the network of each address that is alone in its network.
+        # analysis is made: the network of each address that is alone in its network,
+        # and each address's recent failure times (about 90 bytes an address: 470 bytes
+        # in all went before, pure Python, 492 compiled; now some 560).
         detector.finished()
         gc.collect()
         finished = tracemalloc.get_traced_memory()[0]
@@ -86,7 +88,7 @@ def test_the_detector_holds_little_per_attacking_address() -> None:
         tracemalloc.stop()
     compiled = compiled_modules()["mailwarden.detect.state"]
     assert held / ADDRESSES < DETECTOR_BYTES_PER_ATTACKER[compiled]
-    assert (held - finished) / ADDRESSES > 80
+    assert (held - finished) / ADDRESSES > 530
     # and it still reports every address
     assert len(detector.result().attackers) == ADDRESSES
 
@@ -137,7 +139,7 @@ def test_many_attackers_share_what_they_have_in_common() -> None:
         [a.reasons for a in attackers],
         [a.services for a in attackers],
         [a.users for a in attackers],
-        [item[8] for a in attackers for item in a.items],  # the evidence lines' headers
+        [item[-1] for a in attackers for item in a.items],  # the evidence lines' headers
     ):
         assert len({id(value) for value in values}) == len(set(values)) < ADDRESSES / 20
     credentials = analysis.findings_of("credential_exposed")

@@ -1169,7 +1169,7 @@ class Detector:
         else:
             push_times(times, when, count, limits.capacity)
         if client.evidence is None:
-            client.evidence = (evidence_of(event),)
+            client.evidence = (evidence_of(event, client.ip),)
         found: list[Detection] = []
         if key is not None:
             # client.add_user(key, count, when), the one-username case inline
@@ -2848,26 +2848,39 @@ class Detector:
         was called): let go of what only reading more needs before :meth:`result`, so the
         analysis can have that memory: the networks with one failing address so far (the
         most numerous entries when many addresses guess: a second address of the same
-        network, which would make one a network state, can no longer come) and the
-        passwords sent in the clear still waiting for a login that would show them real."""
+        network, which would make one a network state, can no longer come), the
+        passwords sent in the clear still waiting for a login that would show them real,
+        and each client's recent failure times (the rules that read them judge the next
+        failure; the analysis reads the counts)."""
         self._lone.clear()
         self._server.pending.clear()
+        for clients in (self._clients, self._archive):
+            for client in clients.values():
+                client.times = None
 
     # -- the analysis ------------------------------------------------------------------
 
     def result(self) -> Analysis:
         """The analysis of everything fed so far (may be called more than once)."""
-        clients = [c for c in self._clients.values() if c.flags or c.stale]
+        clients = [c for c in self._clients.values() if _judged(c)]
         clients.extend(self._archive.values())
+        # The attackers go worst first, then the most failures, then by address: two
+        # stable sorts, the first (by address) of the clients, before any attacker is
+        # made (its keys, some 5 MB for 100,000 clients, are gone by then), the second
+        # of the attackers, with a small key each.
+        clients.sort(key=_client_address)
         self._standing = self._standing_campaigns()
         self._renumbered_texts = {}
         self._tuples = {}
         attackers = []
         devices: dict[tuple[str | NetKey, str], list[ClientState]] = {}
+        unlisted: set[str] = set()  # judged, and no attacker
         for client in clients:
             attacker = self._attacker(client)
             if attacker is not None:
                 attackers.append(attacker)
+            else:
+                unlisted.add(client.ip)
             device = client.stale_device
             if device:
                 net = client.net
@@ -2884,16 +2897,15 @@ class Detector:
             else:  # one address: its network's login (which address, the log cannot say)
                 login = str(self._stale_login_network(where))
                 findings.append(self._stale_finding(members[0], login))
-        # Worst first, then the most failures, then by address: two stable sorts, the
-        # second keeping the first's order among equals, each with one small key per
-        # attacker (a tuple of the three cost 100,000 attackers some 12 MB at the peak).
-        attackers.sort(key=_address_of)
+        # Worst first, then the most failures: a stable sort, which keeps the order by
+        # address among equals (a tuple of the three for a key cost 100,000 attackers
+        # some 12 MB at the peak).
         attackers.sort(key=_rank_of)
         campaign_names = self._campaign_usernames()
         findings = (
             self._campaign_findings(campaign_names)
             + self._network_findings()
-            + self._wide_findings(attackers)
+            + self._wide_findings(attackers, unlisted)
             + self._enumeration_findings(attackers, campaign_names)
             + self._server.findings(
                 s for c in chain(self._clients.values(), self._archive.values()) for s in c.services
@@ -3114,19 +3126,20 @@ class Detector:
         for root, number in sorted(campaigns.flagged.items(), key=lambda kv: kv[1]):
             if number not in self._standing:
                 continue
-            members = sorted(
-                (ip for ip in campaigns.members(root) if self._still_member(ip)), key=address_key
-            )
+            members = [ip for ip in campaigns.members(root) if self._still_member(ip)]
             accounts = [name for _, name in sorted(targets.get(number, []), reverse=True)]
             failures = sum(c.failures for ip in members if (c := self._known(ip)) is not None)
+            # The first few by address: a sort of them all would make a key for each at
+            # once (100,000 members: 5 MB).
+            first = heapq.nsmallest(MAX_REPORTED_MEMBERS, members, key=address_key)
             evidence: list[Event] = []
-            for ip in members[:3]:
+            for ip in first[:3]:
                 member = self._known(ip)
                 if member is not None and member.evidence:
                     evidence.append(evidence_event(member.evidence[0]))
             data: dict[str, Any] = {
                 "campaign": number,
-                "members": members[:MAX_REPORTED_MEMBERS],
+                "members": first,
                 "member_count": len(members),
                 "targets": accounts[:MAX_REPORTED_MEMBERS],
                 "target_count": len(accounts),
@@ -3243,7 +3256,7 @@ class Detector:
         """The ``wide_ipv6_prefix`` network of an IPv6 network key (its first bits)."""
         return (((key >> 1) >> (self._v6 - self.policy.wide_ipv6_prefix)) << 1) | 1
 
-    def _wide_findings(self, attackers: Sequence[Attacker]) -> list[Finding]:
+    def _wide_findings(self, attackers: Sequence[Attacker], unlisted: set[str]) -> list[Finding]:
         """IPv6 networks of ``wide_ipv6_prefix`` (a site's or a hosting customer's /48)
         in which ``wide_networks`` networks of ``ipv6_prefix`` (/64s) had failed logins
         within ``spray_window``: guessing spread over more addresses, one try or two
@@ -3253,32 +3266,34 @@ class Detector:
         login as one they tried is named in the finding instead (``logged_in_as``).
         Of the ``attackers``, those recommended for a ban are left out of its counts
         (``unjudged_*``: the rest), and all of them (a member judged on its own, a probe
-        say) out of ``unlisted_failures``: the report counts their failures there. Found
-        in the analysis only: the daemon bans by the narrower rules (an ``ipv6_prefix``
-        of 48 makes them see it)."""
+        say) out of ``unlisted_failures``: the report counts their failures there
+        (``unlisted``: the addresses of the clients :meth:`result` judged that are no
+        attacker). Found in the analysis only: the daemon bans by the narrower rules (an
+        ``ipv6_prefix`` of 48 makes them see it)."""
         policy = self.policy
         if policy.wide_ipv6_prefix >= self._v6:
             return []
-        banned = {a.ip for a in attackers if a.recommendation == BAN}
-        listed = {a.ip for a in attackers}
         widen = self._widen
         groups: dict[NetKey, list[ClientState]] = {}
-        clients = list(self._clients.values())
-        clients.extend(self._archive.values())
-        for client in clients:
+        for client in chain(self._clients.values(), self._archive.values()):
             net = client.net
             if net is None or not net & 1 or not client.failures or client.allowed:
                 continue
             if client.stale_device or (client.succeeded and not client.flags & _COMPROMISED):
                 continue  # someone's own login: its owner's typos (see the owners below)
             groups.setdefault(widen(net), []).append(client)
-        wide_enough = {
-            wide: members
-            for wide, members in groups.items()
-            if len({c.net for c in members}) >= policy.wide_networks
-        }
+        wide_enough: dict[NetKey, list[ClientState]] = {}
+        networks: dict[NetKey, int] = {}  # the /64s in each
+        for wide, members in groups.items():
+            count = len({c.net for c in members})
+            if count >= policy.wide_networks:
+                wide_enough[wide] = members
+                networks[wide] = count
         if not wide_enough:
             return []
+        # Which members are attackers, and which of those are recommended for a ban:
+        # told by the few exceptions, not by a set of all (100,000 attackers: 4 MB each).
+        not_banned = {a.ip for a in attackers if a.recommendation != BAN}
         owners: dict[NetKey, list[OwnerState]] = {}
         for key, owner in self._owners.items():
             if isinstance(key, int) and key & 1:
@@ -3304,7 +3319,11 @@ class Detector:
                     people = True
                     break
             if not people:
-                found.append(self._wide_finding(wide, members, tried, logins, banned, listed))
+                found.append(
+                    self._wide_finding(
+                        wide, members, networks[wide], tried, logins, unlisted, not_banned
+                    )
+                )
         found.sort(key=lambda f: -int(f.data["failures"]))
         return found[:MAX_FINDINGS_PER_KIND]
 
@@ -3312,17 +3331,31 @@ class Detector:
         self,
         wide: NetKey,
         members: list[ClientState],
+        networks: int,
         users: set[str],
         logins: set[str],
-        banned: set[str],
-        listed: set[str],
+        unlisted: set[str],
+        not_banned: set[str],
     ) -> Finding:
+        """``unlisted``, ``not_banned``: see :meth:`_wide_findings`. A member is an
+        attacker when :meth:`result` judged it (:func:`_judged`, or archived) and it is
+        not ``unlisted``; the unjudged members are the others and the attackers
+        ``not_banned``."""
         network = network_of(wide, self._v4, self.policy.wide_ipv6_prefix)
         members.sort(key=lambda c: c.last)
-        firsts = [c.first_time for c in members if c.first_time is not None]
-        lasts = [c.last_time for c in members if c.last_time is not None]
+        first = min((c.first_time for c in members if c.first_time is not None), default=None)
+        last = max((c.last_time for c in members if c.last_time is not None), default=None)
         evidence = [item for c in members[:3] for item in (c.evidence or ())[:1]]
-        unjudged = [c for c in members if c.ip not in banned]
+        unjudged = unjudged_failures = unlisted_failures = 0
+        archive = self._archive
+        for c in members:
+            ip = c.ip
+            listed = (_judged(c) or archive.get(ip) is c) and ip not in unlisted
+            if not listed or ip in not_banned:
+                unjudged += 1
+                unjudged_failures += c.failures
+                if not listed:
+                    unlisted_failures += c.failures
         # The first few in address order (inet_pton: bytes compare as addresses do).
         addresses = heapq.nsmallest(MAX_REPORTED_MEMBERS, members, key=_packed_v6)
         return Finding(
@@ -3332,18 +3365,18 @@ class Detector:
             evidence=evidence_events(tuple(evidence)),
             data={
                 "network": str(network),
-                "networks": len({c.net for c in members}),
+                "networks": networks,
                 "networks_of": f"/{self._v6}",
                 "members": [c.ip for c in addresses],
                 "member_count": len(members),
                 "failures": sum(c.failures for c in members),
-                "unjudged_members": len(unjudged),
-                "unjudged_failures": sum(c.failures for c in unjudged),
-                "unlisted_failures": sum(c.failures for c in members if c.ip not in listed),
+                "unjudged_members": unjudged,
+                "unjudged_failures": unjudged_failures,
+                "unlisted_failures": unlisted_failures,
                 "usernames": len(users),
                 "logged_in_as": sorted(logins)[:MAX_REPORTED_MEMBERS],
-                "first_seen": min(firsts).isoformat() if firsts else None,
-                "last_seen": max(lasts).isoformat() if lasts else None,
+                "first_seen": first.isoformat() if first else None,
+                "last_seen": last.isoformat() if last else None,
                 "recommendation": self._network_none(network) or BAN,
             },
         )
@@ -3443,13 +3476,15 @@ def _packed_v6(client: ClientState) -> bytes:
 def _nets_within(members: list[ClientState], window: float, needed: int) -> bool:
     """Whether ``needed`` distinct networks of ``members`` had their last failure within
     one ``window`` (seconds): a sliding window over the members by that time."""
-    timed = sorted((c.last, c.net) for c in members)
+    timed = sorted(members, key=_last)  # not a (time, network) tuple each: 100,000 cost 5 MB
     counts: dict[NetKey | None, int] = {}
     start = 0
-    for at, net in timed:
+    for client in timed:
+        at = client.last
+        net = client.net
         counts[net] = counts.get(net, 0) + 1
-        while timed[start][0] < at - window:
-            old = timed[start][1]
+        while timed[start].last < at - window:
+            old = timed[start].net
             counts[old] -= 1
             if not counts[old]:
                 del counts[old]
@@ -3512,8 +3547,15 @@ def _second(entry: tuple[str, float, int]) -> float:
     return entry[1]
 
 
-def _address_of(attacker: Attacker) -> bytes:
-    return address_key(attacker.ip)
+def _judged(client: ClientState) -> bool:
+    """Whether :meth:`Detector.result` judges a client of the table (makes an attacker of
+    it when a verdict stands): one that reached a verdict, or failed with an old
+    password. Every archived client is judged."""
+    return bool(client.flags or client.stale)
+
+
+def _client_address(client: ClientState) -> bytes:
+    return address_key(client.ip)
 
 
 def _rank_of(attacker: Attacker) -> int:

@@ -28,6 +28,8 @@ from mailwarden.detect.analysis import (
     Verdict,
     evidence_event,
     evidence_events,
+    place_fields,
+    place_of,
 )
 from mailwarden.detect.windows import RecentKeys, count_since, drop_latest
 from mailwarden.model import Event, EventType, IPNetwork
@@ -111,11 +113,13 @@ _last_header: dict[tuple[EventType, str | None], Header] = {}
 and comparing a few fields is cheaper than hashing all ten."""
 
 
-def evidence_of(event: Event) -> Evidence:
-    """The event as evidence, as small as it can be: the line as written, where it is,
-    when, the client, and the shared :class:`~mailwarden.detect.analysis.Header`. The
-    parsed copies (user, mechanism, reason, payload, detail, the message) are left out: a
-    report shows the line."""
+def evidence_of(event: Event, client_ip: str | None = None) -> Evidence:
+    """The event as evidence, as small as it can be: the line as written, where it is
+    (one :data:`~mailwarden.detect.analysis.Place`), when, the client, and the shared
+    :class:`~mailwarden.detect.analysis.Header`. The parsed copies (user, mechanism,
+    reason, payload, detail, the message) are left out: a report shows the line.
+    ``client_ip``: the address string the client's state already holds, kept instead of
+    the event's equal copy."""
     record = event.record
     text = record.text
     if "given password" in text:
@@ -159,14 +163,14 @@ def evidence_of(event: Event) -> Evidence:
             header = shared
         if len(_last_header) < MAX_SHARED:
             _last_header[etype, program] = header
+    ip = event.ip
+    if client_ip is not None and ip == client_ip:
+        ip = client_ip
     return (
         text,
-        record.line,
-        record.offset,
+        place_of(record.line, record.offset, event.port, record.pid),
         record.time,
-        event.ip,
-        event.port,
-        record.pid,
+        ip,
         event.session,
         header,
     )
@@ -300,9 +304,10 @@ class ClientState:
         self.user: str | None = None
         self.user_count = 0
         self.user_last = 0.0
-        self.users: dict[str, list[float]] | None = None
-        """With two usernames or more: username -> [failures, last failure time], at most
-        MAX_USERS_PER_CLIENT."""
+        self.users: dict[str, complex] | None = None
+        """With two usernames or more: username -> failures + 1j * last failure time (one
+        object of 32 bytes for the two numbers, where a list of two floats costs 96), at
+        most MAX_USERS_PER_CLIENT."""
         self.users_full = False
         """A username did not fit in :attr:`users`: it tried more than it lists."""
         self.stale_state: StalePasswords | None = None
@@ -425,20 +430,19 @@ class ClientState:
                 self.user_count += count
                 self.user_last = when
                 return
-            users = self.users = {self.user: [float(self.user_count), self.user_last]}
+            users = self.users = {self.user: complex(self.user_count, self.user_last)}
         entry = users.get(user)
         if entry is not None:
-            entry[0] += count
-            entry[1] = when
+            users[user] = complex(entry.real + count, when)
         elif len(users) < MAX_USERS_PER_CLIENT:
-            users[user] = [float(count), when]
+            users[user] = complex(count, when)
         else:
             self.users_full = True
 
     def user_counts(self) -> list[tuple[str, int]]:
         """(username, failures), most tried first."""
         if self.users is not None:
-            pairs = [(name, int(entry[0])) for name, entry in self.users.items()]
+            pairs = [(name, int(entry.real)) for name, entry in self.users.items()]
         elif self.user is not None:
             pairs = [(self.user, self.user_count)]
         else:
@@ -448,7 +452,7 @@ class ClientState:
     def users_last(self) -> list[tuple[str, float]]:
         """(username, when it was last tried), in the order first tried."""
         if self.users is not None:
-            return [(name, entry[1]) for name, entry in self.users.items()]
+            return [(name, entry.imag) for name, entry in self.users.items()]
         return [(self.user, self.user_last)] if self.user is not None else []
 
     def users_tried(self) -> set[str]:
@@ -464,13 +468,13 @@ class ClientState:
     def distinct_users_since(self, since: float) -> int:
         if self.users is None:
             return 1 if self.user is not None and self.user_last >= since else 0
-        return sum(1 for _, last in self.users.values() if last >= since)
+        return sum(1 for entry in self.users.values() if entry.imag >= since)
 
     def user_failures(self, user: str) -> int:
         if self.users is None:
             return self.user_count if user == self.user else 0
         entry = self.users.get(user)
-        return int(entry[0]) if entry is not None else 0
+        return int(entry.real) if entry is not None else 0
 
     def one_name_each(self, since: float) -> int:
         """How many failures since ``since`` there were when each was on a name of its
@@ -483,9 +487,9 @@ class ClientState:
             return 0
         recent = count_since(times, since)
         names = 0
-        for count, last in users.values():
-            if last >= since:
-                if count != 1:
+        for entry in users.values():
+            if entry.imag >= since:
+                if entry.real != 1:
                     return 0
                 names += 1
         return recent if names == recent else 0
@@ -506,8 +510,8 @@ class ClientState:
             entry = users.get(user)
             if entry is None:
                 return 0
-            count = int(entry[0])
-            last = entry[1]
+            count = int(entry.real)
+            last = entry.imag
         if last < since:
             return 0  # an old typo: the client's guessing since then stays counted
         if users is None:
@@ -527,20 +531,24 @@ class ClientState:
         """Keep ``event`` as evidence: the first few, and the ones that decided."""
         evidence = self.evidence
         if evidence is None:
-            self.evidence = (evidence_of(event),)
+            self.evidence = (evidence_of(event, self.ip),)
             return
         text = event.record.text
         for kept in evidence:
             if kept[0] is text:  # this very line (evidence keeps the string as it is)
                 return
-        item = evidence_of(event)
+        if not important and len(evidence) >= MAX_EVIDENCE - 1:
+            return  # no room for it
+        item = evidence_of(event, self.ip)
         if item[0] is not text:  # masked or cut: the same line has the same place
+            record = event.record
             for kept in evidence:
-                if kept[1] == item[1] and kept[2] == item[2] and kept[0] == item[0]:
+                line, offset, _port, _pid = place_fields(kept[1])
+                if line == record.line and offset == record.offset and kept[0] == item[0]:
                     return
         if len(evidence) < MAX_EVIDENCE - 1 or (important and len(evidence) < MAX_EVIDENCE):
             self.evidence = (*evidence, item)
-        elif important:
+        else:
             self.evidence = (*evidence[:-1], item)
 
     def events(self) -> tuple[Event, ...]:
