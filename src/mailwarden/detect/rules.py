@@ -3515,8 +3515,9 @@ def _own_names(member: ClientState, recent: int, since: float, names: set[str]) 
     if users is None:
         tried = [member.user] if member.user is not None else []
     else:
-        tried = [name for name, entry in users.items() if entry[1] >= since]
-        if len(tried) > 1 and (len(tried) != recent or any(users[name][0] != 1 for name in tried)):
+        tried = [name for name, entry in users.items() if entry.imag >= since]  # last failure
+        once = all(users[name].real == 1 for name in tried)  # the failures on each
+        if len(tried) > 1 and (len(tried) != recent or not once):
             return False
     if not tried or not names.isdisjoint(tried):
         return False
