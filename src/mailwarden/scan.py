@@ -701,7 +701,7 @@ def _runs_merged(
             window = 0.0
         if stream.journal is not None or not starts:
             reader = _items_of_stream(stream, options, Counts(), progress, True)
-            inputs.append(_in_time_order(reader, window, held, stats))
+            inputs.append(_in_time_order(reader, window, held, stats, stream.paths))
             owners.append(index)
             continue
         bounds: list[tuple[int, int] | None] = [None, *starts, None]
@@ -711,7 +711,7 @@ def _runs_merged(
                 stream, options, Counts(), progress if last else _NoProgress(), True
             )
             part = _run_of(reader, place, bounds[run], bounds[run + 1])
-            inputs.append(_in_time_order(part, window, held, stats))
+            inputs.append(_in_time_order(part, window, held, stats, stream.paths))
             owners.append(index)
     merged = _merge(inputs, None)
     # The runs of one input are that input for _once: their copies of a line are kept.
@@ -747,14 +747,18 @@ def _run_of(
 
 
 def _in_time_order(
-    items: Iterator[tuple[Record, bool]], window: float, held: list[int], stats: ReadStats
+    items: Iterator[tuple[Record, bool]],
+    window: float,
+    held: list[int],
+    stats: ReadStats,
+    names: Sequence[str],
 ) -> Iterator[tuple[Record, bool]]:
     """The items of one run (:func:`_run_of`) in time order, stable (a record without a
     time stays after the one before it), when no entry of it goes back more than
     ``window`` seconds from the latest before it: each item is held until the run has
     passed its time by ``window``. ``held[0]``: the items held by every run; past
     `HOLD_MAX`, the earliest held goes on at once, perhaps before one still to come,
-    and its input is noted in ``stats.crowded``."""
+    and its input (``names``: its files) is noted in ``stats.crowded``."""
     if window <= 0:
         yield from items
         return
@@ -778,10 +782,9 @@ def _in_time_order(
             held[0] += 1
             if held[0] > HOLD_MAX:
                 held[0] -= 1
-                early = pop(heap)[2]
-                if early[0].source not in stats.crowded:
-                    stats.crowded.append(early[0].source)
-                yield early
+                if names and names[0] not in stats.crowded:
+                    stats.crowded.extend(names)
+                yield pop(heap)[2]
         while heap:
             held[0] -= 1
             yield pop(heap)[2]
