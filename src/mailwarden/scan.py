@@ -666,7 +666,7 @@ def _analysis_batches(
     the streams that go back in time are read as their runs merged by time
     (:func:`_runs_merged`)."""
     if runs:
-        for record, undecided in _runs_merged(streams, options, progress, runs):
+        for record, undecided in _runs_merged(streams, options, progress, runs, counts.read):
             yield [record], ({record.line} if undecided else _NONE)
         return
     if len(streams) != 1:
@@ -698,6 +698,7 @@ def _runs_merged(
     options: ReadOptions,
     progress: Progress,
     runs: Sequence[tuple[str, int]],
+    stats: ReadStats | None = None,
 ) -> Iterator[tuple[Record, bool]]:
     """(record, maybe) of every stream, each stream that goes back in time cut into its
     runs (``runs``: where each starts but the first, as :class:`_Order` found them in a
@@ -711,14 +712,29 @@ def _runs_merged(
     (``records``, ``recognised`` and ``events`` are counted again, by
     :func:`analysis_events`); the last run's reader, which reads the stream whole,
     shows the progress. Copies of a line in two runs of one input are kept, as the input
-    in time order keeps them; those in two inputs are dropped (:func:`_once`)."""
+    in time order keeps them; those in two inputs are dropped (:func:`_once`).
+
+    Within a run, entries go back less than `BACKWARD` (more starts a new run): each
+    run is put in time order too (:func:`_in_time_order`), holding as many seconds of
+    it as its input went back at most in the first reading (``ReadStats.backs``), at
+    most `HOLD_MAX` records in all; past them, the earliest held goes on, perhaps
+    before one still to come, and the input is noted (``stats.crowded``)."""
+    stats = stats if stats is not None else ReadStats()
+    backs: dict[str, float] = {}
+    for source, back in stats.backs:
+        backs[source] = max(back, backs.get(source, 0.0))
+    held = [0]  # records held by every run's _in_time_order
     inputs: list[Iterator[tuple[Record, bool]]] = []
     owners: list[int] = []
     for index, stream in enumerate(streams):
         place = {path: at for at, path in enumerate(stream.paths)}
         starts = sorted({(place[source], line) for source, line in runs if source in place})
+        window = max((backs.get(path, 0.0) for path in stream.paths), default=0.0)
+        if stream.journal is not None:
+            window = 0.0
         if stream.journal is not None or not starts:
-            inputs.append(_items_of_stream(stream, options, Counts(), progress, True))
+            reader = _items_of_stream(stream, options, Counts(), progress, True)
+            inputs.append(_in_time_order(reader, window, held, stats, stream.paths))
             owners.append(index)
             continue
         bounds: list[tuple[int, int] | None] = [None, *starts, None]
@@ -727,7 +743,8 @@ def _runs_merged(
             reader = _items_of_stream(
                 stream, options, Counts(), progress if last else _NoProgress(), True
             )
-            inputs.append(_run_of(reader, place, bounds[run], bounds[run + 1]))
+            part = _run_of(reader, place, bounds[run], bounds[run + 1])
+            inputs.append(_in_time_order(part, window, held, stats, stream.paths))
             owners.append(index)
     merged = _merge(inputs, None)
     # The runs of one input are that input for _once: their copies of a line are kept.
@@ -762,6 +779,59 @@ def _run_of(
             close()
 
 
+def _in_time_order(
+    items: Iterator[tuple[Record, bool]],
+    window: float,
+    held: list[int],
+    stats: ReadStats,
+    names: Sequence[str],
+) -> Iterator[tuple[Record, bool]]:
+    """The items of one run (:func:`_run_of`) in time order, stable (a record without a
+    time stays after the one before it), when no entry of it goes back more than
+    ``window`` seconds from the latest before it: each item is held until the run has
+    passed its time by ``window``. ``held[0]``: the items held by every run; past
+    `HOLD_MAX`, the earliest held goes on at once, perhaps before one still to come,
+    and its input (``names``: its files) is noted in ``stats.crowded``."""
+    if window <= 0:
+        yield from items
+        return
+    heap: list[tuple[float, int, tuple[Record, bool]]] = []
+    push, pop = heapq.heappush, heapq.heappop
+    latest = moment = float("-inf")
+    previous: datetime | None = None
+    try:
+        for sequence, item in enumerate(items):
+            time = item[0].time
+            if time is not None and time is not previous:
+                previous = time
+                moment = time.timestamp()
+                if moment > latest:
+                    latest = moment
+                    edge = latest - window  # no entry of this run to come lies before it
+                    while heap and heap[0][0] <= edge:
+                        held[0] -= 1
+                        yield pop(heap)[2]
+            push(heap, (moment, sequence, item))
+            held[0] += 1
+            if held[0] > HOLD_MAX:
+                held[0] -= 1
+                if names and names[0] not in stats.crowded:
+                    stats.crowded.extend(names)
+                yield pop(heap)[2]
+        while heap:
+            held[0] -= 1
+            yield pop(heap)[2]
+    finally:
+        held[0] -= len(heap)
+        close = getattr(items, "close", None)
+        if close is not None:
+            close()
+
+
+HOLD_MAX = 125_000
+"""Most records the second reading of inputs that go back in time holds to put each of
+their runs in time order (:func:`_in_time_order`): about 100 MB (800 bytes each)."""
+
 BACKWARD = 3 * 3600.0
 """Seconds an entry may lie before an earlier one of the same input before the input is
 said not to be in time order: more than the hour a local clock goes back at the end of
@@ -782,7 +852,10 @@ class _Order:
     per file (``ReadStats.disorder``), with how to give the files. Every entry that
     goes back more than that from the latest of its run starts a new run
     (``ReadStats.runs``): ``analyze`` then reads the input again, each run apart, merged
-    by time (:func:`analysis_events` with ``runs``). Every entry is looked at (a small
+    by time (:func:`analysis_events` with ``runs``); one that goes back less stays in
+    its run, and how far the input went back so is noted (``ReadStats.backs``, each
+    time it goes further) for that second reading to put each run in time order
+    (:func:`_in_time_order`). Every entry is looked at (a small
     log holds both files in one chunk), cheaply: framing shares one datetime per
     second, so an entry of the same second as the one before costs an identity test."""
 
@@ -790,6 +863,9 @@ class _Order:
         self.latest = float("-inf")
         """The latest time of the current run."""
         self.said: set[str] = set()
+        self.backs: dict[str, float] = {}
+        """The most seconds an entry of each input went back within its run (rounded
+        up), as noted in ``ReadStats.backs``."""
         self.command = command
         """The command the advice names (``mailwarden analyze /var/log/mail.log*``)."""
 
@@ -822,22 +898,43 @@ class _Order:
             turn = (record.source, record.line, _moment(record.time), _moment(before))
             stats.disorder.append(order_note(turn, self.command))
             stats.turns.append(turn)
+        else:  # back less than BACKWARD: this run still, put in order when read again
+            back = float(int(latest - moment) + 1)
+            if back > self.backs.get(record.source, 0.0):
+                self.backs[record.source] = back
+                stats.backs.append((record.source, back))
 
 
-def order_note(turn: tuple[str, int, str, str], command: str, runs: int = 0) -> str:
+def order_note(
+    turn: tuple[str, int, str, str],
+    command: str,
+    runs: int = 0,
+    *,
+    crowded: bool = False,
+    why: str = "",
+) -> str:
     """What is said of an input that goes back in time (``ReadStats.turns``): counted in
-    the order given, or (``runs``: the number of its time-ordered runs) read again in
-    time order."""
+    the order given (``why``: why it was not read again), or (``runs``: the number of
+    its time-ordered runs) read again in time order (``crowded``: not wholly, more than
+    `HOLD_MAX` records to hold within a run)."""
     # In the active language: the text report's (English with --format json, which
     # analyze makes active for the whole reading; a worker is forked).
     source, line, moment, before = turn
     where = _("standard input") if source == STDIN else source
     if runs:
-        message = _(
-            "{where}: line {line} goes back in time ({moment} after {before}): it was read"
-            " again as its {runs} time-ordered parts merged by time, so attacks and logins"
-            " are judged as in time order; {advice}"
-        )
+        if crowded:
+            message = _(
+                "{where}: line {line} goes back in time ({moment} after {before}): it was"
+                " read again as its {runs} time-ordered parts merged by time, but within a"
+                " part too many entries go back less than 3 hours to put them all in order,"
+                " so attacks and logins may be misjudged; {advice}"
+            )
+        else:
+            message = _(
+                "{where}: line {line} goes back in time ({moment} after {before}): it was"
+                " read again as its {runs} time-ordered parts merged by time, so attacks"
+                " and logins are judged as in time order; {advice}"
+            )
         advice = (
             _(
                 "giving the files as arguments reads them once (mailwarden {command}"
@@ -866,9 +963,12 @@ def order_note(turn: tuple[str, int, str, str], command: str, runs: int = 0) -> 
                 " arguments instead: a rotated set is read oldest first"
             )
         )
-    return message.format(
+    said = message.format(
         where=where, line=f"{line:,}", moment=moment, before=before, runs=runs, advice=advice
     )
+    if why and not runs:
+        said += _("; it was not read again in time order, as {why}").format(why=why)
+    return said
 
 
 def _moment(moment: datetime) -> str:

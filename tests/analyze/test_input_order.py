@@ -267,3 +267,88 @@ def test_the_later_half_first_is_judged_as_in_time_order(tmp_path: Path) -> None
         assert verdicts_of(data) == verdicts_of(expected), args
         assert judged(data) == judged(expected)
         assert data["stats"]["lines_read"] == expected["stats"]["lines_read"]
+
+
+HOUR = 3600
+INTRUDER = "203.0.113.9"
+
+
+def hourly_logs(folder: Path) -> tuple[Path, Path, Path]:
+    """z.log, y.log, x.log: three pieces of one log, oldest first. y.log: 203.0.113.9
+    fails 15 times on alice from 13:00 to 13:42; x.log: it logs in as alice at 13:50,
+    then other people log in until 15:00; z.log: one login at 08:00."""
+    x, y, z = Log(), Log(), Log()
+    z.submission_login(8 * HOUR, "198.51.100.60", "bob@example.com")
+    y.sasl_failures(13 * HOUR, INTRUDER, "alice@example.com", 15, every=175)
+    x.submission_login(13 * HOUR + 50 * 60, INTRUDER, "alice@example.com")
+    for n in range(7):
+        x.submission_login(14 * HOUR + n * 600, f"198.51.100.{70 + n}", f"u{n}@example.com")
+    return z.write(folder / "z.log"), y.write(folder / "y.log"), x.write(folder / "x.log")
+
+
+def test_pieces_joined_newest_first_going_back_under_three_hours(tmp_path: Path) -> None:
+    # cat x.log y.log z.log: y.log goes back 2 hours from x.log (less than the 3 hours
+    # that start a new part), z.log 7 hours. Read again, the failures still came after
+    # the login they led to in the input: each part is put in time order too.
+    z, y, x = hourly_logs(tmp_path)
+    files, err = analysed(z, y, x)
+    assert err == "" and judged(files) == (
+        [("alice@example.com", INTRUDER)],
+        {INTRUDER: "compromised"},
+    )
+    newest_first = x.read_text() + y.read_text() + z.read_text()
+    jumbled = tmp_path / "jumbled.log"
+    jumbled.write_text(newest_first)
+    for args, stdin in ((("-",), newest_first), ((jumbled,), None)):
+        data, err = analysed(*args, stdin=stdin)
+        assert judged(data) == judged(files), args
+        assert [(a["ip"], a["failures"]) for a in data["attackers"]] == [
+            (a["ip"], a["failures"]) for a in files["attackers"]
+        ]
+        assert "judged as in time order" in data["notes"][0], args
+
+
+def analysed_here(*args: str | Path, stdin: str | None = None) -> dict[str, Any]:
+    """`mailwarden analyze --format json ARGS` in this process (a limit lowered)."""
+    from click.testing import CliRunner
+
+    from mailwarden.cli import cli
+
+    done = CliRunner().invoke(
+        cli, ["analyze", *ARGS, "--format", "json", *map(str, args)], input=stdin
+    )
+    assert done.exit_code == 0, done.output
+    data: dict[str, Any] = json.loads(done.stdout)
+    return data
+
+
+def test_too_much_to_hold_within_a_part_is_said(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Putting a part in time order holds its entries for as long as it goes back:
+    # past scan.HOLD_MAX records the note no longer says it is judged in time order.
+    from mailwarden import scan
+
+    z, y, x = hourly_logs(tmp_path)
+    jumbled = tmp_path / "jumbled.log"
+    jumbled.write_text(x.read_text() + y.read_text() + z.read_text())
+    monkeypatch.setattr(scan, "HOLD_MAX", 5)
+    note = analysed_here(jumbled)["notes"][0]
+    assert "read again as its 2 time-ordered parts merged by time" in note
+    assert "too many entries go back less than 3 hours" in note
+    assert "judged as in time order" not in note
+
+
+def test_standard_input_too_big_to_copy_says_why_it_was_not_read_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A pipe is copied to be read again, at most STDIN_COPY_LIMIT bytes (and half the
+    # free space of TMPDIR): past it, the note says so.
+    from mailwarden.sources import files
+
+    oldest, middle, live = three_days(tmp_path)
+    newest_first = live.read_text() + middle.read_text() + oldest.read_text()
+    monkeypatch.setattr(files, "STDIN_COPY_LIMIT", 4096)
+    note = analysed_here("-", stdin=newest_first)["notes"][0]
+    assert "entries are counted in the order given" in note
+    assert "it was not read again in time order, as its copy would pass 4.0 KiB" in note

@@ -356,6 +356,8 @@ def _analyze(
             if progress is not None:
                 progress.close()
         runs = _read_again(counts.read.runs, paths, stdin_copy is not None and stdin_copy.again)
+        if stdin_copy is not None and stdin_copy.why:
+            _said_not_read_again(counts.read, stdin_copy.why)
         if runs:
             # The input goes back in time: read again as its time-ordered runs merged
             # by time (scan._runs_merged), by a detector of its own; what was read is
@@ -542,7 +544,20 @@ def _said_read_again(stats: ReadStats, runs: Sequence[tuple[str, int]]) -> None:
         parts[source] = parts.get(source, 1) + 1
     for index, turn in enumerate(stats.turns):
         if turn[0] in parts and index < len(stats.disorder):
-            stats.disorder[index] = order_note(turn, "analyze", parts[turn[0]])
+            stats.disorder[index] = order_note(
+                turn, "analyze", parts[turn[0]], crowded=turn[0] in stats.crowded
+            )
+
+
+def _said_not_read_again(stats: ReadStats, why: str) -> None:
+    """What the disorder note of standard input says when it was not kept to be read
+    again (:attr:`~mailwarden.sources.files.StdinCopy.why`)."""
+    from mailwarden.scan import order_note
+    from mailwarden.sources.files import STDIN
+
+    for index, turn in enumerate(stats.turns):
+        if turn[0] == STDIN and index < len(stats.disorder):
+            stats.disorder[index] = order_note(turn, "analyze", why=why)
 
 
 def _warn(message: str) -> None:

@@ -22,7 +22,8 @@ Decisions:
 - Standard input can be read again while :func:`keeping_stdin` is in effect
   (``analyze`` reads an input that goes back in time a second time, in time order):
   from where it was when reading began when it is a regular file, from a copy made as
-  it is read (on disk in TMPDIR, at most `STDIN_COPY_LIMIT`) when it is a pipe.
+  it is read (in TMPDIR, at most `STDIN_COPY_LIMIT` and half its free space) when it
+  is a pipe. Where TMPDIR is a tmpfs (/tmp on Debian 13), that copy is in memory.
 """
 
 from __future__ import annotations
@@ -346,19 +347,34 @@ def read_chunks(path: str, stats: ReadStats, chunk_size: int = 1 << 20) -> Itera
 
 STDIN_COPY_LIMIT = 4 << 30
 """Most bytes of standard input (a pipe) copied so that it can be read again
-(:class:`StdinCopy`); past them, the copy is given up."""
+(:class:`StdinCopy`), and at most half the free space of TMPDIR; past them, the copy
+is given up."""
+
+
+def _bytes_said(count: int) -> str:
+    if count >= 1 << 30:
+        return f"{count / (1 << 30):.1f} GiB"
+    if count >= 1 << 20:
+        return f"{count / (1 << 20):.1f} MiB"
+    return f"{count / 1024:.1f} KiB"
 
 
 class StdinCopy:
     """Standard input, kept so that it can be read again (:func:`keeping_stdin`): a
     regular file (``< mail.log``) is read again from where reading began; a pipe
     (``cat mail.log mail.log.1 |``) is copied as it is read, into an unnamed temporary
-    file (TMPDIR: on disk, as sort(1) keeps what it sorts; nothing in memory), at most
-    `STDIN_COPY_LIMIT` bytes. Past them, or when the copy cannot be written (a full
-    disk), there is no copy, and standard input can be read once only."""
+    file in TMPDIR, as sort(1) keeps what it sorts: on disk, or in memory where TMPDIR
+    is a tmpfs (/tmp on Debian 13). At most `STDIN_COPY_LIMIT` bytes are copied, and at
+    most half the free space of TMPDIR when the copy starts. Past them, or when the
+    copy cannot be written (a full disk), there is no copy, standard input can be read
+    once only, and `why` says why."""
 
     def __init__(self, limit: int = STDIN_COPY_LIMIT) -> None:
         self.limit = limit
+        self.why = ""
+        """Why a pipe was not kept to be read again (empty when it was, or needed
+        not be)."""
+        self._where = ""  # TMPDIR
         self._fd: int | None = None  # where to read it again from (os.pread)
         self._start = 0
         self._copy: BinaryIO | None = None  # the copy of a pipe
@@ -387,12 +403,23 @@ class StdinCopy:
                 return cast(BinaryIO, _Copied(stream, self))
         except (OSError, ValueError):  # no descriptor (a test's BytesIO): copied
             pass
+        self._where = where = tempfile.gettempdir()
+        try:
+            disk = os.statvfs(where)
+            self.limit = min(self.limit, disk.f_bavail * disk.f_frsize // 2)
+        except (OSError, AttributeError):  # no statvfs: the limit alone
+            pass
         try:
             self._copy = tempfile.TemporaryFile()  # noqa: SIM115 (closed by close())
             self._fd = self._copy.fileno()
-        except OSError:
-            self.give_up()
+        except OSError as exc:
+            self.give_up(self._unwritten(exc))
         return cast(BinaryIO, _Copied(stream, self))
+
+    def _unwritten(self, exc: OSError) -> str:
+        return _("its copy could not be written in {where}: {reason}").format(
+            where=self._where, reason=os_reason(exc)
+        )
 
     def keep(self, data: bytes) -> None:
         """More of standard input, as read (the end when empty)."""
@@ -401,23 +428,30 @@ class StdinCopy:
             if copy is not None:
                 try:
                     copy.flush()  # read again with os.pread: what is buffered too
-                except OSError:
-                    self.give_up()
+                except OSError as exc:
+                    self.give_up(self._unwritten(exc))
             self._whole = True
             return
         if copy is None:
             return
         self._size += len(data)
         if self._size > self.limit:
-            self.give_up()
+            self.give_up(
+                _(
+                    "its copy would pass {limit} (at most 4 GiB, and half the free space"
+                    " of TMPDIR: {where})"
+                ).format(limit=_bytes_said(self.limit), where=self._where)
+            )
             return
         try:
             copy.write(data)
-        except OSError:
-            self.give_up()
+        except OSError as exc:
+            self.give_up(self._unwritten(exc))
 
-    def give_up(self) -> None:
-        """No copy: standard input is read once."""
+    def give_up(self, why: str = "") -> None:
+        """No copy: standard input is read once (``why``: the reason to say)."""
+        if why and not self.why:
+            self.why = why
         self._fd = None
         if self._copy is not None:
             self._copy.close()
@@ -479,7 +513,7 @@ def keeping_stdin(keep: bool = True) -> Iterator[StdinCopy | None]:
     if not keep:
         yield None
         return
-    copy = _stdin_copy = StdinCopy()
+    copy = _stdin_copy = StdinCopy(STDIN_COPY_LIMIT)
     try:
         yield copy
     finally:

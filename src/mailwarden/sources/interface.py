@@ -87,6 +87,13 @@ class ReadStats:
     entry of each of its time-ordered runs but the first (``scan._Order``), at most
     ``scan.MAX_RUNS`` + 1 of them in all: ``analyze`` reads such an input again as its
     runs merged by time."""
+    backs: list[tuple[str, float]] = field(default_factory=list)
+    """How far back in time (seconds, rounded up) an entry of an input went within a
+    run, each time it went further (``scan._Order``): the second reading puts each run
+    in time order holding that many seconds of it (``scan._in_time_order``)."""
+    crowded: list[str] = field(default_factory=list)
+    """Inputs whose runs the second reading could not wholly put in time order: more
+    than ``scan.HOLD_MAX`` records to hold."""
 
     def held_together_note(self) -> str | None:
         """What the analysis and the explanation say of `held_together`, if any."""
