@@ -158,6 +158,12 @@ WHERE_POSTFIX_READS_IT = {
         "  -o smtpd_delay_reject=no\n"
         "  -o smtpd_sasl_auth_enable=yes\n",
     ),
+    "a content filter's loopback listener without the map": (
+        NO_DELAY + "smtpd_client_restrictions = check_client_access cidr:{table}\n",
+        "127.0.0.1:10025 inet n - n - - smtpd\n  -o smtpd_client_restrictions=\n"
+        "  -o smtpd_delay_reject=yes\n"
+        "localhost:10026 inet n - n - - smtpd\n  -o smtpd_client_restrictions=\n",
+    ),
     "a symlink to it": (
         NO_DELAY + "smtpd_client_restrictions = check_client_access cidr:{link}\n",
         "",
@@ -183,19 +189,24 @@ def test_no_warning_when_postfix_reads_the_map(
     assert check(capsys, path) == []
 
 
-def after_auth(table: Path, services: str, unnamed: str = "") -> str:
-    name = (
-        f"name check_client_access cidr:{table} first in smtpd_client_restrictions (main.cf, "
-        f"and any -o smtpd_client_restrictions= of {unnamed}); "
-        if unnamed
-        else ""
-    )
+def after_auth(table: Path, late: str = "", unnamed: str = "") -> str:
+    problems = []
+    if unnamed:
+        problems.append(
+            f"{unnamed} do not check it before AUTH: name check_client_access cidr:{table} "
+            "first in smtpd_client_restrictions (main.cf, and any -o "
+            "smtpd_client_restrictions= of those services)"
+        )
+    if late:
+        problems.append(
+            f"{late} check their client restrictions only at RCPT TO, after AUTH "
+            "(smtpd_delay_reject = yes): set smtpd_delay_reject = no (main.cf, and any -o "
+            "smtpd_delay_reject= of those services; restrictions that your users pass only "
+            "by logging in belong in smtpd_recipient_restrictions then)"
+        )
     return (
-        f"mailwarden: warning: enforce.postfix_map: Postfix checks cidr:{table} only after "
-        f"AUTH on {services}, so a banned client can still guess passwords there; {name}set "
-        "smtpd_delay_reject = no (main.cf, and any -o smtpd_delay_reject= of those services; "
-        "restrictions that your users pass only by logging in belong in "
-        "smtpd_recipient_restrictions then); then postfix reload"
+        f"mailwarden: warning: enforce.postfix_map: a client banned in cidr:{table} can "
+        f"still guess passwords over SMTP: {'; '.join(problems)}; then postfix reload"
     )
 
 
@@ -211,7 +222,7 @@ CHECKED_ONLY_AFTER_AUTH = {
         "smtpd_sasl_auth_enable = yes\nsmtpd_delay_reject = no\nsmtpd_recipient_restrictions "
         "= check_client_access cidr:{table}, permit_mynetworks, reject_unauth_destination\n",
         "",
-        ("smtp/inet", "smtp/inet"),
+        ("", "smtp/inet"),
     ),
     "one service's own smtpd_delay_reject = no hid the others": (
         "smtpd_client_restrictions = check_client_access cidr:{table}\n",
@@ -222,7 +233,7 @@ CHECKED_ONLY_AFTER_AUTH = {
     "a service's own client restrictions leave it out": (
         "smtpd_delay_reject = no\nsmtpd_client_restrictions = check_client_access cidr:{table}\n",
         AUTH_ON_587 + "  -o smtpd_client_restrictions=permit_sasl_authenticated,reject\n",
-        ("submission/inet", "submission/inet"),
+        ("", "submission/inet"),
     ),
 }
 
@@ -239,9 +250,9 @@ def test_a_map_postfix_checks_only_after_auth_is_warned_of(
     path, table = configuration(tmp_path)
     table.parent.mkdir()
     table.touch()
-    main_cf, master_cf, (services, unnamed) = CHECKED_ONLY_AFTER_AUTH[case]
+    main_cf, master_cf, (late, unnamed) = CHECKED_ONLY_AFTER_AUTH[case]
     add(postfix_dir, main_cf.format(table=table), master_cf.format(table=table))
-    assert check(capsys, path) == [after_auth(table, services, unnamed)]
+    assert check(capsys, path) == [after_auth(table, late, unnamed)]
 
 
 def test_no_warning_of_the_delay_where_no_service_offers_auth(

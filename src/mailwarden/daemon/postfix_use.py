@@ -129,7 +129,7 @@ def _before_auth(
     services that do not, and what to change."""
     main = dict(main_cf)
     master = dict(master_cf)
-    late: list[str] = []  # the map named early, but smtpd_delay_reject = yes
+    late: list[str] = []  # smtpd_delay_reject = yes: every list waits for RCPT TO
     unnamed: list[str] = []  # not in an early list of the service
     for service in services:
 
@@ -153,37 +153,50 @@ def _before_auth(
         ]
         if _WRITTEN_AS not in named:
             unnamed.append(service)
-        elif value("smtpd_delay_reject", "yes").lower() != "no":
+        if value("smtpd_delay_reject", "yes").lower() != "no":
             late.append(service)
     if not late and not unnamed:
         return []
-    advice = []
+    problems = []
     if unnamed:
-        advice.append(
-            f"name check_client_access {table} first in smtpd_client_restrictions (main.cf, "
-            f"and any -o smtpd_client_restrictions= of {', '.join(unnamed)})"
+        problems.append(
+            f"{', '.join(unnamed)} do not check it before AUTH: name check_client_access "
+            f"{table} first in smtpd_client_restrictions (main.cf, and any -o "
+            "smtpd_client_restrictions= of those services)"
         )
-    advice.append(
-        f"set {_NO_DELAY} (main.cf, and any -o smtpd_delay_reject= of those services; "
-        "restrictions that your users pass only by logging in belong in "
-        "smtpd_recipient_restrictions then)"
-    )
+    if late:
+        problems.append(
+            f"{', '.join(late)} check their client restrictions only at RCPT TO, after "
+            f"AUTH (smtpd_delay_reject = yes): set {_NO_DELAY} (main.cf, and any -o "
+            "smtpd_delay_reject= of those services; restrictions that your users pass only "
+            "by logging in belong in smtpd_recipient_restrictions then)"
+        )
     return [
-        f"enforce.postfix_map: Postfix checks {table} only after AUTH on "
-        f"{', '.join([*unnamed, *late])}, so a banned client can still guess passwords "
-        f"there; {'; '.join(advice)}; then postfix reload"
+        f"enforce.postfix_map: a client banned in {table} can still guess passwords over "
+        f"SMTP: {'; '.join(problems)}; then postfix reload"
     ]
 
 
 def _smtpd_services(text: str) -> list[str]:
     """``name/type`` of each smtpd service of ``postconf -M`` that takes clients from
-    the network (inet, or passed on by postscreen)."""
+    the network (inet, or passed on by postscreen): not one that listens on loopback
+    only (``127.0.0.1:10025``, ``[::1]:10025``, ``localhost:10026``: a content filter's
+    way back in)."""
     services = []
     for line in text.splitlines():
         fields = line.split()
-        if len(fields) >= 8 and fields[7] == "smtpd" and fields[1] in ("inet", "pass"):
+        network = len(fields) >= 8 and fields[7] == "smtpd" and fields[1] in ("inet", "pass")
+        if network and not _loopback_listener(fields[0]):
             services.append(f"{fields[0]}/{fields[1]}")
     return services
+
+
+def _loopback_listener(name: str) -> bool:
+    host, colon, _port = name.rpartition(":")
+    if not colon:
+        return False
+    host = host.strip("[]")
+    return host == "localhost" or host.startswith("127.") or host == "::1"
 
 
 def _pairs(text: str) -> list[tuple[str, str]]:
