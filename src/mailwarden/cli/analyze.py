@@ -444,12 +444,14 @@ def _analyze(
         # Not a problem of the input: what the look-back could not cover (README).
         names = ", ".join(_("standard input") if path == STDIN else path for path in once)
         caution = ngettext(
-            "Not looked back before --since for the owners' logins in {inputs}: it is "
-            "not a regular file and cannot be read twice (a phone with an old password "
-            "whose owner last logged in before --since may be taken for a guesser)",
-            "Not looked back before --since for the owners' logins in {inputs}: they are "
-            "not regular files and cannot be read twice (a phone with an old password "
-            "whose owner last logged in before --since may be taken for a guesser)",
+            "Not looked back before --since for the owners' logins in {inputs}: "
+            "standard input and what is not a regular file are read once (a phone with "
+            "an old password whose owner last logged in before --since may be taken for "
+            "a guesser)",
+            "Not looked back before --since for the owners' logins in {inputs}: "
+            "standard input and what is not a regular file are read once (a phone with "
+            "an old password whose owner last logged in before --since may be taken for "
+            "a guesser)",
             len(once),
         ).format(inputs=names)
         cautions.append(caution)
