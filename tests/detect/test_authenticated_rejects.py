@@ -112,6 +112,23 @@ def test_a_trailer_forged_in_the_helo_name_is_no_login(tmp_path: Path) -> None:
     assert attacker.succeeded_as == ()
 
 
+def test_a_login_forged_with_an_unclosed_auth_parameter_does_not_shield_a_guesser(
+    tmp_path: Path,
+) -> None:
+    """``MAIL FROM:<…> AUTH="x> sasl_method=PLAIN sasl_username=erin…`` ends the reject
+    line like a login's trailer (Postfix logs sasl_sender= for it without a login): the
+    guesses after it were taken for erin's phone with an old password, never banned."""
+    forged = [
+        line.replace("Mar 10 10:30:", "Mar 10 09:59:")
+        for line in _rejected(after=f' sasl_sender="x>{TRAILER}', pid=20100)
+    ]
+    lines = forged + _guesses(count=40, pid=20300)
+    result = _analysis(tmp_path, lines)
+    assert result.compromised == ()
+    attacker = result.attacker(GUESSER)
+    assert attacker is not None and attacker.recommendation == "ban", attacker
+
+
 def _cyrus(connect: bool) -> list[str]:
     """Five guesses on port 25 with Cyrus SASL: each attempt is Cyrus's own line (no
     address) and Postfix's line after it."""

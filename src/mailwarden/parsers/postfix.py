@@ -915,8 +915,15 @@ _FROM_REJECT = {"source": "reject"}
 def _sasl_trailer(text: str) -> tuple[str, str] | None:
     """(mechanism, account) of the trailer Postfix writes at the end of a reject line of a
     session that logged in (:data:`_SASL_TRAILER`); None without one, or when it may be
-    the client's text."""
-    m = _SASL_TRAILER.match(text, max(0, text.rfind("> sasl_method=")))
+    the client's text: also when a ``sasl_sender=`` comes before it. Postfix writes that
+    for a client's ``MAIL FROM … AUTH=`` even without a login, and an unclosed quote
+    there runs to the end of the command, spaces and all: ``AUTH="x> sasl_method=PLAIN
+    sasl_username=erin`` ends the line like a trailer. A real login whose client sent
+    such an AUTH= is lost so; a forged one would stop bans and cry break-in."""
+    at = text.rfind("> sasl_method=")
+    if at < 0 or " sasl_sender=" in text[:at]:
+        return None
+    m = _SASL_TRAILER.match(text, at)
     if m is None:
         return None
     return m.group(1).upper(), m.group(2)
