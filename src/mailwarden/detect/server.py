@@ -74,7 +74,29 @@ SOFTENED_REPLIES = frozenset(
 # A recipient refused as unknown is 550 (unknown_*_reject_code) unless soft_bounce, or
 # unless that code was set to 450 (as Postfix's documentation suggests while testing):
 # the finding then names both (``data["or"]``).
-_SOFT_REJECT_RE = re.compile(r"User unknown in (?:local recipient|virtual mailbox|virtual alias)")
+_SOFT_REJECT_RE = re.compile(r"User unknown in (local recipient|virtual mailbox|virtual alias)")
+_REJECT_CODES = {
+    "local recipient": "unknown_local_recipient_reject_code",
+    "virtual mailbox": "unknown_virtual_mailbox_reject_code",
+    "virtual alias": "unknown_virtual_alias_reject_code",
+}
+_SOFT_OR_CODE_FIXES = {
+    "unknown_local_recipient_reject_code": N_(
+        "postconf soft_bounce unknown_local_recipient_reject_code shows which one: postconf "
+        "-e soft_bounce=no unknown_local_recipient_reject_code=550; postfix reload (bots are "
+        "told to retry and real rejects are deferred)"
+    ),
+    "unknown_virtual_mailbox_reject_code": N_(
+        "postconf soft_bounce unknown_virtual_mailbox_reject_code shows which one: postconf "
+        "-e soft_bounce=no unknown_virtual_mailbox_reject_code=550; postfix reload (bots are "
+        "told to retry and real rejects are deferred)"
+    ),
+    "unknown_virtual_alias_reject_code": N_(
+        "postconf soft_bounce unknown_virtual_alias_reject_code shows which one: postconf "
+        "-e soft_bounce=no unknown_virtual_alias_reject_code=550; postfix reload (bots are "
+        "told to retry and real rejects are deferred)"
+    ),
+}
 
 CREDENTIAL_SOURCES = {
     "tls_loglevel": N_(
@@ -215,6 +237,7 @@ class ServerWatch:
         self.weak_list = _Tally()
         self.soft_bounce = _Tally()
         self.soft_unknown = 0  # of them: 450 for an unknown recipient (soft_bounce or 450)
+        self.soft_code = ""  # the reject code parameter of the first of those
         self.outage = _Tally()
         self.outdated = _Tally()
         self.credentials: dict[str, _Tally] = {}
@@ -271,9 +294,11 @@ class ServerWatch:
         enhanced = detail.get("enhanced", "") if detail is not None else ""
         text = f"{code} {enhanced}".strip()
         if event.type is EventType.REJECT:
-            if _SOFT_REJECT_RE.search(event.reason or ""):
+            unknown = _SOFT_REJECT_RE.search(event.reason or "")
+            if unknown is not None:
                 self.soft_bounce.add(event, text)
                 self.soft_unknown += 1
+                self.soft_code = self.soft_code or _REJECT_CODES[unknown.group(1)]
         elif (code, enhanced) in SOFTENED_REPLIES:
             self.soft_bounce.add(event, text)
 
@@ -426,12 +451,8 @@ class ServerWatch:
                 ),
             }
             if self.soft_unknown == self.soft_bounce.count:  # only 450 "User unknown"
-                data["or"] = "unknown_local_recipient_reject_code"
-                data["fix"] = N_(
-                    "postconf soft_bounce unknown_local_recipient_reject_code shows which "
-                    "one: postconf -e soft_bounce=no unknown_local_recipient_reject_code=550; "
-                    "postfix reload (bots are told to retry and real rejects are deferred)"
-                )
+                data["or"] = self.soft_code
+                data["fix"] = _SOFT_OR_CODE_FIXES[self.soft_code]
             found.append(
                 Finding(
                     kind="soft_bounce",

@@ -867,10 +867,10 @@ def _soft_bounce(findings: list[Finding]) -> list[str]:
     codes = [k for f in findings for k in _keys(f, "codes")]
     if all(f.data.get("or") for f in findings):  # 450 for unknown recipients only
         text = _(
-            "soft_bounce = yes, or unknown_local_recipient_reject_code = 450: an unknown "
-            "recipient is refused only for now (450 instead of 550), which tells bots to "
-            "come back and delays real bounces."
-        )
+            "soft_bounce = yes, or {parameter} = 450: an unknown recipient is refused only "
+            "for now (450 instead of 550), which tells bots to come back and delays real "
+            "bounces."
+        ).format(parameter=findings[0].data["or"])
     else:
         text = _(
             "soft_bounce = yes: every refusal becomes temporary (4xx instead of 5xx), which "
@@ -1241,9 +1241,9 @@ def _actions(facts: ExcerptFacts, audit: AuditCommand) -> list[str]:
         soft = [f for f in facts.server_findings if f.kind == "soft_bounce"]
         if all(f.data.get("or") for f in soft):
             text = _(
-                "Set soft_bounce = no and unknown_local_recipient_reject_code = 550 (450 is "
-                "only meant for short tests of a new setup)."
-            )
+                "Set soft_bounce = no and {parameter} = 550 (450 is only meant for short "
+                "tests of a new setup)."
+            ).format(parameter=soft[0].data["or"])
         else:
             text = _("Set soft_bounce = no (it is only meant for short tests of a new setup).")
         actions.append(_with_command(text, "soft_bounce", audit))

@@ -845,11 +845,11 @@ def _server_detail(f: Finding) -> str:
         if data.get("or"):  # 450 for unknown recipients: soft_bounce, or that code
             return ngettext(
                 "{n} reply says 4xx where Postfix means 5xx ({codes}): soft_bounce, or "
-                "unknown_local_recipient_reject_code = 450; bots are told to come back",
+                "{parameter} = 450; bots are told to come back",
                 "{n} replies say 4xx where Postfix means 5xx ({codes}): soft_bounce, or "
-                "unknown_local_recipient_reject_code = 450; bots are told to come back",
+                "{parameter} = 450; bots are told to come back",
                 count,
-            ).format(n=f"{count:,}", codes=codes)
+            ).format(n=f"{count:,}", codes=codes, parameter=data["or"])
         return ngettext(
             "{n} reply says 4xx where Postfix means 5xx ({codes}): bots are told to come back",
             "{n} replies say 4xx where Postfix means 5xx ({codes}): bots are told to come back",
