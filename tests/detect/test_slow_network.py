@@ -129,3 +129,27 @@ def test_networks_of_people_with_typos_are_not_banned_beside_a_slow_attack() -> 
     detector = Detector(keep_history=False)
     bans = {str(d.target) for e in log.events for d in detector.feed(e) if d.decision() is not None}
     assert bans == {f"{NET6}/64", "198.51.102.7/32"}
+
+
+def test_one_real_accounts_phone_on_a_carriers_pool_does_not_get_the_24_banned() -> None:
+    """alice logs in from home; her phone, with an old password, fails twice from one
+    address of a mobile carrier's pool and, 40 minutes later, twice from another: the
+    slow rule banned the whole /24 (thousands of customers behind a carrier's pool).
+    One real account alone from a /24 is its owner's device; a rotating attacker on an
+    account nobody logged in as is still the network guessing."""
+    log = Log()
+    log.dovecot_login(0, "192.0.2.5", "alice@example.com")
+    for at, ip in ((HOUR, "10"), (HOUR + MINUTE, "10"), (HOUR + 40 * MINUTE, "77")):
+        log.sasl_failure(at, f"{NET4}{ip}", "alice@example.com")
+    log.sasl_failure(HOUR + 41 * MINUTE, f"{NET4}77", "alice@example.com")
+    analysis = analyze(log.events)
+    assert network_rows(analysis) == {}
+    for ip in ("10", "77"):
+        phone = analysis.attacker(f"{NET4}{ip}")
+        assert phone is None or phone.recommendation != "ban", phone
+    # the same failures on an account that nobody logged in as: the /24 guessing
+    other = Log()
+    for at, ip in ((HOUR, "10"), (HOUR + MINUTE, "10"), (HOUR + 40 * MINUTE, "77")):
+        other.sasl_failure(at, f"{NET4}{ip}", "alice@example.com")
+    other.sasl_failure(HOUR + 41 * MINUTE, f"{NET4}77", "alice@example.com")
+    assert network_rows(analyze(other.events)) == {f"{NET4}0/24": "ban"}

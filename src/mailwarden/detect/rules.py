@@ -1754,6 +1754,7 @@ class Detector:
                 continue
             failures = most = 0
             names: set[str] | None = set()
+            tried: set[str] | None = set()  # every name the counted addresses tried
             for ip in members:
                 member = self._known(ip)
                 if member is None or member.flags & _OWN_GUESSING or not member.times:
@@ -1766,9 +1767,30 @@ class Detector:
                     most = recent
                 if names is not None and not _own_names(member, recent, since, names):
                     names = None  # one name from two addresses, or one name of several twice
+                tried = _names_since(member, since, tried)
             if failures >= needed and 2 * most <= failures and names is None:
+                if (
+                    ":" not in client.ip
+                    and tried is not None
+                    and len(tried) == 1
+                    and self._real_account(tried.pop())
+                ):
+                    # One real account alone from a /24: its owner's phone with an old
+                    # password, moving through a carrier's pool of addresses (a /64 is
+                    # one subscriber's: the stale-device rules take it as one client).
+                    continue
                 return reason, window, members
         return None
+
+    def _real_account(self, name: str) -> bool:
+        """``name`` is an account someone logged in as, or one of ``--users``."""
+        if name in self._real_names:
+            return True
+        at = name.rfind("@")
+        if at >= 0 and name[:at] in self._real_names:
+            return True
+        accounts = self.accounts
+        return accounts is not None and accounts.exists(name)
 
     def _second_address(
         self, client: ClientState, net: NetKey, lone: tuple[str, float, int]
@@ -3500,6 +3522,21 @@ def _slow_window(limits: _Limits, reason: str) -> float:
         if text == reason:
             return window
     return limits.slow[1]
+
+
+def _names_since(member: ClientState, since: float, tried: set[str] | None) -> set[str] | None:
+    """``tried`` with the names ``member`` tried since ``since``; None when they are not
+    all known (more names than it keeps, or failures that named none)."""
+    if tried is None or member.users_full:
+        return None
+    users = member.users
+    if users is None:
+        if member.user is None:
+            return None
+        tried.add(member.user)
+    else:
+        tried.update(name for name, entry in users.items() if entry.imag >= since)
+    return tried
 
 
 def _own_names(member: ClientState, recent: int, since: float, names: set[str]) -> bool:
