@@ -1011,6 +1011,23 @@ def test_a_bot_that_tried_several_accounts_and_logs_in_as_another_still_got_in()
     assert compromise.user == "carol@example.com" and not compromise.by_others
 
 
+def test_a_fast_brute_force_on_one_account_then_a_login_as_another_is_a_maybe() -> None:
+    """Six tries on admin within seconds, then a login as bob from that address: a bot
+    with stolen passwords, or bob behind the bot's NAT. analyze said "Nobody got in"
+    (someone else behind the address) while explain said it got in; now both ask bob."""
+    log = Log()
+    for n in range(6):
+        log.sasl_failure(n, "192.0.2.91", "admin@example.com")
+    log.queued_login(60, "192.0.2.91", "bob@example.com")
+    (compromise,) = run(log).compromised
+    assert compromise.user == "bob@example.com" and compromise.by_others
+    # others logging in from the address too: an office's NAT, as before
+    for n in range(3):
+        log.dovecot_login(120 + n, "192.0.2.91", f"user{n}@example.com")
+    log.queued_login(200, "192.0.2.91", "carol@example.com")
+    assert [c.user for c in run(log).compromised] == ["bob@example.com"]
+
+
 def test_a_username_without_its_domain_then_the_login_is_its_owner() -> None:
     log = Log()
     log.dovecot_auth(0, "198.51.100.44", "carol", "S1", reason="unknown user")  # a probe

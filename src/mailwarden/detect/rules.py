@@ -1956,14 +1956,32 @@ class Detector:
             if guessing and self._owner_pattern(client, key, guessing):
                 excused = Verdict.SPRAY_MEMBER in guessing
                 guessing = []
+            shared = False  # someone else behind the address may have logged in
             if guessing and key is not None and self._shared_address(client, key, when):
-                guessing = []  # someone else behind the same address (an office's NAT)
+                first = not any(v is _COMPROMISE for v, _ in client.verdicts)
+                times = client.times
+                last = times[-1] if times else None
+                soon = last is not None and when - last <= self._limits.compromise[1]
+                if (
+                    Verdict.BRUTEFORCE not in guessing
+                    or not first
+                    or not soon  # hours after the guessing: someone else there
+                    or self._others_log_in(client, key)
+                ):
+                    # someone else behind the same address (an office's NAT): after its
+                    # first login as another account, the others too
+                    guessing = []
+                else:
+                    # A fast brute force on one account, then soon a login as another: a
+                    # bot with a list of stolen passwords, or a person behind the bot's
+                    # NAT. The owner can tell: a Maybe, not nothing.
+                    shared = True
             if guessing:
                 worst = min(guessing, key=RANK.__getitem__)
                 what = f"as {key}" if key else "(the log does not say as whom)"
                 n = client.failures
-                unsure = self._a_few_on_it(client, key)
-                if unsure and key is not None:
+                unsure = shared or self._a_few_on_it(client, key)
+                if unsure and key is not None and not shared:
                     since = when - self._limits.compromise[1]
                     unsure = self._network_guessed(ip, client, key, since, when) is None
                 return (
