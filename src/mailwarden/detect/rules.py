@@ -39,8 +39,9 @@ Rules (thresholds are ``[policy]`` keys, see :class:`~mailwarden.config.PolicyCo
   client may (the slow brute-force rules on the network as one client: one attacker
   rotating its addresses of a /64 or a /24, a guess an hour each), make it an attacker
   too, unless one of them alone made more than half of those failures or each tried
-  names of its own that no other tried, one or each once (people's typos; see
-  :meth:`Detector._network_slow`).
+  names of its own that no other tried, one or each once (people's typos), or, in an
+  IPv4 network, each tried one real account, fewer than ``enumeration_users`` (people's
+  phones with an old password in a carrier's pool; see :meth:`Detector._network_slow`).
   The daemon hears of a network again when it is at it once its ban
   has run out (``ban_time``, as for a client). A network remembers its most recent
   :data:`~mailwarden.detect.state.MAX_MEMBERS_PER_NETWORK` addresses only: once it had
@@ -51,15 +52,17 @@ Rules (thresholds are ``[policy]`` keys, see :class:`~mailwarden.config.PolicyCo
   (its ban would be refused): its addresses are judged each on its own.
 - **Spraying**: clients are joined when they fail on the same account within
   ``spray_window`` (not two addresses of one IPv6 /64: one customer, for the network
-  rule); a group of ``spray_clients`` is a campaign (``spray_member``), one finding
-  naming its members and targets; a client that joins through another brings that
-  one's group in, and two campaigns it joins become one (the first's number; every
-  reason and compromise names the number it goes by at the end). A group that becomes a
-  campaign while another campaign is still guessing (a member of it failed since the
-  group's first failure) joins that one: bots that try one name each of a list meet
-  only on that name, a group per account, and are one botnet; guessing that began after
-  another stopped is a campaign of its own. Groups below ``spray_clients`` never join
-  so (people sharing an account).
+  rule, unless the /64 holds an allow-listed or own address, which that rule never
+  judges; nor two addresses of one IPv4 /24 that each tried that real account alone: its
+  owner's phone moving through a carrier's pool); a group of ``spray_clients`` is a
+  campaign (``spray_member``), one finding naming its members and targets; a client that
+  joins through another brings that one's group in, and two campaigns it joins become
+  one (the first's number; every reason and compromise names the number it goes by at
+  the end). A group that becomes a campaign while another campaign is still guessing (a
+  member of it failed since the group's first failure) joins that one: bots that try one
+  name each of a list meet only on that name, a group per account, and are one botnet;
+  guessing that began after another stopped is a campaign of its own. Groups below
+  ``spray_clients`` never join so (people sharing an account).
 - **Stale password**: failures with an account the client (or, for IPv6, its /64; failing
   that, another /64 of its ``wide_ipv6_prefix`` network, as a carrier re-attaching a
   phone gives) logged in as within ``stale_window`` are not guesses, and never banned.
@@ -1458,10 +1461,27 @@ class Detector:
         last = clients.get(previous)
         if last is None or when - last > self._limits.spray[1]:
             return
-        if client.net is not None and ":" in ip:
-            other = self._known(previous)
-            if other is not None and other.net == client.net:
-                return  # one /64 is one customer (a phone's privacy addresses): the network rule's
+        net = client.net
+        if net is not None:
+            if ":" in ip:
+                other = self._known(previous)
+                if other is not None and other.net == net and not self._never_judged(net):
+                    # one /64 is one customer (a phone's privacy addresses): the network
+                    # rule's, unless it never judges that /64 (an allowed or own address)
+                    return
+            elif client.users is None and client.user == key:
+                other = self._known(previous)
+                if (
+                    other is not None
+                    and other.net == net
+                    and other.users is None
+                    and other.user == key
+                    and self._real_account(key)
+                ):
+                    # Two addresses of one /24, each trying only this real account: its
+                    # owner's phone with an old password moving through a carrier's pool
+                    # (an attacker rotating its /24 tries a list, or names nobody has).
+                    return
         account.campaign = 1  # shared by two clients: a possible spraying target
         campaigns = self._campaigns
         mine, theirs = campaigns.find(ip), campaigns.find(previous)
@@ -1499,6 +1519,16 @@ class Detector:
                 member = self._known(member_ip)
                 if member is not None:
                     self._spray_member(member, number, key, event, when, found)
+
+    def _never_judged(self, net: NetKey) -> bool:
+        """Whether the network ``net`` is never judged as a whole (it holds an address of
+        this host or of the allow list: :meth:`_network_unbannable`)."""
+        if net in self._own_nets:
+            return True
+        state = self._networks.get(net)
+        if state is not None:
+            return self._network_unbannable(state)
+        return self._network_allowed(network_of(net, self._v4, self._v6))
 
     def _active_campaign(self, group: Sequence[str]) -> str | None:
         """The root of the oldest flagged campaign still guessing since the first failure
@@ -1737,8 +1767,11 @@ class Detector:
         each of those addresses tried names of its own that no other one tried, one name
         or each once (the people of an ISP's /24 or behind a campus's NAT addresses, each
         mistyping their own password; an attacker rotating its addresses tries the same
-        accounts from several). A network someone logged in from is never judged as a
-        whole (:meth:`_person_in_network`)."""
+        accounts from several). Nor an IPv4 network whose addresses each tried one real
+        account (:meth:`_real_account`), fewer accounts than ``enumeration_users`` (its
+        people's phones with an old password, moving through a carrier's pool). A
+        network someone logged in from is never judged as a whole
+        (:meth:`_person_in_network`)."""
         if client.flags & _OWN_GUESSING:
             return None  # its failure counts for itself only
         times = state.times
@@ -1755,6 +1788,7 @@ class Detector:
             failures = most = 0
             names: set[str] | None = set()
             tried: set[str] | None = set()  # every name the counted addresses tried
+            one_each = True  # each counted address tried one name
             for ip in members:
                 member = self._known(ip)
                 if member is None or member.flags & _OWN_GUESSING or not member.times:
@@ -1768,16 +1802,21 @@ class Detector:
                 if names is not None and not _own_names(member, recent, since, names):
                     names = None  # one name from two addresses, or one name of several twice
                 tried = _names_since(member, since, tried)
+                if one_each and (member.users is not None or member.user is None):
+                    mine = _names_since(member, since, set())
+                    one_each = mine is not None and len(mine) == 1
             if failures >= needed and 2 * most <= failures and names is None:
                 if (
-                    ":" not in client.ip
+                    one_each
+                    and ":" not in client.ip
                     and tried is not None
-                    and len(tried) == 1
-                    and self._real_account(tried.pop())
+                    and len(tried) < self._limits.enumeration[0]
+                    and all(self._real_account(name) for name in tried)
                 ):
-                    # One real account alone from a /24: its owner's phone with an old
-                    # password, moving through a carrier's pool of addresses (a /64 is
-                    # one subscriber's: the stale-device rules take it as one client).
+                    # Each address on one real account alone, fewer accounts than an
+                    # enumeration: their owners' phones with an old password, moving
+                    # through a carrier's pool of addresses (a /64 is one subscriber's:
+                    # the stale-device rules take it as one client).
                     continue
                 return reason, window, members
         return None
