@@ -273,3 +273,74 @@ def test_colleagues_behind_a_campaign_members_address_are_still_asked() -> None:
     bot = [c for c in analysis.compromised if c.ip == bots[5]]
     assert len(bot) == 1 and not bot[0].by_others
     assert recommendation(analysis, office) == "watch"
+
+
+def slow_network(
+    log: Log, users: tuple[str, ...] = ("frank@example.com", "grace@example.com")
+) -> None:
+    """Eight addresses of one /64 fail once each, a guess an hour, on frank and grace in
+    turn: a slow brute force by the network (8 within a day), flagged for a ban."""
+    for n in range(8):
+        log.dovecot_failure(n * HOUR, f"{NET6}a{n + 1}", users[n % len(users)])
+
+
+def daemon_banned(log: Log) -> set[str]:
+    """The addresses the daemon bans, fed the log line by line."""
+    detector = Detector(keep_history=False)
+    found = [d for e in log.events for d in detector.feed(e)]
+    return {d.ip for d in found if d.decision() is not None}
+
+
+def test_a_login_from_a_slowly_guessing_64_is_the_attackers_break_in() -> None:
+    # Four of the eight guesses were on frank, hours before; then frank logs in from
+    # another address of the /64, an hour after its last guess: the attacker got in.
+    log = Log()
+    slow_network(log)
+    log.dovecot_login(8 * HOUR, f"{NET6}c1", "frank@example.com")
+    analysis = analyze(log.events)
+    assert [f.subject for f in analysis.findings_of("network")] == [f"{NET6}/64"]
+    compromise = only_compromise(analysis)
+    assert compromise.ip == f"{NET6}c1" and not compromise.by_others
+    assert f"4 failed logins on this account from this client's network {NET6}/64" in (
+        compromise.reason
+    )
+    assert "Ask the account's owner first" not in " ".join(compromise.advice)
+    assert recommendation(analysis, f"{NET6}c1") == "ban"
+    assert recommendation(analysis, f"{NET6}a1") == "ban"  # the network stays banned
+    # The daemon bans the login's address, and the /64's guessing after the login is
+    # still judged: six more addresses of it guessing within 40 seconds are banned.
+    for n in range(6):
+        log.dovecot_failure(8 * HOUR + MINUTE + n * 8, f"{NET6}d{n + 1}", "grace@example.com")
+    banned = daemon_banned(log)
+    assert f"{NET6}c1" in banned
+    assert {f"{NET6}d{n + 1}" for n in range(6)} <= banned
+    assert recommendation(analyze(log.events), f"{NET6}d6") == "ban"
+
+
+def quick_network(log: Log, start: float = 0) -> None:
+    """Four addresses of the /64 within 15 minutes (frank, grace, frank, grace), then a
+    login as frank from another one of it 20 minutes later."""
+    for n in range(4):
+        user = "grace@example.com" if n % 2 else "frank@example.com"
+        log.dovecot_failure(start + n * 5 * MINUTE, f"{NET6}a{n + 1}", user)
+    log.dovecot_login(start + 35 * MINUTE, f"{NET6}c1", "frank@example.com")
+
+
+def test_a_login_after_a_64_guessed_within_the_network_window_is_a_break_in() -> None:
+    # Two guesses on frank, too few for a burst on the account, but its network's
+    # guessing got in.
+    log = Log()
+    quick_network(log)
+    analysis = analyze(log.events)
+    compromise = only_compromise(analysis)
+    assert compromise.ip == f"{NET6}c1" and not compromise.by_others
+    assert f"from this client's network {NET6}/64 within 1h" in compromise.reason
+    assert recommendation(analysis, f"{NET6}c1") == "ban"
+    assert recommendation(analysis, f"{NET6}a2") == "ban"
+    assert f"{NET6}c1" in daemon_banned(log)
+    # Frank had logged in from the /64 before its addresses failed: his household's, and
+    # his next login from it is his, as before.
+    log = Log()
+    log.dovecot_login(0, f"{NET6}c0", "frank@example.com")
+    quick_network(log, start=HOUR)
+    assert not analyze(log.events).compromised

@@ -915,20 +915,19 @@ def _network_attack(log: Log, prefix: str) -> None:
         log.sasl_failure(n * 2 * MINUTE, f"{prefix}{0x10 + n:x}", f"staff{n}@example.com")
 
 
-def test_a_login_from_an_attacking_network_as_an_account_it_tried_is_named_with_it() -> None:
-    """The network's guessing may have got in, or the login is the owner's (a
-    household's devices share a /64): no verdict, but the watched network says so."""
+def test_a_login_from_an_attacking_network_as_an_account_it_tried_is_its_break_in() -> None:
+    """Ten addresses of a /64 each guessed another account (a list: no household's
+    devices), then staff3, which one of them tried, logs in from it: the attacker got in
+    at another of its addresses, and the network stays banned."""
     log = Log()
     _network_attack(log, "2001:db8:99:3::")
     log.dovecot_login(25 * MINUTE, "2001:db8:99:3::99", "staff3@example.com")
     analysis = run(log)
-    assert analysis.compromised == ()
+    (compromise,) = analysis.compromised
+    assert compromise.ip == "2001:db8:99:3::99" and not compromise.by_others
+    assert "from this client's network 2001:db8:99:3::/64 within 1h" in compromise.reason
     members = [a for a in analysis.attackers if a.verdict is Verdict.NETWORK_MEMBER]
-    assert len(members) == 10 and all(a.recommendation == "watch" for a in members)
-    assert (
-        "not banned: 2001:db8:99:3::99 logged in from it as staff3@example.com, an account "
-        "1 other address of it had tried: ask the owner whether that was them"
-    ) in members[0].reasons
+    assert len(members) == 10 and all(a.recommendation == "ban" for a in members)
 
 
 def test_a_households_stale_password_on_several_devices_is_no_compromise() -> None:

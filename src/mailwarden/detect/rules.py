@@ -1985,7 +1985,10 @@ class Detector:
         guessing); None when it looks like the owner logging in. The guessing of the
         client's own network, when that network stands as an attacker
         (:meth:`_network_guessed`), is the client's own: the same attacker at another
-        address of it."""
+        address of it. When the network's addresses tried other accounts too, that is a
+        break-in even with fewer than ``compromise_failures`` of it within
+        ``compromise_window``: they are counted over the window of the rule that flagged
+        the network."""
         excused = False  # a campaign member by a few failures on this very account
         if client is not None and client.allowed is None:
             # Its own guessing, not an earlier break-in (a login after one is no proof).
@@ -2052,7 +2055,7 @@ class Detector:
             if client is None or client.allowed is None:
                 near = self._network_guessed(ip, client, key, since, when)
                 if near is not None:  # its network's guessing is its own
-                    network, tries = near
+                    network, tries, _lists = near
                     tries = min(tries, others)
                     own += tries
                     others -= tries
@@ -2068,6 +2071,29 @@ class Detector:
                 network is None
                 and (own == 0 or (client is not None and self._a_few_on_it(client, key))),
             )
+        if client is None or client.allowed is None:
+            # Fewer failures on it than a burst within compromise_window, but its network
+            # stands as an attacker that guessed it, over the window of the rule that
+            # flagged that network (a guess an hour from address after address): the
+            # attacker got in from another of its addresses.
+            near = self._network_guessed(ip, client, key, since, when)
+            if near is not None and near[2]:
+                # (Its addresses trying this account alone may be the owner's devices
+                # with an old password before the owner's first login from there: the
+                # network's report asks the owner, :meth:`_network_login`.)
+                network, tries, _lists = near
+                own = client.user_failures(key) if client is not None else 0
+                net = client.net if client is not None else None
+                if net is None:
+                    net = network_key(ip, self._v4, self._v6)[0]
+                window, text = self._network_rule_window(self._network_state(net))
+                guessers = self._guessers(account, client, key, min(since, when - window))
+                return (
+                    f"logged in as {key} right after {_burst_text(own + tries, 0, network)} "
+                    f"within {text}" + (f" ({guessers})" if guessers else ""),
+                    own + tries,
+                    False,
+                )
         if excused and client is not None:
             return self._inside_a_campaign(client, key, account, when)
         return None
@@ -2099,7 +2125,7 @@ class Detector:
 
     def _network_guessed(
         self, ip: str, client: ClientState | None, key: str, since: float, when: float
-    ) -> tuple[str, int] | None:
+    ) -> tuple[str, int, bool] | None:
         """The network (``ipv4_prefix``/``ipv6_prefix``) of ``ip``, and how many failures
         on ``key`` its other addresses made (each one's on that account, those that
         failed on it since ``since``), when that network stands as an attacker (its
@@ -2116,7 +2142,11 @@ class Detector:
         (:meth:`_lists_accounts`). An IPv6 network (a /64) is one subscriber's, whose
         logins make its failures the owner's (a device's old password, ``stale_window``):
         addresses of it guessing an account that never logged in from it are no owner's
-        devices."""
+        devices. The failures counted are those since ``since`` or within the window of
+        the rule that flagged the network, whichever is longer (``network_window``, or
+        the slow rule's: a guess an hour from address after address); the third value
+        says whether its addresses tried another account too (for IPv4, one that tried
+        ``key`` must have)."""
         net = client.net if client is not None else network_key(ip, self._v4, self._v6)[0]
         state = self._network_state(net)
         if net is None or state is None or not self._network_stands(state):
@@ -2124,9 +2154,10 @@ class Detector:
         account = self._accounts.get(key)
         if account is None:
             return None
+        since = min(since, when - self._network_rule_window(state)[0])
         v4, v6 = self._v4, self._v6
         tries = 0
-        listed = is_v6(net)
+        lists = False
         for other_ip, last in account.clients.items():
             if other_ip == ip or last < since or last > when:
                 continue
@@ -2137,11 +2168,29 @@ class Detector:
             if other_net == net:
                 failed = other.user_failures(key)
                 tries += failed
-                if failed and not listed:
-                    listed = self._lists_accounts(other, key)
-        if not tries or not listed:
+                if failed and not lists:
+                    lists = self._lists_accounts(other, key)
+        if not tries or not (lists or is_v6(net)):
             return None
-        return str(network_of(net, v4, v6)), tries
+        if not lists:  # its other addresses, that tried other accounts
+            for other_ip in state.members.keys_since(since):
+                other = self._known(other_ip) if other_ip != ip else None
+                if other is not None and self._lists_accounts(other, key):
+                    lists = True
+                    break
+        return str(network_of(net, v4, v6)), tries, lists
+
+    def _network_rule_window(self, state: NetworkState | None) -> tuple[float, str]:
+        """The window (seconds, and as text) of the rule that flagged a network:
+        ``network_window``, or the slow brute-force rule's (:meth:`_network_slow`)."""
+        limits = self._limits
+        if state is not None and state.slow is not None:
+            for (_needed, window, reason), name in zip(
+                limits.slow_rules, ("slow", "daily"), strict=True
+            ):
+                if reason == state.slow:
+                    return window, limits.text[name]
+        return limits.network[1], limits.text["network"]
 
     @staticmethod
     def _lists_accounts(client: ClientState, key: str) -> bool:
