@@ -302,6 +302,30 @@ def _language(language: str | None) -> Iterator[None]:
         activate(previous)
 
 
+def _analysed(
+    streams: Any,
+    options: ReadOptions,
+    detector: Any,
+    counts: Any,
+    progress: Any,
+    runs: Sequence[tuple[str, int]] = (),
+) -> Any:
+    """Read ``streams`` into ``detector`` (as the time-ordered ``runs``, when given) and
+    return its analysis; the progress bar is closed either way."""
+    from mailwarden.gcpause import fewer_collections
+    from mailwarden.scan import scan
+
+    try:
+        with fewer_collections():
+            scan(streams, options, detector.feed, counts, progress, runs=runs)
+            detector.close()
+            detector.finished()
+            return detector.result()
+    finally:
+        if progress is not None:
+            progress.close()
+
+
 def _analyze(
     paths: list[str],
     older: list[str],
@@ -325,7 +349,7 @@ def _analyze(
     from mailwarden.gcpause import fewer_collections
     from mailwarden.pipeline import Counts
     from mailwarden.report import ReadSummary
-    from mailwarden.scan import JournalQuery, scan, streams_of
+    from mailwarden.scan import JournalQuery, streams_of
     from mailwarden.sources.files import STDIN, keeping_stdin, skipped_note
 
     query = None
@@ -346,15 +370,7 @@ def _analyze(
         detector = detector_for_run()
         counts = Counts()
         progress = progress_for(paths, journal, quiet)
-        try:
-            with fewer_collections():
-                scan(streams, options, detector.feed, counts, progress)
-                detector.close()
-                detector.finished()
-                analysis = detector.result()
-        finally:
-            if progress is not None:
-                progress.close()
+        analysis = _analysed(streams, options, detector, counts, progress)
         runs = _read_again(counts.read.runs, paths, stdin_copy is not None and stdin_copy.again)
         if stdin_copy is not None and stdin_copy.why:
             _said_not_read_again(counts.read, stdin_copy.why)
@@ -367,15 +383,7 @@ def _analyze(
             detector = detector_for_run()
             again = Counts(read=counts.read)
             progress = progress_for(paths, journal, quiet, label=_("in time order: "))
-            try:
-                with fewer_collections():
-                    scan(streams, options, detector.feed, again, progress, runs=runs)
-                    detector.close()
-                    detector.finished()
-                    analysis = detector.result()
-            finally:
-                if progress is not None:
-                    progress.close()
+            analysis = _analysed(streams, options, detector, again, progress, runs)
             counts = again
             _said_read_again(counts.read, runs)
     stats = counts.read

@@ -1165,12 +1165,7 @@ class Detector:
         times = client.times
         if times is None:
             times = client.times = []
-        if count == 1 and (not times or when >= times[-1]):
-            times.append(when)
-            if len(times) > limits.capacity:
-                del times[0]
-        else:
-            push_times(times, when, count, limits.capacity)
+        push_times(times, when, count, limits.capacity)
         if client.evidence is None:
             client.evidence = (evidence_of(event, client.ip),)
         found: list[Detection] = []
@@ -1437,12 +1432,7 @@ class Detector:
         account.failures += count
         account.last = when
         times = account.times
-        if count == 1 and (not times or when >= times[-1]):
-            times.append(when)
-            if len(times) > ACCOUNT_TIMES:
-                del times[0]
-        else:
-            push_times(times, when, count, ACCOUNT_TIMES)
+        push_times(times, when, count, ACCOUNT_TIMES)
         ip = client.ip
         previous = account.last_client
         clients = account.clients
@@ -1654,12 +1644,7 @@ class Detector:
         times = state.times
         if times is None:
             times = state.times = []
-        if count == 1 and (not times or when >= times[-1]):
-            times.append(when)
-            if len(times) > limits.capacity:
-                del times[0]
-        else:
-            push_times(times, when, count, limits.capacity)
+        push_times(times, when, count, limits.capacity)
         new_member = state.members.add(client.ip, when)
         if new_member and len(state.evidence) < 3:
             state.evidence.append(evidence_of(event))

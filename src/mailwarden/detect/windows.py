@@ -35,6 +35,11 @@ V = TypeVar("V")
 
 def push_times(times: list[float], when: float, count: int, capacity: int) -> None:
     """Record ``count`` events at ``when`` in ``times``, keeping only the last ``capacity``."""
+    if count == 1 and (not times or when >= times[-1]):  # the common case: one, in order
+        times.append(when)
+        if len(times) > capacity:
+            del times[0]
+        return
     count = min(count, capacity)
     if not times or when >= times[-1]:
         times.extend([when] * count)
