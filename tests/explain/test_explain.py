@@ -358,6 +358,28 @@ def test_a_bare_auth_login_after_a_broken_exchange_carries_no_credential(
     assert out.count("The client asks to log in with method LOGIN.") == 2
 
 
+def test_the_account_logged_into_is_no_other_targeted_account_without_its_domain(
+    run: Runner, log_file: Callable[[str], str]
+) -> None:
+    """Guesses as "bob", then a login as bob@example.com: the advice told to make sure
+    the *other* targeted accounts (“bob”) have strong passwords."""
+    ip = "198.51.100.34"
+    lines = [
+        f"Nov 28 10:0{n}:00 mx postfix/submission/smtpd[{300 + n}]: warning: unknown[{ip}]: "
+        "SASL LOGIN authentication failed: (reason unavailable), sasl_username=bob"
+        for n in range(6)
+    ]
+    lines.append(
+        f"Nov 28 10:07:00 mx postfix/submission/smtpd[310]: 4F0B: client=unknown[{ip}], "
+        "sasl_method=LOGIN, sasl_username=bob@example.com"
+    )
+    code, out, err = run("explain", log_file("\n".join(lines) + "\n"))
+    assert code == 0, err
+    out = flat(out)
+    assert "bob@example.com" in out
+    assert "other targeted accounts" not in out
+
+
 def test_hostile_text_is_escaped(run: Runner, log_file: Callable[[str], str]) -> None:
     line = (
         "Mar  3 11:00:00 mx dovecot: imap-login: Disconnected (auth failed, 1 attempts in 2 "

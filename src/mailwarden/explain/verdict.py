@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import datetime
 from ipaddress import ip_address, ip_network
 
-from mailwarden.detect.accounts import CUT, account_key
+from mailwarden.detect.accounts import CUT, account_key, same_account
 from mailwarden.detect.analysis import BAN, NEVER_BANNED, Verdict
 from mailwarden.detect.server import WEAK_TLS_FIXES, port_465_service
 from mailwarden.explain.document import Block, Heading, Item, Paragraph
@@ -1179,7 +1179,12 @@ def _actions(facts: ExcerptFacts, audit: AuditCommand) -> list[str]:
     guessed = any(c.succeeded and not c.unsure for c in attackers)
     if broken_into:  # their passwords are dealt with above: the others it tried remain
         names = sorted(
-            (n for n in targeted.values() if account_key(n) not in broken_into), key=str.casefold
+            (
+                n
+                for n in targeted.values()
+                if not any(same_account(account_key(n), b) for b in broken_into)
+            ),
+            key=str.casefold,
         )
         if names and guessed:
             actions.append(
