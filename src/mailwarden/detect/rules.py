@@ -2304,16 +2304,9 @@ class Detector:
             return False
         if not typo_of(name, key) or same_account(name, key):
             return False
-        if name in self._real_names:
-            return False
-        at = name.rfind("@")
-        if at >= 0:
-            if name[:at] in self._real_names:
-                return False
-        elif name in self._full_forms:
-            return False
-        accounts = self.accounts
-        return accounts is None or not accounts.exists(name)
+        if "@" not in name and name in self._full_forms:
+            return False  # a bare name someone logged in as with its domain
+        return not self._real_account(name)
 
     def _full_form_seen(self, key: str) -> None:
         """Someone logged in as ``key``, a name with a domain (:attr:`_full_forms`)."""
