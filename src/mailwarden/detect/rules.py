@@ -39,9 +39,15 @@ Rules (thresholds are ``[policy]`` keys, see :class:`~mailwarden.config.PolicyCo
   client may (the slow brute-force rules on the network as one client: one attacker
   rotating its addresses of a /64 or a /24, a guess an hour each), make it an attacker
   too, unless one of them alone made more than half of those failures or each tried
-  names of its own that no other tried, one or each once (people's typos), or, in an
-  IPv4 network, each tried one real account, fewer than ``enumeration_users`` (people's
-  phones with an old password in a carrier's pool; see :meth:`Detector._network_slow`).
+  names of its own that no other tried, one or each once (people's typos; not
+  ``enumeration_users`` addresses or more, each on an account of its own, within
+  ``slow_window``: an attacker rotating its addresses, one account each), or each tried
+  one real account, fewer than ``enumeration_users`` (people's phones with an old
+  password in a carrier's pool; in a /64, each account from fewer than
+  ``network_clients`` addresses; see :meth:`Detector._network_slow`). Those phones are
+  no network attack within ``network_window`` either, each account from fewer than
+  ``network_clients`` of its addresses (:meth:`Detector._phones`); a login as their
+  accounts after the failures takes the network's verdict back in the analysis.
   The daemon hears of a network again when it is at it once its ban
   has run out (``ban_time``, as for a client). A network remembers its most recent
   :data:`~mailwarden.detect.state.MAX_MEMBERS_PER_NETWORK` addresses only: once it had
@@ -529,6 +535,9 @@ class Detector:
         and reason, shared by its members)."""
         self._tuples: dict[tuple[Any, ...], tuple[Any, ...]] = {}
         """:meth:`_shared`'s tuples in one :meth:`result`."""
+        self._phones_nets: dict[NetKey, bool] | None = None
+        """:meth:`_network_flagged`'s answers in one :meth:`result` (asked once for each
+        of a network's members); None while events come in (accounts turn real)."""
         self._people_nets: set[NetKey] = set()
         """Networks (``ipv4_prefix``/``ipv6_prefix``) a real user logged in from: never
         judged as a whole (a ban would lock that user out)."""
@@ -1688,6 +1697,11 @@ class Detector:
                 self._network_member(client, state, event, when, found)
             return
         members = state.members.keys_since(when - window) if many else []
+        if len(members) >= needed and self._phones(members, when - window, needed):
+            # People's phones with old passwords moving through a carrier's pool (or a
+            # household's /64), together as many addresses as an attack: no attack
+            # within network_window; the slow rules judge them (as they do phones).
+            members = []
         slow: str | None = None
         if len(members) < needed:
             rule = self._network_slow(state, client, when)
@@ -1752,10 +1766,14 @@ class Detector:
         each of those addresses tried names of its own that no other one tried, one name
         or each once (the people of an ISP's /24 or behind a campus's NAT addresses, each
         mistyping their own password; an attacker rotating its addresses tries the same
-        accounts from several). Nor an IPv4 network whose addresses each tried one real
+        accounts from several), unless they are ``enumeration_users`` or more addresses
+        each on one account of its own within ``slow_window``: an attacker rotating its
+        addresses, one real account each (over ``daily_window`` an ISP's /24 has that
+        many people's typos). Nor a network whose addresses each tried one real
         account (:meth:`_real_account`), fewer accounts than ``enumeration_users`` (its
-        people's phones with an old password, moving through a carrier's pool). A
-        network someone logged in from is never judged as a whole
+        people's phones with an old password, moving through a carrier's pool; in a
+        /64, each account from fewer than ``network_clients`` of its addresses:
+        :meth:`_phones`). A network someone logged in from is never judged as a whole
         (:meth:`_person_in_network`)."""
         if client.flags & _OWN_GUESSING:
             return None  # its failure counts for itself only
@@ -1763,6 +1781,8 @@ class Detector:
         if not times:
             return None
         n = len(times)
+        network_needed = self._limits.network[0]
+        slow_window = self._limits.slow[1]
         for needed, window, reason in self._limits.slow_rules:
             since = when - window
             if needed > n or times[-needed] < since:
@@ -1790,21 +1810,60 @@ class Detector:
                 if one_each and (member.users is not None or member.user is None):
                     mine = _names_since(member, since, set())
                     one_each = mine is not None and len(mine) == 1
+            if (
+                names is not None
+                and one_each
+                and window <= slow_window
+                and len(names) >= self._limits.enumeration[0]
+            ):
+                # An account of its own from each address, as many as an enumeration,
+                # within slow_window: an attacker rotating its addresses, one account
+                # each, under every other bar. (People's typos on their own accounts,
+                # each from its address, are fewer at once, or log in from there; over a
+                # day an ISP's /24 has many.)
+                names = None
             if failures >= needed and 2 * most <= failures and names is None:
                 if (
                     one_each
-                    and ":" not in client.ip
+                    and (":" not in client.ip or self._phones(members, since, network_needed))
                     and tried is not None
                     and len(tried) < self._limits.enumeration[0]
                     and all(self._real_account(name) for name in tried)
                 ):
                     # Each address on one real account alone, fewer accounts than an
                     # enumeration: their owners' phones with an old password, moving
-                    # through a carrier's pool of addresses (a /64 is one subscriber's:
-                    # the stale-device rules take it as one client).
+                    # through a carrier's pool of addresses (in a /64, a household's,
+                    # each account from fewer addresses than a network attack).
                     continue
                 return reason, window, members
         return None
+
+    def _phones(self, members: Iterable[str], since: float, spread: int | None) -> bool:
+        """Whether a network's addresses ``members`` each tried one real account alone
+        since ``since`` (:meth:`_real_account`), fewer accounts than
+        ``enumeration_users`` in all, and (``spread``) each account from fewer addresses
+        than that: their owners' phones with an old password moving through a carrier's
+        pool (or a household's /64), each phone short of a network attack on its own.
+        Not an attacker rotating its addresses: it tries a list of accounts, names
+        nobody has, or one account from address after address. Stops at the first
+        address that does not fit."""
+        accounts: dict[str, int] = {}
+        limit = self._limits.enumeration[0]
+        for ip in members:
+            member = self._known(ip)
+            if member is None:
+                return False
+            names = _names_since(member, since, set())
+            if names is None or len(names) != 1:
+                return False
+            (name,) = names
+            count = accounts.get(name, 0) + 1
+            if spread is not None and count >= spread:
+                return False
+            if count == 1 and (len(accounts) + 1 >= limit or not self._real_account(name)):
+                return False
+            accounts[name] = count
+        return bool(accounts)
 
     def _real_account(self, name: str) -> bool:
         """``name`` is an account someone logged in as, or one of ``--users``."""
@@ -2978,6 +3037,7 @@ class Detector:
         self._standing = self._standing_campaigns()
         self._renumbered_texts = {}
         self._tuples = {}
+        self._phones_nets = {}
         attackers = []
         devices: dict[tuple[str | NetKey, str], list[ClientState]] = {}
         unlisted: set[str] = set()  # judged, and no attacker
@@ -3026,6 +3086,7 @@ class Detector:
             if reason is not compromise.reason:
                 compromised[n] = replace(compromise, reason=reason)
         self._tuples = {}
+        self._phones_nets = None
         stats: dict[str, int | float | str] = dict(self.stats)
         stats["attackers"] = len(attackers)
         stats["sessions_expired"] = self._sessions.expired
@@ -3279,7 +3340,22 @@ class Detector:
         if state.flagged is None:
             return False
         # a slow one (:meth:`_network_slow`) is two or more addresses
-        return len(state.members) >= (2 if state.slow else self.policy.network_clients)
+        if len(state.members) < (2 if state.slow else self.policy.network_clients):
+            return False
+        # People's phones, as their accounts turned out to be real after it was flagged
+        # (their owners logged in later, from elsewhere): no attacker after all.
+        known = self._phones_nets
+        if known is not None:
+            phones = known.get(state.key)
+            if phones is not None:
+                return not phones
+        since = state.flagged - self._network_rule_window(state)[0]
+        members = state.members.keys_since(since)
+        spread = None if state.slow and not is_v6(state.key) else self.policy.network_clients
+        phones = self._phones(members, since, spread)
+        if known is not None:
+            known[state.key] = phones
+        return not phones
 
     def _network_stands(self, state: NetworkState) -> bool:
         """A flagged network that counts as an attacker: while nobody logged in from it
