@@ -7,7 +7,7 @@ Event fields, the detect stage's sessions (with their decoded credentials) and i
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -81,7 +81,8 @@ class ClientFacts:
     """The accounts (case-folded) the server said do not exist when it refused them
     (Dovecot's ``unknown user``, PAM's ``user unknown``, Cyrus's ``user not found``)."""
     failure_reply_times: list[datetime | None] = field(default_factory=list)
-    """When each failure reply (``535 5.7.8``) was logged (dumps, verbose chat)."""
+    """When each failure reply (``535 5.7.8``) was logged (dumps, verbose chat), once
+    however many copies tell it (the chat's and the TLS dump's)."""
     refused_sessions: int = 0
     """Sessions that tried to log in and whose end shows no successful login at all:
     Postfix's disconnect statistics with ``auth=0/N``, Dovecot's summary line of a
@@ -315,9 +316,45 @@ def _note_failure(facts: ClientFacts, event: Event) -> None:
             facts.failure_names[key] = (min(when, known[0]), max(when, known[1]))
 
 
+_Reply = tuple[str, int | None]
+"""A failure reply as :func:`_reply_again` compares it: its text and, for the TLS dump's
+copy (``Write N chars: …``), the ``N`` it declares."""
+
+
+def _reply_of(event: Event, detail: Mapping[str, str]) -> _Reply:
+    declared = detail.get("declared_length")
+    try:
+        count = int(declared) if declared is not None else None
+    except ValueError:
+        count = None
+    return (event.reason or "", count)
+
+
+def _reply_again(last: _Reply, reply: _Reply) -> bool:
+    """Is ``reply`` the failure reply ``last`` logged again? With ``smtpd -v`` and
+    ``smtpd_tls_loglevel = 4`` Postfix logs each reply twice: the chat's ``> client: 535
+    …`` and the TLS dump's ``Write N chars: 535 …`` (its first 40 bytes, CR LF as
+    ``??``), in either order when logs are merged: one copy of each kind, the dump's the
+    start of the chat's, which is no longer than ``N``. The detect stage's session layer
+    takes them so (:func:`~mailwarden.detect.sessions._logged_twice`)."""
+    (last_text, last_count), (text, count) = last, reply
+    if (count is None) == (last_count is None):
+        return False
+    if count is None:
+        dumped, declared, whole = last_text, last_count, text
+    else:
+        dumped, declared, whole = text, count, last_text
+    return (
+        declared is not None and len(whole) + 2 <= declared and whole.startswith(dumped.rstrip("?"))
+    )
+
+
 def _walk_session(facts: ClientFacts, session: Session) -> None:
     final_reply = False
     auth_open = False
+    # The last failure reply counted, until a client line or another reply: a copy of it
+    # (_reply_again) is the same reply, the same failed attempt.
+    counted: _Reply | None = None
     tried = bool(session.users or session.credentials or session.failures)
     refused = False
     for event in session.events or ():
@@ -329,6 +366,7 @@ def _walk_session(facts: ClientFacts, session: Session) -> None:
         elif etype is EventType.AUTH_COMMAND:
             _add(facts.mechanisms, (event.mechanism or "").upper() or None)
             auth_open, final_reply, tried = True, False, True
+            counted = None
         elif etype in (EventType.AUTH_FAILURE, EventType.AUTH_UNAVAILABLE):
             # Counted by _Failures, the way the detect stage counts them.
             _add(facts.mechanisms, (event.mechanism or "").upper() or None)
@@ -351,13 +389,21 @@ def _walk_session(facts: ClientFacts, session: Session) -> None:
             enhanced = detail.get("enhanced")
             if is_auth_failure_reply(code, enhanced):
                 _add(facts.failure_replies, f"{code} {enhanced}" if enhanced else code)
-                facts.failure_reply_times.append(event.record.time)
+                reply = _reply_of(event, detail)
+                if counted is not None and _reply_again(counted, reply):
+                    counted = None  # the other copy of the reply counted: a third is new
+                else:
+                    facts.failure_reply_times.append(event.record.time)
+                    counted = reply
+            else:
+                counted = None
             if code.startswith("235"):
                 facts.success_events.append(event)
             if auth_open and code[:1] in {"2", "4", "5"}:
                 final_reply, auth_open = True, False
         elif etype is EventType.CLIENT_DATA:
             _client_line(facts, event, final_reply and not auth_open)
+            counted = None
         elif etype is EventType.DISCONNECT:
             ok = detail.get("auth_ok")
             if ok and ok != "0":
