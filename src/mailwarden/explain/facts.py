@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from mailwarden.config import PolicyConfig
-from mailwarden.detect.accounts import CUT, account_key, same_account
+from mailwarden.detect.accounts import CUT, account_key, local_part, same_account
 from mailwarden.detect.analysis import Analysis, Attacker, Compromise, Verdict
 from mailwarden.detect.sessions import Session
 from mailwarden.explain.entries import no_such_account
@@ -121,6 +121,12 @@ class ClientFacts:
     it came first in the order given, but by the time stamps every failure came before
     its first login (an input not in time order): a guess that worked or the owner's
     typos, which only the owner can tell (:attr:`unsure`)."""
+    someone_else: bool = False
+    """The detect stage judged it guessing and saw a login from it after its failures,
+    as an account it did not try (by the local part: ``bob`` is bob@example.com), and
+    reports no break-in: someone else behind the same address (an office's NAT, a
+    carrier's pool) logging in, not a guess that worked (:attr:`succeeded` is false).
+    Its guessing still stands (``bbo@example.com`` all afternoon, then bob logs in)."""
     owner_by_time: bool = False
     """Every login the detector called a break-in is :attr:`withdrawn`, it logged in
     (:attr:`logged_in_first`) as every account it then failed on, no more often than a
@@ -224,8 +230,9 @@ class ClientFacts:
     @property
     def succeeded(self) -> bool:
         """Someone logged in from this client (a compromise when it was guessing), and
-        not only before its failures (:attr:`logged_in_first`)."""
-        if self.logged_in_first:
+        not only before its failures (:attr:`logged_in_first`), nor only as someone else
+        behind its address (:attr:`someone_else`)."""
+        if self.logged_in_first or self.someone_else:
             return False
         return bool(self.compromises or self.succeeded_as or self.success_events)
 
@@ -620,6 +627,56 @@ def _judge_by_time(clients: dict[str, ClientFacts], out_of_order: bool) -> None:
         )
 
 
+def _judge_other_logins(clients: dict[str, ClientFacts], out_of_order: bool) -> None:
+    """A client the detector judged guessing, with no break-in, whose logins came, by the
+    time stamps, after one of its failures, each as an account it never tried (by the
+    local part): the detector takes them for someone else behind the same address, not
+    the guess that worked (:attr:`ClientFacts.someone_else`; ``Detector._shared_address``),
+    when it saw them after its failures (they are among its attacker's ``succeeded_as``).
+    In an input said to go back in time (``out_of_order``), where it read such a login
+    before the failures it came after, as it judges them in time order: the client tried
+    one account, no other guessing address tried the one logged into, and no fast brute
+    force ended within ``compromise_window`` before (the detector's Maybe)."""
+    for facts in clients.values():
+        attacker = facts.attacker
+        if attacker is None or facts.compromises or facts.withdrawn or facts.logged_in_first:
+            continue
+        logins = [account_key(escape_text(user)) for user in facts.succeeded_as if user]
+        if not logins or None in facts.succeeded_as:
+            continue
+        tried = {local_part(key) for key in facts.account_keys}
+        if any(local_part(key) in tried for key in logins):
+            continue
+        times = [event.record.time for event in facts.success_events]
+        if not times or any(moment is None for moment in times):
+            continue
+        first = min(moment for moment in times if moment is not None)
+        if not facts.failures_before(first):
+            continue
+        seen = {account_key(escape_text(user)) for user in attacker.succeeded_as}
+        if all(key in seen for key in logins):
+            facts.someone_else = True
+        elif out_of_order:
+            facts.someone_else = len(tried) == 1 and _shared_by_time(facts, logins, first, clients)
+
+
+def _shared_by_time(
+    facts: ClientFacts, logins: list[str], first: datetime, clients: dict[str, ClientFacts]
+) -> bool:
+    """No other guessing address tried an account of ``logins``, and no fast brute force
+    of ``facts`` ended within ``compromise_window`` before ``first``, its first login."""
+    for other in clients.values():
+        if other is facts or other.attacker is None:
+            continue
+        if any(same_account(tried, key) for tried in other.account_keys for key in logins):
+            return False
+    attacker = facts.attacker
+    if attacker is None or Verdict.BRUTEFORCE not in attacker.verdicts:
+        return True
+    before = [when for when, _n in facts.failure_times if when is not None and when <= first]
+    return not before or first - max(before) > _POLICY.compromise_window
+
+
 def _all_logged_in(names: Iterable[str], logged: set[str]) -> bool:
     """Every one of ``names`` (account keys) is an account logged in as: one of
     ``logged``, or another form of one (``alice`` for alice@example.com, as the detector
@@ -735,6 +792,7 @@ class Collector:
             if compromise.ip is not None:
                 _client_for(clients, compromise.ip).compromises.append(compromise)
         _judge_by_time(clients, out_of_order)
+        _judge_other_logins(clients, out_of_order)
 
         server: list[Finding] = []
         other: list[Finding] = []
