@@ -196,6 +196,13 @@ def _headline(facts: ExcerptFacts) -> list[Block]:
             "it: check the rest of the log (“mailwarden analyze”).",
             failed,
         ).format(n=_count(failed))
+    elif any(client.someone_else for client in attackers):
+        text = _(
+            "Yes. Someone is trying to guess passwords; no guess worked, as far as these "
+            "lines show. A login from a guessing address was as an account it did not "
+            "try: someone else behind that address, as mailwarden's detector judges it "
+            "(details below)."
+        )
     elif all(client.no_login_for_sure for client in attackers):
         text = _("Yes. Someone is trying to guess passwords; nobody got in.")
     else:
@@ -252,6 +259,8 @@ def _summary(client: ClientFacts) -> str:
         ).format(ip=client.ip, n=_count(n))
     if client.succeeded:
         text += " " + (_("It logged in then.") if client.unsure else _("It got in."))
+    elif client.someone_else:
+        text += " " + _("Someone else logged in from its address, as another account.")
     return text
 
 
@@ -469,6 +478,16 @@ def _outcome(client: ClientFacts) -> list[Block]:
                 "The lines are not in time order: mailwarden's detector, which reads them "
                 "in the order given, counts a break-in."
             )
+        blocks.append(Paragraph(text, 4))
+        return blocks
+    if client.someone_else:
+        users = [quoted(escape_text(u)) for u in client.succeeded_as if u]
+        text = _(
+            "No guess that worked is visible in these lines. A login as {users} came from "
+            "its address ({time}) after its failed logins, but as an account it did not "
+            "try: mailwarden's detector takes it for someone else behind the same address "
+            "(an office's network, a carrier's shared address), not a guess that worked."
+        ).format(users=_listing(users), time=when(_first_login(client)))
         blocks.append(Paragraph(text, 4))
         return blocks
     if not client.tried_to_log_in:
@@ -1153,7 +1172,13 @@ def _actions(facts: ExcerptFacts, audit: AuditCommand) -> list[str]:
     unsure = [c for c in unsure if c.tried_to_log_in]
     if unsure:
         commands = _(", and ").join(_log_checks(unsure))
-        if any(c.succeeded for c in attackers):  # one got in: the others are in question
+        if any(c.someone_else for c in unsure):  # a login, not as an account it guessed
+            text = _(
+                "Make sure none of the guesses worked: these lines show no successful "
+                "login as an account that was guessed, but that is no proof. Check the "
+                "whole log: {commands}."
+            )
+        elif any(c.succeeded for c in attackers):  # one got in: the others are in question
             text = _(
                 "Make sure none of the other clients got in: these lines show no successful "
                 "login by them, but that is no proof. Check the whole log: {commands}."
