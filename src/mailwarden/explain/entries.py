@@ -1248,6 +1248,17 @@ def _debug(event: Event, state: SessionState) -> Note:
                 "own line of the failure follows."
             )
         return Note("debug:sasl_reply", text.format(user=quoted(user)))
+    if detail(event, "password_logged") and "decoded " in (event.reason or ""):
+        # Cyrus at -v: xsasl_cyrus_server_first/_next, right after the chat's line.
+        return Note(
+            "debug:decoded",
+            _(
+                "Cyrus SASL writes the client's login line above once more, decoded: with "
+                "AUTH LOGIN the user name or the password in clear text (not shown here). "
+                "The same login data as that line, not more: mailwarden counts it once."
+            ),
+            _("Cyrus SASL's decoded copy of the client's login line above (not shown)."),
+        )
     return Note("debug", _(_DEBUG_NOTE).format(reason=escape_text(event.reason or "")))
 
 
