@@ -1,4 +1,3 @@
-# ruff: noqa: E501  (log lines are data: they stay whole, as the servers write them)
 """Postfix with Cyrus SASL at ``smtpd -v`` writes each login line of the client twice:
 the chat's ``< client: …`` line, then Cyrus's ``decoded response:`` (or ``decoded
 initial response``) copy of it, in clear text (shared reference §2). One credential in

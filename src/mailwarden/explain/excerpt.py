@@ -45,7 +45,14 @@ from datetime import datetime, timedelta
 from mailwarden.detect.analysis import Analysis
 from mailwarden.detect.sessions import Session, SessionKey, SessionTracker
 from mailwarden.explain.document import Block, Entry, Heading, Paragraph
-from mailwarden.explain.entries import Note, SessionState, describe, unrecognised
+from mailwarden.explain.entries import (
+    Note,
+    SessionState,
+    client_values,
+    clipped_within,
+    describe,
+    unrecognised,
+)
 from mailwarden.explain.facts import Collector
 from mailwarden.explain.routine import listed_client, routine_note
 from mailwarden.explain.verdict import AuditCommand, verdict, when
@@ -495,7 +502,15 @@ def _shown_line(item: _Item, show_passwords: bool) -> str:
         shown = redact_line(tag + text)
         text = shown[len(tag) :] if shown.startswith(tag) else redact_line(text)
         text = text.replace(REDACTED, _REDACTED)
-    return escape_text(text)
+    values: list[str] = []
+    for event in item.events:
+        if not (show_passwords and item.secret and event.type in _SECRET_TYPES):
+            values += client_values(event)
+        elif event.user:
+            values.append(escape_text(event.user))
+    # A value a client chose of thousands of characters is cut, with how many more there
+    # were; the server's own words around it stay whole.
+    return clipped_within(escape_text(text), values)
 
 
 _SECRET_NOTES = ("login:", "auth:response", "auth_command", "auth:step", "client:hidden")
