@@ -741,7 +741,12 @@ class Detector:
         detail = event.detail
         if detail is not None:
             if "password_logged" in detail:
-                self._password_logged(event, event.ip)
+                if not (
+                    "decoded " in (event.reason or "") and self._sessions.echoes_client_line(event)
+                ):
+                    # Cyrus's decoded copy of the client line just before it is that
+                    # line's credential, counted with it: once.
+                    self._password_logged(event, event.ip)
             elif "challenge" in detail or "sasl_user" in detail:
                 # The SASL backend's answer at -v: the session's AUTH LOGIN step.
                 found = self._tracked(event, self._after_other)

@@ -17,6 +17,7 @@ from mailwarden.detect.analysis import BAN, NEVER_BANNED, Verdict
 from mailwarden.detect.server import WEAK_TLS_FIXES, port_465_service
 from mailwarden.explain.document import Block, Heading, Item, Paragraph
 from mailwarden.explain.entries import (
+    clipped,
     credential_text,
     is_bot_greeting,
     password_is_real,
@@ -380,7 +381,9 @@ def _what(client: ClientFacts, show_passwords: bool, logged_in: frozenset[str]) 
         )
     if client.greetings:
         sentences.append(
-            _("It introduced itself as “{name}”.").format(name=_(", ").join(client.greetings))
+            _("It introduced itself as “{name}”.").format(
+                name=_(", ").join(clipped(name) for name in client.greetings)
+            )
         )
     for index, cred in enumerate(client.credentials[:MAX_CREDENTIALS]):
         real = password_is_real(cred, index in client.real_passwords, logged_in)
