@@ -114,7 +114,8 @@ Rules (thresholds are ``[policy]`` keys, see :class:`~mailwarden.config.PolicyCo
   must confirm (``by_others``: only other clients guessed; or the guessing before it was
   a few tries on that one account, or on one account from an address others log in
   from, or ``fast_failures`` at most in all with some on that account; or a try or two
-  inside a campaign on it) is watched, not banned unless the
+  inside a campaign on it; or an IPv6 /64 that walked more addresses than a household's
+  on that account alone: :meth:`Detector._walked_its_64`) is watched, not banned unless the
   client's own guessing earned a ban: the owner is asked first. Each (client, account)
   is reported once.
 - **Never banned**: loopback and the server's own addresses (Dovecot's ``lip=``):
@@ -279,6 +280,13 @@ MAX_LOGIN_DOMAINS = 256
 TYPO_FAILURES = 3
 """The most failures on one misspelt name that a login can excuse so: a person retyping
 the wrong name a time or two; more on it are guessing."""
+HOUSEHOLD_ADDRESSES = 4
+"""The most addresses of an IPv6 /64 that one account's owner's devices (a household's
+phone, laptop and tablet) fail from with an old password, on that account alone, before
+the owner's first login from there: a /64 whose addresses failed on it from more, with
+``compromise_failures`` or more failures within ``daily_window``, walked its addresses
+guessing it, and a login from it as that account is a Maybe break-in
+(:meth:`Detector._walked_its_64`)."""
 
 _SESSION_TYPES = frozenset(
     {
@@ -2004,7 +2012,8 @@ class Detector:
             if key is not None:
                 client.succeeded = [key]
         client.see(event, when)  # the break-in is the attack's latest act
-        evidence = (*evidence_events((client.evidence or ())[-2:]), event)
+        guesses = client.evidence or self._network_evidence(client, key)
+        evidence = (*evidence_events((guesses or ())[-2:]), event)
         if client.allowed is None and client.ip in self._own:
             client.allowed = OWN_ADDRESS
         if len(self._compromises) < MAX_COMPROMISES:
@@ -2024,6 +2033,19 @@ class Detector:
         found: list[Detection] = []
         self._flag(client, Verdict.COMPROMISED, reason, event, when, found, {"user": user})
         return found
+
+    def _network_evidence(
+        self, client: ClientState, key: str | None
+    ) -> tuple[Evidence, ...] | None:
+        """For a break-in from an address that made no failure of its own: the failures
+        of the latest other address to fail on ``key``, when that is of the same
+        network (the network's guessing that got in, :meth:`_network_guessed`)."""
+        account = self._accounts.get(key) if key is not None else None
+        last = account.last_client if account is not None else None
+        other = self._known(last) if last is not None and last != client.ip else None
+        if other is None or client.net is None or other.net != client.net:
+            return None
+        return other.evidence
 
     def _compromise_reason(
         self, ip: str, client: ClientState | None, key: str | None, when: float
@@ -2129,7 +2151,8 @@ class Detector:
             if near is not None and near[2]:
                 # (Its addresses trying this account alone may be the owner's devices
                 # with an old password before the owner's first login from there: the
-                # network's report asks the owner, :meth:`_network_login`.)
+                # network's report asks the owner, :meth:`_network_login`; unless more
+                # addresses than a household's failed on it, :meth:`_walked_its_64`.)
                 network, tries, _lists = near
                 own = client.user_failures(key) if client is not None else 0
                 net = client.net if client is not None else None
@@ -2143,6 +2166,10 @@ class Detector:
                     own + tries,
                     False,
                 )
+            if near is not None:
+                walked = self._walked_its_64(ip, client, key, account, when)
+                if walked is not None:
+                    return walked
         if excused and client is not None:
             return self._inside_a_campaign(client, key, account, when)
         return None
@@ -2228,6 +2255,49 @@ class Detector:
                     lists = True
                     break
         return str(network_of(net, v4, v6)), tries, lists
+
+    def _walked_its_64(
+        self, ip: str, client: ClientState | None, key: str, account: AccountState, when: float
+    ) -> tuple[str, int, bool] | None:
+        """A login as ``key`` from an IPv6 /64 that stands as an attacker (nobody logged
+        in from it before) and whose addresses tried that one account alone
+        (:meth:`_network_guessed`): more than :data:`HOUSEHOLD_ADDRESSES` of them (the
+        login's own among them) failed on it, ``compromise_failures`` or more times
+        within ``daily_window``. An owner's devices with an old password logged in from
+        there before they failed, and are a household's few: this is an attacker
+        walking the /64's addresses, a guess or two from each, that got in. A Maybe (the
+        owner can tell: a phone whose privacy address kept changing before its owner's
+        first login in the log looks alike); the network stays banned. None otherwise:
+        the login is the owner's, and the network's report asks
+        (:meth:`_network_login`)."""
+        net = client.net if client is not None else network_key(ip, self._v4, self._v6)[0]
+        if net is None or not is_v6(net):
+            return None
+        v4, v6 = self._v4, self._v6
+        since = when - self._limits.daily[1]
+        addresses = failures = 0
+        for other_ip, last in account.clients.items():
+            if last < since or last > when:
+                continue
+            other = client if other_ip == ip else self._known(other_ip)
+            if other is None:
+                continue
+            other_net = other.net if other.net is not None else network_key(other_ip, v4, v6)[0]
+            if other_net == net:
+                failed = other.user_failures(key)
+                if failed:
+                    addresses += 1
+                    failures += failed
+        if addresses <= HOUSEHOLD_ADDRESSES or failures < self.policy.compromise_failures:
+            return None
+        network = str(network_of(net, v4, v6))
+        guessers = self._guessers(account, None, key, since)
+        return (
+            f"logged in as {key} right after {_burst_text(failures, 0, network)} "
+            f"within {self._limits.text['daily']}" + (f" ({guessers})" if guessers else ""),
+            failures,
+            True,
+        )
 
     def _network_rule_window(self, state: NetworkState | None) -> tuple[float, str]:
         """The window (seconds, and as text) of the rule that flagged a network:
@@ -2388,9 +2458,12 @@ class Detector:
         """The account logged in from ``owner``'s address that ``key`` names in another
         form, and when (:meth:`OwnerState.other_form`). A login without the domain is a
         full name's only when no other domain is known for that name (logged in as
-        anywhere, or in ``--users``) and its domain is no stranger to this server: after
-        a login as ``alice``, failures as alice@b.example are guessing when
-        alice@a.example is the one that logs in, or a.example the only domain seen."""
+        anywhere, or in ``--users``) and logins name no domain but its own: after a login
+        as ``alice``, failures as alice@b.example are guessing when alice@a.example is
+        the one that logs in, or when logins name a.example, alone or beside b.example
+        (the server's default realm, which ``alice`` alone logs in to, may be either: the
+        two names are not shown to be one account). Where no login names a domain, the
+        full name is the bare one's (Dovecot's default realm: nothing tells otherwise)."""
         other = owner.other_form(key)
         if other is None or "@" in other[0]:
             return other
@@ -2403,8 +2476,9 @@ class Detector:
             forms = accounts.domains(local)
             if (forms and forms != {key}) or not accounts.exists(key):
                 return None
-        if seen is None and self._login_domains and domain not in self._login_domains:
-            return None  # logins name other domains, never this one
+        domains = self._login_domains
+        if seen is None and len(domains) > (domain in domains):
+            return None  # logins name another domain: the bare name may be its alice
         return other
 
     def _excuse_account_typos(self, client: ClientState, key: str, when: float) -> None:
