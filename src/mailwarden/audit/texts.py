@@ -895,6 +895,11 @@ LABELS: dict[str, Text] = {
         "above); only what the file parser understood was checked.",
         "审计不完整：{tools} 无法读取该配置（见上方说明）；只检查了文件解析器能理解的部分。",
     ),
+    "incomplete_master_cf": Text(
+        "Not audited in full: master.cf has entries that Postfix refuses (see the notes "
+        "above); they were left out.",
+        "审计不完整：master.cf 中有 Postfix 拒绝的条目（见上方说明）；这些条目未被审计。",
+    ),
     "summary": Text(
         "{high} high, {medium} medium, {low} low.",
         "高危 {high} 项，中危 {medium} 项，低危 {low} 项。",
@@ -1061,6 +1066,29 @@ NOTES: dict[str, Text] = {
     "postconf_warning": Text(
         "postconf warns: {warning}",
         "postconf 警告：{warning}",
+    ),
+    "master_cf_field_count": Text(
+        "{file}, line {line}: {count} fields, where a master.cf entry has 8 (service, type, "
+        "private, unpriv, chroot, wakeup, maxproc, command): Postfix refuses this master.cf "
+        '("{error}") and does not start; this entry was not audited.',
+        "{file} 第 {line} 行：只有 {count} 个字段，而 master.cf 条目需要 8 个（service、type、"
+        "private、unpriv、chroot、wakeup、maxproc、command）：Postfix 会拒绝这个 master.cf"
+        "（报错：{error}）而无法启动；此条目未被审计。",
+    ),
+    "master_cf_continuation": Text(
+        "{file}, line {line}: this line continues the entry above but does not start with "
+        "white space, so Postfix reads it as an entry of {count} fields and refuses this "
+        'master.cf ("{error}"); it was not audited. Indent it.',
+        "{file} 第 {line} 行：这一行是上一条目的续行，但没有以空白开头，因此 Postfix 把它当作"
+        "只有 {count} 个字段的条目而拒绝这个 master.cf（报错：{error}）；此行未被审计。"
+        "请在行首加上缩进。",
+    ),
+    "master_cf_field": Text(
+        '{file}, line {line}: "{value}" is no {column} field Postfix can read (is a column '
+        'missing?): Postfix refuses this master.cf ("{error}") and does not start; this '
+        "entry was not audited.",
+        "{file} 第 {line} 行：“{value}”不是 Postfix 能读取的 {column} 字段（是否缺了一列？）："
+        "Postfix 会拒绝这个 master.cf（报错：{error}）而无法启动；此条目未被审计。",
     ),
     "doveconf_failed": Text(
         "doveconf could not read the configuration ({error}); the files were parsed directly.",
