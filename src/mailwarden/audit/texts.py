@@ -186,6 +186,28 @@ TITLES: dict[str, Text] = {
         "Dovecot logs the passwords of failed logins",
         "Dovecot 会记录登录失败时的密码",
     ),
+    "dovecot.auth_verbose_passwords#plain_cut": Text(
+        "Dovecot logs the first {length} characters of the passwords of failed logins",
+        "Dovecot 会记录登录失败时密码的前 {length} 个字符",
+    ),
+    "dovecot.auth_verbose_passwords#sha1": Text(
+        "Dovecot logs a SHA1 hash of the passwords of failed logins",
+        "Dovecot 会记录登录失败时密码的 SHA1 哈希",
+    ),
+    "dovecot.auth_verbose_passwords#sha1_long": Text(
+        "Dovecot logs the first {length} hex digits of a SHA1 hash of the passwords of "
+        "failed logins",
+        "Dovecot 会记录登录失败时密码的 SHA1 哈希的前 {length} 位十六进制数字",
+    ),
+    "dovecot.auth_verbose_passwords#sha1_cut": Text(
+        "Dovecot logs the first {length} hex digits of a SHA1 hash of the passwords of "
+        "failed logins",
+        "Dovecot 会记录登录失败时密码的 SHA1 哈希的前 {length} 位十六进制数字",
+    ),
+    "dovecot.auth_verbose_passwords#invalid": Text(
+        "auth_verbose_passwords has a value Dovecot refuses",
+        "auth_verbose_passwords 的值会被 Dovecot 拒绝",
+    ),
     "dovecot.auth_debug_passwords": Text(
         "Dovecot logs every password in its debug output",
         "Dovecot 会在调试输出中记录所有密码",
@@ -689,6 +711,77 @@ EXPLANATIONS: dict[str, Text] = {
         "auth_verbose_passwords 会把每次登录失败的密码（或其哈希，可被离线破解）写入日志。"
         "失败的登录包括用户输错的真实密码，日志因此变成一份密码清单。应设为 no，并保护已写入"
         "的日志。",
+    ),
+    "dovecot.auth_verbose_passwords#plain": Text(
+        "auth_verbose_passwords writes the password of every failed login into the log, "
+        "as typed. Failed logins include users' typos of their real passwords, so the log "
+        "becomes a password list. Set it to no and protect the logs already written.",
+        "auth_verbose_passwords 会把每次登录失败时输入的密码原样写入日志。失败的登录包括用户"
+        "输错的真实密码，日志因此变成一份密码清单。应设为 no，并保护已写入的日志。",
+    ),
+    "dovecot.auth_verbose_passwords#plain_cut": Text(
+        "auth_verbose_passwords writes the first {length} characters of the password of "
+        "every failed login into the log, as typed: the whole of a short password, the "
+        "start of a long one. Failed logins include users' typos of their real passwords, "
+        "so the log gives much of them away. Set it to no and protect the logs already "
+        "written.",
+        "auth_verbose_passwords 会把每次登录失败时输入的密码的前 {length} 个字符原样写入日志："
+        "短密码会被完整记录，长密码则记录其开头。失败的登录包括用户输错的真实密码，日志因此"
+        "泄露了其中的大部分。应设为 no，并保护已写入的日志。",
+    ),
+    "dovecot.auth_verbose_passwords#yes_cut": Text(
+        "Dovecot takes yes for plain and then drops the :N after it, so auth_verbose_passwords "
+        "writes the whole password of every failed login into the log, as typed (only "
+        "plain:N cuts it). Failed logins include users' typos of their real passwords, so "
+        "the log becomes a password list. Set it to no and protect the logs already "
+        "written.",
+        "Dovecot 把 yes 当作 plain，并丢弃其后的 :N，因此 auth_verbose_passwords 会把每次"
+        "登录失败时输入的完整密码原样写入日志（只有 plain:N 才会截短）。失败的登录包括用户"
+        "输错的真实密码，日志因此变成一份密码清单。应设为 no，并保护已写入的日志。",
+    ),
+    "dovecot.auth_verbose_passwords#sha1": Text(
+        "auth_verbose_passwords writes the SHA1 hash of the password of every failed login "
+        "into the log. It is unsalted and fast to compute: every password of a common list, "
+        "and every short one, is found from it offline. Failed logins include "
+        "users' typos of their real passwords. Set it to no and protect the logs already "
+        "written.",
+        "auth_verbose_passwords 会把每次登录失败时密码的 SHA1 哈希写入日志。该哈希不加盐且计算"
+        "很快：常见密码表中的密码以及所有短密码，都能离线从中还原。失败的登录包括"
+        "用户输错的真实密码。应设为 no，并保护已写入的日志。",
+    ),
+    "dovecot.auth_verbose_passwords#sha1_long": Text(
+        "auth_verbose_passwords writes the first {length} hex digits of the SHA1 hash of the "
+        "password of every failed login into the log. That many digits single a password "
+        "out: the hash is unsalted and fast to compute, so every password of a common list, "
+        "and every short one, is found from them offline. Failed logins include users' "
+        "typos of their real passwords. Set it to no and protect the logs already written.",
+        "auth_verbose_passwords 会把每次登录失败时密码的 SHA1 哈希的前 {length} 位十六进制数字"
+        "写入日志。这么多位足以确定一个密码：该哈希不加盐且计算很快，常见密码表中的密码以及所有"
+        "短密码都能离线从中还原。失败的登录包括用户输错的真实密码。应设为 no，并保护已写入的日志。",
+    ),
+    "dovecot.auth_verbose_passwords#sha1_cut": Text(
+        "auth_verbose_passwords writes the first {length} hex digits of the SHA1 hash of the "
+        "password of every failed login into the log. Billions of passwords share them, so "
+        "they do not give an unknown password back; but they confirm a guess: whoever reads "
+        "the log can test a list of common passwords, or a user's old ones, against each "
+        "entry and learn which was typed, and failed logins include users' typos of their "
+        "real passwords. Set it to no, unless you read it to tell repeated guesses apart "
+        "(what Dovecot's documentation suggests it for): then keep the logs from other "
+        "readers.",
+        "auth_verbose_passwords 会把每次登录失败时密码的 SHA1 哈希的前 {length} 位十六进制数字"
+        "写入日志。数十亿个密码共用这几位，因此无法从中还原未知的密码；但可以用来验证猜测："
+        "能读取日志的人可以拿常见密码表或某个用户用过的旧密码逐条比对，从而得知输入的是哪个，"
+        "而失败的登录包括用户输错的真实密码。应设为 no，除非你要借它区分重复的猜测（Dovecot "
+        "文档建议的用途）：那样就要防止其他人读取这些日志。",
+    ),
+    "dovecot.auth_verbose_passwords#invalid": Text(
+        "Dovecot takes no, plain or sha1 (yes is taken for plain), each with an optional :N "
+        "(a number above 0) that cuts what is logged to N characters; it refuses any other "
+        "value, and an empty one (auth_verbose_passwords: Invalid value, or Invalid "
+        "truncation number), and then does not start. Set it to no, which logs no password.",
+        "Dovecot 只接受 no、plain 或 sha1（yes 被当作 plain），其后可加 :N（大于 0 的数字），"
+        "把记录的内容截短为 N 个字符；其他值以及空值都会被拒绝（报错为无效值或无效的截断长度），"
+        "Dovecot 随之无法启动。应设为 no，即不记录任何密码。",
     ),
     "dovecot.auth_debug_passwords": Text(
         "auth_debug_passwords = yes makes the authentication debug log show passwords and "
