@@ -16,8 +16,10 @@ high
     dovecot.ssl_disabled          `ssl = no`. A fix that turns TLS on says when no
                                   certificate is set (`ssl_cert` in 2.3,
                                   `ssl_server_cert_file` in 2.4)
-    dovecot.auth_verbose_passwords  anything but `no`: failed passwords (or their
-                                  hashes, which can be cracked) in the log
+    dovecot.auth_verbose_passwords  `plain`, `yes`, `plain:N`, `yes:N` (Dovecot drops
+                                  the N of `yes`): failed passwords (or their first N
+                                  characters) in the log; `sha1`, or `sha1:N` with N
+                                  over 8: an unsalted hash that gives them back
     dovecot.auth_debug_passwords  `yes`: every password in the debug log
     dovecot.login_trusted_networks  a network beyond loopback and private ranges
                                   (`0.0.0.0/0`, a public /24): Dovecot takes clients
@@ -48,6 +50,11 @@ medium
                                   configuration (Unknown setting). The fix writes
                                   the right name with the safe value
     dovecot.auth_failure_delay    `0`: no delay after a wrong password
+    dovecot.auth_verbose_passwords  `sha1:N` with N up to 8 hex digits: shared by
+                                  billions of passwords, it only confirms a guess from
+                                  a list (Dovecot's documentation suggests `sha1:6`);
+                                  a value Dovecot refuses (`Plain`, `sha256`,
+                                  `sha1:0`, empty): Dovecot does not start
     dovecot.anonymous_mechanism   ANONYMOUS in `auth_mechanisms`
 
 A setting is checked at the top level and inside every `protocol`, `local` and
@@ -64,6 +71,7 @@ from dataclasses import replace
 
 from mailwarden.audit.dovecot_config import DovecotConfig, DovecotSetting
 from mailwarden.audit.interface import AuditFinding, DovecotSet, Evidence, Severity, register
+from mailwarden.audit.numbers import config_int
 from mailwarden.audit.tls import (
     ANULL,
     SURE,
@@ -330,12 +338,69 @@ def ssl_disabled(config: DovecotConfig) -> Iterable[AuditFinding]:
     ]
 
 
+SHA1_HEX = 40
+"""Hex digits of a SHA1 hash: a truncation to as many or more logs the whole hash."""
+SHA1_GUESS_ONLY = 8
+"""A SHA1 cut to at most this many hex digits (32 bits) is shared by billions of
+passwords: it cannot give an unknown password back, only confirm a guess from a list.
+Longer, it singles the password out among all short ones (a brute force finds it)."""
+_UINT_MAX = 2**32 - 1
+
+
+def verbose_passwords(value: str) -> tuple[str, int | None] | None:
+    """`auth_verbose_passwords` as Dovecot's auth_verify_verbose_password() reads it:
+    (`no`, `plain` or `sha1`, the truncation or None); None for a value Dovecot refuses
+    (an unknown word, in any other case, or an empty value; a truncation that is not a
+    number from 1 to 4294967295). `yes` is `plain`, and Dovecot drops its truncation."""
+    word, colon, number = value.strip().partition(":")
+    cut = None
+    if colon:
+        cut = config_int(number)
+        if cut is None or not 0 < cut <= _UINT_MAX:
+            return None
+    if word == "yes":
+        return "plain", None
+    if word not in ("no", "plain", "sha1"):
+        return None
+    if word == "sha1" and cut is not None and cut >= SHA1_HEX:
+        cut = None
+    return word, cut
+
+
+def _verbose_passwords_finding(
+    config: DovecotConfig, setting: DovecotSetting
+) -> AuditFinding | None:
+    """What the log holds with this value: the passwords themselves (or their start),
+    an unsalted SHA1 (high); a SHA1 cut to a few hex digits, which only confirms a
+    guess (medium); a value Dovecot refuses, so that it does not start (medium)."""
+    read = verbose_passwords(setting.value)
+    if read is None:
+        return _finding(
+            config, VERBOSE_PASSWORDS.id, Severity.MEDIUM, setting, "no", variant="invalid"
+        )
+    kind, cut = read
+    if kind == "no":
+        return None
+    severity, details = Severity.HIGH, {"variant": kind}
+    if kind == "plain" and setting.value.strip().startswith("yes:"):
+        details = {"variant": "yes_cut"}
+    elif cut is not None:
+        details = {"variant": f"{kind}_cut", "length": str(cut)}
+        if kind == "sha1":
+            if cut <= SHA1_GUESS_ONLY:
+                severity = Severity.MEDIUM
+            else:
+                details["variant"] = "sha1_long"
+    return _finding(config, VERBOSE_PASSWORDS.id, severity, setting, "no", **details)
+
+
 @check
 def password_logging(config: DovecotConfig) -> Iterable[AuditFinding]:
     found = []
     for setting in config.written("auth_verbose_passwords"):
-        if setting.value.strip().lower() not in ("no", ""):
-            found.append(_finding(config, VERBOSE_PASSWORDS.id, Severity.HIGH, setting, "no"))
+        finding = _verbose_passwords_finding(config, setting)
+        if finding is not None:
+            found.append(finding)
     for setting in config.written("auth_debug_passwords"):
         if _is_yes(setting.value):
             found.append(_finding(config, DEBUG_PASSWORDS.id, Severity.HIGH, setting, "no"))

@@ -186,6 +186,28 @@ TITLES: dict[str, Text] = {
         "Dovecot logs the passwords of failed logins",
         "Dovecot 会记录登录失败时的密码",
     ),
+    "dovecot.auth_verbose_passwords#plain_cut": Text(
+        "Dovecot logs the first {length} characters of the passwords of failed logins",
+        "Dovecot 会记录登录失败时密码的前 {length} 个字符",
+    ),
+    "dovecot.auth_verbose_passwords#sha1": Text(
+        "Dovecot logs a SHA1 hash of the passwords of failed logins",
+        "Dovecot 会记录登录失败时密码的 SHA1 哈希",
+    ),
+    "dovecot.auth_verbose_passwords#sha1_long": Text(
+        "Dovecot logs the first {length} hex digits of a SHA1 hash of the passwords of "
+        "failed logins",
+        "Dovecot 会记录登录失败时密码的 SHA1 哈希的前 {length} 位十六进制数字",
+    ),
+    "dovecot.auth_verbose_passwords#sha1_cut": Text(
+        "Dovecot logs the first {length} hex digits of a SHA1 hash of the passwords of "
+        "failed logins",
+        "Dovecot 会记录登录失败时密码的 SHA1 哈希的前 {length} 位十六进制数字",
+    ),
+    "dovecot.auth_verbose_passwords#invalid": Text(
+        "auth_verbose_passwords has a value Dovecot refuses",
+        "auth_verbose_passwords 的值会被 Dovecot 拒绝",
+    ),
     "dovecot.auth_debug_passwords": Text(
         "Dovecot logs every password in its debug output",
         "Dovecot 会在调试输出中记录所有密码",
@@ -690,6 +712,77 @@ EXPLANATIONS: dict[str, Text] = {
         "失败的登录包括用户输错的真实密码，日志因此变成一份密码清单。应设为 no，并保护已写入"
         "的日志。",
     ),
+    "dovecot.auth_verbose_passwords#plain": Text(
+        "auth_verbose_passwords writes the password of every failed login into the log, "
+        "as typed. Failed logins include users' typos of their real passwords, so the log "
+        "becomes a password list. Set it to no and protect the logs already written.",
+        "auth_verbose_passwords 会把每次登录失败时输入的密码原样写入日志。失败的登录包括用户"
+        "输错的真实密码，日志因此变成一份密码清单。应设为 no，并保护已写入的日志。",
+    ),
+    "dovecot.auth_verbose_passwords#plain_cut": Text(
+        "auth_verbose_passwords writes the first {length} characters of the password of "
+        "every failed login into the log, as typed: the whole of a short password, the "
+        "start of a long one. Failed logins include users' typos of their real passwords, "
+        "so the log gives much of them away. Set it to no and protect the logs already "
+        "written.",
+        "auth_verbose_passwords 会把每次登录失败时输入的密码的前 {length} 个字符原样写入日志："
+        "短密码会被完整记录，长密码则记录其开头。失败的登录包括用户输错的真实密码，日志因此"
+        "泄露了其中的大部分。应设为 no，并保护已写入的日志。",
+    ),
+    "dovecot.auth_verbose_passwords#yes_cut": Text(
+        "Dovecot takes yes for plain and then drops the :N after it, so auth_verbose_passwords "
+        "writes the whole password of every failed login into the log, as typed (only "
+        "plain:N cuts it). Failed logins include users' typos of their real passwords, so "
+        "the log becomes a password list. Set it to no and protect the logs already "
+        "written.",
+        "Dovecot 把 yes 当作 plain，并丢弃其后的 :N，因此 auth_verbose_passwords 会把每次"
+        "登录失败时输入的完整密码原样写入日志（只有 plain:N 才会截短）。失败的登录包括用户"
+        "输错的真实密码，日志因此变成一份密码清单。应设为 no，并保护已写入的日志。",
+    ),
+    "dovecot.auth_verbose_passwords#sha1": Text(
+        "auth_verbose_passwords writes the SHA1 hash of the password of every failed login "
+        "into the log. It is unsalted and fast to compute: every password of a common list, "
+        "and every short one, is found from it offline. Failed logins include "
+        "users' typos of their real passwords. Set it to no and protect the logs already "
+        "written.",
+        "auth_verbose_passwords 会把每次登录失败时密码的 SHA1 哈希写入日志。该哈希不加盐且计算"
+        "很快：常见密码表中的密码以及所有短密码，都能离线从中还原。失败的登录包括"
+        "用户输错的真实密码。应设为 no，并保护已写入的日志。",
+    ),
+    "dovecot.auth_verbose_passwords#sha1_long": Text(
+        "auth_verbose_passwords writes the first {length} hex digits of the SHA1 hash of the "
+        "password of every failed login into the log. That many digits single a password "
+        "out: the hash is unsalted and fast to compute, so every password of a common list, "
+        "and every short one, is found from them offline. Failed logins include users' "
+        "typos of their real passwords. Set it to no and protect the logs already written.",
+        "auth_verbose_passwords 会把每次登录失败时密码的 SHA1 哈希的前 {length} 位十六进制数字"
+        "写入日志。这么多位足以确定一个密码：该哈希不加盐且计算很快，常见密码表中的密码以及所有"
+        "短密码都能离线从中还原。失败的登录包括用户输错的真实密码。应设为 no，并保护已写入的日志。",
+    ),
+    "dovecot.auth_verbose_passwords#sha1_cut": Text(
+        "auth_verbose_passwords writes the first {length} hex digits of the SHA1 hash of the "
+        "password of every failed login into the log. Billions of passwords share them, so "
+        "they do not give an unknown password back; but they confirm a guess: whoever reads "
+        "the log can test a list of common passwords, or a user's old ones, against each "
+        "entry and learn which was typed, and failed logins include users' typos of their "
+        "real passwords. Set it to no, unless you read it to tell repeated guesses apart "
+        "(what Dovecot's documentation suggests it for): then keep the logs from other "
+        "readers.",
+        "auth_verbose_passwords 会把每次登录失败时密码的 SHA1 哈希的前 {length} 位十六进制数字"
+        "写入日志。数十亿个密码共用这几位，因此无法从中还原未知的密码；但可以用来验证猜测："
+        "能读取日志的人可以拿常见密码表或某个用户用过的旧密码逐条比对，从而得知输入的是哪个，"
+        "而失败的登录包括用户输错的真实密码。应设为 no，除非你要借它区分重复的猜测（Dovecot "
+        "文档建议的用途）：那样就要防止其他人读取这些日志。",
+    ),
+    "dovecot.auth_verbose_passwords#invalid": Text(
+        "Dovecot takes no, plain or sha1 (yes is taken for plain), each with an optional :N "
+        "(a number above 0) that cuts what is logged to N characters; it refuses any other "
+        "value, and an empty one (auth_verbose_passwords: Invalid value, or Invalid "
+        "truncation number), and then does not start. Set it to no, which logs no password.",
+        "Dovecot 只接受 no、plain 或 sha1（yes 被当作 plain），其后可加 :N（大于 0 的数字），"
+        "把记录的内容截短为 N 个字符；其他值以及空值都会被拒绝（报错为无效值或无效的截断长度），"
+        "Dovecot 随之无法启动。应设为 no，即不记录任何密码。",
+    ),
     "dovecot.auth_debug_passwords": Text(
         "auth_debug_passwords = yes makes the authentication debug log show passwords and "
         "the raw AUTH data that Dovecot otherwise hides as <hidden>, for successful logins "
@@ -895,6 +988,11 @@ LABELS: dict[str, Text] = {
         "above); only what the file parser understood was checked.",
         "审计不完整：{tools} 无法读取该配置（见上方说明）；只检查了文件解析器能理解的部分。",
     ),
+    "incomplete_master_cf": Text(
+        "Not audited in full: master.cf has entries that Postfix refuses (see the notes "
+        "above); they were left out.",
+        "审计不完整：master.cf 中有 Postfix 拒绝的条目（见上方说明）；这些条目未被审计。",
+    ),
     "summary": Text(
         "{high} high, {medium} medium, {low} low.",
         "高危 {high} 项，中危 {medium} 项，低危 {low} 项。",
@@ -1061,6 +1159,29 @@ NOTES: dict[str, Text] = {
     "postconf_warning": Text(
         "postconf warns: {warning}",
         "postconf 警告：{warning}",
+    ),
+    "master_cf_field_count": Text(
+        "{file}, line {line}: {count} fields, where a master.cf entry has 8 (service, type, "
+        "private, unpriv, chroot, wakeup, maxproc, command): Postfix refuses this master.cf "
+        '("{error}") and does not start; this entry was not audited.',
+        "{file} 第 {line} 行：只有 {count} 个字段，而 master.cf 条目需要 8 个（service、type、"
+        "private、unpriv、chroot、wakeup、maxproc、command）：Postfix 会拒绝这个 master.cf"
+        "（报错：{error}）而无法启动；此条目未被审计。",
+    ),
+    "master_cf_continuation": Text(
+        "{file}, line {line}: this line continues the entry above but does not start with "
+        "white space, so Postfix reads it as an entry of {count} fields and refuses this "
+        'master.cf ("{error}"); it was not audited. Indent it.',
+        "{file} 第 {line} 行：这一行是上一条目的续行，但没有以空白开头，因此 Postfix 把它当作"
+        "只有 {count} 个字段的条目而拒绝这个 master.cf（报错：{error}）；此行未被审计。"
+        "请在行首加上缩进。",
+    ),
+    "master_cf_field": Text(
+        '{file}, line {line}: "{value}" is no {column} field Postfix can read (is a column '
+        'missing?): Postfix refuses this master.cf ("{error}") and does not start; this '
+        "entry was not audited.",
+        "{file} 第 {line} 行：“{value}”不是 Postfix 能读取的 {column} 字段（是否缺了一列？）："
+        "Postfix 会拒绝这个 master.cf（报错：{error}）而无法启动；此条目未被审计。",
     ),
     "doveconf_failed": Text(
         "doveconf could not read the configuration ({error}); the files were parsed directly.",

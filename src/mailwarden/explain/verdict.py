@@ -14,7 +14,7 @@ from ipaddress import ip_address, ip_network
 
 from mailwarden.detect.accounts import CUT, account_key, same_account
 from mailwarden.detect.analysis import BAN, NEVER_BANNED, Verdict
-from mailwarden.detect.server import WEAK_TLS_FIXES, port_465_service
+from mailwarden.detect.server import WEAK_TLS_FIXES, either, or_parameters, port_465_service
 from mailwarden.explain.document import Block, Heading, Item, Paragraph
 from mailwarden.explain.entries import (
     clipped,
@@ -889,10 +889,10 @@ def _soft_bounce(findings: list[Finding]) -> list[str]:
     codes = [k for f in findings for k in _keys(f, "codes")]
     if all(f.data.get("or") for f in findings):  # 450 for unknown recipients only
         text = _(
-            "soft_bounce = yes, or {parameter} = 450: an unknown recipient is refused only "
-            "for now (450 instead of 550), which tells bots to come back and delays real "
-            "bounces."
-        ).format(parameter=findings[0].data["or"])
+            "soft_bounce = yes, or {parameters} set to 450: an unknown recipient is refused "
+            "only for now (450 instead of 550), which tells bots to come back and delays "
+            "real bounces."
+        ).format(parameters=either(or_parameters(findings)))
     else:
         text = _(
             "soft_bounce = yes: every refusal becomes temporary (4xx instead of 5xx), which "
@@ -1273,10 +1273,11 @@ def _actions(facts: ExcerptFacts, audit: AuditCommand) -> list[str]:
     if "soft_bounce" in kinds:
         soft = [f for f in facts.server_findings if f.kind == "soft_bounce"]
         if all(f.data.get("or") for f in soft):
+            settings = _(", ").join(f"{code} = 550" for code in or_parameters(soft))
             text = _(
-                "Set soft_bounce = no and {parameter} = 550 (450 is only meant for short "
-                "tests of a new setup)."
-            ).format(parameter=soft[0].data["or"])
+                "Set soft_bounce = no and {settings} (450 is only meant for short tests of a "
+                "new setup)."
+            ).format(settings=settings)
         else:
             text = _("Set soft_bounce = no (it is only meant for short tests of a new setup).")
         actions.append(_with_command(text, "soft_bounce", audit))
