@@ -185,17 +185,27 @@ def global_check(check: GlobalCheck) -> GlobalCheck:
     return check
 
 
-def check_postfix(config: PostfixConfig) -> list[AuditFinding]:
-    """Every Postfix finding for `config`, merged across services."""
+def check_postfix(
+    config: PostfixConfig, keep: Callable[[AuditFinding], bool] | None = None
+) -> list[AuditFinding]:
+    """Every Postfix finding for `config` that `keep` selects (`--check`; None: all),
+    merged across services.
+
+    The findings that `keep` leaves out are not in the report: a `postconf -M` rewrite
+    carries none of their edits, and a submission fix keeps the main.cf edits they ask
+    for. They still exist in the configuration, so a fix that leaves them as they are
+    does not bring them up, and no fix is completed with theirs."""
     planner = Planner(config, service_findings)
     found: list[AuditFinding] = []
     for check in _GLOBAL_CHECKS:
         found.extend(check(config, planner))
     for service in smtpd_services(config):
         found.extend(service_findings(config, service))
-    own = {c for f in found if f.id not in _BUNDLES for c in f.fix}
     unfixable: list[AuditFinding] = []
     complete = _completer(config, found, unfixable)
+    if keep is not None:
+        found = [f for f in found if keep(f)]
+    own = {c for f in found if f.id not in _BUNDLES for c in f.fix}
     found = [complete(f) for f in found]
     found = [complete(f) for f in _with_folded_rewrites(config, found)]
     found += _planned(planner, found)
