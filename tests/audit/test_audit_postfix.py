@@ -147,7 +147,8 @@ def test_rc4_of_the_medium_grade_is_not_claimed_on_a_library_without_it(run_cli,
     assert old["severity"] == "medium" and old["title"] == "Weak ciphers allowed: RC4"
     assert "OpenSSL 1.0.2k (--openssl-version), is older than 1.1.0" in old["explanation"]
     command = f"postconf -c {directory} -e "
-    assert old["fix"]["commands"][0].startswith(command + "'smtpd_tls_exclude_ciphers=")
+    # TLS is required on submission: the exclusions are those of mandatory TLS only.
+    assert old["fix"]["commands"][0].startswith(command + "'smtpd_tls_mandatory_exclude_ciphers=")
 
 
 def test_this_machines_own_configuration_is_judged_with_its_openssl(
@@ -381,7 +382,7 @@ def test_postscreen_smtps_without_wrapper_and_a_loopback_listener(run_cli, tmp_p
     # too, or applying it would bring up weak ciphers and old protocols there.
     assert cleartext["fix"]["commands"] == [
         f"postconf -c {directory} -e "
-        "'smtpd_tls_exclude_ciphers=aNULL,eNULL,EXPORT,LOW,RC4,MD5,DES,3DES'",
+        "'smtpd_tls_mandatory_exclude_ciphers=aNULL,eNULL,EXPORT,LOW,RC4,MD5,DES,3DES'",
         f"postconf -c {directory} -P 'submissions/inet/smtpd_tls_wrappermode=yes'",
         f"postconf -c {directory} -P "
         "'submissions/inet/smtpd_tls_mandatory_protocols=!SSLv2,!SSLv3,!TLSv1,!TLSv1.1'",

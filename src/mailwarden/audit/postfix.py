@@ -880,7 +880,7 @@ def ciphers(config: PostfixConfig, service: Service) -> Iterable[AuditFinding]:
     auth = offers_auth(config, service)
     fix = [
         fixes.cipher_grade(config, service, grade_parameter),
-        fixes.exclude_ciphers(config, service),
+        fixes.exclude_ciphers(config, service, mandatory),
     ]
     found = []
     weak = {name: how for name, how in classes.items() if name in WEAK}

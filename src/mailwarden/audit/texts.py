@@ -800,6 +800,8 @@ NO_FIX: dict[str, Text] = {
     "postfix.submission_old_tls#smtpd_tls_mandatory_protocols": _NO_PROTOCOL_SETTING,
     "postfix.weak_ciphers#smtpd_tls_exclude_ciphers": _NO_CIPHER_EXCLUSION,
     "postfix.anonymous_ciphers#smtpd_tls_exclude_ciphers": _NO_CIPHER_EXCLUSION,
+    "postfix.weak_ciphers#smtpd_tls_mandatory_exclude_ciphers": _NO_CIPHER_EXCLUSION,
+    "postfix.anonymous_ciphers#smtpd_tls_mandatory_exclude_ciphers": _NO_CIPHER_EXCLUSION,
     "missing": Text(
         "This Postfix has no {missing} (it came in {since}), and no other setting of this "
         "version makes this change: upgrade Postfix to {since} or later.",
