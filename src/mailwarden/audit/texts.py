@@ -152,6 +152,10 @@ TITLES: dict[str, Text] = {
         "Postfix {version} no longer gets upstream security fixes",
         "Postfix {version} 已不再获得上游安全修复",
     ),
+    "postfix.eol_version#unpatched": Text(
+        "Postfix {version} has not had security fixes from anyone for years",
+        "Postfix {version} 多年来已没有任何人为其提供安全修复",
+    ),
     "dovecot.cleartext_auth": Text(
         "Dovecot accepts passwords without TLS",
         "Dovecot 接受不经 TLS 的密码",
@@ -581,6 +585,15 @@ EXPLANATIONS: dict[str, Text] = {
         "more advertisement of AUTH. Turn it off.",
         "broken_sasl_auth_clients = yes 会在 EHLO 回复中为 Outlook Express 4 和 Exchange 5.0 "
         "加一行非标准的 AUTH=。当前没有任何客户端需要它，它只是多一处 AUTH 的通告。应关闭。",
+    ),
+    "postfix.eol_version#unpatched": Text(
+        "Postfix {version} is older than 2.8. Upstream stopped patching it long ago, and "
+        "so did the distributions that shipped a release that old: known security holes "
+        "stay open, and later defences are missing (smtpd_client_auth_rate_limit came in "
+        "3.1; RC4 left the default cipher list in 3.8).",
+        "Postfix {version} 早于 2.8。上游早已停止维护，发行过如此旧版本的发行版也早已停止"
+        "修复：已知的安全漏洞依然存在，后来加入的防护也都缺失（smtpd_client_auth_rate_limit "
+        "自 3.1 起提供；RC4 自 3.8 起才从默认加密套件列表中移除）。",
     ),
     "postfix.eol_version": Text(
         "Postfix {version} is older than {oldest}, the oldest stable line that upstream "
