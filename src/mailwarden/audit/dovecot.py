@@ -29,6 +29,16 @@ high
                                   One address (the proxy's, this server's) is not
                                   reported; the fix keeps the loopback and private
                                   entries (loopback too where the range covered it)
+    dovecot.setting_other_version  a setting under the name of the other Dovecot
+                                  version (`auth_allow_cleartext` in a 2.3
+                                  configuration, `disable_plaintext_auth` in 2.4),
+                                  where dovecot.cleartext_auth does not report it
+                                  (a safe value, or `ssl = required`): Dovecot
+                                  refuses the whole configuration (Unknown setting),
+                                  so it does not start, and a running one cannot
+                                  reload (`doveadm reload` fails; it keeps what it
+                                  loaded before, none of the report's other fixes).
+                                  The fix writes the right name with the safe value
 high or medium
     dovecot.ssl_old_protocols     SSLv3 allowed (high); TLSv1/TLSv1.1 (medium)
     dovecot.weak_ciphers          RC4, export, DES or NULL asked for (high); anonymous
@@ -41,14 +51,6 @@ high or medium
                                   force with the fix of dovecot.ssl_disabled, and are
                                   named with it
 medium
-    dovecot.setting_other_version  a setting under the name of the other Dovecot
-                                  version (`auth_allow_cleartext` in a 2.3
-                                  configuration, `disable_plaintext_auth` in 2.4),
-                                  where dovecot.cleartext_auth does not report it
-                                  (a safe value, or `ssl = required`): it has no
-                                  effect there, and Dovecot refuses the whole
-                                  configuration (Unknown setting). The fix writes
-                                  the right name with the safe value
     dovecot.auth_failure_delay    `0`: no delay after a wrong password
     dovecot.auth_verbose_passwords  `sha1:N` with N up to 8 hex digits: shared by
                                   billions of passwords, it only confirms a guess from
@@ -220,8 +222,9 @@ def _loopback_clients_only(section: str) -> bool:
 @check
 def other_version_name(config: DovecotConfig) -> Iterable[AuditFinding]:
     """A cleartext setting under the other version's name (`auth_allow_cleartext = no`
-    copied from a 2.4 howto into a 2.3 configuration) does nothing there, whatever its
-    value: the administrator believes it is set. dovecot.cleartext_auth reports such a
+    copied from a 2.4 howto into a 2.3 configuration), whatever its value: Dovecot
+    refuses the whole configuration (Unknown setting), so it does not start, and a
+    running one cannot reload. dovecot.cleartext_auth reports such a
     setting where it asks for cleartext passwords that Dovecot would otherwise accept;
     this check reports the others."""
     version24 = _for_dovecot_24(config)
@@ -241,7 +244,7 @@ def other_version_name(config: DovecotConfig) -> Iterable[AuditFinding]:
             "name": name,
             "safe": value,
         }
-        finding = _finding(config, OTHER_VERSION.id, Severity.MEDIUM, setting, value, **details)
+        finding = _finding(config, OTHER_VERSION.id, Severity.HIGH, setting, value, **details)
         found.append(replace(finding, fix=(fix,)))
     return found
 

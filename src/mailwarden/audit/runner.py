@@ -126,7 +126,7 @@ def run_audit(
         raise AuditError(_("nothing to audit: no Postfix or Dovecot configuration found"))
     found: list[AuditFinding] = []
     if postfix_config is not None:
-        found += check_postfix(postfix_config)
+        found += check_postfix(postfix_config, lambda f: selects(f, selectors))
         # what the checks met while expanding values, said once they have all run
         expansion_notes = postfix_config.expansion_notes()
         if expansion_notes:

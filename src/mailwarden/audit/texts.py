@@ -152,6 +152,10 @@ TITLES: dict[str, Text] = {
         "Postfix {version} no longer gets upstream security fixes",
         "Postfix {version} 已不再获得上游安全修复",
     ),
+    "postfix.eol_version#unpatched": Text(
+        "Postfix {version} has not had security fixes from anyone for years",
+        "Postfix {version} 多年来已没有任何人为其提供安全修复",
+    ),
     "dovecot.cleartext_auth": Text(
         "Dovecot accepts passwords without TLS",
         "Dovecot 接受不经 TLS 的密码",
@@ -165,18 +169,18 @@ TITLES: dict[str, Text] = {
         "2.4 版配置中有一个要求明文密码的 Dovecot 2.3 设置",
     ),
     "dovecot.setting_other_version": Text(
-        "{written} is a setting of another Dovecot version: it has no effect here",
-        "{written} 是另一个 Dovecot 版本的设置：在这里不起作用",
+        "{written} is a setting of another Dovecot version: Dovecot refuses this configuration",
+        "{written} 是另一个 Dovecot 版本的设置：Dovecot 会拒绝此配置",
     ),
     "dovecot.setting_other_version#in_23": Text(
-        "{written} is a Dovecot 2.4 setting: it has no effect in this 2.3 configuration "
+        "{written} is a Dovecot 2.4 setting: Dovecot 2.3 refuses this configuration "
         "(2.3 calls it {name})",
-        "{written} 是 Dovecot 2.4 的设置：在此 2.3 版配置中不起作用（2.3 中叫 {name}）",
+        "{written} 是 Dovecot 2.4 的设置：Dovecot 2.3 会拒绝此配置（2.3 中叫 {name}）",
     ),
     "dovecot.setting_other_version#in_24": Text(
-        "{written} is a Dovecot 2.3 setting: it has no effect in this 2.4 configuration "
+        "{written} is a Dovecot 2.3 setting: Dovecot 2.4 refuses this configuration "
         "(2.4 calls it {name})",
-        "{written} 是 Dovecot 2.3 的设置：在此 2.4 版配置中不起作用（2.4 中叫 {name}）",
+        "{written} 是 Dovecot 2.3 的设置：Dovecot 2.4 会拒绝此配置（2.4 中叫 {name}）",
     ),
     "dovecot.ssl_disabled": Text(
         "Dovecot has TLS turned off",
@@ -604,6 +608,15 @@ EXPLANATIONS: dict[str, Text] = {
         "broken_sasl_auth_clients = yes 会在 EHLO 回复中为 Outlook Express 4 和 Exchange 5.0 "
         "加一行非标准的 AUTH=。当前没有任何客户端需要它，它只是多一处 AUTH 的通告。应关闭。",
     ),
+    "postfix.eol_version#unpatched": Text(
+        "Postfix {version} is older than 2.8. Upstream stopped patching it long ago, and "
+        "so did the distributions that shipped a release that old: known security holes "
+        "stay open, and later defences are missing (smtpd_client_auth_rate_limit came in "
+        "3.1; RC4 left the default cipher list in 3.8).",
+        "Postfix {version} 早于 2.8。上游早已停止维护，发行过如此旧版本的发行版也早已停止"
+        "修复：已知的安全漏洞依然存在，后来加入的防护也都缺失（smtpd_client_auth_rate_limit "
+        "自 3.1 起提供；RC4 自 3.8 起才从默认加密套件列表中移除）。",
+    ),
     "postfix.eol_version": Text(
         "Postfix {version} is older than {oldest}, the oldest stable line that upstream "
         "still patches, and it may lack later defences (smtpd_client_auth_rate_limit came "
@@ -648,42 +661,49 @@ EXPLANATIONS: dict[str, Text] = {
     ),
     "dovecot.setting_other_version": Text(
         "{written} = {old} is written under the name of another Dovecot version, which "
-        "this one does not know: the setting has no effect, and Dovecot refuses the whole "
-        "configuration (Unknown setting). The fix writes {name} = {safe} in its place.",
-        "{written} = {old} 使用的是另一个 Dovecot 版本的名称，此版本不认识它：该设置不起作用，"
-        "而且 Dovecot 会拒绝整个配置（Unknown setting）。修复方法是在该处改写为 "
-        "{name} = {safe}。",
+        "this one does not know: Dovecot refuses the whole configuration (Unknown "
+        "setting). It does not start with it, and a running Dovecot cannot reload it: it "
+        "keeps the configuration it loaded before, without this line or any later change "
+        "(the other fixes of this report included). The fix writes {name} = {safe} in "
+        "its place.",
+        "{written} = {old} 使用的是另一个 Dovecot 版本的名称，此版本不认识它：Dovecot 会拒绝"
+        "整个配置（Unknown setting）。Dovecot 无法以此配置启动，正在运行的 Dovecot 也无法重新"
+        "加载它：它会继续使用之前加载的配置，其中既没有这一行，也没有之后的任何修改（包括本报告"
+        "的其他修复）。修复方法是在该处改写为 {name} = {safe}。",
     ),
     "dovecot.setting_other_version#in_23": Text(
         "{written} is the name Dovecot 2.4 gives this setting, and this configuration is "
         "for Dovecot 2.3 or older (it has no dovecot_config_version, which 2.4 requires). "
-        "There {written} = {old} has no effect: Dovecot 2.3 does not know the name and "
-        "refuses the whole configuration (doveconf: Unknown setting), so Dovecot will not "
-        "start or reload with it, and whatever the line means to say is not applied. In "
-        "2.3 the setting is {name} (the opposite sense: {name} = yes is "
-        "auth_allow_cleartext = no). The fix writes {name} = {safe} in its place: "
+        "Dovecot 2.3 does not know the name and refuses the whole configuration "
+        "(doveconf: Unknown setting): Dovecot does not start with it, and a running "
+        "Dovecot cannot reload it (doveadm reload fails): it keeps the configuration it "
+        "loaded before, without this line or any later change (the other fixes of this "
+        "report included). In 2.3 the setting is {name} (the opposite sense: {name} = "
+        "yes is auth_allow_cleartext = no). The fix writes {name} = {safe} in its place: "
         "passwords only over TLS, except from localhost.",
         "{written} 是 Dovecot 2.4 给这个设置起的名称，而此配置适用于 Dovecot 2.3 或更早版本"
-        "（没有 2.4 必需的 dovecot_config_version）。在这里 {written} = {old} 不起作用："
-        "Dovecot 2.3 不认识这个名称，会拒绝整个配置（doveconf: Unknown setting），因此 Dovecot "
-        "无法以此配置启动或重新加载，这一行想要的设置也不会生效。2.3 中该设置叫 {name}（含义"
-        "相反：{name} = yes 相当于 auth_allow_cleartext = no）。修复方法是在该处改写为 "
+        "（没有 2.4 必需的 dovecot_config_version）。Dovecot 2.3 不认识这个名称，会拒绝整个"
+        "配置（doveconf: Unknown setting）：Dovecot 无法以此配置启动，正在运行的 Dovecot 也"
+        "无法重新加载它（doveadm reload 失败），而是继续使用之前加载的配置，其中既没有这一行，"
+        "也没有之后的任何修改（包括本报告的其他修复）。2.3 中该设置叫 {name}（含义相反："
+        "{name} = yes 相当于 auth_allow_cleartext = no）。修复方法是在该处改写为 "
         "{name} = {safe}：密码只能经 TLS 发送，来自本机的连接除外。",
     ),
     "dovecot.setting_other_version#in_24": Text(
         "{written} is the name Dovecot 2.3 gave this setting, and this configuration is "
-        "for Dovecot 2.4 (it has dovecot_config_version). There {written} = {old} has no "
-        "effect: Dovecot 2.4 does not know the name and refuses the whole configuration "
-        "(Unknown setting), so Dovecot will not start or reload with it, and whatever the "
-        "line means to say is not applied. In 2.4 the setting is {name} (the opposite "
-        "sense: {name} = no is disable_plaintext_auth = yes). The fix writes "
-        "{name} = {safe} in its place: passwords only over TLS, except from localhost.",
+        "for Dovecot 2.4 (it has dovecot_config_version). Dovecot 2.4 does not know the "
+        "name and refuses the whole configuration (Unknown setting): Dovecot does not "
+        "start with it, and a running Dovecot cannot reload it: it keeps the configuration "
+        "it loaded before, without this line or any later change (the other fixes of this "
+        "report included). In 2.4 the setting is {name} (the opposite sense: {name} = no "
+        "is disable_plaintext_auth = yes). The fix writes {name} = {safe} in its place: "
+        "passwords only over TLS, except from localhost.",
         "{written} 是 Dovecot 2.3 给这个设置起的名称，而此配置适用于 Dovecot 2.4（有 "
-        "dovecot_config_version）。在这里 {written} = {old} 不起作用：Dovecot 2.4 不认识这个"
-        "名称，会拒绝整个配置（Unknown setting），因此 Dovecot 无法以此配置启动或重新加载，这一行"
-        "想要的设置也不会生效。2.4 中该设置叫 {name}（含义相反：{name} = no 相当于 "
-        "disable_plaintext_auth = yes）。修复方法是在该处改写为 {name} = {safe}：密码只能经 "
-        "TLS 发送，来自本机的连接除外。",
+        "dovecot_config_version）。Dovecot 2.4 不认识这个名称，会拒绝整个配置（Unknown "
+        "setting）：Dovecot 无法以此配置启动，正在运行的 Dovecot 也无法重新加载它，而是继续"
+        "使用之前加载的配置，其中既没有这一行，也没有之后的任何修改（包括本报告的其他修复）。"
+        "2.4 中该设置叫 {name}（含义相反：{name} = no 相当于 disable_plaintext_auth = yes）。"
+        "修复方法是在该处改写为 {name} = {safe}：密码只能经 TLS 发送，来自本机的连接除外。",
     ),
     "dovecot.ssl_disabled": Text(
         "With ssl = no, IMAP and POP3 clients cannot encrypt at all: their passwords and "
@@ -893,6 +913,8 @@ NO_FIX: dict[str, Text] = {
     "postfix.submission_old_tls#smtpd_tls_mandatory_protocols": _NO_PROTOCOL_SETTING,
     "postfix.weak_ciphers#smtpd_tls_exclude_ciphers": _NO_CIPHER_EXCLUSION,
     "postfix.anonymous_ciphers#smtpd_tls_exclude_ciphers": _NO_CIPHER_EXCLUSION,
+    "postfix.weak_ciphers#smtpd_tls_mandatory_exclude_ciphers": _NO_CIPHER_EXCLUSION,
+    "postfix.anonymous_ciphers#smtpd_tls_mandatory_exclude_ciphers": _NO_CIPHER_EXCLUSION,
     "missing": Text(
         "This Postfix has no {missing} (it came in {since}), and no other setting of this "
         "version makes this change: upgrade Postfix to {since} or later.",
