@@ -737,7 +737,12 @@ class Collector:
         facts.connections += 1
         _add(facts.kinds, session.kind)
         _add(facts.services, session.service)
-        self.in_sessions[session.ip] = self.in_sessions.get(session.ip, 0) + session.failures
+        # The attempts its lines account for, counted there or through the credit of an
+        # auth-process line without a session id (PAM's ``pam_unix(dovecot:auth)``,
+        # Dovecot's 2.2 auth lines) that came first: attempts of this session either way,
+        # whose end tells whether a login followed.
+        accounted = max(session.failures, session.attempts_seen)
+        self.in_sessions[session.ip] = self.in_sessions.get(session.ip, 0) + accounted
         for cred in session.credentials:
             add_account(facts, cred.user, cred.user_complete)
         for account in session.users:

@@ -204,8 +204,24 @@ def _headline(facts: ExcerptFacts) -> list[Block]:
             "try: someone else behind that address, as mailwarden's detector judges it "
             "(details below)."
         )
-    elif all(client.no_login_for_sure for client in attackers):
+    elif _none_got_in(attackers):
         text = _("Yes. Someone is trying to guess passwords; nobody got in.")
+    elif any(client.logged_in_first for client in attackers):  # a login, then guessing
+        text = ngettext(
+            "Yes. Someone is trying to guess passwords; these lines show no successful "
+            "login by the guessing address after its failed logins.",
+            "Yes. Someone is trying to guess passwords; these lines show no successful "
+            "login by the guessing addresses after their failed logins.",
+            len(attackers),
+        )
+    elif _logins_shown(facts):  # someone else's login: not denied
+        text = ngettext(
+            "Yes. Someone is trying to guess passwords; these lines show no successful "
+            "login by the guessing address.",
+            "Yes. Someone is trying to guess passwords; these lines show no successful "
+            "login by the guessing addresses.",
+            len(attackers),
+        )
     else:
         text = _("Yes. Someone is trying to guess passwords; these lines show no successful login.")
     blocks.append(Paragraph(text, 2))
@@ -218,6 +234,19 @@ def _headline(facts: ExcerptFacts) -> list[Block]:
             )
         )
     return blocks
+
+
+def _none_got_in(attackers: list[ClientFacts]) -> bool:
+    """Every hostile client that tried to log in ended each of its connections with a
+    summary that counts no login (:attr:`ClientFacts.no_login_for_sure`); a scanner,
+    which never tried, leaves nothing to doubt."""
+    guessing = [client for client in attackers if client.tried_to_log_in]
+    return bool(guessing) and all(client.no_login_for_sure for client in guessing)
+
+
+def _logins_shown(facts: ExcerptFacts) -> bool:
+    """These lines show a successful login, by anyone."""
+    return bool(facts.logins) or any(c.succeeded_as or c.success_events for c in facts.clients)
 
 
 def _attempts(client: ClientFacts) -> int:
@@ -429,7 +458,9 @@ def _success_line(event: Event) -> str:
     )
 
 
-def _outcome(client: ClientFacts) -> list[Block]:
+def _outcome(client: ClientFacts, others: bool = False) -> list[Block]:
+    """Did it get in; ``others``: these lines show someone's login, which the lack of
+    its own is not to deny."""
     blocks: list[Block] = []
     if client.succeeded:
         users = [quoted(escape_text(u)) for u in client.succeeded_as if u] or [
@@ -502,12 +533,11 @@ def _outcome(client: ClientFacts) -> list[Block]:
     if client.no_login_for_sure:
         blocks.append(Paragraph(_("No, it did not get in. How we can tell:"), 4))
     else:
-        blocks.append(
-            Paragraph(
-                _("No successful login is visible in these lines. What they show:"),
-                4,
-            )
-        )
+        if others:
+            text = _("No successful login by it is visible in these lines. What they show:")
+        else:
+            text = _("No successful login is visible in these lines. What they show:")
+        blocks.append(Paragraph(text, 4))
     logged = _attempts(client) if client.failures or client.failed_attempts else 0
     if logged:
         blocks.append(
@@ -542,7 +572,7 @@ def _outcome(client: ClientFacts) -> list[Block]:
                 6,
             )
         )
-    blocks.append(Item("–", _no_success_text(client), 6))
+    blocks.append(Item("–", _no_success_text(client, others), 6))
     if not client.no_login_for_sure:
         blocks.append(Paragraph(_not_proof(client), 4))
     return blocks
@@ -636,7 +666,7 @@ def _first_login(client: ClientFacts) -> datetime | None:
     return min(times) if times else None
 
 
-def _no_success_text(client: ClientFacts) -> str:
+def _no_success_text(client: ClientFacts, others: bool = False) -> str:
     kinds = set(client.kinds)
     signs: list[str] = []
     if client.saw_replies:
@@ -647,20 +677,26 @@ def _no_success_text(client: ClientFacts) -> str:
         signs.append(_("no line with “sasl_method=”"))
     if "dovecot" in kinds:
         signs.append(_("no “Login:” or “Logged in” line"))
+    if others:  # someone else's login is in the lines: only its own lines lack one
+        if not signs:
+            return _("none of its lines shows a successful login.")
+        return _("none of its lines shows a successful login: {signs}.").format(
+            signs=_(", ").join(signs)
+        )
     if not signs:
         return _("nothing in these lines shows a successful login.")
     return _("nothing shows a successful login: {signs}.").format(signs=_(", ").join(signs))
 
 
 def _client_blocks(
-    client: ClientFacts, show_passwords: bool, logged_in: frozenset[str]
+    client: ClientFacts, show_passwords: bool, logged_in: frozenset[str], others: bool = False
 ) -> list[Block]:
     return [
         Heading(_("The client {ip}").format(ip=client.ip), 2),
         Paragraph(_("Who: {text}").format(text=_who(client)), 2),
         Paragraph(_("What: {text}").format(text=_what(client, show_passwords, logged_in)), 2),
         Paragraph(_("Did it get in?"), 2),
-        *_outcome(client),
+        *_outcome(client, others),
     ]
 
 
@@ -831,9 +867,11 @@ def _exposed(findings: list[Finding]) -> list[str]:
                 "complete login data, passwords included, of every user it covers."
             )
         elif source == "dovecot":
+            # Dovecot logs the password only on a mismatch (auth_verbose_passwords: "in
+            # case of password mismatches, log the attempted password"), plain or hashed.
             text = _(
-                "Dovecot's auth_verbose_passwords is on: the log holds the passwords users "
-                "type, right or wrong."
+                "Dovecot's auth_verbose_passwords is on: the log holds the password (or its "
+                "hash) given in every failed login, users' mistyped real passwords included."
             )
         elif source == "dovecot_debug":
             text = _(
@@ -1186,12 +1224,23 @@ def _actions(facts: ExcerptFacts, audit: AuditCommand) -> list[str]:
                 "Make sure none of the other clients got in: these lines show no successful "
                 "login by them, but that is no proof. Check the whole log: {commands}."
             )
+        elif _logins_shown(facts):  # someone's login: whose are absent, said exactly
+            text = ngettext(
+                "Make sure {ips} did not get in: these lines show no successful login by "
+                "it after its failed logins, but that is no proof. Check the whole log: "
+                "{commands}.",
+                "Make sure {ips} did not get in: these lines show no successful login by "
+                "them after their failed logins, but that is no proof. Check the whole "
+                "log: {commands}.",
+                len(unsure),
+            )
         else:
             text = _(
                 "Make sure nobody got in: these lines show no successful login, but that is "
                 "no proof. Check the whole log: {commands}."
             )
-        actions.append(text.format(commands=commands))
+        ips = _listing([c.ip for c in unsure], 5)
+        actions.append(text.format(commands=commands, ips=ips))
     targeted: dict[str, str] = {}
     for client in attackers:
         for name in client.accounts:
@@ -1290,13 +1339,44 @@ def _actions(facts: ExcerptFacts, audit: AuditCommand) -> list[str]:
             )
         )
     if kinds & _CONFIGURATION_KINDS:
-        actions.append(
-            _(
+        dovecot, postfix = _configured_servers(facts)
+        if dovecot and postfix:
+            text = _(
+                "Run “{command}” on the server: it reads Postfix's main.cf and master.cf and "
+                "Dovecot's configuration (doveconf -n, else dovecot.conf) and prints the "
+                "exact change for each point above."
+            )
+        elif dovecot:
+            text = _(
+                "Run “{command}” on the server: it reads Dovecot's configuration (doveconf "
+                "-n, else dovecot.conf) and prints the exact change for each point above."
+            )
+        else:
+            text = _(
                 "Run “{command}” on the server: it reads main.cf and master.cf and prints the "
                 "exact change for each point above."
-            ).format(command=audit(""))
-        )
+            )
+        actions.append(text.format(command=audit("")))
     return actions
+
+
+_DOVECOT_SOURCES = frozenset({"dovecot", "dovecot_debug"})
+"""Sources of a ``credential_exposed`` finding that are Dovecot's settings; the others
+(smtpd_tls_loglevel, smtpd -v) are Postfix's."""
+
+
+def _configured_servers(facts: ExcerptFacts) -> tuple[bool, bool]:
+    """Whose configuration the findings to change are in: (Dovecot's, Postfix's).
+    Every configuration finding is Postfix's but an exposure by Dovecot's settings."""
+    dovecot = postfix = False
+    for finding in facts.server_findings:
+        if finding.kind not in _CONFIGURATION_KINDS:
+            continue
+        if finding.kind == "credential_exposed" and _exposure_source(finding) in _DOVECOT_SOURCES:
+            dovecot = True
+        else:
+            postfix = True
+    return dovecot, postfix
 
 
 _WEAK_TLS_SUBJECTS = ("negotiated", "cipher_list")
@@ -1537,8 +1617,9 @@ def verdict(
     """The verdict blocks for the whole excerpt."""
     blocks: list[Block] = [Heading(_("Verdict"), 1)]
     blocks += _headline(facts)
+    shown = _logins_shown(facts)
     for client in facts.attackers[:MAX_CLIENTS]:
-        blocks += _client_blocks(client, show_passwords, facts.logged_in)
+        blocks += _client_blocks(client, show_passwords, facts.logged_in, shown)
     blocks += _owner_blocks(facts)
     blocks += _campaign_blocks(facts)
     blocks += _server_blocks(facts)
