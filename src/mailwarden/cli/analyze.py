@@ -388,6 +388,10 @@ def _analyze(
             _said_read_again(counts.read, runs)
     stats = counts.read
     cautions: list[str] = []
+    # The text report on a terminal says the cautions and the disorder under its
+    # headline, and the problems in its notes: once is enough there. Elsewhere (a file,
+    # a pipe, JSON) standard error says them too, for the person at the terminal.
+    shown_below = fmt != "json" and sys.stdout is not None and sys.stdout.isatty()
     if skipped:
         stats.problems.insert(0, skipped_note(skipped))
     say_not_logs(stats, counts.recognised_in, named)
@@ -447,7 +451,8 @@ def _analyze(
             window=_window(options), n=f"{stats.outside_window:,}", unopened=unopened
         )
         cautions.append(caution)
-        _warn(caution)
+        if not shown_below:
+            _warn(caution)
     if once:
         # Not a problem of the input: what the look-back could not cover (README).
         names = ", ".join(_("standard input") if path == STDIN else path for path in once)
@@ -463,7 +468,8 @@ def _analyze(
             len(once),
         ).format(inputs=names)
         cautions.append(caution)
-        _warn(caution)
+        if not shown_below:
+            _warn(caution)
     summary = ReadSummary(
         inputs=_opened(paths, stats.after_until) + (("journal",) if journal else ()),
         files=stats.files,
@@ -483,8 +489,9 @@ def _analyze(
         looked_back=tuple(looked_back),
         after_until=tuple(stats.after_until),
     )
-    for problem in summary.problems + summary.disorder:
-        _warn(problem)
+    if not shown_below:
+        for problem in summary.problems + summary.disorder:
+            _warn(problem)
     # The detector's state is still there: a full collection while the report is
     # written would walk all of it (half a second on a million lines).
     with fewer_collections():

@@ -337,6 +337,11 @@ class Attacker:
     """False when the client tried more usernames than ``users`` keeps (the first
     MAX_USERS_PER_CLIENT)."""
     stale_failures: int = 0
+    unnamed_failures: int | None = None
+    """Of :attr:`failures`, those that named no account (Postfix before 3.9 names
+    none; a lost connection to the authentication server amid guessing names none):
+    each account's count (the enumeration finding's ``most_tried``) has only the tries
+    that named it. None when unknown (the client tried more names than it keeps)."""
     services: tuple[str, ...] = ()
     items: tuple[Evidence, ...] = ()
     """Its evidence lines as the detector keeps them (:data:`Evidence`), turned into
@@ -364,6 +369,7 @@ class Attacker:
             "existing_users": None if self.existing_users is None else list(self.existing_users),
             "stale_failures": self.stale_failures,
             "users_complete": self.users_complete,
+            "unnamed_failures": self.unnamed_failures,
             "services": list(self.services),
             "evidence": evidence_json(self.evidence),
         }

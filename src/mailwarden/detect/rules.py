@@ -589,6 +589,7 @@ class Detector:
         own guessing earned a ban."""
         self._events = 0
         self._failures_counted = 0
+        self._failures_forgiven = 0
         self._stale_failures = 0
         self._unavailable_ignored = 0
         self._unavailable_counted = 0
@@ -862,6 +863,7 @@ class Detector:
         return {
             "events": self._events,
             "failures_counted": self._failures_counted,
+            "failures_forgiven": self._failures_forgiven,
             "stale_failures": self._stale_failures,
             "auth_unavailable_ignored": self._unavailable_ignored,
             "auth_unavailable_counted": self._unavailable_counted,
@@ -2422,7 +2424,8 @@ class Detector:
             else:
                 start = typos_since
             self._excuse_account_typos(client, name, when)
-            client.forget_typos(name, start, when)
+            # Still among failures_counted: the headline says them apart.
+            self._failures_forgiven += client.forget_typos(name, start, when)
 
     def _misspelt(self, client: ClientState, name: str, key: str) -> bool:
         """Whether failures on ``name`` may be the owner of ``key`` mistyping their own
@@ -3222,7 +3225,11 @@ class Detector:
         ordered = self._shared(tuple(sorted(verdicts, key=RANK.__getitem__)))
         worst = ordered[0]
         recommendation = self._recommendation(client, worst)
-        names = tuple(name for name, _ in client.user_counts())
+        counts = client.user_counts()
+        names = tuple(name for name, _ in counts)
+        # Its failures that named no account (Postfix before 3.9, a lost connection to
+        # the authentication server): unknown when it tried more names than it keeps.
+        unnamed = None if client.users_full else client.failures - sum(n for _, n in counts)
         succeeded = tuple(client.succeeded or ())
         if client.stale_users:
             # A device with an old password: the accounts it failed with are ones it
@@ -3258,6 +3265,7 @@ class Detector:
             existing_users=existing,
             stale_failures=client.stale,
             users_complete=not client.users_full,
+            unnamed_failures=unnamed,
             services=self._shared(tuple(sorted(client.services))),
             items=client.evidence or (),
         )

@@ -8,10 +8,11 @@ another one, which an administrator could copy into a firewall. An
 - the address column is wide enough for the rows whose addresses fit beside the other
   columns at their narrowest without cutting a word (a no-wrap column never narrower
   than its content), or for nine in ten of them (``INLINE_SHARE``) when the last few
-  are longer: one long address goes above its row rather than narrowing every other
-  column (for an address of up to ``SHORT_ADDRESS`` cells, an IPv4 one, a folding
-  column may give up cells too); the other columns share what is left, a folding one
-  (user names, passwords) down to ``FOLD_MIN`` cells if it must;
+  are longer: one long (IPv6) address goes above its row rather than narrowing every
+  other column. An address of up to ``SHORT_ADDRESS`` cells, any IPv4 one, always
+  stays in its column (a folding column gives up cells for it if need be): at 80
+  columns no IPv4 address goes above its row. The other columns share what is left, a
+  folding one (user names, passwords) down to ``FOLD_MIN`` cells if it must;
 - a row whose address (or network) is longer gets its addresses on lines of their own,
   whole, just above the row: under the column when they fit there, else from the left
   margin (so does the column's title when the column is narrower than it). Only when
@@ -163,7 +164,11 @@ class AddressTable:
             if row.extra is not None
         ]
         fitting = sorted(n for n in longest if n <= room)
-        fitting = fitting[: math.ceil(len(fitting) * INLINE_SHARE)]
+        # An IPv4 address that fits always stays in its column (a row of its own above
+        # for 192.168.144.226 alone reads as a wrapped table): only longer ones, IPv6,
+        # may go above their rows so that the other columns keep their width.
+        short = [n for n in fitting if n <= SHORT_ADDRESS]
+        fitting = [*short, *fitting[: math.ceil(len(fitting) * INLINE_SHARE)]]
         key_width = max([min(title, max(room, 1)), *fitting, *(n for n in notes if n <= room)])
         widths = {i: high for i, (_, _, high) in spans.items()}
         budget = width - gaps - key_width

@@ -29,6 +29,7 @@ written in Chinese characters may be folded between two of them; a Latin one nev
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -322,7 +323,6 @@ def _read_line(
     analysis: Analysis, summary: ReadSummary, attackers: Sequence[Attacker], spread: list[Finding]
 ) -> str:
     """The headline's second line: what was read, and how many failed logins from whom."""
-    failures = sum(a.failures for a in attackers)
     if summary.files:
         where_from = counted(ngettext("{n} file", "{n} files", summary.files), summary.files)
     else:
@@ -336,32 +336,7 @@ def _read_line(
     ).format(n=f"{summary.lines:,}", source=where_from, seconds=f"{summary.seconds:.1f}")
     if not summary.files and not summary.lines and summary.before_since and not summary.looked_back:
         read = _("Opened no file")  # every file was last written before --since
-    if failures:
-        guessing = sum(1 for a in attackers if a.failures)  # scanners fail no login
-        clients = counted(
-            ngettext("{n} hostile client", "{n} hostile clients", len(attackers)), len(attackers)
-        )
-        if guessing < len(attackers):
-            clients = _("{n} of {clients}").format(n=f"{guessing:,}", clients=clients)
-        read += _(": {failures} from {clients}.").format(
-            failures=counted(ngettext("{n} failed login", "{n} failed logins", failures), failures),
-            clients=clients,
-        )
-    else:
-        read += _(".")
-    # Failures of the addresses not among the attackers (theirs are counted above).
-    others = sum(
-        int(f.data.get("unlisted_failures", f.data.get("unjudged_failures", 0))) for f in spread
-    )
-    if others:
-        if failures:
-            text = _("{failures} from other addresses of {networks}.")
-        else:
-            text = _("{failures} from addresses of {networks}.")
-        read += _gap() + text.format(
-            failures=counted(ngettext("{n} failed login", "{n} failed logins", others), others),
-            networks=names([f.subject for f in spread], 2),
-        )
+    read += _failed_logins(analysis, attackers, spread)
     if summary.junk:
         read += _gap() + ngettext(
             "{n} line skipped: binary, or longer than {kib} KiB.",
@@ -412,10 +387,83 @@ def _read_line(
     return tidy(read)  # no client text in it: Chinese spacing is safe
 
 
+def _failed_logins(analysis: Analysis, attackers: Sequence[Attacker], spread: list[Finding]) -> str:
+    """The read line's count of failed logins: every one counted as a guess (the JSON's
+    ``failures_counted``), and where they came from when not all from the hostile
+    clients listed below: other addresses of a wide network, owners' typos (forgiven
+    when the owner logged in), clients with too few failures to judge. Then the
+    failures with an account the client had logged in as (``stale_failures``), which
+    are no guesses."""
+    failures = sum(a.failures for a in attackers)
+    # Failures of the addresses not among the attackers (theirs are counted above).
+    others = sum(
+        int(f.data.get("unlisted_failures", f.data.get("unjudged_failures", 0))) for f in spread
+    )
+    stats = analysis.stats
+    forgiven = int(stats.get("failures_forgiven", 0))
+    total = max(int(stats.get("failures_counted", 0)), failures + others + forgiven)
+    rest = total - failures - others - forgiven
+    parts: list[tuple[str, int]] = []
+    if failures:
+        guessing = sum(1 for a in attackers if a.failures)  # scanners fail no login
+        clients = counted(
+            ngettext("{n} hostile client", "{n} hostile clients", len(attackers)), len(attackers)
+        )
+        if guessing < len(attackers):
+            clients = _("{n} of {clients}").format(n=f"{guessing:,}", clients=clients)
+        parts.append((_("{failures} from {clients}").replace("{clients}", clients), failures))
+    if others:
+        networks = names([f.subject for f in spread], 2)
+        if failures:
+            text = _("{failures} from other addresses of {networks}")
+        else:
+            text = _("{failures} from addresses of {networks}")
+        parts.append((text.replace("{networks}", networks), others))
+    if forgiven:
+        text = ngettext(
+            "{failures} was an owner's typo, forgiven when they logged in from there",
+            "{failures} were owners' typos, forgiven when they logged in from there",
+            forgiven,
+        )
+        parts.append((text, forgiven))
+    if rest:
+        text = _("{failures} from clients with too few each to tell guessing from a typo")
+        parts.append((text, rest))
+    if len(parts) == 1:
+        text, n = parts[0]
+        line = _(": {part}.").format(
+            part=text.format(
+                failures=counted(ngettext("{n} failed login", "{n} failed logins", n), n)
+            )
+        )
+    elif parts:
+        line = _(": {failures} ({parts}).").format(
+            failures=counted(ngettext("{n} failed login", "{n} failed logins", total), total),
+            parts=_("; ").join(text.format(failures=f"{n:,}") for text, n in parts),
+        )
+    else:
+        line = _(".")
+    stale = int(stats.get("stale_failures", 0))
+    if stale:
+        line += _gap() + counted(
+            ngettext(
+                "{n} more failed login with an account the client had logged in as (an old "
+                "password or a typo) is not counted as a guess.",
+                "{n} more failed logins with an account the client had logged in as (old "
+                "passwords or typos) are not counted as guesses.",
+                stale,
+            ),
+            stale,
+        )
+    return line
+
+
 def _unexplained_failures(analysis: Analysis) -> int:
     """Failed logins counted against clients (a phone's with a stale password are
-    counted apart, as ``stale_failures``)."""
-    return int(analysis.stats.get("failures_counted", 0))
+    counted apart, as ``stale_failures``), but for the owners' typos forgiven when
+    they logged in."""
+    stats = analysis.stats
+    return int(stats.get("failures_counted", 0)) - int(stats.get("failures_forgiven", 0))
 
 
 def hostile(attackers: Sequence[Attacker]) -> list[Attacker]:
@@ -513,6 +561,12 @@ def attackers_section(attackers: Sequence[Attacker], limit: int) -> list[Rendera
                 tried += "\n" + _("+{n} more").format(n=f"{len(users) - 1:,}")
             else:  # names beyond those kept: at least one more than the list shows
                 tried += "\n" + _("+{n} or more").format(n=f"{len(users):,}")
+        if users and a.unnamed_failures:
+            # Tries the log names no account for: an account's count has only its own.
+            tried += "\n" + counted(
+                ngettext("{n} try unnamed", "{n} tries unnamed", a.unnamed_failures),
+                a.unnamed_failures,
+            )
         action = _action(a.recommendation)
         table.add_row(
             client,
@@ -642,7 +696,9 @@ def _parse_time(value: object) -> datetime | None:
         return None
 
 
-def enumeration_section(findings: Sequence[Finding]) -> list[RenderableType]:
+def enumeration_section(
+    findings: Sequence[Finding], attackers: Sequence[Attacker] = ()
+) -> list[RenderableType]:
     found = [f for f in findings if f.kind == "enumeration"]
     if not found:
         return []
@@ -683,6 +739,21 @@ def enumeration_section(findings: Sequence[Finding]) -> list[RenderableType]:
     ]
     if most:
         text.append("\n" + _("Most tried: {names}").format(names=_(", ").join(most)))
+        unnamed = sum(a.unnamed_failures or 0 for a in attackers)
+        if unnamed:  # in the attackers' tries, but on no account here
+            text.append(
+                "\n"
+                + counted(
+                    ngettext(
+                        "Each account's count is of its tries from every client; {n} more "
+                        "try named no account.",
+                        "Each account's count is of its tries from every client; {n} more "
+                        "tries named no account.",
+                        unnamed,
+                    ),
+                    unnamed,
+                )
+            )
     if "existing_count" in data:
         existing = int(data["existing_count"])
         where = data["accounts_file"] if "accounts_file" in data else _("the accounts list")
@@ -705,10 +776,24 @@ def enumeration_section(findings: Sequence[Finding]) -> list[RenderableType]:
 
 
 def credentials_section(
-    credentials: Sequence[SeenCredential], limit: int, show_passwords: bool
+    credentials: Sequence[SeenCredential],
+    limit: int,
+    show_passwords: bool,
+    several: bool = False,
 ) -> list[RenderableType]:
+    """``several``: more than one input was read, so a line number says which file's
+    (``mail.log.1:584``; the file's name alone, unless two inputs share it)."""
     if not credentials:
         return []
+    where = [str(seen.line) for seen in _rows(credentials, limit)]
+    line_title = pgettext("column", "Line")
+    if several:
+        sources = {seen.source for seen in credentials}
+        short = {source: os.path.basename(source) or source for source in sources}
+        if len(set(short.values())) < len(short):  # two directories' mail.log
+            short = {source: source for source in sources}
+        where = [f"{shown(short[seen.source])}:{seen.line}" for seen in _rows(credentials, limit)]
+        line_title = pgettext("column", "File:line")
     users = [_credential_user(seen.credential) for seen in _rows(credentials, limit)]
     password = pgettext("column", "Password") if show_passwords else _("Password (masked)")
     table = AddressTable(
@@ -717,9 +802,9 @@ def credentials_section(
         (pgettext("column", "Mechanism"), {}),
         account_column(pgettext("column", "User"), users),
         (password, {"overflow": "fold"}),
-        (pgettext("column", "Line"), {"overflow": "fold"}),
+        (line_title, {"overflow": "fold"}),
     )
-    for seen_cred, user in zip(_rows(credentials, limit), users, strict=True):
+    for seen_cred, user, line in zip(_rows(credentials, limit), users, where, strict=True):
         cred = seen_cred.credential
         password = cred.shown_password(show_passwords) if cred.password is not None else "-"
         table.add_row(
@@ -727,7 +812,7 @@ def credentials_section(
             cred.mechanism,
             account_cell(user),
             Text(shown(password)),
-            f"{seen_cred.line}",
+            line,
         )
     title = _("Credentials seen in the log ({n})").format(n=f"{len(credentials):,}")
     out: list[RenderableType] = [_heading(title), table]
@@ -825,12 +910,21 @@ def _server_detail(f: Finding) -> str:
                 "AUTH offered on the MX port (smtp, 25) in {replies}, where only mail servers "
                 "should talk"
             ).format(replies=replies)
+        # Every AUTH on the smtp service, failed or not (the server's failure lines and
+        # its logins): attempts, not logins.
         attempts = int(data.get("attempts", 0))
         return _(
             "{logins} on the MX port (smtp, 25), where only mail servers should talk, from "
             "{clients}"
         ).format(
-            logins=counted(ngettext("{n} login", "{n} logins", attempts), attempts),
+            logins=counted(
+                ngettext(
+                    "{n} login attempt (failed or not)",
+                    "{n} login attempts (failed or not)",
+                    attempts,
+                ),
+                attempts,
+            ),
             clients=clients,
         )
     if f.kind == "weak_tls":
@@ -1013,8 +1107,9 @@ def report(
     parts += attackers_section(hostile(analysis.attackers), limit)
     parts += campaigns_section(analysis.findings, limit)
     parts += networks_section(analysis.findings, limit)
-    parts += enumeration_section(analysis.findings)
-    parts += credentials_section(analysis.credentials, limit, show_passwords)
+    parts += enumeration_section(analysis.findings, hostile(analysis.attackers))
+    several = len(summary.inputs) > 1 or summary.files > 1
+    parts += credentials_section(analysis.credentials, limit, show_passwords, several)
     parts += server_section(analysis.findings, hint)
     parts += _other_findings(analysis.findings)
     parts += not_attacks_section(analysis, limit)
