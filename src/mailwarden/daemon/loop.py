@@ -180,7 +180,7 @@ class _Unrecorded:
     evidence: str
     since: datetime
     detection: Detection
-    users: list[str]
+    users: str
 
 
 @dataclass
