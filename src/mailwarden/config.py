@@ -142,6 +142,9 @@ class EnforceConfig:
     IMAPS, POP3S, ManageSieve."""
     table: str = "mailwarden"
     """nftables: the ``inet`` table mailwarden owns (its sets and chain live there)."""
+    max_bans: int = 65_536
+    """nftables: the most bans the table holds (both sets together); past it, those
+    that end first are left out (said once in the log), kept in the store."""
     ipset: str = "mailwarden"
     """ipset: the set name prefix (``mailwarden4`` and ``mailwarden6``)."""
     postfix_map: str = "/etc/postfix/mailwarden_access"
@@ -296,6 +299,7 @@ _RANGES: dict[str, tuple[float | None, float | None]] = {
     "wide_networks": (2, None),
     "ban_escalation": (1.0, 100.0),
     "max_clients": (1000, None),
+    "max_bans": (100, None),
 }
 _HOST_NAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]*$")
 _USER_RE = re.compile(r"^(?:[0-9]+|[A-Za-z_][A-Za-z0-9_.-]*\$?)$")

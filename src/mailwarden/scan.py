@@ -125,6 +125,10 @@ class Stream:
     name: str
     paths: tuple[str, ...]
     journal: JournalQuery | None = None
+    starts: tuple[tuple[str, int], ...] = ()
+    """(path, offset): a plain file of the stream read from the first whole line at or
+    after the offset only, its lines numbered from there (`read_chunks`'s ``start``: the
+    daemon's first-start look-back at a big live log). Read in this process only."""
 
 
 @dataclass(frozen=True)
@@ -605,9 +609,10 @@ def _chunks_of(stream: Stream, stats: ReadStats, progress: Progress) -> Iterator
             progress.advance("journal", len(chunk.data), chunk.data.count(b"\n"))
         progress.finish("journal")
         return
+    starts = dict(stream.starts)
     for path in stream.paths:
         progress.start(path)
-        for chunk in read_chunks(path, stats, CHUNK_SIZE):
+        for chunk in read_chunks(path, stats, CHUNK_SIZE, start=starts.get(path, 0)):
             yield chunk
             progress.advance(path, len(chunk.data), chunk.data.count(b"\n"))
         progress.finish(path)
@@ -1026,7 +1031,7 @@ def _framed_parts(
     for index, path in enumerate(stream.paths):
         if until is not None and not until.before(stream, index, stats):
             return
-        chunks = _chunks_of(Stream(stream.name, (path,)), stats, progress)
+        chunks = _chunks_of(Stream(stream.name, (path,), starts=stream.starts), stats, progress)
         yield sniffed(chunks, options, stats), reference_time(path), last_stamp(path)
 
 
@@ -1321,7 +1326,7 @@ def scan(
             for event in events:
                 feed(event)
         return
-    if parallel is None or parallel:
+    if (parallel is None or parallel) and not any(stream.starts for stream in streams):
         from mailwarden import scanpool
 
         if parallel or scanpool.worth_a_worker(streams):

@@ -97,6 +97,8 @@ def test_a_set_flushed_by_hand_among_100000_bans_is_refilled_within_seconds(
     a minute (less often after a repair), and ``nft flush set`` left every attacker
     free that long. The quick look every second now notices it."""
     fill_store(running.sections["store"]["path"], 100_000)
+    running.sections["enforce"]["max_bans"] = 100_000  # past the default cap, 65,536
+    write_config(running.config, running.sections)
     running.start(timeout=60)
     restoring = "firewall: nftables table inet mailwarden is missing or was changed; restoring it"
     restored = "firewall: restored with 100000 active ban(s)"

@@ -12,7 +12,7 @@
 Client text (usernames, which a reason can quote) is escaped to printable ASCII and
 truncated, so a decision is always exactly one line and a username cannot forge one.
 The evidence stored with a ban is JSON with the detector's redaction applied (decoded
-AUTH payloads and Dovecot's ``given password`` are masked).
+AUTH payloads and Dovecot's ``given password`` are masked), and the usernames tried.
 """
 
 from __future__ import annotations
@@ -62,12 +62,16 @@ def iso(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def users_of(detection: Detection, trigger: Event | None = None) -> list[str]:
-    """The usernames behind a detection, escaped, at most `MAX_USERS`: the detector's
-    ``data["users"]`` when it gives them, else those of its evidence lines (the detector
-    keeps evidence slim, without the parsed user: the few lines are parsed again here,
-    once per ban), and the user of the event that crossed the threshold."""
-    named = detection.data.get("users")
+def users_of(detection: Detection, trigger: Event | None = None) -> str:
+    """The usernames behind a detection, for its log line: at most `MAX_USERS`, escaped,
+    most tried first, and ``+N more`` for the rest (``alice, bob, carol, dave, erin +7
+    more``; ``+N or more`` when the detector stopped keeping the client's names). They
+    are the detector's ``data["users"]`` when it gives them (for a network, those of all
+    its addresses), else those of its evidence lines (the detector keeps evidence slim,
+    without the parsed user: the few lines are parsed again here, once per ban), and the
+    user of the event that crossed the threshold. Empty when none is known."""
+    data = detection.data
+    named = data.get("users")
     candidates: list[object] = list(named) if isinstance(named, list | tuple) else []
     if not candidates:
         for event in detection.evidence:
@@ -80,7 +84,14 @@ def users_of(detection: Detection, trigger: Event | None = None) -> list[str]:
             text = clean(user, MAX_USER)
             if text not in seen:
                 seen.append(text)
-    return seen[:MAX_USERS]
+    total = data.get("user_count") if named else None
+    if not isinstance(total, int) or total < len(seen):
+        total = len(seen)
+    shown = ", ".join(seen[:MAX_USERS])
+    more = total - min(len(seen), MAX_USERS)
+    if more > 0:
+        shown += f" +{more} more" if data.get("users_complete", True) else f" +{more} or more"
+    return shown
 
 
 def _users_in(event: Event, ip: str | None) -> list[str | None]:
@@ -99,14 +110,14 @@ def ban_reason(detection: Detection) -> str:
     return clean(f"{detection.verdict}: {detection.reason}")
 
 
-def ban_line(row: BanRow, users: list[str] | None = None, how: str = "") -> str:
-    """The decision log line of a ban the store recorded."""
+def ban_line(row: BanRow, users: str = "", how: str = "") -> str:
+    """The decision log line of a ban the store recorded; ``users`` is `users_of`'s."""
     line = f"ban {row.network} for {duration_text(row.until - row.since)} until {iso(row.until)}"
     if row.offences > 1:
         line += f" (offence {row.offences})"
     line += f": {clean(row.reason)}"
     if users:
-        line += f" (users: {', '.join(users)})"
+        line += f" (users: {users})"
     return line + how
 
 
@@ -135,12 +146,26 @@ def evidence_text(detection: Detection) -> str:
                 "reason": detection.reason,
                 "ip": detection.ip,
                 "time": detection.time.isoformat() if detection.time else None,
+                **_users_json(detection),
                 "events": evidence_json(detection.evidence),
             },
             ensure_ascii=False,
             default=str,
         )
     )
+
+
+def _users_json(detection: Detection) -> dict[str, Any]:
+    """``users`` (the names tried, most tried first, at most ten; for a network, by all
+    its addresses) and ``user_count`` (how many were tried) for the stored evidence and
+    the alert of a ban; nothing for a detection that names none."""
+    data = detection.data
+    named = data.get("users")
+    if not isinstance(named, list | tuple) or not named:
+        return {}
+    users = [user for user in named if isinstance(user, str)]
+    total = data.get("user_count")
+    return {"users": users, "user_count": total if isinstance(total, int) else len(users)}
 
 
 def evidence_time(evidence: str) -> datetime | None:
@@ -181,5 +206,6 @@ def ban_alert(row: BanRow, detection: Detection) -> dict[str, Any]:
         "reason": row.reason,
         "until": iso(row.until),
         "offences": row.offences,
+        **_users_json(detection),
         "evidence": evidence_json(detection.evidence),
     }

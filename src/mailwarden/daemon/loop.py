@@ -61,6 +61,7 @@ allow list lifts its ban at once.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 import os
@@ -82,7 +83,7 @@ from mailwarden.daemon.journal import JournalTrust
 from mailwarden.daemon.owners import FORGET_EVERY, OwnerLogins
 from mailwarden.daemon.preflight import journal_instead, load, preflight, where
 from mailwarden.daemon.reading import WARMUP_BYTES, Reader, StateKeys
-from mailwarden.daemon.recall import recall
+from mailwarden.daemon.recall import Recalled, recall
 from mailwarden.daemon.status import HEARTBEAT_EVERY, other_daemon
 from mailwarden.daemon.wiring import (
     ban_policy,
@@ -170,6 +171,22 @@ the default ``fast_window``). A backlog that takes longer than this to read leve
 Dovecot's up to there only."""
 
 
+def _partly_said(found: Recalled) -> str:
+    """The end of the first start's look-back line: the files read in part (their
+    last MiB only) and how many older ones were left out, for `RECALL_BYTES`."""
+    said = ""
+    for name, start in found.partly.items():
+        with contextlib.suppress(OSError):
+            rest = max(0, os.stat(name).st_size - start)
+            said += f"; of {os.path.basename(name)} its last {rest / (1 << 20):.1f} MiB only"
+    if found.left_out:
+        said += (
+            f"; {found.left_out} older file(s) of the window not read: more than "
+            f"{found.limit / (1 << 20):g} MiB in all"
+        )
+    return said
+
+
 @dataclass
 class _Unrecorded:
     """A ban put into the firewall while the store failed to record it: kept (the
@@ -180,7 +197,7 @@ class _Unrecorded:
     evidence: str
     since: datetime
     detection: Detection
-    users: list[str]
+    users: str
 
 
 @dataclass
@@ -1173,10 +1190,7 @@ class Daemon:
             len(found.files),
             " and the journal" if found.journal else "",
             time.monotonic() - started,
-            f"; {found.left_out} older file(s) of the window not read: more than "
-            f"{found.limit / (1 << 20):g} MiB in all"
-            if found.left_out
-            else "",
+            _partly_said(found),
         )
 
     def _forget_owners(self) -> None:

@@ -37,7 +37,9 @@ the lines of each file before the point where reading resumes (the stored positi
 the end of a file read for the first time) that lie within the detector's longest window
 (a day by default) of the last of them, found by a binary search on their times (a log
 is in time order), and at most `WARMUP_BYTES`; when the window reaches back to the
-file's first line, the window's lines of the files rotated before it come first
+file's first line (or, for a file with more than `WARMUP_BYTES` of the window, before
+its first line's time: then with `WARMUP_BYTES` more for them, its own last
+`WARMUP_BYTES` after them), the window's lines of the files rotated before it come first
 (``mail.log.1`` left by a rename or a copytruncate while the daemon ran, then
 ``mail.log.2``: siblings with a rotation's name, newest first; the lines before the
 window's start in such a file are counted for their numbers by one sequential read; a
@@ -531,7 +533,10 @@ def tail_before(
     line). With ``window``, only those within it of the last one (`_recent_start`; not
     in a compressed copy), and when that reaches back to the file's first line, first
     the window's lines of the files rotated before it (`_earlier_tails`: a rotation
-    while the daemon ran, then a restart, keeps the counts), within the same `limit`.
+    while the daemon ran, then a restart, keeps the counts), within the same `limit`;
+    when the file holds more than `limit` of the window and the window reaches back
+    before its first line's time, its last `limit` bytes and, first, the rotated
+    files' lines of the window within another `limit` (at most twice `limit` in all).
     ``followed``: the daemon's other followed paths, never read as a rotated file.
 
     A position of an empty file (`empty_at`) tells the file no more: the rotated files
@@ -554,6 +559,7 @@ def tail_before(
             if begin is None:
                 return
             start = begin
+        cut = start
         since: datetime | None = None
         if window is not None and start < end:
             last = _line_time(fd, _last_line_start(fd, start, end), end)
@@ -562,6 +568,14 @@ def tail_before(
                 start = _window_start(fd, start, end, since)
         if window is not None and start == 0:
             yield from _earlier_tails(path, found, since, window, limit - end, piece, followed)
+        elif window is not None and since is not None and 0 < start == cut:
+            # More than `limit` of the window in this file: its end only. When the
+            # window reaches back before its first line (a big live log that began
+            # within it), the rotated files' lines of the window come first all the
+            # same, within a `limit` of their own.
+            first = _timed_line(fd, 0, end)[1]
+            if first is not None and first >= since:
+                yield from _earlier_tails(path, found, since, window, limit, piece, followed)
         if start >= end:
             return
         yield from _lines_up_to(path, position, start, lambda: _pieces(fd, start, end, piece))

@@ -13,12 +13,17 @@ owners logging in from there. So at its first start the daemon reads back its so
   A file last written before ``stale_window`` is not opened, nor one that cannot be read
   (zstd, no permission). They are chosen newest first, until `RECALL_BYTES` of log text
   (decompressed: a compressed file's size is had by decompressing it without parsing)
-  would be passed; the older ones (the file that does not fit whole included) are left
-  out, and the log says how many. The chosen ones are read oldest first, each rotated
-  set in order and the sets merged by time (`mailwarden.scan`, without a worker
-  process), the entries older than ``stale_window`` skipped. A file that went away
-  between the choice and the reading (a rotation at boot) makes it choose and read again
-  (at most `ATTEMPTS` times).
+  would be passed; the older ones are left out, and the log says how many. A followed
+  (live) file bigger than its share (`live_share`: half of `RECALL_BYTES`, shared by the
+  followed files, when rotated files of the window wait) is read for its last share
+  only, so that however big the live log, the rotated files of the window are read
+  too; a plain rotated file that does not fit whole is read for its last bytes that
+  fit (a compressed one is left out). In all, at most `RECALL_BYTES` of text are read
+  (and as much decompressed to learn the compressed files' sizes). The chosen ones are
+  read oldest first, each rotated set in order and the sets merged by time
+  (`mailwarden.scan`, without a worker process), the entries older than
+  ``stale_window`` skipped. A file that went away between the choice and the reading (a
+  rotation at boot) makes it choose and read again (at most `ATTEMPTS` times).
 - The journal: its mail system's entries (`journal.JournalTrust`: what any local user
   could have written is left out) of the ``stale_window`` before the point where the
   follower starts, at most the newest `RECALL_ENTRIES` (`journal.warmup`).
@@ -92,6 +97,8 @@ class Recalled:
     """A stop request ended the look-back (what it found is not to be used)."""
     limit: int = RECALL_BYTES
     """The most text the files could give."""
+    partly: dict[str, int] = field(default_factory=dict)
+    """The files read from an offset to their end only (`choose`)."""
     problems: list[str] = field(default_factory=list)
     """What could not be read (a damaged archive, a file gone meanwhile)."""
 
@@ -171,13 +178,15 @@ def recall(
     since = now - window  # at most 100 years (config.MAX_DURATION)
     try:
         for attempt in range(ATTEMPTS):
-            chosen, found.left_out = choose(paths, since.timestamp(), limit, stop)
+            chosen, found.left_out, starts = choose(paths, since.timestamp(), limit, stop)
             if not chosen:
                 break
             found.logins.clear()
+            found.partly = starts
             reader = detector()
             reader.on_owner = _Logins(found, reader.owner_network, cap)
-            if _scan(chosen, since, reader, stop, limit, found, last=attempt == ATTEMPTS - 1):
+            last = attempt == ATTEMPTS - 1
+            if _scan(chosen, since, reader, stop, limit, found, starts=starts, last=last):
                 break
         if journal is not None:
             reader = detector()
@@ -190,11 +199,19 @@ def recall(
 
 def choose(
     paths: Sequence[str], oldest: float, limit: int, stop: Callable[[], bool]
-) -> tuple[list[str], int]:
+) -> tuple[list[str], int, dict[str, int]]:
     """The files to read back: the followed ``paths`` and their rotated siblings last
     written at ``oldest`` (seconds since the epoch) or later, the newest first while
     they come to at most ``limit`` bytes of text; each rotated set oldest first. And
-    how many of the window were left out for the limit."""
+    how many of the window were left out for the limit, and where the files read in
+    part start (`Stream.starts`).
+
+    A followed file bigger than its share (`live_share`: half of ``limit`` over the
+    followed files when rotated files of the window wait, all of it else) is read for
+    its last share only, so that the rotated files of the window are read whatever the
+    live file's size; a plain rotated file that does not fit whole is read for its last
+    bytes that fit, and the older ones are left out (a compressed one that does not fit
+    is left out with them)."""
     followed = {os.path.abspath(path) for path in paths}
     candidates: list[tuple[float, str]] = []
     seen: set[tuple[int, int]] = set()
@@ -210,7 +227,9 @@ def choose(
                 continue
             seen.add((st.st_dev, st.st_ino))
             candidates.append((st.st_mtime, name))
+    share = live_share(limit, len(followed), any(n not in followed for _, n in candidates))
     chosen: list[str] = []
+    starts: dict[str, int] = {}
     left = limit
     candidates.sort(reverse=True)
     for index, (_changed, name) in enumerate(candidates):
@@ -219,11 +238,43 @@ def choose(
         size = _text_size(name, left)
         if size is None:
             continue  # cannot be read (the follower or the warm-up says so for a followed one)
+        live = name in followed
+        if ((live and size > min(share, left)) or size > left) and _plain(name):
+            keep = min(share, left) if live else left
+            if keep > 0:
+                starts[name] = size - keep
+                chosen.append(name)
+                left -= keep
+            if not live:
+                return _in_order(chosen), len(candidates) - index - 1, starts
+            continue
         if size > left:
-            return _in_order(chosen), len(candidates) - index
+            return _in_order(chosen), len(candidates) - index, starts
         left -= size
         chosen.append(name)
-    return _in_order(chosen), 0
+    return _in_order(chosen), 0, starts
+
+
+def live_share(limit: int, followed: int, rotated: bool) -> int:
+    """The most of each followed file's text the look-back reads (its end): half of
+    ``limit`` shared by the ``followed`` files when ``rotated`` files of the window are
+    to be read too, all of it else."""
+    return max(1, (limit // 2 if rotated else limit) // max(1, followed))
+
+
+def _plain(name: str) -> bool:
+    """Is ``name`` a regular file that is not compressed (one whose end can be read
+    alone)?"""
+    try:
+        fd = open_regular(name)
+    except OSError:
+        return False
+    try:
+        return compression(fd) is None
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
 
 
 def _set_of(path: str, followed: Collection[str]) -> list[str]:
@@ -278,12 +329,13 @@ def _scan(
     limit: int,
     found: Recalled,
     *,
+    starts: dict[str, int] | None = None,
     last: bool = True,
 ) -> bool:
     """Feed ``names`` to ``reader``; False when one of them went away meanwhile (a
     rotation) and this is not the ``last`` attempt: the caller chooses and reads again
     (what was found is not whole). Problems are noted in ``found``."""
-    from mailwarden.scan import scan, streams_of
+    from mailwarden.scan import Stream, scan, streams_of
 
     # A real log has one entry per line: never split a line at a header-like text.
     options = ReadOptions(split_pasted=False, since=since)
@@ -291,7 +343,15 @@ def _scan(
     found.files = names
     problems: list[str] = []
     try:
-        scan(streams_of(names), options, reader.feed, counts, _Budget(stop, limit), parallel=False)
+        streams = streams_of(names)
+        if starts:
+            streams = [
+                Stream(
+                    s.name, s.paths, starts=tuple((p, starts[p]) for p in s.paths if p in starts)
+                )
+                for s in streams
+            ]
+        scan(streams, options, reader.feed, counts, _Budget(stop, limit), parallel=False)
         reader.close()  # the sessions still open end
     except _Full:
         problems.append(f"the files grew past {2 * limit >> 20} MiB while read: cut short")

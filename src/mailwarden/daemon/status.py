@@ -38,7 +38,8 @@ fields are added, never renamed or removed. Times are ISO 8601 in UTC
 - ``bans``: the active bans, oldest first: ``{network, since, until,
   remaining_seconds, reason, source ("auto" | "manual"), offences, not_enforced}``;
   ``not_enforced``: why the daemon leaves a stored ban out of the firewall (the network
-  is on the allow list, loopback, …, as this configuration says), null when it enforces it.
+  is on the allow list, loopback, …, as this configuration says; past ``enforce.max_bans``
+  with nftables, among those that end first), null when it enforces it.
 - ``counts``: ``{active, auto, manual, ipv4, ipv6, revision}``; ``revision`` grows with
   every change to the bans.
 - ``sources``: ``{kind: "file", name, offset, line, inode, size, behind_bytes,
@@ -120,7 +121,7 @@ def status_document(store: Store, config: Config, now: datetime | None = None) -
     for source in sources:
         key = keys.journal if source["kind"] == "journal" else keys.file(source["name"])
         _note(store, key, source["damaged"])
-    refusal = _refusal(config)
+    refusal = _past_the_cap(config, active, _refusal(config))
     document = {
         "version": STATUS_VERSION,
         "time": iso(now),
@@ -351,6 +352,27 @@ def _refusal(config: Config) -> Callable[[IPNetwork], str | None]:
     from mailwarden.daemon.wiring import ban_policy
 
     return ban_policy(config, ()).refusal
+
+
+def _past_the_cap(
+    config: Config, active: Sequence[BanRow], refusal: Callable[[IPNetwork], str | None]
+) -> Callable[[IPNetwork], str | None]:
+    """`refusal`, and for the nftables backend the bans past ``enforce.max_bans`` that
+    the daemon leaves out of the table: of those it would enforce, the ones that end
+    first (as its rewrite of the table chooses them)."""
+    cap = config.enforce.max_bans
+    if config.enforce.backend != "nftables":
+        return refusal
+    enforced = [row for row in active if refusal(row.network) is None]
+    if len(enforced) <= cap:
+        return refusal
+    enforced.sort(key=lambda row: row.until, reverse=True)
+    left_out = {row.network for row in enforced[cap:]}
+    why = (
+        f"the nftables table holds at most {cap} bans (enforce.max_bans): "
+        "the bans that end first are left out"
+    )
+    return lambda network: why if network in left_out else refusal(network)
 
 
 def describe_sources(

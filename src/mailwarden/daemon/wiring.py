@@ -20,7 +20,9 @@ def make_enforcer(config: Config) -> Enforcer:
         if enforce.backend == "nftables":
             from mailwarden.enforce.nftables import NftablesEnforcer
 
-            return NftablesEnforcer(ports=enforce.ports, table=enforce.table)
+            return NftablesEnforcer(
+                ports=enforce.ports, table=enforce.table, max_bans=enforce.max_bans
+            )
         if enforce.backend == "ipset":
             from mailwarden.enforce.ipset import IpsetEnforcer
 

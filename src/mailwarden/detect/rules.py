@@ -1758,7 +1758,7 @@ class Detector:
                 reason=reason,
                 time=event.record.time,
                 data={
-                    "users": self._detection_users(client),
+                    **self._network_users(members),
                     "members": sorted(members, key=address_key)[:MAX_REPORTED_MEMBERS],
                 },
                 items=tuple(state.evidence),
@@ -3017,7 +3017,7 @@ class Detector:
             elif RANK[seen] < rank and when - at < ban:
                 return None  # a worse verdict was just reported: that ban covers this one
         client.reported = (*(p for p in reported if p[0] is not verdict), (verdict, when))
-        data = {"users": self._detection_users(client), **(data or {})}
+        data = {**self._detection_users(client), **(data or {})}
         detection = Detection(
             verdict=verdict,
             target=None,
@@ -3033,8 +3033,37 @@ class Detector:
         return detection
 
     @staticmethod
-    def _detection_users(client: ClientState) -> list[str]:
-        return [name for name, _ in client.user_counts()[:MAX_DETECTION_USERS]]
+    def _detection_users(client: ClientState) -> dict[str, Any]:
+        """``users`` (the names a client tried, most tried first, at most
+        `MAX_DETECTION_USERS`), ``user_count`` (how many it tried) and ``users_complete``
+        (False when it tried more than the client's state keeps)."""
+        counts = client.user_counts()
+        return {
+            "users": [name for name, _ in counts[:MAX_DETECTION_USERS]],
+            "user_count": len(counts),
+            "users_complete": not client.users_full,
+        }
+
+    def _network_users(self, members: Iterable[str]) -> dict[str, Any]:
+        """:meth:`_detection_users` of a network's members together: the names its
+        addresses tried (a sprayer rotating its addresses tries one each), not only the
+        last one's. Once per network detection (at most `MAX_MEMBERS_PER_NETWORK`
+        members)."""
+        totals: dict[str, int] = {}
+        complete = True
+        for ip in members:
+            member = self._known(ip)
+            if member is None:
+                continue
+            complete = complete and not member.users_full
+            for name, count in member.user_counts():
+                totals[name] = totals.get(name, 0) + count
+        counts = sorted(totals.items(), key=lambda pair: (-pair[1], pair[0]))
+        return {
+            "users": [name for name, _ in counts[:MAX_DETECTION_USERS]],
+            "user_count": len(counts),
+            "users_complete": complete,
+        }
 
     def _recommendation(self, client: ClientState, verdict: Verdict) -> str:
         if client.allowed is None and client.ip in self._own:

@@ -127,6 +127,10 @@ SPOT = 32
 set is noticed at the first look, one with a tenth of its elements deleted by hand
 within a second or two (a miss is 0.9**32, 3 % per look)."""
 EXPIRY_SLACK = 3
+MAX_BANS = 65_536
+"""The most bans (networks, both sets together) the table holds by default
+(``[enforce] max_bans``): nft 1.0 loads every element at each run, so each change costs
+more with every ban held (0.2 s with 30,000, 1.4 s with 100,000)."""
 
 LOG = logging.getLogger("mailwarden.enforce")
 
@@ -144,6 +148,7 @@ class NftablesEnforcer(Enforcer):
         nft: str = "nft",
         chain: str = "input",
         priority: int = -10,
+        max_bans: int = MAX_BANS,
     ) -> None:
         for port in ports:
             if not isinstance(port, int) or not 0 < port < 65536:
@@ -156,6 +161,14 @@ class NftablesEnforcer(Enforcer):
         self.nft = nft
         self.chain = chain
         self.priority = priority
+        self.max_bans = max(1, max_bans)
+        """The most bans held: past it, those that end first are left out (`_room`)."""
+        self._full = False
+        """The last change left bans out (said once, and again when all fit)."""
+        self._ending: list[tuple[float, int, int, int, IPNetwork]] = []
+        """(end, version, first address, prefix length, network) of the desired bans, a
+        heap: the one that ends first on top (entries of bans changed or forgotten since
+        are skipped when met)."""
         self._desired: dict[IPNetwork, BanEntry] = {}
         self._keys: dict[int, list[tuple[int, int]]] = {4: [], 6: []}
         """(first address, prefix length) of each desired network, sorted."""
@@ -240,10 +253,20 @@ class NftablesEnforcer(Enforcer):
         for network in remove:
             if self._forget(network):
                 windows[network.version].append(_span(network))
+        now = datetime.now(UTC)
+        left_out = 0
         for entry in add:
+            if entry.network not in self._desired and len(self._desired) >= self.max_bans:
+                evicted = self._room(entry, now)
+                if evicted is None:
+                    left_out += 1  # it ends before every ban held
+                    continue
+                windows[evicted.network.version].append(_span(evicted.network))
+                left_out += evicted.expires > now
             self._remember(entry)
             windows[entry.network.version].append(_span(entry.network))
-        now = datetime.now(UTC)
+        if left_out:
+            self._say_full(left_out)
         current = round(now.timestamp())
         changes: dict[int, tuple[dict[Piece, int], dict[Piece, int]]] = {}
         for version in (4, 6):
@@ -386,7 +409,11 @@ class NftablesEnforcer(Enforcer):
 
     def sync(self, active: Sequence[BanEntry]) -> None:
         now = datetime.now(UTC)
-        self._set_desired(entry for entry in active if entry.expires > now)
+        alive = list({e.network: e for e in active if e.expires > now}.values())
+        left_out = max(0, len(alive) - self.max_bans)
+        if left_out:  # keep the bans that end last
+            alive = heapq.nlargest(self.max_bans, alive, key=lambda entry: entry.expires)
+        self._set_desired(alive)
         wanted = self._pieces(now)
         batch: list[Json] = []
         for version in (4, 6):
@@ -396,6 +423,43 @@ class NftablesEnforcer(Enforcer):
                 batch.append(self._elements("add", version, list(pieces), pieces, now))
         self._send(batch)
         self._set_loaded(wanted)
+        if left_out:
+            self._say_full(left_out)
+        elif self._full:
+            self._full = False
+            LOG.info("firewall: table inet %s holds every ban again", self.table)
+
+    def _room(self, entry: BanEntry, now: datetime) -> BanEntry | None:
+        """The table holds `max_bans` bans and `entry` is a new one: forget the ban that
+        ends first (one already ended first of all) and return it, so that `entry` goes
+        in its place; None, forgetting nothing, when `entry` itself ends first."""
+        ending = self._ending
+        while ending:
+            end, _, _, _, network = ending[0]
+            held = self._desired.get(network)
+            if held is None or held.expires.timestamp() != end:
+                heapq.heappop(ending)  # changed or forgotten since
+                continue
+            if held.expires > now and held.expires >= entry.expires:
+                return None
+            heapq.heappop(ending)
+            self._forget(network)
+            return held
+        return None
+
+    def _say_full(self, left_out: int) -> None:
+        """One warning when the table first leaves bans out (the daemon's log)."""
+        if self._full:
+            return
+        self._full = True
+        LOG.warning(
+            "firewall: table inet %s holds at most %d bans (enforce.max_bans): %d ban(s) "
+            "that end first left out, kept in the store (put back by the periodic rewrite "
+            "when there is room)",
+            self.table,
+            self.max_bans,
+            left_out,
+        )
 
     def present(self) -> bool:
         done = run(
@@ -776,6 +840,8 @@ class NftablesEnforcer(Enforcer):
 
     def _set_desired(self, entries: Iterable[BanEntry]) -> None:
         self._desired = {entry.network: entry for entry in entries}
+        self._ending = [_ending(entry) for entry in self._desired.values()]
+        heapq.heapify(self._ending)
         self._keys = {4: [], 6: []}
         self._lengths = {4: Counter(), 6: Counter()}
         for network in self._desired:
@@ -790,6 +856,10 @@ class NftablesEnforcer(Enforcer):
             bisect.insort(self._keys[network.version], _key(network))
             self._lengths[network.version][network.prefixlen] += 1
         self._desired[network] = entry
+        heapq.heappush(self._ending, _ending(entry))
+        if len(self._ending) > 2 * len(self._desired) + 1024:  # mostly skipped entries
+            self._ending = [_ending(held) for held in self._desired.values()]
+            heapq.heapify(self._ending)
 
     def _forget(self, network: IPNetwork) -> bool:
         if self._desired.pop(network, None) is None:
@@ -894,6 +964,13 @@ class NftablesEnforcer(Enforcer):
 
 
 _VERSIONS = {name: version for version, name in SET_NAMES.items()}
+
+
+def _ending(entry: BanEntry) -> tuple[float, int, int, int, IPNetwork]:
+    """A ban's item in `NftablesEnforcer._ending` (never two networks compared)."""
+    network = entry.network
+    first = int(network.network_address)
+    return (entry.expires.timestamp(), network.version, first, network.prefixlen, network)
 
 
 class _Found:

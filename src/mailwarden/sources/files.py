@@ -331,14 +331,23 @@ def written_since(paths: Sequence[str], since: datetime) -> tuple[list[str], lis
 # -- reading one input -----------------------------------------------------------------
 
 
-def read_chunks(path: str, stats: ReadStats, chunk_size: int = 1 << 20) -> Iterator[Chunk]:
-    """The lines of one file (or ``-``), decompressed, as Chunks in order.
+def read_chunks(
+    path: str, stats: ReadStats, chunk_size: int = 1 << 20, start: int = 0
+) -> Iterator[Chunk]:
+    """The lines of one file (or ``-``), decompressed, as Chunks in order. With
+    ``start``, a plain regular file's lines from the first whole one at or after that
+    offset only, numbered from 1 there (a compressed file, or anything but a regular
+    file, is read whole).
 
     Raises InputError only when the input cannot be opened; damage inside it is a
     problem recorded in `stats`.
     """
     stream, close = _open(path)
     try:
+        at = _seek_line(stream, start) if start > 0 else None
+        if at is not None:
+            yield from _read(path, stream, stats, chunk_size, None, offset=at)
+            return
         yield from _read(path, stream, stats, chunk_size, _rereadable(stream))
     finally:
         if close:
@@ -548,6 +557,30 @@ def _open(path: str) -> tuple[BinaryIO, bool]:
         ) from None
 
 
+def _seek_line(stream: BinaryIO, start: int) -> int | None:
+    """Move a plain regular file's ``stream`` to the first line that starts at or after
+    ``start`` (its end when none does), and say where that is; None, and ``stream``
+    left as it is, for a compressed file or anything but a regular file."""
+    try:
+        fd = stream.fileno()
+        if not stat.S_ISREG(os.fstat(fd).st_mode) or compression(fd) is not None:
+            return None
+        at = start - 1  # the line before may end just there
+        while True:
+            data = os.pread(fd, 64 << 10, at)
+            if not data:
+                break
+            cut = data.find(b"\n")
+            if cut >= 0:
+                at += cut + 1
+                break
+            at += len(data)
+        stream.seek(at)
+    except (OSError, ValueError):
+        return None
+    return at
+
+
 def _rereadable(stream: BinaryIO) -> tuple[int, int] | None:
     """(descriptor, offset) from which `os.pread` can read `stream` again: a regular
     file's (standard input too, when redirected from one), not a pipe's."""
@@ -572,10 +605,12 @@ def _read(
     stats: ReadStats,
     chunk_size: int,
     reread: tuple[int, int] | None = None,
+    offset: int = 0,
 ) -> Iterator[Chunk]:
     """`reread`: where the same input can be read again (`_rereadable`), to recover
-    what a decompression call that met damage had produced."""
-    splitter = LineSplitter(path, stats, bare_cr=True)
+    what a decompression call that met damage had produced. `offset`: where in the
+    file `stream` stands (`read_chunks`'s ``start``)."""
+    splitter = LineSplitter(path, stats, bare_cr=True, offset=offset)
     try:
         first = _read_some(stream, chunk_size)
         while 0 < len(first) < _SNIFF:  # a pipe may give less at first: sniff enough
