@@ -111,12 +111,11 @@ _PSC_REJECT = re.compile(r"(reject): (\S+) from " + _PSC_CLIENT + r": (.*)$")
 _REJECT_TAIL = re.compile(r"; (?=from=<|to=<|proto=|helo=<)")
 # The end of a reject line of an authenticated session (log_whatsup(): `` helo=<H>
 # sasl_method=M sasl_username=U[ sasl_sender=S]``). H, S and the addresses before are the
-# client's: a forged trailer inside one of them leaves the ``>`` that closes it (or the
-# server-written items after it) inside U or S, or a space there: neither may hold one.
-_SASL_TRAILER = re.compile(
-    r"> sasl_method=([A-Za-z0-9_-]{1,20}) sasl_username=([^\s>]+)"
-    r"(?: sasl_sender=(?:\S*[^\s>])?)?$"
-)
+# client's, U the account as the SASL backend accepted it, which may hold anything.
+_SASL_TRAILER = re.compile(r"> sasl_method=([A-Za-z0-9_-]{1,20}) sasl_username=")
+_TRAILER_ITEMS = (" from=<", " to=<", " proto=", " helo=<", " sasl_method=", " sasl_username=")
+"""The items log_whatsup() writes (:func:`_sasl_trailer`): a forged trailer in the
+client's text is followed by the one after that text, or by its closing ``>``."""
 _ORIG_TAIL = re.compile(r"(?:, orig_queue_id=[0-9A-Za-z]+)?(?:, orig_client=\S+)?$")
 
 _TLS_EST = re.compile(
@@ -915,18 +914,40 @@ _FROM_REJECT = {"source": "reject"}
 def _sasl_trailer(text: str) -> tuple[str, str] | None:
     """(mechanism, account) of the trailer Postfix writes at the end of a reject line of a
     session that logged in (:data:`_SASL_TRAILER`); None without one, or when it may be
-    the client's text: also when a ``sasl_sender=`` comes before it. Postfix writes that
-    for a client's ``MAIL FROM … AUTH=`` even without a login, and an unclosed quote
-    there runs to the end of the command, spaces and all: ``AUTH="x> sasl_method=PLAIN
-    sasl_username=erin`` ends the line like a trailer. A real login whose client sent
-    such an AUTH= is lost so; a forged one would stop bans and cry break-in."""
+    the client's text.
+
+    The account runs to the end of the line or to the first `` sasl_sender=`` (the
+    client's AUTH= parameter, written after it); it may hold spaces and ``>``. A trailer
+    the client wrote into the HELO name, MAIL FROM or RCPT TO (the last one Postfix writes
+    before the line ends, unless the session logged in) is followed by the ``>`` that
+    closes that item, and then by the line's end or by the next item Postfix writes: so an
+    account or sasl_sender that ends with ``>`` or holds one of :data:`_TRAILER_ITEMS`
+    (or a second `` sasl_sender=``) is no proof of a login. Nor is a trailer after a
+    ``sasl_sender=``: Postfix writes that for a client's ``MAIL FROM … AUTH=`` even
+    without a login, and an unclosed quote there runs to the end of the command, spaces
+    and all: ``AUTH="x> sasl_method=PLAIN sasl_username=erin`` ends the line like a
+    trailer. A real login with such a name (or whose client sent such an AUTH=) is lost
+    so; a forged one would stop bans and cry break-in."""
     at = text.rfind("> sasl_method=")
     if at < 0 or " sasl_sender=" in text[:at]:
         return None
     m = _SASL_TRAILER.match(text, at)
     if m is None:
         return None
-    return m.group(1).upper(), m.group(2)
+    user = text[m.end() :]
+    cut = user.find(" sasl_sender=")
+    if cut >= 0:
+        sender = user[cut + 13 :]
+        user = user[:cut]
+        if (
+            sender.endswith(">")
+            or " sasl_sender=" in sender
+            or _contains_any(sender, _TRAILER_ITEMS)
+        ):
+            return None
+    if not user or user.endswith(">") or _contains_any(user, _TRAILER_ITEMS):
+        return None
+    return m.group(1).upper(), user
 
 
 def _reject_login(reject: Event, login: tuple[str, str]) -> Event:
