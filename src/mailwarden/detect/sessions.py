@@ -289,6 +289,16 @@ class Session:
             self.users.append(user)
 
 
+def smtpd_key(event: Event) -> SessionKey | None:
+    """The key of the smtpd session a line of Postfix's smtpd belongs to (host, program,
+    pid, as :class:`SessionTracker` keys it); None for a line of any other program."""
+    record = event.record
+    program = record.program
+    if record.pid is None or program is None or not program.endswith("smtpd"):
+        return None
+    return ("smtpd", record.host, program, record.pid)
+
+
 def _is_smtpd(program: str | None) -> bool:
     return program is not None and program.endswith("smtpd")
 
@@ -995,6 +1005,15 @@ class SessionTracker:
         elif etype is _T.DEBUG and session._pending_mechanism is not None and event.detail:
             self._sasl_reply(session, event.detail)
         return session, new
+
+    def logged_in(self, event: Event) -> bool:
+        """Whether ``event``, an smtpd line outside the session types (a reject), is of
+        an open smtpd session of its address that logged in before it."""
+        key = smtpd_key(event)
+        if key is None:
+            return False
+        session = self.open.get(key)
+        return session is not None and bool(session.succeeded_as) and session.ip == event.ip
 
     def _quiet_disconnect(self, event: Event, key: SessionKey, when: float) -> int:
         """The end of a session none of whose lines mattered: its statistics are all
