@@ -749,6 +749,9 @@ class Detector:
         if detail is not None:
             if "password_logged" in detail:
                 self._password_logged(event, event.ip)
+                if "decoded" in detail:
+                    # Cyrus's decoded AUTH LOGIN line: the session's username step too.
+                    return self._tracked(event, self._after_other)
             elif "challenge" in detail or "sasl_user" in detail:
                 # The SASL backend's answer at -v: the session's AUTH LOGIN step.
                 found = self._tracked(event, self._after_other)
@@ -842,8 +845,8 @@ class Detector:
         if event.strength is Strength.WEAK or not event.hostile:
             return _NOTHING
         user = event.user
-        if user is None and session is not None and session.users:
-            user = session.users[-1]
+        if user is None and session is not None:
+            user = session.last_account()
         found = self._failure(ip, user, new, event)
         return found if found else _NOTHING
 
@@ -940,10 +943,10 @@ class Detector:
         if event.strength is Strength.WEAK or not event.hostile:
             return None  # a weak failure (invalid mechanism, disabled user): no guess
         user = event.user
-        if user is None and session is not None and session.users:
+        if user is None and session is not None:
             # Postfix before 3.9 does not log the username; a decoded AUTH payload of the
             # same session does (smtpd_tls_loglevel 4, verbose chat).
-            user = session.users[-1]
+            user = session.last_account()
         return self._failure(ip, user, new, event)
 
     def _on_unavailable(
@@ -1045,7 +1048,7 @@ class Detector:
         if ip is None:
             return None
         if new > 0:
-            user = session.users[-1] if session is not None and session.users else None
+            user = session.last_account() if session is not None else None
             return self._failure(ip, user, new, event)
         if event.hostile and event.strength is _STRONG and not disconnect_failures(event):
             return self._other_hostile(event)

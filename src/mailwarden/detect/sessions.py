@@ -102,6 +102,7 @@ from typing import Any
 from mailwarden.detect.accounts import CUT, account_key, local_part
 from mailwarden.model import Category, Event, EventType, Strength
 from mailwarden.parsers.dovecot import PAM_UNIX_REASON
+from mailwarden.parsers.postfix import cyrus_response
 from mailwarden.parsers.sasl import (
     Credential,
     decode_auth,
@@ -265,6 +266,24 @@ class Session:
             f"Session({self.kind}, ip={self.ip}, service={self.service}, "
             f"failures={self.failures}, end={self.end})"
         )
+
+    def last_account(self) -> str | None:
+        """The account the session's latest attempt named: the last name tried, unless
+        it is AUTH LOGIN's one line no prompt nor second line showed to be the username
+        (:data:`_LOGIN_STEP_PASSWORD_UNSURE`): a failure answers the password, so that
+        line may well have been it, never to be shown as an account."""
+        users = self.users
+        if not users:
+            return None
+        user = users[-1]
+        taken = self._login_user
+        if (
+            taken is not None
+            and self._pending_step == _LOGIN_STEP_PASSWORD_UNSURE
+            and (user == taken or user == taken + CUT)
+        ):
+            return None
+        return user
 
     def add_user(self, user: str | None, complete: bool = True) -> None:
         """Note an account name tried (``complete``: not cut off by the log). One attempt
@@ -1003,7 +1022,7 @@ class SessionTracker:
         elif etype is _T.TLS_ESTABLISHED and event.detail:
             session.tls = (event.detail.get("protocol", ""), event.detail.get("cipher", ""))
         elif etype is _T.DEBUG and session._pending_mechanism is not None and event.detail:
-            self._sasl_reply(session, event.detail)
+            self._sasl_reply(session, event.detail, event)
         return session, new
 
     def logged_in(self, event: Event) -> bool:
@@ -1718,19 +1737,25 @@ class SessionTracker:
         session._last_line = (*line[:4], new)
         self.renamed.append((old, new))
 
-    def _sasl_reply(self, session: Session, detail: Mapping[str, str]) -> None:
+    def _sasl_reply(self, session: Session, detail: Mapping[str, str], event: Event) -> None:
         """A ``-v`` line of the SASL backend's answer to Postfix (parsers.postfix
         ``_xsasl_reply``). Its challenge (Dovecot's ``auth reply: CONT?2?UGFzc3dvcmQ6``,
         Cyrus's ``uncoded server challenge: Password:``) says which AUTH LOGIN line the
         client sends next, as the ``334`` reply Postfix then writes does: the log may hold
         one without the other. Dovecot's ``FAIL``/``OK`` names the account, which counts
         when the log lost the exchange's username line (the client's name as Dovecot
-        read it; a username line of the log has the last word)."""
+        read it; a username line of the log has the last word). Cyrus's decoded copy of
+        the client's line (``decoded response: …``) is the username when it comes at the
+        username step: the log lost the client's line, which it decodes
+        (:meth:`_cyrus_response`)."""
         if session._pending_mechanism != "LOGIN":
             return
         challenge = detail.get("challenge")
         if challenge is not None:
             _ask(session, _prompt_step(challenge, session._pending_step))
+            return
+        if "decoded" in detail:
+            self._cyrus_response(session, event)
             return
         user = detail.get("sasl_user")
         if user is None:
@@ -1769,6 +1794,31 @@ class SessionTracker:
             session._login_user_complete = True
             session._pending_step = _LOGIN_STEP_PASSWORD
             session.add_user(user)
+
+    @staticmethod
+    def _cyrus_response(session: Session, event: Event) -> None:
+        """Cyrus's ``xsasl_cyrus_server_next: decoded response: …`` of an AUTH LOGIN
+        exchange: Postfix decodes each client line, then logs it, so this follows the
+        client's line it copies. At the username step (no line taken for the username
+        yet) the log lost that line: its copy is the username, as the client's line would
+        have been. Cyrus asks for the password right after it (``uncoded server challenge:
+        Password:``), which confirms it; without that prompt, nor a password line after
+        it, it may be the password, the log having lost more: it is then no account
+        (:data:`_LOGIN_STEP_PASSWORD_UNSURE`). Any other copy repeats a line the log
+        kept, or is the password: nothing new."""
+        step = session._pending_step
+        if session._login_user is not None or step not in (
+            _LOGIN_STEP_USER,
+            _LOGIN_STEP_USER_ASKED,
+        ):
+            return
+        user = cyrus_response(event.record.message)
+        if user is None:
+            return
+        session._login_user = user
+        session._login_user_complete = True
+        session._pending_step = _LOGIN_STEP_PASSWORD_UNSURE
+        session.add_user(user)
 
     def _credential(self, session: Session, cred: Credential | None) -> None:
         if cred is None:

@@ -172,6 +172,17 @@ _XSASL_SEPS = {"?": r"\?", "\t": r"\t", "#011": "#011", "\\t": r"\\t"}
 _CYRUS_CHALLENGE = "xsasl_cyrus_server_auth_response: uncoded server challenge: "
 """Cyrus's challenge before Postfix encodes it for its ``334`` reply, at ``-v``
 (``xsasl_cyrus_server.c``): ``Username:``, ``Password:`` for AUTH LOGIN."""
+CYRUS_RESPONSE = "xsasl_cyrus_server_next: decoded response: "
+"""Cyrus's copy of the client's answer to a ``334`` challenge, decoded, at ``-v``
+(``xsasl_cyrus_server.c: xsasl_cyrus_server_next()``): AUTH LOGIN's username, then its
+password. The event keeps no text of it (``reason`` hides it): the session layer reads
+the account from the record when the log lost the client's username line
+(``detail['decoded']``, :func:`cyrus_response`)."""
+_MAX_RESPONSE = 256
+"""The characters of a :data:`CYRUS_RESPONSE` taken for an account at most (the
+detector's own limit on names)."""
+_PASSWORD_LOGGED = {"password_logged": "plain"}
+_CYRUS_DECODED = {"password_logged": "plain", "decoded": "cyrus"}
 MAX_CHALLENGE = 100
 """The characters of a decoded SASL challenge an event keeps (LOGIN's are 9)."""
 _VERBOSE = re.compile(r"[a-z][a-z0-9]*_[a-z0-9_]+: ")
@@ -1475,10 +1486,18 @@ def _xsasl(record: Record, msg: str, service: str | None) -> list[Event]:
                 record,
                 service,
                 reason=msg[:cut] + ": <hidden>",
-                detail={"password_logged": "plain"},
+                detail=_CYRUS_DECODED if msg.startswith(CYRUS_RESPONSE) else _PASSWORD_LOGGED,
             )
         ]
     return [_plain(_E.DEBUG, _C.DEBUG, record, service, reason=redact_server_secrets(msg))]
+
+
+def cyrus_response(msg: str) -> str | None:
+    """The text of a :data:`CYRUS_RESPONSE` line (escaped as the names of other lines;
+    None for another message or an empty response)."""
+    if not msg.startswith(CYRUS_RESPONSE):
+        return None
+    return escape_text(msg[len(CYRUS_RESPONSE) :][:_MAX_RESPONSE]) or None
 
 
 def _xsasl_reply(msg: str) -> dict[str, str] | None:
