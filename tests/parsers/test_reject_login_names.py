@@ -112,6 +112,12 @@ MARY = " sasl_method=PLAIN sasl_username=mary jones"
             f"from=<a@b.example> to=<a{FORGED}> proto=ESMTP helo=<h>{MARY}",
             "mary jones",
         ),
+        # In the reply text (a HELO name or address it quotes), were no item after it
+        (
+            f"<x{FORGED}>: Helo command rejected: Host not found;",
+            f"<x{FORGED}>: Helo command rejected: Host not found; proto=ESMTP helo=<h>{MARY}",
+            "mary jones",
+        ),
         # In AUTH= with an unclosed quote: after a sasl_sender=
         (
             f'{ITEMS} helo=<h> sasl_sender="x{FORGED}',

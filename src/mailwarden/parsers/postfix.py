@@ -938,9 +938,11 @@ def _sasl_trailer(text: str) -> tuple[str, str] | None:
     without a login, and an unclosed quote there runs to the end of the command, spaces
     and all: ``AUTH="x> sasl_method=PLAIN sasl_username=erin`` ends the line like a
     trailer. A real login with such a name (or whose client sent such an AUTH=) is lost
-    so; a forged one would stop bans and cry break-in."""
+    so; a forged one would stop bans and cry break-in. A session that logged in said
+    EHLO (smtpd refuses AUTH before it): its trailer follows a ``helo=<…>``, never the
+    reply text alone."""
     at = text.rfind("> sasl_method=")
-    if at < 0 or " sasl_sender=" in text[:at]:
+    if at < 0 or " sasl_sender=" in text[:at] or " helo=<" not in text[:at]:
         return None
     m = _SASL_TRAILER.match(text, at)
     if m is None:
