@@ -293,26 +293,26 @@ def test_cleartext_allowed_under_ssl_required_is_no_finding(
 
 
 @requires_doveconf
-def test_a_24_name_in_a_23_configuration_is_said_to_have_no_effect(run_cli, tmp_path: Path):
-    """`auth_allow_cleartext = no` (2.4) pasted into a 2.3 configuration: doveconf only
-    refuses the file; the report says that the setting does nothing there (Dovecot 2.3
-    refuses the configuration) and gives the 2.3 name, with the safe value."""
+def test_a_24_name_in_a_23_configuration_is_said_to_be_refused(run_cli, tmp_path: Path):
+    """`auth_allow_cleartext = no` (2.4) pasted into a 2.3 configuration: doveconf
+    refuses the file, and so does Dovecot 2.3; the report says so and gives the 2.3
+    name, with the safe value."""
     path = write(tmp_path, "dovecot.conf", "protocols = imap\nauth_allow_cleartext = no\n")
 
     status, document = audit(run_cli, path)
 
     [finding] = document["findings"]
-    assert (finding["id"], finding["severity"]) == ("dovecot.setting_other_version", "medium")
+    assert (finding["id"], finding["severity"]) == ("dovecot.setting_other_version", "high")
     assert finding["title"] == (
-        "auth_allow_cleartext is a Dovecot 2.4 setting: it has no effect in this 2.3 "
+        "auth_allow_cleartext is a Dovecot 2.4 setting: Dovecot 2.3 refuses this "
         "configuration (2.3 calls it disable_plaintext_auth)"
     )
     assert "refuses the whole configuration" in finding["explanation"]
     assert finding["fix"]["commands"] == [f"sed -i '2s/.*/disable_plaintext_auth = yes/' {path}"]
     assert any("Unknown setting" in note for note in document["notes"])
-    assert status == 1  # doveconf could not read it: not audited in full
+    assert status == 3  # a high finding (doveconf could not read it either)
     _, chinese = audit(run_cli, path, "--lang", "zh_CN")
-    assert "在此 2.3 版配置中不起作用" in chinese["findings"][0]["title"]
+    assert "Dovecot 2.3 会拒绝此配置" in chinese["findings"][0]["title"]
 
     after = write(tmp_path, "dovecot.conf", "protocols = imap\ndisable_plaintext_auth = yes\n")
     fixed_status, fixed = audit(run_cli, after)
@@ -347,7 +347,7 @@ def test_a_setting_of_the_other_version_is_named_and_renamed(
     [finding] = document["findings"]
     assert finding["id"] == "dovecot.setting_other_version"
     assert finding["title"].startswith(f"{written} is a Dovecot")
-    assert "has no effect" in finding["title"]
+    assert "refuses this configuration" in finding["title"]
     line = text.splitlines().index(next(t for t in text.splitlines() if t.startswith(written)))
     assert finding["fix"]["commands"] == [f"sed -i '{line + 1}s/.*/{fixed}/' {path}"]
 

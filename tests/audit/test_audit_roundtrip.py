@@ -87,8 +87,10 @@ def test_applying_the_fixes_leaves_nothing_high(run_cli, user_server: Path, extr
     apply_master_cf(before["master_cf"], user_server)
     after = audit(run_cli, user_server, *extra)
 
-    assert after["status"] == 0
-    assert [f["id"] for f in after["findings"] if f["severity"] == "high"] == []
+    # Postfix before 2.8 stays high until it is upgraded: nobody patches it any more.
+    unpatched = ["postfix.eol_version"] if "2.6.6" in extra else []
+    assert after["status"] == (3 if unpatched else 0)
+    assert [f["id"] for f in after["findings"] if f["severity"] == "high"] == unpatched
     # Fixing never creates a problem that was not reported before.
     assert {f["id"] for f in after["findings"]} <= {f["id"] for f in before["findings"]}
     # What is left has nothing to paste (the end-of-life and the missing rate-limit
@@ -108,7 +110,8 @@ def test_each_findings_own_fix_on_postfix_2_6_applied_in_turn_leaves_nothing_hig
         apply_commands(fix["commands"], user_server)
         apply_master_cf(fix["master_cf"], user_server)
     after = audit(run_cli, user_server, "--postfix-version", "2.6.6")
-    assert after["status"] == 0
+    high = [f["id"] for f in after["findings"] if f["severity"] == "high"]
+    assert high == ["postfix.eol_version"]  # only an upgrade fixes that
     assert after["commands"] == [] and after["master_cf"] is None
 
 

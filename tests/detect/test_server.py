@@ -67,13 +67,13 @@ def test_unknown_recipients_refused_with_450_name_the_reject_code_too() -> None:
     unknown = "<x@example.org>: Recipient address rejected: User unknown in local recipient table"
     log.reject(0, "203.0.113.9", code="450", enhanced="4.1.1", reason=unknown)
     (finding,) = analyze(log.events).findings_of("soft_bounce")
-    assert finding.data["or"] == "unknown_local_recipient_reject_code"
+    assert finding.data["or"] == ["unknown_local_recipient_reject_code"]
     assert "unknown_local_recipient_reject_code=550" in finding.data["fix"]
     virtual = Log()
     mailbox = unknown.replace("local recipient", "virtual mailbox")
     virtual.reject(0, "203.0.113.9", code="450", enhanced="4.1.1", reason=mailbox)
     (finding,) = analyze(virtual.events).findings_of("soft_bounce")
-    assert finding.data["or"] == "unknown_virtual_mailbox_reject_code"
+    assert finding.data["or"] == ["unknown_virtual_mailbox_reject_code"]
     assert "unknown_virtual_mailbox_reject_code=550" in finding.data["fix"]
     log.reply(1, 100, "435", "4.7.8", "Error: authentication failed:")  # soft_bounce alone
     (finding,) = analyze(log.events).findings_of("soft_bounce")

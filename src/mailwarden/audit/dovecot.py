@@ -16,8 +16,10 @@ high
     dovecot.ssl_disabled          `ssl = no`. A fix that turns TLS on says when no
                                   certificate is set (`ssl_cert` in 2.3,
                                   `ssl_server_cert_file` in 2.4)
-    dovecot.auth_verbose_passwords  anything but `no`: failed passwords (or their
-                                  hashes, which can be cracked) in the log
+    dovecot.auth_verbose_passwords  `plain`, `yes`, `plain:N`, `yes:N` (Dovecot drops
+                                  the N of `yes`): failed passwords (or their first N
+                                  characters) in the log; `sha1`, or `sha1:N` with N
+                                  over 8: an unsalted hash that gives them back
     dovecot.auth_debug_passwords  `yes`: every password in the debug log
     dovecot.login_trusted_networks  a network beyond loopback and private ranges
                                   (`0.0.0.0/0`, a public /24): Dovecot takes clients
@@ -27,6 +29,16 @@ high
                                   One address (the proxy's, this server's) is not
                                   reported; the fix keeps the loopback and private
                                   entries (loopback too where the range covered it)
+    dovecot.setting_other_version  a setting under the name of the other Dovecot
+                                  version (`auth_allow_cleartext` in a 2.3
+                                  configuration, `disable_plaintext_auth` in 2.4),
+                                  where dovecot.cleartext_auth does not report it
+                                  (a safe value, or `ssl = required`): Dovecot
+                                  refuses the whole configuration (Unknown setting),
+                                  so it does not start, and a running one cannot
+                                  reload (`doveadm reload` fails; it keeps what it
+                                  loaded before, none of the report's other fixes).
+                                  The fix writes the right name with the safe value
 high or medium
     dovecot.ssl_old_protocols     SSLv3 allowed (high); TLSv1/TLSv1.1 (medium)
     dovecot.weak_ciphers          RC4, export, DES or NULL asked for (high); anonymous
@@ -39,15 +51,12 @@ high or medium
                                   force with the fix of dovecot.ssl_disabled, and are
                                   named with it
 medium
-    dovecot.setting_other_version  a setting under the name of the other Dovecot
-                                  version (`auth_allow_cleartext` in a 2.3
-                                  configuration, `disable_plaintext_auth` in 2.4),
-                                  where dovecot.cleartext_auth does not report it
-                                  (a safe value, or `ssl = required`): it has no
-                                  effect there, and Dovecot refuses the whole
-                                  configuration (Unknown setting). The fix writes
-                                  the right name with the safe value
     dovecot.auth_failure_delay    `0`: no delay after a wrong password
+    dovecot.auth_verbose_passwords  `sha1:N` with N up to 8 hex digits: shared by
+                                  billions of passwords, it only confirms a guess from
+                                  a list (Dovecot's documentation suggests `sha1:6`);
+                                  a value Dovecot refuses (`Plain`, `sha256`,
+                                  `sha1:0`, empty): Dovecot does not start
     dovecot.anonymous_mechanism   ANONYMOUS in `auth_mechanisms`
 
 A setting is checked at the top level and inside every `protocol`, `local` and
@@ -64,6 +73,7 @@ from dataclasses import replace
 
 from mailwarden.audit.dovecot_config import DovecotConfig, DovecotSetting
 from mailwarden.audit.interface import AuditFinding, DovecotSet, Evidence, Severity, register
+from mailwarden.audit.numbers import config_int
 from mailwarden.audit.tls import (
     ANULL,
     SURE,
@@ -212,8 +222,9 @@ def _loopback_clients_only(section: str) -> bool:
 @check
 def other_version_name(config: DovecotConfig) -> Iterable[AuditFinding]:
     """A cleartext setting under the other version's name (`auth_allow_cleartext = no`
-    copied from a 2.4 howto into a 2.3 configuration) does nothing there, whatever its
-    value: the administrator believes it is set. dovecot.cleartext_auth reports such a
+    copied from a 2.4 howto into a 2.3 configuration), whatever its value: Dovecot
+    refuses the whole configuration (Unknown setting), so it does not start, and a
+    running one cannot reload. dovecot.cleartext_auth reports such a
     setting where it asks for cleartext passwords that Dovecot would otherwise accept;
     this check reports the others."""
     version24 = _for_dovecot_24(config)
@@ -233,7 +244,7 @@ def other_version_name(config: DovecotConfig) -> Iterable[AuditFinding]:
             "name": name,
             "safe": value,
         }
-        finding = _finding(config, OTHER_VERSION.id, Severity.MEDIUM, setting, value, **details)
+        finding = _finding(config, OTHER_VERSION.id, Severity.HIGH, setting, value, **details)
         found.append(replace(finding, fix=(fix,)))
     return found
 
@@ -330,12 +341,69 @@ def ssl_disabled(config: DovecotConfig) -> Iterable[AuditFinding]:
     ]
 
 
+SHA1_HEX = 40
+"""Hex digits of a SHA1 hash: a truncation to as many or more logs the whole hash."""
+SHA1_GUESS_ONLY = 8
+"""A SHA1 cut to at most this many hex digits (32 bits) is shared by billions of
+passwords: it cannot give an unknown password back, only confirm a guess from a list.
+Longer, it singles the password out among all short ones (a brute force finds it)."""
+_UINT_MAX = 2**32 - 1
+
+
+def verbose_passwords(value: str) -> tuple[str, int | None] | None:
+    """`auth_verbose_passwords` as Dovecot's auth_verify_verbose_password() reads it:
+    (`no`, `plain` or `sha1`, the truncation or None); None for a value Dovecot refuses
+    (an unknown word, in any other case, or an empty value; a truncation that is not a
+    number from 1 to 4294967295). `yes` is `plain`, and Dovecot drops its truncation."""
+    word, colon, number = value.strip().partition(":")
+    cut = None
+    if colon:
+        cut = config_int(number)
+        if cut is None or not 0 < cut <= _UINT_MAX:
+            return None
+    if word == "yes":
+        return "plain", None
+    if word not in ("no", "plain", "sha1"):
+        return None
+    if word == "sha1" and cut is not None and cut >= SHA1_HEX:
+        cut = None
+    return word, cut
+
+
+def _verbose_passwords_finding(
+    config: DovecotConfig, setting: DovecotSetting
+) -> AuditFinding | None:
+    """What the log holds with this value: the passwords themselves (or their start),
+    an unsalted SHA1 (high); a SHA1 cut to a few hex digits, which only confirms a
+    guess (medium); a value Dovecot refuses, so that it does not start (medium)."""
+    read = verbose_passwords(setting.value)
+    if read is None:
+        return _finding(
+            config, VERBOSE_PASSWORDS.id, Severity.MEDIUM, setting, "no", variant="invalid"
+        )
+    kind, cut = read
+    if kind == "no":
+        return None
+    severity, details = Severity.HIGH, {"variant": kind}
+    if kind == "plain" and setting.value.strip().startswith("yes:"):
+        details = {"variant": "yes_cut"}
+    elif cut is not None:
+        details = {"variant": f"{kind}_cut", "length": str(cut)}
+        if kind == "sha1":
+            if cut <= SHA1_GUESS_ONLY:
+                severity = Severity.MEDIUM
+            else:
+                details["variant"] = "sha1_long"
+    return _finding(config, VERBOSE_PASSWORDS.id, severity, setting, "no", **details)
+
+
 @check
 def password_logging(config: DovecotConfig) -> Iterable[AuditFinding]:
     found = []
     for setting in config.written("auth_verbose_passwords"):
-        if setting.value.strip().lower() not in ("no", ""):
-            found.append(_finding(config, VERBOSE_PASSWORDS.id, Severity.HIGH, setting, "no"))
+        finding = _verbose_passwords_finding(config, setting)
+        if finding is not None:
+            found.append(finding)
     for setting in config.written("auth_debug_passwords"):
         if _is_yes(setting.value):
             found.append(_finding(config, DEBUG_PASSWORDS.id, Severity.HIGH, setting, "no"))

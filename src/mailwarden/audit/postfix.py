@@ -20,7 +20,12 @@ high
     postfix.debug_peer_list           not empty: matching sessions are logged in full
     postfix.smtpd_verbose             `smtpd -v` in master.cf: every session in full
     postfix.tls_old_protocols         SSLv2 or SSLv3 allowed on a service with TLS
-    postfix.soft_bounce               every reject, 535 included, becomes "try later"
+high or medium
+    postfix.eol_version               older than the oldest line upstream still patches:
+                                      high before 2.8, which no distribution patches
+                                      any more either (what `mailwarden analyze` reports
+                                      as an outdated server, high there too); medium
+                                      from 2.8 on (distributions may backport fixes)
 high, medium or low
     postfix.weak_ciphers              RC4, export, single-DES or NULL suites: high on an
                                       AUTH service when the cipher string asks for them
@@ -60,8 +65,10 @@ medium
                                       smtpd stops with a fatal error)
     postfix.anonymous_sasl            `noanonymous` missing on an AUTH service: it only
                                       matters if the SASL backend offers ANONYMOUS
-    postfix.eol_version               older than the oldest line upstream still patches
-                                      (distributions may backport fixes: medium)
+    postfix.soft_bounce               every reject, 535 included, becomes "try later":
+                                      no password leaks and guessing is no faster, but
+                                      rejected mail piles up in queues (medium, as in
+                                      `mailwarden analyze`)
 low
     postfix.submission_tls_not_required  587 without `encrypt`; AUTH already TLS-only
     postfix.submission_tls_auth_only  587 with `encrypt` but no `smtpd_tls_auth_only`
@@ -165,6 +172,11 @@ BROKEN_SASL = register("postfix.broken_sasl_auth_clients", "auth_on_port_25")
 EOL_VERSION = register("postfix.eol_version")
 INVALID_NUMBER = register("postfix.invalid_number", "credential_exposed", "bruteforce", "spray")
 
+UNPATCHED_BEFORE = (2, 8)
+"""Postfix older than this gets no security fixes from anyone: the distributions that
+shipped such a release stopped patching it long ago. `mailwarden analyze` reports such a
+server (its built-in cipher list gives it away) as outdated, high; so does this audit."""
+
 ANVIL_EVIDENCE = "anvil service"  # evidence that master.cf lacks the entry named as value
 
 ServiceCheck = Callable[[PostfixConfig, Service], Iterable[AuditFinding]]
@@ -185,17 +197,27 @@ def global_check(check: GlobalCheck) -> GlobalCheck:
     return check
 
 
-def check_postfix(config: PostfixConfig) -> list[AuditFinding]:
-    """Every Postfix finding for `config`, merged across services."""
+def check_postfix(
+    config: PostfixConfig, keep: Callable[[AuditFinding], bool] | None = None
+) -> list[AuditFinding]:
+    """Every Postfix finding for `config` that `keep` selects (`--check`; None: all),
+    merged across services.
+
+    The findings that `keep` leaves out are not in the report: a `postconf -M` rewrite
+    carries none of their edits, and a submission fix keeps the main.cf edits they ask
+    for. They still exist in the configuration, so a fix that leaves them as they are
+    does not bring them up, and no fix is completed with theirs."""
     planner = Planner(config, service_findings)
     found: list[AuditFinding] = []
     for check in _GLOBAL_CHECKS:
         found.extend(check(config, planner))
     for service in smtpd_services(config):
         found.extend(service_findings(config, service))
-    own = {c for f in found if f.id not in _BUNDLES for c in f.fix}
     unfixable: list[AuditFinding] = []
     complete = _completer(config, found, unfixable)
+    if keep is not None:
+        found = [f for f in found if keep(f)]
+    own = {c for f in found if f.id not in _BUNDLES for c in f.fix}
     found = [complete(f) for f in found]
     found = [complete(f) for f in _with_folded_rewrites(config, found)]
     found += _planned(planner, found)
@@ -870,7 +892,7 @@ def ciphers(config: PostfixConfig, service: Service) -> Iterable[AuditFinding]:
     auth = offers_auth(config, service)
     fix = [
         fixes.cipher_grade(config, service, grade_parameter),
-        fixes.exclude_ciphers(config, service),
+        fixes.exclude_ciphers(config, service, mandatory),
     ]
     found = []
     weak = {name: how for name, how in classes.items() if name in WEAK}
@@ -1050,7 +1072,7 @@ def soft_bounce(config: PostfixConfig, planner: Planner) -> Iterable[AuditFindin
         found.append(
             _finding(
                 SOFT_BOUNCE.id,
-                Severity.HIGH,
+                Severity.MEDIUM,
                 [config.evidence("soft_bounce")],
                 [MainSet("soft_bounce", "no")],
             )
@@ -1060,7 +1082,7 @@ def soft_bounce(config: PostfixConfig, planner: Planner) -> Iterable[AuditFindin
             found.append(
                 _finding(
                     SOFT_BOUNCE.id,
-                    Severity.HIGH,
+                    Severity.MEDIUM,
                     [config.evidence("soft_bounce", service)],
                     [ServiceSet(service.key, "soft_bounce", "no")],
                     service,
@@ -1079,4 +1101,11 @@ def eol_version(config: PostfixConfig, planner: Planner) -> Iterable[AuditFindin
     line = config.main_lines.get("mail_version") if where else None
     evidence = [Evidence("mail_version", shown, file=where, line=line)]
     oldest = format_version(OLDEST_SUPPORTED) or ""
+    if version[:2] < UNPATCHED_BEFORE:
+        more = {"variant": "unpatched"}
+        return [
+            _finding(
+                EOL_VERSION.id, Severity.HIGH, evidence, version=shown, oldest=oldest, more=more
+            )
+        ]
     return [_finding(EOL_VERSION.id, Severity.MEDIUM, evidence, version=shown, oldest=oldest)]

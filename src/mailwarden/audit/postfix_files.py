@@ -6,14 +6,22 @@ non-blank character is `#` are ignored; a line that starts with white space cont
 the previous logical line; in main.cf the last `name = value` wins; in master.cf a
 logical line is eight columns and the command's arguments, where `-o name=value` and
 `-o { name = value }` (Postfix 3.0) set a parameter for that service.
+
+A master.cf entry that Postfix refuses (fewer than eight columns, or a column it cannot
+read: a `-o` line that lost its leading white space, a column left out so that the
+command lands in process_limit) stops Postfix ("bad field count", "invalid ... field"):
+it is left out of the services and named, with its line, in a note.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from mailwarden.audit.interface import Note
+from mailwarden.audit.numbers import shown
 from mailwarden.audit.postfix_config import Service
 from mailwarden.audit.textfile import (
     config_lines,
@@ -99,13 +107,51 @@ def _option(token: str) -> tuple[str, str] | None:
     return name.strip(), value.strip()
 
 
+_COLUMNS = ("service", "type", "private", "unprivileged", "chroot", "wakeup", "process_limit")
+_TYPES = frozenset({"inet", "unix", "unix-dgram", "fifo", "pass"})
+_FLAGS = frozenset({"y", "n", "-"})
+_NUMBER = re.compile(r"[0-9]*")
+
+
+def refused_column(columns: list[str]) -> int | None:
+    """The first column Postfix refuses, checked as postconf and master(8) check them
+    (`invalid type field`, `invalid private field`, ...); None when it takes them all."""
+    if columns[1] not in _TYPES:
+        return 1
+    for index in (2, 3, 4):
+        if columns[index] not in _FLAGS:
+            return index
+    wakeup = columns[5].removesuffix("?")
+    if wakeup != "-" and not _NUMBER.fullmatch(wakeup):
+        return 5
+    if columns[6] != "-" and not _NUMBER.fullmatch(columns[6]):
+        return 6
+    return None
+
+
 def parse_master_cf(text: str) -> tuple[Service, ...]:
+    return parse_master_cf_entries(text)[0]
+
+
+def parse_master_cf_entries(text: str) -> tuple[tuple[Service, ...], tuple[Note, ...]]:
+    """The services of master.cf, and a note for each entry Postfix refuses (left out)."""
     services: list[Service] = []
+    refused: list[Note] = []
     for logical in logical_lines(text):
         tokens = list(_tokens(logical))
         if len(tokens) < 8:
+            first = tokens[0][1] if tokens else ""
+            key = "master_cf_continuation" if first.startswith("-") else "master_cf_field_count"
+            details = {"line": str(logical.line), "count": str(len(tokens))}
+            refused.append(Note(key, {**details, "error": "bad field count"}))
             continue
         columns = [token for _, token in tokens[:8]]
+        bad = refused_column(columns)
+        if bad is not None:
+            column = _COLUMNS[bad]
+            details = {"line": str(logical.line), "column": column, "value": shown(columns[bad])}
+            refused.append(Note("master_cf_field", {**details, "error": f"invalid {column} field"}))
+            continue
         args: list[str] = []
         overrides: dict[str, str] = {}
         override_lines: dict[str, int] = {}
@@ -144,7 +190,7 @@ def parse_master_cf(text: str) -> tuple[Service, ...]:
                 override_lines=override_lines,
             )
         )
-    return tuple(services)
+    return tuple(services), tuple(refused)
 
 
 def read_main_cf(directory: Path) -> tuple[dict[str, str], dict[str, int]]:
@@ -162,15 +208,17 @@ def read_main_cf(directory: Path) -> tuple[dict[str, str], dict[str, int]]:
     return values, lines
 
 
-def read_master_cf(directory: Path) -> tuple[Service, ...]:
-    """master.cf; AuditError when it has lines but none is a service."""
+def read_master_cf(directory: Path) -> tuple[tuple[Service, ...], tuple[Note, ...]]:
+    """master.cf, and a note for each entry Postfix refuses (each names the file and
+    its line); AuditError when it has lines but none is a service."""
     path = directory / "master.cf"
     text = read_config_text(path)
-    services = parse_master_cf(text)
+    services, refused = parse_master_cf_entries(text)
     if not services and content_lines(text):
         raise AuditError(
             _("{path}: cannot read: no line is a service (not a master.cf)").format(
                 path=shown_path(path)
             )
         )
-    return services
+    where = str(path)
+    return services, tuple(Note(n.key, {**n.details, "file": where}) for n in refused)

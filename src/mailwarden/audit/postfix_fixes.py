@@ -7,6 +7,9 @@ being audited, so two findings that touch one parameter write the same value:
   unless the service already overrides them in master.cf (then `postconf -P`);
 - settings that only client-submission services need (`SERVICE_SCOPED`) always go to
   that service as `-o` options, so port 25 keeps working for other mail servers;
+- ciphers to exclude where TLS is required (587 with `encrypt`, 465) go to
+  smtpd_tls_mandatory_exclude_ciphers, which opportunistic TLS does not read: port 25
+  keeps the suites that are still better than no TLS between mail servers;
 - AUTH moves off port 25: main.cf `smtpd_sasl_auth_enable=no`, `=yes` kept on every
   other service that relied on main.cf, and a `submission` service added when remote
   clients can reach neither 587 nor 465. A loopback-only listener (Debian's
@@ -146,11 +149,22 @@ def merged_list(current: str, wanted: Iterable[str]) -> str:
     return ",".join(items)
 
 
-def exclude_ciphers(config: PostfixConfig, service: Service | None) -> Change | Missing:
-    """`Missing` before Postfix 2.3, which brought smtpd_tls_exclude_ciphers."""
-    current = config.raw("smtpd_tls_exclude_ciphers", service) or ""
-    excluded = merged_list(current, EXCLUDED_CIPHERS)
-    return setting(config, service, "smtpd_tls_exclude_ciphers", excluded)
+def exclude_ciphers(config: PostfixConfig, service: Service, mandatory: bool) -> Change | Missing:
+    """The exclusions for the cipher list that `service` uses. With TLS required
+    (`mandatory`: 587 with `encrypt`, 465), smtpd adds smtpd_tls_mandatory_exclude_ciphers
+    to smtpd_tls_exclude_ciphers: the suites go there (those the latter already excludes
+    are not named again), and port 25's opportunistic TLS keeps them (between mail
+    servers any TLS is better than none). `Missing` before Postfix 2.3, which brought
+    both parameters."""
+    if not mandatory:
+        current = config.raw("smtpd_tls_exclude_ciphers", service) or ""
+        excluded = merged_list(current, EXCLUDED_CIPHERS)
+        return setting(config, service, "smtpd_tls_exclude_ciphers", excluded)
+    parameter = "smtpd_tls_mandatory_exclude_ciphers"
+    base = config.value("smtpd_tls_exclude_ciphers", service).replace(",", " ").split()
+    current = config.raw(parameter, service) or ""
+    excluded = merged_list(current, [c for c in EXCLUDED_CIPHERS if c not in base])
+    return setting(config, service, parameter, excluded)
 
 
 def cipher_grade(

@@ -2,8 +2,9 @@
 
 Reading: `postconf` when it is installed (it is the authority on main.cf and master.cf
 syntax and on defaults), else the files themselves. If `postconf` fails on the
-directory (a configuration from a newer Postfix, say), the files are read and a note
-says why.
+directory (a configuration from a newer Postfix, say, or a master.cf entry it refuses),
+the files are read and a note says why. A master.cf entry that Postfix refuses is named
+with its line in a note of its own, and left out of the audit.
 
 The version decides end-of-life and the defaults of version-sensitive parameters:
 1. `--postfix-version` when given;
@@ -51,7 +52,7 @@ def read_postfix(
     if not directory.is_dir():
         raise AuditError(_("{path}: not a readable directory").format(path=directory))
     main, main_lines = read_main_cf(directory)
-    services = read_master_cf(directory)
+    services, refused = read_master_cf(directory)
     notes: list[Note] = []
     written = main.get("mail_version")
     if version is None and written is not None and parse_version(written) is None:
@@ -86,6 +87,9 @@ def read_postfix(
                 default_directory=own,
                 library=_library(library, own),
             )
+    # postconf, when it read the directory, took every entry: the notes of the entries
+    # Postfix refuses are for the files parsed here, beside postconf's own error.
+    notes += refused
     chosen, source = _version(version, main, None)
     if chosen is None:
         if postconf is not None:

@@ -398,7 +398,7 @@ def render_json(report: AuditReport, lang: Lang) -> str:
         "commands": writer.pasteable(changes) + writer.reload(changes),
         "master_cf": master_cf_text(postfix, ordered_changes(changes)),
         "summary": {s.value: report.count(s) for s in _COUNTED},
-        "complete": not report.failed_tools(),
+        "complete": report.complete,
         "selected": list(report.selected) if report.selected is not None else None,
         "exit_status": report.exit_status,
     }
@@ -641,8 +641,10 @@ class TextReport:
         failed = report.failed_tools()
         if failed:
             self._line(label("incomplete", lang, tools=", ".join(failed)), "bold")
+        if report.refused_entries():
+            self._line(label("incomplete_master_cf", lang), "bold")
         if not report.findings:
-            if not failed:
+            if report.complete:
                 partial = {
                     "postfix_absent",
                     "dovecot_absent",

@@ -42,6 +42,8 @@ SEVERITY_RANK = {
 EXIT_HIGH = 3
 EXIT_UNREAD = 1
 TOOL_FAILED = ("postconf_failed", "doveconf_failed")
+REFUSED_ENTRY = frozenset({"master_cf_field_count", "master_cf_continuation", "master_cf_field"})
+"""Notes of a master.cf entry that Postfix refuses, left out of the audit."""
 
 
 @dataclass(frozen=True)
@@ -62,12 +64,21 @@ class AuditReport:
 
     @property
     def exit_status(self) -> int:
-        """3: a high finding; else 1 when postconf or doveconf could not read the
-        configuration (the files were parsed instead: the audit is incomplete); else 0."""
+        """3: a high finding; else 1 when the audit is incomplete: postconf or doveconf
+        could not read the configuration (the files were parsed instead), or master.cf
+        has an entry that Postfix refuses (left out); else 0."""
         high = any(SEVERITY_RANK[f.severity] >= SEVERITY_RANK[Severity.HIGH] for f in self.findings)
         if high:
             return EXIT_HIGH
-        return EXIT_UNREAD if self.failed_tools() else 0
+        return EXIT_UNREAD if not self.complete else 0
+
+    @property
+    def complete(self) -> bool:
+        return not self.failed_tools() and not self.refused_entries()
+
+    def refused_entries(self) -> bool:
+        """master.cf has an entry that Postfix refuses: it was not audited."""
+        return any(note.key in REFUSED_ENTRY for note in self.all_notes())
 
     def all_notes(self) -> tuple[Note, ...]:
         postfix = self.postfix.notes if self.postfix else ()
@@ -115,7 +126,7 @@ def run_audit(
         raise AuditError(_("nothing to audit: no Postfix or Dovecot configuration found"))
     found: list[AuditFinding] = []
     if postfix_config is not None:
-        found += check_postfix(postfix_config)
+        found += check_postfix(postfix_config, lambda f: selects(f, selectors))
         # what the checks met while expanding values, said once they have all run
         expansion_notes = postfix_config.expansion_notes()
         if expansion_notes:

@@ -152,6 +152,10 @@ TITLES: dict[str, Text] = {
         "Postfix {version} no longer gets upstream security fixes",
         "Postfix {version} 已不再获得上游安全修复",
     ),
+    "postfix.eol_version#unpatched": Text(
+        "Postfix {version} has not had security fixes from anyone for years",
+        "Postfix {version} 多年来已没有任何人为其提供安全修复",
+    ),
     "dovecot.cleartext_auth": Text(
         "Dovecot accepts passwords without TLS",
         "Dovecot 接受不经 TLS 的密码",
@@ -165,18 +169,18 @@ TITLES: dict[str, Text] = {
         "2.4 版配置中有一个要求明文密码的 Dovecot 2.3 设置",
     ),
     "dovecot.setting_other_version": Text(
-        "{written} is a setting of another Dovecot version: it has no effect here",
-        "{written} 是另一个 Dovecot 版本的设置：在这里不起作用",
+        "{written} is a setting of another Dovecot version: Dovecot refuses this configuration",
+        "{written} 是另一个 Dovecot 版本的设置：Dovecot 会拒绝此配置",
     ),
     "dovecot.setting_other_version#in_23": Text(
-        "{written} is a Dovecot 2.4 setting: it has no effect in this 2.3 configuration "
+        "{written} is a Dovecot 2.4 setting: Dovecot 2.3 refuses this configuration "
         "(2.3 calls it {name})",
-        "{written} 是 Dovecot 2.4 的设置：在此 2.3 版配置中不起作用（2.3 中叫 {name}）",
+        "{written} 是 Dovecot 2.4 的设置：Dovecot 2.3 会拒绝此配置（2.3 中叫 {name}）",
     ),
     "dovecot.setting_other_version#in_24": Text(
-        "{written} is a Dovecot 2.3 setting: it has no effect in this 2.4 configuration "
+        "{written} is a Dovecot 2.3 setting: Dovecot 2.4 refuses this configuration "
         "(2.4 calls it {name})",
-        "{written} 是 Dovecot 2.3 的设置：在此 2.4 版配置中不起作用（2.4 中叫 {name}）",
+        "{written} 是 Dovecot 2.3 的设置：Dovecot 2.4 会拒绝此配置（2.4 中叫 {name}）",
     ),
     "dovecot.ssl_disabled": Text(
         "Dovecot has TLS turned off",
@@ -185,6 +189,28 @@ TITLES: dict[str, Text] = {
     "dovecot.auth_verbose_passwords": Text(
         "Dovecot logs the passwords of failed logins",
         "Dovecot 会记录登录失败时的密码",
+    ),
+    "dovecot.auth_verbose_passwords#plain_cut": Text(
+        "Dovecot logs the first {length} characters of the passwords of failed logins",
+        "Dovecot 会记录登录失败时密码的前 {length} 个字符",
+    ),
+    "dovecot.auth_verbose_passwords#sha1": Text(
+        "Dovecot logs a SHA1 hash of the passwords of failed logins",
+        "Dovecot 会记录登录失败时密码的 SHA1 哈希",
+    ),
+    "dovecot.auth_verbose_passwords#sha1_long": Text(
+        "Dovecot logs the first {length} hex digits of a SHA1 hash of the passwords of "
+        "failed logins",
+        "Dovecot 会记录登录失败时密码的 SHA1 哈希的前 {length} 位十六进制数字",
+    ),
+    "dovecot.auth_verbose_passwords#sha1_cut": Text(
+        "Dovecot logs the first {length} hex digits of a SHA1 hash of the passwords of "
+        "failed logins",
+        "Dovecot 会记录登录失败时密码的 SHA1 哈希的前 {length} 位十六进制数字",
+    ),
+    "dovecot.auth_verbose_passwords#invalid": Text(
+        "auth_verbose_passwords has a value Dovecot refuses",
+        "auth_verbose_passwords 的值会被 Dovecot 拒绝",
     ),
     "dovecot.auth_debug_passwords": Text(
         "Dovecot logs every password in its debug output",
@@ -582,6 +608,15 @@ EXPLANATIONS: dict[str, Text] = {
         "broken_sasl_auth_clients = yes 会在 EHLO 回复中为 Outlook Express 4 和 Exchange 5.0 "
         "加一行非标准的 AUTH=。当前没有任何客户端需要它，它只是多一处 AUTH 的通告。应关闭。",
     ),
+    "postfix.eol_version#unpatched": Text(
+        "Postfix {version} is older than 2.8. Upstream stopped patching it long ago, and "
+        "so did the distributions that shipped a release that old: known security holes "
+        "stay open, and later defences are missing (smtpd_client_auth_rate_limit came in "
+        "3.1; RC4 left the default cipher list in 3.8).",
+        "Postfix {version} 早于 2.8。上游早已停止维护，发行过如此旧版本的发行版也早已停止"
+        "修复：已知的安全漏洞依然存在，后来加入的防护也都缺失（smtpd_client_auth_rate_limit "
+        "自 3.1 起提供；RC4 自 3.8 起才从默认加密套件列表中移除）。",
+    ),
     "postfix.eol_version": Text(
         "Postfix {version} is older than {oldest}, the oldest stable line that upstream "
         "still patches, and it may lack later defences (smtpd_client_auth_rate_limit came "
@@ -626,42 +661,49 @@ EXPLANATIONS: dict[str, Text] = {
     ),
     "dovecot.setting_other_version": Text(
         "{written} = {old} is written under the name of another Dovecot version, which "
-        "this one does not know: the setting has no effect, and Dovecot refuses the whole "
-        "configuration (Unknown setting). The fix writes {name} = {safe} in its place.",
-        "{written} = {old} 使用的是另一个 Dovecot 版本的名称，此版本不认识它：该设置不起作用，"
-        "而且 Dovecot 会拒绝整个配置（Unknown setting）。修复方法是在该处改写为 "
-        "{name} = {safe}。",
+        "this one does not know: Dovecot refuses the whole configuration (Unknown "
+        "setting). It does not start with it, and a running Dovecot cannot reload it: it "
+        "keeps the configuration it loaded before, without this line or any later change "
+        "(the other fixes of this report included). The fix writes {name} = {safe} in "
+        "its place.",
+        "{written} = {old} 使用的是另一个 Dovecot 版本的名称，此版本不认识它：Dovecot 会拒绝"
+        "整个配置（Unknown setting）。Dovecot 无法以此配置启动，正在运行的 Dovecot 也无法重新"
+        "加载它：它会继续使用之前加载的配置，其中既没有这一行，也没有之后的任何修改（包括本报告"
+        "的其他修复）。修复方法是在该处改写为 {name} = {safe}。",
     ),
     "dovecot.setting_other_version#in_23": Text(
         "{written} is the name Dovecot 2.4 gives this setting, and this configuration is "
         "for Dovecot 2.3 or older (it has no dovecot_config_version, which 2.4 requires). "
-        "There {written} = {old} has no effect: Dovecot 2.3 does not know the name and "
-        "refuses the whole configuration (doveconf: Unknown setting), so Dovecot will not "
-        "start or reload with it, and whatever the line means to say is not applied. In "
-        "2.3 the setting is {name} (the opposite sense: {name} = yes is "
-        "auth_allow_cleartext = no). The fix writes {name} = {safe} in its place: "
+        "Dovecot 2.3 does not know the name and refuses the whole configuration "
+        "(doveconf: Unknown setting): Dovecot does not start with it, and a running "
+        "Dovecot cannot reload it (doveadm reload fails): it keeps the configuration it "
+        "loaded before, without this line or any later change (the other fixes of this "
+        "report included). In 2.3 the setting is {name} (the opposite sense: {name} = "
+        "yes is auth_allow_cleartext = no). The fix writes {name} = {safe} in its place: "
         "passwords only over TLS, except from localhost.",
         "{written} 是 Dovecot 2.4 给这个设置起的名称，而此配置适用于 Dovecot 2.3 或更早版本"
-        "（没有 2.4 必需的 dovecot_config_version）。在这里 {written} = {old} 不起作用："
-        "Dovecot 2.3 不认识这个名称，会拒绝整个配置（doveconf: Unknown setting），因此 Dovecot "
-        "无法以此配置启动或重新加载，这一行想要的设置也不会生效。2.3 中该设置叫 {name}（含义"
-        "相反：{name} = yes 相当于 auth_allow_cleartext = no）。修复方法是在该处改写为 "
+        "（没有 2.4 必需的 dovecot_config_version）。Dovecot 2.3 不认识这个名称，会拒绝整个"
+        "配置（doveconf: Unknown setting）：Dovecot 无法以此配置启动，正在运行的 Dovecot 也"
+        "无法重新加载它（doveadm reload 失败），而是继续使用之前加载的配置，其中既没有这一行，"
+        "也没有之后的任何修改（包括本报告的其他修复）。2.3 中该设置叫 {name}（含义相反："
+        "{name} = yes 相当于 auth_allow_cleartext = no）。修复方法是在该处改写为 "
         "{name} = {safe}：密码只能经 TLS 发送，来自本机的连接除外。",
     ),
     "dovecot.setting_other_version#in_24": Text(
         "{written} is the name Dovecot 2.3 gave this setting, and this configuration is "
-        "for Dovecot 2.4 (it has dovecot_config_version). There {written} = {old} has no "
-        "effect: Dovecot 2.4 does not know the name and refuses the whole configuration "
-        "(Unknown setting), so Dovecot will not start or reload with it, and whatever the "
-        "line means to say is not applied. In 2.4 the setting is {name} (the opposite "
-        "sense: {name} = no is disable_plaintext_auth = yes). The fix writes "
-        "{name} = {safe} in its place: passwords only over TLS, except from localhost.",
+        "for Dovecot 2.4 (it has dovecot_config_version). Dovecot 2.4 does not know the "
+        "name and refuses the whole configuration (Unknown setting): Dovecot does not "
+        "start with it, and a running Dovecot cannot reload it: it keeps the configuration "
+        "it loaded before, without this line or any later change (the other fixes of this "
+        "report included). In 2.4 the setting is {name} (the opposite sense: {name} = no "
+        "is disable_plaintext_auth = yes). The fix writes {name} = {safe} in its place: "
+        "passwords only over TLS, except from localhost.",
         "{written} 是 Dovecot 2.3 给这个设置起的名称，而此配置适用于 Dovecot 2.4（有 "
-        "dovecot_config_version）。在这里 {written} = {old} 不起作用：Dovecot 2.4 不认识这个"
-        "名称，会拒绝整个配置（Unknown setting），因此 Dovecot 无法以此配置启动或重新加载，这一行"
-        "想要的设置也不会生效。2.4 中该设置叫 {name}（含义相反：{name} = no 相当于 "
-        "disable_plaintext_auth = yes）。修复方法是在该处改写为 {name} = {safe}：密码只能经 "
-        "TLS 发送，来自本机的连接除外。",
+        "dovecot_config_version）。Dovecot 2.4 不认识这个名称，会拒绝整个配置（Unknown "
+        "setting）：Dovecot 无法以此配置启动，正在运行的 Dovecot 也无法重新加载它，而是继续"
+        "使用之前加载的配置，其中既没有这一行，也没有之后的任何修改（包括本报告的其他修复）。"
+        "2.4 中该设置叫 {name}（含义相反：{name} = no 相当于 disable_plaintext_auth = yes）。"
+        "修复方法是在该处改写为 {name} = {safe}：密码只能经 TLS 发送，来自本机的连接除外。",
     ),
     "dovecot.ssl_disabled": Text(
         "With ssl = no, IMAP and POP3 clients cannot encrypt at all: their passwords and "
@@ -689,6 +731,77 @@ EXPLANATIONS: dict[str, Text] = {
         "auth_verbose_passwords 会把每次登录失败的密码（或其哈希，可被离线破解）写入日志。"
         "失败的登录包括用户输错的真实密码，日志因此变成一份密码清单。应设为 no，并保护已写入"
         "的日志。",
+    ),
+    "dovecot.auth_verbose_passwords#plain": Text(
+        "auth_verbose_passwords writes the password of every failed login into the log, "
+        "as typed. Failed logins include users' typos of their real passwords, so the log "
+        "becomes a password list. Set it to no and protect the logs already written.",
+        "auth_verbose_passwords 会把每次登录失败时输入的密码原样写入日志。失败的登录包括用户"
+        "输错的真实密码，日志因此变成一份密码清单。应设为 no，并保护已写入的日志。",
+    ),
+    "dovecot.auth_verbose_passwords#plain_cut": Text(
+        "auth_verbose_passwords writes the first {length} characters of the password of "
+        "every failed login into the log, as typed: the whole of a short password, the "
+        "start of a long one. Failed logins include users' typos of their real passwords, "
+        "so the log gives much of them away. Set it to no and protect the logs already "
+        "written.",
+        "auth_verbose_passwords 会把每次登录失败时输入的密码的前 {length} 个字符原样写入日志："
+        "短密码会被完整记录，长密码则记录其开头。失败的登录包括用户输错的真实密码，日志因此"
+        "泄露了其中的大部分。应设为 no，并保护已写入的日志。",
+    ),
+    "dovecot.auth_verbose_passwords#yes_cut": Text(
+        "Dovecot takes yes for plain and then drops the :N after it, so auth_verbose_passwords "
+        "writes the whole password of every failed login into the log, as typed (only "
+        "plain:N cuts it). Failed logins include users' typos of their real passwords, so "
+        "the log becomes a password list. Set it to no and protect the logs already "
+        "written.",
+        "Dovecot 把 yes 当作 plain，并丢弃其后的 :N，因此 auth_verbose_passwords 会把每次"
+        "登录失败时输入的完整密码原样写入日志（只有 plain:N 才会截短）。失败的登录包括用户"
+        "输错的真实密码，日志因此变成一份密码清单。应设为 no，并保护已写入的日志。",
+    ),
+    "dovecot.auth_verbose_passwords#sha1": Text(
+        "auth_verbose_passwords writes the SHA1 hash of the password of every failed login "
+        "into the log. It is unsalted and fast to compute: every password of a common list, "
+        "and every short one, is found from it offline. Failed logins include "
+        "users' typos of their real passwords. Set it to no and protect the logs already "
+        "written.",
+        "auth_verbose_passwords 会把每次登录失败时密码的 SHA1 哈希写入日志。该哈希不加盐且计算"
+        "很快：常见密码表中的密码以及所有短密码，都能离线从中还原。失败的登录包括"
+        "用户输错的真实密码。应设为 no，并保护已写入的日志。",
+    ),
+    "dovecot.auth_verbose_passwords#sha1_long": Text(
+        "auth_verbose_passwords writes the first {length} hex digits of the SHA1 hash of the "
+        "password of every failed login into the log. That many digits single a password "
+        "out: the hash is unsalted and fast to compute, so every password of a common list, "
+        "and every short one, is found from them offline. Failed logins include users' "
+        "typos of their real passwords. Set it to no and protect the logs already written.",
+        "auth_verbose_passwords 会把每次登录失败时密码的 SHA1 哈希的前 {length} 位十六进制数字"
+        "写入日志。这么多位足以确定一个密码：该哈希不加盐且计算很快，常见密码表中的密码以及所有"
+        "短密码都能离线从中还原。失败的登录包括用户输错的真实密码。应设为 no，并保护已写入的日志。",
+    ),
+    "dovecot.auth_verbose_passwords#sha1_cut": Text(
+        "auth_verbose_passwords writes the first {length} hex digits of the SHA1 hash of the "
+        "password of every failed login into the log. Billions of passwords share them, so "
+        "they do not give an unknown password back; but they confirm a guess: whoever reads "
+        "the log can test a list of common passwords, or a user's old ones, against each "
+        "entry and learn which was typed, and failed logins include users' typos of their "
+        "real passwords. Set it to no, unless you read it to tell repeated guesses apart "
+        "(what Dovecot's documentation suggests it for): then keep the logs from other "
+        "readers.",
+        "auth_verbose_passwords 会把每次登录失败时密码的 SHA1 哈希的前 {length} 位十六进制数字"
+        "写入日志。数十亿个密码共用这几位，因此无法从中还原未知的密码；但可以用来验证猜测："
+        "能读取日志的人可以拿常见密码表或某个用户用过的旧密码逐条比对，从而得知输入的是哪个，"
+        "而失败的登录包括用户输错的真实密码。应设为 no，除非你要借它区分重复的猜测（Dovecot "
+        "文档建议的用途）：那样就要防止其他人读取这些日志。",
+    ),
+    "dovecot.auth_verbose_passwords#invalid": Text(
+        "Dovecot takes no, plain or sha1 (yes is taken for plain), each with an optional :N "
+        "(a number above 0) that cuts what is logged to N characters; it refuses any other "
+        "value, and an empty one (auth_verbose_passwords: Invalid value, or Invalid "
+        "truncation number), and then does not start. Set it to no, which logs no password.",
+        "Dovecot 只接受 no、plain 或 sha1（yes 被当作 plain），其后可加 :N（大于 0 的数字），"
+        "把记录的内容截短为 N 个字符；其他值以及空值都会被拒绝（报错为无效值或无效的截断长度），"
+        "Dovecot 随之无法启动。应设为 no，即不记录任何密码。",
     ),
     "dovecot.auth_debug_passwords": Text(
         "auth_debug_passwords = yes makes the authentication debug log show passwords and "
@@ -800,6 +913,8 @@ NO_FIX: dict[str, Text] = {
     "postfix.submission_old_tls#smtpd_tls_mandatory_protocols": _NO_PROTOCOL_SETTING,
     "postfix.weak_ciphers#smtpd_tls_exclude_ciphers": _NO_CIPHER_EXCLUSION,
     "postfix.anonymous_ciphers#smtpd_tls_exclude_ciphers": _NO_CIPHER_EXCLUSION,
+    "postfix.weak_ciphers#smtpd_tls_mandatory_exclude_ciphers": _NO_CIPHER_EXCLUSION,
+    "postfix.anonymous_ciphers#smtpd_tls_mandatory_exclude_ciphers": _NO_CIPHER_EXCLUSION,
     "missing": Text(
         "This Postfix has no {missing} (it came in {since}), and no other setting of this "
         "version makes this change: upgrade Postfix to {since} or later.",
@@ -894,6 +1009,11 @@ LABELS: dict[str, Text] = {
         "Not audited in full: {tools} could not read the configuration (see the note "
         "above); only what the file parser understood was checked.",
         "审计不完整：{tools} 无法读取该配置（见上方说明）；只检查了文件解析器能理解的部分。",
+    ),
+    "incomplete_master_cf": Text(
+        "Not audited in full: master.cf has entries that Postfix refuses (see the notes "
+        "above); they were left out.",
+        "审计不完整：master.cf 中有 Postfix 拒绝的条目（见上方说明）；这些条目未被审计。",
     ),
     "summary": Text(
         "{high} high, {medium} medium, {low} low.",
@@ -1061,6 +1181,29 @@ NOTES: dict[str, Text] = {
     "postconf_warning": Text(
         "postconf warns: {warning}",
         "postconf 警告：{warning}",
+    ),
+    "master_cf_field_count": Text(
+        "{file}, line {line}: {count} fields, where a master.cf entry has 8 (service, type, "
+        "private, unpriv, chroot, wakeup, maxproc, command): Postfix refuses this master.cf "
+        '("{error}") and does not start; this entry was not audited.',
+        "{file} 第 {line} 行：只有 {count} 个字段，而 master.cf 条目需要 8 个（service、type、"
+        "private、unpriv、chroot、wakeup、maxproc、command）：Postfix 会拒绝这个 master.cf"
+        "（报错：{error}）而无法启动；此条目未被审计。",
+    ),
+    "master_cf_continuation": Text(
+        "{file}, line {line}: this line continues the entry above but does not start with "
+        "white space, so Postfix reads it as an entry of {count} fields and refuses this "
+        'master.cf ("{error}"); it was not audited. Indent it.',
+        "{file} 第 {line} 行：这一行是上一条目的续行，但没有以空白开头，因此 Postfix 把它当作"
+        "只有 {count} 个字段的条目而拒绝这个 master.cf（报错：{error}）；此行未被审计。"
+        "请在行首加上缩进。",
+    ),
+    "master_cf_field": Text(
+        '{file}, line {line}: "{value}" is no {column} field Postfix can read (is a column '
+        'missing?): Postfix refuses this master.cf ("{error}") and does not start; this '
+        "entry was not audited.",
+        "{file} 第 {line} 行：“{value}”不是 Postfix 能读取的 {column} 字段（是否缺了一列？）："
+        "Postfix 会拒绝这个 master.cf（报错：{error}）而无法启动；此条目未被审计。",
     ),
     "doveconf_failed": Text(
         "doveconf could not read the configuration ({error}); the files were parsed directly.",

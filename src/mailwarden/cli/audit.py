@@ -92,8 +92,9 @@ Examples:
 \b
 Exit status: 0 nothing of high severity, 3 at least one high-severity finding,
 1 a configuration that cannot be read (or that postconf or doveconf refused: the
-files were parsed instead and the audit is incomplete), 2 bad usage (a --postfix-dir
-or --dovecot-config that does not exist or is of the wrong kind, for one), 141 the
+files were parsed instead and the audit is incomplete; or a master.cf entry that
+Postfix refuses, left out), 2 bad usage (a --postfix-dir or --dovecot-config that
+does not exist or is of the wrong kind, for one), 141 the
 reader of the report left before its end (| head).
 """
     ),

@@ -39,9 +39,15 @@ Rules (thresholds are ``[policy]`` keys, see :class:`~mailwarden.config.PolicyCo
   client may (the slow brute-force rules on the network as one client: one attacker
   rotating its addresses of a /64 or a /24, a guess an hour each), make it an attacker
   too, unless one of them alone made more than half of those failures or each tried
-  names of its own that no other tried, one or each once (people's typos), or, in an
-  IPv4 network, each tried one real account, fewer than ``enumeration_users`` (people's
-  phones with an old password in a carrier's pool; see :meth:`Detector._network_slow`).
+  names of its own that no other tried, one or each once (people's typos; not
+  ``enumeration_users`` addresses or more, each on an account of its own, within
+  ``slow_window``: an attacker rotating its addresses, one account each), or each tried
+  one real account, fewer than ``enumeration_users`` (people's phones with an old
+  password in a carrier's pool; in a /64, each account from fewer than
+  ``network_clients`` addresses; see :meth:`Detector._network_slow`). Those phones are
+  no network attack within ``network_window`` either, each account from fewer than
+  ``network_clients`` of its addresses (:meth:`Detector._phones`); a login as their
+  accounts after the failures takes the network's verdict back in the analysis.
   The daemon hears of a network again when it is at it once its ban
   has run out (``ban_time``, as for a client). A network remembers its most recent
   :data:`~mailwarden.detect.state.MAX_MEMBERS_PER_NETWORK` addresses only: once it had
@@ -108,7 +114,8 @@ Rules (thresholds are ``[policy]`` keys, see :class:`~mailwarden.config.PolicyCo
   must confirm (``by_others``: only other clients guessed; or the guessing before it was
   a few tries on that one account, or on one account from an address others log in
   from, or ``fast_failures`` at most in all with some on that account; or a try or two
-  inside a campaign on it) is watched, not banned unless the
+  inside a campaign on it; or an IPv6 /64 that walked more addresses than a household's
+  on that account alone: :meth:`Detector._walked_its_64`) is watched, not banned unless the
   client's own guessing earned a ban: the owner is asked first. Each (client, account)
   is reported once.
 - **Never banned**: loopback and the server's own addresses (Dovecot's ``lip=``):
@@ -285,6 +292,13 @@ MAX_HELD_REJECTS = 32
 (:meth:`Detector._hold`); more count at once."""
 MAX_HELD_SESSIONS = 16_384
 """Open smtpd sessions with held rejects at most; past it the oldest tenth count theirs."""
+HOUSEHOLD_ADDRESSES = 4
+"""The most addresses of an IPv6 /64 that one account's owner's devices (a household's
+phone, laptop and tablet) fail from with an old password, on that account alone, before
+the owner's first login from there: a /64 whose addresses failed on it from more, with
+``compromise_failures`` or more failures within ``daily_window``, walked its addresses
+guessing it, and a login from it as that account is a Maybe break-in
+(:meth:`Detector._walked_its_64`)."""
 
 _SESSION_TYPES = frozenset(
     {
@@ -541,6 +555,9 @@ class Detector:
         and reason, shared by its members)."""
         self._tuples: dict[tuple[Any, ...], tuple[Any, ...]] = {}
         """:meth:`_shared`'s tuples in one :meth:`result`."""
+        self._phones_nets: dict[NetKey, bool] | None = None
+        """:meth:`_network_flagged`'s answers in one :meth:`result` (asked once for each
+        of a network's members); None while events come in (accounts turn real)."""
         self._people_nets: set[NetKey] = set()
         """Networks (``ipv4_prefix``/``ipv6_prefix``) a real user logged in from: never
         judged as a whole (a ban would lock that user out)."""
@@ -748,7 +765,12 @@ class Detector:
         detail = event.detail
         if detail is not None:
             if "password_logged" in detail:
-                self._password_logged(event, event.ip)
+                if not (
+                    "decoded " in (event.reason or "") and self._sessions.echoes_client_line(event)
+                ):
+                    # Cyrus's decoded copy of the client line just before it is that
+                    # line's credential, counted with it: once.
+                    self._password_logged(event, event.ip)
                 if "decoded" in detail:
                     # Cyrus's decoded AUTH LOGIN line: the session's username step too.
                     return self._tracked(event, self._after_other)
@@ -1796,6 +1818,11 @@ class Detector:
                 self._network_member(client, state, event, when, found)
             return
         members = state.members.keys_since(when - window) if many else []
+        if len(members) >= needed and self._phones(members, when - window, needed):
+            # People's phones with old passwords moving through a carrier's pool (or a
+            # household's /64), together as many addresses as an attack: no attack
+            # within network_window; the slow rules judge them (as they do phones).
+            members = []
         slow: str | None = None
         if len(members) < needed:
             rule = self._network_slow(state, client, when)
@@ -1860,10 +1887,14 @@ class Detector:
         each of those addresses tried names of its own that no other one tried, one name
         or each once (the people of an ISP's /24 or behind a campus's NAT addresses, each
         mistyping their own password; an attacker rotating its addresses tries the same
-        accounts from several). Nor an IPv4 network whose addresses each tried one real
+        accounts from several), unless they are ``enumeration_users`` or more addresses
+        each on one account of its own within ``slow_window``: an attacker rotating its
+        addresses, one real account each (over ``daily_window`` an ISP's /24 has that
+        many people's typos). Nor a network whose addresses each tried one real
         account (:meth:`_real_account`), fewer accounts than ``enumeration_users`` (its
-        people's phones with an old password, moving through a carrier's pool). A
-        network someone logged in from is never judged as a whole
+        people's phones with an old password, moving through a carrier's pool; in a
+        /64, each account from fewer than ``network_clients`` of its addresses:
+        :meth:`_phones`). A network someone logged in from is never judged as a whole
         (:meth:`_person_in_network`)."""
         if client.flags & _OWN_GUESSING:
             return None  # its failure counts for itself only
@@ -1871,6 +1902,8 @@ class Detector:
         if not times:
             return None
         n = len(times)
+        network_needed = self._limits.network[0]
+        slow_window = self._limits.slow[1]
         for needed, window, reason in self._limits.slow_rules:
             since = when - window
             if needed > n or times[-needed] < since:
@@ -1898,21 +1931,60 @@ class Detector:
                 if one_each and (member.users is not None or member.user is None):
                     mine = _names_since(member, since, set())
                     one_each = mine is not None and len(mine) == 1
+            if (
+                names is not None
+                and one_each
+                and window <= slow_window
+                and len(names) >= self._limits.enumeration[0]
+            ):
+                # An account of its own from each address, as many as an enumeration,
+                # within slow_window: an attacker rotating its addresses, one account
+                # each, under every other bar. (People's typos on their own accounts,
+                # each from its address, are fewer at once, or log in from there; over a
+                # day an ISP's /24 has many.)
+                names = None
             if failures >= needed and 2 * most <= failures and names is None:
                 if (
                     one_each
-                    and ":" not in client.ip
+                    and (":" not in client.ip or self._phones(members, since, network_needed))
                     and tried is not None
                     and len(tried) < self._limits.enumeration[0]
                     and all(self._real_account(name) for name in tried)
                 ):
                     # Each address on one real account alone, fewer accounts than an
                     # enumeration: their owners' phones with an old password, moving
-                    # through a carrier's pool of addresses (a /64 is one subscriber's:
-                    # the stale-device rules take it as one client).
+                    # through a carrier's pool of addresses (in a /64, a household's,
+                    # each account from fewer addresses than a network attack).
                     continue
                 return reason, window, members
         return None
+
+    def _phones(self, members: Iterable[str], since: float, spread: int | None) -> bool:
+        """Whether a network's addresses ``members`` each tried one real account alone
+        since ``since`` (:meth:`_real_account`), fewer accounts than
+        ``enumeration_users`` in all, and (``spread``) each account from fewer addresses
+        than that: their owners' phones with an old password moving through a carrier's
+        pool (or a household's /64), each phone short of a network attack on its own.
+        Not an attacker rotating its addresses: it tries a list of accounts, names
+        nobody has, or one account from address after address. Stops at the first
+        address that does not fit."""
+        accounts: dict[str, int] = {}
+        limit = self._limits.enumeration[0]
+        for ip in members:
+            member = self._known(ip)
+            if member is None:
+                return False
+            names = _names_since(member, since, set())
+            if names is None or len(names) != 1:
+                return False
+            (name,) = names
+            count = accounts.get(name, 0) + 1
+            if spread is not None and count >= spread:
+                return False
+            if count == 1 and (len(accounts) + 1 >= limit or not self._real_account(name)):
+                return False
+            accounts[name] = count
+        return bool(accounts)
 
     def _real_account(self, name: str) -> bool:
         """``name`` is an account someone logged in as, or one of ``--users``."""
@@ -2048,7 +2120,8 @@ class Detector:
             if key is not None:
                 client.succeeded = [key]
         client.see(event, when)  # the break-in is the attack's latest act
-        evidence = (*evidence_events((client.evidence or ())[-2:]), event)
+        guesses = client.evidence or self._network_evidence(client, key)
+        evidence = (*evidence_events((guesses or ())[-2:]), event)
         if client.allowed is None and client.ip in self._own:
             client.allowed = OWN_ADDRESS
         if len(self._compromises) < MAX_COMPROMISES:
@@ -2068,6 +2141,19 @@ class Detector:
         found: list[Detection] = []
         self._flag(client, Verdict.COMPROMISED, reason, event, when, found, {"user": user})
         return found
+
+    def _network_evidence(
+        self, client: ClientState, key: str | None
+    ) -> tuple[Evidence, ...] | None:
+        """For a break-in from an address that made no failure of its own: the failures
+        of the latest other address to fail on ``key``, when that is of the same
+        network (the network's guessing that got in, :meth:`_network_guessed`)."""
+        account = self._accounts.get(key) if key is not None else None
+        last = account.last_client if account is not None else None
+        other = self._known(last) if last is not None and last != client.ip else None
+        if other is None or client.net is None or other.net != client.net:
+            return None
+        return other.evidence
 
     def _compromise_reason(
         self, ip: str, client: ClientState | None, key: str | None, when: float
@@ -2173,7 +2259,8 @@ class Detector:
             if near is not None and near[2]:
                 # (Its addresses trying this account alone may be the owner's devices
                 # with an old password before the owner's first login from there: the
-                # network's report asks the owner, :meth:`_network_login`.)
+                # network's report asks the owner, :meth:`_network_login`; unless more
+                # addresses than a household's failed on it, :meth:`_walked_its_64`.)
                 network, tries, _lists = near
                 own = client.user_failures(key) if client is not None else 0
                 net = client.net if client is not None else None
@@ -2187,6 +2274,10 @@ class Detector:
                     own + tries,
                     False,
                 )
+            if near is not None:
+                walked = self._walked_its_64(ip, client, key, account, when)
+                if walked is not None:
+                    return walked
         if excused and client is not None:
             return self._inside_a_campaign(client, key, account, when)
         return None
@@ -2272,6 +2363,49 @@ class Detector:
                     lists = True
                     break
         return str(network_of(net, v4, v6)), tries, lists
+
+    def _walked_its_64(
+        self, ip: str, client: ClientState | None, key: str, account: AccountState, when: float
+    ) -> tuple[str, int, bool] | None:
+        """A login as ``key`` from an IPv6 /64 that stands as an attacker (nobody logged
+        in from it before) and whose addresses tried that one account alone
+        (:meth:`_network_guessed`): more than :data:`HOUSEHOLD_ADDRESSES` of them (the
+        login's own among them) failed on it, ``compromise_failures`` or more times
+        within ``daily_window``. An owner's devices with an old password logged in from
+        there before they failed, and are a household's few: this is an attacker
+        walking the /64's addresses, a guess or two from each, that got in. A Maybe (the
+        owner can tell: a phone whose privacy address kept changing before its owner's
+        first login in the log looks alike); the network stays banned. None otherwise:
+        the login is the owner's, and the network's report asks
+        (:meth:`_network_login`)."""
+        net = client.net if client is not None else network_key(ip, self._v4, self._v6)[0]
+        if net is None or not is_v6(net):
+            return None
+        v4, v6 = self._v4, self._v6
+        since = when - self._limits.daily[1]
+        addresses = failures = 0
+        for other_ip, last in account.clients.items():
+            if last < since or last > when:
+                continue
+            other = client if other_ip == ip else self._known(other_ip)
+            if other is None:
+                continue
+            other_net = other.net if other.net is not None else network_key(other_ip, v4, v6)[0]
+            if other_net == net:
+                failed = other.user_failures(key)
+                if failed:
+                    addresses += 1
+                    failures += failed
+        if addresses <= HOUSEHOLD_ADDRESSES or failures < self.policy.compromise_failures:
+            return None
+        network = str(network_of(net, v4, v6))
+        guessers = self._guessers(account, None, key, since)
+        return (
+            f"logged in as {key} right after {_burst_text(failures, 0, network)} "
+            f"within {self._limits.text['daily']}" + (f" ({guessers})" if guessers else ""),
+            failures,
+            True,
+        )
 
     def _network_rule_window(self, state: NetworkState | None) -> tuple[float, str]:
         """The window (seconds, and as text) of the rule that flagged a network:
@@ -2432,9 +2566,12 @@ class Detector:
         """The account logged in from ``owner``'s address that ``key`` names in another
         form, and when (:meth:`OwnerState.other_form`). A login without the domain is a
         full name's only when no other domain is known for that name (logged in as
-        anywhere, or in ``--users``) and its domain is no stranger to this server: after
-        a login as ``alice``, failures as alice@b.example are guessing when
-        alice@a.example is the one that logs in, or a.example the only domain seen."""
+        anywhere, or in ``--users``) and logins name no domain but its own: after a login
+        as ``alice``, failures as alice@b.example are guessing when alice@a.example is
+        the one that logs in, or when logins name a.example, alone or beside b.example
+        (the server's default realm, which ``alice`` alone logs in to, may be either: the
+        two names are not shown to be one account). Where no login names a domain, the
+        full name is the bare one's (Dovecot's default realm: nothing tells otherwise)."""
         other = owner.other_form(key)
         if other is None or "@" in other[0]:
             return other
@@ -2447,8 +2584,9 @@ class Detector:
             forms = accounts.domains(local)
             if (forms and forms != {key}) or not accounts.exists(key):
                 return None
-        if seen is None and self._login_domains and domain not in self._login_domains:
-            return None  # logins name other domains, never this one
+        domains = self._login_domains
+        if seen is None and len(domains) > (domain in domains):
+            return None  # logins name another domain: the bare name may be its alice
         return other
 
     def _excuse_account_typos(self, client: ClientState, key: str, when: float) -> None:
@@ -3089,6 +3227,7 @@ class Detector:
         self._standing = self._standing_campaigns()
         self._renumbered_texts = {}
         self._tuples = {}
+        self._phones_nets = {}
         attackers = []
         devices: dict[tuple[str | NetKey, str], list[ClientState]] = {}
         unlisted: set[str] = set()  # judged, and no attacker
@@ -3137,6 +3276,7 @@ class Detector:
             if reason is not compromise.reason:
                 compromised[n] = replace(compromise, reason=reason)
         self._tuples = {}
+        self._phones_nets = None
         stats: dict[str, int | float | str] = dict(self.stats)
         stats["attackers"] = len(attackers)
         stats["sessions_expired"] = self._sessions.expired
@@ -3390,7 +3530,22 @@ class Detector:
         if state.flagged is None:
             return False
         # a slow one (:meth:`_network_slow`) is two or more addresses
-        return len(state.members) >= (2 if state.slow else self.policy.network_clients)
+        if len(state.members) < (2 if state.slow else self.policy.network_clients):
+            return False
+        # People's phones, as their accounts turned out to be real after it was flagged
+        # (their owners logged in later, from elsewhere): no attacker after all.
+        known = self._phones_nets
+        if known is not None:
+            phones = known.get(state.key)
+            if phones is not None:
+                return not phones
+        since = state.flagged - self._network_rule_window(state)[0]
+        members = state.members.keys_since(since)
+        spread = None if state.slow and not is_v6(state.key) else self.policy.network_clients
+        phones = self._phones(members, since, spread)
+        if known is not None:
+            known[state.key] = phones
+        return not phones
 
     def _network_stands(self, state: NetworkState) -> bool:
         """A flagged network that counts as an attacker: while nobody logged in from it

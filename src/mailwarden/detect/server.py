@@ -27,11 +27,11 @@ into :class:`~mailwarden.model.Finding` values.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from mailwarden.detect.accounts import account_key
-from mailwarden.locale import N_
+from mailwarden.locale import N_, _
 from mailwarden.model import Event, EventType, Finding, Severity
 
 MAX_EVIDENCE = 3
@@ -73,30 +73,56 @@ SOFTENED_REPLIES = frozenset(
 )
 # A recipient refused as unknown is 550 (unknown_*_reject_code) unless soft_bounce, or
 # unless that code was set to 450 (as Postfix's documentation suggests while testing):
-# the finding then names both (``data["or"]``).
-_SOFT_REJECT_RE = re.compile(r"User unknown in (local recipient|virtual mailbox|virtual alias)")
+# the finding then names soft_bounce and every code that can have given the replies seen
+# (``data["or"]``, a list): the one of each table the replies name, or all four when
+# show_user_unknown_table_name = no left the table out. Only Postfix's own text: a
+# "User unknown" inside a remote server's reply (reject_unverified_recipient's
+# "undeliverable address: ... said: 550 ... User unknown in ... table") is no table here.
+_SOFT_REJECT_RE = re.compile(
+    r"address rejected: User unknown"
+    r"(?: in (local recipient|virtual alias|virtual mailbox|relay recipient) table)?$"
+)
 _REJECT_CODES = {
     "local recipient": "unknown_local_recipient_reject_code",
-    "virtual mailbox": "unknown_virtual_mailbox_reject_code",
     "virtual alias": "unknown_virtual_alias_reject_code",
+    "virtual mailbox": "unknown_virtual_mailbox_reject_code",
+    "relay recipient": "unknown_relay_recipient_reject_code",
 }
-_SOFT_OR_CODE_FIXES = {
-    "unknown_local_recipient_reject_code": N_(
-        "postconf soft_bounce unknown_local_recipient_reject_code shows which one: postconf "
-        "-e soft_bounce=no unknown_local_recipient_reject_code=550; postfix reload (bots are "
-        "told to retry and real rejects are deferred)"
-    ),
-    "unknown_virtual_mailbox_reject_code": N_(
-        "postconf soft_bounce unknown_virtual_mailbox_reject_code shows which one: postconf "
-        "-e soft_bounce=no unknown_virtual_mailbox_reject_code=550; postfix reload (bots are "
-        "told to retry and real rejects are deferred)"
-    ),
-    "unknown_virtual_alias_reject_code": N_(
-        "postconf soft_bounce unknown_virtual_alias_reject_code shows which one: postconf "
-        "-e soft_bounce=no unknown_virtual_alias_reject_code=550; postfix reload (bots are "
-        "told to retry and real rejects are deferred)"
-    ),
-}
+SOFT_OR_CODE_FIX = N_(
+    "postconf soft_bounce {parameters} shows which one: postconf -e soft_bounce=no "
+    "{settings}; postfix reload (bots are told to retry and real rejects are deferred)"
+)
+"""The fix when only 450 "User unknown" replies were seen (:func:`soft_or_code_fix`)."""
+
+
+def soft_or_code_fix(parameters: Sequence[str], template: str = SOFT_OR_CODE_FIX) -> str:
+    """The fix of 450 "User unknown" replies that ``parameters`` (reject codes) may have
+    given: show them and soft_bounce, set them to 550. ``template``: the translated
+    :data:`SOFT_OR_CODE_FIX`, for a report."""
+    return template.format(
+        parameters=" ".join(parameters), settings=" ".join(f"{p}=550" for p in parameters)
+    )
+
+
+def either(names: Sequence[str]) -> str:
+    """``a``, ``a or b``, ``a, b or c``: alternatives, in the active language (for the
+    reports; the findings themselves are English)."""
+    if len(names) < 2:
+        return "".join(names)
+    return _("{some} or {last}").format(some=_(", ").join(names[:-1]), last=names[-1])
+
+
+def or_parameters(findings: Iterable[Finding]) -> list[str]:
+    """The reject codes that soft_bounce findings name beside it (``data["or"]``), each
+    once, in Postfix's order of the tables."""
+    named: set[str] = set()
+    for finding in findings:
+        value = finding.data.get("or") or ()
+        named.update([value] if isinstance(value, str) else value)
+    return [code for code in _REJECT_CODES.values() if code in named] + sorted(
+        named - set(_REJECT_CODES.values())
+    )
+
 
 CREDENTIAL_SOURCES = {
     "tls_loglevel": N_(
@@ -237,7 +263,7 @@ class ServerWatch:
         self.weak_list = _Tally()
         self.soft_bounce = _Tally()
         self.soft_unknown = 0  # of them: 450 for an unknown recipient (soft_bounce or 450)
-        self.soft_code = ""  # the reject code parameter of the first of those
+        self.soft_codes: set[str] = set()  # the reject code parameters that can give those
         self.outage = _Tally()
         self.outdated = _Tally()
         self.credentials: dict[str, _Tally] = {}
@@ -298,7 +324,11 @@ class ServerWatch:
             if unknown is not None:
                 self.soft_bounce.add(event, text)
                 self.soft_unknown += 1
-                self.soft_code = self.soft_code or _REJECT_CODES[unknown.group(1)]
+                table = unknown.group(1)
+                if table is None:  # show_user_unknown_table_name = no: any of them
+                    self.soft_codes.update(_REJECT_CODES.values())
+                else:
+                    self.soft_codes.add(_REJECT_CODES[table])
         elif (code, enhanced) in SOFTENED_REPLIES:
             self.soft_bounce.add(event, text)
 
@@ -451,8 +481,9 @@ class ServerWatch:
                 ),
             }
             if self.soft_unknown == self.soft_bounce.count:  # only 450 "User unknown"
-                data["or"] = self.soft_code
-                data["fix"] = _SOFT_OR_CODE_FIXES[self.soft_code]
+                codes = [c for c in _REJECT_CODES.values() if c in self.soft_codes]
+                data["or"] = codes
+                data["fix"] = soft_or_code_fix(codes)
             found.append(
                 Finding(
                     kind="soft_bounce",

@@ -1034,6 +1034,22 @@ class SessionTracker:
         session = self.open.get(key)
         return session is not None and bool(session.succeeded_as) and session.ip == event.ip
 
+    def echoes_client_line(self, event: Event) -> bool:
+        """Is ``event`` (Cyrus's ``decoded response:`` at ``smtpd -v``) the decoded copy
+        of the client line its smtpd session logged just before it (the chat's ``<
+        client: …`` AUTH line or login step)? Both are written only at ``-v``, the chat
+        line first: one credential in the log, not another."""
+        record = event.record
+        program = record.program
+        if record.pid is None or program is None or not program.endswith("smtpd"):
+            return False
+        session = self.open.get(("smtpd", record.host, program, record.pid))
+        line = session._last_line if session is not None else None
+        if line is None or line[0] is _T.SERVER_REPLY:
+            return False
+        text = line[2]
+        return text is not None and text.strip() not in ("", "=")
+
     def _quiet_disconnect(self, event: Event, key: SessionKey, when: float) -> int:
         """The end of a session none of whose lines mattered: its statistics are all
         there is (failed AUTH commands, or a login whose account the log does not show)."""

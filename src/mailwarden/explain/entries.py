@@ -173,12 +173,80 @@ def _context(pair: tuple[str, str]) -> tuple[str, str]:
     return pair[0], _(pair[1])
 
 
+CLIP = 100
+"""Characters shown of a value a client chose (a greeting, an account name, an address,
+a mechanism): a longer one is cut there, with how much more there was, so that a name of
+thousands of characters does not flood the explanation. Postfix 3.9 logs a SASL username
+or mechanism of at most 100 characters itself."""
+_ESCAPE_LENGTH = {"x": 4, "u": 6, "U": 10}
+"""The length of each escape :func:`escape_text` writes (``\\x1b``, ``\\u200b``, …)."""
+
+
+def _cut_at(text: str, limit: int) -> int:
+    """Where to cut ``text`` (escaped) after at most ``limit`` characters: never inside
+    an escape, which would then read as something else."""
+    start = text.rfind("\\", max(0, limit - 9), limit)
+    if (
+        start >= 0
+        and start + 1 < len(text)
+        and start + _ESCAPE_LENGTH.get(text[start + 1], 2) > limit
+    ):
+        return start
+    return limit
+
+
+def clipped(text: str, limit: int = CLIP) -> str:
+    """A value a client chose (already escaped), cut after ``limit`` characters with a
+    visible mark: ``aaaa… (3,950 more characters)``; shorter ones as they are."""
+    if len(text) <= limit:
+        return text
+    cut = _cut_at(text, limit)
+    more = len(text) - cut
+    return ngettext("{text}… ({n} more character)", "{text}… ({n} more characters)", more).format(
+        text=text[:cut], n=f"{more:,}"
+    )
+
+
+_CLIENT_DETAILS = ("helo", "from", "to", "sasl_username", "sasl_user", "hostname")
+"""Event details that hold text a client chose (or a DNS name)."""
+
+
+def client_values(event: Event) -> list[str]:
+    """The text ``event`` holds that its client chose, escaped: the account, the
+    mechanism, the line it sent, the greeting, sender and recipient addresses."""
+    values = [event.user, event.mechanism, event.payload]
+    found = event.detail
+    if found is not None:
+        values += [found.get(key) for key in _CLIENT_DETAILS]
+    return [escape_text(value) for value in values if value]
+
+
+def clipped_within(text: str, values: Sequence[str], limit: int = CLIP) -> str:
+    """``text`` (escaped) with each of ``values`` (escaped, chosen by a client) that is
+    longer than ``limit`` characters :func:`clipped` where it appears; the rest, the
+    server's own words, stays whole."""
+    if len(text) <= limit:
+        return text
+    for value in sorted(values, key=len, reverse=True):
+        if len(value) > limit and value in text:
+            text = text.replace(value, clipped(value, limit))
+    return text
+
+
 def quoted(name: str) -> str:
     """A name the client chose (an account), quoted so that a name with “, ” in it
     cannot pass for several: ``“admin”``. ``name`` is already escaped; quote marks in it
-    are escaped too, so it cannot close the quotes early."""
+    are escaped too, so it cannot close the quotes early. A name longer than
+    :data:`CLIP` characters is cut, the mark outside the quotes: ``“aaaa…” (3,950 more
+    characters)``."""
     inner = name.replace("“", "\\u201c").replace("”", "\\u201d")
-    return _("“{name}”").format(name=inner)
+    if len(inner) <= CLIP:
+        return _("“{name}”").format(name=inner)
+    cut = _cut_at(inner, CLIP)
+    more = len(inner) - cut
+    return ngettext(
+        "“{name}…” ({n} more character)", "“{name}…” ({n} more characters)", more
+    ).format(name=inner[:cut], n=f"{more:,}")
 
 
 def password_is_real(cred: Credential, session_logged_in: bool, logged_in: frozenset[str]) -> bool:
@@ -500,8 +568,8 @@ def _auth_failure(event: Event, state: SessionState) -> Note:
     state.final_reply_after_auth = True
     if summary and max(state.failures_told, state.credited) >= event.attempts:
         return _summary_of_told(event.attempts)
-    mech = escape_text(event.mechanism) if event.mechanism else None
-    user = escape_text(event.user) if event.user else None
+    mech = clipped(escape_text(event.mechanism)) if event.mechanism else None
+    user = clipped(escape_text(event.user)) if event.user else None
     previous = None if summary else _failed_by(state, user, mech)
     if event.session is None and is_auth_process(event):
         state.checked_by_dovecot += max(1, event.attempts)
@@ -540,6 +608,7 @@ def _auth_failure(event: Event, state: SessionState) -> Note:
         return Note("auth_failure:same_as_pam", text, short)
     if user is None and state.credentials:
         user = state.credentials[-1].user
+        user = clipped(user) if user is not None else None
     if user:
         if mech is None:  # Dovecot's auth process does not name the mechanism
             text = _("A login failed: account {user}.").format(user=user)
@@ -674,7 +743,7 @@ def _pam_unix_failure(event: Event) -> Note:
         "process's line when the connection ends, or Postfix's SASL line) are not more "
         "attempts: mailwarden counts it once."
     )
-    user = escape_text(event.user) if event.user else None
+    user = clipped(escape_text(event.user)) if event.user else None
     if user:
         text = _("PAM's own line of a failed login: account {user}.").format(user=user)
         short = _("PAM's line of another failed login: {user}.").format(user=user)
@@ -711,8 +780,8 @@ def _is_login_summary(event: Event) -> bool:
 
 
 def _auth_success(event: Event, state: SessionState) -> Note:
-    user = escape_text(event.user or "?")
-    mech = escape_text(event.mechanism or "?")
+    user = clipped(escape_text(event.user or "?"))
+    mech = clipped(escape_text(event.mechanism or "?"))
     if (event.detail or {}).get("source") == "reject":
         return Note(
             "auth_success:reject",
@@ -768,7 +837,7 @@ def _auth_command(event: Event, state: SessionState) -> Note:
     if cred is None and payload:
         cred = decode_auth(mech, payload, declared_length(event))
     if cred is None:
-        text = _("The client asks to log in with method {mech}.").format(mech=mech)
+        text = _("The client asks to log in with method {mech}.").format(mech=clipped(mech))
         if _not_plain(mech, payload):
             text += " " + _not_plain_text()
         elif payload and payload.strip() not in {"=", "=??"}:
@@ -781,7 +850,7 @@ def _auth_command(event: Event, state: SessionState) -> Note:
         "The client asks to log in with method {mech} and sends its credentials on the same "
         "line, base64-encoded. Decoded: {credential}."
     ).format(
-        mech=mech,
+        mech=clipped(mech),
         credential=credential_text(cred, state.show_passwords, state.hides(cred)),
     )
     if not cred.complete:
@@ -863,7 +932,7 @@ def _client_data(event: Event, state: SessionState) -> Note:
         # A dump shows lines read together joined by ``??`` (CR LF): the name ends there,
         # the rest (an AUTH pipelined after it) is not the name, and not shown.
         raw = rest.partition("??")[0].strip()
-        name = escape_text(raw) or "?"
+        name = clipped(escape_text(raw)) or "?"
         text = _(
             "The client greets the server ({verb}) and calls itself “{name}”. The name is "
             "the client's own claim and proves nothing; a real mail server gives its own "
@@ -904,7 +973,7 @@ def _client_data(event: Event, state: SessionState) -> Note:
         )
     return Note(
         "client:other",
-        _("The client sent “{text}”.").format(text=escape_text(payload)),
+        _("The client sent “{text}”.").format(text=clipped(escape_text(payload))),
         context=origin,
     )
 
@@ -984,7 +1053,7 @@ def _auth_step(event: Event, payload: str, state: SessionState) -> Note:
                     "The client sent “{text}” (base64 decoded): the login line before it could "
                     "not be decoded, so this log cannot tell whether this one is the user name "
                     "or the password."
-                ).format(text=text if complete else text + CUT),
+                ).format(text=clipped(text if complete else text + CUT)),
                 context=origin,
             )
         accounts = state.accounts
@@ -1007,7 +1076,9 @@ def _auth_step(event: Event, payload: str, state: SessionState) -> Note:
             state.login_user = text if complete else text + CUT
             return Note(
                 "login:user",
-                _("The client answers the user name prompt: {user}.").format(user=state.login_user),
+                _("The client answers the user name prompt: {user}.").format(
+                    user=clipped(state.login_user)
+                ),
                 context=origin,
             )
         if text is None and payload.strip() not in {"", "="}:
@@ -1028,7 +1099,9 @@ def _auth_step(event: Event, payload: str, state: SessionState) -> Note:
                 ),
                 context=origin,
             )
-    text = _("The client sends the next step of its login (method {mech}).").format(mech=mech)
+    text = _("The client sends the next step of its login (method {mech}).").format(
+        mech=clipped(mech)
+    )
     if _not_plain(mech, payload):
         text += " " + _not_plain_text()
     return Note("auth:step", text, context=origin)
@@ -1207,7 +1280,7 @@ def _accepted(
 def _reject(event: Event, state: SessionState) -> Note:
     stage = detail(event, "stage") or "?"
     code = detail(event, "code") or ""
-    reason = escape_text(event.reason or "")
+    reason = clipped_within(escape_text(event.reason or ""), client_values(event))
     return Note(
         f"reject:{stage}",
         _("The server refused the client's {stage}: {code} {reason}.").format(
@@ -1248,6 +1321,17 @@ def _debug(event: Event, state: SessionState) -> Note:
                 "own line of the failure follows."
             )
         return Note("debug:sasl_reply", text.format(user=quoted(user)))
+    if detail(event, "password_logged") and "decoded " in (event.reason or ""):
+        # Cyrus at -v: xsasl_cyrus_server_first/_next, right after the chat's line.
+        return Note(
+            "debug:decoded",
+            _(
+                "Cyrus SASL writes the client's login line above once more, decoded: with "
+                "AUTH LOGIN the user name or the password in clear text (not shown here). "
+                "The same login data as that line, not more: mailwarden counts it once."
+            ),
+            _("Cyrus SASL's decoded copy of the client's login line above (not shown)."),
+        )
     return Note("debug", _(_DEBUG_NOTE).format(reason=escape_text(event.reason or "")))
 
 
@@ -1507,8 +1591,12 @@ def unrecognised() -> Note:
 
 __all__ = [
     "BOT_GREETINGS",
+    "CLIP",
     "Note",
     "SessionState",
+    "client_values",
+    "clipped",
+    "clipped_within",
     "credential_text",
     "describe",
     "detail",

@@ -31,6 +31,14 @@ events, and those of its client's later sessions, until it ends or expires (the
 tracker's idle timeout); other clients' ended sessions wait behind it only until
 :data:`_SORT_OUT` do. The one approximation: a listed session's lines past
 :data:`MAX_EXTRA` kept ones are not listed.
+
+A bot repeats itself: a line that comes again and again with the same meaning (the same
+client, account and outcome), or a run of two or three such lines, is told once when it
+repeats :data:`FOLD_AFTER` times or more, with how many more times it came and between
+which times; so is a session that repeats the one listed before it line for line. Every
+other line is listed and explained; the verdict, made from every entry, is not changed
+by it. explain writes text only (no JSON): analyze's ``--format json`` is the
+machine-readable report, and lists no log lines to fold.
 """
 
 from __future__ import annotations
@@ -45,7 +53,14 @@ from datetime import datetime, timedelta
 from mailwarden.detect.analysis import Analysis
 from mailwarden.detect.sessions import Session, SessionKey, SessionTracker
 from mailwarden.explain.document import Block, Entry, Heading, Paragraph
-from mailwarden.explain.entries import Note, SessionState, describe, unrecognised
+from mailwarden.explain.entries import (
+    Note,
+    SessionState,
+    client_values,
+    clipped_within,
+    describe,
+    unrecognised,
+)
 from mailwarden.explain.facts import Collector
 from mailwarden.explain.routine import listed_client, routine_note
 from mailwarden.explain.verdict import AuditCommand, verdict, when
@@ -495,10 +510,121 @@ def _shown_line(item: _Item, show_passwords: bool) -> str:
         shown = redact_line(tag + text)
         text = shown[len(tag) :] if shown.startswith(tag) else redact_line(text)
         text = text.replace(REDACTED, _REDACTED)
-    return escape_text(text)
+    values: list[str] = []
+    for event in item.events:
+        if not (show_passwords and item.secret and event.type in _SECRET_TYPES):
+            values += client_values(event)
+        elif event.user:
+            values.append(escape_text(event.user))
+    # A value a client chose of thousands of characters is cut, with how many more there
+    # were; the server's own words around it stay whole.
+    return clipped_within(escape_text(text), values)
 
 
 _SECRET_NOTES = ("login:", "auth:response", "auth_command", "auth:step", "client:hidden")
+
+
+FOLD_AFTER = 5
+"""Repeats of a line (or of a short run of lines, or of a whole session) that are told
+as one: a line a bot sent over and over, with the same outcome, is explained once, with
+how many more times it came and when (:func:`_folded`, :func:`_explain`). Fewer repeats
+are listed one by one."""
+_FOLD_PERIOD = 3
+"""The longest run of lines whose repeats are folded: a Cyrus line and Postfix's line of
+each failed try, say, or Dovecot's auth line and Postfix's."""
+
+_Shape = tuple[str | None, str, tuple[str, ...]]
+"""What makes two entries the same (:func:`_shape`)."""
+
+
+def _shape(item: _Item, notes: list[Note]) -> _Shape:
+    """An entry as repeats compare it: its program and its message (a Dovecot session id
+    left out: one connection's lines and the next one's are alike), and the kinds of
+    explanation it got (the same line may mean another thing after other lines: a
+    ``*`` answers a 334 prompt, or is an unknown command). The line names the client,
+    the account and the outcome; the time and the process id may differ."""
+    message = item.record.message
+    for event in item.events:
+        if event.session:
+            message = message.replace(event.session, "")
+    return item.record.program, message, tuple(note.key for note in notes)
+
+
+def _clock(moment: datetime | None, other: datetime | None) -> str:
+    """``10:01:02``, or with the day when the repeats span days."""
+    if moment is None:
+        return "?"
+    if other is not None and other.date() != moment.date():
+        return when(moment)
+    return moment.strftime("%H:%M:%S")
+
+
+def _repeated_text(n: int, start: datetime | None, end: datetime | None) -> str:
+    """``repeated 199 more times between 10:01:02 and 10:14:55`` as a sentence."""
+    if start is None or end is None:
+        return ngettext("Repeated {n} more time.", "Repeated {n} more times.", n).format(n=f"{n:,}")
+    if start == end:
+        return ngettext(
+            "Repeated {n} more time, at {start}.", "Repeated {n} more times, at {start}.", n
+        ).format(n=f"{n:,}", start=_clock(start, None))
+    return ngettext(
+        "Repeated {n} more time, between {start} and {end}.",
+        "Repeated {n} more times, between {start} and {end}.",
+        n,
+    ).format(n=f"{n:,}", start=_clock(start, end), end=_clock(end, start))
+
+
+def _span_times(items: list[_Item]) -> tuple[datetime | None, datetime | None]:
+    times = [item.record.time for item in items if item.record.time is not None]
+    return (min(times), max(times)) if times else (None, None)
+
+
+def _folded(shaped: list[tuple[_Shape, Entry, _Item]]) -> list[Block]:
+    """The entries, each run of :data:`FOLD_AFTER` or more repeats of a line (or of up
+    to :data:`_FOLD_PERIOD` lines) told once: the first copy with its explanation, then
+    how many more times it came and between which times."""
+    blocks: list[Block] = []
+    shapes = [shape for shape, _entry, _item in shaped]
+    count = len(shaped)
+    index = 0
+    while index < count:
+        best_period, best_repeats = 0, 0
+        for period in range(1, _FOLD_PERIOD + 1):
+            repeats = 0
+            while index + (repeats + 2) * period <= count and all(
+                shapes[index + (repeats + 1) * period + t] == shapes[index + t]
+                for t in range(period)
+            ):
+                repeats += 1
+            if repeats >= FOLD_AFTER and repeats * period > best_repeats * best_period:
+                best_period, best_repeats = period, repeats
+        if not best_period:
+            blocks.append(shaped[index][1])
+            index += 1
+            continue
+        head = [entry for _shape_, entry, _item in shaped[index : index + best_period]]
+        end = index + (best_repeats + 1) * best_period
+        start, last = _span_times([item for *_rest, item in shaped[index + best_period : end]])
+        said = _repeated_text(best_repeats, start, last)
+        if best_period == 1:
+            entry = head[0]
+            blocks.append(Entry(entry.time, entry.line, f"{entry.note} {said}".strip()))
+        else:
+            blocks += head
+            blocks.append(
+                Paragraph(
+                    _("The {n} lines above, together: {repeated}").format(
+                        n=best_period, repeated=said
+                    ),
+                    indent=_NOTE_INDENT,
+                )
+            )
+        index = end
+    return blocks
+
+
+_NOTE_INDENT = 9
+"""Where an entry's explanation begins (after its time column, :mod:`.render`)."""
 
 
 def _entries(
@@ -508,7 +634,9 @@ def _entries(
     logged_in: frozenset[str],
     sessions_logged_in: set[Session],
     connected: set[str],
-) -> list[Block]:
+) -> tuple[list[Block], tuple[_Shape, ...]]:
+    """The group's entries explained (repeats folded), and the shape of the whole group
+    (its entries' shapes), for a session that repeats the one before."""
     state = SessionState(
         show_passwords=show_passwords,
         session_logged_in=group.session in sessions_logged_in,
@@ -516,7 +644,7 @@ def _entries(
         connected=connected,
         accounts=frozenset(group.session.users) if group.session is not None else None,
     )
-    blocks: list[Block] = []
+    shaped: list[tuple[_Shape, Entry, _Item]] = []
     for item in group.items:
         notes: list[Note] = []
         state.same_as_pam = item.same_as_pam
@@ -538,14 +666,61 @@ def _entries(
                     seen.add(background[0])
                     texts.append(background[1])
         moment = item.record.time
-        blocks.append(
-            Entry(
-                moment.strftime("%H:%M:%S") if moment is not None else "",
-                _shown_line(item, show_passwords),
-                " ".join(texts),
-            )
+        entry = Entry(
+            moment.strftime("%H:%M:%S") if moment is not None else "",
+            _shown_line(item, show_passwords),
+            " ".join(texts),
         )
-    return blocks
+        shaped.append((_shape(item, notes), entry, item))
+    return _folded(shaped), tuple(shape for shape, _entry, _item in shaped)
+
+
+def _session_key(
+    group: _Group, shape: tuple[_Shape, ...], sessions_logged_in: set[Session]
+) -> tuple[object, ...] | None:
+    """What a session must share with the one before it to be told with it: its client,
+    whether a login succeeded in it, and its lines (:func:`_shape`). None for lines
+    outside a session."""
+    session = group.session
+    if session is None or session.ip is None:
+        return None
+    return (session.ip, session in sessions_logged_in, shape)
+
+
+class _SessionFold:
+    """Sessions that repeat the one listed before them (the same client, the same lines
+    with the same outcome: a bot's connections, one like the next). At least
+    :data:`FOLD_AFTER` of them are counted and told in one sentence after it; fewer are
+    listed, each in full (kept in :attr:`blocks` until the run ends)."""
+
+    def __init__(self, key: tuple[object, ...] | None = None) -> None:
+        self.key = key
+        self.numbers: list[int] = []
+        self.items: list[_Item] = []
+        self.blocks: list[Block] = []
+
+    def add(self, number: int, group: _Group, blocks: list[Block]) -> None:
+        self.numbers.append(number)
+        self.items += group.items
+        self.blocks += blocks
+
+    def said(self) -> list[Block]:
+        count = len(self.numbers)
+        if count < FOLD_AFTER:
+            return self.blocks
+        start, end = _span_times(self.items)
+        text = ngettext(
+            "The next session ({first}) has the same lines as this one, each with the same "
+            "meaning.",
+            "The next {n} sessions ({first}–{last}) have the same lines as this one, each "
+            "with the same meaning.",
+            count,
+        ).format(n=f"{count:,}", first=self.numbers[0], last=self.numbers[-1])
+        if start is not None and end is not None:
+            text += " " + _("Their lines run from {start} to {end}.").format(
+                start=_clock(start, end), end=_clock(end, start)
+            )
+        return [Paragraph(text)]
 
 
 def _summary_line(entries: int, sessions: int) -> str:
@@ -601,15 +776,25 @@ def _explain(
     logged_in = frozenset(reader.collector.logged_in)
     number = 0
     listed = 0
+    fold = _SessionFold()
     for group in groups:
         if listed >= MAX_ENTRIES:
             break
         if group.session is not None:
             number += 1
-        blocks += _group_heading(number, group)
         group.items = group.items[: MAX_ENTRIES - listed]
         listed += len(group.items)
-        blocks += _entries(group, show_passwords, seen, logged_in, reader.logged_in, connected)
+        told, shape = _entries(group, show_passwords, seen, logged_in, reader.logged_in, connected)
+        key = _session_key(group, shape, reader.logged_in)
+        if key is not None and key == fold.key:
+            # The session before, again: told with it when it repeats often enough.
+            fold.add(number, group, _group_heading(number, group) + told)
+            continue
+        blocks += fold.said()
+        fold = _SessionFold(key)
+        blocks += _group_heading(number, group)
+        blocks += told
+    blocks += fold.said()
     if listed < reader.entries:
         blocks.append(
             Paragraph(

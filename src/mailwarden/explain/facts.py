@@ -7,12 +7,12 @@ Event fields, the detect stage's sessions (with their decoded credentials) and i
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from mailwarden.config import PolicyConfig
-from mailwarden.detect.accounts import CUT, account_key, same_account
+from mailwarden.detect.accounts import CUT, account_key, local_part, same_account
 from mailwarden.detect.analysis import Analysis, Attacker, Compromise, Verdict
 from mailwarden.detect.sessions import Session
 from mailwarden.explain.entries import no_such_account
@@ -81,7 +81,8 @@ class ClientFacts:
     """The accounts (case-folded) the server said do not exist when it refused them
     (Dovecot's ``unknown user``, PAM's ``user unknown``, Cyrus's ``user not found``)."""
     failure_reply_times: list[datetime | None] = field(default_factory=list)
-    """When each failure reply (``535 5.7.8``) was logged (dumps, verbose chat)."""
+    """When each failure reply (``535 5.7.8``) was logged (dumps, verbose chat), once
+    however many copies tell it (the chat's and the TLS dump's)."""
     refused_sessions: int = 0
     """Sessions that tried to log in and whose end shows no successful login at all:
     Postfix's disconnect statistics with ``auth=0/N``, Dovecot's summary line of a
@@ -120,6 +121,12 @@ class ClientFacts:
     it came first in the order given, but by the time stamps every failure came before
     its first login (an input not in time order): a guess that worked or the owner's
     typos, which only the owner can tell (:attr:`unsure`)."""
+    someone_else: bool = False
+    """The detect stage judged it guessing and saw a login from it after its failures,
+    as an account it did not try (by the local part: ``bob`` is bob@example.com), and
+    reports no break-in: someone else behind the same address (an office's NAT, a
+    carrier's pool) logging in, not a guess that worked (:attr:`succeeded` is false).
+    Its guessing still stands (``bbo@example.com`` all afternoon, then bob logs in)."""
     owner_by_time: bool = False
     """Every login the detector called a break-in is :attr:`withdrawn`, it logged in
     (:attr:`logged_in_first`) as every account it then failed on, no more often than a
@@ -223,8 +230,9 @@ class ClientFacts:
     @property
     def succeeded(self) -> bool:
         """Someone logged in from this client (a compromise when it was guessing), and
-        not only before its failures (:attr:`logged_in_first`)."""
-        if self.logged_in_first:
+        not only before its failures (:attr:`logged_in_first`), nor only as someone else
+        behind its address (:attr:`someone_else`)."""
+        if self.logged_in_first or self.someone_else:
             return False
         return bool(self.compromises or self.succeeded_as or self.success_events)
 
@@ -315,9 +323,45 @@ def _note_failure(facts: ClientFacts, event: Event) -> None:
             facts.failure_names[key] = (min(when, known[0]), max(when, known[1]))
 
 
+_Reply = tuple[str, int | None]
+"""A failure reply as :func:`_reply_again` compares it: its text and, for the TLS dump's
+copy (``Write N chars: …``), the ``N`` it declares."""
+
+
+def _reply_of(event: Event, detail: Mapping[str, str]) -> _Reply:
+    declared = detail.get("declared_length")
+    try:
+        count = int(declared) if declared is not None else None
+    except ValueError:
+        count = None
+    return (event.reason or "", count)
+
+
+def _reply_again(last: _Reply, reply: _Reply) -> bool:
+    """Is ``reply`` the failure reply ``last`` logged again? With ``smtpd -v`` and
+    ``smtpd_tls_loglevel = 4`` Postfix logs each reply twice: the chat's ``> client: 535
+    …`` and the TLS dump's ``Write N chars: 535 …`` (its first 40 bytes, CR LF as
+    ``??``), in either order when logs are merged: one copy of each kind, the dump's the
+    start of the chat's, which is no longer than ``N``. The detect stage's session layer
+    takes them so (:func:`~mailwarden.detect.sessions._logged_twice`)."""
+    (last_text, last_count), (text, count) = last, reply
+    if (count is None) == (last_count is None):
+        return False
+    if count is None:
+        dumped, declared, whole = last_text, last_count, text
+    else:
+        dumped, declared, whole = text, count, last_text
+    return (
+        declared is not None and len(whole) + 2 <= declared and whole.startswith(dumped.rstrip("?"))
+    )
+
+
 def _walk_session(facts: ClientFacts, session: Session) -> None:
     final_reply = False
     auth_open = False
+    # The last failure reply counted, until a client line or another reply: a copy of it
+    # (_reply_again) is the same reply, the same failed attempt.
+    counted: _Reply | None = None
     tried = bool(session.users or session.credentials or session.failures)
     refused = False
     for event in session.events or ():
@@ -329,6 +373,7 @@ def _walk_session(facts: ClientFacts, session: Session) -> None:
         elif etype is EventType.AUTH_COMMAND:
             _add(facts.mechanisms, (event.mechanism or "").upper() or None)
             auth_open, final_reply, tried = True, False, True
+            counted = None
         elif etype in (EventType.AUTH_FAILURE, EventType.AUTH_UNAVAILABLE):
             # Counted by _Failures, the way the detect stage counts them.
             _add(facts.mechanisms, (event.mechanism or "").upper() or None)
@@ -351,13 +396,21 @@ def _walk_session(facts: ClientFacts, session: Session) -> None:
             enhanced = detail.get("enhanced")
             if is_auth_failure_reply(code, enhanced):
                 _add(facts.failure_replies, f"{code} {enhanced}" if enhanced else code)
-                facts.failure_reply_times.append(event.record.time)
+                reply = _reply_of(event, detail)
+                if counted is not None and _reply_again(counted, reply):
+                    counted = None  # the other copy of the reply counted: a third is new
+                else:
+                    facts.failure_reply_times.append(event.record.time)
+                    counted = reply
+            else:
+                counted = None
             if code.startswith("235"):
                 facts.success_events.append(event)
             if auth_open and code[:1] in {"2", "4", "5"}:
                 final_reply, auth_open = True, False
         elif etype is EventType.CLIENT_DATA:
             _client_line(facts, event, final_reply and not auth_open)
+            counted = None
         elif etype is EventType.DISCONNECT:
             ok = detail.get("auth_ok")
             if ok and ok != "0":
@@ -574,6 +627,56 @@ def _judge_by_time(clients: dict[str, ClientFacts], out_of_order: bool) -> None:
         )
 
 
+def _judge_other_logins(clients: dict[str, ClientFacts], out_of_order: bool) -> None:
+    """A client the detector judged guessing, with no break-in, whose logins came, by the
+    time stamps, after one of its failures, each as an account it never tried (by the
+    local part): the detector takes them for someone else behind the same address, not
+    the guess that worked (:attr:`ClientFacts.someone_else`; ``Detector._shared_address``),
+    when it saw them after its failures (they are among its attacker's ``succeeded_as``).
+    In an input said to go back in time (``out_of_order``), where it read such a login
+    before the failures it came after, as it judges them in time order: the client tried
+    one account, no other guessing address tried the one logged into, and no fast brute
+    force ended within ``compromise_window`` before (the detector's Maybe)."""
+    for facts in clients.values():
+        attacker = facts.attacker
+        if attacker is None or facts.compromises or facts.withdrawn or facts.logged_in_first:
+            continue
+        logins = [account_key(escape_text(user)) for user in facts.succeeded_as if user]
+        if not logins or None in facts.succeeded_as:
+            continue
+        tried = {local_part(key) for key in facts.account_keys}
+        if any(local_part(key) in tried for key in logins):
+            continue
+        times = [event.record.time for event in facts.success_events]
+        if not times or any(moment is None for moment in times):
+            continue
+        first = min(moment for moment in times if moment is not None)
+        if not facts.failures_before(first):
+            continue
+        seen = {account_key(escape_text(user)) for user in attacker.succeeded_as}
+        if all(key in seen for key in logins):
+            facts.someone_else = True
+        elif out_of_order:
+            facts.someone_else = len(tried) == 1 and _shared_by_time(facts, logins, first, clients)
+
+
+def _shared_by_time(
+    facts: ClientFacts, logins: list[str], first: datetime, clients: dict[str, ClientFacts]
+) -> bool:
+    """No other guessing address tried an account of ``logins``, and no fast brute force
+    of ``facts`` ended within ``compromise_window`` before ``first``, its first login."""
+    for other in clients.values():
+        if other is facts or other.attacker is None:
+            continue
+        if any(same_account(tried, key) for tried in other.account_keys for key in logins):
+            return False
+    attacker = facts.attacker
+    if attacker is None or Verdict.BRUTEFORCE not in attacker.verdicts:
+        return True
+    before = [when for when, _n in facts.failure_times if when is not None and when <= first]
+    return not before or first - max(before) > _POLICY.compromise_window
+
+
 def _all_logged_in(names: Iterable[str], logged: set[str]) -> bool:
     """Every one of ``names`` (account keys) is an account logged in as: one of
     ``logged``, or another form of one (``alice`` for alice@example.com, as the detector
@@ -634,7 +737,12 @@ class Collector:
         facts.connections += 1
         _add(facts.kinds, session.kind)
         _add(facts.services, session.service)
-        self.in_sessions[session.ip] = self.in_sessions.get(session.ip, 0) + session.failures
+        # The attempts its lines account for, counted there or through the credit of an
+        # auth-process line without a session id (PAM's ``pam_unix(dovecot:auth)``,
+        # Dovecot's 2.2 auth lines) that came first: attempts of this session either way,
+        # whose end tells whether a login followed.
+        accounted = max(session.failures, session.attempts_seen)
+        self.in_sessions[session.ip] = self.in_sessions.get(session.ip, 0) + accounted
         for cred in session.credentials:
             add_account(facts, cred.user, cred.user_complete)
         for account in session.users:
@@ -689,6 +797,7 @@ class Collector:
             if compromise.ip is not None:
                 _client_for(clients, compromise.ip).compromises.append(compromise)
         _judge_by_time(clients, out_of_order)
+        _judge_other_logins(clients, out_of_order)
 
         server: list[Finding] = []
         other: list[Finding] = []

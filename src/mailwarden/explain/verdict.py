@@ -14,9 +14,10 @@ from ipaddress import ip_address, ip_network
 
 from mailwarden.detect.accounts import CUT, account_key, same_account
 from mailwarden.detect.analysis import BAN, NEVER_BANNED, Verdict
-from mailwarden.detect.server import WEAK_TLS_FIXES, port_465_service
+from mailwarden.detect.server import WEAK_TLS_FIXES, either, or_parameters, port_465_service
 from mailwarden.explain.document import Block, Heading, Item, Paragraph
 from mailwarden.explain.entries import (
+    clipped,
     credential_text,
     is_bot_greeting,
     password_is_real,
@@ -196,8 +197,31 @@ def _headline(facts: ExcerptFacts) -> list[Block]:
             "it: check the rest of the log (“mailwarden analyze”).",
             failed,
         ).format(n=_count(failed))
-    elif all(client.no_login_for_sure for client in attackers):
+    elif any(client.someone_else for client in attackers):
+        text = _(
+            "Yes. Someone is trying to guess passwords; no guess worked, as far as these "
+            "lines show. A login from a guessing address was as an account it did not "
+            "try: someone else behind that address, as mailwarden's detector judges it "
+            "(details below)."
+        )
+    elif _none_got_in(attackers):
         text = _("Yes. Someone is trying to guess passwords; nobody got in.")
+    elif any(client.logged_in_first for client in attackers):  # a login, then guessing
+        text = ngettext(
+            "Yes. Someone is trying to guess passwords; these lines show no successful "
+            "login by the guessing address after its failed logins.",
+            "Yes. Someone is trying to guess passwords; these lines show no successful "
+            "login by the guessing addresses after their failed logins.",
+            len(attackers),
+        )
+    elif _logins_shown(facts):  # someone else's login: not denied
+        text = ngettext(
+            "Yes. Someone is trying to guess passwords; these lines show no successful "
+            "login by the guessing address.",
+            "Yes. Someone is trying to guess passwords; these lines show no successful "
+            "login by the guessing addresses.",
+            len(attackers),
+        )
     else:
         text = _("Yes. Someone is trying to guess passwords; these lines show no successful login.")
     blocks.append(Paragraph(text, 2))
@@ -210,6 +234,19 @@ def _headline(facts: ExcerptFacts) -> list[Block]:
             )
         )
     return blocks
+
+
+def _none_got_in(attackers: list[ClientFacts]) -> bool:
+    """Every hostile client that tried to log in ended each of its connections with a
+    summary that counts no login (:attr:`ClientFacts.no_login_for_sure`); a scanner,
+    which never tried, leaves nothing to doubt."""
+    guessing = [client for client in attackers if client.tried_to_log_in]
+    return bool(guessing) and all(client.no_login_for_sure for client in guessing)
+
+
+def _logins_shown(facts: ExcerptFacts) -> bool:
+    """These lines show a successful login, by anyone."""
+    return bool(facts.logins) or any(c.succeeded_as or c.success_events for c in facts.clients)
 
 
 def _attempts(client: ClientFacts) -> int:
@@ -252,6 +289,8 @@ def _summary(client: ClientFacts) -> str:
         ).format(ip=client.ip, n=_count(n))
     if client.succeeded:
         text += " " + (_("It logged in then.") if client.unsure else _("It got in."))
+    elif client.someone_else:
+        text += " " + _("Someone else logged in from its address, as another account.")
     return text
 
 
@@ -371,7 +410,9 @@ def _what(client: ClientFacts, show_passwords: bool, logged_in: frozenset[str]) 
         )
     if client.greetings:
         sentences.append(
-            _("It introduced itself as “{name}”.").format(name=_(", ").join(client.greetings))
+            _("It introduced itself as “{name}”.").format(
+                name=_(", ").join(clipped(name) for name in client.greetings)
+            )
         )
     for index, cred in enumerate(client.credentials[:MAX_CREDENTIALS]):
         real = password_is_real(cred, index in client.real_passwords, logged_in)
@@ -417,7 +458,9 @@ def _success_line(event: Event) -> str:
     )
 
 
-def _outcome(client: ClientFacts) -> list[Block]:
+def _outcome(client: ClientFacts, others: bool = False) -> list[Block]:
+    """Did it get in; ``others``: these lines show someone's login, which the lack of
+    its own is not to deny."""
     blocks: list[Block] = []
     if client.succeeded:
         users = [quoted(escape_text(u)) for u in client.succeeded_as if u] or [
@@ -471,6 +514,16 @@ def _outcome(client: ClientFacts) -> list[Block]:
             )
         blocks.append(Paragraph(text, 4))
         return blocks
+    if client.someone_else:
+        users = [quoted(escape_text(u)) for u in client.succeeded_as if u]
+        text = _(
+            "No guess that worked is visible in these lines. A login as {users} came from "
+            "its address ({time}) after its failed logins, but as an account it did not "
+            "try: mailwarden's detector takes it for someone else behind the same address "
+            "(an office's network, a carrier's shared address), not a guess that worked."
+        ).format(users=_listing(users), time=when(_first_login(client)))
+        blocks.append(Paragraph(text, 4))
+        return blocks
     if not client.tried_to_log_in:
         blocks.append(Paragraph(_("It did not try to log in."), 4))
         return blocks
@@ -480,12 +533,11 @@ def _outcome(client: ClientFacts) -> list[Block]:
     if client.no_login_for_sure:
         blocks.append(Paragraph(_("No, it did not get in. How we can tell:"), 4))
     else:
-        blocks.append(
-            Paragraph(
-                _("No successful login is visible in these lines. What they show:"),
-                4,
-            )
-        )
+        if others:
+            text = _("No successful login by it is visible in these lines. What they show:")
+        else:
+            text = _("No successful login is visible in these lines. What they show:")
+        blocks.append(Paragraph(text, 4))
     logged = _attempts(client) if client.failures or client.failed_attempts else 0
     if logged:
         blocks.append(
@@ -520,7 +572,7 @@ def _outcome(client: ClientFacts) -> list[Block]:
                 6,
             )
         )
-    blocks.append(Item("–", _no_success_text(client), 6))
+    blocks.append(Item("–", _no_success_text(client, others), 6))
     if not client.no_login_for_sure:
         blocks.append(Paragraph(_not_proof(client), 4))
     return blocks
@@ -614,7 +666,7 @@ def _first_login(client: ClientFacts) -> datetime | None:
     return min(times) if times else None
 
 
-def _no_success_text(client: ClientFacts) -> str:
+def _no_success_text(client: ClientFacts, others: bool = False) -> str:
     kinds = set(client.kinds)
     signs: list[str] = []
     if client.saw_replies:
@@ -625,20 +677,26 @@ def _no_success_text(client: ClientFacts) -> str:
         signs.append(_("no line with “sasl_method=”"))
     if "dovecot" in kinds:
         signs.append(_("no “Login:” or “Logged in” line"))
+    if others:  # someone else's login is in the lines: only its own lines lack one
+        if not signs:
+            return _("none of its lines shows a successful login.")
+        return _("none of its lines shows a successful login: {signs}.").format(
+            signs=_(", ").join(signs)
+        )
     if not signs:
         return _("nothing in these lines shows a successful login.")
     return _("nothing shows a successful login: {signs}.").format(signs=_(", ").join(signs))
 
 
 def _client_blocks(
-    client: ClientFacts, show_passwords: bool, logged_in: frozenset[str]
+    client: ClientFacts, show_passwords: bool, logged_in: frozenset[str], others: bool = False
 ) -> list[Block]:
     return [
         Heading(_("The client {ip}").format(ip=client.ip), 2),
         Paragraph(_("Who: {text}").format(text=_who(client)), 2),
         Paragraph(_("What: {text}").format(text=_what(client, show_passwords, logged_in)), 2),
         Paragraph(_("Did it get in?"), 2),
-        *_outcome(client),
+        *_outcome(client, others),
     ]
 
 
@@ -809,9 +867,11 @@ def _exposed(findings: list[Finding]) -> list[str]:
                 "complete login data, passwords included, of every user it covers."
             )
         elif source == "dovecot":
+            # Dovecot logs the password only on a mismatch (auth_verbose_passwords: "in
+            # case of password mismatches, log the attempted password"), plain or hashed.
             text = _(
-                "Dovecot's auth_verbose_passwords is on: the log holds the passwords users "
-                "type, right or wrong."
+                "Dovecot's auth_verbose_passwords is on: the log holds the password (or its "
+                "hash) given in every failed login, users' mistyped real passwords included."
             )
         elif source == "dovecot_debug":
             text = _(
@@ -867,10 +927,10 @@ def _soft_bounce(findings: list[Finding]) -> list[str]:
     codes = [k for f in findings for k in _keys(f, "codes")]
     if all(f.data.get("or") for f in findings):  # 450 for unknown recipients only
         text = _(
-            "soft_bounce = yes, or {parameter} = 450: an unknown recipient is refused only "
-            "for now (450 instead of 550), which tells bots to come back and delays real "
-            "bounces."
-        ).format(parameter=findings[0].data["or"])
+            "soft_bounce = yes, or {parameters} set to 450: an unknown recipient is refused "
+            "only for now (450 instead of 550), which tells bots to come back and delays "
+            "real bounces."
+        ).format(parameters=either(or_parameters(findings)))
     else:
         text = _(
             "soft_bounce = yes: every refusal becomes temporary (4xx instead of 5xx), which "
@@ -1153,17 +1213,34 @@ def _actions(facts: ExcerptFacts, audit: AuditCommand) -> list[str]:
     unsure = [c for c in unsure if c.tried_to_log_in]
     if unsure:
         commands = _(", and ").join(_log_checks(unsure))
-        if any(c.succeeded for c in attackers):  # one got in: the others are in question
+        if any(c.someone_else for c in unsure):  # a login, not as an account it guessed
+            text = _(
+                "Make sure none of the guesses worked: these lines show no successful "
+                "login as an account that was guessed, but that is no proof. Check the "
+                "whole log: {commands}."
+            )
+        elif any(c.succeeded for c in attackers):  # one got in: the others are in question
             text = _(
                 "Make sure none of the other clients got in: these lines show no successful "
                 "login by them, but that is no proof. Check the whole log: {commands}."
+            )
+        elif _logins_shown(facts):  # someone's login: whose are absent, said exactly
+            text = ngettext(
+                "Make sure {ips} did not get in: these lines show no successful login by "
+                "it after its failed logins, but that is no proof. Check the whole log: "
+                "{commands}.",
+                "Make sure {ips} did not get in: these lines show no successful login by "
+                "them after their failed logins, but that is no proof. Check the whole "
+                "log: {commands}.",
+                len(unsure),
             )
         else:
             text = _(
                 "Make sure nobody got in: these lines show no successful login, but that is "
                 "no proof. Check the whole log: {commands}."
             )
-        actions.append(text.format(commands=commands))
+        ips = _listing([c.ip for c in unsure], 5)
+        actions.append(text.format(commands=commands, ips=ips))
     targeted: dict[str, str] = {}
     for client in attackers:
         for name in client.accounts:
@@ -1245,10 +1322,11 @@ def _actions(facts: ExcerptFacts, audit: AuditCommand) -> list[str]:
     if "soft_bounce" in kinds:
         soft = [f for f in facts.server_findings if f.kind == "soft_bounce"]
         if all(f.data.get("or") for f in soft):
+            settings = _(", ").join(f"{code} = 550" for code in or_parameters(soft))
             text = _(
-                "Set soft_bounce = no and {parameter} = 550 (450 is only meant for short "
-                "tests of a new setup)."
-            ).format(parameter=soft[0].data["or"])
+                "Set soft_bounce = no and {settings} (450 is only meant for short tests of a "
+                "new setup)."
+            ).format(settings=settings)
         else:
             text = _("Set soft_bounce = no (it is only meant for short tests of a new setup).")
         actions.append(_with_command(text, "soft_bounce", audit))
@@ -1261,13 +1339,44 @@ def _actions(facts: ExcerptFacts, audit: AuditCommand) -> list[str]:
             )
         )
     if kinds & _CONFIGURATION_KINDS:
-        actions.append(
-            _(
+        dovecot, postfix = _configured_servers(facts)
+        if dovecot and postfix:
+            text = _(
+                "Run “{command}” on the server: it reads Postfix's main.cf and master.cf and "
+                "Dovecot's configuration (doveconf -n, else dovecot.conf) and prints the "
+                "exact change for each point above."
+            )
+        elif dovecot:
+            text = _(
+                "Run “{command}” on the server: it reads Dovecot's configuration (doveconf "
+                "-n, else dovecot.conf) and prints the exact change for each point above."
+            )
+        else:
+            text = _(
                 "Run “{command}” on the server: it reads main.cf and master.cf and prints the "
                 "exact change for each point above."
-            ).format(command=audit(""))
-        )
+            )
+        actions.append(text.format(command=audit("")))
     return actions
+
+
+_DOVECOT_SOURCES = frozenset({"dovecot", "dovecot_debug"})
+"""Sources of a ``credential_exposed`` finding that are Dovecot's settings; the others
+(smtpd_tls_loglevel, smtpd -v) are Postfix's."""
+
+
+def _configured_servers(facts: ExcerptFacts) -> tuple[bool, bool]:
+    """Whose configuration the findings to change are in: (Dovecot's, Postfix's).
+    Every configuration finding is Postfix's but an exposure by Dovecot's settings."""
+    dovecot = postfix = False
+    for finding in facts.server_findings:
+        if finding.kind not in _CONFIGURATION_KINDS:
+            continue
+        if finding.kind == "credential_exposed" and _exposure_source(finding) in _DOVECOT_SOURCES:
+            dovecot = True
+        else:
+            postfix = True
+    return dovecot, postfix
 
 
 _WEAK_TLS_SUBJECTS = ("negotiated", "cipher_list")
@@ -1508,8 +1617,9 @@ def verdict(
     """The verdict blocks for the whole excerpt."""
     blocks: list[Block] = [Heading(_("Verdict"), 1)]
     blocks += _headline(facts)
+    shown = _logins_shown(facts)
     for client in facts.attackers[:MAX_CLIENTS]:
-        blocks += _client_blocks(client, show_passwords, facts.logged_in)
+        blocks += _client_blocks(client, show_passwords, facts.logged_in, shown)
     blocks += _owner_blocks(facts)
     blocks += _campaign_blocks(facts)
     blocks += _server_blocks(facts)

@@ -40,6 +40,7 @@ from rich.text import Text
 from mailwarden.detect import Analysis, Attacker, Compromise, Verdict
 from mailwarden.detect.accounts import CUT
 from mailwarden.detect.analysis import BAN_VERDICTS, NEVER_BANNED, from_this_machine
+from mailwarden.detect.server import SOFT_OR_CODE_FIX, either, or_parameters, soft_or_code_fix
 from mailwarden.locale import N_, _, active_language, ngettext, pgettext, tidy
 from mailwarden.model import Finding
 from mailwarden.parsers.sasl import escape_text
@@ -772,8 +773,12 @@ def server_section(findings: Sequence[Finding], hint: AuditHint | None) -> list[
             _(" ({severity}): {detail}").format(severity=severity, detail=_server_detail(f))
         )
         fix = f.data.get("fix")
+        if f.kind == "soft_bounce" and f.data.get("or"):  # the fix names the codes
+            fix = soft_or_code_fix(or_parameters([f]), _(SOFT_OR_CODE_FIX))
+        elif fix:
+            fix = fixed(str(fix))
         if fix:
-            text.append("\n" + _("Fix: {fix}").format(fix=fixed(str(fix))))
+            text.append("\n" + _("Fix: {fix}").format(fix=fix))
         if hint is not None and f.kind in AUDIT_KINDS:
             text.append("\n" + _("Check the configuration: "))
             text.append(hint(f.kind), style="bold")
@@ -842,14 +847,14 @@ def _server_detail(f: Finding) -> str:
     if f.kind == "soft_bounce":
         codes = ", ".join(str(c) for c in data.get("codes", {}))
         count = int(data.get("replies", 0))
-        if data.get("or"):  # 450 for unknown recipients: soft_bounce, or that code
+        if data.get("or"):  # 450 for unknown recipients: soft_bounce, or those codes
             return ngettext(
                 "{n} reply says 4xx where Postfix means 5xx ({codes}): soft_bounce, or "
-                "{parameter} = 450; bots are told to come back",
+                "{parameters} set to 450; bots are told to come back",
                 "{n} replies say 4xx where Postfix means 5xx ({codes}): soft_bounce, or "
-                "{parameter} = 450; bots are told to come back",
+                "{parameters} set to 450; bots are told to come back",
                 count,
-            ).format(n=f"{count:,}", codes=codes, parameter=data["or"])
+            ).format(n=f"{count:,}", codes=codes, parameters=either(or_parameters([f])))
         return ngettext(
             "{n} reply says 4xx where Postfix means 5xx ({codes}): bots are told to come back",
             "{n} replies say 4xx where Postfix means 5xx ({codes}): bots are told to come back",

@@ -1,0 +1,138 @@
+"""Two judgments of whose failures are an account owner's.
+
+An attacker walking the addresses of an IPv6 /64, a new one every half hour or so and a
+guess or two from each on one account, then logging in as it from the same /64: that is
+no household's devices with an old password (those log in before they fail, and are a
+few), but the guessing that got in: a Maybe break-in, not "Nobody got in". The owner's
+own phone on changing privacy addresses after the owner's login stays one device with
+an old password.
+
+After a login as ``alice`` (no domain), failures as alice@other.example from the same
+address are that account's device only when logins name no domain but other.example:
+where they name example.com too, the bare name may be example.com's alice, and the
+failures on alice@other.example are guesses on another account.
+"""
+
+from __future__ import annotations
+
+from detect_factory import HOUR, MINUTE, Log
+
+from mailwarden.detect import Verdict, analyze
+from mailwarden.detect.analysis import Analysis
+from mailwarden.report import ReadSummary
+from mailwarden.report.text import headline
+
+CAROL = "carol@example.org"
+WALKED = "2001:db8:77:1::"
+"""The attacker's /64."""
+HOME = "2001:db8:5:7::"
+"""carol's home /64 (the trap): her laptop and her phone."""
+SUMMARY = ReadSummary(inputs=("mail.log",), files=1, lines=100, seconds=0.1, events=100)
+
+
+def walk(log: Log, prefix: str, addresses: int = 8, start: float = HOUR) -> float:
+    """A new address of ``prefix`` every 20 to 40 minutes, two guesses on carol's account
+    from each, five minutes apart; returns when the last address stopped."""
+    t = start
+    for n in range(addresses):
+        ip = f"{prefix}{0xA0 + n:x}"
+        log.dovecot_failure(t, ip, CAROL)
+        log.dovecot_failure(t + 5 * MINUTE, ip, CAROL)
+        last = t + 5 * MINUTE
+        t += (20 + 10 * (n % 3)) * MINUTE
+    return last
+
+
+def test_a_login_from_a_64_that_walked_its_addresses_guessing_the_account_got_in() -> None:
+    log = Log()
+    last = walk(log, WALKED)
+    log.dovecot_login(last + 30 * MINUTE, f"{WALKED}beef", CAROL)  # an address of its own
+    analysis = analyze(log.events)
+    (compromise,) = analysis.compromised
+    assert compromise.user == CAROL and compromise.ip == f"{WALKED}beef"
+    assert compromise.by_others  # a Maybe: ask the owner
+    assert compromise.failures_before == 16
+    assert "from this client's network 2001:db8:77:1::/64" in compromise.reason
+    assert f"{WALKED}a7" in compromise.reason  # the latest guessing address is named
+    # The evidence shows a guess of the /64 besides the login.
+    texts = [event.record.text for event in compromise.evidence]
+    assert any("auth failed" in text and f"rip={WALKED}a" in text for text in texts)
+    assert any("Login:" in text and f"rip={WALKED}beef" in text for text in texts)
+    top, _ = headline(analysis, SUMMARY)
+    assert top.startswith(f"Maybe someone got in: {CAROL} was logged into from {WALKED}beef")
+    # The network's guessing stays banned; the login is watched.
+    members = [a for a in analysis.attackers if a.verdict is Verdict.NETWORK_MEMBER]
+    assert len(members) == 8 and all(a.recommendation == "ban" for a in members)
+    login = analysis.attacker(f"{WALKED}beef")
+    assert login is not None and login.verdict is Verdict.COMPROMISED
+
+
+def test_a_login_from_the_latest_guessing_address_itself_got_in_too() -> None:
+    log = Log()
+    last = walk(log, WALKED)
+    log.dovecot_failure(last + 30 * MINUTE, f"{WALKED}c1", CAROL)  # the next address
+    log.dovecot_login(last + 31 * MINUTE, f"{WALKED}c1", CAROL)  # and the guess that worked
+    (compromise,) = analyze(log.events).compromised
+    assert compromise.ip == f"{WALKED}c1" and compromise.failures_before == 17
+
+
+def test_the_owners_own_64_stays_a_stale_device_beside_a_walked_64() -> None:
+    """The trap, in the same log as the attacker: carol's laptop logs in from her /64,
+    then her phone with the old password fails from eight of its addresses, one after
+    another, and her laptop logs in again from a new address: one device with an old
+    password, never a break-in. A household's four devices failing once each before a
+    login from one of them is no break-in either."""
+    log = Log()
+    log.dovecot_login(0, f"{HOME}1e", CAROL)  # the laptop, this morning
+    last = walk(log, WALKED)
+    walk(log, HOME)  # the phone's failures, address after address
+    log.dovecot_login(last + 30 * MINUTE, f"{WALKED}beef", CAROL)
+    log.dovecot_login(last + 40 * MINUTE, f"{HOME}2f", CAROL)  # the laptop again
+    household = "2001:db8:1:2::"
+    for n, device in enumerate(("a1", "b2", "c3", "d4")):
+        log.dovecot_failure(n * 5 * MINUTE, f"{household}{device}", "dave@example.org")
+    log.dovecot_login(20 * MINUTE, f"{household}a1", "dave@example.org")
+    analysis = analyze(log.events)
+    assert [(c.ip, c.user) for c in analysis.compromised] == [(f"{WALKED}beef", CAROL)]
+    (device,) = analysis.findings_of("stale_password")
+    assert device.subject == "2001:db8:5:7::/64" and device.data["users"] == [CAROL]
+    assert device.data["member_count"] == 8 and device.data["failures"] == 16
+    for attacker in analysis.attackers:
+        if attacker.ip.startswith(HOME) or attacker.ip.startswith(household):
+            assert attacker.recommendation != "ban", attacker
+
+
+def bare_login_then_other_domain(domains: list[str]) -> Analysis:
+    """alice logs in without a domain from her address; six failures as
+    alice@other.example follow from it; people log in elsewhere with ``domains``."""
+    log = Log()
+    for n, domain in enumerate(domains):
+        log.dovecot_login(n * MINUTE, f"192.0.2.{50 + n}", f"person{n}@{domain}")
+    log.dovecot_login(HOUR, "198.51.100.20", "alice")
+    for n in range(6):
+        t = HOUR + 20 * MINUTE + n * 10 * MINUTE
+        log.dovecot_failure(t, "198.51.100.20", "alice@other.example")
+    return analyze(log.events)
+
+
+def test_a_bare_login_is_not_another_domains_account_when_logins_name_two() -> None:
+    # Logins name example.com and other.example: alice alone is the default realm's,
+    # which may be example.com; alice@other.example is not shown to be her account.
+    analysis = bare_login_then_other_domain(["example.com", "other.example"])
+    attacker = analysis.attacker("198.51.100.20")
+    assert attacker is not None and attacker.verdict is Verdict.SLOW_BRUTEFORCE
+    assert attacker.recommendation == "ban" and attacker.users == ("alice@other.example",)
+    assert attacker.failures == 6 and attacker.stale_failures == 0
+    assert analysis.findings_of("stale_password") == []
+    # As where logins name example.com alone.
+    alone = bare_login_then_other_domain(["example.com"]).attacker("198.51.100.20")
+    assert alone is not None and alone.recommendation == "ban"
+    # Where logins name other.example alone, or no domain at all (the README's rule:
+    # Dovecot's default realm makes both names log in), it is her device.
+    for domains in (["other.example"], []):
+        analysis = bare_login_then_other_domain(domains)
+        attacker = analysis.attacker("198.51.100.20")
+        assert attacker is not None and attacker.verdict is Verdict.STALE_PASSWORD, domains
+        assert attacker.recommendation != "ban" and attacker.failures == 0, domains
+        (device,) = analysis.findings_of("stale_password")
+        assert device.data["failures"] == 6, domains
