@@ -141,12 +141,3 @@ def test_an_auth_parameter_with_an_unclosed_quote_is_no_login() -> None:
     # behind a real login too: which account logged in is then not known for sure
     both = f'{ITEMS} helo=<h>{GENUINE} sasl_sender="x>{FORGED}'
     assert _logins(_reject(both)) == []
-
-
-def test_a_space_in_the_username_gives_no_login() -> None:
-    # Unlike a real account name, forged text runs on to the end of the line.
-    line = _reject("to=<v@example.org> proto=ESMTP helo=<h> sasl_method=PLAIN sasl_username=a b")
-    assert _logins(line) == []
-    assert _logins(_reject("proto=ESMTP helo=<h> sasl_method=PLAIN sasl_username=a_b")) == [
-        ("a_b", "PLAIN", IP)
-    ]

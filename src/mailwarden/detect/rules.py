@@ -184,7 +184,14 @@ from mailwarden.detect.analysis import (
     evidence_events,
 )
 from mailwarden.detect.server import ServerWatch
-from mailwarden.detect.sessions import Session, SessionTracker, disconnect_failures
+from mailwarden.detect.sessions import (
+    SESSION_TIMEOUT,
+    Session,
+    SessionKey,
+    SessionTracker,
+    disconnect_failures,
+    smtpd_key,
+)
 from mailwarden.detect.state import (
     MAX_CLIENTS_PER_ACCOUNT,
     MAX_STALE_USERS,
@@ -280,6 +287,11 @@ MAX_LOGIN_DOMAINS = 256
 TYPO_FAILURES = 3
 """The most failures on one misspelt name that a login can excuse so: a person retyping
 the wrong name a time or two; more on it are guessing."""
+MAX_HELD_REJECTS = 32
+"""Rejects of one open smtpd session held until the session shows whether it logged in
+(:meth:`Detector._hold`); more count at once."""
+MAX_HELD_SESSIONS = 16_384
+"""Open smtpd sessions with held rejects at most; past it the oldest tenth count theirs."""
 HOUSEHOLD_ADDRESSES = 4
 """The most addresses of an IPv6 /64 that one account's owner's devices (a household's
 phone, laptop and tablet) fail from with an old password, on that account alone, before
@@ -614,6 +626,9 @@ class Detector:
         self._hostile_dropped = 0
         self._unattributed = 0
         self._networks_evicted = 0
+        self._held: dict[SessionKey, list[Event]] = {}
+        """Hostile rejects of open smtpd sessions not known to have logged in, by session,
+        until the session shows whether it did (:meth:`_hold`)."""
         handlers: dict[EventType, Handler] = {
             _T.AUTH_FAILURE: self._on_failure,
             _T.AUTH_UNAVAILABLE: self._on_unavailable,
@@ -639,6 +654,7 @@ class Detector:
         dispatch[_T.TLS_ESTABLISHED] = self._feed_tls
         dispatch[_T.LOST_CONNECTION] = dispatch[_T.TIMEOUT] = self._feed_interruption
         dispatch[_T.DISCONNECT] = self._feed_disconnect
+        dispatch[_T.CONNECT] = self._feed_connect
         dispatch[_T.AUTH_FAILURE] = self._feed_failure
         dispatch[_T.DEBUG] = self._feed_debug
         dispatch[_T.AUTH_COMMAND] = dispatch[_T.CLIENT_DATA] = self._feed_client_line
@@ -756,6 +772,9 @@ class Detector:
                     # Cyrus's decoded copy of the client line just before it is that
                     # line's credential, counted with it: once.
                     self._password_logged(event, event.ip)
+                if "decoded" in detail:
+                    # Cyrus's decoded AUTH LOGIN line: the session's username step too.
+                    return self._tracked(event, self._after_other)
             elif "challenge" in detail or "sasl_user" in detail:
                 # The SASL backend's answer at -v: the session's AUTH LOGIN step.
                 found = self._tracked(event, self._after_other)
@@ -788,7 +807,28 @@ class Detector:
             return self._after_tracked(event, session, new, self._after_other)
         return _NOTHING
 
+    def _feed_connect(self, event: Event) -> Sequence[Detection]:
+        """A new connection of an smtpd process: the session before it on that process
+        ended without its disconnect line, and did not show a login: its held rejects
+        count (:meth:`_hold`)."""
+        found = self._tracked(event, self._after_other)
+        if self._held:
+            held = self._release(smtpd_key(event), logged_in=False)
+            if held:
+                return [*held, *found]
+        return found
+
     def _feed_disconnect(self, event: Event) -> Sequence[Detection]:
+        found = self._disconnected(event)
+        if self._held:
+            # The session's end: its statistics say whether it logged in (auth=1).
+            auth_ok = event.detail.get("auth_ok") if event.detail is not None else None
+            held = self._release(smtpd_key(event), logged_in=bool(auth_ok and auth_ok != "0"))
+            if held:
+                return [*held, *found]
+        return found
+
+    def _disconnected(self, event: Event) -> Sequence[Detection]:
         tracker = self._sessions
         session, new = tracker.disconnect(event)
         if tracker.decoded or tracker.logins or new > 0:
@@ -828,8 +868,8 @@ class Detector:
         if event.strength is Strength.WEAK or not event.hostile:
             return _NOTHING
         user = event.user
-        if user is None and session is not None and session.users:
-            user = session.users[-1]
+        if user is None and session is not None:
+            user = session.last_account()
         found = self._failure(ip, user, new, event)
         return found if found else _NOTHING
 
@@ -927,10 +967,10 @@ class Detector:
         if event.strength is Strength.WEAK or not event.hostile:
             return None  # a weak failure (invalid mechanism, disabled user): no guess
         user = event.user
-        if user is None and session is not None and session.users:
+        if user is None and session is not None:
             # Postfix before 3.9 does not log the username; a decoded AUTH payload of the
             # same session does (smtpd_tls_loglevel 4, verbose chat).
-            user = session.users[-1]
+            user = session.last_account()
         return self._failure(ip, user, new, event)
 
     def _on_unavailable(
@@ -1032,7 +1072,7 @@ class Detector:
         if ip is None:
             return None
         if new > 0:
-            user = session.users[-1] if session is not None and session.users else None
+            user = session.last_account() if session is not None else None
             return self._failure(ip, user, new, event)
         if event.hostile and event.strength is _STRONG and not disconnect_failures(event):
             return self._other_hostile(event)
@@ -1068,14 +1108,82 @@ class Detector:
         self._server.reply(event)
 
     def _on_reject(self, event: Event, session: Session | None, new: int) -> list[Detection] | None:
+        """A reject. One in an smtpd session that logged in refused what an account
+        holder asked for (relay denied, an unknown recipient): no policy violation of the
+        address. Postfix writes the login's SASL trailer on reject lines only since 3.x
+        (the parser takes the login from it); before, a ``client=…, sasl_username=`` line
+        may show it first, or only the ``auth=1`` of the statistics at the end: a reject
+        of an open session is held until then (:meth:`_hold`)."""
         self._server.reply(event)
-        if event.hostile and event.ip is not None:
-            return self._other_hostile(event)
+        if event.hostile and event.ip is not None and event.strength is _STRONG:
+            key = smtpd_key(event)
+            if key is None:
+                return self._other_hostile(event)
+            if self._sessions.logged_in(event):
+                return None
+            return self._hold(key, event)
         return None
+
+    def _hold(self, key: SessionKey, event: Event) -> list[Detection] | None:
+        """Keep a hostile reject of the open smtpd session ``key`` until the session shows
+        whether it logged in: a login of its address in it (:meth:`_on_auth_success`),
+        or its disconnect line with ``auth=1`` (:meth:`_feed_disconnect`), and the reject
+        counts for nothing; the session's end without one (its disconnect, a new connect
+        of its process, :data:`SESSION_TIMEOUT` without a line, the end of input), and it
+        counts then, at its own time (:meth:`_release`). At most
+        :data:`MAX_HELD_REJECTS` a session and :data:`MAX_HELD_SESSIONS` sessions: past
+        that they count at once."""
+        found: list[Detection] | None = None
+        held_by = self._held
+        held = held_by.get(key)
+        if held is None:
+            if len(held_by) >= MAX_HELD_SESSIONS:
+                found = []
+                for old in list(held_by)[: MAX_HELD_SESSIONS // 10]:
+                    found += self._release(old, logged_in=False)
+            held = held_by[key] = []
+        if len(held) >= MAX_HELD_REJECTS:
+            more = self._other_hostile(event)
+            return found + more if found and more else found or more
+        held.append(event)
+        return found or None
+
+    def _release(
+        self, key: SessionKey | None, logged_in: bool, ip: str | None = None
+    ) -> list[Detection]:
+        """The session ``key`` showed whether it logged in (from ``ip``, when given: only
+        its rejects from that address are a login's): its held rejects count for nothing
+        then, else each counts now (:meth:`_hold`)."""
+        held = self._held.pop(key, None) if key is not None else None
+        if not held:
+            return []
+        found: list[Detection] = []
+        for event in held:
+            if logged_in and (ip is None or event.ip == ip):
+                continue
+            more = self._other_hostile(event)
+            if more:
+                found += more
+        return found
+
+    def _release_stale(self, before: float | None) -> list[Detection]:
+        """The held rejects of sessions with no line since ``before`` (None: all): they
+        count (the sessions ended without a login the log shows)."""
+        seconds = self._sessions.seconds
+        stale = [
+            key for key, held in self._held.items() if before is None or seconds(held[-1]) < before
+        ]
+        found: list[Detection] = []
+        for key in stale:
+            found += self._release(key, logged_in=False)
+        return found
 
     def _on_auth_success(self, event: Event, session: Session | None, new: int) -> None:
         if event.service == "smtp":
             self._server.auth_on_service(event)
+        if self._held:
+            # The session logged in: its rejects held so far were the account holder's.
+            self._release(smtpd_key(event), logged_in=True, ip=event.ip)
 
     def _on_nothing(self, event: Event, session: Session | None, new: int) -> None:
         """A weak hint (an abandoned AUTH exchange): the session layer accounts it."""
@@ -3088,11 +3196,12 @@ class Detector:
 
     def expire(self, now: float | None = None) -> list[Detection]:
         """Forget state idle for longer than the longest window (``now`` defaults to the
-        latest event time). Returns no detections today; the list is for symmetry with
-        :meth:`feed` should a rule ever conclude on silence."""
+        latest event time). Returns what the held rejects of smtpd sessions silent for
+        :data:`SESSION_TIMEOUT` made cross a threshold (:meth:`_hold`): a scanner, watched."""
         now = self._sessions.now if now is None else now
         limits = self._limits
         self._sessions.expire(now)
+        found = self._release_stale(now - SESSION_TIMEOUT) if self._held else []
         for client in self._clients.expire(now - limits.retention):
             self._retire(client)
         self._accounts.expire(now - limits.retention)
@@ -3109,13 +3218,15 @@ class Detector:
         self._wide_owners.expire(now - limits.stale)
         if len(self._campaigns) > 2 * self.policy.max_clients:
             self._campaigns.clear()
-        return []
+        return found
 
     def close(self) -> list[Detection]:
         """End of input: close the sessions still open; lost connections to the
         authentication server still waiting for guesses around them are outages."""
         self._sessions.close_all()
         found = self._released() if self._sessions.released else []
+        if self._held:
+            found += self._release_stale(None)
         self._expire_unavailable(float("inf"))
         return found
 

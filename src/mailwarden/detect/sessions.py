@@ -102,6 +102,7 @@ from typing import Any
 from mailwarden.detect.accounts import CUT, account_key, local_part
 from mailwarden.model import Category, Event, EventType, Strength
 from mailwarden.parsers.dovecot import PAM_UNIX_REASON
+from mailwarden.parsers.postfix import cyrus_response
 from mailwarden.parsers.sasl import (
     Credential,
     decode_auth,
@@ -266,6 +267,24 @@ class Session:
             f"failures={self.failures}, end={self.end})"
         )
 
+    def last_account(self) -> str | None:
+        """The account the session's latest attempt named: the last name tried, unless
+        it is AUTH LOGIN's one line no prompt nor second line showed to be the username
+        (:data:`_LOGIN_STEP_PASSWORD_UNSURE`): a failure answers the password, so that
+        line may well have been it, never to be shown as an account."""
+        users = self.users
+        if not users:
+            return None
+        user = users[-1]
+        taken = self._login_user
+        if (
+            taken is not None
+            and self._pending_step == _LOGIN_STEP_PASSWORD_UNSURE
+            and (user == taken or user == taken + CUT)
+        ):
+            return None
+        return user
+
     def add_user(self, user: str | None, complete: bool = True) -> None:
         """Note an account name tried (``complete``: not cut off by the log). One attempt
         seen as both a cut name and the whole one counts once."""
@@ -287,6 +306,16 @@ class Session:
                     break
         if user not in self.users and len(self.users) < MAX_USERS_PER_SESSION:
             self.users.append(user)
+
+
+def smtpd_key(event: Event) -> SessionKey | None:
+    """The key of the smtpd session a line of Postfix's smtpd belongs to (host, program,
+    pid, as :class:`SessionTracker` keys it); None for a line of any other program."""
+    record = event.record
+    program = record.program
+    if record.pid is None or program is None or not program.endswith("smtpd"):
+        return None
+    return ("smtpd", record.host, program, record.pid)
 
 
 def _is_smtpd(program: str | None) -> bool:
@@ -993,8 +1022,17 @@ class SessionTracker:
         elif etype is _T.TLS_ESTABLISHED and event.detail:
             session.tls = (event.detail.get("protocol", ""), event.detail.get("cipher", ""))
         elif etype is _T.DEBUG and session._pending_mechanism is not None and event.detail:
-            self._sasl_reply(session, event.detail)
+            self._sasl_reply(session, event.detail, event)
         return session, new
+
+    def logged_in(self, event: Event) -> bool:
+        """Whether ``event``, an smtpd line outside the session types (a reject), is of
+        an open smtpd session of its address that logged in before it."""
+        key = smtpd_key(event)
+        if key is None:
+            return False
+        session = self.open.get(key)
+        return session is not None and bool(session.succeeded_as) and session.ip == event.ip
 
     def echoes_client_line(self, event: Event) -> bool:
         """Is ``event`` (Cyrus's ``decoded response:`` at ``smtpd -v``) the decoded copy
@@ -1715,19 +1753,25 @@ class SessionTracker:
         session._last_line = (*line[:4], new)
         self.renamed.append((old, new))
 
-    def _sasl_reply(self, session: Session, detail: Mapping[str, str]) -> None:
+    def _sasl_reply(self, session: Session, detail: Mapping[str, str], event: Event) -> None:
         """A ``-v`` line of the SASL backend's answer to Postfix (parsers.postfix
         ``_xsasl_reply``). Its challenge (Dovecot's ``auth reply: CONT?2?UGFzc3dvcmQ6``,
         Cyrus's ``uncoded server challenge: Password:``) says which AUTH LOGIN line the
         client sends next, as the ``334`` reply Postfix then writes does: the log may hold
         one without the other. Dovecot's ``FAIL``/``OK`` names the account, which counts
         when the log lost the exchange's username line (the client's name as Dovecot
-        read it; a username line of the log has the last word)."""
+        read it; a username line of the log has the last word). Cyrus's decoded copy of
+        the client's line (``decoded response: …``) is the username when it comes at the
+        username step: the log lost the client's line, which it decodes
+        (:meth:`_cyrus_response`)."""
         if session._pending_mechanism != "LOGIN":
             return
         challenge = detail.get("challenge")
         if challenge is not None:
             _ask(session, _prompt_step(challenge, session._pending_step))
+            return
+        if "decoded" in detail:
+            self._cyrus_response(session, event)
             return
         user = detail.get("sasl_user")
         if user is None:
@@ -1766,6 +1810,31 @@ class SessionTracker:
             session._login_user_complete = True
             session._pending_step = _LOGIN_STEP_PASSWORD
             session.add_user(user)
+
+    @staticmethod
+    def _cyrus_response(session: Session, event: Event) -> None:
+        """Cyrus's ``xsasl_cyrus_server_next: decoded response: …`` of an AUTH LOGIN
+        exchange: Postfix decodes each client line, then logs it, so this follows the
+        client's line it copies. At the username step (no line taken for the username
+        yet) the log lost that line: its copy is the username, as the client's line would
+        have been. Cyrus asks for the password right after it (``uncoded server challenge:
+        Password:``), which confirms it; without that prompt, nor a password line after
+        it, it may be the password, the log having lost more: it is then no account
+        (:data:`_LOGIN_STEP_PASSWORD_UNSURE`). Any other copy repeats a line the log
+        kept, or is the password: nothing new."""
+        step = session._pending_step
+        if session._login_user is not None or step not in (
+            _LOGIN_STEP_USER,
+            _LOGIN_STEP_USER_ASKED,
+        ):
+            return
+        user = cyrus_response(event.record.message)
+        if user is None:
+            return
+        session._login_user = user
+        session._login_user_complete = True
+        session._pending_step = _LOGIN_STEP_PASSWORD_UNSURE
+        session.add_user(user)
 
     def _credential(self, session: Session, cred: Credential | None) -> None:
         if cred is None:

@@ -111,12 +111,11 @@ _PSC_REJECT = re.compile(r"(reject): (\S+) from " + _PSC_CLIENT + r": (.*)$")
 _REJECT_TAIL = re.compile(r"; (?=from=<|to=<|proto=|helo=<)")
 # The end of a reject line of an authenticated session (log_whatsup(): `` helo=<H>
 # sasl_method=M sasl_username=U[ sasl_sender=S]``). H, S and the addresses before are the
-# client's: a forged trailer inside one of them leaves the ``>`` that closes it (or the
-# server-written items after it) inside U or S, or a space there: neither may hold one.
-_SASL_TRAILER = re.compile(
-    r"> sasl_method=([A-Za-z0-9_-]{1,20}) sasl_username=([^\s>]+)"
-    r"(?: sasl_sender=(?:\S*[^\s>])?)?$"
-)
+# client's, U the account as the SASL backend accepted it, which may hold anything.
+_SASL_TRAILER = re.compile(r"> sasl_method=([A-Za-z0-9_-]{1,20}) sasl_username=")
+_TRAILER_ITEMS = (" from=<", " to=<", " proto=", " helo=<", " sasl_method=", " sasl_username=")
+"""The items log_whatsup() writes (:func:`_sasl_trailer`): a forged trailer in the
+client's text is followed by the one after that text, or by its closing ``>``."""
 _ORIG_TAIL = re.compile(r"(?:, orig_queue_id=[0-9A-Za-z]+)?(?:, orig_client=\S+)?$")
 
 _TLS_EST = re.compile(
@@ -173,6 +172,17 @@ _XSASL_SEPS = {"?": r"\?", "\t": r"\t", "#011": "#011", "\\t": r"\\t"}
 _CYRUS_CHALLENGE = "xsasl_cyrus_server_auth_response: uncoded server challenge: "
 """Cyrus's challenge before Postfix encodes it for its ``334`` reply, at ``-v``
 (``xsasl_cyrus_server.c``): ``Username:``, ``Password:`` for AUTH LOGIN."""
+CYRUS_RESPONSE = "xsasl_cyrus_server_next: decoded response: "
+"""Cyrus's copy of the client's answer to a ``334`` challenge, decoded, at ``-v``
+(``xsasl_cyrus_server.c: xsasl_cyrus_server_next()``): AUTH LOGIN's username, then its
+password. The event keeps no text of it (``reason`` hides it): the session layer reads
+the account from the record when the log lost the client's username line
+(``detail['decoded']``, :func:`cyrus_response`)."""
+_MAX_RESPONSE = 256
+"""The characters of a :data:`CYRUS_RESPONSE` taken for an account at most (the
+detector's own limit on names)."""
+_PASSWORD_LOGGED = {"password_logged": "plain"}
+_CYRUS_DECODED = {"password_logged": "plain", "decoded": "cyrus"}
 MAX_CHALLENGE = 100
 """The characters of a decoded SASL challenge an event keeps (LOGIN's are 9)."""
 _VERBOSE = re.compile(r"[a-z][a-z0-9]*_[a-z0-9_]+: ")
@@ -915,18 +925,42 @@ _FROM_REJECT = {"source": "reject"}
 def _sasl_trailer(text: str) -> tuple[str, str] | None:
     """(mechanism, account) of the trailer Postfix writes at the end of a reject line of a
     session that logged in (:data:`_SASL_TRAILER`); None without one, or when it may be
-    the client's text: also when a ``sasl_sender=`` comes before it. Postfix writes that
-    for a client's ``MAIL FROM … AUTH=`` even without a login, and an unclosed quote
-    there runs to the end of the command, spaces and all: ``AUTH="x> sasl_method=PLAIN
-    sasl_username=erin`` ends the line like a trailer. A real login whose client sent
-    such an AUTH= is lost so; a forged one would stop bans and cry break-in."""
+    the client's text.
+
+    The account runs to the end of the line or to the first `` sasl_sender=`` (the
+    client's AUTH= parameter, written after it); it may hold spaces and ``>``. A trailer
+    the client wrote into the HELO name, MAIL FROM or RCPT TO (the last one Postfix writes
+    before the line ends, unless the session logged in) is followed by the ``>`` that
+    closes that item, and then by the line's end or by the next item Postfix writes: so an
+    account or sasl_sender that ends with ``>`` or holds one of :data:`_TRAILER_ITEMS`
+    (or a second `` sasl_sender=``) is no proof of a login. Nor is a trailer after a
+    ``sasl_sender=``: Postfix writes that for a client's ``MAIL FROM … AUTH=`` even
+    without a login, and an unclosed quote there runs to the end of the command, spaces
+    and all: ``AUTH="x> sasl_method=PLAIN sasl_username=erin`` ends the line like a
+    trailer. A real login with such a name (or whose client sent such an AUTH=) is lost
+    so; a forged one would stop bans and cry break-in. A session that logged in said
+    EHLO (smtpd refuses AUTH before it): its trailer follows a ``helo=<…>``, never the
+    reply text alone."""
     at = text.rfind("> sasl_method=")
-    if at < 0 or " sasl_sender=" in text[:at]:
+    if at < 0 or " sasl_sender=" in text[:at] or " helo=<" not in text[:at]:
         return None
     m = _SASL_TRAILER.match(text, at)
     if m is None:
         return None
-    return m.group(1).upper(), m.group(2)
+    user = text[m.end() :]
+    cut = user.find(" sasl_sender=")
+    if cut >= 0:
+        sender = user[cut + 13 :]
+        user = user[:cut]
+        if (
+            sender.endswith(">")
+            or " sasl_sender=" in sender
+            or _contains_any(sender, _TRAILER_ITEMS)
+        ):
+            return None
+    if not user or user.endswith(">") or _contains_any(user, _TRAILER_ITEMS):
+        return None
+    return m.group(1).upper(), user
 
 
 def _reject_login(reject: Event, login: tuple[str, str]) -> Event:
@@ -1454,10 +1488,18 @@ def _xsasl(record: Record, msg: str, service: str | None) -> list[Event]:
                 record,
                 service,
                 reason=msg[:cut] + ": <hidden>",
-                detail={"password_logged": "plain"},
+                detail=_CYRUS_DECODED if msg.startswith(CYRUS_RESPONSE) else _PASSWORD_LOGGED,
             )
         ]
     return [_plain(_E.DEBUG, _C.DEBUG, record, service, reason=redact_server_secrets(msg))]
+
+
+def cyrus_response(msg: str) -> str | None:
+    """The text of a :data:`CYRUS_RESPONSE` line (escaped as the names of other lines;
+    None for another message or an empty response)."""
+    if not msg.startswith(CYRUS_RESPONSE):
+        return None
+    return escape_text(msg[len(CYRUS_RESPONSE) :][:_MAX_RESPONSE]) or None
 
 
 def _xsasl_reply(msg: str) -> dict[str, str] | None:
