@@ -18,7 +18,6 @@ from __future__ import annotations
 from detect_factory import HOUR, MINUTE, Log
 
 from mailwarden.detect import Verdict, analyze
-from mailwarden.detect.analysis import Analysis
 from mailwarden.report import ReadSummary
 from mailwarden.report.text import headline
 
@@ -100,39 +99,3 @@ def test_the_owners_own_64_stays_a_stale_device_beside_a_walked_64() -> None:
     for attacker in analysis.attackers:
         if attacker.ip.startswith(HOME) or attacker.ip.startswith(household):
             assert attacker.recommendation != "ban", attacker
-
-
-def bare_login_then_other_domain(domains: list[str]) -> Analysis:
-    """alice logs in without a domain from her address; six failures as
-    alice@other.example follow from it; people log in elsewhere with ``domains``."""
-    log = Log()
-    for n, domain in enumerate(domains):
-        log.dovecot_login(n * MINUTE, f"192.0.2.{50 + n}", f"person{n}@{domain}")
-    log.dovecot_login(HOUR, "198.51.100.20", "alice")
-    for n in range(6):
-        t = HOUR + 20 * MINUTE + n * 10 * MINUTE
-        log.dovecot_failure(t, "198.51.100.20", "alice@other.example")
-    return analyze(log.events)
-
-
-def test_a_bare_login_is_not_another_domains_account_when_logins_name_two() -> None:
-    # Logins name example.com and other.example: alice alone is the default realm's,
-    # which may be example.com; alice@other.example is not shown to be her account.
-    analysis = bare_login_then_other_domain(["example.com", "other.example"])
-    attacker = analysis.attacker("198.51.100.20")
-    assert attacker is not None and attacker.verdict is Verdict.SLOW_BRUTEFORCE
-    assert attacker.recommendation == "ban" and attacker.users == ("alice@other.example",)
-    assert attacker.failures == 6 and attacker.stale_failures == 0
-    assert analysis.findings_of("stale_password") == []
-    # As where logins name example.com alone.
-    alone = bare_login_then_other_domain(["example.com"]).attacker("198.51.100.20")
-    assert alone is not None and alone.recommendation == "ban"
-    # Where logins name other.example alone, or no domain at all (the README's rule:
-    # Dovecot's default realm makes both names log in), it is her device.
-    for domains in (["other.example"], []):
-        analysis = bare_login_then_other_domain(domains)
-        attacker = analysis.attacker("198.51.100.20")
-        assert attacker is not None and attacker.verdict is Verdict.STALE_PASSWORD, domains
-        assert attacker.recommendation != "ban" and attacker.failures == 0, domains
-        (device,) = analysis.findings_of("stale_password")
-        assert device.data["failures"] == 6, domains

@@ -2569,12 +2569,9 @@ class Detector:
         """The account logged in from ``owner``'s address that ``key`` names in another
         form, and when (:meth:`OwnerState.other_form`). A login without the domain is a
         full name's only when no other domain is known for that name (logged in as
-        anywhere, or in ``--users``) and logins name no domain but its own: after a login
-        as ``alice``, failures as alice@b.example are guessing when alice@a.example is
-        the one that logs in, or when logins name a.example, alone or beside b.example
-        (the server's default realm, which ``alice`` alone logs in to, may be either: the
-        two names are not shown to be one account). Where no login names a domain, the
-        full name is the bare one's (Dovecot's default realm: nothing tells otherwise)."""
+        anywhere, or in ``--users``) and its domain is no stranger to this server: after
+        a login as ``alice``, failures as alice@b.example are guessing when
+        alice@a.example is the one that logs in, or a.example the only domain seen."""
         other = owner.other_form(key)
         if other is None or "@" in other[0]:
             return other
@@ -2587,9 +2584,8 @@ class Detector:
             forms = accounts.domains(local)
             if (forms and forms != {key}) or not accounts.exists(key):
                 return None
-        domains = self._login_domains
-        if seen is None and len(domains) > (domain in domains):
-            return None  # logins name another domain: the bare name may be its alice
+        if seen is None and self._login_domains and domain not in self._login_domains:
+            return None  # logins name other domains, never this one
         return other
 
     def _excuse_account_typos(self, client: ClientState, key: str, when: float) -> None:
