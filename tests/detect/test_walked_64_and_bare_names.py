@@ -7,10 +7,10 @@ few), but the guessing that got in: a Maybe break-in, not "Nobody got in". The o
 own phone on changing privacy addresses after the owner's login stays one device with
 an old password.
 
-After a login as ``alice`` (no domain), failures as alice@other.example from the same
-address are that account's device only when logins name no domain but other.example:
-where they name example.com too, the bare name may be example.com's alice, and the
-failures on alice@other.example are guesses on another account.
+After a login as ``alice`` (no domain), failures as alice@a.example from the same
+address (Dovecot's auth process writes the name with its default realm) are that
+account's device while no other domain's alice is known, even on a server whose logins
+name b.example too: the address that logs in as alice before and after is alice's.
 """
 
 from __future__ import annotations
@@ -99,3 +99,23 @@ def test_the_owners_own_64_stays_a_stale_device_beside_a_walked_64() -> None:
     for attacker in analysis.attackers:
         if attacker.ip.startswith(HOME) or attacker.ip.startswith(household):
             assert attacker.recommendation != "ban", attacker
+
+
+def test_a_bare_name_logins_failures_with_the_default_realm_stay_its_device() -> None:
+    # Logins name two domains (carol@b.example, dave@a.example); alice logs in as
+    # "alice" and her phone then fails as alice@a.example from the same address every
+    # five minutes, and she logs in again. No other alice is known: her device, no ban
+    # (a review found this banned, and explain saying an attacker got in).
+    log = Log()
+    log.dovecot_login(HOUR, "198.51.100.40", "carol@b.example")
+    log.dovecot_login(HOUR + 5 * MINUTE, "198.51.100.41", "dave@a.example")
+    log.dovecot_login(2 * HOUR, "198.51.100.7", "alice")
+    for n in range(8):
+        log.dovecot_failure(2 * HOUR + (10 + 5 * n) * MINUTE, "198.51.100.7", "alice@a.example")
+    log.dovecot_login(3 * HOUR, "198.51.100.7", "alice")
+    analysis = analyze(log.events)
+    assert not analysis.compromised
+    (device,) = [a for a in analysis.attackers if a.ip == "198.51.100.7"]
+    assert device.verdict is Verdict.STALE_PASSWORD
+    assert device.stale_failures == 8 and device.failures == 0
+    assert not device.recommendation.startswith("ban")
