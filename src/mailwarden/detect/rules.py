@@ -46,8 +46,9 @@ Rules (thresholds are ``[policy]`` keys, see :class:`~mailwarden.config.PolicyCo
   password in a carrier's pool; in a /64, each account from fewer than
   ``network_clients`` addresses; see :meth:`Detector._network_slow`). Those phones are
   no network attack within ``network_window`` either, each account from fewer than
-  ``network_clients`` of its addresses (:meth:`Detector._phones`); a login as their
-  accounts after the failures takes the network's verdict back in the analysis.
+  ``network_clients`` of its addresses, and from more than :data:`PHONE_ADDRESSES`
+  only once from each (:meth:`Detector._phones`); a login as their accounts after the
+  failures takes the network's verdict back in the analysis.
   The daemon hears of a network again when it is at it once its ban
   has run out (``ban_time``, as for a client). A network remembers its most recent
   :data:`~mailwarden.detect.state.MAX_MEMBERS_PER_NETWORK` addresses only: once it had
@@ -287,6 +288,12 @@ the owner's first login from there: a /64 whose addresses failed on it from more
 ``compromise_failures`` or more failures within ``daily_window``, walked its addresses
 guessing it, and a login from it as that account is a Maybe break-in
 (:meth:`Detector._walked_its_64`)."""
+PHONE_ADDRESSES = 2
+"""The most addresses of a carrier's pool (or a household's /64) one account's phone
+fails from within ``network_window``, retrying its old password at each (it moves to
+another address once or so in an hour): an account tried from more, more than once from
+any of them, is a network guessing it, not its owner's phone; from more, once each, the
+phone may be getting a new address for each connection (:meth:`Detector._phones`)."""
 
 _SESSION_TYPES = frozenset(
     {
@@ -1710,7 +1717,7 @@ class Detector:
                 self._network_member(client, state, event, when, found)
             return
         members = state.members.keys_since(when - window) if many else []
-        if len(members) >= needed and self._phones(members, when - window, needed):
+        if len(members) >= needed and self._phones(members, when - window, needed, fast=True):
             # People's phones with old passwords moving through a carrier's pool (or a
             # household's /64), together as many addresses as an attack: no attack
             # within network_window; the slow rules judge them (as they do phones).
@@ -1851,16 +1858,21 @@ class Detector:
                 return reason, window, members
         return None
 
-    def _phones(self, members: Iterable[str], since: float, spread: int | None) -> bool:
+    def _phones(
+        self, members: Iterable[str], since: float, spread: int | None, fast: bool = False
+    ) -> bool:
         """Whether a network's addresses ``members`` each tried one real account alone
         since ``since`` (:meth:`_real_account`), fewer accounts than
         ``enumeration_users`` in all, and (``spread``) each account from fewer addresses
         than that: their owners' phones with an old password moving through a carrier's
         pool (or a household's /64), each phone short of a network attack on its own.
         Not an attacker rotating its addresses: it tries a list of accounts, names
-        nobody has, or one account from address after address. Stops at the first
-        address that does not fit."""
+        nobody has, or one account from address after address. Within
+        ``network_window`` (``fast``), not either when an account was tried from more
+        than :data:`PHONE_ADDRESSES` of them, more than once from any: a phone moves
+        once or so in an hour. Stops at the first address that does not fit."""
         accounts: dict[str, int] = {}
+        retried: set[str] = set()  # (fast) accounts an address failed on more than once
         limit = self._limits.enumeration[0]
         for ip in members:
             member = self._known(ip)
@@ -1876,6 +1888,10 @@ class Detector:
             if count == 1 and (len(accounts) + 1 >= limit or not self._real_account(name)):
                 return False
             accounts[name] = count
+            if fast and member.user_failures(name) > 1:
+                retried.add(name)  # (its failure times are gone by result(): its count)
+            if name in retried and count > PHONE_ADDRESSES:
+                return False
         return bool(accounts)
 
     def _real_account(self, name: str) -> bool:
@@ -3431,7 +3447,7 @@ class Detector:
         since = state.flagged - self._network_rule_window(state)[0]
         members = state.members.keys_since(since)
         spread = None if state.slow and not is_v6(state.key) else self.policy.network_clients
-        phones = self._phones(members, since, spread)
+        phones = self._phones(members, since, spread, fast=state.slow is None)
         if known is not None:
             known[state.key] = phones
         return not phones
