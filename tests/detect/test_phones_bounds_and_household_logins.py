@@ -86,3 +86,62 @@ def test_a_login_from_the_pool_afterwards_makes_it_people_again() -> None:
     assert POOLS[POOL4] in daemon_bans(log)
     assert network_rows(analysis) == {}
     assert not [a for a in analysis.attackers if a.recommendation == "ban"]
+
+
+def household(log: Log, net: str, alice_failures: int) -> None:
+    """bob's phone (an old password, bob never logged in yet) fails three times from each
+    of three addresses of ``net``; alice's phone fails from one address, its address
+    changes, and she logs in from the new one."""
+    for n, host in enumerate((30, 31, 32)):
+        for k in range(3):
+            log.sasl_failure(HOUR + n * 10 * MINUTE + k * MINUTE, f"{net}{host}", account("bob"))
+    for k in range(alice_failures):
+        log.sasl_failure(HOUR + 35 * MINUTE + k * MINUTE, f"{net}21", account("alice"))
+    log.dovecot_login(HOUR + 42 * MINUTE, f"{net}20", account("alice"))
+
+
+@pytest.mark.parametrize("alice_failures", [1, 2])
+def test_a_household_members_login_beside_anothers_old_password_is_no_break_in(
+    alice_failures: int,
+) -> None:
+    log = Log()
+    household(log, POOL6, alice_failures)
+    analysis = analyze(log.events)
+    assert analysis.compromised == ()
+    attacker = analysis.attacker(f"{POOL6}20")
+    assert attacker is None or attacker.verdict is not Verdict.COMPROMISED
+    # someone logged in from the /64: watched, not banned
+    assert network_rows(analysis) == {}
+    assert not [a for a in analysis.attackers if a.recommendation == "ban"]
+    # the daemon (which bans the /64: bob's account is no real one yet) bans no login
+    assert f"{POOL6}20/128" not in daemon_bans(log)
+
+
+def test_a_login_after_a_rotation_or_a_list_is_still_a_break_in() -> None:
+    log = Log()
+    # the household beside them (failing as above, and logging in): no break-in
+    household(log, POOL6, 1)
+    # an attacker rotating through a /64, one account from each address, then in as alice
+    for n, name in enumerate(("alice", "bob", "carol", "dave")):
+        for k in range(2):
+            log.sasl_failure(
+                HOUR + n * 10 * MINUTE + k * MINUTE, f"{OTHER6}{40 + n}", account(name)
+            )
+    log.dovecot_login(HOUR + 45 * MINUTE, f"{OTHER6}50", account("alice"))
+    # another /64 trying bob and carol from its addresses, alice once, then in as alice
+    third = "2001:db8:9:1::"
+    for n, (host, name) in enumerate(((30, "bob"), (31, "carol"), (32, "bob"), (21, "alice"))):
+        for k in range(2 if name != "alice" else 1):
+            log.sasl_failure(HOUR + n * 10 * MINUTE + k * MINUTE, f"{third}{host}", account(name))
+    log.dovecot_login(HOUR + 42 * MINUTE, f"{third}20", account("alice"))
+    log.events.sort(key=lambda e: e.record.time)
+    analysis = analyze(log.events)
+    broken = {c.ip: c.by_others for c in analysis.compromised}
+    assert broken == {f"{OTHER6}50": False, f"{third}20": False}
+    for ip in broken:
+        attacker = analysis.attacker(ip)
+        assert attacker is not None and attacker.recommendation == "ban"
+    assert network_rows(analysis) == {f"{OTHER6}/64": "ban", f"{third}/64": "ban"}
+    bans = daemon_bans(log)
+    assert {f"{OTHER6}50/128", f"{third}20/128"} <= bans
+    assert f"{POOL6}20/128" not in bans

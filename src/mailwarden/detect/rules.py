@@ -2234,11 +2234,14 @@ class Detector:
         (:meth:`_lists_accounts`). An IPv6 network (a /64) is one subscriber's, whose
         logins make its failures the owner's (a device's old password, ``stale_window``):
         addresses of it guessing an account that never logged in from it are no owner's
-        devices. The failures counted are those since ``since`` or within the window of
-        the rule that flagged the network, whichever is longer (``network_window``, or
-        the slow rule's: a guess an hour from address after address); the third value
-        says whether its addresses tried another account too (for IPv4, one that tried
-        ``key`` must have)."""
+        devices; unless the account was tried from one other address of it, and the
+        rest tried one other account alone, from a household's few addresses
+        (:meth:`_other_accounts`): the owner's phone before its address changed, beside
+        a household member's with an old password. The failures counted are those since
+        ``since`` or within the window of the rule that flagged the network, whichever
+        is longer (``network_window``, or the slow rule's: a guess an hour from address
+        after address); the third value says whether its addresses tried another account
+        too (for IPv4, one that tried ``key`` must have)."""
         net = client.net if client is not None else network_key(ip, self._v4, self._v6)[0]
         state = self._network_state(net)
         if net is None or state is None or not self._network_stands(state):
@@ -2248,7 +2251,7 @@ class Detector:
             return None
         since = min(since, when - self._network_rule_window(state)[0])
         v4, v6 = self._v4, self._v6
-        tries = 0
+        tries = addresses = 0
         lists = False
         for other_ip, last in account.clients.items():
             if other_ip == ip or last < since or last > when:
@@ -2260,17 +2263,49 @@ class Detector:
             if other_net == net:
                 failed = other.user_failures(key)
                 tries += failed
+                if failed:
+                    addresses += 1
                 if failed and not lists:
                     lists = self._lists_accounts(other, key)
         if not tries or not (lists or is_v6(net)):
             return None
         if not lists:  # its other addresses, that tried other accounts
-            for other_ip in state.members.keys_since(since):
-                other = self._known(other_ip) if other_ip != ip else None
-                if other is not None and self._lists_accounts(other, key):
-                    lists = True
-                    break
+            others = self._other_accounts(state, ip, key, since)
+            if others == 1 and addresses < PHONE_ADDRESSES:
+                # key from the login's address and one other (its owner's phone, its
+                # address changed), and another account from a few (a household
+                # member's device with an old password): a household, no attacker that
+                # got in. (An attacker rotating its addresses tries more.)
+                return None
+            lists = others > 0
         return str(network_of(net, v4, v6)), tries, lists
+
+    def _other_accounts(self, state: NetworkState, ip: str, key: str, since: float) -> int:
+        """What a network's addresses other than ``ip`` (since ``since``) tried besides
+        ``key``: 0, nothing else; 1, one other account alone, from no more than
+        :data:`HOUSEHOLD_ADDRESSES` of them (a household member's device with an old
+        password, as bob's phone before bob's first login in the log); 2, more, as an
+        attacker's list does (several accounts from one address, two or more from
+        address after address, or one from more addresses than a household's)."""
+        other_account: str | None = None
+        addresses = 0
+        for other_ip in state.members.keys_since(since):
+            other = self._known(other_ip) if other_ip != ip else None
+            if other is None or not self._lists_accounts(other, key):
+                continue
+            if other.users_full:
+                return 2
+            for name in other.users_tried():
+                if same_account(name, key):
+                    return 2  # key among others: a list
+                if other_account is None:
+                    other_account = name
+                elif not same_account(name, other_account):
+                    return 2
+            addresses += 1
+            if addresses > HOUSEHOLD_ADDRESSES:
+                return 2
+        return 0 if other_account is None else 1
 
     def _walked_its_64(
         self, ip: str, client: ClientState | None, key: str, account: AccountState, when: float
