@@ -46,8 +46,9 @@ Rules (thresholds are ``[policy]`` keys, see :class:`~mailwarden.config.PolicyCo
   password in a carrier's pool; in a /64, each account from fewer than
   ``network_clients`` addresses; see :meth:`Detector._network_slow`). Those phones are
   no network attack within ``network_window`` either, each account from fewer than
-  ``network_clients`` of its addresses (:meth:`Detector._phones`); a login as their
-  accounts after the failures takes the network's verdict back in the analysis.
+  ``network_clients`` of its addresses, and from more than :data:`PHONE_ADDRESSES`
+  only once from each (:meth:`Detector._phones`); a login as their accounts after the
+  failures takes the network's verdict back in the analysis.
   The daemon hears of a network again when it is at it once its ban
   has run out (``ban_time``, as for a client). A network remembers its most recent
   :data:`~mailwarden.detect.state.MAX_MEMBERS_PER_NETWORK` addresses only: once it had
@@ -299,6 +300,12 @@ the owner's first login from there: a /64 whose addresses failed on it from more
 ``compromise_failures`` or more failures within ``daily_window``, walked its addresses
 guessing it, and a login from it as that account is a Maybe break-in
 (:meth:`Detector._walked_its_64`)."""
+PHONE_ADDRESSES = 2
+"""The most addresses of a carrier's pool (or a household's /64) one account's phone
+fails from within ``network_window``, retrying its old password at each (it moves to
+another address once or so in an hour): an account tried from more, more than once from
+any of them, is a network guessing it, not its owner's phone; from more, once each, the
+phone may be getting a new address for each connection (:meth:`Detector._phones`)."""
 
 _SESSION_TYPES = frozenset(
     {
@@ -1820,7 +1827,7 @@ class Detector:
                 self._network_member(client, state, event, when, found)
             return
         members = state.members.keys_since(when - window) if many else []
-        if len(members) >= needed and self._phones(members, when - window, needed):
+        if len(members) >= needed and self._phones(members, when - window, needed, fast=True):
             # People's phones with old passwords moving through a carrier's pool (or a
             # household's /64), together as many addresses as an attack: no attack
             # within network_window; the slow rules judge them (as they do phones).
@@ -1961,16 +1968,21 @@ class Detector:
                 return reason, window, members
         return None
 
-    def _phones(self, members: Iterable[str], since: float, spread: int | None) -> bool:
+    def _phones(
+        self, members: Iterable[str], since: float, spread: int | None, fast: bool = False
+    ) -> bool:
         """Whether a network's addresses ``members`` each tried one real account alone
         since ``since`` (:meth:`_real_account`), fewer accounts than
         ``enumeration_users`` in all, and (``spread``) each account from fewer addresses
         than that: their owners' phones with an old password moving through a carrier's
         pool (or a household's /64), each phone short of a network attack on its own.
         Not an attacker rotating its addresses: it tries a list of accounts, names
-        nobody has, or one account from address after address. Stops at the first
-        address that does not fit."""
+        nobody has, or one account from address after address. Within
+        ``network_window`` (``fast``), not either when an account was tried from more
+        than :data:`PHONE_ADDRESSES` of them, more than once from any: a phone moves
+        once or so in an hour. Stops at the first address that does not fit."""
         accounts: dict[str, int] = {}
+        retried: set[str] = set()  # (fast) accounts an address failed on more than once
         limit = self._limits.enumeration[0]
         for ip in members:
             member = self._known(ip)
@@ -1986,6 +1998,10 @@ class Detector:
             if count == 1 and (len(accounts) + 1 >= limit or not self._real_account(name)):
                 return False
             accounts[name] = count
+            if fast and member.user_failures(name) > 1:
+                retried.add(name)  # (its failure times are gone by result(): its count)
+            if name in retried and count > PHONE_ADDRESSES:
+                return False
         return bool(accounts)
 
     def _real_account(self, name: str) -> bool:
@@ -2328,11 +2344,14 @@ class Detector:
         (:meth:`_lists_accounts`). An IPv6 network (a /64) is one subscriber's, whose
         logins make its failures the owner's (a device's old password, ``stale_window``):
         addresses of it guessing an account that never logged in from it are no owner's
-        devices. The failures counted are those since ``since`` or within the window of
-        the rule that flagged the network, whichever is longer (``network_window``, or
-        the slow rule's: a guess an hour from address after address); the third value
-        says whether its addresses tried another account too (for IPv4, one that tried
-        ``key`` must have)."""
+        devices; unless the account was tried from one other address of it, and the
+        rest tried one other account alone, from a household's few addresses
+        (:meth:`_other_accounts`): the owner's phone before its address changed, beside
+        a household member's with an old password. The failures counted are those since
+        ``since`` or within the window of the rule that flagged the network, whichever
+        is longer (``network_window``, or the slow rule's: a guess an hour from address
+        after address); the third value says whether its addresses tried another account
+        too (for IPv4, one that tried ``key`` must have)."""
         net = client.net if client is not None else network_key(ip, self._v4, self._v6)[0]
         state = self._network_state(net)
         if net is None or state is None or not self._network_stands(state):
@@ -2342,7 +2361,7 @@ class Detector:
             return None
         since = min(since, when - self._network_rule_window(state)[0])
         v4, v6 = self._v4, self._v6
-        tries = 0
+        tries = addresses = 0
         lists = False
         for other_ip, last in account.clients.items():
             if other_ip == ip or last < since or last > when:
@@ -2354,17 +2373,49 @@ class Detector:
             if other_net == net:
                 failed = other.user_failures(key)
                 tries += failed
+                if failed:
+                    addresses += 1
                 if failed and not lists:
                     lists = self._lists_accounts(other, key)
         if not tries or not (lists or is_v6(net)):
             return None
         if not lists:  # its other addresses, that tried other accounts
-            for other_ip in state.members.keys_since(since):
-                other = self._known(other_ip) if other_ip != ip else None
-                if other is not None and self._lists_accounts(other, key):
-                    lists = True
-                    break
+            others = self._other_accounts(state, ip, key, since)
+            if others == 1 and addresses < PHONE_ADDRESSES:
+                # key from the login's address and one other (its owner's phone, its
+                # address changed), and another account from a few (a household
+                # member's device with an old password): a household, no attacker that
+                # got in. (An attacker rotating its addresses tries more.)
+                return None
+            lists = others > 0
         return str(network_of(net, v4, v6)), tries, lists
+
+    def _other_accounts(self, state: NetworkState, ip: str, key: str, since: float) -> int:
+        """What a network's addresses other than ``ip`` (since ``since``) tried besides
+        ``key``: 0, nothing else; 1, one other account alone, from no more than
+        :data:`HOUSEHOLD_ADDRESSES` of them (a household member's device with an old
+        password, as bob's phone before bob's first login in the log); 2, more, as an
+        attacker's list does (several accounts from one address, two or more from
+        address after address, or one from more addresses than a household's)."""
+        other_account: str | None = None
+        addresses = 0
+        for other_ip in state.members.keys_since(since):
+            other = self._known(other_ip) if other_ip != ip else None
+            if other is None or not self._lists_accounts(other, key):
+                continue
+            if other.users_full:
+                return 2
+            for name in other.users_tried():
+                if same_account(name, key):
+                    return 2  # key among others: a list
+                if other_account is None:
+                    other_account = name
+                elif not same_account(name, other_account):
+                    return 2
+            addresses += 1
+            if addresses > HOUSEHOLD_ADDRESSES:
+                return 2
+        return 0 if other_account is None else 1
 
     def _walked_its_64(
         self, ip: str, client: ClientState | None, key: str, account: AccountState, when: float
@@ -3575,7 +3626,7 @@ class Detector:
         since = state.flagged - self._network_rule_window(state)[0]
         members = state.members.keys_since(since)
         spread = None if state.slow and not is_v6(state.key) else self.policy.network_clients
-        phones = self._phones(members, since, spread)
+        phones = self._phones(members, since, spread, fast=state.slow is None)
         if known is not None:
             known[state.key] = phones
         return not phones
