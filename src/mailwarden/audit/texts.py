@@ -795,13 +795,18 @@ EXPLANATIONS: dict[str, Text] = {
         "文档建议的用途）：那样就要防止其他人读取这些日志。",
     ),
     "dovecot.auth_verbose_passwords#invalid": Text(
-        "Dovecot takes no, plain or sha1 (yes is taken for plain), each with an optional :N "
-        "(a number above 0) that cuts what is logged to N characters; it refuses any other "
-        "value, and an empty one (auth_verbose_passwords: Invalid value, or Invalid "
-        "truncation number), and then does not start. Set it to no, which logs no password.",
-        "Dovecot 只接受 no、plain 或 sha1（yes 被当作 plain），其后可加 :N（大于 0 的数字），"
-        "把记录的内容截短为 N 个字符；其他值以及空值都会被拒绝（报错为无效值或无效的截断长度），"
-        "Dovecot 随之无法启动。应设为 no，即不记录任何密码。",
+        "Dovecot takes no, plain or sha1, in lower case (yes is taken for plain), each with "
+        "an optional :N (a number above 0) that cuts what is logged to N characters; it "
+        "refuses any other value, and an empty one (auth_verbose_passwords: Invalid value, "
+        "or Invalid truncation number), and with it the whole configuration. Dovecot does "
+        "not start with it, and a running Dovecot cannot reload it: it keeps the "
+        "configuration it loaded before, without this line or any later change (the other "
+        "fixes of this report included). Set it to no, which logs no password.",
+        "Dovecot 只接受小写的 no、plain 或 sha1（yes 被当作 plain），其后可加 :N（大于 0 的"
+        "数字），把记录的内容截短为 N 个字符；其他值以及空值都会被拒绝（报错为无效值或无效的"
+        "截断长度），整个配置也随之被拒绝。Dovecot 无法以此配置启动，正在运行的 Dovecot 也无法"
+        "重新加载它：它会继续使用之前加载的配置，其中既没有这一行，也没有之后的任何修改（包括"
+        "本报告的其他修复）。应设为 no，即不记录任何密码。",
     ),
     "dovecot.auth_debug_passwords": Text(
         "auth_debug_passwords = yes makes the authentication debug log show passwords and "
