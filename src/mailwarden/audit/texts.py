@@ -144,6 +144,10 @@ TITLES: dict[str, Text] = {
         "soft_bounce = yes turns every rejection into 'try again later'",
         "soft_bounce = yes 把每次拒绝都变成了“稍后再试”",
     ),
+    "postfix.soft_bounce#reject_code": Text(
+        "{parameter} = {value} turns every unknown recipient into 'try again later'",
+        "{parameter} = {value} 把每个未知收件人都变成了“稍后再试”",
+    ),
     "postfix.broken_sasl_auth_clients": Text(
         "Legacy AUTH= announcement for 1990s clients",
         "为上世纪九十年代客户端保留的旧式 AUTH= 通告",
@@ -600,6 +604,20 @@ EXPLANATIONS: dict[str, Text] = {
         "soft_bounce = yes 时 Postfix 以 4xx 代替 5xx 回复，登录失败得到的是 435 4.7.8 而不是 "
         "535：猜密码的机器人被告知稍后再来，而真正的拒绝（未知用户、垃圾邮件）会被推迟而不是"
         "拒收，导致队列堆积。它是测试用的开关，应关闭。",
+    ),
+    "postfix.soft_bounce#reject_code": Text(
+        "With {parameter} = {value} Postfix answers a recipient it does not know (User "
+        "unknown in ... table) with {code}, 'try again later', instead of 550, as "
+        "soft_bounce = yes would: bots probing for addresses are told to come back, the "
+        "servers that send to you keep mail for a mistyped address in their queues for "
+        "days, and its sender learns of the mistake only when they give up. Postfix's "
+        "documentation suggests a 4xx only while a new recipient table is tested; set it "
+        "back to 550.",
+        "{parameter} = {value} 时 Postfix 对不认识的收件人（User unknown in ... table）回复 "
+        "{code}，即“稍后再试”，而不是 550，与 soft_bounce = yes 的效果相同：探测地址的机器人"
+        "被告知稍后再来，向你发信的服务器会把写错地址的邮件在队列中保留数天，发件人要等这些"
+        "服务器放弃重试后才会得知地址写错了。Postfix 文档只建议在测试新的收件人表时使用 "
+        "4xx；应改回 550。",
     ),
     "postfix.broken_sasl_auth_clients": Text(
         "broken_sasl_auth_clients = yes adds a non-standard AUTH= line to the EHLO reply "
