@@ -2,7 +2,8 @@
 `sha1`, `yes` (taken for `plain`), each with an optional `:N` that cuts what is logged.
 `sha1:6`, which Dovecot's documentation suggests, was as high as `plain`: a SHA1 cut to
 a few hex digits only confirms a guess from a list. A value Dovecot refuses was taken
-for a password leak (`Plain`), or for `no` (an empty value)."""
+for a password leak (`Plain`), or for `no` (an empty value); it stops Dovecot, and is
+high (test_audit_refused_verbose_value_high.py)."""
 
 from __future__ import annotations
 
@@ -89,8 +90,8 @@ def test_a_sha1_cut_in_chinese(run_cli, tmp_path: Path):
 def test_a_value_dovecot_refuses_says_so(run_cli, tmp_path: Path, value: str):
     status, [finding] = verbose_passwords(run_cli, tmp_path, value)
 
-    assert status == 0
-    assert finding["severity"] == "medium"
+    assert status == 3  # Dovecot does not start: high
+    assert finding["severity"] == "high"
     assert finding["title"] == "auth_verbose_passwords has a value Dovecot refuses"
     assert "it refuses any other value, and an empty one" in finding["explanation"]
     assert finding["fix"]["edits"][0]["value"] == "no"

@@ -19,7 +19,12 @@ high
     dovecot.auth_verbose_passwords  `plain`, `yes`, `plain:N`, `yes:N` (Dovecot drops
                                   the N of `yes`): failed passwords (or their first N
                                   characters) in the log; `sha1`, or `sha1:N` with N
-                                  over 8: an unsalted hash that gives them back
+                                  over 8: an unsalted hash that gives them back; a
+                                  value Dovecot refuses (`Plain`, `SHA1:6`, `sha256`,
+                                  `sha1:0`, `sha1:x`, empty): as with
+                                  dovecot.setting_other_version, Dovecot refuses the
+                                  whole configuration, so it does not start, and a
+                                  running one cannot reload
     dovecot.auth_debug_passwords  `yes`: every password in the debug log
     dovecot.login_trusted_networks  a network beyond loopback and private ranges
                                   (`0.0.0.0/0`, a public /24): Dovecot takes clients
@@ -54,9 +59,7 @@ medium
     dovecot.auth_failure_delay    `0`: no delay after a wrong password
     dovecot.auth_verbose_passwords  `sha1:N` with N up to 8 hex digits: shared by
                                   billions of passwords, it only confirms a guess from
-                                  a list (Dovecot's documentation suggests `sha1:6`);
-                                  a value Dovecot refuses (`Plain`, `sha256`,
-                                  `sha1:0`, empty): Dovecot does not start
+                                  a list (Dovecot's documentation suggests `sha1:6`)
     dovecot.anonymous_mechanism   ANONYMOUS in `auth_mechanisms`
 
 A setting is checked at the top level and inside every `protocol`, `local` and
@@ -375,11 +378,12 @@ def _verbose_passwords_finding(
 ) -> AuditFinding | None:
     """What the log holds with this value: the passwords themselves (or their start),
     an unsalted SHA1 (high); a SHA1 cut to a few hex digits, which only confirms a
-    guess (medium); a value Dovecot refuses, so that it does not start (medium)."""
+    guess (medium); a value Dovecot refuses (high, as dovecot.setting_other_version):
+    doveconf stops at it, so Dovecot does not start and a running one cannot reload."""
     read = verbose_passwords(setting.value)
     if read is None:
         return _finding(
-            config, VERBOSE_PASSWORDS.id, Severity.MEDIUM, setting, "no", variant="invalid"
+            config, VERBOSE_PASSWORDS.id, Severity.HIGH, setting, "no", variant="invalid"
         )
     kind, cut = read
     if kind == "no":

@@ -68,7 +68,13 @@ medium
     postfix.soft_bounce               every reject, 535 included, becomes "try later":
                                       no password leaks and guessing is no faster, but
                                       rejected mail piles up in queues (medium, as in
-                                      `mailwarden analyze`)
+                                      `mailwarden analyze`); so are unknown recipients
+                                      when one of the four `unknown_*_reject_code` of
+                                      recipients (local, virtual alias, virtual
+                                      mailbox, relay; 550 by default) is a 4xx: the
+                                      log (`450 4.1.1 ... User unknown in ... table`)
+                                      cannot tell the two apart, and analyze points to
+                                      this check for both
 low
     postfix.submission_tls_not_required  587 without `encrypt`; AUTH already TLS-only
     postfix.submission_tls_auth_only  587 with `encrypt` but no `smtpd_tls_auth_only`
@@ -1065,8 +1071,53 @@ def broken_sasl(config: PostfixConfig, service: Service) -> Iterable[AuditFindin
 # --- whole server -------------------------------------------------------------------
 
 
+UNKNOWN_RECIPIENT_CODES = (
+    "unknown_local_recipient_reject_code",
+    "unknown_virtual_alias_reject_code",
+    "unknown_virtual_mailbox_reject_code",
+    "unknown_relay_recipient_reject_code",
+)
+"""The reply codes of "User unknown in ... table", in Postfix's order of the tables (as
+analyze names them). 550 by default; Postfix's documentation suggests 450 while a new
+table is tested, and a 4xx left there defers every unknown recipient, as soft_bounce
+does. Not unknown_client/hostname/address_reject_code, which are 450 on purpose (a DNS
+lookup may fail for a while)."""
+
+
+def _temporary_code(value: str) -> bool:
+    """A reply code of the 4xx class ("try again later"), as Postfix reads the number."""
+    code = config_int(value)
+    return code is not None and 400 <= code <= 499
+
+
+def _unknown_recipient_code(
+    config: PostfixConfig, parameter: str, service: Service | None = None
+) -> AuditFinding:
+    value = config.value(parameter, service)
+    fix: Change = (
+        MainSet(parameter, "550") if service is None else ServiceSet(service.key, parameter, "550")
+    )
+    evidence = [config.evidence(parameter, service)]
+    return _finding(
+        SOFT_BOUNCE.id,
+        Severity.MEDIUM,
+        evidence,
+        [fix],
+        service,
+        more={
+            "variant": "reject_code",
+            "parameter": parameter,
+            "value": shown(value),  # as written (`0450`)
+            "code": str(config_int(value)),  # as Postfix sends it (450)
+        },
+    )
+
+
 @global_check
 def soft_bounce(config: PostfixConfig, planner: Planner) -> Iterable[AuditFinding]:
+    """soft_bounce = yes, and an unknown recipient's reject code set to a 4xx: both
+    defer what Postfix means to refuse (medium, as analyze's soft_bounce finding, which
+    names them both and points here)."""
     found = []
     if config.flag("soft_bounce"):
         found.append(
@@ -1088,6 +1139,12 @@ def soft_bounce(config: PostfixConfig, planner: Planner) -> Iterable[AuditFindin
                     service,
                 )
             )
+    for parameter in UNKNOWN_RECIPIENT_CODES:
+        if _temporary_code(config.value(parameter)):
+            found.append(_unknown_recipient_code(config, parameter))
+        for service in config.services:
+            if parameter in service.overrides and _temporary_code(config.value(parameter, service)):
+                found.append(_unknown_recipient_code(config, parameter, service))
     return found
 
 

@@ -28,6 +28,10 @@ BASE: dict[str, str] = {
     "debug_peer_list": "",
     "debug_peer_level": "2",
     "soft_bounce": "no",
+    "unknown_local_recipient_reject_code": "550",
+    "unknown_virtual_alias_reject_code": "550",
+    "unknown_virtual_mailbox_reject_code": "550",
+    "unknown_relay_recipient_reject_code": "550",
     "inet_interfaces": "all",
     "smtpd_tls_protocols": ">=TLSv1",
     "smtpd_tls_mandatory_protocols": ">=TLSv1",
@@ -98,7 +102,8 @@ def end_of_life(version: Version) -> bool:
 # X and later", postconf(5)): writing one there changes nothing (Postfix ignores an
 # unknown parameter), so no fix may rely on it. The others that fixes write
 # (smtpd_sasl_auth_enable, smtpd_sasl_security_options, smtpd_recipient_restrictions,
-# broken_sasl_auth_clients, debug_peer_list, soft_bounce, syslog_name) are older than 2.1.
+# broken_sasl_auth_clients, debug_peer_list, soft_bounce, syslog_name, the four
+# unknown_*_reject_code of unknown recipients) are older than 2.1.
 PARAMETER_SINCE: dict[str, Version] = {
     "smtpd_reject_unlisted_recipient": (2, 1),
     "smtpd_use_tls": (2, 2),

@@ -144,6 +144,10 @@ TITLES: dict[str, Text] = {
         "soft_bounce = yes turns every rejection into 'try again later'",
         "soft_bounce = yes 把每次拒绝都变成了“稍后再试”",
     ),
+    "postfix.soft_bounce#reject_code": Text(
+        "{parameter} = {value} turns every unknown recipient into 'try again later'",
+        "{parameter} = {value} 把每个未知收件人都变成了“稍后再试”",
+    ),
     "postfix.broken_sasl_auth_clients": Text(
         "Legacy AUTH= announcement for 1990s clients",
         "为上世纪九十年代客户端保留的旧式 AUTH= 通告",
@@ -601,6 +605,20 @@ EXPLANATIONS: dict[str, Text] = {
         "535：猜密码的机器人被告知稍后再来，而真正的拒绝（未知用户、垃圾邮件）会被推迟而不是"
         "拒收，导致队列堆积。它是测试用的开关，应关闭。",
     ),
+    "postfix.soft_bounce#reject_code": Text(
+        "With {parameter} = {value} Postfix answers a recipient it does not know (User "
+        "unknown in ... table) with {code}, 'try again later', instead of 550, as "
+        "soft_bounce = yes would: bots probing for addresses are told to come back, the "
+        "servers that send to you keep mail for a mistyped address in their queues for "
+        "days, and its sender learns of the mistake only when they give up. Postfix's "
+        "documentation suggests a 4xx only while a new recipient table is tested; set it "
+        "back to 550.",
+        "{parameter} = {value} 时 Postfix 对不认识的收件人（User unknown in ... table）回复 "
+        "{code}，即“稍后再试”，而不是 550，与 soft_bounce = yes 的效果相同：探测地址的机器人"
+        "被告知稍后再来，向你发信的服务器会把写错地址的邮件在队列中保留数天，发件人要等这些"
+        "服务器放弃重试后才会得知地址写错了。Postfix 文档只建议在测试新的收件人表时使用 "
+        "4xx；应改回 550。",
+    ),
     "postfix.broken_sasl_auth_clients": Text(
         "broken_sasl_auth_clients = yes adds a non-standard AUTH= line to the EHLO reply "
         "for Outlook Express 4 and Exchange 5.0. No current client needs it, and it is one "
@@ -795,13 +813,18 @@ EXPLANATIONS: dict[str, Text] = {
         "文档建议的用途）：那样就要防止其他人读取这些日志。",
     ),
     "dovecot.auth_verbose_passwords#invalid": Text(
-        "Dovecot takes no, plain or sha1 (yes is taken for plain), each with an optional :N "
-        "(a number above 0) that cuts what is logged to N characters; it refuses any other "
-        "value, and an empty one (auth_verbose_passwords: Invalid value, or Invalid "
-        "truncation number), and then does not start. Set it to no, which logs no password.",
-        "Dovecot 只接受 no、plain 或 sha1（yes 被当作 plain），其后可加 :N（大于 0 的数字），"
-        "把记录的内容截短为 N 个字符；其他值以及空值都会被拒绝（报错为无效值或无效的截断长度），"
-        "Dovecot 随之无法启动。应设为 no，即不记录任何密码。",
+        "Dovecot takes no, plain or sha1, in lower case (yes is taken for plain), each with "
+        "an optional :N (a number above 0) that cuts what is logged to N characters; it "
+        "refuses any other value, and an empty one (auth_verbose_passwords: Invalid value, "
+        "or Invalid truncation number), and with it the whole configuration. Dovecot does "
+        "not start with it, and a running Dovecot cannot reload it: it keeps the "
+        "configuration it loaded before, without this line or any later change (the other "
+        "fixes of this report included). Set it to no, which logs no password.",
+        "Dovecot 只接受小写的 no、plain 或 sha1（yes 被当作 plain），其后可加 :N（大于 0 的"
+        "数字），把记录的内容截短为 N 个字符；其他值以及空值都会被拒绝（报错为无效值或无效的"
+        "截断长度），整个配置也随之被拒绝。Dovecot 无法以此配置启动，正在运行的 Dovecot 也无法"
+        "重新加载它：它会继续使用之前加载的配置，其中既没有这一行，也没有之后的任何修改（包括"
+        "本报告的其他修复）。应设为 no，即不记录任何密码。",
     ),
     "dovecot.auth_debug_passwords": Text(
         "auth_debug_passwords = yes makes the authentication debug log show passwords and "
