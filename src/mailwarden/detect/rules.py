@@ -773,15 +773,23 @@ class Detector:
         detail = event.detail
         if detail is not None:
             if "password_logged" in detail:
-                if not (
-                    "decoded " in (event.reason or "") and self._sessions.echoes_client_line(event)
-                ):
-                    # Cyrus's decoded copy of the client line just before it is that
-                    # line's credential, counted with it: once.
-                    self._password_logged(event, event.ip)
+                tracker = self._sessions
+                # Cyrus's decoded copy of the client line just before it is that line's
+                # credential, counted with it: once.
+                echo = tracker.echoes_client_line(event)
                 if "decoded" in detail:
-                    # Cyrus's decoded AUTH LOGIN line: the session's username step too.
-                    return self._tracked(event, self._after_other)
+                    # Cyrus's decoded AUTH LOGIN line. Its client line lost, it is the
+                    # session's username or password step, counted with the session's
+                    # credential.
+                    found = self._tracked(event, self._after_other)
+                    if tracker.cyrus_taken:
+                        tracker.cyrus_taken = False
+                        tracker.cyrus_user = None
+                    elif not echo:
+                        self._password_logged(event, event.ip)
+                    return found
+                if not echo:
+                    self._password_logged(event, event.ip)
             elif "challenge" in detail or "sasl_user" in detail:
                 # The SASL backend's answer at -v: the session's AUTH LOGIN step.
                 found = self._tracked(event, self._after_other)

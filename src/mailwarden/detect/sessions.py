@@ -102,7 +102,7 @@ from typing import Any
 from mailwarden.detect.accounts import CUT, account_key, local_part
 from mailwarden.model import Category, Event, EventType, Strength
 from mailwarden.parsers.dovecot import PAM_UNIX_REASON
-from mailwarden.parsers.postfix import cyrus_response
+from mailwarden.parsers.postfix import CYRUS_RESPONSE, MAX_RESPONSE, cyrus_response
 from mailwarden.parsers.sasl import (
     Credential,
     decode_auth,
@@ -671,6 +671,15 @@ class SessionTracker:
         """The event just fed counted nothing because it is a mechanism fallback (the
         password just refused, tried by another mechanism: :func:`_fell_back`); explain
         says so, the caller clears it."""
+        self.cyrus_user: str | None = None
+        """The name the event just fed (Cyrus's decoded copy of an AUTH LOGIN line whose
+        client line the log lost) gave the session as its username, tentatively
+        (:meth:`_cyrus_response`); explain says so, the caller clears it."""
+        self.cyrus_taken = False
+        """The event just fed, Cyrus's decoded copy of an AUTH LOGIN line whose client
+        line the log lost, is the exchange's username or password
+        (:meth:`_cyrus_response`): the session's credential counts it, the detector not
+        again. The caller clears it."""
         self._smtpd_ips: dict[str, _Failing] = {}
         """Addresses whose open smtpd sessions had a SASL failure: which, and when the
         latest was (:meth:`_defer`)."""
@@ -1035,10 +1044,15 @@ class SessionTracker:
         return session is not None and bool(session.succeeded_as) and session.ip == event.ip
 
     def echoes_client_line(self, event: Event) -> bool:
-        """Is ``event`` (Cyrus's ``decoded response:`` at ``smtpd -v``) the decoded copy
-        of the client line its smtpd session logged just before it (the chat's ``<
-        client: …`` AUTH line or login step)? Both are written only at ``-v``, the chat
-        line first: one credential in the log, not another."""
+        """Is ``event`` (Cyrus's ``decoded response:`` or ``decoded initial response`` at
+        ``smtpd -v``) the decoded copy of the client line its smtpd session logged just
+        before it (the chat's ``< client: …`` AUTH line or login step)? Both are written
+        only at ``-v``, the chat line first: one credential in the log, not another.
+        False for any other line, and for a copy whose client line the log lost (it is
+        then the only copy). Asked before the event is fed: the detector counts a
+        credential by it, explain tells the line by it."""
+        if "decoded " not in (event.reason or ""):
+            return False
         record = event.record
         program = record.program
         if record.pid is None or program is None or not program.endswith("smtpd"):
@@ -1811,30 +1825,49 @@ class SessionTracker:
             session._pending_step = _LOGIN_STEP_PASSWORD
             session.add_user(user)
 
-    @staticmethod
-    def _cyrus_response(session: Session, event: Event) -> None:
+    def _cyrus_response(self, session: Session, event: Event) -> None:
         """Cyrus's ``xsasl_cyrus_server_next: decoded response: …`` of an AUTH LOGIN
         exchange: Postfix decodes each client line, then logs it, so this follows the
-        client's line it copies. At the username step (no line taken for the username
-        yet) the log lost that line: its copy is the username, as the client's line would
-        have been. Cyrus asks for the password right after it (``uncoded server challenge:
-        Password:``), which confirms it; without that prompt, nor a password line after
-        it, it may be the password, the log having lost more: it is then no account
-        (:data:`_LOGIN_STEP_PASSWORD_UNSURE`). Any other copy repeats a line the log
-        kept, or is the password: nothing new."""
+        client's line it copies (:meth:`echoes_client_line`): nothing new. Else the log
+        lost that line, and the copy stands for it, as the client's line would have
+        (:attr:`cyrus_taken`). At the username step (no line taken for the username yet)
+        it is the username. Cyrus asks for the password right after it (``uncoded server
+        challenge: Password:``), which confirms it; without that prompt, nor a password
+        line after it, it may be the password, the log having lost more: it is then no
+        account (:data:`_LOGIN_STEP_PASSWORD_UNSURE`). After the username it is the
+        password: with it, the exchange's credential."""
         step = session._pending_step
-        if session._login_user is not None or step not in (
-            _LOGIN_STEP_USER,
-            _LOGIN_STEP_USER_ASKED,
-        ):
+        taken = session._login_user
+        if taken is None:
+            if step != _LOGIN_STEP_USER and step != _LOGIN_STEP_USER_ASKED:
+                return
+        elif step != _LOGIN_STEP_PASSWORD and step != _LOGIN_STEP_PASSWORD_UNSURE:
             return
-        user = cyrus_response(event.record.message)
-        if user is None:
+        text = cyrus_response(event.record.message)
+        if text is None or self.echoes_client_line(event):
             return
-        session._login_user = user
-        session._login_user_complete = True
-        session._pending_step = _LOGIN_STEP_PASSWORD_UNSURE
-        session.add_user(user)
+        self.cyrus_taken = True
+        if taken is None:
+            session._login_user = text
+            session._login_user_complete = True
+            session._pending_step = _LOGIN_STEP_PASSWORD_UNSURE
+            session.add_user(text)
+            self.cyrus_user = text
+            return
+        user_complete = session._login_user_complete
+        complete = len(event.record.message) - len(CYRUS_RESPONSE) <= MAX_RESPONSE
+        self._credential(
+            session,
+            Credential(
+                mechanism="LOGIN",
+                authzid=None,
+                user=taken,
+                password=text,
+                complete=complete and user_complete,
+                user_complete=user_complete,
+            ),
+        )
+        self._reset_pending(session)
 
     def _credential(self, session: Session, cred: Credential | None) -> None:
         if cred is None:

@@ -26,6 +26,7 @@ from mailwarden.explain.tls import (
 from mailwarden.locale import N_, _, active_language, ngettext
 from mailwarden.model import Event, EventType
 from mailwarden.parsers.dovecot import EARLIER_TRIES
+from mailwarden.parsers.postfix import CYRUS_RESPONSE
 from mailwarden.parsers.sasl import (
     Credential,
     decode_auth,
@@ -96,6 +97,13 @@ class SessionState:
     same_as_pam: bool = False
     """The entry being described is Dovecot's auth-process line of an attempt that PAM's
     own line (pam_unix) told before it (the session layer paired them)."""
+    copies_client_line: bool = False
+    """The entry being described is Cyrus's decoded copy of the client line its session
+    logged just before it (the detector's judgment,
+    :meth:`SessionTracker.echoes_client_line`)."""
+    cyrus_user: str | None = None
+    """The username the session layer took from the entry being described: Cyrus's
+    decoded copy of an AUTH LOGIN line the log lost (:attr:`SessionTracker.cyrus_user`)."""
     fell_back: bool = False
     """The entry being described is a failed try the session layer took for a mechanism
     fallback (the password just refused, tried by another mechanism): it counted nothing."""
@@ -1322,6 +1330,8 @@ def _debug(event: Event, state: SessionState) -> Note:
             )
         return Note("debug:sasl_reply", text.format(user=quoted(user)))
     if detail(event, "password_logged") and "decoded " in (event.reason or ""):
+        if not state.copies_client_line:
+            return _only_copy(event, state)
         # Cyrus at -v: xsasl_cyrus_server_first/_next, right after the chat's line.
         return Note(
             "debug:decoded",
@@ -1333,6 +1343,68 @@ def _debug(event: Event, state: SessionState) -> Note:
             _("Cyrus SASL's decoded copy of the client's login line above (not shown)."),
         )
     return Note("debug", _(_DEBUG_NOTE).format(reason=escape_text(event.reason or "")))
+
+
+_ONLY_COPY = N_(
+    "The log lost the client's own line (in base64): this copy is the only one, and "
+    "mailwarden counts it as login data the log reveals."
+)
+
+
+def _only_copy(event: Event, state: SessionState) -> Note:
+    """Cyrus's decoded copy (``decoded response:``, ``decoded initial response``) of a
+    client login line the log lost: the only copy of that login data, in clear text.
+    At AUTH LOGIN's username step the session layer takes it for the account, as long as
+    nothing shows it was the password (:attr:`SessionState.cyrus_user`)."""
+    lost = _(_ONLY_COPY)
+    user = state.cyrus_user
+    if user is not None:
+        accounts = state.accounts
+        if accounts is None or user in accounts:
+            state.login_user = user
+            return Note(
+                "debug:decoded_user",
+                _(
+                    "Cyrus SASL writes the client's answer to the user name prompt, decoded, "
+                    "in clear text: {user}. {lost} It names the account tried: the login goes "
+                    "on to the password."
+                ).format(user=quoted(user), lost=lost),
+            )
+        return Note(
+            "debug:decoded_unsure",
+            _(
+                "Cyrus SASL writes a login line of the client, decoded, in clear text (not "
+                "shown here). {lost} The log lost the lines around it too: it may be the "
+                "user name or the password, so it names no account."
+            ).format(lost=lost),
+        )
+    text = _cyrus_text(event.record.message)
+    if text is not None and (state.prompt or "").lower().startswith("password"):
+        cred = Credential("LOGIN", None, state.login_user, text, True)
+        return Note(
+            "debug:decoded_password",
+            _(
+                "Cyrus SASL writes the client's answer to the password prompt, decoded, in "
+                "clear text: {password}. {lost}"
+            ).format(
+                password=shown_password(cred, state.show_passwords, state.hides(cred)),
+                lost=lost,
+            ),
+        )
+    return Note(
+        "debug:decoded_only",
+        _(
+            "Cyrus SASL writes a login line of the client, decoded: the user name or the "
+            "password in clear text (not shown here). {lost}"
+        ).format(lost=lost),
+    )
+
+
+def _cyrus_text(message: str) -> str | None:
+    """The clear text of Cyrus's ``decoded response: …`` line (None for another line)."""
+    if not message.startswith(CYRUS_RESPONSE):
+        return None
+    return message[len(CYRUS_RESPONSE) :] or None
 
 
 def _simple(key: str, text: str) -> Callable[[Event, SessionState], Note]:

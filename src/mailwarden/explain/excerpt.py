@@ -80,6 +80,7 @@ MAX_EXTRA = 10 * MAX_ENTRIES
 """Entries kept after the first :data:`MAX_ENTRIES` for the sessions and clients those
 began (their later lines are listed with them): at most this many."""
 _SECRET_TYPES = frozenset({EventType.AUTH_COMMAND, EventType.CLIENT_DATA})
+_DEBUG = EventType.DEBUG
 _REDACTED = "‹…›"
 
 
@@ -101,6 +102,12 @@ class _Item:
     credited: int = 0
     """Attempts of a Dovecot login line that auth-process lines without a session id
     told before it."""
+    copies_client_line: bool = False
+    """Cyrus's decoded copy of the client line its session logged just before it
+    (:meth:`SessionTracker.echoes_client_line`, the detector's judgment)."""
+    cyrus_user: str | None = None
+    """The username the session layer took from Cyrus's decoded copy of a lost AUTH
+    LOGIN line (:attr:`SessionTracker.cyrus_user`)."""
 
     @property
     def client(self) -> str | None:
@@ -161,6 +168,8 @@ class _Reader:
             item = _Item(record, list(events), order=self.entries)
             self.entries += 1
             for event in item.events:
+                if event.type is _DEBUG and tracker.echoes_client_line(event):
+                    item.copies_client_line = True  # asked before the feed, as detect does
                 session, new = tracker.feed(event)
                 ip = event.ip
                 if ip is None and session is not None:
@@ -186,6 +195,10 @@ class _Reader:
                 if tracker.credited:
                     item.credited += tracker.credited
                     tracker.credited = 0
+                if tracker.cyrus_user is not None:
+                    item.cyrus_user = tracker.cyrus_user
+                    tracker.cyrus_user = None
+                tracker.cyrus_taken = False
                 if tracker.released:
                     self._released()
             self._keep(item)
@@ -650,6 +663,8 @@ def _entries(
         state.same_as_pam = item.same_as_pam
         state.fell_back = item.fell_back
         state.credited = item.credited
+        state.copies_client_line = item.copies_client_line
+        state.cyrus_user = item.cyrus_user
         for event in item.events:
             note = describe(event, state, item.decoded)
             notes.append(note)

@@ -178,7 +178,7 @@ CYRUS_RESPONSE = "xsasl_cyrus_server_next: decoded response: "
 password. The event keeps no text of it (``reason`` hides it): the session layer reads
 the account from the record when the log lost the client's username line
 (``detail['decoded']``, :func:`cyrus_response`)."""
-_MAX_RESPONSE = 256
+MAX_RESPONSE = 256
 """The characters of a :data:`CYRUS_RESPONSE` taken for an account at most (the
 detector's own limit on names)."""
 _PASSWORD_LOGGED = {"password_logged": "plain"}
@@ -1499,7 +1499,7 @@ def cyrus_response(msg: str) -> str | None:
     None for another message or an empty response)."""
     if not msg.startswith(CYRUS_RESPONSE):
         return None
-    return escape_text(msg[len(CYRUS_RESPONSE) :][:_MAX_RESPONSE]) or None
+    return escape_text(msg[len(CYRUS_RESPONSE) :][:MAX_RESPONSE]) or None
 
 
 def _xsasl_reply(msg: str) -> dict[str, str] | None:
