@@ -84,6 +84,7 @@ FINDING_KINDS = (
     "soft_bounce",
     "auth_unavailable",
     "stale_password",
+    "misspelt_username",
 )
 """The finding kinds the detector reports today (``findings`` is "the rest": the attackers
 and the compromised logins have lists of their own)."""

@@ -92,6 +92,9 @@ def every_kind(tmp_path: Path) -> Path:
             1200 + n * 300, "2001:db8:100:7a::9", "grace@example.com", 1, f"Ph{n + 1}"
         )
     log.sasl_failures(1300, "198.51.100.99", "victor@example.com", 5)  # allow-listed
+    for n in range(5):  # misspelt_username: a device retrying as wlater, then walter logs in
+        log.sasl_failures(2000 + n * 1200, "198.18.0.9", "wlater@example.com", 1)
+    log.imap_login(2000 + 5 * 1200, "198.18.0.9", "walter@example.com", "Wa0")
     log.auth_outage(9000, "2001:db8:6::1")  # auth_unavailable
     # credential_exposed (tls_loglevel), weak_tls (negotiated RC4), auth_on_port_25
     log.tls_dump_auth(9100, "203.0.113.30", "carol@example.com", "Summer2026")
@@ -249,6 +252,8 @@ def known_values(document: dict[str, Any]) -> set[str]:
         if f["kind"] == "stale_password":
             found |= {f["subject"], *data["users"]}
             found |= {data[k] for k in ("network", "logged_in_from") if k in data}
+        if f["kind"] == "misspelt_username":
+            found |= {f["subject"], *data["users"], data["account"]}
         if f["kind"] == "network":
             found.add(f["subject"])
     return found

@@ -81,6 +81,7 @@ NONE_THIS_MACHINE = "none (this machine)"
 """Never banned: loopback or one of the server's own addresses, whatever the allow list
 says (a webmail or proxy on the server, which hides the real client)."""
 NONE_STALE = "none (stale password of a real user)"
+NONE_MISSPELT = "none (misspelt user name of a real user)"
 NEVER_BANNED = (NONE_ALLOWED, NONE_THIS_MACHINE)
 """The recommendations of a client that no verdict ever bans."""
 

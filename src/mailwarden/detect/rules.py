@@ -103,7 +103,13 @@ Rules (thresholds are ``[policy]`` keys, see :class:`~mailwarden.config.PolicyCo
   behind one address mistyping through the day make no enumeration); so do its failures
   on the name without the domain, and a few on a misspelt name (:data:`TYPO_FAILURES`
   within :data:`TYPO_WINDOW`, :func:`~mailwarden.detect.accounts.typo_of`; never a real
-  account's, nor those of a client already judged: :meth:`Detector._misspelt`). A success after
+  account's, nor those of a client already judged: :meth:`Detector._misspelt`). A slow
+  brute force on one misspelt name alone, then the first login as the account from its
+  address, is the owner's device set up with that name, fixed: no verdict, a
+  ``misspelt_username`` finding (:meth:`Detector._misspelt_device`). The burst before a
+  login counts the account's failures under both its names (``bob`` for
+  bob@example.com, when no other domain's bob is known: :meth:`Detector._other_account`).
+  A success after
   a person's typos (no threshold reached) is the owner logging in; so is a client judged
   only by association (its network, a campaign it joined through this very account, a
   generic name that turns out to be real) whose few failures were all on the account it
@@ -169,6 +175,7 @@ from mailwarden.detect.analysis import (
     GUESSING_VERDICTS,
     LOOPBACK,
     NONE_ALLOWED,
+    NONE_MISSPELT,
     NONE_STALE,
     NONE_THIS_MACHINE,
     OWN_ADDRESS,
@@ -581,6 +588,9 @@ class Detector:
         (:meth:`_other_form`)."""
         self._login_domains: set[str] = set()
         """Domains seen logging in (at most :data:`MAX_LOGIN_DOMAINS`)."""
+        self._misspelt_devices: dict[str, Finding] = {}
+        """Address -> its device set up with a misspelt user name (:meth:`_misspelt_device`),
+        at most :data:`MAX_FINDINGS_PER_KIND`."""
         self._own: set[str] = set()
         """The server's own addresses (Dovecot ``lip=``, and :meth:`set_own_addresses`)."""
         self._own_lip: set[str] = set()
@@ -2091,6 +2101,10 @@ class Detector:
                 previous = other[1] if other is not None else None
         known = previous is not None
         again = False
+        if key is not None and client is not None and client.flags & _SLOW and not known:
+            name = self._misspelt_device(client, key, when)
+            if name is not None:
+                self._misspelt_device_fixed(client, name, key, when, event)
         if key is not None:
             self._real_names.add(key)
             if "@" in key:
@@ -2240,18 +2254,20 @@ class Detector:
         if key is None:
             return None
         account = self._accounts.get(key)
+        other_form = self._other_account(key)  # bob for bob@example.com: one account
         if account is None:
-            return None
+            if other_form is None:
+                return None
+            account, other_form = other_form, None
         needed, window = self._limits.compromise
         since = when - window
-        burst = 0
-        for at in reversed(account.times):
-            if at > when:  # an input out of time order: later guessing is not "before"
-                continue
-            if at < since:
-                break
-            burst += 1
-        own = min(burst, client.user_failures(key)) if client is not None else 0
+        burst = _burst(account.times, since, when)
+        own = client.user_failures(account.name) if client is not None else 0
+        if other_form is not None:
+            burst += _burst(other_form.times, since, when)
+            if client is not None:
+                own += client.user_failures(other_form.name)
+        own = min(burst, own)
         others = burst - own
         # A never-banned client's own guessing is judged by no verdict: it counts here.
         counted = burst if client is not None and client.allowed is not None else others
@@ -2265,7 +2281,7 @@ class Detector:
                     own += tries
                     others -= tries
             text = self._limits.text["compromise"]
-            guessers = self._guessers(account, client, key, since)
+            guessers = self._guessers(account, client, key, since, also=other_form)
             # Only others guessed, or this client a few times on this account alone:
             # its owner's typo or old device, or the guess that worked; the owner can tell.
             # Not when its network guessed it: the attacker itself, at another address.
@@ -2526,14 +2542,23 @@ class Detector:
         key: str,
         since: float,
         elsewhere: bool = False,
+        also: AccountState | None = None,
     ) -> str:
         """The other clients that failed on the account since ``since`` (at most three,
         most recent first), leaving out owners who logged in as it: whom a login after
         someone else's guessing followed. ``elsewhere``: only those outside the client's
-        network (its own /24 or /64 may be the owner's other devices)."""
+        network (its own /24 or /64 may be the owner's other devices). ``also``: the
+        account under its other name (:meth:`_other_account`), its clients with them."""
         names: list[str] = []
         others = 0
-        for ip, last in reversed(account.clients.items()):
+        tried: Iterable[tuple[str, float]] = reversed(account.clients.items())
+        if also is not None:
+            merged = dict(account.clients)
+            for ip, last in also.clients.items():
+                if last > merged.get(ip, last - 1):
+                    merged[ip] = last
+            tried = sorted(merged.items(), key=lambda item: -item[1])
+        for ip, last in tried:
             if last < since or (client is not None and ip == client.ip):
                 continue
             other = self._known(ip)
@@ -2612,6 +2637,75 @@ class Detector:
             return False  # a bare name someone logged in as with its domain
         return not self._real_account(name)
 
+    def _misspelt_device(self, client: ClientState, key: str, when: float) -> str | None:
+        """The name a client judged a slow brute force failed with, when those failures
+        were its owner's device set up with ``key`` misspelt (``bbo`` or bbo@example.com
+        for bob@example.com), retrying on a timer until the owner fixed the name, and
+        this login, the first as ``key`` from its address, is the fix: every
+        failure of it named that one name, a typo of ``key`` (:func:`typo_of`) but not
+        ``key`` in another form (``bob`` is bob@example.com: a guess on the account
+        itself), no real account and tried by no other client, no more often than a
+        device with an old password may fail (``stale_max_failures``), the last of them
+        within ``daily_window`` before this login as ``key``; no verdict of it but
+        that guessing (a probe's name, one by association: a fast burst is a bot's, and
+        a name tried between the account's logins from there no device's that was
+        fixed); and no other
+        account logged in from its address (an office's NAT, where a bot may try a name
+        near a colleague's and the login be someone else's). An attacker
+        that knows bob's password has no reason to try ``bbo``: the login is the
+        owner's, from the device whose failures they were. None otherwise (a client
+        that tried several names, or one unlike ``key``, stays guessing)."""
+        flags = client.flags
+        if not flags & _SLOW or flags & ~(_SLOW | _PROBE | _BY_ASSOCIATION_BITS):
+            return None
+        name = client.user
+        if name is None or client.users is not None or client.users_full:
+            return None
+        if client.user_count != client.failures or client.failures > self.policy.stale_max_failures:
+            return None
+        if not 0 <= when - client.user_last <= self._limits.daily[1]:
+            return None
+        if same_account(name, key) or not typo_of(name, key) or self._real_account(name):
+            return None
+        if "@" not in name and name in self._full_forms:
+            return None  # a bare name someone logged in as with its domain
+        account = self._accounts.get(name)
+        if account is not None and any(ip != client.ip for ip in account.clients):
+            return None  # others tried it too: a name of a list, not one device's typo
+        if self._owners and self._others_log_in(client, key):
+            return None  # an office's address: a bot there may try a name near someone's
+        return name
+
+    def _misspelt_device_fixed(
+        self, client: ClientState, name: str, key: str, when: float, event: Event
+    ) -> None:
+        """The owner of ``key`` logged in from the client whose failures were on ``name``,
+        their device's misspelling of it (:meth:`_misspelt_device`): no guessing. Its
+        verdicts go, its failures on the name are forgotten (they count for no later
+        rule), and a finding under "Not attacks" says to fix the name in the device."""
+        failures = client.user_failures(name)
+        evidence = (*(client.evidence or ())[:2],)
+        client.drop_verdicts(client.flags)
+        self._excuse_account_typos(client, name, when)
+        self._failures_counted -= client.forget_typos(name, float("-inf"), when)
+        devices = self._misspelt_devices
+        if client.ip not in devices and len(devices) >= MAX_FINDINGS_PER_KIND:
+            return
+        devices[client.ip] = Finding(
+            kind="misspelt_username",
+            severity=Severity.INFO,
+            subject=client.ip,
+            evidence=(*evidence_events(evidence), event),
+            data={
+                "users": [name],
+                "account": key,
+                "failures": failures,
+                "recommendation": NONE_MISSPELT,
+                "advice": "a device (phone, mail client) set up with a misspelt user name: "
+                f"fix the user name in that device ({key}, not {name})",
+            },
+        )
+
     def _full_form_seen(self, key: str) -> None:
         """Someone logged in as ``key``, a name with a domain (:attr:`_full_forms`)."""
         local, _, domain = key.rpartition("@")
@@ -2634,18 +2728,39 @@ class Detector:
         other = owner.other_form(key)
         if other is None or "@" in other[0]:
             return other
+        return other if self._bare_names(key) else None
+
+    def _bare_names(self, key: str) -> bool:
+        """Whether the name without its domain is the account ``key`` (a full name):
+        no other domain is known for that name, and ``key``'s domain is one logins name,
+        or they name none (see :meth:`_other_form`)."""
         local, _, domain = key.rpartition("@")
         seen = self._full_forms.get(local)
         if seen is not None and seen != key:
-            return None  # another domain's alice logs in (or several do)
+            return False  # another domain's alice logs in (or several do)
         accounts = self.accounts
         if accounts is not None and len(accounts):
             forms = accounts.domains(local)
             if (forms and forms != {key}) or not accounts.exists(key):
-                return None
-        if seen is None and self._login_domains and domain not in self._login_domains:
-            return None  # logins name other domains, never this one
-        return other
+                return False
+        domains = self._login_domains
+        # logins name other domains, never this one: the bare name is theirs
+        return seen is not None or not domains or domain in domains
+
+    def _other_account(self, key: str) -> AccountState | None:
+        """The failures on the account ``key`` under its other name (``bob`` for
+        bob@example.com, or the other way round: :func:`same_account`), when that name
+        is the account's beyond doubt (:meth:`_bare_names`; a bare name's full one is
+        the one logged in as, alone, with its domain): one account, one burst."""
+        accounts = self._accounts
+        if "@" in key:
+            state = accounts.get(local_part(key))
+            return state if state is not None and self._bare_names(key) else None
+        full = self._full_forms.get(key)
+        if not full:
+            return None
+        state = accounts.get(full)
+        return state if state is not None and self._bare_names(full) else None
 
     def _excuse_account_typos(self, client: ClientState, key: str, when: float) -> None:
         """A client's typos on ``key`` (:meth:`_excuse_typos`) leave the account's recent
@@ -3354,6 +3469,7 @@ class Detector:
                 s for c in chain(self._clients.values(), self._archive.values()) for s in c.services
             )
             + findings
+            + list(self._misspelt_devices.values())
         )
         compromised = sorted(
             self._compromises, key=lambda c: (c.time is None, c.time or datetime.min)
@@ -4002,6 +4118,19 @@ def _own_names(member: ClientState, recent: int, since: float, names: set[str]) 
         return False
     names.update(tried)
     return True
+
+
+def _burst(times: Sequence[float], since: float, when: float) -> int:
+    """How many of an account's failure ``times`` (in the order fed) fell between
+    ``since`` and ``when``: the most recent ones, back to the first before ``since``."""
+    burst = 0
+    for at in reversed(times):
+        if at > when:  # an input out of time order: later guessing is not "before"
+            continue
+        if at < since:
+            break
+        burst += 1
+    return burst
 
 
 def _burst_text(own: int, others: int, network: str | None = None) -> str:

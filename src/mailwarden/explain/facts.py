@@ -9,10 +9,10 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from mailwarden.config import PolicyConfig
-from mailwarden.detect.accounts import CUT, account_key, local_part, same_account
+from mailwarden.detect.accounts import CUT, account_key, local_part, same_account, typo_of
 from mailwarden.detect.analysis import Analysis, Attacker, Compromise, Verdict
 from mailwarden.detect.sessions import Session
 from mailwarden.explain.entries import no_such_account
@@ -127,6 +127,12 @@ class ClientFacts:
     reports no break-in: someone else behind the same address (an office's NAT, a
     carrier's pool) logging in, not a guess that worked (:attr:`succeeded` is false).
     Its guessing still stands (``bbo@example.com`` all afternoon, then bob logs in)."""
+    misspelt_by_time: tuple[str, str] | None = None
+    """The detector judged it guessing, having read its login (in an input said to go
+    back in time) before the failures it came after: every failure on one name, a
+    misspelling of the account it then logged in as (``bbo`` for bob@example.com), as
+    the detector, in time order, judges a device set up with a misspelt user name, not
+    an attack (``misspelt_username``): (the name as shown, the account's key)."""
     owner_by_time: bool = False
     """Every login the detector called a break-in is :attr:`withdrawn`, it logged in
     (:attr:`logged_in_first`) as every account it then failed on, no more often than a
@@ -149,7 +155,7 @@ class ClientFacts:
         followed by a login as the same account as the owner mistyping): not an attack."""
         if self.compromises or not self.succeeded_as:
             return False
-        if self.attacker is not None and not self.owner_by_time:
+        if self.attacker is not None and not (self.owner_by_time or self.misspelt_by_time):
             return False
         return bool(self.failures or self.failed_attempts or self.failure_replies)
 
@@ -540,15 +546,21 @@ def _first_failures(clients: dict[str, ClientFacts]) -> dict[str, datetime]:
 
 def _login_first(facts: ClientFacts, compromise: Compromise, first: dict[str, datetime]) -> bool:
     """The login of ``compromise`` came, by the time stamps, before every failure of its
-    client and every failure on its account: read in the order given (an input not in
+    client and every failure on its account (in either form: ``bob`` is bob@example.com,
+    as the detector's burst counts it): read in the order given (an input not in
     time order), the detector saw them before it. Only where the time stamps say so: a
     failure without a time, or a login without one, leaves the detector's word."""
     moment = compromise.time
     if moment is None or facts.failures_before(moment):
         return False
     if compromise.user:
-        earliest = first.get(account_key(escape_text(compromise.user)))
-        if earliest is not None and earliest <= moment:
+        key = account_key(escape_text(compromise.user))
+        # bob too for bob@example.com (one account, one burst: the detector counts both)
+        if "@" in key:
+            forms = [first.get(key), first.get(local_part(key))]
+        else:
+            forms = [when for name, when in first.items() if same_account(name, key)]
+        if any(earliest is not None and earliest <= moment for earliest in forms):
             return False
     return True
 
@@ -657,7 +669,60 @@ def _judge_other_logins(clients: dict[str, ClientFacts], out_of_order: bool) -> 
         if all(key in seen for key in logins):
             facts.someone_else = True
         elif out_of_order:
-            facts.someone_else = len(tried) == 1 and _shared_by_time(facts, logins, first, clients)
+            facts.misspelt_by_time = _misspelt_by_time(facts, logins, first, clients)
+            facts.someone_else = (
+                facts.misspelt_by_time is None
+                and len(tried) == 1
+                and _shared_by_time(facts, logins, first, clients)
+            )
+
+
+_OWN_GUESSING = frozenset(
+    {
+        Verdict.SLOW_BRUTEFORCE,
+        Verdict.PROBE,
+        Verdict.NETWORK_MEMBER,
+        Verdict.SPRAY_MEMBER,
+    }
+)
+"""The verdicts a device set up with a misspelt user name may have earned (its own slow
+failures, the name, its network or a campaign by association: a fast burst is a bot's)."""
+
+
+def _misspelt_by_time(
+    facts: ClientFacts, logins: list[str], first: datetime, clients: dict[str, ClientFacts]
+) -> tuple[str, str] | None:
+    """The name every failure of ``facts`` was on and the account of ``logins`` it
+    misspells, as the detector judges a device set up with a misspelt user name when it
+    reads the login after the failures (``Detector._misspelt_device``): one name,
+    tried by no other client and logged in as by nobody, a typo of the account but not
+    another form of it (``bob`` is bob@example.com: a guess on the account), no more
+    failures than a device with an old password may make, the last within
+    ``daily_window`` before ``first``, the first login; a slow brute force, and no
+    verdict but guessing; no other account logged in from it."""
+    attacker = facts.attacker
+    if attacker is None or Verdict.SLOW_BRUTEFORCE not in attacker.verdicts:
+        return None
+    if not set(attacker.verdicts) <= _OWN_GUESSING:
+        return None
+    if len(facts.account_keys) != 1 or len(set(logins)) != 1 or not attacker.users_complete:
+        return None
+    name, login = next(iter(facts.account_keys)), logins[0]
+    if same_account(name, login) or not typo_of(name, login):
+        return None
+    if attacker.failures > _POLICY.stale_max_failures:
+        return None
+    times = facts.failure_names.get(name)
+    if times is None or not timedelta(0) <= first - times[1] <= _POLICY.daily_window:
+        return None
+    for other in clients.values():
+        if other is facts:
+            continue
+        if name in other.account_keys:
+            return None  # another client's too: a name of a list
+        if any(account_key(escape_text(u)) == name for u in other.succeeded_as if u):
+            return None  # a real account
+    return facts.accounts[0], login
 
 
 def _shared_by_time(
@@ -811,7 +876,8 @@ class Collector:
             for ip in ips:
                 if ip in clients:
                     clients[ip].findings.append(finding)
-            other.append(finding)
+            if finding.kind != "misspelt_username":  # told with its client's failures
+                other.append(finding)
         server.sort(key=lambda f: SERVER_KINDS.index(f.kind))
 
         ordered = sorted(

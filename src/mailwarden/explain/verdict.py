@@ -146,6 +146,14 @@ def _headline(facts: ExcerptFacts) -> list[Block]:
                 "detector, which reads them in the order given, counts a break-in where by "
                 "the time stamps the login came before the failures (details below)."
             )
+        elif any(_misspelt_device(c) is not None for c in benign):
+            text = _(
+                "Most likely not. The failed logins in these lines come from addresses "
+                "that also log in successfully: most likely a device set up with a "
+                "misspelt user name, a user mistyping, or a device with an old password; "
+                "mailwarden's detector does not count them as an attack either (details "
+                "below)."
+            )
         else:
             text = _(
                 "Most likely not. The failed logins in these lines come from addresses "
@@ -760,6 +768,14 @@ def _owner_text(client: ClientFacts) -> str:
             "Most likely a user mistyping the user name or the password, not an attack "
             "(mailwarden's detector judges so too)."
         )
+        misspelt = _misspelt_device(client)
+        if misspelt is not None:
+            mistake = _(
+                "Every failure was as {tried}, a misspelling of {account}: most likely the "
+                "owner's phone or mail program set up with a misspelt user name, retrying "
+                "until the name was fixed, not an attack (mailwarden's detector judges so "
+                "too). Fix the user name on that device."
+            ).format(tried=misspelt[0], account=misspelt[1])
     text = text.format(
         ip=where,
         n=_count(failed),
@@ -768,6 +784,21 @@ def _owner_text(client: ClientFacts) -> str:
         time=when(first),
     )
     return " ".join([text, *_later_failures(client, first, failed), mistake])
+
+
+def _misspelt_device(client: ClientFacts) -> tuple[str, str] | None:
+    """The name its failures were on and the account it misspells (quoted), when the
+    detector judged them a device set up with a misspelt user name (its
+    ``misspelt_username`` finding)."""
+    for finding in client.findings:
+        if finding.kind == "misspelt_username":
+            users = [str(u) for u in finding.data.get("users", ())]
+            tried = _listing([quoted(escape_text(u)) for u in users]) if users else "?"
+            return tried, quoted(escape_text(str(finding.data.get("account", "?"))))
+    if client.misspelt_by_time is not None:  # as the detector judges it in time order
+        name, account = client.misspelt_by_time
+        return quoted(name), quoted(account)
+    return None
 
 
 def _failed_after_login(client: ClientFacts, where: str, login: str, first: datetime) -> str:
@@ -806,6 +837,14 @@ def _failed_after_login(client: ClientFacts, where: str, login: str, first: date
             "Most likely a user mistyping the user name or the password, not an attack "
             "(mailwarden's detector judges so too)."
         )
+        misspelt = _misspelt_device(client)
+        if misspelt is not None:
+            mistake = _(
+                "Every failure was as {tried}, a misspelling of {account}: most likely the "
+                "owner's phone or mail program set up with a misspelt user name, retrying "
+                "until the name was fixed, not an attack (mailwarden's detector judges so "
+                "too). Fix the user name on that device."
+            ).format(tried=misspelt[0], account=misspelt[1])
     text = text.format(
         ip=where,
         n=_count(n),
@@ -1198,15 +1237,27 @@ def _actions(facts: ExcerptFacts, audit: AuditCommand) -> list[str]:
                 )
     for client in _owners(facts)[:MAX_CLIENTS]:
         moment, logins = _owner_login(client)
-        actions.append(
-            _(
+        misspelt = _misspelt_device(client)
+        if misspelt is not None:
+            text = _(
+                "Fix the user name on the device at {ip} that logs in as {tried}: the "
+                "account is {name}. Nothing else to do for {ip}, most likely. To be sure, "
+                "ask the user of {account} whether they logged in at {time}; only if they "
+                "did not, change the password and end the account's open sessions."
+            )
+        else:
+            text = _(
                 "Most likely nothing to do for {ip}. To be sure, ask the user of {account} "
                 "whether they logged in at {time}; only if they did not, change the "
                 "password and end the account's open sessions."
-            ).format(
+            )
+        actions.append(
+            text.format(
                 ip=client.ip,
                 account=_listing(logins) if logins else "?",
                 time=when(moment),
+                tried=misspelt[0] if misspelt else "",
+                name=misspelt[1] if misspelt else "",
             )
         )
     unsure = [c for c in attackers if not c.succeeded and not c.no_login_for_sure]

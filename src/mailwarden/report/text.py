@@ -82,7 +82,7 @@ _ACTIONS = {
 }
 """The "Do" column's words (:func:`_action`)."""
 _HANDLED_KINDS = frozenset(
-    {"spray", "network", "wide_network", "enumeration", "stale_password"}
+    {"spray", "network", "wide_network", "enumeration", "stale_password", "misspelt_username"}
 ) | set(_SERVER_TITLES)
 _STYLE = {
     "alarm": "bold white on red",
@@ -974,9 +974,10 @@ _HIDDEN_GUESSER = N_(
 
 def not_attacks_section(analysis: Analysis, limit: int) -> list[RenderableType]:
     stale = [f for f in analysis.findings if f.kind == "stale_password"]
+    misspelt = [f for f in analysis.findings if f.kind == "misspelt_username"]
     outage = [f for f in analysis.findings if f.kind == "auth_unavailable"]
     allowed = [a for a in analysis.attackers if a.recommendation in NEVER_BANNED]
-    if not (stale or outage or allowed):
+    if not (stale or misspelt or outage or allowed):
         return []
     items: list[Text] = []
     for f in _rows(stale, limit):
@@ -1018,6 +1019,25 @@ def not_attacks_section(analysis: Analysis, limit: int) -> list[RenderableType]:
                 )
             )
         )
+    for f in _rows(misspelt, limit):
+        # Every failure on one misspelling of the account that then logged in from there:
+        # the owner's device retrying with the wrong user name until it was fixed.
+        tried = names(list(f.data.get("users", ())), 1)
+        login = account(str(f.data.get("account", "")), 40)
+        items.append(
+            Text(
+                _(
+                    "{subject} failed to log in as {tried} {failed}, a misspelling of {account}, "
+                    "which then logged in from there: a phone or mail client set up with a "
+                    "misspelt user name. Fix the user name on that device."
+                ).format(
+                    subject=f.subject,
+                    tried=tried,
+                    failed=_times(int(f.data.get("failures", 0))),
+                    account=login,
+                )
+            )
+        )
     for f in outage:
         count = int(f.data.get("failures", 0))
         items.append(
@@ -1056,7 +1076,7 @@ def not_attacks_section(analysis: Analysis, limit: int) -> list[RenderableType]:
     out: list[RenderableType] = [_heading(heading)]
     out.append(bullets(items))
     more = _more(
-        len(stale),
+        max(len(stale), len(misspelt)),
         limit,
         _("… and {n} more devices (--limit 0 shows all; --format json lists every one)"),
     )
