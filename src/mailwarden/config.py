@@ -143,8 +143,9 @@ class EnforceConfig:
     table: str = "mailwarden"
     """nftables: the ``inet`` table mailwarden owns (its sets and chain live there)."""
     max_bans: int = 65_536
-    """nftables: the most bans the table holds (both sets together); past it, those
-    that end first are left out (said once in the log), kept in the store."""
+    """nftables: the most bans the table holds (both sets together); past it, the
+    automatic ones that end first are left out (warned about in the log, at most once a
+    minute), kept in the store; an admin's go before every automatic one."""
     ipset: str = "mailwarden"
     """ipset: the set name prefix (``mailwarden4`` and ``mailwarden6``)."""
     postfix_map: str = "/etc/postfix/mailwarden_access"

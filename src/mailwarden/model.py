@@ -306,6 +306,9 @@ class BanEntry:
     """Aware; the ban ends then even if nobody lifts it."""
     reason: str
     """For people (logs, status). Enforcers never write it where a client can read it."""
+    manual: bool = False
+    """An admin's ban (``mailwarden ban``): a firewall that holds a limited number of
+    bans keeps it before every automatic one."""
 
     def __post_init__(self) -> None:
         if self.expires.tzinfo is None or self.expires.utcoffset() is None:

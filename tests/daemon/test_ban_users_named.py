@@ -35,7 +35,7 @@ def test_a_sprayer_rotating_its_addresses_is_banned_naming_every_account_tried(
 
     assert banned(daemon) == {"203.0.113.0/24"}
     [line] = ban_lines(caplog)
-    assert sorted(users_in(line).split(", ")) == accounts
+    assert sorted(users_in(line).split(", ")) == [f'"{user}"' for user in accounts]
     [row] = daemon.store.active_bans()
     record = json.loads(row.evidence)
     assert sorted(record["users"]) == accounts and record["user_count"] == 4
@@ -59,7 +59,7 @@ def test_many_accounts_tried_show_a_few_escaped_and_how_many_more(
     names, _, more = users_in(line).rpartition(" +")
     shown = names.split(", ")
     assert 1 < len(shown) < 9 and more == f"{9 - len(shown)} more", line
-    assert "adm\\x1b[31min" in shown
+    assert '"adm\\\\x1b[31min"' in shown
     record = json.loads(daemon.store.active_bans()[0].evidence)
     assert record["user_count"] == 9 and set(record["users"]) <= set(accounts)
     assert hostile[0] in record["users"]

@@ -35,7 +35,7 @@ from mailwarden.store import BanRow, open_store
 
 BAN_LINE = re.compile(
     r"^ban 203\.0\.113\.7/32 for 1h until \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ: "
-    r"bruteforce: .+ \(users: admin(, info)?, sales\)$"
+    r'bruteforce: .+ \(users: "admin"(, "info")?, "sales"\)$'
 )
 
 

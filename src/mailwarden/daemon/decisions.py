@@ -63,13 +63,14 @@ def iso(moment: datetime) -> str:
 
 
 def users_of(detection: Detection, trigger: Event | None = None) -> str:
-    """The usernames behind a detection, for its log line: at most `MAX_USERS`, escaped,
-    most tried first, and ``+N more`` for the rest (``alice, bob, carol, dave, erin +7
-    more``; ``+N or more`` when the detector stopped keeping the client's names). They
-    are the detector's ``data["users"]`` when it gives them (for a network, those of all
-    its addresses), else those of its evidence lines (the detector keeps evidence slim,
-    without the parsed user: the few lines are parsed again here, once per ban), and the
-    user of the event that crossed the threshold. Empty when none is known."""
+    """The usernames behind a detection, for its log line: at most `MAX_USERS`, escaped
+    and `quoted`, most tried first, and ``+N more`` for the rest (``"alice", "bob",
+    "carol", "dave", "erin" +7 more``; ``+N or more`` when the detector stopped keeping
+    the client's names). They are the detector's ``data["users"]`` when it gives them
+    (for a network, those of all its addresses), else those of its evidence lines (the
+    detector keeps evidence slim, without the parsed user: the few lines are parsed
+    again here, once per ban), and the user of the event that crossed the threshold.
+    Empty when none is known."""
     data = detection.data
     named = data.get("users")
     candidates: list[object] = list(named) if isinstance(named, list | tuple) else []
@@ -81,7 +82,7 @@ def users_of(detection: Detection, trigger: Event | None = None) -> str:
     seen: list[str] = []
     for user in candidates:
         if isinstance(user, str) and user:
-            text = clean(user, MAX_USER)
+            text = quoted(clean(user, MAX_USER))
             if text not in seen:
                 seen.append(text)
     total = data.get("user_count") if named else None
@@ -92,6 +93,12 @@ def users_of(detection: Detection, trigger: Event | None = None) -> str:
     if more > 0:
         shown += f" +{more} more" if data.get("users_complete", True) else f" +{more} or more"
     return shown
+
+
+def quoted(name: str) -> str:
+    """``name`` in double quotes, ``"`` and ``\\`` escaped by a backslash: a username in
+    a log line cannot end its list or write text that reads as the line's own."""
+    return '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def _users_in(event: Event, ip: str | None) -> list[str | None]:

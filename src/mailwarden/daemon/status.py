@@ -39,7 +39,7 @@ fields are added, never renamed or removed. Times are ISO 8601 in UTC
   remaining_seconds, reason, source ("auto" | "manual"), offences, not_enforced}``;
   ``not_enforced``: why the daemon leaves a stored ban out of the firewall (the network
   is on the allow list, loopback, …, as this configuration says; past ``enforce.max_bans``
-  with nftables, among those that end first), null when it enforces it.
+  with nftables, the automatic ones that end first), null when it enforces it.
 - ``counts``: ``{active, auto, manual, ipv4, ipv6, revision}``; ``revision`` grows with
   every change to the bans.
 - ``sources``: ``{kind: "file", name, offset, line, inode, size, behind_bytes,
@@ -79,7 +79,7 @@ from mailwarden.enforce.dryrun import one_line
 from mailwarden.errors import StoreError
 from mailwarden.model import IPNetwork
 from mailwarden.sources.follow import Position, find_stored, siblings
-from mailwarden.store import BanRow, JSONValue, Store
+from mailwarden.store import BanRow, JSONValue, Source, Store
 from mailwarden.store.location import safe_location
 from mailwarden.store.rows import shown
 
@@ -358,19 +358,19 @@ def _past_the_cap(
     config: Config, active: Sequence[BanRow], refusal: Callable[[IPNetwork], str | None]
 ) -> Callable[[IPNetwork], str | None]:
     """`refusal`, and for the nftables backend the bans past ``enforce.max_bans`` that
-    the daemon leaves out of the table: of those it would enforce, the ones that end
-    first (as its rewrite of the table chooses them)."""
+    the daemon leaves out of the table: of those it would enforce, the automatic ones
+    that end first (an admin's go before them), as the daemon chooses them."""
     cap = config.enforce.max_bans
     if config.enforce.backend != "nftables":
         return refusal
     enforced = [row for row in active if refusal(row.network) is None]
     if len(enforced) <= cap:
         return refusal
-    enforced.sort(key=lambda row: row.until, reverse=True)
+    enforced.sort(key=lambda row: (row.source == Source.MANUAL, row.until), reverse=True)
     left_out = {row.network for row in enforced[cap:]}
     why = (
         f"the nftables table holds at most {cap} bans (enforce.max_bans): "
-        "the bans that end first are left out"
+        "the automatic bans that end first are left out"
     )
     return lambda network: why if network in left_out else refusal(network)
 

@@ -95,6 +95,7 @@ import logging
 import random
 import re
 import sys
+import time
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
@@ -131,6 +132,9 @@ MAX_BANS = 65_536
 """The most bans (networks, both sets together) the table holds by default
 (``[enforce] max_bans``): nft 1.0 loads every element at each run, so each change costs
 more with every ban held (0.2 s with 30,000, 1.4 s with 100,000)."""
+WARN_EVERY = 60.0
+"""Seconds between two warnings that bans were left out past `MAX_BANS` (each warning
+counts those left out since the one before)."""
 
 LOG = logging.getLogger("mailwarden.enforce")
 
@@ -162,13 +166,21 @@ class NftablesEnforcer(Enforcer):
         self.chain = chain
         self.priority = priority
         self.max_bans = max(1, max_bans)
-        """The most bans held: past it, those that end first are left out (`_room`)."""
+        """The most bans held: past it, the automatic bans that end first are left out
+        (`_room`); an admin's (`BanEntry.manual`) goes before every automatic one."""
         self._full = False
-        """The last change left bans out (said once, and again when all fit)."""
-        self._ending: list[tuple[float, int, int, int, IPNetwork]] = []
-        """(end, version, first address, prefix length, network) of the desired bans, a
-        heap: the one that ends first on top (entries of bans changed or forgotten since
-        are skipped when met)."""
+        """Bans are left out (said when all fit again)."""
+        self._unsaid = 0
+        """Bans left out since the last warning (`_say_full`)."""
+        self._said_at: float | None = None
+        """When that warning was given (time.monotonic), None before the first."""
+        self._ending: list[tuple[int, float, int, int, int, IPNetwork]] = []
+        """`_ending` items of the desired bans, a heap: the one to leave out first on
+        top (entries of bans changed or forgotten since are skipped when met)."""
+        self._left: dict[IPNetwork, BanEntry] = {}
+        """Bans left out past `max_bans`, put back as soon as there is room."""
+        self._waiting: list[tuple[int, float, int, int, int, IPNetwork]] = []
+        """Negated `_ending` items of `_left`, a heap: the one to put back first on top."""
         self._desired: dict[IPNetwork, BanEntry] = {}
         self._keys: dict[int, list[tuple[int, int]]] = {4: [], 6: []}
         """(first address, prefix length) of each desired network, sorted."""
@@ -251,22 +263,29 @@ class NftablesEnforcer(Enforcer):
         over it), and the next `sync` writes it tidy again."""
         windows: dict[int, list[tuple[int, int]]] = {4: [], 6: []}
         for network in remove:
+            self._left.pop(network, None)
             if self._forget(network):
                 windows[network.version].append(_span(network))
         now = datetime.now(UTC)
+        if self._left and remove:
+            for entry in self._refill(now):  # room made: the bans left out go in at once
+                windows[entry.network.version].append(_span(entry.network))
         left_out = 0
         for entry in add:
+            self._left.pop(entry.network, None)
             if entry.network not in self._desired and len(self._desired) >= self.max_bans:
                 evicted = self._room(entry, now)
                 if evicted is None:
-                    left_out += 1  # it ends before every ban held
+                    self._leave_out(entry)  # it goes after every ban held
+                    left_out += 1
                     continue
                 windows[evicted.network.version].append(_span(evicted.network))
-                left_out += evicted.expires > now
+                if evicted.expires > now:
+                    self._leave_out(evicted)
+                    left_out += 1
             self._remember(entry)
             windows[entry.network.version].append(_span(entry.network))
-        if left_out:
-            self._say_full(left_out)
+        self._say_full(left_out)
         current = round(now.timestamp())
         changes: dict[int, tuple[dict[Piece, int], dict[Piece, int]]] = {}
         for version in (4, 6):
@@ -410,9 +429,14 @@ class NftablesEnforcer(Enforcer):
     def sync(self, active: Sequence[BanEntry]) -> None:
         now = datetime.now(UTC)
         alive = list({e.network: e for e in active if e.expires > now}.values())
-        left_out = max(0, len(alive) - self.max_bans)
-        if left_out:  # keep the bans that end last
-            alive = heapq.nlargest(self.max_bans, alive, key=lambda entry: entry.expires)
+        left: list[BanEntry] = []
+        if len(alive) > self.max_bans:  # keep an admin's, then the bans that end last
+            alive.sort(key=_rank, reverse=True)
+            alive, left = alive[: self.max_bans], alive[self.max_bans :]
+        before = self._left
+        self._left = {entry.network: entry for entry in left}
+        self._waiting = [_waiting(entry) for entry in left]
+        heapq.heapify(self._waiting)
         self._set_desired(alive)
         wanted = self._pieces(now)
         batch: list[Json] = []
@@ -423,43 +447,73 @@ class NftablesEnforcer(Enforcer):
                 batch.append(self._elements("add", version, list(pieces), pieces, now))
         self._send(batch)
         self._set_loaded(wanted)
-        if left_out:
-            self._say_full(left_out)
-        elif self._full:
-            self._full = False
-            LOG.info("firewall: table inet %s holds every ban again", self.table)
+        self._say_full(sum(network not in before for network in self._left))
 
     def _room(self, entry: BanEntry, now: datetime) -> BanEntry | None:
-        """The table holds `max_bans` bans and `entry` is a new one: forget the ban that
-        ends first (one already ended first of all) and return it, so that `entry` goes
-        in its place; None, forgetting nothing, when `entry` itself ends first."""
+        """The table holds `max_bans` bans and `entry` is a new one: forget the ban to
+        leave out first (one already ended first of all; else an automatic one before
+        an admin's, the one that ends first) and return it, so that `entry` goes in its
+        place; None, forgetting nothing, when `entry` itself goes after every ban held."""
         ending = self._ending
         while ending:
-            end, _, _, _, network = ending[0]
+            manual, end, _, _, _, network = ending[0]
             held = self._desired.get(network)
-            if held is None or held.expires.timestamp() != end:
+            if held is None or _ending(held)[:2] != (manual, end):
                 heapq.heappop(ending)  # changed or forgotten since
                 continue
-            if held.expires > now and held.expires >= entry.expires:
+            if held.expires > now and _rank(held) >= _rank(entry):
                 return None
             heapq.heappop(ending)
             self._forget(network)
             return held
         return None
 
+    def _leave_out(self, entry: BanEntry) -> None:
+        """Keep `entry` aside, past `max_bans`, for `_refill`."""
+        self._left[entry.network] = entry
+        heapq.heappush(self._waiting, _waiting(entry))
+        if len(self._waiting) > 2 * len(self._left) + 1024:  # mostly skipped entries
+            self._waiting = [_waiting(held) for held in self._left.values()]
+            heapq.heapify(self._waiting)
+
+    def _refill(self, now: datetime) -> list[BanEntry]:
+        """Put the bans left out back while there is room (an admin's first, then those
+        that end last), and return them."""
+        back: list[BanEntry] = []
+        waiting = self._waiting
+        while waiting and len(self._desired) < self.max_bans:
+            item = heapq.heappop(waiting)
+            held = self._left.get(item[-1])
+            if held is None or _waiting(held)[:2] != item[:2]:
+                continue  # changed or put back since
+            del self._left[held.network]
+            if held.expires > now:
+                self._remember(held)
+                back.append(held)
+        return back
+
     def _say_full(self, left_out: int) -> None:
-        """One warning when the table first leaves bans out (the daemon's log)."""
-        if self._full:
-            return
-        self._full = True
-        LOG.warning(
-            "firewall: table inet %s holds at most %d bans (enforce.max_bans): %d ban(s) "
-            "that end first left out, kept in the store (put back by the periodic rewrite "
-            "when there is room)",
-            self.table,
-            self.max_bans,
-            left_out,
-        )
+        """Warn that bans were left out past `max_bans` (the daemon's log): at once, then
+        at most every `WARN_EVERY` seconds with how many since; say when all fit again."""
+        self._unsaid += left_out
+        since = None if self._said_at is None else time.monotonic() - self._said_at
+        if self._unsaid and (since is None or since >= WARN_EVERY):
+            self._said_at = time.monotonic()
+            self._full = True
+            LOG.warning(
+                "firewall: table inet %s holds at most %d bans (enforce.max_bans): %d "
+                "more ban(s) left out (automatic ones that end first), %d left out now, "
+                "kept in the store and put back as soon as there is room",
+                self.table,
+                self.max_bans,
+                self._unsaid,
+                len(self._left),
+            )
+            self._unsaid = 0
+        elif self._full and not self._left:
+            self._full = False
+            self._unsaid = 0
+            LOG.info("firewall: table inet %s holds every ban again", self.table)
 
     def present(self) -> bool:
         done = run(
@@ -588,6 +642,7 @@ class NftablesEnforcer(Enforcer):
         self._verified = None
         self._send([self._cmd("add", self._table()), self._cmd("delete", self._table())])
         self._set_desired(())
+        self._left, self._waiting = {}, []
         self._set_loaded({4: {}, 6: {}})
         self._owned = False
 
@@ -966,11 +1021,27 @@ class NftablesEnforcer(Enforcer):
 _VERSIONS = {name: version for version, name in SET_NAMES.items()}
 
 
-def _ending(entry: BanEntry) -> tuple[float, int, int, int, IPNetwork]:
-    """A ban's item in `NftablesEnforcer._ending` (never two networks compared)."""
+def _rank(entry: BanEntry) -> tuple[bool, datetime]:
+    """Which bans the table keeps past `MAX_BANS`: the higher, an admin's first, then
+    those that end last."""
+    return (entry.manual, entry.expires)
+
+
+def _ending(entry: BanEntry) -> tuple[int, float, int, int, int, IPNetwork]:
+    """A ban's item in `NftablesEnforcer._ending`, the lowest `_rank` first (never two
+    networks compared)."""
     network = entry.network
     first = int(network.network_address)
-    return (entry.expires.timestamp(), network.version, first, network.prefixlen, network)
+    end = entry.expires.timestamp()
+    return (int(entry.manual), end, network.version, first, network.prefixlen, network)
+
+
+def _waiting(entry: BanEntry) -> tuple[int, float, int, int, int, IPNetwork]:
+    """A ban's item in `NftablesEnforcer._waiting`, the highest `_rank` first."""
+    network = entry.network
+    first = -int(network.network_address)
+    end = -entry.expires.timestamp()
+    return (-int(entry.manual), end, -network.version, first, -network.prefixlen, network)
 
 
 class _Found:

@@ -145,7 +145,7 @@ class BanRow:
 
     def entry(self) -> BanEntry:
         """The ban as an enforcer takes it."""
-        return BanEntry(self.network, self.until, self.reason)
+        return BanEntry(self.network, self.until, self.reason, self.source == Source.MANUAL)
 
 
 @dataclass(frozen=True)
