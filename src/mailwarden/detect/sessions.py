@@ -1828,14 +1828,16 @@ class SessionTracker:
     def _cyrus_response(self, session: Session, event: Event) -> None:
         """Cyrus's ``xsasl_cyrus_server_next: decoded response: …`` of an AUTH LOGIN
         exchange: Postfix decodes each client line, then logs it, so this follows the
-        client's line it copies (:meth:`echoes_client_line`): nothing new. Else the log
-        lost that line, and the copy stands for it, as the client's line would have
-        (:attr:`cyrus_taken`). At the username step (no line taken for the username yet)
-        it is the username. Cyrus asks for the password right after it (``uncoded server
-        challenge: Password:``), which confirms it; without that prompt, nor a password
-        line after it, it may be the password, the log having lost more: it is then no
-        account (:data:`_LOGIN_STEP_PASSWORD_UNSURE`). After the username it is the
-        password: with it, the exchange's credential."""
+        client's line it copies (:meth:`echoes_client_line`): nothing new, except that a
+        line taken for the username at Cyrus's prompt becomes unsure, as if unprompted
+        (Cyrus fails only after a second line, which the log may have lost with the
+        password prompts). Else the log lost that line, and the copy stands for it, as the
+        client's line would have (:attr:`cyrus_taken`). At the username step (no line
+        taken for the username yet) it is the username. Cyrus asks for the password right
+        after it (``uncoded server challenge: Password:``), which confirms it; without
+        that prompt, nor a password line after it, it may be the password, the log having
+        lost more: it is then no account (:data:`_LOGIN_STEP_PASSWORD_UNSURE`). After the
+        username it is the password: with it, the exchange's credential."""
         step = session._pending_step
         taken = session._login_user
         if taken is None:
@@ -1844,7 +1846,15 @@ class SessionTracker:
         elif step != _LOGIN_STEP_PASSWORD and step != _LOGIN_STEP_PASSWORD_UNSURE:
             return
         text = cyrus_response(event.record.message)
-        if text is None or self.echoes_client_line(event):
+        if text is None:
+            return
+        if self.echoes_client_line(event):
+            if taken is not None and step == _LOGIN_STEP_PASSWORD:
+                # The copy of the line just taken for the username at Cyrus's prompt:
+                # Cyrus fails an AUTH LOGIN only after a second line, so until its
+                # password prompt or that line shows, the log may have lost the username
+                # line and the prompts after it, this one being the password.
+                session._pending_step = _LOGIN_STEP_PASSWORD_UNSURE
             return
         self.cyrus_taken = True
         if taken is None:

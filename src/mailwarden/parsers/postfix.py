@@ -901,7 +901,9 @@ def _queue_line(record: Record, msg: str, start: int, service: str | None) -> li
         m = _REJECT.match(rest)
         if m is not None:
             text = m.group(6)
-            login = _sasl_trailer(text) if " sasl_method=" in text else None
+            login = (
+                _sasl_trailer(text) if " sasl_method=" in text and not _at_record_cap(msg) else None
+            )
             event = _reject(
                 record,
                 service,
@@ -920,6 +922,28 @@ def _queue_line(record: Record, msg: str, start: int, service: str | None) -> li
 
 
 _FROM_REJECT = {"source": "reject"}
+
+
+_RECORD_CAP = 2000
+"""Postfix cuts a record's text at 2000 bytes (``MSG_SYSLOG_RECLEN``, msg_syslog.c and
+msg_logger.c, framing's ``_POSTFIX_RECORD``); a severity label (``warning: ``) is added
+before it, outside the count, and an info line such as a reject carries none."""
+
+
+def _at_record_cap(msg: str) -> bool:
+    """Whether a Postfix message may have been cut at the record cap (:data:`_RECORD_CAP`):
+    its text reaches 2000 bytes, counted in UTF-8 (Postfix keeps UTF-8 in what it logs) and
+    undecodable bytes as one byte each. A client can pad its HELO name or addresses so that
+    the cut falls right after a trailer it forged there, losing the ``>`` that would close
+    it (:func:`_sasl_trailer`): a cut line's trailer is no proof of a login."""
+    if len(msg) * 4 < _RECORD_CAP:  # cheap: no message this short reaches the cap
+        return False
+    body = msg.removeprefix("warning: ")
+    try:
+        size = len(body.encode("utf-8", "surrogateescape"))
+    except UnicodeEncodeError:  # a lone surrogate not from undecodable bytes
+        size = len(body.encode("utf-8", "surrogatepass"))
+    return size >= _RECORD_CAP
 
 
 def _sasl_trailer(text: str) -> tuple[str, str] | None:
