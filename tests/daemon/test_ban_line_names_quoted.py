@@ -42,3 +42,14 @@ def test_a_forged_ban_in_a_username_stays_inside_its_quotes(
     users = re.search(r" \(users: (.*)\)$", outside)
     assert users and users.group(1) == ", ".join(['""'] * 3), line
     assert '"x2\\" ) ban 198.51.100.7' in line and '"x3\\\\) ban' in line, line
+
+
+def test_a_names_escapes_are_one_level_so_a_newline_and_its_text_differ() -> None:
+    # A real newline reads \x0a; the text "\x0a" a client typed reads \\x0a; é is \xe9
+    # (a review found every escape doubled: "\\xe9", newline and its text alike).
+    from mailwarden.daemon.decisions import quoted
+
+    assert quoted("a\nb") == '"a\\x0ab"'
+    assert quoted("a\\x0ab") == '"a\\\\x0ab"'
+    assert quoted("caf\u00e9") == '"caf\\xe9"'
+    assert quoted('say "hi"') == '"say \\"hi\\""'

@@ -82,7 +82,7 @@ def users_of(detection: Detection, trigger: Event | None = None) -> str:
     seen: list[str] = []
     for user in candidates:
         if isinstance(user, str) and user:
-            text = quoted(clean(user, MAX_USER))
+            text = quoted(user)
             if text not in seen:
                 seen.append(text)
     total = data.get("user_count") if named else None
@@ -95,10 +95,13 @@ def users_of(detection: Detection, trigger: Event | None = None) -> str:
     return shown
 
 
-def quoted(name: str) -> str:
-    """``name`` in double quotes, ``"`` and ``\\`` escaped by a backslash: a username in
-    a log line cannot end its list or write text that reads as the line's own."""
-    return '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
+def quoted(name: str, limit: int = MAX_USER) -> str:
+    """``name`` in double quotes, ``"`` and ``\\`` escaped by a backslash, then made
+    printable ASCII (:func:`clean`: ``\\x0a`` for a newline, written after the escaping
+    so that it stays one backslash, and the text ``\\x0a`` a client typed reads
+    ``\\\\x0a``): a username in a log line cannot end its list or write text that reads
+    as the line's own."""
+    return '"' + clean(name.replace("\\", "\\\\").replace('"', '\\"'), limit) + '"'
 
 
 def _users_in(event: Event, ip: str | None) -> list[str | None]:

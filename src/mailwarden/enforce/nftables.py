@@ -502,8 +502,8 @@ class NftablesEnforcer(Enforcer):
             self._full = True
             LOG.warning(
                 "firewall: table inet %s holds at most %d bans (enforce.max_bans): %d "
-                "more ban(s) left out (automatic ones that end first), %d left out now, "
-                "kept in the store and put back as soon as there is room",
+                "more ban(s) left out (those that end first, automatic before manual), "
+                "%d left out now, kept in the store and put back as soon as there is room",
                 self.table,
                 self.max_bans,
                 self._unsaid,
