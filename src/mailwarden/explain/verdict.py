@@ -764,18 +764,7 @@ def _owner_text(client: ClientFacts) -> str:
             "successfully as {login} ({time}) from the same address.",
             failed,
         )
-        mistake = _(
-            "Most likely a user mistyping the user name or the password, not an attack "
-            "(mailwarden's detector judges so too)."
-        )
-        misspelt = _misspelt_device(client)
-        if misspelt is not None:
-            mistake = _(
-                "Every failure was as {tried}, a misspelling of {account}: most likely the "
-                "owner's phone or mail program set up with a misspelt user name, retrying "
-                "until the name was fixed, not an attack (mailwarden's detector judges so "
-                "too). Fix the user name on that device."
-            ).format(tried=misspelt[0], account=misspelt[1])
+        mistake = _user_mistake(client)
     text = text.format(
         ip=where,
         n=_count(failed),
@@ -784,6 +773,23 @@ def _owner_text(client: ClientFacts) -> str:
         time=when(first),
     )
     return " ".join([text, *_later_failures(client, first, failed), mistake])
+
+
+def _user_mistake(client: ClientFacts) -> str:
+    """Why failures beside its login are a user's mistake: a misspelt user name on a
+    device (:func:`_misspelt_device`), else mistyping."""
+    misspelt = _misspelt_device(client)
+    if misspelt is None:
+        return _(
+            "Most likely a user mistyping the user name or the password, not an attack "
+            "(mailwarden's detector judges so too)."
+        )
+    return _(
+        "Every failure was as {tried}, a misspelling of {account}: most likely the "
+        "owner's phone or mail program set up with a misspelt user name, retrying "
+        "until the name was fixed, not an attack (mailwarden's detector judges so "
+        "too). Fix the user name on that device."
+    ).format(tried=misspelt[0], account=misspelt[1])
 
 
 def _misspelt_device(client: ClientFacts) -> tuple[str, str] | None:
@@ -833,18 +839,7 @@ def _failed_after_login(client: ClientFacts, where: str, login: str, first: date
             "{n} times (as {accounts}) from the same address.",
             n,
         )
-        mistake = _(
-            "Most likely a user mistyping the user name or the password, not an attack "
-            "(mailwarden's detector judges so too)."
-        )
-        misspelt = _misspelt_device(client)
-        if misspelt is not None:
-            mistake = _(
-                "Every failure was as {tried}, a misspelling of {account}: most likely the "
-                "owner's phone or mail program set up with a misspelt user name, retrying "
-                "until the name was fixed, not an attack (mailwarden's detector judges so "
-                "too). Fix the user name on that device."
-            ).format(tried=misspelt[0], account=misspelt[1])
+        mistake = _user_mistake(client)
     text = text.format(
         ip=where,
         n=_count(n),
