@@ -71,12 +71,17 @@ def _fill(message: Callable[[str], str], size: int, pad: str) -> str:
 
 
 def _lines(reject: str, hour: int = 9) -> list[str]:
-    """The reject's session at ``hour`` (before or after 12 guesses as USER at 10:xx)."""
+    """The reject's session at ``hour`` (before or after 12 guesses as USER at 10:xx); the
+    one after them logged in (``auth=1``: Postfix 3.x confirms a trailer's login so)."""
+    stats = (
+        "ehlo=1 auth=1 mail=1 rcpt=0/1 quit=1 commands=4/5"
+        if hour > 10
+        else "ehlo=1 mail=1 rcpt=0/1 quit=1 commands=3/4"
+    )
     session = [
         f"Mar 11 {hour:02d}:00:00 {TAG} connect from unknown[{IP}]",
         f"Mar 11 {hour:02d}:00:01 {TAG} {reject}",
-        f"Mar 11 {hour:02d}:00:02 {TAG} disconnect from unknown[{IP}] ehlo=1 mail=1 rcpt=0/1 "
-        "quit=1 commands=3/4",
+        f"Mar 11 {hour:02d}:00:02 {TAG} disconnect from unknown[{IP}] {stats}",
     ]
     guesses = [
         f"Mar 11 10:{4 * n:02d}:00 mx dovecot: imap-login: Disconnected (auth failed, 1 attempts "

@@ -646,6 +646,9 @@ class Detector:
         self._held: dict[SessionKey, list[Event]] = {}
         """Hostile rejects of open smtpd sessions not known to have logged in, by session,
         until the session shows whether it did (:meth:`_hold`)."""
+        self._tentative: dict[SessionKey, Event] = {}
+        """Logins taken from a reject line's SASL trailer, by open smtpd session, until
+        the session's disconnect statistics confirm them (:meth:`_feed_trailer_login`)."""
         handlers: dict[EventType, Handler] = {
             _T.AUTH_FAILURE: self._on_failure,
             _T.AUTH_UNAVAILABLE: self._on_unavailable,
@@ -675,6 +678,8 @@ class Detector:
         dispatch[_T.AUTH_FAILURE] = self._feed_failure
         dispatch[_T.DEBUG] = self._feed_debug
         dispatch[_T.AUTH_COMMAND] = dispatch[_T.CLIENT_DATA] = self._feed_client_line
+        self._feed_login = dispatch[_T.AUTH_SUCCESS]
+        dispatch[_T.AUTH_SUCCESS] = self._feed_trailer_login
         self._dispatch = dispatch
 
     # -- feeding -----------------------------------------------------------------------
@@ -832,11 +837,46 @@ class Detector:
             return self._after_tracked(event, session, new, self._after_other)
         return _NOTHING
 
+    def _feed_trailer_login(self, event: Event) -> Sequence[Detection]:
+        """A login. One taken from a reject line's SASL trailer is the client's text when
+        it forged the trailer in its HELO name and padded the line so that Postfix's
+        record cut (or the stripping of the spaces that end it) leaves it looking real:
+        it is tentative until the session ends. Its disconnect statistics with
+        ``auth=1`` (or more) confirm it, at its own time; statistics without a successful
+        AUTH drop it (its rejects count then); an end without statistics (Postfix < 3.0,
+        a new connect of the process, :data:`SESSION_TIMEOUT` without a line, the end of
+        input) counts it, as before. Held with the session's rejects, in their bounds."""
+        detail = event.detail
+        if detail is not None and detail.get("source") == "reject":
+            key = smtpd_key(event)
+            if key is not None:
+                tentative = self._tentative
+                if key in tentative:
+                    return _NOTHING  # one login a session: the first trailer names it
+                found: list[Detection] = []
+                if len(tentative) >= MAX_HELD_SESSIONS:
+                    for old in list(tentative)[: MAX_HELD_SESSIONS // 10]:
+                        found += self._confirm(old, True)
+                tentative[key] = event
+                return found or _NOTHING
+        return self._feed_login(event)
+
+    def _confirm(self, key: SessionKey | None, confirmed: bool) -> list[Detection]:
+        """The tentative trailer login of session ``key`` (:meth:`_feed_trailer_login`)
+        counts (``confirmed``) or is dropped as forged."""
+        login = self._tentative.pop(key, None) if key is not None else None
+        if login is None or not confirmed:
+            return []
+        return list(self._feed_login(login))
+
     def _feed_connect(self, event: Event) -> Sequence[Detection]:
         """A new connection of an smtpd process: the session before it on that process
         ended without its disconnect line, and did not show a login: its held rejects
-        count (:meth:`_hold`)."""
+        count (:meth:`_hold`); its tentative trailer login counts."""
+        before = self._confirm(smtpd_key(event), True) if self._tentative else None
         found = self._tracked(event, self._after_other)
+        if before:
+            found = [*before, *found]
         if self._held:
             held = self._release(smtpd_key(event), logged_in=False)
             if held:
@@ -844,7 +884,15 @@ class Detector:
         return found
 
     def _feed_disconnect(self, event: Event) -> Sequence[Detection]:
+        before = None
+        if self._tentative:
+            # Statistics (Postfix 3.0+) confirm a trailer login (auth=1) or show it forged.
+            detail = event.detail
+            auth_ok = detail.get("auth_ok") if detail is not None else None
+            before = self._confirm(smtpd_key(event), auth_ok is None or auth_ok != "0")
         found = self._disconnected(event)
+        if before:
+            found = [*before, *found]
         if self._held:
             # The session's end: its statistics say whether it logged in (auth=1).
             auth_ok = event.detail.get("auth_ok") if event.detail is not None else None
@@ -1201,6 +1249,20 @@ class Detector:
         found: list[Detection] = []
         for key in stale:
             found += self._release(key, logged_in=False)
+        return found
+
+    def _confirm_stale(self, before: float | None) -> list[Detection]:
+        """The tentative trailer logins of sessions silent since ``before`` (None: all):
+        they ended without statistics the log shows, and count (:meth:`_feed_trailer_login`)."""
+        seconds = self._sessions.seconds
+        stale = [
+            key
+            for key, login in self._tentative.items()
+            if before is None or seconds(self._held.get(key, [login])[-1]) < before
+        ]
+        found: list[Detection] = []
+        for key in stale:
+            found += self._confirm(key, True)
         return found
 
     def _on_auth_success(self, event: Event, session: Session | None, new: int) -> None:
@@ -3370,8 +3432,10 @@ class Detector:
         :data:`SESSION_TIMEOUT` made cross a threshold (:meth:`_hold`): a scanner, watched."""
         now = self._sessions.now if now is None else now
         limits = self._limits
+        found = self._confirm_stale(now - SESSION_TIMEOUT) if self._tentative else []
         self._sessions.expire(now)
-        found = self._release_stale(now - SESSION_TIMEOUT) if self._held else []
+        if self._held:
+            found += self._release_stale(now - SESSION_TIMEOUT)
         for client in self._clients.expire(now - limits.retention):
             self._retire(client)
         self._accounts.expire(now - limits.retention)
@@ -3393,8 +3457,10 @@ class Detector:
     def close(self) -> list[Detection]:
         """End of input: close the sessions still open; lost connections to the
         authentication server still waiting for guesses around them are outages."""
+        found = self._confirm_stale(None) if self._tentative else []
         self._sessions.close_all()
-        found = self._released() if self._sessions.released else []
+        if self._sessions.released:
+            found += self._released()
         if self._held:
             found += self._release_stale(None)
         self._expire_unavailable(float("inf"))

@@ -79,6 +79,9 @@ class SessionState:
     """What the session layer decoded from the event being described."""
     session_logged_in: bool = False
     """A login succeeded in this session: its passwords may be a real user's."""
+    trailer_forged: bool = False
+    """The session's statistics show no successful AUTH: a SASL trailer on one of its
+    reject lines is the client's text (:func:`~mailwarden.explain.facts.trailer_forged`)."""
     logged_in: frozenset[str] = frozenset()
     """Accounts (case-folded, escaped) someone logged in as anywhere in the excerpt."""
     starttls: bool = False
@@ -791,6 +794,16 @@ def _auth_success(event: Event, state: SessionState) -> Note:
     user = clipped(escape_text(event.user or "?"))
     mech = clipped(escape_text(event.mechanism or "?"))
     if (event.detail or {}).get("source") == "reject":
+        if state.trailer_forged:
+            return Note(
+                "auth_success:forged",
+                _(
+                    "The line ends like a login's (sasl_method= and sasl_username={user}), "
+                    "but the session's statistics at its end show no successful AUTH: the "
+                    "client wrote this text itself (in its HELO name or an address, the "
+                    "line cut at Postfix's length limit). No login."
+                ).format(user=user),
+            )
         return Note(
             "auth_success:reject",
             _(

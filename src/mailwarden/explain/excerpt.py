@@ -61,7 +61,7 @@ from mailwarden.explain.entries import (
     describe,
     unrecognised,
 )
-from mailwarden.explain.facts import Collector
+from mailwarden.explain.facts import Collector, trailer_forged
 from mailwarden.explain.routine import listed_client, routine_note
 from mailwarden.explain.verdict import AuditCommand, verdict, when
 from mailwarden.gcpause import fewer_collections
@@ -148,6 +148,8 @@ class _Reader:
         self._pending: set[int] = set()
         self._sort_out_at = _SORT_OUT
         self.logged_in: set[Session] = set()
+        self.trailer_forged: set[Session] = set()
+        """Listed sessions whose statistics show a reject line's SASL trailer forged."""
         """The sessions that may be listed in which a login succeeded."""
         self._listable: set[int] | None = None
         """Once the first :data:`MAX_ENTRIES` entries are read: the sessions that may be
@@ -286,6 +288,8 @@ class _Reader:
         logged_in = self.collector.session(session)
         if logged_in and (self._listable is None or id(session) in self._listable):
             self.logged_in.add(session)
+        if (self._listable is None or id(session) in self._listable) and trailer_forged(session):
+            self.trailer_forged.add(session)
         session.events = None
 
 
@@ -647,6 +651,7 @@ def _entries(
     logged_in: frozenset[str],
     sessions_logged_in: set[Session],
     connected: set[str],
+    forged: set[Session],
 ) -> tuple[list[Block], tuple[_Shape, ...]]:
     """The group's entries explained (repeats folded), and the shape of the whole group
     (its entries' shapes), for a session that repeats the one before."""
@@ -656,6 +661,7 @@ def _entries(
         logged_in=logged_in,
         connected=connected,
         accounts=frozenset(group.session.users) if group.session is not None else None,
+        trailer_forged=group.session in forged,
     )
     shaped: list[tuple[_Shape, Entry, _Item]] = []
     for item in group.items:
@@ -799,7 +805,15 @@ def _explain(
             number += 1
         group.items = group.items[: MAX_ENTRIES - listed]
         listed += len(group.items)
-        told, shape = _entries(group, show_passwords, seen, logged_in, reader.logged_in, connected)
+        told, shape = _entries(
+            group,
+            show_passwords,
+            seen,
+            logged_in,
+            reader.logged_in,
+            connected,
+            reader.trailer_forged,
+        )
         key = _session_key(group, shape, reader.logged_in)
         if key is not None and key == fold.key:
             # The session before, again: told with it when it repeats often enough.

@@ -370,6 +370,7 @@ def _walk_session(facts: ClientFacts, session: Session) -> None:
     counted: _Reply | None = None
     tried = bool(session.users or session.credentials or session.failures)
     refused = False
+    forged = trailer_forged(session)
     for event in session.events or ():
         _note_time(facts, event.record.time)
         etype = event.type
@@ -390,6 +391,8 @@ def _walk_session(facts: ClientFacts, session: Session) -> None:
                 if session.kind == "dovecot" and "auth failed" in (event.reason or "").lower():
                     refused = True  # the login process sums up a connection that failed
         elif etype is EventType.AUTH_SUCCESS:
+            if forged_login(event, forged):
+                continue
             facts.success_events.append(event)
             if event.user and event.record.time is not None:
                 key = account_key(event.user)
@@ -427,7 +430,7 @@ def _walk_session(facts: ClientFacts, session: Session) -> None:
             _add(facts.hung_up_after, detail.get("after"))
     if tried:
         facts.login_sessions += 1
-        if refused and not session.succeeded_as:
+        if refused and not logins_of(session):
             facts.refused_sessions += 1
 
 
@@ -442,13 +445,57 @@ def _client_line(facts: ClientFacts, event: Event, after_final_reply: bool) -> N
         _add(facts.greetings, escape_text(name))
 
 
+def trailer_forged(session: Session) -> bool:
+    """Whether the session's statistics (Postfix 3.0+, which writes a reject line's SASL
+    trailer) show no successful AUTH: a trailer on one of its reject lines is then the
+    client's text (forged in its HELO name or an address, the record cut hiding the ``>``
+    that closed it), no login; the detect stage drops it so
+    (:meth:`~mailwarden.detect.rules.Detector._feed_trailer_login`)."""
+    for event in session.events or ():
+        if event.type is EventType.DISCONNECT:
+            detail = event.detail or {}
+            return detail.get("auth_ok") == "0" and bool(detail.get("stats"))
+    return False
+
+
+def forged_login(event: Event, forged: bool) -> bool:
+    """``event`` is a login a reject line's trailer claims in a session whose statistics
+    show it forged (``forged``: :func:`trailer_forged` of its session)."""
+    return forged and event.type is EventType.AUTH_SUCCESS and is_trailer_login(event)
+
+
+def is_trailer_login(event: Event) -> bool:
+    return (event.detail or {}).get("source") == "reject"
+
+
+def logins_of(session: Session) -> list[str | None]:
+    """The accounts someone logged in as in ``session``, without a forged trailer's."""
+    logins = session.succeeded_as
+    if not logins or not trailer_forged(session):
+        return logins
+    real = {
+        event.user
+        for event in session.events or ()
+        if event.type is EventType.AUTH_SUCCESS and not is_trailer_login(event)
+    }
+    forged = {
+        event.user
+        for event in session.events or ()
+        if event.type is EventType.AUTH_SUCCESS and is_trailer_login(event)
+    }
+    return [user for user in logins if user in real or user not in forged]
+
+
 def session_logged_in(session: Session) -> bool:
     """A login succeeded in ``session`` (a success line, a 235 reply, ``auth=1/N``)."""
-    if session.succeeded_as:
+    if logins_of(session):
         return True
+    forged = trailer_forged(session)
     for event in session.events or ():
         detail = event.detail or {}
         if event.type is EventType.AUTH_SUCCESS:
+            if forged_login(event, forged):
+                continue
             return True
         if event.type is EventType.SERVER_REPLY and detail.get("code", "").startswith("235"):
             return True
@@ -461,7 +508,7 @@ def session_logged_in(session: Session) -> bool:
 def logged_in_accounts(sessions: Iterable[Session]) -> frozenset[str]:
     """Every account someone logged in as, keyed as :func:`password_is_real` looks."""
     return frozenset(
-        account_key(escape_text(user)) for s in sessions for user in s.succeeded_as if user
+        account_key(escape_text(user)) for s in sessions for user in logins_of(s) if user
     )
 
 
@@ -794,7 +841,8 @@ class Collector:
         """An ended session (with its events), in the order the sessions began; whether
         a login succeeded in it."""
         self.sessions += 1
-        self.logged_in.update(account_key(escape_text(u)) for u in session.succeeded_as if u)
+        succeeded_as = logins_of(session)
+        self.logged_in.update(account_key(escape_text(u)) for u in succeeded_as if u)
         logged_in = session_logged_in(session)
         if session.ip is None:
             return logged_in
@@ -816,10 +864,10 @@ class Collector:
             first = len(facts.credentials)
             facts.real_passwords.update(range(first, first + len(session.credentials)))
         facts.credentials.extend(session.credentials)
-        for login in session.succeeded_as:
+        for login in succeeded_as:
             if login not in facts.succeeded_as:
                 facts.succeeded_as.append(login)
-        self.logins += len(session.succeeded_as)
+        self.logins += len(succeeded_as)
         if session.tls is not None and session.tls not in facts.tls:
             facts.tls.append(session.tls)
         _walk_session(facts, session)
