@@ -36,7 +36,7 @@ def test_a_recorded_ban_is_active_until_it_ends(store: Store) -> None:
         1,
         None,
     )
-    assert row.entry() == BanEntry(net("192.0.2.7/32"), T0 + H, "bruteforce")
+    assert row.entry() == BanEntry(net("192.0.2.7/32"), T0 + H, "bruteforce", manual=True)
     assert [r.id for r in store.active_bans(T0 + H / 2)] == [row.id]
     assert store.active_bans(T0 + H) == []  # over, even before expire() marks it
 
