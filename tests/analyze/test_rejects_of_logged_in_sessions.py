@@ -10,27 +10,16 @@ recipient): no policy violation of the address, no scanner.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
-from clirunner import Runner
+from clirunner import Runner, analyze_json
 
 GUESSER = "192.0.2.122"
 OFFICE = "198.51.100.90"
 OTHER = "203.0.113.7"
 LOST = "203.0.113.8"
 LAST = "203.0.113.9"
-
-
-def _analyze(run: Runner, log_file: Callable[[str], str], lines: list[str]) -> dict[str, Any]:
-    code, out, err = run(
-        "analyze", "--year", "2026", "--timezone", "UTC", "--format", "json",
-        log_file("\n".join(lines) + "\n"),
-    )  # fmt: skip
-    assert code == 0, err
-    report: dict[str, Any] = json.loads(out)
-    return report
 
 
 def _attacker(report: dict[str, Any], ip: str) -> dict[str, Any] | None:
@@ -78,7 +67,7 @@ def test_a_guessed_login_with_a_space_in_its_name_is_named(
     lines += _session(
         OTHER, 20070, 2, [_relay(OTHER, 1, helo="pc>" + trailer)], "ehlo=1 mail=1 rcpt=0/1 quit=1"
     )
-    report = _analyze(run, log_file, sorted(lines, key=lambda line: line[:15]))
+    report = analyze_json(run, log_file, sorted(lines, key=lambda line: line[:15]))
     assert [(c["ip"], c["user"]) for c in report["compromised"]] == [(GUESSER, "john smith")]
     guesser = _attacker(report, GUESSER)
     assert guesser is not None and guesser["succeeded_as"] == ["john smith"]
@@ -94,7 +83,7 @@ def test_rejects_after_a_login_without_a_trailer_are_no_scanner(
     )
     middle = [login] + [_relay(OFFICE, n) for n in range(5)]
     lines = _session(OFFICE, 20010, 0, middle, "ehlo=1 auth=1 mail=1 rcpt=1/6 data=1 quit=1")
-    report = _analyze(run, log_file, lines)
+    report = analyze_json(run, log_file, lines)
     assert report["attackers"] == []
     assert report["stats"]["logins"] == 1
 
@@ -117,6 +106,6 @@ def test_rejects_before_the_login_shows_are_no_scanner_either(
     lines += [f"Mar 10 10:03:0{n + 1} {tag} {_relay(LOST, n)}" for n in range(3)]
     lines.append(f"Mar 10 10:04:00 {tag} connect from unknown[{LAST}]")
     lines += [f"Mar 10 10:04:0{n + 1} {tag} {_relay(LAST, n)}" for n in range(3)]
-    report = _analyze(run, log_file, lines)
+    report = analyze_json(run, log_file, lines)
     verdicts = sorted((a["ip"], a["verdict"]) for a in report["attackers"])
     assert verdicts == [(OTHER, "scanner"), (LOST, "scanner"), (LAST, "scanner")]

@@ -11,25 +11,14 @@ statistics (older Postfix, the end of input) keeps the login, as before.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
-from clirunner import Runner
+from clirunner import Runner, analyze_json
 
 IP = "203.0.113.5"
 TAG = "mx postfix/smtpd[2000]:"
 TRAILER = " sasl_method=PLAIN sasl_username=alice@example.com"
-
-
-def _analyze(run: Runner, log_file: Callable[[str], str], lines: list[str]) -> dict[str, Any]:
-    code, out, err = run(
-        "analyze", "--year", "2026", "--timezone", "UTC", "--format", "json",
-        log_file("\n".join(lines) + "\n"),
-    )  # fmt: skip
-    assert code == 0, err
-    report: dict[str, Any] = json.loads(out)
-    return report
 
 
 def _reject(helo: str, sender: str) -> str:
@@ -77,7 +66,7 @@ def test_a_forged_trailer_the_statistics_deny_is_no_login(
         "quit=1 commands=3/4"
     )
     lines += _dovecot_failures(12)
-    report = _analyze(run, log_file, lines)
+    report = analyze_json(run, log_file, lines)
     attacker = _attacker(report)
     assert attacker["verdict"] in ("brute_force", "slow_bruteforce"), attacker
     assert attacker["succeeded_as"] == [], attacker
@@ -116,7 +105,7 @@ def test_a_trailer_the_statistics_confirm_is_a_login(
         "rcpt=0/1 quit=1 commands=4/5",
     ]
     lines += _dovecot_failures(12)
-    report = _analyze(run, log_file, lines)
+    report = analyze_json(run, log_file, lines)
     attacker = _attacker(report)
     assert attacker["succeeded_as"] == ["alice@example.com"], attacker
     assert attacker["verdict"] == "stale_password", attacker
@@ -134,6 +123,6 @@ def test_a_trailer_of_a_session_the_log_does_not_end_is_a_login(
         _reject("pc", "alice@example.com").replace("09:00:01", f"09:00:0{n + 1}") + TRAILER
         for n in range(6)
     ]
-    report = _analyze(run, log_file, lines)
+    report = analyze_json(run, log_file, lines)
     assert report["stats"]["logins"] == 1
     assert [a for a in report["attackers"] if a["ip"] == IP] == [], report["attackers"]

@@ -10,13 +10,11 @@ the client's guesses against that account and cry break-in); a shorter one still
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
-from typing import Any
 
 import pytest
 
-from clirunner import Runner
+from clirunner import Runner, analyze_json
 
 IP = "203.0.113.5"
 USER = "alice@example.com"
@@ -91,16 +89,6 @@ def _lines(reject: str, hour: int = 9) -> list[str]:
     return session + guesses if hour < 10 else guesses + session
 
 
-def _analyze(run: Runner, log_file: Callable[[str], str], lines: list[str]) -> dict[str, Any]:
-    code, out, err = run(
-        "analyze", "--year", "2026", "--timezone", "UTC", "--format", "json",
-        log_file("\n".join(lines) + "\n"),
-    )  # fmt: skip
-    assert code == 0, err
-    report: dict[str, Any] = json.loads(out)
-    return report
-
-
 FORGERIES = [
     pytest.param(_via_helo, "a", id="helo"),
     pytest.param(_via_helo, "é", id="helo-utf8"),  # fewer than 2000 characters
@@ -113,7 +101,7 @@ FORGERIES = [
 def test_a_trailer_cut_at_the_record_cap_is_no_login(
     run: Runner, log_file: Callable[[str], str], build: Callable[[int, str], str], pad: str
 ) -> None:
-    report = _analyze(run, log_file, _lines(build(CAP, pad)))
+    report = analyze_json(run, log_file, _lines(build(CAP, pad)))
     assert report["compromised"] == []
     attackers = [a for a in report["attackers"] if a["ip"] == IP]
     assert len(attackers) == 1
@@ -129,7 +117,7 @@ def test_a_trailer_one_byte_short_of_the_cap_is_a_login(
     run: Runner, log_file: Callable[[str], str], build: Callable[[int, str], str], pad: str
 ) -> None:
     """Below the cap, the line ends where Postfix ended it: its trailer is read as before."""
-    report = _analyze(run, log_file, _lines(build(CAP - 1, pad), 11))
+    report = analyze_json(run, log_file, _lines(build(CAP - 1, pad), 11))
     assert [(c["ip"], c["user"]) for c in report["compromised"]] == [(IP, USER)]
 
 
@@ -141,5 +129,5 @@ def test_a_real_trailer_on_a_short_line_is_a_login(
         f"access denied; from=<{USER}> to=<spam@other.example> proto=ESMTP helo=<pc> "
         f"sasl_method=PLAIN sasl_username={USER}"
     )
-    report = _analyze(run, log_file, _lines(reject, 11))
+    report = analyze_json(run, log_file, _lines(reject, 11))
     assert [(c["ip"], c["user"]) for c in report["compromised"]] == [(IP, USER)]
