@@ -115,7 +115,8 @@ def test_logrotate_loses_no_line_and_counts_none_twice(
     running: Running, how: tuple[str, ...]
 ) -> None:
     running.start()
-    append(running.log, guesses()[:2])
+    three = guesses()  # one attack's stamps, however long the steps below take
+    append(running.log, three[:2])
     assert read_up_to(running, 2), running.said()
 
     logrotate(running, *how)
@@ -124,7 +125,7 @@ def test_logrotate_loses_no_line_and_counts_none_twice(
     assert read_up_to(running, 1)  # the new file is being read
     assert ATTACKER not in running.v4()  # the two guesses were not read again
 
-    append(running.log, guesses()[2])
+    append(running.log, three[2])
     assert wait_until(lambda: ATTACKER in running.v4(), 2), running.said()
     stop(running)
     assert offences(running) == [(f"{ATTACKER}/32", 1)]
@@ -136,12 +137,13 @@ def test_a_restart_after_a_rotation_reads_the_rest_of_the_old_file_first(
     running: Running,
 ) -> None:
     running.start()
-    append(running.log, guesses()[:1])
+    three = guesses()  # one attack's stamps, however long the steps below take
+    append(running.log, three[:1])
     assert read_up_to(running, 1)
     stop(running)
-    append(running.log, guesses()[1:2])  # written while the daemon is stopped
+    append(running.log, three[1:2])  # written while the daemon is stopped
     logrotate(running, "create", "compress", "delaycompress")  # mail.log.1: plain text
-    append(running.log, guesses()[2])
+    append(running.log, three[2])
 
     running.start()
     assert wait_until(lambda: ATTACKER in running.v4(), 2), running.said()
@@ -156,12 +158,13 @@ def test_lines_compressed_away_while_stopped_are_read_from_the_archive(
     running: Running, how: tuple[str, ...]
 ) -> None:
     running.start()
-    append(running.log, guesses()[:1])
+    three = guesses()  # one attack's stamps, however long the steps below take
+    append(running.log, three[:1])
     assert read_up_to(running, 1)
     stop(running)
-    append(running.log, guesses()[1:2])  # written while stopped, then compressed away
+    append(running.log, three[1:2])  # written while stopped, then compressed away
     logrotate(running, *how)  # mail.log.1.gz at once, no delaycompress
-    append(running.log, guesses()[2])
+    append(running.log, three[2])
     mark = running.output.stat().st_size
 
     running.start()
@@ -176,10 +179,11 @@ def test_lines_compressed_away_while_stopped_are_read_from_the_archive(
 
 def test_lines_of_a_file_deleted_while_stopped_are_said_lost(running: Running) -> None:
     running.start()
-    append(running.log, guesses()[:1])
+    three = guesses()  # one attack's stamps, however long the steps below take
+    append(running.log, three[:1])
     assert read_up_to(running, 1)
     stop(running)
-    append(running.log, guesses()[1:])  # written while stopped, then rotated away for good
+    append(running.log, three[1:])  # written while stopped, then rotated away for good
     logrotate(running, "create", "rotate 0")
     mark = running.output.stat().st_size
 

@@ -71,6 +71,10 @@ def sasl_success(
 
 
 def guesses(ip: str = ATTACKER, users: Iterable[str] = ("admin", "info", "sales")) -> list[str]:
+    """Three guesses of one program, stamped now (microseconds apart). A test that writes
+    them in parts, with steps between, takes them from one call: parts stamped by calls
+    seconds apart on a busy machine can fall 10 s apart (`mailwarden.detect.rules.PEOPLE_APART`):
+    three names that colleagues behind one address may have mistyped (no ban)."""
     return [sasl_failure(ip, user, pid=1201 + n) for n, user in enumerate(users)]
 
 
