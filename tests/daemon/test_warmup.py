@@ -153,15 +153,16 @@ def test_after_a_rotation_while_stopped_the_rest_and_the_tail_come_from_the_copy
 ) -> None:
     if shutil.which("logrotate") is None:
         pytest.skip("needs logrotate (Debian package)")
+    three = guesses()  # one attack's stamps, however long the steps below take
     first = warden.start()
-    append(warden.log, guesses()[:1])
+    append(warden.log, three[:1])
     first.step()
     first.close()
-    append(warden.log, guesses()[1:2])  # written while stopped
+    append(warden.log, three[1:2])  # written while stopped
     logrotate(warden.tmp, warden.log, f"rotate 4\n{stanza}")
     copied = warden.log.with_name(copy)
     assert copied.exists() and warden.log.stat().st_size == 0
-    append(warden.log, guesses()[2:])
+    append(warden.log, three[2:])
 
     second = warden.start()
     second.step()
@@ -196,21 +197,24 @@ def test_a_slow_brute_force_over_a_day_survives_a_restart(warden: Warden) -> Non
     second = warden.start()
     recent = [line for line in lines if line[:32] >= since]
     assert second.counters.warmup_lines == len(recent) < len(lines)
-    append(warden.log, [sasl_failure(ATTACKER, pid=1300 + n) for n in range(2)])
+    # Stamped ``now`` (not when written): 21 h after the first guess, 3 h inside the
+    # day however long the reading took, and an attack a 1 h ban still covers.
+    append(warden.log, [sasl_failure(ATTACKER, pid=1300 + n, when=now) for n in range(2)])
     while second.step():
         pass
     assert banned(second) == {f"{ATTACKER}/32"}
 
 
 def test_a_log_ahead_of_the_clock_is_not_banned_again_at_each_restart(warden: Warden) -> None:
-    """Stamps a minute ahead of this host's clock (another host's log, a wrong zone):
+    """Stamps minutes ahead of this host's clock (another host's log, a wrong zone):
     the warm-up found the attack again and took the ban, recorded at this host's time
     and so "before" the attack, for none: every restart banned it again, a new offence
     (longer each time), with no new line in the log, once the first ban had ended."""
     warden.sections["policy"].update(ban_time="1s", max_ban_time="1s")
     warden.write()
     first = warden.start()
-    ahead = datetime.now(UTC) + timedelta(minutes=1)
+    # 10 min ahead: the restart comes seconds later, long before the log's time is past
+    ahead = datetime.now(UTC) + timedelta(minutes=10)
     append(warden.log, [sasl_failure(ATTACKER, u, 1201 + n, ahead) for n, u in enumerate("abc")])
     while first.step():
         pass
@@ -224,6 +228,9 @@ def test_a_log_ahead_of_the_clock_is_not_banned_again_at_each_restart(warden: Wa
     assert wait_until(ended, 5)
     first.close()
 
+    # Still ahead at the restart: otherwise the attack is older than a 1 s ban would
+    # last, never banned again, whether the warm-up compares the right times or not.
+    assert datetime.now(UTC) < ahead, "too slow to restart while the log is ahead"
     second = warden.start()
     while second.step():
         pass
@@ -384,8 +391,9 @@ def test_a_rotation_while_running_then_a_restart_keeps_the_counts(
     # Two guesses, a rotation the running daemon follows (and, or not, a line into the
     # new file), a restart: the warm-up reads them back from mail.log.1, so the third
     # guess bans; each line is counted once and nothing is banned twice.
+    attack = guesses(ATTACKER)  # one attack's stamps, however long the steps below take
     first = warden.start()
-    append(warden.log, guesses(ATTACKER)[:2])
+    append(warden.log, attack[:2])
     append(warden.log, guesses(OTHER))  # banned before the rotation
     first.step()
     assert banned(first) == {f"{OTHER}/32"}
@@ -398,7 +406,7 @@ def test_a_rotation_while_running_then_a_restart_keeps_the_counts(
     second = warden.start()
     assert second.counters.warmup_lines == 5 + new_line
     assert banned(second) == {f"{OTHER}/32"}  # not banned again at the warm-up
-    append(warden.log, guesses(ATTACKER)[2:])
+    append(warden.log, attack[2:])
     second.step()
     assert banned(second) == {f"{OTHER}/32", f"{ATTACKER}/32"}
     assert sorted((str(row.network), row.offences) for row in second.store.history()) == [
@@ -412,20 +420,23 @@ def test_the_warm_up_reads_no_rotated_file_twice_nor_one_outside_the_window(
 ) -> None:
     # mail.log.2 is older than the window (the detector's day), mail.log.1 is inside it;
     # a copy of the current file and a followed sibling (mail.log.err) are not read back.
-    old = datetime.now(UTC) - timedelta(days=3)
+    # Stamped from one reading of the clock: the three names of this attacker 1 s apart
+    # each, however long the steps take (10 s apart, they may be colleagues: no ban).
+    now = datetime.now(UTC)
+    old, earlier = now - timedelta(days=3), now - timedelta(seconds=2)
     append(warden.log.with_name("mail.log.2"), [sasl_failure(ATTACKER, when=old)] * 2)
-    append(warden.log.with_name("mail.log.1"), sasl_failure(ATTACKER, "sales"))
-    append(warden.log.with_name("mail.log.err"), sasl_failure(OTHER))
+    append(warden.log.with_name("mail.log.1"), sasl_failure(ATTACKER, "sales", when=earlier))
+    append(warden.log.with_name("mail.log.err"), sasl_failure(OTHER, when=earlier))
     warden.sections["sources"]["files"].append(str(warden.log.with_name("mail.log.err")))
     warden.write()
     first = warden.start()
-    append(warden.log, sasl_failure(ATTACKER))
+    append(warden.log, sasl_failure(ATTACKER, when=now - timedelta(seconds=1)))
     first.step()
     first.close()
     shutil.copyfile(warden.log, warden.log.with_name("mail.log.0"))  # a copy of it
 
     second = warden.start()
     assert second.counters.warmup_lines == 3  # mail.log.1, mail.log, mail.log.err
-    append(warden.log, sasl_failure(ATTACKER, "info"))
+    append(warden.log, sasl_failure(ATTACKER, "info", when=now))
     second.step()
     assert banned(second) == {f"{ATTACKER}/32"}  # 1 + 1 + 1: not the 2 days-old ones
