@@ -68,16 +68,27 @@ def numbered(lines: list[str]) -> list[tuple[int, str]]:
     return [(n, line.rstrip("\n")) for n, line in enumerate(lines, 1)]
 
 
+def clock_at(monkeypatch: pytest.MonkeyPatch, now: datetime) -> None:
+    """The warm-up's framers read the time as ``now``: year-less stamps are dated as of
+    it (the year is the one that puts a stamp no more than a day after ``now``), not as
+    of the day the test runs."""
+    monkeypatch.setattr(reading, "Framer", functools.partial(reading.Framer, clock=lambda: now))
+
+
 # -- stamps ----------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("end", ["\n", "\r\n"])
 @pytest.mark.parametrize("stamp", [classic, rfc3339])
 def test_the_tail_starts_a_window_before_the_last_line(
-    tmp_path: Path, stamp: Callable[[datetime], str], end: str
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stamp: Callable[[datetime], str], end: str
 ) -> None:
+    # Three days that end a minute before "now", fixed: dated by the day the test ran,
+    # year-less stamps went wrong near New Year (a zone behind UTC dated the last
+    # line a year back) and around a change of summer time (a window an hour off).
+    start = datetime(2026, 11, 25, tzinfo=UTC)
+    clock_at(monkeypatch, start + 3 * DAY)
     log = tmp_path / "mail.log"
-    start = datetime.now(UTC).replace(second=0, microsecond=0) - 3 * DAY
     lines = minutes(start, 3 * 24 * 60, stamp, end)
     log.write_bytes("".join(lines).encode())
     for window, first in ((timedelta(hours=1), 3 * 24 * 60 - 60), (DAY, 2 * 24 * 60)):
@@ -90,7 +101,7 @@ def test_classic_stamps_over_new_year_are_in_order(
     # Year-less stamps are dated by "now": pinned to the log's end, or on a New Year's
     # morning the lines of 2 January would be a year old.
     end = datetime(2026, 1, 2, 12, tzinfo=UTC)
-    monkeypatch.setattr(reading, "Framer", functools.partial(reading.Framer, reference=end))
+    clock_at(monkeypatch, end)
     log = tmp_path / "mail.log"
     lines = minutes(datetime(2025, 12, 30, 12, tzinfo=UTC), 3 * 24 * 60, classic)
     log.write_text("".join(lines))
