@@ -854,9 +854,10 @@ class Detector:
         it is tentative until the session ends. Its disconnect statistics with
         ``auth=1`` (or more) confirm it; statistics without a successful AUTH drop it
         (its rejects count then); an end without statistics (Postfix < 3.0, a new
-        connect of the process, :data:`SESSION_TIMEOUT` without a line, the end of
-        input) counts it, as before. Held with the session's rejects, in their bounds.
-        Meanwhile what the address does next is judged after it
+        connect of the process, the end of input) counts it, as before. A session silent
+        for :data:`SESSION_TIMEOUT` keeps it waiting: a legitimate session may stay open
+        that long, and a forged trailer must not count. Held with the session's rejects,
+        in their bounds. Meanwhile what the address does next is judged after it
         (:meth:`_defer`): as if the login had counted (or not) at its own time."""
         detail = event.detail
         if detail is not None and detail.get("source") == "reject":
@@ -1269,8 +1270,9 @@ class Detector:
         whether it logged in: a login of its address in it (:meth:`_on_auth_success`),
         or its disconnect line with ``auth=1`` (:meth:`_feed_disconnect`), and the reject
         counts for nothing; the session's end without one (its disconnect, a new connect
-        of its process, :data:`SESSION_TIMEOUT` without a line, the end of input), and it
-        counts then, at its own time (:meth:`_release`). At most
+        of its process, :data:`SESSION_TIMEOUT` without a line unless a trailer login of
+        it waits, the end of input), and it counts then, at its own time
+        (:meth:`_release`). At most
         :data:`MAX_HELD_REJECTS` a session and :data:`MAX_HELD_SESSIONS` sessions: past
         that they count at once."""
         found: list[Detection] | None = None
@@ -1308,27 +1310,25 @@ class Detector:
 
     def _release_stale(self, before: float | None) -> list[Detection]:
         """The held rejects of sessions with no line since ``before`` (None: all): they
-        count (the sessions ended without a login the log shows)."""
+        count (the sessions ended without a login the log shows). Not those of a session
+        whose trailer login waits (:meth:`_feed_trailer_login`): its statistics tell."""
         seconds = self._sessions.seconds
+        tentative = self._tentative if before is not None else {}
         stale = [
-            key for key, held in self._held.items() if before is None or seconds(held[-1]) < before
+            key
+            for key, held in self._held.items()
+            if before is None or (seconds(held[-1]) < before and key not in tentative)
         ]
         found: list[Detection] = []
         for key in stale:
             found += self._release(key, logged_in=False)
         return found
 
-    def _confirm_stale(self, before: float | None) -> list[Detection]:
-        """The tentative trailer logins of sessions silent since ``before`` (None: all):
-        they ended without statistics the log shows, and count (:meth:`_feed_trailer_login`)."""
-        seconds = self._sessions.seconds
-        stale = [
-            key
-            for key, login in self._tentative.items()
-            if before is None or seconds(self._held.get(key, [login])[-1]) < before
-        ]
+    def _confirm_all(self) -> list[Detection]:
+        """The end of input: the tentative trailer logins still waiting ended without
+        statistics the log shows, and count (:meth:`_feed_trailer_login`)."""
         found: list[Detection] = []
-        for key in stale:
+        for key in list(self._tentative):
             found += self._confirm(key, True)
         return found
 
@@ -3511,10 +3511,8 @@ class Detector:
         :data:`SESSION_TIMEOUT` made cross a threshold (:meth:`_hold`): a scanner, watched."""
         now = self._sessions.now if now is None else now
         limits = self._limits
-        found = self._confirm_stale(now - SESSION_TIMEOUT) if self._tentative else []
         self._sessions.expire(now)
-        if self._held:
-            found += self._release_stale(now - SESSION_TIMEOUT)
+        found = self._release_stale(now - SESSION_TIMEOUT) if self._held else []
         for client in self._clients.expire(now - limits.retention):
             self._retire(client)
         self._accounts.expire(now - limits.retention)
@@ -3536,7 +3534,7 @@ class Detector:
     def close(self) -> list[Detection]:
         """End of input: close the sessions still open; lost connections to the
         authentication server still waiting for guesses around them are outages."""
-        found = self._confirm_stale(None) if self._tentative else []
+        found = self._confirm_all() if self._tentative else []
         self._sessions.close_all()
         if self._sessions.released:
             found += self._released()
