@@ -300,6 +300,10 @@ MAX_HELD_REJECTS = 32
 (:meth:`Detector._hold`); more count at once."""
 MAX_HELD_SESSIONS = 16_384
 """Open smtpd sessions with held rejects at most; past it the oldest tenth count theirs."""
+MAX_DEFERRED = 32
+"""Failures, logins and violations of an address whose reject-trailer login waits for its
+session's end, kept to be judged after it (:meth:`Detector._defer`); one more and they
+are all judged at once, without it."""
 HOUSEHOLD_ADDRESSES = 4
 """The most addresses of an IPv6 /64 that one account's owner's devices (a household's
 phone, laptop and tablet) fail from with an old password, on that account alone, before
@@ -649,6 +653,12 @@ class Detector:
         self._tentative: dict[SessionKey, Event] = {}
         """Logins taken from a reject line's SASL trailer, by open smtpd session, until
         the session's disconnect statistics confirm them (:meth:`_feed_trailer_login`)."""
+        self._tentative_ips: dict[str, int] = {}
+        """How many tentative logins each address has waiting."""
+        self._deferred: dict[str, list[tuple[Callable[..., Any], tuple[Any, ...]]] | None] = {}
+        """By address with a tentative login: what its later lines made it do (a failure,
+        a login, a violation), to be judged after that login counts or is dropped
+        (:meth:`_defer`); None once more than :data:`MAX_DEFERRED` came."""
         handlers: dict[EventType, Handler] = {
             _T.AUTH_FAILURE: self._on_failure,
             _T.AUTH_UNAVAILABLE: self._on_unavailable,
@@ -842,10 +852,13 @@ class Detector:
         it forged the trailer in its HELO name and padded the line so that Postfix's
         record cut (or the stripping of the spaces that end it) leaves it looking real:
         it is tentative until the session ends. Its disconnect statistics with
-        ``auth=1`` (or more) confirm it, at its own time; statistics without a successful
-        AUTH drop it (its rejects count then); an end without statistics (Postfix < 3.0,
-        a new connect of the process, :data:`SESSION_TIMEOUT` without a line, the end of
-        input) counts it, as before. Held with the session's rejects, in their bounds."""
+        ``auth=1`` (or more) confirm it; statistics without a successful AUTH drop it
+        (its rejects count then); an end without statistics (Postfix < 3.0, a new
+        connect of the process, the end of input) counts it, as before. A session silent
+        for :data:`SESSION_TIMEOUT` keeps it waiting: a legitimate session may stay open
+        that long, and a forged trailer must not count. Held with the session's rejects,
+        in their bounds. Meanwhile what the address does next is judged after it
+        (:meth:`_defer`): as if the login had counted (or not) at its own time."""
         detail = event.detail
         if detail is not None and detail.get("source") == "reject":
             key = smtpd_key(event)
@@ -858,16 +871,71 @@ class Detector:
                     for old in list(tentative)[: MAX_HELD_SESSIONS // 10]:
                         found += self._confirm(old, True)
                 tentative[key] = event
+                ip = event.ip
+                if ip is not None:
+                    self._tentative_ips[ip] = self._tentative_ips.get(ip, 0) + 1
+                    self._deferred.setdefault(ip, [])
                 return found or _NOTHING
         return self._feed_login(event)
 
     def _confirm(self, key: SessionKey | None, confirmed: bool) -> list[Detection]:
         """The tentative trailer login of session ``key`` (:meth:`_feed_trailer_login`)
-        counts (``confirmed``) or is dropped as forged."""
+        counts (``confirmed``) or is dropped as forged; then what its address did since
+        is judged (:meth:`_defer`), as if the login had counted (or not) at its own
+        time."""
         login = self._tentative.pop(key, None) if key is not None else None
-        if login is None or not confirmed:
+        if login is None:
             return []
-        return list(self._feed_login(login))
+        ip = login.ip
+        waiting = None
+        if ip is not None and ip in self._tentative_ips:
+            left = self._tentative_ips[ip] - 1
+            waiting = self._deferred.pop(ip, None)
+            if left:
+                self._tentative_ips[ip] = left
+            else:
+                del self._tentative_ips[ip]
+        found = list(self._feed_login(login)) if confirmed else []
+        if waiting:
+            found += self._replay(waiting)
+        if ip is not None and ip in self._tentative_ips and ip not in self._deferred:
+            # another session of the address still waits: what comes next waits for it
+            self._deferred[ip] = [] if waiting is not None else None
+        return found
+
+    def _defer(
+        self,
+        ip: str,
+        waiting: list[tuple[Callable[..., Any], tuple[Any, ...]]],
+        judge: Callable[..., Any],
+        args: tuple[Any, ...],
+    ) -> list[Detection]:
+        """Keep ``judge(*args)`` (a failure, a login, a violation of ``ip``) until the
+        tentative trailer login of ``ip`` counts or is dropped (:meth:`_confirm`): a
+        failure after an owner's login is the owner's (a device's old password), one
+        after a forged trailer a guess, and a login is no break-in for guessing that
+        came after it. Past :data:`MAX_DEFERRED` an address waits no longer (a client
+        that forged a trailer and holds its session open does not keep its guessing
+        from being judged): all are judged now, without that login."""
+        if len(waiting) < MAX_DEFERRED:
+            waiting.append((judge, args))
+            return []
+        self._deferred[ip] = None
+        found = self._replay(waiting)
+        more = judge(*args)
+        if more:
+            found += more
+        return found
+
+    @staticmethod
+    def _replay(waiting: list[tuple[Callable[..., Any], tuple[Any, ...]]]) -> list[Detection]:
+        """Judge what :meth:`_defer` kept, in the order it came."""
+        found: list[Detection] = []
+        for judge, args in waiting:
+            more = judge(*args)
+            if more:
+                found += more
+        return found
 
     def _feed_connect(self, event: Event) -> Sequence[Detection]:
         """A new connection of an smtpd process: the session before it on that process
@@ -1202,8 +1270,9 @@ class Detector:
         whether it logged in: a login of its address in it (:meth:`_on_auth_success`),
         or its disconnect line with ``auth=1`` (:meth:`_feed_disconnect`), and the reject
         counts for nothing; the session's end without one (its disconnect, a new connect
-        of its process, :data:`SESSION_TIMEOUT` without a line, the end of input), and it
-        counts then, at its own time (:meth:`_release`). At most
+        of its process, :data:`SESSION_TIMEOUT` without a line unless a trailer login of
+        it waits, the end of input), and it counts then, at its own time
+        (:meth:`_release`). At most
         :data:`MAX_HELD_REJECTS` a session and :data:`MAX_HELD_SESSIONS` sessions: past
         that they count at once."""
         found: list[Detection] | None = None
@@ -1241,27 +1310,25 @@ class Detector:
 
     def _release_stale(self, before: float | None) -> list[Detection]:
         """The held rejects of sessions with no line since ``before`` (None: all): they
-        count (the sessions ended without a login the log shows)."""
+        count (the sessions ended without a login the log shows). Not those of a session
+        whose trailer login waits (:meth:`_feed_trailer_login`): its statistics tell."""
         seconds = self._sessions.seconds
+        tentative = self._tentative if before is not None else {}
         stale = [
-            key for key, held in self._held.items() if before is None or seconds(held[-1]) < before
+            key
+            for key, held in self._held.items()
+            if before is None or (seconds(held[-1]) < before and key not in tentative)
         ]
         found: list[Detection] = []
         for key in stale:
             found += self._release(key, logged_in=False)
         return found
 
-    def _confirm_stale(self, before: float | None) -> list[Detection]:
-        """The tentative trailer logins of sessions silent since ``before`` (None: all):
-        they ended without statistics the log shows, and count (:meth:`_feed_trailer_login`)."""
-        seconds = self._sessions.seconds
-        stale = [
-            key
-            for key, login in self._tentative.items()
-            if before is None or seconds(self._held.get(key, [login])[-1]) < before
-        ]
+    def _confirm_all(self) -> list[Detection]:
+        """The end of input: the tentative trailer logins still waiting ended without
+        statistics the log shows, and count (:meth:`_feed_trailer_login`)."""
         found: list[Detection] = []
-        for key in stale:
+        for key in list(self._tentative):
             found += self._confirm(key, True)
         return found
 
@@ -1291,6 +1358,10 @@ class Detector:
         ip = event.ip
         if ip is None or event.strength is not _STRONG:
             return None
+        if self._deferred:
+            waiting = self._deferred.get(ip)
+            if waiting is not None:
+                return self._defer(ip, waiting, self._other_hostile, (event,))
         when = self._sessions.seconds(event)
         clients = self._clients
         client = clients.get(ip)
@@ -1317,6 +1388,10 @@ class Detector:
         This is the path an attack takes, once per guess, so the common cases are inlined
         here (client, times, evidence, the brute-force, enumeration and probe rules); the
         account and network rules are a call each."""
+        if self._deferred:
+            waiting = self._deferred.get(ip)
+            if waiting is not None:
+                return self._defer(ip, waiting, self._failure, (ip, user, count, event))
         tracker = self._sessions
         time = event.record.time
         if time is not None and time is tracker._last_time:
@@ -2150,6 +2225,10 @@ class Detector:
         return out or None
 
     def _success(self, ip: str, user: str | None, event: Event) -> list[Detection]:
+        if self._deferred:
+            waiting = self._deferred.get(ip)
+            if waiting is not None:
+                return self._defer(ip, waiting, self._success, (ip, user, event))
         when = self._sessions.seconds(event)
         key = account_key(user) if user else None
         client = self._clients.get(ip) or self._revive(ip)
@@ -3432,10 +3511,8 @@ class Detector:
         :data:`SESSION_TIMEOUT` made cross a threshold (:meth:`_hold`): a scanner, watched."""
         now = self._sessions.now if now is None else now
         limits = self._limits
-        found = self._confirm_stale(now - SESSION_TIMEOUT) if self._tentative else []
         self._sessions.expire(now)
-        if self._held:
-            found += self._release_stale(now - SESSION_TIMEOUT)
+        found = self._release_stale(now - SESSION_TIMEOUT) if self._held else []
         for client in self._clients.expire(now - limits.retention):
             self._retire(client)
         self._accounts.expire(now - limits.retention)
@@ -3457,7 +3534,7 @@ class Detector:
     def close(self) -> list[Detection]:
         """End of input: close the sessions still open; lost connections to the
         authentication server still waiting for guesses around them are outages."""
-        found = self._confirm_stale(None) if self._tentative else []
+        found = self._confirm_all() if self._tentative else []
         self._sessions.close_all()
         if self._sessions.released:
             found += self._released()
