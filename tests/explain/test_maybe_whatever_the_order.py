@@ -103,3 +103,53 @@ def test_the_misspelt_name_is_told_with_the_maybe(run: Runner, log_file: LogFile
     assert code == 0
     verdict = flat(out).split("Verdict ======= ", 1)[1]
     assert "bbo@example.org" in verdict and "Maybe." in verdict
+
+
+# Entries that go back less than three hours (two hosts' clocks, merged syslog): analyze
+# counts them in the order given, unsaid; so does explain, whose verdict is analyze's.
+OWNER_IP = "198.51.100.20"
+
+
+def own_failures(minute: int) -> str:
+    """Six failed logins as alice, a minute apart from 10:``minute``."""
+    return "".join(
+        fail(f"10:{minute + n:02d}:00", "alice@example.org", OWNER_IP, f"f{n}") for n in range(6)
+    )
+
+
+ALICE = f"Nov 29 10:02:00 mx dovecot: imap-login: Login: user=<alice@example.org>, method=PLAIN, rip={OWNER_IP}, lip=192.0.2.1, mpid=5000, TLS, session=<A1>\n"
+
+
+def test_a_login_given_before_failures_a_little_earlier_is_no_maybe(
+    run: Runner, log_file: LogFile
+) -> None:
+    """The login given first, its address's six failures a few minutes earlier after it:
+    analyze, reading them as given, judges a phone with an old password (no break-in);
+    explain no longer asks the owner about a break-in analyze does not report."""
+    path = log_file(ALICE + own_failures(0).replace("10:0", "09:5"))
+    assert _compromised(run, path) == []
+    code, out, err = run("explain", "--year", "2026", path)
+    assert (code, err) == (0, "")
+    verdict = flat(out).split("Verdict ======= ", 1)[1]
+    assert verdict.startswith(
+        "Is someone trying to break into your mail accounts? Most likely not."
+    )
+    assert "Maybe" not in verdict and "Ask the owner" not in verdict
+
+
+def test_failures_given_before_a_login_a_little_earlier_is_a_break_in(
+    run: Runner, log_file: LogFile
+) -> None:
+    """Six failures given first, the login a few minutes before them after: analyze,
+    reading them as given, reports a break-in; explain no longer says "most likely not"."""
+    path = log_file(own_failures(5) + ALICE)
+    assert _compromised(run, path) == [(OWNER_IP, False)]
+    code, out, err = run("explain", "--year", "2026", path)
+    assert (code, err) == (0, "")
+    verdict = flat(out).split("Verdict ======= ", 1)[1]
+    assert verdict.startswith(
+        "Is someone trying to break into your mail accounts? Yes, and at least one attacker got in."
+    ), verdict[:300]
+    assert "Change the password of “alice@example.org” now" in verdict
+    code, zh, _err = run("explain", "--lang", "zh_CN", "--year", "2026", path)
+    assert "是的，而且至少有一个攻击者已经登录进去了。" in "".join(zh.split())
