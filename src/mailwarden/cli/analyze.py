@@ -552,8 +552,11 @@ def _read_again(
     return [run for run in runs if again[run[0]]]
 
 
-def _said_read_again(stats: ReadStats, runs: Sequence[tuple[str, int]]) -> None:
-    """What the disorder notes say of the inputs read again in time order."""
+def _said_read_again(
+    stats: ReadStats, runs: Sequence[tuple[str, int]], command: str = "analyze"
+) -> None:
+    """What the disorder notes say of the inputs read again in time order (their advice
+    naming ``command``)."""
     from mailwarden.scan import order_note
 
     parts: dict[str, int] = {}
@@ -562,19 +565,20 @@ def _said_read_again(stats: ReadStats, runs: Sequence[tuple[str, int]]) -> None:
     for index, turn in enumerate(stats.turns):
         if turn[0] in parts and index < len(stats.disorder):
             stats.disorder[index] = order_note(
-                turn, "analyze", parts[turn[0]], crowded=turn[0] in stats.crowded
+                turn, command, parts[turn[0]], crowded=turn[0] in stats.crowded
             )
 
 
-def _said_not_read_again(stats: ReadStats, why: str) -> None:
+def _said_not_read_again(stats: ReadStats, why: str, command: str = "analyze") -> None:
     """What the disorder note of standard input says when it was not kept to be read
-    again (:attr:`~mailwarden.sources.files.StdinCopy.why`)."""
+    again (:attr:`~mailwarden.sources.files.StdinCopy.why`; its advice naming
+    ``command``)."""
     from mailwarden.scan import order_note
     from mailwarden.sources.files import STDIN
 
     for index, turn in enumerate(stats.turns):
         if turn[0] == STDIN and index < len(stats.disorder):
-            stats.disorder[index] = order_note(turn, "analyze", why=why)
+            stats.disorder[index] = order_note(turn, command, why=why)
 
 
 def _warn(message: str) -> None:

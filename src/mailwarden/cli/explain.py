@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import tzinfo
-from typing import TypeVar
+from typing import TypeVar, cast
 
 import click
 
@@ -59,12 +59,26 @@ def explain(
     """Explain a log excerpt: what each line means, then a verdict (the help above, in
     the language of --lang or the locale)."""
     from mailwarden.audit import hint_for
-    from mailwarden.cli.analyze import say_not_logs
-    from mailwarden.detect import analyze
+    from mailwarden.cli.analyze import (
+        _analysed,
+        _read_again,
+        _said_not_read_again,
+        _said_read_again,
+        say_not_logs,
+    )
+    from mailwarden.detect import Detector, analyze
+    from mailwarden.detect.analysis import Analysis
     from mailwarden.explain import explain as explain_excerpt
     from mailwarden.explain import write
     from mailwarden.pipeline import Counts, ReadOptions, read_events
-    from mailwarden.sources.files import expand_inputs, readable_inputs, skipped_note
+    from mailwarden.scan import streams_of
+    from mailwarden.sources.files import (
+        STDIN,
+        expand_inputs,
+        keeping_stdin,
+        readable_inputs,
+        skipped_note,
+    )
 
     activate(lang)
     counts = Counts()
@@ -77,18 +91,42 @@ def explain(
     paths, skipped = readable_inputs(inputs, expand_inputs(inputs))
     if skipped:
         counts.read.problem(skipped_note(skipped))
-    reading = read_events(paths, ReadOptions(year=year, tz=tz), counts)
+    options = ReadOptions(year=year, tz=tz)
     more: list[bool] = []  # an entry past the limit was there
-    blocks = explain_excerpt(
-        _limited(reading, MAX_READ, more),  # read as explained: entries are not held
-        show_passwords=show_passwords,
-        analyze=analyze,  # the detect stage, default policy
-        audit=hint_for,  # the exact `mailwarden audit --check …` for each change
-        # Said while reading: a login before failures is judged by the time stamps only
-        # when the lines were not in time order.
-        out_of_order=lambda: bool(counts.read.disorder),
-    )
-    reading.close()  # closes the input it stopped in
+    # Standard input kept, as analyze keeps it, to be read again in time order.
+    with keeping_stdin(STDIN in paths) as stdin_copy:
+        reading = read_events(paths, options, counts)
+
+        def in_time_order() -> Analysis | None:
+            """An input that goes back in time (cat mail.log mail.log.1) read again as
+            its time-ordered runs merged by time, by a detector of its own, as analyze
+            reads it: the verdict is the one analyze gives (None: not read again)."""
+            reading.close()
+            if more:
+                return None  # cut: analyze judges more than explain read
+            copied = stdin_copy is not None and stdin_copy.again
+            runs = _read_again(counts.read.runs, paths, copied)
+            if stdin_copy is not None and stdin_copy.why:
+                _said_not_read_again(counts.read, stdin_copy.why, "explain")
+            if not runs:
+                return None
+            detector = Detector(keep_history=True, detections=False)
+            again = Counts(read=counts.read)
+            analysis = _analysed(streams_of(paths, None), options, detector, again, None, runs)
+            _said_read_again(counts.read, runs, "explain")
+            return cast(Analysis, analysis)
+
+        blocks = explain_excerpt(
+            _limited(reading, MAX_READ, more),  # read as explained: entries are not held
+            show_passwords=show_passwords,
+            analyze=analyze,  # the detect stage, default policy
+            audit=hint_for,  # the exact `mailwarden audit --check …` for each change
+            # Said while reading: a login before failures is judged by the time stamps
+            # only when the lines were not in time order and could not be read again.
+            out_of_order=lambda: bool(counts.read.disorder),
+            in_time_order=in_time_order,
+        )
+        reading.close()  # closes the input it stopped in
     cut = bool(more)
     from mailwarden.explain.document import Paragraph
 

@@ -760,16 +760,21 @@ def explain(
     analyze: Analyzer | None = None,
     audit: AuditCommand | None = None,
     out_of_order: Callable[[], bool] | None = None,
+    in_time_order: Callable[[], Analysis | None] | None = None,
 ) -> list[Block]:
     """The whole explanation of an excerpt, as blocks for :mod:`.render`. ``pairs`` is
     read once, as it comes: ``analyze`` is given its events as they are read.
     ``out_of_order``, asked once ``pairs`` is read: whether its entries went back in
-    time (the reader's ``ReadStats.disorder``); without it they are taken as in order."""
+    time (the reader's ``ReadStats.disorder``); without it they are taken as in order.
+    ``in_time_order``, asked then too: the detect stage's analysis of the entries read
+    again in time order, as analyze reads an input that goes back in time (None when
+    they were not read again): the verdict is then that analysis's, as analyze's is,
+    and the entries are no longer taken as out of order."""
     # The collector mostly idle: reading makes many short-lived objects and keeps the
     # detect stage's and the verdict's state, which the default thresholds walk again
     # and again (a third of the run time at 100,000 entries, measured).
     with fewer_collections():
-        return _explain(pairs, show_passwords, analyze, audit, out_of_order)
+        return _explain(pairs, show_passwords, analyze, audit, out_of_order, in_time_order)
 
 
 def _explain(
@@ -778,6 +783,7 @@ def _explain(
     analyze: Analyzer | None,
     audit: AuditCommand | None,
     out_of_order: Callable[[], bool] | None,
+    in_time_order: Callable[[], Analysis | None] | None = None,
 ) -> list[Block]:
     reader = _Reader()
     events = reader.events(pairs)
@@ -834,6 +840,12 @@ def _explain(
         )
     outside = len(reader.loose_ips - reader.session_ips)
     jumbled = out_of_order is not None and out_of_order()
+    ordered = in_time_order() if in_time_order is not None else None
+    if ordered is not None:
+        # Read again in time order by a detector of its own, as analyze reads it: its
+        # judgement (who got in, Yes or Maybe) is analyze's, and nothing is left to
+        # judge again by the time stamps.
+        analysis, jumbled = ordered, False
     facts = reader.collector.result(analysis, reader.entries, outside, jumbled)
     blocks += verdict(facts, show_passwords, audit)
     return blocks

@@ -115,7 +115,8 @@ class ClientFacts:
     logged_in_first: bool = False
     """The detect stage judged it (an attacker, or a compromise it withdrew), and by the
     time stamps every login from it came before its first failure: none is a guess that
-    worked (:attr:`succeeded` is false)."""
+    worked (:attr:`succeeded` is false), as the detector, which counts no break-in of
+    it, judges it in time order."""
     login_after_failures: bool = False
     """The detect stage judged its failures a device with an old password, as a login of
     it came first in the order given, but by the time stamps every failure came before
@@ -638,7 +639,14 @@ def _judge_by_time(clients: dict[str, ClientFacts], out_of_order: bool) -> None:
     could have misled the detector: a break-in of it withdrawn, or an input said to go
     back in time (``out_of_order``). In time order, a client that logged in as bob and
     then guessed at other accounts is judged as the detector and the owner of bob need
-    it: it has bob's password, which is to be changed."""
+    it: it has bob's password, which is to be changed.
+
+    Only in an input said to go back in time (``out_of_order``) that could not be read
+    again in time order (a FIFO): otherwise the detector read the entries as analyze
+    reads them, and its judgement is analyze's (entries that go back less than
+    `~mailwarden.scan.BACKWARD` are counted in the order given by both, unsaid)."""
+    if not out_of_order:
+        return
     first: dict[str, datetime] | None = None
     for facts in clients.values():
         if facts.attacker is None and not facts.compromises:
@@ -667,8 +675,6 @@ def _judge_by_time(clients: dict[str, ClientFacts], out_of_order: bool) -> None:
         latest = max(when for when in times if when is not None)
         if facts.failures_before(latest):
             continue
-        if not (facts.withdrawn or out_of_order):
-            continue  # in time order: a login, then guessing, is a client that got in
         logged = {account_key(escape_text(u)) for u in facts.succeeded_as if u}
         logged |= facts.login_times.keys()
         if not _all_logged_in(facts.failure_names.keys(), logged):
@@ -722,6 +728,28 @@ def _judge_other_logins(clients: dict[str, ClientFacts], out_of_order: bool) -> 
                 and len(tried) == 1
                 and _shared_by_time(facts, logins, first, clients)
             )
+
+
+def _judge_logins_before(clients: dict[str, ClientFacts]) -> None:
+    """In an input read in time order, a client the detector judged guessing whose
+    logins it counts no break-in of, nor someone else's behind its address: by the time
+    stamps each came before its first failure (a login as bob, then guessing, at bob or
+    at other accounts), and analyze reports nobody got in from it. explain says no more
+    (:attr:`ClientFacts.logged_in_first`: no login after its failures, which is no
+    proof that it did not get in), rather than a break-in analyze does not report."""
+    for facts in clients.values():
+        if facts.attacker is None or facts.compromises or facts.someone_else:
+            continue
+        if not facts.success_events or not facts.failure_times:
+            continue
+        times = [event.record.time for event in facts.success_events]
+        if any(when is None for when in times):
+            continue
+        if any(when is None for when, _n in facts.failure_times):
+            continue
+        latest = max(when for when in times if when is not None)
+        if not facts.failures_before(latest):
+            facts.logged_in_first = True
 
 
 _OWN_GUESSING = frozenset(
@@ -911,6 +939,8 @@ class Collector:
                 _client_for(clients, compromise.ip).compromises.append(compromise)
         _judge_by_time(clients, out_of_order)
         _judge_other_logins(clients, out_of_order)
+        if not out_of_order:
+            _judge_logins_before(clients)
 
         server: list[Finding] = []
         other: list[Finding] = []
