@@ -318,11 +318,21 @@ MAYBE_NEEDLES: tuple[str, ...] = (
 (:data:`WEAK_TLS_MARKS`), a chat line must hold ``< name[addr]: `` or ``> name[addr]: ``
 (delivery lines hold ``<id> Saved``), and the rest is decided once framed
 (:class:`Relevance`)."""
-LOOSE_NEEDLES: tuple[str, ...] = ('"MESSAGE":[', "< ", "> ")
+BYTES_MESSAGE_NEEDLES: tuple[str, ...] = (
+    '"MESSAGE":[',  # journalctl -o json since systemd 246
+    '"MESSAGE" : [',  # journalctl -o json before 246
+    '"MESSAGE": [',  # JSON written by other tools (Python's json.dumps)
+    '"MESSAGE" :[',
+)
+"""Where a journal entry's MESSAGE is an array of bytes (not UTF-8, or not printable):
+no other needle can be seen in it, so the entry is kept. JSON lets blanks stand around
+the colon, and the writers of journal JSON differ there."""
+_CHAT_NEEDLES = ("< ", "> ")
+LOOSE_NEEDLES: tuple[str, ...] = (*BYTES_MESSAGE_NEEDLES, *_CHAT_NEEDLES)
 """In a chunk with a line in another style (journal JSON, RFC 5424, a bare message: its
 first character is ``{``, ``<``, ``>`` or a blank), a journal entry whose MESSAGE is an
-array of bytes (not UTF-8) is kept (no needle can be seen in it), and chat is looked for
-without the ``]: `` or blank that stands before it in a syslog line."""
+array of bytes (`BYTES_MESSAGE_NEEDLES`) is kept, and chat is looked for without the
+``]: `` or blank that stands before it in a syslog line."""
 WEAK_TLS_MARKS: tuple[str, ...] = (
     "RC4",
     "EXP",
@@ -391,7 +401,7 @@ def _build_classify(
 
 _classify_plain = _build_classify(ALWAYS_NEEDLES, MAYBE_NEEDLES)
 _classify_loose = _build_classify(
-    ALWAYS_NEEDLES + LOOSE_NEEDLES[:1], MAYBE_NEEDLES + LOOSE_NEEDLES[1:]
+    ALWAYS_NEEDLES + BYTES_MESSAGE_NEEDLES, MAYBE_NEEDLES + _CHAT_NEEDLES
 )
 _OTHER_STYLE = re.compile(rb"\n[{<> \t]")
 """A line (not the first) that starts like journal JSON, RFC 5424, bare chat, or with a
@@ -545,13 +555,12 @@ def _encoded(*groups: tuple[str, ...]) -> tuple[tuple[bytes, ...], ...]:
 
 
 _TLS_NEEDLES = ("TLS ",)
-_CHAT_NEEDLES = ("< ", "> ")
 _PLAIN_GROUPS = _encoded(
     ALWAYS_NEEDLES, MAYBE_NEEDLES, _TLS_NEEDLES, WEAK_TLS_MARKS, _FRAMED_LATER, _CHAT_NEEDLES
 )
 _LOOSE_GROUPS = _encoded(
-    ALWAYS_NEEDLES + LOOSE_NEEDLES[:1],
-    MAYBE_NEEDLES + LOOSE_NEEDLES[1:],
+    ALWAYS_NEEDLES + BYTES_MESSAGE_NEEDLES,
+    MAYBE_NEEDLES + _CHAT_NEEDLES,
     _TLS_NEEDLES,
     WEAK_TLS_MARKS,
     _FRAMED_LATER,
