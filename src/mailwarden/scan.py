@@ -75,7 +75,7 @@ from mailwarden.parsers import may_matter
 from mailwarden.parsers import parse as parse  # what parser() gives
 from mailwarden.parsers.postfix import interruption_after, postscreen_passed
 from mailwarden.pipeline import Counts, ReadOptions, last_stamp, reference_time
-from mailwarden.sources.files import STDIN, read_chunks, rotation_key
+from mailwarden.sources.files import STDIN, names_order, read_chunks, rotation_key
 from mailwarden.sources.interface import Chunk, ReadStats
 
 native_select: Select | None = framing_native_select
@@ -994,7 +994,8 @@ class _Until:
     """Where a rotated set stops being read: its files come oldest first, so once one
     of them ends more than a day past --until (``ReadOptions.read_until``), the newer
     ones are not opened. Only in a set whose live file is among the inputs
-    (``mail.log`` beside ``mail.log.1``): then the names surely are logrotate's. A file
+    (``mail.log`` beside ``mail.log.1``): then the names surely are logrotate's; and
+    whose names tell the order (not numbered and dated ones together: `names_order`). A file
     is always read to its end (standard input, or a log that is not in time order, loses
     nothing)."""
 
@@ -1015,7 +1016,7 @@ class _Until:
         stop = self.stop
         if stop is None or not index or last is None or last <= stop:
             return True
-        if stream.name not in stream.paths:
+        if stream.name not in stream.paths or not names_order(stream.paths):
             return True
         stats.after_until.extend(stream.paths[index:])
         return False

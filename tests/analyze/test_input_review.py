@@ -4,7 +4,9 @@ names, copies inside one rotated set, NUL holes, over-long lines, many files at 
 
 from __future__ import annotations
 
+import gzip
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -68,3 +70,74 @@ def test_a_journal_message_given_as_bytes_is_analysed(
     report = analyze(run, str(path))
     assert report["stats"]["lines_recognised"] == 5
     assert report["stats"]["failures_counted"] == 5
+
+
+# -- a rotated set with numbered and dated names ------------------------------------------
+
+
+def switched_to_dateext(folder: Path) -> None:
+    """What logrotate leaves when ``dateext`` is turned on: the numbered archives of
+    before (March 1 and 2), a dated one (March 8) and the live file (March 9), each
+    last written the day after its entries."""
+    files = [
+        ("mail.log.2.gz", "192.0.2.180", 1),
+        ("mail.log.1.gz", "192.0.2.181", 2),
+        ("mail.log-20260308.gz", "192.0.2.182", 8),
+        ("mail.log", "192.0.2.183", 9),
+    ]
+    for name, address, day in files:
+        text = failures(address, 3, day=day).encode()
+        path = folder / name
+        path.write_bytes(gzip.compress(text) if name.endswith(".gz") else text)
+        written = 1772323200 + day * 86400  # March `day` + 1, 00:00 UTC
+        os.utime(path, (written, written))
+
+
+def test_until_reads_the_numbered_archives_before_the_dated_ones(
+    run: Runner, tmp_path: Path
+) -> None:
+    switched_to_dateext(tmp_path)
+    names = sorted(str(path) for path in tmp_path.iterdir())
+    report = analyze(run, "--until", "2026-03-03", *names)
+    assert attackers(report) == {"192.0.2.180": 3, "192.0.2.181": 3}
+    assert report["not_opened"] == []
+    report = analyze(run, "--since", "2026-03-01", "--until", "2026-03-03", str(tmp_path))
+    assert attackers(report) == {"192.0.2.180": 3, "192.0.2.181": 3}
+
+
+def test_a_set_of_numbered_and_dated_names_is_read_in_time_order(
+    run: Runner, tmp_path: Path
+) -> None:
+    switched_to_dateext(tmp_path)
+    report = analyze(run, str(tmp_path))
+    assert [Path(path).name for path in report["inputs"]] == [
+        "mail.log.2.gz",
+        "mail.log.1.gz",
+        "mail.log-20260308.gz",
+        "mail.log",
+    ]
+    assert report["notes"] == []  # nothing "goes back in time"
+    code, out, err = run("events", "--year", "2026", str(tmp_path))
+    assert code == 0, err
+    days = [line.split()[1][:10] for line in out.splitlines()]
+    assert days == sorted(days)
+
+
+def test_until_opens_every_file_of_a_set_whose_order_names_cannot_tell(
+    run: Runner, tmp_path: Path
+) -> None:
+    """Copied without their times, the numbered files count as the older ones; when
+    that is wrong (here the dated file holds March 1, mail.log.1.gz March 20), --until
+    still opens them all: no guess is lost to the order."""
+    switched_to_dateext(tmp_path)
+    (tmp_path / "mail.log.1.gz").write_bytes(
+        gzip.compress(failures("192.0.2.181", 3, day=20).encode())
+    )
+    (tmp_path / "mail.log-20260308.gz").write_bytes(
+        gzip.compress(failures("192.0.2.182", 3, day=1).encode())
+    )
+    for path in tmp_path.iterdir():
+        os.utime(path, (1774000000, 1774000000))
+    report = analyze(run, "--until", "2026-03-03", str(tmp_path))
+    assert report["not_opened"] == []
+    assert attackers(report) == {"192.0.2.180": 3, "192.0.2.182": 3}

@@ -8,8 +8,10 @@ Decisions:
   /var/log should not wander into /var/log/journal.
 - A rotated set (``mail.log``, ``mail.log.1``, ``mail.log.2.gz``, ``mail.log.10.gz``,
   ``mail.log-20260201.gz``, Postfix's ``postfix.log.20260201-123456.gz``) is read oldest
-  first, so entries come in time order: dated files by date, then numbered ones from the
-  highest number down, then the live file.
+  first, so entries come in time order: dated files by date, numbered ones from the
+  highest number down, then the live file. A set that holds both dated and numbered
+  files (logrotate's ``dateext`` turned on later) has its two runs merged by the files'
+  modification times (`names_order`).
 - The same file named twice is read once.
 - Compression is recognised by its magic bytes, not by the name. zstd is recognised and
   reported as a problem (the standard library cannot read it).
@@ -294,8 +296,50 @@ def _in_time_order(paths: list[str]) -> list[str]:
         groups.setdefault(group, []).append((rank, index, path))
     ordered: list[str] = []
     for members in groups.values():
-        ordered.extend(path for _rank, _index, path in sorted(members))
+        members.sort()
+        dated = [path for rank, _index, path in members if rank[0] == 0]
+        numbered = [path for rank, _index, path in members if rank[0] == 1]
+        if dated and numbered:
+            ordered.extend(_merged_by_mtime(numbered, dated))
+        else:
+            ordered.extend(dated + numbered)
+        ordered.extend(path for rank, _index, path in members if rank[0] == 2)
     return ordered
+
+
+def names_order(paths: Sequence[str]) -> bool:
+    """Whether the names of a rotated set's files (`expand_inputs` order) tell their
+    order: not when numbered names (``mail.log.1``, ``mail.log.2.gz``) stand beside
+    dated ones (``mail.log-20260308.gz``), as logrotate leaves them when ``dateext`` is
+    turned on (or off): those are put in order by their modification times, which a
+    copy can change, so nothing may be concluded from that order (--until opens them
+    all)."""
+    kinds = {rotation_key(path)[1][0] for path in paths if path != STDIN}
+    return not {0, 1} <= kinds
+
+
+def _merged_by_mtime(first: list[str], second: list[str]) -> list[str]:
+    """Two lists of one rotated set's files, each oldest first by its names (numbered,
+    dated), merged by the files' modification times; where these do not decide, the
+    ``first`` (the numbered ones, which logrotate left when ``dateext`` was turned on)
+    come first."""
+
+    def mtime(path: str) -> float:
+        try:
+            return os.stat(path).st_mtime
+        except OSError:
+            return float("-inf")
+
+    merged: list[str] = []
+    i = j = 0
+    while i < len(first) and j < len(second):
+        if mtime(second[j]) < mtime(first[i]):
+            merged.append(second[j])
+            j += 1
+        else:
+            merged.append(first[i])
+            i += 1
+    return merged + first[i:] + second[j:]
 
 
 SINCE_SLACK = timedelta(days=1)
