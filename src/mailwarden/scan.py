@@ -143,19 +143,35 @@ class JournalQuery:
 
 def streams_of(paths: Sequence[str], journal: JournalQuery | None = None) -> list[Stream]:
     """Group expanded input paths (``expand_inputs`` order) into streams: a rotated set
-    is one stream, read oldest first; standard input and the journal are one each."""
+    is one stream, read oldest first; standard input and the journal are one each.
+
+    A file of a set whose place another file of the set already holds
+    (``mail.log.1`` beside ``mail.log.1.gz``: ``gunzip -k`` or ``unxz -k`` leaves both)
+    is a stream of its own: streams are merged by time, and a line that two of them
+    give is counted once (``ReadStats.duplicates``), as in copies in two sets."""
     streams: list[Stream] = []
+    copies: list[Stream] = []
     current: list[str] = []
+    ranks: set[object] = set()
     current_set: str | None = None
     for path in paths:
-        group = f"\0stdin{len(streams)}" if path == STDIN else rotation_key(path)[0]
+        if path == STDIN:
+            group, rank = f"\0stdin{len(streams)}", None
+        else:
+            group, rank = rotation_key(path)
         if current and group != current_set:
             streams.append(Stream(current_set or "", tuple(current)))
             current = []
-        current.append(path)
+            ranks = set()
         current_set = group
+        if rank is not None and rank in ranks:
+            copies.append(Stream(group, (path,)))
+            continue
+        ranks.add(rank)
+        current.append(path)
     if current:
         streams.append(Stream(current_set or "", tuple(current)))
+    streams.extend(copies)
     if journal is not None:
         streams.append(Stream("journal", (), journal))
     return streams

@@ -141,3 +141,22 @@ def test_until_opens_every_file_of_a_set_whose_order_names_cannot_tell(
     report = analyze(run, "--until", "2026-03-03", str(tmp_path))
     assert report["not_opened"] == []
     assert attackers(report) == {"192.0.2.180": 3, "192.0.2.182": 3}
+
+
+# -- an archive beside its uncompressed copy ------------------------------------------------
+
+
+@pytest.mark.parametrize("archive", ["mail.log.1.gz", "mail.log-20260310.gz"])
+def test_a_copy_unpacked_beside_its_archive_is_counted_once(
+    run: Runner, tmp_path: Path, archive: str
+) -> None:
+    """``gunzip -k mail.log.1.gz`` leaves mail.log.1 beside it: three failures are a
+    probe, not six (a brute force), and the three copies are said as duplicates."""
+    text = failures("192.0.2.80", 3, day=10)
+    (tmp_path / archive).write_bytes(gzip.compress(text.encode()))
+    (tmp_path / archive.removesuffix(".gz")).write_text(text)
+    (tmp_path / "mail.log").write_text(failures("192.0.2.81", 3, day=11))
+    report = analyze(run, str(tmp_path))
+    assert attackers(report) == {"192.0.2.80": 3, "192.0.2.81": 3}
+    assert report["stats"]["lines_duplicate"] == 3
+    assert report["stats"]["failures_counted"] == 6
