@@ -66,6 +66,7 @@ from mailwarden.framing import (
     Framer,
     Select,
     binary_line,
+    padded_entry,
     split_if_pasted,
 )
 from mailwarden.framing import native_select as framing_native_select
@@ -76,7 +77,7 @@ from mailwarden.parsers import parse as parse  # what parser() gives
 from mailwarden.parsers.postfix import interruption_after, postscreen_passed
 from mailwarden.pipeline import Counts, ReadOptions, last_stamp, reference_time
 from mailwarden.sources.files import STDIN, names_order, read_chunks, rotation_key
-from mailwarden.sources.interface import Chunk, ReadStats
+from mailwarden.sources.interface import MAX_LINE, Chunk, ReadStats
 
 native_select: Select | None = framing_native_select
 """The C prefilter (mailwarden._fastpath.select) when it is built (tests set it to None
@@ -261,6 +262,35 @@ def binary_dropped(data: bytes, kept: Collection[int]) -> int:
     return count
 
 
+def long_dropped(data: bytes, kept: Collection[int]) -> int:
+    """The lines of ``data`` (a chunk) longer than ``MAX_LINE`` that are not among the
+    ``kept`` ones (indexes), which framing counts itself: the prefilter drops them
+    unframed, and ``lines_skipped`` is to count them as ``events`` does. (The reader
+    counts those that do not fit in one read.) A line that ends in an entry after NUL
+    padding (:func:`mailwarden.framing.padded_entry`) is no over-long line. Cheap: one
+    backward search per 64 KiB."""
+    size = len(data)
+    if size <= MAX_LINE:
+        return 0
+    keep = set(kept)
+    count = 0
+    index, start = 0, 0  # line ``index`` starts at byte ``start``
+    while size - start > MAX_LINE:
+        newline = data.rfind(b"\n", start, start + MAX_LINE + 1)
+        if newline >= 0:
+            index += data.count(b"\n", start, newline + 1)
+            start = newline + 1
+            continue
+        end = data.find(b"\n", start + MAX_LINE)
+        if end < 0:
+            end = size
+        if index not in keep and not padded_entry(data[start:end]):
+            count += 1
+        index += 1
+        start = end + 1
+    return count
+
+
 def _frame_kept(
     chunk: Chunk,
     framer: Framer,
@@ -275,6 +305,7 @@ def _frame_kept(
     framer.stats.lines += count - len(kept)  # framing counts the kept ones
     if not plain and b"\0" in chunk.data:  # a plain chunk holds no NUL (memchr: cheap)
         framer.stats.binary += binary_dropped(chunk.data, kept)
+    framer.stats.too_long += long_dropped(chunk.data, kept)
     if not kept:
         return []
     first, base = chunk.first_line, chunk.offset
@@ -608,6 +639,7 @@ def _native_batch(
     count = len(starts) - 1
     if plain:
         framer.stats.lines += count - len(kept)  # framing counts the kept ones
+        framer.stats.too_long += long_dropped(data, kept)
         return framer.frame_plain_lines(data, raw_starts, kept, chunk, text), check
     texts = [text(index) for index in kept]
     offsets = [starts[index] for index in kept]

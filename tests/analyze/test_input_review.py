@@ -160,3 +160,53 @@ def test_a_copy_unpacked_beside_its_archive_is_counted_once(
     assert attackers(report) == {"192.0.2.80": 3, "192.0.2.81": 3}
     assert report["stats"]["lines_duplicate"] == 3
     assert report["stats"]["failures_counted"] == 6
+
+
+# -- NUL holes and over-long lines -------------------------------------------------------
+
+
+@pytest.mark.parametrize("hole", [60_000, 65_536, 3 << 20])
+@pytest.mark.parametrize("command", ["analyze", "events"])
+def test_the_entry_after_a_long_nul_hole_counts(
+    run: Runner, tmp_path: Path, hole: int, command: str
+) -> None:
+    """A crash leaves a run of NULs in a syslog file, the next entry written right
+    after it on the same line: however long the run (past 64 KiB, past a 1 MiB read),
+    that entry counts."""
+    path = tmp_path / "mail.log"
+    path.write_bytes(
+        failures("192.0.2.140", 1).encode()
+        + b"\0" * hole
+        + failures("192.0.2.141", 3, hour=11).encode()
+    )
+    if command == "events":
+        code, out, err = run("events", "--year", "2026", str(path))
+        assert code == 0, err
+        assert out.count("192.0.2.141") == 3
+        assert "4 lines, 4 entries" in err
+        return
+    report = analyze(run, str(path))
+    assert report["stats"]["failures_counted"] == 4
+    assert report["stats"]["lines_skipped"] == 0
+
+
+@pytest.mark.parametrize("length", [70_000, 200_000, 400_000, 2_000_000])
+def test_analyze_counts_every_over_long_line_as_events_does(
+    run: Runner, tmp_path: Path, length: int
+) -> None:
+    """Good lines between lines longer than 64 KiB: each over-long line is skipped and
+    counted, however many of them one read of the file holds."""
+    path = tmp_path / "mail.log"
+    with path.open("w") as log:
+        for n in range(20):
+            log.write(failures(f"192.0.2.{150 + n}", 1))
+            log.write("Z" * length + "\n")
+    code, out, err = run("events", "--year", "2026", str(path))
+    assert code == 0, err
+    assert err.rstrip().endswith("20 skipped")
+    report = analyze(run, str(path))
+    assert report["stats"]["lines_skipped"] == 20
+    assert report["stats"]["failures_counted"] == 20
+    code, out, err = run("analyze", "--year", "2026", "--timezone", "UTC", str(path))
+    assert code == 0, err
+    assert "20 lines skipped" in " ".join(out.split())
