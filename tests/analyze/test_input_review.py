@@ -7,6 +7,9 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import resource
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -210,3 +213,36 @@ def test_analyze_counts_every_over_long_line_as_events_does(
     code, out, err = run("analyze", "--year", "2026", "--timezone", "UTC", str(path))
     assert code == 0, err
     assert "20 lines skipped" in " ".join(out.split())
+
+
+# -- many files at once --------------------------------------------------------------------
+
+
+def _limited(limit: int) -> None:
+    resource.setrlimit(resource.RLIMIT_NOFILE, (limit, limit))
+
+
+@pytest.mark.parametrize("compressed", [False, True])
+def test_many_logs_merged_under_a_low_limit_of_open_files(tmp_path: Path, compressed: bool) -> None:
+    """A directory of per-host logs, more of them than the process may open at once
+    (``ulimit -n``): every one is read."""
+    folder = tmp_path / "hosts"
+    folder.mkdir()
+    for n in range(300):
+        text = failures("192.0.2.7", 1, hour=10 + n % 10).replace("user0", f"user{n}")
+        if compressed:
+            (folder / f"host{n}.log.1.gz").write_bytes(gzip.compress(text.encode()))
+        else:
+            (folder / f"host{n}.log").write_text(text)
+    result = subprocess.run(
+        [sys.executable, "-m", "mailwarden", "analyze", *ARGS, str(folder)],
+        capture_output=True,
+        text=True,
+        check=False,
+        preexec_fn=lambda: _limited(128),
+    )
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["stats"]["files"] == 300
+    assert report["stats"]["failures_counted"] == 300
+    assert report["problems"] == []

@@ -41,10 +41,10 @@ import stat
 import sys
 import tempfile
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta
-from typing import BinaryIO, Protocol, cast
+from typing import BinaryIO, ClassVar, Protocol, cast
 
 from mailwarden.errors import InputError
 from mailwarden.locale import _, ngettext
@@ -202,6 +202,8 @@ def unreadable(path: str, error: OSError) -> InputError:
     """The error for an input that cannot be opened."""
     if isinstance(error, PermissionError):
         return InputError(_("{path}: permission denied").format(path=path))
+    if error.errno in (errno.EMFILE, errno.ENFILE):
+        return open_error(path, error)
     reason = _reason(error)
     return InputError(_("{path}: cannot read: {reason}").format(path=path, reason=reason))
 
@@ -592,13 +594,134 @@ def _open(path: str) -> tuple[BinaryIO, bool]:
     if stat.S_ISDIR(st.st_mode):
         raise InputError(_("{path}: is a directory, not a log file").format(path=path))
     try:
-        return open(path, "rb", buffering=0), True  # closed by read_chunks
+        file = open(path, "rb", buffering=0)  # noqa: SIM115 (closed by read_chunks)
     except PermissionError:
         raise InputError(_("{path}: permission denied").format(path=path)) from None
     except OSError as exc:
-        raise InputError(
-            _("{path}: cannot read: {reason}").format(path=path, reason=os_reason(exc))
-        ) from None
+        raise open_error(path, exc) from None
+    if not stat.S_ISREG(st.st_mode):
+        return file, True
+    try:
+        return cast(BinaryIO, _Reopening(path, file)), True
+    except OSError as exc:
+        file.close()
+        raise open_error(path, exc) from None
+
+
+def open_error(path: str, error: OSError) -> InputError:
+    """The error for an input that cannot be opened: when the process has as many files
+    open as it may (``ulimit -n``), that limit, not the file, is named."""
+    if error.errno in (errno.EMFILE, errno.ENFILE):
+        return InputError(
+            _(
+                "{path}: cannot open: too many files are open at once ({reason}; the limit "
+                "of open files is {limit}, see ulimit -n)"
+            ).format(path=path, reason=os_reason(error), limit=_open_files_limit())
+        )
+    return InputError(_("{path}: cannot read: {reason}").format(path=path, reason=os_reason(error)))
+
+
+def _open_files_limit() -> str:
+    try:
+        import resource
+
+        soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    except (ImportError, OSError, ValueError):
+        return "?"
+    return "unlimited" if soft == getattr(resource, "RLIM_INFINITY", -1) else f"{soft:,}"
+
+
+def _open_budget() -> int:
+    """How many regular files may be open at once to be read (`_Reopening`): a quarter
+    of the process's limit (``ulimit -n``, 1,024 by default on Debian), at most 256."""
+    try:
+        import resource
+
+        soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    except (ImportError, OSError, ValueError):
+        return 64
+    if soft < 0:
+        return 256
+    return max(4, min(256, soft // 4))
+
+
+class _Reopening:
+    """A regular file being read, which may be closed between two reads when too many
+    are open (`_open_budget`): ``analyze`` merges every log of a directory by time, and
+    reads a little of each in turn (a host's log each, a thousand of them, beside a limit
+    of 1,024 open files). It is opened again where it was, and only when it is the same
+    file (a file renamed meanwhile, by a rotation, is an error: a read error where the
+    reading stopped). A file that stays open is read as a plain file."""
+
+    _open: ClassVar[dict[_Reopening, None]] = {}
+    """The files open, least recently read first."""
+
+    def __init__(self, path: str, file: BinaryIO) -> None:
+        self._path = path
+        self._file: BinaryIO | None = file
+        st = os.fstat(file.fileno())
+        self._identity = (st.st_dev, st.st_ino)
+        self._at = 0
+        self._opened()
+
+    def _opened(self) -> None:
+        self._open[self] = None
+        budget = _open_budget()
+        while len(self._open) > budget:
+            oldest = next(iter(self._open))
+            if oldest is self:
+                break
+            oldest._park()
+
+    def _park(self) -> None:
+        self._open.pop(self, None)
+        if self._file is not None:
+            file, self._file = self._file, None
+            file.close()
+
+    def _ready(self) -> BinaryIO:
+        file = self._file
+        if file is not None:
+            open_ = self._open
+            open_.pop(self, None)
+            open_[self] = None  # the most recently read
+            return file
+        file = cast(BinaryIO, open(self._path, "rb", buffering=0))  # noqa: SIM115
+        try:
+            st = os.fstat(file.fileno())
+            if (st.st_dev, st.st_ino) != self._identity:
+                raise OSError(
+                    errno.ESTALE, _("the file was replaced while it was read (log rotation?)")
+                )
+            file.seek(self._at)
+        except BaseException:
+            file.close()
+            raise
+        self._file = file
+        self._opened()
+        return file
+
+    def read(self, size: int = -1, /) -> bytes:
+        data = self._ready().read(size)
+        self._at += len(data)
+        return data
+
+    def fileno(self) -> int:
+        return self._ready().fileno()
+
+    def tell(self) -> int:
+        return self._at
+
+    def seek(self, offset: int, whence: int = 0, /) -> int:
+        if whence != 0:
+            raise ValueError("only absolute positions")
+        self._at = offset
+        if self._file is not None:
+            self._file.seek(offset)
+        return offset
+
+    def close(self) -> None:
+        self._park()
 
 
 def _seek_line(stream: BinaryIO, start: int) -> int | None:
@@ -625,14 +748,16 @@ def _seek_line(stream: BinaryIO, start: int) -> int | None:
     return at
 
 
-def _rereadable(stream: BinaryIO) -> tuple[int, int] | None:
-    """(descriptor, offset) from which `os.pread` can read `stream` again: a regular
-    file's (standard input too, when redirected from one), not a pipe's."""
+def _rereadable(stream: BinaryIO) -> tuple[Callable[[], int], int] | None:
+    """(what gives the descriptor, offset) from which `os.pread` can read `stream`
+    again: a regular file's (standard input too, when redirected from one), not a
+    pipe's. The descriptor is asked for when needed: a `_Reopening` file may have been
+    closed and opened again meanwhile."""
     try:
         fd = stream.fileno()
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             return None
-        return fd, stream.tell()
+        return stream.fileno, stream.tell()
     except (OSError, ValueError):
         return None
 
@@ -648,7 +773,7 @@ def _read(
     stream: BinaryIO,
     stats: ReadStats,
     chunk_size: int,
-    reread: tuple[int, int] | None = None,
+    reread: tuple[Callable[[], int], int] | None = None,
     offset: int = 0,
 ) -> Iterator[Chunk]:
     """`reread`: where the same input can be read again (`_rereadable`), to recover
@@ -804,7 +929,7 @@ def _unpacked(kind: str, fd: int) -> Iterator[bytes]:
             yield data
 
     try:
-        yield from _decompress(kind, pieces(), (fd, 0))
+        yield from _decompress(kind, pieces(), (lambda: fd, 0))
     except _Damaged as exc:
         raise OSError(errno.EIO, str(exc)) from None
 
@@ -880,15 +1005,15 @@ _CORRUPT = (OSError, EOFError, zlib.error, lzma.LZMAError)
 
 
 def _decompress(
-    kind: str, pieces: Iterator[bytes], reread: tuple[int, int] | None
+    kind: str, pieces: Iterator[bytes], reread: tuple[Callable[[], int], int] | None
 ) -> Iterator[bytes]:
     """The decompressed bytes of `pieces` (compressed input from offset 0), each
     decompression call's output as it comes, every stream (gzip member) in turn.
 
     Damage raises `_Damaged`, after everything decompressed before it was given, even
     what the call that met the damage had produced when the input can be read again
-    (`reread`: descriptor and offset of the first piece; `_salvage`). From a pipe, that
-    call's output (at most `_DECOMPRESS_READ` bytes) is lost.
+    (`reread`: what gives the descriptor, and the offset of the first piece;
+    `_salvage`). From a pipe, that call's output (at most `_DECOMPRESS_READ` bytes) is lost.
     Between and after streams, zeros are skipped (gzip and xz padding); anything else
     that does not start like a stream is an error for gzip and ignored after a bzip2 or
     xz stream, as gzip.GzipFile, bz2.BZ2File and lzma.LZMAFile do.
@@ -933,7 +1058,8 @@ def _decompress(
             out = decompressor.decompress(data, _DECOMPRESS_READ)
         except _CORRUPT as exc:
             if reread is not None:
-                fd, base = reread
+                descriptor, base = reread
+                fd = descriptor()
                 settled = (base + settled[0], settled[1])
                 lost = _salvage(kind, fd, base + start, given, settled, base + read)
                 if lost:
