@@ -246,3 +246,21 @@ def test_many_logs_merged_under_a_low_limit_of_open_files(tmp_path: Path, compre
     assert report["stats"]["files"] == 300
     assert report["stats"]["failures_counted"] == 300
     assert report["problems"] == []
+
+
+# -- what a directory holds besides regular files ------------------------------------------
+
+
+def test_a_fifo_or_dangling_link_in_a_directory_is_said_skipped(
+    run: Runner, tmp_path: Path
+) -> None:
+    (tmp_path / "mail.log").write_text(failures("192.0.2.10", 3))
+    os.mkfifo(tmp_path / "mail.log.1")
+    (tmp_path / "mail.log.2.gz").symlink_to(tmp_path / "nonexistent")
+    (tmp_path / "sub").mkdir()
+    report = analyze(run, str(tmp_path))
+    assert [Path(path).name for path in report["inputs"]] == ["mail.log"]
+    [problem] = report["problems"]
+    assert "mail.log.1 (not a regular file" in problem
+    assert "mail.log.2.gz (No such file or directory)" in problem
+    assert "sub" not in problem

@@ -5,7 +5,9 @@ reads one of them.
 
 Decisions:
 - A directory stands for its regular, non-hidden files, not recursively: pointing at
-  /var/log should not wander into /var/log/journal.
+  /var/log should not wander into /var/log/journal. Its other entries but directories (a
+  FIFO, a dangling symbolic link) are not read, but said as skipped
+  (`readable_inputs`), as those a pattern finds.
 - A rotated set (``mail.log``, ``mail.log.1``, ``mail.log.2.gz``, ``mail.log.10.gz``,
   ``mail.log-20260201.gz``, Postfix's ``postfix.log.20260201-123456.gz``) is read oldest
   first, so entries come in time order: dated files by date, numbered ones from the
@@ -233,10 +235,10 @@ def _directory_files(directory: str) -> list[str]:
         if entry.name.startswith("."):
             continue
         try:
-            if entry.is_file():
+            if not entry.is_dir():  # a FIFO or a dangling link too: said as skipped
                 files.append(os.path.join(directory, entry.name))
         except OSError:
-            continue
+            files.append(os.path.join(directory, entry.name))
     return sorted(files)
 
 
