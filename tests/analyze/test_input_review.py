@@ -264,3 +264,25 @@ def test_a_fifo_or_dangling_link_in_a_directory_is_said_skipped(
     assert "mail.log.1 (not a regular file" in problem
     assert "mail.log.2.gz (No such file or directory)" in problem
     assert "sub" not in problem
+
+
+@pytest.mark.parametrize("command", ["analyze", "events", "explain"])
+def test_a_file_in_a_directory_one_may_not_search_is_no_missing_file(
+    run: Runner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: str
+) -> None:
+    """/var/log/mail/ 0750 root:adm, read by a user outside adm: the error says
+    permission denied, as cat does, not that the file does not exist. (Root searches any
+    directory, so the refusal is the system's answer, given here.)"""
+    path = str(tmp_path / "mail" / "mail.log")
+    lstat = os.lstat
+
+    def refused(name: str | os.PathLike[str], *args: object, **kwargs: object) -> os.stat_result:
+        if os.fspath(name) == path:
+            raise PermissionError(13, "Permission denied", path)
+        return lstat(name, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "lstat", refused)
+    code, _out, err = run(command, path)
+    assert code == 1
+    assert f"{path}: permission denied" in err
+    assert "no such file" not in err

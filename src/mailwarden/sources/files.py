@@ -101,7 +101,7 @@ def expand_inputs(args: Sequence[str]) -> list[str]:
             if not files:  # as a pattern that matches nothing: not "no attack found"
                 raise InputError(_("{path}: no file in this directory").format(path=arg))
             found.extend(files)
-        elif os.path.lexists(arg):
+        elif _there(arg):
             found.append(arg)
         elif glob.has_magic(arg):
             matches = sorted(glob.glob(arg))
@@ -112,6 +112,21 @@ def expand_inputs(args: Sequence[str]) -> list[str]:
         else:
             raise InputError(_("{path}: no such file or directory").format(path=arg))
     return _in_time_order(_unique(found))
+
+
+def _there(path: str) -> bool:
+    """Whether ``path`` names something (a dangling link too). A directory on the way
+    that the user may not search (``/var/log/mail/``, 0750 root:adm) raises InputError:
+    the file may well be there, and "no such file" would be wrong."""
+    try:
+        os.lstat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return False
+    except PermissionError:
+        raise InputError(_("{path}: permission denied").format(path=path)) from None
+    except (OSError, ValueError):
+        return False
+    return True
 
 
 def readable_inputs(
