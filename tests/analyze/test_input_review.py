@@ -286,3 +286,19 @@ def test_a_file_in_a_directory_one_may_not_search_is_no_missing_file(
     assert code == 1
     assert f"{path}: permission denied" in err
     assert "no such file" not in err
+
+
+def test_a_link_to_the_live_log_leaves_it_in_its_rotated_set(run: Runner, tmp_path: Path) -> None:
+    """``current -> mail.log`` sorts before mail.log: mail.log is read once, as the
+    newest file of its set, after mail.log.1."""
+    (tmp_path / "mail.log.1").write_text(failures("192.0.2.90", 3, day=10))
+    (tmp_path / "mail.log").write_text(failures("192.0.2.91", 3, day=11))
+    (tmp_path / "current").symlink_to("mail.log")
+    report = analyze(run, str(tmp_path))
+    assert [Path(path).name for path in report["inputs"]] == ["mail.log.1", "mail.log"]
+    assert report["notes"] == []
+    code, out, err = run("events", "--year", "2026", str(tmp_path))
+    assert code == 0, err
+    assert [line.split(":")[0].rsplit("/", 1)[-1] for line in out.splitlines()] == [
+        "mail.log.1"
+    ] * 3 + ["mail.log"] * 3

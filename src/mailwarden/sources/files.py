@@ -14,7 +14,8 @@ Decisions:
   highest number down, then the live file. A set that holds both dated and numbered
   files (logrotate's ``dateext`` turned on later) has its two runs merged by the files'
   modification times (`names_order`).
-- The same file named twice is read once.
+- The same file named twice is read once; of a file and a symbolic link to it, as the
+  file (a link `current -> mail.log` leaves mail.log in its rotated set).
 - Compression is recognised by its magic bytes, not by the name. zstd is recognised and
   reported as a problem (the standard library cannot read it).
 - A damaged archive is a problem recorded in the stats: every whole line before the
@@ -258,8 +259,12 @@ def _directory_files(directory: str) -> list[str]:
 
 
 def _unique(paths: list[str]) -> list[str]:
-    seen: set[object] = set()
-    out = []
+    """``paths`` without a file named again (the same file, or a link to it). Of a file
+    and a symbolic link to it, the file is kept, in the place of the first of them: a
+    link ``current -> mail.log`` that sorts before mail.log would take mail.log out of
+    its rotated set, read after mail.log.1 as a log of its own name."""
+    seen: dict[object, int] = {}
+    out: list[str] = []
     for path in paths:
         key: object = path
         if path != STDIN:
@@ -268,10 +273,17 @@ def _unique(paths: list[str]) -> list[str]:
                 key = (st.st_dev, st.st_ino)
             except OSError:
                 key = os.path.realpath(path)
-        if key not in seen:
-            seen.add(key)
+        at = seen.get(key)
+        if at is None:
+            seen[key] = len(out)
             out.append(path)
+        elif path != STDIN and _a_link(out[at]) and not _a_link(path):
+            out[at] = path
     return out
+
+
+def _a_link(path: str) -> bool:
+    return path != STDIN and os.path.islink(path)
 
 
 def rotation_key(path: str) -> tuple[str, tuple[int, str, int]]:
