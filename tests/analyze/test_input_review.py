@@ -302,3 +302,42 @@ def test_a_link_to_the_live_log_leaves_it_in_its_rotated_set(run: Runner, tmp_pa
     assert [line.split(":")[0].rsplit("/", 1)[-1] for line in out.splitlines()] == [
         "mail.log.1"
     ] * 3 + ["mail.log"] * 3
+
+
+# -- what the report says of inputs it could not read --------------------------------------
+
+
+def test_a_zstd_file_is_no_input_read(run: Runner, tmp_path: Path) -> None:
+    (tmp_path / "mail.log").write_text(failures("192.0.2.10", 3))
+    (tmp_path / "mail.log.2.zst").write_bytes(b"\x28\xb5\x2f\xfd" + bytes(range(64)))
+    report = analyze(run, str(tmp_path))
+    assert [Path(path).name for path in report["inputs"]] == ["mail.log"]
+    [problem] = report["problems"]
+    assert "mail.log.2.zst: zstd-compressed" in problem
+
+
+def test_an_archive_cut_in_its_header_gave_no_line(run: Runner, tmp_path: Path) -> None:
+    path = tmp_path / "hdr.gz"
+    path.write_bytes(gzip.compress(failures("192.0.2.10", 3).encode())[:10])
+    report = analyze(run, str(path))
+    [problem] = report["problems"]
+    assert problem == f"{path}: truncated gzip archive; not a line could be read from it"
+
+
+def test_events_text_keeps_each_entrys_utc_offset(run: Runner, tmp_path: Path) -> None:
+    """10:00 at +09:00 and 10:00 at -08:00 are 17 hours apart: the readable lines say
+    so, as the JSON lines do."""
+    path = tmp_path / "iso.log"
+    path.write_text(
+        "".join(
+            f"2026-03-11T10:00:00{offset} mx postfix/smtpd[1]: warning: unknown[192.0.2.9]: "
+            f"SASL LOGIN authentication failed: x, sasl_username={user}\n"
+            for offset, user in (("+09:00", "a"), (".123456-08:00", "b"))
+        )
+    )
+    code, out, err = run("events", str(path))
+    assert code == 0, err
+    assert [line.split()[1] for line in out.splitlines()] == [
+        "2026-03-11T10:00:00+09:00",
+        "2026-03-11T10:00:00-08:00",
+    ]

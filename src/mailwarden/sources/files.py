@@ -827,6 +827,7 @@ def _read(
         stats.problem(
             _("{path}: zstd-compressed, which mailwarden cannot read; skipped").format(path=path)
         )
+        stats.unread.append(path)
         return
     blocks: Iterator[bytes]
     if kind is None:
@@ -849,7 +850,11 @@ def _read(
         unfinished = splitter.read_to > splitter.offset
         splitter.drop_pending()
         lines = splitter.line - 1
-        if unchecked and kind == "gzip":
+        if not lines:
+            message = _("{path}: {damage}; not a line could be read from it").format(
+                path=path, damage=damage
+            )
+        elif unchecked and kind == "gzip":
             message = _(
                 "{path}: {damage}, found after {lines} lines; those lines were read, but "
                 "they may be damaged too: damage inside an archive often comes to light "
