@@ -270,24 +270,28 @@ def long_dropped(data: bytes, kept: Collection[int]) -> int:
     padding (:func:`mailwarden.framing.padded_entry`) is no over-long line. Cheap: one
     backward search per 64 KiB."""
     size = len(data)
-    if size <= MAX_LINE:
-        return 0
-    keep = set(kept)
-    count = 0
-    index, start = 0, 0  # line ``index`` starts at byte ``start``
+    long: list[tuple[int, int]] = []  # (start, end) of each over-long line
+    start = 0  # where a line starts
     while size - start > MAX_LINE:
         newline = data.rfind(b"\n", start, start + MAX_LINE + 1)
         if newline >= 0:
-            index += data.count(b"\n", start, newline + 1)
             start = newline + 1
             continue
         end = data.find(b"\n", start + MAX_LINE)
         if end < 0:
             end = size
+        long.append((start, end))
+        start = end + 1
+    if not long:
+        return 0
+    keep = set(kept)
+    count = 0
+    index, counted_to = 0, 0  # line ``index`` starts at byte ``counted_to``
+    for start, end in long:
+        index += data.count(b"\n", counted_to, start)
+        counted_to = start
         if index not in keep and not padded_entry(data[start:end]):
             count += 1
-        index += 1
-        start = end + 1
     return count
 
 
