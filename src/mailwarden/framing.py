@@ -432,6 +432,15 @@ _COUNT_GROUP = 2  # the (\d{1,9}) of the first pattern
 _MARKER_REACH = 96  # longer than any marker text: where to rescan from
 
 
+def padded_entry(raw: bytes) -> bool:
+    """Whether a line longer than ``MAX_LINE`` ends in a line's worth of text after NUL
+    bytes: the hole a crash leaves in a log (its NULs can run past 64 KiB), then the
+    next entry, written on the same line. The entry is framed, not skipped with the
+    over-long line (:meth:`Framer._checked`)."""
+    cut = raw.rfind(b"\0")
+    return cut >= 0 and len(raw) - cut - 1 <= MAX_LINE
+
+
 def binary_line(line: str) -> bool:
     """Whether :meth:`Framer._checked` counts ``line`` (no longer than ``MAX_LINE``) in
     ``ReadStats.binary``: the analyzer counts so the lines its prefilter drops unframed
@@ -657,7 +666,7 @@ class Framer:
                 self._checked(out, line, source, number, offset)
                 continue
             raw = line.encode("utf-8", "surrogateescape")
-            if len(raw) > MAX_LINE:
+            if len(raw) > MAX_LINE and not padded_entry(raw):
                 self.stats.too_long += 1
                 continue
             try:
@@ -802,7 +811,7 @@ class Framer:
             raw_lines.pop()
         self.stats.lines += len(raw_lines)
         for raw in raw_lines:
-            if len(raw) > MAX_LINE:
+            if len(raw) > MAX_LINE and not padded_entry(raw):
                 self.stats.too_long += 1
             else:
                 try:
@@ -827,8 +836,20 @@ class Framer:
         """Skip and count what is not a log entry; frame the rest."""
         stats = self.stats
         if len(line) > MAX_LINE:
-            stats.too_long += 1
-            return
+            cut = line.rfind("\x00")
+            if cut < 0 or len(line) - cut - 1 > MAX_LINE:
+                stats.too_long += 1
+                return
+            # NUL padding longer than a line (a crash's hole), then an entry: the entry
+            # counts, as after shorter padding (below); debris before the NULs is binary.
+            if line[:cut].strip().lstrip(_PADDING):
+                stats.binary += 1
+                after = _after_nuls(line[cut:].strip())
+                if after is not None:
+                    stats.replaced += 1 if replaced else 0
+                    self._frame(out, after, source, number, offset)
+                return
+            line = line[cut:]
         line = line.strip()
         if line and line[0] in _PADDING:
             # NUL padding before an entry (a file truncated under its writer, a crash)

@@ -66,6 +66,7 @@ from mailwarden.framing import (
     Framer,
     Select,
     binary_line,
+    padded_entry,
     split_if_pasted,
 )
 from mailwarden.framing import native_select as framing_native_select
@@ -75,8 +76,8 @@ from mailwarden.parsers import may_matter
 from mailwarden.parsers import parse as parse  # what parser() gives
 from mailwarden.parsers.postfix import interruption_after, postscreen_passed
 from mailwarden.pipeline import Counts, ReadOptions, last_stamp, reference_time
-from mailwarden.sources.files import STDIN, read_chunks, rotation_key
-from mailwarden.sources.interface import Chunk, ReadStats
+from mailwarden.sources.files import STDIN, names_order, read_chunks, rotation_key
+from mailwarden.sources.interface import MAX_LINE, Chunk, ReadStats
 
 native_select: Select | None = framing_native_select
 """The C prefilter (mailwarden._fastpath.select) when it is built (tests set it to None
@@ -143,19 +144,35 @@ class JournalQuery:
 
 def streams_of(paths: Sequence[str], journal: JournalQuery | None = None) -> list[Stream]:
     """Group expanded input paths (``expand_inputs`` order) into streams: a rotated set
-    is one stream, read oldest first; standard input and the journal are one each."""
+    is one stream, read oldest first; standard input and the journal are one each.
+
+    A file of a set whose place another file of the set already holds
+    (``mail.log.1`` beside ``mail.log.1.gz``: ``gunzip -k`` or ``unxz -k`` leaves both)
+    is a stream of its own: streams are merged by time, and a line that two of them
+    give is counted once (``ReadStats.duplicates``), as in copies in two sets."""
     streams: list[Stream] = []
+    copies: list[Stream] = []
     current: list[str] = []
+    ranks: set[object] = set()
     current_set: str | None = None
     for path in paths:
-        group = f"\0stdin{len(streams)}" if path == STDIN else rotation_key(path)[0]
+        if path == STDIN:
+            group, rank = f"\0stdin{len(streams)}", None
+        else:
+            group, rank = rotation_key(path)
         if current and group != current_set:
             streams.append(Stream(current_set or "", tuple(current)))
             current = []
-        current.append(path)
+            ranks = set()
         current_set = group
+        if rank is not None and rank in ranks:
+            copies.append(Stream(group, (path,)))
+            continue
+        ranks.add(rank)
+        current.append(path)
     if current:
         streams.append(Stream(current_set or "", tuple(current)))
+    streams.extend(copies)
     if journal is not None:
         streams.append(Stream("journal", (), journal))
     return streams
@@ -245,6 +262,39 @@ def binary_dropped(data: bytes, kept: Collection[int]) -> int:
     return count
 
 
+def long_dropped(data: bytes, kept: Collection[int]) -> int:
+    """The lines of ``data`` (a chunk) longer than ``MAX_LINE`` that are not among the
+    ``kept`` ones (indexes), which framing counts itself: the prefilter drops them
+    unframed, and ``lines_skipped`` is to count them as ``events`` does. (The reader
+    counts those that do not fit in one read.) A line that ends in an entry after NUL
+    padding (:func:`mailwarden.framing.padded_entry`) is no over-long line. Cheap: one
+    backward search per 64 KiB."""
+    size = len(data)
+    long: list[tuple[int, int]] = []  # (start, end) of each over-long line
+    start = 0  # where a line starts
+    while size - start > MAX_LINE:
+        newline = data.rfind(b"\n", start, start + MAX_LINE + 1)
+        if newline >= 0:
+            start = newline + 1
+            continue
+        end = data.find(b"\n", start + MAX_LINE)
+        if end < 0:
+            end = size
+        long.append((start, end))
+        start = end + 1
+    if not long:
+        return 0
+    keep = set(kept)
+    count = 0
+    index, counted_to = 0, 0  # line ``index`` starts at byte ``counted_to``
+    for start, end in long:
+        index += data.count(b"\n", counted_to, start)
+        counted_to = start
+        if index not in keep and not padded_entry(data[start:end]):
+            count += 1
+    return count
+
+
 def _frame_kept(
     chunk: Chunk,
     framer: Framer,
@@ -259,6 +309,7 @@ def _frame_kept(
     framer.stats.lines += count - len(kept)  # framing counts the kept ones
     if not plain and b"\0" in chunk.data:  # a plain chunk holds no NUL (memchr: cheap)
         framer.stats.binary += binary_dropped(chunk.data, kept)
+    framer.stats.too_long += long_dropped(chunk.data, kept)
     if not kept:
         return []
     first, base = chunk.first_line, chunk.offset
@@ -318,11 +369,21 @@ MAYBE_NEEDLES: tuple[str, ...] = (
 (:data:`WEAK_TLS_MARKS`), a chat line must hold ``< name[addr]: `` or ``> name[addr]: ``
 (delivery lines hold ``<id> Saved``), and the rest is decided once framed
 (:class:`Relevance`)."""
-LOOSE_NEEDLES: tuple[str, ...] = ('"MESSAGE":[', "< ", "> ")
+BYTES_MESSAGE_NEEDLES: tuple[str, ...] = (
+    '"MESSAGE":[',  # journalctl -o json since systemd 246
+    '"MESSAGE" : [',  # journalctl -o json before 246
+    '"MESSAGE": [',  # JSON written by other tools (Python's json.dumps)
+    '"MESSAGE" :[',
+)
+"""Where a journal entry's MESSAGE is an array of bytes (not UTF-8, or not printable):
+no other needle can be seen in it, so the entry is kept. JSON lets blanks stand around
+the colon, and the writers of journal JSON differ there."""
+_CHAT_NEEDLES = ("< ", "> ")
+LOOSE_NEEDLES: tuple[str, ...] = (*BYTES_MESSAGE_NEEDLES, *_CHAT_NEEDLES)
 """In a chunk with a line in another style (journal JSON, RFC 5424, a bare message: its
 first character is ``{``, ``<``, ``>`` or a blank), a journal entry whose MESSAGE is an
-array of bytes (not UTF-8) is kept (no needle can be seen in it), and chat is looked for
-without the ``]: `` or blank that stands before it in a syslog line."""
+array of bytes (`BYTES_MESSAGE_NEEDLES`) is kept, and chat is looked for without the
+``]: `` or blank that stands before it in a syslog line."""
 WEAK_TLS_MARKS: tuple[str, ...] = (
     "RC4",
     "EXP",
@@ -391,7 +452,7 @@ def _build_classify(
 
 _classify_plain = _build_classify(ALWAYS_NEEDLES, MAYBE_NEEDLES)
 _classify_loose = _build_classify(
-    ALWAYS_NEEDLES + LOOSE_NEEDLES[:1], MAYBE_NEEDLES + LOOSE_NEEDLES[1:]
+    ALWAYS_NEEDLES + BYTES_MESSAGE_NEEDLES, MAYBE_NEEDLES + _CHAT_NEEDLES
 )
 _OTHER_STYLE = re.compile(rb"\n[{<> \t]")
 """A line (not the first) that starts like journal JSON, RFC 5424, bare chat, or with a
@@ -545,13 +606,12 @@ def _encoded(*groups: tuple[str, ...]) -> tuple[tuple[bytes, ...], ...]:
 
 
 _TLS_NEEDLES = ("TLS ",)
-_CHAT_NEEDLES = ("< ", "> ")
 _PLAIN_GROUPS = _encoded(
     ALWAYS_NEEDLES, MAYBE_NEEDLES, _TLS_NEEDLES, WEAK_TLS_MARKS, _FRAMED_LATER, _CHAT_NEEDLES
 )
 _LOOSE_GROUPS = _encoded(
-    ALWAYS_NEEDLES + LOOSE_NEEDLES[:1],
-    MAYBE_NEEDLES + LOOSE_NEEDLES[1:],
+    ALWAYS_NEEDLES + BYTES_MESSAGE_NEEDLES,
+    MAYBE_NEEDLES + _CHAT_NEEDLES,
     _TLS_NEEDLES,
     WEAK_TLS_MARKS,
     _FRAMED_LATER,
@@ -583,6 +643,7 @@ def _native_batch(
     count = len(starts) - 1
     if plain:
         framer.stats.lines += count - len(kept)  # framing counts the kept ones
+        framer.stats.too_long += long_dropped(data, kept)
         return framer.frame_plain_lines(data, raw_starts, kept, chunk, text), check
     texts = [text(index) for index in kept]
     offsets = [starts[index] for index in kept]
@@ -985,7 +1046,8 @@ class _Until:
     """Where a rotated set stops being read: its files come oldest first, so once one
     of them ends more than a day past --until (``ReadOptions.read_until``), the newer
     ones are not opened. Only in a set whose live file is among the inputs
-    (``mail.log`` beside ``mail.log.1``): then the names surely are logrotate's. A file
+    (``mail.log`` beside ``mail.log.1``): then the names surely are logrotate's; and
+    whose names tell the order (not numbered and dated ones together: `names_order`). A file
     is always read to its end (standard input, or a log that is not in time order, loses
     nothing)."""
 
@@ -1006,7 +1068,7 @@ class _Until:
         stop = self.stop
         if stop is None or not index or last is None or last <= stop:
             return True
-        if stream.name not in stream.paths:
+        if stream.name not in stream.paths or not names_order(stream.paths):
             return True
         stats.after_until.extend(stream.paths[index:])
         return False

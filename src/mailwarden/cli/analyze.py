@@ -471,7 +471,8 @@ def _analyze(
         if not shown_below:
             _warn(caution)
     summary = ReadSummary(
-        inputs=_opened(paths, stats.after_until) + (("journal",) if journal else ()),
+        inputs=_opened(paths, [*stats.after_until, *stats.unread])
+        + (("journal",) if journal else ()),
         files=stats.files,
         bytes=stats.bytes,
         lines=stats.lines,
@@ -787,7 +788,8 @@ def parse_when(
 
 def _opened(paths: Sequence[str], unopened: Sequence[str]) -> tuple[str, ...]:
     """The inputs read: ``paths`` but the files of a rotated set that --until left
-    unopened (``ReadStats.after_until``)."""
+    unopened (``ReadStats.after_until``) and those that could not be read
+    (``ReadStats.unread``: zstd)."""
     left = set(unopened)
     return tuple(path for path in paths if path not in left)
 

@@ -120,7 +120,7 @@ def event_text(event: Event, *, show_passwords: bool = False) -> str:
         mechanism = shown_mechanism(mechanism)
     mark = _MARKS.get(str(strength) if strength is not None else "", "  ")
     time = record.time
-    when = _iso(time)[:19] if time is not None else "-"
+    when = _seconds(_iso(time)) if time is not None else "-"
     who = ip or "-"
     if port:
         who = f"[{who}]:{port}" if ":" in who else f"{who}:{port}"  # IPv6 as in URLs
@@ -179,6 +179,15 @@ _detail = _make_detail()
 _heads: dict[tuple[Any, ...], str] = {}
 _sources: dict[str, str] = {}
 _times: dict[int, tuple[datetime, str, str]] = {}
+
+
+def _seconds(iso: str) -> str:
+    """An ISO 8601 time to the second, its UTC offset kept (``2026-03-11T10:00:00+09:00``:
+    the same moment written with two offsets must not read as one)."""
+    rest = iso[19:]
+    if rest.startswith("."):
+        rest = rest.lstrip(".0123456789")
+    return iso[:19] + rest
 
 
 def _iso(time: datetime) -> str:

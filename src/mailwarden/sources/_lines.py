@@ -84,6 +84,14 @@ class LineSplitter:
             self.offset += last + 1
             buf = buf[last + 1 :]
         if len(buf) > self._max_line:
+            nul = buf.rfind(b"\0")
+            if nul >= 0 and len(buf) - nul - 1 <= self._max_line:
+                # NUL padding (a crash's hole in a log) before what may be an entry: all
+                # but the last NUL are dropped; framing takes the line as after shorter
+                # padding (the entry counts).
+                self.offset += nul
+                buf = buf[nul:]
+        if len(buf) > self._max_line:
             self.stats.too_long += 1
             self.stats.lines += 1
             self._skipping = True

@@ -5,12 +5,17 @@ reads one of them.
 
 Decisions:
 - A directory stands for its regular, non-hidden files, not recursively: pointing at
-  /var/log should not wander into /var/log/journal.
+  /var/log should not wander into /var/log/journal. Its other entries but directories (a
+  FIFO, a dangling symbolic link) are not read, but said as skipped
+  (`readable_inputs`), as those a pattern finds.
 - A rotated set (``mail.log``, ``mail.log.1``, ``mail.log.2.gz``, ``mail.log.10.gz``,
   ``mail.log-20260201.gz``, Postfix's ``postfix.log.20260201-123456.gz``) is read oldest
-  first, so entries come in time order: dated files by date, then numbered ones from the
-  highest number down, then the live file.
-- The same file named twice is read once.
+  first, so entries come in time order: dated files by date, numbered ones from the
+  highest number down, then the live file. A set that holds both dated and numbered
+  files (logrotate's ``dateext`` turned on later) has its two runs merged by the files'
+  modification times (`names_order`).
+- The same file named twice is read once; of a file and a symbolic link to it, as the
+  file (a link `current -> mail.log` leaves mail.log in its rotated set).
 - Compression is recognised by its magic bytes, not by the name. zstd is recognised and
   reported as a problem (the standard library cannot read it).
 - A damaged archive is a problem recorded in the stats: every whole line before the
@@ -39,10 +44,10 @@ import stat
 import sys
 import tempfile
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta
-from typing import BinaryIO, Protocol, cast
+from typing import BinaryIO, ClassVar, Protocol, cast
 
 from mailwarden.errors import InputError
 from mailwarden.locale import _, ngettext
@@ -97,7 +102,7 @@ def expand_inputs(args: Sequence[str]) -> list[str]:
             if not files:  # as a pattern that matches nothing: not "no attack found"
                 raise InputError(_("{path}: no file in this directory").format(path=arg))
             found.extend(files)
-        elif os.path.lexists(arg):
+        elif _there(arg):
             found.append(arg)
         elif glob.has_magic(arg):
             matches = sorted(glob.glob(arg))
@@ -108,6 +113,21 @@ def expand_inputs(args: Sequence[str]) -> list[str]:
         else:
             raise InputError(_("{path}: no such file or directory").format(path=arg))
     return _in_time_order(_unique(found))
+
+
+def _there(path: str) -> bool:
+    """Whether ``path`` names something (a dangling link too). A directory on the way
+    that the user may not search (``/var/log/mail/``, 0750 root:adm) raises InputError:
+    the file may well be there, and "no such file" would be wrong."""
+    try:
+        os.lstat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return False
+    except PermissionError:
+        raise InputError(_("{path}: permission denied").format(path=path)) from None
+    except (OSError, ValueError):
+        return False
+    return True
 
 
 def readable_inputs(
@@ -200,6 +220,8 @@ def unreadable(path: str, error: OSError) -> InputError:
     """The error for an input that cannot be opened."""
     if isinstance(error, PermissionError):
         return InputError(_("{path}: permission denied").format(path=path))
+    if error.errno in (errno.EMFILE, errno.ENFILE):
+        return open_error(path, error)
     reason = _reason(error)
     return InputError(_("{path}: cannot read: {reason}").format(path=path, reason=reason))
 
@@ -229,16 +251,20 @@ def _directory_files(directory: str) -> list[str]:
         if entry.name.startswith("."):
             continue
         try:
-            if entry.is_file():
+            if not entry.is_dir():  # a FIFO or a dangling link too: said as skipped
                 files.append(os.path.join(directory, entry.name))
         except OSError:
-            continue
+            files.append(os.path.join(directory, entry.name))
     return sorted(files)
 
 
 def _unique(paths: list[str]) -> list[str]:
-    seen: set[object] = set()
-    out = []
+    """``paths`` without a file named again (the same file, or a link to it). Of a file
+    and a symbolic link to it, the file is kept, in the place of the first of them: a
+    link ``current -> mail.log`` that sorts before mail.log would take mail.log out of
+    its rotated set, read after mail.log.1 as a log of its own name."""
+    seen: dict[object, int] = {}
+    out: list[str] = []
     for path in paths:
         key: object = path
         if path != STDIN:
@@ -247,10 +273,17 @@ def _unique(paths: list[str]) -> list[str]:
                 key = (st.st_dev, st.st_ino)
             except OSError:
                 key = os.path.realpath(path)
-        if key not in seen:
-            seen.add(key)
+        at = seen.get(key)
+        if at is None:
+            seen[key] = len(out)
             out.append(path)
+        elif path != STDIN and _a_link(out[at]) and not _a_link(path):
+            out[at] = path
     return out
+
+
+def _a_link(path: str) -> bool:
+    return path != STDIN and os.path.islink(path)
 
 
 def rotation_key(path: str) -> tuple[str, tuple[int, str, int]]:
@@ -294,8 +327,50 @@ def _in_time_order(paths: list[str]) -> list[str]:
         groups.setdefault(group, []).append((rank, index, path))
     ordered: list[str] = []
     for members in groups.values():
-        ordered.extend(path for _rank, _index, path in sorted(members))
+        members.sort()
+        dated = [path for rank, _index, path in members if rank[0] == 0]
+        numbered = [path for rank, _index, path in members if rank[0] == 1]
+        if dated and numbered:
+            ordered.extend(_merged_by_mtime(numbered, dated))
+        else:
+            ordered.extend(dated + numbered)
+        ordered.extend(path for rank, _index, path in members if rank[0] == 2)
     return ordered
+
+
+def names_order(paths: Sequence[str]) -> bool:
+    """Whether the names of a rotated set's files (`expand_inputs` order) tell their
+    order: not when numbered names (``mail.log.1``, ``mail.log.2.gz``) stand beside
+    dated ones (``mail.log-20260308.gz``), as logrotate leaves them when ``dateext`` is
+    turned on (or off): those are put in order by their modification times, which a
+    copy can change, so nothing may be concluded from that order (--until opens them
+    all)."""
+    kinds = {rotation_key(path)[1][0] for path in paths if path != STDIN}
+    return not {0, 1} <= kinds
+
+
+def _merged_by_mtime(first: list[str], second: list[str]) -> list[str]:
+    """Two lists of one rotated set's files, each oldest first by its names (numbered,
+    dated), merged by the files' modification times; where these do not decide, the
+    ``first`` (the numbered ones, which logrotate left when ``dateext`` was turned on)
+    come first."""
+
+    def mtime(path: str) -> float:
+        try:
+            return os.stat(path).st_mtime
+        except OSError:
+            return float("-inf")
+
+    merged: list[str] = []
+    i = j = 0
+    while i < len(first) and j < len(second):
+        if mtime(second[j]) < mtime(first[i]):
+            merged.append(second[j])
+            j += 1
+        else:
+            merged.append(first[i])
+            i += 1
+    return merged + first[i:] + second[j:]
 
 
 SINCE_SLACK = timedelta(days=1)
@@ -548,13 +623,134 @@ def _open(path: str) -> tuple[BinaryIO, bool]:
     if stat.S_ISDIR(st.st_mode):
         raise InputError(_("{path}: is a directory, not a log file").format(path=path))
     try:
-        return open(path, "rb", buffering=0), True  # closed by read_chunks
+        file = open(path, "rb", buffering=0)  # noqa: SIM115 (closed by read_chunks)
     except PermissionError:
         raise InputError(_("{path}: permission denied").format(path=path)) from None
     except OSError as exc:
-        raise InputError(
-            _("{path}: cannot read: {reason}").format(path=path, reason=os_reason(exc))
-        ) from None
+        raise open_error(path, exc) from None
+    if not stat.S_ISREG(st.st_mode):
+        return file, True
+    try:
+        return cast(BinaryIO, _Reopening(path, file)), True
+    except OSError as exc:
+        file.close()
+        raise open_error(path, exc) from None
+
+
+def open_error(path: str, error: OSError) -> InputError:
+    """The error for an input that cannot be opened: when the process has as many files
+    open as it may (``ulimit -n``), that limit, not the file, is named."""
+    if error.errno in (errno.EMFILE, errno.ENFILE):
+        return InputError(
+            _(
+                "{path}: cannot open: too many files are open at once ({reason}; the limit "
+                "of open files is {limit}, see ulimit -n)"
+            ).format(path=path, reason=os_reason(error), limit=_open_files_limit())
+        )
+    return InputError(_("{path}: cannot read: {reason}").format(path=path, reason=os_reason(error)))
+
+
+def _open_files_limit() -> str:
+    try:
+        import resource
+
+        soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    except (ImportError, OSError, ValueError):
+        return "?"
+    return "unlimited" if soft == getattr(resource, "RLIM_INFINITY", -1) else f"{soft:,}"
+
+
+def _open_budget() -> int:
+    """How many regular files may be open at once to be read (`_Reopening`): a quarter
+    of the process's limit (``ulimit -n``, 1,024 by default on Debian), at most 256."""
+    try:
+        import resource
+
+        soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    except (ImportError, OSError, ValueError):
+        return 64
+    if soft < 0:
+        return 256
+    return max(4, min(256, soft // 4))
+
+
+class _Reopening:
+    """A regular file being read, which may be closed between two reads when too many
+    are open (`_open_budget`): ``analyze`` merges every log of a directory by time, and
+    reads a little of each in turn (a host's log each, a thousand of them, beside a limit
+    of 1,024 open files). It is opened again where it was, and only when it is the same
+    file (a file renamed meanwhile, by a rotation, is an error: a read error where the
+    reading stopped). A file that stays open is read as a plain file."""
+
+    _open: ClassVar[dict[_Reopening, None]] = {}
+    """The files open, least recently read first."""
+
+    def __init__(self, path: str, file: BinaryIO) -> None:
+        self._path = path
+        self._file: BinaryIO | None = file
+        st = os.fstat(file.fileno())
+        self._identity = (st.st_dev, st.st_ino)
+        self._at = 0
+        self._opened()
+
+    def _opened(self) -> None:
+        self._open[self] = None
+        budget = _open_budget()
+        while len(self._open) > budget:
+            oldest = next(iter(self._open))
+            if oldest is self:
+                break
+            oldest._park()
+
+    def _park(self) -> None:
+        self._open.pop(self, None)
+        if self._file is not None:
+            file, self._file = self._file, None
+            file.close()
+
+    def _ready(self) -> BinaryIO:
+        file = self._file
+        if file is not None:
+            open_ = self._open
+            open_.pop(self, None)
+            open_[self] = None  # the most recently read
+            return file
+        file = cast(BinaryIO, open(self._path, "rb", buffering=0))  # noqa: SIM115
+        try:
+            st = os.fstat(file.fileno())
+            if (st.st_dev, st.st_ino) != self._identity:
+                raise OSError(
+                    errno.ESTALE, _("the file was replaced while it was read (log rotation?)")
+                )
+            file.seek(self._at)
+        except BaseException:
+            file.close()
+            raise
+        self._file = file
+        self._opened()
+        return file
+
+    def read(self, size: int = -1, /) -> bytes:
+        data = self._ready().read(size)
+        self._at += len(data)
+        return data
+
+    def fileno(self) -> int:
+        return self._ready().fileno()
+
+    def tell(self) -> int:
+        return self._at
+
+    def seek(self, offset: int, whence: int = 0, /) -> int:
+        if whence != 0:
+            raise ValueError("only absolute positions")
+        self._at = offset
+        if self._file is not None:
+            self._file.seek(offset)
+        return offset
+
+    def close(self) -> None:
+        self._park()
 
 
 def _seek_line(stream: BinaryIO, start: int) -> int | None:
@@ -581,14 +777,16 @@ def _seek_line(stream: BinaryIO, start: int) -> int | None:
     return at
 
 
-def _rereadable(stream: BinaryIO) -> tuple[int, int] | None:
-    """(descriptor, offset) from which `os.pread` can read `stream` again: a regular
-    file's (standard input too, when redirected from one), not a pipe's."""
+def _rereadable(stream: BinaryIO) -> tuple[Callable[[], int], int] | None:
+    """(what gives the descriptor, offset) from which `os.pread` can read `stream`
+    again: a regular file's (standard input too, when redirected from one), not a
+    pipe's. The descriptor is asked for when needed: a `_Reopening` file may have been
+    closed and opened again meanwhile."""
     try:
         fd = stream.fileno()
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             return None
-        return fd, stream.tell()
+        return stream.fileno, stream.tell()
     except (OSError, ValueError):
         return None
 
@@ -604,7 +802,7 @@ def _read(
     stream: BinaryIO,
     stats: ReadStats,
     chunk_size: int,
-    reread: tuple[int, int] | None = None,
+    reread: tuple[Callable[[], int], int] | None = None,
     offset: int = 0,
 ) -> Iterator[Chunk]:
     """`reread`: where the same input can be read again (`_rereadable`), to recover
@@ -629,6 +827,7 @@ def _read(
         stats.problem(
             _("{path}: zstd-compressed, which mailwarden cannot read; skipped").format(path=path)
         )
+        stats.unread.append(path)
         return
     blocks: Iterator[bytes]
     if kind is None:
@@ -651,7 +850,11 @@ def _read(
         unfinished = splitter.read_to > splitter.offset
         splitter.drop_pending()
         lines = splitter.line - 1
-        if unchecked and kind == "gzip":
+        if not lines:
+            message = _("{path}: {damage}; not a line could be read from it").format(
+                path=path, damage=damage
+            )
+        elif unchecked and kind == "gzip":
             message = _(
                 "{path}: {damage}, found after {lines} lines; those lines were read, but "
                 "they may be damaged too: damage inside an archive often comes to light "
@@ -760,7 +963,7 @@ def _unpacked(kind: str, fd: int) -> Iterator[bytes]:
             yield data
 
     try:
-        yield from _decompress(kind, pieces(), (fd, 0))
+        yield from _decompress(kind, pieces(), (lambda: fd, 0))
     except _Damaged as exc:
         raise OSError(errno.EIO, str(exc)) from None
 
@@ -836,15 +1039,15 @@ _CORRUPT = (OSError, EOFError, zlib.error, lzma.LZMAError)
 
 
 def _decompress(
-    kind: str, pieces: Iterator[bytes], reread: tuple[int, int] | None
+    kind: str, pieces: Iterator[bytes], reread: tuple[Callable[[], int], int] | None
 ) -> Iterator[bytes]:
     """The decompressed bytes of `pieces` (compressed input from offset 0), each
     decompression call's output as it comes, every stream (gzip member) in turn.
 
     Damage raises `_Damaged`, after everything decompressed before it was given, even
     what the call that met the damage had produced when the input can be read again
-    (`reread`: descriptor and offset of the first piece; `_salvage`). From a pipe, that
-    call's output (at most `_DECOMPRESS_READ` bytes) is lost.
+    (`reread`: what gives the descriptor, and the offset of the first piece;
+    `_salvage`). From a pipe, that call's output (at most `_DECOMPRESS_READ` bytes) is lost.
     Between and after streams, zeros are skipped (gzip and xz padding); anything else
     that does not start like a stream is an error for gzip and ignored after a bzip2 or
     xz stream, as gzip.GzipFile, bz2.BZ2File and lzma.LZMAFile do.
@@ -889,7 +1092,8 @@ def _decompress(
             out = decompressor.decompress(data, _DECOMPRESS_READ)
         except _CORRUPT as exc:
             if reread is not None:
-                fd, base = reread
+                descriptor, base = reread
+                fd = descriptor()
                 settled = (base + settled[0], settled[1])
                 lost = _salvage(kind, fd, base + start, given, settled, base + read)
                 if lost:

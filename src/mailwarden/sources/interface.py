@@ -69,6 +69,9 @@ class ReadStats:
     after_until: list[str] = field(default_factory=list)
     """Files of a rotated set not opened, oldest first: an older one of the set ends
     more than a day past --until (``analyze``: ``ReadOptions.read_until``)."""
+    unread: list[str] = field(default_factory=list)
+    """Inputs opened but not read: zstd-compressed (a problem says so); ``analyze``
+    leaves them out of the inputs it lists as read."""
     not_logs: list[str] = field(default_factory=list)
     """Inputs (files, ``-``) whose first lines hold no log entry: no line with a time or
     a program (``analyze``: ``scan.sniffed``; it warns of those that gave nothing
