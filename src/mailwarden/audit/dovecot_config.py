@@ -9,7 +9,9 @@ A file that includes itself, directly or through others (a glob such as `*.conf`
 matches the including file, too), is read once: the repeat is a note, as `doveconf`
 refuses it ("Recursive include file"). Without that, two such lines made the audit parse
 the file 2^20 times. At most `_MAX_FILES_READ` files are read in all, repeats of one
-file (which Dovecot allows) included.
+file (which Dovecot allows) included. An include that names a directory (Dovecot reads
+nothing from it), or that `!include_try` names and that does not exist (a dangling
+symbolic link, which a glob lists), is skipped with a note, as Dovecot skips it.
 
 Settings inside the filter sections `protocol`, `local` and `remote` override the top
 level for those connections; the checks look at the top level and at every filter.
@@ -291,6 +293,18 @@ class _Parser:
         for match in matches:
             if os.path.realpath(match) in self._reading:
                 self._note("include_recursive", {"path": match, **where})
+                continue
+            if os.path.isdir(match):
+                # doveconf reads nothing from a directory and goes on (either kind)
+                self._note("include_directory", {"path": match, **where})
+                continue
+            if not os.path.exists(match):
+                # a dangling symbolic link (glob lists it): `!include_try` skips it as
+                # Dovecot does; `!include` makes doveconf refuse the configuration
+                if kind == "include":
+                    self._note("include_missing", {"path": match})
+                else:
+                    self._note("include_try_missing", {"path": match, **where})
                 continue
             if self._files_read >= _MAX_FILES_READ:
                 if all(note.key != "include_count" for note in self.notes):

@@ -643,6 +643,8 @@ class TextReport:
             self._line(label("incomplete", lang, tools=", ".join(failed)), "bold")
         if report.refused_entries():
             self._line(label("incomplete_master_cf", lang), "bold")
+        if report.unread():
+            self._line(label("incomplete_unread", lang), "bold")
         if not report.findings:
             if report.complete:
                 partial = {

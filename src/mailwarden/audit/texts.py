@@ -1038,6 +1038,11 @@ LABELS: dict[str, Text] = {
         "above); they were left out.",
         "审计不完整：master.cf 中有 Postfix 拒绝的条目（见上方说明）；这些条目未被审计。",
     ),
+    "incomplete_unread": Text(
+        "Not audited in full: part of the configuration was not read (see the notes "
+        "above); only what was read was checked.",
+        "审计不完整：配置中有一部分没有读取（见上方说明）；只检查了已读取的部分。",
+    ),
     "summary": Text(
         "{high} high, {medium} medium, {low} low.",
         "高危 {high} 项，中危 {medium} 项，低危 {low} 项。",
@@ -1233,8 +1238,29 @@ NOTES: dict[str, Text] = {
         "doveconf 无法读取该配置（{error}）；已直接解析配置文件。",
     ),
     "include_missing": Text(
-        "The included file {path} does not exist.",
-        "被包含的文件 {path} 不存在。",
+        "The included file {path} does not exist: Dovecot refuses this configuration, "
+        "and it was not read.",
+        "被包含的文件 {path} 不存在：Dovecot 会拒绝这个配置，该文件未被读取。",
+    ),
+    "include_directory": Text(
+        "{file}, line {line}: the included {path} is a directory; Dovecot reads nothing "
+        "from it, and neither did the audit.",
+        "{file} 第 {line} 行：被包含的 {path} 是一个目录；Dovecot 不会从中读取任何内容，"
+        "审计也没有读取。",
+    ),
+    "include_try_missing": Text(
+        "{file}, line {line}: the file {path} that !include_try names does not exist (a "
+        "symbolic link to nothing): Dovecot skips it, and so did the audit.",
+        "{file} 第 {line} 行：!include_try 指定的文件 {path} 不存在（指向不存在目标的符号链接）："
+        "Dovecot 会跳过它，审计也跳过了它。",
+    ),
+    "postfix_unread": Text(
+        "The Postfix configuration could not be read ({error}): Postfix was not audited.",
+        "无法读取 Postfix 配置（{error}）：未审计 Postfix。",
+    ),
+    "dovecot_unread": Text(
+        "The Dovecot configuration could not be read ({error}): Dovecot was not audited.",
+        "无法读取 Dovecot 配置（{error}）：未审计 Dovecot。",
     ),
     "include_depth": Text(
         "Includes nest too deeply at {path}; the rest was not read.",
