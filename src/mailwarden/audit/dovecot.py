@@ -63,7 +63,9 @@ medium
     dovecot.anonymous_mechanism   ANONYMOUS in `auth_mechanisms`
 
 A setting is checked at the top level and inside every `protocol`, `local` and
-`remote` section where it is written.
+`remote` section where it is written; not inside a `local` or `remote` filter on
+loopback only (127.0.0.0/8, ::1), whose clients are on this machine: no password or
+TLS session there crosses the network (as Postfix's loopback-only services).
 """
 
 from __future__ import annotations
@@ -209,17 +211,27 @@ def cleartext(config: DovecotConfig) -> Iterable[AuditFinding]:
 
 def _loopback_clients_only(section: str) -> bool:
     """`section` applies only to clients on this machine: inside a `remote` filter whose
-    networks are all loopback (a webmail on localhost)."""
+    networks are all loopback (a webmail on localhost), or a `local` filter whose
+    addresses are all loopback (only this machine reaches 127.0.0.1 or ::1). No
+    password or TLS session there crosses the network, as with Postfix's loopback-only
+    services; Dovecot itself takes such a connection for secured."""
     for part in section.split(" > "):
-        if not part.startswith("remote "):
+        kind, _, rest = part.partition(" ")
+        if kind not in ("remote", "local"):
             continue
-        items = [i.strip('"') for i in re.split(r"[\s,]+", part[len("remote ") :]) if i]
+        items = [i.strip('"') for i in re.split(r"[\s,]+", rest) if i]
         networks = [_network(i) for i in items]
         if networks and all(
             n is not None and any(_within(n, loopback) for loopback in _LOOPBACK) for n in networks
         ):
             return True
     return False
+
+
+def _beyond_loopback(settings: Iterable[DovecotSetting]) -> list[DovecotSetting]:
+    """The settings that apply to clients elsewhere: not those inside a loopback-only
+    `local` or `remote` filter (no TLS session there crosses the network)."""
+    return [s for s in settings if not _loopback_clients_only(s.section)]
 
 
 @check
@@ -307,7 +319,9 @@ def _tls_lifted(config: DovecotConfig, section: str) -> list[DovecotSetting] | N
     return [
         written[scope]
         for scope in config.inside("ssl", section)
-        if _ssl_in(config, scope) != "required" and _enclosing(scope, own) == section
+        if _ssl_in(config, scope) != "required"
+        and _enclosing(scope, own) == section
+        and not _loopback_clients_only(scope)
     ]
 
 
@@ -340,7 +354,7 @@ def ssl_disabled(config: DovecotConfig) -> Iterable[AuditFinding]:
     return [
         _finding(config, SSL_DISABLED.id, Severity.HIGH, setting, "yes", **details)
         for setting in config.written("ssl")
-        if setting.value.strip().lower() == "no"
+        if setting.value.strip().lower() == "no" and not _loopback_clients_only(setting.section)
     ]
 
 
@@ -575,7 +589,7 @@ def _once_tls_is_on(config: DovecotConfig, findings: list[AuditFinding]) -> list
 @check
 def old_protocols(config: DovecotConfig) -> Iterable[AuditFinding]:
     found = []
-    for setting in config.written("ssl_min_protocol"):
+    for setting in _beyond_loopback(config.written("ssl_min_protocol")):
         value = setting.value.strip()
         if value.upper() in ("SSLV3", "ANY"):
             severity, shown = Severity.HIGH, "SSLv3, TLSv1, TLSv1.1"
@@ -589,7 +603,7 @@ def old_protocols(config: DovecotConfig) -> Iterable[AuditFinding]:
                 config, OLD_PROTOCOLS.id, severity, setting, SAFE_MIN_PROTOCOL, protocols=shown
             )
         )
-    for setting in config.written("ssl_protocols"):  # Dovecot 2.2
+    for setting in _beyond_loopback(config.written("ssl_protocols")):  # Dovecot 2.2
         allowed = allowed_protocols(setting.value)
         old = [p for p in allowed if p in ("SSLv2", "SSLv3", "TLSv1", "TLSv1.1")]
         if not old:
@@ -611,7 +625,7 @@ def weak_ciphers(config: DovecotConfig) -> Iterable[AuditFinding]:
     there too)."""
     library = config.library
     found = []
-    for setting in config.written("ssl_cipher_list"):
+    for setting in _beyond_loopback(config.written("ssl_cipher_list")):
         classes = on_library(allowed_classes(setting.value), library)
         weak = [name for name in WEAK if name in classes]
         if not weak and ANULL not in classes:
