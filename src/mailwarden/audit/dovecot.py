@@ -44,6 +44,13 @@ high
                                   reload (`doveadm reload` fails; it keeps what it
                                   loaded before, none of the report's other fixes).
                                   The fix writes the right name with the safe value
+    dovecot.auth_setting_in_filter  an auth setting (auth_verbose_passwords,
+                                  auth_mechanisms, auth_failure_delay, ...) inside a
+                                  `local` or `remote` filter of a 2.3 configuration,
+                                  whatever its value: Dovecot refuses the whole
+                                  configuration ("Auth settings not supported inside
+                                  local/remote blocks"), as above. The fix takes the
+                                  line out (the value around the filter applies)
 high or medium
     dovecot.ssl_old_protocols     SSLv3 allowed (high); TLSv1/TLSv1.1 (medium)
     dovecot.weak_ciphers          RC4, export, DES or NULL asked for (high); anonymous
@@ -100,6 +107,9 @@ TRUSTED_NETWORKS = register(
 OLD_PROTOCOLS = register("dovecot.ssl_old_protocols", "weak_tls")
 WEAK_CIPHERS = register("dovecot.weak_ciphers", "weak_tls")
 OTHER_VERSION = register("dovecot.setting_other_version", "cleartext_auth")
+AUTH_IN_FILTER = register(
+    "dovecot.auth_setting_in_filter", "credential_exposed", "bruteforce", "spray"
+)
 FAILURE_DELAY = register("dovecot.auth_failure_delay", "bruteforce", "spray")
 ANONYMOUS = register("dovecot.anonymous_mechanism", "bruteforce")
 
@@ -345,6 +355,21 @@ def _with_tls(config: DovecotConfig, finding: AuditFinding) -> AuditFinding:
         if written[scope].value.strip().lower() == "no"
     ]
     return replace(finding, fix=(*enable, *finding.fix)) if enable else finding
+
+
+@check
+def auth_setting_in_filter(config: DovecotConfig) -> Iterable[AuditFinding]:
+    """An auth setting (auth_verbose_passwords, auth_mechanisms, ...) inside a `local`
+    or `remote` filter: Dovecot 2.3 refuses the whole configuration ("Auth settings
+    not supported inside local/remote blocks"), whatever the value. The fix takes the
+    line out; the value of the scope around it applies there instead, and the checks
+    judge that one."""
+    found = []
+    for setting in config.refused_in_filters():
+        fix = replace(_fix(config, setting, ""), remove=True)
+        finding = _finding(config, AUTH_IN_FILTER.id, Severity.HIGH, setting, "", name=setting.name)
+        found.append(replace(finding, fix=(fix,)))
+    return found
 
 
 @check

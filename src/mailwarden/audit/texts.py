@@ -172,6 +172,10 @@ TITLES: dict[str, Text] = {
         "A Dovecot 2.3 setting asks for cleartext passwords in a 2.4 configuration",
         "2.4 版配置中有一个要求明文密码的 Dovecot 2.3 设置",
     ),
+    "dovecot.auth_setting_in_filter": Text(
+        "Dovecot refuses its configuration: an auth setting inside a local/remote section",
+        "Dovecot 会拒绝其配置：local/remote 段中有认证设置",
+    ),
     "dovecot.setting_other_version": Text(
         "{written} is a setting of another Dovecot version: Dovecot refuses this configuration",
         "{written} 是另一个 Dovecot 版本的设置：Dovecot 会拒绝此配置",
@@ -677,6 +681,25 @@ EXPLANATIONS: dict[str, Text] = {
         "无法以此配置启动或重新加载。只改名称会让密码以明文在网络中传输；修复方法是改写为 2.4 "
         "的设置并使用安全的值：{name} = no（Dovecot 仍允许来自本机的明文认证）。",
     ),
+    "dovecot.auth_setting_in_filter": Text(
+        "{name} is a setting of Dovecot's auth process, and Dovecot 2.3 does not take "
+        "those inside a local or remote section (doveconf: Auth settings not supported "
+        "inside local/remote blocks), whatever the value. It refuses the whole "
+        "configuration: Dovecot does not start with it, and a running Dovecot cannot "
+        "reload it (doveadm reload fails): it keeps the configuration it loaded before, "
+        "without this line or any later change (the other fixes of this report "
+        "included). The fix takes the line out; the value written around the section "
+        "(at the top level, or Dovecot's default) then applies to these clients too, and "
+        "this report judges that value. To give all clients another value, set it at the "
+        "top level.",
+        "{name} 是 Dovecot 认证进程的设置，而 Dovecot 2.3 不接受 local 或 remote 段中的"
+        "此类设置（doveconf: Auth settings not supported inside local/remote blocks），"
+        "无论其值是什么。它会拒绝整个配置：Dovecot 无法以此配置启动，正在运行的 Dovecot 也"
+        "无法重新加载它（doveadm reload 失败），而是继续使用之前加载的配置，其中既没有这一行，"
+        "也没有之后的任何修改（包括本报告的其他修复）。修复方法是删除这一行；之后该段外的取值"
+        "（顶层设置的值，或 Dovecot 的默认值）同样适用于这些客户端，本报告会对该值进行判断。"
+        "如需让所有客户端使用另一个值，请在顶层设置。",
+    ),
     "dovecot.setting_other_version": Text(
         "{written} = {old} is written under the name of another Dovecot version, which "
         "this one does not know: Dovecot refuses the whole configuration (Unknown "
@@ -1085,6 +1108,15 @@ LABELS: dict[str, Text] = {
     "replace_lines": Text(
         "{file}, lines {line}-{end}: replace «{old}» and the lines that continue it with «{new}»",
         "{file} 第 {line}-{end} 行：把 «{old}» 及其续行改为 «{new}»",
+    ),
+    "remove_line": Text(
+        "{file}, line {line}: take out «{old}» (the line is left empty)",
+        "{file} 第 {line} 行：删除 «{old}»（该行留空）",
+    ),
+    "remove_lines": Text(
+        "{file}, lines {line}-{end}: take out «{old}» and the lines that continue it (the "
+        "lines are left empty)",
+        "{file} 第 {line}-{end} 行：删除 «{old}» 及其续行（这些行留空）",
     ),
     "add_setting": Text(
         "{file}: add «{new}»",
