@@ -52,7 +52,9 @@ high
                                   local/remote blocks"), as above. The fix takes the
                                   line out (the value around the filter applies)
 high or medium
-    dovecot.ssl_old_protocols     SSLv3 allowed (high); TLSv1/TLSv1.1 (medium)
+    dovecot.ssl_old_protocols     SSLv3 allowed (high); TLSv1/TLSv1.1 (medium); an
+                                  OpenSSL 1.1.0 or later has no SSLv3 (nor SSLv2):
+                                  there `SSLv3` and `ANY` allow TLSv1 and TLSv1.1
     dovecot.weak_ciphers          RC4, export, DES or NULL asked for (high); anonymous
                                   suites, or RC4 through a grade with an OpenSSL
                                   before 1.1.0 (medium); judged for the library
@@ -93,6 +95,7 @@ from mailwarden.audit.tls import (
     allowed_classes,
     allowed_protocols,
     on_library,
+    without_ssl,
 )
 
 # credential_exposed is "passwords in the log" (the analysis's finding of that name):
@@ -614,9 +617,12 @@ def _once_tls_is_on(config: DovecotConfig, findings: list[AuditFinding]) -> list
 @check
 def old_protocols(config: DovecotConfig) -> Iterable[AuditFinding]:
     found = []
+    no_ssl3 = not without_ssl(("SSLv3",), config.library)
     for setting in _beyond_loopback(config.written("ssl_min_protocol")):
         value = setting.value.strip()
-        if value.upper() in ("SSLV3", "ANY"):
+        if value.upper() in ("SSLV3", "ANY") and no_ssl3:  # OpenSSL 1.1.0 or later
+            severity, shown = Severity.MEDIUM, "TLSv1, TLSv1.1"
+        elif value.upper() in ("SSLV3", "ANY"):
             severity, shown = Severity.HIGH, "SSLv3, TLSv1, TLSv1.1"
         elif value.upper() in ("TLSV1", "TLSV1.1"):  # Dovecot takes any case
             severity = Severity.MEDIUM
@@ -629,7 +635,7 @@ def old_protocols(config: DovecotConfig) -> Iterable[AuditFinding]:
             )
         )
     for setting in _beyond_loopback(config.written("ssl_protocols")):  # Dovecot 2.2
-        allowed = allowed_protocols(setting.value)
+        allowed = without_ssl(allowed_protocols(setting.value), config.library)
         old = [p for p in allowed if p in ("SSLv2", "SSLv3", "TLSv1", "TLSv1.1")]
         if not old:
             continue
