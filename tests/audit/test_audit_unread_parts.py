@@ -96,3 +96,24 @@ def test_a_dovecot_configuration_alone_that_cannot_be_read_is_still_one_error_li
 
     assert result.status == 1 and result.out == ""
     assert result.err.startswith("mailwarden: error: ") and "binary data" in result.err
+
+
+@pytest.mark.parametrize("reader", READERS, ids=reader_ids)
+def test_a_recursive_include_is_not_audited_in_full_with_either_reader(
+    run_cli, tmp_path: Path, reader: tuple[str, ...]
+):
+    """doveconf refuses a file that includes itself ("Recursive include file"); with
+    --read-files the report said "No problems found.", exit 0."""
+    dovecot = write(tmp_path, "dovecot.conf", DOVECOT)
+    write(tmp_path, "local.conf", "!include dovecot.conf\n")
+
+    result = run_cli("audit", "--dovecot-config", str(dovecot), *reader)
+
+    assert result.status == 1
+    assert "recursive include of" in result.out
+    assert "Not audited in full" in result.out
+    assert "No problems found" not in result.out
+    document = json.loads(
+        run_cli("audit", "--dovecot-config", str(dovecot), "--format", "json", *reader).out
+    )
+    assert document["complete"] is False and document["exit_status"] == 1
