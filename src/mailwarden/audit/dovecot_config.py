@@ -358,13 +358,22 @@ class _Parser:
         return understood
 
     def _expand(self, name: str, value: str) -> str:
+        """`$name` is the value `name` has here so far: written in this section, else
+        in the sections around it, else at the top level (as doveconf reads it: a
+        section starts with the values around it), else the default."""
         if "$" not in value:
             return value
-        scope = " > ".join(self.sections)
+        current = " > ".join(self.sections)
 
         def previous(match: re.Match[str]) -> str:
-            last = self._last.get((match.group(1), scope))
-            return last if last is not None else DEFAULTS.get(match.group(1), match.group(0))
+            scope = current
+            while True:
+                last = self._last.get((match.group(1), scope))
+                if last is not None:
+                    return last
+                if not scope:
+                    return DEFAULTS.get(match.group(1), match.group(0))
+                scope = scope.rpartition(" > ")[0]
 
         return re.sub(r"\$([A-Za-z0-9_]+)", previous, value)
 
