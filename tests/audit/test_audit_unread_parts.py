@@ -117,3 +117,45 @@ def test_a_recursive_include_is_not_audited_in_full_with_either_reader(
         run_cli("audit", "--dovecot-config", str(dovecot), "--format", "json", *reader).out
     )
     assert document["complete"] is False and document["exit_status"] == 1
+
+
+UNCLOSED = HARDENED_MASTER.replace(
+    "  -o smtpd_recipient_restrictions=permit_sasl_authenticated,reject\nsubmissions",
+    "  -o { smtpd_recipient_restrictions = permit_sasl_authenticated, reject\nsubmissions",
+)
+
+
+def test_an_unclosed_brace_in_master_cf_is_named_and_not_audited_in_full(run_cli, tmp_path: Path):
+    """`-o {` without its `}`: --read-files dropped the option silently and said
+    nothing; README: a note names the entry with its line, and "Not audited in full"."""
+    directory = build_postfix(tmp_path / "pf", HARDENED_MAIN, UNCLOSED)
+    args = ("audit", "--read-files", "--postfix-dir", str(directory))
+
+    result = run_cli(*args, "--postfix-version", "3.10.2")
+    document = json.loads(run_cli(*args, "--postfix-version", "3.10.2", "--format", "json").out)
+
+    assert result.status == 1
+    line = (
+        (directory / "master.cf")
+        .read_text()
+        .splitlines()
+        .index("  -o { smtpd_recipient_restrictions = permit_sasl_authenticated, reject")
+    )
+    assert f"master.cf, line {line + 1}: a {{ that is never closed" in " ".join(result.out.split())
+    assert "Not audited in full" in result.out and "No problems found" not in result.out
+    assert document["complete"] is False and document["exit_status"] == 1
+
+
+def test_a_brace_closed_on_a_continuation_line_is_read_whole(run_cli, tmp_path: Path):
+    closed = HARDENED_MASTER.replace(
+        "  -o smtpd_recipient_restrictions=permit_sasl_authenticated,reject\nsubmissions",
+        "  -o { smtpd_recipient_restrictions = permit_sasl_authenticated,\n"
+        "       reject }\nsubmissions",
+    )
+    directory = build_postfix(tmp_path / "pf", HARDENED_MAIN, closed)
+
+    result = run_cli(
+        "audit", "--read-files", "--postfix-dir", str(directory), "--postfix-version", "3.10.2"
+    )
+
+    assert result.status == 0 and "No problems found." in result.out

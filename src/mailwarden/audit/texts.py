@@ -1265,6 +1265,13 @@ NOTES: dict[str, Text] = {
         "{file} 第 {line} 行：“{value}”不是 Postfix 能读取的 {column} 字段（是否缺了一列？）："
         "Postfix 会拒绝这个 master.cf（报错：{error}）而无法启动；此条目未被审计。",
     ),
+    "master_cf_brace": Text(
+        "{file}, line {line}: a {{ that is never closed (a -o {{ name = value }} without "
+        "its }}): Postfix cannot read the option as written (\"{error}\"); this entry was "
+        "not audited. Close the brace.",
+        "{file} 第 {line} 行：有一个没有闭合的 {{（-o {{ name = value }} 缺少 }}）：Postfix "
+        "无法按所写内容读取该选项（报错：{error}）；此条目未被审计。请补上右花括号。",
+    ),
     "doveconf_failed": Text(
         "doveconf could not read the configuration ({error}); the files were parsed directly.",
         "doveconf 无法读取该配置（{error}）；已直接解析配置文件。",
