@@ -1267,7 +1267,7 @@ NOTES: dict[str, Text] = {
     ),
     "master_cf_brace": Text(
         "{file}, line {line}: a {{ that is never closed (a -o {{ name = value }} without "
-        "its }}): Postfix cannot read the option as written (\"{error}\"); this entry was "
+        'its }}): Postfix cannot read the option as written ("{error}"); this entry was '
         "not audited. Close the brace.",
         "{file} 第 {line} 行：有一个没有闭合的 {{（-o {{ name = value }} 缺少 }}）：Postfix "
         "无法按所写内容读取该选项（报错：{error}）；此条目未被审计。请补上右花括号。",
