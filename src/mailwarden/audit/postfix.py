@@ -48,8 +48,13 @@ medium
                                       does not count; the fix then adds the service on
                                       the port that listener leaves free)
     postfix.submissions_no_wrappermode  465 without `smtpd_tls_wrappermode=yes`
-    postfix.submission_old_tls        TLSv1 or TLSv1.1 allowed on 587/465
-    postfix.anonymous_ciphers         anonymous suites on an AUTH service. Postfix's own
+    postfix.submission_old_tls        TLSv1 or TLSv1.1 allowed on 587/465 for logins:
+                                      TLS required, or optional with
+                                      `smtpd_tls_auth_only = yes` (logins only over
+                                      TLS, in the versions smtpd_tls_protocols allows)
+    postfix.anonymous_ciphers         anonymous suites on an AUTH service that is not
+                                      loopback-only (a client on this machine has no
+                                      man in the middle). Postfix's own
                                       default, and only a client that offers them is
                                       exposed, hence medium rather than high
     postfix.no_auth_rate_limit        AUTH offered, `smtpd_client_auth_rate_limit = 0`
@@ -932,7 +937,7 @@ def ciphers(config: PostfixConfig, service: Service) -> Iterable[AuditFinding]:
         found.append(
             _finding(WEAK_CIPHERS.id, severity, evidence, fix, service, classes=names, more=more)
         )
-    if auth and ANULL in classes:
+    if auth and ANULL in classes and public(config, service):  # loopback: no path to hijack
         found.append(_finding(ANONYMOUS_CIPHERS.id, Severity.MEDIUM, evidence, fix, service))
     return found
 
