@@ -80,3 +80,17 @@ def test_ssl_lifted_on_loopback_only_leaves_ssl_required_in_force(
     status, document = audit(run_cli, path, *reader)
 
     assert document["findings"] == [] and status == 0
+
+
+def test_a_name_dovecot_refuses_is_reported_on_loopback_too(run_cli, tmp_path: Path):
+    """`auth_allow_cleartext` (2.4's name) in a 2.3 configuration stops Dovecot
+    wherever it is written: a loopback-only filter does not make that harmless."""
+    block = "local 127.0.0.1 {\n  auth_allow_cleartext = yes\n}\n"
+    path = write(tmp_path, "dovecot.conf", BASE + block)
+
+    status, document = audit(run_cli, path, "--read-files")
+
+    assert [(f["id"], f["severity"]) for f in document["findings"]] == [
+        ("dovecot.setting_other_version", "high")
+    ]
+    assert status == 3

@@ -261,7 +261,11 @@ def other_version_name(config: DovecotConfig) -> Iterable[AuditFinding]:
     found = []
     for setting in config.written(written):
         unsafe = _is_yes(setting.value) != (written == "disable_plaintext_auth")
-        if unsafe and not _tls_required(config, setting.section):
+        if (
+            unsafe
+            and not _tls_required(config, setting.section)
+            and not _loopback_clients_only(setting.section)
+        ):
             continue  # dovecot.cleartext_auth, with this same fix
         value = SAFE_CLEARTEXT[name]
         fix = replace(_fix(config, setting, value), setting=name)

@@ -693,7 +693,7 @@ EXPLANATIONS: dict[str, Text] = {
         "this report judges that value. To give all clients another value, set it at the "
         "top level.",
         "{name} 是 Dovecot 认证进程的设置，而 Dovecot 2.3 不接受 local 或 remote 段中的"
-        "此类设置（doveconf: Auth settings not supported inside local/remote blocks），"
+        "此类设置（doveconf 报错：local/remote 段中不支持认证设置），"
         "无论其值是什么。它会拒绝整个配置：Dovecot 无法以此配置启动，正在运行的 Dovecot 也"
         "无法重新加载它（doveadm reload 失败），而是继续使用之前加载的配置，其中既没有这一行，"
         "也没有之后的任何修改（包括本报告的其他修复）。修复方法是删除这一行；之后该段外的取值"
