@@ -44,8 +44,17 @@ high
                                   reload (`doveadm reload` fails; it keeps what it
                                   loaded before, none of the report's other fixes).
                                   The fix writes the right name with the safe value
+    dovecot.auth_setting_in_filter  an auth setting (auth_verbose_passwords,
+                                  auth_mechanisms, auth_failure_delay, ...) inside a
+                                  `local` or `remote` filter of a 2.3 configuration,
+                                  whatever its value: Dovecot refuses the whole
+                                  configuration ("Auth settings not supported inside
+                                  local/remote blocks"), as above. The fix takes the
+                                  line out (the value around the filter applies)
 high or medium
-    dovecot.ssl_old_protocols     SSLv3 allowed (high); TLSv1/TLSv1.1 (medium)
+    dovecot.ssl_old_protocols     SSLv3 allowed (high); TLSv1/TLSv1.1 (medium); an
+                                  OpenSSL 1.1.0 or later has no SSLv3 (nor SSLv2):
+                                  there `SSLv3` and `ANY` allow TLSv1 and TLSv1.1
     dovecot.weak_ciphers          RC4, export, DES or NULL asked for (high); anonymous
                                   suites, or RC4 through a grade with an OpenSSL
                                   before 1.1.0 (medium); judged for the library
@@ -63,7 +72,9 @@ medium
     dovecot.anonymous_mechanism   ANONYMOUS in `auth_mechanisms`
 
 A setting is checked at the top level and inside every `protocol`, `local` and
-`remote` section where it is written.
+`remote` section where it is written; not inside a `local` or `remote` filter on
+loopback only (127.0.0.0/8, ::1), whose clients are on this machine: no password or
+TLS session there crosses the network (as Postfix's loopback-only services).
 """
 
 from __future__ import annotations
@@ -84,6 +95,7 @@ from mailwarden.audit.tls import (
     allowed_classes,
     allowed_protocols,
     on_library,
+    without_ssl,
 )
 
 # credential_exposed is "passwords in the log" (the analysis's finding of that name):
@@ -98,6 +110,9 @@ TRUSTED_NETWORKS = register(
 OLD_PROTOCOLS = register("dovecot.ssl_old_protocols", "weak_tls")
 WEAK_CIPHERS = register("dovecot.weak_ciphers", "weak_tls")
 OTHER_VERSION = register("dovecot.setting_other_version", "cleartext_auth")
+AUTH_IN_FILTER = register(
+    "dovecot.auth_setting_in_filter", "credential_exposed", "bruteforce", "spray"
+)
 FAILURE_DELAY = register("dovecot.auth_failure_delay", "bruteforce", "spray")
 ANONYMOUS = register("dovecot.anonymous_mechanism", "bruteforce")
 
@@ -209,17 +224,27 @@ def cleartext(config: DovecotConfig) -> Iterable[AuditFinding]:
 
 def _loopback_clients_only(section: str) -> bool:
     """`section` applies only to clients on this machine: inside a `remote` filter whose
-    networks are all loopback (a webmail on localhost)."""
+    networks are all loopback (a webmail on localhost), or a `local` filter whose
+    addresses are all loopback (only this machine reaches 127.0.0.1 or ::1). No
+    password or TLS session there crosses the network, as with Postfix's loopback-only
+    services; Dovecot itself takes such a connection for secured."""
     for part in section.split(" > "):
-        if not part.startswith("remote "):
+        kind, _, rest = part.partition(" ")
+        if kind not in ("remote", "local"):
             continue
-        items = [i.strip('"') for i in re.split(r"[\s,]+", part[len("remote ") :]) if i]
+        items = [i.strip('"') for i in re.split(r"[\s,]+", rest) if i]
         networks = [_network(i) for i in items]
         if networks and all(
             n is not None and any(_within(n, loopback) for loopback in _LOOPBACK) for n in networks
         ):
             return True
     return False
+
+
+def _beyond_loopback(settings: Iterable[DovecotSetting]) -> list[DovecotSetting]:
+    """The settings that apply to clients elsewhere: not those inside a loopback-only
+    `local` or `remote` filter (no TLS session there crosses the network)."""
+    return [s for s in settings if not _loopback_clients_only(s.section)]
 
 
 @check
@@ -236,7 +261,11 @@ def other_version_name(config: DovecotConfig) -> Iterable[AuditFinding]:
     found = []
     for setting in config.written(written):
         unsafe = _is_yes(setting.value) != (written == "disable_plaintext_auth")
-        if unsafe and not _tls_required(config, setting.section):
+        if (
+            unsafe
+            and not _tls_required(config, setting.section)
+            and not _loopback_clients_only(setting.section)
+        ):
             continue  # dovecot.cleartext_auth, with this same fix
         value = SAFE_CLEARTEXT[name]
         fix = replace(_fix(config, setting, value), setting=name)
@@ -307,7 +336,9 @@ def _tls_lifted(config: DovecotConfig, section: str) -> list[DovecotSetting] | N
     return [
         written[scope]
         for scope in config.inside("ssl", section)
-        if _ssl_in(config, scope) != "required" and _enclosing(scope, own) == section
+        if _ssl_in(config, scope) != "required"
+        and _enclosing(scope, own) == section
+        and not _loopback_clients_only(scope)
     ]
 
 
@@ -334,13 +365,28 @@ def _with_tls(config: DovecotConfig, finding: AuditFinding) -> AuditFinding:
 
 
 @check
+def auth_setting_in_filter(config: DovecotConfig) -> Iterable[AuditFinding]:
+    """An auth setting (auth_verbose_passwords, auth_mechanisms, ...) inside a `local`
+    or `remote` filter: Dovecot 2.3 refuses the whole configuration ("Auth settings
+    not supported inside local/remote blocks"), whatever the value. The fix takes the
+    line out; the value of the scope around it applies there instead, and the checks
+    judge that one."""
+    found = []
+    for setting in config.refused_in_filters():
+        fix = replace(_fix(config, setting, ""), remove=True)
+        finding = _finding(config, AUTH_IN_FILTER.id, Severity.HIGH, setting, "", name=setting.name)
+        found.append(replace(finding, fix=(fix,)))
+    return found
+
+
+@check
 def ssl_disabled(config: DovecotConfig) -> Iterable[AuditFinding]:
     """The explanation names the certificate settings of the configuration's version."""
     details = {"variant": "in_24"} if _for_dovecot_24(config) else {}
     return [
         _finding(config, SSL_DISABLED.id, Severity.HIGH, setting, "yes", **details)
         for setting in config.written("ssl")
-        if setting.value.strip().lower() == "no"
+        if setting.value.strip().lower() == "no" and not _loopback_clients_only(setting.section)
     ]
 
 
@@ -575,9 +621,12 @@ def _once_tls_is_on(config: DovecotConfig, findings: list[AuditFinding]) -> list
 @check
 def old_protocols(config: DovecotConfig) -> Iterable[AuditFinding]:
     found = []
-    for setting in config.written("ssl_min_protocol"):
+    no_ssl3 = not without_ssl(("SSLv3",), config.library)
+    for setting in _beyond_loopback(config.written("ssl_min_protocol")):
         value = setting.value.strip()
-        if value.upper() in ("SSLV3", "ANY"):
+        if value.upper() in ("SSLV3", "ANY") and no_ssl3:  # OpenSSL 1.1.0 or later
+            severity, shown = Severity.MEDIUM, "TLSv1, TLSv1.1"
+        elif value.upper() in ("SSLV3", "ANY"):
             severity, shown = Severity.HIGH, "SSLv3, TLSv1, TLSv1.1"
         elif value.upper() in ("TLSV1", "TLSV1.1"):  # Dovecot takes any case
             severity = Severity.MEDIUM
@@ -589,8 +638,8 @@ def old_protocols(config: DovecotConfig) -> Iterable[AuditFinding]:
                 config, OLD_PROTOCOLS.id, severity, setting, SAFE_MIN_PROTOCOL, protocols=shown
             )
         )
-    for setting in config.written("ssl_protocols"):  # Dovecot 2.2
-        allowed = allowed_protocols(setting.value)
+    for setting in _beyond_loopback(config.written("ssl_protocols")):  # Dovecot 2.2
+        allowed = without_ssl(allowed_protocols(setting.value), config.library)
         old = [p for p in allowed if p in ("SSLv2", "SSLv3", "TLSv1", "TLSv1.1")]
         if not old:
             continue
@@ -611,7 +660,7 @@ def weak_ciphers(config: DovecotConfig) -> Iterable[AuditFinding]:
     there too)."""
     library = config.library
     found = []
-    for setting in config.written("ssl_cipher_list"):
+    for setting in _beyond_loopback(config.written("ssl_cipher_list")):
         classes = on_library(allowed_classes(setting.value), library)
         weak = [name for name in WEAK if name in classes]
         if not weak and ANULL not in classes:

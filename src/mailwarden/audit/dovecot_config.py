@@ -9,7 +9,9 @@ A file that includes itself, directly or through others (a glob such as `*.conf`
 matches the including file, too), is read once: the repeat is a note, as `doveconf`
 refuses it ("Recursive include file"). Without that, two such lines made the audit parse
 the file 2^20 times. At most `_MAX_FILES_READ` files are read in all, repeats of one
-file (which Dovecot allows) included.
+file (which Dovecot allows) included. An include that names a directory (Dovecot reads
+nothing from it), or that `!include_try` names and that does not exist (a dangling
+symbolic link, which a glob lists), is skipped with a note, as Dovecot skips it.
 
 Settings inside the filter sections `protocol`, `local` and `remote` override the top
 level for those connections; the checks look at the top level and at every filter.
@@ -59,6 +61,76 @@ DEFAULTS = {
 }
 
 
+AUTH_SETTINGS = frozenset(
+    [
+        "auth_anonymous_username",
+        "auth_cache_negative_ttl",
+        "auth_cache_size",
+        "auth_cache_ttl",
+        "auth_cache_verify_password_with_worker",
+        "auth_debug",
+        "auth_debug_passwords",
+        "auth_default_realm",
+        "auth_failure_delay",
+        "auth_gssapi_hostname",
+        "auth_krb5_keytab",
+        "auth_master_user_separator",
+        "auth_mechanisms",
+        "auth_policy_check_after_auth",
+        "auth_policy_check_before_auth",
+        "auth_policy_hash_mech",
+        "auth_policy_hash_nonce",
+        "auth_policy_hash_truncate",
+        "auth_policy_log_only",
+        "auth_policy_reject_on_fail",
+        "auth_policy_report_after_auth",
+        "auth_policy_request_attributes",
+        "auth_policy_server_api_header",
+        "auth_policy_server_timeout_msecs",
+        "auth_policy_server_url",
+        "auth_proxy_self",
+        "auth_realms",
+        "auth_ssl_require_client_cert",
+        "auth_ssl_username_from_cert",
+        "auth_stats",
+        "auth_use_winbind",
+        "auth_username_chars",
+        "auth_username_format",
+        "auth_username_translation",
+        "auth_verbose",
+        "auth_verbose_passwords",
+        "auth_winbind_helper_path",
+        "auth_worker_max_count",
+        "base_dir",
+        "first_valid_gid",
+        "first_valid_uid",
+        "last_valid_gid",
+        "last_valid_uid",
+        "ssl_client_ca_dir",
+        "ssl_client_ca_file",
+        "verbose_proctitle",
+    ]
+)
+"""The settings of Dovecot 2.3's auth process, which doveconf 2.3 refuses inside a
+`local`, `remote` or `local_name` filter ("Auth settings not supported inside
+local/remote blocks"), refusing the whole configuration: each of doveconf 2.3.19's
+settings written in such a filter, one by one, gave this list."""
+
+_EVERY_ADDRESS_FILTER = re.compile(r'^(?:local|remote)\s+"?[^\s"]*/0+"?$')
+
+
+def address_filtered(section: str) -> bool:
+    """`section` is, or is inside, a `local`, `remote` or `local_name` filter that does
+    not cover every address (doveconf takes `remote 0.0.0.0/0` as no filter at all)."""
+    for part in section.split(" > "):
+        kind = part.split(" ", 1)[0]
+        if kind == "local_name":
+            return True
+        if kind in ("local", "remote") and not _EVERY_ADDRESS_FILTER.match(part):
+            return True
+    return False
+
+
 @dataclass(frozen=True)
 class DovecotSetting:
     name: str
@@ -75,6 +147,12 @@ class DovecotSetting:
         if not self.section:
             return True
         return all(part.split()[0] in FILTERS for part in self.section.split(" > "))
+
+    @property
+    def refused_in_filter(self) -> bool:
+        """An auth setting inside a `local`/`remote` filter, which Dovecot 2.3 refuses
+        (the whole configuration with it)."""
+        return self.name in AUTH_SETTINGS and address_filtered(self.section)
 
 
 @dataclass(frozen=True)
@@ -118,10 +196,20 @@ class DovecotConfig:
         setting per section then costs the sections, not their square (thousands of
         `remote` or `protocol` sections made the audit grow with it)."""
         index: dict[str, dict[str, DovecotSetting]] = {}
+        refused = set(self.refused_in_filters())
         for setting in self.settings:
-            if setting.filtered:
+            if setting.filtered and setting not in refused:
                 index.setdefault(setting.name, {})[setting.section] = setting
         return index
+
+    def refused_in_filters(self) -> list[DovecotSetting]:
+        """The auth settings written inside `local`/`remote` filters of a Dovecot 2.3
+        configuration (no `dovecot_config_version`): Dovecot refuses them, so they
+        apply nowhere, and the checks of their values leave them to the check that
+        reports the refusal."""
+        if any(s.name == "dovecot_config_version" for s in self.settings):
+            return []
+        return [s for s in self.settings if s.refused_in_filter]
 
     @cached_property
     def _rank(self) -> dict[str, dict[str, int]]:
@@ -151,9 +239,11 @@ class DovecotConfig:
                 for i, s in enumerate(settings)
                 if s.name == change.setting and s.section == section
             ]
-            if matches:
+            if matches and change.remove:
+                del settings[matches[-1]]
+            elif matches:
                 settings[matches[-1]] = replace(settings[matches[-1]], value=change.value)
-            else:
+            elif not change.remove:
                 settings.append(DovecotSetting(change.setting, change.value, section, change.file))
         return replace(self, settings=tuple(settings))
 
@@ -268,13 +358,22 @@ class _Parser:
         return understood
 
     def _expand(self, name: str, value: str) -> str:
+        """`$name` is the value `name` has here so far: written in this section, else
+        in the sections around it, else at the top level (as doveconf reads it: a
+        section starts with the values around it), else the default."""
         if "$" not in value:
             return value
-        scope = " > ".join(self.sections)
+        current = " > ".join(self.sections)
 
         def previous(match: re.Match[str]) -> str:
-            last = self._last.get((match.group(1), scope))
-            return last if last is not None else DEFAULTS.get(match.group(1), match.group(0))
+            scope = current
+            while True:
+                last = self._last.get((match.group(1), scope))
+                if last is not None:
+                    return last
+                if not scope:
+                    return DEFAULTS.get(match.group(1), match.group(0))
+                scope = scope.rpartition(" > ")[0]
 
         return re.sub(r"\$([A-Za-z0-9_]+)", previous, value)
 
@@ -291,6 +390,18 @@ class _Parser:
         for match in matches:
             if os.path.realpath(match) in self._reading:
                 self._note("include_recursive", {"path": match, **where})
+                continue
+            if os.path.isdir(match):
+                # doveconf reads nothing from a directory and goes on (either kind)
+                self._note("include_directory", {"path": match, **where})
+                continue
+            if not os.path.exists(match):
+                # a dangling symbolic link (glob lists it): `!include_try` skips it as
+                # Dovecot does; `!include` makes doveconf refuse the configuration
+                if kind == "include":
+                    self._note("include_missing", {"path": match})
+                else:
+                    self._note("include_try_missing", {"path": match, **where})
                 continue
             if self._files_read >= _MAX_FILES_READ:
                 if all(note.key != "include_count" for note in self.notes):

@@ -81,7 +81,8 @@ class ServiceEntry:
 
 @dataclass(frozen=True)
 class DovecotSet:
-    """Set one Dovecot setting: replace it at `file:line`, or add it to `file`."""
+    """Set one Dovecot setting: replace it at `file:line`, or add it to `file`; or, with
+    `remove`, take the line at `file:line` out (a setting Dovecot refuses where it is)."""
 
     setting: str
     value: str
@@ -90,6 +91,7 @@ class DovecotSet:
     old: str | None = None  # the (first) line as it is now
     section: str | None = None
     end_line: int | None = None  # the last line, when the setting continues over several
+    remove: bool = False  # take the line out (left empty) instead of writing `value`
 
 
 Change: TypeAlias = MainSet | ServiceSet | ServiceEntry | DovecotSet

@@ -20,6 +20,9 @@ high
     postfix.debug_peer_list           not empty: matching sessions are logged in full
     postfix.smtpd_verbose             `smtpd -v` in master.cf: every session in full
     postfix.tls_old_protocols         SSLv2 or SSLv3 allowed on a service with TLS
+                                      that offers AUTH (medium without AUTH), unless
+                                      the OpenSSL has none (1.1.0 and later, which
+                                      Postfix 3.6 and later require)
 high or medium
     postfix.eol_version               older than the oldest line upstream still patches:
                                       high before 2.8, which no distribution patches
@@ -45,8 +48,13 @@ medium
                                       does not count; the fix then adds the service on
                                       the port that listener leaves free)
     postfix.submissions_no_wrappermode  465 without `smtpd_tls_wrappermode=yes`
-    postfix.submission_old_tls        TLSv1 or TLSv1.1 allowed on 587/465
-    postfix.anonymous_ciphers         anonymous suites on an AUTH service. Postfix's own
+    postfix.submission_old_tls        TLSv1 or TLSv1.1 allowed on 587/465 for logins:
+                                      TLS required, or optional with
+                                      `smtpd_tls_auth_only = yes` (logins only over
+                                      TLS, in the versions smtpd_tls_protocols allows)
+    postfix.anonymous_ciphers         anonymous suites on an AUTH service that is not
+                                      loopback-only (a client on this machine has no
+                                      man in the middle). Postfix's own
                                       default, and only a client that offers them is
                                       exposed, hence medium rather than high
     postfix.no_auth_rate_limit        AUTH offered, `smtpd_client_auth_rate_limit = 0`
@@ -146,9 +154,11 @@ from mailwarden.audit.tls import (
     ANULL,
     SURE,
     WEAK,
+    Library,
     allowed_classes,
     allowed_protocols,
     on_library,
+    without_ssl,
 )
 from mailwarden.audit.tls import with_exclusions as cipher_string
 
@@ -851,12 +861,12 @@ def tls_protocols(config: PostfixConfig, service: Service) -> Iterable[AuditFind
     # Mandatory TLS on 587/465 refuses TLSv1 and TLSv1.1 too.
     strict = fixes.strict_protocols(config, service, parameter)
     found = []
-    ssl = [p for p in allowed if p.startswith("SSL")]
+    ssl = [p for p in without_ssl(allowed, _library(config)) if p.startswith("SSL")]
     if ssl:
+        # graded as weak ciphers are: a password to lose only where AUTH is offered
+        severity = Severity.HIGH if offers_auth(config, service) else Severity.MEDIUM
         found.append(
-            _finding(
-                OLD_PROTOCOLS.id, Severity.HIGH, evidence, fix, service, protocols=", ".join(ssl)
-            )
+            _finding(OLD_PROTOCOLS.id, severity, evidence, fix, service, protocols=", ".join(ssl))
         )
     old_tls = [p for p in allowed if p in ("TLSv1", "TLSv1.1")]
     if old_tls and strict:
@@ -873,6 +883,19 @@ def tls_protocols(config: PostfixConfig, service: Service) -> Iterable[AuditFind
             )
         )
     return found
+
+
+NEEDS_OPENSSL_111 = (3, 6)
+"""Postfix 3.6 and later build only with OpenSSL 1.1.1 or later (RELEASE_NOTES-3.6)."""
+
+
+def _library(config: PostfixConfig) -> Library:
+    """The OpenSSL Postfix uses (--openssl-version, this machine's), else at least
+    1.1.1 for a Postfix 3.6 or later, which needs it."""
+    library = config.library
+    if library.known or config.version is None or config.version < NEEDS_OPENSSL_111:
+        return library
+    return Library((1, 1, 1), "1.1.1", "postfix")
 
 
 @service_check
@@ -914,7 +937,7 @@ def ciphers(config: PostfixConfig, service: Service) -> Iterable[AuditFinding]:
         found.append(
             _finding(WEAK_CIPHERS.id, severity, evidence, fix, service, classes=names, more=more)
         )
-    if auth and ANULL in classes:
+    if auth and ANULL in classes and public(config, service):  # loopback: no path to hijack
         found.append(_finding(ANONYMOUS_CIPHERS.id, Severity.MEDIUM, evidence, fix, service))
     return found
 

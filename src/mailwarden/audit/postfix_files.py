@@ -10,7 +10,9 @@ logical line is eight columns and the command's arguments, where `-o name=value`
 A master.cf entry that Postfix refuses (fewer than eight columns, or a column it cannot
 read: a `-o` line that lost its leading white space, a column left out so that the
 command lands in process_limit) stops Postfix ("bad field count", "invalid ... field"):
-it is left out of the services and named, with its line, in a note.
+it is left out of the services and named, with its line, in a note. So is an entry with
+a `{` that is never closed (`-o { name = value` without its `}`: "missing '}'"), whose
+option cannot be read as written.
 """
 
 from __future__ import annotations
@@ -74,28 +76,45 @@ def parse_main_cf(text: str) -> tuple[dict[str, str], dict[str, int]]:
 
 
 def _tokens(logical: LogicalLine) -> Iterator[tuple[int, str]]:
-    """Whitespace-separated tokens with their line; `{ ... }` is one token."""
+    """Whitespace-separated tokens with their (first) line; `{ ... }` is one token,
+    also across the physical lines of the logical line, as Postfix reads it. A `{`
+    never closed runs to the end of the logical line (`_unclosed`)."""
+    chars: list[tuple[int, str]] = []
     for number, text in logical.parts:
-        i = 0
-        while i < len(text):
-            if text[i].isspace():
-                i += 1
-                continue
-            if text[i] == "{":
-                depth, j = 0, i
-                while j < len(text):
-                    depth += {"{": 1, "}": -1}.get(text[j], 0)
-                    j += 1
-                    if depth == 0:
-                        break
-                yield number, text[i:j]
-                i = j
-                continue
-            j = i
-            while j < len(text) and not text[j].isspace():
+        if chars:
+            chars.append((number, " "))
+        chars.extend((number, char) for char in text)
+    i, end = 0, len(chars)
+    while i < end:
+        number, char = chars[i]
+        if char.isspace():
+            i += 1
+            continue
+        j = i
+        if char == "{":
+            depth = 0
+            while j < end:
+                depth += {"{": 1, "}": -1}.get(chars[j][1], 0)
                 j += 1
-            yield number, text[i:j]
-            i = j
+                if depth == 0:
+                    break
+        else:
+            while j < end and not chars[j][1].isspace():
+                j += 1
+        yield number, "".join(c for _, c in chars[i:j])
+        i = j
+
+
+def _unclosed(token: str) -> bool:
+    """A `{ ... }` token whose `{` is never closed (Postfix: "missing '}'")."""
+    if not token.startswith("{"):
+        return False
+    depth = 0
+    for char in token:
+        depth += {"{": 1, "}": -1}.get(char, 0)
+        if depth == 0:
+            return False
+    return True
 
 
 def _option(token: str) -> tuple[str, str] | None:
@@ -144,6 +163,11 @@ def parse_master_cf_entries(text: str) -> tuple[tuple[Service, ...], tuple[Note,
             key = "master_cf_continuation" if first.startswith("-") else "master_cf_field_count"
             details = {"line": str(logical.line), "count": str(len(tokens))}
             refused.append(Note(key, {**details, "error": "bad field count"}))
+            continue
+        unclosed = [number for number, token in tokens if _unclosed(token)]
+        if unclosed:
+            details = {"line": str(unclosed[0]), "error": "missing '}'"}
+            refused.append(Note("master_cf_brace", details))
             continue
         columns = [token for _, token in tokens[:8]]
         bad = refused_column(columns)

@@ -180,10 +180,17 @@ def cipher_grade(
 
 
 def strict_protocols(config: PostfixConfig, service: Service, parameter: str) -> bool:
-    """TLSv1 and TLSv1.1 are to be refused: mandatory TLS on 587/465."""
-    return parameter == "smtpd_tls_mandatory_protocols" and role(config, service) in (
-        SUBMISSION,
-        SUBMISSIONS,
+    """TLSv1 and TLSv1.1 are to be refused on 587/465 where users log in over TLS:
+    mandatory TLS, or opportunistic TLS with AUTH only after STARTTLS
+    (`smtpd_tls_auth_only = yes`), whose logins use the same TLS versions."""
+    if role(config, service) not in (SUBMISSION, SUBMISSIONS):
+        return False
+    if parameter == "smtpd_tls_mandatory_protocols":
+        return True
+    return (
+        parameter == "smtpd_tls_protocols"
+        and offers_auth(config, service)
+        and config.flag("smtpd_tls_auth_only", service)
     )
 
 

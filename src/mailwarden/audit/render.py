@@ -8,6 +8,8 @@ reloads the instance that was audited, from any working directory. Dovecot has n
 command: a fix names the file and line, and gives the `sed` line that makes the edit (or
 the `printf` line that appends a missing setting); a setting continued over several lines
 (`\\`) is replaced on its first line and its other lines are emptied (JSON `end_line`).
+A line to take out (JSON `remove`: a setting Dovecot refuses where it is) is emptied
+the same way, so that the line numbers of the other edits stay true.
 
 JSON output is one document (see `render_json`): `title`, `explanation` and notes in the
 chosen language only (ids, severities, evidence and commands are the same in every
@@ -183,6 +185,12 @@ def dovecot_command(change: DovecotSet) -> str | None:
     edits of that file stay true whatever order they are pasted in."""
     new = f"{change.setting} = {change.value}"
     file = shlex.quote(os.path.abspath(change.file))
+    if change.remove:
+        if change.line is None:
+            return None
+        end = change.end_line if change.end_line is not None else change.line
+        lines = f"{change.line},{end}" if end > change.line else str(change.line)
+        return f"sed -i {quote(f'{lines}s/.*//')} {file}"
     if change.line is not None and change.old is not None:
         indent = change.old[: len(change.old) - len(change.old.lstrip())]
         replacement = (indent + new).replace("\\", "\\\\").replace("/", "\\/").replace("&", "\\&")
@@ -212,6 +220,12 @@ def cut(text: str, lang: Lang, limit: int | None = LONGEST_SHOWN) -> str:
 def dovecot_instruction(change: DovecotSet, lang: Lang, limit: int | None = None) -> str:
     """What to edit by hand; the line it replaces cut to `limit` characters."""
     new = f"{change.setting} = {change.value}"
+    if change.remove and change.line is not None and change.old is not None:
+        line, old = str(change.line), cut(change.old.strip(), lang, limit)
+        if change.end_line is not None and change.end_line > change.line:
+            end = str(change.end_line)
+            return label("remove_lines", lang, file=change.file, line=line, end=end, old=old)
+        return label("remove_line", lang, file=change.file, line=line, old=old)
     if change.line is not None and change.old is not None:
         line, old = str(change.line), cut(change.old.strip(), lang, limit)
         if change.end_line is not None and change.end_line > change.line:
@@ -303,6 +317,7 @@ def finding_json(
             "old": c.old,
             "section": c.section,
             "end_line": c.end_line,
+            "remove": c.remove,
             "instruction": dovecot_instruction(c, lang),
         }
         for c in finding.fix
@@ -643,6 +658,8 @@ class TextReport:
             self._line(label("incomplete", lang, tools=", ".join(failed)), "bold")
         if report.refused_entries():
             self._line(label("incomplete_master_cf", lang), "bold")
+        if report.unread() and not failed:  # said above when a tool failed
+            self._line(label("incomplete_unread", lang), "bold")
         if not report.findings:
             if report.complete:
                 partial = {

@@ -2,7 +2,9 @@
 
 A configuration named on the command line must be readable (else `AuditError`, exit 1);
 the default locations (/etc/postfix, /etc/dovecot/dovecot.conf) are skipped with a note
-when absent, and it is an error only when neither exists.
+when absent, and it is an error only when neither exists. When one of the two cannot be
+read and the other can, the other is audited and a note gives the error: the report is
+then incomplete (exit status 1 unless a finding is high), never lost.
 """
 
 from __future__ import annotations
@@ -42,8 +44,24 @@ SEVERITY_RANK = {
 EXIT_HIGH = 3
 EXIT_UNREAD = 1
 TOOL_FAILED = ("postconf_failed", "doveconf_failed")
-REFUSED_ENTRY = frozenset({"master_cf_field_count", "master_cf_continuation", "master_cf_field"})
+REFUSED_ENTRY = frozenset(
+    {"master_cf_field_count", "master_cf_continuation", "master_cf_field", "master_cf_brace"}
+)
 """Notes of a master.cf entry that Postfix refuses, left out of the audit."""
+UNREAD = frozenset(
+    {
+        "postfix_unread",
+        "dovecot_unread",
+        "include_missing",
+        "include_recursive",
+        "include_depth",
+        "include_count",
+    }
+)
+"""Notes of a part of the configuration that was not read: a configuration that could
+not be read at all (the other one was audited), or Dovecot includes that doveconf
+refuses or that the file parser stopped following. The audit is incomplete, with the
+files read directly as with doveconf (which then fails)."""
 
 
 @dataclass(frozen=True)
@@ -74,7 +92,11 @@ class AuditReport:
 
     @property
     def complete(self) -> bool:
-        return not self.failed_tools() and not self.refused_entries()
+        return not self.failed_tools() and not self.refused_entries() and not self.unread()
+
+    def unread(self) -> bool:
+        """A configuration, or a file it includes, was not read (UNREAD)."""
+        return any(note.key in UNREAD for note in self.all_notes())
 
     def refused_entries(self) -> bool:
         """master.cf has an entry that Postfix refuses: it was not audited."""
@@ -108,21 +130,35 @@ def run_audit(
     selectors: Sequence[str] = (),
 ) -> AuditReport:
     notes: list[Note] = []
+    errors: list[AuditError] = []
     postfix_config = None
     if postfix is not None:
         if postfix.required or (postfix.path / "main.cf").exists():
-            postfix_config = read_postfix(
-                postfix.path, version=postfix_version, use_tools=use_tools, library=openssl
-            )
+            try:
+                postfix_config = read_postfix(
+                    postfix.path, version=postfix_version, use_tools=use_tools, library=openssl
+                )
+            except AuditError as exc:
+                errors.append(exc)
+                notes.append(Note("postfix_unread", {"error": str(exc)}))
         else:
             notes.append(Note("postfix_absent", {"directory": str(postfix.path)}))
     dovecot_config = None
     if dovecot is not None:
         if dovecot.required or dovecot.path.exists():
-            dovecot_config = read_dovecot(dovecot.path, use_tools=use_tools, library=openssl)
+            try:
+                dovecot_config = read_dovecot(dovecot.path, use_tools=use_tools, library=openssl)
+            except AuditError as exc:
+                errors.append(exc)
+                notes.append(Note("dovecot_unread", {"error": str(exc)}))
         else:
             notes.append(Note("dovecot_absent", {"path": str(dovecot.path)}))
     if postfix_config is None and dovecot_config is None:
+        # Neither was read: the one error (or the first) is the answer. One that
+        # could not be read beside one that was is a note: its error never drops
+        # the other's report.
+        if errors:
+            raise errors[0]
         raise AuditError(_("nothing to audit: no Postfix or Dovecot configuration found"))
     found: list[AuditFinding] = []
     if postfix_config is not None:

@@ -172,6 +172,10 @@ TITLES: dict[str, Text] = {
         "A Dovecot 2.3 setting asks for cleartext passwords in a 2.4 configuration",
         "2.4 版配置中有一个要求明文密码的 Dovecot 2.3 设置",
     ),
+    "dovecot.auth_setting_in_filter": Text(
+        "Dovecot refuses its configuration: an auth setting inside a local/remote section",
+        "Dovecot 会拒绝其配置：local/remote 段中有认证设置",
+    ),
     "dovecot.setting_other_version": Text(
         "{written} is a setting of another Dovecot version: Dovecot refuses this configuration",
         "{written} 是另一个 Dovecot 版本的设置：Dovecot 会拒绝此配置",
@@ -677,6 +681,25 @@ EXPLANATIONS: dict[str, Text] = {
         "无法以此配置启动或重新加载。只改名称会让密码以明文在网络中传输；修复方法是改写为 2.4 "
         "的设置并使用安全的值：{name} = no（Dovecot 仍允许来自本机的明文认证）。",
     ),
+    "dovecot.auth_setting_in_filter": Text(
+        "{name} is a setting of Dovecot's auth process, and Dovecot 2.3 does not take "
+        "those inside a local or remote section (doveconf: Auth settings not supported "
+        "inside local/remote blocks), whatever the value. It refuses the whole "
+        "configuration: Dovecot does not start with it, and a running Dovecot cannot "
+        "reload it (doveadm reload fails): it keeps the configuration it loaded before, "
+        "without this line or any later change (the other fixes of this report "
+        "included). The fix takes the line out; the value written around the section "
+        "(at the top level, or Dovecot's default) then applies to these clients too, and "
+        "this report judges that value. To give all clients another value, set it at the "
+        "top level.",
+        "{name} 是 Dovecot 认证进程的设置，而 Dovecot 2.3 不接受 local 或 remote 段中的"
+        "此类设置（doveconf 报错：local/remote 段中不支持认证设置），"
+        "无论其值是什么。它会拒绝整个配置：Dovecot 无法以此配置启动，正在运行的 Dovecot 也"
+        "无法重新加载它（doveadm reload 失败），而是继续使用之前加载的配置，其中既没有这一行，"
+        "也没有之后的任何修改（包括本报告的其他修复）。修复方法是删除这一行；之后该段外的取值"
+        "（顶层设置的值，或 Dovecot 的默认值）同样适用于这些客户端，本报告会对该值进行判断。"
+        "如需让所有客户端使用另一个值，请在顶层设置。",
+    ),
     "dovecot.setting_other_version": Text(
         "{written} = {old} is written under the name of another Dovecot version, which "
         "this one does not know: Dovecot refuses the whole configuration (Unknown "
@@ -1038,6 +1061,11 @@ LABELS: dict[str, Text] = {
         "above); they were left out.",
         "审计不完整：master.cf 中有 Postfix 拒绝的条目（见上方说明）；这些条目未被审计。",
     ),
+    "incomplete_unread": Text(
+        "Not audited in full: part of the configuration was not read (see the notes "
+        "above); only what was read was checked.",
+        "审计不完整：配置中有一部分没有读取（见上方说明）；只检查了已读取的部分。",
+    ),
     "summary": Text(
         "{high} high, {medium} medium, {low} low.",
         "高危 {high} 项，中危 {medium} 项，低危 {low} 项。",
@@ -1080,6 +1108,15 @@ LABELS: dict[str, Text] = {
     "replace_lines": Text(
         "{file}, lines {line}-{end}: replace «{old}» and the lines that continue it with «{new}»",
         "{file} 第 {line}-{end} 行：把 «{old}» 及其续行改为 «{new}»",
+    ),
+    "remove_line": Text(
+        "{file}, line {line}: take out «{old}» (the line is left empty)",
+        "{file} 第 {line} 行：删除 «{old}»（该行留空）",
+    ),
+    "remove_lines": Text(
+        "{file}, lines {line}-{end}: take out «{old}» and the lines that continue it (the "
+        "lines are left empty)",
+        "{file} 第 {line}-{end} 行：删除 «{old}» 及其续行（这些行留空）",
     ),
     "add_setting": Text(
         "{file}: add «{new}»",
@@ -1228,13 +1265,41 @@ NOTES: dict[str, Text] = {
         "{file} 第 {line} 行：“{value}”不是 Postfix 能读取的 {column} 字段（是否缺了一列？）："
         "Postfix 会拒绝这个 master.cf（报错：{error}）而无法启动；此条目未被审计。",
     ),
+    "master_cf_brace": Text(
+        "{file}, line {line}: a {{ that is never closed (a -o {{ name = value }} without "
+        'its }}): Postfix cannot read the option as written ("{error}"); this entry was '
+        "not audited. Close the brace.",
+        "{file} 第 {line} 行：有一个没有闭合的 {{（-o {{ name = value }} 缺少 }}）：Postfix "
+        "无法按所写内容读取该选项（报错：{error}）；此条目未被审计。请补上右花括号。",
+    ),
     "doveconf_failed": Text(
         "doveconf could not read the configuration ({error}); the files were parsed directly.",
         "doveconf 无法读取该配置（{error}）；已直接解析配置文件。",
     ),
     "include_missing": Text(
-        "The included file {path} does not exist.",
-        "被包含的文件 {path} 不存在。",
+        "The included file {path} does not exist: Dovecot refuses this configuration, "
+        "and it was not read.",
+        "被包含的文件 {path} 不存在：Dovecot 会拒绝这个配置，该文件未被读取。",
+    ),
+    "include_directory": Text(
+        "{file}, line {line}: the included {path} is a directory; Dovecot reads nothing "
+        "from it, and neither did the audit.",
+        "{file} 第 {line} 行：被包含的 {path} 是一个目录；Dovecot 不会从中读取任何内容，"
+        "审计也没有读取。",
+    ),
+    "include_try_missing": Text(
+        "{file}, line {line}: the file {path} that !include_try names does not exist (a "
+        "symbolic link to nothing): Dovecot skips it, and so did the audit.",
+        "{file} 第 {line} 行：!include_try 指定的文件 {path} 不存在（指向不存在目标的符号链接）："
+        "Dovecot 会跳过它，审计也跳过了它。",
+    ),
+    "postfix_unread": Text(
+        "The Postfix configuration could not be read ({error}): Postfix was not audited.",
+        "无法读取 Postfix 配置（{error}）：未审计 Postfix。",
+    ),
+    "dovecot_unread": Text(
+        "The Dovecot configuration could not be read ({error}): Dovecot was not audited.",
+        "无法读取 Dovecot 配置（{error}）：未审计 Dovecot。",
     ),
     "include_depth": Text(
         "Includes nest too deeply at {path}; the rest was not read.",

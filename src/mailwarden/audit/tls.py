@@ -163,11 +163,24 @@ class Library:
             "option": "--openssl-version",
             "openssl": "openssl version",
             "python": "Python ssl.OPENSSL_VERSION",
+            "postfix": "at least, for Postfix 3.6 or later",
         }.get(self.source, self.source)
         return f"OpenSSL {self.shown} ({where})"
 
 
 UNKNOWN_LIBRARY = Library()
+
+NO_SSL_PROTOCOLS = (1, 1, 0)
+"""The first OpenSSL without SSLv2 at all and without SSLv3 in its default build (no
+distribution enables it)."""
+
+
+def without_ssl(protocols: tuple[str, ...], library: Library) -> tuple[str, ...]:
+    """`protocols` as `library` offers them: from OpenSSL 1.1.0 on, no SSLv2 or SSLv3,
+    whatever the configuration allows. Older or unknown: unchanged."""
+    if library.version is None or library.version < NO_SSL_PROTOCOLS:
+        return protocols
+    return tuple(p for p in protocols if not p.startswith("SSL"))
 
 
 def on_library(classes: Mapping[str, int], library: Library) -> dict[str, int]:
