@@ -85,7 +85,7 @@ from mailwarden.daemon.owners import FORGET_EVERY, OwnerLogins
 from mailwarden.daemon.preflight import journal_instead, load, preflight, where
 from mailwarden.daemon.reading import WARMUP_BYTES, Reader, StateKeys
 from mailwarden.daemon.recall import Recalled, recall
-from mailwarden.daemon.status import HEARTBEAT_EVERY, other_daemon
+from mailwarden.daemon.status import HEARTBEAT_EVERY, other_daemon, pid_place
 from mailwarden.daemon.wiring import (
     ban_policy,
     check_enforcer,
@@ -264,6 +264,8 @@ class Daemon:
         self._framers: dict[str, Framer] = {}
         self._due: dict[str, float] = {}
         self._started = datetime.now(UTC)
+        self._pid_place = pid_place()
+        """Where our pid means this process (`status.pid_place`): in the heartbeat."""
         self._errors_logged = 0.0
         self._problems: list[str] = []
         self._store: Store | None = None
@@ -1391,6 +1393,7 @@ class Daemon:
         self.counters.journal_untrusted = untrusted
         value: dict[str, JSONValue] = {
             "pid": os.getpid(),
+            "pid_place": self._pid_place,
             "version": __version__,
             "config": self.config.path,
             "backend": self.config.enforce.backend,
