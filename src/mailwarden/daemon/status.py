@@ -632,7 +632,11 @@ def status_text(document: dict[str, Any]) -> str:
         elif source["offset"] is None:
             where = "no position yet"
         else:
-            where = f"line {source['line']}"
+            line = source["line"]
+            if isinstance(line, int) and line > 1:  # where reading resumes: the next line
+                where = f"read up to line {line - 1}; next: line {line}"
+            else:
+                where = f"nothing read yet; next: line {_or_unknown(line)}"
             in_file = source.get("position_file")
             if in_file is not None and in_file != source["name"]:
                 where += f" of {one_line(in_file)}"
