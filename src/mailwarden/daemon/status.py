@@ -239,9 +239,15 @@ def _gone(heartbeat: dict[str, Any], pid: int | None, seen: datetime | None) -> 
     if not isinstance(place, str) or place != pid_place():
         return False
     started = _process_started(pid, mailwarden=False)
-    if started is None:
-        return not os.path.exists(f"/proc/{pid}")
-    return started >= seen + timedelta(seconds=1)
+    if started is not None:
+        return started >= seen + timedelta(seconds=1)
+    try:  # no /proc entry to read (hidepid hides another user's): ask the kernel
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # another user's process (EPERM): there
+        return False
+    return False
 
 
 def _process_started(pid: int, mailwarden: bool = True) -> datetime | None:
