@@ -55,7 +55,9 @@ def test_a_compromise_runs_the_command_with_json_on_stdin(
     assert found["ip"] == ATTACKER and found["user"] == "alice@example.org"
     assert found["verdict"] == "compromised" and found["evidence"]
     logged = [r.getMessage() for r in caplog.records if r.getMessage().startswith("compromise:")]
-    assert logged == [f"compromise: alice@example.org logged in from {ATTACKER}: {found['reason']}"]
+    assert logged == [
+        f'compromise: "alice@example.org" logged in from {ATTACKER}: {found["reason"]}'
+    ]
 
 
 LINE_READER = """#!/bin/sh

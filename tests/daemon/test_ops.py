@@ -166,7 +166,7 @@ def test_status_shows_the_daemon_its_bans_and_positions(
     _code, _, out = cli(capsys, warden, "status")
     assert out.startswith("daemon: running (pid ")
     assert f"  {ATTACKER}/32" in out and "bruteforce" in out
-    assert f"  {warden.log}  line 4, offset " in out
+    assert f"  {warden.log}  read up to line 3; next: line 4, offset " in out
 
     daemon.close()
     _code, _, out = cli(capsys, warden, "status", "--format", "json")
@@ -459,11 +459,13 @@ def test_status_tells_a_blocked_daemon_from_a_gone_one(
         daemon.wait(timeout=10)
         code, _, out = cli(capsys, warden, "status")
         first = out.splitlines()[0]
-        assert first.startswith("daemon: no heartbeat for "), first
-        assert first.endswith("): stopped or blocked"), first
+        assert first.startswith(
+            f"daemon: not running: its process (pid {daemon.pid}) is gone without a clean stop"
+        ), first
+        assert first.endswith("): killed or crashed"), first
         code, _, out = cli(capsys, warden, "status", "--format", "json")
         shown = json.loads(out)["daemon"]
-        assert (shown["running"], shown["not_responding"]) == (False, False)
+        assert (shown["running"], shown["not_responding"], shown["gone"]) == (False, False, True)
     finally:
         if daemon.poll() is None:
             daemon.kill()

@@ -427,7 +427,7 @@ def test_a_compromise_written_while_stopped_to_a_file_empty_at_the_stop_is_repor
     warden.log.write_text("")
     second = warden.start()
     drain(second)
-    assert f"compromise: alice@example.org logged in from {ATTACKER}" in messages(caplog)
+    assert f'compromise: "alice@example.org" logged in from {ATTACKER}' in messages(caplog)
     assert banned(second) == {f"{ATTACKER}/32"}
     assert history(second) == [(f"{ATTACKER}/32", 1)]
 

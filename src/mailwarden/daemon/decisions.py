@@ -7,7 +7,7 @@
     ban of 203.0.113.7/32 expired
     refuse to ban 192.0.2.1/32: 192.0.2.1/32 is an address of this host (192.0.2.1/32)
     watch 198.51.100.4: probe: tried admin, a name bots try on every server   (-v only)
-    compromise: admin@example.org logged in from 198.51.100.4: logged in as ...
+    compromise: "admin@example.org" logged in from 198.51.100.4: logged in as ...
 
 Client text (usernames, which a reason can quote) is escaped to printable ASCII and
 truncated, so a decision is always exactly one line and a username cannot forge one.
@@ -142,7 +142,7 @@ def detection_line(detection: Detection) -> str:
 
 def compromise_line(detection: Detection) -> str:
     user = detection.data.get("user")
-    who = clean(str(user), MAX_USER) if user else "an account"
+    who = quoted(str(user)) if user else "an account"
     return f"compromise: {who} logged in from {detection.ip}: {clean(detection.reason)}"
 
 

@@ -56,7 +56,8 @@ repairs and rewrites keep it), and is recorded as of its time as soon as the sto
 again (a stop while the store still fails says so: the next start lifts it). A ban that
 ended is said ``expired``, never ``lifted``. A ban that ended while the daemon
 was stopped is lifted at the first step; a reload that puts a banned address on the
-allow list lifts its ban at once.
+allow list lifts its ban at once, in the firewall and in the store (as ``unban`` does:
+taking it off the allow list again does not bring the ban back).
 """
 
 from __future__ import annotations
@@ -84,7 +85,7 @@ from mailwarden.daemon.owners import FORGET_EVERY, OwnerLogins
 from mailwarden.daemon.preflight import journal_instead, load, preflight, where
 from mailwarden.daemon.reading import WARMUP_BYTES, Reader, StateKeys
 from mailwarden.daemon.recall import Recalled, recall
-from mailwarden.daemon.status import HEARTBEAT_EVERY, other_daemon
+from mailwarden.daemon.status import HEARTBEAT_EVERY, other_daemon, pid_place
 from mailwarden.daemon.wiring import (
     ban_policy,
     check_enforcer,
@@ -263,6 +264,8 @@ class Daemon:
         self._framers: dict[str, Framer] = {}
         self._due: dict[str, float] = {}
         self._started = datetime.now(UTC)
+        self._pid_place = pid_place()
+        """Where our pid means this process (`status.pid_place`): in the heartbeat."""
         self._errors_logged = 0.0
         self._problems: list[str] = []
         self._store: Store | None = None
@@ -1390,6 +1393,7 @@ class Daemon:
         self.counters.journal_untrusted = untrusted
         value: dict[str, JSONValue] = {
             "pid": os.getpid(),
+            "pid_place": self._pid_place,
             "version": __version__,
             "config": self.config.path,
             "backend": self.config.enforce.backend,
@@ -1580,10 +1584,13 @@ class Daemon:
             LOG.info("this host's addresses changed: %s", ", ".join(map(str, own)))
             self._recheck_bans()
 
-    def _recheck_bans(self) -> None:
+    def _recheck_bans(self, lift: bool = False) -> None:
         """The policy changed (a reload, this host's addresses): lift from the firewall at
         once a ban that it now refuses (an address just put on the allow list), and put
-        back one that it allows again."""
+        back one that it allows again. ``lift`` (a reload): a ban this host enforced that
+        the new policy refuses is lifted in the store too (`_lift_refused`)."""
+        if lift:
+            self._lift_refused()
         try:
             active = self._enforceable(self.store.active_bans())
         except StoreError as exc:
@@ -1594,6 +1601,26 @@ class Daemon:
         self.applied = ActiveBans(wanted)
         if add or remove:
             self._apply(add, remove)
+
+    def _lift_refused(self) -> None:
+        """A reload's policy refuses bans this host enforced (an address just put on the
+        allow list): each is lifted in the store, as ``mailwarden unban`` lifts one (its
+        failures before it are forgiven: the reload's new detector reads the lift back,
+        `_forgive_unbans`), and said in the log. Taking the address off the allow list
+        again does not bring the old ban back. A ban only kept from the firewall, never
+        enforced here (another host's in a shared store, or one the allow list named
+        before this start), is left to its host: ``status`` says it is not enforced."""
+        for entry in self.applied.values():
+            refusal = self.policy.refusal(entry.network)
+            if refusal is None:
+                continue
+            try:
+                lifted = self.store.lift_ban(entry.network, f"lifted at reload: {refusal}")
+            except StoreError as exc:
+                self._store_error(exc)  # kept from the firewall all the same
+                return
+            if lifted:
+                LOG.info("unban %s: lifted at reload: %s", entry.network, refusal)
 
     # -- reload ---------------------------------------------------------------------------
 
@@ -1655,7 +1682,7 @@ class Daemon:
         self.config = new
         if "policy" in changed:
             self._policy = policy
-            self._recheck_bans()
+            self._recheck_bans(lift=True)
         if "enforce" in changed:
             self._switch_enforcer(old, enforcer)
         if "alerts" in changed:

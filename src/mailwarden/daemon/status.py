@@ -15,10 +15,13 @@ fields are added, never renamed or removed. Times are ISO 8601 in UTC
   ``[{host, running, seen, stopped, damaged}]`` (empty with SQLite).
 - ``daemon``: null when no daemon ever wrote to this store (this host's), else
   ``{running, pid, version, backend, started, seen, stopped, counters, problems,
-  damaged, not_responding}``:
-  ``running`` is true when the daemon's heartbeat (every 5 s) is under 15 s old and it
-  did not stop; ``not_responding`` is true when it is older, yet the process that wrote
-  it still runs on this host (its pid is a mailwarden process that started before that
+  damaged, not_responding, gone}``:
+  ``running`` is true when the daemon's heartbeat (every 5 s) is under 15 s old, it
+  did not stop and its process is not ``gone``: ``gone`` is true when the heartbeat was
+  written on this host (this boot, this pid namespace: its ``pid_place``) and its pid is
+  no process that started before it (killed with SIGKILL, crashed);
+  ``not_responding`` is true when it is older, yet the process that wrote it still
+  runs on this host (its pid is a mailwarden process that started before that
   heartbeat): blocked (its store locked by another process), not gone; false when it
   runs, stopped, or that cannot be told; ``seen`` is its last heartbeat, ``stopped``
   when it stopped cleanly (else null); ``counters`` are the numbers of its current run
@@ -210,13 +213,51 @@ def _not_responding(daemon: dict[str, Any]) -> bool:
     return last is not None and started is not None and started < last + timedelta(seconds=1)
 
 
-def _process_started(pid: int) -> datetime | None:
+def pid_place() -> str | None:
+    """Where this process's pids are numbered: this boot of this host (Linux's boot id)
+    and its pid namespace, ``boot-id/inode``. The daemon writes it in its heartbeat;
+    ``status`` looks its pid up in /proc only when its own place is the same. None when
+    /proc cannot tell."""
+    try:
+        with open("/proc/sys/kernel/random/boot_id", encoding="ascii") as handle:
+            boot = handle.read().strip()
+        namespace = os.stat("/proc/self/ns/pid").st_ino
+    except (OSError, ValueError):
+        return None
+    return f"{boot}/{namespace}" if boot else None
+
+
+def _gone(heartbeat: dict[str, Any], pid: int | None, seen: datetime | None) -> bool:
+    """Whether the process that wrote a fresh heartbeat is gone (killed with SIGKILL,
+    crashed: no clean stop written): it wrote it where ``status`` runs (`pid_place`),
+    and no process of its pid started before that heartbeat is there (a pid is reused
+    only once its process is gone). False when it cannot be told: a heartbeat of another
+    host, pid namespace or boot, or of a daemon too old to say where it ran."""
+    if pid is None or seen is None:
+        return False
+    place = heartbeat.get("pid_place")
+    if not isinstance(place, str) or place != pid_place():
+        return False
+    started = _process_started(pid, mailwarden=False)
+    if started is not None:
+        return started >= seen + timedelta(seconds=1)
+    try:  # no /proc entry to read (hidepid hides another user's): ask the kernel
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # another user's process (EPERM): there
+        return False
+    return False
+
+
+def _process_started(pid: int, mailwarden: bool = True) -> datetime | None:
     """When the mailwarden process `pid` of this host started (Linux's /proc); None
-    when there is none, it is another program, or /proc cannot tell."""
+    when there is none, it is another program (``mailwarden``: only a mailwarden
+    counts), or /proc cannot tell."""
     proc = f"/proc/{pid}"
     try:
         with open(f"{proc}/cmdline", "rb") as handle:
-            if b"mailwarden" not in handle.read():
+            if mailwarden and b"mailwarden" not in handle.read():
                 return None
         with open(f"{proc}/stat", "rb") as handle:
             # ``pid (comm) state …``: comm may hold spaces and ")"; starttime is the
@@ -258,8 +299,14 @@ def _daemon(heartbeat: JSONValue, now: datetime) -> dict[str, Any] | None:
         damaged.append("seen is missing")  # every heartbeat has one
     # A damaged `stopped` may hide a stop: running only when both can be read.
     readable = stopped is not None or heartbeat.get("stopped") is None
+    gone = readable and stopped is None and _gone(heartbeat, shown_fields["pid"], seen)
     return {
-        "running": readable and stopped is None and seen is not None and now - seen <= ALIVE,
+        "running": not gone
+        and readable
+        and stopped is None
+        and seen is not None
+        and now - seen <= ALIVE,
+        "gone": gone,
         **shown_fields,
         **{name: None if moment is None else iso(moment) for name, moment in times.items()},
         "counters": _counters(heartbeat.get("counters"), damaged),
@@ -522,7 +569,12 @@ def status_text(document: dict[str, Any]) -> str:
         lines.append(f"daemon: stopped {daemon['stopped']}")
     elif daemon["seen"]:
         silent = _silence(document["time"], daemon["seen"])
-        if daemon.get("not_responding"):
+        if daemon.get("gone"):
+            lines.append(
+                f"daemon: not running: its process (pid {daemon['pid']}) is gone without "
+                f"a clean stop (last seen {daemon['seen']}, {silent} ago): killed or crashed"
+            )
+        elif daemon.get("not_responding"):
             lines.append(
                 f"daemon: not responding: its process (pid {daemon['pid']}) runs but wrote "
                 f"no heartbeat for {silent} (last seen {daemon['seen']}): blocked (its log "
@@ -586,7 +638,11 @@ def status_text(document: dict[str, Any]) -> str:
         elif source["offset"] is None:
             where = "no position yet"
         else:
-            where = f"line {source['line']}"
+            line = source["line"]
+            if isinstance(line, int) and line > 1:  # where reading resumes: the next line
+                where = f"read up to line {line - 1}; next: line {line}"
+            else:
+                where = f"nothing read yet; next: line {_or_unknown(line)}"
             in_file = source.get("position_file")
             if in_file is not None and in_file != source["name"]:
                 where += f" of {one_line(in_file)}"

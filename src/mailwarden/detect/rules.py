@@ -1073,6 +1073,9 @@ class Detector:
         if owner is not None:
             owner.add(key, when)
             self._wide_owner_add(ip, None, key, when)
+            # Someone logged in from its network: watched, not banned as a whole, as the
+            # detector that read the login itself judges it (:meth:`_person_in_network`).
+            self._person_in_network(ip, None)
 
     def owner_network(self, ip: str) -> IPNetwork | None:
         """The network whose logins stand for the owners of ``ip``: the address itself
@@ -2265,6 +2268,9 @@ class Detector:
                     client.succeeded.append(key)
         if known and owner is not None and key is not None:
             self._owner_login(ip, net, owner, key, when)
+            # Its network heard of the earlier login, unless that came from the store
+            # or the first start's look-back (:meth:`remember_success`): once more.
+            self._person_in_network(ip, net)
             if client is not None and client.failures:
                 self._excuse_typos(client, key, when, previous=previous)
             return []  # this client logged in as this account before
