@@ -1332,7 +1332,8 @@ class Daemon:
         (`Store.changed_bans`): one ``mailwarden ban`` costs the same with 10 or 100,000
         active bans. All of them are read only at the first look, and when the revision
         went back (a damaged one written again). A read that fails is tried again at the
-        next step."""
+        next step. This host's addresses are read again first when the last reading is
+        older than `OWN_FRESH`: a stored ban of one of them is never applied here."""
         try:
             revision = self.store.revision()
             if revision == self._revision:
@@ -1341,6 +1342,10 @@ class Daemon:
             if self.store.only_own_changes(known, revision):
                 self._revision = revision
                 return
+            if self._own_addresses_stale():
+                # Another host's ban may hold an address this host got a moment ago:
+                # never applied here (read at most every `OWN_FRESH`, as before a ban).
+                self._refresh_own_addresses()
             touched: frozenset[IPNetwork] | None = None
             if 0 <= known < revision:
                 found = self.store.changed_bans(known)
