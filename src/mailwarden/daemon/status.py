@@ -157,6 +157,19 @@ def daemon_running(store: Store, keys: StateKeys = ONE_HOST, now: datetime | Non
     return bool(daemon and daemon["running"])
 
 
+def running_hosts(store: Store, keys: StateKeys, now: datetime | None = None) -> list[str]:
+    """The other hosts of a shared store whose daemons write heartbeats (none for a
+    store of one host): those that apply a ``ban`` made on a host without a daemon of
+    its own (a management host)."""
+    when = now or datetime.now(UTC)
+    running = []
+    for host, beat in sorted(keys.others(store.positions()).items()):
+        daemon = _daemon(beat, when)
+        if daemon is not None and daemon["running"]:
+            running.append(host)
+    return running
+
+
 def other_daemon(store: Store, config: Config, holder: str, now: datetime | None = None) -> str:
     """The line that refuses a second daemon of the same store and host (`Store.claim`):
     the store (and host in a fleet), the holder (`Claimed.holder`), and its last
