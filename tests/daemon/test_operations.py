@@ -147,7 +147,8 @@ def test_a_restart_after_a_rotation_reads_the_rest_of_the_old_file_first(
 
     running.start()
     assert wait_until(lambda: ATTACKER in running.v4(), 2), running.said()
-    assert offences(running) == [(f"{ATTACKER}/32", 1)]
+    # The firewall gets the ban first, the store records it a moment later.
+    assert wait_until(lambda: offences(running) == [(f"{ATTACKER}/32", 1)], 2)
     assert "was not found beside" not in running.said()
 
 

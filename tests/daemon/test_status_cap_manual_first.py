@@ -28,7 +28,8 @@ def test_status_leaves_out_automatic_bans_before_an_admins(
         (f"{ipaddress.IPv4Address(base + n)}/32", now, now + 3600 + 60 * n, "bruteforce", "auto")
         for n in range(100)
     ]
-    rows += [(f"192.0.2.{n}/32", now, now + 300, "by hand", "manual") for n in (1, 2, 3)]
+    # The admin's bans: not 192.0.2.x, where the lab host has an address of its own.
+    rows += [(f"203.0.113.{n}/32", now, now + 300, "by hand", "manual") for n in (1, 2, 3)]
     with sqlite3.connect(path) as db:
         db.executemany(
             "INSERT INTO bans (network, since, until, reason, evidence, source, offences)"

@@ -21,7 +21,12 @@ from mailwarden.config import Config, duration_text, parse_duration
 from mailwarden.daemon.decisions import clean, iso
 from mailwarden.daemon.preflight import DEFAULT_CONFIG, load, store_place, where
 from mailwarden.daemon.reading import StateKeys
-from mailwarden.daemon.status import daemon_running, status_document, status_text
+from mailwarden.daemon.status import (
+    daemon_running,
+    running_hosts,
+    status_document,
+    status_text,
+)
 from mailwarden.errors import ConfigError, MailwardenError, StoreSettingError
 from mailwarden.model import BanEntry, IPNetwork
 from mailwarden.store import Source, Store, open_store, probe_store
@@ -144,8 +149,19 @@ def _warn_damage(store: Store, config: Config) -> None:
 
 
 def _note(store: Store, config: Config) -> None:
-    if daemon_running(store, StateKeys.for_store(config.store)):
+    """Who applies the change: this host's daemon; else, in a shared store, the running
+    daemons of the other hosts (a management host runs none of its own)."""
+    keys = StateKeys.for_store(config.store)
+    if daemon_running(store, keys):
         click.echo("mailwarden: the running daemon applies it within a second")
+        return
+    others = [clean(host) for host in running_hosts(store, keys)]
+    if others:
+        click.echo(
+            f"mailwarden: no daemon of this host ({clean(keys.host or '')}) runs; the running "
+            f"daemon{'s' if len(others) > 1 else ''} of {', '.join(others)} "
+            f"appl{'y' if len(others) > 1 else 'ies'} it within a second"
+        )
     else:
         click.echo(
             "mailwarden: no running daemon seen: it takes effect when `mailwarden run` starts",

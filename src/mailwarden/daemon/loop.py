@@ -5,8 +5,8 @@ Each step:
 1. reads what the sources appended (`reading.Reader.poll`), frames it, drops another
    input's copy of an entry (mail.log and syslog both hold every mail line on Debian:
    see `duplicates`), parses and feeds it to the detector; each ban is checked against
-   the policy (never the allow list, loopback, this host's addresses), recorded in the
-   store, then sent to the firewall in one batch per chunk read (this host's addresses
+   the policy (never the allow list, loopback, this host's addresses), sent to the
+   firewall in one batch per chunk read, then recorded in the store (this host's addresses
    are read again before a ban when the last reading is older than `OWN_FRESH`, so an
    address added a moment ago is never banned); what several inputs gave in one poll
    is fed in time order, PAM's own lines (auth.log) first within a second, in one
@@ -53,7 +53,9 @@ the firewall is rewritten from it after 1, 2, 4, ... seconds (at most a minute a
 and ``status`` shows the firewall's error until then. A ban the store failed to record
 goes into the firewall all the same, stays there until it ends (the store's changes,
 repairs and rewrites keep it), and is recorded as of its time as soon as the store works
-again (a stop while the store still fails says so: the next start lifts it). A ban that
+again (a stop while the store still fails says so: the next start lifts it). A store
+that fails or hangs is waited for once (its timeout), then left alone for
+`STORE_RETRY_EVERY` (`_StoreGuard`): no ban waits for it. A ban that
 ended is said ``expired``, never ``lifted``. A ban that ended while the daemon
 was stopped is lifted at the first step; a reload that puts a banned address on the
 allow list lifts its ban at once, in the firewall and in the store (as ``unban`` does:
@@ -67,12 +69,13 @@ import dataclasses
 import logging
 import os
 import signal
+import sqlite3
 import time
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from types import FrameType
-from typing import Any
+from typing import Any, cast
 
 from mailwarden import __version__
 from mailwarden.config import Config
@@ -147,6 +150,15 @@ temporary address, a failover address) is not banned, and a stream of bans reads
 at most once a second."""
 RECORD_AGAIN_EVERY = 1.0
 """A ban the store failed to record is tried again this often (see `_Unrecorded`)."""
+STORE_RETRY_EVERY = 10.0
+"""After a store operation failed (a timeout of a store that hangs, a lock held, an
+unreachable server), the store is left alone this long: every operation meanwhile fails
+at once, as the last one did (`_StoreGuard`), so a store that hangs costs one timeout
+per this interval, not one per ban, heartbeat and position."""
+STORE_RETRY_PATIENCE = 1.0
+"""While the store fails, an operation waits this long for it (SQLite's busy timeout;
+PostgreSQL's connection, at least 2 s), not the 10 s it waits when it works: a retry
+holds the daemon up that long at most."""
 SYNC_EVERY = 300.0
 PRUNE_EVERY = 86400.0
 MAX_PROBLEMS = 5
@@ -190,15 +202,69 @@ def _partly_said(found: Recalled) -> str:
 
 @dataclass
 class _Unrecorded:
-    """A ban put into the firewall while the store failed to record it: kept (the
-    store's changes, repairs and rewrites keep it in the firewall) until it ends, and
-    recorded as soon as the store works again (`Daemon._record_unrecorded`)."""
+    """A ban put into the firewall before the store recorded it: every new ban is one
+    between its batch going to the firewall and its record (`Daemon._record_new`); one
+    the store failed to record is kept (the store's changes, repairs and rewrites keep it
+    in the firewall) until it ends, and recorded as soon as the store works again
+    (`Daemon._record_unrecorded`)."""
 
     entry: BanEntry
     evidence: str
     since: datetime
     detection: Detection
     users: str
+    decision: Decision | None = None
+    """The decision of a new ban not tried in the store yet (None once it was)."""
+
+
+class _StoreGuard:
+    """The daemon's store, left alone for `STORE_RETRY_EVERY` after an operation failed:
+    meanwhile each operation raises the last error at once (the log says it once), so a
+    store that hangs (a server that accepts and never answers, a SQLite lock held) holds
+    the daemon up for one timeout per interval, never once per ban. The firewall gets the
+    bans all the same (`Daemon._record_new`), the store's changes are read when it works
+    again (by revision: none is lost)."""
+
+    _PLAIN = frozenset({"close"})
+
+    def __init__(self, store: Store) -> None:
+        self.inner = store
+        self.down_until = 0.0
+        self.error = ""
+
+    def __getattr__(self, name: str) -> Any:
+        value = getattr(self.inner, name)
+        if name in self._PLAIN or not callable(value):
+            return value
+
+        def guarded(*args: Any, **kwargs: Any) -> Any:
+            if time.monotonic() < self.down_until:
+                if name == "keep_claim":
+                    return None  # it says nothing while the store fails: not asked
+                raise StoreError(self.error)
+            try:
+                found = value(*args, **kwargs)
+            except Claimed:
+                raise
+            except StoreError as exc:
+                self.down_until = time.monotonic() + STORE_RETRY_EVERY
+                self.error = str(exc)
+                self._patience(STORE_RETRY_PATIENCE)
+                raise
+            if self.error:  # it works again: wait for it as long as before
+                self.error = ""
+                self._patience(None)
+            return found
+
+        return guarded
+
+    def _patience(self, seconds: float | None) -> None:
+        with contextlib.suppress(StoreError, sqlite3.Error):
+            self.inner.patience(seconds)
+
+    def retry_now(self) -> None:
+        """Let the next operation try the store again (a stop records what it can)."""
+        self.down_until = 0.0
 
 
 @dataclass
@@ -447,9 +513,10 @@ class Daemon:
         exit 2, ``FILE: store.path: reason``, which systemd does not restart; a busy
         or unreachable one stays a `StoreError` (exit 1), tried again."""
         try:
-            return open_store(self.config.store.path)
+            store = open_store(self.config.store.path)
         except StoreUnusable as exc:
             raise self._refused(exc) from None
+        return cast(Store, _StoreGuard(store))
 
     def _claim_store(self) -> None:
         """One daemon per store (per host name in a shared store): a second one with the
@@ -488,6 +555,9 @@ class Daemon:
         if self._enforcer is not None:
             self._flush(force=True)
         if self._unrecorded and self._store is not None:
+            guard = self._store
+            if isinstance(guard, _StoreGuard):
+                guard.retry_now()  # one more try, whatever the interval
             self._record_unrecorded()
             for network in self._unrecorded:
                 LOG.warning(
@@ -584,7 +654,7 @@ class Daemon:
                 batch: list[BanEntry] = []
                 self._feed(self._framed((chunk,), self._framer), batch)
                 if batch:
-                    self._apply(batch, [])
+                    self._enforce(batch)
         if duplicates is not None:
             self._say_duplicates(duplicates)
 
@@ -605,7 +675,7 @@ class Daemon:
         batch: list[BanEntry] = []
         self._feed(time_ordered(inputs), batch)
         if batch:
-            self._apply(batch, [])
+            self._enforce(batch)
 
     def _process_level(self, chunks: Sequence[Chunk]) -> None:
         """`_process_merged` while an input has a backlog (after a restart, or a busy
@@ -669,7 +739,7 @@ class Daemon:
         batch: list[BanEntry] = []
         self._feed(inputs[0] if len(inputs) == 1 else time_ordered(inputs), batch)
         if batch:
-            self._apply(batch, [])
+            self._enforce(batch)
 
     def _framed(
         self, chunks: Iterable[Chunk], framer: Callable[[str], Framer]
@@ -750,12 +820,17 @@ class Daemon:
     def _decide(
         self, detection: Detection, batch: list[BanEntry], event: Event, *, warm: bool = False
     ) -> None:
-        """Act on one detection: log it, refuse it, or ban (record, then batch for the
-        firewall). ``warm``: it comes from the warm-up's lines, which were read before: a
-        refusal or a stale attack was said then, and is neither said nor counted again."""
+        """Act on one detection: log it, refuse it, or ban (batch for the firewall, then
+        recorded: `_record_new`; a compromise sends the batch so far first, so that its
+        bans are said before it). ``warm``: it comes from the warm-up's lines, which
+        were read before: a refusal or a stale attack was said then, and is neither said
+        nor counted again."""
         counters = self.counters
         counters.detections += 1
         if detection.verdict is Verdict.COMPROMISED:
+            if batch:  # the bans before it are said (and alerted) first, as they came
+                self._enforce(batch)
+                batch.clear()
             counters.compromises += 1
             LOG.warning("%s", decisions.compromise_line(detection))
             self.alerter.send(decisions.compromise_alert(detection))
@@ -781,61 +856,98 @@ class Daemon:
             counters.refused += 1
             LOG.warning("refuse to ban %s: %s", target, refusal)
             return
-        try:
-            offences = self.store.offences(target) + 1
-        except StoreError as exc:
-            self._store_error(exc)
-            offences = 1
-        duration = self.policy.duration_for(offences)
-        if detection.time is not None and detection.time + duration <= now:
-            if warm:
+        # The firewall gets the ban first, the store records it after the batch
+        # (`_record_new`): a store that hangs never holds a ban up. Its length is the
+        # first offence's until the store counts the offences (a repeat offender's
+        # longer ban is written over it then, in the same step when the store works).
+        offences = 1
+        if detection.time is not None and detection.time + self.policy.duration_for(1) <= now:
+            # An attack longer ago than a first ban lasts (a backlog): only the store
+            # can say whether a repeat offender's longer ban would still be in force.
+            try:
+                offences = self.store.offences(target) + 1
+            except StoreError as exc:
+                self._store_error(exc)
+            duration = self.policy.duration_for(offences)
+            if detection.time + duration <= now:
+                if warm:
+                    return
+                counters.stale += 1
+                LOG.info(
+                    "not banning %s: its attack was at %s, longer ago than a %s ban would last",
+                    target,
+                    decisions.iso(detection.time),
+                    decisions.duration_text(duration),
+                )
                 return
-            counters.stale += 1
-            LOG.info(
-                "not banning %s: its attack was at %s, longer ago than a %s ban would last",
-                target,
-                decisions.iso(detection.time),
-                decisions.duration_text(duration),
-            )
-            return
         decision = dataclasses.replace(
             decision, target=target, reason=decisions.ban_reason(detection)
         )
         entry = self.policy.entry(decision, offences, now)
         evidence = decisions.evidence_text(detection)
         users = decisions.users_of(detection, event)
-        try:
-            row, new = self.store.record_offence(
-                entry, evidence, Source.AUTO, now, ends=self._ends(decision, now)
-            )
-        except StoreError as exc:
-            # The firewall gets it all the same (with its kernel timeout), and keeps it
-            # until it ends; it is recorded when the store works again.
-            self._store_error(exc)
-            self._unrecorded[target] = _Unrecorded(entry, evidence, now, detection, users)
-            self.applied.put(entry)
-            batch.append(entry)
-            LOG.info(
-                "ban %s until %s: %s (not recorded yet: the store failed; recorded when "
-                "it works again)",
-                target,
-                decisions.iso(entry.expires),
-                entry.reason,
-            )
-            return
-        entry = row.entry()
+        self._unrecorded[target] = _Unrecorded(entry, evidence, now, detection, users, decision)
         self.applied.put(entry)
         batch.append(entry)
-        if not new:
-            # Banned in the store a moment ago (another host of the fleet in the same
-            # second, ``mailwarden ban``), which this daemon had not read yet: the same
-            # incident, not a new offence.
-            counters.already_banned += 1
-            LOG.info("%s", decisions.ban_line(row, users, how=_BANNED_ALREADY))
-            return
-        counters.bans += 1
-        LOG.info("%s", decisions.ban_line(row, users))
-        self.alerter.send(decisions.ban_alert(row, detection))
+
+    def _enforce(self, batch: Sequence[BanEntry]) -> None:
+        """Send a batch of new bans to the firewall, then record them (`_record_new`)."""
+        self._apply(batch, [])
+        self._record_new()
+
+    def _record_new(self) -> None:
+        """Record the new bans `_decide` sent to the firewall. The store counts the
+        offence (a repeat offender's longer ban replaces the first one's in the
+        firewall); one the store holds already (another host of the fleet in the same
+        second, ``mailwarden ban``) is the same incident, not a new offence. When the
+        store fails, the bans stay in the firewall and are recorded when it works again
+        (`_record_unrecorded`): a store that hangs is waited for once, then left alone
+        for `STORE_RETRY_EVERY` (`_StoreGuard`)."""
+        counters = self.counters
+        again: list[BanEntry] = []
+        failed = False
+        for network, ban in list(self._unrecorded.items()):
+            decision = ban.decision
+            if decision is None:
+                continue
+            if not failed:
+                try:
+                    row, new = self.store.record_offence(
+                        ban.entry,
+                        ban.evidence,
+                        Source.AUTO,
+                        ban.since,
+                        ends=self._ends(decision, ban.since),
+                    )
+                except StoreError as exc:
+                    self._store_error(exc)
+                    failed = True
+            ban.decision = None
+            if failed:
+                # The firewall has it (with its kernel timeout), and keeps it until it
+                # ends; it is recorded when the store works again.
+                LOG.info(
+                    "ban %s until %s: %s (not recorded yet: the store failed; recorded "
+                    "when it works again)",
+                    network,
+                    decisions.iso(ban.entry.expires),
+                    ban.entry.reason,
+                )
+                continue
+            del self._unrecorded[network]
+            entry = row.entry()
+            if entry != self.applied.get(network):
+                self.applied.put(entry)
+                again.append(entry)
+            if not new:
+                counters.already_banned += 1
+                LOG.info("%s", decisions.ban_line(row, ban.users, how=_BANNED_ALREADY))
+                continue
+            counters.bans += 1
+            LOG.info("%s", decisions.ban_line(row, ban.users))
+            self.alerter.send(decisions.ban_alert(row, ban.detection))
+        if again:
+            self._apply(again, [])
 
     def _ends(self, decision: Decision, now: datetime) -> Callable[[int], datetime]:
         """When the ban of a decision ends if it is the network's n-th offence (the store
@@ -861,7 +973,7 @@ class Daemon:
             self._store_error(exc)
             return
         for network, ban in list(self._unrecorded.items()):
-            if ban.entry.expires <= now:
+            if ban.entry.expires <= now or ban.decision is not None:
                 continue
             if stored.covering(network, now) is not None:
                 del self._unrecorded[network]
@@ -1223,7 +1335,8 @@ class Daemon:
         (`Store.changed_bans`): one ``mailwarden ban`` costs the same with 10 or 100,000
         active bans. All of them are read only at the first look, and when the revision
         went back (a damaged one written again). A read that fails is tried again at the
-        next step."""
+        next step. This host's addresses are read again first when the last reading is
+        older than `OWN_FRESH`: a stored ban of one of them is never applied here."""
         try:
             revision = self.store.revision()
             if revision == self._revision:
@@ -1232,6 +1345,10 @@ class Daemon:
             if self.store.only_own_changes(known, revision):
                 self._revision = revision
                 return
+            if self._own_addresses_stale():
+                # Another host's ban may hold an address this host got a moment ago:
+                # never applied here (read at most every `OWN_FRESH`, as before a ban).
+                self._refresh_own_addresses()
             touched: frozenset[IPNetwork] | None = None
             if 0 <= known < revision:
                 found = self.store.changed_bans(known)
@@ -1514,7 +1631,7 @@ class Daemon:
             if self._unanswered(detection):
                 self._decide(detection, batch, event, warm=True)
         if batch:
-            self._apply(batch, [])
+            self._enforce(batch)
 
     def _until_stop(self, pieces: Iterator[Chunk]) -> Generator[Chunk, None, None]:
         """The warm-up's ``pieces`` of one input until a stop is requested (checked

@@ -246,14 +246,29 @@ def _our_table(name: str, path: str) -> None:
         )
 
 
+STORE_SCHEMES = ("postgresql", "postgres")
+"""The URL schemes of a store (`mailwarden.store.open_store`); any other ``…://`` is
+refused, never taken for a SQLite file of that name."""
+
+
 def store_place(config: Config) -> None:
     """Refuse a store path that names no store wherever the command runs (`ConfigError`,
     exit 2), in the same words for `run` and for `ban`, `unban` and `status`: a relative
     path (another store in each current directory), a folder on the way that is a
-    file (``/srv/afile/state.db: /srv/afile is not a directory``). A refusal shows a
+    file (``/srv/afile/state.db: /srv/afile is not a directory``), a folder where the
+    file should be, a URL of another scheme than ``postgresql://`` (``sqlite:///…``,
+    ``postgressql://…``: ``store.path: unknown scheme 'postgressql'``). A refusal shows a
     password the path holds (``host=db password=…``, which is no path) as ``***``."""
     path = config.store.path
     if "://" in path:
+        scheme = path.split("://", 1)[0]
+        if scheme not in STORE_SCHEMES:
+            raise ConfigError(
+                where(config),
+                "store.path",
+                f"unknown scheme {safe_location(scheme)!r} (a PostgreSQL store is named by a "
+                "postgresql:// URL, a SQLite store by the absolute path of its file)",
+            )
         return
     if not os.path.isabs(path):
         reason = f"{safe_location(path)!r} is not an absolute path"
@@ -265,6 +280,8 @@ def store_place(config: Config) -> None:
     blocked = not_a_folder(path)
     if blocked is not None:
         raise ConfigError(where(config), "store.path", blocked)
+    if os.path.isdir(path):
+        raise ConfigError(where(config), "store.path", f"{path} is not a file")
 
 
 def _store(config: Config) -> None:

@@ -41,7 +41,8 @@ fields are added, never renamed or removed. Times are ISO 8601 in UTC
 - ``bans``: the active bans, oldest first: ``{network, since, until,
   remaining_seconds, reason, source ("auto" | "manual"), offences, not_enforced}``;
   ``not_enforced``: why the daemon leaves a stored ban out of the firewall (the network
-  is on the allow list, loopback, …, as this configuration says; past ``enforce.max_bans``
+  is on the allow list, loopback, …, as this configuration says; it holds an address of
+  this host, as a shared store's ban by another host may; past ``enforce.max_bans``
   with nftables, the automatic ones that end first), null when it enforces it.
 - ``counts``: ``{active, auto, manual, ipv4, ipv6, revision}``; ``revision`` grows with
   every change to the bans.
@@ -79,7 +80,7 @@ from mailwarden.daemon.reading import (
     file_key,
 )
 from mailwarden.enforce.dryrun import one_line
-from mailwarden.errors import StoreError
+from mailwarden.errors import MailwardenError, StoreError
 from mailwarden.model import IPNetwork
 from mailwarden.sources.follow import Position, find_stored, siblings
 from mailwarden.store import BanRow, JSONValue, Source, Store
@@ -157,6 +158,19 @@ def daemon_running(store: Store, keys: StateKeys = ONE_HOST, now: datetime | Non
     """Is this host's daemon writing heartbeats to this store?"""
     daemon = _daemon(store.get_position(keys.daemon), now or datetime.now(UTC))
     return bool(daemon and daemon["running"])
+
+
+def running_hosts(store: Store, keys: StateKeys, now: datetime | None = None) -> list[str]:
+    """The other hosts of a shared store whose daemons write heartbeats (none for a
+    store of one host): those that apply a ``ban`` made on a host without a daemon of
+    its own (a management host)."""
+    when = now or datetime.now(UTC)
+    running = []
+    for host, beat in sorted(keys.others(store.positions()).items()):
+        daemon = _daemon(beat, when)
+        if daemon is not None and daemon["running"]:
+            running.append(host)
+    return running
 
 
 def other_daemon(store: Store, config: Config, holder: str, now: datetime | None = None) -> str:
@@ -394,11 +408,18 @@ def _ban(row: BanRow, now: datetime, refusal: Callable[[IPNetwork], str | None])
 
 def _refusal(config: Config) -> Callable[[IPNetwork], str | None]:
     """Why the daemon would leave a stored ban out of the firewall: the policy's own
-    check (allow list, loopback and other reserved ranges). The host's own addresses
-    are not looked up here: `ban` refuses them, and they change with the host."""
+    check (allow list, loopback and other reserved ranges) and this host's addresses
+    (read now, as the daemon reads them before it applies a stored ban): in a shared
+    store another host may have banned one of ours. Addresses that cannot be read
+    leave that part out."""
     from mailwarden.daemon.wiring import ban_policy
+    from mailwarden.enforce import policy
 
-    return ban_policy(config, ()).refusal
+    try:
+        own = policy.own_addresses()
+    except (MailwardenError, OSError):
+        own = []
+    return ban_policy(config, own).refusal
 
 
 def _past_the_cap(

@@ -37,6 +37,7 @@ def open_store(url: str, *, read_only: bool = False) -> Store:
         from mailwarden.store.postgres import PostgresStore
 
         return PostgresStore(url)
+    _no_other_scheme(url)
     from mailwarden.store.sqlite import SqliteStore
 
     return SqliteStore(url, read_only=read_only)
@@ -49,6 +50,22 @@ def probe_store(url: str) -> bool:
         from mailwarden.store.postgres import probe as probe_postgres
 
         return probe_postgres(url)
+    _no_other_scheme(url)
     from mailwarden.store.sqlite import probe as probe_sqlite
 
     return probe_sqlite(url)
+
+
+def _no_other_scheme(url: str) -> None:
+    """A URL of another scheme (``sqlite:///…``, ``postgressql://…``) is no SQLite
+    file name: refused (`StoreSettingError`), never created relative to the current
+    folder."""
+    if "://" in url:
+        from mailwarden.errors import StoreSettingError
+        from mailwarden.store.location import safe_location
+
+        scheme = safe_location(url.split("://", 1)[0])
+        raise StoreSettingError(
+            f"unknown scheme {scheme!r} (a PostgreSQL store is named by a postgresql:// "
+            "URL, a SQLite store by the absolute path of its file)"
+        )

@@ -341,6 +341,13 @@ class Store(ABC):
         again. The holder when another process took it meanwhile, else None."""
         return None
 
+    def patience(self, seconds: float | None) -> None:
+        """How long an operation waits for a store that is busy (a lock another process
+        holds) or does not answer (a connection): `seconds`, or as opened when None. The
+        daemon waits less while its store failed a moment ago (see
+        `mailwarden.daemon.loop._StoreGuard`)."""
+        return None  # a store with nothing to wait for
+
     @abstractmethod
     def claimed(self, host: str | None) -> str | None:
         """Who holds the claim `claim` would take (as `Claimed.holder` says it), or None

@@ -32,6 +32,7 @@ others' next `revision` poll. The layout mirrors the SQLite store with native ty
 from __future__ import annotations
 
 import hashlib
+import math
 import os
 import re
 import socket
@@ -453,6 +454,7 @@ class PostgresStore(Store):
         self.dsn = dsn
         self.schema = schema
         self.connect_timeout = connect_timeout
+        self._connect_timeout = connect_timeout
         self._lock = threading.RLock()
         self._bumped: tuple[int, int] | None = None
         """The revision the transaction under way wrote (see `wrote_revision`)."""
@@ -468,6 +470,12 @@ class PostgresStore(Store):
     def _q(self, text: str) -> sql.Composed:
         """A statement with our schema's name quoted in: the only thing ever composed."""
         return sql.SQL(text).format(schema=sql.Identifier(self.schema))
+
+    def patience(self, seconds: float | None) -> None:
+        """The wait for a connection (libpq waits 2 s at the least; a URL's own
+        ``connect_timeout`` wins)."""
+        wait = self._connect_timeout if seconds is None else max(2, math.ceil(seconds))
+        self.connect_timeout = wait
 
     def _connection(self) -> psycopg.Connection[tuple[Any, ...]]:
         if self._db is None or self._db.closed or self._db.broken:

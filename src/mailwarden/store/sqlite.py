@@ -713,6 +713,7 @@ class SqliteStore(Store):
         self._scratch = ExitStack()
         self._claim: int | None = None
         """The lock file `claim` holds locked, while this daemon runs."""
+        self._busy_timeout = busy_timeout
         if read_only and self._open_read_only(busy_timeout):
             return
         try:
@@ -740,6 +741,12 @@ class SqliteStore(Store):
             if isinstance(exc, StoreError):
                 raise
             raise self._error("cannot open the state database", exc) from exc
+
+    def patience(self, seconds: float | None) -> None:
+        wait = self._busy_timeout if seconds is None else seconds
+        with self._lock:
+            # A pragma takes no bound parameter: a whole number of milliseconds.
+            self._db.execute(f"PRAGMA busy_timeout = {int(wait * 1000)}")
 
     # -- opening ------------------------------------------------------------------------
 
