@@ -818,7 +818,12 @@ class Daemon:
         LOG.debug("line error", exc_info=exc)
 
     def _decide(
-        self, detection: Detection, batch: list[BanEntry], event: Event, *, warm: bool = False
+        self,
+        detection: Detection,
+        batch: list[BanEntry],
+        event: Event | None,
+        *,
+        warm: bool = False,
     ) -> None:
         """Act on one detection: log it, refuse it, or ban (batch for the firewall, then
         recorded: `_record_new`; a compromise sends the batch so far first, so that its
@@ -1665,7 +1670,15 @@ class Daemon:
         return latest[0].since < since and (attack is None or attack < since)
 
     def _housekeeping(self) -> None:
-        self.detector.expire()
+        # What the expiry finds (the held rejects of smtpd sessions gone silent, which
+        # count once their session can no longer log in) is acted on as a line's would be.
+        found = self.detector.expire()
+        if found:
+            batch: list[BanEntry] = []
+            for detection in found:
+                self._decide(detection, batch, None)
+            if batch:
+                self._enforce(batch)
         forgotten = _detector_stat(self.detector, "clients_evicted")
         new = forgotten - self.counters.clients_forgotten
         if new > 0:
