@@ -33,6 +33,12 @@ if shutil.which("doveconf", path="/usr/bin:/usr/sbin") is None:
 reader_ids = lambda r: "files" if r else "tools"  # noqa: E731
 
 
+def flat(text: str) -> str:
+    """The report with its wrapping undone: where it wraps depends on the temporary
+    paths it names."""
+    return " ".join(text.split())
+
+
 def dangling(directory: Path) -> None:
     os.symlink(directory / "nowhere.conf", directory / "local.conf")
 
@@ -58,9 +64,9 @@ def test_an_include_try_dovecot_skips_is_skipped_and_postfix_is_still_audited(
 
     assert result.err == ""
     assert result.status == 0, result.out
-    assert "Postfix 3.10.2 in" in result.out and "Dovecot" in result.out
+    assert "Postfix 3.10.2 in" in flat(result.out) and "Dovecot" in flat(result.out)
     assert "local.conf" in result.out  # the note: skipped, as Dovecot skips it
-    assert "No problems found" in result.out
+    assert "No problems found" in flat(result.out)
 
 
 @requires_postconf
@@ -78,9 +84,9 @@ def test_a_dovecot_configuration_that_cannot_be_read_keeps_the_postfix_report(
 
     assert result.status == 1 and result.err == ""
     assert "postfix.soft_bounce" in result.out
-    assert "The Dovecot configuration could not be read" in result.out
-    assert "binary data" in result.out
-    assert "Not audited in full" in result.out
+    assert "The Dovecot configuration could not be read" in flat(result.out)
+    assert "binary data" in flat(result.out)
+    assert "Not audited in full" in flat(result.out)
     assert [f["id"] for f in document["findings"]] == ["postfix.soft_bounce"]
     assert document["complete"] is False and document["exit_status"] == 1
 
@@ -109,10 +115,11 @@ def test_a_recursive_include_is_not_audited_in_full_with_either_reader(
 
     result = run_cli("audit", "--dovecot-config", str(dovecot), *reader)
 
+    text = " ".join(result.out.split())  # wrapped where the temporary path's length says
     assert result.status == 1
-    assert "recursive include of" in result.out
-    assert "Not audited in full" in result.out
-    assert "No problems found" not in result.out
+    assert "recursive include of" in text
+    assert "Not audited in full" in text
+    assert "No problems found" not in text
     document = json.loads(
         run_cli("audit", "--dovecot-config", str(dovecot), "--format", "json", *reader).out
     )
@@ -142,7 +149,7 @@ def test_an_unclosed_brace_in_master_cf_is_named_and_not_audited_in_full(run_cli
         .index("  -o { smtpd_recipient_restrictions = permit_sasl_authenticated, reject")
     )
     assert f"master.cf, line {line + 1}: a {{ that is never closed" in " ".join(result.out.split())
-    assert "Not audited in full" in result.out and "No problems found" not in result.out
+    assert "Not audited in full" in flat(result.out) and "No problems found" not in flat(result.out)
     assert document["complete"] is False and document["exit_status"] == 1
 
 
@@ -158,4 +165,4 @@ def test_a_brace_closed_on_a_continuation_line_is_read_whole(run_cli, tmp_path: 
         "audit", "--read-files", "--postfix-dir", str(directory), "--postfix-version", "3.10.2"
     )
 
-    assert result.status == 0 and "No problems found." in result.out
+    assert result.status == 0 and "No problems found." in flat(result.out)
