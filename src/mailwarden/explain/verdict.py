@@ -919,6 +919,11 @@ def _exposed(findings: list[Finding]) -> list[str]:
                 "passwords included, not only the attackers'. Anyone who can read the log (or "
                 "its backups) can read them."
             )
+            if not _int(finding, "payloads"):
+                text += " " + _(
+                    "These lines hold no login, but their “Read”/“Write N chars” lines show "
+                    "the level."
+                )
         real = finding.data.get("users_who_logged_in_count")
         if isinstance(real, int) and real > 0:
             text += " " + ngettext(
@@ -1200,10 +1205,14 @@ def _actions(facts: ExcerptFacts, audit: AuditCommand) -> list[str]:
     attackers = facts.attackers
     kinds = {f.kind for f in facts.server_findings}
     # The emergency first: real users' passwords are in the log.
-    for source in dict.fromkeys(
-        _exposure_source(f) for f in facts.server_findings if f.kind == "credential_exposed"
-    ):
-        actions.append(_with_command(_EXPOSURE_FIX[source](), "credential_exposed", audit))
+    exposures = [f for f in facts.server_findings if f.kind == "credential_exposed"]
+    for source in dict.fromkeys(_exposure_source(f) for f in exposures):
+        exposure_fix = _EXPOSURE_FIX[source]
+        if source == "tls_loglevel" and not any(
+            _exposure_source(f) == source and _int(f, "payloads") for f in exposures
+        ):
+            exposure_fix = _fix_tls_loglevel_unseen  # the level shows, no login came here
+        actions.append(_with_command(exposure_fix(), "credential_exposed", audit))
     for client in attackers:
         if client.succeeded:
             for user in client.succeeded_as or [None]:
@@ -1623,6 +1632,16 @@ def _fix_tls_loglevel() -> str:
         "Then delete or lock away the old logs, their rotated copies and backups: they "
         "contain your users' passwords. Users who logged in while the level was 4 should "
         "change their passwords."
+    )
+
+
+def _fix_tls_loglevel_unseen() -> str:
+    return _(
+        "Lower smtpd_tls_loglevel to 1 (postconf -e smtpd_tls_loglevel=1; postfix reload). "
+        "These lines hold no login, but while the level was 4 every login over TLS went "
+        "into the log: look for “Read … chars: AUTH” lines in the older logs, their rotated "
+        "copies and backups, and delete or lock away those that have them. Users whose "
+        "logins are in them should change their passwords."
     )
 
 
