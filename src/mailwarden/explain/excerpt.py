@@ -158,7 +158,7 @@ class _Reader:
         self._listable_ips: set[str] = set()
         self.session_ips: set[str] = set()
         self.client_sessions = 0
-        """Sessions with a client address."""
+        """Sessions, with a client address or not: each is listed as one."""
         self.loose_ips: set[str] = set()
         """Clients named by entries outside any session."""
 
@@ -282,9 +282,11 @@ class _Reader:
 
     def _take(self, session: Session) -> None:
         self._pending.discard(id(session))
+        # Every session is a client's, listed as "Session N" whether or not its lines
+        # show the client's address (a TLS dump line alone names none).
+        self.client_sessions += 1
         if session.ip is not None:
             self.session_ips.add(session.ip)
-            self.client_sessions += 1
         logged_in = self.collector.session(session)
         if logged_in and (self._listable is None or id(session) in self._listable):
             self.logged_in.add(session)
@@ -468,7 +470,7 @@ def _group_heading(number: int, group: _Group) -> list[Block]:
     process = f"{program}[{pid}]" if pid is not None else program
     span = _span_of(group)
     if session.ip is None:
-        title = _("Session {n}").format(n=number)
+        title = _("Session {n}: client not named in these lines").format(n=number)
     else:
         title = _("Session {n}: client {ip}").format(n=number, ip=session.ip)
     return [Heading(title, 2), Paragraph(f"{process}, {span}" if span else process)]
