@@ -62,7 +62,7 @@ from mailwarden.explain.entries import (
     unrecognised,
 )
 from mailwarden.explain.facts import Collector, trailer_forged
-from mailwarden.explain.routine import listed_client, routine_note
+from mailwarden.explain.routine import foreign_program, listed_client, routine_note
 from mailwarden.explain.verdict import AuditCommand, verdict, when
 from mailwarden.gcpause import fewer_collections
 from mailwarden.locale import _, ngettext
@@ -537,7 +537,14 @@ def _shown_line(item: _Item, show_passwords: bool) -> str:
             values.append(escape_text(event.user))
     # A value a client chose of thousands of characters is cut, with how many more there
     # were; the server's own words around it stay whole.
-    return clipped_within(escape_text(text), values)
+    shown = clipped_within(escape_text(text), values)
+    if not item.events:
+        # Another service's line (sshd's): no session heading names its program.
+        program = foreign_program(item.record)
+        if program is not None:
+            pid = item.record.pid
+            shown = f"{program}[{pid}]: {shown}" if pid is not None else f"{program}: {shown}"
+    return shown
 
 
 _SECRET_NOTES = ("login:", "auth:response", "auth_command", "auth:step", "client:hidden")
