@@ -8,6 +8,7 @@ Dovecot IMAP attack or a clean log.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import datetime
 from ipaddress import ip_address, ip_network
@@ -115,6 +116,19 @@ def _count(n: int) -> str:
     """A count as the verdict says it, with a thousands separator (“4,990”), as the
     excerpt's “…37,602 more entries” above it. ngettext still chooses by the int."""
     return f"{n:,}"
+
+
+_DIGITS = re.compile(r"([0-9]+)")
+
+
+def _natural(name: str) -> tuple[list[str | int], str]:
+    """An account name as a person sorts it: case-folded, its runs of digits as numbers
+    (user2 before user10), then the name itself for names that only those differ in."""
+    folded = name.casefold()
+    parts: list[str | int] = [
+        int(part) if index % 2 else part for index, part in enumerate(_DIGITS.split(folded))
+    ]
+    return parts, folded
 
 
 def _listing(items: list[str], limit: int = MAX_ACCOUNTS) -> str:
@@ -303,8 +317,9 @@ def _summary(client: ClientFacts) -> str:
 
 
 def _accounts(client: ClientFacts) -> list[str]:
-    """The accounts it tried, each once, quoted."""
-    return [quoted(a) for a in client.accounts]
+    """The accounts it tried, each once, quoted, in the order of the steps' lists
+    (:func:`_natural`)."""
+    return [quoted(a) for a in sorted(client.accounts, key=_natural)]
 
 
 def _owners(facts: ExcerptFacts) -> list[ClientFacts]:
@@ -1316,7 +1331,7 @@ def _actions(facts: ExcerptFacts, audit: AuditCommand) -> list[str]:
                 for n in targeted.values()
                 if not any(same_account(account_key(n), b) for b in broken_into)
             ),
-            key=str.casefold,
+            key=_natural,
         )
         if names and guessed:
             actions.append(
@@ -1333,7 +1348,7 @@ def _actions(facts: ExcerptFacts, audit: AuditCommand) -> list[str]:
                 ).format(accounts=_listing([quoted(n) for n in names]))
             )
     elif targeted:
-        names = sorted(targeted.values(), key=str.casefold)
+        names = sorted(targeted.values(), key=_natural)
         actions.append(
             _("Make sure the targeted accounts ({accounts}) have strong, unique passwords.").format(
                 accounts=_listing([quoted(n) for n in names])
