@@ -52,7 +52,10 @@ _MONTHS = (
 )
 
 _SERVICES = {
-    "smtp": N_("the smtp service (port 25)"),
+    "smtp": N_(
+        "the smtp service (port 25, unless submission on 587 was set up without its own "
+        "syslog_name)"
+    ),
     "submission": N_("submission on port 587"),
     "submissions": N_("submissions on port 465"),
     "smtps": N_("submissions on port 465"),
