@@ -1180,7 +1180,8 @@ def _server_reply(event: Event, state: SessionState) -> Note:
     elif code == "250":
         answered, in_data = _answered(event, state, code)
         kind, meaning, short = _accepted(event, state, answered, in_data, enhanced)
-        text += meaning
+        # One template, so that a language may join the two ("服务器答复 250，表示接受。").
+        text = _("The server answers {reply}. {meaning}").format(reply=shown, meaning=meaning)
         if len(answered) > 1:
             text += " " + _(
                 "The client sent several commands at once (PIPELINING): this write holds "

@@ -427,19 +427,18 @@ def _what(client: ClientFacts, show_passwords: bool, logged_in: frozenset[str]) 
     judged = _verdict_text(client)
     if judged is not None:
         sentences.append(judged)
+    names = _(", ").join(clipped(name) for name in client.greetings)
     if client.tls:
         protocol, cipher = client.tls[0]
-        sentences.append(
-            _("It set up TLS ({protocol}, cipher {cipher}).").format(
-                protocol=protocol or "?", cipher=cipher or "?"
+        if client.greetings:  # one sentence, not one "It …" after the other
+            text = _(
+                "It introduced itself as “{name}” and set up TLS ({protocol}, cipher {cipher})."
             )
-        )
-    if client.greetings:
-        sentences.append(
-            _("It introduced itself as “{name}”.").format(
-                name=_(", ").join(clipped(name) for name in client.greetings)
-            )
-        )
+        else:
+            text = _("It set up TLS ({protocol}, cipher {cipher}).")
+        sentences.append(text.format(name=names, protocol=protocol or "?", cipher=cipher or "?"))
+    elif client.greetings:
+        sentences.append(_("It introduced itself as “{name}”.").format(name=names))
     for index, cred in enumerate(client.credentials[:MAX_CREDENTIALS]):
         real = password_is_real(cred, index in client.real_passwords, logged_in)
         sentences.append(
