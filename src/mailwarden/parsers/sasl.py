@@ -276,7 +276,9 @@ def empty_plain(payload: str, declared_length: int | None = None) -> bool:
     if cleaned in {"", "=", "*"}:
         return False
     decoded = _decode_b64(cleaned, _payload_chars(declared_length, len("AUTH PLAIN ")))
-    return decoded is not None and decoded.complete and not decoded.data.strip(b"\0")
+    if decoded is None or not (decoded.complete and decoded.certain):
+        return False
+    return not decoded.data.strip(b"\0")
 
 
 def decode_auth(
@@ -345,11 +347,13 @@ def _plain(mech: str, decoded: _Base64) -> Credential | None:
         return None
     if len(parts) == 2 and parts[0] and not parts[0].startswith(parts[1]):
         return _one_nul(mech, decoded, parts[0], parts[1])
-    if decoded.complete and not any(parts):
+    whole = decoded.complete and decoded.certain  # padded, or the Read length says so
+    if whole and not any(parts):
         return None  # whole, and NUL bytes only (``AA==``): malformed, it names nobody
-    if len(parts) < 3 and decoded.complete:
+    if len(parts) < 3 and whole:
         # Whole, but without both NULs: a malformed PLAIN response, not one the log cut.
-        # What it names is whole, and it holds no password.
+        # What it names is whole, and it holds no password. (A cut that only looks
+        # whole, at a group's end without the Read length, is still taken as a cut.)
         authzid = _decode_text(parts[0], True) or None
         return Credential(mech, authzid, _decode_text(parts[1], True), None, True)
     # Without both NULs the payload was cut before the password: not a whole credential.
