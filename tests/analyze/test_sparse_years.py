@@ -88,7 +88,8 @@ def test_explain_of_grepped_lines_runs_from_march_to_october() -> None:
     done = mailwarden("explain", "--year", "2026", "--timezone", "UTC", "-", stdin=SPARSE)
     assert done.returncode == 0, done.stderr
     text = " ".join(done.stdout.split())
-    assert "2 connections to the smtp service (port 25), Mar 1 10:00:01 – Oct 25 10:00:05." in text
+    assert "2 connections to the smtp service (port 25, unless submission on 587 " in text
+    assert "without its own syslog_name), Mar 1 10:00:01 – Oct 25 10:00:05." in text
     assert "brute-force" not in text
 
 

@@ -66,7 +66,8 @@ def test_routine_lines_each_get_a_short_plain_explanation(log_file: LogFile) -> 
 
 
 def test_an_unknown_line_is_said_every_time_not_once(log_file: LogFile) -> None:
-    text = "Mar  9 04:43:04 mx foo[1]: something\nMar  9 04:43:05 mx foo[1]: else\n"
+    # A mail program's line (another program's is said not to be a mail log line).
+    text = "Mar  9 04:43:04 mx dovecot[1]: something\nMar  9 04:43:05 mx dovecot[1]: else\n"
     notes = [note for _line, note in _entries(log_file(text))]
     assert "does not recognise" in notes[0]
     assert notes[1] == "Another line mailwarden does not recognise."

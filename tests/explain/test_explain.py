@@ -146,7 +146,7 @@ def test_dovecot_imap_brute_force(run: Runner, log_file: Callable[[str], str]) -
     assert code == 0
     out = flat(out)
     assert "Yes. Someone is trying to guess passwords; nobody got in." in out  # auth failed
-    assert f"{ip} tried to log in as “admin”, “test”, “info”: 9 failed attempts." in out
+    assert f"{ip} tried to log in as “admin”, “info”, “test”: 9 failed attempts." in out
     assert "IMAP" in out
     assert "Dovecot writes this line when the connection ends; 3 passwords" in out
     assert "No, it did not get in." in out

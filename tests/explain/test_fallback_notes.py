@@ -241,7 +241,7 @@ def test_dovecot_pam_line_beside_a_failing_smtp_session_tells_the_fallback(
         f"The same account failed just before in this connection, by PLAIN: a mail program {FALLBACK_EN}"
         in retry
     )
-    assert "tried to log in as “bob”, “alice”: 2 failed attempts." in flat(out)
+    assert "tried to log in as “alice”, “bob”: 2 failed attempts." in flat(out)
     assert FALLBACK_ZH in explain_zh(run, path)["10:00:11"]
 
 

@@ -56,7 +56,7 @@ def test_a_different_line_between_repeats_is_explained(run: Runner, log_file: Lo
     assert "Repeated 99 more times, between 10:01:06 and 10:07:38." in said
     assert "Repeated 98 more times, between 10:07:50 and 10:14:18." in said
     assert (
-        "192.0.2.51 tried to log in as “bob@example.com”, “alice@example.com”: 200 failed "
+        "192.0.2.51 tried to log in as “alice@example.com”, “bob@example.com”: 200 failed "
         "attempts." in said
     )
     # Only five repeats or more are folded: fewer are listed one by one.

@@ -192,8 +192,8 @@ def test_each_account_once_quoted_and_cut_names_marked(run: Runner, log_file: Lo
     _code, out, _err = run("explain", log_file(DUMPED))
     out = flat(out)
     assert (
-        "203.0.113.50 tried to log in as “postmaster-departmen…”, “bob”, "
-        "“carol@example.com”, “Admin@Example.COM”: 4 failed attempts." in out
+        "203.0.113.50 tried to log in as “Admin@Example.COM”, “bob”, "
+        "“carol@example.com”, “postmaster-departmen…”: 4 failed attempts." in out
     )
     assert "admin@example.com" not in out  # the same account, lowercased by detection
     assert "It is trying to guess passwords for 4 accounts." in out

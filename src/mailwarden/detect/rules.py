@@ -827,6 +827,7 @@ class Detector:
         """A client's AUTH line or its answer to a 334 prompt (``-v`` chat or TLS dump):
         the chat's whole copy of a line the TLS dump cut makes the credential the cut
         copy gave whole (:attr:`SessionTracker.renamed`)."""
+        self._server.dumped(event)
         found = self._tracked(event, self._after_other)
         if self._sessions.renamed:
             self._renamed()
@@ -1250,6 +1251,7 @@ class Detector:
 
     def _on_reply(self, event: Event, session: Session | None, new: int) -> None:
         self._server.reply(event)
+        self._server.dumped(event)
 
     def _on_reject(self, event: Event, session: Session | None, new: int) -> list[Detection] | None:
         """A reject. One in an smtpd session that logged in refused what an account

@@ -1,9 +1,12 @@
 """What the log reveals about the server itself (not about a client).
 
 - AUTH on port 25: logins (failed or not) on Postfix's ``smtp`` service mean AUTH is
-  enabled in main.cf for the MX port, where only servers should talk; so does the
-  ``250-AUTH`` line of its EHLO reply, when verbose chat or a TLS dump shows it.
-- Credentials in the log: ``smtpd_tls_loglevel = 4`` (``Read N chars: AUTH PLAIN …``),
+  enabled in main.cf for the MX port, where only servers should talk; so do the
+  ``250-AUTH`` line of its EHLO reply and a ``334`` prompt for the next AUTH step, when
+  verbose chat or a TLS dump shows them.
+- Credentials in the log: ``smtpd_tls_loglevel = 4`` (``Read N chars: AUTH PLAIN …``;
+  any ``Read``/``Write N chars`` line shows the level, a finding without users when no
+  payload came),
   verbose smtpd (``-v``, ``debug_peer_list``: ``< client: AUTH …``) and Dovecot's
   ``auth_verbose_passwords`` write what users type; with how many users' credentials, and
   which of them are real users whose own password is in the log. A password logged for a
@@ -259,6 +262,14 @@ class ServerWatch:
         self.auth_on_25 = _Tally()
         self.auth_offered_25 = _Tally()
         """EHLO replies of the smtp service that offer AUTH (verbose chat, TLS dumps)."""
+        self.auth_prompted_25 = _Tally()
+        """``334`` replies of the smtp service (verbose chat, TLS dumps): it took an AUTH
+        command and asked for its next step, so AUTH is on there (a server without it
+        answers ``503 5.5.1 Error: authentication not enabled``)."""
+        self.tls_dump = _Tally()
+        """smtpd's ``Read N chars`` / ``Write N chars`` lines: smtpd_tls_loglevel 4 is on,
+        so every line a client sends inside TLS is logged, AUTH lines included, whether
+        or not these lines hold one."""
         self.weak_tls = _Tally()
         self.weak_list = _Tally()
         self.soft_bounce = _Tally()
@@ -309,12 +320,14 @@ class ServerWatch:
         """A server reply (verbose chat, TLS dump) or a reject line: soft_bounce shows as
         a 4xx where Postfix's code is 5xx; ``250-AUTH`` on the smtp service offers AUTH
         on port 25."""
+        detail = event.detail
+        code = detail.get("code", "") if detail is not None else ""
         if event.service == "smtp" and event.type is EventType.SERVER_REPLY:
             text = event.reason
             if text is not None and _AUTH_OFFER_RE.match(text) is not None:
                 self.auth_offered_25.add(event)
-        detail = event.detail
-        code = detail.get("code", "") if detail is not None else ""
+            elif code == "334":
+                self.auth_prompted_25.add(event)
         if not code.startswith("4"):
             return  # both tests want a 4xx
         enhanced = detail.get("enhanced", "") if detail is not None else ""
@@ -331,6 +344,13 @@ class ServerWatch:
                     self.soft_codes.add(_REJECT_CODES[table])
         elif (code, enhanced) in SOFTENED_REPLIES:
             self.soft_bounce.add(event, text)
+
+    def dumped(self, event: Event) -> None:
+        """A client line or a reply: one of smtpd's TLS dump (``Read N chars``, ``Write
+        N chars``; smtpd_tls_loglevel 4) counts."""
+        detail = event.detail
+        if detail is not None and "declared_length" in detail:
+            self.tls_dump.add(event)
 
     def auth_unavailable(self, event: Event) -> None:
         self.outage.add(event, event.reason)
@@ -406,19 +426,44 @@ class ServerWatch:
                         "users_with_password": len(with_password),
                         "users_who_logged_in": real[:MAX_SAMPLE],
                         "users_who_logged_in_count": len(real),
+                        **({"dump_lines": self.tls_dump.count} if source == "tls_loglevel" else {}),
                     },
                 )
             )
-        if self.auth_on_25.count or self.auth_offered_25.count:
+        if self.tls_dump.count and not self.credentials.keys() & {"tls_loglevel", "verbose"}:
+            # The level is on, but no AUTH payload came in these lines: no user counts.
+            # (At smtpd -v too, the dump's copies of the chat's lines are counted there.)
+            found.append(
+                Finding(
+                    kind="credential_exposed",
+                    severity=Severity.HIGH,
+                    subject="tls_loglevel",
+                    evidence=tuple(self.tls_dump.evidence),
+                    data={
+                        "source": "tls_loglevel",
+                        "cause": CREDENTIAL_SOURCES["tls_loglevel"],
+                        "fix": CREDENTIAL_FIXES["tls_loglevel"],
+                        "payloads": 0,
+                        "users": 0,
+                        "users_with_password": 0,
+                        "users_who_logged_in": [],
+                        "users_who_logged_in_count": 0,
+                        "dump_lines": self.tls_dump.count,
+                    },
+                )
+            )
+        auth_25 = self.auth_on_25, self.auth_offered_25, self.auth_prompted_25
+        if any(tally.count for tally in auth_25):
             found.append(
                 Finding(
                     kind="auth_on_port_25",
                     severity=Severity.MEDIUM,
                     subject="smtp",
-                    evidence=tuple(self.auth_on_25.evidence or self.auth_offered_25.evidence),
+                    evidence=tuple(next((t.evidence for t in auth_25 if t.evidence), [])),
                     data={
                         "attempts": self.auth_on_25.count,
                         "offered": self.auth_offered_25.count,
+                        "prompts": self.auth_prompted_25.count,
                         "clients": sorted(self.auth_on_25.sample),
                         "more_clients": self.auth_on_25.more,
                         "fix": AUTH_25_FIXES[port_465_service(services, bool(self.outdated.count))],

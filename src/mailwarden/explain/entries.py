@@ -32,6 +32,7 @@ from mailwarden.parsers.sasl import (
     decode_auth,
     decode_base64_line,
     decode_response,
+    empty_plain,
     escape_text,
 )
 
@@ -859,7 +860,12 @@ def _auth_command(event: Event, state: SessionState) -> Note:
         cred = decode_auth(mech, payload, declared_length(event))
     if cred is None:
         text = _("The client asks to log in with method {mech}.").format(mech=clipped(mech))
-        if _not_plain(mech, payload):
+        if mech == "PLAIN" and empty_plain(payload, declared_length(event)):
+            text += " " + _(
+                "Its data is whole, but decodes to NUL bytes only: no account and no "
+                "password, an empty or malformed PLAIN response, which the server refuses."
+            )
+        elif _not_plain(mech, payload):
             text += " " + _not_plain_text()
         elif payload and payload.strip() not in {"=", "=??"}:
             text += " " + _("Its data could not be decoded.")
@@ -876,6 +882,12 @@ def _auth_command(event: Event, state: SessionState) -> Note:
     )
     if not cred.complete:
         text += " " + _truncation_text(cred, declared_length(event) is not None)
+    elif mech == "PLAIN" and cred.password is None:
+        text += " " + _(
+            "The data is whole but holds no password: a malformed PLAIN response (PLAIN "
+            "sends the account and the password, separated by NUL bytes), which the "
+            "server refuses."
+        )
     return Note("auth_command", text, context=origin)
 
 
@@ -1168,7 +1180,8 @@ def _server_reply(event: Event, state: SessionState) -> Note:
     elif code == "250":
         answered, in_data = _answered(event, state, code)
         kind, meaning, short = _accepted(event, state, answered, in_data, enhanced)
-        text += meaning
+        # One template, so that a language may join the two ("服务器答复 250，表示接受。").
+        text = _("The server answers {reply}. {meaning}").format(reply=shown, meaning=meaning)
         if len(answered) > 1:
             text += " " + _(
                 "The client sent several commands at once (PIPELINING): this write holds "

@@ -62,7 +62,7 @@ from mailwarden.explain.entries import (
     unrecognised,
 )
 from mailwarden.explain.facts import Collector, trailer_forged
-from mailwarden.explain.routine import listed_client, routine_note
+from mailwarden.explain.routine import foreign_program, listed_client, routine_note
 from mailwarden.explain.verdict import AuditCommand, verdict, when
 from mailwarden.gcpause import fewer_collections
 from mailwarden.locale import _, ngettext
@@ -158,7 +158,7 @@ class _Reader:
         self._listable_ips: set[str] = set()
         self.session_ips: set[str] = set()
         self.client_sessions = 0
-        """Sessions with a client address."""
+        """Sessions, with a client address or not: each is listed as one."""
         self.loose_ips: set[str] = set()
         """Clients named by entries outside any session."""
 
@@ -282,9 +282,11 @@ class _Reader:
 
     def _take(self, session: Session) -> None:
         self._pending.discard(id(session))
+        # Every session is a client's, listed as "Session N" whether or not its lines
+        # show the client's address (a TLS dump line alone names none).
+        self.client_sessions += 1
         if session.ip is not None:
             self.session_ips.add(session.ip)
-            self.client_sessions += 1
         logged_in = self.collector.session(session)
         if logged_in and (self._listable is None or id(session) in self._listable):
             self.logged_in.add(session)
@@ -468,7 +470,7 @@ def _group_heading(number: int, group: _Group) -> list[Block]:
     process = f"{program}[{pid}]" if pid is not None else program
     span = _span_of(group)
     if session.ip is None:
-        title = _("Session {n}").format(n=number)
+        title = _("Session {n}: client not named in these lines").format(n=number)
     else:
         title = _("Session {n}: client {ip}").format(n=number, ip=session.ip)
     return [Heading(title, 2), Paragraph(f"{process}, {span}" if span else process)]
@@ -535,7 +537,14 @@ def _shown_line(item: _Item, show_passwords: bool) -> str:
             values.append(escape_text(event.user))
     # A value a client chose of thousands of characters is cut, with how many more there
     # were; the server's own words around it stay whole.
-    return clipped_within(escape_text(text), values)
+    shown = clipped_within(escape_text(text), values)
+    if not item.events:
+        # Another service's line (sshd's): no session heading names its program.
+        program = foreign_program(item.record)
+        if program is not None:
+            pid = item.record.pid
+            shown = f"{program}[{pid}]: {shown}" if pid is not None else f"{program}: {shown}"
+    return shown
 
 
 _SECRET_NOTES = ("login:", "auth:response", "auth_command", "auth:step", "client:hidden")

@@ -233,6 +233,50 @@ def _kind(record: Record) -> str | None:
     return None
 
 
+_MAIL_PROGRAMS = frozenset(
+    {"postfix", "dovecot", "auth", "auth-worker", "dovecot-auth", "imap", "pop3", "lmtp"}
+)
+"""Programs without a ``/`` that are Postfix's or Dovecot's (Postfix's own are
+``syslog_name/service``, whatever the syslog name: ``postfix/smtpd``, ``mx/smtpd``)."""
+_NOT_MAIL = {"sshd": "SSH", "sshd-session": "SSH", "sudo": "sudo", "CRON": "cron"}
+"""Programs that have nothing to do with mail, with what they are."""
+
+
+def foreign_program(record: Record) -> str | None:
+    """The program of a line that neither Postfix nor Dovecot wrote (``sshd``), which
+    mailwarden does not analyse, escaped for display; None for a mail program's line and
+    for a line without a program."""
+    program = record.program
+    if program is None or "/" in program:
+        return None
+    name = program.split("[", 1)[0].split("(", 1)[0]
+    if name in _MAIL_PROGRAMS or name.startswith(("dovecot", "auth")) or name.endswith("-login"):
+        return None
+    return escape_text(program)
+
+
+def _foreign_note(program: str) -> Note:
+    what = _NOT_MAIL.get(program)
+    if what is None:  # opendkim, amavis, spamd: about mail, but not what mailwarden reads
+        return Note(
+            "foreign:" + program,
+            _(
+                "A line of {program}, which is neither Postfix nor Dovecot: mailwarden does "
+                "not analyse it."
+            ).format(program=program),
+            _("Another line of {program}, not analysed (see above).").format(program=program),
+        )
+    name = _("{program} ({what})").format(program=program, what=what)
+    return Note(
+        "foreign:" + program,
+        _(
+            "A line of {program}, not a mail log line: mailwarden analyses only the lines "
+            "of Postfix and Dovecot, not this one."
+        ).format(program=name),
+        _("Another line of {program}, not analysed (see above).").format(program=name),
+    )
+
+
 def _listing(record: Record) -> tuple[str, str, str] | None:
     """(client, blocklist, answer) of a dnsblog line (``addr X listed by domain …``)."""
     if not (record.program or "").endswith("dnsblog"):
@@ -271,11 +315,12 @@ def routine_note(record: Record) -> Note | None:
         )
     key = _kind(record)
     if key is None:
-        return None
+        program = foreign_program(record)
+        return None if program is None else _foreign_note(program)
     kind = _KINDS[key]
     bare = record.program is None and key == "relay:dump"
     context = (_BARE_RELAY[0], _(_BARE_RELAY[1])) if bare else None
     return Note(kind.key, _(kind.text), _(kind.short), context=context)
 
 
-__all__ = ["listed_client", "routine_note"]
+__all__ = ["foreign_program", "listed_client", "routine_note"]

@@ -71,9 +71,10 @@ _WEAK_CIPHER_PARTS: tuple[tuple[str, str], ...] = (
 # Cipher lists that Postfix used as defaults, and what they tell about the server.
 _KNOWN_CIPHER_LISTS: dict[str, str] = {
     "ALL:+RC4:@STRENGTH": N_(
-        "This is the “export” cipher grade of Postfix before 2.8, which it used for "
-        "opportunistic STARTTLS: it allows RC4, export-grade and anonymous ciphers. So this "
-        "client used STARTTLS, and the server runs an old Postfix."
+        "This is the “export” cipher grade of Postfix before 2.8, which it used wherever "
+        "TLS was not mandatory: STARTTLS, and also port 465 (smtps, wrapper mode) at the "
+        "default security level. It allows RC4, export-grade and anonymous ciphers. So the "
+        "server runs an old Postfix."
     ),
     "aNULL:-aNULL:ALL:+RC4:@STRENGTH": N_(
         "This is the “export” cipher grade of Postfix 2.8 to 3.0, used for opportunistic "

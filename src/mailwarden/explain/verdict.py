@@ -8,6 +8,7 @@ Dovecot IMAP attack or a clean log.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import datetime
 from ipaddress import ip_address, ip_network
@@ -51,7 +52,10 @@ _MONTHS = (
 )
 
 _SERVICES = {
-    "smtp": N_("the smtp service (port 25)"),
+    "smtp": N_(
+        "the smtp service (port 25, unless submission on 587 was set up without its own "
+        "syslog_name)"
+    ),
     "submission": N_("submission on port 587"),
     "submissions": N_("submissions on port 465"),
     "smtps": N_("submissions on port 465"),
@@ -115,6 +119,19 @@ def _count(n: int) -> str:
     """A count as the verdict says it, with a thousands separator (“4,990”), as the
     excerpt's “…37,602 more entries” above it. ngettext still chooses by the int."""
     return f"{n:,}"
+
+
+_DIGITS = re.compile(r"([0-9]+)")
+
+
+def _natural(name: str) -> tuple[list[str | int], str]:
+    """An account name as a person sorts it: case-folded, its runs of digits as numbers
+    (user2 before user10), then the name itself for names that only those differ in."""
+    folded = name.casefold()
+    parts: list[str | int] = [
+        int(part) if index % 2 else part for index, part in enumerate(_DIGITS.split(folded))
+    ]
+    return parts, folded
 
 
 def _listing(items: list[str], limit: int = MAX_ACCOUNTS) -> str:
@@ -303,8 +320,9 @@ def _summary(client: ClientFacts) -> str:
 
 
 def _accounts(client: ClientFacts) -> list[str]:
-    """The accounts it tried, each once, quoted."""
-    return [quoted(a) for a in client.accounts]
+    """The accounts it tried, each once, quoted, in the order of the steps' lists
+    (:func:`_natural`)."""
+    return [quoted(a) for a in sorted(client.accounts, key=_natural)]
 
 
 def _owners(facts: ExcerptFacts) -> list[ClientFacts]:
@@ -409,19 +427,18 @@ def _what(client: ClientFacts, show_passwords: bool, logged_in: frozenset[str]) 
     judged = _verdict_text(client)
     if judged is not None:
         sentences.append(judged)
+    names = _(", ").join(clipped(name) for name in client.greetings)
     if client.tls:
         protocol, cipher = client.tls[0]
-        sentences.append(
-            _("It set up TLS ({protocol}, cipher {cipher}).").format(
-                protocol=protocol or "?", cipher=cipher or "?"
+        if client.greetings:  # one sentence, not one "It …" after the other
+            text = _(
+                "It introduced itself as “{name}” and set up TLS ({protocol}, cipher {cipher})."
             )
-        )
-    if client.greetings:
-        sentences.append(
-            _("It introduced itself as “{name}”.").format(
-                name=_(", ").join(clipped(name) for name in client.greetings)
-            )
-        )
+        else:
+            text = _("It set up TLS ({protocol}, cipher {cipher}).")
+        sentences.append(text.format(name=names, protocol=protocol or "?", cipher=cipher or "?"))
+    elif client.greetings:
+        sentences.append(_("It introduced itself as “{name}”.").format(name=names))
     for index, cred in enumerate(client.credentials[:MAX_CREDENTIALS]):
         real = password_is_real(cred, index in client.real_passwords, logged_in)
         sentences.append(
@@ -919,6 +936,11 @@ def _exposed(findings: list[Finding]) -> list[str]:
                 "passwords included, not only the attackers'. Anyone who can read the log (or "
                 "its backups) can read them."
             )
+            if not _int(finding, "payloads"):
+                text += " " + _(
+                    "These lines hold no login, but their “Read”/“Write N chars” lines show "
+                    "the level."
+                )
         real = finding.data.get("users_who_logged_in_count")
         if isinstance(real, int) and real > 0:
             text += " " + ngettext(
@@ -1200,10 +1222,14 @@ def _actions(facts: ExcerptFacts, audit: AuditCommand) -> list[str]:
     attackers = facts.attackers
     kinds = {f.kind for f in facts.server_findings}
     # The emergency first: real users' passwords are in the log.
-    for source in dict.fromkeys(
-        _exposure_source(f) for f in facts.server_findings if f.kind == "credential_exposed"
-    ):
-        actions.append(_with_command(_EXPOSURE_FIX[source](), "credential_exposed", audit))
+    exposures = [f for f in facts.server_findings if f.kind == "credential_exposed"]
+    for source in dict.fromkeys(_exposure_source(f) for f in exposures):
+        exposure_fix = _EXPOSURE_FIX[source]
+        if source == "tls_loglevel" and not any(
+            _exposure_source(f) == source and _int(f, "payloads") for f in exposures
+        ):
+            exposure_fix = _fix_tls_loglevel_unseen  # the level shows, no login came here
+        actions.append(_with_command(exposure_fix(), "credential_exposed", audit))
     for client in attackers:
         if client.succeeded:
             for user in client.succeeded_as or [None]:
@@ -1307,7 +1333,7 @@ def _actions(facts: ExcerptFacts, audit: AuditCommand) -> list[str]:
                 for n in targeted.values()
                 if not any(same_account(account_key(n), b) for b in broken_into)
             ),
-            key=str.casefold,
+            key=_natural,
         )
         if names and guessed:
             actions.append(
@@ -1324,7 +1350,7 @@ def _actions(facts: ExcerptFacts, audit: AuditCommand) -> list[str]:
                 ).format(accounts=_listing([quoted(n) for n in names]))
             )
     elif targeted:
-        names = sorted(targeted.values(), key=str.casefold)
+        names = sorted(targeted.values(), key=_natural)
         actions.append(
             _("Make sure the targeted accounts ({accounts}) have strong, unique passwords.").format(
                 accounts=_listing([quoted(n) for n in names])
@@ -1623,6 +1649,16 @@ def _fix_tls_loglevel() -> str:
         "Then delete or lock away the old logs, their rotated copies and backups: they "
         "contain your users' passwords. Users who logged in while the level was 4 should "
         "change their passwords."
+    )
+
+
+def _fix_tls_loglevel_unseen() -> str:
+    return _(
+        "Lower smtpd_tls_loglevel to 1 (postconf -e smtpd_tls_loglevel=1; postfix reload). "
+        "These lines hold no login, but while the level was 4 every login over TLS went "
+        "into the log: look for “Read … chars: AUTH” lines in the older logs, their rotated "
+        "copies and backups, and delete or lock away those that have them. Users whose "
+        "logins are in them should change their passwords."
     )
 
 

@@ -268,6 +268,19 @@ def decode_base64_line(text: str, declared_length: int | None = None) -> tuple[s
     return _decode_text(decoded.data, decoded.complete), decoded.complete
 
 
+def empty_plain(payload: str, declared_length: int | None = None) -> bool:
+    """The initial response of ``AUTH PLAIN``, whole and of NUL bytes only (``AA==``): no
+    account and no password, malformed (:func:`decode_auth` gives None for it).
+    ``declared_length`` as there."""
+    cleaned = _clean(payload)
+    if cleaned in {"", "=", "*"}:
+        return False
+    decoded = _decode_b64(cleaned, _payload_chars(declared_length, len("AUTH PLAIN ")))
+    if decoded is None or not (decoded.complete and decoded.certain):
+        return False
+    return not decoded.data.strip(b"\0")
+
+
 def decode_auth(
     mechanism: str, payload: str, declared_length: int | None = None
 ) -> Credential | None:
@@ -334,8 +347,16 @@ def _plain(mech: str, decoded: _Base64) -> Credential | None:
         return None
     if len(parts) == 2 and parts[0] and not parts[0].startswith(parts[1]):
         return _one_nul(mech, decoded, parts[0], parts[1])
-    # Without both NULs the payload was cut before the password (or is malformed):
-    # either way it is not a whole credential.
+    whole = decoded.complete and decoded.certain  # padded, or the Read length says so
+    if whole and not any(parts):
+        return None  # whole, and NUL bytes only (``AA==``): malformed, it names nobody
+    if len(parts) < 3 and whole:
+        # Whole, but without both NULs: a malformed PLAIN response, not one the log cut.
+        # What it names is whole, and it holds no password. (A cut that only looks
+        # whole, at a group's end without the Read length, is still taken as a cut.)
+        authzid = _decode_text(parts[0], True) or None
+        return Credential(mech, authzid, _decode_text(parts[1], True), None, True)
+    # Without both NULs the payload was cut before the password: not a whole credential.
     complete = decoded.complete and len(parts) == 3
     if len(parts) < 3:
         authzid = _decode_text(parts[0], len(parts) > 1) or None
@@ -540,6 +561,7 @@ __all__ = [
     "decode_auth",
     "decode_base64_line",
     "decode_response",
+    "empty_plain",
     "escape_text",
     "json_safe",
     "mask_password",

@@ -850,6 +850,8 @@ def server_section(findings: Sequence[Finding], hint: AuditHint | None) -> list[
         title = _(_SERVER_TITLES[f.kind])
         if f.kind == "soft_bounce" and f.data.get("or"):
             title = _("Unknown recipients refused for now only")
+        if f.kind == "credential_exposed" and not f.data.get("payloads"):
+            title = _("Logins written into the log")  # the level is on; none came yet
         if f.kind == "weak_tls":  # two findings: what sessions used, what is offered
             title = _("Weak TLS offered") if f.subject == "cipher_list" else _("Weak TLS used")
         text.append(title, style=_STYLE["bad"] if serious else "bold")
@@ -878,6 +880,15 @@ def _server_detail(f: Finding) -> str:
         with_password = int(data.get("users_with_password", 0))
         real = int(data.get("users_who_logged_in_count", 0))
         payloads = int(data.get("payloads", 0))
+        dumped = int(data.get("dump_lines", 0))
+        if not payloads and dumped:
+            return ngettext(
+                "{cause}; no AUTH payload in this log, but {n} “Read/Write N chars” line "
+                "shows the level is on: any login over TLS is written into the log",
+                "{cause}; no AUTH payload in this log, but {n} “Read/Write N chars” lines "
+                "show the level is on: any login over TLS is written into the log",
+                dumped,
+            ).format(cause=fixed(str(data.get("cause", ""))), n=f"{dumped:,}")
         detail = _("{cause}; {payloads} with the credentials of {users} ({n} with a password)")
         detail = detail.format(
             cause=fixed(str(data.get("cause", ""))),
@@ -903,6 +914,15 @@ def _server_detail(f: Finding) -> str:
         clients = counted(ngettext("{n} client", "{n} clients", sample), sample)
         if data.get("more_clients"):  # "clients" is a sample
             clients = _("more than {clients}").format(clients=clients)
+        if not data.get("attempts") and not data.get("offered"):
+            prompts = int(data.get("prompts", 0))
+            return ngettext(
+                "AUTH taken on the MX port (smtp, 25), where only mail servers should talk: "
+                "{n} reply asked a client for its login data (334)",
+                "AUTH taken on the MX port (smtp, 25), where only mail servers should talk: "
+                "{n} replies asked clients for their login data (334)",
+                prompts,
+            ).format(n=f"{prompts:,}")
         if not data.get("attempts"):
             offered = int(data.get("offered", 0))
             replies = counted(ngettext("{n} EHLO reply", "{n} EHLO replies", offered), offered)
