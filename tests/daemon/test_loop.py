@@ -212,10 +212,13 @@ def test_a_ban_from_another_process_is_applied_at_the_next_step(
     daemon = warden.start()
     now = datetime.now(UTC)
     with open_store(daemon.config.store.path) as other:
+        # made at ``now``: stamped by the store's own clock, a moment later (half a
+        # second on a busy machine: whole seconds), the ban was "for 1h59m59s"
         other.record_ban(
             BanEntry(ipaddress.ip_network(OTHER), now + timedelta(hours=2), "x"),
             "{}",
             "manual",
+            now,
         )
     daemon.step()
     assert any(m.startswith(f"ban {OTHER}/32 for 2h until ") for m in messages(caplog))
@@ -251,11 +254,14 @@ def test_the_daemons_own_bans_are_not_read_back_but_another_process_is_seen(
 
     # Our own ban, then another process's, then ours again before the next look.
     append(warden.log, guesses("198.51.100.30"))
+    now = datetime.now(UTC)
     with open_store(daemon.config.store.path) as other:
+        # made at ``now``, for 2h: not a second less by the store's own later clock
         other.record_ban(
-            BanEntry(ipaddress.ip_network(OTHER), datetime.now(UTC) + timedelta(hours=2), "x"),
+            BanEntry(ipaddress.ip_network(OTHER), now + timedelta(hours=2), "x"),
             "{}",
             "manual",
+            now,
         )
     daemon.step()
     assert reads == []
