@@ -16,7 +16,16 @@ from mailwarden.daemon import recall
 
 OFFICE = "203.0.113.7"
 ALICE = "alice@example.org"
-NOW = datetime.now(UTC)
+
+
+@pytest.fixture
+def now() -> datetime:
+    """The test's own reading of the clock, at its start: the logs' times count back
+    from it. Read once at the module's import, it was minutes old when a test of a
+    long run came to it, while the daemon judges by its own clock: a guesser's four
+    failures within 2h, the last written live, fell further apart; an attack "of now"
+    could be older than a ban would last (not banned)."""
+    return datetime.now(UTC)
 
 
 def noise(count: int, start: datetime, every: timedelta) -> list[str]:
@@ -37,29 +46,29 @@ def said(caplog: pytest.LogCaptureFixture, start: str) -> list[str]:
 
 
 def test_the_owners_of_the_rotated_files_are_recalled_when_the_live_log_is_past_the_limit(
-    warden: Warden, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+    warden: Warden, now: datetime, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Alice logged in from the office three days ago (mail.log.1); the live log, since
     # its rotation two days ago, is bigger than the whole look-back may read.
-    login = NOW - timedelta(days=3)
+    login = now - timedelta(days=3)
     rotated(
         Path(f"{warden.log}.1"),
         [sasl_success(OFFICE, ALICE, when=login), *noise(5, login, timedelta(minutes=1))],
-        NOW - timedelta(days=2),
+        now - timedelta(days=2),
     )
-    append(warden.log, noise(120, NOW - timedelta(days=2), timedelta(minutes=20)))
+    append(warden.log, noise(120, now - timedelta(days=2), timedelta(minutes=20)))
     assert warden.log.stat().st_size > 8000
     monkeypatch.setattr(recall, "RECALL_BYTES", 4000)
 
     daemon = warden.start()
 
-    rows = daemon.store.owners(NOW - timedelta(days=30), 100)
+    rows = daemon.store.owners(now - timedelta(days=30), 100)
     assert [(str(row.network), row.account) for row in rows] == [(f"{OFFICE}/32", ALICE)]
     [line] = said(caplog, "owners: first start:")
     assert "recalled from 2 log file(s)" in line and "of mail.log its last 0.0 MiB only" in line
     # her phone with an old password, every five minutes: not a guesser
     every = timedelta(minutes=5)
-    start = NOW - timedelta(minutes=30)
+    start = now - timedelta(minutes=30)
     append(
         warden.log,
         [sasl_failure(OFFICE, ALICE, pid=1400 + n, when=start + n * every) for n in range(6)],
@@ -70,6 +79,7 @@ def test_the_owners_of_the_rotated_files_are_recalled_when_the_live_log_is_past_
 
 def test_the_warm_up_reads_the_rotated_file_before_a_live_log_past_its_limit(
     warden: Warden,
+    now: datetime,
 ) -> None:
     # A slow guesser (4 within 2h): two guesses before the rotation an hour ago, one in
     # the live log (bigger than the warm-up reads of it), one after the start.
@@ -77,19 +87,20 @@ def test_the_warm_up_reads_the_rotated_file_before_a_live_log_past_its_limit(
     rotated(
         Path(f"{warden.log}.1"),
         [
-            sasl_failure(OFFICE, user, pid=1201, when=NOW - timedelta(minutes=100)),
-            sasl_failure(OFFICE, user, pid=1202, when=NOW - timedelta(minutes=90)),
+            sasl_failure(OFFICE, user, pid=1201, when=now - timedelta(minutes=100)),
+            sasl_failure(OFFICE, user, pid=1202, when=now - timedelta(minutes=90)),
         ],
-        NOW - timedelta(minutes=89),
+        now - timedelta(minutes=89),
     )
-    append(warden.log, noise(100, NOW - timedelta(minutes=60), timedelta(seconds=30)))
-    append(warden.log, sasl_failure(OFFICE, user, pid=1203, when=NOW - timedelta(minutes=5)))
+    append(warden.log, noise(100, now - timedelta(minutes=60), timedelta(seconds=30)))
+    append(warden.log, sasl_failure(OFFICE, user, pid=1203, when=now - timedelta(minutes=5)))
     assert warden.log.stat().st_size > 6000
 
     daemon = warden.start(warmup_bytes=3000)
     drain(daemon)
     assert banned(daemon) == set()
-    append(warden.log, sasl_failure(OFFICE, user, pid=1204))
+    # At the test's start too: 100 minutes after the first, however long the start took
+    append(warden.log, sasl_failure(OFFICE, user, pid=1204, when=now))
     drain(daemon)
 
     assert banned(daemon) == {f"{OFFICE}/32"}

@@ -29,8 +29,9 @@ def write_half(warden: Warden, text: str) -> None:
 
 def test_a_line_without_its_newline_waits_for_it(warden: Warden) -> None:
     daemon = warden.start()
-    append(warden.log, guesses()[:2])
-    last = guesses()[2]
+    three = guesses()  # one attack's stamps, however long the steps below take
+    append(warden.log, three[:2])
+    last = three[2]
     write_half(warden, last[:70])  # Postfix's write is not there in full yet
     daemon.step()
     daemon.step()
@@ -45,8 +46,9 @@ def test_a_line_without_its_newline_waits_for_it(warden: Warden) -> None:
 
 def test_a_half_line_at_a_restart_is_read_once_whole(warden: Warden) -> None:
     first = warden.start()
-    append(warden.log, guesses()[:2])
-    last = guesses()[2]
+    three = guesses()  # one attack's stamps, however long the restart takes
+    append(warden.log, three[:2])
+    last = three[2]
     write_half(warden, last[:70])
     first.step()
     first.close()
@@ -61,16 +63,17 @@ def test_a_half_line_at_a_restart_is_read_once_whole(warden: Warden) -> None:
 
 def test_lines_written_to_the_old_file_after_a_rename_are_read(warden: Warden) -> None:
     daemon = warden.start()
-    append(warden.log, guesses()[:1])
+    three = guesses()  # one attack's stamps, however long the steps below take
+    append(warden.log, three[:1])
     daemon.step()
     old = warden.log.with_name("mail.log.1")
     with warden.log.open("a", encoding="utf-8") as writer:  # rsyslog's open file
         warden.log.rename(old)
         warden.log.touch()  # logrotate's "create"
         daemon.step()
-        writer.write(guesses()[1] + "\n")  # before rsyslog is told to reopen
+        writer.write(three[1] + "\n")  # before rsyslog is told to reopen
     daemon.step()
-    append(warden.log, guesses()[2])
+    append(warden.log, three[2])
     daemon.step()
 
     assert banned(daemon) == {f"{ATTACKER}/32"}

@@ -26,7 +26,16 @@ OTHER = "198.51.100.20"
 OFFICE = "203.0.113.7"
 """The office's NAT: one address for everybody there."""
 ALICE = "alice@example.org"
-NOW = datetime.now(UTC)
+
+
+@pytest.fixture
+def now() -> datetime:
+    """The test's own reading of the clock, at its start: the logs' times count back
+    from it. Read once at the module's import, it was minutes old when a test of a
+    long run came to it, while the daemon judges by its own clock: a guesser's four
+    failures within 2h, the last written live, fell further apart; an attack "of now"
+    could be older than a ban would last (not banned)."""
+    return datetime.now(UTC)
 
 
 def noise(count: int, when: datetime) -> list[str]:
@@ -60,20 +69,20 @@ def rotated(path: Path, lines: list[str], written: datetime) -> Path:
     return path
 
 
-def office_logs(warden: Warden) -> None:
+def office_logs(warden: Warden, now: datetime) -> None:
     """Alice logged in from the office five days ago (mail.log.2.gz); quiet days since
     (mail.log.1); this morning her phone fails with her old password (mail.log),
     before the daemon is installed and first started."""
     log = warden.log
-    login = NOW - timedelta(days=5)
+    login = now - timedelta(days=5)
     rotated(
         Path(f"{log}.2.gz"),
         [*noise(20, login), sasl_success(OFFICE, ALICE, when=login), *noise(20, login)],
         login + timedelta(hours=1),
     )
-    rotated(Path(f"{log}.1"), noise(50, NOW - timedelta(days=2)), NOW - timedelta(days=2))
-    append(log, noise(50, NOW - timedelta(hours=10)))
-    append(log, phone(NOW - timedelta(minutes=40)))
+    rotated(Path(f"{log}.1"), noise(50, now - timedelta(days=2)), now - timedelta(days=2))
+    append(log, noise(50, now - timedelta(hours=10)))
+    append(log, phone(now - timedelta(minutes=40)))
 
 
 def said(caplog: pytest.LogCaptureFixture, start: str) -> list[str]:
@@ -81,9 +90,9 @@ def said(caplog: pytest.LogCaptureFixture, start: str) -> list[str]:
 
 
 def test_an_owners_login_days_ago_in_a_compressed_archive_counts_at_the_first_start(
-    warden: Warden, caplog: pytest.LogCaptureFixture
+    warden: Warden, now: datetime, caplog: pytest.LogCaptureFixture
 ) -> None:
-    office_logs(warden)
+    office_logs(warden, now)
     daemon = warden.start()
     drain(daemon)
     assert banned(daemon) == set()  # the tail's phone failures: no ban at start
@@ -92,35 +101,35 @@ def test_an_owners_login_days_ago_in_a_compressed_archive_counts_at_the_first_st
     assert lines[0].startswith(
         "owners: first start: 1 login(s) of the last 30d recalled from 3 log file(s) in "
     )
-    rows = daemon.store.owners(NOW - timedelta(days=30), 100)
+    rows = daemon.store.owners(now - timedelta(days=30), 100)
     assert [(str(row.network), row.account) for row in rows] == [(f"{OFFICE}/32", ALICE)]
 
-    append(warden.log, phone(NOW - timedelta(minutes=5), count=3))  # live, still her phone
+    append(warden.log, phone(now - timedelta(minutes=5), count=3))  # live, still her phone
     drain(daemon)
     assert banned(daemon) == set()
-    append(warden.log, bot(NOW))  # a bot behind the same NAT is banned as ever
+    append(warden.log, bot(now))  # a bot behind the same NAT is banned as ever
     drain(daemon)
     assert banned(daemon) == {f"{OFFICE}/32"}
 
 
 def test_classic_syslog_stamps_without_a_year_are_dated_by_the_archive(
-    warden: Warden, caplog: pytest.LogCaptureFixture
+    warden: Warden, now: datetime, caplog: pytest.LogCaptureFixture
 ) -> None:
     # rsyslog's traditional format ("Nov 24 09:12:00"), as older Debian writes it.
-    login = NOW - timedelta(days=5)
+    login = now - timedelta(days=5)
     line = sasl_success(OFFICE, ALICE, when=login)
     classic = login.strftime("%b %e %H:%M:%S") + line[line.index(" mx ") :]
     rotated(Path(f"{warden.log}.2.gz"), [classic], login + timedelta(hours=1))
     daemon = warden.start()
-    rows = daemon.store.owners(NOW - timedelta(days=30), 100)
+    rows = daemon.store.owners(now - timedelta(days=30), 100)
     assert [(str(row.network), row.account) for row in rows] == [(f"{OFFICE}/32", ALICE)]
     assert abs(rows[0].last.timestamp() - login.timestamp()) < 3600 * 24
 
 
 def test_the_second_start_does_not_read_the_archives_again(
-    warden: Warden, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+    warden: Warden, now: datetime, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    office_logs(warden)
+    office_logs(warden, now)
     first = warden.start()
     drain(first)
     first.close()
@@ -140,15 +149,15 @@ def test_the_second_start_does_not_read_the_archives_again(
     assert chosen == []
     assert said(caplog, "owners: first start:") == []
     assert said(caplog, "owners: 1 earlier login(s) of the last 30d recalled from the store")
-    append(warden.log, phone(NOW - timedelta(minutes=5), count=6))
+    append(warden.log, phone(now - timedelta(minutes=5), count=6))
     drain(second)
     assert banned(second) == set()
 
 
 def test_a_look_back_cut_short_by_a_stop_is_done_again_at_the_next_start(
-    warden: Warden, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+    warden: Warden, now: datetime, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    office_logs(warden)
+    office_logs(warden, now)
     first = Daemon(load_config(warden.config_path), own=lambda: [], tick=0.01)
     warden.daemons.append(first)
     original = recall.recall
@@ -162,7 +171,7 @@ def test_a_look_back_cut_short_by_a_stop_is_done_again_at_the_next_start(
     assert said(caplog, "owners: the look-back into the earlier logs was stopped")
     assert said(caplog, "owners: first start:") == []
     assert first.store.get_position(OWNERS_KEY) is None
-    assert first.store.owners(NOW - timedelta(days=30), 100) == []
+    assert first.store.owners(now - timedelta(days=30), 100) == []
     first.close()
     monkeypatch.undo()
 
@@ -172,11 +181,11 @@ def test_a_look_back_cut_short_by_a_stop_is_done_again_at_the_next_start(
     assert banned(second) == set()
 
 
-def test_an_intruders_login_after_guessing_is_not_recalled(warden: Warden) -> None:
+def test_an_intruders_login_after_guessing_is_not_recalled(warden: Warden, now: datetime) -> None:
     # Five days ago a bot guessed its way into alice's account from OFFICE: a login
     # after guessing is no owner's, so today's guessing from there is banned.
     log = warden.log
-    then = NOW - timedelta(days=5)
+    then = now - timedelta(days=5)
     lines = [
         sasl_failure(OFFICE, user, pid=1201 + n, when=then)
         for n, user in enumerate(("admin", "info", "sales", "office", ALICE))
@@ -184,24 +193,24 @@ def test_an_intruders_login_after_guessing_is_not_recalled(warden: Warden) -> No
     lines.append(sasl_success(OFFICE, ALICE, when=then + timedelta(seconds=5)))
     rotated(Path(f"{log}.2.gz"), lines, then + timedelta(hours=1))
     daemon = warden.start()
-    assert daemon.store.owners(NOW - timedelta(days=30), 100) == []
-    append(log, phone(NOW - timedelta(minutes=40)))
+    assert daemon.store.owners(now - timedelta(days=30), 100) == []
+    append(log, phone(now - timedelta(minutes=40)))
     drain(daemon)
     assert banned(daemon) == {f"{OFFICE}/32"}
 
 
 def test_files_older_than_the_window_and_past_the_limit_are_not_read(
-    warden: Warden, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+    warden: Warden, now: datetime, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     log = warden.log
-    old = NOW - timedelta(days=40)  # past stale_window: never opened
+    old = now - timedelta(days=40)  # past stale_window: never opened
     rotated(Path(f"{log}.5.gz"), [sasl_success("198.51.100.1", "old", when=old)], old)
-    far = NOW - timedelta(days=9)  # in the window, but past the limit
+    far = now - timedelta(days=9)  # in the window, but past the limit
     rotated(Path(f"{log}.4.gz"), [sasl_success("198.51.100.2", "far", when=far)], far)
     rotated(Path(f"{log}.3"), noise(40, far), far + timedelta(days=1))  # ~3.2 kB
-    near = NOW - timedelta(days=3)
+    near = now - timedelta(days=3)
     rotated(Path(f"{log}.2.gz"), [sasl_success("198.51.100.3", "near", when=near)], near)
-    rotated(Path(f"{log}.1"), noise(10, NOW - timedelta(days=1)), NOW - timedelta(days=1))
+    rotated(Path(f"{log}.1"), noise(10, now - timedelta(days=1)), now - timedelta(days=1))
     monkeypatch.setattr(recall, "RECALL_BYTES", 3000)
     opened: list[str] = []
     text_size: Callable[[str, int], int | None] = recall._text_size
@@ -212,7 +221,7 @@ def test_files_older_than_the_window_and_past_the_limit_are_not_read(
 
     monkeypatch.setattr(recall, "_text_size", sized)
     daemon = warden.start()
-    rows = daemon.store.owners(NOW - timedelta(days=60), 100)
+    rows = daemon.store.owners(now - timedelta(days=60), 100)
     assert [row.account for row in rows] == ["near"]
     assert "mail.log.5.gz" not in opened
     assert opened == ["mail.log", "mail.log.1", "mail.log.2.gz", "mail.log.3"]
@@ -226,16 +235,16 @@ def test_files_older_than_the_window_and_past_the_limit_are_not_read(
 
 
 def test_a_damaged_archive_gives_its_lines_before_the_damage_and_is_said(
-    warden: Warden, caplog: pytest.LogCaptureFixture
+    warden: Warden, now: datetime, caplog: pytest.LogCaptureFixture
 ) -> None:
-    login = NOW - timedelta(days=5)
+    login = now - timedelta(days=5)
     lines = [sasl_success(OFFICE, ALICE, when=login), *noise(5000, login)]
     archive = rotated(Path(f"{warden.log}.2.gz"), lines, login)
     data = archive.read_bytes()
     archive.write_bytes(data[: len(data) // 2])  # cut short: a disk that filled up
     os.utime(archive, (login.timestamp(), login.timestamp()))
     daemon = warden.start()
-    rows = daemon.store.owners(NOW - timedelta(days=30), 100)
+    rows = daemon.store.owners(now - timedelta(days=30), 100)
     assert [(str(row.network), row.account) for row in rows] == [(f"{OFFICE}/32", ALICE)]
     problems = said(caplog, "owners: look-back: ")
     assert len(problems) == 1 and f"{archive}: " in problems[0]
@@ -265,7 +274,7 @@ def export_entry(n: int, when: datetime, message: str, uid: int = 0) -> bytes:
 
 
 def test_the_journal_is_read_back_too_its_mail_systems_entries_only(
-    warden: Warden, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+    warden: Warden, now: datetime, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     journalctl = shutil.which("journalctl")
     if journalctl is None or not REMOTE.exists():
@@ -273,11 +282,11 @@ def test_the_journal_is_read_back_too_its_mail_systems_entries_only(
     login = "4XyZ1a2B3c: client=unknown[{ip}], sasl_method=PLAIN, sasl_username={user}"
     export = b"".join(
         [
-            export_entry(0, NOW - timedelta(days=5), login.format(ip=OFFICE, user=ALICE)),
+            export_entry(0, now - timedelta(days=5), login.format(ip=OFFICE, user=ALICE)),
             # What "logger -p mail.info -t postfix/submission/smtpd" by uid 1000 gives:
             # never taken for an owner's login.
-            export_entry(1, NOW - timedelta(days=4), login.format(ip=OTHER, user="bob"), uid=1000),
-            export_entry(2, NOW - timedelta(minutes=1), "connect from unknown[192.0.2.50]"),
+            export_entry(1, now - timedelta(days=4), login.format(ip=OTHER, user="bob"), uid=1000),
+            export_entry(2, now - timedelta(minutes=1), "connect from unknown[192.0.2.50]"),
         ]
     )
     journal = warden.tmp / "mail.journal"
@@ -292,7 +301,7 @@ def test_the_journal_is_read_back_too_its_mail_systems_entries_only(
     warden.write()
 
     daemon = warden.start()
-    rows = daemon.store.owners(NOW - timedelta(days=30), 100)
+    rows = daemon.store.owners(now - timedelta(days=30), 100)
     assert [(str(row.network), row.account) for row in rows] == [(f"{OFFICE}/32", ALICE)]
     lines = said(caplog, "owners: first start:")
     assert len(lines) == 1
@@ -303,13 +312,13 @@ def test_the_journal_is_read_back_too_its_mail_systems_entries_only(
 
 
 def test_a_rotation_during_the_look_back_reads_the_files_again(
-    warden: Warden, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+    warden: Warden, now: datetime, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # logrotate at boot, while the first start looks back: the oldest archive is
     # deleted between the choice of the files and their reading. The look-back
     # chooses again and reads what is there; it lost every login before.
-    office_logs(warden)
-    oldest = NOW - timedelta(days=8)
+    office_logs(warden, now)
+    oldest = now - timedelta(days=8)
     doomed = rotated(Path(f"{warden.log}.3.gz"), noise(10, oldest), oldest)
     choose = recall.choose
     calls = 0
@@ -327,6 +336,6 @@ def test_a_rotation_during_the_look_back_reads_the_files_again(
     drain(daemon)
     assert calls == 2
     assert banned(daemon) == set()
-    rows = daemon.store.owners(NOW - timedelta(days=30), 100)
+    rows = daemon.store.owners(now - timedelta(days=30), 100)
     assert [(str(row.network), row.account) for row in rows] == [(f"{OFFICE}/32", ALICE)]
     assert not said(caplog, "owners: look-back:")  # nothing to warn about: it was read

@@ -47,11 +47,12 @@ def test_the_guess_that_crosses_the_threshold_bans_with_one_log_line(
     warden: Warden, caplog: pytest.LogCaptureFixture
 ) -> None:
     daemon = warden.start()
-    append(warden.log, guesses()[:2])
+    three = guesses()  # one attack's stamps, however long the steps below take
+    append(warden.log, three[:2])
     daemon.step()
     assert banned(daemon) == set()
 
-    append(warden.log, guesses()[2])
+    append(warden.log, three[2])
     daemon.step()
 
     assert banned(daemon) == {f"{ATTACKER}/32"}
@@ -110,13 +111,14 @@ def test_the_allow_list_loopback_and_own_addresses_are_never_banned(
 
 def test_a_restart_rebuilds_the_windows_from_the_lines_before_it(warden: Warden) -> None:
     first = warden.start()
-    append(warden.log, guesses()[:2])
+    three = guesses()  # one attack's stamps, however long the restart takes
+    append(warden.log, three[:2])
     first.step()
     first.close()
 
     second = warden.start()
     assert banned(second) == set()
-    append(warden.log, guesses()[2])
+    append(warden.log, three[2])
     second.step()
 
     assert banned(second) == {f"{ATTACKER}/32"}
@@ -158,10 +160,11 @@ def test_a_kill_before_positions_are_committed_records_no_second_offence(
 
 def test_rotation_by_rename_keeps_counting(warden: Warden) -> None:
     daemon = warden.start()
-    append(warden.log, guesses()[:2])
+    three = guesses()  # one attack's stamps, however long the steps below take
+    append(warden.log, three[:2])
     daemon.step()
     warden.log.rename(warden.log.with_name("mail.log.1"))
-    append(warden.log, guesses()[2])
+    append(warden.log, three[2])
     daemon.step()
     daemon.step()
 
@@ -209,10 +212,13 @@ def test_a_ban_from_another_process_is_applied_at_the_next_step(
     daemon = warden.start()
     now = datetime.now(UTC)
     with open_store(daemon.config.store.path) as other:
+        # made at ``now``: stamped by the store's own clock, a moment later (half a
+        # second on a busy machine: whole seconds), the ban was "for 1h59m59s"
         other.record_ban(
             BanEntry(ipaddress.ip_network(OTHER), now + timedelta(hours=2), "x"),
             "{}",
             "manual",
+            now,
         )
     daemon.step()
     assert any(m.startswith(f"ban {OTHER}/32 for 2h until ") for m in messages(caplog))
@@ -248,11 +254,14 @@ def test_the_daemons_own_bans_are_not_read_back_but_another_process_is_seen(
 
     # Our own ban, then another process's, then ours again before the next look.
     append(warden.log, guesses("198.51.100.30"))
+    now = datetime.now(UTC)
     with open_store(daemon.config.store.path) as other:
+        # made at ``now``, for 2h: not a second less by the store's own later clock
         other.record_ban(
-            BanEntry(ipaddress.ip_network(OTHER), datetime.now(UTC) + timedelta(hours=2), "x"),
+            BanEntry(ipaddress.ip_network(OTHER), now + timedelta(hours=2), "x"),
             "{}",
             "manual",
+            now,
         )
     daemon.step()
     assert reads == []
@@ -420,18 +429,20 @@ def test_a_restart_does_not_undo_an_unban(warden: Warden) -> None:
 def test_new_failures_after_an_unban_ban_again(warden: Warden) -> None:
     """An unban forgives the failures before it, not the guessing after it: the address
     starts again from nothing and is banned again at the threshold."""
+    now = datetime.now(UTC)  # one reading: 10 s and 5 s before it, and at it
     daemon = warden.start()
-    append(warden.log, _guesses_at(seconds_ago(10)))
+    append(warden.log, _guesses_at(now - timedelta(seconds=10)))
     daemon.step()
     assert banned(daemon) == {f"{ATTACKER}/32"}
-    _unban(warden, seconds_ago(5))  # `mailwarden unban`, 5 s ago
+    _unban(warden, now - timedelta(seconds=5))  # `mailwarden unban`, 5 s before now
     daemon.step()
     assert banned(daemon) == set()
 
-    append(warden.log, guesses()[:2])  # the old three do not count towards the new ban
+    after = _guesses_at(now)
+    append(warden.log, after[:2])  # the old three do not count towards the new ban
     daemon.step()
     assert banned(daemon) == set()
-    append(warden.log, guesses()[2])
+    append(warden.log, after[2])
     daemon.step()
 
     assert banned(daemon) == {f"{ATTACKER}/32"}
@@ -441,16 +452,20 @@ def test_new_failures_after_an_unban_ban_again(warden: Warden) -> None:
 def test_failures_from_before_an_unban_read_after_it_never_count(warden: Warden) -> None:
     """Lines logged before the unban and read after it (a log written late) are old
     failures: they take the address no nearer a new ban."""
+    # One reading of the clock: the lines "before the unban" are 2 s before it however
+    # long the steps take (read seconds after the unban, they were after it: a ban).
+    now = datetime.now(UTC)
     daemon = warden.start()
-    append(warden.log, _guesses_at(seconds_ago(10)))
+    append(warden.log, _guesses_at(now - timedelta(seconds=10)))
     daemon.step()
-    _unban(warden, seconds_ago(5))
+    _unban(warden, now - timedelta(seconds=5))
     daemon.step()
 
-    append(warden.log, [*_guesses_at(seconds_ago(7))[:2], guesses()[2]])
+    after = _guesses_at(now)
+    append(warden.log, [*_guesses_at(now - timedelta(seconds=7))[:2], after[2]])
     daemon.step()
     assert banned(daemon) == set()
-    append(warden.log, guesses()[:2])
+    append(warden.log, after[:2])
     daemon.step()
     assert banned(daemon) == {f"{ATTACKER}/32"}
 
@@ -479,18 +494,20 @@ def test_a_network_unbanned_by_hand_is_banned_again_by_new_failures(warden: Ward
 def test_after_a_restart_the_failures_after_an_unban_ban_again(warden: Warden) -> None:
     """The store keeps the unban's time: a restart reads the old failures again and
     counts only the ones after it."""
+    now = datetime.now(UTC)  # one reading: 10 s and 5 s before it, and at it
     first = warden.start()
-    append(warden.log, _guesses_at(seconds_ago(10)))
+    append(warden.log, _guesses_at(now - timedelta(seconds=10)))
     first.step()
-    _unban(warden, seconds_ago(5))
+    _unban(warden, now - timedelta(seconds=5))
     first.step()
-    append(warden.log, guesses()[:2])
+    after = _guesses_at(now)  # one attack's stamps, however long the restart takes
+    append(warden.log, after[:2])
     first.step()
     first.close()
 
     second = warden.start()  # the old three and the two new ones are in its tail
     assert banned(second) == set()
-    append(warden.log, guesses()[2])
+    append(warden.log, after[2])
     second.step()
 
     assert banned(second) == {f"{ATTACKER}/32"}

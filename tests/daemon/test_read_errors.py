@@ -105,11 +105,12 @@ def test_an_io_error_on_one_file_leaves_the_other_inputs_and_the_bans_working(
     daemon = warden.start()
     clock = Clock()
     daemon.reader.files.clock = clock
-    append(warden.log, guesses()[:2])
+    three = guesses()  # one attack's stamps, however long the steps below take
+    append(warden.log, three[:2])
     daemon.step()
 
     cure = break_file(monkeypatch, warden.log, errno.EIO)
-    append(warden.log, guesses()[2])
+    append(warden.log, three[2])
     append(other, guesses(OTHER))
     daemon.step()  # no traceback: the other input is read and acted on
     assert banned(daemon) == {f"{OTHER}/32"}
@@ -147,10 +148,11 @@ def test_an_io_error_at_start_does_not_stop_the_daemon_and_the_position_holds(
     warden: Warden, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     first = warden.start()
-    append(warden.log, guesses()[:2])
+    three = guesses()  # one attack's stamps, however long the restarts take
+    append(warden.log, three[:2])
     first.step()
     first.close()
-    append(warden.log, guesses()[2])  # written while stopped
+    append(warden.log, three[2])  # written while stopped
 
     cure = break_file(monkeypatch, warden.log, errno.EIO)
     second = warden.start()  # reads nothing of mail.log, and does not fail
@@ -339,11 +341,12 @@ def test_a_permission_lost_at_a_logrotate_is_said_shown_and_read_again_once_fixe
 ) -> None:
     process = as_nobody
     process.start()
-    append(process.log, guesses()[:2])
+    three = guesses()  # one attack's stamps, however long the steps below take
+    append(process.log, three[:2])
     assert wait_until(lambda: process.read_lines() == 2, 10), process.said()
 
     logrotate(process.folder, process.log, "rotate 4\ncreate 0640 root adm")
-    append(process.log, guesses()[2])  # root writes on; the daemon may not read it
+    append(process.log, three[2])  # root writes on; the daemon may not read it
     assert wait_for_text(process.output, "cannot follow: Permission denied (EACCES)", 5)
     assert wait_until(lambda: any("Permission denied" in p for p in process.problems()), 8)
     append(process.other, guesses(OTHER))

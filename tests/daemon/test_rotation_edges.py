@@ -66,11 +66,12 @@ def test_two_rotations_while_stopped_read_the_file_in_between(
     # The daemon is stopped for two days: its file is rotated twice. Its rest, the whole
     # file rotated in between and the new file are read in that order, each line once.
     log = warden.log
+    attack = guesses(ATTACKER)  # one attack's stamps, however long the steps below take
     first = warden.start()
-    append(log, guesses(ATTACKER)[:1])
+    append(log, attack[:1])
     first.step()
     first.close()
-    append(log, guesses(ATTACKER)[1:2])  # the stored file's unread rest
+    append(log, attack[1:2])  # the stored file's unread rest
     log.rename(log.with_name(stored.removesuffix(".gz")))
     append(log, guesses(OTHER))  # the day in between: never seen by the daemon
     log.rename(log.with_name(middle.removesuffix(".gz")))
@@ -82,7 +83,7 @@ def test_two_rotations_while_stopped_read_the_file_in_between(
     now = time.time()  # realistic times: the stored file was last written two days ago
     os.utime(log.with_name(stored), (now - 2 * 86400, now - 2 * 86400))
     os.utime(log.with_name(middle), (now - 86400, now - 86400))
-    append(log, guesses(ATTACKER)[2:])
+    append(log, attack[2:])
 
     second = warden.start()
     drain(second)
@@ -99,17 +100,18 @@ def test_two_rotations_while_stopped_read_the_file_in_between(
 def test_two_logrotate_runs_while_stopped_lose_nothing(warden: Warden) -> None:
     if shutil.which("logrotate") is None:
         pytest.skip("needs logrotate (Debian package)")
+    attack = guesses(ATTACKER)  # one attack's stamps, however long the steps below take
     first = warden.start()
-    append(warden.log, guesses(ATTACKER)[:1])
+    append(warden.log, attack[:1])
     first.step()
     first.close()
     stanza = "rotate 4\ncreate\ncompress\ndelaycompress"
-    append(warden.log, guesses(ATTACKER)[1:2])
+    append(warden.log, attack[1:2])
     logrotate(warden.tmp, warden.log, stanza)
     append(warden.log, guesses(OTHER))
     logrotate(warden.tmp, warden.log, stanza)
     assert warden.log.with_name("mail.log.2.gz").exists()
-    append(warden.log, guesses(ATTACKER)[2:])
+    append(warden.log, attack[2:])
 
     second = warden.start()
     drain(second)
@@ -123,8 +125,9 @@ def test_a_rotation_compressed_at_once_while_running_then_a_restart_keeps_the_co
 ) -> None:
     # logrotate's compress without delaycompress, or postfix logrotate: the rotated
     # file is only there compressed when the daemon restarts; the warm-up reads it back.
+    attack = guesses(ATTACKER)  # one attack's stamps, however long the steps below take
     first = warden.start()
-    append(warden.log, guesses(ATTACKER)[:2])
+    append(warden.log, attack[:2])
     first.step()
     packed = gzipped(warden.log, name)
     warden.log.touch()
@@ -134,7 +137,7 @@ def test_a_rotation_compressed_at_once_while_running_then_a_restart_keeps_the_co
     second = warden.start()
     assert second.counters.warmup_lines == 2
     assert f"warm-up: decompressed {packed} (" in messages(caplog)
-    append(warden.log, guesses(ATTACKER)[2:])
+    append(warden.log, attack[2:])
     second.step()
     assert banned(second) == {f"{ATTACKER}/32"}
 
@@ -144,8 +147,9 @@ def test_a_file_rewritten_in_place_with_its_first_lines_is_not_counted_twice(
 ) -> None:
     # head -n 2 mail.log > x; cat x > mail.log: the same file, shorter, holding only
     # lines already read. Read again, they would make two guesses four.
+    attack = guesses(ATTACKER)  # one attack's stamps, however long the steps below take
     daemon = warden.start()
-    append(warden.log, guesses(ATTACKER)[:2])
+    append(warden.log, attack[:2])
     daemon.step()
     kept = warden.log.read_bytes()
     append(warden.log, "2026-11-29T10:00:00.000000+00:00 mx postfix/smtpd[9]: connect from x")
@@ -158,7 +162,7 @@ def test_a_file_rewritten_in_place_with_its_first_lines_is_not_counted_twice(
         f"{warden.log}: was rewritten in place with its first 2 line(s) only "
         "(3 line(s) were read before): they are not counted again; reading on from line 3"
     ) in messages(caplog)
-    append(warden.log, guesses(ATTACKER)[2:])  # the third guess bans
+    append(warden.log, attack[2:])  # the third guess bans
     daemon.step()
     assert banned(daemon) == {f"{ATTACKER}/32"}
 
@@ -168,15 +172,16 @@ def test_a_writer_still_writing_to_the_renamed_file_after_the_grace_is_read_and_
 ) -> None:
     # A rotation whose postrotate did not make the writer reopen its log: it goes on
     # writing into mail.log.1 long after the rename.
+    attack = guesses(ATTACKER)  # one attack's stamps, however long the steps below take
     daemon = warden.start()
     daemon.reader.files.rotate_grace = 0.0  # what 5 s later looks like
-    append(warden.log, guesses(ATTACKER)[:1])
+    append(warden.log, attack[:1])
     daemon.step()
     warden.log.rename(warden.log.with_name("mail.log.1"))
     warden.log.touch()
     daemon.step()
     daemon.step()  # the grace is over
-    append(warden.log.with_name("mail.log.1"), guesses(ATTACKER)[1:])
+    append(warden.log.with_name("mail.log.1"), attack[1:])
     daemon.step()
     assert banned(daemon) == {f"{ATTACKER}/32"}
     assert (
@@ -286,8 +291,9 @@ def test_a_rewrite_in_place_seen_empty_first_does_not_ban_on_lines_read_before(
 ) -> None:
     # : > mail.log; sleep 0.3; cat x >> mail.log: the daemon sees the file empty, then
     # its first two lines again. Counted again, they would make two guesses four.
+    attack = guesses(ATTACKER)  # one attack's stamps, however long the steps below take
     daemon = warden.start()
-    append(warden.log, guesses(ATTACKER)[:2])
+    append(warden.log, attack[:2])
     daemon.step()
     kept = warden.log.read_bytes()
     rewrite_in_place(warden.log, b"")
@@ -298,7 +304,7 @@ def test_a_rewrite_in_place_seen_empty_first_does_not_ban_on_lines_read_before(
     daemon.step()
     assert banned(daemon) == set()
     assert f"{warden.log}: was rewritten in place with its first 2 line(s) only" in messages(caplog)
-    append(warden.log, guesses(ATTACKER)[2:])  # the third guess bans
+    append(warden.log, attack[2:])  # the third guess bans
     daemon.step()
     assert banned(daemon) == {f"{ATTACKER}/32"}
 
@@ -367,13 +373,14 @@ def test_a_compressed_file_of_nul_bytes_in_between_keeps_the_live_file_waiting_l
     # break (4 MiB here, of 64 MiB of NUL bytes).
     monkeypatch.setattr(follow, "SKIP_MAX", 4 << 20)
     log = warden.log
+    attack = guesses(ATTACKER)  # one attack's stamps, however long the steps below take
     first = warden.start()
-    append(log, guesses(ATTACKER)[:1])
+    append(log, attack[:1])
     first.step()
     first.close()
     log.rename(log.with_name("mail.log.2"))
     log.with_name("mail.log.1.gz").write_bytes(gzip.compress(bytes(1 << 20)) * 64)
-    append(log, guesses(ATTACKER)[1:])
+    append(log, attack[1:])
 
     second = warden.start()
     steps = 1
@@ -394,9 +401,10 @@ def test_a_line_deleted_with_sed_i_while_running_does_not_count_the_log_again(
 ) -> None:
     # sed -i '/192.0.2.99/d' mail.log: a new file (another inode) with every line but
     # one. Read again from its start, two guesses were four, and banned at the third.
+    attack = guesses(ATTACKER)  # one attack's stamps, however long the steps below take
     daemon = warden.start()
     append(warden.log, "2026-11-29T10:00:00.000000+00:00 mx postfix/smtpd[7]: connect from x")
-    append(warden.log, guesses(ATTACKER)[:2])
+    append(warden.log, attack[:2])
     daemon.step()
     text = warden.log.read_text()
     edited = warden.log.with_name("sedAbc123")
@@ -406,7 +414,7 @@ def test_a_line_deleted_with_sed_i_while_running_does_not_count_the_log_again(
     daemon.step()
     assert banned(daemon) == set()
     assert f"{warden.log}: was replaced by an edited copy of itself" in messages(caplog)
-    append(warden.log, guesses(ATTACKER)[2:])  # the third guess bans
+    append(warden.log, attack[2:])  # the third guess bans
     daemon.step()
     assert banned(daemon) == {f"{ATTACKER}/32"}
 
@@ -451,8 +459,10 @@ def test_two_rotations_while_stopped_with_an_empty_file_read_each_file_once(
     # away. The warm-up gives the first two (mail.log.3.gz), the backlog the others
     # (mail.log.2.gz), each once: the third guess of each bans, not before.
     log = warden.log
+    attack = guesses()  # each attack's stamps from one call, however long the steps take
+    other = guesses(OTHER)
     first = warden.start()
-    append(log, guesses()[:2])
+    append(log, attack[:2])
     first.step()
     log.rename(log.with_name("mail.log.1"))
     log.touch()
@@ -462,7 +472,7 @@ def test_two_rotations_while_stopped_with_an_empty_file_read_each_file_once(
     assert banned(first) == set()
     first.close()
     time.sleep(0.05)  # a write within a timer tick of the stop may get an mtime before it
-    append(log, guesses(OTHER)[:2])
+    append(log, other[:2])
     for _ in range(2):
         for n in (2, 1):
             older = log.with_name(f"mail.log.{n}.gz")
@@ -475,7 +485,7 @@ def test_two_rotations_while_stopped_with_an_empty_file_read_each_file_once(
     drain(second)
     assert second.counters.warmup_lines == 2
     assert banned(second) == set()
-    append(log, [guesses()[2], guesses(OTHER)[2]])
+    append(log, [attack[2], other[2]])
     second.step()
     assert banned(second) == {f"{ATTACKER}/32", f"{OTHER}/32"}
 
@@ -491,17 +501,18 @@ def test_a_symlinked_log_rotated_while_stopped_keeps_its_backlog_and_warm_up(
     warden.log.unlink()
     (real / "mail.log").touch()
     warden.log.symlink_to(real / "mail.log")
+    attack = guesses()  # one attack's stamps, however long the steps below take
     first = warden.start()
-    append(warden.log, guesses()[:1])
+    append(warden.log, attack[:1])
     first.step()
     first.close()
-    append(real / "mail.log", guesses()[1:2])
+    append(real / "mail.log", attack[1:2])
     (real / "mail.log").rename(real / "mail.log.1")
     (real / "mail.log").touch()
     second = warden.start()
     drain(second)
     assert second.counters.warmup_lines == 1
     assert "was not found beside" not in messages(caplog)
-    append(warden.log, guesses()[2:])
+    append(warden.log, attack[2:])
     second.step()
     assert banned(second) == {f"{ATTACKER}/32"}
