@@ -1,6 +1,7 @@
 # ruff: noqa: E501  (log lines are data: they stay whole, as the servers write them)
 """Logins analyze missed (found by review): a login proxy's (director's) successful
-logins, and logins of a site that reorders login_log_format_elements."""
+logins, and logins of a site that reorders login_log_format_elements; auth_debug lines
+analyze took for failed logins."""
 
 from __future__ import annotations
 
@@ -74,3 +75,23 @@ def test_a_phone_with_an_old_password_is_not_an_attacker(
     )
     (client,) = attackers(run, path)
     assert client["verdict"] == "stale_password" and client["recommendation"] != "ban"
+
+
+# Real Dovecot 2.3.19 with auth_debug = yes: one attempt with a name that repeats "): ".
+DEBUG_LINES = """\
+2026-11-30 08:50:28.841213 auth: Debug: passwd-file(x>, rip=203.0.113.9, lip=1.2.3.4): password mismatch,203.0.113.5,<FPIogHphLul/AAAB>): Performing passdb lookup
+2026-11-30 08:50:28.841282 auth: Debug: passwd-file(x>, rip=203.0.113.9, lip=1.2.3.4): password mismatch,203.0.113.5,<FPIogHphLul/AAAB>): lookup: user=x>, rip=203.0.113.9, lip=1.2.3.4): password mismatch file=/tmp/rev-dovecot/dc/users
+2026-11-30 08:50:28.841301 auth: Info: passwd-file(x>, rip=203.0.113.9, lip=1.2.3.4): password mismatch,203.0.113.5,<FPIogHphLul/AAAB>): unknown user
+2026-11-30 08:50:28.841313 auth: Debug: passwd-file(x>, rip=203.0.113.9, lip=1.2.3.4): password mismatch,203.0.113.5,<FPIogHphLul/AAAB>): Finished passdb lookup
+2026-11-30 08:50:28.841323 auth: Debug: auth(x>, rip=203.0.113.9, lip=1.2.3.4): password mismatch,203.0.113.5,<FPIogHphLul/AAAB>): Auth request finished
+"""
+
+
+def test_debug_lines_are_no_failed_logins(run: Runner, log_file: Callable[[str], str]) -> None:
+    path = log_file(DEBUG_LINES)
+    code, out, err = run("analyze", "--format", "json", path)
+    assert code == 0, err
+    result = json.loads(out)
+    # The Info line only: one attempt (its address cannot be told from the line).
+    assert result["stats"]["unattributed_failures"] == 1
+    assert result["notes"] == ["1 failed logins named no client address"]

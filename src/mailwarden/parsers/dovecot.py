@@ -548,6 +548,10 @@ _DISALLOWED = "Username character disallowed by auth_username_chars"
 """2.3's mechanism-level refusal (``plain(?,ip,<session>): Username character disallowed
 by auth_username_chars: 0x2c (username: <client text>)``): the attempt failed before any
 passdb saw it, and the login line says ``auth failed`` for it."""
+_EMPTY_USERNAME = "Empty username"
+"""2.3's mechanism-level refusal of an empty name (``plain(?,ip,<session>): Empty
+username``, ``sasl-server-mech-plain.c``/``mech-login.c``): a failed attempt, the one the
+login line (``auth failed``, ``user=<>``) counts too."""
 _USERNAME_TRAILER = " (username: "
 _MECHANISMS = frozenset(
     {
@@ -589,6 +593,7 @@ def _classify(msg: str) -> tuple[EventType, Strength, str, str | None] | None:
     if (
         msg.startswith(_MSG_STRONG)
         or msg.startswith(_DISALLOWED)
+        or msg == _EMPTY_USERNAME
         or msg[: len(_MISMATCH_LOWER)].lower() == _MISMATCH_LOWER
     ):
         return _E.AUTH_FAILURE, _STRONG, msg, logged
