@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from analyze_logs import Log, run_analyze, stamp
@@ -203,7 +204,10 @@ def test_a_rip_first_dovecot_format_bans_the_client_not_the_address_in_its_name(
     recommendation = {a["ip"]: a["recommendation"] for a in data["attackers"]}
     assert recommendation == {"203.0.113.88": "ban", "203.0.113.90": "ban"}
     out = run_analyze(path, "--set", "fast_failures=3", "--limit", "0").stdout
-    assert "198.51.100.99" not in out
+    # The names are read now (as the client wrote them, quoted among the accounts it
+    # tried); the address in them is nobody's anywhere else.
+    outside_names = re.sub(r"“[^”]*”", "", " ".join(out.split()))
+    assert "198.51.100.99" not in outside_names
     assert "own address" not in out
 
 

@@ -63,7 +63,7 @@ def test_explain_reads_the_22_lines(run: Runner, log_file: Callable[[str], str])
     assert code == 0, err
     text = " ".join(out.split())
     assert "does not recognise" not in text
-    assert "A login failed: method CRAM-MD5, account alice@example.com." in text
+    assert "A login failed: method CRAM-MD5, account “alice@example.com”." in text
     assert "Reason: “password mismatch”." in text
     assert "bob@example.com" in text and "carol" in text
     assert "Postfix's line of the failed login above" in text  # one attempt, not two

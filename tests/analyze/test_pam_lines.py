@@ -122,7 +122,7 @@ def test_explain_tells_pam_s_lines_from_new_attempts(
     code, out, err = run("explain", path)
     assert code == 0, err
     text = " ".join(out.split())
-    assert "PAM's own line of a failed login: account alice." in text
+    assert "PAM's own line of a failed login: account “alice”." in text
     assert "mailwarden counts it once" in text
     assert "the same attempt, not another one" in text  # Dovecot's pam(…) line
     assert "does not recognise" not in text
@@ -131,7 +131,7 @@ def test_explain_tells_pam_s_lines_from_new_attempts(
     code, out, err = run("explain", "--lang", "zh_CN", path)
     assert code == 0, err
     flat = "".join(out.split())
-    assert "PAM自己记录的一次登录失败：账户alice。" in flat
+    assert "PAM自己记录的一次登录失败：账户“alice”。" in flat
     assert "不是新的一次" in flat
 
 

@@ -208,7 +208,7 @@ def test_dovecot_auth_line_and_its_summary_are_one_attempt(run: Runner, log_file
     report = _analyze(run, path)
     assert report["stats"]["failures_counted"] == 1 and not report["attackers"]
     out = _explain(run, path)
-    assert "A login failed: account erin@example.com. Reason: “Password mismatch”." in out
+    assert "A login failed: account “erin@example.com”. Reason: “Password mismatch”." in out
     assert "method ?" not in out
     assert "it sums up the failed login above, the same attempt, not another one." in out
     assert "Another failed login" not in out

@@ -30,6 +30,6 @@ def test_cyrus_line_and_postfix_line_are_one_failed_login(run: Runner, log_file:
     assert said.count("Cyrus SASL's line of the failed login Postfix logs next.") == 4
     assert "the same attempt, not another one" in said
     # Postfix's lines: the first told in full, the other four as one more each.
-    assert said.count("Another failed login: bob.") == 4
+    assert said.count("Another failed login: “bob”.") == 4
     assert "Another failed login." not in said  # none for Cyrus's lines
     assert f"{ip} tried to log in as “bob”: 5 failed attempts" in said

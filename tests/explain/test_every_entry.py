@@ -97,7 +97,7 @@ def test_dovecots_check_of_a_postfix_login_joins_the_session_as_the_same_attempt
     assert _headings(path)[:1] == ["Session 1: client 203.0.113.140"]
     assert "Entries outside any client session" not in _headings(path)
     notes = [note for _line, note in _entries(path)]
-    assert "A login failed: account office@example.com." in notes[1]
+    assert "A login failed: account “office@example.com”." in notes[1]
     assert "The same attempt, not another one." in notes[2]
     _code, out, _err = run("explain", path)
     assert "tried to log in as “office@example.com”: 1 failed attempt." in " ".join(out.split())

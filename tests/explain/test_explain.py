@@ -228,7 +228,7 @@ def test_auth_login_steps_in_verbose_chat(run: Runner, log_file: Callable[[str],
     _code, out, _err = run("explain", log_file(text))
     out = flat(out)
     assert "“Username:” (base64 decoded)" in out
-    assert "The client answers the user name prompt: sales@example.org." in out
+    assert "The client answers the user name prompt: “sales@example.org”." in out
     assert "The client answers the password prompt: *** (9 characters)." in out
     assert "UXdlcnR5MTIz" not in out and "Qwerty123" not in out
     assert "verbose logging" in out

@@ -89,7 +89,7 @@ def test_postfix_plain_then_login_of_one_account_is_the_same_guess_another_is_no
     code, out, err = run("explain", path)
     assert code == 0, err
     second = flat(notes(out)["11:00:16"])
-    assert "A login failed: method LOGIN, account frank@example.com." in second
+    assert "A login failed: method LOGIN, account “frank@example.com”." in second
     assert (
         f"The same account failed just before in this connection, by PLAIN: a mail program {FALLBACK_EN}"
         in second
@@ -105,10 +105,10 @@ def test_postfix_plain_then_login_of_one_account_is_the_same_guess_another_is_no
     code, out, err = run("explain", path)
     assert code == 0, err
     second = flat(notes(out)["11:00:16"])
-    assert second.endswith("Another failed login: frank@example.com.")
+    assert second.endswith("Another failed login: “frank@example.com”.")
     assert "not counted again" not in flat(out) and "does not count it again" not in flat(out)
     assert "2 failed attempts" in flat(out)
-    assert explain_zh(run, path)["11:00:16"].endswith("又一次登录失败：frank@example.com。")
+    assert explain_zh(run, path)["11:00:16"].endswith("又一次登录失败：“frank@example.com”。")
 
 
 def test_fallbacks_beyond_the_two_a_connection_may_hide_are_failed_logins(
@@ -121,12 +121,12 @@ def test_fallbacks_beyond_the_two_a_connection_may_hide_are_failed_logins(
     ]
     entries = {t: flat(text) for t, text in explain(run, log_file(postfix_tries(tries))).items()}
     assert FALLBACK_EN in entries["11:00:16"]
-    assert entries["11:00:24"].endswith("Another failed login: ben@example.com.")
+    assert entries["11:00:24"].endswith("Another failed login: “ben@example.com”.")
     assert entries["11:00:32"].endswith(
         "The same guess again, by LOGIN after PLAIN: not counted again."
     )
-    assert entries["11:00:40"].endswith("Another failed login: cy@example.com.")
-    assert entries["11:00:48"].endswith("Another failed login: cy@example.com.")
+    assert entries["11:00:40"].endswith("Another failed login: “cy@example.com”.")
+    assert entries["11:00:48"].endswith("Another failed login: “cy@example.com”.")
 
 
 def test_dovecot_24_auth_line_tells_the_fallback_and_postfix_s_line_is_the_same_try(
@@ -138,7 +138,7 @@ def test_dovecot_24_auth_line_tells_the_fallback_and_postfix_s_line_is_the_same_
     code, out, err = run("explain", path)
     assert code == 0, err
     entries = {t: flat(text) for t, text in notes(out).items()}
-    assert "A login failed: method LOGIN, account frank@example.com." in entries["11:00:15"]
+    assert "A login failed: method LOGIN, account “frank@example.com”." in entries["11:00:15"]
     assert FALLBACK_EN in entries["11:00:15"]
     assert entries["11:00:16"].endswith("Postfix's line of the same failed login as above.")
     assert flat(out).count("does not count it again") == 1
@@ -172,7 +172,7 @@ def test_dovecot_23_postfix_s_line_tells_the_fallback_its_auth_line_cannot(
     code, out, err = run("explain", path)
     assert code == 0, err
     entries = {t: flat(text) for t, text in notes(out).items()}
-    assert entries["11:00:15"].endswith("Another failed login: frank@example.com.")
+    assert entries["11:00:15"].endswith("Another failed login: “frank@example.com”.")
     assert entries["11:00:16"].endswith("Postfix's line of the same failed login as above.")
     assert "not counted again" not in flat(out) and "does not count it again" not in flat(out)
     assert "2 failed attempts" in flat(out)

@@ -47,7 +47,7 @@ def test_the_username_logged_twice_is_never_told_as_the_password(
     assert (
         notes_of(out, b64(USER))
         == [
-            f"The client answers the user name prompt: {USER}.",
+            f"The client answers the user name prompt: “{USER}”.",
         ]
         * 2
     )

@@ -104,7 +104,7 @@ def test_a_login_user_name_after_auth_login_is_the_user_name(
         f"{P}> unknown[{CLIENT}]: 334 \n", f"{P}> unknown[{CLIENT}]: 334 VXNlcm5hbWU6\n"
     )
     note, out = _payload_note(run, log_file, text)
-    assert "The client answers the user name prompt: alice@example.com." in note
+    assert "The client answers the user name prompt: “alice@example.com”." in note
     assert "acting for" not in out
 
 

@@ -43,7 +43,7 @@ def test_explain_and_analyze_both_find_the_login_of_the_reject_line(
     assert code == 0, err
     said = " ".join(out.split())
     assert f"YES: it got in as “{USER}”" in said
-    assert f"The client had logged in as {USER} (method PLAIN)" in said
+    assert f"The client had logged in as “{USER}” (method PLAIN)" in said
     code, out, err = run("analyze", "--format", "json", "--year", "2026", "--timezone", "UTC", path)
     assert code in (0, 1, 2, 3), err
     report = json.loads(out)

@@ -38,11 +38,11 @@ def test_a_repeated_failure_for_an_unknown_account_says_so(
     code, out, err = run("explain", log_file(IMAP_GUESSES))
     assert code == 0, err
     out = flat(out)
-    assert out.count("Another failed login: carol@example.com.") == 2  # wrong passwords
+    assert out.count("Another failed login: “carol@example.com”.") == 2  # wrong passwords
     # The first unknown name is told in full, the next keeps the meaning.
-    assert "A login failed: account info@example.com. Reason: “unknown user”." in out
-    assert "Another failed login: test@example.com (no account by that name)." in out
-    assert "Another failed login: info@example.com." not in out
+    assert "A login failed: account “info@example.com”. Reason: “unknown user”." in out
+    assert "Another failed login: “test@example.com” (no account by that name)." in out
+    assert "Another failed login: “info@example.com”." not in out
     # The verdict says what the server said of the names.
     assert (
         "It is trying to guess passwords for 3 accounts. The server says 2 of them do not "
@@ -56,7 +56,7 @@ def test_a_repeated_failure_for_an_unknown_account_says_so_in_chinese(
     code, out, err = run("explain", "--lang", "zh_CN", log_file(IMAP_GUESSES))
     assert code == 0, err
     out = "".join(out.split())
-    assert "又一次登录失败：test@example.com（没有这个账户）。" in out
+    assert "又一次登录失败：“test@example.com”（没有这个账户）。" in out
     assert "服务器表示其中2个账户不存在：它也在猜测账户名。" in out
 
 
@@ -70,7 +70,7 @@ def test_one_unknown_account_of_one_is_said_of_it(
     code, out, _err = run("explain", log_file(text))
     assert code == 0
     out = flat(out)
-    assert "Another failed login: test@example.com (no account by that name)." in out
+    assert "Another failed login: “test@example.com” (no account by that name)." in out
     assert "The server says no account by that name exists." in out
 
 

@@ -52,7 +52,7 @@ def test_a_different_line_between_repeats_is_explained(run: Runner, log_file: Lo
     said = _flat(out)
     assert said.count("passwd-file(bob@example.com,192.0.2.51): Password mismatch") == 2
     assert "passwd-file(alice@example.com,192.0.2.51): Password mismatch" in said
-    assert "Another failed login: alice@example.com." in said
+    assert "Another failed login: “alice@example.com”." in said
     assert "Repeated 99 more times, between 10:01:06 and 10:07:38." in said
     assert "Repeated 98 more times, between 10:07:50 and 10:14:18." in said
     assert (
@@ -63,7 +63,7 @@ def test_a_different_line_between_repeats_is_explained(run: Runner, log_file: Lo
     short = [_dovecot(10 + 4 * n, "carol@example.com", "192.0.2.52") for n in range(4)]
     code, out, err = run("explain", "--year", "2026", log_file("\n".join(short) + "\n"))
     assert code == 0, err
-    assert _flat(out).count("Another failed login: carol@example.com.") == 3
+    assert _flat(out).count("Another failed login: “carol@example.com”.") == 3
     assert "Repeated" not in out
 
 

@@ -236,8 +236,8 @@ def test_reordered_elements_keep_the_address(elements: str) -> None:
     line = f"imap-login: Disconnected (auth failed, 1 attempts in 2 secs): {elements}"
     event = one(dv(line.format(ip=REAL)))
     assert event.ip == REAL
-    # A user written after rip= is not read (it could hold a rip= of its own).
-    assert event.user == (None if elements.startswith("rip=") else "alice@example.com")
+    # A user written after rip= is read too (its own rip= never moves the address).
+    assert event.user == "alice@example.com" and event.mechanism == "PLAIN"
 
 
 def test_a_rip_inside_the_user_of_a_rip_first_format_falls_back_to_the_real_one() -> None:

@@ -418,6 +418,7 @@ _REASON_MEANINGS: tuple[tuple[str, str], ...] = (
             "password was checked"
         ),
     ),
+    ("empty username", N_("the client sent no user name: no password was checked")),
     ("pam_authenticate() failed: authentication failure", N_("wrong user name or password")),
     ("pam_authenticate() failed: user not known", N_("no account by that name")),
     ("pam_authenticate() failed: user unknown", N_("no account by that name")),
@@ -581,7 +582,9 @@ def _auth_failure(event: Event, state: SessionState) -> Note:
     if summary and max(state.failures_told, state.credited) >= event.attempts:
         return _summary_of_told(event.attempts)
     mech = clipped(escape_text(event.mechanism)) if event.mechanism else None
-    user = clipped(escape_text(event.user)) if event.user else None
+    # The account is the client's text: quoted, so that it cannot read as the note's
+    # own words (“alice. Someone logged in successfully as admin”).
+    user = quoted(escape_text(event.user)) if event.user else None
     previous = None if summary else _failed_by(state, user, mech)
     if event.session is None and is_auth_process(event):
         state.checked_by_dovecot += max(1, event.attempts)
@@ -620,7 +623,7 @@ def _auth_failure(event: Event, state: SessionState) -> Note:
         return Note("auth_failure:same_as_pam", text, short)
     if user is None and state.credentials:
         user = state.credentials[-1].user
-        user = clipped(user) if user is not None else None
+        user = quoted(user) if user is not None else None
     if user:
         if mech is None:  # Dovecot's auth process does not name the mechanism
             text = _("A login failed: account {user}.").format(user=user)
@@ -755,7 +758,7 @@ def _pam_unix_failure(event: Event) -> Note:
         "process's line when the connection ends, or Postfix's SASL line) are not more "
         "attempts: mailwarden counts it once."
     )
-    user = clipped(escape_text(event.user)) if event.user else None
+    user = quoted(escape_text(event.user)) if event.user else None
     if user:
         text = _("PAM's own line of a failed login: account {user}.").format(user=user)
         short = _("PAM's line of another failed login: {user}.").format(user=user)
@@ -792,7 +795,7 @@ def _is_login_summary(event: Event) -> bool:
 
 
 def _auth_success(event: Event, state: SessionState) -> Note:
-    user = clipped(escape_text(event.user or "?"))
+    user = quoted(escape_text(event.user)) if event.user else "?"
     mech = clipped(escape_text(event.mechanism or "?"))
     if (event.detail or {}).get("source") == "reject":
         if state.trailer_forged:
@@ -1110,7 +1113,7 @@ def _auth_step(event: Event, payload: str, state: SessionState) -> Note:
             return Note(
                 "login:user",
                 _("The client answers the user name prompt: {user}.").format(
-                    user=clipped(state.login_user)
+                    user=quoted(state.login_user)
                 ),
                 context=origin,
             )

@@ -81,6 +81,9 @@ class ClientFacts:
     """The accounts (case-folded) the server said do not exist when it refused them
     (Dovecot's ``unknown user``, PAM's ``user unknown``, Cyrus's ``user not found``)."""
     failure_reply_times: list[datetime | None] = field(default_factory=list)
+    first_login: tuple[datetime, int] | None = None
+    """The time of its first login line, and the failed attempts logged after it in
+    the same second (not before it, though :attr:`failure_times` cannot tell)."""
     """When each failure reply (``535 5.7.8``) was logged (dumps, verbose chat), once
     however many copies tell it (the chat's and the TLS dump's)."""
     refused_sessions: int = 0
@@ -201,9 +204,12 @@ class ClientFacts:
 
     def failures_before(self, moment: datetime) -> int:
         """Failed attempts logged at or before ``moment`` (the log's one-second precision:
-        a failure in the same second counts), by the lines that counted them or by the
-        failure replies."""
+        a failure in the same second counts, unless it was logged after the client's
+        first login of that second, as the detector reading in log order counts it), by
+        the lines that counted them or by the failure replies."""
         lines = sum(n for t, n in self.failure_times if t is not None and t <= moment)
+        if self.first_login is not None and self.first_login[0] == moment:
+            lines -= self.first_login[1]
         replies = sum(1 for t in self.failure_reply_times if t is not None and t <= moment)
         return max(lines, replies)
 
@@ -544,6 +550,8 @@ class _Failures:
         self.old_list: str | None = None
         self.unknown: dict[str, set[str]] = {}
         """Per client address, the accounts the server said do not exist."""
+        self.first_login: dict[str, tuple[datetime, int]] = {}
+        """Per client address, :attr:`ClientFacts.first_login`."""
 
     def feed(self, event: Event, ip: str | None, new: int, seconds: float) -> None:
         cipher_list = (event.detail or {}).get("cipher_list")
@@ -555,6 +563,10 @@ class _Failures:
         if etype is EventType.AUTH_FAILURE and event.user and no_such_account(event.reason):
             name = event.user.removesuffix(CUT)
             self.unknown.setdefault(ip, set()).add(account_key(escape_text(name)))
+        if etype is EventType.AUTH_SUCCESS:
+            if ip not in self.first_login and event.record.time is not None:
+                self.first_login[ip] = (event.record.time, 0)
+            return
         needed = self.needed
         guess = True
         if etype is EventType.AUTH_UNAVAILABLE:
@@ -570,6 +582,9 @@ class _Failures:
         tally = self.tallies.setdefault(ip, _Tally())
         tally.attempts += new
         when = event.record.time
+        login = self.first_login.get(ip)
+        if login is not None and login[0] == when:
+            self.first_login[ip] = (when, login[1] + new)  # after the login, same second
         times = tally.times
         if times and times[-1][0] == when:
             times[-1] = (when, times[-1][1] + new)  # a line of the same second
@@ -912,6 +927,7 @@ class Collector:
             facts.failures = tally.guesses
             facts.failed_attempts = tally.attempts
             facts.failure_times = tally.times
+            facts.first_login = self.failures.first_login.get(ip)
             for when, _count in tally.times:
                 _note_time(facts, when)
 

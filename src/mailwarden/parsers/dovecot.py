@@ -108,12 +108,16 @@ def parse_message(record: Record, text: str, service: str | None, auth: bool) ->
                 text = text[colon + 2 :]
     if service is not None:
         if text.startswith(_LEVELS):
+            if text.startswith(_DEBUG):
+                return []
             text = text[text.index(": ") + 2 :]
         return _login(record, text, service)
     # Auth-process lines: peel what Dovecot (and syslog setups) nest: "auth: ",
     # "auth-worker(304): ", "auth(default): ", "dovecot: ", a level word, "conn …: ".
+    debug = False
     for _ in range(6):
         if text.startswith(_LEVELS):
+            debug = debug or text.startswith(_DEBUG)
             text = text[text.index(": ") + 2 :]
             continue
         if text.startswith("auth"):
@@ -140,14 +144,36 @@ def parse_message(record: Record, text: str, service: str | None, auth: bool) ->
     if c == "a" and text.startswith(("auth(", "auth-worker(")):
         return _auth24(record, text)
     if auth and _DB_NAME.match(text) is not None:
-        return _auth23(record, text)
+        events = _auth23(record, text)
+        return _debug_only(events) if debug else events
     return []
+
+
+_DEBUG = "Debug: "
+
+
+def _debug_only(events: list[Event]) -> list[Event]:
+    """What an ``auth_debug`` line may give: the typed and stored passwords it exposes
+    (a DEBUG event), never a failure. Its text is ``Performing passdb lookup``,
+    ``lookup: user=… file=…`` &c.; with a user (or password) that repeats ``): `` the
+    message read from the line's end may be the client's ``password mismatch``: the
+    attempt is counted from the Info line Dovecot writes for it, and the login line."""
+    return [event for event in events if event.type is _E.DEBUG]
 
 
 # ------------------------------------------------------------------------ login lines
 
 
 def _login(record: Record, text: str, service: str) -> list[Event]:
+    if text.startswith("proxy("):
+        # A login proxy's (director's) line: only "started proxying" says something (a
+        # login the backend accepted); the rest ("Login failed to …", "disconnecting …")
+        # begins with the client's name and its failures end in the usual
+        # "Disconnected … (proxy dest auth failed, N attempts …)" line.
+        elements = _proxy_started(text)
+        if elements is None:
+            return []
+        text = "Login: " + elements
     # The address is the value of the " rip=" the server wrote (_server_rip): one before
     # "user=<" (a site format that writes rip first), else the LAST one (", rip="
     # normally; "XYZ rip=" in odd setups), unless that one is the client's own text.
@@ -177,6 +203,7 @@ def _login(record: Record, text: str, service: str) -> list[Event]:
     user: str | None = None
     method: str | None = None
     lip = session = tls = None
+    user_after_rip = False
     if rip_at >= 0:
         limit = rip_at
         value = _VALUE_END.match(text, rip_at + 5)
@@ -198,11 +225,16 @@ def _login(record: Record, text: str, service: str) -> list[Event]:
                     tls = element
             elif c == "T" and tls is None and not element.startswith("TLSv"):
                 tls = element
+            elif c == "m" and element.startswith("method=") and method is None:
+                method = element[7:].upper() or None
         if server_end == user_open:
+            user_after_rip = True
+            session_before = session
             lip, session, tls = _after_user(text, user_open, lip, session, tls)
+            user, method = _user_after_rip(text, user_open, method, session_before)
     else:
         limit = len(text)
-    user_at = text.find("user=<", head_end, limit)
+    user_at = -1 if user_after_rip else text.find("user=<", head_end, limit)
     method_from = head_end
     if user_at >= 0:
         user_at += 6
@@ -211,7 +243,7 @@ def _login(record: Record, text: str, service: str) -> list[Event]:
         if close >= 0:
             user = text[user_at:close] or None
             method_from = close
-    m_at = text.find("method=", method_from, limit)
+    m_at = -1 if user_after_rip else text.find("method=", method_from, limit)
     if m_at >= 0:
         method = text[m_at + 7 : limit].split(",", 1)[0].upper() or None
     detail: dict[str, str] | None = None
@@ -360,6 +392,86 @@ def _after_user(
     return lip, session, tls
 
 
+def _user_after_rip(
+    text: str, user_open: int, method: str | None, session_before: str | None
+) -> tuple[str | None, str | None]:
+    """(user, method) of a line whose server ``rip=`` comes before ``user=<`` (at
+    ``user_open``): ``rip=%r lip=%l … method=%m user=<%u>`` or ``… user=<%u> method=%m
+    …``. ``method`` is the one the server wrote before the user, if any.
+
+    The client's text runs from ``user=<`` to the ``>`` that closes it, and may hold
+    ``>, method=…, x=<`` of its own. The server writes each element once and closes the
+    user before the next: so when ``method=`` was not written before the user, the
+    line's **last** ``, method=`` is the server's (the user lies wholly before it), and
+    so is a ``, session=<…>`` that ends at the line's last ``>`` (when the session was
+    not written before the user either). The user ends at the last ``>`` before the
+    first of those: a ``method=`` in the user's text is never read, and the user reads
+    whole, as the default format's greedy reading does."""
+    start = user_open + 6
+    bound = len(text)
+    if method is None:
+        m_at = text.rfind(", method=", start)
+        if m_at >= 0:
+            bound = m_at
+            value = _VALUE_END.match(text, m_at + 9)
+            method = (value.group() if value is not None else "").upper() or None
+    if session_before is None:
+        last = text.rfind(">")
+        s_at = text.rfind(", session=<", start, last)
+        if s_at >= 0 and ", " not in text[s_at + 2 : last]:
+            bound = min(bound, s_at)
+    close = text.rfind(">", start, bound)
+    if close < 0:
+        close = text.rfind(">", start)
+    user = text[start:close] if close >= 0 else text[start:bound]
+    return user or None, method
+
+
+_PROXY_STARTED = (
+    ("): started proxying to ", re.compile(r"\S+?:\d+(?=: |/| \()")),  # 2.3: host:port
+    ("): Started proxying to <", re.compile(r"[^<>\s]+>(?: \(<[^<>\s]+>\))?")),  # 2.4
+)
+"""A login proxy's success (``login-common/client-common-auth.c``): 2.3
+``proxy(%s): started proxying to %s:%u[/destuser][ (master %s)]``, 2.4 ``proxy(%s):
+Started proxying to <ip>[ (<host>)][ from …][ as user …][ (master …)]…``, then, as on every
+login-process line, ``: `` and the elements (``user=<…>, method=…, rip=…, …``)."""
+
+
+def _proxy_started(text: str) -> str | None:
+    """The elements of a ``proxy(<user>): started proxying to …`` line, or None.
+
+    The name in ``proxy(…)`` is the client's (the same as in ``user=<…>``), so the
+    line's client text starts at its beginning, not at ``user=<``. The server writes
+    the ``started proxying to`` phrase once: a line with more than one is a name that
+    repeats it and gives nothing. After the destination (server-written) the elements
+    begin at ``: ``; when Dovecot added a destination user or master user (which may
+    derive from the client's text) they begin at ``: user=<NAME>``, NAME being the
+    name of ``proxy(…)``; a line where they cannot be told gives nothing. What is
+    returned is read as a ``Login:`` line's elements, with its guards."""
+    found: tuple[int, str, re.Pattern[str]] | None = None
+    for marker, destination in _PROXY_STARTED:
+        at = text.find(marker, 6)
+        if at < 0:
+            continue
+        if found is not None or text.find(marker, at + 1) >= 0:
+            return None
+        found = (at, marker, destination)
+    if found is None:
+        return None
+    at, marker, destination = found
+    name = text[6:at]
+    m = destination.match(text, at + len(marker))
+    if m is None:
+        return None
+    end = m.end()
+    if text.startswith(": ", end):
+        return text[end + 2 :]
+    user_at = text.find(": user=<" + name + ">", end)
+    if not name or user_at < 0:
+        return None
+    return text[user_at + 2 :]
+
+
 def _rip_in_user(before: str, elements: list[str]) -> bool:
     """Whether the last ``rip=`` (``before``: the line up to it; ``elements``: the line
     after its value), after ``user=<`` and with none before it, is the client's text
@@ -436,6 +548,10 @@ _DISALLOWED = "Username character disallowed by auth_username_chars"
 """2.3's mechanism-level refusal (``plain(?,ip,<session>): Username character disallowed
 by auth_username_chars: 0x2c (username: <client text>)``): the attempt failed before any
 passdb saw it, and the login line says ``auth failed`` for it."""
+_EMPTY_USERNAME = "Empty username"
+"""2.3's mechanism-level refusal of an empty name (``plain(?,ip,<session>): Empty
+username``, ``sasl-server-mech-plain.c``/``mech-login.c``): a failed attempt, the one the
+login line (``auth failed``, ``user=<>``) counts too."""
 _USERNAME_TRAILER = " (username: "
 _MECHANISMS = frozenset(
     {
@@ -477,6 +593,7 @@ def _classify(msg: str) -> tuple[EventType, Strength, str, str | None] | None:
     if (
         msg.startswith(_MSG_STRONG)
         or msg.startswith(_DISALLOWED)
+        or msg == _EMPTY_USERNAME
         or msg[: len(_MISMATCH_LOWER)].lower() == _MISMATCH_LOWER
     ):
         return _E.AUTH_FAILURE, _STRONG, msg, logged
@@ -650,7 +767,9 @@ def _auth24(record: Record, text: str) -> list[Event]:
     if seps != 1:
         if seps > 1:
             tail = text.rsplit(": ", 1)[-1]
-            return _auth_event(record, None, None, None, None, tail, None, True)
+            events = _auth_event(record, None, None, None, None, tail, None, True)
+            # Ambiguous: the level may be the client's too; such a line has no address.
+            return _debug_only(events) if ": " + _DEBUG in text else events
         return []
     close = text.find(")<", open_at)
     if close < 0:
@@ -674,7 +793,9 @@ def _auth24(record: Record, text: str) -> list[Event]:
     if not text.startswith(": ", rest_at):
         return []
     rest = text[rest_at + 2 :]
+    debug = False
     if rest.startswith(_LEVELS):
+        debug = rest.startswith(_DEBUG)
         rest = rest[rest.index(": ") + 2 :]
     m = _AUTH24_REST.match(rest)
     db = None
@@ -682,7 +803,8 @@ def _auth24(record: Record, text: str) -> list[Event]:
         db = m.group(1)
         rest = rest[m.end() :]
     user, ip, mech, ident_session = _split_ident(ident)
-    return _auth_event(record, ip, user, mech, session or ident_session, rest, db)
+    events = _auth_event(record, ip, user, mech, session or ident_session, rest, db)
+    return _debug_only(events) if debug else events
 
 
 def _count(text: str, needle: str, start: int) -> int:
