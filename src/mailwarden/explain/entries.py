@@ -287,13 +287,13 @@ def credential_text(cred: Credential, show_passwords: bool, real: bool = False) 
     shows its first part for what it may be, the account or that identity."""
     parts: list[str] = []
     if cred.user is not None:
-        user = cred.user if cred.user_complete else cred.user + CUT
+        user = escape_text(cred.user) + ("" if cred.user_complete else CUT)
         parts.append(_("account {user}").format(user=quoted(user)))
         authzid = cred.acting_for()
         if authzid is not None:
-            parts.append(_("acting for {authzid}").format(authzid=quoted(authzid)))
+            parts.append(_("acting for {authzid}").format(authzid=quoted(escape_text(authzid))))
     elif cred.authzid is not None:
-        name = cred.authzid if cred.authzid_complete else cred.authzid + CUT
+        name = escape_text(cred.authzid) + ("" if cred.authzid_complete else CUT)
         parts.append(
             _(
                 "{name}, the account or the identity it acts for (the log cut the line off "
@@ -1089,7 +1089,7 @@ def _auth_step(event: Event, payload: str, state: SessionState) -> Note:
                     "The client sent “{text}” (base64 decoded): the login line before it could "
                     "not be decoded, so this log cannot tell whether this one is the user name "
                     "or the password."
-                ).format(text=clipped(text if complete else text + CUT)),
+                ).format(text=clipped(escape_text(text) + ("" if complete else CUT))),
                 context=origin,
             )
         accounts = state.accounts
@@ -1176,7 +1176,7 @@ def _server_reply(event: Event, state: SessionState) -> Note:
         state.prompt = prompt
         if prompt:
             text += _("It asks for the next login step: “{prompt}” (base64 decoded).").format(
-                prompt=prompt
+                prompt=escape_text(prompt)
             )
         else:
             text += reply_meaning(code, enhanced)

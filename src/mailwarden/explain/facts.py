@@ -301,7 +301,7 @@ def add_account(facts: ClientFacts, name: str | None, complete: bool = True) -> 
         return
     if name.endswith(CUT):
         name, complete = name[: -len(CUT)], False
-    shown = escape_text(name)  # idempotent: decoded names arrive escaped, logged ones not
+    shown = escape_text(name)  # names arrive raw, decoded ones too: escaped here, once
     key = account_key(shown)
     if key in facts.account_keys:
         return

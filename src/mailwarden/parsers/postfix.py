@@ -1545,7 +1545,7 @@ def _xsasl_reply(msg: str) -> dict[str, str] | None:
         text, _complete = decode_base64_line(rest[: MAX_CHALLENGE * 2])
         if not text:  # not base64, or empty (PLAIN's challenge)
             return None
-        return {"challenge": text[:MAX_CHALLENGE], "backend": "dovecot"}
+        return {"challenge": escape_text(text[:MAX_CHALLENGE]), "backend": "dovecot"}
     user = _XSASL_USER[_XSASL_SEPS[m.group(2)]].search(rest)
     if user is None or not user.group(1):
         return None

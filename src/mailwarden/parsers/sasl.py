@@ -25,8 +25,9 @@ group without ``=`` is base64 sent without its padding, not a cut: the payload i
 complete. Only a single character left over, which no whole payload ends in, is a cut
 (or broken data).
 
-Decoded text is hostile: bytes that are not UTF-8 become U+FFFD, and control and
-formatting characters are rendered as ``\\xNN`` / ``\\uNNNN`` escapes, never raw.
+Decoded text is hostile: bytes that are not UTF-8 become U+FFFD; control and formatting
+characters are kept raw, like those of a name read from the log, and every output
+escapes them (:func:`escape_text`, :func:`json_safe`), once.
 """
 
 from __future__ import annotations
@@ -61,10 +62,11 @@ _MAX_INPUT = 64 * 1024
 class Credential:
     """What one AUTH payload says about who tried to log in, and with what.
 
-    ``user``, ``authzid`` and ``password`` are display-safe text (control characters
-    escaped). ``password`` is the secret (the bearer token for XOAUTH2/OAUTHBEARER); show
-    it only through :meth:`masked_password` unless the person asked to see it.
-    """
+    ``user``, ``authzid`` and ``password`` are raw text (control characters kept, as in
+    a name read from the log): escape them for display (:func:`escape_text`).
+    ``password`` is the secret (the bearer token for XOAUTH2/OAUTHBEARER); show it only
+    through :meth:`masked_password` unless the person asked to see it (then through
+    :meth:`shown_password`, escaped)."""
 
     mechanism: str
     authzid: str | None
@@ -102,8 +104,8 @@ class Credential:
         if not show or self.password is None:
             return self.masked_password()
         if self.complete:
-            return self.password
-        text = self.password + "…"
+            return escape_text(self.password)
+        text = escape_text(self.password) + "…"
         notes = [_length_text(self.password_length, len(self.password))]
         notes.append(_("cut off in the log"))
         if self.password_next:
@@ -169,10 +171,12 @@ def json_safe(text: str) -> str:
 
 
 def _decode_text(data: bytes, final: bool) -> str:
-    """Bytes to display-safe text. When ``final`` is False, an incomplete UTF-8 sequence at
-    the end (cut by the log) is dropped instead of becoming U+FFFD."""
+    """Bytes to text, raw like a name read from the log: every output escapes it, once
+    (escaping here too would make a decoded newline and the text ``\\x0a`` a client
+    typed the same name). When ``final`` is False, an incomplete UTF-8 sequence at the
+    end (cut by the log) is dropped instead of becoming U+FFFD."""
     decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
-    return escape_text(decoder.decode(data, final=final))
+    return decoder.decode(data, final=final)
 
 
 @dataclass(frozen=True)
@@ -256,9 +260,9 @@ def _payload_chars(declared_length: int | None, prefix: int) -> int | None:
 
 def decode_base64_line(text: str, declared_length: int | None = None) -> tuple[str | None, bool]:
     """One AUTH LOGIN step (a username or password line, or a LOGIN initial response):
-    the decoded display-safe text and whether it was complete. ``(None, True)`` for ``*``
-    (a cancel) and for anything that is not base64. ``declared_length`` is the
-    ``Read N chars`` N of that line, when known."""
+    the decoded text (raw: escape it for display) and whether it was complete.
+    ``(None, True)`` for ``*`` (a cancel) and for anything that is not base64.
+    ``declared_length`` is the ``Read N chars`` N of that line, when known."""
     cleaned = _clean(text)
     if cleaned == "=":
         return "", True
