@@ -45,6 +45,9 @@ class LineSplitter:
         self._pending = b""
         self._skipping = False
         self._skipped = 0
+        self._padding = 0
+        """NUL bytes of the current line dropped as padding (below): part of the line's
+        length for `skipping`."""
         self._bare_cr: bool | None = None if bare_cr else False
         """The source's lines end in a bare ``\r`` (None: not known yet)."""
 
@@ -55,8 +58,17 @@ class LineSplitter:
 
     @property
     def skipping(self) -> int:
-        """Bytes of the over-long line being skipped so far (0: none)."""
-        return self._skipped
+        """Bytes of the over-long line being skipped so far (0: none), NUL padding
+        dropped from it included: a file of NUL bytes only is one line that never ends."""
+        return self._skipped + self._padding
+
+    def abandon(self) -> None:
+        """The source is let go of inside a line longer than `MAX_LINE` (`skipping`):
+        that line is counted as over-long once, NUL padding only as it may be."""
+        if self._padding and not self._skipping:
+            self.stats.too_long += 1
+            self.stats.lines += 1
+        self._padding = 0
 
     def feed(self, data: bytes) -> Chunk | None:
         """Take the next block; return the whole lines completed by it, if any."""
@@ -73,6 +85,7 @@ class LineSplitter:
             self.line += 1
             self._skipping = False
             self._skipped = 0
+            self._padding = 0
             data = data[newline + 1 :]
         buf = self._pending + data if self._pending else data
         last = buf.rfind(b"\n")
@@ -82,6 +95,7 @@ class LineSplitter:
             chunk = Chunk(self.source, whole, self.line, self.offset)
             self.line += whole.count(b"\n")
             self.offset += last + 1
+            self._padding = 0
             buf = buf[last + 1 :]
         if len(buf) > self._max_line:
             nul = buf.rfind(b"\0")
@@ -90,6 +104,7 @@ class LineSplitter:
                 # but the last NUL are dropped; framing takes the line as after shorter
                 # padding (the entry counts).
                 self.offset += nul
+                self._padding += nul
                 buf = buf[nul:]
         if len(buf) > self._max_line:
             self.stats.too_long += 1

@@ -1748,6 +1748,7 @@ class FileFollower:
             "decompression bomb): that line is skipped as over-long, and the rest of the "
             "file with it; reading on in the next file",
         )
+        old.splitter.abandon()
         old.discard()
         followed.retired.remove(old)
 
