@@ -107,6 +107,10 @@ class ClientFacts:
     attacker: Attacker | None = None
     """The detect stage's judgement of this client, when it judged it hostile."""
     compromises: list[Compromise] = field(default_factory=list)
+    guessed_by: list[str] = field(default_factory=list)
+    """The other clients whose failures on an account it logged in as (a compromise of
+    the detector's) came before its login: the guessing its login followed, when it
+    made none itself (other.log: 20 failures from one address, the login from another)."""
     withdrawn: list[Compromise] = field(default_factory=list)
     """Logins the detect stage called a break-in after failures that, by the time
     stamps, came before every failure of this client and of that account (an input not
@@ -134,6 +138,14 @@ class ClientFacts:
     misspelling of the account it then logged in as (``bbo`` for bob@example.com), as
     the detector, in time order, judges a device set up with a misspelt user name, not
     an attack (``misspelt_username``): (the name as shown, the account's key)."""
+    login_read_first: bool = False
+    """The detector judged it guessing and reports no break-in from it, and no other
+    judgement here explains why: its login came, in the lines as given, before failures
+    stamped earlier (entries a little out of order, which the detector counts as given).
+    Not a login explain calls a break-in (:attr:`succeeded` is false), as analyze does
+    not; the owner is to be asked."""
+    last_failure_line: tuple[str, int] | None = None
+    """Where its last failure line is (source, line number)."""
     owner_by_time: bool = False
     """Every login the detector called a break-in is :attr:`withdrawn`, it logged in
     (:attr:`logged_in_first`) as every account it then failed on, no more often than a
@@ -238,8 +250,9 @@ class ClientFacts:
     def succeeded(self) -> bool:
         """Someone logged in from this client (a compromise when it was guessing), and
         not only before its failures (:attr:`logged_in_first`), nor only as someone else
-        behind its address (:attr:`someone_else`)."""
-        if self.logged_in_first or self.someone_else:
+        behind its address (:attr:`someone_else`), nor in a login the detector read
+        before its failures (:attr:`login_read_first`)."""
+        if self.logged_in_first or self.someone_else or self.login_read_first:
             return False
         return bool(self.compromises or self.succeeded_as or self.success_events)
 
@@ -524,6 +537,12 @@ class _Tally:
     guesses: int = 0
     attempts: int = 0
     times: list[tuple[datetime | None, int]] = field(default_factory=list)
+    kinds: list[str] = field(default_factory=list)
+    """Whose lines counted its failures (``postfix``, ``dovecot``), each once."""
+    last_line: tuple[str, int] | None = None
+    """Where the last line that counted its failures is (source, line number)."""
+    users: list[tuple[str, bool]] = field(default_factory=list)
+    """The accounts its failure lines name (as logged, whether complete), each once."""
     recent: list[float] = field(default_factory=list)
     """When its last few guesses were counted (POSIX seconds), as many as an outage in
     the middle of guessing needs."""
@@ -569,6 +588,14 @@ class _Failures:
             guess = event.hostile and event.strength is not Strength.WEAK
         tally = self.tallies.setdefault(ip, _Tally())
         tally.attempts += new
+        tally.last_line = (event.record.source, event.record.line)
+        kind = _line_kind(event.record.program)
+        if kind is not None and kind not in tally.kinds:
+            tally.kinds.append(kind)
+        if etype is EventType.AUTH_FAILURE and event.user:
+            named = (event.user.removesuffix(CUT), not event.user.endswith(CUT))
+            if named[0] and named not in tally.users:
+                tally.users.append(named)
         when = event.record.time
         times = tally.times
         if times and times[-1][0] == when:
@@ -579,6 +606,18 @@ class _Failures:
             tally.guesses += new
             tally.recent += [seconds] * min(new, needed)
             del tally.recent[:-needed]
+
+
+def _line_kind(program: str | None) -> str | None:
+    """Whose line it is: ``postfix`` (``postfix/smtpd``), ``dovecot`` (``dovecot``,
+    ``imap-login``, ``auth``, …: Dovecot's processes), else None."""
+    if not program:
+        return None
+    if program.startswith("postfix"):
+        return "postfix"
+    if program.startswith("dovecot") or program.endswith("-login") or program == "auth":
+        return "dovecot"
+    return None
 
 
 def _first_failures(clients: dict[str, ClientFacts]) -> dict[str, datetime]:
@@ -692,6 +731,28 @@ def _judge_by_time(clients: dict[str, ClientFacts], out_of_order: bool) -> None:
         )
 
 
+def _note_guessed_by(clients: dict[str, ClientFacts]) -> None:
+    """For each client with a compromise, the other clients that failed, before it, on
+    the account it logged in as (:attr:`ClientFacts.guessed_by`)."""
+    for facts in clients.values():
+        for compromise in facts.compromises:
+            if not compromise.user:
+                continue
+            key = account_key(escape_text(compromise.user))
+            for other in clients.values():
+                if other is facts or other.ip in facts.guessed_by:
+                    continue
+                if not any(same_account(tried, key) for tried in other.account_keys):
+                    continue
+                if (
+                    compromise.time is not None
+                    and other.first is not None
+                    and other.first > compromise.time
+                ):
+                    continue
+                facts.guessed_by.append(other.ip)
+
+
 def _judge_other_logins(clients: dict[str, ClientFacts], out_of_order: bool) -> None:
     """A client the detector judged guessing, with no break-in, whose logins came, by the
     time stamps, after one of its failures, each as an account it never tried (by the
@@ -750,6 +811,30 @@ def _judge_logins_before(clients: dict[str, ClientFacts]) -> None:
         latest = max(when for when in times if when is not None)
         if not facts.failures_before(latest):
             facts.logged_in_first = True
+
+
+def _judge_logins_read_first(clients: dict[str, ClientFacts]) -> None:
+    """In an input read as given (not said to go back in time), a client the detector
+    judged guessing, with no break-in reported, whose logins no other judgement here
+    explains, and each of which is, in the lines as given, before its last failure
+    though stamped after one of them: the detector read the login first (entries less
+    than 3 hours out of order, counted as given) and reports no break-in
+    (:attr:`ClientFacts.login_read_first`); explain does not say one either."""
+    for facts in clients.values():
+        if facts.attacker is None or facts.compromises or not facts.success_events:
+            continue
+        if facts.logged_in_first or facts.someone_else or facts.misspelt_by_time:
+            continue
+        if facts.owner_by_time or facts.login_after_failures:
+            continue
+        last = facts.last_failure_line
+        if last is None:
+            continue
+        records = [event.record for event in facts.success_events]
+        if any(r.time is None or r.source != last[0] or r.line >= last[1] for r in records):
+            continue
+        if all(facts.failures_before(r.time) for r in records if r.time is not None):
+            facts.login_read_first = True
 
 
 _OWN_GUESSING = frozenset(
@@ -912,6 +997,11 @@ class Collector:
             facts.failures = tally.guesses
             facts.failed_attempts = tally.attempts
             facts.failure_times = tally.times
+            facts.last_failure_line = tally.last_line
+            for kind in tally.kinds:
+                _add(facts.kinds, kind)
+            for user, complete in tally.users:  # a failure outside any session names it
+                add_account(facts, user, complete)
             for when, _count in tally.times:
                 _note_time(facts, when)
 
@@ -937,10 +1027,12 @@ class Collector:
         for compromise in analysis.compromised:
             if compromise.ip is not None:
                 _client_for(clients, compromise.ip).compromises.append(compromise)
+        _note_guessed_by(clients)
         _judge_by_time(clients, out_of_order)
         _judge_other_logins(clients, out_of_order)
         if not out_of_order:
             _judge_logins_before(clients)
+            _judge_logins_read_first(clients)
 
         server: list[Finding] = []
         other: list[Finding] = []
