@@ -144,8 +144,9 @@ class ClientFacts:
     stamped earlier (entries a little out of order, which the detector counts as given).
     Not a login explain calls a break-in (:attr:`succeeded` is false), as analyze does
     not; the owner is to be asked."""
-    last_failure_line: tuple[str, int] | None = None
-    """Where its last failure line is (source, line number)."""
+    logins_read_first: set[tuple[str, int]] = field(default_factory=set)
+    """Its login lines (source, line number) that a failure line of it after them was
+    stamped before."""
     owner_by_time: bool = False
     """Every login the detector called a break-in is :attr:`withdrawn`, it logged in
     (:attr:`logged_in_first`) as every account it then failed on, no more often than a
@@ -539,13 +540,16 @@ class _Tally:
     times: list[tuple[datetime | None, int]] = field(default_factory=list)
     kinds: list[str] = field(default_factory=list)
     """Whose lines counted its failures (``postfix``, ``dovecot``), each once."""
-    last_line: tuple[str, int] | None = None
-    """Where the last line that counted its failures is (source, line number)."""
     users: list[tuple[str, bool]] = field(default_factory=list)
     """The accounts its failure lines name (as logged, whether complete), each once."""
     recent: list[float] = field(default_factory=list)
     """When its last few guesses were counted (POSIX seconds), as many as an outage in
     the middle of guessing needs."""
+
+
+MAX_WAITING_LOGINS = 16
+"""Login lines of one address waiting for a failure line after them stamped earlier:
+more are not looked at (no login of theirs is taken as read first)."""
 
 
 class _Failures:
@@ -563,6 +567,12 @@ class _Failures:
         self.old_list: str | None = None
         self.unknown: dict[str, set[str]] = {}
         """Per client address, the accounts the server said do not exist."""
+        self.logins: dict[str, list[tuple[str, int, datetime]]] = {}
+        """Per client address, its login lines (source, line number, time) no failure
+        line after them was stamped before (at most :data:`MAX_WAITING_LOGINS`)."""
+        self.read_first: dict[str, set[tuple[str, int]]] = {}
+        """Per client address, its login lines (source, line number) that a failure line
+        after them was stamped before: the detector, reading as given, read them first."""
 
     def feed(self, event: Event, ip: str | None, new: int, seconds: float) -> None:
         cipher_list = (event.detail or {}).get("cipher_list")
@@ -570,6 +580,11 @@ class _Failures:
             self.old_list = cipher_list
         etype = event.type
         if ip is None:
+            return
+        if etype is EventType.AUTH_SUCCESS and event.record.time is not None:
+            waiting = self.logins.setdefault(ip, [])
+            if len(waiting) < MAX_WAITING_LOGINS:
+                waiting.append((event.record.source, event.record.line, event.record.time))
             return
         if etype is EventType.AUTH_FAILURE and event.user and no_such_account(event.reason):
             name = event.user.removesuffix(CUT)
@@ -588,7 +603,13 @@ class _Failures:
             guess = event.hostile and event.strength is not Strength.WEAK
         tally = self.tallies.setdefault(ip, _Tally())
         tally.attempts += new
-        tally.last_line = (event.record.source, event.record.line)
+        when = event.record.time
+        pending = self.logins.get(ip)
+        if pending and when is not None:
+            # a failure after a login in the lines, stamped before it: read first
+            for login in [w for w in pending if w[2] > when]:
+                pending.remove(login)
+                self.read_first.setdefault(ip, set()).add((login[0], login[1]))
         kind = _line_kind(event.record.program)
         if kind is not None and kind not in tally.kinds:
             tally.kinds.append(kind)
@@ -816,8 +837,8 @@ def _judge_logins_before(clients: dict[str, ClientFacts]) -> None:
 def _judge_logins_read_first(clients: dict[str, ClientFacts]) -> None:
     """In an input read as given (not said to go back in time), a client the detector
     judged guessing, with no break-in reported, whose logins no other judgement here
-    explains, and each of which is, in the lines as given, before its last failure
-    though stamped after one of them: the detector read the login first (entries less
+    explains, and each of which is, in the lines as given, before a failure of it
+    stamped earlier than the login: the detector read the login first (entries less
     than 3 hours out of order, counted as given) and reports no break-in
     (:attr:`ClientFacts.login_read_first`); explain does not say one either."""
     for facts in clients.values():
@@ -827,13 +848,8 @@ def _judge_logins_read_first(clients: dict[str, ClientFacts]) -> None:
             continue
         if facts.owner_by_time or facts.login_after_failures:
             continue
-        last = facts.last_failure_line
-        if last is None:
-            continue
         records = [event.record for event in facts.success_events]
-        if any(r.time is None or r.source != last[0] or r.line >= last[1] for r in records):
-            continue
-        if all(facts.failures_before(r.time) for r in records if r.time is not None):
+        if all((r.source, r.line) in facts.logins_read_first for r in records):
             facts.login_read_first = True
 
 
@@ -997,7 +1013,6 @@ class Collector:
             facts.failures = tally.guesses
             facts.failed_attempts = tally.attempts
             facts.failure_times = tally.times
-            facts.last_failure_line = tally.last_line
             for kind in tally.kinds:
                 _add(facts.kinds, kind)
             for user, complete in tally.users:  # a failure outside any session names it
@@ -1015,6 +1030,9 @@ class Collector:
                 _add(facts.services, service)
             _note_time(facts, attacker.first_seen)
             _note_time(facts, attacker.last_seen)
+        for ip, read_first in self.failures.read_first.items():
+            if ip in clients:
+                clients[ip].logins_read_first = read_first
         for ip, unknown in self.failures.unknown.items():
             if ip in clients:
                 clients[ip].unknown_accounts = unknown
