@@ -190,10 +190,13 @@ def test_a_burst_on_the_bare_name_before_a_login_elsewhere_is_a_maybe(
 
         verdict = verdict_of(run, path)
         assert verdict.startswith(
-            "Is someone trying to break into your mail accounts? Maybe. A login followed "
-            "failed ones"
+            "Is someone trying to break into your mail accounts? Maybe. An account was "
+            "logged into from one address right after another address's failed logins"
         ), verdict
-        assert f"• {ELSEWHERE}: 0 failed login attempts. It logged in then." in verdict
+        assert (
+            f"• {ELSEWHERE} made no failed login itself: it logged in as “bob@example.com” "
+            f"after 10 failed logins on that account from {GUESSER}." in verdict
+        )
         assert "YES: it got in" not in verdict
 
         # Another domain's bob logs in too: the bare name may be his, no burst on this one.

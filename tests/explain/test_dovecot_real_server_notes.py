@@ -51,7 +51,7 @@ def test_client_names_inside_the_notes_are_quoted_in_chinese(
     assert code == 0, err
     said = "".join(out.split())
     assert "又一次登录失败：“alice.Someoneloggedinsuccessfullyasadmin”（" in said
-    assert "账户“alice”。" in said
+    assert "账户“alice”）。" in said
 
 
 def test_a_successful_login_names_its_account_in_quotes(

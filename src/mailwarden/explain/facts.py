@@ -110,6 +110,10 @@ class ClientFacts:
     attacker: Attacker | None = None
     """The detect stage's judgement of this client, when it judged it hostile."""
     compromises: list[Compromise] = field(default_factory=list)
+    guessed_by: list[str] = field(default_factory=list)
+    """The other clients whose failures on an account it logged in as (a compromise of
+    the detector's) came before its login: the guessing its login followed, when it
+    made none itself (other.log: 20 failures from one address, the login from another)."""
     withdrawn: list[Compromise] = field(default_factory=list)
     """Logins the detect stage called a break-in after failures that, by the time
     stamps, came before every failure of this client and of that account (an input not
@@ -137,6 +141,15 @@ class ClientFacts:
     misspelling of the account it then logged in as (``bbo`` for bob@example.com), as
     the detector, in time order, judges a device set up with a misspelt user name, not
     an attack (``misspelt_username``): (the name as shown, the account's key)."""
+    login_read_first: bool = False
+    """The detector judged it guessing and reports no break-in from it, and no other
+    judgement here explains why: its login came, in the lines as given, before failures
+    stamped earlier (entries a little out of order, which the detector counts as given).
+    Not a login explain calls a break-in (:attr:`succeeded` is false), as analyze does
+    not; the owner is to be asked."""
+    logins_read_first: set[tuple[str, int]] = field(default_factory=set)
+    """Its login lines (source, line number) that a failure line of it after them was
+    stamped before."""
     owner_by_time: bool = False
     """Every login the detector called a break-in is :attr:`withdrawn`, it logged in
     (:attr:`logged_in_first`) as every account it then failed on, no more often than a
@@ -244,8 +257,9 @@ class ClientFacts:
     def succeeded(self) -> bool:
         """Someone logged in from this client (a compromise when it was guessing), and
         not only before its failures (:attr:`logged_in_first`), nor only as someone else
-        behind its address (:attr:`someone_else`)."""
-        if self.logged_in_first or self.someone_else:
+        behind its address (:attr:`someone_else`), nor in a login the detector read
+        before its failures (:attr:`login_read_first`)."""
+        if self.logged_in_first or self.someone_else or self.login_read_first:
             return False
         return bool(self.compromises or self.succeeded_as or self.success_events)
 
@@ -530,9 +544,18 @@ class _Tally:
     guesses: int = 0
     attempts: int = 0
     times: list[tuple[datetime | None, int]] = field(default_factory=list)
+    kinds: list[str] = field(default_factory=list)
+    """Whose lines counted its failures (``postfix``, ``dovecot``), each once."""
+    users: list[tuple[str, bool]] = field(default_factory=list)
+    """The accounts its failure lines name (as logged, whether complete), each once."""
     recent: list[float] = field(default_factory=list)
     """When its last few guesses were counted (POSIX seconds), as many as an outage in
     the middle of guessing needs."""
+
+
+MAX_WAITING_LOGINS = 16
+"""Login lines of one address waiting for a failure line after them stamped earlier:
+more are not looked at (no login of theirs is taken as read first)."""
 
 
 class _Failures:
@@ -552,6 +575,12 @@ class _Failures:
         """Per client address, the accounts the server said do not exist."""
         self.first_login: dict[str, tuple[datetime, int]] = {}
         """Per client address, :attr:`ClientFacts.first_login`."""
+        self.logins: dict[str, list[tuple[str, int, datetime]]] = {}
+        """Per client address, its login lines (source, line number, time) no failure
+        line after them was stamped before (at most :data:`MAX_WAITING_LOGINS`)."""
+        self.read_first: dict[str, set[tuple[str, int]]] = {}
+        """Per client address, its login lines (source, line number) that a failure line
+        after them was stamped before: the detector, reading as given, read them first."""
 
     def feed(self, event: Event, ip: str | None, new: int, seconds: float) -> None:
         cipher_list = (event.detail or {}).get("cipher_list")
@@ -560,13 +589,18 @@ class _Failures:
         etype = event.type
         if ip is None:
             return
+        if etype is EventType.AUTH_SUCCESS and event.record.time is not None:
+            waiting = self.logins.setdefault(ip, [])
+            if len(waiting) < MAX_WAITING_LOGINS:
+                waiting.append((event.record.source, event.record.line, event.record.time))
+            if ip not in self.first_login:
+                self.first_login[ip] = (event.record.time, 0)
+            return
         if etype is EventType.AUTH_FAILURE and event.user and no_such_account(event.reason):
             name = event.user.removesuffix(CUT)
             self.unknown.setdefault(ip, set()).add(account_key(escape_text(name)))
         if etype is EventType.AUTH_SUCCESS:
-            if ip not in self.first_login and event.record.time is not None:
-                self.first_login[ip] = (event.record.time, 0)
-            return
+            return  # no time: neither read first nor the first login of a second
         needed = self.needed
         guess = True
         if etype is EventType.AUTH_UNAVAILABLE:
@@ -585,6 +619,19 @@ class _Failures:
         login = self.first_login.get(ip)
         if login is not None and login[0] == when:
             self.first_login[ip] = (when, login[1] + new)  # after the login, same second
+        pending = self.logins.get(ip)
+        if pending and when is not None:
+            # a failure after a login in the lines, stamped before it: read first
+            for stamped_later in [w for w in pending if w[2] > when]:
+                pending.remove(stamped_later)
+                self.read_first.setdefault(ip, set()).add((stamped_later[0], stamped_later[1]))
+        kind = _line_kind(event.record.program)
+        if kind is not None and kind not in tally.kinds:
+            tally.kinds.append(kind)
+        if etype is EventType.AUTH_FAILURE and event.user:
+            named = (event.user.removesuffix(CUT), not event.user.endswith(CUT))
+            if named[0] and named not in tally.users:
+                tally.users.append(named)
         times = tally.times
         if times and times[-1][0] == when:
             times[-1] = (when, times[-1][1] + new)  # a line of the same second
@@ -594,6 +641,18 @@ class _Failures:
             tally.guesses += new
             tally.recent += [seconds] * min(new, needed)
             del tally.recent[:-needed]
+
+
+def _line_kind(program: str | None) -> str | None:
+    """Whose line it is: ``postfix`` (``postfix/smtpd``), ``dovecot`` (``dovecot``,
+    ``imap-login``, ``auth``, …: Dovecot's processes), else None."""
+    if not program:
+        return None
+    if program.startswith("postfix"):
+        return "postfix"
+    if program.startswith("dovecot") or program.endswith("-login") or program == "auth":
+        return "dovecot"
+    return None
 
 
 def _first_failures(clients: dict[str, ClientFacts]) -> dict[str, datetime]:
@@ -707,6 +766,28 @@ def _judge_by_time(clients: dict[str, ClientFacts], out_of_order: bool) -> None:
         )
 
 
+def _note_guessed_by(clients: dict[str, ClientFacts]) -> None:
+    """For each client with a compromise, the other clients that failed, before it, on
+    the account it logged in as (:attr:`ClientFacts.guessed_by`)."""
+    for facts in clients.values():
+        for compromise in facts.compromises:
+            if not compromise.user:
+                continue
+            key = account_key(escape_text(compromise.user))
+            for other in clients.values():
+                if other is facts or other.ip in facts.guessed_by:
+                    continue
+                if not any(same_account(tried, key) for tried in other.account_keys):
+                    continue
+                if (
+                    compromise.time is not None
+                    and other.first is not None
+                    and other.first > compromise.time
+                ):
+                    continue
+                facts.guessed_by.append(other.ip)
+
+
 def _judge_other_logins(clients: dict[str, ClientFacts], out_of_order: bool) -> None:
     """A client the detector judged guessing, with no break-in, whose logins came, by the
     time stamps, after one of its failures, each as an account it never tried (by the
@@ -765,6 +846,25 @@ def _judge_logins_before(clients: dict[str, ClientFacts]) -> None:
         latest = max(when for when in times if when is not None)
         if not facts.failures_before(latest):
             facts.logged_in_first = True
+
+
+def _judge_logins_read_first(clients: dict[str, ClientFacts]) -> None:
+    """In an input read as given (not said to go back in time), a client the detector
+    judged guessing, with no break-in reported, whose logins no other judgement here
+    explains, and each of which is, in the lines as given, before a failure of it
+    stamped earlier than the login: the detector read the login first (entries less
+    than 3 hours out of order, counted as given) and reports no break-in
+    (:attr:`ClientFacts.login_read_first`); explain does not say one either."""
+    for facts in clients.values():
+        if facts.attacker is None or facts.compromises or not facts.success_events:
+            continue
+        if facts.logged_in_first or facts.someone_else or facts.misspelt_by_time:
+            continue
+        if facts.owner_by_time or facts.login_after_failures:
+            continue
+        records = [event.record for event in facts.success_events]
+        if all((r.source, r.line) in facts.logins_read_first for r in records):
+            facts.login_read_first = True
 
 
 _OWN_GUESSING = frozenset(
@@ -928,6 +1028,10 @@ class Collector:
             facts.failed_attempts = tally.attempts
             facts.failure_times = tally.times
             facts.first_login = self.failures.first_login.get(ip)
+            for kind in tally.kinds:
+                _add(facts.kinds, kind)
+            for user, complete in tally.users:  # a failure outside any session names it
+                add_account(facts, user, complete)
             for when, _count in tally.times:
                 _note_time(facts, when)
 
@@ -941,6 +1045,9 @@ class Collector:
                 _add(facts.services, service)
             _note_time(facts, attacker.first_seen)
             _note_time(facts, attacker.last_seen)
+        for ip, read_first in self.failures.read_first.items():
+            if ip in clients:
+                clients[ip].logins_read_first = read_first
         for ip, unknown in self.failures.unknown.items():
             if ip in clients:
                 clients[ip].unknown_accounts = unknown
@@ -953,10 +1060,12 @@ class Collector:
         for compromise in analysis.compromised:
             if compromise.ip is not None:
                 _client_for(clients, compromise.ip).compromises.append(compromise)
+        _note_guessed_by(clients)
         _judge_by_time(clients, out_of_order)
         _judge_other_logins(clients, out_of_order)
         if not out_of_order:
             _judge_logins_before(clients)
+            _judge_logins_read_first(clients)
 
         server: list[Finding] = []
         other: list[Finding] = []

@@ -199,7 +199,14 @@ def _headline(facts: ExcerptFacts) -> list[Block]:
         blocks.append(Paragraph(text, 2))
         return blocks
     compromised = [c for c in attackers if c.succeeded]
-    if compromised and all(c.unsure for c in compromised):
+    if compromised and all(_others_guessed(c) for c in compromised):
+        text = _(
+            "Maybe. An account was logged into from one address right after another "
+            "address's failed logins as it: the password guessed there and used from "
+            "here (botnets split the work so), or its owner logging in. Ask the owner "
+            "(details below)."
+        )
+    elif compromised and all(c.unsure for c in compromised):
         text = _(
             "Maybe. A login followed failed ones, which looks the same whether a guess "
             "worked or the owner mistyped: ask the owner whether it was them (details "
@@ -207,6 +214,24 @@ def _headline(facts: ExcerptFacts) -> list[Block]:
         )
     elif compromised:
         text = _("Yes, and at least one attacker got in.")
+    elif all(_too_few(client) for client in attackers) and any(
+        _bot_signs(client) for client in attackers
+    ):
+        # analyze: "No attack found: too few to tell guessing from a typo"
+        failed = sum(_attempts(client) for client in attackers)
+        text = ngettext(
+            "Not clearly. These lines show {n} failed login and nothing more. The client "
+            "behaves like a bot (details below), but mailwarden's detector does not count "
+            "one failure as an attack (too few failures; “mailwarden analyze” reports no "
+            "attack either). More failures from the same address would settle it: check "
+            "the rest of the log.",
+            "Not clearly. These lines show {n} failed logins and nothing more. The clients "
+            "behave like bots (details below), but mailwarden's detector does not count so "
+            "few failures as an attack (too few failures; “mailwarden analyze” reports no "
+            "attack either). More failures from the same addresses would settle it: check "
+            "the rest of the log.",
+            failed,
+        ).format(n=_count(failed))
     elif all(_unjudged(client) for client in attackers):
         failed = sum(_attempts(client) for client in attackers)
         text = ngettext(
@@ -228,6 +253,13 @@ def _headline(facts: ExcerptFacts) -> list[Block]:
             "lines show. A login from a guessing address was as an account it did not "
             "try: someone else behind that address, as mailwarden's detector judges it "
             "(details below)."
+        )
+    elif any(client.login_read_first for client in attackers):
+        text = _(
+            "Yes. Someone is trying to guess passwords. mailwarden's detector counts no "
+            "break-in: a login from a guessing address is stamped after its failed logins "
+            "but comes before them in these lines, which the detector reads in the order "
+            "given. Ask the account's owner whether the login was theirs (details below)."
         )
     elif _none_got_in(attackers):
         text = _("Yes. Someone is trying to guess passwords; nobody got in.")
@@ -283,6 +315,12 @@ def _attempts(client: ClientFacts) -> int:
     return client.failed_attempts or len(client.credentials)
 
 
+def _too_few(client: ClientFacts) -> bool:
+    """It failed to log in, too few times for any of the detector's rules (it has no
+    judgement of it), and nobody got in from it: analyze reports no attack."""
+    return client.attacker is None and not client.succeeded and client.tried_to_log_in
+
+
 def _unjudged(client: ClientFacts) -> bool:
     """It failed to log in, too few times for any of the detector's rules (it has no
     judgement of it), nothing else in these lines marks it as a bot, and nobody got in
@@ -295,9 +333,39 @@ def _unjudged(client: ClientFacts) -> bool:
     )
 
 
+def _others_guessed(client: ClientFacts) -> int:
+    """The failed logins of other addresses that its login followed, when it made none
+    itself and the detector calls the login a break-in after their guessing (its
+    ``by_others`` compromise; :attr:`ClientFacts.guessed_by` names them); else 0."""
+    if not client.succeeded or not client.guessed_by:
+        return 0
+    if client.failures or client.failed_attempts or client.credentials:
+        return 0
+    return max((c.failures_before for c in client.compromises), default=0)
+
+
+def _logged_in_users(client: ClientFacts) -> str:
+    users = [quoted(escape_text(u)) for u in client.succeeded_as if u]
+    return _listing(users or [_("an unknown account")])
+
+
 def _summary(client: ClientFacts) -> str:
     accounts = _accounts(client)
     n = _attempts(client)
+    others = _others_guessed(client)
+    if others:
+        return ngettext(
+            "{ip} made no failed login itself: it logged in as {users} after {n} failed "
+            "login on that account from {ips}.",
+            "{ip} made no failed login itself: it logged in as {users} after {n} failed "
+            "logins on that account from {ips}.",
+            others,
+        ).format(
+            ip=client.ip,
+            users=_logged_in_users(client),
+            n=_count(others),
+            ips=_listing(client.guessed_by, 5),
+        )
     if not client.tried_to_log_in:
         return _("{ip}: no login attempt, but hostile: {what}").format(
             ip=client.ip, what=_verdict_text(client) or "?"
@@ -308,6 +376,11 @@ def _summary(client: ClientFacts) -> str:
             "{ip} tried to log in as {accounts}: {n} failed attempts.",
             n,
         ).format(ip=client.ip, accounts=_listing(accounts), n=_count(n))
+        unnamed = client.attacker.unnamed_failures if client.attacker is not None else None
+        if unnamed:  # analyze: "4 tries unnamed"
+            text += " " + ngettext(
+                "{n} of them named no account.", "{n} of them named no account.", unnamed
+            ).format(n=_count(unnamed))
     else:
         text = ngettext(
             "{ip}: {n} failed login attempt.", "{ip}: {n} failed login attempts.", n
@@ -316,6 +389,8 @@ def _summary(client: ClientFacts) -> str:
         text += " " + (_("It logged in then.") if client.unsure else _("It got in."))
     elif client.someone_else:
         text += " " + _("Someone else logged in from its address, as another account.")
+    elif client.login_read_first:
+        text += " " + _("A login from it is not counted as a break-in (see below).")
     return text
 
 
@@ -323,6 +398,24 @@ def _accounts(client: ClientFacts) -> list[str]:
     """The accounts it tried, each once, quoted, in the order of the steps' lists
     (:func:`_natural`)."""
     return [quoted(a) for a in sorted(client.accounts, key=_natural)]
+
+
+def _password_in_log(client: ClientFacts, facts: ExcerptFacts) -> bool:
+    """The log holds a password (or a mistyped one) of an account this client logged in
+    as: a password it sent in the session of its login, or an account the exposure
+    finding counts among the users who logged in after the log showed their password."""
+    if client.real_passwords:
+        return True
+    logged = {account_key(escape_text(u)) for u in client.succeeded_as if u}
+    for finding in facts.server_findings:
+        if finding.kind != "credential_exposed":
+            continue
+        users = finding.data.get("users_who_logged_in")
+        if not isinstance(users, list | tuple):
+            continue
+        if any(account_key(escape_text(str(u))) in logged for u in users):
+            return True
+    return False
 
 
 def _owners(facts: ExcerptFacts) -> list[ClientFacts]:
@@ -404,7 +497,7 @@ def _bot_signs(client: ClientFacts) -> list[str]:
 def _what(client: ClientFacts, show_passwords: bool, logged_in: frozenset[str]) -> str:
     sentences: list[str] = []
     accounts = _accounts(client)
-    if _unjudged(client):
+    if _too_few(client):
         if accounts:
             sentences.append(
                 _("It failed to log in as {accounts}.").format(accounts=_listing(accounts))
@@ -418,6 +511,14 @@ def _what(client: ClientFacts, show_passwords: bool, logged_in: frozenset[str]) 
     elif accounts:
         sentences.append(
             _("It is trying to guess passwords for {n} accounts.").format(n=_count(len(accounts)))
+        )
+    elif _others_guessed(client):
+        sentences.append(
+            _(
+                "It did not guess: it logged in as {users} right after failed logins as "
+                "that account from {ips}, as a botnet does when the "
+                "address that guessed the password is not the one that uses it."
+            ).format(users=_logged_in_users(client), ips=_listing(client.guessed_by, 5))
         )
     elif client.tried_to_log_in:
         sentences.append(_("It is trying to guess passwords."))
@@ -497,7 +598,16 @@ def _outcome(client: ClientFacts, others: bool = False) -> list[Block]:
             text = _("YES: it got in as {users}.").format(users=_listing(users))
         first = _first_login(client)
         failed = client.failures_before(first) if first is not None else _attempts(client)
-        if failed and client.unsure:
+        guessed = _others_guessed(client)
+        if guessed:
+            text += " " + ngettext(
+                "That was after {n} failed login on that account from {ips}: the password "
+                "guessed there and used from here, or its owner logging in. Ask the owner.",
+                "That was after {n} failed logins on that account from {ips}: the password "
+                "guessed there and used from here, or its owner logging in. Ask the owner.",
+                guessed,
+            ).format(n=_count(guessed), ips=_listing(client.guessed_by, 5))
+        elif failed and client.unsure:
             text += " " + ngettext(
                 "That was after {n} failed attempt: a guess that worked, or its owner "
                 "retyping a mistyped password. Ask the owner.",
@@ -537,6 +647,16 @@ def _outcome(client: ClientFacts, others: bool = False) -> list[Block]:
                 "The lines are not in time order: mailwarden's detector, which reads them "
                 "in the order given, counts a break-in."
             )
+        blocks.append(Paragraph(text, 4))
+        return blocks
+    if client.login_read_first:
+        text = _(
+            "No break-in is counted. It logged in as {users} ({time}), after its failed "
+            "logins by the time stamps, but that line comes before them in these lines: "
+            "mailwarden's detector, which reads the lines in the order given (entries less "
+            "than 3 hours out of order are counted so), counts no break-in. Only the "
+            "account's owner can tell whether the login was theirs."
+        ).format(users=_logged_in_users(client), time=when(_first_login(client)))
         blocks.append(Paragraph(text, 4))
         return blocks
     if client.someone_else:
@@ -647,40 +767,75 @@ def _safe(name: str) -> bool:
     return bool(name) and set(name) <= _SAFE_NAME and not name.startswith("-")
 
 
+_JOURNAL = "journalctl -u postfix@- -u postfix -u dovecot"
+"""The mail logs in the journal, on a system without a mail.log (Debian 12 installs no
+rsyslog): Postfix's units (``postfix@-`` on Debian, ``postfix`` elsewhere), Dovecot's."""
+
+
 def _log_checks(clients: list[ClientFacts]) -> list[str]:
     """Commands that look through the whole log for a login by these clients: the
     analyzer, and a zgrep for the logins of the accounts they tried (names safe to paste
-    into a shell only; else for logins from the address)."""
+    into a shell only; else for logins from the address), in the log files and in the
+    journal. A login line is Postfix's (``sasl_method=``, ``sasl_username=``, the client
+    as ``[addr]``) or Dovecot's (``Login: user=<…>``, ``rip=addr``), after whose lines
+    the failures were counted (both when unknown)."""
     commands = [
         _("“{command}” (/var/log/maillog* on Red Hat and CentOS)").format(
             command=f"mailwarden analyze {_LOGS}"
         )
     ]
-    dovecot = all(k == "dovecot" for c in clients for k in c.kinds) and any(
-        c.connections for c in clients
-    )
+    kinds = {k for c in clients for k in c.kinds}
+    dovecot = "dovecot" in kinds or not kinds
+    postfix = "postfix" in kinds or not kinds
+    logins = {
+        (True, False): "grep -E 'Login:|Logged in'",
+        (False, True): "grep -F sasl_method=",
+        (True, True): "grep -E 'sasl_method=|Login:|Logged in'",
+    }[(dovecot, postfix)]
     names = list(dict.fromkeys(n for c in clients for n in c.accounts if _safe(n)))[:3]
     if names:
-        form = "'user=<{}>'" if dovecot else "'sasl_username={}'"
-        patterns = [form.format(n) for n in names]
-        pattern = patterns[0] if len(patterns) == 1 else " ".join(f"-e {p}" for p in patterns)
-        command = f"zgrep -F {pattern} {_LOGS}"
-        # Failures carry the name too (Postfix 3.9: sasl_username=, Dovecot: user=<>).
-        command += " | grep -E 'Login:|Logged in'" if dovecot else " | grep -F sasl_method="
-        commands.append(
-            ngettext(
-                "“{command}” (every login of that account)",
-                "“{command}” (every login of those accounts)",
-                len(names),
-            ).format(command=command)
+        patterns = []
+        for name in names:
+            if dovecot:
+                patterns.append(f"'user=<{name}>'")
+            if postfix:
+                patterns.append(f"'sasl_username={name}'")
+        text = ngettext(
+            "“{command}” (every login of that account)",
+            "“{command}” (every login of those accounts)",
+            len(names),
         )
     elif clients:
         ip = clients[0].ip
+        patterns = []
         if dovecot:
-            command = f"zgrep -F 'rip={ip},' {_LOGS} | grep -E 'Login:|Logged in'"
-        else:
-            command = f"zgrep -F '[{ip}]' {_LOGS} | grep -F sasl_method="
-        commands.append(_("“{command}” (every login from that address)").format(command=command))
+            patterns.append(f"'rip={ip},'")
+        if postfix:
+            patterns.append(f"'[{ip}]'")
+        text = _("“{command}” (every login from that address)")
+    else:
+        patterns = []
+    if patterns:
+        pattern = patterns[0] if len(patterns) == 1 else " ".join(f"-e {p}" for p in patterns)
+        # Failures carry the name too (Postfix 3.9: sasl_username=, Dovecot: user=<>).
+        commands.append(text.format(command=f"zgrep -F {pattern} {_LOGS} | {logins}"))
+        journal = f"{_JOURNAL} | grep -F {pattern} | {logins}"
+    else:
+        journal = ""
+    if journal:
+        commands.append(
+            _(
+                "where there is no {logs} (Debian 12 without rsyslog logs to the journal "
+                "only): “{analyze}” and “{grep}”"
+            ).format(logs="/var/log/mail.log", analyze="mailwarden analyze --journal", grep=journal)
+        )
+    else:
+        commands.append(
+            _(
+                "where there is no {logs} (Debian 12 without rsyslog logs to the journal "
+                "only): “{analyze}”"
+            ).format(logs="/var/log/mail.log", analyze="mailwarden analyze --journal")
+        )
     return commands
 
 
@@ -1229,7 +1384,21 @@ def _actions(facts: ExcerptFacts, audit: AuditCommand) -> list[str]:
             _exposure_source(f) == source and _int(f, "payloads") for f in exposures
         ):
             exposure_fix = _fix_tls_loglevel_unseen  # the level shows, no login came here
-        actions.append(_with_command(exposure_fix(), "credential_exposed", audit))
+        text = exposure_fix()
+        real = sum(
+            _int(f, "users_who_logged_in_count") for f in exposures if _exposure_source(f) == source
+        )
+        if source == "dovecot" and real:
+            text += " " + ngettext(
+                "{n} user logged in right after a failed login whose password the log "
+                "shows: a mistyped password is often close to the real one, so that user "
+                "should change their password.",
+                "{n} users logged in right after a failed login whose password the log "
+                "shows: a mistyped password is often close to the real one, so they should "
+                "change their passwords.",
+                real,
+            ).format(n=_count(real))
+        actions.append(_with_command(text, "credential_exposed", audit))
     for client in attackers:
         if client.succeeded:
             for user in client.succeeded_as or [None]:
@@ -1249,6 +1418,9 @@ def _actions(facts: ExcerptFacts, audit: AuditCommand) -> list[str]:
                         "{time} and look for forwarding or filter rules the intruder may have "
                         "added."
                     )
+                if client.unsure and not _ban_recommended(client):
+                    # analyze: "Ban the address the login came from" (if not theirs)
+                    text += " " + _("If it was not theirs, block {ip} too: “mailwarden ban {ip}”.")
                 actions.append(
                     text.format(
                         user=quoted(escape_text(user)) if user else "?",
@@ -1256,10 +1428,38 @@ def _actions(facts: ExcerptFacts, audit: AuditCommand) -> list[str]:
                         time=when(moment or client.first),
                     )
                 )
+    for client in attackers:
+        if not client.login_read_first:
+            continue
+        users: list[str | None] = [u for u in client.succeeded_as if u]
+        for user in users or [None]:
+            text = _(
+                "Ask the user of {user} whether the login from {ip} at {time} was theirs: "
+                "by the time stamps it came after that address's failed logins, though "
+                "mailwarden's detector, reading the lines in the order given, counts no "
+                "break-in. Only if it was not: change the password now and end the "
+                "account's open sessions."
+            )
+            actions.append(
+                text.format(
+                    user=quoted(escape_text(user)) if user else "?",
+                    ip=client.ip,
+                    time=when(client.login_time(user) or client.first),
+                )
+            )
     for client in _owners(facts)[:MAX_CLIENTS]:
         moment, logins = _owner_login(client)
         misspelt = _misspelt_device(client)
-        if misspelt is not None:
+        if _password_in_log(client, facts):
+            # step 1 has the users whose passwords the log holds change them: not "only
+            # if the login was not theirs"
+            text = _(
+                "Nothing to do about the failed logins from {ip}: most likely the owner of "
+                "{account} mistyping. But the log holds a password of that account (see "
+                "the first step): have its user change it in any case, and if the login at "
+                "{time} was not theirs, also end the account's open sessions."
+            )
+        elif misspelt is not None:
             text = _(
                 "Fix the user name on the device at {ip} that logs in as {tried}: the "
                 "account is {name}. Nothing else to do for {ip}, most likely. To be sure, "
@@ -1358,7 +1558,11 @@ def _actions(facts: ExcerptFacts, audit: AuditCommand) -> list[str]:
         )
     actions += _block_actions(facts, audit)
     never = [c for c in attackers if _never_banned(c)]
-    unbanned = [c for c in attackers if not _ban_recommended(c) and not _never_banned(c)]
+    unbanned = [
+        c
+        for c in attackers
+        if not _ban_recommended(c) and not _never_banned(c) and not (c.succeeded and c.unsure)
+    ]
     if unbanned:
         actions.append(_no_ban_text(unbanned))
     if never:

@@ -896,7 +896,22 @@ def _server_detail(f: Finding) -> str:
             users=counted(ngettext("{n} user", "{n} users", users), users),
             n=f"{with_password:,}",
         )
-        if real:
+        if real and data.get("source") == "dovecot":
+            # auth_verbose_passwords logs only a mismatched password: not the one the
+            # user then logged in with, but often close to it
+            detail += counted(
+                ngettext(
+                    ", {n} real user among them (they logged in right after the failed "
+                    "login whose password the log shows, often close to the real one): "
+                    "change their passwords",
+                    ", {n} real users among them (they logged in right after the failed "
+                    "login whose password the log shows, often close to the real one): "
+                    "change their passwords",
+                    real,
+                ),
+                real,
+            )
+        elif real:
             # users_who_logged_in: the client that sent the password logged in with it
             detail += counted(
                 ngettext(
