@@ -124,13 +124,20 @@ def _count(n: int) -> str:
 _DIGITS = re.compile(r"([0-9]+)")
 
 
-def _natural(name: str) -> tuple[list[str | int], str]:
-    """An account name as a person sorts it: case-folded, its runs of digits as numbers
-    (user2 before user10), then the name itself for names that only those differ in."""
+def _natural(name: str) -> tuple[list[str | tuple[int, str]], str]:
+    """An account name as a person sorts it: case-folded, its runs of digits by their
+    value (user2 before user10), then the name itself for names that only those differ
+    in. A run's value is compared as (its length without leading zeros, those digits),
+    never converted with ``int()``: the name is the attacker's, and Python refuses to
+    convert more than 4,300 digits (explain stopped with a traceback)."""
     folded = name.casefold()
-    parts: list[str | int] = [
-        int(part) if index % 2 else part for index, part in enumerate(_DIGITS.split(folded))
-    ]
+    parts: list[str | tuple[int, str]] = []
+    for index, part in enumerate(_DIGITS.split(folded)):
+        if index % 2:
+            digits = part.lstrip("0")
+            parts.append((len(digits), digits))
+        else:
+            parts.append(part)
     return parts, folded
 
 
