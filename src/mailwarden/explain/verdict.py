@@ -9,7 +9,7 @@ Dovecot IMAP attack or a clean log.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from ipaddress import ip_address, ip_network
 
@@ -915,6 +915,38 @@ def _exposure_source(finding: Finding) -> str:
     return source if source in _EXPOSURE_FIX else "tls_loglevel"
 
 
+TLSPROXY_LOGLEVEL = "tlsproxy_tls_loglevel"
+
+
+def _tls_settings(findings: Iterable[Finding]) -> set[str]:
+    """The settings the TLS dump's lines of these findings show (the finding's
+    ``settings``: ``smtpd_tls_loglevel``, tlsproxy's ``tlsproxy_tls_loglevel``)."""
+    found: set[str] = set()
+    for finding in findings:
+        settings = finding.data.get("settings")
+        if isinstance(settings, list):
+            found.update(str(setting) for setting in settings)
+    return found or {"smtpd_tls_loglevel"}
+
+
+def _for_tls_settings(text: str, settings: set[str]) -> str:
+    """A text that names smtpd_tls_loglevel, for the settings the lines show: only
+    tlsproxy's lines, their own tlsproxy_tls_loglevel named instead; both, a sentence
+    on tlsproxy's added."""
+    if TLSPROXY_LOGLEVEL not in settings:
+        return text
+    if settings == {TLSPROXY_LOGLEVEL}:
+        return text.replace("smtpd_tls_loglevel", TLSPROXY_LOGLEVEL)
+    return (
+        text
+        + " "
+        + _(
+            "The “postfix/tlsproxy” lines show tlsproxy_tls_loglevel 4 (by default the "
+            "same as smtpd_tls_loglevel): if it is set apart, lower it to 1 too."
+        )
+    )
+
+
 def _exposed(findings: list[Finding]) -> list[str]:
     texts: list[str] = []
     for finding in findings:
@@ -948,6 +980,7 @@ def _exposed(findings: list[Finding]) -> list[str]:
                     "These lines hold no login, but their “Read”/“Write N chars” lines show "
                     "the level."
                 )
+            text = _for_tls_settings(text, _tls_settings([finding]))
         real = finding.data.get("users_who_logged_in_count")
         if isinstance(real, int) and real > 0:
             text += " " + ngettext(
@@ -1236,7 +1269,11 @@ def _actions(facts: ExcerptFacts, audit: AuditCommand) -> list[str]:
             _exposure_source(f) == source and _int(f, "payloads") for f in exposures
         ):
             exposure_fix = _fix_tls_loglevel_unseen  # the level shows, no login came here
-        actions.append(_with_command(exposure_fix(), "credential_exposed", audit))
+        step = exposure_fix()
+        if source == "tls_loglevel":  # tlsproxy's lines: its own setting
+            tls = [f for f in exposures if _exposure_source(f) == source]
+            step = _for_tls_settings(step, _tls_settings(tls))
+        actions.append(_with_command(step, "credential_exposed", audit))
     for client in attackers:
         if client.succeeded:
             for user in client.succeeded_as or [None]:
