@@ -934,6 +934,8 @@ class _Order:
         up), as noted in ``ReadStats.backs``."""
         self.command = command
         """The command the advice names (``mailwarden analyze /var/log/mail.log*``)."""
+        self.source: str | None = None
+        """The input (file) of the latest entry looked at."""
 
     def saw(self, records: Sequence[Record], stats: ReadStats) -> None:
         previous: datetime | None = None
@@ -947,6 +949,7 @@ class _Order:
     def entry(self, moment: float, record: Record, stats: ReadStats) -> None:
         """One entry (with a time): a new run, and said, if it goes back."""
         latest = self.latest
+        came_after, self.source = self.source, record.source
         if moment >= latest:
             self.latest = moment
         elif moment < latest - BACKWARD:
@@ -962,13 +965,27 @@ class _Order:
             except (OverflowError, ValueError, OSError):  # 9999-12-31T23:59-23:59: past 9999
                 before = datetime.max.replace(tzinfo=record.time.tzinfo)
             turn = (record.source, record.line, _moment(record.time), _moment(before))
-            stats.disorder.append(order_note(turn, self.command))
+            after = ""
+            if came_after is not None and _ordered_by_mtime(came_after, record.source):
+                after = came_after
+                stats.mtime_turns.append((record.source, after))
+            stats.disorder.append(order_note(turn, self.command, after=after))
             stats.turns.append(turn)
         else:  # back less than BACKWARD: this run still, put in order when read again
             back = float(int(latest - moment) + 1)
             if back > self.backs.get(record.source, 0.0):
                 self.backs[record.source] = back
                 stats.backs.append((record.source, back))
+
+
+def _ordered_by_mtime(before: str, path: str) -> bool:
+    """Whether two files read one after the other are of one rotated set, one numbered
+    and the other dated: ``files._merged_by_mtime`` put them in that order by their
+    modification times, not by their names."""
+    if STDIN in (before, path) or before == path:
+        return False
+    (set_a, (kind_a, _, _)), (set_b, (kind_b, _, _)) = rotation_key(before), rotation_key(path)
+    return set_a == set_b and {kind_a, kind_b} == {0, 1}
 
 
 def order_note(
@@ -978,11 +995,14 @@ def order_note(
     *,
     crowded: bool = False,
     why: str = "",
+    after: str = "",
 ) -> str:
     """What is said of an input that goes back in time (``ReadStats.turns``): counted in
     the order given (``why``: why it was not read again), or (``runs``: the number of
     its time-ordered runs) read again in time order (``crowded``: not wholly, more than
-    `HOLD_MAX` records to hold within a run)."""
+    `HOLD_MAX` records to hold within a run). ``after``: the file of its rotated set
+    read before it, the two put in order by their modification times
+    (``ReadStats.mtime_turns``): the advice says so, not that the file joins logs."""
     # In the active language: the text report's (English with --format json, which
     # analyze makes active for the whole reading; a worker is forked).
     source, line, moment, before = turn
@@ -1029,6 +1049,12 @@ def order_note(
                 " arguments instead: a rotated set is read oldest first"
             )
         )
+    if after:
+        advice = _(
+            "the files of its rotated set, numbered and dated names together, were read in"
+            " the order of their modification times ({after} before it), which their"
+            " contents disagree with"
+        ).format(after=after)
     said = message.format(
         where=where, line=f"{line:,}", moment=moment, before=before, runs=runs, advice=advice
     )

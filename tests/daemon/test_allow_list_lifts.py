@@ -71,3 +71,44 @@ def test_new_guessing_after_the_address_leaves_the_list_bans_it_again(
     append(warden.log, [sasl_failure(ATTACKER, u, pid=1401, when=later) for u in USERS])
     drain(daemon)
     assert [ban["network"] for ban in status(capsys, warden)["bans"]] == [f"{ATTACKER}/32"]
+
+
+NET = "203.0.113.0/24"
+ALLOWED_HOST = "203.0.113.200"
+
+
+def test_allowing_one_host_of_a_banned_network_keeps_the_networks_ban(
+    warden: Warden, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    """A ban that merely contains an allowed address is kept out of the firewall, not
+    lifted nor forgiven: the network's ban comes back when the host leaves the list."""
+    daemon = warden.start()
+    lines = []
+    for host in range(10, 16):
+        ip = f"203.0.113.{host}"
+        lines += [sasl_failure(ip, u, pid=1201 + host * 3 + n) for n, u in enumerate(USERS)]
+    append(warden.log, lines)
+    drain(daemon)
+    assert NET in {ban["network"] for ban in status(capsys, warden)["bans"]}
+
+    warden.sections["policy"]["allow"] = [ALLOWED_HOST]
+    warden.write()
+    caplog.clear()
+    daemon.reload()
+    drain(daemon)
+    bans = {ban["network"]: ban for ban in status(capsys, warden)["bans"]}
+    assert NET in bans  # still in the store
+    assert str(bans[NET]["not_enforced"]).startswith(f"{NET} contains {ALLOWED_HOST}")
+    assert not any(r.getMessage().startswith(f"unban {NET}") for r in caplog.records)
+    assert all(str(n) != NET for n in daemon.applied)  # but not in the firewall
+
+    warden.sections["policy"]["allow"] = []
+    warden.write()
+    daemon.reload()
+    drain(daemon)
+    bans = {ban["network"]: ban for ban in status(capsys, warden)["bans"]}
+    assert NET in bans
+    assert bans[NET]["not_enforced"] is None
+    assert any(str(n) == NET for n in daemon.applied)  # back in the firewall
+    for host in range(10, 13):  # the hosts banned before keep their bans
+        assert f"203.0.113.{host}/32" in bans

@@ -39,3 +39,22 @@ def test_a_client_s_accounts_are_in_the_same_order(run: Runner, log_file: LogFil
     text = " ".join(out.split())
     assert "tried to log in as “user2@example.com”, “user10@example.com”" in text
     assert "targeted accounts (“user2@example.com”, “user10@example.com”)" in text
+
+
+def test_an_account_name_of_thousands_of_digits_is_listed(run: Runner, log_file: LogFile) -> None:
+    """A digit run is compared by its length and digits, never made an int: 4,400 digits
+    (past Python's 4,300-digit limit) stopped explain with a traceback."""
+    p = "mx postfix/submission/smtpd[1201]: warning: unknown[203.0.113.7]: SASL LOGIN "
+    p += "authentication failed: UGFzc3dvcmQ6, sasl_username="
+    text = f"Nov 30 08:00:00 {p}{'9' * 4400}\nNov 30 08:00:01 {p}alice\n"
+    code, out, err = run("explain", log_file(text))
+    assert code == 0, err
+    assert "Traceback" not in err
+    assert "“alice”" in out
+
+
+def test_leading_zeros_do_not_make_a_number_larger(run: Runner, log_file: LogFile) -> None:
+    code, out, err = run("explain", log_file(_log([10, 9, 2]).replace("user10@", "user010@")))
+    assert code == 0, err
+    text = " ".join(out.split())
+    assert "“user2@example.com”, “user9@example.com”, “user010@example.com”" in text

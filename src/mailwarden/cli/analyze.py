@@ -563,10 +563,15 @@ def _said_read_again(
     parts: dict[str, int] = {}
     for source, _line in runs:
         parts[source] = parts.get(source, 1) + 1
+    after = dict(stats.mtime_turns)
     for index, turn in enumerate(stats.turns):
         if turn[0] in parts and index < len(stats.disorder):
             stats.disorder[index] = order_note(
-                turn, command, parts[turn[0]], crowded=turn[0] in stats.crowded
+                turn,
+                command,
+                parts[turn[0]],
+                crowded=turn[0] in stats.crowded,
+                after=after.get(turn[0], ""),
             )
 
 

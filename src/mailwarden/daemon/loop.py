@@ -59,7 +59,8 @@ that fails or hangs is waited for once (its timeout), then left alone for
 ended is said ``expired``, never ``lifted``. A ban that ended while the daemon
 was stopped is lifted at the first step; a reload that puts a banned address on the
 allow list lifts its ban at once, in the firewall and in the store (as ``unban`` does:
-taking it off the allow list again does not bring the ban back).
+taking it off the allow list again does not bring the ban back); a banned network that
+only contains an allowed address is kept out of the firewall, not lifted.
 """
 
 from __future__ import annotations
@@ -1718,7 +1719,8 @@ class Daemon:
         """The policy changed (a reload, this host's addresses): lift from the firewall at
         once a ban that it now refuses (an address just put on the allow list), and put
         back one that it allows again. ``lift`` (a reload): a ban this host enforced that
-        the new policy refuses is lifted in the store too (`_lift_refused`)."""
+        lies entirely inside the new allow list is lifted in the store too
+        (`_lift_refused`)."""
         if lift:
             self._lift_refused()
         try:
@@ -1733,17 +1735,22 @@ class Daemon:
             self._apply(add, remove)
 
     def _lift_refused(self) -> None:
-        """A reload's policy refuses bans this host enforced (an address just put on the
-        allow list): each is lifted in the store, as ``mailwarden unban`` lifts one (its
-        failures before it are forgiven: the reload's new detector reads the lift back,
-        `_forgive_unbans`), and said in the log. Taking the address off the allow list
-        again does not bring the old ban back. A ban only kept from the firewall, never
-        enforced here (another host's in a shared store, or one the allow list named
-        before this start), is left to its host: ``status`` says it is not enforced."""
-        for entry in self.applied.values():
-            refusal = self.policy.refusal(entry.network)
-            if refusal is None:
+        """A reload's allow list now holds whole bans this host enforced (an address
+        just put on the list, or a network around a banned one): each is lifted in the
+        store, as ``mailwarden unban`` lifts one (its failures before it are forgiven:
+        the reload's new detector reads the lift back, `_forgive_unbans`), and said in
+        the log. Taking the address off the allow list again does not bring the old ban
+        back. A ban that only contains an allowed address (a /24 around one allowed
+        host) is kept out of the firewall (`_recheck_bans`), neither lifted nor
+        forgiven: the other addresses in it guessed passwords, and taking the host off
+        the list again puts the ban back. Nor is a ban only kept from the firewall,
+        never enforced here (another host's in a shared store, or one the allow list
+        named before this start): ``status`` says it is not enforced."""
+        for entry in list(self.applied.values()):
+            allowed = self.policy.allow_entry_holding(entry.network)
+            if allowed is None:
                 continue
+            refusal = f"{entry.network} is on the allow list ({allowed})"
             try:
                 lifted = self.store.lift_ban(entry.network, f"lifted at reload: {refusal}")
             except StoreError as exc:

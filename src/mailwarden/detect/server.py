@@ -136,6 +136,14 @@ CREDENTIAL_SOURCES = {
         "verbose smtpd logging (-v in master.cf or debug_peer_list) writes every "
         "AUTH line a client sends"
     ),
+    "tlsproxy_loglevel": N_(
+        "tlsproxy_tls_loglevel 4 writes the first 40 bytes of every line a client sends "
+        "through tlsproxy (postscreen's TLS), AUTH payloads included"
+    ),
+    "tls_both_loglevels": N_(
+        "smtpd_tls_loglevel and tlsproxy_tls_loglevel 4 write the first 40 bytes of "
+        "every line a client sends, AUTH payloads included"
+    ),
     "dovecot": N_("Dovecot's auth_verbose_passwords writes the passwords users type"),
     "dovecot_debug": N_(
         "Dovecot's auth_debug_passwords writes the passwords users type and "
@@ -147,6 +155,13 @@ the fixes and notes below."""
 CREDENTIAL_FIXES = {
     "tls_loglevel": N_(
         "set smtpd_tls_loglevel = 1 (postconf -e smtpd_tls_loglevel=1; postfix reload)"
+    ),
+    "tlsproxy_loglevel": N_(
+        "set tlsproxy_tls_loglevel = 1 (postconf -e tlsproxy_tls_loglevel=1; postfix reload)"
+    ),
+    "tls_both_loglevels": N_(
+        "set smtpd_tls_loglevel = 1 and tlsproxy_tls_loglevel = 1 (postconf -e "
+        "smtpd_tls_loglevel=1 tlsproxy_tls_loglevel=1; postfix reload)"
     ),
     "verbose": N_("remove -v from smtpd in master.cf and empty debug_peer_list; postfix reload"),
     "dovecot": N_("set auth_verbose_passwords = no in Dovecot's configuration; doveadm reload"),
@@ -230,6 +245,17 @@ def weak_cipher_list(cipher_list: str) -> bool:
     ``-X``/``!X`` remove, so ``aNULL:-aNULL:HIGH`` is fine."""
     items = [item.strip() for item in cipher_list.replace(",", ":").replace(" ", ":").split(":")]
     return any(item in _WEAK_LIST_ITEMS for item in items)
+
+
+SMTPD_LOGLEVEL = "smtpd_tls_loglevel"
+TLSPROXY_LOGLEVEL = "tlsproxy_tls_loglevel"
+
+
+def _dump_setting(event: Event) -> str:
+    """The setting a ``Read``/``Write N chars`` line shows: tlsproxy's own
+    ``tlsproxy_tls_loglevel`` for ``postfix/tlsproxy``, else ``smtpd_tls_loglevel``."""
+    program = event.record.program or ""
+    return TLSPROXY_LOGLEVEL if program.rsplit("/", 1)[-1] == "tlsproxy" else SMTPD_LOGLEVEL
 
 
 class _Tally:
@@ -350,7 +376,18 @@ class ServerWatch:
         N chars``; smtpd_tls_loglevel 4) counts."""
         detail = event.detail
         if detail is not None and "declared_length" in detail:
-            self.tls_dump.add(event)
+            self.tls_dump.add(event, _dump_setting(event))
+
+    def _tls_settings(self) -> tuple[list[str], str]:
+        """The settings the TLS dump's lines show (``smtpd_tls_loglevel`` for smtpd's,
+        ``tlsproxy_tls_loglevel`` for tlsproxy's), and the key of their cause and fix
+        (`CREDENTIAL_SOURCES`, `CREDENTIAL_FIXES`)."""
+        settings = sorted(self.tls_dump.sample)
+        if settings == [TLSPROXY_LOGLEVEL]:
+            return settings, "tlsproxy_loglevel"
+        if TLSPROXY_LOGLEVEL in settings:
+            return settings, "tls_both_loglevels"
+        return settings, "tls_loglevel"
 
     def auth_unavailable(self, event: Event) -> None:
         self.outage.add(event, event.reason)
@@ -407,8 +444,10 @@ class ServerWatch:
         """The findings; ``services``: the services clients used (read only for AUTH on
         port 25, whose fix names the port-465 service)."""
         found: list[Finding] = []
+        settings, texts = self._tls_settings()
         for source, tally in self.credentials.items():
             users = self.exposed_users.get(source, {})
+            said = texts if source == "tls_loglevel" else source
             with_password = sorted(u for u, pw in users.items() if pw)
             real = sorted(self.real_users.get(source, ()))
             found.append(
@@ -419,14 +458,18 @@ class ServerWatch:
                     evidence=tuple(tally.evidence),
                     data={
                         "source": source,
-                        "cause": CREDENTIAL_SOURCES[source],
-                        "fix": CREDENTIAL_FIXES[source],
+                        "cause": CREDENTIAL_SOURCES[said],
+                        "fix": CREDENTIAL_FIXES[said],
                         "payloads": tally.count,
                         "users": len(users),
                         "users_with_password": len(with_password),
                         "users_who_logged_in": real[:MAX_SAMPLE],
                         "users_who_logged_in_count": len(real),
-                        **({"dump_lines": self.tls_dump.count} if source == "tls_loglevel" else {}),
+                        **(
+                            {"dump_lines": self.tls_dump.count, "settings": settings}
+                            if source == "tls_loglevel"
+                            else {}
+                        ),
                     },
                 )
             )
@@ -441,14 +484,15 @@ class ServerWatch:
                     evidence=tuple(self.tls_dump.evidence),
                     data={
                         "source": "tls_loglevel",
-                        "cause": CREDENTIAL_SOURCES["tls_loglevel"],
-                        "fix": CREDENTIAL_FIXES["tls_loglevel"],
+                        "cause": CREDENTIAL_SOURCES[texts],
+                        "fix": CREDENTIAL_FIXES[texts],
                         "payloads": 0,
                         "users": 0,
                         "users_with_password": 0,
                         "users_who_logged_in": [],
                         "users_who_logged_in_count": 0,
                         "dump_lines": self.tls_dump.count,
+                        "settings": settings,
                     },
                 )
             )

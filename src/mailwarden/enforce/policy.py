@@ -126,6 +126,21 @@ class BanPolicy:
     def allowed_to_ban(self, network: IPNetwork) -> bool:
         return self.refusal(network) is None
 
+    def allow_entry_holding(self, network: IPNetwork) -> IPNetwork | None:
+        """The allow-list entry that `network` lies entirely inside, or None (outside the
+        list, or only containing or overlapping an entry: a /24 around one allowed
+        host)."""
+        network = normalize(network)
+        first, last = _span(network)
+        for allowed in self.allow:
+            entry = normalize(allowed)
+            if entry.version != network.version:
+                continue
+            low, high = _span(entry)
+            if low <= first and last <= high:
+                return allowed
+        return None
+
     def entry(self, decision: Decision, offences: int, now: datetime) -> BanEntry:
         """The ban for a decision; `offences` counts this one.
 

@@ -145,15 +145,18 @@ def declared_length(event: Event) -> int | None:
 def _dump_origin(event: Event) -> tuple[str, str]:
     """Why a client's line is in the log at all, as a Note context."""
     if declared_length(event) is not None:
-        return (
-            "origin:tls_dump",
-            _(
-                "Such “Read”/“Write” lines exist only because smtpd_tls_loglevel is 4 or "
-                "more: Postfix then writes the first 40 bytes of every line a client sends "
-                "inside TLS, and of every reply, into the log (“Read N chars”: N bytes "
-                "arrived; CR LF shows as “??”)."
-            ),
+        text = _(
+            "Such “Read”/“Write” lines exist only because smtpd_tls_loglevel is 4 or "
+            "more: Postfix then writes the first 40 bytes of every line a client sends "
+            "inside TLS, and of every reply, into the log (“Read N chars”: N bytes "
+            "arrived; CR LF shows as “??”)."
         )
+        program = event.record.program or ""
+        if program.rsplit("/", 1)[-1] == "tlsproxy":  # tlsproxy's own setting
+            return "origin:tlsproxy_dump", text.replace(
+                "smtpd_tls_loglevel", "tlsproxy_tls_loglevel"
+            )
+        return "origin:tls_dump", text
     return (
         "origin:verbose",
         _(

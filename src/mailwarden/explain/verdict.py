@@ -9,7 +9,7 @@ Dovecot IMAP attack or a clean log.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from ipaddress import ip_address, ip_network
 
@@ -124,13 +124,20 @@ def _count(n: int) -> str:
 _DIGITS = re.compile(r"([0-9]+)")
 
 
-def _natural(name: str) -> tuple[list[str | int], str]:
-    """An account name as a person sorts it: case-folded, its runs of digits as numbers
-    (user2 before user10), then the name itself for names that only those differ in."""
+def _natural(name: str) -> tuple[list[str | tuple[int, str]], str]:
+    """An account name as a person sorts it: case-folded, its runs of digits by their
+    value (user2 before user10), then the name itself for names that only those differ
+    in. A run's value is compared as (its length without leading zeros, those digits),
+    never converted with ``int()``: the name is the attacker's, and Python refuses to
+    convert more than 4,300 digits (explain stopped with a traceback)."""
     folded = name.casefold()
-    parts: list[str | int] = [
-        int(part) if index % 2 else part for index, part in enumerate(_DIGITS.split(folded))
-    ]
+    parts: list[str | tuple[int, str]] = []
+    for index, part in enumerate(_DIGITS.split(folded)):
+        if index % 2:
+            digits = part.lstrip("0")
+            parts.append((len(digits), digits))
+        else:
+            parts.append(part)
     return parts, folded
 
 
@@ -1063,6 +1070,38 @@ def _exposure_source(finding: Finding) -> str:
     return source if source in _EXPOSURE_FIX else "tls_loglevel"
 
 
+TLSPROXY_LOGLEVEL = "tlsproxy_tls_loglevel"
+
+
+def _tls_settings(findings: Iterable[Finding]) -> set[str]:
+    """The settings the TLS dump's lines of these findings show (the finding's
+    ``settings``: ``smtpd_tls_loglevel``, tlsproxy's ``tlsproxy_tls_loglevel``)."""
+    found: set[str] = set()
+    for finding in findings:
+        settings = finding.data.get("settings")
+        if isinstance(settings, list):
+            found.update(str(setting) for setting in settings)
+    return found or {"smtpd_tls_loglevel"}
+
+
+def _for_tls_settings(text: str, settings: set[str]) -> str:
+    """A text that names smtpd_tls_loglevel, for the settings the lines show: only
+    tlsproxy's lines, their own tlsproxy_tls_loglevel named instead; both, a sentence
+    on tlsproxy's added."""
+    if TLSPROXY_LOGLEVEL not in settings:
+        return text
+    if settings == {TLSPROXY_LOGLEVEL}:
+        return text.replace("smtpd_tls_loglevel", TLSPROXY_LOGLEVEL)
+    return (
+        text
+        + " "
+        + _(
+            "The “postfix/tlsproxy” lines show tlsproxy_tls_loglevel 4 (by default the "
+            "same as smtpd_tls_loglevel): if it is set apart, lower it to 1 too."
+        )
+    )
+
+
 def _exposed(findings: list[Finding]) -> list[str]:
     texts: list[str] = []
     for finding in findings:
@@ -1096,6 +1135,7 @@ def _exposed(findings: list[Finding]) -> list[str]:
                     "These lines hold no login, but their “Read”/“Write N chars” lines show "
                     "the level."
                 )
+            text = _for_tls_settings(text, _tls_settings([finding]))
         real = finding.data.get("users_who_logged_in_count")
         if isinstance(real, int) and real > 0:
             text += " " + ngettext(
@@ -1385,6 +1425,9 @@ def _actions(facts: ExcerptFacts, audit: AuditCommand) -> list[str]:
         ):
             exposure_fix = _fix_tls_loglevel_unseen  # the level shows, no login came here
         text = exposure_fix()
+        if source == "tls_loglevel":  # tlsproxy's lines: its own setting
+            tls = [f for f in exposures if _exposure_source(f) == source]
+            text = _for_tls_settings(text, _tls_settings(tls))
         real = sum(
             _int(f, "users_who_logged_in_count") for f in exposures if _exposure_source(f) == source
         )

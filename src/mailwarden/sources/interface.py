@@ -85,6 +85,11 @@ class ReadStats:
     """For each line of ``disorder``, at the same index: the input, the line that goes
     back, its time and the time it goes back from (``analyze`` says it again when it
     has read the input again in time order)."""
+    mtime_turns: list[tuple[str, str]] = field(default_factory=list)
+    """(file, the file read before it) for each ``turns`` entry where a file of a rotated
+    set with numbered and dated names goes back from the file of the other kind read
+    before it: their order was their modification times' (``files._merged_by_mtime``),
+    which the contents disagree with (``scan.order_note`` says so)."""
     runs: list[tuple[str, int]] = field(default_factory=list)
     """Where each input that goes back in time does so: (input, line) of the first
     entry of each of its time-ordered runs but the first (``scan._Order``), at most
