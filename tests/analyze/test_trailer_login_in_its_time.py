@@ -1,16 +1,24 @@
-"""A reject-trailer login confirmed late is judged as at its own time.
+"""A reject-trailer login confirmed late is judged as at its own time, when the
+statistics confirm it in time.
 
 A login taken from a reject line's SASL trailer waits for its session's end (the
 statistics' ``auth=1`` confirm it, their absence of a successful AUTH shows the trailer
-forged; a new connect of the process or the end of input count it). What the same
-address does meanwhile (the owner's phone failing with an old password over IMAP) is
-judged after it: as if the login had counted at its own time, not as guessing that a
-login then followed (a break-in), and as guessing when the trailer was forged.
+forged; a new connect of the process, an older Postfix's disconnect without statistics
+or the end of input count it). What the same address does meanwhile (the owner's phone
+failing with an old password over IMAP) is judged after it when the statistics confirm
+it: as if the login had counted at its own time, not as guessing that a login then
+followed (a break-in), and as guessing when the trailer was forged. Only the statistics
+make the failures an owner's old password: an end without them judges the failures
+first, as guessing (a forged trailer's session may end so), then counts the login. And
+the failures wait ``DEFER_SECONDS`` (300 s, Postfix's ``smtpd_timeout``) and a brute
+force's count (``fast_failures``) at most: past that they are judged as guessing, the
+statistics too late to make them an old password.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -28,13 +36,16 @@ REJECT = (
 )
 
 
-def _phone_failures(count: int = 12) -> list[str]:
-    """The owner's phone, at the same address, failing over IMAP once a minute after
-    the login (an old password): a slow brute force, were there no login before."""
+def _phone_failures(count: int = 12, every: int = 60) -> list[str]:
+    """The owner's phone, at the same address, failing over IMAP every ``every`` seconds
+    from 09:01:30, after the login (an old password): a slow brute force, were there no
+    login before."""
+    first = datetime(2026, 3, 11, 9, 1, 30)
     return [
-        f"Mar 11 09:{n + 1:02d}:30 mx dovecot: imap-login: Disconnected (auth failed, "
-        f"1 attempts in 2 secs): user=<alice@example.com>, method=PLAIN, rip={IP}, "
-        f"lip=198.51.100.25, session=<p{n}>"
+        f"{(first + timedelta(seconds=n * every)).strftime('%b %d %H:%M:%S')} mx dovecot: "
+        f"imap-login: Disconnected (auth failed, 1 attempts in 2 secs): "
+        f"user=<alice@example.com>, method=PLAIN, rip={IP}, lip=198.51.100.25, "
+        f"session=<p{n}>"
         for n in range(count)
     ]
 
@@ -45,25 +56,28 @@ def _attacker(report: dict[str, Any]) -> dict[str, Any]:
     return found[0]
 
 
+STATISTICS = (
+    f"Mar 11 09:20:00 {TAG} disconnect from unknown[{IP}] ehlo=1 auth=1 mail=1 "
+    "rcpt=0/1 quit=1 commands=4/5"
+)
+
 ENDS = {
     # the log ends with the session open (a rotated file)
     "end of input": [],
     # the disconnect line was lost: the process's next connection ends the session
     "new connect": [f"Mar 11 09:20:00 {TAG} connect from unknown[198.51.100.77]"],
-    # the statistics come after the phone's failures
-    "statistics": [
-        f"Mar 11 09:20:00 {TAG} disconnect from unknown[{IP}] ehlo=1 auth=1 mail=1 "
-        "rcpt=0/1 quit=1 commands=4/5"
-    ],
+    # Postfix before 3.0 writes no statistics
+    "disconnect without statistics": [f"Mar 11 09:20:00 {TAG} disconnect from unknown[{IP}]"],
 }
 
 
-@pytest.mark.parametrize("end", list(ENDS))
-def test_failures_after_a_late_confirmed_trailer_login_are_a_stale_password(
-    run: Runner, log_file: Callable[[str], str], end: str
+def test_failures_before_the_statistics_confirm_the_login_are_a_stale_password(
+    run: Runner, log_file: Callable[[str], str]
 ) -> None:
-    lines = [CONNECT, REJECT, *_phone_failures(), *ENDS[end]]
-    report = analyze_json(run, log_file, lines)
+    """The phone fails three times within the few minutes the session lasts (the first
+    at 09:01:30), then the statistics confirm the login (09:05:00)."""
+    stats = STATISTICS.replace("09:20:00", "09:05:00")
+    report = analyze_json(run, log_file, [CONNECT, REJECT, *_phone_failures(3), stats])
     attacker = _attacker(report)
     assert report["compromised"] == [], report["compromised"]
     assert attacker["verdict"] == "stale_password", attacker
@@ -71,11 +85,51 @@ def test_failures_after_a_late_confirmed_trailer_login_are_a_stale_password(
     assert report["stats"]["logins"] == 1
 
 
+@pytest.mark.parametrize("end", list(ENDS))
+def test_failures_after_a_trailer_login_no_statistics_confirm_stay_guesses(
+    run: Runner, log_file: Callable[[str], str], end: str
+) -> None:
+    """The session ends without statistics: the login counts (Postfix < 3.0 writes no
+    statistics, the log may have lost them), but only after the failures that came while
+    it waited, which are judged as guessing: a forged trailer's client guessing on the
+    account it named is banned, not reported as the owner's phone."""
+    lines = [CONNECT, REJECT, *_phone_failures(), *ENDS[end]]
+    report = analyze_json(run, log_file, lines)
+    attacker = _attacker(report)
+    assert attacker["verdict"] != "stale_password", attacker
+    assert attacker["recommendation"].startswith("ban"), attacker
+    assert attacker["failures"] == 12, attacker
+    assert report["stats"]["logins"] == 1
+
+
+@pytest.mark.parametrize(
+    "failures, stats",
+    [
+        # the phone's first failure at 09:01:30, the statistics 18 minutes later
+        (_phone_failures(), STATISTICS),
+        # four failures within 30 seconds, the statistics in time (09:02:10)
+        (_phone_failures(4, every=10), STATISTICS.replace("09:20:00", "09:02:10")),
+    ],
+    ids=["statistics too late", "too many failures"],
+)
+def test_failures_that_waited_too_long_for_the_statistics_are_guesses(
+    run: Runner, log_file: Callable[[str], str], failures: list[str], stats: str
+) -> None:
+    """What waits for the statistics waits DEFER_SECONDS and fast_failures failures at
+    most (so that a client holding a forged trailer's session open is banned as soon as
+    without it): past that the failures are judged as guessing, before the login."""
+    report = analyze_json(run, log_file, [CONNECT, REJECT, *failures, stats])
+    attacker = _attacker(report)
+    assert attacker["verdict"] != "stale_password", attacker
+    assert attacker["recommendation"].startswith("ban"), attacker
+    assert report["stats"]["logins"] == 1
+
+
 def test_the_same_lines_with_the_login_counted_at_once_agree(
     run: Runner, log_file: Callable[[str], str]
 ) -> None:
     """The reference: the statistics right after the reject, before the failures."""
-    stats = ENDS["statistics"][0].replace("09:20:00", "09:00:02")
+    stats = STATISTICS.replace("09:20:00", "09:00:02")
     report = analyze_json(run, log_file, [CONNECT, REJECT, stats, *_phone_failures()])
     attacker = _attacker(report)
     assert report["compromised"] == [], report["compromised"]

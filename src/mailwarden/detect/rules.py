@@ -302,8 +302,17 @@ MAX_HELD_SESSIONS = 16_384
 """Open smtpd sessions with held rejects at most; past it the oldest tenth count theirs."""
 MAX_DEFERRED = 32
 """Failures, logins and violations of an address whose reject-trailer login waits for its
-session's end, kept to be judged after it (:meth:`Detector._defer`); one more and they
-are all judged at once, without it."""
+session's end, kept to be judged after it (:meth:`Detector._defer`), at most; one more
+and they are all judged at once, without it. Its failures and violations are bounded
+lower (``policy.fast_failures``), and its wait (:data:`DEFER_SECONDS`)."""
+DEFER_SECONDS = 300.0
+"""Seconds that what an address does while its reject-trailer login waits may wait
+(:meth:`Detector._defer`), from the first thing kept: Postfix's ``smtpd_timeout``
+default, the time Postfix lets a client stay silent before it ends the session. The
+session of an owner's refused request ends within seconds (the client quits or sends
+its next message), and its statistics with it; a client that forged the trailer and
+holds its session open delays the judging of its guessing by this at most (the daemon
+sees it at its next housekeeping, every minute)."""
 HOUSEHOLD_ADDRESSES = 4
 """The most addresses of an IPv6 /64 that one account's owner's devices (a household's
 phone, laptop and tablet) fail from with an old password, on that account alone, before
@@ -502,6 +511,18 @@ class _Limits:
         )
 
 
+class _Waiting:
+    """What an address did while its reject-trailer login waits (:meth:`Detector._defer`):
+    each judging, in order, the time of the first, and the guesses among them."""
+
+    __slots__ = ("guesses", "items", "since")
+
+    def __init__(self) -> None:
+        self.items: list[tuple[Callable[..., Any], tuple[Any, ...]]] = []
+        self.since: float | None = None
+        self.guesses = 0
+
+
 def _drop(table: dict[Any, Any], hit: Callable[[Any], bool]) -> None:
     """Remove the entries of ``table`` whose key ``hit`` says."""
     for key in [key for key in table if hit(key)]:
@@ -655,10 +676,10 @@ class Detector:
         the session's disconnect statistics confirm them (:meth:`_feed_trailer_login`)."""
         self._tentative_ips: dict[str, int] = {}
         """How many tentative logins each address has waiting."""
-        self._deferred: dict[str, list[tuple[Callable[..., Any], tuple[Any, ...]]] | None] = {}
+        self._deferred: dict[str, _Waiting | None] = {}
         """By address with a tentative login: what its later lines made it do (a failure,
         a login, a violation), to be judged after that login counts or is dropped
-        (:meth:`_defer`); None once more than :data:`MAX_DEFERRED` came."""
+        (:meth:`_defer`); None once it waited too long or too much came."""
         handlers: dict[EventType, Handler] = {
             _T.AUTH_FAILURE: self._on_failure,
             _T.AUTH_UNAVAILABLE: self._on_unavailable,
@@ -697,8 +718,7 @@ class Detector:
     def feed(self, event: Event) -> Sequence[Detection]:
         """Take one event (in log order); return what it made cross a threshold."""
         events = self._events = self._events + 1
-        if not events & _EXPIRE_MASK:
-            self.expire()
+        expired = self.expire() if not events & _EXPIRE_MASK else None
         user = event.user
         if user is not None and len(user) > MAX_NAME:
             event = event._replace(user=clip_name(user))  # bounded bytes per entry too
@@ -710,7 +730,12 @@ class Detector:
         if self._sessions.released:
             released = self._released()
             if released:
-                return [*found, *released]
+                found = [*found, *released]
+        if expired:
+            # What the expiry judged (held rejects of silent sessions, what waited for a
+            # trailer login too long) is found at this line: the daemon acts on what
+            # feed returns.
+            return [*expired, *found]
         return found
 
     def _released(self) -> list[Detection]:
@@ -855,11 +880,13 @@ class Detector:
         it is tentative until the session ends. Its disconnect statistics with
         ``auth=1`` (or more) confirm it; statistics without a successful AUTH drop it
         (its rejects count then); an end without statistics (Postfix < 3.0, a new
-        connect of the process, the end of input) counts it, as before. A session silent
-        for :data:`SESSION_TIMEOUT` keeps it waiting: a legitimate session may stay open
-        that long, and a forged trailer must not count. Held with the session's rejects,
-        in their bounds. Meanwhile what the address does next is judged after it
-        (:meth:`_defer`): as if the login had counted (or not) at its own time."""
+        connect of the process, the end of input, :data:`MAX_HELD_SESSIONS`) counts it,
+        as before, but after what its address did meanwhile. A session silent for
+        :data:`SESSION_TIMEOUT` keeps it waiting: a legitimate session may stay open that
+        long, and a forged trailer must not count. Held with the session's rejects, in
+        their bounds. Meanwhile what the address does next is judged after it
+        (:meth:`_defer`, for :data:`DEFER_SECONDS` and a few guesses at most): as if the
+        login had counted (or not) at its own time, when the statistics tell in time."""
         detail = event.detail
         if detail is not None and detail.get("source") == "reject":
             key = smtpd_key(event)
@@ -870,20 +897,24 @@ class Detector:
                 found: list[Detection] = []
                 if len(tentative) >= MAX_HELD_SESSIONS:
                     for old in list(tentative)[: MAX_HELD_SESSIONS // 10]:
-                        found += self._confirm(old, True)
+                        found += self._confirm(old, None)
                 tentative[key] = event
                 ip = event.ip
                 if ip is not None:
                     self._tentative_ips[ip] = self._tentative_ips.get(ip, 0) + 1
-                    self._deferred.setdefault(ip, [])
+                    if ip not in self._deferred:
+                        self._deferred[ip] = _Waiting()
                 return found or _NOTHING
         return self._feed_login(event)
 
-    def _confirm(self, key: SessionKey | None, confirmed: bool) -> list[Detection]:
-        """The tentative trailer login of session ``key`` (:meth:`_feed_trailer_login`)
-        counts (``confirmed``) or is dropped as forged; then what its address did since
-        is judged (:meth:`_defer`), as if the login had counted (or not) at its own
-        time."""
+    def _confirm(self, key: SessionKey | None, logged_in: bool | None) -> list[Detection]:
+        """The session ``key`` of a tentative trailer login (:meth:`_feed_trailer_login`)
+        ended: its statistics show a successful AUTH (``logged_in``), and the login counts,
+        then what its address did since is judged (:meth:`_defer`), as after it; they
+        show none (False), and the login is dropped as forged, what the address did
+        judged without it; the end shows nothing (None: no statistics), and what the
+        address did is judged without the login, which counts after it: nothing but the
+        statistics makes failures an owner's old password."""
         login = self._tentative.pop(key, None) if key is not None else None
         if login is None:
             return []
@@ -896,36 +927,69 @@ class Detector:
                 self._tentative_ips[ip] = left
             else:
                 del self._tentative_ips[ip]
-        found = list(self._feed_login(login)) if confirmed else []
-        if waiting:
-            found += self._replay(waiting)
+        found = list(self._feed_login(login)) if logged_in else []
+        if waiting is not None and waiting.items:
+            found += self._replay(waiting.items)
+        if logged_in is None:
+            found += self._feed_login(login)
         if ip is not None and ip in self._tentative_ips and ip not in self._deferred:
             # another session of the address still waits: what comes next waits for it
-            self._deferred[ip] = [] if waiting is not None else None
+            self._deferred[ip] = _Waiting() if waiting is not None else None
         return found
 
     def _defer(
         self,
         ip: str,
-        waiting: list[tuple[Callable[..., Any], tuple[Any, ...]]],
+        waiting: _Waiting,
         judge: Callable[..., Any],
         args: tuple[Any, ...],
+        event: Event,
+        guesses: int,
     ) -> list[Detection]:
-        """Keep ``judge(*args)`` (a failure, a login, a violation of ``ip``) until the
-        tentative trailer login of ``ip`` counts or is dropped (:meth:`_confirm`): a
-        failure after an owner's login is the owner's (a device's old password), one
-        after a forged trailer a guess, and a login is no break-in for guessing that
-        came after it. Past :data:`MAX_DEFERRED` an address waits no longer (a client
-        that forged a trailer and holds its session open does not keep its guessing
-        from being judged): all are judged now, without that login."""
-        if len(waiting) < MAX_DEFERRED:
-            waiting.append((judge, args))
+        """Keep ``judge(*args)`` (a failure, a login, a violation of ``ip``: ``event``, of
+        ``guesses`` failed logins or violations) until the tentative trailer login of
+        ``ip`` counts or is dropped (:meth:`_confirm`): a failure after an owner's login
+        is the owner's (a device's old password), one after a forged trailer a guess, and
+        a login is no break-in for guessing that came after it. The address waits no
+        longer (a client that forged a trailer and holds its session open does not keep
+        its guessing from being judged) once its first line kept is
+        :data:`DEFER_SECONDS` old (also at :meth:`expire`), or it would keep more than
+        ``policy.fast_failures`` guesses (a brute force's count: an owner's phone with an
+        old password makes fewer while the session of a refused request lasts), or
+        :data:`MAX_DEFERRED` lines: all are judged now, without that login, and what
+        the address does until its sessions end too."""
+        when = self._sessions.seconds(event)
+        since = waiting.since
+        if since is None:
+            since = waiting.since = when
+        count = waiting.guesses + guesses
+        if (
+            when - since <= DEFER_SECONDS
+            and count <= self.policy.fast_failures
+            and len(waiting.items) < MAX_DEFERRED
+        ):
+            waiting.items.append((judge, args))
+            waiting.guesses = count
             return []
-        self._deferred[ip] = None
-        found = self._replay(waiting)
+        found = self._stop_waiting(ip, waiting)
         more = judge(*args)
         if more:
             found += more
+        return found
+
+    def _stop_waiting(self, ip: str, waiting: _Waiting) -> list[Detection]:
+        """What ``ip`` did while its trailer login waits is judged now, without that login,
+        and what it does next at once (:meth:`_defer`)."""
+        self._deferred[ip] = None
+        return self._replay(waiting.items)
+
+    def _release_deferred(self, before: float) -> list[Detection]:
+        """What addresses did while their trailer logins wait, kept since before
+        ``before``: judged now, without those logins (:data:`DEFER_SECONDS`)."""
+        found: list[Detection] = []
+        for ip, waiting in list(self._deferred.items()):
+            if waiting is not None and waiting.since is not None and waiting.since < before:
+                found += self._stop_waiting(ip, waiting)
         return found
 
     @staticmethod
@@ -941,8 +1005,9 @@ class Detector:
     def _feed_connect(self, event: Event) -> Sequence[Detection]:
         """A new connection of an smtpd process: the session before it on that process
         ended without its disconnect line, and did not show a login: its held rejects
-        count (:meth:`_hold`); its tentative trailer login counts."""
-        before = self._confirm(smtpd_key(event), True) if self._tentative else None
+        count (:meth:`_hold`); its tentative trailer login counts, after what its
+        address did meanwhile (:meth:`_confirm`)."""
+        before = self._confirm(smtpd_key(event), None) if self._tentative else None
         found = self._tracked(event, self._after_other)
         if before:
             found = [*before, *found]
@@ -955,10 +1020,11 @@ class Detector:
     def _feed_disconnect(self, event: Event) -> Sequence[Detection]:
         before = None
         if self._tentative:
-            # Statistics (Postfix 3.0+) confirm a trailer login (auth=1) or show it forged.
+            # Statistics (Postfix 3.0+) confirm a trailer login (auth=1) or show it forged;
+            # an older Postfix's disconnect shows nothing (None).
             detail = event.detail
             auth_ok = detail.get("auth_ok") if detail is not None else None
-            before = self._confirm(smtpd_key(event), auth_ok is None or auth_ok != "0")
+            before = self._confirm(smtpd_key(event), None if auth_ok is None else auth_ok != "0")
         found = self._disconnected(event)
         if before:
             found = [*before, *found]
@@ -1331,10 +1397,11 @@ class Detector:
 
     def _confirm_all(self) -> list[Detection]:
         """The end of input: the tentative trailer logins still waiting ended without
-        statistics the log shows, and count (:meth:`_feed_trailer_login`)."""
+        statistics the log shows, and count, after what their addresses did meanwhile
+        (:meth:`_confirm`)."""
         found: list[Detection] = []
         for key in list(self._tentative):
-            found += self._confirm(key, True)
+            found += self._confirm(key, None)
         return found
 
     def _on_auth_success(self, event: Event, session: Session | None, new: int) -> None:
@@ -1366,7 +1433,7 @@ class Detector:
         if self._deferred:
             waiting = self._deferred.get(ip)
             if waiting is not None:
-                return self._defer(ip, waiting, self._other_hostile, (event,))
+                return self._defer(ip, waiting, self._other_hostile, (event,), event, 1)
         when = self._sessions.seconds(event)
         clients = self._clients
         client = clients.get(ip)
@@ -1396,7 +1463,9 @@ class Detector:
         if self._deferred:
             waiting = self._deferred.get(ip)
             if waiting is not None:
-                return self._defer(ip, waiting, self._failure, (ip, user, count, event))
+                return self._defer(
+                    ip, waiting, self._failure, (ip, user, count, event), event, count
+                )
         tracker = self._sessions
         time = event.record.time
         if time is not None and time is tracker._last_time:
@@ -2233,7 +2302,7 @@ class Detector:
         if self._deferred:
             waiting = self._deferred.get(ip)
             if waiting is not None:
-                return self._defer(ip, waiting, self._success, (ip, user, event))
+                return self._defer(ip, waiting, self._success, (ip, user, event), event, 0)
         when = self._sessions.seconds(event)
         key = account_key(user) if user else None
         client = self._clients.get(ip) or self._revive(ip)
@@ -3516,11 +3585,15 @@ class Detector:
     def expire(self, now: float | None = None) -> list[Detection]:
         """Forget state idle for longer than the longest window (``now`` defaults to the
         latest event time). Returns what the held rejects of smtpd sessions silent for
-        :data:`SESSION_TIMEOUT` made cross a threshold (:meth:`_hold`): a scanner, watched."""
+        :data:`SESSION_TIMEOUT` made cross a threshold (:meth:`_hold`): a scanner, watched;
+        and what addresses did while their trailer logins waited, kept for
+        :data:`DEFER_SECONDS`, judged without those logins (:meth:`_defer`): a ban."""
         now = self._sessions.now if now is None else now
         limits = self._limits
+        found = self._release_deferred(now - DEFER_SECONDS) if self._deferred else []
         self._sessions.expire(now)
-        found = self._release_stale(now - SESSION_TIMEOUT) if self._held else []
+        if self._held:
+            found += self._release_stale(now - SESSION_TIMEOUT)
         for client in self._clients.expire(now - limits.retention):
             self._retire(client)
         self._accounts.expire(now - limits.retention)
