@@ -6,7 +6,8 @@ decoded AUTH payloads, the other findings and counters. :meth:`Analysis.to_json`
 the stable JSON object of ``mailwarden analyze --format json``::
 
     attackers:   [{ip, network, verdict, failures, users, first_seen, last_seen,
-                   succeeded_as, recommendation, ...}]
+                   succeeded_as, recommendation, user_count, users_complete,
+                   unsure, ...}]
     compromised: [{user, ip, time, failures_before, ...}]
     credentials: [{ip, mechanism, authzid, user, password, complete, ...}]
     findings:    [{kind, severity, subject, data, evidence}]
@@ -337,6 +338,12 @@ class Attacker:
     users_complete: bool = True
     """False when the client tried more usernames than ``users`` keeps (the first
     MAX_USERS_PER_CLIENT)."""
+    user_count: int = 0
+    """How many distinct usernames it tried (``len(users)``; when ``users_complete`` is
+    false, a lower bound: the names past MAX_USERS_PER_CLIENT are not counted)."""
+    unsure: bool = False
+    """Its worst verdict is a compromise that the account's owner must confirm (the
+    :attr:`Compromise.by_others` of its login): "maybe got in", not a certain one."""
     stale_failures: int = 0
     unnamed_failures: int | None = None
     """Of :attr:`failures`, those that named no account (Postfix before 3.9 names
@@ -370,6 +377,8 @@ class Attacker:
             "existing_users": None if self.existing_users is None else list(self.existing_users),
             "stale_failures": self.stale_failures,
             "users_complete": self.users_complete,
+            "user_count": self.user_count,
+            "unsure": self.unsure,
             "unnamed_failures": self.unnamed_failures,
             "services": list(self.services),
             "evidence": evidence_json(self.evidence),

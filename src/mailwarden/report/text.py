@@ -46,7 +46,7 @@ from mailwarden.locale import N_, _, active_language, ngettext, pgettext, tidy
 from mailwarden.model import Finding
 from mailwarden.parsers.sasl import escape_text
 from mailwarden.report import AUDIT_KINDS, AuditHint, ReadSummary
-from mailwarden.report.layout import AddressTable, Bullets, Paragraph
+from mailwarden.report.layout import FOLD_MIN, AddressTable, Bullets, Paragraph
 from mailwarden.report.phrases import VERDICT_LABELS, fixed, not_banned, reason, verdict_label
 from mailwarden.sources.interface import MAX_LINE
 
@@ -163,11 +163,11 @@ def account_column(title: str, cells: Iterable[str], **options: Any) -> tuple[st
 _AMBIGUOUS = frozenset(' ,;()<>=[]"“”')
 
 
-def account(user: str, width: int = 40) -> str:
-    """A username as lists show it: escaped, cut to ``width``, and between “ ” when it
-    holds what could pass for a separator or a field (``u0>, rip=198.51.100.9``), so a
-    name a client chose never reads as two names or as the log's own text."""
-    text = clip(shown(user), width)
+def account(user: str, width: int | None = 40) -> str:
+    """A username as lists show it: escaped, cut to ``width`` (None: whole), and between
+    “ ” when it holds what could pass for a separator or a field (``u0>, rip=198.51.100.9``),
+    so a name a client chose never reads as two names or as the log's own text."""
+    text = shown(user) if width is None else clip(shown(user), width)
     if not _AMBIGUOUS & set(text):
         return text
     # Quotes inside are escaped: “x”, “admin” must not read as two names.
@@ -217,7 +217,9 @@ def headline(analysis: Analysis, summary: ReadSummary) -> tuple[str, str]:
     if analysis.compromised:
         accounts = list(
             dict.fromkeys(
-                account(c.user) if c.user else _("an unnamed account") for c in analysis.compromised
+                # whole: the account to reset (escaped; a table may cut it, not this)
+                account(c.user, None) if c.user else _("an unnamed account")
+                for c in analysis.compromised
             )
         )
         first = analysis.compromised[0]
@@ -228,6 +230,17 @@ def headline(analysis: Analysis, summary: ReadSummary) -> tuple[str, str]:
         # Every login one the owners can tell from theirs (by_others: ASK_THE_OWNER).
         unsure = all(c.by_others for c in analysis.compromised)
         who = _("Maybe someone got in") if unsure else _("Someone got in")
+        client = analysis.attacker(first.ip) if first.ip else None
+        if first.by_others and first.failures_before and (client is None or not client.failures):
+            # the failures were other clients' guessing, none from this address
+            after = counted(
+                ngettext(
+                    "{n} failed login by other clients",
+                    "{n} failed logins by other clients",
+                    first.failures_before,
+                ),
+                first.failures_before,
+            )
         if len(accounts) == 1 and first.user is None:
             if first.ip:
                 top = _("{who} from {ip} (the log does not say as whom) after {after}.")
@@ -493,12 +506,20 @@ def compromised_section(compromises: Sequence[Compromise], limit: int) -> list[R
     if not compromises:
         return []
     accounts = [shown(c.user or _("(not named in the log)")) for c in _rows(compromises, limit)]
+    ipv6 = any(":" in (c.ip or "") for c in _rows(compromises, limit))
+    narrow = {"max_width": 8} if ipv6 else {}
     table = AddressTable(
         1,
-        account_column(pgettext("column", "Account"), accounts, style="bold red"),
+        # The address stays on its account's row (a line above it would read as the
+        # previous row's): the account may be cut here, the bullets below and the
+        # headline name it whole.
+        account_column(
+            pgettext("column", "Account"), accounts, style="bold red", min_width=FOLD_MIN
+        ),
         (pgettext("column", "From"), {}),
-        (pgettext("column", "When"), {"no_wrap": True}),
-        (pgettext("column", "Failures before"), {"justify": "right"}),
+        # may wrap at its space (date over time) when an IPv6 address needs the room
+        (pgettext("column", "When"), {"min_width": 10} if ipv6 else {"no_wrap": True}),
+        (pgettext("column", "Failures before"), {"justify": "right", **narrow}),
     )
     for c, account in zip(_rows(compromises, limit), accounts, strict=True):
         table.add_row(
@@ -537,13 +558,13 @@ def _advice(step: str) -> str:
 def attackers_section(attackers: Sequence[Attacker], limit: int) -> list[RenderableType]:
     if not attackers:
         return []
-    labels = [verdict_label(a.verdict) for a in _rows(attackers, limit)]
+    labels = [verdict_label(a.verdict, a.unsure) for a in _rows(attackers, limit)]
     # A label wraps at its spaces; a word (a Chinese label is one) is never cut.
     widest = max((cell_len(word) for label in labels for word in label.split()), default=0)
     table = AddressTable(
         0,
         (pgettext("column", "Client"), {}),
-        (pgettext("column", "Verdict"), {"max_width": max(11, widest)}),
+        (pgettext("column", "Verdict"), {"max_width": max(12, widest)}),
         (pgettext("column", "Tries"), {"justify": "right", "no_wrap": True}),
         (pgettext("column", "Accounts tried"), {"min_width": 12, "max_width": 28}),
         (pgettext("column", "First, last"), {"no_wrap": True, "min_width": 11}),
@@ -553,7 +574,10 @@ def attackers_section(attackers: Sequence[Attacker], limit: int) -> list[Rendera
         client = [Text(a.ip)]
         if a.network:
             client.append(Text(a.network, style=_STYLE["dim"]))
-        style = _STYLE["bad"] if a.verdict is Verdict.COMPROMISED else ""
+        if a.verdict is Verdict.COMPROMISED:
+            style = _STYLE["warn"] if a.unsure else _STYLE["bad"]
+        else:
+            style = ""
         users = a.users
         tried = clip(shown(users[0]), 24) if users else "-"
         if len(users) > 1:  # a line of its own: a narrow column cuts the name, not this
