@@ -413,7 +413,9 @@ class ServerWatch:
             found.append(
                 Finding(
                     kind="auth_on_port_25",
-                    severity=Severity.MEDIUM,
+                    # as `mailwarden audit` rates postfix.auth_on_port_25: one problem,
+                    # one severity (README: "Severity")
+                    severity=Severity.HIGH,
                     subject="smtp",
                     evidence=tuple(self.auth_on_25.evidence or self.auth_offered_25.evidence),
                     data={
