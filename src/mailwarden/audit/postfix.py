@@ -634,9 +634,7 @@ def _services_evidence(config: PostfixConfig) -> Evidence:
     services = list(smtpd_services(config))
     listeners = [s.key for s in services]
     line = services[0].line if services else None
-    return Evidence(
-        "smtpd services", ", ".join(listeners) or "-", file=config.master_cf, line=line
-    )
+    return Evidence("smtpd services", ", ".join(listeners) or "-", file=config.master_cf, line=line)
 
 
 @service_check
