@@ -327,6 +327,18 @@ def headline(analysis: Analysis, summary: ReadSummary) -> tuple[str, str]:
             ),
             failed,
         )
+    elif not summary.mail_seen and not summary.recognised and not analysis.findings:
+        # a syslog without mail lines, an empty file, the wrong file: no clean verdict
+        top = counted(
+            ngettext(
+                "Nothing recognised as a mail server's log entry in {n} line: is this the "
+                "right file? (journald-only servers: --journal)",
+                "Nothing recognised as a mail server's log entry in {n} lines: is this the "
+                "right file? (journald-only servers: --journal)",
+                summary.lines,
+            ),
+            summary.lines,
+        )
     else:
         top = _("No attack found: nobody guessed passwords.")
     return top, _read_line(analysis, summary, attackers, spread)
