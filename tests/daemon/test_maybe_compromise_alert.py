@@ -4,12 +4,25 @@ ask the owner"; a break-in's alert has ``by_others: false``."""
 
 from __future__ import annotations
 
+import logging
+import re
 import sys
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from test_alerts import RECEIVER, compromise, received
-from wardenlab import Warden, append, sasl_failure, sasl_success, seconds_ago
+from wardenlab import (
+    ATTACKER,
+    Warden,
+    append,
+    guesses,
+    sasl_failure,
+    sasl_success,
+    seconds_ago,
+)
+
+from mailwarden.daemon.logs import PlainFormatter
+from mailwarden.daemon.status import status_document, status_text
 
 
 def test_a_maybe_login_is_a_possible_compromise(
@@ -48,3 +61,22 @@ def test_a_break_in_alert_is_not_by_others(warden: Warden) -> None:
     compromise(warden)
     found = [a for a in received(inbox) if a["kind"] == "compromised"]
     assert found and found[0]["by_others"] is False
+
+
+def test_status_counts_one_compromise_in_the_singular(warden: Warden) -> None:
+    daemon = warden.start()
+    append(warden.log, guesses())
+    append(warden.log, sasl_success(ATTACKER, "alice@example.org"))
+    daemon.step()
+    daemon.step()
+    text = status_text(status_document(daemon.store, daemon.config))
+    assert "1 compromise," in text and "1 compromises" not in text
+
+
+def test_log_lines_start_with_an_rfc3339_time() -> None:
+    record = logging.LogRecord("mailwarden", logging.WARNING, __file__, 1, "x", None, None)
+    line = PlainFormatter().format(record)
+    stamp = line.split(" ", 1)[0]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(Z|[+-]\d\d:\d\d)", stamp), line
+    assert datetime.fromisoformat(stamp).tzinfo is not None
+    assert line.endswith(" warning: x")

@@ -274,7 +274,8 @@ def headline(analysis: Analysis, summary: ReadSummary) -> tuple[str, str]:
         if wide:
             many = sum(int(f.data.get("unjudged_members", 0)) for f in wide)
             guessed.append(
-                _("{networks} ({names}) guessed from {addresses} at once").format(
+                # over minutes or hours: not "at once"
+                _("{networks} ({names}) guessed from {addresses}").format(
                     networks=counted(ngettext("{n} network", "{n} networks", len(wide)), len(wide)),
                     names=names([f.subject for f in wide], 2),
                     addresses=counted(ngettext("{n} address", "{n} addresses", many), many),
