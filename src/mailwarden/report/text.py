@@ -40,7 +40,14 @@ from rich.text import Text
 
 from mailwarden.detect import Analysis, Attacker, Compromise, Verdict
 from mailwarden.detect.accounts import CUT
-from mailwarden.detect.analysis import BAN_VERDICTS, NEVER_BANNED, from_this_machine
+from mailwarden.detect.analysis import (
+    BAN_VERDICTS,
+    NEVER_BANNED,
+    TIME_ZONE,
+    from_this_machine,
+    in_report_zone,
+    report_zone,
+)
 from mailwarden.detect.server import SOFT_OR_CODE_FIX, either, or_parameters, soft_or_code_fix
 from mailwarden.locale import N_, _, active_language, ngettext, pgettext, tidy
 from mailwarden.model import Finding
@@ -115,13 +122,16 @@ def _gap() -> str:
 
 
 def when(moment: datetime | None, year: bool = True) -> str:
+    """In the report's one offset (:func:`~mailwarden.detect.analysis.report_zone`)."""
     if moment is None:
         return "-"
-    return moment.strftime("%Y-%m-%d %H:%M" if year else "%m-%d %H:%M")
+    return in_report_zone(moment).strftime("%Y-%m-%d %H:%M" if year else "%m-%d %H:%M")
 
 
 def seen(first: datetime | None, last: datetime | None) -> str:
     """``02-23 10:00–10:05`` within a day, ``02-23 10:00 → 02-25 13:05`` across days."""
+    first = in_report_zone(first) if first is not None else None
+    last = in_report_zone(last) if last is not None else None
     if first is None or last is None:
         return when(first or last, year=False)
     if first.date() == last.date():
@@ -1127,6 +1137,13 @@ def notes_section(analysis: Analysis, summary: ReadSummary) -> list[RenderableTy
         *(reason(note) for note in analysis.notes),
         *(_("could not read everything: {problem}").format(problem=p) for p in summary.problems),
     ]
+    if TIME_ZONE.get() is not None:
+        lines.append(
+            _(
+                "Times are in UTC: the log's entries have different UTC offsets (a summer "
+                "time change, or logs of servers in other zones)."
+            )
+        )
     if not lines:
         return []
     notes = [Text(shown(line), style=_STYLE["warn"]) for line in lines]
@@ -1149,6 +1166,20 @@ def report(
     hint: AuditHint | None = None,
 ) -> Group:
     """Everything, in reading order, as one rich renderable."""
+    token = TIME_ZONE.set(report_zone(analysis))
+    try:
+        return _report(analysis, summary, limit, show_passwords, hint)
+    finally:
+        TIME_ZONE.reset(token)
+
+
+def _report(
+    analysis: Analysis,
+    summary: ReadSummary,
+    limit: int,
+    show_passwords: bool,
+    hint: AuditHint | None,
+) -> Group:
     top, read = headline(analysis, summary)
     style = (
         _STYLE["alarm"]
