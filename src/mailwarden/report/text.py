@@ -1186,10 +1186,12 @@ def _report(
         if analysis.compromised
         else (_STYLE["bad"] if analysis.attackers else _STYLE["ok"])
     )
-    parts: list[RenderableType] = [Paragraph(Text(top, style=style)), Text(read)]
+    # Paragraphs: Chinese wraps between its characters, not only at spaces
+    parts: list[RenderableType] = [Paragraph(Text(top, style=style)), Paragraph(Text(read))]
     # An input out of time order can make every verdict below wrong: said at the top.
     parts += [
-        Text(shown(line), style=_STYLE["warn"]) for line in summary.disorder + summary.cautions
+        Paragraph(Text(shown(line), style=_STYLE["warn"]))
+        for line in summary.disorder + summary.cautions
     ]
     parts += compromised_section(analysis.compromised, limit)
     parts += attackers_section(hostile(analysis.attackers), limit)
