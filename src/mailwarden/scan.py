@@ -1140,16 +1140,24 @@ def sniffed(chunks: Iterator[Chunk], options: ReadOptions, stats: ReadStats) -> 
         if not chunk.data or chunk.data.isspace():
             yield chunk
             continue
-        if not _holds_log_entries(chunk, options):
+        if not _holds_log_entries(chunk, options, stats):
             stats.not_logs.append(chunk.source)
         yield chunk
         yield from chunks
         return
 
 
-def _holds_log_entries(chunk: Chunk, options: ReadOptions) -> bool:
+def _holds_log_entries(chunk: Chunk, options: ReadOptions, stats: ReadStats | None = None) -> bool:
     """Whether the first lines of ``chunk`` (at most the last of `SNIFF_BYTES`) hold a
-    line with a time or a program (framed apart: nothing is counted)."""
+    line with a time or a program (framed apart: nothing is counted). With ``stats``,
+    ``stats.mail_seen`` is set when one of them is a mail server's entry (parsed)."""
+    if stats is not None and not stats.mail_seen:
+        data = chunk.data[: SNIFF_BYTES[-1]]
+        end = data.rfind(b"\n")
+        data = data[: end + 1] if end >= 0 and len(chunk.data) > len(data) else data
+        framer = options.framer(None, False, ReadStats())
+        if any(parse(record) for record in framer.frame_chunk(chunk._replace(data=data))):
+            stats.mail_seen = True
     data = chunk.data
     for size in SNIFF_BYTES:
         part = data[:size]

@@ -84,7 +84,7 @@ def test_headline_of_a_login_only_others_guessed_before_asks_the_owner() -> None
     top, _ = headline(analysis_of(others + "\n" + login), SUMMARY)
     assert top == (
         "Maybe someone got in: carol@example.com was logged into from 198.51.100.8 after 5 "
-        "failed logins. Ask the owner whether it was them."
+        "failed logins by other clients. Ask the owner whether it was them."
     )
 
 

@@ -630,8 +630,11 @@ def _loopback_details(planner: Planner) -> dict[str, str]:
 
 
 def _services_evidence(config: PostfixConfig) -> Evidence:
-    listeners = [s.key for s in smtpd_services(config)]
-    return Evidence("smtpd services", ", ".join(listeners) or "-", file=config.master_cf)
+    """The smtpd services of master.cf, at the line of the first one (None: none)."""
+    services = list(smtpd_services(config))
+    listeners = [s.key for s in services]
+    line = services[0].line if services else None
+    return Evidence("smtpd services", ", ".join(listeners) or "-", file=config.master_cf, line=line)
 
 
 @service_check

@@ -576,7 +576,10 @@ class TextReport:
         value = cut(evidence.value, lang) if evidence.value else label("empty", lang)
         text = f"{evidence.parameter} = {value}"
         if evidence.parameter == "smtpd services":
-            return label("listeners", lang, services=evidence.value), evidence.file or ""
+            listed = evidence.file or ""
+            if listed and evidence.line:  # the first service entry's line
+                listed = f"{listed}:{evidence.line}"
+            return label("listeners", lang, services=evidence.value), listed
         if evidence.parameter == ANVIL_EVIDENCE:
             return label("anvil_absent", lang, service=evidence.value), evidence.file or ""
         if evidence.default:

@@ -479,6 +479,7 @@ def _analyze(
         entries=counts.records,
         recognised=counts.recognised,
         events=counts.events,
+        mail_seen=bool(stats.mail_seen or counts.recognised or journal),
         seconds=time.perf_counter() - started,
         skipped=stats.skipped_total,
         junk=stats.binary + stats.too_long,

@@ -14,7 +14,9 @@ An alert is one JSON object::
 
     {"kind": "compromised" | "ban", "host": "mx1", "time": "2026-11-28T14:00:00Z",
      "ip": "203.0.113.7", "network": "203.0.113.7/32", "verdict": "bruteforce",
-     "reason": "...", "user": "alice@example.org" (compromised), "until": "..." (ban),
+     "reason": "...", "user": "alice@example.org" (compromised),
+     "by_others": false (compromised: true when only other clients' guessing, or a few
+     tries, came before the login: ask the owner), "until": "..." (ban),
      "offences": 1 (ban), "evidence": [{"source", "line", "text"}]}
 """
 

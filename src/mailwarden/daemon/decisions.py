@@ -8,6 +8,8 @@
     refuse to ban 192.0.2.1/32: 192.0.2.1/32 is an address of this host (192.0.2.1/32)
     watch 198.51.100.4: probe: tried admin, a name bots try on every server   (-v only)
     compromise: "admin@example.org" logged in from 198.51.100.4: logged in as ...
+    possible compromise: "carol@example.org" logged in from ...; ask the owner whether it
+        was them                            <- by_others: only others' guessing before it
 
 Client text (usernames, which a reason can quote) is escaped to printable ASCII and
 truncated, so a decision is always exactly one line and a username cannot forge one.
@@ -141,9 +143,14 @@ def detection_line(detection: Detection) -> str:
 
 
 def compromise_line(detection: Detection) -> str:
+    """``compromise: …`` for a break-in; ``possible compromise: …, ask the owner`` for
+    a login that only others' guessing (or a few tries) makes suspect (``by_others``)."""
     user = detection.data.get("user")
     who = quoted(str(user)) if user else "an account"
-    return f"compromise: {who} logged in from {detection.ip}: {clean(detection.reason)}"
+    what = f"{who} logged in from {detection.ip}: {clean(detection.reason)}"
+    if detection.data.get("by_others"):
+        return f"possible compromise: {what}; ask the owner whether it was them"
+    return f"compromise: {what}"
 
 
 def evidence_text(detection: Detection) -> str:
@@ -201,6 +208,9 @@ def compromise_alert(detection: Detection) -> dict[str, Any]:
         "verdict": str(detection.verdict),
         "reason": detection.reason,
         "user": detection.data.get("user"),
+        # True: only other clients' guessing (or a few tries) came before this login;
+        # the owner can tell whether it was theirs (ask before resetting).
+        "by_others": bool(detection.data.get("by_others")),
         "evidence": evidence_json(detection.evidence),
     }
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from datetime import datetime
 
 _PRIORITY = {
     logging.DEBUG: 7,
@@ -28,12 +29,16 @@ class JournalFormatter(logging.Formatter):
 
 
 class PlainFormatter(logging.Formatter):
-    def __init__(self) -> None:
-        super().__init__(datefmt="%Y-%m-%dT%H:%M:%S%z")
+    """``2026-11-30T09:02:26+00:00 warning: …``: the local time in RFC 3339 (its offset
+    with a colon, as status and alerts write times)."""
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
+        moment = datetime.fromtimestamp(record.created).astimezone()
+        return moment.isoformat(timespec="seconds")
 
     def format(self, record: logging.LogRecord) -> str:
         level = "" if record.levelno <= logging.INFO else f"{record.levelname.lower()}: "
-        return f"{self.formatTime(record, self.datefmt)} {level}{record.getMessage()}"
+        return f"{self.formatTime(record)} {level}{record.getMessage()}"
 
 
 def under_journald() -> bool:

@@ -611,9 +611,10 @@ def status_text(document: dict[str, Any]) -> str:
     if daemon is not None:
         c = {name: _or_unknown(count) for name, count in daemon["counters"].items()}
         lines.append(
-            f"  this run: {c.get('lines', 0)} lines, {c.get('events', 0)} events, "
-            f"{c.get('bans', 0)} bans, {c.get('refused', 0)} refused, "
-            f"{c.get('compromises', 0)} compromises, {c.get('repairs', 0)} firewall repairs"
+            f"  this run: {_counted(c.get('lines', 0), 'line')}, "
+            f"{_counted(c.get('events', 0), 'event')}, {_counted(c.get('bans', 0), 'ban')}, "
+            f"{c.get('refused', 0)} refused, {_counted(c.get('compromises', 0), 'compromise')}, "
+            f"{_counted(c.get('repairs', 0), 'firewall repair')}"
         )
         untrusted = c.get("journal_untrusted", "0")
         if untrusted != "0":
@@ -678,3 +679,9 @@ def status_text(document: dict[str, Any]) -> str:
         missing = "" if source["size"] is not None else " (missing)"
         lines.append(f"  {one_line(source['name'])}{missing}  {where}")
     return "\n".join(lines)
+
+
+def _counted(count: object, word: str) -> str:
+    """``1 compromise``, ``2 compromises`` (a count the store could not give is shown as
+    it is, plural)."""
+    return f"{count} {word}" if str(count) == "1" else f"{count} {word}s"

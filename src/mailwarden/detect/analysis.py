@@ -6,7 +6,8 @@ decoded AUTH payloads, the other findings and counters. :meth:`Analysis.to_json`
 the stable JSON object of ``mailwarden analyze --format json``::
 
     attackers:   [{ip, network, verdict, failures, users, first_seen, last_seen,
-                   succeeded_as, recommendation, ...}]
+                   succeeded_as, recommendation, user_count, users_complete,
+                   unsure, ...}]
     compromised: [{user, ip, time, failures_before, ...}]
     credentials: [{ip, mechanism, authzid, user, password, complete, ...}]
     findings:    [{kind, severity, subject, data, evidence}]
@@ -19,9 +20,11 @@ Passwords are masked unless ``show_passwords`` is true.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager, nullcontext
+from contextvars import ContextVar
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta, tzinfo
 from enum import StrEnum
 from typing import Any, NamedTuple, TextIO, TypeAlias
 
@@ -160,8 +163,50 @@ def evidence_json(events: tuple[Event, ...]) -> list[dict[str, Any]]:
     ]
 
 
+TIME_ZONE: ContextVar[tzinfo | None] = ContextVar("mailwarden_report_zone", default=None)
+"""The offset every time of the report being written is shown in (None: each its own,
+which is then one for all): UTC when its times have different offsets
+(:func:`report_zone`)."""
+
+
+def report_zone(analysis: Analysis) -> tzinfo | None:
+    """UTC when the times of ``analysis`` (attackers, compromises, credentials) have
+    different UTC offsets (a summer-time change, inputs from servers in other zones):
+    shown each in its own offset they read backwards (``02:50`` then ``02:11``); None
+    when they share one (shown as the log wrote them)."""
+    offsets: set[timedelta | None] = set()
+    for attacker in analysis.attackers:
+        for moment in (attacker.first_seen, attacker.last_seen):
+            if moment is not None:
+                offsets.add(moment.utcoffset())
+        if len(offsets) > 1:
+            return UTC
+    moments = [c.time for c in analysis.compromised] + [c.time for c in analysis.credentials]
+    offsets.update(m.utcoffset() for m in moments if m is not None)
+    offsets.discard(None)
+    return UTC if len(offsets) > 1 else None
+
+
+@contextmanager
+def one_zone(analysis: Analysis) -> Iterator[tzinfo | None]:
+    """Within it, the report's times are shown in :func:`report_zone` (``TIME_ZONE``)."""
+    token = TIME_ZONE.set(report_zone(analysis))
+    try:
+        yield TIME_ZONE.get()
+    finally:
+        TIME_ZONE.reset(token)
+
+
+def in_report_zone(value: datetime) -> datetime:
+    """``value`` in the report's zone (:data:`TIME_ZONE`), as is without one."""
+    zone = TIME_ZONE.get()
+    if zone is None or value.tzinfo is None:
+        return value
+    return value.astimezone(zone)
+
+
 def _time(value: datetime | None) -> str | None:
-    return value.isoformat() if value is not None else None
+    return in_report_zone(value).isoformat() if value is not None else None
 
 
 # -- evidence lines, as the detector keeps them ------------------------------------------
@@ -337,6 +382,12 @@ class Attacker:
     users_complete: bool = True
     """False when the client tried more usernames than ``users`` keeps (the first
     MAX_USERS_PER_CLIENT)."""
+    user_count: int = 0
+    """How many distinct usernames it tried (``len(users)``; when ``users_complete`` is
+    false, a lower bound: the names past MAX_USERS_PER_CLIENT are not counted)."""
+    unsure: bool = False
+    """Its worst verdict is a compromise that the account's owner must confirm (the
+    :attr:`Compromise.by_others` of its login): "maybe got in", not a certain one."""
     stale_failures: int = 0
     unnamed_failures: int | None = None
     """Of :attr:`failures`, those that named no account (Postfix before 3.9 names
@@ -370,6 +421,8 @@ class Attacker:
             "existing_users": None if self.existing_users is None else list(self.existing_users),
             "stale_failures": self.stale_failures,
             "users_complete": self.users_complete,
+            "user_count": self.user_count,
+            "unsure": self.unsure,
             "unnamed_failures": self.unnamed_failures,
             "services": list(self.services),
             "evidence": evidence_json(self.evidence),
@@ -484,11 +537,12 @@ class Analysis:
         """Write the object :meth:`to_json` returns, one attacker per line as it goes:
         an archive with a hundred thousand attackers never has their JSON in memory at
         once. Client text stays on its line and off the terminal (:func:`json_safe`)."""
-        whole = self.to_json(show_passwords, stats, attackers=False)
-        stream.write('{"attackers": [')
-        for n, attacker in enumerate(self.attackers):
-            stream.write(",\n" if n else "\n")
-            stream.write(json_safe(json.dumps(attacker.to_json(), ensure_ascii=False)))
+        with one_zone(self):
+            whole = self.to_json(show_passwords, stats, attackers=False)
+            stream.write('{"attackers": [')
+            for n, attacker in enumerate(self.attackers):
+                stream.write(",\n" if n else "\n")
+                stream.write(json_safe(json.dumps(attacker.to_json(), ensure_ascii=False)))
         stream.write("\n]")
         for key, value in whole.items():
             stream.write(f", {json.dumps(key)}: ")
@@ -507,12 +561,13 @@ class Analysis:
         merged: dict[str, int | float | str] = dict(stats or {})
         merged.update(self.stats)
         out: dict[str, Any] = {}
-        if attackers:
-            out["attackers"] = [a.to_json() for a in self.attackers]
-        return out | {
-            "compromised": [c.to_json() for c in self.compromised],
-            "credentials": [c.to_json(show_passwords) for c in self.credentials],
-            "findings": [finding_json(f) for f in self.findings],
-            "stats": merged,
-            "notes": list(self.notes),
-        }
+        with one_zone(self) if TIME_ZONE.get() is None else nullcontext():
+            if attackers:
+                out["attackers"] = [a.to_json() for a in self.attackers]
+            return out | {
+                "compromised": [c.to_json() for c in self.compromised],
+                "credentials": [c.to_json(show_passwords) for c in self.credentials],
+                "findings": [finding_json(f) for f in self.findings],
+                "stats": merged,
+                "notes": list(self.notes),
+            }

@@ -2397,7 +2397,8 @@ class Detector:
             )
         client.keep(event, important=True)
         found: list[Detection] = []
-        self._flag(client, Verdict.COMPROMISED, reason, event, when, found, {"user": user})
+        data = {"user": user, "by_others": by_others}
+        self._flag(client, Verdict.COMPROMISED, reason, event, when, found, data)
         return found
 
     def _network_evidence(
@@ -3769,9 +3770,12 @@ class Detector:
         if client.stale_users:
             # A device with an old password: the accounts it failed with are ones it
             # had logged in as (the login may predate the client's state; for IPv6, from
-            # its network, as its reason says: a phone's privacy address changes).
+            # its network, as its reason says: a phone's privacy address changes). They
+            # are its usernames only when it guessed none: ``users`` are the names of
+            # its guesses (``failures``), the stale ones are in ``succeeded_as``.
             stale = tuple(sorted(client.stale_users))
-            names += tuple(name for name in stale if name not in names)
+            if not names:
+                names = stale
             succeeded += tuple(name for name in stale if name not in succeeded)
         existing = None
         if self.accounts is not None:
@@ -3800,6 +3804,8 @@ class Detector:
             existing_users=existing,
             stale_failures=client.stale,
             users_complete=not client.users_full,
+            user_count=len(names),
+            unsure=worst is _COMPROMISE and client.ip in self._unconfirmed,
             unnamed_failures=unnamed,
             services=self._shared(tuple(sorted(client.services))),
             items=client.evidence or (),

@@ -501,7 +501,9 @@ class ServerWatch:
             found.append(
                 Finding(
                     kind="auth_on_port_25",
-                    severity=Severity.MEDIUM,
+                    # as `mailwarden audit` rates postfix.auth_on_port_25: one problem,
+                    # one severity (README: "Severity")
+                    severity=Severity.HIGH,
                     subject="smtp",
                     evidence=tuple(next((t.evidence for t in auth_25 if t.evidence), [])),
                     data={

@@ -55,6 +55,10 @@ class ReadSummary:
     junk: int = 0
     """Of those, the binary and the too long ones (the report says them; empty lines are
     no news)."""
+    mail_seen: bool = True
+    """An input's first lines held a mail server's entry (``ReadStats.mail_seen``), or
+    something was recognised: False makes the headline ask whether this is the right
+    file rather than say "No attack found"."""
     problems: tuple[str, ...] = ()
     """One line each: a damaged archive, a journal that stopped early, …"""
     disorder: tuple[str, ...] = ()

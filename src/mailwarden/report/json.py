@@ -47,6 +47,7 @@ from collections.abc import Mapping
 from typing import IO, Any
 
 from mailwarden.detect import Analysis
+from mailwarden.detect.analysis import one_zone
 from mailwarden.parsers.sasl import json_safe
 from mailwarden.report import AUDIT_KINDS, AuditHint, ReadSummary
 
@@ -100,17 +101,18 @@ def write_json(
     """Write :func:`analysis_document` without building it whole: an archive can hold
     a hundred thousand attackers, so they are written one per line as they are turned
     into JSON; the rest of the object is small. UTF-8 as is (usernames stay readable)."""
-    rest = analysis_document(
-        dataclasses.replace(analysis, attackers=()),
-        summary,
-        show_passwords=show_passwords,
-        hint=hint,
-    )
-    out.write('{\n  "attackers": [')
-    # One encoder for all of them (json.dumps makes one per call) and one write each.
-    encode = json.JSONEncoder(ensure_ascii=False).encode
-    for number, attacker in enumerate(analysis.attackers):
-        out.write((",\n    " if number else "\n    ") + json_safe(encode(attacker.to_json())))
+    with one_zone(analysis):  # one offset for every time (README: "Times")
+        rest = analysis_document(
+            dataclasses.replace(analysis, attackers=()),
+            summary,
+            show_passwords=show_passwords,
+            hint=hint,
+        )
+        out.write('{\n  "attackers": [')
+        # One encoder for all of them (json.dumps makes one per call) and one write each.
+        encode = json.JSONEncoder(ensure_ascii=False).encode
+        for number, attacker in enumerate(analysis.attackers):
+            out.write((",\n    " if number else "\n    ") + json_safe(encode(attacker.to_json())))
     out.write("\n  ]" if analysis.attackers else "]")
     for key, value in rest.items():
         if key == "attackers":

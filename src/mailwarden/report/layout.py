@@ -31,6 +31,7 @@ run of Latin letters, digits and dots: an address stays whole in Chinese too.
 from __future__ import annotations
 
 import math
+import re
 import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -281,17 +282,70 @@ def _wide(char: str) -> bool:
     return unicodedata.east_asian_width(char) in ("W", "F")
 
 
+_COUNT = re.compile(r"\d[\d,]*(?:\.\d+)?")
+"""A number as the report writes one: ``5,766``, ``0.2``."""
+
+SHORT_RUN = 20
+"""A run of Latin text inside Chinese of at most this many cells (``postsuper -d``,
+``doveadm kick``, ``3 or more``) is not broken at its spaces: a command or a phrase
+stays whole. A longer one (an English sentence the catalog does not translate) is."""
+
+
+def _latin_runs(plain: str) -> list[int]:
+    """For each position, the cells of the run of non-wide characters it is in (its
+    spaces at either end left out); 0 for a wide character."""
+    sizes = [0] * len(plain)
+    i = 0
+    while i < len(plain):
+        if _wide(plain[i]):
+            i += 1
+            continue
+        j = i
+        while j < len(plain) and not _wide(plain[j]):
+            j += 1
+        size = cell_len(plain[i:j].strip())
+        for k in range(i, j):
+            sizes[k] = size
+        i = j
+    return sizes
+
+
+def _kept_together(plain: str, i: int, runs: list[int]) -> bool:
+    """Whether the spaces just before ``plain[i]`` must not break in Chinese: a number
+    and its counter (``18 个``), or a short run of Latin text (:data:`SHORT_RUN`)."""
+    j = i - 1
+    while j >= 0 and plain[j].isspace():
+        j -= 1
+    if j < 0:
+        return False
+    before, char = plain[j], plain[i]
+    if before.isdigit() and _wide(char):
+        start = j
+        while start > 0 and not plain[start - 1].isspace() and not _wide(plain[start - 1]):
+            start -= 1
+        if _COUNT.fullmatch(plain[start : j + 1]):
+            return True  # 18 个, 5,766 行, 0.2 秒 (not an address: 192.0.2.5 以)
+    return not _wide(before) and not _wide(char) and before not in ",;" and runs[i] <= SHORT_RUN
+
+
 def break_offsets(plain: str, width: int) -> list[int]:
     """Where ``plain`` (one line, no newline) breaks to fit ``width`` cells: after a run
     of spaces, or between two characters one of which is wide (Chinese), but not before
-    closing punctuation nor after opening punctuation. A piece wider than the line is
-    kept whole, on a line of its own."""
+    closing punctuation nor after opening punctuation. In text with wide characters, not
+    between a number and its counter (``18 个``) nor inside a short run of Latin text
+    (``postsuper -d``). A piece wider than the line is kept whole, on a line of its
+    own."""
     starts = [0]
+    chinese = any(_wide(c) for c in plain)
+    runs = _latin_runs(plain) if chinese else []
     for i in range(1, len(plain)):
         before, char = plain[i - 1], plain[i]
         if char.isspace():
             continue
-        if before.isspace() or (
+        if before.isspace():
+            if not (chinese and _kept_together(plain, i, runs)):
+                starts.append(i)
+        elif (
             (_wide(before) or _wide(char))
             and char not in _NO_LINE_START
             and before not in _NO_LINE_END

@@ -193,8 +193,15 @@ _VERDICT_VALUES = frozenset(v.value for v in Verdict)
 _NESTED: dict[str, _Table] = {"burst": _BURSTS, "guessers": _GUESSERS, "why": _WHY}
 
 
-def verdict_label(verdict: Verdict) -> str:
-    """``brute force`` (English), ``暴力破解`` (Chinese)."""
+MAYBE_GOT_IN = N_("maybe got in")
+"""The label of a compromise the owner must confirm (``Attacker.unsure``)."""
+
+
+def verdict_label(verdict: Verdict, unsure: bool = False) -> str:
+    """``brute force`` (English), ``暴力破解`` (Chinese); ``maybe got in`` for a
+    compromise the owner must confirm (``unsure``)."""
+    if unsure and verdict is Verdict.COMPROMISED:
+        return _(MAYBE_GOT_IN)
     return _(VERDICT_LABELS[verdict])
 
 

@@ -40,13 +40,20 @@ from rich.text import Text
 
 from mailwarden.detect import Analysis, Attacker, Compromise, Verdict
 from mailwarden.detect.accounts import CUT
-from mailwarden.detect.analysis import BAN_VERDICTS, NEVER_BANNED, from_this_machine
+from mailwarden.detect.analysis import (
+    BAN_VERDICTS,
+    NEVER_BANNED,
+    TIME_ZONE,
+    from_this_machine,
+    in_report_zone,
+    report_zone,
+)
 from mailwarden.detect.server import SOFT_OR_CODE_FIX, either, or_parameters, soft_or_code_fix
 from mailwarden.locale import N_, _, active_language, ngettext, pgettext, tidy
 from mailwarden.model import Finding
 from mailwarden.parsers.sasl import escape_text
 from mailwarden.report import AUDIT_KINDS, AuditHint, ReadSummary
-from mailwarden.report.layout import AddressTable, Bullets, Paragraph
+from mailwarden.report.layout import FOLD_MIN, AddressTable, Bullets, Paragraph
 from mailwarden.report.phrases import VERDICT_LABELS, fixed, not_banned, reason, verdict_label
 from mailwarden.sources.interface import MAX_LINE
 
@@ -115,13 +122,16 @@ def _gap() -> str:
 
 
 def when(moment: datetime | None, year: bool = True) -> str:
+    """In the report's one offset (:func:`~mailwarden.detect.analysis.report_zone`)."""
     if moment is None:
         return "-"
-    return moment.strftime("%Y-%m-%d %H:%M" if year else "%m-%d %H:%M")
+    return in_report_zone(moment).strftime("%Y-%m-%d %H:%M" if year else "%m-%d %H:%M")
 
 
 def seen(first: datetime | None, last: datetime | None) -> str:
     """``02-23 10:00–10:05`` within a day, ``02-23 10:00 → 02-25 13:05`` across days."""
+    first = in_report_zone(first) if first is not None else None
+    last = in_report_zone(last) if last is not None else None
     if first is None or last is None:
         return when(first or last, year=False)
     if first.date() == last.date():
@@ -163,11 +173,11 @@ def account_column(title: str, cells: Iterable[str], **options: Any) -> tuple[st
 _AMBIGUOUS = frozenset(' ,;()<>=[]"“”')
 
 
-def account(user: str, width: int = 40) -> str:
-    """A username as lists show it: escaped, cut to ``width``, and between “ ” when it
-    holds what could pass for a separator or a field (``u0>, rip=198.51.100.9``), so a
-    name a client chose never reads as two names or as the log's own text."""
-    text = clip(shown(user), width)
+def account(user: str, width: int | None = 40) -> str:
+    """A username as lists show it: escaped, cut to ``width`` (None: whole), and between
+    “ ” when it holds what could pass for a separator or a field (``u0>, rip=198.51.100.9``),
+    so a name a client chose never reads as two names or as the log's own text."""
+    text = shown(user) if width is None else clip(shown(user), width)
     if not _AMBIGUOUS & set(text):
         return text
     # Quotes inside are escaped: “x”, “admin” must not read as two names.
@@ -217,7 +227,9 @@ def headline(analysis: Analysis, summary: ReadSummary) -> tuple[str, str]:
     if analysis.compromised:
         accounts = list(
             dict.fromkeys(
-                account(c.user) if c.user else _("an unnamed account") for c in analysis.compromised
+                # whole: the account to reset (escaped; a table may cut it, not this)
+                account(c.user, None) if c.user else _("an unnamed account")
+                for c in analysis.compromised
             )
         )
         first = analysis.compromised[0]
@@ -228,6 +240,17 @@ def headline(analysis: Analysis, summary: ReadSummary) -> tuple[str, str]:
         # Every login one the owners can tell from theirs (by_others: ASK_THE_OWNER).
         unsure = all(c.by_others for c in analysis.compromised)
         who = _("Maybe someone got in") if unsure else _("Someone got in")
+        client = analysis.attacker(first.ip) if first.ip else None
+        if first.by_others and first.failures_before and (client is None or not client.failures):
+            # the failures were other clients' guessing, none from this address
+            after = counted(
+                ngettext(
+                    "{n} failed login by other clients",
+                    "{n} failed logins by other clients",
+                    first.failures_before,
+                ),
+                first.failures_before,
+            )
         if len(accounts) == 1 and first.user is None:
             if first.ip:
                 top = _("{who} from {ip} (the log does not say as whom) after {after}.")
@@ -261,7 +284,8 @@ def headline(analysis: Analysis, summary: ReadSummary) -> tuple[str, str]:
         if wide:
             many = sum(int(f.data.get("unjudged_members", 0)) for f in wide)
             guessed.append(
-                _("{networks} ({names}) guessed from {addresses} at once").format(
+                # over minutes or hours: not "at once"
+                _("{networks} ({names}) guessed from {addresses}").format(
                     networks=counted(ngettext("{n} network", "{n} networks", len(wide)), len(wide)),
                     names=names([f.subject for f in wide], 2),
                     addresses=counted(ngettext("{n} address", "{n} addresses", many), many),
@@ -313,6 +337,25 @@ def headline(analysis: Analysis, summary: ReadSummary) -> tuple[str, str]:
                 failed,
             ),
             failed,
+        )
+    elif (
+        not summary.mail_seen
+        and not summary.recognised
+        and not analysis.findings
+        # files left out or read only for the owners' logins by --since/--until: the
+        # lines read say nothing of what the file is (its headline says why)
+        and not (summary.before_since or summary.looked_back or summary.after_until)
+    ):
+        # a syslog without mail lines, an empty file, the wrong file: no clean verdict
+        top = counted(
+            ngettext(
+                "Nothing recognised as a mail server's log entry in {n} line: is this the "
+                "right file? (journald-only servers: --journal)",
+                "Nothing recognised as a mail server's log entry in {n} lines: is this the "
+                "right file? (journald-only servers: --journal)",
+                summary.lines,
+            ),
+            summary.lines,
         )
     else:
         top = _("No attack found: nobody guessed passwords.")
@@ -493,12 +536,20 @@ def compromised_section(compromises: Sequence[Compromise], limit: int) -> list[R
     if not compromises:
         return []
     accounts = [shown(c.user or _("(not named in the log)")) for c in _rows(compromises, limit)]
+    ipv6 = any(":" in (c.ip or "") for c in _rows(compromises, limit))
+    narrow = {"max_width": 8} if ipv6 else {}
     table = AddressTable(
         1,
-        account_column(pgettext("column", "Account"), accounts, style="bold red"),
+        # The address stays on its account's row (a line above it would read as the
+        # previous row's): the account may be cut here, the bullets below and the
+        # headline name it whole.
+        account_column(
+            pgettext("column", "Account"), accounts, style="bold red", min_width=FOLD_MIN
+        ),
         (pgettext("column", "From"), {}),
-        (pgettext("column", "When"), {"no_wrap": True}),
-        (pgettext("column", "Failures before"), {"justify": "right"}),
+        # may wrap at its space (date over time) when an IPv6 address needs the room
+        (pgettext("column", "When"), {"min_width": 10} if ipv6 else {"no_wrap": True}),
+        (pgettext("column", "Failures before"), {"justify": "right", **narrow}),
     )
     for c, account in zip(_rows(compromises, limit), accounts, strict=True):
         table.add_row(
@@ -537,13 +588,13 @@ def _advice(step: str) -> str:
 def attackers_section(attackers: Sequence[Attacker], limit: int) -> list[RenderableType]:
     if not attackers:
         return []
-    labels = [verdict_label(a.verdict) for a in _rows(attackers, limit)]
+    labels = [verdict_label(a.verdict, a.unsure) for a in _rows(attackers, limit)]
     # A label wraps at its spaces; a word (a Chinese label is one) is never cut.
     widest = max((cell_len(word) for label in labels for word in label.split()), default=0)
     table = AddressTable(
         0,
         (pgettext("column", "Client"), {}),
-        (pgettext("column", "Verdict"), {"max_width": max(11, widest)}),
+        (pgettext("column", "Verdict"), {"max_width": max(12, widest)}),
         (pgettext("column", "Tries"), {"justify": "right", "no_wrap": True}),
         (pgettext("column", "Accounts tried"), {"min_width": 12, "max_width": 28}),
         (pgettext("column", "First, last"), {"no_wrap": True, "min_width": 11}),
@@ -553,7 +604,10 @@ def attackers_section(attackers: Sequence[Attacker], limit: int) -> list[Rendera
         client = [Text(a.ip)]
         if a.network:
             client.append(Text(a.network, style=_STYLE["dim"]))
-        style = _STYLE["bad"] if a.verdict is Verdict.COMPROMISED else ""
+        if a.verdict is Verdict.COMPROMISED:
+            style = _STYLE["warn"] if a.unsure else _STYLE["bad"]
+        else:
+            style = ""
         users = a.users
         tried = clip(shown(users[0]), 24) if users else "-"
         if len(users) > 1:  # a line of its own: a narrow column cuts the name, not this
@@ -1125,6 +1179,13 @@ def notes_section(analysis: Analysis, summary: ReadSummary) -> list[RenderableTy
         *(reason(note) for note in analysis.notes),
         *(_("could not read everything: {problem}").format(problem=p) for p in summary.problems),
     ]
+    if TIME_ZONE.get() is not None:
+        lines.append(
+            _(
+                "Times are in UTC: the log's entries have different UTC offsets (a summer "
+                "time change, or logs of servers in other zones)."
+            )
+        )
     if not lines:
         return []
     notes = [Text(shown(line), style=_STYLE["warn"]) for line in lines]
@@ -1147,16 +1208,32 @@ def report(
     hint: AuditHint | None = None,
 ) -> Group:
     """Everything, in reading order, as one rich renderable."""
+    token = TIME_ZONE.set(report_zone(analysis))
+    try:
+        return _report(analysis, summary, limit, show_passwords, hint)
+    finally:
+        TIME_ZONE.reset(token)
+
+
+def _report(
+    analysis: Analysis,
+    summary: ReadSummary,
+    limit: int,
+    show_passwords: bool,
+    hint: AuditHint | None,
+) -> Group:
     top, read = headline(analysis, summary)
     style = (
         _STYLE["alarm"]
         if analysis.compromised
         else (_STYLE["bad"] if analysis.attackers else _STYLE["ok"])
     )
-    parts: list[RenderableType] = [Paragraph(Text(top, style=style)), Text(read)]
+    # Paragraphs: Chinese wraps between its characters, not only at spaces
+    parts: list[RenderableType] = [Paragraph(Text(top, style=style)), Paragraph(Text(read))]
     # An input out of time order can make every verdict below wrong: said at the top.
     parts += [
-        Text(shown(line), style=_STYLE["warn"]) for line in summary.disorder + summary.cautions
+        Paragraph(Text(shown(line), style=_STYLE["warn"]))
+        for line in summary.disorder + summary.cautions
     ]
     parts += compromised_section(analysis.compromised, limit)
     parts += attackers_section(hostile(analysis.attackers), limit)

@@ -76,6 +76,10 @@ class ReadStats:
     """Inputs (files, ``-``) whose first lines hold no log entry: no line with a time or
     a program (``analyze``: ``scan.sniffed``; it warns of those that gave nothing
     recognised, ``Counts.recognised_in``)."""
+    mail_seen: bool = False
+    """The first lines of some input held an entry of a mail server (one ``events``
+    recognises): ``analyze`` tells a mail log with nothing to report from a file that is
+    no mail log (``scan.sniffed``)."""
     problems: list[str] = field(default_factory=list)
     """One line each: a damaged archive, a source that stopped early, ..."""
     disorder: list[str] = field(default_factory=list)
