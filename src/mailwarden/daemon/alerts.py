@@ -31,6 +31,7 @@ An alert is one JSON object::
 
 from __future__ import annotations
 
+import http.client
 import json
 import logging
 import socket
@@ -242,7 +243,7 @@ class Alerter:
                 why += f" (a redirect{to}: not followed, set alerts.url to where it goes)"
             self._complain("url", f"alerts: POST to {_site(self.url)} failed: {why}")
             return False
-        except (urllib.error.URLError, OSError, ValueError) as exc:
+        except (urllib.error.URLError, OSError, ValueError, http.client.HTTPException) as exc:
             self._complain("url", f"alerts: POST to {_site(self.url)} failed: {exc}")
             return False
         return True

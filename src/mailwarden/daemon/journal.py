@@ -112,9 +112,11 @@ class JournalTrust:
         if not isinstance(uid, str) or not (uid.isascii() and uid.isdigit()):
             return "journald did not record who wrote it (no _UID)"
         comm = entry.get("_COMM")
-        who = f"uid {uid}" + (f" ({comm})" if isinstance(comm, str) else "")
+        named = [f"user {_user_name(int(uid))}"] if _user_name(int(uid)) else []
+        named += [f"process {comm}"] if isinstance(comm, str) else []
+        who = f"uid {uid}" + (f" ({', '.join(named)})" if named else "")
         if int(uid) not in self.uids:
-            return f"written by {who}, not by the mail system"
+            return f"written by {who}, which is not root nor one of sources.journal_users"
         transport = entry.get("_TRANSPORT")
         if transport is not None and transport not in TRANSPORTS:
             return f"written by {who} through {transport}"
@@ -124,6 +126,14 @@ class JournalTrust:
         """Carry the count and the said-once state over a reload."""
         self.skipped += old.skipped
         self.warned = self.warned or old.warned
+
+
+def _user_name(uid: int) -> str | None:
+    """The name of the user `uid` on this host, for the log; None when it has none."""
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except (KeyError, OverflowError):
+        return None
 
 
 class JournalFollower:
