@@ -574,7 +574,8 @@ def load_config(path: str | Path | None) -> Config:
         reason = _("cannot read: {reason}").format(reason=os_reason(exc) or exc)
         raise ConfigError(name, None, reason) from None
     try:
-        parsed = tomllib.loads(data.decode("utf-8"))
+        # A byte order mark (some Windows editors write one) is no TOML: not an error.
+        parsed = tomllib.loads(data.decode("utf-8-sig"))
     except UnicodeDecodeError:
         raise ConfigError(name, None, _("not UTF-8 text")) from None
     except tomllib.TOMLDecodeError as exc:

@@ -94,3 +94,28 @@ def test_run_refuses_a_malformed_alert_url_before_it_starts(
     """``run`` itself, not only ``--check`` (it ended in a traceback, exit 1)."""
     path = config(tmp_path, alerts={"url": "https://u:pw@[::1/x"})
     assert refusal(capsys, path).startswith(f"mailwarden: error: {path}: alerts.url: not a URL")
+
+
+def test_a_config_with_a_byte_order_mark_is_read(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Some Windows editors start a UTF-8 file with one: it was ``invalid TOML: Invalid
+    statement (at line 1, column 1)``."""
+    path = config(tmp_path)
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    code, err, out = run_cli(capsys, "run", "--config", str(path), "--check")
+    assert code == 0, err
+    assert out.splitlines()[-1] == f"mailwarden: {path}: ready to run"
+
+
+@pytest.mark.parametrize(("network", "version"), [("0.0.0.0/0", 4), ("::/0", 6)])
+def test_an_allow_list_of_everyone_is_warned_of(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], network: str, version: int
+) -> None:
+    path = config(tmp_path, policy={"allow": ["192.0.2.0/24", network]})
+    code, err, _ = run_cli(capsys, "run", "--config", str(path), "--check")
+    assert code == 0, err
+    assert (
+        f"mailwarden: warning: policy.allow: {network} is every IPv{version} address: no "
+        f"IPv{version} client is ever banned"
+    ) in err
