@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
+from urllib.parse import urlsplit
 
 from mailwarden.errors import ConfigError
 from mailwarden.locale import N_, _
@@ -472,10 +473,53 @@ def _check_range(name: str, value: object) -> None:
         raise _Bad(
             _("expected letters, digits, '.', '_' and '-', got {value!r}").format(value=value)
         )
+    if name == "journal_users" and value == ():
+        raise _Bad(
+            _(
+                "an empty list trusts root's journal entries only, and Postfix's smtpd logs "
+                "as the postfix user: its attacks would be skipped; list the mail system's "
+                'users (the default: ["postfix", "dovecot"]), or ["root"] for root only'
+            )
+        )
+    if name == "postfix_map" and isinstance(value, str) and not value.startswith("/"):
+        raise _Bad(_("{path!r} is not an absolute path").format(path=value))
+    if name == "url" and isinstance(value, str):
+        problem = _url_problem(value)
+        if problem is not None:
+            raise _Bad(problem)
     if name == "ports" and isinstance(value, tuple):
         for port in value:
             if not isinstance(port, int) or not 1 <= port <= 65535:
                 raise _Bad(_("a port must be between 1 and 65535, got {port}").format(port=port))
+
+
+def _url_problem(url: str) -> str | None:
+    """Why `url` is no http(s) URL the alerts can POST to; None when it is one. The
+    reason never repeats the URL: it may hold a password or a token."""
+    try:
+        parts = urlsplit(url)
+        host, port = parts.hostname, parts.port
+    except ValueError as exc:
+        if "port" in str(exc).lower():
+            shown = parts.netloc.rpartition("@")[2].rpartition(":")[2]
+            return _("a port must be between 1 and 65535, got {port}").format(port=shown)
+        if "IPv6" in str(exc):
+            return _("not a URL: a [ ] around its host is not closed, or not an IPv6 address")
+        return _("not a URL: {problem}").format(problem=_first_line(exc))
+    if parts.scheme not in ("http", "https"):
+        begins = f"{parts.scheme}:" if parts.scheme else url.split("/", 1)[0][:20]
+        return _("not an http:// or https:// URL (it begins {begins!r})").format(begins=begins)
+    if any(not c.isprintable() for c in url):
+        return _("the URL holds a control character")
+    if any(c.isspace() for c in parts.netloc.rpartition("@")[2]):
+        return _("the host of the URL holds a space")
+    if any(c.isspace() for c in url):
+        return _("the URL holds a space (write it %20)")
+    if not host:
+        return _("the URL names no host")
+    if port == 0:
+        return _("a port must be between 1 and 65535, got {port}").format(port=port)
+    return None
 
 
 def _field_value(cls: type[Any], key: str, raw: object, path: str, prefix: str) -> object:
@@ -530,7 +574,8 @@ def load_config(path: str | Path | None) -> Config:
         reason = _("cannot read: {reason}").format(reason=os_reason(exc) or exc)
         raise ConfigError(name, None, reason) from None
     try:
-        parsed = tomllib.loads(data.decode("utf-8"))
+        # A byte order mark (some Windows editors write one) is no TOML: not an error.
+        parsed = tomllib.loads(data.decode("utf-8-sig"))
     except UnicodeDecodeError:
         raise ConfigError(name, None, _("not UTF-8 text")) from None
     except tomllib.TOMLDecodeError as exc:

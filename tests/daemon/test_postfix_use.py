@@ -255,6 +255,28 @@ def test_a_map_postfix_checks_only_after_auth_is_warned_of(
     assert check(capsys, path) == [after_auth(table, late, unnamed)]
 
 
+def test_a_map_named_after_permit_is_warned_of(
+    tmp_path: Path, postfix_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``permit`` accepts the client and ends the list: a map named after it is never
+    read, and a banned client went on guessing while `run --check` said nothing."""
+    path, table = configuration(tmp_path)
+    table.parent.mkdir()
+    table.touch()
+    add(
+        postfix_dir,
+        "smtpd_sasl_auth_enable = yes\nsmtpd_delay_reject = no\nsmtpd_client_restrictions = "
+        f"permit_mynetworks, permit, check_client_access cidr:{table}\n",
+    )
+    assert check(capsys, path) == [
+        f"mailwarden: warning: enforce.postfix_map: a client banned in cidr:{table} can "
+        f"still guess passwords over SMTP: smtp/inet name check_client_access cidr:{table} "
+        "after permit, which accepts every client before Postfix reads the map: move it "
+        "before permit (main.cf, and any -o smtpd_client_restrictions= of those services); "
+        "then postfix reload"
+    ]
+
+
 def test_no_warning_of_the_delay_where_no_service_offers_auth(
     tmp_path: Path, postfix_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

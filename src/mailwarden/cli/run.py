@@ -12,6 +12,7 @@ from mailwarden.daemon.preflight import (
     enforce_warnings,
     journal_instead,
     load,
+    policy_warnings,
     preflight,
     running_daemon,
     store_warnings,
@@ -68,7 +69,7 @@ def run(config_path: str | None, check: bool, verbose: bool) -> int:
         for said in (journal_instead(config), note):
             if said is not None:
                 click.echo(f"mailwarden: {said}")
-        for warning in store_warnings(config) + enforce_warnings(config):
+        for warning in store_warnings(config) + enforce_warnings(config) + policy_warnings(config):
             click.echo(f"mailwarden: warning: {warning}", err=True)
         for path in _missing_files(config.sources.files):
             hint = ""
@@ -85,7 +86,7 @@ def run(config_path: str | None, check: bool, verbose: bool) -> int:
     from mailwarden.daemon.loop import Daemon
 
     setup_logging(verbose)
-    for warning in enforce_warnings(config):
+    for warning in enforce_warnings(config) + policy_warnings(config):
         logging.getLogger("mailwarden.daemon").warning("%s", warning)
     return Daemon(config).run()
 

@@ -7,7 +7,11 @@ of its last entry: the daemon stores it and resumes with ``--after-cursor`` afte
 restart; the first start goes on after the newest entry (`JournalFollower.newest`),
 the entries before it being the warm-up's (`warmup`). If journalctl ends (it should
 not), it is started again from the last cursor after `RESTART_DELAY` seconds, and the
-log says so.
+log says so; when it ends having written nothing after that cursor, with an error
+(``Failed to seek to cursor``: the journal was vacuumed, or the store came from another
+machine), the cursor is dropped and journalctl follows the journal from the time of
+that cursor's entry (``--since``; from its end when the cursor has no time), which the
+log and ``status`` (``problems``) say once; else it would fail for ever, every 5 s.
 
 The match is the mail facility (``SYSLOG_FACILITY=2``): Postfix and Dovecot both log
 there on Debian, whichever unit runs them.
@@ -112,9 +116,11 @@ class JournalTrust:
         if not isinstance(uid, str) or not (uid.isascii() and uid.isdigit()):
             return "journald did not record who wrote it (no _UID)"
         comm = entry.get("_COMM")
-        who = f"uid {uid}" + (f" ({comm})" if isinstance(comm, str) else "")
+        named = [f"user {_user_name(int(uid))}"] if _user_name(int(uid)) else []
+        named += [f"process {comm}"] if isinstance(comm, str) else []
+        who = f"uid {uid}" + (f" ({', '.join(named)})" if named else "")
         if int(uid) not in self.uids:
-            return f"written by {who}, not by the mail system"
+            return f"written by {who}, which is not root nor one of sources.journal_users"
         transport = entry.get("_TRANSPORT")
         if transport is not None and transport not in TRANSPORTS:
             return f"written by {who} through {transport}"
@@ -124,6 +130,14 @@ class JournalTrust:
         """Carry the count and the said-once state over a reload."""
         self.skipped += old.skipped
         self.warned = self.warned or old.warned
+
+
+def _user_name(uid: int) -> str | None:
+    """The name of the user `uid` on this host, for the log; None when it has none."""
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except (KeyError, OverflowError):
+        return None
 
 
 class JournalFollower:
@@ -151,6 +165,13 @@ class JournalFollower:
         `READ_BUDGET`, or emptied a full pipe (`_pipe_size`: journalctl, blocked on it,
         writes on)."""
         self._pipe_size = PIPE_SIZE
+        self._since: datetime | None = None
+        """Where journalctl starts when it has no cursor to go on from: after it
+        refused the stored one (`_ended`), the time of the entry it named."""
+        self._from_cursor: str | None = None
+        """The cursor the running journalctl was started after (None: none)."""
+        self._read_any = False
+        """The running journalctl wrote something."""
 
     def newest(self) -> str | None:
         """The cursor of the newest entry of the match (None: none, or journalctl
@@ -165,9 +186,11 @@ class JournalFollower:
         argv = journal_command(
             follow=True,
             after_cursor=self.cursor,
+            since=self._since if self.cursor is None else None,
             matches=self.matches,
             journalctl=self.journalctl,
         )
+        self._from_cursor, self._read_any = self.cursor, False
         try:
             # Its complaints (no permission to read the system journal) go to our stderr.
             self._proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE)
@@ -207,6 +230,7 @@ class JournalFollower:
                 self._ended(proc)
                 break
             budget -= len(data)
+            self._read_any = True
             self.stats.bytes += len(data)
             chunk = self._splitter.feed(data)
             if chunk is not None:
@@ -245,12 +269,33 @@ class JournalFollower:
     def _ended(self, proc: subprocess.Popen[bytes]) -> None:
         code = proc.wait()
         self._close_proc()
+        self._restart_at = time.monotonic() + RESTART_DELAY
+        how = f"killed by signal {-code}" if code < 0 else f"exit {code}"
+        refused = self._from_cursor
+        if code > 0 and not self._read_any and refused is not None and refused == self.cursor:
+            # It wrote nothing and failed: journalctl refuses this cursor ("Failed to
+            # seek to cursor: Invalid argument": a journal rotated away or vacuumed, a
+            # cursor of another machine's journal); starting it after it again would
+            # fail for ever, every RESTART_DELAY, and the daemon read nothing.
+            self.cursor = None
+            self._since = cursor_time(refused)
+            start = (
+                f"from {self._since.strftime('%Y-%m-%dT%H:%M:%SZ')}, the time of the last "
+                "entry read (entries of that second may be read twice)"
+                if self._since is not None
+                else "from its end (entries written meanwhile are not read)"
+            )
+            self.stats.problem(
+                f"journal: journalctl ended ({how}) without reading anything after the stored "
+                f"cursor {clean(refused, 80)}: it refuses that cursor (its stderr above says "
+                f"why); following the journal again {start}, in {RESTART_DELAY:.0f} s"
+            )
+            return
         LOG.warning(
-            "journal: journalctl ended (exit %s); restarting it from the last cursor in %.0f s",
-            code,
+            "journal: journalctl ended (%s); restarting it from the last cursor in %.0f s",
+            how,
             RESTART_DELAY,
         )
-        self._restart_at = time.monotonic() + RESTART_DELAY
 
     def _close_proc(self) -> None:
         proc, self._proc = self._proc, None

@@ -17,7 +17,8 @@ and looks in every ``smtpd_*_restrictions`` and every restriction class
 as a ``cidr:`` table, which is what the map is. A map that Postfix checks only after
 AUTH stops mail, not password guessing: it warns, for each smtpd service that offers
 AUTH (with its own ``-o`` values), unless the map is in ``smtpd_client_restrictions`` or
-``smtpd_helo_restrictions`` (or a class they name) with ``smtpd_delay_reject = no``.
+``smtpd_helo_restrictions`` (or a class they name) with ``smtpd_delay_reject = no``,
+before any ``permit`` there (which accepts the client: what follows is not read).
 ``postconf`` reads the directory that ``postfix reload`` (the map backend's reload)
 reads: /etc/postfix, or ``$MAIL_CONFIG`` when it is set, as for every Postfix command.
 
@@ -131,6 +132,7 @@ def _before_auth(
     master = dict(master_cf)
     late: list[str] = []  # smtpd_delay_reject = yes: every list waits for RCPT TO
     unnamed: list[str] = []  # not in an early list of the service
+    shadowed: list[str] = []  # named only after a `permit`, which ends the list
     for service in services:
 
         def value(name: str, default: str = "", service: str = service) -> str:
@@ -139,25 +141,31 @@ def _before_auth(
         if value("smtpd_sasl_auth_enable", "no").lower() != "yes":
             continue  # no AUTH: nobody guesses passwords there
         early_lists = [value(name) for name in _EARLY]
-        named = [
-            kind
-            for text in [
-                *early_lists,
-                *(
-                    value(name)
-                    for name in classes
-                    if any(name in _SEPARATORS.split(v) for v in early_lists)
-                ),
-            ]
-            for kind in _tables_named(text, path)
+        texts = [
+            *early_lists,
+            *(
+                value(name)
+                for name in classes
+                if any(name in _SEPARATORS.split(v) for v in early_lists)
+            ),
         ]
+        named = [kind for text in texts for kind in _tables_named(_before_permit(text), path)]
         if _WRITTEN_AS not in named:
-            unnamed.append(service)
+            if any(_WRITTEN_AS in _tables_named(text, path) for text in texts):
+                shadowed.append(service)
+            else:
+                unnamed.append(service)
         if value("smtpd_delay_reject", "yes").lower() != "no":
             late.append(service)
-    if not late and not unnamed:
+    if not late and not unnamed and not shadowed:
         return []
     problems = []
+    if shadowed:
+        problems.append(
+            f"{', '.join(shadowed)} name check_client_access {table} after permit, which "
+            "accepts every client before Postfix reads the map: move it before permit "
+            "(main.cf, and any -o smtpd_client_restrictions= of those services)"
+        )
     if unnamed:
         problems.append(
             f"{', '.join(unnamed)} do not check it before AUTH: name check_client_access "
@@ -175,6 +183,15 @@ def _before_auth(
         f"enforce.postfix_map: a client banned in {table} can still guess passwords over "
         f"SMTP: {'; '.join(problems)}; then postfix reload"
     ]
+
+
+def _before_permit(value: str) -> str:
+    """The restriction list `value` up to its first ``permit``: what follows it is
+    never read (Postfix stops at the first restriction that decides)."""
+    words = [word for word in _SEPARATORS.split(value) if word]
+    if "permit" in words:
+        words = words[: words.index("permit")]
+    return " ".join(words)
 
 
 def _smtpd_services(text: str) -> list[str]:

@@ -13,6 +13,9 @@ command exists and the alert URL is an http(s) URL.
 `enforce_warnings` (``run --check``, and the daemon's log at its start) warns of a
 Postfix access map that no restriction list of Postfix names (`postfix_use`).
 
+`policy_warnings` (``run --check``, and the daemon's log at its start) warns of an
+allow-list entry that allows every address (``0.0.0.0/0``).
+
 `store_warnings` (``run --check`` only) warns of a store under /tmp or /var/tmp, which
 the shipped systemd unit (PrivateTmp=yes) replaces for the daemon.
 
@@ -383,6 +386,18 @@ def enforce_warnings(config: Config) -> list[str]:
     from mailwarden.daemon.postfix_use import postfix_map_warnings
 
     return postfix_map_warnings(config.enforce.postfix_map)
+
+
+def policy_warnings(config: Config) -> list[str]:
+    """What ``run --check`` warns of (and the daemon logs at its start) about the
+    policy, without refusing it: an allow-list entry of prefix 0 (``0.0.0.0/0``,
+    ``::/0``), which allows every address of its family: nothing of it is banned."""
+    return [
+        f"policy.allow: {network} is every IPv{network.version} address: no IPv"
+        f"{network.version} client is ever banned"
+        for network in config.policy.allow
+        if network.prefixlen == 0
+    ]
 
 
 def _writable_place(name: str, key: str, path: str) -> None:

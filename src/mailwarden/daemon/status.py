@@ -30,8 +30,10 @@ fields are added, never renamed or removed. Times are ISO 8601 in UTC
   restored), ``line_errors``, ``enforce_errors``, ``store_errors``,
   ``clients_forgotten``, ``warmup_lines``, ``journal_untrusted`` (journal entries
   skipped: not written by the mail system), ``duplicates`` (entries dropped as another
-  input's copy: mail.log and syslog), ``lines``, ``skipped_lines``, ``alerts_sent``,
-  ``alerts_failed``, ``alerts_dropped``); ``problems`` the last few source problems,
+  input's copy: mail.log and syslog), ``lines``, ``skipped_lines``, ``alerts_sent``
+  (alerts that every destination, command and URL, got), ``alerts_failed`` (alerts a
+  destination did not get after its last try), ``alerts_dropped`` (alerts never tried:
+  the queue was full)); ``problems`` the last few source problems,
   then each followed file that cannot be read now (``/var/log/mail.log: cannot follow
   since 2026-11-28T14:00:00Z: Permission denied (EACCES) ...``, gone once it is read
   again), then a firewall that does not work now (one line each); ``damaged``: what of
@@ -70,6 +72,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from mailwarden.config import Config, duration_text
+from mailwarden.daemon.alerts import QUEUE, TRIES
 from mailwarden.daemon.decisions import clean, iso
 from mailwarden.daemon.reading import (
     DAEMON_KEY,
@@ -616,6 +619,13 @@ def status_text(document: dict[str, Any]) -> str:
             f"{c.get('refused', 0)} refused, {_counted(c.get('compromises', 0), 'compromise')}, "
             f"{_counted(c.get('repairs', 0), 'firewall repair')}"
         )
+        failed, dropped = c.get("alerts_failed", "0"), c.get("alerts_dropped", "0")
+        if failed != "0" or dropped != "0":
+            lines.append(
+                f"  alerts: {c.get('alerts_sent', 0)} sent, {failed} failed (not delivered "
+                f"after {TRIES} tries; the log says why), {dropped} dropped (never tried: "
+                f"{QUEUE} were waiting)"
+            )
         untrusted = c.get("journal_untrusted", "0")
         if untrusted != "0":
             lines.append(
