@@ -1142,9 +1142,35 @@ def sniffed(chunks: Iterator[Chunk], options: ReadOptions, stats: ReadStats) -> 
             continue
         if not _holds_log_entries(chunk, options, stats):
             stats.not_logs.append(chunk.source)
+        _note_mail(chunk.data, stats)
         yield chunk
-        yield from chunks
+        for chunk in chunks:
+            if not stats.mail_seen:
+                _note_mail(chunk.data, stats)
+            yield chunk
         return
+
+
+MAIL_MARKS: tuple[bytes, ...] = (
+    b"postfix/",
+    b"postfix[",
+    b"dovecot",
+    b"-login: ",
+    b"lmtp(",
+    b"imap(",
+    b"pop3(",
+)
+"""Bytes that only a mail server's entries hold, as a rule (a program tag, a Dovecot
+process name of a log_path file): an input that holds one is a mail log, whatever the
+analysis recognised in it (deliveries only, or its mail lines after a long syslog's
+first chunk), and analyze does not ask whether it is the right file."""
+
+
+def _note_mail(data: bytes, stats: ReadStats) -> None:
+    """``stats.mail_seen`` once a chunk holds one of `MAIL_MARKS` (a search of the bytes,
+    until one input shows one)."""
+    if not stats.mail_seen and any(mark in data for mark in MAIL_MARKS):
+        stats.mail_seen = True
 
 
 def _holds_log_entries(chunk: Chunk, options: ReadOptions, stats: ReadStats | None = None) -> bool:

@@ -39,3 +39,28 @@ def test_a_quiet_mail_log_has_no_attack(run: Runner, log_file: Callable[[str], s
     code, out, _ = run("analyze", "--year", "2026", log_file(MAIL))
     assert code == 0
     assert out.startswith("No attack found: nobody guessed passwords.")
+
+
+DELIVERIES = (
+    "Nov 30 08:00:01 mx postfix/pickup[1201]: 4F2A11C0: uid=0 from=<root>\n"
+    "Nov 30 08:00:01 mx postfix/qmgr[900]: 4F2A11C0: from=<root@mx.example.org>, size=412, "
+    "nrcpt=1 (queue active)\n"
+    "Nov 30 08:05:01 mx dovecot: imap(alice@example.org)<2101><abc>: Logged out in=120 "
+    "out=3000\n"
+)
+KERNEL = "".join(
+    f"Nov 30 07:{n // 60 % 60:02d}:{n % 60:02d} mx kernel: [{n}.000] eth0: link up, "
+    "1000Mbps, full duplex, flow control off, the usual chatter of a syslog\n"
+    for n in range(1200)
+)  # more than the 64 KiB framed to see whether an input holds a mail entry
+
+
+@pytest.mark.parametrize(
+    "text", [DELIVERIES, KERNEL + MAIL], ids=["deliveries only", "mail lines after 100 KiB"]
+)
+def test_a_mail_log_with_nothing_to_judge_is_no_wrong_file(
+    run: Runner, log_file: Callable[[str], str], text: str
+) -> None:
+    code, out, _ = run("analyze", "--year", "2026", log_file(text), env={"COLUMNS": "80"})
+    assert code == 0
+    assert out.startswith("No attack found: nobody guessed passwords."), out[:300]

@@ -78,8 +78,9 @@ class ReadStats:
     recognised, ``Counts.recognised_in``)."""
     mail_seen: bool = False
     """The first lines of some input held an entry of a mail server (one ``events``
-    recognises): ``analyze`` tells a mail log with nothing to report from a file that is
-    no mail log (``scan.sniffed``)."""
+    recognises), or any of it a mail server's program tag (``scan.MAIL_MARKS``):
+    ``analyze`` tells a mail log with nothing to report from a file that is no mail log
+    (``scan.sniffed``)."""
     problems: list[str] = field(default_factory=list)
     """One line each: a damaged archive, a source that stopped early, ..."""
     disorder: list[str] = field(default_factory=list)
