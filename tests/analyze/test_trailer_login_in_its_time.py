@@ -102,6 +102,21 @@ def test_failures_after_a_trailer_login_no_statistics_confirm_stay_guesses(
     assert report["stats"]["logins"] == 1
 
 
+@pytest.mark.parametrize("end", list(ENDS))
+def test_a_trailer_login_no_statistics_confirm_is_no_break_in_by_the_failures_after_it(
+    run: Runner, log_file: Callable[[str], str], end: str
+) -> None:
+    """Failures that waited for the statistics (three within a minute, after the login)
+    and a session ending without them: judged as guessing, and the login that came
+    before them is not reported as a guess that worked "after 3 failed logins"."""
+    lines = [CONNECT, REJECT, *_phone_failures(3, every=20), *ENDS[end]]
+    report = analyze_json(run, log_file, lines)
+    attacker = _attacker(report)
+    assert report["compromised"] == [], report["compromised"]
+    assert attacker["verdict"] != "compromised", attacker
+    assert attacker["recommendation"].startswith("ban"), attacker
+
+
 @pytest.mark.parametrize(
     "failures, stats",
     [

@@ -912,9 +912,11 @@ class Detector:
         ended: its statistics show a successful AUTH (``logged_in``), and the login counts,
         then what its address did since is judged (:meth:`_defer`), as after it; they
         show none (False), and the login is dropped as forged, what the address did
-        judged without it; the end shows nothing (None: no statistics), and what the
-        address did is judged without the login, which counts after it: nothing but the
-        statistics makes failures an owner's old password."""
+        judged without it; the end shows nothing (None: no statistics), and the login
+        counts when the address did nothing since; when it did, that is judged without
+        the login, and the login is dropped as the statistics would have dropped a
+        forged one: nothing but the statistics makes failures an owner's old password,
+        and a login that came before the failures is no break-in by them."""
         login = self._tentative.pop(key, None) if key is not None else None
         if login is None:
             return []
@@ -928,9 +930,10 @@ class Detector:
             else:
                 del self._tentative_ips[ip]
         found = list(self._feed_login(login)) if logged_in else []
+        acted = waiting is not None and bool(waiting.items)
         if waiting is not None and waiting.items:
             found += self._replay(waiting.items)
-        if logged_in is None:
+        if logged_in is None and not acted:
             found += self._feed_login(login)
         if ip is not None and ip in self._tentative_ips and ip not in self._deferred:
             # another session of the address still waits: what comes next waits for it
