@@ -784,21 +784,16 @@ def _log_checks(clients: list[ClientFacts]) -> list[str]:
     analyzer, and a zgrep for the logins of the accounts they tried (names safe to paste
     into a shell only; else for logins from the address), in the log files and in the
     journal. A login line is Postfix's (``sasl_method=``, ``sasl_username=``, the client
-    as ``[addr]``) or Dovecot's (``Login: user=<…>``, ``rip=addr``), after whose lines
-    the failures were counted (both when unknown)."""
+    as ``[addr]``) or Dovecot's (``Login: user=<…>``, ``rip=addr``), whichever the
+    failures came from: a password guessed over one works for the other (IMAP after
+    SMTP AUTH failures, sending spam after IMAP ones)."""
     commands = [
         _("“{command}” (/var/log/maillog* on Red Hat and CentOS)").format(
             command=f"mailwarden analyze {_LOGS}"
         )
     ]
-    kinds = {k for c in clients for k in c.kinds}
-    dovecot = "dovecot" in kinds or not kinds
-    postfix = "postfix" in kinds or not kinds
-    logins = {
-        (True, False): "grep -E 'Login:|Logged in'",
-        (False, True): "grep -F sasl_method=",
-        (True, True): "grep -E 'sasl_method=|Login:|Logged in'",
-    }[(dovecot, postfix)]
+    dovecot = postfix = True
+    logins = "grep -E 'sasl_method=|Login:|Logged in'"
     names = list(dict.fromkeys(n for c in clients for n in c.accounts if _safe(n)))[:3]
     if names:
         patterns = []
