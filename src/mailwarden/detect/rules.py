@@ -3807,7 +3807,8 @@ class Detector:
             existing_users=existing,
             stale_failures=client.stale,
             users_complete=not client.users_full,
-            user_count=len(names),
+            # a name past those kept was tried: at least one more than the list holds
+            user_count=len(names) + (1 if client.users_full else 0),
             unsure=worst is _COMPROMISE and client.ip in self._unconfirmed,
             unnamed_failures=unnamed,
             services=self._shared(tuple(sorted(client.services))),
