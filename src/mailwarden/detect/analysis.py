@@ -169,8 +169,25 @@ which is then one for all): UTC when its times have different offsets
 (:func:`report_zone`)."""
 
 
+def finding_times(finding: Finding) -> dict[str, datetime]:
+    """The times a finding's ``data`` holds as ISO text (``first_seen``, ``last_seen``),
+    by key: those with an offset, which the report shows in its one."""
+    times: dict[str, datetime] = {}
+    for key, value in finding.data.items():
+        if not isinstance(value, str) or not (key.endswith("_seen") or key == "time"):
+            continue
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            continue
+        if moment.utcoffset() is not None:
+            times[key] = moment
+    return times
+
+
 def report_zone(analysis: Analysis) -> tzinfo | None:
-    """UTC when the times of ``analysis`` (attackers, compromises, credentials) have
+    """UTC when the times of ``analysis`` (attackers, compromises, credentials,
+    findings' ``data``) have
     different UTC offsets (a summer-time change, inputs from servers in other zones):
     shown each in its own offset they read backwards (``02:50`` then ``02:11``); None
     when they share one (shown as the log wrote them)."""
@@ -182,6 +199,7 @@ def report_zone(analysis: Analysis) -> tzinfo | None:
         if len(offsets) > 1:
             return UTC
     moments = [c.time for c in analysis.compromised] + [c.time for c in analysis.credentials]
+    moments += [m for f in analysis.findings for m in finding_times(f).values()]
     offsets.update(m.utcoffset() for m in moments if m is not None)
     offsets.discard(None)
     return UTC if len(offsets) > 1 else None
@@ -501,7 +519,8 @@ def finding_json(finding: Finding) -> dict[str, Any]:
         "kind": finding.kind,
         "severity": str(finding.severity),
         "subject": finding.subject,
-        "data": dict(finding.data),
+        "data": dict(finding.data)
+        | {key: _time(moment) for key, moment in finding_times(finding).items()},
         "evidence": evidence_json(finding.evidence),
     }
 
