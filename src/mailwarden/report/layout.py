@@ -14,8 +14,9 @@ another one, which an administrator could copy into a firewall. An
   columns no IPv4 address goes above its row. The other columns share what is left, a
   folding one (user names, passwords) down to ``FOLD_MIN`` cells if it must;
 - a row whose address (or network) is longer gets its addresses on lines of their own,
-  whole, just above the row: under the column when they fit there, else from the left
-  margin (so does the column's title when the column is narrower than it). Only when
+  whole, just above the row (just under it when theirs is not the first column: above,
+  it would read as the previous row's): under the column when they fit there, else
+  from the left margin (so does the column's title when the column is narrower than it). Only when
   the whole width is narrower than an address is its line wider than the width
   (printed whole: :func:`mailwarden.report.text.write_text` does not crop); a table
   that cannot fit at all is drawn wider rather than losing a column.
@@ -190,7 +191,8 @@ class AddressTable:
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         widths, key_width, needed = self._widths(console, options)
-        hung: list[tuple[Text, ...]] = []
+        # What goes on lines of its own, each with the row it belongs to (None: the title).
+        hung: list[tuple[tuple[Text, ...], list[RenderableType] | None]] = []
         title_hangs = False
         columns = []
         for index, ((title, settings), width) in enumerate(zip(self.columns, widths, strict=True)):
@@ -198,37 +200,74 @@ class AddressTable:
             if index == self.key:
                 kept.update(no_wrap=True, overflow="crop")
                 if cell_len(title) > width:  # the title goes above the table
-                    hung.append((Text(title, style="table.header"),))
+                    hung.append(((Text(title, style="table.header"),), None))
                     title, title_hangs = _HANG, True
             columns.append((title, {**kept, "width": width}))
         grid = table(*columns)
         for row in self.rows:
             notes = [row.extra] if row.extra is not None else []
+            cells = list(row.cells)
             if all(a.cell_len <= key_width for a in row.addresses):
                 lines = [*row.addresses, *notes]
             else:
-                hung.append(row.addresses)
                 lines = [Text(_HANG), *notes]
-            cells = list(row.cells)
+                hung.append((row.addresses, [*cells]))
             cells.insert(self.key, Text("\n").join(lines))
             grid.add_row(*cells)
         drawn = options.update_width(max(options.max_width, needed))
         rendered = console.render_lines(grid, drawn, pad=False)
         marks = [(n, at) for n, ln in enumerate(rendered) if (at := _hang_offset(ln)) is not None]
         above: dict[int, list[tuple[int, tuple[Text, ...]]]] = {}
-        for number, ((n, at), texts) in enumerate(zip(marks, hung, strict=False)):
-            # A header may be several lines high: the title goes above all of them.
-            above.setdefault(0 if title_hangs and number == 0 else n, []).append((at, texts))
+        below: dict[int, list[tuple[int, tuple[Text, ...]]]] = {}
+        for number, ((n, at), (texts, owner)) in enumerate(zip(marks, hung, strict=False)):
+            if title_hangs and number == 0:
+                # A header may be several lines high: the title goes above all of them.
+                above.setdefault(0, []).append((at, texts))
+            elif self.key == 0 or owner is None:
+                above.setdefault(n, []).append((at, texts))
+            else:
+                # Not the first column: a line above the row would sit right under the
+                # previous row and read as its address; it goes under its own row.
+                last = n + self._height(console, drawn, columns, owner) - 1
+                below.setdefault(last, []).append((at, texts))
         for n, line in enumerate(rendered):
-            for at, texts in above.get(n, ()):
-                longest = max((t.cell_len for t in texts), default=0)
-                indent = at if at + longest <= options.max_width else 0
-                for text in texts:
-                    yield Segment(" " * indent)
-                    yield from text.render(console)
-                    yield Segment.line()
+            yield from self._hung(console, options, above.get(n, ()))
             yield from (Segment(s.text.replace(_HANG, " "), s.style, s.control) for s in line)
             yield Segment.line()
+            yield from self._hung(console, options, below.get(n, ()), under=True)
+
+    def _height(
+        self,
+        console: Console,
+        options: ConsoleOptions,
+        columns: list[tuple[str, dict[str, Any]]],
+        cells: list[RenderableType],
+    ) -> int:
+        """How many lines the row of ``cells`` (the key's left out) takes when drawn."""
+        alone = table(*columns)
+        alone.show_header = False
+        alone.add_row(*cells[: self.key], Text(_HANG), *cells[self.key :])
+        return max(len(console.render_lines(alone, options, pad=False)), 1)
+
+    @staticmethod
+    def _hung(
+        console: Console,
+        options: ConsoleOptions,
+        entries: Sequence[tuple[int, tuple[Text, ...]]],
+        under: bool = False,
+    ) -> RenderResult:
+        """Lines of their own at ``at`` when they fit there, else from the left margin;
+        ``under`` a row, indented by one cell at least (from the margin they would read
+        as the next row)."""
+        for at, texts in entries:
+            longest = max((t.cell_len for t in texts), default=0)
+            indent = at if at + longest <= options.max_width else 0
+            if under:
+                indent = max(1, min(at, options.max_width - longest))
+            for text in texts:
+                yield Segment(" " * indent)
+                yield from text.render(console)
+                yield Segment.line()
 
 
 class Paragraph:

@@ -542,7 +542,7 @@ def compromised_section(compromises: Sequence[Compromise], limit: int) -> list[R
         1,
         # The address stays on its account's row (a line above it would read as the
         # previous row's): the account may be cut here, the bullets below and the
-        # headline name it whole.
+        # headline name it whole. Too narrow even so, it goes under its row (AddressTable).
         account_column(
             pgettext("column", "Account"), accounts, style="bold red", min_width=FOLD_MIN
         ),
