@@ -1192,8 +1192,10 @@ def notes_section(analysis: Analysis, summary: ReadSummary) -> list[RenderableTy
     return [_heading(_("Notes")), bullets(notes)]
 
 
-def _heading(title: str) -> Text:
-    return Text(f"\n{title}", style=_STYLE["head"])
+def _heading(title: str) -> Paragraph:
+    """A section's title, after a blank line: wrapped like the paragraphs (Chinese by
+    display width, never between a number and its counter: "13 个")."""
+    return Paragraph(Text(f"\n{title}", style=_STYLE["head"]))
 
 
 # -- the whole report -------------------------------------------------------------------------
