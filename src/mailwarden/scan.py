@@ -780,14 +780,16 @@ def _runs_merged(
     shows the progress. Copies of a line in two runs of one input are kept, as the input
     in time order keeps them; those in two inputs are dropped (:func:`_once`).
 
-    Within a run, entries go back less than `BACKWARD` (more starts a new run): each
-    run is put in time order too (:func:`_in_time_order`), holding as many seconds of
-    it as its input went back at most in the first reading (``ReadStats.backs``), at
+    Within a run, entries go back less than `BACKWARD` (more starts a new run; more
+    than `SHORT_BACKWARD` too when ``stats.short_cut``): each run is put in time order
+    too (:func:`_in_time_order`), holding as many seconds of it as its input went back
+    at most in the first reading (``ReadStats.backs``, ``short_backs``), at
     most `HOLD_MAX` records in all; past them, the earliest held goes on, perhaps
     before one still to come, and the input is noted (``stats.crowded``)."""
     stats = stats if stats is not None else ReadStats()
     backs: dict[str, float] = {}
-    for source, back in stats.backs:
+    # Cut where they go back more than SHORT_BACKWARD too, the runs go back less.
+    for source, back in stats.short_backs if stats.short_cut else stats.backs:
         backs[source] = max(back, backs.get(source, 0.0))
     held = [0]  # records held by every run's _in_time_order
     inputs: list[Iterator[tuple[Record, bool]]] = []
@@ -902,6 +904,15 @@ BACKWARD = 3 * 3600.0
 """Seconds an entry may lie before an earlier one of the same input before the input is
 said not to be in time order: more than the hour a local clock goes back at the end of
 summer time, and than a few hosts' clocks differ in one syslog."""
+SHORT_BACKWARD = 600.0
+"""Seconds an entry may lie before an earlier one of the same input and still be taken
+for the input's own disorder: syslog lines of processes that log at once are out of
+order by seconds, and framing reads a repeated summer-time hour as the second one once
+the entries go back more than as far (``framing.FOLD_SLACK``, 10 minutes). An entry
+that goes back more, but less than `BACKWARD`, is noted (``ReadStats.short_turns``):
+when there are few such (with the runs, at most `MAX_RUNS`), the input was joined from
+pieces (``cat mail.log mail.log.1`` when the newest is under 3 hours old), said and read
+again cut there too; many are a syslog of hosts whose clocks differ, counted as given."""
 MAX_RUNS = 16
 """Most times the inputs may go back in time (``ReadStats.runs``: their runs but the
 first) for ``analyze`` to read them again as their runs merged by time
@@ -921,7 +932,11 @@ class _Order:
     by time (:func:`analysis_events` with ``runs``); one that goes back less stays in
     its run, and how far the input went back so is noted (``ReadStats.backs``, each
     time it goes further) for that second reading to put each run in time order
-    (:func:`_in_time_order`). Every entry is looked at (a small
+    (:func:`_in_time_order`). One that goes back more than `SHORT_BACKWARD` from the
+    latest of its short run (cut there too) is noted (``ReadStats.short_turns``): when
+    few, the second reading cuts there too and it is said (``cli.analyze._read_again``),
+    the runs then put in order as far as they go back within short runs
+    (``ReadStats.short_backs``). Every entry is looked at (a small
     log holds both files in one chunk), cheaply: framing shares one datetime per
     second, so an entry of the same second as the one before costs an identity test."""
 
@@ -932,6 +947,12 @@ class _Order:
         self.backs: dict[str, float] = {}
         """The most seconds an entry of each input went back within its run (rounded
         up), as noted in ``ReadStats.backs``."""
+        self.short_latest = float("-inf")
+        """The latest time of the current short run (cut where an entry goes back more
+        than `SHORT_BACKWARD` too: ``ReadStats.short_turns``)."""
+        self.short_backs: dict[str, float] = {}
+        """The same, of the entries that go back at most `SHORT_BACKWARD`
+        (``ReadStats.short_backs``)."""
         self.command = command
         """The command the advice names (``mailwarden analyze /var/log/mail.log*``)."""
         self.source: str | None = None
@@ -950,6 +971,20 @@ class _Order:
         """One entry (with a time): a new run, and said, if it goes back."""
         latest = self.latest
         came_after, self.source = self.source, record.source
+        short = self.short_latest
+        if moment >= short:
+            self.short_latest = moment
+        elif moment < latest - BACKWARD:
+            self.short_latest = moment  # a run starts: below
+        elif moment < short - SHORT_BACKWARD:  # a short run starts
+            self.short_latest = moment
+            if len(stats.short_turns) <= MAX_RUNS:
+                stats.short_turns.append(_turn(record, moment, short))
+        else:
+            back = float(int(short - moment) + 1)
+            if back > self.short_backs.get(record.source, 0.0):
+                self.short_backs[record.source] = back
+                stats.short_backs.append((record.source, back))
         if moment >= latest:
             self.latest = moment
         elif moment < latest - BACKWARD:
@@ -959,12 +994,7 @@ class _Order:
             if record.source in self.said:
                 return
             self.said.add(record.source)
-            assert record.time is not None
-            try:
-                before = datetime.fromtimestamp(latest, record.time.tzinfo)
-            except (OverflowError, ValueError, OSError):  # 9999-12-31T23:59-23:59: past 9999
-                before = datetime.max.replace(tzinfo=record.time.tzinfo)
-            turn = (record.source, record.line, _moment(record.time), _moment(before))
+            turn = _turn(record, moment, latest)
             after = ""
             if came_after is not None and _ordered_by_mtime(came_after, record.source):
                 after = came_after
@@ -976,6 +1006,17 @@ class _Order:
             if back > self.backs.get(record.source, 0.0):
                 self.backs[record.source] = back
                 stats.backs.append((record.source, back))
+
+
+def _turn(record: Record, moment: float, latest: float) -> tuple[str, int, str, str]:
+    """(input, line, its time, the time it goes back from) of an entry that goes back
+    in time (``ReadStats.turns``)."""
+    assert record.time is not None
+    try:
+        before = datetime.fromtimestamp(latest, record.time.tzinfo)
+    except (OverflowError, ValueError, OSError):  # 9999-12-31T23:59-23:59: past 9999
+        before = datetime.max.replace(tzinfo=record.time.tzinfo)
+    return (record.source, record.line, _moment(record.time), _moment(before))
 
 
 def _ordered_by_mtime(before: str, path: str) -> bool:

@@ -288,8 +288,9 @@ def hourly_logs(folder: Path) -> tuple[Path, Path, Path]:
 
 def test_pieces_joined_newest_first_going_back_under_three_hours(tmp_path: Path) -> None:
     # cat x.log y.log z.log: y.log goes back 2 hours from x.log (less than the 3 hours
-    # that start a new part), z.log 7 hours. Read again, the failures still came after
-    # the login they led to in the input: each part is put in time order too.
+    # that start a new part, more than the 10 minutes a log's own disorder goes back: a
+    # part of its own too, as there are few), z.log further. Read again, the failures
+    # come before the login they led to, as in the files named.
     z, y, x = hourly_logs(tmp_path)
     files, err = analysed(z, y, x)
     assert err == "" and judged(files) == (
@@ -325,16 +326,20 @@ def analysed_here(*args: str | Path, stdin: str | None = None) -> dict[str, Any]
 def test_too_much_to_hold_within_a_part_is_said(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Putting a part in time order holds its entries for as long as it goes back:
-    # past scan.HOLD_MAX records the note no longer says it is judged in time order.
+    # Putting a part in time order holds its entries for as long as it goes back (x.log's
+    # first login line after its session's disconnect, 3 seconds later): past
+    # scan.HOLD_MAX records the note no longer says it is judged in time order.
     from mailwarden import scan
 
     z, y, x = hourly_logs(tmp_path)
     jumbled = tmp_path / "jumbled.log"
-    jumbled.write_text(x.read_text() + y.read_text() + z.read_text())
-    monkeypatch.setattr(scan, "HOLD_MAX", 5)
+    lines = x.read_text().splitlines(keepends=True)
+    assert "sasl_username=alice" in lines[1] and "disconnect" in lines[6]
+    lines.insert(6, lines.pop(1))
+    jumbled.write_text("".join(lines) + y.read_text() + z.read_text())
+    monkeypatch.setattr(scan, "HOLD_MAX", 1)
     note = analysed_here(jumbled)["notes"][0]
-    assert "read again as its 2 time-ordered parts merged by time" in note
+    assert "read again as its 3 time-ordered parts merged by time" in note
     assert "too many entries go back less than 3 hours" in note
     assert "judged as in time order" not in note
 
@@ -352,3 +357,33 @@ def test_standard_input_too_big_to_copy_says_why_it_was_not_read_again(
     note = analysed_here("-", stdin=newest_first)["notes"][0]
     assert "entries are counted in the order given" in note
     assert "it was not read again in time order, as its copy would pass 4.0 KiB" in note
+
+
+def test_a_newest_piece_under_three_hours_old_first_is_judged_as_in_time_order(
+    tmp_path: Path,
+) -> None:
+    # cat mail.log mail.log.1 when mail.log is under 3 hours old: a login at 10:00, then
+    # six failures of its address as that account at 09:00-09:05. It goes back more than
+    # a log's own disorder (10 minutes): read again in time order, and said.
+    login = (
+        "Nov 30 10:00:00 mx dovecot: imap-login: Login: user=<info@example.org>,"
+        " method=PLAIN, rip=203.0.113.7, lip=198.51.100.25, mpid=2001, TLS, session=<L1>\n"
+    )
+    failures = "".join(
+        f"Nov 30 09:0{n}:00 mx dovecot: imap-login: Disconnected (auth failed, 1 attempts"
+        " in 2 secs): user=<info@example.org>, method=PLAIN, rip=203.0.113.7,"
+        f" lip=198.51.100.25, TLS, session=<f{n}>\n"
+        for n in range(6)
+    )
+    ordered, given = tmp_path / "ordered.log", tmp_path / "given.log"
+    ordered.write_text(failures + login)
+    given.write_text(login + failures)
+    in_order, _err = analysed(ordered)
+    assert [(c["user"], c["ip"]) for c in in_order["compromised"]] == [
+        ("info@example.org", "203.0.113.7")
+    ]
+    for args, stdin in (((given,), None), (("-",), login + failures)):
+        data, _err = analysed(*args, stdin=stdin)
+        assert judged(data) == judged(in_order), args
+        assert len(data["notes"]) == 1 and "line 2 goes back in time" in data["notes"][0]
+        assert "read again as its 2 time-ordered parts merged by time" in data["notes"][0]

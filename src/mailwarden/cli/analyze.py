@@ -371,7 +371,7 @@ def _analyze(
         counts = Counts()
         progress = progress_for(paths, journal, quiet)
         analysis = _analysed(streams, options, detector, counts, progress)
-        runs = _read_again(counts.read.runs, paths, stdin_copy is not None and stdin_copy.again)
+        runs = _read_again(counts.read, paths, stdin_copy is not None and stdin_copy.again)
         if stdin_copy is not None and stdin_copy.why:
             _said_not_read_again(counts.read, stdin_copy.why)
         if runs:
@@ -520,20 +520,29 @@ def _analyze(
     return 0
 
 
-def _read_again(
-    runs: Sequence[tuple[str, int]], paths: Sequence[str], stdin_again: bool
-) -> list[tuple[str, int]]:
+def _read_again(stats: ReadStats, paths: Sequence[str], stdin_again: bool) -> list[tuple[str, int]]:
     """Where the inputs that went back in time (``ReadStats.runs``) start each run but
     the first, for those that can be read again in time order: regular files among
     ``paths`` (a compressed one too; not a FIFO, nor the journal) and standard input
     when it could be kept (:class:`~mailwarden.sources.files.StdinCopy`). Nothing when
     they went back more than `~mailwarden.scan.MAX_RUNS` times (not all were noted):
-    then every entry is counted in the order given, as said."""
+    then every entry is counted in the order given, as said.
+
+    Where they went back more than `~mailwarden.scan.SHORT_BACKWARD` only
+    (``ReadStats.short_turns``: pieces joined, the newest under 3 hours old), a run
+    starts too, and the input is said to go back in time as if it went back further,
+    when there are at most `~mailwarden.scan.MAX_RUNS` runs in all (``short_cut``);
+    more are a syslog of hosts whose clocks differ, counted as given, unsaid."""
     import stat
 
     from mailwarden.scan import MAX_RUNS
     from mailwarden.sources.files import STDIN
 
+    runs = list(stats.runs)
+    short = stats.short_turns
+    if short and len(runs) <= MAX_RUNS and len(runs) + len(short) <= MAX_RUNS:
+        runs += [(source, line) for source, line, _at, _before in short]
+        stats.short_cut = 1
     if not runs or len(runs) > MAX_RUNS:
         return []
     files = set(paths)
@@ -551,7 +560,15 @@ def _read_again(
             again[source] = stat.S_ISREG(os.stat(source).st_mode)
         except OSError:
             again[source] = False
-    return [run for run in runs if again[run[0]]]
+    kept = [run for run in runs if again[run[0]]]
+    if stats.short_cut:
+        said = {turn[0] for turn in stats.turns}
+        for turn in short:
+            if turn[0] not in said and again[turn[0]]:
+                said.add(turn[0])
+                stats.turns.append(turn)
+                stats.disorder.append("")  # said by _said_read_again
+    return kept
 
 
 def _said_read_again(

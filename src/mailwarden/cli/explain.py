@@ -105,7 +105,7 @@ def explain(
             if more:
                 return None  # cut: analyze judges more than explain read
             copied = stdin_copy is not None and stdin_copy.again
-            runs = _read_again(counts.read.runs, paths, copied)
+            runs = _read_again(counts.read, paths, copied)
             if stdin_copy is not None and stdin_copy.why:
                 _said_not_read_again(counts.read, stdin_copy.why, "explain")
             if not runs:

@@ -718,7 +718,8 @@ def _judge_by_time(clients: dict[str, ClientFacts], out_of_order: bool) -> None:
     Only in an input said to go back in time (``out_of_order``) that could not be read
     again in time order (a FIFO): otherwise the detector read the entries as analyze
     reads them, and its judgement is analyze's (entries that go back less than
-    `~mailwarden.scan.BACKWARD` are counted in the order given by both, unsaid)."""
+    `~mailwarden.scan.SHORT_BACKWARD`, or less than `~mailwarden.scan.BACKWARD` too many
+    times to be read again, are counted in the order given by both, unsaid)."""
     if not out_of_order:
         return
     first: dict[str, datetime] | None = None
@@ -853,7 +854,7 @@ def _judge_logins_read_first(clients: dict[str, ClientFacts]) -> None:
     judged guessing, with no break-in reported, whose logins no other judgement here
     explains, and each of which is, in the lines as given, before a failure of it
     stamped earlier than the login: the detector read the login first (entries less
-    than 3 hours out of order, counted as given) and reports no break-in
+    than 10 minutes out of order, counted as given) and reports no break-in
     (:attr:`ClientFacts.login_read_first`); explain does not say one either."""
     for facts in clients.values():
         if facts.attacker is None or facts.compromises or not facts.success_events:

@@ -661,7 +661,8 @@ def _outcome(client: ClientFacts, others: bool = False) -> list[Block]:
             "No break-in is counted. It logged in as {users} ({time}), after its failed "
             "logins by the time stamps, but that line comes before them in these lines: "
             "mailwarden's detector, which reads the lines in the order given (entries less "
-            "than 3 hours out of order are counted so), counts no break-in. Only the "
+            "than 10 minutes out of order, or those of hosts whose clocks differ, are "
+            "counted so), counts no break-in. Only the "
             "account's owner can tell whether the login was theirs."
         ).format(users=_logged_in_users(client), time=when(_first_login(client)))
         blocks.append(Paragraph(text, 4))

@@ -104,6 +104,16 @@ class ReadStats:
     """How far back in time (seconds, rounded up) an entry of an input went within a
     run, each time it went further (``scan._Order``): the second reading puts each run
     in time order holding that many seconds of it (``scan._in_time_order``)."""
+    short_turns: list[tuple[str, int, str, str]] = field(default_factory=list)
+    """Where an input goes back more than ``scan.SHORT_BACKWARD`` but less than
+    ``scan.BACKWARD`` (as in ``turns``), at most ``scan.MAX_RUNS`` + 1 of them in all:
+    when few, a run starts there too (``short_cut``)."""
+    short_backs: list[tuple[str, float]] = field(default_factory=list)
+    """As ``backs``, of the entries that go back at most ``scan.SHORT_BACKWARD``: how
+    far each run goes back when it is cut at ``short_turns`` too."""
+    short_cut: int = 0
+    """Whether the second reading cuts the inputs at ``short_turns`` too (they were
+    few: ``cli.analyze._read_again``)."""
     crowded: list[str] = field(default_factory=list)
     """Inputs whose runs the second reading could not wholly put in time order: more
     than ``scan.HOLD_MAX`` records to hold."""
