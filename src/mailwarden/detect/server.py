@@ -445,7 +445,13 @@ class ServerWatch:
         port 25, whose fix names the port-465 service)."""
         found: list[Finding] = []
         settings, texts = self._tls_settings()
-        for source, tally in self.credentials.items():
+        sources = list(self.credentials.items())
+        if self.tls_dump.count and not self.credentials.keys() & {"tls_loglevel", "verbose"}:
+            # The level is on, but no AUTH payload came in these lines: no user counts, and
+            # the dump's lines are the evidence. (At smtpd -v too, the dump's copies of the
+            # chat's lines are counted there.)
+            sources.append(("tls_loglevel", self.tls_dump))
+        for source, tally in sources:
             users = self.exposed_users.get(source, {})
             said = texts if source == "tls_loglevel" else source
             with_password = sorted(u for u, pw in users.items() if pw)
@@ -460,7 +466,7 @@ class ServerWatch:
                         "source": source,
                         "cause": CREDENTIAL_SOURCES[said],
                         "fix": CREDENTIAL_FIXES[said],
-                        "payloads": tally.count,
+                        "payloads": 0 if tally is self.tls_dump else tally.count,
                         "users": len(users),
                         "users_with_password": len(with_password),
                         "users_who_logged_in": real[:MAX_SAMPLE],
@@ -470,29 +476,6 @@ class ServerWatch:
                             if source == "tls_loglevel"
                             else {}
                         ),
-                    },
-                )
-            )
-        if self.tls_dump.count and not self.credentials.keys() & {"tls_loglevel", "verbose"}:
-            # The level is on, but no AUTH payload came in these lines: no user counts.
-            # (At smtpd -v too, the dump's copies of the chat's lines are counted there.)
-            found.append(
-                Finding(
-                    kind="credential_exposed",
-                    severity=Severity.HIGH,
-                    subject="tls_loglevel",
-                    evidence=tuple(self.tls_dump.evidence),
-                    data={
-                        "source": "tls_loglevel",
-                        "cause": CREDENTIAL_SOURCES[texts],
-                        "fix": CREDENTIAL_FIXES[texts],
-                        "payloads": 0,
-                        "users": 0,
-                        "users_with_password": 0,
-                        "users_who_logged_in": [],
-                        "users_who_logged_in_count": 0,
-                        "dump_lines": self.tls_dump.count,
-                        "settings": settings,
                     },
                 )
             )
