@@ -1217,22 +1217,19 @@ def _note_mail(data: bytes, stats: ReadStats) -> None:
 def _holds_log_entries(chunk: Chunk, options: ReadOptions, stats: ReadStats | None = None) -> bool:
     """Whether the first lines of ``chunk`` (at most the last of `SNIFF_BYTES`) hold a
     line with a time or a program (framed apart: nothing is counted). With ``stats``,
-    ``stats.mail_seen`` is set when one of them is a mail server's entry (parsed)."""
-    if stats is not None and not stats.mail_seen:
-        data = chunk.data[: SNIFF_BYTES[-1]]
-        end = data.rfind(b"\n")
-        data = data[: end + 1] if end >= 0 and len(chunk.data) > len(data) else data
-        framer = options.framer(None, False, ReadStats())
-        if any(parse(record) for record in framer.frame_chunk(chunk._replace(data=data))):
-            stats.mail_seen = True
+    ``stats.mail_seen`` is set when one of them is a mail server's entry (parsed): the
+    whole of them is framed then, once."""
     data = chunk.data
-    for size in SNIFF_BYTES:
+    seek_mail = stats is not None and not stats.mail_seen
+    for size in SNIFF_BYTES[-1:] if seek_mail else SNIFF_BYTES:
         part = data[:size]
         if len(data) > size:
             end = part.rfind(b"\n")
             part = part[: end + 1] if end >= 0 else part
         framer = options.framer(None, False, ReadStats())
-        records = framer.frame_chunk(chunk._replace(data=part))
+        records = list(framer.frame_chunk(chunk._replace(data=part)))
+        if stats is not None and seek_mail and any(parse(record) for record in records):
+            stats.mail_seen = True
         if any(record.program or record.time for record in records):
             return True
         if len(data) <= size:
