@@ -30,7 +30,9 @@ Each step:
    not read again from the store;
 4. every ten seconds, expires the bans whose time is up; every five, writes a
    heartbeat (``status`` shows it); every minute, lets the detector forget idle state
-   and says so in the log when a flood made it forget clients; every five minutes,
+   and says so in the log when a flood made it forget clients, and judges what waited
+   too long for a trailer login (by the log's time, or by the daemon's clock since the
+   latest line was read when the log is silent); every five minutes,
    rewrites the firewall whole from the bans it holds, kept in step with the store (an
    element deleted by hand comes back, and ipset's 24.8-day timeout cap is renewed);
 5. at every step, lets the enforcer finish a change it held back: postfix-map reloads
@@ -305,9 +307,14 @@ class Daemon:
         tick: float = TICK,
         warmup_bytes: int = WARMUP_BYTES,
         own: Callable[[], list[IPNetwork]] = own_addresses,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.config = config
         self.tick = tick
+        self.clock = clock
+        """Seconds, monotonic: how long the logs have been silent (`_housekeeping`)."""
+        self._fed_at = clock()
+        """When the latest line that gave the detector an event was read (`clock`)."""
         self.warmup_bytes = warmup_bytes
         self._own_addresses = own
         self.counters = Counters()
@@ -472,6 +479,7 @@ class Daemon:
             raise self._refused(exc) from None
         self._report_problems()
         self._warm_up()
+        self._fed_at = self.clock()  # the lines warmed up from were there by now
         self._started = datetime.now(UTC)
         sources = [*self.reader.paths, *(["journal"] if config.sources.journal else [])]
         if self._repair:  # the firewall failed at start: the bans are not in it yet
@@ -761,6 +769,7 @@ class Daemon:
         counters = self.counters
         feed = self.detector.feed
         duplicates = self._duplicates
+        events = counters.events
         for record in records:
             counters.records += 1
             if duplicates is not None and not duplicates.first(record):
@@ -773,6 +782,8 @@ class Daemon:
                         self._decide(detection, batch, event)
             except Exception as exc:
                 self._line_error(record.source, record.line, exc)
+        if counters.events != events:
+            self._fed_at = self.clock()  # after the batch: the silence counts from here
 
     def _say_duplicates(self, duplicates: CrossInputDuplicates) -> None:
         """Say once per pair of inputs that one repeats the other's entries."""
@@ -1673,7 +1684,13 @@ class Daemon:
     def _housekeeping(self) -> None:
         # What the expiry finds (the held rejects of smtpd sessions gone silent, which
         # count once their session can no longer log in) is acted on as a line's would be.
-        found = self.detector.expire()
+        # What waits for a trailer login is judged once it waited DEFER_SECONDS by the
+        # log's time plus the seconds since its latest line was read: a log gone quiet
+        # (an attacker who paused, a server at night) moves its time on no more, and the
+        # ban it holds came never. Counted from the reading, not from the log's time: a
+        # backlog of hours ago, read at a start, is not that silent (its next piece
+        # follows at once), and its lines are judged by their own times.
+        found = self.detector.expire(silent=self.clock() - self._fed_at)
         if found:
             batch: list[BanEntry] = []
             for detection in found:

@@ -312,7 +312,8 @@ default, the time Postfix lets a client stay silent before it ends the session. 
 session of an owner's refused request ends within seconds (the client quits or sends
 its next message), and its statistics with it; a client that forged the trailer and
 holds its session open delays the judging of its guessing by this at most (the daemon
-sees it at its next housekeeping, every minute)."""
+sees it at its next housekeeping, every minute, also when no line comes after it: the
+wait is counted on the daemon's clock then, from when the log's latest line was read)."""
 HOUSEHOLD_ADDRESSES = 4
 """The most addresses of an IPv6 /64 that one account's owner's devices (a household's
 phone, laptop and tablet) fail from with an old password, on that account alone, before
@@ -3586,15 +3587,23 @@ class Detector:
 
     # -- expiry ------------------------------------------------------------------------
 
-    def expire(self, now: float | None = None) -> list[Detection]:
+    def expire(self, now: float | None = None, *, silent: float = 0.0) -> list[Detection]:
         """Forget state idle for longer than the longest window (``now`` defaults to the
         latest event time). Returns what the held rejects of smtpd sessions silent for
         :data:`SESSION_TIMEOUT` made cross a threshold (:meth:`_hold`): a scanner, watched;
         and what addresses did while their trailer logins waited, kept for
-        :data:`DEFER_SECONDS`, judged without those logins (:meth:`_defer`): a ban."""
+        :data:`DEFER_SECONDS`, judged without those logins (:meth:`_defer`): a ban.
+
+        ``silent``: seconds of real time that passed since the latest line was read (the
+        daemon's clock: a live log gone quiet, whose time no line moves on). The log's
+        time is then at least ``now`` plus that much, and what waits for a trailer login
+        has waited that much longer: judged once the wait is over by that reckoning,
+        as a later line would have had it judged. Only that wait: the rest is forgotten
+        by the log's time alone."""
         now = self._sessions.now if now is None else now
         limits = self._limits
-        found = self._release_deferred(now - DEFER_SECONDS) if self._deferred else []
+        waited = now + max(silent, 0.0) - DEFER_SECONDS
+        found = self._release_deferred(waited) if self._deferred else []
         self._sessions.expire(now)
         if self._held:
             found += self._release_stale(now - SESSION_TIMEOUT)
