@@ -4,7 +4,9 @@ every output escapes it once: a decoded newline and the text ``\\x0a`` a client 
 (in a Dovecot ``user=<…>``) are different names in analyze (JSON and text), explain,
 events and the daemon's ban line, and no raw control, bidi or line separator character
 reaches any of them. Before, the decoder escaped at parse time and the outputs escaped
-once more: ``nl1\\\\x0ax`` in a ban line, the same as the typed ``lit1\\\\x0ax``."""
+once more: ``nl1\\\\x0ax`` in a ban line, the same as the typed ``lit1\\\\x0ax``. The text
+outputs escape a backslash too (``\\\\``): the typed name reads ``lit1\\\\x0ax`` there,
+the decoded newline ``nl1\\x0ax``."""
 
 from __future__ import annotations
 
@@ -19,6 +21,8 @@ DECODED = {"198.51.100.20": "nl1\nx", "198.51.100.21": f"esc{E}[2Jx", "198.51.10
 """Names sent base64 in AUTH PLAIN (Postfix before 3.9 does not log the name)."""
 TYPED_IP, TYPED = "198.51.100.50", "lit1\\x0ax"
 """A Dovecot user=<…> name: the client typed a backslash, x, 0, a."""
+TYPED_SHOWN = "lit1\\\\x0ax"
+"""How the text outputs show it: its backslash escaped, ``lit1\\\\x0ax``."""
 ONCE = {"nl1\nx": "nl1\\x0ax", f"esc{E}[2Jx": "esc\\x1b[2Jx", "rtl\u202ex": "rtl\\u202ex"}
 FORBIDDEN = [E, "\r", "\x07", "\u009b", "\u202e", "\u2028", "\u2029", "\x7f", "\x85"]
 
@@ -83,8 +87,10 @@ def test_text_outputs_escape_decoded_names_once(tmp_path: Path) -> None:
         stdout = _run(tmp_path, *command)
         for shown in ONCE.values():
             assert shown in stdout, (command, shown)
-        assert TYPED in stdout, command
-        assert "\\\\x" not in stdout and "\\\\u" not in stdout, command  # never twice
+        assert TYPED_SHOWN in stdout, command
+        assert "\\\\\\" not in stdout, command  # never escaped twice
+        for shown in ONCE.values():  # a decoded name never reads as typed text
+            assert shown.replace("\\", "\\\\") not in stdout, (command, shown)
         if command == ("explain", "--show-passwords"):
             assert "pw\\x1b[0m" in stdout
 

@@ -42,7 +42,7 @@ used only on a terminal.
 
 Configuration text (values, paths, section and service names) may hold terminal escapes
 and other control or invisible characters: the text report shows them escaped (`\\x1b`,
-`escape_text`), never raw, and Rich markup in them (`[bold]`) is printed as written. A
+`escape_unsafe`), never raw, and Rich markup in them (`[bold]`) is printed as written. A
 command is printed only as it must be pasted: one that would have to carry such a
 character (a directory named with one, a value kept from the configuration) is not
 printed as a command but commented out, escaped, under a line saying so; the JSON output
@@ -85,7 +85,7 @@ from mailwarden.audit.texts import NO_FIX, Lang, explanation, fill, label, note,
 from mailwarden.audit.texts import Text as TextPair
 from mailwarden.audit.tls import UNKNOWN_LIBRARY
 from mailwarden.explain.wrap import NO_LINE_END
-from mailwarden.parsers.sasl import escape_text, json_safe
+from mailwarden.parsers.sasl import escape_unsafe, json_safe
 
 _STYLE = {
     Severity.CRITICAL: "bold red",
@@ -520,13 +520,13 @@ class TextReport:
         """Wrap `text` under an indent, without trailing blanks (configuration text in
         it escaped)."""
         width = max(20, self.console.width - indent)
-        for line in wrap(escape_text(text), width):
+        for line in wrap(escape_unsafe(text), width):
             self.console.print(" " * indent + line, style=style, soft_wrap=True)
 
     def _command(self, text: str) -> None:
         """A command as it must be pasted; one that would have to carry a control or
         invisible character is commented out and escaped, under a line saying why."""
-        shown = escape_text(text)
+        shown = escape_unsafe(text)
         if shown == text:
             self.console.print(_INDENT + text, soft_wrap=True, style="green")
             return
@@ -546,7 +546,7 @@ class TextReport:
         if report.dovecot is not None:
             self._line(dovecot_header(report.dovecot, lang), "bold")
         for item in report.all_notes():
-            lines = wrap(escape_text(note(item.key, item.details, lang)), self.console.width - 4)
+            lines = wrap(escape_unsafe(note(item.key, item.details, lang)), self.console.width - 4)
             for i, line in enumerate(lines):
                 self.console.print(("  * " if i == 0 else "    ") + line, style="dim")
 
@@ -559,7 +559,7 @@ class TextReport:
         self._line(title(finding.id, finding.details, lang), "bold", 2)
         self._line(label("evidence", lang), "underline", 2)
         for evidence in finding.evidence:
-            fact, where = map(escape_text, self._evidence(evidence))
+            fact, where = map(escape_unsafe, self._evidence(evidence))
             if cell_len(f"{_INDENT}{fact}   {where}") <= self.console.width or not where:
                 self.console.print(f"{_INDENT}{fact}   {where}".rstrip(), soft_wrap=True)
             else:
@@ -651,7 +651,7 @@ class TextReport:
             return
         self._line(label(key, self.lang, file=config.master_cf), style, 4)
         for line in text.splitlines():
-            self.console.print(_INDENT + "  " + escape_text(line), soft_wrap=True, style=style)
+            self.console.print(_INDENT + "  " + escape_unsafe(line), soft_wrap=True, style=style)
 
     def _summary(self) -> None:
         report, lang = self.report, self.lang
@@ -697,7 +697,7 @@ class TextReport:
             self._command(command)
         self._line(label("master_cf_entries", lang, file=config.master_cf))
         for line in entries.splitlines():
-            self.console.print(_INDENT + "  " + escape_text(line), soft_wrap=True)
+            self.console.print(_INDENT + "  " + escape_unsafe(line), soft_wrap=True)
         self._line(label("then_reload", lang))
         for command in self.writer.reload(changes):
             self._command(command)

@@ -16,7 +16,7 @@ from pathlib import Path
 from mailwarden.errors import AuditError
 from mailwarden.locale import _
 from mailwarden.locale.system import os_reason
-from mailwarden.parsers.sasl import escape_text
+from mailwarden.parsers.sasl import escape_unsafe
 
 _SAMPLE = 1 << 20
 _BAD = re.compile(r"[\x00-\x08\x0e-\x1f\ufffd]")
@@ -28,7 +28,7 @@ Latin-1 comments stay far below it, random bytes and UTF-16 far above."""
 def shown_path(path: str | Path) -> str:
     """A path as an error message may print it: an included file's name comes from the
     configuration (a glob's match), and may hold terminal escapes."""
-    return escape_text(str(path))
+    return escape_unsafe(str(path))
 
 
 def read_config_text(path: Path) -> str:

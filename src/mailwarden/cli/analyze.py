@@ -508,7 +508,9 @@ def _analyze(
 
             from mailwarden.report.text import write_text
 
-            console = Console(file=sys.stdout, highlight=False)
+            # Nothing the report prints is read as markup or emoji codes (`[bold]`, `:x:`
+            # in a name a client chose): its cells are Text, and str ones stay as written.
+            console = Console(file=sys.stdout, highlight=False, markup=False, emoji=False)
             write_text(
                 analysis,
                 summary,

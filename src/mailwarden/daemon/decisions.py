@@ -45,6 +45,7 @@ __all__ = [
     "evidence_text",
     "evidence_time",
     "iso",
+    "reason_text",
     "users_of",
 ]
 
@@ -57,6 +58,15 @@ def clean(text: str, limit: int = MAX_REASON) -> str:
     """Printable ASCII, at most `limit` characters (``...`` marks a cut)."""
     text = one_line(text)
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def reason_text(reason: str, limit: int = MAX_REASON) -> str:
+    """A detector's reason for a decision line and the store: :func:`clean`, a backslash
+    written ``\\\\`` first. The reason can quote a name a client chose (a probe's ``tried
+    …``): ``\\x0a`` in the line is then a newline, ``\\\\x0a`` the text a client typed.
+    Once, on the detector's raw text: :func:`clean` after it leaves backslashes alone,
+    so the stored reason is shown again as it is."""
+    return clean(reason.replace("\\", "\\\\"), limit)
 
 
 def iso(moment: datetime) -> str:
@@ -119,7 +129,7 @@ def _users_in(event: Event, ip: str | None) -> list[str | None]:
 
 def ban_reason(detection: Detection) -> str:
     """What the store and ``status`` say about an automatic ban."""
-    return clean(f"{detection.verdict}: {detection.reason}")
+    return reason_text(f"{detection.verdict}: {detection.reason}")
 
 
 def ban_line(row: BanRow, users: str = "", how: str = "") -> str:
@@ -136,7 +146,7 @@ def ban_line(row: BanRow, users: str = "", how: str = "") -> str:
 def detection_line(detection: Detection) -> str:
     """A decision that is not a ban: watch, allow-listed, stale password."""
     subject = detection.ip or str(detection.target)
-    what = f"{detection.verdict}: {clean(detection.reason)}"
+    what = f"{detection.verdict}: {reason_text(detection.reason)}"
     if detection.recommendation == "watch":
         return f"watch {subject}: {what}"
     return f"not banning {detection.target}: {what} ({clean(detection.recommendation)})"
@@ -147,7 +157,7 @@ def compromise_line(detection: Detection) -> str:
     a login that only others' guessing (or a few tries) makes suspect (``by_others``)."""
     user = detection.data.get("user")
     who = quoted(str(user)) if user else "an account"
-    what = f"{who} logged in from {detection.ip}: {clean(detection.reason)}"
+    what = f"{who} logged in from {detection.ip}: {reason_text(detection.reason)}"
     if detection.data.get("by_others"):
         return f"possible compromise: {what}; ask the owner whether it was them"
     return f"compromise: {what}"

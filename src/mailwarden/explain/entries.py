@@ -193,20 +193,20 @@ CLIP = 100
 a mechanism): a longer one is cut there, with how much more there was, so that a name of
 thousands of characters does not flood the explanation. Postfix 3.9 logs a SASL username
 or mechanism of at most 100 characters itself."""
-_ESCAPE_LENGTH = {"x": 4, "u": 6, "U": 10}
-"""The length of each escape :func:`escape_text` writes (``\\x1b``, ``\\u200b``, …)."""
+_ESCAPE_RE = re.compile(r"\\(?:x[0-9a-f]{2}|u[0-9a-f]{4}|U[0-9a-f]{8}|\\)")
+"""An escape :func:`escape_text` writes (``\\x1b``, ``\\u200b``, ``\\\\``, …)."""
 
 
 def _cut_at(text: str, limit: int) -> int:
     """Where to cut ``text`` (escaped) after at most ``limit`` characters: never inside
-    an escape, which would then read as something else."""
-    start = text.rfind("\\", max(0, limit - 9), limit)
-    if (
-        start >= 0
-        and start + 1 < len(text)
-        and start + _ESCAPE_LENGTH.get(text[start + 1], 2) > limit
-    ):
-        return start
+    an escape, which would then read as something else (a ``\\\\`` cut in two, as a
+    lone backslash, would make the text after it read as an escape). Escapes are found
+    from the start: each backslash of escaped text begins one."""
+    for found in _ESCAPE_RE.finditer(text, 0, limit + 10):
+        if found.start() >= limit:
+            break
+        if found.end() > limit:
+            return found.start()
     return limit
 
 
@@ -1387,7 +1387,7 @@ def _debug(event: Event, state: SessionState) -> Note:
                 "Dovecot's authentication service asks for the next login step: “{prompt}” "
                 "(base64 decoded). Postfix sends it to the client as a 334 reply."
             )
-        return Note("debug:challenge", text.format(prompt=challenge))
+        return Note("debug:challenge", text.format(prompt=escape_text(challenge)))
     user = detail(event, "sasl_user")
     if user:
         if detail(event, "sasl_result") == "OK":
@@ -1397,7 +1397,7 @@ def _debug(event: Event, state: SessionState) -> Note:
                 "Dovecot's authentication service refuses the login as {user}; Postfix's "
                 "own line of the failure follows."
             )
-        return Note("debug:sasl_reply", text.format(user=quoted(user)))
+        return Note("debug:sasl_reply", text.format(user=quoted(escape_text(user))))
     if detail(event, "password_logged") and "decoded " in (event.reason or ""):
         if not state.copies_client_line:
             return _only_copy(event, state)
@@ -1437,7 +1437,7 @@ def _only_copy(event: Event, state: SessionState) -> Note:
                     "Cyrus SASL writes the client's answer to the user name prompt, decoded, "
                     "in clear text: {user}. {lost} It names the account tried: the login goes "
                     "on to the password."
-                ).format(user=quoted(user), lost=lost),
+                ).format(user=quoted(escape_text(user)), lost=lost),
             )
         return Note(
             "debug:decoded_unsure",

@@ -2,9 +2,10 @@
 80 when writing to a pipe or a file), Chinese wrapped by display width, plain text when
 not a terminal. On a terminal, rich adds a little colour; every line is a ``Text``
 object printed as is, so nothing from a log line is ever read as markup. Every block's
-text goes through :func:`~mailwarden.parsers.sasl.escape_text` once more before it is
-laid out (the builders escape client text where they quote it; this is the net under
-them): no control, formatting or invisible character reaches the terminal.
+text goes through :func:`~mailwarden.parsers.sasl.escape_unsafe` before it is laid out
+(the builders escape client text where they quote it, once, backslashes too; this is
+the net under them, which leaves their escapes as they are): no control, formatting or
+invisible character reaches the terminal.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from rich.text import Text
 from mailwarden.explain.document import Block, Entry, Heading, Item, Paragraph
 from mailwarden.explain.wrap import wrap
 from mailwarden.locale import tidy
-from mailwarden.parsers.sasl import escape_text
+from mailwarden.parsers.sasl import escape_unsafe
 
 MAX_WIDTH = 100
 PIPE_WIDTH = 80
@@ -36,7 +37,7 @@ def console_for(file: TextIO, width: int | None = None) -> Console:
 
 def _shown(text: str) -> str:
     """Block text fit for a terminal: the active language's spacing, nothing unsafe."""
-    return escape_text(tidy(text))
+    return escape_unsafe(tidy(text))
 
 
 def _indented(text: str, width: int, first: str, rest: str) -> Iterator[str]:
@@ -71,7 +72,7 @@ def lines(blocks: Sequence[Block], width: int) -> Iterator[tuple[str, str]]:
 def _entry(block: Entry, width: int) -> Iterator[tuple[str, str]]:
     pad = " " * (_TIME_COLUMN + 1)
     time = (block.time or "").ljust(_TIME_COLUMN) + " "
-    for n, line in enumerate(wrap(escape_text(block.line), width - len(pad))):
+    for n, line in enumerate(wrap(escape_unsafe(block.line), width - len(pad))):
         yield (time if n == 0 else pad) + line, "log"
     if block.note:
         for line in _indented(_shown(block.note), width, pad, pad):

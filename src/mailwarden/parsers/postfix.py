@@ -36,7 +36,7 @@ from mailwarden.model import Category, Event, EventType, Record, Strength
 from mailwarden.parsers._common import ADDRESSES as _IPS
 from mailwarden.parsers._common import new_event as _new
 from mailwarden.parsers._common import smtp_reply, strip_crlf
-from mailwarden.parsers.sasl import decode_base64_line, escape_text
+from mailwarden.parsers.sasl import decode_base64_line
 from mailwarden.redact import redact_client_text, redact_server_secrets
 
 _STRONG = Strength.STRONG
@@ -1519,11 +1519,11 @@ def _xsasl(record: Record, msg: str, service: str | None) -> list[Event]:
 
 
 def cyrus_response(msg: str) -> str | None:
-    """The text of a :data:`CYRUS_RESPONSE` line (escaped as the names of other lines;
-    None for another message or an empty response)."""
+    """The text of a :data:`CYRUS_RESPONSE` line (raw, as the names of other lines: every
+    output escapes it, once; None for another message or an empty response)."""
     if not msg.startswith(CYRUS_RESPONSE):
         return None
-    return escape_text(msg[len(CYRUS_RESPONSE) :][:MAX_RESPONSE]) or None
+    return msg[len(CYRUS_RESPONSE) :][:MAX_RESPONSE] or None
 
 
 def _xsasl_reply(msg: str) -> dict[str, str] | None:
@@ -1536,7 +1536,7 @@ def _xsasl_reply(msg: str) -> dict[str, str] | None:
         challenge = msg[len(_CYRUS_CHALLENGE) :].strip()
         if not challenge:
             return None
-        return {"challenge": escape_text(challenge[:MAX_CHALLENGE]), "backend": "cyrus"}
+        return {"challenge": challenge[:MAX_CHALLENGE], "backend": "cyrus"}
     m = _XSASL_REPLY.match(msg)
     if m is None:
         return None
@@ -1545,11 +1545,11 @@ def _xsasl_reply(msg: str) -> dict[str, str] | None:
         text, _complete = decode_base64_line(rest[: MAX_CHALLENGE * 2])
         if not text:  # not base64, or empty (PLAIN's challenge)
             return None
-        return {"challenge": escape_text(text[:MAX_CHALLENGE]), "backend": "dovecot"}
+        return {"challenge": text[:MAX_CHALLENGE], "backend": "dovecot"}
     user = _XSASL_USER[_XSASL_SEPS[m.group(2)]].search(rest)
     if user is None or not user.group(1):
         return None
-    return {"sasl_user": escape_text(user.group(1)), "sasl_result": m.group(1)}
+    return {"sasl_user": user.group(1), "sasl_result": m.group(1)}
 
 
 # ----------------------------------------------------------------------- postscreen

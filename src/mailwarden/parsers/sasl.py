@@ -109,7 +109,7 @@ class Credential:
         notes = [_length_text(self.password_length, len(self.password))]
         notes.append(_("cut off in the log"))
         if self.password_next:
-            options = ", ".join(self.password_next)
+            options = ", ".join(map(escape_text, self.password_next))
             notes.append(_("next character one of {options}").format(options=options))
         return _("{stars} ({notes})").format(stars=text, notes=_("; ").join(notes))
 
@@ -127,18 +127,41 @@ def escape_text(text: str) -> str:
     """``text`` with control, formatting and separator characters escaped, so that client
     text can never move the cursor, recolour a terminal or fake a new line; and the
     invisible characters of :data:`_INVISIBLE` too, so that it cannot pass for another
-    name."""
-    if text.isprintable() and (text.isascii() or _INVISIBLE_RE.search(text) is None):
+    name. A backslash is escaped as well (``\\\\``), so that every escape reads one
+    way: ``\\x0a`` is a newline, ``\\\\x0a`` the four characters a client typed.
+    Apply it once, to the client's raw text; text already escaped (a sentence quoting
+    escaped names) goes through :func:`escape_unsafe` instead."""
+    if (
+        "\\" not in text
+        and text.isprintable()
+        and (text.isascii() or not _INVISIBLE_RE.search(text))
+    ):
         return text
     out: list[str] = []
     for char in text:
-        if _shown_as_is(char):
+        if char == "\\":
+            out.append("\\\\")
+        elif _shown_as_is(char):
             out.append(char)
-        elif ord(char) < 0x100:
-            out.append(f"\\x{ord(char):02x}")
         else:
-            out.append(f"\\u{ord(char):04x}" if ord(char) < 0x10000 else f"\\U{ord(char):08x}")
+            out.append(_escape(char))
     return "".join(out)
+
+
+def _escape(char: str) -> str:
+    if ord(char) < 0x100:
+        return f"\\x{ord(char):02x}"
+    return f"\\u{ord(char):04x}" if ord(char) < 0x10000 else f"\\U{ord(char):08x}"
+
+
+def escape_unsafe(text: str) -> str:
+    """The net under text already made of escaped pieces (:func:`escape_text`'s): the
+    characters a terminal would act on escaped as :func:`escape_text` does, backslashes
+    left as they are (they are the pieces' own escapes). Escaping it again changes
+    nothing."""
+    if text.isprintable() and (text.isascii() or _INVISIBLE_RE.search(text) is None):
+        return text
+    return "".join(char if _shown_as_is(char) else _escape(char) for char in text)
 
 
 _NOT_ASCII = re.compile(r"[^\x00-\x7e]+")
@@ -567,6 +590,7 @@ __all__ = [
     "decode_response",
     "empty_plain",
     "escape_text",
+    "escape_unsafe",
     "json_safe",
     "mask_password",
 ]

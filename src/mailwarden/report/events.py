@@ -288,5 +288,6 @@ def _fast_json(event: Event, show_passwords: bool) -> str:
 
 def _printable(text: str) -> str:
     """Client text shown to a terminal: control, formatting and invisible characters
-    escaped, never interpreted (:func:`~mailwarden.parsers.sasl.escape_text`)."""
+    escaped, a backslash too, never interpreted
+    (:func:`~mailwarden.parsers.sasl.escape_text`)."""
     return escape_text(text)

@@ -6,8 +6,10 @@ enumeration, credentials seen in the log (masked), what the log reveals about th
 (with the ``mailwarden audit`` check for each cause), what is not an attack, and notes.
 
 Every text that a client chose (usernames, passwords) goes into a ``rich.text.Text``,
-never into markup, and has its control characters escaped: a username such as
-``[bold red]root`` or one with terminal escapes is shown as written, not interpreted.
+never into markup, and has its control characters escaped, once, a backslash as ``\\\\``
+(:func:`~mailwarden.parsers.sasl.escape_text`): a username such as ``[bold red]root``
+or one with terminal escapes is shown as written, not interpreted, and a decoded
+newline (``a\\x0ab``) never looks like the text ``\\x0a`` a client typed (``a\\\\x0ab``).
 Tables fit 80 columns; colour only on a terminal (rich decides, ``NO_COLOR`` is honoured).
 
 An address or a network is never split across lines (the first part of a cut IPv6
@@ -51,7 +53,7 @@ from mailwarden.detect.analysis import (
 from mailwarden.detect.server import SOFT_OR_CODE_FIX, either, or_parameters, soft_or_code_fix
 from mailwarden.locale import N_, _, active_language, ngettext, pgettext, tidy
 from mailwarden.model import Finding
-from mailwarden.parsers.sasl import escape_text
+from mailwarden.parsers.sasl import escape_text, escape_unsafe
 from mailwarden.report import AUDIT_KINDS, AuditHint, ReadSummary
 from mailwarden.report.layout import FOLD_MIN, AddressTable, Bullets, Paragraph
 from mailwarden.report.phrases import VERDICT_LABELS, fixed, not_banned, reason, verdict_label
@@ -105,8 +107,9 @@ _STYLE = {
 
 
 def shown(text: object) -> str:
-    """Client text fit for a terminal: control, formatting and invisible characters
-    escaped (``adm\u3164in`` cannot pass for ``admin``), never interpreted."""
+    """Client text (raw) fit for a terminal: control, formatting and invisible characters
+    escaped (``adm\u3164in`` cannot pass for ``admin``), a backslash too, never
+    interpreted. Once: text already escaped goes through ``escape_unsafe``."""
     return escape_text(str(text))
 
 
@@ -865,7 +868,7 @@ def credentials_section(
             [seen_cred.ip or "-"],
             cred.mechanism,
             account_cell(user),
-            Text(shown(password)),
+            Text(escape_unsafe(password)),  # escaped by shown_password, once
             line,
         )
     title = _("Credentials seen in the log ({n})").format(n=f"{len(credentials):,}")
