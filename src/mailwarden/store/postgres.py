@@ -329,6 +329,8 @@ def _answering(db: psycopg.Connection[Any], seconds: float, where: str) -> Itera
         raise
     finally:
         deadline.end()
+        if deadline.cut:  # at the last moment, after the answer came: reopened next time
+            db.close()
 
 
 def _no_answer(where: str, seconds: float) -> str:
