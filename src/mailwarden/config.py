@@ -404,6 +404,8 @@ def host_bits_note(where: str, value: object) -> str | None:
         return None  # refused anyway: no note
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
         address = address.ipv4_mapped
+    if not text.isprintable():  # a scope id may hold anything (%a<newline>b): one line
+        text = text.encode("unicode_escape").decode("ascii")
     return _(
         "{where}: {value} has host bits set: read as {network}, the whole network; "
         "write {network}, or {address} for that address alone"

@@ -85,3 +85,12 @@ def test_analyze_warns_of_it_from_the_option_and_the_file(run: Runner, tmp_path:
         "mailwarden: 警告：--allow: 192.0.2.5/24 设置了主机位：按 192.0.2.0/24 读取，即整个"
         "网络；请写 192.0.2.0/24，若只指这一个地址则写 192.0.2.5"
     ) in err.splitlines()
+
+
+def test_the_warning_is_one_line_whatever_the_entry_holds() -> None:
+    """``ipaddress`` takes an IPv6 scope id of any characters, a newline too."""
+    from mailwarden.config import host_bits_note
+
+    note = host_bits_note("policy.allow", "2001:db8::1%a\nb/64")
+    assert note is not None and "\n" not in note
+    assert note.startswith("policy.allow: 2001:db8::1%a\\nb/64 has host bits set")
