@@ -277,6 +277,10 @@ class Config:
     alerts: AlertsConfig = field(default_factory=AlertsConfig)
     path: str | None = field(default=None, compare=False)
     """The file this came from (None for the built-in defaults)."""
+    allow_notes: tuple[str, ...] = field(default=(), compare=False)
+    """One line for each ``policy.allow`` entry written with host bits set
+    (``192.0.2.5/24``), read as its network (`host_bits_note`): ``run --check``, the
+    daemon's log at its start and reload, and ``analyze`` warn of them."""
 
 
 _SECTIONS: dict[str, type[Any]] = {
@@ -375,6 +379,45 @@ def parse_network(value: object) -> IPNetwork:
         return unmapped(ipaddress.ip_network(value.strip(), strict=False))
     except ValueError:
         raise _Bad(_("bad CIDR {value!r}").format(value=value)) from None
+
+
+def host_bits_note(where: str, value: object) -> str | None:
+    """The warning for an allow-list entry `value` (as written; `where`: the setting or
+    option) with host bits set, which `parse_network` reads as the network holding it
+    (``192.0.2.5/24`` as ``192.0.2.0/24``, as ip and nft take it), or None.
+
+    Taken with a warning, not refused: the entry is readable one way only, and a file
+    that worked before must not now stop the daemon (exit 2: no bans at all); but
+    silently it would allow a whole network to one who meant one address."""
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    try:
+        ipaddress.ip_network(text, strict=True)
+        return None
+    except ValueError:
+        pass
+    try:
+        network = parse_network(text)
+        address = ipaddress.ip_interface(text).ip
+    except (_Bad, ValueError):
+        return None  # refused anyway: no note
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    if not text.isprintable():  # a scope id may hold anything (%a<newline>b): one line
+        text = text.encode("unicode_escape").decode("ascii")
+    return _(
+        "{where}: {value} has host bits set: read as {network}, the whole network; "
+        "write {network}, or {address} for that address alone"
+    ).format(where=where, value=text, network=network, address=address)
+
+
+def _allow_notes(raw: object) -> tuple[str, ...]:
+    """`host_bits_note` of each entry of a ``policy.allow`` as written."""
+    if not isinstance(raw, list):
+        return ()
+    found = (host_bits_note("policy.allow", value) for value in raw)
+    return tuple(note for note in found if note is not None)
 
 
 def unmapped(network: IPNetwork) -> IPNetwork:
@@ -560,7 +603,9 @@ def config_from_mapping(data: Mapping[str, object], path: str = "<config>") -> C
         if not isinstance(table, dict):
             raise ConfigError(path, name, _("expected a table ([{name}])").format(name=name))
         sections[name] = _section(cls, table, path, name)
-    return Config(path=path, **sections)  # type: ignore[arg-type]
+    policy = data.get("policy")
+    notes = _allow_notes(policy.get("allow")) if isinstance(policy, dict) else ()
+    return Config(path=path, allow_notes=notes, **sections)  # type: ignore[arg-type]
 
 
 def load_config(path: str | Path | None) -> Config:
@@ -610,6 +655,8 @@ def apply_overrides(
         section = dataclasses.replace(getattr(config, section_name), **{key: typed})
         _check_section(section, origin, section_name)
         config = dataclasses.replace(config, **{section_name: section})
+        if section_name == "policy" and key == "allow":
+            config = dataclasses.replace(config, allow_notes=_allow_notes(value))
     return config
 
 

@@ -41,7 +41,7 @@ def test_the_example_documents_every_key_with_its_default() -> None:
     assert load_config(EXAMPLE) == Config()
     data = tomllib.loads(EXAMPLE.read_text())
     for section in dataclasses.fields(Config):
-        if section.name == "path":
+        if section.name in ("path", "allow_notes"):  # not sections
             continue
         keys = {f.name for f in dataclasses.fields(getattr(Config(), section.name))}
         assert set(data[section.name]) == keys, section.name

@@ -633,6 +633,8 @@ def _policy(
                 param_hint="--set",
             )
     config = apply_overrides(config, sets, origin="--set")
+    for note in config.allow_notes:
+        _warn(note)
     policy = config.policy
     extra_allow = tuple(_network(value) for value in allow)
     changes: dict[str, Any] = {}
@@ -646,10 +648,10 @@ def _policy(
 
 
 def _network(value: str) -> IPNetwork:
-    from mailwarden.config import parse_network
+    from mailwarden.config import host_bits_note, parse_network
 
     try:
-        return parse_network(value)  # as the configuration's allow list is read
+        network = parse_network(value)  # as the configuration's allow list is read
     except Exception:  # config's own error type is private; any failure is bad usage
         raise click.BadParameter(
             _("{value!r} is not an address or network (192.0.2.0/24, 2001:db8::/48)").format(
@@ -657,6 +659,10 @@ def _network(value: str) -> IPNetwork:
             ),
             param_hint="--allow",
         ) from None
+    note = host_bits_note("--allow", value)
+    if note is not None:
+        _warn(note)
+    return network
 
 
 def policy_toml(policy: PolicyConfig) -> str:

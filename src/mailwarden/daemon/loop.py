@@ -88,7 +88,7 @@ from mailwarden.daemon.alerts import Alerter
 from mailwarden.daemon.duplicates import CrossInputDuplicates
 from mailwarden.daemon.journal import JournalTrust
 from mailwarden.daemon.owners import FORGET_EVERY, OwnerLogins
-from mailwarden.daemon.preflight import journal_instead, load, preflight, where
+from mailwarden.daemon.preflight import journal_instead, load, policy_warnings, preflight, where
 from mailwarden.daemon.reading import WARMUP_BYTES, Reader, StateKeys
 from mailwarden.daemon.recall import Recalled, recall
 from mailwarden.daemon.status import HEARTBEAT_EVERY, other_daemon, pid_place
@@ -1814,6 +1814,8 @@ class Daemon:
             )
             LOG.debug("reload error", exc_info=exc)
             return
+        for warning in policy_warnings(new):  # as at the start
+            LOG.warning("%s", warning)
         try:
             self._switch_to(old, new, enforcer, detector, policy)
         except MailwardenError as exc:

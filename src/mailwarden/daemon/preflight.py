@@ -13,8 +13,9 @@ command exists and the alert URL is an http(s) URL.
 `enforce_warnings` (``run --check``, and the daemon's log at its start) warns of a
 Postfix access map that no restriction list of Postfix names (`postfix_use`).
 
-`policy_warnings` (``run --check``, and the daemon's log at its start) warns of an
-allow-list entry that allows every address (``0.0.0.0/0``).
+`policy_warnings` (``run --check``, and the daemon's log at its start and reload)
+warns of an allow-list entry that allows every address (``0.0.0.0/0``), and of one
+written with host bits set (``192.0.2.5/24``, read as ``192.0.2.0/24``).
 
 `store_warnings` (``run --check`` only) warns of a store under /tmp or /var/tmp, which
 the shipped systemd unit (PrivateTmp=yes) replaces for the daemon.
@@ -389,10 +390,12 @@ def enforce_warnings(config: Config) -> list[str]:
 
 
 def policy_warnings(config: Config) -> list[str]:
-    """What ``run --check`` warns of (and the daemon logs at its start) about the
-    policy, without refusing it: an allow-list entry of prefix 0 (``0.0.0.0/0``,
-    ``::/0``), which allows every address of its family: nothing of it is banned."""
-    return [
+    """What ``run --check`` warns of (and the daemon logs at its start and reload)
+    about the policy, without refusing it: an allow-list entry written with host bits
+    set, read as the network holding it (`Config.allow_notes`), and one of prefix 0
+    (``0.0.0.0/0``, ``::/0``), which allows every address of its family: nothing of it
+    is banned."""
+    return list(config.allow_notes) + [
         f"policy.allow: {network} is every IPv{network.version} address: no IPv"
         f"{network.version} client is ever banned"
         for network in config.policy.allow

@@ -10,7 +10,12 @@ others' next `revision` poll. The layout mirrors the SQLite store with native ty
   and every value is a bound parameter.
 - Writers of bans take a table lock (``SHARE ROW EXCLUSIVE``): bans are rare, and it
   keeps "at most one active ban per network" and the offence count exact across hosts.
-- A lost connection (server restart) is reopened on the next call.
+- A lost connection (server restart) is reopened on the next call. One that stops
+  answering (a paused host, a network path that drops packets) is cut once a call has
+  waited `PostgresStore.answer_wait` for it (10 s; 2 s while the daemon's store
+  fails; 5 minutes while the store is created or upgraded): a `StoreError` ``no answer
+  in 10 s``, never a call that hangs (`_Deadline`). Connections also ask for TCP
+  keepalives (`CLIENT_KEEPALIVES`, unless the URL sets its own).
 - A damaged row is skipped and named as in the SQLite store, by the same checks
   (`mailwarden.store.rows`). Times that PostgreSQL keeps and Python cannot
   (``infinity``, after the year 9999) and positions as ``jsonb`` are read as their text,
@@ -31,13 +36,16 @@ others' next `revision` poll. The layout mirrors the SQLite store with native ty
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import itertools
 import math
 import os
 import re
 import socket
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -187,6 +195,150 @@ _KEEPALIVES = (
 """The claim's session asks the server to probe its TCP connection: the claim of a host
 that crashed (no FIN sent) ends within about a minute, not the system's two hours."""
 
+CLIENT_KEEPALIVES = (
+    ("keepalives", "1"),
+    ("keepalives_idle", "30"),
+    ("keepalives_interval", "10"),
+    ("keepalives_count", "3"),
+)
+"""Our side probes its connections too (libpq's settings; each one the URL sets itself
+wins): a connection whose server or network went away while it was idle is found dead
+within about a minute, so the next call fails at once instead of waiting for an
+answer (`PostgresStore.answer_wait`)."""
+
+LOST_SESSION_ENDS = 180.0
+"""Seconds a claim's session that `keep_claim` cut is taken for ours, not another
+daemon's, when it still holds the claim (the server ends it within about a minute)."""
+
+MIGRATION_WAIT = 300
+"""Seconds a store being created or brought up to date (schema 1 or 2: an index on
+every ban) is waited for, and another host's doing so: longer than
+`PostgresStore.answer_wait`."""
+
+
+class _Watchman:
+    """One thread for every `_Deadline` of the process (started at the first), asleep
+    until the earliest is due: a transaction costs no thread of its own."""
+
+    def __init__(self) -> None:
+        self._wake = threading.Condition()
+        self._due: dict[int, tuple[float, Callable[[int], None]]] = {}
+        self._keys = itertools.count()
+        self._thread: threading.Thread | None = None
+        self._wakes_at = math.inf
+        """When the thread wakes next by itself: a later deadline needs no waking it
+        (a transaction then costs it nothing; a disarmed one is simply found gone)."""
+
+    def arm(self, seconds: float, action: Callable[[int], None]) -> int:
+        """Call `action` with the key returned in `seconds` (from the watchman's
+        thread), unless that key is `disarm`ed first."""
+        with self._wake:
+            key = next(self._keys)
+            when = time.monotonic() + seconds
+            self._due[key] = (when, action)
+            if self._thread is None or not self._thread.is_alive():  # a forked child too
+                self._wakes_at = math.inf
+                self._thread = threading.Thread(
+                    target=self._watch, name="mailwarden-pg-deadlines", daemon=True
+                )
+                self._thread.start()
+            if when < self._wakes_at:
+                self._wakes_at = when
+                self._wake.notify()
+            return key
+
+    def disarm(self, key: int) -> None:
+        with self._wake:
+            self._due.pop(key, None)
+
+    def _watch(self) -> None:
+        while True:
+            with self._wake:
+                now = time.monotonic()
+                due = [key for key, (when, _) in self._due.items() if when <= now]
+                actions = [(key, self._due.pop(key)[1]) for key in due]
+                if not actions:
+                    self._wakes_at = min((when for when, _ in self._due.values()), default=math.inf)
+                    wait = None if self._wakes_at == math.inf else self._wakes_at - now
+                    self._wake.wait(wait)
+                    continue
+            for key, action in actions:  # outside the lock: an action takes its own
+                with contextlib.suppress(Exception):
+                    action(key)
+
+
+_WATCHMAN = _Watchman()
+
+
+class _Deadline:
+    """Cuts the connection `db` when it has not finished what it was asked within
+    `seconds`: its socket is shut down (by `_WATCHMAN`'s thread), so libpq, which waits
+    for an answer without a bound of its own, fails at once (``server closed the
+    connection unexpectedly``) and `cut` says why. A server or network that stops
+    answering (a paused host, a path that drops packets, a server process stopped) is
+    so a `StoreError` within the wait, never a call that hangs, whatever TCP still
+    acknowledges. The socket is a duplicate of libpq's, closed by `end`: the watchman
+    never touches a descriptor libpq closed and the system gave to something else."""
+
+    def __init__(self, db: psycopg.Connection[Any], seconds: float) -> None:
+        self._socket = socket.socket(fileno=os.dup(db.pgconn.socket))
+        self._guard = threading.Lock()
+        self._key: int | None = None
+        self.seconds = seconds
+        self.cut = False
+        self.extend(seconds)
+
+    def extend(self, seconds: float) -> None:
+        """Wait `seconds` from now (a migration waits longer)."""
+        with self._guard:
+            if self._key is not None:
+                _WATCHMAN.disarm(self._key)
+            self.seconds = seconds
+            self._key = _WATCHMAN.arm(seconds, self._expire)
+
+    def _expire(self, key: int) -> None:
+        with self._guard:
+            if key != self._key:
+                return  # ended or extended meanwhile
+            self.cut = True
+            with contextlib.suppress(OSError):
+                self._socket.shutdown(socket.SHUT_RDWR)
+
+    def end(self) -> None:
+        with self._guard:
+            if self._key is not None:
+                _WATCHMAN.disarm(self._key)
+            self._key = None
+            self._socket.close()
+
+
+@contextmanager
+def _answering(db: psycopg.Connection[Any], seconds: float, where: str) -> Iterator[_Deadline]:
+    """Run the block with `db` cut after `seconds` (`_Deadline`); a failure it caused is
+    one line: `StoreError` ``no answer in N s``, the connection closed."""
+    try:
+        deadline = _Deadline(db, seconds)
+    except (OSError, RuntimeError) as exc:  # no descriptor left, no thread to be had
+        raise StoreError(f"PostgreSQL store: cannot bound the wait for an answer: {exc}") from exc
+    try:
+        yield deadline
+    except psycopg.Error as exc:
+        if deadline.cut:
+            db.close()
+            raise StoreError(_no_answer(where, deadline.seconds)) from exc
+        raise
+    finally:
+        deadline.end()
+        if deadline.cut:  # at the last moment, after the answer came: reopened next time
+            db.close()
+
+
+def _no_answer(where: str, seconds: float) -> str:
+    return (
+        f"PostgreSQL store: {where}: no answer in {seconds:g} s (the server or the "
+        "network to it hangs); connection closed"
+    )
+
 
 def _moment(moment: datetime | None) -> datetime:
     """Whole seconds, like the SQLite store, so both answer the same."""
@@ -230,8 +382,9 @@ def _connect(dsn: str, connect_timeout: int) -> psycopg.Connection[tuple[Any, ..
             f"{safe_location(dsn)}: not a PostgreSQL URL: {hide_secrets(_one_line(exc), dsn)}"
         ) from None
     timeout = params.get("connect_timeout", connect_timeout)  # the keyword would replace it
+    probes: dict[str, Any] = {key: value for key, value in CLIENT_KEEPALIVES if key not in params}
     try:
-        return psycopg.connect(dsn, autocommit=True, connect_timeout=timeout)
+        return psycopg.connect(dsn, autocommit=True, connect_timeout=timeout, **probes)
     except psycopg.ProgrammingError as exc:  # psycopg's own check (connect_timeout=ten)
         raise _bad_setting(dsn, _one_line(exc)) from None
     except psycopg.Error as exc:
@@ -414,7 +567,7 @@ def probe(dsn: str, *, schema: str = DEFAULT_SCHEMA, connect_timeout: int = 10) 
         raise StoreUnusable(f"postgres store: bad schema name {schema!r}")
     db = _connect(dsn, connect_timeout)
     try:
-        with db:
+        with db, _answering(db, connect_timeout, _location(dsn, schema)):
             if db.execute(_FIND_META, (schema,)).fetchone():
                 version = _version(db, schema)
                 if version > SCHEMA_VERSION:
@@ -455,6 +608,12 @@ class PostgresStore(Store):
         self.schema = schema
         self.connect_timeout = connect_timeout
         self._connect_timeout = connect_timeout
+        self.answer_wait: float = connect_timeout
+        """Seconds a transaction is waited for before its connection is cut
+        (`_Deadline`): as long as a connection, 10 s, or less while the daemon's store
+        fails (`patience`)."""
+        self._deadline: _Deadline | None = None
+        """The bound of the transaction under way (`_migrate` lengthens it)."""
         self._lock = threading.RLock()
         self._bumped: tuple[int, int] | None = None
         """The revision the transaction under way wrote (see `wrote_revision`)."""
@@ -463,6 +622,9 @@ class PostgresStore(Store):
         """The session that holds `claim`'s advisory lock, while this daemon runs."""
         self._claimed_as: tuple[str | None] | None = None
         """The host `claim` took the store for (`keep_claim` takes it again)."""
+        self._lost_session: tuple[int, float] | None = None
+        """The server's pid of the claim's session `keep_claim` gave up (cut when it did
+        not answer): until the server ends it, it still holds the claim, ours."""
         self._migrate()
 
     # -- plumbing -----------------------------------------------------------------------
@@ -473,9 +635,10 @@ class PostgresStore(Store):
 
     def patience(self, seconds: float | None) -> None:
         """The wait for a connection (libpq waits 2 s at the least; a URL's own
-        ``connect_timeout`` wins)."""
+        ``connect_timeout`` wins), and for a transaction's answers (as long)."""
         wait = self._connect_timeout if seconds is None else max(2, math.ceil(seconds))
         self.connect_timeout = wait
+        self.answer_wait = wait
 
     def _connection(self) -> psycopg.Connection[tuple[Any, ...]]:
         if self._db is None or self._db.closed or self._db.broken:
@@ -490,18 +653,32 @@ class PostgresStore(Store):
         with self._lock:
             db = self._connection()
             self._bumped = None
+            outer = self._deadline
             try:
-                with db.transaction():
+                with (
+                    _answering(db, self.answer_wait, self.location) as self._deadline,
+                    db.transaction(),
+                ):
                     yield db
             except psycopg.Error as exc:
                 raise StoreError(f"PostgreSQL store: {_one_line(exc)}") from exc
+            finally:
+                self._deadline = outer
             # Committed: a revision this transaction wrote is this object's own.
             if self._bumped is not None:
                 self.wrote_revision(*self._bumped)
 
+    def _longer(self) -> None:
+        """Wait `MIGRATION_WAIT` for the transaction under way (`_migrate`)."""
+        if self._deadline is not None:
+            self._deadline.extend(max(MIGRATION_WAIT, self.answer_wait))
+
     def _migrate(self) -> None:
         with self._tx() as db:
-            db.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK,))
+            got = db.execute("SELECT pg_try_advisory_xact_lock(%s)", (_MIGRATION_LOCK,))
+            if got.fetchone() != (True,):
+                self._longer()  # another host creates or upgrades the store: wait for it
+                db.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK,))
             found = db.execute(_FIND_META, (self.schema,)).fetchone()
             if found:
                 version = _version(db, self.schema)
@@ -513,6 +690,8 @@ class PostgresStore(Store):
                 refused = _not_upgradable(db, self.dsn, self.schema, version)
                 if refused is not None:
                     raise refused
+                if version < SCHEMA_VERSION:
+                    self._longer()
                 try:
                     with db.transaction():
                         for step in range(version + 1, SCHEMA_VERSION + 1):
@@ -524,6 +703,7 @@ class PostgresStore(Store):
                     )
                     raise refused or StoreUnusable(_one_line(exc)) from exc
                 return
+            self._longer()
             for statement in SCHEMA:
                 db.execute(self._q(statement))
 
@@ -850,10 +1030,12 @@ class PostgresStore(Store):
         unsigned = key & 0xFFFFFFFFFFFFFFFF
         return key, unsigned >> 32, unsigned & 0xFFFFFFFF
 
-    def _holder(self, db: psycopg.Connection[Any], host: str | None) -> str:
-        """Who holds the advisory lock of `host`, as far as this role may see."""
-        _, high, low = self._claim_key(host)
-        row = db.execute(_CLAIM_HOLDER, (high, low)).fetchone()
+    def _holder(self, db: psycopg.Connection[Any], host: str | None, row: Any = None) -> str:
+        """Who holds the advisory lock of `host`, as far as this role may see (`row`:
+        what `_CLAIM_HOLDER` found already)."""
+        if row is None:
+            _, high, low = self._claim_key(host)
+            row = db.execute(_CLAIM_HOLDER, (high, low)).fetchone()
         if row is None or row[0] is None:
             return "another PostgreSQL session"
         where = f" from {row[1]}" if row[1] else ""
@@ -866,30 +1048,55 @@ class PostgresStore(Store):
         its connection dead (the session asks for TCP keepalives: about a minute)."""
         if self._claim is not None:
             return
-        key = self._claim_key(host)[0]
+        key, high, low = self._claim_key(host)
         db = _connect(self.dsn, self.connect_timeout)
         try:
-            for setting, value in _KEEPALIVES:
-                db.execute("SELECT set_config(%s, %s, false)", (setting, value))
-            row = db.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()
-            if not (row and row[0]):
-                raise Claimed(self._holder(db, host))
+            with _answering(db, self.answer_wait, self.location):
+                for setting, value in _KEEPALIVES:
+                    db.execute("SELECT set_config(%s, %s, false)", (setting, value))
+                row = db.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()
+                if not (row and row[0]):
+                    holder = db.execute(_CLAIM_HOLDER, (high, low)).fetchone()
+                    if self._still_ours(holder):
+                        raise StoreError(
+                            "PostgreSQL store: this daemon's last session, cut when it "
+                            "stopped answering, still holds its claim on the server"
+                        )
+                    raise Claimed(self._holder(db, host, holder))
             self._claimed_as = (host,)
+            self._lost_session = None
         except psycopg.Error as exc:
             db.close()
             raise StoreError(f"PostgreSQL store: {_one_line(exc)}") from exc
-        except Claimed:
+        except (Claimed, StoreError):
             db.close()
             raise
         self._claim = db
+
+    def _still_ours(self, holder: Any) -> bool:
+        """Is the claim's holder `holder` (a `_CLAIM_HOLDER` row) the session of ours
+        that `keep_claim` cut a moment ago, not ended on the server yet?"""
+        lost = self._lost_session
+        if lost is None or holder is None or holder[0] is None:
+            return False
+        return bool(holder[0] == lost[0] and time.monotonic() < lost[1])
 
     def keep_claim(self) -> str | None:
         if self._claimed_as is None:
             return None
         if self._claim is not None:
+            session = self._claim.info.backend_pid
             try:
-                self._claim.execute("SELECT 1")
+                with _answering(self._claim, self.answer_wait, self.location):
+                    self._claim.execute("SELECT 1")
                 return None
+            except StoreError:
+                # Cut: the server may keep that session (and the claim) until it finds
+                # it closed, at once when it answers again, after its keepalives (about
+                # a minute) when the network to it is down.
+                self._lost_session = (session, time.monotonic() + LOST_SESSION_ENDS)
+                self._claim.close()
+                self._claim = None
             except psycopg.Error:
                 self._claim.close()
                 self._claim = None
