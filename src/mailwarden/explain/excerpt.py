@@ -283,8 +283,11 @@ class _Reader:
     def _take(self, session: Session) -> None:
         self._pending.discard(id(session))
         # Every session is a client's, listed as "Session N" whether or not its lines
-        # show the client's address (a TLS dump line alone names none).
-        self.client_sessions += 1
+        # show the client's address (a TLS dump line alone names none); but lines an
+        # smtpd process wrote before its ``connect from`` (the TLS engine starting) are
+        # listed with the session the connect begins (:func:`_groups`): one session.
+        if session.ip is not None or session.end != "replaced":
+            self.client_sessions += 1
         if session.ip is not None:
             self.session_ips.add(session.ip)
         logged_in = self.collector.session(session)
