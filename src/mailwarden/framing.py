@@ -1383,6 +1383,26 @@ class Framer:
 # -- helpers ---------------------------------------------------------------------------
 
 
+_JOURNAL_MARKER = re.compile(
+    r"-- (?:(?P<span>(?:Logs begin|Journal begins) at .+)|Boot [0-9a-f]{32}|Reboot"
+    r"|(?P<none>No entries)) --"
+)
+
+
+def journal_marker(text: str) -> str | None:
+    """What a line journalctl writes itself, between or above the entries it prints, is:
+    ``span`` (``-- Journal begins at …, ends at … --``, ``-- Logs begin at … --``),
+    ``boot`` (``-- Boot 3f1c… --``, ``-- Reboot --``: the machine started again) or
+    ``none`` (``-- No entries --``); None for any other text. No program logged such a
+    line: it is no log entry. Cheap for other text (one test of its start)."""
+    if not text.startswith("-- "):
+        return None
+    match = _JOURNAL_MARKER.fullmatch(text.strip())
+    if match is None:
+        return None
+    return "span" if match["span"] else "none" if match["none"] else "boot"
+
+
 PASTE_PROBE_LINES = 64
 """How many of an input's first lines decide whether it is pasted text."""
 
@@ -1399,7 +1419,11 @@ def looks_pasted(data: bytes, stats: ReadStats | None = None) -> bool:
     every such text into an entry. A first line whose further headers all lie inside
     client text (``helo=<localhost>`` followed by the rest of a paste) is not split
     either; they are counted in ``stats.held_together``, so the reader hears of them."""
-    lines = [raw for raw in data.split(b"\n", PASTE_PROBE_LINES)[:PASTE_PROBE_LINES] if raw.strip()]
+    lines = [
+        raw
+        for raw in data.split(b"\n", PASTE_PROBE_LINES)[:PASTE_PROBE_LINES]
+        if raw.strip() and not _journal_marker_bytes(raw)
+    ]
     if not lines or len(lines[0]) > MAX_LINE:
         return False
     probe = Framer(year=2000, tz=UTC, split_pasted=True)
@@ -1415,6 +1439,13 @@ def looks_pasted(data: bytes, stats: ReadStats | None = None) -> bool:
             probe.frame_line(raw.decode("utf-8", "replace"), "-", number, 0)
             several += probe.stats.split > 0
     return 2 * several >= len(lines)
+
+
+def _journal_marker_bytes(raw: bytes) -> bool:
+    """Whether a physical line is journalctl's marker (:func:`journal_marker`): no entry
+    of a paste, nor of a log."""
+    raw = raw.strip()
+    return raw.startswith(b"-- ") and journal_marker(raw.decode("utf-8", "replace")) is not None
 
 
 def split_if_pasted(

@@ -66,6 +66,7 @@ from mailwarden.framing import (
     Framer,
     Select,
     binary_line,
+    journal_marker,
     padded_entry,
     split_if_pasted,
 )
@@ -1216,7 +1217,8 @@ def _note_mail(data: bytes, stats: ReadStats) -> None:
 
 def _holds_log_entries(chunk: Chunk, options: ReadOptions, stats: ReadStats | None = None) -> bool:
     """Whether the first lines of ``chunk`` (at most the last of `SNIFF_BYTES`) hold a
-    line with a time or a program (framed apart: nothing is counted). With ``stats``,
+    line with a time or a program, or only journalctl's marker lines (``-- No entries
+    --``: no other format's) (framed apart: nothing is counted). With ``stats``,
     ``stats.mail_seen`` is set when one of them is a mail server's entry (parsed): the
     whole of them is framed then, once."""
     data = chunk.data
@@ -1232,6 +1234,8 @@ def _holds_log_entries(chunk: Chunk, options: ReadOptions, stats: ReadStats | No
             stats.mail_seen = True
         if any(record.program or record.time for record in records):
             return True
+        if records and all(journal_marker(record.message) for record in records):
+            return True  # journalctl's output, nothing else (``-- No entries --``)
         if len(data) <= size:
             break
     return False

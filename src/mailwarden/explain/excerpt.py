@@ -11,7 +11,12 @@ line without a session id joins the session of its address that is open around i
 (Postfix asked Dovecot to check the password); postscreen's lines, which the tracker
 keeps no session for, form one group per postscreen connection (client address and
 port), with the DNS blocklist answers about its address. A Dovecot mail process's lines
-(``imap(user)<pid><session>: Logged out``) join the login of their session id.
+(``imap(user)<pid><session>: Logged out``) join the login of their session id. The
+lines of cleanup, qmgr and the deliveries about a message a session handed over join
+that session, by the queue ID of its ``QUEUEID: client=…`` line (Postfix's own, read from
+the start of the lines; nothing after it is trusted): after a login, the mail sent
+through the account. journalctl's own lines (``-- Boot … --``) are shown where they
+stand, and counted as no entry.
 
 Input bigger than an excerpt (a whole log pasted or passed, a password spray of
 thousands of lines) is read once, as a stream, and what the reader sees keeps an
@@ -46,7 +51,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -62,8 +67,15 @@ from mailwarden.explain.entries import (
     unrecognised,
 )
 from mailwarden.explain.facts import Collector, trailer_forged
-from mailwarden.explain.routine import foreign_program, listed_client, routine_note
+from mailwarden.explain.routine import (
+    foreign_program,
+    journal_note,
+    listed_client,
+    queued_note,
+    routine_note,
+)
 from mailwarden.explain.verdict import AuditCommand, verdict, when
+from mailwarden.framing import journal_marker
 from mailwarden.gcpause import fewer_collections
 from mailwarden.locale import _, ngettext
 from mailwarden.model import Event, EventType, Record
@@ -108,6 +120,13 @@ class _Item:
     cyrus_user: str | None = None
     """The username the session layer took from Cyrus's decoded copy of a lost AUTH
     LOGIN line (:attr:`SessionTracker.cyrus_user`)."""
+    queue_id: str | None = None
+    """The queue ID of the message this line handles (cleanup's, qmgr's, a delivery's),
+    when a session listed here handed that message over (its ``QUEUEID: client=…``
+    line): the line is told with that session."""
+    marker: str | None = None
+    """journalctl's own line (``-- Boot … --``), of this kind
+    (:func:`~mailwarden.framing.journal_marker`): shown, but no log entry."""
 
     @property
     def client(self) -> str | None:
@@ -124,6 +143,8 @@ class _Group:
     items: list[_Item] = field(default_factory=list)
     client: str | None = None
     """A client's lines outside any session (postscreen's): its address."""
+    marker: bool = False
+    """journalctl's own line, told apart from the entries."""
 
 
 _SORT_OUT = 1000
@@ -167,6 +188,13 @@ class _Reader:
         tracker = self.tracker
         collector = self.collector
         for record, events in pairs:
+            if not events and record.program is None and record.time is None:
+                marker = journal_marker(record.message)
+                if marker is not None:
+                    # journalctl's own line: no entry, listed where it stands.
+                    if self._listable is None:
+                        self.kept.append(_Item(record, [], order=self.entries, marker=marker))
+                    continue
             item = _Item(record, list(events), order=self.entries)
             self.entries += 1
             for event in item.events:
@@ -225,7 +253,7 @@ class _Reader:
                 self.loose_ips.add(ip)
         if self._listable is None:
             self.kept.append(item)
-            if len(self.kept) == MAX_ENTRIES:
+            if self.entries == MAX_ENTRIES:
                 self._decide()
             return
         if self.extra >= MAX_EXTRA:
@@ -283,11 +311,23 @@ class _Reader:
     def _take(self, session: Session) -> None:
         self._pending.discard(id(session))
         # Every session is a client's, listed as "Session N" whether or not its lines
-        # show the client's address (a TLS dump line alone names none).
-        self.client_sessions += 1
+        # show the client's address (a TLS dump line alone names none); but lines an
+        # smtpd process wrote before its ``connect from`` (the TLS engine starting) are
+        # listed with the session the connect begins (:func:`_groups`): one session.
+        if session.ip is not None or session.end != "replaced":
+            self.client_sessions += 1
         if session.ip is not None:
             self.session_ips.add(session.ip)
         logged_in = self.collector.session(session)
+        if logged_in and session.ip is not None:
+            queue_ids = [
+                match.group(1)
+                for event in session.events or ()
+                if event.type is EventType.AUTH_SUCCESS
+                and (match := _QUEUED.match(event.record.message)) is not None
+            ]
+            if queue_ids:
+                self.collector.queued(session.ip, queue_ids)
         if logged_in and (self._listable is None or id(session) in self._listable):
             self.logged_in.add(session)
         if (self._listable is None or id(session) in self._listable) and trailer_forged(session):
@@ -323,7 +363,7 @@ def _groups(items: list[_Item]) -> list[_Group]:
         if session is None and not item.events and by_dovecot_id:
             group = by_dovecot_id.get(_mail_process_session(item.record) or "")
         if group is None:
-            group = _Group(session)
+            group = _Group(session, marker=item.marker is not None)
             groups.append(group)
             if session is not None:
                 by_session[id(session)] = group
@@ -346,7 +386,53 @@ def _groups(items: list[_Item]) -> list[_Group]:
                 follower.items[:0] = group.items
                 continue
         result.append(group)
-    return _merge_loose(_place_clients(result))
+    return _merge_loose(_link_queued(_place_clients(result)))
+
+
+_QUEUED = re.compile(r"([0-9A-Za-z]{5,}): client=")
+"""smtpd's line of a message it took in (``3A1B22C0F41: client=…``): its queue ID, which
+Postfix writes (what follows is the client's)."""
+_QUEUE_LINE = re.compile(r"([0-9A-Za-z]{5,}): ")
+
+
+def _link_queued(groups: list[_Group]) -> list[_Group]:
+    """The lines of other Postfix processes about a message a listed session handed
+    over (cleanup's ``message-id=``, qmgr's ``from=…, nrcpt=…``, the deliveries), told
+    with that session rather than as lines outside any session: by the queue ID of the
+    session's ``QUEUEID: client=…`` line, the latest one before the line (Postfix may
+    give a queue ID again once its message is gone)."""
+    created: dict[str, list[tuple[int, _Group]]] = {}
+    for group in groups:
+        if group.session is None:
+            continue
+        for item in group.items:
+            match = _QUEUED.match(item.record.message) if item.events else None
+            if match is not None:
+                created.setdefault(match.group(1), []).append((item.order, group))
+    if not created:
+        return groups
+    joined: dict[int, _Group] = {}
+    result: list[_Group] = []
+    for group in groups:
+        if _loose(group):
+            staying: list[_Item] = []
+            for item in group.items:
+                match = None if item.events else _QUEUE_LINE.match(item.record.message)
+                queue_id = match.group(1) if match is not None else ""
+                earlier = [g for order, g in created.get(queue_id, ()) if order < item.order]
+                if not earlier:
+                    staying.append(item)
+                    continue
+                item.queue_id = queue_id
+                earlier[-1].items.append(item)
+                joined[id(earlier[-1])] = earlier[-1]
+            group.items = staying
+            if not staying:
+                continue
+        result.append(group)
+    for group in joined.values():
+        group.items.sort(key=lambda item: item.order)
+    return result
 
 
 _OVERLAP = 8
@@ -422,7 +508,7 @@ def _place_clients(groups: list[_Group]) -> list[_Group]:
     clients = _Clients(groups)
     result: list[_Group] = []
     for group in groups:
-        if group.session is not None:
+        if group.session is not None or group.marker:
             result.append(group)
             continue
         loose = _Group(None)
@@ -444,12 +530,15 @@ def _place_clients(groups: list[_Group]) -> list[_Group]:
     return result
 
 
+def _loose(group: _Group) -> bool:
+    return group.session is None and group.client is None and not group.marker
+
+
 def _merge_loose(groups: list[_Group]) -> list[_Group]:
     """Consecutive entries outside any session (and naming no client) form one group."""
     merged: list[_Group] = []
     for group in groups:
-        loose = group.session is None and group.client is None
-        if loose and merged and merged[-1].session is None and merged[-1].client is None:
+        if _loose(group) and merged and _loose(merged[-1]):
             merged[-1].items.extend(group.items)
         else:
             merged.append(group)
@@ -459,6 +548,8 @@ def _merge_loose(groups: list[_Group]) -> list[_Group]:
 def _group_heading(number: int, group: _Group) -> list[Block]:
     """``Session 1: client 192.0.2.7`` and, below it, the process and the time span."""
     session = group.session
+    if group.marker:
+        return [Heading(_("journalctl's own line, not a log entry"), 2)]
     if session is None and group.client is not None:
         heading = _("Client {ip}, outside a session").format(ip=group.client)
         return [Heading(heading, 2), Paragraph(_processes(group))]
@@ -661,9 +752,12 @@ def _entries(
     sessions_logged_in: set[Session],
     connected: set[str],
     forged: set[Session],
+    intruders: Mapping[str, bool] | None = None,
 ) -> tuple[list[Block], tuple[_Shape, ...]]:
     """The group's entries explained (repeats folded), and the shape of the whole group
-    (its entries' shapes), for a session that repeats the one before."""
+    (its entries' shapes), for a session that repeats the one before. ``intruders``:
+    the clients the verdict says got in after guessing, each with whether only the
+    owner can tell (:attr:`~.facts.ClientFacts.unsure`)."""
     state = SessionState(
         show_passwords=show_passwords,
         session_logged_in=group.session in sessions_logged_in,
@@ -685,7 +779,11 @@ def _entries(
             notes.append(note)
             if event.type in _SECRET_TYPES and note.key.startswith(_SECRET_NOTES):
                 item.secret = True
-        if not notes:
+        if item.marker is not None:
+            notes.append(journal_note(item.marker))
+        elif item.queue_id is not None:
+            notes.append(queued_note(item.queue_id, _sent_by(group, state, intruders or {})))
+        elif not notes:
             notes.append(routine_note(item.record) or unrecognised())
         texts: list[str] = []
         for note in notes:
@@ -703,6 +801,16 @@ def _entries(
         )
         shaped.append((_shape(item, notes), entry, item))
     return _folded(shaped), tuple(shape for shape, _entry, _item in shaped)
+
+
+def _sent_by(group: _Group, state: SessionState, intruders: Mapping[str, bool]) -> str:
+    """Who sent the messages a session handed over (:func:`~.routine.queued_note`)."""
+    if not state.session_logged_in:
+        return "client"
+    ip = group.session.ip if group.session is not None else None
+    if ip is None or ip not in intruders:
+        return "account"
+    return "maybe_intruder" if intruders[ip] else "intruder"
 
 
 def _session_key(
@@ -799,9 +907,24 @@ def _explain(
     analysis = analyze(events) if analyze is not None else Analysis()
     for _event in events:  # what the analyzer left unread
         pass
-    if not reader.entries:
-        return [Paragraph(_("The input contains no log entries: nothing to explain."))]
     items = reader.kept
+    if not reader.entries:
+        nothing = _("The input contains no log entries: nothing to explain.")
+        empty: list[Block] = [Paragraph(nothing)]
+        if items:  # journalctl's own lines (``-- No entries --``)
+            group = _Group(None, items)
+            empty += _entries(group, show_passwords, set(), frozenset(), set(), set(), set())[0]
+        return empty
+    outside = len(reader.loose_ips - reader.session_ips)
+    jumbled = out_of_order is not None and out_of_order()
+    ordered = in_time_order() if in_time_order is not None else None
+    if ordered is not None:
+        # Read again in time order by a detector of its own, as analyze reads it: its
+        # judgement (who got in, Yes or Maybe) is analyze's, and nothing is left to
+        # judge again by the time stamps.
+        analysis, jumbled = ordered, False
+    facts = reader.collector.result(analysis, reader.entries, outside, jumbled)
+    intruders = {client.ip: client.unsure for client in facts.attackers if client.succeeded}
     groups = _groups(items)
     blocks: list[Block] = [
         Heading(_("What these log lines mean"), 1),
@@ -818,8 +941,9 @@ def _explain(
             break
         if group.session is not None:
             number += 1
-        group.items = group.items[: MAX_ENTRIES - listed]
-        listed += len(group.items)
+        if not group.marker:
+            group.items = group.items[: MAX_ENTRIES - listed]
+            listed += len(group.items)
         told, shape = _entries(
             group,
             show_passwords,
@@ -828,6 +952,7 @@ def _explain(
             reader.logged_in,
             connected,
             reader.trailer_forged,
+            intruders,
         )
         key = _session_key(group, shape, reader.logged_in)
         if key is not None and key == fold.key:
@@ -847,15 +972,6 @@ def _explain(
                 )
             )
         )
-    outside = len(reader.loose_ips - reader.session_ips)
-    jumbled = out_of_order is not None and out_of_order()
-    ordered = in_time_order() if in_time_order is not None else None
-    if ordered is not None:
-        # Read again in time order by a detector of its own, as analyze reads it: its
-        # judgement (who got in, Yes or Maybe) is analyze's, and nothing is left to
-        # judge again by the time stamps.
-        analysis, jumbled = ordered, False
-    facts = reader.collector.result(analysis, reader.entries, outside, jumbled)
     blocks += verdict(facts, show_passwords, audit)
     return blocks
 

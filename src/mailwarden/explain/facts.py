@@ -31,6 +31,8 @@ SERVER_KINDS = (
 )
 """Finding kinds about the server's configuration, most urgent first."""
 _SEVERITY_RANK = {s: i for i, s in enumerate(Severity)}
+MAX_QUEUED = 20
+"""Queue IDs kept per client (:attr:`ClientFacts.queued`); the rest are counted."""
 
 
 @dataclass(slots=True)
@@ -71,6 +73,11 @@ class ClientFacts:
     success_events: list[Event] = field(default_factory=list)
     login_times: dict[str, datetime] = field(default_factory=dict)
     """The earliest logged successful login per account (case-folded name)."""
+    queued: list[str] = field(default_factory=list)
+    """The queue IDs of the messages it handed over in sessions where it logged in
+    (Postfix's ``QUEUEID: client=…, sasl_username=…``): the first :data:`MAX_QUEUED`."""
+    queued_count: int = 0
+    """How many such messages there were."""
     failure_times: list[tuple[datetime | None, int]] = field(default_factory=list)
     """When each of :attr:`failed_attempts` was counted, and how many attempts the line
     that counted them stands for (a line of an attempt counted already stands for none);
@@ -1016,6 +1023,15 @@ class Collector:
             facts.tls.append(session.tls)
         _walk_session(facts, session)
         return logged_in
+
+    def queued(self, ip: str, queue_ids: Iterable[str]) -> None:
+        """Messages a session of ``ip`` in which it logged in handed over, by their queue
+        IDs (read by the caller from Postfix's ``QUEUEID: client=…`` lines)."""
+        facts = _client_for(self.clients, ip)
+        for queue_id in queue_ids:
+            facts.queued_count += 1
+            if len(facts.queued) < MAX_QUEUED:
+                facts.queued.append(queue_id)
 
     def result(
         self, analysis: Analysis, records: int, outside: int = 0, out_of_order: bool = False

@@ -297,6 +297,69 @@ def listed_client(record: Record) -> str | None:
     return listing[0] if listing is not None else None
 
 
+_JOURNAL_NOTES = {
+    "span": N_(
+        "journalctl wrote this line itself, above the entries it prints: the time span "
+        "the journal holds, not that of the lines below. No log entry (no program logged "
+        "it), and not counted as one."
+    ),
+    "boot": N_(
+        "journalctl wrote this line itself, where a new boot of the machine begins: the "
+        "entries after it were written after the machine started again. No log entry (no "
+        "program logged it), and not counted as one."
+    ),
+    "none": N_(
+        "journalctl wrote this line itself: no journal entry matched what it was asked "
+        "for (the unit, the time span, the boot), so it printed none. No log entry, and "
+        "not counted as one."
+    ),
+}
+
+
+def journal_note(kind: str) -> Note:
+    """What journalctl's own line of ``kind`` (:func:`mailwarden.framing.journal_marker`)
+    is."""
+    return Note("journal:" + kind, _(_JOURNAL_NOTES[kind]))
+
+
+_SENT_BY = {
+    "client": N_(
+        "Postfix handling message {id}, which this session handed over (the “client=” "
+        "line above): taken in, queued, delivered or bounced. Nothing about logins or "
+        "guessing."
+    ),
+    "account": N_(
+        "Postfix handling message {id}, which the client of this session sent after "
+        "logging in (the “client=” line above): mail sent through that account."
+    ),
+    "maybe_intruder": N_(
+        "Postfix handling message {id}, which the client of this session sent after "
+        "logging in (the “client=” line above): mail sent through that account. If the "
+        "login was not the owner's, it is the intruder's mail: “postcat -q {id}” shows "
+        "the message, “postsuper -d {id}” deletes it while it is still in the queue."
+    ),
+    "intruder": N_(
+        "Postfix handling message {id}, which the client of this session sent after "
+        "logging in with a guessed password (the “client=” line above): the intruder's "
+        "mail, sent through that account. “postcat -q {id}” shows the message, "
+        "“postsuper -d {id}” deletes it while it is still in the queue."
+    ),
+}
+
+
+def queued_note(queue_id: str, sent_by: str) -> Note:
+    """A line of Postfix about message ``queue_id`` (Postfix's own ID, letters and digits
+    only), which the session it is told with handed over. ``sent_by``: ``client`` (no
+    login in that session), ``account`` (a login, not after guessing), ``intruder`` (a
+    login the verdict calls a guess that worked), ``maybe_intruder`` (one only the owner
+    can tell from a guess)."""
+    return Note(
+        "queued:" + queue_id,
+        _(_SENT_BY[sent_by]).format(id=queue_id),
+        _("Postfix handling message {id} again (see above).").format(id=queue_id),
+    )
+
+
 def routine_note(record: Record) -> Note | None:
     """What a line without an event is, or None when explain does not know its kind."""
     listing = _listing(record)
@@ -323,4 +386,4 @@ def routine_note(record: Record) -> Note | None:
     return Note(kind.key, _(kind.text), _(kind.short), context=context)
 
 
-__all__ = ["foreign_program", "listed_client", "routine_note"]
+__all__ = ["foreign_program", "journal_note", "listed_client", "queued_note", "routine_note"]

@@ -591,6 +591,28 @@ def _success_line(event: Event) -> str:
     )
 
 
+def _queued(client: ClientFacts) -> str:
+    """The messages it sent once logged in, by their queue IDs (Postfix's own: letters
+    and digits), and how to look at one and delete it."""
+    count = client.queued_count
+    ids = _(", ").join(client.queued[:5])
+    if count > 5:
+        ids += " " + _("and {n} more").format(n=_count(count - 5))
+    sent = ngettext(
+        "After logging in it sent {n} message (queue ID {ids}).",
+        "After logging in it sent {n} messages (queue IDs {ids}).",
+        count,
+    ).format(n=_count(count), ids=ids)
+    if count == 1:
+        how = _("“postcat -q {id}” shows it; “postsuper -d {id}” deletes it while it is queued.")
+    else:
+        how = _(
+            "“postcat -q {id}” shows the first; “postsuper -d {id}” deletes it while it is "
+            "queued (the others likewise, by their IDs)."
+        )
+    return f"{sent} {how.format(id=client.queued[0])}"
+
+
 def _outcome(client: ClientFacts, others: bool = False) -> list[Block]:
     """Did it get in; ``others``: these lines show someone's login, which the lack of
     its own is not to deny."""
@@ -639,6 +661,8 @@ def _outcome(client: ClientFacts, others: bool = False) -> list[Block]:
                         "–", _("{time}: {what}").format(time=when(event.record.time), what=line), 6
                     )
                 )
+        if client.queued:
+            blocks.append(Paragraph(_queued(client), 4))
         return blocks
     if client.logged_in_first:
         users = [quoted(escape_text(u)) for u in client.succeeded_as if u]
