@@ -47,7 +47,11 @@ def test_the_sample_report_in_chinese() -> None:
     assert re.search(r"^192\.0\.2\.123 +慢速暴力破解 +47 .* 封禁$", text, re.M)
     assert re.search(r"^192\.0\.2\.36 +扫描器 .* 观察$", text, re.M)
     assert "现在该做什么：" in lines
-    assert "1. 立即重置该账户的密码，并结束它所有已打开的会话（doveadm kick）。" in lines
+    assert (
+        "1. 立即重置该账户的密码。改密码不会结束已经登录的会话，封禁也只阻止新的连接：请" in lines
+    )
+    assert "     doveadm kick sales@example.com" in lines  # the exact commands, verbatim
+    assert "     ss -K dst 192.0.2.187" in lines
     assert "• sales@example.com：这个客户端登录失败 9 次之后以 sales@example.com" in text
     flat = "".join(text.split())
     assert "修复：设置smtpd_tls_loglevel=1（postconf-esmtpd_tls_loglevel=1;postfixreload）" in flat

@@ -66,7 +66,9 @@ def _headline_counts(out: str) -> dict[str, int]:
 def _blocked(out: str) -> tuple[list[str], int]:
     """The addresses of the “Block … in the firewall” advice (none when there is none),
     and how many more it does not name (“… and 7 more”)."""
-    found = re.search(r"Block (?!the network )(.+?) in the firewall:", _actions(out))
+    found = re.search(
+        r"Block (?!the network )(.+?) in the firewall \(nftables\) now:", _actions(out)
+    )
     if found is None:
         return [], 0
     listed, _and, more = found.group(1).partition(" and ")
@@ -131,7 +133,7 @@ def test_block_advice_names_exactly_the_clients_analyze_would_ban(run: Runner) -
 
 def test_block_advice_in_chinese_names_the_same_clients(run: Runner) -> None:
     out = dense(_explain(run, "--lang", "zh_CN", MONDAY))
-    found = re.search(r"在防火墙中封禁(.+?)：", out)
+    found = re.search(r"在防火墙（nftables）中封禁(.+?)：", out)
     assert found is not None, out
     assert sorted(found.group(1).split("、")) == ["192.0.2.123", "192.0.2.44"]
     assert "暂时不必在防火墙中拦截203.0.113.163、2001:db8:bad:1::2（扫描器：没有尝试登录）" in out
@@ -382,17 +384,17 @@ def test_a_network_analyze_bans_is_blocked_as_a_network(run: Runner, log_file: L
     assert "block the whole network rather than each address" in out
     actions = _actions(out)
     assert (
-        "Block the network 203.0.113.0/24 in the firewall rather than each of its addresses: "
-        "“mailwarden ban 203.0.113.0/24” now, or let “mailwarden run” ban such networks "
-        "automatically (nftables). But the same attack can come from other networks: "
+        "Block the network 203.0.113.0/24 in the firewall (nftables) rather than each of its "
+        "addresses, now: mailwarden ban 203.0.113.0/24 or let “mailwarden run” ban such "
+        "networks automatically. But the same attack can come from other networks: "
         "blocking does not end it; strong passwords do."
     ) in actions
     assert _blocked(out) == ([], 0)
     for ip in SPRAYERS:
         assert f"mailwarden ban {ip}" not in actions
     zh = dense(_explain(run, "--lang", "zh_CN", path))
-    assert "在防火墙中封禁网段203.0.113.0/24，而不是逐个封禁其中的地址" in zh
-    assert "“mailwardenban203.0.113.0/24”" in zh
+    assert "现在就在防火墙（nftables）中封禁网段203.0.113.0/24，而不是逐个封禁其中的地址：" in zh
+    assert "：mailwardenban203.0.113.0/24或让" in zh
 
 
 def test_an_address_outside_the_network_is_still_blocked_on_its_own(
@@ -411,7 +413,9 @@ def test_an_address_outside_the_network_is_still_blocked_on_its_own(
     assert "198.51.100.9" in banned
     actions = _actions(_explain(run, path))
     network = actions.index("Block the network 203.0.113.0/24 in the firewall")
-    alone = actions.index("Block 198.51.100.9 in the firewall: “mailwarden ban 198.51.100.9” now")
+    alone = actions.index(
+        "Block 198.51.100.9 in the firewall (nftables) now: mailwarden ban 198.51.100.9"
+    )
     assert network < alone
     assert "But this is one of many bots" in actions[alone:]  # said once, at the end
     assert "But the same attack can come from other networks" not in actions

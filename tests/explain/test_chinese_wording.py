@@ -37,7 +37,7 @@ def test_the_bot_paragraph_reads_as_chinese(run: Runner, log_file: LogFile) -> N
     assert "一次登录失败（认证方式PLAIN）。" in out
     assert "服务器答复250，表示接受。" in out
     # (blanks are folded out of ``out``: “mailwarden audit --check …” reads so)
-    assert "运行“mailwardenaudit--checkauth_on_port_25”可得到针对你的服务器的具体修改命令" in out
+    assert "针对你的服务器的具体修改命令：mailwardenaudit--checkauth_on_port_25" in out
     assert "启用AUTH的服务在日志中只显示为“smtpd”（没有服务名后缀）" in out
 
 

@@ -55,7 +55,7 @@ def test_seed_answers_the_three_questions(run: Runner) -> None:
         "smtpd_tls_exclude_ciphers",
         "soft_bounce = no",
         "Upgrade Postfix",
-        "Run “mailwarden audit” on the server",
+        "Run this on the server",
     ]
     positions = [actions.find(text) for text in order]
     assert -1 not in positions, dict(zip(order, positions, strict=True))
@@ -79,11 +79,16 @@ def test_show_passwords_reveals_them(run: Runner) -> None:
     assert "wil…" in out and "l, m, n, o" in out
 
 
+_PASTED = ("zgrep ", "journalctl ")
+"""The commands of the advice wider than 80 columns: each alone on its line, unwrapped,
+to be pasted whole."""
+
+
 def test_plain_output_fits_80_columns_without_escapes(run: Runner) -> None:
     _code, out, _err = run("explain", str(SEED))
     assert "\x1b" not in out
     for line in out.splitlines():
-        assert cell_len(line) <= 80, line
+        assert cell_len(line) <= 80 or line.lstrip().startswith(_PASTED), line
         assert line == line.rstrip()
 
 
@@ -183,9 +188,10 @@ def test_long_ipv6_addresses_stay_whole_at_any_width(log_file: Callable[[str], s
         whole = {t for line, _ in lines(blocks, 1000) for t in _IPV6.findall(line)}
         assert guesser in whole
         for width in range(50, 101):
-            for line, _ in lines(blocks, width):
+            for line, style in lines(blocks, width):
                 assert set(_IPV6.findall(line)) <= whole, (language, width, line)
-                assert cell_len(line) <= width, (language, width, line)
+                # a command is never wrapped: it is pasted whole
+                assert cell_len(line) <= width or style == "command", (language, width, line)
 
 
 def test_clean_log_is_no_attack(run: Runner, log_file: Callable[[str], str]) -> None:
@@ -294,7 +300,7 @@ def test_advice_for_a_login_that_may_be_the_owner_asks_the_owner_first(
     ), steps
     assert "was guessed" not in steps and "logged in with it" not in steps
     # two addresses to block, and `ban` takes one
-    assert "“mailwarden ban 203.0.113.21” now, and likewise for the others" in steps
+    assert "now: mailwarden ban 203.0.113.21 and likewise for the others" in steps
 
 
 DOVECOT_ENDS = "".join(
@@ -441,7 +447,7 @@ def test_lang_option_and_locale_choose_chinese(run: Runner) -> None:
 def test_chinese_output_fits_80_columns(run: Runner) -> None:
     _code, out, _err = run("explain", "--lang", "zh_CN", str(SEED))
     for line in out.splitlines():
-        assert cell_len(line) <= 80, line
+        assert cell_len(line) <= 80 or line.lstrip().startswith(_PASTED), line
 
 
 _ENGLISH_RUN = re.compile(r"[A-Za-z]{2,}(?:[ ,'-]+[a-z]{2,}){2,}")

@@ -166,5 +166,5 @@ def test_verdict_counts_have_a_thousands_separator(run: Runner, log_file: LogFil
     zh = dense(zh)
     assert "……另有1,090个地址。" in zh
     assert "一共失败了2,200次" in zh
-    assert "在防火墙中封禁网段2001:db8:5::/64" in zh
+    assert "在防火墙（nftables）中封禁网段2001:db8:5::/64" in zh
     assert not re.search(r"(1090|2200|1095)", zh)

@@ -48,7 +48,10 @@ def test_dump_lines_without_a_login_name_the_level_and_its_fix(
     assert "smtpd_tls_loglevel is 4 or more." in verdict
     assert "These lines hold no login, but their “Read”/" in verdict
     assert "“Write N chars” lines show the level." in verdict
-    assert "1. Lower smtpd_tls_loglevel to 1 (postconf -e smtpd_tls_loglevel=1;" in verdict
+    assert (
+        "1. Lower smtpd_tls_loglevel to 1: postconf -e smtpd_tls_loglevel=1 postfix reload"
+        in verdict
+    )
     # Nothing in these lines is a password: the step does not say they hold any.
     assert "they contain your users' passwords" not in verdict
     assert "mailwarden audit --check credential_exposed" in verdict

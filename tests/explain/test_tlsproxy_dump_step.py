@@ -19,7 +19,7 @@ def test_tlsproxy_lines_name_its_own_setting(run: Runner, log_file: LogFile) -> 
     text = " ".join(out.split())
     assert "smtpd_tls_loglevel" not in text
     assert "because tlsproxy_tls_loglevel is 4 or more" in text
-    assert "Lower tlsproxy_tls_loglevel to 1 (postconf -e tlsproxy_tls_loglevel=1;" in text
+    assert "Lower tlsproxy_tls_loglevel to 1: postconf -e tlsproxy_tls_loglevel=1 postfix" in text
 
 
 def test_both_kinds_of_lines_name_both_settings(run: Runner, log_file: LogFile) -> None:

@@ -69,7 +69,7 @@ def test_a_login_after_another_address_guessed(run: Runner, log_file: LogFile) -
     assert "0 failed login attempts" not in text
     assert "It did not guess" in client
     assert "No need to block 198.51.100.99" not in text
-    assert "block 198.51.100.99 too: “mailwarden ban 198.51.100.99”" in text
+    assert "block 198.51.100.99 too: mailwarden ban 198.51.100.99" in text
     zh = verdict(run, path, "--lang", "zh_CN")
     assert "198.51.100.99 自己没有任何失败的登录" in zh and "还要封禁 198.51.100.99" in zh
 
@@ -89,12 +89,12 @@ def test_a_dovecot_failure_gets_a_check_that_finds_dovecot_logins(
     assert "Postfix logs a successful AUTH" not in text
     pattern = "-e 'user=<alice>' -e 'sasl_username=alice'"
     assert (
-        f"“zgrep -F {pattern} /var/log/mail.log* | grep -E 'sasl_method=|Login:|Logged in'”" in text
+        f" zgrep -F {pattern} /var/log/mail.log* | grep -E 'sasl_method=|Login:|Logged in' " in text
     )
-    assert "“mailwarden analyze --journal”" in text
+    assert " mailwarden analyze --journal " in text
     assert (
-        f"“journalctl -u postfix@- -u postfix -u dovecot | grep -F {pattern} | "
-        "grep -E 'sasl_method=|Login:|Logged in'”" in text
+        f" journalctl -u postfix@- -u postfix -u dovecot | grep -F {pattern} | "
+        "grep -E 'sasl_method=|Login:|Logged in'" in text
     )
 
 
@@ -103,10 +103,10 @@ def test_a_postfix_failure_check_offers_the_journal_too(run: Runner, log_file: L
     text = verdict(run, path)
     pattern = "-e 'user=<info@example.com>' -e 'sasl_username=info@example.com'"
     assert (
-        f"“zgrep -F {pattern} /var/log/mail.log* | grep -E 'sasl_method=|Login:|Logged in'”" in text
+        f" zgrep -F {pattern} /var/log/mail.log* | grep -E 'sasl_method=|Login:|Logged in' " in text
     )
     assert "Debian 12 without rsyslog" in text and "mailwarden analyze --journal" in text
-    assert f"| grep -F {pattern} | grep -E 'sasl_method=|Login:|Logged in'”" in text
+    assert f"| grep -F {pattern} | grep -E 'sasl_method=|Login:|Logged in'" in text
 
 
 LOGIN = """\

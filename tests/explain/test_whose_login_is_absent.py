@@ -140,8 +140,8 @@ def test_dovecot_logs_the_passwords_of_failed_logins(run: Runner, log_file: LogF
 def test_audit_step_names_dovecot_configuration(run: Runner, log_file: LogFile) -> None:
     verdict = verdict_of(run, log_file(lines(DOVECOT_PASSWORD)))
     assert (
-        "Run “mailwarden audit” on the server: it reads Dovecot's configuration "
-        "(doveconf -n, else dovecot.conf) and prints the exact change for each point above."
+        "Run this on the server: it reads Dovecot's configuration (doveconf -n, else "
+        "dovecot.conf) and prints the exact change for each point above: mailwarden audit"
     ) in steps(verdict)
     assert "main.cf" not in steps(verdict)
     dense = verdict_of(run, log_file(lines(DOVECOT_PASSWORD)), lang="zh_CN")
@@ -154,16 +154,16 @@ def test_audit_step_names_both_servers_configuration(run: Runner, log_file: LogF
     master.cf, as before."""
     postfix = verdict_of(run, log_file(lines(AUTH_ON_25)))
     assert (
-        "Run “mailwarden audit” on the server: it reads main.cf and master.cf and prints "
-        "the exact change for each point above."
+        "Run this on the server: it reads main.cf and master.cf and prints the exact "
+        "change for each point above: mailwarden audit"
     ) in steps(postfix)
     assert "dovecot.conf" not in postfix
 
     verdict = verdict_of(run, log_file(lines(DOVECOT_PASSWORD, AUTH_ON_25)))
     assert (
-        "Run “mailwarden audit” on the server: it reads Postfix's main.cf and master.cf and "
-        "Dovecot's configuration (doveconf -n, else dovecot.conf) and prints the exact "
-        "change for each point above."
+        "Run this on the server: it reads Postfix's main.cf and master.cf and Dovecot's "
+        "configuration (doveconf -n, else dovecot.conf) and prints the exact change for "
+        "each point above: mailwarden audit"
     ) in steps(verdict)
 
 

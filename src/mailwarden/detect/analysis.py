@@ -105,7 +105,12 @@ def from_this_machine(attacker: Attacker) -> bool:
 
 
 COMPROMISE_ADVICE = (
-    N_("Reset the account's password now, and end its open sessions (doveadm kick)."),
+    N_(
+        "Reset the account's password now. That ends no session already logged in, and a "
+        "ban stops only new connections: end the account's IMAP and POP3 sessions "
+        "(doveadm kick ACCOUNT) and the address's SMTP connections (ss -K dst ADDRESS), "
+        "as root."
+    ),
     N_(
         "Check the mail queue (mailq) for spam sent as this user and delete it "
         "(postsuper -d), and look for forwarding rules or app passwords the intruder added."
@@ -536,6 +541,12 @@ class Analysis:
     stats: Mapping[str, int | float | str] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
     """Things a reader must know about the analysis itself (state was capped, …)."""
+    owner_logins: tuple[tuple[str, str, int], ...] = ()
+    """Logins judged the owner's (no break-in) from an address whose failed logins
+    before them are still counted (the failures name no account, as Postfix before 3.9
+    writes them): (address, account as logged, those failures). The text headline says
+    them, so that "too few to tell guessing from a typo" does not leave the login out.
+    Not in the JSON."""
 
     def attacker(self, ip: str) -> Attacker | None:
         """The entry for ``ip``, if it was judged hostile."""

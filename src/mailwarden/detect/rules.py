@@ -254,6 +254,8 @@ _EXPIRE_MASK = EXPIRE_EVERY - 1
 assert not EXPIRE_EVERY & _EXPIRE_MASK, "EXPIRE_EVERY is a power of two"
 MAX_CREDENTIALS = 1000
 MAX_COMPROMISES = 1000
+MAX_OWNER_LOGINS = 16
+"""Owners' logins after failures named by no account kept for the report's headline."""
 MAX_REPORTED_MEMBERS = 50
 WIDE_USERS_COUNTED = 10_000
 """A wide network's distinct usernames are counted up to about this many."""
@@ -636,6 +638,9 @@ class Detector:
         setting that logged them."""
         self._compromises: list[Compromise] = []
         self._compromised: set[tuple[str, str | None]] = set()
+        self._owner_logins: dict[str, tuple[str, str, int]] = {}
+        """Owners' logins after failures that stay counted (:attr:`Analysis.owner_logins`),
+        by address: the first, at most :data:`MAX_OWNER_LOGINS`."""
         """(client, account) of the compromises reported: each once (up to
         MAX_COMPROMISES; client.succeeded, a sample, covers the rest)."""
         self._unconfirmed: set[str] = set()
@@ -2348,6 +2353,7 @@ class Detector:
             self._person_in_network(ip, net)
             if client is not None and client.failures:
                 self._excuse_typos(client, key, when, previous=previous)
+                self._failed_owner(client, user)
             return []  # this client logged in as this account before
         if again and client is not None and client.flags & _COMPROMISED:
             client.see(event, when)  # the intruder still at it
@@ -2367,6 +2373,7 @@ class Detector:
                 self._owner_logged_in(client, key)
                 if key is not None:
                     self._excuse_typos(client, key, when)
+                    self._failed_owner(client, user)
             return []
         reason, failures_before, by_others = compromise
         if len(self._compromised) < MAX_COMPROMISES:
@@ -3113,6 +3120,18 @@ class Detector:
                 people.clear()
             people.add(net)
 
+    def _failed_owner(self, client: ClientState, user: str | None) -> None:
+        """Remember an owner's login from an address whose failures stay counted (they
+        named no account to excuse): the report says the login beside them."""
+        if (
+            user
+            and client.failures
+            and not client.flags & _GUESSING_BITS
+            and client.ip not in self._owner_logins
+            and len(self._owner_logins) < MAX_OWNER_LOGINS
+        ):
+            self._owner_logins[client.ip] = (client.ip, user, client.failures)
+
     def _owner_logged_in(self, client: ClientState, key: str | None) -> None:
         """A person logged in: their failures were typos, their address is no network
         member and no probe."""
@@ -3727,7 +3746,16 @@ class Detector:
             findings=tuple(findings),
             stats=stats,
             notes=tuple(self._notes()),
+            owner_logins=self._owner_logins_left(attackers),
         )
+
+    def _owner_logins_left(self, attackers: list[Attacker]) -> tuple[tuple[str, str, int], ...]:
+        """The owners' logins after failures still counted, but from an address judged
+        hostile since."""
+        if not self._owner_logins:
+            return ()
+        hostile = {a.ip for a in attackers}
+        return tuple(e for e in self._owner_logins.values() if e[0] not in hostile)
 
     def _shared(self, values: _Tuple) -> _Tuple:
         """One tuple for all the attackers of one :meth:`result` whose ``values`` are

@@ -18,12 +18,21 @@ class Paragraph:
 
 
 @dataclass(frozen=True)
+class Command:
+    """A shell command to paste: shown on a line of its own, indented, never wrapped."""
+
+    text: str
+
+
+@dataclass(frozen=True)
 class Item:
-    """A list item: ``marker`` is ``•`` or ``1.``."""
+    """A list item: ``marker`` is ``•`` or ``1.``. ``more`` continues it under its
+    text: sentences (wrapped) and commands (each on a line of its own, unwrapped)."""
 
     marker: str
     text: str
     indent: int = 2
+    more: tuple[str | Command, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -38,4 +47,4 @@ class Entry:
 
 Block = Heading | Paragraph | Item | Entry
 
-__all__ = ["Block", "Entry", "Heading", "Item", "Paragraph"]
+__all__ = ["Block", "Command", "Entry", "Heading", "Item", "Paragraph"]

@@ -547,7 +547,7 @@ def _failure_reason(reason: str | None) -> str:
     if text.startswith(("UGFzc3dvcmQ6", "VXNlcm5hbWU6")):
         return _(
             "The reason “{reason}” is base64 for a login prompt, left over by a Postfix bug "
-            "(fixed in 3.9): it means a wrong password."
+            "(fixed in 3.9.0, 3.8.6, 3.7.11, 3.6.15 and 3.5.25): it means a wrong password."
         ).format(reason=escape_text(text))
     if any(low.startswith(r) for r in _UNCOUNTED_REASONS):
         return _(

@@ -5,7 +5,9 @@ object printed as is, so nothing from a log line is ever read as markup. Every b
 text goes through :func:`~mailwarden.parsers.sasl.escape_unsafe` before it is laid out
 (the builders escape client text where they quote it, once, backslashes too; this is
 the net under them, which leaves their escapes as they are): no control, formatting or
-invisible character reaches the terminal.
+invisible character reaches the terminal. A shell command of the advice
+(:class:`~mailwarden.explain.document.Command`) is never wrapped: it stands on a line of
+its own, indented under its step, to be pasted whole.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from rich.cells import cell_len
 from rich.console import Console
 from rich.text import Text
 
-from mailwarden.explain.document import Block, Entry, Heading, Item, Paragraph
+from mailwarden.explain.document import Block, Command, Entry, Heading, Item, Paragraph
 from mailwarden.explain.wrap import wrap
 from mailwarden.locale import tidy
 from mailwarden.parsers.sasl import escape_unsafe
@@ -46,7 +48,8 @@ def _indented(text: str, width: int, first: str, rest: str) -> Iterator[str]:
 
 
 def lines(blocks: Sequence[Block], width: int) -> Iterator[tuple[str, str]]:
-    """Every output line with its style name (``heading``, ``log``, ``time``, ``""``)."""
+    """Every output line with its style name (``heading``, ``log``, ``command``,
+    ``""``). A command is never wrapped: it may be wider than ``width``."""
     started = False
     for block in blocks:
         if isinstance(block, Heading):
@@ -62,8 +65,16 @@ def lines(blocks: Sequence[Block], width: int) -> Iterator[tuple[str, str]]:
                 yield line, ""
         elif isinstance(block, Item):
             first = " " * block.indent + block.marker + " "
-            for line in _indented(_shown(block.text), width, first, " " * len(first)):
+            rest = " " * len(first)
+            for line in _indented(_shown(block.text), width, first, rest):
                 yield line, ""
+            for piece in block.more:
+                if isinstance(piece, Command):
+                    # pasted into a shell: never wrapped, nor respaced for the language
+                    yield rest + "  " + escape_unsafe(piece.text), "command"
+                else:
+                    for line in _indented(_shown(piece), width, rest, rest):
+                        yield line, ""
         else:
             yield from _entry(block, width)
         started = True
@@ -79,7 +90,7 @@ def _entry(block: Entry, width: int) -> Iterator[tuple[str, str]]:
             yield line, ""
 
 
-_STYLES = {"heading": "bold", "log": "cyan"}
+_STYLES = {"heading": "bold", "log": "cyan", "command": "bold"}
 
 
 def write(blocks: Sequence[Block], file: TextIO, width: int | None = None) -> None:

@@ -16,7 +16,7 @@ from ipaddress import ip_address, ip_network
 from mailwarden.detect.accounts import CUT, account_key, same_account
 from mailwarden.detect.analysis import BAN, NEVER_BANNED, Verdict
 from mailwarden.detect.server import WEAK_TLS_FIXES, either, or_parameters, port_465_service
-from mailwarden.explain.document import Block, Heading, Item, Paragraph
+from mailwarden.explain.document import Block, Command, Heading, Item, Paragraph
 from mailwarden.explain.entries import (
     clipped,
     credential_text,
@@ -31,6 +31,9 @@ from mailwarden.model import Event, EventType, Finding, IPNetwork
 from mailwarden.parsers.sasl import escape_text
 
 MAX_CLIENTS = 10
+Step = list[str | Command]
+"""A step of the advice: sentences, and commands to paste, each shown on a line of its
+own (:class:`~mailwarden.explain.document.Command`)."""
 MAX_OF_A_KIND = 5
 """Findings across clients of one kind told one by one (spraying campaigns, networks)."""
 MAX_CREDENTIALS = 5
@@ -804,66 +807,125 @@ _JOURNAL = "journalctl -u postfix@- -u postfix -u dovecot"
 rsyslog): Postfix's units (``postfix@-`` on Debian, ``postfix`` elsewhere), Dovecot's."""
 
 
-def _log_checks(clients: list[ClientFacts]) -> list[str]:
+def _log_checks(clients: list[ClientFacts]) -> Step:
     """Commands that look through the whole log for a login by these clients: the
     analyzer, and a zgrep for the logins of the accounts they tried (names safe to paste
     into a shell only; else for logins from the address), in the log files and in the
-    journal. A login line is Postfix's (``sasl_method=``, ``sasl_username=``, the client
-    as ``[addr]``) or Dovecot's (``Login: user=<…>``, ``rip=addr``), whichever the
-    failures came from: a password guessed over one works for the other (IMAP after
-    SMTP AUTH failures, sending spam after IMAP ones)."""
-    commands = [
-        _("“{command}” (/var/log/maillog* on Red Hat and CentOS)").format(
-            command=f"mailwarden analyze {_LOGS}"
-        )
-    ]
-    dovecot = postfix = True
+    journal, each on a line of its own. A login line is Postfix's (``sasl_method=``,
+    ``sasl_username=``, the client as ``[addr]``) or Dovecot's (``Login: user=<…>``,
+    ``rip=addr``), whichever the failures came from: a password guessed over one works
+    for the other (IMAP after SMTP AUTH failures, sending spam after IMAP ones)."""
+    step: Step = [Command(f"mailwarden analyze {_LOGS}")]
+    step.append(_("On Red Hat and CentOS the log files are /var/log/maillog*."))
     logins = "grep -E 'sasl_method=|Login:|Logged in'"
     names = list(dict.fromkeys(n for c in clients for n in c.accounts if _safe(n)))[:3]
+    patterns: list[str] = []
     if names:
-        patterns = []
         for name in names:
-            if dovecot:
-                patterns.append(f"'user=<{name}>'")
-            if postfix:
-                patterns.append(f"'sasl_username={name}'")
-        text = ngettext(
-            "“{command}” (every login of that account)",
-            "“{command}” (every login of those accounts)",
-            len(names),
+            patterns.append(f"'user=<{name}>'")
+            patterns.append(f"'sasl_username={name}'")
+        step.append(
+            ngettext("Every login of that account:", "Every login of those accounts:", len(names))
         )
     elif clients:
         ip = clients[0].ip
-        patterns = []
-        if dovecot:
-            patterns.append(f"'rip={ip},'")
-        if postfix:
-            patterns.append(f"'[{ip}]'")
-        text = _("“{command}” (every login from that address)")
-    else:
-        patterns = []
+        patterns = [f"'rip={ip},'", f"'[{ip}]'"]
+        step.append(_("Every login from that address:"))
+    journal = ""
     if patterns:
         pattern = patterns[0] if len(patterns) == 1 else " ".join(f"-e {p}" for p in patterns)
         # Failures carry the name too (Postfix 3.9: sasl_username=, Dovecot: user=<>).
-        commands.append(text.format(command=f"zgrep -F {pattern} {_LOGS} | {logins}"))
+        step.append(Command(f"zgrep -F {pattern} {_LOGS} | {logins}"))
         journal = f"{_JOURNAL} | grep -F {pattern} | {logins}"
-    else:
-        journal = ""
+    step.append(
+        _("Where there is no {logs} (Debian 12 without rsyslog logs to the journal only):").format(
+            logs="/var/log/mail.log"
+        )
+    )
+    step.append(Command("mailwarden analyze --journal"))
     if journal:
-        commands.append(
+        step.append(Command(journal))
+    return step
+
+
+def _guessed_accounts(client: ClientFacts) -> list[str]:
+    """The accounts a client tried that its login may have been as: names fit to be an
+    account, less those the server said do not exist."""
+    return [
+        name
+        for name in client.accounts
+        if _could_be_account(name) and account_key(name) not in client.unknown_accounts
+    ]
+
+
+def _unnamed_guess(client: ClientFacts) -> str:
+    """Which account a login that no line names was most likely as: the one the client
+    was guessing, when the failures name it."""
+    guessed = _guessed_accounts(client)
+    if not guessed:
+        return _("These lines do not name it.")
+    return ngettext(
+        "These lines do not name it, but most likely it is {accounts}, the account it was "
+        "guessing.",
+        "These lines do not name it, but most likely it is one of {accounts}, the accounts "
+        "it was guessing.",
+        len(guessed),
+    ).format(accounts=_listing([quoted(escape_text(n)) for n in guessed]))
+
+
+def _login_account(client: ClientFacts, user: str | None) -> str:
+    """The account of a login, to write in a sentence: its name, else what is known."""
+    if user:
+        return quoted(escape_text(user))
+    guessed = _guessed_accounts(client)
+    if not guessed:
+        return _("the account {ip} logged in as (these lines do not name it)").format(ip=client.ip)
+    return ngettext(
+        "the account {ip} logged in as (these lines do not name it; most likely {accounts}, "
+        "the account it was guessing)",
+        "the account {ip} logged in as (these lines do not name it; most likely one of "
+        "{accounts}, the accounts it was guessing)",
+        len(guessed),
+    ).format(ip=client.ip, accounts=_listing([quoted(escape_text(n)) for n in guessed]))
+
+
+def _end_sessions(client: ClientFacts, user: str | None) -> Step:
+    """How to end an intruder's sessions: a new password ends none already logged in,
+    nor does a ban (it drops new connections only)."""
+    ip = f"'[{client.ip}]'" if ":" in client.ip else client.ip  # ss: IPv6 in brackets
+    if user and _safe(user):
+        return [
             _(
-                "where there is no {logs} (Debian 12 without rsyslog logs to the journal "
-                "only): “{analyze}” and “{grep}”"
-            ).format(logs="/var/log/mail.log", analyze="mailwarden analyze --journal", grep=journal)
-        )
-    else:
-        commands.append(
-            _(
-                "where there is no {logs} (Debian 12 without rsyslog logs to the journal "
-                "only): “{analyze}”"
-            ).format(logs="/var/log/mail.log", analyze="mailwarden analyze --journal")
-        )
-    return commands
+                "A new password does not end sessions already logged in, nor does a ban (it "
+                "stops new connections): end them as root, IMAP and POP3 with doveadm kick, "
+                "SMTP with ss:"
+            ),
+            Command(f"doveadm kick {user}"),
+            Command(f"ss -K dst {ip}"),
+        ]
+    return [
+        _(
+            "A new password does not end sessions already logged in, nor does a ban (it "
+            "stops new connections): end them as root, IMAP and POP3 with “doveadm kick” "
+            "and the account's name, SMTP with:"
+        ),
+        Command(f"ss -K dst {ip}"),
+    ]
+
+
+def _unnamed_lookup(client: ClientFacts) -> Step:
+    """How to find the account of a login that no line of the excerpt names: Postfix
+    names it (``sasl_method=…, sasl_username=…``) on the lines of a logged-in client,
+    from its first mail on."""
+    return [
+        _(
+            "To find out which account it was, look for that client's lines with "
+            "“sasl_method=” in the whole log: Postfix names the account on them "
+            "(sasl_username=) once the client sends mail. If no line does, the log does "
+            "not say which account it was."
+        ),
+        Command(f"zgrep -F '[{client.ip}]' {_LOGS} | grep -F 'sasl_method='"),
+    ]
 
 
 def _first_login(client: ClientFacts) -> datetime | None:
@@ -1120,6 +1182,21 @@ def _for_tls_settings(text: str, settings: set[str]) -> str:
             "same as smtpd_tls_loglevel): if it is set apart, lower it to 1 too."
         )
     )
+
+
+def _step_for_tls_settings(step: Step, settings: set[str]) -> Step:
+    """:func:`_for_tls_settings` for a step of the advice: its commands name the
+    setting too; the sentence on tlsproxy's goes at its end."""
+    if TLSPROXY_LOGLEVEL not in settings:
+        return step
+    if settings == {TLSPROXY_LOGLEVEL}:
+        return [
+            Command(p.text.replace("smtpd_tls_loglevel", TLSPROXY_LOGLEVEL))
+            if isinstance(p, Command)
+            else p.replace("smtpd_tls_loglevel", TLSPROXY_LOGLEVEL)
+            for p in step
+        ]
+    return [*step, _for_tls_settings("", settings).strip()]
 
 
 def _exposed(findings: list[Finding]) -> list[str]:
@@ -1419,21 +1496,18 @@ def _plain_audit(kind: str) -> str:
     return "mailwarden audit"
 
 
-def _with_command(text: str, kind: str, audit: AuditCommand) -> str:
+def _with_command(step: str | Step, kind: str, audit: AuditCommand) -> Step:
+    pieces: Step = [step] if isinstance(step, str) else list(step)
     command = audit(kind)
     if command == audit(""):
-        return text
+        return pieces
     if kind == "bruteforce":
-        return (
-            text + " " + _("Settings that slow guessing down: “{command}”.").format(command=command)
-        )
-    return (
-        text + " " + _("The exact commands for your server: “{command}”.").format(command=command)
-    )
+        return [*pieces, _("Settings that slow guessing down:"), Command(command)]
+    return [*pieces, _("The exact commands for your server:"), Command(command)]
 
 
-def _actions(facts: ExcerptFacts, audit: AuditCommand) -> list[str]:
-    actions: list[str] = []
+def _actions(facts: ExcerptFacts, audit: AuditCommand) -> list[str | Step]:
+    actions: list[str | Step] = []
     attackers = facts.attackers
     kinds = {f.kind for f in facts.server_findings}
     # The emergency first: real users' passwords are in the log.
@@ -1444,24 +1518,26 @@ def _actions(facts: ExcerptFacts, audit: AuditCommand) -> list[str]:
             _exposure_source(f) == source and _int(f, "payloads") for f in exposures
         ):
             exposure_fix = _fix_tls_loglevel_unseen  # the level shows, no login came here
-        text = exposure_fix()
+        fix = exposure_fix()
         if source == "tls_loglevel":  # tlsproxy's lines: its own setting
             tls = [f for f in exposures if _exposure_source(f) == source]
-            text = _for_tls_settings(text, _tls_settings(tls))
+            fix = _step_for_tls_settings(fix, _tls_settings(tls))
         real = sum(
             _int(f, "users_who_logged_in_count") for f in exposures if _exposure_source(f) == source
         )
         if source == "dovecot" and real:
-            text += " " + ngettext(
-                "{n} user logged in right after a failed login whose password the log "
-                "shows: a mistyped password is often close to the real one, so that user "
-                "should change their password.",
-                "{n} users logged in right after a failed login whose password the log "
-                "shows: a mistyped password is often close to the real one, so they should "
-                "change their passwords.",
-                real,
-            ).format(n=_count(real))
-        actions.append(_with_command(text, "credential_exposed", audit))
+            fix.append(
+                ngettext(
+                    "{n} user logged in right after a failed login whose password the log "
+                    "shows: a mistyped password is often close to the real one, so that user "
+                    "should change their password.",
+                    "{n} users logged in right after a failed login whose password the log "
+                    "shows: a mistyped password is often close to the real one, so they should "
+                    "change their passwords.",
+                    real,
+                ).format(n=_count(real))
+            )
+        actions.append(_with_command(fix, "credential_exposed", audit))
     for client in attackers:
         if client.succeeded:
             for user in client.succeeded_as or [None]:
@@ -1474,23 +1550,45 @@ def _actions(facts: ExcerptFacts, audit: AuditCommand) -> list[str]:
                         "after {time} and look for forwarding or filter rules an intruder "
                         "may have added."
                     )
-                else:
+                elif user:
                     text = _(
                         "Change the password of {user} now and end its open sessions: {ip} "
                         "logged in with it. Then check what was sent from the account after "
                         "{time} and look for forwarding or filter rules the intruder may have "
                         "added."
                     )
-                if client.unsure and not _ban_recommended(client):
-                    # analyze: "Ban the address the login came from" (if not theirs)
-                    text += " " + _("If it was not theirs, block {ip} too: “mailwarden ban {ip}”.")
-                actions.append(
+                else:
+                    text = _(
+                        "Change the password of the account {ip} logged in as now and end its "
+                        "open sessions. {guess}"
+                    )
+                step: Step = [
                     text.format(
-                        user=quoted(escape_text(user)) if user else "?",
+                        user=_login_account(client, user),
                         ip=client.ip,
                         time=when(moment or client.first),
+                        guess=_unnamed_guess(client),
                     )
-                )
+                ]
+                if not user:
+                    step += _unnamed_lookup(client)
+                if not client.unsure:
+                    step += _end_sessions(client, user)
+                    if not client.unsure:
+                        step.append(
+                            _(
+                                "Then check what was sent from the account after {time} and "
+                                "look for forwarding or filter rules the intruder may have "
+                                "added."
+                            ).format(time=when(moment or client.first))
+                        )
+                if client.unsure and not _ban_recommended(client):
+                    # analyze: "Ban the address the login came from" (if not theirs)
+                    step += [
+                        _("If it was not theirs, block {ip} too:").format(ip=client.ip),
+                        Command(f"mailwarden ban {client.ip}"),
+                    ]
+                actions.append(step)
     for client in attackers:
         if not client.login_read_first:
             continue
@@ -1503,13 +1601,16 @@ def _actions(facts: ExcerptFacts, audit: AuditCommand) -> list[str]:
                 "break-in. Only if it was not: change the password now and end the "
                 "account's open sessions."
             )
-            actions.append(
+            step = [
                 text.format(
-                    user=quoted(escape_text(user)) if user else "?",
+                    user=_login_account(client, user),
                     ip=client.ip,
                     time=when(client.login_time(user) or client.first),
                 )
-            )
+            ]
+            if not user:
+                step += _unnamed_lookup(client)
+            actions.append(step)
     for client in _owners(facts)[:MAX_CLIENTS]:
         moment, logins = _owner_login(client)
         misspelt = _misspelt_device(client)
@@ -1547,40 +1648,52 @@ def _actions(facts: ExcerptFacts, audit: AuditCommand) -> list[str]:
     unsure = [c for c in attackers if not c.succeeded and not c.no_login_for_sure]
     unsure = [c for c in unsure if c.tried_to_log_in]
     if unsure:
-        commands = _(", and ").join(_log_checks(unsure))
         if any(c.someone_else for c in unsure):  # a login, not as an account it guessed
             text = _(
                 "Make sure none of the guesses worked: these lines show no successful "
                 "login as an account that was guessed, but that is no proof. Check the "
-                "whole log: {commands}."
+                "whole log:"
             )
         elif any(c.succeeded for c in attackers):  # one got in: the others are in question
             text = _(
                 "Make sure none of the other clients got in: these lines show no successful "
-                "login by them, but that is no proof. Check the whole log: {commands}."
+                "login by them, but that is no proof. Check the whole log:"
             )
         elif _logins_shown(facts):  # someone's login: whose are absent, said exactly
             text = ngettext(
                 "Make sure {ips} did not get in: these lines show no successful login by "
-                "it after its failed logins, but that is no proof. Check the whole log: "
-                "{commands}.",
+                "it after its failed logins, but that is no proof. Check the whole log:",
                 "Make sure {ips} did not get in: these lines show no successful login by "
                 "them after their failed logins, but that is no proof. Check the whole "
-                "log: {commands}.",
+                "log:",
                 len(unsure),
             )
         else:
             text = _(
                 "Make sure nobody got in: these lines show no successful login, but that is "
-                "no proof. Check the whole log: {commands}."
+                "no proof. Check the whole log:"
             )
         ips = _listing([c.ip for c in unsure], 5)
-        actions.append(text.format(commands=commands, ips=ips))
+        actions.append([text.format(ips=ips), *_log_checks(unsure)])
     targeted: dict[str, str] = {}
+    missing: dict[str, str] = {}  # the server said no such account exists
     for client in attackers:
         for name in client.accounts:
-            if _could_be_account(name):
+            if not _could_be_account(name):
+                continue
+            if account_key(name) in client.unknown_accounts:
+                missing.setdefault(name.casefold(), name)
+            else:
                 targeted.setdefault(name.casefold(), name)
+    for key in targeted:
+        missing.pop(key, None)
+    absent = ""
+    if missing:
+        absent = " " + ngettext(
+            "({accounts} does not exist, the server says: no password to change there.)",
+            "({accounts} do not exist, the server says: no passwords to change there.)",
+            len(missing),
+        ).format(accounts=_listing([quoted(n) for n in sorted(missing.values(), key=_natural)]))
     broken_into = {
         account_key(escape_text(name))
         for c in attackers
@@ -1604,6 +1717,7 @@ def _actions(facts: ExcerptFacts, audit: AuditCommand) -> list[str]:
                     "Make sure the other targeted accounts ({accounts}) have strong, unique "
                     "passwords too: one password was guessed here, others may be as weak."
                 ).format(accounts=_listing([quoted(n) for n in names]))
+                + absent
             )
         elif names:
             actions.append(
@@ -1611,6 +1725,7 @@ def _actions(facts: ExcerptFacts, audit: AuditCommand) -> list[str]:
                     "Make sure the other targeted accounts ({accounts}) have strong, unique "
                     "passwords too."
                 ).format(accounts=_listing([quoted(n) for n in names]))
+                + absent
             )
     elif targeted:
         names = sorted(targeted.values(), key=_natural)
@@ -1618,6 +1733,7 @@ def _actions(facts: ExcerptFacts, audit: AuditCommand) -> list[str]:
             _("Make sure the targeted accounts ({accounts}) have strong, unique passwords.").format(
                 accounts=_listing([quoted(n) for n in names])
             )
+            + absent
         )
     actions += _block_actions(facts, audit)
     never = [c for c in attackers if _never_banned(c)]
@@ -1655,8 +1771,8 @@ def _actions(facts: ExcerptFacts, audit: AuditCommand) -> list[str]:
         actions.append(_with_command(text, "auth_on_port_25", audit))
     if "weak_tls" in kinds:
         weak = frozenset(f.subject for f in facts.server_findings if f.kind == "weak_tls")
-        fix = WEAK_TLS_FIXES.get(weak, WEAK_TLS_FIXES[frozenset(_WEAK_TLS_SUBJECTS)])
-        text = _("Stop accepting broken TLS: {fix}.").format(fix=_(fix))
+        tls_fix = WEAK_TLS_FIXES.get(weak, WEAK_TLS_FIXES[frozenset(_WEAK_TLS_SUBJECTS)])
+        text = _("Stop accepting broken TLS: {fix}.").format(fix=_(tls_fix))
         actions.append(_with_command(text, "weak_tls", audit))
     if "soft_bounce" in kinds:
         soft = [f for f in facts.server_findings if f.kind == "soft_bounce"]
@@ -1681,21 +1797,21 @@ def _actions(facts: ExcerptFacts, audit: AuditCommand) -> list[str]:
         dovecot, postfix = _configured_servers(facts)
         if dovecot and postfix:
             text = _(
-                "Run “{command}” on the server: it reads Postfix's main.cf and master.cf and "
+                "Run this on the server: it reads Postfix's main.cf and master.cf and "
                 "Dovecot's configuration (doveconf -n, else dovecot.conf) and prints the "
-                "exact change for each point above."
+                "exact change for each point above:"
             )
         elif dovecot:
             text = _(
-                "Run “{command}” on the server: it reads Dovecot's configuration (doveconf "
-                "-n, else dovecot.conf) and prints the exact change for each point above."
+                "Run this on the server: it reads Dovecot's configuration (doveconf -n, else "
+                "dovecot.conf) and prints the exact change for each point above:"
             )
         else:
             text = _(
-                "Run “{command}” on the server: it reads main.cf and master.cf and prints the "
-                "exact change for each point above."
+                "Run this on the server: it reads main.cf and master.cf and prints the exact "
+                "change for each point above:"
             )
-        actions.append(text.format(command=audit("")))
+        actions.append([text, Command(audit(""))])
     return actions
 
 
@@ -1721,43 +1837,45 @@ def _configured_servers(facts: ExcerptFacts) -> tuple[bool, bool]:
 _WEAK_TLS_SUBJECTS = ("negotiated", "cipher_list")
 
 
-def _block_actions(facts: ExcerptFacts, audit: AuditCommand) -> list[str]:
+def _block_actions(facts: ExcerptFacts, audit: AuditCommand) -> list[Step]:
     """Block what the detector recommends banning: the networks it bans as a whole (as
     analyze's “Networks attacking together” says), then the addresses outside them;
     the last step says that blocking does not end the attack."""
     banned = [c for c in facts.attackers if _ban_recommended(c)]
     networks = _banned_networks(facts)
     alone = [c for c in banned if not any(_within(c.ip, n) for n in networks)]
-    steps: list[str] = []
+    steps: list[Step] = []
     if networks:
         names = [str(n) for n in networks]
         if len(names) == 1:
             text = _(
-                "Block the network {networks} in the firewall rather than each of its "
-                "addresses: “mailwarden ban {network}” now, or let “mailwarden run” ban "
-                "such networks automatically (nftables)."
+                "Block the network {networks} in the firewall (nftables) rather than each of "
+                "its addresses, now:"
             )
+            then = _("or let “mailwarden run” ban such networks automatically.")
         else:
             text = _(
-                "Block the networks {networks} in the firewall rather than each of their "
-                "addresses: “mailwarden ban {network}” now, and likewise for the others, or "
-                "let “mailwarden run” ban such networks automatically (nftables)."
+                "Block the networks {networks} in the firewall (nftables) rather than each "
+                "of their addresses, now:"
             )
-        steps.append(text.format(networks=_listing(names, 5), network=names[0]))
+            then = _(
+                "and likewise for the others, or let “mailwarden run” ban such networks "
+                "automatically."
+            )
+        steps.append(
+            [text.format(networks=_listing(names, 5)), Command(f"mailwarden ban {names[0]}"), then]
+        )
     if alone:
         ips = [c.ip for c in alone]
+        text = _("Block {ips} in the firewall (nftables) now:")
         if len(ips) == 1:
-            text = _(
-                "Block {ips} in the firewall: “mailwarden ban {ip}” now, or let “mailwarden "
-                "run” ban such addresses automatically (nftables)."
-            )
+            then = _("or let “mailwarden run” ban such addresses automatically.")
         else:  # `ban` takes one address
-            text = _(
-                "Block {ips} in the firewall: “mailwarden ban {ip}” now, and likewise for "
-                "the others, or let “mailwarden run” ban such addresses automatically "
-                "(nftables)."
+            then = _(
+                "and likewise for the others, or let “mailwarden run” ban such addresses "
+                "automatically."
             )
-        steps.append(text.format(ips=_listing(ips, 5), ip=ips[0]))
+        steps.append([text.format(ips=_listing(ips, 5)), Command(f"mailwarden ban {ips[0]}"), then])
     if not steps:
         return []
     kinds = {f.kind for f in facts.server_findings}
@@ -1783,7 +1901,7 @@ def _block_actions(facts: ExcerptFacts, audit: AuditCommand) -> list[str]:
             "But the same attack can come from other networks: blocking does not end it; "
             "strong passwords do."
         )
-    steps[-1] = _with_command(steps[-1] + " " + tail, "bruteforce", audit)
+    steps[-1] = _with_command([*steps[-1], tail], "bruteforce", audit)
     return steps
 
 
@@ -1910,54 +2028,87 @@ def _port_465_service(facts: ExcerptFacts) -> tuple[str, str]:
     )
 
 
-def _fix_tls_loglevel() -> str:
-    return _(
-        "Lower smtpd_tls_loglevel to 1 (postconf -e smtpd_tls_loglevel=1; postfix reload). "
-        "Then delete or lock away the old logs, their rotated copies and backups: they "
-        "contain your users' passwords. Users who logged in while the level was 4 should "
-        "change their passwords."
-    )
+def _fix_tls_loglevel() -> Step:
+    return [
+        _("Lower smtpd_tls_loglevel to 1:"),
+        Command("postconf -e smtpd_tls_loglevel=1"),
+        Command("postfix reload"),
+        _(
+            "Then delete or lock away the old logs, their rotated copies and backups: they "
+            "contain your users' passwords. Users who logged in while the level was 4 should "
+            "change their passwords."
+        ),
+    ]
 
 
-def _fix_tls_loglevel_unseen() -> str:
-    return _(
-        "Lower smtpd_tls_loglevel to 1 (postconf -e smtpd_tls_loglevel=1; postfix reload). "
-        "These lines hold no login, but while the level was 4 every login over TLS went "
-        "into the log: look for “Read … chars: AUTH” lines in the older logs, their rotated "
-        "copies and backups, and delete or lock away those that have them. Users whose "
-        "logins are in them should change their passwords."
-    )
+def _fix_tls_loglevel_unseen() -> Step:
+    return [
+        _("Lower smtpd_tls_loglevel to 1:"),
+        Command("postconf -e smtpd_tls_loglevel=1"),
+        Command("postfix reload"),
+        _(
+            "These lines hold no login, but while the level was 4 every login over TLS went "
+            "into the log: look for “Read … chars: AUTH” lines in the older logs, their "
+            "rotated copies and backups, and delete or lock away those that have them. Users "
+            "whose logins are in them should change their passwords."
+        ),
+    ]
 
 
-def _fix_verbose() -> str:
-    return _(
-        "Turn verbose logging off (remove -v from smtpd in master.cf, empty debug_peer_list; "
-        "postfix reload), then delete or lock away the old logs: they contain passwords. "
-        "Users whose logins are in them should change their passwords."
-    )
+def _fix_verbose() -> Step:
+    return [
+        _(
+            "Turn verbose logging off: remove -v from smtpd in master.cf and empty "
+            "debug_peer_list, then reload Postfix:"
+        ),
+        Command("postfix reload"),
+        _(
+            "Then delete or lock away the old logs: they contain passwords. Users whose "
+            "logins are in them should change their passwords."
+        ),
+    ]
 
 
-def _fix_dovecot() -> str:
-    return _(
-        "Set auth_verbose_passwords = no in Dovecot (doveadm reload), then delete or lock "
-        "away the old logs: they contain passwords."
-    )
+def _fix_dovecot() -> Step:
+    return [
+        _("Set auth_verbose_passwords = no in Dovecot's configuration, then reload Dovecot:"),
+        Command("doveadm reload"),
+        _("Then delete or lock away the old logs: they contain passwords."),
+    ]
 
 
-def _fix_dovecot_debug() -> str:
-    return _(
-        "Set auth_debug_passwords = no in Dovecot (doveadm reload), then delete or lock "
-        "away the old logs: they contain passwords and password hashes. Users whose "
-        "stored password or hash is in them should change their passwords."
-    )
+def _fix_dovecot_debug() -> Step:
+    return [
+        _("Set auth_debug_passwords = no in Dovecot's configuration, then reload Dovecot:"),
+        Command("doveadm reload"),
+        _(
+            "Then delete or lock away the old logs: they contain passwords and password "
+            "hashes. Users whose stored password or hash is in them should change their "
+            "passwords."
+        ),
+    ]
 
 
-_EXPOSURE_FIX: dict[str, Callable[[], str]] = {
+_EXPOSURE_FIX: dict[str, Callable[[], Step]] = {
     "tls_loglevel": _fix_tls_loglevel,
     "verbose": _fix_verbose,
     "dovecot": _fix_dovecot,
     "dovecot_debug": _fix_dovecot_debug,
 }
+
+
+def _step_item(number: int, step: str | Step) -> Item:
+    """A numbered step of the advice: its sentences run together, each command on a line
+    of its own under them."""
+    pieces: Step = []
+    for piece in [step] if isinstance(step, str) else step:
+        if isinstance(piece, str) and pieces and isinstance(pieces[-1], str):
+            pieces[-1] = f"{pieces[-1]} {piece}"
+        else:
+            pieces.append(piece)
+    first = pieces[0] if pieces and isinstance(pieces[0], str) else ""
+    more = pieces[1:] if pieces and isinstance(pieces[0], str) else pieces
+    return Item(f"{number}.", first, 2, tuple(more))
 
 
 def verdict(
@@ -1975,7 +2126,7 @@ def verdict(
     actions = _actions(facts, audit or _plain_audit)
     if actions:
         blocks.append(Heading(_("What to do, most important first"), 2))
-        blocks += [Item(f"{n}.", text, 2) for n, text in enumerate(actions, 1)]
+        blocks += [_step_item(n, step) for n, step in enumerate(actions, 1)]
     return blocks
 
 

@@ -44,6 +44,7 @@ from mailwarden.detect import Analysis, Attacker, Compromise, Verdict
 from mailwarden.detect.accounts import CUT
 from mailwarden.detect.analysis import (
     BAN_VERDICTS,
+    COMPROMISE_ADVICE,
     NEVER_BANNED,
     TIME_ZONE,
     from_this_machine,
@@ -341,6 +342,7 @@ def headline(analysis: Analysis, summary: ReadSummary) -> tuple[str, str]:
             ),
             failed,
         )
+        top += _owners_after_failures(analysis)
     elif (
         not summary.mail_seen
         and not summary.recognised
@@ -504,6 +506,32 @@ def _failed_logins(analysis: Analysis, attackers: Sequence[Attacker], spread: li
     return line
 
 
+def _owners_after_failures(analysis: Analysis) -> str:
+    """The headline's word on owners' logins after failed logins from their address
+    (:attr:`Analysis.owner_logins`): the failures most likely their typos."""
+    logins = analysis.owner_logins
+    if not logins:
+        return ""
+    ip, user, failures = logins[0]
+    text = ngettext(
+        "{ip} failed once and then logged in as {account}: most likely the account's owner "
+        "mistyping.",
+        "{ip} failed {n} times and then logged in as {account}: most likely the account's "
+        "owner mistyping.",
+        failures,
+    ).format(ip=ip, n=f"{failures:,}", account=account(user, None))
+    if len(logins) > 1:
+        text += _gap() + counted(
+            ngettext(
+                "So did {n} other address.",
+                "So did {n} other addresses.",
+                len(logins) - 1,
+            ),
+            len(logins) - 1,
+        )
+    return _gap() + text
+
+
 def _unexplained_failures(analysis: Analysis) -> int:
     """Failed logins counted against clients (a phone's with a stale password are
     counted apart, as ``stale_failures``), but for the owners' typos forgiven when
@@ -577,8 +605,34 @@ def compromised_section(compromises: Sequence[Compromise], limit: int) -> list[R
     out.append(Text("\n" + _("What to do now:"), style="bold"))
     # Each login's own steps, once each: a login from a never-banned address advises no ban.
     steps = dict.fromkeys(step for c in _rows(compromises, limit) for step in c.advice)
-    out.append(bullets([Text(_advice(step)) for step in steps], mark="1."))
+    out.append(
+        bullets(
+            [Text(_advice(step) + _end_sessions(step, compromises, limit)) for step in steps],
+            mark="1.",
+        )
+    )
     return out
+
+
+_SHELL_SAFE = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.@_+-:")
+"""What an account name or address may hold to go into a command as it is; a name from
+the log with anything else (a client chose it) gets no command."""
+
+
+def _end_sessions(step: str, compromises: Sequence[Compromise], limit: int) -> str:
+    """Under the step that ends the intruder's sessions, the exact commands, a line
+    each: ``doveadm kick`` for each account, ``ss -K dst`` for each address."""
+    if step != COMPROMISE_ADVICE[0]:
+        return ""
+    commands: list[str] = []
+    for c in _rows(compromises, limit):
+        if c.user and set(c.user) <= _SHELL_SAFE and not c.user.startswith("-"):
+            commands.append(f"doveadm kick {c.user}")
+    for c in _rows(compromises, limit):
+        if c.ip and set(c.ip) <= _SHELL_SAFE and not c.ip.startswith("-"):
+            # ss takes an IPv6 address in brackets, quoted: not a shell pattern
+            commands.append(f"ss -K dst '[{c.ip}]'" if ":" in c.ip else f"ss -K dst {c.ip}")
+    return "".join(f"\n  {command}" for command in dict.fromkeys(commands))
 
 
 def _advice(step: str) -> str:
