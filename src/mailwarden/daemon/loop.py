@@ -40,13 +40,16 @@ Each step:
    at the first step after that, and at the latest when the daemon stops.
 
 SIGHUP reloads the configuration (a bad one is refused with one line and the running
-one is kept; a new policy builds a new detector, warmed up from the lines before where
-reading stands, while the sources read on, so a file renamed by a rotation a moment ago
-is still read for the writer's last lines; new [sources] are read from the committed
-positions, and that file's later lines are not); SIGTERM and SIGINT stop cleanly
-(positions committed, bans left in the firewall: the kernel expires them on time even
-when the daemon is not running), also in the middle of a backlog: it is read in pieces
-(see `reading`), one per step, and the warm-up checks for a stop between its pieces.
+one is kept; a policy that only adds to the allow list, or changes how long bans last,
+goes to the running detector, with no warm-up (`_applies_live`); any other new policy
+builds a new detector, warmed up from the lines before where reading stands (no ban
+meanwhile: the warm-up runs in the loop), while the sources read on, so a file
+renamed by a rotation a moment ago is still read for the writer's last lines; new
+[sources] are read from the committed positions, and that file's later lines are
+not); SIGTERM and SIGINT stop cleanly (positions committed, bans left in the
+firewall: the kernel expires them on time even when the daemon is not running), also
+in the middle of a backlog: it is read in pieces (see `reading`), one per step, and the
+warm-up checks for a stop between its pieces.
 A bad log line is skipped and counted; a followed file that cannot be read is said once,
 shown by ``status`` and tried again, at most a minute apart, while the other inputs go
 on (see `mailwarden.sources.follow`); a failing firewall or store is logged once (again
@@ -81,7 +84,7 @@ from types import FrameType
 from typing import Any, cast
 
 from mailwarden import __version__
-from mailwarden.config import Config
+from mailwarden.config import Config, PolicyConfig
 from mailwarden.daemon import decisions, places
 from mailwarden.daemon.active import ActiveBans
 from mailwarden.daemon.alerts import Alerter
@@ -1732,26 +1735,26 @@ class Daemon:
             LOG.info("this host's addresses changed: %s", ", ".join(map(str, own)))
             self._recheck_bans()
 
-    def _recheck_bans(self, lift: bool = False) -> None:
+    def _recheck_bans(self, lift: bool = False) -> list[IPNetwork]:
         """The policy changed (a reload, this host's addresses): lift from the firewall at
         once a ban that it now refuses (an address just put on the allow list), and put
         back one that it allows again. ``lift`` (a reload): a ban this host enforced that
         lies entirely inside the new allow list is lifted in the store too
-        (`_lift_refused`)."""
-        if lift:
-            self._lift_refused()
+        (`_lift_refused`), and returned."""
+        lifted = self._lift_refused() if lift else []
         try:
             active = self._enforceable(self.store.active_bans())
         except StoreError as exc:
             self._store_error(exc)
-            return
+            return lifted
         wanted = self._wanted(active)
         add, remove = changes(self.applied.values(), wanted)
         self.applied = ActiveBans(wanted)
         if add or remove:
             self._apply(add, remove)
+        return lifted
 
-    def _lift_refused(self) -> None:
+    def _lift_refused(self) -> list[IPNetwork]:
         """A reload's allow list now holds whole bans this host enforced (an address
         just put on the list, or a network around a banned one): each is lifted in the
         store, as ``mailwarden unban`` lifts one (its failures before it are forgiven:
@@ -1762,19 +1765,23 @@ class Daemon:
         forgiven: the other addresses in it guessed passwords, and taking the host off
         the list again puts the ban back. Nor is a ban only kept from the firewall,
         never enforced here (another host's in a shared store, or one the allow list
-        named before this start): ``status`` says it is not enforced."""
+        named before this start): ``status`` says it is not enforced. The networks
+        lifted are returned."""
+        lifted: list[IPNetwork] = []
         for entry in list(self.applied.values()):
             allowed = self.policy.allow_entry_holding(entry.network)
             if allowed is None:
                 continue
             refusal = f"{entry.network} is on the allow list ({allowed})"
             try:
-                lifted = self.store.lift_ban(entry.network, f"lifted at reload: {refusal}")
+                done = self.store.lift_ban(entry.network, f"lifted at reload: {refusal}")
             except StoreError as exc:
                 self._store_error(exc)  # kept from the firewall all the same
-                return
-            if lifted:
+                return lifted
+            if done:
                 LOG.info("unban %s: lifted at reload: %s", entry.network, refusal)
+                lifted.append(entry.network)
+        return lifted
 
     # -- reload ---------------------------------------------------------------------------
 
@@ -1836,15 +1843,27 @@ class Daemon:
             LOG.warning("reload: [store] changes take effect at the next start")
             new = dataclasses.replace(new, store=old.store)
         self.config = new
+        live = (
+            "policy" in changed
+            and "sources" not in changed
+            and _applies_live(old.policy, new.policy, self.detector, detector)
+        )
         if "policy" in changed:
             self._policy = policy
-            self._recheck_bans(lift=True)
+            lifted = self._recheck_bans(lift=True)
+            if live:
+                # The running detector takes the new allow list: no warm-up, the bans
+                # and the firewall's repair go on at once; what a lifted ban's address
+                # did before its lift is forgiven, as a new detector would be told.
+                self.detector.set_allow(new.policy.allow)
+                for network in lifted:
+                    self._forgive(network)
         if "enforce" in changed:
             self._switch_enforcer(old, enforcer)
         if "alerts" in changed:
             self.alerter.close()
             self.alerter = Alerter(new.alerts)
-        if "sources" in changed or "policy" in changed:
+        if "sources" in changed or ("policy" in changed and not live):
             self._commit()
             self._detector = detector
             self._restore_owners(detector, new)
@@ -1875,7 +1894,12 @@ class Daemon:
             self._warm_up()
             self._process(backlog)
             self._commit()
-        LOG.info("reload: %s: changed %s", where(new), ", ".join(changed))
+        LOG.info(
+            "reload: %s: changed %s%s",
+            where(new),
+            ", ".join(changed),
+            " (applied to the running detector, no warm-up)" if live else "",
+        )
 
     def _switch_enforcer(self, old: Config, enforcer: Enforcer) -> None:
         same_place = _place(old) == _place(self.config)
@@ -2001,6 +2025,41 @@ class Daemon:
             self.store.set_position(self._keys.place, places.record(here, self._places_left))
         except StoreError as exc:
             self._store_error(exc)
+
+
+_LIVE_POLICY = frozenset({"allow", "ban_escalation", "max_ban_time"})
+"""The `[policy]` keys a reload applies to the running detector (`_applies_live`): the
+detector reads no other of them than ``allow``, which `Detector.set_allow` replaces."""
+
+
+def _applies_live(old: PolicyConfig, new: PolicyConfig, running: Detector, built: Detector) -> bool:
+    """Whether a reload's new policy can go to the running detector, without the warm-up
+    of a new one: only `_LIVE_POLICY` keys changed, the users file lists the same
+    accounts, and the allow list only grew (every network the old one held is inside
+    one of the new one). A client taken off the allow list is judged on its earlier
+    lines by the warm-up of a new detector, which its guessing before bans at once; so
+    is any other change (thresholds, windows, prefixes: what was counted would differ)."""
+    differ = {
+        field.name
+        for field in dataclasses.fields(old)
+        if getattr(old, field.name) != getattr(new, field.name)
+    }
+    if not differ <= _LIVE_POLICY:
+        return False
+    if running.accounts is None:
+        if built.accounts is not None:
+            return False
+    elif not running.accounts.same(built.accounts):
+        return False
+    return all(
+        any(
+            net.version == wider.version
+            and int(wider.network_address) <= int(net.network_address)
+            and int(net.broadcast_address) <= int(wider.broadcast_address)
+            for wider in new.allow
+        )
+        for net in old.allow
+    )
 
 
 def _say_journal_instead(config: Config) -> None:

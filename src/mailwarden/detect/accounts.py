@@ -130,6 +130,10 @@ class Accounts:
     def __len__(self) -> int:
         return len(self._full)
 
+    def same(self, other: Accounts | None) -> bool:
+        """Whether ``other`` lists the same accounts (a reload that read the file again)."""
+        return other is not None and self._full == other._full
+
     def exists(self, user: str) -> bool:
         key = account_key(user)
         if key in self._full:

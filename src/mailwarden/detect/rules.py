@@ -785,6 +785,24 @@ class Detector:
                 nets.add(net)
         self._own_nets = nets
 
+    def set_allow(self, allow: Iterable[IPNetwork]) -> None:
+        """A new ``policy.allow`` in place of the one given (the daemon's reload of an
+        allow list that only grew): what was counted stays, and from now on each client
+        and network is judged by the new list: one inside it is never recommended for a
+        ban, nor joins a spraying campaign from now on (one that joined before stays a
+        member); a network holding an address of it is judged address by address. A
+        client the old list allowed and the new one does not is judged on what it does
+        from now on (the daemon warms a new detector up instead in that case)."""
+        self._allow = tuple(allow)
+        self.policy = replace(self.policy, allow=self._allow)
+        for clients in (self._clients, self._archive):
+            for ip, client in clients.items():
+                if client.allowed not in _THIS_MACHINE:
+                    client.allowed = self._allowed(ip, False)
+        for networks in (self._networks, self._archived_networks):
+            for state in networks.values():
+                state.allowed = None  # worked out again when next asked
+
     def _tracked(self, event: Event, handler: Handler) -> Sequence[Detection]:
         """An event the session layer sees first, then ``handler``."""
         tracker = self._sessions

@@ -607,7 +607,7 @@ class NetworkState:
         self.key = key
         self.allowed: bool | None = None
         """Whether the allow list (or loopback) overlaps it: never judged as a whole
-        (None: not worked out yet; the allow list does not change under a detector)."""
+        (None: not worked out yet, or again after :meth:`Detector.set_allow`)."""
         self.members: RecentKeys[str] = RecentKeys(MAX_MEMBERS_PER_NETWORK)
         self.failures = 0
         self.last = 0.0
