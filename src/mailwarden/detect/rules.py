@@ -120,7 +120,9 @@ Rules (thresholds are ``[policy]`` keys, see :class:`~mailwarden.config.PolicyCo
   who logs in); an earlier compromise is no guessing of its own. A compromise the owner
   must confirm (``by_others``: only other clients guessed; or the guessing before it was
   a few tries on that one account, or on one account from an address others log in
-  from, or ``fast_failures`` at most in all with some on that account; or a try or two
+  from, or ``fast_failures`` at most in all with some on that account, at a person's
+  pace: not tries on several names that banned the client as a program's,
+  :meth:`Detector._banned_as_a_program`; or a try or two
   inside a campaign on it; or an IPv6 /64 that walked more addresses than a household's
   on that account alone: :meth:`Detector._walked_its_64`) is watched, not banned unless the
   client's own guessing earned a ban: the owner is asked first. Each (client, account)
@@ -357,6 +359,7 @@ _OWN_GUESSING = _BRUTEFORCE | _SLOW
 _SPRAY = VERDICT_BIT[Verdict.SPRAY_MEMBER]
 _NETWORK = VERDICT_BIT[Verdict.NETWORK_MEMBER]
 _COMPROMISED = VERDICT_BIT[Verdict.COMPROMISED]
+_HONEYPOT = VERDICT_BIT[Verdict.HONEYPOT]
 _COMPROMISE = Verdict.COMPROMISED
 _VERDICT_SEVERITY = {
     Verdict.COMPROMISED: Severity.CRITICAL,
@@ -3019,20 +3022,45 @@ class Detector:
         account, and no more than ``fast_failures`` tries, or from an address others log
         in from too (an office's NAT, where a phone with an old password fails until its
         owner's laptop logs in); or no more than ``fast_failures`` tries in all, some of
-        them on that account (colleagues behind one address, one mistyping twice and
-        another once within a minute): a person's retyping or old device, or a guess
-        that worked, which no count tells apart. The owner can: the compromise is to be
-        checked with them (its own brute-force verdict still bans the address). Not a
-        spraying campaign's member that tried several of the accounts its other members
-        tried (:meth:`_sprays_like_the_others`): that is the campaign's list, not
-        colleagues' typos."""
+        them on that account, at a person's pace (colleagues behind one address, one
+        mistyping twice and another once within a minute): a person's retyping or old
+        device, or a guess that worked, which no count tells apart. The owner can: the
+        compromise is to be checked with them (its own brute-force verdict still bans
+        the address). Not tries on several names that earned a ban as a program's
+        (:meth:`_banned_as_a_program`: names faster than people type, an enumeration, a
+        honeypot's name): the detector judged the client an attacker, and its login is
+        the guess that worked; nor a spraying campaign's member that tried several of
+        the accounts its other members tried (:meth:`_sprays_like_the_others`): that is
+        the campaign's list, not colleagues' typos."""
         if key is None:
             return False
         tried = self._tried_locals(client)
         few = client.failures <= self.policy.fast_failures
         if not tried <= {local_part(key)}:
-            return few and local_part(key) in tried and not self._sprays_like_the_others(client)
+            return (
+                few
+                and local_part(key) in tried
+                and not self._banned_as_a_program(client)
+                and not self._sprays_like_the_others(client)
+            )
         return few or self._others_log_in(client, key)
+
+    @staticmethod
+    def _banned_as_a_program(client: ClientState) -> bool:
+        """Whether a client that tried several names earned a ban of its own guessing
+        (not by association, nor a probe's watch) that no people behind one address
+        earn by their typos: an enumeration, a honeypot's name, or a brute force whose
+        tries came within :data:`PEOPLE_APART` seconds of each other (faster than
+        people type: a program). A brute force at a person's pace (a name retyped
+        within ``fast_window``, beside a colleague's typo) may still be colleagues'."""
+        flags = client.flags
+        if flags & (_ENUMERATION | _HONEYPOT):
+            return True
+        if not flags & _OWN_GUESSING:
+            return False
+        times = client.times
+        n = min(client.failures, len(times)) if times else 0
+        return times is None or n < 2 or times[-1] - times[-n] < PEOPLE_APART
 
     def _sprays_like_the_others(self, client: ClientState) -> bool:
         """Whether a member of a spraying campaign tried two or more accounts that other
