@@ -5,7 +5,9 @@ One implementation serves both uses:
 - the daemon calls :meth:`Detector.feed` for every event; it returns a
   :class:`Detection` the moment a client (or a network) crosses a threshold, with the
   reason and a few evidence events, and repeats it only when the client is still at it
-  after ``policy.ban_time``; :meth:`Detection.decision` turns it into a ban;
+  after ``policy.ban_time``, by failures since its ban that cross a threshold again (the
+  ones before it were spent on it: :meth:`Detector._banned_until`);
+  :meth:`Detection.decision` turns it into a ban;
 - the analyzer feeds a whole archive and calls :meth:`Detector.result` for an
   :class:`~mailwarden.detect.analysis.Analysis` (attackers, compromised accounts, decoded
   credentials, findings, counters). :func:`analyze` does both steps.
@@ -153,8 +155,10 @@ from __future__ import annotations
 
 import heapq
 import ipaddress
+import math
 import re
 import socket
+from bisect import bisect_right
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -360,6 +364,9 @@ _SPRAY = VERDICT_BIT[Verdict.SPRAY_MEMBER]
 _NETWORK = VERDICT_BIT[Verdict.NETWORK_MEMBER]
 _COMPROMISED = VERDICT_BIT[Verdict.COMPROMISED]
 _HONEYPOT = VERDICT_BIT[Verdict.HONEYPOT]
+_SPENDING = BAN_VERDICTS - {Verdict.COMPROMISED}
+"""Verdicts whose report bans a client for guessing (a compromise may be watched only):
+the failures before it are spent (:meth:`Detector._banned_until`)."""
 _COMPROMISE = Verdict.COMPROMISED
 _VERDICT_SEVERITY = {
     Verdict.COMPROMISED: Severity.CRITICAL,
@@ -1561,6 +1568,11 @@ class Detector:
         flags = client.flags
         detections = self.detections
         n = len(times)
+        fresh = -math.inf  # the daemon: failures up to its latest ban were spent on it
+        if detections and client.reported:
+            banned = self._banned_until(client)
+            n -= bisect_right(times, banned)
+            fresh = math.nextafter(banned, math.inf)
         if not flags & _BRUTEFORCE or (
             detections and self._open_question(client, Verdict.BRUTEFORCE, when)
         ):
@@ -1568,7 +1580,7 @@ class Detector:
             if (
                 needed <= n
                 and times[-needed] >= when - window
-                and not self._colleagues(client, when - window)
+                and not self._colleagues(client, max(when - window, fresh))
             ):
                 self._flag(client, Verdict.BRUTEFORCE, limits.fast_reason, event, when, found)
             elif not flags & _SLOW or (
@@ -1585,7 +1597,7 @@ class Detector:
             not flags & _ENUMERATION
             or (detections and self._open_question(client, Verdict.ENUMERATION, when))
         ):
-            distinct = client.distinct_users_since(when - window)
+            distinct = client.distinct_users_since(max(when - window, fresh))
             if distinct >= needed:
                 text = limits.text["enumeration"]
                 reason = f"{distinct} distinct usernames within {text}"
@@ -1763,6 +1775,22 @@ class Detector:
             if reported is verdict:
                 return when - at >= self._limits.ban
         return True
+
+    @staticmethod
+    def _banned_until(client: ClientState) -> float:
+        """The time of the latest failure that the daemon was told bans ``client`` (the
+        latest report of a verdict that recommends a ban, :attr:`ClientState.reported`);
+        -inf when none. Its failures up to then made that ban and are spent on it, as
+        fail2ban forgets an address's failures when it bans it: once the ban has run
+        out, only failures after it ban again, as many as any rule's threshold (one
+        typo from an office's NAT after a ban is no new ban, let alone a longer one).
+        The analyzer counts them all (no reports: attackers, not bans); the store's
+        count of offences still makes a repeat offender's next ban longer."""
+        banned = -math.inf
+        for verdict, at in client.reported:
+            if verdict in _SPENDING and at > banned:
+                banned = at
+        return banned
 
     def _probe_reason(self, key: str, event: Event) -> str | None:
         """Why a failure on ``key`` makes the client a probe; None when it does not. The
