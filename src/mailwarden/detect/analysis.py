@@ -469,8 +469,9 @@ class Compromise:
     by_others: bool = False
     """The guessing before it was others' (the address made no guess itself, or a try
     or two on this account inside a spraying campaign on it), or a few tries on this
-    account alone (``fast_failures`` at most), or a few in all with some on it
-    (colleagues behind one address): the least certain cases, a first login
+    account alone (``fast_failures`` at most), or a few in all with some on it, at a
+    person's pace (colleagues behind one address; not several names that banned the
+    address as a program's): the least certain cases, a first login
     from a new device looks the same. The owner can tell; the headline says "Maybe", and
     the address is watched, not banned, unless its own guessing earned a ban."""
 

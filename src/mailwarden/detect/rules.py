@@ -5,7 +5,9 @@ One implementation serves both uses:
 - the daemon calls :meth:`Detector.feed` for every event; it returns a
   :class:`Detection` the moment a client (or a network) crosses a threshold, with the
   reason and a few evidence events, and repeats it only when the client is still at it
-  after ``policy.ban_time``; :meth:`Detection.decision` turns it into a ban;
+  after ``policy.ban_time``, by failures since its ban that cross a threshold again (the
+  ones before it were spent on it: :meth:`Detector._banned_until`);
+  :meth:`Detection.decision` turns it into a ban;
 - the analyzer feeds a whole archive and calls :meth:`Detector.result` for an
   :class:`~mailwarden.detect.analysis.Analysis` (attackers, compromised accounts, decoded
   credentials, findings, counters). :func:`analyze` does both steps.
@@ -120,7 +122,9 @@ Rules (thresholds are ``[policy]`` keys, see :class:`~mailwarden.config.PolicyCo
   who logs in); an earlier compromise is no guessing of its own. A compromise the owner
   must confirm (``by_others``: only other clients guessed; or the guessing before it was
   a few tries on that one account, or on one account from an address others log in
-  from, or ``fast_failures`` at most in all with some on that account; or a try or two
+  from, or ``fast_failures`` at most in all with some on that account, at a person's
+  pace: not tries on several names that banned the client as a program's,
+  :meth:`Detector._banned_as_a_program`; or a try or two
   inside a campaign on it; or an IPv6 /64 that walked more addresses than a household's
   on that account alone: :meth:`Detector._walked_its_64`) is watched, not banned unless the
   client's own guessing earned a ban: the owner is asked first. Each (client, account)
@@ -151,8 +155,10 @@ from __future__ import annotations
 
 import heapq
 import ipaddress
+import math
 import re
 import socket
+from bisect import bisect_right
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -359,6 +365,10 @@ _OWN_GUESSING = _BRUTEFORCE | _SLOW
 _SPRAY = VERDICT_BIT[Verdict.SPRAY_MEMBER]
 _NETWORK = VERDICT_BIT[Verdict.NETWORK_MEMBER]
 _COMPROMISED = VERDICT_BIT[Verdict.COMPROMISED]
+_HONEYPOT = VERDICT_BIT[Verdict.HONEYPOT]
+_SPENDING = BAN_VERDICTS - {Verdict.COMPROMISED}
+"""Verdicts whose report bans a client for guessing (a compromise may be watched only):
+the failures before it are spent (:meth:`Detector._banned_until`)."""
 _COMPROMISE = Verdict.COMPROMISED
 _VERDICT_SEVERITY = {
     Verdict.COMPROMISED: Severity.CRITICAL,
@@ -1581,6 +1591,11 @@ class Detector:
         flags = client.flags
         detections = self.detections
         n = len(times)
+        fresh = -math.inf  # the daemon: failures up to its latest ban were spent on it
+        if detections and client.reported:
+            banned = self._banned_until(client)
+            n -= bisect_right(times, banned)
+            fresh = math.nextafter(banned, math.inf)
         if not flags & _BRUTEFORCE or (
             detections and self._open_question(client, Verdict.BRUTEFORCE, when)
         ):
@@ -1588,7 +1603,7 @@ class Detector:
             if (
                 needed <= n
                 and times[-needed] >= when - window
-                and not self._colleagues(client, when - window)
+                and not self._colleagues(client, max(when - window, fresh))
             ):
                 self._flag(client, Verdict.BRUTEFORCE, limits.fast_reason, event, when, found)
             elif not flags & _SLOW or (
@@ -1605,7 +1620,7 @@ class Detector:
             not flags & _ENUMERATION
             or (detections and self._open_question(client, Verdict.ENUMERATION, when))
         ):
-            distinct = client.distinct_users_since(when - window)
+            distinct = client.distinct_users_since(max(when - window, fresh))
             if distinct >= needed:
                 text = limits.text["enumeration"]
                 reason = f"{distinct} distinct usernames within {text}"
@@ -1783,6 +1798,22 @@ class Detector:
             if reported is verdict:
                 return when - at >= self._limits.ban
         return True
+
+    @staticmethod
+    def _banned_until(client: ClientState) -> float:
+        """The time of the latest failure that the daemon was told bans ``client`` (the
+        latest report of a verdict that recommends a ban, :attr:`ClientState.reported`);
+        -inf when none. Its failures up to then made that ban and are spent on it, as
+        fail2ban forgets an address's failures when it bans it: once the ban has run
+        out, only failures after it ban again, as many as any rule's threshold (one
+        typo from an office's NAT after a ban is no new ban, let alone a longer one).
+        The analyzer counts them all (no reports: attackers, not bans); the store's
+        count of offences still makes a repeat offender's next ban longer."""
+        banned = -math.inf
+        for verdict, at in client.reported:
+            if verdict in _SPENDING and at > banned:
+                banned = at
+        return banned
 
     def _probe_reason(self, key: str, event: Event) -> str | None:
         """Why a failure on ``key`` makes the client a probe; None when it does not. The
@@ -3044,20 +3075,45 @@ class Detector:
         account, and no more than ``fast_failures`` tries, or from an address others log
         in from too (an office's NAT, where a phone with an old password fails until its
         owner's laptop logs in); or no more than ``fast_failures`` tries in all, some of
-        them on that account (colleagues behind one address, one mistyping twice and
-        another once within a minute): a person's retyping or old device, or a guess
-        that worked, which no count tells apart. The owner can: the compromise is to be
-        checked with them (its own brute-force verdict still bans the address). Not a
-        spraying campaign's member that tried several of the accounts its other members
-        tried (:meth:`_sprays_like_the_others`): that is the campaign's list, not
-        colleagues' typos."""
+        them on that account, at a person's pace (colleagues behind one address, one
+        mistyping twice and another once within a minute): a person's retyping or old
+        device, or a guess that worked, which no count tells apart. The owner can: the
+        compromise is to be checked with them (its own brute-force verdict still bans
+        the address). Not tries on several names that earned a ban as a program's
+        (:meth:`_banned_as_a_program`: names faster than people type, an enumeration, a
+        honeypot's name): the detector judged the client an attacker, and its login is
+        the guess that worked; nor a spraying campaign's member that tried several of
+        the accounts its other members tried (:meth:`_sprays_like_the_others`): that is
+        the campaign's list, not colleagues' typos."""
         if key is None:
             return False
         tried = self._tried_locals(client)
         few = client.failures <= self.policy.fast_failures
         if not tried <= {local_part(key)}:
-            return few and local_part(key) in tried and not self._sprays_like_the_others(client)
+            return (
+                few
+                and local_part(key) in tried
+                and not self._banned_as_a_program(client)
+                and not self._sprays_like_the_others(client)
+            )
         return few or self._others_log_in(client, key)
+
+    @staticmethod
+    def _banned_as_a_program(client: ClientState) -> bool:
+        """Whether a client that tried several names earned a ban of its own guessing
+        (not by association, nor a probe's watch) that no people behind one address
+        earn by their typos: an enumeration, a honeypot's name, or a brute force whose
+        tries came within :data:`PEOPLE_APART` seconds of each other (faster than
+        people type: a program). A brute force at a person's pace (a name retyped
+        within ``fast_window``, beside a colleague's typo) may still be colleagues'."""
+        flags = client.flags
+        if flags & (_ENUMERATION | _HONEYPOT):
+            return True
+        if not flags & _OWN_GUESSING:
+            return False
+        times = client.times
+        n = min(client.failures, len(times)) if times else 0
+        return times is None or n < 2 or times[-1] - times[-n] < PEOPLE_APART
 
     def _sprays_like_the_others(self, client: ClientState) -> bool:
         """Whether a member of a spraying campaign tried two or more accounts that other
