@@ -13,8 +13,14 @@ others' next `revision` poll. The layout mirrors the SQLite store with native ty
 - A lost connection (server restart) is reopened on the next call. One that stops
   answering (a paused host, a network path that drops packets) is cut once a call has
   waited `PostgresStore.answer_wait` for it (10 s; 2 s while the daemon's store
-  fails; 5 minutes while the store is created or upgraded): a `StoreError` ``no answer
-  in 10 s``, never a call that hangs (`_Deadline`). Connections also ask for TCP
+  fails; 5 minutes while the store is created or upgraded, and for `prune`, `history`,
+  `forget_owners`): a `StoreError` ``no answer in 10 s``, never a call that hangs
+  (`_Deadline`), and a cancel request sent so the backend stops too. A server that
+  answers but keeps a call waiting for a lock, or runs a statement long, ends it
+  itself first (``lock_timeout`` 7 s, ``statement_timeout`` 8 s of the 10: `_bound`),
+  named as such (``waited 7 s for a lock held by another session``), its backend free
+  and the connection kept; a session of ours left idle in a transaction (its host
+  paused) is ended by the server after 30 s, and its locks with it. Connections also ask for TCP
   keepalives (`CLIENT_KEEPALIVES`, unless the URL sets its own).
 - A damaged row is skipped and named as in the SQLite store, by the same checks
   (`mailwarden.store.rows`). Times that PostgreSQL keeps and Python cannot
@@ -42,6 +48,7 @@ import itertools
 import math
 import os
 import re
+import select
 import socket
 import tempfile
 import threading
@@ -215,6 +222,61 @@ MIGRATION_WAIT = 300
 every ban) is waited for, and another host's doing so: longer than
 `PostgresStore.answer_wait`."""
 
+MAINTENANCE_WAIT = 300
+"""Seconds the maintenance calls that may read or delete many rows (`prune`,
+`history`, `forget_owners`) are waited for, and the server lets them run."""
+
+SERVER_SHARE = 0.8
+"""The server bounds each statement of ours itself, at this share of the client's wait
+(``statement_timeout``: 8 s of 10, 1.6 s of 2), and each lock wait at `LOCK_SHARE`
+(``lock_timeout``: 7 s of 10, 1.4 s of 2, so a lock wait is named as one): a call
+that waits for a lock another session holds, or runs long, fails with the server's
+own error, its backend free at once, before the client cuts a server that does not
+answer (`_Deadline`)."""
+
+LOCK_SHARE = 0.7
+
+IDLE_IN_TRANSACTION_ENDS = 30
+"""Seconds the server lets a session of ours sit idle in a transaction before it ends
+it (``idle_in_transaction_session_timeout``): a daemon paused or gone mid-transaction
+(its host frozen) frees the locks it holds, the bans table's among them, within this."""
+
+
+def _server_wait(seconds: float, lock: bool = False) -> int:
+    """The server's bound, in ms, on a statement (`SERVER_SHARE`) or a `lock` wait
+    (`LOCK_SHARE`) of a client that waits `seconds`."""
+    return max(500, round(seconds * (LOCK_SHARE if lock else SERVER_SHARE) * 1000))
+
+
+_cancelling = threading.Lock()
+"""Held while a cancel request is on its way (`_send_cancel`): one at a time, so a
+server that swallows them costs one thread at most."""
+
+
+def _send_cancel(cancel: pq.abc.PGcancelConn, seconds: float) -> None:
+    """Ask the server, on a connection of its own, to cancel what a backend of ours is
+    doing (a statement cut by `_Deadline`): the backend stops waiting for a lock or
+    running and ends, instead of keeping on until it finds its client gone. Gives up
+    after `seconds` (a server that does not answer at all)."""
+    try:
+        until = time.monotonic() + seconds
+        cancel.start()
+        while True:
+            status = cancel.poll()
+            left = until - time.monotonic()
+            if status in (pq.PollingStatus.OK, pq.PollingStatus.FAILED) or left <= 0:
+                return
+            fd = cancel.socket
+            if status == pq.PollingStatus.READING:
+                select.select([fd], [], [], left)
+            else:
+                select.select([], [fd], [], left)
+    except (psycopg.Error, OSError, ValueError):
+        return
+    finally:
+        cancel.finish()
+        _cancelling.release()
+
 
 class _Watchman:
     """One thread for every `_Deadline` of the process (started at the first), asleep
@@ -281,6 +343,7 @@ class _Deadline:
     never touches a descriptor libpq closed and the system gave to something else."""
 
     def __init__(self, db: psycopg.Connection[Any], seconds: float) -> None:
+        self._db = db
         self._socket = socket.socket(fileno=os.dup(db.pgconn.socket))
         self._guard = threading.Lock()
         self._key: int | None = None
@@ -300,9 +363,24 @@ class _Deadline:
         with self._guard:
             if key != self._key:
                 return  # ended or extended meanwhile
+            self._cancel()  # first: a `cut` seen lets the caller close the connection
             self.cut = True
             with contextlib.suppress(OSError):
                 self._socket.shutdown(socket.SHUT_RDWR)
+
+    def _cancel(self) -> None:
+        """Send the server a cancel request for the statement under way, from a thread
+        of its own (`_send_cancel`), before the socket is shut down: the backend stops
+        too, whatever it waits for (closing our end cancels nothing server-side)."""
+        if not _cancelling.acquire(blocking=False):
+            return  # one still on its way: the server does not answer those either
+        try:
+            cancel = self._db.pgconn.cancel_conn()
+            threading.Thread(
+                target=_send_cancel, args=(cancel, 2.0), name="mailwarden-pg-cancel", daemon=True
+            ).start()
+        except Exception:
+            _cancelling.release()
 
     def end(self) -> None:
         with self._guard:
@@ -614,6 +692,11 @@ class PostgresStore(Store):
         fails (`patience`)."""
         self._deadline: _Deadline | None = None
         """The bound of the transaction under way (`_migrate` lengthens it)."""
+        self._server_ms: int | None = None
+        """The server's bound on each statement and lock wait of the session (`_bound`),
+        None until set on the connection."""
+        self._bound_now: float = 0
+        """The client's wait the server's bounds in force derive from (s)."""
         self._lock = threading.RLock()
         self._bumped: tuple[int, int] | None = None
         """The revision the transaction under way wrote (see `wrote_revision`)."""
@@ -646,7 +729,27 @@ class PostgresStore(Store):
             # Read what Python may not hold as text; the checks in `stored` judge it.
             self._db.adapters.register_loader("timestamptz", _TimeOrText)
             self._db.adapters.register_loader("jsonb", TextLoader)
+            self._server_ms = None
         return self._db
+
+    def _bound(self, db: psycopg.Connection[tuple[Any, ...]]) -> None:
+        """Have the server bound our session's statements and lock waits a little below
+        the client's wait (`SERVER_SHARE`), and its idle time in a transaction
+        (`IDLE_IN_TRANSACTION_ENDS`): one round trip, when the wait changed."""
+        wanted = _server_wait(self.answer_wait)
+        if self._server_ms != wanted:
+            db.execute(
+                "SELECT set_config('statement_timeout', %s, false),"
+                " set_config('lock_timeout', %s, false),"
+                " set_config('idle_in_transaction_session_timeout', %s, false)",
+                (
+                    str(wanted),
+                    str(_server_wait(self.answer_wait, lock=True)),
+                    str(IDLE_IN_TRANSACTION_ENDS * 1000),
+                ),
+            )
+            self._server_ms = wanted
+        self._bound_now = self.answer_wait
 
     @contextmanager
     def _tx(self) -> Iterator[psycopg.Connection[tuple[Any, ...]]]:
@@ -655,23 +758,47 @@ class PostgresStore(Store):
             self._bumped = None
             outer = self._deadline
             try:
-                with (
-                    _answering(db, self.answer_wait, self.location) as self._deadline,
-                    db.transaction(),
-                ):
-                    yield db
+                with _answering(db, self.answer_wait, self.location) as self._deadline:
+                    self._bound(db)
+                    with db.transaction():
+                        yield db
             except psycopg.Error as exc:
-                raise StoreError(f"PostgreSQL store: {_one_line(exc)}") from exc
+                raise StoreError(self._failed(exc)) from exc
             finally:
                 self._deadline = outer
             # Committed: a revision this transaction wrote is this object's own.
             if self._bumped is not None:
                 self.wrote_revision(*self._bumped)
 
-    def _longer(self) -> None:
-        """Wait `MIGRATION_WAIT` for the transaction under way (`_migrate`)."""
-        if self._deadline is not None:
-            self._deadline.extend(max(MIGRATION_WAIT, self.answer_wait))
+    def _failed(self, exc: psycopg.Error) -> str:
+        """The one line of a transaction that failed: the server's bounds (`_bound`)
+        named for what they mean."""
+        if isinstance(exc, psycopg.errors.LockNotAvailable):
+            waited = f"{_server_wait(self._bound_now, lock=True) / 1000:g} s"
+            return (
+                f"PostgreSQL store: {self.location}: waited {waited} for a lock held by "
+                "another session (lock_timeout); nothing changed"
+            )
+        if isinstance(exc, psycopg.errors.QueryCanceled):
+            waited = f"{_server_wait(self._bound_now) / 1000:g} s"
+            return (
+                f"PostgreSQL store: {self.location}: a statement ran {waited}, the longest "
+                "the server lets it (statement_timeout); nothing changed"
+            )
+        return f"PostgreSQL store: {_one_line(exc)}"
+
+    def _longer(self, seconds: float = MIGRATION_WAIT) -> None:
+        """Wait `seconds` for the transaction under way, on both sides (`_migrate`, the
+        maintenance calls)."""
+        if self._deadline is not None and self._db is not None:
+            wait = max(seconds, self.answer_wait)
+            self._deadline.extend(wait)
+            self._bound_now = wait
+            self._db.execute(
+                "SELECT set_config('statement_timeout', %s, true),"
+                " set_config('lock_timeout', %s, true)",
+                (str(_server_wait(wait)), str(_server_wait(wait, lock=True))),
+            )
 
     def _migrate(self) -> None:
         with self._tx() as db:
@@ -902,6 +1029,7 @@ class PostgresStore(Store):
 
     def history(self, limit: int = 100, network: IPNetwork | None = None) -> list[BanRow]:
         with self._tx() as db:
+            self._longer(MAINTENANCE_WAIT)
             if network is None:
                 cursor = db.execute(
                     self._q(SELECT_LATEST),
@@ -917,6 +1045,7 @@ class PostgresStore(Store):
 
     def prune(self, before: datetime) -> int:
         with self._tx() as db:
+            self._longer(MAINTENANCE_WAIT)
             cursor = db.execute(
                 self._q("DELETE FROM {schema}.bans WHERE state != 'active' AND ended < %s"),
                 (_moment(before),),
@@ -970,6 +1099,7 @@ class PostgresStore(Store):
 
     def forget_owners(self, before: datetime, keep: int) -> int:
         with self._tx() as db:
+            self._longer(MAINTENANCE_WAIT)
             old = db.execute(
                 self._q("DELETE FROM {schema}.owners WHERE last < %s"), (_moment(before),)
             ).rowcount
