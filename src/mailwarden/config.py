@@ -25,7 +25,9 @@ from __future__ import annotations
 import dataclasses
 import ipaddress
 import math
+import os
 import re
+import stat
 import tomllib
 import types
 from collections.abc import Iterable, Mapping
@@ -608,16 +610,44 @@ def config_from_mapping(data: Mapping[str, object], path: str = "<config>") -> C
     return Config(path=path, allow_notes=notes, **sections)  # type: ignore[arg-type]
 
 
+MAX_CONFIG_BYTES = 1 << 20
+"""The largest configuration file read (a real one is a few KiB): a larger one is
+refused after reading one byte more than this, never read whole into memory
+(``--config /dev/zero``)."""
+
+
+def _read_config_bytes(path: str | Path, name: str) -> bytes:
+    """The file's bytes; `ConfigError` (one line) when it cannot be read, is not a
+    regular file (a FIFO with no writer would block, a device never ends) or is over
+    :data:`MAX_CONFIG_BYTES`."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError as exc:
+        reason = _("cannot read: {reason}").format(reason=os_reason(exc) or exc)
+        raise ConfigError(name, None, reason) from None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise ConfigError(name, None, _("cannot read: not a regular file"))
+        with os.fdopen(fd, "rb") as file:
+            fd = -1
+            data = file.read(MAX_CONFIG_BYTES + 1)
+    except OSError as exc:
+        reason = _("cannot read: {reason}").format(reason=os_reason(exc) or exc)
+        raise ConfigError(name, None, reason) from None
+    finally:
+        if fd >= 0:
+            os.close(fd)
+    if len(data) > MAX_CONFIG_BYTES:
+        raise ConfigError(name, None, _("over 1 MiB: not a configuration file"))
+    return data
+
+
 def load_config(path: str | Path | None) -> Config:
     """Read a configuration file; None gives the defaults."""
     if path is None:
         return Config()
     name = str(path)
-    try:
-        data = Path(path).read_bytes()
-    except OSError as exc:
-        reason = _("cannot read: {reason}").format(reason=os_reason(exc) or exc)
-        raise ConfigError(name, None, reason) from None
+    data = _read_config_bytes(path, name)
     try:
         # A byte order mark (some Windows editors write one) is no TOML: not an error.
         parsed = tomllib.loads(data.decode("utf-8-sig"))
