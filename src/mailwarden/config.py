@@ -378,9 +378,18 @@ def parse_network(value: object) -> IPNetwork:
             _('expected a CIDR string such as "192.0.2.0/24", got {value!r}').format(value=value)
         )
     try:
-        return unmapped(ipaddress.ip_network(value.strip(), strict=False))
+        network = unmapped(ipaddress.ip_network(value.strip(), strict=False))
     except ValueError:
         raise _Bad(_("bad CIDR {value!r}").format(value=value)) from None
+    if "%" in value:
+        # fe80::1%eth0 was taken as fe80::1%eth0/128: the zone names an interface of
+        # this host, no part of the address a log gives
+        raise _Bad(
+            _("bad CIDR {value!r}: a zone (%{zone}) is no part of an address; leave it out").format(
+                value=value, zone=value.partition("%")[2].partition("/")[0]
+            )
+        )
+    return network
 
 
 def host_bits_note(where: str, value: object) -> str | None:
@@ -503,6 +512,12 @@ def _check_range(name: str, value: object) -> None:
                     low=low, high=high, value=value
                 )
             )
+    if name in ("honeypot_users", "generic_users") and isinstance(value, tuple):
+        for user in value:
+            if isinstance(user, str) and not user.strip():
+                raise _Bad(
+                    _("expected account names, got a blank one {value!r}").format(value=user)
+                )
     if name == "journal_users" and isinstance(value, tuple):
         for user in value:
             if not isinstance(user, str) or len(user) > 64 or not _USER_RE.match(user):
