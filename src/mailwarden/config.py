@@ -25,7 +25,9 @@ from __future__ import annotations
 import dataclasses
 import ipaddress
 import math
+import os
 import re
+import stat
 import tomllib
 import types
 from collections.abc import Iterable, Mapping
@@ -376,9 +378,18 @@ def parse_network(value: object) -> IPNetwork:
             _('expected a CIDR string such as "192.0.2.0/24", got {value!r}').format(value=value)
         )
     try:
-        return unmapped(ipaddress.ip_network(value.strip(), strict=False))
+        network = unmapped(ipaddress.ip_network(value.strip(), strict=False))
     except ValueError:
         raise _Bad(_("bad CIDR {value!r}").format(value=value)) from None
+    if "%" in value:
+        # fe80::1%eth0 was taken as fe80::1%eth0/128: the zone names an interface of
+        # this host, no part of the address a log gives
+        raise _Bad(
+            _("bad CIDR {value!r}: a zone (%{zone}) is no part of an address; leave it out").format(
+                value=value, zone=value.partition("%")[2].partition("/")[0]
+            )
+        )
+    return network
 
 
 def host_bits_note(where: str, value: object) -> str | None:
@@ -501,6 +512,12 @@ def _check_range(name: str, value: object) -> None:
                     low=low, high=high, value=value
                 )
             )
+    if name in ("honeypot_users", "generic_users") and isinstance(value, tuple):
+        for user in value:
+            if isinstance(user, str) and not user.strip():
+                raise _Bad(
+                    _("expected account names, got a blank one {value!r}").format(value=user)
+                )
     if name == "journal_users" and isinstance(value, tuple):
         for user in value:
             if not isinstance(user, str) or len(user) > 64 or not _USER_RE.match(user):
@@ -608,16 +625,44 @@ def config_from_mapping(data: Mapping[str, object], path: str = "<config>") -> C
     return Config(path=path, allow_notes=notes, **sections)  # type: ignore[arg-type]
 
 
+MAX_CONFIG_BYTES = 1 << 20
+"""The largest configuration file read (a real one is a few KiB): a larger one is
+refused after reading one byte more than this, never read whole into memory
+(``--config /dev/zero``)."""
+
+
+def _read_config_bytes(path: str | Path, name: str) -> bytes:
+    """The file's bytes; `ConfigError` (one line) when it cannot be read, is not a
+    regular file (a FIFO with no writer would block, a device never ends) or is over
+    :data:`MAX_CONFIG_BYTES`."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError as exc:
+        reason = _("cannot read: {reason}").format(reason=os_reason(exc) or exc)
+        raise ConfigError(name, None, reason) from None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise ConfigError(name, None, _("cannot read: not a regular file"))
+        with os.fdopen(fd, "rb") as file:
+            fd = -1
+            data = file.read(MAX_CONFIG_BYTES + 1)
+    except OSError as exc:
+        reason = _("cannot read: {reason}").format(reason=os_reason(exc) or exc)
+        raise ConfigError(name, None, reason) from None
+    finally:
+        if fd >= 0:
+            os.close(fd)
+    if len(data) > MAX_CONFIG_BYTES:
+        raise ConfigError(name, None, _("over 1 MiB: not a configuration file"))
+    return data
+
+
 def load_config(path: str | Path | None) -> Config:
     """Read a configuration file; None gives the defaults."""
     if path is None:
         return Config()
     name = str(path)
-    try:
-        data = Path(path).read_bytes()
-    except OSError as exc:
-        reason = _("cannot read: {reason}").format(reason=os_reason(exc) or exc)
-        raise ConfigError(name, None, reason) from None
+    data = _read_config_bytes(path, name)
     try:
         # A byte order mark (some Windows editors write one) is no TOML: not an error.
         parsed = tomllib.loads(data.decode("utf-8-sig"))

@@ -116,13 +116,34 @@ def test_an_alert_url_that_is_not_http(tmp_path: Path, capsys: pytest.CaptureFix
     assert_refused(capsys, path, "alerts.url", "not an http")
 
 
+@pytest.mark.parametrize(
+    ("table", "said"),
+    [
+        ("a;b", "bad table name 'a;b'"),
+        # nft: "name too long, 256 characters maximum allowed" (NUL included); the
+        # daemon then never banned anything while --check said "ready to run"
+        ("a" * 256, "bad table name: 256 characters, nft takes 255 at most"),
+        ("123", "bad table name '123'"),  # a number to nft: "unexpected number"
+        ("-abc", "bad table name '-abc'"),  # an option to nft
+    ],
+)
 def test_a_bad_table_name(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    table: str,
+    said: str,
 ) -> None:
-    path = config(tmp_path, "nftables", enforce={"table": "a;b"})
+    path = config(tmp_path, "nftables", enforce={"table": table})
     monkeypatch.setattr(os, "geteuid", lambda: 0)
     monkeypatch.setattr("shutil.which", lambda program: f"/usr/sbin/{program}")
-    assert_refused(capsys, path, "enforce.table", "bad table name", "--check")
+    assert_refused(capsys, path, "enforce.table", said, "--check")
+
+
+def test_the_longest_table_name_nft_takes_is_taken() -> None:
+    from mailwarden.enforce.nftables import NftablesEnforcer
+
+    assert NftablesEnforcer(table="_" + "a" * 254).table == "_" + "a" * 254
 
 
 def test_check_says_ready(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -293,6 +293,7 @@ class _Parser:
         self.settings: list[DovecotSetting] = []
         self.notes: list[Note] = []
         self.sections: list[str] = []
+        self._opened: list[tuple[str, int]] = []  # (file, line) of each of `sections`
         self._last: dict[tuple[str, str], str] = {}  # (name, section) -> value, for `$name`
         self._reading: list[str] = []  # the files being read (real paths), includers first
         self._files_read = 0
@@ -331,11 +332,18 @@ class _Parser:
             if line == "}":
                 if self.sections:
                     self.sections.pop()
+                    self._opened.pop()
+                elif name is not None:
+                    # doveconf: "Unexpected '}'", and Dovecot does not start
+                    where = {"file": name, "line": str(number)}
+                    if all(note.key != "dovecot_brace_unexpected" for note in self.notes):
+                        self._note("dovecot_brace_unexpected", where)
                 continue
             section = _SECTION.match(line)
             if section is not None:
                 words = [section.group(1), *(section.group(2) or "").split()]
                 self.sections.append(" ".join(words))
+                self._opened.append((name or "", number))
                 continue
             setting = _SETTING.match(line)
             if setting is None:
@@ -428,6 +436,11 @@ def parse_dovecot_files(path: Path) -> tuple[tuple[DovecotSetting, ...], tuple[N
     """dovecot.conf and everything it includes; AuditError when `path` is unreadable."""
     parser = _Parser(follow_includes=True)
     parser.parse_file(path)
+    if parser._opened:
+        # doveconf: "Missing '}' (section started at FILE:LINE)", the innermost one; a
+        # section may end in a file it includes, so only the end of all of them tells
+        file, line = parser._opened[-1]
+        parser._note("dovecot_brace_missing", {"file": file, "line": str(line)})
     return tuple(parser.settings), tuple(parser.notes)
 
 

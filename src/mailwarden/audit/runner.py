@@ -48,6 +48,10 @@ REFUSED_ENTRY = frozenset(
     {"master_cf_field_count", "master_cf_continuation", "master_cf_field", "master_cf_brace"}
 )
 """Notes of a master.cf entry that Postfix refuses, left out of the audit."""
+REFUSED_BRACES = frozenset({"dovecot_brace_missing", "dovecot_brace_unexpected"})
+"""Notes of a Dovecot configuration whose braces do not pair, which doveconf refuses
+("Missing '}'", "Unexpected '}'"): the files parser read its sections as written, but
+the audit is incomplete, as when doveconf fails."""
 UNREAD = frozenset(
     {
         "postfix_unread",
@@ -83,8 +87,9 @@ class AuditReport:
     @property
     def exit_status(self) -> int:
         """3: a high finding; else 1 when the audit is incomplete: postconf or doveconf
-        could not read the configuration (the files were parsed instead), or master.cf
-        has an entry that Postfix refuses (left out); else 0."""
+        could not read the configuration (the files were parsed instead), master.cf
+        has an entry that Postfix refuses (left out), or dovecot.conf braces that do not
+        pair; else 0."""
         high = any(SEVERITY_RANK[f.severity] >= SEVERITY_RANK[Severity.HIGH] for f in self.findings)
         if high:
             return EXIT_HIGH
@@ -92,11 +97,20 @@ class AuditReport:
 
     @property
     def complete(self) -> bool:
-        return not self.failed_tools() and not self.refused_entries() and not self.unread()
+        return (
+            not self.failed_tools()
+            and not self.refused_entries()
+            and not self.unread()
+            and not self.refused_braces()
+        )
 
     def unread(self) -> bool:
         """A configuration, or a file it includes, was not read (UNREAD)."""
         return any(note.key in UNREAD for note in self.all_notes())
+
+    def refused_braces(self) -> bool:
+        """dovecot.conf has a { never closed or a } with nothing open (REFUSED_BRACES)."""
+        return any(note.key in REFUSED_BRACES for note in self.all_notes())
 
     def refused_entries(self) -> bool:
         """master.cf has an entry that Postfix refuses: it was not audited."""

@@ -1061,6 +1061,11 @@ LABELS: dict[str, Text] = {
         "above); they were left out.",
         "审计不完整：master.cf 中有 Postfix 拒绝的条目（见上方说明）；这些条目未被审计。",
     ),
+    "incomplete_braces": Text(
+        "Not audited in full: Dovecot refuses this configuration, whose braces do not "
+        "pair (see the note above); its sections were checked as the lines read.",
+        "审计不完整：Dovecot 会拒绝这个配置，其花括号不配对（见上方说明）；各节按所读的行检查。",
+    ),
     "incomplete_unread": Text(
         "Not audited in full: part of the configuration was not read (see the notes "
         "above); only what was read was checked.",
@@ -1275,6 +1280,19 @@ NOTES: dict[str, Text] = {
     "doveconf_failed": Text(
         "doveconf could not read the configuration ({error}); the files were parsed directly.",
         "doveconf 无法读取该配置（{error}）；已直接解析配置文件。",
+    ),
+    "dovecot_brace_missing": Text(
+        "{file}, line {line}: a section opened here is never closed (no }}): Dovecot "
+        "refuses the configuration (\"Missing '}}'\") and does not start. Close it.",
+        "{file} 第 {line} 行：此处开始的节没有闭合（缺少 }}）：Dovecot 会拒绝这个配置"
+        "（报错：\"Missing '}}'\"），无法启动。请补上右花括号。",
+    ),
+    "dovecot_brace_unexpected": Text(
+        "{file}, line {line}: a }} that closes no section: Dovecot refuses the "
+        "configuration (\"Unexpected '}}'\") and does not start. Remove it, or add "
+        "the section's opening line it was meant to close.",
+        "{file} 第 {line} 行：这个 }} 没有可闭合的节：Dovecot 会拒绝这个配置"
+        "（报错：\"Unexpected '}}'\"），无法启动。请删除它，或补上它应闭合的节的开始行。",
     ),
     "include_missing": Text(
         "The included file {path} does not exist: Dovecot refuses this configuration, "

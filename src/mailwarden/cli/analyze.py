@@ -350,7 +350,7 @@ def _analyze(
     from mailwarden.pipeline import Counts
     from mailwarden.report import ReadSummary
     from mailwarden.scan import JournalQuery, streams_of
-    from mailwarden.sources.files import STDIN, keeping_stdin, skipped_note
+    from mailwarden.sources.files import STDIN, failed_named, keeping_stdin, skipped_note
 
     query = None
     if journal:
@@ -519,7 +519,9 @@ def _analyze(
                 show_passwords=show_passwords,
                 hint=hint_for,
             )
-    return 0
+    # A file named that gave not a line (damaged from its start, a read error): the
+    # report says what the others gave, the status that the reading failed (README).
+    return 1 if failed_named(named, stats.failed) else 0
 
 
 def _read_again(stats: ReadStats, paths: Sequence[str], stdin_again: bool) -> list[tuple[str, int]]:

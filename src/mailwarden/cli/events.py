@@ -14,7 +14,12 @@ from mailwarden.model import Event, Record
 from mailwarden.pipeline import Counts, ReadOptions
 from mailwarden.report import json_output
 from mailwarden.report.events import event_json, event_text
-from mailwarden.sources.files import expand_inputs, readable_inputs, skipped_note
+from mailwarden.sources.files import (
+    expand_inputs,
+    failed_named,
+    readable_inputs,
+    skipped_note,
+)
 
 
 @click.command()
@@ -93,7 +98,7 @@ def events(
     )
     for problem in stats.problems:
         click.echo(f"mailwarden: warning: {problem}", err=True)
-    return 0
+    return 1 if failed_named(given, stats.failed) else 0
 
 
 def _count(n: int, noun: str) -> str:

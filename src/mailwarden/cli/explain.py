@@ -75,6 +75,7 @@ def explain(
     from mailwarden.sources.files import (
         STDIN,
         expand_inputs,
+        failed_named,
         keeping_stdin,
         readable_inputs,
         skipped_note,
@@ -194,7 +195,7 @@ def explain(
     # What the explanation does not cover is said at its top and on standard error too
     # (seen even when the explanation goes to a file), in the same language.
     _warn(problems + notes[::-1])
-    return 0
+    return 1 if failed_named(inputs, counts.read.failed) else 0
 
 
 def _limited(pairs: Iterable[_T], limit: int, more: list[bool]) -> Iterator[_T]:

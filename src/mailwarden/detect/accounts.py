@@ -11,6 +11,7 @@ because Dovecot's ``auth_username_format`` and default realm make both work for 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -162,10 +163,42 @@ MAX_ACCOUNT_LINE = 64 << 10
 few hundred bytes); a longer one means another kind of file."""
 
 
+_LOG_LINE = re.compile(
+    r"(?:[A-Z][a-z]{2} [ 0-3]?\d \d\d:\d\d:\d\d"  # Feb 22 06:25:01 (RFC 3164)
+    r"|\d{4}-\d\d-\d\d[T ]\d\d:\d\d)"  # 2026-02-22T06:25:01+00:00 (RFC 5424, ISO)
+)
+"""The start of a log line: a syslog or ISO time stamp. No account name nor passwd-file
+entry starts so (``2026-02-22T06`` would be its name)."""
+
+
+def _not_accounts(name: str, line: str) -> str | None:
+    """Why ``line`` (its name ``name``) is no line of a list of accounts or passwd-file:
+    a log line (``--users mail.log`` names a log where the list of accounts was meant),
+    a name with white space or over :data:`MAX_NAME` characters; None for a name."""
+    if _LOG_LINE.match(line):
+        return _(
+            "{path}: line {line}: a log line: not a list of accounts"
+            " (one name per line) or a Dovecot passwd-file"
+        )
+    if any(c.isspace() for c in name):
+        return _(
+            "{path}: line {line}: a name with a space: not a list of accounts"
+            " (one name per line) or a Dovecot passwd-file"
+        )
+    if len(name) > MAX_NAME:
+        return _(
+            "{path}: line {line}: a name over 256 characters: not a list of accounts"
+            " (one name per line) or a Dovecot passwd-file"
+        )
+    return None
+
+
 def load_accounts(path: str | Path) -> Accounts:
     """Read a list of accounts or a Dovecot passwd-file, line by line; :class:`InputError`
     (one line) if it cannot be read or is not one: binary, a line over
-    `MAX_ACCOUNT_LINE`, more than `MAX_ACCOUNTS` names."""
+    `MAX_ACCOUNT_LINE`, a log line, a name with white space or over `MAX_NAME`
+    characters, more than `MAX_ACCOUNTS` names (so at most about 512 MB of names are
+    held). A pipe is read (``--users <(getent passwd | cut -d: -f1)``)."""
     names: list[str] = []
     try:
         with open(path, "rb") as stream:
@@ -193,7 +226,11 @@ def load_accounts(path: str | Path) -> Accounts:
                             " list those of the domains under attack"
                         ).format(path=path, n=f"{MAX_ACCOUNTS:,}")
                     )
-                names.append(line.split(":", 1)[0].strip())
+                name = line.split(":", 1)[0].strip()
+                problem = _not_accounts(name, line)
+                if problem is not None:
+                    raise InputError(problem.format(path=path, line=f"{number + 1:,}"))
+                names.append(name)
     except OSError as exc:
         raise InputError(
             _("{path}: cannot read the list of accounts: {reason}").format(

@@ -118,6 +118,13 @@ Json = dict[str, Any]
 RULE_COMMENT = "mailwarden: drop new connections from banned clients"
 TABLE_COMMENT = "mailwarden: bans of password guessers; created and replaced by mailwarden"
 SET_NAMES = {4: "v4", 6: "v6"}
+MAX_TABLE_NAME = 255
+"""The longest table name nft takes (NFT_NAME_MAXLEN, 256 bytes with the NUL ending it):
+``name too long, 256 characters maximum allowed`` past it. Set and chain names are ours
+(`SET_NAMES`, ``input``), not made from the table's name."""
+_TABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
+"""A table name nft reads on its command line: a number (``123``) is no name, and one
+starting with ``-`` is taken for an option."""
 _SET_TYPES = {4: "ipv4_addr", 6: "ipv6_addr"}
 _PAYLOAD = {4: "ip", 6: "ip6"}
 SAMPLE = 4
@@ -157,8 +164,13 @@ class NftablesEnforcer(Enforcer):
         for port in ports:
             if not isinstance(port, int) or not 0 < port < 65536:
                 raise EnforceError(f"nftables: bad port {port!r}")
-        if not (table.isascii() and table.replace("_", "").replace("-", "").isalnum()):
-            raise EnforceError(f"nftables: bad table name {table!r}")
+        if not _TABLE_NAME.fullmatch(table):
+            raise EnforceError(f"nftables: bad table name {table[:64]!r}")
+        if len(table) > MAX_TABLE_NAME:
+            raise EnforceError(
+                f"nftables: bad table name: {len(table)} characters,"
+                f" nft takes {MAX_TABLE_NAME} at most"
+            )
         self.ports = tuple(sorted(set(ports)))
         self.table = table
         self.netns = netns

@@ -171,6 +171,17 @@ def named_paths(args: Sequence[str]) -> frozenset[str]:
     return frozenset(os.path.abspath(arg) for arg in args if arg != STDIN)
 
 
+def failed_named(args: Sequence[str], failed: Sequence[str]) -> bool:
+    """Whether an input named in ``args`` (``-`` too) gave not a line because of damage
+    or a read error (``ReadStats.failed``): the command then exits 1, as for a file
+    named that cannot be opened. One found in a directory or by a pattern is skipped,
+    as one that cannot be opened is: its problem is said, the status stays 0."""
+    named = named_paths(args)
+    return any(
+        (path == STDIN and STDIN in args) or os.path.abspath(path) in named for path in failed
+    )
+
+
 def regular_file(path: str) -> bool:
     """Whether ``path`` is a regular file (after symbolic links), which can be read
     twice: not standard input, a pipe (``<(cat …)``, /dev/stdin), a FIFO or a device."""
@@ -820,6 +831,7 @@ def _read(
         stats.problem(
             _("{path}: read error: {reason}").format(path=path, reason=os_reason(exc) or exc)
         )
+        stats.failed.append(path)
         return
     stats.files += 1
     kind = _compression_of(first)
@@ -854,6 +866,7 @@ def _read(
             message = _("{path}: {damage}; not a line could be read from it").format(
                 path=path, damage=damage
             )
+            stats.failed.append(path)
         elif unchecked and kind == "gzip":
             message = _(
                 "{path}: {damage}, found after {lines} lines; those lines were read, but "

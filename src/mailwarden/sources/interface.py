@@ -72,6 +72,10 @@ class ReadStats:
     unread: list[str] = field(default_factory=list)
     """Inputs opened but not read: zstd-compressed (a problem says so); ``analyze``
     leaves them out of the inputs it lists as read."""
+    failed: list[str] = field(default_factory=list)
+    """Inputs that gave not a line because of damage or a read error (a gzip file cut
+    short in its header, /proc/self/mem): a problem says so, and one named as an
+    argument makes the command exit 1 (`files.failed_named`)."""
     not_logs: list[str] = field(default_factory=list)
     """Inputs (files, ``-``) whose first lines hold no log entry: no line with a time or
     a program (``analyze``: ``scan.sniffed``; it warns of those that gave nothing

@@ -41,11 +41,16 @@ def safe_location(path: str) -> str:
 
 def hide_secrets(text: str, path: str) -> str:
     """`text` (an error of the driver, which may quote the URL or a part of it, such as
-    ``invalid percent-encoded token: "S3cret%zz"``) without the secrets of `path`."""
+    ``invalid percent-encoded token: "S3cret%zz"``) without the secrets of `path`.
+
+    A secret is masked where it stands whole, not inside a word: a one-letter password
+    ``p`` left ``port 1`` and ``postgresql://`` as ``***ort 1``, ``***ostgresql://``."""
     if path:
         text = text.replace(path, safe_location(path))
     for secret in sorted(_secrets(path), key=len, reverse=True):
-        text = text.replace(secret, MASK)
+        before = r"(?<!\w)" if re.match(r"\w", secret[0]) else ""
+        after = r"(?!\w)" if re.match(r"\w", secret[-1]) else ""
+        text = re.sub(before + re.escape(secret) + after, MASK, text)
     return text
 
 
