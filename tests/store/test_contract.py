@@ -209,6 +209,55 @@ def test_covering_bans_are_the_wider_bans_in_force_that_hold_a_network(store: St
     assert covering("2001:db8::7/128") == ["2001:db8::/48", "2001:db8::/32"]
 
 
+def test_inside_bans_are_the_narrower_bans_in_force_that_a_network_holds(store: Store) -> None:
+    """What ``mailwarden unban`` of a network names as left in force inside it (and
+    lifts with ``--inside``): the active bans of narrower networks it holds, oldest
+    first; not its own ban, nor a lifted, ended or neighbouring one (one whose text
+    merely starts alike included), nor one of the other IP version."""
+    ban(store, "203.0.113.9/32")
+    ban(store, "203.0.113.0/24")
+    ban(store, "203.0.113.20/32")
+    ban(store, "203.0.113.64/26")
+    ban(store, "203.0.113.30/32", hours=0.25)  # over at T0 + H/2
+    ban(store, "203.0.113.40/32")
+    ban(store, "203.0.112.5/32")  # the /24 beside it
+    ban(store, "203.0.11.5/32")  # starts with the same text as 203.0.113.
+    ban(store, "198.51.100.7/32")
+    ban(store, "2001:db8::7/128")
+    ban(store, "2001:db8:1::/48")
+    ban(store, "2001:db80::1/128")  # starts with the same text as 2001:db8
+    ban(store, "::ffff:203.0.113.9/128")  # IPv4-mapped: another version
+    store.lift_ban(net("203.0.113.40/32"), "by hand", now=T0)
+    later = T0 + H / 2
+
+    def inside(network: str) -> list[str]:
+        return [str(r.network) for r in store.inside_bans(net(network), later)]
+
+    assert inside("203.0.113.0/24") == ["203.0.113.9/32", "203.0.113.20/32", "203.0.113.64/26"]
+    assert inside("203.0.113.64/26") == []
+    assert inside("203.0.113.9/32") == []
+    assert inside("203.0.112.0/23") == [
+        "203.0.113.9/32",
+        "203.0.113.0/24",
+        "203.0.113.20/32",
+        "203.0.113.64/26",
+        "203.0.112.5/32",
+    ]
+    assert inside("203.0.0.0/16") == [*inside("203.0.112.0/23"), "203.0.11.5/32"]
+    assert inside("203.0.0.0/20") == ["203.0.11.5/32"]
+    assert inside("198.0.0.0/7") == ["198.51.100.7/32"]  # no whole octet
+    assert len(inside("0.0.0.0/0")) == 7
+    assert inside("2001:db8::/32") == ["2001:db8::7/128", "2001:db8:1::/48"]
+    assert inside("2001:db8::/64") == ["2001:db8::7/128"]
+    assert [net(n) for n in inside("::/0")] == [
+        net("2001:db8::7/128"),
+        net("2001:db8:1::/48"),
+        net("2001:db80::1/128"),
+        net("::ffff:203.0.113.9/128"),
+    ]
+    assert store.inside_bans(net("203.0.113.0/24"), T0 + 2 * H) == []  # all over
+
+
 def test_lifted_lists_the_bans_lifted_since_a_time_in_the_order_lifted(store: Store) -> None:
     ban(store, "192.0.2.7/32")
     ban(store, "192.0.2.0/24")

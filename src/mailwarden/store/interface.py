@@ -104,6 +104,15 @@ def wider_networks(network: IPNetwork) -> list[IPNetwork]:
     return [network.supernet(new_prefix=prefix) for prefix in range(network.prefixlen)]
 
 
+def narrower(row_network: IPNetwork, network: IPNetwork) -> bool:
+    """Is `row_network` inside `network` and narrower (what `Store.inside_bans` keeps)?"""
+    return (
+        row_network.version == network.version
+        and row_network.prefixlen > network.prefixlen
+        and row_network.subnet_of(network)  # type: ignore[arg-type]
+    )
+
+
 class Claimed(StoreError):
     """`Store.claim`: another daemon holds this store (or this host's part of it)."""
 
@@ -268,6 +277,13 @@ class Store(ABC):
         /24 over an address; not `network` itself), oldest first. Reads only those rows
         (at most 32 exact networks for IPv4, 128 for IPv6), however many bans are
         active: ``mailwarden unban`` names them."""
+
+    @abstractmethod
+    def inside_bans(self, network: IPNetwork, now: datetime | None = None) -> list[BanRow]:
+        """Bans in force at `now` of the networks narrower than `network` that it holds
+        (the addresses banned inside a /24; not `network` itself, nor one of the other IP
+        version), oldest first: what ``mailwarden unban`` of a network leaves in force,
+        and lifts with ``--inside``."""
 
     @abstractmethod
     def changed_bans(self, after: int, now: datetime | None = None) -> BanChanges:

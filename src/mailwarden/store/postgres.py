@@ -56,6 +56,7 @@ from mailwarden.store.interface import (
     Source,
     Store,
     damaged_store,
+    narrower,
     storable,
     wider_networks,
 )
@@ -152,6 +153,9 @@ SELECT_ACTIVE = """SELECT id, network, since, until, reason, evidence, source, o
 SELECT_COVERING = """SELECT id, network, since, until, reason, evidence, source, offences,
     state, ended, end_reason FROM {schema}.bans
     WHERE state = 'active' AND until > %s AND network = ANY(%s) ORDER BY id"""
+SELECT_INSIDE = """SELECT id, network, since, until, reason, evidence, source, offences,
+    state, ended, end_reason FROM {schema}.bans
+    WHERE state = 'active' AND until > %s AND network << %s ORDER BY id"""
 SELECT_CHANGED = """SELECT t.id, t.network, b.id, b.network, b.since, b.until, b.reason,
     b.evidence, b.source, b.offences, b.state, b.ended, b.end_reason
     FROM {schema}.bans AS t
@@ -691,6 +695,15 @@ class PostgresStore(Store):
             # of ours serves containment.
             rows = db.execute(self._q(SELECT_COVERING), (_moment(now), wider)).fetchall()
         return stored.bans(self, rows)
+
+    def inside_bans(self, network: IPNetwork, now: datetime | None = None) -> list[BanRow]:
+        if network.prefixlen == network.max_prefixlen:
+            return []
+        with self._tx() as db:
+            # ``<<`` (strictly inside) on a btree index of cidr: the planner reads it as
+            # a range of the index.
+            rows = db.execute(self._q(SELECT_INSIDE), (_moment(now), network)).fetchall()
+        return [row for row in stored.bans(self, rows) if narrower(row.network, network)]
 
     def changed_bans(self, after: int, now: datetime | None = None) -> BanChanges:
         with self._tx() as db:
