@@ -82,6 +82,31 @@ def test_extending_a_ban_in_force_keeps_its_row_offence_and_reason(store: Store)
     assert store.extend_ban(net("192.0.2.7/32"), T0 + 20 * H, now=T0 + 2 * H) is None
 
 
+def test_an_admins_ban_of_an_automatic_ban_in_force_makes_it_manual(store: Store) -> None:
+    """``mailwarden ban`` of an address the daemon banned: the same row and offence,
+    now the admin's (first at ``max_bans``); a daemon's ban joining an admin's leaves it
+    manual, and `extend_ban` without a source keeps the one it has."""
+    first = ban(store, "192.0.2.7/32", hours=2)
+    row = store.extend_ban(net("192.0.2.7/32"), T0 + 3 * H, now=T0 + H)
+    assert row is not None and row.source == Source.AUTO
+    seen = store.revision()
+    row = store.extend_ban(net("192.0.2.7/32"), T0 + 3 * H, None, T0 + H, Source.MANUAL)
+    assert row is not None and (row.id, row.offences, row.source) == (first, 1, Source.MANUAL)
+    assert row.entry().manual and store.revision() != seen
+    assert store.extend_ban(net("192.0.2.7/32"), T0 + 4 * H, now=T0 + H).source == Source.MANUAL  # type: ignore[union-attr]
+
+    # record_offence joining a ban in force (the race `mailwarden ban` loses)
+    second = ban(store, "192.0.2.8/32", hours=2)
+    entry = BanEntry(net("192.0.2.8/32"), T0 + H, "by hand")
+    seen = store.revision()
+    joined, new = store.record_offence(entry, "{}", Source.MANUAL, now=T0 + H / 2)
+    assert not new and (joined.id, joined.offences, joined.source) == (second, 1, Source.MANUAL)
+    assert joined.until == T0 + 2 * H and store.revision() != seen  # the daemon rereads it
+    joined, new = store.record_offence(entry, "{}", Source.AUTO, now=T0 + H / 2)
+    assert not new and joined.source == Source.MANUAL
+    assert [r.source for r in store.active_bans(T0 + H)] == [Source.MANUAL, Source.MANUAL]
+
+
 def test_an_offence_recorded_twice_at_once_is_one_offence(open_store: Opener) -> None:
     """Two hosts of a fleet ban one attacker in the same second: the second joins the
     first's ban (longest end kept) instead of counting a second offence."""

@@ -189,7 +189,8 @@ def ban(target: str, length: timedelta | None, reason: str | None, config_path: 
 
     Loopback, this host's addresses and the allow list are refused, as the daemon
     refuses them. Banning again never shortens a ban; a ban in force is lengthened (its
-    reason kept unless --reason is given), which counts no new offence.
+    reason kept unless --reason is given), which counts no new offence, and becomes a
+    manual ban if the daemon's was automatic.
 
     \b
     Examples:
@@ -210,7 +211,8 @@ def ban(target: str, length: timedelta | None, reason: str | None, config_path: 
         offences = store.offences(network)
         duration = length if length is not None else policy.duration_for(max(1, offences))
         reason_given = clean(reason) if reason is not None else None
-        row = store.extend_ban(network, now + duration, reason_given, now)
+        # The admin's ban now (manual), first at the firewall's max_bans.
+        row = store.extend_ban(network, now + duration, reason_given, now, source=Source.MANUAL)
         done = "extended the ban of"
         if row is not None and row.until > now + duration + timedelta(seconds=1):
             done = "kept the longer ban of"  # a ban is never shortened

@@ -217,9 +217,9 @@ class Store(ABC):
         ban of exactly its network is in force at `now` already (another host sharing the
         store, or ``mailwarden ban``, recorded it a moment ago): then that ban stays, is
         lengthened in place when ours ends later (its reason kept, or with
-        `replace_reason` made `entry.reason`: ``mailwarden ban --reason``), and no
-        offence is counted. One transaction, whichever host or process writes at the
-        same moment.
+        `replace_reason` made `entry.reason`: ``mailwarden ban --reason``; made manual
+        when `source` is), and no offence is counted. One transaction, whichever host or
+        process writes at the same moment.
 
         `ends(n)`: when the ban of the network's n-th offence ends (the policy's length);
         asked inside the transaction with the offence it counts, or that of the ban in
@@ -251,11 +251,13 @@ class Store(ABC):
         until: datetime,
         reason: str | None = None,
         now: datetime | None = None,
+        source: Source | str | None = None,
     ) -> BanRow | None:
         """Lengthen the ban of exactly `network` in force at `now`, in place: the same
         row, so no new offence is counted (``mailwarden ban`` of a banned address).
-        Never shortens it; `reason` None keeps its reason. None when no ban of it is in
-        force (then `record_ban` a new one)."""
+        Never shortens it; `reason` None keeps its reason, `source` None its source
+        (``mailwarden ban`` makes an automatic ban manual: the admin's now). None when
+        no ban of it is in force (then `record_ban` a new one)."""
 
     @abstractmethod
     def lift_ban(self, network: IPNetwork, reason: str, now: datetime | None = None) -> bool:

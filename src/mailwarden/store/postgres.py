@@ -143,8 +143,8 @@ INSERT_BAN = """INSERT INTO {schema}.bans
     VALUES (%s, %s, %s, %s, %s, %s, %s)
     RETURNING id, network, since, until, reason, evidence, source, offences,
     state, ended, end_reason"""
-UPDATE_BAN = """UPDATE {schema}.bans SET until = %s, reason = coalesce(%s, reason)
-    WHERE id = %s
+UPDATE_BAN = """UPDATE {schema}.bans SET until = %s, reason = coalesce(%s, reason),
+    source = coalesce(%s, source) WHERE id = %s
     RETURNING id, network, since, until, reason, evidence, source, offences,
     state, ended, end_reason"""
 SELECT_ACTIVE = """SELECT id, network, since, until, reason, evidence, source, offences,
@@ -586,7 +586,7 @@ class PostgresStore(Store):
             db.execute(self._q("LOCK TABLE {schema}.bans IN SHARE ROW EXCLUSIVE MODE"))
             old = db.execute(
                 self._q(
-                    "SELECT id, until, offences FROM {schema}.bans"
+                    "SELECT id, until, offences, source FROM {schema}.bans"
                     " WHERE network = %s AND state = 'active'"
                 ),
                 (entry.network,),
@@ -598,11 +598,18 @@ class PostgresStore(Store):
                 # kept unless ours replaces it.
                 if ends is not None:
                     until = _moment(ends(old[2] if old[2] and old[2] > 0 else 1))
+                # An admin's ban makes the one in force manual (never the other way).
+                manual = source is Source.MANUAL and old[3] != Source.MANUAL.value
                 row = db.execute(
                     self._q(UPDATE_BAN),
-                    (max(until, old_until), reason if replace_reason else None, old[0]),
+                    (
+                        max(until, old_until),
+                        reason if replace_reason else None,
+                        Source.MANUAL.value if manual else None,
+                        old[0],
+                    ),
                 ).fetchone()
-                if until > old_until or replace_reason:
+                if until > old_until or replace_reason or manual:
                     self._bump(db, [old[0]])
                 joined = True
             else:
@@ -639,8 +646,10 @@ class PostgresStore(Store):
         until: datetime,
         reason: str | None = None,
         now: datetime | None = None,
+        source: Source | str | None = None,
     ) -> BanRow | None:
         moment, end = _moment(now), _moment(until)
+        made = None if source is None else Source(source).value
         with self._tx() as db:
             db.execute(self._q("LOCK TABLE {schema}.bans IN SHARE ROW EXCLUSIVE MODE"))
             old = db.execute(
@@ -654,7 +663,12 @@ class PostgresStore(Store):
                 return None  # none in force (a damaged end is superseded by a new ban)
             row = db.execute(
                 self._q(UPDATE_BAN),
-                (max(end, old_until), None if reason is None else storable(reason), old[0]),
+                (
+                    max(end, old_until),
+                    None if reason is None else storable(reason),
+                    made,
+                    old[0],
+                ),
             ).fetchone()
             self._bump(db, [old[0]])
         assert row is not None

@@ -965,7 +965,8 @@ class SqliteStore(Store):
         network = str(entry.network)
         with self._write() as db:
             old = db.execute(
-                "SELECT id, until, offences FROM bans WHERE network = ? AND state = 'active'",
+                "SELECT id, until, offences, source FROM bans"
+                " WHERE network = ? AND state = 'active'",
                 (network,),
             ).fetchone()
             old_until = None
@@ -978,10 +979,18 @@ class SqliteStore(Store):
                 # kept unless ours replaces it.
                 if ends is not None:
                     until = _seconds(ends(old[2] if type(old[2]) is int and old[2] > 0 else 1))
-                if until > old_until or replace_reason:
+                # An admin's ban makes the one in force manual (never the other way).
+                manual = source is Source.MANUAL and old[3] != Source.MANUAL.value
+                if until > old_until or replace_reason or manual:
                     db.execute(
-                        "UPDATE bans SET until = ?, reason = coalesce(?, reason) WHERE id = ?",
-                        (max(until, old_until), reason if replace_reason else None, old[0]),
+                        "UPDATE bans SET until = ?, reason = coalesce(?, reason),"
+                        " source = coalesce(?, source) WHERE id = ?",
+                        (
+                            max(until, old_until),
+                            reason if replace_reason else None,
+                            Source.MANUAL.value if manual else None,
+                            old[0],
+                        ),
                     )
                     self._bump(db, [old[0]])
                 row = db.execute(SELECT_BY_ID, (old[0],)).fetchone()
@@ -1014,8 +1023,10 @@ class SqliteStore(Store):
         until: datetime,
         reason: str | None = None,
         now: datetime | None = None,
+        source: Source | str | None = None,
     ) -> BanRow | None:
         moment, end = _seconds(now), _seconds(until)
+        made = None if source is None else Source(source).value
         with self._write() as db:
             old = db.execute(
                 "SELECT id, until FROM bans WHERE network = ? AND state = 'active'",
@@ -1025,8 +1036,9 @@ class SqliteStore(Store):
             if old is None or old_until is None or _seconds(old_until) <= moment:
                 return None  # none in force (a damaged end is superseded by a new ban)
             db.execute(
-                "UPDATE bans SET until = ?, reason = coalesce(?, reason) WHERE id = ?",
-                (max(end, _seconds(old_until)), _storable_or_none(reason), old[0]),
+                "UPDATE bans SET until = ?, reason = coalesce(?, reason),"
+                " source = coalesce(?, source) WHERE id = ?",
+                (max(end, _seconds(old_until)), _storable_or_none(reason), made, old[0]),
             )
             self._bump(db, [old[0]])
             return stored.recorded(self, db.execute(SELECT_BY_ID, (old[0],)).fetchone())
