@@ -55,8 +55,9 @@ def test_ban_with_a_reason_joining_a_ban_just_recorded_takes_the_reason(
         until: datetime,
         reason: str | None = None,
         now: datetime | None = None,
+        source: Source | str | None = None,
     ) -> BanRow | None:
-        row = found_none(self, network, until, reason, now)
+        row = found_none(self, network, until, reason, now, source)
         if row is None:
             with open_store(store_url) as daemon:
                 entry = BanEntry(network, datetime.now(UTC) + timedelta(hours=3), "bruteforce")

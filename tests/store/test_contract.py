@@ -82,6 +82,31 @@ def test_extending_a_ban_in_force_keeps_its_row_offence_and_reason(store: Store)
     assert store.extend_ban(net("192.0.2.7/32"), T0 + 20 * H, now=T0 + 2 * H) is None
 
 
+def test_an_admins_ban_of_an_automatic_ban_in_force_makes_it_manual(store: Store) -> None:
+    """``mailwarden ban`` of an address the daemon banned: the same row and offence,
+    now the admin's (first at ``max_bans``); a daemon's ban joining an admin's leaves it
+    manual, and `extend_ban` without a source keeps the one it has."""
+    first = ban(store, "192.0.2.7/32", hours=2)
+    row = store.extend_ban(net("192.0.2.7/32"), T0 + 3 * H, now=T0 + H)
+    assert row is not None and row.source == Source.AUTO
+    seen = store.revision()
+    row = store.extend_ban(net("192.0.2.7/32"), T0 + 3 * H, None, T0 + H, Source.MANUAL)
+    assert row is not None and (row.id, row.offences, row.source) == (first, 1, Source.MANUAL)
+    assert row.entry().manual and store.revision() != seen
+    assert store.extend_ban(net("192.0.2.7/32"), T0 + 4 * H, now=T0 + H).source == Source.MANUAL  # type: ignore[union-attr]
+
+    # record_offence joining a ban in force (the race `mailwarden ban` loses)
+    second = ban(store, "192.0.2.8/32", hours=2)
+    entry = BanEntry(net("192.0.2.8/32"), T0 + H, "by hand")
+    seen = store.revision()
+    joined, new = store.record_offence(entry, "{}", Source.MANUAL, now=T0 + H / 2)
+    assert not new and (joined.id, joined.offences, joined.source) == (second, 1, Source.MANUAL)
+    assert joined.until == T0 + 2 * H and store.revision() != seen  # the daemon rereads it
+    joined, new = store.record_offence(entry, "{}", Source.AUTO, now=T0 + H / 2)
+    assert not new and joined.source == Source.MANUAL
+    assert [r.source for r in store.active_bans(T0 + H)] == [Source.MANUAL, Source.MANUAL]
+
+
 def test_an_offence_recorded_twice_at_once_is_one_offence(open_store: Opener) -> None:
     """Two hosts of a fleet ban one attacker in the same second: the second joins the
     first's ban (longest end kept) instead of counting a second offence."""
@@ -207,6 +232,55 @@ def test_covering_bans_are_the_wider_bans_in_force_that_hold_a_network(store: St
     ban(store, "0.0.0.0/0")  # the whole IPv4 Internet
     assert covering("192.0.2.7/32") == ["192.0.2.0/28", "192.0.2.0/24", "0.0.0.0/0"]
     assert covering("2001:db8::7/128") == ["2001:db8::/48", "2001:db8::/32"]
+
+
+def test_inside_bans_are_the_narrower_bans_in_force_that_a_network_holds(store: Store) -> None:
+    """What ``mailwarden unban`` of a network names as left in force inside it (and
+    lifts with ``--inside``): the active bans of narrower networks it holds, oldest
+    first; not its own ban, nor a lifted, ended or neighbouring one (one whose text
+    merely starts alike included), nor one of the other IP version."""
+    ban(store, "203.0.113.9/32")
+    ban(store, "203.0.113.0/24")
+    ban(store, "203.0.113.20/32")
+    ban(store, "203.0.113.64/26")
+    ban(store, "203.0.113.30/32", hours=0.25)  # over at T0 + H/2
+    ban(store, "203.0.113.40/32")
+    ban(store, "203.0.112.5/32")  # the /24 beside it
+    ban(store, "203.0.11.5/32")  # starts with the same text as 203.0.113.
+    ban(store, "198.51.100.7/32")
+    ban(store, "2001:db8::7/128")
+    ban(store, "2001:db8:1::/48")
+    ban(store, "2001:db80::1/128")  # starts with the same text as 2001:db8
+    ban(store, "::ffff:203.0.113.9/128")  # IPv4-mapped: another version
+    store.lift_ban(net("203.0.113.40/32"), "by hand", now=T0)
+    later = T0 + H / 2
+
+    def inside(network: str) -> list[str]:
+        return [str(r.network) for r in store.inside_bans(net(network), later)]
+
+    assert inside("203.0.113.0/24") == ["203.0.113.9/32", "203.0.113.20/32", "203.0.113.64/26"]
+    assert inside("203.0.113.64/26") == []
+    assert inside("203.0.113.9/32") == []
+    assert inside("203.0.112.0/23") == [
+        "203.0.113.9/32",
+        "203.0.113.0/24",
+        "203.0.113.20/32",
+        "203.0.113.64/26",
+        "203.0.112.5/32",
+    ]
+    assert inside("203.0.0.0/16") == [*inside("203.0.112.0/23"), "203.0.11.5/32"]
+    assert inside("203.0.0.0/20") == ["203.0.11.5/32"]
+    assert inside("198.0.0.0/7") == ["198.51.100.7/32"]  # no whole octet
+    assert len(inside("0.0.0.0/0")) == 7
+    assert inside("2001:db8::/32") == ["2001:db8::7/128", "2001:db8:1::/48"]
+    assert inside("2001:db8::/64") == ["2001:db8::7/128"]
+    assert [net(n) for n in inside("::/0")] == [
+        net("2001:db8::7/128"),
+        net("2001:db8:1::/48"),
+        net("2001:db80::1/128"),
+        net("::ffff:203.0.113.9/128"),
+    ]
+    assert store.inside_bans(net("203.0.113.0/24"), T0 + 2 * H) == []  # all over
 
 
 def test_lifted_lists_the_bans_lifted_since_a_time_in_the_order_lifted(store: Store) -> None:

@@ -29,7 +29,7 @@ from mailwarden.daemon.status import (
 )
 from mailwarden.errors import ConfigError, MailwardenError, StoreSettingError
 from mailwarden.model import BanEntry, IPNetwork
-from mailwarden.store import Source, Store, open_store, probe_store
+from mailwarden.store import BanRow, Source, Store, open_store, probe_store
 from mailwarden.store.location import safe_location
 
 config_option = click.option(
@@ -189,7 +189,8 @@ def ban(target: str, length: timedelta | None, reason: str | None, config_path: 
 
     Loopback, this host's addresses and the allow list are refused, as the daemon
     refuses them. Banning again never shortens a ban; a ban in force is lengthened (its
-    reason kept unless --reason is given), which counts no new offence.
+    reason kept unless --reason is given), which counts no new offence, and becomes a
+    manual ban if the daemon's was automatic.
 
     \b
     Examples:
@@ -210,7 +211,8 @@ def ban(target: str, length: timedelta | None, reason: str | None, config_path: 
         offences = store.offences(network)
         duration = length if length is not None else policy.duration_for(max(1, offences))
         reason_given = clean(reason) if reason is not None else None
-        row = store.extend_ban(network, now + duration, reason_given, now)
+        # The admin's ban now (manual), first at the firewall's max_bans.
+        row = store.extend_ban(network, now + duration, reason_given, now, source=Source.MANUAL)
         done = "extended the ban of"
         if row is not None and row.until > now + duration + timedelta(seconds=1):
             done = "kept the longer ban of"  # a ban is never shortened
@@ -244,35 +246,74 @@ def ban(target: str, length: timedelta | None, reason: str | None, config_path: 
     return 0
 
 
+NAMED_INSIDE = 5
+"""How many of the bans inside a network `unban` names before "and N more"."""
+
+
+def _named(rows: list[BanRow]) -> str:
+    """The networks of `rows`, the first `NAMED_INSIDE` of them, then how many more."""
+    names = ", ".join(str(row.network) for row in rows[:NAMED_INSIDE])
+    more = len(rows) - NAMED_INSIDE
+    return f"{names} and {more} more" if more > 0 else names
+
+
+def _inside(rows: list[BanRow], network: IPNetwork) -> str:
+    """``2 bans inside 203.0.113.0/24 are`` (``1 ban ... is``)."""
+    if len(rows) == 1:
+        return f"1 ban inside {network} is"
+    return f"{len(rows)} bans inside {network} are"
+
+
 @click.command()
 @click.argument("target", metavar="ADDR|CIDR")
 @click.option("--reason", default="lifted by hand", show_default=True, help="Why (kept).")
+@click.option(
+    "--inside",
+    is_flag=True,
+    help="Lift the bans of the addresses and networks inside the network too.",
+)
 @config_option
-def unban(target: str, reason: str, config_path: str | None) -> int:
+def unban(target: str, reason: str, inside: bool, config_path: str | None) -> int:
     """Lift the ban of an address or a network (exactly as it was banned).
 
     A wider ban still in force over it (the network's ban beside the address's) is
-    named: the address stays blocked until that one is lifted too. The exit status is 0
-    all the same, the ban asked for was lifted.
+    named: the address stays blocked until that one is lifted too. So are the bans
+    inside a network (its addresses banned on their own), which stay in force unless
+    --inside lifts them as well. The exit status is 0 all the same, the ban asked for
+    was lifted.
 
     \b
     Examples:
       mailwarden unban 203.0.113.7
       mailwarden unban 203.0.113.0/24 --reason "customer's NAT gateway"
+      mailwarden unban 203.0.113.0/24 --inside
     """
     network = parse_target(target)
     config = load(config_path)
+    why = clean(reason)
     with _existing_store(config) as store:
-        lifted = store.lift_ban(network, clean(reason))
+        lifted = store.lift_ban(network, why)
         wider = store.covering_bans(network)  # the few rows that hold it, not every ban
-        if lifted:
-            click.echo(f"unbanned {network}")
+        narrower = store.inside_bans(network)
+        freed = [row for row in narrower if inside and store.lift_ban(row.network, why)]
+        if lifted or freed:
+            if lifted:
+                click.echo(f"unbanned {network}")
+            if freed:
+                count = "1 ban" if len(freed) == 1 else f"{len(freed)} bans"
+                click.echo(f"unbanned {count} inside {network}: {_named(freed)}")
             # Exit 0: what was asked is done (a script that unbans then bans again
             # must not see a failure), but the address is not let in yet: say by what.
             for row in sorted(wider, key=lambda row: row.network.prefixlen):
                 click.echo(
                     f"mailwarden: warning: {network} is still blocked by the ban of "
                     f"{row.network} until {iso(row.until)}: unban that network to let it in",
+                    err=True,
+                )
+            if narrower and not inside:
+                click.echo(
+                    f"mailwarden: warning: {_inside(narrower, network)} still in force: "
+                    f"{_named(narrower)}: `mailwarden unban {network} --inside` lifts them",
                     err=True,
                 )
             _note(store, config)
@@ -282,6 +323,11 @@ def unban(target: str, reason: str, config_path: str | None) -> int:
     if wider:
         raise MailwardenError(
             f"{network} is inside the ban of {wider[0].network}: unban that network"
+        )
+    if narrower:
+        raise MailwardenError(
+            f"{network} is not banned, but {_inside(narrower, network)} in force: "
+            f"{_named(narrower)}: `mailwarden unban {network} --inside` lifts them"
         )
     raise MailwardenError(f"{network} is not banned")
 

@@ -6,6 +6,8 @@
     unban 203.0.113.7/32: lifted in the store                     <- by `mailwarden unban`
     ban of 203.0.113.7/32 expired
     refuse to ban 192.0.2.1/32: 192.0.2.1/32 is an address of this host (192.0.2.1/32)
+    not banning 192.0.2.50/32: it is allow-listed; bruteforce: 3 or more failed logins
+        within 1m
     watch 198.51.100.4: probe: tried admin, a name bots try on every server   (-v only)
     compromise: "admin@example.org" logged in from 198.51.100.4: logged in as ...
     possible compromise: "carol@example.org" logged in from ...; ask the owner whether it
@@ -149,7 +151,14 @@ def detection_line(detection: Detection) -> str:
     what = f"{detection.verdict}: {reason_text(detection.reason)}"
     if detection.recommendation == "watch":
         return f"watch {subject}: {what}"
-    return f"not banning {detection.target}: {what} ({clean(detection.recommendation)})"
+    # ``none (allow-listed)``: the why without its brackets, before what it did, so no
+    # bracket of the reason (``(users: …)``) nests in it.
+    why = detection.recommendation
+    if why.startswith("none (") and why.endswith(")"):
+        why = why[len("none (") : -1]
+    if why in ("allow-listed", "this machine"):
+        why = f"it is {why}"
+    return f"not banning {detection.target}: {clean(why)}; {what}"
 
 
 def compromise_line(detection: Detection) -> str:

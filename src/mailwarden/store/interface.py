@@ -104,6 +104,15 @@ def wider_networks(network: IPNetwork) -> list[IPNetwork]:
     return [network.supernet(new_prefix=prefix) for prefix in range(network.prefixlen)]
 
 
+def narrower(row_network: IPNetwork, network: IPNetwork) -> bool:
+    """Is `row_network` inside `network` and narrower (what `Store.inside_bans` keeps)?"""
+    return (
+        row_network.version == network.version
+        and row_network.prefixlen > network.prefixlen
+        and row_network.subnet_of(network)  # type: ignore[arg-type]
+    )
+
+
 class Claimed(StoreError):
     """`Store.claim`: another daemon holds this store (or this host's part of it)."""
 
@@ -208,9 +217,9 @@ class Store(ABC):
         ban of exactly its network is in force at `now` already (another host sharing the
         store, or ``mailwarden ban``, recorded it a moment ago): then that ban stays, is
         lengthened in place when ours ends later (its reason kept, or with
-        `replace_reason` made `entry.reason`: ``mailwarden ban --reason``), and no
-        offence is counted. One transaction, whichever host or process writes at the
-        same moment.
+        `replace_reason` made `entry.reason`: ``mailwarden ban --reason``; made manual
+        when `source` is), and no offence is counted. One transaction, whichever host or
+        process writes at the same moment.
 
         `ends(n)`: when the ban of the network's n-th offence ends (the policy's length);
         asked inside the transaction with the offence it counts, or that of the ban in
@@ -242,11 +251,13 @@ class Store(ABC):
         until: datetime,
         reason: str | None = None,
         now: datetime | None = None,
+        source: Source | str | None = None,
     ) -> BanRow | None:
         """Lengthen the ban of exactly `network` in force at `now`, in place: the same
         row, so no new offence is counted (``mailwarden ban`` of a banned address).
-        Never shortens it; `reason` None keeps its reason. None when no ban of it is in
-        force (then `record_ban` a new one)."""
+        Never shortens it; `reason` None keeps its reason, `source` None its source
+        (``mailwarden ban`` makes an automatic ban manual: the admin's now). None when
+        no ban of it is in force (then `record_ban` a new one)."""
 
     @abstractmethod
     def lift_ban(self, network: IPNetwork, reason: str, now: datetime | None = None) -> bool:
@@ -268,6 +279,13 @@ class Store(ABC):
         /24 over an address; not `network` itself), oldest first. Reads only those rows
         (at most 32 exact networks for IPv4, 128 for IPv6), however many bans are
         active: ``mailwarden unban`` names them."""
+
+    @abstractmethod
+    def inside_bans(self, network: IPNetwork, now: datetime | None = None) -> list[BanRow]:
+        """Bans in force at `now` of the networks narrower than `network` that it holds
+        (the addresses banned inside a /24; not `network` itself, nor one of the other IP
+        version), oldest first: what ``mailwarden unban`` of a network leaves in force,
+        and lifts with ``--inside``."""
 
     @abstractmethod
     def changed_bans(self, after: int, now: datetime | None = None) -> BanChanges:

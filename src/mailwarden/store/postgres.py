@@ -71,6 +71,7 @@ from mailwarden.store.interface import (
     Source,
     Store,
     damaged_store,
+    narrower,
     storable,
     wider_networks,
 )
@@ -157,8 +158,8 @@ INSERT_BAN = """INSERT INTO {schema}.bans
     VALUES (%s, %s, %s, %s, %s, %s, %s)
     RETURNING id, network, since, until, reason, evidence, source, offences,
     state, ended, end_reason"""
-UPDATE_BAN = """UPDATE {schema}.bans SET until = %s, reason = coalesce(%s, reason)
-    WHERE id = %s
+UPDATE_BAN = """UPDATE {schema}.bans SET until = %s, reason = coalesce(%s, reason),
+    source = coalesce(%s, source) WHERE id = %s
     RETURNING id, network, since, until, reason, evidence, source, offences,
     state, ended, end_reason"""
 SELECT_ACTIVE = """SELECT id, network, since, until, reason, evidence, source, offences,
@@ -167,6 +168,9 @@ SELECT_ACTIVE = """SELECT id, network, since, until, reason, evidence, source, o
 SELECT_COVERING = """SELECT id, network, since, until, reason, evidence, source, offences,
     state, ended, end_reason FROM {schema}.bans
     WHERE state = 'active' AND until > %s AND network = ANY(%s) ORDER BY id"""
+SELECT_INSIDE = """SELECT id, network, since, until, reason, evidence, source, offences,
+    state, ended, end_reason FROM {schema}.bans
+    WHERE state = 'active' AND until > %s AND network << %s ORDER BY id"""
 SELECT_CHANGED = """SELECT t.id, t.network, b.id, b.network, b.since, b.until, b.reason,
     b.evidence, b.source, b.offences, b.state, b.ended, b.end_reason
     FROM {schema}.bans AS t
@@ -889,7 +893,7 @@ class PostgresStore(Store):
             db.execute(self._q("LOCK TABLE {schema}.bans IN SHARE ROW EXCLUSIVE MODE"))
             old = db.execute(
                 self._q(
-                    "SELECT id, until, offences FROM {schema}.bans"
+                    "SELECT id, until, offences, source FROM {schema}.bans"
                     " WHERE network = %s AND state = 'active'"
                 ),
                 (entry.network,),
@@ -901,11 +905,18 @@ class PostgresStore(Store):
                 # kept unless ours replaces it.
                 if ends is not None:
                     until = _moment(ends(old[2] if old[2] and old[2] > 0 else 1))
+                # An admin's ban makes the one in force manual (never the other way).
+                manual = source is Source.MANUAL and old[3] != Source.MANUAL.value
                 row = db.execute(
                     self._q(UPDATE_BAN),
-                    (max(until, old_until), reason if replace_reason else None, old[0]),
+                    (
+                        max(until, old_until),
+                        reason if replace_reason else None,
+                        Source.MANUAL.value if manual else None,
+                        old[0],
+                    ),
                 ).fetchone()
-                if until > old_until or replace_reason:
+                if until > old_until or replace_reason or manual:
                     self._bump(db, [old[0]])
                 joined = True
             else:
@@ -942,8 +953,10 @@ class PostgresStore(Store):
         until: datetime,
         reason: str | None = None,
         now: datetime | None = None,
+        source: Source | str | None = None,
     ) -> BanRow | None:
         moment, end = _moment(now), _moment(until)
+        made = None if source is None else Source(source).value
         with self._tx() as db:
             db.execute(self._q("LOCK TABLE {schema}.bans IN SHARE ROW EXCLUSIVE MODE"))
             old = db.execute(
@@ -957,7 +970,12 @@ class PostgresStore(Store):
                 return None  # none in force (a damaged end is superseded by a new ban)
             row = db.execute(
                 self._q(UPDATE_BAN),
-                (max(end, old_until), None if reason is None else storable(reason), old[0]),
+                (
+                    max(end, old_until),
+                    None if reason is None else storable(reason),
+                    made,
+                    old[0],
+                ),
             ).fetchone()
             self._bump(db, [old[0]])
         assert row is not None
@@ -998,6 +1016,15 @@ class PostgresStore(Store):
             # of ours serves containment.
             rows = db.execute(self._q(SELECT_COVERING), (_moment(now), wider)).fetchall()
         return stored.bans(self, rows)
+
+    def inside_bans(self, network: IPNetwork, now: datetime | None = None) -> list[BanRow]:
+        if network.prefixlen == network.max_prefixlen:
+            return []
+        with self._tx() as db:
+            # ``<<`` (strictly inside) on a btree index of cidr: the planner reads it as
+            # a range of the index.
+            rows = db.execute(self._q(SELECT_INSIDE), (_moment(now), network)).fetchall()
+        return [row for row in stored.bans(self, rows) if narrower(row.network, network)]
 
     def changed_bans(self, after: int, now: datetime | None = None) -> BanChanges:
         with self._tx() as db:

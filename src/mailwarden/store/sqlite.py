@@ -73,11 +73,33 @@ from mailwarden.store.interface import (
     Source,
     Store,
     damaged_store,
+    narrower,
     storable,
     wider_networks,
 )
 
 SCHEMA_VERSION = 3
+
+
+def _text_span(network: IPNetwork) -> list[str] | None:
+    """The range of network texts (as stored: ``str(network)``) that every network
+    inside `network` falls in, for an index to read only those: ``203.0.113.`` up to
+    ``203.0.113/`` for a /24 (its whole octets), ``2001:`` up to ``2001;`` for an IPv6
+    network with a first group that is whole and not 0. None when no text range is
+    known (a /7; ``::/16``): then every active ban is read. The caller still checks
+    each row."""
+    if network.version == 4:
+        octets = network.prefixlen // 8
+        if octets == 0:
+            return None
+        start = ".".join(str(network.network_address).split(".")[:octets]) + "."
+        return [start, start[:-1] + "/"]  # '/' follows '.'
+    first = int(network.network_address) >> 112
+    if network.prefixlen < 16 or first == 0:
+        return None
+    start = f"{first:x}:"
+    return [start, start[:-1] + ";"]  # ';' follows ':'
+
 
 OWNERS = """
 CREATE TABLE owners (
@@ -943,7 +965,8 @@ class SqliteStore(Store):
         network = str(entry.network)
         with self._write() as db:
             old = db.execute(
-                "SELECT id, until, offences FROM bans WHERE network = ? AND state = 'active'",
+                "SELECT id, until, offences, source FROM bans"
+                " WHERE network = ? AND state = 'active'",
                 (network,),
             ).fetchone()
             old_until = None
@@ -956,10 +979,18 @@ class SqliteStore(Store):
                 # kept unless ours replaces it.
                 if ends is not None:
                     until = _seconds(ends(old[2] if type(old[2]) is int and old[2] > 0 else 1))
-                if until > old_until or replace_reason:
+                # An admin's ban makes the one in force manual (never the other way).
+                manual = source is Source.MANUAL and old[3] != Source.MANUAL.value
+                if until > old_until or replace_reason or manual:
                     db.execute(
-                        "UPDATE bans SET until = ?, reason = coalesce(?, reason) WHERE id = ?",
-                        (max(until, old_until), reason if replace_reason else None, old[0]),
+                        "UPDATE bans SET until = ?, reason = coalesce(?, reason),"
+                        " source = coalesce(?, source) WHERE id = ?",
+                        (
+                            max(until, old_until),
+                            reason if replace_reason else None,
+                            Source.MANUAL.value if manual else None,
+                            old[0],
+                        ),
                     )
                     self._bump(db, [old[0]])
                 row = db.execute(SELECT_BY_ID, (old[0],)).fetchone()
@@ -992,8 +1023,10 @@ class SqliteStore(Store):
         until: datetime,
         reason: str | None = None,
         now: datetime | None = None,
+        source: Source | str | None = None,
     ) -> BanRow | None:
         moment, end = _seconds(now), _seconds(until)
+        made = None if source is None else Source(source).value
         with self._write() as db:
             old = db.execute(
                 "SELECT id, until FROM bans WHERE network = ? AND state = 'active'",
@@ -1003,8 +1036,9 @@ class SqliteStore(Store):
             if old is None or old_until is None or _seconds(old_until) <= moment:
                 return None  # none in force (a damaged end is superseded by a new ban)
             db.execute(
-                "UPDATE bans SET until = ?, reason = coalesce(?, reason) WHERE id = ?",
-                (max(end, _seconds(old_until)), _storable_or_none(reason), old[0]),
+                "UPDATE bans SET until = ?, reason = coalesce(?, reason),"
+                " source = coalesce(?, source) WHERE id = ?",
+                (max(end, _seconds(old_until)), _storable_or_none(reason), made, old[0]),
             )
             self._bump(db, [old[0]])
             return stored.recorded(self, db.execute(SELECT_BY_ID, (old[0],)).fetchone())
@@ -1034,6 +1068,17 @@ class SqliteStore(Store):
         marks = ", ".join("?" * len(wider))
         query = f"{SELECT_ACTIVE_PREFIX} AND network IN ({marks}) ORDER BY id"
         return stored.bans(self, self._read(query, (_seconds(now), *wider)))
+
+    def inside_bans(self, network: IPNetwork, now: datetime | None = None) -> list[BanRow]:
+        if network.prefixlen == network.max_prefixlen:
+            return []
+        span = _text_span(network)
+        if span is None:
+            rows = stored.bans(self, self._read(SELECT_ACTIVE, (_seconds(now),)))
+        else:  # the rows whose text can hold it, by the index
+            query = f"{SELECT_ACTIVE_PREFIX} AND network >= ? AND network < ? ORDER BY id"
+            rows = stored.bans(self, self._read(query, (_seconds(now), *span)))
+        return [row for row in rows if narrower(row.network, network)]
 
     def changed_bans(self, after: int, now: datetime | None = None) -> BanChanges:
         return stored.changes(self, self._read(SELECT_CHANGED, (_seconds(now), after)))
