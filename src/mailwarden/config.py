@@ -417,6 +417,20 @@ def host_bits_note(where: str, value: object) -> str | None:
         address = address.ipv4_mapped
     if not text.isprintable():  # a scope id may hold anything (%a<newline>b): one line
         text = text.encode("unicode_escape").decode("ascii")
+    if network.prefixlen == 0:
+        # 0.0.0.1/0, ::ffff:192.0.2.5/96: every address of the family, never to be
+        # suggested (the warning of a 0.0.0.0/0 entry says the same of it)
+        return _(
+            "{where}: {value} has host bits set: read as {network}, every IPv{version} "
+            "address: no IPv{version} client is ever banned; write {address} for that "
+            "address alone"
+        ).format(
+            where=where,
+            value=text,
+            network=network,
+            version=network.version,
+            address=address,
+        )
     return _(
         "{where}: {value} has host bits set: read as {network}, the whole network; "
         "write {network}, or {address} for that address alone"

@@ -50,11 +50,17 @@ def test_the_intruders_mail_is_told_with_its_session(run: Runner, log_file: LogF
         "logging in with a guessed password (the “client=” line above): the intruder's mail"
         in session_2
     )
-    assert "“postcat -q 3A1B22C0F41” shows the message" in session_2
-    assert "“postsuper -d 3A1B22C0F41” deletes it" in session_2
+    # the commands are the verdict's, on lines of their own: a note wraps them
+    assert "The verdict below says how to look at it and delete it." in session_2
+    assert "postcat" not in listing and "postsuper" not in listing
     assert "Postfix handling message 3A1B22C0F41 again (see above)." in session_2
     assert "After logging in it sent 1 message (queue ID 3A1B22C0F41)." in verdict
-    assert "“postcat -q 3A1B22C0F41” shows it; “postsuper -d 3A1B22C0F41” deletes it" in verdict
+    assert "This shows it: postcat -q 3A1B22C0F41 and this deletes it while it is queued:" in (
+        verdict
+    )
+    lines = [line.strip() for line in out.splitlines()]
+    assert "postcat -q 3A1B22C0F41" in lines
+    assert "postsuper -d 3A1B22C0F41" in lines
 
 
 def test_in_chinese(run: Runner, log_file: LogFile) -> None:
@@ -63,7 +69,11 @@ def test_in_chinese(run: Runner, log_file: LogFile) -> None:
     text = "".join(out.split())
     assert "Postfix在处理邮件3A1B22C0F41：这是本会话的客户端用猜中的密码登录后发出的邮件" in text
     assert "它登录后发出了1封邮件（队列ID3A1B22C0F41）。" in text
-    assert "“postsuper-d3A1B22C0F41”可将其删除" in text
+    assert "下面的结论说明如何查看和删除它" in text
+    assert (
+        "以下命令可查看这封邮件：postcat-q3A1B22C0F41邮件仍在队列中时，以下命令可将其删除：" in text
+    )
+    assert "postsuper -d 3A1B22C0F41" in [line.strip() for line in out.splitlines()]
 
 
 INBOUND = (

@@ -12,16 +12,20 @@ class Heading:
 
 
 @dataclass(frozen=True)
-class Paragraph:
-    text: str
-    indent: int = 0
-
-
-@dataclass(frozen=True)
 class Command:
     """A shell command to paste: shown on a line of its own, indented, never wrapped."""
 
     text: str
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    """A paragraph; ``more`` continues it as :attr:`Item.more` does an item: sentences
+    (wrapped) and commands (each on a line of its own, unwrapped)."""
+
+    text: str
+    indent: int = 0
+    more: tuple[str | Command, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -226,14 +226,15 @@ _CLIENT_DETAILS = ("helo", "from", "to", "sasl_username", "sasl_user", "hostname
 """Event details that hold text a client chose (or a DNS name)."""
 
 
-def client_values(event: Event) -> list[str]:
-    """The text ``event`` holds that its client chose, escaped: the account, the
-    mechanism, the line it sent, the greeting, sender and recipient addresses."""
+def client_values(event: Event, escape: Callable[[str], str] = escape_text) -> list[str]:
+    """The text ``event`` holds that its client chose, escaped (by ``escape``, as the
+    text it is looked for in is): the account, the mechanism, the line it sent, the
+    greeting, sender and recipient addresses."""
     values = [event.user, event.mechanism, event.payload]
     found = event.detail
     if found is not None:
         values += [found.get(key) for key in _CLIENT_DETAILS]
-    return [escape_text(value) for value in values if value]
+    return [escape(value) for value in values if value]
 
 
 def clipped_within(text: str, values: Sequence[str], limit: int = CLIP) -> str:

@@ -79,7 +79,7 @@ from mailwarden.framing import journal_marker
 from mailwarden.gcpause import fewer_collections
 from mailwarden.locale import _, ngettext
 from mailwarden.model import Event, EventType, Record
-from mailwarden.parsers.sasl import Credential, escape_text
+from mailwarden.parsers.sasl import Credential, escape_text, escape_unsafe
 from mailwarden.redact import REDACTED, redact_line
 
 Analyzer = Callable[[Iterable[Event]], Analysis]
@@ -623,12 +623,14 @@ def _shown_line(item: _Item, show_passwords: bool) -> str:
     values: list[str] = []
     for event in item.events:
         if not (show_passwords and item.secret and event.type in _SECRET_TYPES):
-            values += client_values(event)
+            values += client_values(event, escape_unsafe)
         elif event.user:
-            values.append(escape_text(event.user))
+            values.append(escape_unsafe(event.user))
     # A value a client chose of thousands of characters is cut, with how many more there
-    # were; the server's own words around it stay whole.
-    shown = clipped_within(escape_text(text), values)
+    # were; the server's own words around it stay whole. The line reads as the log has
+    # it: the server's own escapes (Postfix's \r\n of a PREGREET) are not escaped again,
+    # only what a terminal would act on is.
+    shown = clipped_within(escape_unsafe(text), values)
     if not item.events:
         # Another service's line (sshd's): no session heading names its program.
         program = foreign_program(item.record)

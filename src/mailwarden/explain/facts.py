@@ -632,7 +632,7 @@ class _Failures:
             for stamped_later in [w for w in pending if w[2] > when]:
                 pending.remove(stamped_later)
                 self.read_first.setdefault(ip, set()).add((stamped_later[0], stamped_later[1]))
-        kind = _line_kind(event.record.program)
+        kind = line_kind(event.record.program)
         if kind is not None and kind not in tally.kinds:
             tally.kinds.append(kind)
         if etype is EventType.AUTH_FAILURE and event.user:
@@ -650,7 +650,7 @@ class _Failures:
             del tally.recent[:-needed]
 
 
-def _line_kind(program: str | None) -> str | None:
+def line_kind(program: str | None) -> str | None:
     """Whose line it is: ``postfix`` (``postfix/smtpd``), ``dovecot`` (``dovecot``,
     ``imap-login``, ``auth``, …: Dovecot's processes), else None."""
     if not program:
@@ -1128,6 +1128,7 @@ __all__ = [
     "Collector",
     "ExcerptFacts",
     "add_account",
+    "line_kind",
     "logged_in_accounts",
     "session_logged_in",
 ]

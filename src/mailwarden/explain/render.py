@@ -63,21 +63,27 @@ def lines(blocks: Sequence[Block], width: int) -> Iterator[tuple[str, str]]:
             pad = " " * block.indent
             for line in _indented(_shown(block.text), width, pad, pad):
                 yield line, ""
+            yield from _more(block.more, width, pad)
         elif isinstance(block, Item):
             first = " " * block.indent + block.marker + " "
             rest = " " * len(first)
             for line in _indented(_shown(block.text), width, first, rest):
                 yield line, ""
-            for piece in block.more:
-                if isinstance(piece, Command):
-                    # pasted into a shell: never wrapped, nor respaced for the language
-                    yield rest + "  " + escape_unsafe(piece.text), "command"
-                else:
-                    for line in _indented(_shown(piece), width, rest, rest):
-                        yield line, ""
+            yield from _more(block.more, width, rest)
         else:
             yield from _entry(block, width)
         started = True
+
+
+def _more(pieces: Sequence[str | Command], width: int, pad: str) -> Iterator[tuple[str, str]]:
+    """What continues a paragraph or an item, under its text at ``pad``."""
+    for piece in pieces:
+        if isinstance(piece, Command):
+            # pasted into a shell: never wrapped, nor respaced for the language
+            yield pad + "  " + escape_unsafe(piece.text), "command"
+        else:
+            for line in _indented(_shown(piece), width, pad, pad):
+                yield line, ""
 
 
 def _entry(block: Entry, width: int) -> Iterator[tuple[str, str]]:

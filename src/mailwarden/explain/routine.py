@@ -335,14 +335,14 @@ _SENT_BY = {
     "maybe_intruder": N_(
         "Postfix handling message {id}, which the client of this session sent after "
         "logging in (the “client=” line above): mail sent through that account. If the "
-        "login was not the owner's, it is the intruder's mail: “postcat -q {id}” shows "
-        "the message, “postsuper -d {id}” deletes it while it is still in the queue."
+        "login was not the owner's, it is the intruder's mail: the verdict below says how "
+        "to look at it and delete it."
     ),
     "intruder": N_(
         "Postfix handling message {id}, which the client of this session sent after "
         "logging in with a guessed password (the “client=” line above): the intruder's "
-        "mail, sent through that account. “postcat -q {id}” shows the message, "
-        "“postsuper -d {id}” deletes it while it is still in the queue."
+        "mail, sent through that account. The verdict below says how to look at it and "
+        "delete it."
     ),
 }
 

@@ -24,7 +24,7 @@ from mailwarden.explain.entries import (
     password_is_real,
     quoted,
 )
-from mailwarden.explain.facts import ClientFacts, ExcerptFacts
+from mailwarden.explain.facts import ClientFacts, ExcerptFacts, line_kind
 from mailwarden.explain.tls import cipher_weakness
 from mailwarden.locale import N_, _, ngettext
 from mailwarden.model import Event, EventType, Finding, IPNetwork
@@ -594,9 +594,10 @@ def _success_line(event: Event) -> str:
     )
 
 
-def _queued(client: ClientFacts) -> str:
+def _queued(client: ClientFacts) -> Paragraph:
     """The messages it sent once logged in, by their queue IDs (Postfix's own: letters
-    and digits), and how to look at one and delete it."""
+    and digits), and how to look at one and delete it: the commands on lines of their
+    own."""
     count = client.queued_count
     ids = _(", ").join(client.queued[:5])
     if count > 5:
@@ -607,13 +608,17 @@ def _queued(client: ClientFacts) -> str:
         count,
     ).format(n=_count(count), ids=ids)
     if count == 1:
-        how = _("“postcat -q {id}” shows it; “postsuper -d {id}” deletes it while it is queued.")
+        show = _("This shows it:")
+        delete = _("and this deletes it while it is queued:")
     else:
-        how = _(
-            "“postcat -q {id}” shows the first; “postsuper -d {id}” deletes it while it is "
-            "queued (the others likewise, by their IDs)."
-        )
-    return f"{sent} {how.format(id=client.queued[0])}"
+        show = _("This shows the first:")
+        delete = _("and this deletes it while it is queued (the others likewise, by their IDs):")
+    first = client.queued[0]
+    return Paragraph(
+        sent,
+        4,
+        (show, Command(f"postcat -q {first}"), delete, Command(f"postsuper -d {first}")),
+    )
 
 
 def _outcome(client: ClientFacts, others: bool = False) -> list[Block]:
@@ -665,7 +670,7 @@ def _outcome(client: ClientFacts, others: bool = False) -> list[Block]:
                     )
                 )
         if client.queued:
-            blocks.append(Paragraph(_queued(client), 4))
+            blocks.append(_queued(client))
         return blocks
     if client.logged_in_first:
         users = [quoted(escape_text(u)) for u in client.succeeded_as if u]
@@ -913,10 +918,37 @@ def _end_sessions(client: ClientFacts, user: str | None) -> Step:
     ]
 
 
+_SESSION_ID = re.compile(r"[A-Za-z0-9+/]{1,64}")
+"""A Dovecot session id (``session=<…>``: base64 letters) fit to paste into a command."""
+
+
 def _unnamed_lookup(client: ClientFacts) -> Step:
     """How to find the account of a login that no line of the excerpt names: Postfix
     names it (``sasl_method=…, sasl_username=…``) on the lines of a logged-in client,
-    from its first mail on."""
+    from its first mail on; Dovecot (``Login: user=<>``, the client as ``rip=``) on the
+    lines of the mail process that serves that login's session, ``imap(ACCOUNT)<PID>
+    <SESSION>:``, which carry the session id of its login line."""
+    unnamed = [e for e in client.success_events if not e.user]
+    if unnamed and all(line_kind(e.record.program) == "dovecot" for e in unnamed):
+        sessions = [e.session for e in unnamed if e.session and _SESSION_ID.fullmatch(e.session)]
+        if not sessions:
+            return [
+                _(
+                    "Dovecot's login line does not name the account (user=<>) and carries "
+                    "no session id to follow it by: the log does not say which account "
+                    "it was."
+                )
+            ]
+        return [
+            _(
+                "To find out which account it was, look for the session id of its "
+                "Dovecot login line (session=<{session}>) in the whole log: the IMAP or "
+                "POP3 process that serves the session names the account on its lines "
+                "(imap(ACCOUNT)<PID><{session}>). If no line does, the log does not say "
+                "which account it was."
+            ).format(session=sessions[0]),
+            Command(f"zgrep -F '<{sessions[0]}>' {_LOGS}"),
+        ]
     return [
         _(
             "To find out which account it was, look for that client's lines with "
@@ -1553,9 +1585,7 @@ def _actions(facts: ExcerptFacts, audit: AuditCommand) -> list[str | Step]:
                 elif user:
                     text = _(
                         "Change the password of {user} now and end its open sessions: {ip} "
-                        "logged in with it. Then check what was sent from the account after "
-                        "{time} and look for forwarding or filter rules the intruder may have "
-                        "added."
+                        "logged in with it."
                     )
                 else:
                     text = _(
@@ -1574,14 +1604,13 @@ def _actions(facts: ExcerptFacts, audit: AuditCommand) -> list[str | Step]:
                     step += _unnamed_lookup(client)
                 if not client.unsure:
                     step += _end_sessions(client, user)
-                    if not client.unsure:
-                        step.append(
-                            _(
-                                "Then check what was sent from the account after {time} and "
-                                "look for forwarding or filter rules the intruder may have "
-                                "added."
-                            ).format(time=when(moment or client.first))
-                        )
+                    step.append(
+                        _(
+                            "Then check what was sent from the account after {time} and "
+                            "look for forwarding or filter rules the intruder may have "
+                            "added."
+                        ).format(time=when(moment or client.first))
+                    )
                 if client.unsure and not _ban_recommended(client):
                     # analyze: "Ban the address the login came from" (if not theirs)
                     step += [

@@ -621,14 +621,17 @@ the log with anything else (a client chose it) gets no command."""
 
 def _end_sessions(step: str, compromises: Sequence[Compromise], limit: int) -> str:
     """Under the step that ends the intruder's sessions, the exact commands, a line
-    each: ``doveadm kick`` for each account, ``ss -K dst`` for each address."""
+    each: ``doveadm kick`` for each account, ``ss -K dst`` for each address. Only for
+    the confirmed ones (their advice starts with this step): a login to ask the owner
+    about first (``ASK_THE_OWNER``) may be the owner's, whom the commands would cut off."""
     if step != COMPROMISE_ADVICE[0]:
         return ""
+    confirmed = [c for c in _rows(compromises, limit) if c.advice[:1] == (step,)]
     commands: list[str] = []
-    for c in _rows(compromises, limit):
+    for c in confirmed:
         if c.user and set(c.user) <= _SHELL_SAFE and not c.user.startswith("-"):
             commands.append(f"doveadm kick {c.user}")
-    for c in _rows(compromises, limit):
+    for c in confirmed:
         if c.ip and set(c.ip) <= _SHELL_SAFE and not c.ip.startswith("-"):
             # ss takes an IPv6 address in brackets, quoted: not a shell pattern
             commands.append(f"ss -K dst '[{c.ip}]'" if ":" in c.ip else f"ss -K dst {c.ip}")
