@@ -799,16 +799,28 @@ class Detector:
         """A new ``policy.allow`` in place of the one given (the daemon's reload of an
         allow list that only grew): what was counted stays, and from now on each client
         and network is judged by the new list: one inside it is never recommended for a
-        ban, nor joins a spraying campaign from now on (one that joined before stays a
-        member); a network holding an address of it is judged address by address. A
-        client the old list allowed and the new one does not is judged on what it does
+        ban, nor joins a spraying campaign from now on, nor links the next client to try an
+        account it tried into one (one that joined before stays a member); a network
+        holding an address of it is judged address by address. A client the old list
+        allowed and the new one does not is judged on what it does
         from now on (the daemon warms a new detector up instead in that case)."""
         self._allow = tuple(allow)
         self.policy = replace(self.policy, allow=self._allow)
+        newly: set[str] = set()
         for clients in (self._clients, self._archive):
             for ip, client in clients.items():
                 if client.allowed not in _THIS_MACHINE:
+                    was = client.allowed
                     client.allowed = self._allowed(ip, False)
+                    if was is None and client.allowed is not None:
+                        newly.add(ip)
+        if newly:
+            # An account's last client links the next one to try it into a campaign: a
+            # client allowed now links nobody, as if it had been allowed from the start
+            # (what a detector warmed up with this list would have).
+            for account in self._accounts.values():
+                if account.last_client in newly:
+                    account.last_client = None
         for networks in (self._networks, self._archived_networks):
             for state in networks.values():
                 state.allowed = None  # worked out again when next asked
