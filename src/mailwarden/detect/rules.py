@@ -3114,10 +3114,12 @@ class Detector:
     def _banned_as_a_program(client: ClientState) -> bool:
         """Whether a client that tried several names earned a ban of its own guessing
         (not by association, nor a probe's watch) that no people behind one address
-        earn by their typos: an enumeration, a honeypot's name, or a brute force whose
-        tries came within :data:`PEOPLE_APART` seconds of each other (faster than
-        people type: a program). A brute force at a person's pace (a name retyped
-        within ``fast_window``, beside a colleague's typo) may still be colleagues'."""
+        earn by their typos: an enumeration, a honeypot's name, or a brute force on at
+        least three names whose tries came within :data:`PEOPLE_APART` seconds of each
+        other (faster than people type: a program). A brute force at a person's pace (a
+        name retyped within ``fast_window``, beside a colleague's typo), or on two names
+        (a phone's IMAP and SMTP failing together on its old password, a colleague's
+        typo seconds later) may still be colleagues'."""
         flags = client.flags
         if flags & (_ENUMERATION | _HONEYPOT):
             return True
@@ -3125,7 +3127,9 @@ class Detector:
             return False
         times = client.times
         n = min(client.failures, len(times)) if times else 0
-        return times is None or n < 2 or times[-1] - times[-n] < PEOPLE_APART
+        if times is None or n < 2:
+            return True
+        return times[-1] - times[-n] < PEOPLE_APART and client.distinct_users() >= 3
 
     def _sprays_like_the_others(self, client: ClientState) -> bool:
         """Whether a member of a spraying campaign tried two or more accounts that other
