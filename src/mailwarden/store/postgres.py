@@ -282,6 +282,17 @@ def _send_cancel(cancel: pq.abc.PGcancelConn, seconds: float) -> None:
         _cancelling.release()
 
 
+def _send_old_cancel(cancel: pq.abc.PGcancel) -> None:
+    """`_send_cancel` with the cancel request of libpq before 17 (``PQcancel``), which
+    blocks until the server answers or the connection to it fails."""
+    try:
+        cancel.cancel()
+    except (psycopg.Error, OSError, ValueError):
+        return
+    finally:
+        _cancelling.release()
+
+
 class _Watchman:
     """One thread for every `_Deadline` of the process (started at the first), asleep
     until the earliest is due: a transaction costs no thread of its own."""
@@ -379,7 +390,17 @@ class _Deadline:
         if not _cancelling.acquire(blocking=False):
             return  # one still on its way: the server does not answer those either
         try:
-            cancel = self._db.pgconn.cancel_conn()
+            pgconn = self._db.pgconn
+            try:
+                cancel = pgconn.cancel_conn()
+            except (psycopg.NotSupportedError, AttributeError):
+                # libpq before 17, psycopg before 3.2: the older, blocking request (on
+                # the cancel thread too: it may wait for a server that does not answer)
+                old = pgconn.get_cancel()
+                threading.Thread(
+                    target=_send_old_cancel, args=(old,), name="mailwarden-pg-cancel", daemon=True
+                ).start()
+                return
             threading.Thread(
                 target=_send_cancel, args=(cancel, 2.0), name="mailwarden-pg-cancel", daemon=True
             ).start()
