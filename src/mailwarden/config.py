@@ -27,7 +27,9 @@ import ipaddress
 import math
 import os
 import re
+import select
 import stat
+import time
 import tomllib
 import types
 from collections.abc import Iterable, Mapping
@@ -645,21 +647,30 @@ refused after reading one byte more than this, never read whole into memory
 (``--config /dev/zero``)."""
 
 
+CONFIG_PIPE_WAIT = 5.0
+"""Seconds a configuration that is no regular file (``--config <(…)``, a FIFO, a device)
+may take to be written, in all: a FIFO nobody writes to is refused after them, not
+waited on for ever."""
+
+
 def _read_config_bytes(path: str | Path, name: str) -> bytes:
-    """The file's bytes; `ConfigError` (one line) when it cannot be read, is not a
-    regular file (a FIFO with no writer would block, a device never ends) or is over
-    :data:`MAX_CONFIG_BYTES`."""
+    """The file's bytes; `ConfigError` (one line) when it cannot be read or is over
+    :data:`MAX_CONFIG_BYTES`. What is no regular file is read too, never waited on for
+    ever nor read without end: ``/dev/null`` is empty (the defaults), a pipe
+    (``--config <(…)``) is read to its end, a FIFO that nothing is written to within
+    :data:`CONFIG_PIPE_WAIT` seconds is refused, ``/dev/zero`` stops at the size bound."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     except OSError as exc:
         reason = _("cannot read: {reason}").format(reason=os_reason(exc) or exc)
         raise ConfigError(name, None, reason) from None
     try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise ConfigError(name, None, _("cannot read: not a regular file"))
-        with os.fdopen(fd, "rb") as file:
-            fd = -1
-            data = file.read(MAX_CONFIG_BYTES + 1)
+        if stat.S_ISREG(os.fstat(fd).st_mode):
+            with os.fdopen(fd, "rb") as file:
+                fd = -1
+                data = file.read(MAX_CONFIG_BYTES + 1)
+        else:
+            data = _read_unregular(fd, name)
     except OSError as exc:
         reason = _("cannot read: {reason}").format(reason=os_reason(exc) or exc)
         raise ConfigError(name, None, reason) from None
@@ -669,6 +680,39 @@ def _read_config_bytes(path: str | Path, name: str) -> bytes:
     if len(data) > MAX_CONFIG_BYTES:
         raise ConfigError(name, None, _("over 1 MiB: not a configuration file"))
     return data
+
+
+def _read_unregular(fd: int, name: str) -> bytes:
+    """What a non-blocking ``fd`` that is no regular file gives, to its end or one byte
+    over :data:`MAX_CONFIG_BYTES`, within :data:`CONFIG_PIPE_WAIT` seconds in all. A FIFO
+    with no writer reports nothing (Linux: no event until a writer has been and gone),
+    so it is refused when the time is up, as is a writer that never ends."""
+    chunks: list[bytes] = []
+    size = 0
+    deadline = time.monotonic() + CONFIG_PIPE_WAIT
+    poller = select.poll()
+    poller.register(fd, select.POLLIN)
+    while size <= MAX_CONFIG_BYTES:
+        left = deadline - time.monotonic()
+        if left <= 0 or not poller.poll(max(1, math.ceil(left * 1000))):
+            if time.monotonic() < deadline:
+                continue
+            raise ConfigError(
+                name,
+                None,
+                _(
+                    "cannot read: not written to its end in {seconds:g} s (a FIFO with no writer?)"
+                ).format(seconds=CONFIG_PIPE_WAIT),
+            )
+        try:
+            chunk = os.read(fd, MAX_CONFIG_BYTES + 1 - size)
+        except BlockingIOError:
+            continue
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)
 
 
 def load_config(path: str | Path | None) -> Config:

@@ -1,8 +1,9 @@
 """A login from a client banned for tries on several names faster than people type is a
 compromise, in the daemon and the analysis alike: the detector judged those tries a
 program's when it banned the client, and the login is the guess that worked. A few
-tries on the account alone, colleagues' typos at a person's pace, or tries that earned
-no ban (a probe's name) stay a "Maybe" to ask the owner about."""
+tries on the account alone, colleagues' typos at a person's pace, two names within
+seconds (a phone's old password and a colleague's typo behind one NAT), or tries that
+earned no ban (a probe's name) stay a "Maybe" to ask the owner about."""
 
 from __future__ import annotations
 
@@ -39,11 +40,34 @@ def test_three_names_within_a_second_then_a_login_is_a_compromise() -> None:
     assert not any("Ask the account's owner" in line for line in found.advice)
 
 
-def test_a_name_retried_beside_another_faster_than_people_type_is_a_compromise() -> None:
+def test_a_name_retried_beside_another_within_seconds_is_still_a_maybe() -> None:
+    # Two names within seconds are what a phone with an old password (IMAP and SMTP
+    # failing together) and a colleague's typo behind one NAT make too: only three names
+    # or more that fast are a program's.
     log = Log()
     for n, user in enumerate(["info", "info", "sales"]):
         log.sasl_failure(n, BOT, user)
     log.dovecot_login(3, BOT, "info")
+    assert _judged(log) == ([True], [True])
+
+
+def test_a_phone_and_a_colleague_behind_one_nat_then_a_login_is_a_maybe() -> None:
+    nat = "198.51.100.20"
+    log = Log()
+    log.sasl_failure(0, nat, "alice@example.com")  # the phone's IMAP, old password
+    log.sasl_failure(0.4, nat, "alice@example.com")  # and its SMTP
+    log.sasl_failure(6, nat, "bob@example.com")  # bob mistypes
+    log.dovecot_login(30, nat, "bob@example.com")
+    assert _judged(log) == ([True], [True])
+    (found,) = analyze(log.events).compromised
+    assert any("Ask the account's owner" in line for line in found.advice)
+
+
+def test_three_names_with_one_retried_within_seconds_is_a_compromise() -> None:
+    log = Log()
+    for n, user in enumerate(["info", "info", "sales", "admin"]):
+        log.sasl_failure(n, BOT, user)
+    log.dovecot_login(4, BOT, "info")
     assert _judged(log) == ([False], [False])
 
 

@@ -125,6 +125,52 @@ def test_a_connection_cut_by_the_client_cancels_its_statement_on_the_server(
         holder.close()
 
 
+class _OldLibpq:
+    """A connection's pgconn as with libpq before 17 or psycopg 3.1: no ``cancel_conn``."""
+
+    def __init__(self, pgconn: Any) -> None:
+        self._pgconn = pgconn
+
+    def cancel_conn(self) -> Any:
+        raise psycopg.NotSupportedError("cancel_conn requires libpq 17")
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._pgconn, name)
+
+
+def test_with_an_older_libpq_the_cut_still_cancels_its_statement_on_the_server(
+    store: Any, pg_schema: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The cancel request of libpq before 17 (``PQcancel``) when the newer one is not
+    to be had: the backend stops all the same (it was left waiting, silently)."""
+    from types import SimpleNamespace
+
+    from mailwarden.store import postgres
+
+    made = postgres._Deadline.__init__
+
+    def old_libpq(deadline: Any, db: Any, seconds: float) -> None:
+        made(deadline, db, seconds)
+        deadline._db = SimpleNamespace(pgconn=_OldLibpq(db.pgconn))
+
+    monkeypatch.setattr(postgres._Deadline, "__init__", old_libpq)
+    monkeypatch.setattr(postgres, "SERVER_SHARE", 30.0, raising=False)
+    monkeypatch.setattr(postgres, "LOCK_SHARE", 30.0, raising=False)
+    store.patience(1.0)
+    store.active_bans()
+    holder = _hold_lock(pg_schema)
+    try:
+        pid = store._connection().info.backend_pid
+        began = time.monotonic()
+        with pytest.raises(StoreError, match="no answer in 2 s"):
+            store.record_ban(_entry(1), "evidence", "manual")
+        assert time.monotonic() - began < 3
+        assert _none_left_waiting({pid}) == []
+    finally:
+        holder.rollback()
+        holder.close()
+
+
 def test_the_server_ends_a_session_of_ours_left_idle_in_a_transaction(store: Any) -> None:
     store.active_bans()
     assert store._db.execute("SHOW idle_in_transaction_session_timeout").fetchone() == ("30s",)

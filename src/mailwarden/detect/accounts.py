@@ -171,18 +171,29 @@ _LOG_LINE = re.compile(
 entry starts so (``2026-02-22T06`` would be its name)."""
 
 
+def _name_of(line: str) -> str:
+    """The name a line of a list of accounts or passwd-file gives: up to its first ``:``
+    and, past that, its first field separated by white space, so a map (``alice@example.org
+    example.org/alice/``) or a comment after the name (``bob@example.org  # on leave``)
+    gives the name; a quoted local part keeps its spaces (``"eve smith"@example.org``)."""
+    name = line.split(":", 1)[0].strip()
+    if not any(c.isspace() for c in name):
+        return name
+    start = 0
+    if name.startswith('"'):
+        end = name.find('"', 1)
+        start = end + 1 if end > 0 else 0
+    field = name[start:].split(None, 1)
+    return name[:start] + (field[0] if field and not name[start:][:1].isspace() else "")
+
+
 def _not_accounts(name: str, line: str) -> str | None:
     """Why ``line`` (its name ``name``) is no line of a list of accounts or passwd-file:
-    a log line (``--users mail.log`` names a log where the list of accounts was meant),
-    a name with white space or over :data:`MAX_NAME` characters; None for a name."""
+    a log line (``--users mail.log`` names a log where the list of accounts was meant)
+    or a name over :data:`MAX_NAME` characters; None for a name."""
     if _LOG_LINE.match(line):
         return _(
             "{path}: line {line}: a log line: not a list of accounts"
-            " (one name per line) or a Dovecot passwd-file"
-        )
-    if any(c.isspace() for c in name):
-        return _(
-            "{path}: line {line}: a name with a space: not a list of accounts"
             " (one name per line) or a Dovecot passwd-file"
         )
     if len(name) > MAX_NAME:
@@ -196,8 +207,8 @@ def _not_accounts(name: str, line: str) -> str | None:
 def load_accounts(path: str | Path) -> Accounts:
     """Read a list of accounts or a Dovecot passwd-file, line by line; :class:`InputError`
     (one line) if it cannot be read or is not one: binary, a line over
-    `MAX_ACCOUNT_LINE`, a log line, a name with white space or over `MAX_NAME`
-    characters, more than `MAX_ACCOUNTS` names (so at most about 512 MB of names are
+    `MAX_ACCOUNT_LINE`, a log line, a name over `MAX_NAME` characters, more than
+    `MAX_ACCOUNTS` names (so at most about 512 MB of names are
     held). A pipe is read (``--users <(getent passwd | cut -d: -f1)``)."""
     names: list[str] = []
     try:
@@ -226,7 +237,7 @@ def load_accounts(path: str | Path) -> Accounts:
                             " list those of the domains under attack"
                         ).format(path=path, n=f"{MAX_ACCOUNTS:,}")
                     )
-                name = line.split(":", 1)[0].strip()
+                name = _name_of(line)
                 problem = _not_accounts(name, line)
                 if problem is not None:
                     raise InputError(problem.format(path=path, line=f"{number + 1:,}"))

@@ -799,16 +799,28 @@ class Detector:
         """A new ``policy.allow`` in place of the one given (the daemon's reload of an
         allow list that only grew): what was counted stays, and from now on each client
         and network is judged by the new list: one inside it is never recommended for a
-        ban, nor joins a spraying campaign from now on (one that joined before stays a
-        member); a network holding an address of it is judged address by address. A
-        client the old list allowed and the new one does not is judged on what it does
+        ban, nor joins a spraying campaign from now on, nor links the next client to try an
+        account it tried into one (one that joined before stays a member); a network
+        holding an address of it is judged address by address. A client the old list
+        allowed and the new one does not is judged on what it does
         from now on (the daemon warms a new detector up instead in that case)."""
         self._allow = tuple(allow)
         self.policy = replace(self.policy, allow=self._allow)
+        newly: set[str] = set()
         for clients in (self._clients, self._archive):
             for ip, client in clients.items():
                 if client.allowed not in _THIS_MACHINE:
+                    was = client.allowed
                     client.allowed = self._allowed(ip, False)
+                    if was is None and client.allowed is not None:
+                        newly.add(ip)
+        if newly:
+            # An account's last client links the next one to try it into a campaign: a
+            # client allowed now links nobody, as if it had been allowed from the start
+            # (what a detector warmed up with this list would have).
+            for account in self._accounts.values():
+                if account.last_client in newly:
+                    account.last_client = None
         for networks in (self._networks, self._archived_networks):
             for state in networks.values():
                 state.allowed = None  # worked out again when next asked
@@ -3102,10 +3114,12 @@ class Detector:
     def _banned_as_a_program(client: ClientState) -> bool:
         """Whether a client that tried several names earned a ban of its own guessing
         (not by association, nor a probe's watch) that no people behind one address
-        earn by their typos: an enumeration, a honeypot's name, or a brute force whose
-        tries came within :data:`PEOPLE_APART` seconds of each other (faster than
-        people type: a program). A brute force at a person's pace (a name retyped
-        within ``fast_window``, beside a colleague's typo) may still be colleagues'."""
+        earn by their typos: an enumeration, a honeypot's name, or a brute force on at
+        least three names whose tries came within :data:`PEOPLE_APART` seconds of each
+        other (faster than people type: a program). A brute force at a person's pace (a
+        name retyped within ``fast_window``, beside a colleague's typo), or on two names
+        (a phone's IMAP and SMTP failing together on its old password, a colleague's
+        typo seconds later) may still be colleagues'."""
         flags = client.flags
         if flags & (_ENUMERATION | _HONEYPOT):
             return True
@@ -3113,7 +3127,9 @@ class Detector:
             return False
         times = client.times
         n = min(client.failures, len(times)) if times else 0
-        return times is None or n < 2 or times[-1] - times[-n] < PEOPLE_APART
+        if times is None or n < 2:
+            return True
+        return times[-1] - times[-n] < PEOPLE_APART and client.distinct_users() >= 3
 
     def _sprays_like_the_others(self, client: ClientState) -> bool:
         """Whether a member of a spraying campaign tried two or more accounts that other

@@ -256,6 +256,12 @@ _cancelling = threading.Lock()
 """Held while a cancel request is on its way (`_send_cancel`): one at a time, so a
 server that swallows them costs one thread at most."""
 
+OLD_CANCELS_AT_ONCE = 4
+"""The most cancel requests of libpq before 17 (`_send_old_cancel`) on their way at once:
+each blocks, with no bound of ours, until the server answers it; one stuck on a server
+that swallowed it must not stop the next, sent when the server answers again."""
+_old_cancels = threading.BoundedSemaphore(OLD_CANCELS_AT_ONCE)
+
 
 def _send_cancel(cancel: pq.abc.PGcancelConn, seconds: float) -> None:
     """Ask the server, on a connection of its own, to cancel what a backend of ours is
@@ -280,6 +286,17 @@ def _send_cancel(cancel: pq.abc.PGcancelConn, seconds: float) -> None:
     finally:
         cancel.finish()
         _cancelling.release()
+
+
+def _send_old_cancel(cancel: pq.abc.PGcancel) -> None:
+    """`_send_cancel` with the cancel request of libpq before 17 (``PQcancel``), which
+    blocks until the server answers or the connection to it fails."""
+    try:
+        cancel.cancel()
+    except (psycopg.Error, OSError, ValueError):
+        return
+    finally:
+        _old_cancels.release()
 
 
 class _Watchman:
@@ -379,7 +396,26 @@ class _Deadline:
         if not _cancelling.acquire(blocking=False):
             return  # one still on its way: the server does not answer those either
         try:
-            cancel = self._db.pgconn.cancel_conn()
+            pgconn = self._db.pgconn
+            try:
+                cancel = pgconn.cancel_conn()
+            except (psycopg.NotSupportedError, AttributeError):
+                # libpq before 17, psycopg before 3.2: the older, blocking request (on
+                # the cancel thread too: it may wait for a server that does not answer)
+                _cancelling.release()  # that one is for `_send_cancel`
+                if not _old_cancels.acquire(blocking=False):
+                    return
+                try:
+                    old = pgconn.get_cancel()
+                    threading.Thread(
+                        target=_send_old_cancel,
+                        args=(old,),
+                        name="mailwarden-pg-cancel",
+                        daemon=True,
+                    ).start()
+                except Exception:
+                    _old_cancels.release()
+                return
             threading.Thread(
                 target=_send_cancel, args=(cancel, 2.0), name="mailwarden-pg-cancel", daemon=True
             ).start()
