@@ -388,10 +388,16 @@ def parse_network(value: object) -> IPNetwork:
         # this host, no part of the address a log gives
         raise _Bad(
             _("bad CIDR {value!r}: a zone (%{zone}) is no part of an address; leave it out").format(
-                value=value, zone=value.partition("%")[2].partition("/")[0]
+                value=value, zone=_one_line(value.partition("%")[2].partition("/")[0])
             )
         )
     return network
+
+
+def _one_line(text: str) -> str:
+    """``text`` as it is when printable, else escaped (a scope id may hold anything, a
+    newline too): a message about it stays one line."""
+    return text if text.isprintable() else text.encode("unicode_escape").decode("ascii")
 
 
 def host_bits_note(where: str, value: object) -> str | None:
@@ -417,8 +423,7 @@ def host_bits_note(where: str, value: object) -> str | None:
         return None  # refused anyway: no note
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
         address = address.ipv4_mapped
-    if not text.isprintable():  # a scope id may hold anything (%a<newline>b): one line
-        text = text.encode("unicode_escape").decode("ascii")
+    text = _one_line(text)
     if network.prefixlen == 0:
         # 0.0.0.1/0, ::ffff:192.0.2.5/96: every address of the family, never to be
         # suggested (the warning of a 0.0.0.0/0 entry says the same of it)

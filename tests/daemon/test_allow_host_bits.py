@@ -87,10 +87,16 @@ def test_analyze_warns_of_it_from_the_option_and_the_file(run: Runner, tmp_path:
     ) in err.splitlines()
 
 
-def test_the_warning_is_one_line_whatever_the_entry_holds() -> None:
-    """``ipaddress`` takes an IPv6 scope id of any characters, a newline too."""
-    from mailwarden.config import host_bits_note
-
-    note = host_bits_note("policy.allow", "2001:db8::1%a\nb/64")
-    assert note is not None and "\n" not in note
-    assert note.startswith("policy.allow: 2001:db8::1%a\\nb/64 has host bits set")
+def test_an_entry_with_a_zone_is_refused_in_one_line_whatever_it_holds(
+    warden: Warden, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``ipaddress`` takes an IPv6 scope id of any characters, a newline too: such an
+    entry is refused (a zone is no part of an address), and the refusal stays one line."""
+    warden.sections["policy"]["allow"] = ["2001:db8::1%a\nb/64"]
+    path = warden.write()
+    code, err, out = run_cli(capsys, "run", "--config", str(path), "--check")
+    assert code == 2
+    refusals = [line for line in err if "zone" in line]
+    assert len(refusals) == 1, err
+    assert "%a\\nb" in refusals[0] and "no part of an address" in refusals[0]
+    assert not any(line.strip() == "b)" or line.startswith("b)") for line in err)
