@@ -94,7 +94,7 @@ def test_an_entry_with_a_zone_is_refused_in_one_line_whatever_it_holds(
     entry is refused (a zone is no part of an address), and the refusal stays one line."""
     warden.sections["policy"]["allow"] = ["2001:db8::1%a\nb/64"]
     path = warden.write()
-    code, err, out = run_cli(capsys, "run", "--config", str(path), "--check")
+    code, err, _out = run_cli(capsys, "run", "--config", str(path), "--check")
     assert code == 2
     refusals = [line for line in err if "zone" in line]
     assert len(refusals) == 1, err
