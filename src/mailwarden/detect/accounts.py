@@ -187,11 +187,22 @@ def _name_of(line: str) -> str:
     return name[:start] + (field[0] if field and not name[start:][:1].isspace() else "")
 
 
+def _logged(line: str) -> bool:
+    """Whether ``line`` reads as a log line of a format :data:`_LOG_LINE` does not know
+    (``journalctl -o short-full``, ``short-unix``, RFC 5424 with its priority, a line
+    with no time): words before its first ``:`` (a time, a host, a program), where a list
+    of accounts or a passwd-file has one name; a comment after a name (``bob  # on
+    leave: back in May``) and a quoted local part (``"eve smith"@example.org:``) aside."""
+    head, colon, _rest = line.partition(":")
+    words = head.split()
+    return bool(colon) and len(words) >= 2 and words[0][:1] != '"' and words[1][:1] != "#"
+
+
 def _not_accounts(name: str, line: str) -> str | None:
     """Why ``line`` (its name ``name``) is no line of a list of accounts or passwd-file:
     a log line (``--users mail.log`` names a log where the list of accounts was meant)
     or a name over :data:`MAX_NAME` characters; None for a name."""
-    if _LOG_LINE.match(line):
+    if _LOG_LINE.match(line) or _logged(line):
         return _(
             "{path}: line {line}: a log line: not a list of accounts"
             " (one name per line) or a Dovecot passwd-file"
