@@ -14,6 +14,7 @@ from collections.abc import Sequence
 import pytest
 from wardenlab import ATTACKER, OTHER, Warden, append, banned, guesses
 
+from bantimes import firewall_times
 from mailwarden.daemon import loop as loop_module
 from mailwarden.enforce import BanEntry
 from mailwarden.model import IPNetwork
@@ -30,15 +31,7 @@ def test_a_locked_store_holds_no_ban_up_and_the_bans_are_recorded_later(
 ) -> None:
     monkeypatch.setattr(loop_module, "STORE_RETRY_EVERY", 3.0, raising=False)
     daemon = warden.start()
-    into_firewall: dict[str, float] = {}
-    apply = daemon.enforcer.apply
-
-    def timed(add: Sequence[BanEntry], remove: Sequence[IPNetwork]) -> None:
-        for entry in add:
-            into_firewall.setdefault(str(entry.network), time.monotonic())
-        apply(add, remove)
-
-    monkeypatch.setattr(daemon.enforcer, "apply", timed)
+    into_firewall = firewall_times(daemon, monkeypatch)
     lock = sqlite3.connect(daemon.config.store.path, timeout=0, isolation_level=None)
     lock.execute("BEGIN EXCLUSIVE")  # another process holds the store: every write waits
     try:

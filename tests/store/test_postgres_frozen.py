@@ -12,22 +12,19 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from pgfreeze import FreezingProxy
-from storelab import POSTGRES_DSN
+from storelab import POSTGRES_DSN, guesses, store_daemon
 
-from configfile import write_config
-from mailwarden.config import load_config
+from bantimes import firewall_times
 from mailwarden.daemon import loop as loop_module
-from mailwarden.daemon.loop import Daemon
 from mailwarden.enforce import BanEntry
 from mailwarden.errors import StoreError
-from mailwarden.model import IPNetwork
 
 ATTACKERS = ("203.0.113.7", "203.0.113.8")
 
@@ -130,16 +127,6 @@ def test_a_claim_cut_while_frozen_is_no_other_daemon(proxy: FreezingProxy, pg_sc
         store.close()
 
 
-def _guesses(ip: str) -> str:
-    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
-    return "".join(
-        f"{now} mx postfix/submission/smtpd[{1201 + n}]: "
-        f"warning: unknown[{ip}]: SASL PLAIN authentication failed: UGFzc3dvcmQ6, "
-        f"sasl_username={user}\n"
-        for n, user in enumerate(("admin", "info", "sales"))
-    )
-
-
 def test_the_daemon_carries_on_while_its_store_is_frozen(
     tmp_path: Path,
     pg_database: str,
@@ -148,34 +135,14 @@ def test_the_daemon_carries_on_while_its_store_is_frozen(
 ) -> None:
     monkeypatch.setattr(loop_module, "STORE_RETRY_EVERY", 3.0, raising=False)
     proxy = FreezingProxy(pg_database)
-    log = tmp_path / "mail.log"
-    log.touch()
-    config = write_config(
-        tmp_path / "mailwarden.toml",
-        {
-            "sources": {"files": [str(log)]},
-            "store": {"path": proxy.dsn(), "host_name": "mx1"},
-            "enforce": {"backend": "none"},
-            "policy": {"fast_failures": 3, "fast_window": "5m"},
-        },
-    )
-    daemon = Daemon(load_config(str(config)), own=lambda: [], tick=0.01)
-    daemon.start()
+    daemon, log = store_daemon(tmp_path, proxy.dsn())
     try:
-        into_firewall: dict[str, float] = {}
-        apply = daemon.enforcer.apply
-
-        def timed(add: Sequence[BanEntry], remove: Sequence[IPNetwork]) -> None:
-            for entry in add:
-                into_firewall.setdefault(str(entry.network), time.monotonic())
-            apply(add, remove)
-
-        monkeypatch.setattr(daemon.enforcer, "apply", timed)
+        into_firewall = firewall_times(daemon, monkeypatch)
         daemon.store.inner.patience(3)  # 10 s by default: shorter for the test
         proxy.freeze()
 
         with log.open("a") as out:
-            out.write(_guesses(ATTACKERS[0]))
+            out.write(guesses(ATTACKERS[0]))
         began = time.monotonic()
         took, failed = _within(20, daemon.step)
         assert not isinstance(failed, BaseException), failed
@@ -186,7 +153,7 @@ def test_the_daemon_carries_on_while_its_store_is_frozen(
 
         # Left alone meanwhile: the next ban waits for nothing.
         with log.open("a") as out:
-            out.write(_guesses(ATTACKERS[1]))
+            out.write(guesses(ATTACKERS[1]))
         took, failed = _within(20, daemon.step)
         assert not isinstance(failed, BaseException), failed
         assert f"{ATTACKERS[1]}/32" in into_firewall
