@@ -53,6 +53,13 @@ joiner, Hangul fillers, Khmer inherent vowels, Mongolian and other variation sel
 Python calls them printable, a terminal draws nothing or a blank, so ``admin`` followed
 by one looks like ``admin``."""
 _INVISIBLE_RE = re.compile(f"[{_INVISIBLE}]")
+_BLANK = "\u2800"
+"""A printable character that a terminal draws as a blank: the braille pattern blank
+(U+2800, a symbol to Python). It, and the space separators but the space (U+00A0,
+U+1680, U+2000–U+200A, U+202F, U+205F, U+3000), let ``admin\u00a0`` or ``ad\u200amin``
+pass for ``admin`` or ``ad min``: the text outputs escape them; JSON keeps them raw
+(:func:`json_safe`), its readers compare values, not looks."""
+_HIDDEN_RE = re.compile(f"[{_INVISIBLE}{_BLANK}]")
 _MASK_STARS = "***"
 _MAX_INPUT = 64 * 1024
 """Longer payloads are cut before decoding (Postfix's own limit is 12288)."""
@@ -114,12 +121,21 @@ class Credential:
         return _("{stars} ({notes})").format(stars=text, notes=_("; ").join(notes))
 
 
-def _shown_as_is(char: str) -> bool:
-    """A character that may reach a terminal as it is: no control, formatting or
-    separator character (but the space), nothing invisible."""
+def _raw_in_json(char: str) -> bool:
+    """A character :func:`json_safe` writes as it is: no control, formatting or line
+    separator character, nothing invisible."""
     return char == " " or (
         unicodedata.category(char) not in _UNSAFE_CATEGORIES
         and (char < "\u034f" or _INVISIBLE_RE.match(char) is None)
+    )
+
+
+def _shown_as_is(char: str) -> bool:
+    """A character that may reach a terminal as it is: no control, formatting or
+    separator character (but the space), nothing invisible or blank (:data:`_BLANK`):
+    a no-break or ideographic space in a name would read as a space, or as nothing."""
+    return char == " " or (
+        _raw_in_json(char) and char != _BLANK and unicodedata.category(char) != "Zs"
     )
 
 
@@ -131,11 +147,7 @@ def escape_text(text: str) -> str:
     way: ``\\x0a`` is a newline, ``\\\\x0a`` the four characters a client typed.
     Apply it once, to the client's raw text; text already escaped (a sentence quoting
     escaped names) goes through :func:`escape_unsafe` instead."""
-    if (
-        "\\" not in text
-        and text.isprintable()
-        and (text.isascii() or not _INVISIBLE_RE.search(text))
-    ):
+    if "\\" not in text and text.isprintable() and (text.isascii() or not _HIDDEN_RE.search(text)):
         return text
     out: list[str] = []
     for char in text:
@@ -159,7 +171,7 @@ def escape_unsafe(text: str) -> str:
     characters a terminal would act on escaped as :func:`escape_text` does, backslashes
     left as they are (they are the pieces' own escapes). Escaping it again changes
     nothing."""
-    if text.isprintable() and (text.isascii() or _INVISIBLE_RE.search(text) is None):
+    if text.isprintable() and (text.isascii() or _HIDDEN_RE.search(text) is None):
         return text
     return "".join(char if _shown_as_is(char) else _escape(char) for char in text)
 
@@ -170,7 +182,7 @@ _NOT_ASCII = re.compile(r"[^\x00-\x7e]+")
 def _json_escaped(found: re.Match[str]) -> str:
     out: list[str] = []
     for char in found.group():
-        if _shown_as_is(char):
+        if _raw_in_json(char):
             out.append(char)
         elif ord(char) < 0x10000:
             out.append(f"\\u{ord(char):04x}")
@@ -185,8 +197,10 @@ def json_safe(text: str) -> str:
     that JSON lets stand raw in a string but :func:`escape_text` escapes written as
     ``\\uXXXX`` instead: C1 controls (U+0080–U+009F; U+009B is an 8-bit CSI to many
     terminals), U+2028/U+2029 and U+0085 (line breaks to ``str.splitlines`` and older
-    JavaScript: one event would become two lines), bidi and other formatting characters.
-    The value a reader decodes is the same; the text stays one line, safe on a terminal.
+    JavaScript: one event would become two lines), bidi and other formatting characters,
+    invisible ones. The blanks (:data:`_BLANK`, U+00A0, U+3000, …) stay raw: they move
+    nothing on a terminal. The value a reader decodes is the same; the text stays one
+    line, safe on a terminal.
     (Those characters only occur inside strings: JSON's own syntax is ASCII.)"""
     if text.isascii() and "\x7f" not in text:  # DEL is ASCII, and escaped too
         return text
