@@ -53,7 +53,7 @@ from datetime import datetime
 from typing import BinaryIO
 
 from mailwarden.errors import MailwardenError
-from mailwarden.framing import Framer, split_if_pasted
+from mailwarden.framing import Framer, journal_marker, split_if_pasted
 from mailwarden.model import Event, Record
 from mailwarden.parsers import parse
 from mailwarden.pipeline import Counts, ReadOptions, last_stamp, reference_time
@@ -156,8 +156,15 @@ def _chunk_text(
         for record in framed[start : start + step]:
             if windowed and outside(record.time):
                 continue
-            records += 1
             found = parse(record)
+            if (
+                not found
+                and record.program is None
+                and record.time is None
+                and journal_marker(record.message) is not None
+            ):
+                continue  # journalctl's own line (-- Boot … --): no entry, as explain says
+            records += 1
             if found:
                 if record.line != last_line:
                     recognised += 1
