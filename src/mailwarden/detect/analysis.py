@@ -109,7 +109,8 @@ COMPROMISE_ADVICE = (
         "Reset the account's password now. That ends no session already logged in, and a "
         "ban stops only new connections: end the account's IMAP and POP3 sessions "
         "(doveadm kick ACCOUNT) and the address's SMTP connections (ss -K dst ADDRESS), "
-        "as root."
+        "as root. If ss -K ends nothing (a kernel built without CONFIG_INET_DIAG_DESTROY), "
+        "restart Postfix instead (systemctl restart postfix), which ends every SMTP session."
     ),
     N_(
         "Check the mail queue (mailq) for spam sent as this user and delete it "

@@ -907,6 +907,7 @@ def _end_sessions(client: ClientFacts, user: str | None) -> Step:
             ),
             Command(f"doveadm kick {user}"),
             Command(f"ss -K dst {ip}"),
+            *_ss_fallback(),
         ]
     return [
         _(
@@ -915,6 +916,20 @@ def _end_sessions(client: ClientFacts, user: str | None) -> Step:
             "and the account's name, SMTP with:"
         ),
         Command(f"ss -K dst {ip}"),
+        *_ss_fallback(),
+    ]
+
+
+def _ss_fallback() -> Step:
+    """What to do when ``ss -K`` ends nothing: a kernel built without
+    CONFIG_INET_DIAG_DESTROY (Debian's has it, some others not) cannot end a connection
+    from outside, and ss says nothing of it."""
+    return [
+        _(
+            "If ss -K ends nothing (a kernel built without CONFIG_INET_DIAG_DESTROY), "
+            "restart Postfix instead, which ends every SMTP session:"
+        ),
+        Command("systemctl restart postfix"),
     ]
 
 
