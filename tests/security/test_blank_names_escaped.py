@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 
 import pytest
-from seclab import mailwarden, write_log
+from seclab import daemon_outputs, mailwarden, write_log
 
 from mailwarden.parsers.sasl import escape_text, escape_unsafe
 
@@ -100,3 +100,58 @@ def test_json_keeps_the_raw_names(tmp_path: Path) -> None:
         json.loads(line) for line in _run(tmp_path, "events", "--format", "jsonl").splitlines()
     ]
     assert {e["ip"]: e["user"] for e in events if e["user"]} == NAMES
+
+
+TRAILING = {
+    "198.51.100.60": "admin\u00a0",
+    "198.51.100.61": "Admin\u3000",
+    "198.51.100.62": " admin\t",
+}
+"""Names ending in a blank: only ASCII white space is trimmed from an account name."""
+
+
+def _trailing_lines() -> list[str]:
+    out = []
+    for n, (ip, name) in enumerate(TRAILING.items()):
+        payload = base64.b64encode(f"\0{name}\0secret".encode()).decode()
+        for k in range(3):
+            pid = 2000 + 10 * n + k
+            out += [
+                f"Nov 28 10:00:0{k} mx postfix/smtpd[{pid}]: connect from unknown[{ip}]",
+                f"Nov 28 10:00:0{k} mx postfix/smtpd[{pid}]: < unknown[{ip}]: AUTH PLAIN {payload}",
+                f"Nov 28 10:00:0{k} mx postfix/smtpd[{pid}]: warning: unknown[{ip}]: SASL PLAIN authentication failed: (reason unavailable)",
+            ]
+    return out
+
+
+def test_a_trailing_blank_stays_in_the_accounts_tried(tmp_path: Path) -> None:
+    log = write_log(tmp_path / "mail.log", _trailing_lines())
+    done = mailwarden("analyze", "--format", "json", log)
+    assert done.returncode == 0, done.stderr
+    users = {a["ip"]: a["users"] for a in json.loads(done.stdout)["attackers"]}
+    assert users == {
+        "198.51.100.60": ["admin\u00a0"],  # was ["admin"]
+        "198.51.100.61": ["admin\u3000"],  # case-folded, as before; was ["admin"]
+        "198.51.100.62": ["admin"],  # ASCII white space trimmed, as before
+    }
+    done = mailwarden("analyze", log, env={"NO_COLOR": "1", "COLUMNS": "200"})
+    assert done.returncode == 0, done.stderr
+    rows = {
+        line.split()[0]: line.split()[4]
+        for line in done.stdout.splitlines()
+        if line.startswith("198.51.100.6") and "brute force" in line
+    }
+    assert rows == {
+        "198.51.100.60": "admin\\xa0",
+        "198.51.100.61": "admin\\u3000",
+        "198.51.100.62": "admin",
+    }
+
+
+def test_the_ban_line_shows_a_trailing_blank(tmp_path: Path) -> None:
+    written, _rows = daemon_outputs(tmp_path, _trailing_lines())
+    bans = {
+        line.split()[1]: line for line in written["log"].splitlines() if line.startswith("ban ")
+    }
+    assert bans["198.51.100.60/32"].endswith('(users: "admin\\xa0")')  # was "admin"
+    assert bans["198.51.100.61/32"].endswith('(users: "admin\\u3000")')
