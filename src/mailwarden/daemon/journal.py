@@ -173,6 +173,12 @@ class JournalFollower:
         self._read_any = False
         """The running journalctl wrote something."""
 
+    @property
+    def down(self) -> bool:
+        """journalctl is not running now (it ended: started again `RESTART_DELAY` later):
+        what the journal gets meanwhile is read once it runs again."""
+        return self._proc is None
+
     def newest(self) -> str | None:
         """The cursor of the newest entry of the match (None: none, or journalctl
         cannot tell): where a first start begins, as a file is read from its end."""

@@ -32,7 +32,8 @@ Each step:
    heartbeat (``status`` shows it); every minute, lets the detector forget idle state
    and says so in the log when a flood made it forget clients, and judges what waited
    too long for a trailer login (by the log's time, or by the daemon's clock since the
-   latest line was read when the log is silent); every five minutes,
+   latest line was read when the log is silent, every source readable: a source that
+   cannot be read now stops that clock); every five minutes,
    rewrites the firewall whole from the bans it holds, kept in step with the store (an
    element deleted by hand comes back, and ipset's 24.8-day timeout cap is renewed);
 5. at every step, lets the enforcer finish a change it held back: postfix-map reloads
@@ -317,7 +318,13 @@ class Daemon:
         self.clock = clock
         """Seconds, monotonic: how long the logs have been silent (`_housekeeping`)."""
         self._fed_at = clock()
-        """When the latest line that gave the detector an event was read (`clock`)."""
+        """When the latest line that gave the detector an event was read (`clock`),
+        moved on by the time a source could not be read since (`_count_silence`): the
+        silence counts only while every source could be read."""
+        self._stepped_at = self._fed_at
+        """When `_count_silence` last looked (`clock`)."""
+        self._unreadable = False
+        """A source could not be read when `_count_silence` last looked."""
         self.warmup_bytes = warmup_bytes
         self._own_addresses = own
         self.counters = Counters()
@@ -482,7 +489,7 @@ class Daemon:
             raise self._refused(exc) from None
         self._report_problems()
         self._warm_up()
-        self._fed_at = self.clock()  # the lines warmed up from were there by now
+        self._fed_at = self._stepped_at = self.clock()  # the lines warmed up from were there
         self._started = datetime.now(UTC)
         sources = [*self.reader.paths, *(["journal"] if config.sources.journal else [])]
         if self._repair:  # the firewall failed at start: the bans are not in it yet
@@ -602,6 +609,7 @@ class Daemon:
             self._commit()
         if self.stats.problems or self.reader.files.notes:
             self._report_problems()
+        self._count_silence()
         self._check_revision()
         self._flush()
         now = time.monotonic()
@@ -1683,6 +1691,21 @@ class Daemon:
         # restart ban again, as a new offence, what was banned already.
         attack = decisions.evidence_time(latest[0].evidence)
         return latest[0].since < since and (attack is None or attack < since)
+
+    def _count_silence(self) -> None:
+        """Stop the silence clock (`_fed_at`) while a source cannot be read: a followed
+        file failing (an I/O error, a permission lost: said in the log, retried), or
+        journalctl not running (restarted 5 s later). That is no silent log: its lines
+        may be waiting there, the statistics that confirm an owner's trailer login
+        among them, and are read once it can be. The time since the last look does not
+        count when a source could not be read then or now; the silence before goes on
+        from where it stood once every source reads again. A followed file that does
+        not exist is no error: the first line written to it makes it."""
+        now = self.clock()
+        unreadable = self.reader.unreadable()
+        if unreadable or self._unreadable:
+            self._fed_at = min(now, self._fed_at + (now - self._stepped_at))
+        self._stepped_at, self._unreadable = now, unreadable
 
     def _housekeeping(self) -> None:
         # What the expiry finds (the held rejects of smtpd sessions gone silent, which

@@ -2,7 +2,9 @@
 
 Everything here raises `ConfigError` (exit 2, ``FILE: KEY: reason``) and changes
 nothing: no table is created, no store file is written, no log is opened. What is
-checked: the file parses and has only known keys of the right types (`load`), there is
+checked: the file parses and has only known keys of the right types (`load`), no other
+user can change it or the alert command (through a folder up to /, or a symlink on
+the way: `_unsafe`; /dev/null, which keeps nothing, is the defaults), there is
 something to read (a followed file that exists, or the journal: else `NothingToRead`,
 exit 1, as systemd should try again: the file may appear), the enforcement backend's
 programs are installed and we are root (or run a dry run), the store can be created or
@@ -39,7 +41,7 @@ import stat
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from mailwarden.acl import acl_writers, described
+from mailwarden.acl import Grantee, acl_writers, described
 from mailwarden.config import Config, SourcesConfig, load_config
 from mailwarden.errors import ConfigError, MailwardenError, StoreError, StoreUnusable
 from mailwarden.store.location import safe_location
@@ -123,35 +125,73 @@ def preflight(config: Config) -> None:
     _something_to_read(config)  # last: a setting a person must fix (exit 2) comes first
 
 
+_DEV_NULL = os.makedev(1, 3)
+"""Linux's /dev/null (character device 1:3), by its number, whatever its name."""
+
+
 def _unsafe(path: str) -> str | None:
     """Why another user could change what `path` holds, for a root process; else None.
 
     The configuration names a command the daemon runs as root and files it writes:
-    whoever can change the file (or replace it in its folder) can run anything as root,
-    as sshd's StrictModes says for authorized_keys. Root's group may write it; a user or
-    group a POSIX ACL names may not (the ACL's mask shows as the mode's group bits, so
-    a root-group file that ``setfacl -m u:nobody:rw`` opened looked safe)."""
+    whoever can change the file (or replace it in its folder, or a folder above, or a
+    symlink on the way to it) can run anything as root, as sshd's StrictModes says for
+    authorized_keys. So the file, each folder up to / (as named, and where its symlinks
+    lead) and each symlink on the way must be root's, and none writable by another
+    user: not by every user (a sticky folder such as /tmp aside: nobody may rename or
+    delete what root owns there), nor by a group other than root's, nor by a user or
+    group a POSIX ACL names (the ACL's mask shows as the mode's group bits, so a
+    root-group file that ``setfacl -m u:nobody:rw`` opened looked safe).
+
+    /dev/null is the exception every user may write: it keeps nothing, and reads as
+    empty (``--config /dev/null``: every key's default). Only it: another character
+    device every user may write (a tty, a serial line, a driver that hands one writer's
+    bytes to the next reader) may read as what someone else wrote."""
     if os.geteuid() != 0:
         return None
-    for place in (path, os.path.dirname(os.path.abspath(path))):
+    from mailwarden.store.sqlite import symlinks_on_the_way
+
+    try:
+        for link, info in symlinks_on_the_way(Path(path)):
+            if info.st_uid != 0:
+                return f"{link} is a symlink owned by {_user(info.st_uid)}, not root"
+    except OSError:
+        pass  # a loop: opening the file says so
+    named = Path(os.path.abspath(path)).parent
+    real = Path(os.path.realpath(path)).parent
+    folders = [named, *named.parents]
+    folders += [each for each in (real, *real.parents) if each not in folders]
+    for place in (path, *map(str, folders)):
         try:
             st = os.stat(place)
         except OSError:
             continue
-        if st.st_uid != 0:
-            return f"{place} is owned by uid {st.st_uid}, not root"
-        if st.st_mode & stat.S_IWOTH and not (
-            stat.S_ISDIR(st.st_mode) and st.st_mode & stat.S_ISVTX
-        ):
-            return f"{place} is writable by every user"
-        if st.st_mode & stat.S_IWGRP:
-            writers = acl_writers(place)
-            others = tuple(each for each in writers.named if each.id != 0) if writers else ()
-            if others:
-                return f"{place} is writable by {described(others)} through its ACL"
-            if st.st_gid != 0:
-                return f"{place} is writable by group {st.st_gid}"
+        why = _writable_by_others(place, st)
+        if why is not None:
+            return why
     return None
+
+
+def _writable_by_others(place: str, st: os.stat_result) -> str | None:
+    """Why another user than root may write `place` (a file or a folder), else None."""
+    if st.st_uid != 0:
+        return f"{place} is owned by {_user(st.st_uid)}, not root"
+    if stat.S_ISCHR(st.st_mode) and st.st_rdev == _DEV_NULL:
+        return None  # keeps nothing: see `_unsafe`
+    if st.st_mode & stat.S_IWOTH and not (stat.S_ISDIR(st.st_mode) and st.st_mode & stat.S_ISVTX):
+        return f"{place} is writable by every user"
+    if st.st_mode & stat.S_IWGRP:
+        writers = acl_writers(place)
+        others = tuple(each for each in writers.named if each.id != 0) if writers else ()
+        if others:
+            return f"{place} is writable by {described(others)} through its ACL"
+        if st.st_gid != 0:
+            return f"{place} is writable by {Grantee('group', st.st_gid)}"
+    return None
+
+
+def _user(uid: int) -> str:
+    """``user nobody (uid 65534)``, or ``user uid 1234`` for a number with no name."""
+    return str(Grantee("user", uid))
 
 
 def _config_file(config: Config) -> None:

@@ -398,6 +398,12 @@ class Reader:
         self._polled = chunks
         return list(chunks)
 
+    def unreadable(self) -> bool:
+        """Whether a source cannot be read now: a followed file failing (`FileFollower.
+        failing`), or journalctl not running (`JournalFollower.down`). Lines may be
+        written meanwhile that the daemon reads only later."""
+        return self.files.failing() or (self.journal is not None and self.journal.down)
+
     def behind(self) -> set[str]:
         """The sources (paths, ``journal``) whose last poll stopped with more to read
         now: a backlog, read a piece at a time."""

@@ -305,7 +305,7 @@ def _journal(real: Path) -> tuple[Path, Path]:
     return Path(f"{real}-wal"), Path(f"{real}-shm")
 
 
-def _links(path: Path) -> Iterator[tuple[Path, os.stat_result]]:
+def symlinks_on_the_way(path: Path) -> Iterator[tuple[Path, os.stat_result]]:
     """Each symlink the system follows on the way to `path`, as lstat() sees it: those
     the path names and those their targets name. A loop raises ELOOP, as open() would."""
     pending = list(Path(os.path.abspath(path)).parts[1:])
@@ -338,7 +338,7 @@ def _foreign_link(path: Path) -> str | None:
     The owner of a link in a sticky folder (/tmp) may delete it and make another that
     leads elsewhere, and stat() sees only where it leads now: so a link owned by anyone
     but root or us is refused wherever it is."""
-    for link, info in _links(path):
+    for link, info in symlinks_on_the_way(path):
         if info.st_uid not in (0, os.geteuid()):
             return (
                 f"{path}: refusing a store reached through a symlink another user owns "
