@@ -219,6 +219,7 @@ from mailwarden.detect.state import (
     NetworkState,
     OwnerState,
     StaleNetwork,
+    Verdicts,
     evidence_of,
     is_v6,
     network_key,
@@ -271,6 +272,11 @@ MAX_RENUMBERED = 4096
 MAX_SHARED_TUPLES = 4096
 """Distinct tuples of verdicts, reasons, usernames and services that one :meth:`Detector.
 result` shares between its attackers (:meth:`Detector._shared`)."""
+_DROP_SPRAY = 1
+_DROP_NETWORK = 2
+"""What :meth:`Detector._verdict_form` leaves out of a client's verdicts: its spraying
+campaign's (a person after all, or too few others left), its network's (no longer
+flagged)."""
 CAMPAIGNS_LOOKED_AT = 32
 """Flagged campaigns (the newest) looked at for one still guessing, when another group of
 clients becomes a campaign (:meth:`Detector._active_campaign`)."""
@@ -607,6 +613,14 @@ class Detector:
         and reason, shared by its members)."""
         self._tuples: dict[tuple[Any, ...], tuple[Any, ...]] = {}
         """:meth:`_shared`'s tuples in one :meth:`result`."""
+        self._verdict_forms: dict[
+            int,
+            tuple[Verdicts, bool, bool, dict[int, tuple[tuple[Verdict, ...], tuple[str, ...]]]],
+        ] = {}
+        """:meth:`_attacker`'s work in one :meth:`result`, by the id of a client's verdicts
+        (kept in the entry, which is checked): the tuple, whether it has a spraying
+        campaign's verdict, whether a network's, and its :meth:`_verdict_form` by what a
+        client drops."""
         self._phones_nets: dict[NetKey, bool] | None = None
         """:meth:`_network_flagged`'s answers in one :meth:`result` (asked once for each
         of a network's members); None while events come in (accounts turn real)."""
@@ -3775,6 +3789,7 @@ class Detector:
         self._standing = self._standing_campaigns()
         self._renumbered_texts = {}
         self._tuples = {}
+        self._verdict_forms = {}
         self._phones_nets = {}
         attackers = []
         devices: dict[tuple[str | NetKey, str], list[ClientState]] = {}
@@ -3825,6 +3840,7 @@ class Detector:
             if reason is not compromise.reason:
                 compromised[n] = replace(compromise, reason=reason)
         self._tuples = {}
+        self._verdict_forms = {}
         self._phones_nets = None
         stats: dict[str, int | float | str] = dict(self.stats)
         stats["attackers"] = len(attackers)
@@ -3857,8 +3873,36 @@ class Detector:
         return cast(_Tuple, tuples.get(values, values))
 
     def _attacker(self, client: ClientState) -> Attacker | None:
-        verdicts = client.verdict_map()
-        if client.stale_device and not verdicts:
+        pairs = client.verdicts
+        network = None
+        watched_network = False
+        if pairs:
+            # Most attackers share their verdicts' tuple (:func:`with_verdict`): what
+            # becomes of one (the verdicts still standing, worst first, their reasons
+            # renumbered) is worked out once for each tuple and what this client drops.
+            forms = self._verdict_forms
+            entry = forms.get(id(pairs))
+            if entry is None or entry[0] is not pairs:
+                kinds = {verdict for verdict, _ in pairs}
+                entry = (pairs, Verdict.SPRAY_MEMBER in kinds, Verdict.NETWORK_MEMBER in kinds, {})
+                if len(forms) < MAX_SHARED_TUPLES:
+                    forms[id(pairs)] = entry
+            drop = 0
+            if entry[1]:
+                number = self._campaigns.campaign_of(client.ip)
+                if not (self._still_a_member(client) and number in self._standing):
+                    drop |= _DROP_SPRAY  # a person, or too few others are left
+            if entry[2]:
+                state = self._network_state(client.net)
+                if state is not None and self._network_flagged(state):
+                    network = str(network_of(state.key, self._v4, self._v6))
+                    watched_network = state.key in self._people_nets  # someone logged in there
+                else:
+                    drop |= _DROP_NETWORK
+            form = entry[3].get(drop)
+            if form is None:
+                form = entry[3][drop] = self._verdict_form(dict(pairs), drop)
+        elif client.stale_device:
             n = client.stale_failures_with(client.stale_device)
             failed = f"{n} failed {'login' if n == 1 else 'logins'}"
             net = client.net
@@ -3866,36 +3910,27 @@ class Detector:
                 whose = f"an account logged in as from {self._stale_login_network(net)}"
             else:
                 whose = "an account it had logged in as"
-            verdicts[Verdict.STALE_PASSWORD] = (
-                f"{failed} with {whose} (a device with an old password)"
-            )
-        if Verdict.SPRAY_MEMBER in verdicts:
-            number = self._campaigns.campaign_of(client.ip)
-            if not (self._still_a_member(client) and number in self._standing):
-                del verdicts[Verdict.SPRAY_MEMBER]  # a person, or too few others are left
-        # Campaigns that became one go by the first's number; one that does not stand is
-        # not named.
-        for verdict, reason in verdicts.items():
-            verdicts[verdict] = self._renumbered(reason)
-        network = None
-        watched_network = False
-        if Verdict.NETWORK_MEMBER in verdicts:
-            state = self._network_state(client.net)
-            if state is not None and self._network_flagged(state):
-                network = str(network_of(state.key, self._v4, self._v6))
-                watched_network = state.key in self._people_nets  # someone logged in there
-            else:
-                del verdicts[Verdict.NETWORK_MEMBER]
-        if not verdicts:
+            reason = f"{failed} with {whose} (a device with an old password)"
+            form = self._verdict_form({Verdict.STALE_PASSWORD: reason}, 0)
+        else:
             return None
-        ordered = self._shared(tuple(sorted(verdicts, key=RANK.__getitem__)))
+        ordered, reasons = form
+        if not ordered:
+            return None
         worst = ordered[0]
         recommendation = self._recommendation(client, worst)
-        counts = client.user_counts()
-        names = tuple(name for name, _ in counts)
+        users = client.users
+        if users is None:  # one username or none (most clients): client.user_counts()
+            user = client.user
+            names: tuple[str, ...] = (user,) if user is not None else ()
+            named = client.user_count if user is not None else 0
+        else:
+            counts = client.user_counts()
+            names = tuple(name for name, _ in counts)
+            named = sum(n for _, n in counts)
         # Its failures that named no account (Postfix before 3.9, a lost connection to
         # the authentication server): unknown when it tried more names than it keeps.
-        unnamed = None if client.users_full else client.failures - sum(n for _, n in counts)
+        unnamed = None if client.users_full else client.failures - named
         succeeded = tuple(client.succeeded or ())
         if client.stale_users:
             # A device with an old password: the accounts it failed with are ones it
@@ -3910,15 +3945,17 @@ class Detector:
         existing = None
         if self.accounts is not None:
             existing = tuple(n for n in names if self.accounts.exists(n))
-        reasons = [verdicts[v] for v in ordered]
         if watched_network and worst is Verdict.NETWORK_MEMBER and recommendation == BAN:
             # The attack stays in the report; someone who logged in from the network
             # keeps it from a ban of all of it.
             recommendation = WATCH
             login = self._network_logins.get(client.net) if client.net is not None else None
-            reasons.append(f"not banned: {login or 'someone logged in from this network'}")
+            reasons = (*reasons, f"not banned: {login or 'someone logged in from this network'}")
         if client.allowed is not None:
-            reasons.append(f"not banned: {client.allowed}")
+            reasons = (*reasons, f"not banned: {client.allowed}")
+        services = client.services
+        if len(services) > 1:
+            services = tuple(sorted(services))
         return Attacker(
             ip=client.ip,
             network=network,
@@ -3930,7 +3967,7 @@ class Detector:
             last_seen=client.last_time,
             succeeded_as=succeeded,
             recommendation=recommendation,
-            reasons=self._shared(tuple(reasons)),
+            reasons=self._shared(reasons),
             existing_users=existing,
             stale_failures=client.stale,
             users_complete=not client.users_full,
@@ -3938,9 +3975,28 @@ class Detector:
             user_count=len(names) + (1 if client.users_full else 0),
             unsure=worst is _COMPROMISE and client.ip in self._unconfirmed,
             unnamed_failures=unnamed,
-            services=self._shared(tuple(sorted(client.services))),
+            services=self._shared(services),
             items=client.evidence or (),
         )
+
+    def _verdict_form(
+        self, verdicts: dict[Verdict, str], drop: int
+    ) -> tuple[tuple[Verdict, ...], tuple[str, ...]]:
+        """An attacker's verdicts, worst first, and their reasons, from a client's
+        (``verdicts``, changed here) less those ``drop`` names (:data:`_DROP_SPRAY`,
+        :data:`_DROP_NETWORK`); two empty tuples when none stands."""
+        if drop & _DROP_SPRAY:
+            del verdicts[Verdict.SPRAY_MEMBER]
+        # Campaigns that became one go by the first's number; one that does not stand is
+        # not named.
+        for verdict, reason in verdicts.items():
+            verdicts[verdict] = self._renumbered(reason)
+        if drop & _DROP_NETWORK:
+            del verdicts[Verdict.NETWORK_MEMBER]
+        if not verdicts:
+            return (), ()
+        ordered = self._shared(tuple(sorted(verdicts, key=RANK.__getitem__)))
+        return ordered, self._shared(tuple(verdicts[v] for v in ordered))
 
     def _stale_finding(self, client: ClientState, logged_in_from: str | None = None) -> Finding:
         """A device with an old password at one address. ``logged_in_from``, for IPv6:
