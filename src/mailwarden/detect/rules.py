@@ -608,6 +608,9 @@ class Detector:
         self._campaigns = Campaigns()
         self._standing: set[int] = set()
         """The campaigns that still count (:meth:`result` works them out)."""
+        self._still: dict[str, list[ClientState]] = {}
+        """The members of each flagged campaign (by its root) that are still members
+        (:meth:`_still_a_member`), in one :meth:`result`."""
         self._renumbered_texts: dict[str, str] = {}
         """:meth:`_renumbered`'s answers in one :meth:`result` (one text per campaign
         and reason, shared by its members)."""
@@ -3841,6 +3844,7 @@ class Detector:
                 compromised[n] = replace(compromise, reason=reason)
         self._tuples = {}
         self._verdict_forms = {}
+        self._still = {}
         self._phones_nets = None
         stats: dict[str, int | float | str] = dict(self.stats)
         stats["attackers"] = len(attackers)
@@ -3953,9 +3957,11 @@ class Detector:
             reasons = (*reasons, f"not banned: {login or 'someone logged in from this network'}")
         if client.allowed is not None:
             reasons = (*reasons, f"not banned: {client.allowed}")
-        services = client.services
+        if reasons is not form[1]:
+            reasons = self._shared(reasons)
+        services = client.services  # shared (with_service): in order when one or none
         if len(services) > 1:
-            services = tuple(sorted(services))
+            services = self._shared(tuple(sorted(services)))
         return Attacker(
             ip=client.ip,
             network=network,
@@ -3967,7 +3973,7 @@ class Detector:
             last_seen=client.last_time,
             succeeded_as=succeeded,
             recommendation=recommendation,
-            reasons=self._shared(reasons),
+            reasons=reasons,
             existing_users=existing,
             stale_failures=client.stale,
             users_complete=not client.users_full,
@@ -3975,7 +3981,7 @@ class Detector:
             user_count=len(names) + (1 if client.users_full else 0),
             unsure=worst is _COMPROMISE and client.ip in self._unconfirmed,
             unnamed_failures=unnamed,
-            services=self._shared(services),
+            services=services,
             items=client.evidence or (),
         )
 
@@ -4078,11 +4084,14 @@ class Detector:
                 continue
             last: dict[str, float] = {}
             complete = True
-            for ip in self._campaigns.members(root):
-                client = self._known(ip)
-                if client is None or not self._still_a_member(client):
-                    continue
+            for client in self._still[root]:
                 complete = complete and not client.users_full
+                if client.users is None:  # one name or none (most clients): users_last()
+                    name = client.user
+                    if name is not None:
+                        when = client.user_last
+                        last[name] = max(when, last.get(name, when))
+                    continue
                 for name, when in client.users_last():
                     last[name] = max(when, last.get(name, when))
             found[number] = (most_within(sorted(last.values()), window), complete)
@@ -4108,9 +4117,10 @@ class Detector:
         for root, number in sorted(campaigns.flagged.items(), key=lambda kv: kv[1]):
             if number not in self._standing:
                 continue
-            members = [ip for ip in campaigns.members(root) if self._still_member(ip)]
+            still = self._still[root]
+            members = [c.ip for c in still]
             accounts = [name for _, name in sorted(targets.get(number, []), reverse=True)]
-            failures = sum(c.failures for ip in members if (c := self._known(ip)) is not None)
+            failures = sum(c.failures for c in still)
             # The first few by address: a sort of them all would make a key for each at
             # once (100,000 members: 5 MB).
             first = heapq.nsmallest(MAX_REPORTED_MEMBERS, members, key=address_key)
@@ -4177,12 +4187,8 @@ class Detector:
         at all (once someone did, it is watched, not banned: see :meth:`_attacker`)."""
         return self._network_flagged(state) and state.key not in self._people_nets
 
-    def _still_member(self, ip: str) -> bool:
-        """A campaign member, unless it turned out to be an account's owner."""
-        client = self._known(ip)
-        return client is not None and self._still_a_member(client)
-
     def _still_a_member(self, client: ClientState) -> bool:
+        """A campaign member, unless it turned out to be an account's owner."""
         return bool(client.flags & _SPRAY) and not self._a_person(client)
 
     def _standing_campaigns(self) -> set[int]:
@@ -4194,16 +4200,22 @@ class Detector:
         campaigns = self._campaigns
         needed = self.policy.spray_clients
         standing = set()
+        still = self._still = {}
+        known = self._clients.get
+        archive = self._archive.get
         for root, number in campaigns.flagged.items():
-            members = logged_in = 0
+            logged_in = 0
+            kept: list[ClientState] = []
             for ip in campaigns.members(root):
-                client = self._known(ip)
+                client = known(ip) or archive(ip)  # _known()
                 if client is None or not self._still_a_member(client):
                     continue
-                members += 1
+                kept.append(client)
                 succeeded = client.succeeded
                 if succeeded and not client.users_tried().isdisjoint(succeeded):
                     logged_in += 1
+            still[root] = kept
+            members = len(kept)
             if members >= needed and 2 * logged_in < members:
                 standing.add(number)
         return standing
@@ -4271,6 +4283,7 @@ class Detector:
         if policy.wide_ipv6_prefix >= self._v6:
             return []
         widen = self._widen
+        shift = self._v6 - policy.wide_ipv6_prefix  # widen(), inline below
         groups: dict[NetKey, list[ClientState]] = {}
         for client in chain(self._clients.values(), self._archive.values()):
             net = client.net
@@ -4278,7 +4291,12 @@ class Detector:
                 continue
             if client.stale_device or (client.succeeded and not client.flags & _COMPROMISED):
                 continue  # someone's own login: its owner's typos (see the owners below)
-            groups.setdefault(widen(net), []).append(client)
+            wide = (((net >> 1) >> shift) << 1) | 1
+            group = groups.get(wide)
+            if group is None:
+                groups[wide] = [client]
+            else:
+                group.append(client)
         wide_enough: dict[NetKey, list[ClientState]] = {}
         networks: dict[NetKey, int] = {}  # the /64s in each
         for wide, members in groups.items():
@@ -4306,7 +4324,10 @@ class Detector:
             for client in members:
                 if len(tried) >= WIDE_USERS_COUNTED:
                     break
-                tried |= client.users_tried()
+                if client.users is not None:  # client.users_tried(), without a set each
+                    tried.update(client.users)
+                elif client.user is not None:
+                    tried.add(client.user)
             logins: set[str] = set()
             people = False
             for owner in owners.get(wide, ()):
