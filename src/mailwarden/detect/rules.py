@@ -220,6 +220,7 @@ from mailwarden.detect.state import (
     NetworkState,
     OwnerState,
     StaleNetwork,
+    Verdicts,
     evidence_of,
     is_v6,
     network_key,
@@ -272,6 +273,11 @@ MAX_RENUMBERED = 4096
 MAX_SHARED_TUPLES = 4096
 """Distinct tuples of verdicts, reasons, usernames and services that one :meth:`Detector.
 result` shares between its attackers (:meth:`Detector._shared`)."""
+_DROP_SPRAY = 1
+_DROP_NETWORK = 2
+"""What :meth:`Detector._verdict_form` leaves out of a client's verdicts: its spraying
+campaign's (a person after all, or too few others left), its network's (no longer
+flagged)."""
 CAMPAIGNS_LOOKED_AT = 32
 """Flagged campaigns (the newest) looked at for one still guessing, when another group of
 clients becomes a campaign (:meth:`Detector._active_campaign`)."""
@@ -603,11 +609,22 @@ class Detector:
         self._campaigns = Campaigns()
         self._standing: set[int] = set()
         """The campaigns that still count (:meth:`result` works them out)."""
+        self._still: dict[str, list[ClientState]] = {}
+        """The members of each flagged campaign (by its root) that are still members
+        (:meth:`_still_a_member`), in one :meth:`result`."""
         self._renumbered_texts: dict[str, str] = {}
         """:meth:`_renumbered`'s answers in one :meth:`result` (one text per campaign
         and reason, shared by its members)."""
         self._tuples: dict[tuple[Any, ...], tuple[Any, ...]] = {}
         """:meth:`_shared`'s tuples in one :meth:`result`."""
+        self._verdict_forms: dict[
+            int,
+            tuple[Verdicts, bool, bool, dict[int, tuple[tuple[Verdict, ...], tuple[str, ...]]]],
+        ] = {}
+        """:meth:`_attacker`'s work in one :meth:`result`, by the id of a client's verdicts
+        (kept in the entry, which is checked): the tuple, whether it has a spraying
+        campaign's verdict, whether a network's, and its :meth:`_verdict_form` by what a
+        client drops."""
         self._phones_nets: dict[NetKey, bool] | None = None
         """:meth:`_network_flagged`'s answers in one :meth:`result` (asked once for each
         of a network's members); None while events come in (accounts turn real)."""
@@ -3776,6 +3793,7 @@ class Detector:
         self._standing = self._standing_campaigns()
         self._renumbered_texts = {}
         self._tuples = {}
+        self._verdict_forms = {}
         self._phones_nets = {}
         attackers = []
         devices: dict[tuple[str | NetKey, str], list[ClientState]] = {}
@@ -3826,6 +3844,8 @@ class Detector:
             if reason is not compromise.reason:
                 compromised[n] = replace(compromise, reason=reason)
         self._tuples = {}
+        self._verdict_forms = {}
+        self._still = {}
         self._phones_nets = None
         stats: dict[str, int | float | str] = dict(self.stats)
         stats["attackers"] = len(attackers)
@@ -3858,8 +3878,36 @@ class Detector:
         return cast(_Tuple, tuples.get(values, values))
 
     def _attacker(self, client: ClientState) -> Attacker | None:
-        verdicts = client.verdict_map()
-        if client.stale_device and not verdicts:
+        pairs = client.verdicts
+        network = None
+        watched_network = False
+        if pairs:
+            # Most attackers share their verdicts' tuple (:func:`with_verdict`): what
+            # becomes of one (the verdicts still standing, worst first, their reasons
+            # renumbered) is worked out once for each tuple and what this client drops.
+            forms = self._verdict_forms
+            entry = forms.get(id(pairs))
+            if entry is None or entry[0] is not pairs:
+                kinds = {verdict for verdict, _ in pairs}
+                entry = (pairs, Verdict.SPRAY_MEMBER in kinds, Verdict.NETWORK_MEMBER in kinds, {})
+                if len(forms) < MAX_SHARED_TUPLES:
+                    forms[id(pairs)] = entry
+            drop = 0
+            if entry[1]:
+                number = self._campaigns.campaign_of(client.ip)
+                if not (self._still_a_member(client) and number in self._standing):
+                    drop |= _DROP_SPRAY  # a person, or too few others are left
+            if entry[2]:
+                state = self._network_state(client.net)
+                if state is not None and self._network_flagged(state):
+                    network = str(network_of(state.key, self._v4, self._v6))
+                    watched_network = state.key in self._people_nets  # someone logged in there
+                else:
+                    drop |= _DROP_NETWORK
+            form = entry[3].get(drop)
+            if form is None:
+                form = entry[3][drop] = self._verdict_form(dict(pairs), drop)
+        elif client.stale_device:
             n = client.stale_failures_with(client.stale_device)
             failed = f"{n} failed {'login' if n == 1 else 'logins'}"
             net = client.net
@@ -3867,36 +3915,27 @@ class Detector:
                 whose = f"an account logged in as from {self._stale_login_network(net)}"
             else:
                 whose = "an account it had logged in as"
-            verdicts[Verdict.STALE_PASSWORD] = (
-                f"{failed} with {whose} (a device with an old password)"
-            )
-        if Verdict.SPRAY_MEMBER in verdicts:
-            number = self._campaigns.campaign_of(client.ip)
-            if not (self._still_a_member(client) and number in self._standing):
-                del verdicts[Verdict.SPRAY_MEMBER]  # a person, or too few others are left
-        # Campaigns that became one go by the first's number; one that does not stand is
-        # not named.
-        for verdict, reason in verdicts.items():
-            verdicts[verdict] = self._renumbered(reason)
-        network = None
-        watched_network = False
-        if Verdict.NETWORK_MEMBER in verdicts:
-            state = self._network_state(client.net)
-            if state is not None and self._network_flagged(state):
-                network = str(network_of(state.key, self._v4, self._v6))
-                watched_network = state.key in self._people_nets  # someone logged in there
-            else:
-                del verdicts[Verdict.NETWORK_MEMBER]
-        if not verdicts:
+            reason = f"{failed} with {whose} (a device with an old password)"
+            form = self._verdict_form({Verdict.STALE_PASSWORD: reason}, 0)
+        else:
             return None
-        ordered = self._shared(tuple(sorted(verdicts, key=RANK.__getitem__)))
+        ordered, reasons = form
+        if not ordered:
+            return None
         worst = ordered[0]
         recommendation = self._recommendation(client, worst)
-        counts = client.user_counts()
-        names = tuple(name for name, _ in counts)
+        users = client.users
+        if users is None:  # one username or none (most clients): client.user_counts()
+            user = client.user
+            names: tuple[str, ...] = (user,) if user is not None else ()
+            named = client.user_count if user is not None else 0
+        else:
+            counts = client.user_counts()
+            names = tuple(name for name, _ in counts)
+            named = sum(n for _, n in counts)
         # Its failures that named no account (Postfix before 3.9, a lost connection to
         # the authentication server): unknown when it tried more names than it keeps.
-        unnamed = None if client.users_full else client.failures - sum(n for _, n in counts)
+        unnamed = None if client.users_full else client.failures - named
         succeeded = tuple(client.succeeded or ())
         if client.stale_users:
             # A device with an old password: the accounts it failed with are ones it
@@ -3911,15 +3950,19 @@ class Detector:
         existing = None
         if self.accounts is not None:
             existing = tuple(n for n in names if self.accounts.exists(n))
-        reasons = [verdicts[v] for v in ordered]
         if watched_network and worst is Verdict.NETWORK_MEMBER and recommendation == BAN:
             # The attack stays in the report; someone who logged in from the network
             # keeps it from a ban of all of it.
             recommendation = WATCH
             login = self._network_logins.get(client.net) if client.net is not None else None
-            reasons.append(f"not banned: {login or 'someone logged in from this network'}")
+            reasons = (*reasons, f"not banned: {login or 'someone logged in from this network'}")
         if client.allowed is not None:
-            reasons.append(f"not banned: {client.allowed}")
+            reasons = (*reasons, f"not banned: {client.allowed}")
+        if reasons is not form[1]:
+            reasons = self._shared(reasons)
+        services = client.services  # shared (with_service): in order when one or none
+        if len(services) > 1:
+            services = self._shared(tuple(sorted(services)))
         return Attacker(
             ip=client.ip,
             network=network,
@@ -3931,7 +3974,7 @@ class Detector:
             last_seen=client.last_time,
             succeeded_as=succeeded,
             recommendation=recommendation,
-            reasons=self._shared(tuple(reasons)),
+            reasons=reasons,
             existing_users=existing,
             stale_failures=client.stale,
             users_complete=not client.users_full,
@@ -3939,9 +3982,28 @@ class Detector:
             user_count=len(names) + (1 if client.users_full else 0),
             unsure=worst is _COMPROMISE and client.ip in self._unconfirmed,
             unnamed_failures=unnamed,
-            services=self._shared(tuple(sorted(client.services))),
+            services=services,
             items=client.evidence or (),
         )
+
+    def _verdict_form(
+        self, verdicts: dict[Verdict, str], drop: int
+    ) -> tuple[tuple[Verdict, ...], tuple[str, ...]]:
+        """An attacker's verdicts, worst first, and their reasons, from a client's
+        (``verdicts``, changed here) less those ``drop`` names (:data:`_DROP_SPRAY`,
+        :data:`_DROP_NETWORK`); two empty tuples when none stands."""
+        if drop & _DROP_SPRAY:
+            del verdicts[Verdict.SPRAY_MEMBER]
+        # Campaigns that became one go by the first's number; one that does not stand is
+        # not named.
+        for verdict, reason in verdicts.items():
+            verdicts[verdict] = self._renumbered(reason)
+        if drop & _DROP_NETWORK:
+            del verdicts[Verdict.NETWORK_MEMBER]
+        if not verdicts:
+            return (), ()
+        ordered = self._shared(tuple(sorted(verdicts, key=RANK.__getitem__)))
+        return ordered, self._shared(tuple(verdicts[v] for v in ordered))
 
     def _stale_finding(self, client: ClientState, logged_in_from: str | None = None) -> Finding:
         """A device with an old password at one address. ``logged_in_from``, for IPv6:
@@ -4023,11 +4085,14 @@ class Detector:
                 continue
             last: dict[str, float] = {}
             complete = True
-            for ip in self._campaigns.members(root):
-                client = self._known(ip)
-                if client is None or not self._still_a_member(client):
-                    continue
+            for client in self._still[root]:
                 complete = complete and not client.users_full
+                if client.users is None:  # one name or none (most clients): users_last()
+                    name = client.user
+                    if name is not None:
+                        when = client.user_last
+                        last[name] = max(when, last.get(name, when))
+                    continue
                 for name, when in client.users_last():
                     last[name] = max(when, last.get(name, when))
             found[number] = (most_within(sorted(last.values()), window), complete)
@@ -4053,9 +4118,10 @@ class Detector:
         for root, number in sorted(campaigns.flagged.items(), key=lambda kv: kv[1]):
             if number not in self._standing:
                 continue
-            members = [ip for ip in campaigns.members(root) if self._still_member(ip)]
+            still = self._still[root]
+            members = [c.ip for c in still]
             accounts = [name for _, name in sorted(targets.get(number, []), reverse=True)]
-            failures = sum(c.failures for ip in members if (c := self._known(ip)) is not None)
+            failures = sum(c.failures for c in still)
             # The first few by address: a sort of them all would make a key for each at
             # once (100,000 members: 5 MB).
             first = heapq.nsmallest(MAX_REPORTED_MEMBERS, members, key=address_key)
@@ -4122,12 +4188,8 @@ class Detector:
         at all (once someone did, it is watched, not banned: see :meth:`_attacker`)."""
         return self._network_flagged(state) and state.key not in self._people_nets
 
-    def _still_member(self, ip: str) -> bool:
-        """A campaign member, unless it turned out to be an account's owner."""
-        client = self._known(ip)
-        return client is not None and self._still_a_member(client)
-
     def _still_a_member(self, client: ClientState) -> bool:
+        """A campaign member, unless it turned out to be an account's owner."""
         return bool(client.flags & _SPRAY) and not self._a_person(client)
 
     def _standing_campaigns(self) -> set[int]:
@@ -4139,16 +4201,22 @@ class Detector:
         campaigns = self._campaigns
         needed = self.policy.spray_clients
         standing = set()
+        still = self._still = {}
+        known = self._clients.get
+        archive = self._archive.get
         for root, number in campaigns.flagged.items():
-            members = logged_in = 0
+            logged_in = 0
+            kept: list[ClientState] = []
             for ip in campaigns.members(root):
-                client = self._known(ip)
+                client = known(ip) or archive(ip)  # _known()
                 if client is None or not self._still_a_member(client):
                     continue
-                members += 1
+                kept.append(client)
                 succeeded = client.succeeded
                 if succeeded and not client.users_tried().isdisjoint(succeeded):
                     logged_in += 1
+            still[root] = kept
+            members = len(kept)
             if members >= needed and 2 * logged_in < members:
                 standing.add(number)
         return standing
@@ -4216,6 +4284,7 @@ class Detector:
         if policy.wide_ipv6_prefix >= self._v6:
             return []
         widen = self._widen
+        shift = self._v6 - policy.wide_ipv6_prefix  # widen(), inline below
         groups: dict[NetKey, list[ClientState]] = {}
         for client in chain(self._clients.values(), self._archive.values()):
             net = client.net
@@ -4223,7 +4292,12 @@ class Detector:
                 continue
             if client.stale_device or (client.succeeded and not client.flags & _COMPROMISED):
                 continue  # someone's own login: its owner's typos (see the owners below)
-            groups.setdefault(widen(net), []).append(client)
+            wide = (((net >> 1) >> shift) << 1) | 1
+            group = groups.get(wide)
+            if group is None:
+                groups[wide] = [client]
+            else:
+                group.append(client)
         wide_enough: dict[NetKey, list[ClientState]] = {}
         networks: dict[NetKey, int] = {}  # the /64s in each
         for wide, members in groups.items():
@@ -4251,7 +4325,10 @@ class Detector:
             for client in members:
                 if len(tried) >= WIDE_USERS_COUNTED:
                     break
-                tried |= client.users_tried()
+                if client.users is not None:  # client.users_tried(), without a set each
+                    tried.update(client.users)
+                elif client.user is not None:
+                    tried.add(client.user)
             logins: set[str] = set()
             people = False
             for owner in owners.get(wide, ()):
