@@ -14,9 +14,22 @@ from __future__ import annotations
 
 import time
 from ipaddress import ip_network
+from pathlib import Path
 
 import pytest
-from wardenlab import ATTACKER, OTHER, Warden, append, banned, drain, guesses, stamp
+from test_daemon_journal import FAKE, arrive, entry, set_entries
+from wardenlab import (
+    ATTACKER,
+    OTHER,
+    Warden,
+    append,
+    banned,
+    drain,
+    fake_command,
+    guesses,
+    stamp,
+    wait_until,
+)
 
 from mailwarden.daemon import loop
 from mailwarden.daemon.loop import Daemon
@@ -36,6 +49,17 @@ def noise(lines: int) -> list[str]:
             "ehlo=1 quit=1 commands=2"
         )
     return out
+
+
+@pytest.fixture
+def fake_journal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """test_daemon_journal's stand-in journalctl, on an empty journal."""
+    fake_command(tmp_path, monkeypatch, "journalctl", FAKE)
+    (tmp_path / "entries.json").write_text("[]")
+    args = tmp_path / "journalctl-args.jsonl"
+    monkeypatch.setenv("FAKE_JOURNAL_ENTRIES", str(tmp_path / "entries.json"))
+    monkeypatch.setenv("FAKE_JOURNAL_ARGS", str(args))
+    return args
 
 
 def said(caplog: pytest.LogCaptureFixture) -> list[str]:
@@ -216,3 +240,53 @@ def test_a_warm_up_that_would_keep_too_many_new_lines_ends_at_once_and_says_so(
     assert len(warm_up_read(messages)) == 1
     drain(daemon)
     assert len(ban_lines(said(caplog), f"{ATTACKER}/32")) == 1
+
+
+def test_the_journal_s_warm_up_at_a_reload_is_read_in_slices_too(
+    warden: Warden,
+    fake_journal: Path,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The journal as the source: the new detector's earlier entries come from journalctl
+    (the window before the cursor where reading stands) a slice at each step, and the
+    guess that completes an attack during it is banned at once, once."""
+    quiet = [
+        {
+            **entry(n, "x", ago=60 - n / 10),
+            "SYSLOG_IDENTIFIER": "postfix/smtpd",
+            "MESSAGE": f"connect from unknown[{NOISE_CLIENT}]",
+        }
+        for n in range(1, 400)
+    ]
+    before = [*quiet, entry(400, "a1", ago=20), entry(401, "a1", ago=19)]
+    warden.sections["sources"] = {"files": [], "journal": True}
+    warden.write()
+    daemon = warden.start()
+    daemon.warm_slice = 0.0
+    arrive(fake_journal, before)
+    read = {"cursor": before[-1]["__CURSOR"]}
+    assert wait_until(lambda: daemon.step() or daemon.reader.positions().get("journal") == read, 10)
+    assert not banned(daemon)
+
+    caplog.clear()
+    reload_with(warden, daemon, fast_window="6m")
+    assert warm_up_read(said(caplog)) == []
+    daemon.step()
+    assert warm_up_read(said(caplog)) == []  # a slice more: still under way
+    # The stand-in journalctl gives a new entry within a few of its 50 ms looks; the
+    # warm-up of 400 entries could end before that on an idle machine: it is held
+    # meanwhile, as a 30 MB log's goes on for seconds.
+    monkeypatch.setattr(daemon, "_warm_slice", lambda: None)
+    set_entries(fake_journal, [*before, entry(402, "a1", ago=0)])
+    assert wait_until(lambda: daemon.step() and bool(banned(daemon)), 10)
+    assert banned(daemon) == {f"{ATTACKER}/32"}
+    assert warm_up_read(said(caplog)) == []  # banned while the warm-up goes on
+    monkeypatch.delattr(daemon, "_warm_slice")  # the slices go on
+    assert wait_until(lambda: not daemon.step() and bool(warm_up_read(said(caplog))), 10)
+    messages = said(caplog)
+    (warmed,) = warm_up_read(messages)
+    assert messages[warmed].startswith(f"warm-up: {len(before)} earlier line(s) read in ")
+    assert "the 1 line(s) read meanwhile" in messages[warmed]
+    assert len(ban_lines(messages, f"{ATTACKER}/32")) == 1
+    assert ban_lines(messages, f"{ATTACKER}/32")[0] < warmed
