@@ -43,14 +43,20 @@ Each step:
 SIGHUP reloads the configuration (a bad one is refused with one line and the running
 one is kept; a policy that only adds to the allow list, or changes how long bans last,
 goes to the running detector, with no warm-up (`_applies_live`); any other new policy
-builds a new detector, warmed up from the lines before where reading stands (no ban
-meanwhile: the warm-up runs in the loop), while the sources read on, so a file
-renamed by a rotation a moment ago is still read for the writer's last lines; new
-[sources] are read from the committed positions, and that file's later lines are
-not); SIGTERM and SIGINT stop cleanly (positions committed, bans left in the
-firewall: the kernel expires them on time even when the daemon is not running), also
-in the middle of a backlog: it is read in pieces (see `reading`), one per step, and the
-warm-up checks for a stop between its pieces.
+builds a new detector, warmed up from the lines before where reading stands, while the
+sources read on, so a file renamed by a rotation a moment ago is still read for the
+writer's last lines. That warm-up is read `WARM_SLICE` seconds at a time, one slice at
+the end of each step (`_warm_slice`): the running detector goes on judging the new lines
+meanwhile (bans, the firewall's repair, a stop: no blind window), and they are kept for
+the new detector, which reads them after the earlier ones and then takes over; a ban
+made meanwhile is not made again (`_end_warm_up`). Past `WARM_KEEP_MAX` of new lines the
+rest of the warm-up is read at once, said in the log. New [sources] are read by a new
+reader from the committed positions (that file's later lines are not), its warm-up
+read at once in the loop (no ban meanwhile). SIGTERM and SIGINT stop cleanly
+(positions committed, bans left in the firewall: the kernel expires them on time even
+when the daemon is not running), also in the middle of a backlog: it is read in pieces
+(see `reading`), one per step, and the warm-up at a start checks for a stop between its
+pieces (a reload's ends with the step).
 A bad log line is skipped and counted; a followed file that cannot be read is said once,
 shown by ``status`` and tried again, at most a minute apart, while the other inputs go
 on (see `mailwarden.sources.follow`); a failing firewall or store is logged once (again
@@ -79,7 +85,7 @@ import signal
 import sqlite3
 import time
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from types import FrameType
 from typing import Any, cast
@@ -191,6 +197,21 @@ the default ``fast_window``). A backlog that takes longer than this to read leve
 Dovecot's up to there only."""
 
 
+WARM_SLICE = 0.1
+"""A reload's warm-up (a new detector reading the lines before where reading stands)
+feeds its earlier lines this many seconds at a time (checked every `WARM_BATCH`
+records); between two slices the loop does its step with the running detector: new
+lines are judged and banned, the firewall repaired, a stop honoured (`Daemon._warm_slice`).
+Without it, a 30 MB mail.log held every ban up for 24 s (pure Python)."""
+WARM_BATCH = 64
+"""Records fed between two looks at the clock during a warm-up slice."""
+WARM_KEEP_MAX = 16 << 20
+"""The lines read during a reload's warm-up are kept for the new detector, this many
+characters at the most (about 130,000 lines of a mail.log; memory: about three times
+as much). A log that writes more meanwhile ends the warm-up at once, as before slices:
+no ban until it ends (said in the log)."""
+
+
 def _partly_said(found: Recalled) -> str:
     """The end of the first start's look-back line: the files read in part (their
     last MiB only) and how many older ones were left out, for `RECALL_BYTES`."""
@@ -222,6 +243,32 @@ class _Unrecorded:
     users: str
     decision: Decision | None = None
     """The decision of a new ban not tried in the store yet (None once it was)."""
+
+
+@dataclass
+class _WarmUp:
+    """A warm-up under way: a detector fed the lines before where reading stood when it
+    began (`Daemon._begin_warm_up`). At a reload, the running detector judges the new
+    lines meanwhile, and they are kept (`kept`) for the new one, which takes over once it
+    has read them too (`Daemon._end_warm_up`)."""
+
+    detector: Detector
+    records: Iterator[Record]
+    """The earlier lines, merged by time, read as they are asked for."""
+    tails: list[Generator[Chunk, None, None]]
+    """Each input's earlier pieces (closed at the end: a tail not read whole closes its
+    file)."""
+    stats: ReadStats
+    duplicates: CrossInputDuplicates | None
+    started: float
+    found: list[tuple[Detection, Event]] = field(default_factory=list)
+    kept: list[Record] | None = None
+    """The records the running detector was fed meanwhile (a reload's warm-up; None at a
+    start, where nothing runs meanwhile)."""
+    kept_size: int = 0
+    """The characters of `kept` (`WARM_KEEP_MAX`)."""
+    full: bool = False
+    """`kept` went past `WARM_KEEP_MAX`: the warm-up ends at once."""
 
 
 class _StoreGuard:
@@ -310,6 +357,7 @@ class Daemon:
         *,
         tick: float = TICK,
         warmup_bytes: int = WARMUP_BYTES,
+        warm_slice: float = WARM_SLICE,
         own: Callable[[], list[IPNetwork]] = own_addresses,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -326,6 +374,11 @@ class Daemon:
         self._unreadable = False
         """A source could not be read when `_count_silence` last looked."""
         self.warmup_bytes = warmup_bytes
+        self.warm_slice = warm_slice
+        """Seconds of a reload's warm-up between two steps (`WARM_SLICE`)."""
+        self._warming: _WarmUp | None = None
+        """A reload's warm-up under way (`_warm_slice`), the running detector judging
+        the new lines meanwhile."""
         self._own_addresses = own
         self.counters = Counters()
         self.stats = ReadStats()
@@ -570,7 +623,10 @@ class Daemon:
     def close(self) -> None:
         """Commit positions, finish what the enforcer held back (a coalesced Postfix
         reload), stop the sources and the alerts, close the store. The firewall keeps
-        its bans."""
+        its bans. A reload's warm-up under way ends unfinished (the running detector
+        read every new line: nothing is lost)."""
+        if self._warming is not None:
+            self._drop_warm_up(stopping=True)
         if self._enforcer is not None:
             self._flush(force=True)
         if self._unrecorded and self._store is not None:
@@ -597,10 +653,11 @@ class Daemon:
     # -- one step ---------------------------------------------------------------------
 
     def step(self) -> bool:
-        """Read, detect, enforce, and the periodic work that is due. True when there
-        was something to read, or is more to read now (an input read at this step
-        stopped at its read budget: a backlog, even one whose piece held no whole line,
-        as a run of NUL bytes): the loop then steps again at once."""
+        """Read, detect, enforce, and the periodic work that is due, then a slice of a
+        reload's warm-up under way (`_warm_slice`). True when there was something to
+        read, or is more to read now (an input read at this step stopped at its read
+        budget: a backlog, even one whose piece held no whole line, as a run of NUL
+        bytes), or a warm-up is under way: the loop then steps again at once."""
         held = bool(self._held)
         waiting = set(self._held)  # not read at this step: their backlog waits anyway
         chunks = self.reader.poll(self._held)  # a file with held records waits
@@ -650,7 +707,10 @@ class Daemon:
         if self._unrecorded and now >= due["record"]:
             due["record"] = now + RECORD_AGAIN_EVERY
             self._record_unrecorded()
-        return bool(chunks) or bool(self.reader.behind() - waiting)
+        warming = self._warming is not None
+        if warming:
+            self._warm_slice()
+        return warming or bool(chunks) or bool(self.reader.behind() - waiting)
 
     # -- reading and deciding -----------------------------------------------------------
 
@@ -776,16 +836,22 @@ class Daemon:
 
     def _feed(self, records: Iterable[Record], batch: list[BanEntry]) -> None:
         """Parse and feed ``records`` (another input's copy of an entry dropped), the
-        bans they lead to recorded and added to ``batch``."""
+        bans they lead to recorded and added to ``batch``; during a reload's warm-up,
+        kept for the new detector (`_WarmUp.kept`)."""
         counters = self.counters
         feed = self.detector.feed
         duplicates = self._duplicates
         events = counters.events
+        warm = self._warming
+        kept = warm.kept if warm is not None else None
         for record in records:
             counters.records += 1
             if duplicates is not None and not duplicates.first(record):
                 counters.duplicates += 1
                 continue
+            if kept is not None and warm is not None:  # for the new detector too
+                kept.append(record)
+                warm.kept_size += len(record.text)
             try:
                 for event in parse(record):
                     counters.events += 1
@@ -1437,19 +1503,25 @@ class Daemon:
         it was reported, which held a new ban back for ``ban_time``, goes). "Before"
         is by log time: up to the unban's time as the store keeps it (whole seconds)
         plus half a second (`Detector.forgive`). A store that cannot say when (it fails
-        now) leaves the detector as it is: no ban again for ``ban_time``, as before."""
+        now) leaves the detector as it is: no ban again for ``ban_time``, as before.
+        A reload's new detector, warming up, forgives it too: its earlier lines are all
+        before the unban, the new lines it is fed later count from it."""
         try:
             latest = self.store.history(limit=1, network=network)
         except StoreError as exc:
             self._store_error(exc)
             return
         if latest and latest[0].state is BanState.LIFTED and latest[0].ended is not None:
-            self.detector.forgive(network, latest[0].ended.timestamp() + UNBAN_SLACK)
+            until = latest[0].ended.timestamp() + UNBAN_SLACK
+            self.detector.forgive(network, until)
+            if self._warming is not None:
+                self._warming.detector.forgive(network, until)
 
-    def _forgive_unbans(self) -> None:
-        """Before the warm-up: the bans lifted by hand within the longest window (the
-        lines it reads again) are forgiven (`_forgive`): the failures before an unban do
-        not ban that address again, nor take it nearer a ban; the ones after it do."""
+    def _forgive_unbans(self, detector: Detector) -> None:
+        """Before the warm-up of ``detector``: the bans lifted by hand within the longest
+        window (the lines it reads again) are forgiven (`_forgive`): the failures before
+        an unban do not ban that address again, nor take it nearer a ban; the ones after
+        it do."""
         since = datetime.now(UTC) - self.config.policy.longest_window
         try:
             lifted = self.store.lifted(since)
@@ -1458,7 +1530,7 @@ class Daemon:
             return
         for row in lifted:
             if row.ended is not None:
-                self.detector.forgive(row.network, row.ended.timestamp() + UNBAN_SLACK)
+                detector.forgive(row.network, row.ended.timestamp() + UNBAN_SLACK)
 
     def _changed(
         self, touched: frozenset[IPNetwork], active: Sequence[BanRow]
@@ -1591,7 +1663,10 @@ class Daemon:
     # -- detection state ------------------------------------------------------------------
 
     def _warm_up(self) -> None:
-        """Feed the lines before each resume point to the detector (see `reading`).
+        """Feed the lines before each resume point to the detector (see `reading`), at
+        once: at a start (nothing runs meanwhile: the backlog is acted on after it),
+        and at a reload that changes ``[sources]`` (a new reader). A reload that keeps
+        the sources warms its new detector up in slices instead (`_warm_slice`).
 
         Those lines were read before, so what they conclude is acted on only when no ban
         of that network was recorded since the attack: an attacker caught in the tail at
@@ -1608,12 +1683,26 @@ class Daemon:
 
         The tail covers the detector's longest window (`PolicyConfig.longest_window`, a
         day by default: a slow brute force survives a restart) within `WARMUP_BYTES`."""
-        self._forgive_unbans()
-        started = time.monotonic()
+        warm = self._begin_warm_up(self.detector, self._duplicates)
+        try:
+            self._warm_more(warm, None)
+        finally:
+            _close_tails(warm)
+        self._end_warm_up(warm)
+
+    def _begin_warm_up(
+        self,
+        detector: Detector,
+        duplicates: CrossInputDuplicates | None,
+        *,
+        keep: bool = False,
+    ) -> _WarmUp:
+        """Forgive the recent unbans in ``detector`` (`_forgive_unbans`) and open the
+        earlier lines of each input for it (read as they are fed: `_warm_more`), another
+        input's copy of an entry dropped by ``duplicates``. ``keep``: the running
+        detector judges the new lines meanwhile, kept for this one (a reload)."""
+        self._forgive_unbans(detector)
         stats = ReadStats()
-        feed = self.detector.feed
-        duplicates = self._duplicates
-        found: list[tuple[Detection, Event]] = []
         framers: dict[str, Framer] = {}
 
         def framer(source: str) -> Framer:
@@ -1628,8 +1717,31 @@ class Daemon:
             for pieces in self.reader.warmup(self.warmup_bytes, window=window)
         ]
         inputs = [self._framed(pieces, framer) for pieces in tails]
-        try:
-            for record in inputs[0] if len(inputs) == 1 else time_ordered(inputs):
+        records = inputs[0] if len(inputs) == 1 else time_ordered(inputs)
+        return _WarmUp(
+            detector,
+            iter(records),
+            tails,
+            stats,
+            duplicates,
+            time.monotonic(),
+            kept=[] if keep else None,
+        )
+
+    def _warm_more(self, warm: _WarmUp, until: float | None) -> bool:
+        """Feed the warm-up's earlier lines to its detector, what they conclude kept for
+        the end (`_end_warm_up`), until the monotonic time ``until`` (looked at every
+        `WARM_BATCH` records; None: to their end). True when they ended (or a stop
+        request ended them)."""
+        feed = warm.detector.feed
+        duplicates = warm.duplicates
+        found = warm.found
+        records = warm.records
+        while True:
+            for _ in range(WARM_BATCH):
+                record = next(records, None)
+                if record is None:
+                    return True
                 if duplicates is not None and not duplicates.first(record):
                     continue
                 try:
@@ -1637,29 +1749,115 @@ class Daemon:
                         found.extend((detection, event) for detection in feed(event))
                 except Exception as exc:
                     self._line_error(record.source, record.line, exc)
-        finally:
-            for pieces in tails:
-                pieces.close()  # a tail not read to its end closes its file
+            if until is not None and time.monotonic() >= until:
+                return False
+
+    def _warm_slice(self) -> None:
+        """A slice of a reload's warm-up (`WARM_SLICE` seconds of it), between two steps
+        of the running detector; the switch to the new detector when its earlier lines
+        are read. When the lines kept for it pass `WARM_KEEP_MAX`, the rest is read at
+        once, as a warm-up did before slices (no ban meanwhile), and said."""
+        warm = self._warming
+        if warm is None:
+            return
+        until: float | None = time.monotonic() + self.warm_slice
+        if warm.kept_size > WARM_KEEP_MAX:
+            until = None
+            LOG.warning(
+                "warm-up: %d line(s) logged since the reload, more than %g MiB: the rest of "
+                "the warm-up is read at once (no ban until it ends)",
+                len(warm.kept or ()),
+                WARM_KEEP_MAX / (1 << 20),
+            )
+        if not self._warm_more(warm, until):
+            return
+        self._warming = None
+        _close_tails(warm)
+        self._end_warm_up(warm)
+
+    def _end_warm_up(self, warm: _WarmUp) -> None:
+        """The earlier lines read: act on what they concluded that no ban answered yet
+        (`_unanswered`). At a reload, the new detector is fed the lines the running one
+        judged meanwhile (`_WarmUp.kept`), as earlier lines too: it remembers them, and
+        its own report of a client that the running detector banned meanwhile spends
+        that client's failures on the ban, which is not made, said or recorded again;
+        what only the new policy concludes is acted on now. Then it takes over."""
+        stats = warm.stats
+        self.counters.warmup_lines = stats.lines
         if self._stop:
-            self.counters.warmup_lines = stats.lines
             LOG.info("warm-up: stopped after %d earlier line(s)", stats.lines)
             return
-        self.counters.warmup_lines = stats.lines
-        if stats.lines:
+        kept = warm.kept
+        if kept is not None:
+            LOG.info(
+                "warm-up: %d earlier line(s) read in %.1f s to rebuild the detection "
+                "windows; the %d line(s) read meanwhile, judged at once by the running "
+                "detector, go to the new one",
+                stats.lines,
+                time.monotonic() - warm.started,
+                len(kept),
+            )
+        elif stats.lines:
             LOG.info(
                 "warm-up: %d earlier line(s) read in %.1f s to rebuild the detection windows",
                 stats.lines,
-                time.monotonic() - started,
+                time.monotonic() - warm.started,
             )
+        detector = warm.detector
+        self._detector = detector
         batch: list[BanEntry] = []
-        for detection, event in found:
+        for detection, event in warm.found:
             decision = detection.decision()
             if decision is None or self.policy.refusal(normalize(decision.target)) is not None:
                 continue  # a refusal was said when the line was first read
             if self._unanswered(detection):
                 self._decide(detection, batch, event, warm=True)
+        if kept:
+            now = datetime.now(UTC)
+            for detection, event in self._replayed(detector, kept):
+                decision = detection.decision()
+                if decision is None:
+                    continue
+                target = normalize(decision.target)
+                if self.policy.refusal(target) is not None:
+                    continue  # said when the line was read
+                if self.applied.covering(target, now) is not None:
+                    continue  # banned meanwhile by the running detector: said then
+                if self._unanswered(detection):
+                    self._decide(detection, batch, event, warm=True)
         if batch:
             self._enforce(batch)
+
+    def _replayed(
+        self, detector: Detector, kept: list[Record]
+    ) -> Generator[tuple[Detection, Event], None, None]:
+        """What ``detector`` concludes from the lines the running detector judged during
+        its warm-up (counted and said then: not again)."""
+        feed = detector.feed
+        for record in kept:
+            try:
+                for event in parse(record):
+                    for detection in feed(event):
+                        yield detection, event
+            except Exception as exc:
+                LOG.debug("line error", exc_info=exc)
+
+    def _drop_warm_up(self, stopping: bool = False) -> None:
+        """End a reload's warm-up unfinished: the daemon stops (``stopping``), or a newer
+        reload begins its own. The running detector stays (it read every new line)."""
+        warm = self._warming
+        if warm is None:
+            return
+        self._warming = None
+        _close_tails(warm)
+        self.counters.warmup_lines = warm.stats.lines
+        if stopping:
+            LOG.info("warm-up: stopped after %d earlier line(s)", warm.stats.lines)
+        else:
+            LOG.info(
+                "warm-up: left after %d earlier line(s) for the newer reload's",
+                warm.stats.lines,
+            )
 
     def _until_stop(self, pieces: Iterator[Chunk]) -> Generator[Chunk, None, None]:
         """The warm-up's ``pieces`` of one input until a stop is requested (checked
@@ -1755,6 +1953,8 @@ class Daemon:
             self._own = own
             self._policy = ban_policy(self.config, own)
             self.detector.set_own_addresses(own)
+            if self._warming is not None:
+                self._warming.detector.set_own_addresses(own)
             LOG.info("this host's addresses changed: %s", ", ".join(map(str, own)))
             self._recheck_bans()
 
@@ -1866,10 +2066,16 @@ class Daemon:
             LOG.warning("reload: [store] changes take effect at the next start")
             new = dataclasses.replace(new, store=old.store)
         self.config = new
+        warming = self._warming
         live = (
             "policy" in changed
             and "sources" not in changed
-            and _applies_live(old.policy, new.policy, self.detector, detector)
+            and _applies_live(
+                old.policy,
+                new.policy,
+                warming.detector if warming is not None else self.detector,
+                detector,
+            )
         )
         if "policy" in changed:
             self._policy = policy
@@ -1877,8 +2083,11 @@ class Daemon:
             if live:
                 # The running detector takes the new allow list: no warm-up, the bans
                 # and the firewall's repair go on at once; what a lifted ban's address
-                # did before its lift is forgiven, as a new detector would be told.
+                # did before its lift is forgiven, as a new detector would be told. So
+                # does the detector of an earlier reload that is warming up.
                 self.detector.set_allow(new.policy.allow)
+                if warming is not None:
+                    warming.detector.set_allow(new.policy.allow)
                 for network in lifted:
                     self._forgive(network)
         if "enforce" in changed:
@@ -1888,10 +2097,23 @@ class Daemon:
             self.alerter = Alerter(new.alerts)
         if "sources" in changed or ("policy" in changed and not live):
             self._commit()
-            self._detector = detector
+            self._drop_warm_up()  # an earlier reload's: this one's warms up instead
             self._restore_owners(detector, new)
-            backlog: list[Chunk] = []
-            if "sources" in changed:
+            if "sources" not in changed:
+                # The same files: the reader goes on where it stands, a file renamed by a
+                # rotation a moment ago still open for the writer's last lines (a new
+                # reader would resume in the new file only, and lose them). The running
+                # detector judges the new lines while the new one reads the earlier
+                # ones, a slice at each step (`_warm_slice`): bans, the firewall's
+                # repair and a stop do not wait for it. Its own filter of copies: the
+                # running one's has seen the new lines' neighbours, read live.
+                self.reader.warm_up_from_here()
+                self._warming = self._begin_warm_up(
+                    detector, _duplicates_for(self.reader), keep=True
+                )
+                self._warm_slice()  # a short warm-up ends here
+            else:
+                self._detector = detector
                 _say_journal_instead(new)
                 self.reader.close()
                 self._framers.clear()
@@ -1908,20 +2130,21 @@ class Daemon:
                 self._read_up_to = {}
                 backlog = self.reader.start()
                 self._report_problems()
-            else:
-                # The same files: the reader goes on where it stands, a file renamed by a
-                # rotation a moment ago still open for the writer's last lines (a new
-                # reader would resume in the new file only, and lose them).
-                self.reader.warm_up_from_here()
-            self._duplicates = _duplicates_for(self.reader)
-            self._warm_up()
-            self._process(backlog)
+                # A new reader: its warm-up runs at once, its filter of copies shared with
+                # the backlog and the new lines (a copy on each side of the new positions).
+                self._duplicates = _duplicates_for(self.reader)
+                self._warm_up()
+                self._process(backlog)
             self._commit()
         LOG.info(
             "reload: %s: changed %s%s",
             where(new),
             ", ".join(changed),
-            " (applied to the running detector, no warm-up)" if live else "",
+            " (applied to the running detector, no warm-up)"
+            if live
+            else " (a new detector warms up; the running one judges the new lines until then)"
+            if self._warming is not None
+            else "",
         )
 
     def _switch_enforcer(self, old: Config, enforcer: Enforcer) -> None:
@@ -2083,6 +2306,12 @@ def _applies_live(old: PolicyConfig, new: PolicyConfig, running: Detector, built
         )
         for net in old.allow
     )
+
+
+def _close_tails(warm: _WarmUp) -> None:
+    """Close a warm-up's earlier pieces (a tail not read to its end closes its file)."""
+    for pieces in warm.tails:
+        pieces.close()
 
 
 def _say_journal_instead(config: Config) -> None:

@@ -368,8 +368,9 @@ class Reader:
         `warmup` gives the lines before where each input's reading stands now, not
         before where it started. The files stay open as they are: one renamed by a
         rotation is still read for the writer's last lines. A file whose records the
-        daemon holds back (`hold`) is warmed up to the first of them: they are fed after
-        the warm-up, once."""
+        daemon holds back (`hold`) is warmed up to the first of them: they come after
+        the warm-up's lines, once (the running detector judges them when they are fed,
+        the new one reads them after its earlier lines: `loop.Daemon._end_warm_up`)."""
         held = self._held
         self._warm_from = {
             path: held[path][1] if path in held else position
