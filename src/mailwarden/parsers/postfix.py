@@ -1592,16 +1592,29 @@ def parse_postscreen(record: Record, msg: str, service: str | None) -> list[Even
         if msg.startswith("CONNECT from "):
             m = _PSC_CONNECT.match(msg)
             if m is not None:
-                e = _plain(
-                    _E.POSTSCREEN_PASS,
-                    _C.POSTSCREEN,
-                    record,
-                    service,
-                    m.group(1),
-                    _port(m.group(2)),
-                    reason="CONNECT",
-                )
-                return [e._replace(server_ip=_IPS[m.group(3)])]
+                return [
+                    _new(
+                        Event,
+                        (
+                            _E.POSTSCREEN_PASS,
+                            _C.POSTSCREEN,
+                            False,
+                            None,
+                            _IPS[m.group(1)],
+                            _port(m.group(2)),
+                            None,
+                            None,
+                            "CONNECT",
+                            record,
+                            1,
+                            None,
+                            service,
+                            _IPS[m.group(3)],
+                            None,
+                            None,
+                        ),
+                    )
+                ]
             return []
         if msg.startswith(("COMMAND ", "BARE NEWLINE ")):
             return _psc_test(record, msg, service)
