@@ -352,7 +352,7 @@ def _server_rip(text: str) -> tuple[int, int]:
             return first, user_open
     value = _VALUE_END.match(text, rip_at + 5)
     end = value.end() if value is not None else rip_at + 5
-    if not _rip_in_user(text[:rip_at], text[end:].split(", ")):
+    if not _rip_in_user(text, rip_at, end):
         return rip_at, user_open
     return -1, user_open
 
@@ -472,10 +472,11 @@ def _proxy_started(text: str) -> str | None:
     return text[user_at + 2 :]
 
 
-def _rip_in_user(before: str, elements: list[str]) -> bool:
-    """Whether the last ``rip=`` (``before``: the line up to it; ``elements``: the line
-    after its value), after ``user=<`` and with none before it, is the client's text
-    inside ``user=<…>`` of a line that has none of its own (a UNIX-socket client). The
+def _rip_in_user(text: str, rip_at: int, end: int) -> bool:
+    """Whether the last ``rip=`` (at ``rip_at`` in ``text``, its value ending at ``end``;
+    the elements after it are ``text[end:]`` split at ``, ``), after ``user=<`` and with
+    none before it, is the client's text inside ``user=<…>`` of a line that has none of
+    its own (a UNIX-socket client). The
     server writes each element once, in the order of ``login_log_format_elements``
     (sites reorder them), and closes ``user=<`` before any element after it. So it is
     the client's when: ``user=<`` or ``method=`` is written again after it; or a
@@ -485,18 +486,28 @@ def _rip_in_user(before: str, elements: list[str]) -> bool:
     no ``rip=`` of the server's (a local client on a UNIX socket), a client that
     balances its brackets, with a format that puts ``method=`` after ``rip=``, reads
     exactly as that format does. (A network client's line always has the server's
-    ``rip=``: after the user, it is the last; before it, :func:`_server_rip` takes it.)"""
-    user_at = before.find("user=<")
-    for element in elements:
-        if (element.startswith("user=<") and user_at >= 0) or (
-            element.startswith("method=") and "method=" in before
-        ):
-            return True
+    ``rip=``: after the user, it is the last; before it, :func:`_server_rip` takes it.)
+
+    Read in place, with no list of elements: an element after the address starts the
+    rest of the line or follows a ``, `` (which never overlaps itself, so every one of
+    them is a place the split would cut)."""
+    user_at = text.find("user=<", 0, rip_at)
+    if user_at >= 0 and (text.startswith("user=<", end) or text.find(", user=<", end) >= 0):
+        return True
+    if (text.startswith("method=", end) or text.find(", method=", end) >= 0) and text.find(
+        "method=", 0, rip_at
+    ) >= 0:
+        return True
     if user_at < 0:
         return False
-    if ">" not in before[user_at:]:
+    if text.find(">", user_at, rip_at) < 0:
         return True
-    return any(element.count(">") > element.count("<") for element in elements)
+    if text.find(">", end) < 0:
+        return False
+    for element in text[end:].split(", "):
+        if ">" in element and element.count(">") > element.count("<"):
+            return True
+    return False
 
 
 def _login_verdict(head: str) -> tuple[EventType, Strength | None, str, int, str | None] | None:

@@ -306,6 +306,7 @@ def parse_smtpd(record: Record, msg: str, service: str | None) -> list[Event]:
         if msg.startswith("connect from "):
             m = _CONNECT.match(msg)
             if m is not None:
+                name, addr, port = m.groups()
                 return [
                     _new(
                         Event,
@@ -314,8 +315,8 @@ def parse_smtpd(record: Record, msg: str, service: str | None) -> list[Event]:
                             _C.SESSION,
                             False,
                             None,
-                            _IPS[m.group(2)],
-                            _port(m.group(3)),
+                            _IPS[addr],
+                            _port(port),
                             None,
                             None,
                             None,
@@ -325,7 +326,7 @@ def parse_smtpd(record: Record, msg: str, service: str | None) -> list[Event]:
                             service,
                             None,
                             None,
-                            {"name": m.group(1)},
+                            {"name": name},
                         ),
                     )
                 ]
@@ -489,8 +490,7 @@ def _disconnect(record: Record, msg: str, service: str | None) -> list[Event]:
     m = _DISCONNECT.match(msg)
     if m is None:
         return []
-    port = m.group(3)
-    stats = m.group(4)
+    _name, addr, port, stats = m.groups()
     if not stats:
         # Postfix < 3.0: no statistics.
         return [
@@ -501,7 +501,7 @@ def _disconnect(record: Record, msg: str, service: str | None) -> list[Event]:
                     _C.SESSION,
                     False,
                     None,
-                    _IPS[m.group(2)],
+                    _IPS[addr],
                     int(port) if port else None,
                     None,
                     None,
@@ -528,7 +528,7 @@ def _disconnect(record: Record, msg: str, service: str | None) -> list[Event]:
                 _C.SESSION,
                 hostile,
                 _STRONG if hostile else None,
-                _IPS[m.group(2)],
+                _IPS[addr],
                 int(port) if port else None,
                 None,
                 None,
@@ -568,7 +568,7 @@ def _abnormal(record: Record, msg: str, service: str | None) -> list[Event]:
     m = _ABNORMAL.match(msg)
     if m is None:
         return []
-    kind, after = m.group(1), m.group(2)
+    kind, after, size, _name, addr, port_text = m.groups()
     strength: Strength | None
     if kind == "too many errors":
         type_, hostile, strength = _E.TOO_MANY_ERRORS, True, _STRONG
@@ -581,8 +581,8 @@ def _abnormal(record: Record, msg: str, service: str | None) -> list[Event]:
         hostile = after not in _NORMAL_END
         strength = _WEAK if hostile else None
     detail = {"after": after}
-    if m.group(3) is not None:
-        detail["bytes"] = m.group(3)
+    if size is not None:
+        detail["bytes"] = size
     return [
         _new(
             Event,
@@ -591,8 +591,8 @@ def _abnormal(record: Record, msg: str, service: str | None) -> list[Event]:
                 _C.SESSION,
                 hostile,
                 strength,
-                _IPS[m.group(5)],
-                _port(m.group(6)),
+                _IPS[addr],
+                _port(port_text),
                 None,
                 None,
                 f"{kind} after {after}",
@@ -758,10 +758,11 @@ def _sasl(record: Record, msg: str, service: str | None) -> list[Event]:
     m = _SASL.match(msg)
     if m is None:
         return []
-    ip = _IPS[m.group(2)]
-    port = _port(m.group(3))
-    mech = m.group(4).upper()
-    if m.group(5) == "aborted":
+    _name, addr, port_text, mech_text, verdict, tail = m.groups()  # one call, not five
+    ip = _IPS[addr]
+    port = _port(port_text)
+    mech = mech_text.upper()
+    if verdict == "aborted":
         return [
             _new(
                 Event,
@@ -785,7 +786,7 @@ def _sasl(record: Record, msg: str, service: str | None) -> list[Event]:
                 ),
             )
         ]
-    rest = m.group(6) or ""
+    rest = tail or ""
     user: str | None = None
     # ≥3.9 (and 3.8.3, 3.7.8, 3.6.12, 3.5.22): "reason, sasl_username=user". The reason is
     # server text; the user is the client's and may itself contain ", sasl_username=":
@@ -900,17 +901,17 @@ def _queue_line(record: Record, msg: str, start: int, service: str | None) -> li
     if c in "rmh":
         m = _REJECT.match(rest)
         if m is not None:
-            text = m.group(6)
+            action, stage, _name, addr, port, text = m.groups()
             login = (
                 _sasl_trailer(text) if " sasl_method=" in text and not _at_record_cap(msg) else None
             )
             event = _reject(
                 record,
                 service,
-                m.group(1),
-                m.group(2),
-                m.group(4),
-                m.group(5),
+                action,
+                stage,
+                addr,
+                port,
                 text,
                 postscreen=False,
                 login=login,
@@ -1017,9 +1018,9 @@ def _client_line(record: Record, rest: str, service: str | None) -> list[Event]:
     m = _CLIENT_LINE.match(rest)
     if m is None:
         return []
-    ip = _IPS[m.group(2)]
-    port = _port(m.group(3))
-    tail = m.group(4)
+    _name, addr, port_text, tail = m.groups()
+    ip = _IPS[addr]
+    port = _port(port_text)
     if tail.startswith(", sasl_method="):
         # client=…, sasl_method=M, sasl_username=U[, sasl_sender=S][, orig_queue_id=…]
         # [, orig_client=…]. U is the client's: take everything up to the server-written
@@ -1592,16 +1593,30 @@ def parse_postscreen(record: Record, msg: str, service: str | None) -> list[Even
         if msg.startswith("CONNECT from "):
             m = _PSC_CONNECT.match(msg)
             if m is not None:
-                e = _plain(
-                    _E.POSTSCREEN_PASS,
-                    _C.POSTSCREEN,
-                    record,
-                    service,
-                    m.group(1),
-                    _port(m.group(2)),
-                    reason="CONNECT",
-                )
-                return [e._replace(server_ip=_IPS[m.group(3)])]
+                addr, port, local, _local_port = m.groups()
+                return [
+                    _new(
+                        Event,
+                        (
+                            _E.POSTSCREEN_PASS,
+                            _C.POSTSCREEN,
+                            False,
+                            None,
+                            _IPS[addr],
+                            _port(port),
+                            None,
+                            None,
+                            "CONNECT",
+                            record,
+                            1,
+                            None,
+                            service,
+                            _IPS[local],
+                            None,
+                            None,
+                        ),
+                    )
+                ]
             return []
         if msg.startswith(("COMMAND ", "BARE NEWLINE ")):
             return _psc_test(record, msg, service)
