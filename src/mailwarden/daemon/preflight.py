@@ -137,10 +137,12 @@ def _unsafe(path: str) -> str | None:
     symlink on the way to it) can run anything as root, as sshd's StrictModes says for
     authorized_keys. So the file, each folder up to / (as named, and where its symlinks
     lead) and each symlink on the way must be root's, and none writable by another
-    user: not by every user (a sticky folder such as /tmp aside: nobody may rename or
-    delete what root owns there), nor by a group other than root's, nor by a user or
-    group a POSIX ACL names (the ACL's mask shows as the mode's group bits, so a
-    root-group file that ``setfacl -m u:nobody:rw`` opened looked safe).
+    user: not by every user, nor by a group other than root's, nor by a user or group a
+    POSIX ACL names (the ACL's mask shows as the mode's group bits, so a root-group
+    file that ``setfacl -m u:nobody:rw`` opened looked safe). A sticky folder is the
+    exception, whoever may write it (/tmp; NixOS's /nix/store, root:nixbld 1775): only
+    the owner of an entry there, or root, may rename or delete it, and each entry on
+    the way (folder, symlink, file) must be root's anyway.
 
     /dev/null is the exception every user may write: it keeps nothing, and reads as
     empty (``--config /dev/null``: every key's default). Only it: another character
@@ -177,7 +179,9 @@ def _writable_by_others(place: str, st: os.stat_result) -> str | None:
         return f"{place} is owned by {_user(st.st_uid)}, not root"
     if stat.S_ISCHR(st.st_mode) and st.st_rdev == _DEV_NULL:
         return None  # keeps nothing: see `_unsafe`
-    if st.st_mode & stat.S_IWOTH and not (stat.S_ISDIR(st.st_mode) and st.st_mode & stat.S_ISVTX):
+    if stat.S_ISDIR(st.st_mode) and st.st_mode & stat.S_ISVTX:
+        return None  # nobody but root may rename or delete root's entries: see `_unsafe`
+    if st.st_mode & stat.S_IWOTH:
         return f"{place} is writable by every user"
     if st.st_mode & stat.S_IWGRP:
         writers = acl_writers(place)
