@@ -166,4 +166,4 @@ def test_what_a_careful_administrator_writes_is_ready(
     target.chmod(0o660)
     code, text = _check(capsys, link)
     assert code == 2
-    assert f"refused: {link} is writable by group " in text
+    assert f"{link}: refused: {target} is writable by group " in text  # the file, not the link

@@ -84,3 +84,50 @@ def test_a_configuration_and_alert_command_in_a_nix_store(
     code, text = _check(capsys, link)
     assert code == 2, text
     assert f"refused: {store} is writable by group gid {NIXBLD}" in text
+
+
+def test_the_folder_of_an_intermediate_symlink(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """etc/mailwarden.toml -> mid/link2 -> real/mailwarden.toml, all root's but mid/,
+    nobody's: nobody replaces link2 with a link to a file of theirs. Was: ready."""
+    (tmp_path / "mail.log").touch()
+    (tmp_path / "real").mkdir()
+    config = write_config(tmp_path / "real" / "mailwarden.toml", base_config(tmp_path))
+    mid = tmp_path / "mid"
+    mid.mkdir()
+    (mid / "link2").symlink_to(config)
+    (tmp_path / "etc").mkdir()
+    link = tmp_path / "etc" / "mailwarden.toml"
+    link.symlink_to(mid / "link2")
+    os.chown(mid, NOBODY, -1)
+    code, text = _check(capsys, link)
+    assert code == 2, text
+    assert (
+        f"{link}: refused: {mid} is owned by user nobody (uid {NOBODY}), not root "
+        "(the daemon runs as root)"
+    ) in text
+    os.chown(mid, 0, -1)
+    mid.chmod(0o777)  # anybody's to write, with no sticky bit
+    code, text = _check(capsys, link)
+    assert code == 2, text
+    assert f"refused: {mid} is writable by every user" in text
+    mid.chmod(0o755)
+    code, text = _check(capsys, link)
+    assert code == 0, text
+
+
+def test_a_refusal_names_the_folder_a_symlink_leads_to(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """mwdir (root's symlink) -> theirs/ (nobody's): the refusal named mwdir, which is
+    root's; theirs is what nobody owns."""
+    (tmp_path / "mail.log").touch()
+    theirs = tmp_path / "theirs"
+    theirs.mkdir()
+    write_config(theirs / "mailwarden.toml", base_config(tmp_path))
+    os.chown(theirs, NOBODY, -1)
+    (tmp_path / "mwdir").symlink_to(theirs)
+    code, text = _check(capsys, tmp_path / "mwdir" / "mailwarden.toml")
+    assert code == 2, text
+    assert f"refused: {theirs} is owned by user nobody (uid {NOBODY}), not root" in text

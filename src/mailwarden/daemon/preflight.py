@@ -135,14 +135,16 @@ def _unsafe(path: str) -> str | None:
     The configuration names a command the daemon runs as root and files it writes:
     whoever can change the file (or replace it in its folder, or a folder above, or a
     symlink on the way to it) can run anything as root, as sshd's StrictModes says for
-    authorized_keys. So the file, each folder up to / (as named, and where its symlinks
-    lead) and each symlink on the way must be root's, and none writable by another
-    user: not by every user, nor by a group other than root's, nor by a user or group a
-    POSIX ACL names (the ACL's mask shows as the mode's group bits, so a root-group
-    file that ``setfacl -m u:nobody:rw`` opened looked safe). A sticky folder is the
-    exception, whoever may write it (/tmp; NixOS's /nix/store, root:nixbld 1775): only
-    the owner of an entry there, or root, may rename or delete it, and each entry on
-    the way (folder, symlink, file) must be root's anyway.
+    authorized_keys. So the file, each folder up to / where its symlinks lead, the
+    folder of each symlink on the way (an intermediate link's too) and each folder
+    above that, and each symlink on the way must be root's, and none writable by
+    another user: not by every user, nor by a group other than root's, nor by a user or
+    group a POSIX ACL names (the ACL's mask shows as the mode's group bits, so a
+    root-group file that ``setfacl -m u:nobody:rw`` opened looked safe). A sticky
+    folder is the exception, whoever may write it (/tmp; NixOS's /nix/store, root:nixbld
+    1775): only the owner of an entry there, or root, may rename or delete it, and each
+    entry on the way (folder, symlink, file) must be root's anyway. A refusal names the
+    folder or file as it is, not a symlink that leads to it.
 
     /dev/null is the exception every user may write: it keeps nothing, and reads as
     empty (``--config /dev/null``: every key's default). Only it: another character
@@ -150,7 +152,7 @@ def _unsafe(path: str) -> str | None:
     bytes to the next reader) may read as what someone else wrote."""
     if os.geteuid() != 0:
         return None
-    from mailwarden.store.sqlite import symlinks_on_the_way
+    from mailwarden.store.sqlite import holders, symlinks_on_the_way
 
     try:
         for link, info in symlinks_on_the_way(Path(path)):
@@ -158,16 +160,15 @@ def _unsafe(path: str) -> str | None:
                 return f"{link} is a symlink owned by {_user(info.st_uid)}, not root"
     except OSError:
         pass  # a loop: opening the file says so
-    named = Path(os.path.abspath(path)).parent
-    real = Path(os.path.realpath(path)).parent
-    folders = [named, *named.parents]
-    folders += [each for each in (real, *real.parents) if each not in folders]
-    for place in (path, *map(str, folders)):
+    real = os.path.realpath(path)
+    places = [(path, real if os.path.exists(real) else path)]  # a pipe (<(…)) has no name
+    places += [(str(folder), str(folder)) for folder in holders(Path(path))]
+    for place, shown in places:
         try:
             st = os.stat(place)
         except OSError:
             continue
-        why = _writable_by_others(place, st)
+        why = _writable_by_others(shown, st)
         if why is not None:
             return why
     return None

@@ -217,8 +217,9 @@ SERVICE_FOLDER = "/var/lib/mailwarden"
 def unsafe_mode(path: Path) -> str | None:
     """Why another user of this host could change the store at `path`, as the refusal
     says it; None when nobody else can. Through a folder, like sshd's StrictModes: the
-    store's own folder and every one above it up to / (as named, and with its symlinks
-    resolved) must belong to root or to us and be writable by neither group nor others,
+    store's own folder and every one above it up to / (where its symlinks lead), and
+    the folder of each symlink on the way and every one above it (`holders`), must
+    belong to root or to us and be writable by neither group nor others,
     except that a sticky folder every user may write (/tmp) may be above the store's
     own; and every symlink on the way must belong to root or to us. Through the file,
     its -wal or its -shm (beside the file a link leads to): each must belong to root
@@ -349,21 +350,28 @@ def _foreign_link(path: Path) -> str | None:
     return None
 
 
-def _holders(path: Path) -> list[Path]:
-    """The folders that hold `path`, the store's own first and / last: as the path names
-    them and, when a symlink leads elsewhere, as it resolves (whoever may replace a link
-    or its target replaces the store)."""
-    named = Path(os.path.abspath(path)).parent
+def holders(path: Path) -> list[Path]:
+    """The folders whose writers could replace what `path` leads to: the one that holds
+    it as its symlinks resolve and each one above it, its own first and / last; then
+    the one that holds each symlink on the way (an intermediate link's too: whoever may
+    replace a link chooses where it leads) and each one above that. Each is named as
+    it is, with no symlink on its way: a link to a folder is not the folder, and does
+    not own it. A loop (ELOOP) adds no link's folder: opening the path says so."""
     resolved = Path(os.path.realpath(path)).parent
-    folders = [named, *named.parents]
-    folders += [each for each in (resolved, *resolved.parents) if each not in folders]
+    folders = [resolved, *resolved.parents]
+    try:
+        links = [link for link, _ in symlinks_on_the_way(path)]
+    except OSError:
+        links = []
+    for link in links:
+        folders += [each for each in (link.parent, *link.parent.parents) if each not in folders]
     return folders
 
 
 def _unsafe_folder(path: Path) -> str | None:
     """Why another user could replace the store through one of its folders, or None."""
     own = {Path(os.path.abspath(path)).parent, Path(os.path.realpath(path)).parent}
-    for folder in _holders(path):
+    for folder in holders(path):
         try:
             info = folder.stat()
         except (FileNotFoundError, NotADirectoryError):
