@@ -15,6 +15,7 @@ from mailwarden.daemon.preflight import (
     policy_warnings,
     preflight,
     running_daemon,
+    source_warnings,
     store_warnings,
     where,
 )
@@ -69,7 +70,8 @@ def run(config_path: str | None, check: bool, verbose: bool) -> int:
         for said in (journal_instead(config), note):
             if said is not None:
                 click.echo(f"mailwarden: {said}")
-        for warning in store_warnings(config) + enforce_warnings(config) + policy_warnings(config):
+        warnings = source_warnings(config) + store_warnings(config)
+        for warning in warnings + enforce_warnings(config) + policy_warnings(config):
             click.echo(f"mailwarden: warning: {warning}", err=True)
         for path in _missing_files(config.sources.files):
             hint = ""

@@ -33,7 +33,7 @@ Each step:
    and says so in the log when a flood made it forget clients, and judges what waited
    too long for a trailer login (by the log's time, or by the daemon's clock since the
    latest line was read when the log is silent, every source readable: a source that
-   cannot be read now stops that clock); every five minutes,
+   cannot be read now stops that clock, for `SILENCE_HOLD` at most); every five minutes,
    rewrites the firewall whole from the bans it holds, kept in step with the store (an
    element deleted by hand comes back, and ipset's 24.8-day timeout cap is renewed);
 5. at every step, lets the enforcer finish a change it held back: postfix-map reloads
@@ -112,6 +112,7 @@ from mailwarden.daemon.wiring import (
 )
 from mailwarden.detect import Detection, Detector
 from mailwarden.detect.analysis import Verdict
+from mailwarden.detect.rules import DEFER_SECONDS
 from mailwarden.enforce import (
     BanEntry,
     Enforcer,
@@ -155,6 +156,15 @@ whole or in part, which costs the same with any number of bans (and is asked les
 often in the same way when it is slow: an nft that hangs until its timeout)."""
 EXPIRE_EVERY = 10.0
 HOUSEKEEPING_EVERY = 60.0
+SILENCE_HOLD = 600.0
+"""Seconds a source that cannot be read stops the silence clock for (`Daemon.
+_count_silence`), from when the daemon first saw it failing; past that it warns, once,
+that it judges silence without that source. Ten minutes outlast what heals by itself
+(journalctl restarts 5 s later, a followed file is tried again at least every minute:
+a disk's or an NFS server's hiccup, a logrotate race), and then cost guessing behind a
+forged reject-line trailer on a quiet night ten minutes more than the five it waits
+anyway, instead of never being judged while a source stays broken (a dovecot.log
+symlinked to /dev/null, a FIFO, a lost permission, journalctl that never starts)."""
 OWN_ADDRESSES_EVERY = 300.0
 OWN_FRESH = 1.0
 """Before a ban, this host's addresses are read again when the last reading is older
@@ -371,8 +381,12 @@ class Daemon:
         silence counts only while every source could be read."""
         self._stepped_at = self._fed_at
         """When `_count_silence` last looked (`clock`)."""
-        self._unreadable = False
-        """A source could not be read when `_count_silence` last looked."""
+        self._unreadable: dict[str, float] = {}
+        """The sources (paths, ``journal``) that could not be read when `_count_silence`
+        last looked, each with when (`clock`) it was first seen so, since it last read."""
+        self._without: set[str] = set()
+        """The sources of `_unreadable` the silence is judged without (`SILENCE_HOLD`):
+        the daemon said so in its log once."""
         self.warmup_bytes = warmup_bytes
         self.warm_slice = warm_slice
         """Seconds of a reload's warm-up between two steps (`WARM_SLICE`)."""
@@ -1898,12 +1912,37 @@ class Daemon:
         among them, and are read once it can be. The time since the last look does not
         count when a source could not be read then or now; the silence before goes on
         from where it stood once every source reads again. A followed file that does
-        not exist is no error: the first line written to it makes it."""
+        not exist is no error: the first line written to it makes it.
+
+        For `SILENCE_HOLD` at most from when a source was first seen failing: one that
+        stays broken (a log symlinked to /dev/null, a FIFO, EACCES on NFS, journalctl
+        that never starts) would otherwise keep guessing behind a forged trailer on a
+        quiet night from ever being judged. Past that the daemon says once (WARNING)
+        that it judges silence without that source, and the clock runs again; once
+        the source reads again, a later failure of it stops the clock again."""
         now = self.clock()
-        unreadable = self.reader.unreadable()
-        if unreadable or self._unreadable:
-            self._fed_at = min(now, self._fed_at + (now - self._stepped_at))
-        self._stepped_at, self._unreadable = now, unreadable
+        failing = self.reader.unreadable()
+        # A source newly failing may have failed since the last look: held from there.
+        since = {source: self._unreadable.get(source, self._stepped_at) for source in failing}
+        starts = [*since.values(), *self._unreadable.values()]
+        if starts:
+            held_until = max(min(now, start + SILENCE_HOLD) for start in starts)
+            held = max(0.0, held_until - self._stepped_at)
+            self._fed_at = min(now, self._fed_at + held)
+        for source, start in sorted(since.items()):
+            if now - start >= SILENCE_HOLD and source not in self._without:
+                self._without.add(source)
+                LOG.warning(
+                    "%s: cannot be read for %g minutes: silence is judged without it "
+                    "now (what waits for a reject-trailer login is judged after %g "
+                    "minutes with no line from the other sources); its lines are read "
+                    "once it can be",
+                    source,
+                    SILENCE_HOLD / 60,
+                    DEFER_SECONDS / 60,
+                )
+        self._without &= failing
+        self._stepped_at, self._unreadable = now, since
 
     def _housekeeping(self) -> None:
         # What the expiry finds (the held rejects of smtpd sessions gone silent, which

@@ -20,7 +20,9 @@ warns of an allow-list entry that allows every address (``0.0.0.0/0``), and of o
 written with host bits set (``192.0.2.5/24``, read as ``192.0.2.0/24``).
 
 `store_warnings` (``run --check`` only) warns of a store under /tmp or /var/tmp, which
-the shipped systemd unit (PrivateTmp=yes) replaces for the daemon.
+the shipped systemd unit (PrivateTmp=yes) replaces for the daemon; `source_warnings`
+(``run --check`` only) of a followed path that is not a regular file (a FIFO, a
+device), which the daemon cannot read.
 
 `check_store` (``run --check`` only) goes further and reads the store as the daemon
 will open it, creating and changing nothing: an SQLite file that is not a database, one
@@ -421,6 +423,41 @@ def store_warnings(config: Config) -> list[str]:
                     f"to {SERVICE_FOLDER}"
                 ]
     return []
+
+
+def source_warnings(config: Config) -> list[str]:
+    """What ``run --check`` warns of about the followed files without refusing them: a
+    path that holds something other than a regular file (a FIFO, a device such as
+    /dev/null through a symlink, a socket). The daemon cannot follow it (it says so in
+    its log, and tries again: a regular file may take its place), and judges the
+    silence of the logs without it after `mailwarden.daemon.loop.SILENCE_HOLD`. Not
+    refused: the other sources are read, and a configuration that ran stays running."""
+    warnings = []
+    for path in config.sources.files:
+        try:
+            mode = os.stat(path).st_mode  # not opened: a device may act on an open
+        except OSError:
+            continue  # missing, or unreadable: said elsewhere
+        if stat.S_ISREG(mode) or stat.S_ISDIR(mode):  # a folder is refused (`_sources`)
+            continue
+        warnings.append(
+            f"sources.files: {path} is {_kind(mode)}, not a log file: the daemon cannot "
+            "read it (it says so in its log and tries again), and judges the logs' "
+            "silence without it after 10 minutes"
+        )
+    return warnings
+
+
+def _kind(mode: int) -> str:
+    for test, what in (
+        (stat.S_ISFIFO, "a FIFO (named pipe)"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+    ):
+        if test(mode):
+            return what
+    return "not a regular file"
 
 
 def enforce_warnings(config: Config) -> list[str]:

@@ -399,11 +399,14 @@ class Reader:
         self._polled = chunks
         return list(chunks)
 
-    def unreadable(self) -> bool:
-        """Whether a source cannot be read now: a followed file failing (`FileFollower.
-        failing`), or journalctl not running (`JournalFollower.down`). Lines may be
-        written meanwhile that the daemon reads only later."""
-        return self.files.failing() or (self.journal is not None and self.journal.down)
+    def unreadable(self) -> set[str]:
+        """The sources (paths, ``journal``) that cannot be read now: a followed file
+        failing (`FileFollower.failing`), or journalctl not running (`JournalFollower.
+        down`). Lines may be written meanwhile that the daemon reads only later."""
+        failing = self.files.failing()
+        if self.journal is not None and self.journal.down:
+            failing.add(JOURNAL_SOURCE)
+        return failing
 
     def behind(self) -> set[str]:
         """The sources (paths, ``journal``) whose last poll stopped with more to read

@@ -1102,11 +1102,11 @@ class FileFollower:
         a file read for the first time (known after the first `poll`)."""
         return {f.path: f.origin for f in self._files if f.origin is not None}
 
-    def failing(self) -> bool:
-        """Whether a path cannot be read now (an I/O error, a permission lost, a
-        directory in its place: `failures` says which). A path that does not exist is
+    def failing(self) -> set[str]:
+        """The paths that cannot be read now (an I/O error, a permission lost, a
+        directory in its place: `failures` says why). A path that does not exist is
         not failing: what is written to it makes it, and is read at once."""
-        return any(f.failure is not None for f in self._files)
+        return {f.path for f in self._files if f.failure is not None}
 
     def failures(self) -> list[str]:
         """One line for each path that cannot be read now."""
