@@ -907,7 +907,7 @@ def _end_sessions(client: ClientFacts, user: str | None) -> Step:
             ),
             Command(f"doveadm kick {user}"),
             Command(f"ss -K dst {ip}"),
-            *_ss_fallback(),
+            *_ss_fallback(ip),
         ]
     return [
         _(
@@ -916,19 +916,27 @@ def _end_sessions(client: ClientFacts, user: str | None) -> Step:
             "and the account's name, SMTP with:"
         ),
         Command(f"ss -K dst {ip}"),
-        *_ss_fallback(),
+        *_ss_fallback(ip),
     ]
 
 
-def _ss_fallback() -> Step:
-    """What to do when ``ss -K`` ends nothing: a kernel built without
-    CONFIG_INET_DIAG_DESTROY (Debian's has it, some others not) cannot end a connection
-    from outside, and ss says nothing of it."""
+def _ss_fallback(ip: str) -> Step:
+    """How to see that ``ss -K`` ended the connections, and what to do when it did not:
+    ss says nothing either when the address has no connection left or when the kernel,
+    built without CONFIG_INET_DIAG_DESTROY (Debian's has it, some others not), cannot
+    end one; ``ss -tn dst`` tells the two apart. Postfix is restarted only then, with its
+    own command or systemd's (a SysV host has no systemctl)."""
     return [
+        _("Then check that no connection from the address remains:"),
+        Command(f"ss -tn dst {ip}"),
         _(
-            "If ss -K ends nothing (a kernel built without CONFIG_INET_DIAG_DESTROY), "
-            "restart Postfix instead, which ends every SMTP session:"
+            "If it still lists some (a kernel built without CONFIG_INET_DIAG_DESTROY, where "
+            "ss -K ends none and says nothing), restart Postfix, which ends every SMTP "
+            "session:"
         ),
+        Command("postfix stop"),
+        Command("postfix start"),
+        _("or, on a host with systemd:"),
         Command("systemctl restart postfix"),
     ]
 
