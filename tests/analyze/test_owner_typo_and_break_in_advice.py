@@ -67,6 +67,8 @@ def test_a_break_in_ends_the_sessions_with_exact_commands(run: Runner, log_file:
         "doveadm kick bob@fipick.com",
         "ss -K dst 203.0.113.50",
         "ss -K dst '[2001:db8:4f:1::50]'",
+        "ss -tn dst 203.0.113.50",  # whether ss -K ended them
+        "ss -tn dst '[2001:db8:4f:1::50]'",
     ):
         assert command in shown, out
     assert "(doveadm kick)" not in out

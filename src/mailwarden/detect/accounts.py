@@ -34,15 +34,9 @@ def clip_name(user: str) -> str:
     return user if len(user) <= MAX_NAME else user[: MAX_NAME - 1] + CUT
 
 
-TRIMMED = " \t\n\r\v\f"
-"""What :func:`account_key` trims: ASCII white space only. A no-break or ideographic
-space a client ends a name with is part of the name (the server looks up no account
-``admin`` for ``admin\u00a0``), and every output shows it escaped."""
-
-
 def account_key(user: str) -> str:
-    """The name as accounts are compared: trimmed (:data:`TRIMMED`) and case-folded."""
-    return user.strip(TRIMMED).casefold()
+    """The name as accounts are compared: trimmed and case-folded."""
+    return user.strip().casefold()
 
 
 def local_part(key: str) -> str:

@@ -109,8 +109,10 @@ COMPROMISE_ADVICE = (
         "Reset the account's password now. That ends no session already logged in, and a "
         "ban stops only new connections: end the account's IMAP and POP3 sessions "
         "(doveadm kick ACCOUNT) and the address's SMTP connections (ss -K dst ADDRESS), "
-        "as root. If ss -K ends nothing (a kernel built without CONFIG_INET_DIAG_DESTROY), "
-        "restart Postfix instead (systemctl restart postfix), which ends every SMTP session."
+        "as root. Then check that no connection from the address remains (ss -tn dst "
+        "ADDRESS); if some do (a kernel built without CONFIG_INET_DIAG_DESTROY, where ss -K "
+        "ends none and says nothing), restart Postfix, which ends every SMTP session "
+        "(postfix stop; postfix start, or systemctl restart postfix)."
     ),
     N_(
         "Check the mail queue (mailq) for spam sent as this user and delete it "

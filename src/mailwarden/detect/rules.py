@@ -168,7 +168,6 @@ from typing import Any, TypeVar, cast
 from mailwarden.config import PolicyConfig, duration_text
 from mailwarden.detect.accounts import (
     MAX_NAME,
-    TRIMMED,
     Accounts,
     account_key,
     clip_name,
@@ -1558,7 +1557,7 @@ class Detector:
         if service is not None and service not in client.services:
             client.services = with_service(client.services, service)
 
-        key = user.strip(TRIMMED).casefold() if user else None  # account_key()
+        key = user.strip().casefold() if user else None  # account_key()
         account = None
         if key is not None:
             account = self._accounts.get(key)

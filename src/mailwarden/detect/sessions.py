@@ -356,7 +356,7 @@ def _pam_name(user: str | None) -> str | None:
     process's and Postfix's lines keep the client's ``user@domain``."""
     if user is None:
         return None
-    return user.partition("@")[0].casefold()
+    return account_key(user).partition("@")[0]
 
 
 def _cyrus_callback(event: Event) -> bool:

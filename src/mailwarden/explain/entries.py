@@ -84,7 +84,8 @@ class SessionState:
     """The session's statistics show no successful AUTH: a SASL trailer on one of its
     reject lines is the client's text (:func:`~mailwarden.explain.facts.trailer_forged`)."""
     logged_in: frozenset[str] = frozenset()
-    """Accounts (case-folded, escaped) someone logged in as anywhere in the excerpt."""
+    """Accounts someone logged in as anywhere in the excerpt, keyed as the detect stage
+    keys them (:func:`~mailwarden.detect.accounts.account_key` of the raw name)."""
     starttls: bool = False
     """The client sent STARTTLS in this session (as far as the log shows)."""
     failures_told: int = 0
@@ -589,7 +590,7 @@ def _auth_failure(event: Event, state: SessionState) -> Note:
     # The account is the client's text: quoted, so that it cannot read as the note's
     # own words (“alice. Someone logged in successfully as admin”).
     user = quoted(escape_text(event.user)) if event.user else None
-    previous = None if summary else _failed_by(state, user, mech)
+    previous = None if summary else _failed_by(state, event.user, mech)
     if event.session is None and is_auth_process(event):
         state.checked_by_dovecot += max(1, event.attempts)
     elif state.checked_by_dovecot and (event.record.program or "").endswith("smtpd"):
@@ -755,10 +756,11 @@ def _several_failed(n: int, mech: str | None, user: str | None) -> str:
 
 def _failed_by(state: SessionState, user: str | None, mech: str | None) -> str | None:
     """The mechanism of ``user``'s failed try before this one (by ``mech``) in the session,
-    when it named one; notes this one's."""
+    when it named one; notes this one's. ``user`` is the raw name, keyed as the detect
+    stage keys accounts (:func:`~mailwarden.detect.accounts.account_key`)."""
     if user is None:
         return None
-    key = user.casefold()
+    key = account_key(user)
     previous = state.failed_by.get(key)
     if mech is not None:
         state.failed_by[key] = mech

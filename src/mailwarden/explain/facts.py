@@ -63,7 +63,9 @@ class ClientFacts:
     """The account names it tried, each once (compared case-folded, as the detect stage
     compares them), as first logged: escaped, ``…`` appended when the log cut it off."""
     account_keys: dict[str, int] = field(default_factory=dict)
-    """The case-folded name of each of :attr:`accounts` -> its index there."""
+    """The key of each of :attr:`accounts` (:func:`~mailwarden.detect.accounts.account_key`
+    of the raw name, as the detect stage keys it, never of the escaped one) -> its index
+    there. Every other set of accounts here is keyed so."""
     credentials: list[Credential] = field(default_factory=list)
     real_passwords: set[int] = field(default_factory=set)
     """Indexes in :attr:`credentials` of those sent in a session where a login succeeded:
@@ -147,7 +149,8 @@ class ClientFacts:
     back in time) before the failures it came after: every failure on one name, a
     misspelling of the account it then logged in as (``bbo`` for bob@example.com), as
     the detector, in time order, judges a device set up with a misspelt user name, not
-    an attack (``misspelt_username``): (the name as shown, the account's key)."""
+    an attack (``misspelt_username``): (the name as shown, the account's key as shown:
+    escaped)."""
     login_read_first: bool = False
     """The detector judged it guessing and reports no break-in from it, and no other
     judgement here explains why: its login came, in the lines as given, before failures
@@ -186,7 +189,7 @@ class ClientFacts:
     def logged_in_as_all(self, accounts: list[str]) -> bool:
         """Every one of ``accounts`` (as :attr:`accounts` shows them) is one it logged in
         as (case-folded)."""
-        logged = {account_key(escape_text(u)) for u in self.succeeded_as if u}
+        logged = {account_key(u) for u in self.succeeded_as if u}
         shown = dict(zip(self.accounts, self.account_keys, strict=True))
         return bool(logged) and _all_logged_in({shown[a] for a in accounts}, logged)
 
@@ -299,7 +302,8 @@ class ExcerptFacts:
     logins: int
     """Successful logins seen (from anyone)."""
     logged_in: frozenset[str] = frozenset()
-    """Accounts someone logged in as (case-folded, escaped as credentials are)."""
+    """Accounts someone logged in as (:func:`~mailwarden.detect.accounts.account_key` of
+    the raw name, as the detect stage keys them; escaped only where shown)."""
     outside: int = 0
     """Client addresses whose lines are all outside any session (postscreen's checks,
     DNSBL answers): they connected but never reached a mail session."""
@@ -322,12 +326,12 @@ def add_account(facts: ClientFacts, name: str | None, complete: bool = True) -> 
         return
     if name.endswith(CUT):
         name, complete = name[: -len(CUT)], False
-    shown = escape_text(name)  # names arrive raw, decoded ones too: escaped here, once
-    key = account_key(shown)
+    key = account_key(name)  # keyed raw, as the detect stage keys it
     if key in facts.account_keys:
         return
     facts.account_keys[key] = len(facts.accounts)
-    facts.accounts.append(shown + ("" if complete else CUT))
+    # names arrive raw, decoded ones too: escaped here, once, for display only
+    facts.accounts.append(escape_text(name) + ("" if complete else CUT))
 
 
 def _client_for(clients: dict[str, ClientFacts], ip: str) -> ClientFacts:
@@ -349,7 +353,7 @@ def _note_time(facts: ClientFacts, when: datetime | None) -> None:
 def _note_failure(facts: ClientFacts, event: Event) -> None:
     if event.user and event.record.time is not None:
         when = event.record.time
-        key = account_key(escape_text(event.user))
+        key = account_key(event.user)
         known = facts.failure_names.get(key)
         if known is None:
             facts.failure_names[key] = (when, when)
@@ -535,9 +539,7 @@ def session_logged_in(session: Session) -> bool:
 
 def logged_in_accounts(sessions: Iterable[Session]) -> frozenset[str]:
     """Every account someone logged in as, keyed as :func:`password_is_real` looks."""
-    return frozenset(
-        account_key(escape_text(user)) for s in sessions for user in logins_of(s) if user
-    )
+    return frozenset(account_key(user) for s in sessions for user in logins_of(s) if user)
 
 
 _POLICY = PolicyConfig()
@@ -605,7 +607,7 @@ class _Failures:
             return
         if etype is EventType.AUTH_FAILURE and event.user and no_such_account(event.reason):
             name = event.user.removesuffix(CUT)
-            self.unknown.setdefault(ip, set()).add(account_key(escape_text(name)))
+            self.unknown.setdefault(ip, set()).add(account_key(name))
         if etype is EventType.AUTH_SUCCESS:
             return  # no time: neither read first nor the first login of a second
         needed = self.needed
@@ -683,7 +685,7 @@ def _login_first(facts: ClientFacts, compromise: Compromise, first: dict[str, da
     if moment is None or facts.failures_before(moment):
         return False
     if compromise.user:
-        key = account_key(escape_text(compromise.user))
+        key = account_key(compromise.user)
         # bob too for bob@example.com (one account, one burst: the detector counts both)
         if "@" in key:
             forms = [first.get(key), first.get(local_part(key))]
@@ -757,7 +759,7 @@ def _judge_by_time(clients: dict[str, ClientFacts], out_of_order: bool) -> None:
         latest = max(when for when in times if when is not None)
         if facts.failures_before(latest):
             continue
-        logged = {account_key(escape_text(u)) for u in facts.succeeded_as if u}
+        logged = {account_key(u) for u in facts.succeeded_as if u}
         logged |= facts.login_times.keys()
         if not _all_logged_in(facts.failure_names.keys(), logged):
             # It logged in as bob, then guessed at other accounts: whatever the order of
@@ -781,7 +783,7 @@ def _note_guessed_by(clients: dict[str, ClientFacts]) -> None:
         for compromise in facts.compromises:
             if not compromise.user:
                 continue
-            key = account_key(escape_text(compromise.user))
+            key = account_key(compromise.user)
             for other in clients.values():
                 if other is facts or other.ip in facts.guessed_by:
                     continue
@@ -810,7 +812,7 @@ def _judge_other_logins(clients: dict[str, ClientFacts], out_of_order: bool) -> 
         attacker = facts.attacker
         if attacker is None or facts.compromises or facts.withdrawn or facts.logged_in_first:
             continue
-        logins = [account_key(escape_text(user)) for user in facts.succeeded_as if user]
+        logins = [account_key(user) for user in facts.succeeded_as if user]
         if not logins or None in facts.succeeded_as:
             continue
         tried = {local_part(key) for key in facts.account_keys}
@@ -822,7 +824,7 @@ def _judge_other_logins(clients: dict[str, ClientFacts], out_of_order: bool) -> 
         first = min(moment for moment in times if moment is not None)
         if not facts.failures_before(first):
             continue
-        seen = {account_key(escape_text(user)) for user in attacker.succeeded_as}
+        seen = {account_key(user) for user in attacker.succeeded_as}
         if all(key in seen for key in logins):
             facts.someone_else = True
         elif out_of_order:
@@ -918,9 +920,9 @@ def _misspelt_by_time(
             continue
         if name in other.account_keys:
             return None  # another client's too: a name of a list
-        if any(account_key(escape_text(u)) == name for u in other.succeeded_as if u):
+        if any(account_key(u) == name for u in other.succeeded_as if u):
             return None  # a real account
-    return facts.accounts[0], login
+    return facts.accounts[0], escape_text(login)  # the key is raw: shown escaped
 
 
 def _shared_by_time(
@@ -993,7 +995,7 @@ class Collector:
         a login succeeded in it."""
         self.sessions += 1
         succeeded_as = logins_of(session)
-        self.logged_in.update(account_key(escape_text(u)) for u in succeeded_as if u)
+        self.logged_in.update(account_key(u) for u in succeeded_as if u)
         logged_in = session_logged_in(session)
         if session.ip is None:
             return logged_in

@@ -416,14 +416,14 @@ def _password_in_log(client: ClientFacts, facts: ExcerptFacts) -> bool:
     finding counts among the users who logged in after the log showed their password."""
     if client.real_passwords:
         return True
-    logged = {account_key(escape_text(u)) for u in client.succeeded_as if u}
+    logged = {account_key(u) for u in client.succeeded_as if u}
     for finding in facts.server_findings:
         if finding.kind != "credential_exposed":
             continue
         users = finding.data.get("users_who_logged_in")
         if not isinstance(users, list | tuple):
             continue
-        if any(account_key(escape_text(str(u))) in logged for u in users):
+        if any(account_key(str(u)) in logged for u in users):
             return True
     return False
 
@@ -858,8 +858,8 @@ def _guessed_accounts(client: ClientFacts) -> list[str]:
     account, less those the server said do not exist."""
     return [
         name
-        for name in client.accounts
-        if _could_be_account(name) and account_key(name) not in client.unknown_accounts
+        for name, key in zip(client.accounts, client.account_keys, strict=True)
+        if _could_be_account(name) and key not in client.unknown_accounts
     ]
 
 
@@ -907,7 +907,7 @@ def _end_sessions(client: ClientFacts, user: str | None) -> Step:
             ),
             Command(f"doveadm kick {user}"),
             Command(f"ss -K dst {ip}"),
-            *_ss_fallback(),
+            *_ss_fallback(ip),
         ]
     return [
         _(
@@ -916,19 +916,27 @@ def _end_sessions(client: ClientFacts, user: str | None) -> Step:
             "and the account's name, SMTP with:"
         ),
         Command(f"ss -K dst {ip}"),
-        *_ss_fallback(),
+        *_ss_fallback(ip),
     ]
 
 
-def _ss_fallback() -> Step:
-    """What to do when ``ss -K`` ends nothing: a kernel built without
-    CONFIG_INET_DIAG_DESTROY (Debian's has it, some others not) cannot end a connection
-    from outside, and ss says nothing of it."""
+def _ss_fallback(ip: str) -> Step:
+    """How to see that ``ss -K`` ended the connections, and what to do when it did not:
+    ss says nothing either when the address has no connection left or when the kernel,
+    built without CONFIG_INET_DIAG_DESTROY (Debian's has it, some others not), cannot
+    end one; ``ss -tn dst`` tells the two apart. Postfix is restarted only then, with its
+    own command or systemd's (a SysV host has no systemctl)."""
     return [
+        _("Then check that no connection from the address remains:"),
+        Command(f"ss -tn dst {ip}"),
         _(
-            "If ss -K ends nothing (a kernel built without CONFIG_INET_DIAG_DESTROY), "
-            "restart Postfix instead, which ends every SMTP session:"
+            "If it still lists some (a kernel built without CONFIG_INET_DIAG_DESTROY, where "
+            "ss -K ends none and says nothing), restart Postfix, which ends every SMTP "
+            "session:"
         ),
+        Command("postfix stop"),
+        Command("postfix start"),
+        _("or, on a host with systemd:"),
         Command("systemctl restart postfix"),
     ]
 
@@ -1722,13 +1730,13 @@ def _actions(facts: ExcerptFacts, audit: AuditCommand) -> list[str | Step]:
     targeted: dict[str, str] = {}
     missing: dict[str, str] = {}  # the server said no such account exists
     for client in attackers:
-        for name in client.accounts:
+        for name, key in zip(client.accounts, client.account_keys, strict=True):
             if not _could_be_account(name):
                 continue
-            if account_key(name) in client.unknown_accounts:
-                missing.setdefault(name.casefold(), name)
+            if key in client.unknown_accounts:
+                missing.setdefault(key, name)
             else:
-                targeted.setdefault(name.casefold(), name)
+                targeted.setdefault(key, name)
     for key in targeted:
         missing.pop(key, None)
     absent = ""
@@ -1739,19 +1747,15 @@ def _actions(facts: ExcerptFacts, audit: AuditCommand) -> list[str | Step]:
             len(missing),
         ).format(accounts=_listing([quoted(n) for n in sorted(missing.values(), key=_natural)]))
     broken_into = {
-        account_key(escape_text(name))
-        for c in attackers
-        if c.succeeded
-        for name in c.succeeded_as
-        if name
+        account_key(name) for c in attackers if c.succeeded for name in c.succeeded_as if name
     }
     guessed = any(c.succeeded and not c.unsure for c in attackers)
     if broken_into:  # their passwords are dealt with above: the others it tried remain
         names = sorted(
             (
                 n
-                for n in targeted.values()
-                if not any(same_account(account_key(n), b) for b in broken_into)
+                for key, n in targeted.items()
+                if not any(same_account(key, b) for b in broken_into)
             ),
             key=_natural,
         )

@@ -621,7 +621,8 @@ the log with anything else (a client chose it) gets no command."""
 
 def _end_sessions(step: str, compromises: Sequence[Compromise], limit: int) -> str:
     """Under the step that ends the intruder's sessions, the exact commands, a line
-    each: ``doveadm kick`` for each account, ``ss -K dst`` for each address. Only for
+    each: ``doveadm kick`` for each account, ``ss -K dst`` for each address, then
+    ``ss -tn dst`` for each (the step restarts Postfix only if it lists any). Only for
     the confirmed ones (their advice starts with this step): a login to ask the owner
     about first (``ASK_THE_OWNER``) may be the owner's, whom the commands would cut off."""
     if step != COMPROMISE_ADVICE[0]:
@@ -631,10 +632,14 @@ def _end_sessions(step: str, compromises: Sequence[Compromise], limit: int) -> s
     for c in confirmed:
         if c.user and set(c.user) <= _SHELL_SAFE and not c.user.startswith("-"):
             commands.append(f"doveadm kick {c.user}")
-    for c in confirmed:
-        if c.ip and set(c.ip) <= _SHELL_SAFE and not c.ip.startswith("-"):
-            # ss takes an IPv6 address in brackets, quoted: not a shell pattern
-            commands.append(f"ss -K dst '[{c.ip}]'" if ":" in c.ip else f"ss -K dst {c.ip}")
+    addresses = [
+        # ss takes an IPv6 address in brackets, quoted: not a shell pattern
+        f"'[{c.ip}]'" if ":" in c.ip else c.ip
+        for c in confirmed
+        if c.ip and set(c.ip) <= _SHELL_SAFE and not c.ip.startswith("-")
+    ]
+    commands += [f"ss -K dst {ip}" for ip in addresses]
+    commands += [f"ss -tn dst {ip}" for ip in addresses]  # whether ss -K ended them
     return "".join(f"\n  {command}" for command in dict.fromkeys(commands))
 
 
