@@ -185,7 +185,7 @@ class _Encoder:
             zone_index = known[1]
         key: tuple[float | int, int]
         if zone.__class__ is timezone:
-            key = (moment.timestamp(), zone_index)
+            key = (_scan.posix_seconds(moment), zone_index)  # = moment.timestamp()
         else:
             wall = (
                 ((((moment.year * 13 + moment.month) * 32 + moment.day) * 24 + moment.hour) * 60)
