@@ -269,6 +269,9 @@ class _WarmUp:
     """The characters of `kept` (`WARM_KEEP_MAX`)."""
     full: bool = False
     """`kept` went past `WARM_KEEP_MAX`: the warm-up ends at once."""
+    compromises: set[tuple[str, str]] = field(default_factory=set)
+    """The compromises (account, client) the running detector reported meanwhile: the
+    new detector's report of the same one is not said or alerted again."""
 
 
 class _StoreGuard:
@@ -913,21 +916,17 @@ class Daemon:
         event: Event | None,
         *,
         warm: bool = False,
+        said: bool = False,
     ) -> None:
         """Act on one detection: log it, refuse it, or ban (batch for the firewall, then
         recorded: `_record_new`; a compromise sends the batch so far first, so that its
-        bans are said before it). ``warm``: it comes from the warm-up's lines, which
-        were read before: a refusal or a stale attack was said then, and is neither said
-        nor counted again."""
+        bans are said before it: `_say_compromise`, not again when ``said``). ``warm``:
+        it comes from the warm-up's lines, which were read before: a refusal or a stale
+        attack was said then, and is neither said nor counted again."""
         counters = self.counters
         counters.detections += 1
-        if detection.verdict is Verdict.COMPROMISED:
-            if batch:  # the bans before it are said (and alerted) first, as they came
-                self._enforce(batch)
-                batch.clear()
-            counters.compromises += 1
-            LOG.warning("%s", decisions.compromise_line(detection))
-            self.alerter.send(decisions.compromise_alert(detection))
+        if detection.verdict is Verdict.COMPROMISED and not said:
+            self._say_compromise(detection, batch)
         decision = detection.decision()
         if decision is None:
             # Watched clients (probes, scanners) can be legion: only -v shows them.
@@ -983,6 +982,21 @@ class Daemon:
         self._unrecorded[target] = _Unrecorded(entry, evidence, now, detection, users, decision)
         self.applied.put(entry)
         batch.append(entry)
+
+    def _say_compromise(self, detection: Detection, batch: list[BanEntry]) -> None:
+        """Log and alert a compromise (or a possible one), the bans of ``batch`` so far
+        sent first (said and alerted before it, as they came). During a reload's
+        warm-up, remembered (`_WarmUp.compromises`): the new detector does not say it
+        again at the switch."""
+        if batch:
+            self._enforce(batch)
+            batch.clear()
+        self.counters.compromises += 1
+        LOG.warning("%s", decisions.compromise_line(detection))
+        self.alerter.send(decisions.compromise_alert(detection))
+        warm = self._warming
+        if warm is not None and warm.kept is not None:
+            warm.compromises.add(_compromise_key(detection))
 
     def _enforce(self, batch: Sequence[BanEntry]) -> None:
         """Send a batch of new bans to the firewall, then record them (`_record_new`)."""
@@ -1781,7 +1795,10 @@ class Daemon:
         judged meanwhile (`_WarmUp.kept`), as earlier lines too: it remembers them, and
         its own report of a client that the running detector banned meanwhile spends
         that client's failures on the ban, which is not made, said or recorded again;
-        what only the new policy concludes is acted on now. Then it takes over."""
+        what only the new policy concludes is acted on now, and a compromise (or a
+        possible one) it reports is said and alerted unless the running detector
+        reported the same account's login from the same client meanwhile, even when its
+        client is banned already. Then it takes over."""
         stats = warm.stats
         self.counters.warmup_lines = stats.lines
         if self._stop:
@@ -1814,7 +1831,16 @@ class Daemon:
                 self._decide(detection, batch, event, warm=True)
         if kept:
             now = datetime.now(UTC)
+            said = warm.compromises
             for detection, event in self._replayed(detector, kept):
+                if detection.verdict is Verdict.COMPROMISED:
+                    # Said and alerted unless the running detector did meanwhile: an
+                    # address taken off the allow list, a lowered threshold; only the
+                    # ban below is not made twice.
+                    key = _compromise_key(detection)
+                    if key not in said:
+                        said.add(key)
+                        self._say_compromise(detection, batch)
                 decision = detection.decision()
                 if decision is None:
                     continue
@@ -1824,7 +1850,7 @@ class Daemon:
                 if self.applied.covering(target, now) is not None:
                     continue  # banned meanwhile by the running detector: said then
                 if self._unanswered(detection):
-                    self._decide(detection, batch, event, warm=True)
+                    self._decide(detection, batch, event, warm=True, said=True)
         if batch:
             self._enforce(batch)
 
@@ -2306,6 +2332,12 @@ def _applies_live(old: PolicyConfig, new: PolicyConfig, running: Detector, built
         )
         for net in old.allow
     )
+
+
+def _compromise_key(detection: Detection) -> tuple[str, str]:
+    """A compromise's account and client: the same one reported by two detectors."""
+    user = detection.data.get("user")
+    return (str(user) if user else "", detection.ip or str(detection.target))
 
 
 def _close_tails(warm: _WarmUp) -> None:

@@ -1,0 +1,137 @@
+"""A reload's warm-up in slices: the running detector judges the new lines while the new
+one reads the earlier ones, then the new one is fed those new lines too and takes over.
+What the running detector said and did meanwhile is not said or done again at the
+switch; what only the new policy sees is not lost:
+
+- a compromise (or a possible one) that only the new policy reports, from a login
+  during the warm-up, is logged and alerted at the switch, even when its client was
+  banned already (only the ban is not made twice);
+- an address taken off the allow list is judged by the running detector from its next
+  line, not banned only once the warm-up ends;
+- a held-back judgement (what waited for a trailer login) that the running detector
+  made during the warm-up is not made again by the new one after the switch.
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from test_alerts import RECEIVER, received
+from test_reload_warm_up_slices import busy_daemon, reload_with, said, warm_up_read
+from wardenlab import (
+    ATTACKER,
+    Warden,
+    append,
+    banned,
+    drain,
+    guesses,
+    sasl_failure,
+    sasl_success,
+    seconds_ago,
+)
+
+
+def alerts_to(warden: Warden) -> Path:
+    script = warden.tmp / "receiver.py"
+    script.write_text(RECEIVER)
+    inbox = warden.tmp / "alerts.jsonl"
+    warden.sections["alerts"] = {"command": [sys.executable, str(script), str(inbox)]}
+    return inbox
+
+
+def compromised(inbox: Path) -> list[dict[str, Any]]:
+    return [alert for alert in received(inbox) if alert["kind"] == "compromised"]
+
+
+def compromise_lines(messages: list[str]) -> list[str]:
+    return [m for m in messages if m.startswith(("compromise:", "possible compromise:"))]
+
+
+def test_a_possible_compromise_only_the_new_policy_sees_during_the_warm_up_is_said(
+    warden: Warden, caplog: pytest.LogCaptureFixture
+) -> None:
+    inbox = alerts_to(warden)
+    warden.sections["policy"]["compromise_failures"] = 20
+    warden.write()
+    daemon = busy_daemon(warden)
+    caplog.clear()
+    reload_with(warden, daemon, compromise_failures=5)
+    start = seconds_ago(40 * 60)
+    lines = [
+        sasl_failure(
+            f"203.0.113.{n}",
+            "carol@example.org",
+            pid=1200 + n,
+            when=start + timedelta(minutes=3 * n),
+        )
+        for n in range(1, 11)
+    ]
+    lines.append(sasl_success("198.51.100.60", "carol@example.org", when=seconds_ago(60)))
+    append(warden.log, lines)
+    daemon.step()
+    assert daemon._warming is not None  # logged in during the warm-up
+    drain(daemon)
+    daemon.alerter.close()
+
+    lines_said = compromise_lines(said(caplog))
+    assert len(lines_said) == 1
+    assert lines_said[0].startswith(
+        'possible compromise: "carol@example.org" logged in from 198.51.100.60'
+    )
+    assert [alert["ip"] for alert in compromised(inbox)] == ["198.51.100.60"]
+    assert daemon.counters.compromises == 1
+
+
+def test_a_compromise_of_an_address_taken_off_the_allow_list_is_said_though_banned(
+    warden: Warden, caplog: pytest.LogCaptureFixture
+) -> None:
+    # It guessed while allowed (the running detector did not count it), then logged in
+    # during the warm-up: the new detector bans it for the guessing and reports the
+    # break-in; the ban is made once, the compromise is said and alerted.
+    inbox = alerts_to(warden)
+    warden.sections["policy"]["allow"] = [f"{ATTACKER}/32"]
+    warden.write()
+    daemon = busy_daemon(warden)
+    append(warden.log, guesses(ATTACKER))
+    drain(daemon)
+    caplog.clear()
+    reload_with(warden, daemon, allow=[])
+    append(warden.log, sasl_success(ATTACKER, "alice@example.org"))
+    daemon.step()
+    assert daemon._warming is not None
+    drain(daemon)
+    daemon.alerter.close()
+
+    messages = said(caplog)
+    assert banned(daemon) == {f"{ATTACKER}/32"}
+    assert len([m for m in messages if m.startswith(f"ban {ATTACKER}/32 ")]) == 1
+    lines_said = compromise_lines(messages)
+    assert len(lines_said) == 1
+    assert lines_said[0].startswith(f'compromise: "alice@example.org" logged in from {ATTACKER}')
+    assert [alert["ip"] for alert in compromised(inbox)] == [ATTACKER]
+    assert daemon.counters.compromises == 1
+
+
+def test_a_compromise_the_running_detector_reported_meanwhile_is_said_once(
+    warden: Warden, caplog: pytest.LogCaptureFixture
+) -> None:
+    inbox = alerts_to(warden)
+    warden.write()
+    daemon = busy_daemon(warden)
+    caplog.clear()
+    reload_with(warden, daemon, fast_window="6m")
+    append(warden.log, [*guesses(ATTACKER), sasl_success(ATTACKER, "alice@example.org")])
+    daemon.step()
+    assert daemon._warming is not None
+    assert len(compromise_lines(said(caplog))) == 1  # the running detector's
+    drain(daemon)
+    daemon.alerter.close()
+
+    assert warm_up_read(said(caplog))
+    assert len(compromise_lines(said(caplog))) == 1
+    assert len(compromised(inbox)) == 1
+    assert daemon.counters.compromises == 1
