@@ -135,3 +135,30 @@ def test_a_compromise_the_running_detector_reported_meanwhile_is_said_once(
     assert len(compromise_lines(said(caplog))) == 1
     assert len(compromised(inbox)) == 1
     assert daemon.counters.compromises == 1
+
+
+def test_an_address_taken_off_the_allow_list_is_banned_during_the_warm_up(
+    warden: Warden, caplog: pytest.LogCaptureFixture
+) -> None:
+    inbox = alerts_to(warden)
+    warden.sections["policy"]["allow"] = [f"{ATTACKER}/32"]
+    warden.write()
+    daemon = busy_daemon(warden)
+    caplog.clear()
+    reload_with(warden, daemon, allow=[])
+    append(warden.log, [*guesses(ATTACKER), sasl_success(ATTACKER, "sales")])
+    daemon.step()
+    assert daemon._warming is not None
+    messages = said(caplog)
+    assert banned(daemon) == {f"{ATTACKER}/32"}  # before the warm-up ends
+    assert not [m for m in messages if "allow-listed" in m]
+    assert len(compromise_lines(messages)) == 1
+
+    drain(daemon)
+    daemon.alerter.close()
+    messages = said(caplog)
+    assert warm_up_read(messages)
+    assert len([m for m in messages if m.startswith(f"ban {ATTACKER}/32 ")]) == 1
+    assert not [m for m in messages if "allow-listed" in m]
+    assert len(compromise_lines(messages)) == 1
+    assert len(compromised(inbox)) == 1

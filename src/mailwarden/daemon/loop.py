@@ -2133,6 +2133,11 @@ class Daemon:
                 # ones, a slice at each step (`_warm_slice`): bans, the firewall's
                 # repair and a stop do not wait for it. Its own filter of copies: the
                 # running one's has seen the new lines' neighbours, read live.
+                if new.policy.allow != old.policy.allow:
+                    # The running detector judges by the new allow list meanwhile: an
+                    # address taken off it is judged from its next line (banned now,
+                    # not at the switch); the new detector counts its earlier lines.
+                    self.detector.set_allow(new.policy.allow)
                 self.reader.warm_up_from_here()
                 self._warming = self._begin_warm_up(
                     detector, _duplicates_for(self.reader), keep=True
