@@ -15,12 +15,13 @@ switch; what only the new policy sees is not lost:
 from __future__ import annotations
 
 import sys
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from test_alerts import RECEIVER, received
+from test_forged_trailer_guessing_banned import DEFER_SECONDS, NAMES, _trailer
 from test_reload_warm_up_slices import busy_daemon, reload_with, said, warm_up_read
 from wardenlab import (
     ATTACKER,
@@ -32,7 +33,10 @@ from wardenlab import (
     sasl_failure,
     sasl_success,
     seconds_ago,
+    stamp,
 )
+
+from mailwarden.daemon.loop import Daemon
 
 
 def alerts_to(warden: Warden) -> Path:
@@ -162,3 +166,88 @@ def test_an_address_taken_off_the_allow_list_is_banned_during_the_warm_up(
     assert not [m for m in messages if "allow-listed" in m]
     assert len(compromise_lines(messages)) == 1
     assert len(compromised(inbox)) == 1
+
+
+def trailer_attack(warden: Warden) -> None:
+    """Three guesses behind a forged trailer login, judged only once the trailer waited
+    DEFER_SECONDS (by the log's time: a later line says so), at the housekeeping."""
+    began = datetime.now(UTC) - timedelta(seconds=DEFER_SECONDS + 120)
+    append(
+        warden.log,
+        _trailer(began)
+        + [
+            sasl_failure(ATTACKER, user, pid=1201 + n, when=began + timedelta(seconds=1))
+            for n, user in enumerate(NAMES[:3])
+        ],
+    )
+    later = stamp(began + timedelta(seconds=DEFER_SECONDS + 60))
+    append(warden.log, f"{later} mx postfix/smtpd[4300]: connect from unknown[198.51.100.20]")
+
+
+def judged_during_the_warm_up(daemon: Daemon) -> None:
+    """Step with the warm-up held (no slice), the housekeeping due: the running detector
+    makes its held-back judgements while the warm-up is under way; then let it end and
+    run the new detector's housekeeping."""
+    slice_ = daemon._warm_slice
+    daemon._warm_slice = lambda: None  # type: ignore[method-assign]
+    daemon.step()
+    daemon._due["housekeeping"] = 0
+    daemon.step()
+    assert daemon._warming is not None
+    daemon._warm_slice = slice_  # type: ignore[method-assign]
+    drain(daemon)
+    assert daemon._warming is None
+    daemon._due["housekeeping"] = 0
+    daemon.step()
+
+
+def test_a_held_back_ban_made_during_the_warm_up_is_not_made_again(
+    warden: Warden, caplog: pytest.LogCaptureFixture
+) -> None:
+    daemon = busy_daemon(warden, lines=200)
+    caplog.clear()
+    reload_with(warden, daemon, fast_window="6m")
+    trailer_attack(warden)
+    judged_during_the_warm_up(daemon)
+
+    messages = said(caplog)
+    assert warm_up_read(messages)
+    assert banned(daemon) == {f"{ATTACKER}/32"}
+    assert len([m for m in messages if m.startswith(f"ban {ATTACKER}/32 ")]) == 1
+    assert daemon.counters.already_banned == 0
+
+
+def test_a_held_back_judgement_not_banned_during_the_warm_up_is_said_once(
+    warden: Warden, caplog: pytest.LogCaptureFixture
+) -> None:
+    warden.sections["policy"].update(ban_time="2s", max_ban_time="1h")
+    warden.write()
+    daemon = busy_daemon(warden, lines=200)
+    caplog.clear()
+    reload_with(warden, daemon, fast_window="6m")
+    trailer_attack(warden)
+    judged_during_the_warm_up(daemon)
+
+    messages = said(caplog)
+    assert warm_up_read(messages)
+    stale = [m for m in messages if m.startswith(f"not banning {ATTACKER}/32: its attack was")]
+    assert len(stale) == 1
+    assert daemon.counters.stale == 1
+    assert banned(daemon) == set()
+
+
+def test_a_held_back_judgement_due_only_after_the_switch_is_made_by_the_new_detector(
+    warden: Warden, caplog: pytest.LogCaptureFixture
+) -> None:
+    daemon = busy_daemon(warden, lines=200)
+    caplog.clear()
+    reload_with(warden, daemon, fast_window="6m")
+    trailer_attack(warden)
+    drain(daemon)  # the warm-up ends before any housekeeping
+    assert daemon._warming is None
+    daemon._due["housekeeping"] = 0
+    daemon.step()
+
+    messages = said(caplog)
+    assert banned(daemon) == {f"{ATTACKER}/32"}
+    assert len([m for m in messages if m.startswith(f"ban {ATTACKER}/32 ")]) == 1

@@ -272,6 +272,11 @@ class _WarmUp:
     compromises: set[tuple[str, str]] = field(default_factory=set)
     """The compromises (account, client) the running detector reported meanwhile: the
     new detector's report of the same one is not said or alerted again."""
+    judged: set[str] = field(default_factory=set)
+    """The clients (or networks) the running detector's held-back judgements were about
+    meanwhile (`Daemon._housekeeping`: what waited for a trailer login, a silent
+    session's rejects): the new detector, fed the same lines, holds the same ones; made
+    again at the switch, they are not said, counted or banned again."""
 
 
 class _StoreGuard:
@@ -1829,30 +1834,43 @@ class Daemon:
                 continue  # a refusal was said when the line was first read
             if self._unanswered(detection):
                 self._decide(detection, batch, event, warm=True)
-        if kept:
-            now = datetime.now(UTC)
-            said = warm.compromises
+        if kept is not None:
             for detection, event in self._replayed(detector, kept):
-                if detection.verdict is Verdict.COMPROMISED:
-                    # Said and alerted unless the running detector did meanwhile: an
-                    # address taken off the allow list, a lowered threshold; only the
-                    # ban below is not made twice.
-                    key = _compromise_key(detection)
-                    if key not in said:
-                        said.add(key)
-                        self._say_compromise(detection, batch)
-                decision = detection.decision()
-                if decision is None:
-                    continue
-                target = normalize(decision.target)
-                if self.policy.refusal(target) is not None:
-                    continue  # said when the line was read
-                if self.applied.covering(target, now) is not None:
-                    continue  # banned meanwhile by the running detector: said then
-                if self._unanswered(detection):
-                    self._decide(detection, batch, event, warm=True, said=True)
+                self._replay_decide(warm, detection, event, batch)
+            # Its held-back judgements that are due now (the housekeeping's): the ones
+            # the running detector made meanwhile are not made again (nor at the new
+            # one's next housekeeping), the others are made as the housekeeping does.
+            for detection in detector.expire(silent=self.clock() - self._fed_at):
+                if _judged_key(detection) in warm.judged:
+                    self._replay_decide(warm, detection, None, batch)
+                else:
+                    self._decide(detection, batch, None)
         if batch:
             self._enforce(batch)
+
+    def _replay_decide(
+        self, warm: _WarmUp, detection: Detection, event: Event | None, batch: list[BanEntry]
+    ) -> None:
+        """Act on what the new detector concludes at the switch from what the running
+        one judged meanwhile (`_end_warm_up`): only what it did not do already."""
+        if detection.verdict is Verdict.COMPROMISED:
+            # Said and alerted unless the running detector did meanwhile: an address
+            # taken off the allow list, a lowered threshold; only the ban below is not
+            # made twice.
+            key = _compromise_key(detection)
+            if key not in warm.compromises:
+                warm.compromises.add(key)
+                self._say_compromise(detection, batch)
+        decision = detection.decision()
+        if decision is None:
+            return  # said (or watched) when the line was read
+        target = normalize(decision.target)
+        if self.policy.refusal(target) is not None:
+            return  # said when the line was read
+        if self.applied.covering(target, datetime.now(UTC)) is not None:
+            return  # banned meanwhile by the running detector: said then
+        if self._unanswered(detection):
+            self._decide(detection, batch, event, warm=True, said=True)
 
     def _replayed(
         self, detector: Detector, kept: list[Record]
@@ -1941,6 +1959,9 @@ class Daemon:
         # backlog of hours ago, read at a start, is not that silent (its next piece
         # follows at once), and its lines are judged by their own times.
         found = self.detector.expire(silent=self.clock() - self._fed_at)
+        warm = self._warming
+        if found and warm is not None and warm.kept is not None:
+            warm.judged.update(_judged_key(detection) for detection in found)
         if found:
             batch: list[BanEntry] = []
             for detection in found:
@@ -2343,6 +2364,11 @@ def _compromise_key(detection: Detection) -> tuple[str, str]:
     """A compromise's account and client: the same one reported by two detectors."""
     user = detection.data.get("user")
     return (str(user) if user else "", detection.ip or str(detection.target))
+
+
+def _judged_key(detection: Detection) -> str:
+    """The client (or network) a held-back judgement is about (`_WarmUp.judged`)."""
+    return detection.ip or str(detection.target)
 
 
 def _close_tails(warm: _WarmUp) -> None:
