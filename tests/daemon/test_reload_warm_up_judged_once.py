@@ -37,6 +37,7 @@ from wardenlab import (
 )
 
 from mailwarden.daemon.loop import Daemon
+from mailwarden.daemon.status import status_document, status_text
 
 
 def alerts_to(warden: Warden) -> Path:
@@ -251,3 +252,23 @@ def test_a_held_back_judgement_due_only_after_the_switch_is_made_by_the_new_dete
     messages = said(caplog)
     assert banned(daemon) == {f"{ATTACKER}/32"}
     assert len([m for m in messages if m.startswith(f"ban {ATTACKER}/32 ")]) == 1
+
+
+def test_status_says_a_reload_s_warm_up_is_under_way(warden: Warden) -> None:
+    daemon = busy_daemon(warden)
+    reload_with(warden, daemon, fast_window="6m")
+    daemon.step()
+    assert daemon._warming is not None
+    document = status_document(daemon.store, daemon.config)
+    warm = document["daemon"]["warm_up"]
+    assert warm is not None and warm["lines"] > 0
+    assert warm["since"].endswith("Z")
+    text = status_text(document)
+    assert f"warm-up: a reload's new detector has read {warm['lines']} earlier line(s)" in text
+    assert f"since {warm['since']}" in text
+
+    drain(daemon)
+    daemon.step()
+    document = status_document(daemon.store, daemon.config)
+    assert document["daemon"]["warm_up"] is None
+    assert "warm-up" not in status_text(document)

@@ -269,6 +269,8 @@ class _WarmUp:
     """The characters of `kept` (`WARM_KEEP_MAX`)."""
     full: bool = False
     """`kept` went past `WARM_KEEP_MAX`: the warm-up ends at once."""
+    began: datetime = field(default_factory=lambda: datetime.now(UTC))
+    """When it began (``status`` shows a reload's warm-up under way: `Daemon._heartbeat`)."""
     compromises: set[tuple[str, str]] = field(default_factory=set)
     """The compromises (account, client) the running detector reported meanwhile: the
     new detector's report of the same one is not said or alerted again."""
@@ -1645,7 +1647,12 @@ class Daemon:
                 "alerts_dropped": self.alerter.dropped,
             },
             "problems": self._current_problems(),
+            "warm_up": None,
         }
+        warm = self._warming
+        if warm is not None and not stopped:
+            # A reload's new detector reading its earlier lines: ``status`` says so.
+            value["warm_up"] = {"lines": warm.stats.lines, "since": decisions.iso(warm.began)}
         try:
             self.store.set_position(self._keys.daemon, value)
         except StoreError as exc:
@@ -1793,6 +1800,7 @@ class Daemon:
         self._warming = None
         _close_tails(warm)
         self._end_warm_up(warm)
+        self._due["heartbeat"] = 0.0  # status shows it ended
 
     def _end_warm_up(self, warm: _WarmUp) -> None:
         """The earlier lines read: act on what they concluded that no ban answered yet
@@ -2163,6 +2171,7 @@ class Daemon:
                 self._warming = self._begin_warm_up(
                     detector, _duplicates_for(self.reader), keep=True
                 )
+                self._due["heartbeat"] = 0.0  # status shows it under way
                 self._warm_slice()  # a short warm-up ends here
             else:
                 self._detector = detector
