@@ -30,6 +30,7 @@ from wardenlab import (
     banned,
     drain,
     guesses,
+    logrotate,
     sasl_failure,
     sasl_success,
     seconds_ago,
@@ -272,3 +273,22 @@ def test_status_says_a_reload_s_warm_up_is_under_way(warden: Warden) -> None:
     document = status_document(daemon.store, daemon.config)
     assert document["daemon"]["warm_up"] is None
     assert "warm-up" not in status_text(document)
+
+
+def test_a_copytruncate_rotation_under_the_warm_up_is_said(
+    warden: Warden, caplog: pytest.LogCaptureFixture
+) -> None:
+    daemon = busy_daemon(warden, lines=20000)  # 2 MB: more than one piece (1 MiB)
+    caplog.clear()
+    reload_with(warden, daemon, fast_window="6m")
+    daemon.step()
+    assert daemon._warming is not None
+    (warden.tmp / "lr").mkdir()
+    logrotate(warden.tmp / "lr", warden.log, "copytruncate")
+    drain(daemon)
+
+    messages = said(caplog)
+    shrank = [m for m in messages if m.startswith(f"warm-up: {warden.log} shrank while")]
+    assert len(shrank) == 1
+    assert "the new detector does not count them" in shrank[0]
+    assert warm_up_read(messages)
