@@ -279,6 +279,16 @@ class _WarmUp:
     """The characters of `kept` (`WARM_KEEP_MAX`)."""
     full: bool = False
     """`kept` went past `WARM_KEEP_MAX`: the warm-up ends at once."""
+    began: datetime = field(default_factory=lambda: datetime.now(UTC))
+    """When it began (``status`` shows a reload's warm-up under way: `Daemon._heartbeat`)."""
+    compromises: set[tuple[str, str]] = field(default_factory=set)
+    """The compromises (account, client) the running detector reported meanwhile: the
+    new detector's report of the same one is not said or alerted again."""
+    judged: set[str] = field(default_factory=set)
+    """The clients (or networks) the running detector's held-back judgements were about
+    meanwhile (`Daemon._housekeeping`: what waited for a trailer login, a silent
+    session's rejects): the new detector, fed the same lines, holds the same ones; made
+    again at the switch, they are not said, counted or banned again."""
 
 
 class _StoreGuard:
@@ -927,21 +937,17 @@ class Daemon:
         event: Event | None,
         *,
         warm: bool = False,
+        said: bool = False,
     ) -> None:
         """Act on one detection: log it, refuse it, or ban (batch for the firewall, then
         recorded: `_record_new`; a compromise sends the batch so far first, so that its
-        bans are said before it). ``warm``: it comes from the warm-up's lines, which
-        were read before: a refusal or a stale attack was said then, and is neither said
-        nor counted again."""
+        bans are said before it: `_say_compromise`, not again when ``said``). ``warm``:
+        it comes from the warm-up's lines, which were read before: a refusal or a stale
+        attack was said then, and is neither said nor counted again."""
         counters = self.counters
         counters.detections += 1
-        if detection.verdict is Verdict.COMPROMISED:
-            if batch:  # the bans before it are said (and alerted) first, as they came
-                self._enforce(batch)
-                batch.clear()
-            counters.compromises += 1
-            LOG.warning("%s", decisions.compromise_line(detection))
-            self.alerter.send(decisions.compromise_alert(detection))
+        if detection.verdict is Verdict.COMPROMISED and not said:
+            self._say_compromise(detection, batch)
         decision = detection.decision()
         if decision is None:
             # Watched clients (probes, scanners) can be legion: only -v shows them.
@@ -997,6 +1003,21 @@ class Daemon:
         self._unrecorded[target] = _Unrecorded(entry, evidence, now, detection, users, decision)
         self.applied.put(entry)
         batch.append(entry)
+
+    def _say_compromise(self, detection: Detection, batch: list[BanEntry]) -> None:
+        """Log and alert a compromise (or a possible one), the bans of ``batch`` so far
+        sent first (said and alerted before it, as they came). During a reload's
+        warm-up, remembered (`_WarmUp.compromises`): the new detector does not say it
+        again at the switch."""
+        if batch:
+            self._enforce(batch)
+            batch.clear()
+        self.counters.compromises += 1
+        LOG.warning("%s", decisions.compromise_line(detection))
+        self.alerter.send(decisions.compromise_alert(detection))
+        warm = self._warming
+        if warm is not None and warm.kept is not None:
+            warm.compromises.add(_compromise_key(detection))
 
     def _enforce(self, batch: Sequence[BanEntry]) -> None:
         """Send a batch of new bans to the firewall, then record them (`_record_new`)."""
@@ -1640,7 +1661,12 @@ class Daemon:
                 "alerts_dropped": self.alerter.dropped,
             },
             "problems": self._current_problems(),
+            "warm_up": None,
         }
+        warm = self._warming
+        if warm is not None and not stopped:
+            # A reload's new detector reading its earlier lines: ``status`` says so.
+            value["warm_up"] = {"lines": warm.stats.lines, "since": decisions.iso(warm.began)}
         try:
             self.store.set_position(self._keys.daemon, value)
         except StoreError as exc:
@@ -1788,6 +1814,7 @@ class Daemon:
         self._warming = None
         _close_tails(warm)
         self._end_warm_up(warm)
+        self._due["heartbeat"] = 0.0  # status shows it ended
 
     def _end_warm_up(self, warm: _WarmUp) -> None:
         """The earlier lines read: act on what they concluded that no ban answered yet
@@ -1795,7 +1822,10 @@ class Daemon:
         judged meanwhile (`_WarmUp.kept`), as earlier lines too: it remembers them, and
         its own report of a client that the running detector banned meanwhile spends
         that client's failures on the ban, which is not made, said or recorded again;
-        what only the new policy concludes is acted on now. Then it takes over."""
+        what only the new policy concludes is acted on now, and a compromise (or a
+        possible one) it reports is said and alerted unless the running detector
+        reported the same account's login from the same client meanwhile, even when its
+        client is banned already. Then it takes over."""
         stats = warm.stats
         self.counters.warmup_lines = stats.lines
         if self._stop:
@@ -1826,21 +1856,43 @@ class Daemon:
                 continue  # a refusal was said when the line was first read
             if self._unanswered(detection):
                 self._decide(detection, batch, event, warm=True)
-        if kept:
-            now = datetime.now(UTC)
+        if kept is not None:
             for detection, event in self._replayed(detector, kept):
-                decision = detection.decision()
-                if decision is None:
-                    continue
-                target = normalize(decision.target)
-                if self.policy.refusal(target) is not None:
-                    continue  # said when the line was read
-                if self.applied.covering(target, now) is not None:
-                    continue  # banned meanwhile by the running detector: said then
-                if self._unanswered(detection):
-                    self._decide(detection, batch, event, warm=True)
+                self._replay_decide(warm, detection, event, batch)
+            # Its held-back judgements that are due now (the housekeeping's): the ones
+            # the running detector made meanwhile are not made again (nor at the new
+            # one's next housekeeping), the others are made as the housekeeping does.
+            for detection in detector.expire(silent=self.clock() - self._fed_at):
+                if _judged_key(detection) in warm.judged:
+                    self._replay_decide(warm, detection, None, batch)
+                else:
+                    self._decide(detection, batch, None)
         if batch:
             self._enforce(batch)
+
+    def _replay_decide(
+        self, warm: _WarmUp, detection: Detection, event: Event | None, batch: list[BanEntry]
+    ) -> None:
+        """Act on what the new detector concludes at the switch from what the running
+        one judged meanwhile (`_end_warm_up`): only what it did not do already."""
+        if detection.verdict is Verdict.COMPROMISED:
+            # Said and alerted unless the running detector did meanwhile: an address
+            # taken off the allow list, a lowered threshold; only the ban below is not
+            # made twice.
+            key = _compromise_key(detection)
+            if key not in warm.compromises:
+                warm.compromises.add(key)
+                self._say_compromise(detection, batch)
+        decision = detection.decision()
+        if decision is None:
+            return  # said (or watched) when the line was read
+        target = normalize(decision.target)
+        if self.policy.refusal(target) is not None:
+            return  # said when the line was read
+        if self.applied.covering(target, datetime.now(UTC)) is not None:
+            return  # banned meanwhile by the running detector: said then
+        if self._unanswered(detection):
+            self._decide(detection, batch, event, warm=True, said=True)
 
     def _replayed(
         self, detector: Detector, kept: list[Record]
@@ -1954,6 +2006,9 @@ class Daemon:
         # backlog of hours ago, read at a start, is not that silent (its next piece
         # follows at once), and its lines are judged by their own times.
         found = self.detector.expire(silent=self.clock() - self._fed_at)
+        warm = self._warming
+        if found and warm is not None and warm.kept is not None:
+            warm.judged.update(_judged_key(detection) for detection in found)
         if found:
             batch: list[BanEntry] = []
             for detection in found:
@@ -2146,10 +2201,16 @@ class Daemon:
                 # ones, a slice at each step (`_warm_slice`): bans, the firewall's
                 # repair and a stop do not wait for it. Its own filter of copies: the
                 # running one's has seen the new lines' neighbours, read live.
+                if new.policy.allow != old.policy.allow:
+                    # The running detector judges by the new allow list meanwhile: an
+                    # address taken off it is judged from its next line (banned now,
+                    # not at the switch); the new detector counts its earlier lines.
+                    self.detector.set_allow(new.policy.allow)
                 self.reader.warm_up_from_here()
                 self._warming = self._begin_warm_up(
                     detector, _duplicates_for(self.reader), keep=True
                 )
+                self._due["heartbeat"] = 0.0  # status shows it under way
                 self._warm_slice()  # a short warm-up ends here
             else:
                 self._detector = detector
@@ -2345,6 +2406,17 @@ def _applies_live(old: PolicyConfig, new: PolicyConfig, running: Detector, built
         )
         for net in old.allow
     )
+
+
+def _compromise_key(detection: Detection) -> tuple[str, str]:
+    """A compromise's account and client: the same one reported by two detectors."""
+    user = detection.data.get("user")
+    return (str(user) if user else "", detection.ip or str(detection.target))
+
+
+def _judged_key(detection: Detection) -> str:
+    """The client (or network) a held-back judgement is about (`_WarmUp.judged`)."""
+    return detection.ip or str(detection.target)
 
 
 def _close_tails(warm: _WarmUp) -> None:

@@ -588,7 +588,10 @@ def tail_before(
                 yield from _earlier_tails(path, found, since, window, limit, piece, followed)
         if start >= end:
             return
-        yield from _lines_up_to(path, position, start, lambda: _pieces(fd, start, end, piece))
+        said: list[bool] = []
+        yield from _lines_up_to(
+            path, position, start, lambda: _unshrunk_pieces(path, fd, start, end, piece, said)
+        )
     except OSError:
         return  # the follower says what cannot be read
     finally:
@@ -982,6 +985,29 @@ def _after_newline(fd: int, start: int, end: int, piece: int) -> int | None:
             return start + cut + 1
         start += len(data)
     return None
+
+
+def _unshrunk_pieces(
+    path: str, fd: int, start: int, end: int, piece: int, said: list[bool]
+) -> Iterator[bytes]:
+    """`_pieces` of a tail read back, ended when the file shrank below ``end`` under the
+    reading: emptied by a copytruncate rotation while a reload's warm-up read it a slice
+    at a time (what it holds now are newer lines, not the earlier ones). Said once
+    (``said``): the new detector does not count the rest of those earlier lines."""
+    for data in _pieces(fd, start, end, piece):
+        if os.fstat(fd).st_size < end:
+            break
+        yield data
+        start += len(data)
+    if start < end and not said:
+        said.append(True)
+        LOG.warning(
+            "warm-up: %s shrank while its earlier lines were read (a copytruncate "
+            "rotation?): those from byte %d on are not read, the new detector does not "
+            "count them",
+            path,
+            start,
+        )
 
 
 def _pieces(fd: int, start: int, end: int, piece: int) -> Iterator[bytes]:

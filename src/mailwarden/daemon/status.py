@@ -15,7 +15,7 @@ fields are added, never renamed or removed. Times are ISO 8601 in UTC
   ``[{host, running, seen, stopped, damaged}]`` (empty with SQLite).
 - ``daemon``: null when no daemon ever wrote to this store (this host's), else
   ``{running, pid, version, backend, started, seen, stopped, counters, problems,
-  damaged, not_responding, gone}``:
+  damaged, not_responding, gone, warm_up}``:
   ``running`` is true when the daemon's heartbeat (every 5 s) is under 15 s old, it
   did not stop and its process is not ``gone``: ``gone`` is true when the heartbeat was
   written on this host (this boot, this pid namespace: its ``pid_place``) and its pid is
@@ -39,7 +39,10 @@ fields are added, never renamed or removed. Times are ISO 8601 in UTC
   again), then a firewall that does not work now (one line each); ``damaged``: what of
   the heartbeat could not be read (``["pid 'x' is not a process id"]``; such a value, a
   counter too, is null, and ``running`` false when it is ``seen`` or ``stopped``), empty
-  when nothing.
+  when nothing; ``warm_up``: a reload's new detector reading the earlier lines while
+  the running one judges the new ones, ``{lines, since}`` (earlier lines read so far,
+  when it began: either null when damaged), null when none is under way (as in a
+  heartbeat of a version before it).
 - ``bans``: the active bans, oldest first: ``{network, since, until,
   remaining_seconds, reason, source ("auto" | "manual"), offences, not_enforced}``;
   ``not_enforced``: why the daemon leaves a stored ban out of the firewall (the network
@@ -329,6 +332,7 @@ def _daemon(heartbeat: JSONValue, now: datetime) -> dict[str, Any] | None:
         "counters": _counters(heartbeat.get("counters"), damaged),
         "problems": _problems(heartbeat.get("problems"), damaged),
         "damaged": damaged,
+        "warm_up": _warm_up(heartbeat.get("warm_up"), now, damaged),
     }
 
 
@@ -382,6 +386,21 @@ def _counters(value: JSONValue, damaged: list[str]) -> dict[str, int | None]:
             damaged.append(f"counter {shown(name)} {shown(count)} is not a count")
             counters[name] = None
     return counters
+
+
+def _warm_up(value: JSONValue, now: datetime, damaged: list[str]) -> dict[str, Any] | None:
+    """A reload's warm-up under way (``{lines, since}``), None when none is."""
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        damaged.append(f"warm_up {shown(value)} is not an object")
+        return None
+    lines = value.get("lines")
+    if not _count(lines):
+        damaged.append(f"warm_up lines {shown(lines)} is not a count")
+        lines = None
+    since = _time("warm_up since", value.get("since"), now, damaged)
+    return {"lines": lines, "since": None if since is None else iso(since)}
 
 
 def _problems(value: JSONValue, damaged: list[str]) -> list[str]:
@@ -589,6 +608,13 @@ def status_text(document: dict[str, Any]) -> str:
     elif daemon["running"]:
         pid, started, backend = (_or_unknown(daemon[k]) for k in ("pid", "started", "backend"))
         lines.append(f"daemon: running (pid {pid}, since {started}, backend {backend})")
+        warm = daemon.get("warm_up")
+        if warm is not None:
+            lines.append(
+                f"  warm-up: a reload's new detector has read {_or_unknown(warm['lines'])} "
+                f"earlier line(s) so far, since {_or_unknown(warm['since'])}; the running "
+                "detector judges the new lines meanwhile"
+            )
     elif daemon["stopped"]:
         lines.append(f"daemon: stopped {daemon['stopped']}")
     elif daemon["seen"]:

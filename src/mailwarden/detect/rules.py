@@ -820,7 +820,8 @@ class Detector:
         account it tried into one (one that joined before stays a member); a network
         holding an address of it is judged address by address. A client the old list
         allowed and the new one does not is judged on what it does
-        from now on (the daemon warms a new detector up instead in that case)."""
+        from now on (the daemon gives it to the running detector that way during a
+        reload's warm-up, while the new detector counts its earlier lines)."""
         self._allow = tuple(allow)
         self.policy = replace(self.policy, allow=self._allow)
         newly: set[str] = set()
