@@ -15,11 +15,10 @@ from __future__ import annotations
 
 import logging
 import os
-from datetime import UTC, datetime
 
 import pytest
 from test_silence_needs_readable_sources import _break_reads, _minutes
-from test_silent_log_trailer_wait import Clock, _guesses, _trailer
+from test_silent_log_trailer_wait import _started_on_guessing
 from wardenlab import ATTACKER, Warden, append, banned, drain, run_cli, stamp
 
 SAID = "cannot be read for 10 minutes: silence is judged without it now"
@@ -44,12 +43,7 @@ def test_a_source_broken_for_good_holds_the_silence_ten_minutes(
     warden.sections["sources"]["files"] = [str(warden.log), str(dovecot)]
     warden.write()
     caplog.set_level(logging.INFO, logger="mailwarden")
-    daemon = warden.start()
-    clock = Clock()
-    daemon.clock = clock
-    now = datetime.now(UTC)
-    append(warden.log, [*_trailer(ATTACKER, now), *_guesses(now)])
-    drain(daemon)
+    daemon, clock, _ = _started_on_guessing(warden)
     assert daemon.reader.files.failures(), "the daemon sees dovecot.log cannot be read"
     _minutes(daemon, clock, 9)
     assert _said(caplog) == []
@@ -71,12 +65,7 @@ def test_a_source_that_reads_again_holds_the_silence_again_when_it_fails_again(
     ten held, two of silence counted (and said once); it reads again, and fails again
     at once: held ten minutes again, then the rest of the five minutes, and banned."""
     caplog.set_level(logging.INFO, logger="mailwarden")
-    daemon = warden.start()
-    clock = Clock()
-    daemon.clock = clock
-    now = datetime.now(UTC)
-    append(warden.log, [*_trailer(ATTACKER, now), *_guesses(now)])
-    drain(daemon)
+    daemon, clock, now = _started_on_guessing(warden)
     cure = _break_reads(monkeypatch, warden.log)
     append(warden.log, f"{stamp(now)} mx cron[77]: (root) CMD (true)")
     daemon.step()

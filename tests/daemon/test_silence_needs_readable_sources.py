@@ -20,11 +20,17 @@ from __future__ import annotations
 import errno
 import os
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 import pytest
-from test_silent_log_trailer_wait import OWNER, OWNER_PHONE, TAG, Clock, _guesses, _trailer
+from test_silent_log_trailer_wait import (
+    OWNER,
+    OWNER_PHONE,
+    TAG,
+    Clock,
+    _started_on_guessing,
+)
 from wardenlab import ATTACKER, Warden, append, banned, drain, fake_command, stamp
 
 from mailwarden.daemon.loop import Daemon
@@ -72,12 +78,7 @@ def test_an_unreadable_log_is_no_silence_the_owner_is_not_banned(
     ten minutes. The old daemon took that for silence and banned her phone after five;
     now nothing is judged while the log cannot be read, and once it can, the statistics
     make the failures her old password's: nobody is banned, then or later."""
-    daemon = warden.start()
-    clock = Clock()
-    daemon.clock = clock
-    now = datetime.now(UTC)
-    append(warden.log, [*_trailer(OWNER_PHONE, now), *_phone(now)])
-    drain(daemon)
+    daemon, clock, now = _started_on_guessing(warden, OWNER_PHONE, _phone)
     cure = _break_reads(monkeypatch, warden.log)
     append(
         warden.log,
@@ -103,12 +104,7 @@ def test_the_silence_goes_on_once_the_log_reads_again(
     reads again: the guessing is banned once the silence while it could be read makes
     DEFER_SECONDS (two minutes before, three after), not at once when the errors end,
     and not never."""
-    daemon = warden.start()
-    clock = Clock()
-    daemon.clock = clock
-    now = datetime.now(UTC)
-    append(warden.log, [*_trailer(ATTACKER, now), *_guesses(now)])
-    drain(daemon)
+    daemon, clock, now = _started_on_guessing(warden)
     _minutes(daemon, clock, 2)
     cure = _break_reads(monkeypatch, warden.log)
     append(warden.log, f"{stamp(now)} mx cron[77]: (root) CMD (true)")
@@ -141,12 +137,7 @@ def test_a_journal_that_is_not_followed_now_is_no_silence(
     fake_command(tmp_path, monkeypatch, "journalctl", IDLE_JOURNALCTL)
     warden.sections["sources"]["journal"] = True
     warden.write()
-    daemon = warden.start()
-    clock = Clock()
-    daemon.clock = clock
-    now = datetime.now(UTC)
-    append(warden.log, [*_trailer(ATTACKER, now), *_guesses(now)])
-    drain(daemon)
+    daemon, clock, _ = _started_on_guessing(warden)
     journal = daemon.reader.journal
     assert journal is not None and journal._proc is not None
     killed = journal._proc

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ipaddress
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -58,6 +59,22 @@ def _guesses(when: datetime) -> list[str]:
     ]
 
 
+def _started_on_guessing(
+    warden: Warden,
+    client: str = ATTACKER,
+    tries: Callable[[datetime], list[str]] = _guesses,
+) -> tuple[Daemon, Clock, datetime]:
+    """The daemon started on a test clock, with ``client``'s forged trailer and
+    ``tries`` (three guesses) written and read; and the time they were written at."""
+    daemon = warden.start()
+    clock = Clock()
+    daemon.clock = clock
+    now = datetime.now(UTC)
+    append(warden.log, [*_trailer(client, now), *tries(now)])
+    drain(daemon)
+    return daemon, clock, now
+
+
 def _housekeeping(daemon: Daemon, clock: Clock, seconds: float) -> None:
     """``seconds`` later on the daemon's clock, with nothing new in the log: one step,
     the housekeeping due."""
@@ -72,12 +89,7 @@ def test_guessing_behind_a_forged_trailer_is_banned_when_the_log_goes_silent(
     """The trailer, three guesses (no more than the wait keeps), then not one line more:
     banned within DEFER_SECONDS and a housekeeping of the last line read; the old code
     never banned it, whatever the wait."""
-    daemon = warden.start()
-    clock = Clock()
-    daemon.clock = clock
-    now = datetime.now(UTC)
-    append(warden.log, [*_trailer(ATTACKER, now), *_guesses(now)])
-    drain(daemon)
+    daemon, clock, _ = _started_on_guessing(warden)
     assert banned(daemon) == set()  # kept: the trailer's session may still confirm it
     waited = 0.0
     while waited + HOUSEKEEPING_EVERY < DEFER_SECONDS:  # the wait is not over: kept
@@ -106,12 +118,7 @@ def test_a_line_read_later_starts_the_silence_again(warden: Warden) -> None:
     """A line read 4 minutes into the silence (another client, a second later in the
     log) is no silence: the wait goes on by the log's time, then by the clock from that
     line; the guesses are banned once both together make DEFER_SECONDS."""
-    daemon = warden.start()
-    clock = Clock()
-    daemon.clock = clock
-    now = datetime.now(UTC)
-    append(warden.log, [*_trailer(ATTACKER, now), *_guesses(now)])
-    drain(daemon)
+    daemon, clock, now = _started_on_guessing(warden)
     for _ in range(4):
         _housekeeping(daemon, clock, HOUSEKEEPING_EVERY)
     append(
