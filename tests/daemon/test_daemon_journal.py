@@ -113,15 +113,21 @@ def runs_of(fake_journal: Path, follow: bool = True) -> list[list[str]]:
     return [run for run in runs if ("--follow" in run) is follow]
 
 
-@pytest.fixture
-def fake_journal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    fake_command(tmp_path, monkeypatch, "journalctl", FAKE)
+def stand_in_journal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, script: str = FAKE) -> Path:
+    """``script`` (the stand-in journalctl) on PATH, on an empty journal; the file of the
+    argument lists it is run with (runs_of)."""
+    fake_command(tmp_path, monkeypatch, "journalctl", script)
     entries = tmp_path / "entries.json"
     entries.write_text("[]")  # an empty journal; a test writes entries (set_entries)
     args = tmp_path / "journalctl-args.jsonl"
     monkeypatch.setenv("FAKE_JOURNAL_ENTRIES", str(entries))
     monkeypatch.setenv("FAKE_JOURNAL_ARGS", str(args))
     return args
+
+
+@pytest.fixture
+def fake_journal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    return stand_in_journal(tmp_path, monkeypatch)
 
 
 def test_journal_entries_are_acted_on_and_the_cursor_resumes(

@@ -24,6 +24,24 @@ def _trailer(when: datetime) -> list[str]:
     ]
 
 
+def _slow_guesses(began: datetime) -> list[str]:
+    """The forged trailer at ``began``, and three guesses (no more than its wait keeps) a
+    second later."""
+    return _trailer(began) + [
+        sasl_failure(ATTACKER, u, pid=1201 + n, when=began + timedelta(seconds=1))
+        for n, u in enumerate(NAMES[:3])
+    ]
+
+
+def _a_line_later(began: datetime) -> str:
+    """Another client's line, DEFER_SECONDS and a minute after ``began``: it tells the
+    time."""
+    return (
+        f"{stamp(began + timedelta(seconds=DEFER_SECONDS + 60))} mx postfix/smtpd[4300]: "
+        "connect from unknown[198.51.100.20]"
+    )
+
+
 def test_guessing_behind_a_forged_trailer_is_banned_while_the_session_is_open(
     warden: Warden,
 ) -> None:
@@ -52,21 +70,10 @@ def test_slow_guessing_behind_a_forged_trailer_is_banned_after_the_wait(
     open (a line of another client tells the time)."""
     daemon = warden.start()
     began = datetime.now(UTC) - timedelta(seconds=DEFER_SECONDS + 120)
-    append(
-        warden.log,
-        _trailer(began)
-        + [
-            sasl_failure(ATTACKER, u, pid=1201 + n, when=began + timedelta(seconds=1))
-            for n, u in enumerate(NAMES[:3])
-        ],
-    )
+    append(warden.log, _slow_guesses(began))
     drain(daemon)
     assert banned(daemon) == set()
-    append(
-        warden.log,
-        f"{stamp(began + timedelta(seconds=DEFER_SECONDS + 60))} mx postfix/smtpd[4300]: "
-        "connect from unknown[198.51.100.20]",
-    )
+    append(warden.log, _a_line_later(began))
     drain(daemon)
     daemon._due["housekeeping"] = 0
     daemon.step()

@@ -11,8 +11,8 @@ import time
 from pathlib import Path
 
 import pytest
-from test_daemon_journal import FAKE, arrive, entry, runs_of
-from wardenlab import ATTACKER, OTHER, Warden, banned, fake_command, run_cli, wait_until
+from test_daemon_journal import FAKE, arrive, entry, runs_of, stand_in_journal
+from wardenlab import ATTACKER, OTHER, Warden, banned, run_cli, wait_until
 
 from mailwarden.daemon import journal
 
@@ -30,11 +30,7 @@ REFUSING = FAKE.replace(
 
 @pytest.fixture
 def refusing_journal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    fake_command(tmp_path, monkeypatch, "journalctl", REFUSING)
-    (tmp_path / "entries.json").write_text("[]")
-    args = tmp_path / "journalctl-args.jsonl"
-    monkeypatch.setenv("FAKE_JOURNAL_ENTRIES", str(tmp_path / "entries.json"))
-    monkeypatch.setenv("FAKE_JOURNAL_ARGS", str(args))
+    args = stand_in_journal(tmp_path, monkeypatch, REFUSING)
     monkeypatch.setattr(journal, "RESTART_DELAY", 0.05)
     return args
 

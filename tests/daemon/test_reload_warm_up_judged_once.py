@@ -21,8 +21,8 @@ from typing import Any
 
 import pytest
 from test_alerts import RECEIVER, received
-from test_forged_trailer_guessing_banned import DEFER_SECONDS, NAMES, _trailer
-from test_reload_warm_up_slices import busy_daemon, reload_with, said, warm_up_read
+from test_forged_trailer_guessing_banned import DEFER_SECONDS, _a_line_later, _slow_guesses
+from test_reload_warm_up_slices import busy_daemon, reload_with, said, warm_up_read, warming
 from wardenlab import (
     ATTACKER,
     Warden,
@@ -34,18 +34,21 @@ from wardenlab import (
     sasl_failure,
     sasl_success,
     seconds_ago,
-    stamp,
 )
 
 from mailwarden.daemon.loop import Daemon
 from mailwarden.daemon.status import status_document, status_text
 
 
-def alerts_to(warden: Warden) -> Path:
+def alerts_to(warden: Warden, **policy: object) -> Path:
+    """Alerts to a receiver, and ``policy``, in the configuration (written); the
+    receiver's inbox."""
     script = warden.tmp / "receiver.py"
     script.write_text(RECEIVER)
     inbox = warden.tmp / "alerts.jsonl"
     warden.sections["alerts"] = {"command": [sys.executable, str(script), str(inbox)]}
+    warden.sections["policy"].update(policy)
+    warden.write()
     return inbox
 
 
@@ -60,12 +63,8 @@ def compromise_lines(messages: list[str]) -> list[str]:
 def test_a_possible_compromise_only_the_new_policy_sees_during_the_warm_up_is_said(
     warden: Warden, caplog: pytest.LogCaptureFixture
 ) -> None:
-    inbox = alerts_to(warden)
-    warden.sections["policy"]["compromise_failures"] = 20
-    warden.write()
-    daemon = busy_daemon(warden)
-    caplog.clear()
-    reload_with(warden, daemon, compromise_failures=5)
+    inbox = alerts_to(warden, compromise_failures=20)
+    daemon = warming(warden, caplog, compromise_failures=5)
     start = seconds_ago(40 * 60)
     lines = [
         sasl_failure(
@@ -98,9 +97,7 @@ def test_a_compromise_of_an_address_taken_off_the_allow_list_is_said_though_bann
     # It guessed while allowed (the running detector did not count it), then logged in
     # during the warm-up: the new detector bans it for the guessing and reports the
     # break-in; the ban is made once, the compromise is said and alerted.
-    inbox = alerts_to(warden)
-    warden.sections["policy"]["allow"] = [f"{ATTACKER}/32"]
-    warden.write()
+    inbox = alerts_to(warden, allow=[f"{ATTACKER}/32"])
     daemon = busy_daemon(warden)
     append(warden.log, guesses(ATTACKER))
     drain(daemon)
@@ -126,10 +123,7 @@ def test_a_compromise_the_running_detector_reported_meanwhile_is_said_once(
     warden: Warden, caplog: pytest.LogCaptureFixture
 ) -> None:
     inbox = alerts_to(warden)
-    warden.write()
-    daemon = busy_daemon(warden)
-    caplog.clear()
-    reload_with(warden, daemon, fast_window="6m")
+    daemon = warming(warden, caplog, fast_window="6m")
     append(warden.log, [*guesses(ATTACKER), sasl_success(ATTACKER, "alice@example.org")])
     daemon.step()
     assert daemon._warming is not None
@@ -146,12 +140,8 @@ def test_a_compromise_the_running_detector_reported_meanwhile_is_said_once(
 def test_an_address_taken_off_the_allow_list_is_banned_during_the_warm_up(
     warden: Warden, caplog: pytest.LogCaptureFixture
 ) -> None:
-    inbox = alerts_to(warden)
-    warden.sections["policy"]["allow"] = [f"{ATTACKER}/32"]
-    warden.write()
-    daemon = busy_daemon(warden)
-    caplog.clear()
-    reload_with(warden, daemon, allow=[])
+    inbox = alerts_to(warden, allow=[f"{ATTACKER}/32"])
+    daemon = warming(warden, caplog, allow=[])
     append(warden.log, [*guesses(ATTACKER), sasl_success(ATTACKER, "sales")])
     daemon.step()
     assert daemon._warming is not None
@@ -174,16 +164,8 @@ def trailer_attack(warden: Warden) -> None:
     """Three guesses behind a forged trailer login, judged only once the trailer waited
     DEFER_SECONDS (by the log's time: a later line says so), at the housekeeping."""
     began = datetime.now(UTC) - timedelta(seconds=DEFER_SECONDS + 120)
-    append(
-        warden.log,
-        _trailer(began)
-        + [
-            sasl_failure(ATTACKER, user, pid=1201 + n, when=began + timedelta(seconds=1))
-            for n, user in enumerate(NAMES[:3])
-        ],
-    )
-    later = stamp(began + timedelta(seconds=DEFER_SECONDS + 60))
-    append(warden.log, f"{later} mx postfix/smtpd[4300]: connect from unknown[198.51.100.20]")
+    append(warden.log, _slow_guesses(began))
+    append(warden.log, _a_line_later(began))
 
 
 def judged_during_the_warm_up(daemon: Daemon) -> None:
@@ -206,9 +188,7 @@ def judged_during_the_warm_up(daemon: Daemon) -> None:
 def test_a_held_back_ban_made_during_the_warm_up_is_not_made_again(
     warden: Warden, caplog: pytest.LogCaptureFixture
 ) -> None:
-    daemon = busy_daemon(warden, lines=200)
-    caplog.clear()
-    reload_with(warden, daemon, fast_window="6m")
+    daemon = warming(warden, caplog, lines=200, fast_window="6m")
     trailer_attack(warden)
     judged_during_the_warm_up(daemon)
 
@@ -224,9 +204,7 @@ def test_a_held_back_judgement_not_banned_during_the_warm_up_is_said_once(
 ) -> None:
     warden.sections["policy"].update(ban_time="2s", max_ban_time="1h")
     warden.write()
-    daemon = busy_daemon(warden, lines=200)
-    caplog.clear()
-    reload_with(warden, daemon, fast_window="6m")
+    daemon = warming(warden, caplog, lines=200, fast_window="6m")
     trailer_attack(warden)
     judged_during_the_warm_up(daemon)
 
@@ -241,9 +219,7 @@ def test_a_held_back_judgement_not_banned_during_the_warm_up_is_said_once(
 def test_a_held_back_judgement_due_only_after_the_switch_is_made_by_the_new_detector(
     warden: Warden, caplog: pytest.LogCaptureFixture
 ) -> None:
-    daemon = busy_daemon(warden, lines=200)
-    caplog.clear()
-    reload_with(warden, daemon, fast_window="6m")
+    daemon = warming(warden, caplog, lines=200, fast_window="6m")
     trailer_attack(warden)
     drain(daemon)  # the warm-up ends before any housekeeping
     assert daemon._warming is None
@@ -278,9 +254,8 @@ def test_status_says_a_reload_s_warm_up_is_under_way(warden: Warden) -> None:
 def test_a_copytruncate_rotation_under_the_warm_up_is_said(
     warden: Warden, caplog: pytest.LogCaptureFixture
 ) -> None:
-    daemon = busy_daemon(warden, lines=20000)  # 2 MB: more than one piece (1 MiB)
-    caplog.clear()
-    reload_with(warden, daemon, fast_window="6m")
+    # 20000 lines, 2 MB: more than one piece (1 MiB)
+    daemon = warming(warden, caplog, lines=20000, fast_window="6m")
     daemon.step()
     assert daemon._warming is not None
     (warden.tmp / "lr").mkdir()

@@ -17,7 +17,7 @@ from ipaddress import ip_network
 from pathlib import Path
 
 import pytest
-from test_daemon_journal import FAKE, arrive, entry, set_entries
+from test_daemon_journal import arrive, entry, set_entries, stand_in_journal
 from wardenlab import (
     ATTACKER,
     OTHER,
@@ -25,7 +25,6 @@ from wardenlab import (
     append,
     banned,
     drain,
-    fake_command,
     guesses,
     stamp,
     wait_until,
@@ -54,12 +53,7 @@ def noise(lines: int) -> list[str]:
 @pytest.fixture
 def fake_journal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """test_daemon_journal's stand-in journalctl, on an empty journal."""
-    fake_command(tmp_path, monkeypatch, "journalctl", FAKE)
-    (tmp_path / "entries.json").write_text("[]")
-    args = tmp_path / "journalctl-args.jsonl"
-    monkeypatch.setenv("FAKE_JOURNAL_ENTRIES", str(tmp_path / "entries.json"))
-    monkeypatch.setenv("FAKE_JOURNAL_ARGS", str(args))
-    return args
+    return stand_in_journal(tmp_path, monkeypatch)
 
 
 def said(caplog: pytest.LogCaptureFixture) -> list[str]:
@@ -94,12 +88,21 @@ def reload_with(warden: Warden, daemon: Daemon, **policy: object) -> None:
     daemon.reload()
 
 
+def warming(
+    warden: Warden, caplog: pytest.LogCaptureFixture, lines: int = 3000, **policy: object
+) -> Daemon:
+    """A busy daemon (``lines`` ordinary lines read) reloaded with ``policy``, what was
+    logged before the reload cleared: the new detector's warm-up under way."""
+    daemon = busy_daemon(warden, lines)
+    caplog.clear()
+    reload_with(warden, daemon, **policy)
+    return daemon
+
+
 def test_guessing_during_a_reload_s_warm_up_is_banned_before_it_ends_and_once(
     warden: Warden, caplog: pytest.LogCaptureFixture
 ) -> None:
-    daemon = busy_daemon(warden)
-    caplog.clear()
-    reload_with(warden, daemon, fast_window="6m")  # a window: a new detector
+    daemon = warming(warden, caplog, fast_window="6m")  # a window: a new detector
     assert warm_up_read(said(caplog)) == []  # under way
 
     other = guesses(OTHER, users=("alice", "bob", "carol"))
@@ -138,9 +141,7 @@ def test_the_new_policy_judges_the_lines_of_the_warm_up_once_it_is_ready(
     """Two guesses during the warm-up of a policy that bans at two: the running detector
     (three) does not ban them; the new one, fed them once it has read the earlier lines,
     does, at the switch. Three guesses were banned at once, and not again."""
-    daemon = busy_daemon(warden)
-    caplog.clear()
-    reload_with(warden, daemon, fast_failures=2)
+    daemon = warming(warden, caplog, fast_failures=2)
     append(warden.log, [*guesses(ATTACKER), *guesses(OTHER, users=("alice", "bob"))])
     daemon.step()
     assert banned(daemon) == {f"{ATTACKER}/32"}
@@ -188,9 +189,7 @@ def test_a_flushed_table_is_put_back_during_a_reload_s_warm_up(
 def test_a_stop_during_a_reload_s_warm_up_is_prompt_and_loses_no_line(
     warden: Warden, caplog: pytest.LogCaptureFixture
 ) -> None:
-    daemon = busy_daemon(warden)
-    caplog.clear()
-    reload_with(warden, daemon, fast_window="6m")
+    daemon = warming(warden, caplog, fast_window="6m")
     append(warden.log, guesses(ATTACKER))
     daemon.step()
     daemon.request_stop()  # SIGTERM's handler
@@ -209,9 +208,7 @@ def test_a_stop_during_a_reload_s_warm_up_is_prompt_and_loses_no_line(
 def test_a_second_reload_during_a_warm_up_begins_it_again_with_its_policy(
     warden: Warden, caplog: pytest.LogCaptureFixture
 ) -> None:
-    daemon = busy_daemon(warden)
-    caplog.clear()
-    reload_with(warden, daemon, fast_window="6m")
+    daemon = warming(warden, caplog, fast_window="6m")
     daemon.step()
     reload_with(warden, daemon, fast_failures=2)
     assert any(m.startswith("warm-up: left after ") for m in said(caplog))
@@ -225,9 +222,7 @@ def test_a_warm_up_that_would_keep_too_many_new_lines_ends_at_once_and_says_so(
     warden: Warden, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(loop, "WARM_KEEP_MAX", 200)  # characters: two lines
-    daemon = busy_daemon(warden)
-    caplog.clear()
-    reload_with(warden, daemon, fast_window="6m")
+    daemon = warming(warden, caplog, fast_window="6m")
     append(warden.log, guesses(ATTACKER))
     daemon.step()  # judged by the running detector, then the warm-up's rest at once
     messages = said(caplog)
