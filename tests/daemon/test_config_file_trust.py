@@ -18,6 +18,7 @@ import stat
 from pathlib import Path
 
 import pytest
+from test_preflight import folder_of_mode
 from wardenlab import base_config, run_cli, write_config
 
 from mailwarden.daemon.preflight import _unsafe
@@ -133,9 +134,7 @@ def test_another_users_symlink_in_a_sticky_folder(
     may delete it and make one that leads to a file of theirs. stat() saw only the
     file it leads to now: ready to run."""
     target = _config(tmp_path, tmp_path / "share" / "mailwarden.toml")
-    sticky = tmp_path / "sticky"
-    sticky.mkdir()
-    sticky.chmod(0o1777)
+    sticky = folder_of_mode(tmp_path, "sticky", 0o1777)
     link = sticky / "mailwarden.toml"
     link.symlink_to(target)
     os.chown(link, NOBODY, -1, follow_symlinks=False)

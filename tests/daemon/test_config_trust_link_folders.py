@@ -21,17 +21,12 @@ import os
 from pathlib import Path
 
 import pytest
-from wardenlab import base_config, run_cli, write_config
+from test_config_file_trust import NOBODY, _check, _config
+from wardenlab import base_config, write_config
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="the check is made as root only")
 
-NOBODY = 65534
 NIXBLD = 30000  # nixbld's gid on NixOS
-
-
-def _check(capsys: pytest.CaptureFixture[str], path: Path) -> tuple[int, str]:
-    code, err, out = run_cli(capsys, "run", "--check", "--config", str(path))
-    return code, "\n".join([*err, out])
 
 
 def _nix_store(tmp_path: Path) -> Path:
@@ -91,9 +86,7 @@ def test_the_folder_of_an_intermediate_symlink(
 ) -> None:
     """etc/mailwarden.toml -> mid/link2 -> real/mailwarden.toml, all root's but mid/,
     nobody's: nobody replaces link2 with a link to a file of theirs. Was: ready."""
-    (tmp_path / "mail.log").touch()
-    (tmp_path / "real").mkdir()
-    config = write_config(tmp_path / "real" / "mailwarden.toml", base_config(tmp_path))
+    config = _config(tmp_path, tmp_path / "real" / "mailwarden.toml")
     mid = tmp_path / "mid"
     mid.mkdir()
     (mid / "link2").symlink_to(config)
@@ -122,10 +115,8 @@ def test_a_refusal_names_the_folder_a_symlink_leads_to(
 ) -> None:
     """mwdir (root's symlink) -> theirs/ (nobody's): the refusal named mwdir, which is
     root's; theirs is what nobody owns."""
-    (tmp_path / "mail.log").touch()
     theirs = tmp_path / "theirs"
-    theirs.mkdir()
-    write_config(theirs / "mailwarden.toml", base_config(tmp_path))
+    _config(tmp_path, theirs / "mailwarden.toml")
     os.chown(theirs, NOBODY, -1)
     (tmp_path / "mwdir").symlink_to(theirs)
     code, text = _check(capsys, tmp_path / "mwdir" / "mailwarden.toml")

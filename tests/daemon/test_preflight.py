@@ -38,6 +38,14 @@ def config(tmp_path: Path, backend: str = "none", **changes: dict[str, Any]) -> 
     return write_config(tmp_path / "mailwarden.toml", sections)
 
 
+def folder_of_mode(tmp_path: Path, name: str, mode: int) -> Path:
+    """The folder ``name`` in ``tmp_path``, made with ``mode`` (whatever the umask)."""
+    folder = tmp_path / name
+    folder.mkdir()
+    folder.chmod(mode)
+    return folder
+
+
 def assert_refused(
     capsys: pytest.CaptureFixture[str], path: Path, key: str, reason: str, *extra: str
 ) -> None:
@@ -274,9 +282,7 @@ def start(path: Path) -> subprocess.CompletedProcess[str]:
 def test_a_store_folder_every_user_may_write(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    shared = tmp_path / "shared"
-    shared.mkdir()
-    shared.chmod(0o777)
+    shared = folder_of_mode(tmp_path, "shared", 0o777)
     path = config(tmp_path, store={"path": str(shared / "state.db")})
     refusal = f"{shared / 'state.db'}: refusing a store in a folder that every user may write"
     assert_refused(capsys, path, "store.path", refusal, "--check")
@@ -288,9 +294,7 @@ def test_a_store_in_a_sticky_folder_is_refused_with_no_advice_to_chmod_it(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """A store in /tmp: "chmod o-w /tmp" would break the host."""
-    sticky = tmp_path / "tmp"
-    sticky.mkdir()
-    sticky.chmod(0o1777)
+    sticky = folder_of_mode(tmp_path, "tmp", 0o1777)
     path = config(tmp_path, store={"path": str(sticky / "state.db")})
     code, err, _ = run_cli(capsys, "run", "--config", str(path), "--check")
     assert code == 2 and len(err) == 1, err
@@ -397,9 +401,7 @@ def test_a_store_under_a_folder_every_user_may_write(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], exists: bool
 ) -> None:
     """ww (0777) above ww/mw (0700): anybody may rename mw away and make their own."""
-    shared = tmp_path / "ww"
-    shared.mkdir()
-    shared.chmod(0o777)
+    shared = folder_of_mode(tmp_path, "ww", 0o777)
     if exists:
         (shared / "mw").mkdir(mode=0o700)
     store = shared / "mw" / "state.db"
@@ -420,9 +422,7 @@ def test_a_store_folder_another_user_owns_under_a_sticky_one(
 ) -> None:
     """/tmp/x (1777) / sub (nobody's): the check said the daemon would create the store
     there, and the daemon did, in a folder nobody could empty and refill."""
-    sticky = tmp_path / "x"
-    sticky.mkdir()
-    sticky.chmod(0o1777)
+    sticky = folder_of_mode(tmp_path, "x", 0o1777)
     sub = sticky / "sub"
     sub.mkdir()
     os.chown(sub, 65534, -1)
@@ -585,9 +585,7 @@ def test_a_symlink_another_user_owns_on_the_way_to_the_store(
 ) -> None:
     """nobody's link in a sticky /tmp: they may delete it and point a new one at another
     store, and stat() saw only where it led."""
-    sticky = tmp_path / "tmp"
-    sticky.mkdir()
-    sticky.chmod(0o1777)
+    sticky = folder_of_mode(tmp_path, "tmp", 0o1777)
     (tmp_path / "srv").mkdir(mode=0o700)
     SqliteStore(tmp_path / "srv" / "mailwarden.db").close()
     link = sticky / "nlink"
