@@ -7,14 +7,13 @@ from __future__ import annotations
 
 import gzip
 import os
-import shutil
-import subprocess
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from test_journal_warmup import exported, journalctl_reading
 from wardenlab import Warden, append, banned, drain, sasl_failure, sasl_success, stamp
 
 from mailwarden.config import load_config
@@ -251,34 +250,14 @@ def test_a_damaged_archive_gives_its_lines_before_the_damage_and_is_said(
     assert said(caplog, "owners: first start: 1 login(s) of the last 30d recalled from 2 ")
 
 
-REMOTE = Path("/usr/lib/systemd/systemd-journal-remote")
-
-
 def export_entry(n: int, when: datetime, message: str, uid: int = 0) -> bytes:
     """An entry in journald's export format, as journald stores Postfix's."""
-    micros = int(when.timestamp() * 1_000_000)
-    fields = {
-        "__REALTIME_TIMESTAMP": str(micros),
-        "__MONOTONIC_TIMESTAMP": str(n * 1_000_000 + 1),
-        "_BOOT_ID": "0123456789abcdef0123456789abcdef",
-        "_HOSTNAME": "mx",
-        "_UID": str(uid),
-        "_GID": str(uid),
-        "_TRANSPORT": "syslog",
-        "_PID": str(1300 + n),
-        "SYSLOG_FACILITY": "2",
-        "SYSLOG_IDENTIFIER": "postfix/submission/smtpd",
-        "MESSAGE": message,
-    }
-    return b"".join(f"{key}={value}\n".encode() for key, value in fields.items()) + b"\n"
+    return exported(n, when, message, uid, pids=1300)
 
 
 def test_the_journal_is_read_back_too_its_mail_systems_entries_only(
     warden: Warden, now: datetime, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    journalctl = shutil.which("journalctl")
-    if journalctl is None or not REMOTE.exists():
-        pytest.skip("needs journalctl and systemd-journal-remote (Debian packages)")
     login = "4XyZ1a2B3c: client=unknown[{ip}], sasl_method=PLAIN, sasl_username={user}"
     export = b"".join(
         [
@@ -289,13 +268,9 @@ def test_the_journal_is_read_back_too_its_mail_systems_entries_only(
             export_entry(2, now - timedelta(minutes=1), "connect from unknown[192.0.2.50]"),
         ]
     )
-    journal = warden.tmp / "mail.journal"
-    subprocess.run([str(REMOTE), f"--output={journal}", "-"], input=export, check=True)
     folder = warden.tmp / "bin"
     folder.mkdir()
-    wrapper = folder / "journalctl"
-    wrapper.write_text(f'#!/bin/sh\nexec {journalctl} --file={journal} "$@"\n')
-    wrapper.chmod(0o755)
+    journalctl_reading(export, warden.tmp / "mail.journal", folder / "journalctl")
     monkeypatch.setenv("PATH", f"{folder}{os.pathsep}{os.environ['PATH']}")
     warden.sections["sources"] = {"files": [], "journal": True}
     warden.write()

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -19,38 +19,52 @@ REMOTE = Path("/usr/lib/systemd/systemd-journal-remote")
 START = 1_795_000_000  # seconds since the epoch of the first entry
 
 
-def export_entry(n: int, uid: int = 0) -> bytes:
-    """Entry ``n`` (``n`` seconds after `START`) in journald's export format."""
+def exported(n: int, when: datetime, message: str, uid: int = 0, pids: int = 1200) -> bytes:
+    """Entry ``n``, logged at ``when`` by uid ``uid`` (process ``pids + n``), in journald's
+    export format, as journald stores Postfix's."""
     fields = {
-        "__REALTIME_TIMESTAMP": str((START + n) * 1_000_000),
+        "__REALTIME_TIMESTAMP": str(int(when.timestamp() * 1_000_000)),
         "__MONOTONIC_TIMESTAMP": str(n * 1_000_000 + 1),
         "_BOOT_ID": "0123456789abcdef0123456789abcdef",
         "_HOSTNAME": "mx",
         "_UID": str(uid),
         "_GID": str(uid),
         "_TRANSPORT": "syslog",
-        "_PID": str(1200 + n),
+        "_PID": str(pids + n),
         "SYSLOG_FACILITY": "2",
         "SYSLOG_IDENTIFIER": "postfix/submission/smtpd",
-        "MESSAGE": f"warning: unknown[203.0.113.7]: SASL PLAIN authentication failed: "
-        f"sasl_username=user{n}",
+        "MESSAGE": message,
     }
     return b"".join(f"{key}={value}\n".encode() for key, value in fields.items()) + b"\n"
+
+
+def export_entry(n: int, uid: int = 0) -> bytes:
+    """Entry ``n`` (``n`` seconds after `START`) in journald's export format."""
+    message = (
+        f"warning: unknown[203.0.113.7]: SASL PLAIN authentication failed: sasl_username=user{n}"
+    )
+    return exported(n, datetime.fromtimestamp(START + n, UTC), message, uid)
+
+
+def journalctl_reading(export: bytes, journal: Path, wrapper: Path) -> None:
+    """The entries ``export`` made the journal file ``journal`` (by
+    systemd-journal-remote), and ``wrapper`` a journalctl that reads it; the test skipped
+    without Debian's journalctl and systemd-journal-remote."""
+    journalctl = shutil.which("journalctl")
+    if journalctl is None or not REMOTE.exists():
+        pytest.skip("needs journalctl and systemd-journal-remote (Debian packages)")
+    subprocess.run([str(REMOTE), f"--output={journal}", "-"], input=export, check=True)
+    wrapper.write_text(f'#!/bin/sh\nexec {journalctl} --file={journal} "$@"\n')
+    wrapper.chmod(0o755)
 
 
 @pytest.fixture
 def journal(tmp_path: Path) -> tuple[str, list[str]]:
     """A journalctl that reads a journal file of 12 entries a second apart (entries 3
     and 8 written by uid 1000), and the entries' cursors."""
-    journalctl = shutil.which("journalctl")
-    if journalctl is None or not REMOTE.exists():
-        pytest.skip("needs journalctl and systemd-journal-remote (Debian packages)")
     export = b"".join(export_entry(n, 1000 if n in (3, 8) else 0) for n in range(12))
-    path = tmp_path / "mail.journal"
-    subprocess.run([str(REMOTE), f"--output={path}", "-"], input=export, check=True)
     wrapper = tmp_path / "journalctl"
-    wrapper.write_text(f'#!/bin/sh\nexec {journalctl} --file={path} "$@"\n')
-    wrapper.chmod(0o755)
+    journalctl_reading(export, tmp_path / "mail.journal", wrapper)
     listed = subprocess.run(
         [str(wrapper), "--output=json", "--no-pager"], capture_output=True, check=True
     ).stdout
