@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -19,3 +20,13 @@ def warden(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> Iterator[Warden]
         yield made
     finally:
         made.close()
+
+
+@pytest.fixture
+def now() -> datetime:
+    """The test's own reading of the clock, at its start: the logs' times count back
+    from it. Read once at the module's import, it was minutes old when a test of a
+    long run came to it, while the daemon judges by its own clock: a guesser's four
+    failures within 2h, the last written live, fell further apart; an attack "of now"
+    could be older than a ban would last (not banned)."""
+    return datetime.now(UTC)

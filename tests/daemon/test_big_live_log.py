@@ -5,27 +5,14 @@ small here: the files are a few kB, not hundreds of MiB."""
 
 from __future__ import annotations
 
-import os
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from test_first_start import ALICE, OFFICE, rotated, said
 from wardenlab import Warden, append, banned, drain, sasl_failure, sasl_success, stamp
 
 from mailwarden.daemon import recall
-
-OFFICE = "203.0.113.7"
-ALICE = "alice@example.org"
-
-
-@pytest.fixture
-def now() -> datetime:
-    """The test's own reading of the clock, at its start: the logs' times count back
-    from it. Read once at the module's import, it was minutes old when a test of a
-    long run came to it, while the daemon judges by its own clock: a guesser's four
-    failures within 2h, the last written live, fell further apart; an attack "of now"
-    could be older than a ban would last (not banned)."""
-    return datetime.now(UTC)
 
 
 def noise(count: int, start: datetime, every: timedelta) -> list[str]:
@@ -33,16 +20,6 @@ def noise(count: int, start: datetime, every: timedelta) -> list[str]:
         f"{stamp(start + n * every)} mx postfix/smtpd[{3000 + n}]: connect from unknown[192.0.2.50]"
         for n in range(count)
     ]
-
-
-def rotated(path: Path, lines: list[str], written: datetime) -> Path:
-    path.write_text("".join(line + "\n" for line in lines))
-    os.utime(path, (written.timestamp(), written.timestamp()))
-    return path
-
-
-def said(caplog: pytest.LogCaptureFixture, start: str) -> list[str]:
-    return [r.getMessage() for r in caplog.records if r.getMessage().startswith(start)]
 
 
 def test_the_owners_of_the_rotated_files_are_recalled_when_the_live_log_is_past_the_limit(

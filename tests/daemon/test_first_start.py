@@ -8,7 +8,7 @@ from __future__ import annotations
 import gzip
 import os
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -25,16 +25,6 @@ OTHER = "198.51.100.20"
 OFFICE = "203.0.113.7"
 """The office's NAT: one address for everybody there."""
 ALICE = "alice@example.org"
-
-
-@pytest.fixture
-def now() -> datetime:
-    """The test's own reading of the clock, at its start: the logs' times count back
-    from it. Read once at the module's import, it was minutes old when a test of a
-    long run came to it, while the daemon judges by its own clock: a guesser's four
-    failures within 2h, the last written live, fell further apart; an attack "of now"
-    could be older than a ban would last (not banned)."""
-    return datetime.now(UTC)
 
 
 def noise(count: int, when: datetime) -> list[str]:
