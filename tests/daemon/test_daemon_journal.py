@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from wardenlab import ATTACKER, OTHER, Warden, banned, fake_command, wait_until
+from wardenlab import ATTACKER, OTHER, Warden, banned, fake_command, step_until, wait_until
 
 from mailwarden.cli import cli
 from mailwarden.daemon.journal import JournalFollower, JournalTrust
@@ -138,7 +138,7 @@ def test_journal_entries_are_acted_on_and_the_cursor_resumes(
     first = warden.start()  # an empty journal: from its end
     arrive(fake_journal, [entry(n, u) for n, u in enumerate(["a1", "b2", "c3"], 1)])
 
-    assert wait_until(lambda: first.step() or bool(banned(first)), 5)
+    assert step_until(first, lambda: banned(first), 5)
     assert banned(first) == {f"{ATTACKER}/32"}
     first.close()
     (follow,) = runs_of(fake_journal)
@@ -164,10 +164,8 @@ def test_entries_any_local_user_can_write_are_skipped_and_counted(
         [forged(1, "a1"), entry(2, "x1"), forged(3, "b2"), entry(4, "x2"), forged(5, "c3"),
          forged(6, "d4"), entry(7, "x3"), forged(8, "e5")],
     )  # fmt: skip
-    assert wait_until(lambda: daemon.step() or bool(banned(daemon)), 5)
-    assert wait_until(lambda: daemon.step() or daemon.reader.positions() != {}, 2)
-    for _ in range(10):
-        daemon.step()
+    last = {"cursor": "s=abc;i=0008"}
+    assert step_until(daemon, lambda: daemon.reader.positions().get("journal") == last, 5)
     assert banned(daemon) == {f"{ATTACKER}/32"}, "the forged guesses banned no one"
     assert daemon.counters.events == 3
     warnings = [r.getMessage() for r in caplog.records if "journal: skipped" in r.getMessage()]
@@ -189,7 +187,7 @@ def test_only_forged_entries_still_move_the_cursor(warden: Warden, fake_journal:
     warden.write()
     daemon = warden.start()
     arrive(fake_journal, [forged(n, f"u{n}", ATTACKER) for n in range(1, 6)])
-    assert wait_until(lambda: daemon.step() or daemon._trust.skipped == 5, 5)  # type: ignore[union-attr]
+    assert step_until(daemon, lambda: daemon._trust.skipped == 5, 5)  # type: ignore[union-attr]
     daemon.close()
     second = warden.start()
     assert wait_until(lambda: len(runs_of(fake_journal)) == 2, 5)
@@ -207,7 +205,7 @@ def test_entries_without_journald_fields_are_not_trusted_by_the_daemon(
     warden.write()
     daemon = warden.start()
     arrive(fake_journal, [entry(n, f"u{n}", uid=None) for n in range(1, 6)])
-    assert wait_until(lambda: daemon.step() or daemon._trust.skipped == 5, 5)  # type: ignore[union-attr]
+    assert step_until(daemon, lambda: daemon._trust.skipped == 5, 5)  # type: ignore[union-attr]
     assert not banned(daemon)
 
 
@@ -222,7 +220,7 @@ def test_journal_users_adds_a_trusted_user_and_missing_users_are_fine(
     warden.write()
     daemon = warden.start()
     arrive(fake_journal, [forged(n, f"u{n}", ATTACKER) for n in range(1, 6)])
-    assert wait_until(lambda: daemon.step() or bool(banned(daemon)), 5)
+    assert step_until(daemon, lambda: banned(daemon), 5)
     assert daemon._trust is not None and daemon._trust.skipped == 0
     said = " ".join(r.getMessage() for r in caplog.records)
     assert "journal: acting on entries written by root, uid 1000" in said
@@ -249,7 +247,7 @@ def test_a_skip_is_logged_with_printable_text_only(
     caplog.set_level(logging.INFO, logger="mailwarden")
     daemon = warden.start()
     arrive(fake_journal, [hostile])
-    assert wait_until(lambda: daemon.step() or daemon._trust.skipped == 1, 5)  # type: ignore[union-attr]
+    assert step_until(daemon, lambda: daemon._trust.skipped == 1, 5)  # type: ignore[union-attr]
     (warning,) = [r.getMessage() for r in caplog.records if "journal: skipped" in r.getMessage()]
     assert "\n" not in warning and "\x1b" not in warning
 
@@ -329,13 +327,13 @@ def test_a_restart_remembers_the_guesses_of_the_window_before_the_cursor(
     warden.write()
     first = warden.start()
     arrive(fake_journal, before)
-    assert wait_until(lambda: first.step() or first._trust.skipped == 3, 5)  # type: ignore[union-attr]
+    assert step_until(first, lambda: first._trust.skipped == 3, 5)  # type: ignore[union-attr]
     assert not banned(first)
     first.close()
 
     set_entries(fake_journal, [*before, entry(6, "a1", ago=5)])
     second = warden.start()
-    assert wait_until(lambda: second.step() or bool(banned(second)), 5)
+    assert step_until(second, lambda: banned(second), 5)
     assert banned(second) == {f"{ATTACKER}/32"}
     assert second.counters.warmup_lines == 2  # the two trusted guesses before the cursor
     assert second._trust is not None and second._trust.skipped == 0
@@ -361,7 +359,7 @@ def test_the_first_start_remembers_the_guesses_already_in_the_journal(
     (follow,) = runs_of(fake_journal)
     assert f"--after-cursor={existing[2]['__CURSOR']}" in follow
     set_entries(fake_journal, [*existing, entry(4, "a1", ago=1)])
-    assert wait_until(lambda: daemon.step() or bool(banned(daemon)), 5)
+    assert step_until(daemon, lambda: banned(daemon), 5)
     assert banned(daemon) == {f"{ATTACKER}/32"}
     assert daemon.counters.events == 1  # the third guess; the first two were the warm-up's
 

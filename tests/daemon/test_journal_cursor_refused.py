@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from test_daemon_journal import FAKE, arrive, entry, runs_of, stand_in_journal
-from wardenlab import ATTACKER, OTHER, Warden, banned, run_cli, wait_until
+from wardenlab import ATTACKER, OTHER, Warden, banned, run_cli, step_until
 
 from mailwarden.daemon import journal
 
@@ -47,7 +47,7 @@ def test_a_refused_cursor_is_dropped_and_the_journal_followed_again(
     first = warden.start()
     old = [entry(n, u, ago=30) for n, u in enumerate(["a1", "b2", "c3"], 1)]
     arrive(refusing_journal, old)
-    assert wait_until(lambda: first.step() or bool(banned(first)), 5)
+    assert step_until(first, lambda: banned(first), 5)
     first.close()
 
     monkeypatch.setenv("FAKE_JOURNAL_REFUSED", old[-1]["__CURSOR"])

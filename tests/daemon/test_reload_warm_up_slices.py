@@ -27,6 +27,7 @@ from wardenlab import (
     drain,
     guesses,
     stamp,
+    step_until,
     wait_until,
 )
 
@@ -261,7 +262,7 @@ def test_the_journal_s_warm_up_at_a_reload_is_read_in_slices_too(
     daemon.warm_slice = 0.0
     arrive(fake_journal, before)
     read = {"cursor": before[-1]["__CURSOR"]}
-    assert wait_until(lambda: daemon.step() or daemon.reader.positions().get("journal") == read, 10)
+    assert step_until(daemon, lambda: daemon.reader.positions().get("journal") == read, 10)
     assert not banned(daemon)
 
     caplog.clear()

@@ -18,7 +18,7 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -149,6 +149,19 @@ def drain(daemon: Daemon) -> None:
     """Let the daemon step until it has nothing more to read."""
     while daemon.step():
         pass
+
+
+def step_until(daemon: Daemon, done: Callable[[], object], timeout: float = 5.0) -> bool:
+    """Let the daemon step until ``done()`` holds after a step, at most ``timeout``
+    seconds. Not ``wait_until(lambda: daemon.step() or done())``: that ended at the first
+    step that read anything, and a journalctl slowed by a busy machine gives its entries
+    over several steps: the test went on with part of them read."""
+
+    def stepped() -> bool:
+        daemon.step()
+        return bool(done())
+
+    return wait_until(stepped, timeout)
 
 
 # -- a daemon process in a network namespace of its own --------------------------------
