@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
-from wardenlab import ATTACKER, OTHER, Warden, append, banned, fake_command, guesses, wait_until
+from wardenlab import ATTACKER, OTHER, Warden, append, banned, fake_command, guesses, step_until
 
 from mailwarden.daemon.loop import Daemon
 from mailwarden.enforce import postfix_map
@@ -54,10 +54,10 @@ def test_bans_are_written_with_their_coalesced_reload(warden: Warden, reload_log
 
     for address in (ATTACKER, OTHER, THIRD):
         append(warden.log, guesses(address))
-        assert wait_until(lambda a=address: daemon.step() or f"{a}/32" in banned(daemon), 5)
+        assert step_until(daemon, lambda a=address: f"{a}/32" in banned(daemon))
     assert reloads(reload_log) <= at_start + 1, "three bans within a second: one reload"
 
-    assert wait_until(lambda: daemon.step() or not daemon.enforcer.reload_waiting, 3)
+    assert step_until(daemon, lambda: not daemon.enforcer.reload_waiting, 3)
     assert table_networks(table) == {f"{ATTACKER}/32", f"{OTHER}/32", f"{THIRD}/32"}
     settled = reloads(reload_log)
     assert settled == at_start + 1 or settled == at_start + 2
@@ -71,7 +71,7 @@ def test_stopping_runs_the_waiting_reload(warden: Warden, reload_log: Path) -> N
     table, daemon = start_with_map(warden)
     at_start = reloads(reload_log)
     append(warden.log, guesses())
-    assert wait_until(lambda: daemon.step() or bool(banned(daemon)), 5)
+    assert step_until(daemon, lambda: banned(daemon))
     assert daemon.enforcer.reload_waiting  # within a second of the start's reload
     assert reloads(reload_log) == at_start
     daemon.close()  # writes the ban too: none is lost

@@ -34,6 +34,7 @@ from wardenlab import (
     namespace,
     need_root_and,
     output_since,
+    step_until,
     wait_until,
     write_config,
 )
@@ -59,7 +60,7 @@ def test_a_restart_with_another_postfix_map_empties_the_old_one(
     warden.write()
     daemon = warden.start()
     append(warden.log, guesses())
-    assert wait_until(lambda: daemon.step() or networks(old) == [f"{ATTACKER}/32"], 5)
+    assert step_until(daemon, lambda: networks(old) == [f"{ATTACKER}/32"])
     daemon.close()
 
     warden.sections["enforce"]["postfix_map"] = str(new)
