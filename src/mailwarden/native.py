@@ -42,6 +42,7 @@ COMPILED: tuple[str, ...] = (
     "mailwarden/framing.py",
     "mailwarden/scan.py",
     "mailwarden/scanpool.py",
+    "mailwarden/posixtime.py",
     "mailwarden/eventpool.py",
     "mailwarden/redact.py",
     "mailwarden/report/events.py",

@@ -56,7 +56,7 @@ import os
 import re
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence, Set
 from dataclasses import dataclass
-from datetime import UTC, datetime, timezone, tzinfo
+from datetime import datetime
 from itertools import accumulate
 from typing import Protocol
 
@@ -77,6 +77,7 @@ from mailwarden.parsers import may_matter
 from mailwarden.parsers import parse as parse  # what parser() gives
 from mailwarden.parsers.postfix import interruption_after, postscreen_passed
 from mailwarden.pipeline import Counts, ReadOptions, last_stamp, reference_time
+from mailwarden.posixtime import posix_seconds
 from mailwarden.sources.files import STDIN, names_order, read_chunks, rotation_key
 from mailwarden.sources.interface import MAX_LINE, Chunk, ReadStats
 
@@ -92,28 +93,6 @@ CONNECT_LOOKBACK = 2000
 """How far back (in lines of one chunk) the connect line of a TLS dump is looked for."""
 _new = tuple.__new__
 """Record(...) through its generated __new__ costs a Python call; this does not."""
-
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_epochs: dict[int, tuple[tzinfo, datetime]] = {}
-
-
-def posix_seconds(time: datetime) -> float:
-    """``time.timestamp()``, the same float, a few times cheaper for a fixed-offset zone
-    (what the reader gives a log's times): the difference from the epoch in that zone
-    object is the timedelta ``timestamp`` computes, without its two ``utcoffset`` calls
-    (the reader's local zone is ``timezone(timedelta(0), 'UTC')``, not the shared
-    ``timezone.utc`` that ``timestamp`` subtracts without them)."""
-    zone = time.tzinfo
-    if zone.__class__ is not timezone:
-        return time.timestamp()
-    known = _epochs.get(id(zone))
-    if known is None or known[0] is not zone:
-        if len(_epochs) > 256:
-            _epochs.clear()
-        assert zone is not None
-        known = _epochs[id(zone)] = (zone, _EPOCH.astimezone(zone))
-    return (time - known[1]).total_seconds()
 
 
 class Progress(Protocol):

@@ -69,6 +69,7 @@ from mailwarden.errors import InputError, MailwardenError
 from mailwarden.locale import gettext
 from mailwarden.model import Category, Event, EventType, Record, Strength
 from mailwarden.pipeline import Counts, ReadOptions
+from mailwarden.posixtime import posix_seconds
 from mailwarden.scan import Progress, Relevance, Stream, _analysis_batches
 from mailwarden.sources.files import STDIN
 
@@ -185,7 +186,7 @@ class _Encoder:
             zone_index = known[1]
         key: tuple[float | int, int]
         if zone.__class__ is timezone:
-            key = (_scan.posix_seconds(moment), zone_index)  # = moment.timestamp()
+            key = (posix_seconds(moment), zone_index)  # = moment.timestamp()
         else:
             wall = (
                 ((((moment.year * 13 + moment.month) * 32 + moment.day) * 24 + moment.hour) * 60)

@@ -96,7 +96,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
-from datetime import UTC, datetime, timezone, tzinfo
+from datetime import datetime
 from typing import Any
 
 from mailwarden.detect.accounts import CUT, account_key, local_part
@@ -109,6 +109,7 @@ from mailwarden.parsers.sasl import (
     decode_base64_line,
     decode_response,
 )
+from mailwarden.posixtime import PosixClock
 
 SESSION_TIMEOUT = 3600.0
 """An open session with no line for this long is closed as expired (smtpd's own idle
@@ -137,7 +138,6 @@ MAX_OPEN = 200_000
 """Open sessions at most (the detector passes ``policy.max_clients``)."""
 REASON_UNAVAILABLE = "(reason unavailable)"
 _WEAK = Strength.WEAK
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 _T = EventType
 _POSTFIX_ACCOUNTED = frozenset({_T.AUTH_FAILURE, _T.AUTH_ABORTED, _T.AUTH_UNAVAILABLE})
@@ -705,10 +705,8 @@ class SessionTracker:
         it."""
         self._last_time: datetime | None = None
         self._last_seconds = 0.0
-        self._zone: tzinfo | None = None
-        self._epoch: datetime | None = None
-        """The POSIX epoch in :attr:`_zone` (the last time's), a fixed offset; None for any
-        other zone, or none (:meth:`seconds`)."""
+        self._clock = PosixClock()
+        """POSIX seconds of the events' times (:meth:`seconds`)."""
         self._fed = 0
 
     # -- time ------------------------------------------------------------------------
@@ -720,19 +718,7 @@ class SessionTracker:
             return self.now
         if time is not self._last_time:
             self._last_time = time
-            zone = time.tzinfo
-            if zone is not self._zone:
-                self._zone = zone
-                # A fixed offset (what the reader gives a log's times): the epoch in that
-                # zone, whose difference from a time of the same zone is the one
-                # timestamp() computes (the same timedelta: the same float), without its
-                # two utcoffset calls, a few times slower than the subtraction.
-                self._epoch = _EPOCH.astimezone(zone) if type(zone) is timezone else None
-            epoch = self._epoch
-            if epoch is not None:
-                self._last_seconds = (time - epoch).total_seconds()
-            else:
-                self._last_seconds = time.timestamp()
+            self._last_seconds = self._clock.seconds(time)
             if self._last_seconds > self.now:
                 self.now = self._last_seconds
         return self._last_seconds
