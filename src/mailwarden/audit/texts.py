@@ -374,6 +374,17 @@ EXPLANATIONS: dict[str, Text] = {
         "TLS 建立后才提供，密码已受保护，但跳过 STARTTLS 的客户端发送的邮件和地址仍是明文。"
         "587 端口只供自己的用户使用，他们的客户端都支持 TLS：应强制使用。",
     ),
+    "postfix.submission_tls_not_required#noplaintext": Text(
+        "On {services} TLS is optional (smtpd_tls_security_level is not encrypt). Passwords "
+        "are protected because smtpd_sasl_security_options has noplaintext: before STARTTLS "
+        "no mechanism that sends the password in cleartext is offered. But the mail and "
+        "addresses of clients that skip STARTTLS still travel in cleartext. Port 587 is for "
+        "your own users, whose clients all support TLS: require it.",
+        "{services} 的 TLS 是可选的（smtpd_tls_security_level 不是 encrypt）。由于 "
+        "smtpd_sasl_security_options 含有 noplaintext，STARTTLS 之前不会提供以明文发送密码的"
+        "认证机制，密码已受保护；但跳过 STARTTLS 的客户端发送的邮件和地址仍是明文。"
+        "587 端口只供自己的用户使用，他们的客户端都支持 TLS：应强制使用。",
+    ),
     "postfix.submission_tls_auth_only": Text(
         "On {services} TLS is required, so no password is accepted in cleartext today; "
         "without smtpd_tls_auth_only = yes that protection depends on the security level "
