@@ -82,9 +82,11 @@ def parse_main_cf(text: str) -> tuple[dict[str, str], dict[str, int]]:
 
 
 def _tokens(logical: LogicalLine) -> Iterator[tuple[int, str]]:
-    """Whitespace-separated tokens with their (first) line; `{ ... }` is one token,
-    also across the physical lines of the logical line, as Postfix reads it. A `{`
-    never closed runs to the end of the logical line (`_unclosed`)."""
+    """Whitespace-separated tokens with their (first) line; white space inside `{ ... }`
+    splits nothing, wherever the braces stand in a token (`-o
+    name=${{$a} == {b} ? {yes} : {no}}` is one option) and across the physical lines
+    of the logical line, as Postfix's mystrtokq() reads it. A `{` never closed runs to
+    the end of the logical line (`_unclosed`)."""
     chars: list[tuple[int, str]] = []
     for number, text in logical.parts:
         if chars:
@@ -97,16 +99,16 @@ def _tokens(logical: LogicalLine) -> Iterator[tuple[int, str]]:
             i += 1
             continue
         j = i
-        if char == "{":
-            depth = 0
-            while j < end:
-                depth += {"{": 1, "}": -1}.get(chars[j][1], 0)
-                j += 1
-                if depth == 0:
-                    break
-        else:
-            while j < end and not chars[j][1].isspace():
-                j += 1
+        depth = 0
+        while j < end:
+            current = chars[j][1]
+            if current == "{":
+                depth += 1
+            elif current == "}" and depth > 0:
+                depth -= 1
+            elif depth == 0 and current.isspace():
+                break
+            j += 1
         yield number, "".join(c for _, c in chars[i:j])
         i = j
 
