@@ -102,3 +102,17 @@ def test_the_low_finding_is_in_chinese_too(run_cli, tmp_path: Path):
     explanation = found["postfix.submission_tls_not_required"]["explanation"]
     assert "noplaintext" in explanation
     assert "以明文发送密码的认证机制" in explanation
+
+
+def test_old_tls_versions_are_reported_where_passwords_wait_for_tls(run_cli, tmp_path: Path):
+    """With noplaintext the passwords on 587 cross the opportunistic TLS, whose versions
+    smtpd_tls_protocols sets: TLSv1 allowed there is reported, as with
+    smtpd_tls_auth_only = yes."""
+    main = TLS_MAIN.replace("smtpd_tls_protocols = >=TLSv1.2", "smtpd_tls_protocols = >=TLSv1")
+    directory = build_postfix(tmp_path / "pf", main + NOPLAINTEXT, SUBMISSION_MAY)
+
+    found = findings(audit(run_cli, directory, "--check", "postfix.submission_old_tls"))
+
+    old_tls = found["postfix.submission_old_tls"]
+    assert old_tls["evidence"][0]["parameter"] == "smtpd_tls_protocols"
+    assert "TLSv1, TLSv1.1" in old_tls["title"]

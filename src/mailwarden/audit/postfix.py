@@ -53,8 +53,9 @@ medium
     postfix.submissions_no_wrappermode  465 without `smtpd_tls_wrappermode=yes`
     postfix.submission_old_tls        TLSv1 or TLSv1.1 allowed on 587/465 for logins:
                                       TLS required, or optional with
-                                      `smtpd_tls_auth_only = yes` (logins only over
-                                      TLS, in the versions smtpd_tls_protocols allows)
+                                      `smtpd_tls_auth_only = yes` or `noplaintext`
+                                      (logins only over TLS, in the versions
+                                      smtpd_tls_protocols allows)
     postfix.anonymous_ciphers         anonymous suites on an AUTH service that is not
                                       loopback-only (a client on this machine has no
                                       man in the middle). Postfix's own
@@ -146,6 +147,7 @@ from mailwarden.audit.postfix_services import (
     WRAPPER,
     is_smtpd,
     mandatory_tls,
+    no_plaintext_before_tls,
     offers_auth,
     public,
     role,
@@ -595,13 +597,7 @@ def _auth_before_tls(config: PostfixConfig, service: Service) -> bool:
     before STARTTLS (none at all with Dovecot's default `auth_mechanisms = plain`)."""
     if mandatory_tls(config, service) or config.flag("smtpd_tls_auth_only", service):
         return False
-    return not _no_plaintext_before_tls(config, service)
-
-
-def _no_plaintext_before_tls(config: PostfixConfig, service: Service) -> bool:
-    """`noplaintext` in the service's `smtpd_sasl_security_options`."""
-    options = config.value("smtpd_sasl_security_options", service).lower()
-    return "noplaintext" in re.split(r"[,\s]+", options)
+    return not no_plaintext_before_tls(config, service)
 
 
 def _cleartext_evidence(config: PostfixConfig, service: Service) -> list[Evidence]:
