@@ -269,21 +269,33 @@ def _physical_lines(text: str) -> Iterator[tuple[int, int, str, str]]:
 
 
 def _strip_comment(text: str) -> str:
+    """`text` without its comment. As Dovecot's config parser: a `#` inside double or
+    single quotes is text, and a backslash there keeps the next character (`'a\\'b'`)."""
     if text.startswith("#"):
         return ""
-    quoted = False
+    quote = ""
+    escaped = False
     for i, char in enumerate(text):
-        if char == '"':
-            quoted = not quoted
-        elif char == "#" and not quoted and i > 0 and text[i - 1].isspace():
+        if escaped:
+            escaped = False
+        elif quote:
+            if char == "\\":
+                escaped = True
+            elif char == quote:
+                quote = ""
+        elif char in "\"'":
+            quote = char
+        elif char == "#" and i > 0 and text[i - 1].isspace():
             return text[:i].rstrip()
     return text
 
 
 def _unquote(value: str) -> str:
+    """A value in double or single quotes without them, a backslash keeping the next
+    character (Dovecot: `str_unescape`), as doveconf shows it: `ssl = 'no'` is `no`."""
     value = value.strip()
-    if len(value) >= 2 and value[0] == value[-1] == '"':
-        return value[1:-1].replace('\\"', '"')
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+        return re.sub(r"\\(.)", r"\1", value[1:-1], flags=re.DOTALL)
     return value
 
 

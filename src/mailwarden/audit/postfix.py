@@ -5,11 +5,14 @@ Severities (any high finding makes `mailwarden audit` exit with status 3):
 high
     postfix.auth_on_port_25           AUTH offered on the MX port (main.cf, `smtp/inet`,
                                       or `smtpd/pass` behind postscreen); also in the
-                                      topic cleartext_auth when TLS is optional there
-                                      and `smtpd_tls_auth_only` is off (its fix, AUTH
-                                      off port 25, ends that too)
+                                      topic cleartext_auth when TLS is optional there,
+                                      `smtpd_tls_auth_only` is off and
+                                      `smtpd_sasl_security_options` lacks `noplaintext`
+                                      (its fix, AUTH off port 25, ends that too)
     postfix.cleartext_auth            AUTH on another public service where TLS is
-                                      optional and `smtpd_tls_auth_only` is off
+                                      optional, `smtpd_tls_auth_only` is off and
+                                      `smtpd_sasl_security_options` (the mechanisms
+                                      offered before STARTTLS) lacks `noplaintext`
     postfix.tls_loglevel_credentials  `smtpd_tls_loglevel` 4 or more on a service that
                                       offers AUTH (4 logs the first 40 bytes of every
                                       line after STARTTLS, AUTH PLAIN included); low
@@ -50,8 +53,9 @@ medium
     postfix.submissions_no_wrappermode  465 without `smtpd_tls_wrappermode=yes`
     postfix.submission_old_tls        TLSv1 or TLSv1.1 allowed on 587/465 for logins:
                                       TLS required, or optional with
-                                      `smtpd_tls_auth_only = yes` (logins only over
-                                      TLS, in the versions smtpd_tls_protocols allows)
+                                      `smtpd_tls_auth_only = yes` or `noplaintext`
+                                      (logins only over TLS, in the versions
+                                      smtpd_tls_protocols allows)
     postfix.anonymous_ciphers         anonymous suites on an AUTH service that is not
                                       loopback-only (a client on this machine has no
                                       man in the middle). Postfix's own
@@ -85,6 +89,7 @@ medium
                                       this check for both
 low
     postfix.submission_tls_not_required  587 without `encrypt`; AUTH already TLS-only
+                                      (or no plaintext mechanism before TLS)
     postfix.submission_tls_auth_only  587 with `encrypt` but no `smtpd_tls_auth_only`
     postfix.submission_auth_disabled  587/465 without `smtpd_sasl_auth_enable=yes`
     postfix.tls_loglevel_verbose      `smtpd_tls_loglevel` 2 (handshake steps) or 3
@@ -142,6 +147,7 @@ from mailwarden.audit.postfix_services import (
     WRAPPER,
     is_smtpd,
     mandatory_tls,
+    no_plaintext_before_tls,
     offers_auth,
     public,
     role,
@@ -585,8 +591,13 @@ def _auth_turned_off_in(fix: Iterable[Change]) -> str:
 
 
 def _auth_before_tls(config: PostfixConfig, service: Service) -> bool:
-    """AUTH is accepted before TLS: TLS optional and `smtpd_tls_auth_only` off."""
-    return not mandatory_tls(config, service) and not config.flag("smtpd_tls_auth_only", service)
+    """A password can be sent before TLS: TLS optional, `smtpd_tls_auth_only` off, and
+    `smtpd_sasl_security_options` (what smtpd offers before TLS) without `noplaintext`.
+    With `noplaintext` only mechanisms that send no password in cleartext are offered
+    before STARTTLS (none at all with Dovecot's default `auth_mechanisms = plain`)."""
+    if mandatory_tls(config, service) or config.flag("smtpd_tls_auth_only", service):
+        return False
+    return not no_plaintext_before_tls(config, service)
 
 
 def _cleartext_evidence(config: PostfixConfig, service: Service) -> list[Evidence]:
@@ -675,14 +686,22 @@ def submission_settings(config: PostfixConfig, service: Service) -> Iterable[Aud
     mode = tls_mode(config, service)
     auth = offers_auth(config, service)
     auth_only = config.flag("smtpd_tls_auth_only", service)
-    if kind == SUBMISSION and mode not in (ENCRYPT, WRAPPER) and (auth_only or not auth):
+    optional = kind == SUBMISSION and mode not in (ENCRYPT, WRAPPER)
+    if optional and (not auth or not _auth_before_tls(config, service)):
+        # AUTH waits for TLS, or only mechanisms without a cleartext password come
+        # before it (`noplaintext`): the cleartext_auth finding is not made.
+        no_plaintext = auth and not auth_only
+        evidence = [_tls_level_evidence(config, service)]
+        if no_plaintext:
+            evidence.append(config.evidence("smtpd_sasl_security_options", service))
         found.append(
             _finding(
                 TLS_NOT_REQUIRED.id,
                 Severity.LOW,
-                [_tls_level_evidence(config, service)],
+                evidence,
                 [fixes.setting(config, service, "smtpd_tls_security_level", "encrypt")],
                 service,
+                more={"variant": "noplaintext"} if no_plaintext else {},
             )
         )
     if kind == SUBMISSION and mode == ENCRYPT and auth and not auth_only:

@@ -223,7 +223,22 @@ class PostfixConfig:
         )
 
     def flag(self, parameter: str, service: Service | None = None) -> bool:
-        return self.value(parameter, service).lower() in ("yes", "true", "1", "on")
+        """A yes/no parameter is on. Postfix takes only `yes` and `no`, in any case:
+        another value (`true`, `1`, `on`, empty) stops the program that reads it
+        ("bad boolean configuration"), which `refused_boolean` tells; it is not on."""
+        return self.value(parameter, service).lower() == "yes"
+
+    def refused_boolean(self, parameter: str, service: Service | None = None) -> str | None:
+        """The value of the yes/no `parameter`, where Postfix refuses it: neither yes
+        nor no once expanded (None when it is one of them, is not set, or cannot be
+        expanded, which `expansion_notes` tells)."""
+        raw = self.raw(parameter, service)
+        if raw is None:
+            return None
+        text, problem = self._expansion(raw, service)
+        if problem is not None or text.lower() in ("yes", "no"):
+            return None
+        return text
 
     def evidence(self, parameter: str, service: Service | None = None) -> Evidence:
         """Where the effective value of `parameter` for `service` comes from. The

@@ -46,6 +46,21 @@ BASE: dict[str, str] = {
     "tls_null_cipherlist": "eNULL:!aNULL",
 }
 
+# The yes/no parameters the checks read, and the programs that read them (None: every
+# one, a global parameter). Postfix takes only yes or no, in any case; another value
+# stops such a program at start ("fatal: bad boolean configuration: NAME = VALUE").
+BOOLEANS: dict[str, frozenset[str] | None] = {
+    "smtpd_sasl_auth_enable": frozenset({"smtpd"}),
+    "broken_sasl_auth_clients": frozenset({"smtpd"}),
+    "smtpd_use_tls": frozenset({"smtpd"}),
+    "smtpd_enforce_tls": frozenset({"smtpd"}),
+    "smtpd_tls_wrappermode": frozenset({"smtpd"}),
+    "smtpd_tls_auth_only": frozenset({"smtpd"}),
+    "smtp_sasl_auth_enable": frozenset({"smtp"}),
+    "lmtp_sasl_auth_enable": frozenset({"lmtp"}),
+    "soft_bounce": None,
+}
+
 # Parameters whose default differs between versions; `postconf -d` on this machine is
 # replaced by `defaults_for(version)` for these when the audited version is another one.
 VERSION_SENSITIVE = frozenset(

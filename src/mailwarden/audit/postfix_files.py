@@ -13,6 +13,12 @@ command lands in process_limit) stops Postfix ("bad field count", "invalid ... f
 it is left out of the services and named, with its line, in a note. So is an entry with
 a `{` that is never closed (`-o { name = value` without its `}`: "missing '}'"), whose
 option cannot be read as written.
+
+A `-o` that is no `name=value` (`-o smtpd_sasl_auth_enable`, `-o =yes`, or `-o` as the
+last word) is taken by postconf, but the service's program stops at start (`fatal:
+invalid "-o smtpd_sasl_auth_enable" option value: missing '=' after attribute name`,
+`fatal: invalid option: o`): the option is left out, and a note names it with its line
+(OPTION_NOTES, kept also when postconf reads the directory).
 """
 
 from __future__ import annotations
@@ -76,9 +82,11 @@ def parse_main_cf(text: str) -> tuple[dict[str, str], dict[str, int]]:
 
 
 def _tokens(logical: LogicalLine) -> Iterator[tuple[int, str]]:
-    """Whitespace-separated tokens with their (first) line; `{ ... }` is one token,
-    also across the physical lines of the logical line, as Postfix reads it. A `{`
-    never closed runs to the end of the logical line (`_unclosed`)."""
+    """Whitespace-separated tokens with their (first) line; white space inside `{ ... }`
+    splits nothing, wherever the braces stand in a token (`-o
+    name=${{$a} == {b} ? {yes} : {no}}` is one option) and across the physical lines
+    of the logical line, as Postfix's mystrtokq() reads it. A `{` never closed runs to
+    the end of the logical line (`_unclosed`)."""
     chars: list[tuple[int, str]] = []
     for number, text in logical.parts:
         if chars:
@@ -91,16 +99,16 @@ def _tokens(logical: LogicalLine) -> Iterator[tuple[int, str]]:
             i += 1
             continue
         j = i
-        if char == "{":
-            depth = 0
-            while j < end:
-                depth += {"{": 1, "}": -1}.get(chars[j][1], 0)
-                j += 1
-                if depth == 0:
-                    break
-        else:
-            while j < end and not chars[j][1].isspace():
-                j += 1
+        depth = 0
+        while j < end:
+            current = chars[j][1]
+            if current == "{":
+                depth += 1
+            elif current == "}" and depth > 0:
+                depth -= 1
+            elif depth == 0 and current.isspace():
+                break
+            j += 1
         yield number, "".join(c for _, c in chars[i:j])
         i = j
 
@@ -117,14 +125,22 @@ def _unclosed(token: str) -> bool:
     return True
 
 
-def _option(token: str) -> tuple[str, str] | None:
+def _option(token: str) -> tuple[str, str] | str:
+    """`name=value` (or `{ name = value }`) -> (name, value); else the error with which
+    the service's program refuses it at start (`fatal: invalid "-o TOKEN" option value:
+    ERROR`), as Postfix's split_nameval() words it."""
     if token.startswith("{") and token.endswith("}"):
         token = token[1:-1]
     name, sep, value = token.partition("=")
-    if not sep or not name.strip():
-        return None
+    if not sep:
+        return "missing '=' after attribute name"
+    if not name.strip():
+        return "missing attribute name"
     return name.strip(), value.strip()
 
+
+OPTION_NOTES = frozenset({"master_cf_option", "master_cf_option_missing"})
+"""Notes of a `-o` that the service's program refuses at start; postconf takes it."""
 
 _COLUMNS = ("service", "type", "private", "unprivileged", "chroot", "wakeup", "process_limit")
 _TYPES = frozenset({"inet", "unix", "unix-dgram", "fifo", "pass"})
@@ -180,6 +196,7 @@ def parse_master_cf_entries(text: str) -> tuple[tuple[Service, ...], tuple[Note,
         overrides: dict[str, str] = {}
         override_lines: dict[str, int] = {}
         rest = tokens[8:]
+        key = f"{columns[0]}/{columns[1]}"
         i = 0
         while i < len(rest):
             number, token = rest[i]
@@ -190,14 +207,24 @@ def parse_master_cf_entries(text: str) -> tuple[tuple[Service, ...], tuple[Note,
             elif token.startswith("-o") and len(token) > 2:
                 option_text = token[2:]
                 i += 1
+            elif token == "-o":  # the last word: `-o` with nothing after it
+                details = {"line": str(number), "service": key, "error": "invalid option: o"}
+                refused.append(Note("master_cf_option_missing", details))
+                i += 1
+                continue
             else:
                 args.append(token)
                 i += 1
                 continue
             option = _option(option_text)
-            if option is not None:
-                overrides[option[0]] = option[1]
-                override_lines[option[0]] = number
+            if isinstance(option, str):
+                written = shown(option_text)
+                error = f'invalid "-o {written}" option value: {option}'
+                details = {"line": str(number), "service": key, "option": written}
+                refused.append(Note("master_cf_option", {**details, "error": error}))
+                continue
+            overrides[option[0]] = option[1]
+            override_lines[option[0]] = number
         services.append(
             Service(
                 name=columns[0],

@@ -54,6 +54,7 @@ from mailwarden.audit.postfix_services import (
     PORT25,
     SUBMISSION,
     SUBMISSIONS,
+    no_plaintext_before_tls,
     offers_auth,
     public,
     role,
@@ -182,7 +183,8 @@ def cipher_grade(
 def strict_protocols(config: PostfixConfig, service: Service, parameter: str) -> bool:
     """TLSv1 and TLSv1.1 are to be refused on 587/465 where users log in over TLS:
     mandatory TLS, or opportunistic TLS with AUTH only after STARTTLS
-    (`smtpd_tls_auth_only = yes`), whose logins use the same TLS versions."""
+    (`smtpd_tls_auth_only = yes`) or with passwords only after it (`noplaintext` in
+    `smtpd_sasl_security_options`), whose logins use the same TLS versions."""
     if role(config, service) not in (SUBMISSION, SUBMISSIONS):
         return False
     if parameter == "smtpd_tls_mandatory_protocols":
@@ -190,7 +192,9 @@ def strict_protocols(config: PostfixConfig, service: Service, parameter: str) ->
     return (
         parameter == "smtpd_tls_protocols"
         and offers_auth(config, service)
-        and config.flag("smtpd_tls_auth_only", service)
+        and (
+            config.flag("smtpd_tls_auth_only", service) or no_plaintext_before_tls(config, service)
+        )
     )
 
 

@@ -4,7 +4,10 @@ Reading: `postconf` when it is installed (it is the authority on main.cf and mas
 syntax and on defaults), else the files themselves. If `postconf` fails on the
 directory (a configuration from a newer Postfix, say, or a master.cf entry it refuses),
 the files are read and a note says why. A master.cf entry that Postfix refuses is named
-with its line in a note of its own, and left out of the audit.
+with its line in a note of its own, and left out of the audit. So is a value that
+postconf takes but the program that reads it refuses at start: a `-o` that is no
+name=value (postfix_files.OPTION_NOTES), a yes/no parameter that is neither
+(`_with_refused_booleans`).
 
 The version decides end-of-life and the defaults of version-sensitive parameters:
 1. `--postfix-version` when given;
@@ -29,8 +32,8 @@ from mailwarden.audit.interface import Note
 from mailwarden.audit.numbers import shown
 from mailwarden.audit.openssl import local_library
 from mailwarden.audit.postfix_config import PostfixConfig, Service, Version, parse_version
-from mailwarden.audit.postfix_defaults import VERSION_SENSITIVE, defaults_for
-from mailwarden.audit.postfix_files import read_main_cf, read_master_cf
+from mailwarden.audit.postfix_defaults import BOOLEANS, VERSION_SENSITIVE, defaults_for
+from mailwarden.audit.postfix_files import OPTION_NOTES, read_main_cf, read_master_cf
 from mailwarden.audit.postfix_postconf import read_with_postconf
 from mailwarden.audit.textfile import same_path
 from mailwarden.audit.tls import UNKNOWN_LIBRARY, Library
@@ -74,18 +77,22 @@ def read_postfix(
                 sensitive = defaults_for(chosen)
                 defaults.update({k: sensitive[k] for k in VERSION_SENSITIVE})
             own = same_path(directory, result.local_config_directory)
-            return PostfixConfig(
-                directory=str(directory),
-                explicit=result.explicit,
-                defaults=defaults,
-                services=_with_lines(result.services, services),
-                version=chosen,
-                version_source=source,
-                reader="postconf",
-                main_lines=main_lines,
-                notes=tuple(notes),
-                default_directory=own,
-                library=_library(library, own),
+            # postconf takes a `-o` that is no name=value; the service's program does not.
+            notes += [n for n in refused if n.key in OPTION_NOTES]
+            return _with_refused_booleans(
+                PostfixConfig(
+                    directory=str(directory),
+                    explicit=result.explicit,
+                    defaults=defaults,
+                    services=_with_lines(result.services, services),
+                    version=chosen,
+                    version_source=source,
+                    reader="postconf",
+                    main_lines=main_lines,
+                    notes=tuple(notes),
+                    default_directory=own,
+                    library=_library(library, own),
+                )
             )
     # postconf, when it read the directory, took every entry: the notes of the entries
     # Postfix refuses are for the files parsed here, beside postconf's own error.
@@ -98,23 +105,61 @@ def read_postfix(
             notes.append(Note("version_unknown"))
         else:
             notes.append(Note("version_unknown_files"))
-    return PostfixConfig(
-        directory=str(directory),
-        explicit=main,
-        defaults=defaults_for(chosen),
-        services=services,
-        version=chosen,
-        version_source=source,
-        reader="files",
-        main_lines=main_lines,
-        notes=tuple(notes),
-        default_directory=same_path(directory, DEFAULT_DIRECTORY),
-        # This machine's library only where this machine's Postfix reads the directory.
-        library=_library(
-            library,
-            same_path(directory, DEFAULT_DIRECTORY) and find_program("postconf") is not None,
-        ),
+    return _with_refused_booleans(
+        PostfixConfig(
+            directory=str(directory),
+            explicit=main,
+            defaults=defaults_for(chosen),
+            services=services,
+            version=chosen,
+            version_source=source,
+            reader="files",
+            main_lines=main_lines,
+            notes=tuple(notes),
+            default_directory=same_path(directory, DEFAULT_DIRECTORY),
+            # This machine's library only where this machine's Postfix reads the directory.
+            library=_library(
+                library,
+                same_path(directory, DEFAULT_DIRECTORY) and find_program("postconf") is not None,
+            ),
+        )
     )
+
+
+def _with_refused_booleans(config: PostfixConfig) -> PostfixConfig:
+    """`config` with a note for each yes/no parameter (BOOLEANS) whose value Postfix
+    refuses, in main.cf or in a `-o` of a service whose program reads it: that program
+    stops at start, so the service does not run (`postconf` takes the value). The
+    checks read such a value as no."""
+    notes: list[Note] = []
+    for parameter in BOOLEANS:
+        value = config.refused_boolean(parameter) if parameter in config.explicit else None
+        if value is not None:
+            line = config.main_lines.get(parameter)
+            details = {"file": config.main_cf, "line": str(line or "?")}
+            notes.append(_refused_boolean(parameter, value, details))
+    for service in config.services:
+        for parameter in service.overrides:
+            programs = BOOLEANS.get(parameter, frozenset())
+            if parameter not in BOOLEANS or (programs and service.command not in programs):
+                continue
+            value = config.refused_boolean(parameter, service)
+            if value is not None:
+                line = service.override_lines.get(parameter, service.line)
+                details = {"file": config.master_cf, "line": str(line or "?")}
+                notes.append(
+                    _refused_boolean(parameter, value, {**details, "service": service.key})
+                )
+    if not notes:
+        return config
+    return replace(config, notes=(*config.notes, *notes))
+
+
+def _refused_boolean(parameter: str, value: str, details: dict[str, str]) -> Note:
+    key = "postfix_boolean_service" if "service" in details else "postfix_boolean"
+    value = shown(value)
+    error = f"bad boolean configuration: {parameter} = {value}"
+    return Note(key, {**details, "parameter": parameter, "value": value, "error": error})
 
 
 def _library(given: Library | None, own: bool) -> Library:

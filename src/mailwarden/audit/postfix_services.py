@@ -88,6 +88,14 @@ def offers_auth(config: PostfixConfig, service: Service) -> bool:
     return not (config.flag("smtpd_tls_auth_only", service) and tls_mode(config, service) == NONE)
 
 
+def no_plaintext_before_tls(config: PostfixConfig, service: Service) -> bool:
+    """`noplaintext` in the service's `smtpd_sasl_security_options`, which decides the
+    mechanisms smtpd offers before STARTTLS: none that sends the password in cleartext
+    (with Dovecot's default `auth_mechanisms = plain`, no AUTH at all before TLS)."""
+    options = config.value("smtpd_sasl_security_options", service).lower()
+    return "noplaintext" in re.split(r"[,\s]+", options)
+
+
 def tls_loglevel(value: str) -> int | None:
     """'4', 'ssl-developer', '1,trace' -> the numeric level (0 when unreadable); None
     for a number no Postfix can read (too many digits): an invalid value."""

@@ -661,6 +661,8 @@ class TextReport:
             self._line(label("incomplete", lang, tools=", ".join(failed)), "bold")
         if report.refused_entries():
             self._line(label("incomplete_master_cf", lang), "bold")
+        if report.refused_values():
+            self._line(label("incomplete_refused_values", lang), "bold")
         if report.refused_braces() and not failed:  # said above when doveconf failed
             self._line(label("incomplete_braces", lang), "bold")
         if report.unread() and not failed:  # said above when a tool failed

@@ -48,6 +48,12 @@ REFUSED_ENTRY = frozenset(
     {"master_cf_field_count", "master_cf_continuation", "master_cf_field", "master_cf_brace"}
 )
 """Notes of a master.cf entry that Postfix refuses, left out of the audit."""
+REFUSED_VALUES = frozenset(
+    {"master_cf_option", "master_cf_option_missing", "postfix_boolean", "postfix_boolean_service"}
+)
+"""Notes of a value that postconf takes but the program that reads it refuses at start
+(a `-o` that is no name=value, a yes/no parameter that is neither): that service, or
+every program that reads a main.cf value, does not run. The audit is incomplete."""
 REFUSED_BRACES = frozenset({"dovecot_brace_missing", "dovecot_brace_unexpected"})
 """Notes of a Dovecot configuration whose braces do not pair, which doveconf refuses
 ("Missing '}'", "Unexpected '}'"): the files parser read its sections as written, but
@@ -88,8 +94,8 @@ class AuditReport:
     def exit_status(self) -> int:
         """3: a high finding; else 1 when the audit is incomplete: postconf or doveconf
         could not read the configuration (the files were parsed instead), master.cf
-        has an entry that Postfix refuses (left out), or dovecot.conf braces that do not
-        pair; else 0."""
+        has an entry that Postfix refuses (left out), Postfix refuses a value at start
+        (REFUSED_VALUES), or dovecot.conf braces that do not pair; else 0."""
         high = any(SEVERITY_RANK[f.severity] >= SEVERITY_RANK[Severity.HIGH] for f in self.findings)
         if high:
             return EXIT_HIGH
@@ -102,7 +108,12 @@ class AuditReport:
             and not self.refused_entries()
             and not self.unread()
             and not self.refused_braces()
+            and not self.refused_values()
         )
+
+    def refused_values(self) -> bool:
+        """A value that Postfix's programs refuse at start (REFUSED_VALUES)."""
+        return any(note.key in REFUSED_VALUES for note in self.all_notes())
 
     def unread(self) -> bool:
         """A configuration, or a file it includes, was not read (UNREAD)."""

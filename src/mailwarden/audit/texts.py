@@ -374,6 +374,17 @@ EXPLANATIONS: dict[str, Text] = {
         "TLS 建立后才提供，密码已受保护，但跳过 STARTTLS 的客户端发送的邮件和地址仍是明文。"
         "587 端口只供自己的用户使用，他们的客户端都支持 TLS：应强制使用。",
     ),
+    "postfix.submission_tls_not_required#noplaintext": Text(
+        "On {services} TLS is optional (smtpd_tls_security_level is not encrypt). Passwords "
+        "are protected because smtpd_sasl_security_options has noplaintext: before STARTTLS "
+        "no mechanism that sends the password in cleartext is offered. But the mail and "
+        "addresses of clients that skip STARTTLS still travel in cleartext. Port 587 is for "
+        "your own users, whose clients all support TLS: require it.",
+        "{services} 的 TLS 是可选的（smtpd_tls_security_level 不是 encrypt）。由于 "
+        "smtpd_sasl_security_options 含有 noplaintext，STARTTLS 之前不会提供以明文发送密码的"
+        "认证机制，密码已受保护；但跳过 STARTTLS 的客户端发送的邮件和地址仍是明文。"
+        "587 端口只供自己的用户使用，他们的客户端都支持 TLS：应强制使用。",
+    ),
     "postfix.submission_tls_auth_only": Text(
         "On {services} TLS is required, so no password is accepted in cleartext today; "
         "without smtpd_tls_auth_only = yes that protection depends on the security level "
@@ -1061,6 +1072,11 @@ LABELS: dict[str, Text] = {
         "above); they were left out.",
         "审计不完整：master.cf 中有 Postfix 拒绝的条目（见上方说明）；这些条目未被审计。",
     ),
+    "incomplete_refused_values": Text(
+        "Not audited in full: Postfix refuses values in this configuration (see the notes "
+        "above), and the programs that read them stop at start.",
+        "审计不完整：Postfix 会拒绝此配置中的某些值（见上方说明），读取它们的程序启动时就会退出。",
+    ),
     "incomplete_braces": Text(
         "Not audited in full: Dovecot refuses this configuration, whose braces do not "
         "pair (see the note above); its sections were checked as the lines read.",
@@ -1276,6 +1292,39 @@ NOTES: dict[str, Text] = {
         "not audited. Close the brace.",
         "{file} 第 {line} 行：有一个没有闭合的 {{（-o {{ name = value }} 缺少 }}）：Postfix "
         "无法按所写内容读取该选项（报错：{error}）；此条目未被审计。请补上右花括号。",
+    ),
+    "master_cf_option": Text(
+        '{file}, line {line}: "-o {option}" on {service} is no name=value: postconf takes '
+        'it, but the service\'s program stops at start ("fatal: {error}"), so {service} '
+        "does not run. The option was left out of the audit. Write it as -o name=value.",
+        "{file} 第 {line} 行：{service} 上的“-o {option}”不是 name=value 形式：postconf "
+        "会接受它，但该服务的程序启动时就会退出（报错：fatal: {error}），因此 {service} "
+        "无法运行。审计时忽略了该选项。请写成 -o name=value。",
+    ),
+    "master_cf_option_missing": Text(
+        "{file}, line {line}: -o ends the entry of {service} without its name=value: "
+        'postconf takes it, but the service\'s program stops at start ("fatal: {error}"), '
+        "so {service} does not run. Give the -o its name=value, or remove it.",
+        "{file} 第 {line} 行：{service} 条目以 -o 结尾，缺少 name=value：postconf 会接受它，"
+        "但该服务的程序启动时就会退出（报错：fatal: {error}），因此 {service} 无法运行。"
+        "请为该 -o 补上 name=value，或将其删除。",
+    ),
+    "postfix_boolean": Text(
+        "{file}, line {line}: {parameter} = {value}: Postfix takes only yes or no here "
+        "(in any case); postconf takes the value, but every Postfix program that reads it "
+        'stops at start ("fatal: {error}"). The audit read it as no. Write yes or no.',
+        "{file} 第 {line} 行：{parameter} = {value}：这里 Postfix 只接受 yes 或 no"
+        "（不区分大小写）；postconf 会接受该值，但读取它的每个 Postfix 程序启动时都会退出"
+        "（报错：fatal: {error}）。审计时按 no 处理。请写成 yes 或 no。",
+    ),
+    "postfix_boolean_service": Text(
+        "{file}, line {line}: {parameter} = {value} on {service}: Postfix takes only yes or "
+        "no here (in any case); postconf takes the value, but the service's program stops "
+        'at start ("fatal: {error}"), so {service} does not run. The audit read it as no. '
+        "Write yes or no.",
+        "{file} 第 {line} 行：{service} 上的 {parameter} = {value}：这里 Postfix 只接受 yes "
+        "或 no（不区分大小写）；postconf 会接受该值，但该服务的程序启动时就会退出（报错："
+        "fatal: {error}），因此 {service} 无法运行。审计时按 no 处理。请写成 yes 或 no。",
     ),
     "doveconf_failed": Text(
         "doveconf could not read the configuration ({error}); the files were parsed directly.",
