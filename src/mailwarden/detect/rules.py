@@ -214,6 +214,7 @@ from mailwarden.detect.state import (
     MAX_STALE_USERS,
     MAX_SUCCEEDED,
     MAX_USERS_PER_CLIENT,
+    NEVER,
     VERDICT_BIT,
     AccountState,
     Campaigns,
@@ -3260,15 +3261,18 @@ class Detector:
         (not by association, nor a probe's watch) that no people behind one address
         earn by their typos: an enumeration, a honeypot's name, or a brute force on at
         least three names whose tries came within :data:`PEOPLE_APART` seconds of each
-        other (faster than people type: a program). A brute force at a person's pace (a
-        name retyped within ``fast_window``, beside a colleague's typo), or on two names
-        (a phone's IMAP and SMTP failing together on its old password, a colleague's
-        typo seconds later) may still be colleagues'."""
+        other (faster than people type: a program), or on names one connection tried
+        (:attr:`ClientState.names_in_connection`: colleagues each have their own). A
+        brute force at a person's pace (a name retyped within ``fast_window``, beside a
+        colleague's typo), or on two names (a phone's IMAP and SMTP failing together on
+        its old password, a colleague's typo seconds later) may still be colleagues'."""
         flags = client.flags
         if flags & (_ENUMERATION | _HONEYPOT):
             return True
         if not flags & _OWN_GUESSING:
             return False
+        if client.names_in_connection > NEVER:
+            return True
         times = client.times
         n = min(client.failures, len(times)) if times else 0
         if times is None or n < 2:
