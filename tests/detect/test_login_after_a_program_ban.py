@@ -1,9 +1,10 @@
-"""A login from a client banned for tries on several names faster than people type is a
-compromise, in the daemon and the analysis alike: the detector judged those tries a
-program's when it banned the client, and the login is the guess that worked. A few
-tries on the account alone, colleagues' typos at a person's pace, two names within
-seconds (a phone's old password and a colleague's typo behind one NAT), or tries that
-earned no ban (a probe's name) stay a "Maybe" to ask the owner about."""
+"""A login from a client banned for tries on several names faster than people type, or
+in one connection, is a compromise, in the daemon and the analysis alike: the detector
+judged those tries a program's when it banned the client, and the login is the guess
+that worked. A few tries on the account alone, colleagues' typos at a person's pace
+(each in a connection of their own), two names within seconds (a phone's old password
+and a colleague's typo behind one NAT), or tries that earned no ban (a probe's name)
+stay a "Maybe" to ask the owner about."""
 
 from __future__ import annotations
 
@@ -97,4 +98,30 @@ def test_a_probe_name_and_the_account_with_no_ban_are_still_a_maybe() -> None:
     log.sasl_failure(0.5, BOT, "info")
     assert not _banned(log)
     log.dovecot_login(1, BOT, "info")
+    assert _judged(log) == ([True], [True])
+
+
+def test_three_names_in_one_connection_at_a_persons_pace_then_a_login_is_a_compromise() -> None:
+    # 7 s apart, as people type, but in one smtpd connection: no colleagues share one,
+    # it is a program's guessing, and the login the guess that worked.
+    log = Log()
+    log.connect(0, BOT, 1300)
+    for n, user in enumerate(["info", "admin", "sales"]):
+        log.sasl_failure(2 + 7 * n, BOT, user, pid=1300)
+    log.disconnect(18, BOT, 1300, failed=3)
+    assert _banned(log)
+    log.dovecot_login(30, BOT, "sales")
+    assert _judged(log) == ([False], [False])
+
+
+def test_the_same_names_each_in_its_own_connection_then_a_login_are_a_maybe() -> None:
+    # Colleagues behind one NAT, each mistyping once in a connection of their own
+    # (spread over a minute and more: no ban), then one of them logs in.
+    log = Log()
+    for n, user in enumerate(["info", "admin", "sales"]):
+        log.connect(7 * n, BOT, 1300)
+        log.sasl_failure(2 + 7 * n, BOT, user, pid=1300)
+        log.disconnect(3 + 7 * n, BOT, 1300, failed=1)
+    assert not _banned(log)
+    log.dovecot_login(30, BOT, "sales")
     assert _judged(log) == ([True], [True])

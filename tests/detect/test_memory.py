@@ -25,9 +25,10 @@ more (the evidence lines stay as the detector keeps them; before, each attacker 
 parsed copies of its lines, about 800 bytes)."""
 DETECTOR_BYTES_PER_ATTACKER = {False: 1410, True: 1480}
 """What the detector holds per attacking address once it has read the log (its state, its
-evidence, its network), in pure Python and compiled: about 1,390 and 1,460 bytes. Before,
-each address kept six fields for failures with an old password that hardly any address
-has (1,430 and 1,500 bytes)."""
+evidence, its network), in pure Python and compiled: about 1,395 and 1,470 bytes (8 of
+them :attr:`ClientState.names_in_connection`, the time a connection of the address last
+failed on a second account). Before, each address kept six fields for failures with an
+old password that hardly any address has (1,430 and 1,500 bytes)."""
 
 
 def stamp(n: int) -> str:

@@ -105,3 +105,38 @@ def test_a_login_after_four_guesses_on_several_names_stays_certain() -> None:
     log.dovecot_login(70, OFFICE, PEOPLE[0])
     analysis = analyze(log.events)
     assert [(c.user, c.by_others) for c in analysis.compromised] == [(PEOPLE[0], False)]
+
+
+def test_names_one_connection_tried_are_a_program_at_its_end() -> None:
+    # One smtpd connection, three names 7 s apart: no colleagues share a connection. Its
+    # lines are known to be one connection's when its statistics count them all (a
+    # connect line may not be in the log), so the ban comes with its disconnect line.
+    log = Log()
+    log.connect(0, OFFICE, 1300)
+    for n, user in enumerate(PEOPLE[:3]):
+        log.sasl_failure(2 + 7 * n, OFFICE, user, pid=1300)
+    log.disconnect(18, OFFICE, 1300, failed=3)
+    assert daemon_verdicts(log) == [(4, Verdict.BRUTEFORCE)]
+
+
+def test_a_program_that_tried_two_names_in_one_connection_is_no_colleagues_in_the_next() -> None:
+    # Two names in one connection, the third in the next one: the next is the same
+    # program's (three names within the minute).
+    log = Log()
+    log.connect(0, OFFICE, 1300)
+    log.sasl_failure(2, OFFICE, PEOPLE[0], pid=1300)
+    log.sasl_failure(9, OFFICE, PEOPLE[1], pid=1300)
+    log.disconnect(10, OFFICE, 1300, failed=2)
+    log.sasl_failure(16, OFFICE, PEOPLE[2])
+    assert daemon_verdicts(log) == [(4, Verdict.BRUTEFORCE)]
+
+
+def test_names_of_lines_the_statistics_do_not_all_count_may_be_colleagues() -> None:
+    # One smtpd process served the colleagues one after another; the disconnect lines
+    # of the first two are not in the log: its last one counts one AUTH command, not
+    # the three the session's lines showed.
+    log = Log()
+    for n, user in enumerate(PEOPLE[:3]):
+        log.sasl_failure(2 + 7 * n, OFFICE, user, pid=1300)
+    log.disconnect(18, OFFICE, 1300, failed=1)
+    assert daemon_verdicts(log) == []

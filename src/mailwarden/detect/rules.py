@@ -21,8 +21,10 @@ Rules (thresholds are ``[policy]`` keys, see :class:`~mailwarden.config.PolicyCo
   limit exceeded`` counts as a guess.
 - **Brute force**: ``fast_failures`` within ``fast_window`` (``bruteforce``), unless
   they were each on a name of its own, tried no other time, fewer than
-  ``enumeration_users`` names, spread over :data:`PEOPLE_APART` seconds (colleagues
-  behind an office's address mistyping: a fourth name is enumeration);
+  ``enumeration_users`` names, spread over :data:`PEOPLE_APART` seconds, no two of
+  them in one connection (colleagues behind an office's address mistyping, each in a
+  connection of their own: a fourth name is enumeration; names of one smtpd session
+  are judged at its disconnect line, :meth:`Detector._names_confirmed`);
   ``slow_failures`` within ``slow_window`` or ``daily_failures`` within ``daily_window``
   (``slow_bruteforce``, the attacks paced under fail2ban's 10-minute window).
 - **Enumeration**: ``enumeration_users`` distinct usernames within ``enumeration_window``
@@ -167,6 +169,7 @@ from typing import Any, TypeVar, cast
 
 from mailwarden.config import PolicyConfig, duration_text
 from mailwarden.detect.accounts import (
+    CUT,
     MAX_NAME,
     Accounts,
     account_key,
@@ -211,6 +214,7 @@ from mailwarden.detect.state import (
     MAX_STALE_USERS,
     MAX_SUCCEEDED,
     MAX_USERS_PER_CLIENT,
+    NEVER,
     VERDICT_BIT,
     AccountState,
     Campaigns,
@@ -1106,16 +1110,95 @@ class Detector:
     def _disconnected(self, event: Event) -> Sequence[Detection]:
         tracker = self._sessions
         session, new = tracker.disconnect(event)
+        found: Sequence[Detection] = _NOTHING
         if tracker.decoded or tracker.logins or new > 0:
-            return self._after_tracked(event, session, new, self._on_disconnect)
-        if event.hostile and event.strength is _STRONG:
+            found = self._after_tracked(event, session, new, self._on_disconnect)
+        elif event.hostile and event.strength is _STRONG:
             # _on_disconnect: a strong disconnect without failed AUTH commands (failed
             # ``unknown=`` commands) is a policy violation.
             detail = event.detail
             stats = detail.get("stats") if detail is not None else None
             if not stats or "auth=" not in stats or event.attempts <= 0:
-                return self._after_tracked(event, session, new, self._on_disconnect)
-        return _NOTHING
+                found = self._after_tracked(event, session, new, self._on_disconnect)
+        if session is not None and session.names_at is not None:
+            more = self._names_confirmed(session, event)
+            if more:
+                found = [*found, *more]
+        return found
+
+    def _names_confirmed(self, session: Session, event: Event) -> list[Detection]:
+        """The end of an smtpd session whose failures named two accounts or more
+        (:attr:`Session.names_at`): when its ``disconnect from`` line is its client's and
+        its statistics count every AUTH command its lines showed, they were all of that
+        one connection, a mail program trying names. (Lines seen without their
+        ``connect from`` line may be of several connections of one smtpd process, one
+        after another, when the disconnect lines between are not in the log: the
+        statistics then count fewer.) No colleagues behind one address share a
+        connection: the client's failures are judged again without that excuse
+        (:meth:`_colleagues`)."""
+        ip = session.ip
+        at = session.names_at
+        if (
+            at is None
+            or ip is None
+            or event.ip != ip
+            or session.end != "disconnect"
+            or session.attempts_seen > event.attempts
+        ):
+            return []
+        return self._one_connection(ip, event, at)
+
+    def _one_connection(
+        self, ip: str | None, event: Event, at: float | None = None
+    ) -> list[Detection]:
+        """:meth:`_one_program` for ``ip``, whose connection failed on another account
+        at ``at`` (the time of ``event`` when None), after what :meth:`_defer` keeps of
+        the address."""
+        if ip is None:
+            return []
+        if at is None:
+            at = self._sessions.seconds(event)
+        if self._deferred:
+            waiting = self._deferred.get(ip)
+            if waiting is not None:
+                return self._defer(ip, waiting, self._one_program, (ip, at, event), event, 0)
+        return self._one_program(ip, at, event)
+
+    def _one_program(self, ip: str, at: float, event: Event) -> list[Detection]:
+        """``ip`` failed on another account at ``at`` in a connection that had failed on
+        one before (:meth:`_names_confirmed`): its latest ``fast_failures`` within
+        ``fast_window`` are a brute force, colleagues' typos no longer."""
+        client = self._clients.get(ip)
+        if client is None:
+            return []
+        if at > client.names_in_connection:
+            client.names_in_connection = at
+        times = client.times
+        if not times:
+            return []
+        when = times[-1]
+        detections = self.detections
+        if client.flags & _BRUTEFORCE and not (
+            detections and self._open_question(client, Verdict.BRUTEFORCE, when)
+        ):
+            return []
+        n = len(times)
+        fresh = -math.inf
+        if detections and client.reported:
+            banned = self._banned_until(client)
+            n -= bisect_right(times, banned)
+            fresh = math.nextafter(banned, math.inf)
+        limits = self._limits
+        needed, window = limits.fast
+        if (
+            needed <= n
+            and times[-needed] >= when - window
+            and not self._colleagues(client, max(when - window, fresh))
+        ):
+            found: list[Detection] = []
+            self._flag(client, Verdict.BRUTEFORCE, limits.fast_reason, event, when, found)
+            return found
+        return []
 
     def _feed_failure(self, event: Event) -> Sequence[Detection]:
         """An AUTH failure: the session layer says how many guesses it adds (0 when
@@ -1130,9 +1213,14 @@ class Detector:
         reason = event.reason
         if reason and "given password" in reason:
             self._password_logged(event, event.ip or (session.ip if session else None))
+        names = session is not None and self._names_in_connection(session, event)
         if new <= 0:
             if event.service is not None:
                 self._service_of_counted(event)
+            if names and session is not None:
+                # Another line of the attempt counted it (PAM's), judged then as maybe
+                # colleagues'.
+                return self._one_connection(event.ip or session.ip, event) or _NOTHING
             return _NOTHING
         ip = event.ip
         if ip is None:
@@ -1145,7 +1233,7 @@ class Detector:
         user = event.user
         if user is None and session is not None:
             user = session.last_account()
-        found = self._failure(ip, user, new, event)
+        found = self._failure(ip, user, new, event, names)
         return found if found else _NOTHING
 
     def _service_of_counted(self, event: Event) -> None:
@@ -1237,8 +1325,9 @@ class Detector:
         reason = event.reason
         if reason and "given password" in reason:
             self._password_logged(event, ip)
+        names = session is not None and self._names_in_connection(session, event)
         if new <= 0:
-            return None
+            return self._one_connection(ip, event) if names else None
         if ip is None:
             self._unattributed += new
             return None
@@ -1249,7 +1338,37 @@ class Detector:
             # Postfix before 3.9 does not log the username; a decoded AUTH payload of the
             # same session does (smtpd_tls_loglevel 4, verbose chat).
             user = session.last_account()
-        return self._failure(ip, user, new, event)
+        return self._failure(ip, user, new, event, names)
+
+    def _names_in_connection(self, session: Session, event: Event) -> bool:
+        """Whether ``event``, a failure of ``session``, named another account than the
+        session's first failure that named one (noted here), in a Dovecot login session
+        (its session id: one client connection): a mail program trying names, never
+        colleagues behind one address, each with a connection of their own
+        (:meth:`_colleagues`). In an smtpd session it is only noted
+        (:attr:`Session.names_at`): its lines are known to be one connection's when its
+        ``disconnect from`` statistics count them all (:meth:`_names_confirmed`). Another
+        form of the same account (``alice``, ``alice@example.com``), or a name the log
+        cut off that the other begins with, is the same name. Only guesses count (strong,
+        hostile failures), whether this line or another line of the attempt counted it."""
+        if event.strength is Strength.WEAK or not event.hostile:
+            return False
+        user = event.user
+        if user is None:
+            user = session.last_account()
+            if user is None:
+                return False
+        key = account_key(user)
+        first = session.failed_as
+        if first is None:
+            session.failed_as = key
+            return False
+        if _same_name(first, key):
+            return False
+        if session.kind == "dovecot":
+            return True
+        session.names_at = self._sessions.seconds(event)
+        return False
 
     def _on_unavailable(
         self, event: Event, session: Session | None, new: int
@@ -1522,16 +1641,19 @@ class Detector:
 
     # -- failures ----------------------------------------------------------------------
 
-    def _failure(self, ip: str, user: str | None, count: int, event: Event) -> list[Detection]:
+    def _failure(
+        self, ip: str, user: str | None, count: int, event: Event, names: bool = False
+    ) -> list[Detection]:
         """``count`` failed guesses by ``ip`` (as ``user``): every rule that counts them.
         This is the path an attack takes, once per guess, so the common cases are inlined
         here (client, times, evidence, the brute-force, enumeration and probe rules); the
-        account and network rules are a call each."""
+        account and network rules are a call each. ``names``: the connection of the
+        failure had failed on another account before (:meth:`_names_in_connection`)."""
         if self._deferred:
             waiting = self._deferred.get(ip)
             if waiting is not None:
                 return self._defer(
-                    ip, waiting, self._failure, (ip, user, count, event), event, count
+                    ip, waiting, self._failure, (ip, user, count, event, names), event, count
                 )
         tracker = self._sessions
         time = event.record.time
@@ -1557,6 +1679,8 @@ class Detector:
         service = event.service
         if service is not None and service not in client.services:
             client.services = with_service(client.services, service)
+        if names:
+            client.names_in_connection = when
 
         key = user.strip().casefold() if user else None  # account_key()
         account = None
@@ -1674,10 +1798,13 @@ class Detector:
     def _colleagues(self, client: ClientState, since: float) -> bool:
         """Whether a client's failures since ``since`` (``fast_window``) were each on a
         name of its own, tried no other time, fewer than ``enumeration_users`` names,
-        spread over :data:`PEOPLE_APART` seconds or more: the colleagues behind an
-        office's address, each mistyping once, before their logins come (the fast rule
-        waits; a program trying names reaches the enumeration rule a failure later, and
-        one repeating a name the fast rule)."""
+        spread over :data:`PEOPLE_APART` seconds or more, and no connection of it failed
+        on two of them (:attr:`ClientState.names_in_connection`): the colleagues behind
+        an office's address, each mistyping once in a connection of their own, before
+        their logins come (the fast rule waits; a program trying names reaches the
+        enumeration rule a failure later, and one repeating a name the fast rule)."""
+        if client.names_in_connection >= since:
+            return False
         distinct = client.one_name_each(since)
         if not 0 < distinct < self._limits.enumeration[0]:
             return False
@@ -3134,15 +3261,18 @@ class Detector:
         (not by association, nor a probe's watch) that no people behind one address
         earn by their typos: an enumeration, a honeypot's name, or a brute force on at
         least three names whose tries came within :data:`PEOPLE_APART` seconds of each
-        other (faster than people type: a program). A brute force at a person's pace (a
-        name retyped within ``fast_window``, beside a colleague's typo), or on two names
-        (a phone's IMAP and SMTP failing together on its old password, a colleague's
-        typo seconds later) may still be colleagues'."""
+        other (faster than people type: a program), or on names one connection tried
+        (:attr:`ClientState.names_in_connection`: colleagues each have their own). A
+        brute force at a person's pace (a name retyped within ``fast_window``, beside a
+        colleague's typo), or on two names (a phone's IMAP and SMTP failing together on
+        its old password, a colleague's typo seconds later) may still be colleagues'."""
         flags = client.flags
         if flags & (_ENUMERATION | _HONEYPOT):
             return True
         if not flags & _OWN_GUESSING:
             return False
+        if client.names_in_connection > NEVER:
+            return True
         times = client.times
         n = min(client.failures, len(times)) if times else 0
         if times is None or n < 2:
@@ -4636,3 +4766,14 @@ def _client_of(event: Event, session: Session | None) -> str | None:
     if ip is None and session is not None:
         return session.ip
     return ip
+
+
+def _same_name(a: str, b: str) -> bool:
+    """Whether two names (:func:`account_key`) one connection failed on are one account's
+    (:func:`same_account`), or may be: one of them cut off by the log (``…``) and the
+    other beginning with what is left of it."""
+    if same_account(a, b):
+        return True
+    if a.endswith(CUT):
+        return b.startswith(a[:-1])
+    return b.endswith(CUT) and a.startswith(b[:-1])

@@ -197,12 +197,14 @@ class Session:
         "credentials",
         "end",
         "events",
+        "failed_as",
         "failures",
         "host",
         "ip",
         "key",
         "kind",
         "last",
+        "names_at",
         "opened",
         "pid",
         "port",
@@ -261,6 +263,12 @@ class Session:
         """The last AUTH line said the auth socket could not be reached (no client)."""
         self.unresolved: list[int] | None = None
         """For the detector: its decoded credentials still waiting for the address."""
+        self.failed_as: str | None = None
+        """For the detector: the account (:func:`account_key`) of the session's first
+        failure that named one (:meth:`Detector._names_in_connection`)."""
+        self.names_at: float | None = None
+        """For the detector: when a failure of the session last named another account
+        than :attr:`failed_as` (None: none did)."""
 
     def __repr__(self) -> str:
         return (

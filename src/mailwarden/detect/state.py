@@ -15,6 +15,7 @@ its evidence a few :data:`Evidence` tuples (the line as written and where it is)
 from __future__ import annotations
 
 import ipaddress
+import math
 import socket
 from collections.abc import Callable
 from datetime import datetime
@@ -51,6 +52,9 @@ for many people (with 16, a review's office of 30 users behind one address lost 
 owners, and their typos and a phone's old password read as guessing)."""
 MAX_SHARED = 4096
 """Distinct shared values (evidence headers, service tuples) interned at most."""
+
+NEVER = -math.inf
+"""A time before any (one float object, shared by every client that has none yet)."""
 
 _V4_MAPPED = bytes(10) + b"\xff\xff"
 _V6_LOOPBACK = bytes(15) + b"\x01"
@@ -274,6 +278,7 @@ class ClientState:
         "ip",
         "last",
         "last_time",
+        "names_in_connection",
         "net",
         "policy",
         "reported",
@@ -310,6 +315,10 @@ class ClientState:
         most MAX_USERS_PER_CLIENT."""
         self.users_full = False
         """A username did not fit in :attr:`users`: it tried more than it lists."""
+        self.names_in_connection = NEVER
+        """When one connection of this client last failed on an account other than the
+        one its first failure named: one connection is one mail program's, trying names
+        (colleagues behind one address each have their own); -inf: never."""
         self.stale_state: StalePasswords | None = None
         """Its failures with an account it had logged in as (None: none yet; few clients
         have them, so their six fields live in one object made at the first)."""
