@@ -224,7 +224,10 @@ class EventType(StrEnum):
     DEBUG = "debug"
     """Other verbose (``-v``) smtpd lines (``function_name: …``, xsasl replies, Cyrus
     ``SASL authentication info/debug/trace/pass`` lines). reason = the text, with any
-    password the line carried replaced by ``<hidden>`` (detail['password_logged'])."""
+    password the line carried replaced by ``<hidden>`` (detail['password_logged']).
+    Also a Dovecot passdb's refusal passed on to the next passdb (``unknown user … -
+    trying the next passdb``): no failed attempt; detail['next_db'] = 'passdb' or
+    'userdb', 'db', 'password_logged' as for AUTH_FAILURE; user, ip, session."""
     SERVER_WARNING = "server_warning"
     """The server's own warnings that say nothing about a client."""
 

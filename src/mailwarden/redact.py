@@ -83,8 +83,12 @@ _TAB = r"(?:\t|#011|\\t)"
 """A tab as logs render it: raw, rsyslog's ``#011``, or escaped."""
 
 _SERVER_SECRETS = (
-    # Dovecot auth_verbose_passwords: ``Password mismatch (given password: secret)``.
-    re.compile(r"((?:SHA1 of )?given password: ).*?(\)?)$", re.DOTALL),
+    # Dovecot auth_verbose_passwords: ``Password mismatch (given password: secret)``, with
+    # `` - trying the next passdb`` after it (the server's) when another passdb follows.
+    re.compile(
+        r"((?:SHA1 of )?given password: ).*?(\)?(?: - trying the next (?:pass|user)db)?)$",
+        re.DOTALL,
+    ),
     # Cyrus with smtpd -v: ``decoded response: secret``, ``decoded initial response x``;
     # Cyrus at msg_verbose > 1: ``SASL authentication pass: …``.
     re.compile(r"(\bdecoded (?:initial )?response:? ).+?()$", re.DOTALL),

@@ -36,6 +36,7 @@ from typing import Any
 from mailwarden.detect.accounts import account_key
 from mailwarden.locale import N_, _
 from mailwarden.model import Event, EventType, Finding, Severity
+from mailwarden.parsers.dovecot import NEXT_DB
 
 MAX_EVIDENCE = 3
 MAX_SAMPLE = 20
@@ -234,8 +235,8 @@ def credential_source(event: Event) -> str:
         event.detail is not None and "declared_length" in event.detail
     ):
         return "tls_loglevel"
-    if event.type is EventType.AUTH_FAILURE:
-        return "dovecot"
+    if event.type is EventType.AUTH_FAILURE or (detail is not None and NEXT_DB in detail):
+        return "dovecot"  # auth_verbose_passwords: a passdb's refusal, final or passed on
     return "verbose"
 
 

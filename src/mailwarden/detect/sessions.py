@@ -53,7 +53,10 @@ A mail program whose password is wrong may try it by each mechanism it knows in 
 connection: a failure of a name that failed before in the session, by a new mechanism, is
 no new guess (:func:`_fallback` for Postfix's lines, :func:`_dovecot_fallback` for
 Dovecot's auth lines: at most :data:`MAX_FALLBACKS` a session). It is still accounted,
-so the closing line does not count it either. Where the log cannot tell which connection
+so the closing line does not count it either. Dovecot with several passdbs writes each
+one's refusal of an attempt: in a session, the next passdb's line of the same name is
+that attempt's (:func:`_next_passdb`), and not accounted, so the closing line counts
+what such a reading left out. Where the log cannot tell which connection
 a try was of, the reading is the safe one: a misread may count two guesses where there
 was one, never one where there were two (a bot gets no try for free).
 
@@ -101,7 +104,7 @@ from typing import Any
 
 from mailwarden.detect.accounts import CUT, account_key, local_part
 from mailwarden.model import Category, Event, EventType, Strength
-from mailwarden.parsers.dovecot import PAM_UNIX_REASON
+from mailwarden.parsers.dovecot import PAM_UNIX_REASON, SASL_MECHANISMS
 from mailwarden.parsers.postfix import CYRUS_RESPONSE, MAX_RESPONSE, cyrus_response
 from mailwarden.parsers.sasl import (
     Credential,
@@ -184,6 +187,7 @@ class Session:
 
     __slots__ = (
         "_auth_down",
+        "_chain",
         "_cut",
         "_fallbacks",
         "_last_line",
@@ -261,6 +265,9 @@ class Session:
         :func:`_dovecot_fallback`)."""
         self._auth_down = False
         """The last AUTH line said the auth socket could not be reached (no client)."""
+        self._chain: tuple[str, str | None, list[str]] | None = None
+        """The name, the mechanism (2.4's lines name it) and the passdbs whose refusals
+        the session's latest Dovecot attempt had so far (:func:`_next_passdb`)."""
         self.unresolved: list[int] | None = None
         """For the detector: its decoded credentials still waiting for the address."""
         self.failed_as: str | None = None
@@ -529,6 +536,55 @@ def _dovecot_fallback(session: Session, event: Event) -> bool:
     return _fell_back(session, user, mechanism)
 
 
+MAX_PASSDBS = 8
+"""Passdbs of one attempt remembered at most (:func:`_next_passdb`)."""
+
+
+def _next_passdb(session: Session, event: Event) -> bool:
+    """Whether a Dovecot auth-process failure of a session (``<session>`` in the line)
+    is the next passdb's answer to the attempt an earlier passdb refused just before it,
+    not another attempt: Dovecot asks its passdbs in turn, each writing its refusal, and
+    without ``auth_verbose_passwords`` the earlier ones' lines lack the `` - trying the
+    next passdb`` that tells it (with it they count nothing: parsers.dovecot
+    ``NEXT_DB``). So, in one session, a refusal of the name (by the mechanism, where
+    the line names one: 2.4) the latest attempt's refusals were of, by a passdb none of
+    them was by, is that attempt's; one by a passdb the attempt had already is the next
+    attempt (which starts with the first passdb again), as is any other name or
+    mechanism, or a line that no passdb wrote (the mechanism's own check: 2.3's
+    ``cram-md5(…)``, 2.4's ``cram-md5: Password mismatch``). Notes the passdb either
+    way.
+
+    Where a passdb logs nothing for one attempt (its lookup failed; a cached answer)
+    and a refusal for the next, two attempts may read as one: the login process's
+    closing line (``auth failed, N attempts``) counts what the auth lines left uncounted,
+    as these lines are not accounted."""
+    detail = event.detail
+    db = detail.get("db") if detail is not None else None
+    user = event.user
+    if (
+        db is None
+        or db.lower() in SASL_MECHANISMS
+        or user is None
+        or event.attempts != 1
+        or not _refused(event)
+    ):
+        session._chain = None
+        return False
+    chain = session._chain
+    mechanism = event.mechanism
+    if (
+        chain is not None
+        and chain[0] == user
+        and chain[1] == mechanism
+        and db not in chain[2]
+        and len(chain[2]) < MAX_PASSDBS
+    ):
+        chain[2].append(db)
+        return True
+    session._chain = (user, mechanism, [db])
+    return False
+
+
 def _paired_fallback(session: Session, event: Event, line: Event) -> bool:
     """:func:`_fallback` for Postfix's failure line ``event`` that names no account
     (Postfix before 3.9), by Dovecot's auth line of the same try (``line``, without a
@@ -680,6 +736,10 @@ class SessionTracker:
         """The event just fed counted nothing because it is a mechanism fallback (the
         password just refused, tried by another mechanism: :func:`_fell_back`); explain
         says so, the caller clears it."""
+        self.next_passdb = False
+        """The event just fed counted nothing because it is the next passdb's refusal of
+        the attempt an earlier passdb's line counted (:func:`_next_passdb`); explain says
+        so, the caller clears it."""
         self.cyrus_user: str | None = None
         """The name the event just fed (Cyrus's decoded copy of an AUTH LOGIN line whose
         client line the log lost) gave the session as its username, tentatively
@@ -1142,13 +1202,18 @@ class SessionTracker:
                     self.credited = taken
                 new = extra - taken
             else:
-                session.attempts_seen += attempts
+                merged = _next_passdb(session, event)
+                if not merged:
+                    session.attempts_seen += attempts
                 if self._pam and attempts == 1 and self._same_as_pam(event, event.ip, when):
                     if self._deferred and self._use_deferred(event.ip, 1)[0]:
                         # PAM's line of this attempt waits, deferred: this line counts it
-                        # (the password just refused by another mechanism: not a guess).
-                        new = 1
-                        if _dovecot_fallback(session, event):
+                        # (the password just refused by another mechanism: not a guess;
+                        # an attempt an earlier passdb's line counted: not another).
+                        new = 0 if merged else 1
+                        if merged:
+                            self.next_passdb = True
+                        elif _dovecot_fallback(session, event):
                             self.fell_back = True
                             new = 0
                     else:
@@ -1156,6 +1221,11 @@ class SessionTracker:
                         # login line: this session's closing line accounts it instead.
                         self._take_credit(event.ip, when, 1, paired=True)
                         new = 0
+                elif merged:
+                    # An earlier passdb refused this attempt just before: its line counted
+                    # it (and left the attempt for a late PAM line).
+                    self.next_passdb = True
+                    new = 0
                 else:
                     new = attempts
                     if self.late_pam and event.ip is not None and event.strength is not _WEAK:

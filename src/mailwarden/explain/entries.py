@@ -25,7 +25,7 @@ from mailwarden.explain.tls import (
 )
 from mailwarden.locale import N_, _, active_language, ngettext
 from mailwarden.model import Event, EventType
-from mailwarden.parsers.dovecot import EARLIER_TRIES
+from mailwarden.parsers.dovecot import EARLIER_TRIES, NEXT_DB
 from mailwarden.parsers.postfix import CYRUS_RESPONSE
 from mailwarden.parsers.sasl import (
     Credential,
@@ -112,6 +112,10 @@ class SessionState:
     fell_back: bool = False
     """The entry being described is a failed try the session layer took for a mechanism
     fallback (the password just refused, tried by another mechanism): it counted nothing."""
+    next_passdb: bool = False
+    """The entry being described is the next passdb's refusal of the attempt an earlier
+    passdb's line told just before it (the session layer's ``_next_passdb``): it counted
+    nothing."""
     failed_by: dict[str, str] = field(default_factory=dict)
     """The mechanism of each account's latest failed try in this session (case-folded,
     escaped name), for the mechanism a fallback came from."""
@@ -611,6 +615,19 @@ def _auth_failure(event: Event, state: SessionState) -> Note:
             )
         state.fallback_told = False
         return Note("auth_failure:postfix_of_dovecot", text, short)
+    if state.next_passdb and not summary:
+        return Note(
+            "auth_failure:next_passdb",
+            _(
+                "The next passdb's answer to the same attempt as the line above: Dovecot "
+                "asks its passdbs in turn, and each writes its refusal. The same failed "
+                "login, not another one; and the account may well exist, whatever the "
+                "passdb before said."
+            )
+            + " "
+            + _failure_reason(event.reason),
+            _("The next passdb's refusal of the same attempt as above."),
+        )
     if not summary:
         state.failures_told += max(1, event.attempts)
     if is_pam_unix(event):
@@ -1376,6 +1393,8 @@ def _debug(event: Event, state: SessionState) -> Note:
     """A ``-v`` line; the SASL backend's answer to Postfix gets its own note: the
     challenge Postfix sends the client next (a ``334``), or the account Dovecot refused
     or accepted (parsers.postfix ``_xsasl_reply``)."""
+    if detail(event, NEXT_DB):
+        return _next_db(event)
     challenge = detail(event, "challenge")
     if challenge:
         if state.mechanism is not None and not state.final_reply_after_auth:
@@ -1415,6 +1434,33 @@ def _debug(event: Event, state: SessionState) -> Note:
             _("Cyrus SASL's decoded copy of the client's login line above (not shown)."),
         )
     return Note("debug", _(_DEBUG_NOTE).format(reason=escape_text(event.reason or "")))
+
+
+def _next_db(event: Event) -> Note:
+    """A passdb's (userdb's) refusal that Dovecot passes on to the next one
+    (parsers.dovecot ``NEXT_DB``): no failed login, nor a sign the account is missing."""
+    db = quoted(escape_text(detail(event, "db") or "?"))
+    user = quoted(escape_text(event.user)) if event.user else _("an unknown account")
+    if detail(event, NEXT_DB) == "userdb":
+        text = _(
+            "Dovecot's userdb {db} has no entry for {user} and asks the next userdb, whose "
+            "answer decides: no failed login."
+        )
+    elif no_such_account(event.reason):
+        text = _(
+            "Dovecot's passdb {db} has no account {user} and asks the next passdb, whose "
+            "answer decides: no failed login by itself, and no sign that the account does "
+            "not exist. The next passdb's line, or the login process's, tells how the "
+            "attempt ended."
+        )
+    else:
+        text = _(
+            "Dovecot's passdb {db} does not accept this password for {user} and asks the "
+            "next passdb, whose answer decides: no failed login by itself. The next "
+            "passdb's line, or the login process's, tells how the attempt ended."
+        )
+    short = _("{db} passes the login of {user} on to the next one: no failed login by itself.")
+    return Note("debug:next_db", text.format(db=db, user=user), short.format(db=db, user=user))
 
 
 _ONLY_COPY = N_(

@@ -111,6 +111,9 @@ class _Item:
     fell_back: bool = False
     """A failed try the session layer counted nothing for: a mechanism fallback (the
     password just refused, tried by another mechanism)."""
+    next_passdb: bool = False
+    """A Dovecot auth-process failure the session layer counted nothing for: the next
+    passdb's refusal of the attempt an earlier passdb's line told."""
     credited: int = 0
     """Attempts of a Dovecot login line that auth-process lines without a session id
     told before it."""
@@ -204,7 +207,7 @@ class _Reader:
                 ip = event.ip
                 if ip is None and session is not None:
                     ip = session.ip
-                collector.event(event, ip, new, tracker.seconds(event))
+                collector.event(event, ip, new, tracker.seconds(event), tracker.next_passdb)
                 if session is not None:
                     if item.session is None:
                         item.session = session
@@ -222,6 +225,9 @@ class _Reader:
                 if tracker.fell_back:
                     item.fell_back = True
                     tracker.fell_back = False
+                if tracker.next_passdb:
+                    item.next_passdb = True
+                    tracker.next_passdb = False
                 if tracker.credited:
                     item.credited += tracker.credited
                     tracker.credited = 0
@@ -588,8 +594,11 @@ def _processes(group: _Group) -> str:
 
 
 _LOGGED_SECRETS = (
-    # Dovecot auth_verbose_passwords: ``Password mismatch (given password: secret)``.
-    re.compile(r"(\((?:SHA1 of )?given password: ).*?(\)?)$"),
+    # Dovecot auth_verbose_passwords: ``Password mismatch (given password: secret)``, with
+    # `` - trying the next passdb`` after it (the server's) when another passdb follows.
+    re.compile(
+        r"(\((?:SHA1 of )?given password: ).*?(\)?(?: - trying the next (?:pass|user)db)?)$"
+    ),
     # Cyrus with smtpd -v: ``decoded response: secret``, ``decoded initial response x``,
     # ``SASL authentication pass: …`` (AUTH LOGIN passwords in clear text).
     re.compile(r"(\bdecoded (?:initial )?response:? )(.+)()$"),
@@ -773,6 +782,7 @@ def _entries(
         notes: list[Note] = []
         state.same_as_pam = item.same_as_pam
         state.fell_back = item.fell_back
+        state.next_passdb = item.next_passdb
         state.credited = item.credited
         state.copies_client_line = item.copies_client_line
         state.cyrus_user = item.cyrus_user

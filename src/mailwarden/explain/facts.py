@@ -562,6 +562,8 @@ class _Tally:
     the middle of guessing needs."""
 
 
+MAX_NOT_MISSING = 100_000
+"""Accounts remembered in :attr:`_Failures.not_missing` at most."""
 MAX_WAITING_LOGINS = 16
 """Login lines of one address waiting for a failure line after them stamped earlier:
 more are not looked at (no login of theirs is taken as read first)."""
@@ -582,6 +584,13 @@ class _Failures:
         self.old_list: str | None = None
         self.unknown: dict[str, set[str]] = {}
         """Per client address, the accounts the server said do not exist."""
+        self.not_missing: set[str] = set()
+        """Accounts (case-folded) no server's ``unknown user`` proves missing, from any
+        address: someone logged in as it, a server found its password wrong
+        (``Password mismatch``: it found the account), or the next passdb refused it
+        otherwise after an earlier one did not know it (Dovecot without
+        ``auth_verbose_passwords``: the session layer's ``next_passdb``). A passdb before
+        the one that knows an account says ``unknown user``."""
         self.first_login: dict[str, tuple[datetime, int]] = {}
         """Per client address, :attr:`ClientFacts.first_login`."""
         self.logins: dict[str, list[tuple[str, int, datetime]]] = {}
@@ -591,11 +600,28 @@ class _Failures:
         """Per client address, its login lines (source, line number) that a failure line
         after them was stamped before: the detector, reading as given, read them first."""
 
-    def feed(self, event: Event, ip: str | None, new: int, seconds: float) -> None:
+    def feed(
+        self, event: Event, ip: str | None, new: int, seconds: float, next_passdb: bool = False
+    ) -> None:
         cipher_list = (event.detail or {}).get("cipher_list")
         if cipher_list is not None and is_old_postfix_cipher_list(cipher_list):
             self.old_list = cipher_list
         etype = event.type
+        if (
+            event.user
+            and len(self.not_missing) < MAX_NOT_MISSING
+            and (
+                etype is EventType.AUTH_SUCCESS
+                or (
+                    etype is EventType.AUTH_FAILURE
+                    and (
+                        (event.reason or "")[:17].lower() == "password mismatch"
+                        or (next_passdb and not no_such_account(event.reason))
+                    )
+                )
+            )
+        ):
+            self.not_missing.add(account_key(event.user.removesuffix(CUT)))
         if ip is None:
             return
         if etype is EventType.AUTH_SUCCESS and event.record.time is not None:
@@ -985,10 +1011,14 @@ class Collector:
         self.logged_in: set[str] = set()
         self.failures = _Failures()
 
-    def event(self, event: Event, ip: str | None, new: int, seconds: float) -> None:
+    def event(
+        self, event: Event, ip: str | None, new: int, seconds: float, next_passdb: bool = False
+    ) -> None:
         """One event: its client (the event's, else its session's), the failed attempts
-        the session layer counted for it, its time in POSIX seconds."""
-        self.failures.feed(event, ip, new, seconds)
+        the session layer counted for it, its time in POSIX seconds; ``next_passdb``:
+        the session layer took it for the next passdb's refusal of an attempt
+        (:attr:`SessionTracker.next_passdb`)."""
+        self.failures.feed(event, ip, new, seconds, next_passdb)
 
     def session(self, session: Session) -> bool:
         """An ended session (with its events), in the order the sessions began; whether
@@ -1067,9 +1097,20 @@ class Collector:
         for ip, read_first in self.failures.read_first.items():
             if ip in clients:
                 clients[ip].logins_read_first = read_first
+        logged_in = self.failures.not_missing
+        # An account someone logged in as exists, whatever a server said of it (in either
+        # form: alice, alice@example.com, as same_account compares them).
+        local_parts = {key.rpartition("@")[0] for key in logged_in if "@" in key}
         for ip, unknown in self.failures.unknown.items():
             if ip in clients:
-                clients[ip].unknown_accounts = unknown
+                clients[ip].unknown_accounts = {
+                    key
+                    for key in unknown
+                    if key not in logged_in
+                    and not (
+                        key.rpartition("@")[0] in logged_in if "@" in key else key in local_parts
+                    )
+                }
         for ip, facts in clients.items():
             # Failures counted outside this client's sessions (Dovecot auth-process lines
             # without a session id, an outage in the middle of guessing): no session end

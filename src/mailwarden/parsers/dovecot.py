@@ -24,6 +24,10 @@ Auth processes log one line per attempt with ``auth_verbose=yes`` (§4.2)::
 
 and PAM's own ``pam_unix(dovecot:auth): authentication failure; … ruser=X rhost=Y``.
 
+With more than one passdb and ``auth_verbose_passwords`` on, a passdb that does not know
+the name or the password ends its line with `` - trying the next passdb``: no failed
+attempt, the next passdb decides (a DEBUG event, :data:`NEXT_DB`).
+
 Security (client text: ``user=<…>``, the user inside ``db(user,ip)``, PAM's ruser/user,
 a logged password):
 
@@ -586,6 +590,9 @@ _MECHANISMS = frozenset(
 )
 """Names that stand before ``(user,ip…)`` when the SASL mechanism, not a passdb, logs
 (2.3): the prefix is then the mechanism, and ``user`` is ``?`` until one is known."""
+SASL_MECHANISMS = _MECHANISMS
+"""Those names, for the session layer: 2.4 writes such a one where the passdb's name
+stands (``auth(user,ip,sasl:cram-md5)<…>: cram-md5: Password mismatch``)."""
 
 
 def _mask_logged_password(msg: str) -> tuple[str, str | None]:
@@ -645,10 +652,15 @@ def _auth_event(
             if msg.endswith(")") and user in (None, "", "?"):
                 user = msg[at + len(_USERNAME_TRAILER) : -1]
             msg = msg[:at]
+    next_db = _next_db(msg)
+    if next_db is not None:
+        msg = msg[: -len(next_db)]
     verdict = _classify(msg)
     if verdict is None:
         return []
     type_, strength, reason, logged = verdict
+    if next_db is not None:
+        return [_not_final(record, ip_text, user, mech, session, reason + next_db, db, logged)]
     detail: dict[str, str] | None = None
     if db is not None or logged is not None or ambiguous:
         detail = {}
@@ -681,6 +693,73 @@ def _auth_event(
             ),
         )
     ]
+
+
+_NEXT_DB = (" - trying the next passdb", " - trying the next userdb")
+"""What Dovecot appends to a passdb's (userdb's) ``unknown user`` or ``Password
+mismatch`` when another one follows it in the configuration
+(``auth_request_log_login_failure()``, 2.2 to 2.4): this one did not know the name or
+the password, and the next one decides. It is written only with
+``auth_verbose_passwords`` on (else the line is the message alone). The client cannot
+write it: its password, the one text of its own after the prefix, is always followed by
+``)``, so only the server's suffix ends the line with it."""
+
+
+def _next_db(msg: str) -> str | None:
+    """The :data:`_NEXT_DB` suffix that ends ``msg``, or None."""
+    if msg.endswith("db"):
+        for suffix in _NEXT_DB:
+            if msg.endswith(suffix):
+                return suffix
+    return None
+
+
+NEXT_DB = "next_db"
+"""The detail of a passdb's (or userdb's) refusal that Dovecot passes on to the next one
+(:data:`_NEXT_DB`): ``passdb`` or ``userdb``. Such a line is a DEBUG event, no failed
+attempt: the attempt is the next passdb's to decide, and its line, the login process's
+(``auth failed, N attempts``, ``Login:``) or Postfix's tells it. Nor does its ``unknown
+user`` say that the account does not exist: the next passdb may know it."""
+
+
+def _not_final(
+    record: Record,
+    ip_text: str | None,
+    user: str | None,
+    mech: str | None,
+    session: str | None,
+    reason: str,
+    db: str | None,
+    logged: str | None,
+) -> Event:
+    """A passdb's refusal passed on to the next passdb (:data:`NEXT_DB`): a DEBUG event,
+    with the password it shows (masked in ``reason``) noted as any failure line's."""
+    detail = {NEXT_DB: reason[reason.rindex(" ") + 1 :]}
+    if db is not None:
+        detail["db"] = db
+    if logged is not None:
+        detail["password_logged"] = logged
+    return _new(
+        Event,
+        (
+            _E.DEBUG,
+            _C.DEBUG,
+            False,
+            None,
+            _IPS[ip_text] if ip_text else None,
+            None,
+            user or None,
+            mech,
+            reason,
+            record,
+            1,
+            session or None,
+            None,
+            None,
+            None,
+            detail,
+        ),
+    )
 
 
 def _logged_mismatch(
