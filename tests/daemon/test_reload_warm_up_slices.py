@@ -229,7 +229,7 @@ def test_a_warm_up_that_would_keep_too_many_new_lines_ends_at_once_and_says_so(
     messages = said(caplog)
     assert banned(daemon) == {f"{ATTACKER}/32"}
     assert any(
-        message.startswith("warm-up: 3 line(s) logged since the reload, more than ")
+        message.startswith("warm-up: 3 line(s) logged since the reload, of which more than ")
         and message.endswith(": the rest of the warm-up is read at once (no ban until it ends)")
         for message in messages
     )
