@@ -216,13 +216,14 @@ lines are judged and banned, the firewall repaired, a stop honoured (`Daemon._wa
 Without it, a 30 MB mail.log held every ban up for 24 s (pure Python)."""
 WARM_BATCH = 64
 """Records fed between two looks at the clock during a warm-up slice."""
-WARM_KEEP_MAX = 16 << 20
+WARM_KEEP_MAX = 10 << 20
 """The events of the lines read during a reload's warm-up are kept for the new detector
-(`_WarmUp.kept`), those of this many characters of lines at the most (about 130,000
+(`_WarmUp.kept`), those of this many characters of lines at the most (about 80,000
 lines that give events; the lines that give none are not kept and do not count).
-Memory: about eight times as much (the record and its events: about 130 MB at the
-bound); a mail.log's usual mix, where a third of the lines give no event, about five
-and a half times the size logged (measured: 27 MB for 5 MB logged, 3.4 MB of it kept;
+Memory: about eight times as much (the record and its events: about 80 MB at the
+bound, what keeping 16 MiB of the lines themselves took before); a mail.log's usual
+mix, where a third of the lines give no event, about five and a half times the size
+logged (measured: 27 MB for 5 MB logged, 3.4 MB of it kept;
 keeping the lines themselves, 4.7 times, also counted the others). A log that writes
 more meanwhile ends the warm-up at once, as before slices: no ban until it ends (said
 in the log)."""
