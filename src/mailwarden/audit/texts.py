@@ -68,6 +68,14 @@ TITLES: dict[str, Text] = {
         "Submission service without AUTH",
         "提交服务没有开启 AUTH",
     ),
+    "postfix.submission_no_login": Text(
+        "Submission service where nobody can log in: no plaintext mechanism even after TLS",
+        "提交服务上无人能登录：即使在 TLS 之后也不提供明文认证机制",
+    ),
+    "postfix.submission_no_login#no_tls": Text(
+        "Submission service where nobody can log in: no TLS, and noplaintext",
+        "提交服务上无人能登录：没有 TLS，且设置了 noplaintext",
+    ),
     "postfix.tls_loglevel_credentials": Text(
         "TLS log level {level} where users log in: passwords go into the log",
         "用户登录的服务上 TLS 日志级别为 {level}：密码会被写入日志",
@@ -400,6 +408,30 @@ EXPLANATIONS: dict[str, Text] = {
         "{services} 监听 465 端口，客户端在这里会立即开始 TLS（RFC 8314），但 "
         "smtpd_tls_wrappermode 不是 yes，Postfix 在这里使用明文 SMTP：客户端连接会失败，"
         "而退回明文的客户端会以明文发送密码。应为该服务开启 smtpd_tls_wrappermode。",
+    ),
+    "postfix.submission_no_login": Text(
+        "On {services} smtpd offers no mechanism that sends the password in cleartext "
+        "(PLAIN, LOGIN) even after STARTTLS: smtpd_sasl_tls_security_options, which is "
+        "$smtpd_sasl_security_options unless set, has noplaintext. With Dovecot's default "
+        "mechanisms (auth_mechanisms = plain) no AUTH is offered at all, so your users "
+        "cannot log in there. Set smtpd_sasl_tls_security_options without noplaintext: "
+        "the password then travels only inside TLS.",
+        "{services} 上即使在 STARTTLS 之后，smtpd 也不提供以明文发送密码的认证机制（PLAIN、"
+        "LOGIN）：smtpd_sasl_tls_security_options（未设置时等于 $smtpd_sasl_security_options）"
+        "含有 noplaintext。使用 Dovecot 的默认机制（auth_mechanisms = plain）时，根本不会提供 "
+        "AUTH，用户无法在这里登录。应把 smtpd_sasl_tls_security_options 设置为不含 "
+        "noplaintext 的值：密码随后只在 TLS 之内传送。",
+    ),
+    "postfix.submission_no_login#no_tls": Text(
+        "On {services} TLS is off (smtpd_tls_security_level = none) and "
+        "smtpd_sasl_security_options has noplaintext, so no mechanism that sends the "
+        "password in cleartext (PLAIN, LOGIN) is ever offered there. With Dovecot's default "
+        "mechanisms (auth_mechanisms = plain) no AUTH is offered at all: your users cannot "
+        "log in on this service. Require TLS on it, and offer those mechanisms after TLS.",
+        "{services} 上没有 TLS（smtpd_tls_security_level = none），且 "
+        "smtpd_sasl_security_options 含有 noplaintext，因此这里从不提供以明文发送密码的认证"
+        "机制（PLAIN、LOGIN）。使用 Dovecot 的默认机制（auth_mechanisms = plain）时，根本不会"
+        "提供 AUTH：用户无法在该服务上登录。应在该服务上强制 TLS，并在 TLS 之后提供这些机制。",
     ),
     "postfix.submission_auth_disabled": Text(
         "{services} is a submission port but does not offer AUTH (smtpd_sasl_auth_enable is "
