@@ -67,6 +67,10 @@ medium
                                       every client (`static:all`, or both `0.0.0.0/0`
                                       and `[::]/0`) or for a whole address family (one
                                       of those two: the text names the family)
+    postfix.refused_boolean           a yes/no parameter in main.cf that is neither
+                                      (`smtpd_tls_auth_only = true`): every program that
+                                      reads it stops at start; read as no, and the fix
+                                      writes no in main.cf
     postfix.anvil_missing             an AUTH rate limit, but no `anvil/unix` in
                                       master.cf: anvil(8) keeps the count, so nothing
                                       enforces the limit
@@ -138,6 +142,7 @@ from mailwarden.audit.interface import (
 from mailwarden.audit.numbers import config_int, shown
 from mailwarden.audit.postfix_config import PostfixConfig, Service, format_version
 from mailwarden.audit.postfix_defaults import (
+    BOOLEANS,
     OLDEST_SUPPORTED,
     end_of_life,
     has_parameter,
@@ -201,6 +206,7 @@ ANONYMOUS_SASL = register("postfix.anonymous_sasl", "auth_on_port_25")
 SOFT_BOUNCE = register("postfix.soft_bounce", "soft_bounce", "bruteforce")
 BROKEN_SASL = register("postfix.broken_sasl_auth_clients", "auth_on_port_25")
 EOL_VERSION = register("postfix.eol_version")
+REFUSED_BOOLEAN = register("postfix.refused_boolean")
 INVALID_NUMBER = register("postfix.invalid_number", "credential_exposed", "bruteforce", "spray")
 
 UNPATCHED_BEFORE = (2, 8)
@@ -1225,6 +1231,25 @@ def soft_bounce(config: PostfixConfig, planner: Planner) -> Iterable[AuditFindin
         for service in config.services:
             if parameter in service.overrides and _temporary_code(config.value(parameter, service)):
                 found.append(_unknown_recipient_code(config, parameter, service))
+    return found
+
+
+@global_check
+def refused_boolean(config: PostfixConfig, planner: Planner) -> Iterable[AuditFinding]:
+    """A yes/no parameter of main.cf that is neither (`smtpd_tls_auth_only = true`):
+    every Postfix program that reads it stops at start (the note says so). The fix
+    writes `no` in main.cf, the value the audit read it as, so that the other findings
+    and their fixes (a service's own `-o ...=yes`) stay as reported; a fix that sets a
+    service's `-o` cannot end it, main.cf is read all the same."""
+    found = []
+    for parameter in BOOLEANS:
+        if parameter not in config.explicit or config.refused_boolean(parameter) is None:
+            continue
+        evidence = [config.evidence(parameter)]
+        fix = [fixes.setting(config, None, parameter, "no")]
+        found.append(
+            _finding(REFUSED_BOOLEAN.id, Severity.MEDIUM, evidence, fix, parameter=parameter)
+        )
     return found
 
 

@@ -64,6 +64,10 @@ TITLES: dict[str, Text] = {
         "Port 465 without implicit TLS",
         "465 端口没有隐式 TLS",
     ),
+    "postfix.refused_boolean": Text(
+        "{parameter} in main.cf is neither yes nor no: Postfix stops at start",
+        "main.cf 中的 {parameter} 既不是 yes 也不是 no：Postfix 启动时会退出",
+    ),
     "postfix.submission_auth_disabled": Text(
         "Submission service without AUTH",
         "提交服务没有开启 AUTH",
@@ -432,6 +436,19 @@ EXPLANATIONS: dict[str, Text] = {
         "smtpd_sasl_security_options 含有 noplaintext，因此这里从不提供以明文发送密码的认证"
         "机制（PLAIN、LOGIN）。使用 Dovecot 的默认机制（auth_mechanisms = plain）时，根本不会"
         "提供 AUTH：用户无法在该服务上登录。应在该服务上强制 TLS，并在 TLS 之后提供这些机制。",
+    ),
+    "postfix.refused_boolean": Text(
+        "main.cf sets {parameter} to a value that is neither yes nor no. postconf takes "
+        'it, but every Postfix program that reads it stops at start ("fatal: bad boolean '
+        'configuration"), on every service that does not set {parameter} itself with -o. '
+        "The audit read it as no, and so do its other findings; the fix writes no in "
+        "main.cf, which keeps them true. Setting the parameter on one service does not end "
+        "it. If you meant yes, write yes instead and audit again.",
+        "main.cf 将 {parameter} 设为既不是 yes 也不是 no 的值。postconf 会接受它，但读取它的"
+        "每个 Postfix 程序启动时都会因布尔值无效而退出，凡是没有用 "
+        "-o 自行设置 {parameter} 的服务都是如此。审计按 no 处理，其他审计结果也以此为准；修复"
+        "方法在 main.cf 中写入 no，使这些结果保持成立。只在某个服务上设置该参数并不能解决问题。"
+        "如果原意是 yes，请改写为 yes 并重新审计。",
     ),
     "postfix.submission_auth_disabled": Text(
         "{services} is a submission port but does not offer AUTH (smtpd_sasl_auth_enable is "
