@@ -144,3 +144,17 @@ def test_without_tls_noplaintext_is_no_login_not_optional_tls(
     again = audit(run_cli, directory, *reader)
     assert NO_LOGIN not in findings(again)
     assert again.status == 0
+
+
+@pytest.mark.parametrize("reader", READERS)
+def test_security_options_in_any_case_are_read(run_cli, tmp_path: Path, reader: list[str]):
+    """Postfix takes `NoAnonymous,NOPLAINTEXT` as `noanonymous,noplaintext`: the audit
+    reported anonymous logins allowed (medium) all the same."""
+    main = TLS_MAIN + "smtpd_sasl_security_options = NoAnonymous,NOPLAINTEXT\n"
+    directory = build_postfix(tmp_path / "pf", main, SUBMISSION.format(level="encrypt"))
+
+    found = findings(audit(run_cli, directory, *reader))
+
+    assert "postfix.anonymous_sasl" not in found
+    # NOPLAINTEXT holds after TLS too, whatever its case
+    assert NO_LOGIN in found

@@ -1136,7 +1136,7 @@ def anonymous_sasl(config: PostfixConfig, service: Service) -> Iterable[AuditFin
             "${smtpd_sasl_security_options}",
             "$(smtpd_sasl_security_options)",
         )
-        options = config.value(parameter, service).replace(",", " ").split()
+        options = config.value(parameter, service).lower().replace(",", " ").split()
         if inherited or "noanonymous" in options:
             continue
         evidence = [config.evidence(parameter, service)]
