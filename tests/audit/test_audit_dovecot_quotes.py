@@ -59,3 +59,20 @@ def test_the_file_parser_reads_quoted_values_as_doveconf_does(run_cli, tmp_path:
     path = write(tmp_path, "dovecot.conf", text)
 
     assert evidence(run_cli, path, "--read-files") == evidence(run_cli, path)
+
+
+@pytest.mark.parametrize("reader", READERS, ids=reader_ids)
+@pytest.mark.parametrize("quote", ['"', "'"])
+def test_a_lone_backslash_before_the_closing_quote_is_dropped(
+    run_cli, tmp_path: Path, reader: tuple[str, ...], quote: str
+):
+    """doveconf reads `"yes\\"` as `yes` (str_unescape drops a backslash with nothing
+    after it); the file parser kept `yes\\`, which is not yes: a high finding."""
+    text = BASE + f"ssl = no\ndisable_plaintext_auth = {quote}yes\\{quote}\n"
+    path = write(tmp_path, "dovecot.conf", text)
+
+    found = evidence(run_cli, path, *reader)
+
+    # no TLS, but passwords are refused in cleartext: only the missing TLS is reported
+    assert "dovecot.cleartext_auth" not in found
+    assert found["dovecot.ssl_disabled"] == {"ssl": "no"}

@@ -292,10 +292,11 @@ def _strip_comment(text: str) -> str:
 
 def _unquote(value: str) -> str:
     """A value in double or single quotes without them, a backslash keeping the next
-    character (Dovecot: `str_unescape`), as doveconf shows it: `ssl = 'no'` is `no`."""
+    character (Dovecot: `str_unescape`), as doveconf shows it: `ssl = 'no'` is `no`. A
+    lone backslash at the end is dropped, as str_unescape drops it: `"yes\\"` is `yes`."""
     value = value.strip()
     if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
-        return re.sub(r"\\(.)", r"\1", value[1:-1], flags=re.DOTALL)
+        return re.sub(r"\\(.?)", r"\1", value[1:-1], flags=re.DOTALL)
     return value
 
 

@@ -67,6 +67,10 @@ medium
                                       every client (`static:all`, or both `0.0.0.0/0`
                                       and `[::]/0`) or for a whole address family (one
                                       of those two: the text names the family)
+    postfix.refused_boolean           a yes/no parameter in main.cf that is neither
+                                      (`smtpd_tls_auth_only = true`): every program that
+                                      reads it stops at start; read as no, and the fix
+                                      writes no in main.cf
     postfix.anvil_missing             an AUTH rate limit, but no `anvil/unix` in
                                       master.cf: anvil(8) keeps the count, so nothing
                                       enforces the limit
@@ -92,6 +96,12 @@ low
                                       (or no plaintext mechanism before TLS)
     postfix.submission_tls_auth_only  587 with `encrypt` but no `smtpd_tls_auth_only`
     postfix.submission_auth_disabled  587/465 without `smtpd_sasl_auth_enable=yes`
+    postfix.submission_no_login       587/465 offering AUTH with `noplaintext` wherever a
+                                      client can log in: after STARTTLS (the default
+                                      `smtpd_sasl_tls_security_options` is
+                                      `$smtpd_sasl_security_options`), or in every
+                                      session where there is no TLS; with Dovecot's
+                                      default `plain` nobody can log in
     postfix.tls_loglevel_verbose      `smtpd_tls_loglevel` 2 (handshake steps) or 3
                                       (handshake packets: no AUTH in them)
     postfix.broken_sasl_auth_clients  the legacy `AUTH=` line for 1990s clients
@@ -132,6 +142,7 @@ from mailwarden.audit.interface import (
 from mailwarden.audit.numbers import config_int, shown
 from mailwarden.audit.postfix_config import PostfixConfig, Service, format_version
 from mailwarden.audit.postfix_defaults import (
+    BOOLEANS,
     OLDEST_SUPPORTED,
     end_of_life,
     has_parameter,
@@ -147,6 +158,8 @@ from mailwarden.audit.postfix_services import (
     WRAPPER,
     is_smtpd,
     mandatory_tls,
+    no_plaintext_after_tls,
+    no_plaintext_anywhere,
     no_plaintext_before_tls,
     offers_auth,
     public,
@@ -177,6 +190,7 @@ TLS_NOT_REQUIRED = register("postfix.submission_tls_not_required", "cleartext_au
 TLS_AUTH_ONLY = register("postfix.submission_tls_auth_only", "cleartext_auth")
 NO_WRAPPERMODE = register("postfix.submissions_no_wrappermode", "weak_tls")
 AUTH_DISABLED = register("postfix.submission_auth_disabled", "auth_on_port_25")
+NO_LOGIN = register("postfix.submission_no_login", "auth_on_port_25")
 LOGLEVEL_CREDENTIALS = register("postfix.tls_loglevel_credentials", "credential_exposed")
 LOGLEVEL_VERBOSE = register("postfix.tls_loglevel_verbose", "credential_exposed")
 CLIENT_LOGLEVEL = register("postfix.client_tls_loglevel_credentials", "credential_exposed")
@@ -192,6 +206,7 @@ ANONYMOUS_SASL = register("postfix.anonymous_sasl", "auth_on_port_25")
 SOFT_BOUNCE = register("postfix.soft_bounce", "soft_bounce", "bruteforce")
 BROKEN_SASL = register("postfix.broken_sasl_auth_clients", "auth_on_port_25")
 EOL_VERSION = register("postfix.eol_version")
+REFUSED_BOOLEAN = register("postfix.refused_boolean")
 INVALID_NUMBER = register("postfix.invalid_number", "credential_exposed", "bruteforce", "spray")
 
 UNPATCHED_BEFORE = (2, 8)
@@ -687,7 +702,12 @@ def submission_settings(config: PostfixConfig, service: Service) -> Iterable[Aud
     auth = offers_auth(config, service)
     auth_only = config.flag("smtpd_tls_auth_only", service)
     optional = kind == SUBMISSION and mode not in (ENCRYPT, WRAPPER)
-    if optional and (not auth or not _auth_before_tls(config, service)):
+    no_login = auth and no_plaintext_anywhere(config, service)
+    if no_login:
+        found.append(_no_login(config, service, kind))
+    # Without TLS, `noplaintext` is no protection but no login at all: NO_LOGIN says so.
+    silent = not auth or not _auth_before_tls(config, service)
+    if optional and silent and not (no_login and mode == NONE):
         # AUTH waits for TLS, or only mechanisms without a cleartext password come
         # before it (`noplaintext`): the cleartext_auth finding is not made.
         no_plaintext = auth and not auth_only
@@ -738,6 +758,27 @@ def submission_settings(config: PostfixConfig, service: Service) -> Iterable[Aud
             )
         )
     return found
+
+
+def _no_login(config: PostfixConfig, service: Service, kind: str) -> AuditFinding:
+    """No mechanism that sends the password in cleartext is offered in any session of
+    this submission service (`no_plaintext_anywhere`): with Dovecot's default
+    `auth_mechanisms = plain` nobody can log in. Without TLS (`variant` no_tls) the fix
+    requires TLS (on 465 the wrappermode finding does), and, where `noplaintext` holds
+    after STARTTLS too (`smtpd_sasl_tls_security_options` is `$smtpd_sasl_security_options`
+    unless set), sets that list without `noplaintext`."""
+    mode = tls_mode(config, service)
+    fix: list[Fix] = []
+    if mode == NONE and kind == SUBMISSION:
+        fix += _required_tls(config, service, kind)
+    evidence = [config.evidence("smtpd_sasl_security_options", service)]
+    if mode == NONE:
+        evidence.insert(0, _tls_level_evidence(config, service))
+    if no_plaintext_after_tls(config, service):
+        evidence.append(config.evidence("smtpd_sasl_tls_security_options", service))
+        fix.append(fixes.plaintext_after_tls(config, service))
+    variant = "no_tls" if mode == NONE else "after_tls"
+    return _finding(NO_LOGIN.id, Severity.LOW, evidence, fix, service, more={"variant": variant})
 
 
 def _required_tls(config: PostfixConfig, service: Service, kind: str) -> list[Fix]:
@@ -1095,7 +1136,7 @@ def anonymous_sasl(config: PostfixConfig, service: Service) -> Iterable[AuditFin
             "${smtpd_sasl_security_options}",
             "$(smtpd_sasl_security_options)",
         )
-        options = config.value(parameter, service).replace(",", " ").split()
+        options = config.value(parameter, service).lower().replace(",", " ").split()
         if inherited or "noanonymous" in options:
             continue
         evidence = [config.evidence(parameter, service)]
@@ -1190,6 +1231,25 @@ def soft_bounce(config: PostfixConfig, planner: Planner) -> Iterable[AuditFindin
         for service in config.services:
             if parameter in service.overrides and _temporary_code(config.value(parameter, service)):
                 found.append(_unknown_recipient_code(config, parameter, service))
+    return found
+
+
+@global_check
+def refused_boolean(config: PostfixConfig, planner: Planner) -> Iterable[AuditFinding]:
+    """A yes/no parameter of main.cf that is neither (`smtpd_tls_auth_only = true`):
+    every Postfix program that reads it stops at start (the note says so). The fix
+    writes `no` in main.cf, the value the audit read it as, so that the other findings
+    and their fixes (a service's own `-o ...=yes`) stay as reported; a fix that sets a
+    service's `-o` cannot end it, main.cf is read all the same."""
+    found = []
+    for parameter in BOOLEANS:
+        if parameter not in config.explicit or config.refused_boolean(parameter) is None:
+            continue
+        evidence = [config.evidence(parameter)]
+        fix = [fixes.setting(config, None, parameter, "no")]
+        found.append(
+            _finding(REFUSED_BOOLEAN.id, Severity.MEDIUM, evidence, fix, parameter=parameter)
+        )
     return found
 
 

@@ -139,6 +139,17 @@ def _option(token: str) -> tuple[str, str] | str:
     return name.strip(), value.strip()
 
 
+VALUE_OPTIONS = frozenset("imnost")
+"""Letters of Postfix's daemon options that take a value (single_server.c and the
+other servers: getopt "+cdDi:lm:n:o:s:St:uvVz")."""
+
+
+def is_option_word(word: str) -> bool:
+    """Whether Postfix's getopt ("+": stop at the first non-option) reads `word` as
+    options: `-o`, `-oname=value`, `-v`, `-D`, ...; not `--`, `-` or a plain word."""
+    return word.startswith("-") and len(word) > 1 and word != "--"
+
+
 OPTION_NOTES = frozenset({"master_cf_option", "master_cf_option_missing"})
 """Notes of a `-o` that the service's program refuses at start; postconf takes it."""
 
@@ -201,6 +212,16 @@ def parse_master_cf_entries(text: str) -> tuple[tuple[Service, ...], tuple[Note,
         while i < len(rest):
             number, token = rest[i]
             option_text = None
+            if not is_option_word(token):
+                # Postfix's getopt ("+") stops at the first word that is no option:
+                # the rest (pipe's `argv=... -oi`, ...) is the program's, not Postfix's.
+                args += [word for _, word in rest[i:]]
+                break
+            if token[1:2] in VALUE_OPTIONS and token[1] != "o" and len(token) == 2:
+                # `-s 2`, `-t unix`: the next word is the option's value, no option.
+                args += [word for _, word in rest[i : i + 2]]
+                i += 2
+                continue
             if token == "-o" and i + 1 < len(rest):
                 number, option_text = rest[i + 1]
                 i += 2

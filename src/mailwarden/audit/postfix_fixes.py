@@ -58,6 +58,7 @@ from mailwarden.audit.postfix_services import (
     offers_auth,
     public,
     role,
+    sasl_options,
     smtpd_services,
 )
 
@@ -178,6 +179,21 @@ def cipher_grade(
     if config.value(parameter, service).lower() in ("export", "low", "null"):
         return set_for(service, parameter, "medium")
     return None
+
+
+def plaintext_after_tls(config: PostfixConfig, service: Service) -> Change | Missing:
+    """`smtpd_sasl_tls_security_options` (what smtpd offers after STARTTLS) as it is
+    for `service`, without `noplaintext` (`noanonymous` if nothing else is left): PLAIN
+    and LOGIN after TLS, where the password is encrypted. Written where the service
+    gets its options: master.cf when it sets either list with `-o`, else main.cf."""
+    words = sasl_options(config, service, "smtpd_sasl_tls_security_options")
+    value = ",".join(w for w in dict.fromkeys(words) if w != "noplaintext") or "noanonymous"
+    known = for_version(config.version, "smtpd_sasl_tls_security_options", value)
+    if isinstance(known, Missing):
+        return known
+    if {"smtpd_sasl_security_options", "smtpd_sasl_tls_security_options"} & set(service.overrides):
+        return ServiceSet(service.key, *known)
+    return MainSet(*known)
 
 
 def strict_protocols(config: PostfixConfig, service: Service, parameter: str) -> bool:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mailwarden.audit.postfix_config import Service
-from mailwarden.audit.postfix_files import parse_main_cf
+from mailwarden.audit.postfix_files import VALUE_OPTIONS, is_option_word, parse_main_cf
 from mailwarden.audit.tools import run
 
 
@@ -74,11 +74,14 @@ def _services(fields_text: str, params_text: str) -> tuple[Service, ...]:
 
 
 def _plain_args(words: list[str]) -> list[str]:
-    """Command arguments other than `-o name=value` (those come from `postconf -P`)."""
+    """Command arguments other than `-o name=value` (those come from `postconf -P`).
+    Options end at the first non-option word, as Postfix's getopt ("+") ends them:
+    what follows (pipe's `argv=... -oi`) is the program's and kept as written."""
     args: list[str] = []
     skip = False
+    keep = False
     depth = 0
-    for word in words:
+    for index, word in enumerate(words):
         if depth:
             depth += word.count("{") - word.count("}")
             continue
@@ -86,9 +89,16 @@ def _plain_args(words: list[str]) -> list[str]:
             skip = False
             depth = max(0, word.count("{") - word.count("}"))
             continue
+        if keep:  # the value of `-s 2`, `-t unix`: no option, yet no end of options
+            keep = False
+            args.append(word)
+            continue
+        if not is_option_word(word):
+            return args + words[index:]
         if word == "-o":
             skip = True
         elif not word.startswith("-o"):
+            keep = len(word) == 2 and word[1] in VALUE_OPTIONS
             args.append(word)
     return args
 

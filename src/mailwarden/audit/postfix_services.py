@@ -92,8 +92,41 @@ def no_plaintext_before_tls(config: PostfixConfig, service: Service) -> bool:
     """`noplaintext` in the service's `smtpd_sasl_security_options`, which decides the
     mechanisms smtpd offers before STARTTLS: none that sends the password in cleartext
     (with Dovecot's default `auth_mechanisms = plain`, no AUTH at all before TLS)."""
-    options = config.value("smtpd_sasl_security_options", service).lower()
-    return "noplaintext" in re.split(r"[,\s]+", options)
+    return "noplaintext" in sasl_options(config, service, "smtpd_sasl_security_options")
+
+
+def sasl_options(config: PostfixConfig, service: Service, parameter: str) -> list[str]:
+    """The words of a `smtpd_sasl_*security_options` list, lowercased (Postfix takes
+    them in any case). `smtpd_sasl_tls_security_options` (after STARTTLS; its default
+    is `$smtpd_sasl_security_options`) falls back to the latter where this Postfix has
+    no such parameter (before 2.2 one list served both)."""
+    value = config.value(parameter, service)
+    if not value and config.raw(parameter, service) is None:
+        value = config.value("smtpd_sasl_security_options", service)
+    return [word for word in re.split(r"[,\s]+", value.lower()) if word]
+
+
+def no_plaintext_after_tls(config: PostfixConfig, service: Service) -> bool:
+    """`noplaintext` in what smtpd offers after STARTTLS: the service's
+    `smtpd_sasl_tls_security_options`, which is `$smtpd_sasl_security_options` unless
+    set, so `noplaintext` there holds after TLS too."""
+    return "noplaintext" in sasl_options(config, service, "smtpd_sasl_tls_security_options")
+
+
+def no_plaintext_anywhere(config: PostfixConfig, service: Service) -> bool:
+    """No mechanism that sends the password in cleartext (PLAIN, LOGIN) is offered in
+    any session this service can have: without TLS, `noplaintext` before STARTTLS;
+    with TLS required, `noplaintext` after it; with TLS optional, after it and before
+    it (or AUTH waits for TLS). With Dovecot's default `auth_mechanisms = plain` no
+    AUTH is then offered at all: nobody can log in there."""
+    mode = tls_mode(config, service)
+    if mode == NONE:
+        return no_plaintext_before_tls(config, service)
+    if not no_plaintext_after_tls(config, service):
+        return False
+    if mode in (ENCRYPT, WRAPPER):
+        return True
+    return no_plaintext_before_tls(config, service) or config.flag("smtpd_tls_auth_only", service)
 
 
 def tls_loglevel(value: str) -> int | None:

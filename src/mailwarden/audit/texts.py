@@ -64,9 +64,21 @@ TITLES: dict[str, Text] = {
         "Port 465 without implicit TLS",
         "465 端口没有隐式 TLS",
     ),
+    "postfix.refused_boolean": Text(
+        "{parameter} in main.cf is neither yes nor no: Postfix stops at start",
+        "main.cf 中的 {parameter} 既不是 yes 也不是 no：Postfix 启动时会退出",
+    ),
     "postfix.submission_auth_disabled": Text(
         "Submission service without AUTH",
         "提交服务没有开启 AUTH",
+    ),
+    "postfix.submission_no_login": Text(
+        "Submission service where nobody can log in: no plaintext mechanism even after TLS",
+        "提交服务上无人能登录：即使在 TLS 之后也不提供明文认证机制",
+    ),
+    "postfix.submission_no_login#no_tls": Text(
+        "Submission service where nobody can log in: no TLS, and noplaintext",
+        "提交服务上无人能登录：没有 TLS，且设置了 noplaintext",
     ),
     "postfix.tls_loglevel_credentials": Text(
         "TLS log level {level} where users log in: passwords go into the log",
@@ -400,6 +412,43 @@ EXPLANATIONS: dict[str, Text] = {
         "{services} 监听 465 端口，客户端在这里会立即开始 TLS（RFC 8314），但 "
         "smtpd_tls_wrappermode 不是 yes，Postfix 在这里使用明文 SMTP：客户端连接会失败，"
         "而退回明文的客户端会以明文发送密码。应为该服务开启 smtpd_tls_wrappermode。",
+    ),
+    "postfix.submission_no_login": Text(
+        "On {services} smtpd offers no mechanism that sends the password in cleartext "
+        "(PLAIN, LOGIN) even after STARTTLS: smtpd_sasl_tls_security_options, which is "
+        "$smtpd_sasl_security_options unless set, has noplaintext. With Dovecot's default "
+        "mechanisms (auth_mechanisms = plain) no AUTH is offered at all, so your users "
+        "cannot log in there. Set smtpd_sasl_tls_security_options without noplaintext: "
+        "the password then travels only inside TLS.",
+        "{services} 上即使在 STARTTLS 之后，smtpd 也不提供以明文发送密码的认证机制（PLAIN、"
+        "LOGIN）：smtpd_sasl_tls_security_options（未设置时等于 $smtpd_sasl_security_options）"
+        "含有 noplaintext。使用 Dovecot 的默认机制（auth_mechanisms = plain）时，根本不会提供 "
+        "AUTH，用户无法在这里登录。应把 smtpd_sasl_tls_security_options 设置为不含 "
+        "noplaintext 的值：密码随后只在 TLS 之内传送。",
+    ),
+    "postfix.submission_no_login#no_tls": Text(
+        "On {services} TLS is off (smtpd_tls_security_level = none) and "
+        "smtpd_sasl_security_options has noplaintext, so no mechanism that sends the "
+        "password in cleartext (PLAIN, LOGIN) is ever offered there. With Dovecot's default "
+        "mechanisms (auth_mechanisms = plain) no AUTH is offered at all: your users cannot "
+        "log in on this service. Require TLS on it, and offer those mechanisms after TLS.",
+        "{services} 上没有 TLS（smtpd_tls_security_level = none），且 "
+        "smtpd_sasl_security_options 含有 noplaintext，因此这里从不提供以明文发送密码的认证"
+        "机制（PLAIN、LOGIN）。使用 Dovecot 的默认机制（auth_mechanisms = plain）时，根本不会"
+        "提供 AUTH：用户无法在该服务上登录。应在该服务上强制 TLS，并在 TLS 之后提供这些机制。",
+    ),
+    "postfix.refused_boolean": Text(
+        "main.cf sets {parameter} to a value that is neither yes nor no. postconf takes "
+        'it, but every Postfix program that reads it stops at start ("fatal: bad boolean '
+        'configuration"), on every service that does not set {parameter} itself with -o. '
+        "The audit read it as no, and so do its other findings; the fix writes no in "
+        "main.cf, which keeps them true. Setting the parameter on one service does not end "
+        "it. If you meant yes, write yes instead and audit again.",
+        "main.cf 将 {parameter} 设为既不是 yes 也不是 no 的值。postconf 会接受它，但读取它的"
+        "每个 Postfix 程序启动时都会因布尔值无效而退出，凡是没有用 "
+        "-o 自行设置 {parameter} 的服务都是如此。审计按 no 处理，其他审计结果也以此为准；修复"
+        "方法在 main.cf 中写入 no，使这些结果保持成立。只在某个服务上设置该参数并不能解决问题。"
+        "如果原意是 yes，请改写为 yes 并重新审计。",
     ),
     "postfix.submission_auth_disabled": Text(
         "{services} is a submission port but does not offer AUTH (smtpd_sasl_auth_enable is "
