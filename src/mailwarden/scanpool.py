@@ -77,8 +77,12 @@ from mailwarden.sources.files import STDIN
 MIN_BYTES = 8 << 20
 """Inputs smaller than this are read in the process: a worker costs tens of
 milliseconds to start and the pipe a little per event."""
-BATCH_RECORDS = 4096
-"""Records per message on the pipe."""
+BATCH_RECORDS = 1024
+"""Records per message on the pipe: some 350 KB at most in the benchmark's logs, a third
+of the pipe (`PIPE_BYTES`). A message the pipe cannot hold whole keeps the main process
+waiting in the middle of it for the worker to write the rest (measured with 4,096, on
+the million lines of the passwords shape, 1.4 MB messages, two cores shared with other
+work: 2.6 and 2.8 s of waits on an empty pipe; with 1,024, 0.06 and 0.22 s)."""
 PUSH_RECORDS = 512
 """While the worker parses a batch, it writes what waits for the pipe every this many
 records (a few milliseconds of its work): the main process, when it is the slower side,
