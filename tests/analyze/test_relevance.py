@@ -417,6 +417,78 @@ def test_two_logs_merged_by_time_in_the_worker_give_the_same_events(tmp_path: Pa
     assert {e.record.source for e in serial} == {str(mail), str(dovecot)}
 
 
+def test_a_slow_main_process_is_not_left_waiting_while_the_worker_parses(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When the detector is the slower side (a log of many passwords), the messages the
+    worker has ready go into the pipe as it empties while the worker parses a batch,
+    not only once the batch is sent: the main process was left waiting on an empty pipe
+    for most of each batch (seconds on a million lines). Here the worker writes into a
+    64 KiB pipe that a slow main process empties by 256 bytes per record parsed (for the
+    first 10,000 records; then a thread takes the rest, so that the worker can end)."""
+    import fcntl
+    import os
+    import select
+    import signal
+    import threading
+
+    import mailwarden.scan as scan_module
+    from mailwarden import scanpool
+
+    if not hasattr(fcntl, "F_SETPIPE_SZ"):
+        pytest.skip("needs Linux's F_SETPIPE_SZ")
+    measured = 10_000
+    path = tmp_path / "passwords.log"
+    path.write_text(
+        "".join(line + "\n" for line in GENERATE.generate(40_000, 5, 3000, "passwords"))
+    )
+    read_fd, write_fd = os.pipe()
+    fcntl.fcntl(write_fd, fcntl.F_SETPIPE_SZ, 64 << 10)
+    os.set_blocking(read_fd, False)
+    runs: list[int] = []  # records parsed with the pipe empty, before more came
+    empty = calls = 0
+    done = threading.Event()
+
+    def slowly(record: Any) -> list[Event]:
+        nonlocal empty, calls
+        calls += 1
+        if calls <= measured:
+            try:
+                os.read(read_fd, 256)
+                runs.append(empty)
+                empty = 0
+            except BlockingIOError:
+                empty += 1
+        elif calls == measured + 1:
+            done.set()
+        return parse(record)
+
+    def rest() -> None:
+        done.wait()
+        while True:
+            try:
+                if not os.read(read_fd, 1 << 16):
+                    return
+            except BlockingIOError:
+                select.select([read_fd], [], [], 1)
+
+    monkeypatch.setattr(scan_module, "parse", slowly)
+    reader = threading.Thread(target=rest, daemon=True)
+    reader.start()
+    signal.alarm(60)  # a worker blocked on the full pipe would hang here
+    try:
+        scanpool._work(write_fd, streams_of([str(path)]), ReadOptions(year=2026))
+    finally:
+        signal.alarm(0)
+        done.set()
+        os.close(write_fd)
+    reader.join(10)
+    os.close(read_fd)
+    assert calls > measured  # the worker parsed batches while the pipe was slow
+    # Before: some 3,800 records parsed with the pipe empty in each batch (of 4,096).
+    assert max(runs) < 512, max(runs)
+
+
 def test_a_failing_detector_stops_the_worker(tmp_path: Path) -> None:
     import os
     import signal
