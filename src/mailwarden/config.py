@@ -181,8 +181,8 @@ class PolicyConfig:
     fast_window: timedelta = timedelta(minutes=1)
     """... within this time (a program, not a person retyping a password); failures on
     names of their own, each tried once, fewer than ``enumeration_users``, spread over
-    10 seconds or more, not two in one connection, are colleagues behind one address
-    and wait."""
+    10 seconds or more, not two people's in one connection, are colleagues behind one
+    address and wait."""
     slow_failures: int = 4
     """Slow brute force: this many failed logins ..."""
     slow_window: timedelta = timedelta(hours=2)

@@ -160,7 +160,7 @@ import ipaddress
 import math
 import re
 import socket
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -1347,9 +1347,10 @@ class Detector:
         colleagues behind one address, each with a connection of their own
         (:meth:`_colleagues`). In an smtpd session it is only noted
         (:attr:`Session.names_at`): its lines are known to be one connection's when its
-        ``disconnect from`` statistics count them all (:meth:`_names_confirmed`). Another
-        form of the same account (``alice``, ``alice@example.com``), or a name the log
-        cut off that the other begins with, is the same name. Only guesses count (strong,
+        ``disconnect from`` statistics count them all (:meth:`_names_confirmed`). One
+        person's forms of one name are the same name (:func:`_same_name`: another form
+        of the account, a typo of it, the local part at another domain or with a part
+        more, a name the log cut off that the other begins with). Only guesses count (strong,
         hostile failures), whether this line or another line of the attempt counted it."""
         if event.strength is Strength.WEAK or not event.hostile:
             return False
@@ -3053,7 +3054,27 @@ class Detector:
                 start = typos_since
             self._excuse_account_typos(client, name, when)
             # Still among failures_counted: the headline says them apart.
-            self._failures_forgiven += client.forget_typos(name, start, when)
+            forgiven = client.forget_typos(name, start, when)
+            self._failures_forgiven += forgiven
+            if forgiven:
+                self._forget_connection_names(client)
+
+    def _forget_connection_names(self, client: ClientState) -> None:
+        """The typos of an owner were forgiven (:meth:`_excuse_typos`): when no failure
+        of the client is left counted within ``fast_window`` before the failure that
+        marked a connection trying two names (:attr:`ClientState.names_in_connection`),
+        that connection's names were the owner's typos (``alcie``, then ``alice``), no
+        program's: the mark goes."""
+        mark = client.names_in_connection
+        if mark == NEVER:
+            return
+        times = client.times
+        if times:
+            start = mark - self._limits.fast[1]
+            i = bisect_left(times, start)
+            if i < len(times) and times[i] <= mark:
+                return
+        client.names_in_connection = NEVER
 
     def _misspelt(self, client: ClientState, name: str, key: str) -> bool:
         """Whether failures on ``name`` may be the owner of ``key`` mistyping their own
@@ -3262,7 +3283,9 @@ class Detector:
         earn by their typos: an enumeration, a honeypot's name, or a brute force on at
         least three names whose tries came within :data:`PEOPLE_APART` seconds of each
         other (faster than people type: a program), or on names one connection tried
-        (:attr:`ClientState.names_in_connection`: colleagues each have their own). A
+        (:attr:`ClientState.names_in_connection`: colleagues each have their own) among
+        the failures still counted (the guessing that earned the ban: not a connection
+        of hours before, nor one whose names were forgiven as typos). A
         brute force at a person's pace (a name retyped within ``fast_window``, beside a
         colleague's typo), or on two names (a phone's IMAP and SMTP failing together on
         its old password, a colleague's typo seconds later) may still be colleagues'."""
@@ -3271,12 +3294,12 @@ class Detector:
             return True
         if not flags & _OWN_GUESSING:
             return False
-        if client.names_in_connection > NEVER:
-            return True
         times = client.times
         n = min(client.failures, len(times)) if times else 0
         if times is None or n < 2:
             return True
+        if client.names_in_connection >= times[-n]:
+            return True  # among the failures still counted: the guessing of the ban
         return times[-1] - times[-n] < PEOPLE_APART and client.distinct_users() >= 3
 
     def _sprays_like_the_others(self, client: ClientState) -> bool:
@@ -4768,12 +4791,30 @@ def _client_of(event: Event, session: Session | None) -> str | None:
     return ip
 
 
+_NAME_PARTS = ".-_+"
+"""What joins the parts of a local part (``alice.smith``, ``alice_smith``)."""
+
+
 def _same_name(a: str, b: str) -> bool:
-    """Whether two names (:func:`account_key`) one connection failed on are one account's
-    (:func:`same_account`), or may be: one of them cut off by the log (``…``) and the
+    """Whether two names (:func:`account_key`) one connection failed on may be one
+    person's, not a program's list: one account (:func:`same_account`); one a typo of
+    the other (:func:`typo_of`: ``alcie`` for ``alice``); one local part at two domains
+    (alice@example.org, then alice@example.com: a renamed domain, an alias domain); one
+    local part the other's with a part more (``alice``, then ``alice.smith``: a
+    person's short and long forms); or one of them cut off by the log (``…``) and the
     other beginning with what is left of it."""
     if same_account(a, b):
         return True
     if a.endswith(CUT):
         return b.startswith(a[:-1])
-    return b.endswith(CUT) and a.startswith(b[:-1])
+    if b.endswith(CUT):
+        return a.startswith(b[:-1])
+    if typo_of(a, b) or typo_of(b, a):
+        return True
+    first, second = local_part(a), local_part(b)
+    if first == second:
+        return True
+    short, long = (first, second) if len(first) < len(second) else (second, first)
+    if len(short) < 3 or len(long) == len(short):
+        return False
+    return long.startswith(short) and long[len(short)] in _NAME_PARTS
