@@ -267,12 +267,17 @@ def _not_reported(
 ) -> list[AuditFinding]:
     """What a fix brings up that no setting of this Postfix can change (no AUTH rate
     limit before 3.1 once AUTH is turned on; no certificate once TLS is turned on):
-    reported now, once per check and service, unless the report names the problem on
-    that service already."""
-    reported = {(f.id, f.subject) for f in findings}
+    reported now, once per check and service, unless the report names the problem
+    already: anywhere for what this version lacks, on that service for a missing
+    certificate (each service can name its own with `-o`)."""
+
+    def problem(finding: AuditFinding) -> tuple[str, str | None]:
+        return (finding.id, finding.subject if finding.id == NO_CERTIFICATE.id else None)
+
+    reported = {problem(f) for f in findings}
     first: dict[tuple[str, str | None], AuditFinding] = {}
     for finding in unfixable:
-        if (finding.id, finding.subject) not in reported:
+        if problem(finding) not in reported:
             first.setdefault((finding.id, finding.subject), finding)
     return list(first.values())
 
