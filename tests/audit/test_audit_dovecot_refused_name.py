@@ -7,9 +7,9 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from audit_helpers import audit, requires_doveconf, write
+from audit_helpers import DOVECOT_CERTIFICATE, audit, requires_doveconf, write
 
-CONFIG = "protocols = imap pop3\nauth_allow_cleartext = no\nssl = yes\n"
+CONFIG = "protocols = imap pop3\nauth_allow_cleartext = no\nssl = yes\n" + DOVECOT_CERTIFICATE
 
 
 @requires_doveconf

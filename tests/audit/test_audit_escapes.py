@@ -11,7 +11,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from audit_helpers import build_postfix
+from audit_helpers import DOVECOT_CERTIFICATE, build_postfix
 
 ESC = "\x1b"
 OSC_TITLE = "\x1b]0;TITLE\x07"  # sets the terminal's title; BEL ends it
@@ -81,7 +81,7 @@ def test_a_fix_value_kept_from_the_configuration_with_an_escape_is_not_printed_r
     the escape. JSON has the exact command, with the escape written \\u001b; a C1
     control (U+009B, an 8-bit CSI) is written \\u009b in JSON too."""
     path = tmp_path / "dovecot.conf"
-    path.write_text("auth_mechanisms = plain\x1b[31m\x9b anonymous\n")
+    path.write_text("auth_mechanisms = plain\x1b[31m\x9b anonymous\n" + DOVECOT_CERTIFICATE)
 
     out = dovecot(run_cli, path).out
 
@@ -116,7 +116,9 @@ def test_a_form_feed_in_a_value_does_not_shift_the_line_the_fix_edits(run_cli, t
     """Python's splitlines breaks at a form feed; Dovecot and sed do not. The setting
     after one was placed a line too far down, and its sed line edited nothing."""
     path = tmp_path / "dovecot.conf"
-    path.write_text("login_greeting = hi\x0cthere\nauth_verbose_passwords = plain\n")
+    path.write_text(
+        "login_greeting = hi\x0cthere\nauth_verbose_passwords = plain\n" + DOVECOT_CERTIFICATE
+    )
 
     document = json.loads(dovecot(run_cli, path, "--format", "json").out)
 
@@ -125,7 +127,9 @@ def test_a_form_feed_in_a_value_does_not_shift_the_line_the_fix_edits(run_cli, t
     (command,) = finding["fix"]["commands"]
     assert command == f"sed -i '2s/.*/auth_verbose_passwords = no/' {path}"
     subprocess.run(command, shell=True, check=True)
-    assert path.read_text() == "login_greeting = hi\x0cthere\nauth_verbose_passwords = no\n"
+    assert path.read_text() == (
+        "login_greeting = hi\x0cthere\nauth_verbose_passwords = no\n" + DOVECOT_CERTIFICATE
+    )
 
 
 def test_main_cf_lines_are_counted_as_postfix_counts_them(run_cli, tmp_path: Path):

@@ -15,6 +15,8 @@ from pathlib import Path
 from audit_helpers import build_postfix, requires_postconf, settle
 
 MAIN = """
+smtpd_tls_cert_file = /etc/ssl/certs/ssl-cert-snakeoil.pem
+smtpd_tls_key_file = /etc/ssl/private/ssl-cert-snakeoil.key
 smtpd_sasl_type = dovecot
 smtpd_sasl_path = private/auth
 smtpd_client_auth_rate_limit = 10

@@ -10,7 +10,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from audit_helpers import audit, requires_doveconf, write
+from audit_helpers import DOVECOT_CERTIFICATE, audit, requires_doveconf, write
 
 ID = "dovecot.auth_verbose_passwords"
 OTHER_VERSION = "protocols = imap\nauth_allow_cleartext = no\nssl = yes\n"
@@ -41,7 +41,9 @@ def test_a_refused_value_is_as_severe_as_a_name_of_the_other_version(
 
 
 def test_the_text_report_and_chinese_say_high_and_no_reload(run_cli, tmp_path: Path):
-    path = write(tmp_path, "dovecot.conf", "auth_verbose_passwords = sha1:0\n")
+    path = write(
+        tmp_path, "dovecot.conf", "auth_verbose_passwords = sha1:0\n" + DOVECOT_CERTIFICATE
+    )
 
     result = run_cli("audit", "--dovecot-config", str(path), "--read-files")
     _, chinese = audit(run_cli, path, "--read-files", "--lang", "zh_CN")

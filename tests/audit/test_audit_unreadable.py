@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from audit_helpers import (
+    DOVECOT_CERTIFICATE,
     HARDENED_MAIN,
     HARDENED_MASTER,
     build_postfix,
@@ -197,7 +198,9 @@ def test_read_files_says_the_files_were_read_as_asked(run_cli, tmp_path: Path):
 @requires_doveconf
 def test_a_config_doveconf_refuses_is_never_no_problems_found(run_cli, tmp_path: Path):
     path = tmp_path / "dovecot.conf"
-    path.write_text("protocols = imap\nssl = required\nnot_a_dovecot_setting = 1\n")
+    path.write_text(
+        "protocols = imap\nssl = required\nnot_a_dovecot_setting = 1\n" + DOVECOT_CERTIFICATE
+    )
 
     result = run_cli("audit", "--dovecot-config", str(path))
 

@@ -10,13 +10,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from audit_helpers import audit, write
+from audit_helpers import DOVECOT_CERTIFICATE, audit, write
 
 ID = "dovecot.auth_verbose_passwords"
 
 
 def verbose_passwords(run_cli, tmp_path: Path, value: str, *extra: str) -> tuple[int, list]:
-    path = write(tmp_path, "dovecot.conf", f"auth_verbose_passwords = {value}\n")
+    path = write(
+        tmp_path, "dovecot.conf", f"auth_verbose_passwords = {value}\n" + DOVECOT_CERTIFICATE
+    )
     status, document = audit(run_cli, path, "--read-files", *extra)
     return status, [f for f in document["findings"] if f["id"] == ID]
 

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from audit_helpers import STOCK, requires_doveconf, requires_postconf, settle
+from audit_helpers import DOVECOT_CERTIFICATE, STOCK, requires_doveconf, requires_postconf, settle
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 SAMPLE = REPOSITORY / "samples" / "postfix-user-server"
@@ -325,6 +325,16 @@ def test_all_fixes_together_leave_nothing_to_fix(audit, tmp_path: Path, name: st
 
     assert tool_messages(directory) - messages == set()
     after = audit(directory)
+    if name == "no-tls":
+        # The fixes turn TLS on, and no printed edit can name the certificate: what is
+        # left is the finding that says so, which the first report showed already.
+        left = {f["id"] for f in after["findings"]}
+        assert left == {"postfix.no_certificate"} <= {f["id"] for f in before["findings"]}
+        assert after["commands"] == []
+        certificate = "smtpd_tls_chain_files=/etc/ssl/private/mail.pem"
+        subprocess.run(["postconf", "-c", str(directory), "-e", certificate], check=True)
+        settle(directory)
+        after = audit(directory)
     assert after["status"] == 0
     assert after["findings"] == [] and after["commands"] == []
 
@@ -771,7 +781,7 @@ def test_a_continued_setting_is_replaced_whole(audit, tmp_path: Path):
         "protocols = imap\n"
         "ssl_cipher_list = HIGH:\\\n   RC4-SHA\n"
         "auth_verbose_passwords = plain\n"
-        "passdb {\n  driver = pam\n}\nuserdb {\n  driver = passwd\n}\n"
+        "passdb {\n  driver = pam\n}\nuserdb {\n  driver = passwd\n}\n" + DOVECOT_CERTIFICATE
     )
     before = audit(config)
     (ciphers,) = [f for f in before["findings"] if f["id"] == "dovecot.weak_ciphers"]
@@ -805,6 +815,14 @@ def test_requiring_tls_for_passwords_turns_tls_on_and_asks_for_a_certificate(aud
     paste(cleartext["fix"]["commands"], config)
 
     assert "ssl = yes\ndisable_plaintext_auth = yes\n" in config.read_text()
+    # Without a certificate every TLS handshake fails: the audit says so, before the
+    # fix (named with the fix that turns TLS on) and after it, until one is set.
+    (missing,) = [f for f in before["findings"] if f["id"] == "dovecot.ssl_no_certificate"]
+    assert missing["fix"]["commands"] == [] and "ssl_cert = <" in missing["fix"]["note"]
+    after = audit(config)
+    assert [f["id"] for f in after["findings"]] == ["dovecot.ssl_no_certificate"]
+    assert after["status"] == 3
+    with_certificate(config, "2.3")
     assert audit(config)["findings"] == []
 
 
@@ -851,6 +869,7 @@ def test_turning_tls_on_brings_up_no_tls_finding_the_report_did_not_show(
     found = {f["id"]: f for f in before["findings"]}
     assert set(found) == {
         "dovecot.ssl_disabled",
+        "dovecot.ssl_no_certificate",
         "dovecot.weak_ciphers",
         "dovecot.ssl_old_protocols",
     }

@@ -51,6 +51,12 @@ high
                                   configuration ("Auth settings not supported inside
                                   local/remote blocks"), as above. The fix takes the
                                   line out (the value around the filter applies)
+    dovecot.ssl_no_certificate    TLS on (`ssl = yes`, the default, or `required`)
+                                  and no certificate or key set in any scope
+                                  (`ssl_cert`/`ssl_key`, 2.4 `ssl_server_cert_file`/
+                                  `ssl_server_key_file`): doveconf accepts it, and every
+                                  TLS handshake fails. Where `ssl = no` applies, named
+                                  with the fix of dovecot.ssl_disabled. No edit to paste
 high or medium
     dovecot.ssl_old_protocols     SSLv3 allowed (high); TLSv1/TLSv1.1 (medium); an
                                   OpenSSL 1.1.0 or later has no SSLv3 (nor SSLv2):
@@ -114,6 +120,7 @@ AUTH_IN_FILTER = register(
     "dovecot.auth_setting_in_filter", "credential_exposed", "bruteforce", "spray"
 )
 FAILURE_DELAY = register("dovecot.auth_failure_delay", "bruteforce", "spray")
+NO_CERTIFICATE = register("dovecot.ssl_no_certificate", "weak_tls", "cleartext_auth")
 ANONYMOUS = register("dovecot.anonymous_mechanism", "bruteforce")
 
 Check = Callable[[DovecotConfig], Iterable[AuditFinding]]
@@ -388,6 +395,69 @@ def ssl_disabled(config: DovecotConfig) -> Iterable[AuditFinding]:
         for setting in config.written("ssl")
         if setting.value.strip().lower() == "no" and not _loopback_clients_only(setting.section)
     ]
+
+
+CERTIFICATE_SETTINGS = {
+    False: ("ssl_cert", "ssl_key"),
+    True: ("ssl_server_cert_file", "ssl_server_key_file"),
+}
+"""The server certificate and key of Dovecot 2.3 (False) and 2.4 (True)."""
+
+
+@check
+def no_certificate(config: DovecotConfig) -> Iterable[AuditFinding]:
+    """TLS is on (`ssl = yes`, the default, or `required`) but the certificate or its
+    key is set nowhere. doveconf 2.3.19 accepts this (older versions refused it: "ssl
+    enabled, but ssl_cert not set") and Dovecot starts and announces STARTTLS, but
+    every TLS handshake fails ("Failed to initialize SSL server context: Can't load SSL
+    certificate (ssl_cert setting): The certificate is empty"): remote users cannot log
+    in, or, where cleartext authentication is allowed, send their passwords without
+    TLS. A setting written in any `protocol`, `local` or `remote` section counts as
+    set (the audit does not follow which listener reads which). Where `ssl = no`
+    applies everywhere, it is reported with the fix of dovecot.ssl_disabled, which
+    brings it up. There is no edit to paste: the paths are the administrator's."""
+    version24 = _for_dovecot_24(config)
+    names = CERTIFICATE_SETTINGS[version24]
+    unset = [n for n in names if not _is_set(config, n)]
+    if not unset:
+        return []
+    written = _beyond_loopback(config.written("ssl"))
+    turned_on = [s for s in written if s.section and s.value.strip().lower() != "no"]
+    top = config.scopes("ssl").get("")
+    details: dict[str, str] = {}
+    if config.value("ssl").strip().lower() == "no" and not turned_on:
+        switched_off = [s for s in written if s.value.strip().lower() == "no"]
+        if not switched_off:
+            return []  # TLS off everywhere, and dovecot.ssl_disabled reports nothing
+        details["after_fix"] = SSL_DISABLED.id
+    ssl = _evidence(top) if top is not None else Evidence("ssl", "yes", default=True)
+    evidence = [ssl, *(_evidence(s) for s in turned_on)]
+    for name in unset:
+        own = config.scopes(name).get("")
+        evidence.append(_evidence(own) if own is not None else Evidence(name, "", default=True))
+    place = config.scopes(names[0]).get("") or top
+    details.update(
+        unset=", ".join(unset),
+        file=(place.file if place is not None else None) or config.path,
+        no_fix="24" if version24 else "23",
+    )
+    if version24:
+        details["variant"] = "in_24"
+    finding = AuditFinding(
+        id=NO_CERTIFICATE.id, severity=Severity.HIGH, evidence=tuple(evidence), details=details
+    )
+    return [finding]
+
+
+def _is_set(config: DovecotConfig, name: str) -> bool:
+    """`name` has a value in some scope. `doveconf -n` prints only the settings that
+    differ from their default (empty for these), and hides the value of some, such as
+    ssl_key (`ssl_key = # hidden, use -P to show it`, read as empty): what it prints is
+    set."""
+    written = config.written(name)
+    if config.reader == "doveconf":
+        return bool(written)
+    return any(s.value.strip() for s in written)
 
 
 SHA1_HEX = 40

@@ -27,6 +27,17 @@ high
                                       the OpenSSL has none (1.1.0 and later, which
                                       Postfix 3.6 and later require)
 high or medium
+    postfix.no_certificate            TLS on (`may`, `encrypt`, wrapper mode) but no
+                                      certificate in any of smtpd_tls_chain_files,
+                                      _cert_file, _eccert_file, _dcert_file (main.cf or
+                                      the service's `-o`; a parameter this version does
+                                      not have does not count): smtpd runs without TLS.
+                                      High where AUTH is offered off port 25 (nobody
+                                      can log in, or only in cleartext); medium with TLS
+                                      required and no AUTH, or AUTH on port 25; not
+                                      reported for optional TLS without AUTH. No edit to
+                                      paste (the path is the administrator's): the note
+                                      names the parameter of this version
     postfix.eol_version               older than the oldest line upstream still patches:
                                       high before 2.8, which no distribution patches
                                       any more either (what `mailwarden analyze` reports
@@ -123,7 +134,9 @@ test_fixes_apply.py applies them with the real postconf):
 from __future__ import annotations
 
 import ipaddress
+import os
 import re
+import shlex
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 
@@ -156,6 +169,7 @@ from mailwarden.audit.postfix_services import (
     SUBMISSION,
     SUBMISSIONS,
     WRAPPER,
+    has_certificate,
     is_smtpd,
     mandatory_tls,
     no_plaintext_after_tls,
@@ -208,6 +222,7 @@ BROKEN_SASL = register("postfix.broken_sasl_auth_clients", "auth_on_port_25")
 EOL_VERSION = register("postfix.eol_version")
 REFUSED_BOOLEAN = register("postfix.refused_boolean")
 INVALID_NUMBER = register("postfix.invalid_number", "credential_exposed", "bruteforce", "spray")
+NO_CERTIFICATE = register("postfix.no_certificate", "weak_tls", "cleartext_auth")
 
 UNPATCHED_BEFORE = (2, 8)
 """Postfix older than this gets no security fixes from anyone: the distributions that
@@ -266,12 +281,18 @@ def _not_reported(
     unfixable: list[AuditFinding], findings: list[AuditFinding]
 ) -> list[AuditFinding]:
     """What a fix brings up that no setting of this Postfix can change (no AUTH rate
-    limit before 3.1 once AUTH is turned on): reported now, once per check and service,
-    unless the report names the problem already."""
-    reported = {f.id for f in findings}
+    limit before 3.1 once AUTH is turned on; no certificate once TLS is turned on):
+    reported now, once per check and service, unless the report names the problem
+    already: anywhere for what this version lacks, on that service for a missing
+    certificate (each service can name its own with `-o`)."""
+
+    def problem(finding: AuditFinding) -> tuple[str, str | None]:
+        return (finding.id, finding.subject if finding.id == NO_CERTIFICATE.id else None)
+
+    reported = {problem(f) for f in findings}
     first: dict[tuple[str, str | None], AuditFinding] = {}
     for finding in unfixable:
-        if finding.id not in reported:
+        if problem(finding) not in reported:
             first.setdefault((finding.id, finding.subject), finding)
     return list(first.values())
 
@@ -485,18 +506,21 @@ _TLS_ON = (
 def _with_certificate_note(
     config: PostfixConfig, findings: list[AuditFinding]
 ) -> list[AuditFinding]:
-    """A fix that turns TLS on or makes it mandatory needs a certificate; when main.cf
-    names none, the finding says so (the path is the administrator's to choose)."""
-    files = ("smtpd_tls_cert_file", "smtpd_tls_chain_files", "smtpd_tls_eccert_file")
-    if any(config.value(name) for name in files):
-        return findings
+    """A fix that turns TLS on or makes it mandatory needs a certificate; when the
+    service it turns TLS on for has none (main.cf or its own `-o`, in any of the
+    certificate parameters), the finding says so (the path is the administrator's to
+    choose)."""
     noted = []
     for finding in findings:
-        needs_tls = any(
-            isinstance(c, ServiceSet) and (c.parameter, c.value) in _TLS_ON for c in finding.fix
-        )
-        if needs_tls:
-            finding = replace(finding, details={**finding.details, "certificate": "missing"})
+        services = {
+            c.service
+            for c in finding.fix
+            if isinstance(c, ServiceSet) and (c.parameter, c.value) in _TLS_ON
+        }
+        if services:
+            after = config.apply(finding.fix)
+            if not all(has_certificate(after, after.service(key)) for key in services):
+                finding = replace(finding, details={**finding.details, "certificate": "missing"})
         noted.append(finding)
     return noted
 
@@ -779,6 +803,65 @@ def _no_login(config: PostfixConfig, service: Service, kind: str) -> AuditFindin
         fix.append(fixes.plaintext_after_tls(config, service))
     variant = "no_tls" if mode == NONE else "after_tls"
     return _finding(NO_LOGIN.id, Severity.LOW, evidence, fix, service, more={"variant": variant})
+
+
+@service_check
+def no_certificate(config: PostfixConfig, service: Service) -> Iterable[AuditFinding]:
+    """TLS is on, but none of smtpd's certificate parameters names a file (main.cf or
+    the service's `-o`): smtpd logs "No server certs available. TLS won't be enabled"
+    and runs without TLS. Where TLS is required (`encrypt`, wrapper mode) no client
+    gets through; where it is optional, STARTTLS is never offered, so AUTH is offered
+    in cleartext only, or not at all with `smtpd_tls_auth_only` (or `noplaintext`).
+
+    High where users log in (AUTH off port 25): they cannot, or only in cleartext.
+    Medium where TLS is required without AUTH (no mail gets in there), and on port 25
+    with AUTH (auth_on_port_25 already says that AUTH does not belong there). Optional
+    TLS without AUTH is not reported: smtpd then just offers no STARTTLS.
+
+    There is no edit to paste: the path is the administrator's. The finding says what to
+    set, by the parameters of this version (`smtpd_tls_chain_files` from 3.4)."""
+    mode = tls_mode(config, service)
+    if mode == NONE or not public(config, service) or has_certificate(config, service):
+        return []
+    auth = offers_auth(config, service)
+    required = mode in (ENCRYPT, WRAPPER)
+    if not auth and not required:
+        return []
+    if required:
+        variant = "required"
+    elif config.flag("smtpd_tls_auth_only", service) or no_plaintext_before_tls(config, service):
+        variant = "auth_waits"
+    else:
+        variant = "cleartext"
+    severity = Severity.HIGH if auth and role(config, service) != PORT25 else Severity.MEDIUM
+    names = [n for n in ("smtpd_tls_cert_file", "smtpd_tls_chain_files") if _knows(config, n)]
+    level = (
+        config.evidence("smtpd_tls_wrappermode", service)
+        if mode == WRAPPER
+        else _tls_level_evidence(config, service)
+    )
+    evidence = [*(config.evidence(n, service) for n in names), level]
+    if auth:
+        evidence.append(config.evidence("smtpd_sasl_auth_enable", service))
+    chain = _knows(config, "smtpd_tls_chain_files")
+    more = {
+        "variant": variant,
+        "no_fix": "chain" if chain else "pair",
+        "postconf": _postconf_command(config),
+    }
+    return [_finding(NO_CERTIFICATE.id, severity, evidence, (), service, more=more)]
+
+
+def _knows(config: PostfixConfig, parameter: str) -> bool:
+    return has_parameter(config.version, parameter)
+
+
+def _postconf_command(config: PostfixConfig) -> str:
+    """`postconf`, with `-c DIR` (absolute) unless the directory is the default one, as
+    the printed fixes name it."""
+    if config.default_directory:
+        return "postconf"
+    return f"postconf -c {shlex.quote(os.path.abspath(config.directory))}"
 
 
 def _required_tls(config: PostfixConfig, service: Service, kind: str) -> list[Fix]:

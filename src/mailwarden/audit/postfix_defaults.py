@@ -130,6 +130,8 @@ PARAMETER_SINCE: dict[str, Version] = {
     "smtpd_sasl_tls_security_options": (2, 2),
     "smtpd_client_event_limit_exceptions": (2, 2),
     "smtpd_tls_security_level": (2, 3),
+    "smtpd_tls_eccert_file": (2, 6),
+    "smtpd_tls_chain_files": (3, 4),
     "smtpd_tls_mandatory_protocols": (2, 3),
     "smtpd_tls_mandatory_ciphers": (2, 3),
     "smtpd_tls_exclude_ciphers": (2, 3),

@@ -88,6 +88,26 @@ def offers_auth(config: PostfixConfig, service: Service) -> bool:
     return not (config.flag("smtpd_tls_auth_only", service) and tls_mode(config, service) == NONE)
 
 
+CERTIFICATE_PARAMETERS = (
+    "smtpd_tls_chain_files",
+    "smtpd_tls_cert_file",
+    "smtpd_tls_eccert_file",
+    "smtpd_tls_dcert_file",
+)
+"""Where smtpd finds a server certificate (RSA, ECDSA, DSA, or any of them with their
+keys in `smtpd_tls_chain_files`, 3.4): with all of them empty, smtpd logs "No server
+certs available. TLS won't be enabled" and runs without TLS."""
+
+
+def has_certificate(config: PostfixConfig, service: Service | None) -> bool:
+    """smtpd has a server certificate on `service` (main.cf, or the service's `-o`): one
+    of CERTIFICATE_PARAMETERS that this Postfix knows is not empty."""
+    return any(
+        has_parameter(config.version, name) and config.value(name, service)
+        for name in CERTIFICATE_PARAMETERS
+    )
+
+
 def no_plaintext_before_tls(config: PostfixConfig, service: Service) -> bool:
     """`noplaintext` in the service's `smtpd_sasl_security_options`, which decides the
     mechanisms smtpd offers before STARTTLS: none that sends the password in cleartext

@@ -356,7 +356,9 @@ def _fix_notes(finding: AuditFinding, lang: Lang) -> list[str]:
     if finding.details.get("added_by"):
         notes.append(label("planned_service", lang, **finding.details))
     if finding.details.get("after_fix"):
-        key = "after_fix_dovecot" if finding.source == "dovecot" else "after_fix"
+        key = "after_fix"
+        if finding.source == "dovecot":  # without a fix: nothing goes with that one
+            key = "after_fix_dovecot" if finding.fix else "after_fix_tls_on"
         notes.append(label(key, lang, **finding.details))
     if finding.details.get("certificate", "").startswith("missing"):
         notes.append(label(_certificate_label(finding), lang))
@@ -369,10 +371,15 @@ def _fix_notes(finding: AuditFinding, lang: Lang) -> list[str]:
 
 def _no_fix(finding: AuditFinding) -> TextPair | None:
     """What to do when there is no edit to paste: the words for the parameter this
-    Postfix lacks (`missing`, with the version that brought it), else the check's own,
-    else that this version has no such parameter: upgrade."""
+    Postfix lacks (`missing`, with the version that brought it), else those for the
+    settings of this version (`no_fix`: `chain` or `pair` for a Postfix certificate), else
+    the check's own, else that this version has no such parameter: upgrade."""
     missing = finding.details.get("missing")
     specific = NO_FIX.get(f"{finding.id}#{missing}") if missing else None
+    if specific is not None:
+        return specific
+    kind = finding.details.get("no_fix")  # the words for this version's settings
+    specific = NO_FIX.get(f"{finding.id}#{kind}") if kind else None
     if specific is not None:
         return specific
     if finding.id in NO_FIX:

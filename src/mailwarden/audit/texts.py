@@ -264,6 +264,22 @@ TITLES: dict[str, Text] = {
         "The ANONYMOUS mechanism is enabled",
         "启用了 ANONYMOUS 认证机制",
     ),
+    "postfix.no_certificate": Text(
+        "smtpd has no certificate: STARTTLS is never offered, AUTH only in cleartext",
+        "smtpd 没有证书：从不提供 STARTTLS，AUTH 只能明文进行",
+    ),
+    "postfix.no_certificate#required": Text(
+        "TLS is required, but smtpd has no certificate: no client gets through",
+        "强制 TLS，但 smtpd 没有证书：任何客户端都无法通过",
+    ),
+    "postfix.no_certificate#auth_waits": Text(
+        "AUTH waits for TLS, but smtpd has no certificate: nobody can log in",
+        "AUTH 要等 TLS，但 smtpd 没有证书：没有人能登录",
+    ),
+    "dovecot.ssl_no_certificate": Text(
+        "Dovecot has no TLS certificate: every TLS connection fails",
+        "Dovecot 没有 TLS 证书：每个 TLS 连接都会失败",
+    ),
 }
 
 _DOVECOT_RC4_UNKNOWN = Text(
@@ -978,6 +994,84 @@ EXPLANATIONS: dict[str, Text] = {
         "auth_mechanisms 包含 ANONYMOUS，它允许客户端不用密码登录；通过 Postfix 的 SASL，"
         "任何人都可能以已认证用户的身份转发邮件。应将其删除。",
     ),
+    "postfix.no_certificate#required": Text(
+        "None of smtpd's certificate settings names a file for {services} "
+        "(smtpd_tls_chain_files, smtpd_tls_cert_file, smtpd_tls_eccert_file, "
+        "smtpd_tls_dcert_file; in main.cf or a -o of the service). postconf accepts this, "
+        'but smtpd logs "warning: No server certs available. TLS won\'t be enabled" and '
+        "runs without TLS. "
+        "TLS is required here (smtpd_tls_security_level = encrypt or "
+        "smtpd_tls_wrappermode = yes), so no client gets through: where AUTH is offered, "
+        "users cannot log in or send mail at all. Give smtpd your certificate and key.",
+        "{services} 的证书设置（smtpd_tls_chain_files、smtpd_tls_cert_file、"
+        "smtpd_tls_eccert_file、smtpd_tls_dcert_file，无论在 main.cf 中还是在该服务的 -o "
+        "中）都没有指向任何文件。postconf 接受这样的配置，但 smtpd 会在日志中警告没有可用的"
+        "服务器证书、不会启用 TLS，并在没有 TLS 的情况下运行。"
+        "这里强制 TLS（smtpd_tls_security_level = encrypt 或 smtpd_tls_wrappermode = yes），"
+        "因此任何客户端都无法通过：在提供 AUTH 的服务上，用户根本无法登录或发信。"
+        "应为 smtpd 配置证书和私钥。",
+    ),
+    "postfix.no_certificate#auth_waits": Text(
+        "None of smtpd's certificate settings names a file for {services} "
+        "(smtpd_tls_chain_files, smtpd_tls_cert_file, smtpd_tls_eccert_file, "
+        "smtpd_tls_dcert_file; in main.cf or a -o of the service). postconf accepts this, "
+        'but smtpd logs "warning: No server certs available. TLS won\'t be enabled" and '
+        "runs without TLS. "
+        "STARTTLS is never offered, and AUTH waits for it (smtpd_tls_auth_only = yes, or "
+        "noplaintext in smtpd_sasl_security_options): users cannot log in. Give smtpd your "
+        "certificate and key.",
+        "{services} 的证书设置（smtpd_tls_chain_files、smtpd_tls_cert_file、"
+        "smtpd_tls_eccert_file、smtpd_tls_dcert_file，无论在 main.cf 中还是在该服务的 -o "
+        "中）都没有指向任何文件。postconf 接受这样的配置，但 smtpd 会在日志中警告没有可用的"
+        "服务器证书、不会启用 TLS，并在没有 TLS 的情况下运行。"
+        "STARTTLS 从不被提供，而 AUTH 要等 TLS（smtpd_tls_auth_only = yes，或 "
+        "smtpd_sasl_security_options 中有 noplaintext）：用户无法登录。"
+        "应为 smtpd 配置证书和私钥。",
+    ),
+    "postfix.no_certificate": Text(
+        "None of smtpd's certificate settings names a file for {services} "
+        "(smtpd_tls_chain_files, smtpd_tls_cert_file, smtpd_tls_eccert_file, "
+        "smtpd_tls_dcert_file; in main.cf or a -o of the service). postconf accepts this, "
+        'but smtpd logs "warning: No server certs available. TLS won\'t be enabled" and '
+        "runs without TLS. "
+        "STARTTLS is never offered, so every password sent with AUTH here crosses the "
+        "network in cleartext. Give smtpd your certificate and key.",
+        "{services} 的证书设置（smtpd_tls_chain_files、smtpd_tls_cert_file、"
+        "smtpd_tls_eccert_file、smtpd_tls_dcert_file，无论在 main.cf 中还是在该服务的 -o "
+        "中）都没有指向任何文件。postconf 接受这样的配置，但 smtpd 会在日志中警告没有可用的"
+        "服务器证书、不会启用 TLS，并在没有 TLS 的情况下运行。"
+        "STARTTLS 从不被提供，因此这里通过 AUTH 发送的每个密码都以明文经过网络。"
+        "应为 smtpd 配置证书和私钥。",
+    ),
+    "dovecot.ssl_no_certificate": Text(
+        "TLS is on (ssl = yes, the default, or required; or once the fix of "
+        "dovecot.ssl_disabled turns it on), but nothing sets {unset}. "
+        "doveconf accepts this and Dovecot starts and announces STARTTLS, but every "
+        "STARTTLS and every IMAPS or POP3S connection then fails (Dovecot 2.3 logs "
+        "\"Failed to initialize SSL server context: Can't load SSL certificate (ssl_cert "
+        'setting): The certificate is empty" and disconnects). Remote users cannot log '
+        "in, since passwords are refused without TLS; where cleartext authentication is "
+        "allowed, clients that give up on TLS send them in cleartext.",
+        "TLS 已开启（ssl = yes 即默认值，或 required；或在 dovecot.ssl_disabled 的修复将其"
+        "开启之后），但没有任何地方设置 {unset}。doveconf 接受这样的配置，"
+        "Dovecot 也能启动并宣告 STARTTLS，但此后每个 STARTTLS 以及每个 "
+        "IMAPS、POP3S 连接都会失败（Dovecot 2.3 会记录无法加载 "
+        "SSL 证书、证书为空的错误，并断开连接）。远程用户无法登录，因为没有 TLS 时密码会被拒绝；"
+        "在允许明文认证的地方，放弃 TLS 的客户端会以明文发送密码。",
+    ),
+    "dovecot.ssl_no_certificate#in_24": Text(
+        "TLS is on (ssl = yes, the default, or required; or once the fix of "
+        "dovecot.ssl_disabled turns it on), but nothing sets {unset}. "
+        "Dovecot then announces STARTTLS, but every STARTTLS and every IMAPS or POP3S "
+        "connection fails. Remote users cannot log in, since passwords are refused without "
+        "TLS; where cleartext authentication is allowed, clients that give up on TLS send "
+        "them in cleartext.",
+        "TLS 已开启（ssl = yes 即默认值，或 required；或在 dovecot.ssl_disabled 的修复将其"
+        "开启之后），但没有任何地方设置 {unset}。Dovecot 仍会宣告 STARTTLS，"
+        "但每个 STARTTLS 以及每个 IMAPS、POP3S 连接都会失败。远程用户"
+        "无法登录，因为没有 TLS 时密码会被拒绝；在允许明文认证的地方，放弃 TLS 的客户端会以"
+        "明文发送密码。",
+    ),
 }
 
 _NO_PROTOCOL_SETTING = Text(
@@ -1046,6 +1140,50 @@ NO_FIX: dict[str, Text] = {
         "（127.0.0.1:submission 改为 submission），并在该服务上强制 TLS（587 上设置 "
         "smtpd_tls_security_level=encrypt 和 smtpd_tls_auth_only=yes，465 上设置 "
         "smtpd_tls_wrappermode=yes），让原先使用它的网页邮件改用另一个，然后重新审计。",
+    ),
+    "postfix.no_certificate#chain": Text(
+        "No edit to paste: the files are yours to name. Put the private key, then the "
+        "certificate and its chain, in one PEM file readable by root only, name it, and "
+        "reload Postfix, for example: {postconf} -e "
+        "'smtpd_tls_chain_files=/etc/ssl/private/mail.pem' (or set smtpd_tls_cert_file "
+        "and smtpd_tls_key_file to the certificate and key files). A -o of the service "
+        "that empties these settings overrides main.cf.",
+        "没有可直接粘贴的修改：文件路径由你决定。把私钥、证书及其证书链依次放进一个只有 root "
+        "可读的 PEM 文件，配置它并重新加载 Postfix，例如：{postconf} -e "
+        "'smtpd_tls_chain_files=/etc/ssl/private/mail.pem'（或把 smtpd_tls_cert_file 和 "
+        "smtpd_tls_key_file 设为证书文件和私钥文件）。该服务中把这些设置置空的 -o 会覆盖 "
+        "main.cf。",
+    ),
+    "postfix.no_certificate#pair": Text(
+        "No edit to paste: the files are yours to name. Set the certificate (with its "
+        "chain) and its private key, readable by root only, and reload Postfix, for "
+        "example: {postconf} -e 'smtpd_tls_cert_file=/etc/ssl/certs/mail.pem' "
+        "'smtpd_tls_key_file=/etc/ssl/private/mail.key'. A -o of the service that empties "
+        "these settings overrides main.cf.",
+        "没有可直接粘贴的修改：文件路径由你决定。设置证书（含证书链）及其只有 root 可读的"
+        "私钥，并重新加载 Postfix，例如：{postconf} -e "
+        "'smtpd_tls_cert_file=/etc/ssl/certs/mail.pem' "
+        "'smtpd_tls_key_file=/etc/ssl/private/mail.key'。该服务中把这些设置置空的 -o 会覆盖 "
+        "main.cf。",
+    ),
+    "dovecot.ssl_no_certificate#23": Text(
+        "No edit to paste: the files are yours to name. In {file}, set "
+        "ssl_cert = </etc/ssl/certs/mail.pem and ssl_key = </etc/ssl/private/mail.key "
+        "(the < makes Dovecot read the file; the key readable by root only), then reload "
+        "Dovecot.",
+        "没有可直接粘贴的修改：文件路径由你决定。在 {file} 中设置 "
+        "ssl_cert = </etc/ssl/certs/mail.pem 和 ssl_key = </etc/ssl/private/mail.key"
+        "（< 表示让 Dovecot 读取该文件；私钥只应让 root 可读），然后重新加载 Dovecot。",
+    ),
+    "dovecot.ssl_no_certificate#24": Text(
+        "No edit to paste: the files are yours to name. In {file}, set "
+        "ssl_server_cert_file = /etc/ssl/certs/mail.pem and "
+        "ssl_server_key_file = /etc/ssl/private/mail.key (paths, without the < of Dovecot "
+        "2.3; the key readable by root only), then reload Dovecot.",
+        "没有可直接粘贴的修改：文件路径由你决定。在 {file} 中设置 "
+        "ssl_server_cert_file = /etc/ssl/certs/mail.pem 和 "
+        "ssl_server_key_file = /etc/ssl/private/mail.key（直接写路径，不带 Dovecot 2.3 的 <；"
+        "私钥只应让 root 可读），然后重新加载 Dovecot。",
     ),
     "postfix.no_auth_rate_limit": Text(
         "This Postfix has no smtpd_client_auth_rate_limit (it came in 3.1): upgrade; until "
@@ -1245,6 +1383,10 @@ LABELS: dict[str, Text] = {
         "of {after_fix} turns TLS on, so the fix here goes with that one.",
         "ssl = no 使这一设置目前不起作用；{after_fix} 的修复开启 TLS 之后它就会生效，"
         "因此应与那项修复一同应用此修复。",
+    ),
+    "after_fix_tls_on": Text(
+        "ssl = no hides this today; it applies once the fix of {after_fix} turns TLS on.",
+        "ssl = no 目前掩盖了这一问题；{after_fix} 的修复开启 TLS 之后就会出现。",
     ),
     "completed_fix": Text(
         "Once this fix is in, the service reads other settings (the mandatory TLS "
@@ -1483,7 +1625,9 @@ class _Blank(dict[str, str]):
         return ""
 
 
-LISTS = frozenset({"protocols", "classes", "services", "loopback", "exempt", "tools", "fixed_in"})
+LISTS = frozenset(
+    {"protocols", "classes", "services", "loopback", "exempt", "tools", "fixed_in", "unset"}
+)
 """Details that are lists in prose, joined by ", " (names of services, protocols, cipher
 classes, tools, the items of a list a finding names): Chinese joins them by "、". The
 values to paste (the fixes) are no details and keep Postfix's and Dovecot's syntax."""
