@@ -137,3 +137,22 @@ def test_the_check_for_logins_finds_these_lines(run: Runner, log_file: LogFile) 
     for line in (V23, V24, "imap-login: Login: " + TAIL.format(n=1)):
         assert pattern.search(line), (pattern.pattern, line)
     assert not pattern.search(GUESSES[1])
+
+
+def test_24_tries_the_auth_process_logged_count_once(run: Runner, log_file: LogFile) -> None:
+    # auth_verbose: each wrong password has its auth-process line, of the same session;
+    # the login line's "1/4" sums them up (3 failed, 1 accepted): 3 failures, not 6.
+    session = "k3XbQ1xYz0AAAA77"
+    lines = [
+        f"Nov 30 10:00:0{n} mx dovecot: auth(pat@example.com,{IP},sasl:plain)<{session}>: passwd-file: Password mismatch"
+        for n in (1, 2, 3)
+    ]
+    lines.append(
+        "Nov 30 10:00:09 mx dovecot: imap-login: Login aborted: Connection closed (internal "
+        "failure, 1/4 successful auths in 8 secs) (internal_failure): user=<pat@example.com>, "
+        f"method=PLAIN, rip={IP}, lip=192.0.2.1, session=<{session}>"
+    )
+    report = _json(run, log_file(_log(*lines)))
+    assert report["stats"]["failures_counted"] == 3
+    (compromise,) = report["compromised"]
+    assert compromise["user"] == "pat@example.com" and compromise["failures_before"] == 3
