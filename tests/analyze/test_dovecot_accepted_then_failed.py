@@ -7,7 +7,7 @@ password was right, and the login failed after it (the mail process, a userdb lo
 the account's connection limit). After ten guesses the guesser knows the password:
 ``analyze`` reports the account compromised (text and JSON), ``explain`` says the
 password was accepted though the session did not start, in English and Chinese (the
-daemon: tests/daemon/test_accepted_then_failed_alert.py). 2.2/2.3 write ``(internal
+daemon: tests/daemon/test_accepted_password_alert.py). 2.2/2.3 write ``(internal
 failure, K successful auths)``, 2.4 ``(internal failure, K/N successful auths in S
 secs) (internal_failure)``, N counting every try of that connection.
 """
