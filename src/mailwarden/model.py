@@ -129,8 +129,10 @@ class EventType(StrEnum):
     AUTH_SUCCESS = "auth_success"
     """Someone logged in: Postfix ``client=…, sasl_username=``, the SASL trailer of a
     reject line (detail['source'] = 'reject', before that line's REJECT), Dovecot
-    ``Login:`` / ``Logged in``; user, mechanism; session and server_ip (Dovecot). Never
-    hostile."""
+    ``Login:`` / ``Logged in``, and Dovecot's ``internal failure, K successful auths``
+    (a password accepted, the login failing after it: detail['login_failed'], no
+    session started; 2.4's ``K/N`` gives an AUTH_FAILURE of its N - K failed tries
+    first); user, mechanism; session and server_ip (Dovecot). Never hostile."""
     AUTH_ABORTED = "auth_aborted"
     """The client cancelled or abandoned an AUTH exchange (Postfix ``SASL X
     authentication aborted``; Dovecot ``client didn't finish SASL auth``,
@@ -138,10 +140,10 @@ class EventType(StrEnum):
     AUTH_UNAVAILABLE = "auth_unavailable"
     """The server could not check a password: ``Connection lost to authentication
     server``, Cyrus 454 reasons, a PAM error that is not a wrong password, Dovecot's
-    ``internal failure`` / ``temporary failure``. reason. Weak when a client address
-    is known (during a fast brute force these are guesses too); not hostile when the
-    line names no client (``SASL: Connect to Dovecot auth socket … failed``, category
-    SERVER). Detectors decide in context whether it was a guess."""
+    ``internal failure`` without a successful auth / ``temporary failure``. reason. Weak
+    when a client address is known (during a fast brute force these are guesses too); not
+    hostile when the line names no client (``SASL: Connect to Dovecot auth socket …
+    failed``, category SERVER). Detectors decide in context whether it was a guess."""
     AUTH_COMMAND = "auth_command"
     """An AUTH command seen in verbose chat, a TLS plaintext dump or an xsasl ``-v``
     line. mechanism, payload = the initial response as logged (may be truncated; None

@@ -77,11 +77,11 @@ def test_commands_stand_on_lines_of_their_own(run: Runner) -> None:
     paste of the wrapped zgrep failed: "zgrep: -e option requires an argument")."""
     zgrep = (
         "zgrep -F -e 'user=<admin@fipick.com>' -e 'sasl_username=admin@fipick.com' "
-        "/var/log/mail.log* | grep -E 'sasl_method=|Login:|Logged in'"
+        "/var/log/mail.log* | grep -E 'sasl_method=|Login:|Logged in|successful auths'"
     )
     journal = (
         "journalctl -u postfix@- -u postfix -u dovecot | grep -F -e 'user=<admin@fipick.com>' "
-        "-e 'sasl_username=admin@fipick.com' | grep -E 'sasl_method=|Login:|Logged in'"
+        "-e 'sasl_username=admin@fipick.com' | grep -E 'sasl_method=|Login:|Logged in|successful auths'"
     )
     for lang in (None, "zh_CN"):
         out = explain(run, str(SEED), lang)

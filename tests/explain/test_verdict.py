@@ -128,7 +128,7 @@ def test_no_visible_login_is_not_stated_as_fact(run: Runner, log_file: LogFile) 
     ) in flat(actions)
     assert (
         "zgrep -F -e 'rip=203.0.113.88,' -e '[203.0.113.88]' /var/log/mail.log* | "
-        "grep -E 'sasl_method=|Login:|Logged in'" in actions
+        "grep -E 'sasl_method=|Login:|Logged in|successful auths'" in actions
     )
     _code, zh, _err = run("explain", "--lang", "zh_CN", path)
     zh = flat(zh)
@@ -143,7 +143,7 @@ def test_no_visible_login_is_not_stated_as_fact(run: Runner, log_file: LogFile) 
     # Postfix 3.9 names the account on its failures too: only the logins are asked for.
     grep = (
         "zgrep -F -e 'user=<ann@example.com>' -e 'sasl_username=ann@example.com' "
-        "/var/log/mail.log* | grep -E 'sasl_method=|Login:|Logged in'"
+        "/var/log/mail.log* | grep -E 'sasl_method=|Login:|Logged in|successful auths'"
     )
     assert grep in flat(out)
     firm = named.replace("[203.0.113.88]\n", "[203.0.113.88] ehlo=1 auth=0/1 commands=1/2\n")

@@ -89,12 +89,13 @@ def test_a_dovecot_failure_gets_a_check_that_finds_dovecot_logins(
     assert "Postfix logs a successful AUTH" not in text
     pattern = "-e 'user=<alice>' -e 'sasl_username=alice'"
     assert (
-        f" zgrep -F {pattern} /var/log/mail.log* | grep -E 'sasl_method=|Login:|Logged in' " in text
+        f" zgrep -F {pattern} /var/log/mail.log* | grep -E 'sasl_method=|Login:|Logged in|successful auths' "
+        in text
     )
     assert " mailwarden analyze --journal " in text
     assert (
         f" journalctl -u postfix@- -u postfix -u dovecot | grep -F {pattern} | "
-        "grep -E 'sasl_method=|Login:|Logged in'" in text
+        "grep -E 'sasl_method=|Login:|Logged in|successful auths'" in text
     )
 
 
@@ -103,10 +104,11 @@ def test_a_postfix_failure_check_offers_the_journal_too(run: Runner, log_file: L
     text = verdict(run, path)
     pattern = "-e 'user=<info@example.com>' -e 'sasl_username=info@example.com'"
     assert (
-        f" zgrep -F {pattern} /var/log/mail.log* | grep -E 'sasl_method=|Login:|Logged in' " in text
+        f" zgrep -F {pattern} /var/log/mail.log* | grep -E 'sasl_method=|Login:|Logged in|successful auths' "
+        in text
     )
     assert "Debian 12 without rsyslog" in text and "mailwarden analyze --journal" in text
-    assert f"| grep -F {pattern} | grep -E 'sasl_method=|Login:|Logged in'" in text
+    assert f"| grep -F {pattern} | grep -E 'sasl_method=|Login:|Logged in|successful auths'" in text
 
 
 LOGIN = """\

@@ -27,7 +27,9 @@ An alert is one JSON object::
      "ip": "203.0.113.7", "network": "203.0.113.7/32", "verdict": "bruteforce",
      "reason": "...", "user": "alice@example.org" (compromised),
      "by_others": false (compromised: true when only other clients' guessing, or a few
-     tries, came before the login: ask the owner), "until": "..." (ban),
+     tries, came before the login: ask the owner), "session_started": true
+     (compromised: false when the password was accepted but the login failed after it,
+     Dovecot's "internal failure, K successful auths"), "until": "..." (ban),
      "offences": 1 (ban), "evidence": [{"source", "line", "text"}]}
 """
 

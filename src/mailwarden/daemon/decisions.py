@@ -12,6 +12,9 @@
     compromise: "admin@example.org" logged in from 198.51.100.4: logged in as ...
     possible compromise: "carol@example.org" logged in from ...; ask the owner whether it
         was them                            <- by_others: only others' guessing before it
+    compromise: the password of "pat@example.org" was accepted from 203.0.113.180, though
+        the session did not start: logged in as ...   <- Dovecot's "internal failure,
+                                                          K successful auths"
 
 Client text (usernames, which a reason can quote) is escaped to printable ASCII and
 truncated, so a decision is always exactly one line and a username cannot forge one.
@@ -166,7 +169,14 @@ def compromise_line(detection: Detection) -> str:
     a login that only others' guessing (or a few tries) makes suspect (``by_others``)."""
     user = detection.data.get("user")
     who = quoted(str(user)) if user else "an account"
-    what = f"{who} logged in from {detection.ip}: {reason_text(detection.reason)}"
+    if detection.data.get("session_started") is False:
+        # Dovecot's "internal failure, K successful auths": the password was right.
+        what = (
+            f"the password of {who} was accepted from {detection.ip}, though the session "
+            f"did not start: {reason_text(detection.reason)}"
+        )
+    else:
+        what = f"{who} logged in from {detection.ip}: {reason_text(detection.reason)}"
     if detection.data.get("by_others"):
         return f"possible compromise: {what}; ask the owner whether it was them"
     return f"compromise: {what}"
@@ -230,6 +240,9 @@ def compromise_alert(detection: Detection) -> dict[str, Any]:
         # True: only other clients' guessing (or a few tries) came before this login;
         # the owner can tell whether it was theirs (ask before resetting).
         "by_others": bool(detection.data.get("by_others")),
+        # False: the password was accepted but the login failed after it (Dovecot's
+        # "internal failure, K successful auths"): the client knows the password.
+        "session_started": detection.data.get("session_started") is not False,
         "evidence": evidence_json(detection.evidence),
     }
 

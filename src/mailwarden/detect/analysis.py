@@ -477,6 +477,10 @@ class Compromise:
     address as a program's): the least certain cases, a first login
     from a new device looks the same. The owner can tell; the headline says "Maybe", and
     the address is watched, not banned, unless its own guessing earned a ban."""
+    session_started: bool = True
+    """False when the login's password was accepted but the login failed after it, so no
+    session started (Dovecot's ``internal failure, K successful auths``): the client
+    knows the password all the same."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -486,6 +490,7 @@ class Compromise:
             "failures_before": self.failures_before,
             "reason": self.reason,
             "by_others": self.by_others,
+            "session_started": self.session_started,
             "advice": list(self.advice),
             "evidence": evidence_json(self.evidence),
         }

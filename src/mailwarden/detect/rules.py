@@ -250,6 +250,7 @@ from mailwarden.model import (
     Strength,
     address_key,
 )
+from mailwarden.parsers.dovecot import accepted_only
 from mailwarden.parsers.sasl import Credential
 
 _T = EventType
@@ -2600,6 +2601,7 @@ class Detector:
         evidence = (*evidence_events((guesses or ())[-2:]), event)
         if client.allowed is None and client.ip in self._own:
             client.allowed = OWN_ADDRESS
+        started = not accepted_only(event)  # a password accepted, the login failed after
         if len(self._compromises) < MAX_COMPROMISES:
             self._compromises.append(
                 Compromise(
@@ -2611,11 +2613,12 @@ class Detector:
                     evidence=evidence,
                     advice=compromise_advice(client.ip, client.allowed, by_others),
                     by_others=by_others,
+                    session_started=started,
                 )
             )
         client.keep(event, important=True)
         found: list[Detection] = []
-        data = {"user": user, "by_others": by_others}
+        data = {"user": user, "by_others": by_others, "session_started": started}
         self._flag(client, Verdict.COMPROMISED, reason, event, when, found, data)
         return found
 

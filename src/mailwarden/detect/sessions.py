@@ -104,7 +104,7 @@ from typing import Any
 
 from mailwarden.detect.accounts import CUT, account_key, local_part
 from mailwarden.model import Category, Event, EventType, Strength
-from mailwarden.parsers.dovecot import PAM_UNIX_REASON, SASL_MECHANISMS
+from mailwarden.parsers.dovecot import PAM_UNIX_REASON, SASL_MECHANISMS, THEN_ACCEPTED
 from mailwarden.parsers.postfix import CYRUS_RESPONSE, MAX_RESPONSE, cyrus_response
 from mailwarden.parsers.sasl import (
     Credential,
@@ -1240,7 +1240,9 @@ class SessionTracker:
             session.attempts_seen += max(1, event.attempts)
         elif etype is _T.AUTH_SUCCESS:
             self._login(session, event.user, event)
-        if closing:
+        if closing and not (event.detail and THEN_ACCEPTED in event.detail):
+            # (A line's failed tries before its accepted password: its AUTH_SUCCESS, next,
+            # ends the session.)
             del self.open[key]
             self._close(session, "login", event)
         return session, new

@@ -25,7 +25,7 @@ from mailwarden.explain.tls import (
 )
 from mailwarden.locale import N_, _, active_language, ngettext
 from mailwarden.model import Event, EventType
-from mailwarden.parsers.dovecot import EARLIER_TRIES, NEXT_DB
+from mailwarden.parsers.dovecot import EARLIER_TRIES, NEXT_DB, THEN_ACCEPTED, accepted_only
 from mailwarden.parsers.postfix import CYRUS_RESPONSE
 from mailwarden.parsers.sasl import (
     Credential,
@@ -594,6 +594,24 @@ def _auth_failure(event: Event, state: SessionState) -> Note:
     # The account is the client's text: quoted, so that it cannot read as the note's
     # own words (“alice. Someone logged in successfully as admin”).
     user = quoted(escape_text(event.user)) if event.user else None
+    if summary and event.detail is not None and THEN_ACCEPTED in event.detail:
+        return Note(
+            "auth_failure:then_accepted",
+            ngettext(
+                "Dovecot writes this line when the connection ends: {n} password was tried "
+                "in it as {user} and refused before the one it accepted (“{reason}” counts "
+                "every try).",
+                "Dovecot writes this line when the connection ends: {n} passwords were tried "
+                "in it as {user} and refused before the one it accepted (“{reason}” counts "
+                "every try).",
+                event.attempts,
+            ).format(n=event.attempts, user=user or "?", reason=escape_text(event.reason or "")),
+            ngettext(
+                "{n} more failed login in one connection before the password was accepted.",
+                "{n} more failed logins in one connection before the password was accepted.",
+                event.attempts,
+            ).format(n=event.attempts),
+        )
     previous = None if summary else _failed_by(state, event.user, mech)
     if event.session is None and is_auth_process(event):
         state.checked_by_dovecot += max(1, event.attempts)
@@ -851,6 +869,8 @@ def _summary_of_told(attempts: int) -> Note:
 def _is_login_summary(event: Event) -> bool:
     """A Dovecot login-process line: it sums up the attempts of a whole connection."""
     reason = (event.reason or "").lower()
+    if event.detail is not None and THEN_ACCEPTED in event.detail:
+        return True  # the tries before the password accepted: "K/N successful auths"
     return " attempts" in reason or " attempt " in reason or reason.startswith("auth failed")
 
 
@@ -875,6 +895,19 @@ def _auth_success(event: Event, state: SessionState) -> Note:
                 "line with sasl_method= and sasl_username= only for a session that logged in."
             ).format(user=user, mech=mech),
             _("The client had logged in as {user} (method {mech}).").format(user=user, mech=mech),
+        )
+    if accepted_only(event):
+        return Note(
+            "auth_success:login_failed",
+            _(
+                "The password of {user} was accepted (method {mech}), but the login failed "
+                "after that ({reason}): the session did not start. Dovecot writes "
+                "“successful auths” only when a password was right, so whoever sent it knows "
+                "the password."
+            ).format(user=user, mech=mech, reason=escape_text(event.reason or "")),
+            _(
+                "The password of {user} was accepted again, and again the session did not start."
+            ).format(user=user),
         )
     return Note(
         "auth_success",

@@ -28,6 +28,7 @@ from mailwarden.explain.facts import ClientFacts, ExcerptFacts, line_kind
 from mailwarden.explain.tls import cipher_weakness
 from mailwarden.locale import N_, _, ngettext
 from mailwarden.model import Event, EventType, Finding, IPNetwork
+from mailwarden.parsers.dovecot import accepted_only
 from mailwarden.parsers.sasl import escape_text
 
 MAX_CLIENTS = 10
@@ -395,7 +396,9 @@ def _summary(client: ClientFacts) -> str:
         text = ngettext(
             "{ip}: {n} failed login attempt.", "{ip}: {n} failed login attempts.", n
         ).format(ip=client.ip, n=_count(n))
-    if client.succeeded:
+    if client.succeeded and _accepted_only(client):
+        text += " " + _("It has the password: the server accepted it.")
+    elif client.succeeded:
         text += " " + (_("It logged in then.") if client.unsure else _("It got in."))
     elif client.someone_else:
         text += " " + _("Someone else logged in from its address, as another account.")
@@ -589,9 +592,26 @@ def _success_line(event: Event) -> str:
         return _("the server answered 235 (authentication successful)")
     if event.type is EventType.DISCONNECT:
         return _("the disconnect statistics count a successful AUTH")
+    if accepted_only(event):
+        return _(
+            "the server accepted the password of {user}, though the session did not start "
+            "({reason})"
+        ).format(user=escape_text(event.user or "?"), reason=escape_text(event.reason or ""))
     return _("the log records a successful login as {user}").format(
         user=escape_text(event.user or "?")
     )
+
+
+def _accepted_only(client: ClientFacts, user: str | None = None) -> bool:
+    """Whether every success line of ``client`` (as ``user``, when given) is a password
+    accepted with a login that failed after it (no session started)."""
+    key = account_key(user) if user else None
+    events = [
+        e
+        for e in client.success_events
+        if key is None or (e.user is not None and account_key(e.user) == key)
+    ]
+    return bool(events) and all(accepted_only(e) for e in events)
 
 
 def _queued(client: ClientFacts) -> Paragraph:
@@ -629,7 +649,12 @@ def _outcome(client: ClientFacts, others: bool = False) -> list[Block]:
         users = [quoted(escape_text(u)) for u in client.succeeded_as if u] or [
             _("an unknown account")
         ]
-        if client.unsure:
+        if _accepted_only(client):
+            text = _(
+                "YES: it has the password of {users}. The server accepted the password, "
+                "though the session did not start (a failure after the password check)."
+            ).format(users=_listing(users))
+        elif client.unsure:
             text = _("It logged in as {users}.").format(users=_listing(users))
         else:
             text = _("YES: it got in as {users}.").format(users=_listing(users))
@@ -818,11 +843,12 @@ def _log_checks(clients: list[ClientFacts]) -> Step:
     into a shell only; else for logins from the address), in the log files and in the
     journal, each on a line of its own. A login line is Postfix's (``sasl_method=``,
     ``sasl_username=``, the client as ``[addr]``) or Dovecot's (``Login: user=<…>``,
-    ``rip=addr``), whichever the failures came from: a password guessed over one works
+    ``rip=addr``; ``… successful auths``, a password accepted by a login that failed
+    after it), whichever the failures came from: a password guessed over one works
     for the other (IMAP after SMTP AUTH failures, sending spam after IMAP ones)."""
     step: Step = [Command(f"mailwarden analyze {_LOGS}")]
     step.append(_("On Red Hat and CentOS the log files are /var/log/maillog*."))
-    logins = "grep -E 'sasl_method=|Login:|Logged in'"
+    logins = "grep -E 'sasl_method=|Login:|Logged in|successful auths'"
     names = list(dict.fromkeys(n for c in clients for n in c.accounts if _safe(n)))[:3]
     patterns: list[str] = []
     if names:
@@ -1605,6 +1631,11 @@ def _actions(facts: ExcerptFacts, audit: AuditCommand) -> list[str | Step]:
                         "after {time} and look for forwarding or filter rules an intruder "
                         "may have added."
                     )
+                elif user and _accepted_only(client, user):
+                    text = _(
+                        "Change the password of {user} now: the server accepted it from {ip}. "
+                        "Its session did not start, but the next try may."
+                    )
                 elif user:
                     text = _(
                         "Change the password of {user} now and end its open sessions: {ip} "
@@ -1625,7 +1656,7 @@ def _actions(facts: ExcerptFacts, audit: AuditCommand) -> list[str | Step]:
                 ]
                 if not user:
                     step += _unnamed_lookup(client)
-                if not client.unsure:
+                if not client.unsure and not (user and _accepted_only(client, user)):
                     step += _end_sessions(client, user)
                     step.append(
                         _(

@@ -9,7 +9,9 @@ The message and reason changed with every release (``Aborted login``, ``Disconne
 ``Disconnected: Connection closed: read(size=…) failed: …``, ``Login aborted: …``,
 ``Client has quit the connection`` …); this parser keys on the reason in the last
 parenthesis and on the event code, not on the message, and reads the elements by key,
-allowing extra ones. Success lines are ``Login:`` (≤2.3) and ``Logged in:`` (2.4).
+allowing extra ones. Success lines are ``Login:`` (≤2.3) and ``Logged in:`` (2.4); a
+``(internal failure, K[/N] successful auths …)`` one is a password accepted whose login
+failed after it (:func:`_accepted`).
 
 Auth processes log one line per attempt with ``auth_verbose=yes`` (§4.2)::
 
@@ -190,6 +192,7 @@ def _login(record: Record, text: str, service: str) -> list[Event]:
         if head_end < 0 or (rip_at >= 0 and head_end > rip_at):
             head_end = rip_at if rip_at >= 0 else len(text)
     earlier = 0
+    accepted: tuple[int, int] | None = None
     if text.startswith(("Login: ", "Logged in: ")):
         type_, strength, reason, attempts, code = _E.AUTH_SUCCESS, None, "login", 1, None
     else:
@@ -197,6 +200,10 @@ def _login(record: Record, text: str, service: str) -> list[Event]:
         if verdict is None:
             return []
         type_, strength, reason, attempts, code = verdict
+        if type_ is _E.AUTH_UNAVAILABLE:
+            accepted = _accepted(reason)
+            if accepted is not None:
+                type_, strength, attempts = _E.AUTH_SUCCESS, None, 1
         if strength is _WEAK and attempts > 1 and type_ is _E.AUTH_FAILURE:
             # The reason is the connection's last try's only: the tries before it count
             # (EARLIER_TRIES), as "auth failed, N attempts" counts every try.
@@ -251,7 +258,7 @@ def _login(record: Record, text: str, service: str) -> list[Event]:
     if m_at >= 0:
         method = text[m_at + 7 : limit].split(",", 1)[0].upper() or None
     detail: dict[str, str] | None = None
-    if tls is not None or code is not None or earlier:
+    if tls is not None or code is not None or earlier or accepted is not None:
         detail = {}
         if tls is not None:
             detail["tls"] = tls
@@ -259,7 +266,9 @@ def _login(record: Record, text: str, service: str) -> list[Event]:
             detail["code"] = code
         if earlier:
             detail[EARLIER_TRIES] = str(earlier)
-    return [
+        if accepted is not None:
+            detail[LOGIN_FAILED] = "internal failure"
+    events = [
         _new(
             Event,
             (
@@ -282,6 +291,63 @@ def _login(record: Record, text: str, service: str) -> list[Event]:
             ),
         )
     ]
+    if accepted is not None and accepted[1] > 0:
+        # 2.4's "K/N successful auths": the connection's other N-K tries failed, before
+        # the one accepted (a login ends the tries of a connection), each a guess that no
+        # other login line counts: a failure of the same line, read first.
+        kept = {k: v for k, v in (detail or {}).items() if k != LOGIN_FAILED}
+        kept[THEN_ACCEPTED] = str(accepted[0])
+        failed = events[0]._replace(
+            type=_E.AUTH_FAILURE,
+            category=_C.AUTH,
+            hostile=True,
+            strength=_STRONG,
+            attempts=accepted[1],
+            detail=kept,
+        )
+        events.insert(0, failed)
+    return events
+
+
+_SUCCESSES = re.compile(r"internal failure, (\d+)(?:/(\d+))? successful auths?(?: in \d+ secs?)?$")
+
+
+def _accepted(reason: str) -> tuple[int, int] | None:
+    """(K, failed tries) of a login line's ``internal failure, K successful auths``
+    (2.2, 2.3) or ``internal failure, K/N successful auths in S secs`` (2.4), K > 0; None
+    for any other reason. Dovecot's login process words the line so only when
+    ``auth_successes`` is above 0 (``client_get_extra_disconnect_reason()``): a password
+    was accepted, then the login failed (the mail process or the userdb lookup failed,
+    the account's connection limit was reached, …). N (2.4) counts every try of the
+    connection, the accepted ones with them: N - K failed."""
+    m = _SUCCESSES.match(reason)
+    if m is None:
+        return None
+    k = int(m.group(1))
+    if k <= 0:
+        return None
+    n = int(m.group(2)) if m.group(2) is not None else k
+    return k, max(0, n - k)
+
+
+LOGIN_FAILED = "login_failed"
+"""The detail of an AUTH_SUCCESS taken from a login line whose connection had a password
+accepted but did not log in (``internal failure, K successful auths``,
+:func:`_accepted`): its value names why (``internal failure``). The client knows the
+password all the same."""
+
+
+THEN_ACCEPTED = "then_accepted"
+"""The detail of the AUTH_FAILURE that a 2.4 ``internal failure, K/N successful auths``
+line gives for its N - K failed tries (K, the accepted ones): the AUTH_SUCCESS of the
+same line follows it, and ends the connection's session."""
+
+
+def accepted_only(event: Event) -> bool:
+    """Whether ``event`` is a login whose password was accepted but whose session did not
+    start (a login line's ``internal failure, K successful auths``: :data:`LOGIN_FAILED`)."""
+    detail = event.detail
+    return event.type is _E.AUTH_SUCCESS and detail is not None and LOGIN_FAILED in detail
 
 
 _CATEGORY = {_E.NO_AUTH: _C.SESSION, _E.TLS_FAILURE: _C.TLS}

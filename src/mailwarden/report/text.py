@@ -261,6 +261,12 @@ def headline(analysis: Analysis, summary: ReadSummary) -> tuple[str, str]:
             else:
                 top = _("{who} (the log does not say as whom) after {after}.")
             top = top.format(who=who, ip=first.ip, after=after)
+        elif len(accounts) == 1 and not first.session_started and first.ip:
+            # Dovecot's "internal failure, K successful auths": no session, but the password
+            top = _(
+                "{who}: the password of {account} was accepted from {ip} after {after} "
+                "(the session did not start)."
+            ).format(who=who, account=accounts[0], ip=first.ip, after=after)
         elif len(accounts) == 1:
             if first.ip:
                 top = _("{who}: {account} was logged into from {ip} after {after}.")
@@ -563,6 +569,14 @@ def _verdict_counts(attackers: Iterable[Attacker]) -> str:
 # -- sections ---------------------------------------------------------------------------------
 
 
+def _no_session() -> str:
+    return _(
+        "The password was accepted, but the login failed after it (Dovecot: “internal "
+        "failure, … successful auths”), so no session started: whoever sent it knows the "
+        "password."
+    )
+
+
 def compromised_section(compromises: Sequence[Compromise], limit: int) -> list[RenderableType]:
     if not compromises:
         return []
@@ -598,7 +612,11 @@ def compromised_section(compromises: Sequence[Compromise], limit: int) -> list[R
     if more is not None:
         out.append(more)
     reasons = [
-        Text.assemble((shown(c.user or _("(unnamed)")) + _(": "), "bold"), shown(reason(c.reason)))
+        Text.assemble(
+            (shown(c.user or _("(unnamed)")) + _(": "), "bold"),
+            shown(reason(c.reason)),
+            "" if c.session_started else _(". ") + _no_session(),
+        )
         for c in _rows(compromises, limit)
     ]
     out.append(bullets(reasons))
