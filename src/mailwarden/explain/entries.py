@@ -1674,6 +1674,48 @@ def _tls_dump(event: Event, state: SessionState) -> Note:
     )
 
 
+def _long_request(event: Event, state: SessionState) -> Note:
+    """smtpd's ``request longer than N: …``: the client's text is not shown (the line's
+    own display is masked); only its first word, when it is an SMTP command."""
+    limit = detail(event, "limit") or "?"
+    command = detail(event, "command")
+    probe = _(
+        "Bots send such oversized lines to probe mail servers for buffer overflows; the "
+        "limit is what stops them."
+    )
+    if command == "AUTH":
+        return Note(
+            "long_request:AUTH",
+            _(
+                "The client sent an AUTH command longer than the server's limit of {limit} "
+                "bytes (its data is not shown: it may hold a credential). Postfix reads only "
+                "that much of the line, so the login data is cut off and this login fails."
+            ).format(limit=limit)
+            + " "
+            + probe,
+            _("Another AUTH command over the server's line limit (see above)."),
+        )
+    if command is not None:
+        return Note(
+            f"long_request:{command}",
+            _(
+                "The client sent a {command} command longer than the server's limit of "
+                "{limit} bytes: Postfix reads only that much of the line."
+            ).format(command=command, limit=limit)
+            + " "
+            + probe,
+        )
+    return Note(
+        "long_request",
+        _(
+            "The client sent a line longer than the server's limit of {limit} bytes (not "
+            "shown: it may be a login step): Postfix reads only that much of it."
+        ).format(limit=limit)
+        + " "
+        + probe,
+    )
+
+
 _HANDLERS: dict[EventType, Callable[[Event, SessionState], Note]] = {
     EventType.CONNECT: _connect,
     EventType.DISCONNECT: _disconnect,
@@ -1707,6 +1749,7 @@ _HANDLERS: dict[EventType, Callable[[Event, SessionState], Note]] = {
             "or a bot."
         ),
     ),
+    EventType.LONG_REQUEST: _long_request,
     EventType.PIPELINING: _simple(
         "pipelining",
         N_(
