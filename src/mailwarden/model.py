@@ -177,6 +177,13 @@ class EventType(StrEnum):
     Y, detail['hostname'] = X, reason = the resolver error. Weak."""
     NON_SMTP_COMMAND = "non_smtp_command"
     """``non-SMTP command from …: GET / HTTP/1.1``. Strong. payload = the command."""
+    LONG_REQUEST = "long_request"
+    """``warning: name[addr]: request longer than 2048: AUTH PLAIN …``: a client line
+    over smtpd's limit (Postfix reads that much and handles it as the line). Weak: a
+    hint only, which the detector does not count (the login it may carry counts on its
+    own failure line), so the prefilter has no needle for it. detail['limit'],
+    detail['command'] = the line's first word, upper case, when it is one (``AUTH``);
+    the text itself (up to 30 bytes, perhaps a credential) is not carried."""
     PIPELINING = "pipelining"
     """``improper command pipelining after X``: detail['after'] = X, payload = the
     unread client text (2.9+). Strong."""

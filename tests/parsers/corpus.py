@@ -571,6 +571,22 @@ POSTFIX_POLICY = [
         {"payload": "GET / HTTP/1.1"},
     ),
     Case(pf(f"warning: non-SMTP command from {U}: *"), T.NON_SMTP_COMMAND, A, "strong"),
+    # An over-long line: a weak hint (the login it may carry fails on its own line);
+    # only an SMTP verb of its text is carried, never the rest (a credential).
+    Case(
+        pf(f"warning: {U}: request longer than 2048: AUTH PLAIN AGFkbWluQGZpcGljay5..."),
+        T.LONG_REQUEST,
+        A,
+        "weak",
+        {"payload": None, "detail.limit": "2048", "detail.command": "AUTH"},
+    ),
+    Case(
+        pf(f"warning: {U}: request longer than 12288: AGFkbWluQGZpcGljay5jb20AaHVud..."),
+        T.LONG_REQUEST,
+        A,
+        "weak",
+        {"payload": None, "detail.limit": "12288", "detail.command": None},
+    ),
     Case(
         pf(
             f"warning: hostname bad.example.com does not resolve to address {A}: "

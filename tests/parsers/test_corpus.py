@@ -22,6 +22,7 @@ _CATEGORY = {
     EventType.REJECT: Category.POLICY,
     EventType.PIPELINING: Category.POLICY,
     EventType.NON_SMTP_COMMAND: Category.POLICY,
+    EventType.LONG_REQUEST: Category.POLICY,
     EventType.HOSTNAME_MISMATCH: Category.POLICY,
     EventType.RATE_LIMITED: Category.RATE,
     EventType.ANVIL_STATISTICS: Category.RATE,

@@ -18,6 +18,9 @@ EXEMPT = {
     EventType.TLS_SETUP,
     EventType.TLS_DUMP,
     EventType.DEBUG,
+    # A weak hint outside any session: the detector reads nothing in it (explain tells
+    # it); analyze may skip the line.
+    EventType.LONG_REQUEST,
 }
 
 

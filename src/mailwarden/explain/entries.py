@@ -72,6 +72,10 @@ class SessionState:
     """An AUTH LOGIN line of the exchange could not be decoded, and no prompt has said
     since which line comes next (``Username:``, ``Password:``): the next one may be the
     password."""
+    steps: dict[bool, int] = field(default_factory=dict)
+    """Whole client lines of the AUTH exchange in progress (its initial response
+    included), counted apart for the TLS dump's copies (True) and the others (False): at
+    ``smtpd -v`` and ``smtpd_tls_loglevel`` 4 each line is there twice."""
     tls_up: bool = False
     """A TLS handshake completed in this session."""
     credentials: list[Credential] = field(default_factory=list)
@@ -948,6 +952,9 @@ def _auth_command(event: Event, state: SessionState) -> Note:
     state.mechanism, state.prompt, state.final_reply_after_auth = mech, None, False
     state.login_step_lost = False
     payload = event.payload or ""
+    state.steps = {}
+    if payload.strip():
+        _count_step(event, state)
     origin = _dump_origin(event)
     # Only this line's own payload: a bare ``AUTH LOGIN`` may close an earlier exchange
     # whose credential the session layer hands over with it (said at its own lines).
@@ -1051,7 +1058,12 @@ def _client_data(event: Event, state: SessionState) -> Note:
     if payload == "*":
         return _star(event, state)
     if state.mechanism is not None and not state.final_reply_after_auth:
-        return _auth_step(event, payload, state)
+        if not _client_done(state):
+            _count_step(event, state)
+            return _auth_step(event, payload, state)
+        # The exchange has had all its steps: the server's answer is just not in the
+        # log (a dump without its ``Write`` lines). What follows is a command again.
+        state.mechanism = None
     if not state.in_data:
         state.commands = _commands(payload)
     verb, _sep, rest = payload.partition(" ")
@@ -1111,6 +1123,34 @@ _BASE64_PIECE = re.compile(r"[A-Za-z0-9+/]{4,}={0,2}")
 _COMMANDS = frozenset(
     {"QUIT", "DATA", "RSET", "NOOP", "HELP", "STARTTLS", "TURN", "EHLO", "HELO", "AUTH"}
 )
+
+
+_STEPS = {"LOGIN": 2, "PLAIN": 1}
+"""Client lines of an AUTH exchange, for the mechanisms that have a fixed number (an
+initial response is the first): LOGIN sends the user name and the password, PLAIN one
+response. After them the client waits for the server's final answer."""
+
+
+def _count_step(event: Event, state: SessionState) -> None:
+    """Count a client line of the AUTH exchange. A dump's ``Read`` that neither ends in
+    CR LF (``??``) nor was cut by the log holds part of a line only (the line came in
+    pieces): it counts nothing, so that a line never counts before it is whole."""
+    length = declared_length(event)
+    raw = event.payload or ""
+    if length is not None and not raw.endswith("??") and length <= len(raw):
+        return
+    dumped = length is not None
+    state.steps[dumped] = state.steps.get(dumped, 0) + 1
+
+
+def _client_done(state: SessionState) -> bool:
+    """Has the client sent every line of the AUTH exchange in progress (in every form
+    the log shows its lines in)? Only then is its next line no login step: before, even
+    a line reading ``QUIT`` may be a step (it is valid base64), so it stays hidden."""
+    expected = _STEPS.get(state.mechanism or "")
+    if expected is None or not state.steps:
+        return False
+    return all(count >= expected for count in state.steps.values())
 
 
 def _maybe_secret(payload: str) -> bool:
@@ -1713,6 +1753,48 @@ def _tls_dump(event: Event, state: SessionState) -> Note:
     )
 
 
+def _long_request(event: Event, state: SessionState) -> Note:
+    """smtpd's ``request longer than N: …``: the client's text is not shown (the line's
+    own display is masked); only its first word, when it is an SMTP command."""
+    limit = detail(event, "limit") or "?"
+    command = detail(event, "command")
+    probe = _(
+        "Bots send such oversized lines to probe mail servers for buffer overflows; the "
+        "limit is what stops them."
+    )
+    if command == "AUTH":
+        return Note(
+            "long_request:AUTH",
+            _(
+                "The client sent an AUTH command longer than the server's limit of {limit} "
+                "bytes (its data is not shown: it may hold a credential). Postfix reads only "
+                "that much of the line, so the login data is cut off and this login fails."
+            ).format(limit=limit)
+            + " "
+            + probe,
+            _("Another AUTH command over the server's line limit (see above)."),
+        )
+    if command is not None:
+        return Note(
+            f"long_request:{command}",
+            _(
+                "The client sent a {command} command longer than the server's limit of "
+                "{limit} bytes: Postfix reads only that much of the line."
+            ).format(command=command, limit=limit)
+            + " "
+            + probe,
+        )
+    return Note(
+        "long_request",
+        _(
+            "The client sent a line longer than the server's limit of {limit} bytes (not "
+            "shown: it may be a login step): Postfix reads only that much of it."
+        ).format(limit=limit)
+        + " "
+        + probe,
+    )
+
+
 _HANDLERS: dict[EventType, Callable[[Event, SessionState], Note]] = {
     EventType.CONNECT: _connect,
     EventType.DISCONNECT: _disconnect,
@@ -1746,6 +1828,7 @@ _HANDLERS: dict[EventType, Callable[[Event, SessionState], Note]] = {
             "or a bot."
         ),
     ),
+    EventType.LONG_REQUEST: _long_request,
     EventType.PIPELINING: _simple(
         "pipelining",
         N_(

@@ -448,6 +448,13 @@ def _who(client: ClientFacts) -> str:
         text = _("{ip}.")
     names = [escape_text(n) for n in client.names if n != "unknown"]
     text = text.format(ip=client.ip, names=_(", ").join(names))
+    if _this_machine(client):
+        text += " " + _(
+            "That is this machine itself (a loopback address, or the server's own): the "
+            "logins come through a program on the server (a webmail such as Roundcube or "
+            "SOGo, a script, a proxy), not from an outside bot; whoever uses that program "
+            "is hidden behind it."
+        )
     count = client.connections
     span = _span(client.first, client.last)
     if count:
@@ -570,7 +577,7 @@ def _what(client: ClientFacts, show_passwords: bool, logged_in: frozenset[str]) 
         sentences.append(
             _("Login method: {mechanisms}.").format(mechanisms=_(", ").join(client.mechanisms))
         )
-    signs = _bot_signs(client)
+    signs = [] if _this_machine(client) else _bot_signs(client)
     if signs:
         sentences.append(
             _("This is an automated bot, not a person who mistyped: {signs}.").format(
@@ -2019,6 +2026,17 @@ def _ban_recommended(client: ClientFacts) -> bool:
     """The detector recommends banning it (what analyze's “Do” column says): block
     advice names exactly these clients."""
     return client.attacker is not None and client.attacker.recommendation == BAN
+
+
+def _this_machine(client: ClientFacts) -> bool:
+    """Is the client this machine itself: a loopback address, or one the detector never
+    bans (the server's own address; an allow-listed one)?"""
+    if _never_banned(client):
+        return True
+    try:
+        return ip_address(client.ip).is_loopback
+    except ValueError:
+        return False
 
 
 def _never_banned(client: ClientFacts) -> bool:

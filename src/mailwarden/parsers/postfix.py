@@ -83,6 +83,32 @@ _PIPELINING = re.compile(
     r"improper command pipelining after (\S+) from " + _CLIENT + r"(?::(?: (.*))?)?$"
 )
 _NON_SMTP = re.compile(r"warning: non-SMTP command from " + _CLIENT + r": (.*)$")
+_LONG_REQUEST = re.compile(
+    r"warning: " + _CLIENT + r": request longer than (\d+): (?:([A-Za-z]{4,8})(?![A-Za-z0-9+/=]))?"
+)
+_SMTP_VERBS = frozenset(
+    [
+        "AUTH",
+        "MAIL",
+        "RCPT",
+        "EHLO",
+        "HELO",
+        "DATA",
+        "BDAT",
+        "VRFY",
+        "EXPN",
+        "ETRN",
+        "NOOP",
+        "RSET",
+        "QUIT",
+        "STARTTLS",
+        "XCLIENT",
+        "XFORWARD",
+        "HELP",
+    ]
+)
+"""First words of an over-long line that are named (``detail['command']``); any other
+text may be a credential (an AUTH LOGIN step) and is not carried."""
 _HOSTNAME = re.compile(
     r"warning: hostname (\S+) does not resolve to address ([0-9A-Fa-f:.]+)(?:: (.*))?$"
 )
@@ -644,6 +670,10 @@ def _warning(record: Record, msg: str, service: str | None) -> list[Event]:
         events = _sasl(record, msg, service)
         if events:
             return events
+    if ": request longer than " in body:
+        m = _LONG_REQUEST.match(msg)
+        if m is not None:
+            return [_long_request(record, service, m)]
     if c == "S":
         if body.startswith("SASL authentication failure: "):
             return [_cyrus_failure(record, body[29:], service)]
@@ -726,6 +756,34 @@ def _warning(record: Record, msg: str, service: str | None) -> list[Event]:
                 return [_hostname(record, service, m.group(1), m.group(2), m.group(3))]
             return [_hostname(record, service, m.group(1), m.group(4), "address not listed")]
     return []
+
+
+def _long_request(record: Record, service: str | None, m: re.Match[str]) -> Event:
+    detail = {"limit": m.group(4)}
+    verb = (m.group(5) or "").upper()
+    if verb in _SMTP_VERBS:
+        detail["command"] = verb
+    return _new(
+        Event,
+        (
+            _E.LONG_REQUEST,
+            _C.POLICY,
+            True,
+            _WEAK,
+            _IPS[m.group(2)],
+            _port(m.group(3)),
+            None,
+            None,
+            "request too long",
+            record,
+            1,
+            None,
+            service,
+            None,
+            None,
+            detail,
+        ),
+    )
 
 
 def _hostname(
