@@ -54,3 +54,17 @@ def test_no_success_counted_stays_what_it_was() -> None:
 def test_a_plain_login_is_not_marked() -> None:
     (event,) = events("imap-login: Login: " + TAIL)
     assert event.type is EventType.AUTH_SUCCESS and not accepted_only(event)
+
+
+def test_a_reason_in_the_client_s_name_after_a_rip_first_element_is_no_login() -> None:
+    # A site format that writes rip first: the ": user=<" the client put in its own name
+    # (Dovecot's str_sanitize keeps "(", ")", ":" and "<") is after the server's rip, so
+    # the server's message ends at the rip: the failure it says, no forged acceptance.
+    line = (
+        "imap-login: Disconnected (auth failed, 1 attempts in 2 secs): rip=203.0.113.6, "
+        "lip=192.0.2.1, user=<x (internal failure, 1 successful auths): user=<alice@example.org>, "
+        "method=PLAIN, TLS, session=<AAAAAAAAAAAAAAAB>"
+    )
+    (event,) = events(line)
+    assert event.type is EventType.AUTH_FAILURE and event.hostile
+    assert event.ip == "203.0.113.6" and not accepted_only(event)

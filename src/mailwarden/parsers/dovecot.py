@@ -185,9 +185,12 @@ def _login(record: Record, text: str, service: str) -> list[Event]:
     # normally; "XYZ rip=" in odd setups), unless that one is the client's own text.
     rip_at, user_open = _server_rip(text)
     # The message ends where the elements begin: at ": user=<" (server text cannot
-    # contain it before the user element), else at the first element key.
+    # contain it before the user element), else at the first element key; never past
+    # the server's rip (a format that writes rip first: a ": user=<" after it is in the
+    # client's name, which could carry a forged reason such as "(internal failure, 1
+    # successful auths)").
     head_end = text.find(": user=<")
-    if head_end < 0:
+    if head_end < 0 or (rip_at >= 0 and head_end > rip_at):
         head_end = text.find(": method=")
         if head_end < 0 or (rip_at >= 0 and head_end > rip_at):
             head_end = rip_at if rip_at >= 0 else len(text)
