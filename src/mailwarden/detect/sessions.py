@@ -104,7 +104,12 @@ from typing import Any
 
 from mailwarden.detect.accounts import CUT, account_key, local_part
 from mailwarden.model import Category, Event, EventType, Strength
-from mailwarden.parsers.dovecot import PAM_UNIX_REASON, SASL_MECHANISMS, THEN_ACCEPTED
+from mailwarden.parsers.dovecot import (
+    NEXT_DB,
+    PAM_UNIX_REASON,
+    SASL_MECHANISMS,
+    THEN_ACCEPTED,
+)
 from mailwarden.parsers.postfix import CYRUS_RESPONSE, MAX_RESPONSE, cyrus_response
 from mailwarden.parsers.sasl import (
     Credential,
@@ -124,6 +129,14 @@ PAM_WINDOW = 60.0
 """Dovecot's auth-process line of an attempt comes this close after PAM's own line of it
 at most (PAM returns after its failure delay, 2 s by default), for
 :meth:`SessionTracker._same_as_pam`."""
+NEXT_DB_WAIT = 5.0
+"""Seconds a Dovecot passdb's refusal passed on to the next passdb (``… - trying the
+next passdb``) waits, in its session, for the attempt's next line: the next passdb's
+refusal (which counts the attempt then), the login process's ``Login:`` (the next passdb
+accepted it: no failure) or its ``auth failed``. Past it, or at any other line of the
+session, the attempt counts (:attr:`SessionTracker.released`): Dovecot writes the
+suffix whenever another passdb is configured, also when that one is skipped for the
+attempt (``username_filter``, ``mechanisms``, ``skip``) and logs nothing."""
 DEFER_WINDOW = 60.0
 """A PAM line deferred for Postfix's line of its attempt (which comes after PAM's and
 Dovecot's failure delays, 2 s each by default) counts on its own after this many seconds
@@ -196,6 +209,7 @@ class Session:
         "_mechanisms",
         "_pending_mechanism",
         "_pending_step",
+        "_waiting",
         "attempts_seen",
         "closed",
         "credentials",
@@ -268,6 +282,9 @@ class Session:
         self._chain: tuple[str, str | None, list[str]] | None = None
         """The name, the mechanism (2.4's lines name it) and the passdbs whose refusals
         the session's latest Dovecot attempt had so far (:func:`_next_passdb`)."""
+        self._waiting: Event | None = None
+        """A passdb's refusal passed on to the next passdb (parsers.dovecot ``NEXT_DB``)
+        whose attempt is still undecided (:meth:`SessionTracker._next_db_line`)."""
         self.unresolved: list[int] | None = None
         """For the detector: its decoded credentials still waiting for the address."""
         self.failed_as: str | None = None
@@ -759,6 +776,9 @@ class SessionTracker:
         self._release_at = float("inf")
         """When the oldest deferred PAM line is due (:meth:`_release_due`)."""
         self._due: deque[tuple[float, str]] = deque()
+        self._next_db_waits: deque[tuple[float, Session, Event]] = deque()
+        """The sessions whose passdb's refusal passed on to the next passdb waits
+        (:attr:`Session._waiting`), oldest first, with when it came (:data:`NEXT_DB_WAIT`)."""
         """(time, address) of each deferred line, in the order deferred: what may be due
         next (:meth:`_release_due`); an entry of a line taken since is passed over."""
         self._due_limit = DUE_REBUILD
@@ -800,6 +820,8 @@ class SessionTracker:
             self.expire(self.now)
         if self._deferred and self.seconds(event) >= self._release_at:
             self._release_due(self.now)
+        if self._next_db_waits:
+            self._next_db_due(self.seconds(event))
         record = event.record
         program = record.program
         if program is not None and program.endswith("smtpd"):
@@ -1186,7 +1208,16 @@ class SessionTracker:
         if event.service is not None and (closing or session.service is None):
             session.service = event.service
         new = 0
-        if etype is _T.AUTH_FAILURE:
+        waiting = session._waiting
+        if waiting is not None and (etype is _T.AUTH_SUCCESS or closing):
+            session._waiting = None
+            if etype is not _T.AUTH_SUCCESS:
+                self._count_waiting(session, waiting)
+            # else: the next passdb accepted the attempt the waiting line passed on.
+        if etype is _T.AUTH_FAILURE and not closing and event.detail and NEXT_DB in event.detail:
+            session.add_user(event.user)
+            self._next_db_line(session, event, when, waiting)
+        elif etype is _T.AUTH_FAILURE:
             session.add_user(event.user)
             attempts = max(1, event.attempts)
             if closing:
@@ -1205,6 +1236,14 @@ class SessionTracker:
                 merged = _next_passdb(session, event)
                 if not merged:
                     session.attempts_seen += attempts
+                if waiting is not None:
+                    session._waiting = None
+                    if merged:
+                        # The next passdb refused the attempt the waiting line passed on
+                        # (and counted as seen): this line counts it.
+                        merged = False
+                    else:
+                        self._count_waiting(session, waiting)
                 if self._pam and attempts == 1 and self._same_as_pam(event, event.ip, when):
                     if self._deferred and self._use_deferred(event.ip, 1)[0]:
                         # PAM's line of this attempt waits, deferred: this line counts it
@@ -1246,6 +1285,44 @@ class SessionTracker:
             del self.open[key]
             self._close(session, "login", event)
         return session, new
+
+    def _next_db_line(
+        self, session: Session, event: Event, when: float, waiting: Event | None
+    ) -> None:
+        """A passdb's refusal passed on to the next passdb (parsers.dovecot ``NEXT_DB``),
+        in a session: the first line of an attempt (:func:`_next_passdb` starts its chain,
+        and the next passdb's refusal of it counts nothing more), whose count waits for
+        the attempt's next line (:data:`NEXT_DB_WAIT`): the next passdb may accept it
+        (``Login:``), or be skipped for it and log nothing. The line that waited before
+        it (``waiting``), of another attempt, counts now."""
+        merged = _next_passdb(session, event)
+        if merged:
+            # A third passdb's refusal passed on, of an attempt already waiting (or
+            # counted): nothing more.
+            self.next_passdb = True
+            return
+        if waiting is not None:
+            self._count_waiting(session, waiting)
+        session.attempts_seen += 1
+        session._waiting = event
+        self._next_db_waits.append((when, session, event))
+
+    def _count_waiting(self, session: Session, event: Event) -> None:
+        """The attempt a passdb's refusal passed on began failed, as far as the log tells:
+        one failed attempt, now (:attr:`released`)."""
+        session.failures += 1
+        self.released.append(event)
+
+    def _next_db_due(self, now: float) -> None:
+        """The passdb refusals passed on that waited :data:`NEXT_DB_WAIT` for their
+        attempt's next line count now (:meth:`_count_waiting`)."""
+        waits = self._next_db_waits
+        before = now - NEXT_DB_WAIT
+        while waits and waits[0][0] <= before:
+            _when, session, event = waits.popleft()
+            if session._waiting is event:
+                session._waiting = None
+                self._count_waiting(session, event)
 
     def _loose_attempts(self, event: Event) -> int:
         """An attempt outside any session: a Dovecot auth-process line without session id
@@ -2031,6 +2108,10 @@ class SessionTracker:
 
     def _close(self, session: Session, end: str, event: Event | None) -> None:
         session.end = end
+        waiting = session._waiting
+        if waiting is not None:
+            session._waiting = None
+            self._count_waiting(session, waiting)
         if event is not None:
             session.closed = event.record.time
         if session._pending_step:
@@ -2094,6 +2175,7 @@ class SessionTracker:
             self._release(ip)
         self._release_at = float("inf")
         self._due.clear()
+        self._next_db_waits.clear()
         for session in closed:
             self._close(session, "end of input", None)
         return closed
