@@ -398,3 +398,48 @@ def test_a_login_the_next_passdb_accepts_is_no_failure() -> None:
     assert failures_of(lines) == 0
     analysis = analyze(events_of("\n".join(lines)))
     assert not analysis.attackers
+
+
+# -- without a session id: Postfix's SASL through Dovecot ------------------------------------
+
+
+def smtp_tries(n: int, pam: bool, outcome: str = "failed") -> list[str]:
+    """``n`` SMTP AUTH tries of one connection each, 10 seconds apart: passwd-file's
+    line (suffixed), PAM's refusal (``pam``: the next passdb not skipped), then Postfix's
+    line: ``failed``, ``login`` (its queue line) or ``none`` (no Postfix line)."""
+    lines = []
+    for i in range(n):
+        t = 10 * i
+        pid = 700 + i
+        stamp = f"Nov 30 13:{t // 60:02d}:{t % 60:02d}"
+        lines.append(
+            f"{stamp} mx dovecot: auth: passwd-file(carol@example.com,{IP}): unknown user (given password: Pw{i}) - trying the next passdb"
+        )
+        if pam:
+            lines.append(
+                f"{stamp} mx dovecot: auth-worker(1234): pam(carol@example.com,{IP}): pam_authenticate() failed: Authentication failure (password mismatch?)"
+            )
+        if outcome == "failed":
+            lines.append(
+                f"{stamp} mx postfix/submission/smtpd[{pid}]: warning: unknown[{IP}]: SASL PLAIN authentication failed: (reason unavailable), sasl_username=carol@example.com"
+            )
+        elif outcome == "login":
+            lines.append(
+                f"{stamp} mx postfix/submission/smtpd[{pid}]: 4F1A2B3C4D: client=unknown[{IP}], sasl_method=PLAIN, sasl_username=carol@example.com"
+            )
+    return lines
+
+
+@pytest.mark.parametrize("pam", [True, False], ids=["next-passdb-refuses", "next-passdb-skipped"])
+def test_without_a_session_id_each_try_is_one_failed_attempt(pam: bool) -> None:
+    assert failures_of(smtp_tries(10, pam)) == 10
+
+
+def test_without_a_session_id_or_any_other_line_each_try_counts() -> None:
+    """No Postfix line (Dovecot 2.2's IMAP gives the auth process no session id): each
+    try counts when the next comes, the last at the end of input."""
+    assert counts_of(smtp_tries(10, False, "none")) == [0] + [1] * 10
+
+
+def test_without_a_session_id_a_login_the_next_passdb_accepts_is_no_failure() -> None:
+    assert failures_of(smtp_tries(10, False, "login")) == 0

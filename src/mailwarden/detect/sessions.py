@@ -138,6 +138,9 @@ session, the attempt counts (:attr:`SessionTracker.released`): Dovecot writes th
 suffix whenever another passdb is configured, also when that one is skipped for the
 attempt (``username_filter``, ``mechanisms``, ``skip``) and logs nothing."""
 DEFER_WINDOW = 60.0
+LOOSE_NEXT_DB_WAIT = DEFER_WINDOW
+""":data:`NEXT_DB_WAIT` for a line without a session id (Postfix's SASL): Postfix's line
+of a login (``client=…, sasl_username=``) comes when the client sends ``MAIL FROM``."""
 """A PAM line deferred for Postfix's line of its attempt (which comes after PAM's and
 Dovecot's failure delays, 2 s each by default) counts on its own after this many seconds
 at most, when nothing took it before (:meth:`SessionTracker._defer`)."""
@@ -602,6 +605,12 @@ def _next_passdb(session: Session, event: Event) -> bool:
     return False
 
 
+def _db(event: Event) -> str | None:
+    """The passdb a Dovecot auth-process line names (``passwd-file``, ``pam``), if any."""
+    detail = event.detail
+    return detail.get("db") if detail is not None else None
+
+
 def _paired_fallback(session: Session, event: Event, line: Event) -> bool:
     """:func:`_fallback` for Postfix's failure line ``event`` that names no account
     (Postfix before 3.9), by Dovecot's auth line of the same try (``line``, without a
@@ -777,6 +786,10 @@ class SessionTracker:
         """When the oldest deferred PAM line is due (:meth:`_release_due`)."""
         self._due: deque[tuple[float, str]] = deque()
         self._next_db_waits: deque[tuple[float, Session, Event]] = deque()
+        self._loose_waits: deque[tuple[float, str, Event]] = deque()
+        """The same for the ones without a session id (:meth:`_loose_next_db`), with the
+        address; :attr:`_loose_waiting` holds each address's waiting line."""
+        self._loose_waiting: dict[str, Event] = {}
         """The sessions whose passdb's refusal passed on to the next passdb waits
         (:attr:`Session._waiting`), oldest first, with when it came (:data:`NEXT_DB_WAIT`)."""
         """(time, address) of each deferred line, in the order deferred: what may be due
@@ -822,6 +835,9 @@ class SessionTracker:
             self._release_due(self.now)
         if self._next_db_waits:
             self._next_db_due(self.seconds(event))
+        if self._loose_waits:
+            self._loose_due(self.seconds(event))
+            self._tells_loose(event)
         record = event.record
         program = record.program
         if program is not None and program.endswith("smtpd"):
@@ -1007,6 +1023,9 @@ class SessionTracker:
         key = self._smtpd_key(event)
         if key is None:
             return self.feed(event)
+        if self._loose_waits:
+            self._loose_due(self.seconds(event))
+            self._tells_loose(event)
         when = self._when(event)
         open_ = self.open
         session = open_.get(key)
@@ -1338,6 +1357,10 @@ class SessionTracker:
             return attempts
         when = self.seconds(event)
         if is_auth_process(event):
+            if self._loose_waiting or (event.detail and NEXT_DB in event.detail):
+                folded = self._loose_next_db(event, event.ip, when)
+                if folded is not None:
+                    return folded
             if is_pam_unix(event):
                 if self._unpaired and attempts == 1 and self._pam_came_late(event, when):
                     # PAM's line of an attempt another line accounted already.
@@ -1386,6 +1409,64 @@ class SessionTracker:
         if _stands_alone(event):  # a login line's unsupported mechanism: its own attempts
             return attempts
         return attempts - self._take_credit(event.ip, when, attempts, user=event.user)
+
+    def _loose_next_db(self, event: Event, ip: str, when: float) -> int | None:
+        """:meth:`_next_db_line` for Dovecot auth-process lines without a session id
+        (Postfix's SASL; Dovecot 2.2's IMAP): a passdb's refusal passed on to the next
+        passdb waits, for its address, for the attempt's next line: the next passdb's
+        refusal (or PAM's own line) of the name counts it as usual, and Postfix's line of
+        it (failure or login) or the login process's tells it (:meth:`_tells_loose`).
+        Another attempt's line of the address, or :data:`LOOSE_NEXT_DB_WAIT`, counts it
+        (:attr:`released`, with the credit an auth line leaves). Returns the line's
+        count when it is such a line (0: it waits, or is a third passdb's of the attempt
+        waiting), None to count ``event`` as usual."""
+        waiting = self._loose_waiting.get(ip)
+        same = waiting is not None and _pam_name(waiting.user) == _pam_name(event.user)
+        if event.detail and NEXT_DB in event.detail:
+            if same and waiting is not None and _db(waiting) != _db(event):
+                return 0  # a third passdb's: the attempt waits already
+            if waiting is not None:
+                self._count_loose(ip, waiting)
+            self._loose_waiting[ip] = event
+            self._loose_waits.append((when, ip, event))
+            return 0
+        if waiting is not None:
+            del self._loose_waiting[ip]
+            if not same:
+                self._count_loose(ip, waiting)
+            # else: the next passdb's refusal (or PAM's line) counts the attempt.
+        return None
+
+    def _count_loose(self, ip: str, event: Event) -> None:
+        """A waiting passdb refusal without a session id counts now (one attempt), leaving
+        the credit an auth line leaves for the login process's line of it."""
+        self.released.append(event)
+        self._add_credit(ip, self.seconds(event), 1)
+
+    def _loose_due(self, now: float) -> None:
+        """:meth:`_next_db_due` for the lines without a session id."""
+        waits = self._loose_waits
+        before = now - LOOSE_NEXT_DB_WAIT
+        waiting = self._loose_waiting
+        while waits and waits[0][0] <= before:
+            _when, ip, event = waits.popleft()
+            if waiting.get(ip) is event:
+                del waiting[ip]
+                self._count_loose(ip, event)
+
+    def _tells_loose(self, event: Event) -> None:
+        """Postfix's line of a failed or successful login, or a login process's, of an
+        address whose passdb refusal without a session id waits: that line tells the
+        attempt (a failure counts it, no credit taken; a login was the next passdb's
+        acceptance), and the waiting line counts nothing."""
+        ip = event.ip
+        if (
+            ip is not None
+            and event.type in (_T.AUTH_FAILURE, _T.AUTH_SUCCESS)
+            and ip in self._loose_waiting
+            and not is_auth_process(event)
+        ):
+            del self._loose_waiting[ip]
 
     def _loose_fallback(self, event: Event, ip: str, when: float) -> bool:
         """:func:`_dovecot_fallback` for an auth-process failure without a session id
@@ -2176,6 +2257,10 @@ class SessionTracker:
         self._release_at = float("inf")
         self._due.clear()
         self._next_db_waits.clear()
+        for event in self._loose_waiting.values():
+            self.released.append(event)
+        self._loose_waiting.clear()
+        self._loose_waits.clear()
         for session in closed:
             self._close(session, "end of input", None)
         return closed
