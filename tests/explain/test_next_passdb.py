@@ -443,3 +443,22 @@ def test_without_a_session_id_or_any_other_line_each_try_counts() -> None:
 
 def test_without_a_session_id_a_login_the_next_passdb_accepts_is_no_failure() -> None:
     assert failures_of(smtp_tries(10, False, "login")) == 0
+
+
+def test_a_passed_on_try_the_next_passdb_accepts_before_an_internal_failure_is_no_failure() -> None:
+    """Dovecot 2.4: two guesses, then the right password (PAM, the next passdb, accepts
+    it) and the login fails inside the server (``1/3 successful auths``): two failed
+    attempts, not three."""
+    sid = "Cd5NQ2kiUtjGZAvZ"
+    lines = [
+        f"Nov 30 12:00:0{3 * i} mx dovecot: auth(alice@example.com,{IP},sasl:plain)<{sid}>: Info: passwd-file: unknown user (given password: Pw{i}) - trying the next passdb"
+        for i in range(3)
+    ]
+    lines.insert(
+        1,
+        f"Nov 30 12:00:01 mx dovecot: auth-worker(alice@example.com,{IP},sasl:plain)<4242><{sid}>: request [3]: pam: pam_authenticate() failed: Authentication failure (Password mismatch?)",
+    )
+    lines.append(
+        f"Nov 30 12:00:08 mx dovecot: imap-login: Login aborted: Connection closed (internal failure, 1/3 successful auths in 8 secs) (internal_failure): user=<alice@example.com>, method=PLAIN, rip={IP}, lip=192.0.2.1, session=<{sid}>"
+    )
+    assert failures_of(lines) == 2

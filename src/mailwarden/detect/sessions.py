@@ -1228,7 +1228,13 @@ class SessionTracker:
             session.service = event.service
         new = 0
         waiting = session._waiting
-        if waiting is not None and (etype is _T.AUTH_SUCCESS or closing):
+        if (
+            waiting is not None
+            and (etype is _T.AUTH_SUCCESS or closing)
+            and not (event.detail and THEN_ACCEPTED in event.detail)
+        ):
+            # (A login line's failed tries before its accepted password: its AUTH_SUCCESS,
+            # next, tells the waiting line's attempt.)
             session._waiting = None
             if etype is not _T.AUTH_SUCCESS:
                 self._count_waiting(session, waiting)
