@@ -75,6 +75,7 @@ from mailwarden.locale import _
 from mailwarden.model import Event, EventType, Record, Strength
 from mailwarden.parsers import may_matter
 from mailwarden.parsers import parse as parse  # what parser() gives
+from mailwarden.parsers.dovecot import PROXIED
 from mailwarden.parsers.postfix import interruption_after, postscreen_passed
 from mailwarden.pipeline import Counts, ReadOptions, last_stamp, reference_time
 from mailwarden.posixtime import posix_seconds
@@ -561,6 +562,8 @@ class Relevance:
             # A password in the log, or the SASL backend's answer at -v that tells an AUTH
             # LOGIN step or its account (detect: Detector._feed_debug).
             if "password_logged" in detail or "challenge" in detail or "sasl_user" in detail:
+                return True
+            if PROXIED in detail:  # a login proxy's mark of its session (detect.proxied)
                 return True
         own = event.server_ip
         if own is not None and own not in self.own:

@@ -59,8 +59,28 @@ def test_a_proxied_login_is_a_successful_login(message: str) -> None:
         f"user=<a>, rip={FAKE}, x=<>, " + TAIL,
     ],
 )
-def test_other_proxy_lines_give_nothing(message: str) -> None:
-    assert events(dv(message)) == []
+def test_other_proxy_lines_give_no_login_or_failure_only_a_mark_of_the_session(
+    message: str,
+) -> None:
+    # The mark: a proxy passdb answered OK for this session (its "internal failure, 1
+    # successful auths" is then no proof that a password was checked).
+    (event,) = events(dv(message))
+    assert event.type is EventType.DEBUG and not event.hostile
+    assert event.session is None and event.user is None
+    assert (event.ip, event.service) == (REAL, "imap")
+    assert event.detail == {"proxied": "bbbbbbbbbbbbbbbb"}
+
+
+def test_the_proxy_connect_failure_marks_its_session() -> None:
+    (event,) = events(
+        dv(
+            "imap-login: Error: proxy(alice@example.org): connect(192.0.2.20, 143) failed: "
+            "Connection refused (after 0 secs, local=192.0.2.1:40000): "
+            "user=<alice@example.org>, " + TAIL
+        )
+    )
+    assert event.type is EventType.DEBUG and event.ip == REAL
+    assert event.detail == {"proxied": "bbbbbbbbbbbbbbbb"}
 
 
 @pytest.mark.parametrize(

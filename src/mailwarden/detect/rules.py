@@ -200,6 +200,7 @@ from mailwarden.detect.analysis import (
     evidence_event,
     evidence_events,
 )
+from mailwarden.detect.proxied import ProxiedSessions
 from mailwarden.detect.server import ServerWatch
 from mailwarden.detect.sessions import (
     SESSION_TIMEOUT,
@@ -594,6 +595,7 @@ class Detector:
         self._v6 = self.policy.ipv6_prefix
         cap = self.policy.max_clients
         self._sessions = SessionTracker(max_open=cap, late_pam=late_pam)
+        self._proxied = ProxiedSessions()
         self._sessions.on_address = self._address_learned
         self._clients: StateTable[str, ClientState] = StateTable(cap, _last)
         self._accounts: StateTable[str, AccountState] = StateTable(cap, _last)
@@ -764,6 +766,9 @@ class Detector:
         if server_ip is not None and server_ip not in self._own:
             self._own_lip.add(server_ip)
             self._own_changed(self._own | {server_ip})
+        if event.detail is not None:
+            # A password "accepted" on a login proxy is no proof (detect.proxied).
+            event = self._proxied.see(event)
         found = self._dispatch[event.type](event)
         if self._sessions.released:
             released = self._released()

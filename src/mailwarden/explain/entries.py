@@ -25,7 +25,14 @@ from mailwarden.explain.tls import (
 )
 from mailwarden.locale import N_, _, active_language, ngettext
 from mailwarden.model import Event, EventType
-from mailwarden.parsers.dovecot import EARLIER_TRIES, NEXT_DB, THEN_ACCEPTED, accepted_only
+from mailwarden.parsers.dovecot import (
+    EARLIER_TRIES,
+    LOGIN_FAILED,
+    NEXT_DB,
+    PROXIED,
+    THEN_ACCEPTED,
+    accepted_only,
+)
 from mailwarden.parsers.postfix import CYRUS_RESPONSE
 from mailwarden.parsers.sasl import (
     Credential,
@@ -930,6 +937,16 @@ def _auth_success(event: Event, state: SessionState) -> Note:
 
 
 def _auth_aborted(event: Event, state: SessionState) -> Note:
+    if detail(event, LOGIN_FAILED):  # a login proxy's "successful auths" (detect.proxied)
+        return Note(
+            "auth_aborted:proxied",
+            _(
+                "The login failed on the login proxy ({reason}): no session started. Dovecot "
+                "counts a proxy passdb's answer as a successful auth even when the proxy "
+                "checks no password (nopassword=y) and leaves that to the backend server: "
+                "this line does not show that the password was right."
+            ).format(reason=escape_text(event.reason or "")),
+        )
     if (event.record.program or "").startswith("dovecot"):  # IMAP and POP3 have no 334
         return Note(
             "auth_aborted:dovecot",
@@ -1478,6 +1495,16 @@ def _debug(event: Event, state: SessionState) -> Note:
     or accepted (parsers.postfix ``_xsasl_reply``)."""
     if detail(event, NEXT_DB):
         return _next_db(event)
+    if detail(event, PROXIED):
+        return Note(
+            "debug:proxied",
+            _(
+                "The login proxy's (director's) line about passing this connection on to a "
+                "backend server: a proxy passdb answered for the login. Whether it checked "
+                "the password depends on that passdb (with nopassword=y only the backend "
+                "does)."
+            ),
+        )
     challenge = detail(event, "challenge")
     if challenge:
         if state.mechanism is not None and not state.final_reply_after_auth:

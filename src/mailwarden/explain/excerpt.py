@@ -56,6 +56,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from mailwarden.detect.analysis import Analysis
+from mailwarden.detect.proxied import ProxiedSessions
 from mailwarden.detect.sessions import Session, SessionKey, SessionTracker
 from mailwarden.explain.document import Block, Entry, Heading, Paragraph
 from mailwarden.explain.entries import (
@@ -162,6 +163,8 @@ class _Reader:
 
     def __init__(self) -> None:
         self.tracker = SessionTracker(keep_events=True)
+        self.proxied = ProxiedSessions()
+        """Sessions a login proxy's line marked: their "accepted" password is no proof."""
         self.collector = Collector()
         self.entries = 0
         self.kept: list[_Item] = []
@@ -198,7 +201,12 @@ class _Reader:
                     if self._listable is None:
                         self.kept.append(_Item(record, [], order=self.entries, marker=marker))
                     continue
-            item = _Item(record, list(events), order=self.entries)
+            proxied = self.proxied
+            item = _Item(
+                record,
+                [proxied.see(e) if e.detail is not None else e for e in events],
+                order=self.entries,
+            )
             self.entries += 1
             for event in item.events:
                 if event.type is _DEBUG and tracker.echoes_client_line(event):

@@ -176,10 +176,12 @@ def _login(record: Record, text: str, service: str) -> list[Event]:
         # A login proxy's (director's) line: only "started proxying" says something (a
         # login the backend accepted); the rest ("Login failed to …", "disconnecting …")
         # begins with the client's name and its failures end in the usual
-        # "Disconnected … (proxy dest auth failed, N attempts …)" line.
+        # "Disconnected … (proxy dest auth failed, N attempts …)" line. Any other proxy
+        # line says that a proxy passdb answered for the connection: a mark of its
+        # session (PROXIED), read by what follows (detect.proxied).
         elements = _proxy_started(text)
         if elements is None:
-            return []
+            return _proxied(record, text, service)
         text = "Login: " + elements
     # The address is the value of the " rip=" the server wrote (_server_rip): one before
     # "user=<" (a site format that writes rip first), else the LAST one (", rip="
@@ -311,6 +313,42 @@ def _login(record: Record, text: str, service: str) -> list[Event]:
         )
         events.insert(0, failed)
     return events
+
+
+def _proxied(record: Record, text: str, service: str) -> list[Event]:
+    """A DEBUG event marking the session of a login proxy's (director's) line other
+    than ``started proxying`` (``proxy(<user>): connect(…) failed``, ``Login failed to
+    …``, ``disconnecting …``): the login process has had an OK passdb reply with
+    ``proxy=y`` for it, which Dovecot counts as a successful auth even with
+    ``nopassword=y`` (no password checked). The address and session id are the
+    server's elements after the line's last ``rip=`` (as for every login line); the
+    event itself has no session (its session is :data:`PROXIED`'s value) so that the
+    session layer does not take the line for the connection's closing one."""
+    events = _login(record, "Login: " + text[6:], service)
+    if not events:
+        return []
+    login = events[-1]
+    if login.ip is None or not login.session:
+        return []
+    return [
+        login._replace(
+            type=_E.DEBUG,
+            category=_C.AUTH,
+            hostile=False,
+            strength=None,
+            user=None,
+            mechanism=None,
+            reason="proxy",
+            attempts=0,
+            session=None,
+            detail={PROXIED: login.session},
+        )
+    ]
+
+
+PROXIED = "proxied"
+"""The detail of a DEBUG event from a login proxy's line (:func:`_proxied`): the session
+id of the connection for which a proxy passdb answered OK."""
 
 
 _SUCCESSES = re.compile(r"internal failure, (\d+)(?:/(\d+))? successful auths?(?: in \d+ secs?)?$")
