@@ -251,7 +251,7 @@ from mailwarden.model import (
     Strength,
     address_key,
 )
-from mailwarden.parsers.dovecot import NEXT_DB, accepted_only
+from mailwarden.parsers.dovecot import accepted_only
 from mailwarden.parsers.sasl import Credential
 
 _T = EventType
@@ -1991,11 +1991,7 @@ class Detector:
             cached = self._reasons[key] = self._name_probe_reason(key)
         if cached:
             return cached
-        if (
-            self.accounts is None
-            and "unknown user" in (event.reason or "").lower()
-            and not (event.detail and NEXT_DB in event.detail)  # the next passdb may know it
-        ):
+        if self.accounts is None and "unknown user" in (event.reason or "").lower():
             return f"tried {key}, which the server does not know"
         return None
 

@@ -104,12 +104,7 @@ from typing import Any
 
 from mailwarden.detect.accounts import CUT, account_key, local_part
 from mailwarden.model import Category, Event, EventType, Strength
-from mailwarden.parsers.dovecot import (
-    NEXT_DB,
-    PAM_UNIX_REASON,
-    SASL_MECHANISMS,
-    THEN_ACCEPTED,
-)
+from mailwarden.parsers.dovecot import PAM_UNIX_REASON, SASL_MECHANISMS, THEN_ACCEPTED
 from mailwarden.parsers.postfix import CYRUS_RESPONSE, MAX_RESPONSE, cyrus_response
 from mailwarden.parsers.sasl import (
     Credential,
@@ -129,18 +124,7 @@ PAM_WINDOW = 60.0
 """Dovecot's auth-process line of an attempt comes this close after PAM's own line of it
 at most (PAM returns after its failure delay, 2 s by default), for
 :meth:`SessionTracker._same_as_pam`."""
-NEXT_DB_WAIT = 5.0
-"""Seconds a Dovecot passdb's refusal passed on to the next passdb (``… - trying the
-next passdb``) waits, in its session, for the attempt's next line: the next passdb's
-refusal (which counts the attempt then), the login process's ``Login:`` (the next passdb
-accepted it: no failure) or its ``auth failed``. Past it, or at any other line of the
-session, the attempt counts (:attr:`SessionTracker.released`): Dovecot writes the
-suffix whenever another passdb is configured, also when that one is skipped for the
-attempt (``username_filter``, ``mechanisms``, ``skip``) and logs nothing."""
 DEFER_WINDOW = 60.0
-LOOSE_NEXT_DB_WAIT = DEFER_WINDOW
-""":data:`NEXT_DB_WAIT` for a line without a session id (Postfix's SASL): Postfix's line
-of a login (``client=…, sasl_username=``) comes when the client sends ``MAIL FROM``."""
 """A PAM line deferred for Postfix's line of its attempt (which comes after PAM's and
 Dovecot's failure delays, 2 s each by default) counts on its own after this many seconds
 at most, when nothing took it before (:meth:`SessionTracker._defer`)."""
@@ -212,7 +196,6 @@ class Session:
         "_mechanisms",
         "_pending_mechanism",
         "_pending_step",
-        "_waiting",
         "attempts_seen",
         "closed",
         "credentials",
@@ -285,9 +268,6 @@ class Session:
         self._chain: tuple[str, str | None, list[str]] | None = None
         """The name, the mechanism (2.4's lines name it) and the passdbs whose refusals
         the session's latest Dovecot attempt had so far (:func:`_next_passdb`)."""
-        self._waiting: Event | None = None
-        """A passdb's refusal passed on to the next passdb (parsers.dovecot ``NEXT_DB``)
-        whose attempt is still undecided (:meth:`SessionTracker._next_db_line`)."""
         self.unresolved: list[int] | None = None
         """For the detector: its decoded credentials still waiting for the address."""
         self.failed_as: str | None = None
@@ -605,12 +585,6 @@ def _next_passdb(session: Session, event: Event) -> bool:
     return False
 
 
-def _db(event: Event) -> str | None:
-    """The passdb a Dovecot auth-process line names (``passwd-file``, ``pam``), if any."""
-    detail = event.detail
-    return detail.get("db") if detail is not None else None
-
-
 def _paired_fallback(session: Session, event: Event, line: Event) -> bool:
     """:func:`_fallback` for Postfix's failure line ``event`` that names no account
     (Postfix before 3.9), by Dovecot's auth line of the same try (``line``, without a
@@ -785,13 +759,6 @@ class SessionTracker:
         self._release_at = float("inf")
         """When the oldest deferred PAM line is due (:meth:`_release_due`)."""
         self._due: deque[tuple[float, str]] = deque()
-        self._next_db_waits: deque[tuple[float, Session, Event]] = deque()
-        self._loose_waits: deque[tuple[float, str, Event]] = deque()
-        """The same for the ones without a session id (:meth:`_loose_next_db`), with the
-        address; :attr:`_loose_waiting` holds each address's waiting line."""
-        self._loose_waiting: dict[str, Event] = {}
-        """The sessions whose passdb's refusal passed on to the next passdb waits
-        (:attr:`Session._waiting`), oldest first, with when it came (:data:`NEXT_DB_WAIT`)."""
         """(time, address) of each deferred line, in the order deferred: what may be due
         next (:meth:`_release_due`); an entry of a line taken since is passed over."""
         self._due_limit = DUE_REBUILD
@@ -833,11 +800,6 @@ class SessionTracker:
             self.expire(self.now)
         if self._deferred and self.seconds(event) >= self._release_at:
             self._release_due(self.now)
-        if self._next_db_waits:
-            self._next_db_due(self.seconds(event))
-        if self._loose_waits:
-            self._loose_due(self.seconds(event))
-            self._tells_loose(event)
         record = event.record
         program = record.program
         if program is not None and program.endswith("smtpd"):
@@ -1023,9 +985,6 @@ class SessionTracker:
         key = self._smtpd_key(event)
         if key is None:
             return self.feed(event)
-        if self._loose_waits:
-            self._loose_due(self.seconds(event))
-            self._tells_loose(event)
         when = self._when(event)
         open_ = self.open
         session = open_.get(key)
@@ -1227,22 +1186,7 @@ class SessionTracker:
         if event.service is not None and (closing or session.service is None):
             session.service = event.service
         new = 0
-        waiting = session._waiting
-        if (
-            waiting is not None
-            and (etype is _T.AUTH_SUCCESS or closing)
-            and not (event.detail and THEN_ACCEPTED in event.detail)
-        ):
-            # (A login line's failed tries before its accepted password: its AUTH_SUCCESS,
-            # next, tells the waiting line's attempt.)
-            session._waiting = None
-            if etype is not _T.AUTH_SUCCESS:
-                self._count_waiting(session, waiting)
-            # else: the next passdb accepted the attempt the waiting line passed on.
-        if etype is _T.AUTH_FAILURE and not closing and event.detail and NEXT_DB in event.detail:
-            session.add_user(event.user)
-            self._next_db_line(session, event, when, waiting)
-        elif etype is _T.AUTH_FAILURE:
+        if etype is _T.AUTH_FAILURE:
             session.add_user(event.user)
             attempts = max(1, event.attempts)
             if closing:
@@ -1261,14 +1205,6 @@ class SessionTracker:
                 merged = _next_passdb(session, event)
                 if not merged:
                     session.attempts_seen += attempts
-                if waiting is not None:
-                    session._waiting = None
-                    if merged:
-                        # The next passdb refused the attempt the waiting line passed on
-                        # (and counted as seen): this line counts it.
-                        merged = False
-                    else:
-                        self._count_waiting(session, waiting)
                 if self._pam and attempts == 1 and self._same_as_pam(event, event.ip, when):
                     if self._deferred and self._use_deferred(event.ip, 1)[0]:
                         # PAM's line of this attempt waits, deferred: this line counts it
@@ -1311,44 +1247,6 @@ class SessionTracker:
             self._close(session, "login", event)
         return session, new
 
-    def _next_db_line(
-        self, session: Session, event: Event, when: float, waiting: Event | None
-    ) -> None:
-        """A passdb's refusal passed on to the next passdb (parsers.dovecot ``NEXT_DB``),
-        in a session: the first line of an attempt (:func:`_next_passdb` starts its chain,
-        and the next passdb's refusal of it counts nothing more), whose count waits for
-        the attempt's next line (:data:`NEXT_DB_WAIT`): the next passdb may accept it
-        (``Login:``), or be skipped for it and log nothing. The line that waited before
-        it (``waiting``), of another attempt, counts now."""
-        merged = _next_passdb(session, event)
-        if merged:
-            # A third passdb's refusal passed on, of an attempt already waiting (or
-            # counted): nothing more.
-            self.next_passdb = True
-            return
-        if waiting is not None:
-            self._count_waiting(session, waiting)
-        session.attempts_seen += 1
-        session._waiting = event
-        self._next_db_waits.append((when, session, event))
-
-    def _count_waiting(self, session: Session, event: Event) -> None:
-        """The attempt a passdb's refusal passed on began failed, as far as the log tells:
-        one failed attempt, now (:attr:`released`)."""
-        session.failures += 1
-        self.released.append(event)
-
-    def _next_db_due(self, now: float) -> None:
-        """The passdb refusals passed on that waited :data:`NEXT_DB_WAIT` for their
-        attempt's next line count now (:meth:`_count_waiting`)."""
-        waits = self._next_db_waits
-        before = now - NEXT_DB_WAIT
-        while waits and waits[0][0] <= before:
-            _when, session, event = waits.popleft()
-            if session._waiting is event:
-                session._waiting = None
-                self._count_waiting(session, event)
-
     def _loose_attempts(self, event: Event) -> int:
         """An attempt outside any session: a Dovecot auth-process line without session id
         (it counts now and leaves a credit), a login line without one, or a bare message."""
@@ -1363,10 +1261,6 @@ class SessionTracker:
             return attempts
         when = self.seconds(event)
         if is_auth_process(event):
-            if self._loose_waiting or (event.detail and NEXT_DB in event.detail):
-                folded = self._loose_next_db(event, event.ip, when)
-                if folded is not None:
-                    return folded
             if is_pam_unix(event):
                 if self._unpaired and attempts == 1 and self._pam_came_late(event, when):
                     # PAM's line of an attempt another line accounted already.
@@ -1415,64 +1309,6 @@ class SessionTracker:
         if _stands_alone(event):  # a login line's unsupported mechanism: its own attempts
             return attempts
         return attempts - self._take_credit(event.ip, when, attempts, user=event.user)
-
-    def _loose_next_db(self, event: Event, ip: str, when: float) -> int | None:
-        """:meth:`_next_db_line` for Dovecot auth-process lines without a session id
-        (Postfix's SASL; Dovecot 2.2's IMAP): a passdb's refusal passed on to the next
-        passdb waits, for its address, for the attempt's next line: the next passdb's
-        refusal (or PAM's own line) of the name counts it as usual, and Postfix's line of
-        it (failure or login) or the login process's tells it (:meth:`_tells_loose`).
-        Another attempt's line of the address, or :data:`LOOSE_NEXT_DB_WAIT`, counts it
-        (:attr:`released`, with the credit an auth line leaves). Returns the line's
-        count when it is such a line (0: it waits, or is a third passdb's of the attempt
-        waiting), None to count ``event`` as usual."""
-        waiting = self._loose_waiting.get(ip)
-        same = waiting is not None and _pam_name(waiting.user) == _pam_name(event.user)
-        if event.detail and NEXT_DB in event.detail:
-            if same and waiting is not None and _db(waiting) != _db(event):
-                return 0  # a third passdb's: the attempt waits already
-            if waiting is not None:
-                self._count_loose(ip, waiting)
-            self._loose_waiting[ip] = event
-            self._loose_waits.append((when, ip, event))
-            return 0
-        if waiting is not None:
-            del self._loose_waiting[ip]
-            if not same:
-                self._count_loose(ip, waiting)
-            # else: the next passdb's refusal (or PAM's line) counts the attempt.
-        return None
-
-    def _count_loose(self, ip: str, event: Event) -> None:
-        """A waiting passdb refusal without a session id counts now (one attempt), leaving
-        the credit an auth line leaves for the login process's line of it."""
-        self.released.append(event)
-        self._add_credit(ip, self.seconds(event), 1)
-
-    def _loose_due(self, now: float) -> None:
-        """:meth:`_next_db_due` for the lines without a session id."""
-        waits = self._loose_waits
-        before = now - LOOSE_NEXT_DB_WAIT
-        waiting = self._loose_waiting
-        while waits and waits[0][0] <= before:
-            _when, ip, event = waits.popleft()
-            if waiting.get(ip) is event:
-                del waiting[ip]
-                self._count_loose(ip, event)
-
-    def _tells_loose(self, event: Event) -> None:
-        """Postfix's line of a failed or successful login, or a login process's, of an
-        address whose passdb refusal without a session id waits: that line tells the
-        attempt (a failure counts it, no credit taken; a login was the next passdb's
-        acceptance), and the waiting line counts nothing."""
-        ip = event.ip
-        if (
-            ip is not None
-            and event.type in (_T.AUTH_FAILURE, _T.AUTH_SUCCESS)
-            and ip in self._loose_waiting
-            and not is_auth_process(event)
-        ):
-            del self._loose_waiting[ip]
 
     def _loose_fallback(self, event: Event, ip: str, when: float) -> bool:
         """:func:`_dovecot_fallback` for an auth-process failure without a session id
@@ -2195,10 +2031,6 @@ class SessionTracker:
 
     def _close(self, session: Session, end: str, event: Event | None) -> None:
         session.end = end
-        waiting = session._waiting
-        if waiting is not None:
-            session._waiting = None
-            self._count_waiting(session, waiting)
         if event is not None:
             session.closed = event.record.time
         if session._pending_step:
@@ -2262,11 +2094,6 @@ class SessionTracker:
             self._release(ip)
         self._release_at = float("inf")
         self._due.clear()
-        self._next_db_waits.clear()
-        for event in self._loose_waiting.values():
-            self.released.append(event)
-        self._loose_waiting.clear()
-        self._loose_waits.clear()
         for session in closed:
             self._close(session, "end of input", None)
         return closed

@@ -512,11 +512,8 @@ _NO_ACCOUNT = (
 
 
 def no_such_account(reason: str | None) -> bool:
-    """The server's reason for a failed login says there is no account by that name: not
-    a passdb's passed on to the next passdb (``… - trying the next passdb``, parsers.dovecot
-    ``NEXT_DB``), which the next one may know."""
-    text = (reason or "").strip().lower()
-    return text.startswith(_NO_ACCOUNT) and not text.endswith(" - trying the next passdb")
+    """The server's reason for a failed login says there is no account by that name."""
+    return (reason or "").strip().lower().startswith(_NO_ACCOUNT)
 
 
 def _changed_meaning(reason: str | None) -> str | None:
@@ -600,13 +597,6 @@ def _auth_failure(event: Event, state: SessionState) -> Note:
             + _failure_reason(event.reason),
             _("Cyrus SASL's line of the failed login Postfix logs next."),
         )
-    if detail(event, NEXT_DB):
-        # The first line of its attempt, counted unless the next passdb accepts it.
-        state.final_reply_after_auth = True
-        state.failures_told += 1
-        if event.session is None and is_auth_process(event):
-            state.checked_by_dovecot += 1
-        return _next_db(event)
     summary = event.session is not None and event.attempts >= 1 and _is_login_summary(event)
     state.final_reply_after_auth = True
     if summary and max(state.failures_told, state.credited) >= event.attempts:
@@ -1548,8 +1538,7 @@ def _debug(event: Event, state: SessionState) -> Note:
 
 def _next_db(event: Event) -> Note:
     """A passdb's (userdb's) refusal that Dovecot passes on to the next one
-    (parsers.dovecot ``NEXT_DB``): a passdb's is a failed login unless the next one
-    accepts it, and no sign the account is missing; a userdb's is no failed login."""
+    (parsers.dovecot ``NEXT_DB``): no failed login, nor a sign the account is missing."""
     db = quoted(escape_text(detail(event, "db") or "?"))
     user = quoted(escape_text(event.user)) if event.user else _("an unknown account")
     if detail(event, NEXT_DB) == "userdb":
@@ -1557,28 +1546,20 @@ def _next_db(event: Event) -> Note:
             "Dovecot's userdb {db} has no entry for {user} and asks the next userdb, whose "
             "answer decides: no failed login."
         )
-    elif (event.reason or "").lower().startswith("unknown user"):
+    elif no_such_account(event.reason):
         text = _(
             "Dovecot's passdb {db} has no account {user} and asks the next passdb, whose "
-            "answer decides; no sign that the account does not exist. A failed login "
-            "unless the next passdb accepts it (a “Login:” line follows): Dovecot writes "
-            "this whenever another passdb is configured, also when that one is skipped for "
-            "this login and writes nothing. The next passdb's refusal, if it writes one, "
-            "is the same attempt."
+            "answer decides: no failed login by itself, and no sign that the account does "
+            "not exist. The next passdb's line, or the login process's, tells how the "
+            "attempt ended."
         )
     else:
         text = _(
             "Dovecot's passdb {db} does not accept this password for {user} and asks the "
-            "next passdb, whose answer decides. A failed login unless the next passdb "
-            "accepts it (a “Login:” line follows): Dovecot writes this whenever another "
-            "passdb is configured, also when that one is skipped for this login and "
-            "writes nothing. The next passdb's refusal, if it writes one, is the same "
-            "attempt."
+            "next passdb, whose answer decides: no failed login by itself. The next "
+            "passdb's line, or the login process's, tells how the attempt ended."
         )
-    short = _(
-        "{db} passes the login of {user} on to the next one: a failed login unless that "
-        "one accepts it."
-    )
+    short = _("{db} passes the login of {user} on to the next one: no failed login by itself.")
     return Note("debug:next_db", text.format(db=db, user=user), short.format(db=db, user=user))
 
 

@@ -27,9 +27,8 @@ Auth processes log one line per attempt with ``auth_verbose=yes`` (§4.2)::
 and PAM's own ``pam_unix(dovecot:auth): authentication failure; … ruser=X rhost=Y``.
 
 With more than one passdb and ``auth_verbose_passwords`` on, a passdb that does not know
-the name or the password ends its line with `` - trying the next passdb``: a failed
-attempt, the first line of it (the next passdb's refusal is the same attempt's, if it
-logs one; :data:`NEXT_DB`).
+the name or the password ends its line with `` - trying the next passdb``: no failed
+attempt, the next passdb decides (a DEBUG event, :data:`NEXT_DB`).
 
 Security (client text: ``user=<…>``, the user inside ``db(user,ip)``, PAM's ruser/user,
 a logged password):
@@ -768,12 +767,6 @@ def _auth_event(
         return []
     type_, strength, reason, logged = verdict
     if next_db is not None:
-        if next_db.endswith("passdb") and type_ is _E.AUTH_FAILURE:
-            return [
-                _not_final(
-                    record, ip_text, user, mech, session, reason + next_db, db, logged, strength
-                )
-            ]
         return [_not_final(record, ip_text, user, mech, session, reason + next_db, db, logged)]
     detail: dict[str, str] | None = None
     if db is not None or logged is not None or ambiguous:
@@ -830,14 +823,10 @@ def _next_db(msg: str) -> str | None:
 
 NEXT_DB = "next_db"
 """The detail of a passdb's (or userdb's) refusal that Dovecot passes on to the next one
-(:data:`_NEXT_DB`): ``passdb`` or ``userdb``. A passdb's is an AUTH_FAILURE, the first
-line of its attempt: Dovecot writes the suffix whenever another passdb is configured
-after this one, without checking that it will be asked (one that ``mechanisms=``,
-``username_filter=`` or ``skip=`` leaves out logs nothing), so the line may be the only
-one of the attempt. The session layer counts the attempt on it, and takes the next
-passdb's refusal of the same name for the same attempt (detect.sessions
-``_next_passdb``). Its ``unknown user`` does not say that the account does not exist:
-the next passdb may know it. A userdb's is a DEBUG event: no password was checked."""
+(:data:`_NEXT_DB`): ``passdb`` or ``userdb``. Such a line is a DEBUG event, no failed
+attempt: the attempt is the next passdb's to decide, and its line, the login process's
+(``auth failed, N attempts``, ``Login:``) or Postfix's tells it. Nor does its ``unknown
+user`` say that the account does not exist: the next passdb may know it."""
 
 
 def _not_final(
@@ -849,11 +838,9 @@ def _not_final(
     reason: str,
     db: str | None,
     logged: str | None,
-    strength: Strength | None = None,
 ) -> Event:
-    """A passdb's (userdb's) refusal passed on to the next one (:data:`NEXT_DB`): an
-    AUTH_FAILURE of ``strength`` (a passdb's), else a DEBUG event, with the password it
-    shows (masked in ``reason``) noted as any failure line's."""
+    """A passdb's refusal passed on to the next passdb (:data:`NEXT_DB`): a DEBUG event,
+    with the password it shows (masked in ``reason``) noted as any failure line's."""
     detail = {NEXT_DB: reason[reason.rindex(" ") + 1 :]}
     if db is not None:
         detail["db"] = db
@@ -862,10 +849,10 @@ def _not_final(
     return _new(
         Event,
         (
-            _E.DEBUG if strength is None else _E.AUTH_FAILURE,
-            _C.DEBUG if strength is None else _C.AUTH,
-            strength is not None,
-            strength,
+            _E.DEBUG,
+            _C.DEBUG,
+            False,
+            None,
             _IPS[ip_text] if ip_text else None,
             None,
             user or None,
