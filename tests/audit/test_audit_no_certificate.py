@@ -187,6 +187,26 @@ def test_dovecot_tls_on_without_a_certificate_is_high(run_cli, tmp_path: Path, e
 
 @requires_doveconf
 @pytest.mark.parametrize("extra", [(), ("--read-files",)])
+@pytest.mark.parametrize(
+    "serving",
+    [
+        "protocols =\n",  # only Postfix's SASL (service auth): no login listener
+        "protocols = lmtp\n",  # local delivery only
+        "protocols = imap\nlisten = 127.0.0.1, ::1\n",  # a webmail on this host
+    ],
+)
+def test_no_login_from_elsewhere_needs_no_certificate(run_cli, tmp_path: Path, extra, serving):
+    """A Dovecot that serves no login over the network has no TLS connection to fail."""
+    text = serving + "passdb {\n  driver = pam\n}\nuserdb {\n  driver = passwd\n}\nssl = yes\n"
+    path = write(tmp_path, "dovecot.conf", text)
+
+    _, document = audit(run_cli, path, *extra)
+
+    assert "dovecot.ssl_no_certificate" not in [f["id"] for f in document["findings"]]
+
+
+@requires_doveconf
+@pytest.mark.parametrize("extra", [(), ("--read-files",)])
 def test_a_certificate_and_key_are_enough(run_cli, tmp_path: Path, extra):
     """doveconf -n hides the value of ssl_key (`# hidden, use -P to show it`): printed,
     it is set."""

@@ -419,7 +419,7 @@ def no_certificate(config: DovecotConfig) -> Iterable[AuditFinding]:
     version24 = _for_dovecot_24(config)
     names = CERTIFICATE_SETTINGS[version24]
     unset = [n for n in names if not _is_set(config, n)]
-    if not unset:
+    if not unset or not _logins_from_elsewhere(config):
         return []
     written = _beyond_loopback(config.written("ssl"))
     turned_on = [s for s in written if s.section and s.value.strip().lower() != "no"]
@@ -447,6 +447,32 @@ def no_certificate(config: DovecotConfig) -> Iterable[AuditFinding]:
         id=NO_CERTIFICATE.id, severity=Severity.HIGH, evidence=tuple(evidence), details=details
     )
     return [finding]
+
+
+LOGIN_PROTOCOLS = frozenset({"imap", "pop3", "submission", "sieve", "managesieve"})
+"""The protocols whose users log in over TLS (lmtp is the MTA's, on a local socket)."""
+
+
+def _logins_from_elsewhere(config: DovecotConfig) -> bool:
+    """Users can reach a login of this Dovecot from another machine: `protocols` names
+    one users log in with, and `listen` is not loopback only. False for a Dovecot that
+    serves only Postfix's SASL (`protocols =` empty, or lmtp alone: no TLS listener) or
+    a webmail on the same host (`listen = 127.0.0.1, ::1`). `protocols` counts only
+    where written at the top level, or read through doveconf (which prints it only when
+    it differs from the built-in default, empty since 2.3); a file read without it may
+    take it from an include it could not read, so it counts as serving logins."""
+    written = config.scopes("protocols").get("")
+    if written is not None or config.reader == "doveconf":
+        value = written.value if written is not None else ""
+        items = {item.strip('"').lower() for item in value.split()}
+        if not any(item in LOGIN_PROTOCOLS or item.startswith("$") for item in items):
+            return False
+    listen = config.scopes("listen").get("")
+    if listen is not None:
+        items = [i.strip('"') for i in re.split(r"[\s,]+", listen.value) if i]
+        if items and all(i in ("localhost", "127.0.0.1", "::1") for i in items):
+            return False
+    return True
 
 
 def _is_set(config: DovecotConfig, name: str) -> bool:
