@@ -469,8 +469,8 @@ def _logins_from_elsewhere(config: DovecotConfig) -> bool:
             return False
     listen = config.scopes("listen").get("")
     if listen is not None:
-        items = [i.strip('"') for i in re.split(r"[\s,]+", listen.value) if i]
-        if items and all(i in ("localhost", "127.0.0.1", "::1") for i in items):
+        addresses = [i.strip('"') for i in re.split(r"[\s,]+", listen.value) if i]
+        if addresses and all(a in ("localhost", "127.0.0.1", "::1") for a in addresses):
             return False
     return True
 
