@@ -73,12 +73,12 @@ TITLES: dict[str, Text] = {
         "提交服务没有开启 AUTH",
     ),
     "postfix.submission_no_login": Text(
-        "Submission service where nobody can log in: no plaintext mechanism even after TLS",
-        "提交服务上无人能登录：即使在 TLS 之后也不提供明文认证机制",
+        "Submission service that offers no password login: no plaintext mechanism even after TLS",
+        "提交服务不提供密码登录：即使在 TLS 之后也不提供明文认证机制",
     ),
     "postfix.submission_no_login#no_tls": Text(
-        "Submission service where nobody can log in: no TLS, and noplaintext",
-        "提交服务上无人能登录：没有 TLS，且设置了 noplaintext",
+        "Submission service that offers no password login: no TLS, and noplaintext",
+        "提交服务不提供密码登录：没有 TLS，且设置了 noplaintext",
     ),
     "postfix.tls_loglevel_credentials": Text(
         "TLS log level {level} where users log in: passwords go into the log",
