@@ -5,11 +5,10 @@ successful auths``: the login failed after the password check) as a compromise: 
 
 from __future__ import annotations
 
-import sys
 from datetime import datetime, timedelta
 
 import pytest
-from test_alerts import RECEIVER, received
+from test_alerts import alerts_to, received
 from wardenlab import Warden, append, seconds_ago, stamp
 
 IP = "203.0.113.180"
@@ -26,11 +25,7 @@ def _line(when: datetime, reason: str, n: int) -> str:
 def test_a_password_accepted_after_guessing_is_alerted(
     warden: Warden, caplog: pytest.LogCaptureFixture
 ) -> None:
-    script = warden.tmp / "receiver.py"
-    script.write_text(RECEIVER)
-    inbox = warden.tmp / "alerts.jsonl"
-    warden.sections["alerts"] = {"command": [sys.executable, str(script), str(inbox)]}
-    warden.write()
+    inbox = alerts_to(warden)
     daemon = warden.start()
     start = seconds_ago(60)
     lines = [

@@ -22,6 +22,19 @@ with open(sys.argv[1], "ab") as out:
 """
 
 
+def alerts_to(warden: Warden, **policy: object) -> Path:
+    """Alerts to a receiver, and ``policy``, in the configuration (written); the
+    receiver's inbox."""
+    script = warden.tmp / "receiver.py"
+    script.write_text(RECEIVER)
+    inbox = warden.tmp / "alerts.jsonl"
+    warden.sections["alerts"] = {"command": [sys.executable, str(script), str(inbox)]}
+    if policy:
+        warden.sections["policy"].update(policy)
+    warden.write()
+    return inbox
+
+
 def received(path: Path) -> list[dict[str, Any]]:
     if not path.exists():
         return []

@@ -5,21 +5,15 @@ failing a few times, then its login, stays the owner's maybe-typos."""
 
 from __future__ import annotations
 
-import sys
-
 import pytest
-from test_alerts import RECEIVER, received
+from test_alerts import alerts_to, received
 from wardenlab import Warden, append, banned, guesses, sasl_success
 
 BOT = "2001:db8:a1::1"
 
 
 def _alerts(warden: Warden, users: tuple[str, ...]) -> list[dict[str, object]]:
-    script = warden.tmp / "receiver.py"
-    script.write_text(RECEIVER)
-    inbox = warden.tmp / "alerts.jsonl"
-    warden.sections["alerts"] = {"command": [sys.executable, str(script), str(inbox)]}
-    warden.write()
+    inbox = alerts_to(warden)
     daemon = warden.start()
     append(warden.log, guesses(BOT, users))  # microseconds apart
     append(warden.log, sasl_success(BOT, "info"))

@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import logging
 import re
-import sys
 from datetime import datetime, timedelta
 
 import pytest
-from test_alerts import RECEIVER, compromise, received
+from test_alerts import alerts_to, compromise, received
 from wardenlab import (
     ATTACKER,
     Warden,
@@ -28,11 +27,7 @@ from mailwarden.daemon.status import status_document, status_text
 def test_a_maybe_login_is_a_possible_compromise(
     warden: Warden, caplog: pytest.LogCaptureFixture
 ) -> None:
-    script = warden.tmp / "receiver.py"
-    script.write_text(RECEIVER)
-    inbox = warden.tmp / "alerts.jsonl"
-    warden.sections["alerts"] = {"command": [sys.executable, str(script), str(inbox)]}
-    warden.write()
+    inbox = alerts_to(warden)
     daemon = warden.start()
     start = seconds_ago(40 * 60)
     lines = [
@@ -53,11 +48,7 @@ def test_a_maybe_login_is_a_possible_compromise(
 
 
 def test_a_break_in_alert_is_not_by_others(warden: Warden) -> None:
-    script = warden.tmp / "receiver.py"
-    script.write_text(RECEIVER)
-    inbox = warden.tmp / "alerts.jsonl"
-    warden.sections["alerts"] = {"command": [sys.executable, str(script), str(inbox)]}
-    warden.write()
+    inbox = alerts_to(warden)
     compromise(warden)
     found = [a for a in received(inbox) if a["kind"] == "compromised"]
     assert found and found[0]["by_others"] is False

@@ -12,7 +12,8 @@ from collections import Counter
 from datetime import timedelta
 
 import pytest
-from test_reload_warm_up_judged_once import alerts_to, compromise_lines, compromised
+from test_alerts import alerts_to
+from test_reload_warm_up_judged_once import compromise_lines, compromised
 from test_reload_warm_up_slices import (
     ban_lines,
     busy_daemon,

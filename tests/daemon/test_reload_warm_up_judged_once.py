@@ -14,13 +14,12 @@ switch; what only the new policy sees is not lost:
 
 from __future__ import annotations
 
-import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from test_alerts import RECEIVER, received
+from test_alerts import alerts_to, received
 from test_forged_trailer_guessing_banned import DEFER_SECONDS, _a_line_later, _slow_guesses
 from test_reload_warm_up_slices import busy_daemon, reload_with, said, warm_up_read, warming
 from wardenlab import (
@@ -38,18 +37,6 @@ from wardenlab import (
 
 from mailwarden.daemon.loop import Daemon
 from mailwarden.daemon.status import status_document, status_text
-
-
-def alerts_to(warden: Warden, **policy: object) -> Path:
-    """Alerts to a receiver, and ``policy``, in the configuration (written); the
-    receiver's inbox."""
-    script = warden.tmp / "receiver.py"
-    script.write_text(RECEIVER)
-    inbox = warden.tmp / "alerts.jsonl"
-    warden.sections["alerts"] = {"command": [sys.executable, str(script), str(inbox)]}
-    warden.sections["policy"].update(policy)
-    warden.write()
-    return inbox
 
 
 def compromised(inbox: Path) -> list[dict[str, Any]]:
