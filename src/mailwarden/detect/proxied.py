@@ -29,19 +29,26 @@ class ProxiedSessions:
         self._marked: dict[tuple[str | None, str | None, str], None] = {}
 
     def see(self, event: Event) -> Event:
-        """``event``, or, for an accepted-only login of a marked session, the same line
-        read as an abandoned login (AUTH_ABORTED, not hostile)."""
-        detail = event.detail
-        if detail is None:
-            return event
+        """:meth:`mark` for a DEBUG event, :meth:`judge` for the others (explain's use:
+        the detector calls each from the handler of its type, off the common path)."""
         if event.type is EventType.DEBUG:
-            session = detail.get(PROXIED)
-            if session:
-                marked = self._marked
-                if len(marked) >= MAX_PROXIED:
-                    del marked[next(iter(marked))]
-                marked[(event.service, event.ip, session)] = None
+            self.mark(event)
             return event
+        return self.judge(event)
+
+    def mark(self, event: Event) -> None:
+        """Remember the session of a DEBUG event with the ``proxied`` detail."""
+        detail = event.detail
+        session = detail.get(PROXIED) if detail is not None else None
+        if session:
+            marked = self._marked
+            if len(marked) >= MAX_PROXIED:
+                del marked[next(iter(marked))]
+            marked[(event.service, event.ip, session)] = None
+
+    def judge(self, event: Event) -> Event:
+        """``event`` (a login), or, for an accepted-only login of a marked session, the
+        same line read as an abandoned login (AUTH_ABORTED, not hostile)."""
         if self._marked and event.session and accepted_only(event):
             key = (event.service, event.ip, event.session)
             if key in self._marked:

@@ -766,9 +766,6 @@ class Detector:
         if server_ip is not None and server_ip not in self._own:
             self._own_lip.add(server_ip)
             self._own_changed(self._own | {server_ip})
-        if event.detail is not None:
-            # A password "accepted" on a login proxy is no proof (detect.proxied).
-            event = self._proxied.see(event)
         found = self._dispatch[event.type](event)
         if self._sessions.released:
             released = self._released()
@@ -893,9 +890,11 @@ class Detector:
 
     def _feed_debug(self, event: Event) -> Sequence[Detection]:
         """Debug output; one that carries a password (Dovecot's auth_debug_passwords,
-        Cyrus's ``authentication pass``) is a credential the log exposes."""
+        Cyrus's ``authentication pass``) is a credential the log exposes; a login
+        proxy's line marks its session (detect.proxied)."""
         detail = event.detail
         if detail is not None:
+            self._proxied.mark(event)
             if "password_logged" in detail:
                 tracker = self._sessions
                 # Cyrus's decoded copy of the client line just before it is that line's
@@ -962,6 +961,11 @@ class Detector:
         (:meth:`_defer`, for :data:`DEFER_SECONDS` and a few guesses at most): as if the
         login had counted (or not) at its own time, when the statistics tell in time."""
         detail = event.detail
+        if detail is not None:
+            # A password "accepted" on a login proxy is no proof (detect.proxied).
+            judged = self._proxied.judge(event)
+            if judged is not event:
+                return self._dispatch[judged.type](judged)
         if detail is not None and detail.get("source") == "reject":
             key = smtpd_key(event)
             if key is not None:
@@ -1188,23 +1192,33 @@ class Detector:
             detections and self._open_question(client, Verdict.BRUTEFORCE, when)
         ):
             return []
-        n = len(times)
-        fresh = -math.inf
-        if detections and client.reported:
+        n, fresh = self._unspent(client, times)
+        if self._fast_bruteforce(client, times, n, when, fresh):
+            found: list[Detection] = []
+            self._flag(client, Verdict.BRUTEFORCE, self._limits.fast_reason, event, when, found)
+            return found
+        return []
+
+    def _unspent(self, client: ClientState, times: list[float]) -> tuple[int, float]:
+        """How many of ``client``'s failure ``times`` count, and the earliest time that
+        does: in the daemon, the failures up to its latest ban were spent on it."""
+        if self.detections and client.reported:
             banned = self._banned_until(client)
-            n -= bisect_right(times, banned)
-            fresh = math.nextafter(banned, math.inf)
-        limits = self._limits
-        needed, window = limits.fast
-        if (
+            return len(times) - bisect_right(times, banned), math.nextafter(banned, math.inf)
+        return len(times), -math.inf
+
+    def _fast_bruteforce(
+        self, client: ClientState, times: list[float], n: int, when: float, fresh: float
+    ) -> bool:
+        """Whether the latest ``fast_failures`` of ``client``'s ``n`` counting failure
+        ``times`` (none before ``fresh``) fall within ``fast_window`` of ``when``, and
+        are no colleagues' typos."""
+        needed, window = self._limits.fast
+        return (
             needed <= n
             and times[-needed] >= when - window
             and not self._colleagues(client, max(when - window, fresh))
-        ):
-            found: list[Detection] = []
-            self._flag(client, Verdict.BRUTEFORCE, limits.fast_reason, event, when, found)
-            return found
-        return []
+        )
 
     def _feed_failure(self, event: Event) -> Sequence[Detection]:
         """An AUTH failure: the session layer says how many guesses it adds (0 when
@@ -1751,21 +1765,11 @@ class Detector:
         # The rules on the client's own failures (see _open_question for the flags).
         flags = client.flags
         detections = self.detections
-        n = len(times)
-        fresh = -math.inf  # the daemon: failures up to its latest ban were spent on it
-        if detections and client.reported:
-            banned = self._banned_until(client)
-            n -= bisect_right(times, banned)
-            fresh = math.nextafter(banned, math.inf)
+        n, fresh = self._unspent(client, times)
         if not flags & _BRUTEFORCE or (
             detections and self._open_question(client, Verdict.BRUTEFORCE, when)
         ):
-            needed, window = limits.fast
-            if (
-                needed <= n
-                and times[-needed] >= when - window
-                and not self._colleagues(client, max(when - window, fresh))
-            ):
+            if self._fast_bruteforce(client, times, n, when, fresh):
                 self._flag(client, Verdict.BRUTEFORCE, limits.fast_reason, event, when, found)
             elif not flags & _SLOW or (
                 detections and self._open_question(client, Verdict.SLOW_BRUTEFORCE, when)
