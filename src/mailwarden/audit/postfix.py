@@ -81,7 +81,10 @@ medium
     postfix.refused_boolean           a yes/no parameter in main.cf that is neither
                                       (`smtpd_tls_auth_only = true`): every program that
                                       reads it stops at start; read as no, and the fix
-                                      writes no in main.cf
+                                      writes no in main.cf. The same in a service's `-o`
+                                      (`-o smtpd_tls_auth_only=1`: that service stops),
+                                      fixed with `postconf -P` writing no there, unless
+                                      another finding's fix writes that `-o` (with yes)
     postfix.anvil_missing             an AUTH rate limit, but no `anvil/unix` in
                                       master.cf: anvil(8) keeps the count, so nothing
                                       enforces the limit
@@ -112,7 +115,10 @@ low
                                       `smtpd_sasl_tls_security_options` is
                                       `$smtpd_sasl_security_options`), or in every
                                       session where there is no TLS; with Dovecot's
-                                      default `plain` nobody can log in
+                                      default `plain` nobody can log in. With Cyrus SASL
+                                      (`smtpd_sasl_type`'s default) its mech_list, which
+                                      the audit does not read, decides: the text says
+                                      so, and names no Dovecot. Topic cleartext_auth
     postfix.tls_loglevel_verbose      `smtpd_tls_loglevel` 2 (handshake steps) or 3
                                       (handshake packets: no AUTH in them)
     postfix.broken_sasl_auth_clients  the legacy `AUTH=` line for 1990s clients
@@ -149,6 +155,7 @@ from mailwarden.audit.interface import (
     ServiceEntry,
     ServiceSet,
     Severity,
+    change_target,
     ordered_changes,
     register,
 )
@@ -160,6 +167,7 @@ from mailwarden.audit.postfix_defaults import (
     end_of_life,
     has_parameter,
     knows_tls11_names,
+    refused_in_services,
 )
 from mailwarden.audit.postfix_fixes import Missing, Planner
 from mailwarden.audit.postfix_services import (
@@ -204,7 +212,7 @@ TLS_NOT_REQUIRED = register("postfix.submission_tls_not_required", "cleartext_au
 TLS_AUTH_ONLY = register("postfix.submission_tls_auth_only", "cleartext_auth")
 NO_WRAPPERMODE = register("postfix.submissions_no_wrappermode", "weak_tls")
 AUTH_DISABLED = register("postfix.submission_auth_disabled", "auth_on_port_25")
-NO_LOGIN = register("postfix.submission_no_login", "auth_on_port_25")
+NO_LOGIN = register("postfix.submission_no_login", "cleartext_auth")
 LOGLEVEL_CREDENTIALS = register("postfix.tls_loglevel_credentials", "credential_exposed")
 LOGLEVEL_VERBOSE = register("postfix.tls_loglevel_verbose", "credential_exposed")
 CLIENT_LOGLEVEL = register("postfix.client_tls_loglevel_credentials", "credential_exposed")
@@ -270,11 +278,28 @@ def check_postfix(
     if keep is not None:
         found = [f for f in found if keep(f)]
     own = {c for f in found if f.id not in _BUNDLES for c in f.fix}
-    found = [complete(f) for f in found]
+    found = _without_overruled([complete(f) for f in found])
     found = [complete(f) for f in _with_folded_rewrites(config, found)]
     found += _planned(planner, found)
     found += _not_reported(unfixable, found)
     return _with_certificate_note(config, _without_borrowed(merge(found), own))
+
+
+def _without_overruled(findings: list[AuditFinding]) -> list[AuditFinding]:
+    """Drop a refused `-o` boolean's finding (`postfix.refused_boolean` on a service,
+    whose fix writes `no` there) when another finding of the report writes that `-o`
+    itself (`-o smtpd_tls_auth_only=yes` against cleartext AUTH): that fix ends the
+    refused value too, and two fixes writing one `-o` must agree."""
+    written = {change_target(c) for f in findings if f.id != REFUSED_BOOLEAN.id for c in f.fix}
+    return [
+        f
+        for f in findings
+        if not (
+            f.id == REFUSED_BOOLEAN.id
+            and f.subject is not None
+            and any(change_target(c) in written for c in f.fix)
+        )
+    ]
 
 
 def _not_reported(
@@ -787,7 +812,10 @@ def submission_settings(config: PostfixConfig, service: Service) -> Iterable[Aud
 def _no_login(config: PostfixConfig, service: Service, kind: str) -> AuditFinding:
     """No mechanism that sends the password in cleartext is offered in any session of
     this submission service (`no_plaintext_anywhere`): with Dovecot's default
-    `auth_mechanisms = plain` nobody can log in. Without TLS (`variant` no_tls) the fix
+    `auth_mechanisms = plain` nobody can log in. With another `smtpd_sasl_type` (Cyrus,
+    the default) what remains depends on that library's mechanism list, unknown here:
+    the `_other_sasl` variants say so, same severity (PLAIN and LOGIN, what most
+    clients use, are refused whatever the library offers). Without TLS (`variant` no_tls) the fix
     requires TLS (on 465 the wrappermode finding does), and, where `noplaintext` holds
     after STARTTLS too (`smtpd_sasl_tls_security_options` is `$smtpd_sasl_security_options`
     unless set), sets that list without `noplaintext`."""
@@ -802,7 +830,16 @@ def _no_login(config: PostfixConfig, service: Service, kind: str) -> AuditFindin
         evidence.append(config.evidence("smtpd_sasl_tls_security_options", service))
         fix.append(fixes.plaintext_after_tls(config, service))
     variant = "no_tls" if mode == NONE else "after_tls"
-    return _finding(NO_LOGIN.id, Severity.LOW, evidence, fix, service, more={"variant": variant})
+    sasl_type = config.value("smtpd_sasl_type", service)
+    if sasl_type.lower() != "dovecot":
+        # Cyrus SASL (Postfix's default type) or another plugin: the mechanisms come
+        # from its own configuration (Cyrus: mech_list in smtpd.conf), which the audit
+        # does not read. PLAIN and LOGIN are refused all the same; the text says that,
+        # and what to look at, without claiming what Dovecot would offer.
+        variant += "_other_sasl"
+        evidence.append(config.evidence("smtpd_sasl_type", service))
+    more = {"variant": variant, "sasl_type": sasl_type or "cyrus"}
+    return _finding(NO_LOGIN.id, Severity.LOW, evidence, fix, service, more=more)
 
 
 @service_check
@@ -1323,7 +1360,8 @@ def refused_boolean(config: PostfixConfig, planner: Planner) -> Iterable[AuditFi
     every Postfix program that reads it stops at start (the note says so). The fix
     writes `no` in main.cf, the value the audit read it as, so that the other findings
     and their fixes (a service's own `-o ...=yes`) stay as reported; a fix that sets a
-    service's `-o` cannot end it, main.cf is read all the same."""
+    service's `-o` cannot end it, main.cf is read all the same. Likewise for a
+    service's `-o` that is neither (variant `service`): only that service stops."""
     found = []
     for parameter in BOOLEANS:
         if parameter not in config.explicit or config.refused_boolean(parameter) is None:
@@ -1332,6 +1370,22 @@ def refused_boolean(config: PostfixConfig, planner: Planner) -> Iterable[AuditFi
         fix = [fixes.setting(config, None, parameter, "no")]
         found.append(
             _finding(REFUSED_BOOLEAN.id, Severity.MEDIUM, evidence, fix, parameter=parameter)
+        )
+    # In a service's `-o` (`-o smtpd_tls_auth_only=1`): only that service stops. The
+    # fix writes `no` in that `-o` (`postconf -P 'service/type/parameter=no'`), the
+    # value the audit read; where another finding writes that `-o` (with `yes`), its
+    # fix ends the refused value instead (`_without_overruled`).
+    for service, parameter, _value in refused_in_services(config):
+        found.append(
+            _finding(
+                REFUSED_BOOLEAN.id,
+                Severity.MEDIUM,
+                [config.evidence(parameter, service)],
+                [fixes.setting(config, service, parameter, "no")],
+                service,
+                more={"variant": "service"},
+                parameter=parameter,
+            )
         )
     return found
 

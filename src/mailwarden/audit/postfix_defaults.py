@@ -11,12 +11,13 @@ that version's defaults, because the dangerous ones changed: SSLv3 was allowed a
 
 from __future__ import annotations
 
-from mailwarden.audit.postfix_config import Version
+from mailwarden.audit.postfix_config import PostfixConfig, Service, Version
 
 BASE: dict[str, str] = {
     "smtpd_sasl_auth_enable": "no",
     "smtpd_sasl_security_options": "noanonymous",
     "smtpd_sasl_tls_security_options": "$smtpd_sasl_security_options",
+    "smtpd_sasl_type": "cyrus",
     "broken_sasl_auth_clients": "no",
     "smtpd_client_auth_rate_limit": "0",
     "smtpd_tls_security_level": "",
@@ -60,6 +61,25 @@ BOOLEANS: dict[str, frozenset[str] | None] = {
     "lmtp_sasl_auth_enable": frozenset({"lmtp"}),
     "soft_bounce": None,
 }
+
+
+def refused_in_services(config: PostfixConfig) -> list[tuple[Service, str, str]]:
+    """(service, parameter, value) for each yes/no parameter (BOOLEANS) set with `-o`
+    in master.cf to a value Postfix refuses, on a service whose program reads it: that
+    program stops at start, so the service does not run. In master.cf order."""
+    found = []
+    for service in config.services:
+        for parameter in service.overrides:
+            if parameter not in BOOLEANS:
+                continue
+            programs = BOOLEANS[parameter]
+            if programs and service.command not in programs:
+                continue
+            value = config.refused_boolean(parameter, service)
+            if value is not None:
+                found.append((service, parameter, value))
+    return found
+
 
 # Parameters whose default differs between versions; `postconf -d` on this machine is
 # replaced by `defaults_for(version)` for these when the audited version is another one.

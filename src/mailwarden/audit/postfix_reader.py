@@ -32,7 +32,12 @@ from mailwarden.audit.interface import Note
 from mailwarden.audit.numbers import shown
 from mailwarden.audit.openssl import local_library
 from mailwarden.audit.postfix_config import PostfixConfig, Service, Version, parse_version
-from mailwarden.audit.postfix_defaults import BOOLEANS, VERSION_SENSITIVE, defaults_for
+from mailwarden.audit.postfix_defaults import (
+    BOOLEANS,
+    VERSION_SENSITIVE,
+    defaults_for,
+    refused_in_services,
+)
 from mailwarden.audit.postfix_files import OPTION_NOTES, read_main_cf, read_master_cf
 from mailwarden.audit.postfix_postconf import read_with_postconf
 from mailwarden.audit.textfile import same_path
@@ -138,18 +143,10 @@ def _with_refused_booleans(config: PostfixConfig) -> PostfixConfig:
             line = config.main_lines.get(parameter)
             details = {"file": config.main_cf, "line": str(line or "?")}
             notes.append(_refused_boolean(parameter, value, details))
-    for service in config.services:
-        for parameter in service.overrides:
-            programs = BOOLEANS.get(parameter, frozenset())
-            if parameter not in BOOLEANS or (programs and service.command not in programs):
-                continue
-            value = config.refused_boolean(parameter, service)
-            if value is not None:
-                line = service.override_lines.get(parameter, service.line)
-                details = {"file": config.master_cf, "line": str(line or "?")}
-                notes.append(
-                    _refused_boolean(parameter, value, {**details, "service": service.key})
-                )
+    for service, parameter, value in refused_in_services(config):
+        line = service.override_lines.get(parameter, service.line)
+        details = {"file": config.master_cf, "line": str(line or "?")}
+        notes.append(_refused_boolean(parameter, value, {**details, "service": service.key}))
     if not notes:
         return config
     return replace(config, notes=(*config.notes, *notes))

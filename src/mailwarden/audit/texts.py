@@ -68,6 +68,10 @@ TITLES: dict[str, Text] = {
         "{parameter} in main.cf is neither yes nor no: Postfix stops at start",
         "main.cf 中的 {parameter} 既不是 yes 也不是 no：Postfix 启动时会退出",
     ),
+    "postfix.refused_boolean#service": Text(
+        "{parameter} on {services} is neither yes nor no: the service stops at start",
+        "{services} 上的 {parameter} 既不是 yes 也不是 no：该服务启动时会退出",
+    ),
     "postfix.submission_auth_disabled": Text(
         "Submission service without AUTH",
         "提交服务没有开启 AUTH",
@@ -77,6 +81,14 @@ TITLES: dict[str, Text] = {
         "提交服务不提供密码登录：即使在 TLS 之后也不提供明文认证机制",
     ),
     "postfix.submission_no_login#no_tls": Text(
+        "Submission service that offers no password login: no TLS, and noplaintext",
+        "提交服务不提供密码登录：没有 TLS，且设置了 noplaintext",
+    ),
+    "postfix.submission_no_login#after_tls_other_sasl": Text(
+        "Submission service that offers no password login: no plaintext mechanism even after TLS",
+        "提交服务不提供密码登录：即使在 TLS 之后也不提供明文认证机制",
+    ),
+    "postfix.submission_no_login#no_tls_other_sasl": Text(
         "Submission service that offers no password login: no TLS, and noplaintext",
         "提交服务不提供密码登录：没有 TLS，且设置了 noplaintext",
     ),
@@ -453,6 +465,47 @@ EXPLANATIONS: dict[str, Text] = {
         "机制（PLAIN、LOGIN）。使用 Dovecot 的默认机制（auth_mechanisms = plain）时，根本不会"
         "提供 AUTH：用户无法在该服务上登录。应在该服务上强制 TLS，并在 TLS 之后提供这些机制。",
     ),
+    "postfix.submission_no_login#after_tls_other_sasl": Text(
+        "On {services} smtpd offers no mechanism that sends the password in cleartext "
+        "(PLAIN, LOGIN) even after STARTTLS: smtpd_sasl_tls_security_options, which is "
+        "$smtpd_sasl_security_options unless set, has noplaintext. With smtpd_sasl_type = "
+        "{sasl_type} the other mechanisms come from that SASL library's own configuration "
+        "(Cyrus: mech_list in smtpd.conf, /etc/postfix/sasl/smtpd.conf on Debian), which "
+        "the audit does not read: where it offers only PLAIN and LOGIN (as with "
+        "pwcheck_method: saslauthd, which checks passwords in cleartext), no AUTH is "
+        "offered and your users cannot log in there; clients that use only PLAIN or "
+        "LOGIN cannot in any case. Set smtpd_sasl_tls_security_options without noplaintext: "
+        "the password then travels only inside TLS.",
+        "{services} 上即使在 STARTTLS 之后，smtpd 也不提供以明文发送密码的认证机制（PLAIN、"
+        "LOGIN）：smtpd_sasl_tls_security_options（未设置时等于 $smtpd_sasl_security_options）"
+        "含有 noplaintext。在 smtpd_sasl_type = {sasl_type} 下，其他机制由该 SASL 库自己的配置"
+        "决定（Cyrus：smtpd.conf 中的 mech_list，Debian 上为 /etc/postfix/sasl/smtpd.conf），"
+        "审计不读取该配置：如果它只提供 PLAIN 和 LOGIN（使用 pwcheck_method: saslauthd 时即是"
+        "如此，它以明文核对密码），就根本不会提供 AUTH，"
+        "用户无法在这里登录；只使用 PLAIN 或 LOGIN 的客户端无论如何都无法登录。应把 "
+        "smtpd_sasl_tls_security_options 设置为不含 noplaintext 的值：密码随后只在 TLS "
+        "之内传送。",
+    ),
+    "postfix.submission_no_login#no_tls_other_sasl": Text(
+        "On {services} TLS is off (smtpd_tls_security_level = none) and "
+        "smtpd_sasl_security_options has noplaintext, so no mechanism that sends the "
+        "password in cleartext (PLAIN, LOGIN) is ever offered there. With smtpd_sasl_type "
+        "= {sasl_type} the other mechanisms come from that SASL library's own "
+        "configuration (Cyrus: mech_list in smtpd.conf, /etc/postfix/sasl/smtpd.conf on "
+        "Debian), which the audit does not read: where it offers only PLAIN and LOGIN (as "
+        "with pwcheck_method: saslauthd, which checks passwords in cleartext), no AUTH is "
+        "offered and your users cannot log in on this service; clients "
+        "that use only PLAIN or LOGIN cannot in any case. Require TLS on it, and offer "
+        "those mechanisms after TLS.",
+        "{services} 上没有 TLS（smtpd_tls_security_level = none），且 "
+        "smtpd_sasl_security_options 含有 noplaintext，因此这里从不提供以明文发送密码的认证"
+        "机制（PLAIN、LOGIN）。在 smtpd_sasl_type = {sasl_type} 下，其他机制由该 SASL 库自己的"
+        "配置决定（Cyrus：smtpd.conf 中的 mech_list，Debian 上为 "
+        "/etc/postfix/sasl/smtpd.conf），审计不读取该配置：如果它只提供 PLAIN 和 LOGIN"
+        "（使用 pwcheck_method: saslauthd 时即是如此，它以明文核对密码），就根本不会提供 AUTH，"
+        "用户无法在该服务上登录；只使用 PLAIN 或 LOGIN "
+        "的客户端无论如何都无法登录。应在该服务上强制 TLS，并在 TLS 之后提供这些机制。",
+    ),
     "postfix.refused_boolean": Text(
         "main.cf sets {parameter} to a value that is neither yes nor no. postconf takes "
         'it, but every Postfix program that reads it stops at start ("fatal: bad boolean '
@@ -465,6 +518,17 @@ EXPLANATIONS: dict[str, Text] = {
         "-o 自行设置 {parameter} 的服务都是如此。审计按 no 处理，其他审计结果也以此为准；修复"
         "方法在 main.cf 中写入 no，使这些结果保持成立。只在某个服务上设置该参数并不能解决问题。"
         "如果原意是 yes，请改写为 yes 并重新审计。",
+    ),
+    "postfix.refused_boolean#service": Text(
+        "master.cf sets {parameter} with -o on {services} to a value that is neither yes "
+        "nor no. postconf takes it, but the service's program stops at start (\"fatal: bad "
+        'boolean configuration"), so the service does not run. The audit read it as no, '
+        "and so do its other findings; the fix writes no in that -o, which keeps them "
+        "true. If you meant yes, write yes instead and audit again.",
+        "master.cf 在 {services} 上用 -o 将 {parameter} 设为既不是 yes 也不是 no 的值。"
+        "postconf 会接受它，但该服务的程序启动时会因布尔值无效而退出，因此该服务无法运行。"
+        "审计按 no 处理，其他审计结果也以此为准；修复方法在该 -o 中写入 no，使这些结果保持"
+        "成立。如果原意是 yes，请改写为 yes 并重新审计。",
     ),
     "postfix.submission_auth_disabled": Text(
         "{services} is a submission port but does not offer AUTH (smtpd_sasl_auth_enable is "
