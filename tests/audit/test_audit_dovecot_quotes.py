@@ -76,3 +76,45 @@ def test_a_lone_backslash_before_the_closing_quote_is_dropped(
     # no TLS, but passwords are refused in cleartext: only the missing TLS is reported
     assert "dovecot.cleartext_auth" not in found
     assert found["dovecot.ssl_disabled"] == {"ssl": "no"}
+
+
+@pytest.mark.parametrize("reader", READERS, ids=reader_ids)
+@pytest.mark.parametrize(
+    ("written", "expected"),
+    [
+        # doveconf: "Ambiguous '#' character in line, treating it as comment"
+        ("ssl = no#until the certificate comes\n", {"dovecot.ssl_disabled": {"ssl": "no"}}),
+        ("ssl = required\nauth_verbose_passwords = no#sha1\n", {}),
+        # the comment goes before the `\` that would continue the line is looked for
+        (
+            "ssl = required\nlogin_greeting = Hello # no \\\nssl = no\n",
+            {"dovecot.ssl_disabled": {"ssl": "no"}},
+        ),
+    ],
+    ids=["ssl-no", "verbose-no", "backslash-in-comment"],
+)
+def test_a_hash_inside_a_word_starts_a_comment(
+    run_cli, tmp_path: Path, reader: tuple[str, ...], written: str, expected: dict
+):
+    """Dovecot's parser (config_parse_line, 2.3 and 2.4) ends a line at the first `#`
+    outside quotes, also inside a word. The file parser took `x#y` whole: `ssl = no#...`
+    was not `no` (TLS off went unreported), and `no#sha1` was a value Dovecot refuses
+    (a false high)."""
+    path = write(tmp_path, "dovecot.conf", BASE + written)
+
+    found = evidence(run_cli, path, *reader)
+
+    assert found == expected
+
+
+@pytest.mark.parametrize("reader", READERS, ids=reader_ids)
+def test_a_comment_line_ends_a_continued_line(run_cli, tmp_path: Path, reader: tuple[str, ...]):
+    """doveconf 2.3.19 drops a line continued with `\\` when a blank or comment line
+    follows it (the next line stands alone); the file parser joined the comment to it,
+    and the setting after the comment was lost inside it."""
+    text = BASE + "login_greeting = Hello \\\n# the rest later \\\nssl = no\n"
+    path = write(tmp_path, "dovecot.conf", text)
+
+    found = evidence(run_cli, path, *reader)
+
+    assert found == {"dovecot.ssl_disabled": {"ssl": "no"}}

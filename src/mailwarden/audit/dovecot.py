@@ -54,9 +54,13 @@ high
     dovecot.ssl_no_certificate    TLS on (`ssl = yes`, the default, or `required`)
                                   and no certificate or key set in any scope
                                   (`ssl_cert`/`ssl_key`, 2.4 `ssl_server_cert_file`/
-                                  `ssl_server_key_file`): doveconf accepts it, and every
+                                  `ssl_server_key_file`, also as `ssl_server {
+                                  cert_file key_file }`): doveconf accepts it, and every
                                   TLS handshake fails. Where `ssl = no` applies, named
-                                  with the fix of dovecot.ssl_disabled. No edit to paste
+                                  with the fix of dovecot.ssl_disabled. Also where they
+                                  are set only inside sections, for the login protocols
+                                  of `protocols` that none of them reaches. No edit to
+                                  paste
 high or medium
     dovecot.ssl_old_protocols     SSLv3 allowed (high); TLSv1/TLSv1.1 (medium); an
                                   OpenSSL 1.1.0 or later has no SSLv3 (nor SSLv2):
@@ -91,7 +95,7 @@ import socket
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 
-from mailwarden.audit.dovecot_config import DovecotConfig, DovecotSetting
+from mailwarden.audit.dovecot_config import DovecotConfig, DovecotSetting, address_filtered
 from mailwarden.audit.interface import AuditFinding, DovecotSet, Evidence, Severity, register
 from mailwarden.audit.numbers import config_int
 from mailwarden.audit.tls import (
@@ -412,15 +416,24 @@ def no_certificate(config: DovecotConfig) -> Iterable[AuditFinding]:
     every TLS handshake fails ("Failed to initialize SSL server context: Can't load SSL
     certificate (ssl_cert setting): The certificate is empty"): remote users cannot log
     in, or, where cleartext authentication is allowed, send their passwords without
-    TLS. A setting written in any `protocol`, `local` or `remote` section counts as
-    set (the audit does not follow which listener reads which). Where `ssl = no`
-    applies everywhere, it is reported with the fix of dovecot.ssl_disabled, which
-    brings it up. There is no edit to paste: the paths are the administrator's."""
+    TLS. Where `ssl = no` applies everywhere, it is reported with the fix of
+    dovecot.ssl_disabled, which brings it up. There is no edit to paste: the paths are
+    the administrator's.
+
+    Set only inside sections, a certificate reaches only the connections they match:
+    a login protocol that `protocols` names and that no `protocol` section with the
+    certificate (nor the top level) reaches has none, and its TLS handshakes fail the
+    same way (tried with Dovecot 2.3.19: a certificate in `local 127.0.0.1 { }` only,
+    STARTTLS on 127.0.0.2 logs "The certificate is empty"; one in `protocol imap { }`
+    serves imap). A `local` or `remote` section that is not loopback only counts for
+    the protocols it reaches: the audit does not know which addresses clients use."""
     version24 = _for_dovecot_24(config)
     names = CERTIFICATE_SETTINGS[version24]
     unset = [n for n in names if not _is_set(config, n)]
-    if not unset or not _logins_from_elsewhere(config):
+    if not _logins_from_elsewhere(config):
         return []
+    if not unset:
+        return _protocols_without_certificate(config, names, version24)
     written = _beyond_loopback(config.written("ssl"))
     turned_on = [s for s in written if s.section and s.value.strip().lower() != "no"]
     top = config.scopes("ssl").get("")
@@ -451,6 +464,94 @@ def no_certificate(config: DovecotConfig) -> Iterable[AuditFinding]:
 
 LOGIN_PROTOCOLS = frozenset({"imap", "pop3", "submission", "sieve", "managesieve"})
 """The protocols whose users log in over TLS (lmtp is the MTA's, on a local socket)."""
+
+
+def _protocols_without_certificate(
+    config: DovecotConfig, names: tuple[str, str], version24: bool
+) -> list[AuditFinding]:
+    """dovecot.ssl_no_certificate for the login protocols that `protocols` names, with
+    TLS on, that the certificate or key set only inside sections does not reach."""
+    lacking: dict[str, list[str]] = {}
+    for protocol in _served_logins(config):
+        for name in names:
+            if not _reaches_protocol(config, name, protocol):
+                lacking.setdefault(protocol, []).append(name)
+    tls_on = {p: m for p, m in lacking.items() if _ssl_in(config, f"protocol {p}") != "no"}
+    details = {"after_fix": SSL_DISABLED.id} if lacking and not tls_on else {}
+    lacking = tls_on or lacking  # TLS off for all: once the fix of ssl_disabled is in
+    if not lacking:
+        return []
+    unset = [n for n in names if any(n in missing for missing in lacking.values())]
+    top = config.scopes("ssl").get("")
+    evidence = [_evidence(top) if top is not None else Evidence("ssl", "yes", default=True)]
+    evidence += [_evidence(s) for name in names for s in config.written(name)]
+    place = top or next(iter(config.written(names[0])), None)
+    details |= {
+        "variant": "protocols",
+        "protocols": ", ".join(lacking),
+        "unset": ", ".join(unset),
+        "file": (place.file if place is not None else None) or config.path,
+        "no_fix": "24" if version24 else "23",
+    }
+    finding = AuditFinding(
+        id=NO_CERTIFICATE.id, severity=Severity.HIGH, evidence=tuple(evidence), details=details
+    )
+    return [finding]
+
+
+def _served_logins(config: DovecotConfig) -> list[str]:
+    """The login protocols written in the top-level `protocols` (doveconf prints it
+    expanded); a `$protocols` the files leave unexpanded adds none: those that it may
+    stand for are not judged."""
+    written = config.scopes("protocols").get("")
+    if written is None:
+        return []
+    items = (item.strip('"').lower() for item in written.value.split())
+    return [item for item in dict.fromkeys(items) if item in LOGIN_PROTOCOLS]
+
+
+def _protocol_matches(scope: str, protocol: str) -> bool:
+    """Every `protocol` filter in `scope` matches `protocol` (`protocol imap`, or
+    `protocol !pop3` for any other than pop3)."""
+    for part in scope.split(" > "):
+        kind, _, name = part.partition(" ")
+        if kind != "protocol":
+            continue
+        name = name.strip().strip('"').lower()
+        if name.startswith("!") and name[1:] == protocol:
+            return False
+        if not name.startswith("!") and name != protocol:
+            return False
+    return True
+
+
+def _reaches_protocol(config: DovecotConfig, name: str, protocol: str) -> bool:
+    """`name` has a value for the connections of `protocol`: the one of its `protocol`
+    section (an empty one there takes the top-level value away), else the top-level
+    one; else one in a `local` or `remote` section reaching `protocol`, not on loopback
+    only (which addresses clients connect to is not in the configuration)."""
+    scopes = config.scopes(name)
+    everywhere = [
+        scope
+        for scope in scopes
+        if not address_filtered(scope) and _protocol_matches(scope, protocol)
+    ]
+    inner = [scope for scope in everywhere if scope]
+    if any(_has_value(scopes[scope]) for scope in inner or everywhere):
+        return True
+    return any(
+        _has_value(setting)
+        for scope, setting in scopes.items()
+        if address_filtered(scope)
+        and _protocol_matches(scope, protocol)
+        and not _loopback_clients_only(scope)
+    )
+
+
+def _has_value(setting: DovecotSetting) -> bool:
+    """Set to something (a value `doveconf -n` hides, such as ssl_key's, is read as
+    its note, not as empty)."""
+    return bool(setting.value.strip())
 
 
 def _logins_from_elsewhere(config: DovecotConfig) -> bool:

@@ -14,7 +14,13 @@ nothing from it), or that `!include_try` names and that does not exist (a dangli
 symbolic link, which a glob lists), is skipped with a note, as Dovecot skips it.
 
 Settings inside the filter sections `protocol`, `local` and `remote` override the top
-level for those connections; the checks look at the top level and at every filter.
+level for those connections; the checks look at the top level and at every filter. A
+setting of a Dovecot 2.4 named filter written inside it (`ssl_server { cert_file = }`,
+which `doveconf -n` 2.4 prints for `ssl_server_cert_file`) is read under its full name,
+in the scope around the filter (`NAMED_FILTERS`).
+
+A `#` outside quotes starts a comment wherever it stands, as in Dovecot's parser:
+`key = x#y` is `x` (doveconf warns "Ambiguous '#' character").
 """
 
 from __future__ import annotations
@@ -249,30 +255,37 @@ class DovecotConfig:
 
 
 def _physical_lines(text: str) -> Iterator[tuple[int, int, str, str]]:
-    """(first line number, last line number, joined text, first physical line as
-    written) with `\\` continuations."""
+    """(first line number, last line number, joined text without comments, first
+    physical line as written), as Dovecot's config_parse_line() reads them: the comment
+    goes from each physical line first, then a `\\` at its end continues the line (`x = a
+    \\ # note` continues; a `\\` inside a comment does not). A blank or comment line
+    after a continued one drops what was continued, as does the end of the file: tried
+    with doveconf 2.3.19 (`key = a \\`, `# note`, `ssl = no`: doveconf shows no `key`,
+    and a value line after the comment is a line of its own)."""
     pending: list[str] = []
     first = ""
     start = 0
-    number = 0
     for number, line in enumerate(config_lines(text), start=1):
+        code = _strip_comment(line.strip())
+        if not code:
+            pending = []
+            continue
         if not pending:
             start, first = number, line
-        if line.rstrip().endswith("\\"):
-            pending.append(line.rstrip()[:-1])
+        if code.endswith("\\"):
+            pending.append(code[:-1].rstrip())
             continue
-        pending.append(line)
-        yield start, number, " ".join(part.strip() for part in pending), first
+        pending.append(code)
+        yield start, number, " ".join(part for part in pending if part), first
         pending = []
-    if pending:
-        yield start, number, " ".join(part.strip() for part in pending), first
 
 
 def _strip_comment(text: str) -> str:
-    """`text` without its comment. As Dovecot's config parser: a `#` inside double or
-    single quotes is text, and a backslash there keeps the next character (`'a\\'b'`)."""
-    if text.startswith("#"):
-        return ""
+    """`text` (stripped) without its comment. As Dovecot's config parser (2.3 and 2.4):
+    a `#` outside quotes starts a comment wherever it is, also inside a word (`key =
+    x#y` is `x`: doveconf warns "Ambiguous '#' character in line, treating it as
+    comment"); a `#` inside double or single quotes is text, and a backslash there
+    keeps the next character (`'a\\'b'`)."""
     quote = ""
     escaped = False
     for i, char in enumerate(text):
@@ -285,9 +298,30 @@ def _strip_comment(text: str) -> str:
                 quote = ""
         elif char in "\"'":
             quote = char
-        elif char == "#" and i > 0 and text[i - 1].isspace():
+        elif char == "#":
             return text[:i].rstrip()
     return text
+
+
+NAMED_FILTERS = {"ssl_server": frozenset({"ssl_server_cert_file", "ssl_server_key_file"})}
+"""Dovecot 2.4's named filters, each with the settings of its prefix that the checks
+read. Dovecot's documentation (Config Syntax, Named Filters): "Setting names that begin
+with the same prefix as a named filter will be treated as if they belong inside the
+named filter", and inside it the prefix may be left out, so `ssl_server { cert_file =
+/path }` is `ssl_server_cert_file = /path`; `doveconf -n` (2.4) prints such settings in
+that short form."""
+
+
+def _in_named_filter(key: str, sections: list[str]) -> tuple[str, str]:
+    """(setting name, scope) of `key` written inside `sections`: a setting of a named
+    filter written inside it (`cert_file` or `ssl_server_cert_file` in `ssl_server {`)
+    under its full name, in the scope around the filter, where it applies alike."""
+    inner = sections[-1] if sections else ""
+    names = NAMED_FILTERS.get(inner, frozenset())
+    full = key if key.startswith(f"{inner}_") else f"{inner}_{key}"
+    if full in names:
+        return full, " > ".join(sections[:-1])
+    return key, " > ".join(sections)
 
 
 def _unquote(value: str) -> str:
@@ -332,7 +366,7 @@ class _Parser:
         """Parse `text`; return how many of its lines were configuration."""
         understood = 0
         for number, last, joined, physical in _physical_lines(text):
-            line = _strip_comment(joined.strip())
+            line = joined.strip()
             if not line:
                 continue
             understood += 1  # less one below when the line is none of these
@@ -362,12 +396,12 @@ class _Parser:
             if setting is None:
                 understood -= 1
             else:
-                value = self._expand(setting.group(1), _unquote(setting.group(2)))
-                scope = " > ".join(self.sections)
-                self._last[setting.group(1), scope] = value
+                key, scope = _in_named_filter(setting.group(1), self.sections)
+                value = self._expand(key, _unquote(setting.group(2)))
+                self._last[key, scope] = value
                 self.settings.append(
                     DovecotSetting(
-                        setting.group(1),
+                        key,
                         value,
                         scope,
                         name,
@@ -438,10 +472,17 @@ class _Parser:
             self.notes.append(note)
 
 
+HIDDEN = "# hidden, use -P to show it"
+"""What `doveconf -n` prints for a value it hides (`ssl_key = # hidden, use -P to show
+it`), where an empty one shows nothing after the `=`."""
+_HIDDEN_VALUE = re.compile(r"^(\s*[A-Za-z0-9_./-]+\s*=\s*)" + re.escape(HIDDEN) + r"\s*$", re.M)
+
+
 def parse_dovecot_text(text: str) -> tuple[DovecotSetting, ...]:
-    """`doveconf -n` output (no file names, no includes)."""
+    """`doveconf -n` output (no file names, no includes). A hidden value is read as
+    `HIDDEN`: set, though not shown."""
     parser = _Parser(follow_includes=False)
-    parser.parse_text(text, None, None)
+    parser.parse_text(_HIDDEN_VALUE.sub(lambda m: f'{m.group(1)}"{HIDDEN}"', text), None, None)
     return tuple(parser.settings)
 
 

@@ -292,6 +292,10 @@ TITLES: dict[str, Text] = {
         "Dovecot has no TLS certificate: every TLS connection fails",
         "Dovecot 没有 TLS 证书：每个 TLS 连接都会失败",
     ),
+    "dovecot.ssl_no_certificate#protocols": Text(
+        "Dovecot has no TLS certificate for {protocols}: every TLS connection there fails",
+        "Dovecot 没有供 {protocols} 使用的 TLS 证书：那里的每个 TLS 连接都会失败",
+    ),
 }
 
 _DOVECOT_RC4_UNKNOWN = Text(
@@ -1122,6 +1126,26 @@ EXPLANATIONS: dict[str, Text] = {
         "IMAPS、POP3S 连接都会失败（Dovecot 2.3 会记录无法加载 "
         "SSL 证书、证书为空的错误，并断开连接）。远程用户无法登录，因为没有 TLS 时密码会被拒绝；"
         "在允许明文认证的地方，放弃 TLS 的客户端会以明文发送密码。",
+    ),
+    "dovecot.ssl_no_certificate#protocols": Text(
+        "TLS is on for {protocols} (or once the fix of dovecot.ssl_disabled turns it on), "
+        "but {unset} is set only inside protocol, local or remote sections that do not "
+        "reach {protocols}, and not at the top level. Dovecot "
+        "applies a section's settings only to the connections it matches, so {protocols} "
+        "has no certificate: every STARTTLS and every implicit TLS connection there fails "
+        "(Dovecot 2.3 logs \"Failed to initialize SSL server context: Can't load SSL "
+        'certificate (ssl_cert setting): The certificate is empty"). Its users cannot log '
+        "in, since passwords are refused without TLS; where cleartext authentication is "
+        "allowed, clients that give up on TLS send them in cleartext. Dovecot's "
+        "documentation asks for a top-level certificate and key even where sections set "
+        "their own.",
+        "{protocols} 已开启 TLS（或在 dovecot.ssl_disabled 的修复将其开启之后），但 {unset} "
+        "只在不适用于 {protocols} 的 protocol、local 或 "
+        "remote 段中设置，顶层没有设置。Dovecot 只把段内的设置用于与之匹配的连接，因此 "
+        "{protocols} 没有证书：那里的每个 STARTTLS 以及每个隐式 TLS 连接都会失败（Dovecot 2.3 "
+        "会记录无法加载 SSL 证书、证书为空的错误）。其用户无法登录，因为没有 TLS 时密码会被"
+        "拒绝；在允许明文认证的地方，放弃 TLS 的客户端会以明文发送密码。Dovecot 的文档要求"
+        "即使各段设置了自己的证书，顶层也要设置证书和私钥。",
     ),
     "dovecot.ssl_no_certificate#in_24": Text(
         "TLS is on (ssl = yes, the default, or required; or once the fix of "
