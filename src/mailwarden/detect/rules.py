@@ -4304,7 +4304,9 @@ class Detector:
                 "failures": failures,
             }
             names, complete = usernames.get(number, (0, True))
-            data["usernames"] = names
+            # Every target is a name its members tried: the count is never fewer (a
+            # member's state keeps 32 names, and the count is of one window).
+            data["usernames"] = max(names, len(accounts))
             data["usernames_complete"] = complete
             data["enumeration"] = names >= self._limits.enumeration[0]
             if self.accounts is not None:

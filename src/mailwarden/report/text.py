@@ -767,13 +767,23 @@ def _targets(data: dict[str, Any]) -> str:
     """A campaign's shared targets; first how many names its members tried in all when
     that makes it an enumeration too (first: the cell may be cut at its end)."""
     targets = [str(t) for t in data.get("targets", ())]
+    # the JSON lists the first 50 targets: "+N" counts every one left out
+    count = max(len(targets), int(data.get("target_count", 0)))
     if not data.get("enumeration"):
-        return names(targets, 3)
+        return _some(targets, 3, count)
+    total = max(count, int(data.get("usernames", 0)))
     if data.get("usernames_complete", True):
         text = _("{n} usernames in all: {names}")
     else:
         text = _("{n} or more usernames in all: {names}")
-    return text.format(n=f"{int(data.get('usernames', 0)):,}", names=names(targets, 2))
+    return text.format(n=f"{total:,}", names=_some(targets, 2, total))
+
+
+def _some(shown: Sequence[str], room: int, total: int) -> str:
+    """The first ``room`` of ``shown``, then how many of ``total`` names are left out."""
+    head = names(shown[:room], room)
+    more = total - min(room, len(shown))
+    return f"{head} +{more:,}" if shown and more > 0 else head
 
 
 def networks_section(findings: Sequence[Finding], limit: int) -> list[RenderableType]:
