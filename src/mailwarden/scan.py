@@ -671,6 +671,7 @@ def _chunks_of(stream: Stream, stats: ReadStats, progress: Progress) -> Iterator
             matches=query.matches,
             journalctl=query.journalctl,
         ):
+            _note_mail(chunk.data, stats)  # an identifier postfix/…, dovecot
             yield chunk
             progress.advance("journal", len(chunk.data), chunk.data.count(b"\n"))
         progress.finish("journal")

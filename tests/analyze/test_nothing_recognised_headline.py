@@ -5,7 +5,11 @@ log with nothing to report still says "No attack found"."""
 
 from __future__ import annotations
 
+import json
+import os
+import stat
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -23,15 +27,21 @@ MAIL = (
 )
 
 
-@pytest.mark.parametrize(("text", "lines"), [(NOT_MAIL, 3), ("", 0)])
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        (NOT_MAIL, "Nothing recognised as a mail server's log entry in 3 lines"),
+        ("", "Nothing to analyse: the file is empty. Is this the right file?"),
+    ],
+)
 def test_no_mail_entry_is_no_clean_verdict(
-    run: Runner, log_file: Callable[[str], str], text: str, lines: int
+    run: Runner, log_file: Callable[[str], str], text: str, said: str
 ) -> None:
     code, out, _ = run("analyze", "--year", "2026", log_file(text), env={"COLUMNS": "80"})
     assert code == 0
     head = " ".join(out.split("\n\n")[0].split())
     assert "No attack found" not in head
-    assert f"Nothing recognised as a mail server's log entry in {lines} lines" in head
+    assert said in head
     assert "--journal" in head
 
 
@@ -64,3 +74,65 @@ def test_a_mail_log_with_nothing_to_judge_is_no_wrong_file(
     code, out, _ = run("analyze", "--year", "2026", log_file(text), env={"COLUMNS": "80"})
     assert code == 0
     assert out.startswith("No attack found: nobody guessed passwords."), out[:300]
+
+
+def _journalctl(tmp_path: Path, entries: list[dict[str, str]]) -> dict[str, str]:
+    """A journalctl that prints ``entries`` whatever it is asked: the environment that
+    puts it first on PATH."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    fake = bin_dir / "journalctl"
+    body = "\n".join(json.dumps(e) for e in entries)
+    fake.write_text(f"#!/bin/sh\ncat <<'EOF'\n{body}\nEOF\n" if entries else "#!/bin/sh\n")
+    fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
+    return {"PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}", "COLUMNS": "80"}
+
+
+KERNEL_ENTRY = {
+    "__REALTIME_TIMESTAMP": "1795860000000000",
+    "SYSLOG_IDENTIFIER": "kernel",
+    "_HOSTNAME": "mx",
+    "MESSAGE": "eth0: link up",
+    "__CURSOR": "s=1;i=1",
+}
+
+
+@pytest.mark.parametrize("match", [(), ("--journal-match", "_SYSTEMD_UNIT=postfix.service")])
+def test_a_journal_without_mail_entries_is_no_all_clear(
+    run: Runner, tmp_path: Path, match: tuple[str, ...]
+) -> None:
+    """A --journal-match that selects the wrong entries (or Postfix not logging to the
+    journal) said "No attack found: nobody guessed passwords.", and nothing else."""
+    env = _journalctl(tmp_path, [KERNEL_ENTRY])
+    code, out, _err = run("analyze", "--journal", *match, env=env)
+    assert code == 0
+    head = " ".join(out.split("\n\n")[0].split())
+    assert "No attack found" not in head
+    assert head.startswith(
+        "Nothing recognised as a mail server's entry in the 1 journal entry read: is "
+        "Postfix logging to the journal (journalctl -u 'postfix*'), and does "
+        "--journal-match (if given) select its entries?"
+    )
+    code, out, _err = run("analyze", "--journal", *match, "--format", "json", env=env)
+    assert code == 0
+    [problem] = json.loads(out)["problems"]
+    assert problem.startswith("the journal gave 1 entry, none a mail server's")
+    assert ("--journal-match" in problem) == bool(match)
+
+
+def test_an_empty_journal_is_no_all_clear(run: Runner, tmp_path: Path) -> None:
+    env = _journalctl(tmp_path, [])
+    code, out, _err = run("analyze", "--journal", env=env)
+    assert code == 0
+    assert out.startswith("The journal gave no entry: is Postfix logging to it")
+    code, out, _err = run("analyze", "--journal", "--format", "json", env=env)
+    [problem] = json.loads(out)["problems"]
+    assert problem.startswith("the journal gave no mail entry: is Postfix logging to it")
+
+
+def test_a_journal_with_mail_entries_is_read_as_a_mail_log(run: Runner, tmp_path: Path) -> None:
+    entry = dict(KERNEL_ENTRY, SYSLOG_IDENTIFIER="postfix/smtpd", _PID="100")
+    entry["MESSAGE"] = "connect from mail.example.net[192.0.2.8]"
+    code, out, _err = run("analyze", "--journal", env=_journalctl(tmp_path, [entry]))
+    assert code == 0
+    assert out.startswith("No attack found: nobody guessed passwords.")

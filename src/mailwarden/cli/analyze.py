@@ -35,7 +35,7 @@ from mailwarden.cli.options import (
 )
 from mailwarden.config import Config, PolicyConfig, apply_overrides, duration_text, load_config
 from mailwarden.errors import MailwardenError
-from mailwarden.locale import N_, _, ngettext
+from mailwarden.locale import N_, _, active_language, ngettext
 from mailwarden.model import IPNetwork
 
 if TYPE_CHECKING:
@@ -412,20 +412,10 @@ def _analyze(
                 "every input was last written more than a day before {window}: none was opened"
             )
         _warn(message.format(window=_window(options)))
-    elif journal and not paths and not stats.lines:
-        if options.windowed:
-            message = _(
-                "the journal gave no mail entry in {window}: is Postfix logging to it "
-                "(journalctl -u 'postfix*'), and may this user read it (root, or the "
-                "systemd-journal or adm group)?"
-            )
-        else:
-            message = _(
-                "the journal gave no mail entry: is Postfix logging to it (journalctl -u "
-                "'postfix*'), and may this user read it (root, or the systemd-journal or adm "
-                "group)?"
-            )
-        _warn(message.format(window=_window(options)))
+    elif journal and not paths and not (stats.mail_seen or counts.recognised):
+        # A problem (the JSON's problems, the text's notes), not a warning only: a wrong
+        # --journal-match looked like an all-clear.
+        stats.problem(_journal_without_mail(stats.lines, options, journal_matches))
     elif stats.outside_window and not counts.records:
         # Not a problem of the input (not among the problems), but the all-clear below
         # covers only the range: said under the headline and on standard error.
@@ -479,7 +469,7 @@ def _analyze(
         entries=counts.records,
         recognised=counts.recognised,
         events=counts.events,
-        mail_seen=bool(stats.mail_seen or counts.recognised or journal),
+        mail_seen=bool(stats.mail_seen or counts.recognised),
         seconds=time.perf_counter() - started,
         skipped=stats.skipped_total,
         junk=stats.binary + stats.too_long,
@@ -857,6 +847,47 @@ def say_not_logs(
                 "compressed twice?): nothing in it was analysed"
             ).format(path=name)
         )
+
+
+def _journal_without_mail(entries: int, options: ReadOptions, matches: Sequence[str]) -> str:
+    """What to check when the journal gave no mail server's entry: ``entries`` of others
+    (a --journal-match that selects the wrong ones, Postfix logging elsewhere), or none
+    at all (a user who may not read it, too)."""
+    window = _window(options) if options.windowed else ""
+    if not entries:
+        if window:
+            message = _(
+                "the journal gave no mail entry in {window}: is Postfix logging to it "
+                "(journalctl -u 'postfix*'), and may this user read it (root, or the "
+                "systemd-journal or adm group)?"
+            )
+        else:
+            message = _(
+                "the journal gave no mail entry: is Postfix logging to it (journalctl -u "
+                "'postfix*'), and may this user read it (root, or the systemd-journal or adm "
+                "group)?"
+            )
+        if matches:
+            gap = "" if active_language() == "zh_CN" else " "
+            message += gap + _("Does --journal-match select its entries?")
+        return message.format(window=window)
+    if matches:
+        message = ngettext(
+            "the journal gave {n} entry, none a mail server's: does --journal-match select "
+            "Postfix's entries (journalctl -u 'postfix*' shows them)?",
+            "the journal gave {n} entries, none a mail server's: does --journal-match "
+            "select Postfix's entries (journalctl -u 'postfix*' shows them)?",
+            entries,
+        )
+    else:
+        message = ngettext(
+            "the journal gave {n} entry, none a mail server's: is Postfix logging to it "
+            "(journalctl -u 'postfix*')?",
+            "the journal gave {n} entries, none a mail server's: is Postfix logging to it "
+            "(journalctl -u 'postfix*')?",
+            entries,
+        )
+    return message.format(n=f"{entries:,}")
 
 
 def _window(options: ReadOptions) -> str:

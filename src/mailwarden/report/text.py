@@ -358,19 +358,64 @@ def headline(analysis: Analysis, summary: ReadSummary) -> tuple[str, str]:
         and not (summary.before_since or summary.looked_back or summary.after_until)
     ):
         # a syslog without mail lines, an empty file, the wrong file: no clean verdict
-        top = counted(
+        top = _nothing_recognised(summary)
+    else:
+        top = _("No attack found: nobody guessed passwords.")
+    return top, _read_line(analysis, summary, attackers, spread)
+
+
+def _nothing_recognised(summary: ReadSummary) -> str:
+    """The headline when no input held a mail server's entry: is it the right input?"""
+    if summary.inputs == ("journal",):
+        if not summary.lines:
+            return _(
+                "The journal gave no entry: is Postfix logging to it (journalctl -u "
+                "'postfix*'), may this user read it, and does --journal-match (if given) "
+                "select its entries?"
+            )
+        return counted(
             ngettext(
-                "Nothing recognised as a mail server's log entry in {n} line: is this the "
-                "right file? (journald-only servers: --journal)",
-                "Nothing recognised as a mail server's log entry in {n} lines: is this the "
-                "right file? (journald-only servers: --journal)",
+                "Nothing recognised as a mail server's entry in the {n} journal entry read: "
+                "is Postfix logging to the journal (journalctl -u 'postfix*'), and does "
+                "--journal-match (if given) select its entries?",
+                "Nothing recognised as a mail server's entry in the {n} journal entries "
+                "read: is Postfix logging to the journal (journalctl -u 'postfix*'), and "
+                "does --journal-match (if given) select its entries?",
                 summary.lines,
             ),
             summary.lines,
         )
-    else:
-        top = _("No attack found: nobody guessed passwords.")
-    return top, _read_line(analysis, summary, attackers, spread)
+    if not summary.lines:  # "in 0 lines" said it less plainly
+        if summary.inputs == ("-",):
+            return _(
+                "Nothing to analyse: standard input is empty. Is this the right file? "
+                "(journald-only servers: --journal)"
+            )
+        if summary.files <= 1:
+            return _(
+                "Nothing to analyse: the file is empty. Is this the right file? "
+                "(journald-only servers: --journal)"
+            )
+        return counted(
+            ngettext(
+                "Nothing to analyse: the {n} file is empty. Are these the right files? "
+                "(journald-only servers: --journal)",
+                "Nothing to analyse: the {n} files are empty. Are these the right files? "
+                "(journald-only servers: --journal)",
+                summary.files,
+            ),
+            summary.files,
+        )
+    return counted(
+        ngettext(
+            "Nothing recognised as a mail server's log entry in {n} line: is this the "
+            "right file? (journald-only servers: --journal)",
+            "Nothing recognised as a mail server's log entry in {n} lines: is this the "
+            "right file? (journald-only servers: --journal)",
+            summary.lines,
+        ),
+        summary.lines,
+    )
 
 
 def _read_line(
