@@ -474,6 +474,8 @@ def _analyze(
         skipped=stats.skipped_total,
         junk=stats.binary + stats.too_long,
         problems=tuple(stats.problems),
+        unreadable=tuple(dict.fromkeys(stats.failed_why)),
+        damaged=len(set(stats.damaged)),
         disorder=tuple(stats.disorder),
         cautions=tuple(cautions),
         duplicates=stats.duplicates,

@@ -61,6 +61,12 @@ class ReadSummary:
     file rather than say "No attack found"."""
     problems: tuple[str, ...] = ()
     """One line each: a damaged archive, a journal that stopped early, …"""
+    unreadable: tuple[str, ...] = ()
+    """The problem line of each input that gave not a line (``ReadStats.failed_why``): a
+    zstd file, damage from its start, a read error."""
+    damaged: int = 0
+    """Archives read up to damage found after some of their lines
+    (``ReadStats.damaged``)."""
     disorder: tuple[str, ...] = ()
     """One line per input whose entries go back in time: the analysis may be wrong."""
     cautions: tuple[str, ...] = ()

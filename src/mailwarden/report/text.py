@@ -365,7 +365,22 @@ def headline(analysis: Analysis, summary: ReadSummary) -> tuple[str, str]:
 
 
 def _nothing_recognised(summary: ReadSummary) -> str:
-    """The headline when no input held a mail server's entry: is it the right input?"""
+    """The headline when no input held a mail server's entry: is it the right input?
+    Or, when not a line was read and an input could not be read, why."""
+    if summary.unreadable and not summary.lines:
+        if len(summary.unreadable) == 1:
+            return _("Nothing analysed: {problem}.").format(
+                problem=shown(summary.unreadable[0]).rstrip(".")
+            )
+        count = len(summary.unreadable)
+        return counted(
+            ngettext(
+                "Nothing analysed: {n} input could not be read (see Notes).",
+                "Nothing analysed: {n} inputs could not be read (see Notes).",
+                count,
+            ),
+            count,
+        )
     if summary.inputs == ("journal",):
         if not summary.lines:
             return _(
@@ -436,6 +451,25 @@ def _read_line(
     if not summary.files and not summary.lines and summary.before_since and not summary.looked_back:
         read = _("Opened no file")  # every file was last written before --since
     read += _failed_logins(analysis, attackers, spread)
+    if summary.damaged:  # the notes say where, at the bottom: the top says it too
+        read += _gap() + counted(
+            ngettext(
+                "{n} archive damaged: read up to the damage (see Notes).",
+                "{n} archives damaged: each read up to its damage (see Notes).",
+                summary.damaged,
+            ),
+            summary.damaged,
+        )
+    if summary.unreadable and summary.lines:  # else the headline says it
+        count = len(summary.unreadable)
+        read += _gap() + counted(
+            ngettext(
+                "{n} input could not be read (see Notes).",
+                "{n} inputs could not be read (see Notes).",
+                count,
+            ),
+            count,
+        )
     if summary.junk:
         read += _gap() + ngettext(
             "{n} line skipped: binary, or longer than {kib} KiB.",

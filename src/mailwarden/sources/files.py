@@ -17,7 +17,8 @@ Decisions:
 - The same file named twice is read once; of a file and a symbolic link to it, as the
   file (a link `current -> mail.log` leaves mail.log in its rotated set).
 - Compression is recognised by its magic bytes, not by the name. zstd is recognised and
-  reported as a problem (the standard library cannot read it).
+  reported as a problem (the standard library cannot read it before Python 3.14): an
+  input that gave not a line (``ReadStats.failed``).
 - A damaged archive is a problem recorded in the stats: every whole line before the
   damage is read, the unfinished line at the damage is dropped, nothing is raised.
   "Before the damage" is all that the decompressor produced before it noticed it,
@@ -828,17 +829,26 @@ def _read(
                 break
             first += more
     except OSError as exc:
-        stats.problem(
-            _("{path}: read error: {reason}").format(path=path, reason=os_reason(exc) or exc)
+        stats.fail(
+            path, _("{path}: read error: {reason}").format(path=path, reason=os_reason(exc) or exc)
         )
-        stats.failed.append(path)
         return
     stats.files += 1
     kind = _compression_of(first)
     if kind == "zstd":
-        stats.problem(
-            _("{path}: zstd-compressed, which mailwarden cannot read; skipped").format(path=path)
-        )
+        if sys.version_info < (3, 14):  # compression.zstd came with 3.14
+            message = _(
+                "{path}: zstd-compressed, which mailwarden cannot read (Python {version} has "
+                "no zstd module): not a line was read from it; decompress it first (zstd -dc)"
+            )
+        else:
+            message = _(
+                "{path}: zstd-compressed, which mailwarden cannot read (it does not use "
+                "Python's zstd module yet): not a line was read from it; decompress it first "
+                "(zstd -dc)"
+            )
+        version = f"{sys.version_info[0]}.{sys.version_info[1]}"
+        stats.fail(path, message.format(path=path, version=version))
         stats.unread.append(path)
         return
     blocks: Iterator[bytes]
@@ -866,7 +876,10 @@ def _read(
             message = _("{path}: {damage}; not a line could be read from it").format(
                 path=path, damage=damage
             )
-            stats.failed.append(path)
+            if unfinished:
+                message += _("; the unfinished line at the damage was dropped")
+            stats.fail(path, message)
+            return
         elif unchecked and kind == "gzip":
             message = _(
                 "{path}: {damage}, found after {lines} lines; those lines were read, but "
@@ -894,6 +907,7 @@ def _read(
         if unfinished:
             message += _("; the unfinished line at the damage was dropped")
         stats.problem(message)
+        stats.damaged.append(path)
         return
     tail = splitter.finish()
     if tail is not None:

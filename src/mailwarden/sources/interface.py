@@ -73,9 +73,16 @@ class ReadStats:
     """Inputs opened but not read: zstd-compressed (a problem says so); ``analyze``
     leaves them out of the inputs it lists as read."""
     failed: list[str] = field(default_factory=list)
-    """Inputs that gave not a line because of damage or a read error (a gzip file cut
-    short in its header, /proc/self/mem): a problem says so, and one named as an
-    argument makes the command exit 1 (`files.failed_named`)."""
+    """Inputs that gave not a line because of damage, a read error or a compression
+    mailwarden cannot read (a gzip file cut short in its header, /proc/self/mem, zstd):
+    a problem says so (:meth:`fail`), and one named as an argument makes the command
+    exit 1 (`files.failed_named`)."""
+    failed_why: list[str] = field(default_factory=list)
+    """For each of ``failed``, at the same index: its problem's line (``analyze``'s
+    headline says it when nothing else was read)."""
+    damaged: list[str] = field(default_factory=list)
+    """Archives read up to damage found after some of their lines (a problem says so;
+    ``analyze`` counts them under its headline)."""
     not_logs: list[str] = field(default_factory=list)
     """Inputs (files, ``-``) whose first lines hold no log entry: no line with a time or
     a program (``analyze``: ``scan.sniffed``; it warns of those that gave nothing
@@ -147,6 +154,12 @@ class ReadStats:
     def problem(self, message: str) -> None:
         """Record one problem (a single line of text)."""
         self.problems.append(" ".join(message.split()))
+
+    def fail(self, source: str, message: str) -> None:
+        """Record that ``source`` gave not a line, and why (a problem)."""
+        self.problem(message)
+        self.failed.append(source)
+        self.failed_why.append(self.problems[-1])
 
     def merge(self, other: ReadStats) -> None:
         """Add another read's counters and problems to these."""
