@@ -85,12 +85,12 @@ TITLES: dict[str, Text] = {
         "提交服务不提供密码登录：没有 TLS，且设置了 noplaintext",
     ),
     "postfix.submission_no_login#after_tls_other_sasl": Text(
-        "Submission service that offers no password login: no plaintext mechanism even after TLS",
-        "提交服务不提供密码登录：即使在 TLS 之后也不提供明文认证机制",
+        "Submission service that refuses PLAIN and LOGIN even after TLS",
+        "提交服务即使在 TLS 之后也拒绝 PLAIN 和 LOGIN",
     ),
     "postfix.submission_no_login#no_tls_other_sasl": Text(
-        "Submission service that offers no password login: no TLS, and noplaintext",
-        "提交服务不提供密码登录：没有 TLS，且设置了 noplaintext",
+        "Submission service that refuses PLAIN and LOGIN: no TLS, and noplaintext",
+        "提交服务拒绝 PLAIN 和 LOGIN：没有 TLS，且设置了 noplaintext",
     ),
     "postfix.tls_loglevel_credentials": Text(
         "TLS log level {level} where users log in: passwords go into the log",
@@ -475,18 +475,21 @@ EXPLANATIONS: dict[str, Text] = {
         "$smtpd_sasl_security_options unless set, has noplaintext. With smtpd_sasl_type = "
         "{sasl_type} the other mechanisms come from that SASL library's own configuration "
         "(Cyrus: mech_list in smtpd.conf, /etc/postfix/sasl/smtpd.conf on Debian), which "
-        "the audit does not read: where it offers only PLAIN and LOGIN (as with "
-        "pwcheck_method: saslauthd, which checks passwords in cleartext), no AUTH is "
-        "offered and your users cannot log in there; clients that use only PLAIN or "
-        "LOGIN cannot in any case. Set smtpd_sasl_tls_security_options without noplaintext: "
-        "the password then travels only inside TLS.",
+        "the audit does not read: when mech_list is PLAIN LOGIN (the usual saslauthd "
+        "set-up: saslauthd checks passwords in cleartext), no AUTH is offered and your "
+        "users cannot log in there; without mech_list Cyrus offers every mechanism "
+        "plugin installed, and those that need the password stored fail with saslauthd. "
+        "Clients that use only PLAIN or LOGIN cannot log in in any case. Set "
+        "smtpd_sasl_tls_security_options without noplaintext: the password then travels "
+        "only inside TLS.",
         "{services} 上即使在 STARTTLS 之后，smtpd 也不提供以明文发送密码的认证机制（PLAIN、"
         "LOGIN）：smtpd_sasl_tls_security_options（未设置时等于 $smtpd_sasl_security_options）"
         "含有 noplaintext。在 smtpd_sasl_type = {sasl_type} 下，其他机制由该 SASL 库自己的配置"
         "决定（Cyrus：smtpd.conf 中的 mech_list，Debian 上为 /etc/postfix/sasl/smtpd.conf），"
-        "审计不读取该配置：如果它只提供 PLAIN 和 LOGIN（使用 pwcheck_method: saslauthd 时即是"
-        "如此，它以明文核对密码），就根本不会提供 AUTH，"
-        "用户无法在这里登录；只使用 PLAIN 或 LOGIN 的客户端无论如何都无法登录。应把 "
+        "审计不读取该配置：当 mech_list 为 PLAIN LOGIN 时（使用 saslauthd 的常见配置："
+        "saslauthd 以明文核对密码），根本不会提供 AUTH，用户无法在这里登录；没有 mech_list "
+        "时，Cyrus 会提供所有已安装的机制插件，其中需要存储密码的机制在 saslauthd 下会失败。"
+        "只使用 PLAIN 或 LOGIN 的客户端无论如何都无法登录。应把 "
         "smtpd_sasl_tls_security_options 设置为不含 noplaintext 的值：密码随后只在 TLS "
         "之内传送。",
     ),
@@ -496,18 +499,20 @@ EXPLANATIONS: dict[str, Text] = {
         "password in cleartext (PLAIN, LOGIN) is ever offered there. With smtpd_sasl_type "
         "= {sasl_type} the other mechanisms come from that SASL library's own "
         "configuration (Cyrus: mech_list in smtpd.conf, /etc/postfix/sasl/smtpd.conf on "
-        "Debian), which the audit does not read: where it offers only PLAIN and LOGIN (as "
-        "with pwcheck_method: saslauthd, which checks passwords in cleartext), no AUTH is "
-        "offered and your users cannot log in on this service; clients "
-        "that use only PLAIN or LOGIN cannot in any case. Require TLS on it, and offer "
-        "those mechanisms after TLS.",
+        "Debian), which the audit does not read: when mech_list is PLAIN LOGIN (the usual "
+        "saslauthd set-up: saslauthd checks passwords in cleartext), no AUTH is offered "
+        "and your users cannot log in on this service; without mech_list Cyrus offers "
+        "every mechanism plugin installed, and those that need the password stored fail "
+        "with saslauthd. Clients that use only PLAIN or LOGIN cannot log in in any case. "
+        "Require TLS on it, and offer those mechanisms after TLS.",
         "{services} 上没有 TLS（smtpd_tls_security_level = none），且 "
         "smtpd_sasl_security_options 含有 noplaintext，因此这里从不提供以明文发送密码的认证"
         "机制（PLAIN、LOGIN）。在 smtpd_sasl_type = {sasl_type} 下，其他机制由该 SASL 库自己的"
         "配置决定（Cyrus：smtpd.conf 中的 mech_list，Debian 上为 "
-        "/etc/postfix/sasl/smtpd.conf），审计不读取该配置：如果它只提供 PLAIN 和 LOGIN"
-        "（使用 pwcheck_method: saslauthd 时即是如此，它以明文核对密码），就根本不会提供 AUTH，"
-        "用户无法在该服务上登录；只使用 PLAIN 或 LOGIN "
+        "/etc/postfix/sasl/smtpd.conf），审计不读取该配置：当 mech_list 为 PLAIN LOGIN 时"
+        "（使用 saslauthd 的常见配置：saslauthd 以明文核对密码），根本不会提供 AUTH，"
+        "用户无法在该服务上登录；没有 mech_list 时，Cyrus 会提供所有已安装的机制插件，"
+        "其中需要存储密码的机制在 saslauthd 下会失败。只使用 PLAIN 或 LOGIN "
         "的客户端无论如何都无法登录。应在该服务上强制 TLS，并在 TLS 之后提供这些机制。",
     ),
     "postfix.refused_boolean": Text(
