@@ -60,7 +60,10 @@ high
                                   with the fix of dovecot.ssl_disabled. Also where they
                                   are set only inside sections, for the login protocols
                                   of `protocols` that none of them reaches. No edit to
-                                  paste
+                                  paste, but where an empty one in a section reaching
+                                  a protocol (`protocol pop3 { ssl_cert = }`) takes
+                                  the value around it away (variant `emptied`): the
+                                  fix takes that line out
 high or medium
     dovecot.ssl_old_protocols     SSLv3 allowed (high); TLSv1/TLSv1.1 (medium); an
                                   OpenSSL 1.1.0 or later has no SSLv3 (nor SSLv2):
@@ -481,6 +484,13 @@ def _protocols_without_certificate(
     lacking = tls_on or lacking  # TLS off for all: once the fix of ssl_disabled is in
     if not lacking:
         return []
+    emptied = _emptied(config, lacking)
+    found = []
+    if emptied:
+        found.append(_emptied_finding(config, names, lacking, emptied, details, version24))
+        lacking = {p: m for p, m in lacking.items() if p not in emptied}
+    if not lacking:
+        return found
     unset = [n for n in names if any(n in missing for missing in lacking.values())]
     top = config.scopes("ssl").get("")
     evidence = [_evidence(top) if top is not None else Evidence("ssl", "yes", default=True)]
@@ -496,7 +506,71 @@ def _protocols_without_certificate(
     finding = AuditFinding(
         id=NO_CERTIFICATE.id, severity=Severity.HIGH, evidence=tuple(evidence), details=details
     )
-    return [finding]
+    return [*found, finding]
+
+
+def _emptied(
+    config: DovecotConfig, lacking: Mapping[str, list[str]]
+) -> dict[str, list[DovecotSetting]]:
+    """The protocols of `lacking` that have no certificate only because a section
+    reaching them sets it to nothing (`protocol pop3 { ssl_cert = }`, which replaces
+    the top-level value there): taking those empty settings out gives each of them its
+    certificate back. For each, those settings."""
+    emptied: dict[str, list[DovecotSetting]] = {}
+    for protocol, missing in lacking.items():
+        empty = [
+            setting
+            for name in missing
+            for scope, setting in config.scopes(name).items()
+            if scope
+            and not address_filtered(scope)
+            and _protocol_matches(scope, protocol)
+            and not _has_value(setting)
+        ]
+        if not empty:
+            continue
+        without = config.apply(replace(_fix(config, s, ""), remove=True) for s in empty)
+        if all(_reaches_protocol(without, name, protocol) for name in missing):
+            emptied[protocol] = empty
+    return emptied
+
+
+def _emptied_finding(
+    config: DovecotConfig,
+    names: tuple[str, str],
+    lacking: Mapping[str, list[str]],
+    emptied: Mapping[str, list[DovecotSetting]],
+    details: Mapping[str, str],
+    version24: bool,
+) -> AuditFinding:
+    """dovecot.ssl_no_certificate for the protocols whose certificate an empty setting
+    in a section takes away (variant `emptied`): the fix takes those lines out, and the
+    value around the section (the top-level one) applies there again."""
+    settings = list({id(s): s for found in emptied.values() for s in found}.values())
+    unset = [n for n in names if any(n in lacking[p] for p in emptied)]
+    top = config.scopes("ssl").get("")
+    evidence = [_evidence(top) if top is not None else Evidence("ssl", "yes", default=True)]
+    evidence += [_evidence(s) for name in unset for s in config.written(name)]
+    located = all(s.line is not None for s in settings)
+    fix = tuple(replace(_fix(config, s, ""), remove=True) for s in settings) if located else ()
+    where = [
+        f"{s.section} ({s.file}:{s.line})" if s.file and s.line else s.section for s in settings
+    ]
+    return AuditFinding(
+        id=NO_CERTIFICATE.id,
+        severity=Severity.HIGH,
+        evidence=tuple(evidence),
+        fix=fix,
+        details={
+            **details,
+            "variant": "emptied",
+            "protocols": ", ".join(emptied),
+            "unset": ", ".join(unset),
+            "sections": ", ".join(dict.fromkeys(where)),
+            "file": settings[0].file or config.path,
+            "no_fix": "emptied",
+        },
+    )
 
 
 def _served_logins(config: DovecotConfig) -> list[str]:

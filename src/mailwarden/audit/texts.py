@@ -72,6 +72,10 @@ TITLES: dict[str, Text] = {
         "{parameter} on {services} is neither yes nor no: the service stops at start",
         "{services} 上的 {parameter} 既不是 yes 也不是 no：该服务启动时会退出",
     ),
+    "postfix.refused_boolean#service_overruled": Text(
+        "{parameter} on {services} is neither yes nor no: the service stops at start",
+        "{services} 上的 {parameter} 既不是 yes 也不是 no：该服务启动时会退出",
+    ),
     "postfix.submission_auth_disabled": Text(
         "Submission service without AUTH",
         "提交服务没有开启 AUTH",
@@ -295,6 +299,11 @@ TITLES: dict[str, Text] = {
     "dovecot.ssl_no_certificate#protocols": Text(
         "Dovecot has no TLS certificate for {protocols}: every TLS connection there fails",
         "Dovecot 没有供 {protocols} 使用的 TLS 证书：那里的每个 TLS 连接都会失败",
+    ),
+    "dovecot.ssl_no_certificate#emptied": Text(
+        "Dovecot has no TLS certificate for {protocols}: an empty {unset} there takes the "
+        "top-level one away",
+        "Dovecot 没有供 {protocols} 使用的 TLS 证书：那里置空的 {unset} 取消了顶层的设置",
     ),
 }
 
@@ -538,6 +547,17 @@ EXPLANATIONS: dict[str, Text] = {
         "postconf 会接受它，但该服务的程序启动时会因布尔值无效而退出，因此该服务无法运行。"
         "审计按 no 处理，其他审计结果也以此为准；修复方法在该 -o 中写入 no，使这些结果保持"
         "成立。如果原意是 yes，请改写为 yes 并重新审计。",
+    ),
+    "postfix.refused_boolean#service_overruled": Text(
+        "master.cf sets {parameter} with -o on {services} to a value that is neither yes "
+        "nor no. postconf takes it, but the service's program stops at start (\"fatal: bad "
+        'boolean configuration"), so the service does not run. The audit read it as no; '
+        "{by} in this report writes {value} in that -o, and so does this fix: the one "
+        "command ends both findings and brings the service up.",
+        "master.cf 在 {services} 上用 -o 将 {parameter} 设为既不是 yes 也不是 no 的值。"
+        "postconf 会接受它，但该服务的程序启动时会因布尔值无效而退出，因此该服务无法运行。"
+        "审计按 no 处理；本报告中的 {by} 在该 -o 中写入 {value}，此修复也是如此：这一条命令"
+        "同时解决两个问题，并让该服务重新运行。",
     ),
     "postfix.submission_auth_disabled": Text(
         "{services} is a submission port but does not offer AUTH (smtpd_sasl_auth_enable is "
@@ -1152,6 +1172,24 @@ EXPLANATIONS: dict[str, Text] = {
         "拒绝；在允许明文认证的地方，放弃 TLS 的客户端会以明文发送密码。Dovecot 的文档要求"
         "即使各段设置了自己的证书，顶层也要设置证书和私钥。",
     ),
+    "dovecot.ssl_no_certificate#emptied": Text(
+        "TLS is on for {protocols} (or once the fix of dovecot.ssl_disabled turns it on), "
+        "and {unset} is set around it, but {sections} sets {unset} to nothing. Dovecot "
+        "gives the connections a section matches the section's value, so the empty one "
+        "replaces the top-level one there and {protocols} has no certificate: every "
+        "STARTTLS and every implicit TLS connection there fails (Dovecot 2.3 logs "
+        "\"Failed to initialize SSL server context: Can't load SSL certificate (ssl_cert "
+        'setting): The certificate is empty"). Its users cannot log in, since passwords '
+        "are refused without TLS; where cleartext authentication is allowed, clients that "
+        "give up on TLS send them in cleartext. The fix takes the empty setting out; the "
+        "value around the section then applies there too.",
+        "{protocols} 已开启 TLS（或在 dovecot.ssl_disabled 的修复将其开启之后），外层也设置了 "
+        "{unset}，但 {sections} 把 {unset} 设为空值。Dovecot 对与某段匹配的连接使用该段的值，"
+        "因此这个空值在那里取代了顶层的值，{protocols} 没有证书：那里的每个 STARTTLS 以及每个"
+        "隐式 TLS 连接都会失败（Dovecot 2.3 会记录无法加载 SSL 证书、证书为空的错误）。其用户"
+        "无法登录，因为没有 TLS 时密码会被拒绝；在允许明文认证的地方，放弃 TLS 的客户端会以"
+        "明文发送密码。修复方法是删除这个空设置；之后外层的值在那里同样适用。",
+    ),
     "dovecot.ssl_no_certificate#in_24": Text(
         "TLS is on (ssl = yes, the default, or required; or once the fix of "
         "dovecot.ssl_disabled turns it on), but nothing sets {unset}. "
@@ -1267,6 +1305,12 @@ NO_FIX: dict[str, Text] = {
         "没有可直接粘贴的修改：文件路径由你决定。在 {file} 中设置 "
         "ssl_cert = </etc/ssl/certs/mail.pem 和 ssl_key = </etc/ssl/private/mail.key"
         "（< 表示让 Dovecot 读取该文件；私钥只应让 root 可读），然后重新加载 Dovecot。",
+    ),
+    "dovecot.ssl_no_certificate#emptied": Text(
+        "Delete the empty {unset} line in {sections} (the value around the section then "
+        "applies there), then reload Dovecot.",
+        "删除 {sections} 中空的 {unset} 这一行（之后外层的值在那里同样适用），然后重新加载 "
+        "Dovecot。",
     ),
     "dovecot.ssl_no_certificate#24": Text(
         "No edit to paste: the files are yours to name. In {file}, set "
@@ -1610,6 +1654,26 @@ NOTES: dict[str, Text] = {
         "或 no（不区分大小写）；postconf 会接受该值，但该服务的程序启动时就会退出（报错："
         "fatal: {error}），因此 {service} 无法运行。审计时按 no 处理。请写成 yes 或 no。",
     ),
+    "postfix_boolean#reported": Text(
+        "{file}, line {line}: {parameter} = {value}: Postfix takes only yes or no here "
+        "(in any case); postconf takes the value, but every Postfix program that reads it "
+        'stops at start ("fatal: {error}"). The audit read it as no. The finding '
+        "postfix.refused_boolean below gives the command that ends it.",
+        "{file} 第 {line} 行：{parameter} = {value}：这里 Postfix 只接受 yes 或 no"
+        "（不区分大小写）；postconf 会接受该值，但读取它的每个 Postfix 程序启动时都会退出"
+        "（报错：fatal: {error}）。审计时按 no 处理。下面的 postfix.refused_boolean "
+        "给出了解决它的命令。",
+    ),
+    "postfix_boolean_service#reported": Text(
+        "{file}, line {line}: {parameter} = {value} on {service}: Postfix takes only yes or "
+        "no here (in any case); postconf takes the value, but the service's program stops "
+        'at start ("fatal: {error}"), so {service} does not run. The audit read it as no. '
+        "The finding postfix.refused_boolean below gives the command that ends it.",
+        "{file} 第 {line} 行：{service} 上的 {parameter} = {value}：这里 Postfix 只接受 yes "
+        "或 no（不区分大小写）；postconf 会接受该值，但该服务的程序启动时就会退出（报错："
+        "fatal: {error}），因此 {service} 无法运行。审计时按 no 处理。下面的 "
+        "postfix.refused_boolean 给出了解决它的命令。",
+    ),
     "doveconf_failed": Text(
         "doveconf could not read the configuration ({error}); the files were parsed directly.",
         "doveconf 无法读取该配置（{error}）；已直接解析配置文件。",
@@ -1750,4 +1814,6 @@ def label(key: str, lang: Lang, **values: str) -> str:
 
 
 def note(key: str, details: Mapping[str, str], lang: Lang) -> str:
-    return fill(NOTES[key].get(lang), details, lang)
+    variant = details.get("variant")
+    text = NOTES.get(f"{key}#{variant}") if variant else None
+    return fill((text or NOTES[key]).get(lang), details, lang)
