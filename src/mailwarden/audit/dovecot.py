@@ -574,14 +574,25 @@ def _emptied_finding(
 
 
 def _served_logins(config: DovecotConfig) -> list[str]:
-    """The login protocols written in the top-level `protocols` (doveconf prints it
-    expanded); a `$protocols` the files leave unexpanded adds none: those that it may
-    stand for are not judged."""
-    written = config.scopes("protocols").get("")
-    if written is None:
-        return []
-    items = (item.strip('"').lower() for item in written.value.split())
+    """The login protocols of `protocols` (`_protocols`); none when it is unknown."""
+    value = _protocols(config) or ""
+    items = (item.strip('"').lower() for item in value.split())
     return [item for item in dict.fromkeys(items) if item in LOGIN_PROTOCOLS]
+
+
+def _protocols(config: DovecotConfig) -> str | None:
+    """The top-level `protocols` (doveconf prints it expanded, the files reader expands
+    `$protocols`), 2.4's `protocols { imap = yes }`, else the build's default as the
+    reader found it (doveconf's `-h protocols`; for the files, Debian's empty one where
+    its protocols.d include was read, else Dovecot's own `imap pop3 lmtp`, with a
+    note); None when the reader gave none."""
+    written = config.scopes("protocols").get("")
+    if written is not None:
+        return written.value
+    listed = [s for s in config.settings if s.section == "protocols"]
+    if listed:
+        return " ".join(s.name for s in listed if _is_yes(s.value))
+    return config.defaults.get("protocols")
 
 
 def _protocol_matches(scope: str, protocol: str) -> bool:
@@ -632,13 +643,13 @@ def _logins_from_elsewhere(config: DovecotConfig) -> bool:
     """Users can reach a login of this Dovecot from another machine: `protocols` names
     one users log in with, and `listen` is not loopback only. False for a Dovecot that
     serves only Postfix's SASL (`protocols =` empty, or lmtp alone: no TLS listener) or
-    a webmail on the same host (`listen = 127.0.0.1, ::1`). `protocols` counts only
-    where written at the top level, or read through doveconf (which prints it only when
-    it differs from the built-in default, empty since 2.3); a file read without it may
-    take it from an include it could not read, so it counts as serving logins."""
-    written = config.scopes("protocols").get("")
-    if written is not None or config.reader == "doveconf":
-        value = written.value if written is not None else ""
+    a webmail on the same host (`listen = 127.0.0.1, ::1`). `protocols` not written is
+    the build's default (`_protocols`): empty on Debian and Ubuntu, `imap pop3 lmtp` in
+    Dovecot's own sources (RHEL, Fedora, ...); unknown, it counts as serving logins."""
+    value = _protocols(config)
+    if value is None and config.reader == "doveconf":
+        value = ""  # a reader that asked nothing more: doveconf printed no protocols
+    if value is not None:
         items = {item.strip('"').lower() for item in value.split()}
         if not any(item in LOGIN_PROTOCOLS or item.startswith("$") for item in items):
             return False

@@ -1696,6 +1696,21 @@ NOTES: dict[str, Text] = {
         "and it was not read.",
         "被包含的文件 {path} 不存在：Dovecot 会拒绝这个配置，该文件未被读取。",
     ),
+    "dovecot_protocols_default": Text(
+        "{path}: the files read do not set protocols (or start it from $protocols), so "
+        "its value is the build's default, which they do not show: imap pop3 lmtp in "
+        "Dovecot's own sources (RHEL, Fedora, Arch, ...), empty on Debian and Ubuntu, "
+        "whose packages add each protocol in /usr/share/dovecot/protocols.d/*.protocol "
+        "(none was read). The audit took imap pop3 lmtp, so that no protocol this Dovecot "
+        "may serve goes unjudged. Without --read-files, on the server, doveconf gives the "
+        "value.",
+        "{path}：所读取的文件没有设置 protocols（或以 $protocols 开头），因此其值是编译时的"
+        "默认值，文件中看不出来：Dovecot 自己的源代码中为 imap pop3 lmtp（RHEL、Fedora、"
+        "Arch 等），Debian 和 Ubuntu 上为空，由各协议软件包在 "
+        "/usr/share/dovecot/protocols.d/*.protocol 中加入（这里一个也没有读到）。审计按 "
+        "imap pop3 lmtp 处理，以免漏判这个 Dovecot 可能提供的协议。在服务器上不加 "
+        "--read-files 运行时，doveconf 会给出该值。",
+    ),
     "include_directory": Text(
         "{file}, line {line}: the included {path} is a directory; Dovecot reads nothing "
         "from it, and neither did the audit.",
