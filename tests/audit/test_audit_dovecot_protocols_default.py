@@ -24,7 +24,7 @@ from audit_helpers import audit, write
 CERT = "/etc/dovecot/private/dovecot.pem"
 KEY = "/etc/dovecot/private/dovecot.key"
 NO_CERTIFICATE = "dovecot.ssl_no_certificate"
-NOTE = "the files read do not set protocols"
+NOTE = "the files read give protocols no value of their own"
 
 BASE = """\
 passdb {
@@ -141,7 +141,7 @@ def test_the_files_alone_take_dovecots_own_default_with_a_note(
     assert "imap pop3 lmtp in Dovecot's own sources" in note
     assert "empty on Debian and Ubuntu" in note
     _, chinese = audit(run_cli, path, "--read-files", "--lang", "zh_CN")
-    assert [n for n in chinese["notes"] if "所读取的文件没有设置 protocols" in n]
+    assert [n for n in chinese["notes"] if "所读取的文件没有给 protocols 一个独立的值" in n]
 
 
 def debian_layout(directory: Path, protocol_file: str, top: str = "") -> Path:
@@ -172,3 +172,26 @@ def test_debians_imap_package_is_judged(run_cli, tmp_path: Path):
     assert status == 3
     assert [f["id"] for f in document["findings"]] == [NO_CERTIFICATE]
     assert document["notes"] == []  # Debian's include was read: its default
+
+
+def test_the_24_list_form_adds_to_the_default(run_cli, tmp_path: Path):
+    """2.4's `protocols { imap = yes }` adds imap to the build's default, it does not
+    replace it: with Dovecot's own default, pop3 is served too, and a certificate set
+    for imap only leaves it without one (the audit judged no protocol there)."""
+    text = (
+        "dovecot_config_version = 2.4.1\n"
+        "dovecot_storage_version = 2.4.1\n"
+        "protocols {\n  imap = yes\n  lmtp = no\n}\n"
+        f"protocol imap {{\n  ssl_server_cert_file = {CERT}\n  ssl_server_key_file = {KEY}\n}}\n"
+    )
+    path = write(tmp_path, "dovecot.conf", text)
+
+    status, document = audit(run_cli, path, "--read-files")
+
+    assert status == 3
+    (finding,) = document["findings"]
+    assert finding["title"] == (
+        "Dovecot has no TLS certificate for pop3: every TLS connection there fails"
+    )
+    (note,) = [n for n in document["notes"] if NOTE in n]
+    assert "2.4's protocols { } adds to it" in note

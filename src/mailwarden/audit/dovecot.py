@@ -582,17 +582,25 @@ def _served_logins(config: DovecotConfig) -> list[str]:
 
 def _protocols(config: DovecotConfig) -> str | None:
     """The top-level `protocols` (doveconf prints it expanded, the files reader expands
-    `$protocols`), 2.4's `protocols { imap = yes }`, else the build's default as the
-    reader found it (doveconf's `-h protocols`; for the files, Debian's empty one where
-    its protocols.d include was read, else Dovecot's own `imap pop3 lmtp`, with a
-    note); None when the reader gave none."""
+    `$protocols`), else the build's default as the reader found it (doveconf's `-h
+    protocols`; for the files, Debian's empty one where its protocols.d include was
+    read, else Dovecot's own `imap pop3 lmtp`, with a note), with what 2.4's boolean
+    list form adds to it or takes out (`protocols { submission = yes  pop3 = no }`);
+    None when the reader gave none."""
     written = config.scopes("protocols").get("")
     if written is not None:
         return written.value
+    default = config.defaults.get("protocols")
     listed = [s for s in config.settings if s.section == "protocols"]
-    if listed:
-        return " ".join(s.name for s in listed if _is_yes(s.value))
-    return config.defaults.get("protocols")
+    if not listed:
+        return default
+    items = dict.fromkeys(default.split() if default is not None else [])
+    for setting in listed:
+        if _is_yes(setting.value):
+            items[setting.name] = None
+        else:
+            items.pop(setting.name, None)
+    return " ".join(items)
 
 
 def _protocol_matches(scope: str, protocol: str) -> bool:

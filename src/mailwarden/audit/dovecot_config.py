@@ -530,10 +530,8 @@ def read_dovecot_files(
     settings = tuple(parser.settings)
     defaults = dict(DEFAULTS)
     defaults["protocols"] = "" if parser.debian_protocols else UPSTREAM_PROTOCOLS
-    written = any(s.name == "protocols" and not s.section for s in settings) or any(
-        s.section == "protocols"
-        for s in settings  # 2.4: protocols { imap = yes }
-    )
+    # 2.4's `protocols { imap = yes }` adds to the default: it does not replace it
+    written = any(s.name == "protocols" and not s.section for s in settings)
     if not parser.debian_protocols and (parser.protocols_default_taken or not written):
         parser._note("dovecot_protocols_default", {"path": str(path)})
     return settings, tuple(parser.notes), defaults

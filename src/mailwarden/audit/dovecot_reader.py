@@ -80,10 +80,9 @@ def read_dovecot(
 
 
 def _printed_protocols(settings: tuple[DovecotSetting, ...]) -> bool:
-    """`doveconf -n` printed `protocols` (2.4: also as `protocols { imap = yes }`)."""
-    return any(
-        s.section == "protocols" or (s.name == "protocols" and not s.section) for s in settings
-    )
+    """`doveconf -n` printed the top-level `protocols` (2.4's `protocols { imap = yes
+    }` adds to the default: `-h protocols` gives the sum)."""
+    return any(s.name == "protocols" and not s.section for s in settings)
 
 
 def _protocols(doveconf: str, path: Path) -> str | None:

@@ -1697,15 +1697,17 @@ NOTES: dict[str, Text] = {
         "被包含的文件 {path} 不存在：Dovecot 会拒绝这个配置，该文件未被读取。",
     ),
     "dovecot_protocols_default": Text(
-        "{path}: the files read do not set protocols (or start it from $protocols), so "
-        "its value is the build's default, which they do not show: imap pop3 lmtp in "
+        "{path}: the files read give protocols no value of their own (none is written, "
+        "or it starts from $protocols, or 2.4's protocols {{ }} adds to it), so it rests "
+        "on the build's default, which they do not show: imap pop3 lmtp in "
         "Dovecot's own sources (RHEL, Fedora, Arch, ...), empty on Debian and Ubuntu, "
         "whose packages add each protocol in /usr/share/dovecot/protocols.d/*.protocol "
         "(none was read). The audit took imap pop3 lmtp, so that no protocol this Dovecot "
         "may serve goes unjudged. Without --read-files, on the server, doveconf gives the "
         "value.",
-        "{path}：所读取的文件没有设置 protocols（或以 $protocols 开头），因此其值是编译时的"
-        "默认值，文件中看不出来：Dovecot 自己的源代码中为 imap pop3 lmtp（RHEL、Fedora、"
+        "{path}：所读取的文件没有给 protocols 一个独立的值（没有写出，或以 $protocols 开头，"
+        "或由 2.4 的 protocols {{ }} 在其上添加），因此它取决于编译时的默认值，文件中看不出来："
+        "Dovecot 自己的源代码中为 imap pop3 lmtp（RHEL、Fedora、"
         "Arch 等），Debian 和 Ubuntu 上为空，由各协议软件包在 "
         "/usr/share/dovecot/protocols.d/*.protocol 中加入（这里一个也没有读到）。审计按 "
         "imap pop3 lmtp 处理，以免漏判这个 Dovecot 可能提供的协议。在服务器上不加 "
