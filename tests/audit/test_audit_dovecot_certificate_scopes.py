@@ -16,7 +16,9 @@ where the audit said nothing."""
 
 from __future__ import annotations
 
+import shlex
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -185,17 +187,59 @@ def test_a_certificate_for_every_protocol_is_enough(run_cli, tmp_path: Path, rea
     assert (status, ids(document)) == (0, [])
 
 
+@pytest.mark.parametrize("reader", READERS, ids=reader_ids)
 def test_an_empty_certificate_in_a_protocol_section_takes_the_global_one_away(
-    run_cli, tmp_path: Path
+    run_cli, tmp_path: Path, reader
 ):
+    """`protocol pop3 { ssl_cert = }` beside a top-level certificate: pop3 has none.
+    The text said the certificate was set only inside sections and not at the top
+    level, and its fix said to set it at the top level (already done: the HIGH stayed).
+    It now names the empty setting, and its fix takes that line out."""
     text = BASE_23 + f"ssl_cert = <{CERT}\nssl_key = <{KEY}\nprotocol pop3 {{\n  ssl_cert =\n}}\n"
     path = write(tmp_path, "dovecot.conf", text)
+    line = text.splitlines().index("  ssl_cert =") + 1
 
-    _, document = audit(run_cli, path, "--read-files")
+    status, document = audit(run_cli, path, *reader)
+
+    assert status == 3
+    (finding,) = document["findings"]
+    assert finding["title"] == (
+        "Dovecot has no TLS certificate for pop3: an empty ssl_cert there takes the "
+        "top-level one away"
+    )
+    assert "not at the top level" not in finding["explanation"]
+    assert f"but protocol pop3 ({path}:{line}) sets ssl_cert to nothing" in (finding["explanation"])
+    assert finding["fix"]["commands"] == [f"sed -i '{line}s/.*//' {path}"]
+    _, chinese = audit(run_cli, path, "--lang", "zh_CN", *reader)
+    assert chinese["findings"][0]["title"] == (
+        "Dovecot 没有供 pop3 使用的 TLS 证书：那里置空的 ssl_cert 取消了顶层的设置"
+    )
+    assert (
+        f"但 protocol pop3 ({path}:{line}) 把 ssl_cert 设为空值"
+        in (chinese["findings"][0]["explanation"])
+    )
+
+    for command in finding["fix"]["commands"]:
+        subprocess.run(shlex.split(command), check=True)
+    status, after = audit(run_cli, path, *reader)
+    assert (status, after["findings"]) == (0, [])
+
+
+@pytest.mark.parametrize("reader", READERS, ids=reader_ids)
+def test_an_empty_certificate_with_none_around_it_is_the_protocols_case(
+    run_cli, tmp_path: Path, reader
+):
+    """Taking the empty line out would not give pop3 a certificate (none around it):
+    the finding says the certificate is set only in sections that do not reach pop3."""
+    text = BASE_23 + certificate_in("protocol imap") + "protocol pop3 {\n  ssl_cert =\n}\n"
+    path = write(tmp_path, "dovecot.conf", text)
+
+    _, document = audit(run_cli, path, *reader)
 
     (finding,) = document["findings"]
-    assert finding["title"].startswith("Dovecot has no TLS certificate for pop3:")
-    assert "but ssl_cert is set only inside" in finding["explanation"]
+    assert finding["title"].startswith("Dovecot has no TLS certificate for pop3: every")
+    assert finding["fix"]["commands"] == []
+    assert f"In {path}, set ssl_cert = </etc/ssl/certs/mail.pem" in finding["fix"]["note"]
 
 
 @pytest.mark.parametrize("reader", READERS, ids=reader_ids)

@@ -79,3 +79,18 @@ def test_the_finding_names_the_parameter(run_cli, tmp_path: Path, lang: str):
 
     assert "postfix.refused_boolean" in text
     assert "smtpd_tls_auth_only=no" in text
+
+
+@pytest.mark.parametrize("reader", READERS)
+def test_the_note_points_to_the_finding(run_cli, tmp_path: Path, reader: list[str]):
+    """The note ended "Write yes or no" beside the finding that gives the command."""
+    directory = build_postfix(tmp_path / "pf", MAIN, MASTER)
+
+    report = json.loads(audit(run_cli, directory, *reader).out)
+
+    assert "postfix.refused_boolean" in {f["id"] for f in report["findings"]}
+    (note,) = [n for n in report["notes"] if "bad boolean configuration" in n]
+    assert note.endswith(
+        "The finding postfix.refused_boolean below gives the command that ends it."
+    )
+    assert "Write yes or no" not in note

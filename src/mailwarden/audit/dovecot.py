@@ -60,7 +60,10 @@ high
                                   with the fix of dovecot.ssl_disabled. Also where they
                                   are set only inside sections, for the login protocols
                                   of `protocols` that none of them reaches. No edit to
-                                  paste
+                                  paste, but where an empty one in a section reaching
+                                  a protocol (`protocol pop3 { ssl_cert = }`) takes
+                                  the value around it away (variant `emptied`): the
+                                  fix takes that line out
 high or medium
     dovecot.ssl_old_protocols     SSLv3 allowed (high); TLSv1/TLSv1.1 (medium); an
                                   OpenSSL 1.1.0 or later has no SSLv3 (nor SSLv2):
@@ -481,6 +484,13 @@ def _protocols_without_certificate(
     lacking = tls_on or lacking  # TLS off for all: once the fix of ssl_disabled is in
     if not lacking:
         return []
+    emptied = _emptied(config, lacking)
+    found = []
+    if emptied:
+        found.append(_emptied_finding(config, names, lacking, emptied, details, version24))
+        lacking = {p: m for p, m in lacking.items() if p not in emptied}
+    if not lacking:
+        return found
     unset = [n for n in names if any(n in missing for missing in lacking.values())]
     top = config.scopes("ssl").get("")
     evidence = [_evidence(top) if top is not None else Evidence("ssl", "yes", default=True)]
@@ -496,18 +506,101 @@ def _protocols_without_certificate(
     finding = AuditFinding(
         id=NO_CERTIFICATE.id, severity=Severity.HIGH, evidence=tuple(evidence), details=details
     )
-    return [finding]
+    return [*found, finding]
+
+
+def _emptied(
+    config: DovecotConfig, lacking: Mapping[str, list[str]]
+) -> dict[str, list[DovecotSetting]]:
+    """The protocols of `lacking` that have no certificate only because a section
+    reaching them sets it to nothing (`protocol pop3 { ssl_cert = }`, which replaces
+    the top-level value there): taking those empty settings out gives each of them its
+    certificate back. For each, those settings."""
+    emptied: dict[str, list[DovecotSetting]] = {}
+    for protocol, missing in lacking.items():
+        empty = [
+            setting
+            for name in missing
+            for scope, setting in config.scopes(name).items()
+            if scope
+            and not address_filtered(scope)
+            and _protocol_matches(scope, protocol)
+            and not _has_value(setting)
+        ]
+        if not empty:
+            continue
+        without = config.apply(replace(_fix(config, s, ""), remove=True) for s in empty)
+        if all(_reaches_protocol(without, name, protocol) for name in missing):
+            emptied[protocol] = empty
+    return emptied
+
+
+def _emptied_finding(
+    config: DovecotConfig,
+    names: tuple[str, str],
+    lacking: Mapping[str, list[str]],
+    emptied: Mapping[str, list[DovecotSetting]],
+    details: Mapping[str, str],
+    version24: bool,
+) -> AuditFinding:
+    """dovecot.ssl_no_certificate for the protocols whose certificate an empty setting
+    in a section takes away (variant `emptied`): the fix takes those lines out, and the
+    value around the section (the top-level one) applies there again."""
+    settings = list({id(s): s for found in emptied.values() for s in found}.values())
+    unset = [n for n in names if any(n in lacking[p] for p in emptied)]
+    top = config.scopes("ssl").get("")
+    evidence = [_evidence(top) if top is not None else Evidence("ssl", "yes", default=True)]
+    evidence += [_evidence(s) for name in unset for s in config.written(name)]
+    located = all(s.line is not None for s in settings)
+    fix = tuple(replace(_fix(config, s, ""), remove=True) for s in settings) if located else ()
+    where = [
+        f"{s.section} ({s.file}:{s.line})" if s.file and s.line else s.section for s in settings
+    ]
+    return AuditFinding(
+        id=NO_CERTIFICATE.id,
+        severity=Severity.HIGH,
+        evidence=tuple(evidence),
+        fix=fix,
+        details={
+            **details,
+            "variant": "emptied",
+            "protocols": ", ".join(emptied),
+            "unset": ", ".join(unset),
+            "sections": ", ".join(dict.fromkeys(where)),
+            "file": settings[0].file or config.path,
+            "no_fix": "emptied",
+        },
+    )
 
 
 def _served_logins(config: DovecotConfig) -> list[str]:
-    """The login protocols written in the top-level `protocols` (doveconf prints it
-    expanded); a `$protocols` the files leave unexpanded adds none: those that it may
-    stand for are not judged."""
-    written = config.scopes("protocols").get("")
-    if written is None:
-        return []
-    items = (item.strip('"').lower() for item in written.value.split())
+    """The login protocols of `protocols` (`_protocols`); none when it is unknown."""
+    value = _protocols(config) or ""
+    items = (item.strip('"').lower() for item in value.split())
     return [item for item in dict.fromkeys(items) if item in LOGIN_PROTOCOLS]
+
+
+def _protocols(config: DovecotConfig) -> str | None:
+    """The top-level `protocols` (doveconf prints it expanded, the files reader expands
+    `$protocols`), else the build's default as the reader found it (doveconf's `-h
+    protocols`; for the files, Debian's empty one where its protocols.d include was
+    read, else Dovecot's own `imap pop3 lmtp`, with a note), with what 2.4's boolean
+    list form adds to it or takes out (`protocols { submission = yes  pop3 = no }`);
+    None when the reader gave none."""
+    written = config.scopes("protocols").get("")
+    if written is not None:
+        return written.value
+    default = config.defaults.get("protocols")
+    listed = [s for s in config.settings if s.section == "protocols"]
+    if not listed:
+        return default
+    items = dict.fromkeys(default.split() if default is not None else [])
+    for setting in listed:
+        if _is_yes(setting.value):
+            items[setting.name] = None
+        else:
+            items.pop(setting.name, None)
+    return " ".join(items)
 
 
 def _protocol_matches(scope: str, protocol: str) -> bool:
@@ -558,13 +651,13 @@ def _logins_from_elsewhere(config: DovecotConfig) -> bool:
     """Users can reach a login of this Dovecot from another machine: `protocols` names
     one users log in with, and `listen` is not loopback only. False for a Dovecot that
     serves only Postfix's SASL (`protocols =` empty, or lmtp alone: no TLS listener) or
-    a webmail on the same host (`listen = 127.0.0.1, ::1`). `protocols` counts only
-    where written at the top level, or read through doveconf (which prints it only when
-    it differs from the built-in default, empty since 2.3); a file read without it may
-    take it from an include it could not read, so it counts as serving logins."""
-    written = config.scopes("protocols").get("")
-    if written is not None or config.reader == "doveconf":
-        value = written.value if written is not None else ""
+    a webmail on the same host (`listen = 127.0.0.1, ::1`). `protocols` not written is
+    the build's default (`_protocols`): empty on Debian and Ubuntu, `imap pop3 lmtp` in
+    Dovecot's own sources (RHEL, Fedora, ...); unknown, it counts as serving logins."""
+    value = _protocols(config)
+    if value is None and config.reader == "doveconf":
+        value = ""  # a reader that asked nothing more: doveconf printed no protocols
+    if value is not None:
         items = {item.strip('"').lower() for item in value.split()}
         if not any(item in LOGIN_PROTOCOLS or item.startswith("$") for item in items):
             return False

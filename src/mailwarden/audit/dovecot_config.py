@@ -51,6 +51,15 @@ _INCLUDE = re.compile(r"^!(include|include_try)\s+(.+)$")
 _MAX_INCLUDE_DEPTH = 20
 _MAX_FILES_READ = 1000
 
+UPSTREAM_PROTOCOLS = "imap pop3 lmtp"
+"""The built-in default of `protocols` in Dovecot's own sources (master-settings.c).
+Debian's and Ubuntu's packages patch it to empty (split-protocols): each protocol
+package adds itself in /usr/share/dovecot/protocols.d/*.protocol (`protocols =
+$protocols imap`), which their dovecot.conf includes. `doveconf -n` omits the value
+when it is the build's default, so a configuration does not say which it is."""
+_PROTOCOLS_D = re.compile(r"(?:^|/)protocols\.d/\*\.protocol$")
+"""The include of Debian's dovecot.conf that comes with the empty default."""
+
 # Defaults of Dovecot 2.3 for the settings the checks read (2.4 renamed
 # disable_plaintext_auth to auth_allow_cleartext, default no).
 DEFAULTS = {
@@ -344,6 +353,10 @@ class _Parser:
         self._last: dict[tuple[str, str], str] = {}  # (name, section) -> value, for `$name`
         self._reading: list[str] = []  # the files being read (real paths), includers first
         self._files_read = 0
+        # Debian's protocols.d include matched files: the build's default is Debian's
+        self.debian_protocols = False
+        # `$protocols` took the build's default, which the files do not show
+        self.protocols_default_taken = False
 
     def parse_file(self, path: Path, depth: int = 0) -> None:
         """AuditError when the file cannot be read, is binary, or has lines of which
@@ -427,10 +440,22 @@ class _Parser:
                 if last is not None:
                     return last
                 if not scope:
+                    if match.group(1) == "protocols" and self.follow_includes:
+                        return self._protocols_default()
                     return DEFAULTS.get(match.group(1), match.group(0))
                 scope = scope.rpartition(" > ")[0]
 
         return re.sub(r"\$([A-Za-z0-9_]+)", previous, value)
+
+    def _protocols_default(self) -> str:
+        """The build's default of `protocols`, as `$protocols` at the top level before
+        any value stands for it: Debian's (empty) where its protocols.d include was
+        read, else unknown, taken as Dovecot's own (UPSTREAM_PROTOCOLS: the reading in
+        which no login protocol goes unjudged), which a note says."""
+        if self.debian_protocols:
+            return ""
+        self.protocols_default_taken = True
+        return UPSTREAM_PROTOCOLS
 
     def _include(
         self, base: Path, pattern: str, kind: str, depth: int, where: dict[str, str]
@@ -440,6 +465,8 @@ class _Parser:
             return
         full = pattern if pattern.startswith("/") else str(base / pattern)
         matches = sorted(glob.glob(full))
+        if matches and _PROTOCOLS_D.search(full):
+            self.debian_protocols = True
         if not matches and kind == "include" and not glob.has_magic(full):
             self._note("include_missing", {"path": full})
         for match in matches:
@@ -488,6 +515,29 @@ def parse_dovecot_text(text: str) -> tuple[DovecotSetting, ...]:
 
 def parse_dovecot_files(path: Path) -> tuple[tuple[DovecotSetting, ...], tuple[Note, ...]]:
     """dovecot.conf and everything it includes; AuditError when `path` is unreadable."""
+    parser = _parse_files(path)
+    return tuple(parser.settings), tuple(parser.notes)
+
+
+def read_dovecot_files(
+    path: Path,
+) -> tuple[tuple[DovecotSetting, ...], tuple[Note, ...], dict[str, str]]:
+    """As parse_dovecot_files, with the defaults the files imply: `protocols` empty
+    where Debian's protocols.d include was read (its build's default), else Dovecot's
+    own `imap pop3 lmtp`, with a note when it matters (no top-level `protocols`, or
+    one that starts from `$protocols`): the build's default is not in the files."""
+    parser = _parse_files(path)
+    settings = tuple(parser.settings)
+    defaults = dict(DEFAULTS)
+    defaults["protocols"] = "" if parser.debian_protocols else UPSTREAM_PROTOCOLS
+    # 2.4's `protocols { imap = yes }` adds to the default: it does not replace it
+    written = any(s.name == "protocols" and not s.section for s in settings)
+    if not parser.debian_protocols and (parser.protocols_default_taken or not written):
+        parser._note("dovecot_protocols_default", {"path": str(path)})
+    return settings, tuple(parser.notes), defaults
+
+
+def _parse_files(path: Path) -> _Parser:
     parser = _Parser(follow_includes=True)
     parser.parse_file(path)
     if parser._opened:
@@ -495,7 +545,7 @@ def parse_dovecot_files(path: Path) -> tuple[tuple[DovecotSetting, ...], tuple[N
         # section may end in a file it includes, so only the end of all of them tells
         file, line = parser._opened[-1]
         parser._note("dovecot_brace_missing", {"file": file, "line": str(line)})
-    return tuple(parser.settings), tuple(parser.notes)
+    return parser
 
 
 def doveconf_version(text: str) -> str | None:

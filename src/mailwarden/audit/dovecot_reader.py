@@ -28,8 +28,8 @@ from mailwarden.audit.dovecot_config import (
     DovecotConfig,
     DovecotSetting,
     doveconf_version,
-    parse_dovecot_files,
     parse_dovecot_text,
+    read_dovecot_files,
 )
 from mailwarden.audit.interface import Note
 from mailwarden.audit.openssl import local_library
@@ -48,7 +48,7 @@ def read_dovecot(
     if not path.is_file():
         raise AuditError(_("{path}: cannot read: not a file").format(path=path))
     library = _library(library, path)
-    from_files, file_notes = parse_dovecot_files(path)
+    from_files, file_notes, defaults = read_dovecot_files(path)
     notes: list[Note] = list(file_notes)
     doveconf = find_program("doveconf") if use_tools else None
     if doveconf is not None:
@@ -59,10 +59,47 @@ def read_dovecot(
         else:
             settings = _locate(parse_dovecot_text(output.stdout), from_files)
             version = doveconf_version(output.stdout)
+            protocols = None if _printed_protocols(settings) else _protocols(doveconf, path)
+            if protocols is not None:
+                defaults = {**defaults, "protocols": protocols}
+            if protocols is not None or _printed_protocols(settings):
+                # doveconf knows the value: the files' guess at the default goes
+                notes = [n for n in notes if n.key != "dovecot_protocols_default"]
             return DovecotConfig(
-                str(path), settings, version, "doveconf", tuple(notes), library=library
+                str(path),
+                settings,
+                version,
+                "doveconf",
+                tuple(notes),
+                defaults=defaults,
+                library=library,
             )
-    return DovecotConfig(str(path), from_files, None, "files", tuple(notes), library=library)
+    return DovecotConfig(
+        str(path), from_files, None, "files", tuple(notes), defaults=defaults, library=library
+    )
+
+
+def _printed_protocols(settings: tuple[DovecotSetting, ...]) -> bool:
+    """`doveconf -n` printed the top-level `protocols` (2.4's `protocols { imap = yes
+    }` adds to the default: `-h protocols` gives the sum)."""
+    return any(s.name == "protocols" and not s.section for s in settings)
+
+
+def _protocols(doveconf: str, path: Path) -> str | None:
+    """The effective `protocols`: `doveconf -n` prints it only where it differs from
+    the build's default, which is empty on Debian and Ubuntu (their split-protocols
+    patch) but `imap pop3 lmtp` in Dovecot's own sources (RHEL, Fedora, Arch, source
+    builds): `doveconf -c FILE -h protocols` prints the value in force (tried with
+    2.3.19: a blank line for Debian's empty default). None when it gives no one-line
+    answer."""
+    try:
+        output = run([doveconf, "-c", str(path), "-h", "protocols"])
+    except ToolFailed:
+        return None
+    lines = output.stdout.splitlines()
+    if len(lines) > 1 or any(mark in output.stdout for mark in "={}#"):
+        return None
+    return lines[0].strip() if lines else ""
 
 
 def _library(given: Library | None, path: Path) -> Library:

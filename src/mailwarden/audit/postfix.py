@@ -83,8 +83,9 @@ medium
                                       reads it stops at start; read as no, and the fix
                                       writes no in main.cf. The same in a service's `-o`
                                       (`-o smtpd_tls_auth_only=1`: that service stops),
-                                      fixed with `postconf -P` writing no there, unless
-                                      another finding's fix writes that `-o` (with yes)
+                                      fixed with `postconf -P` writing no there, or
+                                      the yes of another finding's fix that writes that
+                                      `-o` (still medium: the service does not run)
     postfix.anvil_missing             an AUTH rate limit, but no `anvil/unix` in
                                       master.cf: anvil(8) keeps the count, so nothing
                                       enforces the limit
@@ -286,20 +287,36 @@ def check_postfix(
 
 
 def _without_overruled(findings: list[AuditFinding]) -> list[AuditFinding]:
-    """Drop a refused `-o` boolean's finding (`postfix.refused_boolean` on a service,
-    whose fix writes `no` there) when another finding of the report writes that `-o`
-    itself (`-o smtpd_tls_auth_only=yes` against cleartext AUTH): that fix ends the
-    refused value too, and two fixes writing one `-o` must agree."""
-    written = {change_target(c) for f in findings if f.id != REFUSED_BOOLEAN.id for c in f.fix}
-    return [
-        f
+    """A refused `-o` boolean's finding (`postfix.refused_boolean` on a service, whose
+    fix writes `no` there) takes the fix of another finding of the report that writes
+    that `-o` itself (`-o smtpd_tls_auth_only=yes` against cleartext AUTH, `-o
+    smtpd_sasl_auth_enable=yes` on a submission service without AUTH): two fixes
+    writing one `-o` must agree, and that value ends both. It stays medium (variant
+    `service_overruled`): the service does not run, whatever the other finding's
+    severity."""
+    written = {
+        change_target(c): (f, c)
         for f in findings
-        if not (
-            f.id == REFUSED_BOOLEAN.id
-            and f.subject is not None
-            and any(change_target(c) in written for c in f.fix)
-        )
-    ]
+        if f.id != REFUSED_BOOLEAN.id
+        for c in f.fix
+        if isinstance(c, ServiceSet)
+    }
+    kept = []
+    for finding in findings:
+        if finding.id == REFUSED_BOOLEAN.id and finding.subject is not None:
+            targets = (change_target(c) for c in finding.fix)
+            other = next((written[t] for t in targets if t in written), None)
+            if other is not None:
+                by, change = other
+                details = {
+                    **finding.details,
+                    "variant": "service_overruled",
+                    "value": change.value,
+                    "by": by.id,
+                }
+                finding = replace(finding, fix=(change,), details=details)
+        kept.append(finding)
+    return kept
 
 
 def _not_reported(
@@ -1373,8 +1390,8 @@ def refused_boolean(config: PostfixConfig, planner: Planner) -> Iterable[AuditFi
         )
     # In a service's `-o` (`-o smtpd_tls_auth_only=1`): only that service stops. The
     # fix writes `no` in that `-o` (`postconf -P 'service/type/parameter=no'`), the
-    # value the audit read; where another finding writes that `-o` (with `yes`), its
-    # fix ends the refused value instead (`_without_overruled`).
+    # value the audit read; where another finding writes that `-o` (with `yes`), this
+    # one takes that fix, which ends both (`_without_overruled`).
     for service, parameter, _value in refused_in_services(config):
         found.append(
             _finding(

@@ -197,6 +197,8 @@ def run_audit(
     if dovecot_config is not None:
         found += check_dovecot(dovecot_config)
     found = [f for f in found if selects(f, selectors)]
+    if postfix_config is not None:
+        postfix_config = replace(postfix_config, notes=_pointing_to(postfix_config.notes, found))
     audited = {"postfix"} if postfix_config is not None else set()
     if dovecot_config is not None:
         audited.add("dovecot")
@@ -262,6 +264,28 @@ def unaudited_selectors(selectors: Sequence[str], audited: set[str]) -> list[tup
         if sources and not sources & audited:
             left.append((selector, " and ".join(names.get(s, s) for s in sorted(sources))))
     return left
+
+
+REFUSED_BOOLEAN_NOTES = frozenset({"postfix_boolean", "postfix_boolean_service"})
+
+
+def _pointing_to(notes: tuple[Note, ...], found: Sequence[AuditFinding]) -> tuple[Note, ...]:
+    """A refused yes/no value's note ends with "Write yes or no"; where the report has
+    its `postfix.refused_boolean` finding (not left out by `--check`), which gives the
+    command to paste, the note points to that finding instead (variant `reported`)."""
+    reported: set[tuple[str, str]] = set()
+    for finding in found:
+        if finding.id == "postfix.refused_boolean":
+            parameter = finding.details.get("parameter", "")
+            services = finding.subject.split(", ") if finding.subject else [""]
+            reported.update((parameter, service) for service in services)
+    pointed = []
+    for item in notes:
+        where = (item.details.get("parameter", ""), item.details.get("service", ""))
+        if item.key in REFUSED_BOOLEAN_NOTES and where in reported:
+            item = replace(item, details={**item.details, "variant": "reported"})
+        pointed.append(item)
+    return tuple(pointed)
 
 
 def selection_notes(selectors: Sequence[str], audited: set[str]) -> list[Note]:

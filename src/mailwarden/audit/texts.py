@@ -72,6 +72,10 @@ TITLES: dict[str, Text] = {
         "{parameter} on {services} is neither yes nor no: the service stops at start",
         "{services} 上的 {parameter} 既不是 yes 也不是 no：该服务启动时会退出",
     ),
+    "postfix.refused_boolean#service_overruled": Text(
+        "{parameter} on {services} is neither yes nor no: the service stops at start",
+        "{services} 上的 {parameter} 既不是 yes 也不是 no：该服务启动时会退出",
+    ),
     "postfix.submission_auth_disabled": Text(
         "Submission service without AUTH",
         "提交服务没有开启 AUTH",
@@ -85,12 +89,12 @@ TITLES: dict[str, Text] = {
         "提交服务不提供密码登录：没有 TLS，且设置了 noplaintext",
     ),
     "postfix.submission_no_login#after_tls_other_sasl": Text(
-        "Submission service that offers no password login: no plaintext mechanism even after TLS",
-        "提交服务不提供密码登录：即使在 TLS 之后也不提供明文认证机制",
+        "Submission service that refuses PLAIN and LOGIN even after TLS",
+        "提交服务即使在 TLS 之后也拒绝 PLAIN 和 LOGIN",
     ),
     "postfix.submission_no_login#no_tls_other_sasl": Text(
-        "Submission service that offers no password login: no TLS, and noplaintext",
-        "提交服务不提供密码登录：没有 TLS，且设置了 noplaintext",
+        "Submission service that refuses PLAIN and LOGIN: no TLS, and noplaintext",
+        "提交服务拒绝 PLAIN 和 LOGIN：没有 TLS，且设置了 noplaintext",
     ),
     "postfix.tls_loglevel_credentials": Text(
         "TLS log level {level} where users log in: passwords go into the log",
@@ -296,6 +300,11 @@ TITLES: dict[str, Text] = {
         "Dovecot has no TLS certificate for {protocols}: every TLS connection there fails",
         "Dovecot 没有供 {protocols} 使用的 TLS 证书：那里的每个 TLS 连接都会失败",
     ),
+    "dovecot.ssl_no_certificate#emptied": Text(
+        "Dovecot has no TLS certificate for {protocols}: an empty {unset} there takes the "
+        "top-level one away",
+        "Dovecot 没有供 {protocols} 使用的 TLS 证书：那里置空的 {unset} 取消了顶层的设置",
+    ),
 }
 
 _DOVECOT_RC4_UNKNOWN = Text(
@@ -475,18 +484,21 @@ EXPLANATIONS: dict[str, Text] = {
         "$smtpd_sasl_security_options unless set, has noplaintext. With smtpd_sasl_type = "
         "{sasl_type} the other mechanisms come from that SASL library's own configuration "
         "(Cyrus: mech_list in smtpd.conf, /etc/postfix/sasl/smtpd.conf on Debian), which "
-        "the audit does not read: where it offers only PLAIN and LOGIN (as with "
-        "pwcheck_method: saslauthd, which checks passwords in cleartext), no AUTH is "
-        "offered and your users cannot log in there; clients that use only PLAIN or "
-        "LOGIN cannot in any case. Set smtpd_sasl_tls_security_options without noplaintext: "
-        "the password then travels only inside TLS.",
+        "the audit does not read: when mech_list is PLAIN LOGIN (the usual saslauthd "
+        "set-up: saslauthd checks passwords in cleartext), no AUTH is offered and your "
+        "users cannot log in there; without mech_list Cyrus offers every mechanism "
+        "plugin installed, and those that need the password stored fail with saslauthd. "
+        "Clients that use only PLAIN or LOGIN cannot log in in any case. Set "
+        "smtpd_sasl_tls_security_options without noplaintext: the password then travels "
+        "only inside TLS.",
         "{services} 上即使在 STARTTLS 之后，smtpd 也不提供以明文发送密码的认证机制（PLAIN、"
         "LOGIN）：smtpd_sasl_tls_security_options（未设置时等于 $smtpd_sasl_security_options）"
         "含有 noplaintext。在 smtpd_sasl_type = {sasl_type} 下，其他机制由该 SASL 库自己的配置"
         "决定（Cyrus：smtpd.conf 中的 mech_list，Debian 上为 /etc/postfix/sasl/smtpd.conf），"
-        "审计不读取该配置：如果它只提供 PLAIN 和 LOGIN（使用 pwcheck_method: saslauthd 时即是"
-        "如此，它以明文核对密码），就根本不会提供 AUTH，"
-        "用户无法在这里登录；只使用 PLAIN 或 LOGIN 的客户端无论如何都无法登录。应把 "
+        "审计不读取该配置：当 mech_list 为 PLAIN LOGIN 时（使用 saslauthd 的常见配置："
+        "saslauthd 以明文核对密码），根本不会提供 AUTH，用户无法在这里登录；没有 mech_list "
+        "时，Cyrus 会提供所有已安装的机制插件，其中需要存储密码的机制在 saslauthd 下会失败。"
+        "只使用 PLAIN 或 LOGIN 的客户端无论如何都无法登录。应把 "
         "smtpd_sasl_tls_security_options 设置为不含 noplaintext 的值：密码随后只在 TLS "
         "之内传送。",
     ),
@@ -496,18 +508,20 @@ EXPLANATIONS: dict[str, Text] = {
         "password in cleartext (PLAIN, LOGIN) is ever offered there. With smtpd_sasl_type "
         "= {sasl_type} the other mechanisms come from that SASL library's own "
         "configuration (Cyrus: mech_list in smtpd.conf, /etc/postfix/sasl/smtpd.conf on "
-        "Debian), which the audit does not read: where it offers only PLAIN and LOGIN (as "
-        "with pwcheck_method: saslauthd, which checks passwords in cleartext), no AUTH is "
-        "offered and your users cannot log in on this service; clients "
-        "that use only PLAIN or LOGIN cannot in any case. Require TLS on it, and offer "
-        "those mechanisms after TLS.",
+        "Debian), which the audit does not read: when mech_list is PLAIN LOGIN (the usual "
+        "saslauthd set-up: saslauthd checks passwords in cleartext), no AUTH is offered "
+        "and your users cannot log in on this service; without mech_list Cyrus offers "
+        "every mechanism plugin installed, and those that need the password stored fail "
+        "with saslauthd. Clients that use only PLAIN or LOGIN cannot log in in any case. "
+        "Require TLS on it, and offer those mechanisms after TLS.",
         "{services} 上没有 TLS（smtpd_tls_security_level = none），且 "
         "smtpd_sasl_security_options 含有 noplaintext，因此这里从不提供以明文发送密码的认证"
         "机制（PLAIN、LOGIN）。在 smtpd_sasl_type = {sasl_type} 下，其他机制由该 SASL 库自己的"
         "配置决定（Cyrus：smtpd.conf 中的 mech_list，Debian 上为 "
-        "/etc/postfix/sasl/smtpd.conf），审计不读取该配置：如果它只提供 PLAIN 和 LOGIN"
-        "（使用 pwcheck_method: saslauthd 时即是如此，它以明文核对密码），就根本不会提供 AUTH，"
-        "用户无法在该服务上登录；只使用 PLAIN 或 LOGIN "
+        "/etc/postfix/sasl/smtpd.conf），审计不读取该配置：当 mech_list 为 PLAIN LOGIN 时"
+        "（使用 saslauthd 的常见配置：saslauthd 以明文核对密码），根本不会提供 AUTH，"
+        "用户无法在该服务上登录；没有 mech_list 时，Cyrus 会提供所有已安装的机制插件，"
+        "其中需要存储密码的机制在 saslauthd 下会失败。只使用 PLAIN 或 LOGIN "
         "的客户端无论如何都无法登录。应在该服务上强制 TLS，并在 TLS 之后提供这些机制。",
     ),
     "postfix.refused_boolean": Text(
@@ -533,6 +547,17 @@ EXPLANATIONS: dict[str, Text] = {
         "postconf 会接受它，但该服务的程序启动时会因布尔值无效而退出，因此该服务无法运行。"
         "审计按 no 处理，其他审计结果也以此为准；修复方法在该 -o 中写入 no，使这些结果保持"
         "成立。如果原意是 yes，请改写为 yes 并重新审计。",
+    ),
+    "postfix.refused_boolean#service_overruled": Text(
+        "master.cf sets {parameter} with -o on {services} to a value that is neither yes "
+        "nor no. postconf takes it, but the service's program stops at start (\"fatal: bad "
+        'boolean configuration"), so the service does not run. The audit read it as no; '
+        "{by} in this report writes {value} in that -o, and so does this fix: the one "
+        "command ends both findings and brings the service up.",
+        "master.cf 在 {services} 上用 -o 将 {parameter} 设为既不是 yes 也不是 no 的值。"
+        "postconf 会接受它，但该服务的程序启动时会因布尔值无效而退出，因此该服务无法运行。"
+        "审计按 no 处理；本报告中的 {by} 在该 -o 中写入 {value}，此修复也是如此：这一条命令"
+        "同时解决两个问题，并让该服务重新运行。",
     ),
     "postfix.submission_auth_disabled": Text(
         "{services} is a submission port but does not offer AUTH (smtpd_sasl_auth_enable is "
@@ -1147,6 +1172,24 @@ EXPLANATIONS: dict[str, Text] = {
         "拒绝；在允许明文认证的地方，放弃 TLS 的客户端会以明文发送密码。Dovecot 的文档要求"
         "即使各段设置了自己的证书，顶层也要设置证书和私钥。",
     ),
+    "dovecot.ssl_no_certificate#emptied": Text(
+        "TLS is on for {protocols} (or once the fix of dovecot.ssl_disabled turns it on), "
+        "and {unset} is set around it, but {sections} sets {unset} to nothing. Dovecot "
+        "gives the connections a section matches the section's value, so the empty one "
+        "replaces the top-level one there and {protocols} has no certificate: every "
+        "STARTTLS and every implicit TLS connection there fails (Dovecot 2.3 logs "
+        "\"Failed to initialize SSL server context: Can't load SSL certificate (ssl_cert "
+        'setting): The certificate is empty"). Its users cannot log in, since passwords '
+        "are refused without TLS; where cleartext authentication is allowed, clients that "
+        "give up on TLS send them in cleartext. The fix takes the empty setting out; the "
+        "value around the section then applies there too.",
+        "{protocols} 已开启 TLS（或在 dovecot.ssl_disabled 的修复将其开启之后），外层也设置了 "
+        "{unset}，但 {sections} 把 {unset} 设为空值。Dovecot 对与某段匹配的连接使用该段的值，"
+        "因此这个空值在那里取代了顶层的值，{protocols} 没有证书：那里的每个 STARTTLS 以及每个"
+        "隐式 TLS 连接都会失败（Dovecot 2.3 会记录无法加载 SSL 证书、证书为空的错误）。其用户"
+        "无法登录，因为没有 TLS 时密码会被拒绝；在允许明文认证的地方，放弃 TLS 的客户端会以"
+        "明文发送密码。修复方法是删除这个空设置；之后外层的值在那里同样适用。",
+    ),
     "dovecot.ssl_no_certificate#in_24": Text(
         "TLS is on (ssl = yes, the default, or required; or once the fix of "
         "dovecot.ssl_disabled turns it on), but nothing sets {unset}. "
@@ -1262,6 +1305,12 @@ NO_FIX: dict[str, Text] = {
         "没有可直接粘贴的修改：文件路径由你决定。在 {file} 中设置 "
         "ssl_cert = </etc/ssl/certs/mail.pem 和 ssl_key = </etc/ssl/private/mail.key"
         "（< 表示让 Dovecot 读取该文件；私钥只应让 root 可读），然后重新加载 Dovecot。",
+    ),
+    "dovecot.ssl_no_certificate#emptied": Text(
+        "Delete the empty {unset} line in {sections} (the value around the section then "
+        "applies there), then reload Dovecot.",
+        "删除 {sections} 中空的 {unset} 这一行（之后外层的值在那里同样适用），然后重新加载 "
+        "Dovecot。",
     ),
     "dovecot.ssl_no_certificate#24": Text(
         "No edit to paste: the files are yours to name. In {file}, set "
@@ -1605,6 +1654,26 @@ NOTES: dict[str, Text] = {
         "或 no（不区分大小写）；postconf 会接受该值，但该服务的程序启动时就会退出（报错："
         "fatal: {error}），因此 {service} 无法运行。审计时按 no 处理。请写成 yes 或 no。",
     ),
+    "postfix_boolean#reported": Text(
+        "{file}, line {line}: {parameter} = {value}: Postfix takes only yes or no here "
+        "(in any case); postconf takes the value, but every Postfix program that reads it "
+        'stops at start ("fatal: {error}"). The audit read it as no. The finding '
+        "postfix.refused_boolean below gives the command that ends it.",
+        "{file} 第 {line} 行：{parameter} = {value}：这里 Postfix 只接受 yes 或 no"
+        "（不区分大小写）；postconf 会接受该值，但读取它的每个 Postfix 程序启动时都会退出"
+        "（报错：fatal: {error}）。审计时按 no 处理。下面的 postfix.refused_boolean "
+        "给出了解决它的命令。",
+    ),
+    "postfix_boolean_service#reported": Text(
+        "{file}, line {line}: {parameter} = {value} on {service}: Postfix takes only yes or "
+        "no here (in any case); postconf takes the value, but the service's program stops "
+        'at start ("fatal: {error}"), so {service} does not run. The audit read it as no. '
+        "The finding postfix.refused_boolean below gives the command that ends it.",
+        "{file} 第 {line} 行：{service} 上的 {parameter} = {value}：这里 Postfix 只接受 yes "
+        "或 no（不区分大小写）；postconf 会接受该值，但该服务的程序启动时就会退出（报错："
+        "fatal: {error}），因此 {service} 无法运行。审计时按 no 处理。下面的 "
+        "postfix.refused_boolean 给出了解决它的命令。",
+    ),
     "doveconf_failed": Text(
         "doveconf could not read the configuration ({error}); the files were parsed directly.",
         "doveconf 无法读取该配置（{error}）；已直接解析配置文件。",
@@ -1626,6 +1695,23 @@ NOTES: dict[str, Text] = {
         "The included file {path} does not exist: Dovecot refuses this configuration, "
         "and it was not read.",
         "被包含的文件 {path} 不存在：Dovecot 会拒绝这个配置，该文件未被读取。",
+    ),
+    "dovecot_protocols_default": Text(
+        "{path}: the files read give protocols no value of their own (none is written, "
+        "or it starts from $protocols, or 2.4's protocols {{ }} adds to it), so it rests "
+        "on the build's default, which they do not show: imap pop3 lmtp in "
+        "Dovecot's own sources (RHEL, Fedora, Arch, ...), empty on Debian and Ubuntu, "
+        "whose packages add each protocol in /usr/share/dovecot/protocols.d/*.protocol "
+        "(none was read). The audit took imap pop3 lmtp, so that no protocol this Dovecot "
+        "may serve goes unjudged. Without --read-files, on the server, doveconf gives the "
+        "value.",
+        "{path}：所读取的文件没有给 protocols 一个独立的值（没有写出，或以 $protocols 开头，"
+        "或由 2.4 的 protocols {{ }} 在其上添加），因此它取决于编译时的默认值，文件中看不出来："
+        "Dovecot 自己的源代码中为 imap pop3 lmtp（RHEL、Fedora、"
+        "Arch 等），Debian 和 Ubuntu 上为空，由各协议软件包在 "
+        "/usr/share/dovecot/protocols.d/*.protocol 中加入（这里一个也没有读到）。审计按 "
+        "imap pop3 lmtp 处理，以免漏判这个 Dovecot 可能提供的协议。在服务器上不加 "
+        "--read-files 运行时，doveconf 会给出该值。",
     ),
     "include_directory": Text(
         "{file}, line {line}: the included {path} is a directory; Dovecot reads nothing "
@@ -1745,4 +1831,6 @@ def label(key: str, lang: Lang, **values: str) -> str:
 
 
 def note(key: str, details: Mapping[str, str], lang: Lang) -> str:
-    return fill(NOTES[key].get(lang), details, lang)
+    variant = details.get("variant")
+    text = NOTES.get(f"{key}#{variant}") if variant else None
+    return fill((text or NOTES[key]).get(lang), details, lang)
