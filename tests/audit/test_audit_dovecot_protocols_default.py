@@ -164,6 +164,29 @@ def test_debians_lmtp_alone_is_no_login_to_certify(run_cli, tmp_path: Path):
         assert (status, document["findings"], document["notes"]) == (0, [], [])
 
 
+@pytest.mark.parametrize("directory", [True, False], ids=["dovecot-core-here", "copied"])
+def test_debians_core_package_alone_serves_no_login(
+    run_cli, tmp_path: Path, directory: bool
+):
+    """Debian's dovecot.conf with an empty protocols.d (dovecot-core alone, which owns
+    the directory: the Dovecot of Postfix's SASL), no certificate: no login served, no
+    finding. The same files without the directory were copied from a machine whose
+    packages are unknown: Dovecot's own default, with the note."""
+    top = tmp_path / "dc"
+    path = write(top, "dovecot.conf", f"!include_try {top}/protocols.d/*.protocol\n" + BASE)
+    if directory:
+        (top / "protocols.d").mkdir()
+
+    status, document = audit(run_cli, path, "--read-files")
+
+    if directory:
+        assert (status, document["findings"], document["notes"]) == (0, [], [])
+    else:
+        assert status == 3
+        assert [f["id"] for f in document["findings"]] == [NO_CERTIFICATE]
+        assert [n for n in document["notes"] if NOTE in n]
+
+
 def test_debians_imap_package_is_judged(run_cli, tmp_path: Path):
     path = debian_layout(tmp_path / "dc", "protocols = $protocols imap\n")
 

@@ -465,7 +465,11 @@ class _Parser:
             return
         full = pattern if pattern.startswith("/") else str(base / pattern)
         matches = sorted(glob.glob(full))
-        if matches and _PROTOCOLS_D.search(full):
+        if _PROTOCOLS_D.search(full) and (matches or os.path.isdir(os.path.dirname(full))):
+            # Debian's include: its build. With no file in protocols.d, dovecot-core
+            # alone (its package owns the directory): Dovecot for Postfix's SASL, no
+            # login served. Without the directory the files come from another machine,
+            # whose packages are unknown: Dovecot's own default, with the note.
             self.debian_protocols = True
         if not matches and kind == "include" and not glob.has_magic(full):
             self._note("include_missing", {"path": full})
