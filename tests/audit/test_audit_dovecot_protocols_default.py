@@ -165,9 +165,7 @@ def test_debians_lmtp_alone_is_no_login_to_certify(run_cli, tmp_path: Path):
 
 
 @pytest.mark.parametrize("directory", [True, False], ids=["dovecot-core-here", "copied"])
-def test_debians_core_package_alone_serves_no_login(
-    run_cli, tmp_path: Path, directory: bool
-):
+def test_debians_core_package_alone_serves_no_login(run_cli, tmp_path: Path, directory: bool):
     """Debian's dovecot.conf with an empty protocols.d (dovecot-core alone, which owns
     the directory: the Dovecot of Postfix's SASL), no certificate: no login served, no
     finding. The same files without the directory were copied from a machine whose
