@@ -190,6 +190,7 @@ class Session:
         "_chain",
         "_cut",
         "_fallbacks",
+        "_held",
         "_last_line",
         "_login_user",
         "_login_user_complete",
@@ -268,6 +269,11 @@ class Session:
         self._chain: tuple[str, str | None, list[str]] | None = None
         """The name, the mechanism (2.4's lines name it) and the passdbs whose refusals
         the session's latest Dovecot attempt had so far (:func:`_next_passdb`)."""
+        self._held: Event | None = None
+        """The refusal line of the session's latest Dovecot attempt by a passdb that
+        another one follows (:meth:`SessionTracker._passes_on`), not counted yet: the
+        next passdb may accept the password (the login ends the session), or refuse it
+        (its line, or the login process's ``auth failed``, counts it)."""
         self.unresolved: list[int] | None = None
         """For the detector: its decoded credentials still waiting for the address."""
         self.failed_as: str | None = None
@@ -585,6 +591,14 @@ def _next_passdb(session: Session, event: Event) -> bool:
     return False
 
 
+def _same_name(held: str | None, login: str | None) -> bool:
+    """Whether a passdb's refusal of the name ``held`` may be of the login as ``login``
+    (case and domain aside: Dovecot's ``auth_username_format`` may change them)."""
+    if held is None or login is None:
+        return True
+    return local_part(held).casefold() == local_part(login).casefold()
+
+
 def _paired_fallback(session: Session, event: Event, line: Event) -> bool:
     """:func:`_fallback` for Postfix's failure line ``event`` that names no account
     (Postfix before 3.9), by Dovecot's auth line of the same try (``line``, without a
@@ -740,6 +754,20 @@ class SessionTracker:
         """The event just fed counted nothing because it is the next passdb's refusal of
         the attempt an earlier passdb's line counted (:func:`_next_passdb`); explain says
         so, the caller clears it."""
+        self.passed_on = False
+        """The event just fed is a login whose password a passdb refused before the next
+        one accepted it (:meth:`_passes_on`): that refusal counted no failed attempt;
+        explain says so, the caller clears it."""
+        self._followed: set[str] = set()
+        """Passdbs (case-folded names) whose refusal of an attempt the next passdb's line
+        of it followed (:func:`_next_passdb`): Dovecot asks another passdb after them."""
+        self._pam_dbs: set[str] = set()
+        """Passdbs (case-folded names) whose lines are PAM's (``pam(…)``,
+        ``pam_authenticate() failed``)."""
+        self._pam_followed = False
+        """A PAM passdb's refusal was followed by the next passdb's line of the attempt:
+        PAM's own line of an attempt may be of one the next passdb accepts, and waits
+        for Dovecot's lines of it (:meth:`_defer`)."""
         self.cyrus_user: str | None = None
         """The name the event just fed (Cyrus's decoded copy of an AUTH LOGIN line whose
         client line the log lost) gave the session as its username, tentatively
@@ -1201,9 +1229,19 @@ class SessionTracker:
                 if taken:
                     self.credited = taken
                 new = extra - taken
+                if session._held is not None:
+                    # The attempt an earlier passdb refused was refused in the end: the
+                    # connection's tries failed.
+                    session._held = None
+                    new += 1
             else:
+                held = session._held
+                session._held = None
+                self._note_pam(event)
                 merged = _next_passdb(session, event)
-                if not merged:
+                if merged:
+                    self._learn_passdbs(session)
+                else:
                     session.attempts_seen += attempts
                 if self._pam and attempts == 1 and self._same_as_pam(event, event.ip, when):
                     if self._deferred and self._use_deferred(event.ip, 1)[0]:
@@ -1235,10 +1273,30 @@ class SessionTracker:
                         # The password just refused, tried by another mechanism: not a guess.
                         self.fell_back = True
                         new = 0
+                if held is not None:
+                    # The attempt held by the line before: refused by this passdb too
+                    # (merged), or its next passdb wrote nothing and this line is the
+                    # next attempt; a failed attempt either way.
+                    new += 1
+                elif new == 1 and not merged and self._passes_on(event):
+                    # Another passdb follows the one that refused: it may accept the
+                    # password, and the session's login then ends it; its refusal, or the
+                    # login process's "auth failed", counts this attempt.
+                    session._held = event
+                    new = 0
             session.failures += new
         elif etype in (_T.AUTH_ABORTED, _T.AUTH_UNAVAILABLE):
             session.attempts_seen += max(1, event.attempts)
         elif etype is _T.AUTH_SUCCESS:
+            held = session._held
+            if held is not None and closing:
+                session._held = None
+                if _same_name(held.user, event.user):
+                    # The passdb's refusal was of this login's password, which the next
+                    # passdb accepted: no failed attempt.
+                    self.passed_on = True
+                else:
+                    self.released.append(held)
             self._login(session, event.user, event)
         if closing and not (event.detail and THEN_ACCEPTED in event.detail):
             # (A line's failed tries before its accepted password: its AUTH_SUCCESS, next,
@@ -1271,6 +1329,12 @@ class SessionTracker:
                 if attempts == 1 and self._smtpd_ips and self._sasl_retry(event.ip, when):
                     # Perhaps Postfix's SASL retrying: its line of the attempt counts it
                     # (or not, a mechanism fallback).
+                    self._defer(event.ip, when, event)
+                    return 0
+                if attempts == 1 and self._pam_followed:
+                    # Another passdb follows PAM: it may accept this password. Dovecot's
+                    # lines of the attempt (its refusals, the login process's line) count
+                    # it, or not when it logs in; else it counts in a minute.
                     self._defer(event.ip, when, event)
                     return 0
                 self._add_credit(event.ip, when, attempts)
@@ -1433,6 +1497,42 @@ class SessionTracker:
     def _pam_line(self, ip: str, when: float, user: str | None) -> None:
         """Remember PAM's failure line of an attempt, for :meth:`_same_as_pam`."""
         self._remember(self._pam, ip, (when, user.casefold() if user is not None else None))
+
+    def _passes_on(self, event: Event) -> bool:
+        """Whether Dovecot's refusal ``event`` (with a session id) is by a passdb that
+        another one follows (:meth:`_learn_passdbs`): Dovecot asks the next one, which
+        may accept the password."""
+        detail = event.detail
+        db = detail.get("db") if detail is not None else None
+        return db is not None and db.casefold() in self._followed
+
+    def _note_pam(self, event: Event) -> None:
+        """Notes the passdb of Dovecot's refusal ``event`` when it is PAM's (by name or
+        by PAM's message), for :meth:`_learn_passdbs`."""
+        detail = event.detail
+        db = detail.get("db") if detail is not None else None
+        if db is None:
+            return
+        db = db.casefold()
+        if (
+            db not in self._pam_dbs
+            and (db == "pam" or (event.reason or "").startswith("pam_authenticate()"))
+            and len(self._pam_dbs) < MAX_PASSDBS
+        ):
+            self._pam_dbs.add(db)
+
+    def _learn_passdbs(self, session: Session) -> None:
+        """The session's latest attempt's refusal by a passdb was followed by the next
+        passdb's (:func:`_next_passdb`): that passdb is not the last one. When it is PAM,
+        PAM's own lines wait for Dovecot's of their attempts (:attr:`_pam_followed`)."""
+        chain = session._chain
+        if chain is None or len(chain[2]) < 2:
+            return
+        before = chain[2][-2].casefold()
+        if before not in self._followed and len(self._followed) < MAX_PASSDBS:
+            self._followed.add(before)
+        if before in self._pam_dbs:
+            self._pam_followed = True
 
     def _same_as_pam(self, event: Event, ip: str | None, when: float) -> bool:
         """Whether Dovecot's auth-process failure ``event`` is the attempt a PAM line of
@@ -2031,6 +2131,12 @@ class SessionTracker:
 
     def _close(self, session: Session, end: str, event: Event | None) -> None:
         session.end = end
+        held = session._held
+        if held is not None:
+            # The session ended without a line telling whether the next passdb accepted
+            # the password (expired, evicted, another closing line): a failed attempt.
+            session._held = None
+            self.released.append(held)
         if event is not None:
             session.closed = event.record.time
         if session._pending_step:

@@ -127,6 +127,10 @@ class SessionState:
     """The entry being described is the next passdb's refusal of the attempt an earlier
     passdb's line told just before it (the session layer's ``_next_passdb``): it counted
     nothing."""
+    passed_on: bool = False
+    """The entry being described is a login whose password an earlier passdb refused
+    above before the next one accepted it (the session layer's ``passed_on``): that
+    refusal counted no failed attempt."""
     failed_by: dict[str, str] = field(default_factory=dict)
     """The mechanism of each account's latest failed try in this session (case-folded,
     escaped name), for the mechanism a fallback came from."""
@@ -918,6 +922,19 @@ def _auth_success(event: Event, state: SessionState) -> Note:
             ).format(user=user, mech=mech, reason=escape_text(event.reason or "")),
             _(
                 "The password of {user} was accepted again, and again the session did not start."
+            ).format(user=user),
+        )
+    if state.passed_on:
+        return Note(
+            "auth_success:passed_on",
+            _(
+                "Someone logged in successfully as {user} (method {mech}). The passdb "
+                "refusal above was of this same password: Dovecot asks its passdbs in turn, "
+                "and the next passdb accepted the password the one before refused. No "
+                "failed login."
+            ).format(user=user, mech=mech),
+            _(
+                "Logged in as {user}: the next passdb accepted the password the one before refused."
             ).format(user=user),
         )
     return Note(
