@@ -35,20 +35,29 @@ def stamp(t: int) -> str:
 
 
 def connection(
-    t: int, n: int, wrong: int, logs_in: bool, user: str = "alice", pam_lines: bool = True
+    t: int,
+    n: int,
+    wrong: int,
+    logs_in: bool,
+    user: str = "alice",
+    pam_lines: bool = True,
+    pam_last: bool = False,
 ) -> tuple[list[str], int]:
     """One IMAP connection from second ``t``: ``wrong`` wrong passwords, then (``logs_in``)
     the right one, each through PAM, then passwd-file (``user`` is passwd-file's, unknown
-    to PAM). ``pam_lines``: pam_unix's own lines in the same log. (lines, its end)."""
+    to PAM). ``pam_lines``: pam_unix's own lines in the same log, first (as written), or
+    (``pam_last``) after Dovecot's auth lines of the try, in their second. (lines, its
+    end)."""
     sid = f"Sess{n:02d}abcdefghij"
     lines = []
     start = t
     for k in range(wrong + logs_in):
-        if pam_lines:
-            lines += [
-                f"{stamp(t)} mx auth: pam_unix(dovecot:auth): check pass; user unknown",
-                f"{stamp(t)} mx auth: pam_unix(dovecot:auth): authentication failure; logname= uid=0 euid=0 tty=dovecot ruser={user} rhost={IP} ",
-            ]
+        pam = [
+            "auth: pam_unix(dovecot:auth): check pass; user unknown",
+            f"auth: pam_unix(dovecot:auth): authentication failure; logname= uid=0 euid=0 tty=dovecot ruser={user} rhost={IP} ",
+        ]
+        if pam_lines and not pam_last:
+            lines += [f"{stamp(t)} mx {text}" for text in pam]
         t += 2
         lines.append(
             f"{stamp(t)} mx dovecot: auth-worker(20682): conn unix:auth-worker (pid=20680,uid=109): auth-worker<{n * 8 + k}>: pam({user},{IP},<{sid}>): pam_authenticate() failed: Authentication failure (Password mismatch?)"
@@ -57,6 +66,9 @@ def connection(
             lines.append(
                 f"{stamp(t)} mx dovecot: auth: passwd-file({user},{IP},<{sid}>): Password mismatch"
             )
+        if pam_lines and pam_last:
+            lines += [f"{stamp(t)} mx {text}" for text in pam]
+        if k < wrong:
             t += 2
     if logs_in:
         lines.append(
@@ -69,27 +81,30 @@ def connection(
     return lines, t
 
 
-def typos_then_login(typos: int, pam_lines: bool = True) -> list[str]:
+def typos_then_login(typos: int, pam_lines: bool = True, pam_last: bool = False) -> list[str]:
     """A person's ``typos`` wrong passwords, a connection each, seconds apart, then the
     right one."""
     lines: list[str] = []
     t = 0
     for n in range(typos):
-        more, t = connection(t, n, 1, False, pam_lines=pam_lines)
+        more, t = connection(t, n, 1, False, pam_lines=pam_lines, pam_last=pam_last)
         lines += more
         t += 5
-    more, t = connection(t, 9, 0, True, pam_lines=pam_lines)
+    more, t = connection(t, 9, 0, True, pam_lines=pam_lines, pam_last=pam_last)
     return lines + more
 
 
-def guesses(per_connection: list[int], pam_lines: bool = True) -> list[str]:
-    """A client's wrong passwords: ``per_connection[i]`` in its i-th connection."""
+def guesses(
+    per_connection: list[int], pam_lines: bool = True, pam_last: bool = False, gap: int = 20
+) -> list[str]:
+    """A client's wrong passwords: ``per_connection[i]`` in its i-th connection, ``gap``
+    seconds after the one before."""
     lines: list[str] = []
     t = 0
     for n, wrong in enumerate(per_connection):
-        more, t = connection(t, n, wrong, False, pam_lines=pam_lines)
+        more, t = connection(t, n, wrong, False, pam_lines=pam_lines, pam_last=pam_last)
         lines += more
-        t += 20
+        t += gap
     return lines
 
 
@@ -177,3 +192,81 @@ def test_explain_counts_as_analyze_and_says_the_refusal_was_of_the_login(
     assert "3 failed attempts" not in text  # as it said
     assert "failed to log in 2 times and then logged in successfully" in text
     assert "the next passdb accepted the password" in text
+
+
+# -- PAM's lines after Dovecot's auth lines of their try ----------------------------------
+
+# PAM writes its line before it returns to Dovecot (the lab's log has it 2 s before the
+# auth worker's line, PAM's failure delay), but a log holding both may have it after
+# Dovecot's auth lines of the try, in their second (a PAM without that delay, lines
+# merged from two sources). Each try counted twice: 3 wrong passwords counted 6.
+
+
+@pytest.mark.parametrize(
+    ("per_connection", "gap"), [([1, 1, 1], 20), ([1, 1, 1], 300), ([3], 20)], ids=str
+)
+def test_n_wrong_passwords_with_pam_s_lines_after_dovecot_s_are_n_failures(
+    run: Runner, log_file: LogFile, per_connection: list[int], gap: int
+) -> None:
+    # 5 minutes apart (a person retrying now and then): each counted twice, 6.
+    lines = guesses(per_connection, pam_last=True, gap=gap)
+    n = sum(per_connection)
+    got = report(run, log_file, lines)
+    assert got["stats"]["failures_counted"] == n
+    assert detector_on(lines)[1] == n
+
+
+def test_two_typos_then_a_login_with_pam_s_lines_after_dovecot_s_do_not_ban(
+    run: Runner, log_file: LogFile
+) -> None:
+    lines = typos_then_login(2, pam_last=True)
+    got = report(run, log_file, lines)
+    assert got["stats"]["failures_counted"] == 2
+    assert [a for a in got["attackers"] if a["recommendation"].startswith("ban")] == []
+    assert detector_on(lines) == ([], 2)
+
+
+def test_explain_counts_pam_s_late_lines_once(run: Runner, log_file: LogFile) -> None:
+    code, out, err = run(
+        "explain", *OPTIONS, log_file("\n".join(guesses([1, 1], pam_last=True)) + "\n")
+    )
+    assert code == 0, err
+    text = " ".join(out.split())
+    assert "PAM's own line of a failed login that a line above told already" in text
+    assert "2 failed attempts" in text.split("Verdict ======= ", 1)[1]
+
+
+# -- Postfix's SASL through the same Dovecot: its auth lines carry no session id ----------
+
+
+def smtp_try(t: int, pid: int, pam_lines: bool = True, user: str = "alice") -> list[str]:
+    """One submission connection from second ``t``, one wrong password: pam_unix's lines,
+    the auth worker's PAM refusal and passwd-file's (no session id: Postfix sends none),
+    Postfix's line after Dovecot's failure delay."""
+    smtpd = f"mx postfix/submission/smtpd[{pid}]"
+    lines = [f"{stamp(t)} {smtpd}: connect from unknown[{IP}]"]
+    if pam_lines:
+        lines += [
+            f"{stamp(t + 1)} mx auth: pam_unix(dovecot:auth): check pass; user unknown",
+            f"{stamp(t + 1)} mx auth: pam_unix(dovecot:auth): authentication failure; logname= uid=0 euid=0 tty=dovecot ruser={user} rhost={IP} ",
+        ]
+    return [
+        *lines,
+        f"{stamp(t + 3)} mx dovecot: auth-worker(20682): conn unix:auth-worker (pid=20680,uid=109): auth-worker<{pid}>: pam({user},{IP}): pam_authenticate() failed: Authentication failure (Password mismatch?)",
+        f"{stamp(t + 3)} mx dovecot: auth: passwd-file({user},{IP}): Password mismatch",
+        f"{stamp(t + 5)} {smtpd}: warning: unknown[{IP}]: SASL PLAIN authentication failed: (reason unavailable), sasl_username={user}",
+        f"{stamp(t + 6)} {smtpd}: disconnect from unknown[{IP}] ehlo=2 starttls=1 auth=0/1 quit=1 commands=4/5",
+    ]
+
+
+@PAM_LINES
+def test_n_wrong_passwords_by_postfix_s_sasl_are_n_failures(
+    run: Runner, log_file: LogFile, pam_lines: bool
+) -> None:
+    # PAM's refusal and passwd-file's, without a session id, were two attempts: 6.
+    lines = [line for n in range(3) for line in smtp_try(20 * n, 700 + n, pam_lines)]
+    got = report(run, log_file, lines)
+    assert got["stats"]["failures_counted"] == 3
+    (client,) = got["attackers"]
+    assert client["failures"] == 3
+    assert detector_on(lines)[1] == 3

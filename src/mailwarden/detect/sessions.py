@@ -41,7 +41,10 @@ daemon's, with several inputs), the attempts other lines accounted first are kep
 address, name and time) for their PAM line, for :data:`CREDIT_WINDOW`: a PAM line no later
 than one of them is that attempt's, and counts nothing
 (:meth:`SessionTracker._pam_came_late`); PAM writes its line before the others of its
-attempt, so one later than them all is a new attempt.
+attempt, so one later than them all is a new attempt. Dovecot's own line of PAM's refusal
+(``pam(…)``, ``pam_authenticate() failed``: :func:`_pam_refusal`) that no PAM line came
+before is kept so always: a log holding both may have PAM's line after Dovecot's auth
+lines of the attempt, in their second (one input, ``analyze``, ``explain``).
 
 A failure line that is the only line of its attempt, or one the detector counts no guess
 for (a mechanism not offered, bad base64, a disabled account: :func:`_stands_alone`),
@@ -544,6 +547,10 @@ def _dovecot_fallback(session: Session, event: Event) -> bool:
 
 MAX_PASSDBS = 8
 """Passdbs of one attempt remembered at most (:func:`_next_passdb`)."""
+NEXT_PASSDB_WINDOW = 2.0
+"""Dovecot asks the next passdb as soon as one refused: its line of the attempt comes this
+close after the first passdb's at most (:meth:`SessionTracker._loose_next_passdb`, for
+auth lines without a session id)."""
 
 
 def _next_passdb(session: Session, event: Event) -> bool:
@@ -589,6 +596,18 @@ def _next_passdb(session: Session, event: Event) -> bool:
         return True
     session._chain = (user, mechanism, [db])
     return False
+
+
+def _pam_refusal(event: Event) -> bool:
+    """Whether Dovecot's auth line ``event`` is PAM's refusal (``pam(…)``,
+    ``pam_authenticate() failed``): PAM wrote its own line of the attempt too, before
+    this one, or, in a log holding both, perhaps after it in its second
+    (:meth:`SessionTracker._pam_came_late`)."""
+    detail = event.detail
+    db = detail.get("db") if detail is not None else None
+    return (db is not None and db.casefold() == "pam") or (event.reason or "").startswith(
+        "pam_authenticate()"
+    )
 
 
 def _same_name(held: str | None, login: str | None) -> bool:
@@ -739,10 +758,11 @@ class SessionTracker:
         self.late_pam = late_pam
         """PAM's line of an attempt may come after the other lines of it (the daemon reads
         auth.log and mail.log poll by poll): the attempts other lines accounted are kept
-        for it (:meth:`_pam_came_late`)."""
+        for it (:meth:`_pam_came_late`); Dovecot's lines of PAM's refusal are, always."""
         self._unpaired: dict[str, list[tuple[float, str | None]]] = {}
-        """With :attr:`late_pam`: the attempts lines other than PAM's accounted, whose PAM
-        line has not come: (time of the line, case-folded user) by address."""
+        """With :attr:`late_pam` (or for Dovecot's lines of PAM's refusal): the attempts
+        lines other than PAM's accounted, whose PAM line has not come: (time of the line,
+        case-folded user) by address."""
         self.same_as_pam = False
         """The event just fed is Dovecot's line of an attempt PAM's own line counted
         (explain says so); the caller clears it."""
@@ -754,6 +774,10 @@ class SessionTracker:
         """The event just fed counted nothing because it is the next passdb's refusal of
         the attempt an earlier passdb's line counted (:func:`_next_passdb`); explain says
         so, the caller clears it."""
+        self.pam_late = False
+        """The event just fed is PAM's line of an attempt another line told before it
+        (:meth:`_pam_came_late`): it counted nothing; explain says so, the caller clears
+        it."""
         self.passed_on = False
         """The event just fed is a login whose password a passdb refused before the next
         one accepted it (:meth:`_passes_on`): that refusal counted no failed attempt;
@@ -768,6 +792,10 @@ class SessionTracker:
         """A PAM passdb's refusal was followed by the next passdb's line of the attempt:
         PAM's own line of an attempt may be of one the next passdb accepts, and waits
         for Dovecot's lines of it (:meth:`_defer`)."""
+        self._loose_chains: dict[str, tuple[float, str, str | None, list[str]]] = {}
+        """By address: the latest Dovecot refusal without a session id (its time, its
+        case-folded name, its mechanism) and the passdbs that refused that attempt
+        (:meth:`_loose_next_passdb`)."""
         self.cyrus_user: str | None = None
         """The name the event just fed (Cyrus's decoded copy of an AUTH LOGIN line whose
         client line the log lost) gave the session as its username, tentatively
@@ -1266,7 +1294,11 @@ class SessionTracker:
                     new = 0
                 else:
                     new = attempts
-                    if self.late_pam and event.ip is not None and event.strength is not _WEAK:
+                    if (
+                        (self.late_pam or _pam_refusal(event))
+                        and event.ip is not None
+                        and event.strength is not _WEAK
+                    ):
                         # (A weak one, a disabled account's, has no PAM failure line.)
                         self._unpaired_attempts(event.ip, when, event.user, attempts)
                     if _dovecot_fallback(session, event):
@@ -1322,6 +1354,7 @@ class SessionTracker:
             if is_pam_unix(event):
                 if self._unpaired and attempts == 1 and self._pam_came_late(event, when):
                     # PAM's line of an attempt another line accounted already.
+                    self.pam_late = True
                     return 0
                 self._pam_line(event.ip, when, event.user)
                 if attempts == 1:
@@ -1339,6 +1372,11 @@ class SessionTracker:
                     return 0
                 self._add_credit(event.ip, when, attempts)
                 return attempts
+            if attempts == 1 and self._loose_next_passdb(event, event.ip, when):
+                # The next passdb's refusal of the attempt the address's auth line just
+                # before told (Postfix's SASL: no session id): not another attempt.
+                self.next_passdb = True
+                return 0
             if self._pam and attempts == 1 and self._same_as_pam(event, event.ip, when):
                 # PAM's own line counted this attempt; its credit waits for Postfix's
                 # (or the login process's) line of it.
@@ -1351,7 +1389,7 @@ class SessionTracker:
                 # not (Postfix's judges by its session: two connections' tries under way
                 # at once, a bot's, may be in the run), as does the end of the wait.
                 self.fell_back = True
-                if self.late_pam and strong:
+                if (self.late_pam or _pam_refusal(event)) and strong:
                     self._unpaired_attempts(event.ip, when, event.user, 1)
                 self._defer(event.ip, when, event, True)
                 return 0
@@ -1362,11 +1400,11 @@ class SessionTracker:
                 # Dovecot 2.3's passdb line names no mechanism).
                 if self._tells_fallback(event.ip, event):
                     self.fell_back = True  # for explain: Postfix's line of it will say
-                if self.late_pam and strong:
+                if (self.late_pam or _pam_refusal(event)) and strong:
                     self._unpaired_attempts(event.ip, when, event.user, 1)
                 self._defer(event.ip, when, event)
                 return 0
-            if self.late_pam and strong:
+            if (self.late_pam or _pam_refusal(event)) and strong:
                 self._unpaired_attempts(event.ip, when, event.user, attempts)
             self._add_credit(event.ip, when, attempts)
             return attempts
@@ -1521,6 +1559,58 @@ class SessionTracker:
         ):
             self._pam_dbs.add(db)
 
+    def _loose_next_passdb(self, event: Event, ip: str, when: float) -> bool:
+        """:func:`_next_passdb` for Dovecot's refusals without a session id (Postfix's
+        SASL sends none): a refusal of the name (and mechanism) the address's latest
+        refusal was of, within :data:`NEXT_PASSDB_WINDOW` of it, by a passdb that attempt
+        had none of, is that attempt's next passdb's. Every attempt starts with the first
+        passdb's line, so what a misreading merges (two connections of one address trying
+        one name at once) is the next passdb's line of another attempt already told: no
+        attempt goes uncounted. Notes the passdb either way."""
+        chains = self._loose_chains
+        detail = event.detail
+        db = detail.get("db") if detail is not None else None
+        user = event.user
+        if (
+            db is None
+            or db.lower() in SASL_MECHANISMS
+            or user is None
+            or event.attempts != 1
+            or not _refused(event)
+        ):
+            chains.pop(ip, None)
+            return False
+        self._note_pam(event)
+        db = db.casefold()
+        name = user.casefold()
+        mechanism = event.mechanism
+        chain = chains.get(ip)
+        if (
+            chain is not None
+            and when - chain[0] <= NEXT_PASSDB_WINDOW
+            and chain[1] == name
+            and chain[2] == mechanism
+            and db not in chain[3]
+            and len(chain[3]) < MAX_PASSDBS
+        ):
+            dbs = chain[3]
+            dbs.append(db)
+            self._learn_followed(dbs[-2])
+            return True
+        if chain is None and len(chains) >= self.max_open:
+            self._forget_oldest(chains)
+        chains[ip] = (when, name, mechanism, [db])
+        return False
+
+    def _learn_followed(self, before: str) -> None:
+        """The passdb ``before`` (case-folded) refused an attempt and the next passdb's
+        line of it followed: another passdb follows it (:attr:`_followed`,
+        :attr:`_pam_followed`)."""
+        if before not in self._followed and len(self._followed) < MAX_PASSDBS:
+            self._followed.add(before)
+        if before in self._pam_dbs:
+            self._pam_followed = True
+
     def _learn_passdbs(self, session: Session) -> None:
         """The session's latest attempt's refusal by a passdb was followed by the next
         passdb's (:func:`_next_passdb`): that passdb is not the last one. When it is PAM,
@@ -1528,11 +1618,7 @@ class SessionTracker:
         chain = session._chain
         if chain is None or len(chain[2]) < 2:
             return
-        before = chain[2][-2].casefold()
-        if before not in self._followed and len(self._followed) < MAX_PASSDBS:
-            self._followed.add(before)
-        if before in self._pam_dbs:
-            self._pam_followed = True
+        self._learn_followed(chain[2][-2].casefold())
 
     def _same_as_pam(self, event: Event, ip: str | None, when: float) -> bool:
         """Whether Dovecot's auth-process failure ``event`` is the attempt a PAM line of

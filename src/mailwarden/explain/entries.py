@@ -127,6 +127,9 @@ class SessionState:
     """The entry being described is the next passdb's refusal of the attempt an earlier
     passdb's line told just before it (the session layer's ``_next_passdb``): it counted
     nothing."""
+    pam_late: bool = False
+    """The entry being described is PAM's own line of an attempt another line told
+    before it (the session layer's ``pam_late``): it counted nothing."""
     passed_on: bool = False
     """The entry being described is a login whose password an earlier passdb refused
     above before the next one accepted it (the session layer's ``passed_on``): that
@@ -660,6 +663,15 @@ def _auth_failure(event: Event, state: SessionState) -> Note:
             + " "
             + _failure_reason(event.reason),
             _("The next passdb's refusal of the same attempt as above."),
+        )
+    if state.pam_late and is_pam_unix(event):
+        return Note(
+            "auth_failure:pam_unix_late",
+            _(
+                "PAM's own line of a failed login that a line above told already (it comes "
+                "after it in the log): the same attempt, not another one."
+            ),
+            _("PAM's line of the same failed login as above."),
         )
     if not summary:
         state.failures_told += max(1, event.attempts)
