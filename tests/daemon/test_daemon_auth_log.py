@@ -392,3 +392,62 @@ def test_a_stop_while_lines_wait_then_a_rotation_while_stopped_loses_none(
     append(auth_log, [imap_try(2, ip=THIRD, when=now)[0][0]])
     again.step()
     assert (banned(again), failures(again)) == ({f"{THIRD}/32"}, 3)
+
+
+def virtual_try(
+    n: int, logs_in: bool = False, user: str = "alice", when: datetime | None = None
+) -> tuple[list[str], list[str]]:
+    """Try ``n`` by IMAP of a passwd-file user with PAM as the first passdb (Dovecot
+    2.3, Debian's PAM stack, as a lab instance wrote them): pam_unix's lines (auth.log),
+    then PAM's refusal by the auth worker, passwd-file's answer and the login process's
+    line (mail.log). The right password (``logs_in``) is refused by PAM all the same."""
+    now = second(when or datetime.now(UTC))
+    session = f"Virt{n:02d}abcdefghij"
+    auth = [
+        f"{now} mx auth: pam_unix(dovecot:auth): check pass; user unknown",
+        f"{now} mx auth: pam_unix(dovecot:auth): authentication failure; logname= uid=0 euid=0 tty=dovecot ruser={user} rhost={ATTACKER} ",
+    ]
+    mail = [
+        f"{now} mx dovecot: auth-worker(20682): conn unix:auth-worker (pid=20680,uid=109): auth-worker<{n + 1}>: pam({user},{ATTACKER},<{session}>): pam_authenticate() failed: Authentication failure (Password mismatch?)",
+    ]
+    if logs_in:
+        mail.append(
+            f"{now} mx dovecot: imap-login: Login: user=<{user}>, method=PLAIN, rip={ATTACKER}, lip=192.0.2.254, mpid=21516, secured, session=<{session}>"
+        )
+    else:
+        mail += [
+            f"{now} mx dovecot: auth: passwd-file({user},{ATTACKER},<{session}>): Password mismatch",
+            f"{now} mx dovecot: imap-login: Disconnected: Aborted login by logging out (auth failed, 1 attempts in 4 secs): user=<{user}>, method=PLAIN, rip={ATTACKER}, lip=192.0.2.254, secured, session=<{session}>",
+        ]
+    return auth, mail
+
+
+@pytest.mark.parametrize("pam_late", [False, True], ids=["one-poll", "pam-a-poll-late"])
+@pytest.mark.parametrize("mail_first", [True, False], ids=["mail-log-first", "auth-log-first"])
+def test_two_typos_of_a_passwd_file_user_behind_pam_then_the_login_do_not_ban(
+    warden: Warden, auth_log: Path, mail_first: bool, pam_late: bool
+) -> None:
+    # PAM refuses the right password too (it knows no such user); passwd-file accepts
+    # it: the login's PAM lines counted a third failure, and the owner was banned.
+    daemon = follow(warden, *((warden.log, auth_log) if mail_first else (auth_log, warden.log)))
+    for n in range(3):
+        pam, mail = virtual_try(n, logs_in=n == 2)
+        append(warden.log, mail)
+        if pam_late:
+            daemon.step()
+        append(auth_log, pam)
+        daemon.step()
+    assert (banned(daemon), failures(daemon)) == (set(), 2)
+
+
+def test_one_log_with_pam_s_lines_after_dovecot_s_counts_each_try_once(warden: Warden) -> None:
+    # One input holding PAM's lines and Dovecot's, PAM's after Dovecot's auth lines of
+    # the try in their second: with one input the detector did not pair them, and each
+    # wrong password counted twice (two typos minutes apart, and the login: banned).
+    daemon = warden.start()
+    start = datetime.now(UTC) - timedelta(minutes=4)
+    for n in range(3):
+        pam, mail = virtual_try(n, logs_in=n == 2, when=start + timedelta(minutes=2 * n))
+        append(warden.log, [*mail[:-1], *pam, mail[-1]])
+        daemon.step()
+    assert (banned(daemon), failures(daemon)) == (set(), 2)

@@ -41,7 +41,10 @@ daemon's, with several inputs), the attempts other lines accounted first are kep
 address, name and time) for their PAM line, for :data:`CREDIT_WINDOW`: a PAM line no later
 than one of them is that attempt's, and counts nothing
 (:meth:`SessionTracker._pam_came_late`); PAM writes its line before the others of its
-attempt, so one later than them all is a new attempt.
+attempt, so one later than them all is a new attempt. Dovecot's own line of PAM's refusal
+(``pam(…)``, ``pam_authenticate() failed``: :func:`_pam_refusal`) that no PAM line came
+before is kept so always: a log holding both may have PAM's line after Dovecot's auth
+lines of the attempt, in their second (one input, ``analyze``, ``explain``).
 
 A failure line that is the only line of its attempt, or one the detector counts no guess
 for (a mechanism not offered, bad base64, a disabled account: :func:`_stands_alone`),
@@ -190,6 +193,7 @@ class Session:
         "_chain",
         "_cut",
         "_fallbacks",
+        "_held",
         "_last_line",
         "_login_user",
         "_login_user_complete",
@@ -268,6 +272,11 @@ class Session:
         self._chain: tuple[str, str | None, list[str]] | None = None
         """The name, the mechanism (2.4's lines name it) and the passdbs whose refusals
         the session's latest Dovecot attempt had so far (:func:`_next_passdb`)."""
+        self._held: Event | None = None
+        """The refusal line of the session's latest Dovecot attempt by a passdb that
+        another one follows (:meth:`SessionTracker._passes_on`), not counted yet: the
+        next passdb may accept the password (the login ends the session), or refuse it
+        (its line, or the login process's ``auth failed``, counts it)."""
         self.unresolved: list[int] | None = None
         """For the detector: its decoded credentials still waiting for the address."""
         self.failed_as: str | None = None
@@ -538,6 +547,10 @@ def _dovecot_fallback(session: Session, event: Event) -> bool:
 
 MAX_PASSDBS = 8
 """Passdbs of one attempt remembered at most (:func:`_next_passdb`)."""
+NEXT_PASSDB_WINDOW = 2.0
+"""Dovecot asks the next passdb as soon as one refused: its line of the attempt comes this
+close after the first passdb's at most (:meth:`SessionTracker._loose_next_passdb`, for
+auth lines without a session id)."""
 
 
 def _next_passdb(session: Session, event: Event) -> bool:
@@ -583,6 +596,26 @@ def _next_passdb(session: Session, event: Event) -> bool:
         return True
     session._chain = (user, mechanism, [db])
     return False
+
+
+def _pam_refusal(event: Event) -> bool:
+    """Whether Dovecot's auth line ``event`` is PAM's refusal (``pam(…)``,
+    ``pam_authenticate() failed``): PAM wrote its own line of the attempt too, before
+    this one, or, in a log holding both, perhaps after it in its second
+    (:meth:`SessionTracker._pam_came_late`)."""
+    detail = event.detail
+    db = detail.get("db") if detail is not None else None
+    return (db is not None and db.casefold() == "pam") or (event.reason or "").startswith(
+        "pam_authenticate()"
+    )
+
+
+def _same_name(held: str | None, login: str | None) -> bool:
+    """Whether a passdb's refusal of the name ``held`` may be of the login as ``login``
+    (case and domain aside: Dovecot's ``auth_username_format`` may change them)."""
+    if held is None or login is None:
+        return True
+    return local_part(held).casefold() == local_part(login).casefold()
 
 
 def _paired_fallback(session: Session, event: Event, line: Event) -> bool:
@@ -725,10 +758,11 @@ class SessionTracker:
         self.late_pam = late_pam
         """PAM's line of an attempt may come after the other lines of it (the daemon reads
         auth.log and mail.log poll by poll): the attempts other lines accounted are kept
-        for it (:meth:`_pam_came_late`)."""
+        for it (:meth:`_pam_came_late`); Dovecot's lines of PAM's refusal are, always."""
         self._unpaired: dict[str, list[tuple[float, str | None]]] = {}
-        """With :attr:`late_pam`: the attempts lines other than PAM's accounted, whose PAM
-        line has not come: (time of the line, case-folded user) by address."""
+        """With :attr:`late_pam` (or for Dovecot's lines of PAM's refusal): the attempts
+        lines other than PAM's accounted, whose PAM line has not come: (time of the line,
+        case-folded user) by address."""
         self.same_as_pam = False
         """The event just fed is Dovecot's line of an attempt PAM's own line counted
         (explain says so); the caller clears it."""
@@ -740,6 +774,28 @@ class SessionTracker:
         """The event just fed counted nothing because it is the next passdb's refusal of
         the attempt an earlier passdb's line counted (:func:`_next_passdb`); explain says
         so, the caller clears it."""
+        self.pam_late = False
+        """The event just fed is PAM's line of an attempt another line told before it
+        (:meth:`_pam_came_late`): it counted nothing; explain says so, the caller clears
+        it."""
+        self.passed_on = False
+        """The event just fed is a login whose password a passdb refused before the next
+        one accepted it (:meth:`_passes_on`): that refusal counted no failed attempt;
+        explain says so, the caller clears it."""
+        self._followed: set[str] = set()
+        """Passdbs (case-folded names) whose refusal of an attempt the next passdb's line
+        of it followed (:func:`_next_passdb`): Dovecot asks another passdb after them."""
+        self._pam_dbs: set[str] = set()
+        """Passdbs (case-folded names) whose lines are PAM's (``pam(…)``,
+        ``pam_authenticate() failed``)."""
+        self._pam_followed = False
+        """A PAM passdb's refusal was followed by the next passdb's line of the attempt:
+        PAM's own line of an attempt may be of one the next passdb accepts, and waits
+        for Dovecot's lines of it (:meth:`_defer`)."""
+        self._loose_chains: dict[str, tuple[float, str, str | None, list[str]]] = {}
+        """By address: the latest Dovecot refusal without a session id (its time, its
+        case-folded name, its mechanism) and the passdbs that refused that attempt
+        (:meth:`_loose_next_passdb`)."""
         self.cyrus_user: str | None = None
         """The name the event just fed (Cyrus's decoded copy of an AUTH LOGIN line whose
         client line the log lost) gave the session as its username, tentatively
@@ -1201,9 +1257,19 @@ class SessionTracker:
                 if taken:
                     self.credited = taken
                 new = extra - taken
+                if session._held is not None:
+                    # The attempt an earlier passdb refused was refused in the end: the
+                    # connection's tries failed.
+                    session._held = None
+                    new += 1
             else:
+                held = session._held
+                session._held = None
+                self._note_pam(event)
                 merged = _next_passdb(session, event)
-                if not merged:
+                if merged:
+                    self._learn_passdbs(session)
+                else:
                     session.attempts_seen += attempts
                 if self._pam and attempts == 1 and self._same_as_pam(event, event.ip, when):
                     if self._deferred and self._use_deferred(event.ip, 1)[0]:
@@ -1228,17 +1294,41 @@ class SessionTracker:
                     new = 0
                 else:
                     new = attempts
-                    if self.late_pam and event.ip is not None and event.strength is not _WEAK:
+                    if (
+                        (self.late_pam or _pam_refusal(event))
+                        and event.ip is not None
+                        and event.strength is not _WEAK
+                    ):
                         # (A weak one, a disabled account's, has no PAM failure line.)
                         self._unpaired_attempts(event.ip, when, event.user, attempts)
                     if _dovecot_fallback(session, event):
                         # The password just refused, tried by another mechanism: not a guess.
                         self.fell_back = True
                         new = 0
+                if held is not None:
+                    # The attempt held by the line before: refused by this passdb too
+                    # (merged), or its next passdb wrote nothing and this line is the
+                    # next attempt; a failed attempt either way.
+                    new += 1
+                elif new == 1 and not merged and self._passes_on(event):
+                    # Another passdb follows the one that refused: it may accept the
+                    # password, and the session's login then ends it; its refusal, or the
+                    # login process's "auth failed", counts this attempt.
+                    session._held = event
+                    new = 0
             session.failures += new
         elif etype in (_T.AUTH_ABORTED, _T.AUTH_UNAVAILABLE):
             session.attempts_seen += max(1, event.attempts)
         elif etype is _T.AUTH_SUCCESS:
+            held = session._held
+            if held is not None and closing:
+                session._held = None
+                if _same_name(held.user, event.user):
+                    # The passdb's refusal was of this login's password, which the next
+                    # passdb accepted: no failed attempt.
+                    self.passed_on = True
+                else:
+                    self.released.append(held)
             self._login(session, event.user, event)
         if closing and not (event.detail and THEN_ACCEPTED in event.detail):
             # (A line's failed tries before its accepted password: its AUTH_SUCCESS, next,
@@ -1264,6 +1354,7 @@ class SessionTracker:
             if is_pam_unix(event):
                 if self._unpaired and attempts == 1 and self._pam_came_late(event, when):
                     # PAM's line of an attempt another line accounted already.
+                    self.pam_late = True
                     return 0
                 self._pam_line(event.ip, when, event.user)
                 if attempts == 1:
@@ -1273,8 +1364,19 @@ class SessionTracker:
                     # (or not, a mechanism fallback).
                     self._defer(event.ip, when, event)
                     return 0
+                if attempts == 1 and self._pam_followed:
+                    # Another passdb follows PAM: it may accept this password. Dovecot's
+                    # lines of the attempt (its refusals, the login process's line) count
+                    # it, or not when it logs in; else it counts in a minute.
+                    self._defer(event.ip, when, event)
+                    return 0
                 self._add_credit(event.ip, when, attempts)
                 return attempts
+            if attempts == 1 and self._loose_next_passdb(event, event.ip, when):
+                # The next passdb's refusal of the attempt the address's auth line just
+                # before told (Postfix's SASL: no session id): not another attempt.
+                self.next_passdb = True
+                return 0
             if self._pam and attempts == 1 and self._same_as_pam(event, event.ip, when):
                 # PAM's own line counted this attempt; its credit waits for Postfix's
                 # (or the login process's) line of it.
@@ -1287,7 +1389,7 @@ class SessionTracker:
                 # not (Postfix's judges by its session: two connections' tries under way
                 # at once, a bot's, may be in the run), as does the end of the wait.
                 self.fell_back = True
-                if self.late_pam and strong:
+                if (self.late_pam or _pam_refusal(event)) and strong:
                     self._unpaired_attempts(event.ip, when, event.user, 1)
                 self._defer(event.ip, when, event, True)
                 return 0
@@ -1298,11 +1400,11 @@ class SessionTracker:
                 # Dovecot 2.3's passdb line names no mechanism).
                 if self._tells_fallback(event.ip, event):
                     self.fell_back = True  # for explain: Postfix's line of it will say
-                if self.late_pam and strong:
+                if (self.late_pam or _pam_refusal(event)) and strong:
                     self._unpaired_attempts(event.ip, when, event.user, 1)
                 self._defer(event.ip, when, event)
                 return 0
-            if self.late_pam and strong:
+            if (self.late_pam or _pam_refusal(event)) and strong:
                 self._unpaired_attempts(event.ip, when, event.user, attempts)
             self._add_credit(event.ip, when, attempts)
             return attempts
@@ -1433,6 +1535,90 @@ class SessionTracker:
     def _pam_line(self, ip: str, when: float, user: str | None) -> None:
         """Remember PAM's failure line of an attempt, for :meth:`_same_as_pam`."""
         self._remember(self._pam, ip, (when, user.casefold() if user is not None else None))
+
+    def _passes_on(self, event: Event) -> bool:
+        """Whether Dovecot's refusal ``event`` (with a session id) is by a passdb that
+        another one follows (:meth:`_learn_passdbs`): Dovecot asks the next one, which
+        may accept the password."""
+        detail = event.detail
+        db = detail.get("db") if detail is not None else None
+        return db is not None and db.casefold() in self._followed
+
+    def _note_pam(self, event: Event) -> None:
+        """Notes the passdb of Dovecot's refusal ``event`` when it is PAM's (by name or
+        by PAM's message), for :meth:`_learn_passdbs`."""
+        detail = event.detail
+        db = detail.get("db") if detail is not None else None
+        if db is None:
+            return
+        db = db.casefold()
+        if (
+            db not in self._pam_dbs
+            and (db == "pam" or (event.reason or "").startswith("pam_authenticate()"))
+            and len(self._pam_dbs) < MAX_PASSDBS
+        ):
+            self._pam_dbs.add(db)
+
+    def _loose_next_passdb(self, event: Event, ip: str, when: float) -> bool:
+        """:func:`_next_passdb` for Dovecot's refusals without a session id (Postfix's
+        SASL sends none): a refusal of the name (and mechanism) the address's latest
+        refusal was of, within :data:`NEXT_PASSDB_WINDOW` of it, by a passdb that attempt
+        had none of, is that attempt's next passdb's. Every attempt starts with the first
+        passdb's line, so what a misreading merges (two connections of one address trying
+        one name at once) is the next passdb's line of another attempt already told: no
+        attempt goes uncounted. Notes the passdb either way."""
+        chains = self._loose_chains
+        detail = event.detail
+        db = detail.get("db") if detail is not None else None
+        user = event.user
+        if (
+            db is None
+            or db.lower() in SASL_MECHANISMS
+            or user is None
+            or event.attempts != 1
+            or not _refused(event)
+        ):
+            chains.pop(ip, None)
+            return False
+        self._note_pam(event)
+        db = db.casefold()
+        name = user.casefold()
+        mechanism = event.mechanism
+        chain = chains.get(ip)
+        if (
+            chain is not None
+            and when - chain[0] <= NEXT_PASSDB_WINDOW
+            and chain[1] == name
+            and chain[2] == mechanism
+            and db not in chain[3]
+            and len(chain[3]) < MAX_PASSDBS
+        ):
+            dbs = chain[3]
+            dbs.append(db)
+            self._learn_followed(dbs[-2])
+            return True
+        if chain is None and len(chains) >= self.max_open:
+            self._forget_oldest(chains)
+        chains[ip] = (when, name, mechanism, [db])
+        return False
+
+    def _learn_followed(self, before: str) -> None:
+        """The passdb ``before`` (case-folded) refused an attempt and the next passdb's
+        line of it followed: another passdb follows it (:attr:`_followed`,
+        :attr:`_pam_followed`)."""
+        if before not in self._followed and len(self._followed) < MAX_PASSDBS:
+            self._followed.add(before)
+        if before in self._pam_dbs:
+            self._pam_followed = True
+
+    def _learn_passdbs(self, session: Session) -> None:
+        """The session's latest attempt's refusal by a passdb was followed by the next
+        passdb's (:func:`_next_passdb`): that passdb is not the last one. When it is PAM,
+        PAM's own lines wait for Dovecot's of their attempts (:attr:`_pam_followed`)."""
+        chain = session._chain
+        if chain is None or len(chain[2]) < 2:
+            return
+        self._learn_followed(chain[2][-2].casefold())
 
     def _same_as_pam(self, event: Event, ip: str | None, when: float) -> bool:
         """Whether Dovecot's auth-process failure ``event`` is the attempt a PAM line of
@@ -2031,6 +2217,12 @@ class SessionTracker:
 
     def _close(self, session: Session, end: str, event: Event | None) -> None:
         session.end = end
+        held = session._held
+        if held is not None:
+            # The session ended without a line telling whether the next passdb accepted
+            # the password (expired, evicted, another closing line): a failed attempt.
+            session._held = None
+            self.released.append(held)
         if event is not None:
             session.closed = event.record.time
         if session._pending_step:

@@ -127,6 +127,13 @@ class SessionState:
     """The entry being described is the next passdb's refusal of the attempt an earlier
     passdb's line told just before it (the session layer's ``_next_passdb``): it counted
     nothing."""
+    pam_late: bool = False
+    """The entry being described is PAM's own line of an attempt another line told
+    before it (the session layer's ``pam_late``): it counted nothing."""
+    passed_on: bool = False
+    """The entry being described is a login whose password an earlier passdb refused
+    above before the next one accepted it (the session layer's ``passed_on``): that
+    refusal counted no failed attempt."""
     failed_by: dict[str, str] = field(default_factory=dict)
     """The mechanism of each account's latest failed try in this session (case-folded,
     escaped name), for the mechanism a fallback came from."""
@@ -657,6 +664,15 @@ def _auth_failure(event: Event, state: SessionState) -> Note:
             + _failure_reason(event.reason),
             _("The next passdb's refusal of the same attempt as above."),
         )
+    if state.pam_late and is_pam_unix(event):
+        return Note(
+            "auth_failure:pam_unix_late",
+            _(
+                "PAM's own line of a failed login that a line above told already (it comes "
+                "after it in the log): the same attempt, not another one."
+            ),
+            _("PAM's line of the same failed login as above."),
+        )
     if not summary:
         state.failures_told += max(1, event.attempts)
     if is_pam_unix(event):
@@ -918,6 +934,19 @@ def _auth_success(event: Event, state: SessionState) -> Note:
             ).format(user=user, mech=mech, reason=escape_text(event.reason or "")),
             _(
                 "The password of {user} was accepted again, and again the session did not start."
+            ).format(user=user),
+        )
+    if state.passed_on:
+        return Note(
+            "auth_success:passed_on",
+            _(
+                "Someone logged in successfully as {user} (method {mech}). The passdb "
+                "refusal above was of this same password: Dovecot asks its passdbs in turn, "
+                "and the next passdb accepted the password the one before refused. No "
+                "failed login."
+            ).format(user=user, mech=mech),
+            _(
+                "Logged in as {user}: the next passdb accepted the password the one before refused."
             ).format(user=user),
         )
     return Note(

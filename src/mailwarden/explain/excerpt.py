@@ -118,6 +118,11 @@ class _Item:
     credited: int = 0
     """Attempts of a Dovecot login line that auth-process lines without a session id
     told before it."""
+    pam_late: bool = False
+    """PAM's own line of an attempt another line told before it: it counted nothing."""
+    passed_on: bool = False
+    """A Dovecot login whose password an earlier passdb of the session refused before
+    the next one accepted it: that refusal counted nothing."""
     copies_client_line: bool = False
     """Cyrus's decoded copy of the client line its session logged just before it
     (:meth:`SessionTracker.echoes_client_line`, the detector's judgment)."""
@@ -236,6 +241,12 @@ class _Reader:
                 if tracker.next_passdb:
                     item.next_passdb = True
                     tracker.next_passdb = False
+                if tracker.passed_on:
+                    item.passed_on = True
+                    tracker.passed_on = False
+                if tracker.pam_late:
+                    item.pam_late = True
+                    tracker.pam_late = False
                 if tracker.credited:
                     item.credited += tracker.credited
                     tracker.credited = 0
@@ -791,6 +802,8 @@ def _entries(
         state.same_as_pam = item.same_as_pam
         state.fell_back = item.fell_back
         state.next_passdb = item.next_passdb
+        state.passed_on = item.passed_on
+        state.pam_late = item.pam_late
         state.credited = item.credited
         state.copies_client_line = item.copies_client_line
         state.cyrus_user = item.cyrus_user

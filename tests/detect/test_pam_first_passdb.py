@@ -1,0 +1,272 @@
+# ruff: noqa: E501  (log lines are data: they stay whole, as the servers write them)
+"""Dovecot 2.3 with two passdbs, PAM first (``passdb { driver = pam }``, Debian's
+``/etc/pam.d/dovecot``), then a passwd-file of virtual users, ``auth_verbose = yes``.
+Each try of a virtual user's name goes through both: pam_unix writes its own lines
+(``check pass; user unknown``, ``authentication failure; … ruser=alice rhost=…``, to
+auth.log), the auth worker 2 s later (PAM's failure delay) PAM's refusal, then
+passwd-file its answer, then the login process its line. The lines below are those a
+Dovecot 2.3.19.1 on 127.0.0.1 wrote with Debian's PAM stack (addresses changed to
+documentation ones).
+
+So the try passwd-file accepts has PAM's refusal lines as well: a virtual user's login
+is no failed attempt, and one who mistypes twice before logging in has two failures,
+not three (3 within a minute is the fast brute-force threshold: the owner was banned).
+N wrong passwords stay N, in analyze and in the daemon's detector."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from clirunner import Runner
+from mailwarden.detect import Detector
+from sasllines import events_from
+
+LogFile = Callable[[str], str]
+IP = "192.0.2.7"
+OPTIONS = ("--year", "2026", "--timezone", "UTC")
+
+
+def stamp(t: int) -> str:
+    return f"Nov 30 10:{t // 60:02d}:{t % 60:02d}"
+
+
+def connection(
+    t: int,
+    n: int,
+    wrong: int,
+    logs_in: bool,
+    user: str = "alice",
+    pam_lines: bool = True,
+    pam_last: bool = False,
+) -> tuple[list[str], int]:
+    """One IMAP connection from second ``t``: ``wrong`` wrong passwords, then (``logs_in``)
+    the right one, each through PAM, then passwd-file (``user`` is passwd-file's, unknown
+    to PAM). ``pam_lines``: pam_unix's own lines in the same log, first (as written), or
+    (``pam_last``) after Dovecot's auth lines of the try, in their second. (lines, its
+    end)."""
+    sid = f"Sess{n:02d}abcdefghij"
+    lines = []
+    start = t
+    for k in range(wrong + logs_in):
+        pam = [
+            "auth: pam_unix(dovecot:auth): check pass; user unknown",
+            f"auth: pam_unix(dovecot:auth): authentication failure; logname= uid=0 euid=0 tty=dovecot ruser={user} rhost={IP} ",
+        ]
+        if pam_lines and not pam_last:
+            lines += [f"{stamp(t)} mx {text}" for text in pam]
+        t += 2
+        lines.append(
+            f"{stamp(t)} mx dovecot: auth-worker(20682): conn unix:auth-worker (pid=20680,uid=109): auth-worker<{n * 8 + k}>: pam({user},{IP},<{sid}>): pam_authenticate() failed: Authentication failure (Password mismatch?)"
+        )
+        if k < wrong:
+            lines.append(
+                f"{stamp(t)} mx dovecot: auth: passwd-file({user},{IP},<{sid}>): Password mismatch"
+            )
+        if pam_lines and pam_last:
+            lines += [f"{stamp(t)} mx {text}" for text in pam]
+        if k < wrong:
+            t += 2
+    if logs_in:
+        lines.append(
+            f"{stamp(t)} mx dovecot: imap-login: Login: user=<{user}>, method=PLAIN, rip={IP}, lip=192.0.2.1, mpid=21516, secured, session=<{sid}>"
+        )
+    else:
+        lines.append(
+            f"{stamp(t)} mx dovecot: imap-login: Disconnected: Aborted login by logging out (auth failed, {wrong} attempts in {t - start} secs): user=<{user}>, method=PLAIN, rip={IP}, lip=192.0.2.1, secured, session=<{sid}>"
+        )
+    return lines, t
+
+
+def typos_then_login(typos: int, pam_lines: bool = True, pam_last: bool = False) -> list[str]:
+    """A person's ``typos`` wrong passwords, a connection each, seconds apart, then the
+    right one."""
+    lines: list[str] = []
+    t = 0
+    for n in range(typos):
+        more, t = connection(t, n, 1, False, pam_lines=pam_lines, pam_last=pam_last)
+        lines += more
+        t += 5
+    more, t = connection(t, 9, 0, True, pam_lines=pam_lines, pam_last=pam_last)
+    return lines + more
+
+
+def guesses(
+    per_connection: list[int], pam_lines: bool = True, pam_last: bool = False, gap: int = 20
+) -> list[str]:
+    """A client's wrong passwords: ``per_connection[i]`` in its i-th connection, ``gap``
+    seconds after the one before."""
+    lines: list[str] = []
+    t = 0
+    for n, wrong in enumerate(per_connection):
+        more, t = connection(t, n, wrong, False, pam_lines=pam_lines, pam_last=pam_last)
+        lines += more
+        t += gap
+    return lines
+
+
+def report(run: Runner, log_file: LogFile, lines: list[str]) -> dict[str, Any]:
+    code, out, err = run("analyze", "--format", "json", *OPTIONS, log_file("\n".join(lines) + "\n"))
+    assert code in (0, 1, 2, 3), err
+    return dict(json.loads(out))
+
+
+def detector_on(lines: list[str]) -> tuple[list[str], int]:
+    """The daemon's detector fed the lines' events: its ban reasons, its failures."""
+    detector = Detector(keep_history=False)
+    bans = [
+        d.reason for e in events_from(lines) for d in detector.feed(e) if d.recommendation == "ban"
+    ]
+    detector.close()
+    return bans, detector.stats["failures_counted"]
+
+
+PAM_LINES = pytest.mark.parametrize(
+    "pam_lines", [True, False], ids=["auth-log-too", "mail-log-only"]
+)
+
+
+@PAM_LINES
+def test_two_typos_then_a_login_are_two_failures_and_no_ban(
+    run: Runner, log_file: LogFile, pam_lines: bool
+) -> None:
+    got = report(run, log_file, typos_then_login(2, pam_lines))
+    assert got["stats"]["failures_counted"] == 2
+    assert [a for a in got["attackers"] if a["recommendation"].startswith("ban")] == []
+    assert got["compromised"] == []
+
+
+@PAM_LINES
+def test_the_detector_counts_two_typos_and_bans_nobody(pam_lines: bool) -> None:
+    assert detector_on(typos_then_login(2, pam_lines)) == ([], 2)
+
+
+@PAM_LINES
+@pytest.mark.parametrize("per_connection", [[1] * 5, [3, 2], [1, 1, 1]], ids=str)
+def test_n_wrong_passwords_are_n_failures(
+    run: Runner, log_file: LogFile, pam_lines: bool, per_connection: list[int]
+) -> None:
+    lines = guesses(per_connection, pam_lines)
+    n = sum(per_connection)
+    got = report(run, log_file, lines)
+    assert got["stats"]["failures_counted"] == n
+    (client,) = got["attackers"]
+    assert client["failures"] == n
+    assert detector_on(lines)[1] == n
+
+
+@PAM_LINES
+def test_a_virtual_user_s_logins_count_no_failure_once_pam_is_seen_to_pass_on(
+    run: Runner, log_file: LogFile, pam_lines: bool
+) -> None:
+    # One typo (it shows passwd-file asked after PAM), then the user's phone checking
+    # mail every five minutes for an hour: each login's PAM refusal counted, 13 failures
+    # on an address that never guessed, "a stale password of a real user".
+    lines, t = connection(0, 0, 1, False, pam_lines=pam_lines)
+    for n in range(1, 13):
+        more, t = connection(t + 300, n, 0, True, pam_lines=pam_lines)
+        lines += more
+    got = report(run, log_file, lines)
+    assert got["stats"]["failures_counted"] == 1
+    assert detector_on(lines) == ([], 1)
+
+
+def test_a_bot_guessing_after_the_session_s_login_line_is_lost_still_counts() -> None:
+    # The refusal of PAM, held for passwd-file's answer, whose session ends with no line
+    # (the log lost the login process's line): a failed attempt all the same.
+    lines = guesses([1])  # shows that passwd-file follows PAM
+    more, _t = connection(100, 5, 1, False)
+    lines += more[:-2]  # PAM's refusal of the try, no passwd-file line, no login line
+    assert detector_on(lines)[1] == 2
+
+
+def test_explain_counts_as_analyze_and_says_the_refusal_was_of_the_login(
+    run: Runner, log_file: LogFile
+) -> None:
+    code, out, err = run("explain", *OPTIONS, log_file("\n".join(typos_then_login(2)) + "\n"))
+    assert code == 0, err
+    text = " ".join(out.split())
+    assert "3 failed attempts" not in text  # as it said
+    assert "failed to log in 2 times and then logged in successfully" in text
+    assert "the next passdb accepted the password" in text
+
+
+# -- PAM's lines after Dovecot's auth lines of their try ----------------------------------
+
+# PAM writes its line before it returns to Dovecot (the lab's log has it 2 s before the
+# auth worker's line, PAM's failure delay), but a log holding both may have it after
+# Dovecot's auth lines of the try, in their second (a PAM without that delay, lines
+# merged from two sources). Each try counted twice: 3 wrong passwords counted 6.
+
+
+@pytest.mark.parametrize(
+    ("per_connection", "gap"), [([1, 1, 1], 20), ([1, 1, 1], 300), ([3], 20)], ids=str
+)
+def test_n_wrong_passwords_with_pam_s_lines_after_dovecot_s_are_n_failures(
+    run: Runner, log_file: LogFile, per_connection: list[int], gap: int
+) -> None:
+    # 5 minutes apart (a person retrying now and then): each counted twice, 6.
+    lines = guesses(per_connection, pam_last=True, gap=gap)
+    n = sum(per_connection)
+    got = report(run, log_file, lines)
+    assert got["stats"]["failures_counted"] == n
+    assert detector_on(lines)[1] == n
+
+
+def test_two_typos_then_a_login_with_pam_s_lines_after_dovecot_s_do_not_ban(
+    run: Runner, log_file: LogFile
+) -> None:
+    lines = typos_then_login(2, pam_last=True)
+    got = report(run, log_file, lines)
+    assert got["stats"]["failures_counted"] == 2
+    assert [a for a in got["attackers"] if a["recommendation"].startswith("ban")] == []
+    assert detector_on(lines) == ([], 2)
+
+
+def test_explain_counts_pam_s_late_lines_once(run: Runner, log_file: LogFile) -> None:
+    code, out, err = run(
+        "explain", *OPTIONS, log_file("\n".join(guesses([1, 1], pam_last=True)) + "\n")
+    )
+    assert code == 0, err
+    text = " ".join(out.split())
+    assert "PAM's own line of a failed login that a line above told already" in text
+    assert "2 failed attempts" in text.split("Verdict ======= ", 1)[1]
+
+
+# -- Postfix's SASL through the same Dovecot: its auth lines carry no session id ----------
+
+
+def smtp_try(t: int, pid: int, pam_lines: bool = True, user: str = "alice") -> list[str]:
+    """One submission connection from second ``t``, one wrong password: pam_unix's lines,
+    the auth worker's PAM refusal and passwd-file's (no session id: Postfix sends none),
+    Postfix's line after Dovecot's failure delay."""
+    smtpd = f"mx postfix/submission/smtpd[{pid}]"
+    lines = [f"{stamp(t)} {smtpd}: connect from unknown[{IP}]"]
+    if pam_lines:
+        lines += [
+            f"{stamp(t + 1)} mx auth: pam_unix(dovecot:auth): check pass; user unknown",
+            f"{stamp(t + 1)} mx auth: pam_unix(dovecot:auth): authentication failure; logname= uid=0 euid=0 tty=dovecot ruser={user} rhost={IP} ",
+        ]
+    return [
+        *lines,
+        f"{stamp(t + 3)} mx dovecot: auth-worker(20682): conn unix:auth-worker (pid=20680,uid=109): auth-worker<{pid}>: pam({user},{IP}): pam_authenticate() failed: Authentication failure (Password mismatch?)",
+        f"{stamp(t + 3)} mx dovecot: auth: passwd-file({user},{IP}): Password mismatch",
+        f"{stamp(t + 5)} {smtpd}: warning: unknown[{IP}]: SASL PLAIN authentication failed: (reason unavailable), sasl_username={user}",
+        f"{stamp(t + 6)} {smtpd}: disconnect from unknown[{IP}] ehlo=2 starttls=1 auth=0/1 quit=1 commands=4/5",
+    ]
+
+
+@PAM_LINES
+def test_n_wrong_passwords_by_postfix_s_sasl_are_n_failures(
+    run: Runner, log_file: LogFile, pam_lines: bool
+) -> None:
+    # PAM's refusal and passwd-file's, without a session id, were two attempts: 6.
+    lines = [line for n in range(3) for line in smtp_try(20 * n, 700 + n, pam_lines)]
+    got = report(run, log_file, lines)
+    assert got["stats"]["failures_counted"] == 3
+    (client,) = got["attackers"]
+    assert client["failures"] == 3
+    assert detector_on(lines)[1] == 3
