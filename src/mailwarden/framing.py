@@ -111,7 +111,7 @@ from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from itertools import accumulate, chain, pairwise
-from operator import add
+from operator import add, attrgetter
 
 from mailwarden.model import Record
 from mailwarden.parsers.dovecot import SPLIT_PIECE_BYTES, login_text, split_piece
@@ -465,6 +465,7 @@ def binary_line(line: str) -> bool:
     return "\x00" in line or 2 * len(_BINARYISH.findall(line)) > len(line)
 
 
+_MESSAGE = attrgetter("message")
 _OWED = 2
 """The most lines owed to Dovecot's pieces of one login service (`Framer._rejoin`)."""
 _PIECE_AFTER = timedelta(seconds=10)
@@ -780,6 +781,8 @@ class Framer:
         continuation lost on the way): it is read as it is."""
         pieces = self._pieces
         least = SPLIT_PIECE_BYTES // 4  # characters: no message shorter is a piece
+        if not pieces and max(map(len, map(_MESSAGE, out)), default=0) < least:
+            return out  # the common case, at C speed
         for index, record in enumerate(out):
             message = record.message
             if not pieces and len(message) < least:

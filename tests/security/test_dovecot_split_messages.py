@@ -318,3 +318,16 @@ def test_explain_says_what_a_piece_is_in_chinese(run: Runner, log_file: LogFile)
     text = "".join(out.split())
     assert "这是一条较长的Dovecot消息中的一段" in text
     assert "又一段较长的Dovecot消息：不予读取（见上文）。" in text
+
+
+def test_pieces_in_dovecot_s_own_log_file() -> None:
+    # log_path: no host, the process as the program, a level word before each piece.
+    lines = [
+        line.replace(" mx dovecot: imap-login: ", " imap-login: Info: ")
+        for line in [*guesses(12), *ACCEPTED_PIECE, *VICTIM_PIECE]
+    ]
+    found, detector = _daemon(lines)
+    assert (ATTACKER, "bruteforce", "ban") in found
+    assert {ip for ip, _v, _r in found} == {ATTACKER}
+    assert not [f for f in found if f[1] == "compromised"]
+    assert ATTACKER not in detector._own
