@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from mailwarden.explain.entries import Note
 from mailwarden.locale import N_, _
 from mailwarden.model import Record
+from mailwarden.parsers.dovecot import login_text, split_piece
 from mailwarden.parsers.postfix import own_client_line
 from mailwarden.parsers.sasl import escape_text
 
@@ -155,6 +156,27 @@ _KINDS = {
             N_("PAM again: no account by the name given (see above)."),
         ),
         _Kind(
+            "dovecot:piece",
+            N_(
+                "A piece of a longer Dovecot message: its log process gets a message over "
+                "4 KiB in pieces and writes each as a line of its own, so this line starts or "
+                "ends inside the client's text (a long IMAP ID, say). mailwarden reads nothing "
+                "from such a line, nor from the next line of the same login service, which "
+                "ends the message: an address, the server's address or an outcome there may "
+                "be the client's."
+            ),
+            N_("Another piece of a longer Dovecot message: not read (see above)."),
+        ),
+        _Kind(
+            "dovecot:id",
+            N_(
+                "imap-login logged the IMAP ID the client sent (imap_id_log): names and "
+                "values the client chose. Nothing in it counts: words such as “auth failed” "
+                "or “successful auths” there are the client's, not the server's."
+            ),
+            N_("Another IMAP ID a client sent (see above)."),
+        ),
+        _Kind(
             "routine:server",
             N_(
                 "The mail server itself: its master process starting, stopping or reloading "
@@ -197,6 +219,12 @@ def _pam_kind(record: Record) -> str | None:
 
 
 def _kind(record: Record) -> str | None:
+    login = login_text(record.program, record.message)
+    if login is not None:
+        text = record.message[login[1] :]
+        if split_piece(text):
+            return "dovecot:piece"
+        return "dovecot:id" if text.startswith("ID sent: ") else None
     if "pam_unix(" in record.message:
         return _pam_kind(record)
     if record.program is None:

@@ -117,6 +117,8 @@ def parse_message(record: Record, text: str, service: str | None, auth: bool) ->
             if text.startswith(_DEBUG):
                 return []
             text = text[text.index(": ") + 2 :]
+        if text.startswith(_ID_SENT) or split_piece(text):
+            return []
         return _login(record, text, service)
     # Auth-process lines: peel what Dovecot (and syslog setups) nest: "auth: ",
     # "auth-worker(304): ", "auth(default): ", "dovecot: ", a level word, "conn …: ".
@@ -168,6 +170,77 @@ def _debug_only(events: list[Event]) -> list[Event]:
 
 
 # ------------------------------------------------------------------------ login lines
+
+_ID_SENT = "ID sent: "
+"""imap-login's ``imap_id_log`` line (2.2, 2.3; ``imap-login-cmd-id.c``): ``ID sent: `` and
+the client's IMAP ID, ``key=value, …`` (each key cut to 30 bytes and value to 80, but
+any number of them, parentheses allowed), then the elements of the connection, as on
+every login-process line (``: user=<>, rip=…, lip=…, session=<…>``). Everything before
+those elements is the client's: a value ``(internal failure, 1 successful auths)`` reads
+as a login line's reason. The line gives nothing: no verdict, no address, no ``lip=``."""
+
+SPLIT_PIECE_BYTES = 4000
+"""A login-process message this long (UTF-8 bytes, after the process's ``imap-login: ``
+and the level word) is a piece of a longer one, or more than one joined.
+
+Every process Dovecot's master starts writes its log lines to the log process over a
+pipe, one ``write()`` each, framed ``\x01<type><pid> <text>\n`` (``lib/failures.c``).
+A message that does not fit in ``PIPE_BUF`` (4096 on Linux) is cut by
+``internal_send_split()`` into pieces of ``PIPE_BUF - len("\x01<type><pid> ") - 1``
+bytes, the last one shorter, and the log process (``log/log-connection.c``) writes each
+as a line of its own with the process's prefix: ``imap-login: <piece>``. With a pid of
+at most 7 digits (Linux's ``PID_MAX_LIMIT``) every piece but the last has 4085 to 4091
+bytes. A piece starts or ends anywhere, in the client's text: a long ``ID sent:`` line
+(:data:`_ID_SENT`) ends its first piece in what the client chose (``… (auth failed, 9
+attempts in 9 secs): user=<alice>, rip=<victim>, lip=<attacker>, session=<x``), and its
+last piece may be exactly a real-looking line that only ends in the server's elements.
+So such a message gives nothing, and the line after it is no line of its own either: the
+framer joins it to the piece (:meth:`mailwarden.framing.Framer` ``_rejoin``), which
+makes it this long too.
+
+The bound is below 4085 by a margin (a site's log prefix Dovecot 2.3 writes into each
+piece, ``internal_format()``, counts against the same 4096 bytes); a complete
+login-process line is far shorter: the client's only text in it is the user, cut to 80
+bytes (``str_sanitize``), the rest the server's short words. Syslog does not cut these
+pieces again (rsyslog's default ``maxMessageSize`` is 8 KiB; glibc's ``syslog()`` has no
+limit); a syslog daemon that truncated lines shorter than 4 KiB would lose the server's
+elements of a long line anyway."""
+
+
+def split_piece(text: str) -> bool:
+    """Whether a login-process message ``text`` (after the process's prefix and the
+    level word) is a piece of a message Dovecot cut (:data:`SPLIT_PIECE_BYTES`),
+    counted in UTF-8 as Dovecot counts it (undecodable bytes one each; a character
+    replaced for invalid UTF-8 counts three, never fewer than the bytes it stands for)."""
+    if len(text) * 4 < SPLIT_PIECE_BYTES:  # cheap: no message this short is one
+        return False
+    try:
+        size = len(text.encode("utf-8", "surrogateescape"))
+    except UnicodeEncodeError:  # a lone surrogate not from undecodable bytes
+        size = len(text.encode("utf-8", "surrogatepass"))
+    return size >= SPLIT_PIECE_BYTES
+
+
+def login_text(program: str | None, message: str) -> tuple[str, int] | None:
+    """(login service, where the message's own text starts) of a login-process entry
+    (program ``imap-login`` &c., or ``dovecot`` / none with ``imap-login: `` in front),
+    past the level word a file log writes; None for any other entry. As
+    :func:`parse_message` reads it: what ``split_piece`` measures."""
+    at = 9 if message.startswith("dovecot: ") else 0
+    service = _LOGIN_SERVICES.get(program) if program is not None else None
+    if service is None:
+        if program is not None and program != "dovecot":
+            return None
+        colon = message.find(": ", at, at + 24)
+        if colon < 0:
+            return None
+        service = _LOGIN_SERVICES.get(message[at:colon])
+        if service is None:
+            return None
+        at = colon + 2
+    if message.startswith(_LEVELS, at):
+        at = message.index(": ", at) + 2
+    return service, at
 
 
 def _login(record: Record, text: str, service: str) -> list[Event]:
