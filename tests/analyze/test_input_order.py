@@ -288,7 +288,7 @@ def hourly_logs(folder: Path) -> tuple[Path, Path, Path]:
 
 def test_pieces_joined_newest_first_going_back_under_three_hours(tmp_path: Path) -> None:
     # cat x.log y.log z.log: y.log goes back 2 hours from x.log (less than the 3 hours
-    # that start a new part, more than the 10 minutes a log's own disorder goes back: a
+    # that start a new part, more than the 10 minutes past which a short run starts: a
     # part of its own too, as there are few), z.log further. Read again, the failures
     # come before the login they led to, as in the files named.
     z, y, x = hourly_logs(tmp_path)
@@ -364,7 +364,7 @@ def test_a_newest_piece_under_three_hours_old_first_is_judged_as_in_time_order(
 ) -> None:
     # cat mail.log mail.log.1 when mail.log is under 3 hours old: a login at 10:00, then
     # six failures of its address as that account at 09:00-09:05. It goes back more than
-    # a log's own disorder (10 minutes): read again in time order, and said.
+    # 10 minutes: cut there, read again in time order, and said.
     login = (
         "Nov 30 10:00:00 mx dovecot: imap-login: Login: user=<info@example.org>,"
         " method=PLAIN, rip=203.0.113.7, lip=198.51.100.25, mpid=2001, TLS, session=<L1>\n"
