@@ -513,3 +513,22 @@ def test_a_corrupt_archive_going_back_is_not_advised_as_joined_logs(
     assert ("counted in the order given" in note) is (days == 20)
     assert "it is a corrupt archive, as a problem says" in note
     assert "joins several logs" not in note and note in err
+
+
+def test_a_file_going_back_beside_standard_input_too_big_to_copy_is_counted_as_given(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The second reading reads every input again: with standard input not kept it would
+    # fail ("standard input cannot be read again"). The file is counted as given, said.
+    from mailwarden.sources import files
+
+    dovecot, mail = joined_minutes_back()
+    oldest, middle, live = three_days(tmp_path)
+    for jumbled in (dovecot + mail, live.read_text() + middle.read_text()):
+        given = tmp_path / "given.log"
+        given.write_text(jumbled)
+        monkeypatch.setattr(files, "STDIN_COPY_LIMIT", 1024)
+        data = analysed_here("-", given, stdin=oldest.read_text())
+        assert len(data["notes"]) == 1
+        assert data["notes"][0].startswith(f"{given}: line ")
+        assert "entries are counted in the order given" in data["notes"][0]

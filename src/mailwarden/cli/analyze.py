@@ -524,7 +524,8 @@ def _read_again(
     the first, for those that can be read again in time order: regular files among
     ``paths`` (a compressed one too; not a FIFO, nor the journal) and standard input
     when it could be kept (:class:`~mailwarden.sources.files.StdinCopy`). Nothing when
-    they went back more than `~mailwarden.scan.MAX_RUNS` times (not all were noted):
+    they went back more than `~mailwarden.scan.MAX_RUNS` times (not all were noted), or
+    when one of ``paths`` cannot be read again (the second reading reads them all):
     then every entry is counted in the order given, as said.
 
     Where they went back more than `~mailwarden.scan.SHORT_BACKWARD` only
@@ -558,7 +559,9 @@ def _read_again(
         return []
     files = set(paths)
     again: dict[str, bool] = {}
-    for source, _line in runs:
+    # The second reading reads every input again: each named one too, not only those
+    # that went back (a FIFO, or standard input not kept, would then wait or fail).
+    for source in [*paths, *(source for source, _line in runs)]:
         if source in again:
             continue
         if source == STDIN:
@@ -571,7 +574,8 @@ def _read_again(
             again[source] = stat.S_ISREG(os.stat(source).st_mode)
         except OSError:
             again[source] = False
-    kept = [run for run in runs if again[run[0]]]
+    whole = all(again[path] for path in files)
+    kept = [run for run in runs if again[run[0]]] if whole else []
     said = {turn[0] for turn in stats.turns}
     for turn in [*short, *skewed] if stats.short_cut else skewed:
         source = turn[0]
@@ -580,7 +584,7 @@ def _read_again(
             stats.turns.append(turn)
             # Said by _said_read_again; one that cannot be read again (a FIFO, a pipe
             # too big to keep: _said_not_read_again) is counted in the order given.
-            stats.disorder.append("" if again[source] else order_note(turn, command))
+            stats.disorder.append("" if kept and again[source] else order_note(turn, command))
     return kept
 
 
