@@ -87,3 +87,16 @@ def test_a_network_seen_out_of_time_order_spans_its_earliest_to_latest_failure()
         assert network.subject == "198.51.100.0/24"
         assert network.data["first_seen"] == T0.isoformat()
         assert network.data["last_seen"] == (T0 + timedelta(seconds=210)).isoformat()
+
+
+def test_an_intruders_logins_out_of_time_order_keep_the_latest_last_seen() -> None:
+    # After the break-in, its later logins (ClientState.see) come in another order.
+    log = Log()
+    for n in range(8):
+        log.sasl_failure(n * 7, "203.0.113.63", "sales@example.com")
+    log.queued_login(60, "203.0.113.63", "sales@example.com")  # in: a compromise
+    log.queued_login(3 * HOUR, "203.0.113.63", "sales@example.com")
+    log.queued_login(2 * HOUR, "203.0.113.63", "sales@example.com")  # logged late
+    attacker = analyze(log.events).attacker("203.0.113.63")
+    assert attacker is not None and attacker.verdict is Verdict.COMPROMISED
+    assert attacker.last_seen == T0 + timedelta(seconds=3 * HOUR)
