@@ -802,7 +802,8 @@ def _runs_merged(
     owners: list[int] = []
     for index, stream in enumerate(streams):
         place = {path: at for at, path in enumerate(stream.paths)}
-        starts = sorted({(place[source], line) for source, line in runs if source in place})
+        # Line 0: the input read again whole, only put in order (`JITTER`), not cut.
+        starts = sorted({(place[source], at) for source, at in runs if source in place and at})
         window = max((backs.get(path, 0.0) for path in stream.paths), default=0.0)
         if stream.journal is not None:
             window = 0.0
@@ -919,6 +920,18 @@ that goes back more, but less than `BACKWARD`, is noted (``ReadStats.short_turns
 when there are few such (with the runs, at most `MAX_RUNS`), the input was joined from
 pieces (``cat mail.log mail.log.1`` when the newest is under 3 hours old), said and read
 again cut there too; many are a syslog of hosts whose clocks differ, counted as given."""
+JITTER = 60.0
+"""Seconds an entry may lie before an earlier one of the same input and still be taken
+for the jitter of one log, counted in the order given: the lines of processes that log
+at once are stamped when logged and written when they reach the writer (a syslog
+daemon, the journal, Postfix's postlogd, Dovecot's log process), a second or a few
+apart, some more under load; a minute is well past that, so a well-kept log, however
+big, is read once. Joining two logs (``cat dovecot.log mail.log``, then ``grep`` for an
+address) steps back by the span of the one put after the other, minutes or more: an
+input that goes back more than this (at most `SHORT_BACKWARD`: more is said as such) is
+noted (``ReadStats.skew_turns``) and read again in time order
+(``cli.analyze._read_again``), or a login met before the failures it came after is
+taken for a phone with an old password rather than a break-in."""
 MAX_RUNS = 16
 """Most times the inputs may go back in time (``ReadStats.runs``: their runs but the
 first) for ``analyze`` to read them again as their runs merged by time
@@ -942,7 +955,9 @@ class _Order:
     latest of its short run (cut there too) is noted (``ReadStats.short_turns``): when
     few, the second reading cuts there too and it is said (``cli.analyze._read_again``),
     the runs then put in order as far as they go back within short runs
-    (``ReadStats.short_backs``). Every entry is looked at (a small
+    (``ReadStats.short_backs``). The first that goes back more than `JITTER` within its
+    short run is noted too (``ReadStats.skew_turns``): the input is then read again,
+    put in order, even when it has but one run. Every entry is looked at (a small
     log holds both files in one chunk), cheaply: framing shares one datetime per
     second, so an entry of the same second as the one before costs an identity test."""
 
@@ -959,6 +974,9 @@ class _Order:
         self.short_backs: dict[str, float] = {}
         """The same, of the entries that go back at most `SHORT_BACKWARD`
         (``ReadStats.short_backs``)."""
+        self.skewed: set[str] = set()
+        """The inputs that went back more than `JITTER` within a short run
+        (``ReadStats.skew_turns``)."""
         self.command = command
         """The command the advice names (``mailwarden analyze /var/log/mail.log*``)."""
         self.source: str | None = None
@@ -989,6 +1007,9 @@ class _Order:
         else:
             back = float(int(short - moment) + 1)
             if back > self.short_backs.get(record.source, 0.0):
+                if short - moment > JITTER and record.source not in self.skewed:
+                    self.skewed.add(record.source)
+                    stats.skew_turns.append(_turn(record, moment, short))
                 self.short_backs[record.source] = back
                 stats.short_backs.append((record.source, back))
         if moment >= latest:
@@ -1043,19 +1064,36 @@ def order_note(
     crowded: bool = False,
     why: str = "",
     after: str = "",
+    damaged: bool = False,
 ) -> str:
     """What is said of an input that goes back in time (``ReadStats.turns``): counted in
     the order given (``why``: why it was not read again), or (``runs``: the number of
-    its time-ordered runs) read again in time order (``crowded``: not wholly, more than
-    `HOLD_MAX` records to hold within a run). ``after``: the file of its rotated set
-    read before it, the two put in order by their modification times
-    (``ReadStats.mtime_turns``): the advice says so, not that the file joins logs."""
+    its time-ordered runs, 1 when it went back `JITTER` at most: only put in order)
+    read again in time order (``crowded``: not wholly, more than `HOLD_MAX` records to
+    hold within a run). ``after``: the file of its rotated set read before it, the two
+    put in order by their modification times (``ReadStats.mtime_turns``): the advice
+    says so, not that the file joins logs. ``damaged``: a corrupt archive
+    (``ReadStats.corrupt``): the advice says that its garbage may go back, not that the
+    file joins logs."""
     # In the active language: the text report's (English with --format json, which
     # analyze makes active for the whole reading; a worker is forked).
     source, line, moment, before = turn
     where = _("standard input") if source == STDIN else source
     if runs:
-        if crowded:
+        if runs == 1 and crowded:
+            message = _(
+                "{where}: line {line} goes back in time ({moment} after {before}): it was"
+                " read again to be put in time order, but too many entries lie within the"
+                " minutes it goes back to put them all in order, so attacks and logins may"
+                " be misjudged; {advice}"
+            )
+        elif runs == 1:
+            message = _(
+                "{where}: line {line} goes back in time ({moment} after {before}): it was"
+                " read again and put in time order, so attacks and logins are judged as in"
+                " time order; {advice}"
+            )
+        elif crowded:
             message = _(
                 "{where}: line {line} goes back in time ({moment} after {before}): it was"
                 " read again as its {runs} time-ordered parts merged by time, but within a"
@@ -1096,7 +1134,12 @@ def order_note(
                 " arguments instead: a rotated set is read oldest first"
             )
         )
-    if after:
+    if damaged:
+        advice = _(
+            "it is a corrupt archive, as a problem says: the lines read before the"
+            " corruption came to light may be garbage with wrong times"
+        )
+    elif after:
         advice = _(
             "the files of its rotated set, numbered and dated names together, were read in"
             " the order of their modification times ({after} before it), which their"

@@ -288,7 +288,7 @@ def hourly_logs(folder: Path) -> tuple[Path, Path, Path]:
 
 def test_pieces_joined_newest_first_going_back_under_three_hours(tmp_path: Path) -> None:
     # cat x.log y.log z.log: y.log goes back 2 hours from x.log (less than the 3 hours
-    # that start a new part, more than the 10 minutes a log's own disorder goes back: a
+    # that start a new part, more than the 10 minutes past which a short run starts: a
     # part of its own too, as there are few), z.log further. Read again, the failures
     # come before the login they led to, as in the files named.
     z, y, x = hourly_logs(tmp_path)
@@ -364,7 +364,7 @@ def test_a_newest_piece_under_three_hours_old_first_is_judged_as_in_time_order(
 ) -> None:
     # cat mail.log mail.log.1 when mail.log is under 3 hours old: a login at 10:00, then
     # six failures of its address as that account at 09:00-09:05. It goes back more than
-    # a log's own disorder (10 minutes): read again in time order, and said.
+    # 10 minutes: cut there, read again in time order, and said.
     login = (
         "Nov 30 10:00:00 mx dovecot: imap-login: Login: user=<info@example.org>,"
         " method=PLAIN, rip=203.0.113.7, lip=198.51.100.25, mpid=2001, TLS, session=<L1>\n"
@@ -387,3 +387,148 @@ def test_a_newest_piece_under_three_hours_old_first_is_judged_as_in_time_order(
         assert judged(data) == judged(in_order), args
         assert len(data["notes"]) == 1 and "line 2 goes back in time" in data["notes"][0]
         assert "read again as its 2 time-ordered parts merged by time" in data["notes"][0]
+
+
+BREAK_IN = "198.51.100.151"
+
+
+def joined_minutes_back() -> tuple[str, str]:
+    """(dovecot.log, mail.log) of one address, as ``grep`` leaves them: dave@ logs in
+    over IMAP at 09:04:30 after 48 SASL failures on SMTP, 09:00:00 to 09:03:55."""
+    dovecot = (
+        f"Nov 28 09:04:30 mx dovecot: imap-login: Login: user=<dave@example.com>,"
+        f" method=PLAIN, rip={BREAK_IN}, lip=192.0.2.1, mpid=556, TLS, session=<abd>\n"
+    )
+    mail = "".join(
+        f"Nov 28 09:{n * 5 // 60:02d}:{n * 5 % 60:02d} mx postfix/smtpd[100]: warning:"
+        f" unknown[{BREAK_IN}]: SASL LOGIN authentication failed: authentication failure,"
+        " sasl_username=dave@example.com\n"
+        for n in range(48)
+    )
+    return dovecot, mail
+
+
+def test_two_logs_joined_going_back_minutes_are_judged_as_in_time_order(
+    tmp_path: Path,
+) -> None:
+    # cat dovecot.log mail.log | grep ADDRESS | mailwarden analyze -: the login comes
+    # first, 4.5 minutes after the guessing that follows it. Counted in the order
+    # given, the guesser was a phone with an old password; read again in time order,
+    # it got in, as with the two files named.
+    dovecot, mail = joined_minutes_back()
+    (tmp_path / "dovecot.log").write_text(dovecot)
+    (tmp_path / "mail.log").write_text(mail)
+    files, err = analysed(tmp_path / "dovecot.log", tmp_path / "mail.log")
+    assert err == ""
+    assert judged(files) == ([("dave@example.com", BREAK_IN)], {BREAK_IN: "compromised"})
+    joined = tmp_path / "joined.log"
+    joined.write_text(dovecot + mail)
+    for args, stdin in ((("-",), dovecot + mail), ((joined,), None)):
+        data, err = analysed(*args, stdin=stdin)
+        assert judged(data) == judged(files), args
+        assert len(data["notes"]) == 1 and "line 2 goes back in time" in data["notes"][0]
+        assert "read again and put in time order" in data["notes"][0], args
+        assert data["notes"][0] in err
+
+
+def readings(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Counts the second readings (in time order) analyze makes from now on."""
+    from mailwarden import scan
+
+    made: list[int] = []
+    merged = scan._runs_merged
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        made.append(1)
+        return merged(*args, **kwargs)
+
+    monkeypatch.setattr(scan, "_runs_merged", counted)
+    return made
+
+
+@pytest.mark.parametrize(("late", "again"), [(45, False), (90, True)])
+def test_a_log_read_again_only_past_a_minute_of_disorder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, late: int, again: bool
+) -> None:
+    # Every tenth line reaches the log `late` seconds after its time (a busy process,
+    # a syslog's queue): seconds of that are a log's own jitter, read once as given;
+    # past a minute, read again in time order.
+    log = Log()
+    for n in range(200):
+        at = n * 10 - (late if n % 10 == 9 else 0)
+        log.lines.append(
+            f"{stamp(at)} mx postfix/smtpd[{100 + n}]: warning: unknown[192.0.2.{n}]: SASL"
+            " LOGIN authentication failed: authentication failure, sasl_username=guest"
+        )
+    made = readings(monkeypatch)
+    data = analysed_here(log.write(tmp_path / "mail.log"))
+    assert bool(made) is again
+    assert len(data["notes"]) == again
+    if again:
+        assert "line 10 goes back in time" in data["notes"][0]
+        assert "read again and put in time order" in data["notes"][0]
+
+
+def test_minutes_back_on_standard_input_too_big_to_copy_are_said(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Not read again: the note says that the entries were counted as given, and why.
+    from mailwarden.sources import files
+
+    dovecot, mail = joined_minutes_back()
+    monkeypatch.setattr(files, "STDIN_COPY_LIMIT", 1024)
+    data = analysed_here("-", stdin=dovecot + mail)
+    assert len(data["notes"]) == 1
+    assert "standard input: line 2 goes back in time" in data["notes"][0]
+    assert "entries are counted in the order given" in data["notes"][0]
+    assert "not read again in time order, as its copy would pass 1.0 KiB" in data["notes"][0]
+
+
+def crc_damaged(path: Path, days: int) -> Path:
+    """A gzip archive whose check fails at its end (one flipped byte of its CRC): its
+    lines, read before the damage came to light, go back a day ``days - 1`` times."""
+    import gzip
+
+    log = Log()
+    for day in reversed(range(days)):
+        log.sasl_failures(day * DAY, "203.0.113.9", "carol@example.com", 3)
+    data = bytearray(gzip.compress(log.text().encode()))
+    data[-8] ^= 0xFF
+    path.write_bytes(bytes(data))
+    return path
+
+
+@pytest.mark.parametrize("days", [2, 20])
+def test_a_corrupt_archive_going_back_is_not_advised_as_joined_logs(
+    tmp_path: Path, days: int
+) -> None:
+    # Its garbage may be what goes back: the note says so, not "if it joins several
+    # logs"; read again in time order (2 days) or not (too many parts: 20 days).
+    archive = crc_damaged(tmp_path / "mail.log.2.gz", days)
+    data, err = analysed(archive)
+    assert "corrupt gzip data" in data["problems"][0]
+    (note,) = data["notes"]
+    assert re.match(rf"{re.escape(str(archive))}: line \d+ goes back in time", note), note
+    assert ("read again as its 2 time-ordered parts" in note) is (days == 2)
+    assert ("counted in the order given" in note) is (days == 20)
+    assert "it is a corrupt archive, as a problem says" in note
+    assert "joins several logs" not in note and note in err
+
+
+def test_a_file_going_back_beside_standard_input_too_big_to_copy_is_counted_as_given(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The second reading reads every input again: with standard input not kept it would
+    # fail ("standard input cannot be read again"). The file is counted as given, said.
+    from mailwarden.sources import files
+
+    dovecot, mail = joined_minutes_back()
+    oldest, middle, live = three_days(tmp_path)
+    for jumbled in (dovecot + mail, live.read_text() + middle.read_text()):
+        given = tmp_path / "given.log"
+        given.write_text(jumbled)
+        monkeypatch.setattr(files, "STDIN_COPY_LIMIT", 1024)
+        data = analysed_here("-", given, stdin=oldest.read_text())
+        assert len(data["notes"]) == 1
+        assert data["notes"][0].startswith(f"{given}: line ")
+        assert "entries are counted in the order given" in data["notes"][0]

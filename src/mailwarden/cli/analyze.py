@@ -386,6 +386,7 @@ def _analyze(
             analysis = _analysed(streams, options, detector, again, progress, runs)
             counts = again
             _said_read_again(counts.read, runs)
+        _said_damaged(counts.read, runs, stdin_copy.why if stdin_copy is not None else "")
     stats = counts.read
     cautions: list[str] = []
     # The text report on a terminal says the cautions and the disorder under its
@@ -516,22 +517,33 @@ def _analyze(
     return 1 if failed_named(named, stats.failed) else 0
 
 
-def _read_again(stats: ReadStats, paths: Sequence[str], stdin_again: bool) -> list[tuple[str, int]]:
+def _read_again(
+    stats: ReadStats, paths: Sequence[str], stdin_again: bool, command: str = "analyze"
+) -> list[tuple[str, int]]:
     """Where the inputs that went back in time (``ReadStats.runs``) start each run but
     the first, for those that can be read again in time order: regular files among
     ``paths`` (a compressed one too; not a FIFO, nor the journal) and standard input
     when it could be kept (:class:`~mailwarden.sources.files.StdinCopy`). Nothing when
-    they went back more than `~mailwarden.scan.MAX_RUNS` times (not all were noted):
+    they went back more than `~mailwarden.scan.MAX_RUNS` times (not all were noted), or
+    when one of ``paths`` cannot be read again (the second reading reads them all):
     then every entry is counted in the order given, as said.
 
     Where they went back more than `~mailwarden.scan.SHORT_BACKWARD` only
     (``ReadStats.short_turns``: pieces joined, the newest under 3 hours old), a run
     starts too, and the input is said to go back in time as if it went back further,
     when there are at most `~mailwarden.scan.MAX_RUNS` runs in all (``short_cut``);
-    more are a syslog of hosts whose clocks differ, counted as given, unsaid."""
+    more are a syslog of hosts whose clocks differ, counted as given, unsaid.
+
+    An input that went back more than `~mailwarden.scan.JITTER` only
+    (``ReadStats.skew_turns``: two logs joined, the one put after the other minutes
+    long) is read again whole, each run put in order, not cut: ``(input, 0)``; and
+    said, as one read again in time order is. Not when other inputs went back more than
+    `~mailwarden.scan.SHORT_BACKWARD` too many times to be read again. One of those
+    that cannot be read again is said as counted in the order given (advice naming
+    ``command``)."""
     import stat
 
-    from mailwarden.scan import MAX_RUNS
+    from mailwarden.scan import MAX_RUNS, order_note
     from mailwarden.sources.files import STDIN
 
     runs = list(stats.runs)
@@ -539,11 +551,17 @@ def _read_again(stats: ReadStats, paths: Sequence[str], stdin_again: bool) -> li
     if short and len(runs) <= MAX_RUNS and len(runs) + len(short) <= MAX_RUNS:
         runs += [(source, line) for source, line, _at, _before in short]
         stats.short_cut = 1
-    if not runs or len(runs) > MAX_RUNS:
+    if len(runs) > MAX_RUNS:
+        return []
+    skewed = [turn for turn in stats.skew_turns if stats.short_cut or not short]
+    runs += [(turn[0], 0) for turn in skewed]
+    if not runs:
         return []
     files = set(paths)
     again: dict[str, bool] = {}
-    for source, _line in runs:
+    # The second reading reads every input again: each named one too, not only those
+    # that went back (a FIFO, or standard input not kept, would then wait or fail).
+    for source in [*paths, *(source for source, _line in runs)]:
         if source in again:
             continue
         if source == STDIN:
@@ -556,14 +574,17 @@ def _read_again(stats: ReadStats, paths: Sequence[str], stdin_again: bool) -> li
             again[source] = stat.S_ISREG(os.stat(source).st_mode)
         except OSError:
             again[source] = False
-    kept = [run for run in runs if again[run[0]]]
-    if stats.short_cut:
-        said = {turn[0] for turn in stats.turns}
-        for turn in short:
-            if turn[0] not in said and again[turn[0]]:
-                said.add(turn[0])
-                stats.turns.append(turn)
-                stats.disorder.append("")  # said by _said_read_again
+    whole = all(again[path] for path in files)
+    kept = [run for run in runs if again[run[0]]] if whole else []
+    said = {turn[0] for turn in stats.turns}
+    for turn in [*short, *skewed] if stats.short_cut else skewed:
+        source = turn[0]
+        if source not in said and (source in files or source == STDIN):  # not the journal
+            said.add(source)
+            stats.turns.append(turn)
+            # Said by _said_read_again; one that cannot be read again (a FIFO, a pipe
+            # too big to keep: _said_not_read_again) is counted in the order given.
+            stats.disorder.append("" if kept and again[source] else order_note(turn, command))
     return kept
 
 
@@ -575,8 +596,8 @@ def _said_read_again(
     from mailwarden.scan import order_note
 
     parts: dict[str, int] = {}
-    for source, _line in runs:
-        parts[source] = parts.get(source, 1) + 1
+    for source, line in runs:  # line 0: read again whole, one part (_read_again)
+        parts[source] = parts.get(source, 1) + (1 if line else 0)
     after = dict(stats.mtime_turns)
     for index, turn in enumerate(stats.turns):
         if turn[0] in parts and index < len(stats.disorder):
@@ -586,6 +607,33 @@ def _said_read_again(
                 parts[turn[0]],
                 crowded=turn[0] in stats.crowded,
                 after=after.get(turn[0], ""),
+                damaged=turn[0] in stats.corrupt,
+            )
+
+
+def _said_damaged(
+    stats: ReadStats, runs: Sequence[tuple[str, int]], why: str, command: str = "analyze"
+) -> None:
+    """The disorder notes of corrupt archives (``ReadStats.corrupt``) not read again in
+    time order, made while they were read, before the corruption came to light: said
+    again with its garbage as the likely cause, not joined logs (:func:`_said_read_again`
+    says so of those read again). ``why``: why standard input was not kept."""
+    from mailwarden.scan import order_note
+    from mailwarden.sources.files import STDIN
+
+    if not stats.corrupt:
+        return
+    damaged, read_again = set(stats.corrupt), {source for source, _line in runs}
+    after = dict(stats.mtime_turns)
+    for index, turn in enumerate(stats.turns):
+        source = turn[0]
+        if source in damaged and source not in read_again and index < len(stats.disorder):
+            stats.disorder[index] = order_note(
+                turn,
+                command,
+                why=why if source == STDIN else "",
+                after=after.get(source, ""),
+                damaged=True,
             )
 
 

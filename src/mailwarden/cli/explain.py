@@ -62,6 +62,7 @@ def explain(
     from mailwarden.cli.analyze import (
         _analysed,
         _read_again,
+        _said_damaged,
         _said_not_read_again,
         _said_read_again,
         say_not_logs,
@@ -106,9 +107,11 @@ def explain(
             if more:
                 return None  # cut: analyze judges more than explain read
             copied = stdin_copy is not None and stdin_copy.again
-            runs = _read_again(counts.read, paths, copied)
-            if stdin_copy is not None and stdin_copy.why:
-                _said_not_read_again(counts.read, stdin_copy.why, "explain")
+            runs = _read_again(counts.read, paths, copied, "explain")
+            why = stdin_copy.why if stdin_copy is not None else ""
+            if why:
+                _said_not_read_again(counts.read, why, "explain")
+            _said_damaged(counts.read, runs, why, "explain")
             if not runs:
                 return None
             detector = Detector(keep_history=True, detections=False)

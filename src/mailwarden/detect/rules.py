@@ -1693,10 +1693,15 @@ class Detector:
         # client.see(event, when)
         if when > client.last:
             client.last = when
-        if time is not None:
-            if client.first_time is None:
-                client.first_time = time
-            client.last_time = time
+        if time is not None:  # the earliest and latest, in whatever order they come
+            latest = client.last_time
+            if latest is None:
+                client.first_time = client.last_time = time
+            elif time is not latest:  # framing shares a second's datetime: often the same
+                if time > latest:
+                    client.last_time = time
+                elif time < client.first_time:  # type: ignore[operator]
+                    client.first_time = time
         service = event.service
         if service is not None and service not in client.services:
             client.services = with_service(client.services, service)
@@ -2230,10 +2235,11 @@ class Detector:
         state.failures += count
         state.last = when
         time = event.record.time
-        if time is not None:
-            if state.first_time is None:
+        if time is not None:  # the earliest and latest, in whatever order they come
+            if state.first_time is None or time < state.first_time:
                 state.first_time = time
-            state.last_time = time
+            if state.last_time is None or time > state.last_time:
+                state.last_time = time
         limits = self._limits
         times = state.times
         if times is None:
@@ -2480,7 +2486,7 @@ class Detector:
         state.failures = first_failures
         first = self._known(first_ip)
         if first is not None:
-            state.first_time = first.first_time
+            state.first_time, state.last_time = first.first_time, first.last_time
             if first.evidence:
                 state.evidence.append(first.evidence[0])
         if first is not None and first.times:

@@ -421,10 +421,15 @@ class ClientState:
         if when > self.last:
             self.last = when
         time = event.record.time
-        if time is not None:
-            if self.first_time is None:
-                self.first_time = time
-            self.last_time = time
+        if time is not None:  # the earliest and latest, in whatever order they come
+            latest = self.last_time
+            if latest is None:
+                self.first_time = self.last_time = time
+            elif time is not latest:
+                if time > latest:
+                    self.last_time = time
+                elif time < self.first_time:  # type: ignore[operator]
+                    self.first_time = time
         service = event.service
         if service is not None and service not in self.services:
             self.services = with_service(self.services, service)

@@ -908,6 +908,8 @@ def _read(
             message += _("; the unfinished line at the damage was dropped")
         stats.problem(message)
         stats.damaged.append(path)
+        if unchecked:  # the lines before it may be garbage (`_Damaged`)
+            stats.corrupt.append(path)
         return
     tail = splitter.finish()
     if tail is not None:

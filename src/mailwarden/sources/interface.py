@@ -83,6 +83,10 @@ class ReadStats:
     damaged: list[str] = field(default_factory=list)
     """Archives read up to damage found after some of their lines (a problem says so;
     ``analyze`` counts them under its headline)."""
+    corrupt: list[str] = field(default_factory=list)
+    """Of ``damaged``, those found corrupt by a failed check (not cut short): the lines
+    read before it may be garbage, which may go back in time (``scan.order_note`` does
+    not then take the input for joined logs)."""
     not_logs: list[str] = field(default_factory=list)
     """Inputs (files, ``-``) whose first lines hold no log entry: no line with a time or
     a program (``analyze``: ``scan.sniffed``; it warns of those that gave nothing
@@ -122,6 +126,10 @@ class ReadStats:
     short_backs: list[tuple[str, float]] = field(default_factory=list)
     """As ``backs``, of the entries that go back at most ``scan.SHORT_BACKWARD``: how
     far each run goes back when it is cut at ``short_turns`` too."""
+    skew_turns: list[tuple[str, int, str, str]] = field(default_factory=list)
+    """Where an input first goes back more than ``scan.JITTER`` but at most
+    ``scan.SHORT_BACKWARD`` (as in ``turns``), one per input: ``analyze`` reads it
+    again in time order (``cli.analyze._read_again``) when nothing else does."""
     short_cut: int = 0
     """Whether the second reading cuts the inputs at ``short_turns`` too (they were
     few: ``cli.analyze._read_again``)."""
