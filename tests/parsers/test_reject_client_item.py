@@ -162,3 +162,11 @@ def test_a_reject_cut_at_the_record_cap_is_still_weighed_by_the_server_text(
     assert "; from=<" in cut and not cut.endswith(">")
     event = one(pf(cut))
     assert (event.hostile, event.strength) == (True, Strength.STRONG)
+
+
+def test_a_reply_full_of_forged_item_ends_weighs_as_hostile() -> None:
+    """More ``>: `` than any server's text or real address holds: the reply is the
+    client's forgery, and weighs as a hostile reject (its readings are not all read)."""
+    item = '"' + ">: Greylisted; to=<x " * 40 + '"@victim.example'
+    event = one(_reject(item, "Relay access denied"))
+    assert (event.hostile, event.strength) == (True, Strength.STRONG)

@@ -1189,22 +1189,29 @@ def _trailer_details(tail: str, item: str | None, detail: dict[str, str]) -> Non
 _ITEM_KEYS = ("from=<", "to=<", "helo=<")
 
 
-def _names_item(tail: str, item: str) -> bool:
-    """Whether a reject line's trailer names ``item`` as its sender, recipient or HELO
-    name: ``from=<item>``, ``to=<item>`` or ``helo=<item>`` at an item's start, closed by
-    the ``>`` that ends it (then a space, postscreen's comma, or the line's end)."""
+def _names_item(body: str, tail: int, item: str) -> bool:
+    """Whether a reject line's trailer (``body`` from ``tail`` on) names ``item`` as its
+    sender, recipient or HELO name: ``from=<item>``, ``to=<item>`` or ``helo=<item>`` at
+    an item's start, closed by the ``>`` that ends it (then a space, postscreen's comma,
+    or the line's end)."""
     for key in _ITEM_KEYS:
         needle = key + item + ">"
-        at = tail.find(needle)
+        at = body.find(needle, tail)
         while at >= 0:
             end = at + len(needle)
-            if (at == 0 or tail[at - 1] == " ") and tail[end : end + 1] in ("", " ", ","):
+            if (at == tail or body[at - 1] == " ") and body[end : end + 1] in ("", " ", ","):
                 return True
-            at = tail.find(needle, at + 1)
+            at = body.find(needle, at + 1)
     return False
 
 
-def _reply_readings(body: str) -> list[tuple[int, int, int]]:
+_MAX_ITEM_ENDS = 32
+"""The ``>: `` a reject's reply may hold before it is plainly the client's forgery (a
+server's text holds none, an address of 64 octets at most a few): past them
+:func:`_reply_readings` stops looking, and the reject weighs as a hostile one."""
+
+
+def _reply_readings(body: str) -> tuple[list[tuple[int, int, int]], bool]:
     """The ways a reject's reply text (after its codes) may split into the client's
     leading ``<item>: ``, the server's text and the trailer: (start of the server's text,
     its end, start of the trailer's first item, or the end of ``body``).
@@ -1217,27 +1224,40 @@ def _reply_readings(body: str) -> list[tuple[int, int, int]]:
     ``; to=<`` / ``; proto=`` / ``; helo=<`` after the item. The item ends at a ``>: ``
     whose item the trailer names (:func:`_names_item`); a client can forge more than one
     such end, and every one it forges is a reading; without any (a server-written item,
-    or a trailer lost at the record cap) every ``>: `` is. A reply without an item is
-    the server's up to the trailer."""
+    or a trailer lost at the record cap) every ``>: `` is. A reading whose server's text
+    would hold a ``>: `` is none (so a client's ``>: `` repeated costs no quadratic
+    time). A reply without an item is the server's up to the trailer. The flag: more
+    than :data:`_MAX_ITEM_ENDS` ``>: `` were left unread."""
+    size = len(body)
     if not body.startswith("<"):
         m = _REJECT_TAIL.search(body)
-        return [(0, m.start(), m.end()) if m is not None else (0, len(body), len(body))]
-    readings = []
-    named = []
+        return [(0, m.start(), m.end()) if m is not None else (0, size, size)], False
+    marks = [m.span() for m in _REJECT_TAIL.finditer(body)]
+    readings: list[tuple[int, int, int]] = []
+    named: list[tuple[int, int, int]] = []
+    mark = 0
+    ends = 0
     at = body.find(">: ", 1)
     while at >= 0:
+        ends += 1
+        if ends > _MAX_ITEM_ENDS:
+            return readings or [(size, size, size)], True
         start = at + 3
-        m = _REJECT_TAIL.search(body, start)
-        reading = (start, m.start(), m.end()) if m is not None else (start, len(body), len(body))
-        readings.append(reading)
-        if m is not None and _names_item(body[m.end() :], body[1:at]):
-            named.append(reading)
-        at = body.find(">: ", at + 1)
+        after = body.find(">: ", start)
+        while mark < len(marks) and marks[mark][0] < start:
+            mark += 1
+        end = marks[mark][0] if mark < len(marks) else size
+        if after < 0 or after >= end:  # the server's text holds no ">: " of its own
+            reading = (start, end, marks[mark][1] if mark < len(marks) else size)
+            readings.append(reading)
+            if mark < len(marks) and _names_item(body, reading[2], body[1:at]):
+                named.append(reading)
+        at = after
     if named:
-        return named
+        return named, False
     if readings:
-        return readings
-    return [(len(body), len(body), len(body))]  # cut inside the item: no server text
+        return readings, False
+    return [(size, size, size)], False  # cut inside the item: no server text
 
 
 _WEIGHT_RANK = {_STRONG: 2, _WEAK: 1, None: 0}
@@ -1274,11 +1294,15 @@ def _reject(
     best: tuple[int, int, int] = (0, 0, 0)
     weight: tuple[EventType, bool, Strength | None] = (_E.REJECT, False, None)
     rank = -1
-    for reading in _reply_readings(body):
+    readings, forged = _reply_readings(body)
+    for reading in readings:
         found = _reject_weight(action, code, body[reading[0] : reading[1]], stage)
         found_rank = _WEIGHT_RANK[found[2]] * 2 + found[1]
         if found_rank >= rank:
             best, weight, rank = reading, found, found_rank
+    if forged and rank < _WEIGHT_RANK[_STRONG] * 2 + 1:
+        permanent = code is None or code[0] == "5"
+        weight = (weight[0], True, _STRONG if permanent else _WEAK)
     text = body[: best[1]]
     tail = body[best[2] :]
     type_, hostile, strength = weight
