@@ -1141,22 +1141,126 @@ def _client_line(record: Record, rest: str, service: str | None) -> list[Event]:
     ]
 
 
-def _tail_value(tail: str, key: str) -> str | None:
-    """The ``key=<value>`` of a reject line's trailer (client text, best effort): up to the
-    first ``>`` that ends the item."""
-    start = tail.find(key)
-    if start < 0:
-        return None
-    start += len(key)
+def _tail_value(tail: str, start: int, item: str | None) -> tuple[str, int]:
+    """The value of the trailer's ``key=<value>`` that starts at ``start`` (client text,
+    best effort) and the end of the item: the reject's item when the trailer names it
+    there (:func:`_names_item`), else up to the first ``>`` that ends an item."""
+    if item is not None and tail.startswith(item + ">", start):
+        end = start + len(item)
+        if tail[end + 1 : end + 2] in ("", " ", ","):
+            return item, end + 1
     end = start
     while True:
         end = tail.find(">", end)
         if end < 0:
-            return tail[start:]
-        nxt = tail[end + 1 : end + 2]
-        if nxt in ("", " ", ","):
-            return tail[start:end]
+            return tail[start:], len(tail)
+        if tail[end + 1 : end + 2] in ("", " ", ","):
+            return tail[start:end], end + 1
         end += 1
+
+
+_TRAILER_KEYS = (("from=<", "from"), ("to=<", "to"), ("proto=", "proto"), ("helo=<", "helo"))
+
+
+def _trailer_details(tail: str, item: str | None, detail: dict[str, str]) -> None:
+    """The sender, recipient, protocol and HELO name of a reject's trailer (``tail``,
+    after its ``; ``), read in the order log_whatsup() writes them, each where the one
+    before ends: text the client put inside one of them is not read as the next."""
+    pos = 0
+    for key, name in _TRAILER_KEYS:
+        at = pos
+        if at:
+            if tail.startswith(", ", at):
+                at += 2
+            elif tail.startswith(" ", at):
+                at += 1
+        if not tail.startswith(key, at):
+            continue
+        at += len(key)
+        if name == "proto":
+            end = at
+            while end < len(tail) and tail[end] not in " ,":
+                end += 1
+            detail[name], pos = tail[at:end], end
+        else:
+            detail[name], pos = _tail_value(tail, at, item)
+
+
+_ITEM_KEYS = ("from=<", "to=<", "helo=<")
+
+
+def _names_item(body: str, tail: int, item: str) -> bool:
+    """Whether a reject line's trailer (``body`` from ``tail`` on) names ``item`` as its
+    sender, recipient or HELO name: ``from=<item>``, ``to=<item>`` or ``helo=<item>`` at
+    an item's start, closed by the ``>`` that ends it (then a space, postscreen's comma,
+    or the line's end)."""
+    for key in _ITEM_KEYS:
+        needle = key + item + ">"
+        at = body.find(needle, tail)
+        while at >= 0:
+            end = at + len(needle)
+            if (at == tail or body[at - 1] == " ") and body[end : end + 1] in ("", " ", ","):
+                return True
+            at = body.find(needle, at + 1)
+    return False
+
+
+_MAX_ITEM_ENDS = 32
+"""The ``>: `` a reject's reply may hold before it is plainly the client's forgery (a
+server's text holds none, an address of 64 octets at most a few): past them
+:func:`_reply_readings` stops looking, and the reject weighs as a hostile one."""
+
+
+def _reply_readings(body: str) -> tuple[list[tuple[int, int, int]], bool]:
+    """The ways a reject's reply text (after its codes) may split into the client's
+    leading ``<item>: ``, the server's text and the trailer: (start of the server's text,
+    its end, start of the trailer's first item, or the end of ``body``).
+
+    smtpd writes ``<item>: Class rejected: …`` / ``<item>: Relay access denied``, the
+    item being the recipient, sender or HELO name the client sent (or the server's own
+    ``name[addr]``, ``DATA``, ``END-OF-MESSAGE``), and then ``; from=<S> to=<R> proto=P
+    helo=<H>`` (log_whatsup()). The item may hold ``>: ``, ``; to=<`` and any text; the
+    server's text holds none of these, so the trailer starts at the first ``; from=<`` /
+    ``; to=<`` / ``; proto=`` / ``; helo=<`` after the item. The item ends at a ``>: ``
+    whose item the trailer names (:func:`_names_item`); a client can forge more than one
+    such end, and every one it forges is a reading; without any (a server-written item,
+    or a trailer lost at the record cap) every ``>: `` is. A reading whose server's text
+    would hold a ``>: `` is none (so a client's ``>: `` repeated costs no quadratic
+    time). A reply without an item is the server's up to the trailer. The flag: more
+    than :data:`_MAX_ITEM_ENDS` ``>: `` were left unread."""
+    size = len(body)
+    if not body.startswith("<"):
+        m = _REJECT_TAIL.search(body)
+        return [(0, m.start(), m.end()) if m is not None else (0, size, size)], False
+    marks = [m.span() for m in _REJECT_TAIL.finditer(body)]
+    readings: list[tuple[int, int, int]] = []
+    named: list[tuple[int, int, int]] = []
+    mark = 0
+    ends = 0
+    at = body.find(">: ", 1)
+    while at >= 0:
+        ends += 1
+        if ends > _MAX_ITEM_ENDS:
+            return readings or [(size, size, size)], True
+        start = at + 3
+        after = body.find(">: ", start)
+        while mark < len(marks) and marks[mark][0] < start:
+            mark += 1
+        end = marks[mark][0] if mark < len(marks) else size
+        if after < 0 or after >= end:  # the server's text holds no ">: " of its own
+            reading = (start, end, marks[mark][1] if mark < len(marks) else size)
+            readings.append(reading)
+            if mark < len(marks) and _names_item(body, reading[2], body[1:at]):
+                named.append(reading)
+        at = after
+    if named:
+        return named, False
+    if readings:
+        return readings, False
+    return [(size, size, size)], False  # cut inside the item: no server text
+
+
+_WEIGHT_RANK = {_STRONG: 2, _WEAK: 1, None: 0}
 
 
 def _reject(
@@ -1174,19 +1278,34 @@ def _reject(
     """A reject line. ``rest`` is ``reply; from=<…> to=<…> proto=… helo=<…>`` (postscreen
     separates the trailer items with commas). ``login``: the session logged in, as the
     line's SASL trailer says (:func:`_sasl_trailer`): a refusal of what an account holder
-    asked for, no hostile act of the address."""
-    m = _REJECT_TAIL.search(rest)
-    if m is not None:
-        reply, tail = rest[: m.start()], rest[m.end() :]
-    else:
-        reply, tail = rest, ""
-    code, enhanced = smtp_reply(reply)
-    text = reply
+    asked for, no hostile act of the address.
+
+    The reject is weighed by the server's text alone (:func:`_reply_readings`), never by
+    the client's item before it or the trailer after it: a recipient named
+    ``greylist@…`` or ``"Try again later"@…`` does not make a relay attempt routine. Where
+    the client made the split ambiguous, the heaviest reading counts."""
+    code, enhanced = smtp_reply(rest)
+    skip = 0
     if code is not None:
-        text = reply[4:]
+        skip = 4
         if enhanced is not None:
-            text = text[len(enhanced) + 1 :]
-    type_, hostile, strength = _reject_weight(action, code, text, stage)
+            skip += len(enhanced) + 1
+    body = rest[skip:]
+    best: tuple[int, int, int] = (0, 0, 0)
+    weight: tuple[EventType, bool, Strength | None] = (_E.REJECT, False, None)
+    rank = -1
+    readings, forged = _reply_readings(body)
+    for reading in readings:
+        found = _reject_weight(action, code, body[reading[0] : reading[1]], stage)
+        found_rank = _WEIGHT_RANK[found[2]] * 2 + found[1]
+        if found_rank >= rank:
+            best, weight, rank = reading, found, found_rank
+    if forged and rank < _WEIGHT_RANK[_STRONG] * 2 + 1:
+        permanent = code is None or code[0] == "5"
+        weight = (weight[0], True, _STRONG if permanent else _WEAK)
+    text = body[: best[1]]
+    tail = body[best[2] :]
+    type_, hostile, strength = weight
     detail = {"stage": stage, "action": action}
     if login is not None:
         hostile, strength = False, None
@@ -1196,13 +1315,7 @@ def _reject(
     if enhanced is not None:
         detail["enhanced"] = enhanced
     if tail:
-        for key, name in (("from=<", "from"), ("to=<", "to"), ("helo=<", "helo")):
-            value = _tail_value(tail, key)
-            if value is not None:
-                detail[name] = value
-        proto = tail.find("proto=")
-        if proto >= 0:
-            detail["proto"] = tail[proto + 6 :].split(" ", 1)[0].split(",", 1)[0]
+        _trailer_details(tail, body[1 : best[0] - 3] if best[0] else None, detail)
     return _new(
         Event,
         (
@@ -1226,14 +1339,15 @@ def _reject(
     )
 
 
+_REJECT_VERDICTS = ("Relay access denied", "Improper use of SMTP command pipelining")
+"""Replies smtpd writes whole, with no policy's or table's text after them: strong
+whatever else the server's text says."""
 _REJECT_STRONG = (
-    "Relay access denied",
     "Client host rejected",
     "Helo command rejected",
     "Sender address rejected",
     "Access denied",
     "Data command rejected",
-    "Improper use of SMTP command pipelining",
     "Protocol error",
 )
 _REJECT_NOT_HOSTILE = (
@@ -1265,9 +1379,14 @@ def _reject_weight(
     sender rejects, unknown or undeliverable recipients, DNSBL hits, ``Service
     unavailable`` / ``Access denied`` policy texts, protocol abuse, permanent milter
     rejects. Not hostile: greylisting and other temporary refusals that legitimate
-    senders meet every day, and the server's own capacity limits."""
+    senders meet every day, and the server's own capacity limits. ``text`` is the
+    server's alone (:func:`_reply_readings`); a whole smtpd verdict
+    (:data:`_REJECT_VERDICTS`) is weighed before the routine texts, a ``… rejected:``
+    class after them, as a policy service's greylisting comes under one."""
     if "blocked using" in text:
         return _E.DNSBL, True, _STRONG
+    if _contains_any(text, _REJECT_VERDICTS):
+        return _E.REJECT, True, _STRONG
     if _contains_any(text, _REJECT_NOT_HOSTILE):
         return _E.REJECT, False, None
     permanent = code is None or code[0] == "5"
