@@ -192,6 +192,27 @@ def test_an_nft_that_does_not_answer_is_told_apart(
         NftablesEnforcer(nft=str(hanging)).ensure()
 
 
+def fake_nft(tmp_path: Path, message: str) -> str:
+    """An nft that fails every call with `message` (nft's own words, on stderr)."""
+    fake = tmp_path / "nft"
+    fake.write_text(f"#!/bin/sh\necho '{message}' >&2\nexit 1\n")
+    fake.chmod(0o755)
+    return str(fake)
+
+
+def test_an_nft_that_cannot_list_is_no_missing_table(tmp_path: Path) -> None:
+    """The daemon took any failure of nft to list our chain for a missing table, and
+    said "missing or was changed; restoring it": the error it got is what it says."""
+    refused = fake_nft(tmp_path, "Error: cache initialization failed: Operation not permitted")
+    with pytest.raises(PermissionDeniedError, match="Operation not permitted"):
+        NftablesEnforcer(nft=refused).present()
+
+
+def test_a_table_nft_says_is_not_there_is_missing(tmp_path: Path) -> None:
+    absent = fake_nft(tmp_path, "Error: No such file or directory")
+    assert NftablesEnforcer(nft=absent).present() is False
+
+
 # -- in a namespace --------------------------------------------------------------------
 
 

@@ -113,6 +113,9 @@ from mailwarden.enforce.interface import (
 )
 from mailwarden.model import IPNetwork
 
+ABSENT = "No such file or directory"
+"""How nft says that the table or chain it was asked to list is not there (ENOENT)."""
+
 Json = dict[str, Any]
 
 RULE_COMMENT = "mailwarden: drop new connections from banned clients"
@@ -528,14 +531,21 @@ class NftablesEnforcer(Enforcer):
             LOG.info("firewall: table inet %s holds every ban again", self.table)
 
     def present(self) -> bool:
+        """Are our table, chain, rules and sets in place? False when nft says they are
+        not there (``No such file or directory``); an nft that cannot list them (no
+        permission, netlink refused, no answer) raises its `EnforceError`: that is no
+        missing table, and writing it again would not help."""
         done = run(
             [self.nft, "-t", "-j", "list", "chain", "inet", self.table, self.chain],
             netns=self.netns,
             check=False,
             what="nft",
+            c_locale=True,
         )
         if done.returncode != 0:
-            return False
+            if ABSENT in (done.stderr or ""):
+                return False
+            raise error_for("nft", done)
         try:
             items = json.loads(done.stdout)["nftables"]
         except (ValueError, KeyError, TypeError):
