@@ -61,6 +61,10 @@ def _span(network: IPNetwork) -> tuple[int, int]:
     return first, first | ((1 << (network.max_prefixlen - network.prefixlen)) - 1)
 
 
+WIDEST = (8, 16)
+"""The shortest prefix a ban may have, for IPv4 and IPv6 (`BanPolicy.widest`)."""
+
+
 @dataclass(frozen=True)
 class BanPolicy:
     base: timedelta = timedelta(hours=1)
@@ -68,7 +72,7 @@ class BanPolicy:
     max: timedelta = timedelta(days=30)
     allow: Sequence[IPNetwork] = ()
     own_addresses: Sequence[IPNetwork] = ()
-    widest: tuple[int, int] = (8, 16)
+    widest: tuple[int, int] = WIDEST
     """The shortest prefix that may be banned, for IPv4 and IPv6."""
     _checks: tuple[tuple[int, int, int, str, str], ...] = field(
         init=False, repr=False, compare=False
