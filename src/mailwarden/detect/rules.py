@@ -3810,7 +3810,8 @@ class Detector:
             elif RANK[seen] < rank and when - at < ban:
                 return None  # a worse verdict was just reported: that ban covers this one
         client.reported = (*(p for p in reported if p[0] is not verdict), (verdict, when))
-        last = max((at for _, at in reported), default=None)
+        # The client's last report of a verdict that bans: its names since come first.
+        last = max((at for seen, at in reported if seen in BAN_VERDICTS), default=None)
         data = {**self._detection_users(client, last), **(data or {})}
         detection = Detection(
             verdict=verdict,
