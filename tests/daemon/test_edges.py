@@ -257,3 +257,40 @@ def test_a_hanging_quick_look_neither_stalls_the_daemon_nor_floods_the_log(
     daemon.step()
     assert f"firewall: the quick look for {where} works again" in messages(caplog)
     assert daemon._due["gone"] - time.monotonic() <= 1.1  # a quick look: every second
+
+
+def test_a_firewall_that_cannot_be_listed_is_said_so_not_restored(
+    warden: Warden, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """nft failing to list our table (no permission, netlink refused) was logged as
+    "missing or was changed; restoring it", and the table written again. It is said as
+    what it is, nothing is written, and the daemon says when the check works again."""
+    daemon = warden.start()
+    state = {"fails": True}
+    synced: list[object] = []
+
+    def present() -> bool:
+        if state["fails"]:
+            raise EnforceError("nft: Error: cache initialization failed: Operation not permitted")
+        return True
+
+    monkeypatch.setattr(daemon.enforcer, "present", present)
+    monkeypatch.setattr(daemon.enforcer, "sync", synced.append)
+    caplog.clear()
+    daemon._due["present"] = 0
+    daemon.step()
+    said = [r.getMessage() for r in caplog.records]
+    assert not any("missing or was changed" in line for line in said), said
+    assert (
+        f"firewall: cannot check {describe(daemon.config)}: nft: Error: cache "
+        "initialization failed: Operation not permitted; trying again"
+    ) in said, said
+    assert synced == []
+
+    state["fails"] = False
+    caplog.clear()
+    daemon._due["present"] = 0
+    daemon.step()
+    said = [r.getMessage() for r in caplog.records]
+    assert f"firewall: {describe(daemon.config)} works again" in said, said
+    assert synced == []

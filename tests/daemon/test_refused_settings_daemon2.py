@@ -119,3 +119,21 @@ def test_an_allow_list_of_everyone_is_warned_of(
         f"mailwarden: warning: policy.allow: {network} is every IPv{version} address: no "
         f"IPv{version} client is ever banned"
     ) in err
+
+
+@pytest.mark.parametrize(
+    ("network", "widest"), [("::/1", 16), ("2000::/3", 16), ("128.0.0.0/2", 8)]
+)
+def test_an_allow_list_entry_wider_than_any_ban_is_warned_of(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], network: str, widest: int
+) -> None:
+    """``::/1`` or ``2000::/3`` (every global IPv6 address) passed ``run --check``
+    silently: only prefix 0 was warned of."""
+    path = config(tmp_path, policy={"allow": ["192.0.2.0/24", "10.0.0.0/8", network]})
+    code, err, _ = run_cli(capsys, "run", "--config", str(path), "--check")
+    assert code == 0, err
+    assert (
+        f"mailwarden: warning: policy.allow: {network} is wider than /{widest}, the widest "
+        f"network mailwarden bans: no client of {network} is ever banned"
+    ) in err
+    assert "10.0.0.0/8" not in "".join(err)  # as wide as a ban may be: no warning

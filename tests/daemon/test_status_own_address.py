@@ -7,9 +7,10 @@ from __future__ import annotations
 import ipaddress
 import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
-from wardenlab import Warden, run_cli
+from wardenlab import Warden, fake_command, run_cli
 
 from mailwarden.enforce import policy
 from mailwarden.model import BanEntry
@@ -49,3 +50,54 @@ def test_status_says_a_stored_ban_of_our_own_address_is_not_enforced(
     code, _, out = run_cli(capsys, "status", "--config", config)
     assert code == 0
     assert f"not enforced: {own} is an address of this host ({own})" in out
+
+
+PROXY_POSTCONF = """#!/bin/sh
+if [ "$*" = "-h proxy_interfaces" ]; then
+    echo "198.51.100.25, mail.example.org [2001:db8::25] 192.0.2.0/24"
+    exit 0
+fi
+exit 1
+"""
+
+
+def test_postfix_proxy_interfaces_are_own_addresses(
+    warden: Warden,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    """Behind 1:1 NAT the server's public address is on no interface: a webmail that
+    reaches it through that address (hairpin NAT) could be banned. Postfix's
+    ``proxy_interfaces`` names it: its addresses (not its host names, never looked up,
+    nor a network) are this host's."""
+    _own_address()  # `ip` works here
+    fake_command(tmp_path, monkeypatch, "postconf", PROXY_POSTCONF)
+    found = {str(network) for network in policy.own_addresses()}
+    assert {"198.51.100.25/32", "2001:db8::25/128"} <= found
+    assert "192.0.2.0/24" not in found
+
+    config = str(warden.config_path)
+    code, err, _ = run_cli(capsys, "ban", "198.51.100.25", "--config", config)
+    assert code != 0
+    assert "198.51.100.25/32 is an address of this host" in "".join(err), err
+
+    with open_store(str(warden.sections["store"]["path"])) as store:
+        store.record_ban(
+            BanEntry(
+                ipaddress.ip_network("2001:db8::25"), datetime.now(UTC) + timedelta(hours=2), "mx2"
+            ),
+            "{}",
+            "manual",
+        )
+    code, _, out = run_cli(capsys, "status", "--format", "json", "--config", config)
+    (ban,) = json.loads(out)["bans"]
+    assert ban["not_enforced"] == "2001:db8::25/128 is an address of this host (2001:db8::25/128)"
+
+
+def test_a_failing_postconf_adds_no_address(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    _own_address()
+    fake_command(tmp_path, monkeypatch, "postconf", "#!/bin/sh\necho 198.51.100.25\nexit 1\n")
+    assert "198.51.100.25/32" not in {str(network) for network in policy.own_addresses()}

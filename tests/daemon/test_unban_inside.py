@@ -8,10 +8,12 @@ firewall. Now it names the bans left inside, and ``--inside`` lifts them too."""
 from __future__ import annotations
 
 import ipaddress
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from wardenlab import Warden, run_cli
 
+from mailwarden.model import BanEntry
 from mailwarden.store import open_store
 
 
@@ -108,3 +110,37 @@ def test_unban_help_names_inside(capsys: pytest.CaptureFixture[str]) -> None:
     text = " ".join(out.split())
     assert "--inside Lift the bans of the addresses and networks inside the network too." in text
     assert "mailwarden unban 203.0.113.0/24 --inside" in text
+
+
+def test_a_wider_ban_not_enforced_here_is_not_named_as_blocking(
+    warden: Warden, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A stored /25 that holds an allowed address is left out of the firewall (status:
+    "not enforced"); unban of an address inside it said it was still blocked by it."""
+    warden.sections["policy"]["allow"] = ["192.0.2.130"]
+    warden.write()
+    with open_store(warden.sections["store"]["path"]) as store:
+        store.record_ban(
+            BanEntry(
+                ipaddress.ip_network("192.0.2.128/25"),
+                datetime.now(UTC) + timedelta(hours=2),
+                "by another host",
+            ),
+            "{}",
+            "manual",
+        )
+    code, _, out = cli(capsys, warden, "status")
+    assert code == 0 and "not enforced: " in out
+    banned(capsys, warden, "192.0.2.201")
+    code, err, out = cli(capsys, warden, "unban", "192.0.2.201")
+    assert code == 0 and out == "unbanned 192.0.2.201/32\n"
+    assert "still blocked" not in "".join(err), err
+
+
+def test_a_wider_ban_enforced_here_is_named_as_blocking(
+    warden: Warden, capsys: pytest.CaptureFixture[str]
+) -> None:
+    banned(capsys, warden, "192.0.2.128/25", "192.0.2.201")
+    code, err, _ = cli(capsys, warden, "unban", "192.0.2.201")
+    assert code == 0
+    assert "192.0.2.201/32 is still blocked by the ban of 192.0.2.128/25 until " in "".join(err)

@@ -192,6 +192,27 @@ def test_an_nft_that_does_not_answer_is_told_apart(
         NftablesEnforcer(nft=str(hanging)).ensure()
 
 
+def fake_nft(tmp_path: Path, message: str) -> str:
+    """An nft that fails every call with `message` (nft's own words, on stderr)."""
+    fake = tmp_path / "nft"
+    fake.write_text(f"#!/bin/sh\necho '{message}' >&2\nexit 1\n")
+    fake.chmod(0o755)
+    return str(fake)
+
+
+def test_an_nft_that_cannot_list_is_no_missing_table(tmp_path: Path) -> None:
+    """The daemon took any failure of nft to list our chain for a missing table, and
+    said "missing or was changed; restoring it": the error it got is what it says."""
+    refused = fake_nft(tmp_path, "Error: cache initialization failed: Operation not permitted")
+    with pytest.raises(PermissionDeniedError, match="Operation not permitted"):
+        NftablesEnforcer(nft=refused).present()
+
+
+def test_a_table_nft_says_is_not_there_is_missing(tmp_path: Path) -> None:
+    absent = fake_nft(tmp_path, "Error: No such file or directory")
+    assert NftablesEnforcer(nft=absent).present() is False
+
+
 # -- in a namespace --------------------------------------------------------------------
 
 
@@ -326,6 +347,36 @@ def test_sync_makes_the_sets_equal_to_the_store(netns: str) -> None:
     enforcer.sync([entry("203.0.113.0/24", 60)])
     assert set_elements(netns, "v4").keys() == {"203.0.113.0/24"}
     assert set_elements(netns, "v6") == {}
+
+
+def test_elements_added_by_hand_are_named_when_a_rewrite_removes_them(
+    netns: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """``nft add element`` by hand vanished at the next repair or rewrite without a
+    word (the rules added by hand were named). The rewrite names what it removes;
+    a rewrite of what mailwarden loaded itself, a network ban split by an address
+    banned inside it included, names nothing."""
+    enforcer = NftablesEnforcer(netns=netns)
+    enforcer.ensure()
+    bans = [entry("192.0.2.0/24", 3600), entry("2001:db8:1::/48", 7200)]
+    enforcer.sync(bans)
+    enforcer.apply([entry("192.0.2.7/32", 7200)], [])
+    caplog.clear()
+    enforcer.sync([*bans, entry("192.0.2.7/32", 7200)])
+    assert [r for r in caplog.records if r.levelname == "WARNING"] == []
+
+    for element in ("203.0.113.250 timeout 1h", "198.51.100.0/25", "198.51.100.200-198.51.100.210"):
+        in_ns(netns, "nft", "add", "element", "inet", "mailwarden", "v4", f"{{ {element} }}")
+    enforcer.sync([*bans, entry("192.0.2.7/32", 7200)])
+    said = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert len(said) == 1, said
+    assert said[0].startswith(
+        "firewall: removed from set inet mailwarden v4 3 element(s) mailwarden did not put there: "
+    ), said
+    for text in ("203.0.113.250", "198.51.100.0/25", "198.51.100.200-198.51.100.210"):
+        assert text in said[0], said
+    assert said[0].endswith("; ban with `mailwarden ban`, which the daemon keeps"), said
+    assert not set(set_elements(netns, "v4")) & {"203.0.113.250", "198.51.100.0/25"}
 
 
 def test_expired_entries_are_not_loaded(netns: str) -> None:
@@ -985,3 +1036,20 @@ def test_a_ban_lifts_itself_when_it_expires(lab: Lab) -> None:
     assert not lab.can_connect(SERVER_V4, 25)
     time.sleep(2.5)
     assert lab.can_connect(SERVER_V4, 25)
+
+
+def test_many_bans_are_not_listed_again_for_elements_of_others(
+    netns: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Listing every element costs seconds with 100,000 bans, at each rewrite: past
+    `FOREIGN_LOOK_MAX` loaded pieces the rewrite does not look (nor say)."""
+    monkeypatch.setattr(nftables, "FOREIGN_LOOK_MAX", 1)
+    enforcer = NftablesEnforcer(netns=netns)
+    enforcer.ensure()
+    bans = [entry("192.0.2.7/32", 3600), entry("192.0.2.9/32", 3600)]
+    enforcer.sync(bans)
+    in_ns(netns, "nft", "add", "element", "inet", "mailwarden", "v4", "{ 203.0.113.250 }")
+    caplog.clear()
+    enforcer.sync(bans)
+    assert [r for r in caplog.records if r.levelname == "WARNING"] == []
+    assert set(set_elements(netns, "v4")) == {"192.0.2.7", "192.0.2.9"}

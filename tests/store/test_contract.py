@@ -229,9 +229,37 @@ def test_covering_bans_are_the_wider_bans_in_force_that_hold_a_network(store: St
     assert covering("2001:db8:1:2::/64") == ["2001:db8::/32", "2001:db8:1::/48"]
     assert covering("0.0.0.0/0") == covering("::/0") == []
     assert store.covering_bans(net("192.0.2.7/32"), T0 + 2 * H) == []  # all over
+
     ban(store, "0.0.0.0/0")  # the whole IPv4 Internet
     assert covering("192.0.2.7/32") == ["192.0.2.0/28", "192.0.2.0/24", "0.0.0.0/0"]
     assert covering("2001:db8::7/128") == ["2001:db8::/48", "2001:db8::/32"]
+
+
+def test_lasting_ban_is_the_latest_of_a_network_or_a_wider_one_still_in_force(
+    store: Store,
+) -> None:
+    """What answered failures at a moment (a restart does not ban for them again): the
+    network's own ban or a wider one holding it, in force then or begun later, of any
+    state; not one that ended before, a neighbour's, or a narrower one."""
+    ban(store, "192.0.2.0/25", hours=0.5)  # over at T0 + H/2
+    ban(store, "192.0.2.128/25", hours=3)
+    ban(store, "192.0.2.7/32", hours=0.25, at=T0 + 2 * H)
+    ban(store, "192.0.2.0/24", hours=1, at=T0 + 4 * H)
+    store.lift_ban(net("192.0.2.0/24"), "by hand", now=T0 + 4 * H + H / 4)
+
+    def lasting(network: str, moment: datetime) -> str | None:
+        row = store.lasting_ban(net(network), moment)
+        return None if row is None else str(row.network)
+
+    assert lasting("192.0.2.90/32", T0 + H / 4) == "192.0.2.0/24"  # the latest
+    assert lasting("192.0.2.7/32", T0 + 2 * H + H / 8) == "192.0.2.0/24"
+    assert lasting("192.0.2.90/32", T0 + 4 * H + H / 2) is None  # lifted before
+    assert lasting("192.0.2.200/32", T0 + 2 * H) == "192.0.2.0/24"
+    assert lasting("192.0.2.0/23", T0) is None  # narrower bans only
+    assert lasting("198.51.100.1/32", T0) is None
+    assert lasting("2001:db8::1/128", T0) is None
+    store.lift_ban(net("192.0.2.128/25"), "by hand", now=T0 + H)
+    assert lasting("192.0.2.200/32", T0 + 5 * H) is None
 
 
 def test_inside_bans_are_the_narrower_bans_in_force_that_a_network_holds(store: Store) -> None:

@@ -23,6 +23,7 @@ from mailwarden.daemon.preflight import DEFAULT_CONFIG, load, store_place, where
 from mailwarden.daemon.reading import StateKeys
 from mailwarden.daemon.status import (
     daemon_running,
+    not_enforced,
     running_hosts,
     status_document,
     status_text,
@@ -294,6 +295,11 @@ def unban(target: str, reason: str, inside: bool, config_path: str | None) -> in
     with _existing_store(config) as store:
         lifted = store.lift_ban(network, why)
         wider = store.covering_bans(network)  # the few rows that hold it, not every ban
+        if wider:
+            # Only the wider bans the daemon enforces here block it (as status marks
+            # them): one over an allowed address or one of this host's is left out.
+            refusal = not_enforced(config)
+            wider = [row for row in wider if refusal(row.network) is None]
         narrower = store.inside_bans(network)
         freed = [row for row in narrower if inside and store.lift_ban(row.network, why)]
         if lifted or freed:

@@ -430,6 +430,8 @@ class Daemon:
         self._broken_said = 0.0
         self._gone_failed = False
         """The quick look for our table (`Enforcer.gone`) failed, and the log said so."""
+        self._check_failed = False
+        """The last full look at the firewall (`Enforcer.present`) could not be made."""
         self._store_said = ""
         self._store_said_at = 0.0
         self._revision = -1
@@ -1246,8 +1248,22 @@ class Daemon:
         the full check (seconds with 100,000 bans) is not run again before the repair."""
         try:
             if not self._repair:
-                if not gone and self.enforcer.present():
-                    return
+                if not gone:
+                    try:
+                        there = self.enforcer.present()
+                    except EnforceError as exc:
+                        # No answer is no missing table: said as such, and asked again
+                        # at the next look; nothing written meanwhile.
+                        self._check_failed = True
+                        self._firewall_failed(
+                            exc, doing=f"cannot check {describe(self.config)}", repair=False
+                        )
+                        return
+                    if self._check_failed:
+                        self._check_failed = False
+                        self._firewall_works()
+                    if there:
+                        return
                 LOG.warning(
                     "firewall: %s is missing or was changed; restoring it",
                     describe(self.config),
@@ -1959,17 +1975,24 @@ class Daemon:
                 close()
 
     def _unanswered(self, detection: Detection) -> bool:
-        """No ban of the detection's network was recorded since its attack."""
+        """No ban of the detection's network, nor of a wider network holding it, was in
+        force at its attack or recorded since: the running daemon skipped failures from
+        inside a ban as banned already (`_decide`), and a restart or reload does not ban
+        again for them once that ban has run out (a manual /25, an automatic /24 whose
+        members' failures the warm-up reads again)."""
         if detection.time is None:
             return False
+        target = normalize(detection.target)
+        since = detection.time - timedelta(seconds=2)
         try:
-            latest = self.store.history(limit=1, network=normalize(detection.target))
+            if self.store.lasting_ban(target, since) is not None:
+                return False
+            latest = self.store.history(limit=1, network=target)
         except StoreError as exc:
             self._store_error(exc)
             return False
         if not latest:
             return True
-        since = detection.time - timedelta(seconds=2)
         # The ban's own attack, in the log's time, as the detection is: a log whose stamps
         # run ahead of this host's clock (another host's, a wrong zone) made every
         # restart ban again, as a new offence, what was banned already.

@@ -476,13 +476,25 @@ def policy_warnings(config: Config) -> list[str]:
     about the policy, without refusing it: an allow-list entry written with host bits
     set, read as the network holding it (`Config.allow_notes`), and one of prefix 0
     (``0.0.0.0/0``, ``::/0``), which allows every address of its family: nothing of it
-    is banned."""
-    return list(config.allow_notes) + [
-        f"policy.allow: {network} is every IPv{network.version} address: no IPv"
-        f"{network.version} client is ever banned"
-        for network in config.policy.allow
-        if network.prefixlen == 0
-    ]
+    is banned; and one wider than the widest network a ban may cover (`WIDEST`,
+    ``::/1``, ``2000::/3``), which allows a large part of the Internet: surely a
+    mistake (a mask left out, a prefix mistyped)."""
+    from mailwarden.enforce.policy import WIDEST
+
+    warnings = list(config.allow_notes)
+    for network in config.policy.allow:
+        widest = WIDEST[0 if network.version == 4 else 1]
+        if network.prefixlen == 0:
+            warnings.append(
+                f"policy.allow: {network} is every IPv{network.version} address: no IPv"
+                f"{network.version} client is ever banned"
+            )
+        elif network.prefixlen < widest:
+            warnings.append(
+                f"policy.allow: {network} is wider than /{widest}, the widest network "
+                f"mailwarden bans: no client of {network} is ever banned"
+            )
+    return warnings
 
 
 def _writable_place(name: str, key: str, path: str) -> None:

@@ -131,7 +131,7 @@ def status_document(store: Store, config: Config, now: datetime | None = None) -
     for source in sources:
         key = keys.journal if source["kind"] == "journal" else keys.file(source["name"])
         _note(store, key, source["damaged"])
-    refusal = _past_the_cap(config, active, _refusal(config))
+    refusal = _past_the_cap(config, active, not_enforced(config))
     document = {
         "version": STATUS_VERSION,
         "time": iso(now),
@@ -428,7 +428,7 @@ def _ban(row: BanRow, now: datetime, refusal: Callable[[IPNetwork], str | None])
     }
 
 
-def _refusal(config: Config) -> Callable[[IPNetwork], str | None]:
+def not_enforced(config: Config) -> Callable[[IPNetwork], str | None]:
     """Why the daemon would leave a stored ban out of the firewall: the policy's own
     check (allow list, loopback and other reserved ranges) and this host's addresses
     (read now, as the daemon reads them before it applies a stored ban): in a shared

@@ -3816,7 +3816,9 @@ class Detector:
             elif RANK[seen] < rank and when - at < ban:
                 return None  # a worse verdict was just reported: that ban covers this one
         client.reported = (*(p for p in reported if p[0] is not verdict), (verdict, when))
-        data = {**self._detection_users(client), **(data or {})}
+        # The client's last report of a verdict that bans: its names since come first.
+        last = max((at for seen, at in reported if seen in BAN_VERDICTS), default=None)
+        data = {**self._detection_users(client, last), **(data or {})}
         detection = Detection(
             verdict=verdict,
             target=None,
@@ -3832,11 +3834,17 @@ class Detector:
         return detection
 
     @staticmethod
-    def _detection_users(client: ClientState) -> dict[str, Any]:
+    def _detection_users(client: ClientState, since: float | None = None) -> dict[str, Any]:
         """``users`` (the names a client tried, most tried first, at most
         `MAX_DETECTION_USERS`), ``user_count`` (how many it tried) and ``users_complete``
-        (False when it tried more than the client's state keeps)."""
+        (False when it tried more than the client's state keeps). A repeat offender's
+        names tried since its last report (``since``: the ban it brought) come first,
+        most tried first: those of the attack this detection answers, not the many of
+        the earlier ones its state still counts."""
         counts = client.user_counts()
+        if since is not None:
+            recent = {name for name, at in client.users_last() if at > since}
+            counts.sort(key=lambda pair: pair[0] not in recent)  # stable: counts kept
         return {
             "users": [name for name, _ in counts[:MAX_DETECTION_USERS]],
             "user_count": len(counts),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 from collections.abc import Sequence
 
@@ -43,10 +44,12 @@ def run(
     stdin: str | None = None,
     check: bool = True,
     what: str | None = None,
+    c_locale: bool = False,
 ) -> subprocess.CompletedProcess[str]:
     """Run `argv`; on failure raise the `EnforceError` subclass that says why.
 
-    With check=False a non-zero exit is returned to the caller (used to probe)."""
+    With check=False a non-zero exit is returned to the caller (used to probe).
+    `c_locale`: its messages in English whatever the locale (a probe that reads them)."""
     full = in_netns(netns, argv)
     what = what or argv[0]
     try:
@@ -57,6 +60,7 @@ def run(
             text=True,
             timeout=TIMEOUT,
             check=False,
+            env={**os.environ, "LC_ALL": "C"} if c_locale else None,
         )
     except FileNotFoundError as exc:
         raise ToolMissingError(f"{what}: program not found: {exc.filename or full[0]}") from exc

@@ -104,6 +104,7 @@ from typing import Any
 from mailwarden.enforce import _netlink
 from mailwarden.enforce._ranges import Piece, flatten
 from mailwarden.enforce._run import error_for, run
+from mailwarden.enforce.dryrun import one_line
 from mailwarden.enforce.interface import (
     BanEntry,
     BatchRefusedError,
@@ -112,6 +113,9 @@ from mailwarden.enforce.interface import (
     NotOursError,
 )
 from mailwarden.model import IPNetwork
+
+ABSENT = "No such file or directory"
+"""How nft says that the table or chain it was asked to list is not there (ENOENT)."""
 
 Json = dict[str, Any]
 
@@ -212,6 +216,10 @@ class NftablesEnforcer(Enforcer):
         """The handles of the rules without our comment that `present` last saw in our
         chain: a repair that does not list the table again names them as it removes
         them."""
+        self._synced = False
+        """This enforcer wrote the sets whole (`sync`): what they hold beyond what it
+        loaded since was put there by someone else (before, it may be an earlier
+        process's bans, lifted while no daemon ran)."""
         """Our table's chains and sets (`_view`) when we last found it ours: a repair
         that finds them the same does not list the whole table again (nft 1.0 loads
         every element for it: seconds with 100,000 bans)."""
@@ -451,6 +459,8 @@ class NftablesEnforcer(Enforcer):
         heapq.heapify(self._waiting)
         self._set_desired(alive)
         wanted = self._pieces(now)
+        loaded = sum(len(pieces) for pieces in self._loaded.values())
+        foreign = self._foreign() if self._synced and loaded <= FOREIGN_LOOK_MAX else {}
         batch: list[Json] = []
         for version in (4, 6):
             batch.append(self._cmd("flush", self._set(version)))
@@ -459,6 +469,8 @@ class NftablesEnforcer(Enforcer):
                 batch.append(self._elements("add", version, list(pieces), pieces, now))
         self._send(batch)
         self._set_loaded(wanted)
+        self._synced = True
+        self._say_foreign(foreign)
         self._say_full(sum(network not in before for network in self._left))
 
     def _room(self, entry: BanEntry, now: datetime) -> BanEntry | None:
@@ -528,14 +540,21 @@ class NftablesEnforcer(Enforcer):
             LOG.info("firewall: table inet %s holds every ban again", self.table)
 
     def present(self) -> bool:
+        """Are our table, chain, rules and sets in place? False when nft says they are
+        not there (``No such file or directory``); an nft that cannot list them (no
+        permission, netlink refused, no answer) raises its `EnforceError`: that is no
+        missing table, and writing it again would not help."""
         done = run(
             [self.nft, "-t", "-j", "list", "chain", "inet", self.table, self.chain],
             netns=self.netns,
             check=False,
             what="nft",
+            c_locale=True,
         )
         if done.returncode != 0:
-            return False
+            if ABSENT in (done.stderr or ""):
+                return False
+            raise error_for("nft", done)
         try:
             items = json.loads(done.stdout)["nftables"]
         except (ValueError, KeyError, TypeError):
@@ -777,6 +796,50 @@ class NftablesEnforcer(Enforcer):
                 self.table,
                 self.chain,
                 "; ".join(self._rule_texts(handles)),
+            )
+
+    def _foreign(self) -> dict[int, list[str]]:
+        """The elements of our sets that mailwarden did not load (``nft add element``
+        by hand), as nft writes them, per IP version: `sync` flushes the sets and says
+        which it removes. Nothing when the table cannot be listed (gone, or nft
+        failing: the write that follows says so)."""
+        argv = [self.nft, "-j", "list", "table", "inet", self.table]
+        done = run(argv, netns=self.netns, check=False, what="nft")
+        if done.returncode != 0:
+            return {}
+        try:
+            items = json.loads(done.stdout)["nftables"]
+        except (ValueError, KeyError, TypeError):
+            return {}
+        found: dict[int, list[str]] = {}
+        for item in items:
+            nft_set = item.get("set") if isinstance(item, dict) else None
+            if not isinstance(nft_set, dict) or nft_set.get("table") != self.table:
+                continue
+            version = _VERSIONS.get(nft_set.get("name", ""))
+            if version is None:
+                continue
+            ours = {(piece.first, piece.last) for piece in self._loaded[version]}
+            for elem in nft_set.get("elem") or ():
+                span = _elem_span(elem, version)
+                if span is None or span not in ours:
+                    found.setdefault(version, []).append(_elem_text(elem))
+        return found
+
+    def _say_foreign(self, foreign: dict[int, list[str]]) -> None:
+        """Name the elements of others that `sync` removed from our sets (the count and
+        the first `FOREIGN_NAMED`)."""
+        for version, texts in sorted(foreign.items()):
+            named = ", ".join(texts[:FOREIGN_NAMED])
+            more = len(texts) - FOREIGN_NAMED
+            LOG.warning(
+                "firewall: removed from set inet %s %s %d element(s) mailwarden did not "
+                "put there: %s%s; ban with `mailwarden ban`, which the daemon keeps",
+                self.table,
+                SET_NAMES[version],
+                len(texts),
+                named,
+                f" and {more} more" if more > 0 else "",
             )
 
     def _rule_texts(self, handles: list[int]) -> list[str]:
@@ -1031,6 +1094,57 @@ class NftablesEnforcer(Enforcer):
 
 
 _VERSIONS = {name: version for version, name in SET_NAMES.items()}
+
+FOREIGN_NAMED = 5
+"""How many of the elements of others a `sync` removed its warning names."""
+
+FOREIGN_LOOK_MAX = 10_000
+"""`sync` looks for elements of others in our sets (``nft -j list table``, which reads
+every element) only while it loaded at most this many pieces: 0.6 s at 10,000 (nft
+1.0.6, 2 cores), 6 s at 100,000, at every periodic rewrite, the daemon reading no line
+meanwhile."""
+
+
+def _elem_value(elem: object) -> object:
+    """An nft JSON set element's value: ``{"elem": {"val": ..., "timeout": ...}}``
+    unwrapped."""
+    if isinstance(elem, dict) and isinstance(elem.get("elem"), dict):
+        return elem["elem"].get("val")
+    return elem
+
+
+def _elem_span(elem: object, version: int) -> tuple[int, int] | None:
+    """The (first, last) addresses of an nft JSON set element (an address, a prefix or
+    a range), as integers; None for one of another shape."""
+    value = _elem_value(elem)
+    try:
+        if isinstance(value, str):
+            first = last = int(ipaddress.ip_address(value))
+        elif isinstance(value, dict) and isinstance(value.get("prefix"), dict):
+            prefix = value["prefix"]
+            network = ipaddress.ip_network(f"{prefix['addr']}/{prefix['len']}", strict=False)
+            first, last = int(network.network_address), int(network.broadcast_address)
+        elif isinstance(value, dict) and isinstance(value.get("range"), list):
+            low, high = value["range"]
+            first, last = int(ipaddress.ip_address(low)), int(ipaddress.ip_address(high))
+        else:
+            return None
+    except (ValueError, KeyError, TypeError):
+        return None
+    return first, last
+
+
+def _elem_text(elem: object) -> str:
+    """An nft JSON set element as a person reads it: ``203.0.113.250``,
+    ``198.51.100.0/24``, ``192.0.2.1-192.0.2.9`` (printable ASCII, short)."""
+    value = _elem_value(elem)
+    if isinstance(value, dict) and isinstance(value.get("prefix"), dict):
+        text = f"{value['prefix'].get('addr')}/{value['prefix'].get('len')}"
+    elif isinstance(value, dict) and isinstance(value.get("range"), list):
+        text = "-".join(str(part) for part in value["range"])
+    else:
+        text = str(value)
+    return one_line(text)[:64]
 
 
 def _rank(entry: BanEntry) -> tuple[bool, datetime]:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import math
+import shutil
 import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -61,6 +62,10 @@ def _span(network: IPNetwork) -> tuple[int, int]:
     return first, first | ((1 << (network.max_prefixlen - network.prefixlen)) - 1)
 
 
+WIDEST = (8, 16)
+"""The shortest prefix a ban may have, for IPv4 and IPv6 (`BanPolicy.widest`)."""
+
+
 @dataclass(frozen=True)
 class BanPolicy:
     base: timedelta = timedelta(hours=1)
@@ -68,7 +73,7 @@ class BanPolicy:
     max: timedelta = timedelta(days=30)
     allow: Sequence[IPNetwork] = ()
     own_addresses: Sequence[IPNetwork] = ()
-    widest: tuple[int, int] = (8, 16)
+    widest: tuple[int, int] = WIDEST
     """The shortest prefix that may be banned, for IPv4 and IPv6."""
     _checks: tuple[tuple[int, int, int, str, str], ...] = field(
         init=False, repr=False, compare=False
@@ -153,7 +158,9 @@ class BanPolicy:
 
 
 def own_addresses(netns: str | None = None) -> list[IPNetwork]:
-    """The host's addresses (each as a /32 or /128), read from ``ip -j addr``."""
+    """The host's addresses (each as a /32 or /128), read from ``ip -j addr``, and (on
+    the host itself, not in `netns`) the addresses Postfix's ``proxy_interfaces`` names
+    (`proxy_addresses`): behind 1:1 NAT the public address is on no interface."""
     argv = in_netns(netns, ["ip", "-j", "addr", "show"])
     try:
         done = subprocess.run(argv, capture_output=True, text=True, check=True, timeout=10)
@@ -167,4 +174,38 @@ def own_addresses(netns: str | None = None) -> list[IPNetwork]:
                 found.append(ipaddress.ip_network(info["local"]))
             except (KeyError, ValueError):
                 continue
+    if netns is None:
+        found += [network for network in proxy_addresses() if network not in found]
+    return found
+
+
+def proxy_addresses() -> list[IPNetwork]:
+    """The IP addresses in Postfix's ``proxy_interfaces`` (``postconf -h
+    proxy_interfaces``: the addresses it receives mail on through a proxy or NAT), each
+    as a /32 or /128. Host names in it are left out (never looked up), and so is
+    everything when postconf is not installed or fails (no Postfix, no main.cf): the
+    interfaces' addresses still stand."""
+    postconf = shutil.which("postconf")
+    if postconf is None:
+        return []
+    try:
+        done = subprocess.run(
+            [postconf, "-h", "proxy_interfaces"],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=5,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return []
+    if done.returncode != 0:
+        return []
+    found: list[IPNetwork] = []
+    for word in done.stdout.replace(",", " ").split():
+        try:
+            network = ipaddress.ip_network(word.strip("[]"))
+        except ValueError:
+            continue  # a host name
+        if network.num_addresses == 1 and network not in found:
+            found.append(network)
     return found

@@ -313,6 +313,14 @@ class Store(ABC):
         """The latest bans, newest first, of every state."""
 
     @abstractmethod
+    def lasting_ban(self, network: IPNetwork, moment: datetime) -> BanRow | None:
+        """The latest ban (of any state) of `network` or of a network wider than it that
+        holds it, that was still in force at `moment` or began after it: its end (the
+        time it ended early, else its until) is at or after `moment`. A ban that
+        answered failures from `network` at `moment`: the daemon skipped them then as
+        banned already, or banned them. Reads only those exact networks' rows."""
+
+    @abstractmethod
     def prune(self, before: datetime) -> int:
         """Forget bans that ended before `before` (their offences stop counting);
         returns how many."""

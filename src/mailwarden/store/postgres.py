@@ -185,6 +185,9 @@ SELECT_LIFTED = """SELECT id, network, since, until, reason, evidence, source, o
     WHERE state = 'lifted' AND ended >= %s ORDER BY ended, id"""
 SELECT_LATEST = """SELECT id, network, since, until, reason, evidence, source, offences,
     state, ended, end_reason FROM {schema}.bans ORDER BY id DESC LIMIT %s"""
+SELECT_LASTING = """SELECT id, network, since, until, reason, evidence, source, offences,
+    state, ended, end_reason FROM {schema}.bans
+    WHERE network = ANY(%s) AND coalesce(ended, until) >= %s ORDER BY id DESC LIMIT 1"""
 SELECT_LATEST_OF = """SELECT id, network, since, until, reason, evidence, source, offences,
     state, ended, end_reason FROM {schema}.bans WHERE network = %s
     ORDER BY id DESC LIMIT %s"""
@@ -1105,6 +1108,13 @@ class PostgresStore(Store):
                 )
             rows = cursor.fetchall()
         return stored.bans(self, rows)
+
+    def lasting_ban(self, network: IPNetwork, moment: datetime) -> BanRow | None:
+        networks = [network, *wider_networks(network)]
+        with self._tx() as db:
+            rows = db.execute(self._q(SELECT_LASTING), (networks, _moment(moment))).fetchall()
+        found = stored.bans(self, rows)
+        return found[0] if found else None
 
     def prune(self, before: datetime) -> int:
         with self._tx() as db:

@@ -177,6 +177,8 @@ SELECT_LIFTED = """SELECT id, network, since, until, reason, evidence, source, o
     ORDER BY ended, id"""
 SELECT_LATEST = """SELECT id, network, since, until, reason, evidence, source, offences,
     state, ended, end_reason FROM bans ORDER BY id DESC LIMIT ?"""
+SELECT_BANS = """SELECT id, network, since, until, reason, evidence, source, offences,
+    state, ended, end_reason FROM bans"""
 SELECT_LATEST_OF = """SELECT id, network, since, until, reason, evidence, source, offences,
     state, ended, end_reason FROM bans WHERE network = ? ORDER BY id DESC LIMIT ?"""
 
@@ -1116,6 +1118,16 @@ class SqliteStore(Store):
         else:
             rows = self._read(SELECT_LATEST_OF, (str(network), limit))
         return stored.bans(self, rows)
+
+    def lasting_ban(self, network: IPNetwork, moment: datetime) -> BanRow | None:
+        networks = [str(n) for n in (network, *wider_networks(network))]
+        marks = ", ".join("?" * len(networks))
+        query = (
+            f"{SELECT_BANS} WHERE network IN ({marks}) AND coalesce(ended, until) >= ? "
+            "ORDER BY id DESC LIMIT 1"
+        )
+        rows = stored.bans(self, self._read(query, (*networks, _seconds(moment))))
+        return rows[0] if rows else None
 
     def prune(self, before: datetime) -> int:
         with self._write() as db:
