@@ -914,8 +914,7 @@ summer time, and than a few hosts' clocks differ in one syslog."""
 SHORT_BACKWARD = 600.0
 """Seconds an entry may lie before an earlier one of the same input and still be taken
 for the input's own disorder: syslog lines of processes that log at once are out of
-order by seconds, and framing reads a repeated summer-time hour as the second one once
-the entries go back more than as far (``framing.FOLD_SLACK``, 10 minutes). An entry
+order by seconds. An entry
 that goes back more, but less than `BACKWARD`, is noted (``ReadStats.short_turns``):
 when there are few such (with the runs, at most `MAX_RUNS`), the input was joined from
 pieces (``cat mail.log mail.log.1`` when the newest is under 3 hours old), said and read
@@ -977,6 +976,10 @@ class _Order:
         self.skewed: set[str] = set()
         """The inputs that went back more than `JITTER` within a short run
         (``ReadStats.skew_turns``)."""
+        self.short_host: str | None = None
+        """The host of the entry of `short_latest`: only an entry of the same host that
+        goes back more than `JITTER` is a join (a syslog of several hosts holds their
+        clocks' differences, in the order the lines came)."""
         self.command = command
         """The command the advice names (``mailwarden analyze /var/log/mail.log*``)."""
         self.source: str | None = None
@@ -998,16 +1001,23 @@ class _Order:
         short = self.short_latest
         if moment >= short:
             self.short_latest = moment
+            self.short_host = record.host
         elif moment < latest - BACKWARD:
             self.short_latest = moment  # a run starts: below
+            self.short_host = record.host
         elif moment < short - SHORT_BACKWARD:  # a short run starts
             self.short_latest = moment
+            self.short_host = record.host
             if len(stats.short_turns) <= MAX_RUNS:
                 stats.short_turns.append(_turn(record, moment, short))
         else:
             back = float(int(short - moment) + 1)
             if back > self.short_backs.get(record.source, 0.0):
-                if short - moment > JITTER and record.source not in self.skewed:
+                if (
+                    short - moment > JITTER
+                    and record.source not in self.skewed
+                    and record.host == self.short_host
+                ):
                     self.skewed.add(record.source)
                     stats.skew_turns.append(_turn(record, moment, short))
                 self.short_backs[record.source] = back

@@ -431,6 +431,64 @@ def test_two_logs_joined_going_back_minutes_are_judged_as_in_time_order(
         assert data["notes"][0] in err
 
 
+def test_a_syslog_of_two_hosts_whose_clocks_differ_is_counted_as_it_came(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A central syslog: mx logs 30 guesses 10:00:00-10:00:58, then mx2, whose clock is
+    # 90 s slow, logs the login that followed, stamped 09:59:35. The order the file
+    # gives is the order the lines came: no join, not read again, a break-in.
+    guesses = "".join(
+        f"Nov 28 10:00:{n * 2:02d} mx postfix/submission/smtpd[4000]: warning:"
+        f" unknown[{BREAK_IN}]: SASL LOGIN authentication failed: authentication failure,"
+        " sasl_username=alice@example.com\n"
+        for n in range(30)
+    )
+    login = (
+        "Nov 28 09:59:35 mx2 dovecot: imap-login: Login: user=<alice@example.com>,"
+        f" method=PLAIN, rip={BREAK_IN}, lip=192.0.2.1, mpid=5555, TLS, session=<abcd>\n"
+    )
+    path = tmp_path / "central.log"
+    path.write_text(guesses + login)
+    made = readings(monkeypatch)
+    data = analysed_here(path)
+    assert not made
+    assert data["notes"] == []
+    assert judged(data) == ([("alice@example.com", BREAK_IN)], {BREAK_IN: "compromised"})
+
+
+def test_a_login_in_the_repeated_hour_after_a_quiet_night_is_no_join(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Berlin, 25 October: 20 guesses at 02:58 summer time, then nothing until a login at
+    # 02:53 winter time, 55 minutes later. The login is read the second time (it went
+    # back more than a minute in the repeated hour): after the guesses, a break-in, and
+    # no note of a join.
+    guesses = "".join(
+        f"Oct 25 02:58:{n:02d} mx postfix/submission/smtpd[300]: warning:"
+        f" unknown[{BREAK_IN}]: SASL LOGIN authentication failed: authentication failure,"
+        " sasl_username=alice@example.com\n"
+        for n in range(20)
+    )
+    login = (
+        "Oct 25 02:53:00 mx dovecot: imap-login: Login: user=<alice@example.com>,"
+        f" method=PLAIN, rip={BREAK_IN}, lip=192.0.2.1, mpid=5555, TLS, session=<abcd>\n"
+    )
+    path = tmp_path / "mail.log"
+    path.write_text(guesses + login)
+    made = readings(monkeypatch)
+    from click.testing import CliRunner
+
+    from mailwarden.cli import cli
+
+    berlin = ["--year", "2026", "--timezone", "Europe/Berlin", "--format", "json"]
+    done = CliRunner().invoke(cli, ["analyze", *berlin, str(path)])
+    assert done.exit_code == 0, done.output
+    data = json.loads(done.stdout)
+    assert not made
+    assert data["notes"] == []
+    assert judged(data) == ([("alice@example.com", BREAK_IN)], {BREAK_IN: "compromised"})
+
+
 def readings(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Counts the second readings (in time order) analyze makes from now on."""
     from mailwarden import scan
