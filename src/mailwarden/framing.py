@@ -62,14 +62,6 @@ rest as before; the analyzer gives it only the lines it keeps
 comes a few lines at a time, and the least code that reads an attacker's text as root,
 the better.
 
-A Dovecot message too long for one write to its log process is logged in pieces, one
-line each (:data:`mailwarden.parsers.dovecot.SPLIT_PIECE_BYTES`): a login-process line of
-that size is a piece, and the next line of the same login service on the same host is
-the piece that ends the message, whatever it looks like. The framer joins that line's
-text to the piece before it (`Framer._rejoin`), as Dovecot wrote the message: the Dovecot
-parser reads neither. The line joined may be a real other login's, written between two
-pieces: lost, the price of not reading the end of a client's text as a line.
-
 Pasted text (a whole excerpt on one physical line) is split at each further header when
 ``split_pasted`` is true. The callers turn it on only for an input that *is* pasted
 text: one whose first line, and at least half of its first 64 lines, hold several
@@ -111,10 +103,9 @@ from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from itertools import accumulate, chain, pairwise
-from operator import add, attrgetter
+from operator import add
 
 from mailwarden.model import Record
-from mailwarden.parsers.dovecot import SPLIT_PIECE_BYTES, login_text, split_piece
 from mailwarden.sources.interface import MAX_LINE, Chunk, ReadStats
 
 # -- the header styles -------------------------------------------------------------------
@@ -465,16 +456,6 @@ def binary_line(line: str) -> bool:
     return "\x00" in line or 2 * len(_BINARYISH.findall(line)) > len(line)
 
 
-_MESSAGE = attrgetter("message")
-_OWED = 2
-"""The most lines owed to Dovecot's pieces of one login service (`Framer._rejoin`)."""
-_PIECE_AFTER = timedelta(seconds=10)
-"""How far from its piece the line that ends a message can be (Dovecot writes them at
-once)."""
-_PIECE_KEYS = 1024
-"""The most (host, login service) pairs a framer keeps pieces for."""
-
-
 class Framer:
     """Turns chunks (or single decoded lines) into Records; see the module doc."""
 
@@ -518,9 +499,6 @@ class Framer:
         self._changes: dict[int, tuple[bytes, ...]] = {}  # see _clock_changes
         self._iso_cache: dict[str, datetime | None] = {}
         self._zones: dict[str, tzinfo | None] = {}
-        self._pieces: dict[tuple[str | None, str], tuple[int, Record]] = {}
-        """By (host, login service): how many lines are owed to the pieces Dovecot cut
-        (see `_rejoin`), and the last piece."""
 
     # -- public --------------------------------------------------------------------------
 
@@ -659,7 +637,7 @@ class Framer:
                 self._common(out, lines, chunk.source, numbers, offsets)
         else:
             self._decoded(out, data, chunk.source, chunk.first_line, chunk.offset)
-        return iter(self._rejoin(out))
+        return iter(out)
 
     def frame_lines(
         self,
@@ -682,7 +660,7 @@ class Framer:
         self.stats.lines += len(lines)
         if plain:
             self._common(out, lines, source, numbers, offsets)
-            return self._rejoin(out)
+            return out
         for line, number, offset in zip(lines, numbers, offsets, strict=False):
             if line.isascii():
                 self._checked(out, line, source, number, offset)
@@ -696,7 +674,7 @@ class Framer:
             except UnicodeDecodeError:
                 text, replaced = raw.decode("utf-8", "replace"), True
             self._checked(out, text, source, number, offset, replaced)
-        return self._rejoin(out)
+        return out
 
     def frame_plain_lines(
         self,
@@ -717,7 +695,7 @@ class Framer:
         frame = native_frame if self._native else None
         if frame is None:
             self._common_at(out, kept, chunk, starts, line_at)
-            return self._rejoin(out)
+            return out
         position, count = 0, len(kept)
         while position < count:
             framed, unframed = frame(
@@ -740,7 +718,7 @@ class Framer:
                 rest = kept[position : position + unframed]
                 self._common_at(out, rest, chunk, starts, line_at)
                 position += unframed
-        return self._rejoin(out)
+        return out
 
     def _common_at(
         self,
@@ -762,51 +740,6 @@ class Framer:
         out: list[Record] = []
         self.stats.lines += 1
         self._checked(out, text, source, line, offset)
-        return self._rejoin(out)
-
-    def _rejoin(self, out: list[Record]) -> list[Record]:
-        """``out`` with the line that ends a message Dovecot's log process got in pieces
-        joined to the piece before it (see the module's docstring): its message becomes
-        the piece's followed by its own text (after ``imap-login: `` and the level), so
-        the Dovecot parser, which reads no message of a piece's size
-        (:func:`mailwarden.parsers.dovecot.split_piece`), reads neither, and explain
-        names both pieces. The line as written (``text``) stays the line's own.
-
-        The pieces of one message follow each other, each in one atomic write; only
-        another process of the same login service can write between them (the log
-        process names no pid). A piece while one is owed may be a second message cut at
-        the same time: two lines are owed then (`_OWED`), not more, so that a client
-        sending a message of many pieces loses no more than one real line after it. A
-        line more than `_PIECE_AFTER` from the piece it would end is not its end (a
-        continuation lost on the way): it is read as it is."""
-        pieces = self._pieces
-        least = SPLIT_PIECE_BYTES // 4  # characters: no message shorter is a piece
-        if not pieces and max(map(len, map(_MESSAGE, out)), default=0) < least:
-            return out  # the common case, at C speed
-        for index, record in enumerate(out):
-            message = record.message
-            if not pieces and len(message) < least:
-                continue
-            found = login_text(record.program, message)
-            if found is None:
-                continue
-            key = (record.host, found[0])
-            text = message[found[1] :]
-            owed = pieces.pop(key, None)
-            if split_piece(text):
-                if len(pieces) >= _PIECE_KEYS:
-                    pieces.clear()  # hosts by the thousand: a forged host field
-                pieces[key] = (min((owed[0] if owed is not None else 0) + 1, _OWED), record)
-                continue
-            if owed is None:
-                continue
-            count, piece = owed
-            then, now = piece.time, record.time
-            if then is not None and now is not None and abs(now - then) > _PIECE_AFTER:
-                continue
-            if count > 1:
-                pieces[key] = (count - 1, piece)
-            out[index] = record._replace(message=piece.message + text)
         return out
 
     # -- a chunk's lines -------------------------------------------------------------------

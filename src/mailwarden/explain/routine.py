@@ -161,9 +161,9 @@ _KINDS = {
                 "A piece of a longer Dovecot message: its log process gets a message over "
                 "4 KiB in pieces and writes each as a line of its own, so this line starts or "
                 "ends inside the client's text (a long IMAP ID, say). mailwarden reads nothing "
-                "from such a line, nor from the next line of the same login service, which "
-                "ends the message: an address, the server's address or an outcome there may "
-                "be the client's."
+                "from such a line: an address, the server's address or an outcome there may "
+                "be the client's. The message's last piece is read as a line: it ends in the "
+                "server's own elements, so what the client wrote there is about itself."
             ),
             N_("Another piece of a longer Dovecot message: not read (see above)."),
         ),

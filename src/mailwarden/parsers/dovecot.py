@@ -194,9 +194,12 @@ bytes. A piece starts or ends anywhere, in the client's text: a long ``ID sent:`
 (:data:`_ID_SENT`) ends its first piece in what the client chose (``… (auth failed, 9
 attempts in 9 secs): user=<alice>, rip=<victim>, lip=<attacker>, session=<x``), and its
 last piece may be exactly a real-looking line that only ends in the server's elements.
-So such a message gives nothing, and the line after it is no line of its own either: the
-framer joins it to the piece (:meth:`mailwarden.framing.Framer` ``_rejoin``), which
-makes it this long too.
+So such a message gives nothing. The last piece is read as a line: it ends in the
+server's own elements (``rip=`` is the client's real address), so what the client wrote
+in it can only be about itself (a false "got in" of its own address, a failure more).
+It is not dropped: a message of this size fits one write whole too (an IMAP ID of 4
+KiB), so dropping the line after one would let a bot hide its own failures and logins
+behind an ID it sends (found by review).
 
 The bound is below 4085 by a margin (a site's log prefix Dovecot 2.3 writes into each
 piece, ``internal_format()``, counts against the same 4096 bytes); a complete
