@@ -270,3 +270,73 @@ def test_n_wrong_passwords_by_postfix_s_sasl_are_n_failures(
     (client,) = got["attackers"]
     assert client["failures"] == 3
     assert detector_on(lines)[1] == 3
+
+
+# -- a bot that hangs up during PAM's failure delay ---------------------------------------
+
+BOT = "203.0.113.9"
+
+
+def hang_up(t: int, n: int, worker_line: bool, hang_up_line: bool = True) -> list[str]:
+    """A bot's try from second ``t`` that hangs up during PAM's failure delay: pam_unix's
+    lines, the login process's "disconnected while authenticating" (``hang_up_line``),
+    then (``worker_line``) the auth worker's PAM refusal; no passwd-file line."""
+    sid = f"Hang{n:02d}abcdefghij"
+    lines = [
+        f"{stamp(t)} mx auth: pam_unix(dovecot:auth): check pass; user unknown",
+        f"{stamp(t)} mx auth: pam_unix(dovecot:auth): authentication failure; logname= uid=0 euid=0 tty=dovecot ruser=alice rhost={BOT} ",
+    ]
+    if hang_up_line:
+        lines.append(
+            f"{stamp(t + 1)} mx dovecot: imap-login: Disconnected: Connection closed (disconnected while authenticating, waited 2 secs): user=<alice>, method=PLAIN, rip={BOT}, lip=192.0.2.1, TLS, session=<{sid}>"
+        )
+    if worker_line:
+        lines.append(
+            f"{stamp(t + 2)} mx dovecot: auth-worker(20682): conn unix:auth-worker (pid=20680,uid=109): auth-worker<{n}>: pam(alice,{BOT},<{sid}>): pam_authenticate() failed: Authentication failure (Password mismatch?)"
+        )
+    return lines
+
+
+def live(lines: list[str], silent: float) -> tuple[list[str], int]:
+    """The daemon's detector fed the lines, then housekeeping with the log quiet for
+    ``silent`` seconds (no close): its ban reasons, its failures."""
+    detector = Detector(keep_history=False)
+    found = [d for e in events_from(lines) for d in detector.feed(e)]
+    found += detector.expire(silent=silent)
+    bans = [d.reason for d in found if d.recommendation == "ban"]
+    return bans, detector.stats["failures_counted"]
+
+
+@pytest.mark.parametrize(
+    ("worker_line", "hang_up_line"),
+    [(False, True), (True, True), (True, False)],
+    ids=["pam-line-only", "worker-line-after-hang-up", "worker-line-only"],
+)
+def test_a_bot_hanging_up_in_pam_s_fail_delay_counts_once_the_log_is_quiet_a_minute(
+    worker_line: bool, hang_up_line: bool
+) -> None:
+    # A user's typo (other address) shows PAM followed by passwd-file; then the bot's 3
+    # tries 15 s apart. pam_unix's lines waited for Dovecot's lines of their try, the
+    # worker's refusal for passwd-file's answer or the session's end (an hour), both by
+    # the log's time only: in the daemon, with the log quiet after them, 1 failure, no
+    # ban, for ever.
+    lines = guesses([1])
+    for n in range(3):
+        lines += hang_up(100 + 15 * n, n, worker_line, hang_up_line)
+    bans, failures = live(lines, 60)
+    assert failures == 4
+    assert bans == ["3 or more failed logins within 1m"]
+
+
+def test_a_refusal_held_for_the_next_passdb_counts_after_a_few_quiet_seconds() -> None:
+    # PAM's refusal with neither passwd-file's line nor the login process's: the client
+    # hung up and the login process's line is late or lost. It counted when the session
+    # expired, an hour on; now when its session stays quiet for a few seconds, so a
+    # guess is not lost to a later quiet log (or a daemon restart).
+    lines = guesses([1])
+    for n in range(3):
+        lines += hang_up(100 + 15 * n, n, worker_line=True, hang_up_line=False)
+    assert live(lines, 0)[1] == 3  # the third's wait is not over yet
+    assert live(lines, 5)[1] == 4  # the daemon's clock: the log quiet for 5 s
+    later = f"{stamp(140)} mx postfix/smtpd[800]: connect from unknown[198.51.100.30]"
+    assert live([*lines, later], 0)[1] == 4  # the log's time: another line 8 s on
