@@ -557,10 +557,15 @@ def _dovecot_fallback(session: Session, event: Event) -> bool:
 
 MAX_PASSDBS = 8
 """Passdbs of one attempt remembered at most (:func:`_next_passdb`)."""
-NEXT_PASSDB_WINDOW = 2.0
+NEXT_PASSDB_WINDOW = 5.0
 """Dovecot asks the next passdb as soon as one refused: its line of the attempt comes this
 close after the first passdb's at most (:meth:`SessionTracker._loose_next_passdb`, for
-auth lines without a session id)."""
+auth lines without a session id). PAM's line comes after its failure delay (2 s ±25%,
+stamped to the second: 3 s after passwd-file's, when passwd-file is first); every attempt
+starts with its first passdb's line, so a wide window hides no attempt."""
+MAX_LOOSE_CHAINS = 16
+"""Attempts under way at once of one address and name remembered at most
+(:meth:`SessionTracker._loose_next_passdb`): a client's parallel connections."""
 
 
 def _next_passdb(session: Session, event: Event) -> bool:
@@ -802,9 +807,11 @@ class SessionTracker:
         """A PAM passdb's refusal was followed by the next passdb's line of the attempt:
         PAM's own line of an attempt may be of one the next passdb accepts, and waits
         for Dovecot's lines of it (:meth:`_defer`)."""
-        self._loose_chains: dict[str, tuple[float, str, str | None, list[str]]] = {}
-        """By address: the latest Dovecot refusal without a session id (its time, its
-        case-folded name, its mechanism) and the passdbs that refused that attempt
+        self._loose_chains: dict[tuple[str, str], list[tuple[float, str | None, list[str]]]]
+        self._loose_chains = {}
+        """By address and case-folded name, least recently used first: the attempts under
+        way told by Dovecot's refusals without a session id, oldest first: the time of
+        the first refusal, its mechanism, and the passdbs that refused the attempt
         (:meth:`_loose_next_passdb`)."""
         self.cyrus_user: str | None = None
         """The name the event just fed (Cyrus's decoded copy of an AUTH LOGIN line whose
@@ -1647,11 +1654,12 @@ class SessionTracker:
 
     def _loose_next_passdb(self, event: Event, ip: str, when: float) -> bool:
         """:func:`_next_passdb` for Dovecot's refusals without a session id (Postfix's
-        SASL sends none): a refusal of the name (and mechanism) the address's latest
-        refusal was of, within :data:`NEXT_PASSDB_WINDOW` of it, by a passdb that attempt
-        had none of, is that attempt's next passdb's. Every attempt starts with the first
-        passdb's line, so what a misreading merges (two connections of one address trying
-        one name at once) is the next passdb's line of another attempt already told: no
+        SASL sends none): a refusal of a name (and mechanism) by a passdb that an attempt
+        of the address and name begun within :data:`NEXT_PASSDB_WINDOW` had none of is
+        that attempt's next passdb's (the oldest such attempt's: Dovecot asks the passdbs
+        in order, so the attempts of parallel connections get their answers in the order
+        they began). Every attempt starts with the first passdb's line, so what a
+        misreading merges is the next passdb's line of another attempt already told: no
         attempt goes uncounted. Notes the passdb either way."""
         chains = self._loose_chains
         detail = event.detail
@@ -1664,28 +1672,30 @@ class SessionTracker:
             or event.attempts != 1
             or not _refused(event)
         ):
-            chains.pop(ip, None)
+            if user is not None:
+                chains.pop((ip, user.casefold()), None)
             return False
         self._note_pam(event)
         db = db.casefold()
-        name = user.casefold()
+        key = (ip, user.casefold())
         mechanism = event.mechanism
-        chain = chains.get(ip)
-        if (
-            chain is not None
-            and when - chain[0] <= NEXT_PASSDB_WINDOW
-            and chain[1] == name
-            and chain[2] == mechanism
-            and db not in chain[3]
-            and len(chain[3]) < MAX_PASSDBS
-        ):
-            dbs = chain[3]
-            dbs.append(db)
-            self._learn_followed(dbs[-2])
-            return True
-        if chain is None and len(chains) >= self.max_open:
-            self._forget_oldest(chains)
-        chains[ip] = (when, name, mechanism, [db])
+        open_ = chains.pop(key, None)
+        if open_ is None:
+            if len(chains) >= self.max_open:
+                self._forget_oldest(chains)
+            open_ = []
+        since = when - NEXT_PASSDB_WINDOW
+        if open_ and open_[0][0] < since:
+            open_ = [chain for chain in open_ if chain[0] >= since]
+        chains[key] = open_  # (re)inserted last: the least recently used go first
+        for _start, chain_mechanism, dbs in open_:
+            if chain_mechanism == mechanism and db not in dbs and len(dbs) < MAX_PASSDBS:
+                dbs.append(db)
+                self._learn_followed(dbs[-2])
+                return True
+        open_.append((when, mechanism, [db]))
+        if len(open_) > MAX_LOOSE_CHAINS:
+            del open_[0]
         return False
 
     def _learn_followed(self, before: str) -> None:
@@ -2355,6 +2365,15 @@ class SessionTracker:
             self._release_due(waited)
         if self._holding:
             self._release_held(waited)
+        if self._loose_chains:
+            chains = self._loose_chains
+            chains_since = now - NEXT_PASSDB_WINDOW
+            while chains:
+                chain_key = next(iter(chains))
+                open_ = chains[chain_key]
+                if open_ and open_[-1][0] >= chains_since:
+                    break
+                del chains[chain_key]
         if self._ended:
             ended = self._ended
             ended_since = now - ENDED_WINDOW
