@@ -451,3 +451,50 @@ def test_one_log_with_pam_s_lines_after_dovecot_s_counts_each_try_once(warden: W
         append(warden.log, [*mail[:-1], *pam, mail[-1]])
         daemon.step()
     assert (banned(daemon), failures(daemon)) == (set(), 2)
+
+
+class Clock:
+    """The daemon's clock, moved on by the test."""
+
+    def __init__(self) -> None:
+        self.now = time.monotonic()
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.mark.parametrize("worker_line", [False, True], ids=["pam-line-only", "worker-line-after"])
+def test_a_bot_hanging_up_in_pam_s_fail_delay_is_banned_while_the_log_is_quiet(
+    warden: Warden, worker_line: bool
+) -> None:
+    # An earlier user's typo shows PAM followed by passwd-file; then a bot tries 3
+    # passwords 10 s apart and hangs up during PAM's fail delay each time: pam_unix's
+    # line and the login process's "disconnected while authenticating" (and, after it,
+    # the auth worker's PAM refusal; no passwd-file line). The pam_unix lines waited for
+    # Dovecot's lines of their try by the log's time only, the worker's refusal for the
+    # session's end (an hour): with the log quiet, 1 failure and no ban, for ever.
+    daemon = warden.start()
+    clock = Clock()
+    daemon.clock = clock
+    start = datetime.now(UTC) - timedelta(seconds=60)
+    pam, mail = virtual_try(0, user="carol", when=start)
+    lines = [*pam, *mail]
+    for n in range(3):
+        when = start + timedelta(seconds=10 + 10 * n)
+        session = f"Hang{n:02d}abcdefghij"
+        lines += [
+            f"{second(when)} mx auth: pam_unix(dovecot:auth): check pass; user unknown",
+            f"{second(when)} mx auth: pam_unix(dovecot:auth): authentication failure; logname= uid=0 euid=0 tty=dovecot ruser=alice rhost={OTHER} ",
+            f"{second(when + timedelta(seconds=1))} mx dovecot: imap-login: Disconnected: Connection closed (disconnected while authenticating, waited 2 secs): user=<alice>, method=PLAIN, rip={OTHER}, lip=192.0.2.254, TLS, session=<{session}>",
+        ]
+        if worker_line:
+            lines.append(
+                f"{second(when + timedelta(seconds=2))} mx dovecot: auth-worker(20682): conn unix:auth-worker (pid=20680,uid=109): auth-worker<1>: pam(alice,{OTHER},<{session}>): pam_authenticate() failed: Authentication failure (Password mismatch?)"
+            )
+    append(warden.log, lines)
+    drain(daemon)
+    for _ in range(3):  # 3 minutes of silence, housekeeping each minute
+        clock.now += 60
+        daemon._due["housekeeping"] = 0
+        daemon.step()
+    assert banned(daemon) == {f"{OTHER}/32"}

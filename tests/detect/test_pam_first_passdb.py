@@ -23,6 +23,7 @@ import pytest
 
 from clirunner import Runner
 from mailwarden.detect import Detector
+from mailwarden.detect.sessions import SessionTracker
 from sasllines import events_from
 
 LogFile = Callable[[str], str]
@@ -270,3 +271,189 @@ def test_n_wrong_passwords_by_postfix_s_sasl_are_n_failures(
     (client,) = got["attackers"]
     assert client["failures"] == 3
     assert detector_on(lines)[1] == 3
+
+
+# -- a bot that hangs up during PAM's failure delay ---------------------------------------
+
+BOT = "203.0.113.9"
+
+
+def hang_up(t: int, n: int, worker_line: bool, hang_up_line: bool = True) -> list[str]:
+    """A bot's try from second ``t`` that hangs up during PAM's failure delay: pam_unix's
+    lines, the login process's "disconnected while authenticating" (``hang_up_line``),
+    then (``worker_line``) the auth worker's PAM refusal; no passwd-file line."""
+    sid = f"Hang{n:02d}abcdefghij"
+    lines = [
+        f"{stamp(t)} mx auth: pam_unix(dovecot:auth): check pass; user unknown",
+        f"{stamp(t)} mx auth: pam_unix(dovecot:auth): authentication failure; logname= uid=0 euid=0 tty=dovecot ruser=alice rhost={BOT} ",
+    ]
+    if hang_up_line:
+        lines.append(
+            f"{stamp(t + 1)} mx dovecot: imap-login: Disconnected: Connection closed (disconnected while authenticating, waited 2 secs): user=<alice>, method=PLAIN, rip={BOT}, lip=192.0.2.1, TLS, session=<{sid}>"
+        )
+    if worker_line:
+        lines.append(
+            f"{stamp(t + 2)} mx dovecot: auth-worker(20682): conn unix:auth-worker (pid=20680,uid=109): auth-worker<{n}>: pam(alice,{BOT},<{sid}>): pam_authenticate() failed: Authentication failure (Password mismatch?)"
+        )
+    return lines
+
+
+def live(lines: list[str], silent: float) -> tuple[list[str], int]:
+    """The daemon's detector fed the lines, then housekeeping with the log quiet for
+    ``silent`` seconds (no close): its ban reasons, its failures."""
+    detector = Detector(keep_history=False)
+    found = [d for e in events_from(lines) for d in detector.feed(e)]
+    found += detector.expire(silent=silent)
+    bans = [d.reason for d in found if d.recommendation == "ban"]
+    return bans, detector.stats["failures_counted"]
+
+
+@pytest.mark.parametrize(
+    ("worker_line", "hang_up_line"),
+    [(False, True), (True, True), (True, False)],
+    ids=["pam-line-only", "worker-line-after-hang-up", "worker-line-only"],
+)
+def test_a_bot_hanging_up_in_pam_s_fail_delay_counts_once_the_log_is_quiet_a_minute(
+    worker_line: bool, hang_up_line: bool
+) -> None:
+    # A user's typo (other address) shows PAM followed by passwd-file; then the bot's 3
+    # tries 15 s apart. pam_unix's lines waited for Dovecot's lines of their try, the
+    # worker's refusal for passwd-file's answer or the session's end (an hour), both by
+    # the log's time only: in the daemon, with the log quiet after them, 1 failure, no
+    # ban, for ever.
+    lines = guesses([1])
+    for n in range(3):
+        lines += hang_up(100 + 15 * n, n, worker_line, hang_up_line)
+    bans, failures = live(lines, 60)
+    assert failures == 4
+    assert bans == ["3 or more failed logins within 1m"]
+
+
+def test_a_refusal_held_for_the_next_passdb_counts_after_a_few_quiet_seconds() -> None:
+    # PAM's refusal with neither passwd-file's line nor the login process's: the client
+    # hung up and the login process's line is late or lost. It counted when the session
+    # expired, an hour on; now when its session stays quiet for a few seconds, so a
+    # guess is not lost to a later quiet log (or a daemon restart).
+    lines = guesses([1])
+    for n in range(3):
+        lines += hang_up(100 + 15 * n, n, worker_line=True, hang_up_line=False)
+    assert live(lines, 0)[1] == 3  # the third's wait is not over yet
+    assert live(lines, 5)[1] == 4  # the daemon's clock: the log quiet for 5 s
+    later = f"{stamp(140)} mx postfix/smtpd[800]: connect from unknown[198.51.100.30]"
+    assert live([*lines, later], 0)[1] == 4  # the log's time: another line 8 s on
+
+
+# -- Postfix's SASL: tries under way at once, and a slow second passdb ---------------------
+
+NAT = "198.51.100.20"
+
+
+def sasl_tries(
+    t: int, users: list[str], first: str = "pam", gap: int = 0, pam_lines: bool = True
+) -> list[str]:
+    """Submission connections from ``NAT`` at second ``t``, one wrong password each (of
+    ``users[i]``), their lines interleaved as Dovecot's auth process wrote them: with
+    ``first`` "pam", pam_unix's lines, 2 s later PAM's refusals, ``gap`` s later
+    passwd-file's; with "passwd-file", passwd-file's and pam_unix's lines, PAM's
+    refusals 3 s later (its failure delay, 2 s ±25%, stamped to the second). Postfix's
+    lines after Dovecot's failure delay."""
+    smtpd = [f"mx postfix/submission/smtpd[{700 + t + i}]" for i in range(len(users))]
+    lines = [f"{stamp(t)} {p}: connect from unknown[{NAT}]" for p in smtpd]
+    pam_unix = [
+        line
+        for user in users
+        for line in (
+            f"{stamp(t)} mx auth: pam_unix(dovecot:auth): check pass; user unknown",
+            f"{stamp(t)} mx auth: pam_unix(dovecot:auth): authentication failure; logname= uid=0 euid=0 tty=dovecot ruser={user} rhost={NAT} ",
+        )
+    ]
+    if not pam_lines:
+        pam_unix = []
+
+    def pam(at: int) -> list[str]:
+        return [
+            f"{stamp(at)} mx dovecot: auth-worker(20682): conn unix:auth-worker (pid=20680,uid=109): auth-worker<1>: pam({user},{NAT}): pam_authenticate() failed: Authentication failure (Password mismatch?)"
+            for user in users
+        ]
+
+    def passwd_file(at: int) -> list[str]:
+        return [
+            f"{stamp(at)} mx dovecot: auth: passwd-file({user},{NAT}): Password mismatch"
+            for user in users
+        ]
+
+    if first == "pam":
+        lines += [*pam_unix, *pam(t + 2), *passwd_file(t + 2 + gap)]
+        end = t + 2 + gap
+    else:
+        lines += [*passwd_file(t), *pam_unix, *pam(t + 3)]
+        end = t + 3
+    lines += [
+        f"{stamp(end + 1)} {p}: warning: unknown[{NAT}]: SASL PLAIN authentication failed: (reason unavailable), sasl_username={user}"
+        for p, user in zip(smtpd, users, strict=True)
+    ]
+    return lines + [
+        f"{stamp(end + 2)} {p}: disconnect from unknown[{NAT}] ehlo=2 starttls=1 auth=0/1 quit=1 commands=4/5"
+        for p in smtpd
+    ]
+
+
+@pytest.mark.parametrize(
+    ("users", "gap"),
+    [(["alice", "alice"], 0), (["alice", "bob"], 0), (["alice"], 3)],
+    ids=["parallel-same-name", "colleagues-behind-nat", "passwd-file-3s-after-pam"],
+)
+def test_tries_by_postfix_s_sasl_through_two_passdbs_count_once_each(
+    run: Runner, log_file: LogFile, users: list[str], gap: int
+) -> None:
+    # A typo at 10:00 shows passwd-file after PAM; then, a minute on, one wrong password
+    # per connection: of one name by two connections at once (a phone's two accounts
+    # set up alike), of two colleagues behind the office's NAT, or (one connection, then
+    # another 30 s later) with passwd-file's line 3 s after PAM's. Only the address's
+    # latest try within 2 s took the next passdb's line: each such try counted twice.
+    lines = sasl_tries(0, ["alice"])
+    tries = 1
+    for t in (60, 90) if len(users) == 1 else (60,):
+        lines += sasl_tries(t, users, gap=gap)
+        tries += len(users)
+    got = report(run, log_file, lines)
+    assert got["stats"]["failures_counted"] == tries
+    assert [a for a in got["attackers"] if a["recommendation"].startswith("ban")] == []
+    assert detector_on(lines) == ([], tries)
+
+
+def test_tries_with_pam_s_refusal_3_s_after_passwd_file_s_count_once_each(
+    run: Runner, log_file: LogFile
+) -> None:
+    # passwd-file first, PAM second: PAM's refusal comes after its failure delay, 3 s
+    # after passwd-file's line when the stamps fall so, past the 2 s the next passdb's
+    # line was looked for: 3 wrong passwords counted 6.
+    lines = [
+        line
+        for t in (0, 60, 90)
+        for line in sasl_tries(t, ["alice"], "passwd-file", pam_lines=False)
+    ]
+    got = report(run, log_file, lines)
+    assert got["stats"]["failures_counted"] == 3
+    assert detector_on(lines)[1] == 3
+
+
+def test_an_address_trying_again_is_not_the_first_forgotten_when_the_table_is_full() -> None:
+    # The table of tries under way is bounded; an address's new try replaced its entry
+    # in place, where the oldest are forgotten first: with other addresses' tries since
+    # filling it, its passwd-file line was no longer paired with its PAM line, and its
+    # try counted twice.
+    def refusal(db: str, ip: str, t: int = 0) -> str:
+        text = "pam_authenticate() failed: Authentication failure (Password mismatch?)"
+        if db == "passwd-file":
+            return f"{stamp(t)} mx dovecot: auth: passwd-file(alice,{ip}): Password mismatch"
+        return f"{stamp(t)} mx dovecot: auth-worker(20682): conn unix:auth-worker (pid=20680,uid=109): auth-worker<1>: pam(alice,{ip}): {text}"
+
+    lines = [refusal("pam", IP), refusal("passwd-file", IP)]  # PAM is followed
+    lines += [refusal("pam", f"203.0.113.{n}") for n in range(1, 10)]  # the table is full
+    lines.append(refusal("pam", IP, 1))  # its next try, a second on
+    lines.append(refusal("pam", "203.0.113.100", 1))  # the oldest tenth is forgotten
+    lines.append(refusal("passwd-file", IP, 1))
+    tracker = SessionTracker(max_open=10)
+    counted = sum(tracker.feed(event)[1] for event in events_from(lines))
+    assert counted == 2 + 10  # IP's two tries, the others' one each

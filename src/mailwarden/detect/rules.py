@@ -3904,13 +3904,18 @@ class Detector:
         daemon's clock: a live log gone quiet, whose time no line moves on). The log's
         time is then at least ``now`` plus that much, and what waits for a trailer login
         has waited that much longer: judged once the wait is over by that reckoning,
-        as a later line would have had it judged. Only that wait: the rest is forgotten
-        by the log's time alone."""
+        as a later line would have had it judged; so are the session layer's lines that
+        wait for other lines of their attempt (:meth:`SessionTracker.expire`). Only those
+        waits: the rest is forgotten by the log's time alone."""
         now = self._sessions.now if now is None else now
         limits = self._limits
         waited = now + max(silent, 0.0) - DEFER_SECONDS
         found = self._release_deferred(waited) if self._deferred else []
-        self._sessions.expire(now)
+        self._sessions.expire(now, silent)
+        if self._sessions.released:
+            # PAM lines and passdb refusals whose wait for the other lines of their
+            # attempt is over (by the log's time, or the daemon's while the log is quiet).
+            found += self._released()
         if self._held:
             found += self._release_stale(now - SESSION_TIMEOUT)
         for client in self._clients.expire(now - limits.retention):

@@ -131,6 +131,15 @@ DEFER_WINDOW = 60.0
 """A PAM line deferred for Postfix's line of its attempt (which comes after PAM's and
 Dovecot's failure delays, 2 s each by default) counts on its own after this many seconds
 at most, when nothing took it before (:meth:`SessionTracker._defer`)."""
+HELD_WAIT = 5.0
+"""A passdb's refusal held for the next passdb's answer (:attr:`Session._held`) counts
+when no line of its session came for this many seconds: Dovecot asks the next passdb at
+once, and its refusal or the login line follows within a second or two; a client that
+hung up during PAM's failure delay leaves no such line (:meth:`SessionTracker._release_held`)."""
+ENDED_WINDOW = 60.0
+"""A Dovecot session whose login process's closing line came is remembered this long:
+the auth worker's line of its last attempt may come after it (a client that hung up
+during PAM's failure delay), and is held for no next passdb (:meth:`SessionTracker._has_ended`)."""
 DUE_REBUILD = 65536
 """The queue of deferred lines' times is built again, without the entries of lines
 taken since, when it grows this much past twice the lines still waiting."""
@@ -276,7 +285,8 @@ class Session:
         """The refusal line of the session's latest Dovecot attempt by a passdb that
         another one follows (:meth:`SessionTracker._passes_on`), not counted yet: the
         next passdb may accept the password (the login ends the session), or refuse it
-        (its line, or the login process's ``auth failed``, counts it)."""
+        (its line, or the login process's ``auth failed``, counts it); with no line of
+        the session for :data:`HELD_WAIT` (the client hung up), it counts then."""
         self.unresolved: list[int] | None = None
         """For the detector: its decoded credentials still waiting for the address."""
         self.failed_as: str | None = None
@@ -547,10 +557,15 @@ def _dovecot_fallback(session: Session, event: Event) -> bool:
 
 MAX_PASSDBS = 8
 """Passdbs of one attempt remembered at most (:func:`_next_passdb`)."""
-NEXT_PASSDB_WINDOW = 2.0
+NEXT_PASSDB_WINDOW = 5.0
 """Dovecot asks the next passdb as soon as one refused: its line of the attempt comes this
 close after the first passdb's at most (:meth:`SessionTracker._loose_next_passdb`, for
-auth lines without a session id)."""
+auth lines without a session id). PAM's line comes after its failure delay (2 s ±25%,
+stamped to the second: 3 s after passwd-file's, when passwd-file is first); every attempt
+starts with its first passdb's line, so a wide window hides no attempt."""
+MAX_LOOSE_CHAINS = 16
+"""Attempts under way at once of one address and name remembered at most
+(:meth:`SessionTracker._loose_next_passdb`): a client's parallel connections."""
 
 
 def _next_passdb(session: Session, event: Event) -> bool:
@@ -792,9 +807,11 @@ class SessionTracker:
         """A PAM passdb's refusal was followed by the next passdb's line of the attempt:
         PAM's own line of an attempt may be of one the next passdb accepts, and waits
         for Dovecot's lines of it (:meth:`_defer`)."""
-        self._loose_chains: dict[str, tuple[float, str, str | None, list[str]]] = {}
-        """By address: the latest Dovecot refusal without a session id (its time, its
-        case-folded name, its mechanism) and the passdbs that refused that attempt
+        self._loose_chains: dict[tuple[str, str], list[tuple[float, str | None, list[str]]]]
+        self._loose_chains = {}
+        """By address and case-folded name, least recently used first: the attempts under
+        way told by Dovecot's refusals without a session id, oldest first: the time of
+        the first refusal, its mechanism, and the passdbs that refused the attempt
         (:meth:`_loose_next_passdb`)."""
         self.cyrus_user: str | None = None
         """The name the event just fed (Cyrus's decoded copy of an AUTH LOGIN line whose
@@ -819,6 +836,14 @@ class SessionTracker:
         next (:meth:`_release_due`); an entry of a line taken since is passed over."""
         self._due_limit = DUE_REBUILD
         """When :attr:`_due` is longer, it is built again from the lines still deferred."""
+        self._holding: dict[SessionKey, float] = {}
+        """Sessions whose refusal is held (:attr:`Session._held`), with the time of their
+        latest line, oldest first (:meth:`_release_held`)."""
+        self._hold_at = float("inf")
+        """When the oldest held refusal is due (:meth:`_release_held`)."""
+        self._ended: dict[str, float] = {}
+        """Dovecot session ids whose login process's closing line came, and when (for
+        :data:`ENDED_WINDOW`, ``max_open`` at most)."""
         self.released: list[Event] = []
         """Deferred PAM lines that no other line of their attempt took: each is one failed
         attempt the caller counts now (as if :meth:`feed` had returned 1 for it); the caller
@@ -856,6 +881,8 @@ class SessionTracker:
             self.expire(self.now)
         if self._deferred and self.seconds(event) >= self._release_at:
             self._release_due(self.now)
+        if self._holding and self.seconds(event) >= self._hold_at:
+            self._release_held(self.now)
         record = event.record
         program = record.program
         if program is not None and program.endswith("smtpd"):
@@ -947,6 +974,8 @@ class SessionTracker:
             self.expire(self.now)
         if self._deferred and self.seconds(event) >= self._release_at:
             self._release_due(self.now)
+        if self._holding and self.seconds(event) >= self._hold_at:
+            self._release_held(self.now)
         return ("smtpd", record.host, program, pid)
 
     def _postfix(self, event: Event, key: SessionKey) -> tuple[Session | None, int]:
@@ -1218,6 +1247,8 @@ class SessionTracker:
         closing = is_login_process(event)
         etype = event.type
         session = self.open.get(key)
+        if closing and event.session is not None:
+            self._note_ended(event.session, when)
         if session is None and closing and not self.eager:
             # The login process's one line is the whole session.
             if etype is _T.AUTH_FAILURE:
@@ -1310,11 +1341,19 @@ class SessionTracker:
                     # (merged), or its next passdb wrote nothing and this line is the
                     # next attempt; a failed attempt either way.
                     new += 1
-                elif new == 1 and not merged and self._passes_on(event):
+                elif (
+                    new == 1
+                    and not merged
+                    and self._passes_on(event)
+                    and not self._has_ended(event.session, when)
+                ):
                     # Another passdb follows the one that refused: it may accept the
                     # password, and the session's login then ends it; its refusal, or the
-                    # login process's "auth failed", counts this attempt.
+                    # login process's "auth failed", counts this attempt, as does a quiet
+                    # session (the client hung up: :data:`HELD_WAIT`). Not when the login
+                    # process's line of the session came already: nothing else will.
                     session._held = event
+                    self._hold(key, when)
                     new = 0
             session.failures += new
         elif etype in (_T.AUTH_ABORTED, _T.AUTH_UNAVAILABLE):
@@ -1544,6 +1583,60 @@ class SessionTracker:
         db = detail.get("db") if detail is not None else None
         return db is not None and db.casefold() in self._followed
 
+    def _hold(self, key: SessionKey, when: float) -> None:
+        """The session ``key`` holds a passdb's refusal of its latest line (at ``when``):
+        it counts when no line of the session comes for :data:`HELD_WAIT`
+        (:meth:`_release_held`)."""
+        holding = self._holding
+        holding.pop(key, None)
+        holding[key] = when
+        due = when + HELD_WAIT
+        if due < self._hold_at:
+            self._hold_at = due
+
+    def _release_held(self, now: float) -> None:
+        """Held refusals (:attr:`Session._held`) of sessions with no line for
+        :data:`HELD_WAIT` before ``now`` count now (:attr:`released`): no next passdb's
+        line and no login line came for them (the client hung up during PAM's failure
+        delay, the login process wrote nothing). A session with a later line waits from
+        that line."""
+        before = now - HELD_WAIT
+        holding = self._holding
+        while holding:
+            key = next(iter(holding))
+            when = holding[key]
+            if when > before:
+                break
+            del holding[key]
+            session = self.open.get(key)
+            if session is None or session._held is None:
+                continue  # counted, or let go of, by a line of its session
+            if session.last > when:
+                holding[key] = session.last
+                continue
+            held = session._held
+            session._held = None
+            self.released.append(held)
+        self._hold_at = next(iter(holding.values())) + HELD_WAIT if holding else float("inf")
+
+    def _note_ended(self, sid: str, when: float) -> None:
+        """The login process's closing line of the Dovecot session ``sid`` came (at
+        ``when``): an auth worker's line of it after this one is held for no next passdb
+        (:meth:`_has_ended`)."""
+        ended = self._ended
+        if ended.pop(sid, None) is None and len(ended) >= self.max_open:
+            self._forget_oldest(ended)
+        ended[sid] = when
+
+    def _has_ended(self, sid: str | None, when: float) -> bool:
+        """Whether the login process's closing line of the Dovecot session ``sid`` came
+        within :data:`ENDED_WINDOW` before ``when``: the client is gone, the line just fed
+        is its session's last, and no line will tell what a next passdb said."""
+        if sid is None or not self._ended:
+            return False
+        ended = self._ended.get(sid)
+        return ended is not None and when - ended <= ENDED_WINDOW
+
     def _note_pam(self, event: Event) -> None:
         """Notes the passdb of Dovecot's refusal ``event`` when it is PAM's (by name or
         by PAM's message), for :meth:`_learn_passdbs`."""
@@ -1561,11 +1654,12 @@ class SessionTracker:
 
     def _loose_next_passdb(self, event: Event, ip: str, when: float) -> bool:
         """:func:`_next_passdb` for Dovecot's refusals without a session id (Postfix's
-        SASL sends none): a refusal of the name (and mechanism) the address's latest
-        refusal was of, within :data:`NEXT_PASSDB_WINDOW` of it, by a passdb that attempt
-        had none of, is that attempt's next passdb's. Every attempt starts with the first
-        passdb's line, so what a misreading merges (two connections of one address trying
-        one name at once) is the next passdb's line of another attempt already told: no
+        SASL sends none): a refusal of a name (and mechanism) by a passdb that an attempt
+        of the address and name begun within :data:`NEXT_PASSDB_WINDOW` had none of is
+        that attempt's next passdb's (the oldest such attempt's: Dovecot asks the passdbs
+        in order, so the attempts of parallel connections get their answers in the order
+        they began). Every attempt starts with the first passdb's line, so what a
+        misreading merges is the next passdb's line of another attempt already told: no
         attempt goes uncounted. Notes the passdb either way."""
         chains = self._loose_chains
         detail = event.detail
@@ -1578,28 +1672,30 @@ class SessionTracker:
             or event.attempts != 1
             or not _refused(event)
         ):
-            chains.pop(ip, None)
+            if user is not None:
+                chains.pop((ip, user.casefold()), None)
             return False
         self._note_pam(event)
         db = db.casefold()
-        name = user.casefold()
+        key = (ip, user.casefold())
         mechanism = event.mechanism
-        chain = chains.get(ip)
-        if (
-            chain is not None
-            and when - chain[0] <= NEXT_PASSDB_WINDOW
-            and chain[1] == name
-            and chain[2] == mechanism
-            and db not in chain[3]
-            and len(chain[3]) < MAX_PASSDBS
-        ):
-            dbs = chain[3]
-            dbs.append(db)
-            self._learn_followed(dbs[-2])
-            return True
-        if chain is None and len(chains) >= self.max_open:
-            self._forget_oldest(chains)
-        chains[ip] = (when, name, mechanism, [db])
+        open_ = chains.pop(key, None)
+        if open_ is None:
+            if len(chains) >= self.max_open:
+                self._forget_oldest(chains)
+            open_ = []
+        since = when - NEXT_PASSDB_WINDOW
+        if open_ and open_[0][0] < since:
+            open_ = [chain for chain in open_ if chain[0] >= since]
+        chains[key] = open_  # (re)inserted last: the least recently used go first
+        for _start, chain_mechanism, dbs in open_:
+            if chain_mechanism == mechanism and db not in dbs and len(dbs) < MAX_PASSDBS:
+                dbs.append(db)
+                self._learn_followed(dbs[-2])
+                return True
+        open_.append((when, mechanism, [db]))
+        if len(open_) > MAX_LOOSE_CHAINS:
+            del open_[0]
         return False
 
     def _learn_followed(self, before: str) -> None:
@@ -2236,9 +2332,16 @@ class SessionTracker:
         if (self._smtpd_ips or self._deferred) and key[0] == "smtpd":
             self._left(session.ip, key)
 
-    def expire(self, now: float) -> list[Session]:
-        """Close sessions idle for :data:`SESSION_TIMEOUT` before ``now``; drop old credits."""
+    def expire(self, now: float, silent: float = 0.0) -> list[Session]:
+        """Close sessions idle for :data:`SESSION_TIMEOUT` before ``now``; drop old credits.
+
+        ``silent``: seconds of real time since the latest line was read (the daemon's
+        clock, a live log gone quiet): the lines that wait for other lines of their
+        attempt (deferred PAM lines, held refusals) have waited that much longer, and
+        count once their wait is over by that reckoning, as a later line would have had
+        them count (:attr:`released`). The rest goes by the log's time alone."""
         since = now - SESSION_TIMEOUT
+        waited = now + max(silent, 0.0)
         stale = [key for key, session in self.open.items() if session.last < since]
         closed = []
         for key in stale:
@@ -2259,7 +2362,23 @@ class SessionTracker:
             for ip in [ip for ip, lines in self._pam.items() if lines[-1][0] < pam_since]:
                 del self._pam[ip]
         if self._deferred:
-            self._release_due(now)
+            self._release_due(waited)
+        if self._holding:
+            self._release_held(waited)
+        if self._loose_chains:
+            chains = self._loose_chains
+            chains_since = now - NEXT_PASSDB_WINDOW
+            while chains:
+                chain_key = next(iter(chains))
+                open_ = chains[chain_key]
+                if open_ and open_[-1][0] >= chains_since:
+                    break
+                del chains[chain_key]
+        if self._ended:
+            ended = self._ended
+            ended_since = now - ENDED_WINDOW
+            while ended and next(iter(ended.values())) < ended_since:
+                del ended[next(iter(ended))]
         if self._smtpd_ips:
             retry_since = now - FALLBACK_WINDOW
             ips = self._smtpd_ips
@@ -2286,6 +2405,9 @@ class SessionTracker:
             self._release(ip)
         self._release_at = float("inf")
         self._due.clear()
+        self._holding.clear()
+        self._hold_at = float("inf")
+        self._ended.clear()
         for session in closed:
             self._close(session, "end of input", None)
         return closed
