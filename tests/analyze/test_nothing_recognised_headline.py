@@ -115,9 +115,13 @@ def test_a_journal_without_mail_entries_is_no_all_clear(
     )
     code, out, _err = run("analyze", "--journal", *match, "--format", "json", env=env)
     assert code == 0
-    [problem] = json.loads(out)["problems"]
-    assert problem.startswith("the journal gave 1 entry, none a mail server's")
-    assert ("--journal-match" in problem) == bool(match)
+    document = json.loads(out)
+    assert document["problems"] == []  # everything was read: a note, not a problem
+    [note] = document["notes"]
+    assert note.startswith("the journal gave 1 entry, none a mail server's")
+    assert ("--journal-match" in note) == bool(match)
+    code, out, _err = run("analyze", "--journal", *match, env=env)
+    assert "could not read everything" not in out
 
 
 def test_an_empty_journal_is_no_all_clear(run: Runner, tmp_path: Path) -> None:
@@ -126,8 +130,8 @@ def test_an_empty_journal_is_no_all_clear(run: Runner, tmp_path: Path) -> None:
     assert code == 0
     assert out.startswith("The journal gave no entry: is Postfix logging to it")
     code, out, _err = run("analyze", "--journal", "--format", "json", env=env)
-    [problem] = json.loads(out)["problems"]
-    assert problem.startswith("the journal gave no mail entry: is Postfix logging to it")
+    [note] = json.loads(out)["notes"]
+    assert note.startswith("the journal gave no mail entry: is Postfix logging to it")
 
 
 def test_a_journal_with_mail_entries_is_read_as_a_mail_log(run: Runner, tmp_path: Path) -> None:

@@ -414,9 +414,12 @@ def _analyze(
             )
         _warn(message.format(window=_window(options)))
     elif journal and not paths and not (stats.mail_seen or counts.recognised):
-        # A problem (the JSON's problems, the text's notes), not a warning only: a wrong
-        # --journal-match looked like an all-clear.
-        stats.problem(_journal_without_mail(stats.lines, options, journal_matches))
+        # A caution (the JSON's notes, under the headline), not a warning only: a wrong
+        # --journal-match looked like an all-clear. Not a problem: everything was read.
+        caution = _journal_without_mail(stats.lines, options, journal_matches)
+        cautions.append(caution)
+        if not shown_below:
+            _warn(caution)
     elif stats.outside_window and not counts.records:
         # Not a problem of the input (not among the problems), but the all-clear below
         # covers only the range: said under the headline and on standard error.
