@@ -329,18 +329,53 @@ def test_a_bot_hanging_up_in_pam_s_fail_delay_counts_once_the_log_is_quiet_a_min
     assert bans == ["3 or more failed logins within 1m"]
 
 
-def test_a_refusal_held_for_the_next_passdb_counts_after_a_few_quiet_seconds() -> None:
+def test_a_refusal_held_for_the_next_passdb_counts_after_a_quiet_minute() -> None:
     # PAM's refusal with neither passwd-file's line nor the login process's: the client
     # hung up and the login process's line is late or lost. It counted when the session
-    # expired, an hour on; now when its session stays quiet for a few seconds, so a
-    # guess is not lost to a later quiet log (or a daemon restart).
+    # expired, an hour on; now when its session stays quiet for a minute (HELD_WAIT), so
+    # a guess is not lost to a later quiet log (or a daemon restart).
     lines = guesses([1])
     for n in range(3):
         lines += hang_up(100 + 15 * n, n, worker_line=True, hang_up_line=False)
-    assert live(lines, 0)[1] == 3  # the third's wait is not over yet
-    assert live(lines, 5)[1] == 4  # the daemon's clock: the log quiet for 5 s
-    later = f"{stamp(140)} mx postfix/smtpd[800]: connect from unknown[198.51.100.30]"
-    assert live([*lines, later], 0)[1] == 4  # the log's time: another line 8 s on
+    assert live(lines, 0)[1] == 1  # the user's typo: a slow next passdb may still answer
+    assert live(lines, 35)[1] == 2  # the first try's minute is over, not the others'
+    assert live(lines, 60)[1] == 4  # the daemon's clock: the log quiet for a minute
+    later = f"{stamp(200)} mx postfix/smtpd[800]: connect from unknown[198.51.100.30]"
+    assert live([*lines, later], 0)[1] == 4  # the log's time: another line 68 s on
+
+
+def test_a_slow_next_passdb_accepting_after_six_seconds_is_no_failure() -> None:
+    # alice mistypes twice in one IMAP session, then types the right password: PAM
+    # refuses it, passwd-file accepts it 6 s later (a busy auth process); other
+    # sessions' lines come meanwhile. A 5-s wait counted PAM's refusal of the right
+    # password as a third failure: her address banned, "Maybe someone got in".
+    lines = [
+        "Nov 30 10:00:00 mx auth: pam_unix(dovecot:auth): check pass; user unknown",
+        "Nov 30 10:00:00 mx auth: pam_unix(dovecot:auth): authentication failure; logname= uid=0 euid=0 tty=dovecot ruser=alice rhost=198.51.100.20",
+        "Nov 30 10:00:02 mx dovecot: auth-worker(20682): conn unix:auth-worker (pid=20680,uid=109): auth-worker<1>: pam(alice,198.51.100.20,<Learn0abcdefghij>): pam_authenticate() failed: Authentication failure (Password mismatch?)",
+        "Nov 30 10:00:02 mx dovecot: auth: passwd-file(alice,198.51.100.20,<Learn0abcdefghij>): Password mismatch",
+        "Nov 30 10:00:02 mx dovecot: imap-login: Disconnected: Aborted login by logging out (auth failed, 1 attempts in 4 secs): user=<alice>, method=PLAIN, rip=198.51.100.20, lip=192.0.2.1, secured, session=<Learn0abcdefghij>",
+        "Nov 30 10:05:00 mx auth: pam_unix(dovecot:auth): check pass; user unknown",
+        "Nov 30 10:05:00 mx auth: pam_unix(dovecot:auth): authentication failure; logname= uid=0 euid=0 tty=dovecot ruser=alice rhost=198.51.100.30",
+        "Nov 30 10:05:02 mx dovecot: auth-worker(20682): conn unix:auth-worker (pid=20680,uid=109): auth-worker<1>: pam(alice,198.51.100.30,<UserS3abcdefghij>): pam_authenticate() failed: Authentication failure (Password mismatch?)",
+        "Nov 30 10:05:02 mx dovecot: auth: passwd-file(alice,198.51.100.30,<UserS3abcdefghij>): Password mismatch",
+        "Nov 30 10:05:03 mx auth: pam_unix(dovecot:auth): check pass; user unknown",
+        "Nov 30 10:05:03 mx auth: pam_unix(dovecot:auth): authentication failure; logname= uid=0 euid=0 tty=dovecot ruser=alice rhost=198.51.100.30",
+        "Nov 30 10:05:05 mx dovecot: auth-worker(20682): conn unix:auth-worker (pid=20680,uid=109): auth-worker<1>: pam(alice,198.51.100.30,<UserS3abcdefghij>): pam_authenticate() failed: Authentication failure (Password mismatch?)",
+        "Nov 30 10:05:05 mx dovecot: auth: passwd-file(alice,198.51.100.30,<UserS3abcdefghij>): Password mismatch",
+        "Nov 30 10:05:06 mx auth: pam_unix(dovecot:auth): check pass; user unknown",
+        "Nov 30 10:05:06 mx auth: pam_unix(dovecot:auth): authentication failure; logname= uid=0 euid=0 tty=dovecot ruser=alice rhost=198.51.100.30",
+        "Nov 30 10:05:08 mx dovecot: auth-worker(20682): conn unix:auth-worker (pid=20680,uid=109): auth-worker<1>: pam(alice,198.51.100.30,<UserS3abcdefghij>): pam_authenticate() failed: Authentication failure (Password mismatch?)",
+        "Nov 30 10:05:09 mx dovecot: imap-login: Login: user=<carol>, method=PLAIN, rip=198.51.100.77, lip=192.0.2.1, mpid=1, secured, session=<Oth00309abcdefgh>",
+        "Nov 30 10:05:10 mx dovecot: imap-login: Login: user=<carol>, method=PLAIN, rip=198.51.100.77, lip=192.0.2.1, mpid=1, secured, session=<Oth00310abcdefgh>",
+        "Nov 30 10:05:11 mx dovecot: imap-login: Login: user=<carol>, method=PLAIN, rip=198.51.100.77, lip=192.0.2.1, mpid=1, secured, session=<Oth00311abcdefgh>",
+        "Nov 30 10:05:12 mx dovecot: imap-login: Login: user=<carol>, method=PLAIN, rip=198.51.100.77, lip=192.0.2.1, mpid=1, secured, session=<Oth00312abcdefgh>",
+        "Nov 30 10:05:13 mx dovecot: imap-login: Login: user=<carol>, method=PLAIN, rip=198.51.100.77, lip=192.0.2.1, mpid=1, secured, session=<Oth00313abcdefgh>",
+        "Nov 30 10:05:14 mx dovecot: imap-login: Login: user=<alice>, method=PLAIN, rip=198.51.100.30, lip=192.0.2.1, mpid=21516, secured, session=<UserS3abcdefghij>",
+    ]
+    bans, failures = live(lines, 0)
+    assert failures == 3  # the user's first typo (other address) and alice's two
+    assert bans == []
 
 
 # -- Postfix's SASL: tries under way at once, and a slow second passdb ---------------------

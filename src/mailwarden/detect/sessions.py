@@ -131,11 +131,16 @@ DEFER_WINDOW = 60.0
 """A PAM line deferred for Postfix's line of its attempt (which comes after PAM's and
 Dovecot's failure delays, 2 s each by default) counts on its own after this many seconds
 at most, when nothing took it before (:meth:`SessionTracker._defer`)."""
-HELD_WAIT = 5.0
+HELD_WAIT = 60.0
 """A passdb's refusal held for the next passdb's answer (:attr:`Session._held`) counts
 when no line of its session came for this many seconds: Dovecot asks the next passdb at
-once, and its refusal or the login line follows within a second or two; a client that
-hung up during PAM's failure delay leaves no such line (:meth:`SessionTracker._release_held`)."""
+once, and its refusal or the login line follows, within a second or two on a quiet
+server, several on a busy one or with a slow passdb (LDAP, SQL); a client that hung up
+during PAM's failure delay leaves no such line (:meth:`SessionTracker._release_held`).
+As long as `DEFER_WINDOW`: 5 s counted a person's correct password as a failure when
+the next passdb took 6 s, or when another host's clock 7 s ahead moved the log's time
+on (two typos then made a ban and "Maybe someone got in", found by review); a bot that
+hung up is counted within a minute or two of quiet (housekeeping runs every minute)."""
 ENDED_WINDOW = 60.0
 """A Dovecot session whose login process's closing line came is remembered this long:
 the auth worker's line of its last attempt may come after it (a client that hung up
