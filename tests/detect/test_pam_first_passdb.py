@@ -344,6 +344,24 @@ def test_a_refusal_held_for_the_next_passdb_counts_after_a_quiet_minute() -> Non
     assert live([*lines, later], 0)[1] == 4  # the log's time: another line 68 s on
 
 
+def test_a_bot_logging_in_within_the_held_minute_got_in() -> None:
+    # Ten tries hanging up in PAM's delay (refusals held for the next passdb), then a
+    # login two seconds after the last: the held refusals of the address's other
+    # sessions count before the login is judged. Judged first, the login made them an
+    # account the client had logged in as: "No attack found".
+    lines = guesses([1])
+    for n in range(10):
+        lines += hang_up(100 + 3 * n, n, worker_line=True, hang_up_line=False)
+    lines.append(
+        f"{stamp(132)} mx dovecot: imap-login: Login: user=<alice>, method=PLAIN,"
+        f" rip={BOT}, lip=192.0.2.1, mpid=21516, TLS, session=<BotLoginabcdefgh>"
+    )
+    detector = Detector(keep_history=False)
+    found = [d for e in events_from(lines) for d in detector.feed(e)]
+    assert (BOT, "compromised") in {(d.ip, str(d.verdict)) for d in found}
+    assert detector.stats["failures_counted"] == 11
+
+
 def test_a_slow_next_passdb_accepting_after_six_seconds_is_no_failure() -> None:
     # alice mistypes twice in one IMAP session, then types the right password: PAM
     # refuses it, passwd-file accepts it 6 s later (a busy auth process); other

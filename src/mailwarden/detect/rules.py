@@ -766,7 +766,17 @@ class Detector:
         if server_ip is not None and server_ip not in self._own:
             self._own_lip.add(server_ip)
             self._own_changed(self._own | {server_ip})
+        early: list[Detection] | None = None
+        if (
+            event.type is _T.AUTH_SUCCESS
+            and event.ip is not None
+            and self._sessions._holding
+            and self._sessions.release_held_of(event.ip, event.session)
+        ):
+            early = self._released()  # the address's held failures, before its login
         found = self._dispatch[event.type](event)
+        if early:
+            found = [*early, *found]
         if self._sessions.released:
             released = self._released()
             if released:

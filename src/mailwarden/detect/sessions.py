@@ -1599,6 +1599,29 @@ class SessionTracker:
         if due < self._hold_at:
             self._hold_at = due
 
+    def release_held_of(self, ip: str, session: str | None) -> bool:
+        """A login from ``ip`` (in the Dovecot session ``session``) is coming: the
+        refusals held for the next passdb in the address's other sessions count now
+        (:attr:`released`), before the login is judged, as they would have counted
+        before it had their wait been over (a bot hanging up during PAM's failure delay
+        and logging in within :data:`HELD_WAIT`). Whether any did."""
+        holding = self._holding
+        found = False
+        for key in list(holding):
+            open_session = self.open.get(key)
+            held = open_session._held if open_session is not None else None
+            if open_session is None or held is None:
+                del holding[key]
+                continue
+            if open_session.ip != ip or (session is not None and held.session == session):
+                continue
+            del holding[key]
+            open_session._held = None
+            self.released.append(held)
+            found = True
+        self._hold_at = min(holding.values()) + HELD_WAIT if holding else float("inf")
+        return found
+
     def _release_held(self, now: float) -> None:
         """Held refusals (:attr:`Session._held`) of sessions with no line for
         :data:`HELD_WAIT` before ``now`` count now (:attr:`released`): no next passdb's
