@@ -1518,13 +1518,12 @@ CLOCK_SKEW = timedelta(minutes=2)
 """How far after the current time a time read live may be (another host's clock, a
 moment between the line's writing and our reading of the clock): a time the clocks went
 through twice is read the second time unless that is later than now by more."""
-FOLD_SLACK = timedelta(seconds=60)
-"""How far an input's time may go back (entries a little out of order) in an hour the
-clocks went through twice and still be read the first time: further back, the entries
-have started the hour again. As far as ``mailwarden.scan.JITTER``: an entry read the
-first time that went back further would be taken for a join of two logs, and the
-input read again in the wrong order (a quiet night's last guesses at 02:58 summer time,
-then a login at 02:53 winter time: that login came 55 minutes later)."""
+FOLD_SLACK = timedelta(minutes=10)
+"""How far an input's time may go back (entries a little out of order, a few hosts'
+clocks in one syslog) in an hour the clocks went through twice and still be read the
+first time: further back, the entries have started the hour again. (A minute, as
+``mailwarden.scan.JITTER``, was tried: one line of a host whose clock is 90 s slow then
+tipped every host's rest of the first hour into the second, shared ``_went_to``.)"""
 
 
 def _day_after(moment: datetime) -> datetime:

@@ -979,7 +979,8 @@ class _Order:
         self.short_host: str | None = None
         """The host of the entry of `short_latest`: only an entry of the same host that
         goes back more than `JITTER` is a join (a syslog of several hosts holds their
-        clocks' differences, in the order the lines came)."""
+        clocks' differences, in the order the lines came); a line without a host
+        (Dovecot's own log file) may be any host's."""
         self.command = command
         """The command the advice names (``mailwarden analyze /var/log/mail.log*``)."""
         self.source: str | None = None
@@ -1011,15 +1012,17 @@ class _Order:
             if len(stats.short_turns) <= MAX_RUNS:
                 stats.short_turns.append(_turn(record, moment, short))
         else:
+            if (
+                short - moment > JITTER
+                and record.source not in self.skewed
+                and (record.host == self.short_host or None in (record.host, self.short_host))
+            ):
+                # Before the test of `short_backs`: another host's step back, not a
+                # join, may have raised it past this one's.
+                self.skewed.add(record.source)
+                stats.skew_turns.append(_turn(record, moment, short))
             back = float(int(short - moment) + 1)
             if back > self.short_backs.get(record.source, 0.0):
-                if (
-                    short - moment > JITTER
-                    and record.source not in self.skewed
-                    and record.host == self.short_host
-                ):
-                    self.skewed.add(record.source)
-                    stats.skew_turns.append(_turn(record, moment, short))
                 self.short_backs[record.source] = back
                 stats.short_backs.append((record.source, back))
         if moment >= latest:

@@ -456,37 +456,34 @@ def test_a_syslog_of_two_hosts_whose_clocks_differ_is_counted_as_it_came(
     assert judged(data) == ([("alice@example.com", BREAK_IN)], {BREAK_IN: "compromised"})
 
 
-def test_a_login_in_the_repeated_hour_after_a_quiet_night_is_no_join(
+def test_a_host_s_join_is_seen_past_another_host_s_step_back(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Berlin, 25 October: 20 guesses at 02:58 summer time, then nothing until a login at
-    # 02:53 winter time, 55 minutes later. The login is read the second time (it went
-    # back more than a minute in the repeated hour): after the guesses, a break-in, and
-    # no note of a join.
-    guesses = "".join(
-        f"Oct 25 02:58:{n:02d} mx postfix/submission/smtpd[300]: warning:"
-        f" unknown[{BREAK_IN}]: SASL LOGIN authentication failed: authentication failure,"
-        " sasl_username=alice@example.com\n"
-        for n in range(20)
-    )
+    # mx's login at 09:04:30, then one line of mx2 (its clock behind) at 09:00:00, then
+    # mx's 47 guesses from 09:00:05 (logs joined): mx2's step back, no join, must not
+    # hide mx's. And Dovecot's own log file (no host) joined with a syslog: a join too.
     login = (
-        "Oct 25 02:53:00 mx dovecot: imap-login: Login: user=<alice@example.com>,"
-        f" method=PLAIN, rip={BREAK_IN}, lip=192.0.2.1, mpid=5555, TLS, session=<abcd>\n"
+        f"Nov 28 09:04:30 mx dovecot: imap-login: Login: user=<dave@example.com>,"
+        f" method=PLAIN, rip={BREAK_IN}, lip=192.0.2.1, mpid=556, TLS, session=<abd>\n"
     )
-    path = tmp_path / "mail.log"
-    path.write_text(guesses + login)
-    made = readings(monkeypatch)
-    from click.testing import CliRunner
-
-    from mailwarden.cli import cli
-
-    berlin = ["--year", "2026", "--timezone", "Europe/Berlin", "--format", "json"]
-    done = CliRunner().invoke(cli, ["analyze", *berlin, str(path)])
-    assert done.exit_code == 0, done.output
-    data = json.loads(done.stdout)
-    assert not made
-    assert data["notes"] == []
-    assert judged(data) == ([("alice@example.com", BREAK_IN)], {BREAK_IN: "compromised"})
+    other = "Nov 28 09:00:00 mx2 postfix/smtpd[9]: connect from unknown[192.0.2.9]\n"
+    guesses = "".join(
+        f"Nov 28 09:{n * 5 // 60:02d}:{n * 5 % 60:02d} mx postfix/smtpd[100]: warning:"
+        f" unknown[{BREAK_IN}]: SASL LOGIN authentication failed: authentication failure,"
+        " sasl_username=dave@example.com\n"
+        for n in range(1, 48)
+    )
+    own_file = (
+        f"2026-11-28 09:04:30 imap-login: Info: Login: user=<dave@example.com>,"
+        f" method=PLAIN, rip={BREAK_IN}, lip=192.0.2.1, mpid=556, TLS, session=<abd>\n"
+    )
+    for name, text in (("j3.log", login + other + guesses), ("own.log", own_file + guesses)):
+        path = tmp_path / name
+        path.write_text(text)
+        made = readings(monkeypatch)
+        data = analysed_here(path)
+        assert made, name
+        assert judged(data) == ([("dave@example.com", BREAK_IN)], {BREAK_IN: "compromised"})
 
 
 def readings(monkeypatch: pytest.MonkeyPatch) -> list[int]:
