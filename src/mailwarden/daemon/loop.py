@@ -1981,10 +1981,9 @@ class Daemon:
         failures from inside a ban as banned already (`_decide`), and a restart or
         reload does not ban again for them once that ban has run out (a manual /25, an
         automatic /24 whose members' failures the warm-up reads again). A wider ban
-        this host leaves out of the firewall (over an allowed address or one of this
-        host's, as status marks it 'not enforced'; one in force that the daemon does not
-        hold, past ``enforce.max_bans``) answered nothing here, nor did one begun after
-        the attack: the attack is banned as the running daemon bans it."""
+        this host leaves out (over an allowed address or one of this host's, as status
+        marks it 'not enforced') answered nothing here, nor did one begun after the
+        attack: the attack is banned as the running daemon bans it."""
         if detection.time is None:
             return False
         target = normalize(detection.target)
@@ -1998,9 +1997,8 @@ class Daemon:
                     return False
                 if self.policy.refusal(row.network) is not None:
                     continue  # not enforced here
-                held = row.state == "active" and row.until > now
-                if held and self.applied.get(row.network) is None:
-                    continue  # in force but left out of the table (past max_bans)
+                if row.state == "active" and row.until > now and row.network not in self.applied:
+                    continue  # in force but not held here
                 return False
             latest = self.store.history(limit=1, network=target)
         except StoreError as exc:
