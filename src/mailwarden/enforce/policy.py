@@ -198,10 +198,11 @@ def proxy_addresses() -> list[IPNetwork]:
     proxy_interfaces``: the addresses it receives mail on through a proxy or NAT), each
     as a /32 or /128. Host names in it are left out (never looked up), and so is
     everything when postconf is not installed or fails (no Postfix, a broken main.cf):
-    the interfaces' addresses still stand. A postconf that fails is said once in the
-    log (again after it has worked). postconf runs again only when main.cf or postconf
-    changed (at most every `PROXY_FRESH` seconds when main.cf cannot be looked at): the
-    daemon reads this host's addresses before a ban, and postconf may take seconds."""
+    the interfaces' addresses still stand. A postconf that fails on a main.cf that is
+    there is said once in the log (again after it has worked). postconf runs again
+    only when main.cf or postconf changed (at most every `PROXY_FRESH` seconds when
+    main.cf cannot be looked at): the daemon reads this host's addresses before a ban,
+    and postconf may take seconds."""
     global _proxy_read
     postconf = shutil.which("postconf")
     if postconf is None:
@@ -212,7 +213,7 @@ def proxy_addresses() -> list[IPNetwork]:
         known, read_at, found = _proxy_read
         if known == key and (None not in key or now - read_at < PROXY_FRESH):
             return list(found)
-    found = _read_proxy_interfaces(postconf)
+    found = _read_proxy_interfaces(postconf, key[-1] is not None)
     _proxy_read = (key, now, found)
     return list(found)
 
@@ -233,7 +234,9 @@ def _postfix_stamp(postconf: str) -> tuple[object, ...]:
     return tuple(stamps)
 
 
-def _read_proxy_interfaces(postconf: str) -> list[IPNetwork]:
+def _read_proxy_interfaces(postconf: str, configured: bool) -> list[IPNetwork]:
+    """The addresses postconf names; a failure is said (once) when main.cf is there
+    (``configured``): with no main.cf, no Postfix is set up on this host."""
     global _proxy_failed
     try:
         done = subprocess.run(
@@ -251,7 +254,9 @@ def _read_proxy_interfaces(postconf: str) -> list[IPNetwork]:
             return _proxy_words(done.stdout)
         lines = done.stderr.strip().splitlines()
         why = f"exit status {done.returncode}" + (f": {lines[0]!r:.200}" if lines else "")
-    if not _proxy_failed:
+    if not configured:
+        LOG.debug("postconf -h proxy_interfaces: %s (no main.cf)", why)
+    elif not _proxy_failed:
         _proxy_failed = True
         LOG.warning(
             "cannot read Postfix's proxy_interfaces with `%s -h proxy_interfaces` (%s): "
