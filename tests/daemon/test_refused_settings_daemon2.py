@@ -137,3 +137,22 @@ def test_an_allow_list_entry_wider_than_any_ban_is_warned_of(
         f"network mailwarden bans: no client of {network} is ever banned"
     ) in err
     assert "10.0.0.0/8" not in "".join(err)  # as wide as a ban may be: no warning
+
+
+@pytest.mark.parametrize(
+    "network", ["fc00::/7", "fe80::/10", "ff00::/8", "224.0.0.0/3", "240.0.0.0/4"]
+)
+def test_a_wide_allow_list_entry_of_no_internet_client_is_not_warned_of(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], network: str
+) -> None:
+    """Unique local and link-local IPv6 (a LAN's webmail), multicast and reserved: wider
+    than any ban, but allowing them spares no client of the Internet. ``fc00::/7`` and
+    ``fe80::/10`` were warned of at every start and reload."""
+    path = config(tmp_path, policy={"allow": ["192.0.2.0/24", network, "0.0.0.0/1"]})
+    code, err, _ = run_cli(capsys, "run", "--config", str(path), "--check")
+    assert code == 0, err
+    assert not [line for line in err if network in line]
+    assert (  # one that holds Internet addresses still is
+        "mailwarden: warning: policy.allow: 0.0.0.0/1 is wider than /8, the widest "
+        "network mailwarden bans: no client of 0.0.0.0/1 is ever banned"
+    ) in err

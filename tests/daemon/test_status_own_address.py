@@ -101,3 +101,57 @@ def test_a_failing_postconf_adds_no_address(
     _own_address()
     fake_command(tmp_path, monkeypatch, "postconf", "#!/bin/sh\necho 198.51.100.25\nexit 1\n")
     assert "198.51.100.25/32" not in {str(network) for network in policy.own_addresses()}
+
+
+BROKEN_POSTCONF = """#!/bin/sh
+echo run >> "$MAILWARDEN_TEST_RUNS"
+echo "postconf: fatal: /etc/postfix/main.cf, line 3: missing '=' after attribute name" >&2
+exit 1
+"""
+
+
+def test_a_failing_postconf_is_said_once(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A broken main.cf (postconf exits 1) left the addresses of proxy_interfaces out
+    of this host's in silence: a webmail reaching the server through one of them could
+    be banned with no word why."""
+    monkeypatch.setattr(policy, "_proxy_read", None)
+    monkeypatch.setattr(policy, "_proxy_failed", False)
+    monkeypatch.setenv("MAILWARDEN_TEST_RUNS", str(tmp_path / "runs"))
+    monkeypatch.setenv("MAIL_CONFIG", str(tmp_path))
+    main_cf = tmp_path / "main.cf"
+    main_cf.write_text("proxy_interfaces 198.51.100.25\n")
+    fake_command(tmp_path, monkeypatch, "postconf", BROKEN_POSTCONF)
+    for _ in range(3):
+        assert policy.proxy_addresses() == []
+    said = [r.getMessage() for r in caplog.records if "proxy_interfaces" in r.getMessage()]
+    assert len(said) == 1, said
+    assert "exit status 1" in said[0]
+    assert "missing '=' after attribute name" in said[0]
+
+
+def test_postconf_runs_again_only_when_main_cf_changes(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The daemon reads this host's addresses before a ban (at most every second):
+    postconf ran each time, up to 5 s each, on the ban path."""
+    monkeypatch.setattr(policy, "_proxy_read", None)
+    runs = tmp_path / "runs"
+    monkeypatch.setenv("MAILWARDEN_TEST_RUNS", str(runs))
+    monkeypatch.setenv("MAIL_CONFIG", str(tmp_path))
+    main_cf = tmp_path / "main.cf"
+    main_cf.write_text("proxy_interfaces = 198.51.100.25\n")
+    fake_command(
+        tmp_path,
+        monkeypatch,
+        "postconf",
+        '#!/bin/sh\necho run >> "$MAILWARDEN_TEST_RUNS"\n'
+        "sed -n 's/^proxy_interfaces = //p' \"$MAIL_CONFIG/main.cf\"\n",
+    )
+    for _ in range(3):
+        assert [str(n) for n in policy.proxy_addresses()] == ["198.51.100.25/32"]
+    assert runs.read_text().count("run") == 1
+    main_cf.write_text("proxy_interfaces = 198.51.100.26, 198.51.100.25\n")
+    assert [str(n) for n in policy.proxy_addresses()] == ["198.51.100.26/32", "198.51.100.25/32"]
+    assert runs.read_text().count("run") == 2

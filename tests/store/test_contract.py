@@ -235,31 +235,38 @@ def test_covering_bans_are_the_wider_bans_in_force_that_hold_a_network(store: St
     assert covering("2001:db8::7/128") == ["2001:db8::/48", "2001:db8::/32"]
 
 
-def test_lasting_ban_is_the_latest_of_a_network_or_a_wider_one_still_in_force(
+def test_lasting_bans_are_a_networks_own_in_force_or_later_and_wider_ones_in_force(
     store: Store,
 ) -> None:
-    """What answered failures at a moment (a restart does not ban for them again): the
-    network's own ban or a wider one holding it, in force then or begun later, of any
-    state; not one that ended before, a neighbour's, or a narrower one."""
+    """What may have answered failures at a moment (a restart does not ban for them
+    again), newest first: the network's own bans in force then or begun later (that
+    attack's own ban), and a wider one holding it in force then, of any state; not one
+    that ended before, a wider one begun after the moment, a neighbour's, or a narrower
+    one."""
     ban(store, "192.0.2.0/25", hours=0.5)  # over at T0 + H/2
     ban(store, "192.0.2.128/25", hours=3)
     ban(store, "192.0.2.7/32", hours=0.25, at=T0 + 2 * H)
     ban(store, "192.0.2.0/24", hours=1, at=T0 + 4 * H)
     store.lift_ban(net("192.0.2.0/24"), "by hand", now=T0 + 4 * H + H / 4)
 
-    def lasting(network: str, moment: datetime) -> str | None:
-        row = store.lasting_ban(net(network), moment)
-        return None if row is None else str(row.network)
+    def lasting(network: str, moment: datetime, end: datetime | None = None) -> list[str]:
+        rows = store.lasting_bans(net(network), moment, moment if end is None else end)
+        return [str(row.network) for row in rows]
 
-    assert lasting("192.0.2.90/32", T0 + H / 4) == "192.0.2.0/24"  # the latest
-    assert lasting("192.0.2.7/32", T0 + 2 * H + H / 8) == "192.0.2.0/24"
-    assert lasting("192.0.2.90/32", T0 + 4 * H + H / 2) is None  # lifted before
-    assert lasting("192.0.2.200/32", T0 + 2 * H) == "192.0.2.0/24"
-    assert lasting("192.0.2.0/23", T0) is None  # narrower bans only
-    assert lasting("198.51.100.1/32", T0) is None
-    assert lasting("2001:db8::1/128", T0) is None
+    assert lasting("192.0.2.90/32", T0 + H / 4) == ["192.0.2.0/25"]  # not the later /24
+    assert lasting("192.0.2.7/32", T0 + H) == ["192.0.2.7/32"]  # its own, begun later
+    assert lasting("192.0.2.7/32", T0 + 2 * H + H / 8) == ["192.0.2.7/32"]
+    assert lasting("192.0.2.7/32", T0 + 4 * H + H / 8) == ["192.0.2.0/24"]
+    assert lasting("192.0.2.90/32", T0 + 4 * H + H / 2) == []  # lifted before
+    assert lasting("192.0.2.200/32", T0 + 2 * H) == ["192.0.2.128/25"]
+    assert lasting("192.0.2.200/32", T0 + 4 * H) == ["192.0.2.0/24"]  # the /25 is over
+    assert lasting("192.0.2.200/32", T0 - H) == []  # every wider one began after
+    assert lasting("192.0.2.90/32", T0 + 4 * H - H / 8, T0 + 4 * H) == ["192.0.2.0/24"]
+    assert lasting("192.0.2.0/23", T0) == []  # narrower bans only
+    assert lasting("198.51.100.1/32", T0) == []
+    assert lasting("2001:db8::1/128", T0) == []
     store.lift_ban(net("192.0.2.128/25"), "by hand", now=T0 + H)
-    assert lasting("192.0.2.200/32", T0 + 5 * H) is None
+    assert lasting("192.0.2.200/32", T0 + 5 * H) == []
 
 
 def test_inside_bans_are_the_narrower_bans_in_force_that_a_network_holds(store: Store) -> None:

@@ -1975,17 +1975,30 @@ class Daemon:
                 close()
 
     def _unanswered(self, detection: Detection) -> bool:
-        """No ban of the detection's network, nor of a wider network holding it, was in
-        force at its attack or recorded since: the running daemon skipped failures from
-        inside a ban as banned already (`_decide`), and a restart or reload does not ban
-        again for them once that ban has run out (a manual /25, an automatic /24 whose
-        members' failures the warm-up reads again)."""
+        """No ban answered the detection's attack: none of its network in force then or
+        recorded since (that attack's own ban), nor one of a wider network holding it
+        that was in force at the attack and enforced here. The running daemon skipped
+        failures from inside a ban as banned already (`_decide`), and a restart or
+        reload does not ban again for them once that ban has run out (a manual /25, an
+        automatic /24 whose members' failures the warm-up reads again). A wider ban
+        this host leaves out (over an allowed address or one of this host's, as status
+        marks it 'not enforced') answered nothing here, nor did one begun after the
+        attack: the attack is banned as the running daemon bans it."""
         if detection.time is None:
             return False
         target = normalize(detection.target)
         since = detection.time - timedelta(seconds=2)
+        now = datetime.now(UTC)
         try:
-            if self.store.lasting_ban(target, since) is not None:
+            for row in self.store.lasting_bans(
+                target, since, detection.time + timedelta(seconds=2)
+            ):
+                if row.network == target:
+                    return False
+                if self.policy.refusal(row.network) is not None:
+                    continue  # not enforced here
+                if row.state == "active" and row.until > now and row.network not in self.applied:
+                    continue  # in force but not held here
                 return False
             latest = self.store.history(limit=1, network=target)
         except StoreError as exc:

@@ -37,6 +37,7 @@ and a reload does not switch stores.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import shutil
 import stat
@@ -46,6 +47,7 @@ from urllib.parse import urlsplit
 from mailwarden.acl import Grantee, acl_writers, described
 from mailwarden.config import Config, SourcesConfig, load_config
 from mailwarden.errors import ConfigError, MailwardenError, StoreError, StoreUnusable
+from mailwarden.model import IPNetwork
 from mailwarden.store.location import safe_location
 
 DEFAULT_CONFIG = "/etc/mailwarden/mailwarden.toml"
@@ -477,8 +479,10 @@ def policy_warnings(config: Config) -> list[str]:
     set, read as the network holding it (`Config.allow_notes`), and one of prefix 0
     (``0.0.0.0/0``, ``::/0``), which allows every address of its family: nothing of it
     is banned; and one wider than the widest network a ban may cover (`WIDEST`,
-    ``::/1``, ``2000::/3``), which allows a large part of the Internet: surely a
-    mistake (a mask left out, a prefix mistyped)."""
+    ``::/1``, ``2000::/3``) that holds addresses of the Internet (`_holds_public`),
+    which allows a large part of it: surely a mistake (a mask left out, a prefix
+    mistyped). One of private or link-local addresses only (``fc00::/7``,
+    ``fe80::/10``) is no mistake: no client of the Internet comes from it."""
     from mailwarden.enforce.policy import WIDEST
 
     warnings = list(config.allow_notes)
@@ -489,12 +493,27 @@ def policy_warnings(config: Config) -> list[str]:
                 f"policy.allow: {network} is every IPv{network.version} address: no IPv"
                 f"{network.version} client is ever banned"
             )
-        elif network.prefixlen < widest:
+        elif network.prefixlen < widest and _holds_public(network):
             warnings.append(
                 f"policy.allow: {network} is wider than /{widest}, the widest network "
                 f"mailwarden bans: no client of {network} is ever banned"
             )
     return warnings
+
+
+_NOT_PUBLIC_V4 = ipaddress.IPv4Network("224.0.0.0/3")
+"""IPv4 multicast and reserved addresses (224.0.0.0/4, 240.0.0.0/4): the only block
+of no Internet client wider than /8 (10.0.0.0/8 and loopback are /8)."""
+_PUBLIC_V6 = ipaddress.IPv6Network("2000::/3")
+"""IPv6 global unicast: every other block wider than /16 is unique local
+(``fc00::/7``), link-local (``fe80::/10``), multicast, or not assigned."""
+
+
+def _holds_public(network: IPNetwork) -> bool:
+    """Whether `network` holds addresses an Internet client may have."""
+    if isinstance(network, ipaddress.IPv4Network):
+        return not network.subnet_of(_NOT_PUBLIC_V4)
+    return network.overlaps(_PUBLIC_V6)
 
 
 def _writable_place(name: str, key: str, path: str) -> None:

@@ -15,9 +15,12 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import logging
 import math
+import os
 import shutil
 import subprocess
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -26,6 +29,8 @@ from mailwarden.enforce._run import in_netns
 from mailwarden.enforce.interface import BanEntry
 from mailwarden.errors import ConfigError, EnforceError
 from mailwarden.model import Decision, IPNetwork
+
+LOG = logging.getLogger("mailwarden.enforce")
 
 # Never a client we would want to ban: a ban there is a parsing mistake or worse.
 RESERVED: tuple[tuple[IPNetwork, str], ...] = (
@@ -179,15 +184,60 @@ def own_addresses(netns: str | None = None) -> list[IPNetwork]:
     return found
 
 
+PROXY_FRESH = 60.0
+"""Seconds the addresses of ``proxy_interfaces`` are kept when Postfix's main.cf cannot
+be looked at (`_postfix_stamp`); otherwise they are read again only when main.cf (or
+postconf) changes."""
+
+_proxy_read: tuple[tuple[object, ...], float, list[IPNetwork]] | None = None
+_proxy_failed = False
+
+
 def proxy_addresses() -> list[IPNetwork]:
     """The IP addresses in Postfix's ``proxy_interfaces`` (``postconf -h
     proxy_interfaces``: the addresses it receives mail on through a proxy or NAT), each
     as a /32 or /128. Host names in it are left out (never looked up), and so is
-    everything when postconf is not installed or fails (no Postfix, no main.cf): the
-    interfaces' addresses still stand."""
+    everything when postconf is not installed or fails (no Postfix, a broken main.cf):
+    the interfaces' addresses still stand. A postconf that fails on a main.cf that is
+    there is said once in the log (again after it has worked). postconf runs again
+    only when main.cf or postconf changed (at most every `PROXY_FRESH` seconds when
+    main.cf cannot be looked at): the daemon reads this host's addresses before a ban,
+    and postconf may take seconds."""
+    global _proxy_read
     postconf = shutil.which("postconf")
     if postconf is None:
         return []
+    key = (postconf, *_postfix_stamp(postconf))
+    now = time.monotonic()
+    if _proxy_read is not None:
+        known, read_at, found = _proxy_read
+        if known == key and (None not in key or now - read_at < PROXY_FRESH):
+            return list(found)
+    found = _read_proxy_interfaces(postconf, key[-1] is not None)
+    _proxy_read = (key, now, found)
+    return list(found)
+
+
+def _postfix_stamp(postconf: str) -> tuple[object, ...]:
+    """What changes when postconf's answer may: postconf itself and main.cf (in
+    ``MAIL_CONFIG`` when set, as postconf reads it); None for one that cannot be
+    looked at."""
+    folder = os.environ.get("MAIL_CONFIG") or "/etc/postfix"
+    stamps: list[object] = []
+    for path in (postconf, os.path.join(folder, "main.cf")):
+        try:
+            info = os.stat(path)
+        except OSError:
+            stamps.append(None)
+            continue
+        stamps.append((info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns))
+    return tuple(stamps)
+
+
+def _read_proxy_interfaces(postconf: str, configured: bool) -> list[IPNetwork]:
+    """The addresses postconf names; a failure is said (once) when main.cf is there
+    (``configured``): with no main.cf, no Postfix is set up on this host."""
+    global _proxy_failed
     try:
         done = subprocess.run(
             [postconf, "-h", "proxy_interfaces"],
@@ -196,12 +246,32 @@ def proxy_addresses() -> list[IPNetwork]:
             check=False,
             timeout=5,
         )
-    except (OSError, subprocess.SubprocessError):
-        return []
-    if done.returncode != 0:
-        return []
+    except (OSError, subprocess.SubprocessError) as exc:
+        why = str(exc)
+    else:
+        if done.returncode == 0:
+            _proxy_failed = False
+            return _proxy_words(done.stdout)
+        lines = done.stderr.strip().splitlines()
+        why = f"exit status {done.returncode}" + (f": {lines[0]!r:.200}" if lines else "")
+    if not configured:
+        LOG.debug("postconf -h proxy_interfaces: %s (no main.cf)", why)
+    elif not _proxy_failed:
+        _proxy_failed = True
+        LOG.warning(
+            "cannot read Postfix's proxy_interfaces with `%s -h proxy_interfaces` (%s): "
+            "the addresses named there are not known as this host's until it works "
+            "(a webmail reaching the server through one of them can be banned; "
+            "policy.allow can hold them)",
+            postconf,
+            why,
+        )
+    return []
+
+
+def _proxy_words(text: str) -> list[IPNetwork]:
     found: list[IPNetwork] = []
-    for word in done.stdout.replace(",", " ").split():
+    for word in text.replace(",", " ").split():
         try:
             network = ipaddress.ip_network(word.strip("[]"))
         except ValueError:

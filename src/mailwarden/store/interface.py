@@ -313,12 +313,15 @@ class Store(ABC):
         """The latest bans, newest first, of every state."""
 
     @abstractmethod
-    def lasting_ban(self, network: IPNetwork, moment: datetime) -> BanRow | None:
-        """The latest ban (of any state) of `network` or of a network wider than it that
-        holds it, that was still in force at `moment` or began after it: its end (the
-        time it ended early, else its until) is at or after `moment`. A ban that
-        answered failures from `network` at `moment`: the daemon skipped them then as
-        banned already, or banned them. Reads only those exact networks' rows."""
+    def lasting_bans(self, network: IPNetwork, start: datetime, end: datetime) -> list[BanRow]:
+        """The bans (of any state), newest first, that may have answered failures from
+        `network` between `start` and `end` (an attack's time, give or take the log's
+        rounding): those of `network` itself in force then or begun later (its end, the
+        time it ended early else its until, at or after `start`: that attack's own
+        ban), and those of a network wider than it that holds it in force then (begun
+        at or before `end` too: one begun later did not answer the attack). Whether a
+        wider one was enforced on this host is the caller's to judge. Reads only those
+        exact networks' rows."""
 
     @abstractmethod
     def prune(self, before: datetime) -> int:

@@ -187,7 +187,9 @@ SELECT_LATEST = """SELECT id, network, since, until, reason, evidence, source, o
     state, ended, end_reason FROM {schema}.bans ORDER BY id DESC LIMIT %s"""
 SELECT_LASTING = """SELECT id, network, since, until, reason, evidence, source, offences,
     state, ended, end_reason FROM {schema}.bans
-    WHERE network = ANY(%s) AND coalesce(ended, until) >= %s ORDER BY id DESC LIMIT 1"""
+    WHERE network = ANY(%s) AND coalesce(ended, until) >= %s AND (network = %s OR since <= %s)"""
+"""No ORDER BY id: with it the planner walked the primary key backwards over every ban
+for an IPv6 /128 (129 networks); the few rows found are sorted by the caller."""
 SELECT_LATEST_OF = """SELECT id, network, since, until, reason, evidence, source, offences,
     state, ended, end_reason FROM {schema}.bans WHERE network = %s
     ORDER BY id DESC LIMIT %s"""
@@ -1109,12 +1111,12 @@ class PostgresStore(Store):
             rows = cursor.fetchall()
         return stored.bans(self, rows)
 
-    def lasting_ban(self, network: IPNetwork, moment: datetime) -> BanRow | None:
+    def lasting_bans(self, network: IPNetwork, start: datetime, end: datetime) -> list[BanRow]:
         networks = [network, *wider_networks(network)]
+        bound = (networks, _moment(start), network, _moment(end))
         with self._tx() as db:
-            rows = db.execute(self._q(SELECT_LASTING), (networks, _moment(moment))).fetchall()
-        found = stored.bans(self, rows)
-        return found[0] if found else None
+            rows = db.execute(self._q(SELECT_LASTING), bound).fetchall()
+        return sorted(stored.bans(self, rows), key=lambda row: row.id, reverse=True)
 
     def prune(self, before: datetime) -> int:
         with self._tx() as db:

@@ -1119,15 +1119,16 @@ class SqliteStore(Store):
             rows = self._read(SELECT_LATEST_OF, (str(network), limit))
         return stored.bans(self, rows)
 
-    def lasting_ban(self, network: IPNetwork, moment: datetime) -> BanRow | None:
+    def lasting_bans(self, network: IPNetwork, start: datetime, end: datetime) -> list[BanRow]:
         networks = [str(n) for n in (network, *wider_networks(network))]
         marks = ", ".join("?" * len(networks))
         query = (
-            f"{SELECT_BANS} WHERE network IN ({marks}) AND coalesce(ended, until) >= ? "
-            "ORDER BY id DESC LIMIT 1"
+            f"{SELECT_BANS} WHERE network IN ({marks}) AND coalesce(ended, until) >= ?"
+            " AND (network = ? OR since <= ?)"
         )
-        rows = stored.bans(self, self._read(query, (*networks, _seconds(moment))))
-        return rows[0] if rows else None
+        bound = (_seconds(start), networks[0], _seconds(end))
+        rows = stored.bans(self, self._read(query, (*networks, *bound)))
+        return sorted(rows, key=lambda row: row.id, reverse=True)
 
     def prune(self, before: datetime) -> int:
         with self._write() as db:
