@@ -359,7 +359,29 @@ def test_a_bot_logging_in_within_the_held_minute_got_in() -> None:
     detector = Detector(keep_history=False)
     found = [d for e in events_from(lines) for d in detector.feed(e)]
     assert (BOT, "compromised") in {(d.ip, str(d.verdict)) for d in found}
-    assert detector.stats["failures_counted"] == 11
+    assert detector.stats["failures_counted"] == 7  # the typo, and 6 held 10 s or more
+
+
+def test_a_client_s_parallel_connections_logging_in_are_no_failures() -> None:
+    # A mail client opens five connections at once with the right password: PAM
+    # refuses each, passwd-file accepts each, the logins come one after the other. The
+    # first login must not count the other four's refusals (held, a moment old) as
+    # failures: that was "Someone got in … after 5 failed logins" and a ban.
+    lines, _t = connection(0, 0, 1, False)  # one earlier typo: passwd-file follows PAM
+    sids = [f"Para{n:02d}abcdefghij" for n in range(5)]
+    lines += [
+        f"{stamp(102)} mx dovecot: auth-worker(20682): conn unix:auth-worker (pid=20680,uid=109): auth-worker<{n}>: pam(alice,{IP},<{sid}>): pam_authenticate() failed: Authentication failure (Password mismatch?)"
+        for n, sid in enumerate(sids)
+    ]
+    lines += [
+        f"{stamp(102)} mx dovecot: imap-login: Login: user=<alice>, method=PLAIN, rip={IP}, lip=192.0.2.1, mpid=21516, secured, session=<{sid}>"
+        for sid in sids
+    ]
+    detector = Detector(keep_history=False)
+    found = [d for e in events_from(lines) for d in detector.feed(e)]
+    found += detector.expire(silent=0)
+    assert found == []
+    assert detector.stats["failures_counted"] == 1
 
 
 def test_a_slow_next_passdb_accepting_after_six_seconds_is_no_failure() -> None:

@@ -141,6 +141,12 @@ As long as `DEFER_WINDOW`: 5 s counted a person's correct password as a failure 
 the next passdb took 6 s, or when another host's clock 7 s ahead moved the log's time
 on (two typos then made a ban and "Maybe someone got in", found by review); a bot that
 hung up is counted within a minute or two of quiet (housekeeping runs every minute)."""
+HELD_BEFORE_LOGIN = 10.0
+"""A login from an address counts the refusals held in its other sessions first
+(:meth:`SessionTracker.release_held_of`) when they have waited this long: a client's
+parallel connections (a mail client opens several at once) have their correct password
+refused by PAM and accepted by the next passdb within seconds, and must not turn into
+failures before their own logins."""
 ENDED_WINDOW = 60.0
 """A Dovecot session whose login process's closing line came is remembered this long:
 the auth worker's line of its last attempt may come after it (a client that hung up
@@ -846,6 +852,9 @@ class SessionTracker:
         latest line, oldest first (:meth:`_release_held`)."""
         self._hold_at = float("inf")
         """When the oldest held refusal is due (:meth:`_release_held`)."""
+        self._held_by_ip: dict[str, list[SessionKey]] = {}
+        """The sessions of each address that held a refusal (some counted or let go of
+        since): where :meth:`release_held_of` looks, not in every held session."""
         self._ended: dict[str, float] = {}
         """Dovecot session ids whose login process's closing line came, and when (for
         :data:`ENDED_WINDOW`, ``max_open`` at most)."""
@@ -1359,6 +1368,13 @@ class SessionTracker:
                     # process's line of the session came already: nothing else will.
                     session._held = event
                     self._hold(key, when)
+                    if session.ip is not None:
+                        by_ip = self._held_by_ip
+                        if len(by_ip) >= self.max_open:
+                            by_ip.clear()  # addresses by the thousand: looked up anew
+                        keys = by_ip.setdefault(session.ip, [])
+                        if key not in keys and len(keys) < 64:
+                            keys.append(key)
                     new = 0
             session.failures += new
         elif etype in (_T.AUTH_ABORTED, _T.AUTH_UNAVAILABLE):
@@ -1601,25 +1617,36 @@ class SessionTracker:
 
     def release_held_of(self, ip: str, session: str | None) -> bool:
         """A login from ``ip`` (in the Dovecot session ``session``) is coming: the
-        refusals held for the next passdb in the address's other sessions count now
-        (:attr:`released`), before the login is judged, as they would have counted
-        before it had their wait been over (a bot hanging up during PAM's failure delay
-        and logging in within :data:`HELD_WAIT`). Whether any did."""
+        refusals held for the next passdb in the address's other sessions that have
+        waited :data:`HELD_BEFORE_LOGIN` count now (:attr:`released`), before the login
+        is judged, as they would have counted before it had their wait been over (a bot
+        hanging up during PAM's failure delay, then logging in). Whether any did."""
+        keys = self._held_by_ip.get(ip)
+        if not keys:
+            return False
         holding = self._holding
+        cutoff = self.now - HELD_BEFORE_LOGIN
         found = False
-        for key in list(holding):
-            open_session = self.open.get(key)
+        kept: list[SessionKey] = []
+        for key in keys:
+            when = holding.get(key)
+            open_session = self.open.get(key) if when is not None else None
             held = open_session._held if open_session is not None else None
-            if open_session is None or held is None:
-                del holding[key]
-                continue
-            if open_session.ip != ip or (session is not None and held.session == session):
+            if when is None or open_session is None or held is None:
+                continue  # counted, or let go of, since
+            if when > cutoff or (session is not None and held.session == session):
+                kept.append(key)
                 continue
             del holding[key]
             open_session._held = None
             self.released.append(held)
             found = True
-        self._hold_at = min(holding.values()) + HELD_WAIT if holding else float("inf")
+        if kept:
+            self._held_by_ip[ip] = kept
+        else:
+            del self._held_by_ip[ip]
+        if found:
+            self._hold_at = next(iter(holding.values())) + HELD_WAIT if holding else float("inf")
         return found
 
     def _release_held(self, now: float) -> None:
