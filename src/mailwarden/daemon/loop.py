@@ -1994,7 +1994,14 @@ class Daemon:
                 target, since, detection.time + timedelta(seconds=2)
             ):
                 if row.network == target:
-                    return False
+                    # Its own ban: recorded since the attack (its answer), or still in
+                    # force after the attack's logged second (stamps are cut to the
+                    # second: the slack goes forward only). One that ended a moment
+                    # before new guessing answered none of it.
+                    lasted = row.ended if row.ended is not None else row.until
+                    if row.since >= since or lasted > detection.time + timedelta(seconds=1):
+                        return False
+                    continue
                 if self.policy.refusal(row.network) is not None:
                     continue  # not enforced here
                 if row.state == "active" and row.until > now and row.network not in self.applied:
