@@ -920,17 +920,20 @@ when there are few such (with the runs, at most `MAX_RUNS`), the input was joine
 pieces (``cat mail.log mail.log.1`` when the newest is under 3 hours old), said and read
 again cut there too; many are a syslog of hosts whose clocks differ, counted as given."""
 JITTER = 60.0
-"""Seconds an entry may lie before an earlier one of the same input and still be taken
-for the jitter of one log, counted in the order given: the lines of processes that log
-at once are stamped when logged and written when they reach the writer (a syslog
-daemon, the journal, Postfix's postlogd, Dovecot's log process), a second or a few
-apart, some more under load; a minute is well past that, so a well-kept log, however
-big, is read once. Joining two logs (``cat dovecot.log mail.log``, then ``grep`` for an
-address) steps back by the span of the one put after the other, minutes or more: an
-input that goes back more than this (at most `SHORT_BACKWARD`: more is said as such) is
-noted (``ReadStats.skew_turns``) and read again in time order
-(``cli.analyze._read_again``), or a login met before the failures it came after is
-taken for a phone with an old password rather than a break-in."""
+"""Seconds an entry may lie before an earlier one of the same input and still be taken for
+the jitter of one log, counted in the order given; an entry further back is a join only
+when it lies this far before the input's first entry, of its host (review found a step
+back alone also made by a host whose clock is slow in a central syslog, a clock stepped
+back by NTP, the hour summer time ends: those lie after the input's start). The lines of
+processes that log at once are stamped when logged and written when they reach the
+writer (a syslog daemon, the journal, Postfix's postlogd, Dovecot's log process), a
+second or a few apart, some more under load; a minute is well past that, so a well-kept
+log, however big, is read once. Joining two logs (``cat dovecot.log mail.log``, then
+``grep`` for an address) steps back by the span of the one put after the other, minutes
+or more: an input that goes back more than this (at most `SHORT_BACKWARD`: more is said
+as such) is noted (``ReadStats.skew_turns``) and read again in time order
+(``cli.analyze._read_again``), or a login met before the failures it came after is taken
+for a phone with an old password rather than a break-in."""
 MAX_RUNS = 16
 """Most times the inputs may go back in time (``ReadStats.runs``: their runs but the
 first) for ``analyze`` to read them again as their runs merged by time
@@ -976,11 +979,10 @@ class _Order:
         self.skewed: set[str] = set()
         """The inputs that went back more than `JITTER` within a short run
         (``ReadStats.skew_turns``)."""
-        self.short_host: str | None = None
-        """The host of the entry of `short_latest`: only an entry of the same host that
-        goes back more than `JITTER` is a join (a syslog of several hosts holds their
-        clocks' differences, in the order the lines came); a line without a host
-        (Dovecot's own log file) may be any host's."""
+        self.first: dict[str, tuple[float, str | None]] = {}
+        """The time and host of each input's first entry: only an entry more than
+        `JITTER` before it, of its host (a line without a host, Dovecot's own log file,
+        may be any host's), is a join."""
         self.command = command
         """The command the advice names (``mailwarden analyze /var/log/mail.log*``)."""
         self.source: str | None = None
@@ -999,28 +1001,28 @@ class _Order:
         """One entry (with a time): a new run, and said, if it goes back."""
         latest = self.latest
         came_after, self.source = self.source, record.source
+        if came_after != record.source and record.source not in self.first:
+            self.first[record.source] = (moment, record.host)
         short = self.short_latest
         if moment >= short:
             self.short_latest = moment
-            self.short_host = record.host
         elif moment < latest - BACKWARD:
             self.short_latest = moment  # a run starts: below
-            self.short_host = record.host
         elif moment < short - SHORT_BACKWARD:  # a short run starts
             self.short_latest = moment
-            self.short_host = record.host
             if len(stats.short_turns) <= MAX_RUNS:
                 stats.short_turns.append(_turn(record, moment, short))
         else:
-            if (
-                short - moment > JITTER
-                and record.source not in self.skewed
-                and (record.host == self.short_host or None in (record.host, self.short_host))
-            ):
-                # Before the test of `short_backs`: another host's step back, not a
-                # join, may have raised it past this one's.
-                self.skewed.add(record.source)
-                stats.skew_turns.append(_turn(record, moment, short))
+            if short - moment > JITTER and record.source not in self.skewed:
+                # A join: before the input's first entry, of its host. Not a log's own
+                # steps back (another host's slow clock, a clock stepped by NTP, the
+                # hour summer time ends), which lie after its start.
+                at, host = self.first.get(record.source, (moment, None))
+                if moment < at - JITTER and (
+                    record.host == host or record.host is None or host is None
+                ):
+                    self.skewed.add(record.source)
+                    stats.skew_turns.append(_turn(record, moment, short))
             back = float(int(short - moment) + 1)
             if back > self.short_backs.get(record.source, 0.0):
                 self.short_backs[record.source] = back
