@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 
 from clirunner import Runner
+from mailwarden.config import PolicyConfig
 from mailwarden.detect import Detector
 from mailwarden.detect.sessions import SessionTracker
 from sasllines import events_from
@@ -382,6 +383,25 @@ def test_a_client_s_parallel_connections_logging_in_are_no_failures() -> None:
     found += detector.expire(silent=0)
     assert found == []
     assert detector.stats["failures_counted"] == 1
+
+
+def test_the_index_of_held_refusals_by_address_stays_bounded() -> None:
+    # Refusals held and then counted by the session's close leave their keys in the
+    # index by address until that address logs in: no more keys than open sessions
+    # (max_clients), whatever the number of addresses (it was up to 64 per address).
+    lines, _t = connection(0, 0, 1, False)  # one earlier typo: passwd-file follows PAM
+    for i in range(3000):
+        sid = f"S{i:07d}xyzabcdef"
+        ip = f"2001:db8::{i % 100:x}"  # 100 addresses, 30 sessions each
+        lines += [
+            f"{stamp(100 + i // 50)} mx dovecot: auth-worker(20682): conn unix:auth-worker (pid=20680,uid=109): auth-worker<1>: pam(u{i},{ip},<{sid}>): pam_authenticate() failed: Authentication failure (Password mismatch?)",
+            f"{stamp(100 + i // 50)} mx dovecot: imap-login: Disconnected: Connection closed (auth failed, 1 attempts in 2 secs): user=<u{i}>, method=PLAIN, rip={ip}, lip=192.0.2.1, session=<{sid}>",
+        ]
+    detector = Detector(PolicyConfig(max_clients=1000), keep_history=False)
+    for event in events_from(lines):
+        detector.feed(event)
+    index = detector._sessions._held_by_ip
+    assert sum(map(len, index.values())) <= 1000
 
 
 def test_a_slow_next_passdb_accepting_after_six_seconds_is_no_failure() -> None:

@@ -852,6 +852,8 @@ class SessionTracker:
         latest line, oldest first (:meth:`_release_held`)."""
         self._hold_at = float("inf")
         """When the oldest held refusal is due (:meth:`_release_held`)."""
+        self._held_indexed = 0
+        """The keys in :attr:`_held_by_ip` (at most ``max_open``)."""
         self._held_by_ip: dict[str, list[SessionKey]] = {}
         """The sessions of each address that held a refusal (some counted or let go of
         since): where :meth:`release_held_of` looks, not in every held session."""
@@ -1370,11 +1372,15 @@ class SessionTracker:
                     self._hold(key, when)
                     if session.ip is not None:
                         by_ip = self._held_by_ip
-                        if len(by_ip) >= self.max_open:
-                            by_ip.clear()  # addresses by the thousand: looked up anew
+                        if self._held_indexed >= self.max_open:
+                            # No more keys than open sessions (stale ones stay until
+                            # their address logs in): looked up anew from here.
+                            by_ip.clear()
+                            self._held_indexed = 0
                         keys = by_ip.setdefault(session.ip, [])
                         if key not in keys and len(keys) < 64:
                             keys.append(key)
+                            self._held_indexed += 1
                     new = 0
             session.failures += new
         elif etype in (_T.AUTH_ABORTED, _T.AUTH_UNAVAILABLE):
@@ -1641,6 +1647,7 @@ class SessionTracker:
             open_session._held = None
             self.released.append(held)
             found = True
+        self._held_indexed -= len(keys) - len(kept)
         if kept:
             self._held_by_ip[ip] = kept
         else:
