@@ -579,6 +579,23 @@ MAX_LOOSE_CHAINS = 16
 (:meth:`SessionTracker._loose_next_passdb`): a client's parallel connections."""
 
 
+def _refusing_passdb(event: Event) -> str | None:
+    """The passdb of a one-try refusal of a named user (``db`` of its detail, not a
+    mechanism's own check), for :func:`_next_passdb` and
+    :meth:`SessionTracker._loose_next_passdb`; None for any other line."""
+    detail = event.detail
+    db = detail.get("db") if detail is not None else None
+    if (
+        db is None
+        or db.lower() in SASL_MECHANISMS
+        or event.user is None
+        or event.attempts != 1
+        or not _refused(event)
+    ):
+        return None
+    return db
+
+
 def _next_passdb(session: Session, event: Event) -> bool:
     """Whether a Dovecot auth-process failure of a session (``<session>`` in the line)
     is the next passdb's answer to the attempt an earlier passdb refused just before it,
@@ -597,16 +614,9 @@ def _next_passdb(session: Session, event: Event) -> bool:
     and a refusal for the next, two attempts may read as one: the login process's
     closing line (``auth failed, N attempts``) counts what the auth lines left uncounted,
     as these lines are not accounted."""
-    detail = event.detail
-    db = detail.get("db") if detail is not None else None
+    db = _refusing_passdb(event)
     user = event.user
-    if (
-        db is None
-        or db.lower() in SASL_MECHANISMS
-        or user is None
-        or event.attempts != 1
-        or not _refused(event)
-    ):
+    if db is None or user is None:
         session._chain = None
         return False
     chain = session._chain
@@ -1724,16 +1734,9 @@ class SessionTracker:
         misreading merges is the next passdb's line of another attempt already told: no
         attempt goes uncounted. Notes the passdb either way."""
         chains = self._loose_chains
-        detail = event.detail
-        db = detail.get("db") if detail is not None else None
+        db = _refusing_passdb(event)
         user = event.user
-        if (
-            db is None
-            or db.lower() in SASL_MECHANISMS
-            or user is None
-            or event.attempts != 1
-            or not _refused(event)
-        ):
+        if db is None or user is None:
             if user is not None:
                 chains.pop((ip, user.casefold()), None)
             return False
