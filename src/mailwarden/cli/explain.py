@@ -30,7 +30,8 @@ session): an excerpt is far smaller, and a whole log is analyze's (bounded state
         "\n"
         'Reads files (plain, .gz, .bz2, .xz) or standard input ("-", the default); several '
         "logs (mail.log and auth.log) are merged by time, as analyze merges them; pasted "
-        "text with many entries run together on one line is fine. Passwords decoded from "
+        "text with many entries run together on one line is fine, up to 64 KiB a line (a "
+        "longer line is skipped and counted). Passwords decoded from "
         "AUTH payloads are masked unless --show-passwords is given.\n"
         "\n"
         "\b\n"
