@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 import subprocess
 import time
 from collections.abc import Iterator
@@ -277,3 +278,33 @@ def test_a_reload_of_the_ports_after_the_admin_added_a_counter_keeps_enforcing(
     chain = running.ns.exec("nft", "list", "table", "inet", "mailwarden").stdout
     assert "465" in chain and "counter smtp_drops" in chain
     assert proc.poll() is None
+
+
+def test_a_wider_ban_left_out_past_max_bans_does_not_spare_a_client_inside_it(
+    running: Running,
+) -> None:
+    """The table is full (``max_bans`` 100) and a stored /24 that ends first is left out
+    of it: it blocks nothing, so an address inside it that guesses is banned itself
+    (it was skipped as banned already, and guessed on unblocked)."""
+    running.sections["enforce"]["max_bans"] = 100
+    running.sections["policy"]["ban_time"] = "1h"
+    write_config(running.config, running.sections)
+    path = running.sections["store"]["path"]
+    open_store(path).close()
+    now = round(time.time())
+    rows = [(f"10.0.{n // 250}.{n % 250 + 1}/32", now + 1800 + n) for n in range(100)]
+    rows.append(("203.0.113.0/24", now + 600))  # ends first: left out
+    with sqlite3.connect(path) as db:
+        db.executemany(
+            "INSERT INTO bans (network, since, until, reason, evidence, source, offences)"
+            f" VALUES (?, {now}, ?, 'bruteforce', '{{}}', 'auto', 1)",
+            rows,
+        )
+        db.execute("UPDATE meta SET value = value + 1 WHERE key = 'revision'")
+    db.close()
+    running.start()
+    assert "203.0.113.0/24" not in running.v4() and len(running.v4()) == 100
+    member = "203.0.113.90"
+    append(running.log, guesses(member))
+    assert wait_until(lambda: member in running.v4(), 2.0), running.said()
+    assert f"ban {member}/32 for 1h" in running.said()

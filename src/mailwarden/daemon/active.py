@@ -46,6 +46,18 @@ class ActiveBans:
                 return network
         return None
 
+    def covering_all(self, target: IPNetwork, now: datetime) -> list[BanEntry]:
+        """Every unexpired ban that covers `target` (itself and wider networks)."""
+        found: list[BanEntry] = []
+        for length in self._lengths[target.version]:
+            if length > target.prefixlen:
+                continue
+            network = target if length == target.prefixlen else target.supernet(new_prefix=length)
+            entry = self._by.get(network)
+            if entry is not None and entry.expires > now:
+                found.append(entry)
+        return found
+
     def get(self, network: IPNetwork) -> BanEntry | None:
         return self._by.get(network)
 

@@ -973,8 +973,13 @@ class Daemon:
         target = normalize(decision.target)
         refusal = self.policy.refusal(target)
         now = datetime.now(UTC)
-        if refusal is None and self.applied.covering(target, now) is not None:
+        covering = None if refusal is not None else self._holding(target, now)
+        if covering is not None:
             counters.already_banned += 1
+            if detection.ip is not None and target.num_addresses == 1:
+                # The detector keeps quiet about it only while that ban holds it (a
+                # wider network's, or a shorter one of its own, may end in minutes).
+                self.detector.answered(detection.ip, covering.expires.timestamp())
             return
         if refusal is None and self._own_addresses_stale():
             self._refresh_own_addresses()  # an address added a moment ago is refused
@@ -1019,6 +1024,22 @@ class Daemon:
         self._unrecorded[target] = _Unrecorded(entry, evidence, now, detection, users, decision)
         self.applied.put(entry)
         batch.append(entry)
+
+    def _holding(self, target: IPNetwork, now: datetime) -> BanEntry | None:
+        """The unexpired ban that holds ``target`` here, the one that ends last: its
+        own, or a wider network's that the firewall enforces (one left out past
+        ``enforce.max_bans`` blocks nothing, and holds no client inside it back from
+        its own ban). None when there is none."""
+        applied = self.applied
+        if applied.covering(target, now) is None:
+            return None  # the usual case: one lookup per length in use
+        enforcer = self.enforcer
+        held = [
+            entry
+            for entry in applied.covering_all(target, now)
+            if entry.network == target or enforcer.enforces(entry.network)
+        ]
+        return max(held, key=lambda entry: entry.expires, default=None)
 
     def _say_compromise(self, detection: Detection, batch: list[BanEntry]) -> None:
         """Log and alert a compromise (or a possible one), the bans of ``batch`` so far
@@ -1921,7 +1942,7 @@ class Daemon:
         target = normalize(decision.target)
         if self.policy.refusal(target) is not None:
             return  # said when the line was read
-        if self.applied.covering(target, datetime.now(UTC)) is not None:
+        if self._holding(target, datetime.now(UTC)) is not None:
             return  # banned meanwhile by the running detector: said then
         if self._unanswered(detection):
             self._decide(detection, batch, event, warm=True, said=True)
@@ -2004,8 +2025,9 @@ class Daemon:
                     continue
                 if self.policy.refusal(row.network) is not None:
                     continue  # not enforced here
-                if row.state == "active" and row.until > now and row.network not in self.applied:
-                    continue  # in force but not held here
+                held = row.network in self.applied and self.enforcer.enforces(row.network)
+                if row.state == "active" and row.until > now and not held:
+                    continue  # in force but not held here (past enforce.max_bans)
                 return False
             latest = self.store.history(limit=1, network=target)
         except StoreError as exc:

@@ -6,7 +6,8 @@ One implementation serves both uses:
   :class:`Detection` the moment a client (or a network) crosses a threshold, with the
   reason and a few evidence events, and repeats it only when the client is still at it
   after ``policy.ban_time``, by failures since its ban that cross a threshold again (the
-  ones before it were spent on it: :meth:`Detector._banned_until`);
+  ones before it were spent on it: :meth:`Detector._banned_until`), or sooner when the
+  daemon says a shorter ban answered it (:meth:`Detector.answered`);
   :meth:`Detection.decision` turns it into a ban;
 - the analyzer feeds a whole archive and calls :meth:`Detector.result` for an
   :class:`~mailwarden.detect.analysis.Analysis` (attackers, compromised accounts, decoded
@@ -692,6 +693,11 @@ class Detector:
         failures are forgiven (POSIX seconds, log time)."""
         self._forgiven_nets: dict[IPNetwork, float] = {}
         """The same for networks wider than one address."""
+        self._answered: dict[str, float] = {}
+        """Clients whose latest report the daemon skipped as banned already, by a ban
+        that ends sooner than ``ban_time`` after it (a wider network's, a shorter one of
+        its own: :meth:`answered`) -> when that ban ends (POSIX seconds): their verdicts
+        may be reported again from then on, not only ``ban_time`` after the report."""
         self._pending_unavailable: dict[str, list[tuple[float, Event, int]]] = {}
         """``Connection lost to authentication server`` lines not yet judged, by client:
         one with too few failures before it counts when failures follow (see
@@ -1979,8 +1985,31 @@ class Detector:
             return False
         for reported, at in client.reported:
             if reported is verdict:
-                return when - at >= self._limits.ban
+                return when - at >= self._limits.ban or self._answer_over(client, when)
         return True
+
+    def _answer_over(self, client: ClientState, when: float) -> bool:
+        """Whether the ban that answered ``client``'s latest report, shorter than
+        ``ban_time`` (:meth:`answered`), has ended by ``when``."""
+        answered = self._answered
+        if not answered:
+            return False
+        until = answered.get(client.ip)
+        return until is not None and when >= until
+
+    def answered(self, ip: str, until: float) -> None:
+        """The daemon did not ban ``ip`` for its latest report: a ban in force covers it
+        (a wider network's, or a shorter one of its own) until ``until`` (POSIX
+        seconds). The failures up to that report stay spent on it; when that ban ends
+        sooner than ``ban_time`` after the report, new failures that cross a threshold
+        again from ``until`` on are reported at once, as after a ban of its own
+        (otherwise the client would guess unbanned for the rest of ``ban_time``)."""
+        client = self._clients.get(ip)
+        if client is None or not client.reported:
+            return
+        latest = max(at for _, at in client.reported)
+        if until < latest + self._limits.ban:
+            self._answered[ip] = until
 
     @staticmethod
     def _banned_until(client: ClientState) -> float:
@@ -3553,6 +3582,7 @@ class Detector:
             self._clients.pop(ip, None)
             self._archive.pop(ip, None)
             self._pending_unavailable.pop(ip, None)
+            self._answered.pop(ip, None)
             return
         if until > self._forgiven_nets.get(network, until - 1):
             self._forgiven_nets[network] = until
@@ -3575,6 +3605,7 @@ class Detector:
         _drop(self._clients, inside)
         _drop(self._archive, inside)
         _drop(self._pending_unavailable, inside)
+        _drop(self._answered, inside)
         _drop(self._networks, within)
         _drop(self._archived_networks, within)
         _drop(self._lone, within)
@@ -3819,13 +3850,16 @@ class Detector:
         ban = self._limits.ban
         reported = client.reported
         rank = RANK[verdict]
+        over = self._answer_over(client, when)  # the ban that answered it ended early
         for seen, at in reported:
             if seen is verdict:
-                if when - at < ban:
+                if when - at < ban and not over:
                     return None
-            elif RANK[seen] < rank and when - at < ban:
+            elif RANK[seen] < rank and when - at < ban and not over:
                 return None  # a worse verdict was just reported: that ban covers this one
         client.reported = (*(p for p in reported if p[0] is not verdict), (verdict, when))
+        if self._answered:
+            self._answered.pop(client.ip, None)  # a new report: the daemon answers it
         # The client's last report of a verdict that bans: its names since come first.
         last = max((at for seen, at in reported if seen in BAN_VERDICTS), default=None)
         data = {**self._detection_users(client, last), **(data or {})}
@@ -3940,6 +3974,10 @@ class Detector:
             before = now - limits.retention
             _drop(self._forgiven, lambda ip: self._forgiven[ip] < before)
             _drop(self._forgiven_nets, lambda network: self._forgiven_nets[network] < before)
+        if self._answered:
+            # Past ``ban_time`` after its end, the report it answered holds nothing back.
+            done = now - limits.ban
+            _drop(self._answered, lambda ip: self._answered[ip] < done)
         self._owners.expire(now - limits.stale)
         self._wide_owners.expire(now - limits.stale)
         if len(self._campaigns) > 2 * self.policy.max_clients:

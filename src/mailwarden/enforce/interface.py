@@ -142,6 +142,11 @@ class Enforcer(ABC):
         asks this one every second in between."""
         return False
 
+    def enforces(self, network: IPNetwork) -> bool:
+        """Whether a ban of ``network`` given to it takes effect: False for one it left
+        out (nftables: past ``max_bans``, kept aside until there is room)."""
+        return True
+
     def check(self) -> None:  # noqa: B027 - nothing to check by default
         """Raise `NotOursError` when the objects we would create already exist and hold
         what we did not create (someone else's table, set or chain of the same name):

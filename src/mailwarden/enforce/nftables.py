@@ -240,6 +240,9 @@ class NftablesEnforcer(Enforcer):
             self._owned = True
             self._others_said = previous._others_said
 
+    def enforces(self, network: IPNetwork) -> bool:
+        return network not in self._left
+
     def ensure(self) -> None:
         view = self._view()
         if not view or view != self._verified:
