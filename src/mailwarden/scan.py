@@ -75,7 +75,7 @@ from mailwarden.locale import _
 from mailwarden.model import Event, EventType, Record, Strength
 from mailwarden.parsers import may_matter
 from mailwarden.parsers import parse as parse  # what parser() gives
-from mailwarden.parsers.dovecot import PROXIED
+from mailwarden.parsers.dovecot import AFTER_PIECE, PROXIED
 from mailwarden.parsers.postfix import interruption_after, postscreen_passed
 from mailwarden.pipeline import Counts, ReadOptions, last_stamp, reference_time
 from mailwarden.posixtime import posix_seconds
@@ -564,6 +564,8 @@ class Relevance:
             if "password_logged" in detail or "challenge" in detail or "sasl_user" in detail:
                 return True
             if PROXIED in detail:  # a login proxy's mark of its session (detect.proxied)
+                return True
+            if AFTER_PIECE in detail:  # a piece of a cut message (detect.pieces)
                 return True
         own = event.server_ip
         if own is not None and own not in self.own:

@@ -201,6 +201,7 @@ from mailwarden.detect.analysis import (
     evidence_event,
     evidence_events,
 )
+from mailwarden.detect.pieces import AfterPiece, after_piece
 from mailwarden.detect.proxied import ProxiedSessions
 from mailwarden.detect.server import ServerWatch
 from mailwarden.detect.sessions import (
@@ -252,7 +253,7 @@ from mailwarden.model import (
     Strength,
     address_key,
 )
-from mailwarden.parsers.dovecot import accepted_only
+from mailwarden.parsers.dovecot import AFTER_PIECE, accepted_only
 from mailwarden.parsers.sasl import Credential
 
 _T = EventType
@@ -597,6 +598,8 @@ class Detector:
         cap = self.policy.max_clients
         self._sessions = SessionTracker(max_open=cap, late_pam=late_pam)
         self._proxied = ProxiedSessions()
+        self._pieces = AfterPiece()
+        self._after_pieces = self._pieces.waiting  # tested on every event: empty, nearly always
         self._sessions.on_address = self._address_learned
         self._clients: StateTable[str, ClientState] = StateTable(cap, _last)
         self._accounts: StateTable[str, AccountState] = StateTable(cap, _last)
@@ -772,6 +775,9 @@ class Detector:
         if server_ip is not None and server_ip not in self._own:
             self._own_lip.add(server_ip)
             self._own_changed(self._own | {server_ip})
+        if self._after_pieces:
+            # The line after a piece of a cut Dovecot message: its login proves no device.
+            event = self._pieces.judge(event)
         early: list[Detection] | None = None
         if (
             event.type is _T.AUTH_SUCCESS
@@ -910,6 +916,9 @@ class Detector:
         proxy's line marks its session (detect.proxied)."""
         detail = event.detail
         if detail is not None:
+            if AFTER_PIECE in detail:
+                self._pieces.mark(event)
+                return _NOTHING
             self._proxied.mark(event)
             if "password_logged" in detail:
                 tracker = self._sessions
@@ -2564,7 +2573,7 @@ class Detector:
                 if session is not None and session.unresolved and user is not None:
                     self._unresolved_login(session, user)
                 continue
-            if user is not None and self._server.pending:
+            if user is not None and self._server.pending and not after_piece(event):
                 self._server.login(user, self._owner_key(ip))
             out.extend(self._success(ip, user, event))
         return out or None
@@ -2577,6 +2586,8 @@ class Detector:
         when = self._sessions.seconds(event)
         key = account_key(user) if user else None
         client = self._clients.get(ip) or self._revive(ip)
+        if event.detail is not None and after_piece(event):
+            return self._untrusted_success(ip, user, key, client, event, when)
         net = client.net if client else None
         owner = self._owner(ip, create=False, net=net)
         previous = None  # this address's previous login as the account
@@ -2637,6 +2648,20 @@ class Detector:
                     self._excuse_typos(client, key, when)
                     self._failed_owner(client, user)
             return []
+        return self._compromise(ip, user, key, client, event, when, compromise)
+
+    def _compromise(
+        self,
+        ip: str,
+        user: str | None,
+        key: str | None,
+        client: ClientState | None,
+        event: Event,
+        when: float,
+        compromise: tuple[str, int, bool],
+    ) -> list[Detection]:
+        """A login as ``key`` from ``ip`` after guessing (:meth:`_compromise_reason`): a
+        break-in, flagged and reported."""
         reason, failures_before, by_others = compromise
         if len(self._compromised) < MAX_COMPROMISES:
             self._compromised.add((ip, key))
@@ -2675,6 +2700,46 @@ class Detector:
         data = {"user": user, "by_others": by_others, "session_started": started}
         self._flag(client, Verdict.COMPROMISED, reason, event, when, found, data)
         return found
+
+    def _untrusted_success(
+        self,
+        ip: str,
+        user: str | None,
+        key: str | None,
+        client: ClientState | None,
+        event: Event,
+        when: float,
+    ) -> list[Detection]:
+        """A login the line after a piece of a cut Dovecot message gave (detect.pieces):
+        the client may have written it, account and all. After guessing it is a break-in,
+        as any login (:meth:`_compromise`); else nothing: it makes ``ip`` no device of the
+        account (no owner, no excused typos or stale password, no person in its network,
+        no misspelt device, no real name) and lowers nothing."""
+        if client is not None and when > client.last:
+            client.last = when
+        if (
+            client is not None
+            and client.flags & _COMPROMISED
+            and client.succeeded is not None
+            and key in client.succeeded
+        ):
+            client.see(event, when)  # the intruder still at it
+            return []
+        if (ip, key) in self._compromised:
+            return []
+        if key is not None and self._owners:
+            owner = self._owner(ip, create=False, net=client.net if client else None)
+            if owner is not None and (key in owner.users or self._other_form(owner, key)):
+                return []  # a device of the account before: no break-in, as any login
+        compromise = self._compromise_reason(ip, client, key, when)
+        if compromise is None:
+            return []
+        if client is not None and key is not None:
+            if client.succeeded is None:
+                client.succeeded = []
+            if key not in client.succeeded and len(client.succeeded) < MAX_SUCCEEDED:
+                client.succeeded.append(key)
+        return self._compromise(ip, user, key, client, event, when, compromise)
 
     def _network_evidence(
         self, client: ClientState, key: str | None

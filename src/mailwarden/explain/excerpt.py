@@ -80,6 +80,7 @@ from mailwarden.framing import journal_marker
 from mailwarden.gcpause import fewer_collections
 from mailwarden.locale import _, ngettext
 from mailwarden.model import Event, EventType, Record
+from mailwarden.parsers.dovecot import AFTER_PIECE
 from mailwarden.parsers.sasl import Credential, escape_text, escape_unsafe
 from mailwarden.redact import REDACTED, redact_line
 
@@ -94,6 +95,14 @@ MAX_EXTRA = 10 * MAX_ENTRIES
 began (their later lines are listed with them): at most this many."""
 _SECRET_TYPES = frozenset({EventType.AUTH_COMMAND, EventType.CLIENT_DATA})
 _DEBUG = EventType.DEBUG
+
+
+def _is_piece(event: Event) -> bool:
+    """Whether ``event`` is the mark of a piece of a cut Dovecot message."""
+    detail = event.detail
+    return detail is not None and AFTER_PIECE in detail and event.ip is None
+
+
 _REDACTED = "‹…›"
 
 
@@ -206,6 +215,11 @@ class _Reader:
                     if self._listable is None:
                         self.kept.append(_Item(record, [], order=self.entries, marker=marker))
                     continue
+            marks = None
+            if events and events[0].type is _DEBUG and _is_piece(events[0]):
+                # A piece of a cut Dovecot message: no entry of its own (routine_note says
+                # what it is); its mark is the detector's (detect.pieces).
+                marks, events = events, []
             proxied = self.proxied
             item = _Item(
                 record,
@@ -259,6 +273,8 @@ class _Reader:
             self._keep(item)
             self._hand_over(False)
             yield from item.events
+            if marks:
+                yield from marks
         tracker.close_all()
         self._released()
         self._hand_over(True)

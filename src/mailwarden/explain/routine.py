@@ -163,7 +163,9 @@ _KINDS = {
                 "ends inside the client's text (a long IMAP ID, say). mailwarden reads nothing "
                 "from such a line: an address, the server's address or an outcome there may "
                 "be the client's. The message's last piece is read as a line: it ends in the "
-                "server's own elements, so what the client wrote there is about itself."
+                "server's own elements, so what the client wrote there is about itself. A "
+                "login on the line after a piece still counts as a break-in after guessing, "
+                "but never makes its address a device of that account."
             ),
             N_("Another piece of a longer Dovecot message: not read (see above)."),
         ),

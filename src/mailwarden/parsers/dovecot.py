@@ -117,7 +117,9 @@ def parse_message(record: Record, text: str, service: str | None, auth: bool) ->
             if text.startswith(_DEBUG):
                 return []
             text = text[text.index(": ") + 2 :]
-        if text.startswith(_ID_SENT) or split_piece(text):
+        if split_piece(text):
+            return [_piece(record, service)]
+        if text.startswith(_ID_SENT):
             return []
         return _login(record, text, service)
     # Auth-process lines: peel what Dovecot (and syslog setups) nest: "auth: ",
@@ -194,12 +196,22 @@ bytes. A piece starts or ends anywhere, in the client's text: a long ``ID sent:`
 (:data:`_ID_SENT`) ends its first piece in what the client chose (``… (auth failed, 9
 attempts in 9 secs): user=<alice>, rip=<victim>, lip=<attacker>, session=<x``), and its
 last piece may be exactly a real-looking line that only ends in the server's elements.
-So such a message gives nothing. The last piece is read as a line: it ends in the
-server's own elements (``rip=`` is the client's real address), so what the client wrote
-in it can only be about itself (a false "got in" of its own address, a failure more).
-It is not dropped: a message of this size fits one write whole too (an IMAP ID of 4
-KiB), so dropping the line after one would let a bot hide its own failures and logins
-behind an ID it sends (found by review).
+So such a message gives nothing but a mark (:data:`AFTER_PIECE`, :func:`_piece`): a DEBUG
+event without an address, for its host and login service.
+
+The last piece is read as a line: it ends in the server's own elements (``rip=`` is the
+client's real address), so what the client wrote in it can only be about itself: a
+failure more, or a forged ``Login: user=<alice>, method=PLAIN`` of its own address. It
+is not dropped, nor read as failures only: a message of this size fits one write whole
+too (an IMAP ID of 4 KiB), and then the next line is the connection's real failure or
+login; dropping it would let a bot hide its own failures and break-in behind an ID it
+sends (found by review). Instead the detector (``mailwarden.detect.pieces``) marks
+every event of the next login-process line of the same host and service (2 s later at
+most by the time stamps: the log process writes the pieces together): a login there
+still counts as a break-in when it follows guesses, as any login does, but it never
+makes its address a device of the account (no "stale password", no typo excused, no
+owner's network): what the forged login was written for. A real login after a long ID
+loses only that: its address's later failures count as guesses.
 
 The bound is below 4085 by a margin (a site's log prefix Dovecot 2.3 writes into each
 piece, ``internal_format()``, counts against the same 4096 bytes); a complete
@@ -208,6 +220,37 @@ bytes (``str_sanitize``), the rest the server's short words. Syslog does not cut
 pieces again (rsyslog's default ``maxMessageSize`` is 8 KiB; glibc's ``syslog()`` has no
 limit); a syslog daemon that truncated lines shorter than 4 KiB would lose the server's
 elements of a long line anyway."""
+
+
+AFTER_PIECE = "after_piece"
+"""The detail key of the mark a piece gives (:func:`_piece`, its value the login service),
+and of a login the line after a piece gives (``mailwarden.detect.pieces``): a login whose
+account and outcome the client may have written, never its owner's device."""
+
+
+def _piece(record: Record, service: str) -> Event:
+    """The mark of a piece (:data:`SPLIT_PIECE_BYTES`): nothing read from its text."""
+    return _new(
+        Event,
+        (
+            _E.DEBUG,
+            _C.DEBUG,
+            False,
+            None,
+            None,
+            None,
+            None,
+            None,
+            "piece",
+            record,
+            0,
+            None,
+            service,
+            None,
+            None,
+            {AFTER_PIECE: service},
+        ),
+    )
 
 
 def split_piece(text: str) -> bool:
