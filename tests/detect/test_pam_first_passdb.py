@@ -552,3 +552,81 @@ def test_an_address_trying_again_is_not_the_first_forgotten_when_the_table_is_fu
     tracker = SessionTracker(max_open=10)
     counted = sum(tracker.feed(event)[1] for event in events_from(lines))
     assert counted == 2 + 10  # IP's two tries, the others' one each
+
+
+# -- passwd-file first, PAM second, pam_unix's lines in the log ----------------------------
+
+
+def passwd_file_first(t: int, n: int, wrong: int, pam_last: bool = False) -> tuple[list[str], int]:
+    """One IMAP connection from second ``t`` with ``wrong`` wrong passwords, through
+    passwd-file first, then PAM (``passdb { driver = passwd-file }`` before ``driver =
+    pam``): passwd-file's refusal, pam_unix's lines at once (or, ``pam_last``, after the
+    auth worker's, in its second), PAM's refusal after its failure delay, the login
+    process's line. (lines, its end)."""
+    sid = f"Pwf{n:02d}abcdefghijk"
+    lines = []
+    start = t
+    for k in range(wrong):
+        pam = [
+            "auth: pam_unix(dovecot:auth): check pass; user unknown",
+            f"auth: pam_unix(dovecot:auth): authentication failure; logname= uid=0 euid=0 tty=dovecot ruser=alice rhost={IP} ",
+        ]
+        lines.append(
+            f"{stamp(t)} mx dovecot: auth: passwd-file(alice,{IP},<{sid}>): Password mismatch"
+        )
+        if not pam_last:
+            lines += [f"{stamp(t)} mx {text}" for text in pam]
+        t += 2
+        lines.append(
+            f"{stamp(t)} mx dovecot: auth-worker(20682): conn unix:auth-worker (pid=20680,uid=109): auth-worker<{n * 8 + k}>: pam(alice,{IP},<{sid}>): pam_authenticate() failed: Authentication failure (Password mismatch?)"
+        )
+        if pam_last:
+            lines += [f"{stamp(t)} mx {text}" for text in pam]
+        t += 2
+    lines.append(
+        f"{stamp(t)} mx dovecot: imap-login: Disconnected: Aborted login by logging out (auth failed, {wrong} attempts in {t - start} secs): user=<alice>, method=PLAIN, rip={IP}, lip=192.0.2.1, secured, session=<{sid}>"
+    )
+    return lines, t
+
+
+@pytest.mark.parametrize("pam_last", [False, True], ids=["pam-unix-first", "pam-unix-last"])
+@pytest.mark.parametrize("per_connection", [[3], [1, 1, 1]], ids=str)
+def test_n_wrong_passwords_through_passwd_file_then_pam_are_n_failures(
+    run: Runner, log_file: LogFile, per_connection: list[int], pam_last: bool
+) -> None:
+    # pam_unix's line of a try passwd-file's refusal counted was counted again (and, once
+    # passwd-file was seen followed by PAM, its held refusal as well): 3 wrong passwords
+    # counted 6, in one connection or three.
+    lines: list[str] = []
+    t = 0
+    for n, wrong in enumerate(per_connection):
+        more, t = passwd_file_first(t, n, wrong, pam_last)
+        lines += more
+        t += 20
+    got = report(run, log_file, lines)
+    assert got["stats"]["failures_counted"] == 3
+    (client,) = got["attackers"]
+    assert client["failures"] == 3
+    assert detector_on(lines)[1] == 3
+
+
+def test_tries_by_postfix_s_sasl_through_passwd_file_then_pam_count_once_each(
+    run: Runner, log_file: LogFile
+) -> None:
+    # The same with Postfix's SASL (no session id): each try counted twice, 6.
+    lines = [line for t in (0, 60, 90) for line in sasl_tries(t, ["alice"], "passwd-file")]
+    got = report(run, log_file, lines)
+    assert got["stats"]["failures_counted"] == 3
+    assert detector_on(lines)[1] == 3
+
+
+def test_a_held_refusal_stamped_before_the_one_above_it_counts_after_its_own_minute() -> None:
+    # Two bots hang up in PAM's failure delay, their lines merged from two syslog sources
+    # 3 s out of order. The refusals held for the next passdb waited in the order fed: the
+    # earlier-stamped one, behind the later one, counted only when that one's minute was
+    # over too (in the daemon: at the next housekeeping, a minute on).
+    lines = guesses([1])  # shows that passwd-file follows PAM
+    lines += hang_up(103, 1, worker_line=True, hang_up_line=False)
+    lines += hang_up(100, 0, worker_line=True, hang_up_line=False)
+    assert live(lines, 57)[1] == 2  # the typo and the try of 10:01:42, a minute old
+    assert live(lines, 60)[1] == 3

@@ -782,7 +782,7 @@ class Detector:
         if (
             event.type is _T.AUTH_SUCCESS
             and event.ip is not None
-            and self._sessions._holding
+            and self._sessions.holds_any
             and self._sessions.release_held_of(event.ip, event.session)
         ):
             early = self._released()  # the address's held failures, before its login

@@ -103,6 +103,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from datetime import datetime
+from operator import itemgetter
 from typing import Any
 
 from mailwarden.detect.accounts import CUT, account_key, local_part
@@ -799,6 +800,10 @@ class SessionTracker:
         """With :attr:`late_pam` (or for Dovecot's lines of PAM's refusal): the attempts
         lines other than PAM's accounted, whose PAM line has not come: (time of the line,
         case-folded user) by address."""
+        self._before_pam: dict[str, list[tuple[float, str | None]]] = {}
+        """Tries a passdb other than PAM refused (its line counted them) within
+        :data:`NEXT_PASSDB_WINDOW`: (time, name) by address. When PAM is a later passdb,
+        pam_unix's own line of such a try follows (:meth:`_pam_after`)."""
         self.same_as_pam = False
         """The event just fed is Dovecot's line of an attempt PAM's own line counted
         (explain says so); the caller clears it."""
@@ -862,6 +867,13 @@ class SessionTracker:
         latest line, oldest first (:meth:`_release_held`)."""
         self._hold_at = float("inf")
         """When the oldest held refusal is due (:meth:`_release_held`)."""
+        self._hold_last = float("-inf")
+        """The latest time in :attr:`_holding` (at most): an entry put after it at an
+        earlier time (lines a few seconds out of order: two hosts' or programs' syslog
+        merged) breaks its order (:attr:`_hold_unordered`)."""
+        self._hold_unordered = False
+        """:attr:`_holding` is out of time order: it is sorted before it is next read
+        from the front (:meth:`_order_held`)."""
         self._held_indexed = 0
         """The keys in :attr:`_held_by_ip` (at most ``max_open``)."""
         self._held_by_ip: dict[str, list[SessionKey]] = {}
@@ -900,15 +912,29 @@ class SessionTracker:
 
     # -- feeding ---------------------------------------------------------------------
 
+    @property
+    def holds_any(self) -> bool:
+        """Whether a session holds a passdb's refusal for the next passdb's answer
+        (:attr:`Session._held`): only then may a login count some first
+        (:meth:`release_held_of`)."""
+        return bool(self._holding)
+
+    def _wait_over(self, event: Event) -> None:
+        """The deferred PAM lines (:meth:`_defer`) and held refusals (:meth:`_hold`) whose
+        wait is over by ``event``'s time count now (:attr:`released`). Called, by
+        :meth:`feed` and :meth:`_smtpd_key`, only when either waits."""
+        if self._deferred and self.seconds(event) >= self._release_at:
+            self._release_due(self.now)
+        if self._holding and self.seconds(event) >= self._hold_at:
+            self._release_held(self.now)
+
     def feed(self, event: Event) -> tuple[Session | None, int]:
         """Attach ``event`` to its session; return the session and the new failures."""
         self._fed += 1
         if self._fed % SWEEP_EVERY == 0:
             self.expire(self.now)
-        if self._deferred and self.seconds(event) >= self._release_at:
-            self._release_due(self.now)
-        if self._holding and self.seconds(event) >= self._hold_at:
-            self._release_held(self.now)
+        if self._deferred or self._holding:
+            self._wait_over(event)
         record = event.record
         program = record.program
         if program is not None and program.endswith("smtpd"):
@@ -998,10 +1024,8 @@ class SessionTracker:
         fed = self._fed = self._fed + 1
         if not fed & _SWEEP_MASK:
             self.expire(self.now)
-        if self._deferred and self.seconds(event) >= self._release_at:
-            self._release_due(self.now)
-        if self._holding and self.seconds(event) >= self._hold_at:
-            self._release_held(self.now)
+        if self._deferred or self._holding:
+            self._wait_over(event)
         return ("smtpd", record.host, program, pid)
 
     def _postfix(self, event: Event, key: SessionKey) -> tuple[Session | None, int]:
@@ -1351,13 +1375,18 @@ class SessionTracker:
                     new = 0
                 else:
                     new = attempts
+                    pam = _pam_refusal(event)
                     if (
-                        (self.late_pam or _pam_refusal(event))
+                        (self.late_pam or pam)
                         and event.ip is not None
                         and event.strength is not _WEAK
                     ):
                         # (A weak one, a disabled account's, has no PAM failure line.)
                         self._unpaired_attempts(event.ip, when, event.user, attempts)
+                    if not pam and session._chain is not None and event.ip is not None:
+                        # A passdb's refusal of a try (_next_passdb noted it): PAM, when
+                        # asked next, writes its own line of the try after this one.
+                        self._refused_before_pam(event.ip, when, event.user)
                     if _dovecot_fallback(session, event):
                         # The password just refused, tried by another mechanism: not a guess.
                         self.fell_back = True
@@ -1428,6 +1457,15 @@ class SessionTracker:
         when = self.seconds(event)
         if is_auth_process(event):
             if is_pam_unix(event):
+                if (
+                    attempts == 1
+                    and self._before_pam
+                    and self._pam_after(event.ip, when, event.user)
+                ):
+                    # PAM's line of a try another passdb's refusal counted just before:
+                    # PAM is a later passdb (passwd-file, then PAM).
+                    self.pam_late = True
+                    return 0
                 if self._unpaired and attempts == 1 and self._pam_came_late(event, when):
                     # PAM's line of an attempt another line accounted already.
                     self.pam_late = True
@@ -1480,8 +1518,11 @@ class SessionTracker:
                     self._unpaired_attempts(event.ip, when, event.user, 1)
                 self._defer(event.ip, when, event)
                 return 0
-            if (self.late_pam or _pam_refusal(event)) and strong:
+            pam = _pam_refusal(event)
+            if (self.late_pam or pam) and strong:
                 self._unpaired_attempts(event.ip, when, event.user, attempts)
+            if not pam and attempts == 1 and _refusing_passdb(event) is not None:
+                self._refused_before_pam(event.ip, when, event.user)
             self._add_credit(event.ip, when, attempts)
             return attempts
         if _stands_alone(event):  # a login line's unsupported mechanism: its own attempts
@@ -1612,6 +1653,44 @@ class SessionTracker:
         """Remember PAM's failure line of an attempt, for :meth:`_same_as_pam`."""
         self._remember(self._pam, ip, (when, user.casefold() if user is not None else None))
 
+    def _refused_before_pam(self, ip: str, when: float, user: str | None) -> None:
+        """A passdb other than PAM refused a try of ``user`` from ``ip`` at ``when``, and
+        its line counted it: PAM, when a later passdb, writes its own line of the try next
+        (:meth:`_pam_after`). Of ``max_open`` addresses at most, the tries of the last
+        :data:`NEXT_PASSDB_WINDOW`, :data:`MAX_LOOSE_CHAINS` each."""
+        table = self._before_pam
+        told = table.get(ip)
+        if told is not None and told[-1][0] >= when - NEXT_PASSDB_WINDOW:
+            told.append((when, user))
+            if len(told) > MAX_LOOSE_CHAINS:
+                del told[0]
+        elif told is not None or len(table) < self.max_open:
+            table[ip] = [(when, user)]  # (the address's others are too old to pair)
+        else:
+            self._forget_oldest(table)
+            table[ip] = [(when, user)]
+
+    def _pam_after(self, ip: str, when: float, user: str | None) -> bool:
+        """Whether pam_unix's failure line of ``user`` from ``ip`` at ``when`` is of a try
+        another passdb refused within :data:`NEXT_PASSDB_WINDOW` before it
+        (:meth:`_refused_before_pam`), whose line counted it: Dovecot asked PAM next
+        (passwd-file, then PAM), and PAM's lines of the try (pam_unix's, the auth worker's
+        ``pam(…)``: :func:`_next_passdb`) are no other try. Pairs them (the earliest)."""
+        told = self._before_pam.get(ip)
+        if not told:
+            return False
+        since = when - NEXT_PASSDB_WINDOW
+        name = _pam_name(user)
+        for index, (at, told_user) in enumerate(told):
+            if since <= at <= when and (
+                name is None or told_user is None or _pam_name(told_user) == name
+            ):
+                del told[index]
+                if not told:
+                    del self._before_pam[ip]
+                return True
+        return False
+
     def _passes_on(self, event: Event) -> bool:
         """Whether Dovecot's refusal ``event`` (with a session id) is by a passdb that
         another one follows (:meth:`_learn_passdbs`): Dovecot asks the next one, which
@@ -1627,9 +1706,21 @@ class SessionTracker:
         holding = self._holding
         holding.pop(key, None)
         holding[key] = when
+        if when >= self._hold_last:
+            self._hold_last = when
+        else:
+            self._hold_unordered = True
         due = when + HELD_WAIT
         if due < self._hold_at:
             self._hold_at = due
+
+    def _order_held(self) -> None:
+        """Sort :attr:`_holding` by time again (an entry came out of order: :meth:`_hold`),
+        so that what is due is at its front: a refusal held behind a later-stamped one
+        counted only when that one was due, or the daemon's next housekeeping, a minute
+        on. Seldom: lines out of order by the seconds between two held refusals."""
+        self._holding = dict(sorted(self._holding.items(), key=itemgetter(1)))
+        self._hold_unordered = False
 
     def release_held_of(self, ip: str, session: str | None) -> bool:
         """A login from ``ip`` (in the Dovecot session ``session``) is coming: the
@@ -1640,6 +1731,8 @@ class SessionTracker:
         keys = self._held_by_ip.get(ip)
         if not keys:
             return False
+        if self._hold_unordered:
+            self._order_held()
         holding = self._holding
         cutoff = self.now - HELD_BEFORE_LOGIN
         found = False
@@ -1673,7 +1766,10 @@ class SessionTracker:
         delay, the login process wrote nothing). A session with a later line waits from
         that line."""
         before = now - HELD_WAIT
+        if self._hold_unordered:
+            self._order_held()
         holding = self._holding
+        waiting: list[tuple[SessionKey, float]] | None = None
         while holding:
             key = next(iter(holding))
             when = holding[key]
@@ -1683,12 +1779,20 @@ class SessionTracker:
             session = self.open.get(key)
             if session is None or session._held is None:
                 continue  # counted, or let go of, by a line of its session
-            if session.last > when:
-                holding[key] = session.last
+            if session.last > before:
+                if waiting is None:
+                    waiting = []
+                waiting.append((key, session.last))  # waits from its latest line
                 continue
             held = session._held
             session._held = None
             self.released.append(held)
+        if waiting is not None:
+            for key, when in waiting:
+                self._hold(key, when)
+            if self._hold_unordered:
+                self._order_held()
+            holding = self._holding
         self._hold_at = next(iter(holding.values())) + HELD_WAIT if holding else float("inf")
 
     def _note_ended(self, sid: str, when: float) -> None:
@@ -2439,6 +2543,11 @@ class SessionTracker:
                 if open_ and open_[-1][0] >= chains_since:
                     break
                 del chains[chain_key]
+        if self._before_pam:
+            tried_since = now - NEXT_PASSDB_WINDOW
+            before_pam = self._before_pam
+            for ip in [ip for ip, told in before_pam.items() if told[-1][0] < tried_since]:
+                del before_pam[ip]
         if self._ended:
             ended = self._ended
             ended_since = now - ENDED_WINDOW
@@ -2472,7 +2581,10 @@ class SessionTracker:
         self._due.clear()
         self._holding.clear()
         self._hold_at = float("inf")
+        self._hold_last = float("-inf")
+        self._hold_unordered = False
         self._ended.clear()
+        self._before_pam.clear()
         for session in closed:
             self._close(session, "end of input", None)
         return closed
