@@ -46,8 +46,9 @@ tls_export_cipherlist = ALL:+RC4:@STRENGTH
 """
 
 
-def report(run_cli, directory: Path) -> dict:
-    return json.loads(run_cli("audit", "--postfix-dir", str(directory), "--format", "json").out)
+def report(run_cli, directory: Path, *extra: str) -> dict:
+    args = ("audit", "--postfix-dir", str(directory), "--format", "json", *extra)
+    return json.loads(run_cli(*args).out)
 
 
 def postconf(directory: Path, *args: str) -> str:
@@ -61,7 +62,8 @@ def test_weak_suites_of_submission_are_excluded_from_mandatory_tls_only(run_cli,
 
     document = report(run_cli, directory)
     ciphers = [f for f in document["findings"] if f["id"].endswith("_ciphers")]
-    assert {f["id"] for f in ciphers} == {"postfix.anonymous_ciphers", "postfix.weak_ciphers"}
+    # Postfix 3.7 needs OpenSSL 1.1.1, which has no RC4: anonymous suites only
+    assert {f["id"] for f in ciphers} == {"postfix.anonymous_ciphers"}
     assert {f["subject"] for f in ciphers} == {"submission/inet, submissions/inet"}
     (anonymous,) = [f for f in ciphers if f["id"] == "postfix.anonymous_ciphers"]
     mandatory = f"postconf -c {directory} -e 'smtpd_tls_mandatory_exclude_ciphers={EXCLUDED}'"
@@ -82,7 +84,7 @@ def test_export_suites_on_port_25_are_still_excluded_there(run_cli, tmp_path: Pa
     the parameter that opportunistic TLS reads; submission gets the mandatory one."""
     directory = build_postfix(tmp_path / "mx", DEBIAN_MAIN + EXPORT_ON_25, STOCK_SUBMISSION)
 
-    document = report(run_cli, directory)
+    document = report(run_cli, directory, "--openssl-version", "1.0.2k")  # export suites
     weak = {f["subject"]: f for f in document["findings"] if f["id"] == "postfix.weak_ciphers"}
     prefix = f"postconf -c {directory} -e"
     assert weak["smtp/inet"]["severity"] == "medium"

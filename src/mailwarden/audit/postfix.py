@@ -86,6 +86,11 @@ medium
                                       fixed with `postconf -P` writing no there, or
                                       the yes of another finding's fix that writes that
                                       `-o` (still medium: the service does not run)
+    postfix.port25_tls_required       TLS required (`encrypt`, implicit TLS) on a
+                                      public port 25: a publicly-referenced server must
+                                      not require TLS (RFC 3207 section 4), so mail from
+                                      servers without TLS bounces; the fix makes it
+                                      optional (`may`) there
     postfix.anvil_missing             an AUTH rate limit, but no `anvil/unix` in
                                       master.cf: anvil(8) keeps the count, so nothing
                                       enforces the limit
@@ -232,6 +237,7 @@ EOL_VERSION = register("postfix.eol_version")
 REFUSED_BOOLEAN = register("postfix.refused_boolean")
 INVALID_NUMBER = register("postfix.invalid_number", "credential_exposed", "bruteforce", "spray")
 NO_CERTIFICATE = register("postfix.no_certificate", "weak_tls", "cleartext_auth")
+PORT25_TLS_REQUIRED = register("postfix.port25_tls_required")
 
 UNPATCHED_BEFORE = (2, 8)
 """Postfix older than this gets no security fixes from anyone: the distributions that
@@ -695,13 +701,20 @@ def submission_missing(config: PostfixConfig, planner: Planner) -> Iterable[Audi
     )
     if not auth_anywhere or planner.has_submission():
         return []
+    evidence = [_services_evidence(config)]
+    disabled = planner.disabled_submission()
+    if disabled is not None:
+        evidence.append(config.evidence("master_service_disable"))
+        more = {"variant": "disabled", "disabled": disabled.key}
+    else:
+        more = _loopback_details(planner)
     return [
         _finding(
             SUBMISSION_MISSING.id,
             Severity.MEDIUM,
-            [_services_evidence(config)],
+            evidence,
             planner.ensure_submission(),
-            more=_loopback_details(planner),
+            more=more,
         )
     ]
 
@@ -756,6 +769,33 @@ def _tls_level_evidence(config: PostfixConfig, service: Service) -> Evidence:
         if not config.value("smtpd_tls_security_level", service) and config.flag(legacy, service):
             return config.evidence(legacy, service)
     return config.evidence("smtpd_tls_security_level", service)
+
+
+@service_check
+def port25_tls_required(config: PostfixConfig, service: Service) -> Iterable[AuditFinding]:
+    """TLS required on the public MX port: RFC 3207 section 4 says a publicly-referenced
+    SMTP server must not require TLS, since most servers that deliver mail never use
+    it; their mail is refused. The fix makes TLS optional there (`may`), as the stock
+    main.cf has it: AUTH, where it is offered, is the business of other findings."""
+    if role(config, service) != PORT25 or not public(config, service):
+        return []
+    mode = tls_mode(config, service)
+    if mode not in (ENCRYPT, WRAPPER):
+        return []
+    evidence = [_tls_level_evidence(config, service)]
+    fix: list[Fix] = []
+    if mode == WRAPPER:
+        evidence = [config.evidence("smtpd_tls_wrappermode", service)]
+        fix.append(fixes.set_for(service, "smtpd_tls_wrappermode", "no"))
+    level = config.value("smtpd_tls_security_level", service).lower()
+    if not has_parameter(config.version, "smtpd_tls_security_level"):
+        level = ""
+    if not level and config.flag("smtpd_enforce_tls", service):  # Postfix 2.2's encrypt
+        fix.append(fixes.set_for(service, "smtpd_enforce_tls", "no"))
+    if level != "may":
+        fix.append(fixes.setting(config, service, "smtpd_tls_security_level", "may"))
+    variant = {"variant": "wrapper"} if mode == WRAPPER else {}
+    return [_finding(PORT25_TLS_REQUIRED.id, Severity.MEDIUM, evidence, fix, service, more=variant)]
 
 
 @service_check
@@ -1089,6 +1129,19 @@ NEEDS_OPENSSL_111 = (3, 6)
 """Postfix 3.6 and later build only with OpenSSL 1.1.1 or later (RELEASE_NOTES-3.6)."""
 
 
+def _tls_to_be_required(config: PostfixConfig, service: Service) -> list[Fix]:
+    """The settings by which the report makes TLS mandatory on a submission service
+    that has it optional (`cleartext_auth`, `submission_tls_not_required`,
+    `submissions_no_wrappermode`); empty where it does not, or cannot."""
+    kind = role(config, service)
+    if kind not in (SUBMISSION, SUBMISSIONS) or not public(config, service):
+        return []
+    if mandatory_tls(config, service) or tls_mode(config, service) == NONE:
+        return []
+    required = _required_tls(config, service, kind)
+    return required if any(c is not None and not isinstance(c, Missing) for c in required) else []
+
+
 def _library(config: PostfixConfig) -> Library:
     """The OpenSSL Postfix uses (--openssl-version, this machine's), else at least
     1.1.1 for a Postfix 3.6 or later, which needs it."""
@@ -1116,13 +1169,23 @@ def ciphers(config: PostfixConfig, service: Service) -> Iterable[AuditFinding]:
         if exclusions:
             text = cipher_string(text, exclusions)
             evidence.append(config.evidence(parameter, service))
-    library = config.library
+    library = _library(config)
     classes = on_library(allowed_classes(text), library)
     auth = offers_auth(config, service)
-    fix = [
-        fixes.cipher_grade(config, service, grade_parameter),
-        fixes.exclude_ciphers(config, service, mandatory),
-    ]
+    required = [] if mandatory else _tls_to_be_required(config, service)
+    if required and not isinstance(fixes.exclude_ciphers(config, service, True), Missing):
+        # The report makes TLS mandatory here (587 with `encrypt`, 465 with implicit
+        # TLS): the suites go where mandatory TLS reads them, and port 25 keeps its own.
+        fix = [
+            *required,
+            fixes.cipher_grade(config, service, "smtpd_tls_mandatory_ciphers"),
+            fixes.exclude_ciphers(config, service, True),
+        ]
+    else:
+        fix = [
+            fixes.cipher_grade(config, service, grade_parameter),
+            fixes.exclude_ciphers(config, service, mandatory),
+        ]
     found = []
     weak = {name: how for name, how in classes.items() if name in WEAK}
     sure = any(how == SURE for how in weak.values())
@@ -1164,7 +1227,8 @@ def auth_rate_limit(config: PostfixConfig, service: Service) -> Iterable[AuditFi
         )
         return [replace(finding, topics=NO_RATE_LIMIT.topics)]
     if limit:
-        return _exempt_from_rate_limit(config, service, limit)
+        exempt = _exempt_from_rate_limit(config, service, limit)
+        return exempt or _rate_per_short_unit(config, service, limit)
     fix = [fixes.setting(config, service, RATE_LIMIT, fixes.AUTH_RATE_LIMIT)] if exists else []
     evidence = [config.evidence(RATE_LIMIT, service)]
     limit_text = fixes.AUTH_RATE_LIMIT
@@ -1180,14 +1244,15 @@ def _exempt_from_rate_limit(
     stays `$mynetworks`, unless what it expands to lifts the limit for everyone; then
     its other items are written out in its place."""
     items = [i for i in re.split(r"[\s,]+", config.value(EXCEPTIONS, service)) if i]
-    everyone = [i for i in items if _covers_everyone(i)]
+    everyone = _exempting_everyone(items)
     if not everyone:
         return []
+    removed = set(everyone)
     kept_items: list[str] = []
     for written in _list_items(config.raw(EXCEPTIONS, service) or ""):
         expanded = [i for i in re.split(r"[\s,]+", config.expand(written, service)) if i]
-        if any(_covers_everyone(i) for i in expanded):
-            kept_items += [i for i in expanded if not _covers_everyone(i)]
+        if any(i in removed for i in expanded):
+            kept_items += [i for i in expanded if i not in removed]
         else:
             kept_items.append(written)
     kept = ",".join(dict.fromkeys(kept_items))
@@ -1196,6 +1261,45 @@ def _exempt_from_rate_limit(
     families = {_family(i) for i in everyone}
     variant = f"exempt_ipv{families.pop()}" if families in ({4}, {6}) else "exempt"
     details = {"limit": str(limit), "exempt": ", ".join(everyone), "variant": variant}
+    return [_finding(NO_RATE_LIMIT.id, Severity.MEDIUM, evidence, fix, service, more=details)]
+
+
+TIME_UNIT = "anvil_rate_time_unit"
+MOST_PER_MINUTE = 60
+"""AUTH commands per client and minute above which a limit slows no guessing down (one
+a second); judged only where anvil_rate_time_unit is shorter than its default minute."""
+_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def _seconds(value: str) -> int | None:
+    """A Postfix time ('60s', '1m', '10': seconds by default) in seconds; None when
+    Postfix cannot read it (its own finding would be a fatal error, not this one)."""
+    match = re.fullmatch(r"\s*([0-9]+)([smhdw]?)\s*", value.lower())
+    number = config_int(match.group(1)) if match else None
+    if match is None or number is None:
+        return None
+    return number * _SECONDS[match.group(2) or "s"]
+
+
+def _rate_per_short_unit(config: PostfixConfig, service: Service, limit: int) -> list[AuditFinding]:
+    """smtpd_client_auth_rate_limit counts per anvil_rate_time_unit: with `1s` a limit
+    of 10 lets a client try 600 passwords a minute. The fix lowers the limit to what
+    the unit allows closest to the recommended one a minute (at least 1): changing the
+    unit would change every other anvil limit too."""
+    anvil = config.service(fixes.ANVIL)
+    unit = _seconds(config.value(TIME_UNIT, anvil))
+    if unit is None or unit >= 60 or unit == 0 or limit * 60 <= MOST_PER_MINUTE * unit:
+        return []
+    wanted = max(1, int(fixes.AUTH_RATE_LIMIT) * unit // 60)
+    evidence = [config.evidence(RATE_LIMIT, service), config.evidence(TIME_UNIT, anvil)]
+    fix = [fixes.setting(config, service, RATE_LIMIT, str(wanted))]
+    details = {
+        "limit": str(limit),
+        "unit": config.value(TIME_UNIT, anvil),
+        "per_minute": str(limit * 60 // unit),
+        "wanted": str(wanted),
+        "variant": "time_unit",
+    }
     return [_finding(NO_RATE_LIMIT.id, Severity.MEDIUM, evidence, fix, service, more=details)]
 
 
@@ -1219,13 +1323,36 @@ def _list_items(raw: str) -> list[str]:
     return items
 
 
-def _covers_everyone(item: str) -> bool:
-    """0.0.0.0/0, [::]/0, [::/0], ::/0: every address of a family; `static:` matches
-    any client. (Other tables cannot be read from here.)"""
-    if item.lower().startswith("static:"):
-        return True
-    network = _network(item)
-    return network is not None and network.prefixlen == 0
+BROAD_PREFIX = 8
+"""An exception network shorter than /8 (IPv4 or IPv6) is no administrator's own
+network: where the exceptions together cover a whole family, these go first."""
+
+_WHOLE = {4: ipaddress.ip_network("0.0.0.0/0"), 6: ipaddress.ip_network("::/0")}
+
+
+def _exempting_everyone(items: list[str]) -> list[str]:
+    """The exceptions that lift the limit for every client: a `static:` table (it
+    matches any client; other tables cannot be read from here), and for a family whose
+    every address the networks together cover (0.0.0.0/0, [::]/0, or 0.0.0.0/1 with
+    128.0.0.0/1), its networks shorter than /8; all of that family's networks if the
+    rest still cover it."""
+    found = {i for i in items if i.lower().startswith("static:")}
+    for version, whole in _WHOLE.items():
+        networks = [
+            (i, n) for i in items if (n := _network(i)) is not None and n.version == version
+        ]
+        if not _covers(whole, [n for _, n in networks]):
+            continue
+        rest = [n for _, n in networks if n.prefixlen >= BROAD_PREFIX]
+        found.update(i for i, n in networks if n.prefixlen < BROAD_PREFIX or _covers(whole, rest))
+    return [i for i in dict.fromkeys(items) if i in found]
+
+
+def _covers(
+    whole: ipaddress.IPv4Network | ipaddress.IPv6Network,
+    networks: list[ipaddress.IPv4Network | ipaddress.IPv6Network],
+) -> bool:
+    return bool(networks) and list(ipaddress.collapse_addresses(networks)) == [whole]  # type: ignore[type-var]
 
 
 def _network(item: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:

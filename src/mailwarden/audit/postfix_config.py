@@ -35,6 +35,10 @@ PORTS = {
 }
 
 
+SLASHED_SERVICES: Version = (2, 11)
+"""master_service_disable names `name/type` since Postfix 2.11 (`name.type` before)."""
+
+
 def parse_version(text: str | None) -> Version | None:
     """'3.7.11' -> (3, 7, 11); '3.12-20260821' -> (3, 12); anything else (a part too
     long to be a number, say) -> None."""
@@ -176,8 +180,47 @@ class PostfixConfig:
     def postscreen_on_25(self) -> bool:
         """postscreen(8) listens on port 25 (the `smtpd pass` services are port 25)."""
         return any(
-            s.command == "postscreen" and s.port == 25 for s in self.services if s.type == "inet"
+            s.command == "postscreen" and s.port == 25 and not self.disabled(s)
+            for s in self.services
+            if s.type == "inet"
         )
+
+    @property
+    def dotted_services(self) -> bool:
+        """master_service_disable names services as `name.type` (Postfix 2.6 to 2.10)
+        rather than `name/type` (2.11 and later)."""
+        return self.version is not None and self.version < SLASHED_SERVICES
+
+    @cached_property
+    def disable_patterns(self) -> tuple[str, ...]:
+        """The items of main.cf's master_service_disable (empty where this Postfix has
+        no such parameter), as master(8) reads them: split at commas and white space;
+        since 2.11 an item with no `/` but a `.` takes its last `.` for `/`."""
+        if self.version is not None and self.version < (2, 6):  # came in 2.6
+            return ()
+        items = [i for i in re.split(r"[,\s]+", self.value("master_service_disable")) if i]
+        if self.dotted_services:
+            return tuple(items)
+        return tuple("/".join(i.rsplit(".", 1)) if "/" not in i and "." in i else i for i in items)
+
+    def disabled(self, service: Service) -> bool:
+        """master(8) skips `service`: the first item of master_service_disable that
+        matches it (`name/type`, or a type alone: `inet`, `unix`, `fifo`, `pass`,
+        `unix-dgram`; case-insensitive) disables it, unless that item starts with an
+        odd number of `!`."""
+        separator = "." if self.dotted_services else "/"
+        name_type = f"{service.name}{separator}{service.type}".lower()
+        for item in self.disable_patterns:
+            pattern = item.lstrip("!")
+            match = (len(item) - len(pattern)) % 2 == 0
+            subject = name_type if separator in pattern else service.type.lower()
+            if subject == pattern.lower():
+                return match
+        return False
+
+    def service_key(self, service: Service) -> str:
+        """`service` as master_service_disable names it (`name.type` before 2.11)."""
+        return f"{service.name}.{service.type}" if self.dotted_services else service.key
 
     def service(self, key: str) -> Service | None:
         number = self.positions.get(key)
@@ -297,7 +340,10 @@ class PostfixConfig:
         )
         # the cached properties, known already
         after.__dict__["positions"] = self.positions if positions is None else positions
-        if not entries_changed and "postscreen_on_25" in self.__dict__:
+        disable_changed = "master_service_disable" in explicit and explicit.get(
+            "master_service_disable"
+        ) != self.explicit.get("master_service_disable")
+        if not entries_changed and not disable_changed and "postscreen_on_25" in self.__dict__:
             after.__dict__["postscreen_on_25"] = self.postscreen_on_25
         return after
 

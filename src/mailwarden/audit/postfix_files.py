@@ -10,9 +10,10 @@ logical line is eight columns and the command's arguments, where `-o name=value`
 A master.cf entry that Postfix refuses (fewer than eight columns, or a column it cannot
 read: a `-o` line that lost its leading white space, a column left out so that the
 command lands in process_limit) stops Postfix ("bad field count", "invalid ... field"):
-it is left out of the services and named, with its line, in a note. So is an entry with
-a `{` that is never closed (`-o { name = value` without its `}`: "missing '}'"), whose
-option cannot be read as written.
+it is left out of the services and named, with its line, in a note. A `{` that is never
+closed (`-o { name = value` without its `}`: "missing '}'") is named in a note too; in
+the command's arguments postconf only warns and reads the rest of the entry as the
+option (`-o name=value`), and so is it read here.
 
 A `-o` that is no `name=value` (`-o smtpd_sasl_auth_enable`, `-o =yes`, or `-o` as the
 last word) is taken by postconf, but the service's program stops at start (`fatal:
@@ -131,6 +132,8 @@ def _option(token: str) -> tuple[str, str] | str:
     ERROR`), as Postfix's split_nameval() words it."""
     if token.startswith("{") and token.endswith("}"):
         token = token[1:-1]
+    elif _unclosed(token):  # as postconf reads it, with a warning ("missing '}'")
+        token = token[1:]
     name, sep, value = token.partition("=")
     if not sep:
         return "missing '=' after attribute name"
@@ -194,8 +197,12 @@ def parse_master_cf_entries(text: str) -> tuple[tuple[Service, ...], tuple[Note,
         unclosed = [number for number, token in tokens if _unclosed(token)]
         if unclosed:
             details = {"line": str(unclosed[0]), "error": "missing '}'"}
-            refused.append(Note("master_cf_brace", details))
-            continue
+            if any(_unclosed(token) for _, token in tokens[:8]):
+                refused.append(Note("master_cf_brace", details))
+                continue
+            refused.append(Note("master_cf_brace_option", details))
+            # In the arguments postconf only warns, and reads the rest of the logical
+            # line as the option (`-o { name = value` is `-o name=value`): so does this.
         columns = [token for _, token in tokens[:8]]
         bad = refused_column(columns)
         if bad is not None:
@@ -280,6 +287,10 @@ def read_main_cf(directory: Path) -> tuple[dict[str, str], dict[str, int]]:
     return values, lines
 
 
+REASONS_SHOWN = 5
+"""Refused entries named when master.cf has no other (the first ones)."""
+
+
 def read_master_cf(directory: Path) -> tuple[tuple[Service, ...], tuple[Note, ...]]:
     """master.cf, and a note for each entry Postfix refuses (each names the file and
     its line); AuditError when it has lines but none is a service."""
@@ -287,10 +298,20 @@ def read_master_cf(directory: Path) -> tuple[tuple[Service, ...], tuple[Note, ..
     text = read_config_text(path)
     services, refused = parse_master_cf_entries(text)
     if not services and content_lines(text):
-        raise AuditError(
-            _("{path}: cannot read: no line is a service (not a master.cf)").format(
-                path=shown_path(path)
+        if not refused:
+            raise AuditError(
+                _("{path}: cannot read: no line is a service (not a master.cf)").format(
+                    path=shown_path(path)
+                )
             )
+        where = shown_path(path)
+        reasons = [f"  {where}:{n.details['line']}: {n.details['error']}" for n in refused]
+        if len(reasons) > REASONS_SHOWN:
+            more = _("(and {count} more)").format(count=len(reasons) - REASONS_SHOWN)
+            reasons = [*reasons[:REASONS_SHOWN], f"  {more}"]
+        message = _("{path}: cannot read: Postfix refuses every entry:").format(
+            path=shown_path(path)
         )
+        raise AuditError("\n".join([message, *reasons]))
     where = str(path)
     return services, tuple(Note(n.key, {**n.details, "file": where}) for n in refused)

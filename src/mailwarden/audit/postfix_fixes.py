@@ -54,6 +54,7 @@ from mailwarden.audit.postfix_services import (
     PORT25,
     SUBMISSION,
     SUBMISSIONS,
+    is_smtpd,
     no_plaintext_before_tls,
     offers_auth,
     public,
@@ -292,13 +293,19 @@ class Planner:
         return [
             s
             for s in self.config.services
-            if s.port in SUBMISSION_PORTS and not public(self.config, s)
+            if s.port in SUBMISSION_PORTS
+            and not public(self.config, s)
+            and not self.config.disabled(s)
         ]
 
     def new_submission_port(self) -> int | None:
         """587, else 465 when a loopback-only listener holds 587; None when both are
         held (binding all addresses on a port that 127.0.0.1 already holds fails)."""
-        taken = {s.port for s in self.config.services if s.port is not None}
+        taken = {
+            s.port
+            for s in self.config.services
+            if s.port is not None and not self.config.disabled(s)
+        }
         return next((port for port in SUBMISSION_PORTS if port not in taken), None)
 
     def new_submission_name(self) -> str | None:
@@ -319,6 +326,9 @@ class Planner:
         return self._submission
 
     def _new_submission(self) -> tuple[Change, ...]:
+        disabled = self.disabled_submission()
+        if disabled is not None:
+            return self._enable(disabled)
         name = self.new_submission_name()
         if name is None:
             return ()
@@ -331,9 +341,14 @@ class Planner:
         # the service then lacks is checked below like the rest.
         known = [for_version(self.config.version, option, value) for option, value in options]
         changes += [ServiceSet(add.service, *kv) for kv in known if not isinstance(kv, Missing)]
+        return self._checked(changes, add.service)
+
+    def _checked(self, changes: list[Change], key: str) -> tuple[Change, ...]:
+        """`changes`, which add or switch on the service `key`, with what the checks of
+        that service then ask for."""
         for _ in range(ROUNDS):  # a fix can bring up another check; stop when none does
             simulated = self.config.apply(changes)
-            service = simulated.service(add.service)
+            service = simulated.service(key)
             assert service is not None
             findings = list(self._service_checks(simulated, replace(service, new=True)))
             added = [c for f in findings for c in f.fix if c not in changes]
@@ -342,6 +357,37 @@ class Planner:
             changes += list(dict.fromkeys(added))
         self._unfixable = [f for f in findings if not f.fix]
         return ordered_changes(changes)
+
+    def disabled_submission(self) -> Service | None:
+        """A 587 (else 465) smtpd service for every address that master_service_disable
+        switches off: master(8) skips it, so it serves nobody, but the fix switches it
+        back on rather than adding another."""
+        config = self.config
+        found = [
+            s
+            for s in config.services
+            if is_smtpd(s)
+            and s.type == "inet"
+            and role(config, s) in (SUBMISSION, SUBMISSIONS)
+            and public(config, s)
+            and config.disabled(s)
+        ]
+        found.sort(
+            key=lambda s: SUBMISSION_PORTS.index(s.port) if s.port in SUBMISSION_PORTS else 2
+        )
+        return found[0] if found else None
+
+    def _enable(self, service: Service) -> tuple[Change, ...]:
+        """master_service_disable without the items that name `service`; where a type
+        item (`inet`) still switches it off, `!name/type` first (the first item that
+        matches decides)."""
+        config = self.config
+        key = config.service_key(service).lower()
+        kept = [item for item in config.disable_patterns if item.lower() != key]
+        value = ",".join(kept)
+        if config.apply([MainSet("master_service_disable", value)]).disabled(service):
+            value = ",".join([f"!{config.service_key(service)}", *kept])
+        return self._checked([MainSet("master_service_disable", value)], service.key)
 
     def _smtpd_columns(self) -> tuple[str, str, str, str, str]:
         """private, unpriv, chroot, wakeup, maxproc of a new smtpd listener. Only the

@@ -27,8 +27,9 @@ _LOGLEVEL_NAMES = {
 
 
 def smtpd_services(config: PostfixConfig) -> list[Service]:
-    """smtpd(8) listeners: inet services, and pass services behind postscreen."""
-    return [s for s in config.services if is_smtpd(s)]
+    """smtpd(8) listeners: inet services, and pass services behind postscreen; not
+    those that master_service_disable switches off (master(8) skips them)."""
+    return [s for s in config.services if is_smtpd(s) and not config.disabled(s)]
 
 
 def is_smtpd(service: Service) -> bool:

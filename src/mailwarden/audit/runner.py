@@ -49,7 +49,13 @@ REFUSED_ENTRY = frozenset(
 )
 """Notes of a master.cf entry that Postfix refuses, left out of the audit."""
 REFUSED_VALUES = frozenset(
-    {"master_cf_option", "master_cf_option_missing", "postfix_boolean", "postfix_boolean_service"}
+    {
+        "master_cf_option",
+        "master_cf_option_missing",
+        "master_cf_brace_option",
+        "postfix_boolean",
+        "postfix_boolean_service",
+    }
 )
 """Notes of a value that postconf takes but the program that reads it refuses at start
 (a `-o` that is no name=value, a yes/no parameter that is neither): that service, or

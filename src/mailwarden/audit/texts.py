@@ -36,6 +36,10 @@ TITLES: dict[str, Text] = {
         "No submission service (587/465) for users who log in",
         "没有供用户登录的提交服务（587/465）",
     ),
+    "postfix.submission_missing#disabled": Text(
+        "Submission switched off by master_service_disable: users have no port to log in on",
+        "提交服务被 master_service_disable 关闭：用户没有可登录的端口",
+    ),
     "postfix.submission_missing#loopback_465": Text(
         "Submission listens on loopback only: users elsewhere have no port to log in on",
         "提交服务只监听回环地址：其他地方的用户没有可登录的端口",
@@ -75,6 +79,14 @@ TITLES: dict[str, Text] = {
     "postfix.refused_boolean#service_overruled": Text(
         "{parameter} on {services} is neither yes nor no: the service stops at start",
         "{services} 上的 {parameter} 既不是 yes 也不是 no：该服务启动时会退出",
+    ),
+    "postfix.port25_tls_required": Text(
+        "Port 25 requires TLS: mail from servers without it is refused",
+        "25 端口强制 TLS：不支持 TLS 的服务器发来的邮件会被拒收",
+    ),
+    "postfix.port25_tls_required#wrapper": Text(
+        "Port 25 speaks TLS from the first byte: servers that deliver mail cannot connect",
+        "25 端口从第一个字节起就使用 TLS：投递邮件的服务器无法连接",
     ),
     "postfix.submission_auth_disabled": Text(
         "Submission service without AUTH",
@@ -151,6 +163,10 @@ TITLES: dict[str, Text] = {
     "postfix.no_auth_rate_limit": Text(
         "No limit on AUTH attempts per client",
         "没有限制每个客户端的 AUTH 尝试次数",
+    ),
+    "postfix.no_auth_rate_limit#time_unit": Text(
+        "AUTH rate limit counted per {unit}: {per_minute} attempts a minute per client",
+        "AUTH 速率限制按 {unit} 计数：每个客户端每分钟可尝试 {per_minute} 次",
     ),
     "postfix.no_auth_rate_limit#exempt_ipv4": Text(
         "No limit on AUTH attempts for clients that connect over IPv4",
@@ -353,6 +369,32 @@ EXPLANATIONS: dict[str, Text] = {
         "次数。修复方法是为 {services} 关闭 AUTH（在 {fixed_in} 中），只在 submission 服务上"
         "保留（或新增）AUTH。",
     ),
+    "postfix.port25_tls_required": Text(
+        "{services} is the port other mail servers deliver to, and it requires TLS "
+        "(smtpd_tls_security_level = encrypt). RFC 3207 (section 4) says a publicly "
+        "referenced SMTP server must not require TLS: many servers that send mail have no "
+        'TLS or fail to negotiate it, and their mail is refused with "530 Must issue a '
+        'STARTTLS command first". The fix makes TLS optional there (may): STARTTLS is '
+        "still offered to every server that can use it. Users who log in belong on 587 or "
+        "465, where TLS is required.",
+        "{services} 是其他邮件服务器投递邮件的端口，而它强制要求 TLS"
+        "（smtpd_tls_security_level = encrypt）。RFC 3207（第 4 节）规定，公开的 SMTP 服务器"
+        "不得强制要求 TLS：许多发信服务器没有 TLS 或无法协商成功，它们的邮件会以“530 Must "
+        "issue a STARTTLS command first”被拒收。修复方法是在这里把 TLS 改为可选（may）："
+        "所有能使用 STARTTLS 的服务器仍然可以使用它。需要登录的用户应使用强制 TLS 的 587 或 "
+        "465 端口。",
+    ),
+    "postfix.port25_tls_required#wrapper": Text(
+        "{services} is the port other mail servers deliver to, and it has "
+        "smtpd_tls_wrappermode = yes: it speaks TLS from the first byte, as port 465 does, "
+        "while servers that deliver mail start in plain text and issue STARTTLS (RFC "
+        "3207); none of them can deliver here. The fix turns wrapper mode off there and "
+        "offers STARTTLS (may).",
+        "{services} 是其他邮件服务器投递邮件的端口，而它设置了 smtpd_tls_wrappermode = yes："
+        "它像 465 端口一样从第一个字节起就使用 TLS，而投递邮件的服务器都先以明文连接、再发出 "
+        "STARTTLS（RFC 3207），因此它们都无法在这里投递。修复方法是在这里关闭 wrapper 模式，"
+        "并提供 STARTTLS（may）。",
+    ),
     "postfix.submission_missing": Text(
         "AUTH is offered, but master.cf has neither a submission (587) service nor one on "
         "port 465 (submissions, smtps before Postfix 3.7), so users have to log in on port "
@@ -363,6 +405,17 @@ EXPLANATIONS: dict[str, Text] = {
         "（submissions，Postfix 3.7 之前叫 smtps），用户只能和攻击者一起在 25 端口登录。"
         "修复方法是添加标准的 submission 服务：强制 TLS，TLS 建立之后才允许 AUTH，"
         "并且只允许已认证的客户端发信。",
+    ),
+    "postfix.submission_missing#disabled": Text(
+        "AUTH is offered, but master_service_disable in main.cf switches off {disabled}: "
+        "the master process skips it, so users have no 587 or 465 port and have to log in "
+        "on port 25 alongside the attackers, and cannot log in at all once AUTH is off "
+        "there. The fix takes {disabled} out of master_service_disable (and sets what it "
+        "lacks for logins: TLS required, AUTH only after TLS).",
+        "服务器提供了 AUTH，但 main.cf 中的 master_service_disable 关闭了 {disabled}：master "
+        "进程会跳过它，用户没有 587 或 465 端口可用，只能和攻击者一起在 25 端口登录，而 25 端口"
+        "关闭 AUTH 之后就完全无法登录。修复方法是把 {disabled} 从 master_service_disable 中"
+        "移除（并补上登录所需的设置：强制 TLS，TLS 建立之后才允许 AUTH）。",
     ),
     "postfix.submission_missing#loopback_465": Text(
         "AUTH is offered, but the submission service here ({loopback}) listens on loopback "
@@ -739,6 +792,19 @@ EXPLANATIONS: dict[str, Text] = {
         "smtpd_client_event_limit_exceptions 列出了 {exempt}：所有客户端都被豁免，该限制"
         "对任何人都不生效，一个客户端可以以服务器应答的最快速度尝试密码。应从例外列表中删除 "
         "{exempt}；你自己的网络可以保留。",
+    ),
+    "postfix.no_auth_rate_limit#time_unit": Text(
+        "smtpd_client_auth_rate_limit = {limit} on {services} counts per "
+        "anvil_rate_time_unit, which is {unit} here instead of the default 60s: one client "
+        "may try {per_minute} passwords a minute, which slows no guessing down. The fix "
+        "lowers the limit to {wanted} per {unit}. (Setting anvil_rate_time_unit back to "
+        "60s would also change every other anvil rate limit, such as "
+        "smtpd_client_connection_rate_limit.)",
+        "{services} 上的 smtpd_client_auth_rate_limit = {limit} 按 anvil_rate_time_unit 计数，"
+        "而这里该值是 {unit}，不是默认的 60s：一个客户端每分钟可以尝试 {per_minute} 次密码，"
+        "根本减慢不了猜测。修复方法是把限制降到每 {unit} {wanted} 次。（把 "
+        "anvil_rate_time_unit 改回 60s 也会改变其他所有 anvil 速率限制，例如 "
+        "smtpd_client_connection_rate_limit。）",
     ),
     "postfix.no_auth_rate_limit#exempt_ipv4": Text(
         "smtpd_client_auth_rate_limit = {limit} on {services}, but "
@@ -1620,6 +1686,14 @@ NOTES: dict[str, Text] = {
         "not audited. Close the brace.",
         "{file} 第 {line} 行：有一个没有闭合的 {{（-o {{ name = value }} 缺少 }}）：Postfix "
         "无法按所写内容读取该选项（报错：{error}）；此条目未被审计。请补上右花括号。",
+    ),
+    "master_cf_brace_option": Text(
+        "{file}, line {line}: a {{ that is never closed (a -o {{ name = value }} without "
+        'its }}): postconf warns ("{error}") and reads the rest of the entry as the option, '
+        "and so was it audited; the service's program may not read it so. Close the brace.",
+        "{file} 第 {line} 行：有一个没有闭合的 {{（-o {{ name = value }} 缺少 }}）：postconf "
+        "会发出警告（{error}），并把该条目余下的内容当作这个选项读取，本次审计也是这样读取的；"
+        "但该服务的程序未必这样读取。请补上右花括号。",
     ),
     "master_cf_option": Text(
         '{file}, line {line}: "-o {option}" on {service} is no name=value: postconf takes '
