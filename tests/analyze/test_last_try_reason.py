@@ -65,4 +65,4 @@ def test_explain_says_the_reason_is_the_last_try_s(
     assert "the 3 tries before it failed too" in text
     code, out, err = run("explain", "--lang", "zh_CN", "--year", "2026", log)
     assert code == 0, err
-    assert "之前的 3 次尝试也都失败了" in "".join(out.split("\n"))
+    assert "在它之前还有 3 次尝试，同样失败了" in "".join(out.split("\n"))

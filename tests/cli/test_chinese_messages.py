@@ -300,7 +300,7 @@ def test_help_in_chinese(
     description, option_help, english_option, english_description = HELP_WORDS[command]
     code, out, err = run(command, *args, "--help", env={**env, "COLUMNS": "80"})
     assert (code, err) == (0, "")
-    assert out.startswith(f"用法: mailwarden {command} ")
+    assert out.startswith(f"用法：mailwarden {command} ")
     assert _flat(description) in _flat(out) and _flat(option_help) in _flat(out), out
     assert english_option not in out and english_description not in out
     # Laid out by terminal cells (a Chinese character takes two): nothing wider than the

@@ -36,7 +36,7 @@ Commands:
 """
 
 CHINESE_HELP = """\
-用法: mailwarden [OPTIONS] COMMAND [ARGS]...
+用法：mailwarden [OPTIONS] COMMAND [ARGS]...
 
   mailwarden 保护邮件服务器，抵御密码猜测攻击。
 
@@ -46,11 +46,11 @@ CHINESE_HELP = """\
     mailwarden audit                                Postfix/Dovecot 中该改哪些设置
     mailwarden run --config /etc/mailwarden/mailwarden.toml   拦截攻击者
 
-选项:
+选项：
   --version   显示版本并退出。
   -h, --help  显示此帮助信息并退出。
 
-命令:
+命令：
   explain  逐行解释一段日志摘录，并给出结论。
   events   输出事件流（文本或 JSON Lines）。
   analyze  找出日志存档中的每一次攻击：有没有人登录成功？
@@ -111,7 +111,7 @@ def test_a_mistyped_command_is_said_in_chinese(run: Runner) -> None:
     code, out, err = run("analyse", "x.log", env={"LANG": "zh_CN.UTF-8"})
     assert (code, out) == (2, "")
     assert err == (
-        "用法: mailwarden [OPTIONS] COMMAND [ARGS]...\n"
+        "用法：mailwarden [OPTIONS] COMMAND [ARGS]...\n"
         "运行 'mailwarden --help' 查看帮助。\n"
         "\n"
         "错误：没有命令 'analyse'。\n"

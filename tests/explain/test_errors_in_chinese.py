@@ -91,7 +91,7 @@ def test_an_invalid_option_value(
     code, out, err = run("explain", "--lang", "zh", *args, log_file(LOG))
     assert (code, out) == (2, "")
     lines = err.splitlines()
-    assert lines[0] == "用法: mailwarden explain [OPTIONS] [FILE…|-]"
+    assert lines[0] == "用法：mailwarden explain [OPTIONS] [FILE…|-]"
     assert lines[1] == "运行 'mailwarden explain --help' 查看帮助。"
     assert lines[-1] == said and "Traceback" not in err
 

@@ -18,6 +18,7 @@ import click
 from rich.cells import cell_len
 
 from mailwarden.explain.wrap import wrap
+from mailwarden.locale import gettext
 
 
 def _paragraphs(text: str) -> list[tuple[int, bool, list[str]]]:
@@ -55,7 +56,19 @@ def _wrapped(text: str, width: int, indent: str = "") -> list[str]:
 
 
 class CellHelpFormatter(click.HelpFormatter):
-    """Click's help formatter with widths in terminal cells (see the module)."""
+    """Click's help formatter with widths in terminal cells (see the module). Its
+    headings and its usage line end in a full-width colon, as Chinese writes one
+    (``用法：``, ``选项：``, like ``错误：``), where click writes ``Options:``."""
+
+    def write_heading(self, heading: str) -> None:
+        self.write(f"{'':>{self.current_indent}}{heading}：\n")
+
+    def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
+        if prefix is None:
+            # the translation of click's "Usage:" ends in "：": no space after it
+            usage = gettext("Usage:")
+            prefix = usage if usage.endswith("：") else usage + " "
+        super().write_usage(prog, args, prefix)
 
     def write_text(self, text: str) -> None:
         indent = " " * self.current_indent

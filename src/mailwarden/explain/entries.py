@@ -32,6 +32,7 @@ from mailwarden.parsers.dovecot import (
     PROXIED,
     THEN_ACCEPTED,
     accepted_only,
+    login_text,
 )
 from mailwarden.parsers.postfix import CYRUS_RESPONSE
 from mailwarden.parsers.sasl import (
@@ -75,6 +76,11 @@ class SessionState:
     """The account names the session layer settled on for the whole session (as
     ``Session.users`` holds them), None when unknown: a line read as AUTH LOGIN's username
     that is not among them was no username (the SASL backend's answer named another)."""
+    proxy_started: bool = False
+    """A login proxy's ``started proxying`` line was told in this session."""
+    undecodable: bool = False
+    """The client's last login step was not base64 (:func:`_auth_step`): the server's
+    ``501`` after it is the refusal of undecodable data."""
     login_step_lost: bool = False
     """An AUTH LOGIN line of the exchange could not be decoded, and no prompt has said
     since which line comes next (``Username:``, ``Password:``): the next one may be the
@@ -936,6 +942,20 @@ def _auth_success(event: Event, state: SessionState) -> Note:
                 "The password of {user} was accepted again, and again the session did not start."
             ).format(user=user),
         )
+    if _proxy_started(event):
+        state.proxy_started = True
+        return Note(
+            "auth_success:proxied",
+            _(
+                "Someone logged in successfully as {user} (method {mech}) through the login "
+                "proxy (director): it passed the login on to a backend server, and Dovecot "
+                "writes “started proxying” only once the backend has accepted it. From here "
+                "the proxy only relays the connection."
+            ).format(user=user, mech=mech),
+            _("Someone logged in successfully as {user} through the login proxy.").format(
+                user=user
+            ),
+        )
     if state.passed_on:
         return Note(
             "auth_success:passed_on",
@@ -953,6 +973,14 @@ def _auth_success(event: Event, state: SessionState) -> Note:
         "auth_success",
         _("Someone logged in successfully as {user} (method {mech}).").format(user=user, mech=mech),
     )
+
+
+def _proxy_started(event: Event) -> bool:
+    """A login proxy's (director's) ``proxy(user): started proxying to …`` line: the
+    line's own text (after the server-written prefix) begins with ``proxy(``."""
+    record = event.record
+    login = login_text(record.program, record.message)
+    return login is not None and record.message.startswith("proxy(", login[1])
 
 
 def _auth_aborted(event: Event, state: SessionState) -> Note:
@@ -1314,6 +1342,16 @@ def _auth_step(event: Event, payload: str, state: SessionState) -> Note:
                 ),
                 context=origin,
             )
+    if payload.strip() not in {"", "=", "=??", "*"} and decode_base64_line(payload)[0] is None:
+        state.undecodable = True
+        return Note(
+            "auth:undecodable",
+            _(
+                "The client sends the next step of its login (method {mech}), but it is not "
+                "valid base64: it could not be decoded, and the server cannot read it either."
+            ).format(mech=clipped(mech)),
+            context=origin,
+        )
     text = _("The client sends the next step of its login (method {mech}).").format(
         mech=clipped(mech)
     )
@@ -1372,6 +1410,14 @@ def _server_reply(event: Event, state: SessionState) -> Note:
         if state.mechanism is not None and not state.final_reply_after_auth:
             state.final_reply_after_auth = True
         return Note(f"reply:250:{enhanced or ''}:{kind}", text.strip(), short, context=origin)
+    elif code == "501" and (state.undecodable or "cannot decode" in (event.reason or "").lower()):
+        state.undecodable = False
+        text = _(
+            "The server answers {reply}: it could not decode the client's login data (not "
+            "valid base64), and this login attempt ends there."
+        ).format(reply=shown)
+        if state.mechanism is not None and not state.final_reply_after_auth:
+            state.final_reply_after_auth = True
     else:
         text += reply_meaning(code, enhanced)
         if state.mechanism is not None and not state.final_reply_after_auth:
@@ -1515,13 +1561,22 @@ def _debug(event: Event, state: SessionState) -> Note:
     if detail(event, NEXT_DB):
         return _next_db(event)
     if detail(event, PROXIED):
+        if state.proxy_started:
+            return Note(
+                "debug:proxied_end",
+                _(
+                    "The login proxy (director) ends the connection it relayed to the backend "
+                    "server for the login above: the session is over."
+                ),
+            )
         return Note(
             "debug:proxied",
             _(
-                "The login proxy's (director's) line about passing this connection on to a "
-                "backend server: a proxy passdb answered for the login. Whether it checked "
-                "the password depends on that passdb (with nopassword=y only the backend "
-                "does)."
+                "The login proxy's (director's) line about a connection it passes on to a "
+                "backend server: its proxy passdb accepted the login, which need not mean a "
+                "password was checked (with nopassword=y only the backend checks it). The "
+                "backend's answer shows in the proxy's “started proxying” line (a login) or "
+                "in the backend's own log."
             ),
         )
     challenge = detail(event, "challenge")
@@ -1659,6 +1714,59 @@ def _simple(key: str, text: str) -> Callable[[Event, SessionState], Note]:
         return Note(key, _(text).format(reason=escape_text(event.reason or "")))
 
     return note
+
+
+_DENYLISTED = frozenset({"DENYLISTED", "BLACKLISTED"})
+_HANDSHAKE_TESTS = {
+    "tests before SMTP handshake": N_(
+        "The client hung up without saying QUIT, {after} seconds into the connection, "
+        "while postscreen was still running its tests before the SMTP greeting (the "
+        "pregreet wait, the DNS blocklist lookups). Hanging up is no broken rule in "
+        "itself, but bots that are not let through at once often do it."
+    ),
+    "tests after SMTP handshake": N_(
+        "The client hung up without saying QUIT, {after} seconds into the connection, "
+        "during postscreen's tests after the SMTP greeting (its deep protocol tests, "
+        "before it reached the real server). Hanging up is no broken rule in itself, but "
+        "bots that are not let through at once often do it."
+    ),
+}
+
+
+def _postscreen_violation(event: Event, state: SessionState) -> Note:
+    """postscreen's verdicts on a client (postscreen(8)): its own deny list, a hang-up
+    during its tests, or a broken SMTP rule (PREGREET and the deep protocol tests)."""
+    test = event.reason or ""
+    if test in _DENYLISTED:
+        return Note(
+            "postscreen_denylisted",
+            _(
+                "The client's address is on this server's own deny list "
+                "(postscreen_access_list, written by the administrator), not caught "
+                "breaking any rule: postscreen drops or refuses it, or only logs this and "
+                "goes on testing, as postscreen_denylist_action says ({reason})."
+            ).format(reason=escape_text(test)),
+        )
+    if test == "HANGUP":
+        after = escape_text(detail(event, "after") or "?")
+        stage = detail(event, "stage") or ""
+        if stage in _HANDSHAKE_TESTS:
+            return Note("postscreen_hangup", _(_HANDSHAKE_TESTS[stage]).format(after=after))
+        return Note(
+            "postscreen_hangup",
+            _(
+                "The client hung up without saying QUIT, {after} seconds into the "
+                "connection, during postscreen's tests ({stage}). Hanging up is no broken "
+                "rule in itself, but bots that are not let through at once often do it."
+            ).format(after=after, stage=escape_text(stage)),
+        )
+    return Note(
+        "postscreen_violation",
+        _(
+            "postscreen caught the client breaking SMTP rules before it reached the real "
+            "server ({reason}): typical of bots."
+        ).format(reason=escape_text(test)),
+    )
 
 
 def _tls_established(event: Event, state: SessionState) -> Note:
@@ -1903,13 +2011,7 @@ _HANDLERS: dict[EventType, Callable[[Event, SessionState], Note]] = {
         "anvil",
         N_("anvil's periodic statistics: the highest rate one client reached for a limit."),
     ),
-    EventType.POSTSCREEN_VIOLATION: _simple(
-        "postscreen_violation",
-        N_(
-            "postscreen caught the client breaking SMTP rules before it reached the real server "
-            "({reason}): typical of bots."
-        ),
-    ),
+    EventType.POSTSCREEN_VIOLATION: _postscreen_violation,
     EventType.POSTSCREEN_PASS: _simple(
         "postscreen_pass",
         N_("postscreen's bookkeeping for this client: routine."),

@@ -69,6 +69,7 @@ from mailwarden.explain.entries import (
 )
 from mailwarden.explain.facts import Collector, trailer_forged
 from mailwarden.explain.routine import (
+    debug_client,
     foreign_program,
     journal_note,
     listed_client,
@@ -80,7 +81,7 @@ from mailwarden.framing import journal_marker
 from mailwarden.gcpause import fewer_collections
 from mailwarden.locale import _, ngettext
 from mailwarden.model import Event, EventType, Record
-from mailwarden.parsers.dovecot import AFTER_PIECE
+from mailwarden.parsers.dovecot import AFTER_PIECE, PROXIED
 from mailwarden.parsers.sasl import Credential, escape_text, escape_unsafe
 from mailwarden.redact import REDACTED, redact_line
 
@@ -148,11 +149,14 @@ class _Item:
 
     @property
     def client(self) -> str | None:
-        """The client address the entry names (an event's, or a DNS blocklist answer's)."""
+        """The client address the entry names (an event's, a DNS blocklist answer's, or
+        that of a Dovecot ``auth_debug`` line about a login)."""
         for event in self.events:
             if event.ip is not None:
                 return event.ip
-        return listed_client(self.record) if not self.events else None
+        if self.events:
+            return None
+        return listed_client(self.record) or debug_client(self.record)
 
 
 @dataclass
@@ -290,7 +294,9 @@ class _Reader:
     def _keep(self, item: _Item) -> None:
         if item.session is None:
             ip = item.client
-            if ip is not None:
+            # a client whose lines outside a session are Dovecot's auth_debug lines alone
+            # tried to log in: it is not one that never reached a session
+            if ip is not None and (item.events or listed_client(item.record) is not None):
                 self.loose_ips.add(ip)
         if self._listable is None:
             self.kept.append(item)
@@ -515,6 +521,24 @@ class _Clients:
                 return group
         return None
 
+    def proxied(self, ip: str, item: _Item) -> _Group | None:
+        """The session of ``ip`` that a login proxy's line after it names (its
+        ``disconnecting …``, whose event has no session of its own: the
+        :data:`~mailwarden.parsers.dovecot.PROXIED` detail names it): the latest of the
+        few begun before the line with that session id."""
+        sid = next(
+            (e.detail[PROXIED] for e in item.events if e.detail and PROXIED in e.detail), None
+        )
+        if not sid:
+            return None
+        key = ("dovecot", sid)
+        spans = self.spans.get(ip, ())
+        last = bisect.bisect_right(spans, item.order, key=lambda span: span[0])
+        for _start, _end, group in reversed(spans[max(0, last - _OVERLAP) : last]):
+            if group.session is not None and group.session.key == key:
+                return group
+        return None
+
     def place(self, item: _Item, ip: str) -> _Group | None:
         """The group ``item`` joins; a new one (returned) when it starts one."""
         events = item.events
@@ -531,6 +555,8 @@ class _Clients:
                 return group
         else:
             session = self.around(ip, item.order) if events else None
+            if session is None and events:
+                session = self.proxied(ip, item)
             if session is not None:
                 session.items.append(item)
                 self.joined.add(id(session))
@@ -910,13 +936,22 @@ class _SessionFold:
         return [Paragraph(text)]
 
 
-def _summary_line(entries: int, sessions: int) -> str:
-    return _("{entries}, {sessions}.").format(
+def _summary_line(entries: int, sessions: int, outside: int = 0) -> str:
+    """``11 log entries, 0 client sessions.``, and the clients seen only outside any
+    session (postscreen's), which are listed too: ``…, 3 clients outside a session.``"""
+    text = _("{entries}, {sessions}.").format(
         entries=ngettext("{n} log entry", "{n} log entries", entries).format(n=f"{entries:,}"),
         sessions=ngettext("{n} client session", "{n} client sessions", sessions).format(
             n=f"{sessions:,}"
         ),
     )
+    if outside:
+        text += " " + ngettext(
+            "{n} client is seen only outside any session (postscreen's checks, for example).",
+            "{n} clients are seen only outside any session (postscreen's checks, for example).",
+            outside,
+        ).format(n=f"{outside:,}")
+    return text
 
 
 def explain(
@@ -977,7 +1012,7 @@ def _explain(
     groups = _groups(items)
     blocks: list[Block] = [
         Heading(_("What these log lines mean"), 1),
-        Paragraph(_summary_line(reader.entries, reader.client_sessions)),
+        Paragraph(_summary_line(reader.entries, reader.client_sessions, outside)),
     ]
     seen: set[str] = set()
     connected: set[str] = set()

@@ -114,6 +114,9 @@ class ClientFacts:
     star_after_reply: bool = False
     """It sent ``*`` after a final reply: not a cancel, a sloppy bot."""
     hung_up_after: list[str] = field(default_factory=list)
+    violations: list[str] = field(default_factory=list)
+    """What it did that the server's checks count against a client (:func:`violation_kind`:
+    ``pregreet``, ``dnsbl``, ``relay``, …), each once, in the order first logged."""
     findings: list[Finding] = field(default_factory=list)
     """Findings of the detect stage that name this client (spray, network, …)."""
     attacker: Attacker | None = None
@@ -307,10 +310,48 @@ class ExcerptFacts:
     outside: int = 0
     """Client addresses whose lines are all outside any session (postscreen's checks,
     DNSBL answers): they connected but never reached a mail session."""
+    violators: dict[str, list[str]] = field(default_factory=dict)
+    """Every client address whose lines show a strong hostile act that is no login
+    attempt -> its :attr:`ClientFacts.violations`, in the order first logged."""
 
     @property
     def attackers(self) -> list[ClientFacts]:
         return [c for c in self.clients if c.hostile]
+
+
+_POSTSCREEN_KINDS = {
+    "PREGREET": "pregreet",
+    "NON-SMTP COMMAND": "non_smtp",
+    "COMMAND PIPELINING": "pipelining",
+    "BARE NEWLINE": "bare_newline",
+    "COMMAND TIME LIMIT": "limits",
+    "COMMAND COUNT LIMIT": "limits",
+    "COMMAND LENGTH LIMIT": "limits",
+    "HANGUP": "hangup",
+    "DENYLISTED": "denylisted",
+    "BLACKLISTED": "denylisted",
+}
+_VIOLATION_TYPES = {
+    EventType.NON_SMTP_COMMAND: "non_smtp",
+    EventType.PIPELINING: "pipelining",
+    EventType.DNSBL: "dnsbl",
+    EventType.RATE_LIMITED: "rate",
+}
+
+
+def violation_kind(event: Event) -> str | None:
+    """What a strong hostile event that is no login attempt shows of its client, as the
+    verdict names it (``pregreet``, ``non_smtp``, ``denylisted``, ``relay``, …); None for
+    any other event. postscreen's test names and Postfix's relay refusal are the
+    server's words."""
+    if not event.hostile or event.strength is not Strength.STRONG:
+        return None
+    etype = event.type
+    if etype is EventType.POSTSCREEN_VIOLATION:
+        return _POSTSCREEN_KINDS.get(event.reason or "", "other")
+    if etype is EventType.REJECT:
+        return "relay" if "Relay access denied" in (event.reason or "") else "rejected"
+    return _VIOLATION_TYPES.get(etype)
 
 
 def _add(items: list[str], value: str | None) -> None:
@@ -1010,6 +1051,7 @@ class Collector:
         self.in_sessions: dict[str, int] = {}
         self.logged_in: set[str] = set()
         self.failures = _Failures()
+        self.violations: dict[str, list[str]] = {}
 
     def event(
         self, event: Event, ip: str | None, new: int, seconds: float, next_passdb: bool = False
@@ -1019,6 +1061,13 @@ class Collector:
         the session layer took it for the next passdb's refusal of an attempt
         (:attr:`SessionTracker.next_passdb`)."""
         self.failures.feed(event, ip, new, seconds, next_passdb)
+        if ip is not None and event.hostile:
+            kind = violation_kind(event)
+            if kind is not None:
+                kinds = self.violations.get(ip)
+                if kinds is None:
+                    kinds = self.violations[ip] = []
+                _add(kinds, kind)
 
     def session(self, session: Session) -> bool:
         """An ended session (with its events), in the order the sessions began; whether
@@ -1117,6 +1166,9 @@ class Collector:
             # tells whether a login followed them.
             counted = max(facts.failures, facts.failed_attempts)
             facts.loose_failures = counted > self.in_sessions.get(ip, 0)
+        for ip, kinds in self.violations.items():
+            if ip in clients:
+                clients[ip].violations = kinds
         for compromise in analysis.compromised:
             if compromise.ip is not None:
                 _client_for(clients, compromise.ip).compromises.append(compromise)
@@ -1162,6 +1214,7 @@ class Collector:
             logins=self.logins,
             logged_in=frozenset(self.logged_in),
             outside=outside,
+            violators=self.violations,
         )
 
 
@@ -1174,4 +1227,5 @@ __all__ = [
     "line_kind",
     "logged_in_accounts",
     "session_logged_in",
+    "violation_kind",
 ]

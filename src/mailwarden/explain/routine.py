@@ -27,7 +27,7 @@ import ipaddress
 import re
 from dataclasses import dataclass
 
-from mailwarden.explain.entries import Note
+from mailwarden.explain.entries import Note, quoted
 from mailwarden.locale import N_, _
 from mailwarden.model import Record
 from mailwarden.parsers.dovecot import login_text, split_piece
@@ -327,6 +327,13 @@ def listed_client(record: Record) -> str | None:
     return listing[0] if listing is not None else None
 
 
+def debug_client(record: Record) -> str | None:
+    """The client of a Dovecot ``auth_debug`` line about its login
+    (:func:`_auth_debug_login`), or None."""
+    login = _auth_debug_login(record)
+    return login[1] if login is not None else None
+
+
 _JOURNAL_NOTES = {
     "span": N_(
         "journalctl wrote this line itself, above the entries it prints: the time span "
@@ -390,8 +397,76 @@ def queued_note(queue_id: str, sent_by: str) -> Note:
     )
 
 
+_AUTH_DEBUG = re.compile(r"(?:dovecot: )?(auth|auth-worker)\(")
+
+
+def _auth_debug_login(record: Record) -> tuple[str | None, str | None] | None:
+    """(account, client address) of Dovecot's ``auth_debug`` line about one login, which
+    gives no event (it counts neither way): ``auth(kate@example.com,192.0.2.70,sasl:plain)
+    <s6>: Debug: passwd-file: Performing passdb lookup`` (2.4), ``auth(user,ip,<session>):
+    Debug: …`` (2.3); None for any other line. They are read as the parser reads them
+    (split from the right, the address validated); a line whose end cannot be told from
+    the user's text gives (None, None)."""
+    program = (record.program or "dovecot").split("[", 1)[0]
+    if not (program.startswith("dovecot") or program in _PAM_PROGRAMS):
+        return None
+    message = record.message
+    match = _AUTH_DEBUG.match(message)
+    if match is None:
+        return None
+    open_at = match.end()
+    ends = message.count(")<", open_at) + message.count("): ", open_at)
+    close = message.find(")<", open_at)
+    if close < 0:
+        close = message.find("): ", open_at)
+    if close < 0 or ": Debug: " not in message[close:]:
+        return None
+    if ends != 1:
+        return None, None
+    parts = message[open_at:close].split(",")
+    while len(parts) > 1 and (parts[-1].startswith(("sasl:", "<")) or parts[-1] in ("master", "")):
+        parts.pop()
+    if len(parts) < 2:
+        return None, None
+    try:
+        ip = str(ipaddress.ip_address(parts[-1]))
+    except ValueError:
+        return None, None
+    return ",".join(parts[:-1]) or None, ip
+
+
+def _auth_debug(record: Record) -> Note | None:
+    """What :func:`_auth_debug_login`'s line is."""
+    login = _auth_debug_login(record)
+    if login is None:
+        return None
+    user, ip = login
+    if user and ip:
+        return Note(
+            "auth_debug:client",
+            _(
+                "A debug line of Dovecot's authentication process (auth_debug = yes) about "
+                "the login of {user} from {ip}: one step of checking it. It says nothing "
+                "of the result; that is on the login's other lines."
+            ).format(user=quoted(escape_text(user)), ip=ip),
+            _("Another debug line of Dovecot's authentication process about a login."),
+        )
+    return Note(
+        "auth_debug",
+        _(
+            "A debug line of Dovecot's authentication process (auth_debug = yes) about a "
+            "client's login: one step of checking it. It says nothing of the result; that "
+            "is on the login's other lines."
+        ),
+        _("Another debug line of Dovecot's authentication process about a login."),
+    )
+
+
 def routine_note(record: Record) -> Note | None:
     """What a line without an event is, or None when explain does not know its kind."""
+    debug = _auth_debug(record)
+    if debug is not None:
+        return debug
     listing = _listing(record)
     if listing is not None:
         ip, domain, answer = listing[0], escape_text(listing[1]), escape_text(listing[2])
@@ -416,4 +491,11 @@ def routine_note(record: Record) -> Note | None:
     return Note(kind.key, _(kind.text), _(kind.short), context=context)
 
 
-__all__ = ["foreign_program", "journal_note", "listed_client", "queued_note", "routine_note"]
+__all__ = [
+    "debug_client",
+    "foreign_program",
+    "journal_note",
+    "listed_client",
+    "queued_note",
+    "routine_note",
+]

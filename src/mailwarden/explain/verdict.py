@@ -27,7 +27,7 @@ from mailwarden.explain.entries import (
 from mailwarden.explain.facts import ClientFacts, ExcerptFacts, line_kind
 from mailwarden.explain.tls import cipher_weakness
 from mailwarden.locale import N_, _, ngettext
-from mailwarden.model import Event, EventType, Finding, IPNetwork
+from mailwarden.model import Event, EventType, Finding, IPNetwork, address_key
 from mailwarden.parsers.dovecot import accepted_only
 from mailwarden.parsers.sasl import escape_text
 
@@ -95,6 +95,33 @@ _VERDICTS: dict[Verdict, str] = {
         "a scanner."
     ),
 }
+
+
+_VIOLATIONS: dict[str, str] = {
+    "pregreet": N_("talked before the server's greeting (PREGREET)"),
+    "non_smtp": N_("sent commands that are not SMTP"),
+    "pipelining": N_("sent commands without waiting for the replies"),
+    "bare_newline": N_("ended lines with a bare newline"),
+    "limits": N_("went over postscreen's command limits"),
+    "hangup": N_("hung up in the middle of postscreen's tests"),
+    "denylisted": N_("is on this server's own postscreen deny list"),
+    "dnsbl": N_("is on a DNS blocklist"),
+    "relay": N_("tried to relay mail through the server"),
+    "rejected": N_("was refused by the server's restrictions"),
+    "rate": N_("hit the server's rate limits"),
+    "other": N_("failed one of postscreen's tests"),
+}
+"""What a client did, by :func:`~mailwarden.explain.facts.violation_kind`: said of it
+(“It did not try to log in but …”)."""
+
+
+def _violations(kinds: Iterable[str]) -> str:
+    """A client's violations in words, joined (“talked before the server's greeting
+    (PREGREET) and is on a DNS blocklist”)."""
+    said = [_(_VIOLATIONS[k]) for k in kinds if k in _VIOLATIONS]
+    if len(said) < 2:
+        return "".join(said)
+    return _("{items} and {last}").format(items=_(", ").join(said[:-1]), last=said[-1])
 
 
 def when(moment: datetime | None) -> str:
@@ -191,6 +218,8 @@ def _headline(facts: ExcerptFacts) -> list[Block]:
             )
         blocks.append(Paragraph(text, 2))
         return blocks
+    if attackers and not any(client.tried_to_log_in for client in attackers):
+        return blocks + _no_guessing(facts)
     if not attackers:
         text = _("No. Nobody in these lines tried to log in and failed.")
         if facts.logins:
@@ -300,6 +329,50 @@ def _headline(facts: ExcerptFacts) -> list[Block]:
             Paragraph(
                 _("…and {n} more addresses.").format(n=_count(len(attackers) - MAX_CLIENTS)), 4
             )
+        )
+    return blocks
+
+
+def _no_guessing(facts: ExcerptFacts) -> list[Block]:
+    """The answer when the hostile clients only broke SMTP rules or tripped the
+    server's checks, and nobody tried to log in: no guessing, and who tripped what."""
+    hostile = [c.ip for c in facts.attackers]
+    tried = {c.ip for c in facts.clients if c.tried_to_log_in or c.succeeded_as or c.success_events}
+    others = sorted(
+        (ip for ip in facts.violators if ip not in hostile and ip not in tried), key=address_key
+    )
+    named = hostile + others
+    if tried or facts.logins:
+        text = _("No password guessing in these lines: the hostile clients did not try to log in.")
+    else:
+        text = _("No password guessing in these lines: no client tried to log in.")
+    text += " " + ngettext(
+        "{n} client tripped the server's checks instead: {ips}.",
+        "{n} clients tripped the server's checks instead: {ips}.",
+        len(named),
+    ).format(n=_count(len(named)), ips=_listing(named, 5))
+    if facts.logins:
+        text += " " + ngettext(
+            "There is {n} successful login.", "There are {n} successful logins.", facts.logins
+        ).format(n=_count(facts.logins))
+    blocks: list[Block] = [Paragraph(text, 2)]
+    for client in facts.attackers[:MAX_CLIENTS]:
+        blocks.append(Item("•", _summary(client), 4))
+    for ip in others[: max(0, MAX_CLIENTS - len(hostile))]:
+        what = _violations(facts.violators[ip])
+        blocks.append(
+            Item(
+                "•",
+                _(
+                    "{ip}: no login attempt; it {what}. Too little for mailwarden's detector to "
+                    "count it as an attack."
+                ).format(ip=ip, what=what),
+                4,
+            )
+        )
+    if len(named) > MAX_CLIENTS:
+        blocks.append(
+            Paragraph(_("…and {n} more addresses.").format(n=_count(len(named) - MAX_CLIENTS)), 4)
         )
     return blocks
 
@@ -493,6 +566,10 @@ def _verdict_text(client: ClientFacts) -> str | None:
         return _(
             "One guess at an account that bots always try, or that does not exist: an "
             "automated probe."
+        )
+    if judged and judged[0] is Verdict.SCANNER and _violations(client.violations):
+        return _("It did not try to log in but {what}: a scanner.").format(
+            what=_violations(client.violations)
         )
     if judged and judged[0] in _VERDICTS:
         return _(_VERDICTS[judged[0]])
@@ -1492,13 +1569,18 @@ def _enumeration_text(finding: Finding, facts: ExcerptFacts) -> str:
 def _campaign_text(finding: Finding, facts: ExcerptFacts) -> str:
     kind = finding.kind
     if kind == "spray":
-        return _(
+        targets = _int(finding, "target_count")
+        return ngettext(
+            "{n} addresses tried the same account ({failures} failed logins): one "
+            "coordinated password-spraying campaign. Blocking single addresses will not stop "
+            "it; strong passwords and AUTH only where it is needed will.",
             "{n} addresses tried the same {m} accounts ({failures} failed logins): one "
             "coordinated password-spraying campaign. Blocking single addresses will not stop "
-            "it; strong passwords and AUTH only where it is needed will."
+            "it; strong passwords and AUTH only where it is needed will.",
+            targets,
         ).format(
             n=_count(_int(finding, "member_count")),
-            m=_count(_int(finding, "target_count")),
+            m=_count(targets),
             failures=_count(_int(finding, "failures")),
         )
     if kind == "network":
