@@ -8,7 +8,7 @@ the stable JSON object of ``mailwarden analyze --format json``::
     attackers:   [{ip, network, verdict, failures, users, first_seen, last_seen,
                    succeeded_as, recommendation, user_count, users_complete,
                    unsure, ...}]
-    compromised: [{user, ip, time, failures_before, ...}]
+    compromised: [{user, ip, time, failures_before, by_others, doubt, ...}]
     credentials: [{ip, mechanism, authzid, user, password, complete, ...}]
     findings:    [{kind, severity, subject, data, evidence}]
     stats:       {...}
@@ -128,6 +128,42 @@ ASK_THE_OWNER = N_(
     "the failed logins before it were others' guessing, or only a few tries from this "
     "address, as an owner's typos would be. If it was not theirs:"
 )
+
+
+ASK_ABOUT_THE_DEVICE = N_(
+    "Ask the account's owner first whether a device of theirs (a phone, a mail program) "
+    "logs in from this address: it kept failing as the account after its login, as a "
+    "device with an old password does, and a bot that guessed the password does not. If "
+    "it is theirs, update the password saved on it. If it is not:"
+)
+"""The first step of a login :data:`FAILURES_AFTER_LOGIN` makes doubtful; no ban of the
+address follows it (it may be the owner's device)."""
+
+FAILURES_AFTER_LOGIN = "failures_after_login"
+""":attr:`Compromise.doubt` of a login after which its address kept failing as that
+account: at least :data:`DOUBT_FAILURES` failures, the last more than
+:data:`DOUBT_AFTER` seconds after the login, at a device's pace (no more than one a
+minute on average after the login, none more than :data:`DOUBT_GAP` after the one
+before): a phone with an old password that once got the new
+one (or was briefly fixed). A bot's tries in flight on its parallel connections fail
+within seconds after its success and leave the login a sure break-in."""
+DOUBT_FAILURES = 2
+DOUBT_AFTER = 300.0
+DOUBT_PACE = 60.0
+"""Seconds per failure after the login, on average at least (a device retries at its
+polling interval; a guessing program that goes on after its success, much faster)."""
+DOUBT_GAP = 3600.0
+"""The failures after the login count while each comes within this many seconds of the
+one before (of the login, for the first): a device keeps polling; an intruder back
+after a pause (the next day, the password changed) is guessing again."""
+
+
+def doubted_advice(advice: tuple[str, ...]) -> tuple[str, ...]:
+    """A compromise's ``advice`` when :data:`FAILURES_AFTER_LOGIN` makes it doubtful:
+    :data:`ASK_ABOUT_THE_DEVICE` first (not :data:`ASK_THE_OWNER`), and no ban of the
+    address, which may be the owner's device."""
+    rest = tuple(s for s in advice if s not in (ASK_THE_OWNER, COMPROMISE_ADVICE[-1]))
+    return (ASK_ABOUT_THE_DEVICE, *rest)
 
 
 def compromise_advice(
@@ -413,7 +449,8 @@ class Attacker:
     false, a lower bound: the names past MAX_USERS_PER_CLIENT are not counted)."""
     unsure: bool = False
     """Its worst verdict is a compromise that the account's owner must confirm (the
-    :attr:`Compromise.by_others` of its login): "maybe got in", not a certain one."""
+    :attr:`Compromise.by_others` of its login, or its :attr:`Compromise.doubt`): "maybe
+    got in", not a certain one."""
     stale_failures: int = 0
     unnamed_failures: int | None = None
     """Of :attr:`failures`, those that named no account (Postfix before 3.9 names
@@ -481,6 +518,15 @@ class Compromise:
     """False when the login's password was accepted but the login failed after it, so no
     session started (Dovecot's ``internal failure, K successful auths``): the client
     knows the password all the same."""
+    doubt: str | None = None
+    """Why the break-in is in doubt, though still reported (None: it is not):
+    :data:`FAILURES_AFTER_LOGIN`, its address kept failing as the account after the
+    login, as the owner's device with an old password does. Told "Maybe", the owner
+    asked first, the address watched, not banned."""
+    failures_after: int = 0
+    """With :attr:`doubt`: the failures as the account from its address after the login."""
+    last_failure_after: datetime | None = None
+    """With :attr:`doubt`: the time of the last of them."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -491,6 +537,9 @@ class Compromise:
             "reason": self.reason,
             "by_others": self.by_others,
             "session_started": self.session_started,
+            "doubt": self.doubt,
+            "failures_after": self.failures_after,
+            "last_failure_after": _time(self.last_failure_after),
             "advice": list(self.advice),
             "evidence": evidence_json(self.evidence),
         }

@@ -182,6 +182,11 @@ from mailwarden.detect.accounts import (
 from mailwarden.detect.analysis import (
     BAN,
     BAN_VERDICTS,
+    DOUBT_AFTER,
+    DOUBT_FAILURES,
+    DOUBT_GAP,
+    DOUBT_PACE,
+    FAILURES_AFTER_LOGIN,
     GUESSING_VERDICTS,
     LOOPBACK,
     NONE_ALLOWED,
@@ -198,6 +203,7 @@ from mailwarden.detect.analysis import (
     SeenCredential,
     Verdict,
     compromise_advice,
+    doubted_advice,
     evidence_event,
     evidence_events,
 )
@@ -681,6 +687,14 @@ class Detector:
         by address: the first, at most :data:`MAX_OWNER_LOGINS`."""
         """(client, account) of the compromises reported: each once (up to
         MAX_COMPROMISES; client.succeeded, a sample, covers the rest)."""
+        self._after_login: dict[tuple[str, str], list[Any]] = {}
+        """(client, account) of each compromise reported with an account -> [when it
+        logged in, its failures as the account after that, the last one's seconds and
+        time, whether a pause of more than :data:`DOUBT_GAP` ended the counting]: those
+        that make it doubtful (:data:`FAILURES_AFTER_LOGIN`)."""
+        self._doubted: set[str] = set()
+        """Clients whose every compromise is in doubt or ``by_others``, some in doubt
+        (set by :meth:`result`): unsure, watched."""
         self._unconfirmed: set[str] = set()
         """Clients whose compromise the owner must confirm (``by_others``: only others
         guessed, or a few tries on that one account): watched, not banned, unless their
@@ -1778,6 +1792,8 @@ class Detector:
         push_times(times, when, count, limits.capacity)
         if client.evidence is None:
             client.evidence = (evidence_of(event, client.ip),)
+        if client.flags & _COMPROMISED and key is not None and self._after_login:
+            self._failed_after_login(client.ip, key, count, when, time)
         found: list[Detection] = []
         if key is not None:
             # client.add_user(key, count, when), the one-username case inline
@@ -2695,6 +2711,8 @@ class Detector:
                     session_started=started,
                 )
             )
+            if key is not None:
+                self._after_login[(ip, key)] = [when, 0, when, None, False]
         client.keep(event, important=True)
         found: list[Detection] = []
         data = {"user": user, "by_others": by_others, "session_started": started}
@@ -2740,6 +2758,38 @@ class Detector:
             if key not in client.succeeded and len(client.succeeded) < MAX_SUCCEEDED:
                 client.succeeded.append(key)
         return self._compromise(ip, user, key, client, event, when, compromise)
+
+    def _failed_after_login(
+        self, ip: str, key: str, count: int, when: float, time: datetime | None
+    ) -> None:
+        """A failure as ``key`` from ``ip`` after its login as it that was reported a
+        compromise: counted toward that login's doubt (:data:`FAILURES_AFTER_LOGIN`)."""
+        after = self._after_login.get((ip, key))
+        if after is None or when < after[0] or after[4]:
+            return
+        if when - after[2] > DOUBT_GAP:
+            # a pause no device's polling makes (an intruder back the next day, the
+            # password changed): those failures are guesses again, no longer counted
+            after[4] = True
+            return
+        after[1] += count
+        if when >= after[2]:
+            after[2] = when
+            after[3] = time
+
+    def _doubts(self) -> dict[tuple[str, str], tuple[int, datetime | None]]:
+        """The compromises in doubt (:data:`FAILURES_AFTER_LOGIN`), by (client,
+        account): their address failed as the account at least :data:`DOUBT_FAILURES`
+        times after the login, the last more than :data:`DOUBT_AFTER` seconds after it,
+        no faster than one in :data:`DOUBT_PACE` seconds on average (a device's polling,
+        not a program's list): (those failures, the last one's time). Tries in flight
+        that fail within seconds after the login leave it sure."""
+        doubts: dict[tuple[str, str], tuple[int, datetime | None]] = {}
+        for where, (login, count, last, time, _paused) in self._after_login.items():
+            span = last - login
+            if count >= DOUBT_FAILURES and span > DOUBT_AFTER and count * DOUBT_PACE <= span:
+                doubts[where] = (count, time)
+        return doubts
 
     def _network_evidence(
         self, client: ClientState, key: str | None
@@ -3987,6 +4037,10 @@ class Detector:
         allowed = client.allowed
         if allowed is not None:
             return NONE_THIS_MACHINE if allowed in _THIS_MACHINE else NONE_ALLOWED
+        if verdict is _COMPROMISE and client.ip in self._doubted and client.users is None:
+            # it failed as the account after its login, as the owner's device does, and
+            # tried no other name: the owner can tell (ASK_ABOUT_THE_DEVICE)
+            return WATCH
         if verdict is _COMPROMISE and client.ip in self._unconfirmed:
             # the owner can tell (ASK_THE_OWNER); only its own guessing bans it
             own = any(
@@ -4087,6 +4141,8 @@ class Detector:
         # made (its keys, some 5 MB for 100,000 clients, are gone by then), the second
         # of the attackers, with a small key each.
         clients.sort(key=_client_address)
+        doubts = self._doubts()
+        self._doubted = self._doubted_clients(doubts)
         self._standing = self._standing_campaigns()
         self._renumbered_texts = {}
         self._tuples = {}
@@ -4140,10 +4196,21 @@ class Detector:
             reason = self._renumbered(compromise.reason)
             if reason is not compromise.reason:
                 compromised[n] = replace(compromise, reason=reason)
+            user, ip = compromise.user, compromise.ip
+            doubt = doubts.get((ip, account_key(user))) if user and ip else None
+            if doubt is not None:
+                compromised[n] = replace(
+                    compromised[n],
+                    doubt=FAILURES_AFTER_LOGIN,
+                    failures_after=doubt[0],
+                    last_failure_after=doubt[1],
+                    advice=doubted_advice(compromise.advice),
+                )
         self._tuples = {}
         self._verdict_forms = {}
         self._still = {}
         self._phones_nets = None
+        self._doubted = set()  # for this result's attackers only
         stats: dict[str, int | float | str] = dict(self.stats)
         stats["attackers"] = len(attackers)
         stats["sessions_expired"] = self._sessions.expired
@@ -4156,6 +4223,24 @@ class Detector:
             notes=tuple(self._notes()),
             owner_logins=self._owner_logins_left(attackers),
         )
+
+    def _doubted_clients(
+        self, doubts: dict[tuple[str, str], tuple[int, datetime | None]]
+    ) -> set[str]:
+        """The clients with a compromise in doubt whose every compromise is in doubt or
+        ``by_others``: unsure, and watched, not banned (it may be the owner's device)."""
+        if not doubts:
+            return set()
+        sure: set[str] = set()
+        doubted: set[str] = set()
+        for c in self._compromises:
+            if c.ip is None:
+                continue
+            if c.user and (c.ip, account_key(c.user)) in doubts:
+                doubted.add(c.ip)
+            elif not c.by_others:
+                sure.add(c.ip)
+        return doubted - sure
 
     def _owner_logins_left(self, attackers: list[Attacker]) -> tuple[tuple[str, str, int], ...]:
         """The owners' logins after failures still counted, but from an address judged
@@ -4277,7 +4362,8 @@ class Detector:
             users_complete=not client.users_full,
             # a name past those kept was tried: at least one more than the list holds
             user_count=len(names) + (1 if client.users_full else 0),
-            unsure=worst is _COMPROMISE and client.ip in self._unconfirmed,
+            unsure=worst is _COMPROMISE
+            and (client.ip in self._unconfirmed or client.ip in self._doubted),
             unnamed_failures=unnamed,
             services=services,
             items=client.evidence or (),

@@ -279,10 +279,20 @@ class ClientFacts:
     @property
     def unsure(self) -> bool:
         """Its logins are compromises only the owner can confirm (the detector's
-        ``by_others``: others' guessing, or a few tries on that account alone)."""
+        ``by_others``: others' guessing, or a few tries on that account alone; or its
+        ``doubt``: failures as the account after the login, as the owner's device with an
+        old password makes)."""
         if self.login_after_failures:
             return True
-        return bool(self.compromises) and all(c.by_others for c in self.compromises)
+        return bool(self.compromises) and all(
+            c.by_others or c.doubt is not None for c in self.compromises
+        )
+
+    @property
+    def doubted(self) -> list[Compromise]:
+        """Its compromises in doubt (:attr:`Compromise.doubt`): it kept failing as the
+        account after logging in, as a device with an old password does."""
+        return [c for c in self.compromises if c.doubt is not None]
 
     @property
     def no_reverse_name(self) -> bool:

@@ -14,7 +14,7 @@ from datetime import datetime
 from ipaddress import ip_address, ip_network
 
 from mailwarden.detect.accounts import CUT, account_key, same_account
-from mailwarden.detect.analysis import BAN, NEVER_BANNED, Verdict
+from mailwarden.detect.analysis import BAN, NEVER_BANNED, Compromise, Verdict
 from mailwarden.detect.server import WEAK_TLS_FIXES, either, or_parameters, port_465_service
 from mailwarden.explain.document import Block, Command, Heading, Item, Paragraph
 from mailwarden.explain.entries import (
@@ -246,6 +246,12 @@ def _headline(facts: ExcerptFacts) -> list[Block]:
             "here (botnets split the work so), or its owner logging in. Ask the owner "
             "(details below)."
         )
+    elif compromised and all(c.unsure and c.doubted for c in compromised):
+        text = _(
+            "Maybe. A login followed failed ones, but its address kept failing as that "
+            "account after it, as the owner's phone or mail program with an old password "
+            "does: ask the owner whether that device is theirs (details below)."
+        )
     elif compromised and all(c.unsure for c in compromised):
         text = _(
             "Maybe. A login followed failed ones, which looks the same whether a guess "
@@ -301,6 +307,10 @@ def _headline(facts: ExcerptFacts) -> list[Block]:
             "but comes before them in these lines, which the detector reads in the order "
             "given. Ask the account's owner whether the login was theirs (details below)."
         )
+    elif _none_got_in(attackers) and _unguessed_logins(facts, attackers):
+        text = _(
+            "Yes. Someone is trying to guess passwords; none of the guessing addresses got in."
+        )
     elif _none_got_in(attackers):
         text = _("Yes. Someone is trying to guess passwords; nobody got in.")
     elif any(client.logged_in_first for client in attackers):  # a login, then guessing
@@ -321,6 +331,9 @@ def _headline(facts: ExcerptFacts) -> list[Block]:
         )
     else:
         text = _("Yes. Someone is trying to guess passwords; these lines show no successful login.")
+    logins = [] if compromised else _unguessed_logins(facts, attackers)
+    if logins:
+        text += " " + _unguessed_text(logins)
     blocks.append(Paragraph(text, 2))
     for client in attackers[:MAX_CLIENTS]:
         blocks.append(Item("•", _summary(client), 4))
@@ -375,6 +388,64 @@ def _no_guessing(facts: ExcerptFacts) -> list[Block]:
             Paragraph(_("…and {n} more addresses.").format(n=_count(len(named) - MAX_CLIENTS)), 4)
         )
     return blocks
+
+
+def _unguessed_logins(
+    facts: ExcerptFacts, attackers: list[ClientFacts]
+) -> list[tuple[str, datetime | None, str]]:
+    """Logins as an account the guessing addresses tried, after their first failure on
+    it, from an address that made no guess (no failed login) and that the detector calls
+    no break-in (outside ``compromise_window``): in an excerpt worth a word, the owner
+    being the one to confirm it. (account as shown, when, address): each account's
+    first such login, in time order."""
+    tried: dict[str, datetime | None] = {}  # account key -> its first failure, if known
+    for client in attackers:
+        for key in client.account_keys:
+            times = client.failure_names.get(key)
+            first = times[0] if times is not None else None
+            known = tried.get(key)
+            if known is None or (first is not None and first < known):
+                tried[key] = first
+    if not tried:
+        return []
+    hostile = {id(client) for client in attackers}
+    found: dict[str, tuple[str, datetime | None, str]] = {}
+    for client in facts.clients:
+        if id(client) in hostile or client.failures or client.failed_attempts:
+            continue
+        for user in client.succeeded_as:
+            if not user:
+                continue
+            moment = client.login_time(user)
+            for key, first in tried.items():
+                if same_account(account_key(user), key) and (
+                    moment is None or first is None or moment > first
+                ):
+                    seen = found.get(key)
+                    if seen is None or (
+                        moment is not None and (seen[1] is None or moment < seen[1])
+                    ):
+                        found[key] = (quoted(escape_text(user)), moment, client.ip)
+                    break
+    return sorted(found.values(), key=lambda f: (f[1] is None, f[1] or datetime.min))
+
+
+def _unguessed_text(logins: list[tuple[str, datetime | None, str]]) -> str:
+    """The logins of :func:`_unguessed_logins`, for the owners to confirm."""
+    if len(logins) == 1:
+        user, moment, ip = logins[0]
+        return _(
+            "{user} logged in at {time} from {ip}, which made no guess: confirm with the "
+            "owner that this was them."
+        ).format(user=user, time=when(moment), ip=ip)
+    shown = [
+        _("{user} at {time} from {ip}").format(user=user, time=when(moment), ip=ip)
+        for user, moment, ip in logins
+    ]
+    return _(
+        "Accounts the guessing tried logged in from addresses that made no guess ({logins}): "
+        "confirm with their owners that this was them."
+    ).format(logins=_listing(shown, 3))
 
 
 def _none_got_in(attackers: list[ClientFacts]) -> bool:
@@ -738,6 +809,8 @@ def _outcome(client: ClientFacts, others: bool = False) -> list[Block]:
                 "YES: it has the password of {users}. The server accepted the password, "
                 "though the session did not start (a failure after the password check)."
             ).format(users=_listing(users))
+        elif client.unsure and client.doubted:
+            text = _("MAYBE: it logged in as {users}.").format(users=_listing(users))
         elif client.unsure:
             text = _("It logged in as {users}.").format(users=_listing(users))
         else:
@@ -745,7 +818,9 @@ def _outcome(client: ClientFacts, others: bool = False) -> list[Block]:
         first = _first_login(client)
         failed = client.failures_before(first) if first is not None else _attempts(client)
         guessed = _others_guessed(client)
-        if guessed:
+        if client.unsure and client.doubted:
+            text += " " + _doubt_text(client, failed)
+        elif guessed:
             text += " " + ngettext(
                 "That was after {n} failed login on that account from {ips}: the password "
                 "guessed there and used from here, or its owner logging in. Ask the owner.",
@@ -870,6 +945,42 @@ def _outcome(client: ClientFacts, others: bool = False) -> list[Block]:
     if not client.no_login_for_sure:
         blocks.append(Paragraph(_not_proof(client), 4))
     return blocks
+
+
+def _doubt_text(client: ClientFacts, failed: int) -> str:
+    """Why its login is in doubt (:attr:`ClientFacts.doubted`): the failures before it,
+    and those as the account after it, over how many minutes, as a device with an old
+    password makes them."""
+    doubt = client.doubted[0]
+    text = ""
+    if failed:
+        text = (
+            ngettext(
+                "That was after {n} failed attempt.", "That was after {n} failed attempts.", failed
+            ).format(n=_count(failed))
+            + " "
+        )
+    minutes = 0
+    if doubt.time is not None and doubt.last_failure_after is not None:
+        minutes = max(1, round((doubt.last_failure_after - doubt.time).total_seconds() / 60))
+    tries = ngettext("{n} more try", "{n} more tries", doubt.failures_after).format(
+        n=_count(doubt.failures_after)
+    )
+    span = ngettext("{n} minute", "{n} minutes", minutes).format(n=_count(minutes))
+    return text + _(
+        "But this address kept failing as {user} for {tries} over {span} after logging "
+        "in, as a phone or mail program with an old password does: a bot that guessed the "
+        "password does not keep failing with it. Ask the owner."
+    ).format(user=quoted(escape_text(doubt.user or "?")), tries=tries, span=span)
+
+
+def _doubt_of(client: ClientFacts, user: str | None) -> Compromise | None:
+    """Its compromise in doubt as ``user`` (any, when None)."""
+    key = account_key(user) if user else None
+    for compromise in client.doubted:
+        if key is None or (compromise.user and account_key(compromise.user) == key):
+            return compromise
+    return None
 
 
 def _not_proof(client: ClientFacts) -> str:
@@ -1712,7 +1823,18 @@ def _actions(facts: ExcerptFacts, audit: AuditCommand) -> list[str | Step]:
         if client.succeeded:
             for user in client.succeeded_as or [None]:
                 moment = client.login_time(user)
-                if client.unsure:  # a guess that worked, or the owner: the owner knows
+                doubt = _doubt_of(client, user) if client.unsure else None
+                if doubt is not None:  # it kept failing after: the owner's device?
+                    text = _(
+                        "Ask the user of {user} whether a device of theirs (a phone, a mail "
+                        "program) logs in from {ip}: it logged in at {time} and kept failing "
+                        "after that, as a device with an old password does. If it is "
+                        "theirs: update the password saved on it. If it is not: change the "
+                        "password now, end the account's open sessions, check what was sent "
+                        "from the account after {time} and look for forwarding or filter "
+                        "rules an intruder may have added."
+                    )
+                elif client.unsure:  # a guess that worked, or the owner: the owner knows
                     text = _(
                         "Ask the user of {user} whether the login from {ip} at {time} was "
                         "theirs. Only if it was not: change the password now, end the "
@@ -1754,7 +1876,7 @@ def _actions(facts: ExcerptFacts, audit: AuditCommand) -> list[str | Step]:
                             "added."
                         ).format(time=when(moment or client.first))
                     )
-                if client.unsure and not _ban_recommended(client):
+                if client.unsure and doubt is None and not _ban_recommended(client):
                     # analyze: "Ban the address the login came from" (if not theirs)
                     step += [
                         _("If it was not theirs, block {ip} too:").format(ip=client.ip),

@@ -242,7 +242,8 @@ def headline(analysis: Analysis, summary: ReadSummary) -> tuple[str, str]:
             first.failures_before,
         )
         # Every login one the owners can tell from theirs (by_others: ASK_THE_OWNER).
-        unsure = all(c.by_others for c in analysis.compromised)
+        # Or a login in doubt (doubt: its address kept failing as the account after it).
+        unsure = all(c.by_others or c.doubt is not None for c in analysis.compromised)
         who = _("Maybe someone got in") if unsure else _("Someone got in")
         client = analysis.attacker(first.ip) if first.ip else None
         if first.by_others and first.failures_before and (client is None or not client.failures):
@@ -656,6 +657,23 @@ def _no_session() -> str:
     )
 
 
+def _doubt(c: Compromise) -> str:
+    """Why the login is in doubt (:attr:`Compromise.doubt`), or nothing."""
+    if c.doubt is None:
+        return ""
+    minutes = 0
+    if c.time is not None and c.last_failure_after is not None:
+        minutes = max(1, round((c.last_failure_after - c.time).total_seconds() / 60))
+    tries = ngettext("{n} more failed login", "{n} more failed logins", c.failures_after).format(
+        n=f"{c.failures_after:,}"
+    )
+    span = ngettext("{n} minute", "{n} minutes", minutes).format(n=f"{minutes:,}")
+    return _(". ") + _(
+        "Maybe not a break-in: this address kept failing as the account after the login "
+        "({tries} over {span}), as the owner's phone with an old password does"
+    ).format(tries=tries, span=span)
+
+
 def compromised_section(compromises: Sequence[Compromise], limit: int) -> list[RenderableType]:
     if not compromises:
         return []
@@ -695,6 +713,7 @@ def compromised_section(compromises: Sequence[Compromise], limit: int) -> list[R
             (shown(c.user or _("(unnamed)")) + _(": "), "bold"),
             shown(reason(c.reason)),
             "" if c.session_started else _(". ") + _no_session(),
+            _doubt(c),
         )
         for c in _rows(compromises, limit)
     ]

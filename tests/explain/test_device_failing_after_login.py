@@ -1,0 +1,214 @@
+# ruff: noqa: E501  (log lines are data: they stay whole, as the servers write them)
+"""A login between failed logins of its address, which goes on failing as that account
+for an hour after it, is a phone with an old password as much as a guess that worked: a
+bot that guessed a password does not keep failing with it. It stays reported, marked
+doubtful: explain says "Maybe"/"MAYBE" and why, asks the owner first (update the device,
+or change the password), advises no ban of the address; analyze marks its compromised
+entry (``doubt: "failures_after_login"``) and its text says the doubt. A bot's tries in
+flight on parallel connections, failing seconds after its success, and a program going
+on guessing fast after it, leave the login a sure break-in.
+
+And explain does not say "nobody got in" when a targeted account logged in, in the same
+excerpt, from an address that made no guess (outside ``compromise_window``, no break-in
+for the detector): it names that login for the owner to confirm."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+
+from clirunner import Runner
+
+LogFile = Callable[[str], str]
+PHONE = "198.51.100.20"
+BOT = "203.0.113.50"
+START = datetime(2026, 11, 29, 8, 0, 0)
+
+SHAPES = {
+    "2.2": "imap-login: Disconnected (auth failed, 1 attempts in 0 secs): user=<{user}>, method=PLAIN, rip={ip}, lip=192.0.2.1, TLS, session=<{sid}>",
+    "2.3": "imap-login: Info: Login aborted: Logged out (auth failed, 1 attempts in 2 secs) (auth_failed): user=<{user}>, method=PLAIN, rip={ip}, lip=192.0.2.1, TLS, session=<{sid}>",
+}
+
+
+def _line(moment: datetime, text: str) -> tuple[datetime, str]:
+    return moment, f"{moment:%b %d %H:%M:%S} mx dovecot: {text}\n"
+
+
+def fail(
+    moment: datetime, user: str, ip: str, sid: str, shape: str = "2.2"
+) -> tuple[datetime, str]:
+    return _line(moment, SHAPES[shape].format(user=user, ip=ip, sid=sid))
+
+
+def login(moment: datetime, user: str, ip: str) -> tuple[datetime, str]:
+    return _line(
+        moment,
+        f"imap-login: Login: user=<{user}>, method=PLAIN, rip={ip}, lip=192.0.2.1, mpid=4000, TLS, session=<L{moment:%H%M%S}>",
+    )
+
+
+def log(lines: list[tuple[datetime, str]]) -> str:
+    return "".join(text for _, text in sorted(lines))
+
+
+def phone(shape: str = "2.2") -> str:
+    """24 failures as grace, one every 5 minutes from 08:00; a login at 08:52, with 11
+    failures before it and 13 after it (the last at 09:55: 63 minutes later)."""
+    lines = [
+        fail(START + timedelta(minutes=5 * n), "grace@example.com", PHONE, f"S{n}", shape)
+        for n in range(24)
+    ]
+    lines.append(login(datetime(2026, 11, 29, 8, 52), "grace@example.com", PHONE))
+    return log(lines)
+
+
+def in_flight() -> str:
+    """A bot's 20 fast guesses, its login, and 5 tries in flight failing seconds after."""
+    at = datetime(2026, 11, 29, 10, 0, 0)
+    lines = [
+        fail(at + timedelta(seconds=2 * n), "ivy@example.com", BOT, f"B{n}") for n in range(20)
+    ]
+    lines.append(login(at + timedelta(seconds=41), "ivy@example.com", BOT))
+    lines += [
+        fail(at + timedelta(seconds=42 + n), "ivy@example.com", BOT, f"C{n}") for n in range(5)
+    ]
+    return log(lines)
+
+
+def guessing_on() -> str:
+    """A bot's 20 fast guesses, its login, and 300 more fast guesses over 10 minutes as
+    the same account: a program's list going on, not a device's polling."""
+    at = datetime(2026, 11, 29, 10, 0, 0)
+    lines = [
+        fail(at + timedelta(seconds=2 * n), "ivy@example.com", BOT, f"B{n}") for n in range(20)
+    ]
+    lines.append(login(at + timedelta(seconds=41), "ivy@example.com", BOT))
+    lines += [
+        fail(at + timedelta(seconds=42 + 2 * n), "ivy@example.com", BOT, f"C{n}")
+        for n in range(300)
+    ]
+    return log(lines)
+
+
+def flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def explain(run: Runner, path: str, *args: str) -> str:
+    code, out, err = run("explain", "--year", "2026", *args, path)
+    assert code == 0, err
+    return flat(out)
+
+
+def analyze_json(run: Runner, path: str) -> dict[str, Any]:
+    code, out, err = run("analyze", "--year", "2026", "--format", "json", path)
+    assert code in (0, 1, 2, 3), err
+    return json.loads(out)
+
+
+@pytest.mark.parametrize("shape", sorted(SHAPES))
+def test_phone_failing_after_its_login_is_a_maybe(
+    run: Runner, log_file: LogFile, shape: str
+) -> None:
+    out = explain(run, log_file(phone(shape)))
+    verdict = out.split("Verdict ======= ", 1)[1]
+    assert verdict.startswith("Is someone trying to break into your mail accounts? Maybe. "), (
+        verdict[:300]
+    )
+    assert "YES: it got in" not in out
+    assert "it guessed the password" not in out
+    assert (
+        "MAYBE: it logged in as “grace@example.com”. That was after 11 failed attempts. But "
+        "this address kept failing as “grace@example.com” for 13 more tries over 63 minutes "
+        "after logging in, as a phone or mail program with an old password does" in out
+    )
+    assert "whether a device of theirs (a phone, a mail program) logs in from 198.51.100.20" in out
+    assert (
+        "If it is theirs: update the password saved on it. If it is not: change the password now"
+        in out
+    )
+    assert f"mailwarden ban {PHONE}" not in out
+
+
+def test_phone_maybe_in_chinese(run: Runner, log_file: LogFile) -> None:
+    out = "".join(explain(run, log_file(phone()), "--lang", "zh_CN").split())  # wrapped anywhere
+    assert "可能：它以“grace@example.com”的身份登录了。" in out
+    assert "63分钟内又13次尝试" in out
+    assert "是的：它以" not in out
+    assert f"mailwarden ban {PHONE}" not in out
+
+
+def test_phone_analyze_marks_the_doubt(run: Runner, log_file: LogFile) -> None:
+    path = log_file(phone())
+    report = analyze_json(run, path)
+    [compromise] = report["compromised"]
+    assert compromise["user"] == "grace@example.com" and compromise["ip"] == PHONE
+    assert compromise["failures_before"] == 11  # still reported, as before
+    assert compromise["doubt"] == "failures_after_login"
+    assert compromise["failures_after"] == 13
+    assert compromise["last_failure_after"].startswith("2026-11-29T09:55:00")
+    assert not any("Ban the address" in step for step in compromise["advice"])
+    [attacker] = report["attackers"]
+    assert attacker["verdict"] == "compromised" and attacker["unsure"] is True
+    assert attacker["recommendation"] == "watch"
+    _code, out, _err = run("analyze", "--year", "2026", path)
+    text = flat(out)
+    assert text.startswith("Maybe someone got in: grace@example.com"), text[:200]
+    assert (
+        "Maybe not a break-in: this address kept failing as the account after the login "
+        "(13 more failed logins over 63 minutes)" in text
+    )
+
+
+@pytest.mark.parametrize("case", ["in_flight", "guessing_on"])
+def test_a_bots_failures_after_its_success_leave_it_sure(
+    run: Runner, log_file: LogFile, case: str
+) -> None:
+    path = log_file(in_flight() if case == "in_flight" else guessing_on())
+    out = explain(run, path)
+    assert "Yes, and at least one attacker got in." in out
+    assert (
+        "YES: it got in as “ivy@example.com”. That was after 20 failed attempts: it guessed the password."
+        in out
+    )
+    assert f"mailwarden ban {BOT}" in out
+    assert "MAYBE" not in out
+    report = analyze_json(run, path)
+    [compromise] = report["compromised"]
+    assert compromise["doubt"] is None and compromise["by_others"] is False
+    assert report["attackers"][0]["recommendation"] == "ban"
+
+
+def hank() -> str:
+    """Ten addresses fail 3 times each as hank at 01:00-01:09; hank logs in at 09:15
+    from an address that made no guess (beyond compromise_window: no break-in)."""
+    lines = [
+        fail(
+            datetime(2026, 11, 29, 1, a, 10 + 5 * k),
+            "hank@example.com",
+            f"203.0.113.{10 + a}",
+            f"H{a}{k}",
+        )
+        for a in range(10)
+        for k in range(3)
+    ]
+    lines.append(login(datetime(2026, 11, 29, 9, 15), "hank@example.com", "198.51.100.200"))
+    return log(lines)
+
+
+def test_a_targeted_accounts_later_login_is_named(run: Runner, log_file: LogFile) -> None:
+    path = log_file(hank())
+    assert analyze_json(run, path)["compromised"] == []  # the detector's judgement stands
+    out = explain(run, path)
+    verdict = out.split("Verdict ======= ", 1)[1]
+    assert "nobody got in" not in verdict
+    assert (
+        "“hank@example.com” logged in at Nov 29 09:15:00 from 198.51.100.200, which made no "
+        "guess: confirm with the owner that this was them." in verdict
+    )
+    zh = "".join(explain(run, path, "--lang", "zh_CN").split())
+    assert "“hank@example.com”于11月29日09:15:00从198.51.100.200登录，该地址没有任何猜测" in zh
