@@ -195,7 +195,8 @@ def test_lines_of_a_file_deleted_while_stopped_are_said_lost(running: Running) -
         f"warning: source: {running.log}: the file read before the restart (up to line 2) "
         f"was not found beside {running.log} (deleted, moved to another folder as by "
         "logrotate's olddir, or truncated with no readable copy beside it): lines written to "
-        "it after that are not read"
+        "it after that, if any, are not read; failures counted from it before the stop are "
+        "forgotten"
     ) in said, said
     assert ATTACKER not in running.v4()
 

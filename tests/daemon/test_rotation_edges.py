@@ -326,7 +326,8 @@ def test_a_rewrite_in_place_while_stopped_is_said_to_be_counted_again(
     assert (
         f"was not found beside {warden.log} (deleted, moved to another folder as by "
         "logrotate's olddir, or truncated with no readable copy beside it): "
-        f"lines written to it after that are not read; reading {warden.log} from its start "
+        "lines written to it after that, if any, are not read; failures counted "
+        f"from it before the stop are forgotten; reading {warden.log} from its start "
         "(when it was rewritten in place with its first lines, they are counted again)"
     ) in messages(caplog)
 
@@ -417,6 +418,29 @@ def test_a_line_deleted_with_sed_i_while_running_does_not_count_the_log_again(
     append(warden.log, attack[2:])  # the third guess bans
     daemon.step()
     assert banned(daemon) == {f"{ATTACKER}/32"}
+
+
+def test_a_writer_still_writing_to_the_renamed_file_after_a_restart_is_read_and_said(
+    warden: Warden, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The daemon restarts (a package upgrade) after a rotation whose writer was not
+    # told to reopen its log: it goes on writing into mail.log.1, and the new run reads
+    # it on, as the old one would have (and says so when it goes on past the grace).
+    attack = guesses(ATTACKER)  # one attack's stamps, however long the steps below take
+    rotated = warden.log.with_name("mail.log.1")
+    first = warden.start()
+    first.step()
+    warden.log.rename(rotated)
+    warden.log.touch()
+    first.step()
+    first.close()
+    time.sleep(0.05)  # a write within a timer tick of the stop may get an mtime before it
+    append(rotated, attack[:1])  # while stopped
+    second = warden.start()
+    drain(second)
+    append(rotated, attack[1:])  # after the start
+    drain(second)
+    assert banned(second) == {f"{ATTACKER}/32"}
 
 
 def test_a_compromise_written_while_stopped_to_a_file_empty_at_the_stop_is_reported(

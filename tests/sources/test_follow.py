@@ -662,8 +662,9 @@ def test_an_archive_of_another_file_or_shorter_than_what_was_read_is_not_the_res
     assert said(again) == [
         f"{log}: the file read before the restart (up to line 4) was not found beside {log} "
         "(deleted, moved to another folder as by logrotate's olddir, or truncated with no "
-        "readable copy beside it): lines written to it after that "
-        f"are not read; reading {log} from its start (when it was rewritten in place with its "
+        "readable copy beside it): lines written to it after that, if any, are not read; "
+        "failures counted from it before the stop are forgotten; "
+        f"reading {log} from its start (when it was rewritten in place with its "
         "first lines, they are counted again)"
     ]
 
@@ -1218,7 +1219,63 @@ def test_a_stored_file_not_found_is_said_with_where_it_was_looked_for(tmp_path: 
     assert said(follower) == [
         f"{log}: the file read before the restart (up to line 3) was not found beside {log} "
         f"and {real / 'mail.log'} (deleted, moved to another folder as by logrotate's olddir, "
-        "or truncated with no readable copy beside it): lines written to it after that are "
-        f"not read; reading {log} from its start (when it was rewritten in place with its "
+        "or truncated with no readable copy beside it): lines written to it after that, if "
+        "any, are not read; failures counted from it before the stop are forgotten; "
+        f"reading {log} from its start (when it was rewritten in place with its "
         "first lines, they are counted again)"
     ]
+
+
+def test_the_last_line_of_a_rotated_file_without_a_newline_comes_after_the_grace(
+    tmp_path: Path,
+) -> None:
+    # A writer that left its last line without a newline, then a rotation: the line is
+    # passed on once the renamed file had no write for the grace, not after the whole
+    # late watch (10 minutes: a ban that late).
+    log = tmp_path / "mail.log"
+    log.write_text("")
+    clock = Clock()
+    follower = FileFollower([str(log)], clock=clock, rotate_grace=5)
+    follower.poll()
+    append(log, "1\n2 unfinished")
+    assert lines_of(follower) == [("mail.log", 1, "1")]
+    log.rename(tmp_path / "mail.log.1")
+    log.write_text("")
+    assert lines_of(follower) == []
+    clock.now += 4
+    assert lines_of(follower) == []
+    clock.now += 2
+    assert lines_of(follower) == [("mail.log", 2, "2 unfinished")]
+    clock.now += 60
+    assert lines_of(follower) == []  # once
+
+
+def test_a_rotated_file_still_written_to_after_a_restart_is_read_on_and_said(
+    tmp_path: Path,
+) -> None:
+    # A restart after a rotation whose writer was not told to reopen its log: mail.log.1,
+    # written to while stopped and read whole, is read on after the start as while
+    # running, and said when it goes on past the grace.
+    log = tmp_path / "mail.log"
+    rotated = tmp_path / "mail.log.1"
+    log.write_text("")
+    clock = Clock()
+    first = FileFollower([str(log)], clock=clock, rotate_grace=5)
+    first.poll()
+    log.rename(rotated)
+    log.write_text("")
+    first.poll()
+    positions = first.positions()
+    first.close()
+    time.sleep(0.05)  # a write within a timer tick of the stop may get an mtime before it
+    append(rotated, "1\n")
+    again = FileFollower([str(log)], positions, clock=clock, rotate_grace=5)
+    assert lines_of(again) == [("mail.log", 1, "1")]
+    said(again)
+    append(rotated, "2\n")
+    assert lines_of(again) == [("mail.log", 2, "2")]
+    clock.now += 10
+    append(rotated, "3\n")
+    assert lines_of(again) == [("mail.log", 3, "3")]
+    (line,) = said(again)
+    assert line.startswith(f"{log}: lines are still written to {rotated} more than 5 s after")

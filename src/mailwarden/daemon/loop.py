@@ -195,6 +195,13 @@ shows it all along)."""
 UNBAN_SLACK = 0.5
 """The store keeps an unban's time rounded to the second: every line written before it
 is logged at most this long after that time (`Daemon._forgive`)."""
+SKEW_MIN = 300.0
+"""Seconds the time of a line read as it was written (`Daemon._live_since`) must be
+behind (or ahead of) the daemon's clock to count as a gap (`Daemon._skew`)."""
+SKEW_STEADY = 3
+"""Reads in a row that show the same gap (within `SKEW_MIN`) before the daemon says
+that a log's times are off (a writer stamping UTC on a host east of UTC: a mail
+container, Postfix's maillog_file from a chroot without /etc/localtime)."""
 KEEP_HISTORY = timedelta(days=365)
 """Ended bans are forgotten after this long (they stop counting as offences)."""
 HOLD_MAX = 30.0
@@ -471,6 +478,20 @@ class Daemon:
         self._held_since: dict[str, float] = {}
         """When each file's records began to be held (`time.monotonic`)."""
         self._pairs_said: set[tuple[str, str]] = set()
+        self._polled_at: datetime | None = None
+        """When (wall clock) the last poll of `step` began."""
+        self._live_since: datetime | None = None
+        """While `step` feeds what a poll read when every input had been read to its end
+        (no backlog, nothing held, every source readable) at the poll before: that poll's
+        time. Those lines were written since, whatever time the log gives them: an attack
+        in them is live (`_attacked`), not a backlog's, and a steady gap between their
+        times and the clock is said (`_skew`). None otherwise (a start's or a reload's
+        backlog, a backlog read in pieces, the warm-up, the housekeeping's judgements)."""
+        self._skews: dict[str, tuple[float, int]] = {}
+        """Per input: the gap (seconds, clock minus line time) its last live reads
+        showed, and in how many reads in a row (`_skew`)."""
+        self._skews_said: dict[str, str] = {}
+        """The inputs whose times are off, and what ``status`` says of it."""
         self.owners = OwnerLogins(config.policy)
         """Owners' logins on their way to the store and back (see `owners`)."""
         self.alerter = Alerter(config.alerts)
@@ -697,9 +718,16 @@ class Daemon:
         bytes), or a warm-up is under way: the loop then steps again at once."""
         held = bool(self._held)
         waiting = set(self._held)  # not read at this step: their backlog waits anyway
-        chunks = self.reader.poll(self._held)  # a file with held records waits
+        reader = self.reader
+        caught_up = not held and not reader.behind() and not reader.unreadable()
+        live, self._polled_at = self._polled_at if caught_up else None, datetime.now(UTC)
+        chunks = reader.poll(self._held)  # a file with held records waits
         if chunks or held:
-            self._process(chunks)
+            self._live_since = live
+            try:
+                self._process(chunks)
+            finally:
+                self._live_since = None
             self._commit()
         if self.stats.problems or self.reader.files.notes:
             self._report_problems()
@@ -881,6 +909,7 @@ class Daemon:
         events = counters.events
         warm = self._warming
         kept = warm.kept if warm is not None else None
+        record: Record | None = None
         for record in records:
             counters.records += 1
             if duplicates is not None and not duplicates.first(record):
@@ -901,6 +930,50 @@ class Daemon:
                 self._line_error(record.source, record.line, exc)
         if counters.events != events:
             self._fed_at = self.clock()  # after the batch: the silence counts from here
+        if self._live_since is not None and record is not None:
+            self._skew(record)
+
+    def _skew(self, record: Record) -> None:
+        """Note the gap between the time of the last line of a live read and the clock;
+        say once, in the log and in ``status``, an input whose lines are steadily off by
+        more than `SKEW_MIN` (a writer in another time zone): its live attacks are banned
+        all the same (`_attacked`), but its times in the log and the alerts are off."""
+        if record.time is None:
+            return
+        gap = (datetime.now(UTC) - record.time).total_seconds()
+        source = record.source
+        if abs(gap) < SKEW_MIN:
+            self._skews.pop(source, None)
+            self._skews_said.pop(source, None)
+            return
+        first, reads = self._skews.get(source, (gap, 0))
+        if abs(gap - first) >= SKEW_MIN:
+            first, reads = gap, 0
+        self._skews[source] = (first, reads + 1)
+        if reads + 1 != SKEW_STEADY or source in self._skews_said:
+            return
+        off = decisions.duration_text(timedelta(minutes=round(abs(first) / 60)))
+        text = (
+            f"{source}'s times are {off} {'behind' if first > 0 else 'ahead of'} this "
+            "host's clock: check the writer's time zone (its live attacks are banned all "
+            "the same, for the full ban time from when they are read)"
+        )
+        self._skews_said[source] = text
+        LOG.warning("source: %s", decisions.clean(text, 600))
+        self._due["heartbeat"] = 0.0
+
+    def _attacked(self, detection: Detection, event: Event | None) -> datetime | None:
+        """When the attack of ``detection`` was, as far as a ban's length goes: its time,
+        moved on by how far its line's time is behind when it was read, for a line read
+        live (`_live_since`): the log's clock is behind (a writer stamping UTC on a host
+        east of UTC), and the attack is live all the same. A backlog's keeps its time:
+        an attack long over is not banned."""
+        attacked, live = detection.time, self._live_since
+        if attacked is not None and live is not None and event is not None:
+            seen = event.record.time
+            if seen is not None and seen < live:
+                attacked += live - seen
+        return attacked
 
     def _say_duplicates(self, duplicates: CrossInputDuplicates) -> None:
         """Say once per pair of inputs that one repeats the other's entries."""
@@ -996,7 +1069,8 @@ class Daemon:
         # first offence's until the store counts the offences (a repeat offender's
         # longer ban is written over it then, in the same step when the store works).
         offences = 1
-        if detection.time is not None and detection.time + self.policy.duration_for(1) <= now:
+        attacked = self._attacked(detection, event)
+        if attacked is not None and attacked + self.policy.duration_for(1) <= now:
             # An attack longer ago than a first ban lasts (a backlog): only the store
             # can say whether a repeat offender's longer ban would still be in force.
             try:
@@ -1004,14 +1078,14 @@ class Daemon:
             except StoreError as exc:
                 self._store_error(exc)
             duration = self.policy.duration_for(offences)
-            if detection.time + duration <= now:
+            if attacked + duration <= now:
                 if warm:
                     return
                 counters.stale += 1
                 LOG.info(
                     "not banning %s: its attack was at %s, longer ago than a %s ban would last",
                     target,
-                    decisions.iso(detection.time),
+                    decisions.iso(attacked),
                     decisions.duration_text(duration),
                 )
                 return
@@ -1744,6 +1818,7 @@ class Daemon:
         problems: list[JSONValue] = list(self._problems)
         if self._reader is not None:
             problems.extend(self._reader.files.failures())
+        problems.extend(self._skews_said.values())
         if self._broken is not None and self._broken_since is not None:
             problems.append(
                 f"firewall: {self._broken} (since {decisions.iso(self._broken_since)}; "

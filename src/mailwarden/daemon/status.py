@@ -652,7 +652,21 @@ def status_text(document: dict[str, Any]) -> str:
                 f"after {TRIES} tries; the log says why), {dropped} dropped (never tried: "
                 f"{QUEUE} were waiting)"
             )
+        stale = c.get("stale", "0")
+        if stale != "0":
+            lines.append(
+                f"  not banned: {stale} attack(s) longer ago than their ban would last (a "
+                "backlog read after a stop, or a log whose times are behind this host's "
+                "clock: a problem below says so)"
+            )
         untrusted = c.get("journal_untrusted", "0")
+        skipped = c.get("skipped_lines", "0")
+        if untrusted.isdigit() and skipped.isdigit():
+            skipped = str(int(skipped) - int(untrusted))
+        if skipped != "0":
+            lines.append(
+                f"  skipped: {skipped} line(s) empty, binary or over 64 KiB (no entry read)"
+            )
         if untrusted != "0":
             lines.append(
                 f"  skipped: {untrusted} journal entries not written by the mail system "

@@ -1226,15 +1226,20 @@ class FileFollower:
             elif current is not None and file_matches(current.fd, stored):
                 current.resume_at(stored, self.stats)
             elif not self._read_first(followed, stored, now):
+                lost = (
+                    ""
+                    if followed.started
+                    else "; failures counted from it before the stop are forgotten"
+                )
                 self._note(
                     logging.WARNING,
                     f"{followed.path}: the file read before the "
                     f"{'read error' if followed.started else 'restart'} (up to line "
                     f"{stored.line}) was not found beside {beside(followed.path)} (deleted, "
                     "moved to another folder as by logrotate's olddir, or truncated with no "
-                    "readable copy beside it): lines written to it after that are not read; "
-                    f"reading {followed.path} from its start (when it was rewritten in place "
-                    "with its first lines, they are counted again)",
+                    "readable copy beside it): lines written to it after that, if any, are "
+                    f"not read{lost}; reading {followed.path} from its start (when it was "
+                    "rewritten in place with its first lines, they are counted again)",
                 )
         except OSError:
             if current is not None:
@@ -1333,7 +1338,10 @@ class FileFollower:
     ) -> list[str]:
         """Queue `names` (rotated files, oldest first) to be read whole before the path;
         the names queued. One that cannot be opened is said (`when` it changed) and
-        skipped."""
+        skipped. The newest, when not compressed, may still be written to (its writer
+        not told to reopen its log yet): it is read on as one renamed while running,
+        for `rotate_grace`, then while it grows, said when it grows after the grace
+        (`_watch`, `_late`)."""
         read: list[str] = []
         for name in names:
             try:
@@ -1348,6 +1356,10 @@ class FileFollower:
             opened.deadline = now
             followed.retired.append(opened)
             read.append(name)
+        newest = followed.retired[-1] if read else None
+        if isinstance(newest, _Open):
+            newest.deadline = now + self.rotate_grace
+            self._watch(followed, newest, now)
         return read
 
     def _whole(self, path: str, name: str) -> _Open | _Unpacked:
@@ -1413,6 +1425,12 @@ class FileFollower:
                     if caught and old.splitter.read_to > was and not old.dropped:
                         self._late(followed, old, now)
                     if at_end and now < old.watch_until and os.fstat(old.fd).st_nlink:
+                        if now - old.grew_at >= self.rotate_grace:
+                            # No write for the grace after its rename: its last line,
+                            # without a newline, is not held for the whole late watch.
+                            tail = old.splitter.finish()
+                            if tail is not None:
+                                out.append(tail)
                         continue  # its writer may still write to it
             except OSError as exc:
                 self._note(
@@ -1481,8 +1499,7 @@ class FileFollower:
             f"{self.rotate_grace:g} s after it was rotated away: its writer was not told "
             "to reopen its log (logrotate's postrotate, e.g. `postfix reload` or "
             "`systemctl kill -s HUP rsyslog`)? They are read as long as it grows, until "
-            f"{self.late_watch:g} s without a write; after a restart only the warm-up "
-            "counts them",
+            f"{self.late_watch:g} s without a write (after a restart too)",
         )
 
     @staticmethod
