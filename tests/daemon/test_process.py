@@ -307,4 +307,4 @@ def test_a_wider_ban_left_out_past_max_bans_does_not_spare_a_client_inside_it(
     member = "203.0.113.90"
     append(running.log, guesses(member))
     assert wait_until(lambda: member in running.v4(), 2.0), running.said()
-    assert f"ban {member}/32 for 1h" in running.said()
+    assert wait_until(lambda: f"ban {member}/32 for 1h" in running.said(), 2.0)

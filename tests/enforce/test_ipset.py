@@ -342,3 +342,31 @@ def test_an_entry_deleted_while_another_was_added_is_noticed(netns: str) -> None
     assert enforcer.gone() and not enforcer.present()
     enforcer.sync([entry("192.0.2.7/32", 600)])
     assert not enforcer.gone() and enforcer.present()
+
+
+def test_bans_deleted_to_make_room_are_known_as_not_enforced(
+    netns: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The bans a full set deleted to make room (or `sync` left out) block nothing, yet
+    the enforcer said it enforced them: the daemon counted clients inside such a wider
+    ban as banned already and never banned them."""
+    monkeypatch.setattr(ipset_module, "MAX_ELEMENTS", 100)
+    enforcer = IpsetEnforcer(netns=netns)
+    enforcer.ensure()
+    enforcer.sync([entry("192.0.2.0/25", 300), *(entry(f"10.0.0.{n}/32", 600) for n in range(99))])
+    assert enforcer.enforces(net("192.0.2.0/25"))
+    enforcer.apply([entry("198.51.100.1/32", 900)], [])
+    assert "192.0.2.0/25" not in members(netns, "mailwarden4")
+    assert not enforcer.enforces(net("192.0.2.0/25"))
+    assert enforcer.enforces(net("198.51.100.1/32"))
+    assert enforcer.take_left_out() == [net("192.0.2.0/25")]
+    assert enforcer.take_left_out() == []
+    enforcer.apply([], [net("10.0.0.1/32")])
+    enforcer.apply([entry("192.0.2.0/25", 300)], [])  # given again: there is room
+    assert enforcer.enforces(net("192.0.2.0/25"))
+    bans = [entry(f"2001:db8:{n:x}::/48", 600 + 10 * n) for n in range(101)]
+    enforcer.sync(bans)
+    assert not enforcer.enforces(net("2001:db8::/48"))
+    assert enforcer.take_left_out() == [net("2001:db8::/48")]
+    enforcer.sync(bans[1:])
+    assert enforcer.enforces(net("2001:db8::/48"))

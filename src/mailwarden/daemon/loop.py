@@ -80,6 +80,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import ipaddress
 import logging
 import os
 import signal
@@ -452,6 +453,9 @@ class Daemon:
         self._store: Store | None = None
         self._reader: Reader | None = None
         self._detector: Detector | None = None
+        self._replaced: Detector | None = None
+        """The detector a reload that changes ``[sources]`` replaced, until the new one's
+        warm-up ends (`_end_warm_up`: it takes over what the old one was told)."""
         self._enforcer: Enforcer | None = None
         self._policy: BanPolicy | None = None
         self._own: list[IPNetwork] = []
@@ -1049,10 +1053,7 @@ class Daemon:
         covering = None if refusal is not None else self._holding(target, now)
         if covering is not None:
             counters.already_banned += 1
-            if detection.ip is not None and target.num_addresses == 1:
-                # The detector keeps quiet about it only while that ban holds it (a
-                # wider network's, or a shorter one of its own, may end in minutes).
-                self.detector.answered(detection.ip, covering.expires.timestamp())
+            self._tell_answered(detection, target, covering.expires)
             return
         if refusal is None and self._own_addresses_stale():
             self._refresh_own_addresses()  # an address added a moment ago is refused
@@ -1098,6 +1099,28 @@ class Daemon:
         self._unrecorded[target] = _Unrecorded(entry, evidence, now, detection, users, decision)
         self.applied.put(entry)
         batch.append(entry)
+
+    def _tell_answered(self, detection: Detection, target: IPNetwork, until: datetime) -> None:
+        """A ban that ends at ``until`` held the client of ``detection`` (not banned for
+        it): the detector keeps quiet about it only while that ban holds it (a wider
+        network's, or a shorter one of its own, may end in minutes)."""
+        if detection.ip is not None and target.num_addresses == 1:
+            self.detector.answered(detection.ip, until.timestamp())
+
+    def _tell_left_out(self) -> None:
+        """The firewall left wider bans out past ``enforce.max_bans``: they block
+        nothing now, so the clients inside them that the detector reported (skipped
+        as banned by them) are no longer held by them: their next failures that cross
+        a threshold are banned, as a restart would ban them (`_unanswered`)."""
+        left = [network for network in self.enforcer.take_left_out() if network.num_addresses > 1]
+        if not left or self._detector is None:
+            return
+        detector = self._detector
+        now = datetime.now(UTC)
+        for ip in detector.reported_inside(left):
+            target = normalize(ipaddress.ip_network(ip))
+            if self._holding(target, now) is None:
+                detector.answered(ip, now.timestamp())
 
     def _holding(self, target: IPNetwork, now: datetime) -> BanEntry | None:
         """The unexpired ban that holds ``target`` here, the one that ends last: its
@@ -1297,6 +1320,7 @@ class Daemon:
             self._firewall_works()
         finally:  # the enforcer wrote everything again by itself (and said so)
             self.counters.repairs += self.enforcer.repaired - repaired
+        self._tell_left_out()
 
     def _flush(self, force: bool = False) -> None:
         """Let the enforcer finish a change it held back (postfix-map reloads Postfix at
@@ -1371,6 +1395,8 @@ class Daemon:
         except (EnforceError, StoreError) as exc:
             self._firewall_failed(exc, doing="cannot restore it")
             return
+        finally:
+            self._tell_left_out()
         self._repair = False
         self.counters.repairs += 1
         self.applied = ActiveBans(wanted)
@@ -1408,6 +1434,7 @@ class Daemon:
             self.enforcer.sync(self.applied.values())
         except EnforceError as exc:
             self._firewall_failed(exc, doing="periodic rewrite failed")
+        self._tell_left_out()
 
     def _firewall_failed(
         self, exc: EnforceError | StoreError, doing: str = "", *, repair: bool = True
@@ -1976,6 +2003,11 @@ class Daemon:
                 time.monotonic() - warm.started,
             )
         detector = warm.detector
+        # A reload's new detector: what the daemon told the running one (`answered`).
+        previous = self._detector if self._replaced is None else self._replaced
+        self._replaced = None
+        if previous is not None and previous is not detector:
+            detector.take_answered(previous)
         self._detector = detector
         batch: list[BanEntry] = []
         for detection, event in warm.found:
@@ -2017,8 +2049,12 @@ class Daemon:
         target = normalize(decision.target)
         if self.policy.refusal(target) is not None:
             return  # said when the line was read
-        if self._holding(target, datetime.now(UTC)) is not None:
-            return  # banned meanwhile by the running detector: said then
+        holding = self._holding(target, datetime.now(UTC))
+        if holding is not None:
+            # Banned meanwhile by the running detector (said then), or held by a ban
+            # that the new detector is told about as the running one was.
+            self._tell_answered(detection, target, holding.expires)
+            return
         if self._unanswered(detection):
             self._decide(detection, batch, event, warm=True, said=True)
 
@@ -2085,24 +2121,39 @@ class Daemon:
         target = normalize(detection.target)
         since = detection.time - timedelta(seconds=2)
         now = datetime.now(UTC)
+        # The bans in force at the attack that answered it, when they end: the running
+        # daemon skipped it as banned already and told its detector so (`_decide`); a
+        # restart's or a reload's detector is told the same here, so that the client is
+        # banned again once the one that ends last is over (a short wider ban ends long
+        # before ban_time).
+        ends: list[datetime] = []
         try:
             for row in self.store.lasting_bans(
                 target, since, detection.time + timedelta(seconds=2)
             ):
+                lasted = row.ended if row.ended is not None else row.until
                 if row.network == target:
                     # Its own ban: recorded since the attack (its answer), or still in
                     # force after the attack's logged second (stamps are cut to the
                     # second: the slack goes forward only). One that ended a moment
                     # before new guessing answered none of it.
-                    lasted = row.ended if row.ended is not None else row.until
-                    if row.since >= since or lasted > detection.time + timedelta(seconds=1):
+                    if row.since >= since:
+                        if lasted - row.since < self.detector.policy.ban_time:
+                            # A short one (an admin's, begun about as the attack was
+                            # logged): the client is banned again once it ends.
+                            self._tell_answered(detection, target, lasted)
                         return False
+                    if lasted > detection.time + timedelta(seconds=1):
+                        ends.append(lasted)
                     continue
                 if self.policy.refusal(row.network) is not None:
                     continue  # not enforced here
                 held = row.network in self.applied and self.enforcer.enforces(row.network)
                 if row.state == "active" and row.until > now and not held:
                     continue  # in force but not held here (past enforce.max_bans)
+                ends.append(lasted)
+            if ends:
+                self._tell_answered(detection, target, max(ends))
                 return False
             latest = self.store.history(limit=1, network=target)
         except StoreError as exc:
@@ -2373,6 +2424,7 @@ class Daemon:
                 self._due["heartbeat"] = 0.0  # status shows it under way
                 self._warm_slice()  # a short warm-up ends here
             else:
+                self._replaced = self._detector  # its `answered` go to the new one
                 self._detector = detector
                 _say_journal_instead(new)
                 self.reader.close()

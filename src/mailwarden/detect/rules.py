@@ -2036,6 +2036,30 @@ class Detector:
         if until < latest + self._limits.ban:
             self._answered[ip] = until
 
+    def take_answered(self, previous: Detector) -> None:
+        """A reload's new detector takes over what the daemon told ``previous`` (the
+        running one) with :meth:`answered`, for the clients it reported too."""
+        for ip, until in previous._answered.items():
+            self.answered(ip, until)
+
+    def reported_inside(self, networks: Sequence[IPNetwork]) -> list[str]:
+        """The clients inside any of ``networks`` that were reported (the
+        daemon tells them :meth:`answered` when the firewall leaves out the wider ban
+        that held them: nothing blocks them any more)."""
+        if not networks:
+            return []
+        found: list[str] = []
+        for ip, client in self._clients.items():
+            if not client.reported:
+                continue
+            try:
+                address = ipaddress.ip_address(ip)
+            except ValueError:
+                continue
+            if any(address in network for network in networks):
+                found.append(ip)
+        return found
+
     @staticmethod
     def _banned_until(client: ClientState) -> float:
         """The time of the latest failure that the daemon was told bans ``client`` (the
@@ -3794,6 +3818,10 @@ class Detector:
                 self._retire_stale(old)
 
     def _retire(self, client: ClientState) -> None:
+        if self._answered:
+            # Forgotten (evicted past max_clients, or idle): no report of it to answer,
+            # and the entries stay within max_clients.
+            self._answered.pop(client.ip, None)
         if not self.keep_history or not (client.flags or client.stale):
             return
         if len(self._archive) < self.policy.max_clients:

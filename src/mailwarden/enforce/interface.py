@@ -147,6 +147,12 @@ class Enforcer(ABC):
         out (nftables: past ``max_bans``, kept aside until there is room)."""
         return True
 
+    def take_left_out(self) -> list[IPNetwork]:
+        """The networks of bans given to it that it left out since the last call (and
+        has not put back yet): the daemon no longer counts clients inside them as
+        banned (`enforces`). None by default."""
+        return []
+
     def check(self) -> None:  # noqa: B027 - nothing to check by default
         """Raise `NotOursError` when the objects we would create already exist and hold
         what we did not create (someone else's table, set or chain of the same name):

@@ -44,6 +44,7 @@ rebuilt from its numbers (`network_text`), passed as argv, never through a shell
 from __future__ import annotations
 
 import heapq
+import ipaddress
 import logging
 import random
 import re
@@ -184,6 +185,12 @@ class IpsetEnforcer(Enforcer):
         self._random = random.SystemRandom()
         self._left_out = {4: 0, 6: 0}
         """Bans of each IP version that `sync` last left out (the set was full)."""
+        self._out: dict[int, set[str]] = {4: set(), 6: set()}
+        """The networks (as `network_text` writes them) of bans given to it that are not
+        in the sets: left out by `sync`, or deleted by `apply` to make room past
+        `MAX_ELEMENTS` (`enforces`), until given again, removed, or the next `sync`."""
+        self._newly_out: list[tuple[int, str]] = []
+        """Those left out since `take_left_out` last took them."""
 
     # -- the Enforcer interface ----------------------------------------------------
 
@@ -191,6 +198,26 @@ class IpsetEnforcer(Enforcer):
         foreign = self._strangers()
         if foreign:
             raise NotOursError(self._not_ours(foreign))
+
+    def enforces(self, network: IPNetwork) -> bool:
+        return network_text(network) not in self._out[network.version]
+
+    def take_left_out(self) -> list[IPNetwork]:
+        newly, self._newly_out = self._newly_out, []
+        out = self._out
+        return [
+            ipaddress.ip_network(text)
+            for version, text in dict.fromkeys(newly)
+            if text in out[version]
+        ]
+
+    def _note_out(self, version: int, text: str) -> None:
+        self._out[version].add(text)
+        newly = self._newly_out
+        newly.append((version, text))
+        if len(newly) > 2 * sum(map(len, self._out.values())) + 1024:
+            out = self._out
+            self._newly_out = [item for item in dict.fromkeys(newly) if item[1] in out[item[0]]]
 
     def ensure(self) -> None:
         foreign = self._strangers()
@@ -246,8 +273,13 @@ class IpsetEnforcer(Enforcer):
             raise
         for version, text in dropped:
             self._loaded[version].unload(text)
+        for network in remove:
+            self._out[network.version].discard(network_text(network))
         for version, text, seconds in fresh:
             self._loaded[version].load(text, clock + seconds)
+            self._out[version].discard(text)
+        for version, text in evicted:
+            self._note_out(version, text)  # deleted to make room: it blocks nothing now
         if evicted:
             left_out = dict(self._left_out)
             for version, _ in evicted:
@@ -278,6 +310,7 @@ class IpsetEnforcer(Enforcer):
         script = []
         loaded: dict[int, dict[str, float]] = {4: {}, 6: {}}
         left_out = {4: 0, 6: 0}
+        out: dict[int, set[str]] = {4: set(), 6: set()}
         for version, name in self.sets.items():
             family = _FAMILIES[version]
             temp = f"{name}-new"
@@ -296,11 +329,13 @@ class IpsetEnforcer(Enforcer):
             if len(wanted) > MAX_ELEMENTS:  # the set is full: keep the bans that end last
                 left_out[version] = len(wanted) - MAX_ELEMENTS
                 kept = heapq.nlargest(MAX_ELEMENTS, wanted.items(), key=lambda item: item[1])
+                out[version] = set(wanted).difference(text for text, _ in kept)
                 wanted = dict(kept)
             for text, seconds in wanted.items():
                 script.append(f"add {temp} {text} timeout {seconds} -exist")
                 loaded[version][text] = clock + seconds
             script += [f"swap {temp} {name}", f"destroy {temp}"]
+        before = self._out
         self._forget_all()  # should the restore stop half-way, expect nothing
         try:
             self._ipset_restore(script)
@@ -308,6 +343,12 @@ class IpsetEnforcer(Enforcer):
             self._destroy_temporary()
             raise
         self._loaded = {version: _Loaded(loaded[version].items()) for version in (4, 6)}
+        for version in (4, 6):
+            for text in out[version]:
+                if text not in before[version]:
+                    self._note_out(version, text)
+                else:
+                    self._out[version].add(text)
         self._say_left_out(left_out)
 
     def present(self) -> bool:
@@ -462,6 +503,7 @@ class IpsetEnforcer(Enforcer):
 
     def _forget_all(self) -> None:
         self._loaded = {4: _Loaded(), 6: _Loaded()}
+        self._out = {4: set(), 6: set()}
 
     # -- helpers ----------------------------------------------------------------------
 

@@ -197,6 +197,8 @@ class NftablesEnforcer(Enforcer):
         """Bans left out past `max_bans`, put back as soon as there is room."""
         self._waiting: list[tuple[int, float, int, int, int, IPNetwork]] = []
         """Negated `_ending` items of `_left`, a heap: the one to put back first on top."""
+        self._newly_left: list[IPNetwork] = []
+        """The networks left out since `take_left_out` last took them."""
         self._desired: dict[IPNetwork, BanEntry] = {}
         self._keys: dict[int, list[tuple[int, int]]] = {4: [], 6: []}
         """(first address, prefix length) of each desired network, sorted."""
@@ -242,6 +244,11 @@ class NftablesEnforcer(Enforcer):
 
     def enforces(self, network: IPNetwork) -> bool:
         return network not in self._left
+
+    def take_left_out(self) -> list[IPNetwork]:
+        newly, self._newly_left = self._newly_left, []
+        left = self._left
+        return [network for network in dict.fromkeys(newly) if network in left]
 
     def ensure(self) -> None:
         view = self._view()
@@ -446,7 +453,9 @@ class NftablesEnforcer(Enforcer):
             len(self._desired),
         )
         self.ensure()
-        self.sync(list(self._desired.values()))
+        # The bans left out past max_bans too: still left out (enforces, the warning's
+        # count), put back by sync as room allows, not forgotten until the next resync.
+        self.sync([*self._desired.values(), *self._left.values()])
         self.repaired += 1
 
     def sync(self, active: Sequence[BanEntry]) -> None:
@@ -474,6 +483,9 @@ class NftablesEnforcer(Enforcer):
         self._set_loaded(wanted)
         self._synced = True
         self._say_foreign(foreign)
+        for network in self._left:
+            if network not in before:
+                self._note_left(network)
         self._say_full(sum(network not in before for network in self._left))
 
     def _room(self, entry: BanEntry, now: datetime) -> BanEntry | None:
@@ -498,10 +510,19 @@ class NftablesEnforcer(Enforcer):
     def _leave_out(self, entry: BanEntry) -> None:
         """Keep `entry` aside, past `max_bans`, for `_refill`."""
         self._left[entry.network] = entry
+        self._note_left(entry.network)
         heapq.heappush(self._waiting, _waiting(entry))
         if len(self._waiting) > 2 * len(self._left) + 1024:  # mostly skipped entries
             self._waiting = [_waiting(held) for held in self._left.values()]
             heapq.heapify(self._waiting)
+
+    def _note_left(self, network: IPNetwork) -> None:
+        """Remember `network` left out for `take_left_out` (a daemon that never takes
+        them keeps at most as many as are left out, and a few)."""
+        newly = self._newly_left
+        newly.append(network)
+        if len(newly) > 2 * len(self._left) + 1024:
+            self._newly_left = [held for held in dict.fromkeys(newly) if held in self._left]
 
     def _refill(self, now: datetime) -> list[BanEntry]:
         """Put the bans left out back while there is room (an admin's first, then those
