@@ -120,8 +120,12 @@ def check_consistent(changes: Iterable[Change]) -> None:
 
 def ordered_changes(changes: Iterable[Change]) -> tuple[Change, ...]:
     """Each change once, in the order they must be applied: main.cf, new or rewritten
-    master.cf entries, their `-o` options, then Dovecot."""
+    master.cf entries, their `-o` options, then Dovecot. Of two main.cf edits of one
+    parameter only the later is kept (it is what `postconf -e` leaves)."""
     unique = list(dict.fromkeys(changes))
+    # main.cf keeps the last value written to a parameter: an earlier edit of it is moot
+    last = {c.parameter: c for c in unique if isinstance(c, MainSet)}
+    unique = [c for c in unique if not isinstance(c, MainSet) or last[c.parameter] is c]
     rank = {MainSet: 0, ServiceEntry: 1, ServiceSet: 2, DovecotSet: 3}
     return tuple(sorted(unique, key=lambda change: rank[type(change)]))
 

@@ -92,8 +92,10 @@ medium
                                       servers without TLS bounces; the fix makes it
                                       optional (`may`) there
     postfix.anvil_missing             an AUTH rate limit, but no `anvil/unix` in
-                                      master.cf: anvil(8) keeps the count, so nothing
-                                      enforces the limit
+                                      master.cf, or one that master_service_disable
+                                      switches off (`#disabled`: the fix takes it out
+                                      of that list): anvil(8) keeps the count, so
+                                      nothing enforces the limit
     postfix.invalid_number            a number no Postfix can read where the audit
                                       needs one: more digits than any setting holds
                                       (what Postfix does with it cannot be told), or an
@@ -289,7 +291,33 @@ def check_postfix(
     found = [complete(f) for f in _with_folded_rewrites(config, found)]
     found += _planned(planner, found)
     found += _not_reported(unfixable, found)
-    return _with_certificate_note(config, _without_borrowed(merge(found), own))
+    found = _one_disable_list(config, _without_borrowed(merge(found), own))
+    return _with_certificate_note(config, found)
+
+
+def _one_disable_list(config: PostfixConfig, findings: list[AuditFinding]) -> list[AuditFinding]:
+    """Fixes that each take a service out of master_service_disable (a switched-off
+    submission, a switched-off anvil) write the whole list: where they differ, each
+    writes the list without all of those services, so that the fixes agree and
+    pasting them in any order switches on what every one of them switches on."""
+    written = {
+        c
+        for f in findings
+        for c in f.fix
+        if isinstance(c, MainSet) and c.parameter == fixes.DISABLE
+    }
+    if len(written) < 2:
+        return findings
+    enabled = [
+        s
+        for s in config.services
+        if config.disabled(s) and any(not config.apply([c]).disabled(s) for c in written)
+    ]
+    one = fixes.enabling(config, enabled)
+    return [
+        replace(finding, fix=tuple(one if c in written else c for c in finding.fix))
+        for finding in findings
+    ]
 
 
 def _without_overruled(findings: list[AuditFinding]) -> list[AuditFinding]:
@@ -776,7 +804,9 @@ def port25_tls_required(config: PostfixConfig, service: Service) -> Iterable[Aud
     """TLS required on the public MX port: RFC 3207 section 4 says a publicly-referenced
     SMTP server must not require TLS, since most servers that deliver mail never use
     it; their mail is refused. The fix makes TLS optional there (`may`), as the stock
-    main.cf has it: AUTH, where it is offered, is the business of other findings."""
+    main.cf has it; where AUTH is offered there, it also sets `smtpd_tls_auth_only =
+    yes` on the service, so that no password goes in cleartext once TLS is optional
+    (that AUTH belongs elsewhere is the business of postfix.auth_on_port_25)."""
     if role(config, service) != PORT25 or not public(config, service):
         return []
     mode = tls_mode(config, service)
@@ -794,7 +824,11 @@ def port25_tls_required(config: PostfixConfig, service: Service) -> Iterable[Aud
         fix.append(fixes.set_for(service, "smtpd_enforce_tls", "no"))
     if level != "may":
         fix.append(fixes.setting(config, service, "smtpd_tls_security_level", "may"))
-    variant = {"variant": "wrapper"} if mode == WRAPPER else {}
+    auth = offers_auth(config, service) and not config.flag("smtpd_tls_auth_only", service)
+    if auth:  # required TLS protected AUTH; with TLS optional, AUTH must wait for it
+        fix.append(fixes.setting(config, service, "smtpd_tls_auth_only", "yes"))
+    name = "_".join(n for n, on in (("wrapper", mode == WRAPPER), ("auth", auth)) if on)
+    variant = {"variant": name} if name else {}
     return [_finding(PORT25_TLS_REQUIRED.id, Severity.MEDIUM, evidence, fix, service, more=variant)]
 
 
@@ -1228,7 +1262,7 @@ def auth_rate_limit(config: PostfixConfig, service: Service) -> Iterable[AuditFi
         return [replace(finding, topics=NO_RATE_LIMIT.topics)]
     if limit:
         exempt = _exempt_from_rate_limit(config, service, limit)
-        return exempt or _rate_per_short_unit(config, service, limit)
+        return exempt or _rate_per_minute(config, service, limit)
     fix = [fixes.setting(config, service, RATE_LIMIT, fixes.AUTH_RATE_LIMIT)] if exists else []
     evidence = [config.evidence(RATE_LIMIT, service)]
     limit_text = fixes.AUTH_RATE_LIMIT
@@ -1249,7 +1283,7 @@ def _exempt_from_rate_limit(
         return []
     removed = set(everyone)
     kept_items: list[str] = []
-    for written in _list_items(config.raw(EXCEPTIONS, service) or ""):
+    for written in fixes.list_items(config.raw(EXCEPTIONS, service) or ""):
         expanded = [i for i in re.split(r"[\s,]+", config.expand(written, service)) if i]
         if any(i in removed for i in expanded):
             kept_items += [i for i in expanded if i not in removed]
@@ -1267,7 +1301,9 @@ def _exempt_from_rate_limit(
 TIME_UNIT = "anvil_rate_time_unit"
 MOST_PER_MINUTE = 60
 """AUTH commands per client and minute above which a limit slows no guessing down (one
-a second); judged only where anvil_rate_time_unit is shorter than its default minute."""
+a second), whatever anvil_rate_time_unit is: the limit counts per that unit, so it is
+judged as `limit * 60 / unit` a minute (60 with the default 60s; 600 per 1s; 3600 per
+1h)."""
 _SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
 
@@ -1281,46 +1317,29 @@ def _seconds(value: str) -> int | None:
     return number * _SECONDS[match.group(2) or "s"]
 
 
-def _rate_per_short_unit(config: PostfixConfig, service: Service, limit: int) -> list[AuditFinding]:
-    """smtpd_client_auth_rate_limit counts per anvil_rate_time_unit: with `1s` a limit
-    of 10 lets a client try 600 passwords a minute. The fix lowers the limit to what
+def _rate_per_minute(config: PostfixConfig, service: Service, limit: int) -> list[AuditFinding]:
+    """smtpd_client_auth_rate_limit counts per anvil_rate_time_unit: more than
+    MOST_PER_MINUTE a minute (`limit * 60 / unit`) is reported for any unit (with `1s` a
+    limit of 10 lets a client try 600 passwords a minute; with `1h`, 36000 does, and a
+    client can try a whole window's worth in a burst). The fix lowers the limit to what
     the unit allows closest to the recommended one a minute (at least 1): changing the
     unit would change every other anvil limit too."""
     anvil = config.service(fixes.ANVIL)
     unit = _seconds(config.value(TIME_UNIT, anvil))
-    if unit is None or unit >= 60 or unit == 0 or limit * 60 <= MOST_PER_MINUTE * unit:
+    if unit is None or unit == 0 or limit * 60 <= MOST_PER_MINUTE * unit:
         return []
     wanted = max(1, int(fixes.AUTH_RATE_LIMIT) * unit // 60)
     evidence = [config.evidence(RATE_LIMIT, service), config.evidence(TIME_UNIT, anvil)]
     fix = [fixes.setting(config, service, RATE_LIMIT, str(wanted))]
+    variant = "time_unit" if unit < 60 else "per_minute" if unit == 60 else "time_unit_long"
     details = {
         "limit": str(limit),
         "unit": config.value(TIME_UNIT, anvil),
-        "per_minute": str(limit * 60 // unit),
+        "per_minute": str(-(-limit * 60 // unit)),  # rounded up: it is more than 60
         "wanted": str(wanted),
-        "variant": "time_unit",
+        "variant": variant,
     }
     return [_finding(NO_RATE_LIMIT.id, Severity.MEDIUM, evidence, fix, service, more=details)]
-
-
-def _list_items(raw: str) -> list[str]:
-    """The items of a Postfix list as written, split at white space and commas outside
-    `${...}` and `$(...)` (whose text may hold both)."""
-    items, current, depth = [], "", 0
-    for char in raw:
-        if char in "{(":
-            depth += 1
-        elif char in "})" and depth:
-            depth -= 1
-        if depth == 0 and (char.isspace() or char == ","):
-            if current:
-                items.append(current)
-            current = ""
-            continue
-        current += char
-    if current:
-        items.append(current)
-    return items
 
 
 BROAD_PREFIX = 8
@@ -1371,19 +1390,33 @@ def _family(item: str) -> int:
 
 @service_check
 def anvil_missing(config: PostfixConfig, service: Service) -> Iterable[AuditFinding]:
-    """The AUTH rate limit is kept by anvil(8): without its master.cf entry smtpd
-    cannot reach it, logs a warning and lets every client try as fast as it likes."""
+    """The AUTH rate limit is kept by anvil(8): without its master.cf entry, or with
+    that entry switched off by master_service_disable (master(8) skips it; variant
+    `disabled`, fixed by taking it out of that list), smtpd cannot reach it, logs a
+    warning and lets every client try as fast as it likes."""
     if not public(config, service) or not offers_auth(config, service):
         return []
     limit = config_int(config.value("smtpd_client_auth_rate_limit", service).strip())
-    if not limit or config.service(fixes.ANVIL) is not None:
+    anvil = config.service(fixes.ANVIL)
+    if not limit or (anvil is not None and not config.disabled(anvil)):
         return []
-    evidence = [
-        config.evidence("smtpd_client_auth_rate_limit", service),
-        Evidence(ANVIL_EVIDENCE, fixes.ANVIL, file=config.master_cf),
+    if anvil is not None:  # switched off by master_service_disable: master(8) skips it
+        evidence = [
+            config.evidence("smtpd_client_auth_rate_limit", service),
+            config.evidence(fixes.DISABLE),
+        ]
+        fix: list[Fix] = [fixes.enabling(config, [anvil])]
+        more = {"variant": "disabled"}
+    else:
+        evidence = [
+            config.evidence("smtpd_client_auth_rate_limit", service),
+            Evidence(ANVIL_EVIDENCE, fixes.ANVIL, file=config.master_cf),
+        ]
+        fix = [fixes.anvil_entry(config)]
+        more = {}
+    return [
+        _finding(NO_ANVIL.id, Severity.MEDIUM, evidence, fix, service, more=more, limit=str(limit))
     ]
-    fix = [fixes.anvil_entry(config)]
-    return [_finding(NO_ANVIL.id, Severity.MEDIUM, evidence, fix, service, limit=str(limit))]
 
 
 @service_check

@@ -199,9 +199,14 @@ class PostfixConfig:
         if self.version is not None and self.version < (2, 6):  # came in 2.6
             return ()
         items = [i for i in re.split(r"[,\s]+", self.value("master_service_disable")) if i]
-        if self.dotted_services:
-            return tuple(items)
-        return tuple("/".join(i.rsplit(".", 1)) if "/" not in i and "." in i else i for i in items)
+        return tuple(self.disable_item(i) for i in items)
+
+    def disable_item(self, item: str) -> str:
+        """An item of master_service_disable as master(8) reads it: since 2.11 an item
+        with no `/` but a `.` takes its last `.` for `/`."""
+        if self.dotted_services or "/" in item or "." not in item:
+            return item
+        return "/".join(item.rsplit(".", 1))
 
     def disabled(self, service: Service) -> bool:
         """master(8) skips `service`: the first item of master_service_disable that

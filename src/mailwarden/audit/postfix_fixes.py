@@ -32,6 +32,7 @@ what to do instead (upgrade). Commands never contain white space inside a value:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 
@@ -249,6 +250,54 @@ def anvil_entry(config: PostfixConfig) -> Change:
     return ServiceEntry(ANVIL, ("anvil", "unix", "-", "-", chroot, "-", "1", "anvil"))
 
 
+def list_items(raw: str) -> list[str]:
+    """The items of a Postfix list as written, split at white space and commas outside
+    `${...}` and `$(...)` (whose text may hold both)."""
+    items, current, depth = [], "", 0
+    for char in raw:
+        if char in "{(":
+            depth += 1
+        elif char in "})" and depth:
+            depth -= 1
+        if depth == 0 and (char.isspace() or char == ","):
+            if current:
+                items.append(current)
+            current = ""
+            continue
+        current += char
+    if current:
+        items.append(current)
+    return items
+
+
+DISABLE = "master_service_disable"
+
+
+def enabling(config: PostfixConfig, services: Iterable[Service]) -> MainSet:
+    """master_service_disable that no longer switches `services` off, rebuilt from its
+    items as written: an item naming one of them is dropped; a `$name` whose expansion
+    names one is written out without it (the others stay as they are, `$name` and
+    all); where an item still switches one off (a type: `inet`, `unix`), `!name/type`
+    goes first (the first item that matches decides)."""
+    value = config.raw(DISABLE) or ""
+    for service in services:
+        key = config.service_key(service)
+        kept: list[str] = []
+        for written in list_items(value):
+            expanded = [i for i in re.split(r"[,\s]+", config.expand(written)) if i]
+            names = [config.disable_item(i).lower() for i in expanded]
+            if key.lower() in names:
+                kept += [i for i, n in zip(expanded, names, strict=True) if n != key.lower()]
+            else:
+                kept.append(written)
+        value = ",".join(kept)
+        config = config.apply([MainSet(DISABLE, value)])
+        if config.disabled(service):
+            value = ",".join([f"!{key}", *kept])
+            config = config.apply([MainSet(DISABLE, value)])
+    return MainSet(DISABLE, value)
+
+
 class Planner:
     """Builds the edits; `service_checks` re-checks a service that a fix adds."""
 
@@ -378,16 +427,10 @@ class Planner:
         return found[0] if found else None
 
     def _enable(self, service: Service) -> tuple[Change, ...]:
-        """master_service_disable without the items that name `service`; where a type
-        item (`inet`) still switches it off, `!name/type` first (the first item that
-        matches decides)."""
-        config = self.config
-        key = config.service_key(service).lower()
-        kept = [item for item in config.disable_patterns if item.lower() != key]
-        value = ",".join(kept)
-        if config.apply([MainSet("master_service_disable", value)]).disabled(service):
-            value = ",".join([f"!{config.service_key(service)}", *kept])
-        return self._checked([MainSet("master_service_disable", value)], service.key)
+        """master_service_disable without what switches `service` off (`enabling`);
+        the checks of the service then add what else it needs (anvil, when that is
+        switched off too)."""
+        return self._checked([enabling(self.config, [service])], service.key)
 
     def _smtpd_columns(self) -> tuple[str, str, str, str, str]:
         """private, unpriv, chroot, wakeup, maxproc of a new smtpd listener. Only the

@@ -28,8 +28,19 @@ _LOGLEVEL_NAMES = {
 
 def smtpd_services(config: PostfixConfig) -> list[Service]:
     """smtpd(8) listeners: inet services, and pass services behind postscreen; not
-    those that master_service_disable switches off (master(8) skips them)."""
-    return [s for s in config.services if is_smtpd(s) and not config.disabled(s)]
+    those that master_service_disable switches off (master(8) skips them), nor a pass
+    service that no enabled postscreen hands connections to (its
+    `smtpd_service_name`, `smtpd` by default): nobody reaches it."""
+    fed = {
+        config.value("smtpd_service_name", s) or "smtpd"
+        for s in config.services
+        if s.command == "postscreen" and not config.disabled(s)
+    }
+    return [
+        s
+        for s in config.services
+        if is_smtpd(s) and not config.disabled(s) and (s.type != "pass" or s.name in fed)
+    ]
 
 
 def is_smtpd(service: Service) -> bool:

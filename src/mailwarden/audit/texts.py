@@ -88,6 +88,14 @@ TITLES: dict[str, Text] = {
         "Port 25 speaks TLS from the first byte: servers that deliver mail cannot connect",
         "25 端口从第一个字节起就使用 TLS：投递邮件的服务器无法连接",
     ),
+    "postfix.port25_tls_required#auth": Text(
+        "Port 25 requires TLS: mail from servers without it is refused",
+        "25 端口强制 TLS：不支持 TLS 的服务器发来的邮件会被拒收",
+    ),
+    "postfix.port25_tls_required#wrapper_auth": Text(
+        "Port 25 speaks TLS from the first byte: servers that deliver mail cannot connect",
+        "25 端口从第一个字节起就使用 TLS：投递邮件的服务器无法连接",
+    ),
     "postfix.submission_auth_disabled": Text(
         "Submission service without AUTH",
         "提交服务没有开启 AUTH",
@@ -179,6 +187,18 @@ TITLES: dict[str, Text] = {
     "postfix.anvil_missing": Text(
         "The AUTH rate limit is not enforced: master.cf has no anvil service",
         "AUTH 速率限制没有生效：master.cf 中没有 anvil 服务",
+    ),
+    "postfix.anvil_missing#disabled": Text(
+        "The AUTH rate limit is not enforced: master_service_disable switches anvil off",
+        "AUTH 速率限制没有生效：master_service_disable 关闭了 anvil 服务",
+    ),
+    "postfix.no_auth_rate_limit#per_minute": Text(
+        "AUTH rate limit of {limit} a minute per client: too high to slow guessing down",
+        "AUTH 速率限制为每个客户端每分钟 {limit} 次：太高，减慢不了猜测",
+    ),
+    "postfix.no_auth_rate_limit#time_unit_long": Text(
+        "AUTH rate limit counted per {unit}: {per_minute} attempts a minute per client",
+        "AUTH 速率限制按 {unit} 计数：每个客户端每分钟可尝试 {per_minute} 次",
     ),
     "postfix.anonymous_sasl": Text(
         "Anonymous SASL login is not refused",
@@ -394,6 +414,38 @@ EXPLANATIONS: dict[str, Text] = {
         "它像 465 端口一样从第一个字节起就使用 TLS，而投递邮件的服务器都先以明文连接、再发出 "
         "STARTTLS（RFC 3207），因此它们都无法在这里投递。修复方法是在这里关闭 wrapper 模式，"
         "并提供 STARTTLS（may）。",
+    ),
+    "postfix.port25_tls_required#auth": Text(
+        "{services} is the port other mail servers deliver to, and it requires TLS "
+        "(smtpd_tls_security_level = encrypt). RFC 3207 (section 4) says a publicly "
+        "referenced SMTP server must not require TLS: many servers that send mail have no "
+        'TLS or fail to negotiate it, and their mail is refused with "530 Must issue a '
+        'STARTTLS command first". The fix makes TLS optional there (may): STARTTLS is '
+        "still offered to every server that can use it. AUTH is offered there too, so the "
+        "fix also sets smtpd_tls_auth_only = yes: with TLS optional, AUTH must still wait "
+        "for it, or passwords would go in cleartext. Users who log in belong on 587 or "
+        "465, where TLS is required.",
+        "{services} 是其他邮件服务器投递邮件的端口，而它强制要求 TLS"
+        "（smtpd_tls_security_level = encrypt）。RFC 3207（第 4 节）规定，公开的 SMTP 服务器"
+        "不得强制要求 TLS：许多发信服务器没有 TLS 或无法协商成功，它们的邮件会以“530 Must "
+        "issue a STARTTLS command first”被拒收。修复方法是在这里把 TLS 改为可选（may）："
+        "所有能使用 STARTTLS 的服务器仍然可以使用它。这里还提供了 AUTH，所以修复同时设置 "
+        "smtpd_tls_auth_only = yes：TLS 变为可选后，AUTH 仍须等到 TLS 建立之后，否则密码会以"
+        "明文传输。需要登录的用户应使用强制 TLS 的 587 或 465 端口。",
+    ),
+    "postfix.port25_tls_required#wrapper_auth": Text(
+        "{services} is the port other mail servers deliver to, and it has "
+        "smtpd_tls_wrappermode = yes: it speaks TLS from the first byte, as port 465 does, "
+        "while servers that deliver mail start in plain text and issue STARTTLS (RFC "
+        "3207); none of them can deliver here. The fix turns wrapper mode off there and "
+        "offers STARTTLS (may). AUTH is offered there too, so the fix also sets "
+        "smtpd_tls_auth_only = yes: with TLS optional, AUTH must still wait for it, or "
+        "passwords would go in cleartext.",
+        "{services} 是其他邮件服务器投递邮件的端口，而它设置了 smtpd_tls_wrappermode = yes："
+        "它像 465 端口一样从第一个字节起就使用 TLS，而投递邮件的服务器都先以明文连接、再发出 "
+        "STARTTLS（RFC 3207），因此它们都无法在这里投递。修复方法是在这里关闭 wrapper 模式，"
+        "并提供 STARTTLS（may）。这里还提供了 AUTH，所以修复同时设置 smtpd_tls_auth_only = "
+        "yes：TLS 变为可选后，AUTH 仍须等到 TLS 建立之后，否则密码会以明文传输。",
     ),
     "postfix.submission_missing": Text(
         "AUTH is offered, but master.cf has neither a submission (587) service nor one on "
@@ -782,6 +834,38 @@ EXPLANATIONS: dict[str, Text] = {
         "{services} 上 smtpd_client_auth_rate_limit = {limit}，但 master.cf 中没有 anvil "
         "服务。该限制由 anvil(8) 计数：没有它，smtpd 只会记录一条警告，客户端仍可以服务器应答"
         "的最快速度尝试密码。应加回标准的 anvil 条目。",
+    ),
+    "postfix.anvil_missing#disabled": Text(
+        "smtpd_client_auth_rate_limit = {limit} on {services}, but master_service_disable "
+        "in main.cf switches off anvil/unix: the master process skips it. The limit is "
+        "counted by anvil(8): without it smtpd only logs a warning and lets a client try "
+        "passwords as fast as the server answers. The fix takes anvil/unix out of "
+        "master_service_disable.",
+        "{services} 上 smtpd_client_auth_rate_limit = {limit}，但 main.cf 中的 "
+        "master_service_disable 关闭了 anvil/unix：master 进程会跳过它。该限制由 anvil(8) "
+        "计数：没有它，smtpd 只会记录一条警告，客户端仍可以服务器应答的最快速度尝试密码。"
+        "修复方法是把 anvil/unix 从 master_service_disable 中移除。",
+    ),
+    "postfix.no_auth_rate_limit#per_minute": Text(
+        "smtpd_client_auth_rate_limit = {limit} on {services} lets one client try "
+        "{per_minute} passwords a minute (anvil_rate_time_unit = {unit}): more than 60 a "
+        "minute slows no guessing down. The fix lowers the limit to {wanted} a minute.",
+        "{services} 上的 smtpd_client_auth_rate_limit = {limit} 允许一个客户端每分钟尝试 "
+        "{per_minute} 次密码（anvil_rate_time_unit = {unit}）：每分钟超过 60 次根本减慢不了"
+        "猜测。修复方法是把限制降到每分钟 {wanted} 次。",
+    ),
+    "postfix.no_auth_rate_limit#time_unit_long": Text(
+        "smtpd_client_auth_rate_limit = {limit} on {services} counts per "
+        "anvil_rate_time_unit, which is {unit} here instead of the default 60s: one client "
+        "may try {per_minute} passwords a minute on average, which slows no guessing down, "
+        "and can try all {limit} of a window in one burst. The fix lowers the limit to "
+        "{wanted} per {unit}. (Setting anvil_rate_time_unit back to 60s would also change "
+        "every other anvil rate limit, such as smtpd_client_connection_rate_limit.)",
+        "{services} 上的 smtpd_client_auth_rate_limit = {limit} 按 anvil_rate_time_unit 计数，"
+        "而这里该值是 {unit}，不是默认的 60s：一个客户端平均每分钟可以尝试 {per_minute} 次密码，"
+        "根本减慢不了猜测，而且可以在一个时间窗口开始时一口气尝试全部 {limit} 次。修复方法是"
+        "把限制降到每 {unit} {wanted} 次。（把 anvil_rate_time_unit 改回 60s 也会改变其他所有 "
+        "anvil 速率限制，例如 smtpd_client_connection_rate_limit。）",
     ),
     "postfix.no_auth_rate_limit#exempt": Text(
         "smtpd_client_auth_rate_limit = {limit} on {services}, but "
