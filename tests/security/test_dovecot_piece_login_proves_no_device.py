@@ -196,3 +196,86 @@ def test_a_login_long_after_a_piece_is_a_device(run: Runner, log_file: LogFile) 
     report = _json(run, log_file, lines)
     assert [(a["ip"], a["verdict"]) for a in report["attackers"]] == [(OWNER, "stale_password")]
     assert report["attackers"][0]["recommendation"].startswith("none")
+
+
+# -- other lines between a piece and its message's last one -------------------------------------
+
+
+def _other_client(stamp: str, n: int) -> list[str]:
+    return logged(
+        stamp,
+        [
+            f"Disconnected (no auth attempts in 0 secs): user=<>, rip=198.51.100.99, lip={SERVER}, TLS, session=<other{n}>"
+        ],
+    )
+
+
+def _interleaved() -> list[str]:
+    """Another connection's line between the piece and the forged last one (the log
+    process writes each piece as it comes, the lines of all imap-login processes)."""
+    piece, last = forged_login()
+    return [piece, *_other_client("11:40:00", 1), last]
+
+
+def _two_cut_ids() -> list[str]:
+    """The client's two cut IDs, their pieces interleaved: A1 B1 A2 B2."""
+    a1, a2 = forged_login("11:40:00")
+    b1, b2 = forged_login("11:40:01", tail="Login: user=<alice>, method=LOGIN, mpid=2")
+    return [a1, b1, a2, b2]
+
+
+@pytest.mark.parametrize("lines", [_interleaved, _two_cut_ids], ids=["other", "own"])
+def test_a_forged_login_after_other_lines_excuses_no_guessing(
+    run: Runner, log_file: LogFile, lines: Callable[[], list[str]]
+) -> None:
+    log = [*lines(), *failures(20, 56)]
+    report = _json(run, log_file, log)
+    (attacker,) = report["attackers"]
+    assert attacker["ip"] == ATTACKER and attacker["failures"] == 20
+    assert attacker["verdict"] == "bruteforce" and attacker["recommendation"] == "ban"
+    assert attacker["succeeded_as"] == [] and attacker["stale_failures"] == 0
+    found, owners = _daemon(log)
+    assert (ATTACKER, "bruteforce", "ban") in found
+    assert owners == []
+    # After its guessing, still a "got in" of its own.
+    report = _json(run, log_file, [*failures(12, 39), *lines()])
+    assert {(c["user"], c["ip"]) for c in report["compromised"]} == {("alice", ATTACKER)}
+
+
+# -- explain says why ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("lang", "at_login", "in_verdict"),
+    [
+        (
+            "en",
+            "This login proves no device of the account: it came within 2 seconds after a piece",
+            "203.0.113.5 logged in only on a line right after a piece of a cut Dovecot message",
+        ),
+        (
+            "zh_CN",
+            "这次登录不能证明该地址是该账户的设备",
+            "203.0.113.5 只在紧跟被截断的 Dovecot 消息的一段之后",
+        ),
+    ],
+    ids=["en", "zh"],
+)
+@pytest.mark.parametrize("lines", [forged_login, _interleaved], ids=["next", "other"])
+def test_explain_says_the_login_after_a_piece_proves_no_device(
+    run: Runner,
+    log_file: LogFile,
+    lang: str,
+    at_login: str,
+    in_verdict: str,
+    lines: Callable[[], list[str]],
+) -> None:
+    path = log_file("\n".join([*lines(), *failures(3, 56)]) + "\n")
+    code, out, err = run("explain", "--year", "2026", path, "--lang", lang)
+    assert code == 0, err
+    text = "".join(out.split()) if lang != "en" else " ".join(out.split())
+    if lang != "en":
+        at_login, in_verdict = "".join(at_login.split()), "".join(in_verdict.split())
+    login = text.index("Login: user=<alice>" if lang == "en" else "Login:user=<alice>")
+    assert text.index(at_login) > login  # said at the login's line
+    assert in_verdict in text

@@ -56,6 +56,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from mailwarden.detect.analysis import Analysis
+from mailwarden.detect.pieces import AfterPiece, after_piece
 from mailwarden.detect.proxied import ProxiedSessions
 from mailwarden.detect.sessions import Session, SessionKey, SessionTracker
 from mailwarden.explain.document import Block, Entry, Heading, Paragraph
@@ -79,7 +80,7 @@ from mailwarden.explain.routine import (
 from mailwarden.explain.verdict import AuditCommand, verdict, when
 from mailwarden.framing import journal_marker
 from mailwarden.gcpause import fewer_collections
-from mailwarden.locale import _, ngettext
+from mailwarden.locale import N_, _, ngettext
 from mailwarden.model import Event, EventType, Record
 from mailwarden.parsers.dovecot import AFTER_PIECE, PROXIED
 from mailwarden.parsers.sasl import Credential, escape_text, escape_unsafe
@@ -183,6 +184,9 @@ class _Reader:
         self.tracker = SessionTracker(keep_events=True)
         self.proxied = ProxiedSessions()
         """Sessions a login proxy's line marked: their "accepted" password is no proof."""
+        self.pieces = AfterPiece()
+        """Lines in the window of a piece of a cut Dovecot message: their logins carry the
+        mark the detector gives them (detect.pieces), for the facts and the entries."""
         self.collector = Collector()
         self.entries = 0
         self.kept: list[_Item] = []
@@ -224,6 +228,10 @@ class _Reader:
                 # A piece of a cut Dovecot message: no entry of its own (routine_note says
                 # what it is); its mark is the detector's (detect.pieces).
                 marks, events = events, []
+                for mark in marks:
+                    self.pieces.mark(mark)
+            elif self.pieces.waiting:
+                events = [self.pieces.judge(event) for event in events]
             proxied = self.proxied
             item = _Item(
                 record,
@@ -860,6 +868,8 @@ def _entries(
             notes.append(queued_note(item.queue_id, _sent_by(group, state, intruders or {})))
         elif not notes:
             notes.append(routine_note(item.record) or unrecognised())
+        if any(event.detail is not None and after_piece(event) for event in item.events):
+            notes.append(_after_piece_note())
         texts: list[str] = []
         for note in notes:
             texts.append(note.short if note.key in seen and note.short else note.text)
@@ -876,6 +886,24 @@ def _entries(
         )
         shaped.append((_shape(item, notes), entry, item))
     return _folded(shaped), tuple(shape for shape, _entry, _item in shaped)
+
+
+_AFTER_PIECE = (
+    N_(
+        "This login proves no device of the account: it came within 2 seconds after a "
+        "piece of a longer Dovecot message that was cut (see above), and the "
+        "message's last piece reads as a line of its own whose text before the server's "
+        "elements the client wrote, a login included. It still counts as a break-in after "
+        "guessing, but the address's failed logins are not excused as a device still "
+        "trying a changed password."
+    ),
+    N_("A login right after a piece of a cut message: it proves no device (see above)."),
+)
+"""The texts of the note of a login a piece's window marked (detect.pieces)."""
+
+
+def _after_piece_note() -> Note:
+    return Note("dovecot:after-piece", _(_AFTER_PIECE[0]), _(_AFTER_PIECE[1]))
 
 
 def _sent_by(group: _Group, state: SessionState, intruders: Mapping[str, bool]) -> str:

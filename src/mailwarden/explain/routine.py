@@ -164,8 +164,9 @@ _KINDS = {
                 "from such a line: an address, the server's address or an outcome there may "
                 "be the client's. The message's last piece is read as a line: it ends in the "
                 "server's own elements, so what the client wrote there is about itself. A "
-                "login on the line after a piece still counts as a break-in after guessing, "
-                "but never makes its address a device of that account."
+                "login on a line up to 2 seconds after a piece (another connection's line may "
+                "come between a piece and its message's last one) still counts as a break-in "
+                "after guessing, but never makes its address a device of that account."
             ),
             N_("Another piece of a longer Dovecot message: not read (see above)."),
         ),

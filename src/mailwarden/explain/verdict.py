@@ -15,6 +15,7 @@ from ipaddress import ip_address, ip_network
 
 from mailwarden.detect.accounts import CUT, account_key, same_account
 from mailwarden.detect.analysis import BAN, NEVER_BANNED, Compromise, Verdict
+from mailwarden.detect.pieces import after_piece
 from mailwarden.detect.server import WEAK_TLS_FIXES, either, or_parameters, port_465_service
 from mailwarden.explain.document import Block, Command, Heading, Item, Paragraph
 from mailwarden.explain.entries import (
@@ -2127,6 +2128,13 @@ def _configured_servers(facts: ExcerptFacts) -> tuple[bool, bool]:
 _WEAK_TLS_SUBJECTS = ("negotiated", "cipher_list")
 
 
+def _logged_in_after_pieces_only(client: ClientFacts) -> bool:
+    """Whether each login of ``client`` came right after a piece of a cut Dovecot message
+    (detect.pieces): none makes its address a device of the account."""
+    events = client.success_events
+    return bool(events) and all(e.detail is not None and after_piece(e) for e in events)
+
+
 def _block_actions(facts: ExcerptFacts, audit: AuditCommand) -> list[Step]:
     """Block what the detector recommends banning: the networks it bans as a whole (as
     analyze's “Networks attacking together” says), then the addresses outside them;
@@ -2165,7 +2173,27 @@ def _block_actions(facts: ExcerptFacts, audit: AuditCommand) -> list[Step]:
                 "and likewise for the others, or let “mailwarden run” ban such addresses "
                 "automatically."
             )
-        steps.append([text.format(ips=_listing(ips, 5)), Command(f"mailwarden ban {ips[0]}"), then])
+        step: Step = [
+            text.format(ips=_listing(ips, 5)),
+            Command(f"mailwarden ban {ips[0]}"),
+            then,
+        ]
+        forged = [c.ip for c in alone if _logged_in_after_pieces_only(c)]
+        if forged:
+            step.append(
+                ngettext(
+                    "{ips} logged in only on a line right after a piece of a cut Dovecot "
+                    "message, which the client can write itself: that proves no device of the "
+                    "account, so its failed logins count as guesses, not as a device still "
+                    "trying a changed password.",
+                    "{ips} logged in only on lines right after a piece of a cut Dovecot "
+                    "message, which a client can write itself: that proves no device of the "
+                    "account, so their failed logins count as guesses, not as a device still "
+                    "trying a changed password.",
+                    len(forged),
+                ).format(ips=_listing(forged, 5))
+            )
+        steps.append(step)
     if not steps:
         return []
     kinds = {f.kind for f in facts.server_findings}

@@ -206,12 +206,26 @@ is not dropped, nor read as failures only: a message of this size fits one write
 too (an IMAP ID of 4 KiB), and then the next line is the connection's real failure or
 login; dropping it would let a bot hide its own failures and break-in behind an ID it
 sends (found by review). Instead the detector (``mailwarden.detect.pieces``) marks
-every event of the next login-process line of the same host and service (2 s later at
-most by the time stamps: the log process writes the pieces together): a login there
-still counts as a break-in when it follows guesses, as any login does, but it never
-makes its address a device of the account (no "stale password", no typo excused, no
-owner's network): what the forged login was written for. A real login after a long ID
-loses only that: its address's later failures count as guesses.
+every event of every login-process line of the same host and service up to
+:data:`~mailwarden.detect.pieces.PIECE_SECONDS` (2 s) after the latest piece by the time
+stamps, not the next line only: the log process serves all login processes of the
+service, each piece a write of its own, so other connections' lines (or the client's
+own second cut message) may come between a piece and its message's last one. A login
+there still counts as a break-in when it follows guesses, as any login does, but it
+never makes its address a device of the account (no "stale password", no typo excused,
+no owner's network): what the forged login was written for.
+
+Known trade-off: a piece cannot be told from a whole message by its size.
+``internal_handler()`` sends a message whole when ``"\x01<type><pid> "``, the text and
+the newline fit in ``PIPE_BUF``, so a whole message may be exactly as long as a piece
+(both at most ``PIPE_BUF`` minus the same prefix minus 1); narrowing the bound to
+4085..4091 would still let a client size its IDs so, and would miss the pieces of a site
+whose log prefix takes bytes from them. So a whole IMAP ID of 4000 bytes or more marks
+the window too, and a real login made within 2 s after one (on that host and service)
+proves no device: that address's later failures count as guesses, as fail2ban (which
+has no notion of a device) would count them. Under a flood of such IDs (one a second) no
+login proves a device while it lasts: every real user whose phone keeps an old password
+is then judged as fail2ban would judge it (found by review).
 
 The bound is below 4085 by a margin (a site's log prefix Dovecot 2.3 writes into each
 piece, ``internal_format()``, counts against the same 4096 bytes); a complete
