@@ -212,3 +212,134 @@ def test_a_targeted_accounts_later_login_is_named(run: Runner, log_file: LogFile
     )
     zh = "".join(explain(run, path, "--lang", "zh_CN").split())
     assert "“hank@example.com”于11月29日09:15:00从198.51.100.200登录，该地址没有任何猜测" in zh
+
+
+# -- a guessing program that fails a little after its success is no phone ---------------
+
+IVY = "ivy@example.com"
+TEN = datetime(2026, 11, 29, 10, 0, 0)
+
+
+def aborted(moment: datetime, user: str, ip: str, attempts: int, secs: int) -> tuple[datetime, str]:
+    """One connection's line that reports several attempts (Dovecot 2.3)."""
+    return _line(
+        moment,
+        f"imap-login: Login aborted: Logged out (auth failed, {attempts} attempts in {secs} secs) (auth_failed): user=<{user}>, method=PLAIN, rip={ip}, lip=192.0.2.1, TLS, session=<A{moment:%H%M%S}>",
+    )
+
+
+def before(paced: bool) -> tuple[list[tuple[datetime, str]], datetime]:
+    """The failures before the login and the login's time: 200 guesses one every 2 s
+    (a program's list), or 11 one every 5 minutes as the phone's (a device's pace)."""
+    if paced:
+        lines = [fail(TEN + timedelta(minutes=5 * n), IVY, BOT, f"B{n}") for n in range(11)]
+        return lines, TEN + timedelta(minutes=52)
+    lines = [fail(TEN + timedelta(seconds=2 * n), IVY, BOT, f"B{n}") for n in range(200)]
+    return lines, TEN + timedelta(seconds=401)
+
+
+def sure_case(case: str) -> str:
+    paced = case.endswith("_paced")
+    lines, at = before(paced)
+    lines.append(login(at, IVY, BOT))
+    shape = case.removesuffix("_paced")
+    if shape == "evade":  # two failures at +3 and +6 minutes
+        lines += [fail(at + timedelta(minutes=m, seconds=1), IVY, BOT, f"E{m}") for m in (3, 6)]
+    elif shape == "one_line":  # one connection's line counting 2 attempts, +6 minutes
+        lines.append(aborted(at + timedelta(minutes=6, seconds=1), IVY, BOT, 2, 360))
+    elif shape == "flight":  # 5 tries in flight seconds after the login, one at +6 minutes
+        lines += [fail(at + timedelta(seconds=1 + n), IVY, BOT, f"C{n}") for n in range(5)]
+        lines.append(fail(at + timedelta(minutes=6, seconds=1), IVY, BOT, "D"))
+    else:  # poll: logs in every 5 minutes for 30, the password reset, fails every 5
+        lines += [login(at + timedelta(minutes=5 * n), IVY, BOT) for n in range(1, 7)]
+        lines += [fail(at + timedelta(minutes=35 + 5 * n), IVY, BOT, f"P{n}") for n in range(12)]
+    return log(lines)
+
+
+@pytest.mark.parametrize(
+    "case",
+    ["evade", "one_line", "flight", "poll", "one_line_paced", "flight_paced", "poll_paced"],
+)
+def test_a_login_after_guessing_stays_sure_whatever_fails_after(
+    run: Runner, log_file: LogFile, case: str
+) -> None:
+    """A program's fast guessing before its login makes it no device, whatever fails
+    after (evade, one_line, flight, poll); and after a device's pace of failures, one
+    line's attempts count once (one_line_paced), tries in flight not at all
+    (flight_paced), and logins again before the failures are an intruder's program
+    polling until the password was changed (poll_paced)."""
+    path = log_file(sure_case(case))
+    report = analyze_json(run, path)
+    [compromise] = report["compromised"]
+    assert compromise["user"] == IVY and compromise["doubt"] is None
+    assert compromise["failures_after"] == 0
+    [attacker] = report["attackers"]
+    assert attacker["recommendation"] == "ban" and attacker["unsure"] is False
+    out = explain(run, path)
+    assert "YES: it got in as “ivy@example.com”." in out
+    assert "MAYBE" not in out and "Maybe." not in out
+    assert f"mailwarden ban {BOT}" in out
+
+
+def test_own_guessing_bans_beside_anothers_brute_force(run: Runner, log_file: LogFile) -> None:
+    """mix.log: another address's brute force on 30 names beside the cheap evasion: the
+    break-in's address is banned for its own guessing, not watched."""
+    lines, at = before(False)
+    lines.append(login(at, IVY, BOT))
+    lines += [fail(at + timedelta(minutes=m, seconds=1), IVY, BOT, f"E{m}") for m in (3, 6)]
+    lines += [
+        fail(
+            datetime(2026, 11, 29, 9, 0, 0) + timedelta(seconds=k),
+            f"u{k % 30}@example.com",
+            "198.51.100.7",
+            f"X{k}",
+        )
+        for k in range(300)
+    ]
+    path = log_file(log(lines))
+    report = analyze_json(run, path)
+    recommendations = {a["ip"]: a["recommendation"] for a in report["attackers"]}
+    assert recommendations == {BOT: "ban", "198.51.100.7": "ban"}
+    assert report["compromised"][0]["doubt"] is None
+    _code, out, _err = run("analyze", "--year", "2026", path)
+    assert not flat(out).startswith("Maybe"), flat(out)[:200]
+
+
+# -- explain's "confirm with the owner": not an office's logins, not a name tried twice --
+
+OFFICE = "198.51.100.10"
+
+
+def office_day(tries: int, shared: bool) -> str:
+    """203.0.113.66 fails ``tries`` times on each of 30 accounts at 09:00; from 11:00
+    each logs in once, all from the office's one address (``shared``) or each from an
+    address of its own."""
+    lines = [
+        fail(
+            datetime(2026, 11, 29, 9, n, 2 * k), f"user{n}@example.com", "203.0.113.66", f"G{n}{k}"
+        )
+        for n in range(30)
+        for k in range(tries)
+    ]
+    lines += [
+        login(
+            datetime(2026, 11, 29, 11, n, 0),
+            f"user{n}@example.com",
+            OFFICE if shared else f"198.51.100.{100 + n}",
+        )
+        for n in range(30)
+    ]
+    return log(lines)
+
+
+@pytest.mark.parametrize(
+    ("tries", "shared"), [(3, True), (5, True), (2, False)], ids=["day2", "office", "few"]
+)
+def test_no_confirm_sentence_for_an_office_or_a_name_tried_twice(
+    run: Runner, log_file: LogFile, tries: int, shared: bool
+) -> None:
+    out = explain(run, log_file(office_day(tries, shared)))
+    verdict = out.split("Verdict ======= ", 1)[1]
+    assert "which made no guess" not in verdict
+    assert "confirm with their owners" not in verdict
+    assert "and 27 more" not in verdict

@@ -207,13 +207,18 @@ def test_the_sample_log_says_nobody_got_in_as_analyze(run: Runner) -> None:
     _code, out, _err = run("analyze", *OPTIONS, sample)
     assert out.startswith("Nobody got in."), out[:200]
     verdict = verdict_of(run, sample)
-    # The accounts guessed logged in from addresses that made no guess (the owners' own,
-    # most likely, but only they can tell): named, not a flat "nobody got in".
+    # The account guessed 26 times logged in from an address that made no guess (the
+    # owner's own, most likely, but only she can tell): named, not a flat "nobody got
+    # in". Not the office's address, which logged in as 16 accounts, nor accounts the
+    # guessing tried once each.
     assert (
         "Yes. Someone is trying to guess passwords; none of the guessing addresses got in. "
-        "Accounts the guessing tried logged in from addresses that made no guess "
-        "(“heidi@example.com” at Mar 10 07:09:36 from 2001:db8:100:4e:1170:4b43:4579:bf8e, "
+        "“heidi@example.com” logged in at Mar 10 07:09:36 from "
+        "2001:db8:100:4e:1170:4b43:4579:bf8e, which made no guess: confirm with the owner "
+        "that this was them."
     ) in verdict
+    assert "from 198.51.100.10, which made no guess" not in verdict
+    assert "“jobs@example.com” at" not in verdict
     assert "nobody got in" not in verdict
     assert "ask the user of “mike@example.com” whether they logged in" in steps(verdict)
     assert "these lines show no successful login" not in verdict

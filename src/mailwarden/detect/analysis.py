@@ -141,17 +141,23 @@ address follows it (it may be the owner's device)."""
 
 FAILURES_AFTER_LOGIN = "failures_after_login"
 """:attr:`Compromise.doubt` of a login after which its address kept failing as that
-account: at least :data:`DOUBT_FAILURES` failures, the last more than
-:data:`DOUBT_AFTER` seconds after the login, at a device's pace (no more than one a
-minute on average after the login, none more than :data:`DOUBT_GAP` after the one
-before): a phone with an old password that once got the new
-one (or was briefly fixed). A bot's tries in flight on its parallel connections fail
-within seconds after its success and leave the login a sure break-in."""
+account: at least :data:`DOUBT_FAILURES` failed connections (lines, not the attempts
+one reports), the last more than :data:`DOUBT_AFTER` seconds after the login, at a
+device's pace (no more than one a minute on average after the login, none more than
+:data:`DOUBT_GAP` after the one before): a phone with an old password that once got the
+new one (or was briefly fixed). Only when its failures before the login were a
+device's too (that account alone, no faster than :data:`DOUBT_PACE`, no verdict of a
+program's guessing), and it did not log in again before failing (an intruder polling
+until the password was reset). A bot's tries in flight on its parallel connections,
+within :data:`DOUBT_IN_FLIGHT` seconds after its success, are not counted."""
 DOUBT_FAILURES = 2
 DOUBT_AFTER = 300.0
 DOUBT_PACE = 60.0
 """Seconds per failure after the login, on average at least (a device retries at its
 polling interval; a guessing program that goes on after its success, much faster)."""
+DOUBT_IN_FLIGHT = 60.0
+"""Failures within this many seconds after the login are a bot's tries in flight on its
+parallel connections: counted neither toward :data:`DOUBT_FAILURES` nor in the span."""
 DOUBT_GAP = 3600.0
 """The failures after the login count while each comes within this many seconds of the
 one before (of the login, for the first): a device keeps polling; an intruder back

@@ -185,6 +185,7 @@ from mailwarden.detect.analysis import (
     DOUBT_AFTER,
     DOUBT_FAILURES,
     DOUBT_GAP,
+    DOUBT_IN_FLIGHT,
     DOUBT_PACE,
     FAILURES_AFTER_LOGIN,
     GUESSING_VERDICTS,
@@ -383,6 +384,11 @@ _PROBE = VERDICT_BIT[Verdict.PROBE]
 _OWN_GUESSING = _BRUTEFORCE | _SLOW
 """A client's brute force on its own failures (not a network's: :meth:`Detector._network_slow`)."""
 _SPRAY = VERDICT_BIT[Verdict.SPRAY_MEMBER]
+_NOT_A_DEVICE = _BRUTEFORCE | _ENUMERATION | _SPRAY | VERDICT_BIT[Verdict.HONEYPOT]
+"""Verdicts of a client's own guessing that no owner's device earns: a compromise by a
+client with one of them is never in doubt (:data:`FAILURES_AFTER_LOGIN`). Not
+``slow_bruteforce``: a phone with an old password polling for an hour earns it, and
+:meth:`Detector._device_before` judges those failures' pace instead."""
 _NETWORK = VERDICT_BIT[Verdict.NETWORK_MEMBER]
 _COMPROMISED = VERDICT_BIT[Verdict.COMPROMISED]
 _HONEYPOT = VERDICT_BIT[Verdict.HONEYPOT]
@@ -689,9 +695,12 @@ class Detector:
         MAX_COMPROMISES; client.succeeded, a sample, covers the rest)."""
         self._after_login: dict[tuple[str, str], list[Any]] = {}
         """(client, account) of each compromise reported with an account -> [when it
-        logged in, its failures as the account after that, the last one's seconds and
-        time, whether a pause of more than :data:`DOUBT_GAP` ended the counting]: those
-        that make it doubtful (:data:`FAILURES_AFTER_LOGIN`)."""
+        logged in, its failed connections as the account after that (not those within
+        :data:`DOUBT_IN_FLIGHT` of the login), the last one's seconds and time, whether
+        a pause of more than :data:`DOUBT_GAP` ended the counting, whether its failures
+        before the login were a device's (:meth:`_device_before`), whether it logged in
+        as the account again before any of those failures, whether it did after one]:
+        what makes the login doubtful (:data:`FAILURES_AFTER_LOGIN`)."""
         self._doubted: set[str] = set()
         """Clients whose every compromise is in doubt or ``by_others``, some in doubt
         (set by :meth:`result`): unsure, watched."""
@@ -1793,7 +1802,7 @@ class Detector:
         if client.evidence is None:
             client.evidence = (evidence_of(event, client.ip),)
         if client.flags & _COMPROMISED and key is not None and self._after_login:
-            self._failed_after_login(client.ip, key, count, when, time)
+            self._failed_after_login(client.ip, key, when, time)
         found: list[Detection] = []
         if key is not None:
             # client.add_user(key, count, when), the one-username case inline
@@ -2670,6 +2679,8 @@ class Detector:
             return []  # this client logged in as this account before
         if again and client is not None and client.flags & _COMPROMISED:
             client.see(event, when)  # the intruder still at it
+            if key is not None and self._after_login:
+                self._login_again(ip, key, when)
             return []  # reported at its first login
         if (ip, key) in self._compromised:
             return []
@@ -2703,6 +2714,7 @@ class Detector:
         """A login as ``key`` from ``ip`` after guessing (:meth:`_compromise_reason`): a
         break-in, flagged and reported."""
         reason, failures_before, by_others = compromise
+        device = self._device_before(client, key)
         if len(self._compromised) < MAX_COMPROMISES:
             self._compromised.add((ip, key))
         if by_others:
@@ -2736,7 +2748,7 @@ class Detector:
                 )
             )
             if key is not None:
-                self._after_login[(ip, key)] = [when, 0, when, None, False]
+                self._after_login[(ip, key)] = [when, 0, when, None, False, device, 0, 0]
         client.keep(event, important=True)
         found: list[Detection] = []
         data = {"user": user, "by_others": by_others, "session_started": started}
@@ -2783,20 +2795,52 @@ class Detector:
                 client.succeeded.append(key)
         return self._compromise(ip, user, key, client, event, when, compromise)
 
-    def _failed_after_login(
-        self, ip: str, key: str, count: int, when: float, time: datetime | None
-    ) -> None:
-        """A failure as ``key`` from ``ip`` after its login as it that was reported a
-        compromise: counted toward that login's doubt (:data:`FAILURES_AFTER_LOGIN`)."""
+    def _device_before(self, client: ClientState | None, key: str | None) -> bool:
+        """Whether ``client``'s failures before its login as ``key`` (a compromise) were
+        those of the owner's device with an old password, as far as they go: none, or
+        all as that one account, earning no verdict a device does not
+        (:data:`_NOT_A_DEVICE`), no faster than one in :data:`DOUBT_PACE` seconds over
+        the failures remembered (each attempt a line reports counts here). A guessing
+        program's list before its success is faster: its login is no device's, whatever
+        follows it."""
+        if client is None or not client.failures:
+            return True
+        if client.flags & _NOT_A_DEVICE or client.users is not None:
+            return False
+        if key is not None and client.user is not None and not same_account(client.user, key):
+            return False
+        times = client.times
+        if not times:
+            return True
+        return (len(times) - 1) * DOUBT_PACE <= times[-1] - times[0]
+
+    def _login_again(self, ip: str, key: str, when: float) -> None:
+        """A later login as ``key`` from ``ip``, reported a compromise: an intruder's
+        program polling the mailbox when no failure came between (then failures after
+        them are the password changed under it, not a device's old password); two
+        devices behind one address, an old password and a new, when one did."""
         after = self._after_login.get((ip, key))
-        if after is None or when < after[0] or after[4]:
+        if after is None or when - after[0] <= DOUBT_IN_FLIGHT or after[4]:
+            return
+        if after[1]:
+            after[7] = 1
+        else:
+            after[6] = 1
+
+    def _failed_after_login(self, ip: str, key: str, when: float, time: datetime | None) -> None:
+        """A failure as ``key`` from ``ip`` after its login as it that was reported a
+        compromise: counted toward that login's doubt (:data:`FAILURES_AFTER_LOGIN`),
+        once a line (a connection), however many attempts it reports; not within
+        :data:`DOUBT_IN_FLIGHT` seconds of the login (a bot's tries in flight)."""
+        after = self._after_login.get((ip, key))
+        if after is None or when - after[0] <= DOUBT_IN_FLIGHT or after[4]:
             return
         if when - after[2] > DOUBT_GAP:
             # a pause no device's polling makes (an intruder back the next day, the
             # password changed): those failures are guesses again, no longer counted
             after[4] = True
             return
-        after[1] += count
+        after[1] += 1
         if when >= after[2]:
             after[2] = when
             after[3] = time
@@ -2807,11 +2851,22 @@ class Detector:
         times after the login, the last more than :data:`DOUBT_AFTER` seconds after it,
         no faster than one in :data:`DOUBT_PACE` seconds on average (a device's polling,
         not a program's list): (those failures, the last one's time). Tries in flight
-        that fail within seconds after the login leave it sure."""
+        that fail within seconds after the login are not counted. Never when the
+        address's failures before the login were no device's (:meth:`_device_before`,
+        and no verdict of :data:`_NOT_A_DEVICE` since), nor when it logged in as the
+        account again before the failures and not between them (an intruder's program
+        polling until the owner changed the password)."""
         doubts: dict[tuple[str, str], tuple[int, datetime | None]] = {}
-        for where, (login, count, last, time, _paused) in self._after_login.items():
+        clients = self._clients
+        for where, after in self._after_login.items():
+            login, count, last, time, _paused, device, again, mixed = after
             span = last - login
+            if not device or (again and not mixed):
+                continue
             if count >= DOUBT_FAILURES and span > DOUBT_AFTER and count * DOUBT_PACE <= span:
+                client = clients.get(where[0])
+                if client is not None and client.flags & _NOT_A_DEVICE:
+                    continue
                 doubts[where] = (count, time)
         return doubts
 
@@ -4067,8 +4122,17 @@ class Detector:
             return NONE_THIS_MACHINE if allowed in _THIS_MACHINE else NONE_ALLOWED
         if verdict is _COMPROMISE and client.ip in self._doubted and client.users is None:
             # it failed as the account after its login, as the owner's device does, and
-            # tried no other name: the owner can tell (ASK_ABOUT_THE_DEVICE)
-            return WATCH
+            # tried no other name: the owner can tell (ASK_ABOUT_THE_DEVICE); only its own
+            # guessing bans it, as an unconfirmed one's below (slow_bruteforce excepted:
+            # the device's polling before its login earns it, at a pace _doubts accepted)
+            own = any(
+                v in BAN_VERDICTS
+                and v is not _COMPROMISE
+                and v is not Verdict.SLOW_BRUTEFORCE
+                and v not in _BY_ASSOCIATION
+                for v, _ in client.verdicts
+            )
+            return BAN if own else WATCH
         if verdict is _COMPROMISE and client.ip in self._unconfirmed:
             # the owner can tell (ASK_THE_OWNER); only its own guessing bans it
             own = any(

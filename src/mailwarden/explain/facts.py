@@ -86,6 +86,8 @@ class ClientFacts:
     lines of one second are one entry."""
     failure_names: dict[str, tuple[datetime, datetime]] = field(default_factory=dict)
     """The first and the last time a failure line named each account (case-folded)."""
+    failure_name_lines: dict[str, int] = field(default_factory=dict)
+    """How many failure lines named each account (case-folded)."""
     unknown_accounts: set[str] = field(default_factory=set)
     """The accounts (case-folded) the server said do not exist when it refused them
     (Dovecot's ``unknown user``, PAM's ``user unknown``, Cyrus's ``user not found``)."""
@@ -405,6 +407,7 @@ def _note_failure(facts: ClientFacts, event: Event) -> None:
     if event.user and event.record.time is not None:
         when = event.record.time
         key = account_key(event.user)
+        facts.failure_name_lines[key] = facts.failure_name_lines.get(key, 0) + 1
         known = facts.failure_names.get(key)
         if known is None:
             facts.failure_names[key] = (when, when)

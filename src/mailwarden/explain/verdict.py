@@ -391,6 +391,11 @@ def _no_guessing(facts: ExcerptFacts) -> list[Block]:
     return blocks
 
 
+SEVERAL_ACCOUNTS = 3
+"""An address that logged in as this many accounts or more is shared (an office, a NAT):
+:func:`_unguessed_logins` names none of its logins."""
+
+
 def _unguessed_logins(
     facts: ExcerptFacts, attackers: list[ClientFacts]
 ) -> list[tuple[str, datetime | None, str]]:
@@ -398,15 +403,27 @@ def _unguessed_logins(
     it, from an address that made no guess (no failed login) and that the detector calls
     no break-in (outside ``compromise_window``): in an excerpt worth a word, the owner
     being the one to confirm it. (account as shown, when, address): each account's
-    first such login, in time order."""
+    first such login, in time order.
+
+    Not an account the guessing tried fewer than ``compromise_failures`` times (the
+    detector's threshold for a login after others' guessing): a name on a list, no
+    attack on it; nor a login from an address that logged in as
+    :data:`SEVERAL_ACCOUNTS` accounts or more, an office's or a provider's shared
+    address (a day's log of one: every colleague's login named)."""
+    from mailwarden.config import PolicyConfig  # explain's detector: the default policy
+
+    needed = PolicyConfig().compromise_failures
     tried: dict[str, datetime | None] = {}  # account key -> its first failure, if known
+    lines: dict[str, int] = {}  # account key -> the failure lines that named it
     for client in attackers:
         for key in client.account_keys:
             times = client.failure_names.get(key)
             first = times[0] if times is not None else None
+            lines[key] = lines.get(key, 0) + client.failure_name_lines.get(key, 0)
             known = tried.get(key)
             if known is None or (first is not None and first < known):
                 tried[key] = first
+    tried = {key: first for key, first in tried.items() if lines.get(key, 0) >= needed}
     if not tried:
         return []
     hostile = {id(client) for client in attackers}
@@ -414,6 +431,8 @@ def _unguessed_logins(
     for client in facts.clients:
         if id(client) in hostile or client.failures or client.failed_attempts:
             continue
+        if len({account_key(user) for user in client.succeeded_as if user}) >= SEVERAL_ACCOUNTS:
+            continue  # an office's address: its logins are its people's, not one intruder's
         for user in client.succeeded_as:
             if not user:
                 continue
