@@ -398,3 +398,24 @@ def test_journalctl_with_more_to_give_is_a_backlog_until_read(tmp_path: Path) ->
 def _waiting(fd: int) -> int:
     """Bytes waiting in the pipe ``fd``."""
     return struct.unpack("i", fcntl.ioctl(fd, termios.FIONREAD, b"\0\0\0\0"))[0]
+
+
+def test_a_day_old_backlog_of_the_journal_read_at_a_restart_is_not_banned_nor_called_off(
+    warden: Warden, fake_journal: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # journalctl, started again after the stored cursor, gives a day of entries while
+    # the daemon is caught up with the files: journald's own times say they are old.
+    # Their attack is not banned, and the journal's times are not said to be off.
+    warden.sections["sources"] = {"files": [], "journal": True}
+    warden.write()
+    daemon = warden.start()
+    for _ in range(5):  # caught up, and following
+        daemon.step()
+        time.sleep(0.01)
+    day = 86_000
+    arrive(fake_journal, [entry(n, f"u{n}", ago=day - n) for n in range(1, 6)])
+    assert step_until(daemon, lambda: daemon.counters.events == 5, 5)
+    assert banned(daemon) == set()
+    said = [r.getMessage() for r in caplog.records]
+    assert not [text for text in said if "times are" in text]
+    assert [text for text in said if text.startswith(f"not banning {ATTACKER}/32: its attack")]

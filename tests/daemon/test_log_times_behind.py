@@ -9,7 +9,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from wardenlab import ATTACKER, Warden, append, banned, run_cli, sasl_failure
+from wardenlab import ATTACKER, LEGIT, OTHER, Warden, append, banned, run_cli, sasl_failure, stamp
+
+
+def connect(ip: str, pid: int, when: datetime) -> str:
+    """An ordinary line of a live log (no failure)."""
+    return f"{stamp(when)} mx postfix/smtpd[{pid}]: connect from unknown[{ip}]"
 
 
 def status(warden: Warden, capsys: pytest.CaptureFixture[str]) -> str:
@@ -24,6 +29,11 @@ def test_a_live_attack_in_a_log_two_hours_behind_is_banned(
     daemon = warden.start()
     daemon.step()  # caught up: what is appended now is read as it is written
     behind = datetime.now(UTC) - timedelta(hours=2)  # the default ban lasts 1h
+    # A live log's other lines, read as they are written, show the gap to be steady
+    # before the attack: one gap alone may be a late batch of old lines (not shifted).
+    for n in range(3):
+        append(warden.log, connect(LEGIT, pid=1101 + n, when=behind - timedelta(seconds=9 - n)))
+        daemon.step()
     for n, user in enumerate(("admin", "info", "sales")):
         when = behind + timedelta(seconds=n)
         append(warden.log, sasl_failure(ATTACKER, user, pid=1201 + n, when=when))
@@ -58,3 +68,74 @@ def test_an_old_attack_of_a_backlog_is_not_banned_and_status_counts_it(
     assert "  not banned: 1 attack(s) longer ago than their ban would last" in out
     assert "  skipped: 2 line(s) empty, binary or over 64 KiB" in out
     assert "problem:" not in out
+
+
+def test_an_old_file_moved_into_place_while_running_is_a_backlog(
+    warden: Warden, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The log is not there at the start (a volume mounted late); then a file with a
+    # day-old attack is moved into place (a rotation undone): its lines were not written
+    # since the poll before, and its old attack is not banned.
+    warden.log.unlink()
+    daemon = warden.start()
+    for _ in range(3):
+        daemon.step()  # caught up: nothing to read
+    old = warden.tmp / "old.log"
+    yesterday = datetime.now(UTC) - timedelta(days=1)
+    append(old, [sasl_failure(ATTACKER, u, pid=1500, when=yesterday) for u in ("a", "b", "c")])
+    old.rename(warden.log)
+    daemon.step()
+    assert banned(daemon) == set()
+    assert any(
+        r.getMessage().startswith(f"not banning {ATTACKER}/32: its attack was")
+        for r in caplog.records
+    )
+    # And in place of a file already followed (a new inode, read from its start).
+    again = warden.tmp / "again.log"
+    append(again, [sasl_failure(OTHER, u, pid=1600, when=yesterday) for u in ("a", "b", "c")])
+    daemon.step()
+    again.rename(warden.log)
+    daemon.step()
+    assert banned(daemon) == set()
+
+
+def test_old_lines_flushed_late_into_a_live_log_are_not_banned(
+    warden: Warden, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A log stamped right, read live; then a group of lines stamped 3 h ago is appended
+    # (an rsyslog disk queue flushed after a relay came back): one gap is no time zone,
+    # the attack is 3 h old and not banned for an hour from now.
+    daemon = warden.start()
+    daemon.step()
+    append(warden.log, sasl_failure(OTHER, "a", pid=1700))
+    daemon.step()
+    late = datetime.now(UTC) - timedelta(hours=3)
+    append(warden.log, [sasl_failure(ATTACKER, u, pid=1701, when=late) for u in "abcde"])
+    daemon.step()
+    assert banned(daemon) == set()
+    said = [r.getMessage() for r in caplog.records]
+    assert not [text for text in said if "times are" in text]
+
+
+def test_old_lines_flushed_late_into_a_log_steadily_behind_keep_their_times(
+    warden: Warden, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A log steadily 2 h behind (said); a group of lines an hour older than that comes
+    # late: a backlog, not banned; the steady gap stays, and a live attack is banned.
+    daemon = warden.start()
+    daemon.step()
+    for n in range(3):
+        behind = datetime.now(UTC) - timedelta(hours=2)
+        append(warden.log, connect(LEGIT, pid=1101 + n, when=behind))
+        daemon.step()
+    late = datetime.now(UTC) - timedelta(hours=3)
+    append(warden.log, [sasl_failure(OTHER, u, pid=1701, when=late) for u in "abcde"])
+    daemon.step()
+    assert banned(daemon) == set()
+    behind = datetime.now(UTC) - timedelta(hours=2)
+    for n, user in enumerate(("admin", "info", "sales")):
+        append(warden.log, sasl_failure(ATTACKER, user, pid=1201 + n, when=behind))
+        daemon.step()
+    assert banned(daemon) == {f"{ATTACKER}/32"}
+    said = [r.getMessage() for r in caplog.records]
+    assert len([text for text in said if "times are 2h behind" in text]) == 1

@@ -1229,9 +1229,9 @@ def test_a_stored_file_not_found_is_said_with_where_it_was_looked_for(tmp_path: 
 def test_the_last_line_of_a_rotated_file_without_a_newline_comes_after_the_grace(
     tmp_path: Path,
 ) -> None:
-    # A writer that left its last line without a newline, then a rotation: the line is
-    # passed on once the renamed file had no write for the grace, not after the whole
-    # late watch (10 minutes: a ban that late).
+    # A writer that left its last line without a newline, then a rotation, and the
+    # writer writes to the new file: the line is passed on once the renamed file had no
+    # write for the grace, not after the whole late watch (10 minutes: a ban that late).
     log = tmp_path / "mail.log"
     log.write_text("")
     clock = Clock()
@@ -1242,6 +1242,8 @@ def test_the_last_line_of_a_rotated_file_without_a_newline_comes_after_the_grace
     log.rename(tmp_path / "mail.log.1")
     log.write_text("")
     assert lines_of(follower) == []
+    append(log, "new 1\n")  # the writer has moved on to the new file
+    assert lines_of(follower) == [("mail.log", 1, "new 1")]
     clock.now += 4
     assert lines_of(follower) == []
     clock.now += 2
@@ -1279,3 +1281,28 @@ def test_a_rotated_file_still_written_to_after_a_restart_is_read_on_and_said(
     assert lines_of(again) == [("mail.log", 3, "3")]
     (line,) = said(again)
     assert line.startswith(f"{log}: lines are still written to {rotated} more than 5 s after")
+
+
+def test_the_unfinished_last_line_of_a_rotated_file_waits_for_its_writer_to_finish_it(
+    tmp_path: Path,
+) -> None:
+    # A block-buffered writer not yet told to reopen its log: its last line, cut short,
+    # is in the renamed file, and the new file at the path stays empty. The line is not
+    # passed on in two pieces: the rest, written 8 s later, completes it.
+    log = tmp_path / "mail.log"
+    rotated = tmp_path / "mail.log.1"
+    log.write_text("")
+    clock = Clock()
+    follower = FileFollower([str(log)], clock=clock, rotate_grace=5)
+    follower.poll()
+    append(log, "1\n2 unfin")
+    assert lines_of(follower) == [("mail.log", 1, "1")]
+    log.rename(rotated)
+    log.write_text("")
+    assert lines_of(follower) == []
+    clock.now += 6
+    assert lines_of(follower) == []
+    clock.now += 2
+    append(rotated, "ished\n")
+    assert lines_of(follower) == [("mail.log", 2, "2 unfinished")]
+    said(follower)

@@ -496,6 +496,9 @@ class Daemon:
         showed, and in how many reads in a row (`_skew`)."""
         self._skews_said: dict[str, str] = {}
         """The inputs whose times are off, and what ``status`` says of it."""
+        self._skews_next: dict[str, tuple[float, int]] = {}
+        """Per input whose gap is steady: another gap its last live reads showed, and in
+        how many reads in a row; it replaces the steady one at `SKEW_STEADY` (`_skew`)."""
         self.owners = OwnerLogins(config.policy)
         """Owners' logins on their way to the store and back (see `owners`)."""
         self.alerter = Alerter(config.alerts)
@@ -941,14 +944,38 @@ class Daemon:
         """Note the gap between the time of the last line of a live read and the clock;
         say once, in the log and in ``status``, an input whose lines are steadily off by
         more than `SKEW_MIN` (a writer in another time zone): its live attacks are banned
-        all the same (`_attacked`), but its times in the log and the alerts are off."""
-        if record.time is None:
+        all the same (`_attacked`), but its times in the log and the alerts are off.
+
+        Not the journal's (journald stamps each entry itself, in UTC), nor a file's first
+        read (`_first_read`). Once a gap is steady, a read off it (a queue of old lines
+        flushed late) does not end it: only another gap steady as long does (a writer
+        whose time zone was set right, or changed)."""
+        if record.time is None or self._first_read(record.source):
             return
         gap = (datetime.now(UTC) - record.time).total_seconds()
         source = record.source
-        if abs(gap) < SKEW_MIN:
+        steady = self._skews.get(source)
+        if steady is not None and steady[1] >= SKEW_STEADY and abs(gap - steady[0]) >= SKEW_MIN:
+            first, reads = self._skews_next.get(source, (gap, 0))
+            if abs(gap - first) >= SKEW_MIN:
+                first, reads = gap, 0
+            if reads + 1 < SKEW_STEADY:
+                self._skews_next[source] = (first, reads + 1)
+                return
+            self._skews_next.pop(source, None)  # another steady gap: it replaces the one
             self._skews.pop(source, None)
             self._skews_said.pop(source, None)
+            self._due["heartbeat"] = 0.0
+            if abs(first) < SKEW_MIN:
+                return
+            self._skews[source] = (first, SKEW_STEADY - 1)
+            gap = first
+        else:
+            self._skews_next.pop(source, None)
+        if abs(gap) < SKEW_MIN:
+            if self._skews_said.pop(source, None) is not None:
+                self._due["heartbeat"] = 0.0
+            self._skews.pop(source, None)
             return
         first, reads = self._skews.get(source, (gap, 0))
         if abs(gap - first) >= SKEW_MIN:
@@ -966,17 +993,41 @@ class Daemon:
         LOG.warning("source: %s", decisions.clean(text, 600))
         self._due["heartbeat"] = 0.0
 
+    def _first_read(self, source: str) -> bool:
+        """Whether what a live poll read of ``source`` may be older than that poll: the
+        journal's entries keep journald's own times (a journalctl restarted reads its
+        backlog in one go), and a file the poll opened, or read first, may hold old lines
+        (moved into place, a volume mounted late, a rotation undone)."""
+        return source == JOURNAL_SOURCE or source in self.reader.files.opened
+
+    def _steady_gap(self, source: str) -> float | None:
+        """How far (seconds) ``source``'s times are steadily behind the clock (`_skew`:
+        `SKEW_STEADY` live reads in a row agree), to a quarter of an hour when within a
+        minute of one (as time zones are); None when not known, or not behind."""
+        steady = self._skews.get(source)
+        if steady is None or steady[1] < SKEW_STEADY or steady[0] < SKEW_MIN:
+            return None
+        gap, quarters = steady[0], round(steady[0] / 900) * 900
+        return quarters if abs(gap - quarters) <= 60 else gap
+
     def _attacked(self, detection: Detection, event: Event | None) -> datetime | None:
         """When the attack of ``detection`` was, as far as a ban's length goes: its time,
-        moved on by how far its line's time is behind when it was read, for a line read
-        live (`_live_since`): the log's clock is behind (a writer stamping UTC on a host
-        east of UTC), and the attack is live all the same. A backlog's keeps its time:
-        an attack long over is not banned."""
+        moved on by its log's steady gap (`_steady_gap`: a writer stamping UTC on a host
+        east of UTC) for a line read live (`_live_since`) no older than that gap (and
+        `SKEW_MIN`) before the poll ahead of its read: the attack is live all the same.
+        Not before the gap is steady: a one-off gap is a late line group (an rsyslog
+        queue flushed), old. A backlog's (a start's, a file's first read, the
+        journal's) keeps its time: an attack long over is not banned."""
         attacked, live = detection.time, self._live_since
-        if attacked is not None and live is not None and event is not None:
-            seen = event.record.time
-            if seen is not None and seen < live:
-                attacked += live - seen
+        if attacked is None or live is None or event is None:
+            return attacked
+        record = event.record
+        seen, source = record.time, record.source
+        if seen is None or self._first_read(source):
+            return attacked
+        gap = self._steady_gap(source)
+        if gap is not None and seen >= live - timedelta(seconds=gap + SKEW_MIN):
+            attacked += timedelta(seconds=gap)
         return attacked
 
     def _say_duplicates(self, duplicates: CrossInputDuplicates) -> None:

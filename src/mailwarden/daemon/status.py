@@ -656,8 +656,8 @@ def status_text(document: dict[str, Any]) -> str:
         if stale != "0":
             lines.append(
                 f"  not banned: {stale} attack(s) longer ago than their ban would last (a "
-                "backlog read after a stop, or a log whose times are behind this host's "
-                "clock: a problem below says so)"
+                "backlog (after a stop or a reload), or a log whose times are behind this "
+                "host's clock: a problem below says so)"
             )
         untrusted = c.get("journal_untrusted", "0")
         skipped = c.get("skipped_lines", "0")

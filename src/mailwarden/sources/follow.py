@@ -1067,6 +1067,13 @@ class FileFollower:
         self.behind: set[str] = set()
         """The paths whose last poll stopped at `read_budget` with more to read now (a
         backlog); not those at their end, nor one that cannot be read."""
+        self.opened: set[str] = set()
+        """The paths whose last poll opened the file at them, or read one first (a new
+        path, a new file after a rotation, a file moved into place, a volume mounted):
+        what it read of them was not all written since the poll before (a file moved
+        into place holds old lines): a backlog, whatever the other inputs'."""
+        self._opened_unread: set[str] = set()
+        """The paths whose file `_track` opened at a poll that skipped them."""
 
     # -- public ---------------------------------------------------------------------
 
@@ -1078,14 +1085,25 @@ class FileFollower:
         out: list[Chunk] = []
         now = self.clock()
         behind = self.behind
+        opened, unread = set(), self._opened_unread
         for followed in self._files:
+            before = followed.current
             if skip and followed.path in skip:
                 self._track(followed, now)
+                if followed.current is not None and followed.current is not before:
+                    unread.add(followed.path)  # opened, not read: see `opened`
                 continue
             if self._poll_one(followed, now, out):
                 behind.add(followed.path)
             else:
                 behind.discard(followed.path)
+            if followed.current is not before or followed.path in unread:
+                unread.discard(followed.path)
+                if followed.current is not None:
+                    opened.add(followed.path)
+            if followed.current is not None and followed.current.prior is not None:
+                unread.add(followed.path)  # not read until known whether it is a copy
+        self.opened = opened
         return out
 
     def positions(self) -> dict[str, Position]:
@@ -1425,9 +1443,11 @@ class FileFollower:
                     if caught and old.splitter.read_to > was and not old.dropped:
                         self._late(followed, old, now)
                     if at_end and now < old.watch_until and os.fstat(old.fd).st_nlink:
-                        if now - old.grew_at >= self.rotate_grace:
-                            # No write for the grace after its rename: its last line,
-                            # without a newline, is not held for the whole late watch.
+                        if now - old.grew_at >= self.rotate_grace and _moved_on(followed):
+                            # No write for the grace after its rename, and its writer
+                            # writes to the new file: its last line, without a newline,
+                            # is not held for the whole late watch. (A writer that has
+                            # not moved on may still finish it: held until it does.)
                             tail = old.splitter.finish()
                             if tail is not None:
                                 out.append(tail)
@@ -1812,6 +1832,18 @@ def _other_file(path: str, stored: Position) -> bool:
     except OSError:
         return False
     return (st.st_dev, st.st_ino) != (stored.device, stored.inode)
+
+
+def _moved_on(followed: _Followed) -> bool:
+    """The writer of a file renamed by a rotation writes to the new file at the path
+    (not empty: made after the rename, it was written to since)."""
+    current = followed.current
+    if current is None:
+        return False
+    try:
+        return os.fstat(current.fd).st_size > 0
+    except OSError:
+        return False
 
 
 def _looks(path: str) -> tuple[int, ...] | None:
