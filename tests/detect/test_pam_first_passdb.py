@@ -630,3 +630,118 @@ def test_a_held_refusal_stamped_before_the_one_above_it_counts_after_its_own_min
     lines += hang_up(100, 0, worker_line=True, hang_up_line=False)
     assert live(lines, 57)[1] == 2  # the typo and the try of 10:01:42, a minute old
     assert live(lines, 60)[1] == 3
+
+
+# -- pam_unix's line pairs only with its own try ------------------------------------------
+
+VICTIM = "203.0.113.50"
+
+
+def two_passdbs_bot(pairs: int, keep_open: bool = False) -> list[str]:
+    """passwd-file for names with a domain (``username_filter = *@*``), then PAM for the
+    others (``!*@*``): a bot alternates a guess at alice@example.com (passwd-file's
+    refusal, PAM not asked) with one at alice that hangs up in PAM's failure delay
+    (pam_unix's line alone). ``keep_open``: the first connection's line comes after the
+    second's lines."""
+    lines: list[str] = []
+    for i in range(pairs):
+        t = 6 * i
+        virtual = f"V{i:02d}abcdefghijklmn"
+        refusal = f"{stamp(t)} mx dovecot: auth: passwd-file(alice@example.com,{VICTIM},<{virtual}>): Password mismatch"
+        closed = f"{stamp(t + 1)} mx dovecot: imap-login: Disconnected: Aborted login by logging out (auth failed, 1 attempts in 1 secs): user=<alice@example.com>, method=PLAIN, rip={VICTIM}, lip=192.0.2.1, secured, session=<{virtual}>"
+        pam = [
+            f"{stamp(t + 1)} mx auth: pam_unix(dovecot:auth): authentication failure; logname= uid=0 euid=0 tty=dovecot ruser=alice rhost={VICTIM}  user=alice",
+            f"{stamp(t + 2)} mx dovecot: imap-login: Disconnected: Connection closed (disconnected while authenticating, waited 2 secs): user=<alice>, method=PLAIN, rip={VICTIM}, lip=192.0.2.1, TLS, session=<P{i:02d}abcdefghijklmn>",
+        ]
+        lines += [refusal, *pam, closed] if keep_open else [refusal, closed, *pam]
+    return lines
+
+
+@pytest.mark.parametrize("keep_open", [False, True], ids=["closed-first", "kept-open"])
+def test_a_guess_only_pam_logged_is_not_taken_for_another_passdb_s_try(
+    run: Runner, log_file: LogFile, keep_open: bool
+) -> None:
+    # pam_unix's line paired with any refusal of the name (domain aside) by another
+    # passdb within 5 s: the bot's 10 guesses counted 5. A refusal whose connection
+    # ended, or whose try PAM never answered, has no pam_unix line to come.
+    lines = two_passdbs_bot(5, keep_open)
+    if keep_open:  # PAM is seen to follow passwd-file: a user's typo, earlier
+        lines = passwd_file_first(0, 99, 1)[0] + [
+            line.replace("10:00:", "10:01:").replace("10:01:0", "10:01:3") for line in lines
+        ]
+    tries = 10 + keep_open
+    got = report(run, log_file, lines)
+    assert got["stats"]["failures_counted"] == tries
+    assert detector_on(lines)[1] == tries
+    detector = Detector(keep_history=False, late_pam=True)  # the daemon: auth.log too
+    for event in events_from(lines):
+        detector.feed(event)
+    detector.close()
+    assert detector.stats["failures_counted"] == tries
+
+
+def test_an_address_refused_again_is_not_the_first_forgotten_of_tries_before_pam() -> None:
+    # Tries refused by passwd-file, PAM next (Postfix's SASL: no session id), from 11
+    # addresses with a table of 10: the address refused again, first seen at 10:00:00,
+    # was forgotten first; PAM's line of its second try counted again: 4 for 2 tries.
+    def passwd_file(ip: str, t: int) -> str:
+        return f"{stamp(t)} mx dovecot: auth: passwd-file(alice,{ip}): Password mismatch"
+
+    def pam(ip: str, t: int) -> list[str]:
+        return [
+            f"{stamp(t)} mx dovecot: auth-worker(20682): conn unix:auth-worker (pid=20680,uid=109): auth-worker<1>: pam(alice,{ip}): pam_authenticate() failed: Authentication failure (Password mismatch?)",
+            f"{stamp(t)} mx auth: pam_unix(dovecot:auth): authentication failure; logname= uid=0 euid=0 tty=dovecot ruser=alice rhost={ip} ",
+        ]
+
+    lines = [passwd_file(IP, 0)] + [passwd_file(f"203.0.113.{n}", 0) for n in range(1, 10)]
+    lines += [passwd_file(IP, 2), passwd_file("203.0.113.100", 2), *pam(IP, 3), *pam(IP, 5)]
+    tracker = SessionTracker(max_open=10)
+    counted = {ip: 0 for ip in (IP, "203.0.113.100")}
+    for event in events_from(lines):
+        new = tracker.feed(event)[1]
+        if event.ip in counted:
+            counted[event.ip] += new
+    assert counted == {IP: 2, "203.0.113.100": 1}
+
+
+def test_held_refusals_out_of_time_order_do_not_rebuild_the_table_per_line() -> None:
+    # Two hosts' syslog merged, their clocks 3 s apart: the refusals held for the next
+    # passdb were sorted again at almost every login once one came out of order (200,000
+    # lines: 14 s became 4 minutes). The table is built once.
+    lines, _t = connection(0, 0, 1, False)  # passwd-file follows PAM
+    for i in range(3000):
+        host, skew = ("mx1", 0) if i % 2 else ("mx2", 3)
+        t = 100 + i // 20 - skew
+        lines.append(
+            f"{stamp(t)} {host} dovecot: auth-worker(20682): conn unix:auth-worker (pid=20680,uid=109): auth-worker<1>: pam(u{i % 50},2001:db8::{i:x},<S{i:014d}>): pam_authenticate() failed: Authentication failure (Password mismatch?)"
+        )
+        if i >= 1200:
+            j = i - 900
+            lines.append(
+                f"{stamp(t)} {host} dovecot: imap-login: Login: user=<u{j % 50}>, method=PLAIN, rip=2001:db8::{j:x}, lip=192.0.2.1, mpid=1, secured, session=<L{i:014d}>"
+            )
+    detector = Detector(keep_history=False)
+    tables = []
+    for event in events_from(lines):
+        detector.feed(event)
+        held = detector._sessions._holding
+        if not tables or held is not tables[-1]:
+            tables.append(held)
+    assert len(tables) == 1
+
+
+def test_a_refusal_whose_session_logged_in_through_pam_pairs_with_no_later_pam_line() -> None:
+    # passwd-file refuses, PAM accepts: the session logs in. Its refusal stayed among the
+    # tries whose pam_unix line was to come, and took the pam_unix line of a guess from
+    # the address a second later (hanging up in PAM's delay): that guess counted nothing.
+    sid = "HeldLoginabcdefg"
+    lines = passwd_file_first(0, 0, 1)[0]  # a typo: PAM follows passwd-file
+    lines += [
+        f"{stamp(30)} mx dovecot: auth: passwd-file(alice,{IP},<{sid}>): Password mismatch",
+        f"{stamp(32)} mx dovecot: imap-login: Login: user=<alice>, method=PLAIN, rip={IP}, lip=192.0.2.1, mpid=1, secured, session=<{sid}>",
+        f"{stamp(33)} mx auth: pam_unix(dovecot:auth): authentication failure; logname= uid=0 euid=0 tty=dovecot ruser=alice rhost={IP}  user=alice",
+        f"{stamp(34)} mx dovecot: imap-login: Disconnected: Connection closed (disconnected while authenticating, waited 2 secs): user=<alice>, method=PLAIN, rip={IP}, lip=192.0.2.1, TLS, session=<Hangabcdefghijkl>",
+    ]
+    tracker = SessionTracker()
+    counted = sum(tracker.feed(event)[1] for event in events_from(lines))
+    assert counted + len(tracker.released) == 2  # the typo and the guess

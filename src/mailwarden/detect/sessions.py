@@ -99,11 +99,11 @@ Public surface: :class:`Session`, :class:`SessionTracker`, :func:`sessions_of`.
 
 from __future__ import annotations
 
+import heapq
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from datetime import datetime
-from operator import itemgetter
 from typing import Any
 
 from mailwarden.detect.accounts import CUT, account_key, local_part
@@ -576,6 +576,11 @@ auth lines without a session id). PAM's line comes after its failure delay (2 s 
 stamped to the second: 3 s after passwd-file's, when passwd-file is first); every attempt
 starts with its first passdb's line, so a wide window hides no attempt."""
 MAX_LOOSE_CHAINS = 16
+_PAIRED = "paired"
+"""pam_unix's line is that of a try another passdb's line counted
+(:meth:`SessionTracker._pam_after`)."""
+_WAITS = "waits"
+"""pam_unix's line may be that of such a try: it waits for PAM's refusal of it."""
 """Attempts under way at once of one address and name remembered at most
 (:meth:`SessionTracker._loose_next_passdb`): a client's parallel connections."""
 
@@ -669,6 +674,24 @@ def _paired_fallback(session: Session, event: Event, line: Event) -> bool:
     if named is not None and named.upper() != mechanism.upper():
         return False
     return _fell_back(session, user, mechanism)
+
+
+class _Told:
+    """A try a passdb other than PAM refused, whose line counted it, when PAM may be asked
+    next (:attr:`SessionTracker._before_pam`): pam_unix's own line of the try, written as
+    PAM is asked, is no other try. Tied to its try (``tie``: its Dovecot session, or the
+    chain of passdbs of a Postfix SASL try, :meth:`SessionTracker._loose_next_passdb`):
+    ``confirmed`` once the auth worker's line of PAM's refusal of that try came; a
+    pam_unix line paired before that (``claimed``) waits, deferred, for it."""
+
+    __slots__ = ("claimed", "confirmed", "tie", "user", "when")
+
+    def __init__(self, when: float, user: str | None, tie: object) -> None:
+        self.when = when
+        self.user = user
+        self.tie = tie
+        self.confirmed = False
+        self.claimed = False
 
 
 class _Run:
@@ -800,10 +823,13 @@ class SessionTracker:
         """With :attr:`late_pam` (or for Dovecot's lines of PAM's refusal): the attempts
         lines other than PAM's accounted, whose PAM line has not come: (time of the line,
         case-folded user) by address."""
-        self._before_pam: dict[str, list[tuple[float, str | None]]] = {}
+        self._before_pam: dict[str, list[_Told]] = {}
         """Tries a passdb other than PAM refused (its line counted them) within
-        :data:`NEXT_PASSDB_WINDOW`: (time, name) by address. When PAM is a later passdb,
-        pam_unix's own line of such a try follows (:meth:`_pam_after`)."""
+        :data:`NEXT_PASSDB_WINDOW`, by address, least recently refused first: when PAM
+        is a later passdb, pam_unix's own line of such a try follows (:meth:`_pam_after`).
+        Only tries still under way (their session open, not told over)."""
+        self._pam_next: set[str] = set()
+        """Passdbs (case-folded) whose refusal of a try PAM's refusal of it followed."""
         self.same_as_pam = False
         """The event just fed is Dovecot's line of an attempt PAM's own line counted
         (explain says so); the caller clears it."""
@@ -864,16 +890,16 @@ class SessionTracker:
         """When :attr:`_due` is longer, it is built again from the lines still deferred."""
         self._holding: dict[SessionKey, float] = {}
         """Sessions whose refusal is held (:attr:`Session._held`), with the time of their
-        latest line, oldest first (:meth:`_release_held`)."""
+        latest line (by time in :attr:`_hold_queue`: :meth:`_release_held`)."""
         self._hold_at = float("inf")
         """When the oldest held refusal is due (:meth:`_release_held`)."""
-        self._hold_last = float("-inf")
-        """The latest time in :attr:`_holding` (at most): an entry put after it at an
-        earlier time (lines a few seconds out of order: two hosts' or programs' syslog
-        merged) breaks its order (:attr:`_hold_unordered`)."""
-        self._hold_unordered = False
-        """:attr:`_holding` is out of time order: it is sorted before it is next read
-        from the front (:meth:`_order_held`)."""
+        self._hold_queue: list[tuple[float, int, SessionKey]] = []
+        """A heap of (time, order held, key) of :attr:`_holding`'s entries: what is due
+        first is at its top, whatever order the lines came in (a few seconds out of order:
+        two hosts' or programs' syslog merged). An entry whose key was held again since,
+        or let go of, stays until it is due and is passed over then."""
+        self._held_count = 0
+        """Entries put in :attr:`_hold_queue` (their order among equal times)."""
         self._held_indexed = 0
         """The keys in :attr:`_held_by_ip` (at most ``max_open``)."""
         self._held_by_ip: dict[str, list[SessionKey]] = {}
@@ -1350,8 +1376,12 @@ class SessionTracker:
                 merged = _next_passdb(session, event)
                 if merged:
                     self._learn_passdbs(session)
+                    if self._before_pam and event.ip is not None and _pam_refusal(event):
+                        self._pam_answered(event.ip, session)
                 else:
                     session.attempts_seen += attempts
+                    if self._before_pam and event.ip is not None:
+                        self._try_over(event.ip, session)  # the session's next try
                 if self._pam and attempts == 1 and self._same_as_pam(event, event.ip, when):
                     if self._deferred and self._use_deferred(event.ip, 1)[0]:
                         # PAM's line of this attempt waits, deferred: this line counts it
@@ -1386,7 +1416,9 @@ class SessionTracker:
                     if not pam and session._chain is not None and event.ip is not None:
                         # A passdb's refusal of a try (_next_passdb noted it): PAM, when
                         # asked next, writes its own line of the try after this one.
-                        self._refused_before_pam(event.ip, when, event.user)
+                        self._refused_before_pam(
+                            event.ip, when, event.user, session, session._chain[2][0]
+                        )
                     if _dovecot_fallback(session, event):
                         # The password just refused, tried by another mechanism: not a guess.
                         self.fell_back = True
@@ -1438,6 +1470,8 @@ class SessionTracker:
         if closing and not (event.detail and THEN_ACCEPTED in event.detail):
             # (A line's failed tries before its accepted password: its AUTH_SUCCESS, next,
             # ends the session.)
+            if self._before_pam and session.ip is not None:
+                self._try_over(session.ip, session)  # no PAM line of its try is to come
             del self.open[key]
             self._close(session, "login", event)
         return session, new
@@ -1457,15 +1491,14 @@ class SessionTracker:
         when = self.seconds(event)
         if is_auth_process(event):
             if is_pam_unix(event):
-                if (
-                    attempts == 1
-                    and self._before_pam
-                    and self._pam_after(event.ip, when, event.user)
-                ):
-                    # PAM's line of a try another passdb's refusal counted just before:
-                    # PAM is a later passdb (passwd-file, then PAM).
-                    self.pam_late = True
-                    return 0
+                if attempts == 1 and self._before_pam:
+                    paired = self._pam_after(event, event.ip, when)
+                    if paired:
+                        # PAM's line of a try another passdb's refusal counted just
+                        # before: PAM is a later passdb (passwd-file, then PAM); or it
+                        # waits, deferred, for PAM's refusal of that try to tell so.
+                        self.pam_late = paired == _PAIRED
+                        return 0
                 if self._unpaired and attempts == 1 and self._pam_came_late(event, when):
                     # PAM's line of an attempt another line accounted already.
                     self.pam_late = True
@@ -1521,8 +1554,11 @@ class SessionTracker:
             pam = _pam_refusal(event)
             if (self.late_pam or pam) and strong:
                 self._unpaired_attempts(event.ip, when, event.user, attempts)
-            if not pam and attempts == 1 and _refusing_passdb(event) is not None:
-                self._refused_before_pam(event.ip, when, event.user)
+            db = _refusing_passdb(event) if not pam and attempts == 1 else None
+            if db is not None and event.user is not None:
+                chain = self._loose_chains.get((event.ip, event.user.casefold()))
+                if chain:  # (its try's chain, just begun by _loose_next_passdb)
+                    self._refused_before_pam(event.ip, when, event.user, chain[-1][2], db)
             self._add_credit(event.ip, when, attempts)
             return attempts
         if _stands_alone(event):  # a login line's unsupported mechanism: its own attempts
@@ -1653,43 +1689,106 @@ class SessionTracker:
         """Remember PAM's failure line of an attempt, for :meth:`_same_as_pam`."""
         self._remember(self._pam, ip, (when, user.casefold() if user is not None else None))
 
-    def _refused_before_pam(self, ip: str, when: float, user: str | None) -> None:
-        """A passdb other than PAM refused a try of ``user`` from ``ip`` at ``when``, and
-        its line counted it: PAM, when a later passdb, writes its own line of the try next
-        (:meth:`_pam_after`). Of ``max_open`` addresses at most, the tries of the last
-        :data:`NEXT_PASSDB_WINDOW`, :data:`MAX_LOOSE_CHAINS` each."""
+    def _refused_before_pam(
+        self, ip: str, when: float, user: str | None, tie: object, db: str
+    ) -> None:
+        """The passdb ``db``, not PAM, refused a try of ``user`` from ``ip`` at ``when``
+        (of the session or SASL chain ``tie``), and its line counted it: PAM, when asked
+        next, writes its own line of the try (:meth:`_pam_after`). Only when PAM is seen
+        to follow ``db``, or no passdb yet is. The address goes last (its entries are
+        the last forgotten); ``max_open`` addresses at most, :data:`MAX_LOOSE_CHAINS`
+        tries each, those of the last :data:`NEXT_PASSDB_WINDOW`."""
+        db = db.casefold()
+        if db not in self._pam_next and db in self._followed:
+            return  # a passdb other than PAM follows it
         table = self._before_pam
-        told = table.get(ip)
-        if told is not None and told[-1][0] >= when - NEXT_PASSDB_WINDOW:
-            told.append((when, user))
-            if len(told) > MAX_LOOSE_CHAINS:
-                del told[0]
-        elif told is not None or len(table) < self.max_open:
-            table[ip] = [(when, user)]  # (the address's others are too old to pair)
+        told = table.pop(ip, None)
+        if told is None:
+            if len(table) >= self.max_open:
+                self._forget_oldest(table)
+            told = []
         else:
-            self._forget_oldest(table)
-            table[ip] = [(when, user)]
+            since = when - NEXT_PASSDB_WINDOW
+            told = [t for t in told if t.when >= since and (t.confirmed or t.tie is not tie)]
+        told.append(_Told(when, user, tie))
+        if len(told) > MAX_LOOSE_CHAINS:
+            del told[0]
+        table[ip] = told  # (re-inserted last: an address refused again is kept longest)
 
-    def _pam_after(self, ip: str, when: float, user: str | None) -> bool:
-        """Whether pam_unix's failure line of ``user`` from ``ip`` at ``when`` is of a try
-        another passdb refused within :data:`NEXT_PASSDB_WINDOW` before it
-        (:meth:`_refused_before_pam`), whose line counted it: Dovecot asked PAM next
-        (passwd-file, then PAM), and PAM's lines of the try (pam_unix's, the auth worker's
-        ``pam(…)``: :func:`_next_passdb`) are no other try. Pairs them (the earliest)."""
+    def _try_over(self, ip: str, tie: object, loose: bool = False) -> None:
+        """The try of ``tie`` (a session; with ``loose``, the oldest SASL try of ``ip``)
+        is over (its closing line, its next try, Postfix's line of it) before PAM's
+        refusal of it came: PAM was not asked (a passdb's ``username_filter``), and no
+        pam_unix line of it is to come. Its entry goes; one PAM's refusal told stays for
+        its pam_unix line (read late: auth.log after mail.log)."""
         told = self._before_pam.get(ip)
         if not told:
-            return False
-        since = when - NEXT_PASSDB_WINDOW
-        name = _pam_name(user)
-        for index, (at, told_user) in enumerate(told):
-            if since <= at <= when and (
-                name is None or told_user is None or _pam_name(told_user) == name
+            return
+        for index, entry in enumerate(told):
+            if not entry.confirmed and (
+                entry.tie is tie if not loose else not isinstance(entry.tie, Session)
             ):
                 del told[index]
                 if not told:
                     del self._before_pam[ip]
-                return True
-        return False
+                return
+
+    def _pam_answered(self, ip: str, tie: object, event: Event | None = None) -> None:
+        """PAM's refusal of the try ``tie`` (the auth worker's line) came after the
+        earlier passdb's: pam_unix's line of the try is sure to be written. A pam_unix
+        line paired with it before (deferred) is used up: for a SASL try (``event``)
+        here, for a session's by the line's :meth:`_same_as_pam`."""
+        told = self._before_pam.get(ip)
+        if not told:
+            return
+        for index, entry in enumerate(told):
+            if entry.tie is tie:
+                if not entry.claimed:
+                    entry.confirmed = True
+                    return
+                del told[index]
+                if not told:
+                    del self._before_pam[ip]
+                if event is not None:
+                    self._use_deferred(ip, 1)
+                    if self._pam:
+                        self._same_as_pam(event, ip, self.seconds(event))
+                        self.same_as_pam = False
+                return
+
+    def _pam_after(self, event: Event, ip: str, when: float) -> str | None:
+        """Whether pam_unix's failure line ``event`` of ``ip`` at ``when`` is of a try
+        another passdb refused within :data:`NEXT_PASSDB_WINDOW` before it, whose line
+        counted it (:meth:`_refused_before_pam`; the earliest of the name): Dovecot asked
+        PAM next (passwd-file, then PAM). :data:`_PAIRED` when PAM's refusal of that try
+        came (:meth:`_pam_answered`): the line is that try's. :data:`_WAITS` when it has
+        not yet: the line waits for it (:meth:`_defer`), and counts when it does not come
+        (the try ended without PAM: another try's line, PAM's only one). Else None."""
+        told = self._before_pam.get(ip)
+        if not told:
+            return None
+        since = when - NEXT_PASSDB_WINDOW
+        user = event.user
+        name = _pam_name(user)
+        for index, entry in enumerate(told):
+            at = entry.when
+            if not since <= at <= when or entry.claimed:
+                continue
+            if name is not None and entry.user is not None and _pam_name(entry.user) != name:
+                continue
+            tie = entry.tie
+            if entry.confirmed:
+                del told[index]
+                if not told:
+                    del self._before_pam[ip]
+                return _PAIRED
+            if isinstance(tie, Session) and tie.end is not None:
+                continue  # (evicted, expired: its try told nothing more)
+            entry.claimed = True
+            self._pam_line(ip, when, user)
+            self._defer(ip, when, event)
+            return _WAITS
+        return None
 
     def _passes_on(self, event: Event) -> bool:
         """Whether Dovecot's refusal ``event`` (with a session id) is by a passdb that
@@ -1703,24 +1802,12 @@ class SessionTracker:
         """The session ``key`` holds a passdb's refusal of its latest line (at ``when``):
         it counts when no line of the session comes for :data:`HELD_WAIT`
         (:meth:`_release_held`)."""
-        holding = self._holding
-        holding.pop(key, None)
-        holding[key] = when
-        if when >= self._hold_last:
-            self._hold_last = when
-        else:
-            self._hold_unordered = True
+        self._holding[key] = when
+        self._held_count += 1
+        heapq.heappush(self._hold_queue, (when, self._held_count, key))
         due = when + HELD_WAIT
         if due < self._hold_at:
             self._hold_at = due
-
-    def _order_held(self) -> None:
-        """Sort :attr:`_holding` by time again (an entry came out of order: :meth:`_hold`),
-        so that what is due is at its front: a refusal held behind a later-stamped one
-        counted only when that one was due, or the daemon's next housekeeping, a minute
-        on. Seldom: lines out of order by the seconds between two held refusals."""
-        self._holding = dict(sorted(self._holding.items(), key=itemgetter(1)))
-        self._hold_unordered = False
 
     def release_held_of(self, ip: str, session: str | None) -> bool:
         """A login from ``ip`` (in the Dovecot session ``session``) is coming: the
@@ -1731,8 +1818,6 @@ class SessionTracker:
         keys = self._held_by_ip.get(ip)
         if not keys:
             return False
-        if self._hold_unordered:
-            self._order_held()
         holding = self._holding
         cutoff = self.now - HELD_BEFORE_LOGIN
         found = False
@@ -1755,8 +1840,11 @@ class SessionTracker:
             self._held_by_ip[ip] = kept
         else:
             del self._held_by_ip[ip]
-        if found:
-            self._hold_at = next(iter(holding.values())) + HELD_WAIT if holding else float("inf")
+        if found and not holding:
+            # (Else the queue's top may be one let go of here: :meth:`_release_held` passes
+            # over it when it is due, no sooner than the true first.)
+            self._hold_queue.clear()
+            self._hold_at = float("inf")
         return found
 
     def _release_held(self, now: float) -> None:
@@ -1766,15 +1854,13 @@ class SessionTracker:
         delay, the login process wrote nothing). A session with a later line waits from
         that line."""
         before = now - HELD_WAIT
-        if self._hold_unordered:
-            self._order_held()
         holding = self._holding
+        queue = self._hold_queue
         waiting: list[tuple[SessionKey, float]] | None = None
-        while holding:
-            key = next(iter(holding))
-            when = holding[key]
-            if when > before:
-                break
+        while queue and queue[0][0] <= before:
+            when, _order, key = heapq.heappop(queue)
+            if holding.get(key) != when:
+                continue  # held again since (this entry is an old one), or let go of
             del holding[key]
             session = self.open.get(key)
             if session is None or session._held is None:
@@ -1790,10 +1876,9 @@ class SessionTracker:
         if waiting is not None:
             for key, when in waiting:
                 self._hold(key, when)
-            if self._hold_unordered:
-                self._order_held()
-            holding = self._holding
-        self._hold_at = next(iter(holding.values())) + HELD_WAIT if holding else float("inf")
+        if not holding:
+            queue.clear()
+        self._hold_at = queue[0][0] + HELD_WAIT if queue else float("inf")
 
     def _note_ended(self, sid: str, when: float) -> None:
         """The login process's closing line of the Dovecot session ``sid`` came (at
@@ -1860,19 +1945,27 @@ class SessionTracker:
         for _start, chain_mechanism, dbs in open_:
             if chain_mechanism == mechanism and db not in dbs and len(dbs) < MAX_PASSDBS:
                 dbs.append(db)
-                self._learn_followed(dbs[-2])
+                self._learn_followed(dbs[-2], db)
+                if self._before_pam and db in self._pam_dbs:
+                    self._pam_answered(ip, dbs, event)
                 return True
         open_.append((when, mechanism, [db]))
         if len(open_) > MAX_LOOSE_CHAINS:
             del open_[0]
         return False
 
-    def _learn_followed(self, before: str) -> None:
+    def _learn_followed(self, before: str, after: str) -> None:
         """The passdb ``before`` (case-folded) refused an attempt and the next passdb's
-        line of it followed: another passdb follows it (:attr:`_followed`,
-        :attr:`_pam_followed`)."""
+        (``after``) line of it followed: another passdb follows it (:attr:`_followed`,
+        :attr:`_pam_followed`; :attr:`_pam_next` when ``after`` is PAM)."""
         if before not in self._followed and len(self._followed) < MAX_PASSDBS:
             self._followed.add(before)
+        if (
+            after in self._pam_dbs
+            and before not in self._pam_next
+            and len(self._pam_next) < MAX_PASSDBS
+        ):
+            self._pam_next.add(before)
         if before in self._pam_dbs:
             self._pam_followed = True
 
@@ -1883,7 +1976,7 @@ class SessionTracker:
         chain = session._chain
         if chain is None or len(chain[2]) < 2:
             return
-        self._learn_followed(chain[2][-2].casefold())
+        self._learn_followed(chain[2][-2].casefold(), chain[2][-1].casefold())
 
     def _same_as_pam(self, event: Event, ip: str | None, when: float) -> bool:
         """Whether Dovecot's auth-process failure ``event`` is the attempt a PAM line of
@@ -2003,6 +2096,8 @@ class SessionTracker:
         session may be the same password by another mechanism (for :meth:`_defer`)."""
         if ip is None:
             return
+        if self._before_pam and ip in self._before_pam:
+            self._try_over(ip, None, loose=True)  # Postfix's line ends its oldest SASL try
         ips = self._smtpd_ips
         failing = ips.get(ip)
         if failing is None:
@@ -2546,7 +2641,7 @@ class SessionTracker:
         if self._before_pam:
             tried_since = now - NEXT_PASSDB_WINDOW
             before_pam = self._before_pam
-            for ip in [ip for ip, told in before_pam.items() if told[-1][0] < tried_since]:
+            for ip in [ip for ip, told in before_pam.items() if told[-1].when < tried_since]:
                 del before_pam[ip]
         if self._ended:
             ended = self._ended
@@ -2581,8 +2676,7 @@ class SessionTracker:
         self._due.clear()
         self._holding.clear()
         self._hold_at = float("inf")
-        self._hold_last = float("-inf")
-        self._hold_unordered = False
+        self._hold_queue.clear()
         self._ended.clear()
         self._before_pam.clear()
         for session in closed:
