@@ -156,6 +156,17 @@ def test_a_forged_login_after_guessing_is_still_a_break_in(run: Runner, log_file
     assert [(c["user"], c["ip"]) for c in report["compromised"]] == [("alice", ATTACKER)]
 
 
+def test_explain_casts_no_doubt_on_a_break_in_after_a_piece(run: Runner, log_file: LogFile) -> None:
+    # Step 1 says to change the password; the block step must not add that this login
+    # "proves no device", which reads as if the break-in were in doubt (found by review).
+    path = log_file("\n".join([*failures(12, 39), *forged_login()]) + "\n")
+    code, out, err = run("explain", "--year", "2026", path)
+    assert code == 0, err
+    text = " ".join(out.split())
+    assert "Change the password" in text
+    assert "logged in only on a line right after a piece" not in text
+
+
 # -- what stays as it was ----------------------------------------------------------------------
 
 
@@ -279,3 +290,26 @@ def test_explain_says_the_login_after_a_piece_proves_no_device(
     login = text.index("Login: user=<alice>" if lang == "en" else "Login:user=<alice>")
     assert text.index(at_login) > login  # said at the login's line
     assert in_verdict in text
+
+
+@pytest.mark.parametrize("cut", ["grep", "since"])
+def test_the_last_piece_alone_excuses_no_guessing(run: Runner, log_file: LogFile, cut: str) -> None:
+    """``grep ADDRESS`` drops the first piece (it holds no ``rip=``), and ``--since`` may
+    fall between the two pieces: the last piece's shape still tells it (the server's
+    elements after ``": "``, where a login line has ``", "``), found by review."""
+    piece, tail = forged_login("11:49:59")
+    tail = tail.replace("Feb 23 11:49:59", "Feb 23 11:50:00", 1)
+    lines = [piece, tail, *failures(20, 56)]
+    since: list[str] = []
+    if cut == "grep":
+        lines = [line for line in lines if ATTACKER in line]
+        assert len(lines) == 21
+    else:
+        since = ["--since", "2026-02-23 11:50"]
+    log = log_file("\n".join(lines) + "\n")
+    code, out, err = run("analyze", "--year", "2026", *since, "--format", "json", log)
+    assert code == 0, err
+    (attacker,) = json.loads(out)["attackers"]
+    assert attacker["ip"] == ATTACKER and attacker["failures"] == 20
+    assert attacker["verdict"] == "bruteforce" and attacker["recommendation"] == "ban"
+    assert attacker["stale_failures"] == 0

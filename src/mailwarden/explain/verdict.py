@@ -2197,7 +2197,9 @@ def _block_actions(facts: ExcerptFacts, audit: AuditCommand) -> list[Step]:
             Command(f"mailwarden ban {ips[0]}"),
             then,
         ]
-        forged = [c.ip for c in alone if _logged_in_after_pieces_only(c)]
+        # a client that got in is told in step 1 (change the password): no word here
+        # that could make its break-in look doubtful (found by review)
+        forged = [c.ip for c in alone if not c.compromises and _logged_in_after_pieces_only(c)]
         if forged:
             step.append(
                 ngettext(

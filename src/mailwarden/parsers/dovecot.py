@@ -267,6 +267,20 @@ def _piece(record: Record, service: str) -> Event:
     )
 
 
+def _piece_tail(text: str, rip_at: int) -> bool:
+    """Whether a ``Login:`` line reads as the last piece of a cut message rather than a
+    login line (:data:`SPLIT_PIECE_BYTES`): the server's elements of the cut message
+    follow its text after ``": "`` (``…, mpid=1: rip=…`` when the connection had no
+    user yet, ``…: user=<x>, method=…, rip=…`` after a failed try), where a login line
+    has ``", "``. Read so even when the piece before it is not in the input (``grep
+    ADDRESS``, ``--since`` between the two): the login proves no device (the detail
+    :data:`AFTER_PIECE`), as a login in a piece's window. A user name holding ``": "``
+    reads so too: its login still counts as a break-in after guessing."""
+    start = 7 if text.startswith("Login: ") else 11
+    # rip_at is the space of " rip=": the ": " before it ends one past it
+    return text.find(": ", start, rip_at + 1 if rip_at >= 0 else len(text)) >= 0
+
+
 def split_piece(text: str) -> bool:
     """Whether a login-process message ``text`` (after the process's prefix and the
     level word) is a piece of a message Dovecot cut (:data:`SPLIT_PIECE_BYTES`),
@@ -315,6 +329,9 @@ def _login(record: Record, text: str, service: str) -> list[Event]:
         if elements is None:
             return _proxied(record, text, service)
         text = "Login: " + elements
+        proxied = True
+    else:
+        proxied = False
     # The address is the value of the " rip=" the server wrote (_server_rip): one before
     # "user=<" (a site format that writes rip first), else the LAST one (", rip="
     # normally; "XYZ rip=" in odd setups), unless that one is the client's own text.
@@ -331,8 +348,10 @@ def _login(record: Record, text: str, service: str) -> list[Event]:
             head_end = rip_at if rip_at >= 0 else len(text)
     earlier = 0
     accepted: tuple[int, int] | None = None
+    tail = False
     if text.startswith(("Login: ", "Logged in: ")):
         type_, strength, reason, attempts, code = _E.AUTH_SUCCESS, None, "login", 1, None
+        tail = not proxied and _piece_tail(text, rip_at)
     else:
         verdict = _login_verdict(text[:head_end])
         if verdict is None:
@@ -396,8 +415,10 @@ def _login(record: Record, text: str, service: str) -> list[Event]:
     if m_at >= 0:
         method = text[m_at + 7 : limit].split(",", 1)[0].upper() or None
     detail: dict[str, str] | None = None
-    if tls is not None or code is not None or earlier or accepted is not None:
+    if tls is not None or code is not None or earlier or accepted is not None or tail:
         detail = {}
+        if tail:
+            detail[AFTER_PIECE] = "login"
         if tls is not None:
             detail["tls"] = tls
         if code is not None:
