@@ -343,3 +343,73 @@ def test_no_confirm_sentence_for_an_office_or_a_name_tried_twice(
     assert "which made no guess" not in verdict
     assert "confirm with their owners" not in verdict
     assert "and 27 more" not in verdict
+
+
+def smtp_fail(moment: datetime, user: str, ip: str) -> tuple[datetime, str]:
+    return (
+        moment,
+        f"{moment:%b %d %H:%M:%S} mx postfix/submission/smtpd[5001]: warning: unknown[{ip}]: "
+        f"SASL PLAIN authentication failed: (reason unavailable), sasl_username={user}\n",
+    )
+
+
+def slow_guessing() -> str:
+    """200 guesses as ivy, one every 61 seconds (no brute-force verdict a device does
+    not earn), a login, and 2 failures at +3 and +6 minutes: too many failures before
+    the login for a device's old password (DOUBT_BEFORE_MAX)."""
+    at = datetime(2026, 11, 29, 0, 0, 0)
+    lines = [
+        fail(at + timedelta(seconds=61 * n), "ivy@example.com", BOT, f"B{n}") for n in range(200)
+    ]
+    done = at + timedelta(seconds=61 * 200)
+    lines.append(login(done, "ivy@example.com", BOT))
+    lines += [fail(done + timedelta(minutes=m), "ivy@example.com", BOT, f"E{m}") for m in (3, 6)]
+    return log(lines)
+
+
+def two_forms(smtp_after_only: bool) -> str:
+    """A phone failing every 5 minutes over IMAP as grace@example.com and over SMTP
+    as grace (one account); its IMAP is fixed at 08:52:30 and both go on failing. Or
+    its IMAP alone failed before, and after that login only its SMTP (set up apart)
+    fails, as grace."""
+    lines = []
+    for k in range(24):
+        if k < 11 or not smtp_after_only:
+            lines.append(
+                fail(START + timedelta(minutes=5 * k), "grace@example.com", PHONE, f"S{k}")
+            )
+        if k >= 11 or not smtp_after_only:
+            lines.append(smtp_fail(START + timedelta(minutes=5 * k + 2), "grace", PHONE))
+    lines.append(login(datetime(2026, 11, 29, 8, 52, 30), "grace@example.com", PHONE))
+    return log(lines)
+
+
+def test_slow_guessing_then_failures_after_is_a_sure_break_in(
+    run: Runner, log_file: LogFile
+) -> None:
+    path = log_file(slow_guessing())
+    report = analyze_json(run, path)
+    [compromise] = report["compromised"]
+    assert compromise["user"] == "ivy@example.com" and compromise["doubt"] is None
+    assert report["attackers"][0]["recommendation"] == "ban"
+    out = explain(run, path)
+    assert "MAYBE" not in out
+    assert f"mailwarden ban {BOT}" in out
+
+
+@pytest.mark.parametrize("smtp_after_only", [False, True])
+def test_a_device_failing_under_two_forms_of_the_account_is_a_maybe(
+    run: Runner, log_file: LogFile, smtp_after_only: bool
+) -> None:
+    path = log_file(two_forms(smtp_after_only))
+    report = analyze_json(run, path)
+    [compromise] = report["compromised"]
+    assert compromise["user"] == "grace@example.com" and compromise["ip"] == PHONE
+    assert compromise["doubt"] == "failures_after_login"
+    assert compromise["failures_after"] == (13 if smtp_after_only else 26)
+    [attacker] = report["attackers"]
+    assert attacker["unsure"] is True and attacker["recommendation"] == "watch"
+    out = explain(run, path)
+    assert "YES: it got in" not in out
+    assert "MAYBE: it logged in as “grace@example.com”." in out
+    assert f"mailwarden ban {PHONE}" not in out

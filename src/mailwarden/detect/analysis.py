@@ -146,15 +146,28 @@ one reports), the last more than :data:`DOUBT_AFTER` seconds after the login, at
 device's pace (no more than one a minute on average after the login, none more than
 :data:`DOUBT_GAP` after the one before): a phone with an old password that once got the
 new one (or was briefly fixed). Only when its failures before the login were a
-device's too (that account alone, no faster than :data:`DOUBT_PACE`, no verdict of a
-program's guessing), and it did not log in again before failing (an intruder polling
-until the password was reset). A bot's tries in flight on its parallel connections,
-within :data:`DOUBT_IN_FLIGHT` seconds after its success, are not counted."""
+device's too (that account alone, at most :data:`DOUBT_BEFORE_MAX`, no faster than
+:data:`DOUBT_PACE_BEFORE`, no verdict of a program's guessing), and it did not log in
+again before failing (an intruder polling until the password was reset). A bot's
+tries in flight on its parallel connections, within :data:`DOUBT_IN_FLIGHT` seconds
+after its success, are not counted."""
 DOUBT_FAILURES = 2
 DOUBT_AFTER = 300.0
 DOUBT_PACE = 60.0
 """Seconds per failure after the login, on average at least (a device retries at its
 polling interval; a guessing program that goes on after its success, much faster)."""
+DOUBT_BEFORE_MAX = 30
+"""The most failed attempts (as the lines report them) an address may have made before
+its login for that login to be in doubt: a device's failures start when the password
+was changed and stop when its owner fixes it, the same day (a phone polling every 5
+minutes fails 12 times an hour, 30 in two and a half hours). A guessing program that
+got in after more, however slowly, is a sure break-in: a hundred guesses at one a
+minute are no phone (the trade-off: a device left failing longer than that makes its
+owner's login after them a sure break-in, the conservative side)."""
+DOUBT_PACE_BEFORE = 120.0
+"""Seconds per failure before the login, on average at least (over the failures
+remembered): a device polls every few minutes; a program guessing at one a minute or
+faster is no device, whatever follows its success."""
 DOUBT_IN_FLIGHT = 60.0
 """Failures within this many seconds after the login are a bot's tries in flight on its
 parallel connections: counted neither toward :data:`DOUBT_FAILURES` nor in the span."""

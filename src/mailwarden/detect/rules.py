@@ -183,10 +183,12 @@ from mailwarden.detect.analysis import (
     BAN,
     BAN_VERDICTS,
     DOUBT_AFTER,
+    DOUBT_BEFORE_MAX,
     DOUBT_FAILURES,
     DOUBT_GAP,
     DOUBT_IN_FLIGHT,
     DOUBT_PACE,
+    DOUBT_PACE_BEFORE,
     FAILURES_AFTER_LOGIN,
     GUESSING_VERDICTS,
     LOOPBACK,
@@ -574,6 +576,18 @@ def _at_least(times: Sequence[float] | None, needed: int, since: float) -> bool:
     if needed <= 0:
         return True
     return times is not None and len(times) >= needed and times[-needed] >= since
+
+
+def _one_account(client: ClientState) -> bool:
+    """Whether every name ``client`` failed with is a form of one account
+    (:func:`same_account`: ``grace`` and ``grace@example.com``)."""
+    users = client.users
+    if users is None:
+        return True
+    if client.users_full:
+        return False
+    names = list(users)
+    return all(same_account(a, b) for a in names for b in names)
 
 
 class Detector:
@@ -1802,7 +1816,7 @@ class Detector:
         if client.evidence is None:
             client.evidence = (evidence_of(event, client.ip),)
         if client.flags & _COMPROMISED and key is not None and self._after_login:
-            self._failed_after_login(client.ip, key, when, time)
+            self._failed_after_login(client, key, when, time)
         found: list[Detection] = []
         if key is not None:
             # client.add_user(key, count, when), the one-username case inline
@@ -2680,7 +2694,7 @@ class Detector:
         if again and client is not None and client.flags & _COMPROMISED:
             client.see(event, when)  # the intruder still at it
             if key is not None and self._after_login:
-                self._login_again(ip, key, when)
+                self._login_again(ip, key, when, client)
             return []  # reported at its first login
         if (ip, key) in self._compromised:
             return []
@@ -2798,28 +2812,47 @@ class Detector:
     def _device_before(self, client: ClientState | None, key: str | None) -> bool:
         """Whether ``client``'s failures before its login as ``key`` (a compromise) were
         those of the owner's device with an old password, as far as they go: none, or
-        all as that one account, earning no verdict a device does not
-        (:data:`_NOT_A_DEVICE`), no faster than one in :data:`DOUBT_PACE` seconds over
-        the failures remembered (each attempt a line reports counts here). A guessing
-        program's list before its success is faster: its login is no device's, whatever
-        follows it."""
+        all as that one account (in any of its forms, :func:`same_account`), earning
+        no verdict a device does not (:data:`_NOT_A_DEVICE`), at most
+        :data:`DOUBT_BEFORE_MAX` of them, no faster than one in
+        :data:`DOUBT_PACE_BEFORE` seconds over the failures remembered (each attempt a
+        line reports counts here). A guessing program's list before its success is
+        longer or faster: its login is no device's, whatever follows it."""
         if client is None or not client.failures:
             return True
-        if client.flags & _NOT_A_DEVICE or client.users is not None:
+        if client.flags & _NOT_A_DEVICE or client.failures > DOUBT_BEFORE_MAX:
             return False
-        if key is not None and client.user is not None and not same_account(client.user, key):
+        if key is not None:
+            names = client.users_tried()
+            if client.users_full or any(not same_account(name, key) for name in names):
+                return False
+        elif client.users is not None:
             return False
         times = client.times
         if not times:
             return True
-        return (len(times) - 1) * DOUBT_PACE <= times[-1] - times[0]
+        return (len(times) - 1) * DOUBT_PACE_BEFORE <= times[-1] - times[0]
 
-    def _login_again(self, ip: str, key: str, when: float) -> None:
+    def _after(self, ip: str, key: str, client: ClientState) -> list[Any] | None:
+        """The record of ``ip``'s login reported a compromise (:data:`FAILURES_AFTER_LOGIN`)
+        as ``key`` or another form of its account (``grace`` for
+        ``grace@example.com``: :func:`same_account`): a device may fail as one form
+        after logging in as the other (SMTP and IMAP set up apart)."""
+        after = self._after_login.get((ip, key))
+        if after is None and client.succeeded is not None:
+            for name in client.succeeded:
+                if name != key and same_account(name, key):
+                    after = self._after_login.get((ip, name))
+                    if after is not None:
+                        break
+        return after
+
+    def _login_again(self, ip: str, key: str, when: float, client: ClientState) -> None:
         """A later login as ``key`` from ``ip``, reported a compromise: an intruder's
         program polling the mailbox when no failure came between (then failures after
         them are the password changed under it, not a device's old password); two
         devices behind one address, an old password and a new, when one did."""
-        after = self._after_login.get((ip, key))
+        after = self._after(ip, key, client)
         if after is None or when - after[0] <= DOUBT_IN_FLIGHT or after[4]:
             return
         if after[1]:
@@ -2827,12 +2860,14 @@ class Detector:
         else:
             after[6] = 1
 
-    def _failed_after_login(self, ip: str, key: str, when: float, time: datetime | None) -> None:
+    def _failed_after_login(
+        self, client: ClientState, key: str, when: float, time: datetime | None
+    ) -> None:
         """A failure as ``key`` from ``ip`` after its login as it that was reported a
         compromise: counted toward that login's doubt (:data:`FAILURES_AFTER_LOGIN`),
         once a line (a connection), however many attempts it reports; not within
         :data:`DOUBT_IN_FLIGHT` seconds of the login (a bot's tries in flight)."""
-        after = self._after_login.get((ip, key))
+        after = self._after(client.ip, key, client)
         if after is None or when - after[0] <= DOUBT_IN_FLIGHT or after[4]:
             return
         if when - after[2] > DOUBT_GAP:
@@ -4120,11 +4155,12 @@ class Detector:
         allowed = client.allowed
         if allowed is not None:
             return NONE_THIS_MACHINE if allowed in _THIS_MACHINE else NONE_ALLOWED
-        if verdict is _COMPROMISE and client.ip in self._doubted and client.users is None:
+        if verdict is _COMPROMISE and client.ip in self._doubted and _one_account(client):
             # it failed as the account after its login, as the owner's device does, and
-            # tried no other name: the owner can tell (ASK_ABOUT_THE_DEVICE); only its own
-            # guessing bans it, as an unconfirmed one's below (slow_bruteforce excepted:
-            # the device's polling before its login earns it, at a pace _doubts accepted)
+            # tried no other account (grace and grace@example.com are one): the owner
+            # can tell (ASK_ABOUT_THE_DEVICE); only its own guessing bans it, as an
+            # unconfirmed one's below (slow_bruteforce excepted: the device's polling
+            # before its login earns it, at a pace _doubts accepted)
             own = any(
                 v in BAN_VERDICTS
                 and v is not _COMPROMISE
