@@ -23,7 +23,7 @@ from mailwarden.explain.tls import (
     record_header,
     state_meaning,
 )
-from mailwarden.locale import N_, _, active_language, ngettext
+from mailwarden.locale import N_, Nn_, _, active_language, ngettext
 from mailwarden.model import Event, EventType
 from mailwarden.parsers.dovecot import (
     EARLIER_TRIES,
@@ -1718,19 +1718,35 @@ def _simple(key: str, text: str) -> Callable[[Event, SessionState], Note]:
 
 _DENYLISTED = frozenset({"DENYLISTED", "BLACKLISTED"})
 _HANDSHAKE_TESTS = {
-    "tests before SMTP handshake": N_(
+    "tests before SMTP handshake": Nn_(
+        "The client hung up without saying QUIT, {after} second into the connection, "
+        "while postscreen was still running its tests before the SMTP greeting (the "
+        "pregreet wait, the DNS blocklist lookups). Hanging up is no broken rule in "
+        "itself, but bots that are not let through at once often do it.",
         "The client hung up without saying QUIT, {after} seconds into the connection, "
         "while postscreen was still running its tests before the SMTP greeting (the "
         "pregreet wait, the DNS blocklist lookups). Hanging up is no broken rule in "
-        "itself, but bots that are not let through at once often do it."
+        "itself, but bots that are not let through at once often do it.",
     ),
-    "tests after SMTP handshake": N_(
+    "tests after SMTP handshake": Nn_(
+        "The client hung up without saying QUIT, {after} second into the connection, "
+        "during postscreen's tests after the SMTP greeting (its deep protocol tests, "
+        "before it reached the real server). Hanging up is no broken rule in itself, but "
+        "bots that are not let through at once often do it.",
         "The client hung up without saying QUIT, {after} seconds into the connection, "
         "during postscreen's tests after the SMTP greeting (its deep protocol tests, "
         "before it reached the real server). Hanging up is no broken rule in itself, but "
-        "bots that are not let through at once often do it."
+        "bots that are not let through at once often do it.",
     ),
 }
+_WHOLE_SECONDS = re.compile(r"[0-9]{1,9}")
+
+
+def _seconds(after: str) -> int:
+    """The number ngettext chooses the form of “{after} seconds” by: the count itself
+    when postscreen wrote whole seconds (“1 second”), else one that takes the plural
+    (“0.5 seconds”, “1.25 seconds”, “? seconds”), as English counts decimals."""
+    return int(after) if _WHOLE_SECONDS.fullmatch(after) else 2
 
 
 def _postscreen_violation(event: Event, state: SessionState) -> Note:
@@ -1751,13 +1767,21 @@ def _postscreen_violation(event: Event, state: SessionState) -> Note:
         after = escape_text(detail(event, "after") or "?")
         stage = detail(event, "stage") or ""
         if stage in _HANDSHAKE_TESTS:
-            return Note("postscreen_hangup", _(_HANDSHAKE_TESTS[stage]).format(after=after))
+            single, plural = _HANDSHAKE_TESTS[stage]
+            return Note(
+                "postscreen_hangup",
+                ngettext(single, plural, _seconds(after)).format(after=after),
+            )
         return Note(
             "postscreen_hangup",
-            _(
+            ngettext(
+                "The client hung up without saying QUIT, {after} second into the "
+                "connection, during postscreen's tests ({stage}). Hanging up is no broken "
+                "rule in itself, but bots that are not let through at once often do it.",
                 "The client hung up without saying QUIT, {after} seconds into the "
                 "connection, during postscreen's tests ({stage}). Hanging up is no broken "
-                "rule in itself, but bots that are not let through at once often do it."
+                "rule in itself, but bots that are not let through at once often do it.",
+                _seconds(after),
             ).format(after=after, stage=escape_text(stage)),
         )
     return Note(

@@ -508,10 +508,14 @@ class _Clients:
 
     def __init__(self, groups: list[_Group]) -> None:
         self.spans: dict[str, list[tuple[int, int, _Group]]] = {}
+        self.keyed: dict[tuple[str, SessionKey], list[tuple[int, int, _Group]]] = {}
+        """Each client's sessions by session key (a login proxy's lines name theirs by
+        id), in the order begun: one entry a session, like :attr:`spans`."""
         for group in groups:
             if group.session is not None and group.session.ip is not None:
                 span = (group.items[0].order, group.items[-1].order, group)
                 self.spans.setdefault(group.session.ip, []).append(span)
+                self.keyed.setdefault((group.session.ip, group.session.key), []).append(span)
         self.connections: dict[tuple[str, int | None], _Group] = {}
         """postscreen's connections by client address and port."""
         self.latest: dict[str, _Group] = {}
@@ -533,19 +537,16 @@ class _Clients:
         """The session of ``ip`` that a login proxy's line after it names (its
         ``disconnecting …``, whose event has no session of its own: the
         :data:`~mailwarden.parsers.dovecot.PROXIED` detail names it): the latest of the
-        few begun before the line with that session id."""
+        sessions begun before the line with that session id, however many other sessions
+        of the address (an office behind one NAT address) began in between."""
         sid = next(
             (e.detail[PROXIED] for e in item.events if e.detail and PROXIED in e.detail), None
         )
         if not sid:
             return None
-        key = ("dovecot", sid)
-        spans = self.spans.get(ip, ())
+        spans = self.keyed.get((ip, ("dovecot", sid)), [])
         last = bisect.bisect_right(spans, item.order, key=lambda span: span[0])
-        for _start, _end, group in reversed(spans[max(0, last - _OVERLAP) : last]):
-            if group.session is not None and group.session.key == key:
-                return group
-        return None
+        return spans[last - 1][2] if last else None
 
     def place(self, item: _Item, ip: str) -> _Group | None:
         """The group ``item`` joins; a new one (returned) when it starts one."""

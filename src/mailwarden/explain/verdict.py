@@ -239,7 +239,11 @@ def _headline(facts: ExcerptFacts) -> list[Block]:
             text += " " + _("These lines contain no client connection at all.")
         blocks.append(Paragraph(text, 2))
         return blocks
-    compromised = [c for c in attackers if c.succeeded]
+    # The answer on guessing comes from the clients that tried to log in; a scanner
+    # beside them (postscreen's checks, non-SMTP commands) guessed nothing and is named
+    # after it, so that one typo next to a scanner is not called password guessing.
+    guessing = [c for c in attackers if c.tried_to_log_in or c.succeeded]
+    compromised = [c for c in guessing if c.succeeded]
     if compromised and all(_others_guessed(c) for c in compromised):
         text = _(
             "Maybe. An account was logged into from one address right after another "
@@ -261,26 +265,36 @@ def _headline(facts: ExcerptFacts) -> list[Block]:
         )
     elif compromised:
         text = _("Yes, and at least one attacker got in.")
-    elif all(_too_few(client) for client in attackers) and any(
-        _bot_signs(client) for client in attackers
+    elif all(_too_few(client) for client in guessing) and any(
+        _bot_signs(client) for client in guessing
     ):
         # analyze: "No attack found: too few to tell guessing from a typo"
-        failed = sum(_attempts(client) for client in attackers)
-        text = ngettext(
-            "Not clearly. These lines show {n} failed login and nothing more. The client "
-            "behaves like a bot (details below), but mailwarden's detector does not count "
-            "one failure as an attack (too few failures; “mailwarden analyze” reports no "
-            "attack either). More failures from the same address would settle it: check "
-            "the rest of the log.",
-            "Not clearly. These lines show {n} failed logins and nothing more. The clients "
-            "behave like bots (details below), but mailwarden's detector does not count so "
-            "few failures as an attack (too few failures; “mailwarden analyze” reports no "
-            "attack either). More failures from the same addresses would settle it: check "
-            "the rest of the log.",
-            failed,
+        failed = sum(_attempts(client) for client in guessing)
+        text = (
+            _(
+                "Not clearly. These lines show {n} failed logins and nothing more. The "
+                "client behaves like a bot (details below), but mailwarden's detector does "
+                "not count so few failures as an attack (too few failures; “mailwarden "
+                "analyze” reports no attack either). More failures from the same address "
+                "would settle it: check the rest of the log."
+            )
+            if len(guessing) == 1 and failed > 1
+            else ngettext(
+                "Not clearly. These lines show {n} failed login and nothing more. The client "
+                "behaves like a bot (details below), but mailwarden's detector does not count "
+                "one failure as an attack (too few failures; “mailwarden analyze” reports no "
+                "attack either). More failures from the same address would settle it: check "
+                "the rest of the log.",
+                "Not clearly. These lines show {n} failed logins and nothing more. The clients "
+                "behave like bots (details below), but mailwarden's detector does not count so "
+                "few failures as an attack (too few failures; “mailwarden analyze” reports no "
+                "attack either). More failures from the same addresses would settle it: check "
+                "the rest of the log.",
+                failed,
+            )
         ).format(n=_count(failed))
-    elif all(_unjudged(client) for client in attackers):
-        failed = sum(_attempts(client) for client in attackers)
+    elif all(_unjudged(client) for client in guessing):
+        failed = sum(_attempts(client) for client in guessing)
         text = ngettext(
             "Not clearly. These lines show {n} failed login and nothing more. A failure "
             "alone reads the same whether a person mistyped a password or a bot made its "
@@ -294,14 +308,14 @@ def _headline(facts: ExcerptFacts) -> list[Block]:
             "it: check the rest of the log (“mailwarden analyze”).",
             failed,
         ).format(n=_count(failed))
-    elif any(client.someone_else for client in attackers):
+    elif any(client.someone_else for client in guessing):
         text = _(
             "Yes. Someone is trying to guess passwords; no guess worked, as far as these "
             "lines show. A login from a guessing address was as an account it did not "
             "try: someone else behind that address, as mailwarden's detector judges it "
             "(details below)."
         )
-    elif any(client.login_read_first for client in attackers):
+    elif any(client.login_read_first for client in guessing):
         text = _(
             "Yes. Someone is trying to guess passwords. mailwarden's detector counts no "
             "break-in: a login from a guessing address is stamped after its failed logins "
@@ -314,13 +328,13 @@ def _headline(facts: ExcerptFacts) -> list[Block]:
         )
     elif _none_got_in(attackers):
         text = _("Yes. Someone is trying to guess passwords; nobody got in.")
-    elif any(client.logged_in_first for client in attackers):  # a login, then guessing
+    elif any(client.logged_in_first for client in guessing):  # a login, then guessing
         text = ngettext(
             "Yes. Someone is trying to guess passwords; these lines show no successful "
             "login by the guessing address after its failed logins.",
             "Yes. Someone is trying to guess passwords; these lines show no successful "
             "login by the guessing addresses after their failed logins.",
-            len(attackers),
+            len(guessing),
         )
     elif _logins_shown(facts):  # someone else's login: not denied
         text = ngettext(
@@ -328,15 +342,24 @@ def _headline(facts: ExcerptFacts) -> list[Block]:
             "login by the guessing address.",
             "Yes. Someone is trying to guess passwords; these lines show no successful "
             "login by the guessing addresses.",
-            len(attackers),
+            len(guessing),
         )
     else:
         text = _("Yes. Someone is trying to guess passwords; these lines show no successful login.")
     logins = [] if compromised else _unguessed_logins(facts, attackers)
     if logins:
         text += " " + _unguessed_text(logins)
+    others = _other_violators(facts)
+    trying = {id(c) for c in guessing}  # by identity: comparing dataclasses costs a square
+    scanners = [c.ip for c in attackers if id(c) not in trying] + others
+    if scanners:
+        text += " " + ngettext(
+            "Besides, {n} client tripped the server's checks without trying to log in: {ips}.",
+            "Besides, {n} clients tripped the server's checks without trying to log in: {ips}.",
+            len(scanners),
+        ).format(n=_count(len(scanners)), ips=_listing(scanners, 5))
     blocks.append(Paragraph(text, 2))
-    for client in attackers[:MAX_CLIENTS]:
+    for client in attackers[:MAX_CLIENTS]:  # the others are named in the text only
         blocks.append(Item("•", _summary(client), 4))
     if len(attackers) > MAX_CLIENTS:
         blocks.append(
@@ -347,14 +370,35 @@ def _headline(facts: ExcerptFacts) -> list[Block]:
     return blocks
 
 
+def _other_violators(facts: ExcerptFacts) -> list[str]:
+    """The addresses that tripped the server's checks (:attr:`ExcerptFacts.violators`)
+    that are neither hostile clients nor clients that tried to log in: too little for
+    the detector to call them attackers."""
+    hostile = {c.ip for c in facts.attackers}
+    tried = {c.ip for c in facts.clients if c.tried_to_log_in or c.succeeded_as or c.success_events}
+    return sorted(
+        (ip for ip in facts.violators if ip not in hostile and ip not in tried), key=address_key
+    )
+
+
+def _violator_item(facts: ExcerptFacts, ip: str) -> Item:
+    what = _violations(facts.violators[ip])
+    return Item(
+        "•",
+        _(
+            "{ip}: no login attempt; it {what}. Too little for mailwarden's detector to "
+            "count it as an attack."
+        ).format(ip=ip, what=what),
+        4,
+    )
+
+
 def _no_guessing(facts: ExcerptFacts) -> list[Block]:
     """The answer when the hostile clients only broke SMTP rules or tripped the
     server's checks, and nobody tried to log in: no guessing, and who tripped what."""
     hostile = [c.ip for c in facts.attackers]
     tried = {c.ip for c in facts.clients if c.tried_to_log_in or c.succeeded_as or c.success_events}
-    others = sorted(
-        (ip for ip in facts.violators if ip not in hostile and ip not in tried), key=address_key
-    )
+    others = _other_violators(facts)
     named = hostile + others
     if tried or facts.logins:
         text = _("No password guessing in these lines: the hostile clients did not try to log in.")
@@ -373,17 +417,7 @@ def _no_guessing(facts: ExcerptFacts) -> list[Block]:
     for client in facts.attackers[:MAX_CLIENTS]:
         blocks.append(Item("•", _summary(client), 4))
     for ip in others[: max(0, MAX_CLIENTS - len(hostile))]:
-        what = _violations(facts.violators[ip])
-        blocks.append(
-            Item(
-                "•",
-                _(
-                    "{ip}: no login attempt; it {what}. Too little for mailwarden's detector to "
-                    "count it as an attack."
-                ).format(ip=ip, what=what),
-                4,
-            )
-        )
+        blocks.append(_violator_item(facts, ip))
     if len(named) > MAX_CLIENTS:
         blocks.append(
             Paragraph(_("…and {n} more addresses.").format(n=_count(len(named) - MAX_CLIENTS)), 4)
@@ -542,9 +576,16 @@ def _summary(client: ClientFacts) -> str:
             ips=_listing(client.guessed_by, 5),
         )
     if not client.tried_to_log_in:
-        return _("{ip}: no login attempt, but hostile: {what}").format(
-            ip=client.ip, what=_verdict_text(client) or "?"
-        )
+        what = _violations(client.violations)
+        scanner = client.attacker is not None and Verdict.SCANNER in client.attacker.verdicts
+        if what and scanner:  # “203.0.113.9: no login attempt; it talked before …: a scanner.”
+            return _("{ip}: no login attempt; it {what}: a scanner.").format(
+                ip=client.ip, what=what
+            )
+        verdict = _verdict_text(client)
+        if verdict is None:
+            return _("{ip}: no login attempt, but hostile.").format(ip=client.ip)
+        return _("{ip}: no login attempt, but hostile. {what}").format(ip=client.ip, what=verdict)
     if accounts:
         text = ngettext(
             "{ip} tried to log in as {accounts}: {n} failed attempt.",
@@ -568,6 +609,13 @@ def _summary(client: ClientFacts) -> str:
         text += " " + _("Someone else logged in from its address, as another account.")
     elif client.login_read_first:
         text += " " + _("A login from it is not counted as a break-in (see below).")
+    caught = _violations(client.violations)
+    if caught and _bot_violations(client) and not _this_machine(client):
+        text += " " + _(
+            "It also {what}: signs of a bot, not of a person mistyping a password."
+        ).format(what=caught)
+    elif caught:
+        text += " " + _("It also {what}.").format(what=caught)
     return text
 
 
@@ -667,6 +715,16 @@ def _verdict_text(client: ClientFacts) -> str | None:
     return None
 
 
+_BOT_VIOLATIONS = frozenset({"pregreet", "non_smtp", "pipelining", "bare_newline"})
+"""Violations that no mail program a person uses commits: the client is a bot. A DNS
+blocklist or a deny list names an address (a user's home connection is on some), and a
+refusal or rate limit a user's mail program can meet."""
+
+
+def _bot_violations(client: ClientFacts) -> list[str]:
+    return [kind for kind in client.violations if kind in _BOT_VIOLATIONS]
+
+
 def _bot_signs(client: ClientFacts) -> list[str]:
     signs: list[str] = []
     for name in client.greetings:
@@ -677,6 +735,9 @@ def _bot_signs(client: ClientFacts) -> list[str]:
         signs.append(_("a stray “*” after the refusal"))
     if any(a.upper() == "AUTH" for a in client.hung_up_after):
         signs.append(_("hanging up right after the refusal"))
+    caught = _violations(_bot_violations(client))
+    if caught:  # postscreen's PREGREET, non-SMTP commands: no person's mail program does that
+        signs.append(_("the server's finding that it {what}").format(what=caught))
     if client.no_reverse_name and signs:
         signs.append(_("an address without a reverse DNS name"))
     return signs
