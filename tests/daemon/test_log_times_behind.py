@@ -50,6 +50,25 @@ def test_a_live_attack_in_a_log_two_hours_behind_is_banned(
     assert f"  problem: {warden.log}'s times are 2h behind this host's clock" in out
 
 
+def test_a_live_attack_begun_before_the_gap_is_steady_is_banned_once_it_is(
+    warden: Warden, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The attack starts right after the start: its first report comes before three live
+    # reads have shown the gap, so it is judged old; the detector must judge the next
+    # failures again, not keep quiet for a ban time (found by review: 40 failures over a
+    # minute, none banned).
+    daemon = warden.start()
+    daemon.step()
+    behind = datetime.now(UTC) - timedelta(hours=2)
+    for n in range(9):
+        when = behind + timedelta(seconds=n)
+        append(warden.log, sasl_failure(ATTACKER, f"u{n}", pid=1301 + n, when=when))
+        daemon.step()
+    said = [r.getMessage() for r in caplog.records]
+    assert [text for text in said if text.startswith(f"not banning {ATTACKER}/32")]
+    assert banned(daemon) == {f"{ATTACKER}/32"}
+
+
 def test_an_old_attack_of_a_backlog_is_not_banned_and_status_counts_it(
     warden: Warden, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
 ) -> None:

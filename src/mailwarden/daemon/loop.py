@@ -1030,6 +1030,13 @@ class Daemon:
             attacked += timedelta(seconds=gap)
         return attacked
 
+    def _read_live(self, event: Event | None) -> bool:
+        """Whether ``event``'s line was read as it was written (`_attacked`): a poll
+        that found every source caught up, not a file's first read nor the journal."""
+        if self._live_since is None or event is None or event.record.time is None:
+            return False
+        return not self._first_read(event.record.source)
+
     def _say_duplicates(self, duplicates: CrossInputDuplicates) -> None:
         """Say once per pair of inputs that one repeats the other's entries."""
         for pair in duplicates.pairs - self._pairs_said:
@@ -1140,6 +1147,13 @@ class Daemon:
                     decisions.iso(attacked),
                     decisions.duration_text(duration),
                 )
+                if self._read_live(event) and detection.time is not None:
+                    # Read as written, its log's gap not yet steady (`_attacked`): a log
+                    # stamped behind this host's clock, or a late group. The detector
+                    # judges the client's next failures again instead of keeping quiet
+                    # for a ban time: once the gap is steady, they are banned (found by
+                    # review: an attack begun right after a start went on unbanned).
+                    self._tell_answered(detection, target, detection.time)
                 return
         decision = dataclasses.replace(
             decision, target=target, reason=decisions.ban_reason(detection)
