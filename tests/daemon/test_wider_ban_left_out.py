@@ -86,3 +86,48 @@ def test_a_repair_keeps_the_bans_left_out(
     append(running.log, guesses("203.0.113.91"))
     assert wait_until(lambda: "203.0.113.91" in running.v4(), 3.0), running.said(mark)
     assert "holds every ban again" not in running.said(mark)
+
+
+def test_a_restart_waits_for_new_failures_as_the_running_daemon_does(
+    running: Running,  # noqa: F811 (the fixture)
+) -> None:
+    fill(running, 99, 900)  # 100 bans: the /24 fits
+    running.start()
+    append(running.log, guesses(MEMBER))
+    time.sleep(1.5)
+    assert MEMBER not in running.v4()  # held by the /24: skipped
+    append(running.log, guesses("198.51.100.77"))  # the /24 is left out
+    assert wait_until(lambda: "203.0.113.0/24" not in running.v4(), 3.0)
+    time.sleep(1)
+    assert MEMBER not in running.v4()  # its failures were answered: it waits for new ones
+    # A restart reads the same failures again: answered by the /24 until it was left
+    # out, not banned now (it was: the two disagreed).
+    running.proc.send_signal(signal.SIGTERM)
+    running.proc.wait(10)
+    mark = len(running.said())
+    running.start()
+    time.sleep(1.5)
+    assert MEMBER not in running.v4(), running.said(mark)
+    assert f"ban {MEMBER}/32" not in running.said(mark)
+    # New failures ban it, as in the running daemon.
+    append(running.log, guesses(MEMBER, users=("office", "test", "web")))
+    assert wait_until(lambda: MEMBER in running.v4(), 3.0), running.said(mark)
+
+
+def test_a_client_held_at_a_restart_is_banned_once_the_wider_ban_is_left_out(
+    running: Running,  # noqa: F811 (the fixture)
+) -> None:
+    fill(running, 99, 900)  # 100 bans: the /24 fits
+    running.start()
+    append(running.log, guesses(MEMBER))
+    time.sleep(1.5)
+    assert MEMBER not in running.v4()  # held by the /24: skipped
+    running.proc.send_signal(signal.SIGTERM)
+    running.proc.wait(10)
+    running.start()  # the warm-up finds it held by the /24 still
+    time.sleep(1)
+    assert MEMBER not in running.v4()
+    append(running.log, guesses("198.51.100.77"))  # the /24 is left out
+    assert wait_until(lambda: "203.0.113.0/24" not in running.v4(), 3.0)
+    append(running.log, guesses(MEMBER, users=("office", "test", "web")))
+    assert wait_until(lambda: MEMBER in running.v4(), 3.0), running.said()

@@ -1111,7 +1111,7 @@ class Daemon:
         covering = None if refusal is not None else self._holding(target, now)
         if covering is not None:
             counters.already_banned += 1
-            self._tell_answered(detection, target, covering.expires)
+            self._tell_answered(detection, target, covering.expires, covering.network)
             return
         if refusal is None and self._own_addresses_stale():
             self._refresh_own_addresses()  # an address added a moment ago is refused
@@ -1165,12 +1165,23 @@ class Daemon:
         self.applied.put(entry)
         batch.append(entry)
 
-    def _tell_answered(self, detection: Detection, target: IPNetwork, until: datetime) -> None:
+    def _tell_answered(
+        self,
+        detection: Detection,
+        target: IPNetwork,
+        until: datetime,
+        holder: IPNetwork | None = None,
+    ) -> None:
         """A ban that ends at ``until`` held the client of ``detection`` (not banned for
         it): the detector keeps quiet about it only while that ban holds it (a wider
-        network's, or a shorter one of its own, may end in minutes)."""
+        network's, or a shorter one of its own, may end in minutes). ``holder``: that
+        ban's network; a wider one is noted (`_tell_left_out` looks only at the clients
+        noted under the bans the firewall leaves out)."""
         if detection.ip is not None and target.num_addresses == 1:
-            self.detector.answered(detection.ip, until.timestamp())
+            detector = self.detector
+            detector.answered(detection.ip, until.timestamp())
+            if holder is not None and holder.num_addresses > 1:
+                detector.held_by(detection.ip, holder)
 
     def _tell_left_out(self) -> None:
         """The firewall left wider bans out past ``enforce.max_bans``: they block
@@ -1182,10 +1193,14 @@ class Daemon:
             return
         detector = self._detector
         now = datetime.now(UTC)
+        # Only the clients noted as held by these networks (`_tell_answered`): a
+        # detector's hundred thousand clients are not scanned for each one left out.
         for ip in detector.reported_inside(left):
-            target = normalize(ipaddress.ip_network(ip))
-            if self._holding(target, now) is None:
+            holding = self._holding(normalize(ipaddress.ip_network(ip)), now)
+            if holding is None:
                 detector.answered(ip, now.timestamp())
+            elif holding.network.num_addresses > 1:  # another wider ban holds it still
+                detector.held_by(ip, holding.network)
 
     def _holding(self, target: IPNetwork, now: datetime) -> BanEntry | None:
         """The unexpired ban that holds ``target`` here, the one that ends last: its
@@ -1370,6 +1385,9 @@ class Daemon:
             # firewall is written from it as soon as it works, as after a failure while
             # running.
             self._firewall_failed(exc, doing="cannot set it up at start")
+        # Left out from the start: no client was skipped as held by them yet (the
+        # warm-up asks `enforces`), nothing to tell the detector of them later.
+        self.enforcer.take_left_out()
         self.applied = ActiveBans(entries)
         self._revision = revision
 
@@ -2118,7 +2136,7 @@ class Daemon:
         if holding is not None:
             # Banned meanwhile by the running detector (said then), or held by a ban
             # that the new detector is told about as the running one was.
-            self._tell_answered(detection, target, holding.expires)
+            self._tell_answered(detection, target, holding.expires, holding.network)
             return
         if self._unanswered(detection):
             self._decide(detection, batch, event, warm=True, said=True)
@@ -2177,8 +2195,10 @@ class Daemon:
         that was in force at the attack and enforced here. The running daemon skipped
         failures from inside a ban as banned already (`_decide`), and a restart or
         reload does not ban again for them once that ban has run out (a manual /25, an
-        automatic /24 whose members' failures the warm-up reads again). A wider ban
-        this host leaves out (over an allowed address or one of this host's, as status
+        automatic /24 whose members' failures the warm-up reads again). One in force
+        that the firewall leaves out past ``enforce.max_bans`` answered the attack until
+        now: new failures ban, as they do in the running daemon. A wider ban this host
+        does not enforce (over an allowed address or one of this host's, as status
         marks it 'not enforced') answered nothing here, nor did one begun after the
         attack: the attack is banned as the running daemon bans it."""
         if detection.time is None:
@@ -2215,10 +2235,17 @@ class Daemon:
                     continue  # not enforced here
                 held = row.network in self.applied and self.enforcer.enforces(row.network)
                 if row.state == "active" and row.until > now and not held:
-                    continue  # in force but not held here (past enforce.max_bans)
+                    # In force but left out past enforce.max_bans: the running daemon
+                    # skipped the attack as held by it, and once the firewall left it
+                    # out waited for new failures (`_tell_left_out`): so does this one.
+                    ends.append(now)
+                    continue
                 ends.append(lasted)
             if ends:
-                self._tell_answered(detection, target, max(ends))
+                # The wider ban that holds it still is noted too (`_tell_left_out`).
+                holding = self._holding(target, now)
+                holder = None if holding is None else holding.network
+                self._tell_answered(detection, target, max(ends), holder)
                 return False
             latest = self.store.history(limit=1, network=target)
         except StoreError as exc:

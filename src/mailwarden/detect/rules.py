@@ -733,6 +733,11 @@ class Detector:
         failures are forgiven (POSIX seconds, log time)."""
         self._forgiven_nets: dict[IPNetwork, float] = {}
         """The same for networks wider than one address."""
+        self._wider_held: dict[str, IPNetwork] = {}
+        """Reported clients the daemon skipped as held by a wider network's ban
+        (:meth:`held_by`) -> that network; dropped with the client, as ``_answered``."""
+        self._held_in: dict[IPNetwork, set[str]] = {}
+        """The same, by network: ``_wider_held`` turned around."""
         self._answered: dict[str, float] = {}
         """Clients whose latest report the daemon skipped as banned already, by a ban
         that ends sooner than ``ban_time`` after it (a wider network's, a shorter one of
@@ -2064,23 +2069,48 @@ class Detector:
         running one) with :meth:`answered`, for the clients it reported too."""
         for ip, until in previous._answered.items():
             self.answered(ip, until)
+        for ip, network in previous._wider_held.items():
+            self.held_by(ip, network)
+
+    def held_by(self, ip: str, network: IPNetwork) -> None:
+        """The daemon skipped the report of ``ip`` as held by the ban of ``network``, a
+        wider one (:meth:`reported_inside` finds it when the firewall leaves that ban
+        out)."""
+        client = self._clients.get(ip)
+        if client is None or not client.reported or network.num_addresses == 1:
+            return
+        if self._wider_held.get(ip) != network:
+            self._unhold(ip)
+            self._wider_held[ip] = network
+            self._held_in.setdefault(network, set()).add(ip)
+
+    def _unhold(self, ip: str) -> None:
+        network = self._wider_held.pop(ip, None)
+        if network is not None:
+            inside = self._held_in.get(network)
+            if inside is not None:
+                inside.discard(ip)
+                if not inside:
+                    del self._held_in[network]
 
     def reported_inside(self, networks: Sequence[IPNetwork]) -> list[str]:
-        """The clients inside any of ``networks`` that were reported (the
-        daemon tells them :meth:`answered` when the firewall leaves out the wider ban
-        that held them: nothing blocks them any more)."""
-        if not networks:
-            return []
+        """The reported clients that the daemon skipped as held by the ban of one of
+        ``networks`` (:meth:`held_by`), forgotten here: it tells them :meth:`answered`
+        when the firewall leaves those bans out (nothing blocks them any more). Only
+        those clients are looked at, however many the detector holds."""
         found: list[str] = []
-        for ip, client in self._clients.items():
-            if not client.reported:
+        held_in = self._held_in
+        if not held_in:
+            return found
+        for network in dict.fromkeys(networks):
+            inside = held_in.get(network)
+            if inside is None:
                 continue
-            try:
-                address = ipaddress.ip_address(ip)
-            except ValueError:
-                continue
-            if any(address in network for network in networks):
-                found.append(ip)
+            for ip in sorted(inside):
+                client = self._clients.get(ip)
+                if client is not None and client.reported:
+                    found.append(ip)
+                self._unhold(ip)
         return found
 
     @staticmethod
@@ -3812,6 +3842,7 @@ class Detector:
             self._archive.pop(ip, None)
             self._pending_unavailable.pop(ip, None)
             self._answered.pop(ip, None)
+            self._unhold(ip)
             return
         if until > self._forgiven_nets.get(network, until - 1):
             self._forgiven_nets[network] = until
@@ -3835,6 +3866,8 @@ class Detector:
         _drop(self._archive, inside)
         _drop(self._pending_unavailable, inside)
         _drop(self._answered, inside)
+        for ip in [ip for ip in self._wider_held if inside(ip)]:
+            self._unhold(ip)
         _drop(self._networks, within)
         _drop(self._archived_networks, within)
         _drop(self._lone, within)
@@ -3912,6 +3945,8 @@ class Detector:
             # Forgotten (evicted past max_clients, or idle): no report of it to answer,
             # and the entries stay within max_clients.
             self._answered.pop(client.ip, None)
+        if self._wider_held:
+            self._unhold(client.ip)
         if not self.keep_history or not (client.flags or client.stale):
             return
         if len(self._archive) < self.policy.max_clients:

@@ -199,6 +199,9 @@ class NftablesEnforcer(Enforcer):
         """Negated `_ending` items of `_left`, a heap: the one to put back first on top."""
         self._newly_left: list[IPNetwork] = []
         """The networks left out since `take_left_out` last took them."""
+        self._unnoted: set[IPNetwork] = set()
+        """Networks a `sync` whose batch failed left out: not said nor noted then, they
+        are by the next `sync` that works, if it still leaves them out."""
         self._desired: dict[IPNetwork, BanEntry] = {}
         self._keys: dict[int, list[tuple[int, int]]] = {4: [], 6: []}
         """(first address, prefix length) of each desired network, sorted."""
@@ -479,14 +482,20 @@ class NftablesEnforcer(Enforcer):
             if wanted[version]:
                 pieces = wanted[version]
                 batch.append(self._elements("add", version, list(pieces), pieces, now))
-        self._send(batch)
+        unnoted = self._unnoted
+        fresh = [network for network in self._left if network not in before or network in unnoted]
+        try:
+            self._send(batch)
+        except BaseException:
+            self._unnoted = set(fresh)  # said and noted by the next sync that works
+            raise
+        self._unnoted = set()
         self._set_loaded(wanted)
         self._synced = True
         self._say_foreign(foreign)
-        for network in self._left:
-            if network not in before:
-                self._note_left(network)
-        self._say_full(sum(network not in before for network in self._left))
+        for network in fresh:
+            self._note_left(network)
+        self._say_full(len(fresh))
 
     def _room(self, entry: BanEntry, now: datetime) -> BanEntry | None:
         """The table holds `max_bans` bans and `entry` is a new one: forget the ban to
@@ -519,6 +528,7 @@ class NftablesEnforcer(Enforcer):
     def _note_left(self, network: IPNetwork) -> None:
         """Remember `network` left out for `take_left_out` (a daemon that never takes
         them keeps at most as many as are left out, and a few)."""
+        self._unnoted.discard(network)
         newly = self._newly_left
         newly.append(network)
         if len(newly) > 2 * len(self._left) + 1024:
