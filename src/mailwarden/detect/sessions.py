@@ -1552,23 +1552,35 @@ class SessionTracker:
                 # Dovecot 2.3's passdb line names no mechanism).
                 if self._tells_fallback(event.ip, event):
                     self.fell_back = True  # for explain: Postfix's line of it will say
-                if (self.late_pam or _pam_refusal(event)) and strong:
+                pam = _pam_refusal(event)
+                if (self.late_pam or pam) and strong:
                     self._unpaired_attempts(event.ip, when, event.user, 1)
+                if not pam:
+                    # (It counts the try, now or with Postfix's line: PAM's line of it,
+                    # when PAM is asked next, is no other try.)
+                    self._loose_before_pam(event, event.ip, when)
                 self._defer(event.ip, when, event)
                 return 0
             pam = _pam_refusal(event)
             if (self.late_pam or pam) and strong:
                 self._unpaired_attempts(event.ip, when, event.user, attempts)
-            db = _refusing_passdb(event) if not pam and attempts == 1 else None
-            if db is not None and event.user is not None:
-                chain = self._loose_chains.get((event.ip, event.user.casefold()))
-                if chain:  # (its try's chain, just begun by _loose_next_passdb)
-                    self._refused_before_pam(event.ip, when, event.user, chain[-1][2], db)
+            if not pam and attempts == 1:
+                self._loose_before_pam(event, event.ip, when)
             self._add_credit(event.ip, when, attempts)
             return attempts
         if _stands_alone(event):  # a login line's unsupported mechanism: its own attempts
             return attempts
         return attempts - self._take_credit(event.ip, when, attempts, user=event.user)
+
+    def _loose_before_pam(self, event: Event, ip: str, when: float) -> None:
+        """:meth:`_refused_before_pam` for the refusal ``event`` without a session id of a
+        passdb other than PAM, tied to its try's chain (just begun by
+        :meth:`_loose_next_passdb`)."""
+        db = _refusing_passdb(event)
+        if db is not None and event.user is not None:
+            chain = self._loose_chains.get((ip, event.user.casefold()))
+            if chain:
+                self._refused_before_pam(ip, when, event.user, chain[-1][2], db)
 
     def _loose_fallback(self, event: Event, ip: str, when: float) -> bool:
         """:func:`_dovecot_fallback` for an auth-process failure without a session id
