@@ -745,3 +745,64 @@ def test_a_refusal_whose_session_logged_in_through_pam_pairs_with_no_later_pam_l
     tracker = SessionTracker()
     counted = sum(tracker.feed(event)[1] for event in events_from(lines))
     assert counted + len(tracker.released) == 2  # the typo and the guess
+
+
+def overlapping_sasl_tries(n: int, gap: int, same: bool) -> list[str]:
+    """``n`` submission connections from ``IP``, ``gap`` s apart, one wrong password
+    each, through passwd-file then PAM: each try's passwd-file and pam_unix lines, the
+    auth worker's PAM refusal 2 s later, Postfix's line 2 s after that. With ``gap`` 3,
+    the next try's lines come before this one's Postfix line."""
+    timed: list[tuple[int, str]] = []
+    for i in range(n):
+        t = gap * i
+        user = "alice" if same else f"user{i}"
+        smtpd = f"mx postfix/submission/smtpd[{100 + i}]"
+        timed += [
+            (t, f"{smtpd}: connect from unknown[{IP}]"),
+            (t + 1, f"mx dovecot: auth: passwd-file({user},{IP}): Password mismatch"),
+            (
+                t + 1,
+                f"mx auth: pam_unix(dovecot:auth): authentication failure; logname= uid=0 euid=0 tty=dovecot ruser={user} rhost={IP} ",
+            ),
+            (
+                t + 3,
+                f"mx dovecot: auth-worker(20682): conn unix:auth-worker (pid=20680,uid=109): auth-worker<{100 + i}>: pam({user},{IP}): pam_authenticate() failed: Authentication failure (Password mismatch?)",
+            ),
+            (
+                t + 5,
+                f"{smtpd}: warning: unknown[{IP}]: SASL PLAIN authentication failed: (reason unavailable), sasl_username={user}",
+            ),
+            (
+                t + 6,
+                f"{smtpd}: disconnect from unknown[{IP}] ehlo=2 starttls=1 auth=0/1 quit=1 commands=4/5",
+            ),
+        ]
+    timed.sort(key=lambda pair: pair[0])
+    return [f"{stamp(t)} {line}" for t, line in timed]
+
+
+@pytest.mark.parametrize("same", [False, True], ids=["two-names", "one-name"])
+def test_postfix_s_line_of_one_sasl_try_does_not_end_the_next_one(
+    run: Runner, log_file: LogFile, same: bool
+) -> None:
+    # passwd-file first, then PAM; a second connection's try begins before Postfix's
+    # line of the first. That line ended the other try (already paired with its own
+    # pam_unix line), whose pam_unix line then counted again: two wrong passwords
+    # counted three, a ban.
+    lines = overlapping_sasl_tries(2, 3, same)
+    got = report(run, log_file, lines)
+    assert got["stats"]["failures_counted"] == 2
+    assert [a for a in got["attackers"] if a["recommendation"].startswith("ban")] == []
+    assert detector_on(lines) == ([], 2)
+
+
+@pytest.mark.parametrize(("gap", "same"), [(3, False), (2, False), (1, True)])
+def test_six_overlapping_sasl_tries_through_passwd_file_then_pam_count_six(
+    run: Runner, log_file: LogFile, gap: int, same: bool
+) -> None:
+    # Six connections 3 s apart, one wrong password each: they counted 11. 1 or 2 s
+    # apart, a try's passwd-file line waiting for Postfix's line (a retry of a failed
+    # connection?) was not paired with its pam_unix line: the try counted twice.
+    lines = overlapping_sasl_tries(6, gap, same)
+    assert report(run, log_file, lines)["stats"]["failures_counted"] == 6
+    assert detector_on(lines)[1] == 6

@@ -681,10 +681,12 @@ class _Told:
     next (:attr:`SessionTracker._before_pam`): pam_unix's own line of the try, written as
     PAM is asked, is no other try. Tied to its try (``tie``: its Dovecot session, or the
     chain of passdbs of a Postfix SASL try, :meth:`SessionTracker._loose_next_passdb`):
-    ``confirmed`` once the auth worker's line of PAM's refusal of that try came; a
-    pam_unix line paired before that (``claimed``) waits, deferred, for it."""
+    ``confirmed`` once the auth worker's line of PAM's refusal of that try came (the tie
+    then goes: an ended session is not kept); a pam_unix line paired before that
+    (``claimed``, ``line``) waits, deferred, for it or for the try's end. A session's
+    entry goes when the session ends (expired, evicted too)."""
 
-    __slots__ = ("claimed", "confirmed", "tie", "user", "when")
+    __slots__ = ("claimed", "confirmed", "line", "tie", "user", "when")
 
     def __init__(self, when: float, user: str | None, tie: object) -> None:
         self.when = when
@@ -692,6 +694,9 @@ class _Told:
         self.tie = tie
         self.confirmed = False
         self.claimed = False
+        self.line: Event | None = None
+        """The pam_unix line it claimed, deferred: only its PAM refusal (which uses it
+        up) or its end (the line then waits as any deferred line) settles it."""
 
 
 class _Run:
@@ -1178,7 +1183,7 @@ class SessionTracker:
             session.failures = attempts
             return session, attempts
         _fallback(session, event)  # the first is a guess; its mechanism is remembered
-        self._sasl_failed(ip, when, key)
+        self._sasl_failed(ip, when, key, event)
         if self._runs and ip is not None:
             line = self._pair(ip, event, when)
             if line is not None and attempts == 1:
@@ -1221,7 +1226,7 @@ class SessionTracker:
                         self._pair(ip, event, when)
                     session.failures += attempts
                     return session, attempts
-                self._sasl_failed(ip, when, key)
+                self._sasl_failed(ip, when, key, event)
                 line = self._pair(ip, event, when) if self._runs and ip is not None else None
                 if attempts == 1 and (
                     _fallback(session, event)
@@ -1547,23 +1552,35 @@ class SessionTracker:
                 # Dovecot 2.3's passdb line names no mechanism).
                 if self._tells_fallback(event.ip, event):
                     self.fell_back = True  # for explain: Postfix's line of it will say
-                if (self.late_pam or _pam_refusal(event)) and strong:
+                pam = _pam_refusal(event)
+                if (self.late_pam or pam) and strong:
                     self._unpaired_attempts(event.ip, when, event.user, 1)
+                if not pam:
+                    # (It counts the try, now or with Postfix's line: PAM's line of it,
+                    # when PAM is asked next, is no other try.)
+                    self._loose_before_pam(event, event.ip, when)
                 self._defer(event.ip, when, event)
                 return 0
             pam = _pam_refusal(event)
             if (self.late_pam or pam) and strong:
                 self._unpaired_attempts(event.ip, when, event.user, attempts)
-            db = _refusing_passdb(event) if not pam and attempts == 1 else None
-            if db is not None and event.user is not None:
-                chain = self._loose_chains.get((event.ip, event.user.casefold()))
-                if chain:  # (its try's chain, just begun by _loose_next_passdb)
-                    self._refused_before_pam(event.ip, when, event.user, chain[-1][2], db)
+            if not pam and attempts == 1:
+                self._loose_before_pam(event, event.ip, when)
             self._add_credit(event.ip, when, attempts)
             return attempts
         if _stands_alone(event):  # a login line's unsupported mechanism: its own attempts
             return attempts
         return attempts - self._take_credit(event.ip, when, attempts, user=event.user)
+
+    def _loose_before_pam(self, event: Event, ip: str, when: float) -> None:
+        """:meth:`_refused_before_pam` for the refusal ``event`` without a session id of a
+        passdb other than PAM, tied to its try's chain (just begun by
+        :meth:`_loose_next_passdb`)."""
+        db = _refusing_passdb(event)
+        if db is not None and event.user is not None:
+            chain = self._loose_chains.get((ip, event.user.casefold()))
+            if chain:
+                self._refused_before_pam(ip, when, event.user, chain[-1][2], db)
 
     def _loose_fallback(self, event: Event, ip: str, when: float) -> bool:
         """:func:`_dovecot_fallback` for an auth-process failure without a session id
@@ -1726,11 +1743,64 @@ class SessionTracker:
             return
         for index, entry in enumerate(told):
             if not entry.confirmed and (
-                entry.tie is tie if not loose else not isinstance(entry.tie, Session)
+                entry.tie is tie
+                if not loose
+                else not isinstance(entry.tie, Session) and not entry.claimed
             ):
                 del told[index]
                 if not told:
                     del self._before_pam[ip]
+                return
+
+    def _sasl_try_over(self, ip: str, event: Event | None) -> None:
+        """Postfix's failure line ``event`` of a SASL try of ``ip`` ends that try only:
+        the oldest chain of passdb lines of its account (``sasl_username``, in the forms
+        :func:`_pam_name` joins) and mechanism (:meth:`_loose_next_passdb`), which goes.
+        Its entry (:meth:`_refused_before_pam`) goes when PAM's refusal has not come;
+        once it has, nothing does. Without an account named (Postfix before 3.9): the
+        oldest entry no pam_unix line claimed."""
+        user = event.user if event is not None else None
+        name = _pam_name(user)
+        if name is None or user is None:
+            self._try_over(ip, None, loose=True)
+            return
+        told = self._before_pam.get(ip)
+        if not told:
+            return
+        keys = {user.casefold(), name}
+        keys.update(
+            entry.user.casefold()
+            for entry in told
+            if entry.user is not None and _pam_name(entry.user) == name
+        )
+        mechanism = event.mechanism if event is not None else None
+        chains = self._loose_chains
+        oldest: tuple[float, str | None, list[str]] | None = None
+        oldest_key: tuple[str, str] | None = None
+        for key in keys:
+            for chain in chains.get((ip, key), ()):
+                named = chain[1]
+                if (
+                    mechanism is not None
+                    and named is not None
+                    and named.upper() != mechanism.upper()
+                ):
+                    continue
+                if oldest is None or chain[0] < oldest[0]:
+                    oldest, oldest_key = chain, (ip, key)
+        if oldest is None or oldest_key is None:
+            return
+        open_ = chains[oldest_key]
+        open_[:] = [chain for chain in open_ if chain is not oldest]
+        if not open_:
+            del chains[oldest_key]
+        dbs = oldest[2]
+        for index, entry in enumerate(told):
+            if entry.tie is dbs:
+                if not entry.confirmed:
+                    del told[index]  # PAM was not asked: a claimed line waits as any
+                    if not told:
+                        del self._before_pam[ip]
                 return
 
     def _pam_answered(self, ip: str, tie: object, event: Event | None = None) -> None:
@@ -1745,12 +1815,13 @@ class SessionTracker:
             if entry.tie is tie:
                 if not entry.claimed:
                     entry.confirmed = True
+                    entry.tie = None  # (its try is told: an ended session is let go of)
                     return
                 del told[index]
                 if not told:
                     del self._before_pam[ip]
                 if event is not None:
-                    self._use_deferred(ip, 1)
+                    self._drop_deferred(ip, entry.line)
                     if self._pam:
                         self._same_as_pam(event, ip, self.seconds(event))
                         self.same_as_pam = False
@@ -1776,15 +1847,13 @@ class SessionTracker:
                 continue
             if name is not None and entry.user is not None and _pam_name(entry.user) != name:
                 continue
-            tie = entry.tie
             if entry.confirmed:
                 del told[index]
                 if not told:
                     del self._before_pam[ip]
                 return _PAIRED
-            if isinstance(tie, Session) and tie.end is not None:
-                continue  # (evicted, expired: its try told nothing more)
             entry.claimed = True
+            entry.line = event
             self._pam_line(ip, when, user)
             self._defer(ip, when, event)
             return _WAITS
@@ -2091,13 +2160,16 @@ class SessionTracker:
 
     # -- PAM lines deferred for Postfix's line of their attempt ------------------------
 
-    def _sasl_failed(self, ip: str | None, when: float, key: SessionKey) -> None:
-        """A SASL failure in the smtpd session ``key`` of ``ip``: the next tries of the
-        session may be the same password by another mechanism (for :meth:`_defer`)."""
+    def _sasl_failed(
+        self, ip: str | None, when: float, key: SessionKey, event: Event | None = None
+    ) -> None:
+        """A SASL failure (Postfix's line ``event``) in the smtpd session ``key`` of
+        ``ip``: the next tries of the session may be the same password by another
+        mechanism (for :meth:`_defer`)."""
         if ip is None:
             return
         if self._before_pam and ip in self._before_pam:
-            self._try_over(ip, None, loose=True)  # Postfix's line ends its oldest SASL try
+            self._sasl_try_over(ip, event)  # Postfix's line ends its own SASL try
         ips = self._smtpd_ips
         failing = ips.get(ip)
         if failing is None:
@@ -2133,7 +2205,7 @@ class SessionTracker:
                 return
             del self._smtpd_ips[ip]
         if self._deferred and ip in self._deferred:
-            self._release(ip)
+            self._release(ip, keep_tied=True)
 
     def _defer(self, ip: str, when: float, event: Event, fallback: bool = False) -> None:
         """PAM's failure line ``event`` while an smtpd session of ``ip`` that failed
@@ -2182,25 +2254,60 @@ class SessionTracker:
         lines = self._deferred.get(ip)
         if not lines:
             return 0, 0
-        taken = min(count, len(lines))
-        fallbacks = sum(1 for line in lines[:taken] if line[2])
-        del lines[:taken]
+        tied = self._tied_lines(ip)
+        if tied:
+            # Lines a pending try claimed (:meth:`_pam_after`) are that try's own.
+            free = [line for line in lines if not any(line[1] is t for t in tied)]
+            taken = min(count, len(free))
+            used = free[:taken]
+            fallbacks = sum(1 for line in used if line[2])
+            lines[:] = [line for line in lines if not any(line is u for u in used)]
+        else:
+            taken = min(count, len(lines))
+            fallbacks = sum(1 for line in lines[:taken] if line[2])
+            del lines[:taken]
         if not lines:
             del self._deferred[ip]
         return taken, fallbacks
 
-    def _release(self, ip: str, before: float | None = None) -> None:
+    def _tied_lines(self, ip: str) -> list[Event]:
+        """The deferred pam_unix lines of ``ip`` a try still waiting for PAM's refusal
+        claimed (:attr:`_Told.line`)."""
+        told = self._before_pam.get(ip) if self._before_pam else None
+        if not told:
+            return []
+        return [entry.line for entry in told if entry.line is not None]
+
+    def _drop_deferred(self, ip: str, event: Event | None) -> None:
+        """The deferred pam_unix line ``event`` of ``ip`` is used up: PAM's refusal of its
+        try came, whose line counted it."""
+        lines = self._deferred.get(ip) if event is not None else None
+        if not lines:
+            return
+        for index, line in enumerate(lines):
+            if line[1] is event:
+                del lines[index]
+                if not lines:
+                    del self._deferred[ip]
+                return
+
+    def _release(self, ip: str, before: float | None = None, keep_tied: bool = False) -> None:
         """Deferred PAM lines of ``ip`` (those before ``before`` only, when given) count
         now (:attr:`released`), each with the credit PAM's line leaves (for the login
-        process's line of the attempt, which may come later)."""
+        process's line of the attempt, which may come later). With ``keep_tied``, a
+        line a try still waiting for PAM's refusal claimed (:meth:`_tied_lines`) waits
+        on, for that refusal or the try's end (:data:`DEFER_WINDOW` at most)."""
         lines = self._deferred.pop(ip, None)
         if not lines:
             return
         due = lines
         if before is not None:
             due = [line for line in lines if line[0] <= before]
-            if len(due) < len(lines):
-                self._deferred[ip] = [line for line in lines if line[0] > before]
+        tied = self._tied_lines(ip) if keep_tied else []
+        if tied:
+            due = [line for line in due if not any(line[1] is t for t in tied)]
+        if len(due) < len(lines):
+            self._deferred[ip] = [line for line in lines if not any(line is d for d in due)]
         for when, event, _fallback in due:
             self._add_credit(ip, when, 1)
             self.released.append(event)
@@ -2577,6 +2684,9 @@ class SessionTracker:
 
     def _close(self, session: Session, end: str, event: Event | None) -> None:
         session.end = end
+        if self._before_pam and session.ip is not None:
+            # (Expired, evicted: its try told nothing more; its entry holds it no longer.)
+            self._try_over(session.ip, session)
         held = session._held
         if held is not None:
             # The session ended without a line telling whether the next passdb accepted
