@@ -215,7 +215,9 @@ def test_the_limit_is_judged_a_minute_for_every_unit(
         f"postconf -c {directory} -e 'smtpd_client_auth_rate_limit={wanted}'"
     )
     if unit.endswith("h") or unit == "3600s":
-        assert "in one burst" in finding["explanation"]
+        # no claim that the fix's own limit rules out: it too can be tried in a burst
+        assert "burst" not in finding["explanation"]
+        assert f"lowers the limit to {wanted} per {unit}" in finding["explanation"]
     run(document["commands"], directory)
     assert report(run_cli, directory)["findings"] == []
 
@@ -256,3 +258,60 @@ def test_the_pass_service_of_a_disabled_postscreen_is_no_login_service(
     subprocess.run(["postconf", "-c", str(directory), "-X", "master_service_disable"], check=True)
     settle(directory)
     assert "postfix.auth_on_port_25" in ids(report(run_cli, directory))
+
+
+@pytest.mark.parametrize(
+    ("disable", "written"),
+    [("anvil/unix", ""), ("uucp/unix, anvil/unix", "uucp/unix")],
+)
+def test_an_added_anvil_is_taken_out_of_the_disable_list(
+    run_cli, tmp_path: Path, disable: str, written: str
+):
+    main = HARDENED_MAIN + f"master_service_disable = {disable}\n"
+    directory = build_postfix(tmp_path / "pf", main, HARDENED_MASTER)
+    run([f"postconf -c {directory} -MX anvil/unix"], directory)
+
+    document = report(run_cli, directory)
+
+    (finding,) = [f for f in document["findings"] if f["id"] == "postfix.anvil_missing"]
+    assert (
+        f"postconf -c {directory} -M 'anvil/unix=anvil unix - - y - 1 anvil'"
+        in finding["fix"]["commands"]
+    )
+    # the entry alone would be one that master(8) skips
+    assert (
+        f"postconf -c {directory} -e 'master_service_disable={written}'"
+        in finding["fix"]["commands"]
+    )
+    run(document["commands"], directory)
+    assert postconf(directory, "-h", "master_service_disable") == written
+    assert report(run_cli, directory)["findings"] == []
+
+
+@pytest.mark.parametrize(
+    ("disable", "written"),
+    [
+        ("submission/inet", ""),
+        ("uucp/unix, submission/inet", "uucp/unix"),
+        ("submission/inet, anvil/unix", ""),  # anvil missing and listed too
+    ],
+)
+def test_an_added_submission_is_taken_out_of_the_disable_list(
+    run_cli, tmp_path: Path, disable: str, written: str
+):
+    main = HARDENED_MAIN + "smtpd_sasl_auth_enable = yes\n"
+    main += f"master_service_disable = {disable}\n"
+    directory = build_postfix(tmp_path / "pf", main)
+    if "anvil" in disable:
+        run([f"postconf -c {directory} -MX anvil/unix"], directory)
+
+    document = report(run_cli, directory)
+
+    assert "postfix.submission_missing" in ids(document)
+    disable_fixes = [c for c in document["commands"] if "master_service_disable" in c]
+    assert disable_fixes == [f"postconf -c {directory} -e 'master_service_disable={written}'"]
+    run(document["commands"], directory)
+    # users have a port to log in on: master(8) runs the added submission service
+    assert postconf(directory, "-h", "master_service_disable") == written
+    assert postconf(directory, "-M", "submission/inet").startswith("submission inet")
+    assert report(run_cli, directory)["findings"] == []

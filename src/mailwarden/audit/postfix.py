@@ -299,7 +299,9 @@ def _one_disable_list(config: PostfixConfig, findings: list[AuditFinding]) -> li
     """Fixes that each take a service out of master_service_disable (a switched-off
     submission, a switched-off anvil) write the whole list: where they differ, each
     writes the list without all of those services, so that the fixes agree and
-    pasting them in any order switches on what every one of them switches on."""
+    pasting them in any order switches on what every one of them switches on. The
+    services are those of master.cf with the entries the fixes add (a new submission,
+    a new anvil that the list names too)."""
     written = {
         c
         for f in findings
@@ -308,12 +310,14 @@ def _one_disable_list(config: PostfixConfig, findings: list[AuditFinding]) -> li
     }
     if len(written) < 2:
         return findings
+    entries = [c for f in findings for c in f.fix if isinstance(c, ServiceEntry)]
+    planned = config.apply(list(dict.fromkeys(entries)))
     enabled = [
         s
-        for s in config.services
-        if config.disabled(s) and any(not config.apply([c]).disabled(s) for c in written)
+        for s in planned.services
+        if planned.disabled(s) and any(not planned.apply([c]).disabled(s) for c in written)
     ]
-    one = fixes.enabling(config, enabled)
+    one = fixes.enabling(planned, enabled)
     return [
         replace(finding, fix=tuple(one if c in written else c for c in finding.fix))
         for finding in findings
@@ -1393,7 +1397,8 @@ def anvil_missing(config: PostfixConfig, service: Service) -> Iterable[AuditFind
     """The AUTH rate limit is kept by anvil(8): without its master.cf entry, or with
     that entry switched off by master_service_disable (master(8) skips it; variant
     `disabled`, fixed by taking it out of that list), smtpd cannot reach it, logs a
-    warning and lets every client try as fast as it likes."""
+    warning and lets every client try as fast as it likes. An entry the fix adds is
+    taken out of master_service_disable too, when that list names it."""
     if not public(config, service) or not offers_auth(config, service):
         return []
     limit = config_int(config.value("smtpd_client_auth_rate_limit", service).strip())
@@ -1412,7 +1417,12 @@ def anvil_missing(config: PostfixConfig, service: Service) -> Iterable[AuditFind
             config.evidence("smtpd_client_auth_rate_limit", service),
             Evidence(ANVIL_EVIDENCE, fixes.ANVIL, file=config.master_cf),
         ]
-        fix = [fixes.anvil_entry(config)]
+        entry = fixes.anvil_entry(config)
+        fix = [entry]
+        added = config.apply([entry])
+        new_anvil = added.service(fixes.ANVIL)
+        if new_anvil is not None and added.disabled(new_anvil):
+            fix.append(fixes.enabling(added, [new_anvil]))  # master_service_disable names it
         more = {}
     return [
         _finding(NO_ANVIL.id, Severity.MEDIUM, evidence, fix, service, more=more, limit=str(limit))

@@ -390,6 +390,12 @@ class Planner:
         # the service then lacks is checked below like the rest.
         known = [for_version(self.config.version, option, value) for option, value in options]
         changes += [ServiceSet(add.service, *kv) for kv in known if not isinstance(kv, Missing)]
+        # master_service_disable may name the added service (submission/inet, `inet`):
+        # master(8) would skip it, leaving users no port to log in on.
+        added = self.config.apply([add])
+        new = added.service(add.service)
+        if new is not None and added.disabled(new):
+            changes.append(enabling(added, [new]))
         return self._checked(changes, add.service)
 
     def _checked(self, changes: list[Change], key: str) -> tuple[Change, ...]:

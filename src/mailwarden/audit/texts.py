@@ -857,15 +857,14 @@ EXPLANATIONS: dict[str, Text] = {
     "postfix.no_auth_rate_limit#time_unit_long": Text(
         "smtpd_client_auth_rate_limit = {limit} on {services} counts per "
         "anvil_rate_time_unit, which is {unit} here instead of the default 60s: one client "
-        "may try {per_minute} passwords a minute on average, which slows no guessing down, "
-        "and can try all {limit} of a window in one burst. The fix lowers the limit to "
-        "{wanted} per {unit}. (Setting anvil_rate_time_unit back to 60s would also change "
-        "every other anvil rate limit, such as smtpd_client_connection_rate_limit.)",
+        "may try {per_minute} passwords a minute on average, which slows no guessing down. "
+        "The fix lowers the limit to {wanted} per {unit}. (Setting anvil_rate_time_unit "
+        "back to 60s would also change every other anvil rate limit, such as "
+        "smtpd_client_connection_rate_limit.)",
         "{services} 上的 smtpd_client_auth_rate_limit = {limit} 按 anvil_rate_time_unit 计数，"
         "而这里该值是 {unit}，不是默认的 60s：一个客户端平均每分钟可以尝试 {per_minute} 次密码，"
-        "根本减慢不了猜测，而且可以在一个时间窗口开始时一口气尝试全部 {limit} 次。修复方法是"
-        "把限制降到每 {unit} {wanted} 次。（把 anvil_rate_time_unit 改回 60s 也会改变其他所有 "
-        "anvil 速率限制，例如 smtpd_client_connection_rate_limit。）",
+        "根本减慢不了猜测。修复方法是把限制降到每 {unit} {wanted} 次。（把 anvil_rate_time_unit "
+        "改回 60s 也会改变其他所有 anvil 速率限制，例如 smtpd_client_connection_rate_limit。）",
     ),
     "postfix.no_auth_rate_limit#exempt": Text(
         "smtpd_client_auth_rate_limit = {limit} on {services}, but "
