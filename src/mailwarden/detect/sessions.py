@@ -2261,7 +2261,9 @@ class SessionTracker:
             taken = min(count, len(free))
             used = free[:taken]
             fallbacks = sum(1 for line in used if line[2])
-            lines[:] = [line for line in lines if not any(line is u for u in used)]
+            # (by the event: a compiled build boxes a tuple anew when it is read, so a
+            # tuple is never `is` the one in the list)
+            lines[:] = [line for line in lines if not any(line[1] is u[1] for u in used)]
         else:
             taken = min(count, len(lines))
             fallbacks = sum(1 for line in lines[:taken] if line[2])
@@ -2307,7 +2309,7 @@ class SessionTracker:
         if tied:
             due = [line for line in due if not any(line[1] is t for t in tied)]
         if len(due) < len(lines):
-            self._deferred[ip] = [line for line in lines if not any(line is d for d in due)]
+            self._deferred[ip] = [line for line in lines if not any(line[1] is d[1] for d in due)]
         for when, event, _fallback in due:
             self._add_credit(ip, when, 1)
             self.released.append(event)
