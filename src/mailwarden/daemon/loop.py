@@ -1019,12 +1019,10 @@ class Daemon:
         queue flushed), old. A backlog's (a start's, a file's first read, the
         journal's) keeps its time: an attack long over is not banned."""
         attacked, live = detection.time, self._live_since
-        if attacked is None or live is None or event is None:
+        if attacked is None or live is None or event is None or not self._read_live(event):
             return attacked
-        record = event.record
-        seen, source = record.time, record.source
-        if seen is None or self._first_read(source):
-            return attacked
+        seen, source = event.record.time, event.record.source
+        assert seen is not None  # (_read_live)
         gap = self._steady_gap(source)
         if gap is not None and seen >= live - timedelta(seconds=gap + SKEW_MIN):
             attacked += timedelta(seconds=gap)
